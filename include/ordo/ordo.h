@@ -1,0 +1,15 @@
+/* ordo — order sourcing with experimentation built in. One include for all. */
+#ifndef ORDO_H
+#define ORDO_H
+
+#include "error.h"
+#include "arena.h"
+#include "buf.h"
+#include "json.h"
+#include "util.h"
+#include "geo.h"
+#include "network.h"
+#include "inventory.h"
+#include "order.h"
+
+#endif

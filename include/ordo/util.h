@@ -1,0 +1,76 @@
+/* ordo — small shared utilities: string → index map, deterministic random
+ * numbers, timestamps, a CSV field splitter and a monotonic clock. */
+#ifndef ORDO_UTIL_H
+#define ORDO_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* ---- string → uint32 map (open addressing; keys are copied) ---- */
+typedef struct ordo_strmap ordo_strmap_t;
+
+ordo_strmap_t *ordo_strmap_create(size_t expected);
+void ordo_strmap_destroy(ordo_strmap_t *map);
+/* ORDO_EEXIST when the key is already present (value unchanged). */
+int ordo_strmap_put(ordo_strmap_t *map, const char *key, size_t keylen, uint32_t value);
+/* true and *value when found. */
+bool ordo_strmap_get(const ordo_strmap_t *map, const char *key, size_t keylen, uint32_t *value);
+size_t ordo_strmap_count(const ordo_strmap_t *map);
+
+uint64_t ordo_hash64(const void *data, size_t len); /* fast, non-cryptographic */
+
+/* ---- deterministic PRNG: xoshiro256** seeded by splitmix64 ---- */
+typedef struct ordo_rng {
+    uint64_t s[4];
+} ordo_rng_t;
+
+void ordo_rng_seed(ordo_rng_t *rng, uint64_t seed);
+uint64_t ordo_rng_next(ordo_rng_t *rng);
+double ordo_rng_uniform(ordo_rng_t *rng);              /* [0, 1) */
+uint64_t ordo_rng_below(ordo_rng_t *rng, uint64_t n);  /* [0, n), unbiased */
+double ordo_rng_normal(ordo_rng_t *rng);               /* N(0, 1) */
+double ordo_rng_lognormal(ordo_rng_t *rng, double mu, double sigma);
+double ordo_rng_exponential(ordo_rng_t *rng, double rate);
+uint64_t ordo_rng_poisson(ordo_rng_t *rng, double mean);
+
+/* ---- time: seconds since the Unix epoch, UTC ---- */
+/* Parses "2026-11-24", "2026-11-24T15:04:05Z", "...+02:00", fractional
+ * seconds ignored. ORDO_EPARSE on anything else. */
+int ordo_time_parse(const char *s, int64_t *out);
+/* "2026-11-24T15:04:05Z" into buf (needs 21 bytes). */
+char *ordo_time_format(int64_t t, char *buf, size_t size);
+/* Monotonic nanoseconds, for latency measurement. */
+uint64_t ordo_now_ns(void);
+/* Wall clock, Unix seconds. */
+int64_t ordo_now_unix(void);
+
+/* ---- CSV ---- */
+#define ORDO_CSV_MAX_FIELDS 32
+
+typedef struct ordo_csv_field {
+    const char *p; /* not NUL-terminated */
+    size_t n;
+} ordo_csv_field_t;
+
+/* Splits one line (without its newline) at commas. Double-quoted fields with
+ * "" escapes are supported when they need no unescaping beyond the quotes
+ * (the quotes are stripped). Returns the number of fields, or ORDO_EPARSE
+ * (unterminated quote) / ORDO_EFULL (more than max fields). */
+int ordo_csv_split(const char *line, size_t len, ordo_csv_field_t *fields, int max);
+
+/* Strict field parsers: the whole field must be consumed. */
+int ordo_parse_u32(const char *p, size_t n, uint32_t *out);
+int ordo_parse_i64(const char *p, size_t n, int64_t *out);
+int ordo_parse_double(const char *p, size_t n, double *out); /* rejects NaN/Inf */
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer. */
+int ordo_read_file(const char *path, char **data, size_t *len, ordo_error_t *err);
+/* Writes atomically: path.tmp, fsync, rename. */
+int ordo_write_file_atomic(const char *path, const void *data, size_t len, ordo_error_t *err);
+/* mkdir -p */
+int ordo_mkdir_p(const char *path, ordo_error_t *err);
+
+#endif

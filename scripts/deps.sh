@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ordo needs to build and test. Idempotent: when
+# everything is present it only asks dpkg and returns at once.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libcjson-dev libsodium-dev libxxhash-dev libsqlite3-dev libzstd-dev
+  libcmocka-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,41 @@
+/* ordo CLI — shared helpers for subcommands. The CLI holds no business logic:
+ * each subcommand parses flags, calls libordo and prints. */
+#ifndef ORDO_CLI_H
+#define ORDO_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ordo/ordo.h"
+
+/* Exit codes (sysexits-style where one fits). */
+enum {
+    ORDO_EXIT_OK = 0,
+    ORDO_EXIT_FAIL = 1,    /* the command ran and the answer is "no" (verify failed...) */
+    ORDO_EXIT_USAGE = 2,   /* bad flags or arguments */
+    ORDO_EXIT_DATA = 65,   /* bad input data (EX_DATAERR) */
+    ORDO_EXIT_NOINPUT = 66,
+    ORDO_EXIT_SOFTWARE = 70,
+    ORDO_EXIT_IO = 74
+};
+
+typedef struct ordo_cli_cmd {
+    const char *name;     /* "network", "geo", ... */
+    const char *summary;  /* one line for `ordo --help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+} ordo_cli_cmd_t;
+
+/* Prints "ordo: <message>" (or JSON {"error":...} when json) to stderr and
+ * returns the exit code for the error code. */
+int ordo_cli_fail(const ordo_error_t *err, int code, bool json);
+/* Usage error: prints "ordo <cmd>: msg\nTry 'ordo <cmd> --help'." */
+int ordo_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ordo_cli_exit_code(int ordo_code);
+/* --data DIR default: $ORDO_DATA or ./ordo-data */
+const char *ordo_cli_default_data_dir(void);
+/* true when stderr is a terminal (progress bars) */
+bool ordo_cli_isatty_err(void);
+/* Prints a finished JSON buffer followed by a newline to stdout. */
+void ordo_cli_print_buf(const ordo_buf_t *buf);
+
+#endif

@@ -1,0 +1,534 @@
+/* ordo — network generation on real US geography.
+ *
+ * DCs go to large metros, spread apart; stores to ZIPs drawn by population;
+ * drop-ship suppliers anywhere people live. The catalog has product families
+ * with realistic weights, sizes, prices and return rates, and a Zipf
+ * popularity. Inventory is deep at DCs, shallow at stores (popular SKUs
+ * only) and sparse in the long tail, which drop-shippers carry. Everything is
+ * drawn from one seeded generator, so a seed always gives the same files. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordo/buf.h"
+#include "ordo/json.h"
+#include "ordo/network.h"
+#include "ordo/util.h"
+
+typedef struct family {
+    const char *name;
+    double share;              /* of the catalog */
+    double w_lo, w_hi;         /* weight range, lb (log-uniform) */
+    double density;            /* lb per cubic foot, for dimensions */
+    double p_mu, p_sigma;      /* log-normal price */
+    double return_rate;
+    int in_stores;             /* stores stock it */
+} family_t;
+
+static const family_t families[] = {
+    {"apparel", 0.22, 0.2, 2.5, 6.0, 3.4, 0.55, 0.24, 1},
+    {"footwear", 0.08, 1.5, 4.5, 5.0, 4.2, 0.45, 0.18, 1},
+    {"electronics", 0.10, 0.3, 18.0, 9.0, 4.3, 1.00, 0.08, 1},
+    {"home", 0.16, 0.5, 35.0, 7.0, 3.6, 0.80, 0.06, 1},
+    {"beauty", 0.09, 0.1, 1.8, 14.0, 2.9, 0.50, 0.04, 1},
+    {"toys", 0.09, 0.3, 12.0, 5.0, 3.2, 0.70, 0.05, 1},
+    {"sports", 0.08, 0.5, 45.0, 6.0, 3.8, 0.85, 0.07, 1},
+    {"books", 0.07, 0.3, 3.5, 25.0, 2.7, 0.40, 0.03, 1},
+    {"grocery", 0.07, 0.3, 12.0, 20.0, 2.3, 0.60, 0.02, 1},
+    {"furniture", 0.04, 18.0, 140.0, 4.0, 5.6, 0.70, 0.05, 0},
+};
+#define N_FAMILIES (sizeof families / sizeof families[0])
+
+static const double weight_brackets[] = {1,  2,  3,  4,  5,  6,  8,  10,  15,
+                                         20, 25, 30, 40, 50, 70, 100, 150};
+#define N_BRACKETS (sizeof weight_brackets / sizeof weight_brackets[0])
+
+/* Ground list rates: 1 lb is $11.32 at zone 2 and $14.17 at zone 8 (2025
+ * public list prices); heavier parcels add a per-pound amount that grows
+ * with zone. Zone 9 (territories) is priced above zone 8. */
+static const double ground_base[ORDO_ZONES] = {10.98, 11.32, 11.79, 12.27, 12.76,
+                                               13.22, 13.70, 14.17, 17.40};
+static const double ground_per_lb[ORDO_ZONES] = {0.52, 0.61, 0.78, 0.98, 1.22,
+                                                 1.46, 1.71, 1.95, 2.60};
+
+typedef struct service_spec {
+    const char *id, *carrier, *service;
+    double rate_mult_base, rate_mult_zone; /* × ground, + per zone */
+    double heavy_discount;                 /* per-lb slope multiplier */
+    double fuel_pct, residential, peak;
+    double transit_mean[ORDO_ZONES], transit_sd[ORDO_ZONES];
+} service_spec_t;
+
+static const service_spec_t service_specs[] = {
+    {"parcel_ground", "parcel", "ground", 1.0, 0.0, 1.0, 15.5, 5.95, 0.0,
+     {1.1, 2.0, 2.9, 3.4, 4.0, 4.6, 5.1, 5.6, 8.5}, {0.35, 0.45, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 1.4}},
+    {"parcel_two_day", "parcel", "two_day", 1.85, 0.12, 1.3, 15.5, 5.95, 0.0,
+     {1.2, 1.6, 1.9, 2.0, 2.0, 2.05, 2.1, 2.15, 3.5}, {0.3, 0.35, 0.3, 0.25, 0.25, 0.3, 0.3, 0.35, 0.9}},
+    {"parcel_overnight", "parcel", "overnight", 3.1, 0.22, 1.7, 15.5, 5.95, 0.0,
+     {1.0, 1.0, 1.0, 1.02, 1.03, 1.04, 1.05, 1.06, 2.2}, {0.15, 0.15, 0.18, 0.2, 0.2, 0.22, 0.24, 0.26, 0.6}},
+    {"postal_ground", "postal", "ground", 0.86, -0.004, 1.15, 0.0, 0.0, 0.0,
+     {1.6, 2.4, 3.1, 3.7, 4.3, 4.9, 5.5, 6.1, 7.5}, {0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.2, 1.6}},
+};
+#define N_SERVICES (sizeof service_specs / sizeof service_specs[0])
+
+#define GEN_AS_OF "2026-01-05T06:00:00Z"
+
+static double uniform(ordo_rng_t *r, double lo, double hi)
+{
+    return lo + (hi - lo) * ordo_rng_uniform(r);
+}
+
+static double round2(double v)
+{
+    return round(v * 100.0) / 100.0;
+}
+
+/* Discretized normal over days 0..15, in business days after ship. */
+static void transit_hist(double mean, double sd, double *out)
+{
+    double sum = 0;
+    for (int d = 0; d < ORDO_TRANSIT_DAYS; d++) {
+        double lo = (d - 0.5 - mean) / (sd * M_SQRT2), hi = (d + 0.5 - mean) / (sd * M_SQRT2);
+        out[d] = d == 0 ? 0 : 0.5 * (erf(hi) - erf(lo));
+        sum += out[d];
+    }
+    for (int d = 0; d < ORDO_TRANSIT_DAYS; d++)
+        out[d] = round(out[d] / sum * 1e4) / 1e4;
+    /* rounding residue goes to the mode, so the row sums to 1 exactly enough */
+    double s2 = 0;
+    int mode = 1;
+    for (int d = 0; d < ORDO_TRANSIT_DAYS; d++) {
+        s2 += out[d];
+        if (out[d] > out[mode])
+            mode = d;
+    }
+    out[mode] = round((out[mode] + 1.0 - s2) * 1e4) / 1e4;
+}
+
+static void write_services(ordo_jsonw_t *w)
+{
+    ordo_jsonw_key(w, "carrier_services");
+    ordo_jsonw_arr_begin(w);
+    for (size_t i = 0; i < N_SERVICES; i++) {
+        const service_spec_t *s = &service_specs[i];
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "id", s->id);
+        ordo_jsonw_kstr(w, "carrier", s->carrier);
+        ordo_jsonw_kstr(w, "service", s->service);
+        ordo_jsonw_kdouble(w, "dim_divisor", 139);
+        ordo_jsonw_kdouble(w, "fuel_surcharge_pct", s->fuel_pct);
+        ordo_jsonw_kdouble(w, "residential_surcharge", s->residential);
+        ordo_jsonw_kdouble(w, "peak_surcharge", s->peak);
+        ordo_jsonw_key(w, "rate_card");
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_key(w, "max_weight_lb");
+        ordo_jsonw_arr_begin(w);
+        for (size_t b = 0; b < N_BRACKETS; b++)
+            ordo_jsonw_double(w, weight_brackets[b]);
+        ordo_jsonw_arr_end(w);
+        ordo_jsonw_key(w, "rates");
+        ordo_jsonw_arr_begin(w);
+        for (size_t b = 0; b < N_BRACKETS; b++) {
+            ordo_jsonw_arr_begin(w);
+            for (int z = 1; z <= ORDO_ZONES; z++) {
+                double mult = s->rate_mult_base + s->rate_mult_zone * (z - 1);
+                double g = ground_base[z - 1] +
+                           ground_per_lb[z - 1] * s->heavy_discount * (weight_brackets[b] - 1);
+                ordo_jsonw_double(w, round2(g * mult));
+            }
+            ordo_jsonw_arr_end(w);
+        }
+        ordo_jsonw_arr_end(w);
+        ordo_jsonw_key(w, "per_lb_over");
+        ordo_jsonw_arr_begin(w);
+        for (int z = 1; z <= ORDO_ZONES; z++) {
+            double mult = s->rate_mult_base + s->rate_mult_zone * (z - 1);
+            ordo_jsonw_double(w, round2(ground_per_lb[z - 1] * s->heavy_discount * mult));
+        }
+        ordo_jsonw_arr_end(w);
+        ordo_jsonw_obj_end(w);
+        ordo_jsonw_key(w, "transit_days");
+        ordo_jsonw_arr_begin(w);
+        for (int z = 0; z < ORDO_ZONES; z++) {
+            double h[ORDO_TRANSIT_DAYS];
+            transit_hist(s->transit_mean[z], s->transit_sd[z], h);
+            int last = ORDO_TRANSIT_DAYS - 1;
+            while (last > 1 && h[last] == 0)
+                last--;
+            ordo_jsonw_arr_begin(w);
+            for (int d = 0; d <= last; d++)
+                ordo_jsonw_double(w, h[d]);
+            ordo_jsonw_arr_end(w);
+        }
+        ordo_jsonw_arr_end(w);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
+
+typedef struct site {
+    uint32_t zip;
+    const char *city;
+    char state[3];
+} site_t;
+
+/* Cumulative population over ZIPs, for drawing ZIPs by population. */
+typedef struct popdist {
+    const ordo_geo_t *geo;
+    double *cum;
+    size_t n;
+} popdist_t;
+
+static int popdist_init(popdist_t *d, const ordo_geo_t *geo)
+{
+    d->geo = geo;
+    d->n = ordo_geo_count(geo);
+    d->cum = malloc(d->n * sizeof(double));
+    if (!d->cum)
+        return ORDO_ENOMEM;
+    double c = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const ordo_zip_t *z = ordo_geo_at(geo, i);
+        /* territories outside the zone 1–8 map get no sites */
+        const ordo_zip3_t *z3 = ordo_geo_zip3(geo, z->zip3);
+        c += z3->territory ? 0 : z->population;
+        d->cum[i] = c;
+    }
+    return ORDO_OK;
+}
+
+static const ordo_zip_t *popdist_draw(const popdist_t *d, ordo_rng_t *r)
+{
+    double x = ordo_rng_uniform(r) * d->cum[d->n - 1];
+    size_t lo = 0, hi = d->n - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (d->cum[mid] <= x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return ordo_geo_at(d->geo, lo);
+}
+
+static int cmp_zip3_pop(const void *a, const void *b, void *ctx)
+{
+    const ordo_geo_t *g = ctx;
+    uint64_t pa = ordo_geo_zip3(g, *(const uint16_t *)a)->population;
+    uint64_t pb = ordo_geo_zip3(g, *(const uint16_t *)b)->population;
+    if (pa != pb)
+        return pa > pb ? -1 : 1;
+    return *(const uint16_t *)a - *(const uint16_t *)b;
+}
+
+/* DC sites: the most populous ZIP3s, greedily kept at least `spacing` miles
+ * apart, relaxing the spacing until there are enough. Within a ZIP3 the DC
+ * takes a ZIP drawn by population (suburban industrial parks follow people). */
+static int pick_dcs(const ordo_geo_t *geo, const popdist_t *pd, uint32_t n, ordo_rng_t *r,
+                    site_t *out)
+{
+    uint16_t order[ORDO_ZIP3_COUNT];
+    size_t m = 0;
+    for (int k = 0; k < ORDO_ZIP3_COUNT; k++) {
+        const ordo_zip3_t *z = ordo_geo_zip3(geo, (uint16_t)k);
+        if (z->known && z->population > 0 && !z->territory && strcmp(z->state, "AK") &&
+            strcmp(z->state, "HI") && strcmp(z->state, "PR") && strcmp(z->state, "VI"))
+            order[m++] = (uint16_t)k;
+    }
+    qsort_r(order, m, sizeof order[0], cmp_zip3_pop, (void *)geo);
+    uint16_t chosen[ORDO_ZIP3_COUNT];
+    uint32_t got = 0;
+    double spacing = 450;
+    while (got < n && got < m) {
+        for (size_t i = 0; i < m && got < n; i++) {
+            const ordo_zip3_t *c = ordo_geo_zip3(geo, order[i]);
+            int ok = 1;
+            for (uint32_t j = 0; j < got && ok; j++) {
+                if (chosen[j] == order[i]) {
+                    ok = 0;
+                    break;
+                }
+                const ordo_zip3_t *o = ordo_geo_zip3(geo, chosen[j]);
+                if (ordo_geo_miles(c->lat, c->lon, o->lat, o->lon) < spacing)
+                    ok = 0;
+            }
+            if (ok)
+                chosen[got++] = order[i];
+        }
+        spacing *= 0.75;
+        if (spacing < 1)
+            break;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t z3 = chosen[i % (got ? got : 1)];
+        /* draw ZIPs by population until one falls in the chosen ZIP3; fall
+         * back to the ZIP3's most populous ZIP */
+        const ordo_zip_t *best = NULL;
+        for (size_t k = 0; k < ordo_geo_count(geo); k++) {
+            const ordo_zip_t *z = ordo_geo_at(geo, k);
+            if (z->zip3 == z3 && (!best || z->population > best->population))
+                best = z;
+        }
+        const ordo_zip_t *pick = best;
+        for (int tries = 0; tries < 2000; tries++) {
+            const ordo_zip_t *z = popdist_draw(pd, r);
+            if (z->zip3 == z3) {
+                pick = z;
+                break;
+            }
+        }
+        if (!pick)
+            return ORDO_EINVAL;
+        out[i].zip = pick->zip;
+        out[i].city = pick->city;
+        memcpy(out[i].state, pick->state, 3);
+    }
+    return ORDO_OK;
+}
+
+static void write_node(ordo_jsonw_t *w, const char *id, const char *name, const char *type,
+                       uint32_t zip, int ship, int pickup, long capacity, long load, double pick,
+                       double pack, int cutoff, int proc, const char *const *svcs, int n_svcs,
+                       int priority, const char *g1, const char *g2, int safety)
+{
+    char zbuf[8];
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "id", id);
+    ordo_jsonw_kstr(w, "name", name);
+    ordo_jsonw_kstr(w, "type", type);
+    ordo_jsonw_kstr(w, "zip", ordo_zip_format(zip, zbuf));
+    ordo_jsonw_key(w, "capabilities");
+    ordo_jsonw_arr_begin(w);
+    if (ship)
+        ordo_jsonw_str(w, "ship");
+    if (pickup)
+        ordo_jsonw_str(w, "pickup");
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_kint(w, "daily_capacity", capacity);
+    ordo_jsonw_kint(w, "current_load", load);
+    ordo_jsonw_kdouble(w, "pick_cost_per_unit", round2(pick));
+    ordo_jsonw_kdouble(w, "pack_cost_per_shipment", round2(pack));
+    ordo_jsonw_kint(w, "cutoff_hour", cutoff);
+    ordo_jsonw_kint(w, "processing_days", proc);
+    ordo_jsonw_key(w, "services");
+    ordo_jsonw_arr_begin(w);
+    for (int i = 0; i < n_svcs; i++)
+        ordo_jsonw_str(w, svcs[i]);
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_kint(w, "priority", priority);
+    ordo_jsonw_key(w, "groups");
+    ordo_jsonw_arr_begin(w);
+    ordo_jsonw_str(w, g1);
+    if (g2)
+        ordo_jsonw_str(w, g2);
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_kint(w, "safety_stock", safety);
+    ordo_jsonw_kbool(w, "active", true);
+    ordo_jsonw_obj_end(w);
+}
+
+static int write_out(const char *dir, const char *file, const ordo_buf_t *b, ordo_error_t *err)
+{
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        return ordo_error_set(err, ORDO_EINVAL, dir, 0, NULL, "path too long");
+    if (b->oom)
+        return ordo_error_set(err, ORDO_ENOMEM, path, 0, NULL, "out of memory");
+    return ordo_write_file_atomic(path, b->data ? b->data : "", b->len, err);
+}
+
+int ordo_network_generate(const ordo_generate_options_t *opt, const ordo_geo_t *geo,
+                          const char *dir, ordo_error_t *err)
+{
+    if (!geo)
+        geo = ordo_geo_default();
+    if (!geo)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "no geography");
+    if (opt->dcs + opt->stores + opt->dropshippers == 0)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "dcs", "a network needs nodes");
+    if (opt->dcs == 0 && opt->dropshippers == 0 && opt->stores == 0)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "dcs", "a network needs nodes");
+    if (opt->skus == 0 || opt->skus > 10000000)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "skus", "must be 1..10000000");
+    if ((uint64_t)opt->dcs + opt->stores + opt->dropshippers > 100000)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "stores", "at most 100000 nodes");
+    int rc = ordo_mkdir_p(dir, err);
+    if (rc)
+        return rc;
+
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, opt->seed);
+    popdist_t pd;
+    if (popdist_init(&pd, geo))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    uint32_t n_nodes = opt->dcs + opt->stores + opt->dropshippers;
+    site_t *sites = calloc(n_nodes ? n_nodes : 1, sizeof *sites);
+    ordo_buf_t nb, cb, ib;
+    ordo_buf_init(&nb, NULL);
+    ordo_buf_init(&cb, NULL);
+    ordo_buf_init(&ib, NULL);
+    uint32_t *rank = malloc(opt->skus * sizeof(uint32_t));
+    uint8_t *fam = malloc(opt->skus);
+    uint32_t *by_rank = malloc(opt->skus * sizeof(uint32_t));
+    if (!sites || !rank || !fam || !by_rank) {
+        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto out;
+    }
+    if (opt->dcs && pick_dcs(geo, &pd, opt->dcs, &rng, sites)) {
+        rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "dcs", "cannot place DCs");
+        goto out;
+    }
+    for (uint32_t i = opt->dcs; i < n_nodes; i++) {
+        const ordo_zip_t *z = popdist_draw(&pd, &rng);
+        sites[i].zip = z->zip;
+        sites[i].city = z->city;
+        memcpy(sites[i].state, z->state, 3);
+    }
+
+    /* ---- network.json ---- */
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &nb, 1);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "format", "ordo-network/1");
+    ordo_jsonw_kstr(&w, "name", opt->name ? opt->name : "generated");
+    write_services(&w);
+    ordo_jsonw_key(&w, "nodes");
+    ordo_jsonw_arr_begin(&w);
+    static const char *const dc_svcs[] = {"parcel_ground", "parcel_two_day", "parcel_overnight",
+                                          "postal_ground"};
+    static const char *const store_svcs[] = {"parcel_ground", "parcel_two_day", "postal_ground"};
+    static const char *const ds_svcs[] = {"parcel_ground", "postal_ground"};
+    for (uint32_t i = 0; i < n_nodes; i++) {
+        char id[32], name[ORDO_NAME_MAX];
+        const site_t *s = &sites[i];
+        const char *region = ordo_geo_region(s->state);
+        if (i < opt->dcs) {
+            snprintf(id, sizeof id, "DC-%03u", i + 1);
+            snprintf(name, sizeof name, "%.40s %s DC", s->city, s->state);
+            long cap = (long)(uniform(&rng, 18, 60)) * 1000;
+            write_node(&w, id, name, "dc", s->zip, 1, 0, cap, (long)(cap * uniform(&rng, 0.2, 0.6)),
+                       uniform(&rng, 0.45, 0.75), uniform(&rng, 1.1, 1.7),
+                       (int)uniform(&rng, 15, 18), 0, dc_svcs, 4, 1, region, "dc", 0);
+        } else if (i < opt->dcs + opt->stores) {
+            snprintf(id, sizeof id, "ST-%04u", i - opt->dcs + 1);
+            snprintf(name, sizeof name, "%.40s %s store", s->city, s->state);
+            long cap = (long)uniform(&rng, 150, 600);
+            write_node(&w, id, name, "store", s->zip, 1, 1, cap,
+                       (long)(cap * uniform(&rng, 0.1, 0.7)), uniform(&rng, 1.4, 2.4),
+                       uniform(&rng, 2.0, 3.0), 14, ordo_rng_uniform(&rng) < 0.7 ? 0 : 1,
+                       store_svcs, 3, 2, region, "stores", 1);
+        } else {
+            snprintf(id, sizeof id, "DS-%03u", i - opt->dcs - opt->stores + 1);
+            snprintf(name, sizeof name, "%.40s %s supplier", s->city, s->state);
+            long cap = (long)uniform(&rng, 2, 10) * 1000;
+            write_node(&w, id, name, "dropship", s->zip, 1, 0, cap,
+                       (long)(cap * uniform(&rng, 0.1, 0.5)), uniform(&rng, 0.2, 0.5),
+                       uniform(&rng, 3.5, 6.0), 12, 1 + (int)ordo_rng_below(&rng, 3), ds_svcs, 2,
+                       3, region, "dropship", 0);
+        }
+    }
+    ordo_jsonw_arr_end(&w);
+    ordo_jsonw_obj_end(&w);
+    if ((rc = ordo_jsonw_finish(&w))) {
+        ordo_error_set(err, rc, NULL, 0, NULL, "cannot write network.json");
+        goto out;
+    }
+    ordo_buf_putc(&nb, '\n');
+
+    /* ---- catalog.csv ---- */
+    ordo_buf_puts(&cb, "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
+    for (uint32_t i = 0; i < opt->skus; i++)
+        by_rank[i] = i;
+    for (uint32_t i = opt->skus; i > 1; i--) { /* popularity rank: a random permutation */
+        uint32_t j = (uint32_t)ordo_rng_below(&rng, i);
+        uint32_t t = by_rank[i - 1];
+        by_rank[i - 1] = by_rank[j];
+        by_rank[j] = t;
+    }
+    for (uint32_t r = 0; r < opt->skus; r++)
+        rank[by_rank[r]] = r;
+    for (uint32_t i = 0; i < opt->skus; i++) {
+        double u = ordo_rng_uniform(&rng), c = 0;
+        size_t f = 0;
+        for (; f < N_FAMILIES - 1; f++) {
+            c += families[f].share;
+            if (u < c)
+                break;
+        }
+        fam[i] = (uint8_t)f;
+        const family_t *F = &families[f];
+        double wt = exp(uniform(&rng, log(F->w_lo), log(F->w_hi)));
+        double cubic_ft = wt / F->density * uniform(&rng, 0.7, 1.4);
+        double cubic_in = cubic_ft * 1728.0;
+        /* a box with sides in ratio 1.6 : 1.2 : 1 */
+        double side = cbrt(cubic_in / (1.6 * 1.2));
+        double price = exp(F->p_mu + F->p_sigma * ordo_rng_normal(&rng));
+        double rr = F->return_rate * uniform(&rng, 0.6, 1.4);
+        ordo_buf_printf(&cb, "SKU-%07u,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", i + 1, F->name,
+                        wt < 0.05 ? 0.05 : wt, side * 1.6, side * 1.2, side,
+                        price < 1 ? 1.0 : price, rr > 0.6 ? 0.6 : rr);
+    }
+
+    /* ---- inventory.csv ---- */
+    ordo_buf_puts(&ib, "node,sku,on_hand,reserved,safety_stock,as_of\n");
+    double n = opt->skus;
+    uint32_t store_assort = (uint32_t)fmin(n, 300 + n / 100);
+    for (uint32_t i = 0; i < n_nodes; i++) {
+        char id[32];
+        if (i < opt->dcs) {
+            snprintf(id, sizeof id, "DC-%03u", i + 1);
+            for (uint32_t s = 0; s < opt->skus; s++) {
+                double q = rank[s] / n; /* 0 = most popular */
+                double p = 0.97 - 0.6 * q;
+                if (fam[s] == N_FAMILIES - 1)
+                    p *= 0.6; /* furniture: fewer DCs */
+                if (ordo_rng_uniform(&rng) >= p)
+                    continue;
+                double depth = 4000.0 * pow(rank[s] + 1.0, -0.7) * uniform(&rng, 0.5, 1.5) + 3;
+                ordo_buf_printf(&ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1,
+                                (unsigned)depth);
+            }
+        } else if (i < opt->dcs + opt->stores) {
+            snprintf(id, sizeof id, "ST-%04u", i - opt->dcs + 1);
+            uint32_t limit = store_assort * 4 < opt->skus ? store_assort * 4 : opt->skus;
+            for (uint32_t r = 0; r < limit; r++) {
+                uint32_t s = by_rank[r];
+                if (!families[fam[s]].in_stores)
+                    continue;
+                if (ordo_rng_uniform(&rng) >= 0.92 * exp(-(double)r / store_assort))
+                    continue;
+                uint32_t q = 1 + (uint32_t)ordo_rng_below(&rng, r < store_assort / 4 ? 14 : 6);
+                ordo_buf_printf(&ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, q);
+            }
+        } else {
+            uint32_t k = i - opt->dcs - opt->stores;
+            snprintf(id, sizeof id, "DS-%03u", k + 1);
+            /* each supplier owns two families and carries their long tail */
+            uint8_t f1 = (uint8_t)(k % N_FAMILIES), f2 = (uint8_t)((k * 7 + 3) % N_FAMILIES);
+            for (uint32_t s = 0; s < opt->skus; s++) {
+                if ((fam[s] != f1 && fam[s] != f2) || rank[s] < opt->skus / 5)
+                    continue;
+                if (ordo_rng_uniform(&rng) >= 0.55)
+                    continue;
+                uint32_t q = 5 + (uint32_t)ordo_rng_below(&rng, 56);
+                ordo_buf_printf(&ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, q);
+            }
+        }
+    }
+    if ((rc = write_out(dir, "network.json", &nb, err)) ||
+        (rc = write_out(dir, "catalog.csv", &cb, err)) ||
+        (rc = write_out(dir, "inventory.csv", &ib, err)))
+        goto out;
+out:
+    free(pd.cum);
+    free(sites);
+    free(rank);
+    free(fam);
+    free(by_rank);
+    ordo_buf_free(&nb);
+    ordo_buf_free(&cb);
+    ordo_buf_free(&ib);
+    return rc;
+}

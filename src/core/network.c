@@ -1,0 +1,850 @@
+/* ordo — network loading: network.json (cJSON), catalog.csv and
+ * inventory.csv, with strict validation, and the node × ZIP3 tables. */
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordo/inventory.h"
+#include "ordo/network.h"
+#include "ordo/util.h"
+
+/* ---- enums ---- */
+
+static const char *const node_type_names[] = {"dc", "store", "dropship"};
+static const char *const service_names[] = {"ground", "two_day", "overnight"};
+
+const char *ordo_node_type_name(ordo_node_type_t t)
+{
+    return (unsigned)t < ORDO_NODE_TYPES ? node_type_names[t] : "?";
+}
+
+int ordo_node_type_parse(const char *s, ordo_node_type_t *out)
+{
+    for (int i = 0; i < ORDO_NODE_TYPES; i++)
+        if (!strcmp(s, node_type_names[i])) {
+            *out = (ordo_node_type_t)i;
+            return ORDO_OK;
+        }
+    return ORDO_EINVAL;
+}
+
+const char *ordo_service_name(ordo_service_t s)
+{
+    return (unsigned)s < ORDO_SERVICES ? service_names[s] : "?";
+}
+
+int ordo_service_parse(const char *s, ordo_service_t *out)
+{
+    for (int i = 0; i < ORDO_SERVICES; i++)
+        if (!strcmp(s, service_names[i])) {
+            *out = (ordo_service_t)i;
+            return ORDO_OK;
+        }
+    return ORDO_EINVAL;
+}
+
+/* ---- lifecycle and lookups ---- */
+
+ordo_network_t *ordo_network_new(const ordo_geo_t *geo)
+{
+    ordo_network_t *net = calloc(1, sizeof *net);
+    if (!net)
+        return NULL;
+    net->geo = geo ? geo : ordo_geo_default();
+    if (!net->geo) {
+        free(net);
+        return NULL;
+    }
+    return net;
+}
+
+void ordo_network_destroy(ordo_network_t *net)
+{
+    if (!net)
+        return;
+    free(net->nodes);
+    ordo_strmap_destroy(net->node_index);
+    free(net->services);
+    free(net->skus);
+    ordo_strmap_destroy(net->sku_index);
+    ordo_inventory_destroy(net->inventory);
+    free(net->miles);
+    free(net->zone);
+    free(net);
+}
+
+int32_t ordo_network_node(const ordo_network_t *net, const char *id)
+{
+    uint32_t v;
+    return ordo_strmap_get(net->node_index, id, strlen(id), &v) ? (int32_t)v : -1;
+}
+
+int32_t ordo_network_sku_n(const ordo_network_t *net, const char *id, size_t n)
+{
+    uint32_t v;
+    return ordo_strmap_get(net->sku_index, id, n, &v) ? (int32_t)v : -1;
+}
+
+int32_t ordo_network_sku(const ordo_network_t *net, const char *id)
+{
+    return ordo_network_sku_n(net, id, strlen(id));
+}
+
+int32_t ordo_network_service(const ordo_network_t *net, const char *id)
+{
+    for (uint32_t i = 0; i < net->n_services; i++)
+        if (!strcmp(net->services[i].id, id))
+            return (int32_t)i;
+    return -1;
+}
+
+int32_t ordo_network_group(const ordo_network_t *net, const char *name)
+{
+    for (uint32_t i = 0; i < net->n_groups; i++)
+        if (!strcmp(net->groups[i], name))
+            return (int32_t)i;
+    return -1;
+}
+
+int32_t ordo_network_family(const ordo_network_t *net, const char *name)
+{
+    for (uint32_t i = 0; i < net->n_families; i++)
+        if (!strcmp(net->families[i], name))
+            return (int32_t)i;
+    return -1;
+}
+
+/* ---- network.json ---- */
+
+typedef struct jctx {
+    const char *file;
+    ordo_error_t *err;
+    char path[ORDO_ERROR_FIELD_MAX];
+} jctx_t;
+
+static int jfail(jctx_t *c, const char *field, int code, const char *fmt, const char *arg)
+{
+    char f[ORDO_ERROR_FIELD_MAX];
+    if (field && *field)
+        snprintf(f, sizeof f, "%s%s%s", c->path, c->path[0] ? "." : "", field);
+    else
+        snprintf(f, sizeof f, "%s", c->path);
+    return ordo_error_set(c->err, code, c->file, 0, f, fmt, arg ? arg : "");
+}
+
+/* Rejects keys not in the allowed list: a typo must not be silently ignored. */
+static int check_keys(jctx_t *c, const cJSON *obj, const char *const *allowed)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            if (!strcmp(it->string, *a)) {
+                ok = 1;
+                break;
+            }
+        if (!ok)
+            return jfail(c, it->string, ORDO_EPARSE, "unknown field%s", "");
+    }
+    return ORDO_OK;
+}
+
+static int get_str(jctx_t *c, const cJSON *obj, const char *key, char *dst, size_t cap,
+                   int required)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) {
+        if (required)
+            return jfail(c, key, ORDO_EPARSE, "missing required field%s", "");
+        return ORDO_OK;
+    }
+    if (!cJSON_IsString(v) || !v->valuestring[0])
+        return jfail(c, key, ORDO_EPARSE, "must be a non-empty string%s", "");
+    if (strlen(v->valuestring) >= cap)
+        return jfail(c, key, ORDO_ERANGE, "too long: '%s'", v->valuestring);
+    snprintf(dst, cap, "%s", v->valuestring);
+    return ORDO_OK;
+}
+
+static int get_num(jctx_t *c, const cJSON *obj, const char *key, double *dst, int required,
+                   double lo, double hi)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v) {
+        if (required)
+            return jfail(c, key, ORDO_EPARSE, "missing required field%s", "");
+        return ORDO_OK;
+    }
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return jfail(c, key, ORDO_EPARSE, "must be a number%s", "");
+    if (v->valuedouble < lo || v->valuedouble > hi) {
+        char buf[96];
+        snprintf(buf, sizeof buf, "%g not in [%g, %g]", v->valuedouble, lo, hi);
+        return jfail(c, key, ORDO_ERANGE, "%s", buf);
+    }
+    *dst = v->valuedouble;
+    return ORDO_OK;
+}
+
+static int get_int(jctx_t *c, const cJSON *obj, const char *key, long *dst, int required, long lo,
+                   long hi)
+{
+    double d = (double)*dst;
+    int rc = get_num(c, obj, key, &d, required, (double)lo, (double)hi);
+    if (rc)
+        return rc;
+    if (d != floor(d))
+        return jfail(c, key, ORDO_EPARSE, "must be an integer%s", "");
+    *dst = (long)d;
+    return ORDO_OK;
+}
+
+static int parse_double_array(jctx_t *c, const cJSON *arr, const char *key, double *dst,
+                              size_t want, double lo)
+{
+    if (!cJSON_IsArray(arr) || (size_t)cJSON_GetArraySize(arr) != want) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%zu", want);
+        return jfail(c, key, ORDO_EPARSE, "must be an array of %s numbers", buf);
+    }
+    size_t i = 0;
+    for (const cJSON *v = arr->child; v; v = v->next, i++) {
+        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo)
+            return jfail(c, key, ORDO_EPARSE, "element is not a valid number%s", "");
+        dst[i] = v->valuedouble;
+    }
+    return ORDO_OK;
+}
+
+static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
+{
+    static const char *const keys[] = {"id", "carrier", "service", "dim_divisor",
+                                       "fuel_surcharge_pct", "residential_surcharge",
+                                       "peak_surcharge", "rate_card", "transit_days", NULL};
+    int rc;
+    char svc[32];
+    if (!cJSON_IsObject(o))
+        return jfail(c, NULL, ORDO_EPARSE, "must be an object%s", "");
+    if ((rc = check_keys(c, o, keys)) || (rc = get_str(c, o, "id", s->id, sizeof s->id, 1)) ||
+        (rc = get_str(c, o, "carrier", s->carrier, sizeof s->carrier, 1)) ||
+        (rc = get_str(c, o, "service", svc, sizeof svc, 1)))
+        return rc;
+    if (ordo_service_parse(svc, &s->service))
+        return jfail(c, "service", ORDO_EPARSE, "unknown service '%s' (ground, two_day, overnight)",
+                     svc);
+    s->dim_divisor = 139;
+    if ((rc = get_num(c, o, "dim_divisor", &s->dim_divisor, 0, 1, 10000)) ||
+        (rc = get_num(c, o, "fuel_surcharge_pct", &s->fuel_surcharge_pct, 0, 0, 100)) ||
+        (rc = get_num(c, o, "residential_surcharge", &s->residential_surcharge, 0, 0, 1000)) ||
+        (rc = get_num(c, o, "peak_surcharge", &s->peak_surcharge, 0, 0, 1000)))
+        return rc;
+    const cJSON *rcard = cJSON_GetObjectItemCaseSensitive(o, "rate_card");
+    if (!cJSON_IsObject(rcard))
+        return jfail(c, "rate_card", ORDO_EPARSE, "missing or not an object%s", "");
+    static const char *const rkeys[] = {"max_weight_lb", "rates", "per_lb_over", NULL};
+    size_t plen = strlen(c->path);
+    snprintf(c->path + plen, sizeof c->path - plen, ".rate_card");
+    if ((rc = check_keys(c, rcard, rkeys)))
+        return rc;
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(rcard, "max_weight_lb");
+    int nb = cJSON_IsArray(w) ? cJSON_GetArraySize(w) : 0;
+    if (nb < 1 || nb > ORDO_MAX_BRACKETS)
+        return jfail(c, "max_weight_lb", ORDO_EPARSE, "must be an array of 1..32 weights%s", "");
+    s->n_brackets = (uint32_t)nb;
+    if ((rc = parse_double_array(c, w, "max_weight_lb", s->bracket_max_lb, (size_t)nb, 0)))
+        return rc;
+    for (int b = 0; b < nb; b++)
+        if (s->bracket_max_lb[b] <= 0 || (b && s->bracket_max_lb[b] <= s->bracket_max_lb[b - 1]))
+            return jfail(c, "max_weight_lb", ORDO_EPARSE,
+                         "weights must be positive and ascending%s", "");
+    const cJSON *rates = cJSON_GetObjectItemCaseSensitive(rcard, "rates");
+    if (!cJSON_IsArray(rates) || cJSON_GetArraySize(rates) != nb)
+        return jfail(c, "rates", ORDO_EPARSE, "must have one row per weight bracket%s", "");
+    int b = 0;
+    for (const cJSON *row = rates->child; row; row = row->next, b++)
+        if ((rc = parse_double_array(c, row, "rates", s->rates[b], ORDO_ZONES, 0)))
+            return rc;
+    const cJSON *over = cJSON_GetObjectItemCaseSensitive(rcard, "per_lb_over");
+    if (over && (rc = parse_double_array(c, over, "per_lb_over", s->per_lb_over, ORDO_ZONES, 0)))
+        return rc;
+    c->path[plen] = 0;
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o, "transit_days");
+    if (!cJSON_IsArray(tr) || cJSON_GetArraySize(tr) != ORDO_ZONES)
+        return jfail(c, "transit_days", ORDO_EPARSE,
+                     "must be 9 histograms, one per zone 1..9%s", "");
+    int z = 0;
+    for (const cJSON *row = tr->child; row; row = row->next, z++) {
+        int nd = cJSON_IsArray(row) ? cJSON_GetArraySize(row) : 0;
+        if (nd < 1 || nd > ORDO_TRANSIT_DAYS)
+            return jfail(c, "transit_days", ORDO_EPARSE,
+                         "each zone's histogram has 1..16 daily probabilities%s", "");
+        double sum = 0;
+        memset(s->transit[z], 0, sizeof s->transit[z]);
+        if ((rc = parse_double_array(c, row, "transit_days", s->transit[z], (size_t)nd, 0)))
+            return rc;
+        for (int d = 0; d < nd; d++)
+            sum += s->transit[z][d];
+        if (fabs(sum - 1.0) > 1e-3) {
+            char buf[64];
+            snprintf(buf, sizeof buf, "zone %d sums to %g, not 1", z + 1, sum);
+            return jfail(c, "transit_days", ORDO_EPARSE, "%s", buf);
+        }
+        for (int d = 0; d < nd; d++)
+            s->transit[z][d] /= sum;
+    }
+    return ORDO_OK;
+}
+
+static int add_group(ordo_network_t *net, jctx_t *c, const char *name, uint32_t *idx)
+{
+    int32_t g = ordo_network_group(net, name);
+    if (g < 0) {
+        if (net->n_groups >= ORDO_MAX_GROUPS)
+            return jfail(c, "groups", ORDO_EFULL, "more than 64 groups%s", "");
+        if (strlen(name) >= ORDO_ID_MAX)
+            return jfail(c, "groups", ORDO_ERANGE, "group name too long: '%s'", name);
+        snprintf(net->groups[net->n_groups], ORDO_ID_MAX, "%s", name);
+        g = (int32_t)net->n_groups++;
+    }
+    *idx = (uint32_t)g;
+    return ORDO_OK;
+}
+
+static int parse_node(ordo_network_t *net, jctx_t *c, const cJSON *o, ordo_node_t *n)
+{
+    static const char *const keys[] = {
+        "id", "name", "type", "zip", "capabilities", "daily_capacity", "current_load",
+        "pick_cost_per_unit", "pack_cost_per_shipment", "cutoff_hour", "processing_days",
+        "services", "priority", "groups", "safety_stock", "active", NULL};
+    int rc;
+    char type[16], zip[8];
+    if (!cJSON_IsObject(o))
+        return jfail(c, NULL, ORDO_EPARSE, "must be an object%s", "");
+    if ((rc = check_keys(c, o, keys)) || (rc = get_str(c, o, "id", n->id, sizeof n->id, 1)) ||
+        (rc = get_str(c, o, "name", n->name, sizeof n->name, 0)) ||
+        (rc = get_str(c, o, "type", type, sizeof type, 1)) ||
+        (rc = get_str(c, o, "zip", zip, sizeof zip, 1)))
+        return rc;
+    if (!n->name[0])
+        snprintf(n->name, sizeof n->name, "%s", n->id);
+    if (ordo_node_type_parse(type, &n->type))
+        return jfail(c, "type", ORDO_EPARSE, "unknown node type '%s' (dc, store, dropship)", type);
+    if (ordo_zip_parse(zip, strlen(zip), &n->zip))
+        return jfail(c, "zip", ORDO_EPARSE, "'%s' is not a 5-digit ZIP", zip);
+    const ordo_zip_t *z = ordo_geo_zip(net->geo, n->zip);
+    if (!z)
+        return jfail(c, "zip", ORDO_ENOTFOUND, "unknown ZIP '%s'", zip);
+    n->zip3 = z->zip3;
+    n->lat = z->lat;
+    n->lon = z->lon;
+    memcpy(n->state, z->state, 3);
+    const cJSON *caps = cJSON_GetObjectItemCaseSensitive(o, "capabilities");
+    if (!cJSON_IsArray(caps) || cJSON_GetArraySize(caps) == 0)
+        return jfail(c, "capabilities", ORDO_EPARSE, "must list ship and/or pickup%s", "");
+    for (const cJSON *v = caps->child; v; v = v->next) {
+        if (cJSON_IsString(v) && !strcmp(v->valuestring, "ship"))
+            n->caps |= ORDO_CAP_SHIP;
+        else if (cJSON_IsString(v) && !strcmp(v->valuestring, "pickup"))
+            n->caps |= ORDO_CAP_PICKUP;
+        else
+            return jfail(c, "capabilities", ORDO_EPARSE, "unknown capability (ship, pickup)%s",
+                         "");
+    }
+    long cap = 0, load = 0, cutoff = 14, proc = 0, prio = 0, safety = 0;
+    if ((rc = get_int(c, o, "daily_capacity", &cap, 1, 0, INT32_MAX)) ||
+        (rc = get_int(c, o, "current_load", &load, 0, 0, INT32_MAX)) ||
+        (rc = get_num(c, o, "pick_cost_per_unit", &n->pick_cost_per_unit, 1, 0, 1e4)) ||
+        (rc = get_num(c, o, "pack_cost_per_shipment", &n->pack_cost_per_shipment, 1, 0, 1e4)) ||
+        (rc = get_int(c, o, "cutoff_hour", &cutoff, 0, 0, 23)) ||
+        (rc = get_int(c, o, "processing_days", &proc, 0, 0, 30)) ||
+        (rc = get_int(c, o, "priority", &prio, 0, -1000000, 1000000)) ||
+        (rc = get_int(c, o, "safety_stock", &safety, 0, 0, INT32_MAX)))
+        return rc;
+    n->daily_capacity = (uint32_t)cap;
+    n->current_load = (uint32_t)load;
+    n->cutoff_hour = (int)cutoff;
+    n->processing_days = (int)proc;
+    n->priority = (int)prio;
+    n->safety_stock = (uint32_t)safety;
+    const cJSON *act = cJSON_GetObjectItemCaseSensitive(o, "active");
+    n->active = true;
+    if (act) {
+        if (!cJSON_IsBool(act))
+            return jfail(c, "active", ORDO_EPARSE, "must be true or false%s", "");
+        n->active = cJSON_IsTrue(act);
+    }
+    const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(o, "services");
+    if ((n->caps & ORDO_CAP_SHIP) && (!cJSON_IsArray(svcs) || cJSON_GetArraySize(svcs) == 0))
+        return jfail(c, "services", ORDO_EPARSE, "a ship node must list its carrier services%s",
+                     "");
+    if (svcs) {
+        if (!cJSON_IsArray(svcs) || cJSON_GetArraySize(svcs) > ORDO_NODE_MAX_SERVICES)
+            return jfail(c, "services", ORDO_EPARSE, "must be an array of at most 8 ids%s", "");
+        for (const cJSON *v = svcs->child; v; v = v->next) {
+            int32_t si = cJSON_IsString(v) ? ordo_network_service(net, v->valuestring) : -1;
+            if (si < 0)
+                return jfail(c, "services", ORDO_ENOTFOUND, "unknown carrier service '%s'",
+                             cJSON_IsString(v) ? v->valuestring : "?");
+            n->services[n->n_services++] = (uint32_t)si;
+        }
+    }
+    const cJSON *groups = cJSON_GetObjectItemCaseSensitive(o, "groups");
+    if (groups) {
+        if (!cJSON_IsArray(groups))
+            return jfail(c, "groups", ORDO_EPARSE, "must be an array of names%s", "");
+        for (const cJSON *v = groups->child; v; v = v->next) {
+            uint32_t gi;
+            if (!cJSON_IsString(v) || !v->valuestring[0])
+                return jfail(c, "groups", ORDO_EPARSE, "group names are non-empty strings%s", "");
+            if ((rc = add_group(net, c, v->valuestring, &gi)))
+                return rc;
+            n->groups |= 1ull << gi;
+        }
+    }
+    return ORDO_OK;
+}
+
+int ordo_network_parse_json(ordo_network_t *net, const char *json, size_t len, const char *name,
+                            ordo_error_t *err)
+{
+    jctx_t c = {name, err, ""};
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!root) {
+        const char *at = cJSON_GetErrorPtr();
+        long line = 1;
+        if (at && at >= json && at <= json + len)
+            for (const char *p = json; p < at; p++)
+                line += *p == '\n';
+        return ordo_error_set(err, ORDO_EPARSE, name, line, NULL, "malformed JSON");
+    }
+    int rc = ORDO_OK;
+    static const char *const keys[] = {"format", "name", "carrier_services", "nodes", NULL};
+    if (!cJSON_IsObject(root)) {
+        rc = jfail(&c, NULL, ORDO_EPARSE, "top level must be an object%s", "");
+        goto out;
+    }
+    if ((rc = check_keys(&c, root, keys)))
+        goto out;
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if (fmt && (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "ordo-network/1"))) {
+        rc = jfail(&c, "format", ORDO_EUNSUPPORTED, "expected \"ordo-network/1\"%s", "");
+        goto out;
+    }
+    if ((rc = get_str(&c, root, "name", net->name, sizeof net->name, 0)))
+        goto out;
+    const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(root, "carrier_services");
+    const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(root, "nodes");
+    if (!cJSON_IsArray(svcs) || cJSON_GetArraySize(svcs) == 0) {
+        rc = jfail(&c, "carrier_services", ORDO_EPARSE, "must be a non-empty array%s", "");
+        goto out;
+    }
+    if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) == 0) {
+        rc = jfail(&c, "nodes", ORDO_EPARSE, "must be a non-empty array%s", "");
+        goto out;
+    }
+    size_t ns = (size_t)cJSON_GetArraySize(svcs), nn = (size_t)cJSON_GetArraySize(nodes);
+    net->services = calloc(ns, sizeof *net->services);
+    net->nodes = calloc(nn, sizeof *net->nodes);
+    net->node_index = ordo_strmap_create(nn);
+    if (!net->services || !net->nodes || !net->node_index) {
+        rc = ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
+        goto out;
+    }
+    size_t i = 0;
+    for (const cJSON *o = svcs->child; o; o = o->next, i++) {
+        snprintf(c.path, sizeof c.path, "carrier_services[%zu]", i);
+        if ((rc = parse_service(&c, o, &net->services[i])))
+            goto out;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(net->services[j].id, net->services[i].id)) {
+                rc = jfail(&c, "id", ORDO_EEXIST, "duplicate carrier service id '%s'",
+                           net->services[i].id);
+                goto out;
+            }
+        net->n_services = (uint32_t)(i + 1);
+    }
+    i = 0;
+    for (const cJSON *o = nodes->child; o; o = o->next, i++) {
+        snprintf(c.path, sizeof c.path, "nodes[%zu]", i);
+        ordo_node_t *n = &net->nodes[i];
+        if ((rc = parse_node(net, &c, o, n)))
+            goto out;
+        if (ordo_strmap_put(net->node_index, n->id, strlen(n->id), (uint32_t)i) == ORDO_EEXIST) {
+            rc = jfail(&c, "id", ORDO_EEXIST, "duplicate node id '%s'", n->id);
+            goto out;
+        }
+        net->n_nodes = (uint32_t)(i + 1);
+    }
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* ---- CSV helpers ---- */
+
+typedef struct csv_iter {
+    const char *p, *end;
+    long line;
+} csv_iter_t;
+
+/* Next non-empty line; returns 0 at the end. */
+static int csv_next(csv_iter_t *it, const char **line, size_t *len)
+{
+    while (it->p < it->end) {
+        const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+        const char *le = nl ? nl : it->end;
+        *line = it->p;
+        *len = (size_t)(le - it->p);
+        if (*len && (*line)[*len - 1] == '\r')
+            (*len)--;
+        it->p = nl ? nl + 1 : it->end;
+        it->line++;
+        if (*len)
+            return 1;
+    }
+    return 0;
+}
+
+static int expect_header(csv_iter_t *it, const char *name, const char *header, ordo_error_t *err)
+{
+    const char *line;
+    size_t len;
+    if (!csv_next(it, &line, &len))
+        return ordo_error_set(err, ORDO_EPARSE, name, 1, NULL, "empty file: expected header %s",
+                              header);
+    if (len != strlen(header) || memcmp(line, header, len))
+        return ordo_error_set(err, ORDO_EPARSE, name, it->line, NULL, "expected header %s",
+                              header);
+    return ORDO_OK;
+}
+
+static int num_field(const ordo_csv_field_t *f, double *out, double lo, double hi)
+{
+    int rc = ordo_parse_double(f->p, f->n, out);
+    if (rc)
+        return rc;
+    return *out < lo || *out > hi ? ORDO_ERANGE : ORDO_OK;
+}
+
+/* ---- catalog.csv ---- */
+
+#define CATALOG_HEADER "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate"
+
+int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
+                           ordo_error_t *err)
+{
+    csv_iter_t it = {csv, csv + len, 0};
+    int rc = expect_header(&it, name, CATALOG_HEADER, err);
+    if (rc)
+        return rc;
+    size_t cap = 1;
+    for (size_t i = 0; i < len; i++)
+        cap += csv[i] == '\n';
+    if (cap > UINT32_MAX)
+        return ordo_error_set(err, ORDO_ERANGE, name, 0, NULL, "too many SKUs");
+    net->skus = calloc(cap, sizeof *net->skus);
+    net->sku_index = ordo_strmap_create(cap);
+    if (!net->skus || !net->sku_index)
+        return ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
+    const char *line;
+    size_t ll;
+    static const char *const fields[] = {"sku",      "family",    "weight_lb", "length_in",
+                                         "width_in", "height_in", "price",     "return_rate"};
+    while (csv_next(&it, &line, &ll)) {
+        ordo_csv_field_t f[ORDO_CSV_MAX_FIELDS];
+        int nf = ordo_csv_split(line, ll, f, ORDO_CSV_MAX_FIELDS);
+        if (nf != 8)
+            return ordo_error_set(err, ORDO_EPARSE, name, it.line, NULL,
+                                  "expected 8 fields, got %d", nf);
+        ordo_sku_t *s = &net->skus[net->n_skus];
+        if (f[0].n == 0 || f[0].n >= ORDO_ID_MAX)
+            return ordo_error_set(err, ORDO_EPARSE, name, it.line, "sku",
+                                  "empty or longer than %d characters", ORDO_ID_MAX - 1);
+        memcpy(s->id, f[0].p, f[0].n);
+        s->id[f[0].n] = 0;
+        if (f[1].n == 0 || f[1].n >= ORDO_ID_MAX)
+            return ordo_error_set(err, ORDO_EPARSE, name, it.line, "family", "empty or too long");
+        char fam[ORDO_ID_MAX];
+        memcpy(fam, f[1].p, f[1].n);
+        fam[f[1].n] = 0;
+        int32_t fi = ordo_network_family(net, fam);
+        if (fi < 0) {
+            if (net->n_families >= ORDO_MAX_FAMILIES)
+                return ordo_error_set(err, ORDO_EFULL, name, it.line, "family",
+                                      "more than %d product families", ORDO_MAX_FAMILIES);
+            snprintf(net->families[net->n_families], ORDO_ID_MAX, "%s", fam);
+            fi = (int32_t)net->n_families++;
+        }
+        s->family = (uint16_t)fi;
+        double *dst[] = {&s->weight_lb, &s->length_in, &s->width_in, &s->height_in, &s->price,
+                         &s->return_rate};
+        const double lo[] = {1e-6, 0, 0, 0, 0, 0}, hi[] = {10000, 1000, 1000, 1000, 1e7, 1};
+        for (int k = 0; k < 6; k++) {
+            int r = num_field(&f[k + 2], dst[k], lo[k], hi[k]);
+            if (r) {
+                if (r == ORDO_ERANGE)
+                    return ordo_error_set(err, r, name, it.line, fields[k + 2],
+                                          "'%.*s' not in [%g, %g]", (int)f[k + 2].n, f[k + 2].p,
+                                          lo[k], hi[k]);
+                return ordo_error_set(err, r, name, it.line, fields[k + 2],
+                                      "'%.*s' is not a number", (int)f[k + 2].n, f[k + 2].p);
+            }
+        }
+        if (ordo_strmap_put(net->sku_index, s->id, f[0].n, net->n_skus) == ORDO_EEXIST)
+            return ordo_error_set(err, ORDO_EEXIST, name, it.line, "sku", "duplicate SKU '%s'",
+                                  s->id);
+        net->n_skus++;
+    }
+    if (net->n_skus == 0)
+        return ordo_error_set(err, ORDO_EPARSE, name, it.line, NULL, "no SKUs");
+    return ORDO_OK;
+}
+
+/* ---- inventory.csv ---- */
+
+#define INVENTORY_HEADER "node,sku,on_hand,reserved,safety_stock,as_of"
+
+int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
+                             ordo_error_t *err)
+{
+    csv_iter_t it = {csv, csv + len, 0};
+    int rc = expect_header(&it, name, INVENTORY_HEADER, err);
+    if (rc)
+        return rc;
+    if (!net->n_nodes || !net->n_skus)
+        return ordo_error_set(err, ORDO_ESTATE, name, 0, NULL,
+                              "load the network and catalog before inventory");
+    size_t expected = len / 32 + 16;
+    ordo_inventory_t *inv = ordo_inventory_create(net->n_skus, expected);
+    if (!inv)
+        return ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
+    const char *line;
+    size_t ll;
+    /* Rows usually come grouped by node and share a timestamp: cache both. */
+    char last_node[ORDO_ID_MAX] = "";
+    size_t last_node_len = 0;
+    int32_t node = -1;
+    char last_ts[40] = "";
+    size_t last_ts_len = 0;
+    int64_t as_of = 0;
+    while (csv_next(&it, &line, &ll)) {
+        ordo_csv_field_t f[8];
+        int nf = ordo_csv_split(line, ll, f, 8);
+        if (nf != 6) {
+            rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, NULL,
+                                "expected 6 fields, got %d", nf);
+            break;
+        }
+        if (!(f[0].n == last_node_len && node >= 0 && !memcmp(f[0].p, last_node, f[0].n))) {
+            if (f[0].n == 0 || f[0].n >= ORDO_ID_MAX) {
+                rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "node", "empty or too long");
+                break;
+            }
+            memcpy(last_node, f[0].p, f[0].n);
+            last_node[f[0].n] = 0;
+            last_node_len = f[0].n;
+            node = ordo_network_node(net, last_node);
+            if (node < 0) {
+                rc = ordo_error_set(err, ORDO_ENOTFOUND, name, it.line, "node",
+                                    "unknown node '%s'", last_node);
+                break;
+            }
+        }
+        int32_t sku = ordo_network_sku_n(net, f[1].p, f[1].n);
+        if (sku < 0) {
+            rc = ordo_error_set(err, ORDO_ENOTFOUND, name, it.line, "sku", "unknown SKU '%.*s'",
+                                (int)f[1].n, f[1].p);
+            break;
+        }
+        uint32_t on_hand, reserved = 0, safety = net->nodes[node].safety_stock;
+        if (ordo_parse_u32(f[2].p, f[2].n, &on_hand) || on_hand > INT32_MAX) {
+            rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "on_hand",
+                                "'%.*s' is not a non-negative integer", (int)f[2].n, f[2].p);
+            break;
+        }
+        if (f[3].n && (ordo_parse_u32(f[3].p, f[3].n, &reserved) || reserved > on_hand)) {
+            rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "reserved",
+                                "'%.*s' is not an integer between 0 and on_hand", (int)f[3].n,
+                                f[3].p);
+            break;
+        }
+        if (f[4].n && (ordo_parse_u32(f[4].p, f[4].n, &safety) || safety > INT32_MAX)) {
+            rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "safety_stock",
+                                "'%.*s' is not a non-negative integer", (int)f[4].n, f[4].p);
+            break;
+        }
+        if (f[5].n) {
+            if (!(f[5].n == last_ts_len && !memcmp(f[5].p, last_ts, f[5].n))) {
+                if (f[5].n >= sizeof last_ts) {
+                    rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "as_of", "too long");
+                    break;
+                }
+                memcpy(last_ts, f[5].p, f[5].n);
+                last_ts[f[5].n] = 0;
+                last_ts_len = f[5].n;
+                if (ordo_time_parse(last_ts, &as_of)) {
+                    last_ts_len = 0;
+                    rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "as_of",
+                                        "'%.*s' is not an ISO 8601 time", (int)f[5].n, f[5].p);
+                    break;
+                }
+            }
+        }
+        int64_t row_as_of = f[5].n ? as_of : 0;
+        rc = ordo_inventory_add(inv, (uint32_t)node, (uint32_t)sku, (int32_t)on_hand,
+                                (int32_t)reserved, (int32_t)safety, row_as_of);
+        if (rc) {
+            rc = ordo_error_set(err, rc, name, it.line, NULL, "cannot add record");
+            break;
+        }
+    }
+    if (rc == ORDO_OK) {
+        rc = ordo_inventory_build(inv, err);
+        if (rc && err) {
+            /* name the file; the builder cannot know line numbers */
+            snprintf(err->file, sizeof err->file, "%s", name);
+        }
+    }
+    if (rc) {
+        ordo_inventory_destroy(inv);
+        return rc;
+    }
+    ordo_inventory_destroy(net->inventory);
+    net->inventory = inv;
+    return ORDO_OK;
+}
+
+/* ---- tables and loading ---- */
+
+int ordo_network_finalize(ordo_network_t *net, ordo_error_t *err)
+{
+    if (!net->inventory) {
+        net->inventory = ordo_inventory_create(net->n_skus, 1);
+        if (!net->inventory || ordo_inventory_build(net->inventory, err))
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    size_t cells = (size_t)net->n_nodes * ORDO_ZIP3_COUNT;
+    free(net->miles);
+    free(net->zone);
+    net->miles = malloc((cells ? cells : 1) * sizeof(float));
+    net->zone = malloc(cells ? cells : 1);
+    if (!net->miles || !net->zone)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    /* Nodes share ZIP3s: compute each distinct origin row once. */
+    int32_t first_with[ORDO_ZIP3_COUNT];
+    for (int k = 0; k < ORDO_ZIP3_COUNT; k++)
+        first_with[k] = -1;
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        uint16_t o = net->nodes[n].zip3;
+        float *mrow = net->miles + (size_t)n * ORDO_ZIP3_COUNT;
+        uint8_t *zrow = net->zone + (size_t)n * ORDO_ZIP3_COUNT;
+        if (first_with[o] >= 0) {
+            memcpy(mrow, net->miles + (size_t)first_with[o] * ORDO_ZIP3_COUNT,
+                   ORDO_ZIP3_COUNT * sizeof(float));
+            memcpy(zrow, net->zone + (size_t)first_with[o] * ORDO_ZIP3_COUNT, ORDO_ZIP3_COUNT);
+            continue;
+        }
+        first_with[o] = (int32_t)n;
+        for (int d = 0; d < ORDO_ZIP3_COUNT; d++) {
+            int z = ordo_geo_zone(net->geo, o, (uint16_t)d);
+            double m = ordo_geo_zip3_miles(net->geo, o, (uint16_t)d);
+            zrow[d] = z > 0 ? (uint8_t)z : 0;
+            mrow[d] = m >= 0 ? (float)m : -1.0f;
+        }
+    }
+    return ORDO_OK;
+}
+
+static int load_file(const char *dir, const char *file, char **data, size_t *len, char *path,
+                     size_t path_cap, ordo_error_t *err)
+{
+    if ((size_t)snprintf(path, path_cap, "%s/%s", dir, file) >= path_cap)
+        return ordo_error_set(err, ORDO_EINVAL, dir, 0, NULL, "path too long");
+    return ordo_read_file(path, data, len, err);
+}
+
+int ordo_network_load(const char *dir, const ordo_geo_t *geo, ordo_network_t **out,
+                      ordo_error_t *err)
+{
+    *out = NULL;
+    ordo_network_t *net = ordo_network_new(geo);
+    if (!net)
+        return ordo_error_set(err, ORDO_ENOMEM, dir, 0, NULL, "out of memory or no geography");
+    char path[PATH_MAX];
+    char *data = NULL;
+    size_t len;
+    int rc = load_file(dir, "network.json", &data, &len, path, sizeof path, err);
+    if (!rc)
+        rc = ordo_network_parse_json(net, data, len, path, err);
+    free(data);
+    data = NULL;
+    if (!rc)
+        rc = load_file(dir, "catalog.csv", &data, &len, path, sizeof path, err);
+    if (!rc)
+        rc = ordo_catalog_parse_csv(net, data, len, path, err);
+    free(data);
+    data = NULL;
+    if (!rc)
+        rc = load_file(dir, "inventory.csv", &data, &len, path, sizeof path, err);
+    if (!rc)
+        rc = ordo_inventory_parse_csv(net, data, len, path, err);
+    free(data);
+    if (!rc)
+        rc = ordo_network_finalize(net, err);
+    if (rc) {
+        ordo_network_destroy(net);
+        return rc;
+    }
+    *out = net;
+    return ORDO_OK;
+}
+
+/* ---- summary ---- */
+
+int ordo_network_summarize(const ordo_network_t *net, ordo_network_summary_t *s)
+{
+    memset(s, 0, sizeof *s);
+    for (uint32_t i = 0; i < net->n_nodes; i++) {
+        s->nodes_by_type[net->nodes[i].type]++;
+        s->active_nodes += net->nodes[i].active;
+    }
+    s->n_skus = net->n_skus;
+    size_t cells = ordo_inventory_cell_count(net->inventory);
+    s->inventory_records = cells;
+    for (size_t c = 0; c < cells; c++) {
+        ordo_stock_t st;
+        ordo_inventory_get(net->inventory, (uint32_t)c, &st);
+        s->total_units += (uint64_t)st.on_hand;
+        s->units_by_type[net->nodes[st.node].type] += (uint64_t)st.on_hand;
+    }
+    uint64_t pop12 = 0, pop14 = 0;
+    double zsum = 0;
+    for (int d = 0; d < ORDO_ZIP3_COUNT; d++) {
+        const ordo_zip3_t *z3 = ordo_geo_zip3(net->geo, (uint16_t)d);
+        if (!z3->known || !z3->population)
+            continue;
+        int best = 99;
+        for (uint32_t n = 0; n < net->n_nodes; n++) {
+            const ordo_node_t *node = &net->nodes[n];
+            if (!node->active || !(node->caps & ORDO_CAP_SHIP))
+                continue;
+            int z = ordo_network_zone(net, n, (uint16_t)d);
+            if (z > 0 && z < best)
+                best = z;
+        }
+        s->us_population += z3->population;
+        if (best <= 2)
+            pop12 += z3->population;
+        if (best <= 4)
+            pop14 += z3->population;
+        zsum += (double)z3->population * (best == 99 ? 9 : best);
+    }
+    if (s->us_population) {
+        s->pop_share_zone_1_2 = (double)pop12 / (double)s->us_population;
+        s->pop_share_zone_1_4 = (double)pop14 / (double)s->us_population;
+        s->mean_zone = zsum / (double)s->us_population;
+    }
+    return ORDO_OK;
+}
