@@ -395,7 +395,7 @@ static int parse_node(ordo_network_t *net, jctx_t *c, const cJSON *o, ordo_node_
         if (!cJSON_IsArray(groups))
             return jfail(c, "groups", ORDO_EPARSE, "must be an array of names%s", "");
         for (const cJSON *v = groups->child; v; v = v->next) {
-            uint32_t gi;
+            uint32_t gi = 0;
             if (!cJSON_IsString(v) || !v->valuestring[0])
                 return jfail(c, "groups", ORDO_EPARSE, "group names are non-empty strings%s", "");
             if ((rc = add_group(net, c, v->valuestring, &gi)))
