@@ -68,6 +68,10 @@ int ordo_parse_double(const char *p, size_t n, double *out); /* rejects NaN/Inf 
 
 /* Reads a whole file into a malloc'd NUL-terminated buffer. */
 int ordo_read_file(const char *path, char **data, size_t *len, ordo_error_t *err);
+/* Maps a regular file read-only.
+ * The bytes are NOT NUL-terminated. Release with ordo_unmap_file. */
+int ordo_map_file(const char *path, const char **data, size_t *len, ordo_error_t *err);
+void ordo_unmap_file(const char *data, size_t len);
 /* Writes atomically: path.tmp, fsync, rename. */
 int ordo_write_file_atomic(const char *path, const void *data, size_t len, ordo_error_t *err);
 /* mkdir -p */

@@ -757,40 +757,38 @@ int ordo_network_finalize(ordo_network_t *net, ordo_error_t *err)
     return ORDO_OK;
 }
 
-static int load_file(const char *dir, const char *file, char **data, size_t *len, char *path,
-                     size_t path_cap, ordo_error_t *err)
+static int map_file(const char *dir, const char *file, const char **data, size_t *len, char *path,
+                    size_t path_cap, ordo_error_t *err)
 {
     if ((size_t)snprintf(path, path_cap, "%s/%s", dir, file) >= path_cap)
         return ordo_error_set(err, ORDO_EINVAL, dir, 0, NULL, "path too long");
-    return ordo_read_file(path, data, len, err);
+    return ordo_map_file(path, data, len, err);
 }
 
 int ordo_network_load(const char *dir, const ordo_geo_t *geo, ordo_network_t **out,
                       ordo_error_t *err)
 {
+    static const char *const files[] = {"network.json", "catalog.csv", "inventory.csv"};
     *out = NULL;
     ordo_network_t *net = ordo_network_new(geo);
     if (!net)
         return ordo_error_set(err, ORDO_ENOMEM, dir, 0, NULL, "out of memory or no geography");
     char path[PATH_MAX];
-    char *data = NULL;
-    size_t len;
-    int rc = load_file(dir, "network.json", &data, &len, path, sizeof path, err);
-    if (!rc)
-        rc = ordo_network_parse_json(net, data, len, path, err);
-    free(data);
-    data = NULL;
-    if (!rc)
-        rc = load_file(dir, "catalog.csv", &data, &len, path, sizeof path, err);
-    if (!rc)
-        rc = ordo_catalog_parse_csv(net, data, len, path, err);
-    free(data);
-    data = NULL;
-    if (!rc)
-        rc = load_file(dir, "inventory.csv", &data, &len, path, sizeof path, err);
-    if (!rc)
-        rc = ordo_inventory_parse_csv(net, data, len, path, err);
-    free(data);
+    int rc = ORDO_OK;
+    for (int f = 0; f < 3 && !rc; f++) {
+        const char *data;
+        size_t len;
+        rc = map_file(dir, files[f], &data, &len, path, sizeof path, err);
+        if (rc)
+            break;
+        if (f == 0)
+            rc = ordo_network_parse_json(net, data, len, path, err);
+        else if (f == 1)
+            rc = ordo_catalog_parse_csv(net, data, len, path, err);
+        else
+            rc = ordo_inventory_parse_csv(net, data, len, path, err);
+        ordo_unmap_file(data, len);
+    }
     if (!rc)
         rc = ordo_network_finalize(net, err);
     if (rc) {

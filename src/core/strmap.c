@@ -1,15 +1,22 @@
-/* ordo — string → uint32 map: open addressing with linear probing. Keys are
- * copied into one growing pool; the table doubles at 50% load. */
+/* ordo — string → uint32 map: open addressing with linear probing. Keys of
+ * up to 16 bytes live inside the slot, so a lookup costs one cache miss;
+ * longer keys are copied into one growing pool. The table doubles at 50%
+ * load. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ordo/util.h"
 
+#define INLINE_KEY 16
+
 typedef struct slot {
-    uint64_t hash;   /* 0 = empty */
-    uint32_t key_off;
+    uint64_t hash; /* 0 = empty */
     uint32_t key_len;
     uint32_t value;
+    union {
+        char inl[INLINE_KEY]; /* key_len <= INLINE_KEY */
+        uint32_t off;         /* else: offset into the pool */
+    } key;
 } slot_t;
 
 struct ordo_strmap {
@@ -88,7 +95,8 @@ static slot_t *lookup(const ordo_strmap_t *m, const char *key, size_t len, uint6
     size_t j = h & (m->cap - 1);
     while (m->slots[j].hash) {
         const slot_t *s = &m->slots[j];
-        if (s->hash == h && s->key_len == len && !memcmp(m->pool + s->key_off, key, len))
+        if (s->hash == h && s->key_len == len &&
+            (len == 0 || !memcmp(len <= INLINE_KEY ? s->key.inl : m->pool + s->key.off, key, len)))
             return &m->slots[j];
         j = (j + 1) & (m->cap - 1);
     }
@@ -105,24 +113,28 @@ int ordo_strmap_put(ordo_strmap_t *m, const char *key, size_t len, uint32_t valu
     slot_t *s = lookup(m, key, len, h);
     if (s->hash)
         return ORDO_EEXIST;
-    if (m->pool_len + len > m->pool_cap) {
-        size_t ncap = m->pool_cap ? m->pool_cap : 4096;
-        while (ncap < m->pool_len + len)
-            ncap *= 2;
-        if (ncap > UINT32_MAX)
-            return ORDO_EFULL;
-        char *np = realloc(m->pool, ncap);
-        if (!np)
-            return ORDO_ENOMEM;
-        m->pool = np;
-        m->pool_cap = ncap;
+    if (len <= INLINE_KEY) {
+        memcpy(s->key.inl, key, len);
+    } else {
+        if (m->pool_len + len > m->pool_cap) {
+            size_t ncap = m->pool_cap ? m->pool_cap : 4096;
+            while (ncap < m->pool_len + len)
+                ncap *= 2;
+            if (ncap > UINT32_MAX)
+                return ORDO_EFULL;
+            char *np = realloc(m->pool, ncap);
+            if (!np)
+                return ORDO_ENOMEM;
+            m->pool = np;
+            m->pool_cap = ncap;
+        }
+        memcpy(m->pool + m->pool_len, key, len);
+        s->key.off = (uint32_t)m->pool_len;
+        m->pool_len += len;
     }
-    memcpy(m->pool + m->pool_len, key, len);
     s->hash = h;
-    s->key_off = (uint32_t)m->pool_len;
     s->key_len = (uint32_t)len;
     s->value = value;
-    m->pool_len += len;
     m->count++;
     return ORDO_OK;
 }

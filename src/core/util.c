@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,6 +152,8 @@ int ordo_csv_split(const char *line, size_t len, ordo_csv_field_t *f, int max)
             f[nf].n = i - start;
             nf++;
             i++; /* closing quote */
+            if (i + 1 == len && line[i] == '\r')
+                i = len; /* CRLF line end, as for unquoted fields */
             if (i < len && line[i] != ',')
                 return ORDO_EPARSE;
         } else {
@@ -351,4 +354,36 @@ int ordo_mkdir_p(const char *path, ordo_error_t *err)
     if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
         return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "not a directory");
     return ORDO_OK;
+}
+
+int ordo_map_file(const char *path, const char **data, size_t *len, ordo_error_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ordo_error_set(err, errno == ENOENT ? ORDO_ENOENT : ORDO_EIO, path, 0, NULL,
+                              "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "not a regular file");
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        *data = "";
+        *len = 0;
+        return ORDO_OK;
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "mmap: %s", strerror(errno));
+    *data = p;
+    *len = (size_t)st.st_size;
+    return ORDO_OK;
+}
+
+void ordo_unmap_file(const char *data, size_t len)
+{
+    if (len)
+        munmap((void *)data, len);
 }
