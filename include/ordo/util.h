@@ -19,6 +19,12 @@ int ordo_strmap_put(ordo_strmap_t *map, const char *key, size_t keylen, uint32_t
 /* true and *value when found. */
 bool ordo_strmap_get(const ordo_strmap_t *map, const char *key, size_t keylen, uint32_t *value);
 size_t ordo_strmap_count(const ordo_strmap_t *map);
+/* Two-phase lookup for batches: hash and prefetch many keys, then get them,
+ * so the cache misses overlap instead of queueing. */
+uint64_t ordo_strmap_hash(const char *key, size_t keylen);
+void ordo_strmap_prefetch(const ordo_strmap_t *map, uint64_t hash);
+bool ordo_strmap_get_hashed(const ordo_strmap_t *map, const char *key, size_t keylen,
+                            uint64_t hash, uint32_t *value);
 
 uint64_t ordo_hash64(const void *data, size_t len); /* fast, non-cryptographic */
 

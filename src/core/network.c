@@ -606,6 +606,40 @@ int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, con
 
 #define INVENTORY_HEADER "node,sku,on_hand,reserved,safety_stock,as_of"
 
+/* Cold path, after the builder found a duplicate (node, SKU): scan the rows
+ * again (all already validated) to name the line that repeats one. */
+static void find_duplicate_row(const ordo_network_t *net, const char *csv, size_t len,
+                               const char *name, ordo_error_t *err)
+{
+    csv_iter_t it = {csv, csv + len, 0};
+    const char *line;
+    size_t ll;
+    ordo_strmap_t *seen = ordo_strmap_create(len / 32 + 16);
+    if (!seen || !csv_next(&it, &line, &ll)) { /* skip the header */
+        ordo_strmap_destroy(seen);
+        return;
+    }
+    while (csv_next(&it, &line, &ll)) {
+        ordo_csv_field_t f[8];
+        if (ordo_csv_split(line, ll, f, 8) != 6)
+            break;
+        char node_id[ORDO_ID_MAX];
+        snprintf(node_id, sizeof node_id, "%.*s", (int)f[0].n, f[0].p);
+        uint32_t key[2] = {(uint32_t)ordo_network_node(net, node_id),
+                           (uint32_t)ordo_network_sku_n(net, f[1].p, f[1].n)};
+        uint32_t first;
+        if (ordo_strmap_get(seen, (const char *)key, sizeof key, &first)) {
+            ordo_error_set(err, ORDO_EEXIST, name, it.line, "sku",
+                           "duplicate record for node '%s', SKU '%.*s' (first on line %u)",
+                           node_id, (int)f[1].n, f[1].p, first);
+            break;
+        }
+        if (ordo_strmap_put(seen, (const char *)key, sizeof key, (uint32_t)it.line))
+            break;
+    }
+    ordo_strmap_destroy(seen);
+}
+
 int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
                              ordo_error_t *err)
 {
@@ -629,83 +663,114 @@ int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, c
     char last_ts[40] = "";
     size_t last_ts_len = 0;
     int64_t as_of = 0;
-    while (csv_next(&it, &line, &ll)) {
+    /* Rows are read in batches: the SKU hash-table slots of a whole batch
+     * are prefetched first, so their cache misses overlap. */
+    enum { BATCH = 32 };
+    struct row {
+        const char *line;
+        size_t len;
+        long lineno;
+        int nf;
+        uint64_t hash;
         ordo_csv_field_t f[8];
-        int nf = ordo_csv_split(line, ll, f, 8);
-        if (nf != 6) {
-            rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, NULL,
-                                "expected 6 fields, got %d", nf);
-            break;
-        }
-        if (!(f[0].n == last_node_len && node >= 0 && !memcmp(f[0].p, last_node, f[0].n))) {
-            if (f[0].n == 0 || f[0].n >= ORDO_ID_MAX) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "node", "empty or too long");
-                break;
-            }
-            memcpy(last_node, f[0].p, f[0].n);
-            last_node[f[0].n] = 0;
-            last_node_len = f[0].n;
-            node = ordo_network_node(net, last_node);
-            if (node < 0) {
-                rc = ordo_error_set(err, ORDO_ENOTFOUND, name, it.line, "node",
-                                    "unknown node '%s'", last_node);
-                break;
+    } batch[BATCH];
+    (void)line;
+    (void)ll;
+    while (rc == ORDO_OK) {
+        int nb = 0;
+        while (nb < BATCH && csv_next(&it, &batch[nb].line, &batch[nb].len)) {
+            struct row *r = &batch[nb++];
+            r->lineno = it.line;
+            r->nf = ordo_csv_split(r->line, r->len, r->f, 8);
+            if (r->nf >= 2) {
+                r->hash = ordo_strmap_hash(r->f[1].p, r->f[1].n);
+                ordo_strmap_prefetch(net->sku_index, r->hash);
             }
         }
-        int32_t sku = ordo_network_sku_n(net, f[1].p, f[1].n);
-        if (sku < 0) {
-            rc = ordo_error_set(err, ORDO_ENOTFOUND, name, it.line, "sku", "unknown SKU '%.*s'",
-                                (int)f[1].n, f[1].p);
+        if (nb == 0)
             break;
-        }
-        uint32_t on_hand, reserved = 0, safety = net->nodes[node].safety_stock;
-        if (ordo_parse_u32(f[2].p, f[2].n, &on_hand) || on_hand > INT32_MAX) {
-            rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "on_hand",
-                                "'%.*s' is not a non-negative integer", (int)f[2].n, f[2].p);
-            break;
-        }
-        if (f[3].n && (ordo_parse_u32(f[3].p, f[3].n, &reserved) || reserved > on_hand)) {
-            rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "reserved",
-                                "'%.*s' is not an integer between 0 and on_hand", (int)f[3].n,
-                                f[3].p);
-            break;
-        }
-        if (f[4].n && (ordo_parse_u32(f[4].p, f[4].n, &safety) || safety > INT32_MAX)) {
-            rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "safety_stock",
-                                "'%.*s' is not a non-negative integer", (int)f[4].n, f[4].p);
-            break;
-        }
-        if (f[5].n) {
-            if (!(f[5].n == last_ts_len && !memcmp(f[5].p, last_ts, f[5].n))) {
-                if (f[5].n >= sizeof last_ts) {
-                    rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "as_of", "too long");
+        for (int bi = 0; bi < nb; bi++) {
+            struct row *r = &batch[bi];
+            const ordo_csv_field_t *f = r->f;
+            int nf = r->nf;
+            if (nf != 6) {
+                rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, NULL,
+                                    "expected 6 fields, got %d", nf);
+                break;
+            }
+            if (!(f[0].n == last_node_len && node >= 0 && !memcmp(f[0].p, last_node, f[0].n))) {
+                if (f[0].n == 0 || f[0].n >= ORDO_ID_MAX) {
+                    rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "node", "empty or too long");
                     break;
                 }
-                memcpy(last_ts, f[5].p, f[5].n);
-                last_ts[f[5].n] = 0;
-                last_ts_len = f[5].n;
-                if (ordo_time_parse(last_ts, &as_of)) {
-                    last_ts_len = 0;
-                    rc = ordo_error_set(err, ORDO_EPARSE, name, it.line, "as_of",
-                                        "'%.*s' is not an ISO 8601 time", (int)f[5].n, f[5].p);
+                memcpy(last_node, f[0].p, f[0].n);
+                last_node[f[0].n] = 0;
+                last_node_len = f[0].n;
+                node = ordo_network_node(net, last_node);
+                if (node < 0) {
+                    rc = ordo_error_set(err, ORDO_ENOTFOUND, name, r->lineno, "node",
+                                        "unknown node '%s'", last_node);
                     break;
                 }
             }
-        }
-        int64_t row_as_of = f[5].n ? as_of : 0;
-        rc = ordo_inventory_add(inv, (uint32_t)node, (uint32_t)sku, (int32_t)on_hand,
-                                (int32_t)reserved, (int32_t)safety, row_as_of);
-        if (rc) {
-            rc = ordo_error_set(err, rc, name, it.line, NULL, "cannot add record");
-            break;
+            uint32_t sku_u;
+            int32_t sku = ordo_strmap_get_hashed(net->sku_index, f[1].p, f[1].n, r->hash, &sku_u)
+                              ? (int32_t)sku_u
+                              : -1;
+            if (sku < 0) {
+                rc = ordo_error_set(err, ORDO_ENOTFOUND, name, r->lineno, "sku", "unknown SKU '%.*s'",
+                                    (int)f[1].n, f[1].p);
+                break;
+            }
+            uint32_t on_hand, reserved = 0, safety = net->nodes[node].safety_stock;
+            if (ordo_parse_u32(f[2].p, f[2].n, &on_hand) || on_hand > INT32_MAX) {
+                rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "on_hand",
+                                    "'%.*s' is not a non-negative integer", (int)f[2].n, f[2].p);
+                break;
+            }
+            if (f[3].n && (ordo_parse_u32(f[3].p, f[3].n, &reserved) || reserved > on_hand)) {
+                rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "reserved",
+                                    "'%.*s' is not an integer between 0 and on_hand", (int)f[3].n,
+                                    f[3].p);
+                break;
+            }
+            if (f[4].n && (ordo_parse_u32(f[4].p, f[4].n, &safety) || safety > INT32_MAX)) {
+                rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "safety_stock",
+                                    "'%.*s' is not a non-negative integer", (int)f[4].n, f[4].p);
+                break;
+            }
+            if (f[5].n) {
+                if (!(f[5].n == last_ts_len && !memcmp(f[5].p, last_ts, f[5].n))) {
+                    if (f[5].n >= sizeof last_ts) {
+                        rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "as_of", "too long");
+                        break;
+                    }
+                    memcpy(last_ts, f[5].p, f[5].n);
+                    last_ts[f[5].n] = 0;
+                    last_ts_len = f[5].n;
+                    if (ordo_time_parse(last_ts, &as_of)) {
+                        last_ts_len = 0;
+                        rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "as_of",
+                                            "'%.*s' is not an ISO 8601 time", (int)f[5].n, f[5].p);
+                        break;
+                    }
+                }
+            }
+            int64_t row_as_of = f[5].n ? as_of : 0;
+            rc = ordo_inventory_add(inv, (uint32_t)node, (uint32_t)sku, (int32_t)on_hand,
+                                    (int32_t)reserved, (int32_t)safety, row_as_of);
+            if (rc) {
+                rc = ordo_error_set(err, rc, name, r->lineno, NULL, "cannot add record");
+                break;
+            }
         }
     }
     if (rc == ORDO_OK) {
         rc = ordo_inventory_build(inv, err);
-        if (rc && err) {
-            /* name the file; the builder cannot know line numbers */
+        if (rc && err) /* name the file; the builder cannot know line numbers */
             snprintf(err->file, sizeof err->file, "%s", name);
-        }
+        if (rc == ORDO_EEXIST) /* ... but a second pass can */
+            find_duplicate_row(net, csv, len, name, err);
     }
     if (rc) {
         ordo_inventory_destroy(inv);

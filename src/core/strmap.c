@@ -139,6 +139,27 @@ int ordo_strmap_put(ordo_strmap_t *m, const char *key, size_t len, uint32_t valu
     return ORDO_OK;
 }
 
+uint64_t ordo_strmap_hash(const char *key, size_t len)
+{
+    return ordo_hash64(key, len);
+}
+
+void ordo_strmap_prefetch(const ordo_strmap_t *m, uint64_t h)
+{
+    __builtin_prefetch(&m->slots[h & (m->cap - 1)]);
+}
+
+bool ordo_strmap_get_hashed(const ordo_strmap_t *m, const char *key, size_t len, uint64_t h,
+                            uint32_t *value)
+{
+    const slot_t *s = lookup(m, key, len, h);
+    if (!s->hash)
+        return false;
+    if (value)
+        *value = s->value;
+    return true;
+}
+
 bool ordo_strmap_get(const ordo_strmap_t *m, const char *key, size_t len, uint32_t *value)
 {
     if (!m)
