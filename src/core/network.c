@@ -147,6 +147,9 @@ static int check_keys(jctx_t *c, const cJSON *obj, const char *const *allowed)
             }
         if (!ok)
             return jfail(c, it->string, ORDO_EPARSE, "unknown field%s", "");
+        for (const cJSON *later = it->next; later; later = later->next)
+            if (!strcmp(it->string, later->string))
+                return jfail(c, it->string, ORDO_EPARSE, "duplicate field%s", "");
     }
     return ORDO_OK;
 }
@@ -410,9 +413,20 @@ int ordo_network_parse_json(ordo_network_t *net, const char *json, size_t len, c
                             ordo_error_t *err)
 {
     jctx_t c = {name, err, ""};
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    /* cJSON stops after the first value: text after it (a second document,
+     * a truncated edit) must be an error too, not silently ignored. The end
+     * pointer also gives the error position without cJSON's global. */
+    const char *at = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &at, 0);
+    if (root && at) {
+        while (at < json + len && (*at == ' ' || *at == '\t' || *at == '\r' || *at == '\n'))
+            at++;
+        if (at < json + len && *at) { /* a NUL ends the text */
+            cJSON_Delete(root);
+            root = NULL;
+        }
+    }
     if (!root) {
-        const char *at = cJSON_GetErrorPtr();
         long line = 1;
         if (at && at >= json && at <= json + len)
             for (const char *p = json; p < at; p++)
@@ -555,9 +569,13 @@ int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, con
     while (csv_next(&it, &line, &ll)) {
         ordo_csv_field_t f[ORDO_CSV_MAX_FIELDS];
         int nf = ordo_csv_split(line, ll, f, ORDO_CSV_MAX_FIELDS);
+        if (nf == ORDO_EPARSE)
+            return ordo_error_set(err, ORDO_EPARSE, name, it.line, NULL,
+                                  "unterminated quote or text after a closing quote");
         if (nf != 8)
             return ordo_error_set(err, ORDO_EPARSE, name, it.line, NULL,
-                                  "expected 8 fields, got %d", nf);
+                                  "expected 8 fields, got %s%d", nf < 0 ? "more than " : "",
+                                  nf < 0 ? ORDO_CSV_MAX_FIELDS : nf);
         ordo_sku_t *s = &net->skus[net->n_skus];
         if (f[0].n == 0 || f[0].n >= ORDO_ID_MAX)
             return ordo_error_set(err, ORDO_EPARSE, name, it.line, "sku",
@@ -695,7 +713,10 @@ int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, c
             int nf = r->nf;
             if (nf != 6) {
                 rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, NULL,
-                                    "expected 6 fields, got %d", nf);
+                                    nf == ORDO_EPARSE
+                                        ? "unterminated quote or text after a closing quote"
+                                        : "expected 6 fields, got %s",
+                                    nf == ORDO_EFULL ? "more" : nf < 0 ? "?" : "fewer");
                 break;
             }
             if (!(f[0].n == last_node_len && node >= 0 && !memcmp(f[0].p, last_node, f[0].n))) {

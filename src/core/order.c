@@ -41,6 +41,12 @@ static int check_keys(const cJSON *obj, const char *const *allowed, const char *
             snprintf(f, sizeof f, "%s%s", prefix, it->string);
             return fail(err, ORDO_EPARSE, f, "unknown field%s", "");
         }
+        for (const cJSON *later = it->next; later; later = later->next)
+            if (!strcmp(it->string, later->string)) {
+                char f[ORDO_ERROR_FIELD_MAX];
+                snprintf(f, sizeof f, "%s%s", prefix, it->string);
+                return fail(err, ORDO_EPARSE, f, "duplicate field%s", "");
+            }
     }
     return ORDO_OK;
 }
@@ -195,9 +201,11 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
             qty->valuedouble < 1 || qty->valuedouble > 1e6)
             return fail(err, ORDO_EINVAL, f, "must be an integer from 1 to 1000000%s", "");
         for (int j = 0; j < i; j++)
-            if (out->lines[j].sku == (uint32_t)si)
+            if (out->lines[j].sku == (uint32_t)si) {
+                snprintf(f, sizeof f, "lines[%d].sku", i); /* the SKU repeats */
                 return fail(err, ORDO_EEXIST, f, "SKU '%s' appears on two lines",
                             sku->valuestring);
+            }
         out->lines[i].sku = (uint32_t)si;
         out->lines[i].quantity = (uint32_t)qty->valuedouble;
     }
@@ -208,9 +216,18 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
 int ordo_order_parse(const char *json, size_t len, const ordo_network_t *net, ordo_arena_t *a,
                      ordo_order_t *out, ordo_error_t *err)
 {
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (!root)
         return fail(err, ORDO_EPARSE, NULL, "malformed JSON%s", "");
+    /* text after the object (e.g. two orders on one line) is an error */
+    while (end && end < json + len &&
+           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (end && end < json + len && *end) { /* a NUL ends the text */
+        cJSON_Delete(root);
+        return fail(err, ORDO_EPARSE, NULL, "text after the order object%s", "");
+    }
     int rc = ordo_order_from_cjson(root, net, a, out, err);
     cJSON_Delete(root);
     return rc;

@@ -233,7 +233,7 @@ int ordo_parse_double(const char *p, size_t n, double *out)
     double v = strtod(tmp, &end);
     if (end != tmp + n)
         return ORDO_EPARSE;
-    if (errno == ERANGE || !isfinite(v))
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1)) /* overflow; underflow is fine */
         return ORDO_ERANGE;
     *out = v;
     return ORDO_OK;
