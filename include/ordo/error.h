@@ -28,7 +28,9 @@ enum {
     ORDO_ESTATE = -12,     /* operation not allowed in the current state */
     ORDO_EUNSUPPORTED = -13, /* not supported (format version, option) */
     ORDO_EFULL = -14,      /* a fixed-size buffer or table is full */
-    ORDO_EINFEASIBLE = -15 /* no plan satisfies the constraints */
+    ORDO_EINFEASIBLE = -15, /* no plan satisfies the constraints */
+    ORDO_ECONFLICT = -16,  /* optimistic-concurrency version conflict */
+    ORDO_EBUSY = -17       /* resource busy (another writer holds it) */
 };
 
 #define ORDO_ERROR_FILE_MAX 256

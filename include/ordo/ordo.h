@@ -11,5 +11,7 @@
 #include "network.h"
 #include "inventory.h"
 #include "order.h"
+#include "config.h"
+#include "store.h"
 
 #endif

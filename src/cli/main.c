@@ -17,6 +17,11 @@ extern const ordo_cli_cmd_t ordo_cmd_network;
 extern const ordo_cli_cmd_t ordo_cmd_rate;
 extern const ordo_cli_cmd_t ordo_cmd_exp;
 extern const ordo_cli_cmd_t ordo_cmd_log;
+extern const ordo_cli_cmd_t ordo_cmd_source;
+extern const ordo_cli_cmd_t ordo_cmd_policy;
+extern const ordo_cli_cmd_t ordo_cmd_price;
+extern const ordo_cli_cmd_t ordo_cmd_power;
+extern const ordo_cli_cmd_t ordo_cmd_outcomes;
 /* ORDO-CLI-DECLS: add `extern const ordo_cli_cmd_t ordo_cmd_<name>;` above this line */
 
 static const ordo_cli_cmd_t *const commands[] = {
@@ -25,6 +30,11 @@ static const ordo_cli_cmd_t *const commands[] = {
     &ordo_cmd_rate,
     &ordo_cmd_exp,
     &ordo_cmd_log,
+    &ordo_cmd_source,
+    &ordo_cmd_policy,
+    &ordo_cmd_price,
+    &ordo_cmd_power,
+    &ordo_cmd_outcomes,
     /* ORDO-CLI-TABLE: add `&ordo_cmd_<name>,` above this line */
 };
 

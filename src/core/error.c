@@ -28,6 +28,8 @@ static const error_entry_t errors[] = {
     {ORDO_EUNSUPPORTED, "EUNSUPPORTED", "not supported"},
     {ORDO_EFULL, "EFULL", "table or buffer is full"},
     {ORDO_EINFEASIBLE, "EINFEASIBLE", "no feasible plan"},
+    {ORDO_ECONFLICT, "ECONFLICT", "version conflict: changed by someone else"},
+    {ORDO_EBUSY, "EBUSY", "resource busy"},
 };
 
 static const error_entry_t *find(int code)

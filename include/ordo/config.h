@@ -1,0 +1,90 @@
+/* ordo — the data directory's configuration file, ordo.conf.
+ *
+ * A small "key = value" text format (docs/examples/ordo.conf documents every
+ * key): one setting per line, '#' starts a comment, blank lines are ignored,
+ * a value may be double-quoted (then it may hold '#' and spaces; \" and \\
+ * are its only escapes). Validation is strict: an unknown key, a key given
+ * twice, a value of the wrong type or out of range, or a postgres backend
+ * without a dsn are errors naming the file, the line and the key.
+ *
+ * The configuration is a plain struct with no pointers: copy it freely. */
+#ifndef ORDO_CONFIG_H
+#define ORDO_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The file a data directory may hold: DIR/ordo.conf. */
+#define ORDO_CONFIG_FILE "ordo.conf"
+
+typedef enum ordo_store_backend {
+    ORDO_STORE_SQLITE = 0,  /* DIR/ordo.db, embedded (default) */
+    ORDO_STORE_POSTGRES = 1 /* shared server named by store.postgres.dsn */
+} ordo_store_backend_t;
+
+/* SQLite's PRAGMA synchronous. FULL (default) fsyncs the WAL at every
+ * commit: a committed transaction survives power loss. NORMAL fsyncs only at
+ * checkpoints: still consistent after a crash, but the last transactions
+ * before a power loss may be lost. */
+typedef enum ordo_config_sqlite_sync {
+    ORDO_SQLITE_SYNC_FULL = 0,
+    ORDO_SQLITE_SYNC_NORMAL = 1
+} ordo_config_sqlite_sync_t;
+
+/* Mirrors ordo_log_sync_t (log.h): sync | async | none. */
+typedef enum ordo_config_log_sync {
+    ORDO_CONFIG_LOG_SYNC = 0,
+    ORDO_CONFIG_LOG_ASYNC = 1,
+    ORDO_CONFIG_LOG_NONE = 2
+} ordo_config_log_sync_t;
+
+#define ORDO_CONFIG_DSN_MAX 1024
+
+typedef struct ordo_config {
+    /* store.* */
+    ordo_store_backend_t store_backend;     /* store.backend = sqlite|postgres */
+    char postgres_dsn[ORDO_CONFIG_DSN_MAX]; /* store.postgres.dsn, "" if unset */
+    ordo_config_sqlite_sync_t sqlite_sync;  /* store.sqlite.synchronous = full|normal */
+    uint32_t busy_timeout_ms;               /* store.busy_timeout_ms (default 5000) */
+    uint32_t ingest_batch;                  /* store.ingest_batch: events per
+                                               put_batch call (default 10000) */
+    /* log.* (read by the log module: see include/ordo/log.h) */
+    ordo_config_log_sync_t log_sync; /* log.sync = sync|async|none */
+    uint32_t log_interval_us;        /* log.group_commit_interval_us (0 = log default) */
+    uint32_t log_batch_bytes;        /* log.group_commit_bytes (0 = log default) */
+    uint64_t log_segment_bytes;      /* log.segment_bytes (0 = log default) */
+    int log_compress_level;          /* log.compress_level 0..19 (0 = off) */
+} ordo_config_t;
+
+/* Fills the defaults: sqlite, synchronous full, busy timeout 5000 ms,
+ * ingest batch 10000, log sync with the log's own defaults, no compression. */
+void ordo_config_init(ordo_config_t *cfg);
+
+/* Parses the file at path into cfg (which is first reset to the defaults;
+ * settings absent from the file keep them). ORDO_ENOENT when the file does
+ * not exist, ORDO_EPARSE / ORDO_EINVAL / ORDO_ERANGE naming line and key
+ * otherwise. On error cfg holds the defaults. */
+int ordo_config_load(const char *path, ordo_config_t *cfg, ordo_error_t *err);
+
+/* Same, from text in memory; name is used in error messages (may be NULL). */
+int ordo_config_parse(const char *text, size_t len, const char *name, ordo_config_t *cfg,
+                      ordo_error_t *err);
+
+/* The configuration of a data directory: DIR/ordo.conf when it exists, else
+ * the defaults. A file that exists but is invalid is an error. */
+int ordo_config_load_data_dir(const char *data_dir, ordo_config_t *cfg, ordo_error_t *err);
+
+/* "sqlite" / "postgres"; "sync" / "async" / "none". Static strings. */
+const char *ordo_config_backend_name(ordo_store_backend_t b);
+const char *ordo_config_log_sync_name(ordo_config_log_sync_t s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,327 @@
+/* ordo — durable state behind one interface.
+ *
+ * An ordo_store_t is an open data directory's database: SQLite (DIR/ordo.db,
+ * WAL mode, the default) or, later, PostgreSQL selected in DIR/ordo.conf.
+ * Callers see typed operations only — outcomes, versioned documents for the
+ * registries, an append-only audit trail — and never SQL, so a second backend
+ * changes no caller. Design, schema and durability: docs/internals/STORE.md;
+ * the outcome event format: docs/outcomes.md.
+ *
+ * Threads: a handle is not thread-safe; open one per thread (several handles
+ * and several processes may share one data directory: readers never block,
+ * one writer at a time, others wait up to store.busy_timeout_ms).
+ *
+ * Strings passed in are copied by the store before the call returns. Strings
+ * handed to callbacks or returned in structs are valid only as documented. */
+#ifndef ORDO_STORE_H
+#define ORDO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ordo_store ordo_store_t;
+
+/* The database file inside a data directory. */
+#define ORDO_STORE_DB_FILE "ordo.db"
+/* Schema version this build writes (see the schema_version table). */
+#define ORDO_STORE_SCHEMA_VERSION 1
+
+/* ---- open / close ---- */
+
+/* Opens the store of data_dir, creating the directory and the database when
+ * missing and migrating its schema up to ORDO_STORE_SCHEMA_VERSION. cfg
+ * NULL: DIR/ordo.conf when present, else the defaults. A database written by
+ * a newer ordo (higher schema version) is ORDO_EUNSUPPORTED. On success *out
+ * is owned by the caller: ordo_store_close() it. */
+int ordo_store_open(const char *data_dir, const ordo_config_t *cfg, ordo_store_t **out,
+                    ordo_error_t *err);
+/* Same, but ORDO_ENOENT (naming the file) when the database does not exist
+ * yet: for commands that only read. */
+int ordo_store_open_existing(const char *data_dir, const ordo_config_t *cfg, ordo_store_t **out,
+                             ordo_error_t *err);
+/* Rolls back an open transaction, finalizes everything, frees. Returns the
+ * first error seen (the handle is freed in any case). NULL is allowed. */
+int ordo_store_close(ordo_store_t *store, ordo_error_t *err);
+
+/* "sqlite" or "postgres". */
+const char *ordo_store_backend_name(const ordo_store_t *store);
+/* The schema version recorded in the database. */
+int ordo_store_schema_version(ordo_store_t *store, int *version, ordo_error_t *err);
+
+/* ---- transactions ----
+ * Every single operation below is atomic on its own. To make several atomic
+ * together (a document put and its audit entry; a whole ingest), bracket
+ * them: begin ... commit, or rollback on error. Transactions nest: an inner
+ * begin is a savepoint, and an inner rollback undoes only the inner part.
+ * begin takes the write lock at once (waiting up to the busy timeout). */
+int ordo_store_tx_begin(ordo_store_t *store, ordo_error_t *err);
+int ordo_store_tx_commit(ordo_store_t *store, ordo_error_t *err);
+int ordo_store_tx_rollback(ordo_store_t *store, ordo_error_t *err);
+/* Nesting depth: 0 when no transaction is open. */
+int ordo_store_tx_depth(const ordo_store_t *store);
+
+/* ---- outcomes: what happened to an order after the decision ---- */
+
+typedef enum ordo_outcome_type {
+    ORDO_OUTCOME_NONE = 0,
+    ORDO_OUTCOME_SHIPPED = 1,
+    ORDO_OUTCOME_DELIVERED = 2,
+    ORDO_OUTCOME_RETURNED = 3,
+    ORDO_OUTCOME_CANCELLED = 4,
+    ORDO_OUTCOME_COST = 5 /* actual cost parts, no state change */
+} ordo_outcome_type_t;
+
+/* Parts of the actual cost. */
+enum {
+    ORDO_COST_PICK = 0,
+    ORDO_COST_PACK = 1,
+    ORDO_COST_SHIP = 2,     /* carrier cost; a shipped event's carrier_cost */
+    ORDO_COST_RETURN = 3,   /* reverse logistics */
+    ORDO_COST_CARRYING = 4, /* inventory carrying cost */
+    ORDO_COST_PARTS = 5
+};
+
+#define ORDO_OUTCOME_ID_MAX 96 /* event and order ids: at most 95 bytes */
+
+typedef struct ordo_outcome_event {
+    char event_id[ORDO_OUTCOME_ID_MAX]; /* unique; a repeated id is ignored */
+    char order_id[ORDO_OUTCOME_ID_MAX];
+    uint32_t shipment; /* 0, 1, ... within the order */
+    ordo_outcome_type_t type;
+    int64_t at;                   /* when it happened, Unix seconds UTC (> 0) */
+    int64_t promised_by;          /* delivery promise, Unix seconds; 0 = none */
+    double cost[ORDO_COST_PARTS]; /* parts given (see cost_mask), >= 0 */
+    unsigned cost_mask;           /* bit ORDO_COST_x set when part x given */
+    double refund;                /* returned: amount refunded, >= 0 */
+    bool has_refund;
+} ordo_outcome_event_t;
+
+/* "shipped", ... "cost"; "none" for anything else. */
+const char *ordo_outcome_type_name(ordo_outcome_type_t t);
+/* ORDO_OUTCOME_NONE when name is not a type. */
+ordo_outcome_type_t ordo_outcome_type_from_name(const char *name, size_t len);
+/* "pick", "pack", "ship", "return", "carrying". */
+const char *ordo_cost_part_name(int part);
+
+/* Checks an event as the store will (ids non-empty and NUL-terminated,
+ * a known type, at > 0, costs finite and >= 0, cost parts only on cost
+ * events, carrier cost only on cost or shipped, refund only on returned, a
+ * cost event with at least one part). Errors name the field. */
+int ordo_outcome_event_validate(const ordo_outcome_event_t *ev, ordo_error_t *err);
+
+/* What a batch put or an ingest did. Counters accumulate (zero it first). */
+typedef struct ordo_outcome_put_stats {
+    uint64_t inserted;   /* new events stored */
+    uint64_t duplicates; /* events whose id was already stored: ignored */
+} ordo_outcome_put_stats_t;
+
+/* Stores n events atomically (its own transaction unless one is open): all
+ * are validated first, then inserted; an event whose event_id is already
+ * stored is ignored (idempotent ingest; the first stored version wins).
+ * stats may be NULL. On error nothing of this batch is stored. */
+int ordo_store_outcomes_put_batch(ordo_store_t *store, const ordo_outcome_event_t *events, size_t n,
+                                  ordo_outcome_put_stats_t *stats, ordo_error_t *err);
+
+typedef enum ordo_on_time {
+    ORDO_ON_TIME_UNKNOWN = 0, /* no promise, or not (fully) delivered yet */
+    ORDO_ON_TIME_YES = 1,     /* delivered (all shipments) by the promise */
+    ORDO_ON_TIME_LATE = 2     /* a shipment was delivered after the promise */
+} ordo_on_time_t;
+
+/* Flags on a summary. */
+enum {
+    /* some shipment's delivered or returned time precedes its shipped time:
+     * the events disagree (clock skew, bad feed); the times are kept as given */
+    ORDO_OUTCOME_FLAG_TIME_INCONSISTENT = 1u << 0,
+    /* delivered or shipped after the order was cancelled */
+    ORDO_OUTCOME_FLAG_ACTIVITY_AFTER_CANCEL = 1u << 1
+};
+
+/* Per shipment of an order, derived from its events' timestamps. */
+typedef struct ordo_shipment_outcome {
+    uint32_t shipment;
+    int64_t shipped_at;           /* earliest shipped event, 0 = none */
+    int64_t delivered_at;         /* earliest delivered event, 0 = none */
+    int64_t returned_at;          /* earliest returned event, 0 = none */
+    double cost[ORDO_COST_PARTS]; /* sums of the parts given for this shipment */
+    unsigned cost_mask;
+    double refund;
+    uint32_t n_events;
+} ordo_shipment_outcome_t;
+
+/* Per order. Every field is derived from event timestamps, so the order in
+ * which events arrived never matters (docs/outcomes.md gives the rules). */
+typedef struct ordo_outcome_summary {
+    char order_id[ORDO_OUTCOME_ID_MAX];
+    int64_t shipped_at;           /* earliest shipment shipped, 0 = none */
+    int64_t delivered_at;         /* when the last shipment was delivered, set only
+                                     once every shipment is delivered; 0 = not yet */
+    int64_t last_delivered_at;    /* latest delivery so far (even if partial), 0 = none */
+    int64_t returned_at;          /* earliest return, 0 = none */
+    int64_t cancelled_at;         /* earliest cancellation, 0 = none */
+    int64_t promised_by;          /* promise from the events (see docs), 0 = unknown */
+    ordo_on_time_t on_time;       /* vs promised_by */
+    ordo_outcome_type_t state;    /* latest lifecycle event by timestamp; NONE if only costs */
+    double cost[ORDO_COST_PARTS]; /* actual cost parts (sums), given ones in cost_mask */
+    unsigned cost_mask;
+    double cost_total;    /* sum of the parts given; refunds not included */
+    double refund;        /* sum of refunds */
+    uint32_t n_shipments; /* shipments with a shipped, delivered or returned event */
+    uint32_t n_delivered; /* of which delivered */
+    uint32_t n_returned;  /* of which returned */
+    uint32_t n_events;
+    int64_t first_event_at, last_event_at;
+    unsigned flags; /* ORDO_OUTCOME_FLAG_* */
+} ordo_outcome_summary_t;
+
+/* The summary of one order: ORDO_ENOTFOUND when no event names it. */
+int ordo_store_outcome_get(ordo_store_t *store, const char *order_id,
+                           ordo_outcome_summary_t *summary, ordo_error_t *err);
+/* Its shipments, by shipment number: up to cap into out (may be NULL when
+ * cap is 0); *n_total gets how many there are. ORDO_ENOTFOUND as above. */
+int ordo_store_outcome_shipments(ordo_store_t *store, const char *order_id,
+                                 ordo_shipment_outcome_t *out, size_t cap, size_t *n_total,
+                                 ordo_error_t *err);
+/* On-time status of a summary against any promise (e.g. a decision's ETA);
+ * promise 0 gives ORDO_ON_TIME_UNKNOWN. */
+ordo_on_time_t ordo_outcome_on_time(const ordo_outcome_summary_t *summary, int64_t promise);
+const char *ordo_on_time_name(ordo_on_time_t t); /* "unknown", "yes", "late" */
+
+/* Number of stored events and of distinct orders. */
+int ordo_store_outcome_counts(ordo_store_t *store, uint64_t *events, uint64_t *orders,
+                              ordo_error_t *err);
+
+/* Iterator over every order's summary, in order-id byte order, from one
+ * consistent snapshot. Do not write through the same handle while it is
+ * open. */
+typedef struct ordo_outcome_iter ordo_outcome_iter_t;
+int ordo_store_outcome_iter_open(ordo_store_t *store, ordo_outcome_iter_t **it, ordo_error_t *err);
+/* 1 and *summary filled, 0 at the end, or a negative error. */
+int ordo_outcome_iter_next(ordo_outcome_iter_t *it, ordo_outcome_summary_t *summary,
+                           ordo_error_t *err);
+/* The current order's shipments; valid until the next call to next/close. */
+const ordo_shipment_outcome_t *ordo_outcome_iter_shipments(const ordo_outcome_iter_t *it,
+                                                           size_t *n);
+void ordo_outcome_iter_close(ordo_outcome_iter_t *it);
+
+/* Writes a summary (and its shipments when n > 0) as one JSON object. */
+struct ordo_jsonw;
+void ordo_outcome_summary_write_json(const ordo_outcome_summary_t *s,
+                                     const ordo_shipment_outcome_t *ships, size_t n,
+                                     struct ordo_jsonw *w);
+
+/* ---- outcome files: NDJSON and CSV (docs/outcomes.md) ---- */
+
+typedef enum ordo_outcome_format {
+    ORDO_OUTCOME_FMT_AUTO = 0, /* by extension: .csv is CSV, anything else NDJSON */
+    ORDO_OUTCOME_FMT_NDJSON = 1,
+    ORDO_OUTCOME_FMT_CSV = 2
+} ordo_outcome_format_t;
+
+/* One NDJSON line (a JSON object) into *ev. Errors carry file and line as
+ * given and name the field. */
+int ordo_outcome_parse_json(const char *text, size_t len, ordo_outcome_event_t *ev,
+                            const char *file, long line, ordo_error_t *err);
+
+typedef struct ordo_outcome_ingest_stats {
+    uint64_t files;
+    uint64_t lines; /* data lines read (not blank lines or the CSV header) */
+    uint64_t inserted;
+    uint64_t duplicates;
+} ordo_outcome_ingest_stats_t;
+
+/* Reads every file, validating each line, and stores the events in ONE
+ * transaction (in put_batch calls of cfg's store.ingest_batch events): a bad
+ * line anywhere (malformed, unknown type or field, missing field, negative
+ * cost, bad timestamp) stores nothing and the error names file, line and
+ * field. Repeated event ids, within the files or with earlier ingests, are
+ * counted as duplicates and ignored. stats may be NULL. */
+int ordo_store_outcomes_ingest_files(ordo_store_t *store, const char *const *paths, size_t n,
+                                     ordo_outcome_format_t format,
+                                     ordo_outcome_ingest_stats_t *stats, ordo_error_t *err);
+
+/* ---- versioned documents, for registries (experiments, policies...) ---- */
+
+#define ORDO_STORE_KIND_MAX 64    /* kind: 1..63 bytes, e.g. "experiment" */
+#define ORDO_STORE_DOC_ID_MAX 256 /* id: 1..255 bytes */
+/* expected_version for an unconditional put or delete. */
+#define ORDO_STORE_ANY_VERSION UINT64_MAX
+
+/* Stores the JSON document (must be valid JSON; json_len bytes) under
+ * (kind, id) with optimistic concurrency:
+ *   expected_version 0   create: ORDO_EEXIST when it exists;
+ *   expected_version N   update: only when the current version is N, else
+ *                        ORDO_ECONFLICT (version conflict: re-read, retry),
+ *                        ORDO_ENOTFOUND when it does not exist;
+ *   ORDO_STORE_ANY_VERSION  create or replace.
+ * Versions count 1, 2, ...; *new_version (may be NULL) gets the one stored.
+ * Every version is kept (ordo_store_doc_get_version). */
+int ordo_store_doc_put(ordo_store_t *store, const char *kind, const char *id, const char *json,
+                       size_t json_len, uint64_t expected_version, uint64_t *new_version,
+                       ordo_error_t *err);
+/* The current version: *json is malloc'd, NUL-terminated, the caller
+ * free()s it; json_len and version may be NULL. ORDO_ENOTFOUND if absent. */
+int ordo_store_doc_get(ordo_store_t *store, const char *kind, const char *id, char **json,
+                       size_t *json_len, uint64_t *version, ordo_error_t *err);
+/* An earlier (or the current) version, as above. */
+int ordo_store_doc_get_version(ordo_store_t *store, const char *kind, const char *id,
+                               uint64_t version, char **json, size_t *json_len, ordo_error_t *err);
+/* Deletes the current document (its history stays); expected_version as in
+ * put (0 is not allowed). A later create continues the version count. */
+int ordo_store_doc_delete(ordo_store_t *store, const char *kind, const char *id,
+                          uint64_t expected_version, ordo_error_t *err);
+
+/* One document handed to a callback; pointers valid during the call only. */
+typedef struct ordo_store_doc {
+    const char *kind;
+    const char *id;
+    const char *json;
+    size_t json_len;
+    uint64_t version;
+    int64_t updated_at; /* Unix seconds */
+} ordo_store_doc_t;
+
+/* Return 0 to go on; anything else stops the listing and is returned. */
+typedef int (*ordo_store_doc_fn)(void *ctx, const ordo_store_doc_t *doc);
+/* Calls fn for every current document of kind, in id byte order. */
+int ordo_store_doc_list(ordo_store_t *store, const char *kind, ordo_store_doc_fn fn, void *ctx,
+                        ordo_error_t *err);
+
+/* ---- the audit trail: append-only (the database refuses edits) ---- */
+
+typedef struct ordo_store_audit_entry {
+    uint64_t seq;     /* 1, 2, ... over the whole store */
+    const char *kind; /* "experiment", "policy", ... */
+    const char *id;
+    const char *actor;       /* who: a user, "guardrail", "cli" */
+    const char *action;      /* "create", "start", "kill", ... */
+    const char *reason;      /* "" when none */
+    const char *detail_json; /* JSON text, "" when none */
+    int64_t ts;              /* Unix seconds */
+} ordo_store_audit_entry_t;
+
+/* Appends one entry. kind, id, actor and action are required; reason and
+ * detail_json may be NULL (detail_json must be valid JSON when given); ts 0
+ * means now. *seq (may be NULL) gets the entry's sequence number. */
+int ordo_store_audit_append(ordo_store_t *store, const char *kind, const char *id,
+                            const char *actor, const char *action, const char *reason,
+                            const char *detail_json, int64_t ts, uint64_t *seq, ordo_error_t *err);
+
+/* Return 0 to go on; anything else stops the listing and is returned. */
+typedef int (*ordo_store_audit_fn)(void *ctx, const ordo_store_audit_entry_t *entry);
+/* Entries of kind (and of id, unless id is NULL) in seq order. */
+int ordo_store_audit_list(ordo_store_t *store, const char *kind, const char *id,
+                          ordo_store_audit_fn fn, void *ctx, ordo_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

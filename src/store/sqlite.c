@@ -1,0 +1,870 @@
+/* ordo store — the SQLite backend. All of ordo's SQL is in this file.
+ *
+ * DIR/ordo.db in WAL mode (readers never block the writer), synchronous FULL
+ * by default (a commit is on stable storage when it returns), a busy timeout
+ * for concurrent writers, every statement prepared once and cached for the
+ * life of the handle. Schema and migrations: docs/internals/STORE.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "ordo/util.h"
+#include "store_internal.h"
+
+/* ---- schema ---- */
+
+/* migrations[v - 1] takes the schema from version v - 1 to v. Never edit a
+ * released step: append a new one (and bump ORDO_STORE_SCHEMA_VERSION). */
+static const char *const migrations[] = {
+    /* 1: outcomes, documents with history, audit trail */
+    "CREATE TABLE outcome_event ("
+    "  event_id    TEXT PRIMARY KEY,"
+    "  order_id    TEXT NOT NULL,"
+    "  shipment    INTEGER NOT NULL CHECK (shipment >= 0),"
+    "  type        TEXT NOT NULL CHECK (type IN"
+    "                ('shipped','delivered','returned','cancelled','cost')),"
+    "  at          INTEGER NOT NULL,"
+    "  promised_by INTEGER,"
+    "  pick        REAL CHECK (pick >= 0),"
+    "  pack        REAL CHECK (pack >= 0),"
+    "  ship        REAL CHECK (ship >= 0),"
+    "  ret         REAL CHECK (ret >= 0),"
+    "  carrying    REAL CHECK (carrying >= 0),"
+    "  refund      REAL CHECK (refund >= 0),"
+    "  ingested_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    /* entries of a WITHOUT ROWID index carry the primary key, so this index
+     * is ordered by (order_id, at, event_id): the summaries' scan order */
+    "CREATE INDEX outcome_event_order ON outcome_event (order_id, at);"
+    "CREATE TABLE doc ("
+    "  kind       TEXT NOT NULL,"
+    "  id         TEXT NOT NULL,"
+    "  version    INTEGER NOT NULL CHECK (version >= 1),"
+    "  json       TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE doc_history ("
+    "  kind       TEXT NOT NULL,"
+    "  id         TEXT NOT NULL,"
+    "  version    INTEGER NOT NULL,"
+    "  json       TEXT," /* NULL: the version that deleted it */
+    "  updated_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (kind, id, version)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE audit ("
+    "  seq    INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind   TEXT NOT NULL,"
+    "  id     TEXT NOT NULL,"
+    "  actor  TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  ts     INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX audit_kind_id ON audit (kind, id, seq);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+};
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+_Static_assert(N_MIGRATIONS == ORDO_STORE_SCHEMA_VERSION, "one migration per schema version");
+
+/* ---- cached statements ---- */
+
+enum {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SCHEMA_VERSION,
+    ST_EV_INSERT,
+    ST_EV_ORDER,
+    ST_EV_ALL,
+    ST_EV_COUNT,
+    ST_DOC_CUR,
+    ST_DOC_MAXVER,
+    ST_DOC_UPSERT,
+    ST_DOC_HIST_INSERT,
+    ST_DOC_GET,
+    ST_DOC_GET_VERSION,
+    ST_DOC_DELETE,
+    ST_DOC_LIST,
+    ST_AUDIT_INSERT,
+    ST_AUDIT_LIST_KIND,
+    ST_AUDIT_LIST_ID,
+    ST_COUNT
+};
+
+#define EV_COLS                                                                                    \
+    "event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret, carrying, refund"
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_version",
+    [ST_EV_INSERT] = "INSERT OR IGNORE INTO outcome_event (" EV_COLS ", ingested_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [ST_EV_ORDER] = "SELECT " EV_COLS " FROM outcome_event WHERE order_id = ?1 "
+                    "ORDER BY at, event_id",
+    [ST_EV_ALL] = "SELECT " EV_COLS " FROM outcome_event INDEXED BY outcome_event_order "
+                  "ORDER BY order_id, at, event_id",
+    [ST_EV_COUNT] = "SELECT count(*), (SELECT count(*) FROM "
+                    "(SELECT DISTINCT order_id FROM outcome_event)) FROM outcome_event",
+    [ST_DOC_CUR] = "SELECT version FROM doc WHERE kind = ?1 AND id = ?2",
+    [ST_DOC_MAXVER] = "SELECT coalesce(max(version), 0) FROM doc_history "
+                      "WHERE kind = ?1 AND id = ?2",
+    [ST_DOC_UPSERT] = "INSERT INTO doc (kind, id, version, json, updated_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, id) DO UPDATE SET "
+                      "version = excluded.version, json = excluded.json, "
+                      "updated_at = excluded.updated_at",
+    [ST_DOC_HIST_INSERT] = "INSERT INTO doc_history (kind, id, version, json, updated_at) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_DOC_GET] = "SELECT json, version FROM doc WHERE kind = ?1 AND id = ?2",
+    [ST_DOC_GET_VERSION] = "SELECT json, version FROM doc_history "
+                           "WHERE kind = ?1 AND id = ?2 AND version = ?3",
+    [ST_DOC_DELETE] = "DELETE FROM doc WHERE kind = ?1 AND id = ?2",
+    [ST_DOC_LIST] = "SELECT id, json, version, updated_at FROM doc WHERE kind = ?1 ORDER BY id",
+    [ST_AUDIT_INSERT] = "INSERT INTO audit (kind, id, actor, action, reason, detail, ts) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_AUDIT_LIST_KIND] = "SELECT seq, kind, id, actor, action, reason, detail, ts FROM audit "
+                           "WHERE kind = ?1 ORDER BY seq",
+    [ST_AUDIT_LIST_ID] = "SELECT seq, kind, id, actor, action, reason, detail, ts FROM audit "
+                         "WHERE kind = ?1 AND id = ?2 ORDER BY seq",
+};
+
+struct store_backend {
+    sqlite3 *db;
+    char path[4096];
+    sqlite3_stmt *stmt[ST_COUNT];
+};
+
+struct store_event_cursor {
+    store_backend_t *b;
+    sqlite3_stmt *st;
+    bool owned; /* finalize on close (else reset: it is the cached one) */
+};
+
+/* ---- errors ---- */
+
+static int map_code(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_NOMEM:
+        return ORDO_ENOMEM;
+    case SQLITE_FULL:
+        return ORDO_ENOSPC;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return ORDO_ECORRUPT;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_TOOBIG:
+        return ORDO_EINVAL;
+    case SQLITE_CANTOPEN:
+        return ORDO_EIO;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return ORDO_EBUSY;
+    default:
+        return ORDO_EIO;
+    }
+}
+
+static int sql_fail(store_backend_t *b, int rc, const char *what, ordo_error_t *err)
+{
+    const char *msg = b && b->db ? sqlite3_errmsg(b->db) : sqlite3_errstr(rc);
+    if ((rc & 0xff) == SQLITE_BUSY)
+        return ordo_error_set(err, ORDO_EBUSY, b ? b->path : NULL, 0, NULL,
+                              "%s: database is busy (another writer held it longer than "
+                              "store.busy_timeout_ms): %s",
+                              what, msg);
+    return ordo_error_set(err, map_code(rc), b ? b->path : NULL, 0, NULL, "sqlite %s: %s", what,
+                          msg);
+}
+
+/* The cached statement idx, or a fresh one when the cached one is in use
+ * (a callback re-entering the store): *owned says to finalize it. */
+static int stmt_get(store_backend_t *b, int idx, sqlite3_stmt **st, bool *owned, ordo_error_t *err)
+{
+    *owned = false;
+    if (b->stmt[idx] && !sqlite3_stmt_busy(b->stmt[idx])) {
+        *st = b->stmt[idx];
+        return ORDO_OK;
+    }
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v3(b->db, stmt_sql[idx], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL);
+    if (rc != SQLITE_OK)
+        return sql_fail(b, rc, "prepare", err);
+    if (!b->stmt[idx]) {
+        b->stmt[idx] = s;
+    } else {
+        *owned = true;
+    }
+    *st = s;
+    return ORDO_OK;
+}
+
+static void stmt_put(sqlite3_stmt *st, bool owned)
+{
+    if (!st)
+        return;
+    if (owned) {
+        sqlite3_finalize(st);
+    } else {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+/* Runs a statement without result rows. */
+static int exec_stmt(store_backend_t *b, int idx, const char *what, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, idx, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    if (s != SQLITE_DONE && s != SQLITE_ROW)
+        return sql_fail(b, s, what, err);
+    return ORDO_OK;
+}
+
+static int exec_sql(store_backend_t *b, const char *sql, const char *what, ordo_error_t *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(b->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int code = ordo_error_set(err, map_code(rc), b->path, 0, NULL, "sqlite %s: %s", what,
+                                  msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return code;
+    }
+    return ORDO_OK;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_STATIC);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* ---- open / close / schema ---- */
+
+static void sq_close(store_backend_t *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(b->stmt[i]);
+    if (b->db)
+        sqlite3_close_v2(b->db);
+    free(b);
+}
+
+static int sq_schema_version(store_backend_t *b, int *version, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_SCHEMA_VERSION, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *version = sqlite3_column_int(st, 0);
+    stmt_put(st, owned);
+    return s == SQLITE_ROW ? ORDO_OK : sql_fail(b, s, "schema version", err);
+}
+
+static int migrate(store_backend_t *b, ordo_error_t *err)
+{
+    int rc = exec_sql(b,
+                      "CREATE TABLE IF NOT EXISTS schema_version ("
+                      " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                      "create schema_version", err);
+    if (rc != ORDO_OK)
+        return rc;
+    int cur = 0;
+    rc = sq_schema_version(b, &cur, err);
+    if (rc != ORDO_OK)
+        return rc;
+    if (cur > N_MIGRATIONS)
+        return ordo_error_set(err, ORDO_EUNSUPPORTED, b->path, 0, NULL,
+                              "database schema version %d is newer than this ordo supports (%d)",
+                              cur, N_MIGRATIONS);
+    if (cur == N_MIGRATIONS)
+        return ORDO_OK;
+    /* Re-read under the write lock: another process may be migrating. */
+    rc = exec_sql(b, "BEGIN IMMEDIATE", "begin migration", err);
+    if (rc != ORDO_OK)
+        return rc;
+    rc = sq_schema_version(b, &cur, err);
+    for (int v = cur + 1; rc == ORDO_OK && v <= N_MIGRATIONS; v++) {
+        rc = exec_sql(b, migrations[v - 1], "migration", err);
+        if (rc == ORDO_OK) {
+            char sql[128];
+            snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, %lld)", v,
+                     (long long)ordo_now_unix());
+            rc = exec_sql(b, sql, "record migration", err);
+        }
+    }
+    if (rc == ORDO_OK)
+        rc = exec_sql(b, "COMMIT", "commit migration", err);
+    else
+        sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* ---- transactions ---- */
+
+static int sq_tx_begin(store_backend_t *b, int depth, ordo_error_t *err)
+{
+    if (depth == 1)
+        return exec_stmt(b, ST_BEGIN, "begin", err);
+    char sql[48];
+    snprintf(sql, sizeof sql, "SAVEPOINT ordo_sp%d", depth);
+    return exec_sql(b, sql, "savepoint", err);
+}
+
+static int sq_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)
+{
+    if (depth == 1)
+        return exec_stmt(b, ST_COMMIT, "commit", err);
+    char sql[48];
+    snprintf(sql, sizeof sql, "RELEASE ordo_sp%d", depth);
+    return exec_sql(b, sql, "release savepoint", err);
+}
+
+static int sq_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
+{
+    if (depth == 1) {
+        if (sqlite3_get_autocommit(b->db))
+            return ORDO_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+        return exec_stmt(b, ST_ROLLBACK, "rollback", err);
+    }
+    char sql[80];
+    snprintf(sql, sizeof sql, "ROLLBACK TO ordo_sp%d; RELEASE ordo_sp%d", depth, depth);
+    return exec_sql(b, sql, "rollback to savepoint", err);
+}
+
+/* ---- outcomes ---- */
+
+static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
+                              ordo_outcome_put_stats_t *stats, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_EV_INSERT, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int64_t now = ordo_now_unix();
+    for (size_t i = 0; i < n; i++) {
+        const ordo_outcome_event_t *e = &ev[i];
+        bind_text(st, 1, e->event_id);
+        bind_text(st, 2, e->order_id);
+        sqlite3_bind_int64(st, 3, e->shipment);
+        bind_text(st, 4, ordo_outcome_type_name(e->type));
+        sqlite3_bind_int64(st, 5, e->at);
+        if (e->promised_by)
+            sqlite3_bind_int64(st, 6, e->promised_by);
+        else
+            sqlite3_bind_null(st, 6);
+        for (int p = 0; p < ORDO_COST_PARTS; p++) {
+            if (e->cost_mask & (1u << p))
+                sqlite3_bind_double(st, 7 + p, e->cost[p]);
+            else
+                sqlite3_bind_null(st, 7 + p);
+        }
+        if (e->has_refund)
+            sqlite3_bind_double(st, 12, e->refund);
+        else
+            sqlite3_bind_null(st, 12);
+        sqlite3_bind_int64(st, 13, now);
+        int s = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (s != SQLITE_DONE) {
+            char what[160];
+            snprintf(what, sizeof what, "insert outcome event '%.100s'", e->event_id);
+            rc = sql_fail(b, s, what, err);
+            break;
+        }
+        if (stats) {
+            if (sqlite3_changes(b->db) > 0)
+                stats->inserted++;
+            else
+                stats->duplicates++;
+        }
+    }
+    stmt_put(st, owned);
+    return rc;
+}
+
+static int sq_events_open(store_backend_t *b, const char *order_id, store_event_cursor_t **out,
+                          ordo_error_t *err)
+{
+    store_event_cursor_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    c->b = b;
+    int rc;
+    if (order_id) {
+        rc = stmt_get(b, ST_EV_ORDER, &c->st, &c->owned, err);
+        if (rc == ORDO_OK)
+            bind_text(c->st, 1, order_id);
+    } else {
+        /* a scan over everything gets its own statement: it stays open
+         * while the caller may use the cached ones */
+        rc = sqlite3_prepare_v2(b->db, stmt_sql[ST_EV_ALL], -1, &c->st, NULL);
+        c->owned = true;
+        if (rc != SQLITE_OK)
+            rc = sql_fail(b, rc, "prepare", err);
+    }
+    if (rc != ORDO_OK) {
+        free(c);
+        return rc;
+    }
+    *out = c;
+    return ORDO_OK;
+}
+
+static int copy_id(char *dst, const char *src, const char *what, store_backend_t *b,
+                   ordo_error_t *err)
+{
+    size_t n = strlen(src);
+    if (n == 0 || n >= ORDO_OUTCOME_ID_MAX)
+        return ordo_error_set(err, ORDO_ECORRUPT, b->path, 0, what,
+                              "stored %s has length %zu (must be 1..%d)", what, n,
+                              ORDO_OUTCOME_ID_MAX - 1);
+    memcpy(dst, src, n + 1);
+    return ORDO_OK;
+}
+
+static int sq_events_next(store_event_cursor_t *c, ordo_outcome_event_t *e, ordo_error_t *err)
+{
+    int s = sqlite3_step(c->st);
+    if (s == SQLITE_DONE)
+        return 0;
+    if (s != SQLITE_ROW)
+        return sql_fail(c->b, s, "read outcome events", err);
+    sqlite3_stmt *st = c->st;
+    memset(e, 0, sizeof *e);
+    int rc = copy_id(e->event_id, col_text(st, 0), "event_id", c->b, err);
+    if (rc == ORDO_OK)
+        rc = copy_id(e->order_id, col_text(st, 1), "order_id", c->b, err);
+    if (rc != ORDO_OK)
+        return rc;
+    e->shipment = (uint32_t)sqlite3_column_int64(st, 2);
+    const char *type = col_text(st, 3);
+    e->type = ordo_outcome_type_from_name(type, strlen(type));
+    e->at = sqlite3_column_int64(st, 4);
+    e->promised_by = sqlite3_column_int64(st, 5); /* NULL reads as 0 */
+    for (int p = 0; p < ORDO_COST_PARTS; p++) {
+        if (sqlite3_column_type(st, 6 + p) != SQLITE_NULL) {
+            e->cost[p] = sqlite3_column_double(st, 6 + p);
+            e->cost_mask |= 1u << p;
+        }
+    }
+    if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
+        e->refund = sqlite3_column_double(st, 11);
+        e->has_refund = true;
+    }
+    if (e->type == ORDO_OUTCOME_NONE)
+        return ordo_error_set(err, ORDO_ECORRUPT, c->b->path, 0, "type",
+                              "stored event %s has unknown type '%s'", e->event_id, type);
+    return 1;
+}
+
+static void sq_events_close(store_event_cursor_t *c)
+{
+    if (!c)
+        return;
+    stmt_put(c->st, c->owned);
+    free(c);
+}
+
+static int sq_outcome_counts(store_backend_t *b, uint64_t *events, uint64_t *orders,
+                             ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_EV_COUNT, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        if (events)
+            *events = (uint64_t)sqlite3_column_int64(st, 0);
+        if (orders)
+            *orders = (uint64_t)sqlite3_column_int64(st, 1);
+        rc = ORDO_OK;
+    } else {
+        rc = sql_fail(b, s, "count outcome events", err);
+    }
+    stmt_put(st, owned);
+    return rc;
+}
+
+/* ---- documents ---- */
+
+/* Version of (kind, id) from statement idx (ST_DOC_CUR or ST_DOC_MAXVER);
+ * 0 when absent. */
+static int doc_version(store_backend_t *b, int idx, const char *kind, const char *id,
+                       uint64_t *version, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, idx, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, id);
+    int s = sqlite3_step(st);
+    *version = 0;
+    if (s == SQLITE_ROW)
+        *version = (uint64_t)sqlite3_column_int64(st, 0);
+    stmt_put(st, owned);
+    if (s != SQLITE_ROW && s != SQLITE_DONE)
+        return sql_fail(b, s, "read document version", err);
+    return ORDO_OK;
+}
+
+static int doc_write(store_backend_t *b, int idx, const char *kind, const char *id,
+                     uint64_t version, const char *json, size_t json_len, int64_t now,
+                     ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, idx, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)version);
+    if (json)
+        sqlite3_bind_text(st, 4, json, (int)json_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, now);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    if (s != SQLITE_DONE)
+        return sql_fail(b, s, "write document", err);
+    return ORDO_OK;
+}
+
+static int version_check(store_backend_t *b, const char *kind, const char *id, uint64_t cur,
+                         uint64_t expected, ordo_error_t *err)
+{
+    if (expected == ORDO_STORE_ANY_VERSION || expected == cur)
+        return ORDO_OK;
+    if (cur == 0)
+        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "id",
+                              "%s '%s' does not exist (expected version %llu)", kind, id,
+                              (unsigned long long)expected);
+    if (expected == 0)
+        return ordo_error_set(err, ORDO_EEXIST, NULL, 0, "id",
+                              "%s '%s' already exists (version %llu)", kind, id,
+                              (unsigned long long)cur);
+    (void)b;
+    return ordo_error_set(err, ORDO_ECONFLICT, NULL, 0, "version",
+                          "version conflict on %s '%s': expected %llu, current is %llu", kind, id,
+                          (unsigned long long)expected, (unsigned long long)cur);
+}
+
+static int sq_doc_put(store_backend_t *b, const char *kind, const char *id, const char *json,
+                      size_t json_len, uint64_t expected, int64_t now, uint64_t *new_version,
+                      ordo_error_t *err)
+{
+    uint64_t cur, maxv;
+    int rc = doc_version(b, ST_DOC_CUR, kind, id, &cur, err);
+    if (rc == ORDO_OK)
+        rc = version_check(b, kind, id, cur, expected, err);
+    if (rc == ORDO_OK)
+        rc = doc_version(b, ST_DOC_MAXVER, kind, id, &maxv, err);
+    if (rc != ORDO_OK)
+        return rc;
+    uint64_t v = (maxv > cur ? maxv : cur) + 1;
+    rc = doc_write(b, ST_DOC_UPSERT, kind, id, v, json, json_len, now, err);
+    if (rc == ORDO_OK)
+        rc = doc_write(b, ST_DOC_HIST_INSERT, kind, id, v, json, json_len, now, err);
+    if (rc == ORDO_OK && new_version)
+        *new_version = v;
+    return rc;
+}
+
+static int sq_doc_get(store_backend_t *b, const char *kind, const char *id, uint64_t version,
+                      char **json, size_t *json_len, uint64_t *version_out, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, version ? ST_DOC_GET_VERSION : ST_DOC_GET, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, id);
+    if (version)
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)version);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        char *copy = malloc(n + 1);
+        if (!copy) {
+            rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        } else {
+            memcpy(copy, t ? t : "", n);
+            copy[n] = 0;
+            *json = copy;
+            if (json_len)
+                *json_len = n;
+            if (version_out)
+                *version_out = (uint64_t)sqlite3_column_int64(st, 1);
+        }
+    } else if (s == SQLITE_ROW || s == SQLITE_DONE) {
+        if (version)
+            rc = ordo_error_set(
+                err, ORDO_ENOTFOUND, NULL, 0, "version", "%s '%s' has no version %llu%s", kind, id,
+                (unsigned long long)version, s == SQLITE_ROW ? " (that version deleted it)" : "");
+        else
+            rc = ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "id", "no %s '%s'", kind, id);
+    } else {
+        rc = sql_fail(b, s, "read document", err);
+    }
+    stmt_put(st, owned);
+    return rc;
+}
+
+static int sq_doc_delete(store_backend_t *b, const char *kind, const char *id, uint64_t expected,
+                         int64_t now, ordo_error_t *err)
+{
+    uint64_t cur, maxv;
+    int rc = doc_version(b, ST_DOC_CUR, kind, id, &cur, err);
+    if (rc == ORDO_OK && cur == 0)
+        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "id", "no %s '%s'", kind, id);
+    if (rc == ORDO_OK)
+        rc = version_check(b, kind, id, cur, expected, err);
+    if (rc == ORDO_OK)
+        rc = doc_version(b, ST_DOC_MAXVER, kind, id, &maxv, err);
+    if (rc != ORDO_OK)
+        return rc;
+    sqlite3_stmt *st;
+    bool owned;
+    rc = stmt_get(b, ST_DOC_DELETE, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, kind);
+    bind_text(st, 2, id);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    if (s != SQLITE_DONE)
+        return sql_fail(b, s, "delete document", err);
+    uint64_t v = (maxv > cur ? maxv : cur) + 1;
+    return doc_write(b, ST_DOC_HIST_INSERT, kind, id, v, NULL, 0, now, err);
+}
+
+static int sq_doc_list(store_backend_t *b, const char *kind, ordo_store_doc_fn fn, void *ctx,
+                       ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_DOC_LIST, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, kind);
+    for (;;) {
+        int s = sqlite3_step(st);
+        if (s == SQLITE_DONE)
+            break;
+        if (s != SQLITE_ROW) {
+            rc = sql_fail(b, s, "list documents", err);
+            break;
+        }
+        ordo_store_doc_t d = {
+            .kind = kind,
+            .id = col_text(st, 0),
+            .json = col_text(st, 1),
+            .json_len = (size_t)sqlite3_column_bytes(st, 1),
+            .version = (uint64_t)sqlite3_column_int64(st, 2),
+            .updated_at = sqlite3_column_int64(st, 3),
+        };
+        rc = fn(ctx, &d);
+        if (rc != 0)
+            break;
+    }
+    stmt_put(st, owned);
+    return rc;
+}
+
+/* ---- audit ---- */
+
+static int sq_audit_append(store_backend_t *b, const ordo_store_audit_entry_t *e, uint64_t *seq,
+                           ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_AUDIT_INSERT, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, e->kind);
+    bind_text(st, 2, e->id);
+    bind_text(st, 3, e->actor);
+    bind_text(st, 4, e->action);
+    bind_text(st, 5, e->reason);
+    bind_text(st, 6, e->detail_json);
+    sqlite3_bind_int64(st, 7, e->ts);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    if (s != SQLITE_DONE)
+        return sql_fail(b, s, "append audit entry", err);
+    if (seq)
+        *seq = (uint64_t)sqlite3_last_insert_rowid(b->db);
+    return ORDO_OK;
+}
+
+static int sq_audit_list(store_backend_t *b, const char *kind, const char *id,
+                         ordo_store_audit_fn fn, void *ctx, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, id ? ST_AUDIT_LIST_ID : ST_AUDIT_LIST_KIND, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, kind);
+    if (id)
+        bind_text(st, 2, id);
+    for (;;) {
+        int s = sqlite3_step(st);
+        if (s == SQLITE_DONE)
+            break;
+        if (s != SQLITE_ROW) {
+            rc = sql_fail(b, s, "list audit entries", err);
+            break;
+        }
+        ordo_store_audit_entry_t e = {
+            .seq = (uint64_t)sqlite3_column_int64(st, 0),
+            .kind = col_text(st, 1),
+            .id = col_text(st, 2),
+            .actor = col_text(st, 3),
+            .action = col_text(st, 4),
+            .reason = col_text(st, 5),
+            .detail_json = col_text(st, 6),
+            .ts = sqlite3_column_int64(st, 7),
+        };
+        rc = fn(ctx, &e);
+        if (rc != 0)
+            break;
+    }
+    stmt_put(st, owned);
+    return rc;
+}
+
+static const store_ops_t sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .tx_begin = sq_tx_begin,
+    .tx_commit = sq_tx_commit,
+    .tx_rollback = sq_tx_rollback,
+    .outcomes_insert = sq_outcomes_insert,
+    .events_open = sq_events_open,
+    .events_next = sq_events_next,
+    .events_close = sq_events_close,
+    .outcome_counts = sq_outcome_counts,
+    .doc_put = sq_doc_put,
+    .doc_get = sq_doc_get,
+    .doc_delete = sq_doc_delete,
+    .doc_list = sq_doc_list,
+    .audit_append = sq_audit_append,
+    .audit_list = sq_audit_list,
+};
+
+int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,
+                           const store_ops_t **ops, store_backend_t **out, ordo_error_t *err)
+{
+    store_backend_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (snprintf(b->path, sizeof b->path, "%s/%s", data_dir, ORDO_STORE_DB_FILE) >=
+        (int)sizeof b->path) {
+        free(b);
+        return ordo_error_set(err, ORDO_EINVAL, data_dir, 0, NULL, "data directory path too long");
+    }
+    int rc;
+    if (create) {
+        rc = ordo_mkdir_p(data_dir, err);
+        if (rc != ORDO_OK) {
+            free(b);
+            return rc;
+        }
+    } else {
+        struct stat st;
+        if (stat(b->path, &st) != 0) {
+            int e = errno;
+            rc = ordo_error_set(err, e == ENOENT ? ORDO_ENOENT : ORDO_EIO, b->path, 0, NULL,
+                                "no database: %s (nothing stored in this data directory yet)",
+                                strerror(e));
+            free(b);
+            return rc;
+        }
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int s = sqlite3_open_v2(b->path, &b->db, flags, NULL);
+    if (s != SQLITE_OK) {
+        rc = sql_fail(b, s, "open", err);
+        sq_close(b);
+        return rc;
+    }
+    sqlite3_extended_result_codes(b->db, 1);
+    sqlite3_busy_timeout(b->db, (int)cfg->busy_timeout_ms);
+    /* WAL: readers never block the writer; the mode is persistent in the
+     * file. synchronous FULL fsyncs the WAL at every commit. */
+    sqlite3_stmt *st = NULL;
+    s = sqlite3_prepare_v2(b->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+    if (s == SQLITE_OK)
+        s = sqlite3_step(st);
+    bool wal = s == SQLITE_ROW && !strcmp(col_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    if (s != SQLITE_ROW) {
+        rc = sql_fail(b, s, "set WAL mode", err);
+        sq_close(b);
+        return rc;
+    }
+    if (!wal) {
+        rc = ordo_error_set(err, ORDO_EUNSUPPORTED, b->path, 0, NULL,
+                            "cannot switch the database to WAL mode (file system without "
+                            "shared memory support?)");
+        sq_close(b);
+        return rc;
+    }
+    rc = exec_sql(b,
+                  cfg->sqlite_sync == ORDO_SQLITE_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+                                                              : "PRAGMA synchronous = FULL",
+                  "set synchronous", err);
+    if (rc == ORDO_OK)
+        rc = exec_sql(b, "PRAGMA foreign_keys = ON", "set foreign_keys", err);
+    /* 32 MiB page cache (default 2 MiB): a large ingest's index pages stay
+     * in memory instead of being re-read */
+    if (rc == ORDO_OK)
+        rc = exec_sql(b, "PRAGMA cache_size = -32768", "set cache_size", err);
+    if (rc == ORDO_OK)
+        rc = migrate(b, err);
+    if (rc != ORDO_OK) {
+        sq_close(b);
+        return rc;
+    }
+    *ops = &sqlite_ops;
+    *out = b;
+    return ORDO_OK;
+}

@@ -1,0 +1,812 @@
+/* ordo store — the backend-neutral layer: opening by configuration,
+ * transaction nesting, argument validation, and the derivation of outcome
+ * summaries from raw events (the same for every backend). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "ordo/json.h"
+#include "ordo/util.h"
+#include "store_internal.h"
+
+struct ordo_store {
+    const store_ops_t *ops;
+    store_backend_t *b;
+    ordo_config_t cfg;
+    int depth; /* open transaction nesting */
+};
+
+/* ---- open / close ---- */
+
+static int store_open(const char *data_dir, const ordo_config_t *cfg, bool create,
+                      ordo_store_t **out, ordo_error_t *err)
+{
+    if (!data_dir || !*data_dir || !out)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "no data directory given");
+    ordo_store_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    int rc = ORDO_OK;
+    if (cfg)
+        s->cfg = *cfg;
+    else
+        rc = ordo_config_load_data_dir(data_dir, &s->cfg, err);
+    if (rc == ORDO_OK) {
+        switch (s->cfg.store_backend) {
+        case ORDO_STORE_SQLITE:
+            rc = ordo_store_sqlite_open(data_dir, &s->cfg, create, &s->ops, &s->b, err);
+            break;
+        case ORDO_STORE_POSTGRES:
+            rc = ordo_error_set(err, ORDO_EUNSUPPORTED, NULL, 0, "store.backend",
+                                "the PostgreSQL backend is not built into this ordo "
+                                "(see docs/internals/STORE.md)");
+            break;
+        default:
+            rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "store.backend", "unknown backend %d",
+                                (int)s->cfg.store_backend);
+        }
+    }
+    if (rc != ORDO_OK) {
+        free(s);
+        return rc;
+    }
+    *out = s;
+    return ORDO_OK;
+}
+
+int ordo_store_open(const char *data_dir, const ordo_config_t *cfg, ordo_store_t **out,
+                    ordo_error_t *err)
+{
+    return store_open(data_dir, cfg, true, out, err);
+}
+
+int ordo_store_open_existing(const char *data_dir, const ordo_config_t *cfg, ordo_store_t **out,
+                             ordo_error_t *err)
+{
+    return store_open(data_dir, cfg, false, out, err);
+}
+
+int ordo_store_close(ordo_store_t *s, ordo_error_t *err)
+{
+    if (!s)
+        return ORDO_OK;
+    int rc = ORDO_OK;
+    if (s->depth > 0) {
+        rc = s->ops->tx_rollback(s->b, 1, err);
+        s->depth = 0;
+    }
+    s->ops->close(s->b);
+    free(s);
+    return rc;
+}
+
+const char *ordo_store_backend_name(const ordo_store_t *s)
+{
+    return s->ops->name;
+}
+
+int ordo_store_schema_version(ordo_store_t *s, int *version, ordo_error_t *err)
+{
+    return s->ops->schema_version(s->b, version, err);
+}
+
+/* ---- transactions ---- */
+
+int ordo_store_tx_begin(ordo_store_t *s, ordo_error_t *err)
+{
+    int rc = s->ops->tx_begin(s->b, s->depth + 1, err);
+    if (rc == ORDO_OK)
+        s->depth++;
+    return rc;
+}
+
+int ordo_store_tx_commit(ordo_store_t *s, ordo_error_t *err)
+{
+    if (s->depth == 0)
+        return ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL, "commit without a transaction");
+    int rc = s->ops->tx_commit(s->b, s->depth, err);
+    if (rc != ORDO_OK) {
+        /* a failed commit leaves the (sub)transaction to roll back */
+        s->ops->tx_rollback(s->b, s->depth, NULL);
+    }
+    s->depth--;
+    return rc;
+}
+
+int ordo_store_tx_rollback(ordo_store_t *s, ordo_error_t *err)
+{
+    if (s->depth == 0)
+        return ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL, "rollback without a transaction");
+    int rc = s->ops->tx_rollback(s->b, s->depth, err);
+    s->depth--;
+    return rc;
+}
+
+int ordo_store_tx_depth(const ordo_store_t *s)
+{
+    return s->depth;
+}
+
+/* Ends the transaction begun for one operation: commit when rc is OK. */
+static int tx_end(ordo_store_t *s, int rc, ordo_error_t *err)
+{
+    if (rc == ORDO_OK)
+        return ordo_store_tx_commit(s, err);
+    ordo_store_tx_rollback(s, NULL);
+    return rc;
+}
+
+/* ---- names ---- */
+
+static const char *const type_names[] = {"none",     "shipped",   "delivered",
+                                         "returned", "cancelled", "cost"};
+static const char *const part_names[ORDO_COST_PARTS] = {"pick", "pack", "ship", "return",
+                                                        "carrying"};
+
+const char *ordo_outcome_type_name(ordo_outcome_type_t t)
+{
+    return (unsigned)t < sizeof type_names / sizeof type_names[0] ? type_names[t] : "none";
+}
+
+ordo_outcome_type_t ordo_outcome_type_from_name(const char *name, size_t len)
+{
+    for (int t = ORDO_OUTCOME_SHIPPED; t <= ORDO_OUTCOME_COST; t++)
+        if (strlen(type_names[t]) == len && !memcmp(type_names[t], name, len))
+            return (ordo_outcome_type_t)t;
+    return ORDO_OUTCOME_NONE;
+}
+
+const char *ordo_cost_part_name(int part)
+{
+    return part >= 0 && part < ORDO_COST_PARTS ? part_names[part] : "?";
+}
+
+const char *ordo_on_time_name(ordo_on_time_t t)
+{
+    switch (t) {
+    case ORDO_ON_TIME_YES:
+        return "yes";
+    case ORDO_ON_TIME_LATE:
+        return "late";
+    default:
+        return "unknown";
+    }
+}
+
+/* ---- validation ---- */
+
+static int check_id(const char *id, const char *field, ordo_error_t *err)
+{
+    size_t n = strnlen(id, ORDO_OUTCOME_ID_MAX);
+    if (n == 0)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, field, "empty");
+    if (n >= ORDO_OUTCOME_ID_MAX)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, field, "longer than %d bytes",
+                              ORDO_OUTCOME_ID_MAX - 1);
+    return ORDO_OK;
+}
+
+static int check_amount(double v, const char *field, ordo_error_t *err)
+{
+    if (!isfinite(v))
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, field, "not a finite number");
+    if (v < 0)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, field, "negative amount %g", v);
+    return ORDO_OK;
+}
+
+int ordo_outcome_event_validate(const ordo_outcome_event_t *e, ordo_error_t *err)
+{
+    int rc = check_id(e->event_id, "event_id", err);
+    if (rc == ORDO_OK)
+        rc = check_id(e->order_id, "order_id", err);
+    if (rc != ORDO_OK)
+        return rc;
+    if (e->type < ORDO_OUTCOME_SHIPPED || e->type > ORDO_OUTCOME_COST)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "type", "unknown event type %d",
+                              (int)e->type);
+    if (e->at <= 0)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, "at", "timestamp must be after 1970");
+    if (e->promised_by < 0)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, "promised_by",
+                              "timestamp must be after 1970");
+    if (e->shipment > INT32_MAX)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, "shipment", "too large");
+    if (e->cost_mask & ~((1u << ORDO_COST_PARTS) - 1))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "cost", "unknown cost part bits");
+    for (int p = 0; p < ORDO_COST_PARTS; p++) {
+        if (!(e->cost_mask & (1u << p)))
+            continue;
+        rc = check_amount(e->cost[p], part_names[p], err);
+        if (rc != ORDO_OK)
+            return rc;
+        bool allowed = e->type == ORDO_OUTCOME_COST ||
+                       (e->type == ORDO_OUTCOME_SHIPPED && p == ORDO_COST_SHIP);
+        if (!allowed)
+            return ordo_error_set(err, ORDO_EINVAL, NULL, 0,
+                                  e->type == ORDO_OUTCOME_SHIPPED ? part_names[p] : "cost",
+                                  "a %s event carries no %s cost (use a cost event)",
+                                  type_names[e->type], part_names[p]);
+    }
+    if (e->type == ORDO_OUTCOME_COST && e->cost_mask == 0)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "cost",
+                              "a cost event needs at least one of pick, pack, ship, return, "
+                              "carrying");
+    if (e->has_refund) {
+        if (e->type != ORDO_OUTCOME_RETURNED)
+            return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "refund",
+                                  "only a returned event carries a refund");
+        rc = check_amount(e->refund, "refund", err);
+    }
+    return rc;
+}
+
+/* ---- outcomes: put ---- */
+
+int ordo_store_outcomes_put_batch(ordo_store_t *s, const ordo_outcome_event_t *ev, size_t n,
+                                  ordo_outcome_put_stats_t *stats, ordo_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = ordo_outcome_event_validate(&ev[i], err);
+        if (rc != ORDO_OK) {
+            if (err) {
+                char m[ORDO_ERROR_MSG_MAX];
+                snprintf(m, sizeof m, "event %zu of the batch (%.100s): %s", i,
+                         strnlen(ev[i].event_id, ORDO_OUTCOME_ID_MAX) < ORDO_OUTCOME_ID_MAX
+                             ? ev[i].event_id
+                             : "?",
+                         err->msg);
+                memcpy(err->msg, m, sizeof m);
+            }
+            return rc;
+        }
+    }
+    if (n == 0)
+        return ORDO_OK;
+    ordo_outcome_put_stats_t local = {0};
+    int rc = ordo_store_tx_begin(s, err);
+    if (rc != ORDO_OK)
+        return rc;
+    rc = s->ops->outcomes_insert(s->b, ev, n, &local, err);
+    rc = tx_end(s, rc, err);
+    if (rc == ORDO_OK && stats) {
+        stats->inserted += local.inserted;
+        stats->duplicates += local.duplicates;
+    }
+    return rc;
+}
+
+/* ---- outcomes: folding events into a summary ---- */
+
+typedef struct fold {
+    ordo_outcome_summary_t s;
+    ordo_shipment_outcome_t *ships;
+    size_t n, cap;
+    int64_t state_at;
+    int64_t promise_at; /* time of the event that gave the promise */
+    int oom;
+} fold_t;
+
+static void fold_begin(fold_t *f, const char *order_id)
+{
+    memset(&f->s, 0, sizeof f->s);
+    snprintf(f->s.order_id, sizeof f->s.order_id, "%s", order_id);
+    f->n = 0;
+    f->state_at = 0;
+    f->promise_at = 0;
+    f->oom = 0;
+}
+
+static void fold_free(fold_t *f)
+{
+    free(f->ships);
+    f->ships = NULL;
+    f->n = f->cap = 0;
+}
+
+static ordo_shipment_outcome_t *fold_ship(fold_t *f, uint32_t shipment)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->ships[i].shipment == shipment)
+            return &f->ships[i];
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 4;
+        ordo_shipment_outcome_t *p = realloc(f->ships, cap * sizeof *p);
+        if (!p) {
+            f->oom = 1;
+            return NULL;
+        }
+        f->ships = p;
+        f->cap = cap;
+    }
+    /* keep the array sorted by shipment number */
+    size_t i = f->n;
+    while (i > 0 && f->ships[i - 1].shipment > shipment) {
+        f->ships[i] = f->ships[i - 1];
+        i--;
+    }
+    memset(&f->ships[i], 0, sizeof f->ships[i]);
+    f->ships[i].shipment = shipment;
+    f->n++;
+    return &f->ships[i];
+}
+
+static void min_time(int64_t *slot, int64_t t)
+{
+    if (*slot == 0 || t < *slot)
+        *slot = t;
+}
+
+static void fold_add(fold_t *f, const ordo_outcome_event_t *e)
+{
+    ordo_outcome_summary_t *s = &f->s;
+    s->n_events++;
+    if (s->first_event_at == 0 || e->at < s->first_event_at)
+        s->first_event_at = e->at;
+    if (e->at > s->last_event_at)
+        s->last_event_at = e->at;
+    /* lifecycle state: latest event; on equal times the later stage wins */
+    if (e->type != ORDO_OUTCOME_COST && (s->state == ORDO_OUTCOME_NONE || e->at > f->state_at ||
+                                         (e->at == f->state_at && e->type > s->state))) {
+        s->state = e->type;
+        f->state_at = e->at;
+    }
+    /* promise: the one given earliest (the customer's original promise) */
+    if (e->promised_by && (s->promised_by == 0 || e->at < f->promise_at ||
+                           (e->at == f->promise_at && e->promised_by < s->promised_by))) {
+        s->promised_by = e->promised_by;
+        f->promise_at = e->at;
+    }
+    for (int p = 0; p < ORDO_COST_PARTS; p++) {
+        if (e->cost_mask & (1u << p)) {
+            s->cost[p] += e->cost[p];
+            s->cost_mask |= 1u << p;
+        }
+    }
+    if (e->has_refund)
+        s->refund += e->refund;
+    if (e->type == ORDO_OUTCOME_CANCELLED) {
+        min_time(&s->cancelled_at, e->at);
+        return; /* an order-level event: no shipment entry */
+    }
+    ordo_shipment_outcome_t *sh = fold_ship(f, e->shipment);
+    if (!sh)
+        return;
+    sh->n_events++;
+    for (int p = 0; p < ORDO_COST_PARTS; p++) {
+        if (e->cost_mask & (1u << p)) {
+            sh->cost[p] += e->cost[p];
+            sh->cost_mask |= 1u << p;
+        }
+    }
+    if (e->has_refund)
+        sh->refund += e->refund;
+    switch (e->type) {
+    case ORDO_OUTCOME_SHIPPED:
+        min_time(&sh->shipped_at, e->at);
+        break;
+    case ORDO_OUTCOME_DELIVERED:
+        min_time(&sh->delivered_at, e->at);
+        break;
+    case ORDO_OUTCOME_RETURNED:
+        min_time(&sh->returned_at, e->at);
+        break;
+    default:
+        break;
+    }
+}
+
+ordo_on_time_t ordo_outcome_on_time(const ordo_outcome_summary_t *s, int64_t promise)
+{
+    if (promise <= 0)
+        return ORDO_ON_TIME_UNKNOWN;
+    if (s->n_delivered > 0 && s->last_delivered_at > promise)
+        return ORDO_ON_TIME_LATE;
+    if (s->delivered_at)
+        return ORDO_ON_TIME_YES;
+    return ORDO_ON_TIME_UNKNOWN;
+}
+
+static int fold_end(fold_t *f, ordo_error_t *err)
+{
+    if (f->oom)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ordo_outcome_summary_t *s = &f->s;
+    bool all_delivered = true;
+    int64_t last_delivered = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const ordo_shipment_outcome_t *sh = &f->ships[i];
+        if (!sh->shipped_at && !sh->delivered_at && !sh->returned_at)
+            continue; /* costs only */
+        s->n_shipments++;
+        if (sh->shipped_at)
+            min_time(&s->shipped_at, sh->shipped_at);
+        if (sh->delivered_at) {
+            s->n_delivered++;
+            if (sh->delivered_at > last_delivered)
+                last_delivered = sh->delivered_at;
+        } else {
+            all_delivered = false;
+        }
+        if (sh->returned_at) {
+            s->n_returned++;
+            min_time(&s->returned_at, sh->returned_at);
+        }
+        if ((sh->shipped_at && sh->delivered_at && sh->delivered_at < sh->shipped_at) ||
+            (sh->shipped_at && sh->returned_at && sh->returned_at < sh->shipped_at))
+            s->flags |= ORDO_OUTCOME_FLAG_TIME_INCONSISTENT;
+        if (s->cancelled_at && ((sh->shipped_at && sh->shipped_at > s->cancelled_at) ||
+                                (sh->delivered_at && sh->delivered_at > s->cancelled_at)))
+            s->flags |= ORDO_OUTCOME_FLAG_ACTIVITY_AFTER_CANCEL;
+    }
+    s->last_delivered_at = last_delivered;
+    if (s->n_shipments > 0 && all_delivered)
+        s->delivered_at = last_delivered;
+    s->cost_total = 0;
+    for (int p = 0; p < ORDO_COST_PARTS; p++)
+        if (s->cost_mask & (1u << p))
+            s->cost_total += s->cost[p];
+    s->on_time = ordo_outcome_on_time(s, s->promised_by);
+    return ORDO_OK;
+}
+
+/* Folds every event of one order. ORDO_ENOTFOUND when there is none. */
+static int fold_order(ordo_store_t *st, const char *order_id, fold_t *f, ordo_error_t *err)
+{
+    if (!order_id || !*order_id)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "order_id", "empty");
+    store_event_cursor_t *cur;
+    int rc = st->ops->events_open(st->b, order_id, &cur, err);
+    if (rc != ORDO_OK)
+        return rc;
+    fold_begin(f, order_id);
+    ordo_outcome_event_t e;
+    while ((rc = st->ops->events_next(cur, &e, err)) == 1)
+        fold_add(f, &e);
+    st->ops->events_close(cur);
+    if (rc < 0)
+        return rc;
+    if (f->s.n_events == 0)
+        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "order_id",
+                              "no outcome events for order '%s'", order_id);
+    return fold_end(f, err);
+}
+
+int ordo_store_outcome_get(ordo_store_t *st, const char *order_id, ordo_outcome_summary_t *out,
+                           ordo_error_t *err)
+{
+    fold_t f = {0};
+    int rc = fold_order(st, order_id, &f, err);
+    if (rc == ORDO_OK)
+        *out = f.s;
+    fold_free(&f);
+    return rc;
+}
+
+int ordo_store_outcome_shipments(ordo_store_t *st, const char *order_id,
+                                 ordo_shipment_outcome_t *out, size_t cap, size_t *n_total,
+                                 ordo_error_t *err)
+{
+    fold_t f = {0};
+    int rc = fold_order(st, order_id, &f, err);
+    if (rc == ORDO_OK) {
+        for (size_t i = 0; i < f.n && i < cap; i++)
+            out[i] = f.ships[i];
+        if (n_total)
+            *n_total = f.n;
+    }
+    fold_free(&f);
+    return rc;
+}
+
+int ordo_store_outcome_counts(ordo_store_t *st, uint64_t *events, uint64_t *orders,
+                              ordo_error_t *err)
+{
+    return st->ops->outcome_counts(st->b, events, orders, err);
+}
+
+/* ---- outcomes: iterator over all orders ---- */
+
+struct ordo_outcome_iter {
+    ordo_store_t *store;
+    store_event_cursor_t *cur;
+    ordo_outcome_event_t pending;
+    bool has_pending;
+    bool done;
+    fold_t f;
+};
+
+int ordo_store_outcome_iter_open(ordo_store_t *st, ordo_outcome_iter_t **out, ordo_error_t *err)
+{
+    ordo_outcome_iter_t *it = calloc(1, sizeof *it);
+    if (!it)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    it->store = st;
+    int rc = st->ops->events_open(st->b, NULL, &it->cur, err);
+    if (rc != ORDO_OK) {
+        free(it);
+        return rc;
+    }
+    *out = it;
+    return ORDO_OK;
+}
+
+int ordo_outcome_iter_next(ordo_outcome_iter_t *it, ordo_outcome_summary_t *out, ordo_error_t *err)
+{
+    const store_ops_t *ops = it->store->ops;
+    if (it->done)
+        return 0;
+    if (!it->has_pending) {
+        int rc = ops->events_next(it->cur, &it->pending, err);
+        if (rc <= 0) {
+            it->done = true;
+            return rc;
+        }
+    }
+    fold_begin(&it->f, it->pending.order_id);
+    fold_add(&it->f, &it->pending);
+    it->has_pending = false;
+    for (;;) {
+        int rc = ops->events_next(it->cur, &it->pending, err);
+        if (rc < 0) {
+            it->done = true;
+            return rc;
+        }
+        if (rc == 0) {
+            it->done = true;
+            break;
+        }
+        if (strcmp(it->pending.order_id, it->f.s.order_id) != 0) {
+            it->has_pending = true;
+            break;
+        }
+        fold_add(&it->f, &it->pending);
+    }
+    int rc = fold_end(&it->f, err);
+    if (rc != ORDO_OK)
+        return rc;
+    *out = it->f.s;
+    return 1;
+}
+
+const ordo_shipment_outcome_t *ordo_outcome_iter_shipments(const ordo_outcome_iter_t *it, size_t *n)
+{
+    *n = it->f.n;
+    return it->f.ships;
+}
+
+void ordo_outcome_iter_close(ordo_outcome_iter_t *it)
+{
+    if (!it)
+        return;
+    it->store->ops->events_close(it->cur);
+    fold_free(&it->f);
+    free(it);
+}
+
+/* ---- outcomes: JSON ---- */
+
+static void ktime(ordo_jsonw_t *w, const char *key, int64_t t)
+{
+    ordo_jsonw_key(w, key);
+    if (t) {
+        char buf[32];
+        ordo_jsonw_str(w, ordo_time_format(t, buf, sizeof buf));
+    } else {
+        ordo_jsonw_null(w);
+    }
+}
+
+static void write_costs(ordo_jsonw_t *w, const double *cost, unsigned mask)
+{
+    ordo_jsonw_key(w, "cost");
+    ordo_jsonw_obj_begin(w);
+    for (int p = 0; p < ORDO_COST_PARTS; p++)
+        if (mask & (1u << p))
+            ordo_jsonw_kdouble(w, part_names[p], cost[p]);
+    ordo_jsonw_obj_end(w);
+}
+
+void ordo_outcome_summary_write_json(const ordo_outcome_summary_t *s,
+                                     const ordo_shipment_outcome_t *ships, size_t n,
+                                     struct ordo_jsonw *w)
+{
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "order_id", s->order_id);
+    ordo_jsonw_kstr(w, "state", ordo_outcome_type_name(s->state));
+    ktime(w, "shipped_at", s->shipped_at);
+    ktime(w, "delivered_at", s->delivered_at);
+    ktime(w, "last_delivered_at", s->last_delivered_at);
+    ktime(w, "returned_at", s->returned_at);
+    ktime(w, "cancelled_at", s->cancelled_at);
+    ktime(w, "promised_by", s->promised_by);
+    ordo_jsonw_kstr(w, "on_time", ordo_on_time_name(s->on_time));
+    ordo_jsonw_key(w, "cost_total");
+    if (s->cost_mask)
+        ordo_jsonw_double(w, s->cost_total);
+    else
+        ordo_jsonw_null(w);
+    write_costs(w, s->cost, s->cost_mask);
+    ordo_jsonw_kdouble(w, "refund", s->refund);
+    ordo_jsonw_kint(w, "shipments", s->n_shipments);
+    ordo_jsonw_kint(w, "delivered_shipments", s->n_delivered);
+    ordo_jsonw_kint(w, "returned_shipments", s->n_returned);
+    ordo_jsonw_kint(w, "events", s->n_events);
+    ordo_jsonw_key(w, "flags");
+    ordo_jsonw_arr_begin(w);
+    if (s->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT)
+        ordo_jsonw_str(w, "time_inconsistent");
+    if (s->flags & ORDO_OUTCOME_FLAG_ACTIVITY_AFTER_CANCEL)
+        ordo_jsonw_str(w, "activity_after_cancel");
+    ordo_jsonw_arr_end(w);
+    if (ships && n) {
+        ordo_jsonw_key(w, "shipment_detail");
+        ordo_jsonw_arr_begin(w);
+        for (size_t i = 0; i < n; i++) {
+            const ordo_shipment_outcome_t *sh = &ships[i];
+            ordo_jsonw_obj_begin(w);
+            ordo_jsonw_kint(w, "shipment", sh->shipment);
+            ktime(w, "shipped_at", sh->shipped_at);
+            ktime(w, "delivered_at", sh->delivered_at);
+            ktime(w, "returned_at", sh->returned_at);
+            write_costs(w, sh->cost, sh->cost_mask);
+            ordo_jsonw_kdouble(w, "refund", sh->refund);
+            ordo_jsonw_kint(w, "events", sh->n_events);
+            ordo_jsonw_obj_end(w);
+        }
+        ordo_jsonw_arr_end(w);
+    }
+    ordo_jsonw_obj_end(w);
+}
+
+/* ---- documents ---- */
+
+static int check_name(const char *s, size_t max, const char *field, ordo_error_t *err)
+{
+    if (!s || !*s)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, field, "empty");
+    if (strnlen(s, max) >= max)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, field, "longer than %zu bytes", max - 1);
+    return ORDO_OK;
+}
+
+static int check_json(const char *json, size_t len, const char *field, ordo_error_t *err)
+{
+    if (!json || len == 0)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, field, "empty document");
+    if (memchr(json, 0, len))
+        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, field, "NUL byte in JSON text");
+    cJSON *j = cJSON_ParseWithLength(json, len);
+    if (!j)
+        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, field, "not valid JSON");
+    cJSON_Delete(j);
+    return ORDO_OK;
+}
+
+static int check_kind_id(const char *kind, const char *id, ordo_error_t *err)
+{
+    int rc = check_name(kind, ORDO_STORE_KIND_MAX, "kind", err);
+    if (rc == ORDO_OK)
+        rc = check_name(id, ORDO_STORE_DOC_ID_MAX, "id", err);
+    return rc;
+}
+
+int ordo_store_doc_put(ordo_store_t *s, const char *kind, const char *id, const char *json,
+                       size_t json_len, uint64_t expected_version, uint64_t *new_version,
+                       ordo_error_t *err)
+{
+    int rc = check_kind_id(kind, id, err);
+    if (rc == ORDO_OK)
+        rc = check_json(json, json_len, "json", err);
+    if (rc == ORDO_OK && json_len > (size_t)INT32_MAX)
+        rc = ordo_error_set(err, ORDO_ERANGE, NULL, 0, "json", "document too large");
+    if (rc != ORDO_OK)
+        return rc;
+    rc = ordo_store_tx_begin(s, err);
+    if (rc != ORDO_OK)
+        return rc;
+    rc = s->ops->doc_put(s->b, kind, id, json, json_len, expected_version, ordo_now_unix(),
+                         new_version, err);
+    return tx_end(s, rc, err);
+}
+
+int ordo_store_doc_get(ordo_store_t *s, const char *kind, const char *id, char **json,
+                       size_t *json_len, uint64_t *version, ordo_error_t *err)
+{
+    int rc = check_kind_id(kind, id, err);
+    if (rc != ORDO_OK)
+        return rc;
+    return s->ops->doc_get(s->b, kind, id, 0, json, json_len, version, err);
+}
+
+int ordo_store_doc_get_version(ordo_store_t *s, const char *kind, const char *id, uint64_t version,
+                               char **json, size_t *json_len, ordo_error_t *err)
+{
+    int rc = check_kind_id(kind, id, err);
+    if (rc != ORDO_OK)
+        return rc;
+    if (version == 0 || version > INT64_MAX)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "version", "versions start at 1");
+    return s->ops->doc_get(s->b, kind, id, version, json, json_len, NULL, err);
+}
+
+int ordo_store_doc_delete(ordo_store_t *s, const char *kind, const char *id,
+                          uint64_t expected_version, ordo_error_t *err)
+{
+    int rc = check_kind_id(kind, id, err);
+    if (rc != ORDO_OK)
+        return rc;
+    if (expected_version == 0)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "version",
+                              "delete needs the current version or ORDO_STORE_ANY_VERSION");
+    rc = ordo_store_tx_begin(s, err);
+    if (rc != ORDO_OK)
+        return rc;
+    rc = s->ops->doc_delete(s->b, kind, id, expected_version, ordo_now_unix(), err);
+    return tx_end(s, rc, err);
+}
+
+int ordo_store_doc_list(ordo_store_t *s, const char *kind, ordo_store_doc_fn fn, void *ctx,
+                        ordo_error_t *err)
+{
+    int rc = check_name(kind, ORDO_STORE_KIND_MAX, "kind", err);
+    if (rc != ORDO_OK)
+        return rc;
+    if (!fn)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "no callback");
+    return s->ops->doc_list(s->b, kind, fn, ctx, err);
+}
+
+/* ---- audit ---- */
+
+int ordo_store_audit_append(ordo_store_t *s, const char *kind, const char *id, const char *actor,
+                            const char *action, const char *reason, const char *detail_json,
+                            int64_t ts, uint64_t *seq, ordo_error_t *err)
+{
+    int rc = check_kind_id(kind, id, err);
+    if (rc == ORDO_OK)
+        rc = check_name(actor, ORDO_STORE_DOC_ID_MAX, "actor", err);
+    if (rc == ORDO_OK)
+        rc = check_name(action, ORDO_STORE_KIND_MAX, "action", err);
+    if (rc == ORDO_OK && detail_json && *detail_json)
+        rc = check_json(detail_json, strlen(detail_json), "detail_json", err);
+    if (rc == ORDO_OK && ts < 0)
+        rc = ordo_error_set(err, ORDO_ERANGE, NULL, 0, "ts", "negative timestamp");
+    if (rc != ORDO_OK)
+        return rc;
+    ordo_store_audit_entry_t e = {
+        .kind = kind,
+        .id = id,
+        .actor = actor,
+        .action = action,
+        .reason = reason ? reason : "",
+        .detail_json = detail_json ? detail_json : "",
+        .ts = ts ? ts : ordo_now_unix(),
+    };
+    rc = ordo_store_tx_begin(s, err);
+    if (rc != ORDO_OK)
+        return rc;
+    rc = s->ops->audit_append(s->b, &e, seq, err);
+    return tx_end(s, rc, err);
+}
+
+int ordo_store_audit_list(ordo_store_t *s, const char *kind, const char *id, ordo_store_audit_fn fn,
+                          void *ctx, ordo_error_t *err)
+{
+    int rc = check_name(kind, ORDO_STORE_KIND_MAX, "kind", err);
+    if (rc == ORDO_OK && id)
+        rc = check_name(id, ORDO_STORE_DOC_ID_MAX, "id", err);
+    if (rc != ORDO_OK)
+        return rc;
+    if (!fn)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "no callback");
+    return s->ops->audit_list(s->b, kind, id, fn, ctx, err);
+}
+
+uint32_t ordo_store_ingest_batch_size(const ordo_store_t *s)
+{
+    return s->cfg.ingest_batch ? s->cfg.ingest_batch : 10000;
+}

@@ -1,0 +1,63 @@
+/* ordo store — the backend vtable. store.c (validation, transactions
+ * bookkeeping, outcome folding) calls a backend only through these; all SQL
+ * lives in sqlite.c. A PostgreSQL backend implements the same table. */
+#ifndef ORDO_STORE_INTERNAL_H
+#define ORDO_STORE_INTERNAL_H
+
+#include "ordo/store.h"
+
+typedef struct store_backend store_backend_t; /* backend-private state */
+
+/* A cursor over outcome events (backend-private). */
+typedef struct store_event_cursor store_event_cursor_t;
+
+typedef struct store_ops {
+    const char *name;
+    void (*close)(store_backend_t *b);
+    int (*schema_version)(store_backend_t *b, int *version, ordo_error_t *err);
+
+    /* depth is the depth after begin / before commit or rollback: 1 is the
+     * outermost transaction, >1 a savepoint. */
+    int (*tx_begin)(store_backend_t *b, int depth, ordo_error_t *err);
+    int (*tx_commit)(store_backend_t *b, int depth, ordo_error_t *err);
+    int (*tx_rollback)(store_backend_t *b, int depth, ordo_error_t *err);
+
+    /* Events are validated; called inside a transaction. */
+    int (*outcomes_insert)(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
+                           ordo_outcome_put_stats_t *stats, ordo_error_t *err);
+    /* Cursor over the events of one order (order_id non-NULL) or of all
+     * orders (NULL), ordered by order_id, then at, then event_id. */
+    int (*events_open)(store_backend_t *b, const char *order_id, store_event_cursor_t **cur,
+                       ordo_error_t *err);
+    /* 1 and *ev, 0 at the end, negative on error. */
+    int (*events_next)(store_event_cursor_t *cur, ordo_outcome_event_t *ev, ordo_error_t *err);
+    void (*events_close)(store_event_cursor_t *cur);
+    int (*outcome_counts)(store_backend_t *b, uint64_t *events, uint64_t *orders,
+                          ordo_error_t *err);
+
+    /* Arguments are validated; the backend implements the version rules of
+     * store.h atomically. */
+    int (*doc_put)(store_backend_t *b, const char *kind, const char *id, const char *json,
+                   size_t json_len, uint64_t expected_version, int64_t now, uint64_t *new_version,
+                   ordo_error_t *err);
+    int (*doc_get)(store_backend_t *b, const char *kind, const char *id, uint64_t version,
+                   char **json, size_t *json_len, uint64_t *version_out, ordo_error_t *err);
+    int (*doc_delete)(store_backend_t *b, const char *kind, const char *id,
+                      uint64_t expected_version, int64_t now, ordo_error_t *err);
+    int (*doc_list)(store_backend_t *b, const char *kind, ordo_store_doc_fn fn, void *ctx,
+                    ordo_error_t *err);
+
+    int (*audit_append)(store_backend_t *b, const ordo_store_audit_entry_t *e, uint64_t *seq,
+                        ordo_error_t *err);
+    int (*audit_list)(store_backend_t *b, const char *kind, const char *id, ordo_store_audit_fn fn,
+                      void *ctx, ordo_error_t *err);
+} store_ops_t;
+
+/* store.ingest_batch of the store's configuration (outcome_io.c). */
+uint32_t ordo_store_ingest_batch_size(const ordo_store_t *s);
+
+/* Backends. create=false: ORDO_ENOENT when the database is missing. */
+int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,
+                           const store_ops_t **ops, store_backend_t **b, ordo_error_t *err);
+
+#endif

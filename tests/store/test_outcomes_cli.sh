@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Black-box test of `ordo outcomes ingest|show`.
+set -u
+ORDO=${ORDO_BIN:?ORDO_BIN must point at the ordo binary}
+SRC=${ORDO_SOURCE_DIR:?ORDO_SOURCE_DIR must point at the repository}
+PY=/usr/bin/python3
+T=$(mktemp -d "${TMPDIR:-/tmp}/ordo-outcli-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+check() { # name, exit code of the condition
+    if [ "$2" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1"; fi
+}
+EX="$SRC/docs/examples/outcomes.ndjson"
+
+# --help on the command and on each subcommand
+"$ORDO" outcomes --help | grep -q "ordo outcomes ingest"; check "outcomes --help" $?
+"$ORDO" outcomes ingest --help | grep -q -- "--format"; check "ingest --help" $?
+"$ORDO" outcomes show --help | grep -q -- "--order"; check "show --help" $?
+"$ORDO" --help | grep -q "outcomes"; check "listed in ordo --help" $?
+
+# ingest the example (--data DIR), then again: all duplicates
+out=$("$ORDO" outcomes ingest --data "$T/d" "$EX")
+check "ingest exit" $?
+[[ "$out" == *"13 new, 0 duplicates"* ]]; check "ingest counts: $out" $?
+[ -f "$T/d/ordo.db" ]; check "DIR/ordo.db created" $?
+j=$("$ORDO" outcomes ingest --data "$T/d" --json "$EX")
+check "re-ingest exit" $?
+echo "$j" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert (d["inserted"],d["duplicates"],d["events_stored"],d["orders"])==(0,13,13,4), d'
+check "re-ingest is idempotent: $j" $?
+
+# $ORDO_DATA is the default data directory
+out=$(ORDO_DATA="$T/d" "$ORDO" outcomes show --order ORD-1001)
+check "show via ORDO_DATA" $?
+[[ "$out" == *"order ORD-1001: delivered"* && "$out" == *"on time: yes"* ]]; check "show text: $out" $?
+
+# show --json: values worked out by hand from the example
+"$ORDO" outcomes show --data "$T/d" --order ORD-1004 --json > "$T/o4.json"
+check "show --json exit" $?
+$PY - "$T/o4.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["order_id"] == "ORD-1004", d
+assert d["shipped_at"] == "2026-11-25T14:00:00Z", d
+assert d["delivered_at"] == "2026-11-29T12:30:00Z", d   # last of two shipments
+assert d["promised_by"] == "2026-11-30T23:59:59Z", d    # a date promise: end of day
+assert d["on_time"] == "yes" and d["state"] == "delivered", d
+assert abs(d["cost_total"] - 19.7) < 1e-9, d
+assert d["shipments"] == 2 and len(d["shipment_detail"]) == 2, d
+PYEOF
+check "ORD-1004 summary" $?
+
+# --all --json: one line per order, in order-id order
+"$ORDO" outcomes show --data "$T/d" --all --json > "$T/all.ndjson"
+check "show --all exit" $?
+$PY - "$T/all.ndjson" <<'PYEOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["order_id"] for r in rows] == ["ORD-1001", "ORD-1002", "ORD-1003", "ORD-1004"], rows
+by = {r["order_id"]: r for r in rows}
+assert by["ORD-1002"]["on_time"] == "late" and by["ORD-1002"]["state"] == "returned"
+assert abs(by["ORD-1002"]["refund"] - 59.99) < 1e-9
+assert by["ORD-1003"]["state"] == "cancelled" and by["ORD-1003"]["cost_total"] is None
+PYEOF
+check "all summaries" $?
+
+# CSV (by extension, and by --format) gives the same summaries
+"$ORDO" outcomes ingest --data "$T/c" "$SRC/tests/fixtures/store/outcomes.csv" >/dev/null
+check "csv ingest" $?
+cp "$SRC/tests/fixtures/store/outcomes.csv" "$T/events.txt"
+"$ORDO" outcomes ingest --data "$T/c2" "$T/events.txt" 2>/dev/null
+[ $? -eq 65 ]; check "unknown extension without --format is an error" $?
+"$ORDO" outcomes ingest --data "$T/c2" --format csv "$T/events.txt" >/dev/null
+check "--format csv" $?
+"$ORDO" outcomes show --data "$T/c2" --all --json > "$T/all_csv.ndjson"
+cmp -s "$T/all.ndjson" "$T/all_csv.ndjson"; check "csv summaries equal ndjson" $?
+
+# out of order: delivered arrives (in its own ingest) before shipped
+cat > "$T/late1.ndjson" <<'EOF2'
+{"event_id":"o-2","order_id":"ORD-9","type":"delivered","at":"2026-11-27T10:00:00Z"}
+EOF2
+cat > "$T/late2.ndjson" <<'EOF2'
+{"event_id":"o-1","order_id":"ORD-9","type":"shipped","at":"2026-11-25T10:00:00Z","carrier_cost":5}
+EOF2
+"$ORDO" outcomes ingest --data "$T/o" "$T/late1.ndjson" >/dev/null && \
+"$ORDO" outcomes ingest --data "$T/o" "$T/late2.ndjson" >/dev/null
+check "ingest out of order" $?
+s=$("$ORDO" outcomes show --data "$T/o" --order ORD-9 --json | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["state"], d["shipped_at"], d["delivered_at"])')
+[ "$s" = "delivered 2026-11-25T10:00:00Z 2026-11-27T10:00:00Z" ]; check "out-of-order summary: $s" $?
+
+# a bad line in the second file: exit 65, error names file/line/field, nothing stored
+printf '%s\n' '{"event_id":"n-1","order_id":"ORD-5","type":"shipped","at":"2026-11-25T10:00:00Z"}' > "$T/good.ndjson"
+{
+  printf '%s\n' '{"event_id":"n-2","order_id":"ORD-5","type":"delivered","at":"2026-11-26T10:00:00Z"}'
+  printf '%s\n' '{"event_id":"n-3","order_id":"ORD-5","type":"cost","at":"2026-11-26T10:00:00Z","ship":-4}'
+} > "$T/bad.ndjson"
+"$ORDO" outcomes ingest --data "$T/b" "$T/good.ndjson" "$T/bad.ndjson" 2> "$T/err.txt" >/dev/null
+[ $? -eq 65 ]; check "bad input exit 65" $?
+grep -q "bad.ndjson:2: field 'ship': negative" "$T/err.txt"; check "error names file:line field: $(cat "$T/err.txt")" $?
+"$ORDO" outcomes show --data "$T/b" --order ORD-5 >/dev/null 2>&1
+[ $? -ne 0 ]; check "nothing half-loaded" $?
+"$ORDO" outcomes ingest --data "$T/b" --json "$T/bad.ndjson" 2> "$T/err.json" >/dev/null
+$PY -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; assert e["line"]==2 and e["field"]=="ship" and e["file"].endswith("bad.ndjson"), e' "$T/err.json"
+check "--json error object" $?
+
+# usage errors
+"$ORDO" outcomes ingest --data "$T/u" 2>/dev/null; [ $? -eq 2 ]; check "no FILE: usage" $?
+"$ORDO" outcomes show --data "$T/d" 2>/dev/null; [ $? -eq 2 ]; check "show needs --order/--all" $?
+"$ORDO" outcomes ingest --format xml "$EX" 2>/dev/null; [ $? -eq 2 ]; check "bad --format" $?
+"$ORDO" outcomes frobnicate 2>/dev/null; [ $? -eq 2 ]; check "unknown subcommand" $?
+"$ORDO" outcomes show --data "$T/none" --all 2>/dev/null; [ $? -eq 66 ]; check "show on empty dir: no input" $?
+[ ! -e "$T/none" ]; check "show does not create the data dir" $?
+"$ORDO" outcomes ingest --data "$T/d" "$T/missing.ndjson" 2>/dev/null; [ $? -eq 66 ]; check "missing file" $?
+
+echo "outcomes cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
