@@ -13,5 +13,6 @@
 #include "order.h"
 #include "config.h"
 #include "store.h"
+#include "stats.h"
 
 #endif
