@@ -16,7 +16,8 @@ enum {
     ORDO_EXIT_DATA = 65,   /* bad input data (EX_DATAERR) */
     ORDO_EXIT_NOINPUT = 66,
     ORDO_EXIT_SOFTWARE = 70,
-    ORDO_EXIT_IO = 74
+    ORDO_EXIT_IO = 74,
+    ORDO_EXIT_TEMPFAIL = 75 /* busy: try again (EX_TEMPFAIL) */
 };
 
 typedef struct ordo_cli_cmd {

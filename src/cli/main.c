@@ -94,6 +94,8 @@ int ordo_cli_exit_code(int code)
     case ORDO_EIO:
     case ORDO_ENOSPC:
         return ORDO_EXIT_IO;
+    case ORDO_EBUSY:
+        return ORDO_EXIT_TEMPFAIL;
     default:
         return ORDO_EXIT_FAIL;
     }

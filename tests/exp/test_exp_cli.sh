@@ -117,7 +117,7 @@ expect_rc "schedule duplicate cluster" 2 "$BIN" exp schedule --seed s --clusters
 expect_rc "schedule empty cluster" 2 "$BIN" exp schedule --seed s --clusters CA,,TX --start 2026-11-24 --windows 2 --window-hours 1
 expect_rc "schedule burn too long" 65 "$BIN" exp schedule --seed s --clusters CA --start 2026-11-24 --windows 2 --window-hours 1 --burn-in 40 --burn-out 20
 expect_rc "schedule unknown option" 2 "$BIN" exp schedule --seed s --bogus
-expect_rc "schedule by id (no registry yet)" 1 "$BIN" exp schedule my-exp
+expect_rc "schedule by id: no registry" 66 "$BIN" exp schedule my-exp --data "$(mktemp -d)/none"
 err=$("$BIN" exp schedule --seed s --clusters CA --start 2026-11-24 --windows 2 --window-hours 1 --burn-in 60 --json 2>&1 >/dev/null)
 echo "$err" | grep -q '"field":"burn_in"' && ok "schedule error JSON names field" || bad "schedule error JSON names field: $err"
 
