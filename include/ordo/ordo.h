@@ -14,5 +14,7 @@
 #include "config.h"
 #include "store.h"
 #include "stats.h"
+#include "log.h"
+#include "exp.h"
 
 #endif

@@ -1,0 +1,220 @@
+/* ordo — the append-only decision log.
+ *
+ * Every decision (inputs, model/policy version, chosen sources) is appended
+ * as one record. Records are framed (length, type, XXH3-64 checksum),
+ * hash-chained with BLAKE2b-256 so that any edit, deletion or reordering is
+ * detected, stored in size-rotated segment files with a sparse index (by
+ * sequence number, time and key), and made durable by group commit.
+ * The file format, the durability modes and the recovery rules are in
+ * docs/internals/LOG.md.
+ *
+ * A log directory holds the segments directly; in a data directory it is
+ * DIR/log (CONTRACTS.md). One process at a time may open a log for writing
+ * (an flock on DIR/LOCK); readers (iterators, verify) need no lock. */
+#ifndef ORDO_LOG_H
+#define ORDO_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Record types. The payload is opaque bytes to the log; the type says what
+ * it is. Users may define their own types from ORDO_LOG_REC_USER up. */
+enum {
+    ORDO_LOG_REC_DECISION = 1,
+    ORDO_LOG_REC_SHADOW = 2,
+    ORDO_LOG_REC_META = 3,
+    ORDO_LOG_REC_USER = 256
+};
+
+#define ORDO_LOG_KEY_MAX 255                 /* bytes */
+#define ORDO_LOG_PAYLOAD_MAX (16u << 20)     /* 16 MiB per record */
+#define ORDO_LOG_HASH_BYTES 32               /* BLAKE2b-256 chain hash */
+
+/* Durability of ordo_log_append():
+ *  SYNC  — append returns only once the record is on stable storage
+ *          (fdatasync returned). Concurrent appenders share one fdatasync
+ *          (leader/follower group commit). "Acknowledged means durable".
+ *  ASYNC — append returns at once; a flusher thread writes and fdatasyncs
+ *          every interval_us or when batch_bytes are pending. A crash (or
+ *          power loss) can lose what was appended in the last interval.
+ *  NONE  — written to the OS when batch_bytes are pending, on flush and on
+ *          close; never fdatasync'd except at segment rotation and close.
+ *          Survives a process crash only for what was written; a power
+ *          loss can lose anything not yet written back by the kernel. */
+typedef enum ordo_log_sync {
+    ORDO_LOG_SYNC = 0,
+    ORDO_LOG_ASYNC = 1,
+    ORDO_LOG_NONE = 2
+} ordo_log_sync_t;
+
+/* Injectable I/O for fault tests (ENOSPC, short writes, EIO). Each function
+ * follows its libc namesake: pwrite returns bytes written (maybe fewer than
+ * n) or -1 with errno set; fdatasync returns 0 or -1 with errno. */
+typedef struct ordo_log_io {
+    ssize_t (*pwrite)(void *ctx, int fd, const void *buf, size_t n, off_t off);
+    int (*fdatasync)(void *ctx, int fd);
+    void *ctx;
+} ordo_log_io_t;
+
+typedef struct ordo_log_options {
+    ordo_log_sync_t sync;      /* default ORDO_LOG_SYNC */
+    uint64_t segment_bytes;    /* rotate after this size; 0 = 64 MiB */
+    uint32_t interval_us;      /* SYNC: how long a leader waits to gather a
+                                  bigger batch (0 = no wait, natural batching);
+                                  ASYNC: flush period (0 = 2000 us) */
+    uint32_t batch_bytes;      /* max bytes per write/fdatasync batch; ASYNC
+                                  and NONE write when this much is pending
+                                  (0 = 1 MiB) */
+    int compress_level;        /* zstd level for payloads; 0 = off (default).
+                                  Each payload is compressed alone, with a
+                                  dictionary trained per segment and kept in
+                                  the segment header (see LOG.md). */
+    uint32_t index_every;      /* records per sparse-index block (0 = 64) */
+    bool truncate_corrupt;     /* open: also truncate at a corrupt record that
+                                  has valid records after it (data after it
+                                  is moved to a quarantine file first).
+                                  Default false: open fails with ECORRUPT. */
+    const ordo_log_io_t *io;   /* NULL: the real pwrite/fdatasync */
+} ordo_log_options_t;
+
+/* Fills the defaults above. */
+void ordo_log_options_init(ordo_log_options_t *opt);
+
+typedef struct ordo_log ordo_log_t;
+
+/* What open found, for a person or a test. */
+typedef struct ordo_log_open_info {
+    uint64_t segments;
+    uint64_t next_seq;            /* seq the next append gets */
+    uint64_t truncated_bytes;     /* torn tail removed from the last segment */
+    char quarantine[512];         /* file holding the removed bytes, "" if none */
+} ordo_log_open_info_t;
+
+/* Opens (creating if needed) the log in dir and recovers it: a torn or
+ * corrupt tail of the last segment is truncated to the last valid record
+ * (the cut bytes are kept in a quarantine file beside it). Corruption
+ * anywhere else fails with ORDO_ECORRUPT naming the segment file, byte
+ * offset and sequence number. opt may be NULL (defaults); info may be NULL.
+ * On success *out is owned by the caller: ordo_log_close() it. */
+int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **out,
+                  ordo_log_open_info_t *info, ordo_error_t *err);
+
+/* Appends one record. Thread-safe. key may be NULL when keylen is 0 (at
+ * most ORDO_LOG_KEY_MAX bytes); ts_unix_ns is the record's time (0 = now).
+ * The log copies key and payload. *seq_out (may be NULL) gets the record's
+ * sequence number (1, 2, ...). In SYNC mode a return of ORDO_OK means the
+ * record is durable. After an I/O error (ORDO_EIO, ORDO_ENOSPC) the handle
+ * refuses further appends with the same error: close it and open again
+ * (recovery removes any partial write). */
+int ordo_log_append(ordo_log_t *log, uint16_t type, const char *key, size_t keylen,
+                    int64_t ts_unix_ns, const void *payload, size_t len, uint64_t *seq_out,
+                    ordo_error_t *err);
+
+/* Writes and fdatasyncs everything appended so far, in any mode. */
+int ordo_log_flush(ordo_log_t *log, ordo_error_t *err);
+
+/* Flushes, syncs and frees. Returns the first error seen (the log is freed
+ * in any case). NULL is allowed. No append may run or start meanwhile. */
+int ordo_log_close(ordo_log_t *log, ordo_error_t *err);
+
+typedef struct ordo_log_stats {
+    uint64_t records;        /* appended through this handle */
+    uint64_t payload_bytes;  /* uncompressed payload bytes appended */
+    uint64_t stored_bytes;   /* bytes written to segments (framing included) */
+    uint64_t syncs;          /* fdatasync calls */
+    uint64_t batches;        /* write batches */
+    uint64_t last_seq;       /* last seq assigned (0: none yet) */
+    uint64_t durable_seq;    /* every seq <= this is on stable storage */
+} ordo_log_stats_t;
+
+void ordo_log_get_stats(ordo_log_t *log, ordo_log_stats_t *stats);
+
+/* ---- reading ---- */
+
+/* One record, as the iterator returns it. Pointers stay valid until the
+ * next ordo_log_iter_next() or ordo_log_iter_close(); owned by the
+ * iterator. */
+typedef struct ordo_log_record {
+    uint64_t seq;
+    uint16_t type;
+    uint8_t flags;               /* ORDO_LOG_FLAG_* as stored */
+    int64_t ts_unix_ns;
+    const char *key;             /* not NUL-terminated */
+    size_t key_len;
+    const void *payload;         /* uncompressed */
+    size_t len;
+    size_t stored_len;           /* bytes of the whole frame on disk */
+    const char *segment;         /* segment file name (no directory) */
+    uint64_t offset;             /* byte offset of the frame in it */
+    uint8_t chain[ORDO_LOG_HASH_BYTES];
+} ordo_log_record_t;
+
+#define ORDO_LOG_FLAG_ZSTD 0x01        /* payload stored as zstd (segment dict) */
+#define ORDO_LOG_FLAG_BLOCK_START 0x02 /* first record of an index block */
+
+typedef struct ordo_log_query {
+    uint64_t from_seq;        /* 0 or 1: from the start */
+    uint64_t limit;           /* 0: no limit */
+    const char *key;          /* NULL: any key; else exact match */
+    size_t key_len;
+    int64_t ts_from;          /* inclusive; used when has_time */
+    int64_t ts_to;            /* exclusive */
+    bool has_time;
+} ordo_log_query_t;
+
+typedef struct ordo_log_iter ordo_log_iter_t;
+
+/* Opens an iterator over the log in dir (read-only; a writer may be
+ * appending meanwhile: the iterator sees the segments that existed when it
+ * was opened, each as far as it was written when the iterator reaches it).
+ * q may be NULL (every record); q->key is copied. The sparse index skips
+ * blocks that cannot match from_seq, key or time. Records come in seq
+ * order. *out: ordo_log_iter_close(). */
+int ordo_log_iter_open(const char *dir, const ordo_log_query_t *q, ordo_log_iter_t **out,
+                       ordo_error_t *err);
+/* 1: *rec filled; 0: end; <0: error (ORDO_ECORRUPT names the position).
+ * An incomplete record at the very end of the last segment (a crash not yet
+ * recovered by open) ends the iteration without error. */
+int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t *err);
+void ordo_log_iter_close(ordo_log_iter_t *it);
+
+/* ---- verification ---- */
+
+typedef struct ordo_log_verify_report {
+    bool ok;
+    uint64_t segments;
+    uint64_t records;
+    uint64_t bytes;                 /* segment bytes read */
+    uint64_t first_seq, last_seq;   /* of the valid records */
+    uint8_t head[ORDO_LOG_HASH_BYTES]; /* chain hash of the last valid record */
+    /* first bad record, when !ok */
+    char bad_segment[256];          /* file name */
+    uint64_t bad_offset;            /* byte offset in that file */
+    uint64_t bad_seq;               /* seq it has or should have */
+    bool bad_is_tail;               /* incomplete frame at the end of the last
+                                       segment: what a crash leaves, and what
+                                       open truncates */
+    char reason[256];
+} ordo_log_verify_report_t;
+
+/* Reads every segment: headers, every record's checksum, sequence
+ * continuity, the whole chain (across segments), and that compressed
+ * payloads decode. Returns ORDO_OK when the check ran (report->ok tells the
+ * answer) or an error when it could not run (no such directory...). */
+int ordo_log_verify(const char *dir, ordo_log_verify_report_t *report, ordo_error_t *err);
+
+/* Hex of a chain hash into buf (needs 65 bytes); returns buf. */
+char *ordo_log_hash_hex(const uint8_t hash[ORDO_LOG_HASH_BYTES], char *buf);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

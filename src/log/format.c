@@ -1,0 +1,601 @@
+/* ordo log — on-disk format: segment headers, record frames, the BLAKE2b
+ * chain, the sparse index and the segment scanner used by recovery,
+ * iteration and verify. See docs/internals/LOG.md. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <xxhash.h>
+
+#include "log_internal.h"
+#include "ordo/util.h"
+
+/* ---- segment header ---- */
+
+/* Fixed part (128 bytes): magic, version, header length (fixed part +
+ * dictionary), first seq, segment number, creation time, previous
+ * segment's last chain hash, dictionary length; XXH3 of everything else
+ * (dictionary included) in the last 8 bytes of the fixed part. */
+static uint64_t seg_header_sum(const uint8_t *p, uint32_t dict_len)
+{
+    uint64_t fixed = XXH3_64bits(p, LOG_SEG_HDR_SIZE - 8);
+    return dict_len ? XXH3_64bits_withSeed(p + LOG_SEG_HDR_SIZE, dict_len, fixed) : fixed;
+}
+
+void log_seg_header_encode(const log_seg_header_t *h, uint8_t *out)
+{
+    memset(out, 0, LOG_SEG_HDR_SIZE);
+    memcpy(out, LOG_SEG_MAGIC, 8);
+    log_put32(out + 8, LOG_SEG_VERSION);
+    log_put32(out + 12, LOG_SEG_HDR_SIZE + h->dict_len);
+    log_put64(out + 16, h->first_seq);
+    log_put64(out + 24, h->seg_no);
+    log_put64(out + 32, (uint64_t)h->created_ns);
+    memcpy(out + 40, h->prev_chain, ORDO_LOG_HASH_BYTES);
+    log_put32(out + 72, h->dict_len);
+    if (h->dict_len)
+        memcpy(out + LOG_SEG_HDR_SIZE, h->dict, h->dict_len);
+    log_put64(out + LOG_SEG_HDR_SIZE - 8, seg_header_sum(out, h->dict_len));
+}
+
+uint32_t log_seg_header_dict_len(const uint8_t *p, size_t n)
+{
+    if (n < LOG_SEG_HDR_SIZE || memcmp(p, LOG_SEG_MAGIC, 8) != 0)
+        return 0;
+    uint32_t d = log_get32(p + 72);
+    return d <= LOG_DICT_MAX ? d : 0;
+}
+
+const char *log_seg_header_decode(const uint8_t *p, size_t n, log_seg_header_t *h)
+{
+    if (n < LOG_SEG_HDR_SIZE)
+        return "segment shorter than its header";
+    if (memcmp(p, LOG_SEG_MAGIC, 8) != 0)
+        return "bad segment magic";
+    uint32_t dict_len = log_get32(p + 72);
+    if (dict_len > LOG_DICT_MAX || log_get32(p + 12) != LOG_SEG_HDR_SIZE + dict_len)
+        return "bad segment header length";
+    if (n < LOG_SEG_HDR_SIZE + (size_t)dict_len)
+        return "segment shorter than its header";
+    if (log_get64(p + LOG_SEG_HDR_SIZE - 8) != seg_header_sum(p, dict_len))
+        return "segment header checksum mismatch";
+    if (log_get32(p + 8) != LOG_SEG_VERSION)
+        return "unsupported segment version";
+    h->first_seq = log_get64(p + 16);
+    h->seg_no = log_get64(p + 24);
+    h->created_ns = (int64_t)log_get64(p + 32);
+    memcpy(h->prev_chain, p + 40, ORDO_LOG_HASH_BYTES);
+    h->dict_len = dict_len;
+    h->hdr_len = LOG_SEG_HDR_SIZE + dict_len;
+    h->dict = dict_len ? p + LOG_SEG_HDR_SIZE : NULL;
+    return NULL;
+}
+
+void log_seg_chain_start(const log_seg_header_t *h, uint8_t out[ORDO_LOG_HASH_BYTES])
+{
+    if (!h->dict_len) {
+        memcpy(out, h->prev_chain, ORDO_LOG_HASH_BYTES);
+        return;
+    }
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, ORDO_LOG_HASH_BYTES);
+    crypto_generichash_update(&st, h->prev_chain, ORDO_LOG_HASH_BYTES);
+    crypto_generichash_update(&st, (const uint8_t *)"zstd-dict", 9);
+    crypto_generichash_update(&st, h->dict, h->dict_len);
+    crypto_generichash_final(&st, out, ORDO_LOG_HASH_BYTES);
+}
+
+/* ---- record frame ---- */
+
+uint64_t log_rec_checksum(const uint8_t *frame, size_t body_len)
+{
+    uint64_t seed = XXH3_64bits(frame, 16);
+    return XXH3_64bits_withSeed(frame + LOG_REC_HDR_SIZE, body_len, seed);
+}
+
+void log_rec_digest(int64_t ts, const void *key, size_t keylen, const void *stored, size_t len,
+                    uint8_t out[ORDO_LOG_HASH_BYTES])
+{
+    uint8_t t[8];
+    log_put64(t, (uint64_t)ts);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, ORDO_LOG_HASH_BYTES);
+    crypto_generichash_update(&st, t, 8);
+    if (keylen)
+        crypto_generichash_update(&st, key, keylen);
+    if (len)
+        crypto_generichash_update(&st, stored, len);
+    crypto_generichash_final(&st, out, ORDO_LOG_HASH_BYTES);
+}
+
+void log_chain_step(const uint8_t prev[ORDO_LOG_HASH_BYTES], const uint8_t *frame, uint64_t seq,
+                    const uint8_t digest[ORDO_LOG_HASH_BYTES], uint8_t out[ORDO_LOG_HASH_BYTES])
+{
+    uint8_t m[ORDO_LOG_HASH_BYTES + 16 + 8 + ORDO_LOG_HASH_BYTES];
+    memcpy(m, prev, ORDO_LOG_HASH_BYTES);
+    memcpy(m + ORDO_LOG_HASH_BYTES, frame, 16);
+    log_put64(m + ORDO_LOG_HASH_BYTES + 16, seq);
+    memcpy(m + ORDO_LOG_HASH_BYTES + 24, digest, ORDO_LOG_HASH_BYTES);
+    crypto_generichash(out, ORDO_LOG_HASH_BYTES, m, sizeof m, NULL, 0);
+}
+
+void log_chain_next(const uint8_t prev[ORDO_LOG_HASH_BYTES], const uint8_t *frame, size_t body_len,
+                    uint8_t out[ORDO_LOG_HASH_BYTES])
+{
+    const uint8_t *b = frame + LOG_REC_HDR_SIZE;
+    uint8_t keylen = frame[11];
+    size_t stored = body_len - LOG_REC_FIXED_BODY - keylen - ORDO_LOG_HASH_BYTES;
+    uint8_t d[ORDO_LOG_HASH_BYTES];
+    log_rec_digest((int64_t)log_get64(b + 8), b + LOG_REC_FIXED_BODY, keylen,
+                   b + LOG_REC_FIXED_BODY + keylen, stored, d);
+    log_chain_step(prev, frame, log_get64(b), d, out);
+}
+
+int log_rec_parse(const uint8_t *p, size_t avail, log_rec_view_t *v)
+{
+    if (avail < 8) {
+        /* a partial magic/length still tells torn from garbage */
+        uint8_t m[4];
+        log_put32(m, LOG_REC_MAGIC);
+        return memcmp(p, m, avail < 4 ? avail : 4) == 0 ? LOG_REC_TRUNC : LOG_REC_BADMAGIC;
+    }
+    if (log_get32(p) != LOG_REC_MAGIC)
+        return LOG_REC_BADMAGIC;
+    uint32_t body_len = log_get32(p + 4);
+    uint8_t key_len = p[11];
+    if (body_len > LOG_REC_BODY_MAX || body_len < LOG_REC_FIXED_BODY + ORDO_LOG_HASH_BYTES + key_len)
+        return LOG_REC_BADLEN;
+    if (avail < LOG_REC_HDR_SIZE || avail - LOG_REC_HDR_SIZE < body_len)
+        return LOG_REC_TRUNC;
+    if (log_get64(p + 16) != log_rec_checksum(p, body_len))
+        return LOG_REC_BADSUM;
+    const uint8_t *b = p + LOG_REC_HDR_SIZE;
+    v->frame = p;
+    v->body_len = body_len;
+    v->type = log_get16(p + 8);
+    v->flags = p[10];
+    v->key_len = key_len;
+    v->raw_len = log_get32(p + 12);
+    v->seq = log_get64(b);
+    v->ts = (int64_t)log_get64(b + 8);
+    v->key = b + LOG_REC_FIXED_BODY;
+    v->payload = v->key + key_len;
+    v->payload_len = body_len - LOG_REC_FIXED_BODY - key_len - ORDO_LOG_HASH_BYTES;
+    v->chain = b + body_len - ORDO_LOG_HASH_BYTES;
+    v->frame_len = LOG_REC_HDR_SIZE + (size_t)body_len;
+    return LOG_REC_OK;
+}
+
+const char *log_rec_status_str(int st)
+{
+    switch (st) {
+    case LOG_REC_OK: return "ok";
+    case LOG_REC_TRUNC: return "incomplete record (frame runs past the end of the file)";
+    case LOG_REC_BADMAGIC: return "bad record magic";
+    case LOG_REC_BADLEN: return "impossible record length";
+    case LOG_REC_BADSUM: return "record checksum (XXH3) mismatch";
+    default: return "?";
+    }
+}
+
+/* ---- payload decoding ---- */
+
+int log_decode_payload(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const log_rec_view_t *v,
+                       uint8_t **buf, size_t *cap, const char **why)
+{
+    if (!(v->flags & ORDO_LOG_FLAG_ZSTD)) {
+        if (v->raw_len != v->payload_len) {
+            *why = "stored length differs from raw length of an uncompressed payload";
+            return ORDO_ECORRUPT;
+        }
+        return ORDO_OK;
+    }
+    if (v->raw_len > ORDO_LOG_PAYLOAD_MAX) {
+        *why = "raw payload length too large";
+        return ORDO_ECORRUPT;
+    }
+    if (*cap < (size_t)v->raw_len + 1) {
+        size_t nc = (size_t)v->raw_len + 1 < 4096 ? 4096 : (size_t)v->raw_len + 1;
+        uint8_t *nb = realloc(*buf, nc);
+        if (!nb)
+            return ORDO_ENOMEM;
+        *buf = nb;
+        *cap = nc;
+    }
+    size_t r = ddict ? ZSTD_decompress_usingDDict(dctx, *buf, v->raw_len, v->payload, v->payload_len, ddict)
+                     : ZSTD_decompressDCtx(dctx, *buf, v->raw_len, v->payload, v->payload_len);
+    if (ZSTD_isError(r)) {
+        *why = "compressed payload does not decode";
+        return ORDO_ECORRUPT;
+    }
+    if (r != v->raw_len) {
+        *why = "compressed payload decodes to the wrong length";
+        return ORDO_ECORRUPT;
+    }
+    (*buf)[v->raw_len] = 0;
+    return ORDO_OK;
+}
+
+/* ---- sparse index ---- */
+
+void log_bloom_add(uint8_t *bloom, const void *key, size_t len)
+{
+    uint64_t h = XXH3_64bits(key, len);
+    uint32_t h1 = (uint32_t)h, h2 = (uint32_t)(h >> 32) | 1u;
+    for (int i = 0; i < LOG_BLOOM_K; i++) {
+        uint32_t bit = (h1 + (uint32_t)i * h2) % (LOG_BLOOM_BYTES * 8);
+        bloom[bit >> 3] |= (uint8_t)(1u << (bit & 7));
+    }
+}
+
+bool log_bloom_maybe(const uint8_t *bloom, const void *key, size_t len)
+{
+    uint64_t h = XXH3_64bits(key, len);
+    uint32_t h1 = (uint32_t)h, h2 = (uint32_t)(h >> 32) | 1u;
+    for (int i = 0; i < LOG_BLOOM_K; i++) {
+        uint32_t bit = (h1 + (uint32_t)i * h2) % (LOG_BLOOM_BYTES * 8);
+        if (!(bloom[bit >> 3] & (1u << (bit & 7))))
+            return false;
+    }
+    return true;
+}
+
+void log_index_free(log_seg_index_t *ix)
+{
+    free(ix->e);
+    ix->e = NULL;
+    ix->n = ix->cap = 0;
+}
+
+int log_index_add(log_seg_index_t *ix, const log_rec_view_t *v, uint64_t offset, bool block_start)
+{
+    if (block_start || ix->n == 0) {
+        if (ix->n == ix->cap) {
+            size_t nc = ix->cap ? ix->cap * 2 : 64;
+            log_idx_entry_t *ne = realloc(ix->e, nc * sizeof *ne);
+            if (!ne)
+                return ORDO_ENOMEM;
+            ix->e = ne;
+            ix->cap = nc;
+        }
+        log_idx_entry_t *e = &ix->e[ix->n++];
+        memset(e, 0, sizeof *e);
+        e->first_seq = v->seq;
+        e->offset = offset;
+        e->min_ts = e->max_ts = v->ts;
+    }
+    log_idx_entry_t *e = &ix->e[ix->n - 1];
+    if (v->ts < e->min_ts)
+        e->min_ts = v->ts;
+    if (v->ts > e->max_ts)
+        e->max_ts = v->ts;
+    e->count++;
+    if (v->key_len)
+        log_bloom_add(e->bloom, v->key, v->key_len);
+    ix->records++;
+    ix->last_seq = v->seq;
+    memcpy(ix->last_chain, v->chain, ORDO_LOG_HASH_BYTES);
+    ix->valid_len = offset + v->frame_len;
+    return ORDO_OK;
+}
+
+#define IDX_HDR 80u
+#define IDX_ENTRY (8 + 8 + 8 + 8 + 4 + 4 + LOG_BLOOM_BYTES)
+
+int log_index_write(const char *path, const log_seg_index_t *ix, ordo_error_t *err)
+{
+    size_t total = IDX_HDR + ix->n * IDX_ENTRY + 8;
+    uint8_t *b = calloc(1, total);
+    if (!b)
+        return ordo_error_set(err, ORDO_ENOMEM, path, 0, NULL, "out of memory");
+    memcpy(b, LOG_IDX_MAGIC, 8);
+    log_put32(b + 8, 1);
+    log_put32(b + 12, (uint32_t)ix->n);
+    log_put64(b + 16, ix->first_seq);
+    log_put64(b + 24, ix->last_seq);
+    log_put64(b + 32, ix->valid_len);
+    log_put64(b + 40, ix->records);
+    memcpy(b + 48, ix->last_chain, ORDO_LOG_HASH_BYTES);
+    uint8_t *p = b + IDX_HDR;
+    for (size_t i = 0; i < ix->n; i++, p += IDX_ENTRY) {
+        const log_idx_entry_t *e = &ix->e[i];
+        log_put64(p, e->first_seq);
+        log_put64(p + 8, e->offset);
+        log_put64(p + 16, (uint64_t)e->min_ts);
+        log_put64(p + 24, (uint64_t)e->max_ts);
+        log_put32(p + 32, e->count);
+        memcpy(p + 40, e->bloom, LOG_BLOOM_BYTES);
+    }
+    log_put64(p, XXH3_64bits(b, total - 8));
+    int rc = ordo_write_file_atomic(path, b, total, err);
+    free(b);
+    return rc;
+}
+
+int log_index_read(const char *path, log_seg_index_t *ix)
+{
+    memset(ix, 0, sizeof *ix);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ORDO_ENOENT;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size < (off_t)(IDX_HDR + 8) || st.st_size > (1 << 30)) {
+        close(fd);
+        return ORDO_ECORRUPT;
+    }
+    size_t total = (size_t)st.st_size;
+    uint8_t *b = malloc(total);
+    if (!b) {
+        close(fd);
+        return ORDO_ENOMEM;
+    }
+    ssize_t got = pread(fd, b, total, 0);
+    close(fd);
+    int rc = ORDO_ECORRUPT;
+    if (got != (ssize_t)total || memcmp(b, LOG_IDX_MAGIC, 8) != 0 || log_get32(b + 8) != 1 ||
+        log_get64(b + total - 8) != XXH3_64bits(b, total - 8))
+        goto out;
+    uint32_t n = log_get32(b + 12);
+    if ((size_t)IDX_HDR + (size_t)n * IDX_ENTRY + 8 != total)
+        goto out;
+    ix->first_seq = log_get64(b + 16);
+    ix->last_seq = log_get64(b + 24);
+    ix->valid_len = log_get64(b + 32);
+    ix->records = log_get64(b + 40);
+    memcpy(ix->last_chain, b + 48, ORDO_LOG_HASH_BYTES);
+    ix->e = calloc(n ? n : 1, sizeof *ix->e);
+    if (!ix->e) {
+        rc = ORDO_ENOMEM;
+        goto out;
+    }
+    ix->n = ix->cap = n;
+    const uint8_t *p = b + IDX_HDR;
+    for (uint32_t i = 0; i < n; i++, p += IDX_ENTRY) {
+        log_idx_entry_t *e = &ix->e[i];
+        e->first_seq = log_get64(p);
+        e->offset = log_get64(p + 8);
+        e->min_ts = (int64_t)log_get64(p + 16);
+        e->max_ts = (int64_t)log_get64(p + 24);
+        e->count = log_get32(p + 32);
+        memcpy(e->bloom, p + 40, LOG_BLOOM_BYTES);
+    }
+    rc = ORDO_OK;
+out:
+    free(b);
+    if (rc != ORDO_OK)
+        log_index_free(ix);
+    return rc;
+}
+
+/* ---- segment scan ---- */
+
+/* Is there any complete frame with a good checksum at or after from? */
+bool log_valid_frame_after(const uint8_t *data, size_t len, size_t from)
+{
+    uint8_t m[4];
+    log_put32(m, LOG_REC_MAGIC);
+    size_t pos = from;
+    while (pos + LOG_REC_HDR_SIZE <= len) {
+        const uint8_t *hit = memmem(data + pos, len - pos, m, 4);
+        if (!hit)
+            return false;
+        size_t off = (size_t)(hit - data);
+        log_rec_view_t v;
+        if (log_rec_parse(hit, len - off, &v) == LOG_REC_OK)
+            return true;
+        pos = off + 1;
+    }
+    return false;
+}
+
+int log_scan_segment(const uint8_t *data, size_t len, const log_seg_header_t *h, bool decompress,
+                     log_seg_index_t *ix, log_scan_t *res)
+{
+    memset(res, 0, sizeof *res);
+    uint8_t chain[ORDO_LOG_HASH_BYTES];
+    log_seg_chain_start(h, chain);
+    uint64_t expect = h->first_seq;
+    size_t pos = h->hdr_len;
+    ZSTD_DCtx *dctx = NULL;
+    ZSTD_DDict *ddict = NULL;
+    uint8_t *dbuf = NULL;
+    size_t dcap = 0;
+    int rc = ORDO_OK;
+    if (ix) {
+        ix->first_seq = h->first_seq;
+        ix->last_seq = h->first_seq - 1;
+        memcpy(ix->last_chain, chain, ORDO_LOG_HASH_BYTES);
+        ix->valid_len = h->hdr_len;
+    }
+    res->last_seq = h->first_seq - 1;
+    memcpy(res->last_chain, chain, sizeof chain);
+    res->valid_len = h->hdr_len;
+    if (decompress) {
+        dctx = ZSTD_createDCtx();
+        if (!dctx)
+            return ORDO_ENOMEM;
+        if (h->dict_len) {
+            ddict = ZSTD_createDDict(h->dict, h->dict_len);
+            if (!ddict) {
+                ZSTD_freeDCtx(dctx);
+                return ORDO_ENOMEM;
+            }
+        }
+    }
+    while (pos < len) {
+        log_rec_view_t v;
+        int st = log_rec_parse(data + pos, len - pos, &v);
+        res->bad_offset = pos;
+        res->bad_seq = expect;
+        if (st != LOG_REC_OK) {
+            if (log_valid_frame_after(data, len, pos + 1)) {
+                res->kind = LOG_SCAN_BAD_MID;
+                snprintf(res->reason, sizeof res->reason, "%s (valid records follow it)",
+                         log_rec_status_str(st));
+            } else {
+                res->kind = st == LOG_REC_TRUNC ? LOG_SCAN_TORN : LOG_SCAN_BAD_TAIL;
+                snprintf(res->reason, sizeof res->reason, "%s at the end of the segment",
+                         log_rec_status_str(st));
+            }
+            goto done;
+        }
+        if (v.seq != expect) {
+            res->kind = LOG_SCAN_BAD_MID;
+            snprintf(res->reason, sizeof res->reason,
+                     "sequence gap: record has seq %" PRIu64 ", expected %" PRIu64
+                     " (a record was deleted or reordered)", v.seq, expect);
+            goto done;
+        }
+        uint8_t want[ORDO_LOG_HASH_BYTES];
+        log_chain_next(chain, v.frame, v.body_len, want);
+        if (sodium_memcmp(want, v.chain, ORDO_LOG_HASH_BYTES) != 0) {
+            res->kind = LOG_SCAN_BAD_MID;
+            snprintf(res->reason, sizeof res->reason,
+                     "hash chain mismatch (the record or one before it was altered)");
+            goto done;
+        }
+        if (decompress) {
+            const char *why = NULL;
+            int drc = log_decode_payload(dctx, ddict, &v, &dbuf, &dcap, &why);
+            if (drc == ORDO_ENOMEM) {
+                rc = drc;
+                goto done;
+            }
+            if (drc != ORDO_OK) {
+                res->kind = LOG_SCAN_BAD_MID;
+                snprintf(res->reason, sizeof res->reason, "%s", why);
+                goto done;
+            }
+        }
+        if (ix && (rc = log_index_add(ix, &v, pos, (v.flags & ORDO_LOG_FLAG_BLOCK_START) != 0)))
+            goto done;
+        memcpy(chain, v.chain, sizeof chain);
+        memcpy(res->last_chain, chain, sizeof chain);
+        res->last_seq = v.seq;
+        res->records++;
+        pos += v.frame_len;
+        res->valid_len = pos;
+        expect++;
+    }
+    res->kind = LOG_SCAN_OK;
+done:
+    ZSTD_freeDDict(ddict);
+    ZSTD_freeDCtx(dctx);
+    free(dbuf);
+    return rc;
+}
+
+/* ---- directory ---- */
+
+void log_seg_filename(uint64_t first_seq, char out[40])
+{
+    snprintf(out, 40, "%020" PRIu64 LOG_SEG_SUFFIX, first_seq);
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+    const log_seg_name_t *x = a, *y = b;
+    return x->first_seq < y->first_seq ? -1 : x->first_seq > y->first_seq;
+}
+
+int log_list_segments(const char *dir, log_seg_name_t **out, size_t *n, ordo_error_t *err)
+{
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return ordo_error_set(err, errno == ENOENT ? ORDO_ENOENT : ORDO_EIO, dir, 0, NULL,
+                              "cannot open log directory: %s", strerror(errno));
+    log_seg_name_t *v = NULL;
+    size_t cnt = 0, cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *nm = de->d_name;
+        size_t l = strlen(nm);
+        if (l != 20 + strlen(LOG_SEG_SUFFIX) || strcmp(nm + 20, LOG_SEG_SUFFIX) != 0)
+            continue;
+        uint64_t s = 0;
+        bool ok = true;
+        for (int i = 0; i < 20; i++) {
+            if (nm[i] < '0' || nm[i] > '9') {
+                ok = false;
+                break;
+            }
+            s = s * 10 + (uint64_t)(nm[i] - '0');
+        }
+        if (!ok)
+            continue;
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            log_seg_name_t *nv = realloc(v, cap * sizeof *nv);
+            if (!nv) {
+                free(v);
+                closedir(d);
+                return ordo_error_set(err, ORDO_ENOMEM, dir, 0, NULL, "out of memory");
+            }
+            v = nv;
+        }
+        memcpy(v[cnt].name, nm, l + 1);
+        v[cnt].first_seq = s;
+        cnt++;
+    }
+    closedir(d);
+    if (cnt)
+        qsort(v, cnt, sizeof *v, cmp_seg);
+    *out = v;
+    *n = cnt;
+    return ORDO_OK;
+}
+
+int log_map_file(const char *path, const uint8_t **data, size_t *len, ordo_error_t *err)
+{
+    *data = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ordo_error_set(err, errno == ENOENT ? ORDO_ENOENT : ORDO_EIO, path, 0, NULL,
+                              "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "stat: %s", strerror(e));
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return ORDO_OK;
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED)
+        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "mmap: %s", strerror(e));
+    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+    *data = m;
+    *len = (size_t)st.st_size;
+    return ORDO_OK;
+}
+
+void log_unmap(const uint8_t *data, size_t len)
+{
+    if (data && len)
+        munmap((void *)data, len);
+}
+
+char *ordo_log_hash_hex(const uint8_t hash[ORDO_LOG_HASH_BYTES], char *buf)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < ORDO_LOG_HASH_BYTES; i++) {
+        buf[2 * i] = hx[hash[i] >> 4];
+        buf[2 * i + 1] = hx[hash[i] & 15];
+    }
+    buf[2 * ORDO_LOG_HASH_BYTES] = 0;
+    return buf;
+}

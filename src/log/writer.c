@@ -1,0 +1,1099 @@
+/* ordo log — the writer: open with recovery, append with group commit,
+ * segment rotation, flush and close. See docs/internals/LOG.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "log_internal.h"
+#include "ordo/util.h"
+
+#include <zdict.h>
+
+#define LOG_ZPOOL 16
+#define LOG_SAMPLES_MAX 1000          /* payloads sampled per segment */
+#define LOG_SAMPLES_BYTES (1u << 20)
+#define LOG_FIRST_DICT_SAMPLES 400    /* rotate early once this many are in */
+#define LOG_DICT_BYTES (32u * 1024)
+#define LOG_MIN_COMPRESS 64           /* smaller payloads are stored raw */
+
+typedef struct log_zctx {
+    ZSTD_CCtx *c;
+    uint8_t *buf;
+    size_t cap;
+} log_zctx_t;
+
+/* A SYNC appender waiting for its record to be durable. Each has its own
+ * condition variable, so a finished batch wakes only the appenders it made
+ * durable, plus the next one in line to lead the next batch. */
+typedef struct log_waiter {
+    uint64_t seq;
+    bool done; /* durable, or the log failed */
+    pthread_cond_t cv;
+    struct log_waiter *next;
+} log_waiter_t;
+
+typedef struct log_bytes {
+    uint8_t *p;
+    size_t len, cap;
+} log_bytes_t;
+
+struct ordo_log {
+    char *dir;
+    int lock_fd;
+    ordo_log_options_t opt;
+    ordo_log_io_t io;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv_done;  /* a batch finished, or rotation ended */
+    log_waiter_t *wq_head, *wq_tail; /* SYNC waiters, in seq order */
+    pthread_cond_t cv_more;  /* SYNC leader gathering: a record arrived */
+    pthread_cond_t cv_flush; /* ASYNC flusher: batch_bytes pending, or close */
+
+    /* active segment */
+    int fd;
+    char seg_name[40];
+    uint64_t seg_no;
+    uint64_t file_off;  /* bytes of the segment written to the OS */
+    uint64_t seg_bytes; /* file_off + pending + in flight */
+    log_seg_index_t ix; /* sparse index of the active segment */
+    uint32_t block_records;
+    bool need_block_start;
+
+    uint8_t chain[ORDO_LOG_HASH_BYTES];
+    uint64_t next_seq;
+
+    log_bytes_t pend;  /* encoded, not yet handed to a writer */
+    log_bytes_t spare; /* the other buffer; .p == NULL while in flight */
+    uint64_t pend_last_seq;
+    bool io_busy;
+    bool rotating;
+    bool gathering;
+    uint64_t written_seq; /* every seq <= this was written to the OS */
+    uint64_t durable_seq; /* every seq <= this was fdatasync'd */
+    int failed;
+    ordo_error_t fail_err;
+
+    /* compression: one zstd dictionary per segment, in its header, trained
+     * from samples of the previous segment's payloads */
+    pthread_rwlock_t dict_lock; /* guards cdict for compressing threads */
+    ZSTD_CDict *cdict;          /* NULL: no dictionary yet */
+    uint64_t dict_gen;          /* bumped when cdict changes */
+    uint8_t *dict;
+    uint32_t dict_len;
+    unsigned dict_attempts;     /* early rotations tried to get a first dict */
+    pthread_mutex_t pool_mu;
+    log_zctx_t *pool[LOG_ZPOOL];
+    int npool;
+    uint8_t *samples;
+    size_t samples_len;
+    size_t sample_sizes[LOG_SAMPLES_MAX];
+    unsigned nsamples;
+
+    pthread_t flusher;
+    bool has_flusher;
+    bool closing;
+
+    ordo_log_stats_t st;
+};
+
+/* ---- default I/O ---- */
+
+static ssize_t real_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
+{
+    (void)ctx;
+    return pwrite(fd, buf, n, off);
+}
+
+static int real_fdatasync(void *ctx, int fd)
+{
+    (void)ctx;
+    return fdatasync(fd);
+}
+
+static int io_code(int e)
+{
+    return (e == ENOSPC || e == EDQUOT) ? ORDO_ENOSPC : ORDO_EIO;
+}
+
+static int io_write_all(ordo_log_t *log, int fd, const uint8_t *buf, size_t n, uint64_t off,
+                        int *err_no)
+{
+    while (n > 0) {
+        ssize_t r = log->io.pwrite(log->io.ctx, fd, buf, n, (off_t)off);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            *err_no = errno;
+            return io_code(errno);
+        }
+        if (r == 0) {
+            *err_no = EIO;
+            return ORDO_EIO;
+        }
+        buf += r;
+        off += (uint64_t)r;
+        n -= (size_t)r;
+    }
+    return ORDO_OK;
+}
+
+static int io_sync(ordo_log_t *log, int fd, int *err_no)
+{
+    for (;;) {
+        if (log->io.fdatasync(log->io.ctx, fd) == 0)
+            return ORDO_OK;
+        if (errno == EINTR)
+            continue;
+        *err_no = errno;
+        return io_code(errno);
+    }
+}
+
+static int fsync_dir(const char *dir)
+{
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -1;
+    int r = fsync(dfd);
+    close(dfd);
+    return r;
+}
+
+static int64_t now_unix_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void ordo_log_options_init(ordo_log_options_t *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->sync = ORDO_LOG_SYNC;
+    opt->segment_bytes = 64ull << 20;
+    opt->interval_us = 0;
+    opt->batch_bytes = 1u << 20;
+    opt->compress_level = 0;
+    opt->index_every = 64;
+}
+
+static int bytes_reserve(log_bytes_t *b, size_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return ORDO_OK;
+    size_t nc = b->cap ? b->cap : 64 * 1024;
+    while (nc < b->len + extra)
+        nc *= 2;
+    uint8_t *np = realloc(b->p, nc);
+    if (!np)
+        return ORDO_ENOMEM;
+    b->p = np;
+    b->cap = nc;
+    return ORDO_OK;
+}
+
+/* ---- batches ---- */
+
+/* Lock held. Releases the waiters whose records are durable (all of them
+ * when the log failed) and nudges the first one left, which leads the next
+ * batch. */
+static void wake_waiters(ordo_log_t *log)
+{
+    log_waiter_t *w = log->wq_head;
+    while (w && (w->seq <= log->durable_seq || log->failed)) {
+        log_waiter_t *next = w->next;
+        w->done = true;
+        pthread_cond_signal(&w->cv);
+        w = next;
+    }
+    log->wq_head = w;
+    if (!w)
+        log->wq_tail = NULL;
+    else
+        pthread_cond_signal(&w->cv);
+}
+
+/* Hands everything pending to the OS and, when sync, fdatasyncs it.
+ * Lock held on entry and exit; released during the I/O. Only one batch
+ * runs at a time (io_busy). */
+static int run_batch_locked(ordo_log_t *log, bool sync)
+{
+    log_bytes_t buf = log->pend;
+    uint64_t last = log->pend_last_seq;
+    size_t nbytes = buf.len;
+    bool need_sync = sync && (buf.len > 0 || log->written_seq > log->durable_seq);
+    if (buf.len == 0 && !need_sync)
+        return ORDO_OK;
+    log->pend = log->spare;
+    log->pend.len = 0;
+    log->spare.p = NULL;
+    log->spare.cap = log->spare.len = 0;
+    log->io_busy = true;
+    uint64_t off = log->file_off;
+    int fd = log->fd;
+    pthread_mutex_unlock(&log->mu);
+
+    int rc = ORDO_OK, e = 0;
+    bool truncated_back = true;
+    if (buf.len)
+        rc = io_write_all(log, fd, buf.p, buf.len, off, &e);
+    if (rc == ORDO_OK && need_sync)
+        rc = io_sync(log, fd, &e);
+    if (rc != ORDO_OK && buf.len) {
+        /* Remove a partial batch so the file ends at a record boundary;
+         * if this fails too, recovery on the next open cuts it. */
+        truncated_back = ftruncate(fd, (off_t)off) == 0;
+    }
+
+    pthread_mutex_lock(&log->mu);
+    log->io_busy = false;
+    buf.len = 0;
+    log->spare = buf;
+    if (rc == ORDO_OK) {
+        log->st.batches++;
+        if (last > log->written_seq) {
+            log->written_seq = last;
+        }
+        if (need_sync) {
+            log->durable_seq = log->written_seq;
+            log->st.syncs++;
+        }
+    } else if (!log->failed) {
+        log->failed = rc;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", log->dir, log->seg_name);
+        ordo_error_set(&log->fail_err, rc, path, 0, NULL,
+                       "%s failed at byte offset %" PRIu64 ": %s%s; the log refuses appends "
+                       "until reopened",
+                       nbytes ? "write/fdatasync" : "fdatasync", off, strerror(e ? e : EIO),
+                       truncated_back ? "" : " (partial write left; recovery will cut it)");
+    }
+    wake_waiters(log);
+    pthread_cond_broadcast(&log->cv_done);
+    return rc;
+}
+
+/* Wraps run_batch_locked to account the bytes written (file_off). */
+static int batch_locked(ordo_log_t *log, bool sync)
+{
+    size_t n = log->pend.len;
+    int rc = run_batch_locked(log, sync);
+    if (rc == ORDO_OK)
+        log->file_off += n;
+    return rc;
+}
+
+static int fail_copy(ordo_log_t *log, ordo_error_t *err)
+{
+    if (err)
+        *err = log->fail_err;
+    return log->failed;
+}
+
+/* ---- segments ---- */
+
+static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, const uint8_t *dict,
+                          uint32_t dict_len, ordo_error_t *err)
+{
+    char name[40], tmp[4200], path[4096];
+    log_seg_filename(first_seq, name);
+    snprintf(path, sizeof path, "%s/%s", log->dir, name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return ordo_error_set(err, io_code(errno), tmp, 0, NULL, "cannot create segment: %s",
+                              strerror(errno));
+    log_seg_header_t h = {.first_seq = first_seq, .seg_no = seg_no, .created_ns = now_unix_ns(),
+                          .dict = dict, .dict_len = dict_len,
+                          .hdr_len = LOG_SEG_HDR_SIZE + dict_len};
+    memcpy(h.prev_chain, log->chain, ORDO_LOG_HASH_BYTES);
+    uint8_t *hb = malloc(h.hdr_len);
+    if (!hb) {
+        close(fd);
+        unlink(tmp);
+        return ordo_error_set(err, ORDO_ENOMEM, path, 0, NULL, "out of memory");
+    }
+    log_seg_header_encode(&h, hb);
+    int e = 0;
+    int rc = io_write_all(log, fd, hb, h.hdr_len, 0, &e);
+    free(hb);
+    if (rc == ORDO_OK)
+        rc = io_sync(log, fd, &e);
+    if (rc == ORDO_OK && rename(tmp, path) != 0) {
+        e = errno;
+        rc = io_code(e);
+    }
+    if (rc != ORDO_OK) {
+        close(fd);
+        unlink(tmp);
+        return ordo_error_set(err, rc, path, 0, NULL, "cannot create segment: %s", strerror(e));
+    }
+    fsync_dir(log->dir);
+    log->fd = fd;
+    snprintf(log->seg_name, sizeof log->seg_name, "%s", name);
+    log->seg_no = seg_no;
+    log->file_off = h.hdr_len;
+    log->seg_bytes = h.hdr_len;
+    log_seg_chain_start(&h, log->chain);
+    log_index_free(&log->ix);
+    memset(&log->ix, 0, sizeof log->ix);
+    log->ix.first_seq = first_seq;
+    log->ix.last_seq = first_seq - 1;
+    log->ix.valid_len = h.hdr_len;
+    memcpy(log->ix.last_chain, log->chain, ORDO_LOG_HASH_BYTES);
+    log->need_block_start = true;
+    return ORDO_OK;
+}
+
+/* Installs dict (taken over; may be NULL) as the active segment's
+ * dictionary. Main lock held. */
+static void set_dict(ordo_log_t *log, uint8_t *dict, uint32_t dict_len)
+{
+    ZSTD_CDict *cd = NULL;
+    if (dict && log->opt.compress_level > 0)
+        cd = ZSTD_createCDict(dict, dict_len, log->opt.compress_level);
+    pthread_rwlock_wrlock(&log->dict_lock);
+    ZSTD_freeCDict(log->cdict);
+    free(log->dict);
+    log->cdict = cd;
+    log->dict = dict;
+    log->dict_len = dict ? dict_len : 0;
+    log->dict_gen++;
+    pthread_rwlock_unlock(&log->dict_lock);
+}
+
+static log_zctx_t *pool_get(ordo_log_t *log)
+{
+    log_zctx_t *z = NULL;
+    pthread_mutex_lock(&log->pool_mu);
+    if (log->npool > 0)
+        z = log->pool[--log->npool];
+    pthread_mutex_unlock(&log->pool_mu);
+    if (z)
+        return z;
+    z = calloc(1, sizeof *z);
+    if (!z)
+        return NULL;
+    z->c = ZSTD_createCCtx();
+    if (!z->c) {
+        free(z);
+        return NULL;
+    }
+    /* a bare frame: the record header already holds the raw length */
+    ZSTD_CCtx_setParameter(z->c, ZSTD_c_contentSizeFlag, 0);
+    ZSTD_CCtx_setParameter(z->c, ZSTD_c_checksumFlag, 0);
+    ZSTD_CCtx_setParameter(z->c, ZSTD_c_dictIDFlag, 0);
+    return z;
+}
+
+static void zctx_free(log_zctx_t *z)
+{
+    if (!z)
+        return;
+    ZSTD_freeCCtx(z->c);
+    free(z->buf);
+    free(z);
+}
+
+static void pool_put(ordo_log_t *log, log_zctx_t *z)
+{
+    pthread_mutex_lock(&log->pool_mu);
+    if (log->npool < LOG_ZPOOL) {
+        log->pool[log->npool++] = z;
+        z = NULL;
+    }
+    pthread_mutex_unlock(&log->pool_mu);
+    zctx_free(z);
+}
+
+/* Compressed size in z->buf, or 0 when it failed or did not shrink. */
+static size_t zcompress(log_zctx_t *z, const ZSTD_CDict *cd, const void *p, size_t len)
+{
+    size_t need = ZSTD_compressBound(len);
+    if (z->cap < need) {
+        uint8_t *nb = realloc(z->buf, need);
+        if (!nb)
+            return 0;
+        z->buf = nb;
+        z->cap = need;
+    }
+    if (ZSTD_isError(ZSTD_CCtx_refCDict(z->c, cd)))
+        return 0;
+    size_t r = ZSTD_compress2(z->c, z->buf, z->cap, p, len);
+    return ZSTD_isError(r) || r >= len ? 0 : r;
+}
+
+/* Lock held, rotating set by the caller, no batch in flight. */
+static int rotate_locked(ordo_log_t *log)
+{
+    int rc = batch_locked(log, true);
+    if (rc != ORDO_OK)
+        return rc;
+    char ipath[4096];
+    snprintf(ipath, sizeof ipath, "%s/%.*s" LOG_IDX_SUFFIX, log->dir,
+             (int)(strlen(log->seg_name) - strlen(LOG_SEG_SUFFIX)), log->seg_name);
+    ordo_error_t ierr;
+    log->ix.valid_len = log->file_off;
+    (void)log_index_write(ipath, &log->ix, &ierr); /* derived data: open rebuilds it */
+    close(log->fd);
+    log->fd = -1;
+    /* a dictionary for the next segment, from this one's payloads */
+    uint8_t *nd = NULL;
+    uint32_t nd_len = 0;
+    if (log->opt.compress_level > 0 && log->nsamples >= 16) {
+        nd = malloc(LOG_DICT_BYTES);
+        size_t r = nd ? ZDICT_trainFromBuffer(nd, LOG_DICT_BYTES, log->samples, log->sample_sizes,
+                                              log->nsamples)
+                      : 0;
+        if (nd && !ZDICT_isError(r) && r > 0) {
+            nd_len = (uint32_t)r;
+        } else {
+            free(nd);
+            nd = NULL;
+        }
+    }
+    log->nsamples = 0;
+    log->samples_len = 0;
+    if (!nd && log->dict_len && log->opt.compress_level > 0) { /* keep the current one */
+        nd = malloc(log->dict_len);
+        if (nd) {
+            memcpy(nd, log->dict, log->dict_len);
+            nd_len = log->dict_len;
+        }
+    }
+    ordo_error_t cerr;
+    rc = create_segment(log, log->next_seq, log->seg_no + 1, nd, nd_len, &cerr);
+    if (rc != ORDO_OK) {
+        free(nd);
+        if (!log->failed) {
+            log->failed = rc;
+            log->fail_err = cerr;
+        }
+        return rc;
+    }
+    set_dict(log, nd, nd_len);
+    return rc;
+}
+
+/* ---- append ---- */
+
+/* Frames one record into the pending buffer. zbuf/zlen: the payload
+ * compressed with the active segment's dictionary, or NULL. */
+static int encode_locked(ordo_log_t *log, uint16_t type, const char *key, size_t keylen,
+                         int64_t ts, const void *payload, size_t len, const uint8_t *zbuf,
+                         size_t zlen, const uint8_t digest[ORDO_LOG_HASH_BYTES], uint64_t *seq_out,
+                         ordo_error_t *err)
+{
+    uint8_t flags = 0;
+    bool bs = log->need_block_start || log->block_records >= log->opt.index_every;
+    if (bs) {
+        flags |= ORDO_LOG_FLAG_BLOCK_START;
+        log->block_records = 0;
+        log->need_block_start = false;
+    }
+    const void *stored_p = payload;
+    size_t stored = len;
+    if (zbuf) {
+        flags |= ORDO_LOG_FLAG_ZSTD;
+        stored_p = zbuf;
+        stored = zlen;
+    }
+    if (bytes_reserve(&log->pend, LOG_REC_OVERHEAD + keylen + stored) != ORDO_OK)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    uint8_t *p = log->pend.p + log->pend.len;
+    uint8_t *body = p + LOG_REC_HDR_SIZE;
+    uint64_t seq = log->next_seq;
+    log_put64(body, seq);
+    log_put64(body + 8, (uint64_t)ts);
+    if (keylen)
+        memcpy(body + LOG_REC_FIXED_BODY, key, keylen);
+    if (stored)
+        memcpy(body + LOG_REC_FIXED_BODY + keylen, stored_p, stored);
+    uint32_t body_len = (uint32_t)(LOG_REC_FIXED_BODY + keylen + stored + ORDO_LOG_HASH_BYTES);
+    log_put32(p, LOG_REC_MAGIC);
+    log_put32(p + 4, body_len);
+    log_put16(p + 8, type);
+    p[10] = flags;
+    p[11] = (uint8_t)keylen;
+    log_put32(p + 12, (uint32_t)len);
+    uint8_t *chain = body + body_len - ORDO_LOG_HASH_BYTES;
+    log_chain_step(log->chain, p, seq, digest, chain);
+    log_put64(p + 16, log_rec_checksum(p, body_len));
+    memcpy(log->chain, chain, ORDO_LOG_HASH_BYTES);
+
+    log_rec_view_t v = {.seq = seq, .ts = ts, .key = (const uint8_t *)key, .key_len = (uint8_t)keylen,
+                        .chain = chain, .frame_len = LOG_REC_HDR_SIZE + (size_t)body_len};
+    if (log_index_add(&log->ix, &v, log->seg_bytes, bs) != ORDO_OK)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    /* sample payloads to train the next segment's dictionary */
+    if (log->opt.compress_level > 0 && log->nsamples < LOG_SAMPLES_MAX && len >= LOG_MIN_COMPRESS &&
+        log->samples_len + len <= LOG_SAMPLES_BYTES) {
+        if (!log->samples)
+            log->samples = malloc(LOG_SAMPLES_BYTES);
+        if (log->samples) {
+            memcpy(log->samples + log->samples_len, payload, len);
+            log->samples_len += len;
+            log->sample_sizes[log->nsamples++] = len;
+        }
+    }
+    log->seg_bytes += v.frame_len;
+    log->pend.len += v.frame_len;
+    log->pend_last_seq = seq;
+    log->next_seq++;
+    log->block_records++;
+    log->st.records++;
+    log->st.payload_bytes += len;
+    log->st.stored_bytes += v.frame_len;
+    log->st.last_seq = seq;
+    *seq_out = seq;
+    return ORDO_OK;
+}
+
+static int append_locked(ordo_log_t *log, uint16_t type, const char *key, size_t keylen,
+                         int64_t ts_unix_ns, const void *payload, size_t len, log_zctx_t *z,
+                         uint64_t zgen, size_t zlen, uint8_t digest[ORDO_LOG_HASH_BYTES],
+                         uint64_t *seq_out, ordo_error_t *err)
+{
+    size_t worst = LOG_REC_OVERHEAD + keylen + len;
+    int rc;
+    for (;;) {
+        if (log->failed)
+            return fail_copy(log, err);
+        if (log->rotating) {
+            pthread_cond_wait(&log->cv_done, &log->mu);
+            continue;
+        }
+        bool need_rotate = log->ix.records > 0 && log->seg_bytes + worst > log->opt.segment_bytes;
+        /* the first dictionary: start a new segment as soon as there are
+         * enough samples, rather than compress nothing for a whole segment */
+        if (!need_rotate && log->ix.records > 0 && log->opt.compress_level > 0 && !log->cdict &&
+            log->nsamples >= LOG_FIRST_DICT_SAMPLES && log->dict_attempts < 2)
+            need_rotate = true;
+        if (!need_rotate)
+            break;
+        if (log->io_busy) {
+            pthread_cond_wait(&log->cv_done, &log->mu);
+            continue;
+        }
+        log->rotating = true;
+        if (!log->cdict)
+            log->dict_attempts++;
+        rotate_locked(log);
+        log->rotating = false;
+        pthread_cond_broadcast(&log->cv_done);
+        wake_waiters(log);
+    }
+    if (z && zgen != log->dict_gen) { /* the dictionary changed meanwhile */
+        zlen = log->cdict ? zcompress(z, log->cdict, payload, len) : 0;
+        log_rec_digest(ts_unix_ns, key, keylen, zlen ? z->buf : payload, zlen ? zlen : len, digest);
+    }
+    uint64_t seq = 0;
+    rc = encode_locked(log, type, key, keylen, ts_unix_ns, payload, len, z && zlen ? z->buf : NULL,
+                       zlen, digest, &seq, err);
+    if (rc != ORDO_OK)
+        return rc;
+    if (seq_out)
+        *seq_out = seq;
+    switch (log->opt.sync) {
+    case ORDO_LOG_SYNC: {
+        if (log->gathering)
+            pthread_cond_signal(&log->cv_more);
+        log_waiter_t w = {.seq = seq};
+        pthread_cond_init(&w.cv, NULL);
+        if (log->wq_tail)
+            log->wq_tail->next = &w;
+        else
+            log->wq_head = &w;
+        log->wq_tail = &w;
+        while (!w.done) {
+            if (log->io_busy || log->rotating || log->wq_head != &w) {
+                /* a batch is in flight, or an earlier waiter leads next */
+                pthread_cond_wait(&w.cv, &log->mu);
+                continue;
+            }
+            if (log->opt.interval_us > 0 && log->pend.len < log->opt.batch_bytes) {
+                /* leader: wait a little for followers to join the batch */
+                log->io_busy = true;
+                log->gathering = true;
+                struct timespec dl;
+                clock_gettime(CLOCK_REALTIME, &dl);
+                uint64_t ns = (uint64_t)dl.tv_nsec + (uint64_t)log->opt.interval_us * 1000u;
+                dl.tv_sec += (time_t)(ns / 1000000000u);
+                dl.tv_nsec = (long)(ns % 1000000000u);
+                while (log->pend.len < log->opt.batch_bytes &&
+                       pthread_cond_timedwait(&log->cv_more, &log->mu, &dl) == 0) {
+                }
+                log->gathering = false;
+                log->io_busy = false;
+            }
+            batch_locked(log, true); /* wakes the waiters it made durable */
+        }
+        pthread_cond_destroy(&w.cv);
+        return log->durable_seq >= seq ? ORDO_OK : fail_copy(log, err);
+    }
+    case ORDO_LOG_ASYNC:
+        if (log->pend.len >= log->opt.batch_bytes)
+            pthread_cond_signal(&log->cv_flush);
+        return ORDO_OK;
+    case ORDO_LOG_NONE:
+    default:
+        if (log->pend.len >= log->opt.batch_bytes && !log->io_busy && !log->rotating &&
+            batch_locked(log, false) != ORDO_OK)
+            return fail_copy(log, err);
+        return ORDO_OK;
+    }
+}
+
+int ordo_log_append(ordo_log_t *log, uint16_t type, const char *key, size_t keylen,
+                    int64_t ts_unix_ns, const void *payload, size_t len, uint64_t *seq_out,
+                    ordo_error_t *err)
+{
+    if (!log || (keylen && !key) || (len && !payload))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "null argument");
+    if (keylen > ORDO_LOG_KEY_MAX)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "key",
+                              "key is %zu bytes, at most %d allowed", keylen, ORDO_LOG_KEY_MAX);
+    if (len > ORDO_LOG_PAYLOAD_MAX)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "payload",
+                              "payload is %zu bytes, at most %u allowed", len,
+                              (unsigned)ORDO_LOG_PAYLOAD_MAX);
+    if (ts_unix_ns == 0)
+        ts_unix_ns = now_unix_ns();
+    /* compress in the caller's thread, outside the log lock */
+    log_zctx_t *z = NULL;
+    uint64_t zgen = 0;
+    size_t zlen = 0;
+    if (log->opt.compress_level > 0 && len >= LOG_MIN_COMPRESS && (z = pool_get(log))) {
+        pthread_rwlock_rdlock(&log->dict_lock);
+        zgen = log->dict_gen;
+        if (log->cdict)
+            zlen = zcompress(z, log->cdict, payload, len);
+        pthread_rwlock_unlock(&log->dict_lock);
+    }
+    /* the long part of the chain hash, also outside the lock */
+    uint8_t digest[ORDO_LOG_HASH_BYTES];
+    log_rec_digest(ts_unix_ns, key, keylen, zlen ? z->buf : payload, zlen ? zlen : len, digest);
+    pthread_mutex_lock(&log->mu);
+    int rc = append_locked(log, type, key, keylen, ts_unix_ns, payload, len, z, zgen, zlen, digest,
+                           seq_out, err);
+    pthread_mutex_unlock(&log->mu);
+    if (z)
+        pool_put(log, z);
+    return rc;
+}
+
+static int flush_locked(ordo_log_t *log, ordo_error_t *err)
+{
+    for (;;) {
+        if (log->failed)
+            return fail_copy(log, err);
+        if (log->io_busy || log->rotating) {
+            pthread_cond_wait(&log->cv_done, &log->mu);
+            continue;
+        }
+        if (log->pend.len == 0 && log->durable_seq >= log->written_seq)
+            return ORDO_OK;
+        batch_locked(log, true);
+    }
+}
+
+int ordo_log_flush(ordo_log_t *log, ordo_error_t *err)
+{
+    if (!log)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "null log");
+    pthread_mutex_lock(&log->mu);
+    int rc = flush_locked(log, err);
+    pthread_mutex_unlock(&log->mu);
+    return rc;
+}
+
+static void *flusher_main(void *arg)
+{
+    ordo_log_t *log = arg;
+    uint32_t iv = log->opt.interval_us ? log->opt.interval_us : 2000;
+    pthread_mutex_lock(&log->mu);
+    while (!log->closing) {
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        uint64_t ns = (uint64_t)dl.tv_nsec + (uint64_t)iv * 1000u;
+        dl.tv_sec += (time_t)(ns / 1000000000u);
+        dl.tv_nsec = (long)(ns % 1000000000u);
+        while (!log->closing && log->pend.len < log->opt.batch_bytes &&
+               pthread_cond_timedwait(&log->cv_flush, &log->mu, &dl) == 0) {
+        }
+        if (log->closing)
+            break;
+        if (!log->failed && !log->io_busy && !log->rotating &&
+            (log->pend.len > 0 || log->written_seq > log->durable_seq))
+            batch_locked(log, true);
+    }
+    pthread_mutex_unlock(&log->mu);
+    return NULL;
+}
+
+void ordo_log_get_stats(ordo_log_t *log, ordo_log_stats_t *stats)
+{
+    pthread_mutex_lock(&log->mu);
+    *stats = log->st;
+    stats->durable_seq = log->durable_seq;
+    pthread_mutex_unlock(&log->mu);
+}
+
+/* ---- open / recovery ---- */
+
+static void log_free(ordo_log_t *log)
+{
+    if (!log)
+        return;
+    if (log->fd >= 0)
+        close(log->fd);
+    if (log->lock_fd >= 0)
+        close(log->lock_fd); /* releases the flock */
+    log_index_free(&log->ix);
+    free(log->pend.p);
+    free(log->spare.p);
+    for (int i = 0; i < log->npool; i++)
+        zctx_free(log->pool[i]);
+    ZSTD_freeCDict(log->cdict);
+    free(log->dict);
+    free(log->samples);
+    pthread_rwlock_destroy(&log->dict_lock);
+    pthread_mutex_destroy(&log->pool_mu);
+    pthread_mutex_destroy(&log->mu);
+    pthread_cond_destroy(&log->cv_done);
+    pthread_cond_destroy(&log->cv_more);
+    pthread_cond_destroy(&log->cv_flush);
+    free(log->dir);
+    free(log);
+}
+
+/* Moves bytes [from, len) of a segment to a quarantine file, then cuts the
+ * segment there. Nothing is thrown away silently. */
+static int cut_tail(ordo_log_t *log, const char *seg, const uint8_t *data, size_t len, uint64_t from,
+                    ordo_log_open_info_t *info, ordo_error_t *err)
+{
+    char path[4096], qpath[4200];
+    snprintf(path, sizeof path, "%s/%s", log->dir, seg);
+    /* unique name: a later crash may cut at the same offset again */
+    snprintf(qpath, sizeof qpath, "%s.cut-%" PRIu64 "-%" PRId64, path, from, now_unix_ns());
+    int rc = ordo_write_file_atomic(qpath, data + from, len - from, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ftruncate(fd, (off_t)from) != 0 || fdatasync(fd) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ordo_error_set(err, io_code(e), path, 0, NULL, "cannot truncate to %" PRIu64 ": %s",
+                              from, strerror(e));
+    }
+    close(fd);
+    if (info) {
+        info->truncated_bytes += len - from;
+        size_t ql = strlen(qpath);
+        if (ql >= sizeof info->quarantine)
+            ql = sizeof info->quarantine - 1;
+        memcpy(info->quarantine, qpath, ql);
+        info->quarantine[ql] = 0;
+    }
+    return ORDO_OK;
+}
+
+static int corrupt_err(ordo_error_t *err, const char *dir, const char *seg, const log_scan_t *s)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, seg);
+    return ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL,
+                          "corrupt record at byte offset %" PRIu64 " (seq %" PRIu64 "): %s",
+                          s->bad_offset, s->bad_seq, s->reason);
+}
+
+static void remove_leftovers(const char *dir, const char *name)
+{
+    /* stray .tmp of a segment whose creation did not finish */
+    size_t l = strlen(name);
+    if (l > 4 && !strcmp(name + l - 4, ".tmp")) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, name);
+        unlink(p);
+    }
+}
+
+#include <dirent.h>
+
+static int recover(ordo_log_t *log, ordo_log_open_info_t *info, ordo_error_t *err)
+{
+    DIR *d = opendir(log->dir);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)))
+            remove_leftovers(log->dir, de->d_name);
+        closedir(d);
+    }
+    log_seg_name_t *segs = NULL;
+    size_t nseg = 0;
+    int rc = log_list_segments(log->dir, &segs, &nseg, err);
+    if (rc != ORDO_OK)
+        return rc;
+    memset(log->chain, 0, sizeof log->chain);
+    if (nseg == 0) {
+        free(segs);
+        log->next_seq = 1;
+        rc = create_segment(log, 1, 0, NULL, 0, err);
+        if (info)
+            info->segments = 1;
+        return rc;
+    }
+    uint64_t prev_last = 0;
+    uint8_t prev_chain[ORDO_LOG_HASH_BYTES] = {0};
+    log_seg_header_t h = {0};
+    for (size_t i = 0; i < nseg && rc == ORDO_OK; i++) {
+        char path[4096], ipath[4096];
+        snprintf(path, sizeof path, "%s/%s", log->dir, segs[i].name);
+        snprintf(ipath, sizeof ipath, "%s/%020" PRIu64 LOG_IDX_SUFFIX, log->dir, segs[i].first_seq);
+        bool last = i + 1 == nseg;
+        const uint8_t *data;
+        size_t len;
+        /* sealed segments with a good index are not re-read */
+        if (!last) {
+            uint8_t fixed[LOG_SEG_HDR_SIZE];
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            struct stat stt;
+            ssize_t got = fd >= 0 ? pread(fd, fixed, sizeof fixed, 0) : -1;
+            bool st_ok = fd >= 0 && fstat(fd, &stt) == 0;
+            const char *why = "segment shorter than its header";
+            if (got == (ssize_t)sizeof fixed) {
+                size_t hl = LOG_SEG_HDR_SIZE + log_seg_header_dict_len(fixed, sizeof fixed);
+                uint8_t *hb = malloc(hl);
+                if (hb && pread(fd, hb, hl, 0) == (ssize_t)hl)
+                    why = log_seg_header_decode(hb, hl, &h);
+                h.dict = NULL; /* not kept */
+                free(hb);
+            }
+            if (fd >= 0)
+                close(fd);
+            if (why) {
+                rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL, "byte offset 0: %s", why);
+                break;
+            }
+            log_seg_index_t ix;
+            if (st_ok && log_index_read(ipath, &ix) == ORDO_OK) {
+                bool good = ix.valid_len == (uint64_t)stt.st_size && ix.first_seq == h.first_seq;
+                if (good && (i == 0 || (h.first_seq == prev_last + 1 &&
+                                        !memcmp(h.prev_chain, prev_chain, sizeof prev_chain)))) {
+                    if (h.first_seq != segs[i].first_seq) {
+                        log_index_free(&ix);
+                        rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL,
+                                            "header first seq %" PRIu64 " does not match the name",
+                                            h.first_seq);
+                        break;
+                    }
+                    prev_last = ix.last_seq;
+                    memcpy(prev_chain, ix.last_chain, sizeof prev_chain);
+                    log_index_free(&ix);
+                    continue;
+                }
+                log_index_free(&ix);
+            }
+        }
+        rc = log_map_file(path, &data, &len, err);
+        if (rc != ORDO_OK)
+            break;
+        const char *why = log_seg_header_decode(data, len, &h);
+        if (why) {
+            log_unmap(data, len);
+            rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL, "byte offset 0: %s", why);
+            break;
+        }
+        if (h.first_seq != segs[i].first_seq) {
+            log_unmap(data, len);
+            rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL,
+                                "header first seq %" PRIu64 " does not match the file name",
+                                h.first_seq);
+            break;
+        }
+        if (i > 0 && (h.first_seq != prev_last + 1 || memcmp(h.prev_chain, prev_chain, sizeof prev_chain))) {
+            log_unmap(data, len);
+            rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL,
+                                "segment does not continue the previous one (first seq %" PRIu64
+                                ", expected %" PRIu64 ", or its previous-chain hash differs): "
+                                "a segment was removed, replaced or reordered",
+                                h.first_seq, prev_last + 1);
+            break;
+        }
+        log_seg_index_t ix = {0};
+        log_scan_t s;
+        rc = log_scan_segment(data, len, &h, false, &ix, &s);
+        if (rc != ORDO_OK) {
+            log_unmap(data, len);
+            log_index_free(&ix);
+            ordo_error_set(err, rc, path, 0, NULL, "out of memory");
+            break;
+        }
+        if (s.kind != LOG_SCAN_OK) {
+            bool tail = s.kind == LOG_SCAN_TORN || s.kind == LOG_SCAN_BAD_TAIL;
+            if (!last || (!tail && !log->opt.truncate_corrupt)) {
+                rc = corrupt_err(err, log->dir, segs[i].name, &s);
+                log_unmap(data, len);
+                log_index_free(&ix);
+                break;
+            }
+            rc = cut_tail(log, segs[i].name, data, len, s.valid_len, info, err);
+            if (rc != ORDO_OK) {
+                log_unmap(data, len);
+                log_index_free(&ix);
+                break;
+            }
+        }
+        uint8_t *dict_copy = NULL;
+        if (last && h.dict_len && (dict_copy = malloc(h.dict_len)))
+            memcpy(dict_copy, h.dict, h.dict_len);
+        uint32_t dict_len = h.dict_len;
+        h.dict = NULL;
+        log_unmap(data, len);
+        prev_last = s.last_seq;
+        memcpy(prev_chain, s.last_chain, sizeof prev_chain);
+        if (!last) {
+            ix.valid_len = s.valid_len;
+            ordo_error_t ierr;
+            (void)log_index_write(ipath, &ix, &ierr);
+            log_index_free(&ix);
+            continue;
+        }
+        /* the active segment: continue appending to it */
+        unlink(ipath); /* an index of the active segment would go stale */
+        log->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (log->fd < 0) {
+            free(dict_copy);
+            log_index_free(&ix);
+            rc = ordo_error_set(err, io_code(errno), path, 0, NULL, "cannot open for append: %s",
+                                strerror(errno));
+            break;
+        }
+        snprintf(log->seg_name, sizeof log->seg_name, "%s", segs[i].name);
+        log->seg_no = h.seg_no;
+        if (dict_copy)
+            set_dict(log, dict_copy, dict_len);
+        log->ix = ix;
+        log->file_off = log->seg_bytes = s.valid_len;
+        log->ix.valid_len = s.valid_len;
+        memcpy(log->chain, s.last_chain, sizeof log->chain);
+        log->next_seq = s.last_seq + 1;
+        log->written_seq = log->durable_seq = s.last_seq;
+        log->need_block_start = true;
+    }
+    if (info && rc == ORDO_OK)
+        info->segments = nseg;
+    free(segs);
+    return rc;
+}
+
+int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **out,
+                  ordo_log_open_info_t *info, ordo_error_t *err)
+{
+    *out = NULL;
+    if (info)
+        memset(info, 0, sizeof *info);
+    if (sodium_init() < 0)
+        return ordo_error_set(err, ORDO_EIO, NULL, 0, NULL, "libsodium failed to initialize");
+    int rc = ordo_mkdir_p(dir, err);
+    if (rc != ORDO_OK)
+        return rc;
+    ordo_log_t *log = calloc(1, sizeof *log);
+    if (!log)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    log->fd = -1;
+    log->lock_fd = -1;
+    pthread_mutex_init(&log->mu, NULL);
+    pthread_mutex_init(&log->pool_mu, NULL);
+    pthread_rwlock_init(&log->dict_lock, NULL);
+    pthread_cond_init(&log->cv_done, NULL);
+    pthread_cond_init(&log->cv_more, NULL);
+    pthread_cond_init(&log->cv_flush, NULL);
+    if (opt)
+        log->opt = *opt;
+    else
+        ordo_log_options_init(&log->opt);
+    if (!log->opt.segment_bytes)
+        log->opt.segment_bytes = 64ull << 20;
+    if (log->opt.segment_bytes < 4096)
+        log->opt.segment_bytes = 4096;
+    if (!log->opt.batch_bytes)
+        log->opt.batch_bytes = 1u << 20;
+    if (!log->opt.index_every)
+        log->opt.index_every = 64;
+    if (log->opt.io) {
+        log->io = *log->opt.io;
+        log->opt.io = NULL;
+    }
+    if (!log->io.pwrite)
+        log->io.pwrite = real_pwrite;
+    if (!log->io.fdatasync)
+        log->io.fdatasync = real_fdatasync;
+    log->dir = strdup(dir);
+    if (!log->dir) {
+        log_free(log);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    if (log->opt.compress_level < 0 || log->opt.compress_level > ZSTD_maxCLevel()) {
+        log_free(log);
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "compress_level",
+                              "zstd level %d is outside 0..%d", opt->compress_level, ZSTD_maxCLevel());
+    }
+    char lpath[4096];
+    snprintf(lpath, sizeof lpath, "%s/LOCK", dir);
+    log->lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (log->lock_fd < 0) {
+        rc = ordo_error_set(err, io_code(errno), lpath, 0, NULL, "cannot open: %s", strerror(errno));
+        log_free(log);
+        return rc;
+    }
+    if (flock(log->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        rc = ordo_error_set(err, ORDO_ESTATE, lpath, 0, NULL,
+                            "the log is open for writing by another process");
+        log_free(log);
+        return rc;
+    }
+    rc = recover(log, info, err);
+    if (rc != ORDO_OK) {
+        log_free(log);
+        return rc;
+    }
+    if (info)
+        info->next_seq = log->next_seq;
+    if (log->opt.sync == ORDO_LOG_ASYNC) {
+        if (pthread_create(&log->flusher, NULL, flusher_main, log) != 0) {
+            log_free(log);
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start flusher thread");
+        }
+        log->has_flusher = true;
+    }
+    *out = log;
+    return ORDO_OK;
+}
+
+int ordo_log_close(ordo_log_t *log, ordo_error_t *err)
+{
+    if (!log)
+        return ORDO_OK;
+    pthread_mutex_lock(&log->mu);
+    log->closing = true;
+    pthread_cond_broadcast(&log->cv_flush);
+    pthread_mutex_unlock(&log->mu);
+    if (log->has_flusher)
+        pthread_join(log->flusher, NULL);
+    pthread_mutex_lock(&log->mu);
+    int rc = log->fd >= 0 || log->failed ? flush_locked(log, err) : ORDO_OK;
+    pthread_mutex_unlock(&log->mu);
+    log_free(log);
+    return rc;
+}

@@ -1,0 +1,742 @@
+/* Tests for the decision log: round trip, index lookups, rotation,
+ * compression, recovery of torn tails, detection of corruption and
+ * tampering, injected I/O faults (ENOSPC, short writes, EIO), concurrency. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <xxhash.h>
+
+#include "log_test_util.h"
+
+static ordo_log_t *open_ok(const char *dir, const ordo_log_options_t *opt, ordo_log_open_info_t *info)
+{
+    ordo_log_t *log = NULL;
+    ordo_error_t err;
+    int rc = ordo_log_open(dir, opt, &log, info, &err);
+    if (rc != ORDO_OK)
+        fail_msg("open %s: %s", dir, err.msg);
+    return log;
+}
+
+/* Appends records n = from..to-1 for writer 0 with key "ord-<n>" and
+ * ts = 1e9 * n. */
+static void append_range(ordo_log_t *log, unsigned long from, unsigned long to)
+{
+    char buf[4096], key[64];
+    for (unsigned long n = from; n < to; n++) {
+        size_t len = tu_payload(buf, sizeof buf, 0, n);
+        int kl = snprintf(key, sizeof key, "ord-%lu", n);
+        uint64_t seq = 0;
+        ordo_error_t err;
+        int rc = ordo_log_append(log, ORDO_LOG_REC_DECISION, key, (size_t)kl,
+                                 (int64_t)n * 1000000000, buf, len, &seq, &err);
+        if (rc != ORDO_OK)
+            fail_msg("append %lu: %s", n, err.msg);
+    }
+}
+
+/* Checks that the log holds exactly records 1..count, seq n == payload n. */
+static void check_all(const char *dir, uint64_t count)
+{
+    ordo_log_iter_t *it;
+    ordo_error_t err;
+    assert_int_equal(ordo_log_iter_open(dir, NULL, &it, &err), ORDO_OK);
+    ordo_log_record_t rec;
+    uint64_t n = 0;
+    char buf[4096];
+    int rc;
+    while ((rc = ordo_log_iter_next(it, &rec, &err)) == 1) {
+        n++;
+        assert_int_equal(rec.seq, n);
+        size_t len = tu_payload(buf, sizeof buf, 0, n);
+        assert_int_equal(rec.len, len);
+        assert_memory_equal(rec.payload, buf, len);
+        char key[64];
+        int kl = snprintf(key, sizeof key, "ord-%" PRIu64, n);
+        assert_int_equal(rec.key_len, (size_t)kl);
+        assert_memory_equal(rec.key, key, (size_t)kl);
+        assert_int_equal(rec.ts_unix_ns, (int64_t)n * 1000000000);
+        assert_int_equal(rec.type, ORDO_LOG_REC_DECISION);
+    }
+    if (rc < 0)
+        fail_msg("iter: %s", err.msg);
+    assert_int_equal(n, count);
+    ordo_log_iter_close(it);
+}
+
+static void verify_ok(const char *dir, uint64_t records)
+{
+    ordo_log_verify_report_t rep;
+    ordo_error_t err;
+    assert_int_equal(ordo_log_verify(dir, &rep, &err), ORDO_OK);
+    if (!rep.ok)
+        fail_msg("verify: %s at %s+%" PRIu64 " seq %" PRIu64, rep.reason, rep.bad_segment,
+                 rep.bad_offset, rep.bad_seq);
+    assert_int_equal(rep.records, records);
+    if (records)
+        assert_int_equal(rep.last_seq, records);
+}
+
+static void test_roundtrip(void **state)
+{
+    (void)state;
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "rt");
+    ordo_log_open_info_t info;
+    ordo_log_t *log = open_ok(dir, NULL, &info);
+    assert_int_equal(info.next_seq, 1);
+    append_range(log, 1, 501);
+    ordo_log_stats_t st;
+    ordo_log_get_stats(log, &st);
+    assert_int_equal(st.last_seq, 500);
+    assert_int_equal(st.durable_seq, 500);
+    assert_true(st.syncs >= 1);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    check_all(dir, 500);
+    verify_ok(dir, 500);
+    /* reopen continues the chain */
+    log = open_ok(dir, NULL, &info);
+    assert_int_equal(info.next_seq, 501);
+    assert_int_equal(info.truncated_bytes, 0);
+    append_range(log, 501, 601);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    check_all(dir, 600);
+    verify_ok(dir, 600);
+    tu_rmrf(dir);
+}
+
+static int count_files(const char *dir, const char *suffix)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -c '%s$'", dir, suffix);
+    FILE *p = popen(cmd, "r");
+    int n = 0;
+    if (p) {
+        if (fscanf(p, "%d", &n) != 1)
+            n = -1;
+        pclose(p);
+    }
+    return n;
+}
+
+/* Dictionary length in a segment header (bytes 72..75, little endian). */
+static unsigned seg_dict_len(const char *path)
+{
+    unsigned char b[4];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || pread(fd, b, 4, 72) != 4)
+        fail_msg("cannot read %s", path);
+    close(fd);
+    return b[0] | b[1] << 8 | b[2] << 16 | (unsigned)b[3] << 24;
+}
+
+static const char *last_segment(const char *dir, char *out, size_t n)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "ls %s/*.seg | tail -1", dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(out, (int)n, p));
+    pclose(p);
+    out[strcspn(out, "\n")] = 0;
+    return out;
+}
+
+static void test_rotation_compression_index(void **state)
+{
+    (void)state;
+    for (int level = 0; level <= 3; level += 3) {
+        char dir[256];
+        tu_tmpdir(dir, sizeof dir, "rot");
+        ordo_log_options_t opt;
+        ordo_log_options_init(&opt);
+        opt.segment_bytes = 64 * 1024;
+        opt.compress_level = level;
+        opt.index_every = 16;
+        opt.sync = ORDO_LOG_NONE;
+        ordo_log_t *log = open_ok(dir, &opt, NULL);
+        append_range(log, 1, 2001);
+        ordo_log_stats_t st;
+        ordo_log_get_stats(log, &st);
+        if (level)
+            assert_true(st.stored_bytes < st.payload_bytes); /* compression works */
+        assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+        int segs = count_files(dir, ".seg");
+        assert_true(segs >= 3);
+        if (level) {
+            /* later segments carry a trained dictionary */
+            char seg[512];
+            assert_true(seg_dict_len(last_segment(dir, seg, sizeof seg)) > 1000);
+        }
+        assert_int_equal(count_files(dir, ".idx"), segs - 1); /* sealed ones */
+        check_all(dir, 2000);
+        verify_ok(dir, 2000);
+
+        ordo_log_iter_t *it;
+        ordo_error_t err;
+        ordo_log_record_t rec;
+        /* from seq */
+        ordo_log_query_t q = {.from_seq = 1234, .limit = 3};
+        assert_int_equal(ordo_log_iter_open(dir, &q, &it, &err), ORDO_OK);
+        for (uint64_t s = 1234; s < 1237; s++) {
+            assert_int_equal(ordo_log_iter_next(it, &rec, &err), 1);
+            assert_int_equal(rec.seq, s);
+        }
+        assert_int_equal(ordo_log_iter_next(it, &rec, &err), 0);
+        ordo_log_iter_close(it);
+        /* by key: a unique key, and a key not present */
+        q = (ordo_log_query_t){.key = "ord-777", .key_len = 7};
+        assert_int_equal(ordo_log_iter_open(dir, &q, &it, &err), ORDO_OK);
+        assert_int_equal(ordo_log_iter_next(it, &rec, &err), 1);
+        assert_int_equal(rec.seq, 777);
+        char buf[4096];
+        size_t len = tu_payload(buf, sizeof buf, 0, 777);
+        assert_int_equal(rec.len, len);
+        assert_memory_equal(rec.payload, buf, len);
+        assert_int_equal(ordo_log_iter_next(it, &rec, &err), 0);
+        ordo_log_iter_close(it);
+        q = (ordo_log_query_t){.key = "ord-999999", .key_len = 10};
+        assert_int_equal(ordo_log_iter_open(dir, &q, &it, &err), ORDO_OK);
+        assert_int_equal(ordo_log_iter_next(it, &rec, &err), 0);
+        ordo_log_iter_close(it);
+        /* by time: [1500 s, 1510 s) */
+        q = (ordo_log_query_t){.has_time = true, .ts_from = 1500000000000LL, .ts_to = 1510000000000LL};
+        assert_int_equal(ordo_log_iter_open(dir, &q, &it, &err), ORDO_OK);
+        for (uint64_t s = 1500; s < 1510; s++) {
+            assert_int_equal(ordo_log_iter_next(it, &rec, &err), 1);
+            assert_int_equal(rec.seq, s);
+        }
+        assert_int_equal(ordo_log_iter_next(it, &rec, &err), 0);
+        ordo_log_iter_close(it);
+
+        /* an index file that is lost is rebuilt on open */
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "rm -f %s/*.idx", dir);
+        assert_int_equal(system(cmd), 0);
+        log = open_ok(dir, &opt, NULL);
+        append_range(log, 2001, 2101);
+        assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+        assert_true(count_files(dir, ".idx") >= segs - 1);
+        check_all(dir, 2100);
+        verify_ok(dir, 2100);
+        tu_rmrf(dir);
+    }
+}
+
+static void test_torn_tail_recovered(void **state)
+{
+    (void)state;
+    char dir[256], seg[512];
+    tu_tmpdir(dir, sizeof dir, "torn");
+    ordo_log_t *log = open_ok(dir, NULL, NULL);
+    append_range(log, 1, 101);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    last_segment(dir, seg, sizeof seg);
+    long size = tu_file_size(seg);
+    /* cut the last record in half: what a crash mid-write leaves */
+    assert_int_equal(truncate(seg, size - 100), 0);
+    ordo_log_verify_report_t rep;
+    assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
+    assert_false(rep.ok);
+    assert_true(rep.bad_is_tail);
+    assert_int_equal(rep.bad_seq, 100);
+    ordo_log_open_info_t info;
+    log = open_ok(dir, NULL, &info);
+    assert_int_equal(info.next_seq, 100);
+    assert_true(info.truncated_bytes > 0);
+    assert_true(tu_file_size(info.quarantine) == (long)info.truncated_bytes);
+    append_range(log, 100, 121);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    check_all(dir, 120);
+    verify_ok(dir, 120);
+    /* garbage appended after the last record is cut as a torn tail too */
+    size = tu_file_size(seg);
+    FILE *f = fopen(seg, "ab");
+    assert_non_null(f);
+    fputs("\xd0\x4c\x6f\xa7garbage", f);
+    fclose(f);
+    log = open_ok(dir, NULL, &info);
+    assert_int_equal(info.next_seq, 121);
+    assert_int_equal(tu_file_size(seg), size);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    verify_ok(dir, 120);
+    tu_rmrf(dir);
+}
+
+/* Offsets of every record, via the iterator. */
+typedef struct rec_pos {
+    char segment[64];
+    uint64_t offset, seq;
+    size_t stored;
+} rec_pos_t;
+
+static size_t list_records(const char *dir, rec_pos_t *out, size_t max)
+{
+    ordo_log_iter_t *it;
+    ordo_error_t err;
+    assert_int_equal(ordo_log_iter_open(dir, NULL, &it, &err), ORDO_OK);
+    ordo_log_record_t rec;
+    size_t n = 0;
+    while (n < max && ordo_log_iter_next(it, &rec, &err) == 1) {
+        snprintf(out[n].segment, sizeof out[n].segment, "%s", rec.segment);
+        out[n].offset = rec.offset;
+        out[n].seq = rec.seq;
+        out[n].stored = rec.stored_len;
+        n++;
+    }
+    ordo_log_iter_close(it);
+    return n;
+}
+
+static void test_bitflips_detected(void **state)
+{
+    (void)state;
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "flip");
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.segment_bytes = 48 * 1024;
+    opt.compress_level = 1;
+    opt.sync = ORDO_LOG_NONE;
+    ordo_log_t *log = open_ok(dir, &opt, NULL);
+    append_range(log, 1, 301);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    verify_ok(dir, 300);
+    static rec_pos_t recs[400];
+    size_t n = list_records(dir, recs, 400);
+    assert_int_equal(n, 300);
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 42);
+    for (int trial = 0; trial < 60; trial++) {
+        size_t i = (size_t)ordo_rng_below(&rng, n - 1); /* the last one: below */
+        uint64_t within = ordo_rng_below(&rng, recs[i].stored);
+        int bit = (int)ordo_rng_below(&rng, 8);
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, recs[i].segment);
+        long off = (long)(recs[i].offset + within);
+        assert_int_equal(tu_flip_bit(path, off, bit), 0);
+        ordo_log_verify_report_t rep;
+        assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
+        assert_false(rep.ok);
+        /* the verifier names the flipped record */
+        assert_string_equal(rep.bad_segment, recs[i].segment);
+        assert_int_equal(rep.bad_offset, recs[i].offset);
+        assert_int_equal(rep.bad_seq, recs[i].seq);
+        /* opening refuses it unless it is the very last record */
+        ordo_log_t *l2 = NULL;
+        ordo_error_t err;
+        int rc = ordo_log_open(dir, &opt, &l2, NULL, &err);
+        char want[64];
+        snprintf(want, sizeof want, "offset %" PRIu64, recs[i].offset);
+        if (!strcmp(recs[i].segment, recs[n - 1].segment)) {
+            /* the active segment is fully checked on open */
+            assert_int_equal(rc, ORDO_ECORRUPT);
+            assert_non_null(strstr(err.file, recs[i].segment));
+            assert_non_null(strstr(err.msg, want));
+        } else {
+            /* sealed segments are trusted on open (their index is), and
+             * checked by readers and verify: the iterator stops there */
+            assert_int_equal(rc, ORDO_OK);
+            assert_int_equal(ordo_log_close(l2, NULL), ORDO_OK);
+            ordo_log_iter_t *it;
+            ordo_log_record_t rec;
+            assert_int_equal(ordo_log_iter_open(dir, NULL, &it, &err), ORDO_OK);
+            uint64_t got = 0;
+            while ((rc = ordo_log_iter_next(it, &rec, &err)) == 1)
+                got++;
+            ordo_log_iter_close(it);
+            assert_int_equal(rc, ORDO_ECORRUPT);
+            assert_int_equal(got, recs[i].seq - 1);
+            assert_non_null(strstr(err.file, recs[i].segment));
+            assert_non_null(strstr(err.msg, want));
+        }
+        assert_int_equal(tu_flip_bit(path, off, bit), 0);
+        verify_ok(dir, 300);
+    }
+    /* a flip in the very last record: verify names it (as a bad tail) */
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, recs[n - 1].segment);
+    assert_int_equal(tu_flip_bit(path, (long)(recs[n - 1].offset + recs[n - 1].stored / 2), 5), 0);
+    ordo_log_verify_report_t trep;
+    assert_int_equal(ordo_log_verify(dir, &trep, NULL), ORDO_OK);
+    assert_false(trep.ok);
+    assert_true(trep.bad_is_tail);
+    assert_int_equal(trep.bad_seq, recs[n - 1].seq);
+    assert_int_equal(tu_flip_bit(path, (long)(recs[n - 1].offset + recs[n - 1].stored / 2), 5), 0);
+    /* a flip inside a segment's zstd dictionary (header) */
+    bool dict_seen = false;
+    for (size_t i = 0; i < n && !dict_seen; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, recs[i].segment);
+        if (seg_dict_len(path) < 200)
+            continue;
+        dict_seen = true;
+        assert_int_equal(tu_flip_bit(path, 128 + 150, 1), 0);
+        assert_int_equal(ordo_log_verify(dir, &trep, NULL), ORDO_OK);
+        assert_false(trep.ok);
+        assert_int_equal(trep.bad_offset, 0);
+        assert_string_equal(trep.bad_segment, recs[i].segment);
+        assert_int_equal(tu_flip_bit(path, 128 + 150, 1), 0);
+    }
+    assert_true(dict_seen);
+    verify_ok(dir, 300);
+    /* a flip in a segment header */
+    snprintf(path, sizeof path, "%s/%s", dir, recs[0].segment);
+    assert_int_equal(tu_flip_bit(path, 50, 3), 0);
+    ordo_log_verify_report_t rep;
+    assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
+    assert_false(rep.ok);
+    assert_int_equal(rep.bad_offset, 0);
+    assert_string_equal(rep.bad_segment, recs[0].segment);
+    assert_int_equal(tu_flip_bit(path, 50, 3), 0);
+    tu_rmrf(dir);
+}
+
+static void test_tamper_detected(void **state)
+{
+    (void)state;
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "tamper");
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.segment_bytes = 16 * 1024;
+    opt.sync = ORDO_LOG_NONE;
+    ordo_log_t *log = open_ok(dir, &opt, NULL);
+    append_range(log, 1, 101);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    static rec_pos_t recs[256];
+    size_t n = list_records(dir, recs, 256);
+    assert_int_equal(n, 100);
+
+    /* edit a payload byte and fix the XXH3 checksum: only the chain tells */
+    rec_pos_t *r = &recs[40];
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, r->segment);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    unsigned char *fr = malloc(r->stored);
+    assert_int_equal(pread(fd, fr, r->stored, (off_t)r->offset), (ssize_t)r->stored);
+    size_t body_len = r->stored - 24;
+    fr[24 + 16 + 10] ^= 0x01; /* inside the key/payload */
+    uint64_t seed = XXH3_64bits(fr, 16);
+    uint64_t sum = XXH3_64bits_withSeed(fr + 24, body_len, seed);
+    for (int i = 0; i < 8; i++)
+        fr[16 + i] = (unsigned char)(sum >> (8 * i));
+    assert_int_equal(pwrite(fd, fr, r->stored, (off_t)r->offset), (ssize_t)r->stored);
+    close(fd);
+    free(fr);
+    ordo_log_verify_report_t rep;
+    assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
+    assert_false(rep.ok);
+    assert_int_equal(rep.bad_seq, r->seq);
+    assert_non_null(strstr(rep.reason, "chain"));
+
+    tu_rmrf(dir);
+    tu_tmpdir(dir, sizeof dir, "tamper2");
+    log = open_ok(dir, &opt, NULL);
+    append_range(log, 1, 201);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    n = list_records(dir, recs, 256);
+    assert_int_equal(n, 200);
+    /* delete a whole middle segment */
+    const char *victim = recs[n / 2].segment;
+    assert_string_not_equal(victim, recs[0].segment);
+    assert_string_not_equal(victim, recs[n - 1].segment);
+    assert_non_null(victim);
+    snprintf(path, sizeof path, "%s/%s", dir, victim);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
+    assert_false(rep.ok);
+    assert_non_null(strstr(rep.reason, "segment"));
+    ordo_log_t *l2 = NULL;
+    assert_int_equal(ordo_log_open(dir, &opt, &l2, NULL, NULL), ORDO_ECORRUPT);
+    tu_rmrf(dir);
+}
+
+static void test_mid_corruption_in_active_segment(void **state)
+{
+    (void)state;
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "mid");
+    ordo_log_t *log = open_ok(dir, NULL, NULL);
+    append_range(log, 1, 51);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    static rec_pos_t recs[64];
+    assert_int_equal(list_records(dir, recs, 64), 50);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, recs[10].segment);
+    assert_int_equal(tu_flip_bit(path, (long)recs[10].offset + 60, 0), 0);
+    ordo_log_t *l2 = NULL;
+    ordo_error_t err;
+    assert_int_equal(ordo_log_open(dir, NULL, &l2, NULL, &err), ORDO_ECORRUPT);
+    assert_non_null(strstr(err.msg, "seq 11"));
+    /* never skipped: the file is untouched */
+    ordo_log_verify_report_t rep;
+    assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
+    assert_int_equal(rep.bad_seq, 11);
+    /* explicit repair keeps seq 1..10 and quarantines the rest */
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.truncate_corrupt = true;
+    ordo_log_open_info_t info;
+    log = open_ok(dir, &opt, &info);
+    assert_int_equal(info.next_seq, 11);
+    assert_true(info.quarantine[0] != 0);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    check_all(dir, 10);
+    tu_rmrf(dir);
+}
+
+/* ---- injected I/O faults ---- */
+
+typedef struct fault {
+    long budget;       /* bytes that may still be written; <0 unlimited */
+    size_t max_chunk;  /* short writes: at most this per call (0 = any) */
+    int sync_errno;    /* fdatasync fails with this when non-zero */
+    long writes;
+} fault_t;
+
+static ssize_t fault_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
+{
+    fault_t *f = ctx;
+    f->writes++;
+    if (f->max_chunk && n > f->max_chunk)
+        n = f->max_chunk;
+    if (f->budget >= 0) {
+        if (f->budget == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
+        if ((long)n > f->budget)
+            n = (size_t)f->budget; /* a short write, then ENOSPC next call */
+        f->budget -= (long)n;
+    }
+    return pwrite(fd, buf, n, off);
+}
+
+static int fault_fdatasync(void *ctx, int fd)
+{
+    fault_t *f = ctx;
+    if (f->sync_errno) {
+        errno = f->sync_errno;
+        return -1;
+    }
+    return fdatasync(fd);
+}
+
+static void test_enospc_and_short_writes(void **state)
+{
+    (void)state;
+    for (long budget = 1000; budget < 60000; budget += 2731) {
+        char dir[256];
+        tu_tmpdir(dir, sizeof dir, "nospc");
+        fault_t f = {.budget = budget};
+        ordo_log_io_t io = {fault_pwrite, fault_fdatasync, &f};
+        ordo_log_options_t opt;
+        ordo_log_options_init(&opt);
+        opt.io = &io;
+        opt.segment_bytes = 8192; /* rotations (new headers) hit the fault too */
+        opt.compress_level = (budget / 2731) % 2;
+        ordo_log_t *log = NULL;
+        ordo_error_t err;
+        int rc = ordo_log_open(dir, &opt, &log, NULL, &err);
+        assert_int_equal(rc, ORDO_OK);
+        char buf[4096], key[32];
+        uint64_t acked = 0;
+        unsigned long n;
+        for (n = 1; n < 10000; n++) {
+            size_t len = tu_payload(buf, sizeof buf, 0, n);
+            int kl = snprintf(key, sizeof key, "ord-%lu", n);
+            uint64_t seq;
+            rc = ordo_log_append(log, ORDO_LOG_REC_DECISION, key, (size_t)kl,
+                                 (int64_t)n * 1000000000, buf, len, &seq, &err);
+            if (rc != ORDO_OK)
+                break;
+            assert_int_equal(seq, n);
+            acked = seq;
+        }
+        assert_int_equal(rc, ORDO_ENOSPC);
+        assert_non_null(strstr(err.msg, "No space"));
+        /* sticky: the handle refuses further appends */
+        assert_int_equal(ordo_log_append(log, 1, NULL, 0, 0, "x", 1, NULL, &err), ORDO_ENOSPC);
+        assert_int_equal(ordo_log_close(log, &err), ORDO_ENOSPC);
+        /* reopen with a healthy disk: consistent, every ack present */
+        ordo_log_open_info_t info;
+        log = open_ok(dir, NULL, &info);
+        assert_true(info.next_seq >= acked + 1);
+        uint64_t have = info.next_seq - 1;
+        append_range(log, have + 1, have + 6);
+        assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+        check_all(dir, have + 5);
+        verify_ok(dir, have + 5);
+        tu_rmrf(dir);
+    }
+    /* short writes that are not errors: the log just continues */
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "short");
+    fault_t f = {.budget = -1, .max_chunk = 7};
+    ordo_log_io_t io = {fault_pwrite, fault_fdatasync, &f};
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.io = &io;
+    opt.segment_bytes = 8192;
+    ordo_log_t *log = open_ok(dir, &opt, NULL);
+    append_range(log, 1, 51);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    assert_true(f.writes > 1000);
+    check_all(dir, 50);
+    verify_ok(dir, 50);
+    /* fdatasync failing (EIO): an error, sticky; the log reopens fine */
+    f = (fault_t){.budget = -1, .sync_errno = EIO};
+    log = open_ok(dir, &opt, NULL);
+    ordo_error_t err;
+    assert_int_equal(ordo_log_append(log, 1, "k", 1, 0, "{}", 2, NULL, &err), ORDO_EIO);
+    assert_int_equal(ordo_log_append(log, 1, "k", 1, 0, "{}", 2, NULL, &err), ORDO_EIO);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_EIO);
+    log = open_ok(dir, NULL, NULL);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    verify_ok(dir, 50);
+    tu_rmrf(dir);
+}
+
+/* ---- concurrency and modes ---- */
+
+typedef struct thr_arg {
+    ordo_log_t *log;
+    unsigned writer;
+    unsigned count;
+    uint64_t *seqs;
+} thr_arg_t;
+
+static void *appender(void *p)
+{
+    thr_arg_t *a = p;
+    char buf[4096];
+    for (unsigned i = 0; i < a->count; i++) {
+        size_t len = tu_payload(buf, sizeof buf, a->writer, i);
+        char key[32];
+        int kl = snprintf(key, sizeof key, "w%u-%u", a->writer, i);
+        if (ordo_log_append(a->log, ORDO_LOG_REC_DECISION, key, (size_t)kl, 0, buf, len,
+                            &a->seqs[i], NULL) != ORDO_OK)
+            a->seqs[i] = 0;
+    }
+    return NULL;
+}
+
+static void run_threads(ordo_log_sync_t mode, int compress)
+{
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "thr");
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.sync = mode;
+    opt.segment_bytes = 256 * 1024;
+    opt.compress_level = compress;
+    opt.batch_bytes = 16 * 1024;
+    opt.interval_us = mode == ORDO_LOG_ASYNC ? 500 : 0;
+    ordo_log_t *log = open_ok(dir, &opt, NULL);
+    enum { T = 4, N = 300 };
+    pthread_t th[T];
+    thr_arg_t args[T];
+    static uint64_t seqs[T][N];
+    for (unsigned t = 0; t < T; t++) {
+        args[t] = (thr_arg_t){log, t + 1, N, seqs[t]};
+        pthread_create(&th[t], NULL, appender, &args[t]);
+    }
+    for (int t = 0; t < T; t++)
+        pthread_join(th[t], NULL);
+    ordo_log_stats_t st;
+    ordo_log_get_stats(log, &st);
+    assert_int_equal(st.records, T * N);
+    if (mode == ORDO_LOG_SYNC)
+        assert_int_equal(st.durable_seq, T * N);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    /* every acknowledged seq maps to the payload its writer appended */
+    static unsigned char seen[T * N + 1];
+    memset(seen, 0, sizeof seen);
+    ordo_log_iter_t *it;
+    ordo_error_t err;
+    assert_int_equal(ordo_log_iter_open(dir, NULL, &it, &err), ORDO_OK);
+    ordo_log_record_t rec;
+    uint64_t cnt = 0;
+    while (ordo_log_iter_next(it, &rec, &err) == 1) {
+        cnt++;
+        unsigned w, i;
+        char kbuf[64];
+        assert_true(rec.key_len < sizeof kbuf);
+        memcpy(kbuf, rec.key, rec.key_len);
+        kbuf[rec.key_len] = 0;
+        assert_int_equal(sscanf(kbuf, "w%u-%u", &w, &i), 2);
+        assert_true(w >= 1 && w <= T && i < N);
+        assert_int_equal(seqs[w - 1][i], rec.seq);
+        char buf[4096];
+        size_t len = tu_payload(buf, sizeof buf, w, i);
+        assert_int_equal(rec.len, len);
+        assert_memory_equal(rec.payload, buf, len);
+        assert_false(seen[rec.seq]);
+        seen[rec.seq] = 1;
+    }
+    ordo_log_iter_close(it);
+    assert_int_equal(cnt, T * N);
+    verify_ok(dir, T * N);
+    tu_rmrf(dir);
+}
+
+static void test_concurrent_sync(void **state)
+{
+    (void)state;
+    run_threads(ORDO_LOG_SYNC, 0);
+    run_threads(ORDO_LOG_SYNC, 1);
+}
+
+static void test_async_and_none(void **state)
+{
+    (void)state;
+    run_threads(ORDO_LOG_ASYNC, 1);
+    run_threads(ORDO_LOG_NONE, 0);
+}
+
+static void test_bad_args_and_lock(void **state)
+{
+    (void)state;
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "args");
+    ordo_log_t *log = open_ok(dir, NULL, NULL);
+    char key[300];
+    memset(key, 'k', sizeof key);
+    ordo_error_t err;
+    assert_int_equal(ordo_log_append(log, 1, key, 256, 0, "x", 1, NULL, &err), ORDO_EINVAL);
+    assert_string_equal(err.field, "key");
+    assert_int_equal(ordo_log_append(log, 1, NULL, 0, 0, NULL, 0, NULL, &err), ORDO_OK);
+    /* a second writer is refused */
+    ordo_log_t *l2 = NULL;
+    assert_int_equal(ordo_log_open(dir, NULL, &l2, NULL, &err), ORDO_ESTATE);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    verify_ok(dir, 1);
+    /* verify of a missing directory is an error, not "ok" */
+    ordo_log_verify_report_t rep;
+    assert_int_equal(ordo_log_verify("/nonexistent/ordo-log", &rep, &err), ORDO_ENOENT);
+    tu_rmrf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_rotation_compression_index),
+        cmocka_unit_test(test_torn_tail_recovered),
+        cmocka_unit_test(test_bitflips_detected),
+        cmocka_unit_test(test_tamper_detected),
+        cmocka_unit_test(test_mid_corruption_in_active_segment),
+        cmocka_unit_test(test_enospc_and_short_writes),
+        cmocka_unit_test(test_concurrent_sync),
+        cmocka_unit_test(test_async_and_none),
+        cmocka_unit_test(test_bad_args_and_lock),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
