@@ -11,6 +11,8 @@
 #include "network.h"
 #include "inventory.h"
 #include "order.h"
+#include "policy.h"
+#include "source.h"
 #include "config.h"
 #include "store.h"
 #include "stats.h"

@@ -36,6 +36,8 @@ int ordo_cli_exit_code(int ordo_code);
 const char *ordo_cli_default_data_dir(void);
 /* true when stderr is a terminal (progress bars) */
 bool ordo_cli_isatty_err(void);
+/* A built-in policy NAME or a policy FILE (defined in cmd_source.c). */
+int ordo_cli_load_policy(const char *arg, ordo_policy_t **out, ordo_error_t *err);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 

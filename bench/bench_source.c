@@ -1,0 +1,375 @@
+/* bench_source — decisions per second and latency of the sourcing engine.
+ *
+ *   bench_source [--nodes N] [--skus N] [--orders N] [--repeats R] [--policy P]
+ *                [--dir DIR] [--threads T]
+ *
+ * Generates (once, cached in DIR) a network on real US geography with
+ * `ordo_network_generate` — by default 1,000 nodes (20 DCs, 900 stores,
+ * 80 drop-shippers) and 100,000 SKUs — and random orders of 1–5 lines to
+ * ZIPs drawn by population, SKUs drawn by a Zipf popularity among stocked
+ * SKUs. Runs the decisions R times on one core and prints the median
+ * throughput and latency percentiles, with explanation off and on, the
+ * arena's malloc count after warm-up (must be 0), and the cost gap of the
+ * beam search to the exact search. --threads T also runs T threads over the
+ * shared network (thread-safety and scaling). */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ordo/ordo.h"
+#include "ordo/source.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct bench {
+    ordo_network_t *net;
+    ordo_engine_t *eng;
+    ordo_policy_t *policy;
+    ordo_order_t *orders;
+    uint32_t n_orders;
+} bench_t;
+
+static void make_orders(bench_t *b, ordo_arena_t *a, uint64_t seed)
+{
+    const ordo_network_t *net = b->net;
+    const ordo_geo_t *geo = net->geo;
+    ordo_rng_t r;
+    ordo_rng_seed(&r, seed);
+    /* ZIPs by population */
+    size_t nz = ordo_geo_count(geo);
+    double *cum = malloc(sizeof *cum * nz);
+    double tot = 0;
+    for (size_t i = 0; i < nz; i++) {
+        tot += ordo_geo_at(geo, i)->population;
+        cum[i] = tot;
+    }
+    /* stocked SKUs, Zipf over the catalog order (the generator's popularity) */
+    uint32_t *stocked = malloc(sizeof *stocked * net->n_skus);
+    uint32_t ns = 0;
+    for (uint32_t s = 0; s < net->n_skus; s++) {
+        ordo_stock_range_t rg = ordo_inventory_sku_cells(net->inventory, s);
+        if (rg.end > rg.begin)
+            stocked[ns++] = s;
+    }
+    double *zc = malloc(sizeof *zc * ns);
+    double zt = 0;
+    for (uint32_t i = 0; i < ns; i++) {
+        zt += 1.0 / pow(i + 1, 0.9);
+        zc[i] = zt;
+    }
+    b->orders = calloc(b->n_orders, sizeof *b->orders);
+    for (uint32_t i = 0; i < b->n_orders; i++) {
+        ordo_order_t *o = &b->orders[i];
+        char *id = ordo_arena_alloc(a, 16);
+        snprintf(id, 16, "B%u", i);
+        o->id = id;
+        o->created = 1795000000 + (int64_t)ordo_rng_below(&r, 86400 * 30);
+        o->customer_id = "";
+        o->cohort = "";
+        o->channel = "web";
+        double u = ordo_rng_uniform(&r) * tot;
+        size_t lo = 0, hi = nz - 1;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (cum[mid] < u)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        const ordo_zip_t *z = ordo_geo_at(geo, lo);
+        o->ship_zip = z->zip;
+        o->ship_zip3 = z->zip3;
+        memcpy(o->state, z->state, 3);
+        o->level = ordo_rng_below(&r, 5) == 0 ? ORDO_LEVEL_EXPRESS : ORDO_LEVEL_STANDARD;
+        o->pickup_node = -1;
+        o->residential = true;
+        o->n_lines = 1 + (uint32_t)ordo_rng_below(&r, 5);
+        o->lines = ordo_arena_alloc(a, sizeof *o->lines * o->n_lines);
+        for (uint32_t l = 0; l < o->n_lines; l++) {
+            uint32_t sku;
+            bool dup;
+            do {
+                double v = ordo_rng_uniform(&r) * zt;
+                uint32_t a2 = 0, b2 = ns - 1;
+                while (a2 < b2) {
+                    uint32_t m = (a2 + b2) / 2;
+                    if (zc[m] < v)
+                        a2 = m + 1;
+                    else
+                        b2 = m;
+                }
+                sku = stocked[a2];
+                dup = false;
+                for (uint32_t k = 0; k < l; k++)
+                    dup |= o->lines[k].sku == sku;
+            } while (dup);
+            o->lines[l].sku = sku;
+            o->lines[l].quantity = ordo_rng_below(&r, 4) == 0 ? 2 : 1;
+        }
+    }
+    free(cum);
+    free(stocked);
+    free(zc);
+}
+
+typedef struct run_result {
+    double per_sec;
+    uint64_t p50, p90, p99, max;
+    uint64_t block_allocs;
+    uint32_t ok, fallback, unfulfillable, split;
+    double evaluated;
+} run_result_t;
+
+static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat, ordo_arena_t *a)
+{
+    ordo_decide_opts_t opts = {0};
+    opts.explain = explain;
+    memset(res, 0, sizeof *res);
+    /* warm-up: grow the arena to its working size */
+    for (uint32_t i = 0; i < b->n_orders && i < 2000; i++) {
+        ordo_arena_reset(a);
+        ordo_plan_t *p;
+        ordo_source_decide(b->eng, b->policy, &b->orders[i], &opts, a, &p, NULL);
+    }
+    size_t allocs0 = ordo_arena_block_allocs(a);
+    uint64_t t0 = ordo_now_ns();
+    double ev = 0;
+    for (uint32_t i = 0; i < b->n_orders; i++) {
+        uint64_t s = ordo_now_ns();
+        ordo_arena_reset(a);
+        ordo_plan_t *p = NULL;
+        ordo_error_t err;
+        int rc = ordo_source_decide(b->eng, b->policy, &b->orders[i], &opts, a, &p, &err);
+        lat[i] = ordo_now_ns() - s;
+        if (rc) {
+            fprintf(stderr, "decide: %s\n", err.msg);
+            exit(1);
+        }
+        ev += p->evaluated;
+        res->ok += p->status == ORDO_PLAN_OK;
+        res->split += p->n_shipments > 1;
+        res->fallback += p->status == ORDO_PLAN_FALLBACK;
+        res->unfulfillable += p->status == ORDO_PLAN_UNFULFILLABLE;
+    }
+    uint64_t t1 = ordo_now_ns();
+    res->block_allocs = ordo_arena_block_allocs(a) - allocs0;
+    res->per_sec = b->n_orders / ((t1 - t0) / 1e9);
+    qsort(lat, b->n_orders, sizeof *lat, cmp_u64);
+    res->p50 = lat[b->n_orders / 2];
+    res->p90 = lat[(size_t)(b->n_orders * 0.90)];
+    res->p99 = lat[(size_t)(b->n_orders * 0.99)];
+    res->max = lat[b->n_orders - 1];
+    res->evaluated = ev / b->n_orders;
+}
+
+static void report(const char *label, bench_t *b, bool explain, int repeats, ordo_arena_t *a)
+{
+    uint64_t *lat = malloc(sizeof *lat * b->n_orders);
+    run_result_t *rs = calloc((size_t)repeats, sizeof *rs);
+    double *tp = calloc((size_t)repeats, sizeof *tp), *p50 = calloc((size_t)repeats, sizeof *p50),
+           *p99 = calloc((size_t)repeats, sizeof *p99);
+    uint64_t allocs = 0;
+    for (int r = 0; r < repeats; r++) {
+        run_once(b, explain, &rs[r], lat, a);
+        tp[r] = rs[r].per_sec;
+        p50[r] = (double)rs[r].p50;
+        p99[r] = (double)rs[r].p99;
+        allocs += rs[r].block_allocs;
+    }
+    qsort(tp, (size_t)repeats, sizeof *tp, cmp_dbl);
+    qsort(p50, (size_t)repeats, sizeof *p50, cmp_dbl);
+    qsort(p99, (size_t)repeats, sizeof *p99, cmp_dbl);
+    printf("%-12s %9.0f decisions/s  p50 %6.1f us  p99 %6.1f us  (median of %d runs; "
+           "max %.1f us; %.1f shipment candidates evaluated/decision; "
+           "ok %u (split %u) fallback %u unfulfillable %u; arena mallocs after warm-up %llu)\n",
+           label, tp[repeats / 2], p50[repeats / 2] / 1e3, p99[repeats / 2] / 1e3, repeats,
+           rs[0].max / 1e3, rs[0].evaluated, rs[0].ok, rs[0].split, rs[0].fallback,
+           rs[0].unfulfillable, (unsigned long long)allocs);
+    free(lat);
+    free(rs);
+    free(tp);
+    free(p50);
+    free(p99);
+}
+
+static void beam_gap(bench_t *b, ordo_arena_t *a)
+{
+    ordo_decide_opts_t ex = {0}, bm = {0};
+    bm.force_beam = true;
+    uint32_t n = 0, same = 0, beam_none = 0;
+    double gap_sum = 0, gap_max = 0;
+    uint64_t t_ex = 0, t_bm = 0;
+    uint32_t lim = b->n_orders < 20000 ? b->n_orders : 20000;
+    for (uint32_t i = 0; i < lim; i++) {
+        ordo_arena_reset(a);
+        ordo_plan_t *pe, *pb;
+        uint64_t s0 = ordo_now_ns();
+        ordo_source_decide(b->eng, b->policy, &b->orders[i], &ex, a, &pe, NULL);
+        uint64_t s1 = ordo_now_ns();
+        ordo_source_decide(b->eng, b->policy, &b->orders[i], &bm, a, &pb, NULL);
+        uint64_t s2 = ordo_now_ns();
+        t_ex += s1 - s0;
+        t_bm += s2 - s1;
+        if (pe->status != ORDO_PLAN_OK || strcmp(pe->search, "exact"))
+            continue;
+        n++;
+        if (pb->status != ORDO_PLAN_OK || strcmp(pb->strategy, pe->strategy)) {
+            beam_none++;
+            continue;
+        }
+        double gap = pb->cost.total - pe->cost.total;
+        double rel = pe->cost.total > 0 ? gap / pe->cost.total : 0;
+        if (fabs(pb->score - pe->score) < 1e-9)
+            same++;
+        gap_sum += rel;
+        if (rel > gap_max)
+            gap_max = rel;
+    }
+    printf("beam vs exact: %u orders, beam found the exact plan's score in %u (%.2f%%), "
+           "no plan where exact had one in %u; landed-cost gap mean %+.3f%% max %+.2f%%; "
+           "mean time exact %.1f us, beam %.1f us\n",
+           n, same, n ? 100.0 * same / n : 0, beam_none, n ? 100 * gap_sum / n : 0, 100 * gap_max,
+           t_ex / 1e3 / lim, t_bm / 1e3 / lim);
+}
+
+typedef struct thr {
+    bench_t *b;
+    uint32_t from, to;
+    double secs;
+} thr_t;
+
+static void *thread_main(void *arg)
+{
+    thr_t *t = arg;
+    ordo_arena_t *a = ordo_arena_create(0);
+    ordo_decide_opts_t opts = {0};
+    uint64_t s = ordo_now_ns();
+    for (uint32_t i = t->from; i < t->to; i++) {
+        ordo_arena_reset(a);
+        ordo_plan_t *p;
+        ordo_source_decide(t->b->eng, t->b->policy, &t->b->orders[i], &opts, a, &p, NULL);
+    }
+    t->secs = (ordo_now_ns() - s) / 1e9;
+    ordo_arena_destroy(a);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t nodes = 1000, skus = 100000, n_orders = 100000;
+    int repeats = 5, threads = 0;
+    bool quick = false;
+    const char *policy_name = "default";
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/bench-network", ORDO_BINARY_DIR);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
+            nodes = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--skus") && i + 1 < argc)
+            skus = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--orders") && i + 1 < argc)
+            n_orders = (uint32_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
+            repeats = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--policy") && i + 1 < argc)
+            policy_name = argv[++i];
+        else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+            snprintf(dir, sizeof dir, "%s", argv[++i]);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quick")) /* explain off only (profiling) */
+            quick = true;
+        else {
+            fprintf(stderr, "usage: bench_source [--nodes N] [--skus N] [--orders N] "
+                            "[--repeats R] [--policy P] [--dir DIR] [--threads T] [--quick]\n");
+            return 2;
+        }
+    }
+    if (repeats < 1 || n_orders < 100 || nodes < 10) {
+        fprintf(stderr, "bench_source: bad arguments\n");
+        return 2;
+    }
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/n%u-s%u", dir, nodes, skus);
+    char probe[700];
+    snprintf(probe, sizeof probe, "%s/inventory.csv", sub);
+    struct stat st;
+    ordo_error_t err = {0};
+    if (stat(probe, &st) != 0) {
+        ordo_generate_options_t g = {0};
+        g.dcs = nodes / 50 ? nodes / 50 : 1;
+        g.dropshippers = nodes * 8 / 100;
+        g.stores = nodes - g.dcs - g.dropshippers;
+        g.skus = skus;
+        g.seed = 42;
+        g.name = "bench";
+        fprintf(stderr, "generating %u nodes, %u SKUs into %s ...\n", nodes, skus, sub);
+        if (ordo_network_generate(&g, NULL, sub, &err)) {
+            fprintf(stderr, "generate: %s\n", err.msg);
+            return 1;
+        }
+    }
+    bench_t b = {0};
+    uint64_t t0 = ordo_now_ns();
+    if (ordo_network_load(sub, NULL, &b.net, &err)) {
+        fprintf(stderr, "load: %s\n", err.msg);
+        return 1;
+    }
+    uint64_t t1 = ordo_now_ns();
+    if (ordo_engine_create(b.net, NULL, &b.eng, &err) ||
+        ordo_policy_builtin(policy_name, &b.policy, &err)) {
+        fprintf(stderr, "setup: %s\n", err.msg);
+        return 1;
+    }
+    uint64_t t2 = ordo_now_ns();
+    printf("network: %u nodes, %u SKUs, %zu inventory records; load %.2f s, engine %.2f s\n",
+           b.net->n_nodes, b.net->n_skus, ordo_inventory_cell_count(b.net->inventory),
+           (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+    printf("policy: %s (%s); %u orders of 1-5 lines, one core\n", b.policy->name, b.policy->version,
+           n_orders);
+    ordo_arena_t *orders_arena = ordo_arena_create(1 << 20);
+    b.n_orders = n_orders;
+    make_orders(&b, orders_arena, 7);
+    ordo_arena_t *a = ordo_arena_create(1 << 20);
+    report("explain off", &b, false, repeats, a);
+    if (!quick) {
+        report("explain on", &b, true, repeats > 3 ? 3 : repeats, a);
+        beam_gap(&b, a);
+    }
+    if (threads > 1) {
+        pthread_t *tid = calloc((size_t)threads, sizeof *tid);
+        thr_t *ts = calloc((size_t)threads, sizeof *ts);
+        uint64_t s = ordo_now_ns();
+        for (int i = 0; i < threads; i++) {
+            ts[i].b = &b;
+            ts[i].from = n_orders / (uint32_t)threads * (uint32_t)i;
+            ts[i].to = n_orders / (uint32_t)threads * (uint32_t)(i + 1);
+            pthread_create(&tid[i], NULL, thread_main, &ts[i]);
+        }
+        for (int i = 0; i < threads; i++)
+            pthread_join(tid[i], NULL);
+        double secs = (ordo_now_ns() - s) / 1e9;
+        printf("%d threads: %.0f decisions/s in total\n", threads, n_orders / secs);
+        free(tid);
+        free(ts);
+    }
+    ordo_arena_destroy(a);
+    ordo_arena_destroy(orders_arena);
+    ordo_policy_destroy(b.policy);
+    ordo_engine_destroy(b.eng);
+    ordo_network_destroy(b.net);
+    return 0;
+}

@@ -1,0 +1,208 @@
+/* ordo — sourcing policies and the condition language.
+ *
+ * A policy is a JSON document (docs/policies.md): a name, global
+ * constraints, strategies tried in order (each with an optional `when`
+ * condition) and fallback strategies. Its version is a hash of its canonical
+ * form, so two documents that differ only in key order or whitespace have the
+ * same version, and every decision names the version that made it.
+ *
+ * The condition language (paths into an order context, operators, scopes) is
+ * independent of policies and is reused by experiment targeting:
+ *   ordo_cond_parse() → ordo_cond_eval(cond, ctx) → ordo_cond_destroy().
+ *
+ * Parsed policies and conditions are immutable and may be shared by any
+ * number of threads. This module does no I/O. */
+#ifndef ORDO_POLICY_H
+#define ORDO_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "json.h"
+#include "network.h"
+#include "order.h"
+
+struct cJSON;
+
+/* ---- order context: what a condition can look at ---- */
+
+#define ORDO_CTX_MAX_FAMILIES 16
+#define ORDO_CTX_MAX_SKUS 16
+
+typedef struct ordo_order_ctx {
+    const char *region;        /* "northeast", "midwest", "south", "west", "territory" */
+    const char *state;         /* "CA"; NULL when unknown */
+    int zip3;                  /* 0..999, -1 when unknown */
+    const char *channel;       /* NULL when unknown */
+    const char *service_level; /* "standard", "express", "pickup" */
+    const char *cohort;        /* "" when none */
+    const char *customer_id;
+    double value;          /* order value, USD */
+    double lifetime_value; /* USD */
+    double weight_lb;      /* total actual weight */
+    uint32_t n_lines;
+    uint32_t units;
+    bool residential;
+    bool rural;          /* see ordo_zip3_is_rural() */
+    uint32_t n_families; /* distinct product families of the lines */
+    const char *families[ORDO_CTX_MAX_FAMILIES];
+    uint32_t n_skus; /* distinct SKU ids (first ORDO_CTX_MAX_SKUS) */
+    const char *skus[ORDO_CTX_MAX_SKUS];
+    const char *unit; /* experiment unit id; NULL when none */
+} ordo_order_ctx_t;
+
+/* Fills ctx from an order. Strings point into order and net (which must
+ * outlive ctx). Fields the caller wants to override can be set afterwards. */
+void ordo_order_ctx_init(ordo_order_ctx_t *ctx, const ordo_order_t *order,
+                         const ordo_network_t *net);
+/* US Census region of a two-letter state code ("territory" for PR, GU...,
+ * NULL when unknown). */
+const char *ordo_state_region(const char *state);
+/* A ZIP3 is rural when its ZIPs average fewer than 4,000 residents
+ * (population / number of ZIPs); unknown ZIP3s are not rural. */
+bool ordo_zip3_is_rural(const ordo_geo_t *geo, uint16_t zip3);
+
+/* ---- conditions ---- */
+
+typedef struct ordo_cond ordo_cond_t;
+
+/* Parses a condition object (docs/policies.md#conditions):
+ *   {"path": "order.region", "op": "eq", "value": "west"}
+ *   {"all"|"any"|"none": [cond, ...]}
+ * field names where the condition sits (e.g. "strategies[1].when"), for
+ * errors. *out is malloc'd; free with ordo_cond_destroy(). */
+int ordo_cond_parse(const struct cJSON *json, const char *field, ordo_cond_t **out,
+                    ordo_error_t *err);
+void ordo_cond_destroy(ordo_cond_t *cond);
+/* NULL cond is "always true". No allocation; thread-safe. */
+bool ordo_cond_eval(const ordo_cond_t *cond, const ordo_order_ctx_t *ctx);
+/* Canonical JSON (fixed key order, values normalized). */
+void ordo_cond_write_json(const ordo_cond_t *cond, ordo_jsonw_t *w);
+/* The paths a condition may use, NULL-terminated (for docs and errors). */
+const char *const *ordo_cond_paths(void);
+
+/* ---- policies ---- */
+
+typedef enum ordo_strategy_kind {
+    ORDO_STRATEGY_WEIGHTED = 0,
+    ORDO_STRATEGY_CRITERIA = 1
+} ordo_strategy_kind_t;
+
+/* Weighted: score = −cost·landed_cost + on_time·on_time_prob
+ *                   − return_risk·return_risk − load·load_penalty
+ *                   − split·(shipments − 1) + overstock·relief_share
+ * (docs/policies.md). All weights finite and in [0, 1e6]. */
+typedef struct ordo_weights {
+    double cost;
+    double on_time;
+    double return_risk;
+    double load;
+    double split;
+    double overstock;
+} ordo_weights_t;
+
+typedef enum ordo_criterion_kind {
+    ORDO_CRIT_DISTANCE = 0,
+    ORDO_CRIT_ZONE,
+    ORDO_CRIT_COST,
+    ORDO_CRIT_ON_TIME,
+    ORDO_CRIT_ETA,
+    ORDO_CRIT_NODE_TYPE,
+    ORDO_CRIT_PRIORITY,
+    ORDO_CRIT_DAYS_OF_SUPPLY,
+    ORDO_CRIT_LOAD,
+    ORDO_CRIT_RETURN_RISK,
+    ORDO_CRIT_FEWEST_SHIPMENTS,
+    ORDO_CRIT_COUNT
+} ordo_criterion_kind_t;
+
+#define ORDO_MAX_CRITERIA 7
+
+typedef struct ordo_criterion {
+    ordo_criterion_kind_t kind;
+    bool has_min, has_max;
+    double min, max;                              /* exclusion bounds on the natural value */
+    double resolution;                            /* per-shipment score quantum, 0 = exact */
+    double scale;                                 /* cost / days_of_supply scale */
+    ordo_node_type_t type_order[ORDO_NODE_TYPES]; /* node_type criterion */
+    uint32_t n_types;
+} ordo_criterion_t;
+
+#define ORDO_MAX_GUARDRAILS 8
+
+typedef struct ordo_guardrail {
+    ordo_cond_t *when; /* owned; NULL = always */
+    int max_zone;      /* 0 = no limit */
+    double max_miles;  /* 0 = no limit */
+} ordo_guardrail_t;
+
+typedef struct ordo_constraints {
+    uint32_t max_shipments; /* ≥ 1 */
+    bool allow_line_split;
+    unsigned node_types;  /* bit t: type allowed; default all */
+    uint64_t groups_any;  /* allowed groups (0 = any node) */
+    uint64_t groups_none; /* excluded groups */
+    /* group names as written (resolved against a network at decision time) */
+    uint32_t n_allow_groups, n_exclude_groups;
+    char allow_groups[8][ORDO_ID_MAX];
+    char exclude_groups[8][ORDO_ID_MAX];
+    double min_on_time; /* per shipment, 0..1 */
+    bool respect_capacity;
+    bool respect_safety_stock;
+    uint32_t n_guardrails;
+    ordo_guardrail_t guardrails[ORDO_MAX_GUARDRAILS];
+} ordo_constraints_t;
+
+typedef struct ordo_strategy {
+    char name[ORDO_NAME_MAX];
+    ordo_cond_t *when; /* owned; NULL = always */
+    ordo_strategy_kind_t kind;
+    ordo_weights_t weights; /* weighted */
+    uint32_t n_criteria;    /* criteria */
+    ordo_criterion_t criteria[ORDO_MAX_CRITERIA];
+    double service_target; /* criteria: cheapest service with P(on time) ≥ this */
+    bool has_constraints;  /* strategy overrides the policy's constraints */
+    ordo_constraints_t constraints;
+} ordo_strategy_t;
+
+#define ORDO_MAX_STRATEGIES 16
+#define ORDO_POLICY_VERSION_LEN 17 /* 16 hex digits + NUL */
+
+typedef struct ordo_policy {
+    char name[ORDO_NAME_MAX];
+    char description[256];
+    char version[ORDO_POLICY_VERSION_LEN];
+    ordo_constraints_t constraints;
+    uint32_t n_strategies;
+    ordo_strategy_t strategies[ORDO_MAX_STRATEGIES];
+    uint32_t n_fallbacks;
+    ordo_strategy_t fallbacks[ORDO_MAX_STRATEGIES];
+    bool fallback_nearest; /* last resort: nearest node with full stock */
+} ordo_policy_t;
+
+/* Parses and validates a policy document. Unknown fields, NaN or
+ * out-of-range weights and bad conditions are ORDO_EINVAL errors naming the
+ * field ("strategies[0].weights.cost"). *out is malloc'd: free with
+ * ordo_policy_destroy(). name (may be NULL) is the file name for errors. */
+int ordo_policy_parse(const char *json, size_t len, const char *name, ordo_policy_t **out,
+                      ordo_error_t *err);
+int ordo_policy_from_cjson(const struct cJSON *obj, const char *name, ordo_policy_t **out,
+                           ordo_error_t *err);
+void ordo_policy_destroy(ordo_policy_t *policy);
+/* Canonical JSON: every field, fixed order, defaults made explicit. The
+ * version is the FNV-1a 64-bit hash of the compact canonical form. */
+void ordo_policy_write_json(const ordo_policy_t *policy, ordo_jsonw_t *w);
+
+/* Built-in policies: "default" (weighted), "proximity-first",
+ * "cost-optimized", "inventory-priority", "store-fulfillment", "drop-ship".
+ * The JSON text is static; NULL when unknown. */
+const char *ordo_policy_builtin_json(const char *name);
+const char *const *ordo_policy_builtin_names(void); /* NULL-terminated */
+/* Parses a built-in (ORDO_ENOTFOUND when unknown). */
+int ordo_policy_builtin(const char *name, ordo_policy_t **out, ordo_error_t *err);
+
+const char *ordo_criterion_name(ordo_criterion_kind_t k);
+
+#endif

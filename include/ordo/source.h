@@ -1,0 +1,276 @@
+/* ordo — the sourcing engine: landed cost, on-time confidence, strategies,
+ * split allocation, fallback and explanations.
+ *
+ * An engine wraps a loaded network (not owned, must outlive the engine) with
+ * what the decision path needs precomputed (transit CDFs, minimum rates per
+ * node and zone, demand estimates for days of supply) and with runtime state
+ * (units committed per node today), kept in atomics. ordo_source_decide() is
+ * thread-safe: any number of threads may decide over one engine at once,
+ * each with its own arena. Plans live in the caller's arena; the decision
+ * path allocates nothing else, so a reset arena reused across decisions
+ * means no malloc per decision. docs/internals/SOURCING.md has the models. */
+#ifndef ORDO_SOURCE_H
+#define ORDO_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "error.h"
+#include "inventory.h"
+#include "json.h"
+#include "network.h"
+#include "order.h"
+#include "policy.h"
+
+#define ORDO_SOURCE_MODEL_VERSION "ordo-cost-1"
+/* Orders with at most this many lines (after any line split) get the exact
+ * search; larger ones the bounded beam search. */
+#define ORDO_SOURCE_EXACT_MAX_LINES 6
+
+/* Cost-model parameters (USD unless noted). ordo_source_params_default()
+ * gives the documented defaults. */
+typedef struct ordo_source_params {
+    double return_processing;      /* per returned unit */
+    double lost_margin_rate;       /* share of price lost per returned unit */
+    double carrying_rate;          /* annual carrying cost, share of price */
+    double target_days_of_supply;  /* below it, depleting a node costs */
+    double stockout_margin_rate;   /* margin lost per unit short, share of price */
+    double network_days_of_supply; /* demand estimate: on hand / this = daily demand */
+    double lateness_return_factor; /* return risk × (1 + f × expected days late) */
+    double split_cost;             /* per shipment beyond the first */
+    int promise_days[3];           /* default promise by service level, business days */
+    int peak;                      /* −1: from the order date (Nov–Dec), 0 no, 1 yes */
+    int beam_width;                /* beam search states kept */
+    int beam_nodes;                /* candidate nodes per line in beam search */
+} ordo_source_params_t;
+
+void ordo_source_params_default(ordo_source_params_t *p);
+
+typedef struct ordo_engine ordo_engine_t;
+
+/* net must stay alive and unchanged (apart from inventory) while the engine
+ * lives. params NULL = defaults. */
+int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *params,
+                       ordo_engine_t **out, ordo_error_t *err);
+void ordo_engine_destroy(ordo_engine_t *eng);
+const ordo_network_t *ordo_engine_network(const ordo_engine_t *eng);
+/* Units committed at a node today (initial current_load + reservations). */
+uint32_t ordo_engine_node_load(const ordo_engine_t *eng, uint32_t node);
+void ordo_engine_add_load(ordo_engine_t *eng, uint32_t node, int32_t units);
+/* New day: loads back to zero. */
+void ordo_engine_reset_loads(ordo_engine_t *eng);
+/* Replaces the demand estimate (units/day) of every inventory cell, e.g.
+ * from a forecast model; copies n = ordo_inventory_cell_count() values. */
+int ordo_engine_set_cell_demand(ordo_engine_t *eng, const float *per_cell, size_t n,
+                                ordo_error_t *err);
+/* Days of supply of one inventory cell (ATP / daily demand). */
+double ordo_engine_days_of_supply(const ordo_engine_t *eng, uint32_t cell);
+
+/* ---- plans ---- */
+
+typedef enum ordo_plan_status {
+    ORDO_PLAN_OK = 0,
+    ORDO_PLAN_FALLBACK = 1,
+    ORDO_PLAN_UNFULFILLABLE = 2
+} ordo_plan_status_t;
+
+typedef struct ordo_cost {
+    double pick;
+    double pack;
+    double shipping; /* base + fuel + residential + peak */
+    double shipping_base;
+    double fuel;
+    double residential;
+    double peak;
+    double returns;         /* expected return cost */
+    double carrying_relief; /* ≤ 0: holding cost avoided */
+    double opportunity;     /* ≥ 0: depleting a node short on supply */
+    double split;           /* plan level only */
+    double total;
+} ordo_cost_t;
+
+typedef struct ordo_plan_line {
+    uint32_t line; /* index into order->lines */
+    uint32_t sku;
+    uint32_t quantity;
+    uint32_t cell; /* inventory cell */
+} ordo_plan_line_t;
+
+#define ORDO_SERVICE_PICKUP (-1)
+
+typedef struct ordo_shipment {
+    uint32_t node;
+    int32_t service; /* index into net->services; ORDO_SERVICE_PICKUP */
+    uint32_t n_lines;
+    ordo_plan_line_t *lines;
+    uint32_t units;
+    double weight_lb, billable_lb;
+    int zone; /* 0 for pickup */
+    double miles;
+    ordo_cost_t cost;
+    double on_time_prob;
+    double return_risk; /* expected returned units / units */
+    double load_penalty;
+    double days_of_supply;          /* units-weighted, after shipping */
+    int eta_p50_days, eta_p90_days; /* business days after the order date */
+    int64_t eta_p50, eta_p90;       /* Unix seconds (noon UTC of that day) */
+} ordo_shipment_t;
+
+typedef struct ordo_backorder {
+    uint32_t line;
+    uint32_t quantity;
+    const char *reason; /* static: "out_of_stock", "excluded", ... */
+    const char *detail; /* arena; may be NULL */
+} ordo_backorder_t;
+
+/* ATP seen at a candidate node, for the decision record. */
+typedef struct ordo_atp_seen {
+    uint32_t node;
+    uint32_t sku;
+    int32_t atp;
+} ordo_atp_seen_t;
+
+/* One shipment candidate considered (explain mode). */
+typedef struct ordo_candidate {
+    uint32_t lines_mask; /* bit i: search line i (see plan->search_lines) */
+    uint32_t node;
+    int32_t service;
+    bool feasible;
+    const char *excluded_by; /* rule name, NULL when feasible */
+    const char *detail;      /* arena, may be NULL */
+    double landed_cost, on_time_prob, return_risk, load_penalty;
+    int zone;
+    double miles;
+    double score;                            /* primary score component */
+    double score_vec[ORDO_MAX_CRITERIA + 1]; /* criteria strategies: one per criterion */
+    bool chosen;
+    /* outscored: the first score component where the best plan using this
+     * candidate (an upper bound) falls below the chosen plan, and by how much */
+    const char *lost_on; /* "score" (weighted) or a criterion name */
+    double gap;
+} ordo_candidate_t;
+
+/* An alternative plan (explain mode): the best plan of one line grouping. */
+typedef struct ordo_alt_plan {
+    uint32_t n_shipments;
+    uint32_t masks[ORDO_ORDER_MAX_LINES < 8 ? ORDO_ORDER_MAX_LINES : 8];
+    uint32_t nodes[8];
+    double score;
+    double score_vec[ORDO_MAX_CRITERIA + 1];
+    bool chosen;
+    const char *lost_on; /* as in ordo_candidate_t */
+    double gap;
+} ordo_alt_plan_t;
+
+typedef struct ordo_plan {
+    ordo_plan_status_t status;
+    const ordo_order_t *order; /* not owned */
+    const char *policy_name;   /* points into the policy */
+    const char *policy_version;
+    const char *strategy;        /* strategy that decided; "nearest" for fallback */
+    const char *search;          /* "exact", "beam", "pickup", "fallback", "given" */
+    const char *fallback_reason; /* why the fallback ran; NULL */
+    uint32_t n_shipments;
+    ordo_shipment_t *shipments;
+    ordo_cost_t cost; /* totals, including split cost */
+    uint32_t units;
+    double on_time_prob;     /* units-weighted mean */
+    double all_on_time_prob; /* P(every shipment on time) */
+    double return_risk;      /* units-weighted */
+    double score;            /* primary score component */
+    uint32_t score_dim;
+    double score_vec[ORDO_MAX_CRITERIA + 1];
+    int promise_days;
+    int64_t promise; /* Unix seconds */
+    uint32_t n_backorders;
+    ordo_backorder_t *backorders;
+    bool reserved; /* stock was reserved for this plan */
+    uint64_t latency_ns;
+    int64_t decided_at; /* Unix seconds */
+    uint32_t evaluated; /* shipment candidates evaluated exactly */
+    /* search lines: order lines, or pieces of them when a line was split */
+    uint32_t n_search_lines;
+    ordo_plan_line_t *search_lines; /* cell unused (0) */
+    uint32_t n_atp;
+    ordo_atp_seen_t *atp;
+    /* explain */
+    bool explained;
+    uint32_t n_candidates;
+    ordo_candidate_t *candidates;
+    uint32_t n_alternatives;
+    ordo_alt_plan_t *alternatives;
+} ordo_plan_t;
+
+typedef struct ordo_decide_opts {
+    bool explain;         /* collect every candidate and alternative plan */
+    bool reserve;         /* reserve stock and add node load atomically */
+    bool force_beam;      /* use the beam search even for small orders */
+    bool force_fallback;  /* behave as if the policy could not run */
+    uint64_t deadline_ns; /* ordo_now_ns() deadline; 0 none → fallback when passed */
+} ordo_decide_opts_t;
+
+/* Decides one order. policy NULL runs the deterministic fallback. The plan
+ * and everything it points to live in arena. An unfulfillable order is not an
+ * error: ORDO_OK with status ORDO_PLAN_UNFULFILLABLE and backorders. Errors
+ * are for bad arguments or exhausted memory. */
+int ordo_source_decide(ordo_engine_t *eng, const ordo_policy_t *policy, const ordo_order_t *order,
+                       const ordo_decide_opts_t *opts, ordo_arena_t *arena, ordo_plan_t **out,
+                       ordo_error_t *err);
+
+/* Releases a reserved plan's stock and node load (e.g. order cancelled). */
+int ordo_source_release(ordo_engine_t *eng, const ordo_plan_t *plan);
+
+/* ---- pricing a given plan ---- */
+
+typedef struct ordo_plan_spec_shipment {
+    uint32_t node;
+    int32_t service; /* −1 (ORDO_SERVICE_PICKUP) or −2: best for the policy */
+    uint32_t n_lines;
+    ordo_plan_line_t *lines; /* line, quantity (sku/cell filled by pricing) */
+} ordo_plan_spec_shipment_t;
+
+typedef struct ordo_plan_spec {
+    uint32_t n_shipments;
+    ordo_plan_spec_shipment_t *shipments;
+} ordo_plan_spec_t;
+
+#define ORDO_SERVICE_BEST (-2)
+
+/* Parses a plan (ordo_plan_write_json output or a hand-written
+ * {"shipments":[{"node","service","lines":[{"line"|"sku","quantity"}]}]})
+ * against an order. Memory from arena. */
+int ordo_plan_spec_parse(const char *json, size_t len, const ordo_network_t *net,
+                         const ordo_order_t *order, ordo_arena_t *arena, ordo_plan_spec_t *out,
+                         ordo_error_t *err);
+/* Prices a given plan with the same cost model and scores it with the
+ * policy's first strategy (policy NULL: the built-in default weights).
+ * Constraint violations are reported as backorders with reason
+ * "violates:<rule>" but the plan is still priced. */
+int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ordo_order_t *order,
+                      const ordo_plan_spec_t *spec, ordo_arena_t *arena, ordo_plan_t **out,
+                      ordo_error_t *err);
+
+/* ---- output ---- */
+
+const char *ordo_plan_status_name(ordo_plan_status_t s);
+/* The plan as docs/examples/plan.json shows it (explain section included
+ * when the plan was explained). */
+void ordo_plan_write_json(const ordo_plan_t *plan, const ordo_network_t *net, ordo_jsonw_t *w);
+
+/* The complete decision record for the decision log: order, ATP seen at
+ * candidate nodes, policy and model versions, candidates and scores (when
+ * explained), chosen plan, fallback flag, latency, timestamp. experiment and
+ * variant may be NULL. */
+typedef struct ordo_decision_meta {
+    const char *experiment;
+    const char *variant;
+    const char *unit;
+    const char *model_version; /* NULL: ORDO_SOURCE_MODEL_VERSION */
+} ordo_decision_meta_t;
+
+void ordo_decision_write_json(const ordo_plan_t *plan, const ordo_network_t *net,
+                              const ordo_decision_meta_t *meta, ordo_jsonw_t *w);
+
+#endif

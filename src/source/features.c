@@ -1,0 +1,1094 @@
+/* ordo — the engine (precomputed tables, runtime load) and what one
+ * candidate shipment is worth: landed-cost stack, on-time probability,
+ * return risk, load penalty, and its strategy score. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ordo/util.h"
+
+void ordo_source_params_default(ordo_source_params_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->return_processing = 4.00;
+    p->lost_margin_rate = 0.15;
+    p->carrying_rate = 0.25;
+    p->target_days_of_supply = 14;
+    p->stockout_margin_rate = 0.30;
+    p->network_days_of_supply = 60;
+    p->lateness_return_factor = 0.25;
+    p->split_cost = 1.50;
+    p->promise_days[ORDO_LEVEL_STANDARD] = 5;
+    p->promise_days[ORDO_LEVEL_EXPRESS] = 2;
+    p->promise_days[ORDO_LEVEL_PICKUP] = 1;
+    p->peak = -1;
+    p->beam_width = 12;
+    p->beam_nodes = 6;
+}
+
+static bool params_ok(const ordo_source_params_t *p)
+{
+    const double v[] = {p->return_processing,      p->lost_margin_rate,
+                        p->carrying_rate,          p->target_days_of_supply,
+                        p->stockout_margin_rate,   p->network_days_of_supply,
+                        p->lateness_return_factor, p->split_cost};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (!isfinite(v[i]) || v[i] < 0)
+            return false;
+    return p->network_days_of_supply > 0 && p->target_days_of_supply > 0 && p->beam_width >= 1 &&
+           p->beam_nodes >= 1 && p->promise_days[0] >= 0 && p->promise_days[1] >= 0 &&
+           p->promise_days[2] >= 0;
+}
+
+int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *params,
+                       ordo_engine_t **out, ordo_error_t *err)
+{
+    *out = NULL;
+    if (!net || !net->inventory || !net->zone)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "network", "network is not finalized");
+    ordo_engine_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    e->net = net;
+    if (params)
+        e->p = *params;
+    else
+        ordo_source_params_default(&e->p);
+    if (!params_ok(&e->p)) {
+        free(e);
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "params", "invalid engine parameters");
+    }
+    size_t cells = ordo_inventory_cell_count(net->inventory);
+    e->cdf = calloc(net->n_services ? net->n_services : 1, sizeof *e->cdf);
+    e->min_rate = calloc((size_t)net->n_nodes * ORDO_ZONES + 1, sizeof *e->min_rate);
+    e->node_tz = calloc(net->n_nodes + 1, 1);
+    e->demand = calloc(cells + 1, sizeof *e->demand);
+    e->load = calloc(net->n_nodes + 1, sizeof *e->load);
+    e->base_tab = calloc(net->n_services ? net->n_services : 1, sizeof *e->base_tab);
+    e->base_min = calloc(net->n_services ? net->n_services : 1, sizeof *e->base_min);
+    e->near =
+        net->n_nodes <= 65535 ? malloc(sizeof *e->near * ORDO_ZIP3_COUNT * net->n_nodes + 1) : NULL;
+    if (!e->cdf || !e->min_rate || !e->node_tz || !e->demand || !e->load || !e->base_tab ||
+        !e->base_min || !e->near) {
+        ordo_engine_destroy(e);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++) {
+            double c = 0;
+            for (int d = 0; d < ORDO_TRANSIT_DAYS; d++) {
+                c += net->services[s].transit[z][d];
+                e->cdf[s][z][d] = c > 1 ? 1 : c;
+            }
+        }
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++)
+            for (int w = 1; w < SRC_RET_LB; w++) {
+                ordo_rate_t r;
+                if (ordo_rate_parcel(&net->services[s], z + 1, w, 0, false, false, &r) == 0)
+                    e->base_tab[s][z][w] = r.base;
+            }
+    /* suffix minimum: a lower bound for any parcel at least that heavy, even
+     * if a rate card is not monotone in weight */
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++) {
+            double m = e->base_tab[s][z][SRC_RET_LB - 1];
+            for (int w = SRC_RET_LB - 1; w >= 1; w--) {
+                if (e->base_tab[s][z][w] < m)
+                    m = e->base_tab[s][z][w];
+                e->base_min[s][z][w] = m;
+            }
+        }
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        const ordo_node_t *node = &net->nodes[n];
+        e->node_tz[n] = (int8_t)lround(node->lon / 15.0);
+        atomic_init(&e->load[n], node->current_load);
+        for (int z = 0; z < ORDO_ZONES; z++) {
+            double m = INFINITY;
+            for (uint32_t k = 0; k < node->n_services; k++) {
+                const ordo_carrier_service_t *svc = &net->services[node->services[k]];
+                for (uint32_t b = 0; b < svc->n_brackets; b++) {
+                    double r = svc->rates[b][z] * (1 + svc->fuel_surcharge_pct / 100.0);
+                    if (r < m)
+                        m = r;
+                }
+            }
+            e->min_rate[(size_t)n * ORDO_ZONES + z] = isfinite(m) ? m : 0;
+        }
+    }
+    /* nodes of each ZIP3 by a static cost key */
+    {
+        double *key = malloc(sizeof *key * (net->n_nodes + 1));
+        if (!key) {
+            ordo_engine_destroy(e);
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        }
+        for (uint32_t z3 = 0; z3 < ORDO_ZIP3_COUNT; z3++) {
+            uint16_t *row = &e->near[(size_t)z3 * net->n_nodes];
+            for (uint32_t n = 0; n < net->n_nodes; n++) {
+                const ordo_node_t *node = &net->nodes[n];
+                int z = ordo_network_zone(net, n, (uint16_t)z3);
+                key[n] = node->pack_cost_per_shipment + node->pick_cost_per_unit +
+                         (z >= 1 ? e->min_rate[(size_t)n * ORDO_ZONES + z - 1] : 1e9) +
+                         ordo_network_miles(net, n, (uint16_t)z3) * 1e-6;
+                row[n] = (uint16_t)n;
+            }
+            /* insertion sort is too slow for 1000s of nodes: shell sort */
+            for (uint32_t gap = net->n_nodes / 2; gap > 0; gap /= 2)
+                for (uint32_t i = gap; i < net->n_nodes; i++) {
+                    uint16_t v = row[i];
+                    uint32_t j = i;
+                    while (j >= gap && key[row[j - gap]] > key[v]) {
+                        row[j] = row[j - gap];
+                        j -= gap;
+                    }
+                    row[j] = v;
+                }
+        }
+        free(key);
+    }
+    /* return shipping: the network's cheapest ground service (first service
+     * when it has no ground one), unit weights 1..150 lb */
+    int32_t ret = -1;
+    double best = INFINITY;
+    for (uint32_t s = 0; s < net->n_services; s++) {
+        const ordo_carrier_service_t *svc = &net->services[s];
+        if (svc->n_brackets == 0)
+            continue;
+        double r = svc->rates[0][4] + (svc->service == ORDO_SERVICE_GROUND ? 0 : 1e6);
+        if (r < best) {
+            best = r;
+            ret = (int32_t)s;
+        }
+    }
+    for (int z = 0; z < ORDO_ZONES; z++) {
+        for (int w = 1; w < SRC_RET_LB; w++) {
+            ordo_rate_t r;
+            if (ret >= 0 &&
+                ordo_rate_parcel(&net->services[ret], z + 1, w, 0, false, false, &r) == 0)
+                e->ret_rate[z][w] = r.total;
+        }
+        e->ret_rate[z][0] = e->ret_rate[z][1];
+        e->ret_per_lb[z] = e->ret_rate[z][SRC_RET_LB - 1] - e->ret_rate[z][SRC_RET_LB - 2];
+    }
+    /* demand estimate: the SKU's network on-hand / network_days_of_supply,
+     * shared among the nodes that stock it by daily capacity */
+    for (uint32_t s = 0; s < net->n_skus; s++) {
+        ordo_stock_range_t r = ordo_inventory_sku_cells(net->inventory, s);
+        double units = 0, cap = 0;
+        for (uint32_t c = r.begin; c < r.end; c++) {
+            ordo_stock_t st;
+            ordo_inventory_get(net->inventory, c, &st);
+            units += st.on_hand > 0 ? st.on_hand : 0;
+            const ordo_node_t *nd = &net->nodes[st.node];
+            cap += nd->daily_capacity ? nd->daily_capacity : 1000;
+        }
+        double daily = units / e->p.network_days_of_supply;
+        if (daily < 0.01)
+            daily = 0.01;
+        for (uint32_t c = r.begin; c < r.end; c++) {
+            const ordo_node_t *nd = &net->nodes[ordo_inventory_cell_node(net->inventory, c)];
+            double share = (nd->daily_capacity ? nd->daily_capacity : 1000) / (cap > 0 ? cap : 1);
+            double d = daily * share;
+            e->demand[c] = (float)(d < 0.001 ? 0.001 : d);
+        }
+    }
+    *out = e;
+    return ORDO_OK;
+}
+
+void ordo_engine_destroy(ordo_engine_t *e)
+{
+    if (!e)
+        return;
+    free(e->cdf);
+    free(e->base_tab);
+    free(e->base_min);
+    free(e->near);
+    free(e->min_rate);
+    free(e->node_tz);
+    free(e->demand);
+    free((void *)e->load);
+    free(e);
+}
+
+const ordo_network_t *ordo_engine_network(const ordo_engine_t *e)
+{
+    return e->net;
+}
+
+uint32_t ordo_engine_node_load(const ordo_engine_t *e, uint32_t node)
+{
+    return node < e->net->n_nodes ? atomic_load_explicit(&e->load[node], memory_order_relaxed) : 0;
+}
+
+void ordo_engine_add_load(ordo_engine_t *e, uint32_t node, int32_t units)
+{
+    if (node >= e->net->n_nodes)
+        return;
+    if (units >= 0) {
+        atomic_fetch_add_explicit(&e->load[node], (uint32_t)units, memory_order_relaxed);
+        return;
+    }
+    uint32_t cur = atomic_load_explicit(&e->load[node], memory_order_relaxed);
+    uint32_t next;
+    do {
+        next = cur > (uint32_t)-units ? cur - (uint32_t)-units : 0;
+    } while (!atomic_compare_exchange_weak(&e->load[node], &cur, next));
+}
+
+void ordo_engine_reset_loads(ordo_engine_t *e)
+{
+    for (uint32_t n = 0; n < e->net->n_nodes; n++)
+        atomic_store(&e->load[n], 0);
+}
+
+int ordo_engine_set_cell_demand(ordo_engine_t *e, const float *per_cell, size_t n,
+                                ordo_error_t *err)
+{
+    size_t cells = ordo_inventory_cell_count(e->net->inventory);
+    if (n != cells)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "demand", "expected %zu cells, got %zu",
+                              cells, n);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(per_cell[i]) || per_cell[i] < 0)
+            return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "demand",
+                                  "cell %zu: demand must be finite and >= 0", i);
+    for (size_t i = 0; i < n; i++)
+        e->demand[i] = per_cell[i] < 0.001f ? 0.001f : per_cell[i];
+    return ORDO_OK;
+}
+
+double ordo_engine_days_of_supply(const ordo_engine_t *e, uint32_t cell)
+{
+    return ordo_inventory_atp(e->net->inventory, cell) / (double)e->demand[cell];
+}
+
+/* ---- business days ---- */
+
+static int weekday(int64_t day) /* 0 = Monday */
+{
+    int64_t w = (day + 3) % 7; /* 1970-01-01 was a Thursday */
+    return (int)(w < 0 ? w + 7 : w);
+}
+
+int64_t src_bday_to_time(int64_t day0, int bdays)
+{
+    int64_t d = day0;
+    while (bdays > 0) {
+        d++;
+        if (weekday(d) < 5)
+            bdays--;
+    }
+    while (weekday(d) >= 5)
+        d++;
+    return d * 86400 + 12 * 3600;
+}
+
+int src_bdays_between(int64_t day0, int64_t day1)
+{
+    int n = 0;
+    for (int64_t d = day0 + 1; d <= day1 && n < 366; d++)
+        if (weekday(d) < 5)
+            n++;
+    return n;
+}
+
+/* ---- node filters ---- */
+
+bool src_node_allowed(const src_ctx_t *x, const ordo_node_t *n, const char **why)
+{
+    if (!n->active) {
+        *why = "inactive";
+        return false;
+    }
+    if (!(n->caps & ORDO_CAP_SHIP)) {
+        *why = "no_ship_capability";
+        return false;
+    }
+    if (!(x->cons->node_types & (1u << n->type))) {
+        *why = "node_type";
+        return false;
+    }
+    if (x->groups_any && !(n->groups & x->groups_any)) {
+        *why = "node_group";
+        return false;
+    }
+    if (n->groups & x->groups_none) {
+        *why = "excluded_group";
+        return false;
+    }
+    return true;
+}
+
+int src_lex_cmp_slow(const src_score_t *a, const src_score_t *b, uint32_t dim)
+{
+    for (uint32_t i = 0; i < dim; i++) {
+        double d = a->v[i] - b->v[i];
+        double tol = SRC_EPS * (1 + fabs(a->v[i]) + fabs(b->v[i]));
+        if (d > tol)
+            return 1;
+        if (d < -tol)
+            return -1;
+    }
+    return 0;
+}
+
+src_score_t src_plan_term(const src_ctx_t *x, uint32_t k)
+{
+    src_score_t s;
+    memset(&s, 0, sizeof s);
+    if (!x->strat || k == 0)
+        return s;
+    if (x->strat->kind == ORDO_STRATEGY_WEIGHTED) {
+        s.v[0] = -(x->strat->weights.cost * x->eng->p.split_cost + x->strat->weights.split) *
+                 (double)(k - 1);
+    } else {
+        for (uint32_t i = 0; i < x->strat->n_criteria; i++)
+            if (x->strat->criteria[i].kind == ORDO_CRIT_FEWEST_SHIPMENTS)
+                s.v[i] = 1.0 / k;
+    }
+    return s;
+}
+
+static double quantize(double v, double res)
+{
+    return res > 0 ? floor(v / res + 0.5) * res : v;
+}
+
+/* ---- one shipment ---- */
+
+/* Days of carrying a shipment from this node saves: supply beyond the
+ * target, at most 90 days (the horizon over which excess stock would
+ * otherwise be marked down or moved). */
+static double excess_days(const ordo_source_params_t *P, double dos)
+{
+    double e = dos - P->target_days_of_supply;
+    return e <= 0 ? 0 : e < 90 ? e : 90;
+}
+
+/* P(delivered by day D) when the parcel ships on s0 (or s0+1 with p_extra). */
+static double deliver_cdf(const double *cdf, int s0, double pe, int D)
+{
+    double p = 0;
+    int t = D - s0;
+    if (t >= 0)
+        p += (1 - pe) * cdf[t < ORDO_TRANSIT_DAYS ? t : ORDO_TRANSIT_DAYS - 1];
+    t--;
+    if (t >= 0 && pe > 0)
+        p += pe * cdf[t < ORDO_TRANSIT_DAYS ? t : ORDO_TRANSIT_DAYS - 1];
+    return p;
+}
+
+static double pickup_cdf(int s0, double pe, int D)
+{
+    return (D >= s0 ? 1 - pe : 0) + (D >= s0 + 1 ? pe : 0);
+}
+
+void src_eta(const src_ctx_t *x, const src_eval_t *e, int *p50, int *p90)
+{
+    *p50 = *p90 = -1;
+    const double *cdf = e->service >= 0 ? x->eng->cdf[e->service][e->zone - 1] : NULL;
+    for (int d = 0; d < 64; d++) {
+        double p = cdf ? deliver_cdf(cdf, e->s0, e->p_extra, d) : pickup_cdf(e->s0, e->p_extra, d);
+        if (*p50 < 0 && p >= 0.5 - 1e-12)
+            *p50 = d;
+        if (p >= 0.9 - 1e-12) {
+            *p90 = d;
+            break;
+        }
+    }
+    if (*p50 < 0)
+        *p50 = 63;
+    if (*p90 < 0)
+        *p90 = 63;
+}
+
+/* Expected business days late. */
+static double expected_late(const double *cdf, const ordo_carrier_service_t *svc, int zone, int s0,
+                            double pe, int D)
+{
+    double late = 0;
+    const double *pr = svc->transit[zone - 1];
+    (void)cdf;
+    for (int d = 0; d < ORDO_TRANSIT_DAYS; d++) {
+        if (pr[d] <= 0)
+            continue;
+        int a = s0 + d - D, b = s0 + 1 + d - D;
+        late += pr[d] * ((1 - pe) * (a > 0 ? a : 0) + pe * (b > 0 ? b : 0));
+    }
+    return late;
+}
+
+/* Same as ordo_rate_parcel (billable = ceil(max(actual, dim)) whole pounds),
+ * from the precomputed table when the billable weight is within it. */
+static int rate(const ordo_engine_t *eng, int32_t si, int zone, double weight, double cubic,
+                bool residential, bool peak, ordo_rate_t *r)
+{
+    const ordo_carrier_service_t *svc = &eng->net->services[si];
+    double dim = svc->dim_divisor > 0 ? cubic / svc->dim_divisor : 0;
+    double w = weight > dim ? weight : dim;
+    double billable = ceil(w - 1e-9);
+    if (billable < 1)
+        billable = 1;
+    if (billable >= SRC_RET_LB || zone < 1 || zone > ORDO_ZONES)
+        return ordo_rate_parcel(svc, zone, weight, cubic, residential, peak, r);
+    r->zone = zone;
+    r->actual_lb = weight;
+    r->dim_lb = dim;
+    r->billable_lb = billable;
+    r->base = eng->base_tab[si][zone - 1][(int)billable];
+    r->fuel = r->base * svc->fuel_surcharge_pct / 100.0;
+    r->residential = residential ? svc->residential_surcharge : 0;
+    r->peak = peak ? svc->peak_surcharge : 0;
+    r->total = r->base + r->fuel + r->residential + r->peak;
+    return ORDO_OK;
+}
+
+/* Cheapest shipping over a node's services for a parcel of at least
+ * `weight` lb (a lower bound: dimensional weight only adds). */
+static double ship_lb(const src_cand_t *c, double weight, double cubic)
+{
+    double best = INFINITY;
+    for (uint32_t k = 0; k < c->n_svc; k++) {
+        double dim = cubic * c->svc[k].inv_div;
+        int wl = (int)ceil((weight > dim ? weight : dim) - 1e-9);
+        if (wl < 1)
+            wl = 1;
+        if (wl >= SRC_RET_LB)
+            wl = SRC_RET_LB - 1; /* heavier parcels cost at least this */
+        double t = c->svc[k].base_min[wl] * c->svc[k].mult + c->svc[k].add;
+        if (t < best)
+            best = t;
+    }
+    return isfinite(best) ? best : 0;
+}
+
+/* max over services of −cost·shipping + on_time·share·P(on time): the
+ * service trade-off of a weighted score, bounded per service. */
+static double weighted_service_ub(const src_cand_t *c, double weight, double cubic, double wc,
+                                  double wot_share)
+{
+    double best = -INFINITY;
+    for (uint32_t k = 0; k < c->n_svc; k++) {
+        double dim = cubic * c->svc[k].inv_div;
+        int wl = (int)ceil((weight > dim ? weight : dim) - 1e-9);
+        if (wl < 1)
+            wl = 1;
+        if (wl >= SRC_RET_LB)
+            wl = SRC_RET_LB - 1;
+        double t = -wc * (c->svc[k].base_min[wl] * c->svc[k].mult + c->svc[k].add) +
+                   wot_share * c->svc[k].ot;
+        if (t > best)
+            best = t;
+    }
+    return isfinite(best) ? best : 0;
+}
+
+/* Ship day and P(one more day) for `units` more at a candidate. */
+static void processing(const src_ctx_t *x, const src_cand_t *c, double units, int *s0_out,
+                       double *pe_out, double *util_out)
+{
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    uint32_t load = c->load;
+    double cap = node->daily_capacity;
+    double util = cap > 0 ? (load + units) / cap : 0;
+    int64_t local = x->order->created + (int64_t)x->eng->node_tz[c->node] * 3600;
+    int64_t lday = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    int hour = (int)((local - lday * 86400) / 3600);
+    int wd = (int)(((lday + 3) % 7 + 7) % 7);
+    int s0 = (hour >= node->cutoff_hour || wd >= 5) ? 1 : 0;
+    s0 += node->processing_days > 0 ? node->processing_days : 0;
+    if (cap > 0 && load > cap) /* backlog beyond today's capacity */
+        s0 += (int)((load - cap) / cap) + 1;
+    double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
+    if (pe > 0.5)
+        pe = 0.5;
+    *s0_out = s0;
+    *pe_out = pe;
+    *util_out = util;
+}
+
+/* Expected return shipping of one returned unit (a unit parcel back by the
+ * network's cheapest ground service). */
+static double return_ship(const ordo_engine_t *eng, int zone, const src_line_t *l)
+{
+    double w = l->weight;
+    if (l->cubic / 139.0 > w)
+        w = l->cubic / 139.0;
+    int wl = (int)ceil(w - 1e-9);
+    if (wl < 1)
+        wl = 1;
+    return wl < SRC_RET_LB ? eng->ret_rate[zone - 1][wl]
+                           : eng->ret_rate[zone - 1][SRC_RET_LB - 1] +
+                                 eng->ret_per_lb[zone - 1] * (wl - SRC_RET_LB + 1);
+}
+
+static void set_excluded(src_eval_t *o, const char *rule)
+{
+    o->feasible = false;
+    o->excluded_by = rule;
+}
+
+void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_service,
+                       src_eval_t *o)
+{
+    const ordo_network_t *net = x->net;
+    const src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &net->nodes[c->node];
+    const ordo_source_params_t *P = &x->eng->p;
+    /* only the fields read before they are written (the struct is large) */
+    o->feasible = true;
+    o->excluded_by = NULL;
+    o->detail[0] = 0;
+    o->service = -3;
+    o->units = 0;
+    o->weight = o->cubic = o->billable = 0;
+    o->on_time = o->return_risk = o->load_penalty = o->dos = o->util = o->miles = 0;
+    o->zone = 0;
+    o->s0 = 0;
+    o->p_extra = 0;
+    memset(&o->cost, 0, sizeof o->cost);
+    memset(&o->score, 0, sizeof o->score);
+    x->evaluated++;
+    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    /* stock, with duplicate SKUs aggregated */
+    double value = 0, rr_base_units = 0, pick = 0, relief = 0, opp = 0, dos_units = 0;
+    for (uint32_t i = 0; i < x->n_lines; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        const src_line_t *l = &x->lines[i];
+        uint32_t need = l->qty;
+        if (l->shared) /* pieces of a split line, or repeated SKUs */
+            for (uint32_t j = 0; j < x->n_lines; j++)
+                if (j != i && (mask & (1u << j)) && x->lines[j].sku == l->sku)
+                    need += x->lines[j].qty;
+        if (c->atp[i] <= 0 || need > (uint32_t)c->atp[i]) {
+            set_excluded(o, "stock");
+            snprintf(o->detail, sizeof o->detail, "ATP %d < %u", c->atp[i], need);
+            return;
+        }
+        o->units += l->qty;
+        o->weight += l->weight * l->qty;
+        o->cubic += l->cubic * l->qty;
+        value += l->price * l->qty;
+        rr_base_units += l->base_rr * l->qty;
+        double dos = c->dos[i];
+        dos_units += dos * l->qty;
+        double demand = x->eng->demand[c->cell[i]];
+        relief -= l->qty * l->price * P->carrying_rate / 365.0 * excess_days(P, dos);
+        double after = (c->atp[i] - (double)need) / demand;
+        if (after < P->target_days_of_supply)
+            opp += l->qty * l->price * P->stockout_margin_rate *
+                   (P->target_days_of_supply - after) / P->target_days_of_supply;
+    }
+    pick = node->pick_cost_per_unit * o->units;
+    o->dos = o->units ? dos_units / o->units : 0;
+    o->zone = pickup ? 0 : c->zone;
+    o->miles = pickup ? 0 : c->miles;
+    if (!pickup) {
+        if (o->zone < 1) {
+            set_excluded(o, "unknown_zone");
+            return;
+        }
+        if (x->max_zone && o->zone > x->max_zone) {
+            set_excluded(o, x->zone_rule);
+            snprintf(o->detail, sizeof o->detail, "zone %d > %d", o->zone, x->max_zone);
+            return;
+        }
+        if (x->max_miles > 0 && o->miles > x->max_miles) {
+            set_excluded(o, x->miles_rule);
+            snprintf(o->detail, sizeof o->detail, "%.0f mi > %.0f", o->miles, x->max_miles);
+            return;
+        }
+    }
+    /* capacity and processing */
+    uint32_t load = c->load;
+    double cap = node->daily_capacity;
+    if (cap > 0 && x->cons->respect_capacity && load + o->units > cap) {
+        set_excluded(o, "capacity");
+        snprintf(o->detail, sizeof o->detail, "load %u + %u > %u", load, o->units,
+                 node->daily_capacity);
+        return;
+    }
+    int s0;
+    double pe, util;
+    processing(x, c, o->units, &s0, &pe, &util);
+    o->util = util;
+    o->s0 = s0;
+    o->p_extra = pe;
+    double lp = util > 0.7 ? (util - 0.7) / 0.3 : 0;
+    o->load_penalty = lp * lp;
+    double share = x->total_units > 0 ? o->units / x->total_units : 1;
+    int D = x->promise_days;
+
+    /* returns: base processing + lost margin part (service independent) */
+    double ret_fixed = 0, ret_ship = 0;
+    for (uint32_t i = 0; i < x->n_lines; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        const src_line_t *l = &x->lines[i];
+        double per_unit = P->return_processing + P->lost_margin_rate * l->price;
+        ret_fixed += l->qty * l->base_rr * per_unit;
+        if (!pickup)
+            ret_ship += l->qty * l->base_rr * return_ship(x->eng, o->zone, l);
+    }
+    double base_rr = o->units ? rr_base_units / o->units : 0;
+    double ret_base = ret_fixed + ret_ship; /* at base return risk */
+    const ordo_strategy_t *st = x->strat;
+    double min_ot = x->cons->min_on_time;
+
+    /* choose the service */
+    bool have = false;
+    double best_key = -INFINITY;
+    int32_t svc_list[ORDO_NODE_MAX_SERVICES + 1];
+    uint32_t n_svc = 0;
+    if (pickup) {
+        svc_list[n_svc++] = ORDO_SERVICE_PICKUP;
+    } else if (force_service >= 0) {
+        svc_list[n_svc++] = force_service;
+    } else {
+        for (uint32_t k = 0; k < node->n_services; k++)
+            svc_list[n_svc++] = (int32_t)node->services[k];
+    }
+    struct {
+        int32_t service;
+        double billable, on_time, return_risk;
+        ordo_cost_t cost;
+    } cur, best;
+    memset(&best, 0, sizeof best);
+    double target = st && st->kind == ORDO_STRATEGY_CRITERIA ? st->service_target : 0.9;
+    if (target < min_ot)
+        target = min_ot;
+    bool best_meets = false;
+    for (uint32_t k = 0; k < n_svc; k++) {
+        cur.service = svc_list[k];
+        double ot, late;
+        ordo_rate_t r = {0};
+        if (cur.service == ORDO_SERVICE_PICKUP) {
+            ot = pickup_cdf(s0, pe, D);
+            late = (1 - pe) * (s0 > D ? s0 - D : 0) + pe * (s0 + 1 > D ? s0 + 1 - D : 0);
+        } else {
+            const ordo_carrier_service_t *svc = &net->services[cur.service];
+            if (rate(x->eng, cur.service, o->zone, o->weight > 0 ? o->weight : 0.1, o->cubic,
+                     x->order->residential, x->peak, &r) != ORDO_OK)
+                continue;
+            const double *cdf = x->eng->cdf[cur.service][o->zone - 1];
+            ot = deliver_cdf(cdf, s0, pe, D);
+            late = ot >= 1 - 1e-12 ? 0 : expected_late(cdf, svc, o->zone, s0, pe, D);
+        }
+        double factor = 1 + P->lateness_return_factor * late;
+        double rr = base_rr * factor;
+        if (rr > 1)
+            rr = 1;
+        double ret_cost = ret_base * (base_rr > 0 ? rr / base_rr : 0);
+        cur.billable = r.billable_lb;
+        cur.on_time = ot;
+        cur.return_risk = rr;
+        cur.cost.pick = pick;
+        cur.cost.pack = node->pack_cost_per_shipment;
+        cur.cost.shipping_base = r.base;
+        cur.cost.fuel = r.fuel;
+        cur.cost.residential = r.residential;
+        cur.cost.peak = r.peak;
+        cur.cost.shipping = r.total;
+        cur.cost.returns = ret_cost;
+        cur.cost.carrying_relief = relief;
+        cur.cost.opportunity = opp;
+        cur.cost.total = pick + cur.cost.pack + r.total + ret_cost + relief + opp;
+        bool meets_min = ot + 1e-12 >= min_ot;
+        double key;
+        if (!st || st->kind == ORDO_STRATEGY_CRITERIA) {
+            /* cheapest service meeting the target, else the most punctual */
+            bool meets = ot + 1e-12 >= target;
+            if (best_meets && !meets)
+                continue;
+            key = meets ? -cur.cost.total : ot;
+            if (meets && !best_meets) {
+                best_meets = true;
+                best_key = -INFINITY;
+            }
+        } else {
+            const ordo_weights_t *w = &st->weights;
+            key = -w->cost * cur.cost.total + w->on_time * share * ot -
+                  w->return_risk * share * rr - w->load * o->load_penalty +
+                  w->overstock * share * (o->dos < 90 ? o->dos / 90 : 1);
+            if (!meets_min)
+                key -= 1e12; /* only when nothing meets the minimum */
+        }
+        if (!have || key > best_key) {
+            have = true;
+            best_key = key;
+            best = cur;
+        }
+    }
+    o->service = best.service;
+    o->billable = best.billable;
+    o->on_time = best.on_time;
+    o->return_risk = best.return_risk;
+    o->cost = best.cost;
+    if (!have) {
+        set_excluded(o, "no_service");
+        return;
+    }
+    if (o->on_time + 1e-12 < min_ot) {
+        set_excluded(o, "min_on_time");
+        snprintf(o->detail, sizeof o->detail, "P(on time) %.3f < %.3f", o->on_time, min_ot);
+        return;
+    }
+    /* strategy score */
+    memset(&o->score, 0, sizeof o->score);
+    if (!st)
+        return;
+    if (st->kind == ORDO_STRATEGY_WEIGHTED) {
+        const ordo_weights_t *w = &st->weights;
+        o->score.v[0] = -w->cost * o->cost.total + w->on_time * share * o->on_time -
+                        w->return_risk * share * o->return_risk - w->load * o->load_penalty +
+                        w->overstock * share * (o->dos < 90 ? o->dos / 90 : 1);
+        return;
+    }
+    for (uint32_t i = 0; i < st->n_criteria; i++) {
+        const ordo_criterion_t *k = &st->criteria[i];
+        double nat = 0, term = 0;
+        switch (k->kind) {
+        case ORDO_CRIT_DISTANCE:
+            nat = o->miles;
+            term = share * (1 - (nat < 3000 ? nat : 3000) / 3000);
+            break;
+        case ORDO_CRIT_ZONE:
+            nat = o->zone;
+            term = share * (1 - (nat > 1 ? nat - 1 : 0) / 8);
+            break;
+        case ORDO_CRIT_COST:
+            nat = o->cost.total;
+            term = -nat / k->scale;
+            break;
+        case ORDO_CRIT_ON_TIME:
+            nat = o->on_time;
+            term = share * nat;
+            break;
+        case ORDO_CRIT_ETA: {
+            int p50, p90;
+            src_eta(x, o, &p50, &p90);
+            nat = p50;
+            term = share * (1 - (p50 < 20 ? p50 : 20) / 20.0);
+            break;
+        }
+        case ORDO_CRIT_NODE_TYPE: {
+            uint32_t rank = k->n_types;
+            for (uint32_t t = 0; t < k->n_types; t++)
+                if (k->type_order[t] == node->type)
+                    rank = t;
+            if (rank == k->n_types) {
+                set_excluded(o, "criterion:node_type");
+                return;
+            }
+            nat = rank;
+            term = share * (1 - (double)rank / k->n_types);
+            break;
+        }
+        case ORDO_CRIT_PRIORITY:
+            nat = node->priority;
+            term = share / (1 + (nat > 0 ? nat : 0));
+            break;
+        case ORDO_CRIT_DAYS_OF_SUPPLY:
+            nat = o->dos;
+            term = share * (nat < k->scale ? nat / k->scale : 1);
+            break;
+        case ORDO_CRIT_LOAD:
+            nat = util;
+            term = share * (1 - (util < 1 ? util : 1));
+            break;
+        case ORDO_CRIT_RETURN_RISK:
+            nat = o->return_risk;
+            term = share * (1 - nat);
+            break;
+        default: /* fewest_shipments: plan level */
+            continue;
+        }
+        if ((k->has_min && nat < k->min - 1e-12) || (k->has_max && nat > k->max + 1e-12)) {
+            static const char *const rule[ORDO_CRIT_COUNT] = {"criterion:distance",
+                                                              "criterion:zone",
+                                                              "criterion:cost",
+                                                              "criterion:on_time",
+                                                              "criterion:eta",
+                                                              "criterion:node_type",
+                                                              "criterion:priority",
+                                                              "criterion:days_of_supply",
+                                                              "criterion:load",
+                                                              "criterion:return_risk",
+                                                              "criterion:fewest_shipments"};
+            set_excluded(o, rule[k->kind]);
+            snprintf(o->detail, sizeof o->detail, "%s %.4g outside [%g, %g]",
+                     ordo_criterion_name(k->kind), nat, k->has_min ? k->min : -INFINITY,
+                     k->has_max ? k->max : INFINITY);
+            return;
+        }
+        o->score.v[i] = quantize(term, k->resolution);
+    }
+}
+
+static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i);
+
+void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
+{
+    src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    for (uint32_t i = 0; i < x->n_lines; i++)
+        c->fixed[i] = c->atp[i] > 0 ? line_fixed(x, c, i) : 0;
+    c->n_svc = 0;
+    if (c->zone >= 1)
+        for (uint32_t k = 0; k < node->n_services; k++) {
+            const ordo_carrier_service_t *svc = &x->net->services[node->services[k]];
+            c->svc[k].base_min = x->eng->base_min[node->services[k]][c->zone - 1];
+            c->svc[k].inv_div = svc->dim_divisor > 0 ? 1.0 / svc->dim_divisor : 0;
+            c->svc[k].mult = 1 + svc->fuel_surcharge_pct / 100.0;
+            c->svc[k].add = (x->order->residential ? svc->residential_surcharge : 0) +
+                            (x->peak ? svc->peak_surcharge : 0);
+            c->n_svc++;
+        }
+
+    int s0;
+    double pe, util;
+    processing(x, c, 0, &s0, &pe, &util);
+    if (x->order->level == ORDO_LEVEL_PICKUP) {
+        c->ot_ub = pickup_cdf(s0, pe, x->promise_days);
+        return;
+    }
+    double best = 0;
+    for (uint32_t k = 0; k < c->n_svc; k++) {
+        double p =
+            deliver_cdf(x->eng->cdf[node->services[k]][c->zone - 1], s0, pe, x->promise_days);
+        c->svc[k].ot = p;
+        if (p > best)
+            best = p;
+    }
+    c->ot_ub = best;
+}
+
+/* Parts of the bound that add up over lines. */
+typedef struct line_part {
+    double units, rr_units, fixed_cost, dos_units, weight, cubic;
+} line_part_t;
+
+/* Exact where the shipment model is service-independent: returns at the
+ * base risk (lateness only raises it), carrying relief, and the opportunity
+ * cost with this line's own quantity (shared SKUs only deplete more). */
+static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i)
+{
+    const ordo_source_params_t *P = &x->eng->p;
+    const src_line_t *l = &x->lines[i];
+    double dos = c->dos[i];
+    double f = l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price) -
+               l->qty * l->price * P->carrying_rate / 365.0 * excess_days(P, dos);
+    if (x->order->level != ORDO_LEVEL_PICKUP && c->zone >= 1)
+        f += l->qty * l->base_rr * return_ship(x->eng, c->zone, l);
+    double after = (c->atp[i] - (double)l->qty) / x->eng->demand[c->cell[i]];
+    if (after < P->target_days_of_supply)
+        f += l->qty * l->price * P->stockout_margin_rate * (P->target_days_of_supply - after) /
+             P->target_days_of_supply;
+    return f;
+}
+
+static inline void line_part(const src_ctx_t *x, const src_cand_t *c, uint32_t i, line_part_t *p)
+{
+    const src_line_t *l = &x->lines[i];
+    p->units = l->qty;
+    p->rr_units = l->base_rr * l->qty;
+    p->dos_units = c->dos[i] * l->qty;
+    p->weight = l->weight * l->qty;
+    p->cubic = l->cubic * l->qty;
+    p->fixed_cost = c->fixed[i];
+}
+
+/* An optimistic score: no shipment (S, node) can score above it. */
+void src_upper_bound(src_ctx_t *x, uint32_t ci, uint32_t mask, src_score_t *out)
+{
+    const src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    const ordo_strategy_t *st = x->strat;
+    memset(out, 0, sizeof *out);
+    if (!st)
+        return;
+    line_part_t t = {0};
+    for (uint32_t m = mask; m; m &= m - 1) {
+        uint32_t i = (uint32_t)__builtin_ctz(m);
+        const src_line_t *l = &x->lines[i];
+        t.units += l->qty;
+        t.rr_units += l->base_rr * l->qty;
+        t.fixed_cost += c->fixed[i];
+        t.dos_units += c->dos[i] * l->qty;
+        t.weight += l->weight * l->qty;
+        t.cubic += l->cubic * l->qty;
+    }
+    double units = t.units;
+    double share = x->total_units > 0 ? units / x->total_units : 1;
+    double dos = units ? t.dos_units / units : 0;
+    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
+    double ship = weighted || pickup || c->zone < 1 ? 0 : ship_lb(c, t.weight, t.cubic);
+    double cost_lb =
+        node->pick_cost_per_unit * units + node->pack_cost_per_shipment + ship + t.fixed_cost;
+    double cap = node->daily_capacity;
+    double util = cap > 0 ? (c->load + units) / cap : 0;
+    double lp = util > 0.7 ? (util - 0.7) / 0.3 : 0;
+    double rr = units ? t.rr_units / units : 0;
+    if (st->kind == ORDO_STRATEGY_WEIGHTED) {
+        const ordo_weights_t *w = &st->weights;
+        double svc_part = pickup || c->zone < 1 ? w->on_time * share * c->ot_ub
+                                                : weighted_service_ub(c, t.weight, t.cubic, w->cost,
+                                                                      w->on_time * share);
+        out->v[0] = -w->cost * cost_lb + svc_part - w->return_risk * share * rr -
+                    w->load * lp * lp + w->overstock * share * (dos < 90 ? dos / 90 : 1);
+        return;
+    }
+    for (uint32_t i = 0; i < st->n_criteria; i++) {
+        const ordo_criterion_t *k = &st->criteria[i];
+        double term = 0;
+        switch (k->kind) {
+        case ORDO_CRIT_DISTANCE: {
+            double m = pickup ? 0 : c->miles;
+            term = share * (1 - (m < 3000 ? m : 3000) / 3000);
+            break;
+        }
+        case ORDO_CRIT_ZONE: {
+            double z = pickup ? 0 : c->zone;
+            term = share * (1 - (z > 1 ? z - 1 : 0) / 8);
+            break;
+        }
+        case ORDO_CRIT_COST:
+            term = -cost_lb / k->scale;
+            break;
+        case ORDO_CRIT_ON_TIME:
+            term = share * c->ot_ub;
+            break;
+        case ORDO_CRIT_ETA:
+            term = share;
+            break;
+        case ORDO_CRIT_NODE_TYPE: {
+            uint32_t rank = k->n_types;
+            for (uint32_t q = 0; q < k->n_types; q++)
+                if (k->type_order[q] == node->type)
+                    rank = q;
+            term = share * (1 - (double)(rank < k->n_types ? rank : 0) / k->n_types);
+            break;
+        }
+        case ORDO_CRIT_PRIORITY:
+            term = share / (1 + (node->priority > 0 ? node->priority : 0));
+            break;
+        case ORDO_CRIT_DAYS_OF_SUPPLY:
+            term = share * (dos < k->scale ? dos / k->scale : 1);
+            break;
+        case ORDO_CRIT_LOAD:
+            term = share * (1 - (util < 1 ? util : 1));
+            break;
+        case ORDO_CRIT_RETURN_RISK:
+            term = share * (1 - rr);
+            break;
+        default:
+            continue;
+        }
+        /* quantization can round up by half a quantum */
+        out->v[i] = term + k->resolution * 0.5 + 1e-9;
+    }
+}
+
+void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
+{
+    const src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    const ordo_strategy_t *st = x->strat;
+    memset(out, 0, sizeof *out);
+    if (!st)
+        return;
+    line_part_t p;
+    line_part(x, c, i, &p);
+    double share = x->total_units > 0 ? p.units / x->total_units : 1;
+    double cost = node->pick_cost_per_unit * p.units + p.fixed_cost;
+    double rr = p.units ? p.rr_units / p.units : 0;
+    double dos = p.units ? p.dos_units / p.units : 0;
+    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    double cap = node->daily_capacity;
+    double util0 = cap > 0 ? c->load / cap : 0;
+    if (st->kind == ORDO_STRATEGY_WEIGHTED) {
+        const ordo_weights_t *w = &st->weights;
+        /* share·min(1, mean dos/90) ≤ Σ share_i·dos_i/90 and ≤ share */
+        double ov = w->overstock > 0 ? share * dos / 90 : 0;
+        out->v[0] = -w->cost * cost + w->on_time * share * c->ot_ub - w->return_risk * share * rr +
+                    w->overstock * ov;
+        return;
+    }
+    for (uint32_t q = 0; q < st->n_criteria; q++) {
+        const ordo_criterion_t *k = &st->criteria[q];
+        double term = 0;
+        switch (k->kind) {
+        case ORDO_CRIT_DISTANCE: {
+            double m = pickup ? 0 : c->miles;
+            term = share * (1 - (m < 3000 ? m : 3000) / 3000);
+            break;
+        }
+        case ORDO_CRIT_ZONE: {
+            double z = pickup ? 0 : c->zone;
+            term = share * (1 - (z > 1 ? z - 1 : 0) / 8);
+            break;
+        }
+        case ORDO_CRIT_COST:
+            term = -cost / k->scale;
+            break;
+        case ORDO_CRIT_ON_TIME:
+            term = share * c->ot_ub;
+            break;
+        case ORDO_CRIT_ETA:
+            term = share;
+            break;
+        case ORDO_CRIT_NODE_TYPE: {
+            uint32_t rank = k->n_types;
+            for (uint32_t t = 0; t < k->n_types; t++)
+                if (k->type_order[t] == node->type)
+                    rank = t;
+            term = share * (1 - (double)(rank < k->n_types ? rank : 0) / k->n_types);
+            break;
+        }
+        case ORDO_CRIT_PRIORITY:
+            term = share / (1 + (node->priority > 0 ? node->priority : 0));
+            break;
+        case ORDO_CRIT_DAYS_OF_SUPPLY:
+            term = share * dos / k->scale;
+            break;
+        case ORDO_CRIT_LOAD:
+            term = share * (1 - (util0 < 1 ? util0 : 1));
+            break;
+        case ORDO_CRIT_RETURN_RISK:
+            term = share * (1 - rr);
+            break;
+        default:
+            continue;
+        }
+        out->v[q] = term;
+    }
+}
+
+void src_fixed_ub(src_ctx_t *x, uint32_t ci, src_score_t *out)
+{
+    const src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    const ordo_strategy_t *st = x->strat;
+    memset(out, 0, sizeof *out);
+    if (!st)
+        return;
+    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    double fixed = node->pack_cost_per_shipment + (pickup || c->zone < 1 ? 0 : ship_lb(c, 1, 0));
+    if (st->kind == ORDO_STRATEGY_WEIGHTED) {
+        out->v[0] = -st->weights.cost * fixed;
+        return;
+    }
+    for (uint32_t q = 0; q < st->n_criteria; q++) {
+        const ordo_criterion_t *k = &st->criteria[q];
+        if (k->kind == ORDO_CRIT_FEWEST_SHIPMENTS)
+            continue;
+        out->v[q] =
+            (k->kind == ORDO_CRIT_COST ? -fixed / k->scale : 0) + k->resolution * 0.5 + 1e-9;
+    }
+}

@@ -1,0 +1,172 @@
+/* ordo — sourcing engine internals shared by src/source files. Not installed. */
+#ifndef ORDO_SOURCE_INTERNAL_H
+#define ORDO_SOURCE_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "ordo/source.h"
+
+#define SRC_MAX_LINES 24 /* search lines (order lines or pieces) */
+#define SRC_DIM (ORDO_MAX_CRITERIA + 1)
+#define SRC_RET_LB 151 /* return-rate table: billable 1..150 lb */
+#define SRC_EPS 1e-9
+#define SRC_SCAN_MAX 32   /* lines stocked at more nodes walk the nearest */
+#define SRC_WALK_NODES 24 /* ... this many nodes */
+
+struct ordo_engine {
+    const ordo_network_t *net;
+    ordo_source_params_t p;
+    /* cdf[s][z][d] = P(transit ≤ d business days), service s, zone z+1 */
+    double (*cdf)[ORDO_ZONES][ORDO_TRANSIT_DAYS];
+    /* min over a node's services and brackets of base × (1 + fuel): a lower
+     * bound on any parcel's shipping from node at zone: [node][zone-1] */
+    double *min_rate;
+    /* expected return shipping for a unit of billable weight w lb at zone z:
+     * ret_rate[z-1][w] (network's cheapest ground service) */
+    double ret_rate[ORDO_ZONES][SRC_RET_LB];
+    double ret_per_lb[ORDO_ZONES];
+    /* base_tab[s][z-1][w]: service s base rate for billable w lb (1..150),
+     * from ordo_rate_parcel, so the decision path needs no bracket search */
+    double (*base_tab)[ORDO_ZONES][SRC_RET_LB];
+    double (*base_min)[ORDO_ZONES][SRC_RET_LB]; /* min over weights ≥ w */
+    /* nodes of each destination ZIP3 ordered by a static cost key
+     * (pack + cheapest 1-lb rate at the zone + pick): [zip3 * n_nodes + rank] */
+    uint16_t *near;
+    int8_t *node_tz;        /* hours from UTC, from longitude */
+    float *demand;          /* per inventory cell, units/day */
+    _Atomic uint32_t *load; /* per node, units committed today */
+};
+
+typedef struct src_line {
+    uint32_t order_line;
+    uint32_t sku;
+    uint32_t qty;
+    double weight, cubic, price, base_rr; /* per unit */
+    bool shared;                          /* another search line has the same SKU */
+} src_line_t;
+
+/* A node that stocks at least one search line. */
+typedef struct src_cand {
+    uint32_t node;
+    uint32_t full_mask;           /* lines whose quantity it can ship alone */
+    uint32_t cell[SRC_MAX_LINES]; /* valid where atp > 0 */
+    int32_t atp[SRC_MAX_LINES];   /* 0 when not stocked */
+    double dos[SRC_MAX_LINES];    /* days of supply before shipping */
+    double ot_ub;                 /* upper bound on P(on time) at this node */
+    double fixed[SRC_MAX_LINES];  /* service-independent cost lower bound per line */
+    uint32_t n_svc;               /* the node's services at this zone, for bounds */
+    struct {
+        const double *base_min;    /* engine base_min row for the zone */
+        double inv_div, mult, add; /* 1/dim divisor, 1 + fuel, surcharges */
+        double ot;                 /* P(on time) bound with this service */
+    } svc[ORDO_NODE_MAX_SERVICES];
+    uint16_t zone;
+    float miles;
+    uint32_t load; /* snapshot */
+} src_cand_t;
+
+typedef struct src_score {
+    double v[SRC_DIM];
+} src_score_t;
+
+/* Features of one shipment (lines mask at a candidate, chosen service). */
+typedef struct src_eval {
+    bool feasible;
+    const char *excluded_by; /* static rule name */
+    char detail[64];
+    int32_t service;
+    uint32_t units;
+    double weight, cubic, billable;
+    int zone;
+    double miles;
+    ordo_cost_t cost;
+    double on_time, return_risk, load_penalty, dos, util;
+    int s0;         /* ship day (business days) */
+    double p_extra; /* P(one more processing day) */
+    src_score_t score;
+} src_eval_t;
+
+typedef struct src_ctx {
+    ordo_engine_t *eng;
+    const ordo_network_t *net;
+    const ordo_order_t *order;
+    const ordo_policy_t *policy;
+    const ordo_strategy_t *strat; /* NULL: fallback rule */
+    const ordo_constraints_t *cons;
+    const ordo_decide_opts_t *opts;
+    ordo_arena_t *arena;
+    ordo_order_ctx_t octx;
+    /* time */
+    int promise_days;
+    int64_t promise;
+    int64_t day0; /* Unix day of the order (UTC) */
+    bool peak;
+    /* effective guardrail limits */
+    int max_zone;
+    double max_miles;
+    const char *zone_rule, *miles_rule;
+    uint64_t groups_any, groups_none;
+    bool respect_safety;
+    /* search lines */
+    uint32_t n_lines;
+    src_line_t lines[SRC_MAX_LINES];
+    double total_units;
+    uint32_t all_mask;
+    /* candidates */
+    uint32_t n_cands;
+    src_cand_t *cands;
+    uint32_t *cand_full; /* cands[c].full_mask, contiguous */
+    int32_t *slot;       /* node → cand index or -1 */
+    uint32_t evaluated;
+    bool pruned; /* some line's nodes were cut to the nearest */
+    /* per order line, for backorder reasons */
+    uint32_t line_any[ORDO_ORDER_MAX_LINES];     /* nodes with ATP > 0 */
+    uint32_t line_allowed[ORDO_ORDER_MAX_LINES]; /* ... that the policy allows */
+    uint32_t line_full[ORDO_ORDER_MAX_LINES];    /* ... with the full quantity */
+    uint64_t line_total[ORDO_ORDER_MAX_LINES];   /* ATP summed over allowed nodes */
+    uint16_t excl[ORDO_ORDER_MAX_LINES][8];      /* singleton exclusions by rule */
+    bool line_split_failed[ORDO_ORDER_MAX_LINES];
+    /* explain */
+    bool explain;
+    ordo_candidate_t *cands_out;
+    uint32_t n_cands_out, cap_cands_out;
+    ordo_alt_plan_t *alts;
+    uint32_t n_alts, cap_alts;
+    /* score dimension */
+    uint32_t dim;
+} src_ctx_t;
+
+/* features.c */
+void src_eval_shipment(src_ctx_t *x, uint32_t cand, uint32_t mask, int32_t force_service,
+                       src_eval_t *out);
+void src_upper_bound(src_ctx_t *x, uint32_t cand, uint32_t mask, src_score_t *out);
+/* Per-line decomposition of the bound: for any block B at cand c,
+ *   score(B, c) ≤ Σ_{i∈B} line_ub(c, i) + fixed_ub(c) + half a quantum per criterion. */
+void src_line_ub(src_ctx_t *x, uint32_t cand, uint32_t line, src_score_t *out);
+void src_fixed_ub(src_ctx_t *x, uint32_t cand, src_score_t *out);
+void src_cand_init_bounds(src_ctx_t *x, uint32_t cand);
+src_score_t src_plan_term(const src_ctx_t *x, uint32_t k);
+void src_eta(const src_ctx_t *x, const src_eval_t *e, int *p50, int *p90);
+int64_t src_bday_to_time(int64_t day0, int bdays);
+int src_bdays_between(int64_t day0, int64_t day1);
+bool src_node_allowed(const src_ctx_t *x, const ordo_node_t *n, const char **why);
+int src_lex_cmp_slow(const src_score_t *a, const src_score_t *b, uint32_t dim);
+static inline int src_lex_cmp(const src_score_t *a, const src_score_t *b, uint32_t dim)
+{
+    if (dim == 1) {
+        double x = a->v[0], y = b->v[0], d = x - y;
+        double tol = SRC_EPS * (1 + (x < 0 ? -x : x) + (y < 0 ? -y : y));
+        return d > tol ? 1 : d < -tol ? -1 : 0;
+    }
+    return src_lex_cmp_slow(a, b, dim);
+}
+static inline void src_add(src_score_t *a, const src_score_t *b, uint32_t dim)
+{
+    for (uint32_t i = 0; i < dim; i++)
+        a->v[i] += b->v[i];
+}
+
+/* allocate.c */
+int src_prepare(src_ctx_t *x);
+
+#endif

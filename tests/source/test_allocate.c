@@ -1,0 +1,241 @@
+/* The search against brute force: on random small instances the exact search
+ * finds a plan whose score equals the best over every assignment of lines to
+ * nodes (each priced by ordo_source_price, the same cost model), and it finds
+ * none exactly when none is feasible. The beam search never beats it. */
+#include "testutil.h"
+
+static const char *const zips[] = {"02139", "08817", "10001", "19103", "30336", "60601",
+                                   "80202", "82001", "91761", "94103", "98101", "59001"};
+#define N_ZIPS (sizeof zips / sizeof zips[0])
+
+static const char *const policies[] = {
+    "{\"name\":\"w1\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":1},"
+    "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\"}]}",
+    "{\"name\":\"w2\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2},"
+    "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":40,"
+    "\"return_risk\":10,\"load\":3,\"split\":0.5,\"overstock\":2}}]}",
+    "{\"name\":\"w3\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3,"
+    "\"min_on_time\":0.3,\"guardrails\":[{\"max_zone\":6}]},"
+    "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":5}}]"
+    "}",
+    "{\"name\":\"c1\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2},"
+    "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
+    "{\"criterion\":\"fewest_shipments\"},{\"criterion\":\"zone\"},"
+    "{\"criterion\":\"distance\"},{\"criterion\":\"cost\"}]}]}",
+    "{\"name\":\"c2\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3},"
+    "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
+    "{\"criterion\":\"node_type\",\"order\":[\"store\",\"dc\",\"dropship\"]},"
+    "{\"criterion\":\"days_of_supply\"},{\"criterion\":\"on_time\",\"min\":0.2},"
+    "{\"criterion\":\"cost\",\"resolution\":0}],\"service_target\":0.8}]}",
+    "{\"name\":\"c3\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2,"
+    "\"node_types\":[\"dc\",\"store\"]},"
+    "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
+    "{\"criterion\":\"load\"},{\"criterion\":\"eta\"},{\"criterion\":\"return_risk\"},"
+    "{\"criterion\":\"priority\"},{\"criterion\":\"fewest_shipments\"}]}]}",
+};
+#define N_POLICIES (sizeof policies / sizeof policies[0])
+
+typedef struct inst {
+    ordo_network_t *net;
+    char order[2048];
+    uint32_t n_nodes;
+} inst_t;
+
+static void make_instance(ordo_rng_t *r, inst_t *in)
+{
+    static const char *const types[] = {"dc", "store", "dropship"};
+    char nodes[8192], cat[2048], inv[8192];
+    uint32_t nn = 2 + (uint32_t)ordo_rng_below(r, 4); /* 2..5 nodes */
+    size_t k = 0;
+    k += (size_t)snprintf(nodes + k, sizeof nodes - k, "[");
+    for (uint32_t i = 0; i < nn; i++) {
+        uint32_t cap = 4 + (uint32_t)ordo_rng_below(r, 40);
+        uint32_t load = (uint32_t)ordo_rng_below(r, cap);
+        k += (size_t)snprintf(
+            nodes + k, sizeof nodes - k,
+            "%s{\"id\":\"N%u\",\"type\":\"%s\",\"zip\":\"%s\",\"capabilities\":[\"ship\"],"
+            "\"daily_capacity\":%u,\"current_load\":%u,\"pick_cost_per_unit\":%.2f,"
+            "\"pack_cost_per_shipment\":%.2f,\"cutoff_hour\":%u,\"processing_days\":%u,"
+            "\"priority\":%u,\"services\":[%s]}",
+            i ? "," : "", i, types[ordo_rng_below(r, 3)], zips[ordo_rng_below(r, N_ZIPS)], cap,
+            load, ordo_rng_uniform(r) * 3, ordo_rng_uniform(r) * 3, (unsigned)ordo_rng_below(r, 24),
+            (unsigned)ordo_rng_below(r, 2), (unsigned)ordo_rng_below(r, 3),
+            ordo_rng_below(r, 2) ? "\"parcel_ground\",\"parcel_two_day\"" : "\"parcel_ground\"");
+    }
+    snprintf(nodes + k, sizeof nodes - k, "]");
+    static const char *const fams[] = {"apparel", "home", "toys"};
+    k = (size_t)snprintf(cat, sizeof cat,
+                         "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
+    for (int s = 0; s < 4; s++)
+        k += (size_t)snprintf(cat + k, sizeof cat - k, "S%d,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", s,
+                              fams[ordo_rng_below(r, 3)], 0.3 + ordo_rng_uniform(r) * 25,
+                              4 + ordo_rng_uniform(r) * 20, 4 + ordo_rng_uniform(r) * 15,
+                              1 + ordo_rng_uniform(r) * 12, 5 + ordo_rng_uniform(r) * 300,
+                              0.02 + ordo_rng_uniform(r) * 0.3);
+    k = (size_t)snprintf(inv, sizeof inv, "node,sku,on_hand,reserved,safety_stock,as_of\n");
+    for (uint32_t i = 0; i < nn; i++)
+        for (int s = 0; s < 4; s++)
+            if (ordo_rng_uniform(r) < 0.65)
+                k += (size_t)snprintf(inv + k, sizeof inv - k, "N%u,S%d,%u,0,%u,2026-11-01\n", i, s,
+                                      (unsigned)ordo_rng_below(r, 7),
+                                      (unsigned)ordo_rng_below(r, 2));
+    in->net = build_net(nodes, cat, inv);
+    in->n_nodes = nn;
+    uint32_t nl = 1 + (uint32_t)ordo_rng_below(r, 4);
+    k = (size_t)snprintf(in->order, sizeof in->order,
+                         "{\"id\":\"o\",\"created\":\"2026-03-%02uT%02u:10:00Z\",\"ship_to\":"
+                         "{\"zip\":\"%s\"},\"service_level\":\"%s\",\"lines\":[",
+                         2 + (unsigned)ordo_rng_below(r, 20), (unsigned)ordo_rng_below(r, 24),
+                         zips[ordo_rng_below(r, N_ZIPS)],
+                         ordo_rng_below(r, 3) ? "standard" : "express");
+    unsigned perm[4] = {0, 1, 2, 3};
+    for (unsigned i = 3; i > 0; i--) { /* distinct SKUs: the order parser wants them */
+        unsigned j = (unsigned)ordo_rng_below(r, i + 1), t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    for (uint32_t l = 0; l < nl; l++)
+        k += (size_t)snprintf(in->order + k, sizeof in->order - k,
+                              "%s{\"sku\":\"S%u\",\"quantity\":%u}", l ? "," : "", perm[l],
+                              1 + (unsigned)ordo_rng_below(r, 3));
+    snprintf(in->order + k, sizeof in->order - k, "]}");
+}
+
+/* Best score over every assignment of lines to nodes, or found = false. */
+static bool brute_force(ordo_engine_t *eng, const ordo_policy_t *p, const ordo_order_t *o,
+                        uint32_t nn, ordo_arena_t *a, double *best, uint32_t *dim)
+{
+    uint32_t L = o->n_lines, total = 1;
+    for (uint32_t i = 0; i < L; i++)
+        total *= nn;
+    bool found = false;
+    uint32_t M = p->strategies[0].constraints.max_shipments;
+    for (uint32_t code = 0; code < total; code++) {
+        uint32_t assign[8], c = code;
+        for (uint32_t i = 0; i < L; i++) {
+            assign[i] = c % nn;
+            c /= nn;
+        }
+        ordo_plan_spec_shipment_t sh[8];
+        ordo_plan_line_t lines[8][8];
+        uint32_t k = 0;
+        for (uint32_t n = 0; n < nn; n++) {
+            uint32_t m = 0;
+            for (uint32_t i = 0; i < L; i++)
+                if (assign[i] == n) {
+                    lines[k][m].line = i;
+                    lines[k][m].sku = o->lines[i].sku;
+                    lines[k][m].quantity = o->lines[i].quantity;
+                    m++;
+                }
+            if (!m)
+                continue;
+            sh[k].node = n;
+            sh[k].service = ORDO_SERVICE_BEST;
+            sh[k].n_lines = m;
+            sh[k].lines = lines[k];
+            k++;
+        }
+        if (k > M)
+            continue;
+        ordo_plan_spec_t spec = {k, sh};
+        ordo_arena_mark_t mk = ordo_arena_mark(a);
+        ordo_plan_t *plan;
+        ordo_error_t err = {0};
+        assert_int_equal(ordo_source_price(eng, p, o, &spec, a, &plan, &err), ORDO_OK);
+        if (plan->n_backorders == 0) {
+            int better = !found;
+            for (uint32_t d = 0; !better && d < plan->score_dim; d++) {
+                double diff = plan->score_vec[d] - best[d];
+                if (fabs(diff) > 1e-9 * (1 + fabs(best[d]))) {
+                    better = diff > 0;
+                    break;
+                }
+            }
+            if (better) {
+                found = true;
+                *dim = plan->score_dim;
+                memcpy(best, plan->score_vec, sizeof(double) * plan->score_dim);
+            }
+        }
+        ordo_arena_rewind(a, mk);
+    }
+    return found;
+}
+
+static int lex_cmp(const double *a, const double *b, uint32_t dim)
+{
+    for (uint32_t d = 0; d < dim; d++) {
+        double diff = a[d] - b[d];
+        if (fabs(diff) > 1e-6 * (1 + fabs(a[d]) + fabs(b[d])))
+            return diff > 0 ? 1 : -1;
+    }
+    return 0;
+}
+
+static void test_exact_matches_brute_force(void **state)
+{
+    (void)state;
+    ordo_rng_t r;
+    ordo_rng_seed(&r, 20261124);
+    ordo_arena_t *a = ordo_arena_create(0);
+    uint32_t compared = 0, feasible = 0, beam_equal = 0, beam_found = 0;
+    for (int it = 0; it < 500; it++) {
+        inst_t in;
+        make_instance(&r, &in);
+        ordo_engine_t *eng;
+        ordo_error_t err = {0};
+        assert_int_equal(ordo_engine_create(in.net, NULL, &eng, &err), ORDO_OK);
+        ordo_policy_t *p = policy_from(policies[it % N_POLICIES]);
+        ordo_arena_reset(a);
+        ordo_order_t o;
+        parse_order(in.net, a, in.order, &o);
+        ordo_plan_t *plan = decide(eng, p, &o, a, it % 7 == 0);
+        double best[8] = {0};
+        uint32_t dim = 0;
+        bool bf = brute_force(eng, p, &o, in.n_nodes, a, best, &dim);
+        if (bf != (plan->status == ORDO_PLAN_OK)) {
+            fprintf(stderr, "instance %d (%s): brute force %s, engine %s\norder %s\n", it, p->name,
+                    bf ? "feasible" : "infeasible", ordo_plan_status_name(plan->status), in.order);
+        }
+        assert_int_equal(bf, plan->status == ORDO_PLAN_OK);
+        compared++;
+        if (bf) {
+            feasible++;
+            assert_int_equal(dim, plan->score_dim);
+            if (lex_cmp(plan->score_vec, best, dim) != 0) {
+                fprintf(stderr, "instance %d (%s): engine %.6f, brute force %.6f\n", it, p->name,
+                        plan->score_vec[0], best[0]);
+                for (uint32_t d = 0; d < dim; d++)
+                    fprintf(stderr, "  [%u] %.9f vs %.9f\n", d, plan->score_vec[d], best[d]);
+            }
+            assert_int_equal(lex_cmp(plan->score_vec, best, dim), 0);
+            /* the beam search is feasible-or-nothing and never better */
+            ordo_decide_opts_t bo = {0};
+            bo.force_beam = true;
+            ordo_plan_t *bp;
+            assert_int_equal(ordo_source_decide(eng, p, &o, &bo, a, &bp, &err), ORDO_OK);
+            if (bp->status == ORDO_PLAN_OK) {
+                beam_found++;
+                assert_true(lex_cmp(bp->score_vec, best, dim) <= 0);
+                beam_equal += lex_cmp(bp->score_vec, best, dim) == 0;
+            }
+        }
+        ordo_policy_destroy(p);
+        ordo_engine_destroy(eng);
+        ordo_network_destroy(in.net);
+    }
+    fprintf(stderr, "compared %u instances (%u feasible); beam found %u, optimal in %u\n", compared,
+            feasible, beam_found, beam_equal);
+    assert_true(feasible > compared / 3); /* the generator must exercise real plans */
+    assert_true(feasible < compared);     /* ... and infeasible ones */
+    ordo_arena_destroy(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_matches_brute_force),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,142 @@
+/* Helpers shared by the source tests: the fixture network, orders from
+ * inline JSON, and random small networks built through the public parsers. */
+#ifndef ORDO_TEST_SOURCE_UTIL_H
+#define ORDO_TEST_SOURCE_UTIL_H
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ordo/ordo.h"
+#include "ordo/source.h"
+
+#define FIXTURE_NET ORDO_SOURCE_DIR "/tests/fixtures/source/net"
+
+static inline ordo_network_t *load_fixture_net(void)
+{
+    ordo_error_t err = {0};
+    ordo_network_t *net = NULL;
+    int rc = ordo_network_load(FIXTURE_NET, NULL, &net, &err);
+    if (rc) {
+        char b[1024];
+        fprintf(stderr, "fixture network: %s\n", ordo_error_format(&err, b, sizeof b));
+    }
+    assert_int_equal(rc, ORDO_OK);
+    return net;
+}
+
+static inline ordo_policy_t *policy_from(const char *json)
+{
+    ordo_error_t err = {0};
+    ordo_policy_t *p = NULL;
+    int rc = ordo_policy_parse(json, strlen(json), "test", &p, &err);
+    if (rc)
+        fprintf(stderr, "policy: %s (%s)\n", err.msg, err.field);
+    assert_int_equal(rc, ORDO_OK);
+    return p;
+}
+
+static inline ordo_policy_t *builtin(const char *name)
+{
+    ordo_error_t err = {0};
+    ordo_policy_t *p = NULL;
+    assert_int_equal(ordo_policy_builtin(name, &p, &err), ORDO_OK);
+    return p;
+}
+
+static inline void parse_order(const ordo_network_t *net, ordo_arena_t *a, const char *json,
+                               ordo_order_t *o)
+{
+    ordo_error_t err = {0};
+    int rc = ordo_order_parse(json, strlen(json), net, a, o, &err);
+    if (rc)
+        fprintf(stderr, "order: %s (%s)\n", err.msg, err.field);
+    assert_int_equal(rc, ORDO_OK);
+}
+
+static inline ordo_plan_t *decide(ordo_engine_t *eng, const ordo_policy_t *p, const ordo_order_t *o,
+                                  ordo_arena_t *a, bool explain)
+{
+    ordo_error_t err = {0};
+    ordo_decide_opts_t opts = {0};
+    opts.explain = explain;
+    ordo_plan_t *plan = NULL;
+    int rc = ordo_source_decide(eng, p, o, &opts, a, &plan, &err);
+    if (rc)
+        fprintf(stderr, "decide: %s (%s)\n", err.msg, err.field);
+    assert_int_equal(rc, ORDO_OK);
+    assert_non_null(plan);
+    return plan;
+}
+
+static inline const char *plan_node(const ordo_network_t *net, const ordo_plan_t *p, uint32_t s)
+{
+    assert_true(s < p->n_shipments);
+    return net->nodes[p->shipments[s].node].id;
+}
+
+static inline char *plan_json(const ordo_plan_t *p, const ordo_network_t *net)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_plan_write_json(p, net, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    return b.data; /* malloc'd */
+}
+
+static inline char *read_text(const char *path, size_t *len)
+{
+    char *data = NULL;
+    size_t n = 0;
+    ordo_error_t err = {0};
+    int rc = ordo_read_file(path, &data, &n, &err);
+    if (rc)
+        fprintf(stderr, "read %s: %s\n", path, err.msg);
+    assert_int_equal(rc, ORDO_OK);
+    if (len)
+        *len = n;
+    return data;
+}
+
+/* A network from the fixture's carrier services plus the given nodes JSON
+ * array, catalog CSV and inventory CSV. */
+static inline ordo_network_t *build_net(const char *nodes_json, const char *catalog,
+                                        const char *inventory)
+{
+    char *text = read_text(FIXTURE_NET "/network.json", NULL);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    assert_non_null(root);
+    cJSON_DeleteItemFromObject(root, "nodes");
+    cJSON *nodes = cJSON_Parse(nodes_json);
+    assert_non_null(nodes);
+    cJSON_AddItemToObject(root, "nodes", nodes);
+    char *json = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    ordo_network_t *net = ordo_network_new(NULL);
+    assert_non_null(net);
+    ordo_error_t err = {0};
+    int rc = ordo_network_parse_json(net, json, strlen(json), "network.json", &err);
+    if (!rc)
+        rc = ordo_catalog_parse_csv(net, catalog, strlen(catalog), "catalog.csv", &err);
+    if (!rc)
+        rc = ordo_inventory_parse_csv(net, inventory, strlen(inventory), "inventory.csv", &err);
+    if (!rc)
+        rc = ordo_network_finalize(net, &err);
+    if (rc)
+        fprintf(stderr, "build_net: %s (%s)\n", err.msg, err.field);
+    free(json);
+    assert_int_equal(rc, ORDO_OK);
+    return net;
+}
+
+#endif
