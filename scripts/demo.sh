@@ -1,26 +1,66 @@
 #!/usr/bin/env bash
-# make demo: ordo's main job on its embedded defaults. Generates a network on
-# real US geography and prints its summary; once the sourcing engine is in,
-# sources the example orders against it.
+# make demo: ordo's main job on its embedded defaults, end to end on what
+# exists today: a network on real US geography, an A/B experiment between
+# two sourcing policies routed on orders, every decision in the hash-chained
+# log, and a counterfactual replay. (The simulator, when it exists, replaces
+# the synthetic order stream below with simulated demand and outcomes.)
 set -euo pipefail
 build=${1:-build}
 out=${2:-$build/demo}
 ordo="$build/ordo"
 root=$(cd "$(dirname "$0")/.." && pwd)
+rm -rf "$out"
+mkdir -p "$out"
+net="$out/network"
+data="$out/data"
 
-echo "== ordo network generate (seed 42) =="
-"$ordo" network generate --out "$out/network" --dcs 8 --stores 120 --dropshippers 6 \
-    --skus 5000 --seed 42
+echo "== 1. a network on real US geography (seed 42) =="
+"$ordo" network generate --out "$net" --dcs 8 --stores 120 --dropshippers 6 --skus 5000 --seed 42
 echo
-echo "== zones from New York (ZIP3 100) =="
-for to in 021 191 606 900; do
-    printf '100 -> %s: ' "$to"
-    "$ordo" geo zone 100 "$to"
-done
-if "$ordo" --help | grep -q '^  source '; then
-    echo
-    echo "== ordo source: the example orders, cost-optimized =="
-    "$ordo" source --network "$root/docs/examples/network" --policy cost-optimized \
-        < "$root/docs/examples/orders.ndjson" | head -c 4000
-    echo
-fi
+
+echo "== 2. carrier zones from New York (ZIP3 100) =="
+for to in 021 191 606 900; do printf '100 -> %s: ' "$to"; "$ordo" geo zone 100 "$to"; done
+echo
+
+echo "== 3. one order, explained, under the default policy =="
+sku=$(awk -F, 'NR==2 {print $2}' "$net/inventory.csv")
+printf '{"id":"DEMO-1","created":"2026-11-24T15:00:00Z","ship_to":{"zip":"60614"},"lines":[{"sku":"%s","quantity":2}]}\n' "$sku" > "$out/order.json"
+"$ordo" source --network "$net" --policy default "$out/order.json" | head -40
+echo "  ..."
+echo
+
+echo "== 4. an experiment: cost-optimized (control) vs proximity-first (treatment) =="
+sed 's/"coverage": 0.5/"coverage": 1/; s/"end": 0.5/"end": 1/' "$root/docs/examples/experiment.json" \
+    | grep -v '"stratify"' > "$out/experiment.json"
+"$ordo" exp create "$out/experiment.json" --data "$data"
+"$ordo" exp start proximity-vs-cost --data "$data" --reason "make demo"
+echo
+
+echo "== 5. 2,000 orders from people in the Northeast and Midwest, routed and logged =="
+awk -F, 'NR > 1 && ($2 == "NY" || $2 == "PA" || $2 == "IL" || $2 == "OH" || $2 == "MA") && $5 > 20000 {print $1}' \
+    "$root/data/us-zips.csv" > "$out/zips.txt"
+awk -F, 'NR > 1 {print $1}' "$net/catalog.csv" | head -400 > "$out/skus.txt"
+awk -v seed=7 'BEGIN {
+    srand(seed)
+    while ((getline z < "'"$out/zips.txt"'") > 0) zips[nz++] = z
+    while ((getline s < "'"$out/skus.txt"'") > 0) skus[ns++] = s
+    for (i = 1; i <= 2000; i++) {
+        n = 1 + int(rand() * 3); lines = ""; base = int(rand() * ns)
+        for (j = 0; j < n; j++) lines = lines (j ? "," : "") sprintf("{\"sku\":\"%s\",\"quantity\":%d}", skus[(base + 37 * j) % ns], 1 + int(rand() * 2))
+        printf("{\"id\":\"D-%05d\",\"created\":\"2026-12-%02dT%02d:00:00Z\",\"customer\":{\"id\":\"C-%d\"},\"ship_to\":{\"zip\":\"%s\"},\"lines\":[%s]}\n",
+               i, 8 + int(i / 400), i % 24, int(rand() * 900), zips[int(rand() * nz)], lines)
+    }
+}' > "$out/orders.ndjson"
+"$ordo" source --network "$net" --data "$data" --reserve < "$out/orders.ndjson" > "$out/plans.ndjson"
+echo "decisions by experiment arm:"
+"$ordo" log export "$data" --format csv |
+    awk -F, 'NR > 1 && $3 == "decision" {n[$8 == "" ? "(not in experiment)" : $8]++; c[$8 == "" ? "(not in experiment)" : $8] += $15}
+             END {for (k in n) printf("  %-20s %5d orders, planned cost per order $%.2f\n", k, n[k], c[k] / n[k])}'
+echo
+
+echo "== 6. the log is intact =="
+"$ordo" log verify "$data"
+echo
+
+echo "== 7. counterfactual replay: every logged decision under proximity-first =="
+"$ordo" log replay "$data" --policy proximity-first --network "$net" | tail -3

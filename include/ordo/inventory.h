@@ -51,6 +51,10 @@ int ordo_inventory_commit(ordo_inventory_t *inv, uint32_t cell, int32_t qty);
 /* Adds received units to on hand. */
 int ordo_inventory_receive(ordo_inventory_t *inv, uint32_t cell, int32_t qty);
 
+/* Overwrites a cell's on hand and reserved (0 ≤ reserved ≤ on hand), for
+ * restoring a logged state (replay) or a count. Not for the decision path. */
+int ordo_inventory_set(ordo_inventory_t *inv, uint32_t cell, int32_t on_hand, int32_t reserved);
+
 /* All-or-nothing reservation of n (cell, qty) pairs: on failure everything
  * reserved by this call is released and *failed_at (if not NULL) is the index
  * of the pair that could not be reserved. */

@@ -18,5 +18,6 @@
 #include "stats.h"
 #include "log.h"
 #include "exp.h"
+#include "decide.h"
 
 #endif

@@ -268,6 +268,9 @@ typedef struct ordo_decision_meta {
     const char *variant;
     const char *unit;
     const char *model_version; /* NULL: ORDO_SOURCE_MODEL_VERSION */
+    double bucket;             /* the unit's hash in [0, 1); < 0: none */
+    bool excluded;             /* warm-up or switchback burn-in/out: not analysed */
+    bool shadow;               /* a shadow evaluation that did not act */
 } ordo_decision_meta_t;
 
 void ordo_decision_write_json(const ordo_plan_t *plan, const ordo_network_t *net,

@@ -38,6 +38,12 @@ const char *ordo_cli_default_data_dir(void);
 bool ordo_cli_isatty_err(void);
 /* A built-in policy NAME or a policy FILE (defined in cmd_source.c). */
 int ordo_cli_load_policy(const char *arg, ordo_policy_t **out, ordo_error_t *err);
+/* ordo log show / export / replay (cmd_log_decisions.c); dir is the log
+ * directory. */
+int ordo_cli_log_show(const char *dir, const char *order_id, bool json);
+int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q);
+int ordo_cli_log_replay(const char *dir, const char *network, const char *policy, bool json,
+                        const ordo_log_query_t *q);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 

@@ -5,6 +5,9 @@
  *                   [--since TIME] [--until TIME]
  *   ordo log append [DIR] [--data DIR] [--type N] [--key-field F] [--sync MODE]
  *                   [--compress LEVEL] [FILE]
+ *   ordo log show   [DIR] --order ID [--json]
+ *   ordo log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME]
+ *   ordo log replay [DIR] --policy P --network NET [--json] [--limit N]
  *
  * DIR is a data directory (its log/ is used) or a log directory itself. */
 #include <errno.h>
@@ -30,7 +33,10 @@ static void log_usage(FILE *out)
             "       ordo log dump [DIR] [--data DIR] [--from-seq N] [--limit N] [--key K]\n"
             "                     [--since TIME] [--until TIME]\n"
             "       ordo log append [DIR] [--data DIR] [--type N] [--key-field F]\n"
-            "                       [--sync sync|async|none] [--compress LEVEL] [FILE]\n\n"
+            "                       [--sync sync|async|none] [--compress LEVEL] [FILE]\n"
+            "       ordo log show [DIR] --order ID [--json]\n"
+            "       ordo log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME]\n"
+            "       ordo log replay [DIR] --policy P --network NET [--json] [--limit N]\n\n"
             "verify  checks every record's checksum, the sequence and the BLAKE2b hash\n"
             "        chain across all segments, and names the first bad record (segment\n"
             "        file, byte offset, seq). Exit 0 when the log is intact, 1 when not.\n"
@@ -39,7 +45,15 @@ static void log_usage(FILE *out)
             "dump    prints records as NDJSON: metadata plus the payload (as JSON when\n"
             "        it is JSON text, else \"payload_base64\").\n"
             "append  appends each line of FILE (default stdin) as one record; the key is\n"
-            "        the value of --key-field (default order_id) when the line is JSON.\n\n"
+            "        the value of --key-field (default order_id) when the line is JSON.\n"
+            "show    prints the decision trace of an order: inputs, experiment, ATP seen,\n"
+            "        the plan with its cost breakdown, candidates when explained, and any\n"
+            "        shadow evaluations (--json: the records themselves).\n"
+            "export  writes the decision records as NDJSON, or as CSV with one row per\n"
+            "        decision (order, policy, experiment, variant, costs, on-time...).\n"
+            "replay  re-decides the logged orders under policy P with the logged inputs\n"
+            "        (the order and the ATP seen at candidate nodes) on network NET, and\n"
+            "        reports what would have changed, order by order and in total.\n\n"
             "DIR is a data directory (DIR/log is used) or a log directory; default\n"
             "$ORDO_DATA or ./ordo-data.\n");
 }
@@ -389,6 +403,7 @@ static int run(int argc, char **argv)
     }
     const char *sub = argv[1];
     const char *data = NULL, *anchor = NULL, *key = NULL, *file = NULL;
+    const char *order_id = NULL, *format = "ndjson", *policy = NULL, *network = NULL;
     const char *key_field = "order_id";
     bool json = false;
     uint64_t from = 0, limit = 0, type = ORDO_LOG_REC_DECISION, zlevel = 0;
@@ -418,6 +433,20 @@ static int run(int argc, char **argv)
         } else if (!strcmp(a, "--key")) {
             NEED_VALUE();
             key = v;
+        } else if (!strcmp(a, "--order")) {
+            NEED_VALUE();
+            order_id = v;
+        } else if (!strcmp(a, "--format")) {
+            NEED_VALUE();
+            if (strcmp(v, "ndjson") && strcmp(v, "csv"))
+                return ordo_cli_usage("log", "--format: '%s' is not ndjson or csv", v);
+            format = v;
+        } else if (!strcmp(a, "--policy")) {
+            NEED_VALUE();
+            policy = v;
+        } else if (!strcmp(a, "--network")) {
+            NEED_VALUE();
+            network = v;
         } else if (!strcmp(a, "--key-field")) {
             NEED_VALUE();
             key_field = v;
@@ -474,8 +503,28 @@ static int run(int argc, char **argv)
         data = ordo_cli_default_data_dir();
     char dir[4096];
     resolve_dir(data, dir, sizeof dir);
-    if ((!strcmp(sub, "verify") || !strcmp(sub, "dump")) && !has_segments(dir))
+    bool reads = !strcmp(sub, "verify") || !strcmp(sub, "dump") || !strcmp(sub, "show") ||
+                 !strcmp(sub, "export") || !strcmp(sub, "replay");
+    if (reads && !has_segments(dir))
         return no_log(dir);
+    ordo_log_query_t tq = {.from_seq = from, .limit = limit};
+    if (has_since || has_until) {
+        tq.has_time = true;
+        tq.ts_from = has_since ? since : INT64_MIN;
+        tq.ts_to = has_until ? until : INT64_MAX;
+    }
+    if (!strcmp(sub, "show")) {
+        if (!order_id)
+            return ordo_cli_usage("log show", "--order ID is required");
+        return ordo_cli_log_show(dir, order_id, json);
+    }
+    if (!strcmp(sub, "export"))
+        return ordo_cli_log_export(dir, format, &tq);
+    if (!strcmp(sub, "replay")) {
+        if (!policy || !network)
+            return ordo_cli_usage("log replay", "--policy P and --network NET are required");
+        return ordo_cli_log_replay(dir, network, policy, json, &tq);
+    }
     if (!strcmp(sub, "verify"))
         return cmd_verify(dir, anchor, json);
     if (!strcmp(sub, "dump")) {
@@ -503,7 +552,10 @@ static int run(int argc, char **argv)
             snprintf(adir, sizeof adir, "%s", dir);
         return cmd_append(adir, file, (uint16_t)type, key_field, mode, (int)zlevel);
     }
-    return ordo_cli_usage("log", "unknown subcommand '%s' (verify, dump, append)", sub);
+    return ordo_cli_usage("log",
+                          "unknown subcommand '%s' (verify, dump, append, show, export, replay)",
+                          sub);
 }
 
-const ordo_cli_cmd_t ordo_cmd_log = {"log", "verify, dump and append to the decision log", run};
+const ordo_cli_cmd_t ordo_cmd_log = {"log", "verify, show, export and replay the decision log",
+                                     run};

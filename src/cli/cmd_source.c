@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "ordo/decide.h"
 #include "ordo/source.h"
 
 static const char usage[] =
     "Usage: ordo source --network DIR --policy FILE|NAME [--explain] [ORDER.json]\n"
-    "       ordo source --network DIR --policy FILE|NAME < orders.ndjson > plans.ndjson\n\n"
+    "       ordo source --network DIR --policy FILE|NAME < orders.ndjson > plans.ndjson\n"
+    "       ordo source --network DIR --data DIR [--policy P] [...]\n\n"
     "Decides which node ships which lines of each order, with which carrier\n"
     "service, and prints the plan: shipments, cost breakdown, ETA (p50, p90),\n"
     "on-time probability, return risk, totals, score and policy version.\n"
@@ -24,6 +26,14 @@ static const char usage[] =
     "  --reserve      reserve the stock in memory as orders are decided, so a\n"
     "                 batch never sells the same unit twice\n"
     "  --record       print decision records (the decision-log form) instead of plans\n"
+    "  --data DIR     append every decision to the log in DIR/log, and route orders\n"
+    "                 through the experiments running in DIR/ordo.db (assigned\n"
+    "                 variants run their policy; shadow policies are logged beside\n"
+    "                 the real decision). --policy then sets the policy for orders\n"
+    "                 no experiment acts on (default: the registry's default, else\n"
+    "                 the built-in default). Without --data nothing is logged.\n"
+    "  --now TIME     decision time (ISO 8601) for ramps, switchback windows and\n"
+    "                 warm-up; default: each order's created time, else the clock\n"
     "  --compact      one-line JSON even for a single order\n"
     "  --json         errors as JSON\n";
 
@@ -66,11 +76,10 @@ static void write_line_error(ordo_buf_t *b, long line, const ordo_error_t *err, 
 }
 
 typedef struct run_ctx {
-    ordo_engine_t *eng;
+    ordo_decider_t *decider;
     const ordo_network_t *net;
-    const ordo_policy_t *policy;
-    ordo_decide_opts_t opts;
     bool record;
+    int64_t now;
     ordo_arena_t *arena;
 } run_ctx_t;
 
@@ -83,16 +92,20 @@ static int decide_one(run_ctx_t *r, const char *text, size_t len, int pretty, or
     int rc = ordo_order_parse(text, len, r->net, r->arena, &order, err);
     if (rc)
         return rc;
-    ordo_plan_t *plan;
-    rc = ordo_source_decide(r->eng, r->policy, &order, &r->opts, r->arena, &plan, err);
+    ordo_decision_t dec;
+    int64_t now = r->now ? r->now : order.created;
+    rc = ordo_decider_decide(r->decider, &order, now, r->arena, &dec, err);
     if (rc)
         return rc;
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, out, pretty);
-    if (r->record)
-        ordo_decision_write_json(plan, r->net, NULL, &w);
-    else
-        ordo_plan_write_json(plan, r->net, &w);
+    if (r->record) {
+        ordo_decision_meta_t meta = {dec.experiment, dec.variant, NULL, NULL, dec.bucket,
+                                     dec.excluded, false};
+        ordo_decision_write_json(dec.plan, r->net, &meta, &w);
+    } else {
+        ordo_plan_write_json(dec.plan, r->net, &w);
+    }
     return ordo_jsonw_finish(&w);
 }
 
@@ -105,12 +118,16 @@ static int run(int argc, char **argv)
                                          {"record", no_argument, 0, 'R'},
                                          {"compact", no_argument, 0, 'c'},
                                          {"json", no_argument, 0, 'j'},
+                                         {"data", required_argument, 0, 'D'},
+                                         {"now", required_argument, 0, 'T'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *dir = NULL, *pol = NULL;
+    const char *dir = NULL, *pol = NULL, *data_dir = NULL;
     bool json = false, compact = false;
     run_ctx_t r;
     memset(&r, 0, sizeof r);
+    ordo_decider_options_t dopt;
+    ordo_decider_options_init(&dopt);
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -122,10 +139,17 @@ static int run(int argc, char **argv)
             pol = optarg;
             break;
         case 'e':
-            r.opts.explain = true;
+            dopt.explain = true;
             break;
         case 'r':
-            r.opts.reserve = true;
+            dopt.reserve = true;
+            break;
+        case 'D':
+            data_dir = optarg;
+            break;
+        case 'T':
+            if (ordo_time_parse(optarg, &r.now))
+                return ordo_cli_usage("source", "--now wants an ISO 8601 time, got '%s'", optarg);
             break;
         case 'R':
             r.record = true;
@@ -143,28 +167,36 @@ static int run(int argc, char **argv)
             return ordo_cli_usage("source", "bad option");
         }
     }
-    if (!dir || !pol)
-        return ordo_cli_usage("source", "--network and --policy are required");
+    if (!dir || (!pol && !data_dir))
+        return ordo_cli_usage("source", "--network and --policy (or --data) are required");
     if (argc - optind > 1)
         return ordo_cli_usage("source", "at most one ORDER.json");
     const char *order_file = optind < argc ? argv[optind] : NULL;
     ordo_error_t err = {0};
     ordo_policy_t *policy = NULL;
     ordo_network_t *net = NULL;
-    int rc = ordo_cli_load_policy(pol, &policy, &err);
+    int rc = pol ? ordo_cli_load_policy(pol, &policy, &err) : ORDO_OK;
     if (rc)
         return ordo_cli_fail(&err, rc, json);
     if ((rc = ordo_network_load(dir, NULL, &net, &err))) {
         ordo_policy_destroy(policy);
         return ordo_cli_fail(&err, rc, json);
     }
-    if ((rc = ordo_engine_create(net, NULL, &r.eng, &err))) {
+    ordo_engine_t *eng = NULL;
+    if ((rc = ordo_engine_create(net, NULL, &eng, &err))) {
+        ordo_network_destroy(net);
+        ordo_policy_destroy(policy);
+        return ordo_cli_fail(&err, rc, json);
+    }
+    dopt.data_dir = data_dir;
+    dopt.default_policy = policy;
+    if ((rc = ordo_decider_open(net, eng, &dopt, &r.decider, &err))) {
+        ordo_engine_destroy(eng);
         ordo_network_destroy(net);
         ordo_policy_destroy(policy);
         return ordo_cli_fail(&err, rc, json);
     }
     r.net = net;
-    r.policy = policy;
     r.arena = ordo_arena_create(1 << 20);
     int exit_code = ORDO_EXIT_OK;
     ordo_buf_t out;
@@ -215,7 +247,10 @@ static int run(int argc, char **argv)
     }
     ordo_buf_free(&out);
     ordo_arena_destroy(r.arena);
-    ordo_engine_destroy(r.eng);
+    ordo_error_clear(&err);
+    if ((rc = ordo_decider_close(r.decider, &err)) && exit_code == ORDO_EXIT_OK)
+        exit_code = ordo_cli_fail(&err, rc, json);
+    ordo_engine_destroy(eng);
     ordo_network_destroy(net);
     ordo_policy_destroy(policy);
     if (fflush(stdout) != 0)

@@ -293,6 +293,14 @@ int ordo_inventory_receive(ordo_inventory_t *inv, uint32_t cell, int32_t qty)
     }
 }
 
+int ordo_inventory_set(ordo_inventory_t *inv, uint32_t cell, int32_t on_hand, int32_t reserved)
+{
+    if (cell >= inv->n_cells || on_hand < 0 || reserved < 0 || reserved > on_hand)
+        return ORDO_EINVAL;
+    atomic_store_explicit(&inv->state[cell], pack(on_hand, reserved), memory_order_release);
+    return ORDO_OK;
+}
+
 int ordo_inventory_reserve_many(ordo_inventory_t *inv, const uint32_t *cells, const int32_t *qtys,
                                 size_t n, int respect_safety, size_t *failed_at)
 {

@@ -291,7 +291,12 @@ void ordo_decision_write_json(const ordo_plan_t *p, const ordo_network_t *net,
     if (meta && meta->experiment) {
         ordo_jsonw_kstr(w, "experiment", meta->experiment);
         ordo_jsonw_kstr(w, "variant", meta->variant);
+        if (meta->bucket >= 0)
+            ordo_jsonw_kdouble(w, "bucket", meta->bucket);
+        ordo_jsonw_kbool(w, "excluded", meta->excluded);
     }
+    if (meta && meta->shadow)
+        ordo_jsonw_kbool(w, "shadow", true);
     if (meta && meta->unit)
         ordo_jsonw_kstr(w, "unit", meta->unit);
     ordo_jsonw_kbool(w, "fallback", p->status == ORDO_PLAN_FALLBACK);

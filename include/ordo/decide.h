@@ -1,0 +1,70 @@
+/* ordo — the decision path, end to end (DESIGN: "the flow of one order").
+ *
+ *   order → assign (experiment, variant, policy version) → engine (plan)
+ *         → reserve → decision record in the log → plan
+ *   plus, for running experiments with a shadow policy, a second engine run
+ *   that does not reserve, logged as a shadow record beside the real one.
+ *
+ * A decider binds an engine to a data directory (the store with the
+ * experiment registry, and the decision log). Without a data directory it
+ * only decides, with the given policy. One decider per thread: the store
+ * handle under it is not thread-safe; the engine and network are shared. */
+#ifndef ORDO_DECIDE_H
+#define ORDO_DECIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "error.h"
+#include "log.h"
+#include "order.h"
+#include "policy.h"
+#include "source.h"
+
+typedef struct ordo_decider ordo_decider_t;
+
+typedef struct ordo_decider_options {
+    const char *data_dir;    /* NULL: no registry, no log */
+    /* Policy for orders that no experiment acts on. NULL: the registry's
+     * default (set when an experiment concludes), else the built-in
+     * "default". Borrowed: must outlive the decider. */
+    const ordo_policy_t *default_policy;
+    bool explain;            /* candidates and why they lost, in plan and record */
+    bool reserve;            /* reserve the plan's stock (atomic, all or nothing) */
+    bool shadows;            /* run shadow policies of running experiments */
+    bool log;                /* append decision records (needs data_dir) */
+    const ordo_log_options_t *log_options; /* NULL: from DIR/ordo.conf */
+} ordo_decider_options_t;
+
+void ordo_decider_options_init(ordo_decider_options_t *opt);
+
+typedef struct ordo_decision {
+    ordo_plan_t *plan;           /* in the caller's arena */
+    const char *experiment;      /* acting experiment, NULL when none */
+    const char *variant;
+    double bucket;               /* < 0 when not in an experiment */
+    bool excluded;               /* warm-up or burn-in/out */
+    const char *route_reason;    /* why the acting (or first) experiment did or did not assign */
+    uint32_t shadows;            /* shadow evaluations logged */
+    uint64_t seq;                /* log sequence number, 0 when not logged */
+} ordo_decision_t;
+
+/* net and eng are borrowed and must outlive the decider. Opens
+ * DIR/ordo.db (creating it if needed) and DIR/log when data_dir is set. */
+int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
+                      const ordo_decider_options_t *opt, ordo_decider_t **out, ordo_error_t *err);
+/* Decides one order: its memory (plan, strings) comes from arena. now is
+ * the decision time in Unix seconds (0: the wall clock), which ramps,
+ * switchback windows and warm-up use. An unfulfillable order is a plan,
+ * not an error. */
+int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t now,
+                        ordo_arena_t *arena, ordo_decision_t *out, ordo_error_t *err);
+/* Reloads running experiments from the registry (after lifecycle changes). */
+int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err);
+/* Makes every logged record durable. */
+int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err);
+/* Flushes and closes; returns the first error. NULL is allowed. */
+int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err);
+
+#endif

@@ -1,0 +1,354 @@
+/* ordo log show | export | replay — decision records for people. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *jstr(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double jnum(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const cJSON *jget(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static int iter_fail(const ordo_error_t *err, int rc)
+{
+    return ordo_cli_fail(err, rc, false);
+}
+
+static void print_trace(const ordo_log_record_t *rec, const cJSON *d)
+{
+    const cJSON *plan = jget(d, "plan"), *order = jget(d, "order");
+    bool shadow = cJSON_IsTrue(jget(d, "shadow"));
+    printf("%s record %llu  %s  (%s, byte %llu)\n", shadow ? "shadow" : "decision",
+           (unsigned long long)rec->seq, jstr(d, "timestamp"), rec->segment,
+           (unsigned long long)rec->offset);
+    printf("  order        %s  ship to %s  %s  %s\n", jstr(d, "order_id"),
+           jstr(jget(order, "ship_to"), "zip"), jstr(order, "service_level"),
+           jstr(order, "channel"));
+    const cJSON *l;
+    cJSON_ArrayForEach(l, jget(order, "lines"))
+    {
+        printf("    line       %s × %g\n", jstr(l, "sku"), jnum(l, "quantity"));
+    }
+    printf("  policy       %s (version %s), model %s\n", jstr(jget(d, "policy"), "name"),
+           jstr(jget(d, "policy"), "version"), jstr(d, "model_version"));
+    if (jget(d, "experiment")) {
+        printf("  experiment   %s, variant %s", jstr(d, "experiment"),
+               jstr(d, "variant")[0] ? jstr(d, "variant") : "(none)");
+        if (!isnan(jnum(d, "bucket")))
+            printf(", bucket %.4f", jnum(d, "bucket"));
+        printf("%s\n", cJSON_IsTrue(jget(d, "excluded")) ? ", excluded from analysis" : "");
+    }
+    printf("  status       %s%s, search %s, latency %.1f us\n", jstr(plan, "status"),
+           cJSON_IsTrue(jget(d, "fallback")) ? " (fallback)" : "", jstr(plan, "search"),
+           jnum(d, "latency_ns") / 1e3);
+    int n_atp = cJSON_GetArraySize(jget(d, "atp"));
+    printf("  ATP seen     %d node×SKU values\n", n_atp);
+    int k = 0;
+    cJSON_ArrayForEach(l, jget(d, "atp"))
+    {
+        if (k++ >= 8) {
+            printf("    ... and %d more (ordo log show --json for all)\n", n_atp - 8);
+            break;
+        }
+        printf("    %-10s %-14s %g\n", jstr(l, "node"), jstr(l, "sku"), jnum(l, "atp"));
+    }
+    const cJSON *s;
+    cJSON_ArrayForEach(s, jget(plan, "shipments"))
+    {
+        const cJSON *c = jget(s, "cost");
+        printf("  shipment     %s (%s) by %s, zone %g, %g units, on time %.3f, return risk %.3f\n",
+               jstr(s, "node"), jstr(s, "node_type"), jstr(s, "service"), jnum(s, "zone"),
+               jnum(s, "units"), jnum(s, "on_time_prob"), jnum(s, "return_risk"));
+        printf("               cost $%.2f = pick %.2f + pack %.2f + ship %.2f + returns %.2f"
+               " + carrying %.2f + opportunity %.2f; ETA p50 %s, p90 %s\n",
+               jnum(c, "total"), jnum(c, "pick"), jnum(c, "pack"), jnum(c, "shipping"),
+               jnum(c, "returns"), jnum(c, "carrying_relief"), jnum(c, "opportunity"),
+               jstr(jget(s, "eta"), "p50"), jstr(jget(s, "eta"), "p90"));
+    }
+    cJSON_ArrayForEach(s, jget(plan, "backorders"))
+    {
+        printf("  backorder    line %g %s × %g: %s\n", jnum(s, "line"), jstr(s, "sku"),
+               jnum(s, "quantity"), jstr(s, "reason"));
+    }
+    const cJSON *t = jget(plan, "totals");
+    printf("  total        $%.2f, on time %.3f, score %.4f\n", jnum(jget(t, "cost"), "total"),
+           jnum(t, "on_time_prob"), jnum(plan, "score"));
+    const cJSON *ex = jget(plan, "explain");
+    if (ex) {
+        int nc = cJSON_GetArraySize(jget(ex, "candidates"));
+        printf("  explain      %d candidates (ordo log show --json for every feature)\n", nc);
+    }
+}
+
+int ordo_cli_log_show(const char *dir, const char *order_id, bool json)
+{
+    ordo_log_query_t q = {.key = order_id, .key_len = strlen(order_id)};
+    ordo_log_iter_t *it;
+    ordo_error_t err = {0};
+    int rc = ordo_log_iter_open(dir, &q, &it, &err);
+    if (rc)
+        return iter_fail(&err, rc);
+    ordo_log_record_t rec;
+    int found = 0;
+    while ((rc = ordo_log_iter_next(it, &rec, &err)) == 1) {
+        if (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW)
+            continue;
+        if (json) {
+            fwrite(rec.payload, 1, rec.len, stdout);
+            fputc('\n', stdout);
+        } else {
+            cJSON *d = cJSON_ParseWithLength(rec.payload, rec.len);
+            if (!d) {
+                fprintf(stderr, "ordo: record %llu is not JSON\n", (unsigned long long)rec.seq);
+                continue;
+            }
+            if (found)
+                printf("\n");
+            print_trace(&rec, d);
+            cJSON_Delete(d);
+        }
+        found++;
+    }
+    ordo_log_iter_close(it);
+    if (rc < 0)
+        return iter_fail(&err, rc);
+    if (!found) {
+        ordo_error_set(&err, ORDO_ENOTFOUND, dir, 0, "order", "no decision for order '%s'",
+                       order_id);
+        return ordo_cli_fail(&err, ORDO_ENOTFOUND, json);
+    }
+    return ORDO_EXIT_OK;
+}
+
+/* CSV field: quoted when it holds a comma, quote or newline. */
+static void csv_str(const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, stdout);
+        return;
+    }
+    fputc('"', stdout);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', stdout);
+        fputc(*s, stdout);
+    }
+    fputc('"', stdout);
+}
+
+static void csv_num(double v)
+{
+    if (isnan(v))
+        return; /* empty cell, never "nan" */
+    char b[32];
+    ordo_json_format_double(v, b);
+    fputs(b, stdout);
+}
+
+int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q)
+{
+    bool csv = !strcmp(format, "csv");
+    ordo_log_iter_t *it;
+    ordo_error_t err = {0};
+    int rc = ordo_log_iter_open(dir, q, &it, &err);
+    if (rc)
+        return iter_fail(&err, rc);
+    if (csv)
+        puts("seq,time,record,order_id,policy,policy_version,experiment,variant,bucket,excluded,"
+             "status,fallback,shipments,units,cost_total,pick,pack,shipping,returns,"
+             "carrying_relief,opportunity,split,on_time_prob,return_risk,backorders,latency_ns");
+    ordo_log_record_t rec;
+    while ((rc = ordo_log_iter_next(it, &rec, &err)) == 1) {
+        if (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW)
+            continue;
+        if (!csv) {
+            fwrite(rec.payload, 1, rec.len, stdout);
+            fputc('\n', stdout);
+            continue;
+        }
+        cJSON *d = cJSON_ParseWithLength(rec.payload, rec.len);
+        if (!d) {
+            fprintf(stderr, "ordo: record %llu is not JSON; skipped\n",
+                    (unsigned long long)rec.seq);
+            continue;
+        }
+        const cJSON *plan = jget(d, "plan"), *t = jget(plan, "totals");
+        const cJSON *c = jget(t, "cost");
+        printf("%llu,", (unsigned long long)rec.seq);
+        csv_str(jstr(d, "timestamp"));
+        printf(",%s,", rec.type == ORDO_LOG_REC_SHADOW ? "shadow" : "decision");
+        csv_str(jstr(d, "order_id"));
+        putchar(',');
+        csv_str(jstr(jget(d, "policy"), "name"));
+        putchar(',');
+        csv_str(jstr(jget(d, "policy"), "version"));
+        putchar(',');
+        csv_str(jstr(d, "experiment"));
+        putchar(',');
+        csv_str(jstr(d, "variant"));
+        putchar(',');
+        csv_num(jnum(d, "bucket"));
+        printf(",%s,", cJSON_IsTrue(jget(d, "excluded")) ? "true" : "false");
+        csv_str(jstr(plan, "status"));
+        printf(",%s,", cJSON_IsTrue(jget(d, "fallback")) ? "true" : "false");
+        csv_num(jnum(t, "shipments"));
+        putchar(',');
+        csv_num(jnum(t, "units"));
+        static const char *const parts[] = {"total",           "pick",        "pack",
+                                            "shipping",        "returns",     "carrying_relief",
+                                            "opportunity",     "split"};
+        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+            putchar(',');
+            csv_num(jnum(c, parts[i]));
+        }
+        putchar(',');
+        csv_num(jnum(t, "on_time_prob"));
+        putchar(',');
+        csv_num(jnum(t, "return_risk"));
+        printf(",%d,", cJSON_GetArraySize(jget(plan, "backorders")));
+        csv_num(jnum(d, "latency_ns"));
+        putchar('\n');
+        cJSON_Delete(d);
+    }
+    ordo_log_iter_close(it);
+    if (rc < 0)
+        return iter_fail(&err, rc);
+    return fflush(stdout) ? ORDO_EXIT_IO : ORDO_EXIT_OK;
+}
+
+typedef struct replay_out {
+    bool json;
+    ordo_buf_t buf;
+} replay_out_t;
+
+static int print_row(void *ctx, const ordo_replay_row_t *r)
+{
+    replay_out_t *o = ctx;
+    if (o->json) {
+        ordo_buf_reset(&o->buf);
+        ordo_jsonw_t w;
+        ordo_jsonw_init(&w, &o->buf, 0);
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kint(&w, "seq", (int64_t)r->seq);
+        ordo_jsonw_kstr(&w, "order_id", r->order_id);
+        if (r->error) {
+            ordo_jsonw_kstr(&w, "error", r->error);
+        } else {
+            ordo_jsonw_kstr(&w, "logged_policy", r->logged_policy);
+            ordo_jsonw_kstr(&w, "replay_status", r->replay_status);
+            ordo_jsonw_kbool(&w, "changed", r->changed);
+            ordo_jsonw_kdouble(&w, "logged_cost", r->logged_cost);
+            ordo_jsonw_kdouble(&w, "replay_cost", r->replay_cost);
+            ordo_jsonw_kdouble(&w, "cost_delta", r->replay_cost - r->logged_cost);
+            ordo_jsonw_kdouble(&w, "logged_on_time", r->logged_on_time);
+            ordo_jsonw_kdouble(&w, "replay_on_time", r->replay_on_time);
+            ordo_jsonw_kdouble(&w, "on_time_delta", r->replay_on_time - r->logged_on_time);
+            ordo_jsonw_kint(&w, "logged_shipments", r->logged_shipments);
+            ordo_jsonw_kint(&w, "replay_shipments", r->replay_shipments);
+            ordo_jsonw_kstr(&w, "logged_plan", r->logged_plan);
+            ordo_jsonw_kstr(&w, "replay_plan", r->replay_plan);
+        }
+        ordo_jsonw_obj_end(&w);
+        ordo_jsonw_finish(&w);
+        ordo_cli_print_buf(&o->buf);
+        return 0;
+    }
+    if (r->error) {
+        printf("%-14s  not replayed: %s\n", r->order_id ? r->order_id : "?", r->error);
+        return 0;
+    }
+    printf("%-14s  %-8s  $%9.2f → $%9.2f (%+8.2f)  on time %.3f → %.3f (%+.3f)  %s\n",
+           r->order_id, r->changed ? "changed" : "same", r->logged_cost, r->replay_cost,
+           r->replay_cost - r->logged_cost, r->logged_on_time, r->replay_on_time,
+           r->replay_on_time - r->logged_on_time, r->changed ? r->replay_plan : "");
+    return 0;
+}
+
+int ordo_cli_log_replay(const char *dir, const char *network, const char *policy_arg, bool json,
+                        const ordo_log_query_t *q)
+{
+    ordo_error_t err = {0};
+    ordo_policy_t *policy = NULL;
+    ordo_network_t *net = NULL;
+    ordo_engine_t *eng = NULL;
+    int rc = ordo_cli_load_policy(policy_arg, &policy, &err);
+    if (!rc)
+        rc = ordo_network_load(network, NULL, &net, &err);
+    if (!rc)
+        rc = ordo_engine_create(net, NULL, &eng, &err);
+    if (rc) {
+        ordo_network_destroy(net);
+        ordo_policy_destroy(policy);
+        return ordo_cli_fail(&err, rc, json);
+    }
+    replay_out_t o = {json, {0}};
+    ordo_buf_init(&o.buf, NULL);
+    if (!json)
+        printf("replaying %s under policy %s (version %s)\n", dir, policy->name, policy->version);
+    ordo_replay_totals_t t;
+    rc = ordo_log_replay(dir, q, net, eng, policy, print_row, &o, &t, &err);
+    int exit_code = ORDO_EXIT_OK;
+    if (rc) {
+        exit_code = ordo_cli_fail(&err, rc, json);
+    } else {
+        double n = t.replayed ? (double)t.replayed : 1;
+        if (json) {
+            ordo_buf_reset(&o.buf);
+            ordo_jsonw_t w;
+            ordo_jsonw_init(&w, &o.buf, 0);
+            ordo_jsonw_obj_begin(&w);
+            ordo_jsonw_key(&w, "total");
+            ordo_jsonw_obj_begin(&w);
+            ordo_jsonw_kstr(&w, "policy", policy->name);
+            ordo_jsonw_kstr(&w, "policy_version", policy->version);
+            ordo_jsonw_kint(&w, "records", (int64_t)t.records);
+            ordo_jsonw_kint(&w, "replayed", (int64_t)t.replayed);
+            ordo_jsonw_kint(&w, "failed", (int64_t)t.failed);
+            ordo_jsonw_kint(&w, "changed", (int64_t)t.changed);
+            ordo_jsonw_kdouble(&w, "logged_cost", t.logged_cost);
+            ordo_jsonw_kdouble(&w, "replay_cost", t.replay_cost);
+            ordo_jsonw_kdouble(&w, "cost_delta", t.replay_cost - t.logged_cost);
+            ordo_jsonw_kdouble(&w, "cost_delta_per_order", (t.replay_cost - t.logged_cost) / n);
+            ordo_jsonw_kdouble(&w, "logged_on_time_mean", t.logged_on_time_sum / n);
+            ordo_jsonw_kdouble(&w, "replay_on_time_mean", t.replay_on_time_sum / n);
+            ordo_jsonw_obj_end(&w);
+            ordo_jsonw_obj_end(&w);
+            ordo_jsonw_finish(&w);
+            ordo_cli_print_buf(&o.buf);
+        } else {
+            printf("total: %llu decisions, %llu replayed, %llu changed (%.1f%%), %llu failed\n",
+                   (unsigned long long)t.records, (unsigned long long)t.replayed,
+                   (unsigned long long)t.changed, 100.0 * (double)t.changed / n,
+                   (unsigned long long)t.failed);
+            printf("cost: $%.2f → $%.2f (%+.2f, %+.2f per order, %+.2f%%)\n", t.logged_cost,
+                   t.replay_cost, t.replay_cost - t.logged_cost,
+                   (t.replay_cost - t.logged_cost) / n,
+                   t.logged_cost > 0 ? 100 * (t.replay_cost - t.logged_cost) / t.logged_cost : 0);
+            printf("on-time probability: %.4f → %.4f (%+.4f) on average\n",
+                   t.logged_on_time_sum / n, t.replay_on_time_sum / n,
+                   (t.replay_on_time_sum - t.logged_on_time_sum) / n);
+        }
+        if (t.failed)
+            exit_code = ORDO_EXIT_DATA;
+    }
+    ordo_buf_free(&o.buf);
+    ordo_engine_destroy(eng);
+    ordo_network_destroy(net);
+    ordo_policy_destroy(policy);
+    return exit_code;
+}

@@ -1,0 +1,301 @@
+/* ordo — the decision path: route, decide, reserve, log, shadows. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordo/config.h"
+#include "ordo/decide.h"
+#include "ordo/exp.h"
+#include "ordo/json.h"
+#include "ordo/store.h"
+#include "ordo/util.h"
+
+#define POLICY_CACHE 64
+#define MAX_SHADOWS 8
+
+typedef struct cached_policy {
+    char version[ORDO_POLICY_VERSION_LEN];
+    ordo_policy_t *policy; /* owned */
+} cached_policy_t;
+
+struct ordo_decider {
+    const ordo_network_t *net;
+    ordo_engine_t *eng;
+    ordo_decider_options_t opt;
+    const ordo_policy_t *default_policy; /* borrowed or cached */
+    ordo_store_t *store;
+    ordo_exp_registry_t *registry;
+    ordo_exp_snapshot_t *snapshot;
+    ordo_log_t *log;
+    cached_policy_t cache[POLICY_CACHE];
+    uint32_t n_cache;
+    ordo_buf_t record; /* reused for every record: no malloc once grown */
+};
+
+void ordo_decider_options_init(ordo_decider_options_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->shadows = true;
+    o->log = true;
+}
+
+/* The policy of a version: built-in or registered, loaded once. */
+static int policy_for(ordo_decider_t *d, const char *version, const ordo_policy_t **out,
+                      ordo_error_t *err)
+{
+    for (uint32_t i = 0; i < d->n_cache; i++)
+        if (!strcmp(d->cache[i].version, version)) {
+            *out = d->cache[i].policy;
+            return ORDO_OK;
+        }
+    if (d->n_cache == POLICY_CACHE)
+        return ordo_error_set(err, ORDO_EFULL, NULL, 0, "policy_version",
+                              "more than %d policy versions in use", POLICY_CACHE);
+    ordo_policy_t *p = NULL;
+    int rc;
+    if (d->store) {
+        rc = ordo_exp_policy_load(d->store, version, &p, err);
+    } else {
+        const char *name = ordo_exp_builtin_policy_name(version);
+        rc = name ? ordo_policy_builtin(name, &p, err)
+                  : ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "policy_version",
+                                   "unknown policy version '%s'", version);
+    }
+    if (rc)
+        return rc;
+    cached_policy_t *c = &d->cache[d->n_cache++];
+    snprintf(c->version, sizeof c->version, "%s", version);
+    c->policy = p;
+    *out = p;
+    return ORDO_OK;
+}
+
+static int load_default(ordo_decider_t *d, ordo_error_t *err)
+{
+    if (d->opt.default_policy) {
+        d->default_policy = d->opt.default_policy;
+        return ORDO_OK;
+    }
+    if (d->store) {
+        char version[ORDO_POLICY_VERSION_LEN];
+        ordo_error_t e2 = {0};
+        int rc = ordo_exp_default_policy_get(d->store, version, NULL, NULL, &e2);
+        if (rc == ORDO_OK)
+            return policy_for(d, version, &d->default_policy, err);
+        if (rc != ORDO_ENOTFOUND) {
+            if (err)
+                *err = e2;
+            return rc;
+        }
+    }
+    ordo_policy_t *p;
+    int rc = ordo_policy_builtin("default", &p, err);
+    if (rc)
+        return rc;
+    if (d->n_cache == POLICY_CACHE) {
+        ordo_policy_destroy(p);
+        return ordo_error_set(err, ORDO_EFULL, NULL, 0, NULL, "policy cache full");
+    }
+    cached_policy_t *c = &d->cache[d->n_cache++];
+    snprintf(c->version, sizeof c->version, "%s", p->version);
+    c->policy = p;
+    d->default_policy = p;
+    return ORDO_OK;
+}
+
+static void log_options_from_config(const ordo_config_t *cfg, ordo_log_options_t *lo)
+{
+    ordo_log_options_init(lo);
+    lo->sync = cfg->log_sync == ORDO_CONFIG_LOG_ASYNC  ? ORDO_LOG_ASYNC
+               : cfg->log_sync == ORDO_CONFIG_LOG_NONE ? ORDO_LOG_NONE
+                                                       : ORDO_LOG_SYNC;
+    if (cfg->log_interval_us)
+        lo->interval_us = cfg->log_interval_us;
+    if (cfg->log_batch_bytes)
+        lo->batch_bytes = cfg->log_batch_bytes;
+    if (cfg->log_segment_bytes)
+        lo->segment_bytes = cfg->log_segment_bytes;
+    lo->compress_level = cfg->log_compress_level;
+}
+
+int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
+                      const ordo_decider_options_t *opt, ordo_decider_t **out, ordo_error_t *err)
+{
+    *out = NULL;
+    ordo_decider_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    d->net = net;
+    d->eng = eng;
+    if (opt)
+        d->opt = *opt;
+    else
+        ordo_decider_options_init(&d->opt);
+    ordo_buf_init(&d->record, NULL);
+    int rc = ORDO_OK;
+    if (d->opt.data_dir) {
+        ordo_config_t cfg;
+        if ((rc = ordo_config_load_data_dir(d->opt.data_dir, &cfg, err)) ||
+            (rc = ordo_mkdir_p(d->opt.data_dir, err)) ||
+            (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->store, err)) ||
+            (rc = ordo_exp_registry_open(d->store, &d->registry, err)) ||
+            (rc = ordo_exp_snapshot_load(d->registry, &d->snapshot, err)))
+            goto fail;
+        if (d->opt.log) {
+            char dir[PATH_MAX];
+            if ((size_t)snprintf(dir, sizeof dir, "%s/log", d->opt.data_dir) >= sizeof dir) {
+                rc = ordo_error_set(err, ORDO_EINVAL, d->opt.data_dir, 0, NULL, "path too long");
+                goto fail;
+            }
+            ordo_log_options_t lo;
+            if (d->opt.log_options)
+                lo = *d->opt.log_options;
+            else
+                log_options_from_config(&cfg, &lo);
+            if ((rc = ordo_log_open(dir, &lo, &d->log, NULL, err)))
+                goto fail;
+        }
+    }
+    if ((rc = load_default(d, err)))
+        goto fail;
+    *out = d;
+    return ORDO_OK;
+fail:
+    ordo_decider_close(d, NULL);
+    return rc;
+}
+
+int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err)
+{
+    if (!d->registry)
+        return ORDO_OK;
+    ordo_exp_snapshot_t *s;
+    int rc = ordo_exp_snapshot_load(d->registry, &s, err);
+    if (rc)
+        return rc;
+    ordo_exp_snapshot_destroy(d->snapshot);
+    d->snapshot = s;
+    return ORDO_OK;
+}
+
+static int append_record(ordo_decider_t *d, uint16_t type, const ordo_plan_t *plan,
+                         const ordo_decision_meta_t *meta, uint64_t *seq, ordo_error_t *err)
+{
+    ordo_buf_reset(&d->record);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &d->record, 0);
+    ordo_decision_write_json(plan, d->net, meta, &w);
+    int rc = ordo_jsonw_finish(&w);
+    if (rc)
+        return ordo_error_set(err, rc, NULL, 0, NULL, "cannot serialize the decision record");
+    const char *key = plan->order ? plan->order->id : "";
+    return ordo_log_append(d->log, type, key, strlen(key),
+                           (int64_t)plan->decided_at * 1000000000LL, d->record.data,
+                           d->record.len, seq, err);
+}
+
+int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t now,
+                        ordo_arena_t *arena, ordo_decision_t *out, ordo_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    out->bucket = -1;
+    if (!now)
+        now = ordo_now_unix();
+    const ordo_policy_t *policy = d->default_policy;
+    ordo_decision_meta_t meta = {0};
+    meta.bucket = -1;
+    ordo_order_ctx_t ctx;
+    ordo_exp_route_t *route = NULL;
+    ordo_exp_units_t units = {order->id, order->customer_id};
+    int rc;
+    if (d->snapshot && ordo_exp_snapshot_count(d->snapshot) > 0) {
+        ordo_order_ctx_init(&ctx, order, d->net);
+        route = ordo_arena_alloc(arena, sizeof *route);
+        if (!route)
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        if ((rc = ordo_exp_route(d->snapshot, &ctx, &units, now, route, err)))
+            return rc;
+        if (route->needs_refill && d->store)
+            (void)ordo_exp_snapshot_refill(d->snapshot, d->store, NULL);
+        if (route->policy_version && route->policy_version[0] &&
+            (rc = policy_for(d, route->policy_version, &policy, err)))
+            return rc;
+        const ordo_exp_route_entry_t *e =
+            route->acting >= 0 ? &route->entries[route->acting] : route->n ? &route->entries[0]
+                                                                           : NULL;
+        if (e)
+            out->route_reason = ordo_exp_route_reason_name(e->reason);
+        if (route->acting >= 0) {
+            out->experiment = e->experiment;
+            out->variant = e->variant;
+            out->bucket = e->bucket;
+            /* killed-to-control and burn-in orders are not exposures */
+            out->excluded = e->excluded || !e->in_experiment;
+            meta.experiment = e->experiment;
+            meta.variant = e->variant;
+            meta.bucket = e->bucket;
+            meta.excluded = out->excluded;
+            meta.unit = order->customer_id && order->customer_id[0] ? order->customer_id
+                                                                     : order->id;
+        }
+    }
+    ordo_decide_opts_t dopts = {0};
+    dopts.explain = d->opt.explain;
+    dopts.reserve = d->opt.reserve;
+    if ((rc = ordo_source_decide(d->eng, policy, order, &dopts, arena, &out->plan, err)))
+        return rc;
+    out->plan->decided_at = now;
+    if (d->log && (rc = append_record(d, ORDO_LOG_REC_DECISION, out->plan, &meta, &out->seq, err)))
+        return rc;
+    if (d->opt.shadows && route && d->log) {
+        ordo_exp_shadow_t sh[MAX_SHADOWS];
+        size_t n = 0;
+        if ((rc = ordo_exp_shadow_policies(d->snapshot, &ctx, &units, route, sh, MAX_SHADOWS, &n,
+                                           err)))
+            return rc;
+        if (n > MAX_SHADOWS)
+            n = MAX_SHADOWS;
+        for (size_t i = 0; i < n; i++) {
+            const ordo_policy_t *sp;
+            if ((rc = policy_for(d, sh[i].policy_version, &sp, err)))
+                return rc;
+            ordo_decide_opts_t so = {0}; /* a shadow never reserves */
+            ordo_plan_t *splan;
+            if ((rc = ordo_source_decide(d->eng, sp, order, &so, arena, &splan, err)))
+                return rc;
+            splan->decided_at = now;
+            ordo_decision_meta_t sm = {0};
+            sm.experiment = sh[i].experiment;
+            sm.variant = sh[i].variant ? sh[i].variant : "";
+            sm.bucket = -1;
+            sm.shadow = true;
+            if ((rc = append_record(d, ORDO_LOG_REC_SHADOW, splan, &sm, NULL, err)))
+                return rc;
+            out->shadows++;
+        }
+    }
+    return ORDO_OK;
+}
+
+int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
+{
+    return d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
+}
+
+int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
+{
+    if (!d)
+        return ORDO_OK;
+    int rc = ORDO_OK;
+    if (d->log)
+        rc = ordo_log_close(d->log, err);
+    ordo_exp_snapshot_destroy(d->snapshot);
+    ordo_exp_registry_close(d->registry);
+    int rc2 = d->store ? ordo_store_close(d->store, rc ? NULL : err) : ORDO_OK;
+    for (uint32_t i = 0; i < d->n_cache; i++)
+        ordo_policy_destroy(d->cache[i].policy);
+    ordo_buf_free(&d->record);
+    free(d);
+    return rc ? rc : rc2;
+}
