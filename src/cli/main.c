@@ -22,6 +22,7 @@ extern const ordo_cli_cmd_t ordo_cmd_policy;
 extern const ordo_cli_cmd_t ordo_cmd_price;
 extern const ordo_cli_cmd_t ordo_cmd_power;
 extern const ordo_cli_cmd_t ordo_cmd_outcomes;
+extern const ordo_cli_cmd_t ordo_cmd_analyze;
 /* ORDO-CLI-DECLS: add `extern const ordo_cli_cmd_t ordo_cmd_<name>;` above this line */
 
 static const ordo_cli_cmd_t *const commands[] = {
@@ -35,6 +36,7 @@ static const ordo_cli_cmd_t *const commands[] = {
     &ordo_cmd_price,
     &ordo_cmd_power,
     &ordo_cmd_outcomes,
+    &ordo_cmd_analyze,
     /* ORDO-CLI-TABLE: add `&ordo_cmd_<name>,` above this line */
 };
 

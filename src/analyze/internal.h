@@ -1,0 +1,153 @@
+/* ordo analyze — internals shared by the core, the report writers and the
+ * monitor. Not installed. */
+#ifndef ORDO_ANALYZE_INTERNAL_H
+#define ORDO_ANALYZE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ordo/analyze.h"
+#include "ordo/stats.h"
+#include "ordo/util.h"
+
+#define AN_MAX_KEY 16 /* key metrics: KPIs + guardrails */
+#define AN_DIMS 3     /* region, family, value band */
+#define AN_MAX_DAYS 3660
+#define AN_REASON_MAX 200
+
+/* Power sums of values shifted by a per-metric constant (see ANALYZE.md):
+ * converted to ordo_moments_t once, at finish. */
+typedef struct an_acc {
+    double n, sx, sy, sxx, syy, sxy;
+} an_acc_t;
+
+typedef struct an_unit {
+    uint32_t variant;
+    uint32_t n_orders;
+    int64_t first_ts;
+    bool mixed; /* orders of this unit seen in more than one variant */
+} an_unit_t;
+
+/* One treatment-vs-control comparison of one metric. */
+typedef struct an_cmp {
+    bool ok;                   /* diff computed */
+    char reason[AN_REASON_MAX];/* why not (when !ok) */
+    const char *method;        /* "welch", "two-proportion z", "delta method", ... */
+    ordo_stats_result_t diff;  /* unadjusted */
+    bool has_rel;
+    ordo_stats_result_t rel;   /* relative lift of the primary analysis */
+    bool has_cuped;
+    ordo_stats_result_t cuped;
+    double theta;
+    char cuped_note[AN_REASON_MAX];
+    bool has_post;
+    ordo_stats_result_t post;
+    char post_note[AN_REASON_MAX];
+    double p_holm, p_bh;       /* NaN when not tested */
+    bool tested;
+} an_cmp_t;
+
+/* The analysis a verdict uses: CUPED when available, else the plain one. */
+static inline const ordo_stats_result_t *an_cmp_primary(const an_cmp_t *c)
+{
+    return c->has_cuped ? &c->cuped : &c->diff;
+}
+
+typedef struct an_arm {
+    double n;        /* units (orders, or customers / clusters) */
+    uint64_t orders; /* orders with a value */
+    uint64_t missing;/* orders where the metric is undefined */
+    bool ok;
+    double value, se;
+} an_arm_t;
+
+typedef struct an_seq_point {
+    int64_t day; /* Unix day number */
+    bool ok;
+    double estimate, cs_low, cs_high, p_value;
+} an_seq_point_t;
+
+typedef struct an_seg_cell {
+    an_arm_t arm[ORDO_EXP_MAX_ARMS];
+    bool ok[ORDO_EXP_MAX_ARMS]; /* comparison vs control available */
+    ordo_stats_result_t diff[ORDO_EXP_MAX_ARMS];
+} an_seg_cell_t;
+
+typedef struct an_guard {
+    int metric;          /* index into metrics */
+    bool evaluated;      /* fixed-horizon non-inferiority computed */
+    double p_ni;
+    bool non_inferior;
+    bool seq_ok;
+    bool breached;
+    char reason[AN_REASON_MAX];
+} an_guard_t;
+
+struct ordo_analysis {
+    ordo_analyze_config_t cfg;
+    size_t V, M, K;
+    int key[AN_MAX_KEY];   /* key metric k → metric index */
+    int key_of[ORDO_METRICS_MAX]; /* metric → key index or -1 */
+    double kx[ORDO_METRICS_MAX], ky[ORDO_METRICS_MAX], kc;
+    bool kset[ORDO_METRICS_MAX], kcset;
+
+    an_acc_t *overall;  /* [v * M + m] */
+    an_acc_t *cuped;    /* [v * M + m]: rows with the covariate */
+    uint64_t *missing;  /* [v * M + m] */
+    uint64_t *nocov;    /* [v * M + m]: value present, covariate missing */
+    an_acc_t *seg[AN_DIMS]; /* [(s * V + v) * K + k] */
+    size_t seg_n[AN_DIMS];
+
+    int64_t day0;      /* first day of the array */
+    size_t n_days;
+    an_acc_t *days;    /* [(d * V + v) * K + k] */
+    uint64_t outside_days;
+
+    uint64_t orders[ORDO_EXP_MAX_ARMS];
+    double zone_ships[ORDO_EXP_MAX_ARMS][9];
+    uint64_t nonfinite;
+    int64_t first_ts, last_ts;
+
+    ordo_strmap_t *unit_map;
+    an_unit_t *units;
+    double *unit_sums; /* [(u * M + m) * 2 + {0 num, 1 den}] */
+    size_t n_units, cap_units;
+    uint64_t mixed_units;
+
+    ordo_analyze_counts_t counts;
+    bool has_counts;
+    char *run_summary;
+    ordo_buf_t notes; /* NUL-separated */
+    size_t n_notes;
+
+    /* results */
+    bool finished;
+    int64_t now;
+    an_arm_t *arms;     /* [v * M + m] */
+    an_cmp_t *cmps;     /* [v * M + m], v >= 1 */
+    ordo_stats_result_t srm;
+    bool srm_ok;
+    char srm_reason[AN_REASON_MAX];
+    double unit_counts[ORDO_EXP_MAX_ARMS];
+    an_seg_cell_t *segres[AN_DIMS]; /* [s * K + k] */
+    /* time series: per key metric, per day, per variant cumulative value */
+    double *ts_value;   /* [(k * n_days + d) * V + v], NaN when unavailable */
+    an_seq_point_t *seq; /* [(k * V + v) * n_days + d], v >= 1 */
+    double *seq_tau2;    /* [k * V + v] */
+    an_guard_t *guards;  /* [g * V + v] */
+    ordo_analyze_verdict_t verdict;
+    int verdict_variant; /* -1 none */
+    char verdict_reason[512];
+    ordo_analyze_verdict_t v_verdict[ORDO_EXP_MAX_ARMS];
+    char v_reason[ORDO_EXP_MAX_ARMS][512];
+};
+
+/* Shared formatting helpers (report_text.c). */
+const char *an_fmt(double v, char *buf, size_t n); /* "n/a" for non-finite */
+const char *an_family_name(const ordo_analysis_t *a, int s);
+const char *an_segment_name(const ordo_analysis_t *a, int dim, int s);
+extern const char *const an_dim_names[AN_DIMS];
+/* Iterates the notes: start with *pos = 0; NULL at the end. */
+const char *an_note_next(const ordo_analysis_t *a, size_t *pos);
+
+#endif

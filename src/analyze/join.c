@@ -1,0 +1,879 @@
+/* ordo analyze — data directories: the experiment from the registry, the
+ * outcome summaries from the store (loaded once into a hash map by order
+ * id), decision records streamed from DIR/log in log order, joined into rows
+ * for the core. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+#include "ordo/geo.h"
+#include "ordo/log.h"
+#include "ordo/store.h"
+
+/* ------------------------------------------------------------------ */
+/* One decision record → one row */
+
+static double num_at(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *str_at(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int region_of_zip(const char *zs)
+{
+    uint32_t zip;
+    if (!zs || ordo_zip_parse(zs, strlen(zs), &zip))
+        return ORDO_AN_REGIONS - 1;
+    const ordo_geo_t *geo = ordo_geo_default();
+    if (!geo)
+        return ORDO_AN_REGIONS - 1;
+    const ordo_zip_t *z = ordo_geo_zip(geo, zip);
+    const char *state = z ? z->state : NULL;
+    if (!state) {
+        const ordo_zip3_t *z3 = ordo_geo_zip3(geo, (uint16_t)(zip / 100));
+        state = z3 && z3->known ? z3->state : NULL;
+    }
+    return state ? ordo_analyze_region_index(ordo_geo_region(state)) : ORDO_AN_REGIONS - 1;
+}
+
+int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t *o,
+                                   const ordo_network_t *net, ordo_analyze_row_t *row,
+                                   ordo_error_t *err)
+{
+    ordo_analyze_row_init(row);
+    if (!cJSON_IsObject(d))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "decision is not a JSON object");
+    const char *ts = str_at(d, "timestamp");
+    int64_t t = 0;
+    if (!ts || ordo_time_parse(ts, &t))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "timestamp", "missing or malformed");
+    row->ts = t;
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(d, "plan");
+    const cJSON *totals = cJSON_GetObjectItemCaseSensitive(plan, "totals");
+    const cJSON *cost = cJSON_GetObjectItemCaseSensitive(totals, "cost");
+    if (!cJSON_IsObject(cost))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "plan.totals.cost", "missing");
+    row->v[ORDO_AF_PLANNED_COST] = num_at(cost, "total");
+    row->v[ORDO_AF_PLANNED_PICK] = num_at(cost, "pick");
+    row->v[ORDO_AF_PLANNED_PACK] = num_at(cost, "pack");
+    row->v[ORDO_AF_PLANNED_SHIP] = num_at(cost, "shipping");
+    row->v[ORDO_AF_PLANNED_RETURNS] = num_at(cost, "returns");
+    double cr = num_at(cost, "carrying_relief"), op = num_at(cost, "opportunity");
+    row->v[ORDO_AF_PLANNED_CARRYING] = (isfinite(cr) ? cr : 0) + (isfinite(op) ? op : 0);
+    row->v[ORDO_AF_PLANNED_ON_TIME_PROB] = num_at(totals, "on_time_prob");
+    row->v[ORDO_AF_PLANNED_RETURN_RISK] = num_at(totals, "return_risk");
+    const cJSON *ships = cJSON_GetObjectItemCaseSensitive(plan, "shipments");
+    double nship = num_at(totals, "shipments");
+    if (!isfinite(nship))
+        nship = cJSON_IsArray(ships) ? cJSON_GetArraySize(ships) : NAN;
+    row->v[ORDO_AF_SHIPMENTS] = nship;
+    row->v[ORDO_AF_SPLIT] = isfinite(nship) ? (nship > 1) : NAN;
+    row->v[ORDO_AF_UNITS] = num_at(totals, "units");
+    if (cJSON_IsArray(ships)) {
+        double miles = 0, zsum = 0;
+        for (int z = 0; z < 9; z++)
+            row->v[ORDO_AF_ZONE_1 + z] = 0;
+        const cJSON *s;
+        cJSON_ArrayForEach(s, ships)
+        {
+            double zone = num_at(s, "zone"), mi = num_at(s, "miles");
+            if (isfinite(mi))
+                miles += mi;
+            if (isfinite(zone) && zone >= 1 && zone <= 9) {
+                zsum += zone;
+                row->v[ORDO_AF_ZONE_1 + (int)zone - 1] += 1;
+            }
+        }
+        row->v[ORDO_AF_MILES] = miles;
+        row->v[ORDO_AF_ZONE_SUM] = zsum;
+    }
+    const cJSON *fb = cJSON_GetObjectItemCaseSensitive(d, "fallback");
+    row->v[ORDO_AF_FALLBACK] = cJSON_IsBool(fb) ? (cJSON_IsTrue(fb) ? 1 : 0) : NAN;
+    double lat = num_at(d, "latency_ns");
+    row->v[ORDO_AF_LATENCY_MS] = isfinite(lat) ? lat / 1e6 : NAN;
+    row->v[ORDO_AF_CONTROL_COST] = num_at(d, "control_cost");
+
+    /* segments */
+    const cJSON *order = cJSON_GetObjectItemCaseSensitive(d, "order");
+    const cJSON *ship_to = cJSON_GetObjectItemCaseSensitive(order, "ship_to");
+    row->region = (uint8_t)region_of_zip(str_at(ship_to, "zip"));
+    double value = num_at(d, "order_value");
+    int family = -1;
+    const char *fam_name = str_at(d, "product_family");
+    if (fam_name && net)
+        family = ordo_network_family(net, fam_name);
+    const cJSON *lines = cJSON_GetObjectItemCaseSensitive(order, "lines");
+    if (net && cJSON_IsArray(lines) && (!isfinite(value) || family < 0)) {
+        double total = 0, best = -1;
+        int best_fam = -1;
+        bool all = true;
+        const cJSON *l;
+        cJSON_ArrayForEach(l, lines)
+        {
+            const char *sku = str_at(l, "sku");
+            double q = num_at(l, "quantity");
+            int32_t si = sku ? ordo_network_sku(net, sku) : -1;
+            if (si < 0 || !isfinite(q)) {
+                all = false;
+                continue;
+            }
+            double lv = q * net->skus[si].price;
+            total += lv;
+            if (lv > best) {
+                best = lv;
+                best_fam = net->skus[si].family;
+            }
+        }
+        if (!isfinite(value) && all)
+            value = total;
+        if (family < 0)
+            family = best_fam;
+    }
+    row->v[ORDO_AF_ORDER_VALUE] = value;
+    row->value_band = (uint8_t)ordo_analyze_value_band(value);
+    row->family = family >= 0 && family < ORDO_AN_FAMILIES - 1 ? (uint16_t)family
+                                                               : ORDO_AN_FAMILIES - 1;
+
+    /* outcome */
+    if (!o) {
+        row->v[ORDO_AF_HAS_OUTCOME] = 0;
+        return ORDO_OK;
+    }
+    row->v[ORDO_AF_HAS_OUTCOME] = 1;
+    if (o->cost_mask) {
+        row->v[ORDO_AF_ACTUAL_COST] = o->cost_total;
+        static const int parts[ORDO_COST_PARTS] = {ORDO_AF_ACTUAL_PICK, ORDO_AF_ACTUAL_PACK,
+                                                   ORDO_AF_ACTUAL_SHIP, ORDO_AF_ACTUAL_RETURNS,
+                                                   ORDO_AF_ACTUAL_CARRYING};
+        for (int p = 0; p < ORDO_COST_PARTS; p++)
+            row->v[parts[p]] = (o->cost_mask & (1u << p)) ? o->cost[p] : 0;
+    }
+    row->v[ORDO_AF_REFUND] = o->refund;
+    int64_t promise = o->promised_by;
+    if (!promise) {
+        const char *pd = str_at(plan, "promise_date");
+        int64_t p;
+        if (pd && !ordo_time_parse(pd, &p))
+            promise = strlen(pd) == 10 ? p + 86399 : p; /* a date: end of that day */
+    }
+    ordo_on_time_t ot = o->promised_by ? o->on_time : ordo_outcome_on_time(o, promise);
+    row->v[ORDO_AF_ON_TIME] = ot == ORDO_ON_TIME_YES ? 1 : ot == ORDO_ON_TIME_LATE ? 0 : NAN;
+    row->v[ORDO_AF_DELIVERED] = o->delivered_at > 0;
+    row->v[ORDO_AF_HOURS_TO_SHIP] = o->shipped_at > 0 ? (double)(o->shipped_at - t) / 3600.0 : NAN;
+    row->v[ORDO_AF_HOURS_TO_DELIVER] =
+        o->delivered_at > 0 ? (double)(o->delivered_at - t) / 3600.0 : NAN;
+    row->v[ORDO_AF_RETURNED] = o->returned_at > 0 || o->n_returned > 0;
+    row->v[ORDO_AF_CANCELLED] = o->cancelled_at > 0;
+    return ORDO_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Outcomes: a compact copy of every summary, by order id */
+
+typedef struct an_outcome {
+    int64_t shipped_at, delivered_at, last_delivered_at, returned_at, cancelled_at, promised_by;
+    double cost[ORDO_COST_PARTS], cost_total, refund;
+    uint32_t n_shipments, n_delivered, n_returned;
+    uint8_t on_time, cost_mask, flags, matched;
+} an_outcome_t;
+
+typedef struct an_outcomes {
+    ordo_strmap_t *map;
+    an_outcome_t *v;
+    size_t n, cap;
+} an_outcomes_t;
+
+static void outcomes_free(an_outcomes_t *oc)
+{
+    ordo_strmap_destroy(oc->map);
+    free(oc->v);
+    memset(oc, 0, sizeof *oc);
+}
+
+static int outcomes_load(ordo_store_t *store, an_outcomes_t *oc, ordo_error_t *err)
+{
+    uint64_t events = 0, orders = 0;
+    int rc = ordo_store_outcome_counts(store, &events, &orders, err);
+    if (rc)
+        return rc;
+    oc->map = ordo_strmap_create(orders ? (size_t)orders : 16);
+    oc->cap = orders ? (size_t)orders : 16;
+    oc->v = malloc(oc->cap * sizeof *oc->v);
+    if (!oc->map || !oc->v)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ordo_outcome_iter_t *it;
+    if ((rc = ordo_store_outcome_iter_open(store, &it, err)))
+        return rc;
+    ordo_outcome_summary_t s;
+    while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1) {
+        if (oc->n == oc->cap) {
+            an_outcome_t *nv = realloc(oc->v, oc->cap * 2 * sizeof *nv);
+            if (!nv) {
+                rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+                break;
+            }
+            oc->v = nv;
+            oc->cap *= 2;
+        }
+        an_outcome_t *o = &oc->v[oc->n];
+        o->shipped_at = s.shipped_at;
+        o->delivered_at = s.delivered_at;
+        o->last_delivered_at = s.last_delivered_at;
+        o->returned_at = s.returned_at;
+        o->cancelled_at = s.cancelled_at;
+        o->promised_by = s.promised_by;
+        memcpy(o->cost, s.cost, sizeof o->cost);
+        o->cost_total = s.cost_total;
+        o->refund = s.refund;
+        o->n_shipments = s.n_shipments;
+        o->n_delivered = s.n_delivered;
+        o->n_returned = s.n_returned;
+        o->on_time = (uint8_t)s.on_time;
+        o->cost_mask = (uint8_t)s.cost_mask;
+        o->flags = (uint8_t)s.flags;
+        o->matched = 0;
+        if (ordo_strmap_put(oc->map, s.order_id, strlen(s.order_id), (uint32_t)oc->n) == ORDO_OK)
+            oc->n++;
+    }
+    ordo_outcome_iter_close(it);
+    return rc < 0 ? rc : ORDO_OK;
+}
+
+static void outcome_expand(const an_outcome_t *o, ordo_outcome_summary_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->shipped_at = o->shipped_at;
+    s->delivered_at = o->delivered_at;
+    s->last_delivered_at = o->last_delivered_at;
+    s->returned_at = o->returned_at;
+    s->cancelled_at = o->cancelled_at;
+    s->promised_by = o->promised_by;
+    s->on_time = (ordo_on_time_t)o->on_time;
+    memcpy(s->cost, o->cost, sizeof s->cost);
+    s->cost_mask = o->cost_mask;
+    s->cost_total = o->cost_total;
+    s->refund = o->refund;
+    s->n_shipments = o->n_shipments;
+    s->n_delivered = o->n_delivered;
+    s->n_returned = o->n_returned;
+    s->flags = o->flags;
+}
+
+/* ------------------------------------------------------------------ */
+/* A cheap pre-scan of the log: which experiments and variants appear. */
+
+#define SCAN_MAX 64
+typedef struct scan_exp {
+    char id[ORDO_EXP_ID_MAX];
+    uint64_t n;
+    size_t n_variants;
+    char variants[ORDO_EXP_MAX_ARMS][ORDO_EXP_KEY_MAX];
+} scan_exp_t;
+
+/* The string value of the first "key": "..." in payload (whitespace around
+ * the colon allowed), without parsing the JSON; false when absent or not a
+ * plain string. key is given with its quotes: "\"experiment\"". */
+static bool scan_str(const char *p, size_t len, const char *key, char *out, size_t cap)
+{
+    const char *end = p + len;
+    size_t kl = strlen(key);
+    const char *hit = p;
+    while ((hit = memmem(hit, (size_t)(end - hit), key, kl))) {
+        const char *q = hit + kl;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+            q++;
+        if (q < end && *q == ':') {
+            q++;
+            while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+                q++;
+            if (q >= end || *q != '"')
+                return false;
+            q++;
+            size_t n = 0;
+            while (q < end && *q != '"' && *q != '\\' && n + 1 < cap)
+                out[n++] = *q++;
+            out[n] = 0;
+            return q < end && *q == '"' && n > 0;
+        }
+        hit += kl;
+    }
+    return false;
+}
+
+static int scan_log(const char *logdir, scan_exp_t *exps, size_t *n_exps, ordo_error_t *err)
+{
+    *n_exps = 0;
+    ordo_log_iter_t *it;
+    int rc = ordo_log_iter_open(logdir, NULL, &it, err);
+    if (rc)
+        return rc;
+    ordo_log_record_t rec;
+    while ((rc = ordo_log_iter_next(it, &rec, err)) == 1) {
+        if (rec.type != ORDO_LOG_REC_DECISION)
+            continue;
+        char id[ORDO_EXP_ID_MAX], var[ORDO_EXP_KEY_MAX];
+        if (!scan_str(rec.payload, rec.len, "\"experiment\"", id, sizeof id))
+            continue;
+        size_t i = 0;
+        while (i < *n_exps && strcmp(exps[i].id, id))
+            i++;
+        if (i == *n_exps) {
+            if (*n_exps == SCAN_MAX)
+                continue;
+            memset(&exps[i], 0, sizeof exps[i]);
+            snprintf(exps[i].id, sizeof exps[i].id, "%s", id);
+            (*n_exps)++;
+        }
+        exps[i].n++;
+        if (scan_str(rec.payload, rec.len, "\"variant\"", var, sizeof var)) {
+            size_t j = 0;
+            while (j < exps[i].n_variants && strcmp(exps[i].variants[j], var))
+                j++;
+            if (j == exps[i].n_variants && j < ORDO_EXP_MAX_ARMS)
+                snprintf(exps[i].variants[exps[i].n_variants++], ORDO_EXP_KEY_MAX, "%s", var);
+        }
+    }
+    ordo_log_iter_close(it);
+    return rc < 0 ? rc : ORDO_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The directory */
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+typedef struct join_ctx {
+    ordo_analysis_t *a;
+    const ordo_exp_t *exp; /* may be NULL */
+    const ordo_network_t *net;
+    an_outcomes_t oc;
+    ordo_analyze_counts_t counts;
+    bool has_switchback;
+    ordo_exp_switchback_t sb;
+    int64_t warmup_end;
+    /* the decision waiting for a shadow record of the same order */
+    bool pending;
+    ordo_analyze_row_t row;
+    char pending_order[ORDO_OUTCOME_ID_MAX];
+    /* a shadow that came before its decision */
+    char shadow_order[ORDO_OUTCOME_ID_MAX];
+    double shadow_cost;
+} join_ctx_t;
+
+static int flush_pending(join_ctx_t *j, ordo_error_t *err)
+{
+    if (!j->pending)
+        return ORDO_OK;
+    j->pending = false;
+    if (!isfinite(j->row.v[ORDO_AF_CONTROL_COST]))
+        j->counts.covariate_missing++;
+    return ordo_analysis_add(j->a, &j->row, err);
+}
+
+static bool is_control_policy(const join_ctx_t *j, const cJSON *d)
+{
+    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(d, "policy");
+    const char *ver = str_at(pol, "version");
+    const char *cv = j->a->cfg.policy_versions[0];
+    return ver && cv[0] && !strcmp(ver, cv);
+}
+
+static double planned_total(const cJSON *d)
+{
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(d, "plan");
+    const cJSON *totals = cJSON_GetObjectItemCaseSensitive(plan, "totals");
+    return num_at(cJSON_GetObjectItemCaseSensitive(totals, "cost"), "total");
+}
+
+static int on_shadow(join_ctx_t *j, const cJSON *d)
+{
+    const char *oid = str_at(d, "order_id");
+    if (!oid || !is_control_policy(j, d))
+        return ORDO_OK;
+    double c = planned_total(d);
+    if (!isfinite(c))
+        return ORDO_OK;
+    if (j->pending && !strcmp(oid, j->pending_order)) {
+        if (!isfinite(j->row.v[ORDO_AF_CONTROL_COST]))
+            j->row.v[ORDO_AF_CONTROL_COST] = c;
+    } else {
+        snprintf(j->shadow_order, sizeof j->shadow_order, "%s", oid);
+        j->shadow_cost = c;
+    }
+    return ORDO_OK;
+}
+
+static int variant_index(const ordo_analysis_t *a, const char *key)
+{
+    for (size_t i = 0; i < a->V; i++)
+        if (!strcmp(a->cfg.variants[i], key))
+            return (int)i;
+    return -1;
+}
+
+static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
+{
+    ordo_analysis_t *a = j->a;
+    const char *exp = str_at(d, "experiment");
+    if (!exp) {
+        j->counts.no_experiment++;
+        return ORDO_OK;
+    }
+    if (strcmp(exp, a->cfg.experiment)) {
+        j->counts.other_experiment++;
+        return ORDO_OK;
+    }
+    const char *var = str_at(d, "variant");
+    int vi = var ? variant_index(a, var) : -1;
+    if (vi < 0) {
+        j->counts.unknown_variant++;
+        return ORDO_OK;
+    }
+    const char *oid = str_at(d, "order_id");
+    if (!oid) {
+        j->counts.bad_records++;
+        return ORDO_OK;
+    }
+    uint32_t oi;
+    const an_outcome_t *o = NULL;
+    if (ordo_strmap_get(j->oc.map, oid, strlen(oid), &oi)) {
+        o = &j->oc.v[oi];
+        j->oc.v[oi].matched = 1;
+    }
+    ordo_outcome_summary_t s;
+    if (o)
+        outcome_expand(o, &s);
+    ordo_analyze_row_t row;
+    ordo_error_t e;
+    if (ordo_analyze_row_from_decision(d, o ? &s : NULL, j->net, &row, &e)) {
+        j->counts.bad_records++;
+        return ORDO_OK;
+    }
+    row.variant = (uint32_t)vi;
+    if (j->warmup_end && row.ts < j->warmup_end) {
+        j->counts.excluded_warmup++;
+        return ORDO_OK;
+    }
+    const cJSON *order = cJSON_GetObjectItemCaseSensitive(d, "order");
+    if (a->cfg.unit == ORDO_EXP_UNIT_CUSTOMER) {
+        const char *cid = str_at(cJSON_GetObjectItemCaseSensitive(order, "customer"), "id");
+        const char *key = cid && cid[0] ? cid : oid;
+        int rc = ordo_analysis_unit(a, key, strlen(key), &row.unit, err);
+        if (rc)
+            return rc;
+    } else if (a->cfg.unit == ORDO_EXP_UNIT_SWITCHBACK) {
+        char key[128];
+        const char *cluster = ordo_analyze_region_name(row.region);
+        char state[3] = "";
+        if (j->exp && j->exp->cluster == ORDO_EXP_CLUSTER_STATE) {
+            const char *zs = str_at(cJSON_GetObjectItemCaseSensitive(order, "ship_to"), "zip");
+            uint32_t zip;
+            const ordo_geo_t *geo = ordo_geo_default();
+            if (zs && geo && !ordo_zip_parse(zs, strlen(zs), &zip)) {
+                const ordo_zip_t *z = ordo_geo_zip(geo, zip);
+                if (z)
+                    memcpy(state, z->state, 3);
+            }
+            cluster = state[0] ? state : "unknown";
+        }
+        long window = (long)(row.ts / 3600);
+        if (j->has_switchback) {
+            ordo_exp_switchback_slot_t slot;
+            if (ordo_exp_switchback_arm(&j->sb, cluster, strlen(cluster), row.ts, &slot, NULL) ==
+                ORDO_OK) {
+                if (slot.excluded) {
+                    j->counts.excluded_burn++;
+                    return ORDO_OK;
+                }
+                window = (long)slot.window;
+            }
+        }
+        snprintf(key, sizeof key, "%s:%ld", cluster, window);
+        int rc = ordo_analysis_unit(a, key, strlen(key), &row.unit, err);
+        if (rc)
+            return rc;
+    }
+    if (!o)
+        j->counts.missing_outcome++;
+    else if (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT)
+        j->counts.time_inconsistent++;
+    if (!isfinite(row.v[ORDO_AF_ORDER_VALUE]) || row.family == ORDO_AN_FAMILIES - 1)
+        j->counts.no_catalog++;
+    /* covariate: the control arm's own plan is the control policy's plan */
+    if (!isfinite(row.v[ORDO_AF_CONTROL_COST]) && (vi == 0 || is_control_policy(j, d)))
+        row.v[ORDO_AF_CONTROL_COST] = row.v[ORDO_AF_PLANNED_COST];
+    if (!isfinite(row.v[ORDO_AF_CONTROL_COST]) && j->shadow_order[0] &&
+        !strcmp(j->shadow_order, oid))
+        row.v[ORDO_AF_CONTROL_COST] = j->shadow_cost;
+    j->shadow_order[0] = 0;
+    int rc = flush_pending(j, err);
+    if (rc)
+        return rc;
+    j->row = row;
+    j->pending = true;
+    snprintf(j->pending_order, sizeof j->pending_order, "%s", oid);
+    return ORDO_OK;
+}
+
+static int read_log(join_ctx_t *j, const char *logdir, ordo_error_t *err)
+{
+    ordo_log_iter_t *it;
+    int rc = ordo_log_iter_open(logdir, NULL, &it, err);
+    if (rc)
+        return rc;
+    ordo_log_record_t rec;
+    while ((rc = ordo_log_iter_next(it, &rec, err)) == 1) {
+        j->counts.records++;
+        if (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW)
+            continue;
+        if (rec.type == ORDO_LOG_REC_DECISION)
+            j->counts.decisions++;
+        else
+            j->counts.shadows++;
+        /* cheap filter: skip other experiments' decisions without parsing */
+        if (rec.type == ORDO_LOG_REC_DECISION) {
+            char id[ORDO_EXP_ID_MAX];
+            if (!scan_str(rec.payload, rec.len, "\"experiment\"", id, sizeof id)) {
+                if (!memmem(rec.payload, rec.len, "\"experiment\"", 12)) {
+                    j->counts.no_experiment++;
+                    continue;
+                }
+            } else if (strcmp(id, j->a->cfg.experiment)) {
+                j->counts.other_experiment++;
+                continue;
+            }
+        }
+        cJSON *d = cJSON_ParseWithLength(rec.payload, rec.len);
+        if (!d) {
+            if (rec.type == ORDO_LOG_REC_DECISION)
+                j->counts.bad_records++;
+            continue;
+        }
+        rc = rec.type == ORDO_LOG_REC_DECISION ? on_decision(j, d, err) : on_shadow(j, d);
+        cJSON_Delete(d);
+        if (rc)
+            break;
+    }
+    ordo_log_iter_close(it);
+    if (rc < 0)
+        return rc;
+    return flush_pending(j, err);
+}
+
+static void drop_unknown_keys(ordo_analyze_config_t *cfg, ordo_analysis_t *notes_to,
+                              char notes[][160], size_t *n_notes)
+{
+    (void)notes_to;
+    size_t w = 0;
+    for (size_t i = 0; i < cfg->n_kpis; i++) {
+        if (ordo_metric_set_find(&cfg->metrics, cfg->kpis[i]) >= 0) {
+            memmove(cfg->kpis[w++], cfg->kpis[i], sizeof cfg->kpis[i]);
+        } else if (*n_notes < 8) {
+            snprintf(notes[(*n_notes)++], 160,
+                     "primary KPI '%s' is not a defined metric: left out", cfg->kpis[i]);
+        }
+    }
+    cfg->n_kpis = w;
+    if (!w && ordo_metric_set_find(&cfg->metrics, "cost_per_order") >= 0) {
+        snprintf(cfg->kpis[0], sizeof cfg->kpis[0], "cost_per_order");
+        cfg->n_kpis = 1;
+        if (*n_notes < 8)
+            snprintf(notes[(*n_notes)++], 160, "no usable primary KPI: cost_per_order used");
+    }
+    w = 0;
+    for (size_t i = 0; i < cfg->n_guardrails; i++) {
+        if (ordo_metric_set_find(&cfg->metrics, cfg->guardrails[i].metric) >= 0) {
+            cfg->guardrails[w++] = cfg->guardrails[i];
+        } else if (*n_notes < 8) {
+            snprintf(notes[(*n_notes)++], 160,
+                     "guardrail '%s' is not a defined metric: left out",
+                     cfg->guardrails[i].metric);
+        }
+    }
+    cfg->n_guardrails = w;
+}
+
+static int pick_experiment(const char *dir, const char *logdir, bool have_log,
+                           ordo_exp_registry_t *reg, const ordo_analyze_options_t *opt,
+                           ordo_exp_t **exp, scan_exp_t *scan, size_t *n_scan, bool *scanned,
+                           char *chosen, ordo_error_t *err)
+{
+    *exp = NULL;
+    *scanned = false;
+    if (opt->experiment && opt->experiment[0]) {
+        snprintf(chosen, ORDO_EXP_ID_MAX, "%s", opt->experiment);
+        if (reg) {
+            ordo_error_t e;
+            int rc = ordo_exp_registry_get(reg, opt->experiment, exp, &e);
+            if (rc && rc != ORDO_ENOTFOUND) {
+                *err = e;
+                return rc;
+            }
+        }
+        return ORDO_OK;
+    }
+    if (have_log) {
+        int rc = scan_log(logdir, scan, n_scan, err);
+        if (rc)
+            return rc;
+        *scanned = true;
+    }
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < *n_scan; i++)
+        if (best == SIZE_MAX || scan[i].n > scan[best].n)
+            best = i;
+    if (best == SIZE_MAX)
+        return ordo_error_set(err, ORDO_ENOTFOUND, dir, 0, NULL,
+                              "no decision record in %s belongs to an experiment: nothing to "
+                              "analyse (pass --experiment ID to name one)",
+                              logdir);
+    snprintf(chosen, ORDO_EXP_ID_MAX, "%s", scan[best].id);
+    if (reg) {
+        int rc = ordo_exp_registry_get(reg, chosen, exp, NULL);
+        if (rc && rc != ORDO_ENOTFOUND)
+            *exp = NULL;
+    }
+    return ORDO_OK;
+}
+
+int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in,
+                     ordo_analysis_t **out, ordo_error_t *err)
+{
+    *out = NULL;
+    ordo_analyze_options_t defopt = {0};
+    const ordo_analyze_options_t *opt = opt_in ? opt_in : &defopt;
+    char logdir[4096], dbpath[4096], path[4096];
+    snprintf(logdir, sizeof logdir, "%s/log", dir);
+    snprintf(dbpath, sizeof dbpath, "%s/%s", dir, ORDO_STORE_DB_FILE);
+    bool have_log = exists(logdir), have_db = exists(dbpath);
+    if (!have_log && !have_db)
+        return ordo_error_set(err, ORDO_ENOENT, dir, 0, NULL,
+                              "not a data directory: neither %s nor %s exists", logdir, dbpath);
+    int rc = ORDO_OK;
+    ordo_store_t *store = NULL;
+    ordo_exp_registry_t *reg = NULL;
+    ordo_exp_t *exp = NULL;
+    ordo_network_t *own_net = NULL;
+    ordo_analysis_t *a = NULL;
+    scan_exp_t *scan = calloc(SCAN_MAX, sizeof *scan);
+    join_ctx_t *j = calloc(1, sizeof *j);
+    ordo_analyze_config_t *cfg = calloc(1, sizeof *cfg);
+    char early_notes[8][160];
+    size_t n_early = 0;
+    if (!scan || !j || !cfg) {
+        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto done;
+    }
+    if (have_db) {
+        if ((rc = ordo_store_open_existing(dir, NULL, &store, err)))
+            goto done;
+        if ((rc = ordo_exp_registry_open(store, &reg, err)))
+            goto done;
+    } else {
+        snprintf(early_notes[n_early++], 160,
+                 "no database (%s): no experiment document and no outcomes", ORDO_STORE_DB_FILE);
+    }
+    size_t n_scan = 0;
+    bool scanned;
+    char chosen[ORDO_EXP_ID_MAX] = "";
+    if ((rc = pick_experiment(dir, logdir, have_log, reg, opt, &exp, scan, &n_scan, &scanned,
+                              chosen, err)))
+        goto done;
+    if (exp) {
+        ordo_analyze_config_from_exp(cfg, exp, opt->metrics);
+    } else {
+        if (!scanned && have_log) {
+            if ((rc = scan_log(logdir, scan, &n_scan, err)))
+                goto done;
+        }
+        const scan_exp_t *se = NULL;
+        for (size_t i = 0; i < n_scan; i++)
+            if (!strcmp(scan[i].id, chosen))
+                se = &scan[i];
+        const char *vars[ORDO_EXP_MAX_ARMS];
+        size_t nv = 0;
+        if (se) {
+            /* "control" first when present, else the first seen */
+            for (size_t i = 0; i < se->n_variants; i++)
+                if (!strcmp(se->variants[i], "control"))
+                    vars[nv++] = se->variants[i];
+            for (size_t i = 0; i < se->n_variants; i++)
+                if (strcmp(se->variants[i], "control"))
+                    vars[nv++] = se->variants[i];
+        }
+        if (!nv) {
+            rc = ordo_error_set(err, ORDO_ENOTFOUND, dir, 0, "experiment",
+                                "experiment '%s' is neither in the registry nor in the log",
+                                chosen);
+            goto done;
+        }
+        ordo_analyze_config_default(cfg, chosen, vars, nv, opt->metrics);
+        snprintf(early_notes[n_early++], 160,
+                 "experiment '%s' is not in the registry: variants taken from the log (%s "
+                 "as control), equal weights, default KPI and guardrails",
+                 chosen, vars[0]);
+    }
+    for (size_t i = 0; i < n_scan && n_early < 7; i++)
+        if (strcmp(scan[i].id, cfg->experiment)) {
+            snprintf(early_notes[n_early++], 160,
+                     "the log also holds %llu decisions of experiment '%s' (not analysed; "
+                     "use --experiment)",
+                     (unsigned long long)scan[i].n, scan[i].id);
+        }
+    drop_unknown_keys(cfg, NULL, early_notes, &n_early);
+    /* catalog for product family and order value */
+    const ordo_network_t *net = opt->network;
+    snprintf(path, sizeof path, "%s/network/network.json", dir);
+    if (!net && exists(path)) {
+        char nd[4096];
+        snprintf(nd, sizeof nd, "%s/network", dir);
+        ordo_error_t e;
+        if (ordo_network_load(nd, NULL, &own_net, &e) == ORDO_OK)
+            net = own_net;
+        else if (n_early < 8)
+            snprintf(early_notes[n_early++], 160, "the network in %s could not be loaded: %s",
+                     nd, e.msg);
+    }
+    if (net)
+        for (uint32_t f = 0; f < net->n_families && f < ORDO_AN_FAMILIES - 1; f++)
+            snprintf(cfg->family_names[f], sizeof cfg->family_names[f], "%s", net->families[f]);
+    if ((rc = ordo_analysis_create(cfg, &a, err)))
+        goto done;
+    for (size_t i = 0; i < n_early; i++)
+        ordo_analysis_note(a, "%s", early_notes[i]);
+    j->a = a;
+    j->exp = exp;
+    j->net = net;
+    if (exp && exp->status.started_at > 0 && exp->warmup_hours > 0)
+        j->warmup_end = exp->status.started_at + (int64_t)(exp->warmup_hours * 3600.0);
+    if (exp && exp->unit == ORDO_EXP_UNIT_SWITCHBACK) {
+        ordo_exp_switchback_spec_t spec = {.seed = exp->seed[0] ? exp->seed : exp->id,
+                                           .hash_version = exp->hash_version,
+                                           .start = exp->sb_start,
+                                           .window_seconds = exp->sb_window_seconds,
+                                           .n_windows = exp->sb_windows,
+                                           .burn_in_seconds = exp->sb_burn_in_seconds,
+                                           .burn_out_seconds = exp->sb_burn_out_seconds,
+                                           .n_arms = exp->n_variants,
+                                           .block_size = exp->sb_block_size};
+        double w[ORDO_EXP_MAX_ARMS];
+        for (size_t i = 0; i < exp->n_variants; i++)
+            w[i] = exp->variants[i].weight;
+        spec.weights = w;
+        spec.n_weights = exp->n_variants;
+        j->has_switchback = ordo_exp_switchback_init(&j->sb, &spec, NULL) == ORDO_OK;
+    }
+    if (store) {
+        if ((rc = outcomes_load(store, &j->oc, err)))
+            goto done;
+    } else {
+        j->oc.map = ordo_strmap_create(16);
+        if (!j->oc.map) {
+            rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+            goto done;
+        }
+    }
+    j->counts.outcomes_loaded = j->oc.n;
+    if (have_log) {
+        if ((rc = read_log(j, logdir, err)))
+            goto done;
+    } else {
+        ordo_analysis_note(a, "no decision log (%s): no orders to analyse", logdir);
+    }
+    for (size_t i = 0; i < j->oc.n; i++)
+        j->counts.outcomes_unmatched += !j->oc.v[i].matched;
+    /* what is missing and how it was treated */
+    ordo_analyze_counts_t *c = &j->counts;
+    uint64_t analysed = 0;
+    for (size_t v = 0; v < a->V; v++)
+        analysed += a->orders[v];
+    if (c->missing_outcome)
+        ordo_analysis_note(a,
+                           "%llu of %llu analysed orders (%.1f%%) have no outcome events: they "
+                           "count in planned metrics and are left out of outcome metrics "
+                           "(actual cost, on-time, time to ship/deliver, returns, "
+                           "cancellations); compare outcome_coverage across variants",
+                           (unsigned long long)c->missing_outcome, (unsigned long long)analysed,
+                           analysed ? 100.0 * (double)c->missing_outcome / (double)analysed : 0);
+    if (c->bad_records)
+        ordo_analysis_note(a, "%llu decision records could not be parsed: skipped",
+                           (unsigned long long)c->bad_records);
+    if (c->unknown_variant)
+        ordo_analysis_note(a, "%llu decisions name a variant the experiment does not have: skipped",
+                           (unsigned long long)c->unknown_variant);
+    if (c->excluded_warmup)
+        ordo_analysis_note(a, "%llu decisions made during the warm-up were excluded",
+                           (unsigned long long)c->excluded_warmup);
+    if (c->excluded_burn)
+        ordo_analysis_note(a,
+                           "%llu decisions in switchback burn-in/burn-out (or outside the "
+                           "schedule) were excluded",
+                           (unsigned long long)c->excluded_burn);
+    if (c->time_inconsistent)
+        ordo_analysis_note(a,
+                           "%llu outcome summaries have a delivery or return dated before the "
+                           "shipment (time_inconsistent): kept as given",
+                           (unsigned long long)c->time_inconsistent);
+    if (c->no_catalog && analysed)
+        ordo_analysis_note(a,
+                           "%llu orders have no known product family or order value (%s): "
+                           "shown as 'unknown' in the breakdown",
+                           (unsigned long long)c->no_catalog,
+                           net ? "SKU not in the catalog" : "no network/catalog available");
+    if (c->outcomes_unmatched)
+        ordo_analysis_note(a,
+                           "%llu orders with outcome events have no decision of this "
+                           "experiment: ignored",
+                           (unsigned long long)c->outcomes_unmatched);
+    ordo_analysis_set_counts(a, c);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    if (exists(path)) {
+        char *data = NULL;
+        size_t len = 0;
+        ordo_error_t e;
+        if (ordo_read_file(path, &data, &len, &e) == ORDO_OK) {
+            cJSON *sj = cJSON_ParseWithLength(data, len);
+            if (sj) {
+                char *compact = cJSON_PrintUnformatted(sj);
+                if (compact) {
+                    ordo_analysis_set_run_summary(a, compact, strlen(compact));
+                    free(compact);
+                }
+                cJSON_Delete(sj);
+            } else {
+                ordo_analysis_note(a, "summary.json is not valid JSON: ignored");
+            }
+            free(data);
+        }
+    }
+    if ((rc = ordo_analysis_finish(a, opt->now, err)))
+        goto done;
+    *out = a;
+    a = NULL;
+done:
+    ordo_analysis_destroy(a);
+    if (j)
+        outcomes_free(&j->oc);
+    free(j);
+    free(cfg);
+    free(scan);
+    ordo_exp_destroy(exp);
+    ordo_network_destroy(own_net);
+    ordo_exp_registry_close(reg);
+    ordo_store_close(store, NULL);
+    return rc;
+}
