@@ -25,8 +25,9 @@ echo
 echo "== 3. one order, explained, under the default policy =="
 sku=$(awk -F, 'NR==2 {print $2}' "$net/inventory.csv")
 printf '{"id":"DEMO-1","created":"2026-11-24T15:00:00Z","ship_to":{"zip":"60614"},"lines":[{"sku":"%s","quantity":2}]}\n' "$sku" > "$out/order.json"
-"$ordo" source --network "$net" --policy default "$out/order.json" | head -40
-echo "  ..."
+"$ordo" source --network "$net" --policy default --explain "$out/order.json" > "$out/plan.json"
+head -48 "$out/plan.json"
+echo "  ... (the whole plan, with every candidate considered: $out/plan.json)"
 echo
 
 echo "== 4. an experiment: cost-optimized (control) vs proximity-first (treatment) =="
@@ -39,7 +40,7 @@ echo
 echo "== 5. 2,000 orders from people in the Northeast and Midwest, routed and logged =="
 awk -F, 'NR > 1 && ($2 == "NY" || $2 == "PA" || $2 == "IL" || $2 == "OH" || $2 == "MA") && $5 > 20000 {print $1}' \
     "$root/data/us-zips.csv" > "$out/zips.txt"
-awk -F, 'NR > 1 {print $1}' "$net/catalog.csv" | head -400 > "$out/skus.txt"
+awk -F, 'NR > 1 && NR <= 401 {print $1}' "$net/catalog.csv" > "$out/skus.txt"
 awk -v seed=7 'BEGIN {
     srand(seed)
     while ((getline z < "'"$out/zips.txt"'") > 0) zips[nz++] = z

@@ -46,6 +46,8 @@ typedef struct ordo_decision {
     double bucket;               /* < 0 when not in an experiment */
     bool excluded;               /* warm-up or burn-in/out */
     const char *route_reason;    /* why the acting (or first) experiment did or did not assign */
+    bool has_control_cost;       /* control_cost is set (logged decisions in an experiment) */
+    double control_cost;         /* plan cost under the experiment's control policy */
     uint32_t shadows;            /* shadow evaluations logged */
     uint64_t seq;                /* log sequence number, 0 when not logged */
 } ordo_decision_t;

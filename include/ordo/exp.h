@@ -590,6 +590,9 @@ int ordo_exp_snapshot_load(ordo_exp_registry_t *reg, ordo_exp_snapshot_t **out,
                            ordo_error_t *err);
 void ordo_exp_snapshot_destroy(ordo_exp_snapshot_t *snap);
 size_t ordo_exp_snapshot_count(const ordo_exp_snapshot_t *snap);
+/* Policy version of experiment i's control arm (its first variant), i in
+ * route order (ordo_exp_route_t.entries[i]); NULL when i is out of range. */
+const char *ordo_exp_snapshot_control_version(const ordo_exp_snapshot_t *snap, size_t i);
 /* Registry generation the snapshot was loaded at (0 for a built one). */
 uint64_t ordo_exp_snapshot_generation(const ordo_exp_snapshot_t *snap);
 

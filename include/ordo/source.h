@@ -271,6 +271,9 @@ typedef struct ordo_decision_meta {
     double bucket;             /* the unit's hash in [0, 1); < 0: none */
     bool excluded;             /* warm-up or switchback burn-in/out: not analysed */
     bool shadow;               /* a shadow evaluation that did not act */
+    bool has_control_cost;     /* control_cost is set */
+    double control_cost;       /* the plan cost under the experiment's control
+                                * policy, known before assignment (CUPED) */
 } ordo_decision_meta_t;
 
 void ordo_decision_write_json(const ordo_plan_t *plan, const ordo_network_t *net,

@@ -100,8 +100,12 @@ static int decide_one(run_ctx_t *r, const char *text, size_t len, int pretty, or
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, out, pretty);
     if (r->record) {
-        ordo_decision_meta_t meta = {dec.experiment, dec.variant, NULL, NULL, dec.bucket,
-                                     dec.excluded, false};
+        ordo_decision_meta_t meta = {.experiment = dec.experiment,
+                                     .variant = dec.variant,
+                                     .bucket = dec.bucket,
+                                     .excluded = dec.excluded,
+                                     .has_control_cost = dec.has_control_cost,
+                                     .control_cost = dec.control_cost};
         ordo_decision_write_json(dec.plan, r->net, &meta, &w);
     } else {
         ordo_plan_write_json(dec.plan, r->net, &w);

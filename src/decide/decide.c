@@ -246,6 +246,27 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     if ((rc = ordo_source_decide(d->eng, policy, order, &dopts, arena, &out->plan, err)))
         return rc;
     out->plan->decided_at = now;
+    /* CUPED's covariate: the plan cost under the control policy, known
+     * before assignment. A control order's own plan is that plan. */
+    if (d->log && route && route->acting >= 0) {
+        const ordo_exp_route_entry_t *e = &route->entries[route->acting];
+        const char *cv = ordo_exp_snapshot_control_version(d->snapshot, (size_t)route->acting);
+        if (e->variant_index == 0 || (cv && !strcmp(cv, policy->version))) {
+            meta.has_control_cost = true;
+            meta.control_cost = out->plan->cost.total;
+        } else if (cv) {
+            const ordo_policy_t *cp;
+            ordo_plan_t *cplan;
+            ordo_decide_opts_t co = {0}; /* never reserves */
+            if ((rc = policy_for(d, cv, &cp, err)) ||
+                (rc = ordo_source_decide(d->eng, cp, order, &co, arena, &cplan, err)))
+                return rc;
+            meta.has_control_cost = true;
+            meta.control_cost = cplan->cost.total;
+        }
+    }
+    out->has_control_cost = meta.has_control_cost;
+    out->control_cost = meta.control_cost;
     if (d->log && (rc = append_record(d, ORDO_LOG_REC_DECISION, out->plan, &meta, &out->seq, err)))
         return rc;
     if (d->opt.shadows && route && d->log) {

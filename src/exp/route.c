@@ -78,6 +78,13 @@ static const char *const route_reason_names[] = {
     "assigned",     "missing unit", "holdout", "outside namespace", "outside coverage",
     "targeted out", "not running",  "killed",  "overlap",           "outside schedule"};
 
+const char *ordo_exp_snapshot_control_version(const ordo_exp_snapshot_t *snap, size_t i)
+{
+    if (!snap || i >= snap->n || snap->exps[i].n_variants == 0)
+        return NULL;
+    return snap->exps[i].versions[0];
+}
+
 const char *ordo_exp_route_reason_name(ordo_exp_route_reason_t r)
 {
     if ((unsigned)r < sizeof route_reason_names / sizeof route_reason_names[0])

@@ -297,6 +297,26 @@ void ordo_decision_write_json(const ordo_plan_t *p, const ordo_network_t *net,
     }
     if (meta && meta->shadow)
         ordo_jsonw_kbool(w, "shadow", true);
+    if (meta && meta->has_control_cost)
+        ordo_jsonw_kdouble(w, "control_cost", meta->control_cost);
+    if (p->order) {
+        /* segments for analysis: value, dominant family (by value), region */
+        const ordo_order_t *o = p->order;
+        double best = -1;
+        int fam = -1;
+        for (uint32_t i = 0; i < o->n_lines; i++) {
+            const ordo_sku_t *sk = &net->skus[o->lines[i].sku];
+            double v = sk->price * o->lines[i].quantity;
+            if (v > best) {
+                best = v;
+                fam = sk->family;
+            }
+        }
+        ordo_jsonw_kdouble(w, "order_value", ordo_order_value(o, net));
+        if (fam >= 0)
+            ordo_jsonw_kstr(w, "product_family", net->families[fam]);
+        ordo_jsonw_kstr(w, "region", ordo_geo_region(o->state));
+    }
     if (meta && meta->unit)
         ordo_jsonw_kstr(w, "unit", meta->unit);
     ordo_jsonw_kbool(w, "fallback", p->status == ORDO_PLAN_FALLBACK);
