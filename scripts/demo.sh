@@ -65,3 +65,9 @@ echo
 
 echo "== 7. counterfactual replay: every logged decision under proximity-first =="
 "$ordo" log replay "$data" --policy proximity-first --network "$net" | tail -3
+echo
+
+echo "== 8. the experiment report (planned metrics; outcomes arrive with ordo outcomes ingest) =="
+"$ordo" analyze "$data" --network "$net" --format html --out "$out/report.html" >/dev/null
+"$ordo" analyze "$data" --network "$net" --format text | grep -v 'n/a' | head -40
+echo "  ... HTML report with charts: $out/report.html"
