@@ -131,7 +131,36 @@ typedef struct run_result {
     uint64_t block_allocs;
     uint32_t ok, fallback, unfulfillable, split;
     double evaluated;
+    uint64_t digest; /* FNV-1a over every plan: equal digests, equal decisions */
 } run_result_t;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* What a decision chose, exactly: status, shipments (node, service, lines,
+ * quantities), score bits and landed cost bits. */
+static uint64_t plan_digest(uint64_t h, const ordo_plan_t *p)
+{
+    h = fnv(h, &p->status, sizeof p->status);
+    h = fnv(h, &p->n_shipments, sizeof p->n_shipments);
+    for (uint32_t s = 0; s < p->n_shipments; s++) {
+        const ordo_shipment_t *sh = &p->shipments[s];
+        h = fnv(h, &sh->node, sizeof sh->node);
+        h = fnv(h, &sh->service, sizeof sh->service);
+        for (uint32_t j = 0; j < sh->n_lines; j++) {
+            h = fnv(h, &sh->lines[j].line, sizeof sh->lines[j].line);
+            h = fnv(h, &sh->lines[j].quantity, sizeof sh->lines[j].quantity);
+        }
+    }
+    h = fnv(h, p->score_vec, sizeof p->score_vec[0] * p->score_dim);
+    h = fnv(h, &p->cost.total, sizeof p->cost.total);
+    return h;
+}
 
 static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat, ordo_arena_t *a)
 {
@@ -159,6 +188,7 @@ static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat,
             exit(1);
         }
         ev += p->evaluated;
+        res->digest = plan_digest(res->digest ? res->digest : 0xcbf29ce484222325ull, p);
         res->ok += p->status == ORDO_PLAN_OK;
         res->split += p->n_shipments > 1;
         res->fallback += p->status == ORDO_PLAN_FALLBACK;
@@ -194,10 +224,11 @@ static void report(const char *label, bench_t *b, bool explain, int repeats, ord
     qsort(p99, (size_t)repeats, sizeof *p99, cmp_dbl);
     printf("%-12s %9.0f decisions/s  p50 %6.1f us  p99 %6.1f us  (median of %d runs; "
            "max %.1f us; %.1f shipment candidates evaluated/decision; "
-           "ok %u (split %u) fallback %u unfulfillable %u; arena mallocs after warm-up %llu)\n",
+           "ok %u (split %u) fallback %u unfulfillable %u; arena mallocs after warm-up %llu; "
+           "plans digest %016llx)\n",
            label, tp[repeats / 2], p50[repeats / 2] / 1e3, p99[repeats / 2] / 1e3, repeats,
            rs[0].max / 1e3, rs[0].evaluated, rs[0].ok, rs[0].split, rs[0].fallback,
-           rs[0].unfulfillable, (unsigned long long)allocs);
+           rs[0].unfulfillable, (unsigned long long)allocs, (unsigned long long)rs[0].digest);
     free(lat);
     free(rs);
     free(tp);

@@ -213,6 +213,7 @@ int src_prepare(src_ctx_t *x)
                            .cubic = sku->length_in * sku->width_in * sku->height_in,
                            .price = sku->price,
                            .base_rr = sku->return_rate};
+        base.ret_wl = src_return_lb(&base);
         first_line[li] = x->n_lines;
         n_pieces[li] = 1;
         if (mode[li] == 0)
@@ -415,12 +416,15 @@ static int eval_subset(exact_t *ex, uint32_t S, ub_item_t *items)
     src_ctx_t *x = ex->x;
     uint32_t n = 0, dim = x->dim;
     const uint32_t *fm = x->cand_full;
+    /* what the bounds need from the lines alone, once per subset */
+    src_subset_t sub;
+    src_subset_init(x, S, &sub);
     for (uint32_t c = 0; c < x->n_cands; c++) {
         if ((fm[c] & S) != S)
             continue;
         items[n].cand = c;
         items[n].done = false;
-        src_upper_bound(x, c, S, &items[n].ub);
+        src_upper_bound_sub(x, c, &sub, &items[n].ub);
         n++;
     }
     for (;;) {
@@ -1252,6 +1256,8 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
     ordo_order_ctx_init(&x->octx, order, eng->net);
     int64_t created = order->created;
     x->day0 = created >= 0 ? created / 86400 : (created - 86399) / 86400;
+    x->sod = (int32_t)(created - x->day0 * 86400);
+    x->wd0 = (int)(((x->day0 + 3) % 7 + 7) % 7);
     int lvl = (int)order->level;
     if (lvl < 0 || lvl > 2)
         lvl = 0;
@@ -1515,6 +1521,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
                             .cubic = sku->length_in * sku->width_in * sku->height_in,
                             .price = sku->price,
                             .base_rr = sku->return_rate};
+            l.ret_wl = src_return_lb(&l);
             x->lines[x->n_lines++] = l;
             x->total_units += pl->quantity;
             covered[pl->line] += pl->quantity;

@@ -70,10 +70,17 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
     e->base_min = calloc(net->n_services ? net->n_services : 1, sizeof *e->base_min);
     e->near =
         net->n_nodes <= 65535 ? malloc(sizeof *e->near * ORDO_ZIP3_COUNT * net->n_nodes + 1) : NULL;
-    if (!e->cdf || !e->min_rate || !e->node_tz || !e->demand || !e->load || !e->base_tab ||
+    e->inv_div = calloc(net->n_services + 1, sizeof *e->inv_div);
+    e->mult = calloc(net->n_services + 1, sizeof *e->mult);
+    if (!e->inv_div || !e->mult || !e->cdf || !e->min_rate || !e->node_tz || !e->demand || !e->load || !e->base_tab ||
         !e->base_min || !e->near) {
         ordo_engine_destroy(e);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    for (uint32_t s = 0; s < net->n_services; s++) {
+        const ordo_carrier_service_t *svc = &net->services[s];
+        e->inv_div[s] = svc->dim_divisor > 0 ? 1.0 / svc->dim_divisor : 0;
+        e->mult[s] = 1 + svc->fuel_surcharge_pct / 100.0;
     }
     for (uint32_t s = 0; s < net->n_services; s++)
         for (int z = 0; z < ORDO_ZONES; z++) {
@@ -204,6 +211,8 @@ void ordo_engine_destroy(ordo_engine_t *e)
     if (!e)
         return;
     free(e->cdf);
+    free(e->inv_div);
+    free(e->mult);
     free(e->base_tab);
     free(e->base_min);
     free(e->near);
@@ -422,6 +431,15 @@ static double expected_late(const double *cdf, const ordo_carrier_service_t *svc
     return late;
 }
 
+int src_return_lb(const src_line_t *l)
+{
+    double w = l->weight;
+    if (l->cubic / 139.0 > w)
+        w = l->cubic / 139.0;
+    int wl = src_ceil_int(w - 1e-9);
+    return wl < 1 ? 1 : wl;
+}
+
 /* Same as ordo_rate_parcel (billable = ceil(max(actual, dim)) whole pounds),
  * from the precomputed table when the billable weight is within it. */
 static int rate(const ordo_engine_t *eng, int32_t si, int zone, double weight, double cubic,
@@ -430,11 +448,12 @@ static int rate(const ordo_engine_t *eng, int32_t si, int zone, double weight, d
     const ordo_carrier_service_t *svc = &eng->net->services[si];
     double dim = svc->dim_divisor > 0 ? cubic / svc->dim_divisor : 0;
     double w = weight > dim ? weight : dim;
-    double billable = ceil(w - 1e-9);
-    if (billable < 1)
-        billable = 1;
-    if (billable >= SRC_RET_LB || zone < 1 || zone > ORDO_ZONES)
+    int wl = src_ceil_int(w - 1e-9);
+    if (wl < 1)
+        wl = 1;
+    if (wl >= SRC_RET_LB || zone < 1 || zone > ORDO_ZONES)
         return ordo_rate_parcel(svc, zone, weight, cubic, residential, peak, r);
+    double billable = wl;
     r->zone = zone;
     r->actual_lb = weight;
     r->dim_lb = dim;
@@ -454,7 +473,7 @@ static double ship_lb(const src_cand_t *c, double weight, double cubic)
     double best = INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
         double dim = cubic * c->svc[k].inv_div;
-        int wl = (int)ceil((weight > dim ? weight : dim) - 1e-9);
+        int wl = src_ceil_int((weight > dim ? weight : dim) - 1e-9);
         if (wl < 1)
             wl = 1;
         if (wl >= SRC_RET_LB)
@@ -467,24 +486,35 @@ static double ship_lb(const src_cand_t *c, double weight, double cubic)
 }
 
 /* max over services of −cost·shipping + on_time·share·P(on time): the
- * service trade-off of a weighted score, bounded per service. */
-static double weighted_service_ub(const src_cand_t *c, double weight, double cubic, double wc,
-                                  double wot_share)
+ * service trade-off of a weighted score, bounded per service: see
+ * weighted_service_ub_sub below. */
+
+/* Ship day in business days after the order: 1 after the node's cutoff
+ * (node-local time) or on a weekend, + processing days, + backlog days. The
+ * order's UTC day and second of day come from ctx_init; local time differs
+ * by whole hours, so no division by 86400 per node. */
+static int ship_day(const src_ctx_t *x, const src_cand_t *c)
 {
-    double best = -INFINITY;
-    for (uint32_t k = 0; k < c->n_svc; k++) {
-        double dim = cubic * c->svc[k].inv_div;
-        int wl = (int)ceil((weight > dim ? weight : dim) - 1e-9);
-        if (wl < 1)
-            wl = 1;
-        if (wl >= SRC_RET_LB)
-            wl = SRC_RET_LB - 1;
-        double t = -wc * (c->svc[k].base_min[wl] * c->svc[k].mult + c->svc[k].add) +
-                   wot_share * c->svc[k].ot;
-        if (t > best)
-            best = t;
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    uint32_t load = c->load;
+    double cap = node->daily_capacity;
+    int64_t sod = x->sod + (int64_t)x->eng->node_tz[c->node] * 3600;
+    int dd = 0; /* local day − UTC day */
+    while (sod < 0) {
+        sod += 86400;
+        dd--;
     }
-    return isfinite(best) ? best : 0;
+    while (sod >= 86400) {
+        sod -= 86400;
+        dd++;
+    }
+    int hour = (int)(sod / 3600);
+    int wd = ((x->wd0 + dd) % 7 + 7) % 7;
+    int s0 = (hour >= node->cutoff_hour || wd >= 5) ? 1 : 0;
+    s0 += node->processing_days > 0 ? node->processing_days : 0;
+    if (cap > 0 && load > cap) /* backlog beyond today's capacity */
+        s0 += (int)((load - cap) / cap) + 1;
+    return s0;
 }
 
 /* Ship day and P(one more day) for `units` more at a candidate. */
@@ -492,21 +522,12 @@ static void processing(const src_ctx_t *x, const src_cand_t *c, double units, in
                        double *pe_out, double *util_out)
 {
     const ordo_node_t *node = &x->net->nodes[c->node];
-    uint32_t load = c->load;
     double cap = node->daily_capacity;
-    double util = cap > 0 ? (load + units) / cap : 0;
-    int64_t local = x->order->created + (int64_t)x->eng->node_tz[c->node] * 3600;
-    int64_t lday = local >= 0 ? local / 86400 : (local - 86399) / 86400;
-    int hour = (int)((local - lday * 86400) / 3600);
-    int wd = (int)(((lday + 3) % 7 + 7) % 7);
-    int s0 = (hour >= node->cutoff_hour || wd >= 5) ? 1 : 0;
-    s0 += node->processing_days > 0 ? node->processing_days : 0;
-    if (cap > 0 && load > cap) /* backlog beyond today's capacity */
-        s0 += (int)((load - cap) / cap) + 1;
+    double util = cap > 0 ? (c->load + units) / cap : 0;
     double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
     if (pe > 0.5)
         pe = 0.5;
-    *s0_out = s0;
+    *s0_out = c->ready ? c->s0 : ship_day(x, c);
     *pe_out = pe;
     *util_out = util;
 }
@@ -515,12 +536,7 @@ static void processing(const src_ctx_t *x, const src_cand_t *c, double units, in
  * network's cheapest ground service). */
 static double return_ship(const ordo_engine_t *eng, int zone, const src_line_t *l)
 {
-    double w = l->weight;
-    if (l->cubic / 139.0 > w)
-        w = l->cubic / 139.0;
-    int wl = (int)ceil(w - 1e-9);
-    if (wl < 1)
-        wl = 1;
+    int wl = l->ret_wl;
     return wl < SRC_RET_LB ? eng->ret_rate[zone - 1][wl]
                            : eng->ret_rate[zone - 1][SRC_RET_LB - 1] +
                                  eng->ret_per_lb[zone - 1] * (wl - SRC_RET_LB + 1);
@@ -536,7 +552,7 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
                        src_eval_t *o)
 {
     const ordo_network_t *net = x->net;
-    const src_cand_t *c = &x->cands[ci];
+    src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &net->nodes[c->node];
     const ordo_source_params_t *P = &x->eng->p;
     /* only the fields read before they are written (the struct is large) */
@@ -645,10 +661,13 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     double best_key = -INFINITY;
     int32_t svc_list[ORDO_NODE_MAX_SERVICES + 1];
     uint32_t n_svc = 0;
+    /* c->svc[k] describes node->services[k] once the bounds are set */
+    bool memo = c->ready && !pickup && c->n_svc == node->n_services;
     if (pickup) {
         svc_list[n_svc++] = ORDO_SERVICE_PICKUP;
     } else if (force_service >= 0) {
         svc_list[n_svc++] = force_service;
+        memo = false;
     } else {
         for (uint32_t k = 0; k < node->n_services; k++)
             svc_list[n_svc++] = (int32_t)node->services[k];
@@ -676,8 +695,24 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
                      x->order->residential, x->peak, &r) != ORDO_OK)
                 continue;
             const double *cdf = x->eng->cdf[cur.service][o->zone - 1];
-            ot = deliver_cdf(cdf, s0, pe, D);
-            late = ot >= 1 - 1e-12 ? 0 : expected_late(cdf, svc, o->zone, s0, pe, D);
+            if (memo) {
+                /* the same (service, s0, pe) gives the same numbers: P(on
+                 * time) at the candidate's current load is in its bounds,
+                 * expected lateness is kept from the last evaluation */
+                ot = pe == c->pe0 ? c->svc[k].ot : deliver_cdf(cdf, s0, pe, D);
+                if (ot >= 1 - 1e-12) {
+                    late = 0;
+                } else if (pe == c->svc[k].late_pe) {
+                    late = c->svc[k].late;
+                } else {
+                    late = expected_late(cdf, svc, o->zone, s0, pe, D);
+                    c->svc[k].late_pe = pe;
+                    c->svc[k].late = late;
+                }
+            } else {
+                ot = deliver_cdf(cdf, s0, pe, D);
+                late = ot >= 1 - 1e-12 ? 0 : expected_late(cdf, svc, o->zone, s0, pe, D);
+            }
         }
         double factor = 1 + P->lateness_return_factor * late;
         double rr = base_rr * factor;
@@ -842,17 +877,23 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     if (c->zone >= 1)
         for (uint32_t k = 0; k < node->n_services; k++) {
             const ordo_carrier_service_t *svc = &x->net->services[node->services[k]];
-            c->svc[k].base_min = x->eng->base_min[node->services[k]][c->zone - 1];
-            c->svc[k].inv_div = svc->dim_divisor > 0 ? 1.0 / svc->dim_divisor : 0;
-            c->svc[k].mult = 1 + svc->fuel_surcharge_pct / 100.0;
+            uint32_t si = node->services[k];
+            c->svc[k].base_min = x->eng->base_min[si][c->zone - 1];
+            c->svc[k].inv_div = x->eng->inv_div[si];
+            c->svc[k].mult = x->eng->mult[si];
             c->svc[k].add = (x->order->residential ? svc->residential_surcharge : 0) +
                             (x->peak ? svc->peak_surcharge : 0);
+            c->svc[k].sidx = (uint16_t)si;
             c->n_svc++;
         }
 
     int s0;
     double pe, util;
+    c->ready = false;
     processing(x, c, 0, &s0, &pe, &util);
+    c->s0 = s0;
+    c->pe0 = pe;
+    c->ready = true;
     if (x->order->level == ORDO_LEVEL_PICKUP) {
         c->ot_ub = pickup_cdf(s0, pe, x->promise_days);
         return;
@@ -862,6 +903,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
         double p =
             deliver_cdf(x->eng->cdf[node->services[k]][c->zone - 1], s0, pe, x->promise_days);
         c->svc[k].ot = p;
+        c->svc[k].late_pe = NAN; /* no lateness kept yet */
         if (p > best)
             best = p;
     }
@@ -903,8 +945,80 @@ static inline void line_part(const src_ctx_t *x, const src_cand_t *c, uint32_t i
     p->fixed_cost = c->fixed[i];
 }
 
-/* An optimistic score: no shipment (S, node) can score above it. */
-void src_upper_bound(src_ctx_t *x, uint32_t ci, uint32_t mask, src_score_t *out)
+/* Billable whole pounds for the bound tables, clamped to 1..150 (heavier
+ * parcels cost at least the 150-lb rate). */
+static inline int billable_lb(double weight, double cubic, double inv_div)
+{
+    double dim = cubic * inv_div;
+    int wl = src_ceil_int((weight > dim ? weight : dim) - 1e-9);
+    if (wl < 1)
+        wl = 1;
+    if (wl >= SRC_RET_LB)
+        wl = SRC_RET_LB - 1;
+    return wl;
+}
+
+void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
+{
+    double units = 0, rr_units = 0, weight = 0, cubic = 0;
+    for (uint32_t m = mask; m; m &= m - 1) {
+        const src_line_t *l = &x->lines[__builtin_ctz(m)];
+        units += l->qty;
+        rr_units += l->base_rr * l->qty;
+        weight += l->weight * l->qty;
+        cubic += l->cubic * l->qty;
+    }
+    sub->mask = mask;
+    sub->units = units;
+    sub->weight = weight;
+    sub->cubic = cubic;
+    sub->share = x->total_units > 0 ? units / x->total_units : 1;
+    sub->rr = units ? rr_units / units : 0;
+    /* billable pounds of the parcel by each service (dim divisors differ) */
+    const ordo_engine_t *e = x->eng;
+    uint32_t ns = x->net->n_services < SRC_MAX_SERVICES ? x->net->n_services : SRC_MAX_SERVICES;
+    for (uint32_t s = 0; s < ns; s++)
+        sub->wl[s] = (uint8_t)billable_lb(weight, cubic, e->inv_div[s]);
+    sub->n_wl = ns;
+}
+
+/* The subset's billable pounds with a candidate's k-th service. */
+static inline int sub_wl(const src_cand_t *c, uint32_t k, const src_subset_t *sub)
+{
+    uint32_t s = c->svc[k].sidx;
+    return s < sub->n_wl ? sub->wl[s] : billable_lb(sub->weight, sub->cubic, c->svc[k].inv_div);
+}
+
+/* ship_lb and weighted_service_ub with the subset's billable pounds. */
+static double ship_lb_sub(const src_cand_t *c, const src_subset_t *sub)
+{
+    double best = INFINITY;
+    for (uint32_t k = 0; k < c->n_svc; k++) {
+        double t = c->svc[k].base_min[sub_wl(c, k, sub)] * c->svc[k].mult + c->svc[k].add;
+        if (t < best)
+            best = t;
+    }
+    return isfinite(best) ? best : 0;
+}
+
+static double weighted_service_ub_sub(const src_cand_t *c, const src_subset_t *sub, double wc,
+                                      double wot_share)
+{
+    double best = -INFINITY;
+    for (uint32_t k = 0; k < c->n_svc; k++) {
+        double t = -wc * (c->svc[k].base_min[sub_wl(c, k, sub)] * c->svc[k].mult +
+                          c->svc[k].add) +
+                   wot_share * c->svc[k].ot;
+        if (t > best)
+            best = t;
+    }
+    return isfinite(best) ? best : 0;
+}
+
+/* An optimistic score: no shipment (S, node) can score above it. The parts
+ * that depend only on S come from sub (src_subset_init), so a subset's many
+ * candidates share them; every number is computed as it always was. */
+void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, src_score_t *out)
 {
     const src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
@@ -912,34 +1026,29 @@ void src_upper_bound(src_ctx_t *x, uint32_t ci, uint32_t mask, src_score_t *out)
     memset(out, 0, sizeof *out);
     if (!st)
         return;
-    line_part_t t = {0};
-    for (uint32_t m = mask; m; m &= m - 1) {
+    double fixed_cost = 0, dos_units = 0;
+    for (uint32_t m = sub->mask; m; m &= m - 1) {
         uint32_t i = (uint32_t)__builtin_ctz(m);
-        const src_line_t *l = &x->lines[i];
-        t.units += l->qty;
-        t.rr_units += l->base_rr * l->qty;
-        t.fixed_cost += c->fixed[i];
-        t.dos_units += c->dos[i] * l->qty;
-        t.weight += l->weight * l->qty;
-        t.cubic += l->cubic * l->qty;
+        fixed_cost += c->fixed[i];
+        dos_units += c->dos[i] * x->lines[i].qty;
     }
-    double units = t.units;
-    double share = x->total_units > 0 ? units / x->total_units : 1;
-    double dos = units ? t.dos_units / units : 0;
+    double units = sub->units;
+    double share = sub->share;
+    double dos = units ? dos_units / units : 0;
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
     bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
-    double ship = weighted || pickup || c->zone < 1 ? 0 : ship_lb(c, t.weight, t.cubic);
+    double ship = weighted || pickup || c->zone < 1 ? 0 : ship_lb_sub(c, sub);
     double cost_lb =
-        node->pick_cost_per_unit * units + node->pack_cost_per_shipment + ship + t.fixed_cost;
+        node->pick_cost_per_unit * units + node->pack_cost_per_shipment + ship + fixed_cost;
     double cap = node->daily_capacity;
     double util = cap > 0 ? (c->load + units) / cap : 0;
     double lp = util > 0.7 ? (util - 0.7) / 0.3 : 0;
-    double rr = units ? t.rr_units / units : 0;
+    double rr = sub->rr;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         const ordo_weights_t *w = &st->weights;
-        double svc_part = pickup || c->zone < 1 ? w->on_time * share * c->ot_ub
-                                                : weighted_service_ub(c, t.weight, t.cubic, w->cost,
-                                                                      w->on_time * share);
+        double svc_part = pickup || c->zone < 1
+                              ? w->on_time * share * c->ot_ub
+                              : weighted_service_ub_sub(c, sub, w->cost, w->on_time * share);
         out->v[0] = -w->cost * cost_lb + svc_part - w->return_risk * share * rr -
                     w->load * lp * lp + w->overstock * share * (dos < 90 ? dos / 90 : 1);
         return;
@@ -993,6 +1102,13 @@ void src_upper_bound(src_ctx_t *x, uint32_t ci, uint32_t mask, src_score_t *out)
         /* quantization can round up by half a quantum */
         out->v[i] = term + k->resolution * 0.5 + 1e-9;
     }
+}
+
+void src_upper_bound(src_ctx_t *x, uint32_t ci, uint32_t mask, src_score_t *out)
+{
+    src_subset_t sub;
+    src_subset_init(x, mask, &sub);
+    src_upper_bound_sub(x, ci, &sub, out);
 }
 
 void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)

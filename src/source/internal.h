@@ -2,6 +2,7 @@
 #ifndef ORDO_SOURCE_INTERNAL_H
 #define ORDO_SOURCE_INTERNAL_H
 
+#include <math.h>
 #include <stdatomic.h>
 
 #include "ordo/source.h"
@@ -12,6 +13,7 @@
 #define SRC_EPS 1e-9
 #define SRC_SCAN_MAX 32   /* lines stocked at more nodes walk the nearest */
 #define SRC_WALK_NODES 24 /* ... this many nodes */
+#define SRC_MAX_SERVICES 64 /* services whose billable lb a subset keeps */
 
 struct ordo_engine {
     const ordo_network_t *net;
@@ -35,6 +37,9 @@ struct ordo_engine {
     int8_t *node_tz;        /* hours from UTC, from longitude */
     float *demand;          /* per inventory cell, units/day */
     _Atomic uint32_t *load; /* per node, units committed today */
+    /* per carrier service: 1/dim divisor (0: none), 1 + fuel share */
+    double *inv_div;
+    double *mult;
 };
 
 typedef struct src_line {
@@ -43,6 +48,7 @@ typedef struct src_line {
     uint32_t qty;
     double weight, cubic, price, base_rr; /* per unit */
     bool shared;                          /* another search line has the same SKU */
+    int ret_wl; /* billable lb of one returned unit (src_return_lb) */
 } src_line_t;
 
 /* A node that stocks at least one search line. */
@@ -58,16 +64,30 @@ typedef struct src_cand {
     struct {
         const double *base_min;    /* engine base_min row for the zone */
         double inv_div, mult, add; /* 1/dim divisor, 1 + fuel, surcharges */
-        double ot;                 /* P(on time) bound with this service */
+        uint16_t sidx;             /* network service index */
+        double ot;                 /* P(on time) with this service at pe0 */
+        double late_pe, late;      /* expected days late at P(extra day) late_pe */
     } svc[ORDO_NODE_MAX_SERVICES];
     uint16_t zone;
     float miles;
     uint32_t load; /* snapshot */
+    /* set by src_cand_init_bounds (false for a plan being priced) */
+    bool ready;
+    int s0;     /* ship day (business days), see processing() */
+    double pe0; /* P(one more processing day) at the current load */
 } src_cand_t;
 
 typedef struct src_score {
     double v[SRC_DIM];
 } src_score_t;
+
+/* What the bound of a shipment needs from its lines alone (any node). */
+typedef struct src_subset {
+    uint32_t mask;
+    double units, weight, cubic, share, rr;
+    uint32_t n_wl;
+    uint8_t wl[SRC_MAX_SERVICES]; /* billable lb by service, clamped to 1..150 */
+} src_subset_t;
 
 /* Features of one shipment (lines mask at a candidate, chosen service). */
 typedef struct src_eval {
@@ -100,6 +120,8 @@ typedef struct src_ctx {
     int promise_days;
     int64_t promise;
     int64_t day0; /* Unix day of the order (UTC) */
+    int32_t sod;  /* second of that day */
+    int wd0;      /* its weekday, 0 = Monday */
     bool peak;
     /* effective guardrail limits */
     int max_zone;
@@ -136,10 +158,27 @@ typedef struct src_ctx {
     uint32_t dim;
 } src_ctx_t;
 
+/* (int)ceil(v) without a libm call (the portable x86-64 baseline has no
+ * rounding instruction): the same integer as (int)ceil(v) for every v in
+ * (-1e9, 1e9); saturates outside. */
+static inline int src_ceil_int(double v)
+{
+    if (v > -1.0 && v < 1e9) {
+        int t = (int)v; /* truncates toward zero: floor for v >= 0, 0 for -1 < v < 0 */
+        return t + (v > (double)t);
+    }
+    if (v >= 1e9)
+        return 1000000000;
+    return v > -1e9 ? (int)ceil(v) : -1000000000;
+}
+
 /* features.c */
+int src_return_lb(const src_line_t *l);
 void src_eval_shipment(src_ctx_t *x, uint32_t cand, uint32_t mask, int32_t force_service,
                        src_eval_t *out);
 void src_upper_bound(src_ctx_t *x, uint32_t cand, uint32_t mask, src_score_t *out);
+void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub);
+void src_upper_bound_sub(src_ctx_t *x, uint32_t cand, const src_subset_t *sub, src_score_t *out);
 /* Per-line decomposition of the bound: for any block B at cand c,
  *   score(B, c) ≤ Σ_{i∈B} line_ub(c, i) + fixed_ub(c) + half a quantum per criterion. */
 void src_line_ub(src_ctx_t *x, uint32_t cand, uint32_t line, src_score_t *out);
