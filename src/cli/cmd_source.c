@@ -227,8 +227,15 @@ static int run(int argc, char **argv)
         size_t cap = 0;
         ssize_t n;
         long lineno = 0;
+        bool progress = ordo_cli_isatty_err();
+        uint64_t t0 = ordo_now_ns();
         while ((n = getline(&line, &cap, stdin)) > 0) {
             lineno++;
+            if (progress && lineno % 10000 == 0) {
+                double secs = (double)(ordo_now_ns() - t0) / 1e9;
+                fprintf(stderr, "\r  %ld orders decided (%.0f/s)", lineno,
+                        secs > 0 ? (double)lineno / secs : 0.0);
+            }
             while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
                 line[--n] = 0;
             size_t k = 0;
@@ -248,6 +255,8 @@ static int run(int argc, char **argv)
             fputc('\n', stdout);
         }
         free(line);
+        if (progress && lineno >= 10000)
+            fprintf(stderr, "\r  %ld orders decided\n", lineno);
     }
     ordo_buf_free(&out);
     ordo_arena_destroy(r.arena);
