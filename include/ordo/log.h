@@ -73,7 +73,8 @@ typedef struct ordo_log_options {
     uint32_t batch_bytes;      /* max bytes per write/fdatasync batch; ASYNC
                                   and NONE write when this much is pending
                                   (0 = 1 MiB) */
-    int compress_level;        /* zstd level for payloads; 0 = off (default).
+    int compress_level;        /* zstd level for payloads; 0 = off (default);
+                                  1..22, or -1..-7 for zstd's fast levels.
                                   Each payload is compressed alone, with a
                                   dictionary trained per segment and kept in
                                   the segment header (see LOG.md). */

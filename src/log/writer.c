@@ -24,6 +24,7 @@
 #define LOG_FIRST_DICT_SAMPLES 400    /* rotate early once this many are in */
 #define LOG_DICT_BYTES (32u * 1024)
 #define LOG_MIN_COMPRESS 64           /* smaller payloads are stored raw */
+#define LOG_ZSTD_MIN_LEVEL (-7)       /* fastest zstd level accepted (negative: fast levels) */
 
 typedef struct log_zctx {
     ZSTD_CCtx *c;
@@ -359,7 +360,7 @@ static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, 
 static void set_dict(ordo_log_t *log, uint8_t *dict, uint32_t dict_len)
 {
     ZSTD_CDict *cd = NULL;
-    if (dict && log->opt.compress_level > 0)
+    if (dict && log->opt.compress_level != 0)
         cd = ZSTD_createCDict(dict, dict_len, log->opt.compress_level);
     pthread_rwlock_wrlock(&log->dict_lock);
     ZSTD_freeCDict(log->cdict);
@@ -449,7 +450,7 @@ static int rotate_locked(ordo_log_t *log)
     /* a dictionary for the next segment, from this one's payloads */
     uint8_t *nd = NULL;
     uint32_t nd_len = 0;
-    if (log->opt.compress_level > 0 && log->nsamples >= 16) {
+    if (log->opt.compress_level != 0 && log->nsamples >= 16) {
         nd = malloc(LOG_DICT_BYTES);
         size_t r = nd ? ZDICT_trainFromBuffer(nd, LOG_DICT_BYTES, log->samples, log->sample_sizes,
                                               log->nsamples)
@@ -463,7 +464,7 @@ static int rotate_locked(ordo_log_t *log)
     }
     log->nsamples = 0;
     log->samples_len = 0;
-    if (!nd && log->dict_len && log->opt.compress_level > 0) { /* keep the current one */
+    if (!nd && log->dict_len && log->opt.compress_level != 0) { /* keep the current one */
         nd = malloc(log->dict_len);
         if (nd) {
             memcpy(nd, log->dict, log->dict_len);
@@ -535,7 +536,7 @@ static int encode_locked(ordo_log_t *log, uint16_t type, const char *key, size_t
     if (log_index_add(&log->ix, &v, log->seg_bytes, bs) != ORDO_OK)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     /* sample payloads to train the next segment's dictionary */
-    if (log->opt.compress_level > 0 && log->nsamples < LOG_SAMPLES_MAX && len >= LOG_MIN_COMPRESS &&
+    if (log->opt.compress_level != 0 && log->nsamples < LOG_SAMPLES_MAX && len >= LOG_MIN_COMPRESS &&
         log->samples_len + len <= LOG_SAMPLES_BYTES) {
         if (!log->samples)
             log->samples = malloc(LOG_SAMPLES_BYTES);
@@ -575,7 +576,7 @@ static int append_locked(ordo_log_t *log, uint16_t type, const char *key, size_t
         bool need_rotate = log->ix.records > 0 && log->seg_bytes + worst > log->opt.segment_bytes;
         /* the first dictionary: start a new segment as soon as there are
          * enough samples, rather than compress nothing for a whole segment */
-        if (!need_rotate && log->ix.records > 0 && log->opt.compress_level > 0 && !log->cdict &&
+        if (!need_rotate && log->ix.records > 0 && log->opt.compress_level != 0 && !log->cdict &&
             log->nsamples >= LOG_FIRST_DICT_SAMPLES && log->dict_attempts < 2)
             need_rotate = true;
         if (!need_rotate)
@@ -672,7 +673,7 @@ int ordo_log_append(ordo_log_t *log, uint16_t type, const char *key, size_t keyl
     log_zctx_t *z = NULL;
     uint64_t zgen = 0;
     size_t zlen = 0;
-    if (log->opt.compress_level > 0 && len >= LOG_MIN_COMPRESS && (z = pool_get(log))) {
+    if (log->opt.compress_level != 0 && len >= LOG_MIN_COMPRESS && (z = pool_get(log))) {
         pthread_rwlock_rdlock(&log->dict_lock);
         zgen = log->dict_gen;
         if (log->cdict)
@@ -1044,10 +1045,11 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         log_free(log);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
-    if (log->opt.compress_level < 0 || log->opt.compress_level > ZSTD_maxCLevel()) {
+    if (log->opt.compress_level < LOG_ZSTD_MIN_LEVEL || log->opt.compress_level > ZSTD_maxCLevel()) {
         log_free(log);
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "compress_level",
-                              "zstd level %d is outside 0..%d", opt->compress_level, ZSTD_maxCLevel());
+                              "zstd level %d is outside %d..%d", opt->compress_level,
+                              LOG_ZSTD_MIN_LEVEL, ZSTD_maxCLevel());
     }
     char lpath[4096];
     snprintf(lpath, sizeof lpath, "%s/LOCK", dir);

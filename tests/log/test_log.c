@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 #include <xxhash.h>
 
 #include "log_test_util.h"
@@ -151,7 +152,9 @@ static const char *last_segment(const char *dir, char *out, size_t n)
 static void test_rotation_compression_index(void **state)
 {
     (void)state;
-    for (int level = 0; level <= 3; level += 3) {
+    static const int levels[] = {0, 3, -3}; /* off, a normal and a fast (negative) level */
+    for (size_t li = 0; li < sizeof levels / sizeof levels[0]; li++) {
+        int level = levels[li];
         char dir[256];
         tu_tmpdir(dir, sizeof dir, "rot");
         ordo_log_options_t opt;
@@ -458,6 +461,73 @@ static void test_tamper_detected(void **state)
     tu_rmrf(dir);
 }
 
+/* The chain as LOG.md defines it, recomputed here from the frame bytes
+ * with libsodium alone (independent of format.c):
+ *   digest_i = BLAKE2b-256(ts || key || stored payload)
+ *   chain_i  = BLAKE2b-256(chain_{i-1} || frame[0..16) || seq || digest_i)
+ * starting from zeros (first segment, no dictionary). Then an edit of a
+ * record's stored chain hash, with the XXH3 checksum recomputed, must be
+ * named by verify. */
+static void test_chain_definition(void **state)
+{
+    (void)state;
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "chaindef");
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.sync = ORDO_LOG_NONE;
+    ordo_log_t *log = open_ok(dir, &opt, NULL);
+    append_range(log, 1, 51);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    static rec_pos_t recs[64];
+    size_t n = list_records(dir, recs, 64);
+    assert_int_equal(n, 50);
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, recs[0].segment);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    unsigned char chain[32] = {0};
+    unsigned char fr[4096];
+    for (size_t i = 0; i < n; i++) {
+        assert_true(recs[i].stored <= sizeof fr);
+        assert_int_equal(pread(fd, fr, recs[i].stored, (off_t)recs[i].offset), (ssize_t)recs[i].stored);
+        size_t keylen = fr[11];
+        size_t stored = recs[i].stored - 24 - 16 - keylen - 32;
+        unsigned char digest[32], m[32 + 16 + 8 + 32];
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, NULL, 0, 32);
+        crypto_generichash_update(&st, fr + 24 + 8, 8);                /* ts */
+        crypto_generichash_update(&st, fr + 40, keylen);               /* key */
+        crypto_generichash_update(&st, fr + 40 + keylen, stored);      /* payload */
+        crypto_generichash_final(&st, digest, 32);
+        memcpy(m, chain, 32);
+        memcpy(m + 32, fr, 16);
+        memcpy(m + 48, fr + 24, 8); /* seq */
+        memcpy(m + 56, digest, 32);
+        crypto_generichash(chain, 32, m, sizeof m, NULL, 0);
+        assert_memory_equal(chain, fr + recs[i].stored - 32, 32);
+    }
+    /* overwrite record 20's chain hash with a plausible value (what a
+     * forger who recomputed only that record's own hash would write) and
+     * fix its XXH3: the record itself no longer chains */
+    rec_pos_t *r = &recs[19];
+    assert_int_equal(pread(fd, fr, r->stored, (off_t)r->offset), (ssize_t)r->stored);
+    crypto_generichash(fr + r->stored - 32, 32, fr + 24, r->stored - 24 - 32, NULL, 0);
+    uint64_t seed = XXH3_64bits(fr, 16);
+    uint64_t sum = XXH3_64bits_withSeed(fr + 24, r->stored - 24, seed);
+    for (int i = 0; i < 8; i++)
+        fr[16 + i] = (unsigned char)(sum >> (8 * i));
+    assert_int_equal(pwrite(fd, fr, r->stored, (off_t)r->offset), (ssize_t)r->stored);
+    close(fd);
+    ordo_log_verify_report_t rep;
+    assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
+    assert_false(rep.ok);
+    assert_int_equal(rep.bad_seq, r->seq);
+    assert_int_equal(rep.bad_offset, r->offset);
+    assert_non_null(strstr(rep.reason, "chain"));
+    tu_rmrf(dir);
+}
+
 static void test_mid_corruption_in_active_segment(void **state)
 {
     (void)state;
@@ -716,6 +786,17 @@ static void test_bad_args_and_lock(void **state)
     /* a second writer is refused */
     ordo_log_t *l2 = NULL;
     assert_int_equal(ordo_log_open(dir, NULL, &l2, NULL, &err), ORDO_ESTATE);
+    /* zstd levels outside the accepted range are refused by name */
+    char d2[256];
+    tu_tmpdir(d2, sizeof d2, "args2");
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.compress_level = -8;
+    assert_int_equal(ordo_log_open(d2, &opt, &l2, NULL, &err), ORDO_EINVAL);
+    assert_string_equal(err.field, "compress_level");
+    opt.compress_level = 23;
+    assert_int_equal(ordo_log_open(d2, &opt, &l2, NULL, &err), ORDO_EINVAL);
+    tu_rmrf(d2);
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
     verify_ok(dir, 1);
     /* verify of a missing directory is an error, not "ok" */
@@ -732,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_torn_tail_recovered),
         cmocka_unit_test(test_bitflips_detected),
         cmocka_unit_test(test_tamper_detected),
+        cmocka_unit_test(test_chain_definition),
         cmocka_unit_test(test_mid_corruption_in_active_segment),
         cmocka_unit_test(test_enospc_and_short_writes),
         cmocka_unit_test(test_concurrent_sync),
