@@ -52,11 +52,7 @@ int ordo_exp_bucket_ranges(size_t n_arms, double coverage, const double *weights
 
 int ordo_exp_choose_arm(double n, const ordo_exp_range_t *ranges, size_t n_ranges)
 {
-    for (size_t i = 0; i < n_ranges; i++) {
-        if (n >= ranges[i].start && n < ranges[i].end)
-            return (int)i;
-    }
-    return -1;
+    return exp_choose_arm(n, ranges, n_ranges);
 }
 
 int ordo_exp_in_namespace(const char *name, size_t name_len, double start, double end,
@@ -263,22 +259,11 @@ static inline size_t seeded_hash(int version, uint32_t seed_state, const char *s
     return (size_t)-1;
 }
 
-static void not_in(ordo_exp_assignment_t *out, ordo_exp_reason_t reason)
+/* The general path: any key (UTF-8 decoded into UTF-16 code units), any
+ * number of holdouts, each hash computed only when its check is reached. */
+int exp_assign_general(const ordo_exp_assigner_t *a, const char *unit, size_t unit_len,
+                       ordo_exp_assignment_t *out, ordo_error_t *err)
 {
-    out->in_experiment = false;
-    out->arm = -1;
-    out->bucket = -1.0;
-    out->reason = reason;
-    out->holdout = -1;
-}
-
-int ordo_exp_assign(const ordo_exp_assigner_t *a, const char *unit, size_t unit_len,
-                    ordo_exp_assignment_t *out, ordo_error_t *err)
-{
-    if (!unit || unit_len == 0) {
-        not_in(out, ORDO_EXP_REASON_MISSING_UNIT);
-        return ORDO_OK;
-    }
     double n;
     size_t bad;
     for (size_t i = 0; i < a->n_holdouts; i++) {
@@ -287,7 +272,7 @@ int ordo_exp_assign(const ordo_exp_assigner_t *a, const char *unit, size_t unit_
         if (bad != (size_t)-1)
             goto invalid;
         if (n < h->fraction) {
-            not_in(out, ORDO_EXP_REASON_HOLDOUT);
+            exp_not_in(out, ORDO_EXP_REASON_HOLDOUT);
             out->holdout = (int)i;
             return ORDO_OK;
         }
@@ -297,14 +282,14 @@ int ordo_exp_assign(const ordo_exp_assigner_t *a, const char *unit, size_t unit_
         if (bad != (size_t)-1)
             goto invalid;
         if (!(n >= a->namespace_start && n < a->namespace_end)) {
-            not_in(out, ORDO_EXP_REASON_NAMESPACE);
+            exp_not_in(out, ORDO_EXP_REASON_NAMESPACE);
             return ORDO_OK;
         }
     }
     bad = seeded_hash(a->hash_version, a->seed_state, a->seed, a->seed_len, unit, unit_len, &n);
     if (bad != (size_t)-1)
         goto invalid;
-    int arm = ordo_exp_choose_arm(n, a->ranges, a->n_arms);
+    int arm = exp_choose_arm(n, a->ranges, a->n_arms);
     out->bucket = n;
     out->arm = arm;
     out->holdout = -1;
@@ -312,8 +297,117 @@ int ordo_exp_assign(const ordo_exp_assigner_t *a, const char *unit, size_t unit_
     out->reason = arm >= 0 ? ORDO_EXP_REASON_ASSIGNED : ORDO_EXP_REASON_COVERAGE;
     return ORDO_OK;
 invalid:
-    not_in(out, ORDO_EXP_REASON_MISSING_UNIT);
+    exp_not_in(out, ORDO_EXP_REASON_MISSING_UNIT);
     return ordo_exp__bad_utf8(err, "unit", bad);
+}
+
+/* The fast path (no holdouts, ASCII key): the namespace hash
+ * fnv(id + "__" + name) and the experiment hash run over the key in one loop,
+ * two independent xor-multiply chains side by side, so the namespace check
+ * costs almost no extra latency. The experiment hash is computed even when
+ * the namespace check fails (and then dropped): results are those of
+ * assign_general. Returns false, writing nothing, for a non-ASCII key. */
+static inline bool assign_ascii(const ordo_exp_assigner_t *a, const char *unit, size_t unit_len,
+                                ordo_exp_assignment_t *out)
+{
+    const unsigned char *p = (const unsigned char *)unit;
+    uint32_t hx = a->hash_version == 2 ? a->seed_state : ORDO_EXP_FNV_OFFSET;
+    uint32_t hn = ORDO_EXP_FNV_OFFSET;
+    unsigned bits = 0;
+    if (a->has_namespace) {
+        for (size_t i = 0; i < unit_len; i++) {
+            unsigned c = p[i];
+            bits |= c;
+            hx = exp_fnv_step(hx, c);
+            hn = exp_fnv_step(hn, c);
+        }
+    } else {
+        for (size_t i = 0; i < unit_len; i++) {
+            unsigned c = p[i];
+            bits |= c;
+            hx = exp_fnv_step(hx, c);
+        }
+    }
+    if (bits & 0x80u)
+        return false;
+    bool in_ns = true;
+    if (a->has_namespace) {
+        exp_fnv_suffix(&hn, a->namespace_seed, a->namespace_seed_len);
+        double v = exp_v1_value(hn);
+        in_ns = v >= a->namespace_start && v < a->namespace_end;
+    }
+    double n;
+    if (a->hash_version == 2) {
+        n = exp_v2_value(hx);
+    } else {
+        exp_fnv_suffix(&hx, a->seed, a->seed_len);
+        n = exp_v1_value(hx);
+    }
+    if (!in_ns) {
+        exp_not_in(out, ORDO_EXP_REASON_NAMESPACE);
+        return true;
+    }
+    int arm = exp_choose_arm(n, a->ranges, a->n_arms);
+    out->bucket = n;
+    out->arm = arm;
+    out->holdout = -1;
+    out->in_experiment = arm >= 0;
+    out->reason = arm >= 0 ? ORDO_EXP_REASON_ASSIGNED : ORDO_EXP_REASON_COVERAGE;
+    return true;
+}
+
+int ordo_exp_assign(const ordo_exp_assigner_t *a, const char *unit, size_t unit_len,
+                    ordo_exp_assignment_t *out, ordo_error_t *err)
+{
+    if (!unit || unit_len == 0) {
+        exp_not_in(out, ORDO_EXP_REASON_MISSING_UNIT);
+        return ORDO_OK;
+    }
+    if (a->n_holdouts == 0 && assign_ascii(a, unit, unit_len, out))
+        return ORDO_OK;
+    return exp_assign_general(a, unit, unit_len, out, err);
+}
+
+/* ---- the decision path's compiled assigner (exp_internal.h) ---- */
+
+/* First k in [0, K] with k / K >= x (K + 1 when none: NaN). */
+static uint32_t first_at_least(double x, uint32_t K)
+{
+    uint32_t k = 0;
+    while (k <= K && !((double)k / (double)K >= x))
+        k++;
+    return k;
+}
+
+/* First k in [0, K] with !(k / K < x) (K + 1 when none). */
+static uint32_t first_not_below(double x, uint32_t K)
+{
+    uint32_t k = 0;
+    while (k <= K && (double)k / (double)K < x)
+        k++;
+    return k;
+}
+
+void exp_fast_init(exp_fast_t *f, const ordo_exp_assigner_t *a)
+{
+    memset(f, 0, sizeof *f);
+    f->a = a;
+    f->ok = a->n_holdouts == 0 && exp_ascii(a->seed, a->seed_len) &&
+            exp_ascii(a->namespace_seed, a->namespace_seed_len);
+    f->hash_version = a->hash_version;
+    if (a->has_namespace) {
+        f->ns_lo = first_at_least(a->namespace_start, 1000);
+        f->ns_hi = first_not_below(a->namespace_end, 1000);
+        /* a slice holding every k (the whole layer) excludes nobody: its
+         * hash need not be computed */
+        f->has_namespace = !(f->ns_lo == 0 && f->ns_hi >= 1000);
+    }
+    uint32_t K = a->hash_version == 2 ? 10000 : 1000;
+    f->n_arms = a->n_arms;
+    for (size_t i = 0; i < a->n_arms; i++) {
+        f->arm_lo[i] = first_at_least(a->ranges[i].start, K);
+        f->arm_hi[i] = first_not_below(a->ranges[i].end, K);
+    }
 }
 
 /* ---- batch: four units' hash chains interleaved ----
@@ -447,15 +541,15 @@ static bool assign4(const ordo_exp_assigner_t *a, const char *const *u, const si
             if (hold[i][k] < a->holdouts[i].fraction)
                 break;
         if (i < a->n_holdouts) {
-            not_in(o, ORDO_EXP_REASON_HOLDOUT);
+            exp_not_in(o, ORDO_EXP_REASON_HOLDOUT);
             o->holdout = (int)i;
             continue;
         }
         if (a->has_namespace && !(ns[k] >= a->namespace_start && ns[k] < a->namespace_end)) {
-            not_in(o, ORDO_EXP_REASON_NAMESPACE);
+            exp_not_in(o, ORDO_EXP_REASON_NAMESPACE);
             continue;
         }
-        int arm = ordo_exp_choose_arm(v[k], a->ranges, a->n_arms);
+        int arm = exp_choose_arm(v[k], a->ranges, a->n_arms);
         o->bucket = v[k];
         o->arm = arm;
         o->holdout = -1;

@@ -5,6 +5,19 @@
  * the code units JavaScript would see; ASCII takes a one-byte fast path. */
 #include "exp_internal.h"
 
+uint32_t ordo_exp__dec_prefix[EXP_DEC_PREFIX_N];
+uint32_t ordo_exp__dec3[1000];
+
+/* Runs when the program (or shared library) loads, before any thread can
+ * hash: the table is written once and only read afterwards. */
+__attribute__((constructor)) static void dec_prefix_init(void)
+{
+    for (uint32_t q = 1; q < EXP_DEC_PREFIX_N; q++)
+        ordo_exp__dec_prefix[q] = exp_fnv_decimal_digits(q);
+    for (uint32_t d = 0; d < 1000; d++)
+        ordo_exp__dec3[d] = ('0' + d / 100u) | ('0' + d / 10u % 10u) << 8 | ('0' + d % 10u) << 16;
+}
+
 int ordo_exp__bad_utf8(ordo_error_t *err, const char *field, size_t off)
 {
     return ordo_error_set(err, ORDO_EINVAL, NULL, 0, field, "invalid UTF-8 at byte %zu", off);
