@@ -410,6 +410,10 @@ typedef struct ordo_exp {
     uint64_t store_version; /* registry document version; 0 = not stored */
 } ordo_exp_t;
 
+/* The switchback schedule of a switchback experiment (seeded by its seed,
+ * else its id; arms weighted as its variants). */
+int ordo_exp_switchback_of(const ordo_exp_t *e, ordo_exp_switchback_t *sb, ordo_error_t *err);
+
 /* Parses an experiment document (strict; see above). A variant may name a
  * built-in policy ("policy": "cost-optimized"), resolved to its version, or
  * give "policy_version"; whether a version is known is the registry's check

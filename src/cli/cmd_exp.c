@@ -1043,26 +1043,12 @@ static int schedule_stored(const char *id, const char *data, char *clusters_s, b
         ordo_exp_destroy(e);
         return ordo_cli_usage("exp schedule", "--clusters wants 1 to 1024 non-empty names");
     }
-    double w[ORDO_EXP_MAX_ARMS];
     char *arms[ORDO_EXP_MAX_ARMS];
-    for (size_t i = 0; i < e->n_variants; i++) {
-        w[i] = e->variants[i].weight;
+    for (size_t i = 0; i < e->n_variants; i++)
         arms[i] = e->variants[i].key;
-    }
-    ordo_exp_switchback_spec_t spec = {.seed = e->seed[0] ? e->seed : e->id,
-                                       .hash_version = e->hash_version,
-                                       .start = e->sb_start,
-                                       .window_seconds = e->sb_window_seconds,
-                                       .n_windows = e->sb_windows,
-                                       .burn_in_seconds = e->sb_burn_in_seconds,
-                                       .burn_out_seconds = e->sb_burn_out_seconds,
-                                       .n_arms = e->n_variants,
-                                       .weights = w,
-                                       .n_weights = e->n_variants,
-                                       .block_size = e->sb_block_size};
     ordo_exp_switchback_t sb;
     int *cells = NULL;
-    rc = ordo_exp_switchback_init(&sb, &spec, &err);
+    rc = ordo_exp_switchback_of(e, &sb, &err);
     if (rc == ORDO_OK && (uint64_t)sb.n_windows * n_clusters > SCHEDULE_MAX_CELLS)
         rc = ordo_error_set(&err, ORDO_ERANGE, NULL, 0, "switchback", "schedule too large");
     if (rc == ORDO_OK) {

@@ -497,22 +497,8 @@ static int parse_switchback(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
     ordo_exp_switchback_t sb;
     ordo_error_t se;
     ordo_error_clear(&se);
-    double w[ORDO_EXP_MAX_ARMS];
-    for (size_t i = 0; i < e->n_variants; i++)
-        w[i] = e->variants[i].weight;
-    ordo_exp_switchback_spec_t spec = {.seed = e->seed[0] ? e->seed : e->id,
-                                       .hash_version = e->hash_version,
-                                       .start = e->sb_start,
-                                       .window_seconds = e->sb_window_seconds,
-                                       .n_windows = e->sb_windows,
-                                       .burn_in_seconds = e->sb_burn_in_seconds,
-                                       .burn_out_seconds = e->sb_burn_out_seconds,
-                                       .n_arms = e->n_variants,
-                                       .weights = w,
-                                       .n_weights = e->n_variants,
-                                       .block_size = e->sb_block_size};
-    if (ordo_exp_switchback_init(&sb, &spec, &se))
-        return bad(c, se.field[0] ? "switchback" : "switchback", "%s", se.msg);
+    if (ordo_exp_switchback_of(e, &sb, &se))
+        return bad(c, "switchback", "%s", se.msg);
     return ORDO_OK;
 }
 
@@ -954,4 +940,23 @@ void ordo_exp_status_write_json(const ordo_exp_status_t *st, ordo_jsonw_t *w)
         ordo_jsonw_null(w);
     ordo_jsonw_kstr(w, "stop_reason", st->stop_reason);
     ordo_jsonw_obj_end(w);
+}
+
+int ordo_exp_switchback_of(const ordo_exp_t *e, ordo_exp_switchback_t *sb, ordo_error_t *err)
+{
+    double w[ORDO_EXP_MAX_ARMS];
+    for (size_t i = 0; i < e->n_variants && i < ORDO_EXP_MAX_ARMS; i++)
+        w[i] = e->variants[i].weight;
+    ordo_exp_switchback_spec_t spec = {.seed = e->seed[0] ? e->seed : e->id,
+                                       .hash_version = e->hash_version,
+                                       .start = e->sb_start,
+                                       .window_seconds = e->sb_window_seconds,
+                                       .n_windows = e->sb_windows,
+                                       .burn_in_seconds = e->sb_burn_in_seconds,
+                                       .burn_out_seconds = e->sb_burn_out_seconds,
+                                       .n_arms = e->n_variants,
+                                       .weights = w,
+                                       .n_weights = e->n_variants,
+                                       .block_size = e->sb_block_size};
+    return ordo_exp_switchback_init(sb, &spec, err);
 }

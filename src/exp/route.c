@@ -712,18 +712,7 @@ static int compile(const ordo_exp_t *e, snap_exp_t *s, ordo_error_t *err)
     if (e->unit == ORDO_EXP_UNIT_SWITCHBACK) {
         s->switchback = true;
         s->cluster = e->cluster;
-        ordo_exp_switchback_spec_t spec = {.seed = seed,
-                                           .hash_version = e->hash_version,
-                                           .start = e->sb_start,
-                                           .window_seconds = e->sb_window_seconds,
-                                           .n_windows = e->sb_windows,
-                                           .burn_in_seconds = e->sb_burn_in_seconds,
-                                           .burn_out_seconds = e->sb_burn_out_seconds,
-                                           .n_arms = e->n_variants,
-                                           .weights = w,
-                                           .n_weights = e->n_variants,
-                                           .block_size = e->sb_block_size};
-        return ordo_exp_switchback_init(&s->sb, &spec, err);
+        return ordo_exp_switchback_of(e, &s->sb, err);
     }
     s->n_stages = e->n_ramp ? e->n_ramp : 1;
     s->assigners = calloc(s->n_stages, sizeof *s->assigners);
