@@ -244,6 +244,7 @@ typedef struct ordo_analyze_counts {
     uint64_t unknown_variant;  /* variant not in the experiment */
     uint64_t excluded_warmup;  /* decided during warm-up */
     uint64_t excluded_burn;    /* switchback burn-in / burn-out / outside schedule */
+    uint64_t excluded_flagged; /* marked "excluded" by the decision path (killed to control...) */
     uint64_t missing_outcome;  /* analysed orders with no outcome event */
     uint64_t time_inconsistent;/* outcome summaries flagged time_inconsistent */
     uint64_t no_catalog;       /* orders whose family / value is unknown */
@@ -297,6 +298,63 @@ size_t ordo_analysis_breaches(const ordo_analysis_t *a, ordo_analyze_breach_t *o
 void ordo_analysis_write_json(const ordo_analysis_t *a, ordo_jsonw_t *w);
 int ordo_analysis_write_text(const ordo_analysis_t *a, ordo_buf_t *out);
 int ordo_analysis_write_html(const ordo_analysis_t *a, ordo_buf_t *out);
+
+/* ======================================================================
+ * Shadow comparison (shadow.c). A running experiment with a shadow policy
+ * logs, beside each real decision, an ORDO_LOG_REC_SHADOW record with the
+ * plan the candidate would have made. The comparison pairs the two per
+ * order (difference = shadow − real) over every order of the analysed
+ * experiment's shadow records, broken down by the arm the order really got
+ * (each variant, or not in the experiment). Memory is O(arms).
+ * ====================================================================== */
+enum {
+    ORDO_AN_SHADOW_COST = 0,   /* plan.totals.cost.total */
+    ORDO_AN_SHADOW_ON_TIME,    /* plan.totals.on_time_prob */
+    ORDO_AN_SHADOW_SHIPMENTS,  /* plan.totals.shipments */
+    ORDO_AN_SHADOW_SPLIT,      /* 1 when more than one shipment */
+    ORDO_AN_SHADOW_METRICS
+};
+/* "planned_cost", "planned_on_time_prob", "shipments", "split_rate"; NULL
+ * out of range. */
+const char *ordo_analyze_shadow_metric_name(int m);
+
+/* What of one plan the comparison needs. A plain value. */
+typedef struct ordo_analyze_plan_summary {
+    double v[ORDO_AN_SHADOW_METRICS]; /* NaN: absent */
+    bool has_sig;                     /* plan.shipments was an array */
+    uint64_t sig[2];                  /* order-free signature of the multiset of
+                                         (node, service, sku, quantity) over every
+                                         shipment line: equal plans, equal sig */
+} ordo_analyze_plan_summary_t;
+
+/* Summary of the plan of a decision or shadow record (a cJSON object with a
+ * "plan"). ORDO_EINVAL when there is no plan object. */
+struct cJSON;
+int ordo_analyze_plan_summary(const struct cJSON *record, ordo_analyze_plan_summary_t *out,
+                              ordo_error_t *err);
+
+/* Adds one order with both plans. arm: the variant index the order really
+ * got, or -1 when it was not in the experiment. A metric missing on either
+ * side skips that metric for this order; the plans count as different when
+ * their signatures differ (only when both have one). ORDO_EINVAL for an arm
+ * out of range. */
+int ordo_analysis_add_shadow(ordo_analysis_t *a, int arm, const ordo_analyze_plan_summary_t *real,
+                             const ordo_analyze_plan_summary_t *shadow, ordo_error_t *err);
+
+/* Bookkeeping from the join, shown in the shadow section. */
+typedef struct ordo_analyze_shadow_info {
+    uint64_t records;        /* shadow records of the analysed experiment */
+    uint64_t unpaired;       /* ... with no real decision of the same order beside them */
+    uint64_t excluded;       /* ... paired with a decision the main analysis leaves
+                                out (warm-up, switchback burn-in, unknown variant,
+                                unparsable) */
+    uint64_t other;          /* shadow records of other experiments or none */
+    uint64_t policy_changes; /* records whose policy version is not the first one's */
+    char policy_name[ORDO_NAME_MAX];              /* of the first record; "" unknown */
+    char policy_version[ORDO_POLICY_VERSION_LEN]; /* of the first record; "" unknown */
+} ordo_analyze_shadow_info_t;
+
+void ordo_analysis_set_shadow_info(ordo_analysis_t *a, const ordo_analyze_shadow_info_t *info);
 
 /* ======================================================================
  * Data directories (join.c).

@@ -243,7 +243,11 @@ int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out
     a->seg_n[0] = ORDO_AN_REGIONS;
     a->seg_n[1] = ORDO_AN_FAMILIES;
     a->seg_n[2] = ORDO_AN_VALUE_BANDS;
-    bool ok = a->overall && a->cuped && a->missing && a->nocov;
+    a->shadow = calloc(a->V + 2, sizeof *a->shadow);
+    bool ok = a->overall && a->cuped && a->missing && a->nocov && a->shadow;
+    for (size_t g = 0; a->shadow && g < a->V + 2; g++)
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+            ordo_moments_init(&a->shadow[g].m[m]);
     for (int d = 0; d < AN_DIMS; d++) {
         a->seg[d] = calloc(a->seg_n[d] * a->V * (a->K ? a->K : 1), sizeof(an_acc_t));
         ok = ok && a->seg[d];
@@ -268,6 +272,7 @@ void ordo_analysis_destroy(ordo_analysis_t *a)
     free(a->cuped);
     free(a->missing);
     free(a->nocov);
+    free(a->shadow);
     for (int d = 0; d < AN_DIMS; d++) {
         free(a->seg[d]);
         free(a->segres[d]);
@@ -1272,6 +1277,7 @@ int ordo_analysis_finish(ordo_analysis_t *a, int64_t now, ordo_error_t *err)
     compute_corrections(a);
     compute_guardrails(a);
     compute_verdict(a);
+    an_shadow_finish(a);
     a->finished = true;
     return ORDO_OK;
 }

@@ -83,6 +83,24 @@ typedef struct an_guard {
     char reason[AN_REASON_MAX];
 } an_guard_t;
 
+/* Shadow comparison: one group per real arm (variants 0..V-1, then "not in
+ * the experiment" at V) plus the overall group at V+1. */
+typedef struct an_shadow_stat {
+    bool ok;                    /* diff computed */
+    char reason[AN_REASON_MAX]; /* why not */
+    uint64_t n;                 /* orders with the metric on both sides */
+    double real, shadow;        /* means; NaN when n == 0 */
+    ordo_stats_result_t diff;   /* paired: shadow − real, t with n − 1 df */
+} an_shadow_stat_t;
+
+typedef struct an_shadow_group {
+    ordo_moments_t m[ORDO_AN_SHADOW_METRICS]; /* x = shadow − real, y = real */
+    uint64_t orders;                          /* pairs */
+    uint64_t compared;                        /* pairs where both plans have a signature */
+    uint64_t differ;                          /* ... whose signatures differ */
+    an_shadow_stat_t res[ORDO_AN_SHADOW_METRICS];
+} an_shadow_group_t;
+
 struct ordo_analysis {
     ordo_analyze_config_t cfg;
     size_t V, M, K;
@@ -116,6 +134,9 @@ struct ordo_analysis {
 
     ordo_analyze_counts_t counts;
     bool has_counts;
+    an_shadow_group_t *shadow;  /* [V + 2] */
+    ordo_analyze_shadow_info_t shadow_info;
+    bool has_shadow_info;
     char *run_summary;
     ordo_buf_t notes; /* NUL-separated */
     size_t n_notes;
@@ -141,6 +162,14 @@ struct ordo_analysis {
     ordo_analyze_verdict_t v_verdict[ORDO_EXP_MAX_ARMS];
     char v_reason[ORDO_EXP_MAX_ARMS][512];
 };
+
+/* Shadow comparison (shadow.c): statistics at finish; the group of a real
+ * arm (-1: not in the experiment) and the overall group. */
+void an_shadow_finish(ordo_analysis_t *a);
+#define AN_SHADOW_OUT(a) ((a)->V)
+#define AN_SHADOW_ALL(a) ((a)->V + 1)
+/* "control", ..., "not in experiment", "all" for group g. */
+const char *an_shadow_group_label(const ordo_analysis_t *a, size_t g);
 
 /* Shared formatting helpers (report_text.c). */
 const char *an_fmt(double v, char *buf, size_t n); /* "n/a" for non-finite */

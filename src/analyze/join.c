@@ -372,6 +372,23 @@ typedef struct join_ctx {
     /* a shadow that came before its decision */
     char shadow_order[ORDO_OUTCOME_ID_MAX];
     double shadow_cost;
+    /* shadow comparison: the last decision record (any experiment), kept
+     * until the next one so a shadow record logged after it can pair */
+    bool sh_on;           /* the experiment may have shadow records */
+    bool dec_valid;       /* a decision is held */
+    bool dec_used;        /* already paired */
+    bool dec_parsed;      /* dec_sum is set; else dec_raw holds the payload */
+    int dec_arm;          /* variant index, -1 not in the experiment, -2 left out */
+    char dec_order[ORDO_OUTCOME_ID_MAX];
+    ordo_analyze_plan_summary_t dec_sum;
+    ordo_buf_t dec_raw;
+    /* a shadow record of this experiment that came before its decision */
+    bool early;
+    char early_order[ORDO_OUTCOME_ID_MAX];
+    int64_t early_ts;
+    ordo_analyze_plan_summary_t early_sum;
+    ordo_analyze_shadow_info_t sh;
+    int cur_arm;          /* on_decision's verdict on the current decision */
 } join_ctx_t;
 
 static int flush_pending(join_ctx_t *j, ordo_error_t *err)
@@ -428,6 +445,7 @@ static int variant_index(const ordo_analysis_t *a, const char *key)
 static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
 {
     ordo_analysis_t *a = j->a;
+    j->cur_arm = -1;
     const char *exp = str_at(d, "experiment");
     if (!exp) {
         j->counts.no_experiment++;
@@ -437,10 +455,17 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
         j->counts.other_experiment++;
         return ORDO_OK;
     }
+    j->cur_arm = -2;
     const char *var = str_at(d, "variant");
     int vi = var ? variant_index(a, var) : -1;
     if (vi < 0) {
         j->counts.unknown_variant++;
+        return ORDO_OK;
+    }
+    /* the decision path marks orders that are not exposures: killed back to
+     * control, warm-up, burn-in/out */
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "excluded"))) {
+        j->counts.excluded_flagged++;
         return ORDO_OK;
     }
     const char *oid = str_at(d, "order_id");
@@ -520,6 +545,7 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
         !strcmp(j->shadow_order, oid))
         row.v[ORDO_AF_CONTROL_COST] = j->shadow_cost;
     j->shadow_order[0] = 0;
+    j->cur_arm = vi;
     int rc = flush_pending(j, err);
     if (rc)
         return rc;
@@ -527,6 +553,121 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
     j->pending = true;
     snprintf(j->pending_order, sizeof j->pending_order, "%s", oid);
     return ORDO_OK;
+}
+
+/* ---- shadow comparison: pairing a decision with its shadow record ---- */
+
+static void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *real,
+                    const ordo_analyze_plan_summary_t *shadow, int64_t ts)
+{
+    /* the main analysis leaves these out; the window starts after warm-up
+     * for orders outside the experiment too */
+    if (arm == -2 || (j->warmup_end && ts < j->warmup_end)) {
+        j->sh.excluded++;
+        return;
+    }
+    if (ordo_analysis_add_shadow(j->a, arm, real, shadow, NULL) != ORDO_OK)
+        j->sh.excluded++;
+}
+
+/* The held decision's plan summary (parsing the kept payload when the
+ * decision was skipped without parsing); false when it has none. */
+static bool sh_dec_summary(join_ctx_t *j)
+{
+    if (j->dec_parsed)
+        return true;
+    cJSON *d = cJSON_ParseWithLength(j->dec_raw.data, j->dec_raw.len);
+    bool ok = d && ordo_analyze_plan_summary(d, &j->dec_sum, NULL) == ORDO_OK;
+    cJSON_Delete(d);
+    j->dec_parsed = ok;
+    return ok;
+}
+
+static void sh_early_unpaired(join_ctx_t *j)
+{
+    if (j->early)
+        j->sh.unpaired++;
+    j->early = false;
+}
+
+/* A new decision record (before it is handled): it replaces the held one. */
+static void sh_on_decision(join_ctx_t *j, const ordo_log_record_t *rec, const cJSON *d, int arm)
+{
+    j->dec_valid = false;
+    const char *oid = d ? str_at(d, "order_id") : NULL;
+    char buf[ORDO_OUTCOME_ID_MAX];
+    if (!oid && scan_str(rec->payload, rec->len, "\"order_id\"", buf, sizeof buf))
+        oid = buf;
+    if (!oid || strlen(oid) >= sizeof j->dec_order) {
+        sh_early_unpaired(j);
+        return;
+    }
+    snprintf(j->dec_order, sizeof j->dec_order, "%s", oid);
+    j->dec_arm = arm;
+    j->dec_used = false;
+    j->dec_parsed = false;
+    if (d) {
+        j->dec_parsed = ordo_analyze_plan_summary(d, &j->dec_sum, NULL) == ORDO_OK;
+        j->dec_valid = j->dec_parsed;
+    } else {
+        ordo_buf_reset(&j->dec_raw);
+        ordo_buf_append(&j->dec_raw, rec->payload, rec->len);
+        j->dec_valid = !j->dec_raw.oom;
+    }
+    if (!j->early)
+        return;
+    /* a shadow record of this order came first */
+    if (j->dec_valid && !strcmp(j->early_order, j->dec_order) && sh_dec_summary(j)) {
+        sh_pair(j, arm, &j->dec_sum, &j->early_sum, j->early_ts);
+        j->dec_used = true;
+        j->early = false;
+    } else {
+        sh_early_unpaired(j);
+    }
+}
+
+/* A shadow record (parsed). Shadows of this experiment are compared; every
+ * shadow may also carry the CUPED covariate (on_shadow). */
+static void sh_on_shadow(join_ctx_t *j, const cJSON *d)
+{
+    const char *exp = str_at(d, "experiment");
+    if (!exp || strcmp(exp, j->a->cfg.experiment)) {
+        j->sh.other++;
+        return;
+    }
+    j->sh_on = true; /* from now on decisions are held for pairing */
+    j->sh.records++;
+    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(d, "policy");
+    const char *pv = str_at(pol, "version"), *pn = str_at(pol, "name");
+    if (j->sh.records == 1) {
+        snprintf(j->sh.policy_name, sizeof j->sh.policy_name, "%s", pn ? pn : "");
+        snprintf(j->sh.policy_version, sizeof j->sh.policy_version, "%s", pv ? pv : "");
+    } else if (strcmp(pv ? pv : "", j->sh.policy_version)) {
+        j->sh.policy_changes++;
+    }
+    const char *oid = str_at(d, "order_id");
+    const char *ts = str_at(d, "timestamp");
+    int64_t t = 0;
+    ordo_analyze_plan_summary_t sum;
+    if (!oid || strlen(oid) >= sizeof j->early_order || !ts || ordo_time_parse(ts, &t) ||
+        ordo_analyze_plan_summary(d, &sum, NULL)) {
+        j->sh.unpaired++;
+        return;
+    }
+    if (j->dec_valid && !j->dec_used && !strcmp(oid, j->dec_order)) {
+        if (sh_dec_summary(j)) {
+            sh_pair(j, j->dec_arm, &j->dec_sum, &sum, t);
+            j->dec_used = true;
+        } else {
+            j->sh.unpaired++;
+        }
+        return;
+    }
+    sh_early_unpaired(j);
+    j->early = true;
+    snprintf(j->early_order, sizeof j->early_order, "%s", oid);
+    j->early_ts = t;
+    j->early_sum = sum;
 }
 
 static int read_log(join_ctx_t *j, const char *logdir, ordo_error_t *err)
@@ -544,26 +685,45 @@ static int read_log(join_ctx_t *j, const char *logdir, ordo_error_t *err)
             j->counts.decisions++;
         else
             j->counts.shadows++;
-        /* cheap filter: skip other experiments' decisions without parsing */
+        /* cheap filter: skip other experiments' decisions without parsing
+         * (kept as bytes while a shadow record of this order may follow) */
         if (rec.type == ORDO_LOG_REC_DECISION) {
             char id[ORDO_EXP_ID_MAX];
+            bool skip = false;
             if (!scan_str(rec.payload, rec.len, "\"experiment\"", id, sizeof id)) {
                 if (!memmem(rec.payload, rec.len, "\"experiment\"", 12)) {
                     j->counts.no_experiment++;
-                    continue;
+                    skip = true;
                 }
             } else if (strcmp(id, j->a->cfg.experiment)) {
                 j->counts.other_experiment++;
+                skip = true;
+            }
+            if (skip) {
+                if (j->sh_on)
+                    sh_on_decision(j, &rec, NULL, -1);
                 continue;
             }
         }
         cJSON *d = cJSON_ParseWithLength(rec.payload, rec.len);
         if (!d) {
-            if (rec.type == ORDO_LOG_REC_DECISION)
+            if (rec.type == ORDO_LOG_REC_DECISION) {
                 j->counts.bad_records++;
+                j->dec_valid = false;
+                sh_early_unpaired(j);
+            } else {
+                j->sh.other++; /* unreadable: its experiment is unknown */
+            }
             continue;
         }
-        rc = rec.type == ORDO_LOG_REC_DECISION ? on_decision(j, d, err) : on_shadow(j, d);
+        if (rec.type == ORDO_LOG_REC_DECISION) {
+            rc = on_decision(j, d, err);
+            if (!rc && j->sh_on)
+                sh_on_decision(j, &rec, d, j->cur_arm);
+        } else {
+            rc = on_shadow(j, d);
+            sh_on_shadow(j, d);
+        }
         cJSON_Delete(d);
         if (rc)
             break;
@@ -571,6 +731,7 @@ static int read_log(join_ctx_t *j, const char *logdir, ordo_error_t *err)
     ordo_log_iter_close(it);
     if (rc < 0)
         return rc;
+    sh_early_unpaired(j);
     return flush_pending(j, err);
 }
 
@@ -758,6 +919,10 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in,
     j->a = a;
     j->exp = exp;
     j->net = net;
+    /* a registered experiment without a shadow policy has no shadow records
+     * to pair: skip keeping decision bytes (the records are still counted) */
+    j->sh_on = !exp || exp->has_shadow;
+    ordo_buf_init(&j->dec_raw, NULL);
     if (exp && exp->status.started_at > 0 && exp->warmup_hours > 0)
         j->warmup_end = exp->status.started_at + (int64_t)(exp->warmup_hours * 3600.0);
     if (exp && exp->unit == ORDO_EXP_UNIT_SWITCHBACK) {
@@ -818,6 +983,11 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in,
     if (c->excluded_warmup)
         ordo_analysis_note(a, "%llu decisions made during the warm-up were excluded",
                            (unsigned long long)c->excluded_warmup);
+    if (c->excluded_flagged)
+        ordo_analysis_note(a,
+                           "%llu decisions marked excluded by the decision path (killed back "
+                           "to control, warm-up or burn-in) were left out",
+                           (unsigned long long)c->excluded_flagged);
     if (c->excluded_burn)
         ordo_analysis_note(a,
                            "%llu decisions in switchback burn-in/burn-out (or outside the "
@@ -840,6 +1010,7 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in,
                            "experiment: ignored",
                            (unsigned long long)c->outcomes_unmatched);
     ordo_analysis_set_counts(a, c);
+    ordo_analysis_set_shadow_info(a, &j->sh);
     snprintf(path, sizeof path, "%s/summary.json", dir);
     if (exists(path)) {
         char *data = NULL;
@@ -866,8 +1037,10 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in,
     a = NULL;
 done:
     ordo_analysis_destroy(a);
-    if (j)
+    if (j) {
         outcomes_free(&j->oc);
+        ordo_buf_free(&j->dec_raw);
+    }
     free(j);
     free(cfg);
     free(scan);

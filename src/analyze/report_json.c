@@ -108,6 +108,7 @@ static void write_data(const ordo_analysis_t *a, ordo_jsonw_t *w)
         ordo_jsonw_kint(w, "unknown_variant", (int64_t)c->unknown_variant);
         ordo_jsonw_kint(w, "excluded_warmup", (int64_t)c->excluded_warmup);
         ordo_jsonw_kint(w, "excluded_burn", (int64_t)c->excluded_burn);
+        ordo_jsonw_kint(w, "excluded_flagged", (int64_t)c->excluded_flagged);
         ordo_jsonw_kint(w, "missing_outcome", (int64_t)c->missing_outcome);
         ordo_jsonw_kint(w, "time_inconsistent", (int64_t)c->time_inconsistent);
         ordo_jsonw_kint(w, "no_catalog", (int64_t)c->no_catalog);
@@ -412,6 +413,86 @@ static void write_segments(const ordo_analysis_t *a, ordo_jsonw_t *w)
     ordo_jsonw_obj_end(w);
 }
 
+static void write_shadow_group(const ordo_analysis_t *a, size_t g, ordo_jsonw_t *w)
+{
+    const an_shadow_group_t *sg = &a->shadow[g];
+    ordo_jsonw_obj_begin(w);
+    if (g != AN_SHADOW_ALL(a)) {
+        ordo_jsonw_key(w, "variant");
+        if (g < a->V)
+            ordo_jsonw_str(w, a->cfg.variants[g]);
+        else
+            ordo_jsonw_null(w);
+        ordo_jsonw_kstr(w, "label", an_shadow_group_label(a, g));
+        ordo_jsonw_kbool(w, "in_experiment", g < a->V);
+    }
+    ordo_jsonw_kint(w, "orders", (int64_t)sg->orders);
+    ordo_jsonw_kint(w, "plans_compared", (int64_t)sg->compared);
+    ordo_jsonw_kint(w, "plans_differ", (int64_t)sg->differ);
+    kd(w, "differ_share", sg->compared ? (double)sg->differ / (double)sg->compared : NAN);
+    ordo_jsonw_key(w, "metrics");
+    ordo_jsonw_arr_begin(w);
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+        const an_shadow_stat_t *r = &sg->res[m];
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "name", ordo_analyze_shadow_metric_name(m));
+        ordo_jsonw_kint(w, "orders", (int64_t)r->n);
+        kd(w, "real", r->n ? r->real : NAN);
+        kd(w, "shadow", r->n ? r->shadow : NAN);
+        ordo_jsonw_kbool(w, "available", r->ok);
+        ordo_jsonw_key(w, "difference");
+        if (r->ok) {
+            write_result(w, &r->diff);
+        } else {
+            ordo_jsonw_null(w);
+            ordo_jsonw_kstr(w, "reason", r->reason);
+        }
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_obj_end(w);
+}
+
+static void write_shadow(const ordo_analysis_t *a, ordo_jsonw_t *w)
+{
+    const ordo_analyze_shadow_info_t *si = &a->shadow_info;
+    const an_shadow_group_t *all = &a->shadow[AN_SHADOW_ALL(a)];
+    ordo_jsonw_key(w, "shadow");
+    ordo_jsonw_obj_begin(w);
+    bool avail = all->orders > 0;
+    ordo_jsonw_kbool(w, "available", avail);
+    if (!avail)
+        ordo_jsonw_kstr(w, "reason",
+                        si->records ? "no shadow record pairs with an analysed decision"
+                                    : "no shadow records for this experiment in the log");
+    ordo_jsonw_kstr(w, "direction", "shadow - real");
+    ordo_jsonw_key(w, "policy");
+    if (si->records) {
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "name", si->policy_name);
+        ordo_jsonw_kstr(w, "version", si->policy_version);
+        ordo_jsonw_obj_end(w);
+    } else {
+        ordo_jsonw_null(w);
+    }
+    ordo_jsonw_kint(w, "records", (int64_t)si->records);
+    ordo_jsonw_kint(w, "paired", (int64_t)all->orders);
+    ordo_jsonw_kint(w, "unpaired", (int64_t)si->unpaired);
+    ordo_jsonw_kint(w, "excluded", (int64_t)si->excluded);
+    ordo_jsonw_kint(w, "other_records", (int64_t)si->other);
+    ordo_jsonw_kint(w, "policy_changes", (int64_t)si->policy_changes);
+    if (avail) {
+        ordo_jsonw_key(w, "overall");
+        write_shadow_group(a, AN_SHADOW_ALL(a), w);
+        ordo_jsonw_key(w, "arms");
+        ordo_jsonw_arr_begin(w);
+        for (size_t g = 0; g <= AN_SHADOW_OUT(a); g++)
+            write_shadow_group(a, g, w);
+        ordo_jsonw_arr_end(w);
+    }
+    ordo_jsonw_obj_end(w);
+}
+
 static void write_mix(const ordo_analysis_t *a, ordo_jsonw_t *w)
 {
     ordo_jsonw_key(w, "zone_mix");
@@ -474,6 +555,7 @@ void ordo_analysis_write_json(const ordo_analysis_t *a, ordo_jsonw_t *w)
     write_series(a, w);
     write_segments(a, w);
     write_mix(a, w);
+    write_shadow(a, w);
     ordo_jsonw_key(w, "run");
     if (a->run_summary)
         ordo_jsonw_raw(w, a->run_summary, strlen(a->run_summary));

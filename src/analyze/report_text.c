@@ -36,6 +36,72 @@ static const char *fmt_pct(double v, char *buf, size_t n)
     return buf;
 }
 
+/* The shadow section: one block per real arm (all, each variant, not in
+ * the experiment), one line per metric. */
+static void write_shadow(const ordo_analysis_t *a, ordo_buf_t *o)
+{
+    char b1[32], b2[32], b3[32], b4[32], b5[32];
+    const ordo_analyze_shadow_info_t *si = &a->shadow_info;
+    const an_shadow_group_t *all = &a->shadow[AN_SHADOW_ALL(a)];
+    ordo_buf_printf(o, "\nShadow policy");
+    if (!si->records && !all->orders) {
+        ordo_buf_printf(o, ": no shadow records for experiment %s in the log — nothing to "
+                           "compare (the experiment has no shadow policy, or none was logged "
+                           "while it ran)\n",
+                        a->cfg.experiment);
+        return;
+    }
+    ordo_buf_printf(o,
+                    " %s (%s) vs the real decisions, paired per order (diff = shadow − real)\n",
+                    si->policy_name[0] ? si->policy_name : "?",
+                    si->policy_version[0] ? si->policy_version : "?");
+    ordo_buf_printf(o, "  shadow records %llu: paired %llu, unpaired %llu, left out %llu "
+                       "(warm-up, burn-in, unknown variant)\n",
+                    (unsigned long long)si->records, (unsigned long long)all->orders,
+                    (unsigned long long)si->unpaired, (unsigned long long)si->excluded);
+    if (!all->orders) {
+        ordo_buf_printf(o, "  no shadow record pairs with an analysed decision: nothing to "
+                           "compare\n");
+        return;
+    }
+    char cih[32];
+    snprintf(cih, sizeof cih, "%.0f%% CI (diff)", 100 * (1 - a->cfg.alpha));
+    ordo_buf_printf(o, "  %-18s %-21s %7s %10s %10s %10s %24s\n", "real arm", "metric", "orders",
+                    "real", "shadow", "diff", cih);
+    for (size_t k = 0; k <= AN_SHADOW_ALL(a); k++) {
+        /* all first, then the arms */
+        size_t g = k == 0 ? AN_SHADOW_ALL(a) : k - 1;
+        const an_shadow_group_t *sg = &a->shadow[g];
+        if (g != AN_SHADOW_ALL(a) && !sg->orders) {
+            ordo_buf_printf(o, "  %-18s no paired orders\n", an_shadow_group_label(a, g));
+            continue;
+        }
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+            const an_shadow_stat_t *r = &sg->res[m];
+            ordo_buf_printf(o, "  %-18s %-21s %7llu %10s %10s",
+                            m == 0 ? an_shadow_group_label(a, g) : "",
+                            ordo_analyze_shadow_metric_name(m), (unsigned long long)r->n,
+                            r->n ? an_fmt(r->real, b1, sizeof b1) : "n/a",
+                            r->n ? an_fmt(r->shadow, b2, sizeof b2) : "n/a");
+            if (r->ok) {
+                char ci[56];
+                snprintf(ci, sizeof ci, "[%s, %s]", an_fmt(r->diff.ci_low, b4, sizeof b4),
+                         an_fmt(r->diff.ci_high, b5, sizeof b5));
+                ordo_buf_printf(o, " %10s %24s\n", an_fmt(r->diff.estimate, b3, sizeof b3), ci);
+            } else {
+                ordo_buf_printf(o, "   unavailable: %s\n", r->reason);
+            }
+        }
+        if (sg->compared)
+            ordo_buf_printf(o, "  %-18s %-21s %7llu   %.1f%% of orders (%llu)\n", "",
+                            "plan differs", (unsigned long long)sg->compared,
+                            100.0 * (double)sg->differ / (double)sg->compared,
+                            (unsigned long long)sg->differ);
+    }
+    ordo_buf_printf(o, "  plan differs: the shadow plan's (node, service, sku, quantity) lines "
+                       "are not the real plan's. Planned values, not outcomes.\n");
+}
+
 int ordo_analysis_write_text(const ordo_analysis_t *a, ordo_buf_t *o)
 {
     const size_t V = a->V, M = a->M;
@@ -130,6 +196,7 @@ int ordo_analysis_write_text(const ordo_analysis_t *a, ordo_buf_t *o)
                 ordo_buf_printf(o, "\n");
             }
     }
+    write_shadow(a, o);
     size_t pos = 0;
     const char *n;
     bool first = true;

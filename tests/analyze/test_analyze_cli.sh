@@ -173,5 +173,82 @@ err=$("$ORDO" analyze "$D" --metrics "$T/m.json" 2>&1); rc=$?
 "$ORDO" analyze "$D" --metrics "$SRC/docs/examples/metrics.json" --json > /dev/null
 check "example metrics file accepted" $?
 
+# shadow comparison: cli-exp has no shadow policy, and the report says so
+out=$("$ORDO" analyze "$D")
+[[ "$out" == *"Shadow policy: no shadow records for experiment cli-exp"* ]]
+check "text says there are no shadow records" $?
+"$ORDO" analyze "$D" --json | $PY -c 'import json,sys; s=json.load(sys.stdin)["shadow"]; assert s["available"] is False and s["records"] == 0 and "no shadow records" in s["reason"], s'
+check "json: shadow unavailable without shadow records" $?
+
+# end to end: the example experiment (shadow policy "default") on orders to
+# the Northeast and Midwest, decided by `ordo source --data`, then analysed;
+# the paired cost difference is recomputed here from `ordo log dump`
+D2="$T/d2"
+NOW=$($PY -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+"$ORDO" exp create "$SRC/docs/examples/experiment.json" --data "$D2" > /dev/null &&
+    "$ORDO" exp start proximity-vs-cost --data "$D2" > /dev/null
+check "example experiment created and started" $?
+$PY - "$T" "$SRC" <<'PYEOF'
+import json, random, sys
+t, src = sys.argv[1], sys.argv[2]
+rnd = random.Random(3)
+skus = [l.split(",")[0] for l in open(src + "/docs/examples/network/catalog.csv").read().splitlines()[1:]]
+zips = ["10027", "02139", "19104", "06510", "60601", "48201", "55401", "43215", "63101", "15213"]
+with open(t + "/orders.ndjson", "w") as f:
+    for i in range(240):
+        lines = [{"sku": s, "quantity": rnd.randint(1, 3)} for s in rnd.sample(skus, rnd.randint(1, 3))]
+        f.write(json.dumps({"id": "E-%05d" % i, "customer": {"id": "C-%d" % i},
+                            "ship_to": {"zip": rnd.choice(zips)}, "channel": "web",
+                            "service_level": "standard", "lines": lines}) + "\n")
+PYEOF
+"$ORDO" source --network "$SRC/docs/examples/network" --data "$D2" --now "$NOW" < "$T/orders.ndjson" > /dev/null
+check "source --data logs decisions and shadows" $?
+"$ORDO" analyze "$D2" --network "$SRC/docs/examples/network" --json > "$T/s.json"
+check "analyze the example experiment" $?
+"$ORDO" log dump --data "$D2" > "$T/dump.ndjson"
+$PY - "$T" <<'PYEOF'
+import json, sys, math
+t = sys.argv[1]
+s = json.load(open(t + "/s.json"))["shadow"]
+assert s["available"] and s["records"] > 50 and s["paired"] == s["records"], s
+assert s["policy"]["name"] == "default" and s["unpaired"] == 0 and s["excluded"] == 0, s
+dec, groups = {}, {}
+sig = lambda p: sorted((x["node"], x.get("service") or "", l["sku"], l["quantity"])
+                       for x in p["plan"]["shipments"] for l in x["lines"])
+for line in open(t + "/dump.ndjson"):
+    r = json.loads(line)
+    p = r["payload"]
+    if r["type"] == 1:
+        dec[p["order_id"]] = p
+    elif r["type"] == 2 and p.get("experiment") == "proximity-vs-cost":
+        d = dec[p["order_id"]]
+        arm = d["variant"] if d.get("experiment") == "proximity-vs-cost" else "not in experiment"
+        for g in (arm, "all"):
+            groups.setdefault(g, []).append((p["plan"]["totals"]["cost"]["total"] - d["plan"]["totals"]["cost"]["total"],
+                                             sig(p) != sig(d)))
+arms = {a["label"]: a for a in s["arms"]}
+arms["all"] = s["overall"]
+assert set(arms) == {"control", "treatment", "not in experiment", "all"}, list(arms)
+for g, xs in groups.items():
+    a = arms[g]
+    assert a["orders"] == len(xs), (g, a["orders"], len(xs))
+    assert a["plans_differ"] == sum(x[1] for x in xs), g
+    m = a["metrics"][0]
+    assert m["name"] == "planned_cost"
+    d = [x[0] for x in xs]
+    mean = sum(d) / len(d)
+    assert abs(m["difference"]["estimate"] - mean) < 1e-9 * max(1, abs(mean)), (g, m, mean)
+    if len(d) > 1:
+        sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (len(d) - 1))
+        assert abs(m["difference"]["se"] - sd / math.sqrt(len(d))) < 1e-9 * max(1, sd), (g, m)
+assert groups["not in experiment"], "no order outside the experiment"
+PYEOF
+check "shadow comparison matches the log (paired cost difference, plans differ, arms)" $?
+"$ORDO" analyze "$D2" --network "$SRC/docs/examples/network" > "$T/s.txt"
+grep -q "Shadow policy default" "$T/s.txt" && ! grep -qwiE "nan|-nan" "$T/s.txt"
+check "text shadow section" $?
+"$ORDO" analyze "$D2" --network "$SRC/docs/examples/network" --format html | grep -q 'id="shadow"'
+check "html shadow section" $?
+
 echo "analyze cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -76,5 +76,11 @@ check "after kill no treatment" [ "$(grep -c ',treatment,' "$tmp/k.csv")" -eq 0 
 check "after kill no proximity-first decisions" [ "$(grep ',decision,' "$tmp/k.csv" | grep -c ',proximity-first,')" -eq 0 ]
 check "killed orders are excluded from analysis" [ "$(grep ',decision,.*,control,' "$tmp/k.csv" | grep -c ',false,ok,')" -eq 0 ]
 
+# 5. the analysis leaves the killed-to-control orders out, and says so
+"$ordo" analyze "$d" --network "$net" --format json > "$tmp/an.json" || bad "analyze"
+flagged=$(grep -o '"excluded_flagged": *[0-9]*' "$tmp/an.json" | grep -o '[0-9]*$')
+killed=$(grep ',decision,.*,control,' "$tmp/k.csv" | grep -c ',true,ok,')
+check "analysis excludes the $killed killed orders (excluded_flagged $flagged)" [ "${flagged:-0}" -ge "$killed" -a "$killed" -gt 0 ]
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

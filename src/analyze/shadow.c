@@ -1,0 +1,213 @@
+/* ordo analyze — the shadow comparison: a candidate policy's would-be plans
+ * against the real decisions of the same orders, paired per order.
+ *
+ * Per real arm and metric one ordo_moments_t of (x = shadow − real,
+ * y = real): the paired mean difference, its variance and the mean of
+ * each side, O(arms) whatever the number of orders. The interval is the
+ * paired t interval mean(d) ± t(1 − α/2, n − 1) · sd(d) / √n with the t
+ * quantile from src/stats (docs/internals/ANALYZE.md). */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const shadow_metric_names[ORDO_AN_SHADOW_METRICS] = {
+    "planned_cost", "planned_on_time_prob", "shipments", "split_rate"};
+
+const char *ordo_analyze_shadow_metric_name(int m)
+{
+    return m >= 0 && m < ORDO_AN_SHADOW_METRICS ? shadow_metric_names[m] : NULL;
+}
+
+const char *an_shadow_group_label(const ordo_analysis_t *a, size_t g)
+{
+    if (g < a->V)
+        return a->cfg.variants[g];
+    return g == AN_SHADOW_OUT(a) ? "not in experiment" : "all";
+}
+
+/* ------------------------------------------------------------------ */
+/* Plan summaries */
+
+static double num_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* splitmix64's finalizer: spreads a hash so that sums of hashes of
+ * different multisets collide only by chance (2^-64 per signature word). */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    size_t n = strlen(s);
+    return mix64(h ^ ordo_hash64(s, n) ^ (uint64_t)n);
+}
+
+int ordo_analyze_plan_summary(const cJSON *rec, ordo_analyze_plan_summary_t *out, ordo_error_t *err)
+{
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+        out->v[m] = NAN;
+    out->has_sig = false;
+    out->sig[0] = out->sig[1] = 0;
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(rec, "plan");
+    if (!cJSON_IsObject(plan))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "plan", "missing");
+    const cJSON *totals = cJSON_GetObjectItemCaseSensitive(plan, "totals");
+    out->v[ORDO_AN_SHADOW_COST] = num_of(cJSON_GetObjectItemCaseSensitive(totals, "cost"), "total");
+    out->v[ORDO_AN_SHADOW_ON_TIME] = num_of(totals, "on_time_prob");
+    const cJSON *ships = cJSON_GetObjectItemCaseSensitive(plan, "shipments");
+    double n = num_of(totals, "shipments");
+    if (!isfinite(n) && cJSON_IsArray(ships))
+        n = cJSON_GetArraySize(ships);
+    out->v[ORDO_AN_SHADOW_SHIPMENTS] = n;
+    out->v[ORDO_AN_SHADOW_SPLIT] = isfinite(n) ? (n > 1) : NAN;
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+        if (!isfinite(out->v[m]))
+            out->v[m] = NAN;
+    if (!cJSON_IsArray(ships))
+        return ORDO_OK;
+    out->has_sig = true;
+    const cJSON *s;
+    cJSON_ArrayForEach(s, ships)
+    {
+        uint64_t hs = hash_str(hash_str(0x6f72646f, str_of(s, "node")), str_of(s, "service"));
+        const cJSON *l;
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(s, "lines"))
+        {
+            double q = num_of(l, "quantity");
+            uint64_t h = hash_str(hs, str_of(l, "sku"));
+            h = mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
+            out->sig[0] += h;
+            out->sig[1] += mix64(h ^ 0x9e3779b97f4a7c15ULL);
+        }
+    }
+    return ORDO_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Accumulation */
+
+int ordo_analysis_add_shadow(ordo_analysis_t *a, int arm, const ordo_analyze_plan_summary_t *real,
+                             const ordo_analyze_plan_summary_t *shadow, ordo_error_t *err)
+{
+    if (a->finished)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "analysis already finished");
+    if (arm < -1 || arm >= (int)a->V)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "arm", "arm %d out of range", arm);
+    an_shadow_group_t *g = &a->shadow[arm < 0 ? AN_SHADOW_OUT(a) : (size_t)arm];
+    g->orders++;
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+        double r = real->v[m], s = shadow->v[m];
+        if (isfinite(r) && isfinite(s))
+            ordo_moments_add2(&g->m[m], s - r, r);
+    }
+    if (real->has_sig && shadow->has_sig) {
+        g->compared++;
+        g->differ += real->sig[0] != shadow->sig[0] || real->sig[1] != shadow->sig[1];
+    }
+    return ORDO_OK;
+}
+
+void ordo_analysis_set_shadow_info(ordo_analysis_t *a, const ordo_analyze_shadow_info_t *info)
+{
+    a->shadow_info = *info;
+    a->has_shadow_info = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Finish */
+
+static void paired(const ordo_moments_t *mo, double alpha, an_shadow_stat_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->n = mo->n;
+    r->real = r->shadow = NAN;
+    r->diff.estimate = r->diff.se = r->diff.ci_low = r->diff.ci_high = NAN;
+    r->diff.stat = r->diff.p_value = r->diff.df = NAN;
+    if (mo->n == 0) {
+        snprintf(r->reason, sizeof r->reason, "no order with this value in both plans");
+        return;
+    }
+    double d = ordo_moments_mean_x(mo);
+    r->real = ordo_moments_mean_y(mo);
+    r->shadow = r->real + d;
+    r->diff.estimate = d;
+    if (mo->n < 2) {
+        snprintf(r->reason, sizeof r->reason, "fewer than 2 paired orders");
+        return;
+    }
+    double n = (double)mo->n, df = n - 1;
+    double var = ordo_moments_var_x(mo);
+    double se = sqrt(var > 0 ? var / n : 0);
+    double q = ordo_t_isf(alpha / 2, df);
+    if (!isfinite(q) || !isfinite(se)) {
+        snprintf(r->reason, sizeof r->reason, "t quantile unavailable");
+        return;
+    }
+    r->ok = true;
+    r->diff.se = se;
+    r->diff.df = df;
+    r->diff.ci_low = d - q * se;
+    r->diff.ci_high = d + q * se;
+    if (se > 0) {
+        r->diff.stat = d / se;
+        r->diff.p_value = fmin(1.0, 2 * ordo_t_sf(fabs(r->diff.stat), df));
+    } else {
+        /* every order differs by the same amount: no spread to test */
+        r->diff.flags |= ORDO_STATS_F_ZERO_VARIANCE;
+        r->diff.stat = NAN;
+        r->diff.p_value = d == 0 ? 1 : 0;
+    }
+    if (mo->n < 30)
+        r->diff.flags |= ORDO_STATS_F_SMALL_SAMPLE;
+}
+
+void an_shadow_finish(ordo_analysis_t *a)
+{
+    an_shadow_group_t *all = &a->shadow[AN_SHADOW_ALL(a)];
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+        ordo_moments_init(&all->m[m]);
+    all->orders = all->compared = all->differ = 0;
+    for (size_t g = 0; g <= AN_SHADOW_OUT(a); g++) {
+        const an_shadow_group_t *s = &a->shadow[g];
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+            ordo_moments_merge(&all->m[m], &s->m[m]);
+        all->orders += s->orders;
+        all->compared += s->compared;
+        all->differ += s->differ;
+    }
+    for (size_t g = 0; g <= AN_SHADOW_ALL(a); g++)
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+            paired(&a->shadow[g].m[m], a->cfg.alpha, &a->shadow[g].res[m]);
+    const ordo_analyze_shadow_info_t *si = &a->shadow_info;
+    if (!a->has_shadow_info)
+        return;
+    if (si->policy_changes)
+        ordo_analysis_note(a,
+                           "%llu shadow records name a different shadow policy version than "
+                           "the first (%s): all are compared together",
+                           (unsigned long long)si->policy_changes, si->policy_version);
+    if (si->unpaired)
+        ordo_analysis_note(a,
+                           "%llu shadow records have no real decision of the same order beside "
+                           "them in the log: left out of the shadow comparison",
+                           (unsigned long long)si->unpaired);
+}
