@@ -26,7 +26,7 @@ echo "== 3. one order, explained, under the default policy =="
 sku=$(awk -F, 'NR==2 {print $2}' "$net/inventory.csv")
 printf '{"id":"DEMO-1","created":"2026-11-24T15:00:00Z","ship_to":{"zip":"60614"},"lines":[{"sku":"%s","quantity":2}]}\n' "$sku" > "$out/order.json"
 "$ordo" source --network "$net" --policy default --explain "$out/order.json" > "$out/plan.json"
-head -48 "$out/plan.json"
+awk 'NR <= 48' "$out/plan.json"
 echo "  ... (the whole plan, with every candidate considered: $out/plan.json)"
 echo
 
@@ -64,10 +64,12 @@ echo "== 6. the log is intact =="
 echo
 
 echo "== 7. counterfactual replay: every logged decision under proximity-first =="
-"$ordo" log replay "$data" --policy proximity-first --network "$net" | tail -3
+"$ordo" log replay "$data" --policy proximity-first --network "$net" > "$out/replay.txt"
+tail -3 "$out/replay.txt"
 echo
 
 echo "== 8. the experiment report (planned metrics; outcomes arrive with ordo outcomes ingest) =="
 "$ordo" analyze "$data" --network "$net" --format html --out "$out/report.html" >/dev/null
-"$ordo" analyze "$data" --network "$net" --format text | grep -v 'n/a' | head -40
+"$ordo" analyze "$data" --network "$net" --format text > "$out/report.txt"
+awk '!/n\/a/ { if (shown++ < 40) print }' "$out/report.txt"
 echo "  ... HTML report with charts: $out/report.html"

@@ -69,7 +69,7 @@ static void forest(const ordo_analysis_t *a, ordo_buf_t *o)
     ordo_buf_printf(o,
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
                     "role=\"img\" aria-label=\"forest plot of relative lift\">\n",
-                    left + width + 150, h);
+                    left + width + 240, h);
     double x0 = left + width / 2;
     ordo_buf_printf(o,
                     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
