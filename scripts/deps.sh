@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libcjson-dev libsodium-dev libxxhash-dev libsqlite3-dev libzstd-dev
   libcmocka-dev
+  python3        # the black-box CLI tests read JSON and SVG with its standard library
 )
 
 missing=()
