@@ -379,7 +379,7 @@ static double excess_days(const ordo_source_params_t *P, double dos)
 }
 
 /* P(delivered by day D) when the parcel ships on s0 (or s0+1 with p_extra). */
-static double deliver_cdf(const double *cdf, int s0, double pe, int D)
+static inline double deliver_cdf(const double *cdf, int s0, double pe, int D)
 {
     double p = 0;
     int t = D - s0;
@@ -492,24 +492,38 @@ static double ship_lb(const src_cand_t *c, double weight, double cubic)
 /* Ship day in business days after the order: 1 after the node's cutoff
  * (node-local time) or on a weekend, + processing days, + backlog days. The
  * order's UTC day and second of day come from ctx_init; local time differs
- * by whole hours, so no division by 86400 per node. */
-static int ship_day(const src_ctx_t *x, const src_cand_t *c)
+ * by whole hours, so the local hour and weekday are worked out once per time
+ * zone and order (x->tz_known) and shared by the nodes in it. */
+static int ship_day(src_ctx_t *x, const src_cand_t *c)
 {
     const ordo_node_t *node = &x->net->nodes[c->node];
     uint32_t load = c->load;
     double cap = node->daily_capacity;
-    int64_t sod = x->sod + (int64_t)x->eng->node_tz[c->node] * 3600;
-    int dd = 0; /* local day − UTC day */
-    while (sod < 0) {
-        sod += 86400;
-        dd--;
+    int tz = x->eng->node_tz[c->node];
+    unsigned k = (unsigned)(tz + 32);
+    int hour, wd;
+    if (k < 64 && (x->tz_known >> k & 1)) {
+        hour = x->tz_hour[k];
+        wd = x->tz_wd[k];
+    } else {
+        int64_t sod = x->sod + (int64_t)tz * 3600;
+        int dd = 0; /* local day − UTC day */
+        while (sod < 0) {
+            sod += 86400;
+            dd--;
+        }
+        while (sod >= 86400) {
+            sod -= 86400;
+            dd++;
+        }
+        hour = (int)(sod / 3600);
+        wd = ((x->wd0 + dd) % 7 + 7) % 7;
+        if (k < 64) {
+            x->tz_hour[k] = (uint8_t)hour;
+            x->tz_wd[k] = (uint8_t)wd;
+            x->tz_known |= 1ull << k;
+        }
     }
-    while (sod >= 86400) {
-        sod -= 86400;
-        dd++;
-    }
-    int hour = (int)(sod / 3600);
-    int wd = ((x->wd0 + dd) % 7 + 7) % 7;
     int s0 = (hour >= node->cutoff_hour || wd >= 5) ? 1 : 0;
     s0 += node->processing_days > 0 ? node->processing_days : 0;
     if (cap > 0 && load > cap) /* backlog beyond today's capacity */
@@ -518,7 +532,7 @@ static int ship_day(const src_ctx_t *x, const src_cand_t *c)
 }
 
 /* Ship day and P(one more day) for `units` more at a candidate. */
-static void processing(const src_ctx_t *x, const src_cand_t *c, double units, int *s0_out,
+static void processing(src_ctx_t *x, const src_cand_t *c, double units, int *s0_out,
                        double *pe_out, double *util_out)
 {
     const ordo_node_t *node = &x->net->nodes[c->node];

@@ -122,6 +122,10 @@ typedef struct src_ctx {
     int64_t day0; /* Unix day of the order (UTC) */
     int32_t sod;  /* second of that day */
     int wd0;      /* its weekday, 0 = Monday */
+    /* local hour and weekday of the order by time zone (hours + 32), set
+     * when first needed: bit tz + 32 of tz_known */
+    uint64_t tz_known;
+    uint8_t tz_hour[64], tz_wd[64];
     bool peak;
     /* effective guardrail limits */
     int max_zone;
