@@ -207,7 +207,9 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     meta.bucket = -1;
     ordo_order_ctx_t ctx;
     ordo_exp_route_t *route = NULL;
-    ordo_exp_units_t units = {order->id, order->customer_id};
+    ordo_exp_units_t units = {order->id, order->customer_id && order->customer_id[0]
+                                             ? order->customer_id
+                                             : NULL};
     int rc;
     if (d->snapshot && ordo_exp_snapshot_count(d->snapshot) > 0) {
         ordo_order_ctx_init(&ctx, order, d->net);
@@ -236,8 +238,6 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
             meta.variant = e->variant;
             meta.bucket = e->bucket;
             meta.excluded = out->excluded;
-            meta.unit = order->customer_id && order->customer_id[0] ? order->customer_id
-                                                                     : order->id;
         }
     }
     ordo_decide_opts_t dopts = {0};
