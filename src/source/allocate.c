@@ -292,6 +292,20 @@ int src_prepare(src_ctx_t *x)
             }
         }
     }
+    if (!x->svcx) {
+        /* the order's per-service factors, shared by every candidate */
+        src_svcx_t *sx = ordo_arena_alloc(x->arena, sizeof *sx * (net->n_services + 1));
+        if (!sx)
+            return ORDO_ENOMEM;
+        for (uint32_t s = 0; s < net->n_services; s++) {
+            const ordo_carrier_service_t *svc = &net->services[s];
+            sx[s].inv_div = x->eng->inv_div[s];
+            sx[s].mult = x->eng->mult[s];
+            sx[s].add = (o->residential ? svc->residential_surcharge : 0) +
+                        (x->peak ? svc->peak_surcharge : 0);
+        }
+        x->svcx = sx;
+    }
     x->cand_full = ordo_arena_alloc(x->arena, sizeof *x->cand_full * (x->n_cands + 1));
     if (!x->cand_full)
         return ORDO_ENOMEM;

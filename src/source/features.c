@@ -72,7 +72,8 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
         net->n_nodes <= 65535 ? malloc(sizeof *e->near * ORDO_ZIP3_COUNT * net->n_nodes + 1) : NULL;
     e->inv_div = calloc(net->n_services + 1, sizeof *e->inv_div);
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
-    if (!e->inv_div || !e->mult || !e->cdf || !e->min_rate || !e->node_tz || !e->demand || !e->load || !e->base_tab ||
+    e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
+    if (!e->one_lb || !e->inv_div || !e->mult || !e->cdf || !e->min_rate || !e->node_tz || !e->demand || !e->load || !e->base_tab ||
         !e->base_min || !e->near) {
         ordo_engine_destroy(e);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
@@ -124,6 +125,26 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
             }
             e->min_rate[(size_t)n * ORDO_ZONES + z] = isfinite(m) ? m : 0;
         }
+    }
+    /* the cheapest 1-lb parcel per node, zone and surcharge flags: the same
+     * operations as ship_lb(x, c, 1, 0) (1 lb is billable 1 lb by any
+     * service: no dimensional weight without cube) */
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        const ordo_node_t *node = &net->nodes[n];
+        for (int z = 0; z < ORDO_ZONES; z++)
+            for (int f = 0; f < 4; f++) {
+                double best = INFINITY;
+                for (uint32_t k = 0; k < node->n_services; k++) {
+                    uint32_t si = node->services[k];
+                    const ordo_carrier_service_t *svc = &net->services[si];
+                    double add = ((f & 1) ? svc->residential_surcharge : 0) +
+                                 ((f & 2) ? svc->peak_surcharge : 0);
+                    double t = e->base_min[si][z][1] * e->mult[si] + add;
+                    if (t < best)
+                        best = t;
+                }
+                e->one_lb[((size_t)n * ORDO_ZONES + z) * 4 + f] = isfinite(best) ? best : 0;
+            }
     }
     /* nodes of each ZIP3 by a static cost key */
     {
@@ -213,6 +234,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->cdf);
     free(e->inv_div);
     free(e->mult);
+    free(e->one_lb);
     free(e->base_tab);
     free(e->base_min);
     free(e->near);
@@ -466,23 +488,10 @@ static int rate(const ordo_engine_t *eng, int32_t si, int zone, double weight, d
     return ORDO_OK;
 }
 
-/* Cheapest shipping over a node's services for a parcel of at least
- * `weight` lb (a lower bound: dimensional weight only adds). */
-static double ship_lb(const src_cand_t *c, double weight, double cubic)
+/* Service si's base_min row at the candidate's zone. */
+static inline const double *svc_row(const src_ctx_t *x, const src_cand_t *c, uint32_t si)
 {
-    double best = INFINITY;
-    for (uint32_t k = 0; k < c->n_svc; k++) {
-        double dim = cubic * c->svc[k].inv_div;
-        int wl = src_ceil_int((weight > dim ? weight : dim) - 1e-9);
-        if (wl < 1)
-            wl = 1;
-        if (wl >= SRC_RET_LB)
-            wl = SRC_RET_LB - 1; /* heavier parcels cost at least this */
-        double t = c->svc[k].base_min[wl] * c->svc[k].mult + c->svc[k].add;
-        if (t < best)
-            best = t;
-    }
-    return isfinite(best) ? best : 0;
+    return (const double *)x->eng->base_min + (size_t)si * (ORDO_ZONES * SRC_RET_LB) + c->zoff;
 }
 
 /* max over services of −cost·shipping + on_time·share·P(on time): the
@@ -713,15 +722,15 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
                 /* the same (service, s0, pe) gives the same numbers: P(on
                  * time) at the candidate's current load is in its bounds,
                  * expected lateness is kept from the last evaluation */
-                ot = pe == c->pe0 ? c->svc[k].ot : deliver_cdf(cdf, s0, pe, D);
+                ot = pe == c->pe0 ? c->ot[k] : deliver_cdf(cdf, s0, pe, D);
                 if (ot >= 1 - 1e-12) {
                     late = 0;
-                } else if (pe == c->svc[k].late_pe) {
-                    late = c->svc[k].late;
+                } else if (pe == c->late_pe[k]) {
+                    late = c->late[k];
                 } else {
                     late = expected_late(cdf, svc, o->zone, s0, pe, D);
-                    c->svc[k].late_pe = pe;
-                    c->svc[k].late = late;
+                    c->late_pe[k] = pe;
+                    c->late[k] = late;
                 }
             } else {
                 ot = deliver_cdf(cdf, s0, pe, D);
@@ -887,19 +896,9 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     const ordo_node_t *node = &x->net->nodes[c->node];
     for (uint32_t i = 0; i < x->n_lines; i++)
         c->fixed[i] = c->atp[i] > 0 ? line_fixed(x, c, i) : 0;
-    c->n_svc = 0;
-    if (c->zone >= 1)
-        for (uint32_t k = 0; k < node->n_services; k++) {
-            const ordo_carrier_service_t *svc = &x->net->services[node->services[k]];
-            uint32_t si = node->services[k];
-            c->svc[k].base_min = x->eng->base_min[si][c->zone - 1];
-            c->svc[k].inv_div = x->eng->inv_div[si];
-            c->svc[k].mult = x->eng->mult[si];
-            c->svc[k].add = (x->order->residential ? svc->residential_surcharge : 0) +
-                            (x->peak ? svc->peak_surcharge : 0);
-            c->svc[k].sidx = (uint16_t)si;
-            c->n_svc++;
-        }
+    c->svcs = node->services;
+    c->n_svc = c->zone >= 1 ? node->n_services : 0;
+    c->zoff = c->zone >= 1 ? (uint32_t)(c->zone - 1) * SRC_RET_LB : 0;
 
     int s0;
     double pe, util;
@@ -916,8 +915,8 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     for (uint32_t k = 0; k < c->n_svc; k++) {
         double p =
             deliver_cdf(x->eng->cdf[node->services[k]][c->zone - 1], s0, pe, x->promise_days);
-        c->svc[k].ot = p;
-        c->svc[k].late_pe = NAN; /* no lateness kept yet */
+        c->ot[k] = p;
+        c->late_pe[k] = NAN; /* no lateness kept yet */
         if (p > best)
             best = p;
     }
@@ -997,32 +996,34 @@ void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
 }
 
 /* The subset's billable pounds with a candidate's k-th service. */
-static inline int sub_wl(const src_cand_t *c, uint32_t k, const src_subset_t *sub)
+static inline int sub_wl(const src_ctx_t *x, uint32_t s, const src_subset_t *sub)
 {
-    uint32_t s = c->svc[k].sidx;
-    return s < sub->n_wl ? sub->wl[s] : billable_lb(sub->weight, sub->cubic, c->svc[k].inv_div);
+    return s < sub->n_wl ? sub->wl[s] : billable_lb(sub->weight, sub->cubic, x->svcx[s].inv_div);
 }
 
 /* ship_lb and weighted_service_ub with the subset's billable pounds. */
-static double ship_lb_sub(const src_cand_t *c, const src_subset_t *sub)
+static double ship_lb_sub(const src_ctx_t *x, const src_cand_t *c, const src_subset_t *sub)
 {
     double best = INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
-        double t = c->svc[k].base_min[sub_wl(c, k, sub)] * c->svc[k].mult + c->svc[k].add;
+        uint32_t si = c->svcs[k];
+        const src_svcx_t *sx = &x->svcx[si];
+        double t = svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add;
         if (t < best)
             best = t;
     }
     return isfinite(best) ? best : 0;
 }
 
-static double weighted_service_ub_sub(const src_cand_t *c, const src_subset_t *sub, double wc,
-                                      double wot_share)
+static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
+                                      const src_subset_t *sub, double wc, double wot_share)
 {
     double best = -INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
-        double t = -wc * (c->svc[k].base_min[sub_wl(c, k, sub)] * c->svc[k].mult +
-                          c->svc[k].add) +
-                   wot_share * c->svc[k].ot;
+        uint32_t si = c->svcs[k];
+        const src_svcx_t *sx = &x->svcx[si];
+        double t = -wc * (svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add) +
+                   wot_share * c->ot[k];
         if (t > best)
             best = t;
     }
@@ -1051,7 +1052,7 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, src
     double dos = units ? dos_units / units : 0;
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
     bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
-    double ship = weighted || pickup || c->zone < 1 ? 0 : ship_lb_sub(c, sub);
+    double ship = weighted || pickup || c->zone < 1 ? 0 : ship_lb_sub(x, c, sub);
     double cost_lb =
         node->pick_cost_per_unit * units + node->pack_cost_per_shipment + ship + fixed_cost;
     double cap = node->daily_capacity;
@@ -1062,7 +1063,7 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, src
         const ordo_weights_t *w = &st->weights;
         double svc_part = pickup || c->zone < 1
                               ? w->on_time * share * c->ot_ub
-                              : weighted_service_ub_sub(c, sub, w->cost, w->on_time * share);
+                              : weighted_service_ub_sub(x, c, sub, w->cost, w->on_time * share);
         out->v[0] = -w->cost * cost_lb + svc_part - w->return_risk * share * rr -
                     w->load * lp * lp + w->overstock * share * (dos < 90 ? dos / 90 : 1);
         return;
@@ -1209,7 +1210,12 @@ void src_fixed_ub(src_ctx_t *x, uint32_t ci, src_score_t *out)
     if (!st)
         return;
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
-    double fixed = node->pack_cost_per_shipment + (pickup || c->zone < 1 ? 0 : ship_lb(c, 1, 0));
+    double fixed =
+        node->pack_cost_per_shipment +
+        (pickup || c->zone < 1
+             ? 0
+             : x->eng->one_lb[((size_t)c->node * ORDO_ZONES + c->zone - 1) * 4 +
+                              (x->order->residential ? 1 : 0) + (x->peak ? 2 : 0)]);
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         out->v[0] = -st->weights.cost * fixed;
         return;

@@ -40,6 +40,11 @@ struct ordo_engine {
     /* per carrier service: 1/dim divisor (0: none), 1 + fuel share */
     double *inv_div;
     double *mult;
+    /* cheapest 1-lb parcel over a node's services (base_min at 1 lb × (1 +
+     * fuel) + surcharges), as ship_lb computes it, by node, zone and the
+     * order's surcharges (bit 0 residential, bit 1 peak):
+     * one_lb[(node × ORDO_ZONES + zone − 1) × 4 + flags] */
+    double *one_lb;
 };
 
 typedef struct src_line {
@@ -60,14 +65,14 @@ typedef struct src_cand {
     double dos[SRC_MAX_LINES];    /* days of supply before shipping */
     double ot_ub;                 /* upper bound on P(on time) at this node */
     double fixed[SRC_MAX_LINES];  /* service-independent cost lower bound per line */
-    uint32_t n_svc;               /* the node's services at this zone, for bounds */
-    struct {
-        const double *base_min;    /* engine base_min row for the zone */
-        double inv_div, mult, add; /* 1/dim divisor, 1 + fuel, surcharges */
-        uint16_t sidx;             /* network service index */
-        double ot;                 /* P(on time) with this service at pe0 */
-        double late_pe, late;      /* expected days late at P(extra day) late_pe */
-    } svc[ORDO_NODE_MAX_SERVICES];
+    /* the node's services at this zone, for bounds: node->services[k] (or
+     * none), their rows of the engine's base_min at offset zoff, and the
+     * order's per-service factors in src_ctx_t.svcx */
+    uint32_t n_svc;
+    const uint32_t *svcs;
+    uint32_t zoff;                        /* (zone − 1) × SRC_RET_LB */
+    double ot[ORDO_NODE_MAX_SERVICES];    /* P(on time) with service k at pe0 */
+    double late_pe[ORDO_NODE_MAX_SERVICES], late[ORDO_NODE_MAX_SERVICES]; /* days late at P(extra) late_pe */
     uint16_t zone;
     float miles;
     uint32_t load; /* snapshot */
@@ -76,6 +81,12 @@ typedef struct src_cand {
     int s0;     /* ship day (business days), see processing() */
     double pe0; /* P(one more processing day) at the current load */
 } src_cand_t;
+
+/* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
+ * share, and the order's surcharges (residential, peak). */
+typedef struct src_svcx {
+    double inv_div, mult, add;
+} src_svcx_t;
 
 typedef struct src_score {
     double v[SRC_DIM];
@@ -143,6 +154,7 @@ typedef struct src_ctx {
     src_cand_t *cands;
     uint32_t *cand_full; /* cands[c].full_mask, contiguous */
     int32_t *slot;       /* node → cand index or -1 */
+    const src_svcx_t *svcx; /* per network service, set by src_prepare */
     uint32_t evaluated;
     bool pruned; /* some line's nodes were cut to the nearest */
     /* per order line, for backorder reasons */
