@@ -1033,6 +1033,60 @@ static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
 /* An optimistic score: no shipment (S, node) can score above it. The parts
  * that depend only on S come from sub (src_subset_init), so a subset's many
  * candidates share them; every number is computed as it always was. */
+/* Upper bound of one criterion's 0..1 term for a candidate serving `share`
+ * of the order's units. cap_dos: days of supply capped at 1 (a whole-group
+ * bound); uncapped for per-line bounds, which are summed and so must stay
+ * additive (share·min(1, d) <= share·d). Returns false for criteria that
+ * bound nothing here. */
+static bool criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c,
+                              const ordo_node_t *node, bool pickup, double share, double cost,
+                              double dos, bool cap_dos, double util, double rr, double *term)
+{
+    switch (k->kind) {
+    case ORDO_CRIT_DISTANCE: {
+        double m = pickup ? 0 : c->miles;
+        *term = share * (1 - (m < 3000 ? m : 3000) / 3000);
+        return true;
+    }
+    case ORDO_CRIT_ZONE: {
+        double z = pickup ? 0 : c->zone;
+        *term = share * (1 - (z > 1 ? z - 1 : 0) / 8);
+        return true;
+    }
+    case ORDO_CRIT_COST:
+        *term = -cost / k->scale;
+        return true;
+    case ORDO_CRIT_ON_TIME:
+        *term = share * c->ot_ub;
+        return true;
+    case ORDO_CRIT_ETA:
+        *term = share;
+        return true;
+    case ORDO_CRIT_NODE_TYPE: {
+        uint32_t rank = k->n_types;
+        for (uint32_t q = 0; q < k->n_types; q++)
+            if (k->type_order[q] == node->type)
+                rank = q;
+        *term = share * (1 - (double)(rank < k->n_types ? rank : 0) / k->n_types);
+        return true;
+    }
+    case ORDO_CRIT_PRIORITY:
+        *term = share / (1 + (node->priority > 0 ? node->priority : 0));
+        return true;
+    case ORDO_CRIT_DAYS_OF_SUPPLY:
+        *term = share * (cap_dos && dos >= k->scale ? 1 : dos / k->scale);
+        return true;
+    case ORDO_CRIT_LOAD:
+        *term = share * (1 - (util < 1 ? util : 1));
+        return true;
+    case ORDO_CRIT_RETURN_RISK:
+        *term = share * (1 - rr);
+        return true;
+    default:
+        return false;
+    }
+}
+
 void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, src_score_t *out)
 {
     const src_cand_t *c = &x->cands[ci];
@@ -1070,50 +1124,9 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, src
     }
     for (uint32_t i = 0; i < st->n_criteria; i++) {
         const ordo_criterion_t *k = &st->criteria[i];
-        double term = 0;
-        switch (k->kind) {
-        case ORDO_CRIT_DISTANCE: {
-            double m = pickup ? 0 : c->miles;
-            term = share * (1 - (m < 3000 ? m : 3000) / 3000);
-            break;
-        }
-        case ORDO_CRIT_ZONE: {
-            double z = pickup ? 0 : c->zone;
-            term = share * (1 - (z > 1 ? z - 1 : 0) / 8);
-            break;
-        }
-        case ORDO_CRIT_COST:
-            term = -cost_lb / k->scale;
-            break;
-        case ORDO_CRIT_ON_TIME:
-            term = share * c->ot_ub;
-            break;
-        case ORDO_CRIT_ETA:
-            term = share;
-            break;
-        case ORDO_CRIT_NODE_TYPE: {
-            uint32_t rank = k->n_types;
-            for (uint32_t q = 0; q < k->n_types; q++)
-                if (k->type_order[q] == node->type)
-                    rank = q;
-            term = share * (1 - (double)(rank < k->n_types ? rank : 0) / k->n_types);
-            break;
-        }
-        case ORDO_CRIT_PRIORITY:
-            term = share / (1 + (node->priority > 0 ? node->priority : 0));
-            break;
-        case ORDO_CRIT_DAYS_OF_SUPPLY:
-            term = share * (dos < k->scale ? dos / k->scale : 1);
-            break;
-        case ORDO_CRIT_LOAD:
-            term = share * (1 - (util < 1 ? util : 1));
-            break;
-        case ORDO_CRIT_RETURN_RISK:
-            term = share * (1 - rr);
-            break;
-        default:
+        double term;
+        if (!criterion_ub_term(k, c, node, pickup, share, cost_lb, dos, true, util, rr, &term))
             continue;
-        }
         /* quantization can round up by half a quantum */
         out->v[i] = term + k->resolution * 0.5 + 1e-9;
     }
@@ -1152,52 +1165,10 @@ void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
         return;
     }
     for (uint32_t q = 0; q < st->n_criteria; q++) {
-        const ordo_criterion_t *k = &st->criteria[q];
-        double term = 0;
-        switch (k->kind) {
-        case ORDO_CRIT_DISTANCE: {
-            double m = pickup ? 0 : c->miles;
-            term = share * (1 - (m < 3000 ? m : 3000) / 3000);
-            break;
-        }
-        case ORDO_CRIT_ZONE: {
-            double z = pickup ? 0 : c->zone;
-            term = share * (1 - (z > 1 ? z - 1 : 0) / 8);
-            break;
-        }
-        case ORDO_CRIT_COST:
-            term = -cost / k->scale;
-            break;
-        case ORDO_CRIT_ON_TIME:
-            term = share * c->ot_ub;
-            break;
-        case ORDO_CRIT_ETA:
-            term = share;
-            break;
-        case ORDO_CRIT_NODE_TYPE: {
-            uint32_t rank = k->n_types;
-            for (uint32_t t = 0; t < k->n_types; t++)
-                if (k->type_order[t] == node->type)
-                    rank = t;
-            term = share * (1 - (double)(rank < k->n_types ? rank : 0) / k->n_types);
-            break;
-        }
-        case ORDO_CRIT_PRIORITY:
-            term = share / (1 + (node->priority > 0 ? node->priority : 0));
-            break;
-        case ORDO_CRIT_DAYS_OF_SUPPLY:
-            term = share * dos / k->scale;
-            break;
-        case ORDO_CRIT_LOAD:
-            term = share * (1 - (util0 < 1 ? util0 : 1));
-            break;
-        case ORDO_CRIT_RETURN_RISK:
-            term = share * (1 - rr);
-            break;
-        default:
-            continue;
-        }
-        out->v[q] = term;
+        double term;
+        if (criterion_ub_term(&st->criteria[q], c, node, pickup, share, cost, dos, false, util0,
+                              rr, &term))
+            out->v[q] = term;
     }
 }
 
