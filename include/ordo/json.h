@@ -50,6 +50,12 @@ void ordo_jsonw_kbool(ordo_jsonw_t *w, const char *key, bool v);
 /* ORDO_OK, or the first error (ORDO_ENOMEM, ORDO_EINVAL for misuse). */
 int ordo_jsonw_finish(ordo_jsonw_t *w);
 
+/* Reading JSON (cJSON): obj[key] as a string or number, or dflt when obj
+ * is NULL or the member is missing or of another type. */
+struct cJSON;
+const char *ordo_json_get_str(const struct cJSON *obj, const char *key, const char *dflt);
+double ordo_json_get_num(const struct cJSON *obj, const char *key, double dflt);
+
 /* Shortest "%.{15,16,17}g" form of v that strtod() reads back exactly.
  * buf needs 32 bytes. Returns the length. NaN/Inf give "null". */
 int ordo_json_format_double(double v, char *buf);

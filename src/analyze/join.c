@@ -17,18 +17,6 @@
 /* ------------------------------------------------------------------ */
 /* One decision record → one row */
 
-static double num_at(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str_at(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static int region_of_zip(const char *zs)
 {
     uint32_t zip;
@@ -53,7 +41,7 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
     ordo_analyze_row_init(row);
     if (!cJSON_IsObject(d))
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "decision is not a JSON object");
-    const char *ts = str_at(d, "timestamp");
+    const char *ts = ordo_json_get_str(d, "timestamp", NULL);
     int64_t t = 0;
     if (!ts || ordo_time_parse(ts, &t))
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "timestamp", "missing or malformed");
@@ -63,22 +51,23 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
     const cJSON *cost = cJSON_GetObjectItemCaseSensitive(totals, "cost");
     if (!cJSON_IsObject(cost))
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "plan.totals.cost", "missing");
-    row->v[ORDO_AF_PLANNED_COST] = num_at(cost, "total");
-    row->v[ORDO_AF_PLANNED_PICK] = num_at(cost, "pick");
-    row->v[ORDO_AF_PLANNED_PACK] = num_at(cost, "pack");
-    row->v[ORDO_AF_PLANNED_SHIP] = num_at(cost, "shipping");
-    row->v[ORDO_AF_PLANNED_RETURNS] = num_at(cost, "returns");
-    double cr = num_at(cost, "carrying_relief"), op = num_at(cost, "opportunity");
+    row->v[ORDO_AF_PLANNED_COST] = ordo_json_get_num(cost, "total", NAN);
+    row->v[ORDO_AF_PLANNED_PICK] = ordo_json_get_num(cost, "pick", NAN);
+    row->v[ORDO_AF_PLANNED_PACK] = ordo_json_get_num(cost, "pack", NAN);
+    row->v[ORDO_AF_PLANNED_SHIP] = ordo_json_get_num(cost, "shipping", NAN);
+    row->v[ORDO_AF_PLANNED_RETURNS] = ordo_json_get_num(cost, "returns", NAN);
+    double cr = ordo_json_get_num(cost, "carrying_relief", NAN),
+           op = ordo_json_get_num(cost, "opportunity", NAN);
     row->v[ORDO_AF_PLANNED_CARRYING] = (isfinite(cr) ? cr : 0) + (isfinite(op) ? op : 0);
-    row->v[ORDO_AF_PLANNED_ON_TIME_PROB] = num_at(totals, "on_time_prob");
-    row->v[ORDO_AF_PLANNED_RETURN_RISK] = num_at(totals, "return_risk");
+    row->v[ORDO_AF_PLANNED_ON_TIME_PROB] = ordo_json_get_num(totals, "on_time_prob", NAN);
+    row->v[ORDO_AF_PLANNED_RETURN_RISK] = ordo_json_get_num(totals, "return_risk", NAN);
     const cJSON *ships = cJSON_GetObjectItemCaseSensitive(plan, "shipments");
-    double nship = num_at(totals, "shipments");
+    double nship = ordo_json_get_num(totals, "shipments", NAN);
     if (!isfinite(nship))
         nship = cJSON_IsArray(ships) ? cJSON_GetArraySize(ships) : NAN;
     row->v[ORDO_AF_SHIPMENTS] = nship;
     row->v[ORDO_AF_SPLIT] = isfinite(nship) ? (nship > 1) : NAN;
-    row->v[ORDO_AF_UNITS] = num_at(totals, "units");
+    row->v[ORDO_AF_UNITS] = ordo_json_get_num(totals, "units", NAN);
     if (cJSON_IsArray(ships)) {
         double miles = 0, zsum = 0;
         for (int z = 0; z < 9; z++)
@@ -86,7 +75,8 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
         const cJSON *s;
         cJSON_ArrayForEach(s, ships)
         {
-            double zone = num_at(s, "zone"), mi = num_at(s, "miles");
+            double zone = ordo_json_get_num(s, "zone", NAN),
+                   mi = ordo_json_get_num(s, "miles", NAN);
             if (isfinite(mi))
                 miles += mi;
             if (isfinite(zone) && zone >= 1 && zone <= 9) {
@@ -99,17 +89,17 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
     }
     const cJSON *fb = cJSON_GetObjectItemCaseSensitive(d, "fallback");
     row->v[ORDO_AF_FALLBACK] = cJSON_IsBool(fb) ? (cJSON_IsTrue(fb) ? 1 : 0) : NAN;
-    double lat = num_at(d, "latency_ns");
+    double lat = ordo_json_get_num(d, "latency_ns", NAN);
     row->v[ORDO_AF_LATENCY_MS] = isfinite(lat) ? lat / 1e6 : NAN;
-    row->v[ORDO_AF_CONTROL_COST] = num_at(d, "control_cost");
+    row->v[ORDO_AF_CONTROL_COST] = ordo_json_get_num(d, "control_cost", NAN);
 
     /* segments */
     const cJSON *order = cJSON_GetObjectItemCaseSensitive(d, "order");
     const cJSON *ship_to = cJSON_GetObjectItemCaseSensitive(order, "ship_to");
-    row->region = (uint8_t)region_of_zip(str_at(ship_to, "zip"));
-    double value = num_at(d, "order_value");
+    row->region = (uint8_t)region_of_zip(ordo_json_get_str(ship_to, "zip", NULL));
+    double value = ordo_json_get_num(d, "order_value", NAN);
     int family = -1;
-    const char *fam_name = str_at(d, "product_family");
+    const char *fam_name = ordo_json_get_str(d, "product_family", NULL);
     if (fam_name && net)
         family = ordo_network_family(net, fam_name);
     const cJSON *lines = cJSON_GetObjectItemCaseSensitive(order, "lines");
@@ -120,8 +110,8 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
         const cJSON *l;
         cJSON_ArrayForEach(l, lines)
         {
-            const char *sku = str_at(l, "sku");
-            double q = num_at(l, "quantity");
+            const char *sku = ordo_json_get_str(l, "sku", NULL);
+            double q = ordo_json_get_num(l, "quantity", NAN);
             int32_t si = sku ? ordo_network_sku(net, sku) : -1;
             if (si < 0 || !isfinite(q)) {
                 all = false;
@@ -141,8 +131,8 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
     }
     row->v[ORDO_AF_ORDER_VALUE] = value;
     row->value_band = (uint8_t)ordo_analyze_value_band(value);
-    row->family = family >= 0 && family < ORDO_AN_FAMILIES - 1 ? (uint16_t)family
-                                                               : ORDO_AN_FAMILIES - 1;
+    row->family =
+        family >= 0 && family < ORDO_AN_FAMILIES - 1 ? (uint16_t)family : ORDO_AN_FAMILIES - 1;
 
     /* outcome */
     if (!o) {
@@ -161,7 +151,7 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
     row->v[ORDO_AF_REFUND] = o->refund;
     int64_t promise = o->promised_by;
     if (!promise) {
-        const char *pd = str_at(plan, "promise_date");
+        const char *pd = ordo_json_get_str(plan, "promise_date", NULL);
         int64_t p;
         if (pd && !ordo_time_parse(pd, &p))
             promise = strlen(pd) == 10 ? p + 86399 : p; /* a date: end of that day */
@@ -374,11 +364,11 @@ typedef struct join_ctx {
     double shadow_cost;
     /* shadow comparison: the last decision record (any experiment), kept
      * until the next one so a shadow record logged after it can pair */
-    bool sh_on;           /* the experiment may have shadow records */
-    bool dec_valid;       /* a decision is held */
-    bool dec_used;        /* already paired */
-    bool dec_parsed;      /* dec_sum is set; else dec_raw holds the payload */
-    int dec_arm;          /* variant index, -1 not in the experiment, -2 left out */
+    bool sh_on;      /* the experiment may have shadow records */
+    bool dec_valid;  /* a decision is held */
+    bool dec_used;   /* already paired */
+    bool dec_parsed; /* dec_sum is set; else dec_raw holds the payload */
+    int dec_arm;     /* variant index, -1 not in the experiment, -2 left out */
     char dec_order[ORDO_OUTCOME_ID_MAX];
     ordo_analyze_plan_summary_t dec_sum;
     ordo_buf_t dec_raw;
@@ -388,7 +378,7 @@ typedef struct join_ctx {
     int64_t early_ts;
     ordo_analyze_plan_summary_t early_sum;
     ordo_analyze_shadow_info_t sh;
-    int cur_arm;          /* on_decision's verdict on the current decision */
+    int cur_arm; /* on_decision's verdict on the current decision */
 } join_ctx_t;
 
 static int flush_pending(join_ctx_t *j, ordo_error_t *err)
@@ -404,7 +394,7 @@ static int flush_pending(join_ctx_t *j, ordo_error_t *err)
 static bool is_control_policy(const join_ctx_t *j, const cJSON *d)
 {
     const cJSON *pol = cJSON_GetObjectItemCaseSensitive(d, "policy");
-    const char *ver = str_at(pol, "version");
+    const char *ver = ordo_json_get_str(pol, "version", NULL);
     const char *cv = j->a->cfg.policy_versions[0];
     return ver && cv[0] && !strcmp(ver, cv);
 }
@@ -413,12 +403,12 @@ static double planned_total(const cJSON *d)
 {
     const cJSON *plan = cJSON_GetObjectItemCaseSensitive(d, "plan");
     const cJSON *totals = cJSON_GetObjectItemCaseSensitive(plan, "totals");
-    return num_at(cJSON_GetObjectItemCaseSensitive(totals, "cost"), "total");
+    return ordo_json_get_num(cJSON_GetObjectItemCaseSensitive(totals, "cost"), "total", NAN);
 }
 
 static int on_shadow(join_ctx_t *j, const cJSON *d)
 {
-    const char *oid = str_at(d, "order_id");
+    const char *oid = ordo_json_get_str(d, "order_id", NULL);
     if (!oid || !is_control_policy(j, d))
         return ORDO_OK;
     double c = planned_total(d);
@@ -446,7 +436,7 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
 {
     ordo_analysis_t *a = j->a;
     j->cur_arm = -1;
-    const char *exp = str_at(d, "experiment");
+    const char *exp = ordo_json_get_str(d, "experiment", NULL);
     if (!exp) {
         j->counts.no_experiment++;
         return ORDO_OK;
@@ -456,7 +446,7 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
         return ORDO_OK;
     }
     j->cur_arm = -2;
-    const char *var = str_at(d, "variant");
+    const char *var = ordo_json_get_str(d, "variant", NULL);
     int vi = var ? variant_index(a, var) : -1;
     if (vi < 0) {
         j->counts.unknown_variant++;
@@ -468,7 +458,7 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
         j->counts.excluded_flagged++;
         return ORDO_OK;
     }
-    const char *oid = str_at(d, "order_id");
+    const char *oid = ordo_json_get_str(d, "order_id", NULL);
     if (!oid) {
         j->counts.bad_records++;
         return ORDO_OK;
@@ -495,7 +485,8 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
     }
     const cJSON *order = cJSON_GetObjectItemCaseSensitive(d, "order");
     if (a->cfg.unit == ORDO_EXP_UNIT_CUSTOMER) {
-        const char *cid = str_at(cJSON_GetObjectItemCaseSensitive(order, "customer"), "id");
+        const char *cid =
+            ordo_json_get_str(cJSON_GetObjectItemCaseSensitive(order, "customer"), "id", NULL);
         const char *key = cid && cid[0] ? cid : oid;
         int rc = ordo_analysis_unit(a, key, strlen(key), &row.unit, err);
         if (rc)
@@ -505,7 +496,8 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
         const char *cluster = ordo_analyze_region_name(row.region);
         char state[3] = "";
         if (j->exp && j->exp->cluster == ORDO_EXP_CLUSTER_STATE) {
-            const char *zs = str_at(cJSON_GetObjectItemCaseSensitive(order, "ship_to"), "zip");
+            const char *zs =
+                ordo_json_get_str(cJSON_GetObjectItemCaseSensitive(order, "ship_to"), "zip", NULL);
             uint32_t zip;
             const ordo_geo_t *geo = ordo_geo_default();
             if (zs && geo && !ordo_zip_parse(zs, strlen(zs), &zip)) {
@@ -594,7 +586,7 @@ static void sh_early_unpaired(join_ctx_t *j)
 static void sh_on_decision(join_ctx_t *j, const ordo_log_record_t *rec, const cJSON *d, int arm)
 {
     j->dec_valid = false;
-    const char *oid = d ? str_at(d, "order_id") : NULL;
+    const char *oid = d ? ordo_json_get_str(d, "order_id", NULL) : NULL;
     char buf[ORDO_OUTCOME_ID_MAX];
     if (!oid && scan_str(rec->payload, rec->len, "\"order_id\"", buf, sizeof buf))
         oid = buf;
@@ -630,7 +622,7 @@ static void sh_on_decision(join_ctx_t *j, const ordo_log_record_t *rec, const cJ
  * shadow may also carry the CUPED covariate (on_shadow). */
 static void sh_on_shadow(join_ctx_t *j, const cJSON *d)
 {
-    const char *exp = str_at(d, "experiment");
+    const char *exp = ordo_json_get_str(d, "experiment", NULL);
     if (!exp || strcmp(exp, j->a->cfg.experiment)) {
         j->sh.other++;
         return;
@@ -638,15 +630,16 @@ static void sh_on_shadow(join_ctx_t *j, const cJSON *d)
     j->sh_on = true; /* from now on decisions are held for pairing */
     j->sh.records++;
     const cJSON *pol = cJSON_GetObjectItemCaseSensitive(d, "policy");
-    const char *pv = str_at(pol, "version"), *pn = str_at(pol, "name");
+    const char *pv = ordo_json_get_str(pol, "version", NULL),
+               *pn = ordo_json_get_str(pol, "name", NULL);
     if (j->sh.records == 1) {
         snprintf(j->sh.policy_name, sizeof j->sh.policy_name, "%s", pn ? pn : "");
         snprintf(j->sh.policy_version, sizeof j->sh.policy_version, "%s", pv ? pv : "");
     } else if (strcmp(pv ? pv : "", j->sh.policy_version)) {
         j->sh.policy_changes++;
     }
-    const char *oid = str_at(d, "order_id");
-    const char *ts = str_at(d, "timestamp");
+    const char *oid = ordo_json_get_str(d, "order_id", NULL);
+    const char *ts = ordo_json_get_str(d, "timestamp", NULL);
     int64_t t = 0;
     ordo_analyze_plan_summary_t sum;
     if (!oid || strlen(oid) >= sizeof j->early_order || !ts || ordo_time_parse(ts, &t) ||
@@ -744,8 +737,8 @@ static void drop_unknown_keys(ordo_analyze_config_t *cfg, ordo_analysis_t *notes
         if (ordo_metric_set_find(&cfg->metrics, cfg->kpis[i]) >= 0) {
             memmove(cfg->kpis[w++], cfg->kpis[i], sizeof cfg->kpis[i]);
         } else if (*n_notes < 8) {
-            snprintf(notes[(*n_notes)++], 160,
-                     "primary KPI '%s' is not a defined metric: left out", cfg->kpis[i]);
+            snprintf(notes[(*n_notes)++], 160, "primary KPI '%s' is not a defined metric: left out",
+                     cfg->kpis[i]);
         }
     }
     cfg->n_kpis = w;
@@ -760,8 +753,7 @@ static void drop_unknown_keys(ordo_analyze_config_t *cfg, ordo_analysis_t *notes
         if (ordo_metric_set_find(&cfg->metrics, cfg->guardrails[i].metric) >= 0) {
             cfg->guardrails[w++] = cfg->guardrails[i];
         } else if (*n_notes < 8) {
-            snprintf(notes[(*n_notes)++], 160,
-                     "guardrail '%s' is not a defined metric: left out",
+            snprintf(notes[(*n_notes)++], 160, "guardrail '%s' is not a defined metric: left out",
                      cfg->guardrails[i].metric);
         }
     }
@@ -811,8 +803,8 @@ static int pick_experiment(const char *dir, const char *logdir, bool have_log,
     return ORDO_OK;
 }
 
-int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in,
-                     ordo_analysis_t **out, ordo_error_t *err)
+int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo_analysis_t **out,
+                     ordo_error_t *err)
 {
     *out = NULL;
     ordo_analyze_options_t defopt = {0};
@@ -877,9 +869,9 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in,
                     vars[nv++] = se->variants[i];
         }
         if (!nv) {
-            rc = ordo_error_set(err, ORDO_ENOTFOUND, dir, 0, "experiment",
-                                "experiment '%s' is neither in the registry nor in the log",
-                                chosen);
+            rc =
+                ordo_error_set(err, ORDO_ENOTFOUND, dir, 0, "experiment",
+                               "experiment '%s' is neither in the registry nor in the log", chosen);
             goto done;
         }
         ordo_analyze_config_default(cfg, chosen, vars, nv, opt->metrics);
@@ -906,8 +898,8 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in,
         if (ordo_network_load(nd, NULL, &own_net, &e) == ORDO_OK)
             net = own_net;
         else if (n_early < 8)
-            snprintf(early_notes[n_early++], 160, "the network in %s could not be loaded: %s",
-                     nd, e.msg);
+            snprintf(early_notes[n_early++], 160, "the network in %s could not be loaded: %s", nd,
+                     e.msg);
     }
     if (net)
         for (uint32_t f = 0; f < net->n_families && f < ORDO_AN_FAMILIES - 1; f++)

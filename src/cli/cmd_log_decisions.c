@@ -7,18 +7,6 @@
 
 #include "cli.h"
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static const cJSON *jget(const cJSON *o, const char *k)
 {
     return cJSON_GetObjectItemCaseSensitive(o, k);
@@ -34,28 +22,33 @@ static void print_trace(const ordo_log_record_t *rec, const cJSON *d)
     const cJSON *plan = jget(d, "plan"), *order = jget(d, "order");
     bool shadow = cJSON_IsTrue(jget(d, "shadow"));
     printf("%s record %llu  %s  (%s, byte %llu)\n", shadow ? "shadow" : "decision",
-           (unsigned long long)rec->seq, jstr(d, "timestamp"), rec->segment,
+           (unsigned long long)rec->seq, ordo_json_get_str(d, "timestamp", ""), rec->segment,
            (unsigned long long)rec->offset);
-    printf("  order        %s  ship to %s  %s  %s\n", jstr(d, "order_id"),
-           jstr(jget(order, "ship_to"), "zip"), jstr(order, "service_level"),
-           jstr(order, "channel"));
+    printf("  order        %s  ship to %s  %s  %s\n", ordo_json_get_str(d, "order_id", ""),
+           ordo_json_get_str(jget(order, "ship_to"), "zip", ""),
+           ordo_json_get_str(order, "service_level", ""), ordo_json_get_str(order, "channel", ""));
     const cJSON *l;
     cJSON_ArrayForEach(l, jget(order, "lines"))
     {
-        printf("    line       %s × %g\n", jstr(l, "sku"), jnum(l, "quantity"));
+        printf("    line       %s × %g\n", ordo_json_get_str(l, "sku", ""),
+               ordo_json_get_num(l, "quantity", NAN));
     }
-    printf("  policy       %s (version %s), model %s\n", jstr(jget(d, "policy"), "name"),
-           jstr(jget(d, "policy"), "version"), jstr(d, "model_version"));
+    printf("  policy       %s (version %s), model %s\n",
+           ordo_json_get_str(jget(d, "policy"), "name", ""),
+           ordo_json_get_str(jget(d, "policy"), "version", ""),
+           ordo_json_get_str(d, "model_version", ""));
     if (jget(d, "experiment")) {
-        printf("  experiment   %s, variant %s", jstr(d, "experiment"),
-               jstr(d, "variant")[0] ? jstr(d, "variant") : "(none)");
-        if (!isnan(jnum(d, "bucket")))
-            printf(", bucket %.4f", jnum(d, "bucket"));
+        printf("  experiment   %s, variant %s", ordo_json_get_str(d, "experiment", ""),
+               ordo_json_get_str(d, "variant", "")[0] ? ordo_json_get_str(d, "variant", "")
+                                                      : "(none)");
+        if (!isnan(ordo_json_get_num(d, "bucket", NAN)))
+            printf(", bucket %.4f", ordo_json_get_num(d, "bucket", NAN));
         printf("%s\n", cJSON_IsTrue(jget(d, "excluded")) ? ", excluded from analysis" : "");
     }
-    printf("  status       %s%s, search %s, latency %.1f us\n", jstr(plan, "status"),
-           cJSON_IsTrue(jget(d, "fallback")) ? " (fallback)" : "", jstr(plan, "search"),
-           jnum(d, "latency_ns") / 1e3);
+    printf("  status       %s%s, search %s, latency %.1f us\n",
+           ordo_json_get_str(plan, "status", ""),
+           cJSON_IsTrue(jget(d, "fallback")) ? " (fallback)" : "",
+           ordo_json_get_str(plan, "search", ""), ordo_json_get_num(d, "latency_ns", NAN) / 1e3);
     int n_atp = cJSON_GetArraySize(jget(d, "atp"));
     printf("  ATP seen     %d node×SKU values\n", n_atp);
     int k = 0;
@@ -65,29 +58,37 @@ static void print_trace(const ordo_log_record_t *rec, const cJSON *d)
             printf("    ... and %d more (ordo log show --json for all)\n", n_atp - 8);
             break;
         }
-        printf("    %-10s %-14s %g\n", jstr(l, "node"), jstr(l, "sku"), jnum(l, "atp"));
+        printf("    %-10s %-14s %g\n", ordo_json_get_str(l, "node", ""),
+               ordo_json_get_str(l, "sku", ""), ordo_json_get_num(l, "atp", NAN));
     }
     const cJSON *s;
     cJSON_ArrayForEach(s, jget(plan, "shipments"))
     {
         const cJSON *c = jget(s, "cost");
         printf("  shipment     %s (%s) by %s, zone %g, %g units, on time %.3f, return risk %.3f\n",
-               jstr(s, "node"), jstr(s, "node_type"), jstr(s, "service"), jnum(s, "zone"),
-               jnum(s, "units"), jnum(s, "on_time_prob"), jnum(s, "return_risk"));
+               ordo_json_get_str(s, "node", ""), ordo_json_get_str(s, "node_type", ""),
+               ordo_json_get_str(s, "service", ""), ordo_json_get_num(s, "zone", NAN),
+               ordo_json_get_num(s, "units", NAN), ordo_json_get_num(s, "on_time_prob", NAN),
+               ordo_json_get_num(s, "return_risk", NAN));
         printf("               cost $%.2f = pick %.2f + pack %.2f + ship %.2f + returns %.2f"
                " + carrying %.2f + opportunity %.2f; ETA p50 %s, p90 %s\n",
-               jnum(c, "total"), jnum(c, "pick"), jnum(c, "pack"), jnum(c, "shipping"),
-               jnum(c, "returns"), jnum(c, "carrying_relief"), jnum(c, "opportunity"),
-               jstr(jget(s, "eta"), "p50"), jstr(jget(s, "eta"), "p90"));
+               ordo_json_get_num(c, "total", NAN), ordo_json_get_num(c, "pick", NAN),
+               ordo_json_get_num(c, "pack", NAN), ordo_json_get_num(c, "shipping", NAN),
+               ordo_json_get_num(c, "returns", NAN), ordo_json_get_num(c, "carrying_relief", NAN),
+               ordo_json_get_num(c, "opportunity", NAN),
+               ordo_json_get_str(jget(s, "eta"), "p50", ""),
+               ordo_json_get_str(jget(s, "eta"), "p90", ""));
     }
     cJSON_ArrayForEach(s, jget(plan, "backorders"))
     {
-        printf("  backorder    line %g %s × %g: %s\n", jnum(s, "line"), jstr(s, "sku"),
-               jnum(s, "quantity"), jstr(s, "reason"));
+        printf("  backorder    line %g %s × %g: %s\n", ordo_json_get_num(s, "line", NAN),
+               ordo_json_get_str(s, "sku", ""), ordo_json_get_num(s, "quantity", NAN),
+               ordo_json_get_str(s, "reason", ""));
     }
     const cJSON *t = jget(plan, "totals");
-    printf("  total        $%.2f, on time %.3f, score %.4f\n", jnum(jget(t, "cost"), "total"),
-           jnum(t, "on_time_prob"), jnum(plan, "score"));
+    printf("  total        $%.2f, on time %.3f, score %.4f\n",
+           ordo_json_get_num(jget(t, "cost"), "total", NAN),
+           ordo_json_get_num(t, "on_time_prob", NAN), ordo_json_get_num(plan, "score", NAN));
     const cJSON *ex = jget(plan, "explain");
     if (ex) {
         int nc = cJSON_GetArraySize(jget(ex, "candidates"));
@@ -190,38 +191,38 @@ int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_quer
         const cJSON *plan = jget(d, "plan"), *t = jget(plan, "totals");
         const cJSON *c = jget(t, "cost");
         printf("%llu,", (unsigned long long)rec.seq);
-        csv_str(jstr(d, "timestamp"));
+        csv_str(ordo_json_get_str(d, "timestamp", ""));
         printf(",%s,", rec.type == ORDO_LOG_REC_SHADOW ? "shadow" : "decision");
-        csv_str(jstr(d, "order_id"));
+        csv_str(ordo_json_get_str(d, "order_id", ""));
         putchar(',');
-        csv_str(jstr(jget(d, "policy"), "name"));
+        csv_str(ordo_json_get_str(jget(d, "policy"), "name", ""));
         putchar(',');
-        csv_str(jstr(jget(d, "policy"), "version"));
+        csv_str(ordo_json_get_str(jget(d, "policy"), "version", ""));
         putchar(',');
-        csv_str(jstr(d, "experiment"));
+        csv_str(ordo_json_get_str(d, "experiment", ""));
         putchar(',');
-        csv_str(jstr(d, "variant"));
+        csv_str(ordo_json_get_str(d, "variant", ""));
         putchar(',');
-        csv_num(jnum(d, "bucket"));
+        csv_num(ordo_json_get_num(d, "bucket", NAN));
         printf(",%s,", cJSON_IsTrue(jget(d, "excluded")) ? "true" : "false");
-        csv_str(jstr(plan, "status"));
+        csv_str(ordo_json_get_str(plan, "status", ""));
         printf(",%s,", cJSON_IsTrue(jget(d, "fallback")) ? "true" : "false");
-        csv_num(jnum(t, "shipments"));
+        csv_num(ordo_json_get_num(t, "shipments", NAN));
         putchar(',');
-        csv_num(jnum(t, "units"));
-        static const char *const parts[] = {"total",           "pick",        "pack",
-                                            "shipping",        "returns",     "carrying_relief",
-                                            "opportunity",     "split"};
+        csv_num(ordo_json_get_num(t, "units", NAN));
+        static const char *const parts[] = {"total",       "pick",    "pack",
+                                            "shipping",    "returns", "carrying_relief",
+                                            "opportunity", "split"};
         for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
             putchar(',');
-            csv_num(jnum(c, parts[i]));
+            csv_num(ordo_json_get_num(c, parts[i], NAN));
         }
         putchar(',');
-        csv_num(jnum(t, "on_time_prob"));
+        csv_num(ordo_json_get_num(t, "on_time_prob", NAN));
         putchar(',');
-        csv_num(jnum(t, "return_risk"));
+        csv_num(ordo_json_get_num(t, "return_risk", NAN));
         printf(",%d,", cJSON_GetArraySize(jget(plan, "backorders")));
-        csv_num(jnum(d, "latency_ns"));
+        csv_num(ordo_json_get_num(d, "latency_ns", NAN));
         putchar('\n');
         cJSON_Delete(d);
     }
@@ -272,8 +273,8 @@ static int print_row(void *ctx, const ordo_replay_row_t *r)
         printf("%-14s  not replayed: %s\n", r->order_id ? r->order_id : "?", r->error);
         return 0;
     }
-    printf("%-14s  %-8s  $%9.2f → $%9.2f (%+8.2f)  on time %.3f → %.3f (%+.3f)  %s\n",
-           r->order_id, r->changed ? "changed" : "same", r->logged_cost, r->replay_cost,
+    printf("%-14s  %-8s  $%9.2f → $%9.2f (%+8.2f)  on time %.3f → %.3f (%+.3f)  %s\n", r->order_id,
+           r->changed ? "changed" : "same", r->logged_cost, r->replay_cost,
            r->replay_cost - r->logged_cost, r->logged_on_time, r->replay_on_time,
            r->replay_on_time - r->logged_on_time, r->changed ? r->replay_plan : "");
     return 0;

@@ -1,4 +1,5 @@
 /* ordo — streaming JSON writer. */
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,4 +307,16 @@ int ordo_jsonw_finish(ordo_jsonw_t *w)
     if (w->depth != 0 || w->after_key)
         return ORDO_EINVAL;
     return ORDO_OK;
+}
+
+const char *ordo_json_get_str(const cJSON *obj, const char *key, const char *dflt)
+{
+    const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+double ordo_json_get_num(const cJSON *obj, const char *key, double dflt)
+{
+    const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }

@@ -13,18 +13,6 @@
 #include "ordo/policy.h"
 #include "ordo/source.h"
 
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -50,9 +38,11 @@ static char *plan_signature(const cJSON *plan, ordo_arena_t *a)
         cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(s, "lines"))
         {
             char buf[256];
-            int m = snprintf(buf, sizeof buf, "%s/%s/%s*%g", str(s, "node"), str(s, "service"),
-                             str(l, "sku"), num(l, "quantity"));
-            parts[k] = ordo_arena_strndup(a, buf, (size_t)m < sizeof buf ? (size_t)m : sizeof buf - 1);
+            int m = snprintf(buf, sizeof buf, "%s/%s/%s*%g", ordo_json_get_str(s, "node", ""),
+                             ordo_json_get_str(s, "service", ""), ordo_json_get_str(l, "sku", ""),
+                             ordo_json_get_num(l, "quantity", 0));
+            parts[k] =
+                ordo_arena_strndup(a, buf, (size_t)m < sizeof buf ? (size_t)m : sizeof buf - 1);
             if (!parts[k])
                 return NULL;
             total += strlen(parts[k]) + 1;
@@ -87,9 +77,9 @@ static void restore_atp(ordo_network_t *net, const ordo_order_t *order, const cJ
     const cJSON *e;
     cJSON_ArrayForEach(e, atp)
     {
-        int32_t node = ordo_network_node(net, str(e, "node"));
-        int32_t sku = ordo_network_sku(net, str(e, "sku"));
-        double v = num(e, "atp");
+        int32_t node = ordo_network_node(net, ordo_json_get_str(e, "node", ""));
+        int32_t sku = ordo_network_sku(net, ordo_json_get_str(e, "sku", ""));
+        double v = ordo_json_get_num(e, "atp", 0);
         if (node < 0 || sku < 0 || v < 0 || v > 2e9)
             continue;
         int64_t cell = ordo_inventory_cell(net->inventory, (uint32_t)node, (uint32_t)sku);
@@ -141,15 +131,16 @@ int ordo_log_replay(const char *log_dir, const ordo_log_query_t *q, ordo_network
             snprintf(msg, sizeof msg, "record %llu is not a decision record with order and plan",
                      (unsigned long long)rec.seq);
         } else {
-            row.order_id = str(doc, "order_id");
+            row.order_id = ordo_json_get_str(doc, "order_id", "");
             const cJSON *pol = cJSON_GetObjectItemCaseSensitive(doc, "policy");
-            row.logged_policy = str(pol, "name");
-            row.logged_version = str(pol, "version");
+            row.logged_policy = ordo_json_get_str(pol, "name", "");
+            row.logged_version = ordo_json_get_str(pol, "version", "");
             const cJSON *tot = cJSON_GetObjectItemCaseSensitive(lplan, "totals");
-            row.logged_cost = num(cJSON_GetObjectItemCaseSensitive(tot, "cost"), "total");
-            row.logged_on_time = num(tot, "on_time_prob");
-            row.logged_shipments = (uint32_t)cJSON_GetArraySize(
-                cJSON_GetObjectItemCaseSensitive(lplan, "shipments"));
+            row.logged_cost =
+                ordo_json_get_num(cJSON_GetObjectItemCaseSensitive(tot, "cost"), "total", 0);
+            row.logged_on_time = ordo_json_get_num(tot, "on_time_prob", 0);
+            row.logged_shipments =
+                (uint32_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(lplan, "shipments"));
             row.logged_plan = plan_signature(lplan, arena);
             ordo_error_t e2 = {0};
             int r2 = ordo_order_from_cjson(jorder, net, arena, &order, &e2);
