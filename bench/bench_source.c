@@ -1,7 +1,7 @@
 /* bench_source — decisions per second and latency of the sourcing engine.
  *
  *   bench_source [--nodes N] [--skus N] [--orders N] [--repeats R] [--policy P]
- *                [--dir DIR] [--threads T]
+ *                [--dir DIR] [--threads T] [--quick] [--dump FILE]
  *
  * Generates (once, cached in DIR) a network on real US geography with
  * `ordo_network_generate` — by default 1,000 nodes (20 DCs, 900 stores,
@@ -162,6 +162,30 @@ static uint64_t plan_digest(uint64_t h, const ordo_plan_t *p)
     return h;
 }
 
+/* --dump FILE: one line per decision of the first explain-off run (order,
+ * status, score vector, landed cost, node:service[lines] per shipment), to
+ * tell a tie broken differently (same scores) from a different decision
+ * when two builds' digests differ: tools/bench/plandiff.py A B. */
+static FILE *dump_fp;
+
+static void dump_plan(uint32_t i, const ordo_plan_t *p)
+{
+    fprintf(dump_fp, "%u %d", i, (int)p->status);
+    for (uint32_t d = 0; d < p->score_dim; d++)
+        fprintf(dump_fp, "%c%.17g", d ? ',' : ' ', p->score_vec[d]);
+    if (!p->score_dim)
+        fprintf(dump_fp, " -");
+    fprintf(dump_fp, " %.17g", p->cost.total);
+    for (uint32_t s = 0; s < p->n_shipments; s++) {
+        const ordo_shipment_t *sh = &p->shipments[s];
+        fprintf(dump_fp, " %u:%d[", sh->node, (int)sh->service);
+        for (uint32_t j = 0; j < sh->n_lines; j++)
+            fprintf(dump_fp, "%s%ux%u", j ? "," : "", sh->lines[j].line, sh->lines[j].quantity);
+        fprintf(dump_fp, "]");
+    }
+    fputc('\n', dump_fp);
+}
+
 static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat, ordo_arena_t *a)
 {
     ordo_decide_opts_t opts = {0};
@@ -188,6 +212,8 @@ static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat,
             exit(1);
         }
         ev += p->evaluated;
+        if (dump_fp && !explain)
+            dump_plan(i, p);
         res->digest = plan_digest(res->digest ? res->digest : 0xcbf29ce484222325ull, p);
         res->ok += p->status == ORDO_PLAN_OK;
         res->split += p->n_shipments > 1;
@@ -195,6 +221,10 @@ static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat,
         res->unfulfillable += p->status == ORDO_PLAN_UNFULFILLABLE;
     }
     uint64_t t1 = ordo_now_ns();
+    if (dump_fp && !explain) {
+        fclose(dump_fp);
+        dump_fp = NULL;
+    }
     res->block_allocs = ordo_arena_block_allocs(a) - allocs0;
     res->per_sec = b->n_orders / ((t1 - t0) / 1e9);
     qsort(lat, b->n_orders, sizeof *lat, cmp_u64);
@@ -323,9 +353,16 @@ int main(int argc, char **argv)
             threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick")) /* explain off only (profiling) */
             quick = true;
+        else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
+            if (!(dump_fp = fopen(argv[++i], "w"))) {
+                perror(argv[i]);
+                return 2;
+            }
+        }
         else {
             fprintf(stderr, "usage: bench_source [--nodes N] [--skus N] [--orders N] "
-                            "[--repeats R] [--policy P] [--dir DIR] [--threads T] [--quick]\n");
+                            "[--repeats R] [--policy P] [--dir DIR] [--threads T] [--quick] "
+                            "[--dump FILE]\n");
             return 2;
         }
     }

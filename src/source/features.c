@@ -606,7 +606,8 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
                     need += x->lines[j].qty;
         if (c->atp[i] <= 0 || need > (uint32_t)c->atp[i]) {
             set_excluded(o, "stock");
-            snprintf(o->detail, sizeof o->detail, "ATP %d < %u", c->atp[i], need);
+            if (x->details)
+                snprintf(o->detail, sizeof o->detail, "ATP %d < %u", c->atp[i], need);
             return;
         }
         o->units += l->qty;
@@ -634,12 +635,14 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         }
         if (x->max_zone && o->zone > x->max_zone) {
             set_excluded(o, x->zone_rule);
-            snprintf(o->detail, sizeof o->detail, "zone %d > %d", o->zone, x->max_zone);
+            if (x->details)
+                snprintf(o->detail, sizeof o->detail, "zone %d > %d", o->zone, x->max_zone);
             return;
         }
         if (x->max_miles > 0 && o->miles > x->max_miles) {
             set_excluded(o, x->miles_rule);
-            snprintf(o->detail, sizeof o->detail, "%.0f mi > %.0f", o->miles, x->max_miles);
+            if (x->details)
+                snprintf(o->detail, sizeof o->detail, "%.0f mi > %.0f", o->miles, x->max_miles);
             return;
         }
     }
@@ -648,8 +651,9 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     double cap = node->daily_capacity;
     if (cap > 0 && x->cons->respect_capacity && load + o->units > cap) {
         set_excluded(o, "capacity");
-        snprintf(o->detail, sizeof o->detail, "load %u + %u > %u", load, o->units,
-                 node->daily_capacity);
+        if (x->details)
+            snprintf(o->detail, sizeof o->detail, "load %u + %u > %u", load, o->units,
+                     node->daily_capacity);
         return;
     }
     int s0;
@@ -793,7 +797,8 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     }
     if (o->on_time + 1e-12 < min_ot) {
         set_excluded(o, "min_on_time");
-        snprintf(o->detail, sizeof o->detail, "P(on time) %.3f < %.3f", o->on_time, min_ot);
+        if (x->details)
+            snprintf(o->detail, sizeof o->detail, "P(on time) %.3f < %.3f", o->on_time, min_ot);
         return;
     }
     /* strategy score */
@@ -879,9 +884,10 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
                                                               "criterion:return_risk",
                                                               "criterion:fewest_shipments"};
             set_excluded(o, rule[k->kind]);
-            snprintf(o->detail, sizeof o->detail, "%s %.4g outside [%g, %g]",
-                     ordo_criterion_name(k->kind), nat, k->has_min ? k->min : -INFINITY,
-                     k->has_max ? k->max : INFINITY);
+            if (x->details)
+                snprintf(o->detail, sizeof o->detail, "%s %.4g outside [%g, %g]",
+                         ordo_criterion_name(k->kind), nat, k->has_min ? k->min : -INFINITY,
+                         k->has_max ? k->max : INFINITY);
             return;
         }
         o->score.v[i] = quantize(term, k->resolution);
@@ -1040,7 +1046,8 @@ static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
  * bound nothing here. */
 static bool criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c,
                               const ordo_node_t *node, bool pickup, double share, double cost,
-                              double dos, bool cap_dos, double util, double rr, double *term)
+                              double dos, bool cap_dos, double util, double rr, double ot_ub,
+                              double *term)
 {
     switch (k->kind) {
     case ORDO_CRIT_DISTANCE: {
@@ -1057,7 +1064,7 @@ static bool criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c,
         *term = -cost / k->scale;
         return true;
     case ORDO_CRIT_ON_TIME:
-        *term = share * c->ot_ub;
+        *term = share * ot_ub;
         return true;
     case ORDO_CRIT_ETA:
         *term = share;
@@ -1087,7 +1094,104 @@ static bool criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c,
     }
 }
 
-void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, src_score_t *out)
+/* Criteria strategies ship with the cheapest service whose P(on time)
+ * reaches the target, else the most punctual (src_eval_shipment). When the
+ * shipment leaves the node's chance of an extra processing day where the
+ * candidate's bounds computed it (c->pe0), every service's P(on time) and
+ * expected lateness are exactly those src_eval_shipment will use, and its
+ * cost differs between services only by shipping and lateness-raised
+ * returns, which are computed here as it computes them. The services that
+ * can be chosen are then known up to rounding (a 1e-9 relative margin), and
+ * the bound takes the best P(on time) and the cheapest shipping among them
+ * rather than among all services. False (bound as before) when any of that
+ * does not hold: another extra-day chance, a billable weight beyond the rate
+ * tables, a partial service table. */
+static bool criteria_service_bound(src_ctx_t *x, uint32_t ci, const src_subset_t *sub,
+                                   double fixed_cost, double *ot_b, double *ship_b)
+{
+    src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    const ordo_engine_t *eng = x->eng;
+    const ordo_source_params_t *P = &eng->p;
+    uint32_t n = c->n_svc;
+    if (!c->ready || n == 0 || n != node->n_services || n > ORDO_NODE_MAX_SERVICES)
+        return false;
+    double cap = node->daily_capacity;
+    double util = cap > 0 ? (c->load + sub->units) / cap : 0;
+    double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
+    if (pe > 0.5)
+        pe = 0.5;
+    if (pe != c->pe0)
+        return false;
+    double target = x->strat->service_target;
+    if (target < x->cons->min_on_time)
+        target = x->cons->min_on_time;
+    /* returns at the base risk, as src_eval_shipment sums them */
+    double ret_base = 0;
+    for (uint32_t m = sub->mask; m; m &= m - 1) {
+        const src_line_t *l = &x->lines[__builtin_ctz(m)];
+        double per_unit = P->return_processing + P->lost_margin_rate * l->price;
+        ret_base += l->qty * l->base_rr * per_unit;
+        ret_base += l->qty * l->base_rr * return_ship(eng, c->zone, l);
+    }
+    double base_rr = sub->rr;
+    double var[ORDO_NODE_MAX_SERVICES], ship[ORDO_NODE_MAX_SERVICES];
+    bool meets[ORDO_NODE_MAX_SERVICES], any_meets = false;
+    double best_ot = -1;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t si = c->svcs[k];
+        const src_svcx_t *sx = &x->svcx[si];
+        double w = sub->weight > 0 ? sub->weight : 0.1, dim = sub->cubic * sx->inv_div;
+        if ((w > dim ? w : dim) > 149.5)
+            return false; /* beyond the tables: ordo_rate_parcel decides */
+        ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
+        double ot = c->ot[k], late;
+        if (ot >= 1 - 1e-12) {
+            late = 0;
+        } else if (pe == c->late_pe[k]) {
+            late = c->late[k];
+        } else {
+            const ordo_carrier_service_t *svc = &x->net->services[si];
+            late = expected_late(eng->cdf[si][c->zone - 1], svc, c->zone, c->s0, pe,
+                                 x->promise_days);
+            c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
+            c->late[k] = late;
+        }
+        double rr = base_rr * (1 + P->lateness_return_factor * late);
+        if (rr > 1)
+            rr = 1;
+        var[k] = ship[k] + ret_base * (base_rr > 0 ? rr / base_rr : 0);
+        meets[k] = ot + 1e-12 >= target;
+        any_meets |= meets[k];
+        if (ot > best_ot)
+            best_ot = ot;
+    }
+    /* the cheapest service that meets the target; else the most punctual */
+    double lim = INFINITY;
+    if (any_meets)
+        for (uint32_t k = 0; k < n; k++)
+            if (meets[k] && var[k] < lim)
+                lim = var[k];
+    double mag = 1 + fabs(lim) + node->pack_cost_per_shipment +
+                 node->pick_cost_per_unit * sub->units + fabs(fixed_cost);
+    double ot = -1, sh = INFINITY;
+    for (uint32_t k = 0; k < n; k++) {
+        bool may = any_meets ? meets[k] && var[k] <= lim + 1e-9 * mag
+                             : c->ot[k] >= best_ot - 1e-12;
+        if (!may)
+            continue;
+        if (c->ot[k] > ot)
+            ot = c->ot[k];
+        if (ship[k] < sh)
+            sh = ship[k];
+    }
+    *ot_b = ot;
+    *ship_b = sh - 1e-9 * (1 + fabs(sh));
+    return true;
+}
+
+void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, bool tight,
+                         src_score_t *out)
 {
     const src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
@@ -1106,7 +1210,10 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, src
     double dos = units ? dos_units / units : 0;
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
     bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
-    double ship = weighted || pickup || c->zone < 1 ? 0 : ship_lb_sub(x, c, sub);
+    double ship = 0, ot_b = c->ot_ub;
+    if (!weighted && !pickup && c->zone >= 1 &&
+        !(tight && criteria_service_bound(x, ci, sub, fixed_cost, &ot_b, &ship)))
+        ship = ship_lb_sub(x, c, sub);
     double cost_lb =
         node->pick_cost_per_unit * units + node->pack_cost_per_shipment + ship + fixed_cost;
     double cap = node->daily_capacity;
@@ -1125,18 +1232,63 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, src
     for (uint32_t i = 0; i < st->n_criteria; i++) {
         const ordo_criterion_t *k = &st->criteria[i];
         double term;
-        if (!criterion_ub_term(k, c, node, pickup, share, cost_lb, dos, true, util, rr, &term))
+        if (!criterion_ub_term(k, c, node, pickup, share, cost_lb, dos, true, util, rr, ot_b,
+                               &term))
             continue;
-        /* quantization can round up by half a quantum */
-        out->v[i] = term + k->resolution * 0.5 + 1e-9;
+        /* quantization is monotone: the shipment's rounded term is at most
+         * the rounded bound (1e-9 absorbs rounding differences between the
+         * two computations) */
+        out->v[i] = (k->resolution > 0 ? quantize(term + 1e-9, k->resolution) : term) + 1e-9;
     }
+}
+
+int src_lead_criterion(const ordo_strategy_t *st)
+{
+    if (!st || st->kind != ORDO_STRATEGY_CRITERIA)
+        return -1;
+    for (uint32_t q = 0; q < st->n_criteria; q++) {
+        switch (st->criteria[q].kind) {
+        case ORDO_CRIT_FEWEST_SHIPMENTS: /* plan level: 0 in every shipment's bound */
+            continue;
+        case ORDO_CRIT_COST:    /* needs the shipping bound: no cheaper than the whole */
+        case ORDO_CRIT_ON_TIME: /* bounded with the service choice (criteria_service_bound) */
+            return -1;
+        default:
+            return (int)q;
+        }
+    }
+    return -1;
+}
+
+double src_upper_bound_lead(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, int q)
+{
+    const src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    const ordo_criterion_t *k = &x->strat->criteria[q];
+    /* the same operands, in the same order, as src_upper_bound_sub */
+    double dos_units = 0;
+    if (k->kind == ORDO_CRIT_DAYS_OF_SUPPLY)
+        for (uint32_t m = sub->mask; m; m &= m - 1) {
+            uint32_t i = (uint32_t)__builtin_ctz(m);
+            dos_units += c->dos[i] * x->lines[i].qty;
+        }
+    double units = sub->units;
+    double dos = units ? dos_units / units : 0;
+    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    double cap = node->daily_capacity;
+    double util = cap > 0 ? (c->load + units) / cap : 0;
+    double term;
+    if (!criterion_ub_term(k, c, node, pickup, sub->share, 0, dos, true, util, sub->rr, c->ot_ub,
+                           &term))
+        return 0;
+    return (k->resolution > 0 ? quantize(term + 1e-9, k->resolution) : term) + 1e-9;
 }
 
 void src_upper_bound(src_ctx_t *x, uint32_t ci, uint32_t mask, src_score_t *out)
 {
     src_subset_t sub;
     src_subset_init(x, mask, &sub);
-    src_upper_bound_sub(x, ci, &sub, out);
+    src_upper_bound_sub(x, ci, &sub, true, out);
 }
 
 void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
@@ -1167,7 +1319,7 @@ void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
     for (uint32_t q = 0; q < st->n_criteria; q++) {
         double term;
         if (criterion_ub_term(&st->criteria[q], c, node, pickup, share, cost, dos, false, util0,
-                              rr, &term))
+                              rr, c->ot_ub, &term))
             out->v[q] = term;
     }
 }

@@ -166,6 +166,7 @@ typedef struct src_ctx {
     bool line_split_failed[ORDO_ORDER_MAX_LINES];
     /* explain */
     bool explain;
+    bool details; /* format src_eval_t.detail (explain, pricing): off on the hot path */
     ordo_candidate_t *cands_out;
     uint32_t n_cands_out, cap_cands_out;
     ordo_alt_plan_t *alts;
@@ -194,7 +195,18 @@ void src_eval_shipment(src_ctx_t *x, uint32_t cand, uint32_t mask, int32_t force
                        src_eval_t *out);
 void src_upper_bound(src_ctx_t *x, uint32_t cand, uint32_t mask, src_score_t *out);
 void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub);
-void src_upper_bound_sub(src_ctx_t *x, uint32_t cand, const src_subset_t *sub, src_score_t *out);
+/* tight: criteria strategies also bound P(on time) and shipping over only
+ * the services the strategy can choose (costlier; weighted: no effect) */
+void src_upper_bound_sub(src_ctx_t *x, uint32_t cand, const src_subset_t *sub, bool tight,
+                         src_score_t *out);
+/* Criteria strategies: the first criterion a shipment's bound depends on
+ * (fewest_shipments skipped, it is 0 there), when it is cheap to bound on its
+ * own (not cost); else -1. src_upper_bound_lead gives that component of
+ * src_upper_bound_sub, bit for bit, without the others: every other
+ * component before it is 0, so shipments whose lead bounds differ are
+ * ordered by it alone. */
+int src_lead_criterion(const ordo_strategy_t *st);
+double src_upper_bound_lead(src_ctx_t *x, uint32_t cand, const src_subset_t *sub, int q);
 /* Per-line decomposition of the bound: for any block B at cand c,
  *   score(B, c) ≤ Σ_{i∈B} line_ub(c, i) + fixed_ub(c) + half a quantum per criterion. */
 void src_line_ub(src_ctx_t *x, uint32_t cand, uint32_t line, src_score_t *out);

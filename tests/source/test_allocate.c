@@ -32,6 +32,14 @@ static const char *const policies[] = {
     "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
     "{\"criterion\":\"load\"},{\"criterion\":\"eta\"},{\"criterion\":\"return_risk\"},"
     "{\"criterion\":\"priority\"},{\"criterion\":\"fewest_shipments\"}]}]}",
+    /* drop-ship's shape: node type, fewest shipments, then P(on time) of the
+     * service the strategy picks (bounded over the services it can pick) */
+    "{\"name\":\"c4\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3},"
+    "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
+    "{\"criterion\":\"node_type\",\"order\":[\"dropship\",\"dc\",\"store\"]},"
+    "{\"criterion\":\"fewest_shipments\"},"
+    "{\"criterion\":\"on_time\",\"min\":0.3,\"resolution\":0.05},"
+    "{\"criterion\":\"cost\",\"resolution\":0.25}],\"service_target\":0.9}]}",
 };
 #define N_POLICIES (sizeof policies / sizeof policies[0])
 
@@ -180,7 +188,7 @@ static void test_exact_matches_brute_force(void **state)
     ordo_rng_seed(&r, 20261124);
     ordo_arena_t *a = ordo_arena_create(0);
     uint32_t compared = 0, feasible = 0, beam_equal = 0, beam_found = 0;
-    for (int it = 0; it < 500; it++) {
+    for (int it = 0; it < 700; it++) {
         inst_t in;
         make_instance(&r, &in);
         ordo_engine_t *eng;
