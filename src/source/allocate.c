@@ -536,10 +536,16 @@ subset_scan(exact_t *ex, const src_subset_t *sub, ub_item_t *items, uint32_t n,
     uint32_t dim = x->dim, S = sub->mask;
     for (;;) {
         int bi = -1;
-        for (uint32_t i = 0; i < n; i++)
-            if (!items[i].done && items[i].has_ub &&
-                (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
-                bi = (int)i;
+        if (ex->lead < 0) { /* every item has its bound */
+            for (uint32_t i = 0; i < n; i++)
+                if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
+                    bi = (int)i;
+        } else {
+            for (uint32_t i = 0; i < n; i++)
+                if (!items[i].done && items[i].has_ub &&
+                    (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
+                    bi = (int)i;
+        }
         if (bi < 0) {
             if (ex->lead >= 0 && next_lead_group(ex, sub, items, n))
                 continue;

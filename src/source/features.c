@@ -1106,8 +1106,10 @@ static bool criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c,
  * rather than among all services. False (bound as before) when any of that
  * does not hold: another extra-day chance, a billable weight beyond the rate
  * tables, a partial service table. */
-static bool criteria_service_bound(src_ctx_t *x, uint32_t ci, const src_subset_t *sub,
-                                   double fixed_cost, double *ot_b, double *ship_b)
+static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint32_t ci,
+                                                             const src_subset_t *sub,
+                                                             double fixed_cost, double *ot_b,
+                                                             double *ship_b)
 {
     src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
