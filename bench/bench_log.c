@@ -1,31 +1,36 @@
 /* bench_log — decision-log append throughput against the disk and SQLite.
  *
- *   bench_log [--dir DIR] [--records N] [--repeats R] [--big] [--quick]
+ *   bench_log [--dir DIR] [--records N] [--repeats R] [--big] [--quick] [--only CONFIG]
  *
- * On the same generated ~1.5 KB JSON decision records it measures
+ * The records are real decision records: a generated network (200 nodes,
+ * 5,000 SKUs on real US geography, cached in DIR/net), orders of 1-5 lines to
+ * ZIPs drawn by population, decided by the default policy and written as the
+ * decide module writes them, once as JSON text and once as ordo's compact
+ * CBOR (cbor.h; read back as the same JSON). On those it measures
  *   0. the CPU ceilings: BLAKE2b (the chain) and zstd with a dictionary on
  *      one core, over the same payloads;
  *   1. the disk: sequential 1 MiB writes + fdatasync each (the log's batch
  *      cadence), and 4 MiB writes + fdatasync every 64 MiB (streaming);
  *   2. the log, group commit: ASYNC (one fdatasync per 1 MiB batch or
- *      2 ms), with and without zstd; SYNC with 64 appending threads sharing
- *      fdatasyncs (leader/follower);
+ *      2 ms), JSON or CBOR, with and without zstd; SYNC with 64 appending
+ *      threads sharing fdatasyncs (leader/follower);
  *   3. the log, one fdatasync per record (SYNC, one thread);
- *   4. SQLite WAL, synchronous=FULL: transactions of the same size as the
- *      log's groups, and one commit per record;
- *   5. time to open (recover) and to verify the log written in (2)
- *      (--big: a log of at least 1 GiB).
+ *   4. SQLite WAL, synchronous=FULL, storing the same payload bytes:
+ *      transactions of the same size as the log's groups, and one commit per
+ *      record;
+ *   5. time to open (recover) and to verify a log of CBOR records (--big:
+ *      at least 1 GiB).
  * Each figure is the median of R runs. DIR must be on the disk to measure
  * (default: the build directory).
  *
- * Throughput is reported twice: logical MB/s counts the records' payload
- * bytes as appended (uncompressed), physical MB/s the bytes written to the
- * segments (framing included, compressed when zstd is on). The bandwidth goal
- * compares logical MB/s with the disk (compression is the documented way past
- * the disk's limit); physical MB/s shows how busy the disk actually was.
- * "CPU us/rec" is the process's user + system CPU time per record during the
- * run (appenders, flusher and kernel write path), against which the CPU
- * ceilings of (0) explain the figures. */
+ * Throughput is reported twice: logical MB/s counts the records as JSON text
+ * (what every reader gets back, whatever the encoding), physical MB/s the
+ * bytes written to the segments (framing included, CBOR and/or compressed
+ * as configured). The bandwidth goal compares logical MB/s with the disk (a
+ * compact encoding or compression is the documented way past the disk's
+ * limit); physical MB/s shows how busy the disk actually was. "CPU us/rec"
+ * is the process's user + system CPU time per record during the run
+ * (appenders, flusher and kernel write path). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -42,7 +47,10 @@
 #include <zdict.h>
 #include <zstd.h>
 
+#include "ordo/cbor.h"
 #include "ordo/log.h"
+#include "ordo/ordo.h"
+#include "ordo/source.h"
 #include "ordo/util.h"
 
 #ifndef ORDO_BINARY_DIR
@@ -54,85 +62,146 @@ typedef struct payloads {
     size_t *len;
     size_t n;
     size_t total;
+    size_t max;
+    uint8_t flags;      /* ORDO_LOG_FLAG_CBOR for the CBOR set */
+    double json_avg;    /* the same records' average size as JSON text */
 } payloads_t;
 
-static const char *const STATES[] = {"CA", "TX", "NY", "FL", "IL", "PA", "OH", "GA", "NC", "MI"};
-static const char *const CARRIERS[] = {"UPS", "FedEx", "USPS", "OnTrac"};
-static const char *const SERVICES[] = {"ground", "2day", "priority", "economy"};
+static void die(const char *what, const ordo_error_t *err);
 
-/* One realistic decision record: the order, every candidate node with its
- * ATP per line and landed-cost stack, the plan and its explanation. */
-static size_t gen_decision(ordo_rng_t *r, uint64_t i, char *b, size_t cap)
+static void keep_payload(payloads_t *pl, size_t i, const ordo_buf_t *b)
 {
-    size_t n = 0;
-#define P(...) n += (size_t)snprintf(b + n, n < cap ? cap - n : 0, __VA_ARGS__)
-    unsigned lines = 1 + (unsigned)ordo_rng_below(r, 4);
-    unsigned cands = 3 + (unsigned)ordo_rng_below(r, 4);
-    P("{\"order_id\":\"ORD-2026-%08" PRIu64 "\",\"received\":\"2026-11-24T%02u:%02u:%02u.%03uZ\","
-      "\"channel\":\"%s\",\"ship_to\":{\"zip\":\"%05u\",\"state\":\"%s\"},",
-      i, (unsigned)ordo_rng_below(r, 24), (unsigned)ordo_rng_below(r, 60),
-      (unsigned)ordo_rng_below(r, 60), (unsigned)ordo_rng_below(r, 1000),
-      ordo_rng_below(r, 3) ? "web" : "app", 10000 + (unsigned)ordo_rng_below(r, 89999),
-      STATES[ordo_rng_below(r, 10)]);
-    P("\"experiment\":{\"id\":\"exp-cost-vs-prox\",\"variant\":\"%s\",\"bucket\":%.4f},"
-      "\"policy\":{\"name\":\"cost-optimized\",\"version\":\"%016" PRIx64 "\"},"
-      "\"model\":{\"eta\":\"eta-lanes-2026.11.20\",\"return_risk\":\"rr-v3\"},\"lines\":[",
-      ordo_rng_below(r, 2) ? "control" : "treatment", ordo_rng_uniform(r),
-      ordo_rng_next(r));
-    for (unsigned l = 0; l < lines; l++)
-        P("%s{\"line\":%u,\"sku\":\"SKU-%06u\",\"qty\":%u,\"unit_price\":%.2f,\"weight_lb\":%.2f}",
-          l ? "," : "", l + 1, (unsigned)ordo_rng_below(r, 999999), 1 + (unsigned)ordo_rng_below(r, 3),
-          5 + ordo_rng_uniform(r) * 120, 0.2 + ordo_rng_uniform(r) * 15);
-    P("],\"candidates\":[");
-    double best = 1e9;
-    unsigned best_node = 0;
-    for (unsigned c = 0; c < cands; c++) {
-        unsigned node = (unsigned)ordo_rng_below(r, 120);
-        double ship = 6 + ordo_rng_uniform(r) * 12, handling = 1 + ordo_rng_uniform(r) * 2;
-        double labor = 0.5 + ordo_rng_uniform(r) * 3, total = ship + handling + labor;
-        if (total < best) {
-            best = total;
-            best_node = node;
-        }
-        P("%s{\"node\":\"%s-%03u\",\"distance_mi\":%.1f,\"zone\":%u,\"atp\":[", c ? "," : "",
-          ordo_rng_below(r, 3) ? "DC" : "ST", node, ordo_rng_uniform(r) * 2400,
-          1 + (unsigned)ordo_rng_below(r, 8));
-        for (unsigned l = 0; l < lines; l++)
-            P("%s%u", l ? "," : "", (unsigned)ordo_rng_below(r, 400));
-        P("],\"cost\":{\"ship\":%.2f,\"handling\":%.2f,\"labor\":%.2f,\"total\":%.2f},"
-          "\"sla_prob\":%.3f,\"score\":%.4f}",
-          ship, handling, labor, total, 0.7 + ordo_rng_uniform(r) * 0.3, ordo_rng_uniform(r));
-    }
-    unsigned eta = 1 + (unsigned)ordo_rng_below(r, 5);
-    P("],\"plan\":{\"shipments\":[{\"node\":\"DC-%03u\",\"lines\":[", best_node);
-    for (unsigned l = 0; l < lines; l++)
-        P("%s%u", l ? "," : "", l + 1);
-    P("],\"carrier\":\"%s\",\"service\":\"%s\",\"cost\":%.2f,\"eta_days\":%u}],"
-      "\"total_cost\":%.2f,\"splits\":0,\"fallback\":false},"
-      "\"explanation\":\"DC-%03u has the lowest landed cost (%.2f) among %u candidates with full "
-      "stock and on-time probability above 0.90\",\"latency_us\":%u}",
-      CARRIERS[ordo_rng_below(r, 4)], SERVICES[ordo_rng_below(r, 4)], best, eta, best, best_node,
-      best, cands, 40 + (unsigned)ordo_rng_below(r, 400));
-#undef P
-    return n < cap ? n : cap - 1;
+    pl->p[i] = malloc(b->len);
+    memcpy(pl->p[i], b->data, b->len);
+    pl->len[i] = b->len;
+    pl->total += b->len;
+    if (b->len > pl->max)
+        pl->max = b->len;
 }
 
-static void gen_payloads(payloads_t *pl, size_t n)
+/* n real decision records, as JSON (pj) and as CBOR (pc). */
+static void gen_payloads(const char *base, payloads_t *pj, payloads_t *pc, size_t n)
 {
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/net", base);
+    ordo_error_t err;
+    struct stat st;
+    char probe[4300];
+    snprintf(probe, sizeof probe, "%s/inventory.csv", dir);
+    if (stat(probe, &st) != 0) {
+        ordo_generate_options_t g = {.dcs = 8, .stores = 176, .dropshippers = 16, .skus = 5000,
+                                     .seed = 11, .name = "bench-log"};
+        if (ordo_network_generate(&g, NULL, dir, &err))
+            die("generate", &err);
+    }
+    ordo_network_t *net;
+    ordo_engine_t *eng;
+    ordo_policy_t *pol;
+    if (ordo_network_load(dir, NULL, &net, &err) || ordo_engine_create(net, NULL, &eng, &err) ||
+        ordo_policy_builtin("default", &pol, &err))
+        die("network", &err);
+    const ordo_geo_t *geo = net->geo;
+    size_t nz = ordo_geo_count(geo);
+    double *cum = malloc(sizeof *cum * nz), tot = 0;
+    for (size_t i = 0; i < nz; i++) {
+        tot += ordo_geo_at(geo, i)->population;
+        cum[i] = tot;
+    }
+    payloads_t *sets[2] = {pj, pc};
+    for (int k = 0; k < 2; k++) {
+        memset(sets[k], 0, sizeof *sets[k]);
+        sets[k]->p = calloc(n, sizeof *sets[k]->p);
+        sets[k]->len = calloc(n, sizeof *sets[k]->len);
+        sets[k]->n = n;
+    }
+    pc->flags = ORDO_LOG_FLAG_CBOR;
     ordo_rng_t r;
     ordo_rng_seed(&r, 7);
-    pl->p = calloc(n, sizeof *pl->p);
-    pl->len = calloc(n, sizeof *pl->len);
-    pl->n = n;
-    pl->total = 0;
-    char buf[8192];
-    for (size_t i = 0; i < n; i++) {
-        size_t len = gen_decision(&r, i + 1, buf, sizeof buf);
-        pl->p[i] = malloc(len);
-        memcpy(pl->p[i], buf, len);
-        pl->len[i] = len;
-        pl->total += len;
+    ordo_arena_t *a = ordo_arena_create(1 << 20);
+    ordo_buf_t jb, cb, ob;
+    ordo_buf_init(&jb, NULL);
+    ordo_buf_init(&cb, NULL);
+    ordo_buf_init(&ob, NULL);
+    for (size_t i = 0; i < n;) {
+        ordo_arena_reset(a);
+        double u = ordo_rng_uniform(&r) * tot;
+        size_t lo = 0, hi = nz - 1;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (cum[mid] < u)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        unsigned lines = 1 + (unsigned)ordo_rng_below(&r, 5);
+        ordo_buf_reset(&ob);
+        char tmp[256];
+        snprintf(tmp, sizeof tmp,
+                 "{\"id\":\"ORD-2026-%08zu\",\"created\":\"2026-11-24T%02u:%02u:05Z\","
+                 "\"channel\":\"%s\",\"service_level\":\"%s\",\"ship_to\":{\"zip\":\"%05u\"},"
+                 "\"lines\":[",
+                 i + 1, (unsigned)ordo_rng_below(&r, 24), (unsigned)ordo_rng_below(&r, 60),
+                 ordo_rng_below(&r, 3) ? "web" : "app",
+                 ordo_rng_below(&r, 5) ? "standard" : "express",
+                 (unsigned)ordo_geo_at(geo, lo)->zip);
+        ordo_buf_append(&ob, tmp, strlen(tmp));
+        for (unsigned l = 0; l < lines; l++) {
+            /* popular SKUs more often (the generator's catalog order) */
+            double z = ordo_rng_uniform(&r);
+            uint32_t s = (uint32_t)(z * z * z * net->n_skus);
+            snprintf(tmp, sizeof tmp, "%s{\"sku\":\"%s\",\"quantity\":%u}", l ? "," : "",
+                     net->skus[s].id, 1 + (unsigned)ordo_rng_below(&r, 2));
+            ordo_buf_append(&ob, tmp, strlen(tmp));
+        }
+        ordo_buf_append(&ob, "]}", 2);
+        ordo_order_t o;
+        if (ordo_order_parse(ob.data, ob.len, net, a, &o, &err) != ORDO_OK)
+            continue; /* a repeated SKU: draw again */
+        ordo_decide_opts_t dopt = {0};
+        ordo_plan_t *plan;
+        if (ordo_source_decide(eng, pol, &o, &dopt, a, &plan, &err) != ORDO_OK)
+            die("decide", &err);
+        ordo_decision_meta_t meta = {.bucket = -1};
+        if (i % 2) { /* half of them in an experiment, as in a live A/B test */
+            meta.experiment = "exp-cost-vs-prox";
+            meta.variant = i % 4 == 1 ? "control" : "treatment";
+            meta.unit = o.id;
+            meta.bucket = ordo_rng_uniform(&r);
+            meta.has_control_cost = true;
+            meta.control_cost = plan->cost.total * (0.9 + 0.2 * ordo_rng_uniform(&r));
+        }
+        ordo_jsonw_t w;
+        ordo_buf_reset(&jb);
+        ordo_jsonw_init(&w, &jb, 0);
+        ordo_decision_write_json(plan, net, &meta, &w);
+        if (ordo_jsonw_finish(&w))
+            die("json", NULL);
+        ordo_buf_reset(&cb);
+        ordo_jsonw_init_cbor(&w, &cb);
+        ordo_decision_write_json(plan, net, &meta, &w);
+        if (ordo_jsonw_finish(&w))
+            die("cbor", NULL);
+        keep_payload(pj, i, &jb);
+        keep_payload(pc, i, &cb);
+        i++;
     }
+    pj->json_avg = pc->json_avg = (double)pj->total / (double)n;
+    ordo_buf_free(&jb);
+    ordo_buf_free(&cb);
+    ordo_buf_free(&ob);
+    ordo_arena_destroy(a);
+    free(cum);
+    ordo_policy_destroy(pol);
+    ordo_engine_destroy(eng);
+    ordo_network_destroy(net);
+}
+
+static void free_payloads(payloads_t *pl)
+{
+    for (size_t i = 0; i < pl->n; i++)
+        free(pl->p[i]);
+    free(pl->p);
+    free(pl->len);
 }
 
 static double now_s(void)
@@ -227,8 +296,8 @@ static void *thr_append(void *p)
         const size_t k = i % t->pl->n;
         int kl = snprintf(key, sizeof key, "ORD-2026-%08zu", k + 1);
         ordo_error_t err;
-        if (ordo_log_append(t->log, ORDO_LOG_REC_DECISION, key, (size_t)kl, 0, t->pl->p[k],
-                            t->pl->len[k], NULL, &err) != ORDO_OK)
+        if (ordo_log_append_flags(t->log, ORDO_LOG_REC_DECISION, t->pl->flags, key, (size_t)kl, 0,
+                                  t->pl->p[k], t->pl->len[k], NULL, &err) != ORDO_OK)
             die("append", &err);
     }
     return NULL;
@@ -365,7 +434,7 @@ static double zstd_mbps(const payloads_t *pl, int level, double *bpr)
 {
     size_t ns = pl->n < 1000 ? pl->n : 1000, off = 0;
     size_t *sizes = malloc(ns * sizeof *sizes);
-    char *samples = malloc(ns * 8192);
+    char *samples = malloc(ns * pl->max);
     for (size_t i = 0; i < ns; i++) {
         memcpy(samples + off, pl->p[i], pl->len[i]);
         sizes[i] = pl->len[i];
@@ -381,12 +450,13 @@ static double zstd_mbps(const payloads_t *pl, int level, double *bpr)
     ZSTD_CCtx *c = ZSTD_createCCtx();
     ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0);
     ZSTD_CCtx_setParameter(c, ZSTD_c_dictIDFlag, 0);
-    char *out = malloc(ZSTD_compressBound(8192));
+    size_t cap = ZSTD_compressBound(pl->max);
+    char *out = malloc(cap);
     size_t in = 0, outb = 0;
     double t0 = now_s();
     for (size_t i = 0; i < pl->n; i++) {
         ZSTD_CCtx_refCDict(c, cd);
-        size_t r = ZSTD_compress2(c, out, ZSTD_compressBound(8192), pl->p[i], pl->len[i]);
+        size_t r = ZSTD_compress2(c, out, cap, pl->p[i], pl->len[i]);
         outb += ZSTD_isError(r) ? pl->len[i] : r;
         in += pl->len[i];
     }
@@ -435,27 +505,38 @@ int main(int argc, char **argv)
     snprintf(logdir, sizeof logdir, "%s/log", base);
     snprintf(sqldir, sizeof sqldir, "%s/sqlite", base);
 
-    payloads_t pl;
-    gen_payloads(&pl, records < 20000 ? records : 20000);
-    double avg = (double)pl.total / (double)pl.n;
-    printf("bench_log: %zu records of decision JSON, %.0f bytes on average; median of %d runs; dir %s\n",
-           records, avg, repeats, base);
+    payloads_t pj, pc;
+    size_t npl = records < 20000 ? records : 20000;
+    gen_payloads(base, &pj, &pc, npl);
+    printf("bench_log: %zu records; %zu distinct real decision records, %.0f B as JSON, %.0f B as "
+           "CBOR on average (%.2fx smaller); median of %d runs; dir %s\n",
+           records, npl, (double)pj.total / (double)npl, (double)pc.total / (double)npl,
+           (double)pj.total / (double)pc.total, repeats, base);
 
     if (sodium_init() < 0)
         return 1;
     double v[16];
     for (int r = 0; r < repeats; r++)
-        v[r] = blake2b_mbps(&pl);
+        v[r] = blake2b_mbps(&pj);
     double b2 = median(v, repeats);
-    printf("\n%-52s %10.0f MB/s\n", "CPU: BLAKE2b-256, one core", b2);
+    printf("\n%-56s %10.0f MB/s\n", "CPU: BLAKE2b-256, one core", b2);
     static const int zl[] = {1, -3};
     for (size_t i = 0; i < sizeof zl / sizeof zl[0]; i++) {
         double zb = 0;
         for (int r = 0; r < repeats; r++)
-            v[r] = zstd_mbps(&pl, zl[i], &zb);
-        char nm[80];
-        snprintf(nm, sizeof nm, "CPU: zstd level %d + dict, one core (%.0f B/payload)", zl[i], zb);
-        printf("%-52s %10.0f MB/s\n", nm, median(v, repeats));
+            v[r] = zstd_mbps(&pj, zl[i], &zb);
+        char nm[96];
+        snprintf(nm, sizeof nm, "CPU: zstd level %d + dict on JSON, one core (%.0f B/rec)", zl[i],
+                 zb);
+        printf("%-56s %10.0f MB/s\n", nm, median(v, repeats));
+    }
+    {
+        double zb = 0;
+        for (int r = 0; r < repeats; r++)
+            v[r] = zstd_mbps(&pc, 1, &zb);
+        char nm[96];
+        snprintf(nm, sizeof nm, "CPU: zstd level 1 + dict on CBOR, one core (%.0f B/rec)", zb);
+        printf("%-56s %10.0f MB/s\n", nm, median(v, repeats));
     }
     size_t dbytes = quick ? (64u << 20) : (512u << 20);
     for (int r = 0; r < repeats; r++)
@@ -464,43 +545,44 @@ int main(int argc, char **argv)
     for (int r = 0; r < repeats; r++)
         v[r] = disk_bandwidth(base, dbytes, 4u << 20, 64u << 20);
     double disk_stream = median(v, repeats);
-    printf("%-52s %10.0f MB/s\n", "disk: 1 MiB writes, fdatasync each (= log batch)", disk);
-    printf("%-52s %10.0f MB/s\n", "disk: 4 MiB writes, fdatasync every 64 MiB", disk_stream);
+    printf("%-56s %10.0f MB/s\n", "disk: 1 MiB writes, fdatasync each (= log batch)", disk);
+    printf("%-56s %10.0f MB/s\n", "disk: 4 MiB writes, fdatasync every 64 MiB", disk_stream);
 
     struct {
         const char *name;
         ordo_log_sync_t mode;
-        int threads, z;
+        int threads, z, cbor;
         uint32_t gather_us;
     } cfg[] = {
-        {"log ASYNC group commit (1 MiB / 2 ms), raw, 1 thr", ORDO_LOG_ASYNC, 1, 0, 0},
-        {"log ASYNC group commit, raw, 2 threads", ORDO_LOG_ASYNC, 2, 0, 0},
-        {"log ASYNC group commit, zstd 1 + dict, 1 thread", ORDO_LOG_ASYNC, 1, 1, 0},
-        {"log ASYNC group commit, zstd 1 + dict, 2 threads", ORDO_LOG_ASYNC, 2, 1, 0},
-        {"log ASYNC group commit, zstd 3 + dict, 2 threads", ORDO_LOG_ASYNC, 2, 3, 0},
-        {"log ASYNC group commit, zstd fast -3 + dict, 2 thr", ORDO_LOG_ASYNC, 2, -3, 0},
-        {"log SYNC, 64 threads share fdatasync, raw", ORDO_LOG_SYNC, 64, 0, 0},
-        {"log SYNC, 64 threads, leader gathers 300 us, raw", ORDO_LOG_SYNC, 64, 0, 300},
-        {"log SYNC, 64 threads, gathers 300 us, zstd 1", ORDO_LOG_SYNC, 64, 1, 300},
+        {"log ASYNC group commit (1 MiB / 2 ms), JSON, 1 thread", ORDO_LOG_ASYNC, 1, 0, 0, 0},
+        {"log ASYNC group commit, JSON, 2 threads", ORDO_LOG_ASYNC, 2, 0, 0, 0},
+        {"log ASYNC group commit, JSON + zstd 1 + dict, 2 thr", ORDO_LOG_ASYNC, 2, 1, 0, 0},
+        {"log ASYNC group commit, CBOR, 1 thread", ORDO_LOG_ASYNC, 1, 0, 1, 0},
+        {"log ASYNC group commit, CBOR, 2 threads", ORDO_LOG_ASYNC, 2, 0, 1, 0},
+        {"log ASYNC group commit, CBOR + zstd 1 + dict, 2 thr", ORDO_LOG_ASYNC, 2, 1, 1, 0},
+        {"log SYNC, 64 threads share fdatasync, JSON", ORDO_LOG_SYNC, 64, 0, 0, 0},
+        {"log SYNC, 64 threads share fdatasync, CBOR", ORDO_LOG_SYNC, 64, 0, 1, 0},
+        {"log SYNC, 64 threads, leader gathers 300 us, CBOR", ORDO_LOG_SYNC, 64, 0, 1, 300},
     };
-    /* raw: the best raw ASYNC group commit; best: the best group commit
-     * of any kind, by logical MB/s */
-    double raw_rps = 0, raw_logical = 0, raw_physical = 0, group_per_sync = 0;
-    double best_logical = 0, best_rps = 0, best_bpr = 0;
-    const char *best_name = "", *best_rps_name = "";
-    printf("\n%-52s %10s %9s %9s %9s %8s %8s\n", "", "records/s", "logical", "physical", "B/record",
-           "rec/sync", "CPU");
-    printf("%-52s %10s %9s %9s %9s %8s %8s\n", "", "", "MB/s", "MB/s", "", "", "us/rec");
+    /* per encoding: the best ASYNC group commit by records/s */
+    double best_rps[2] = {0, 0}, best_logical[2] = {0, 0}, best_physical[2] = {0, 0};
+    double best_bpr[2] = {0, 0}, group_per_sync = 0;
+    const char *best_name[2] = {"", ""};
+    printf("\n%-56s %10s %9s %9s %9s %8s %8s\n", "", "records/s", "logical", "physical",
+           "B/record", "rec/sync", "CPU");
+    printf("%-56s %10s %9s %9s %9s %8s %8s\n", "", "", "MB/s", "MB/s", "stored", "",
+           "us/rec");
     for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++) {
         double rps[16], in[16], out[16], per[16], cpu[16], bpr = 0;
         if (only >= 0 && (size_t)only != c)
             continue;
+        const payloads_t *pl = cfg[c].cbor ? &pc : &pj;
         size_t n = cfg[c].mode == ORDO_LOG_SYNC ? records / 3 : records;
         for (int r = 0; r < repeats; r++) {
-            log_run_t lr = run_log(logdir, &pl, n, cfg[c].mode, cfg[c].threads, cfg[c].z,
+            log_run_t lr = run_log(logdir, pl, n, cfg[c].mode, cfg[c].threads, cfg[c].z,
                                    cfg[c].gather_us, false);
             rps[r] = (double)lr.records / lr.secs;
-            in[r] = (double)lr.payload_bytes / lr.secs / 1e6;
+            in[r] = rps[r] * pl->json_avg / 1e6;
             out[r] = (double)lr.stored_bytes / lr.secs / 1e6;
             per[r] = lr.syncs ? (double)lr.records / (double)lr.syncs : 0;
             bpr = (double)lr.stored_bytes / (double)lr.records;
@@ -508,22 +590,18 @@ int main(int argc, char **argv)
         }
         double mr = median(rps, repeats), mi = median(in, repeats), mo = median(out, repeats);
         double mp = median(per, repeats), mc = median(cpu, repeats);
-        printf("%-52s %10.0f %9.1f %9.1f %9.0f %8.0f %8.2f\n", cfg[c].name, mr, mi, mo, bpr, mp, mc);
+        printf("%-56s %10.0f %9.1f %9.1f %9.0f %8.0f %8.2f\n", cfg[c].name, mr, mi, mo, bpr, mp,
+               mc);
         fflush(stdout);
-        if (cfg[c].mode == ORDO_LOG_ASYNC && cfg[c].z == 0 && mi > raw_logical) {
-            raw_rps = mr;
-            raw_logical = mi;
-            raw_physical = mo;
-            group_per_sync = mp;
-        }
-        if (mi > best_logical) {
-            best_logical = mi;
-            best_name = cfg[c].name;
-            best_bpr = bpr;
-        }
-        if (mr > best_rps) {
-            best_rps = mr;
-            best_rps_name = cfg[c].name;
+        int e = cfg[c].cbor;
+        if (cfg[c].mode == ORDO_LOG_ASYNC && mr > best_rps[e]) {
+            best_rps[e] = mr;
+            best_logical[e] = mi;
+            best_physical[e] = mo;
+            best_bpr[e] = bpr;
+            best_name[e] = cfg[c].name;
+            if (!e && !cfg[c].z)
+                group_per_sync = mp;
         }
     }
 
@@ -531,42 +609,47 @@ int main(int argc, char **argv)
         return 0;
     size_t few = quick ? 300 : 2000;
     for (int r = 0; r < repeats; r++) {
-        log_run_t lr = run_log(logdir, &pl, few, ORDO_LOG_SYNC, 1, 0, 0, false);
+        log_run_t lr = run_log(logdir, &pc, few, ORDO_LOG_SYNC, 1, 0, 0, false);
         v[r] = (double)lr.records / lr.secs;
     }
     double per_record = median(v, repeats);
-    printf("%-52s %10.0f\n", "log SYNC, 1 thread: one fdatasync per record", per_record);
+    printf("%-56s %10.0f\n", "log SYNC, 1 thread: one fdatasync per record (CBOR)", per_record);
 
     size_t txn = group_per_sync > 1 ? (size_t)group_per_sync : 600;
+    double sql_batch[2];
+    for (int e = 0; e < 2; e++) {
+        for (int r = 0; r < repeats; r++)
+            v[r] = run_sqlite(sqldir, e ? &pc : &pj, records / 2, txn);
+        sql_batch[e] = median(v, repeats);
+        printf("%-56s %10.0f   (%zu records per transaction)\n",
+               e ? "SQLite WAL synchronous=FULL, batched, CBOR payloads"
+                 : "SQLite WAL synchronous=FULL, batched, JSON payloads",
+               sql_batch[e], txn);
+    }
     for (int r = 0; r < repeats; r++)
-        v[r] = run_sqlite(sqldir, &pl, records / 2, txn);
-    double sql_batch = median(v, repeats);
-    printf("%-52s %10.0f   (%zu records per transaction)\n", "SQLite WAL synchronous=FULL, batched",
-           sql_batch, txn);
-    for (int r = 0; r < repeats; r++)
-        v[r] = run_sqlite(sqldir, &pl, few, 1);
+        v[r] = run_sqlite(sqldir, &pc, few, 1);
     double sql_one = median(v, repeats);
-    printf("%-52s %10.0f\n", "SQLite WAL synchronous=FULL, commit per record", sql_one);
+    printf("%-56s %10.0f\n", "SQLite WAL synchronous=FULL, commit per record (CBOR)", sql_one);
 
-    printf("\ngoals (disk = %.0f MB/s at the log's cadence, %.0f MB/s streaming):\n"
-           "  bandwidth, logical record bytes vs the disk (goal >= 80%%):\n"
-           "    raw group commit          %6.0f MB/s = %3.0f%% of the disk (%3.0f%% of streaming)\n"
-           "    best (%s)\n"
-           "                              %6.0f MB/s = %3.0f%% of the disk (%3.0f%% of streaming), "
-           "%.0f B/record\n"
-           "  bandwidth, physical bytes written by raw group commit: %.0f MB/s = %.0f%% of the disk\n"
-           "  CPU ceiling: BLAKE2b over every raw byte alone allows %.0f MB/s per core\n"
-           "  records/s vs SQLite batched (goal >= 3x): raw %.1fx, best (%s) %.1fx\n"
-           "  one fdatasync per record vs SQLite commit per record: %.1fx\n",
-           disk, disk_stream, raw_logical, 100 * raw_logical / disk, 100 * raw_logical / disk_stream,
-           best_name, best_logical, 100 * best_logical / disk, 100 * best_logical / disk_stream,
-           best_bpr, raw_physical, 100 * raw_physical / disk, b2, raw_rps / sql_batch,
-           best_rps_name, best_rps / sql_batch, per_record / sql_one);
+    printf("\ngoals (disk = %.0f MB/s at the log's cadence, %.0f MB/s streaming):\n", disk,
+           disk_stream);
+    printf("  bandwidth: records as JSON text (logical) per second vs the disk (goal >= 80%%):\n");
+    for (int e = 0; e < 2; e++)
+        printf("    %-5s best: %6.0f MB/s = %3.0f%% of the disk (%3.0f%% of streaming); "
+               "%.0f B/record stored, %.0f MB/s physical  [%s]\n",
+               e ? "CBOR" : "JSON", best_logical[e], 100 * best_logical[e] / disk,
+               100 * best_logical[e] / disk_stream, best_bpr[e], best_physical[e], best_name[e]);
+    printf("  CPU ceiling: BLAKE2b over every JSON byte alone allows %.0f MB/s per core\n", b2);
+    printf("  records/s vs SQLite batched, same payload bytes (goal >= 3x): JSON %.1fx, CBOR %.1fx;"
+           " CBOR log vs SQLite holding the JSON: %.1fx\n",
+           best_rps[0] / sql_batch[0], best_rps[1] / sql_batch[1], best_rps[1] / sql_batch[0]);
+    printf("  one fdatasync per record vs SQLite commit per record: %.1fx\n",
+           per_record / sql_one);
 
     /* recovery and verify on a big log */
     uint64_t target = big ? (1ull << 30) : (quick ? (32ull << 20) : (256ull << 20));
-    size_t big_records = (size_t)((double)target / (avg + 80) + 1);
-    run_log(logdir, &pl, big_records, ORDO_LOG_ASYNC, 1, 0, 0, true);
+    size_t big_records = (size_t)((double)target / ((double)pc.total / (double)pc.n + 80) + 1);
+    run_log(logdir, &pc, big_records, ORDO_LOG_ASYNC, 1, 0, 0, true);
     double os, vs;
     uint64_t bytes, recs;
     open_verify_times(logdir, repeats, &os, &vs, &bytes, &recs);
@@ -589,9 +672,7 @@ int main(int argc, char **argv)
     }
     rmrf(logdir);
     rmdir(base);
-    for (size_t i = 0; i < pl.n; i++)
-        free(pl.p[i]);
-    free(pl.p);
-    free(pl.len);
+    free_payloads(&pj);
+    free_payloads(&pc);
     return 0;
 }

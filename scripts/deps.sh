@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libcjson-dev libsodium-dev libxxhash-dev libsqlite3-dev libzstd-dev
+  libcjson-dev libsodium-dev libxxhash-dev libsqlite3-dev libzstd-dev libcbor-dev
   libcmocka-dev
   python3        # the black-box CLI tests read JSON and SVG with its standard library
 )

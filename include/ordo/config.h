@@ -44,6 +44,13 @@ typedef enum ordo_config_log_sync {
     ORDO_CONFIG_LOG_NONE = 2
 } ordo_config_log_sync_t;
 
+/* How decision records are encoded in the log: compact CBOR (default; read
+ * back as JSON, see cbor.h) or JSON text. */
+typedef enum ordo_config_log_encoding {
+    ORDO_CONFIG_LOG_CBOR = 0,
+    ORDO_CONFIG_LOG_JSON = 1
+} ordo_config_log_encoding_t;
+
 #define ORDO_CONFIG_DSN_MAX 1024
 
 typedef struct ordo_config {
@@ -60,6 +67,7 @@ typedef struct ordo_config {
     uint32_t log_batch_bytes;        /* log.group_commit_bytes (0 = log default) */
     uint64_t log_segment_bytes;      /* log.segment_bytes (0 = log default) */
     int log_compress_level;          /* log.compress_level 0..19 (0 = off) */
+    ordo_config_log_encoding_t log_encoding; /* log.encoding = cbor|json (default cbor) */
 } ordo_config_t;
 
 /* Fills the defaults: sqlite, synchronous full, busy timeout 5000 ms,

@@ -16,6 +16,11 @@
 
 #define ORDO_JSONW_MAX_DEPTH 64
 
+/* CBOR mode: how many strings the writer remembers to reference again. Only
+ * the lookup is bounded: later strings still get stringref indices, so the
+ * output stays standard (see cbor.h). At most 128: ref_slot stays half empty. */
+#define ORDO_JSONW_STRREFS 128
+
 typedef struct ordo_jsonw {
     ordo_buf_t *out;
     int depth;
@@ -24,10 +29,24 @@ typedef struct ordo_jsonw {
     unsigned char first[ORDO_JSONW_MAX_DEPTH];  /* no element yet at depth */
     unsigned char is_obj[ORDO_JSONW_MAX_DEPTH];
     int after_key;
+    int cbor;                         /* 1: CBOR mode (ordo_jsonw_init_cbor, cbor.h) */
+    /* CBOR mode only; text mode neither initializes nor reads them. */
+    size_t base;                      /* out->len when the writer started */
+    uint64_t n_refs;                  /* stringref indices assigned so far */
+    uint8_t ref_slot[256];            /* hash → 1 + index into refs, 0 empty */
+    struct {
+        uint32_t off, len;            /* the string's bytes, at out->data + base + off */
+    } refs[ORDO_JSONW_STRREFS];       /* strings with indices 0..STRREFS-1, for lookups */
 } ordo_jsonw_t;
 
 /* pretty: 0 compact (one line), 1 indented by two spaces. */
 void ordo_jsonw_init(ordo_jsonw_t *w, ordo_buf_t *out, int pretty);
+/* The same calls written as compact CBOR instead of JSON text, appended to
+ * out; ordo_cbor_to_json() turns it back into exactly the compact text
+ * ordo_jsonw_init(w, out, 0) would have written (ordo_jsonw_raw: see
+ * cbor.h). Exactly one value per writer: none, or a second one, is
+ * ORDO_EINVAL from ordo_jsonw_finish. */
+void ordo_jsonw_init_cbor(ordo_jsonw_t *w, ordo_buf_t *out);
 void ordo_jsonw_obj_begin(ordo_jsonw_t *w);
 void ordo_jsonw_obj_end(ordo_jsonw_t *w);
 void ordo_jsonw_arr_begin(ordo_jsonw_t *w);

@@ -119,6 +119,13 @@ int ordo_log_append(ordo_log_t *log, uint16_t type, const char *key, size_t keyl
                     int64_t ts_unix_ns, const void *payload, size_t len, uint64_t *seq_out,
                     ordo_error_t *err);
 
+/* ordo_log_append with a payload encoding: flags 0 (opaque bytes) or
+ * ORDO_LOG_FLAG_CBOR (CBOR from ordo_jsonw_init_cbor, cbor.h): readers then
+ * get the record as JSON text (ordo_log_iter_next). Other flags: EINVAL. */
+int ordo_log_append_flags(ordo_log_t *log, uint16_t type, uint8_t flags, const char *key,
+                          size_t keylen, int64_t ts_unix_ns, const void *payload, size_t len,
+                          uint64_t *seq_out, ordo_error_t *err);
+
 /* Writes and fdatasyncs everything appended so far, in any mode. */
 int ordo_log_flush(ordo_log_t *log, ordo_error_t *err);
 
@@ -150,8 +157,10 @@ typedef struct ordo_log_record {
     int64_t ts_unix_ns;
     const char *key;             /* not NUL-terminated */
     size_t key_len;
-    const void *payload;         /* uncompressed */
+    const void *payload;         /* uncompressed; JSON text when the record is CBOR */
     size_t len;
+    const void *appended;        /* the payload as appended (CBOR bytes for a CBOR record) */
+    size_t appended_len;
     size_t stored_len;           /* bytes of the whole frame on disk */
     const char *segment;         /* segment file name (no directory) */
     uint64_t offset;             /* byte offset of the frame in it */
@@ -160,6 +169,7 @@ typedef struct ordo_log_record {
 
 #define ORDO_LOG_FLAG_ZSTD 0x01        /* payload stored as zstd (segment dict) */
 #define ORDO_LOG_FLAG_BLOCK_START 0x02 /* first record of an index block */
+#define ORDO_LOG_FLAG_CBOR 0x04        /* payload is ordo CBOR v1 (cbor.h), read back as JSON */
 
 typedef struct ordo_log_query {
     uint64_t from_seq;        /* 0 or 1: from the start */

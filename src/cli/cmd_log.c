@@ -260,9 +260,10 @@ static int cmd_dump(const char *dir, const ordo_log_query_t *q)
         ordo_jsonw_uint(&w, r.offset);
         ordo_jsonw_key(&w, "stored_bytes");
         ordo_jsonw_uint(&w, r.stored_len);
-        ordo_jsonw_key(&w, "payload_bytes");
-        ordo_jsonw_uint(&w, r.len);
+        ordo_jsonw_key(&w, "payload_bytes"); /* as appended (CBOR bytes for a CBOR record) */
+        ordo_jsonw_uint(&w, r.appended_len);
         ordo_jsonw_kbool(&w, "compressed", (r.flags & ORDO_LOG_FLAG_ZSTD) != 0);
+        ordo_jsonw_kstr(&w, "encoding", (r.flags & ORDO_LOG_FLAG_CBOR) ? "cbor" : "raw");
         ordo_jsonw_kstr(&w, "chain", ordo_log_hash_hex(r.chain, hex));
         if (is_json_text(r.payload, r.len)) {
             ordo_jsonw_key(&w, "payload");

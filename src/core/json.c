@@ -1,11 +1,36 @@
-/* ordo — streaming JSON writer. */
+/* ordo — streaming JSON writer, in text or CBOR mode.
+ *
+ * Every ordo_jsonw_* call starts with one branch on w->cbor; the text path
+ * after it is the plain text writer. CBOR mode (cbor.h) is at the end of the
+ * file. */
+#include <cbor.h>
 #include <cjson/cJSON.h>
+#include <ctype.h>
+#include <float.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ordo/cbor.h"
 #include "ordo/json.h"
+
+/* CBOR mode is the rare case: keep the text path the straight one. */
+#define CBOR_MODE(w) __builtin_expect((w)->cbor, 0)
+
+/* Not inlined, so the text functions inline exactly as before. */
+#define CBOR_FN static __attribute__((noinline)) void
+CBOR_FN cbor_open(ordo_jsonw_t *w, int is_obj);
+CBOR_FN cbor_close(ordo_jsonw_t *w, int is_obj);
+CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key);
+CBOR_FN cbor_text_value(ordo_jsonw_t *w, const char *s, size_t n);
+CBOR_FN cbor_double(ordo_jsonw_t *w, double v);
+CBOR_FN cbor_int(ordo_jsonw_t *w, int64_t v);
+CBOR_FN cbor_uint(ordo_jsonw_t *w, uint64_t v);
+enum { SIMPLE_FALSE, SIMPLE_TRUE, SIMPLE_NULL };
+CBOR_FN cbor_simple(ordo_jsonw_t *w, int what);
+CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n);
 
 int ordo_json_format_double(double v, char *buf)
 {
@@ -30,7 +55,9 @@ int ordo_json_format_double(double v, char *buf)
 
 void ordo_jsonw_init(ordo_jsonw_t *w, ordo_buf_t *out, int pretty)
 {
-    memset(w, 0, sizeof *w);
+    /* the CBOR-only fields (from base on, ~1.3 KB) are left alone: text
+     * writers are made per record */
+    memset(w, 0, offsetof(ordo_jsonw_t, base));
     w->out = out;
     w->pretty = pretty;
     w->first[0] = 1;
@@ -107,23 +134,40 @@ static void close_(ordo_jsonw_t *w, char c, int is_obj)
 
 void ordo_jsonw_obj_begin(ordo_jsonw_t *w)
 {
+    if (CBOR_MODE(w)) {
+        cbor_open(w, 1);
+        return;
+    }
     open(w, '{', 1);
 }
 void ordo_jsonw_obj_end(ordo_jsonw_t *w)
 {
+    if (CBOR_MODE(w)) {
+        cbor_close(w, 1);
+        return;
+    }
     close_(w, '}', 1);
 }
 void ordo_jsonw_arr_begin(ordo_jsonw_t *w)
 {
+    if (CBOR_MODE(w)) {
+        cbor_open(w, 0);
+        return;
+    }
     open(w, '[', 0);
 }
 void ordo_jsonw_arr_end(ordo_jsonw_t *w)
 {
+    if (CBOR_MODE(w)) {
+        cbor_close(w, 0);
+        return;
+    }
     close_(w, ']', 0);
 }
 
-/* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+/* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. (Inlined
+ * in put_string's loop, also now that cbor_text uses it.) */
+static inline __attribute__((always_inline)) size_t utf8_len(const unsigned char *p, size_t n)
 {
     unsigned char c = p[0];
     size_t len;
@@ -212,6 +256,10 @@ static void put_string(ordo_jsonw_t *w, const char *s, size_t n)
 
 void ordo_jsonw_key(ordo_jsonw_t *w, const char *key)
 {
+    if (CBOR_MODE(w)) {
+        cbor_key(w, key);
+        return;
+    }
     if (w->depth == 0 || !w->is_obj[w->depth]) {
         w->error = ORDO_EINVAL;
         return;
@@ -224,6 +272,10 @@ void ordo_jsonw_key(ordo_jsonw_t *w, const char *key)
 
 void ordo_jsonw_strn(ordo_jsonw_t *w, const char *s, size_t n)
 {
+    if (CBOR_MODE(w)) {
+        cbor_text_value(w, s, n);
+        return;
+    }
     before_value(w, 0);
     put_string(w, s, n);
 }
@@ -239,6 +291,10 @@ void ordo_jsonw_str(ordo_jsonw_t *w, const char *s)
 
 void ordo_jsonw_double(ordo_jsonw_t *w, double v)
 {
+    if (CBOR_MODE(w)) {
+        cbor_double(w, v);
+        return;
+    }
     char buf[32];
     int n = ordo_json_format_double(v, buf);
     before_value(w, 0);
@@ -247,6 +303,10 @@ void ordo_jsonw_double(ordo_jsonw_t *w, double v)
 
 void ordo_jsonw_int(ordo_jsonw_t *w, int64_t v)
 {
+    if (CBOR_MODE(w)) {
+        cbor_int(w, v);
+        return;
+    }
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
     before_value(w, 0);
@@ -255,6 +315,10 @@ void ordo_jsonw_int(ordo_jsonw_t *w, int64_t v)
 
 void ordo_jsonw_uint(ordo_jsonw_t *w, uint64_t v)
 {
+    if (CBOR_MODE(w)) {
+        cbor_uint(w, v);
+        return;
+    }
     char buf[32];
     int n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
     before_value(w, 0);
@@ -263,18 +327,30 @@ void ordo_jsonw_uint(ordo_jsonw_t *w, uint64_t v)
 
 void ordo_jsonw_bool(ordo_jsonw_t *w, bool v)
 {
+    if (CBOR_MODE(w)) {
+        cbor_simple(w, v ? SIMPLE_TRUE : SIMPLE_FALSE);
+        return;
+    }
     before_value(w, 0);
     put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
 void ordo_jsonw_null(ordo_jsonw_t *w)
 {
+    if (CBOR_MODE(w)) {
+        cbor_simple(w, SIMPLE_NULL);
+        return;
+    }
     before_value(w, 0);
     put(w, "null", 4);
 }
 
 void ordo_jsonw_raw(ordo_jsonw_t *w, const char *json, size_t n)
 {
+    if (CBOR_MODE(w)) {
+        cbor_raw(w, json, n);
+        return;
+    }
     before_value(w, 0);
     put(w, json, n);
 }
@@ -306,6 +382,8 @@ int ordo_jsonw_finish(ordo_jsonw_t *w)
         return w->error;
     if (w->depth != 0 || w->after_key)
         return ORDO_EINVAL;
+    if (CBOR_MODE(w) && w->first[0])
+        return ORDO_EINVAL; /* no value: the bare tag 256 is not CBOR */
     return ORDO_OK;
 }
 
@@ -319,4 +397,323 @@ double ordo_json_get_num(const cJSON *obj, const char *key, double dflt)
 {
     const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
     return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* ---- CBOR mode (cbor.h) ----
+ *
+ * Items are encoded with libcbor's cbor_encode_*, into a small stack buffer
+ * that is appended, or (strings) in place in the output; nothing is
+ * allocated per call besides the output growing.
+ * Misuse is caught as in text mode and kept in w->error. */
+
+void ordo_jsonw_init_cbor(ordo_jsonw_t *w, ordo_buf_t *out)
+{
+    memset(w, 0, offsetof(ordo_jsonw_t, refs)); /* refs are read only via ref_slot */
+    w->out = out;
+    w->cbor = 1;
+    w->first[0] = 1;
+    w->base = out->len;
+    unsigned char b[9];
+    put(w, (const char *)b, cbor_encode_tag(256, b, sizeof b)); /* stringref namespace */
+}
+
+static void cbor_fail(ordo_jsonw_t *w, int code)
+{
+    if (!w->error)
+        w->error = code;
+}
+
+/* Structure checks before a key or value, as before_value() in text mode.
+ * One CBOR writer holds exactly one top-level value. */
+static void cbor_before(ordo_jsonw_t *w, int is_key)
+{
+    if (w->after_key) {
+        if (is_key)
+            cbor_fail(w, ORDO_EINVAL); /* key after key */
+        w->after_key = 0;
+        return;
+    }
+    if (w->depth > 0) {
+        if (w->is_obj[w->depth] && !is_key)
+            cbor_fail(w, ORDO_EINVAL); /* value without key in an object */
+        return;
+    }
+    if (!w->first[0])
+        cbor_fail(w, ORDO_EINVAL); /* a second top-level value */
+    w->first[0] = 0;
+}
+
+CBOR_FN cbor_open(ordo_jsonw_t *w, int is_obj)
+{
+    cbor_before(w, 0);
+    if (w->depth + 1 >= ORDO_JSONW_MAX_DEPTH) {
+        cbor_fail(w, ORDO_EINVAL);
+        return;
+    }
+    unsigned char b[1];
+    put(w, (const char *)b,
+        is_obj ? cbor_encode_indef_map_start(b, 1) : cbor_encode_indef_array_start(b, 1));
+    w->depth++;
+    w->is_obj[w->depth] = (unsigned char)is_obj;
+}
+
+CBOR_FN cbor_close(ordo_jsonw_t *w, int is_obj)
+{
+    if (w->depth == 0 || w->is_obj[w->depth] != is_obj || w->after_key) {
+        cbor_fail(w, ORDO_EINVAL);
+        return;
+    }
+    w->depth--;
+    unsigned char b[1];
+    put(w, (const char *)b, cbor_encode_break(b, 1));
+}
+
+/* The stringref rule (cbor.schmorp.de/stringref): with `index` strings in
+ * the table, a string gets the next index only when at least this long (a
+ * reference must be shorter than the string). cbor.c has the same. */
+static size_t strref_min_len(uint64_t index)
+{
+    return index < 24 ? 3 : index < 256 ? 4 : index < 65536 ? 5 : index < 4294967296ull ? 7 : 11;
+}
+
+/* Word-at-a-time hash for the stringref lookup: strings are short ids. */
+static uint32_t str_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t x;
+        memcpy(&x, s, 8);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t x = 0;
+        memcpy(&x, s, n);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+    }
+    h ^= h >> 32;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h >> 32);
+}
+
+_Static_assert(ORDO_JSONW_STRREFS <= 128, "ref_slot (256 slots) must stay half empty");
+
+/* A text string, or a reference to an equal one written before. The string
+ * is put in place in the output first (invalid UTF-8 replaced by U+FFFD as
+ * in text mode, since CBOR text must be UTF-8), then looked up by those
+ * bytes; when it is in the table, tag 25 + its index goes there instead. */
+static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t bad = 0;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t l = utf8_len(u + i, n - i);
+        bad += l == 0;
+        i += l ? l : 1;
+    }
+    size_t len = n + 2 * bad; /* U+FFFD is 3 bytes for 1 */
+    if (w->error)
+        return;
+    if (len > SIZE_MAX - 16 || ordo_buf_reserve(w->out, 9 + len)) {
+        cbor_fail(w, ORDO_ENOMEM);
+        return;
+    }
+    ordo_buf_t *out = w->out;
+    unsigned char *dst = (unsigned char *)out->data + out->len;
+    size_t hn = cbor_encode_string_start(len, dst, 9);
+    char *body = (char *)dst + hn;
+    if (!bad) {
+        memcpy(body, s, n);
+    } else {
+        char *o = body;
+        for (size_t i = 0; i < n;) {
+            size_t l = u[i] < 0x80 ? 1 : utf8_len(u + i, n - i);
+            if (l) {
+                memcpy(o, s + i, l);
+                o += l;
+                i += l;
+            } else {
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
+                i++;
+            }
+        }
+    }
+    size_t k = hn + len;
+    if (len >= strref_min_len(0)) { /* shorter ones are never in the table */
+        const char *base = out->data + w->base;
+        uint32_t slot = str_hash(body, len) & 255;
+        uint8_t v;
+        for (; (v = w->ref_slot[slot]) != 0; slot = (slot + 1) & 255)
+            if (w->refs[v - 1].len == len && !memcmp(base + w->refs[v - 1].off, body, len))
+                break;
+        if (v) {
+            k = cbor_encode_tag(25, dst, 9);
+            k += cbor_encode_uint(v - 1u, dst + k, 9);
+        } else if (len >= strref_min_len(w->n_refs)) {
+            /* It gets the next index, as in any stringref decoder; only the
+             * first ORDO_JSONW_STRREFS are remembered for lookups. */
+            uint64_t index = w->n_refs++;
+            size_t off = (size_t)(body - base);
+            if (index < ORDO_JSONW_STRREFS && off <= UINT32_MAX && len <= UINT32_MAX) {
+                w->refs[index].off = (uint32_t)off;
+                w->refs[index].len = (uint32_t)len;
+                w->ref_slot[slot] = (uint8_t)(index + 1);
+            }
+        }
+    }
+    out->len += k;
+    out->data[out->len] = 0;
+}
+
+CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
+{
+    if (w->depth == 0 || !w->is_obj[w->depth]) {
+        cbor_fail(w, ORDO_EINVAL);
+        return;
+    }
+    cbor_before(w, 1);
+    size_t n = strlen(key);
+    int id = ordo_cbor_key_id(key, n);
+    if (id >= 0) {
+        unsigned char b[9];
+        put(w, (const char *)b, cbor_encode_uint((uint64_t)id, b, sizeof b));
+    } else {
+        cbor_text(w, key, n);
+    }
+    w->after_key = 1;
+}
+
+CBOR_FN cbor_text_value(ordo_jsonw_t *w, const char *s, size_t n)
+{
+    cbor_before(w, 0);
+    cbor_text(w, s, n);
+}
+
+CBOR_FN cbor_uint(ordo_jsonw_t *w, uint64_t v)
+{
+    cbor_before(w, 0);
+    unsigned char b[9];
+    put(w, (const char *)b, cbor_encode_uint(v, b, sizeof b));
+}
+
+CBOR_FN cbor_int(ordo_jsonw_t *w, int64_t v)
+{
+    if (v >= 0) {
+        cbor_uint(w, (uint64_t)v);
+        return;
+    }
+    cbor_before(w, 0);
+    unsigned char b[9];
+    put(w, (const char *)b, cbor_encode_negint((uint64_t)(-1 - v), b, sizeof b));
+}
+
+/* The smallest IEEE float that holds v exactly (v finite, not 0). */
+static size_t encode_float(double v, unsigned char *b, size_t size)
+{
+    if (fabs(v) > FLT_MAX) /* converting it to float would be undefined */
+        return cbor_encode_double(v, b, size);
+    float f = (float)v;
+    if ((double)f != v)
+        return cbor_encode_double(v, b, size);
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    int e = (int)((bits >> 23) & 0xff) - 127; /* -127: float subnormal, never a half */
+    uint32_t m = bits & 0x7fffff;
+    if (e >= -14 && e <= 15 && (m & 0x1fff) == 0)
+        return cbor_encode_half(f, b, size); /* a normal half */
+    if (e >= -24 && e < -14) {
+        /* a subnormal half: (1.m) * 2^e in units of 2^-24. Written here
+         * because libcbor 0.8.0's cbor_encode_half drops the mantissa of
+         * subnormal halves. */
+        uint32_t full = m | 0x800000;
+        int shift = -(e + 1);
+        if ((full & ((1u << shift) - 1)) == 0) {
+            uint16_t h = (uint16_t)(((bits >> 16) & 0x8000) | (full >> shift));
+            b[0] = 0xf9;
+            b[1] = (unsigned char)(h >> 8);
+            b[2] = (unsigned char)h;
+            return 3;
+        }
+    }
+    return cbor_encode_single(f, b, size);
+}
+
+/* Mirrors ordo_json_format_double: what it prints as an integer is a CBOR
+ * integer (-0 a half, so it reads back as "-0"), NaN/Inf are null. */
+CBOR_FN cbor_double(ordo_jsonw_t *w, double v)
+{
+    cbor_before(w, 0);
+    unsigned char b[9];
+    size_t k;
+    if (!isfinite(v))
+        k = cbor_encode_null(b, sizeof b);
+    else if (v == 0)
+        k = signbit(v) ? cbor_encode_half(-0.0f, b, sizeof b) : cbor_encode_uint(0, b, sizeof b);
+    else if (fabs(v) < 1e15 && v == (double)(long long)v)
+        k = v > 0 ? cbor_encode_uint((uint64_t)v, b, sizeof b)
+                  : cbor_encode_negint((uint64_t)(-1 - (long long)v), b, sizeof b);
+    else
+        k = encode_float(v, b, sizeof b);
+    put(w, (const char *)b, k);
+}
+
+CBOR_FN cbor_simple(ordo_jsonw_t *w, int what)
+{
+    cbor_before(w, 0);
+    unsigned char b[1];
+    put(w, (const char *)b,
+        what == SIMPLE_NULL ? cbor_encode_null(b, 1) : cbor_encode_bool(what == SIMPLE_TRUE, b, 1));
+}
+
+/* cJSON value → the same writer calls; numbers go through ordo_jsonw_double. */
+static void raw_value(ordo_jsonw_t *w, const cJSON *v)
+{
+    if (cJSON_IsObject(v)) {
+        ordo_jsonw_obj_begin(w);
+        for (const cJSON *c = v->child; c; c = c->next) {
+            ordo_jsonw_key(w, c->string ? c->string : "");
+            raw_value(w, c);
+        }
+        ordo_jsonw_obj_end(w);
+    } else if (cJSON_IsArray(v)) {
+        ordo_jsonw_arr_begin(w);
+        for (const cJSON *c = v->child; c; c = c->next)
+            raw_value(w, c);
+        ordo_jsonw_arr_end(w);
+    } else if (cJSON_IsString(v)) {
+        ordo_jsonw_str(w, v->valuestring);
+    } else if (cJSON_IsNumber(v)) {
+        ordo_jsonw_double(w, v->valuedouble);
+    } else if (cJSON_IsBool(v)) {
+        ordo_jsonw_bool(w, cJSON_IsTrue(v));
+    } else if (cJSON_IsNull(v)) {
+        ordo_jsonw_null(w);
+    } else {
+        cbor_fail(w, ORDO_EINVAL);
+    }
+}
+
+/* CBOR has no "already serialized" item: the text is parsed and written
+ * value by value, so it reads back normalized (see cbor.h). */
+CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(json, n, &end, 0);
+    if (j && end)
+        while (end < json + n && isspace((unsigned char)*end))
+            end++;
+    if (!j || !end || end != json + n) {
+        cbor_before(w, 0); /* still counts as the value that was meant */
+        cbor_fail(w, ORDO_EINVAL);
+    } else {
+        raw_value(w, j);
+    }
+    cJSON_Delete(j);
 }

@@ -31,6 +31,7 @@ struct ordo_decider {
     cached_policy_t cache[POLICY_CACHE];
     uint32_t n_cache;
     ordo_buf_t record; /* reused for every record: no malloc once grown */
+    bool cbor;         /* records as CBOR (log.encoding = cbor) */
 };
 
 void ordo_decider_options_init(ordo_decider_options_t *o)
@@ -155,6 +156,7 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                 log_options_from_config(&cfg, &lo);
             if ((rc = ordo_log_open(dir, &lo, &d->log, NULL, err)))
                 goto fail;
+            d->cbor = cfg.log_encoding == ORDO_CONFIG_LOG_CBOR;
         }
     }
     if ((rc = load_default(d, err)))
@@ -184,15 +186,18 @@ static int append_record(ordo_decider_t *d, uint16_t type, const ordo_plan_t *pl
 {
     ordo_buf_reset(&d->record);
     ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &d->record, 0);
+    if (d->cbor)
+        ordo_jsonw_init_cbor(&w, &d->record);
+    else
+        ordo_jsonw_init(&w, &d->record, 0);
     ordo_decision_write_json(plan, d->net, meta, &w);
     int rc = ordo_jsonw_finish(&w);
     if (rc)
         return ordo_error_set(err, rc, NULL, 0, NULL, "cannot serialize the decision record");
     const char *key = plan->order ? plan->order->id : "";
-    return ordo_log_append(d->log, type, key, strlen(key),
-                           (int64_t)plan->decided_at * 1000000000LL, d->record.data,
-                           d->record.len, seq, err);
+    return ordo_log_append_flags(d->log, type, d->cbor ? ORDO_LOG_FLAG_CBOR : 0, key,
+                                 strlen(key), (int64_t)plan->decided_at * 1000000000LL,
+                                 d->record.data, d->record.len, seq, err);
 }
 
 int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t now,

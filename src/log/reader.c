@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "log_internal.h"
+#include "ordo/cbor.h"
 
 typedef struct iter_range {
     uint64_t start, end;
@@ -30,6 +31,7 @@ struct ordo_log_iter {
     ZSTD_DDict *ddict; /* the segment's dictionary */
     uint8_t *dbuf;
     size_t dcap;
+    ordo_buf_t jbuf; /* a CBOR record's JSON text */
     uint64_t returned;
     bool done;
 };
@@ -167,6 +169,7 @@ void ordo_log_iter_close(ordo_log_iter_t *it)
     free(it->segs);
     free(it->key);
     free(it->dbuf);
+    ordo_buf_free(&it->jbuf);
     ZSTD_freeDCtx(it->dctx);
     free(it->dir);
     free(it);
@@ -233,6 +236,22 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
         rec->key_len = v.key_len;
         rec->payload = (v.flags & ORDO_LOG_FLAG_ZSTD) ? (const void *)it->dbuf : (const void *)v.payload;
         rec->len = v.raw_len;
+        rec->appended = rec->payload;
+        rec->appended_len = rec->len;
+        if (v.flags & ORDO_LOG_FLAG_CBOR) {
+            /* readers get JSON text; a record that does not decode is
+             * corrupt even though its checksum and chain hold (written so) */
+            ordo_error_t jerr;
+            ordo_buf_reset(&it->jbuf);
+            int jrc = ordo_cbor_to_json(rec->payload, rec->len, &it->jbuf, &jerr);
+            if (jrc != ORDO_OK)
+                return ordo_error_set(err, jrc == ORDO_ENOMEM ? ORDO_ENOMEM : ORDO_ECORRUPT,
+                                      it->seg_name, 0, NULL,
+                                      "byte offset %" PRIu64 " (seq %" PRIu64 "): CBOR payload: %s",
+                                      off, v.seq, jerr.msg);
+            rec->payload = it->jbuf.data;
+            rec->len = it->jbuf.len;
+        }
         rec->stored_len = v.frame_len;
         rec->segment = it->seg_name;
         rec->offset = off;

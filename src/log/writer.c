@@ -489,12 +489,13 @@ static int rotate_locked(ordo_log_t *log)
 
 /* Frames one record into the pending buffer. zbuf/zlen: the payload
  * compressed with the active segment's dictionary, or NULL. */
-static int encode_locked(ordo_log_t *log, uint16_t type, const char *key, size_t keylen,
-                         int64_t ts, const void *payload, size_t len, const uint8_t *zbuf,
-                         size_t zlen, const uint8_t digest[ORDO_LOG_HASH_BYTES], uint64_t *seq_out,
+static int encode_locked(ordo_log_t *log, uint16_t type, uint8_t uflags, const char *key,
+                         size_t keylen, int64_t ts, const void *payload, size_t len,
+                         const uint8_t *zbuf, size_t zlen,
+                         const uint8_t digest[ORDO_LOG_HASH_BYTES], uint64_t *seq_out,
                          ordo_error_t *err)
 {
-    uint8_t flags = 0;
+    uint8_t flags = uflags;
     bool bs = log->need_block_start || log->block_records >= log->opt.index_every;
     if (bs) {
         flags |= ORDO_LOG_FLAG_BLOCK_START;
@@ -559,7 +560,8 @@ static int encode_locked(ordo_log_t *log, uint16_t type, const char *key, size_t
     return ORDO_OK;
 }
 
-static int append_locked(ordo_log_t *log, uint16_t type, const char *key, size_t keylen,
+static int append_locked(ordo_log_t *log, uint16_t type, uint8_t uflags, const char *key,
+                         size_t keylen,
                          int64_t ts_unix_ns, const void *payload, size_t len, log_zctx_t *z,
                          uint64_t zgen, size_t zlen, uint8_t digest[ORDO_LOG_HASH_BYTES],
                          uint64_t *seq_out, ordo_error_t *err)
@@ -598,7 +600,8 @@ static int append_locked(ordo_log_t *log, uint16_t type, const char *key, size_t
         log_rec_digest(ts_unix_ns, key, keylen, zlen ? z->buf : payload, zlen ? zlen : len, digest);
     }
     uint64_t seq = 0;
-    rc = encode_locked(log, type, key, keylen, ts_unix_ns, payload, len, z && zlen ? z->buf : NULL,
+    rc = encode_locked(log, type, uflags, key, keylen, ts_unix_ns, payload, len,
+                       z && zlen ? z->buf : NULL,
                        zlen, digest, &seq, err);
     if (rc != ORDO_OK)
         return rc;
@@ -658,8 +661,19 @@ int ordo_log_append(ordo_log_t *log, uint16_t type, const char *key, size_t keyl
                     int64_t ts_unix_ns, const void *payload, size_t len, uint64_t *seq_out,
                     ordo_error_t *err)
 {
+    return ordo_log_append_flags(log, type, 0, key, keylen, ts_unix_ns, payload, len, seq_out,
+                                 err);
+}
+
+int ordo_log_append_flags(ordo_log_t *log, uint16_t type, uint8_t flags, const char *key,
+                          size_t keylen, int64_t ts_unix_ns, const void *payload, size_t len,
+                          uint64_t *seq_out, ordo_error_t *err)
+{
     if (!log || (keylen && !key) || (len && !payload))
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "null argument");
+    if (flags & ~ORDO_LOG_FLAG_CBOR)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "flags",
+                              "only ORDO_LOG_FLAG_CBOR may be given (got 0x%02x)", flags);
     if (keylen > ORDO_LOG_KEY_MAX)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "key",
                               "key is %zu bytes, at most %d allowed", keylen, ORDO_LOG_KEY_MAX);
@@ -684,7 +698,8 @@ int ordo_log_append(ordo_log_t *log, uint16_t type, const char *key, size_t keyl
     uint8_t digest[ORDO_LOG_HASH_BYTES];
     log_rec_digest(ts_unix_ns, key, keylen, zlen ? z->buf : payload, zlen ? zlen : len, digest);
     pthread_mutex_lock(&log->mu);
-    int rc = append_locked(log, type, key, keylen, ts_unix_ns, payload, len, z, zgen, zlen, digest,
+    int rc = append_locked(log, type, flags, key, keylen, ts_unix_ns, payload, len, z, zgen, zlen,
+                           digest,
                            seq_out, err);
     pthread_mutex_unlock(&log->mu);
     if (z)

@@ -173,6 +173,17 @@ static int set_log_compress(const parse_ctx_t *c, const char *v, ordo_config_t *
     return rc;
 }
 
+static int set_log_encoding(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    if (!strcmp(v, "cbor"))
+        cfg->log_encoding = ORDO_CONFIG_LOG_CBOR;
+    else if (!strcmp(v, "json"))
+        cfg->log_encoding = ORDO_CONFIG_LOG_JSON;
+    else
+        return bad(c, ORDO_EINVAL, "'%s' is not cbor or json", v);
+    return ORDO_OK;
+}
+
 static const config_key_t keys[] = {
     {"store.backend", set_backend},
     {"store.postgres.dsn", set_dsn},
@@ -184,6 +195,7 @@ static const config_key_t keys[] = {
     {"log.group_commit_bytes", set_log_bytes},
     {"log.segment_bytes", set_log_segment},
     {"log.compress_level", set_log_compress},
+    {"log.encoding", set_log_encoding},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

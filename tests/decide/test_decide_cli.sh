@@ -29,6 +29,36 @@ check "log verifies" verify "$d"
 check "four records" [ "$(wc -l < "$tmp/records.ndjson")" -eq 4 ]
 check "records name the policy version" [ "$(count '"version":"' "$tmp/records.ndjson")" -eq 4 ]
 check "records hold the ATP seen" [ "$(count '"atp":\[{' "$tmp/records.ndjson")" -eq 4 ]
+# records are compact CBOR by default (log.encoding), read back as JSON
+"$ordo" log dump "$d" > "$tmp/dump.ndjson"
+check "records stored as CBOR" [ "$(count '"encoding":"cbor"' "$tmp/dump.ndjson")" -eq 4 ]
+check "no JSON text in the segment" [ "$(grep -c '"order_id"' "$d"/log/*.seg)" -eq 0 ]
+dj="$tmp/json-enc"
+mkdir -p "$dj"
+printf 'log.encoding = json\n' > "$dj/ordo.conf"
+"$ordo" source --network "$net" --policy cost-optimized --data "$dj" \
+    < "$src/docs/examples/orders.ndjson" > /dev/null || bad "source with log.encoding = json"
+"$ordo" log dump "$dj" > "$tmp/dumpj.ndjson"
+check "log.encoding = json stores JSON text" [ "$(count '"encoding":"raw"' "$tmp/dumpj.ndjson")" -eq 4 ]
+"$ordo" log export "$dj" > "$tmp/recordsj.ndjson"
+same_records() { # the same decisions, but for the measured latency
+    python3 -c '
+import json, sys
+def strip(v):
+    if isinstance(v, dict):
+        return {k: strip(x) for k, x in v.items() if k not in ("latency_ns", "latency_us")}
+    if isinstance(v, list):
+        return [strip(x) for x in v]
+    return v
+def load(p):
+    return [strip(json.loads(line)) for line in open(p)]
+sys.exit(0 if load(sys.argv[1]) == load(sys.argv[2]) else 1)' "$1" "$2"
+}
+check "both encodings read back the same records" same_records "$tmp/records.ndjson" "$tmp/recordsj.ndjson"
+printf 'log.encoding = yaml\n' > "$dj/ordo.conf"
+"$ordo" source --network "$net" --policy cost-optimized --data "$dj" \
+    < "$src/docs/examples/orders.ndjson" > /dev/null 2> "$tmp/enc.err"; rc=$?
+check "unknown log.encoding refused (exit $rc)" [ "$rc" -ne 0 ]
 "$ordo" log export "$d" --format csv > "$tmp/records.csv"
 check "csv header + 4 rows" [ "$(wc -l < "$tmp/records.csv")" -eq 5 ]
 check "csv has no nan" [ "$(grep -ci nan "$tmp/records.csv")" -eq 0 ]

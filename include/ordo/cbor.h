@@ -1,0 +1,57 @@
+/* ordo — compact binary records (CBOR, RFC 8949).
+ *
+ * Decision records are written through the JSON writer's API (json.h); in
+ * CBOR mode (ordo_jsonw_init_cbor) the same calls produce a compact binary
+ * form that ordo_cbor_to_json() turns back into exactly the compact JSON text
+ * the text writer gives for them, byte for byte. The log stores it with
+ * ORDO_LOG_FLAG_CBOR and readers get the JSON text (log.h), so every
+ * consumer of records reads JSON either way.
+ *
+ * The encoding ("ordo CBOR v1"), readable by any CBOR decoder:
+ *  - one value per writer, wrapped in tag 256 (stringref namespace, the
+ *    registered extension at http://cbor.schmorp.de/stringref): a text
+ *    string long enough for the table's size (3 bytes while it holds under
+ *    24 strings, then 4, 5, 7, 11) gets the next index, and an equal string
+ *    later is written as tag 25 + that index (node ids, SKUs and service
+ *    names repeat across a record). The writer remembers the first
+ *    ORDO_JSONW_STRREFS strings for lookups; later ones still get their
+ *    index, as a standard decoder assigns them, but are written in full;
+ *  - objects are indefinite-length maps, arrays indefinite-length arrays;
+ *  - a map key that is an unsigned integer is an id into ordo's key table v1
+ *    (ordo_cbor_key_name); other keys are text strings (stringref too);
+ *  - strings are UTF-8: invalid bytes become U+FFFD, as in text mode;
+ *  - integers as CBOR integers; a double as an integer when it is integral
+ *    and the text writer would print it as one (|v| < 1e15), -0 as a half,
+ *    else as the smallest of half/single/double floats that holds it
+ *    exactly; NaN/Inf as null;
+ *  - ordo_jsonw_raw() text has no CBOR counterpart: it is parsed (cJSON)
+ *    and written value by value, so it reads back normalized (no
+ *    whitespace, numbers as ordo_json_format_double prints their double,
+ *    strings re-escaped). Text that is not one JSON value is ORDO_EINVAL.
+ * The key table is append-only: ids are never reused or renumbered. */
+#ifndef ORDO_CBOR_H
+#define ORDO_CBOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+#include "json.h"
+
+/* CBOR (from ordo_jsonw_init_cbor) → compact JSON text appended to out.
+ * Also reads what other encoders write for the same document: definite or
+ * indefinite lengths, chunked strings, any float width, with or without the
+ * tag-256 namespace (outermost only). ORDO_ECORRUPT (naming the byte offset)
+ * for malformed or unsupported input: byte strings, undefined, simple
+ * values, tags other than 25 and 256, map keys other than text and key ids
+ * (or with a NUL byte), nesting deeper than the writer's, trailing bytes.
+ * Never reads past p + n; on error out is left as it was. */
+int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err);
+
+/* Key table v1: the name of key id, or NULL when id is not in the table;
+ * and the id of a name (-1: not in the table). */
+const char *ordo_cbor_key_name(uint32_t id);
+int ordo_cbor_key_id(const char *name, size_t len);
+
+#endif

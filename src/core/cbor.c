@@ -1,0 +1,683 @@
+/* ordo — compact binary records: key table v1 and CBOR → JSON text.
+ *
+ * The writer side lives in json.c (CBOR mode of ordo_jsonw_*). The decoder
+ * here walks the input one item at a time with libcbor's streaming decoder
+ * and replays it through a compact text ordo_jsonw_t, so escaping and number
+ * formatting are exactly the text writer's. */
+#include <cbor.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordo/cbor.h"
+
+/* ---- key table v1 ----
+ *
+ * Every key of decision and shadow records (ordo_decision_write_json and
+ * what it calls: plan, shipments, cost, eta, explain, alternatives,
+ * backorders, atp, order, meta). A key's id is its index.
+ *
+ * APPEND-ONLY: records on disk name keys by these ids, so an entry is never
+ * removed, reordered or renamed; new keys go at the end. Ids 0..23 take one
+ * byte in CBOR and later ones two, so the first 24 are the keys repeated
+ * per candidate, line and shipment. */
+static const char *const key_table_v1[] = {
+    /* 0 */ "node",
+    "lines",
+    "line",
+    "quantity",
+    "sku",
+    "service",
+    "features",
+    "zone",
+    "miles",
+    "landed_cost",
+    /* 10 */ "on_time_prob",
+    "return_risk",
+    "load_penalty",
+    "score",
+    "score_vector",
+    "verdict",
+    "lost_on",
+    "gap",
+    "rule",
+    "detail",
+    /* 20 */ "by",
+    "atp",
+    "shipments",
+    "cost",
+    "pick",
+    "pack",
+    "shipping",
+    "shipping_base",
+    "fuel",
+    "residential",
+    /* 30 */ "peak",
+    "returns",
+    "carrying_relief",
+    "opportunity",
+    "split",
+    "total",
+    "record_version",
+    "timestamp",
+    "order_id",
+    "policy",
+    /* 40 */ "name",
+    "version",
+    "model_version",
+    "experiment",
+    "variant",
+    "bucket",
+    "excluded",
+    "shadow",
+    "control_cost",
+    "order_value",
+    /* 50 */ "product_family",
+    "region",
+    "unit",
+    "fallback",
+    "latency_ns",
+    "order",
+    "plan",
+    "id",
+    "created",
+    "customer",
+    /* 60 */ "cohort",
+    "lifetime_value",
+    "ship_to",
+    "zip",
+    "channel",
+    "service_level",
+    "pickup_store",
+    "promise_date",
+    "status",
+    "fallback_reason",
+    /* 70 */ "strategy",
+    "search",
+    "promise_days",
+    "node_type",
+    "carrier",
+    "units",
+    "weight_lb",
+    "billable_lb",
+    "eta",
+    "p50_days",
+    /* 80 */ "p90_days",
+    "p50",
+    "p90",
+    "days_of_supply",
+    "totals",
+    "all_on_time_prob",
+    "backorders",
+    "reason",
+    "reserved",
+    "latency_us",
+    /* 90 */ "explain",
+    "evaluated",
+    "candidates",
+    "alternatives",
+};
+
+#define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])
+#define KEY_SLOTS 512 /* power of two, > 2 * N_KEYS: short probe chains */
+
+_Static_assert(N_KEYS * 2 < KEY_SLOTS, "grow KEY_SLOTS with the key table");
+
+/* slot → 1 + id, 0 empty; built once (keys are looked up on every
+ * ordo_jsonw_key in CBOR mode, so no search over the table). */
+static uint16_t key_slot[KEY_SLOTS];
+static uint8_t key_len[N_KEYS]; /* keys are short identifiers */
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static _Atomic int key_built; /* skips the pthread_once call once built */
+
+/* Word-at-a-time hash: keys are short, so one or two rounds. */
+static uint32_t key_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t x;
+        memcpy(&x, s, 8);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t x = 0;
+        memcpy(&x, s, n);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+    }
+    h ^= h >> 32;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return (uint32_t)(h >> 32);
+}
+
+static void build_key_slots(void)
+{
+    for (uint32_t id = 0; id < N_KEYS; id++) {
+        const char *k = key_table_v1[id];
+        key_len[id] = (uint8_t)strlen(k);
+        uint32_t s = key_hash(k, key_len[id]) & (KEY_SLOTS - 1);
+        while (key_slot[s])
+            s = (s + 1) & (KEY_SLOTS - 1);
+        key_slot[s] = (uint16_t)(id + 1);
+    }
+    atomic_store_explicit(&key_built, 1, memory_order_release);
+}
+
+const char *ordo_cbor_key_name(uint32_t id)
+{
+    return id < N_KEYS ? key_table_v1[id] : NULL;
+}
+
+int ordo_cbor_key_id(const char *name, size_t len)
+{
+    if (!atomic_load_explicit(&key_built, memory_order_acquire))
+        pthread_once(&key_once, build_key_slots);
+    uint32_t s = key_hash(name, len) & (KEY_SLOTS - 1);
+    for (uint16_t v; (v = key_slot[s]) != 0; s = (s + 1) & (KEY_SLOTS - 1))
+        if (key_len[v - 1] == len && !memcmp(key_table_v1[v - 1], name, len))
+            return v - 1;
+    return -1;
+}
+
+/* ---- decoder ---- */
+
+enum { FR_ARRAY, FR_MAP };
+
+typedef struct {
+    uint8_t kind;     /* FR_ARRAY or FR_MAP */
+    uint8_t indef;    /* indefinite length: ends at a break */
+    uint8_t want_key; /* map: the next item is a key */
+    uint64_t left;    /* definite: elements (arrays) or pairs (maps) to go */
+} frame_t;
+
+typedef struct {
+    size_t off, len; /* a recorded string, at p + off */
+} strref_t;
+
+typedef struct {
+    ordo_jsonw_t w;   /* compact text writer into the caller's buffer */
+    const unsigned char *p;
+    size_t n;
+    size_t pos;       /* offset of the item being decoded */
+    int rc;           /* first error, ORDO_OK while none */
+    char why[160];
+    frame_t st[ORDO_JSONW_MAX_DEPTH];
+    int depth;
+    int started;      /* an item was seen */
+    int done;         /* the top-level value is complete */
+    int ns;           /* inside the tag-256 string namespace */
+    int pending_ref;  /* a tag 25 was read: its index comes next */
+    int in_istr;      /* inside an indefinite-length text string */
+    ordo_buf_t scratch; /* string chunks; keys made NUL-terminated */
+    ordo_buf_t refs;    /* strref_t[]: the namespace's string table */
+} dec_t;
+
+static void fail(dec_t *d, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(dec_t *d, int rc, const char *fmt, ...)
+{
+    if (d->rc)
+        return;
+    d->rc = rc;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->why, sizeof d->why, fmt, ap);
+    va_end(ap);
+}
+
+/* The stringref rule (cbor.schmorp.de/stringref): a string is recorded only
+ * when it is at least this long for the table's current size, i.e. when a
+ * reference to it would be shorter than the string. json.c has the same. */
+static size_t strref_min_len(uint64_t index)
+{
+    return index < 24 ? 3 : index < 256 ? 4 : index < 65536 ? 5 : index < 4294967296ull ? 7 : 11;
+}
+
+static int key_pos(const dec_t *d)
+{
+    return d->depth > 0 && d->st[d->depth - 1].kind == FR_MAP && d->st[d->depth - 1].want_key;
+}
+
+/* Checks every item (but breaks and string chunks) must pass. is_uint: the
+ * item is an unsigned integer, the only thing a tag 25 may enclose. */
+static int begin(dec_t *d, int is_uint)
+{
+    if (d->rc)
+        return 0;
+    if (d->in_istr) {
+        fail(d, ORDO_ECORRUPT, "indefinite-length text string holds a non-text chunk");
+        return 0;
+    }
+    if (d->pending_ref && !is_uint) {
+        fail(d, ORDO_ECORRUPT, "tag 25 (stringref) must enclose an unsigned integer");
+        return 0;
+    }
+    d->started = 1;
+    return 1;
+}
+
+static int not_key(dec_t *d, const char *what)
+{
+    if (!key_pos(d))
+        return 1;
+    fail(d, ORDO_ECORRUPT, "%s as a map key (keys are text or key ids)", what);
+    return 0;
+}
+
+static void close_top(dec_t *d)
+{
+    if (d->st[d->depth - 1].kind == FR_MAP)
+        ordo_jsonw_obj_end(&d->w);
+    else
+        ordo_jsonw_arr_end(&d->w);
+    d->depth--;
+}
+
+/* A value is complete: count it in its container, closing definite-length
+ * containers that are full (which completes them in turn). */
+static void value_done(dec_t *d)
+{
+    while (d->depth > 0) {
+        frame_t *f = &d->st[d->depth - 1];
+        if (f->kind == FR_MAP)
+            f->want_key = 1;
+        if (f->indef || --f->left > 0)
+            return;
+        close_top(d);
+    }
+    d->done = 1;
+}
+
+static void emit_key(dec_t *d, const char *s, size_t n)
+{
+    if (memchr(s, 0, n)) { /* ordo_jsonw_key takes a C string */
+        fail(d, ORDO_ECORRUPT, "map key contains a NUL byte");
+        return;
+    }
+    if (s != d->scratch.data) {
+        ordo_buf_reset(&d->scratch);
+        if (ordo_buf_append(&d->scratch, s, n)) {
+            fail(d, ORDO_ENOMEM, "out of memory");
+            return;
+        }
+    }
+    ordo_jsonw_key(&d->w, d->scratch.data);
+    d->st[d->depth - 1].want_key = 0;
+}
+
+static void emit_text(dec_t *d, const char *s, size_t n)
+{
+    if (key_pos(d)) {
+        emit_key(d, s, n);
+        return;
+    }
+    ordo_jsonw_strn(&d->w, s, n);
+    value_done(d);
+}
+
+static void on_uint(void *ctx, uint64_t v)
+{
+    dec_t *d = ctx;
+    if (!begin(d, 1))
+        return;
+    if (d->pending_ref) {
+        d->pending_ref = 0;
+        size_t count = d->refs.len / sizeof(strref_t);
+        if (v >= count) {
+            fail(d, ORDO_ECORRUPT, "stringref %" PRIu64 " out of range (%zu strings)", v, count);
+            return;
+        }
+        strref_t r;
+        memcpy(&r, d->refs.data + v * sizeof r, sizeof r);
+        emit_text(d, (const char *)d->p + r.off, r.len);
+        return;
+    }
+    if (key_pos(d)) {
+        const char *name = v <= UINT32_MAX ? ordo_cbor_key_name((uint32_t)v) : NULL;
+        if (!name) {
+            fail(d, ORDO_ECORRUPT, "unknown key id %" PRIu64, v);
+            return;
+        }
+        ordo_jsonw_key(&d->w, name);
+        d->st[d->depth - 1].want_key = 0;
+        return;
+    }
+    ordo_jsonw_uint(&d->w, v);
+    value_done(d);
+}
+
+static void on_uint8(void *ctx, uint8_t v)
+{
+    on_uint(ctx, v);
+}
+static void on_uint16(void *ctx, uint16_t v)
+{
+    on_uint(ctx, v);
+}
+static void on_uint32(void *ctx, uint32_t v)
+{
+    on_uint(ctx, v);
+}
+
+/* CBOR negative integer -1 - m. */
+static void on_negint(void *ctx, uint64_t m)
+{
+    dec_t *d = ctx;
+    if (!begin(d, 0) || !not_key(d, "a negative integer"))
+        return;
+    if (m <= (uint64_t)INT64_MAX) {
+        ordo_jsonw_int(&d->w, -1 - (int64_t)m);
+    } else {
+        /* below INT64_MIN: print -(m + 1) exactly, adding one in decimal */
+        char b[32];
+        int len = snprintf(b + 2, sizeof b - 2, "%" PRIu64, m);
+        int i = len + 1;
+        while (i >= 2 && b[i] == '9')
+            b[i--] = '0';
+        int start = 1;
+        if (i >= 2) {
+            b[i]++;
+        } else {
+            b[1] = '1'; /* all nines: one more digit */
+            start = 0;
+        }
+        b[start] = '-';
+        ordo_jsonw_raw(&d->w, b + start, (size_t)(len + 2 - start));
+    }
+    value_done(d);
+}
+
+static void on_negint8(void *ctx, uint8_t v)
+{
+    on_negint(ctx, v);
+}
+static void on_negint16(void *ctx, uint16_t v)
+{
+    on_negint(ctx, v);
+}
+static void on_negint32(void *ctx, uint32_t v)
+{
+    on_negint(ctx, v);
+}
+
+static void on_string(void *ctx, cbor_data s, size_t n)
+{
+    dec_t *d = ctx;
+    if (d->rc)
+        return;
+    if (d->in_istr) { /* a chunk: chunks are never recorded as strings */
+        if (ordo_buf_append(&d->scratch, s, n))
+            fail(d, ORDO_ENOMEM, "out of memory");
+        return;
+    }
+    if (!begin(d, 0))
+        return;
+    if (d->ns) {
+        size_t count = d->refs.len / sizeof(strref_t);
+        if (n >= strref_min_len(count)) {
+            strref_t r = {(size_t)(s - d->p), n};
+            if (ordo_buf_append(&d->refs, &r, sizeof r)) {
+                fail(d, ORDO_ENOMEM, "out of memory");
+                return;
+            }
+        }
+    }
+    emit_text(d, (const char *)s, n);
+}
+
+static void on_string_start(void *ctx)
+{
+    dec_t *d = ctx;
+    if (!begin(d, 0))
+        return;
+    ordo_buf_reset(&d->scratch);
+    if (ordo_buf_reserve(&d->scratch, 0)) { /* so scratch.data is never NULL */
+        fail(d, ORDO_ENOMEM, "out of memory");
+        return;
+    }
+    d->in_istr = 1;
+}
+
+static void open_container(dec_t *d, int kind, int indef, size_t size)
+{
+    if (!begin(d, 0) || !not_key(d, kind == FR_MAP ? "a map" : "an array"))
+        return;
+    if (d->depth + 1 >= ORDO_JSONW_MAX_DEPTH) {
+        fail(d, ORDO_ECORRUPT, "nested deeper than %d", ORDO_JSONW_MAX_DEPTH - 1);
+        return;
+    }
+    /* every element takes at least one byte: a larger count is a lie */
+    size_t avail = d->n - d->pos;
+    if (!indef && (kind == FR_MAP ? size > avail / 2 : size > avail)) {
+        fail(d, ORDO_ECORRUPT, "%s of %zu elements exceeds the input",
+             kind == FR_MAP ? "map" : "array", size);
+        return;
+    }
+    if (kind == FR_MAP)
+        ordo_jsonw_obj_begin(&d->w);
+    else
+        ordo_jsonw_arr_begin(&d->w);
+    frame_t *f = &d->st[d->depth++];
+    f->kind = (uint8_t)kind;
+    f->indef = (uint8_t)indef;
+    f->want_key = kind == FR_MAP;
+    f->left = size;
+    if (!indef && size == 0) {
+        close_top(d);
+        value_done(d);
+    }
+}
+
+static void on_array_start(void *ctx, size_t size)
+{
+    open_container(ctx, FR_ARRAY, 0, size);
+}
+static void on_indef_array_start(void *ctx)
+{
+    open_container(ctx, FR_ARRAY, 1, 0);
+}
+static void on_map_start(void *ctx, size_t size)
+{
+    open_container(ctx, FR_MAP, 0, size);
+}
+static void on_indef_map_start(void *ctx)
+{
+    open_container(ctx, FR_MAP, 1, 0);
+}
+
+static void on_break(void *ctx)
+{
+    dec_t *d = ctx;
+    if (d->rc)
+        return;
+    if (d->in_istr) {
+        d->in_istr = 0;
+        emit_text(d, d->scratch.data, d->scratch.len);
+        return;
+    }
+    if (d->pending_ref) {
+        fail(d, ORDO_ECORRUPT, "tag 25 (stringref) must enclose an unsigned integer");
+        return;
+    }
+    if (d->depth == 0 || !d->st[d->depth - 1].indef) {
+        fail(d, ORDO_ECORRUPT, "break outside an indefinite-length item");
+        return;
+    }
+    if (d->st[d->depth - 1].kind == FR_MAP && !d->st[d->depth - 1].want_key) {
+        fail(d, ORDO_ECORRUPT, "map ends between a key and its value");
+        return;
+    }
+    close_top(d);
+    value_done(d);
+}
+
+static void on_tag(void *ctx, uint64_t tag)
+{
+    dec_t *d = ctx;
+    if (d->rc)
+        return;
+    if (tag == 256) {
+        /* only as the outer item: one namespace per record */
+        if (d->started) {
+            fail(d, ORDO_ECORRUPT, "nested stringref namespace (tag 256)");
+            return;
+        }
+        begin(d, 0);
+        d->ns = 1;
+        return;
+    }
+    if (!begin(d, 0))
+        return;
+    if (tag != 25) {
+        fail(d, ORDO_ECORRUPT, "unsupported tag %" PRIu64, tag);
+        return;
+    }
+    if (!d->ns) {
+        fail(d, ORDO_ECORRUPT, "stringref (tag 25) outside a namespace (tag 256)");
+        return;
+    }
+    d->pending_ref = 1;
+}
+
+static void on_double(dec_t *d, double v)
+{
+    if (!begin(d, 0) || !not_key(d, "a float"))
+        return;
+    ordo_jsonw_double(&d->w, v);
+    value_done(d);
+}
+
+static void on_float2(void *ctx, float v)
+{
+    on_double(ctx, v);
+}
+static void on_float4(void *ctx, float v)
+{
+    on_double(ctx, v);
+}
+static void on_float8(void *ctx, double v)
+{
+    on_double(ctx, v);
+}
+
+static void on_null(void *ctx)
+{
+    dec_t *d = ctx;
+    if (!begin(d, 0) || !not_key(d, "null"))
+        return;
+    ordo_jsonw_null(&d->w);
+    value_done(d);
+}
+
+static void on_bool(void *ctx, bool v)
+{
+    dec_t *d = ctx;
+    if (!begin(d, 0) || !not_key(d, "a boolean"))
+        return;
+    ordo_jsonw_bool(&d->w, v);
+    value_done(d);
+}
+
+static void on_undefined(void *ctx)
+{
+    dec_t *d = ctx;
+    if (begin(d, 0))
+        fail(d, ORDO_ECORRUPT, "unsupported item: undefined");
+}
+
+static void on_bytes(void *ctx, cbor_data s, size_t n)
+{
+    (void)s;
+    (void)n;
+    dec_t *d = ctx;
+    if (begin(d, 0))
+        fail(d, ORDO_ECORRUPT, "unsupported item: byte string");
+}
+
+static void on_bytes_start(void *ctx)
+{
+    on_bytes(ctx, NULL, 0);
+}
+
+/* Field names follow libcbor's encoding, not its header comments, which
+ * swap definite and indefinite for strings, arrays and maps. */
+static const struct cbor_callbacks callbacks = {
+    .uint8 = on_uint8,
+    .uint16 = on_uint16,
+    .uint32 = on_uint32,
+    .uint64 = on_uint,
+    .negint8 = on_negint8,
+    .negint16 = on_negint16,
+    .negint32 = on_negint32,
+    .negint64 = on_negint,
+    .byte_string = on_bytes,
+    .byte_string_start = on_bytes_start,
+    .string = on_string,
+    .string_start = on_string_start,
+    .array_start = on_array_start,
+    .indef_array_start = on_indef_array_start,
+    .map_start = on_map_start,
+    .indef_map_start = on_indef_map_start,
+    .tag = on_tag,
+    .float2 = on_float2,
+    .float4 = on_float4,
+    .float8 = on_float8,
+    .undefined = on_undefined,
+    .null = on_null,
+    .boolean = on_bool,
+    .indef_break = on_break,
+};
+
+int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err)
+{
+    dec_t *d = calloc(1, sizeof *d); /* ~1.5 KB: kept off small stacks */
+    if (!d)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    size_t start = out->len;
+    d->p = p;
+    d->n = n;
+    ordo_jsonw_init(&d->w, out, 0);
+    ordo_buf_init(&d->scratch, NULL);
+    ordo_buf_init(&d->refs, NULL);
+    while (d->pos < n && !d->done && !d->rc) {
+        struct cbor_decoder_result r = cbor_stream_decode(d->p + d->pos, n - d->pos, &callbacks, d);
+        if (r.status == CBOR_DECODER_NEDATA) {
+            fail(d, ORDO_ECORRUPT, "truncated item");
+            break;
+        }
+        if (r.status != CBOR_DECODER_FINISHED || r.read == 0 || r.read > n - d->pos) {
+            fail(d, ORDO_ECORRUPT, "malformed or unsupported item (initial byte 0x%02x)",
+                 d->p[d->pos]);
+            break;
+        }
+        if (!d->rc && d->w.error)
+            fail(d, d->w.error, d->w.error == ORDO_ENOMEM ? "out of memory"
+                                                          : "cannot write the JSON text");
+        if (d->rc)
+            break;
+        d->pos += r.read;
+    }
+    if (!d->rc && !d->done)
+        fail(d, ORDO_ECORRUPT, "truncated: the value is incomplete");
+    if (!d->rc && d->pos < n)
+        fail(d, ORDO_ECORRUPT, "%zu trailing bytes after the value", n - d->pos);
+    if (!d->rc && ordo_jsonw_finish(&d->w))
+        fail(d, ORDO_ECORRUPT, "cannot write the JSON text");
+    int rc = d->rc;
+    if (rc) {
+        ordo_error_set(err, rc, NULL, 0, NULL, "CBOR record at byte %zu: %s", d->pos, d->why);
+        if (out->data) { /* nothing half-written stays in out */
+            out->len = start;
+            out->data[start] = 0;
+        }
+    }
+    ordo_buf_free(&d->scratch);
+    ordo_buf_free(&d->refs);
+    free(d);
+    return rc;
+}
