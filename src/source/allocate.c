@@ -418,7 +418,7 @@ typedef struct exact {
      * drop-ship; where only cost would gain, it did not pay. */
     bool tight;
     /* Pruning line groups against an incumbent (explain off, splits possible,
-     * one score, M = 2): lu/gu are the per-line and per-shipment parts of the
+     * M = 2): lu/gu are the per-line and per-shipment parts of the
      * decomposed bound (src_line_ub, src_fixed_ub) per candidate; ub1[S]
      * their best sum over the candidates that can ship S; rest[S] bounds what
      * the other lines R = full ^ S add to a plan holding the block S (one
@@ -605,20 +605,6 @@ static void eval_pair(exact_t *ex, uint32_t S, ub_item_t *items)
         return;
     }
     src_subset_t sub;
-    if (ex->M > 2) {
-        /* the rest of a plan is not one block: each group against its own
-         * bound of the rest */
-        const uint32_t T[2] = {S, R};
-        for (int t = 0; t < 2; t++) {
-            ex->done[T[t]] = 1;
-            if (!ex->rest_ok[T[t]] || !subset_may_win(ex, T[t], &ex->rest[T[t]]))
-                continue;
-            src_subset_init(x, T[t], &sub);
-            uint32_t n = subset_items(ex, T[t], &sub, &ex->rest[T[t]], items);
-            subset_scan(ex, &sub, items, n, &ex->rest[T[t]]);
-        }
-        return;
-    }
     if (__builtin_popcount(R) > __builtin_popcount(S)) {
         uint32_t t = S;
         S = R;
@@ -713,40 +699,14 @@ static int prune_setup(exact_t *ex)
             }
         }
     }
-    /* The rest of a plan holding S covers R = full ^ S with one block, or
-     * (M = 3) two: the lexicographic maximum of the alternatives bounds
-     * whichever the plan uses, since each alternative bounds its plans
-     * componentwise. */
+    /* M = 2: the rest of a plan holding S is one block, R = full ^ S */
     for (uint32_t S = 1; S < full; S++) {
         uint32_t R = full ^ S;
-        bool ok = false;
-        src_score_t best;
-        if (ex->ub1_ok[R]) {
-            best = ex->ub1[R];
-            src_add(&best, &ex->term[2], dim);
-            ok = true;
-        }
-        if (ex->M >= 3) {
-            uint32_t low = R & (~R + 1), more = R ^ low;
-            /* R1 holds R's lowest line, R2 = R ^ R1 is not empty */
-            for (uint32_t s = (more - 1) & more; more; s = (s - 1) & more) {
-                uint32_t R1 = low | s, R2 = R ^ R1;
-                if (ex->ub1_ok[R1] && ex->ub1_ok[R2]) {
-                    src_score_t v = ex->ub1[R1];
-                    src_add(&v, &ex->ub1[R2], dim);
-                    src_add(&v, &ex->term[3], dim);
-                    if (!ok || src_lex_cmp(&v, &best, dim) > 0)
-                        best = v;
-                    ok = true;
-                }
-                if (!s)
-                    break;
-            }
-        }
-        if (ok) {
-            ex->rest[S] = best;
-            ex->rest_ok[S] = 1;
-        }
+        if (!ex->ub1_ok[R])
+            continue;
+        ex->rest[S] = ex->ub1[R];
+        src_add(&ex->rest[S], &ex->term[2], dim);
+        ex->rest_ok[S] = 1;
     }
     return ORDO_OK;
 }
@@ -918,10 +878,10 @@ static int run_exact(src_ctx_t *x, best_plan_t *out)
             src_score_t sum, G, v;
             memset(&sum, 0, sizeof sum);
             /* the per-line and per-shipment bounds, kept for pruning line
-             * groups, with one score (weighted) and two shipments at most:
-             * with criteria vectors (bounds carry half quanta, lexicographic
-             * ties) or M > 2 (looser bounds of the rest of a plan) too little
-             * was pruned to pay for the bounds (measured: +2–4% instructions) */
+             * groups, with two shipments at most (either strategy kind). With
+             * M = 3 (the rest of a plan bounded over one or two blocks,
+             * lexicographic maximum) too little was pruned to pay for the
+             * bounds: +1% (cost-optimized) to +5% (drop-ship) instructions */
             bool keep = ex.M <= 2;
             if (keep) {
                 ex.lu = ordo_arena_alloc(x->arena, sizeof *ex.lu * x->n_cands * x->n_lines);
