@@ -61,6 +61,10 @@ void ordo_jsonw_bool(ordo_jsonw_t *w, bool v);
 void ordo_jsonw_null(ordo_jsonw_t *w);
 /* Inserts already-serialized JSON as one value. */
 void ordo_jsonw_raw(ordo_jsonw_t *w, const char *json, size_t n);
+/* A parsed cJSON value written through the same calls (both modes):
+ * numbers as doubles, keys in the tree's order. */
+struct cJSON;
+void ordo_jsonw_cjson(ordo_jsonw_t *w, const struct cJSON *v);
 /* key + value shorthands */
 void ordo_jsonw_kstr(ordo_jsonw_t *w, const char *key, const char *s);
 void ordo_jsonw_kdouble(ordo_jsonw_t *w, const char *key, double v);

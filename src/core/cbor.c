@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ordo/cbor.h"
+#include "cbor_internal.h"
 
 /* ---- key table v1 ----
  *
@@ -134,34 +135,12 @@ static uint8_t key_len[N_KEYS]; /* keys are short identifiers */
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static _Atomic int key_built; /* skips the pthread_once call once built */
 
-/* Word-at-a-time hash: keys are short, so one or two rounds. */
-static uint32_t key_hash(const char *s, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t x;
-        memcpy(&x, s, 8);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-        h ^= h >> 29;
-        s += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t x = 0;
-        memcpy(&x, s, n);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-    }
-    h ^= h >> 32;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return (uint32_t)(h >> 32);
-}
-
 static void build_key_slots(void)
 {
     for (uint32_t id = 0; id < N_KEYS; id++) {
         const char *k = key_table_v1[id];
         key_len[id] = (uint8_t)strlen(k);
-        uint32_t s = key_hash(k, key_len[id]) & (KEY_SLOTS - 1);
+        uint32_t s = cbor_short_hash(k, key_len[id]) & (KEY_SLOTS - 1);
         while (key_slot[s])
             s = (s + 1) & (KEY_SLOTS - 1);
         key_slot[s] = (uint16_t)(id + 1);
@@ -178,7 +157,7 @@ int ordo_cbor_key_id(const char *name, size_t len)
 {
     if (!atomic_load_explicit(&key_built, memory_order_acquire))
         pthread_once(&key_once, build_key_slots);
-    uint32_t s = key_hash(name, len) & (KEY_SLOTS - 1);
+    uint32_t s = cbor_short_hash(name, len) & (KEY_SLOTS - 1);
     for (uint16_t v; (v = key_slot[s]) != 0; s = (s + 1) & (KEY_SLOTS - 1))
         if (key_len[v - 1] == len && !memcmp(key_table_v1[v - 1], name, len))
             return v - 1;
@@ -228,14 +207,6 @@ static void fail(dec_t *d, int rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(d->why, sizeof d->why, fmt, ap);
     va_end(ap);
-}
-
-/* The stringref rule (cbor.schmorp.de/stringref): a string is recorded only
- * when it is at least this long for the table's current size, i.e. when a
- * reference to it would be shorter than the string. json.c has the same. */
-static size_t strref_min_len(uint64_t index)
-{
-    return index < 24 ? 3 : index < 256 ? 4 : index < 65536 ? 5 : index < 4294967296ull ? 7 : 11;
 }
 
 static int key_pos(const dec_t *d)
@@ -419,7 +390,7 @@ static void on_string(void *ctx, cbor_data s, size_t n)
         return;
     if (d->ns) {
         size_t count = d->refs.len / sizeof(strref_t);
-        if (n >= strref_min_len(count)) {
+        if (n >= cbor_strref_min_len(count)) {
             strref_t r = {(size_t)(s - d->p), n};
             if (ordo_buf_append(&d->refs, &r, sizeof r)) {
                 fail(d, ORDO_ENOMEM, "out of memory");

@@ -15,6 +15,7 @@
 
 #include "ordo/cbor.h"
 #include "ordo/json.h"
+#include "cbor_internal.h"
 
 /* CBOR mode is the rare case: keep the text path the straight one. */
 #define CBOR_MODE(w) __builtin_expect((w)->cbor, 0)
@@ -468,36 +469,6 @@ CBOR_FN cbor_close(ordo_jsonw_t *w, int is_obj)
     put(w, (const char *)b, cbor_encode_break(b, 1));
 }
 
-/* The stringref rule (cbor.schmorp.de/stringref): with `index` strings in
- * the table, a string gets the next index only when at least this long (a
- * reference must be shorter than the string). cbor.c has the same. */
-static size_t strref_min_len(uint64_t index)
-{
-    return index < 24 ? 3 : index < 256 ? 4 : index < 65536 ? 5 : index < 4294967296ull ? 7 : 11;
-}
-
-/* Word-at-a-time hash for the stringref lookup: strings are short ids. */
-static uint32_t str_hash(const char *s, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t x;
-        memcpy(&x, s, 8);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-        h ^= h >> 29;
-        s += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t x = 0;
-        memcpy(&x, s, n);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-    }
-    h ^= h >> 32;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return (uint32_t)(h >> 32);
-}
-
 _Static_assert(ORDO_JSONW_STRREFS <= 128, "ref_slot (256 slots) must stay half empty");
 
 /* A text string, or a reference to an equal one written before. The string
@@ -546,9 +517,9 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
         }
     }
     size_t k = hn + len;
-    if (len >= strref_min_len(0)) { /* shorter ones are never in the table */
+    if (len >= cbor_strref_min_len(0)) { /* shorter ones are never in the table */
         const char *base = out->data + w->base;
-        uint32_t slot = str_hash(body, len) & 255;
+        uint32_t slot = cbor_short_hash(body, len) & 255;
         uint8_t v;
         for (; (v = w->ref_slot[slot]) != 0; slot = (slot + 1) & 255)
             if (w->refs[v - 1].len == len && !memcmp(base + w->refs[v - 1].off, body, len))
@@ -556,7 +527,7 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
         if (v) {
             k = cbor_encode_tag(25, dst, 9);
             k += cbor_encode_uint(v - 1u, dst + k, 9);
-        } else if (len >= strref_min_len(w->n_refs)) {
+        } else if (len >= cbor_strref_min_len(w->n_refs)) {
             /* It gets the next index, as in any stringref decoder; only the
              * first ORDO_JSONW_STRREFS are remembered for lookups. */
             uint64_t index = w->n_refs++;
@@ -672,20 +643,19 @@ CBOR_FN cbor_simple(ordo_jsonw_t *w, int what)
         what == SIMPLE_NULL ? cbor_encode_null(b, 1) : cbor_encode_bool(what == SIMPLE_TRUE, b, 1));
 }
 
-/* cJSON value → the same writer calls; numbers go through ordo_jsonw_double. */
-static void raw_value(ordo_jsonw_t *w, const cJSON *v)
+void ordo_jsonw_cjson(ordo_jsonw_t *w, const cJSON *v)
 {
     if (cJSON_IsObject(v)) {
         ordo_jsonw_obj_begin(w);
         for (const cJSON *c = v->child; c; c = c->next) {
             ordo_jsonw_key(w, c->string ? c->string : "");
-            raw_value(w, c);
+            ordo_jsonw_cjson(w, c);
         }
         ordo_jsonw_obj_end(w);
     } else if (cJSON_IsArray(v)) {
         ordo_jsonw_arr_begin(w);
         for (const cJSON *c = v->child; c; c = c->next)
-            raw_value(w, c);
+            ordo_jsonw_cjson(w, c);
         ordo_jsonw_arr_end(w);
     } else if (cJSON_IsString(v)) {
         ordo_jsonw_str(w, v->valuestring);
@@ -713,7 +683,7 @@ CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n)
         cbor_before(w, 0); /* still counts as the value that was meant */
         cbor_fail(w, ORDO_EINVAL);
     } else {
-        raw_value(w, j);
+        ordo_jsonw_cjson(w, j);
     }
     cJSON_Delete(j);
 }

@@ -31,36 +31,11 @@ typedef void (*doc_fn)(ordo_jsonw_t *w, const void *arg);
 
 /* ---- helpers ---- */
 
-/* cJSON tree → writer calls; cJSON holds every number as a double. (The
- * integer calls are covered by the hand-made documents.) */
-static void walk(ordo_jsonw_t *w, const cJSON *v)
-{
-    if (cJSON_IsObject(v)) {
-        ordo_jsonw_obj_begin(w);
-        for (const cJSON *c = v->child; c; c = c->next) {
-            ordo_jsonw_key(w, c->string);
-            walk(w, c);
-        }
-        ordo_jsonw_obj_end(w);
-    } else if (cJSON_IsArray(v)) {
-        ordo_jsonw_arr_begin(w);
-        for (const cJSON *c = v->child; c; c = c->next)
-            walk(w, c);
-        ordo_jsonw_arr_end(w);
-    } else if (cJSON_IsString(v)) {
-        ordo_jsonw_str(w, v->valuestring);
-    } else if (cJSON_IsNumber(v)) {
-        ordo_jsonw_double(w, v->valuedouble);
-    } else if (cJSON_IsBool(v)) {
-        ordo_jsonw_bool(w, cJSON_IsTrue(v));
-    } else {
-        ordo_jsonw_null(w);
-    }
-}
-
+/* cJSON tree → writer calls (ordo_jsonw_cjson); cJSON holds every number
+ * as a double. (The integer calls are covered by the hand-made documents.) */
 static void walk_fn(ordo_jsonw_t *w, const void *arg)
 {
-    walk(w, arg);
+    ordo_jsonw_cjson(w, arg);
 }
 
 static void write_doc(ordo_buf_t *out, int cbor, doc_fn fn, const void *arg)
