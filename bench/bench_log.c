@@ -51,6 +51,8 @@
 #include "ordo/log.h"
 #include "ordo/ordo.h"
 #include "ordo/source.h"
+
+#include "bench_util.h"
 #include "ordo/util.h"
 
 #ifndef ORDO_BINARY_DIR
@@ -124,15 +126,7 @@ static void gen_payloads(const char *base, payloads_t *pj, payloads_t *pc, size_
     ordo_buf_init(&ob, NULL);
     for (size_t i = 0; i < n;) {
         ordo_arena_reset(a);
-        double u = ordo_rng_uniform(&r) * tot;
-        size_t lo = 0, hi = nz - 1;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (cum[mid] < u)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        size_t lo = bench_pick_cumulative(&r, cum, nz);
         unsigned lines = 1 + (unsigned)ordo_rng_below(&r, 5);
         ordo_buf_reset(&ob);
         char tmp[256];

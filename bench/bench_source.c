@@ -22,6 +22,8 @@
 #include "ordo/ordo.h"
 #include "ordo/source.h"
 
+#include "bench_util.h"
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -80,16 +82,7 @@ static void make_orders(bench_t *b, ordo_arena_t *a, uint64_t seed)
         o->customer_id = "";
         o->cohort = "";
         o->channel = "web";
-        double u = ordo_rng_uniform(&r) * tot;
-        size_t lo = 0, hi = nz - 1;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (cum[mid] < u)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        const ordo_zip_t *z = ordo_geo_at(geo, lo);
+        const ordo_zip_t *z = ordo_geo_at(geo, bench_pick_cumulative(&r, cum, nz));
         o->ship_zip = z->zip;
         o->ship_zip3 = z->zip3;
         memcpy(o->state, z->state, 3);
