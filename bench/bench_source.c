@@ -95,16 +95,7 @@ static void make_orders(bench_t *b, ordo_arena_t *a, uint64_t seed)
             uint32_t sku;
             bool dup;
             do {
-                double v = ordo_rng_uniform(&r) * zt;
-                uint32_t a2 = 0, b2 = ns - 1;
-                while (a2 < b2) {
-                    uint32_t m = (a2 + b2) / 2;
-                    if (zc[m] < v)
-                        a2 = m + 1;
-                    else
-                        b2 = m;
-                }
-                sku = stocked[a2];
+                sku = stocked[bench_pick_cumulative(&r, zc, ns)];
                 dup = false;
                 for (uint32_t k = 0; k < l; k++)
                     dup |= o->lines[k].sku == sku;
