@@ -26,6 +26,18 @@ typedef struct ordo_cli_cmd {
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 } ordo_cli_cmd_t;
 
+/* A subcommand of a command with several ("ordo exp start ..."). */
+typedef struct ordo_cli_sub {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+} ordo_cli_sub_t;
+
+/* Runs the subcommand argv[1] names, from subs (ended by a {NULL} entry),
+ * with argv + 1. No argument: usage to stderr, exit 2; --help, -h or help:
+ * usage to stdout, exit 0; an unknown name: a usage error listing them. */
+int ordo_cli_dispatch(const char *cmd, const char *usage, const ordo_cli_sub_t *subs, int argc,
+                      char **argv);
+
 /* Prints "ordo: <message>" (or JSON {"error":...} when json) to stderr and
  * returns the exit code for the error code. */
 int ordo_cli_fail(const ordo_error_t *err, int code, bool json);

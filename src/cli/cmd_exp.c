@@ -665,6 +665,21 @@ static int list_one(void *ctx, const ordo_exp_t *e)
     return 0;
 }
 
+/* After a registry walk that printed each item (text) or added it to the
+ * JSON array in w: closes the registry and prints the array or the error. */
+static int end_listing(ordo_store_t *store, ordo_exp_registry_t *reg, int rc,
+                       const ordo_error_t *err, bool json, ordo_jsonw_t *w, ordo_buf_t *b)
+{
+    close_registry(store, reg);
+    if (rc == ORDO_OK && json) {
+        ordo_jsonw_arr_end(w);
+        if (ordo_jsonw_finish(w) == ORDO_OK)
+            ordo_cli_print_buf(b);
+    }
+    ordo_buf_free(b);
+    return rc ? ordo_cli_fail(err, rc, json) : ORDO_EXIT_OK;
+}
+
 static int cmd_list(int argc, char **argv)
 {
     reg_opts_t o;
@@ -696,18 +711,7 @@ static int cmd_list(int argc, char **argv)
         printf("%-28s %-17s %-10s %8s  %-20s %s\n", "ID", "STATE", "UNIT", "VARIANTS", "LAYER",
                "STARTED");
     rc = ordo_exp_registry_list(reg, list_one, &p, &err);
-    close_registry(store, reg);
-    if (rc) {
-        ordo_buf_free(&b);
-        return ordo_cli_fail(&err, rc, o.json);
-    }
-    if (o.json) {
-        ordo_jsonw_arr_end(&w);
-        if (ordo_jsonw_finish(&w) == ORDO_OK)
-            ordo_cli_print_buf(&b);
-    }
-    ordo_buf_free(&b);
-    return ORDO_EXIT_OK;
+    return end_listing(store, reg, rc, &err, o.json, &w, &b);
 }
 
 static const char show_usage[] =
@@ -799,18 +803,7 @@ static int cmd_history(int argc, char **argv)
     if (o.json)
         ordo_jsonw_arr_begin(&w);
     rc = ordo_exp_registry_history(reg, o.pos[0], hist_one, &p, &err);
-    close_registry(store, reg);
-    if (rc) {
-        ordo_buf_free(&b);
-        return ordo_cli_fail(&err, rc, o.json);
-    }
-    if (o.json) {
-        ordo_jsonw_arr_end(&w);
-        if (ordo_jsonw_finish(&w) == ORDO_OK)
-            ordo_cli_print_buf(&b);
-    }
-    ordo_buf_free(&b);
-    return ORDO_EXIT_OK;
+    return end_listing(store, reg, rc, &err, o.json, &w, &b);
 }
 
 static const char assign_usage[] =
@@ -1277,44 +1270,32 @@ static int cmd_schedule(int argc, char **argv)
     return ORDO_EXIT_OK;
 }
 
+/* start, pause, stop, conclude, kill: the action is the subcommand's name */
+static int cmd_action(int argc, char **argv)
+{
+    for (int a = ORDO_EXP_ACT_START; a <= ORDO_EXP_ACT_KILL; a++)
+        if (!strcmp(argv[0], ordo_exp_action_name((ordo_exp_action_t)a)))
+            return cmd_transition((ordo_exp_action_t)a, argc, argv);
+    return ordo_cli_usage("exp", "unknown action '%s'", argv[0]);
+}
+
 static int run(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(exp_usage, stderr);
-        return ORDO_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        fputs(exp_usage, stdout);
-        return ORDO_EXIT_OK;
-    }
-    if (!strcmp(sub, "hash"))
-        return cmd_hash(argc - 1, argv + 1);
-    if (!strcmp(sub, "schedule"))
-        return cmd_schedule(argc - 1, argv + 1);
-    if (!strcmp(sub, "create"))
-        return cmd_create(argc - 1, argv + 1);
-    if (!strcmp(sub, "start"))
-        return cmd_transition(ORDO_EXP_ACT_START, argc - 1, argv + 1);
-    if (!strcmp(sub, "pause"))
-        return cmd_transition(ORDO_EXP_ACT_PAUSE, argc - 1, argv + 1);
-    if (!strcmp(sub, "stop"))
-        return cmd_transition(ORDO_EXP_ACT_STOP, argc - 1, argv + 1);
-    if (!strcmp(sub, "conclude"))
-        return cmd_transition(ORDO_EXP_ACT_CONCLUDE, argc - 1, argv + 1);
-    if (!strcmp(sub, "kill"))
-        return cmd_transition(ORDO_EXP_ACT_KILL, argc - 1, argv + 1);
-    if (!strcmp(sub, "list"))
-        return cmd_list(argc - 1, argv + 1);
-    if (!strcmp(sub, "show"))
-        return cmd_show(argc - 1, argv + 1);
-    if (!strcmp(sub, "history"))
-        return cmd_history(argc - 1, argv + 1);
-    if (!strcmp(sub, "assign"))
-        return cmd_assign(argc - 1, argv + 1);
-    if (!strcmp(sub, "register-policy"))
-        return cmd_register(argc - 1, argv + 1);
-    return ordo_cli_usage("exp", "unknown subcommand '%s'", sub);
+    static const ordo_cli_sub_t subs[] = {{"hash", cmd_hash},
+                                          {"schedule", cmd_schedule},
+                                          {"create", cmd_create},
+                                          {"start", cmd_action},
+                                          {"pause", cmd_action},
+                                          {"stop", cmd_action},
+                                          {"conclude", cmd_action},
+                                          {"kill", cmd_action},
+                                          {"list", cmd_list},
+                                          {"show", cmd_show},
+                                          {"history", cmd_history},
+                                          {"assign", cmd_assign},
+                                          {"register-policy", cmd_register},
+                                          {NULL, NULL}};
+    return ordo_cli_dispatch("exp", exp_usage, subs, argc, argv);
 }
 
 const ordo_cli_cmd_t ordo_cmd_exp = {"exp", "experiments: create, start, kill, history, assign...",

@@ -193,18 +193,12 @@ static int cmd_generate(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        FILE *f = argc < 2 ? stderr : stdout;
-        fprintf(f, "Usage: ordo network <generate|info> ...\n\n"
-                   "  generate   build a network on real US geography\n"
-                   "  info       validate a network and print its summary\n");
-        return argc < 2 ? ORDO_EXIT_USAGE : ORDO_EXIT_OK;
-    }
-    if (!strcmp(argv[1], "generate"))
-        return cmd_generate(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "info"))
-        return cmd_info(argc - 1, argv + 1);
-    return ordo_cli_usage("network", "unknown subcommand '%s'", argv[1]);
+    static const char usage[] = "Usage: ordo network <generate|info> ...\n\n"
+                                "  generate   build a network on real US geography\n"
+                                "  info       validate a network and print its summary\n";
+    static const ordo_cli_sub_t subs[] = {
+        {"generate", cmd_generate}, {"info", cmd_info}, {NULL, NULL}};
+    return ordo_cli_dispatch("network", usage, subs, argc, argv);
 }
 
 const ordo_cli_cmd_t ordo_cmd_network = {"network", "generate or inspect a fulfillment network",

@@ -306,20 +306,9 @@ static int cmd_show(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(usage_main, stderr);
-        return ORDO_EXIT_USAGE;
-    }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        fputs(usage_main, stdout);
-        return ORDO_EXIT_OK;
-    }
-    if (!strcmp(sub, "ingest"))
-        return cmd_ingest(argc - 1, argv + 1);
-    if (!strcmp(sub, "show"))
-        return cmd_show(argc - 1, argv + 1);
-    return ordo_cli_usage("outcomes", "unknown subcommand '%s' (ingest or show)", sub);
+    static const ordo_cli_sub_t subs[] = {
+        {"ingest", cmd_ingest}, {"show", cmd_show}, {NULL, NULL}};
+    return ordo_cli_dispatch("outcomes", usage_main, subs, argc, argv);
 }
 
 const ordo_cli_cmd_t ordo_cmd_outcomes = {"outcomes", "ingest and look up order outcomes", run};

@@ -148,6 +148,30 @@ int ordo_cli_usage(const char *cmd, const char *fmt, ...)
     return ORDO_EXIT_USAGE;
 }
 
+int ordo_cli_dispatch(const char *cmd, const char *usage, const ordo_cli_sub_t *subs, int argc,
+                      char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return ORDO_EXIT_USAGE;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+        fputs(usage, stdout);
+        return ORDO_EXIT_OK;
+    }
+    char names[512];
+    size_t n = 0;
+    names[0] = 0;
+    for (const ordo_cli_sub_t *s = subs; s->name; s++) {
+        if (!strcmp(sub, s->name))
+            return s->run(argc - 1, argv + 1);
+        if (n < sizeof names)
+            n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", s->name);
+    }
+    return ordo_cli_usage(cmd, "unknown subcommand '%s' (%s)", sub, names);
+}
+
 const char *ordo_cli_default_data_dir(void)
 {
     const char *d = getenv("ORDO_DATA");
