@@ -142,6 +142,23 @@ static void cand_add(src_ctx_t *x, uint32_t i, uint32_t node, uint32_t cell, int
         cd->full_mask |= 1u << i;
 }
 
+/* A search line: qty units of an order line's SKU (the whole line, or a
+ * piece of it). */
+static src_line_t search_line(const ordo_network_t *net, uint32_t order_line, uint32_t sku_i,
+                              uint32_t qty)
+{
+    const ordo_sku_t *sku = &net->skus[sku_i];
+    src_line_t l = {.order_line = order_line,
+                    .sku = sku_i,
+                    .qty = qty,
+                    .weight = sku->weight_lb,
+                    .cubic = sku->length_in * sku->width_in * sku->height_in,
+                    .price = sku->price,
+                    .base_rr = sku->return_rate};
+    l.ret_wl = src_return_lb(&l);
+    return l;
+}
+
 int src_prepare(src_ctx_t *x)
 {
     const ordo_network_t *net = x->net;
@@ -205,15 +222,7 @@ int src_prepare(src_ctx_t *x)
             }
         }
         total_cells += mode[li] ? n_walk : n;
-        const ordo_sku_t *sku = &net->skus[ol->sku];
-        src_line_t base = {.order_line = li,
-                           .sku = ol->sku,
-                           .qty = ol->quantity,
-                           .weight = sku->weight_lb,
-                           .cubic = sku->length_in * sku->width_in * sku->height_in,
-                           .price = sku->price,
-                           .base_rr = sku->return_rate};
-        base.ret_wl = src_return_lb(&base);
+        src_line_t base = search_line(net, li, ol->sku, ol->quantity);
         first_line[li] = x->n_lines;
         n_pieces[li] = 1;
         if (mode[li] == 0)
@@ -1823,17 +1832,8 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
                                     "more than %d plan lines", SRC_MAX_LINES);
                 goto done;
             }
-            const ordo_order_line_t *ol = &order->lines[pl->line];
-            const ordo_sku_t *sku = &net->skus[ol->sku];
-            src_line_t l = {.order_line = pl->line,
-                            .sku = ol->sku,
-                            .qty = pl->quantity,
-                            .weight = sku->weight_lb,
-                            .cubic = sku->length_in * sku->width_in * sku->height_in,
-                            .price = sku->price,
-                            .base_rr = sku->return_rate};
-            l.ret_wl = src_return_lb(&l);
-            x->lines[x->n_lines++] = l;
+            x->lines[x->n_lines++] =
+                search_line(net, pl->line, order->lines[pl->line].sku, pl->quantity);
             x->total_units += pl->quantity;
             covered[pl->line] += pl->quantity;
         }

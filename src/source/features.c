@@ -565,6 +565,22 @@ static double return_ship(const ordo_engine_t *eng, int zone, const src_line_t *
                                  eng->ret_per_lb[zone - 1] * (wl - SRC_RET_LB + 1);
 }
 
+/* Expected returns cost of the lines in mask at their base return rates:
+ * processing and lost margin, plus return shipping when zone >= 1 (not a
+ * pickup). Lateness scales it (src_eval_shipment). */
+static double returns_at_base(const src_ctx_t *x, uint32_t mask, int zone)
+{
+    const ordo_source_params_t *P = &x->eng->p;
+    double fixed = 0, ship = 0;
+    for (uint32_t m = mask; m; m &= m - 1) {
+        const src_line_t *l = &x->lines[__builtin_ctz(m)];
+        fixed += l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price);
+        if (zone >= 1)
+            ship += l->qty * l->base_rr * return_ship(x->eng, zone, l);
+    }
+    return fixed + ship;
+}
+
 static void set_excluded(src_eval_t *o, const char *rule)
 {
     o->feasible = false;
@@ -667,19 +683,8 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     double share = x->total_units > 0 ? o->units / x->total_units : 1;
     int D = x->promise_days;
 
-    /* returns: base processing + lost margin part (service independent) */
-    double ret_fixed = 0, ret_ship = 0;
-    for (uint32_t i = 0; i < x->n_lines; i++) {
-        if (!(mask & (1u << i)))
-            continue;
-        const src_line_t *l = &x->lines[i];
-        double per_unit = P->return_processing + P->lost_margin_rate * l->price;
-        ret_fixed += l->qty * l->base_rr * per_unit;
-        if (!pickup)
-            ret_ship += l->qty * l->base_rr * return_ship(x->eng, o->zone, l);
-    }
     double base_rr = o->units ? rr_base_units / o->units : 0;
-    double ret_base = ret_fixed + ret_ship; /* at base return risk */
+    double ret_base = returns_at_base(x, mask, pickup ? 0 : o->zone);
     const ordo_strategy_t *st = x->strat;
     double min_ot = x->cons->min_on_time;
 
@@ -1118,24 +1123,15 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     uint32_t n = c->n_svc;
     if (!c->ready || n == 0 || n != node->n_services || n > ORDO_NODE_MAX_SERVICES)
         return false;
-    double cap = node->daily_capacity;
-    double util = cap > 0 ? (c->load + sub->units) / cap : 0;
-    double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
-    if (pe > 0.5)
-        pe = 0.5;
+    int s0;
+    double pe, util;
+    processing(x, c, sub->units, &s0, &pe, &util);
     if (pe != c->pe0)
         return false;
     double target = x->strat->service_target;
     if (target < x->cons->min_on_time)
         target = x->cons->min_on_time;
-    /* returns at the base risk, as src_eval_shipment sums them */
-    double ret_base = 0;
-    for (uint32_t m = sub->mask; m; m &= m - 1) {
-        const src_line_t *l = &x->lines[__builtin_ctz(m)];
-        double per_unit = P->return_processing + P->lost_margin_rate * l->price;
-        ret_base += l->qty * l->base_rr * per_unit;
-        ret_base += l->qty * l->base_rr * return_ship(eng, c->zone, l);
-    }
+    double ret_base = returns_at_base(x, sub->mask, c->zone); /* as src_eval_shipment */
     double base_rr = sub->rr;
     double var[ORDO_NODE_MAX_SERVICES], ship[ORDO_NODE_MAX_SERVICES];
     bool meets[ORDO_NODE_MAX_SERVICES], any_meets = false;
@@ -1154,7 +1150,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
             late = c->late[k];
         } else {
             const ordo_carrier_service_t *svc = &x->net->services[si];
-            late = expected_late(eng->cdf[si][c->zone - 1], svc, c->zone, c->s0, pe,
+            late = expected_late(eng->cdf[si][c->zone - 1], svc, c->zone, s0, pe,
                                  x->promise_days);
             c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
             c->late[k] = late;
