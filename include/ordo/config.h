@@ -68,6 +68,7 @@ typedef struct ordo_config {
     uint64_t log_segment_bytes;      /* log.segment_bytes (0 = log default) */
     int log_compress_level;          /* log.compress_level 0..19 (0 = off) */
     ordo_config_log_encoding_t log_encoding; /* log.encoding = cbor|json (default cbor) */
+    int log_direct_io; /* log.direct_io = auto|on|off: an ordo_log_direct_t (default auto) */
 } ordo_config_t;
 
 /* Fills the defaults: sqlite, synchronous full, busy timeout 5000 ms,

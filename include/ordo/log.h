@@ -64,6 +64,25 @@ typedef struct ordo_log_io {
     void *ctx;
 } ordo_log_io_t;
 
+/* Direct I/O (O_DIRECT): batches go from the log's buffers to the device
+ * without the kernel copying them into the page cache, which on a fast
+ * disk costs about as much CPU as hashing them (see LOG.md). Writes are
+ * then whole 4 KiB blocks: a batch starts with a copy of the segment's last
+ * partial block and ends in zero padding, which the next batch overwrites
+ * and which sealing or closing the segment truncates (a crash leaves it;
+ * open cuts an all-zero tail without a quarantine file). Custom io hooks see
+ * these aligned writes and must keep their lengths and offsets multiples of
+ * 4096 (short writes are retried from the last whole block).
+ *   AUTO: direct when the file system accepts O_DIRECT, else buffered (and a
+ *         segment falls back to buffered if a direct write is refused);
+ *   ON:   direct, or open fails with ORDO_EIO;
+ *   OFF:  buffered writes (the page cache). */
+typedef enum ordo_log_direct {
+    ORDO_LOG_DIRECT_AUTO = 0,
+    ORDO_LOG_DIRECT_ON = 1,
+    ORDO_LOG_DIRECT_OFF = 2,
+} ordo_log_direct_t;
+
 typedef struct ordo_log_options {
     ordo_log_sync_t sync;      /* default ORDO_LOG_SYNC */
     uint64_t segment_bytes;    /* rotate after this size; 0 = 64 MiB */
@@ -84,6 +103,7 @@ typedef struct ordo_log_options {
                                   is moved to a quarantine file first).
                                   Default false: open fails with ECORRUPT. */
     const ordo_log_io_t *io;   /* NULL: the real pwrite/fdatasync */
+    ordo_log_direct_t direct_io; /* default ORDO_LOG_DIRECT_AUTO (see below) */
 } ordo_log_options_t;
 
 /* Fills the defaults above. */
@@ -141,6 +161,7 @@ typedef struct ordo_log_stats {
     uint64_t batches;        /* write batches */
     uint64_t last_seq;       /* last seq assigned (0: none yet) */
     uint64_t durable_seq;    /* every seq <= this is on stable storage */
+    bool direct_io;          /* the active segment is written with O_DIRECT */
 } ordo_log_stats_t;
 
 void ordo_log_get_stats(ordo_log_t *log, ordo_log_stats_t *stats);

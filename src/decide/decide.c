@@ -118,6 +118,9 @@ static void log_options_from_config(const ordo_config_t *cfg, ordo_log_options_t
     if (cfg->log_segment_bytes)
         lo->segment_bytes = cfg->log_segment_bytes;
     lo->compress_level = cfg->log_compress_level;
+    lo->direct_io = cfg->log_direct_io == ORDO_LOG_DIRECT_ON    ? ORDO_LOG_DIRECT_ON
+                    : cfg->log_direct_io == ORDO_LOG_DIRECT_OFF ? ORDO_LOG_DIRECT_OFF
+                                                                : ORDO_LOG_DIRECT_AUTO;
 }
 
 int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,

@@ -25,6 +25,7 @@
 #define LOG_DICT_BYTES (32u * 1024)
 #define LOG_MIN_COMPRESS 64           /* smaller payloads are stored raw */
 #define LOG_ZSTD_MIN_LEVEL (-7)       /* fastest zstd level accepted (negative: fast levels) */
+#define LOG_DIO_ALIGN 4096u           /* direct I/O: offsets, lengths and buffers in whole blocks */
 
 typedef struct log_zctx {
     ZSTD_CCtx *c;
@@ -42,9 +43,17 @@ typedef struct log_waiter {
     struct log_waiter *next;
 } log_waiter_t;
 
+/* A batch buffer. In direct I/O mode base maps to a block boundary of the
+ * segment: the head bytes before p repeat what the file already holds of
+ * the block where the new bytes start, so the batch is written from base.
+ * The allocation keeps LOG_DIO_ALIGN spare bytes after p + len for the
+ * zero padding of the last block. */
 typedef struct log_bytes {
-    uint8_t *p;
-    size_t len, cap;
+    uint8_t *base; /* LOG_DIO_ALIGN-aligned allocation of size bytes */
+    size_t size;
+    size_t head;   /* bytes before p (direct I/O; else 0) */
+    uint8_t *p;    /* base + head: the bytes not yet written */
+    size_t len;
 } log_bytes_t;
 
 struct ordo_log {
@@ -73,7 +82,9 @@ struct ordo_log {
     uint64_t next_seq;
 
     log_bytes_t pend;  /* encoded, not yet handed to a writer */
-    log_bytes_t spare; /* the other buffer; .p == NULL while in flight */
+    log_bytes_t spare; /* the other buffer; .base == NULL while in flight */
+    bool direct;       /* the active segment's fd is O_DIRECT (ordo_log_direct_t) */
+    bool padded;       /* the segment file runs past file_off (direct I/O padding) */
     uint64_t pend_last_seq;
     bool io_busy;
     bool rotating;
@@ -125,9 +136,12 @@ static int io_code(int e)
     return (e == ENOSPC || e == EDQUOT) ? ORDO_ENOSPC : ORDO_EIO;
 }
 
+/* align: 1, or LOG_DIO_ALIGN for direct I/O, where a short write goes on
+ * from the last whole block it wrote (its bytes are still in buf). */
 static int io_write_all(ordo_log_t *log, int fd, const uint8_t *buf, size_t n, uint64_t off,
-                        int *err_no)
+                        size_t align, int *err_no)
 {
+    unsigned stalls = 0;
     while (n > 0) {
         ssize_t r = log->io.pwrite(log->io.ctx, fd, buf, n, (off_t)off);
         if (r < 0) {
@@ -136,13 +150,14 @@ static int io_write_all(ordo_log_t *log, int fd, const uint8_t *buf, size_t n, u
             *err_no = errno;
             return io_code(errno);
         }
-        if (r == 0) {
+        size_t done = (size_t)r - (size_t)r % align;
+        if (r == 0 || (done == 0 && ++stalls > 8)) {
             *err_no = EIO;
             return ORDO_EIO;
         }
-        buf += r;
-        off += (uint64_t)r;
-        n -= (size_t)r;
+        buf += done;
+        off += (uint64_t)done;
+        n -= done;
     }
     return ORDO_OK;
 }
@@ -187,19 +202,37 @@ void ordo_log_options_init(ordo_log_options_t *opt)
     opt->index_every = 64;
 }
 
+/* Room for extra more bytes after p + len, plus the padding block. */
 static int bytes_reserve(log_bytes_t *b, size_t extra)
 {
-    if (b->len + extra <= b->cap)
+    size_t need = b->head + b->len + extra + LOG_DIO_ALIGN;
+    if (need <= b->size)
         return ORDO_OK;
-    size_t nc = b->cap ? b->cap : 64 * 1024;
-    while (nc < b->len + extra)
+    size_t nc = b->size ? b->size : 64 * 1024;
+    while (nc < need)
         nc *= 2;
-    uint8_t *np = realloc(b->p, nc);
-    if (!np)
+    void *np;
+    if (posix_memalign(&np, LOG_DIO_ALIGN, nc) != 0)
         return ORDO_ENOMEM;
-    b->p = np;
-    b->cap = nc;
+    if (b->base)
+        memcpy(np, b->base, b->head + b->len);
+    free(b->base);
+    b->base = np;
+    b->size = nc;
+    b->p = b->base + b->head;
     return ORDO_OK;
+}
+
+/* An empty buffer whose first h bytes (< LOG_DIO_ALIGN) are blk: the part
+ * of a block the file already holds. The buffer is allocated (open makes
+ * both), so this never allocates. */
+static void bytes_restart(log_bytes_t *b, const uint8_t *blk, size_t h)
+{
+    b->len = 0;
+    b->head = h;
+    if (h)
+        memcpy(b->base, blk, h);
+    b->p = b->base + h;
 }
 
 /* ---- batches ---- */
@@ -234,19 +267,39 @@ static int run_batch_locked(ordo_log_t *log, bool sync)
     bool need_sync = sync && (buf.len > 0 || log->written_seq > log->durable_seq);
     if (buf.len == 0 && !need_sync)
         return ORDO_OK;
-    log->pend = log->spare;
-    log->pend.len = 0;
-    log->spare.p = NULL;
-    log->spare.cap = log->spare.len = 0;
-    log->io_busy = true;
     uint64_t off = log->file_off;
+    bool direct = log->direct;
+    /* The next batch starts where this one ends; in direct I/O mode, at
+     * the start of that block, whose first bytes this batch holds. */
+    size_t h = direct ? (size_t)((off + nbytes) % LOG_DIO_ALIGN) : 0;
+    log->pend = log->spare;
+    bytes_restart(&log->pend, buf.p + nbytes - h, h);
+    memset(&log->spare, 0, sizeof log->spare);
+    log->io_busy = true;
     int fd = log->fd;
     pthread_mutex_unlock(&log->mu);
 
     int rc = ORDO_OK, e = 0;
-    bool truncated_back = true;
-    if (buf.len)
-        rc = io_write_all(log, fd, buf.p, buf.len, off, &e);
+    bool truncated_back = true, padded = false, fell_back = false;
+    if (buf.len && direct) {
+        /* whole blocks from base, zero-padded */
+        size_t n = buf.head + buf.len;
+        size_t wn = (n + LOG_DIO_ALIGN - 1) / LOG_DIO_ALIGN * LOG_DIO_ALIGN;
+        memset(buf.p + buf.len, 0, wn - n);
+        rc = io_write_all(log, fd, buf.base, wn, off - buf.head, LOG_DIO_ALIGN, &e);
+        padded = rc == ORDO_OK && wn > n;
+        if (rc != ORDO_OK && e == EINVAL && log->opt.direct_io == ORDO_LOG_DIRECT_AUTO) {
+            /* the file system refused this direct write: go on buffered */
+            int fl = fcntl(fd, F_GETFL);
+            if (fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0) {
+                fell_back = true;
+                e = 0;
+                rc = io_write_all(log, fd, buf.p, buf.len, off, 1, &e);
+            }
+        }
+    } else if (buf.len) {
+        rc = io_write_all(log, fd, buf.p, buf.len, off, 1, &e);
+    }
     if (rc == ORDO_OK && need_sync)
         rc = io_sync(log, fd, &e);
     if (rc != ORDO_OK && buf.len) {
@@ -259,6 +312,10 @@ static int run_batch_locked(ordo_log_t *log, bool sync)
     log->io_busy = false;
     buf.len = 0;
     log->spare = buf;
+    if (padded)
+        log->padded = true;
+    if (fell_back)
+        log->direct = false; /* pend's head is simply not written from now on */
     if (rc == ORDO_OK) {
         log->st.batches++;
         if (last > log->written_seq) {
@@ -302,6 +359,54 @@ static int fail_copy(ordo_log_t *log, ordo_error_t *err)
 
 /* ---- segments ---- */
 
+/* The active segment's descriptor was just opened at file_off, nothing
+ * pending. Switches it to O_DIRECT when the options ask for it and the file
+ * system accepts it, and starts the pending buffer with blk: the bytes of
+ * the block holding file_off that come before it (file_off % LOG_DIO_ALIGN). */
+static int segment_io_start(ordo_log_t *log, const uint8_t *blk, ordo_error_t *err)
+{
+    log->direct = false;
+    log->padded = false;
+    bytes_restart(&log->pend, NULL, 0);
+    if (log->opt.direct_io == ORDO_LOG_DIRECT_OFF)
+        return ORDO_OK;
+    int fl = fcntl(log->fd, F_GETFL);
+    if (fl < 0 || fcntl(log->fd, F_SETFL, fl | O_DIRECT) != 0) {
+        if (log->opt.direct_io == ORDO_LOG_DIRECT_ON)
+            return ordo_error_set(err, ORDO_EIO, log->dir, 0, "direct_io",
+                                  "the file system does not accept O_DIRECT: %s", strerror(errno));
+        return ORDO_OK;
+    }
+    bytes_restart(&log->pend, blk, (size_t)(log->file_off % LOG_DIO_ALIGN));
+    log->direct = true;
+    return ORDO_OK;
+}
+
+/* Lock held, everything written, no batch in flight: cuts the zero padding
+ * direct writes leave after the last record, so a sealed or closed segment
+ * ends at its last record. */
+static int trim_padding_locked(ordo_log_t *log)
+{
+    if (!log->padded || log->fd < 0 || log->failed)
+        return log->failed;
+    int e = 0, rc = ORDO_OK;
+    if (ftruncate(log->fd, (off_t)log->file_off) != 0) {
+        e = errno;
+        rc = io_code(e);
+    } else {
+        rc = io_sync(log, log->fd, &e);
+    }
+    if (rc != ORDO_OK) {
+        log->failed = rc;
+        ordo_error_set(&log->fail_err, rc, log->seg_name, 0, NULL,
+                       "cannot cut the direct I/O padding at byte offset %" PRIu64 ": %s",
+                       log->file_off, strerror(e ? e : EIO));
+        return rc;
+    }
+    log->padded = false;
+    return ORDO_OK;
+}
+
 static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, const uint8_t *dict,
                           uint32_t dict_len, ordo_error_t *err)
 {
@@ -325,8 +430,7 @@ static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, 
     }
     log_seg_header_encode(&h, hb);
     int e = 0;
-    int rc = io_write_all(log, fd, hb, h.hdr_len, 0, &e);
-    free(hb);
+    int rc = io_write_all(log, fd, hb, h.hdr_len, 0, 1, &e);
     if (rc == ORDO_OK)
         rc = io_sync(log, fd, &e);
     if (rc == ORDO_OK && rename(tmp, path) != 0) {
@@ -334,6 +438,7 @@ static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, 
         rc = io_code(e);
     }
     if (rc != ORDO_OK) {
+        free(hb);
         close(fd);
         unlink(tmp);
         return ordo_error_set(err, rc, path, 0, NULL, "cannot create segment: %s", strerror(e));
@@ -344,6 +449,10 @@ static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, 
     log->seg_no = seg_no;
     log->file_off = h.hdr_len;
     log->seg_bytes = h.hdr_len;
+    rc = segment_io_start(log, hb + (h.hdr_len - h.hdr_len % LOG_DIO_ALIGN), err);
+    free(hb);
+    if (rc != ORDO_OK)
+        return rc;
     log_seg_chain_start(&h, log->chain);
     log_index_free(&log->ix);
     memset(&log->ix, 0, sizeof log->ix);
@@ -437,6 +546,8 @@ static size_t zcompress(log_zctx_t *z, const ZSTD_CDict *cd, const void *p, size
 static int rotate_locked(ordo_log_t *log)
 {
     int rc = batch_locked(log, true);
+    if (rc == ORDO_OK)
+        rc = trim_padding_locked(log);
     if (rc != ORDO_OK)
         return rc;
     char ipath[4096];
@@ -761,6 +872,7 @@ void ordo_log_get_stats(ordo_log_t *log, ordo_log_stats_t *stats)
     pthread_mutex_lock(&log->mu);
     *stats = log->st;
     stats->durable_seq = log->durable_seq;
+    stats->direct_io = log->direct;
     pthread_mutex_unlock(&log->mu);
 }
 
@@ -775,8 +887,8 @@ static void log_free(ordo_log_t *log)
     if (log->lock_fd >= 0)
         close(log->lock_fd); /* releases the flock */
     log_index_free(&log->ix);
-    free(log->pend.p);
-    free(log->spare.p);
+    free(log->pend.base);
+    free(log->spare.base);
     for (int i = 0; i < log->npool; i++)
         zctx_free(log->pool[i]);
     ZSTD_freeCDict(log->cdict);
@@ -793,17 +905,24 @@ static void log_free(ordo_log_t *log)
 }
 
 /* Moves bytes [from, len) of a segment to a quarantine file, then cuts the
- * segment there. Nothing is thrown away silently. */
+ * segment there. Nothing is thrown away silently; only an all-zero tail
+ * (the padding of direct writes, or blocks allocated but never written)
+ * holds nothing to keep. */
 static int cut_tail(ordo_log_t *log, const char *seg, const uint8_t *data, size_t len, uint64_t from,
                     ordo_log_open_info_t *info, ordo_error_t *err)
 {
-    char path[4096], qpath[4200];
+    char path[4096], qpath[4200] = "";
     snprintf(path, sizeof path, "%s/%s", log->dir, seg);
-    /* unique name: a later crash may cut at the same offset again */
-    snprintf(qpath, sizeof qpath, "%s.cut-%" PRIu64 "-%" PRId64, path, from, now_unix_ns());
-    int rc = ordo_write_file_atomic(qpath, data + from, len - from, err);
-    if (rc != ORDO_OK)
-        return rc;
+    size_t z = from;
+    while (z < len && data[z] == 0)
+        z++;
+    if (z < len) {
+        /* unique name: a later crash may cut at the same offset again */
+        snprintf(qpath, sizeof qpath, "%s.cut-%" PRIu64 "-%" PRId64, path, from, now_unix_ns());
+        int rc = ordo_write_file_atomic(qpath, data + from, len - from, err);
+        if (rc != ORDO_OK)
+            return rc;
+    }
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || ftruncate(fd, (off_t)from) != 0 || fdatasync(fd) != 0) {
         int e = errno;
@@ -975,6 +1094,11 @@ static int recover(ordo_log_t *log, ordo_log_open_info_t *info, ordo_error_t *er
             memcpy(dict_copy, h.dict, h.dict_len);
         uint32_t dict_len = h.dict_len;
         h.dict = NULL;
+        /* appending resumes in the block holding valid_len (direct I/O) */
+        uint8_t blk[LOG_DIO_ALIGN];
+        size_t bh = (size_t)(s.valid_len % LOG_DIO_ALIGN);
+        if (last)
+            memcpy(blk, data + (s.valid_len - bh), bh);
         log_unmap(data, len);
         prev_last = s.last_seq;
         memcpy(prev_chain, s.last_chain, sizeof prev_chain);
@@ -1006,6 +1130,7 @@ static int recover(ordo_log_t *log, ordo_log_open_info_t *info, ordo_error_t *er
         log->next_seq = s.last_seq + 1;
         log->written_seq = log->durable_seq = s.last_seq;
         log->need_block_start = true;
+        rc = segment_io_start(log, blk, err);
     }
     if (info && rc == ORDO_OK)
         info->segments = nseg;
@@ -1080,6 +1205,10 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         log_free(log);
         return rc;
     }
+    if (bytes_reserve(&log->pend, 0) != ORDO_OK || bytes_reserve(&log->spare, 0) != ORDO_OK) {
+        log_free(log);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
     rc = recover(log, info, err);
     if (rc != ORDO_OK) {
         log_free(log);
@@ -1110,6 +1239,8 @@ int ordo_log_close(ordo_log_t *log, ordo_error_t *err)
         pthread_join(log->flusher, NULL);
     pthread_mutex_lock(&log->mu);
     int rc = log->fd >= 0 || log->failed ? flush_locked(log, err) : ORDO_OK;
+    if (rc == ORDO_OK && trim_padding_locked(log) != ORDO_OK)
+        rc = fail_copy(log, err);
     pthread_mutex_unlock(&log->mu);
     log_free(log);
     return rc;

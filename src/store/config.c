@@ -184,6 +184,19 @@ static int set_log_encoding(const parse_ctx_t *c, const char *v, ordo_config_t *
     return ORDO_OK;
 }
 
+static int set_log_direct(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    if (!strcmp(v, "auto"))
+        cfg->log_direct_io = 0; /* ORDO_LOG_DIRECT_AUTO */
+    else if (!strcmp(v, "on"))
+        cfg->log_direct_io = 1; /* ORDO_LOG_DIRECT_ON */
+    else if (!strcmp(v, "off"))
+        cfg->log_direct_io = 2; /* ORDO_LOG_DIRECT_OFF */
+    else
+        return bad(c, ORDO_EINVAL, "'%s' is not auto, on or off", v);
+    return ORDO_OK;
+}
+
 static const config_key_t keys[] = {
     {"store.backend", set_backend},
     {"store.postgres.dsn", set_dsn},
@@ -196,6 +209,7 @@ static const config_key_t keys[] = {
     {"log.segment_bytes", set_log_segment},
     {"log.compress_level", set_log_compress},
     {"log.encoding", set_log_encoding},
+    {"log.direct_io", set_log_direct},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

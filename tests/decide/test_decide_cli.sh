@@ -59,6 +59,17 @@ printf 'log.encoding = yaml\n' > "$dj/ordo.conf"
 "$ordo" source --network "$net" --policy cost-optimized --data "$dj" \
     < "$src/docs/examples/orders.ndjson" > /dev/null 2> "$tmp/enc.err"; rc=$?
 check "unknown log.encoding refused (exit $rc)" [ "$rc" -ne 0 ]
+printf 'log.direct_io = sometimes\n' > "$dj/ordo.conf"
+"$ordo" source --network "$net" --policy cost-optimized --data "$dj" \
+    < "$src/docs/examples/orders.ndjson" > /dev/null 2> "$tmp/dio.err"; rc=$?
+check "unknown log.direct_io refused (exit $rc)" [ "$rc" -ne 0 ]
+check "log.direct_io error names the key" grep -q 'log.direct_io' "$tmp/dio.err"
+dd_="$tmp/direct-off"
+mkdir -p "$dd_"
+printf 'log.direct_io = off\n' > "$dd_/ordo.conf"
+"$ordo" source --network "$net" --policy cost-optimized --data "$dd_" \
+    < "$src/docs/examples/orders.ndjson" > /dev/null || bad "source with log.direct_io = off"
+check "log.direct_io = off logs every decision" [ "$("$ordo" log export "$dd_" | wc -l)" -eq 4 ]
 "$ordo" log export "$d" --format csv > "$tmp/records.csv"
 check "csv header + 4 rows" [ "$(wc -l < "$tmp/records.csv")" -eq 5 ]
 check "csv has no nan" [ "$(grep -ci nan "$tmp/records.csv")" -eq 0 ]

@@ -2,6 +2,9 @@
  * compression, recovery of torn tails, detection of corruption and
  * tampering, injected I/O faults (ENOSPC, short writes, EIO), concurrency. */
 #include <errno.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -573,22 +576,42 @@ typedef struct fault {
     long writes;
 } fault_t;
 
+static bool fd_direct(int fd)
+{
+    return (fcntl(fd, F_GETFL) & O_DIRECT) != 0;
+}
+
+/* Direct I/O writes whole blocks, as a real device would: on an O_DIRECT
+ * descriptor short writes and the space budget count in 4096-byte blocks. */
 static ssize_t fault_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
 {
     fault_t *f = ctx;
+    size_t unit = fd_direct(fd) ? 4096 : 1;
     f->writes++;
     if (f->max_chunk && n > f->max_chunk)
-        n = f->max_chunk;
+        n = f->max_chunk < unit ? unit : f->max_chunk / unit * unit;
     if (f->budget >= 0) {
-        if (f->budget == 0) {
+        if (f->budget < (long)unit) {
             errno = ENOSPC;
             return -1;
         }
         if ((long)n > f->budget)
-            n = (size_t)f->budget; /* a short write, then ENOSPC next call */
+            n = (size_t)f->budget / unit * unit; /* a short write, then ENOSPC next call */
         f->budget -= (long)n;
     }
     return pwrite(fd, buf, n, off);
+}
+
+/* Whether dir's file system takes O_DIRECT (tmpfs may not). */
+static bool direct_supported(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/direct-probe", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_DIRECT, 0644);
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    return fd >= 0;
 }
 
 static int fault_fdatasync(void *ctx, int fd)
@@ -601,9 +624,8 @@ static int fault_fdatasync(void *ctx, int fd)
     return fdatasync(fd);
 }
 
-static void test_enospc_and_short_writes(void **state)
+static void enospc_and_short_writes(ordo_log_direct_t dio)
 {
-    (void)state;
     for (long budget = 1000; budget < 60000; budget += 2731) {
         char dir[256];
         tu_tmpdir(dir, sizeof dir, "nospc");
@@ -612,6 +634,7 @@ static void test_enospc_and_short_writes(void **state)
         ordo_log_options_t opt;
         ordo_log_options_init(&opt);
         opt.io = &io;
+        opt.direct_io = dio;
         opt.segment_bytes = 8192; /* rotations (new headers) hit the fault too */
         opt.compress_level = (budget / 2731) % 2;
         ordo_log_t *log = NULL;
@@ -656,11 +679,15 @@ static void test_enospc_and_short_writes(void **state)
     ordo_log_options_t opt;
     ordo_log_options_init(&opt);
     opt.io = &io;
+    opt.direct_io = dio;
     opt.segment_bytes = 8192;
     ordo_log_t *log = open_ok(dir, &opt, NULL);
     append_range(log, 1, 51);
+    ordo_log_stats_t st;
+    ordo_log_get_stats(log, &st);
+    assert_int_equal(st.direct_io, dio == ORDO_LOG_DIRECT_ON);
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
-    assert_true(f.writes > 1000);
+    assert_true(f.writes > (dio == ORDO_LOG_DIRECT_ON ? 20 : 1000));
     check_all(dir, 50);
     verify_ok(dir, 50);
     /* fdatasync failing (EIO): an error, sticky; the log reopens fine */
@@ -673,6 +700,150 @@ static void test_enospc_and_short_writes(void **state)
     log = open_ok(dir, NULL, NULL);
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
     verify_ok(dir, 50);
+    tu_rmrf(dir);
+}
+
+static void test_enospc_and_short_writes(void **state)
+{
+    (void)state;
+    enospc_and_short_writes(ORDO_LOG_DIRECT_OFF);
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "probe");
+    bool direct = direct_supported(dir);
+    tu_rmrf(dir);
+    if (direct)
+        enospc_and_short_writes(ORDO_LOG_DIRECT_ON);
+    else
+        print_message("[   NOTE   ] no O_DIRECT in %s: direct I/O faults not tested\n", dir);
+}
+
+/* Bytes from the end of the last record to the end of the file. */
+static long bytes_after_last_record(const char *dir)
+{
+    rec_pos_t r[512];
+    size_t n = list_records(dir, r, 512);
+    assert_true(n > 0);
+    char seg[512];
+    snprintf(seg, sizeof seg, "%s/%s", dir, r[n - 1].segment);
+    return tu_file_size(seg) - (long)(r[n - 1].offset + r[n - 1].stored);
+}
+
+/* Direct I/O: whole-block writes from a buffer that repeats the last
+ * partial block; sealed and closed segments end at their last record; a
+ * crash leaves zero padding, which open cuts without a quarantine file. */
+static void test_direct_io(void **state)
+{
+    (void)state;
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "direct");
+    if (!direct_supported(dir)) {
+        tu_rmrf(dir);
+        skip();
+    }
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.direct_io = ORDO_LOG_DIRECT_ON;
+    opt.segment_bytes = 8192; /* rotations: every sealed segment is trimmed */
+    for (int mode = 0; mode < 3; mode++) {
+        opt.sync = mode == 0 ? ORDO_LOG_SYNC : mode == 1 ? ORDO_LOG_ASYNC : ORDO_LOG_NONE;
+        ordo_log_t *log = open_ok(dir, &opt, NULL);
+        ordo_log_stats_t st;
+        ordo_log_get_stats(log, &st);
+        assert_true(st.direct_io);
+        append_range(log, 1 + 40 * (unsigned long)mode, 41 + 40 * (unsigned long)mode);
+        assert_int_equal(ordo_log_flush(log, NULL), ORDO_OK);
+        /* open and flushed: the file ends in a whole block (padding) */
+        char seg[512];
+        last_segment(dir, seg, sizeof seg);
+        assert_int_equal(tu_file_size(seg) % 4096, 0);
+        assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+        assert_int_equal(bytes_after_last_record(dir), 0);
+        check_all(dir, 40 * (uint64_t)mode + 40);
+        verify_ok(dir, 40 * (uint64_t)mode + 40);
+    }
+    assert_true(count_files(dir, ".seg") > 3);
+    /* a crash (no close) leaves the padding after acknowledged records */
+    opt.sync = ORDO_LOG_SYNC;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        ordo_log_t *log = NULL;
+        if (ordo_log_open(dir, &opt, &log, NULL, NULL) != ORDO_OK)
+            _exit(3);
+        char buf[4096], key[64];
+        for (unsigned long n = 121; n < 131; n++) {
+            size_t len = tu_payload(buf, sizeof buf, 0, n);
+            int kl = snprintf(key, sizeof key, "ord-%lu", n);
+            if (ordo_log_append(log, ORDO_LOG_REC_DECISION, key, (size_t)kl,
+                                (int64_t)n * 1000000000, buf, len, NULL, NULL) != ORDO_OK)
+                _exit(4);
+        }
+        _exit(0);
+    }
+    int ws;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    long pad = bytes_after_last_record(dir);
+    assert_true(pad > 0 && pad < 4096);
+    ordo_log_open_info_t info;
+    ordo_log_t *log = open_ok(dir, &opt, &info);
+    assert_int_equal(info.next_seq, 131);
+    assert_int_equal(info.truncated_bytes, (uint64_t)pad);
+    assert_string_equal(info.quarantine, "");
+    append_range(log, 131, 141);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    assert_int_equal(bytes_after_last_record(dir), 0);
+    check_all(dir, 140);
+    verify_ok(dir, 140);
+    tu_rmrf(dir);
+}
+
+/* A file system that refuses a direct write (EINVAL): AUTO goes on with
+ * buffered writes, losing nothing; ON reports the error. */
+static ssize_t einval_direct_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
+{
+    (void)ctx;
+    if (fd_direct(fd)) {
+        errno = EINVAL;
+        return -1;
+    }
+    return pwrite(fd, buf, n, off);
+}
+
+static void test_direct_io_refused(void **state)
+{
+    (void)state;
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir, "dfall");
+    if (!direct_supported(dir)) {
+        tu_rmrf(dir);
+        skip();
+    }
+    ordo_log_io_t io = {einval_direct_pwrite, fault_fdatasync, &(fault_t){.budget = -1}};
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    opt.io = &io;
+    opt.segment_bytes = 20000;
+    ordo_log_t *log = open_ok(dir, &opt, NULL);
+    ordo_log_stats_t st;
+    ordo_log_get_stats(log, &st);
+    assert_true(st.direct_io);
+    append_range(log, 1, 61);
+    ordo_log_get_stats(log, &st);
+    assert_false(st.direct_io); /* the active segment fell back */
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    check_all(dir, 60);
+    verify_ok(dir, 60);
+    opt.direct_io = ORDO_LOG_DIRECT_ON;
+    log = open_ok(dir, &opt, NULL);
+    ordo_error_t err;
+    assert_int_equal(ordo_log_append(log, 1, "k", 1, 0, "{}", 2, NULL, &err), ORDO_EIO);
+    assert_non_null(strstr(err.msg, "Invalid argument"));
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_EIO);
+    log = open_ok(dir, NULL, NULL);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    check_all(dir, 60);
+    verify_ok(dir, 60);
     tu_rmrf(dir);
 }
 
@@ -913,6 +1084,8 @@ int main(void)
         cmocka_unit_test(test_chain_definition),
         cmocka_unit_test(test_mid_corruption_in_active_segment),
         cmocka_unit_test(test_enospc_and_short_writes),
+        cmocka_unit_test(test_direct_io),
+        cmocka_unit_test(test_direct_io_refused),
         cmocka_unit_test(test_concurrent_sync),
         cmocka_unit_test(test_async_and_none),
         cmocka_unit_test(test_bad_args_and_lock),

@@ -4,6 +4,7 @@
  * acknowledged record must be present with the payload that was appended,
  * and the recovered log must verify (no corrupt record accepted). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -56,8 +57,10 @@ static void *child_appender(void *p)
 static ssize_t chunked_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
 {
     (void)ctx;
-    if (n > 200)
-        n = 200;
+    /* direct I/O writes whole blocks: then a chunk is one block */
+    size_t chunk = (fcntl(fd, F_GETFL) & O_DIRECT) ? 4096 : 200;
+    if (n > chunk)
+        n = chunk;
     ssize_t r = pwrite(fd, buf, n, off);
     struct timespec ts = {0, 20000};
     nanosleep(&ts, NULL);
@@ -81,6 +84,8 @@ static void child_main(const char *dir, int fd, unsigned iter)
     opt.index_every = 8;
     if (iter % 4 >= 2)
         opt.io = &chunked;
+    /* half the kills with direct I/O (where the file system has it) */
+    opt.direct_io = iter % 8 < 4 ? ORDO_LOG_DIRECT_AUTO : ORDO_LOG_DIRECT_OFF;
     ordo_log_t *log = NULL;
     if (ordo_log_open(dir, &opt, &log, NULL, NULL) != ORDO_OK)
         _exit(3);
