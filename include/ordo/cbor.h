@@ -39,6 +39,10 @@
 #include "error.h"
 #include "json.h"
 
+/* The tag of a table (ordo_jsonw_table_begin): "ORDT", in the first-come
+ * range of the CBOR tag registry and not registered there. */
+#define ORDO_CBOR_TAG_TABLE 0x4F524454u
+
 /* CBOR (from ordo_jsonw_init_cbor) → compact JSON text appended to out.
  * Also reads what other encoders write for the same document: definite or
  * indefinite lengths, chunked strings, any float width, with or without the

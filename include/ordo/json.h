@@ -21,6 +21,9 @@
  * output stays standard (see cbor.h). At most 128: ref_slot stays half empty. */
 #define ORDO_JSONW_STRREFS 128
 
+/* Most columns of a table (ordo_jsonw_table_begin). */
+#define ORDO_JSONW_TABLE_MAX 8
+
 typedef struct ordo_jsonw {
     ordo_buf_t *out;
     int depth;
@@ -34,9 +37,17 @@ typedef struct ordo_jsonw {
     size_t base;                      /* out->len when the writer started */
     uint64_t n_refs;                  /* stringref indices assigned so far */
     uint8_t ref_slot[256];            /* hash → 1 + index into refs, 0 empty */
+    int tdepth;                       /* depth of the open table, 0 when none */
     struct {
         uint32_t off, len;            /* the string's bytes, at out->data + base + off */
     } refs[ORDO_JSONW_STRREFS];       /* strings with indices 0..STRREFS-1, for lookups */
+    /* the open table (set by ordo_jsonw_table_begin) */
+    unsigned tn, tcol;                /* columns; the next cell's column */
+    uint16_t tkey[ORDO_JSONW_TABLE_MAX]; /* key ids */
+    struct {
+        uint8_t len;                  /* 0: nothing to compare with */
+        uint8_t b[23];                /* kind byte + the value's bytes */
+    } tlast[ORDO_JSONW_TABLE_MAX];    /* each column's cell in the row above */
 } ordo_jsonw_t;
 
 /* pretty: 0 compact (one line), 1 indented by two spaces. */
@@ -59,6 +70,17 @@ void ordo_jsonw_int(ordo_jsonw_t *w, int64_t v);
 void ordo_jsonw_uint(ordo_jsonw_t *w, uint64_t v);
 void ordo_jsonw_bool(ordo_jsonw_t *w, bool v);
 void ordo_jsonw_null(ordo_jsonw_t *w);
+/* A table: an array of objects that all have these keys, in this order,
+ * and only scalar values. The caller writes it as any array of objects
+ * (obj_begin, key + value for each key in order, obj_end), between
+ * table_begin and table_end. Text mode writes exactly that array. CBOR
+ * mode writes the keys once and then only the values, a value equal to the
+ * one above it in its column as one byte (cbor.h); keys must be in the key
+ * table, else (or with more than ORDO_JSONW_TABLE_MAX keys) it writes a
+ * plain array. A row with other keys, or another order, or a nested
+ * value, is ORDO_EINVAL. */
+void ordo_jsonw_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned nkeys);
+void ordo_jsonw_table_end(ordo_jsonw_t *w);
 /* Inserts already-serialized JSON as one value. */
 void ordo_jsonw_raw(ordo_jsonw_t *w, const char *json, size_t n);
 /* A parsed cJSON value written through the same calls (both modes):

@@ -166,10 +166,10 @@ int ordo_cbor_key_id(const char *name, size_t len)
 
 /* ---- decoder ---- */
 
-enum { FR_ARRAY, FR_MAP };
+enum { FR_ARRAY, FR_MAP, FR_TABLE, FR_TKEYS };
 
 typedef struct {
-    uint8_t kind;     /* FR_ARRAY or FR_MAP */
+    uint8_t kind;     /* FR_ARRAY, FR_MAP, FR_TABLE (a table's cells), FR_TKEYS (its keys) */
     uint8_t indef;    /* indefinite length: ends at a break */
     uint8_t want_key; /* map: the next item is a key */
     uint64_t left;    /* definite: elements (arrays) or pairs (maps) to go */
@@ -195,6 +195,14 @@ typedef struct {
     int in_istr;      /* inside an indefinite-length text string */
     ordo_buf_t scratch; /* string chunks; keys made NUL-terminated */
     ordo_buf_t refs;    /* strref_t[]: the namespace's string table */
+    /* a table (tag ORDO_CBOR_TAG_TABLE): one at a time, cells are scalars */
+    int pending_table;  /* the tag was read: its array comes next */
+    unsigned tn, tcol;  /* columns; the next cell's column */
+    int trows;          /* complete rows so far */
+    const char *tname[ORDO_JSONW_TABLE_MAX];
+    struct {
+        size_t off, len; /* the column's cell in the row above, as JSON text in out */
+    } tcell[ORDO_JSONW_TABLE_MAX];
 } dec_t;
 
 static void fail(dec_t *d, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -214,12 +222,25 @@ static int key_pos(const dec_t *d)
     return d->depth > 0 && d->st[d->depth - 1].kind == FR_MAP && d->st[d->depth - 1].want_key;
 }
 
+static int top_kind(const dec_t *d)
+{
+    return d->depth > 0 ? d->st[d->depth - 1].kind : -1;
+}
+
 /* Checks every item (but breaks and string chunks) must pass. is_uint: the
  * item is an unsigned integer, the only thing a tag 25 may enclose. */
 static int begin(dec_t *d, int is_uint)
 {
     if (d->rc)
         return 0;
+    if (d->pending_table) {
+        fail(d, ORDO_ECORRUPT, "a table tag must enclose an indefinite-length array");
+        return 0;
+    }
+    if (top_kind(d) == FR_TKEYS && !is_uint) {
+        fail(d, ORDO_ECORRUPT, "a table's keys must be key ids");
+        return 0;
+    }
     if (d->in_istr) {
         fail(d, ORDO_ECORRUPT, "indefinite-length text string holds a non-text chunk");
         return 0;
@@ -249,10 +270,31 @@ static void close_top(dec_t *d)
     d->depth--;
 }
 
+/* Before a scalar value: in a table, a cell, which opens its row at the
+ * first column and is preceded by its key. */
+static void cell_start(dec_t *d)
+{
+    if (top_kind(d) != FR_TABLE)
+        return;
+    if (d->tcol == 0)
+        ordo_jsonw_obj_begin(&d->w);
+    ordo_jsonw_key(&d->w, d->tname[d->tcol]);
+    d->tcell[d->tcol].off = d->w.out->len; /* the value's text starts here */
+}
+
 /* A value is complete: count it in its container, closing definite-length
  * containers that are full (which completes them in turn). */
 static void value_done(dec_t *d)
 {
+    if (top_kind(d) == FR_TABLE) { /* a cell: remember its text, end a full row */
+        d->tcell[d->tcol].len = d->w.out->len - d->tcell[d->tcol].off;
+        if (++d->tcol == d->tn) {
+            ordo_jsonw_obj_end(&d->w);
+            d->tcol = 0;
+            d->trows++;
+        }
+        return;
+    }
     while (d->depth > 0) {
         frame_t *f = &d->st[d->depth - 1];
         if (f->kind == FR_MAP)
@@ -287,6 +329,7 @@ static void emit_text(dec_t *d, const char *s, size_t n)
         emit_key(d, s, n);
         return;
     }
+    cell_start(d);
     ordo_jsonw_strn(&d->w, s, n);
     value_done(d);
 }
@@ -308,16 +351,24 @@ static void on_uint(void *ctx, uint64_t v)
         emit_text(d, (const char *)d->p + r.off, r.len);
         return;
     }
-    if (key_pos(d)) {
+    if (key_pos(d) || top_kind(d) == FR_TKEYS) {
         const char *name = v <= UINT32_MAX ? ordo_cbor_key_name((uint32_t)v) : NULL;
         if (!name) {
             fail(d, ORDO_ECORRUPT, "unknown key id %" PRIu64, v);
             return;
         }
+        frame_t *f = &d->st[d->depth - 1];
+        if (f->kind == FR_TKEYS) { /* a table's column */
+            d->tname[d->tn++] = name;
+            if (--f->left == 0)
+                d->depth--; /* the cells follow */
+            return;
+        }
         ordo_jsonw_key(&d->w, name);
-        d->st[d->depth - 1].want_key = 0;
+        f->want_key = 0;
         return;
     }
+    cell_start(d);
     ordo_jsonw_uint(&d->w, v);
     value_done(d);
 }
@@ -341,6 +392,7 @@ static void on_negint(void *ctx, uint64_t m)
     dec_t *d = ctx;
     if (!begin(d, 0) || !not_key(d, "a negative integer"))
         return;
+    cell_start(d);
     if (m <= (uint64_t)INT64_MAX) {
         ordo_jsonw_int(&d->w, -1 - (int64_t)m);
     } else {
@@ -414,8 +466,57 @@ static void on_string_start(void *ctx)
     d->in_istr = 1;
 }
 
+static frame_t *push(dec_t *d, int kind, int indef, uint64_t left)
+{
+    if (d->depth + 1 >= ORDO_JSONW_MAX_DEPTH) {
+        fail(d, ORDO_ECORRUPT, "nested deeper than %d", ORDO_JSONW_MAX_DEPTH - 1);
+        return NULL;
+    }
+    frame_t *f = &d->st[d->depth++];
+    f->kind = (uint8_t)kind;
+    f->indef = (uint8_t)indef;
+    f->want_key = kind == FR_MAP;
+    f->left = left;
+    return f;
+}
+
+/* A table: [ [key ids], cells row by row ], indefinite-length; written as
+ * a JSON array of objects. */
+static void open_table_part(dec_t *d, int kind, int indef, size_t size)
+{
+    if (d->pending_table) { /* the table itself */
+        d->pending_table = 0;
+        if (kind != FR_ARRAY || !indef) {
+            fail(d, ORDO_ECORRUPT, "a table tag must enclose an indefinite-length array");
+            return;
+        }
+        if (begin(d, 0) && push(d, FR_TABLE, 1, 0)) {
+            ordo_jsonw_arr_begin(&d->w);
+            d->tn = d->tcol = 0;
+            d->trows = 0;
+        }
+        return;
+    }
+    if (d->tn > 0) {
+        fail(d, ORDO_ECORRUPT, "table cells are scalars");
+        return;
+    }
+    if (kind != FR_ARRAY || indef || size == 0 || size > ORDO_JSONW_TABLE_MAX) {
+        fail(d, ORDO_ECORRUPT, "a table starts with a definite array of 1..%d key ids",
+             ORDO_JSONW_TABLE_MAX);
+        return;
+    }
+    if (begin(d, 0))
+        push(d, FR_TKEYS, 0, size);
+}
+
 static void open_container(dec_t *d, int kind, int indef, size_t size)
 {
+    if (d->pending_table || top_kind(d) == FR_TABLE) {
+        if (!d->rc)
+            open_table_part(d, kind, indef, size);
+        return;
+    }
     if (!begin(d, 0) || !not_key(d, kind == FR_MAP ? "a map" : "an array"))
         return;
     if (d->depth + 1 >= ORDO_JSONW_MAX_DEPTH) {
@@ -483,6 +584,10 @@ static void on_break(void *ctx)
         fail(d, ORDO_ECORRUPT, "map ends between a key and its value");
         return;
     }
+    if (d->st[d->depth - 1].kind == FR_TABLE && (d->tn == 0 || d->tcol != 0)) {
+        fail(d, ORDO_ECORRUPT, "table ends before its keys or inside a row");
+        return;
+    }
     close_top(d);
     value_done(d);
 }
@@ -504,6 +609,16 @@ static void on_tag(void *ctx, uint64_t tag)
     }
     if (!begin(d, 0))
         return;
+    if (tag == ORDO_CBOR_TAG_TABLE) {
+        if (!not_key(d, "a table"))
+            return;
+        if (top_kind(d) == FR_TABLE) {
+            fail(d, ORDO_ECORRUPT, "table cells are scalars");
+            return;
+        }
+        d->pending_table = 1;
+        return;
+    }
     if (tag != 25) {
         fail(d, ORDO_ECORRUPT, "unsupported tag %" PRIu64, tag);
         return;
@@ -519,6 +634,7 @@ static void on_double(dec_t *d, double v)
 {
     if (!begin(d, 0) || !not_key(d, "a float"))
         return;
+    cell_start(d);
     ordo_jsonw_double(&d->w, v);
     value_done(d);
 }
@@ -541,6 +657,7 @@ static void on_null(void *ctx)
     dec_t *d = ctx;
     if (!begin(d, 0) || !not_key(d, "null"))
         return;
+    cell_start(d);
     ordo_jsonw_null(&d->w);
     value_done(d);
 }
@@ -550,15 +667,30 @@ static void on_bool(void *ctx, bool v)
     dec_t *d = ctx;
     if (!begin(d, 0) || !not_key(d, "a boolean"))
         return;
+    cell_start(d);
     ordo_jsonw_bool(&d->w, v);
     value_done(d);
 }
 
+/* In a table: the cell above, again. Anywhere else: unsupported. */
 static void on_undefined(void *ctx)
 {
     dec_t *d = ctx;
-    if (begin(d, 0))
-        fail(d, ORDO_ECORRUPT, "unsupported item: undefined");
+    if (!begin(d, 0))
+        return;
+    if (top_kind(d) != FR_TABLE || d->trows == 0) {
+        fail(d, ORDO_ECORRUPT, "unsupported item: undefined (outside a table, or in its first row)");
+        return;
+    }
+    size_t off = d->tcell[d->tcol].off, len = d->tcell[d->tcol].len;
+    ordo_buf_reset(&d->scratch); /* out may move while the copy is appended */
+    if (ordo_buf_append(&d->scratch, d->w.out->data + off, len)) {
+        fail(d, ORDO_ENOMEM, "out of memory");
+        return;
+    }
+    cell_start(d);
+    ordo_jsonw_raw(&d->w, d->scratch.data, len);
+    value_done(d);
 }
 
 static void on_bytes(void *ctx, cbor_data s, size_t n)

@@ -32,6 +32,7 @@ CBOR_FN cbor_uint(ordo_jsonw_t *w, uint64_t v);
 enum { SIMPLE_FALSE, SIMPLE_TRUE, SIMPLE_NULL };
 CBOR_FN cbor_simple(ordo_jsonw_t *w, int what);
 CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n);
+CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n);
 
 int ordo_json_format_double(double v, char *buf)
 {
@@ -164,6 +165,20 @@ void ordo_jsonw_arr_end(ordo_jsonw_t *w)
         return;
     }
     close_(w, ']', 0);
+}
+
+void ordo_jsonw_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned nkeys)
+{
+    if (CBOR_MODE(w)) {
+        cbor_table_begin(w, keys, nkeys);
+        return;
+    }
+    open(w, '[', 0);
+}
+
+void ordo_jsonw_table_end(ordo_jsonw_t *w)
+{
+    ordo_jsonw_arr_end(w); /* CBOR: cbor_close ends the table */
 }
 
 /* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. (Inlined
@@ -444,9 +459,26 @@ static void cbor_before(ordo_jsonw_t *w, int is_key)
     w->first[0] = 0;
 }
 
+/* Inside a table row (CBOR mode): the next item is a cell. */
+static inline int in_row(const ordo_jsonw_t *w)
+{
+    return w->tdepth && w->depth == w->tdepth + 1;
+}
+
 CBOR_FN cbor_open(ordo_jsonw_t *w, int is_obj)
 {
     cbor_before(w, 0);
+    if (w->tdepth && w->depth >= w->tdepth) {
+        /* a row of the table: nothing is written for it */
+        if (!is_obj || w->depth != w->tdepth) {
+            cbor_fail(w, ORDO_EINVAL); /* cells are scalars */
+            return;
+        }
+        w->depth++;
+        w->is_obj[w->depth] = 1;
+        w->tcol = 0;
+        return;
+    }
     if (w->depth + 1 >= ORDO_JSONW_MAX_DEPTH) {
         cbor_fail(w, ORDO_EINVAL);
         return;
@@ -464,6 +496,14 @@ CBOR_FN cbor_close(ordo_jsonw_t *w, int is_obj)
         cbor_fail(w, ORDO_EINVAL);
         return;
     }
+    if (in_row(w)) { /* a row ends: every key given */
+        if (w->tcol != w->tn)
+            cbor_fail(w, ORDO_EINVAL);
+        w->depth--;
+        return;
+    }
+    if (w->depth == w->tdepth)
+        w->tdepth = 0; /* the table ends with the array's break */
     w->depth--;
     unsigned char b[1];
     put(w, (const char *)b, cbor_encode_break(b, 1));
@@ -552,6 +592,12 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
     cbor_before(w, 1);
     size_t n = strlen(key);
     int id = ordo_cbor_key_id(key, n);
+    if (in_row(w)) { /* the table's keys are written once, at its start */
+        if (w->tcol >= w->tn || id != w->tkey[w->tcol])
+            cbor_fail(w, ORDO_EINVAL);
+        w->after_key = 1;
+        return;
+    }
     if (id >= 0) {
         unsigned char b[9];
         put(w, (const char *)b, cbor_encode_uint((uint64_t)id, b, sizeof b));
@@ -561,9 +607,43 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
     w->after_key = 1;
 }
 
+/* A cell of a table row: 1 when it equals the cell above it (same kind,
+ * same bytes), which is then written as undefined (0xf7), the one item a
+ * JSON value never becomes; 0 when the caller writes it. kind 1: bytes
+ * are a text value's; kind 2: an encoded number, boolean or null. */
+static int table_cell(ordo_jsonw_t *w, uint8_t kind, const void *bytes, size_t n)
+{
+    if (w->tcol >= w->tn) {
+        cbor_fail(w, ORDO_EINVAL);
+        return 1;
+    }
+    __typeof__(w->tlast[0]) *l = &w->tlast[w->tcol++];
+    if (n >= sizeof l->b) { /* too long to compare: written in full */
+        l->len = 0;
+        return 0;
+    }
+    if (l->len == n + 1 && l->b[0] == kind && !memcmp(l->b + 1, bytes, n)) {
+        put(w, "\xf7", 1);
+        return 1;
+    }
+    l->len = (uint8_t)(n + 1);
+    l->b[0] = kind;
+    memcpy(l->b + 1, bytes, n);
+    return 0;
+}
+
+/* An encoded scalar: put, or undefined for a repeated table cell. */
+static void put_value(ordo_jsonw_t *w, const unsigned char *b, size_t k)
+{
+    if (!in_row(w) || !table_cell(w, 2, b, k))
+        put(w, (const char *)b, k);
+}
+
 CBOR_FN cbor_text_value(ordo_jsonw_t *w, const char *s, size_t n)
 {
     cbor_before(w, 0);
+    if (in_row(w) && table_cell(w, 1, s, n))
+        return;
     cbor_text(w, s, n);
 }
 
@@ -571,7 +651,7 @@ CBOR_FN cbor_uint(ordo_jsonw_t *w, uint64_t v)
 {
     cbor_before(w, 0);
     unsigned char b[9];
-    put(w, (const char *)b, cbor_encode_uint(v, b, sizeof b));
+    put_value(w, b, cbor_encode_uint(v, b, sizeof b));
 }
 
 CBOR_FN cbor_int(ordo_jsonw_t *w, int64_t v)
@@ -582,7 +662,7 @@ CBOR_FN cbor_int(ordo_jsonw_t *w, int64_t v)
     }
     cbor_before(w, 0);
     unsigned char b[9];
-    put(w, (const char *)b, cbor_encode_negint((uint64_t)(-1 - v), b, sizeof b));
+    put_value(w, b, cbor_encode_negint((uint64_t)(-1 - v), b, sizeof b));
 }
 
 /* The smallest IEEE float that holds v exactly (v finite, not 0). */
@@ -632,15 +712,16 @@ CBOR_FN cbor_double(ordo_jsonw_t *w, double v)
                   : cbor_encode_negint((uint64_t)(-1 - (long long)v), b, sizeof b);
     else
         k = encode_float(v, b, sizeof b);
-    put(w, (const char *)b, k);
+    put_value(w, b, k);
 }
 
 CBOR_FN cbor_simple(ordo_jsonw_t *w, int what)
 {
     cbor_before(w, 0);
     unsigned char b[1];
-    put(w, (const char *)b,
-        what == SIMPLE_NULL ? cbor_encode_null(b, 1) : cbor_encode_bool(what == SIMPLE_TRUE, b, 1));
+    put_value(w, b,
+              what == SIMPLE_NULL ? cbor_encode_null(b, 1)
+                                  : cbor_encode_bool(what == SIMPLE_TRUE, b, 1));
 }
 
 void ordo_jsonw_cjson(ordo_jsonw_t *w, const cJSON *v)
@@ -686,4 +767,38 @@ CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n)
         ordo_jsonw_cjson(w, j);
     }
     cJSON_Delete(j);
+}
+
+/* Tag ORDO_CBOR_TAG_TABLE, then an indefinite-length array: the key ids
+ * (a definite array), then the cells row by row (cbor.h). */
+CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n)
+{
+    int ids[ORDO_JSONW_TABLE_MAX];
+    int ok = !w->tdepth && n > 0 && n <= ORDO_JSONW_TABLE_MAX;
+    for (unsigned i = 0; ok && i < n; i++)
+        ok = (ids[i] = ordo_cbor_key_id(keys[i], strlen(keys[i]))) >= 0;
+    if (!ok) {
+        cbor_open(w, 0); /* a plain array of objects */
+        return;
+    }
+    cbor_before(w, 0);
+    if (w->depth + 2 >= ORDO_JSONW_MAX_DEPTH) {
+        cbor_fail(w, ORDO_EINVAL);
+        return;
+    }
+    unsigned char b[32];
+    size_t k = cbor_encode_tag(ORDO_CBOR_TAG_TABLE, b, sizeof b);
+    k += cbor_encode_indef_array_start(b + k, sizeof b - k);
+    k += cbor_encode_array_start(n, b + k, sizeof b - k);
+    for (unsigned i = 0; i < n; i++) {
+        k += cbor_encode_uint((uint64_t)ids[i], b + k, sizeof b - k);
+        w->tkey[i] = (uint16_t)ids[i];
+        w->tlast[i].len = 0;
+    }
+    put(w, (const char *)b, k);
+    w->depth++;
+    w->is_obj[w->depth] = 0;
+    w->tdepth = w->depth;
+    w->tn = n;
+    w->tcol = 0;
 }

@@ -325,8 +325,11 @@ void ordo_decision_write_json(const ordo_plan_t *p, const ordo_network_t *net,
         ordo_jsonw_key(w, "order");
         ordo_order_write_json(p->order, net, w);
     }
+    /* the ATP list is most of a record: a table in CBOR (a node's id is
+     * written once for its run of SKUs) */
+    static const char *const atp_keys[] = {"node", "sku", "atp"};
     ordo_jsonw_key(w, "atp");
-    ordo_jsonw_arr_begin(w);
+    ordo_jsonw_table_begin(w, atp_keys, 3);
     for (uint32_t i = 0; i < p->n_atp; i++) {
         ordo_jsonw_obj_begin(w);
         ordo_jsonw_kstr(w, "node", net->nodes[p->atp[i].node].id);
@@ -334,7 +337,7 @@ void ordo_decision_write_json(const ordo_plan_t *p, const ordo_network_t *net,
         ordo_jsonw_kint(w, "atp", p->atp[i].atp);
         ordo_jsonw_obj_end(w);
     }
-    ordo_jsonw_arr_end(w);
+    ordo_jsonw_table_end(w);
     ordo_jsonw_key(w, "plan");
     ordo_plan_write_json(p, net, w);
     ordo_jsonw_obj_end(w);
