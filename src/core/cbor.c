@@ -272,14 +272,19 @@ static void close_top(dec_t *d)
 
 /* Before a scalar value: in a table, a cell, which opens its row at the
  * first column and is preceded by its key. */
-static void cell_start(dec_t *d)
+static int cell_start(dec_t *d)
 {
     if (top_kind(d) != FR_TABLE)
-        return;
+        return 1;
+    if (d->tn == 0) {
+        fail(d, ORDO_ECORRUPT, "a table starts with a definite array of key ids");
+        return 0;
+    }
     if (d->tcol == 0)
         ordo_jsonw_obj_begin(&d->w);
     ordo_jsonw_key(&d->w, d->tname[d->tcol]);
     d->tcell[d->tcol].off = d->w.out->len; /* the value's text starts here */
+    return 1;
 }
 
 /* A value is complete: count it in its container, closing definite-length
@@ -329,7 +334,8 @@ static void emit_text(dec_t *d, const char *s, size_t n)
         emit_key(d, s, n);
         return;
     }
-    cell_start(d);
+    if (!cell_start(d))
+        return;
     ordo_jsonw_strn(&d->w, s, n);
     value_done(d);
 }
@@ -368,7 +374,8 @@ static void on_uint(void *ctx, uint64_t v)
         f->want_key = 0;
         return;
     }
-    cell_start(d);
+    if (!cell_start(d))
+        return;
     ordo_jsonw_uint(&d->w, v);
     value_done(d);
 }
@@ -392,7 +399,8 @@ static void on_negint(void *ctx, uint64_t m)
     dec_t *d = ctx;
     if (!begin(d, 0) || !not_key(d, "a negative integer"))
         return;
-    cell_start(d);
+    if (!cell_start(d))
+        return;
     if (m <= (uint64_t)INT64_MAX) {
         ordo_jsonw_int(&d->w, -1 - (int64_t)m);
     } else {
@@ -634,7 +642,8 @@ static void on_double(dec_t *d, double v)
 {
     if (!begin(d, 0) || !not_key(d, "a float"))
         return;
-    cell_start(d);
+    if (!cell_start(d))
+        return;
     ordo_jsonw_double(&d->w, v);
     value_done(d);
 }
@@ -657,7 +666,8 @@ static void on_null(void *ctx)
     dec_t *d = ctx;
     if (!begin(d, 0) || !not_key(d, "null"))
         return;
-    cell_start(d);
+    if (!cell_start(d))
+        return;
     ordo_jsonw_null(&d->w);
     value_done(d);
 }
@@ -667,7 +677,8 @@ static void on_bool(void *ctx, bool v)
     dec_t *d = ctx;
     if (!begin(d, 0) || !not_key(d, "a boolean"))
         return;
-    cell_start(d);
+    if (!cell_start(d))
+        return;
     ordo_jsonw_bool(&d->w, v);
     value_done(d);
 }
@@ -688,7 +699,8 @@ static void on_undefined(void *ctx)
         fail(d, ORDO_ENOMEM, "out of memory");
         return;
     }
-    cell_start(d);
+    if (!cell_start(d))
+        return;
     ordo_jsonw_raw(&d->w, d->scratch.data, len);
     value_done(d);
 }

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "ordo/cbor.h"
+#include "ordo/util.h"
 #include "ordo/json.h"
 #include "ordo/util.h"
 
@@ -709,6 +710,159 @@ static void test_misuse(void **state)
     ordo_buf_free(&b);
 }
 
+/* ---- tables (ordo_jsonw_table_begin) ---- */
+
+typedef struct {
+    unsigned rows;
+    unsigned seed;
+    int table; /* 0: the same rows as a plain array */
+    const char *const *keys;
+} table_doc_t;
+
+static const char *const table_keys[] = {"node", "sku", "atp", "zone"};
+static const char *const odd_keys[] = {"node", "not-a-key-id"};
+
+/* Rows in runs (as the ATP list is), with every kind of scalar, strings
+ * too long to compare, invalid UTF-8 and numbers that repeat. */
+static void table_fn(ordo_jsonw_t *w, const void *arg)
+{
+    const table_doc_t *t = arg;
+    static const char *const nodes[] = {"DC-001", "ST-0042", "a-node-id-longer-than-22-bytes",
+                                        "bad\xff", "x", ""};
+    ordo_rng_t r;
+    ordo_rng_seed(&r, t->seed);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "sku", "SKU-0000001"); /* a stringref cells may reference */
+    ordo_jsonw_key(w, "atp");
+    if (t->table)
+        ordo_jsonw_table_begin(w, t->keys, t->keys == odd_keys ? 2 : 4);
+    else
+        ordo_jsonw_arr_begin(w);
+    const char *node = nodes[0];
+    for (unsigned i = 0; i < t->rows; i++) {
+        if (ordo_rng_below(&r, 3) == 0)
+            node = nodes[ordo_rng_below(&r, 6)];
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "node", node);
+        if (t->keys == odd_keys) {
+            ordo_jsonw_kint(w, "not-a-key-id", (int64_t)i);
+            ordo_jsonw_obj_end(w);
+            continue;
+        }
+        char sku[32];
+        snprintf(sku, sizeof sku, "SKU-%07u", (unsigned)ordo_rng_below(&r, 4));
+        ordo_jsonw_kstr(w, "sku", sku);
+        ordo_jsonw_kint(w, "atp", (int64_t)ordo_rng_below(&r, 3) - 1);
+        ordo_jsonw_key(w, "zone");
+        switch (ordo_rng_below(&r, 6)) {
+        case 0: ordo_jsonw_double(w, 0.1); break;
+        case 1: ordo_jsonw_double(w, 2.5); break;
+        case 2: ordo_jsonw_bool(w, i % 2); break;
+        case 3: ordo_jsonw_null(w); break;
+        case 4: ordo_jsonw_uint(w, 1u << 20); break;
+        default: ordo_jsonw_str(w, "zone"); break;
+        }
+        ordo_jsonw_obj_end(w);
+    }
+    if (t->table)
+        ordo_jsonw_table_end(w);
+    else
+        ordo_jsonw_arr_end(w);
+    ordo_jsonw_obj_end(w);
+}
+
+static void test_tables(void **state)
+{
+    (void)state;
+    /* round trips: text == decode(CBOR); a table is smaller than the array */
+    for (unsigned seed = 1; seed <= 40; seed++) {
+        unsigned rows = seed == 1 ? 0 : seed * 7;
+        table_doc_t t = {rows, seed, 1, table_keys}, a = {rows, seed, 0, table_keys};
+        ordo_buf_t ct, ca;
+        roundtrip("table", table_fn, &t, &ct, NULL);
+        roundtrip("plain array", table_fn, &a, &ca, NULL);
+        if (rows >= 14)
+            assert_true(ct.len * 10 < ca.len * 8); /* at least 20% smaller */
+        ordo_buf_free(&ct);
+        ordo_buf_free(&ca);
+    }
+    /* keys not in the key table: a plain array, the same text */
+    table_doc_t o = {30, 7, 1, odd_keys}, oa = {30, 7, 0, odd_keys};
+    ordo_buf_t co, cao;
+    roundtrip("table of odd keys", table_fn, &o, &co, NULL);
+    roundtrip("array of odd keys", table_fn, &oa, &cao, NULL);
+    assert_int_equal(co.len, cao.len);
+    assert_memory_equal(co.data, cao.data, co.len);
+    ordo_buf_free(&co);
+    ordo_buf_free(&cao);
+
+    /* the exact bytes */
+    static const char *const k2[] = {"node", "atp"};
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init_cbor(&w, &b);
+    ordo_jsonw_table_begin(&w, k2, 2);
+    static const struct { const char *node; int atp; } rows[] = {
+        {"DC-1", 5}, {"DC-1", 5}, {"DC-2", 5}, {"DC-1", 6}};
+    for (size_t i = 0; i < 4; i++) {
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "node", rows[i].node);
+        ordo_jsonw_kint(&w, "atp", rows[i].atp);
+        ordo_jsonw_obj_end(&w);
+    }
+    ordo_jsonw_table_end(&w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    static const unsigned char want[] = {
+        0xd9, 0x01, 0x00,                   /* 256( */
+        0xda, 'O', 'R', 'D', 'T', 0x9f,     /* table [_ */
+        0x82, 0x00, 0x15,                   /* keys [node, atp] */
+        0x64, 'D', 'C', '-', '1', 0x05,     /* "DC-1" (index 0), 5 */
+        0xf7, 0xf7,                         /* as above, as above */
+        0x64, 'D', 'C', '-', '2', 0xf7,     /* "DC-2" (index 1), as above */
+        0xd8, 0x19, 0x00, 0x06,             /* 25(0), 6 */
+        0xff};
+    assert_int_equal(b.len, sizeof want);
+    assert_memory_equal(b.data, want, sizeof want);
+    ordo_buf_free(&b);
+
+    /* misuse: keys out of order, a missing key, a nested value, a key
+     * that is not the table's, a second table inside */
+    for (int m = 0; m < 5; m++) {
+        ordo_buf_init(&b, NULL);
+        ordo_jsonw_init_cbor(&w, &b);
+        ordo_jsonw_table_begin(&w, k2, 2);
+        ordo_jsonw_obj_begin(&w);
+        switch (m) {
+        case 0:
+            ordo_jsonw_kint(&w, "atp", 1);
+            ordo_jsonw_kstr(&w, "node", "a");
+            break;
+        case 1: ordo_jsonw_kstr(&w, "node", "a"); break;
+        case 2:
+            ordo_jsonw_kstr(&w, "node", "a");
+            ordo_jsonw_key(&w, "atp");
+            ordo_jsonw_arr_begin(&w);
+            ordo_jsonw_arr_end(&w);
+            break;
+        case 3:
+            ordo_jsonw_kstr(&w, "node", "a");
+            ordo_jsonw_kint(&w, "zone", 1);
+            break;
+        default:
+            ordo_jsonw_kstr(&w, "node", "a");
+            ordo_jsonw_key(&w, "atp");
+            ordo_jsonw_table_begin(&w, k2, 2);
+            ordo_jsonw_table_end(&w);
+            break;
+        }
+        ordo_jsonw_obj_end(&w);
+        ordo_jsonw_table_end(&w);
+        assert_int_equal(ordo_jsonw_finish(&w), ORDO_EINVAL);
+        ordo_buf_free(&b);
+    }
+}
+
 typedef struct {
     const char *name;
     const unsigned char *p;
@@ -760,6 +914,37 @@ static void test_decode_foreign(void **state)
         F("nested definite", "[[[]],{\"a\":[{}]}]", 0x82, 0x81, 0x80, 0xa1, 0x61, 'a', 0x81,
           0xa0),
         F("bools", "[true,false,null]", 0x83, 0xf5, 0xf4, 0xf6),
+        /* tables (ORDO_CBOR_TAG_TABLE "ORDT"): keys node (0), atp (21) */
+        F("table", "[{\"node\":\"a\",\"atp\":1},{\"node\":\"a\",\"atp\":2}]", 0xda, 'O', 'R',
+          'D', 'T', 0x9f, 0x82, 0x00, 0x15, 0x61, 'a', 0x01, 0xf7, 0x02, 0xff),
+        F("empty table", "{\"atp\":[]}", 0xa1, 0x15, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x15,
+          0xff),
+        F("table repeats a negative and a float", "[{\"atp\":-3},{\"atp\":-3},{\"atp\":1.5},"
+          "{\"atp\":1.5}]", 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x15, 0x22, 0xf7, 0xf9, 0x3e,
+          0x00, 0xf7, 0xff),
+        F("table repeats a reference", "[\"abc\",[{\"node\":\"abc\"},{\"node\":\"abc\"}]]", 0xd9,
+          0x01, 0x00, 0x82, 0x63, 'a', 'b', 'c', 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00,
+          0xd8, 0x19, 0x00, 0xf7, 0xff),
+        F("undefined in a table's first row", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00,
+          0xf7, 0xff),
+        F("table of a map", NULL, 0xda, 'O', 'R', 'D', 'T', 0xbf, 0xff),
+        F("definite table", NULL, 0xda, 'O', 'R', 'D', 'T', 0x82, 0x81, 0x00, 0x01),
+        F("table keys as text", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x61, 'a', 0x01,
+          0xff),
+        F("table keys not an array", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x00, 0xff),
+        F("table with no keys", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x80, 0xff),
+        F("table ends inside a row", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x82, 0x00, 0x15,
+          0x01, 0xff),
+        F("table ends before its keys", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0xff),
+        F("container in a table cell", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0x80,
+          0xff),
+        F("table in a table cell", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xda, 'O',
+          'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xff, 0xff),
+        F("table as a map key", NULL, 0xa1, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xff,
+          0x01),
+        F("table tag on a string", NULL, 0xda, 'O', 'R', 'D', 'T', 0x61, 'a'),
+        F("unknown table key id", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x18, 0xf0, 0x01,
+          0xff),
         F("1-byte length string", "\"aaaaaaaaaaaaaaaaaaaaaaaa\"", 0x78, 0x18, 'a', 'a', 'a', 'a',
           'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
           'a', 'a', 'a'),
@@ -1081,6 +1266,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_encoding_bytes),
+        cmocka_unit_test(test_tables),
         cmocka_unit_test(test_handmade),
         cmocka_unit_test(test_huge_string_table),
         cmocka_unit_test(test_float_widths),
