@@ -318,9 +318,16 @@ int src_prepare(src_ctx_t *x)
     x->cand_full = ordo_arena_alloc(x->arena, sizeof *x->cand_full * (x->n_cands + 1));
     if (!x->cand_full)
         return ORDO_ENOMEM;
+    x->cand_words = (x->n_cands + 63) / 64;
+    x->line_cands = zalloc(x, (size_t)x->n_lines * x->cand_words, sizeof *x->line_cands);
+    if (!x->line_cands)
+        return ORDO_ENOMEM;
     for (uint32_t c = 0; c < x->n_cands; c++) {
         src_cand_init_bounds(x, c);
-        x->cand_full[c] = x->cands[c].full_mask;
+        uint32_t fm = x->cands[c].full_mask;
+        x->cand_full[c] = fm;
+        for (; fm; fm &= fm - 1)
+            x->line_cands[(size_t)__builtin_ctz(fm) * x->cand_words + c / 64] |= 1ull << (c % 64);
     }
     return ORDO_OK;
 }
@@ -471,37 +478,42 @@ static void top_insert(exact_t *ex, uint32_t S, uint32_t cand, const src_score_t
 /* The candidates that can ship S with their bounds; with `rest` (not NULL),
  * only those whose decomposed bound plus *rest reaches the incumbent. */
 static inline __attribute__((always_inline)) uint32_t
-subset_items(exact_t *ex, uint32_t S, const src_subset_t *sub,
+subset_items(exact_t *ex, uint32_t S, src_subset_t *sub,
                              const src_score_t *rest, ub_item_t *items)
 {
     src_ctx_t *x = ex->x;
-    uint32_t n = 0, dim = x->dim;
-    const uint32_t *fm = x->cand_full;
-    for (uint32_t c = 0; c < x->n_cands; c++) {
-        if ((fm[c] & S) != S)
-            continue;
-        if (rest) {
-            const src_score_t *lu = &ex->lu[(size_t)c * x->n_lines];
-            src_score_t b;
-            b.v[0] = ex->gu[c].v[0]; /* one score (weighted): no vector copies */
-            if (dim > 1)
-                b = ex->gu[c];
-            for (uint32_t m = S; m; m &= m - 1)
-                src_add(&b, &lu[__builtin_ctz(m)], dim);
-            src_add(&b, rest, dim);
-            if (src_lex_cmp(&b, &ex->inc, dim) < 0)
-                continue;
+    uint32_t n = 0, dim = x->dim, nw = x->cand_words;
+    /* the candidates that can ship every line of S, in increasing order */
+    const uint64_t *first = &x->line_cands[(size_t)__builtin_ctz(S) * nw];
+    for (uint32_t w = 0; w < nw; w++) {
+        uint64_t bits = first[w];
+        for (uint32_t m = S & (S - 1); m && bits; m &= m - 1)
+            bits &= x->line_cands[(size_t)__builtin_ctz(m) * nw + w];
+        for (; bits; bits &= bits - 1) {
+            uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            if (rest) {
+                const src_score_t *lu = &ex->lu[(size_t)c * x->n_lines];
+                src_score_t b;
+                b.v[0] = ex->gu[c].v[0]; /* one score (weighted): no vector copies */
+                if (dim > 1)
+                    b = ex->gu[c];
+                for (uint32_t m = S; m; m &= m - 1)
+                    src_add(&b, &lu[__builtin_ctz(m)], dim);
+                src_add(&b, rest, dim);
+                if (src_lex_cmp(&b, &ex->inc, dim) < 0)
+                    continue;
+            }
+            items[n].cand = c;
+            items[n].done = false;
+            if (ex->lead >= 0) {
+                items[n].has_ub = false;
+                items[n].lead = src_upper_bound_lead(x, c, sub, ex->lead);
+            } else {
+                items[n].has_ub = true;
+                src_upper_bound_sub(x, c, sub, ex->tight, &items[n].ub);
+            }
+            n++;
         }
-        items[n].cand = c;
-        items[n].done = false;
-        if (ex->lead >= 0) {
-            items[n].has_ub = false;
-            items[n].lead = src_upper_bound_lead(x, c, sub, ex->lead);
-        } else {
-            items[n].has_ub = true;
-            src_upper_bound_sub(x, c, sub, ex->tight, &items[n].ub);
-        }
-        n++;
     }
     return n;
 }
@@ -517,7 +529,7 @@ static inline int cmp1(double a, double b)
 /* Lead mode: give the items of the best remaining lead value their full
  * bounds. False when the scan is over: no item left, or the best lead
  * cannot reach the top `want` entries (every bound left is below them). */
-static bool next_lead_group(exact_t *ex, const src_subset_t *sub, ub_item_t *items, uint32_t n)
+static bool next_lead_group(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n)
 {
     int q = ex->lead, gi = -1;
     for (uint32_t i = 0; i < n; i++)
@@ -538,7 +550,7 @@ static bool next_lead_group(exact_t *ex, const src_subset_t *sub, ub_item_t *ite
 }
 
 static inline __attribute__((always_inline)) void
-subset_scan(exact_t *ex, const src_subset_t *sub, ub_item_t *items, uint32_t n,
+subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n,
                         const src_score_t *rest)
 {
     src_ctx_t *x = ex->x;
@@ -600,6 +612,16 @@ static int eval_subset(exact_t *ex, uint32_t S, ub_item_t *items)
     return ORDO_OK;
 }
 
+/* Lines in a group (the portable x86-64 baseline has no popcount
+ * instruction: __builtin_popcount is a library call) */
+static inline uint32_t lines_in(uint32_t m)
+{
+    uint32_t n = 0;
+    for (; m; m &= m - 1)
+        n++;
+    return n;
+}
+
 /* Two shipments at most (M = 2): a block S and its complement R are the
  * whole plan. The larger block (fewer nodes can ship it) is scanned first
  * against the other's decomposed bound, then the other against its best
@@ -614,7 +636,7 @@ static void eval_pair(exact_t *ex, uint32_t S, ub_item_t *items)
         return;
     }
     src_subset_t sub;
-    if (__builtin_popcount(R) > __builtin_popcount(S)) {
+    if (lines_in(R) > lines_in(S)) {
         uint32_t t = S;
         S = R;
         R = t;
@@ -835,6 +857,67 @@ static void lost_on(const src_ctx_t *x, const src_score_t *chosen, const src_sco
     }
 }
 
+/* The split test of run_exact (may a plan of k ≥ 2 shipments beat the best
+ * single shipment, bounded by Σ_i max_c line_ub + k·max_c fixed_ub + plan
+ * term?) for a criteria strategy whose per-line bounds are not kept: the
+ * same sums and maxima, computed one component at a time, so the
+ * lexicographic comparison stops at the first component that decides every
+ * k (typically the first or second: node type, or fewest shipments, whose
+ * bound 1/k is below the single shipment's 1). The same answer, bit for bit,
+ * as comparing the full vectors. */
+static bool split_may_win_lazy(exact_t *ex, const src_score_t *single)
+{
+    src_ctx_t *x = ex->x;
+    uint32_t nw = x->cand_words, open = 0; /* bit k: k shipments not decided */
+    for (uint32_t i = 0; i < x->n_lines; i++) {
+        uint64_t any = 0;
+        for (uint32_t w = 0; w < nw; w++)
+            any |= x->line_cands[(size_t)i * nw + w];
+        if (!any)
+            return false; /* a line no candidate ships in full */
+    }
+    if (!x->n_cands)
+        return false;
+    for (uint32_t k = 2; k <= ex->M; k++)
+        open |= 1u << k;
+    for (uint32_t d = 0; d < x->dim && open; d++) {
+        double sum = 0;
+        for (uint32_t i = 0; i < x->n_lines; i++) {
+            bool any = false;
+            double U = 0;
+            const uint64_t *lc = &x->line_cands[(size_t)i * nw];
+            for (uint32_t w = 0; w < nw; w++) {
+                for (uint64_t bits = lc[w]; bits; bits &= bits - 1) {
+                    double v =
+                        src_line_ub_crit(x, w * 64 + (uint32_t)__builtin_ctzll(bits), i, d);
+                    if (!any || v > U)
+                        U = v;
+                    any = true;
+                }
+            }
+            sum += U;
+        }
+        double G = 0;
+        for (uint32_t c = 0; c < x->n_cands; c++) {
+            double v = src_fixed_ub_crit(x, c, d);
+            if (c == 0 || v > G)
+                G = v;
+        }
+        for (uint32_t m = open; m; m &= m - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(m);
+            double a = sum + (k * G + ex->term[k].v[d]), b = single->v[d];
+            if (a == b)
+                continue; /* as src_lex_cmp: equal, look at the next component */
+            double diff = a - b, tol = SRC_EPS * (1 + fabs(a) + fabs(b));
+            if (diff > tol)
+                return true;
+            if (diff < -tol)
+                open &= ~(1u << k);
+        }
+    }
+    return false;
+}
+
 static int run_exact(src_ctx_t *x, best_plan_t *out)
 {
     exact_t ex;
@@ -898,23 +981,30 @@ static int run_exact(src_ctx_t *x, best_plan_t *out)
                 if (!ex.lu || !ex.gu)
                     return ORDO_ENOMEM;
             }
+            if (!keep && dim > 1) {
+                /* criteria, nothing kept: component by component */
+                only_full = !split_may_win_lazy(&ex, &single);
+                goto split_tested;
+            }
             bool all_lines = true;
             for (uint32_t i = 0; i < x->n_lines && all_lines; i++) {
                 bool any = false;
                 src_score_t U;
-                for (uint32_t c = 0; c < x->n_cands; c++) {
-                    if (!(x->cands[c].full_mask & (1u << i)))
-                        continue;
-                    src_line_ub(x, c, i, &v);
-                    if (keep)
-                        ex.lu[(size_t)c * x->n_lines + i] = v;
-                    if (!any) {
-                        U = v;
-                        any = true;
-                    } else {
-                        for (uint32_t d = 0; d < dim; d++)
-                            if (v.v[d] > U.v[d])
-                                U.v[d] = v.v[d];
+                const uint64_t *lc = &x->line_cands[(size_t)i * x->cand_words];
+                for (uint32_t w = 0; w < x->cand_words; w++) {
+                    for (uint64_t bits = lc[w]; bits; bits &= bits - 1) {
+                        uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                        src_line_ub(x, c, i, &v);
+                        if (keep)
+                            ex.lu[(size_t)c * x->n_lines + i] = v;
+                        if (!any) {
+                            U = v;
+                            any = true;
+                        } else {
+                            for (uint32_t d = 0; d < dim; d++)
+                                if (v.v[d] > U.v[d])
+                                    U.v[d] = v.v[d];
+                        }
                     }
                 }
                 all_lines = any;
@@ -951,6 +1041,7 @@ static int run_exact(src_ctx_t *x, best_plan_t *out)
             }
         }
     }
+split_tested:
     for (;;) {
         if (only_full) {
             if (!full_done)
@@ -1527,8 +1618,9 @@ static void collect_atp(src_ctx_t *x, ordo_plan_t *plan)
             if (x->cands[c].atp[i] <= 0)
                 continue;
             bool dup = false;
-            for (uint32_t j = 0; j < i; j++)
-                dup |= x->lines[j].sku == x->lines[i].sku && x->cands[c].atp[j] > 0;
+            if (x->lines[i].shared) /* another search line has the SKU */
+                for (uint32_t j = 0; j < i; j++)
+                    dup |= x->lines[j].sku == x->lines[i].sku && x->cands[c].atp[j] > 0;
             if (dup)
                 continue;
             ordo_atp_seen_t *a = &plan->atp[plan->n_atp++];

@@ -28,6 +28,8 @@ void ordo_source_params_default(ordo_source_params_t *p)
     p->beam_nodes = 6;
 }
 
+static double expected_late(const ordo_carrier_service_t *svc, int zone, int s0, double pe, int D);
+
 static bool params_ok(const ordo_source_params_t *p)
 {
     const double v[] = {p->return_processing,      p->lost_margin_rate,
@@ -73,7 +75,8 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
     e->inv_div = calloc(net->n_services + 1, sizeof *e->inv_div);
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
-    if (!e->one_lb || !e->inv_div || !e->mult || !e->cdf || !e->min_rate || !e->node_tz || !e->demand || !e->load || !e->base_tab ||
+    e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
+    if (!e->one_lb || !e->late0 || !e->inv_div || !e->mult || !e->cdf || !e->min_rate || !e->node_tz || !e->demand || !e->load || !e->base_tab ||
         !e->base_min || !e->near) {
         ordo_engine_destroy(e);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
@@ -146,6 +149,12 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
                 e->one_lb[((size_t)n * ORDO_ZONES + z) * 4 + f] = isfinite(best) ? best : 0;
             }
     }
+    /* expected lateness with no extra-day chance by s0 − D (src_late) */
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++)
+            for (int k = 0; k < SRC_LATE_SPAN; k++)
+                e->late0[((size_t)s * ORDO_ZONES + z) * SRC_LATE_SPAN + k] =
+                    expected_late(&net->services[s], z + 1, k - SRC_LATE_OFF, 0.0, 0);
     /* nodes of each ZIP3 by a static cost key */
     {
         double *key = malloc(sizeof *key * (net->n_nodes + 1));
@@ -235,6 +244,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->inv_div);
     free(e->mult);
     free(e->one_lb);
+    free(e->late0);
     free(e->base_tab);
     free(e->base_min);
     free(e->near);
@@ -354,19 +364,6 @@ bool src_node_allowed(const src_ctx_t *x, const ordo_node_t *n, const char **why
     return true;
 }
 
-int src_lex_cmp_slow(const src_score_t *a, const src_score_t *b, uint32_t dim)
-{
-    for (uint32_t i = 0; i < dim; i++) {
-        double d = a->v[i] - b->v[i];
-        double tol = SRC_EPS * (1 + fabs(a->v[i]) + fabs(b->v[i]));
-        if (d > tol)
-            return 1;
-        if (d < -tol)
-            return -1;
-    }
-    return 0;
-}
-
 src_score_t src_plan_term(const src_ctx_t *x, uint32_t k)
 {
     src_score_t s;
@@ -438,12 +435,10 @@ void src_eta(const src_ctx_t *x, const src_eval_t *e, int *p50, int *p90)
 }
 
 /* Expected business days late. */
-static double expected_late(const double *cdf, const ordo_carrier_service_t *svc, int zone, int s0,
-                            double pe, int D)
+static double expected_late(const ordo_carrier_service_t *svc, int zone, int s0, double pe, int D)
 {
     double late = 0;
     const double *pr = svc->transit[zone - 1];
-    (void)cdf;
     for (int d = 0; d < ORDO_TRANSIT_DAYS; d++) {
         if (pr[d] <= 0)
             continue;
@@ -451,6 +446,22 @@ static double expected_late(const double *cdf, const ordo_carrier_service_t *svc
         late += pr[d] * ((1 - pe) * (a > 0 ? a : 0) + pe * (b > 0 ? b : 0));
     }
     return late;
+}
+
+/* expected_late of service si, from the engine's table when there is no
+ * extra-day chance (pe == 0: the common case below 80% utilization). The
+ * loop depends on s0 and D only through s0 − D, and with pe == 0 every term
+ * is pr[d]·(1·max(0, a) + 0·b) = pr[d]·max(0, a) exactly, so the table
+ * (expected_late at s0 − D, D = 0) holds the very number the loop gives;
+ * below the table's range every a ≤ 0 and the sum is 0. */
+static inline double src_late(const ordo_engine_t *eng, uint32_t si, int zone, int s0, double pe,
+                              int D)
+{
+    int k = s0 - D + SRC_LATE_OFF;
+    if (pe == 0 && k < SRC_LATE_SPAN)
+        return k <= 0 ? 0
+                      : eng->late0[((size_t)si * ORDO_ZONES + zone - 1) * SRC_LATE_SPAN + k];
+    return expected_late(&eng->net->services[si], zone, s0, pe, D);
 }
 
 int src_return_lb(const src_line_t *l)
@@ -722,7 +733,6 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
             ot = pickup_cdf(s0, pe, D);
             late = (1 - pe) * (s0 > D ? s0 - D : 0) + pe * (s0 + 1 > D ? s0 + 1 - D : 0);
         } else {
-            const ordo_carrier_service_t *svc = &net->services[cur.service];
             if (rate(x->eng, cur.service, o->zone, o->weight > 0 ? o->weight : 0.1, o->cubic,
                      x->order->residential, x->peak, &r) != ORDO_OK)
                 continue;
@@ -737,13 +747,14 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
                 } else if (pe == c->late_pe[k]) {
                     late = c->late[k];
                 } else {
-                    late = expected_late(cdf, svc, o->zone, s0, pe, D);
+                    late = src_late(x->eng, (uint32_t)cur.service, o->zone, s0, pe, D);
                     c->late_pe[k] = pe;
                     c->late[k] = late;
                 }
             } else {
                 ot = deliver_cdf(cdf, s0, pe, D);
-                late = ot >= 1 - 1e-12 ? 0 : expected_late(cdf, svc, o->zone, s0, pe, D);
+                late = ot >= 1 - 1e-12 ? 0
+                                       : src_late(x->eng, (uint32_t)cur.service, o->zone, s0, pe, D);
             }
         }
         double factor = 1 + P->lateness_return_factor * late;
@@ -982,6 +993,14 @@ static inline int billable_lb(double weight, double cubic, double inv_div)
     return wl;
 }
 
+/* Is the subset's parcel beyond the rate tables by a service with this 1/dim
+ * (criteria_service_bound then leaves the choice to ordo_rate_parcel)? */
+static inline bool sub_heavy(const src_subset_t *sub, double inv_div)
+{
+    double w = sub->weight > 0 ? sub->weight : 0.1, dim = sub->cubic * inv_div;
+    return (w > dim ? w : dim) > 149.5;
+}
+
 void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
 {
     double units = 0, rr_units = 0, weight = 0, cubic = 0;
@@ -1001,9 +1020,14 @@ void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
     /* billable pounds of the parcel by each service (dim divisors differ) */
     const ordo_engine_t *e = x->eng;
     uint32_t ns = x->net->n_services < SRC_MAX_SERVICES ? x->net->n_services : SRC_MAX_SERVICES;
-    for (uint32_t s = 0; s < ns; s++)
+    sub->heavy = 0;
+    for (uint32_t s = 0; s < ns; s++) {
         sub->wl[s] = (uint8_t)billable_lb(weight, cubic, e->inv_div[s]);
+        if (sub_heavy(sub, e->inv_div[s]))
+            sub->heavy |= 1ull << s;
+    }
     sub->n_wl = ns;
+    sub->ret_known = 0;
 }
 
 /* The subset's billable pounds with a candidate's k-th service. */
@@ -1049,10 +1073,10 @@ static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
  * bound); uncapped for per-line bounds, which are summed and so must stay
  * additive (share·min(1, d) <= share·d). Returns false for criteria that
  * bound nothing here. */
-static bool criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c,
-                              const ordo_node_t *node, bool pickup, double share, double cost,
-                              double dos, bool cap_dos, double util, double rr, double ot_ub,
-                              double *term)
+static inline __attribute__((always_inline)) bool
+criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c, const ordo_node_t *node, bool pickup,
+                  double share, double cost, double dos, bool cap_dos, double util, double rr,
+                  double ot_ub, double *term)
 {
     switch (k->kind) {
     case ORDO_CRIT_DISTANCE: {
@@ -1112,7 +1136,7 @@ static bool criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c,
  * does not hold: another extra-day chance, a billable weight beyond the rate
  * tables, a partial service table. */
 static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint32_t ci,
-                                                             const src_subset_t *sub,
+                                                             src_subset_t *sub,
                                                              double fixed_cost, double *ot_b,
                                                              double *ship_b)
 {
@@ -1123,61 +1147,92 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     uint32_t n = c->n_svc;
     if (!c->ready || n == 0 || n != node->n_services || n > ORDO_NODE_MAX_SERVICES)
         return false;
-    int s0;
-    double pe, util;
-    processing(x, c, sub->units, &s0, &pe, &util);
+    /* P(extra day) as processing() computes it */
+    double cap = node->daily_capacity;
+    double util = cap > 0 ? (c->load + sub->units) / cap : 0;
+    double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
+    if (pe > 0.5)
+        pe = 0.5;
     if (pe != c->pe0)
         return false;
     double target = x->strat->service_target;
     if (target < x->cons->min_on_time)
         target = x->cons->min_on_time;
-    double ret_base = returns_at_base(x, sub->mask, c->zone); /* as src_eval_shipment */
-    double base_rr = sub->rr;
-    double var[ORDO_NODE_MAX_SERVICES], ship[ORDO_NODE_MAX_SERVICES];
-    bool meets[ORDO_NODE_MAX_SERVICES], any_meets = false;
+    /* Which services meet the target, and the best P(on time), depend on the
+     * node alone (pe is its pe0); shipping and lateness-raised returns are
+     * needed only for the services that can be chosen: the one meeting the
+     * target, the cheapest of several that do (within the margin), or the
+     * most punctual when none does. */
+    uint32_t meets = 0;
     double best_ot = -1;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t si = c->svcs[k];
-        const src_svcx_t *sx = &x->svcx[si];
-        double w = sub->weight > 0 ? sub->weight : 0.1, dim = sub->cubic * sx->inv_div;
-        if ((w > dim ? w : dim) > 149.5)
+        if (si < SRC_MAX_SERVICES ? (sub->heavy >> si & 1) : sub_heavy(sub, x->svcx[si].inv_div))
             return false; /* beyond the tables: ordo_rate_parcel decides */
-        ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
-        double ot = c->ot[k], late;
-        if (ot >= 1 - 1e-12) {
-            late = 0;
-        } else if (pe == c->late_pe[k]) {
-            late = c->late[k];
-        } else {
-            const ordo_carrier_service_t *svc = &x->net->services[si];
-            late = expected_late(eng->cdf[si][c->zone - 1], svc, c->zone, s0, pe,
-                                 x->promise_days);
-            c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
-            c->late[k] = late;
-        }
-        double rr = base_rr * (1 + P->lateness_return_factor * late);
-        if (rr > 1)
-            rr = 1;
-        var[k] = ship[k] + ret_base * (base_rr > 0 ? rr / base_rr : 0);
-        meets[k] = ot + 1e-12 >= target;
-        any_meets |= meets[k];
+        double ot = c->ot[k];
+        if (ot + 1e-12 >= target)
+            meets |= 1u << k;
         if (ot > best_ot)
             best_ot = ot;
     }
-    /* the cheapest service that meets the target; else the most punctual */
-    double lim = INFINITY;
-    if (any_meets)
-        for (uint32_t k = 0; k < n; k++)
-            if (meets[k] && var[k] < lim)
+    double ship[ORDO_NODE_MAX_SERVICES];
+    uint32_t may = 0;
+    if (meets & (meets - 1)) {
+        /* several meet the target: the cheapest of them (shipping plus
+         * returns raised by lateness, as src_eval_shipment prices them) */
+        uint32_t zbit = 1u << (c->zone - 1);
+        if (!(sub->ret_known & zbit)) {
+            sub->ret_base[c->zone - 1] = returns_at_base(x, sub->mask, c->zone);
+            sub->ret_known |= zbit;
+        }
+        double ret_base = sub->ret_base[c->zone - 1];
+        double base_rr = sub->rr;
+        double var[ORDO_NODE_MAX_SERVICES];
+        double lim = INFINITY;
+        for (uint32_t m = meets; m; m &= m - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
+            const src_svcx_t *sx = &x->svcx[si];
+            ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
+            double ot = c->ot[k], late;
+            if (ot >= 1 - 1e-12) {
+                late = 0;
+            } else if (pe == c->late_pe[k]) {
+                late = c->late[k];
+            } else {
+                late = src_late(eng, si, c->zone, c->s0, pe, x->promise_days);
+                c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
+                c->late[k] = late;
+            }
+            double rr = base_rr * (1 + P->lateness_return_factor * late);
+            if (rr > 1)
+                rr = 1;
+            var[k] = ship[k] + ret_base * (base_rr > 0 ? rr / base_rr : 0);
+            if (var[k] < lim)
                 lim = var[k];
-    double mag = 1 + fabs(lim) + node->pack_cost_per_shipment +
-                 node->pick_cost_per_unit * sub->units + fabs(fixed_cost);
+        }
+        double mag = 1 + fabs(lim) + node->pack_cost_per_shipment +
+                     node->pick_cost_per_unit * sub->units + fabs(fixed_cost);
+        for (uint32_t m = meets; m; m &= m - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(m);
+            if (var[k] <= lim + 1e-9 * mag)
+                may |= 1u << k;
+        }
+    } else {
+        /* exactly one meets the target, or none: the most punctual */
+        may = meets;
+        if (!meets)
+            for (uint32_t k = 0; k < n; k++)
+                if (c->ot[k] >= best_ot - 1e-12)
+                    may |= 1u << k;
+        for (uint32_t m = may; m; m &= m - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
+            const src_svcx_t *sx = &x->svcx[si];
+            ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
+        }
+    }
     double ot = -1, sh = INFINITY;
-    for (uint32_t k = 0; k < n; k++) {
-        bool may = any_meets ? meets[k] && var[k] <= lim + 1e-9 * mag
-                             : c->ot[k] >= best_ot - 1e-12;
-        if (!may)
-            continue;
+    for (uint32_t m = may; m; m &= m - 1) {
+        uint32_t k = (uint32_t)__builtin_ctz(m);
         if (c->ot[k] > ot)
             ot = c->ot[k];
         if (ship[k] < sh)
@@ -1188,7 +1243,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     return true;
 }
 
-void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, bool tight,
+void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tight,
                          src_score_t *out)
 {
     const src_cand_t *c = &x->cands[ci];
@@ -1289,6 +1344,25 @@ void src_upper_bound(src_ctx_t *x, uint32_t ci, uint32_t mask, src_score_t *out)
     src_upper_bound_sub(x, ci, &sub, true, out);
 }
 
+/* What src_line_ub bounds for line i at a candidate, shared by the whole
+ * vector and one criterion (src_line_ub_crit) so both give the same bits. */
+typedef struct line_ub_in {
+    double share, cost, rr, dos, util0;
+} line_ub_in_t;
+
+static inline void line_ub_inputs(const src_ctx_t *x, const src_cand_t *c, const ordo_node_t *node,
+                                  uint32_t i, line_ub_in_t *in)
+{
+    line_part_t p;
+    line_part(x, c, i, &p);
+    in->share = x->total_units > 0 ? p.units / x->total_units : 1;
+    in->cost = node->pick_cost_per_unit * p.units + p.fixed_cost;
+    in->rr = p.units ? p.rr_units / p.units : 0;
+    in->dos = p.units ? p.dos_units / p.units : 0;
+    double cap = node->daily_capacity;
+    in->util0 = cap > 0 ? c->load / cap : 0;
+}
+
 void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
 {
     const src_cand_t *c = &x->cands[ci];
@@ -1297,29 +1371,61 @@ void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
     memset(out, 0, sizeof *out);
     if (!st)
         return;
-    line_part_t p;
-    line_part(x, c, i, &p);
-    double share = x->total_units > 0 ? p.units / x->total_units : 1;
-    double cost = node->pick_cost_per_unit * p.units + p.fixed_cost;
-    double rr = p.units ? p.rr_units / p.units : 0;
-    double dos = p.units ? p.dos_units / p.units : 0;
+    line_ub_in_t in;
+    line_ub_inputs(x, c, node, i, &in);
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
-    double cap = node->daily_capacity;
-    double util0 = cap > 0 ? c->load / cap : 0;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         const ordo_weights_t *w = &st->weights;
         /* share·min(1, mean dos/90) ≤ Σ share_i·dos_i/90 and ≤ share */
-        double ov = w->overstock > 0 ? share * dos / 90 : 0;
-        out->v[0] = -w->cost * cost + w->on_time * share * c->ot_ub - w->return_risk * share * rr +
-                    w->overstock * ov;
+        double ov = w->overstock > 0 ? in.share * in.dos / 90 : 0;
+        out->v[0] = -w->cost * in.cost + w->on_time * in.share * c->ot_ub -
+                    w->return_risk * in.share * in.rr + w->overstock * ov;
         return;
     }
     for (uint32_t q = 0; q < st->n_criteria; q++) {
         double term;
-        if (criterion_ub_term(&st->criteria[q], c, node, pickup, share, cost, dos, false, util0,
-                              rr, c->ot_ub, &term))
+        if (criterion_ub_term(&st->criteria[q], c, node, pickup, in.share, in.cost, in.dos, false,
+                              in.util0, in.rr, c->ot_ub, &term))
             out->v[q] = term;
     }
+}
+
+double src_line_ub_crit(src_ctx_t *x, uint32_t ci, uint32_t i, uint32_t q)
+{
+    const src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    const ordo_criterion_t *k = &x->strat->criteria[q];
+    if (k->kind == ORDO_CRIT_FEWEST_SHIPMENTS)
+        return 0; /* criterion_ub_term bounds nothing there */
+    line_ub_in_t in;
+    line_ub_inputs(x, c, node, i, &in);
+    double term;
+    return criterion_ub_term(k, c, node, x->order->level == ORDO_LEVEL_PICKUP, in.share, in.cost,
+                             in.dos, false, in.util0, in.rr, c->ot_ub, &term)
+               ? term
+               : 0;
+}
+
+/* The cheapest shipment-level cost of a candidate: pack + the 1-lb parcel. */
+static inline double fixed_ub_cost(const src_ctx_t *x, const src_cand_t *c,
+                                   const ordo_node_t *node)
+{
+    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    return node->pack_cost_per_shipment +
+           (pickup || c->zone < 1
+                ? 0
+                : x->eng->one_lb[((size_t)c->node * ORDO_ZONES + c->zone - 1) * 4 +
+                                 (x->order->residential ? 1 : 0) + (x->peak ? 2 : 0)]);
+}
+
+double src_fixed_ub_crit(src_ctx_t *x, uint32_t ci, uint32_t q)
+{
+    const src_cand_t *c = &x->cands[ci];
+    const ordo_criterion_t *k = &x->strat->criteria[q];
+    if (k->kind == ORDO_CRIT_FEWEST_SHIPMENTS)
+        return 0;
+    double fixed = k->kind == ORDO_CRIT_COST ? fixed_ub_cost(x, c, &x->net->nodes[c->node]) : 0;
+    return (k->kind == ORDO_CRIT_COST ? -fixed / k->scale : 0) + k->resolution * 0.5 + 1e-9;
 }
 
 void src_fixed_ub(src_ctx_t *x, uint32_t ci, src_score_t *out)
@@ -1330,13 +1436,7 @@ void src_fixed_ub(src_ctx_t *x, uint32_t ci, src_score_t *out)
     memset(out, 0, sizeof *out);
     if (!st)
         return;
-    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
-    double fixed =
-        node->pack_cost_per_shipment +
-        (pickup || c->zone < 1
-             ? 0
-             : x->eng->one_lb[((size_t)c->node * ORDO_ZONES + c->zone - 1) * 4 +
-                              (x->order->residential ? 1 : 0) + (x->peak ? 2 : 0)]);
+    double fixed = fixed_ub_cost(x, c, node);
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         out->v[0] = -st->weights.cost * fixed;
         return;

@@ -14,6 +14,10 @@
 #define SRC_SCAN_MAX 32   /* lines stocked at more nodes walk the nearest */
 #define SRC_WALK_NODES 24 /* ... this many nodes */
 #define SRC_MAX_SERVICES 64 /* services whose billable lb a subset keeps */
+/* expected business days late with no extra-day chance, tabled by the ship
+ * day less the promise (s0 − D) in [−SRC_LATE_OFF, SRC_LATE_SPAN − SRC_LATE_OFF) */
+#define SRC_LATE_OFF ORDO_TRANSIT_DAYS
+#define SRC_LATE_SPAN (2 * ORDO_TRANSIT_DAYS)
 
 struct ordo_engine {
     const ordo_network_t *net;
@@ -45,6 +49,11 @@ struct ordo_engine {
      * order's surcharges (bit 0 residential, bit 1 peak):
      * one_lb[(node × ORDO_ZONES + zone − 1) × 4 + flags] */
     double *one_lb;
+    /* expected business days late when the parcel surely ships on day s0
+     * (no extra-day chance): late0[(s × ORDO_ZONES + zone − 1) × SRC_LATE_SPAN
+     * + s0 − D + SRC_LATE_OFF], computed by the same function the decision
+     * path would call (src_late) */
+    double *late0;
 };
 
 typedef struct src_line {
@@ -98,6 +107,11 @@ typedef struct src_subset {
     double units, weight, cubic, share, rr;
     uint32_t n_wl;
     uint8_t wl[SRC_MAX_SERVICES]; /* billable lb by service, clamped to 1..150 */
+    uint64_t heavy; /* services (< SRC_MAX_SERVICES) whose billable weight is beyond the tables */
+    /* returns at the base risk by zone (returns_at_base), filled when first
+     * needed: bit zone − 1 of ret_known */
+    uint32_t ret_known;
+    double ret_base[ORDO_ZONES];
 } src_subset_t;
 
 /* Features of one shipment (lines mask at a candidate, chosen service). */
@@ -153,6 +167,10 @@ typedef struct src_ctx {
     uint32_t n_cands;
     src_cand_t *cands;
     uint32_t *cand_full; /* cands[c].full_mask, contiguous */
+    /* the candidates that can ship search line i in full, as a bitset:
+     * bit c % 64 of line_cands[i * cand_words + c / 64] */
+    uint32_t cand_words;
+    uint64_t *line_cands;
     int32_t *slot;       /* node → cand index or -1 */
     const src_svcx_t *svcx; /* per network service, set by src_prepare */
     uint32_t evaluated;
@@ -197,7 +215,7 @@ void src_upper_bound(src_ctx_t *x, uint32_t cand, uint32_t mask, src_score_t *ou
 void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub);
 /* tight: criteria strategies also bound P(on time) and shipping over only
  * the services the strategy can choose (costlier; weighted: no effect) */
-void src_upper_bound_sub(src_ctx_t *x, uint32_t cand, const src_subset_t *sub, bool tight,
+void src_upper_bound_sub(src_ctx_t *x, uint32_t cand, src_subset_t *sub, bool tight,
                          src_score_t *out);
 /* Criteria strategies: the first criterion a shipment's bound depends on
  * (fewest_shipments skipped, it is 0 there), when it is cheap to bound on its
@@ -211,24 +229,50 @@ double src_upper_bound_lead(src_ctx_t *x, uint32_t cand, const src_subset_t *sub
  *   score(B, c) ≤ Σ_{i∈B} line_ub(c, i) + fixed_ub(c) + half a quantum per criterion. */
 void src_line_ub(src_ctx_t *x, uint32_t cand, uint32_t line, src_score_t *out);
 void src_fixed_ub(src_ctx_t *x, uint32_t cand, src_score_t *out);
+/* Criteria strategies: component q of src_line_ub and src_fixed_ub, bit for
+ * bit, alone (the split test compares bounds one component at a time) */
+double src_line_ub_crit(src_ctx_t *x, uint32_t cand, uint32_t line, uint32_t q);
+double src_fixed_ub_crit(src_ctx_t *x, uint32_t cand, uint32_t q);
 void src_cand_init_bounds(src_ctx_t *x, uint32_t cand);
 src_score_t src_plan_term(const src_ctx_t *x, uint32_t k);
 void src_eta(const src_ctx_t *x, const src_eval_t *e, int *p50, int *p90);
 int64_t src_bday_to_time(int64_t day0, int bdays);
 int src_bdays_between(int64_t day0, int64_t day1);
 bool src_node_allowed(const src_ctx_t *x, const ordo_node_t *n, const char **why);
-int src_lex_cmp_slow(const src_score_t *a, const src_score_t *b, uint32_t dim);
+/* Lexicographic comparison with a relative tolerance per component: 1, 0 or
+ * −1. Inline: the criteria scans compare vectors in their inner loops. */
+static inline int src_lex_cmp_slow(const src_score_t *a, const src_score_t *b, uint32_t dim)
+{
+    for (uint32_t i = 0; i < dim; i++) {
+        /* equal components are common (rounded criteria, node types, the
+         * zero of fewest_shipments in shipment scores) and compare equal
+         * below too: d = 0 is within any tolerance */
+        if (a->v[i] == b->v[i])
+            continue;
+        double d = a->v[i] - b->v[i];
+        double tol = SRC_EPS * (1 + fabs(a->v[i]) + fabs(b->v[i]));
+        if (d > tol)
+            return 1;
+        if (d < -tol)
+            return -1;
+    }
+    return 0;
+}
 static inline int src_lex_cmp(const src_score_t *a, const src_score_t *b, uint32_t dim)
 {
     if (dim == 1) {
         double x = a->v[0], y = b->v[0], d = x - y;
-        double tol = SRC_EPS * (1 + (x < 0 ? -x : x) + (y < 0 ? -y : y));
+        double tol = SRC_EPS * (1 + fabs(x) + fabs(y)); /* branch-free */
         return d > tol ? 1 : d < -tol ? -1 : 0;
     }
     return src_lex_cmp_slow(a, b, dim);
 }
 static inline void src_add(src_score_t *a, const src_score_t *b, uint32_t dim)
 {
+    if (dim == 1) { /* one score (weighted): no loop */
+        a->v[0] += b->v[0];
+        return;
+    }
     for (uint32_t i = 0; i < dim; i++)
         a->v[i] += b->v[i];
 }
