@@ -24,6 +24,12 @@
  *    and the text writer would print it as one (|v| < 1e15), -0 as a half,
  *    else as the smallest of half/single/double floats that holds it
  *    exactly; NaN/Inf as null;
+ *  - a table (ordo_jsonw_table_begin: an array of objects with the same
+ *    keys and scalar values) is tag ORDO_CBOR_TAG_TABLE around an
+ *    indefinite-length array: first a definite array of the key ids, then
+ *    the cells row by row; a cell equal to the cell above it is undefined
+ *    (0xf7). A generic decoder sees a tagged array; ordo_cbor_to_json
+ *    writes the array of objects;
  *  - ordo_jsonw_raw() text has no CBOR counterpart: it is parsed (cJSON)
  *    and written value by value, so it reads back normalized (no
  *    whitespace, numbers as ordo_json_format_double prints their double,
@@ -47,8 +53,9 @@
  * Also reads what other encoders write for the same document: definite or
  * indefinite lengths, chunked strings, any float width, with or without the
  * tag-256 namespace (outermost only). ORDO_ECORRUPT (naming the byte offset)
- * for malformed or unsupported input: byte strings, undefined, simple
- * values, tags other than 25 and 256, map keys other than text and key ids
+ * for malformed or unsupported input: byte strings, simple
+ * values, undefined outside a table's cells (or in its first row), tags
+ * other than 25, 256 and tables, map keys other than text and key ids
  * (or with a NUL byte), nesting deeper than the writer's, trailing bytes.
  * Never reads past p + n; on error out is left as it was. */
 int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err);
