@@ -997,14 +997,7 @@ static int run_exact(src_ctx_t *x, best_plan_t *out)
                         src_line_ub(x, c, i, &v);
                         if (keep)
                             ex.lu[(size_t)c * x->n_lines + i] = v;
-                        if (!any) {
-                            U = v;
-                            any = true;
-                        } else {
-                            for (uint32_t d = 0; d < dim; d++)
-                                if (v.v[d] > U.v[d])
-                                    U.v[d] = v.v[d];
-                        }
+                        src_ub_max(&U, &any, &v, dim);
                     }
                 }
                 all_lines = any;
@@ -1016,14 +1009,7 @@ static int run_exact(src_ctx_t *x, best_plan_t *out)
                 src_fixed_ub(x, c, &v);
                 if (keep)
                     ex.gu[c] = v;
-                if (!any_g) {
-                    G = v;
-                    any_g = true;
-                } else {
-                    for (uint32_t d = 0; d < dim; d++)
-                        if (v.v[d] > G.v[d])
-                            G.v[d] = v.v[d];
-                }
+                src_ub_max(&G, &any_g, &v, dim);
             }
             bool split_may_win = false;
             for (uint32_t k = 2; k <= ex.M && all_lines && any_g && !split_may_win; k++) {

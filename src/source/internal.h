@@ -277,6 +277,19 @@ static inline void src_add(src_score_t *a, const src_score_t *b, uint32_t dim)
         a->v[i] += b->v[i];
 }
 
+/* Componentwise max of bounds: *acc = v when !*any, else max(*acc, v). */
+static inline void src_ub_max(src_score_t *acc, bool *any, const src_score_t *v, uint32_t dim)
+{
+    if (!*any) {
+        *acc = *v;
+        *any = true;
+        return;
+    }
+    for (uint32_t d = 0; d < dim; d++)
+        if (v->v[d] > acc->v[d])
+            acc->v[d] = v->v[d];
+}
+
 /* allocate.c */
 int src_prepare(src_ctx_t *x);
 
