@@ -312,6 +312,22 @@ static void schedule_text(const schedule_args_t *a)
     }
 }
 
+/* The schedule of one switchback design, as JSON or text. */
+static void print_schedule(const ordo_exp_switchback_t *sb, char **clusters, size_t n_clusters,
+                           char **arms, const int *cells, bool json)
+{
+    schedule_args_t a = {.sb = sb,
+                         .clusters = clusters,
+                         .n_clusters = n_clusters,
+                         .arms = arms,
+                         .cells = cells,
+                         .block_size = sb->blocked ? sb->blocks.size : 0};
+    if (json)
+        schedule_json(&a);
+    else
+        schedule_text(&a);
+}
+
 /* ---- the registry: create, lifecycle, list, show, history, assign ---- */
 
 typedef struct reg_opts {
@@ -1055,16 +1071,7 @@ static int schedule_stored(const char *id, const char *data, char *clusters_s, b
         ordo_exp_destroy(e);
         return ordo_cli_fail(&err, rc, json);
     }
-    schedule_args_t a = {.sb = &sb,
-                         .clusters = clusters,
-                         .n_clusters = n_clusters,
-                         .arms = arms,
-                         .cells = cells,
-                         .block_size = sb.blocked ? sb.blocks.size : 0};
-    if (json)
-        schedule_json(&a);
-    else
-        schedule_text(&a);
+    print_schedule(&sb, clusters, n_clusters, arms, cells, json);
     free(cells);
     ordo_exp_destroy(e);
     return ORDO_EXIT_OK;
@@ -1256,16 +1263,7 @@ static int cmd_schedule(int argc, char **argv)
         free(cells);
         return ordo_cli_fail(&err, rc, json);
     }
-    schedule_args_t a = {.sb = &sb,
-                         .clusters = clusters,
-                         .n_clusters = n_clusters,
-                         .arms = arms,
-                         .cells = cells,
-                         .block_size = sb.blocked ? sb.blocks.size : 0};
-    if (json)
-        schedule_json(&a);
-    else
-        schedule_text(&a);
+    print_schedule(&sb, clusters, n_clusters, arms, cells, json);
     free(cells);
     return ORDO_EXIT_OK;
 }
