@@ -1,6 +1,6 @@
 /* bench_source — decisions per second and latency of the sourcing engine.
  *
- *   bench_source [--nodes N] [--skus N] [--orders N] [--repeats R] [--policy P]
+ *   bench_source [--nodes N] [--skus N] [--orders N] [--repeats R] [--policy NAME|FILE]
  *                [--dir DIR] [--threads T] [--quick] [--dump FILE]
  *
  * Generates (once, cached in DIR) a network on real US geography with
@@ -28,6 +28,23 @@ static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
+}
+
+/* A built-in policy by name, or a policy file (a name with a '/' or ending
+ * in .json). */
+static int load_policy(const char *name, ordo_policy_t **out, ordo_error_t *err)
+{
+    size_t n = strlen(name);
+    if (!strchr(name, '/') && !(n > 5 && !strcmp(name + n - 5, ".json")))
+        return ordo_policy_builtin(name, out, err);
+    char *json;
+    size_t len;
+    int rc = ordo_read_file(name, &json, &len, err);
+    if (rc)
+        return rc;
+    rc = ordo_policy_parse(json, len, name, out, err);
+    free(json);
+    return rc;
 }
 
 static int cmp_dbl(const void *a, const void *b)
@@ -342,11 +359,11 @@ int main(int argc, char **argv)
                 perror(argv[i]);
                 return 2;
             }
-        }
-        else {
-            fprintf(stderr, "usage: bench_source [--nodes N] [--skus N] [--orders N] "
-                            "[--repeats R] [--policy P] [--dir DIR] [--threads T] [--quick] "
-                            "[--dump FILE]\n");
+        } else {
+            fprintf(stderr,
+                    "usage: bench_source [--nodes N] [--skus N] [--orders N] "
+                    "[--repeats R] [--policy NAME|FILE] [--dir DIR] [--threads T] [--quick] "
+                    "[--dump FILE]\n");
             return 2;
         }
     }
@@ -382,7 +399,7 @@ int main(int argc, char **argv)
     }
     uint64_t t1 = ordo_now_ns();
     if (ordo_engine_create(b.net, NULL, &b.eng, &err) ||
-        ordo_policy_builtin(policy_name, &b.policy, &err)) {
+        load_policy(policy_name, &b.policy, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;
     }
