@@ -159,6 +159,22 @@ static src_line_t search_line(const ordo_network_t *net, uint32_t order_line, ui
     return l;
 }
 
+/* Once the search lines and their total units are known: the mask of all
+ * lines, repeated SKUs, and the per-line constants of the bounds. */
+static void src_lines_finish(src_ctx_t *x)
+{
+    x->all_mask = x->n_lines >= 32 ? 0xffffffffu : (1u << x->n_lines) - 1;
+    for (uint32_t i = 0; i < x->n_lines; i++) {
+        src_line_t *l = &x->lines[i];
+        l->shared = false;
+        for (uint32_t j = 0; j < x->n_lines; j++)
+            l->shared |= j != i && x->lines[j].sku == l->sku;
+        double units = l->qty;
+        l->ub_share = x->total_units > 0 ? units / x->total_units : 1;
+        l->ub_rr = units ? l->base_rr * l->qty / units : 0;
+    }
+}
+
 int src_prepare(src_ctx_t *x)
 {
     const ordo_network_t *net = x->net;
@@ -259,13 +275,9 @@ int src_prepare(src_ctx_t *x)
             x->lines[x->n_lines++] = base;
         }
     }
-    for (uint32_t i = 0; i < x->n_lines; i++) {
+    for (uint32_t i = 0; i < x->n_lines; i++)
         x->total_units += x->lines[i].qty;
-        x->lines[i].shared = false;
-        for (uint32_t j = 0; j < x->n_lines; j++)
-            x->lines[i].shared |= j != i && x->lines[j].sku == x->lines[i].sku;
-    }
-    x->all_mask = x->n_lines >= 32 ? 0xffffffffu : (1u << x->n_lines) - 1;
+    src_lines_finish(x);
     /* candidates: nodes that stock at least one search line */
     x->cands = ordo_arena_alloc(x->arena, sizeof *x->cands * (total_cells + 1));
     if (!x->cands)
@@ -478,8 +490,7 @@ static void top_insert(exact_t *ex, uint32_t S, uint32_t cand, const src_score_t
 /* The candidates that can ship S with their bounds; with `rest` (not NULL),
  * only those whose decomposed bound plus *rest reaches the incumbent. */
 static inline __attribute__((always_inline)) uint32_t
-subset_items(exact_t *ex, uint32_t S, src_subset_t *sub,
-                             const src_score_t *rest, ub_item_t *items)
+subset_items(exact_t *ex, uint32_t S, src_subset_t *sub, const src_score_t *rest, ub_item_t *items)
 {
     src_ctx_t *x = ex->x;
     uint32_t n = 0, dim = x->dim, nw = x->cand_words;
@@ -550,8 +561,7 @@ static bool next_lead_group(exact_t *ex, src_subset_t *sub, ub_item_t *items, ui
 }
 
 static inline __attribute__((always_inline)) void
-subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n,
-                        const src_score_t *rest)
+subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const src_score_t *rest)
 {
     src_ctx_t *x = ex->x;
     uint32_t dim = x->dim, S = sub->mask;
@@ -888,8 +898,7 @@ static bool split_may_win_lazy(exact_t *ex, const src_score_t *single)
             const uint64_t *lc = &x->line_cands[(size_t)i * nw];
             for (uint32_t w = 0; w < nw; w++) {
                 for (uint64_t bits = lc[w]; bits; bits &= bits - 1) {
-                    double v =
-                        src_line_ub_crit(x, w * 64 + (uint32_t)__builtin_ctzll(bits), i, d);
+                    double v = src_line_ub_crit(x, w * 64 + (uint32_t)__builtin_ctzll(bits), i, d);
                     if (!any || v > U)
                         U = v;
                     any = true;
@@ -1915,12 +1924,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
             x->total_units += pl->quantity;
             covered[pl->line] += pl->quantity;
         }
-    x->all_mask = (1u << x->n_lines) - 1;
-    for (uint32_t i = 0; i < x->n_lines; i++) {
-        x->lines[i].shared = false;
-        for (uint32_t j = 0; j < x->n_lines; j++)
-            x->lines[i].shared |= j != i && x->lines[j].sku == x->lines[i].sku;
-    }
+    src_lines_finish(x);
     x->cands = zalloc(x, spec->n_shipments, sizeof *x->cands);
     x->slot = NULL;
     if (!x->cands) {

@@ -550,15 +550,17 @@ void ordo_order_ctx_init(ordo_order_ctx_t *x, const ordo_order_t *o, const ordo_
         const char *fam = s->family < net->n_families ? net->families[s->family] : NULL;
         if (fam && x->n_families < ORDO_CTX_MAX_FAMILIES) {
             bool dup = false;
+            /* family names and SKU ids are unique in the network: the
+             * same entry is the same name */
             for (uint32_t k = 0; k < x->n_families; k++)
-                dup |= !strcmp(x->families[k], fam);
+                dup |= x->families[k] == fam;
             if (!dup)
                 x->families[x->n_families++] = fam;
         }
         if (x->n_skus < ORDO_CTX_MAX_SKUS) {
             bool dup = false;
             for (uint32_t k = 0; k < x->n_skus; k++)
-                dup |= !strcmp(x->skus[k], s->id);
+                dup |= x->skus[k] == s->id;
             if (!dup)
                 x->skus[x->n_skus++] = s->id;
         }

@@ -76,8 +76,8 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
-    if (!e->one_lb || !e->late0 || !e->inv_div || !e->mult || !e->cdf || !e->min_rate || !e->node_tz || !e->demand || !e->load || !e->base_tab ||
-        !e->base_min || !e->near) {
+    if (!e->one_lb || !e->late0 || !e->inv_div || !e->mult || !e->cdf || !e->min_rate ||
+        !e->node_tz || !e->demand || !e->load || !e->base_tab || !e->base_min || !e->near) {
         ordo_engine_destroy(e);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
@@ -459,8 +459,7 @@ static inline double src_late(const ordo_engine_t *eng, uint32_t si, int zone, i
 {
     int k = s0 - D + SRC_LATE_OFF;
     if (pe == 0 && k < SRC_LATE_SPAN)
-        return k <= 0 ? 0
-                      : eng->late0[((size_t)si * ORDO_ZONES + zone - 1) * SRC_LATE_SPAN + k];
+        return k <= 0 ? 0 : eng->late0[((size_t)si * ORDO_ZONES + zone - 1) * SRC_LATE_SPAN + k];
     return expected_late(&eng->net->services[si], zone, s0, pe, D);
 }
 
@@ -552,8 +551,8 @@ static int ship_day(src_ctx_t *x, const src_cand_t *c)
 }
 
 /* Ship day and P(one more day) for `units` more at a candidate. */
-static void processing(src_ctx_t *x, const src_cand_t *c, double units, int *s0_out,
-                       double *pe_out, double *util_out)
+static void processing(src_ctx_t *x, const src_cand_t *c, double units, int *s0_out, double *pe_out,
+                       double *util_out)
 {
     const ordo_node_t *node = &x->net->nodes[c->node];
     double cap = node->daily_capacity;
@@ -753,8 +752,9 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
                 }
             } else {
                 ot = deliver_cdf(cdf, s0, pe, D);
-                late = ot >= 1 - 1e-12 ? 0
-                                       : src_late(x->eng, (uint32_t)cur.service, o->zone, s0, pe, D);
+                late = ot >= 1 - 1e-12
+                           ? 0
+                           : src_late(x->eng, (uint32_t)cur.service, o->zone, s0, pe, D);
             }
         }
         double factor = 1 + P->lateness_return_factor * late;
@@ -929,6 +929,8 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     c->s0 = s0;
     c->pe0 = pe;
     c->ready = true;
+    double cap = node->daily_capacity;
+    c->util0 = cap > 0 ? c->load / cap : 0;
     if (x->order->level == ORDO_LEVEL_PICKUP) {
         c->ot_ub = pickup_cdf(s0, pe, x->promise_days);
         return;
@@ -944,11 +946,6 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     }
     c->ot_ub = best;
 }
-
-/* Parts of the bound that add up over lines. */
-typedef struct line_part {
-    double units, rr_units, fixed_cost, dos_units, weight, cubic;
-} line_part_t;
 
 /* Exact where the shipment model is service-independent: returns at the
  * base risk (lateness only raises it), carrying relief, and the opportunity
@@ -967,17 +964,6 @@ static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i)
         f += l->qty * l->price * P->stockout_margin_rate * (P->target_days_of_supply - after) /
              P->target_days_of_supply;
     return f;
-}
-
-static inline void line_part(const src_ctx_t *x, const src_cand_t *c, uint32_t i, line_part_t *p)
-{
-    const src_line_t *l = &x->lines[i];
-    p->units = l->qty;
-    p->rr_units = l->base_rr * l->qty;
-    p->dos_units = c->dos[i] * l->qty;
-    p->weight = l->weight * l->qty;
-    p->cubic = l->cubic * l->qty;
-    p->fixed_cost = c->fixed[i];
 }
 
 /* Billable whole pounds for the bound tables, clamped to 1..150 (heavier
@@ -1074,9 +1060,9 @@ static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
  * additive (share·min(1, d) <= share·d). Returns false for criteria that
  * bound nothing here. */
 static inline __attribute__((always_inline)) bool
-criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c, const ordo_node_t *node, bool pickup,
-                  double share, double cost, double dos, bool cap_dos, double util, double rr,
-                  double ot_ub, double *term)
+criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c, const ordo_node_t *node,
+                  bool pickup, double share, double cost, double dos, bool cap_dos, double util,
+                  double rr, double ot_ub, double *term)
 {
     switch (k->kind) {
     case ORDO_CRIT_DISTANCE: {
@@ -1136,9 +1122,8 @@ criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c, const ordo_nod
  * does not hold: another extra-day chance, a billable weight beyond the rate
  * tables, a partial service table. */
 static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint32_t ci,
-                                                             src_subset_t *sub,
-                                                             double fixed_cost, double *ot_b,
-                                                             double *ship_b)
+                                                             src_subset_t *sub, double fixed_cost,
+                                                             double *ot_b, double *ship_b)
 {
     src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
@@ -1243,8 +1228,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     return true;
 }
 
-void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tight,
-                         src_score_t *out)
+void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tight, src_score_t *out)
 {
     const src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
@@ -1353,14 +1337,13 @@ typedef struct line_ub_in {
 static inline void line_ub_inputs(const src_ctx_t *x, const src_cand_t *c, const ordo_node_t *node,
                                   uint32_t i, line_ub_in_t *in)
 {
-    line_part_t p;
-    line_part(x, c, i, &p);
-    in->share = x->total_units > 0 ? p.units / x->total_units : 1;
-    in->cost = node->pick_cost_per_unit * p.units + p.fixed_cost;
-    in->rr = p.units ? p.rr_units / p.units : 0;
-    in->dos = p.units ? p.dos_units / p.units : 0;
-    double cap = node->daily_capacity;
-    in->util0 = cap > 0 ? c->load / cap : 0;
+    const src_line_t *l = &x->lines[i];
+    double units = l->qty;
+    in->share = l->ub_share;
+    in->cost = node->pick_cost_per_unit * units + c->fixed[i];
+    in->rr = l->ub_rr;
+    in->dos = units ? c->dos[i] * l->qty / units : 0;
+    in->util0 = c->util0;
 }
 
 void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
@@ -1407,8 +1390,7 @@ double src_line_ub_crit(src_ctx_t *x, uint32_t ci, uint32_t i, uint32_t q)
 }
 
 /* The cheapest shipment-level cost of a candidate: pack + the 1-lb parcel. */
-static inline double fixed_ub_cost(const src_ctx_t *x, const src_cand_t *c,
-                                   const ordo_node_t *node)
+static inline double fixed_ub_cost(const src_ctx_t *x, const src_cand_t *c, const ordo_node_t *node)
 {
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
     return node->pack_cost_per_shipment +

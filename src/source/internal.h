@@ -11,8 +11,8 @@
 #define SRC_DIM (ORDO_MAX_CRITERIA + 1)
 #define SRC_RET_LB 151 /* return-rate table: billable 1..150 lb */
 #define SRC_EPS 1e-9
-#define SRC_SCAN_MAX 32   /* lines stocked at more nodes walk the nearest */
-#define SRC_WALK_NODES 24 /* ... this many nodes */
+#define SRC_SCAN_MAX 32     /* lines stocked at more nodes walk the nearest */
+#define SRC_WALK_NODES 24   /* ... this many nodes */
 #define SRC_MAX_SERVICES 64 /* services whose billable lb a subset keeps */
 /* expected business days late with no extra-day chance, tabled by the ship
  * day less the promise (s0 − D) in [−SRC_LATE_OFF, SRC_LATE_SPAN − SRC_LATE_OFF) */
@@ -62,6 +62,9 @@ typedef struct src_line {
     uint32_t qty;
     double weight, cubic, price, base_rr; /* per unit */
     bool shared;                          /* another search line has the same SKU */
+    /* share of the order's units and mean base return risk of this line
+     * alone, as the per-line bounds use them (src_lines_finish) */
+    double ub_share, ub_rr;
     int ret_wl; /* billable lb of one returned unit (src_return_lb) */
 } src_line_t;
 
@@ -79,16 +82,18 @@ typedef struct src_cand {
      * order's per-service factors in src_ctx_t.svcx */
     uint32_t n_svc;
     const uint32_t *svcs;
-    uint32_t zoff;                        /* (zone − 1) × SRC_RET_LB */
-    double ot[ORDO_NODE_MAX_SERVICES];    /* P(on time) with service k at pe0 */
-    double late_pe[ORDO_NODE_MAX_SERVICES], late[ORDO_NODE_MAX_SERVICES]; /* days late at P(extra) late_pe */
+    uint32_t zoff;                     /* (zone − 1) × SRC_RET_LB */
+    double ot[ORDO_NODE_MAX_SERVICES]; /* P(on time) with service k at pe0 */
+    double late_pe[ORDO_NODE_MAX_SERVICES],
+        late[ORDO_NODE_MAX_SERVICES]; /* days late at P(extra) late_pe */
     uint16_t zone;
     float miles;
     uint32_t load; /* snapshot */
     /* set by src_cand_init_bounds (false for a plan being priced) */
     bool ready;
-    int s0;     /* ship day (business days), see processing() */
-    double pe0; /* P(one more processing day) at the current load */
+    int s0;       /* ship day (business days), see processing() */
+    double pe0;   /* P(one more processing day) at the current load */
+    double util0; /* load / daily capacity before this order (0: no capacity) */
 } src_cand_t;
 
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
@@ -171,7 +176,7 @@ typedef struct src_ctx {
      * bit c % 64 of line_cands[i * cand_words + c / 64] */
     uint32_t cand_words;
     uint64_t *line_cands;
-    int32_t *slot;       /* node → cand index or -1 */
+    int32_t *slot;          /* node → cand index or -1 */
     const src_svcx_t *svcx; /* per network service, set by src_prepare */
     uint32_t evaluated;
     bool pruned; /* some line's nodes were cut to the nearest */
