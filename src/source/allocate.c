@@ -35,6 +35,12 @@ static void *zalloc(src_ctx_t *x, size_t n, size_t size)
     return ordo_arena_calloc(x->arena, n ? n : 1, size);
 }
 
+/* zalloc without the zeroes */
+static void *arena_n(src_ctx_t *x, size_t n, size_t size)
+{
+    return ordo_arena_alloc(x->arena, (n ? n : 1) * size);
+}
+
 static int resolve_groups(src_ctx_t *x)
 {
     x->groups_any = x->groups_none = 0;
@@ -114,6 +120,32 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Candidates for up to n nodes, their per-line arrays in pools (zeroed
+ * when `zero`; src_prepare zeroes ATP as nodes become candidates). */
+static int cands_alloc(src_ctx_t *x, size_t n, bool zero)
+{
+    size_t nl = (size_t)x->n_lines * n + 1;
+    void *(*get)(src_ctx_t *, size_t, size_t) = zero ? zalloc : arena_n;
+    x->cands = get(x, n + 1, sizeof *x->cands);
+    x->pool_cell = get(x, nl, sizeof *x->pool_cell);
+    x->pool_atp = get(x, nl, sizeof *x->pool_atp);
+    x->pool_dos = get(x, nl, sizeof *x->pool_dos);
+    x->pool_fixed = get(x, nl, sizeof *x->pool_fixed);
+    return x->cands && x->pool_cell && x->pool_atp && x->pool_dos && x->pool_fixed ? ORDO_OK
+                                                                                   : ORDO_ENOMEM;
+}
+
+/* Point candidate s at its rows of the pools. */
+static void cand_bind(src_ctx_t *x, uint32_t s)
+{
+    src_cand_t *cd = &x->cands[s];
+    size_t at = (size_t)s * x->n_lines;
+    cd->cell = &x->pool_cell[at];
+    cd->atp = &x->pool_atp[at];
+    cd->dos = &x->pool_dos[at];
+    cd->fixed = &x->pool_fixed[at];
+}
+
 static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
 {
     int32_t s = x->slot[node];
@@ -123,9 +155,10 @@ static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
     s = (int32_t)x->n_cands++;
     x->slot[node] = s;
     src_cand_t *cd = &x->cands[s];
+    cand_bind(x, (uint32_t)s);
     cd->node = node;
     cd->full_mask = 0;
-    memset(cd->atp, 0, sizeof cd->atp);
+    memset(cd->atp, 0, sizeof *cd->atp * x->n_lines);
     cd->zone = o->ship_zip ? (uint16_t)ordo_network_zone(x->net, node, o->ship_zip3) : 0;
     cd->miles = o->ship_zip ? (float)ordo_network_miles(x->net, node, o->ship_zip3) : 0;
     cd->load = ordo_engine_node_load(x->eng, node);
@@ -279,8 +312,7 @@ int src_prepare(src_ctx_t *x)
         x->total_units += x->lines[i].qty;
     src_lines_finish(x);
     /* candidates: nodes that stock at least one search line */
-    x->cands = ordo_arena_alloc(x->arena, sizeof *x->cands * (total_cells + 1));
-    if (!x->cands)
+    if (cands_alloc(x, total_cells, false))
         return ORDO_ENOMEM;
     for (uint32_t li = 0; li < o->n_lines; li++) {
         ordo_stock_range_t r = ordo_inventory_sku_cells(inv, o->lines[li].sku);
@@ -1925,9 +1957,8 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
             covered[pl->line] += pl->quantity;
         }
     src_lines_finish(x);
-    x->cands = zalloc(x, spec->n_shipments, sizeof *x->cands);
     x->slot = NULL;
-    if (!x->cands) {
+    if (cands_alloc(x, spec->n_shipments, true)) {
         rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
         goto done;
     }
@@ -1950,6 +1981,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
     for (uint32_t k = 0; k < spec->n_shipments && k < MAX_M; k++) {
         const ordo_plan_spec_shipment_t *ss = &spec->shipments[k];
         src_cand_t *cd = &x->cands[k];
+        cand_bind(x, k);
         cd->node = ss->node;
         cd->zone =
             order->ship_zip ? (uint16_t)ordo_network_zone(net, ss->node, order->ship_zip3) : 0;

@@ -714,12 +714,15 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         for (uint32_t k = 0; k < node->n_services; k++)
             svc_list[n_svc++] = (int32_t)node->services[k];
     }
+    /* per service only what the choice needs; the cost breakdown of the
+     * chosen one is filled in after the loop */
     struct {
         int32_t service;
-        double billable, on_time, return_risk;
-        ordo_cost_t cost;
+        double on_time, return_risk, returns, total;
+        ordo_rate_t r;
     } cur, best;
     memset(&best, 0, sizeof best);
+    double pack = node->pack_cost_per_shipment;
     double target = st && st->kind == ORDO_STRATEGY_CRITERIA ? st->service_target : 0.9;
     if (target < min_ot)
         target = min_ot;
@@ -727,13 +730,14 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     for (uint32_t k = 0; k < n_svc; k++) {
         cur.service = svc_list[k];
         double ot, late;
-        ordo_rate_t r = {0};
+        ordo_rate_t *r = &cur.r; /* every field set by rate() */
         if (cur.service == ORDO_SERVICE_PICKUP) {
+            memset(r, 0, sizeof *r);
             ot = pickup_cdf(s0, pe, D);
             late = (1 - pe) * (s0 > D ? s0 - D : 0) + pe * (s0 + 1 > D ? s0 + 1 - D : 0);
         } else {
             if (rate(x->eng, cur.service, o->zone, o->weight > 0 ? o->weight : 0.1, o->cubic,
-                     x->order->residential, x->peak, &r) != ORDO_OK)
+                     x->order->residential, x->peak, r) != ORDO_OK)
                 continue;
             const double *cdf = x->eng->cdf[cur.service][o->zone - 1];
             if (memo) {
@@ -761,21 +765,10 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         double rr = base_rr * factor;
         if (rr > 1)
             rr = 1;
-        double ret_cost = ret_base * (base_rr > 0 ? rr / base_rr : 0);
-        cur.billable = r.billable_lb;
+        cur.returns = ret_base * (base_rr > 0 ? rr / base_rr : 0);
         cur.on_time = ot;
         cur.return_risk = rr;
-        cur.cost.pick = pick;
-        cur.cost.pack = node->pack_cost_per_shipment;
-        cur.cost.shipping_base = r.base;
-        cur.cost.fuel = r.fuel;
-        cur.cost.residential = r.residential;
-        cur.cost.peak = r.peak;
-        cur.cost.shipping = r.total;
-        cur.cost.returns = ret_cost;
-        cur.cost.carrying_relief = relief;
-        cur.cost.opportunity = opp;
-        cur.cost.total = pick + cur.cost.pack + r.total + ret_cost + relief + opp;
+        cur.total = pick + pack + r->total + cur.returns + relief + opp;
         bool meets_min = ot + 1e-12 >= min_ot;
         double key;
         if (!st || st->kind == ORDO_STRATEGY_CRITERIA) {
@@ -783,15 +776,15 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
             bool meets = ot + 1e-12 >= target;
             if (best_meets && !meets)
                 continue;
-            key = meets ? -cur.cost.total : ot;
+            key = meets ? -cur.total : ot;
             if (meets && !best_meets) {
                 best_meets = true;
                 best_key = -INFINITY;
             }
         } else {
             const ordo_weights_t *w = &st->weights;
-            key = -w->cost * cur.cost.total + w->on_time * share * ot -
-                  w->return_risk * share * rr - w->load * o->load_penalty +
+            key = -w->cost * cur.total + w->on_time * share * ot - w->return_risk * share * rr -
+                  w->load * o->load_penalty +
                   w->overstock * share * (o->dos < 90 ? o->dos / 90 : 1);
             if (!meets_min)
                 key -= 1e12; /* only when nothing meets the minimum */
@@ -803,10 +796,22 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         }
     }
     o->service = best.service;
-    o->billable = best.billable;
+    o->billable = best.r.billable_lb;
     o->on_time = best.on_time;
     o->return_risk = best.return_risk;
-    o->cost = best.cost;
+    if (have) {
+        o->cost.pick = pick;
+        o->cost.pack = pack;
+        o->cost.shipping_base = best.r.base;
+        o->cost.fuel = best.r.fuel;
+        o->cost.residential = best.r.residential;
+        o->cost.peak = best.r.peak;
+        o->cost.shipping = best.r.total;
+        o->cost.returns = best.returns;
+        o->cost.carrying_relief = relief;
+        o->cost.opportunity = opp;
+        o->cost.total = best.total;
+    }
     if (!have) {
         set_excluded(o, "no_service");
         return;

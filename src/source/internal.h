@@ -71,12 +71,14 @@ typedef struct src_line {
 /* A node that stocks at least one search line. */
 typedef struct src_cand {
     uint32_t node;
-    uint32_t full_mask;           /* lines whose quantity it can ship alone */
-    uint32_t cell[SRC_MAX_LINES]; /* valid where atp > 0 */
-    int32_t atp[SRC_MAX_LINES];   /* 0 when not stocked */
-    double dos[SRC_MAX_LINES];    /* days of supply before shipping */
-    double ot_ub;                 /* upper bound on P(on time) at this node */
-    double fixed[SRC_MAX_LINES];  /* service-independent cost lower bound per line */
+    uint32_t full_mask; /* lines whose quantity it can ship alone */
+    /* per search line, n_lines entries each in the context's pools (a
+     * candidate stays a few cache lines however long the order) */
+    uint32_t *cell; /* valid where atp > 0 */
+    int32_t *atp;   /* 0 when not stocked */
+    double *dos;    /* days of supply before shipping */
+    double *fixed;  /* service-independent cost lower bound per line */
+    double ot_ub;   /* upper bound on P(on time) at this node */
     /* the node's services at this zone, for bounds: node->services[k] (or
      * none), their rows of the engine's base_min at offset zoff, and the
      * order's per-service factors in src_ctx_t.svcx */
@@ -171,6 +173,10 @@ typedef struct src_ctx {
     /* candidates */
     uint32_t n_cands;
     src_cand_t *cands;
+    /* the candidates' per-line arrays: candidate c's at c × n_lines */
+    uint32_t *pool_cell;
+    int32_t *pool_atp;
+    double *pool_dos, *pool_fixed;
     uint32_t *cand_full; /* cands[c].full_mask, contiguous */
     /* the candidates that can ship search line i in full, as a bitset:
      * bit c % 64 of line_cands[i * cand_words + c / 64] */
