@@ -31,7 +31,7 @@ static const char p_default[] =
 static const char p_proximity[] =
     "{\n"
     "  \"name\": \"proximity-first\",\n"
-    "  \"description\": \"Nearest node first (zone, then miles), then fewest shipments, then "
+    "  \"description\": \"Fewest shipments, then the nearest node (zone, then miles), then "
     "cost\",\n"
     "  \"constraints\": {\"max_shipments\": 2, \"node_types\": [\"dc\", \"store\"]},\n"
     "  \"strategies\": [\n"
