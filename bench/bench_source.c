@@ -30,23 +30,6 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A built-in policy by name, or a policy file (a name with a '/' or ending
- * in .json). */
-static int load_policy(const char *name, ordo_policy_t **out, ordo_error_t *err)
-{
-    size_t n = strlen(name);
-    if (!strchr(name, '/') && !(n > 5 && !strcmp(name + n - 5, ".json")))
-        return ordo_policy_builtin(name, out, err);
-    char *json;
-    size_t len;
-    int rc = ordo_read_file(name, &json, &len, err);
-    if (rc)
-        return rc;
-    rc = ordo_policy_parse(json, len, name, out, err);
-    free(json);
-    return rc;
-}
-
 static int cmp_dbl(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -399,7 +382,7 @@ int main(int argc, char **argv)
     }
     uint64_t t1 = ordo_now_ns();
     if (ordo_engine_create(b.net, NULL, &b.eng, &err) ||
-        load_policy(policy_name, &b.policy, &err)) {
+        ordo_policy_load(policy_name, &b.policy, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;
     }

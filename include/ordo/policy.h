@@ -202,6 +202,9 @@ const char *ordo_policy_builtin_json(const char *name);
 const char *const *ordo_policy_builtin_names(void); /* NULL-terminated */
 /* Parses a built-in (ORDO_ENOTFOUND when unknown). */
 int ordo_policy_builtin(const char *name, ordo_policy_t **out, ordo_error_t *err);
+/* A policy FILE when that path exists, else a built-in NAME (ORDO_ENOENT
+ * when neither). */
+int ordo_policy_load(const char *file_or_name, ordo_policy_t **out, ordo_error_t *err);
 
 const char *ordo_criterion_name(ordo_criterion_kind_t k);
 

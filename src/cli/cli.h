@@ -48,8 +48,6 @@ int ordo_cli_exit_code(int ordo_code);
 const char *ordo_cli_default_data_dir(void);
 /* true when stderr is a terminal (progress bars) */
 bool ordo_cli_isatty_err(void);
-/* A built-in policy NAME or a policy FILE (defined in cmd_source.c). */
-int ordo_cli_load_policy(const char *arg, ordo_policy_t **out, ordo_error_t *err);
 /* ordo log show / export / replay (cmd_log_decisions.c); dir is the log
  * directory. */
 int ordo_cli_log_show(const char *dir, const char *order_id, bool json);

@@ -287,7 +287,7 @@ int ordo_cli_log_replay(const char *dir, const char *network, const char *policy
     ordo_policy_t *policy = NULL;
     ordo_network_t *net = NULL;
     ordo_engine_t *eng = NULL;
-    int rc = ordo_cli_load_policy(policy_arg, &policy, &err);
+    int rc = ordo_policy_load(policy_arg, &policy, &err);
     if (!rc)
         rc = ordo_network_load(network, NULL, &net, &err);
     if (!rc)

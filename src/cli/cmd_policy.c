@@ -6,7 +6,6 @@
 #include "cli.h"
 #include "ordo/source.h"
 
-
 static const char usage[] =
     "Usage: ordo policy check FILE|NAME [--json] [--canonical]\n"
     "       ordo policy show NAME\n"
@@ -20,7 +19,7 @@ static int check(const char *arg, bool json, bool canonical)
 {
     ordo_error_t err = {0};
     ordo_policy_t *p;
-    int rc = ordo_cli_load_policy(arg, &p, &err);
+    int rc = ordo_policy_load(arg, &p, &err);
     if (rc)
         return ordo_cli_fail(&err, rc, json);
     ordo_buf_t b;

@@ -7,7 +7,6 @@
 #include "cli.h"
 #include "ordo/source.h"
 
-
 static const char usage[] =
     "Usage: ordo price --network DIR --order ORDER.json --plan PLAN.json [--policy P]\n\n"
     "Prices a given plan with the same cost model the engine decides with, so\n"
@@ -67,7 +66,7 @@ static int run(int argc, char **argv)
     char *otext = NULL, *ptext = NULL;
     size_t olen = 0, plen = 0;
     int exit_code = ORDO_EXIT_OK;
-    int rc = pol ? ordo_cli_load_policy(pol, &policy, &err) : ORDO_OK;
+    int rc = pol ? ordo_policy_load(pol, &policy, &err) : ORDO_OK;
     if (!rc)
         rc = ordo_network_load(dir, NULL, &net, &err);
     if (!rc)

@@ -37,27 +37,6 @@ static const char usage[] =
     "  --compact      one-line JSON even for a single order\n"
     "  --json         errors as JSON\n";
 
-
-/* A path that exists is a file; otherwise a built-in name. */
-int ordo_cli_load_policy(const char *arg, ordo_policy_t **out, ordo_error_t *err)
-{
-    struct stat st;
-    if (stat(arg, &st) == 0) {
-        char *data;
-        size_t len;
-        int rc = ordo_read_file(arg, &data, &len, err);
-        if (rc)
-            return rc;
-        rc = ordo_policy_parse(data, len, arg, out, err);
-        free(data);
-        return rc;
-    }
-    if (ordo_policy_builtin_json(arg))
-        return ordo_policy_builtin(arg, out, err);
-    return ordo_error_set(err, ORDO_ENOENT, arg, 0, "policy",
-                          "no such file and no built-in policy of that name");
-}
-
 static void write_line_error(ordo_buf_t *b, long line, const ordo_error_t *err, int rc)
 {
     ordo_jsonw_t w;
@@ -179,7 +158,7 @@ static int run(int argc, char **argv)
     ordo_error_t err = {0};
     ordo_policy_t *policy = NULL;
     ordo_network_t *net = NULL;
-    int rc = pol ? ordo_cli_load_policy(pol, &policy, &err) : ORDO_OK;
+    int rc = pol ? ordo_policy_load(pol, &policy, &err) : ORDO_OK;
     if (rc)
         return ordo_cli_fail(&err, rc, json);
     if ((rc = ordo_network_load(dir, NULL, &net, &err))) {

@@ -1,8 +1,11 @@
 /* ordo — built-in policies: the five strategies of the domain brief plus a
  * weighted default. docs/examples/policy-*.json hold the same documents. */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ordo/policy.h"
+#include "ordo/util.h"
 
 static const char p_default[] =
     "{\n"
@@ -158,4 +161,24 @@ int ordo_policy_builtin(const char *name, ordo_policy_t **out, ordo_error_t *err
         return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "policy",
                               "no built-in policy named '%s'", name ? name : "");
     return ordo_policy_parse(json, strlen(json), name, out, err);
+}
+
+int ordo_policy_load(const char *arg, ordo_policy_t **out, ordo_error_t *err)
+{
+    *out = NULL;
+    struct stat st;
+    if (arg && stat(arg, &st) == 0) {
+        char *data;
+        size_t len;
+        int rc = ordo_read_file(arg, &data, &len, err);
+        if (rc)
+            return rc;
+        rc = ordo_policy_parse(data, len, arg, out, err);
+        free(data);
+        return rc;
+    }
+    if (ordo_policy_builtin_json(arg))
+        return ordo_policy_builtin(arg, out, err);
+    return ordo_error_set(err, ORDO_ENOENT, arg, 0, "policy",
+                          "no such file and no built-in policy of that name");
 }
