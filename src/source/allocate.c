@@ -490,6 +490,24 @@ typedef struct exact {
     src_score_t inc;
     src_score_t *lu, *gu, *ub1, *rest;
     uint8_t *ub1_ok, *rest_ok, *done;
+    /* Deferring line groups (criteria strategies whose first criterion is
+     * node_type with no rounding, explain off, splits possible). A shipment's
+     * node_type term is units · w / (total units · n_types), w = n_types −
+     * rank of its node's type, so a plan's first component is an integer
+     * Σ units · w over that common denominator: bounds on it are exact, and
+     * two plans whose sums differ differ by at least 1 / (total units ·
+     * n_types), kept above 1e-7, far beyond the tolerance (SRC_EPS). tw[S]
+     * is the largest units(S) · w over the nodes that can ship S and could be
+     * feasible (src_cand_never), tpart the best sums of partitions. A group
+     * no best partition holds (with the fewest shipments, when that criterion
+     * comes second) waits: the other groups are evaluated and searched first,
+     * and the plan found (the incumbent, sum v with k shipments) lets through
+     * only the deferred groups some plan of which could reach (v, k). The
+     * others hold only plans strictly below a plan the search finds. */
+    bool defer, by_count;
+    int64_t *tw;    /* [S]: units(S) × best type weight of a node that can ship S (-1: none) */
+    int64_t *tpart; /* [S * M + j - 1]: best Σ tw over partitions of S into exactly j groups */
+    uint8_t *deferred;
 } exact_t;
 
 /* a := componentwise max(a, b): a bound on whatever either bounds */
@@ -881,6 +899,161 @@ static void search(exact_t *ex, uint32_t T, uint32_t k, const src_score_t *acc)
     }
 }
 
+/* Units and node weight of a block: its node_type term is
+ * units · weight / (total units · number of types), exactly. */
+static int64_t type_weight(const src_ctx_t *x, uint32_t ci)
+{
+    const ordo_criterion_t *k = &x->strat->criteria[0];
+    uint32_t type = x->net->nodes[x->cands[ci].node].type;
+    for (uint32_t t = 0; t < k->n_types; t++)
+        if (k->type_order[t] == type)
+            return (int64_t)(k->n_types - t);
+    return 0;
+}
+
+static int64_t block_units(const src_ctx_t *x, uint32_t S)
+{
+    int64_t u = 0;
+    for (uint32_t m = S; m; m &= m - 1)
+        u += x->lines[__builtin_ctz(m)].qty;
+    return u;
+}
+
+/* Can a plan holding the group S reach a plan whose node_type sum is v
+ * with k shipments (see exact_t.defer)? */
+static bool defer_may_reach(const exact_t *ex, uint32_t S, int64_t v, uint32_t k)
+{
+    uint32_t R = ex->x->all_mask ^ S, M = ex->M;
+    if (ex->tw[S] < 0)
+        return false;
+    for (uint32_t j = R ? 1 : 0; j < (R ? M : 1); j++) {
+        int64_t e = j ? ex->tpart[(size_t)R * M + j - 1] : 0;
+        if (e < 0)
+            continue;
+        int64_t b = ex->tw[S] + e;
+        if (b > v || (b == v && !(ex->by_count && j + 1 > k)))
+            return true;
+    }
+    return false;
+}
+
+/* The node_type sums of every group's best node and of the best partitions
+ * into exactly j groups; the groups no best partition holds are deferred. */
+static int defer_setup(exact_t *ex)
+{
+    src_ctx_t *x = ex->x;
+    uint32_t nsub = 1u << x->n_lines, full = x->all_mask, M = ex->M, nw = x->cand_words;
+    ex->tw = ordo_arena_alloc(x->arena, sizeof *ex->tw * nsub);
+    ex->tpart = ordo_arena_alloc(x->arena, sizeof *ex->tpart * nsub * M);
+    ex->deferred = zalloc(x, nsub, 1);
+    int64_t *cw = ordo_arena_alloc(x->arena, sizeof *cw * (x->n_cands + 1));
+    if (!ex->tw || !ex->tpart || !ex->deferred || !cw)
+        return ORDO_ENOMEM;
+    /* candidates no evaluation can find feasible weigh nothing */
+    for (uint32_t c = 0; c < x->n_cands; c++)
+        cw[c] = src_cand_never(x, c) ? -1 : type_weight(x, c);
+    for (uint32_t S = 1; S < nsub; S++) {
+        int64_t best = -1;
+        const uint64_t *first = &x->line_cands[(size_t)__builtin_ctz(S) * nw];
+        for (uint32_t w = 0; w < nw; w++) {
+            uint64_t bits = first[w];
+            for (uint32_t m = S & (S - 1); m && bits; m &= m - 1)
+                bits &= x->line_cands[(size_t)__builtin_ctz(m) * nw + w];
+            for (; bits; bits &= bits - 1) {
+                int64_t v = cw[w * 64 + (uint32_t)__builtin_ctzll(bits)];
+                if (v > best)
+                    best = v;
+            }
+        }
+        ex->tw[S] = best < 0 ? -1 : best * block_units(x, S);
+    }
+    /* tpart[T][j]: partitions of T into exactly j groups, the group holding
+     * T's lowest line first (-1: none) */
+    for (uint32_t T = 1; T < nsub; T++) {
+        int64_t *p = &ex->tpart[(size_t)T * M];
+        p[0] = ex->tw[T];
+        uint32_t low = T & (~T + 1), rest = T ^ low;
+        for (uint32_t j = 2; j <= M; j++) {
+            int64_t best = -1;
+            for (uint32_t s = (rest - 1) & rest;; s = (s - 1) & rest) {
+                uint32_t B = low | s, R = T ^ B;
+                if (R && ex->tw[B] >= 0) {
+                    int64_t e = ex->tpart[(size_t)R * M + j - 2];
+                    if (e >= 0 && ex->tw[B] + e > best)
+                        best = ex->tw[B] + e;
+                }
+                if (s == 0)
+                    break;
+            }
+            p[j - 1] = best;
+        }
+    }
+    /* the best sum and the fewest groups reaching it */
+    int64_t top = -1;
+    uint32_t kmin = 0;
+    for (uint32_t j = 1; j <= M; j++)
+        if (ex->tpart[(size_t)full * M + j - 1] > top) {
+            top = ex->tpart[(size_t)full * M + j - 1];
+            kmin = j;
+        }
+    if (top < 0)
+        return ORDO_OK; /* no partition: evaluate as before */
+    for (uint32_t S = 1; S < nsub; S++)
+        ex->deferred[S] = !defer_may_reach(ex, S, top, kmin);
+    ex->defer = true;
+    return ORDO_OK;
+}
+
+/* ubest (the best value of a partition of T into ≤ j blocks, any nodes)
+ * from the groups' top entries, then the search for the best plan. */
+static void combine(exact_t *ex, bool only_full)
+{
+    src_ctx_t *x = ex->x;
+    uint32_t nsub = 1u << x->n_lines, full = x->all_mask, dim = x->dim;
+    memset(&ex->best, 0, sizeof ex->best);
+    /* ubest: best value of a partition of T into ≤ j blocks (any nodes) */
+    for (uint32_t T = 1; T < nsub; T++) {
+        if (only_full && T != full)
+            continue;
+        for (uint32_t j = 1; j <= ex->M; j++) {
+            size_t at = (size_t)T * ex->M + j - 1;
+            bool ok = false;
+            src_score_t best;
+            if (ex->n_top[T]) {
+                best = ex->top[(size_t)T * ex->M].score;
+                ok = true;
+            }
+            if (j > 1) {
+                if (ex->ubest_ok[at - 1] &&
+                    (!ok || src_lex_cmp(&ex->ubest[at - 1], &best, dim) > 0)) {
+                    best = ex->ubest[at - 1];
+                    ok = true;
+                }
+                uint32_t low = T & (~T + 1), rest = T ^ low;
+                for (uint32_t s = (rest - 1) & rest;; s = (s - 1) & rest) {
+                    uint32_t B = low | s, R = T ^ B;
+                    if (R && ex->n_top[B] && ex->ubest_ok[(size_t)R * ex->M + j - 2]) {
+                        src_score_t v = ex->top[(size_t)B * ex->M].score;
+                        src_add(&v, &ex->ubest[(size_t)R * ex->M + j - 2], dim);
+                        if (!ok || src_lex_cmp(&v, &best, dim) > 0) {
+                            best = v;
+                            ok = true;
+                        }
+                    }
+                    if (s == 0)
+                        break;
+                }
+            }
+            ex->ubest_ok[at] = ok;
+            if (ok)
+                ex->ubest[at] = best;
+        }
+    }
+    src_score_t zero;
+    memset(&zero, 0, sizeof zero);
+    search(ex, full, 0, &zero);
+}
+
 /* The first component where `other` falls below `chosen`. */
 static void lost_on(const src_ctx_t *x, const src_score_t *chosen, const src_score_t *other,
                     const char **name, double *gap)
@@ -1069,7 +1242,19 @@ static int run_exact(src_ctx_t *x, best_plan_t *out)
         }
     }
 split_tested:
+    /* deferring groups: node_type first, its sums exact in integers */
+    if (!only_full && !ex.prune && dim > 1 && !x->explain &&
+        x->strat->criteria[0].kind == ORDO_CRIT_NODE_TYPE &&
+        x->strat->criteria[0].resolution == 0 &&
+        x->total_units * x->strat->criteria[0].n_types < 1e7) {
+        ex.by_count =
+            x->strat->n_criteria > 1 && x->strat->criteria[1].kind == ORDO_CRIT_FEWEST_SHIPMENTS;
+        int rc = defer_setup(&ex);
+        if (rc)
+            return rc;
+    }
     for (;;) {
+        bool combined = false;
         if (only_full) {
             if (!full_done)
                 eval_subset(&ex, full, items);
@@ -1088,53 +1273,39 @@ split_tested:
                 eval_pair(&ex, S, items);
                 pair_incumbent(&ex, S);
             }
+        } else if (ex.defer) {
+            /* the groups some best partition holds, then the best plan they
+             * make (the incumbent), then the deferred groups that can still
+             * reach it */
+            bool any = false;
+            for (uint32_t S = 1; S < nsub; S++)
+                if (S != full || !full_done) {
+                    if (ex.deferred[S])
+                        any = true;
+                    else
+                        eval_subset(&ex, S, items);
+                }
+            if (any) {
+                combine(&ex, false);
+                combined = true;
+                int64_t v = 0;
+                for (uint32_t b = 0; b < ex.best.k; b++)
+                    v += type_weight(x, ex.best.cands[b]) * block_units(x, ex.best.masks[b]);
+                for (uint32_t S = 1; S < nsub; S++)
+                    if (ex.deferred[S] &&
+                        (!ex.best.found || defer_may_reach(&ex, S, v, ex.best.k))) {
+                        eval_subset(&ex, S, items);
+                        combined = false;
+                    }
+            }
         } else {
             for (uint32_t S = 1; S < nsub; S++)
                 if (S != full || !full_done)
                     eval_subset(&ex, S, items);
         }
         full_done = true;
-        /* ubest: best value of a partition of T into ≤ j blocks (any nodes) */
-        for (uint32_t T = 1; T < nsub; T++) {
-            if (only_full && T != full)
-                continue;
-            for (uint32_t j = 1; j <= ex.M; j++) {
-                size_t at = (size_t)T * ex.M + j - 1;
-                bool ok = false;
-                src_score_t best;
-                if (ex.n_top[T]) {
-                    best = ex.top[(size_t)T * ex.M].score;
-                    ok = true;
-                }
-                if (j > 1) {
-                    if (ex.ubest_ok[at - 1] &&
-                        (!ok || src_lex_cmp(&ex.ubest[at - 1], &best, dim) > 0)) {
-                        best = ex.ubest[at - 1];
-                        ok = true;
-                    }
-                    uint32_t low = T & (~T + 1), rest = T ^ low;
-                    for (uint32_t s = (rest - 1) & rest;; s = (s - 1) & rest) {
-                        uint32_t B = low | s, R = T ^ B;
-                        if (R && ex.n_top[B] && ex.ubest_ok[(size_t)R * ex.M + j - 2]) {
-                            src_score_t v = ex.top[(size_t)B * ex.M].score;
-                            src_add(&v, &ex.ubest[(size_t)R * ex.M + j - 2], dim);
-                            if (!ok || src_lex_cmp(&v, &best, dim) > 0) {
-                                best = v;
-                                ok = true;
-                            }
-                        }
-                        if (s == 0)
-                            break;
-                    }
-                }
-                ex.ubest_ok[at] = ok;
-                if (ok)
-                    ex.ubest[at] = best;
-            }
-        }
-        src_score_t zero;
-        memset(&zero, 0, sizeof zero);
-        search(&ex, full, 0, &zero);
+        if (!combined)
+            combine(&ex, only_full);
 
         if (ex.want >= ex.M)
             break;

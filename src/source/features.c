@@ -1302,6 +1302,53 @@ int src_lead_criterion(const ordo_strategy_t *st)
     return -1;
 }
 
+bool src_cand_never(const src_ctx_t *x, uint32_t ci)
+{
+    const src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    const ordo_strategy_t *st = x->strat;
+    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    /* c->ot_ub bounds every shipment's P(on time) (more units only add
+     * delay); the margin absorbs rounding between the two computations */
+    double ot = c->ot_ub + 1e-9;
+    if (ot < x->cons->min_on_time - 1e-12)
+        return true;
+    if (!st || st->kind != ORDO_STRATEGY_CRITERIA)
+        return false;
+    for (uint32_t q = 0; q < st->n_criteria; q++) {
+        const ordo_criterion_t *k = &st->criteria[q];
+        switch (k->kind) {
+        case ORDO_CRIT_NODE_TYPE: {
+            bool listed = false;
+            for (uint32_t t = 0; t < k->n_types; t++)
+                listed |= k->type_order[t] == node->type;
+            if (!listed)
+                return true;
+            break;
+        }
+        case ORDO_CRIT_ON_TIME:
+            if (k->has_min && ot < k->min - 1e-12)
+                return true;
+            break;
+        case ORDO_CRIT_ZONE:
+            if (!pickup && k->has_max && c->zone > k->max + 1e-12)
+                return true;
+            break;
+        case ORDO_CRIT_DISTANCE:
+            if (!pickup && k->has_max && c->miles > k->max + 1e-6)
+                return true;
+            break;
+        case ORDO_CRIT_LOAD:
+            if (k->has_max && node->daily_capacity > 0 && c->util0 > k->max + 1e-9)
+                return true;
+            break;
+        default:
+            break;
+        }
+    }
+    return false;
+}
+
 double src_upper_bound_lead(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, int q)
 {
     const src_cand_t *c = &x->cands[ci];

@@ -235,6 +235,12 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t cand, src_subset_t *sub, bool ti
  * component before it is 0, so shipments whose lead bounds differ are
  * ordered by it alone. */
 int src_lead_criterion(const ordo_strategy_t *st);
+/* True when no shipment from the candidate can be feasible under the
+ * strategy whatever its lines: a node type outside a node_type criterion's
+ * order, a zone or distance beyond a criterion's max, load already beyond
+ * it, or P(on time) that cannot reach a minimum (the constraint's or a
+ * criterion's) even at the candidate's best service and current load. */
+bool src_cand_never(const src_ctx_t *x, uint32_t cand);
 double src_upper_bound_lead(src_ctx_t *x, uint32_t cand, const src_subset_t *sub, int q);
 /* Per-line decomposition of the bound: for any block B at cand c,
  *   score(B, c) ≤ Σ_{i∈B} line_ub(c, i) + fixed_ub(c) + half a quantum per criterion. */
