@@ -504,6 +504,18 @@ typedef struct exact {
      * and the plan found (the incumbent, sum v with k shipments) lets through
      * only the deferred groups some plan of which could reach (v, k). The
      * others hold only plans strictly below a plan the search finds. */
+    /* Gathering line groups (weighted strategies with M ≥ 3, explain off,
+     * splits possible): every group's candidates and bounds are computed
+     * first (gcand/gub from goff[S], gn[S]) and gU[S] is the best of them;
+     * gE[T][j] the best Σ gU over partitions of T into exactly j groups. The
+     * groups of the best such partition are evaluated first; with the plan
+     * they make (or the single shipment) as the incumbent, a group is
+     * evaluated only if its bound, plus the best the other lines can add,
+     * reaches it, and its scan stops as soon as no item can. */
+    bool gather, gathered;
+    uint32_t *goff, *gn, *gchoice;
+    uint32_t *gcand;
+    double *gub, *gU, *gE;
     bool defer, by_count;
     int64_t *tw;    /* [S]: units(S) × best type weight of a node that can ship S (-1: none) */
     int64_t *tpart; /* [S * M + j - 1]: best Σ tw over partitions of S into exactly j groups */
@@ -899,6 +911,186 @@ static void search(exact_t *ex, uint32_t T, uint32_t k, const src_score_t *acc)
     }
 }
 
+/* Gathering mode (see exact_t.gather): every group's candidates and
+ * bounds, and the best bound sums of partitions. */
+static int gather_setup(exact_t *ex, ub_item_t *items)
+{
+    src_ctx_t *x = ex->x;
+    uint32_t nsub = 1u << x->n_lines, full = x->all_mask, M = ex->M;
+    ex->goff = ordo_arena_alloc(x->arena, sizeof *ex->goff * nsub);
+    ex->gn = zalloc(x, nsub, sizeof *ex->gn);
+    ex->gU = ordo_arena_alloc(x->arena, sizeof *ex->gU * nsub);
+    ex->gE = ordo_arena_alloc(x->arena, sizeof *ex->gE * nsub * M);
+    ex->gchoice = ordo_arena_alloc(x->arena, sizeof *ex->gchoice * nsub * M);
+    if (!ex->goff || !ex->gn || !ex->gU || !ex->gE || !ex->gchoice)
+        return ORDO_ENOMEM;
+    /* the pool: at most every candidate in every group but the whole order */
+    size_t cap = (size_t)x->n_cands * (nsub - 1) + 1, used = 0;
+    ex->gcand = ordo_arena_alloc(x->arena, sizeof *ex->gcand * cap);
+    ex->gub = ordo_arena_alloc(x->arena, sizeof *ex->gub * cap);
+    if (!ex->gcand || !ex->gub)
+        return ORDO_ENOMEM;
+    for (uint32_t S = 1; S < nsub; S++) {
+        ex->goff[S] = (uint32_t)used;
+        if (S == full) {
+            /* evaluated already: its best score bounds it exactly */
+            ex->gU[S] = ex->n_top[S] ? ex->top[(size_t)S * M].score.v[0] : -INFINITY;
+            continue;
+        }
+        src_subset_t sub;
+        src_subset_init(x, S, &sub);
+        uint32_t n = subset_items(ex, S, &sub, NULL, items);
+        double U = -INFINITY;
+        for (uint32_t i = 0; i < n; i++) {
+            ex->gcand[used + i] = items[i].cand;
+            ex->gub[used + i] = items[i].ub.v[0];
+            if (items[i].ub.v[0] > U)
+                U = items[i].ub.v[0];
+        }
+        ex->gn[S] = n;
+        ex->gU[S] = U;
+        used += n;
+    }
+    /* gE[T][j]: partitions of T into exactly j groups, the group holding T's
+     * lowest line first (gchoice: that group) */
+    for (uint32_t T = 1; T < nsub; T++) {
+        double *e = &ex->gE[(size_t)T * M];
+        uint32_t *ch = &ex->gchoice[(size_t)T * M];
+        e[0] = ex->gU[T];
+        ch[0] = T;
+        uint32_t low = T & (~T + 1), rest = T ^ low;
+        for (uint32_t j = 2; j <= M; j++) {
+            double best = -INFINITY;
+            uint32_t bc = 0;
+            for (uint32_t s2 = (rest - 1) & rest;; s2 = (s2 - 1) & rest) {
+                uint32_t B = low | s2, R = T ^ B;
+                if (R) {
+                    double v = ex->gU[B] + ex->gE[(size_t)R * M + j - 2];
+                    if (v > best) {
+                        best = v;
+                        bc = B;
+                    }
+                }
+                if (s2 == 0)
+                    break;
+            }
+            e[j - 1] = best;
+            ch[j - 1] = bc;
+        }
+    }
+    ex->gathered = true;
+    return ORDO_OK;
+}
+
+/* The best bound the lines outside S can add to a plan holding S. */
+static double gather_rest(const exact_t *ex, uint32_t S)
+{
+    uint32_t R = ex->x->all_mask ^ S, M = ex->M;
+    if (!R)
+        return ex->term[1].v[0];
+    double best = -INFINITY;
+    for (uint32_t j = 1; j < M; j++) {
+        double v = ex->gE[(size_t)R * M + j - 1] + ex->term[j + 1].v[0];
+        if (v > best)
+            best = v;
+    }
+    return best;
+}
+
+/* One group's stored items, scanned best-first (against the incumbent when
+ * `rest` is given). */
+static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_score_t *rest)
+{
+    src_subset_t sub;
+    sub.mask = S;
+    uint32_t n = ex->gn[S], off = ex->goff[S];
+    for (uint32_t i = 0; i < n; i++) {
+        items[i].cand = ex->gcand[off + i];
+        items[i].done = false;
+        items[i].has_ub = true;
+        items[i].ub.v[0] = ex->gub[off + i];
+    }
+    if (ex->done)
+        ex->done[S] = 1;
+    subset_scan(ex, &sub, items, n, rest);
+}
+
+/* One pass of the gathering mode: the groups of the best bound partition,
+ * the incumbent, then every other group that can reach it. */
+static void gather_pass(exact_t *ex, ub_item_t *items, uint8_t *seen)
+{
+    src_ctx_t *x = ex->x;
+    uint32_t nsub = 1u << x->n_lines, full = x->all_mask, M = ex->M;
+    memset(seen, 0, nsub);
+    seen[full] = 1;
+    /* the best bound partition */
+    double top = -INFINITY;
+    uint32_t kt = 0;
+    for (uint32_t j = 1; j <= M; j++) {
+        double v = ex->gE[(size_t)full * M + j - 1] + ex->term[j].v[0];
+        if (v > top) {
+            top = v;
+            kt = j;
+        }
+    }
+    uint32_t blocks[MAX_M], nb = 0;
+    if (kt) {
+        for (uint32_t T = full, j = kt; T && j; j--) {
+            uint32_t B = ex->gchoice[(size_t)T * M + j - 1];
+            blocks[nb++] = B;
+            T ^= B;
+        }
+        for (uint32_t b = 0; b < nb; b++)
+            if (!seen[blocks[b]]) {
+                seen[blocks[b]] = 1;
+                gather_scan(ex, blocks[b], items, NULL);
+            }
+    }
+    /* the incumbent: the single shipment, or that partition's plan */
+    ex->inc_ok = false;
+    if (ex->n_top[full]) {
+        memset(&ex->inc, 0, sizeof ex->inc);
+        src_add(&ex->inc, &ex->top[(size_t)full * M].score, 1);
+        src_add(&ex->inc, &ex->term[1], 1);
+        ex->inc_ok = true;
+    }
+    if (nb > 1) {
+        bool ok = true;
+        src_score_t v;
+        memset(&v, 0, sizeof v);
+        for (uint32_t b = 0; b < nb && ok; b++) {
+            ok = ex->n_top[blocks[b]] > 0;
+            for (uint32_t c = 0; ok && c < b; c++)
+                ok = ex->top[(size_t)blocks[c] * M].cand != ex->top[(size_t)blocks[b] * M].cand;
+            if (ok)
+                src_add(&v, &ex->top[(size_t)blocks[b] * M].score, 1);
+        }
+        if (ok) {
+            src_add(&v, &ex->term[nb], 1);
+            if (!ex->inc_ok || src_lex_cmp(&v, &ex->inc, 1) > 0) {
+                ex->inc = v;
+                ex->inc_ok = true;
+            }
+        }
+    }
+    for (uint32_t S = 1; S < nsub; S++) {
+        if (seen[S] || !ex->gn[S])
+            continue;
+        if (!ex->inc_ok) {
+            gather_scan(ex, S, items, NULL);
+            continue;
+        }
+        src_score_t rest;
+        memset(&rest, 0, sizeof rest);
+        rest.v[0] = gather_rest(ex, S);
+        src_score_t b = rest;
+        b.v[0] += ex->gU[S];
+        if (src_lex_cmp(&b, &ex->inc, 1) < 0)
+            continue;
+        gather_scan(ex, S, items, &rest);
+    }
+}
+
 /* Units and node weight of a block: its node_type term is
  * units · weight / (total units · number of types), exactly. */
 static int64_t type_weight(const src_ctx_t *x, uint32_t ci)
@@ -1253,6 +1445,14 @@ split_tested:
         if (rc)
             return rc;
     }
+    uint8_t *seen = NULL;
+    if (!only_full && !ex.prune && !ex.defer && dim == 1 && !x->explain && ex.M >= 3) {
+        int rc = gather_setup(&ex, items);
+        seen = zalloc(x, nsub, 1);
+        if (rc || !seen)
+            return rc ? rc : ORDO_ENOMEM;
+        ex.gather = true;
+    }
     for (;;) {
         bool combined = false;
         if (only_full) {
@@ -1273,6 +1473,10 @@ split_tested:
                 eval_pair(&ex, S, items);
                 pair_incumbent(&ex, S);
             }
+        } else if (ex.gather) {
+            if (!full_done)
+                eval_subset(&ex, full, items);
+            gather_pass(&ex, items, seen);
         } else if (ex.defer) {
             /* the groups some best partition holds, then the best plan they
              * make (the incumbent), then the deferred groups that can still

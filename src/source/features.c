@@ -1241,17 +1241,23 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
     memset(out, 0, sizeof *out);
     if (!st)
         return;
+    bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
     double fixed_cost = 0, dos_units = 0;
-    for (uint32_t m = sub->mask; m; m &= m - 1) {
-        uint32_t i = (uint32_t)__builtin_ctz(m);
-        fixed_cost += c->fixed[i];
-        dos_units += c->dos[i] * x->lines[i].qty;
+    if (weighted && st->weights.overstock == 0) {
+        /* days of supply weigh nothing: the term below is 0 whatever they are */
+        for (uint32_t m = sub->mask; m; m &= m - 1)
+            fixed_cost += c->fixed[__builtin_ctz(m)];
+    } else {
+        for (uint32_t m = sub->mask; m; m &= m - 1) {
+            uint32_t i = (uint32_t)__builtin_ctz(m);
+            fixed_cost += c->fixed[i];
+            dos_units += c->dos[i] * x->lines[i].qty;
+        }
     }
     double units = sub->units;
     double share = sub->share;
     double dos = units ? dos_units / units : 0;
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
-    bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
     double ship = 0, ot_b = c->ot_ub;
     if (!weighted && !pickup && c->zone >= 1 &&
         !(tight && criteria_service_bound(x, ci, sub, fixed_cost, &ot_b, &ship)))

@@ -252,10 +252,12 @@ static void test_exact_matches_brute_force(void **state)
     assert_true(feasible > 700 / 3); /* the generator must exercise real plans */
 }
 
-/* Orders of 3 and 4 lines under the policies whose first criterion is
- * node_type (c2, c4): the line groups no best partition holds are deferred,
- * then evaluated only if they can reach the plan the other groups gave. */
-static void test_deferred_groups_match_brute_force(void **state)
+/* Orders of 3 and 4 lines under policies of up to three shipments whose
+ * line groups are not all evaluated: node_type first (c2, c4, c5: the groups
+ * no best partition holds are deferred, then evaluated only if they can
+ * reach the plan the other groups gave) and weighted (w4: groups gathered
+ * with their bounds and searched against an incumbent). */
+static void test_pruned_groups_match_brute_force(void **state)
 {
     (void)state;
     const char *const pols[] = {
@@ -270,17 +272,23 @@ static void test_deferred_groups_match_brute_force(void **state)
         "{\"criterion\":\"fewest_shipments\"},{\"criterion\":\"load\",\"max\":0.8},"
         "{\"criterion\":\"on_time\",\"min\":0.6,\"resolution\":0.05},"
         "{\"criterion\":\"cost\",\"resolution\":0.25}]}]}",
+        /* weighted with three shipments: the groups are gathered and
+         * searched against an incumbent; on-time confidence and load weigh
+         * enough that three-shipment plans often win */
+        "{\"name\":\"w4\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3},"
+        "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,"
+        "\"on_time\":80,\"load\":10,\"split\":0}}]}",
     };
     uint32_t feasible;
-    compare_with_brute_force(20261125, 1500, pols, 3, 3, &feasible);
-    assert_true(feasible > 1500 / 6);
+    compare_with_brute_force(20261125, 2000, pols, 4, 3, &feasible);
+    assert_true(feasible > 2000 / 6);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_matches_brute_force),
-        cmocka_unit_test(test_deferred_groups_match_brute_force),
+        cmocka_unit_test(test_pruned_groups_match_brute_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
