@@ -477,8 +477,8 @@ typedef struct exact {
      * about twice the plain bound and saves about half the evaluations of
      * drop-ship; where only cost would gain, it did not pay. */
     bool tight;
-    /* Pruning line groups against an incumbent (explain off, splits possible,
-     * M = 2): lu/gu are the per-line and per-shipment parts of the
+    /* Pruning line groups against an incumbent (criteria strategies, explain
+     * off, splits possible, M = 2; weighted strategies gather, below): lu/gu are the per-line and per-shipment parts of the
      * decomposed bound (src_line_ub, src_fixed_ub) per candidate; ub1[S]
      * their best sum over the candidates that can ship S; rest[S] bounds what
      * the other lines R = full ^ S add to a plan holding the block S (one
@@ -504,8 +504,8 @@ typedef struct exact {
      * and the plan found (the incumbent, sum v with k shipments) lets through
      * only the deferred groups some plan of which could reach (v, k). The
      * others hold only plans strictly below a plan the search finds. */
-    /* Gathering line groups (weighted strategies with M ≥ 3, explain off,
-     * splits possible): every group's candidates and bounds are computed
+    /* Gathering line groups (weighted strategies, explain off, splits
+     * possible): every group's candidates and bounds are computed
      * first (gcand/gub from goff[S], gn[S]) and gU[S] is the best of them;
      * gE[T][j] the best Σ gU over partitions of T into exactly j groups. The
      * groups of the best such partition are evaluated first; with the plan
@@ -566,10 +566,7 @@ subset_items(exact_t *ex, uint32_t S, src_subset_t *sub, const src_score_t *rest
             uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
             if (rest) {
                 const src_score_t *lu = &ex->lu[(size_t)c * x->n_lines];
-                src_score_t b;
-                b.v[0] = ex->gu[c].v[0]; /* one score (weighted): no vector copies */
-                if (dim > 1)
-                    b = ex->gu[c];
+                src_score_t b = ex->gu[c];
                 for (uint32_t m = S; m; m &= m - 1)
                     src_add(&b, &lu[__builtin_ctz(m)], dim);
                 src_add(&b, rest, dim);
@@ -765,7 +762,7 @@ static int prune_setup(exact_t *ex)
 {
     src_ctx_t *x = ex->x;
     uint32_t dim = x->dim, nsub = 1u << x->n_lines, full = x->all_mask;
-    ex->ub1 = zalloc(x, nsub, sizeof *ex->ub1); /* dim 1 writes v[0] only */
+    ex->ub1 = ordo_arena_alloc(x->arena, sizeof *ex->ub1 * nsub);
     ex->rest = ordo_arena_alloc(x->arena, sizeof *ex->rest * nsub);
     ex->ub1_ok = zalloc(x, nsub, 1);
     ex->rest_ok = zalloc(x, nsub, 1);
@@ -784,14 +781,6 @@ static int prune_setup(exact_t *ex)
             if (!B)
                 break;
             uint32_t low = B & (~B + 1);
-            if (dim == 1) { /* one score (weighted): no vector copies */
-                double v = acc[B ^ low].v[0] + lu[__builtin_ctz(low)].v[0];
-                acc[B].v[0] = v;
-                if (!ex->ub1_ok[B] || v > ex->ub1[B].v[0])
-                    ex->ub1[B].v[0] = v;
-                ex->ub1_ok[B] = 1;
-                continue;
-            }
             acc[B] = acc[B ^ low];
             src_add(&acc[B], &lu[__builtin_ctz(low)], dim);
             if (!ex->ub1_ok[B]) {
@@ -1376,11 +1365,13 @@ static int run_exact(src_ctx_t *x, best_plan_t *out)
             src_score_t sum, G, v;
             memset(&sum, 0, sizeof sum);
             /* the per-line and per-shipment bounds, kept for pruning line
-             * groups, with two shipments at most (either strategy kind). With
-             * M = 3 (the rest of a plan bounded over one or two blocks,
+             * groups of criteria strategies with two shipments at most.
+             * With M = 3 (the rest of a plan bounded over one or two blocks,
              * lexicographic maximum) too little was pruned to pay for the
-             * bounds: +1% (cost-optimized) to +5% (drop-ship) instructions */
-            bool keep = ex.M <= 2;
+             * bounds: +1% (cost-optimized) to +5% (drop-ship) instructions.
+             * Weighted strategies gather their groups instead (exact_t.gather):
+             * the same pruning for the default policy took 10% more time */
+            bool keep = ex.M <= 2 && dim > 1;
             if (keep) {
                 ex.lu = ordo_arena_alloc(x->arena, sizeof *ex.lu * x->n_cands * x->n_lines);
                 ex.gu = ordo_arena_alloc(x->arena, sizeof *ex.gu * (x->n_cands + 1));
@@ -1446,7 +1437,7 @@ split_tested:
             return rc;
     }
     uint8_t *seen = NULL;
-    if (!only_full && !ex.prune && !ex.defer && dim == 1 && !x->explain && ex.M >= 3) {
+    if (!only_full && !ex.prune && !ex.defer && dim == 1 && !x->explain) {
         int rc = gather_setup(&ex, items);
         seen = zalloc(x, nsub, 1);
         if (rc || !seen)
