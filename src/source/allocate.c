@@ -478,8 +478,8 @@ typedef struct exact {
      * drop-ship; where only cost would gain, it did not pay. */
     bool tight;
     /* Pruning line groups against an incumbent (criteria strategies, explain
-     * off, splits possible, M = 2; weighted strategies gather, below): lu/gu are the per-line and per-shipment parts of the
-     * decomposed bound (src_line_ub, src_fixed_ub) per candidate; ub1[S]
+     * off, splits possible, M = 2; weighted strategies gather, below): lu/gu are the per-line and
+     * per-shipment parts of the decomposed bound (src_line_ub, src_fixed_ub) per candidate; ub1[S]
      * their best sum over the candidates that can ship S; rest[S] bounds what
      * the other lines R = full ^ S add to a plan holding the block S (one
      * block, plan term included). A block whose bound plus rest[S] falls below the
