@@ -549,6 +549,16 @@ static void top_insert(exact_t *ex, uint32_t S, uint32_t cand, const src_score_t
         ex->n_top[S] = (uint8_t)(n + 1);
 }
 
+/* Word w of the bitset of candidates that can ship every line of S in full. */
+static inline uint64_t group_word(const src_ctx_t *x, uint32_t S, uint32_t w)
+{
+    uint32_t nw = x->cand_words;
+    uint64_t bits = x->line_cands[(size_t)__builtin_ctz(S) * nw + w];
+    for (uint32_t m = S & (S - 1); m && bits; m &= m - 1)
+        bits &= x->line_cands[(size_t)__builtin_ctz(m) * nw + w];
+    return bits;
+}
+
 /* The candidates that can ship S with their bounds; with `rest` (not NULL),
  * only those whose decomposed bound plus *rest reaches the incumbent. */
 static inline __attribute__((always_inline)) uint32_t
@@ -557,12 +567,8 @@ subset_items(exact_t *ex, uint32_t S, src_subset_t *sub, const src_score_t *rest
     src_ctx_t *x = ex->x;
     uint32_t n = 0, dim = x->dim, nw = x->cand_words;
     /* the candidates that can ship every line of S, in increasing order */
-    const uint64_t *first = &x->line_cands[(size_t)__builtin_ctz(S) * nw];
     for (uint32_t w = 0; w < nw; w++) {
-        uint64_t bits = first[w];
-        for (uint32_t m = S & (S - 1); m && bits; m &= m - 1)
-            bits &= x->line_cands[(size_t)__builtin_ctz(m) * nw + w];
-        for (; bits; bits &= bits - 1) {
+        for (uint64_t bits = group_word(x, S, w); bits; bits &= bits - 1) {
             uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
             if (rest) {
                 const src_score_t *lu = &ex->lu[(size_t)c * x->n_lines];
@@ -1135,12 +1141,8 @@ static int defer_setup(exact_t *ex)
         cw[c] = src_cand_never(x, c) ? -1 : type_weight(x, c);
     for (uint32_t S = 1; S < nsub; S++) {
         int64_t best = -1;
-        const uint64_t *first = &x->line_cands[(size_t)__builtin_ctz(S) * nw];
         for (uint32_t w = 0; w < nw; w++) {
-            uint64_t bits = first[w];
-            for (uint32_t m = S & (S - 1); m && bits; m &= m - 1)
-                bits &= x->line_cands[(size_t)__builtin_ctz(m) * nw + w];
-            for (; bits; bits &= bits - 1) {
+            for (uint64_t bits = group_word(x, S, w); bits; bits &= bits - 1) {
                 int64_t v = cw[w * 64 + (uint32_t)__builtin_ctzll(bits)];
                 if (v > best)
                     best = v;
