@@ -512,7 +512,7 @@ typedef struct exact {
      * they make (or the single shipment) as the incumbent, a group is
      * evaluated only if its bound, plus the best the other lines can add,
      * reaches it, and its scan stops as soon as no item can. */
-    bool gather, gathered;
+    bool gather;
     uint32_t *goff, *gn, *gchoice;
     uint32_t *gcand;
     double *gub, *gU, *gE;
@@ -973,7 +973,6 @@ static int gather_setup(exact_t *ex, ub_item_t *items)
             ch[j - 1] = bc;
         }
     }
-    ex->gathered = true;
     return ORDO_OK;
 }
 
