@@ -985,17 +985,7 @@ static int cmd_register(int argc, char **argv)
     ordo_error_t err;
     ordo_error_clear(&err);
     ordo_policy_t *p = NULL;
-    int rc;
-    if (ordo_policy_builtin_json(o.pos[0])) {
-        rc = ordo_policy_builtin(o.pos[0], &p, &err);
-    } else {
-        char *text = NULL;
-        size_t len = 0;
-        rc = ordo_read_file(o.pos[0], &text, &len, &err);
-        if (rc == ORDO_OK)
-            rc = ordo_policy_parse(text, len, o.pos[0], &p, &err);
-        free(text);
-    }
+    int rc = ordo_policy_load(o.pos[0], &p, &err);
     if (rc)
         return ordo_cli_fail(&err, rc, o.json);
     ordo_store_t *store;
