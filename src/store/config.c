@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "ordo/config.h"
+#include "ordo/datadir.h"
 #include "ordo/util.h"
 
 void ordo_config_init(ordo_config_t *cfg)
@@ -371,9 +372,11 @@ int ordo_config_load(const char *path, ordo_config_t *cfg, ordo_error_t *err)
 int ordo_config_load_data_dir(const char *data_dir, ordo_config_t *cfg, ordo_error_t *err)
 {
     ordo_config_init(cfg);
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s/%s", data_dir, ORDO_CONFIG_FILE) >= (int)sizeof path)
-        return ordo_error_set(err, ORDO_EINVAL, data_dir, 0, NULL, "data directory path too long");
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, data_dir, err);
+    if (rc != ORDO_OK)
+        return rc;
+    const char *path = dd.config;
     struct stat st;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "ordo/datadir.h"
 #include "ordo/util.h"
 #include "store_internal.h"
 
@@ -796,12 +797,14 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
     store_backend_t *b = calloc(1, sizeof *b);
     if (!b)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    if (snprintf(b->path, sizeof b->path, "%s/%s", data_dir, ORDO_STORE_DB_FILE) >=
-        (int)sizeof b->path) {
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, data_dir, err);
+    if (rc != ORDO_OK || snprintf(b->path, sizeof b->path, "%s", dd.db) >= (int)sizeof b->path) {
         free(b);
-        return ordo_error_set(err, ORDO_EINVAL, data_dir, 0, NULL, "data directory path too long");
+        return rc != ORDO_OK ? rc
+                             : ordo_error_set(err, ORDO_EINVAL, data_dir, 0, "data_dir",
+                                              "data directory path too long");
     }
-    int rc;
     if (create) {
         rc = ordo_mkdir_p(data_dir, err);
         if (rc != ORDO_OK) {
