@@ -113,8 +113,7 @@ static void write_head(const ordo_analysis_t *a, ordo_buf_t *o)
                     ordo_exp_unit_kind_name(a->cfg.unit), a->cfg.variants[0],
                     a->cfg.from_registry ? "from the registry" : "defaults: not in the registry");
     static const char *const vnames[] = {"KEEP RUNNING", "SHIP", "DO NOT SHIP"};
-    ordo_buf_printf(o, "Verdict: %s%s%s — %s\n\n", vnames[vd], var ? " " : "", var ? var : "",
-                    why);
+    ordo_buf_printf(o, "Verdict: %s%s%s — %s\n\n", vnames[vd], var ? " " : "", var ? var : "", why);
     ordo_buf_printf(o, "Orders per variant:");
     for (size_t v = 0; v < V; v++)
         ordo_buf_printf(o, "  %s %llu", a->cfg.variants[v], (unsigned long long)a->orders[v]);
@@ -133,8 +132,7 @@ static void write_head(const ordo_analysis_t *a, ordo_buf_t *o)
 }
 
 /* One row of the metric table: metric m in variant v. */
-static void write_metric_row(const ordo_analysis_t *a, size_t m, size_t v, bool kpi,
-                             ordo_buf_t *o)
+static void write_metric_row(const ordo_analysis_t *a, size_t m, size_t v, bool kpi, ordo_buf_t *o)
 {
     const size_t M = a->M;
     const ordo_metric_def_t *d = &a->cfg.metrics.m[m];
@@ -176,8 +174,8 @@ static void write_metric_row(const ordo_analysis_t *a, size_t m, size_t v, bool 
 static void write_metric_table(const ordo_analysis_t *a, ordo_buf_t *o)
 {
     ordo_buf_printf(o, "\n%-24s %-8s", "metric", "variant");
-    ordo_buf_printf(o, " %10s %10s %10s %22s %9s %9s %s\n", "value", "diff", "lift", "95% CI (diff)",
-                    "p", "p_holm", "result");
+    ordo_buf_printf(o, " %10s %10s %10s %22s %9s %9s %s\n", "value", "diff", "lift",
+                    "95% CI (diff)", "p", "p_holm", "result");
     for (size_t m = 0; m < a->M; m++) {
         bool kpi = false;
         for (size_t i = 0; i < a->cfg.n_kpis; i++)
@@ -201,8 +199,7 @@ static void write_guardrails(const ordo_analysis_t *a, ordo_buf_t *o)
         for (size_t v = 1; v < V; v++) {
             const an_guard_t *gr = &a->guards[g * V + v];
             const ordo_analyze_guardrail_t *gs = &a->cfg.guardrails[g];
-            ordo_buf_printf(o, "  %-22s %-8s harm=%s margin %s: %s", gs->metric,
-                            a->cfg.variants[v],
+            ordo_buf_printf(o, "  %-22s %-8s harm=%s margin %s: %s", gs->metric, a->cfg.variants[v],
                             gs->direction == ORDO_EXP_DIR_DECREASE ? "decrease" : "increase",
                             an_fmt(gs->margin, b1, sizeof b1),
                             gr->breached       ? "BREACHED"

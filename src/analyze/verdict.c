@@ -226,8 +226,8 @@ static void compute_metrics(ordo_analysis_t *a)
                 ordo_moments_t ct = acc_moments(&a->cuped[v * M + m], a->kx[m], a->kc);
                 ordo_stats_arm_t adj_c, adj_t;
                 ordo_error_t e2;
-                if (ordo_stats_cuped(&cc, &ct, alpha, &c->cuped, &c->theta, &adj_c, &adj_t,
-                                     &e2) == ORDO_OK) {
+                if (ordo_stats_cuped(&cc, &ct, alpha, &c->cuped, &c->theta, &adj_c, &adj_t, &e2) ==
+                    ORDO_OK) {
                     c->has_cuped = true;
                     ordo_stats_result_t rel;
                     if (adj_c.n > 0 && adj_t.n > 0 &&
@@ -547,7 +547,7 @@ static bool verdict_blocked(ordo_analysis_t *a, size_t v, char *why, size_t wn)
                  "configured weights, so assignment or logging is broken and the results "
                  "cannot be trusted",
                  a->srm.p_value,
-                 !a->orders[0] ? ", the control arm has no orders"
+                 !a->orders[0]   ? ", the control arm has no orders"
                  : !a->orders[v] ? ", this arm has no orders"
                                  : "");
         return true;
@@ -594,12 +594,11 @@ static bool kpi_tests(ordo_analysis_t *a, size_t v, kpi_tests_t *t, char *why, s
         t->p[t->n++] = an_cmp_primary(&a->cmps[v * M + (size_t)m])->p_value;
     }
     if (!t->n) {
-        snprintf(why, wn, "primary KPI %s cannot be computed yet: %s",
-                 missing_kpi ? missing_kpi : "?",
-                 missing_kpi && ordo_metric_set_find(&a->cfg.metrics, missing_kpi) >= 0
-                     ? a->cmps[v * M + (size_t)ordo_metric_set_find(&a->cfg.metrics, missing_kpi)]
-                           .reason
-                     : "not defined");
+        snprintf(
+            why, wn, "primary KPI %s cannot be computed yet: %s", missing_kpi ? missing_kpi : "?",
+            missing_kpi && ordo_metric_set_find(&a->cfg.metrics, missing_kpi) >= 0
+                ? a->cmps[v * M + (size_t)ordo_metric_set_find(&a->cfg.metrics, missing_kpi)].reason
+                : "not defined");
         return false;
     }
     if (ordo_stats_holm(t->p, t->n, t->ph, NULL))
@@ -670,8 +669,8 @@ static bool variant_verdict(ordo_analysis_t *a, size_t v, bool runtime_over, dou
     ordo_stats_decision_t dec;
     long failed = -1;
     ordo_error_t e;
-    if (ordo_stats_decide(&prim, pd->good == ORDO_GOOD_HIGHER, gsr, ng, a->cfg.alpha, &dec,
-                          &failed, &e) != ORDO_OK) {
+    if (ordo_stats_decide(&prim, pd->good == ORDO_GOOD_HIGHER, gsr, ng, a->cfg.alpha, &dec, &failed,
+                          &e) != ORDO_OK) {
         snprintf(why, wn, "the decision rule could not run: %s", e.msg);
         return false;
     }
@@ -702,8 +701,8 @@ static bool variant_verdict(ordo_analysis_t *a, size_t v, bool runtime_over, dou
         snprintf(why, wn, "guardrail %s is not yet shown non-inferior (margin %g)",
                  a->cfg.guardrails[failed].metric, a->cfg.guardrails[failed].margin);
     } else {
-        snprintf(why, wn, "primary KPI %s has not improved significantly yet (p = %.3g)",
-                 pd->name, prim.p_value);
+        snprintf(why, wn, "primary KPI %s has not improved significantly yet (p = %.3g)", pd->name,
+                 prim.p_value);
     }
     return false;
 }

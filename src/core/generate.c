@@ -396,24 +396,22 @@ static void write_gen_node(gen_t *g, ordo_jsonw_t *w, uint32_t i)
         snprintf(name, sizeof name, "%.40s %s DC", s->city, s->state);
         long cap = (long)(uniform(rng, 18, 60)) * 1000;
         write_node(w, id, name, "dc", s->zip, 1, 0, cap, (long)(cap * uniform(rng, 0.2, 0.6)),
-                   uniform(rng, 0.45, 0.75), uniform(rng, 1.1, 1.7),
-                   (int)uniform(rng, 15, 18), 0, dc_svcs, 4, 1, region, "dc", 0);
+                   uniform(rng, 0.45, 0.75), uniform(rng, 1.1, 1.7), (int)uniform(rng, 15, 18), 0,
+                   dc_svcs, 4, 1, region, "dc", 0);
     } else if (i < opt->dcs + opt->stores) {
         snprintf(id, sizeof id, "ST-%04u", i - opt->dcs + 1);
         snprintf(name, sizeof name, "%.40s %s store", s->city, s->state);
         long cap = (long)uniform(rng, 150, 600);
-        write_node(w, id, name, "store", s->zip, 1, 1, cap,
-                   (long)(cap * uniform(rng, 0.1, 0.7)), uniform(rng, 1.4, 2.4),
-                   uniform(rng, 2.0, 3.0), 14, ordo_rng_uniform(rng) < 0.7 ? 0 : 1,
-                   store_svcs, 3, 2, region, "stores", 1);
+        write_node(w, id, name, "store", s->zip, 1, 1, cap, (long)(cap * uniform(rng, 0.1, 0.7)),
+                   uniform(rng, 1.4, 2.4), uniform(rng, 2.0, 3.0), 14,
+                   ordo_rng_uniform(rng) < 0.7 ? 0 : 1, store_svcs, 3, 2, region, "stores", 1);
     } else {
         snprintf(id, sizeof id, "DS-%03u", i - opt->dcs - opt->stores + 1);
         snprintf(name, sizeof name, "%.40s %s supplier", s->city, s->state);
         long cap = (long)uniform(rng, 2, 10) * 1000;
-        write_node(w, id, name, "dropship", s->zip, 1, 0, cap,
-                   (long)(cap * uniform(rng, 0.1, 0.5)), uniform(rng, 0.2, 0.5),
-                   uniform(rng, 3.5, 6.0), 12, 1 + (int)ordo_rng_below(rng, 3), ds_svcs, 2,
-                   3, region, "dropship", 0);
+        write_node(w, id, name, "dropship", s->zip, 1, 0, cap, (long)(cap * uniform(rng, 0.1, 0.5)),
+                   uniform(rng, 0.2, 0.5), uniform(rng, 3.5, 6.0), 12,
+                   1 + (int)ordo_rng_below(rng, 3), ds_svcs, 2, 3, region, "dropship", 0);
     }
 }
 

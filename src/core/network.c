@@ -749,7 +749,9 @@ static int inv_parse_row(inv_parse_t *p, const inv_row_t *r)
         return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, NULL,
                               nf == ORDO_EPARSE ? "unterminated quote or text after a closing quote"
                                                 : "expected 6 fields, got %s",
-                              nf == ORDO_EFULL ? "more" : nf < 0 ? "?" : "fewer");
+                              nf == ORDO_EFULL ? "more"
+                              : nf < 0         ? "?"
+                                               : "fewer");
     int rc = inv_row_node(p, r);
     if (rc)
         return rc;
@@ -772,8 +774,8 @@ static int inv_parse_row(inv_parse_t *p, const inv_row_t *r)
     if (rc)
         return rc;
     int64_t row_as_of = f[5].n ? p->as_of : 0;
-    rc = ordo_inventory_add(p->inv, (uint32_t)p->node, sku_u, (int32_t)on_hand,
-                            (int32_t)reserved, (int32_t)safety, row_as_of);
+    rc = ordo_inventory_add(p->inv, (uint32_t)p->node, sku_u, (int32_t)on_hand, (int32_t)reserved,
+                            (int32_t)safety, row_as_of);
     if (rc)
         return ordo_error_set(p->err, rc, p->name, r->lineno, NULL, "cannot add record");
     return ORDO_OK;

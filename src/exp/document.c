@@ -881,7 +881,7 @@ static void write_metrics(const ordo_exp_t *e, ordo_jsonw_t *w)
         ordo_jsonw_kstr(w, "metric", e->guardrails[i].metric);
         ordo_jsonw_kstr(w, "direction",
                         e->guardrails[i].direction == ORDO_EXP_DIR_DECREASE ? "decrease"
-                                                                             : "increase");
+                                                                            : "increase");
         ordo_jsonw_kdouble(w, "margin", e->guardrails[i].margin);
         ordo_jsonw_obj_end(w);
     }

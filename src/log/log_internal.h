@@ -191,13 +191,13 @@ void log_unmap(const uint8_t *data, size_t len);
 
 /* ---- the writer's state (writer.c appends, recover.c resumes) ---- */
 #define LOG_ZPOOL 16
-#define LOG_SAMPLES_MAX 1000          /* payloads sampled per segment */
+#define LOG_SAMPLES_MAX 1000 /* payloads sampled per segment */
 #define LOG_SAMPLES_BYTES (1u << 20)
-#define LOG_FIRST_DICT_SAMPLES 400    /* rotate early once this many are in */
+#define LOG_FIRST_DICT_SAMPLES 400 /* rotate early once this many are in */
 #define LOG_DICT_BYTES (32u * 1024)
-#define LOG_MIN_COMPRESS 64           /* smaller payloads are stored raw */
-#define LOG_ZSTD_MIN_LEVEL (-7)       /* fastest zstd level accepted (negative: fast levels) */
-#define LOG_DIO_ALIGN 4096u           /* direct I/O: offsets, lengths and buffers in whole blocks */
+#define LOG_MIN_COMPRESS 64     /* smaller payloads are stored raw */
+#define LOG_ZSTD_MIN_LEVEL (-7) /* fastest zstd level accepted (negative: fast levels) */
+#define LOG_DIO_ALIGN 4096u     /* direct I/O: offsets, lengths and buffers in whole blocks */
 
 typedef struct log_zctx {
     ZSTD_CCtx *c;
@@ -223,8 +223,8 @@ typedef struct log_waiter {
 typedef struct log_bytes {
     uint8_t *base; /* LOG_DIO_ALIGN-aligned allocation of size bytes */
     size_t size;
-    size_t head;   /* bytes before p (direct I/O; else 0) */
-    uint8_t *p;    /* base + head: the bytes not yet written */
+    size_t head; /* bytes before p (direct I/O; else 0) */
+    uint8_t *p;  /* base + head: the bytes not yet written */
     size_t len;
 } log_bytes_t;
 
@@ -235,10 +235,10 @@ struct ordo_log {
     ordo_log_io_t io;
 
     pthread_mutex_t mu;
-    pthread_cond_t cv_done;  /* a batch finished, or rotation ended */
+    pthread_cond_t cv_done;          /* a batch finished, or rotation ended */
     log_waiter_t *wq_head, *wq_tail; /* SYNC waiters, in seq order */
-    pthread_cond_t cv_more;  /* SYNC leader gathering: a record arrived */
-    pthread_cond_t cv_flush; /* ASYNC flusher: batch_bytes pending, or close */
+    pthread_cond_t cv_more;          /* SYNC leader gathering: a record arrived */
+    pthread_cond_t cv_flush;         /* ASYNC flusher: batch_bytes pending, or close */
 
     /* active segment */
     int fd;
@@ -273,7 +273,7 @@ struct ordo_log {
     uint64_t dict_gen;          /* bumped when cdict changes */
     uint8_t *dict;
     uint32_t dict_len;
-    unsigned dict_attempts;     /* early rotations tried to get a first dict */
+    unsigned dict_attempts; /* early rotations tried to get a first dict */
     pthread_mutex_t pool_mu;
     log_zctx_t *pool[LOG_ZPOOL];
     int npool;

@@ -25,8 +25,8 @@ typedef struct recover_walk {
 /* One segment of the walk. */
 typedef struct recover_seg {
     const log_seg_name_t *name;
-    size_t i;      /* position in the walk */
-    bool last;     /* the active segment */
+    size_t i;  /* position in the walk */
+    bool last; /* the active segment */
     char path[4096];
     char ipath[4096];
 } recover_seg_t;
@@ -35,8 +35,8 @@ typedef struct recover_seg {
  * segment there. Nothing is thrown away silently; only an all-zero tail
  * (the padding of direct writes, or blocks allocated but never written)
  * holds nothing to keep. */
-static int cut_tail(ordo_log_t *log, const char *seg, const uint8_t *data, size_t len, uint64_t from,
-                    ordo_log_open_info_t *info, ordo_error_t *err)
+static int cut_tail(ordo_log_t *log, const char *seg, const uint8_t *data, size_t len,
+                    uint64_t from, ordo_log_open_info_t *info, ordo_error_t *err)
 {
     char path[4096], qpath[4200] = "";
     snprintf(path, sizeof path, "%s/%s", log->dir, seg);
@@ -45,8 +45,7 @@ static int cut_tail(ordo_log_t *log, const char *seg, const uint8_t *data, size_
         z++;
     if (z < len) {
         /* unique name: a later crash may cut at the same offset again */
-        snprintf(qpath, sizeof qpath, "%s.cut-%" PRIu64 "-%" PRId64, path, from,
-                 log_now_unix_ns());
+        snprintf(qpath, sizeof qpath, "%s.cut-%" PRIu64 "-%" PRId64, path, from, log_now_unix_ns());
         int rc = ordo_write_file_atomic(qpath, data + from, len - from, err);
         if (rc != ORDO_OK)
             return rc;

@@ -200,7 +200,8 @@ static void child_gone(pid_t pid, unsigned iter)
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     fail_msg("iteration %u: child ended before the kill (status %d; 3: open failed, "
-             "4: append failed, 5: pipe write failed, 6: torn write failed)", iter, status);
+             "4: append failed, 5: pipe write failed, 6: torn write failed)",
+             iter, status);
 }
 
 /* Waits until the child has acknowledged need new records and, when tear,
@@ -232,8 +233,8 @@ static uint64_t run_until_kill(pid_t pid, int ack_fd, int tear_fd, unsigned need
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (!WIFSIGNALED(status))
         fail_msg("iteration %u: child exited with %d before the kill (3: open failed, "
-                 "4: append failed, 5: pipe write failed, 6: torn write failed)", iter,
-                 WEXITSTATUS(status));
+                 "4: append failed, 5: pipe write failed, 6: torn write failed)",
+                 iter, WEXITSTATUS(status));
     while (read_ack(ack_fd, &a, iter))
         if (a.seq != 0) {
             take_ack(&a, first_this);
@@ -254,8 +255,8 @@ static bool recover_and_check(const char *dir, unsigned iter, uint64_t first_thi
         fail_msg("iteration %u: open after kill: %s (%s)", iter, err.msg, err.file);
     if (info.next_seq <= max_acked)
         fail_msg("iteration %u: acknowledged seq %" PRIu64 " lost: log recovered to %" PRIu64
-                 " records (cut %" PRIu64 " bytes)", iter, max_acked, info.next_seq - 1,
-                 info.truncated_bytes);
+                 " records (cut %" PRIu64 " bytes)",
+                 iter, max_acked, info.next_seq - 1, info.truncated_bytes);
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
     check_records(dir, first_this ? first_this : (max_acked ? max_acked : 1));
     if (iter % 25 == 24 || iter == KILLS - 1) {
@@ -308,8 +309,9 @@ static void test_sigkill_200(void **state)
         /* reopen = recovery */
         truncations += recover_and_check(dir, iter, first_this);
     }
-    print_message("%u kills (%u in the middle of a write), %" PRIu64 " acknowledged records, %"
-                  PRIu64 " recoveries cut a torn tail\n", KILLS, tears, total_acks, truncations);
+    print_message("%u kills (%u in the middle of a write), %" PRIu64
+                  " acknowledged records, %" PRIu64 " recoveries cut a torn tail\n",
+                  KILLS, tears, total_acks, truncations);
     /* the children did real work: at least the acks waited for, which the
      * seeded draws make more than one per kill */
     assert_true(needed > KILLS);
