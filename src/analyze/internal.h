@@ -21,6 +21,28 @@ typedef struct an_acc {
     double n, sx, sy, sxx, syy, sxy;
 } an_acc_t;
 
+/* Adds one row's shifted values (x, y) to c. */
+static inline void an_acc_add(an_acc_t *c, double x, double y)
+{
+    c->n += 1;
+    c->sx += x;
+    c->sy += y;
+    c->sxx += x * x;
+    c->syy += y * y;
+    c->sxy += x * y;
+}
+
+/* a += b */
+static inline void an_acc_merge(an_acc_t *a, const an_acc_t *b)
+{
+    a->n += b->n;
+    a->sx += b->sx;
+    a->sy += b->sy;
+    a->sxx += b->sxx;
+    a->syy += b->syy;
+    a->sxy += b->sxy;
+}
+
 typedef struct an_unit {
     uint32_t variant;
     uint32_t n_orders;

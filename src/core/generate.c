@@ -339,13 +339,20 @@ static int write_out(const char *dir, const char *file, const ordo_buf_t *b, ord
     return ordo_write_file_atomic(path, b->data ? b->data : "", b->len, err);
 }
 
-int ordo_network_generate(const ordo_generate_options_t *opt, const ordo_geo_t *geo,
-                          const char *dir, ordo_error_t *err)
+/* One generation run: the options, the generator every draw comes from,
+ * and what the later files need of the earlier ones. */
+typedef struct gen {
+    const ordo_generate_options_t *opt;
+    ordo_rng_t rng;
+    uint32_t n_nodes;
+    site_t *sites;     /* n_nodes: DCs, then stores, then drop-shippers */
+    uint32_t *rank;    /* per SKU: popularity rank, 0 = most popular */
+    uint32_t *by_rank; /* rank -> SKU */
+    uint8_t *fam;      /* per SKU: index in families[] */
+} gen_t;
+
+static int check_options(const ordo_generate_options_t *opt, ordo_error_t *err)
 {
-    if (!geo)
-        geo = ordo_geo_default();
-    if (!geo)
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "no geography");
     if (opt->dcs + opt->stores + opt->dropshippers == 0)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "dcs", "a network needs nodes");
     if (opt->dcs == 0 && opt->dropshippers == 0 && opt->stores == 0)
@@ -354,179 +361,236 @@ int ordo_network_generate(const ordo_generate_options_t *opt, const ordo_geo_t *
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "skus", "must be 1..10000000");
     if ((uint64_t)opt->dcs + opt->stores + opt->dropshippers > 100000)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "stores", "at most 100000 nodes");
-    int rc = ordo_mkdir_p(dir, err);
-    if (rc)
-        return rc;
+    return ORDO_OK;
+}
 
-    ordo_rng_t rng;
-    ordo_rng_seed(&rng, opt->seed);
-    popdist_t pd;
-    if (popdist_init(&pd, geo))
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    uint32_t n_nodes = opt->dcs + opt->stores + opt->dropshippers;
-    site_t *sites = calloc(n_nodes ? n_nodes : 1, sizeof *sites);
-    ordo_buf_t nb, cb, ib;
-    ordo_buf_init(&nb, NULL);
-    ordo_buf_init(&cb, NULL);
-    ordo_buf_init(&ib, NULL);
-    uint32_t *rank = malloc(opt->skus * sizeof(uint32_t));
-    uint8_t *fam = malloc(opt->skus);
-    uint32_t *by_rank = malloc(opt->skus * sizeof(uint32_t));
-    if (!sites || !rank || !fam || !by_rank) {
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto out;
+/* DCs at spread-out metros, every other node at a ZIP drawn by population. */
+static int place_sites(gen_t *g, const ordo_geo_t *geo, const popdist_t *pd, ordo_error_t *err)
+{
+    const ordo_generate_options_t *opt = g->opt;
+    if (opt->dcs && pick_dcs(geo, pd, opt->dcs, &g->rng, g->sites))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "dcs", "cannot place DCs");
+    for (uint32_t i = opt->dcs; i < g->n_nodes; i++) {
+        const ordo_zip_t *z = popdist_draw(pd, &g->rng);
+        g->sites[i].zip = z->zip;
+        g->sites[i].city = z->city;
+        memcpy(g->sites[i].state, z->state, 3);
     }
-    if (opt->dcs && pick_dcs(geo, &pd, opt->dcs, &rng, sites)) {
-        rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "dcs", "cannot place DCs");
-        goto out;
-    }
-    for (uint32_t i = opt->dcs; i < n_nodes; i++) {
-        const ordo_zip_t *z = popdist_draw(&pd, &rng);
-        sites[i].zip = z->zip;
-        sites[i].city = z->city;
-        memcpy(sites[i].state, z->state, 3);
-    }
+    return ORDO_OK;
+}
 
-    /* ---- network.json ---- */
-    ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &nb, 1);
-    ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kstr(&w, "format", "ordo-network/1");
-    ordo_jsonw_kstr(&w, "name", opt->name ? opt->name : "generated");
-    write_services(&w);
-    ordo_jsonw_key(&w, "nodes");
-    ordo_jsonw_arr_begin(&w);
+/* Node i of network.json: its id, name, capacities, costs and services. */
+static void write_gen_node(gen_t *g, ordo_jsonw_t *w, uint32_t i)
+{
     static const char *const dc_svcs[] = {"parcel_ground", "parcel_two_day", "parcel_overnight",
                                           "postal_ground"};
     static const char *const store_svcs[] = {"parcel_ground", "parcel_two_day", "postal_ground"};
     static const char *const ds_svcs[] = {"parcel_ground", "postal_ground"};
-    for (uint32_t i = 0; i < n_nodes; i++) {
-        char id[32], name[ORDO_NAME_MAX];
-        const site_t *s = &sites[i];
-        const char *region = ordo_geo_region(s->state);
-        if (i < opt->dcs) {
-            snprintf(id, sizeof id, "DC-%03u", i + 1);
-            snprintf(name, sizeof name, "%.40s %s DC", s->city, s->state);
-            long cap = (long)(uniform(&rng, 18, 60)) * 1000;
-            write_node(&w, id, name, "dc", s->zip, 1, 0, cap, (long)(cap * uniform(&rng, 0.2, 0.6)),
-                       uniform(&rng, 0.45, 0.75), uniform(&rng, 1.1, 1.7),
-                       (int)uniform(&rng, 15, 18), 0, dc_svcs, 4, 1, region, "dc", 0);
-        } else if (i < opt->dcs + opt->stores) {
-            snprintf(id, sizeof id, "ST-%04u", i - opt->dcs + 1);
-            snprintf(name, sizeof name, "%.40s %s store", s->city, s->state);
-            long cap = (long)uniform(&rng, 150, 600);
-            write_node(&w, id, name, "store", s->zip, 1, 1, cap,
-                       (long)(cap * uniform(&rng, 0.1, 0.7)), uniform(&rng, 1.4, 2.4),
-                       uniform(&rng, 2.0, 3.0), 14, ordo_rng_uniform(&rng) < 0.7 ? 0 : 1,
-                       store_svcs, 3, 2, region, "stores", 1);
-        } else {
-            snprintf(id, sizeof id, "DS-%03u", i - opt->dcs - opt->stores + 1);
-            snprintf(name, sizeof name, "%.40s %s supplier", s->city, s->state);
-            long cap = (long)uniform(&rng, 2, 10) * 1000;
-            write_node(&w, id, name, "dropship", s->zip, 1, 0, cap,
-                       (long)(cap * uniform(&rng, 0.1, 0.5)), uniform(&rng, 0.2, 0.5),
-                       uniform(&rng, 3.5, 6.0), 12, 1 + (int)ordo_rng_below(&rng, 3), ds_svcs, 2,
-                       3, region, "dropship", 0);
-        }
+    const ordo_generate_options_t *opt = g->opt;
+    ordo_rng_t *rng = &g->rng;
+    char id[32], name[ORDO_NAME_MAX];
+    const site_t *s = &g->sites[i];
+    const char *region = ordo_geo_region(s->state);
+    if (i < opt->dcs) {
+        snprintf(id, sizeof id, "DC-%03u", i + 1);
+        snprintf(name, sizeof name, "%.40s %s DC", s->city, s->state);
+        long cap = (long)(uniform(rng, 18, 60)) * 1000;
+        write_node(w, id, name, "dc", s->zip, 1, 0, cap, (long)(cap * uniform(rng, 0.2, 0.6)),
+                   uniform(rng, 0.45, 0.75), uniform(rng, 1.1, 1.7), (int)uniform(rng, 15, 18), 0,
+                   dc_svcs, 4, 1, region, "dc", 0);
+    } else if (i < opt->dcs + opt->stores) {
+        snprintf(id, sizeof id, "ST-%04u", i - opt->dcs + 1);
+        snprintf(name, sizeof name, "%.40s %s store", s->city, s->state);
+        long cap = (long)uniform(rng, 150, 600);
+        write_node(w, id, name, "store", s->zip, 1, 1, cap, (long)(cap * uniform(rng, 0.1, 0.7)),
+                   uniform(rng, 1.4, 2.4), uniform(rng, 2.0, 3.0), 14,
+                   ordo_rng_uniform(rng) < 0.7 ? 0 : 1, store_svcs, 3, 2, region, "stores", 1);
+    } else {
+        snprintf(id, sizeof id, "DS-%03u", i - opt->dcs - opt->stores + 1);
+        snprintf(name, sizeof name, "%.40s %s supplier", s->city, s->state);
+        long cap = (long)uniform(rng, 2, 10) * 1000;
+        write_node(w, id, name, "dropship", s->zip, 1, 0, cap, (long)(cap * uniform(rng, 0.1, 0.5)),
+                   uniform(rng, 0.2, 0.5), uniform(rng, 3.5, 6.0), 12,
+                   1 + (int)ordo_rng_below(rng, 3), ds_svcs, 2, 3, region, "dropship", 0);
     }
+}
+
+static int write_network_json(gen_t *g, ordo_buf_t *nb, ordo_error_t *err)
+{
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, nb, 1);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "format", "ordo-network/1");
+    ordo_jsonw_kstr(&w, "name", g->opt->name ? g->opt->name : "generated");
+    write_services(&w);
+    ordo_jsonw_key(&w, "nodes");
+    ordo_jsonw_arr_begin(&w);
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        write_gen_node(g, &w, i);
     ordo_jsonw_arr_end(&w);
     ordo_jsonw_obj_end(&w);
-    if ((rc = ordo_jsonw_finish(&w))) {
-        ordo_error_set(err, rc, NULL, 0, NULL, "cannot write network.json");
-        goto out;
-    }
-    ordo_buf_putc(&nb, '\n');
+    int rc = ordo_jsonw_finish(&w);
+    if (rc)
+        return ordo_error_set(err, rc, NULL, 0, NULL, "cannot write network.json");
+    ordo_buf_putc(nb, '\n');
+    return ORDO_OK;
+}
 
-    /* ---- catalog.csv ---- */
-    ordo_buf_puts(&cb, "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
-    for (uint32_t i = 0; i < opt->skus; i++)
-        by_rank[i] = i;
-    for (uint32_t i = opt->skus; i > 1; i--) { /* popularity rank: a random permutation */
-        uint32_t j = (uint32_t)ordo_rng_below(&rng, i);
-        uint32_t t = by_rank[i - 1];
-        by_rank[i - 1] = by_rank[j];
-        by_rank[j] = t;
+/* Popularity ranks (a random permutation), then one catalog line per SKU:
+ * family, weight, a box of that density, price and return rate. */
+static void write_catalog(gen_t *g, ordo_buf_t *cb)
+{
+    uint32_t skus = g->opt->skus;
+    ordo_rng_t *rng = &g->rng;
+    ordo_buf_puts(cb, "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
+    for (uint32_t i = 0; i < skus; i++)
+        g->by_rank[i] = i;
+    for (uint32_t i = skus; i > 1; i--) { /* popularity rank: a random permutation */
+        uint32_t j = (uint32_t)ordo_rng_below(rng, i);
+        uint32_t t = g->by_rank[i - 1];
+        g->by_rank[i - 1] = g->by_rank[j];
+        g->by_rank[j] = t;
     }
-    for (uint32_t r = 0; r < opt->skus; r++)
-        rank[by_rank[r]] = r;
-    for (uint32_t i = 0; i < opt->skus; i++) {
-        double u = ordo_rng_uniform(&rng), c = 0;
+    for (uint32_t r = 0; r < skus; r++)
+        g->rank[g->by_rank[r]] = r;
+    for (uint32_t i = 0; i < skus; i++) {
+        double u = ordo_rng_uniform(rng), c = 0;
         size_t f = 0;
         for (; f < N_FAMILIES - 1; f++) {
             c += families[f].share;
             if (u < c)
                 break;
         }
-        fam[i] = (uint8_t)f;
+        g->fam[i] = (uint8_t)f;
         const family_t *F = &families[f];
-        double wt = exp(uniform(&rng, log(F->w_lo), log(F->w_hi)));
-        double cubic_ft = wt / F->density * uniform(&rng, 0.7, 1.4);
+        double wt = exp(uniform(rng, log(F->w_lo), log(F->w_hi)));
+        double cubic_ft = wt / F->density * uniform(rng, 0.7, 1.4);
         double cubic_in = cubic_ft * 1728.0;
         /* a box with sides in ratio 1.6 : 1.2 : 1 */
         double side = cbrt(cubic_in / (1.6 * 1.2));
-        double price = exp(F->p_mu + F->p_sigma * ordo_rng_normal(&rng));
-        double rr = F->return_rate * uniform(&rng, 0.6, 1.4);
-        ordo_buf_printf(&cb, "SKU-%07u,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", i + 1, F->name,
+        double price = exp(F->p_mu + F->p_sigma * ordo_rng_normal(rng));
+        double rr = F->return_rate * uniform(rng, 0.6, 1.4);
+        ordo_buf_printf(cb, "SKU-%07u,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", i + 1, F->name,
                         wt < 0.05 ? 0.05 : wt, side * 1.6, side * 1.2, side,
                         price < 1 ? 1.0 : price, rr > 0.6 ? 0.6 : rr);
     }
+}
 
-    /* ---- inventory.csv ---- */
-    ordo_buf_puts(&ib, "node,sku,on_hand,reserved,safety_stock,as_of\n");
+/* A DC stocks most SKUs, popular ones deep (furniture at fewer DCs). */
+static void stock_dc(gen_t *g, ordo_buf_t *ib, uint32_t i)
+{
+    char id[32];
+    double n = g->opt->skus;
+    snprintf(id, sizeof id, "DC-%03u", i + 1);
+    for (uint32_t s = 0; s < g->opt->skus; s++) {
+        double q = g->rank[s] / n; /* 0 = most popular */
+        double p = 0.97 - 0.6 * q;
+        if (g->fam[s] == N_FAMILIES - 1)
+            p *= 0.6; /* furniture: fewer DCs */
+        if (ordo_rng_uniform(&g->rng) >= p)
+            continue;
+        double depth = 4000.0 * pow(g->rank[s] + 1.0, -0.7) * uniform(&g->rng, 0.5, 1.5) + 3;
+        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, (unsigned)depth);
+    }
+}
+
+/* A store stocks a few units of popular SKUs of the families stores carry. */
+static void stock_store(gen_t *g, ordo_buf_t *ib, uint32_t i)
+{
+    char id[32];
+    const ordo_generate_options_t *opt = g->opt;
     double n = opt->skus;
     uint32_t store_assort = (uint32_t)fmin(n, 300 + n / 100);
-    for (uint32_t i = 0; i < n_nodes; i++) {
-        char id[32];
-        if (i < opt->dcs) {
-            snprintf(id, sizeof id, "DC-%03u", i + 1);
-            for (uint32_t s = 0; s < opt->skus; s++) {
-                double q = rank[s] / n; /* 0 = most popular */
-                double p = 0.97 - 0.6 * q;
-                if (fam[s] == N_FAMILIES - 1)
-                    p *= 0.6; /* furniture: fewer DCs */
-                if (ordo_rng_uniform(&rng) >= p)
-                    continue;
-                double depth = 4000.0 * pow(rank[s] + 1.0, -0.7) * uniform(&rng, 0.5, 1.5) + 3;
-                ordo_buf_printf(&ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1,
-                                (unsigned)depth);
-            }
-        } else if (i < opt->dcs + opt->stores) {
-            snprintf(id, sizeof id, "ST-%04u", i - opt->dcs + 1);
-            uint32_t limit = store_assort * 4 < opt->skus ? store_assort * 4 : opt->skus;
-            for (uint32_t r = 0; r < limit; r++) {
-                uint32_t s = by_rank[r];
-                if (!families[fam[s]].in_stores)
-                    continue;
-                if (ordo_rng_uniform(&rng) >= 0.92 * exp(-(double)r / store_assort))
-                    continue;
-                uint32_t q = 1 + (uint32_t)ordo_rng_below(&rng, r < store_assort / 4 ? 14 : 6);
-                ordo_buf_printf(&ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, q);
-            }
-        } else {
-            uint32_t k = i - opt->dcs - opt->stores;
-            snprintf(id, sizeof id, "DS-%03u", k + 1);
-            /* each supplier owns two families and carries their long tail */
-            uint8_t f1 = (uint8_t)(k % N_FAMILIES), f2 = (uint8_t)((k * 7 + 3) % N_FAMILIES);
-            for (uint32_t s = 0; s < opt->skus; s++) {
-                if ((fam[s] != f1 && fam[s] != f2) || rank[s] < opt->skus / 5)
-                    continue;
-                if (ordo_rng_uniform(&rng) >= 0.55)
-                    continue;
-                uint32_t q = 5 + (uint32_t)ordo_rng_below(&rng, 56);
-                ordo_buf_printf(&ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, q);
-            }
-        }
+    snprintf(id, sizeof id, "ST-%04u", i - opt->dcs + 1);
+    uint32_t limit = store_assort * 4 < opt->skus ? store_assort * 4 : opt->skus;
+    for (uint32_t r = 0; r < limit; r++) {
+        uint32_t s = g->by_rank[r];
+        if (!families[g->fam[s]].in_stores)
+            continue;
+        if (ordo_rng_uniform(&g->rng) >= 0.92 * exp(-(double)r / store_assort))
+            continue;
+        uint32_t q = 1 + (uint32_t)ordo_rng_below(&g->rng, r < store_assort / 4 ? 14 : 6);
+        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, q);
     }
-    if ((rc = write_out(dir, "network.json", &nb, err)) ||
-        (rc = write_out(dir, "catalog.csv", &cb, err)) ||
-        (rc = write_out(dir, "inventory.csv", &ib, err)))
-        goto out;
-out:
+}
+
+/* Each supplier owns two families and carries their long tail. */
+static void stock_dropship(gen_t *g, ordo_buf_t *ib, uint32_t i)
+{
+    char id[32];
+    const ordo_generate_options_t *opt = g->opt;
+    uint32_t k = i - opt->dcs - opt->stores;
+    snprintf(id, sizeof id, "DS-%03u", k + 1);
+    uint8_t f1 = (uint8_t)(k % N_FAMILIES), f2 = (uint8_t)((k * 7 + 3) % N_FAMILIES);
+    for (uint32_t s = 0; s < opt->skus; s++) {
+        if ((g->fam[s] != f1 && g->fam[s] != f2) || g->rank[s] < opt->skus / 5)
+            continue;
+        if (ordo_rng_uniform(&g->rng) >= 0.55)
+            continue;
+        uint32_t q = 5 + (uint32_t)ordo_rng_below(&g->rng, 56);
+        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, q);
+    }
+}
+
+static void write_inventory(gen_t *g, ordo_buf_t *ib)
+{
+    const ordo_generate_options_t *opt = g->opt;
+    ordo_buf_puts(ib, "node,sku,on_hand,reserved,safety_stock,as_of\n");
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        if (i < opt->dcs)
+            stock_dc(g, ib, i);
+        else if (i < opt->dcs + opt->stores)
+            stock_store(g, ib, i);
+        else
+            stock_dropship(g, ib, i);
+    }
+}
+
+int ordo_network_generate(const ordo_generate_options_t *opt, const ordo_geo_t *geo,
+                          const char *dir, ordo_error_t *err)
+{
+    if (!geo)
+        geo = ordo_geo_default();
+    if (!geo)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "no geography");
+    int rc = check_options(opt, err);
+    if (rc)
+        return rc;
+    rc = ordo_mkdir_p(dir, err);
+    if (rc)
+        return rc;
+
+    gen_t g = {.opt = opt, .n_nodes = opt->dcs + opt->stores + opt->dropshippers};
+    ordo_rng_seed(&g.rng, opt->seed);
+    popdist_t pd;
+    if (popdist_init(&pd, geo))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    g.sites = calloc(g.n_nodes ? g.n_nodes : 1, sizeof *g.sites);
+    ordo_buf_t nb, cb, ib;
+    ordo_buf_init(&nb, NULL);
+    ordo_buf_init(&cb, NULL);
+    ordo_buf_init(&ib, NULL);
+    g.rank = malloc(opt->skus * sizeof(uint32_t));
+    g.fam = malloc(opt->skus);
+    g.by_rank = malloc(opt->skus * sizeof(uint32_t));
+    if (!g.sites || !g.rank || !g.fam || !g.by_rank)
+        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (!rc)
+        rc = place_sites(&g, geo, &pd, err);
+    if (!rc)
+        rc = write_network_json(&g, &nb, err);
+    if (!rc) {
+        write_catalog(&g, &cb);
+        write_inventory(&g, &ib);
+        if ((rc = write_out(dir, "network.json", &nb, err)) == ORDO_OK &&
+            (rc = write_out(dir, "catalog.csv", &cb, err)) == ORDO_OK)
+            rc = write_out(dir, "inventory.csv", &ib, err);
+    }
     free(pd.cum);
-    free(sites);
-    free(rank);
-    free(fam);
-    free(by_rank);
+    free(g.sites);
+    free(g.rank);
+    free(g.fam);
+    free(g.by_rank);
     ordo_buf_free(&nb);
     ordo_buf_free(&cb);
     ordo_buf_free(&ib);

@@ -658,6 +658,129 @@ static void find_duplicate_row(const ordo_network_t *net, const char *csv, size_
     ordo_strmap_destroy(seen);
 }
 
+/* Rows are read in batches: the SKU hash-table slots of a whole batch are
+ * prefetched first, so their cache misses overlap. */
+enum { INV_BATCH = 32 };
+
+typedef struct inv_row {
+    const char *line;
+    size_t len;
+    long lineno;
+    int nf;
+    uint64_t hash;
+    ordo_csv_field_t f[8];
+} inv_row_t;
+
+/* The parse of one inventory.csv. Rows usually come grouped by node and
+ * share a timestamp: the last node and timestamp are cached. */
+typedef struct inv_parse {
+    ordo_network_t *net;
+    ordo_inventory_t *inv;
+    const char *name;
+    ordo_error_t *err;
+    char last_node[ORDO_ID_MAX];
+    size_t last_node_len;
+    int32_t node;
+    char last_ts[40];
+    size_t last_ts_len;
+    int64_t as_of;
+} inv_parse_t;
+
+/* Splits up to INV_BATCH rows and prefetches their SKU slots; returns how
+ * many were read. */
+static int inv_read_batch(csv_iter_t *it, const ordo_network_t *net, inv_row_t *batch)
+{
+    int nb = 0;
+    while (nb < INV_BATCH && csv_next(it, &batch[nb].line, &batch[nb].len)) {
+        inv_row_t *r = &batch[nb++];
+        r->lineno = it->line;
+        r->nf = ordo_csv_split(r->line, r->len, r->f, 8);
+        if (r->nf >= 2) {
+            r->hash = ordo_strmap_hash(r->f[1].p, r->f[1].n);
+            ordo_strmap_prefetch(net->sku_index, r->hash);
+        }
+    }
+    return nb;
+}
+
+/* The row's node (p->node), looked up only when it differs from the last. */
+static int inv_row_node(inv_parse_t *p, const inv_row_t *r)
+{
+    const ordo_csv_field_t *f = r->f;
+    if (f[0].n == p->last_node_len && p->node >= 0 && !memcmp(f[0].p, p->last_node, f[0].n))
+        return ORDO_OK;
+    if (f[0].n == 0 || f[0].n >= ORDO_ID_MAX)
+        return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, "node", "empty or too long");
+    memcpy(p->last_node, f[0].p, f[0].n);
+    p->last_node[f[0].n] = 0;
+    p->last_node_len = f[0].n;
+    p->node = ordo_network_node(p->net, p->last_node);
+    if (p->node < 0)
+        return ordo_error_set(p->err, ORDO_ENOTFOUND, p->name, r->lineno, "node",
+                              "unknown node '%s'", p->last_node);
+    return ORDO_OK;
+}
+
+/* The row's as_of (p->as_of), parsed only when it differs from the last. */
+static int inv_row_as_of(inv_parse_t *p, const inv_row_t *r)
+{
+    const ordo_csv_field_t *f = r->f;
+    if (!f[5].n || (f[5].n == p->last_ts_len && !memcmp(f[5].p, p->last_ts, f[5].n)))
+        return ORDO_OK;
+    if (f[5].n >= sizeof p->last_ts)
+        return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, "as_of", "too long");
+    memcpy(p->last_ts, f[5].p, f[5].n);
+    p->last_ts[f[5].n] = 0;
+    p->last_ts_len = f[5].n;
+    if (ordo_time_parse(p->last_ts, &p->as_of)) {
+        p->last_ts_len = 0;
+        return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, "as_of",
+                              "'%.*s' is not an ISO 8601 time", (int)f[5].n, f[5].p);
+    }
+    return ORDO_OK;
+}
+
+/* Checks one row and adds it to the inventory being built. */
+static int inv_parse_row(inv_parse_t *p, const inv_row_t *r)
+{
+    const ordo_csv_field_t *f = r->f;
+    int nf = r->nf;
+    if (nf != 6)
+        return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, NULL,
+                              nf == ORDO_EPARSE ? "unterminated quote or text after a closing quote"
+                                                : "expected 6 fields, got %s",
+                              nf == ORDO_EFULL ? "more"
+                              : nf < 0         ? "?"
+                                               : "fewer");
+    int rc = inv_row_node(p, r);
+    if (rc)
+        return rc;
+    uint32_t sku_u;
+    if (!ordo_strmap_get_hashed(p->net->sku_index, f[1].p, f[1].n, r->hash, &sku_u))
+        return ordo_error_set(p->err, ORDO_ENOTFOUND, p->name, r->lineno, "sku",
+                              "unknown SKU '%.*s'", (int)f[1].n, f[1].p);
+    uint32_t on_hand, reserved = 0, safety = p->net->nodes[p->node].safety_stock;
+    if (ordo_parse_u32(f[2].p, f[2].n, &on_hand) || on_hand > INT32_MAX)
+        return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, "on_hand",
+                              "'%.*s' is not a non-negative integer", (int)f[2].n, f[2].p);
+    if (f[3].n && (ordo_parse_u32(f[3].p, f[3].n, &reserved) || reserved > on_hand))
+        return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, "reserved",
+                              "'%.*s' is not an integer between 0 and on_hand", (int)f[3].n,
+                              f[3].p);
+    if (f[4].n && (ordo_parse_u32(f[4].p, f[4].n, &safety) || safety > INT32_MAX))
+        return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, "safety_stock",
+                              "'%.*s' is not a non-negative integer", (int)f[4].n, f[4].p);
+    rc = inv_row_as_of(p, r);
+    if (rc)
+        return rc;
+    int64_t row_as_of = f[5].n ? p->as_of : 0;
+    rc = ordo_inventory_add(p->inv, (uint32_t)p->node, sku_u, (int32_t)on_hand, (int32_t)reserved,
+                            (int32_t)safety, row_as_of);
+    if (rc)
+        return ordo_error_set(p->err, rc, p->name, r->lineno, NULL, "cannot add record");
+    return ORDO_OK;
+}
+
 int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
                              ordo_error_t *err)
 {
@@ -669,136 +792,28 @@ int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, c
         return ordo_error_set(err, ORDO_ESTATE, name, 0, NULL,
                               "load the network and catalog before inventory");
     size_t expected = len / 32 + 16;
-    ordo_inventory_t *inv = ordo_inventory_create(net->n_skus, expected);
-    if (!inv)
+    inv_parse_t p = {.net = net, .name = name, .err = err, .node = -1};
+    p.inv = ordo_inventory_create(net->n_skus, expected);
+    if (!p.inv)
         return ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
-    const char *line;
-    size_t ll;
-    /* Rows usually come grouped by node and share a timestamp: cache both. */
-    char last_node[ORDO_ID_MAX] = "";
-    size_t last_node_len = 0;
-    int32_t node = -1;
-    char last_ts[40] = "";
-    size_t last_ts_len = 0;
-    int64_t as_of = 0;
-    /* Rows are read in batches: the SKU hash-table slots of a whole batch
-     * are prefetched first, so their cache misses overlap. */
-    enum { BATCH = 32 };
-    struct row {
-        const char *line;
-        size_t len;
-        long lineno;
-        int nf;
-        uint64_t hash;
-        ordo_csv_field_t f[8];
-    } batch[BATCH];
-    (void)line;
-    (void)ll;
-    while (rc == ORDO_OK) {
-        int nb = 0;
-        while (nb < BATCH && csv_next(&it, &batch[nb].line, &batch[nb].len)) {
-            struct row *r = &batch[nb++];
-            r->lineno = it.line;
-            r->nf = ordo_csv_split(r->line, r->len, r->f, 8);
-            if (r->nf >= 2) {
-                r->hash = ordo_strmap_hash(r->f[1].p, r->f[1].n);
-                ordo_strmap_prefetch(net->sku_index, r->hash);
-            }
-        }
-        if (nb == 0)
-            break;
-        for (int bi = 0; bi < nb; bi++) {
-            struct row *r = &batch[bi];
-            const ordo_csv_field_t *f = r->f;
-            int nf = r->nf;
-            if (nf != 6) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, NULL,
-                                    nf == ORDO_EPARSE
-                                        ? "unterminated quote or text after a closing quote"
-                                        : "expected 6 fields, got %s",
-                                    nf == ORDO_EFULL ? "more" : nf < 0 ? "?" : "fewer");
-                break;
-            }
-            if (!(f[0].n == last_node_len && node >= 0 && !memcmp(f[0].p, last_node, f[0].n))) {
-                if (f[0].n == 0 || f[0].n >= ORDO_ID_MAX) {
-                    rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "node", "empty or too long");
-                    break;
-                }
-                memcpy(last_node, f[0].p, f[0].n);
-                last_node[f[0].n] = 0;
-                last_node_len = f[0].n;
-                node = ordo_network_node(net, last_node);
-                if (node < 0) {
-                    rc = ordo_error_set(err, ORDO_ENOTFOUND, name, r->lineno, "node",
-                                        "unknown node '%s'", last_node);
-                    break;
-                }
-            }
-            uint32_t sku_u;
-            int32_t sku = ordo_strmap_get_hashed(net->sku_index, f[1].p, f[1].n, r->hash, &sku_u)
-                              ? (int32_t)sku_u
-                              : -1;
-            if (sku < 0) {
-                rc = ordo_error_set(err, ORDO_ENOTFOUND, name, r->lineno, "sku", "unknown SKU '%.*s'",
-                                    (int)f[1].n, f[1].p);
-                break;
-            }
-            uint32_t on_hand, reserved = 0, safety = net->nodes[node].safety_stock;
-            if (ordo_parse_u32(f[2].p, f[2].n, &on_hand) || on_hand > INT32_MAX) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "on_hand",
-                                    "'%.*s' is not a non-negative integer", (int)f[2].n, f[2].p);
-                break;
-            }
-            if (f[3].n && (ordo_parse_u32(f[3].p, f[3].n, &reserved) || reserved > on_hand)) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "reserved",
-                                    "'%.*s' is not an integer between 0 and on_hand", (int)f[3].n,
-                                    f[3].p);
-                break;
-            }
-            if (f[4].n && (ordo_parse_u32(f[4].p, f[4].n, &safety) || safety > INT32_MAX)) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "safety_stock",
-                                    "'%.*s' is not a non-negative integer", (int)f[4].n, f[4].p);
-                break;
-            }
-            if (f[5].n) {
-                if (!(f[5].n == last_ts_len && !memcmp(f[5].p, last_ts, f[5].n))) {
-                    if (f[5].n >= sizeof last_ts) {
-                        rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "as_of", "too long");
-                        break;
-                    }
-                    memcpy(last_ts, f[5].p, f[5].n);
-                    last_ts[f[5].n] = 0;
-                    last_ts_len = f[5].n;
-                    if (ordo_time_parse(last_ts, &as_of)) {
-                        last_ts_len = 0;
-                        rc = ordo_error_set(err, ORDO_EPARSE, name, r->lineno, "as_of",
-                                            "'%.*s' is not an ISO 8601 time", (int)f[5].n, f[5].p);
-                        break;
-                    }
-                }
-            }
-            int64_t row_as_of = f[5].n ? as_of : 0;
-            rc = ordo_inventory_add(inv, (uint32_t)node, (uint32_t)sku, (int32_t)on_hand,
-                                    (int32_t)reserved, (int32_t)safety, row_as_of);
-            if (rc) {
-                rc = ordo_error_set(err, rc, name, r->lineno, NULL, "cannot add record");
-                break;
-            }
-        }
-    }
+    inv_row_t batch[INV_BATCH];
+    int nb;
+    while (rc == ORDO_OK && (nb = inv_read_batch(&it, net, batch)) > 0)
+        for (int bi = 0; bi < nb && rc == ORDO_OK; bi++)
+            rc = inv_parse_row(&p, &batch[bi]);
     if (rc == ORDO_OK) {
-        rc = ordo_inventory_build(inv, err);
+        rc = ordo_inventory_build(p.inv, err);
         if (rc && err) /* name the file; the builder cannot know line numbers */
             snprintf(err->file, sizeof err->file, "%s", name);
         if (rc == ORDO_EEXIST) /* ... but a second pass can */
             find_duplicate_row(net, csv, len, name, err);
     }
     if (rc) {
-        ordo_inventory_destroy(inv);
+        ordo_inventory_destroy(p.inv);
         return rc;
     }
     ordo_inventory_destroy(net->inventory);
-    net->inventory = inv;
+    net->inventory = p.inv;
     return ORDO_OK;
 }
 

@@ -801,16 +801,9 @@ static void write_policy(ordo_jsonw_t *w, const ordo_exp_variant_t *v)
     ordo_jsonw_kstr(w, "policy_version", v->policy_version);
 }
 
-void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
+/* "variants": key, policy and weight of each arm. */
+static void write_variants(const ordo_exp_t *e, ordo_jsonw_t *w)
 {
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kstr(w, "id", e->id);
-    ordo_jsonw_kstr(w, "hypothesis", e->hypothesis);
-    ordo_jsonw_kstr(w, "unit", ordo_exp_unit_kind_name(e->unit));
-    if (e->seed[0])
-        ordo_jsonw_kstr(w, "seed", e->seed);
-    ordo_jsonw_kint(w, "hash_version", e->hash_version);
-    ordo_jsonw_kdouble(w, "coverage", e->coverage);
     ordo_jsonw_key(w, "variants");
     ordo_jsonw_arr_begin(w);
     for (size_t i = 0; i < e->n_variants; i++) {
@@ -821,10 +814,11 @@ void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
         ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_arr_end(w);
-    if (e->targeting) {
-        ordo_jsonw_key(w, "targeting");
-        ordo_cond_write_json(e->targeting, w);
-    }
+}
+
+/* "namespace" and "holdouts": the traffic this experiment shares with others. */
+static void write_layering(const ordo_exp_t *e, ordo_jsonw_t *w)
+{
     if (e->has_namespace) {
         ordo_jsonw_key(w, "namespace");
         ordo_jsonw_obj_begin(w);
@@ -844,6 +838,11 @@ void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
         }
         ordo_jsonw_arr_end(w);
     }
+}
+
+/* "stratify" and "switchback": how units are blocked and scheduled. */
+static void write_design(const ordo_exp_t *e, ordo_jsonw_t *w)
+{
     if (e->stratified) {
         ordo_jsonw_key(w, "stratify");
         ordo_jsonw_obj_begin(w);
@@ -865,7 +864,11 @@ void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
         ordo_jsonw_kint(w, "block_size", e->sb_block_size);
         ordo_jsonw_obj_end(w);
     }
-    ordo_jsonw_kdouble(w, "warmup_hours", e->warmup_hours);
+}
+
+/* "primary_kpis" and "guardrails". */
+static void write_metrics(const ordo_exp_t *e, ordo_jsonw_t *w)
+{
     ordo_jsonw_key(w, "primary_kpis");
     ordo_jsonw_arr_begin(w);
     for (size_t i = 0; i < e->n_kpis; i++)
@@ -878,11 +881,16 @@ void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
         ordo_jsonw_kstr(w, "metric", e->guardrails[i].metric);
         ordo_jsonw_kstr(w, "direction",
                         e->guardrails[i].direction == ORDO_EXP_DIR_DECREASE ? "decrease"
-                                                                             : "increase");
+                                                                            : "increase");
         ordo_jsonw_kdouble(w, "margin", e->guardrails[i].margin);
         ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_arr_end(w);
+}
+
+/* Error rates, effect size, runtime bounds and the ramp. */
+static void write_stopping(const ordo_exp_t *e, ordo_jsonw_t *w)
+{
     ordo_jsonw_kdouble(w, "alpha", e->alpha);
     ordo_jsonw_kdouble(w, "power", e->power);
     if (e->mde > 0)
@@ -902,6 +910,28 @@ void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
         }
         ordo_jsonw_arr_end(w);
     }
+}
+
+void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
+{
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "id", e->id);
+    ordo_jsonw_kstr(w, "hypothesis", e->hypothesis);
+    ordo_jsonw_kstr(w, "unit", ordo_exp_unit_kind_name(e->unit));
+    if (e->seed[0])
+        ordo_jsonw_kstr(w, "seed", e->seed);
+    ordo_jsonw_kint(w, "hash_version", e->hash_version);
+    ordo_jsonw_kdouble(w, "coverage", e->coverage);
+    write_variants(e, w);
+    if (e->targeting) {
+        ordo_jsonw_key(w, "targeting");
+        ordo_cond_write_json(e->targeting, w);
+    }
+    write_layering(e, w);
+    write_design(e, w);
+    ordo_jsonw_kdouble(w, "warmup_hours", e->warmup_hours);
+    write_metrics(e, w);
+    write_stopping(e, w);
     if (e->has_shadow) {
         ordo_jsonw_key(w, "shadow");
         ordo_jsonw_obj_begin(w);

@@ -1,8 +1,10 @@
-/* ordo log — internal format helpers shared by writer, reader and verify.
+/* ordo log — internal format helpers shared by writer, reader and verify,
+ * and the writer's state shared by writer.c and recover.c.
  * The layout is documented in docs/internals/LOG.md. */
 #ifndef ORDO_LOG_INTERNAL_H
 #define ORDO_LOG_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -186,5 +188,126 @@ void log_seg_filename(uint64_t first_seq, char out[40]);
 /* mmap a file read-only; *len may be 0 (then *data = NULL). */
 int log_map_file(const char *path, const uint8_t **data, size_t *len, ordo_error_t *err);
 void log_unmap(const uint8_t *data, size_t len);
+
+/* ---- the writer's state (writer.c appends, recover.c resumes) ---- */
+#define LOG_ZPOOL 16
+#define LOG_SAMPLES_MAX 1000 /* payloads sampled per segment */
+#define LOG_SAMPLES_BYTES (1u << 20)
+#define LOG_FIRST_DICT_SAMPLES 400 /* rotate early once this many are in */
+#define LOG_DICT_BYTES (32u * 1024)
+#define LOG_MIN_COMPRESS 64     /* smaller payloads are stored raw */
+#define LOG_ZSTD_MIN_LEVEL (-7) /* fastest zstd level accepted (negative: fast levels) */
+#define LOG_DIO_ALIGN 4096u     /* direct I/O: offsets, lengths and buffers in whole blocks */
+
+typedef struct log_zctx {
+    ZSTD_CCtx *c;
+    uint8_t *buf;
+    size_t cap;
+} log_zctx_t;
+
+/* A SYNC appender waiting for its record to be durable. Each has its own
+ * condition variable, so a finished batch wakes only the appenders it made
+ * durable, plus the next one in line to lead the next batch. */
+typedef struct log_waiter {
+    uint64_t seq;
+    bool done; /* durable, or the log failed */
+    pthread_cond_t cv;
+    struct log_waiter *next;
+} log_waiter_t;
+
+/* A batch buffer. In direct I/O mode base maps to a block boundary of the
+ * segment: the head bytes before p repeat what the file already holds of
+ * the block where the new bytes start, so the batch is written from base.
+ * The allocation keeps LOG_DIO_ALIGN spare bytes after p + len for the
+ * zero padding of the last block. */
+typedef struct log_bytes {
+    uint8_t *base; /* LOG_DIO_ALIGN-aligned allocation of size bytes */
+    size_t size;
+    size_t head; /* bytes before p (direct I/O; else 0) */
+    uint8_t *p;  /* base + head: the bytes not yet written */
+    size_t len;
+} log_bytes_t;
+
+struct ordo_log {
+    char *dir;
+    int lock_fd;
+    ordo_log_options_t opt;
+    ordo_log_io_t io;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv_done;          /* a batch finished, or rotation ended */
+    log_waiter_t *wq_head, *wq_tail; /* SYNC waiters, in seq order */
+    pthread_cond_t cv_more;          /* SYNC leader gathering: a record arrived */
+    pthread_cond_t cv_flush;         /* ASYNC flusher: batch_bytes pending, or close */
+
+    /* active segment */
+    int fd;
+    char seg_name[40];
+    uint64_t seg_no;
+    uint64_t file_off;  /* bytes of the segment written to the OS */
+    uint64_t seg_bytes; /* file_off + pending + in flight */
+    log_seg_index_t ix; /* sparse index of the active segment */
+    uint32_t block_records;
+    bool need_block_start;
+
+    uint8_t chain[ORDO_LOG_HASH_BYTES];
+    uint64_t next_seq;
+
+    log_bytes_t pend;  /* encoded, not yet handed to a writer */
+    log_bytes_t spare; /* the other buffer; .base == NULL while in flight */
+    bool direct;       /* the active segment's fd is O_DIRECT (ordo_log_direct_t) */
+    bool padded;       /* the segment file runs past file_off (direct I/O padding) */
+    uint64_t pend_last_seq;
+    bool io_busy;
+    bool rotating;
+    bool gathering;
+    uint64_t written_seq; /* every seq <= this was written to the OS */
+    uint64_t durable_seq; /* every seq <= this was fdatasync'd */
+    int failed;
+    ordo_error_t fail_err;
+
+    /* compression: one zstd dictionary per segment, in its header, trained
+     * from samples of the previous segment's payloads */
+    pthread_rwlock_t dict_lock; /* guards cdict for compressing threads */
+    ZSTD_CDict *cdict;          /* NULL: no dictionary yet */
+    uint64_t dict_gen;          /* bumped when cdict changes */
+    uint8_t *dict;
+    uint32_t dict_len;
+    unsigned dict_attempts; /* early rotations tried to get a first dict */
+    pthread_mutex_t pool_mu;
+    log_zctx_t *pool[LOG_ZPOOL];
+    int npool;
+    uint8_t *samples;
+    size_t samples_len;
+    size_t sample_sizes[LOG_SAMPLES_MAX];
+    unsigned nsamples;
+
+    pthread_t flusher;
+    bool has_flusher;
+    bool closing;
+
+    ordo_log_stats_t st;
+};
+
+/* ORDO_ENOSPC for ENOSPC/EDQUOT, else ORDO_EIO. */
+int log_io_code(int e);
+int64_t log_now_unix_ns(void);
+/* Creates segment first_seq (header with dict, which is not taken over) and
+ * makes it the active one. */
+int log_create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, const uint8_t *dict,
+                       uint32_t dict_len, ordo_error_t *err);
+/* The active segment's fd was just opened at file_off, nothing pending:
+ * switches it to O_DIRECT when asked, and starts the pending buffer with
+ * blk, the bytes of the block holding file_off that come before it. */
+int log_segment_io_start(ordo_log_t *log, const uint8_t *blk, ordo_error_t *err);
+/* Installs dict (taken over; may be NULL) as the active segment's
+ * dictionary. */
+void log_set_dict(ordo_log_t *log, uint8_t *dict, uint32_t dict_len);
+
+/* Recovery at open (recover.c): removes stray .tmp files, checks every
+ * segment (sealed ones through their index when it is good), cuts a torn
+ * tail of the last one into a quarantine file, and leaves log ready to
+ * append after the last good record. */
+int log_recover(ordo_log_t *log, ordo_log_open_info_t *info, ordo_error_t *err);
 
 #endif

@@ -1,5 +1,6 @@
-/* ordo log — the writer: open with recovery, append with group commit,
- * segment rotation, flush and close. See docs/internals/LOG.md. */
+/* ordo log — the writer: open, append with group commit, segment
+ * rotation, flush and close. Recovery at open is in recover.c. See
+ * docs/internals/LOG.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -18,105 +19,6 @@
 
 #include <zdict.h>
 
-#define LOG_ZPOOL 16
-#define LOG_SAMPLES_MAX 1000          /* payloads sampled per segment */
-#define LOG_SAMPLES_BYTES (1u << 20)
-#define LOG_FIRST_DICT_SAMPLES 400    /* rotate early once this many are in */
-#define LOG_DICT_BYTES (32u * 1024)
-#define LOG_MIN_COMPRESS 64           /* smaller payloads are stored raw */
-#define LOG_ZSTD_MIN_LEVEL (-7)       /* fastest zstd level accepted (negative: fast levels) */
-#define LOG_DIO_ALIGN 4096u           /* direct I/O: offsets, lengths and buffers in whole blocks */
-
-typedef struct log_zctx {
-    ZSTD_CCtx *c;
-    uint8_t *buf;
-    size_t cap;
-} log_zctx_t;
-
-/* A SYNC appender waiting for its record to be durable. Each has its own
- * condition variable, so a finished batch wakes only the appenders it made
- * durable, plus the next one in line to lead the next batch. */
-typedef struct log_waiter {
-    uint64_t seq;
-    bool done; /* durable, or the log failed */
-    pthread_cond_t cv;
-    struct log_waiter *next;
-} log_waiter_t;
-
-/* A batch buffer. In direct I/O mode base maps to a block boundary of the
- * segment: the head bytes before p repeat what the file already holds of
- * the block where the new bytes start, so the batch is written from base.
- * The allocation keeps LOG_DIO_ALIGN spare bytes after p + len for the
- * zero padding of the last block. */
-typedef struct log_bytes {
-    uint8_t *base; /* LOG_DIO_ALIGN-aligned allocation of size bytes */
-    size_t size;
-    size_t head;   /* bytes before p (direct I/O; else 0) */
-    uint8_t *p;    /* base + head: the bytes not yet written */
-    size_t len;
-} log_bytes_t;
-
-struct ordo_log {
-    char *dir;
-    int lock_fd;
-    ordo_log_options_t opt;
-    ordo_log_io_t io;
-
-    pthread_mutex_t mu;
-    pthread_cond_t cv_done;  /* a batch finished, or rotation ended */
-    log_waiter_t *wq_head, *wq_tail; /* SYNC waiters, in seq order */
-    pthread_cond_t cv_more;  /* SYNC leader gathering: a record arrived */
-    pthread_cond_t cv_flush; /* ASYNC flusher: batch_bytes pending, or close */
-
-    /* active segment */
-    int fd;
-    char seg_name[40];
-    uint64_t seg_no;
-    uint64_t file_off;  /* bytes of the segment written to the OS */
-    uint64_t seg_bytes; /* file_off + pending + in flight */
-    log_seg_index_t ix; /* sparse index of the active segment */
-    uint32_t block_records;
-    bool need_block_start;
-
-    uint8_t chain[ORDO_LOG_HASH_BYTES];
-    uint64_t next_seq;
-
-    log_bytes_t pend;  /* encoded, not yet handed to a writer */
-    log_bytes_t spare; /* the other buffer; .base == NULL while in flight */
-    bool direct;       /* the active segment's fd is O_DIRECT (ordo_log_direct_t) */
-    bool padded;       /* the segment file runs past file_off (direct I/O padding) */
-    uint64_t pend_last_seq;
-    bool io_busy;
-    bool rotating;
-    bool gathering;
-    uint64_t written_seq; /* every seq <= this was written to the OS */
-    uint64_t durable_seq; /* every seq <= this was fdatasync'd */
-    int failed;
-    ordo_error_t fail_err;
-
-    /* compression: one zstd dictionary per segment, in its header, trained
-     * from samples of the previous segment's payloads */
-    pthread_rwlock_t dict_lock; /* guards cdict for compressing threads */
-    ZSTD_CDict *cdict;          /* NULL: no dictionary yet */
-    uint64_t dict_gen;          /* bumped when cdict changes */
-    uint8_t *dict;
-    uint32_t dict_len;
-    unsigned dict_attempts;     /* early rotations tried to get a first dict */
-    pthread_mutex_t pool_mu;
-    log_zctx_t *pool[LOG_ZPOOL];
-    int npool;
-    uint8_t *samples;
-    size_t samples_len;
-    size_t sample_sizes[LOG_SAMPLES_MAX];
-    unsigned nsamples;
-
-    pthread_t flusher;
-    bool has_flusher;
-    bool closing;
-
-    ordo_log_stats_t st;
-};
-
 /* ---- default I/O ---- */
 
 static ssize_t real_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t off)
@@ -131,7 +33,7 @@ static int real_fdatasync(void *ctx, int fd)
     return fdatasync(fd);
 }
 
-static int io_code(int e)
+int log_io_code(int e)
 {
     return (e == ENOSPC || e == EDQUOT) ? ORDO_ENOSPC : ORDO_EIO;
 }
@@ -148,7 +50,7 @@ static int io_write_all(ordo_log_t *log, int fd, const uint8_t *buf, size_t n, u
             if (errno == EINTR)
                 continue;
             *err_no = errno;
-            return io_code(errno);
+            return log_io_code(errno);
         }
         size_t done = (size_t)r - (size_t)r % align;
         if (r == 0 || (done == 0 && ++stalls > 8)) {
@@ -170,7 +72,7 @@ static int io_sync(ordo_log_t *log, int fd, int *err_no)
         if (errno == EINTR)
             continue;
         *err_no = errno;
-        return io_code(errno);
+        return log_io_code(errno);
     }
 }
 
@@ -184,7 +86,7 @@ static int fsync_dir(const char *dir)
     return r;
 }
 
-static int64_t now_unix_ns(void)
+int64_t log_now_unix_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -363,7 +265,7 @@ static int fail_copy(ordo_log_t *log, ordo_error_t *err)
  * pending. Switches it to O_DIRECT when the options ask for it and the file
  * system accepts it, and starts the pending buffer with blk: the bytes of
  * the block holding file_off that come before it (file_off % LOG_DIO_ALIGN). */
-static int segment_io_start(ordo_log_t *log, const uint8_t *blk, ordo_error_t *err)
+int log_segment_io_start(ordo_log_t *log, const uint8_t *blk, ordo_error_t *err)
 {
     log->direct = false;
     log->padded = false;
@@ -392,7 +294,7 @@ static int trim_padding_locked(ordo_log_t *log)
     int e = 0, rc = ORDO_OK;
     if (ftruncate(log->fd, (off_t)log->file_off) != 0) {
         e = errno;
-        rc = io_code(e);
+        rc = log_io_code(e);
     } else {
         rc = io_sync(log, log->fd, &e);
     }
@@ -407,8 +309,8 @@ static int trim_padding_locked(ordo_log_t *log)
     return ORDO_OK;
 }
 
-static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, const uint8_t *dict,
-                          uint32_t dict_len, ordo_error_t *err)
+int log_create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, const uint8_t *dict,
+                       uint32_t dict_len, ordo_error_t *err)
 {
     char name[40], tmp[4200], path[4096];
     log_seg_filename(first_seq, name);
@@ -416,9 +318,9 @@ static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, 
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        return ordo_error_set(err, io_code(errno), tmp, 0, NULL, "cannot create segment: %s",
+        return ordo_error_set(err, log_io_code(errno), tmp, 0, NULL, "cannot create segment: %s",
                               strerror(errno));
-    log_seg_header_t h = {.first_seq = first_seq, .seg_no = seg_no, .created_ns = now_unix_ns(),
+    log_seg_header_t h = {.first_seq = first_seq, .seg_no = seg_no, .created_ns = log_now_unix_ns(),
                           .dict = dict, .dict_len = dict_len,
                           .hdr_len = LOG_SEG_HDR_SIZE + dict_len};
     memcpy(h.prev_chain, log->chain, ORDO_LOG_HASH_BYTES);
@@ -435,7 +337,7 @@ static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, 
         rc = io_sync(log, fd, &e);
     if (rc == ORDO_OK && rename(tmp, path) != 0) {
         e = errno;
-        rc = io_code(e);
+        rc = log_io_code(e);
     }
     if (rc != ORDO_OK) {
         free(hb);
@@ -449,7 +351,7 @@ static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, 
     log->seg_no = seg_no;
     log->file_off = h.hdr_len;
     log->seg_bytes = h.hdr_len;
-    rc = segment_io_start(log, hb + (h.hdr_len - h.hdr_len % LOG_DIO_ALIGN), err);
+    rc = log_segment_io_start(log, hb + (h.hdr_len - h.hdr_len % LOG_DIO_ALIGN), err);
     free(hb);
     if (rc != ORDO_OK)
         return rc;
@@ -466,7 +368,7 @@ static int create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, 
 
 /* Installs dict (taken over; may be NULL) as the active segment's
  * dictionary. Main lock held. */
-static void set_dict(ordo_log_t *log, uint8_t *dict, uint32_t dict_len)
+void log_set_dict(ordo_log_t *log, uint8_t *dict, uint32_t dict_len)
 {
     ZSTD_CDict *cd = NULL;
     if (dict && log->opt.compress_level != 0)
@@ -583,7 +485,7 @@ static int rotate_locked(ordo_log_t *log)
         }
     }
     ordo_error_t cerr;
-    rc = create_segment(log, log->next_seq, log->seg_no + 1, nd, nd_len, &cerr);
+    rc = log_create_segment(log, log->next_seq, log->seg_no + 1, nd, nd_len, &cerr);
     if (rc != ORDO_OK) {
         free(nd);
         if (!log->failed) {
@@ -592,7 +494,7 @@ static int rotate_locked(ordo_log_t *log)
         }
         return rc;
     }
-    set_dict(log, nd, nd_len);
+    log_set_dict(log, nd, nd_len);
     return rc;
 }
 
@@ -793,7 +695,7 @@ int ordo_log_append_flags(ordo_log_t *log, uint16_t type, uint8_t flags, const c
                               "payload is %zu bytes, at most %u allowed", len,
                               (unsigned)ORDO_LOG_PAYLOAD_MAX);
     if (ts_unix_ns == 0)
-        ts_unix_ns = now_unix_ns();
+        ts_unix_ns = log_now_unix_ns();
     /* compress in the caller's thread, outside the log lock */
     log_zctx_t *z = NULL;
     uint64_t zgen = 0;
@@ -904,239 +806,6 @@ static void log_free(ordo_log_t *log)
     free(log);
 }
 
-/* Moves bytes [from, len) of a segment to a quarantine file, then cuts the
- * segment there. Nothing is thrown away silently; only an all-zero tail
- * (the padding of direct writes, or blocks allocated but never written)
- * holds nothing to keep. */
-static int cut_tail(ordo_log_t *log, const char *seg, const uint8_t *data, size_t len, uint64_t from,
-                    ordo_log_open_info_t *info, ordo_error_t *err)
-{
-    char path[4096], qpath[4200] = "";
-    snprintf(path, sizeof path, "%s/%s", log->dir, seg);
-    size_t z = from;
-    while (z < len && data[z] == 0)
-        z++;
-    if (z < len) {
-        /* unique name: a later crash may cut at the same offset again */
-        snprintf(qpath, sizeof qpath, "%s.cut-%" PRIu64 "-%" PRId64, path, from, now_unix_ns());
-        int rc = ordo_write_file_atomic(qpath, data + from, len - from, err);
-        if (rc != ORDO_OK)
-            return rc;
-    }
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ftruncate(fd, (off_t)from) != 0 || fdatasync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return ordo_error_set(err, io_code(e), path, 0, NULL, "cannot truncate to %" PRIu64 ": %s",
-                              from, strerror(e));
-    }
-    close(fd);
-    if (info) {
-        info->truncated_bytes += len - from;
-        size_t ql = strlen(qpath);
-        if (ql >= sizeof info->quarantine)
-            ql = sizeof info->quarantine - 1;
-        memcpy(info->quarantine, qpath, ql);
-        info->quarantine[ql] = 0;
-    }
-    return ORDO_OK;
-}
-
-static int corrupt_err(ordo_error_t *err, const char *dir, const char *seg, const log_scan_t *s)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, seg);
-    return ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL,
-                          "corrupt record at byte offset %" PRIu64 " (seq %" PRIu64 "): %s",
-                          s->bad_offset, s->bad_seq, s->reason);
-}
-
-static void remove_leftovers(const char *dir, const char *name)
-{
-    /* stray .tmp of a segment whose creation did not finish */
-    size_t l = strlen(name);
-    if (l > 4 && !strcmp(name + l - 4, ".tmp")) {
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, name);
-        unlink(p);
-    }
-}
-
-#include <dirent.h>
-
-static int recover(ordo_log_t *log, ordo_log_open_info_t *info, ordo_error_t *err)
-{
-    DIR *d = opendir(log->dir);
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d)))
-            remove_leftovers(log->dir, de->d_name);
-        closedir(d);
-    }
-    log_seg_name_t *segs = NULL;
-    size_t nseg = 0;
-    int rc = log_list_segments(log->dir, &segs, &nseg, err);
-    if (rc != ORDO_OK)
-        return rc;
-    memset(log->chain, 0, sizeof log->chain);
-    if (nseg == 0) {
-        free(segs);
-        log->next_seq = 1;
-        rc = create_segment(log, 1, 0, NULL, 0, err);
-        if (info)
-            info->segments = 1;
-        return rc;
-    }
-    uint64_t prev_last = 0;
-    uint8_t prev_chain[ORDO_LOG_HASH_BYTES] = {0};
-    log_seg_header_t h = {0};
-    for (size_t i = 0; i < nseg && rc == ORDO_OK; i++) {
-        char path[4096], ipath[4096];
-        snprintf(path, sizeof path, "%s/%s", log->dir, segs[i].name);
-        snprintf(ipath, sizeof ipath, "%s/%020" PRIu64 LOG_IDX_SUFFIX, log->dir, segs[i].first_seq);
-        bool last = i + 1 == nseg;
-        const uint8_t *data;
-        size_t len;
-        /* sealed segments with a good index are not re-read */
-        if (!last) {
-            uint8_t fixed[LOG_SEG_HDR_SIZE];
-            int fd = open(path, O_RDONLY | O_CLOEXEC);
-            struct stat stt;
-            ssize_t got = fd >= 0 ? pread(fd, fixed, sizeof fixed, 0) : -1;
-            bool st_ok = fd >= 0 && fstat(fd, &stt) == 0;
-            const char *why = "segment shorter than its header";
-            if (got == (ssize_t)sizeof fixed) {
-                size_t hl = LOG_SEG_HDR_SIZE + log_seg_header_dict_len(fixed, sizeof fixed);
-                uint8_t *hb = malloc(hl);
-                if (hb && pread(fd, hb, hl, 0) == (ssize_t)hl)
-                    why = log_seg_header_decode(hb, hl, &h);
-                h.dict = NULL; /* not kept */
-                free(hb);
-            }
-            if (fd >= 0)
-                close(fd);
-            if (why) {
-                rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL, "byte offset 0: %s", why);
-                break;
-            }
-            log_seg_index_t ix;
-            if (st_ok && log_index_read(ipath, &ix) == ORDO_OK) {
-                bool good = ix.valid_len == (uint64_t)stt.st_size && ix.first_seq == h.first_seq;
-                if (good && (i == 0 || (h.first_seq == prev_last + 1 &&
-                                        !memcmp(h.prev_chain, prev_chain, sizeof prev_chain)))) {
-                    if (h.first_seq != segs[i].first_seq) {
-                        log_index_free(&ix);
-                        rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL,
-                                            "header first seq %" PRIu64 " does not match the name",
-                                            h.first_seq);
-                        break;
-                    }
-                    prev_last = ix.last_seq;
-                    memcpy(prev_chain, ix.last_chain, sizeof prev_chain);
-                    log_index_free(&ix);
-                    continue;
-                }
-                log_index_free(&ix);
-            }
-        }
-        rc = log_map_file(path, &data, &len, err);
-        if (rc != ORDO_OK)
-            break;
-        const char *why = log_seg_header_decode(data, len, &h);
-        if (why) {
-            log_unmap(data, len);
-            rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL, "byte offset 0: %s", why);
-            break;
-        }
-        if (h.first_seq != segs[i].first_seq) {
-            log_unmap(data, len);
-            rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL,
-                                "header first seq %" PRIu64 " does not match the file name",
-                                h.first_seq);
-            break;
-        }
-        if (i > 0 && (h.first_seq != prev_last + 1 || memcmp(h.prev_chain, prev_chain, sizeof prev_chain))) {
-            log_unmap(data, len);
-            rc = ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL,
-                                "segment does not continue the previous one (first seq %" PRIu64
-                                ", expected %" PRIu64 ", or its previous-chain hash differs): "
-                                "a segment was removed, replaced or reordered",
-                                h.first_seq, prev_last + 1);
-            break;
-        }
-        log_seg_index_t ix = {0};
-        log_scan_t s;
-        rc = log_scan_segment(data, len, &h, false, &ix, &s);
-        if (rc != ORDO_OK) {
-            log_unmap(data, len);
-            log_index_free(&ix);
-            ordo_error_set(err, rc, path, 0, NULL, "out of memory");
-            break;
-        }
-        if (s.kind != LOG_SCAN_OK) {
-            bool tail = s.kind == LOG_SCAN_TORN || s.kind == LOG_SCAN_BAD_TAIL;
-            if (!last || (!tail && !log->opt.truncate_corrupt)) {
-                rc = corrupt_err(err, log->dir, segs[i].name, &s);
-                log_unmap(data, len);
-                log_index_free(&ix);
-                break;
-            }
-            rc = cut_tail(log, segs[i].name, data, len, s.valid_len, info, err);
-            if (rc != ORDO_OK) {
-                log_unmap(data, len);
-                log_index_free(&ix);
-                break;
-            }
-        }
-        uint8_t *dict_copy = NULL;
-        if (last && h.dict_len && (dict_copy = malloc(h.dict_len)))
-            memcpy(dict_copy, h.dict, h.dict_len);
-        uint32_t dict_len = h.dict_len;
-        h.dict = NULL;
-        /* appending resumes in the block holding valid_len (direct I/O) */
-        uint8_t blk[LOG_DIO_ALIGN];
-        size_t bh = (size_t)(s.valid_len % LOG_DIO_ALIGN);
-        if (last)
-            memcpy(blk, data + (s.valid_len - bh), bh);
-        log_unmap(data, len);
-        prev_last = s.last_seq;
-        memcpy(prev_chain, s.last_chain, sizeof prev_chain);
-        if (!last) {
-            ix.valid_len = s.valid_len;
-            ordo_error_t ierr;
-            (void)log_index_write(ipath, &ix, &ierr);
-            log_index_free(&ix);
-            continue;
-        }
-        /* the active segment: continue appending to it */
-        unlink(ipath); /* an index of the active segment would go stale */
-        log->fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (log->fd < 0) {
-            free(dict_copy);
-            log_index_free(&ix);
-            rc = ordo_error_set(err, io_code(errno), path, 0, NULL, "cannot open for append: %s",
-                                strerror(errno));
-            break;
-        }
-        snprintf(log->seg_name, sizeof log->seg_name, "%s", segs[i].name);
-        log->seg_no = h.seg_no;
-        if (dict_copy)
-            set_dict(log, dict_copy, dict_len);
-        log->ix = ix;
-        log->file_off = log->seg_bytes = s.valid_len;
-        log->ix.valid_len = s.valid_len;
-        memcpy(log->chain, s.last_chain, sizeof log->chain);
-        log->next_seq = s.last_seq + 1;
-        log->written_seq = log->durable_seq = s.last_seq;
-        log->need_block_start = true;
-        rc = segment_io_start(log, blk, err);
-    }
-    if (info && rc == ORDO_OK)
-        info->segments = nseg;
-    free(segs);
-    return rc;
-}
 
 int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **out,
                   ordo_log_open_info_t *info, ordo_error_t *err)
@@ -1195,7 +864,7 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
     snprintf(lpath, sizeof lpath, "%s/LOCK", dir);
     log->lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (log->lock_fd < 0) {
-        rc = ordo_error_set(err, io_code(errno), lpath, 0, NULL, "cannot open: %s", strerror(errno));
+        rc = ordo_error_set(err, log_io_code(errno), lpath, 0, NULL, "cannot open: %s", strerror(errno));
         log_free(log);
         return rc;
     }
@@ -1209,7 +878,7 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         log_free(log);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
-    rc = recover(log, info, err);
+    rc = log_recover(log, info, err);
     if (rc != ORDO_OK) {
         log_free(log);
         return rc;

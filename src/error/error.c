@@ -1,4 +1,6 @@
-/* ordo — error codes and messages. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — error codes and messages: the error module, on which every other
+ * module (stats included) may depend, and which depends on nothing. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
