@@ -101,8 +101,6 @@ def check_includes(src, graph, reach, problems):
             mod = module_of(path, src)
             if mod in ("cli", "server"):
                 continue
-            if mod == "core" and f == "error.c":
-                mod = "error" if "error" in graph else "core"
             for n, line in enumerate(open(path, errors="replace"), 1):
                 m = re.match(r'\s*#\s*include\s+"ordo/(\w+)\.h"', line)
                 if not m:
