@@ -121,6 +121,8 @@ static const char *const key_table_v1[] = {
     "evaluated",
     "candidates",
     "alternatives",
+    "cluster",
+    "window",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

@@ -1,5 +1,5 @@
-/* ordo — plans as JSON: the plan output, the decision record for the log,
- * and parsing a given plan back for `ordo price`. */
+/* ordo — plans as JSON: the plan output (which the decision record, in
+ * src/record, embeds) and parsing a given plan back for `ordo price`. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -269,77 +269,6 @@ void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_kdouble(w, "latency_us", round(p->latency_ns / 100.0) / 10.0);
     if (p->explained)
         write_explain(p, net, w);
-    ordo_jsonw_obj_end(w);
-}
-
-void ordo_decision_write_json(const ordo_plan_t *p, const ordo_network_t *net,
-                              const ordo_decision_meta_t *meta, ordo_jsonw_t *w)
-{
-    char ts[32];
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kint(w, "record_version", 1);
-    ordo_time_format(p->decided_at, ts, sizeof ts);
-    ordo_jsonw_kstr(w, "timestamp", ts);
-    ordo_jsonw_kstr(w, "order_id", p->order ? p->order->id : NULL);
-    ordo_jsonw_key(w, "policy");
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kstr(w, "name", p->policy_name);
-    ordo_jsonw_kstr(w, "version", p->policy_version);
-    ordo_jsonw_obj_end(w);
-    ordo_jsonw_kstr(w, "model_version",
-                    meta && meta->model_version ? meta->model_version : ORDO_SOURCE_MODEL_VERSION);
-    if (meta && meta->experiment) {
-        ordo_jsonw_kstr(w, "experiment", meta->experiment);
-        ordo_jsonw_kstr(w, "variant", meta->variant);
-        if (meta->bucket >= 0)
-            ordo_jsonw_kdouble(w, "bucket", meta->bucket);
-        ordo_jsonw_kbool(w, "excluded", meta->excluded);
-    }
-    if (meta && meta->shadow)
-        ordo_jsonw_kbool(w, "shadow", true);
-    if (meta && meta->has_control_cost)
-        ordo_jsonw_kdouble(w, "control_cost", meta->control_cost);
-    if (p->order) {
-        /* segments for analysis: value, dominant family (by value), region */
-        const ordo_order_t *o = p->order;
-        double best = -1;
-        int fam = -1;
-        for (uint32_t i = 0; i < o->n_lines; i++) {
-            const ordo_sku_t *sk = &net->skus[o->lines[i].sku];
-            double v = sk->price * o->lines[i].quantity;
-            if (v > best) {
-                best = v;
-                fam = sk->family;
-            }
-        }
-        ordo_jsonw_kdouble(w, "order_value", ordo_order_value(o, net));
-        if (fam >= 0)
-            ordo_jsonw_kstr(w, "product_family", net->families[fam]);
-        ordo_jsonw_kstr(w, "region", ordo_geo_region(o->state));
-    }
-    if (meta && meta->unit)
-        ordo_jsonw_kstr(w, "unit", meta->unit);
-    ordo_jsonw_kbool(w, "fallback", p->status == ORDO_PLAN_FALLBACK);
-    ordo_jsonw_kint(w, "latency_ns", (int64_t)p->latency_ns);
-    if (p->order) {
-        ordo_jsonw_key(w, "order");
-        ordo_order_write_json(p->order, net, w);
-    }
-    /* the ATP list is most of a record: a table in CBOR (a node's id is
-     * written once for its run of SKUs) */
-    static const char *const atp_keys[] = {"node", "sku", "atp"};
-    ordo_jsonw_key(w, "atp");
-    ordo_jsonw_table_begin(w, atp_keys, 3);
-    for (uint32_t i = 0; i < p->n_atp; i++) {
-        ordo_jsonw_obj_begin(w);
-        ordo_jsonw_kstr(w, "node", net->nodes[p->atp[i].node].id);
-        ordo_jsonw_kstr(w, "sku", net->skus[p->atp[i].sku].id);
-        ordo_jsonw_kint(w, "atp", p->atp[i].atp);
-        ordo_jsonw_obj_end(w);
-    }
-    ordo_jsonw_table_end(w);
-    ordo_jsonw_key(w, "plan");
-    ordo_plan_write_json(p, net, w);
     ordo_jsonw_obj_end(w);
 }
 
