@@ -219,7 +219,7 @@ static bool is_json(const unsigned char *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')
             continue;
-        return p[i] == '{';
+        return p[i] && strchr("{[\"-0123456789tfn", p[i]) != NULL;
     }
     return false;
 }
