@@ -91,6 +91,15 @@ typedef struct ordo_cost {
     double total;
 } ordo_cost_t;
 
+/* Every component of ordo_cost_t, in the order plans and decision records
+ * write them: X(field, plan_level_only). The plan writer (plan_json.c) and
+ * the record reader (src/record) expand it, so a new cost component is a
+ * field above, a line here and the cost code that sets it
+ * (docs/internals/RECORD.md). */
+#define ORDO_COST_COMPONENTS(X)                                                                    \
+    X(pick, 0) X(pack, 0) X(shipping, 0) X(shipping_base, 0) X(fuel, 0) X(residential, 0)          \
+    X(peak, 0) X(returns, 0) X(carrying_relief, 0) X(opportunity, 0) X(split, 1) X(total, 0)
+
 typedef struct ordo_plan_line {
     uint32_t line; /* index into order->lines */
     uint32_t sku;

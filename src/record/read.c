@@ -59,18 +59,9 @@ static void *arr_alloc(rd_t *r, const cJSON *a, size_t size, uint32_t *n)
 
 static void read_cost(const cJSON *c, ordo_cost_t *out)
 {
-    out->pick = num(c, "pick");
-    out->pack = num(c, "pack");
-    out->shipping = num(c, "shipping");
-    out->shipping_base = num(c, "shipping_base");
-    out->fuel = num(c, "fuel");
-    out->residential = num(c, "residential");
-    out->peak = num(c, "peak");
-    out->returns = num(c, "returns");
-    out->carrying_relief = num(c, "carrying_relief");
-    out->opportunity = num(c, "opportunity");
-    out->split = num(c, "split");
-    out->total = num(c, "total");
+#define READ_COMPONENT(field, plan_only) out->field = num(c, #field);
+    ORDO_COST_COMPONENTS(READ_COMPONENT)
+#undef READ_COMPONENT
 }
 
 static ordo_record_line_t *read_lines(rd_t *r, const cJSON *a, uint32_t *n)

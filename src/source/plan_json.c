@@ -29,19 +29,11 @@ static double r4(double v) /* 4 decimals keeps output readable and stable */
 static void write_cost(ordo_jsonw_t *w, const ordo_cost_t *c, bool plan_level)
 {
     ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kdouble(w, "pick", r4(c->pick));
-    ordo_jsonw_kdouble(w, "pack", r4(c->pack));
-    ordo_jsonw_kdouble(w, "shipping", r4(c->shipping));
-    ordo_jsonw_kdouble(w, "shipping_base", r4(c->shipping_base));
-    ordo_jsonw_kdouble(w, "fuel", r4(c->fuel));
-    ordo_jsonw_kdouble(w, "residential", r4(c->residential));
-    ordo_jsonw_kdouble(w, "peak", r4(c->peak));
-    ordo_jsonw_kdouble(w, "returns", r4(c->returns));
-    ordo_jsonw_kdouble(w, "carrying_relief", r4(c->carrying_relief));
-    ordo_jsonw_kdouble(w, "opportunity", r4(c->opportunity));
-    if (plan_level)
-        ordo_jsonw_kdouble(w, "split", r4(c->split));
-    ordo_jsonw_kdouble(w, "total", r4(c->total));
+#define WRITE_COMPONENT(field, plan_only)                                                          \
+    if (!(plan_only) || plan_level)                                                                \
+        ordo_jsonw_kdouble(w, #field, r4(c->field));
+    ORDO_COST_COMPONENTS(WRITE_COMPONENT)
+#undef WRITE_COMPONENT
     ordo_jsonw_obj_end(w);
 }
 
