@@ -54,8 +54,10 @@ void ordo_decision_meta_init(ordo_decision_meta_t *meta);
 void ordo_record_write(const ordo_plan_t *plan, const ordo_network_t *net,
                        const ordo_decision_meta_t *meta, ordo_jsonw_t *w);
 
-/* Key table v1 of the record's CBOR form (cbor.h): the names, id = index.
- * Append-only. */
+/* Key table v1 of the record's CBOR form: the names, id = index
+ * (append-only, src/record/keys.c). It is registered with core's key table
+ * mechanism (cbor.h) when this module is loaded; calling this also makes
+ * sure. */
 const char *const *ordo_record_cbor_keys(size_t *n);
 
 /* ---- reading ----

@@ -219,6 +219,7 @@ int ordo_record_read(const void *data, size_t len, unsigned flags, ordo_arena_t 
                      ordo_record_t *out, ordo_error_t *err)
 {
     memset(out, 0, sizeof *out);
+    (void)ordo_record_cbor_keys(NULL); /* registered (and this module's keys.c linked in) */
     ordo_buf_t text;
     ordo_buf_init(&text, NULL);
     const char *json = data;

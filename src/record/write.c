@@ -82,6 +82,7 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
                        const ordo_decision_meta_t *meta, ordo_jsonw_t *w)
 {
     char ts[32];
+    (void)ordo_record_cbor_keys(NULL); /* registered (and this module's keys.c linked in) */
     ordo_jsonw_obj_begin(w);
     ordo_jsonw_kint(w, "record_version", ORDO_RECORD_VERSION);
     ordo_time_format(p->decided_at, ts, sizeof ts);

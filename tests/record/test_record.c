@@ -356,9 +356,46 @@ static void test_fixtures_read(void **state)
     assert_int_not_equal(ordo_record_read("\xff\x00", 2, 0, f->arena, &r, &err), ORDO_OK);
 }
 
+/* The key table is registered before any record function runs (the log
+ * reader decodes CBOR first), equals tests/fixtures/cbor/keys_v1.txt (which
+ * core's and log's tests register), and no other table can replace it. */
+static void test_key_table(void **state)
+{
+    (void)state;
+    assert_non_null(ordo_cbor_key_name(0)); /* first: no record function called yet */
+    assert_string_equal(ordo_cbor_key_name(0), "node");
+    size_t n;
+    const char *const *keys = ordo_record_cbor_keys(&n);
+    assert_int_equal(ordo_cbor_key_id("alternatives", 12), 93);
+    assert_int_equal(ordo_cbor_key_id("cluster", 7), 94);
+    assert_int_equal(ordo_cbor_key_id("window", 6), 95);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/fixtures/cbor/keys_v1.txt", root());
+    char *text = NULL;
+    size_t len;
+    ordo_error_t err;
+    assert_int_equal(ordo_read_file(path, &text, &len, &err), ORDO_OK);
+    size_t i = 0;
+    for (char *p = text, *e; *p; p = e + 1, i++) {
+        e = strchr(p, '\n');
+        assert_non_null(e);
+        *e = 0;
+        assert_true(i < n);
+        assert_string_equal(p, keys[i]);
+        assert_int_equal(ordo_cbor_key_id(p, strlen(p)), (int)i);
+    }
+    assert_int_equal(i, n);
+    free(text);
+    assert_int_equal(ordo_cbor_keys_register(keys, n, &err), ORDO_OK); /* the same: fine */
+    static const char *const other[] = {"a", "b"};
+    assert_int_equal(ordo_cbor_keys_register(other, 2, &err), ORDO_EINVAL);
+    assert_string_equal(ordo_cbor_key_name(0), "node");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_round_trip_plain),
         cmocka_unit_test(test_round_trip_experiment),
         cmocka_unit_test(test_round_trip_switchback_shadow),
