@@ -352,7 +352,6 @@ static bool exists(const char *path)
 
 typedef struct join_ctx {
     ordo_analysis_t *a;
-    const ordo_exp_t *exp; /* may be NULL */
     const ordo_network_t *net;
     an_outcomes_t oc;
     ordo_analyze_counts_t counts;
@@ -940,7 +939,6 @@ static void an_dir_catalog(const char *dir, const ordo_analyze_options_t *opt, a
 static int join_dir(an_dir_t *ad, join_ctx_t *j, ordo_error_t *err)
 {
     const ordo_exp_t *exp = ad->exp;
-    j->exp = exp;
     j->net = ad->net;
     /* a registered experiment without a shadow policy has no shadow records
      * to pair: skip keeping decision bytes (the records are still counted) */
