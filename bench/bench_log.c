@@ -167,12 +167,12 @@ static void gen_payloads(const char *base, payloads_t *pj, payloads_t *pc, size_
         ordo_jsonw_t w;
         ordo_buf_reset(&jb);
         ordo_jsonw_init(&w, &jb, 0);
-        ordo_decision_write_json(plan, net, &meta, &w);
+        ordo_record_write(plan, net, &meta, &w);
         if (ordo_jsonw_finish(&w))
             die("json", NULL);
         ordo_buf_reset(&cb);
         ordo_jsonw_init_cbor(&w, &cb);
-        ordo_decision_write_json(plan, net, &meta, &w);
+        ordo_record_write(plan, net, &meta, &w);
         if (ordo_jsonw_finish(&w))
             die("cbor", NULL);
         keep_payload(pj, i, &jb);

@@ -33,6 +33,7 @@
 #include "exp.h"
 #include "json.h"
 #include "network.h"
+#include "record.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -327,10 +328,9 @@ typedef struct ordo_analyze_plan_summary {
                                          shipment line: equal plans, equal sig */
 } ordo_analyze_plan_summary_t;
 
-/* Summary of the plan of a decision or shadow record (a cJSON object with a
- * "plan"). ORDO_EINVAL when there is no plan object. */
-struct cJSON;
-int ordo_analyze_plan_summary(const struct cJSON *record, ordo_analyze_plan_summary_t *out,
+/* Summary of the plan of a decision or shadow record (record.h).
+ * ORDO_EINVAL when the record has no plan object. */
+int ordo_analyze_plan_summary(const ordo_record_t *record, ordo_analyze_plan_summary_t *out,
                               ordo_error_t *err);
 
 /* Adds one order with both plans. arm: the variant index the order really
@@ -376,13 +376,12 @@ typedef struct ordo_analyze_options {
 int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt, ordo_analysis_t **out,
                      ordo_error_t *err);
 
-/* Builds one row from a decision record (a cJSON object) and its outcome
+/* Builds one row from a decision record (record.h) and its outcome
  * summary (NULL: none), with the segments (region from the ship-to ZIP;
  * family and order value from network, may be NULL). Exposed for tests and
  * tools; the variant and unit indices are left for the caller. */
-struct cJSON;
 struct ordo_outcome_summary;
-int ordo_analyze_row_from_decision(const struct cJSON *decision,
+int ordo_analyze_row_from_decision(const ordo_record_t *decision,
                                    const struct ordo_outcome_summary *outcome,
                                    const ordo_network_t *network, ordo_analyze_row_t *row,
                                    ordo_error_t *err);

@@ -17,8 +17,9 @@
  *    ORDO_JSONW_STRREFS strings for lookups; later ones still get their
  *    index, as a standard decoder assigns them, but are written in full;
  *  - objects are indefinite-length maps, arrays indefinite-length arrays;
- *  - a map key that is an unsigned integer is an id into ordo's key table v1
- *    (ordo_cbor_key_name); other keys are text strings (stringref too);
+ *  - a map key that is an unsigned integer is an id into the registered key
+ *    table (ordo_cbor_key_name; the decision record's "key table v1" is
+ *    src/record's); other keys are text strings (stringref too);
  *  - strings are UTF-8: invalid bytes become U+FFFD, as in text mode;
  *  - integers as CBOR integers; a double as an integer when it is integral
  *    and the text writer would print it as one (|v| < 1e15), -0 as a half,
@@ -60,8 +61,16 @@
  * Never reads past p + n; on error out is left as it was. */
 int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err);
 
-/* Key table v1: the name of key id, or NULL when id is not in the table;
- * and the id of a name (-1: not in the table). */
+/* The key table: map keys written as ids (id = index into an append-only
+ * table of names). Its owner registers it once per process before records
+ * are written or read; the decision record's table (src/record, "key table
+ * v1") registers itself when the record module is linked in. Registering the
+ * same table again is OK; another one is ORDO_EINVAL. At most 255 keys of at
+ * most 255 bytes; the names must stay alive. Without a table every key is
+ * written as text and a key id in the input is ORDO_ECORRUPT. */
+int ordo_cbor_keys_register(const char *const *names, size_t n, ordo_error_t *err);
+/* The name of key id, or NULL when id is not in the registered table; and
+ * the id of a name (-1: not in the table). */
 const char *ordo_cbor_key_name(uint32_t id);
 int ordo_cbor_key_id(const char *name, size_t len);
 

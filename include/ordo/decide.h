@@ -20,6 +20,7 @@
 #include "log.h"
 #include "order.h"
 #include "policy.h"
+#include "record.h"
 #include "source.h"
 
 typedef struct ordo_decider ordo_decider_t;
@@ -45,6 +46,10 @@ typedef struct ordo_decision {
     const char *variant;
     double bucket;               /* < 0 when not in an experiment */
     bool excluded;               /* warm-up or burn-in/out */
+    const char *unit;            /* the randomization unit as assignment chose it:
+                                  * order or customer id, or "cluster:window" */
+    const char *cluster;         /* switchback cluster, NULL otherwise */
+    int64_t window;              /* switchback window index, -1 otherwise */
     const char *route_reason;    /* why the acting (or first) experiment did or did not assign */
     bool has_control_cost;       /* control_cost is set (logged decisions in an experiment) */
     double control_cost;         /* plan cost under the experiment's control policy */
@@ -68,5 +73,44 @@ int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err);
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err);
 /* Flushes and closes; returns the first error. NULL is allowed. */
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err);
+
+/* ---- counterfactual replay (src/decide/replay.c) ----
+ * Re-decides logged orders under another policy with the logged inputs:
+ * the order as recorded and the available-to-promise seen at the candidate
+ * nodes (every other cell of the order's SKUs is taken as empty). Node load
+ * and backlog are the network's, not the logged moment's (they are not in
+ * the record). Nothing is reserved. Shadow records are skipped. */
+typedef struct ordo_replay_row {
+    uint64_t seq;
+    const char *order_id;
+    const char *logged_policy;       /* name */
+    const char *logged_version;
+    const char *replay_status;       /* "ok", "fallback", "unfulfillable" */
+    double logged_cost, replay_cost; /* plan totals, USD */
+    double logged_on_time, replay_on_time;
+    uint32_t logged_shipments, replay_shipments;
+    bool changed;                    /* different nodes, services or quantities */
+    const char *logged_plan;         /* signature "node/service/sku×qty;..." */
+    const char *replay_plan;
+    const char *error;               /* non-NULL: this record could not be replayed */
+} ordo_replay_row_t;
+
+typedef struct ordo_replay_totals {
+    uint64_t records;                /* decision records read */
+    uint64_t replayed;
+    uint64_t failed;                 /* records that could not be replayed */
+    uint64_t changed;
+    double logged_cost, replay_cost;
+    double logged_on_time_sum, replay_on_time_sum;
+} ordo_replay_totals_t;
+
+/* Called per record; a non-zero return stops the replay and is returned. */
+typedef int (*ordo_replay_cb)(void *ctx, const ordo_replay_row_t *row);
+
+/* net is modified (its inventory is set to each record's logged ATP): pass
+ * a network loaded for the replay only. q selects records (NULL: all). */
+int ordo_decide_replay(const char *log_dir, const ordo_log_query_t *q, ordo_network_t *net,
+                       ordo_engine_t *eng, const ordo_policy_t *policy, ordo_replay_cb cb,
+                       void *ctx, ordo_replay_totals_t *totals, ordo_error_t *err);
 
 #endif

@@ -618,6 +618,11 @@ typedef struct ordo_exp_route_entry {
     bool excluded;              /* in_warmup, or switchback burn-in / burn-out */
     bool stratified;            /* arm came from the per-stratum permuted block */
     ordo_exp_route_reason_t reason;
+    /* the randomization unit as assignment saw it (for the decision record) */
+    const char *unit;           /* key hashed (order or customer id), NULL for
+                                 * switchbacks or when missing; points into units/ctx */
+    const char *cluster;        /* switchback: the cluster, NULL otherwise; into ctx */
+    int64_t window;             /* switchback: the window index, -1 otherwise */
 } ordo_exp_route_entry_t;
 
 typedef struct ordo_exp_route {

@@ -246,48 +246,6 @@ int ordo_log_verify(const char *dir, ordo_log_verify_report_t *report, ordo_erro
 /* Hex of a chain hash into buf (needs 65 bytes); returns buf. */
 char *ordo_log_hash_hex(const uint8_t hash[ORDO_LOG_HASH_BYTES], char *buf);
 
-/* ---- counterfactual replay (replay.c) ----
- * Re-decides logged orders under another policy with the logged inputs:
- * the order as recorded and the available-to-promise seen at the candidate
- * nodes (every other cell of the order's SKUs is taken as empty). Node load
- * and backlog are the network's, not the logged moment's (they are not in
- * the record). Nothing is reserved. Shadow records are skipped. */
-struct ordo_network;
-struct ordo_engine;
-struct ordo_policy;
-
-typedef struct ordo_replay_row {
-    uint64_t seq;
-    const char *order_id;
-    const char *logged_policy;       /* name */
-    const char *logged_version;
-    const char *replay_status;       /* "ok", "fallback", "unfulfillable" */
-    double logged_cost, replay_cost; /* plan totals, USD */
-    double logged_on_time, replay_on_time;
-    uint32_t logged_shipments, replay_shipments;
-    bool changed;                    /* different nodes, services or quantities */
-    const char *logged_plan;         /* signature "node/service/sku×qty;..." */
-    const char *replay_plan;
-    const char *error;               /* non-NULL: this record could not be replayed */
-} ordo_replay_row_t;
-
-typedef struct ordo_replay_totals {
-    uint64_t records;                /* decision records read */
-    uint64_t replayed;
-    uint64_t failed;                 /* records that could not be replayed */
-    uint64_t changed;
-    double logged_cost, replay_cost;
-    double logged_on_time_sum, replay_on_time_sum;
-} ordo_replay_totals_t;
-
-/* Called per record; a non-zero return stops the replay and is returned. */
-typedef int (*ordo_replay_cb)(void *ctx, const ordo_replay_row_t *row);
-
-/* net is modified (its inventory is set to each record's logged ATP): pass
- * a network loaded for the replay only. q selects records (NULL: all). */
-int ordo_log_replay(const char *log_dir, const ordo_log_query_t *q, struct ordo_network *net,
-                    struct ordo_engine *eng, const struct ordo_policy *policy, ordo_replay_cb cb,
-                    void *ctx, ordo_replay_totals_t *totals, ordo_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include "order.h"
 #include "policy.h"
 #include "source.h"
+#include "record.h"
 #include "datadir.h"
 #include "config.h"
 #include "store.h"

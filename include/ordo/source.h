@@ -91,6 +91,15 @@ typedef struct ordo_cost {
     double total;
 } ordo_cost_t;
 
+/* Every component of ordo_cost_t, in the order plans and decision records
+ * write them: X(field, plan_level_only). The plan writer (plan_json.c) and
+ * the record reader (src/record) expand it, so a new cost component is a
+ * field above, a line here and the cost code that sets it
+ * (docs/internals/RECORD.md). */
+#define ORDO_COST_COMPONENTS(X)                                                                    \
+    X(pick, 0) X(pack, 0) X(shipping, 0) X(shipping_base, 0) X(fuel, 0) X(residential, 0)          \
+    X(peak, 0) X(returns, 0) X(carrying_relief, 0) X(opportunity, 0) X(split, 1) X(total, 0)
+
 typedef struct ordo_plan_line {
     uint32_t line; /* index into order->lines */
     uint32_t sku;
@@ -259,24 +268,6 @@ const char *ordo_plan_status_name(ordo_plan_status_t s);
  * when the plan was explained). */
 void ordo_plan_write_json(const ordo_plan_t *plan, const ordo_network_t *net, ordo_jsonw_t *w);
 
-/* The complete decision record for the decision log: order, ATP seen at
- * candidate nodes, policy and model versions, candidates and scores (when
- * explained), chosen plan, fallback flag, latency, timestamp. experiment and
- * variant may be NULL. */
-typedef struct ordo_decision_meta {
-    const char *experiment;
-    const char *variant;
-    const char *unit;
-    const char *model_version; /* NULL: ORDO_SOURCE_MODEL_VERSION */
-    double bucket;             /* the unit's hash in [0, 1); < 0: none */
-    bool excluded;             /* warm-up or switchback burn-in/out: not analysed */
-    bool shadow;               /* a shadow evaluation that did not act */
-    bool has_control_cost;     /* control_cost is set */
-    double control_cost;       /* the plan cost under the experiment's control
-                                * policy, known before assignment (CUPED) */
-} ordo_decision_meta_t;
-
-void ordo_decision_write_json(const ordo_plan_t *plan, const ordo_network_t *net,
-                              const ordo_decision_meta_t *meta, ordo_jsonw_t *w);
+/* The decision record that embeds this plan is record.h's. */
 
 #endif

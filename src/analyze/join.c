@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "ordo/geo.h"
 #include "ordo/log.h"
+#include "ordo/record.h"
 #include "ordo/store.h"
 
 /* ------------------------------------------------------------------ */
@@ -34,49 +35,33 @@ static int region_of_zip(const char *zs)
     return state ? ordo_analyze_region_index(ordo_geo_region(state)) : ORDO_AN_REGIONS - 1;
 }
 
-int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t *o,
-                                   const ordo_network_t *net, ordo_analyze_row_t *row,
-                                   ordo_error_t *err)
+/* The plan's figures: planned cost and its parts, shipments, zones, miles. */
+static int row_plan(const ordo_record_t *d, ordo_analyze_row_t *row, ordo_error_t *err)
 {
-    ordo_analyze_row_init(row);
-    if (!cJSON_IsObject(d))
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "decision is not a JSON object");
-    const char *ts = ordo_json_get_str(d, "timestamp", NULL);
-    int64_t t = 0;
-    if (!ts || ordo_time_parse(ts, &t))
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "timestamp", "missing or malformed");
-    row->ts = t;
-    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(d, "plan");
-    const cJSON *totals = cJSON_GetObjectItemCaseSensitive(plan, "totals");
-    const cJSON *cost = cJSON_GetObjectItemCaseSensitive(totals, "cost");
-    if (!cJSON_IsObject(cost))
+    const ordo_record_plan_t *plan = &d->plan;
+    if (!plan->has_cost)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "plan.totals.cost", "missing");
-    row->v[ORDO_AF_PLANNED_COST] = ordo_json_get_num(cost, "total", NAN);
-    row->v[ORDO_AF_PLANNED_PICK] = ordo_json_get_num(cost, "pick", NAN);
-    row->v[ORDO_AF_PLANNED_PACK] = ordo_json_get_num(cost, "pack", NAN);
-    row->v[ORDO_AF_PLANNED_SHIP] = ordo_json_get_num(cost, "shipping", NAN);
-    row->v[ORDO_AF_PLANNED_RETURNS] = ordo_json_get_num(cost, "returns", NAN);
-    double cr = ordo_json_get_num(cost, "carrying_relief", NAN),
-           op = ordo_json_get_num(cost, "opportunity", NAN);
+    row->v[ORDO_AF_PLANNED_COST] = plan->cost.total;
+    row->v[ORDO_AF_PLANNED_PICK] = plan->cost.pick;
+    row->v[ORDO_AF_PLANNED_PACK] = plan->cost.pack;
+    row->v[ORDO_AF_PLANNED_SHIP] = plan->cost.shipping;
+    row->v[ORDO_AF_PLANNED_RETURNS] = plan->cost.returns;
+    double cr = plan->cost.carrying_relief, op = plan->cost.opportunity;
     row->v[ORDO_AF_PLANNED_CARRYING] = (isfinite(cr) ? cr : 0) + (isfinite(op) ? op : 0);
-    row->v[ORDO_AF_PLANNED_ON_TIME_PROB] = ordo_json_get_num(totals, "on_time_prob", NAN);
-    row->v[ORDO_AF_PLANNED_RETURN_RISK] = ordo_json_get_num(totals, "return_risk", NAN);
-    const cJSON *ships = cJSON_GetObjectItemCaseSensitive(plan, "shipments");
-    double nship = ordo_json_get_num(totals, "shipments", NAN);
+    row->v[ORDO_AF_PLANNED_ON_TIME_PROB] = plan->on_time_prob;
+    row->v[ORDO_AF_PLANNED_RETURN_RISK] = plan->return_risk;
+    double nship = plan->shipments_total;
     if (!isfinite(nship))
-        nship = cJSON_IsArray(ships) ? cJSON_GetArraySize(ships) : NAN;
+        nship = plan->has_shipments ? plan->n_shipments : NAN;
     row->v[ORDO_AF_SHIPMENTS] = nship;
     row->v[ORDO_AF_SPLIT] = isfinite(nship) ? (nship > 1) : NAN;
-    row->v[ORDO_AF_UNITS] = ordo_json_get_num(totals, "units", NAN);
-    if (cJSON_IsArray(ships)) {
+    row->v[ORDO_AF_UNITS] = plan->units;
+    if (plan->has_shipments) {
         double miles = 0, zsum = 0;
         for (int z = 0; z < 9; z++)
             row->v[ORDO_AF_ZONE_1 + z] = 0;
-        const cJSON *s;
-        cJSON_ArrayForEach(s, ships)
-        {
-            double zone = ordo_json_get_num(s, "zone", NAN),
-                   mi = ordo_json_get_num(s, "miles", NAN);
+        for (uint32_t i = 0; i < plan->n_shipments; i++) {
+            double zone = plan->shipments[i].zone, mi = plan->shipments[i].miles;
             if (isfinite(mi))
                 miles += mi;
             if (isfinite(zone) && zone >= 1 && zone <= 9) {
@@ -87,32 +72,31 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
         row->v[ORDO_AF_MILES] = miles;
         row->v[ORDO_AF_ZONE_SUM] = zsum;
     }
-    const cJSON *fb = cJSON_GetObjectItemCaseSensitive(d, "fallback");
-    row->v[ORDO_AF_FALLBACK] = cJSON_IsBool(fb) ? (cJSON_IsTrue(fb) ? 1 : 0) : NAN;
-    double lat = ordo_json_get_num(d, "latency_ns", NAN);
+    row->v[ORDO_AF_FALLBACK] = d->fallback < 0 ? NAN : d->fallback;
+    double lat = d->latency_ns;
     row->v[ORDO_AF_LATENCY_MS] = isfinite(lat) ? lat / 1e6 : NAN;
-    row->v[ORDO_AF_CONTROL_COST] = ordo_json_get_num(d, "control_cost", NAN);
+    row->v[ORDO_AF_CONTROL_COST] = d->control_cost;
+    return ORDO_OK;
+}
 
-    /* segments */
-    const cJSON *order = cJSON_GetObjectItemCaseSensitive(d, "order");
-    const cJSON *ship_to = cJSON_GetObjectItemCaseSensitive(order, "ship_to");
-    row->region = (uint8_t)region_of_zip(ordo_json_get_str(ship_to, "zip", NULL));
-    double value = ordo_json_get_num(d, "order_value", NAN);
+/* Segments: region from the ship-to ZIP, value band and product family
+ * (from the record, else from the order's lines and the catalog). */
+static void row_segments(const ordo_record_t *d, const ordo_network_t *net,
+                         ordo_analyze_row_t *row)
+{
+    row->region = (uint8_t)region_of_zip(d->order.zip);
+    double value = d->order_value;
     int family = -1;
-    const char *fam_name = ordo_json_get_str(d, "product_family", NULL);
-    if (fam_name && net)
-        family = ordo_network_family(net, fam_name);
-    const cJSON *lines = cJSON_GetObjectItemCaseSensitive(order, "lines");
-    if (net && cJSON_IsArray(lines) && (!isfinite(value) || family < 0)) {
+    if (d->product_family && net)
+        family = ordo_network_family(net, d->product_family);
+    if (net && d->order.present && d->order.lines && (!isfinite(value) || family < 0)) {
         double total = 0, best = -1;
         int best_fam = -1;
         bool all = true;
-        const cJSON *l;
-        cJSON_ArrayForEach(l, lines)
-        {
-            const char *sku = ordo_json_get_str(l, "sku", NULL);
-            double q = ordo_json_get_num(l, "quantity", NAN);
-            int32_t si = sku ? ordo_network_sku(net, sku) : -1;
+        for (uint32_t i = 0; i < d->order.n_lines; i++) {
+            const ordo_record_line_t *l = &d->order.lines[i];
+            double q = l->quantity;
+            int32_t si = l->sku ? ordo_network_sku(net, l->sku) : -1;
             if (si < 0 || !isfinite(q)) {
                 all = false;
                 continue;
@@ -133,11 +117,16 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
     row->value_band = (uint8_t)ordo_analyze_value_band(value);
     row->family =
         family >= 0 && family < ORDO_AN_FAMILIES - 1 ? (uint16_t)family : ORDO_AN_FAMILIES - 1;
+}
 
-    /* outcome */
+/* What happened to the order (outcome summary o, may be NULL). */
+static void row_outcome(const ordo_record_t *d, const ordo_outcome_summary_t *o,
+                        ordo_analyze_row_t *row)
+{
+    int64_t t = row->ts;
     if (!o) {
         row->v[ORDO_AF_HAS_OUTCOME] = 0;
-        return ORDO_OK;
+        return;
     }
     row->v[ORDO_AF_HAS_OUTCOME] = 1;
     if (o->cost_mask) {
@@ -151,7 +140,7 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
     row->v[ORDO_AF_REFUND] = o->refund;
     int64_t promise = o->promised_by;
     if (!promise) {
-        const char *pd = ordo_json_get_str(plan, "promise_date", NULL);
+        const char *pd = d->plan.promise_date;
         int64_t p;
         if (pd && !ordo_time_parse(pd, &p))
             promise = strlen(pd) == 10 ? p + 86399 : p; /* a date: end of that day */
@@ -164,6 +153,21 @@ int ordo_analyze_row_from_decision(const cJSON *d, const ordo_outcome_summary_t 
         o->delivered_at > 0 ? (double)(o->delivered_at - t) / 3600.0 : NAN;
     row->v[ORDO_AF_RETURNED] = o->returned_at > 0 || o->n_returned > 0;
     row->v[ORDO_AF_CANCELLED] = o->cancelled_at > 0;
+}
+
+int ordo_analyze_row_from_decision(const ordo_record_t *d, const ordo_outcome_summary_t *o,
+                                   const ordo_network_t *net, ordo_analyze_row_t *row,
+                                   ordo_error_t *err)
+{
+    ordo_analyze_row_init(row);
+    if (!d->has_time)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "timestamp", "missing or malformed");
+    row->ts = d->time;
+    int rc = row_plan(d, row, err);
+    if (rc)
+        return rc;
+    row_segments(d, net, row);
+    row_outcome(d, o, row);
     return ORDO_OK;
 }
 
@@ -348,12 +352,10 @@ static bool exists(const char *path)
 
 typedef struct join_ctx {
     ordo_analysis_t *a;
-    const ordo_exp_t *exp; /* may be NULL */
     const ordo_network_t *net;
     an_outcomes_t oc;
     ordo_analyze_counts_t counts;
-    bool has_switchback;
-    ordo_exp_switchback_t sb;
+    ordo_arena_t *arena; /* the record being read */
     int64_t warmup_end;
     /* the decision waiting for a shadow record of the same order */
     bool pending;
@@ -391,27 +393,19 @@ static int flush_pending(join_ctx_t *j, ordo_error_t *err)
     return ordo_analysis_add(j->a, &j->row, err);
 }
 
-static bool is_control_policy(const join_ctx_t *j, const cJSON *d)
+static bool is_control_policy(const join_ctx_t *j, const ordo_record_t *d)
 {
-    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(d, "policy");
-    const char *ver = ordo_json_get_str(pol, "version", NULL);
+    const char *ver = d->policy_version;
     const char *cv = j->a->cfg.policy_versions[0];
     return ver && cv[0] && !strcmp(ver, cv);
 }
 
-static double planned_total(const cJSON *d)
+static int on_shadow(join_ctx_t *j, const ordo_record_t *d)
 {
-    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(d, "plan");
-    const cJSON *totals = cJSON_GetObjectItemCaseSensitive(plan, "totals");
-    return ordo_json_get_num(cJSON_GetObjectItemCaseSensitive(totals, "cost"), "total", NAN);
-}
-
-static int on_shadow(join_ctx_t *j, const cJSON *d)
-{
-    const char *oid = ordo_json_get_str(d, "order_id", NULL);
+    const char *oid = d->order_id;
     if (!oid || !is_control_policy(j, d))
         return ORDO_OK;
-    double c = planned_total(d);
+    double c = d->plan.cost.total;
     if (!isfinite(c))
         return ORDO_OK;
     if (j->pending && !strcmp(oid, j->pending_order)) {
@@ -432,37 +426,62 @@ static int variant_index(const ordo_analysis_t *a, const char *key)
     return -1;
 }
 
-static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
+/* The arm of a decision of the analysed experiment: its variant index, or
+ * -1 when it is not analysed (counted). */
+static int decision_arm(join_ctx_t *j, const ordo_record_t *d)
 {
     ordo_analysis_t *a = j->a;
     j->cur_arm = -1;
-    const char *exp = ordo_json_get_str(d, "experiment", NULL);
-    if (!exp) {
+    if (!d->experiment) {
         j->counts.no_experiment++;
-        return ORDO_OK;
+        return -1;
     }
-    if (strcmp(exp, a->cfg.experiment)) {
+    if (strcmp(d->experiment, a->cfg.experiment)) {
         j->counts.other_experiment++;
-        return ORDO_OK;
+        return -1;
     }
     j->cur_arm = -2;
-    const char *var = ordo_json_get_str(d, "variant", NULL);
-    int vi = var ? variant_index(a, var) : -1;
+    int vi = d->variant ? variant_index(a, d->variant) : -1;
     if (vi < 0) {
         j->counts.unknown_variant++;
-        return ORDO_OK;
+        return -1;
     }
     /* the decision path marks orders that are not exposures: killed back to
      * control, warm-up, burn-in/out */
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "excluded"))) {
+    if (d->excluded) {
         j->counts.excluded_flagged++;
-        return ORDO_OK;
+        return -1;
     }
-    const char *oid = ordo_json_get_str(d, "order_id", NULL);
-    if (!oid) {
+    if (!d->order_id) {
         j->counts.bad_records++;
+        return -1;
+    }
+    return vi;
+}
+
+/* The row's randomization unit: the one assignment chose, as the record
+ * carries it (customer id, or switchback "cluster:window"). An order-level
+ * experiment needs none. *skip when the record lacks it. */
+static int row_unit(join_ctx_t *j, const ordo_record_t *d, ordo_analyze_row_t *row, bool *skip,
+                    ordo_error_t *err)
+{
+    *skip = false;
+    if (j->a->cfg.unit == ORDO_EXP_UNIT_ORDER)
+        return ORDO_OK;
+    if (!d->unit || !d->unit[0]) {
+        j->counts.bad_records++;
+        *skip = true;
         return ORDO_OK;
     }
+    return ordo_analysis_unit(j->a, d->unit, strlen(d->unit), &row->unit, err);
+}
+
+static int on_decision(join_ctx_t *j, const ordo_record_t *d, ordo_error_t *err)
+{
+    int vi = decision_arm(j, d);
+    if (vi < 0)
+        return ORDO_OK;
+    const char *oid = d->order_id;
     uint32_t oi;
     const an_outcome_t *o = NULL;
     if (ordo_strmap_get(j->oc.map, oid, strlen(oid), &oi)) {
@@ -483,47 +502,10 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
         j->counts.excluded_warmup++;
         return ORDO_OK;
     }
-    const cJSON *order = cJSON_GetObjectItemCaseSensitive(d, "order");
-    if (a->cfg.unit == ORDO_EXP_UNIT_CUSTOMER) {
-        const char *cid =
-            ordo_json_get_str(cJSON_GetObjectItemCaseSensitive(order, "customer"), "id", NULL);
-        const char *key = cid && cid[0] ? cid : oid;
-        int rc = ordo_analysis_unit(a, key, strlen(key), &row.unit, err);
-        if (rc)
-            return rc;
-    } else if (a->cfg.unit == ORDO_EXP_UNIT_SWITCHBACK) {
-        char key[128];
-        const char *cluster = ordo_analyze_region_name(row.region);
-        char state[3] = "";
-        if (j->exp && j->exp->cluster == ORDO_EXP_CLUSTER_STATE) {
-            const char *zs =
-                ordo_json_get_str(cJSON_GetObjectItemCaseSensitive(order, "ship_to"), "zip", NULL);
-            uint32_t zip;
-            const ordo_geo_t *geo = ordo_geo_default();
-            if (zs && geo && !ordo_zip_parse(zs, strlen(zs), &zip)) {
-                const ordo_zip_t *z = ordo_geo_zip(geo, zip);
-                if (z)
-                    memcpy(state, z->state, 3);
-            }
-            cluster = state[0] ? state : "unknown";
-        }
-        long window = (long)(row.ts / 3600);
-        if (j->has_switchback) {
-            ordo_exp_switchback_slot_t slot;
-            if (ordo_exp_switchback_arm(&j->sb, cluster, strlen(cluster), row.ts, &slot, NULL) ==
-                ORDO_OK) {
-                if (slot.excluded) {
-                    j->counts.excluded_burn++;
-                    return ORDO_OK;
-                }
-                window = (long)slot.window;
-            }
-        }
-        snprintf(key, sizeof key, "%s:%ld", cluster, window);
-        int rc = ordo_analysis_unit(a, key, strlen(key), &row.unit, err);
-        if (rc)
-            return rc;
-    }
+    bool skip;
+    int rc = row_unit(j, d, &row, &skip, err);
+    if (rc || skip)
+        return rc;
     if (!o)
         j->counts.missing_outcome++;
     else if (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT)
@@ -538,8 +520,7 @@ static int on_decision(join_ctx_t *j, const cJSON *d, ordo_error_t *err)
         row.v[ORDO_AF_CONTROL_COST] = j->shadow_cost;
     j->shadow_order[0] = 0;
     j->cur_arm = vi;
-    int rc = flush_pending(j, err);
-    if (rc)
+    if ((rc = flush_pending(j, err)))
         return rc;
     j->row = row;
     j->pending = true;
@@ -562,15 +543,16 @@ static void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *r
         j->sh.excluded++;
 }
 
-/* The held decision's plan summary (parsing the kept payload when the
- * decision was skipped without parsing); false when it has none. */
+/* The held decision's plan summary (reading the kept payload when the
+ * decision was skipped without reading); false when it has none. */
 static bool sh_dec_summary(join_ctx_t *j)
 {
     if (j->dec_parsed)
         return true;
-    cJSON *d = cJSON_ParseWithLength(j->dec_raw.data, j->dec_raw.len);
-    bool ok = d && ordo_analyze_plan_summary(d, &j->dec_sum, NULL) == ORDO_OK;
-    cJSON_Delete(d);
+    ordo_record_t d;
+    bool ok = ordo_record_read(j->dec_raw.data, j->dec_raw.len, 0, j->arena, &d, NULL) ==
+                  ORDO_OK &&
+              ordo_analyze_plan_summary(&d, &j->dec_sum, NULL) == ORDO_OK;
     j->dec_parsed = ok;
     return ok;
 }
@@ -583,10 +565,11 @@ static void sh_early_unpaired(join_ctx_t *j)
 }
 
 /* A new decision record (before it is handled): it replaces the held one. */
-static void sh_on_decision(join_ctx_t *j, const ordo_log_record_t *rec, const cJSON *d, int arm)
+static void sh_on_decision(join_ctx_t *j, const ordo_log_record_t *rec, const ordo_record_t *d,
+                           int arm)
 {
     j->dec_valid = false;
-    const char *oid = d ? ordo_json_get_str(d, "order_id", NULL) : NULL;
+    const char *oid = d ? d->order_id : NULL;
     char buf[ORDO_OUTCOME_ID_MAX];
     if (!oid && scan_str(rec->payload, rec->len, "\"order_id\"", buf, sizeof buf))
         oid = buf;
@@ -618,38 +601,33 @@ static void sh_on_decision(join_ctx_t *j, const ordo_log_record_t *rec, const cJ
     }
 }
 
-/* A shadow record (parsed). Shadows of this experiment are compared; every
+/* A shadow record (read). Shadows of this experiment are compared; every
  * shadow may also carry the CUPED covariate (on_shadow). */
-static void sh_on_shadow(join_ctx_t *j, const cJSON *d)
+static void sh_on_shadow(join_ctx_t *j, const ordo_record_t *d)
 {
-    const char *exp = ordo_json_get_str(d, "experiment", NULL);
-    if (!exp || strcmp(exp, j->a->cfg.experiment)) {
+    if (!d->experiment || strcmp(d->experiment, j->a->cfg.experiment)) {
         j->sh.other++;
         return;
     }
     j->sh_on = true; /* from now on decisions are held for pairing */
     j->sh.records++;
-    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(d, "policy");
-    const char *pv = ordo_json_get_str(pol, "version", NULL),
-               *pn = ordo_json_get_str(pol, "name", NULL);
+    const char *pv = d->policy_version, *pn = d->policy_name;
     if (j->sh.records == 1) {
         snprintf(j->sh.policy_name, sizeof j->sh.policy_name, "%s", pn ? pn : "");
         snprintf(j->sh.policy_version, sizeof j->sh.policy_version, "%s", pv ? pv : "");
     } else if (strcmp(pv ? pv : "", j->sh.policy_version)) {
         j->sh.policy_changes++;
     }
-    const char *oid = ordo_json_get_str(d, "order_id", NULL);
-    const char *ts = ordo_json_get_str(d, "timestamp", NULL);
-    int64_t t = 0;
+    const char *oid = d->order_id;
     ordo_analyze_plan_summary_t sum;
-    if (!oid || strlen(oid) >= sizeof j->early_order || !ts || ordo_time_parse(ts, &t) ||
+    if (!oid || strlen(oid) >= sizeof j->early_order || !d->has_time ||
         ordo_analyze_plan_summary(d, &sum, NULL)) {
         j->sh.unpaired++;
         return;
     }
     if (j->dec_valid && !j->dec_used && !strcmp(oid, j->dec_order)) {
         if (sh_dec_summary(j)) {
-            sh_pair(j, j->dec_arm, &j->dec_sum, &sum, t);
+            sh_pair(j, j->dec_arm, &j->dec_sum, &sum, d->time);
             j->dec_used = true;
         } else {
             j->sh.unpaired++;
@@ -659,8 +637,69 @@ static void sh_on_shadow(join_ctx_t *j, const cJSON *d)
     sh_early_unpaired(j);
     j->early = true;
     snprintf(j->early_order, sizeof j->early_order, "%s", oid);
-    j->early_ts = t;
+    j->early_ts = d->time;
     j->early_sum = sum;
+}
+
+/* Cheap filter: a decision of another experiment (or none) is skipped
+ * without reading it (kept as bytes while a shadow record of this order may
+ * follow). */
+static bool skip_unread(join_ctx_t *j, const ordo_log_record_t *rec)
+{
+    char id[ORDO_EXP_ID_MAX];
+    bool skip = false;
+    if (!scan_str(rec->payload, rec->len, "\"experiment\"", id, sizeof id)) {
+        if (!memmem(rec->payload, rec->len, "\"experiment\"", 12)) {
+            j->counts.no_experiment++;
+            skip = true;
+        }
+    } else if (strcmp(id, j->a->cfg.experiment)) {
+        j->counts.other_experiment++;
+        skip = true;
+    }
+    if (skip && j->sh_on)
+        sh_on_decision(j, rec, NULL, -1);
+    return skip;
+}
+
+/* One decision or shadow record of the log. */
+static int on_record(join_ctx_t *j, const ordo_log_record_t *rec, ordo_error_t *err)
+{
+    bool decision = rec->type == ORDO_LOG_REC_DECISION;
+    if (decision)
+        j->counts.decisions++;
+    else
+        j->counts.shadows++;
+    if (decision && skip_unread(j, rec))
+        return ORDO_OK;
+    ordo_arena_reset(j->arena);
+    ordo_record_t d;
+    ordo_error_t e;
+    int rc = ordo_record_read(rec->payload, rec->len, 0, j->arena, &d, &e);
+    if (rc == ORDO_ENOMEM) {
+        if (err)
+            *err = e;
+        return rc;
+    }
+    if (rc) {
+        if (decision) {
+            j->counts.bad_records++;
+            j->dec_valid = false;
+            sh_early_unpaired(j);
+        } else {
+            j->sh.other++; /* unreadable: its experiment is unknown */
+        }
+        return ORDO_OK;
+    }
+    if (decision) {
+        rc = on_decision(j, &d, err);
+        if (!rc && j->sh_on)
+            sh_on_decision(j, rec, &d, j->cur_arm);
+    } else {
+        rc = on_shadow(j, &d);
+        sh_on_shadow(j, &d);
+    }
+    return rc;
 }
 
 static int read_log(join_ctx_t *j, const char *logdir, ordo_error_t *err)
@@ -674,51 +713,7 @@ static int read_log(join_ctx_t *j, const char *logdir, ordo_error_t *err)
         j->counts.records++;
         if (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW)
             continue;
-        if (rec.type == ORDO_LOG_REC_DECISION)
-            j->counts.decisions++;
-        else
-            j->counts.shadows++;
-        /* cheap filter: skip other experiments' decisions without parsing
-         * (kept as bytes while a shadow record of this order may follow) */
-        if (rec.type == ORDO_LOG_REC_DECISION) {
-            char id[ORDO_EXP_ID_MAX];
-            bool skip = false;
-            if (!scan_str(rec.payload, rec.len, "\"experiment\"", id, sizeof id)) {
-                if (!memmem(rec.payload, rec.len, "\"experiment\"", 12)) {
-                    j->counts.no_experiment++;
-                    skip = true;
-                }
-            } else if (strcmp(id, j->a->cfg.experiment)) {
-                j->counts.other_experiment++;
-                skip = true;
-            }
-            if (skip) {
-                if (j->sh_on)
-                    sh_on_decision(j, &rec, NULL, -1);
-                continue;
-            }
-        }
-        cJSON *d = cJSON_ParseWithLength(rec.payload, rec.len);
-        if (!d) {
-            if (rec.type == ORDO_LOG_REC_DECISION) {
-                j->counts.bad_records++;
-                j->dec_valid = false;
-                sh_early_unpaired(j);
-            } else {
-                j->sh.other++; /* unreadable: its experiment is unknown */
-            }
-            continue;
-        }
-        if (rec.type == ORDO_LOG_REC_DECISION) {
-            rc = on_decision(j, d, err);
-            if (!rc && j->sh_on)
-                sh_on_decision(j, &rec, d, j->cur_arm);
-        } else {
-            rc = on_shadow(j, d);
-            sh_on_shadow(j, d);
-        }
-        cJSON_Delete(d);
-        if (rc)
+        if ((rc = on_record(j, &rec, err)))
             break;
     }
     ordo_log_iter_close(it);
@@ -803,158 +798,191 @@ static int pick_experiment(const char *dir, const char *logdir, bool have_log,
     return ORDO_OK;
 }
 
-int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo_analysis_t **out,
-                     ordo_error_t *err)
+/* What the data directory holds, read before the join. */
+typedef struct an_dir {
+    char logdir[4096], dbpath[4096];
+    bool have_log, have_db;
+    ordo_store_t *store;
+    ordo_exp_registry_t *reg;
+    ordo_exp_t *exp; /* NULL when not registered */
+    ordo_network_t *own_net;
+    const ordo_network_t *net;
+    ordo_analyze_config_t *cfg;
+    scan_exp_t *scan;
+    size_t n_scan;
+    char notes[8][160];
+    size_t n_notes;
+} an_dir_t;
+
+static void an_dir_close(an_dir_t *ad)
 {
-    *out = NULL;
-    ordo_analyze_options_t defopt = {0};
-    const ordo_analyze_options_t *opt = opt_in ? opt_in : &defopt;
-    char logdir[4096], dbpath[4096], path[4096];
-    snprintf(logdir, sizeof logdir, "%s/log", dir);
-    snprintf(dbpath, sizeof dbpath, "%s/%s", dir, ORDO_STORE_DB_FILE);
-    bool have_log = exists(logdir), have_db = exists(dbpath);
-    if (!have_log && !have_db)
+    free(ad->cfg);
+    free(ad->scan);
+    ordo_exp_destroy(ad->exp);
+    ordo_network_destroy(ad->own_net);
+    ordo_exp_registry_close(ad->reg);
+    ordo_store_close(ad->store, NULL);
+}
+
+static int an_dir_open(const char *dir, an_dir_t *ad, ordo_error_t *err)
+{
+    snprintf(ad->logdir, sizeof ad->logdir, "%s/log", dir);
+    snprintf(ad->dbpath, sizeof ad->dbpath, "%s/%s", dir, ORDO_STORE_DB_FILE);
+    ad->have_log = exists(ad->logdir);
+    ad->have_db = exists(ad->dbpath);
+    if (!ad->have_log && !ad->have_db)
         return ordo_error_set(err, ORDO_ENOENT, dir, 0, NULL,
-                              "not a data directory: neither %s nor %s exists", logdir, dbpath);
-    int rc = ORDO_OK;
-    ordo_store_t *store = NULL;
-    ordo_exp_registry_t *reg = NULL;
-    ordo_exp_t *exp = NULL;
-    ordo_network_t *own_net = NULL;
-    ordo_analysis_t *a = NULL;
-    scan_exp_t *scan = calloc(SCAN_MAX, sizeof *scan);
-    join_ctx_t *j = calloc(1, sizeof *j);
-    ordo_analyze_config_t *cfg = calloc(1, sizeof *cfg);
-    char early_notes[8][160];
-    size_t n_early = 0;
-    if (!scan || !j || !cfg) {
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-        goto done;
-    }
-    if (have_db) {
-        if ((rc = ordo_store_open_existing(dir, NULL, &store, err)))
-            goto done;
-        if ((rc = ordo_exp_registry_open(store, &reg, err)))
-            goto done;
+                              "not a data directory: neither %s nor %s exists", ad->logdir,
+                              ad->dbpath);
+    ad->scan = calloc(SCAN_MAX, sizeof *ad->scan);
+    ad->cfg = calloc(1, sizeof *ad->cfg);
+    if (!ad->scan || !ad->cfg)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (ad->have_db) {
+        int rc;
+        if ((rc = ordo_store_open_existing(dir, NULL, &ad->store, err)) ||
+            (rc = ordo_exp_registry_open(ad->store, &ad->reg, err)))
+            return rc;
     } else {
-        snprintf(early_notes[n_early++], 160,
+        snprintf(ad->notes[ad->n_notes++], 160,
                  "no database (%s): no experiment document and no outcomes", ORDO_STORE_DB_FILE);
     }
-    size_t n_scan = 0;
+    return ORDO_OK;
+}
+
+/* An experiment that is not registered: variants from the log ("control"
+ * first when present, else the first seen), default KPI and guardrails. */
+static int config_from_log(const char *dir, const ordo_analyze_options_t *opt, bool scanned,
+                           const char *chosen, an_dir_t *ad, ordo_error_t *err)
+{
+    if (!scanned && ad->have_log) {
+        int rc = scan_log(ad->logdir, ad->scan, &ad->n_scan, err);
+        if (rc)
+            return rc;
+    }
+    const scan_exp_t *se = NULL;
+    for (size_t i = 0; i < ad->n_scan; i++)
+        if (!strcmp(ad->scan[i].id, chosen))
+            se = &ad->scan[i];
+    const char *vars[ORDO_EXP_MAX_ARMS];
+    size_t nv = 0;
+    if (se) {
+        for (size_t i = 0; i < se->n_variants; i++)
+            if (!strcmp(se->variants[i], "control"))
+                vars[nv++] = se->variants[i];
+        for (size_t i = 0; i < se->n_variants; i++)
+            if (strcmp(se->variants[i], "control"))
+                vars[nv++] = se->variants[i];
+    }
+    if (!nv)
+        return ordo_error_set(err, ORDO_ENOTFOUND, dir, 0, "experiment",
+                              "experiment '%s' is neither in the registry nor in the log", chosen);
+    ordo_analyze_config_default(ad->cfg, chosen, vars, nv, opt->metrics);
+    snprintf(ad->notes[ad->n_notes++], 160,
+             "experiment '%s' is not in the registry: variants taken from the log (%s "
+             "as control), equal weights, default KPI and guardrails",
+             chosen, vars[0]);
+    return ORDO_OK;
+}
+
+/* The experiment to analyse and its configuration. */
+static int an_dir_config(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad,
+                         ordo_error_t *err)
+{
     bool scanned;
     char chosen[ORDO_EXP_ID_MAX] = "";
-    if ((rc = pick_experiment(dir, logdir, have_log, reg, opt, &exp, scan, &n_scan, &scanned,
-                              chosen, err)))
-        goto done;
-    if (exp) {
-        ordo_analyze_config_from_exp(cfg, exp, opt->metrics);
-    } else {
-        if (!scanned && have_log) {
-            if ((rc = scan_log(logdir, scan, &n_scan, err)))
-                goto done;
-        }
-        const scan_exp_t *se = NULL;
-        for (size_t i = 0; i < n_scan; i++)
-            if (!strcmp(scan[i].id, chosen))
-                se = &scan[i];
-        const char *vars[ORDO_EXP_MAX_ARMS];
-        size_t nv = 0;
-        if (se) {
-            /* "control" first when present, else the first seen */
-            for (size_t i = 0; i < se->n_variants; i++)
-                if (!strcmp(se->variants[i], "control"))
-                    vars[nv++] = se->variants[i];
-            for (size_t i = 0; i < se->n_variants; i++)
-                if (strcmp(se->variants[i], "control"))
-                    vars[nv++] = se->variants[i];
-        }
-        if (!nv) {
-            rc =
-                ordo_error_set(err, ORDO_ENOTFOUND, dir, 0, "experiment",
-                               "experiment '%s' is neither in the registry nor in the log", chosen);
-            goto done;
-        }
-        ordo_analyze_config_default(cfg, chosen, vars, nv, opt->metrics);
-        snprintf(early_notes[n_early++], 160,
-                 "experiment '%s' is not in the registry: variants taken from the log (%s "
-                 "as control), equal weights, default KPI and guardrails",
-                 chosen, vars[0]);
-    }
-    for (size_t i = 0; i < n_scan && n_early < 7; i++)
-        if (strcmp(scan[i].id, cfg->experiment)) {
-            snprintf(early_notes[n_early++], 160,
+    int rc = pick_experiment(dir, ad->logdir, ad->have_log, ad->reg, opt, &ad->exp, ad->scan,
+                             &ad->n_scan, &scanned, chosen, err);
+    if (rc)
+        return rc;
+    if (ad->exp)
+        ordo_analyze_config_from_exp(ad->cfg, ad->exp, opt->metrics);
+    else if ((rc = config_from_log(dir, opt, scanned, chosen, ad, err)))
+        return rc;
+    for (size_t i = 0; i < ad->n_scan && ad->n_notes < 7; i++)
+        if (strcmp(ad->scan[i].id, ad->cfg->experiment)) {
+            snprintf(ad->notes[ad->n_notes++], 160,
                      "the log also holds %llu decisions of experiment '%s' (not analysed; "
                      "use --experiment)",
-                     (unsigned long long)scan[i].n, scan[i].id);
+                     (unsigned long long)ad->scan[i].n, ad->scan[i].id);
         }
-    drop_unknown_keys(cfg, NULL, early_notes, &n_early);
-    /* catalog for product family and order value */
-    const ordo_network_t *net = opt->network;
+    drop_unknown_keys(ad->cfg, NULL, ad->notes, &ad->n_notes);
+    return ORDO_OK;
+}
+
+/* The catalog for product family and order value: the options' network,
+ * else DIR/network when present. */
+static void an_dir_catalog(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad)
+{
+    char path[4096];
+    ad->net = opt->network;
     snprintf(path, sizeof path, "%s/network/network.json", dir);
-    if (!net && exists(path)) {
+    if (!ad->net && exists(path)) {
         char nd[4096];
         snprintf(nd, sizeof nd, "%s/network", dir);
         ordo_error_t e;
-        if (ordo_network_load(nd, NULL, &own_net, &e) == ORDO_OK)
-            net = own_net;
-        else if (n_early < 8)
-            snprintf(early_notes[n_early++], 160, "the network in %s could not be loaded: %s", nd,
-                     e.msg);
+        if (ordo_network_load(nd, NULL, &ad->own_net, &e) == ORDO_OK)
+            ad->net = ad->own_net;
+        else if (ad->n_notes < 8)
+            snprintf(ad->notes[ad->n_notes++], 160, "the network in %s could not be loaded: %s",
+                     nd, e.msg);
     }
-    if (net)
-        for (uint32_t f = 0; f < net->n_families && f < ORDO_AN_FAMILIES - 1; f++)
-            snprintf(cfg->family_names[f], sizeof cfg->family_names[f], "%s", net->families[f]);
-    if ((rc = ordo_analysis_create(cfg, &a, err)))
-        goto done;
-    for (size_t i = 0; i < n_early; i++)
-        ordo_analysis_note(a, "%s", early_notes[i]);
-    j->a = a;
-    j->exp = exp;
-    j->net = net;
+    if (ad->net)
+        for (uint32_t f = 0; f < ad->net->n_families && f < ORDO_AN_FAMILIES - 1; f++)
+            snprintf(ad->cfg->family_names[f], sizeof ad->cfg->family_names[f], "%s",
+                     ad->net->families[f]);
+}
+
+/* ---- the join ---- */
+
+/* Decision records joined with outcome summaries into the analysis. */
+static int join_dir(an_dir_t *ad, join_ctx_t *j, ordo_error_t *err)
+{
+    const ordo_exp_t *exp = ad->exp;
+    j->net = ad->net;
     /* a registered experiment without a shadow policy has no shadow records
      * to pair: skip keeping decision bytes (the records are still counted) */
     j->sh_on = !exp || exp->has_shadow;
     ordo_buf_init(&j->dec_raw, NULL);
+    j->arena = ordo_arena_create(1 << 16);
+    if (!j->arena)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (exp && exp->status.started_at > 0 && exp->warmup_hours > 0)
         j->warmup_end = exp->status.started_at + (int64_t)(exp->warmup_hours * 3600.0);
-    if (exp && exp->unit == ORDO_EXP_UNIT_SWITCHBACK) {
-        ordo_exp_switchback_spec_t spec = {.seed = exp->seed[0] ? exp->seed : exp->id,
-                                           .hash_version = exp->hash_version,
-                                           .start = exp->sb_start,
-                                           .window_seconds = exp->sb_window_seconds,
-                                           .n_windows = exp->sb_windows,
-                                           .burn_in_seconds = exp->sb_burn_in_seconds,
-                                           .burn_out_seconds = exp->sb_burn_out_seconds,
-                                           .n_arms = exp->n_variants,
-                                           .block_size = exp->sb_block_size};
-        double w[ORDO_EXP_MAX_ARMS];
-        for (size_t i = 0; i < exp->n_variants; i++)
-            w[i] = exp->variants[i].weight;
-        spec.weights = w;
-        spec.n_weights = exp->n_variants;
-        j->has_switchback = ordo_exp_switchback_init(&j->sb, &spec, NULL) == ORDO_OK;
-    }
-    if (store) {
-        if ((rc = outcomes_load(store, &j->oc, err)))
-            goto done;
+    int rc;
+    if (ad->store) {
+        if ((rc = outcomes_load(ad->store, &j->oc, err)))
+            return rc;
     } else {
         j->oc.map = ordo_strmap_create(16);
-        if (!j->oc.map) {
-            rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-            goto done;
-        }
+        if (!j->oc.map)
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     j->counts.outcomes_loaded = j->oc.n;
-    if (have_log) {
-        if ((rc = read_log(j, logdir, err)))
-            goto done;
+    if (ad->have_log) {
+        if ((rc = read_log(j, ad->logdir, err)))
+            return rc;
     } else {
-        ordo_analysis_note(a, "no decision log (%s): no orders to analyse", logdir);
+        ordo_analysis_note(j->a, "no decision log (%s): no orders to analyse", ad->logdir);
     }
     for (size_t i = 0; i < j->oc.n; i++)
         j->counts.outcomes_unmatched += !j->oc.v[i].matched;
-    /* what is missing and how it was treated */
-    ordo_analyze_counts_t *c = &j->counts;
+    return ORDO_OK;
+}
+
+static void join_free(join_ctx_t *j)
+{
+    if (!j)
+        return;
+    outcomes_free(&j->oc);
+    ordo_buf_free(&j->dec_raw);
+    ordo_arena_destroy(j->arena);
+    free(j);
+}
+
+/* What is missing and how it was treated. */
+static void join_notes(ordo_analysis_t *a, const ordo_analyze_counts_t *c, bool have_net)
+{
     uint64_t analysed = 0;
     for (size_t v = 0; v < a->V; v++)
         analysed += a->orders[v];
@@ -995,50 +1023,76 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo
                            "%llu orders have no known product family or order value (%s): "
                            "shown as 'unknown' in the breakdown",
                            (unsigned long long)c->no_catalog,
-                           net ? "SKU not in the catalog" : "no network/catalog available");
+                           have_net ? "SKU not in the catalog" : "no network/catalog available");
     if (c->outcomes_unmatched)
         ordo_analysis_note(a,
                            "%llu orders with outcome events have no decision of this "
                            "experiment: ignored",
                            (unsigned long long)c->outcomes_unmatched);
-    ordo_analysis_set_counts(a, c);
-    ordo_analysis_set_shadow_info(a, &j->sh);
+}
+
+/* A simulation run's DIR/summary.json, attached to the analysis. */
+static void attach_summary(const char *dir, ordo_analysis_t *a)
+{
+    char path[4096];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    if (exists(path)) {
-        char *data = NULL;
-        size_t len = 0;
-        ordo_error_t e;
-        if (ordo_read_file(path, &data, &len, &e) == ORDO_OK) {
-            cJSON *sj = cJSON_ParseWithLength(data, len);
-            if (sj) {
-                char *compact = cJSON_PrintUnformatted(sj);
-                if (compact) {
-                    ordo_analysis_set_run_summary(a, compact, strlen(compact));
-                    free(compact);
-                }
-                cJSON_Delete(sj);
-            } else {
-                ordo_analysis_note(a, "summary.json is not valid JSON: ignored");
-            }
-            free(data);
+    if (!exists(path))
+        return;
+    char *data = NULL;
+    size_t len = 0;
+    ordo_error_t e;
+    if (ordo_read_file(path, &data, &len, &e) != ORDO_OK)
+        return;
+    cJSON *sj = cJSON_ParseWithLength(data, len);
+    if (sj) {
+        char *compact = cJSON_PrintUnformatted(sj);
+        if (compact) {
+            ordo_analysis_set_run_summary(a, compact, strlen(compact));
+            free(compact);
         }
+        cJSON_Delete(sj);
+    } else {
+        ordo_analysis_note(a, "summary.json is not valid JSON: ignored");
     }
+    free(data);
+}
+
+int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo_analysis_t **out,
+                     ordo_error_t *err)
+{
+    *out = NULL;
+    ordo_analyze_options_t defopt = {0};
+    const ordo_analyze_options_t *opt = opt_in ? opt_in : &defopt;
+    an_dir_t ad;
+    memset(&ad, 0, sizeof ad);
+    ordo_analysis_t *a = NULL;
+    join_ctx_t *j = NULL;
+    int rc;
+    if ((rc = an_dir_open(dir, &ad, err)) || (rc = an_dir_config(dir, opt, &ad, err)))
+        goto done;
+    an_dir_catalog(dir, opt, &ad);
+    if ((rc = ordo_analysis_create(ad.cfg, &a, err)))
+        goto done;
+    for (size_t i = 0; i < ad.n_notes; i++)
+        ordo_analysis_note(a, "%s", ad.notes[i]);
+    if (!(j = calloc(1, sizeof *j))) {
+        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        goto done;
+    }
+    j->a = a;
+    if ((rc = join_dir(&ad, j, err)))
+        goto done;
+    join_notes(a, &j->counts, ad.net != NULL);
+    ordo_analysis_set_counts(a, &j->counts);
+    ordo_analysis_set_shadow_info(a, &j->sh);
+    attach_summary(dir, a);
     if ((rc = ordo_analysis_finish(a, opt->now, err)))
         goto done;
     *out = a;
     a = NULL;
 done:
     ordo_analysis_destroy(a);
-    if (j) {
-        outcomes_free(&j->oc);
-        ordo_buf_free(&j->dec_raw);
-    }
-    free(j);
-    free(cfg);
-    free(scan);
-    ordo_exp_destroy(exp);
-    ordo_network_destroy(own_net);
-    ordo_exp_registry_close(reg);
-    ordo_store_close(store, NULL);
+    join_free(j);
+    an_dir_close(&ad);
     return rc;
 }

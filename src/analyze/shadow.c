@@ -6,7 +6,6 @@
  * each side, O(arms) whatever the number of orders. The interval is the
  * paired t interval mean(d) ± t(1 − α/2, n − 1) · sd(d) / √n with the t
  * quantile from src/stats (docs/internals/ANALYZE.md). */
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,18 +30,6 @@ const char *an_shadow_group_label(const ordo_analysis_t *a, size_t g)
 /* ------------------------------------------------------------------ */
 /* Plan summaries */
 
-static double num_of(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str_of(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 /* splitmix64's finalizer: spreads a hash so that sums of hashes of
  * different multisets collide only by chance (2^-64 per signature word). */
 static uint64_t mix64(uint64_t x)
@@ -61,39 +48,36 @@ static uint64_t hash_str(uint64_t h, const char *s)
     return mix64(h ^ ordo_hash64(s, n) ^ (uint64_t)n);
 }
 
-int ordo_analyze_plan_summary(const cJSON *rec, ordo_analyze_plan_summary_t *out, ordo_error_t *err)
+int ordo_analyze_plan_summary(const ordo_record_t *rec, ordo_analyze_plan_summary_t *out,
+                              ordo_error_t *err)
 {
     for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
         out->v[m] = NAN;
     out->has_sig = false;
     out->sig[0] = out->sig[1] = 0;
-    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(rec, "plan");
-    if (!cJSON_IsObject(plan))
+    const ordo_record_plan_t *plan = &rec->plan;
+    if (!plan->present)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "plan", "missing");
-    const cJSON *totals = cJSON_GetObjectItemCaseSensitive(plan, "totals");
-    out->v[ORDO_AN_SHADOW_COST] = num_of(cJSON_GetObjectItemCaseSensitive(totals, "cost"), "total");
-    out->v[ORDO_AN_SHADOW_ON_TIME] = num_of(totals, "on_time_prob");
-    const cJSON *ships = cJSON_GetObjectItemCaseSensitive(plan, "shipments");
-    double n = num_of(totals, "shipments");
-    if (!isfinite(n) && cJSON_IsArray(ships))
-        n = cJSON_GetArraySize(ships);
+    out->v[ORDO_AN_SHADOW_COST] = plan->cost.total;
+    out->v[ORDO_AN_SHADOW_ON_TIME] = plan->on_time_prob;
+    double n = plan->shipments_total;
+    if (!isfinite(n) && plan->has_shipments)
+        n = plan->n_shipments;
     out->v[ORDO_AN_SHADOW_SHIPMENTS] = n;
     out->v[ORDO_AN_SHADOW_SPLIT] = isfinite(n) ? (n > 1) : NAN;
     for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
         if (!isfinite(out->v[m]))
             out->v[m] = NAN;
-    if (!cJSON_IsArray(ships))
+    if (!plan->has_shipments)
         return ORDO_OK;
     out->has_sig = true;
-    const cJSON *s;
-    cJSON_ArrayForEach(s, ships)
-    {
-        uint64_t hs = hash_str(hash_str(0x6f72646f, str_of(s, "node")), str_of(s, "service"));
-        const cJSON *l;
-        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(s, "lines"))
-        {
-            double q = num_of(l, "quantity");
-            uint64_t h = hash_str(hs, str_of(l, "sku"));
+    for (uint32_t i = 0; i < plan->n_shipments; i++) {
+        const ordo_record_shipment_t *s = &plan->shipments[i];
+        uint64_t hs = hash_str(hash_str(0x6f72646f, s->node ? s->node : ""),
+                               s->service ? s->service : "");
+        for (uint32_t k = 0; k < s->n_lines; k++) {
+            double q = s->lines[k].quantity;
+            uint64_t h = hash_str(hs, s->lines[k].sku ? s->lines[k].sku : "");
             h = mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
             out->sig[0] += h;
             out->sig[1] += mix64(h ^ 0x9e3779b97f4a7c15ULL);

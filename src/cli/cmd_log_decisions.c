@@ -1,5 +1,4 @@
 /* ordo log show | export | replay — decision records for people. */
-#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,93 +6,73 @@
 
 #include "cli.h"
 
-static const cJSON *jget(const cJSON *o, const char *k)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
 static int iter_fail(const ordo_error_t *err, int rc)
 {
     return ordo_cli_fail(err, rc, false);
 }
 
-static void print_trace(const ordo_log_record_t *rec, const cJSON *d)
+static const char *S(const char *s)
 {
-    const cJSON *plan = jget(d, "plan"), *order = jget(d, "order");
-    bool shadow = cJSON_IsTrue(jget(d, "shadow"));
-    printf("%s record %llu  %s  (%s, byte %llu)\n", shadow ? "shadow" : "decision",
-           (unsigned long long)rec->seq, ordo_json_get_str(d, "timestamp", ""), rec->segment,
+    return s ? s : "";
+}
+
+static void print_head(const ordo_log_record_t *rec, const ordo_record_t *d)
+{
+    printf("%s record %llu  %s  (%s, byte %llu)\n", d->shadow ? "shadow" : "decision",
+           (unsigned long long)rec->seq, S(d->timestamp), rec->segment,
            (unsigned long long)rec->offset);
-    printf("  order        %s  ship to %s  %s  %s\n", ordo_json_get_str(d, "order_id", ""),
-           ordo_json_get_str(jget(order, "ship_to"), "zip", ""),
-           ordo_json_get_str(order, "service_level", ""), ordo_json_get_str(order, "channel", ""));
-    const cJSON *l;
-    cJSON_ArrayForEach(l, jget(order, "lines"))
-    {
-        printf("    line       %s × %g\n", ordo_json_get_str(l, "sku", ""),
-               ordo_json_get_num(l, "quantity", NAN));
+    printf("  order        %s  ship to %s  %s  %s\n", S(d->order_id), S(d->order.zip),
+           S(d->order.service_level), S(d->order.channel));
+    for (uint32_t i = 0; i < d->order.n_lines; i++)
+        printf("    line       %s × %g\n", S(d->order.lines[i].sku), d->order.lines[i].quantity);
+    printf("  policy       %s (version %s), model %s\n", S(d->policy_name), S(d->policy_version),
+           S(d->model_version));
+    if (d->experiment) {
+        printf("  experiment   %s, variant %s", d->experiment,
+               S(d->variant)[0] ? d->variant : "(none)");
+        if (!isnan(d->bucket))
+            printf(", bucket %.4f", d->bucket);
+        if (d->unit)
+            printf(", unit %s", d->unit);
+        printf("%s\n", d->excluded ? ", excluded from analysis" : "");
     }
-    printf("  policy       %s (version %s), model %s\n",
-           ordo_json_get_str(jget(d, "policy"), "name", ""),
-           ordo_json_get_str(jget(d, "policy"), "version", ""),
-           ordo_json_get_str(d, "model_version", ""));
-    if (jget(d, "experiment")) {
-        printf("  experiment   %s, variant %s", ordo_json_get_str(d, "experiment", ""),
-               ordo_json_get_str(d, "variant", "")[0] ? ordo_json_get_str(d, "variant", "")
-                                                      : "(none)");
-        if (!isnan(ordo_json_get_num(d, "bucket", NAN)))
-            printf(", bucket %.4f", ordo_json_get_num(d, "bucket", NAN));
-        printf("%s\n", cJSON_IsTrue(jget(d, "excluded")) ? ", excluded from analysis" : "");
-    }
-    printf("  status       %s%s, search %s, latency %.1f us\n",
-           ordo_json_get_str(plan, "status", ""),
-           cJSON_IsTrue(jget(d, "fallback")) ? " (fallback)" : "",
-           ordo_json_get_str(plan, "search", ""), ordo_json_get_num(d, "latency_ns", NAN) / 1e3);
-    int n_atp = cJSON_GetArraySize(jget(d, "atp"));
-    printf("  ATP seen     %d node×SKU values\n", n_atp);
-    int k = 0;
-    cJSON_ArrayForEach(l, jget(d, "atp"))
-    {
-        if (k++ >= 8) {
-            printf("    ... and %d more (ordo log show --json for all)\n", n_atp - 8);
+    printf("  status       %s%s, search %s, latency %.1f us\n", S(d->plan.status),
+           d->fallback == 1 ? " (fallback)" : "", S(d->plan.search), d->latency_ns / 1e3);
+    printf("  ATP seen     %u node×SKU values\n", d->n_atp);
+    for (uint32_t k = 0; k < d->n_atp; k++) {
+        if (k >= 8) {
+            printf("    ... and %u more (ordo log show --json for all)\n", d->n_atp - 8);
             break;
         }
-        printf("    %-10s %-14s %g\n", ordo_json_get_str(l, "node", ""),
-               ordo_json_get_str(l, "sku", ""), ordo_json_get_num(l, "atp", NAN));
+        printf("    %-10s %-14s %g\n", S(d->atp[k].node), S(d->atp[k].sku), d->atp[k].atp);
     }
-    const cJSON *s;
-    cJSON_ArrayForEach(s, jget(plan, "shipments"))
-    {
-        const cJSON *c = jget(s, "cost");
+}
+
+static void print_trace(const ordo_log_record_t *rec, const ordo_record_t *d)
+{
+    print_head(rec, d);
+    const ordo_record_plan_t *plan = &d->plan;
+    for (uint32_t i = 0; i < plan->n_shipments; i++) {
+        const ordo_record_shipment_t *s = &plan->shipments[i];
+        const ordo_cost_t *c = &s->cost;
         printf("  shipment     %s (%s) by %s, zone %g, %g units, on time %.3f, return risk %.3f\n",
-               ordo_json_get_str(s, "node", ""), ordo_json_get_str(s, "node_type", ""),
-               ordo_json_get_str(s, "service", ""), ordo_json_get_num(s, "zone", NAN),
-               ordo_json_get_num(s, "units", NAN), ordo_json_get_num(s, "on_time_prob", NAN),
-               ordo_json_get_num(s, "return_risk", NAN));
+               S(s->node), S(s->node_type), S(s->service), s->zone, s->units, s->on_time_prob,
+               s->return_risk);
         printf("               cost $%.2f = pick %.2f + pack %.2f + ship %.2f + returns %.2f"
                " + carrying %.2f + opportunity %.2f; ETA p50 %s, p90 %s\n",
-               ordo_json_get_num(c, "total", NAN), ordo_json_get_num(c, "pick", NAN),
-               ordo_json_get_num(c, "pack", NAN), ordo_json_get_num(c, "shipping", NAN),
-               ordo_json_get_num(c, "returns", NAN), ordo_json_get_num(c, "carrying_relief", NAN),
-               ordo_json_get_num(c, "opportunity", NAN),
-               ordo_json_get_str(jget(s, "eta"), "p50", ""),
-               ordo_json_get_str(jget(s, "eta"), "p90", ""));
+               c->total, c->pick, c->pack, c->shipping, c->returns, c->carrying_relief,
+               c->opportunity, S(s->eta_p50), S(s->eta_p90));
     }
-    cJSON_ArrayForEach(s, jget(plan, "backorders"))
-    {
-        printf("  backorder    line %g %s × %g: %s\n", ordo_json_get_num(s, "line", NAN),
-               ordo_json_get_str(s, "sku", ""), ordo_json_get_num(s, "quantity", NAN),
-               ordo_json_get_str(s, "reason", ""));
+    for (uint32_t i = 0; i < plan->n_backorders; i++) {
+        const ordo_record_backorder_t *b = &plan->backorders[i];
+        printf("  backorder    line %g %s × %g: %s\n", b->line, S(b->sku), b->quantity,
+               S(b->reason));
     }
-    const cJSON *t = jget(plan, "totals");
-    printf("  total        $%.2f, on time %.3f, score %.4f\n",
-           ordo_json_get_num(jget(t, "cost"), "total", NAN),
-           ordo_json_get_num(t, "on_time_prob", NAN), ordo_json_get_num(plan, "score", NAN));
-    const cJSON *ex = jget(plan, "explain");
-    if (ex) {
-        int nc = cJSON_GetArraySize(jget(ex, "candidates"));
-        printf("  explain      %d candidates (ordo log show --json for every feature)\n", nc);
-    }
+    printf("  total        $%.2f, on time %.3f, score %.4f\n", plan->cost.total,
+           plan->on_time_prob, plan->score);
+    if (plan->n_candidates >= 0)
+        printf("  explain      %d candidates (ordo log show --json for every feature)\n",
+               plan->n_candidates);
 }
 
 int ordo_cli_log_show(const char *dir, const char *order_id, bool json)
@@ -106,6 +85,12 @@ int ordo_cli_log_show(const char *dir, const char *order_id, bool json)
         return iter_fail(&err, rc);
     ordo_log_record_t rec;
     int found = 0;
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    if (!arena) {
+        ordo_log_iter_close(it);
+        ordo_error_set(&err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        return iter_fail(&err, ORDO_ENOMEM);
+    }
     while ((rc = ordo_log_iter_next(it, &rec, &err)) == 1) {
         if (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW)
             continue;
@@ -113,18 +98,19 @@ int ordo_cli_log_show(const char *dir, const char *order_id, bool json)
             fwrite(rec.payload, 1, rec.len, stdout);
             fputc('\n', stdout);
         } else {
-            cJSON *d = cJSON_ParseWithLength(rec.payload, rec.len);
-            if (!d) {
+            ordo_record_t d;
+            ordo_arena_reset(arena);
+            if (ordo_record_read(rec.payload, rec.len, 0, arena, &d, NULL)) {
                 fprintf(stderr, "ordo: record %llu is not JSON\n", (unsigned long long)rec.seq);
                 continue;
             }
             if (found)
                 printf("\n");
-            print_trace(&rec, d);
-            cJSON_Delete(d);
+            print_trace(&rec, &d);
         }
         found++;
     }
+    ordo_arena_destroy(arena);
     ordo_log_iter_close(it);
     if (rc < 0)
         return iter_fail(&err, rc);
@@ -161,6 +147,46 @@ static void csv_num(double v)
     fputs(b, stdout);
 }
 
+/* One record as a CSV row (the header is ordo_cli_log_export's). */
+static void export_row(const ordo_log_record_t *rec, const ordo_record_t *d)
+{
+    const ordo_record_plan_t *plan = &d->plan;
+    printf("%llu,", (unsigned long long)rec->seq);
+    csv_str(S(d->timestamp));
+    printf(",%s,", rec->type == ORDO_LOG_REC_SHADOW ? "shadow" : "decision");
+    csv_str(S(d->order_id));
+    putchar(',');
+    csv_str(S(d->policy_name));
+    putchar(',');
+    csv_str(S(d->policy_version));
+    putchar(',');
+    csv_str(S(d->experiment));
+    putchar(',');
+    csv_str(S(d->variant));
+    putchar(',');
+    csv_num(d->bucket);
+    printf(",%s,", d->excluded ? "true" : "false");
+    csv_str(S(plan->status));
+    printf(",%s,", d->fallback == 1 ? "true" : "false");
+    csv_num(plan->shipments_total);
+    putchar(',');
+    csv_num(plan->units);
+    const ordo_cost_t *c = &plan->cost;
+    const double parts[] = {c->total,   c->pick,    c->pack,        c->shipping,
+                            c->returns, c->carrying_relief, c->opportunity, c->split};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        putchar(',');
+        csv_num(parts[i]);
+    }
+    putchar(',');
+    csv_num(plan->on_time_prob);
+    putchar(',');
+    csv_num(plan->return_risk);
+    printf(",%u,", plan->n_backorders);
+    csv_num(d->latency_ns);
+    putchar('\n');
+}
+
 int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q)
 {
     bool csv = !strcmp(format, "csv");
@@ -169,6 +195,12 @@ int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_quer
     int rc = ordo_log_iter_open(dir, q, &it, &err);
     if (rc)
         return iter_fail(&err, rc);
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    if (!arena) {
+        ordo_log_iter_close(it);
+        ordo_error_set(&err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        return iter_fail(&err, ORDO_ENOMEM);
+    }
     if (csv)
         puts("seq,time,record,order_id,policy,policy_version,experiment,variant,bucket,excluded,"
              "status,fallback,shipments,units,cost_total,pick,pack,shipping,returns,"
@@ -182,50 +214,16 @@ int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_quer
             fputc('\n', stdout);
             continue;
         }
-        cJSON *d = cJSON_ParseWithLength(rec.payload, rec.len);
-        if (!d) {
+        ordo_record_t d;
+        ordo_arena_reset(arena);
+        if (ordo_record_read(rec.payload, rec.len, 0, arena, &d, NULL)) {
             fprintf(stderr, "ordo: record %llu is not JSON; skipped\n",
                     (unsigned long long)rec.seq);
             continue;
         }
-        const cJSON *plan = jget(d, "plan"), *t = jget(plan, "totals");
-        const cJSON *c = jget(t, "cost");
-        printf("%llu,", (unsigned long long)rec.seq);
-        csv_str(ordo_json_get_str(d, "timestamp", ""));
-        printf(",%s,", rec.type == ORDO_LOG_REC_SHADOW ? "shadow" : "decision");
-        csv_str(ordo_json_get_str(d, "order_id", ""));
-        putchar(',');
-        csv_str(ordo_json_get_str(jget(d, "policy"), "name", ""));
-        putchar(',');
-        csv_str(ordo_json_get_str(jget(d, "policy"), "version", ""));
-        putchar(',');
-        csv_str(ordo_json_get_str(d, "experiment", ""));
-        putchar(',');
-        csv_str(ordo_json_get_str(d, "variant", ""));
-        putchar(',');
-        csv_num(ordo_json_get_num(d, "bucket", NAN));
-        printf(",%s,", cJSON_IsTrue(jget(d, "excluded")) ? "true" : "false");
-        csv_str(ordo_json_get_str(plan, "status", ""));
-        printf(",%s,", cJSON_IsTrue(jget(d, "fallback")) ? "true" : "false");
-        csv_num(ordo_json_get_num(t, "shipments", NAN));
-        putchar(',');
-        csv_num(ordo_json_get_num(t, "units", NAN));
-        static const char *const parts[] = {"total",       "pick",    "pack",
-                                            "shipping",    "returns", "carrying_relief",
-                                            "opportunity", "split"};
-        for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-            putchar(',');
-            csv_num(ordo_json_get_num(c, parts[i], NAN));
-        }
-        putchar(',');
-        csv_num(ordo_json_get_num(t, "on_time_prob", NAN));
-        putchar(',');
-        csv_num(ordo_json_get_num(t, "return_risk", NAN));
-        printf(",%d,", cJSON_GetArraySize(jget(plan, "backorders")));
-        csv_num(ordo_json_get_num(d, "latency_ns", NAN));
-        putchar('\n');
-        cJSON_Delete(d);
+        export_row(&rec, &d);
     }
+    ordo_arena_destroy(arena);
     ordo_log_iter_close(it);
     if (rc < 0)
         return iter_fail(&err, rc);
@@ -302,7 +300,7 @@ int ordo_cli_log_replay(const char *dir, const char *network, const char *policy
     if (!json)
         printf("replaying %s under policy %s (version %s)\n", dir, policy->name, policy->version);
     ordo_replay_totals_t t;
-    rc = ordo_log_replay(dir, q, net, eng, policy, print_row, &o, &t, &err);
+    rc = ordo_decide_replay(dir, q, net, eng, policy, print_row, &o, &t, &err);
     int exit_code = ORDO_EXIT_OK;
     if (rc) {
         exit_code = ordo_cli_fail(&err, rc, json);

@@ -82,9 +82,12 @@ static int decide_one(run_ctx_t *r, const char *text, size_t len, int pretty, or
                                      .variant = dec.variant,
                                      .bucket = dec.bucket,
                                      .excluded = dec.excluded,
+                                     .unit = dec.unit,
+                                     .cluster = dec.cluster,
+                                     .window = dec.window,
                                      .has_control_cost = dec.has_control_cost,
                                      .control_cost = dec.control_cost};
-        ordo_decision_write_json(dec.plan, r->net, &meta, &w);
+        ordo_record_write(dec.plan, r->net, &meta, &w);
     } else {
         ordo_plan_write_json(dec.plan, r->net, &w);
     }

@@ -1,4 +1,5 @@
-/* ordo — compact binary records: key table v1 and CBOR → JSON text.
+/* ordo — compact binary records: the key table mechanism and CBOR → JSON
+ * text.
  *
  * The writer side lives in json.c (CBOR mode of ordo_jsonw_*). The decoder
  * here walks the input one item at a time with libcbor's streaming decoder
@@ -16,150 +17,69 @@
 #include "ordo/cbor.h"
 #include "cbor_internal.h"
 
-/* ---- key table v1 ----
+/* ---- the key table ----
  *
- * Every key of decision and shadow records (ordo_decision_write_json and
- * what it calls: plan, shipments, cost, eta, explain, alternatives,
- * backorders, atp, order, meta). A key's id is its index.
- *
- * APPEND-ONLY: records on disk name keys by these ids, so an entry is never
- * removed, reordered or renamed; new keys go at the end. Ids 0..23 take one
- * byte in CBOR and later ones two, so the first 24 are the keys repeated
- * per candidate, line and shipment. */
-static const char *const key_table_v1[] = {
-    /* 0 */ "node",
-    "lines",
-    "line",
-    "quantity",
-    "sku",
-    "service",
-    "features",
-    "zone",
-    "miles",
-    "landed_cost",
-    /* 10 */ "on_time_prob",
-    "return_risk",
-    "load_penalty",
-    "score",
-    "score_vector",
-    "verdict",
-    "lost_on",
-    "gap",
-    "rule",
-    "detail",
-    /* 20 */ "by",
-    "atp",
-    "shipments",
-    "cost",
-    "pick",
-    "pack",
-    "shipping",
-    "shipping_base",
-    "fuel",
-    "residential",
-    /* 30 */ "peak",
-    "returns",
-    "carrying_relief",
-    "opportunity",
-    "split",
-    "total",
-    "record_version",
-    "timestamp",
-    "order_id",
-    "policy",
-    /* 40 */ "name",
-    "version",
-    "model_version",
-    "experiment",
-    "variant",
-    "bucket",
-    "excluded",
-    "shadow",
-    "control_cost",
-    "order_value",
-    /* 50 */ "product_family",
-    "region",
-    "unit",
-    "fallback",
-    "latency_ns",
-    "order",
-    "plan",
-    "id",
-    "created",
-    "customer",
-    /* 60 */ "cohort",
-    "lifetime_value",
-    "ship_to",
-    "zip",
-    "channel",
-    "service_level",
-    "pickup_store",
-    "promise_date",
-    "status",
-    "fallback_reason",
-    /* 70 */ "strategy",
-    "search",
-    "promise_days",
-    "node_type",
-    "carrier",
-    "units",
-    "weight_lb",
-    "billable_lb",
-    "eta",
-    "p50_days",
-    /* 80 */ "p90_days",
-    "p50",
-    "p90",
-    "days_of_supply",
-    "totals",
-    "all_on_time_prob",
-    "backorders",
-    "reason",
-    "reserved",
-    "latency_us",
-    /* 90 */ "explain",
-    "evaluated",
-    "candidates",
-    "alternatives",
-};
+ * A record kind names its map keys in CBOR by ids into an append-only table
+ * that its owner registers (the decision record's lives in src/record). The
+ * mechanism is here: one table per process, indexed by hash once at
+ * registration (keys are looked up on every ordo_jsonw_key in CBOR mode, so
+ * no search over the table). Lookups before registration find nothing. */
 
-#define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])
-#define KEY_SLOTS 512 /* power of two, > 2 * N_KEYS: short probe chains */
+#define KEY_SLOTS 512 /* power of two, > 2 * keys: short probe chains */
+#define KEY_MAX (KEY_SLOTS / 2 - 1)
 
-_Static_assert(N_KEYS * 2 < KEY_SLOTS, "grow KEY_SLOTS with the key table");
+static const char *const *key_names;
+static size_t key_n;
+static uint16_t key_slot[KEY_SLOTS]; /* slot → 1 + id, 0 empty */
+static uint8_t key_len[KEY_MAX];     /* keys are short identifiers */
+static _Atomic int key_ready;        /* release: the fields above are built */
+static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* slot → 1 + id, 0 empty; built once (keys are looked up on every
- * ordo_jsonw_key in CBOR mode, so no search over the table). */
-static uint16_t key_slot[KEY_SLOTS];
-static uint8_t key_len[N_KEYS]; /* keys are short identifiers */
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-static _Atomic int key_built; /* skips the pthread_once call once built */
-
-static void build_key_slots(void)
+int ordo_cbor_keys_register(const char *const *names, size_t n, ordo_error_t *err)
 {
-    for (uint32_t id = 0; id < N_KEYS; id++) {
-        const char *k = key_table_v1[id];
-        key_len[id] = (uint8_t)strlen(k);
-        uint32_t s = cbor_short_hash(k, key_len[id]) & (KEY_SLOTS - 1);
-        while (key_slot[s])
-            s = (s + 1) & (KEY_SLOTS - 1);
-        key_slot[s] = (uint16_t)(id + 1);
+    if (!names || n == 0 || n > KEY_MAX)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL,
+                              "a key table holds 1 to %d keys", KEY_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (!names[i] || !names[i][0] || strlen(names[i]) > 255)
+            return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL,
+                                  "key %zu of the table is empty or longer than 255 bytes", i);
+    pthread_mutex_lock(&key_lock);
+    int rc = ORDO_OK;
+    if (atomic_load_explicit(&key_ready, memory_order_acquire)) {
+        if (key_names != names || key_n != n)
+            rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL,
+                                "another CBOR key table is already registered");
+    } else {
+        key_names = names;
+        key_n = n;
+        for (uint32_t id = 0; id < n; id++) {
+            key_len[id] = (uint8_t)strlen(names[id]);
+            uint32_t s = cbor_short_hash(names[id], key_len[id]) & (KEY_SLOTS - 1);
+            while (key_slot[s])
+                s = (s + 1) & (KEY_SLOTS - 1);
+            key_slot[s] = (uint16_t)(id + 1);
+        }
+        atomic_store_explicit(&key_ready, 1, memory_order_release);
     }
-    atomic_store_explicit(&key_built, 1, memory_order_release);
+    pthread_mutex_unlock(&key_lock);
+    return rc;
 }
 
 const char *ordo_cbor_key_name(uint32_t id)
 {
-    return id < N_KEYS ? key_table_v1[id] : NULL;
+    if (!atomic_load_explicit(&key_ready, memory_order_acquire))
+        return NULL;
+    return id < key_n ? key_names[id] : NULL;
 }
 
 int ordo_cbor_key_id(const char *name, size_t len)
 {
-    if (!atomic_load_explicit(&key_built, memory_order_acquire))
-        pthread_once(&key_once, build_key_slots);
+    if (!atomic_load_explicit(&key_ready, memory_order_acquire))
+        return -1;
     uint32_t s = cbor_short_hash(name, len) & (KEY_SLOTS - 1);
     for (uint16_t v; (v = key_slot[s]) != 0; s = (s + 1) & (KEY_SLOTS - 1))
-        if (key_len[v - 1] == len && !memcmp(key_table_v1[v - 1], name, len))
+        if (key_len[v - 1] == len && !memcmp(key_names[v - 1], name, len))
             return v - 1;
     return -1;
 }

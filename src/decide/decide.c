@@ -8,6 +8,7 @@
 #include "ordo/decide.h"
 #include "ordo/exp.h"
 #include "ordo/json.h"
+#include "ordo/record.h"
 #include "ordo/store.h"
 #include "ordo/util.h"
 
@@ -193,7 +194,7 @@ static int append_record(ordo_decider_t *d, uint16_t type, const ordo_plan_t *pl
         ordo_jsonw_init_cbor(&w, &d->record);
     else
         ordo_jsonw_init(&w, &d->record, 0);
-    ordo_decision_write_json(plan, d->net, meta, &w);
+    ordo_record_write(plan, d->net, meta, &w);
     int rc = ordo_jsonw_finish(&w);
     if (rc)
         return ordo_error_set(err, rc, NULL, 0, NULL, "cannot serialize the decision record");
@@ -203,108 +204,175 @@ static int append_record(ordo_decider_t *d, uint16_t type, const ordo_plan_t *pl
                                  d->record.data, d->record.len, seq, err);
 }
 
+/* One order's way through the decision path. */
+typedef struct decide_step {
+    ordo_decider_t *d;
+    const ordo_order_t *order;
+    int64_t now;
+    ordo_arena_t *arena;
+    ordo_decision_t *out;
+    const ordo_policy_t *policy;
+    ordo_decision_meta_t meta;
+    ordo_order_ctx_t ctx;
+    ordo_exp_units_t units;
+    ordo_exp_route_t *route; /* NULL: no experiment runs */
+} decide_step_t;
+
+/* The acting entry's assignment, as the record carries it: experiment,
+ * variant, bucket and the randomization unit, cluster and window. */
+static int take_assignment(decide_step_t *st, const ordo_exp_route_entry_t *e, ordo_error_t *err)
+{
+    ordo_decision_t *out = st->out;
+    out->experiment = e->experiment;
+    out->variant = e->variant;
+    out->bucket = e->bucket;
+    /* killed-to-control and burn-in orders are not exposures */
+    out->excluded = e->excluded || !e->in_experiment;
+    out->unit = e->unit;
+    out->cluster = e->cluster;
+    out->window = e->window;
+    if (e->cluster && e->window >= 0) {
+        size_t n = strlen(e->cluster) + 24;
+        char *u = ordo_arena_alloc(st->arena, n);
+        if (!u)
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        snprintf(u, n, "%s:%lld", e->cluster, (long long)e->window);
+        out->unit = u;
+    }
+    st->meta.experiment = e->experiment;
+    st->meta.variant = e->variant;
+    st->meta.bucket = e->bucket;
+    st->meta.excluded = out->excluded;
+    st->meta.unit = out->unit;
+    st->meta.cluster = out->cluster;
+    st->meta.window = out->window;
+    return ORDO_OK;
+}
+
+/* Routes the order through the running experiments: the policy to run and
+ * the assignment. */
+static int route_order(decide_step_t *st, ordo_error_t *err)
+{
+    ordo_decider_t *d = st->d;
+    if (!d->snapshot || ordo_exp_snapshot_count(d->snapshot) == 0)
+        return ORDO_OK;
+    ordo_order_ctx_init(&st->ctx, st->order, d->net);
+    ordo_exp_route_t *route = ordo_arena_alloc(st->arena, sizeof *route);
+    if (!route)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    st->route = route;
+    int rc;
+    if ((rc = ordo_exp_route(d->snapshot, &st->ctx, &st->units, st->now, route, err)))
+        return rc;
+    if (route->needs_refill && d->store)
+        (void)ordo_exp_snapshot_refill(d->snapshot, d->store, NULL);
+    if (route->policy_version && route->policy_version[0] &&
+        (rc = policy_for(d, route->policy_version, &st->policy, err)))
+        return rc;
+    const ordo_exp_route_entry_t *e = route->acting >= 0 ? &route->entries[route->acting]
+                                      : route->n         ? &route->entries[0]
+                                                         : NULL;
+    if (e)
+        st->out->route_reason = ordo_exp_route_reason_name(e->reason);
+    return route->acting >= 0 ? take_assignment(st, e, err) : ORDO_OK;
+}
+
+/* CUPED's covariate: the plan cost under the control policy, known before
+ * assignment. A control order's own plan is that plan. */
+static int control_cost(decide_step_t *st, ordo_error_t *err)
+{
+    ordo_decider_t *d = st->d;
+    ordo_exp_route_t *route = st->route;
+    if (!d->log || !route || route->acting < 0)
+        return ORDO_OK;
+    const ordo_exp_route_entry_t *e = &route->entries[route->acting];
+    const char *cv = ordo_exp_snapshot_control_version(d->snapshot, (size_t)route->acting);
+    if (e->variant_index == 0 || (cv && !strcmp(cv, st->policy->version))) {
+        st->meta.has_control_cost = true;
+        st->meta.control_cost = st->out->plan->cost.total;
+    } else if (cv) {
+        const ordo_policy_t *cp;
+        ordo_plan_t *cplan;
+        ordo_decide_opts_t co = {0}; /* never reserves */
+        int rc;
+        if ((rc = policy_for(d, cv, &cp, err)) ||
+            (rc = ordo_source_decide(d->eng, cp, st->order, &co, st->arena, &cplan, err)))
+            return rc;
+        st->meta.has_control_cost = true;
+        st->meta.control_cost = cplan->cost.total;
+    }
+    return ORDO_OK;
+}
+
+/* Shadow policies of running experiments: decided without reserving and
+ * logged as shadow records. */
+static int run_shadows(decide_step_t *st, ordo_error_t *err)
+{
+    ordo_decider_t *d = st->d;
+    if (!d->opt.shadows || !st->route || !d->log)
+        return ORDO_OK;
+    ordo_exp_shadow_t sh[MAX_SHADOWS];
+    size_t n = 0;
+    int rc;
+    if ((rc = ordo_exp_shadow_policies(d->snapshot, &st->ctx, &st->units, st->route, sh,
+                                       MAX_SHADOWS, &n, err)))
+        return rc;
+    if (n > MAX_SHADOWS)
+        n = MAX_SHADOWS;
+    for (size_t i = 0; i < n; i++) {
+        const ordo_policy_t *sp;
+        if ((rc = policy_for(d, sh[i].policy_version, &sp, err)))
+            return rc;
+        ordo_decide_opts_t so = {0}; /* a shadow never reserves */
+        ordo_plan_t *splan;
+        if ((rc = ordo_source_decide(d->eng, sp, st->order, &so, st->arena, &splan, err)))
+            return rc;
+        splan->decided_at = st->now;
+        ordo_decision_meta_t sm;
+        ordo_decision_meta_init(&sm);
+        sm.experiment = sh[i].experiment;
+        sm.variant = sh[i].variant ? sh[i].variant : "";
+        sm.shadow = true;
+        if ((rc = append_record(d, ORDO_LOG_REC_SHADOW, splan, &sm, NULL, err)))
+            return rc;
+        st->out->shadows++;
+    }
+    return ORDO_OK;
+}
+
 int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t now,
                         ordo_arena_t *arena, ordo_decision_t *out, ordo_error_t *err)
 {
     memset(out, 0, sizeof *out);
     out->bucket = -1;
-    if (!now)
-        now = ordo_now_unix();
-    const ordo_policy_t *policy = d->default_policy;
-    ordo_decision_meta_t meta = {0};
-    meta.bucket = -1;
-    ordo_order_ctx_t ctx;
-    ordo_exp_route_t *route = NULL;
-    ordo_exp_units_t units = {order->id, order->customer_id && order->customer_id[0]
-                                             ? order->customer_id
-                                             : NULL};
+    out->window = -1;
+    decide_step_t st = {.d = d,
+                        .order = order,
+                        .now = now ? now : ordo_now_unix(),
+                        .arena = arena,
+                        .out = out,
+                        .policy = d->default_policy};
+    ordo_decision_meta_init(&st.meta);
+    st.units.order_id = order->id;
+    st.units.customer_id =
+        order->customer_id && order->customer_id[0] ? order->customer_id : NULL;
     int rc;
-    if (d->snapshot && ordo_exp_snapshot_count(d->snapshot) > 0) {
-        ordo_order_ctx_init(&ctx, order, d->net);
-        route = ordo_arena_alloc(arena, sizeof *route);
-        if (!route)
-            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-        if ((rc = ordo_exp_route(d->snapshot, &ctx, &units, now, route, err)))
-            return rc;
-        if (route->needs_refill && d->store)
-            (void)ordo_exp_snapshot_refill(d->snapshot, d->store, NULL);
-        if (route->policy_version && route->policy_version[0] &&
-            (rc = policy_for(d, route->policy_version, &policy, err)))
-            return rc;
-        const ordo_exp_route_entry_t *e =
-            route->acting >= 0 ? &route->entries[route->acting] : route->n ? &route->entries[0]
-                                                                           : NULL;
-        if (e)
-            out->route_reason = ordo_exp_route_reason_name(e->reason);
-        if (route->acting >= 0) {
-            out->experiment = e->experiment;
-            out->variant = e->variant;
-            out->bucket = e->bucket;
-            /* killed-to-control and burn-in orders are not exposures */
-            out->excluded = e->excluded || !e->in_experiment;
-            meta.experiment = e->experiment;
-            meta.variant = e->variant;
-            meta.bucket = e->bucket;
-            meta.excluded = out->excluded;
-        }
-    }
+    if ((rc = route_order(&st, err)))
+        return rc;
     ordo_decide_opts_t dopts = {0};
     dopts.explain = d->opt.explain;
     dopts.reserve = d->opt.reserve;
-    if ((rc = ordo_source_decide(d->eng, policy, order, &dopts, arena, &out->plan, err)))
+    if ((rc = ordo_source_decide(d->eng, st.policy, order, &dopts, arena, &out->plan, err)))
         return rc;
-    out->plan->decided_at = now;
-    /* CUPED's covariate: the plan cost under the control policy, known
-     * before assignment. A control order's own plan is that plan. */
-    if (d->log && route && route->acting >= 0) {
-        const ordo_exp_route_entry_t *e = &route->entries[route->acting];
-        const char *cv = ordo_exp_snapshot_control_version(d->snapshot, (size_t)route->acting);
-        if (e->variant_index == 0 || (cv && !strcmp(cv, policy->version))) {
-            meta.has_control_cost = true;
-            meta.control_cost = out->plan->cost.total;
-        } else if (cv) {
-            const ordo_policy_t *cp;
-            ordo_plan_t *cplan;
-            ordo_decide_opts_t co = {0}; /* never reserves */
-            if ((rc = policy_for(d, cv, &cp, err)) ||
-                (rc = ordo_source_decide(d->eng, cp, order, &co, arena, &cplan, err)))
-                return rc;
-            meta.has_control_cost = true;
-            meta.control_cost = cplan->cost.total;
-        }
-    }
-    out->has_control_cost = meta.has_control_cost;
-    out->control_cost = meta.control_cost;
-    if (d->log && (rc = append_record(d, ORDO_LOG_REC_DECISION, out->plan, &meta, &out->seq, err)))
+    out->plan->decided_at = st.now;
+    if ((rc = control_cost(&st, err)))
         return rc;
-    if (d->opt.shadows && route && d->log) {
-        ordo_exp_shadow_t sh[MAX_SHADOWS];
-        size_t n = 0;
-        if ((rc = ordo_exp_shadow_policies(d->snapshot, &ctx, &units, route, sh, MAX_SHADOWS, &n,
-                                           err)))
-            return rc;
-        if (n > MAX_SHADOWS)
-            n = MAX_SHADOWS;
-        for (size_t i = 0; i < n; i++) {
-            const ordo_policy_t *sp;
-            if ((rc = policy_for(d, sh[i].policy_version, &sp, err)))
-                return rc;
-            ordo_decide_opts_t so = {0}; /* a shadow never reserves */
-            ordo_plan_t *splan;
-            if ((rc = ordo_source_decide(d->eng, sp, order, &so, arena, &splan, err)))
-                return rc;
-            splan->decided_at = now;
-            ordo_decision_meta_t sm = {0};
-            sm.experiment = sh[i].experiment;
-            sm.variant = sh[i].variant ? sh[i].variant : "";
-            sm.bucket = -1;
-            sm.shadow = true;
-            if ((rc = append_record(d, ORDO_LOG_REC_SHADOW, splan, &sm, NULL, err)))
-                return rc;
-            out->shadows++;
-        }
-    }
-    return ORDO_OK;
+    out->has_control_cost = st.meta.has_control_cost;
+    out->control_cost = st.meta.control_cost;
+    if (d->log &&
+        (rc = append_record(d, ORDO_LOG_REC_DECISION, out->plan, &st.meta, &out->seq, err)))
+        return rc;
+    return run_shadows(&st, err);
 }
 
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)

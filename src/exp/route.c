@@ -1066,6 +1066,9 @@ int ordo_exp_route(const ordo_exp_snapshot_t *snap, const ordo_order_ctx_t *ctx,
         r->in_warmup = false;
         r->excluded = false;
         r->stratified = false;
+        r->unit = NULL;
+        r->cluster = NULL;
+        r->window = -1;
         if (!targeted(s, ctx)) {
             r->reason = ORDO_EXP_ROUTE_TARGETED_OUT;
             continue;
@@ -1087,6 +1090,8 @@ int ordo_exp_route(const ordo_exp_snapshot_t *snap, const ordo_order_ctx_t *ctx,
             }
             arm = slot.arm;
             r->excluded = slot.excluded;
+            r->cluster = cl;
+            r->window = (int64_t)slot.window;
         } else {
             const char *key = unit_of(s, ctx, units);
             size_t stage = 0;
@@ -1098,6 +1103,7 @@ int ordo_exp_route(const ordo_exp_snapshot_t *snap, const ordo_order_ctx_t *ctx,
             if (rc)
                 return rc;
             r->bucket = a.bucket;
+            r->unit = key && *key ? key : NULL;
             if (!a.in_experiment) {
                 r->reason = (ordo_exp_route_reason_t)a.reason;
                 continue;

@@ -1,5 +1,5 @@
-/* ordo — plans as JSON: the plan output, the decision record for the log,
- * and parsing a given plan back for `ordo price`. */
+/* ordo — plans as JSON: the plan output (which the decision record, in
+ * src/record, embeds) and parsing a given plan back for `ordo price`. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,19 +29,11 @@ static double r4(double v) /* 4 decimals keeps output readable and stable */
 static void write_cost(ordo_jsonw_t *w, const ordo_cost_t *c, bool plan_level)
 {
     ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kdouble(w, "pick", r4(c->pick));
-    ordo_jsonw_kdouble(w, "pack", r4(c->pack));
-    ordo_jsonw_kdouble(w, "shipping", r4(c->shipping));
-    ordo_jsonw_kdouble(w, "shipping_base", r4(c->shipping_base));
-    ordo_jsonw_kdouble(w, "fuel", r4(c->fuel));
-    ordo_jsonw_kdouble(w, "residential", r4(c->residential));
-    ordo_jsonw_kdouble(w, "peak", r4(c->peak));
-    ordo_jsonw_kdouble(w, "returns", r4(c->returns));
-    ordo_jsonw_kdouble(w, "carrying_relief", r4(c->carrying_relief));
-    ordo_jsonw_kdouble(w, "opportunity", r4(c->opportunity));
-    if (plan_level)
-        ordo_jsonw_kdouble(w, "split", r4(c->split));
-    ordo_jsonw_kdouble(w, "total", r4(c->total));
+#define WRITE_COMPONENT(field, plan_only)                                                          \
+    if (!(plan_only) || plan_level)                                                                \
+        ordo_jsonw_kdouble(w, #field, r4(c->field));
+    ORDO_COST_COMPONENTS(WRITE_COMPONENT)
+#undef WRITE_COMPONENT
     ordo_jsonw_obj_end(w);
 }
 
@@ -166,6 +158,94 @@ static void write_explain(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_obj_end(w);
 }
 
+static void write_shipment(const ordo_shipment_t *sh, const ordo_network_t *net, ordo_jsonw_t *w)
+{
+    const ordo_node_t *node = &net->nodes[sh->node];
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "node", node->id);
+    ordo_jsonw_kstr(w, "node_type", ordo_node_type_name(node->type));
+    ordo_jsonw_kstr(w, "service", service_id(net, sh->service));
+    if (sh->service >= 0) {
+        ordo_jsonw_kstr(w, "carrier", net->services[sh->service].carrier);
+        ordo_jsonw_kstr(w, "service_level",
+                        ordo_service_name(net->services[sh->service].service));
+    }
+    ordo_jsonw_key(w, "lines");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t j = 0; j < sh->n_lines; j++) {
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kint(w, "line", sh->lines[j].line);
+        ordo_jsonw_kstr(w, "sku", net->skus[sh->lines[j].sku].id);
+        ordo_jsonw_kint(w, "quantity", sh->lines[j].quantity);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_kint(w, "units", sh->units);
+    ordo_jsonw_kint(w, "zone", sh->zone);
+    ordo_jsonw_kdouble(w, "miles", r4(sh->miles));
+    ordo_jsonw_kdouble(w, "weight_lb", r4(sh->weight_lb));
+    ordo_jsonw_kdouble(w, "billable_lb", r4(sh->billable_lb));
+    ordo_jsonw_key(w, "cost");
+    write_cost(w, &sh->cost, false);
+    ordo_jsonw_key(w, "eta");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "p50_days", sh->eta_p50_days);
+    ordo_jsonw_kint(w, "p90_days", sh->eta_p90_days);
+    write_time(w, "p50", sh->eta_p50);
+    write_time(w, "p90", sh->eta_p90);
+    ordo_jsonw_obj_end(w);
+    ordo_jsonw_kdouble(w, "on_time_prob", r4(sh->on_time_prob));
+    ordo_jsonw_kdouble(w, "return_risk", r4(sh->return_risk));
+    ordo_jsonw_kdouble(w, "load_penalty", r4(sh->load_penalty));
+    ordo_jsonw_kdouble(w, "days_of_supply", r4(sh->days_of_supply));
+    ordo_jsonw_obj_end(w);
+}
+
+/* totals, score and score vector */
+static void write_totals(const ordo_plan_t *p, ordo_jsonw_t *w)
+{
+    ordo_jsonw_key(w, "totals");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "shipments", p->n_shipments);
+    ordo_jsonw_kint(w, "units", p->units);
+    ordo_jsonw_key(w, "cost");
+    write_cost(w, &p->cost, true);
+    ordo_jsonw_kdouble(w, "on_time_prob", r4(p->on_time_prob));
+    ordo_jsonw_kdouble(w, "all_on_time_prob", r4(p->all_on_time_prob));
+    ordo_jsonw_kdouble(w, "return_risk", r4(p->return_risk));
+    ordo_jsonw_obj_end(w);
+    if (p->status != ORDO_PLAN_UNFULFILLABLE) {
+        ordo_jsonw_kdouble(w, "score", r4(p->score));
+        if (p->score_dim > 1) {
+            ordo_jsonw_key(w, "score_vector");
+            ordo_jsonw_arr_begin(w);
+            for (uint32_t i = 0; i < p->score_dim; i++)
+                ordo_jsonw_double(w, r4(p->score_vec[i]));
+            ordo_jsonw_arr_end(w);
+        }
+    }
+}
+
+static void write_backorders(const ordo_plan_t *p, const ordo_network_t *net, ordo_jsonw_t *w)
+{
+    const ordo_order_t *o = p->order;
+    ordo_jsonw_key(w, "backorders");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t i = 0; i < p->n_backorders; i++) {
+        const ordo_backorder_t *b = &p->backorders[i];
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kint(w, "line", b->line);
+        if (o && b->line < o->n_lines)
+            ordo_jsonw_kstr(w, "sku", net->skus[o->lines[b->line].sku].id);
+        ordo_jsonw_kint(w, "quantity", b->quantity);
+        ordo_jsonw_kstr(w, "reason", b->reason);
+        if (b->detail)
+            ordo_jsonw_kstr(w, "detail", b->detail);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
+
 void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_jsonw_t *w)
 {
     const ordo_order_t *o = p->order;
@@ -187,159 +267,15 @@ void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_kint(w, "promise_days", p->promise_days);
     ordo_jsonw_key(w, "shipments");
     ordo_jsonw_arr_begin(w);
-    for (uint32_t s = 0; s < p->n_shipments; s++) {
-        const ordo_shipment_t *sh = &p->shipments[s];
-        const ordo_node_t *node = &net->nodes[sh->node];
-        ordo_jsonw_obj_begin(w);
-        ordo_jsonw_kstr(w, "node", node->id);
-        ordo_jsonw_kstr(w, "node_type", ordo_node_type_name(node->type));
-        ordo_jsonw_kstr(w, "service", service_id(net, sh->service));
-        if (sh->service >= 0) {
-            ordo_jsonw_kstr(w, "carrier", net->services[sh->service].carrier);
-            ordo_jsonw_kstr(w, "service_level",
-                            ordo_service_name(net->services[sh->service].service));
-        }
-        ordo_jsonw_key(w, "lines");
-        ordo_jsonw_arr_begin(w);
-        for (uint32_t j = 0; j < sh->n_lines; j++) {
-            ordo_jsonw_obj_begin(w);
-            ordo_jsonw_kint(w, "line", sh->lines[j].line);
-            ordo_jsonw_kstr(w, "sku", net->skus[sh->lines[j].sku].id);
-            ordo_jsonw_kint(w, "quantity", sh->lines[j].quantity);
-            ordo_jsonw_obj_end(w);
-        }
-        ordo_jsonw_arr_end(w);
-        ordo_jsonw_kint(w, "units", sh->units);
-        ordo_jsonw_kint(w, "zone", sh->zone);
-        ordo_jsonw_kdouble(w, "miles", r4(sh->miles));
-        ordo_jsonw_kdouble(w, "weight_lb", r4(sh->weight_lb));
-        ordo_jsonw_kdouble(w, "billable_lb", r4(sh->billable_lb));
-        ordo_jsonw_key(w, "cost");
-        write_cost(w, &sh->cost, false);
-        ordo_jsonw_key(w, "eta");
-        ordo_jsonw_obj_begin(w);
-        ordo_jsonw_kint(w, "p50_days", sh->eta_p50_days);
-        ordo_jsonw_kint(w, "p90_days", sh->eta_p90_days);
-        write_time(w, "p50", sh->eta_p50);
-        write_time(w, "p90", sh->eta_p90);
-        ordo_jsonw_obj_end(w);
-        ordo_jsonw_kdouble(w, "on_time_prob", r4(sh->on_time_prob));
-        ordo_jsonw_kdouble(w, "return_risk", r4(sh->return_risk));
-        ordo_jsonw_kdouble(w, "load_penalty", r4(sh->load_penalty));
-        ordo_jsonw_kdouble(w, "days_of_supply", r4(sh->days_of_supply));
-        ordo_jsonw_obj_end(w);
-    }
+    for (uint32_t s = 0; s < p->n_shipments; s++)
+        write_shipment(&p->shipments[s], net, w);
     ordo_jsonw_arr_end(w);
-    ordo_jsonw_key(w, "totals");
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kint(w, "shipments", p->n_shipments);
-    ordo_jsonw_kint(w, "units", p->units);
-    ordo_jsonw_key(w, "cost");
-    write_cost(w, &p->cost, true);
-    ordo_jsonw_kdouble(w, "on_time_prob", r4(p->on_time_prob));
-    ordo_jsonw_kdouble(w, "all_on_time_prob", r4(p->all_on_time_prob));
-    ordo_jsonw_kdouble(w, "return_risk", r4(p->return_risk));
-    ordo_jsonw_obj_end(w);
-    if (p->status != ORDO_PLAN_UNFULFILLABLE) {
-        ordo_jsonw_kdouble(w, "score", r4(p->score));
-        if (p->score_dim > 1) {
-            ordo_jsonw_key(w, "score_vector");
-            ordo_jsonw_arr_begin(w);
-            for (uint32_t i = 0; i < p->score_dim; i++)
-                ordo_jsonw_double(w, r4(p->score_vec[i]));
-            ordo_jsonw_arr_end(w);
-        }
-    }
-    ordo_jsonw_key(w, "backorders");
-    ordo_jsonw_arr_begin(w);
-    for (uint32_t i = 0; i < p->n_backorders; i++) {
-        const ordo_backorder_t *b = &p->backorders[i];
-        ordo_jsonw_obj_begin(w);
-        ordo_jsonw_kint(w, "line", b->line);
-        if (o && b->line < o->n_lines)
-            ordo_jsonw_kstr(w, "sku", net->skus[o->lines[b->line].sku].id);
-        ordo_jsonw_kint(w, "quantity", b->quantity);
-        ordo_jsonw_kstr(w, "reason", b->reason);
-        if (b->detail)
-            ordo_jsonw_kstr(w, "detail", b->detail);
-        ordo_jsonw_obj_end(w);
-    }
-    ordo_jsonw_arr_end(w);
+    write_totals(p, w);
+    write_backorders(p, net, w);
     ordo_jsonw_kbool(w, "reserved", p->reserved);
     ordo_jsonw_kdouble(w, "latency_us", round(p->latency_ns / 100.0) / 10.0);
     if (p->explained)
         write_explain(p, net, w);
-    ordo_jsonw_obj_end(w);
-}
-
-void ordo_decision_write_json(const ordo_plan_t *p, const ordo_network_t *net,
-                              const ordo_decision_meta_t *meta, ordo_jsonw_t *w)
-{
-    char ts[32];
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kint(w, "record_version", 1);
-    ordo_time_format(p->decided_at, ts, sizeof ts);
-    ordo_jsonw_kstr(w, "timestamp", ts);
-    ordo_jsonw_kstr(w, "order_id", p->order ? p->order->id : NULL);
-    ordo_jsonw_key(w, "policy");
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kstr(w, "name", p->policy_name);
-    ordo_jsonw_kstr(w, "version", p->policy_version);
-    ordo_jsonw_obj_end(w);
-    ordo_jsonw_kstr(w, "model_version",
-                    meta && meta->model_version ? meta->model_version : ORDO_SOURCE_MODEL_VERSION);
-    if (meta && meta->experiment) {
-        ordo_jsonw_kstr(w, "experiment", meta->experiment);
-        ordo_jsonw_kstr(w, "variant", meta->variant);
-        if (meta->bucket >= 0)
-            ordo_jsonw_kdouble(w, "bucket", meta->bucket);
-        ordo_jsonw_kbool(w, "excluded", meta->excluded);
-    }
-    if (meta && meta->shadow)
-        ordo_jsonw_kbool(w, "shadow", true);
-    if (meta && meta->has_control_cost)
-        ordo_jsonw_kdouble(w, "control_cost", meta->control_cost);
-    if (p->order) {
-        /* segments for analysis: value, dominant family (by value), region */
-        const ordo_order_t *o = p->order;
-        double best = -1;
-        int fam = -1;
-        for (uint32_t i = 0; i < o->n_lines; i++) {
-            const ordo_sku_t *sk = &net->skus[o->lines[i].sku];
-            double v = sk->price * o->lines[i].quantity;
-            if (v > best) {
-                best = v;
-                fam = sk->family;
-            }
-        }
-        ordo_jsonw_kdouble(w, "order_value", ordo_order_value(o, net));
-        if (fam >= 0)
-            ordo_jsonw_kstr(w, "product_family", net->families[fam]);
-        ordo_jsonw_kstr(w, "region", ordo_geo_region(o->state));
-    }
-    if (meta && meta->unit)
-        ordo_jsonw_kstr(w, "unit", meta->unit);
-    ordo_jsonw_kbool(w, "fallback", p->status == ORDO_PLAN_FALLBACK);
-    ordo_jsonw_kint(w, "latency_ns", (int64_t)p->latency_ns);
-    if (p->order) {
-        ordo_jsonw_key(w, "order");
-        ordo_order_write_json(p->order, net, w);
-    }
-    /* the ATP list is most of a record: a table in CBOR (a node's id is
-     * written once for its run of SKUs) */
-    static const char *const atp_keys[] = {"node", "sku", "atp"};
-    ordo_jsonw_key(w, "atp");
-    ordo_jsonw_table_begin(w, atp_keys, 3);
-    for (uint32_t i = 0; i < p->n_atp; i++) {
-        ordo_jsonw_obj_begin(w);
-        ordo_jsonw_kstr(w, "node", net->nodes[p->atp[i].node].id);
-        ordo_jsonw_kstr(w, "sku", net->skus[p->atp[i].sku].id);
-        ordo_jsonw_kint(w, "atp", p->atp[i].atp);
-        ordo_jsonw_obj_end(w);
-    }
-    ordo_jsonw_table_end(w);
-    ordo_jsonw_key(w, "plan");
-    ordo_plan_write_json(p, net, w);
     ordo_jsonw_obj_end(w);
 }
 
@@ -348,6 +284,107 @@ void ordo_decision_write_json(const ordo_plan_t *p, const ordo_network_t *net,
 static int spec_fail(ordo_error_t *err, int code, const char *field, const char *msg)
 {
     return ordo_error_set(err, code, NULL, 0, field, "%s", msg);
+}
+
+/* shipments[si].service: absent or null → best for the policy, "pickup",
+ * or a carrier service the node offers. */
+static int spec_service(const cJSON *svc, const ordo_network_t *net, int32_t ni, int si,
+                        int32_t *out, ordo_error_t *err)
+{
+    char f[ORDO_ERROR_FIELD_MAX];
+    snprintf(f, sizeof f, "shipments[%d].service", si);
+    if (!svc || cJSON_IsNull(svc)) {
+        *out = ORDO_SERVICE_BEST;
+        return ORDO_OK;
+    }
+    if (cJSON_IsString(svc) && !strcmp(svc->valuestring, "pickup")) {
+        *out = ORDO_SERVICE_PICKUP;
+        return ORDO_OK;
+    }
+    int32_t v = cJSON_IsString(svc) ? ordo_network_service(net, svc->valuestring) : -1;
+    if (v < 0)
+        return spec_fail(err, ORDO_ENOTFOUND, f, "unknown carrier service");
+    const ordo_node_t *nd = &net->nodes[ni];
+    bool offered = false;
+    for (uint32_t k = 0; k < nd->n_services; k++)
+        offered |= nd->services[k] == (uint32_t)v;
+    if (!offered)
+        return spec_fail(err, ORDO_EINVAL, f, "the node does not offer this service");
+    *out = v;
+    return ORDO_OK;
+}
+
+/* shipments[si].lines[li]: an order line by index or SKU, and a quantity
+ * (default: the whole line). */
+static int spec_line(const cJSON *l, const ordo_network_t *net, const ordo_order_t *order, int si,
+                     int li, ordo_plan_line_t *out, ordo_error_t *err)
+{
+    char f[ORDO_ERROR_FIELD_MAX];
+    snprintf(f, sizeof f, "shipments[%d].lines[%d]", si, li);
+    const cJSON *jl = cJSON_GetObjectItemCaseSensitive(l, "line");
+    const cJSON *js = cJSON_GetObjectItemCaseSensitive(l, "sku");
+    const cJSON *jq = cJSON_GetObjectItemCaseSensitive(l, "quantity");
+    int64_t line = -1;
+    if (cJSON_IsNumber(jl) && jl->valuedouble >= 0 && jl->valuedouble < order->n_lines &&
+        jl->valuedouble == floor(jl->valuedouble)) {
+        line = (int64_t)jl->valuedouble;
+    } else if (!jl && cJSON_IsString(js)) {
+        int32_t sku = ordo_network_sku(net, js->valuestring);
+        for (uint32_t i = 0; i < order->n_lines && line < 0; i++)
+            if ((int32_t)order->lines[i].sku == sku)
+                line = i;
+    }
+    if (line < 0)
+        return spec_fail(err, ORDO_ENOTFOUND, f, "names no line of the order (line or sku)");
+    if (jl && cJSON_IsString(js) &&
+        ordo_network_sku(net, js->valuestring) != (int32_t)order->lines[line].sku)
+        return spec_fail(err, ORDO_EINVAL, f, "sku does not match the order line");
+    uint32_t q = order->lines[line].quantity;
+    if (jq) {
+        if (!cJSON_IsNumber(jq) || jq->valuedouble < 1 ||
+            jq->valuedouble != floor(jq->valuedouble) || jq->valuedouble > 1e9)
+            return spec_fail(err, ORDO_EINVAL, f, "quantity must be a whole number >= 1");
+        q = (uint32_t)jq->valuedouble;
+    }
+    out->line = (uint32_t)line;
+    out->sku = order->lines[line].sku;
+    out->quantity = q;
+    return ORDO_OK;
+}
+
+static int spec_shipment(const cJSON *s, const ordo_network_t *net, const ordo_order_t *order,
+                         ordo_arena_t *arena, int si, ordo_plan_spec_shipment_t *sh,
+                         ordo_error_t *err)
+{
+    char f[ORDO_ERROR_FIELD_MAX];
+    const cJSON *node = cJSON_GetObjectItemCaseSensitive(s, "node");
+    snprintf(f, sizeof f, "shipments[%d].node", si);
+    int32_t ni = cJSON_IsString(node) ? ordo_network_node(net, node->valuestring) : -1;
+    if (ni < 0)
+        return spec_fail(err, ORDO_ENOTFOUND, f, "missing or unknown node");
+    sh->node = (uint32_t)ni;
+    int rc = spec_service(cJSON_GetObjectItemCaseSensitive(s, "service"), net, ni, si,
+                          &sh->service, err);
+    if (rc)
+        return rc;
+    const cJSON *lines = cJSON_GetObjectItemCaseSensitive(s, "lines");
+    snprintf(f, sizeof f, "shipments[%d].lines", si);
+    if (!cJSON_IsArray(lines) || cJSON_GetArraySize(lines) < 1)
+        return spec_fail(err, ORDO_EINVAL, f, "must be a non-empty array");
+    int nl = cJSON_GetArraySize(lines);
+    sh->lines = ordo_arena_calloc(arena, (size_t)nl, sizeof *sh->lines);
+    if (!sh->lines)
+        return spec_fail(err, ORDO_ENOMEM, NULL, "out of memory");
+    const cJSON *l;
+    int li = 0;
+    cJSON_ArrayForEach(l, lines)
+    {
+        if ((rc = spec_line(l, net, order, si, li, &sh->lines[li], err)))
+            return rc;
+        li++;
+    }
+    sh->n_lines = (uint32_t)nl;
+    return ORDO_OK;
 }
 
 int ordo_plan_spec_parse(const char *json, size_t len, const ordo_network_t *net,
@@ -359,7 +396,6 @@ int ordo_plan_spec_parse(const char *json, size_t len, const ordo_network_t *net
     if (!j)
         return spec_fail(err, ORDO_EPARSE, NULL, "malformed JSON");
     int rc = ORDO_OK;
-    char f[ORDO_ERROR_FIELD_MAX];
     const cJSON *ships = cJSON_GetObjectItemCaseSensitive(j, "shipments");
     if (!cJSON_IsArray(ships) || cJSON_GetArraySize(ships) < 1 || cJSON_GetArraySize(ships) > 8) {
         rc = spec_fail(err, ORDO_EINVAL, "shipments", "must be an array of 1 to 8 shipments");
@@ -375,91 +411,8 @@ int ordo_plan_spec_parse(const char *json, size_t len, const ordo_network_t *net
     int si = 0;
     cJSON_ArrayForEach(s, ships)
     {
-        ordo_plan_spec_shipment_t *sh = &out->shipments[si];
-        const cJSON *node = cJSON_GetObjectItemCaseSensitive(s, "node");
-        snprintf(f, sizeof f, "shipments[%d].node", si);
-        int32_t ni = cJSON_IsString(node) ? ordo_network_node(net, node->valuestring) : -1;
-        if (ni < 0) {
-            rc = spec_fail(err, ORDO_ENOTFOUND, f, "missing or unknown node");
+        if ((rc = spec_shipment(s, net, order, arena, si, &out->shipments[si], err)))
             goto done;
-        }
-        sh->node = (uint32_t)ni;
-        const cJSON *svc = cJSON_GetObjectItemCaseSensitive(s, "service");
-        snprintf(f, sizeof f, "shipments[%d].service", si);
-        if (!svc || cJSON_IsNull(svc)) {
-            sh->service = ORDO_SERVICE_BEST;
-        } else if (cJSON_IsString(svc) && !strcmp(svc->valuestring, "pickup")) {
-            sh->service = ORDO_SERVICE_PICKUP;
-        } else {
-            int32_t v = cJSON_IsString(svc) ? ordo_network_service(net, svc->valuestring) : -1;
-            if (v < 0) {
-                rc = spec_fail(err, ORDO_ENOTFOUND, f, "unknown carrier service");
-                goto done;
-            }
-            const ordo_node_t *nd = &net->nodes[ni];
-            bool offered = false;
-            for (uint32_t k = 0; k < nd->n_services; k++)
-                offered |= nd->services[k] == (uint32_t)v;
-            if (!offered) {
-                rc = spec_fail(err, ORDO_EINVAL, f, "the node does not offer this service");
-                goto done;
-            }
-            sh->service = v;
-        }
-        const cJSON *lines = cJSON_GetObjectItemCaseSensitive(s, "lines");
-        snprintf(f, sizeof f, "shipments[%d].lines", si);
-        if (!cJSON_IsArray(lines) || cJSON_GetArraySize(lines) < 1) {
-            rc = spec_fail(err, ORDO_EINVAL, f, "must be a non-empty array");
-            goto done;
-        }
-        int nl = cJSON_GetArraySize(lines);
-        sh->lines = ordo_arena_calloc(arena, (size_t)nl, sizeof *sh->lines);
-        if (!sh->lines) {
-            rc = spec_fail(err, ORDO_ENOMEM, NULL, "out of memory");
-            goto done;
-        }
-        const cJSON *l;
-        int li = 0;
-        cJSON_ArrayForEach(l, lines)
-        {
-            snprintf(f, sizeof f, "shipments[%d].lines[%d]", si, li);
-            const cJSON *jl = cJSON_GetObjectItemCaseSensitive(l, "line");
-            const cJSON *js = cJSON_GetObjectItemCaseSensitive(l, "sku");
-            const cJSON *jq = cJSON_GetObjectItemCaseSensitive(l, "quantity");
-            int64_t line = -1;
-            if (cJSON_IsNumber(jl) && jl->valuedouble >= 0 && jl->valuedouble < order->n_lines &&
-                jl->valuedouble == floor(jl->valuedouble)) {
-                line = (int64_t)jl->valuedouble;
-            } else if (!jl && cJSON_IsString(js)) {
-                int32_t sku = ordo_network_sku(net, js->valuestring);
-                for (uint32_t i = 0; i < order->n_lines && line < 0; i++)
-                    if ((int32_t)order->lines[i].sku == sku)
-                        line = i;
-            }
-            if (line < 0) {
-                rc = spec_fail(err, ORDO_ENOTFOUND, f, "names no line of the order (line or sku)");
-                goto done;
-            }
-            if (jl && cJSON_IsString(js) &&
-                ordo_network_sku(net, js->valuestring) != (int32_t)order->lines[line].sku) {
-                rc = spec_fail(err, ORDO_EINVAL, f, "sku does not match the order line");
-                goto done;
-            }
-            uint32_t q = order->lines[line].quantity;
-            if (jq) {
-                if (!cJSON_IsNumber(jq) || jq->valuedouble < 1 ||
-                    jq->valuedouble != floor(jq->valuedouble) || jq->valuedouble > 1e9) {
-                    rc = spec_fail(err, ORDO_EINVAL, f, "quantity must be a whole number >= 1");
-                    goto done;
-                }
-                q = (uint32_t)jq->valuedouble;
-            }
-            sh->lines[li].line = (uint32_t)line;
-            sh->lines[li].sku = order->lines[line].sku;
-            sh->lines[li].quantity = q;
-            li++;
-        }
-        sh->n_lines = (uint32_t)nl;
         si++;
     }
     out->n_shipments = (uint32_t)n;

@@ -493,6 +493,12 @@ static void test_no_shadow_records(void **state)
     }
 }
 
+/* A record read from JSON text by the record reader. */
+static void summary_of(ordo_arena_t *ar, ordo_record_t *d, const char *json)
+{
+    assert_int_equal(ordo_record_read(json, strlen(json), 0, ar, d, NULL), ORDO_OK);
+}
+
 /* The core alone: bad arms, one pair (no interval), zero variance. */
 static void test_core_edges(void **state)
 {
@@ -504,29 +510,28 @@ static void test_core_edges(void **state)
     ordo_error_t err;
     assert_int_equal(ordo_analysis_create(cfg, &a, &err), ORDO_OK);
     ordo_analyze_plan_summary_t r, s;
-    cJSON *d = cJSON_Parse("{\"plan\":{\"shipments\":[{\"node\":\"A\",\"service\":\"g\","
+    ordo_arena_t *ar = ordo_arena_create(1 << 12);
+    ordo_record_t d;
+    summary_of(ar, &d, "{\"plan\":{\"shipments\":[{\"node\":\"A\",\"service\":\"g\","
                            "\"lines\":[{\"sku\":\"X\",\"quantity\":2}]}],"
                            "\"totals\":{\"shipments\":1,\"cost\":{\"total\":5},"
                            "\"on_time_prob\":0.9}}}");
-    assert_int_equal(ordo_analyze_plan_summary(d, &r, &err), ORDO_OK);
-    cJSON_Delete(d);
+    assert_int_equal(ordo_analyze_plan_summary(&d, &r, &err), ORDO_OK);
     /* the same lines with another quantity: a different plan */
-    d = cJSON_Parse("{\"plan\":{\"shipments\":[{\"node\":\"A\",\"service\":\"g\","
+    summary_of(ar, &d, "{\"plan\":{\"shipments\":[{\"node\":\"A\",\"service\":\"g\","
                     "\"lines\":[{\"sku\":\"X\",\"quantity\":3}]}],"
                     "\"totals\":{\"shipments\":1,\"cost\":{\"total\":4},\"on_time_prob\":0.9}}}");
-    assert_int_equal(ordo_analyze_plan_summary(d, &s, &err), ORDO_OK);
-    cJSON_Delete(d);
+    assert_int_equal(ordo_analyze_plan_summary(&d, &s, &err), ORDO_OK);
     assert_true(r.has_sig && s.has_sig);
     assert_true(r.sig[0] != s.sig[0] || r.sig[1] != s.sig[1]);
-    d = cJSON_Parse("{\"no_plan\":1}");
-    assert_int_equal(ordo_analyze_plan_summary(d, &s, &err), ORDO_EINVAL);
-    cJSON_Delete(d);
-    d = cJSON_Parse("{\"plan\":{\"shipments\":[{\"node\":\"A\",\"service\":\"g\","
+    summary_of(ar, &d, "{\"no_plan\":1}");
+    assert_int_equal(ordo_analyze_plan_summary(&d, &s, &err), ORDO_EINVAL);
+    summary_of(ar, &d, "{\"plan\":{\"shipments\":[{\"node\":\"A\",\"service\":\"g\","
                     "\"lines\":[{\"sku\":\"X\",\"quantity\":3}]}],"
                     "\"totals\":{\"shipments\":1,\"cost\":{\"total\":4},\"on_time_prob\":0.9}}}");
-    assert_int_equal(ordo_analyze_plan_summary(d, &s, &err), ORDO_OK);
-    cJSON_Delete(d);
+    assert_int_equal(ordo_analyze_plan_summary(&d, &s, &err), ORDO_OK);
 
+    ordo_arena_destroy(ar);
     assert_int_equal(ordo_analysis_add_shadow(a, 2, &r, &s, &err), ORDO_EINVAL);
     assert_int_equal(ordo_analysis_add_shadow(a, -2, &r, &s, &err), ORDO_EINVAL);
     /* control: one pair only; treatment: three pairs, all −1 (zero variance) */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — the decision record's one writer (JSON text or CBOR). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ordo/geo.h"
+#include "ordo/record.h"
+#include "ordo/util.h"
+
+void ordo_decision_meta_init(ordo_decision_meta_t *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    meta->bucket = -1;
+}
+
+static void write_experiment(const ordo_decision_meta_t *meta, ordo_jsonw_t *w)
+{
+    if (meta && meta->experiment) {
+        ordo_jsonw_kstr(w, "experiment", meta->experiment);
+        ordo_jsonw_kstr(w, "variant", meta->variant);
+        if (meta->bucket >= 0)
+            ordo_jsonw_kdouble(w, "bucket", meta->bucket);
+        ordo_jsonw_kbool(w, "excluded", meta->excluded);
+    }
+    if (meta && meta->shadow)
+        ordo_jsonw_kbool(w, "shadow", true);
+    if (meta && meta->has_control_cost)
+        ordo_jsonw_kdouble(w, "control_cost", meta->control_cost);
+}
+
+/* Segments for analysis: value, dominant family (by value), region. */
+static void write_segments(const ordo_order_t *o, const ordo_network_t *net, ordo_jsonw_t *w)
+{
+    double best = -1;
+    int fam = -1;
+    for (uint32_t i = 0; i < o->n_lines; i++) {
+        const ordo_sku_t *sk = &net->skus[o->lines[i].sku];
+        double v = sk->price * o->lines[i].quantity;
+        if (v > best) {
+            best = v;
+            fam = sk->family;
+        }
+    }
+    ordo_jsonw_kdouble(w, "order_value", ordo_order_value(o, net));
+    if (fam >= 0)
+        ordo_jsonw_kstr(w, "product_family", net->families[fam]);
+    ordo_jsonw_kstr(w, "region", ordo_geo_region(o->state));
+}
+
+/* The randomization unit as assignment chose it. */
+static void write_unit(const ordo_decision_meta_t *meta, ordo_jsonw_t *w)
+{
+    if (!meta)
+        return;
+    if (meta->unit)
+        ordo_jsonw_kstr(w, "unit", meta->unit);
+    if (meta->cluster) {
+        ordo_jsonw_kstr(w, "cluster", meta->cluster);
+        ordo_jsonw_kint(w, "window", meta->window);
+    }
+}
+
+/* The ATP list is most of a record: a table in CBOR (a node's id is written
+ * once for its run of SKUs). */
+static void write_atp(const ordo_plan_t *p, const ordo_network_t *net, ordo_jsonw_t *w)
+{
+    static const char *const atp_keys[] = {"node", "sku", "atp"};
+    ordo_jsonw_key(w, "atp");
+    ordo_jsonw_table_begin(w, atp_keys, 3);
+    for (uint32_t i = 0; i < p->n_atp; i++) {
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "node", net->nodes[p->atp[i].node].id);
+        ordo_jsonw_kstr(w, "sku", net->skus[p->atp[i].sku].id);
+        ordo_jsonw_kint(w, "atp", p->atp[i].atp);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_table_end(w);
+}
+
+void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
+                       const ordo_decision_meta_t *meta, ordo_jsonw_t *w)
+{
+    char ts[32];
+    (void)ordo_record_cbor_keys(NULL); /* registered (and this module's keys.c linked in) */
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "record_version", ORDO_RECORD_VERSION);
+    ordo_time_format(p->decided_at, ts, sizeof ts);
+    ordo_jsonw_kstr(w, "timestamp", ts);
+    ordo_jsonw_kstr(w, "order_id", p->order ? p->order->id : NULL);
+    ordo_jsonw_key(w, "policy");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "name", p->policy_name);
+    ordo_jsonw_kstr(w, "version", p->policy_version);
+    ordo_jsonw_obj_end(w);
+    ordo_jsonw_kstr(w, "model_version",
+                    meta && meta->model_version ? meta->model_version : ORDO_SOURCE_MODEL_VERSION);
+    write_experiment(meta, w);
+    if (p->order)
+        write_segments(p->order, net, w);
+    write_unit(meta, w);
+    ordo_jsonw_kbool(w, "fallback", p->status == ORDO_PLAN_FALLBACK);
+    ordo_jsonw_kint(w, "latency_ns", (int64_t)p->latency_ns);
+    if (p->order) {
+        ordo_jsonw_key(w, "order");
+        ordo_order_write_json(p->order, net, w);
+    }
+    write_atp(p, net, w);
+    ordo_jsonw_key(w, "plan");
+    ordo_plan_write_json(p, net, w);
+    ordo_jsonw_obj_end(w);
+}
