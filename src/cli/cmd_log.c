@@ -367,10 +367,12 @@ static int cmd_append(const char *dir, const char *file, uint16_t type, const ch
     return ORDO_EXIT_OK;
 }
 
-/* The log directory: DIR (the first argument) or --data, resolved. */
+/* The data directory: --data, else DIR (the first argument). */
 static const char *data_of(const ordo_cli_args_t *a)
 {
-    const char *d = a->npos ? a->pos[0] : ordo_cli_get(a, "data");
+    const char *d = ordo_cli_get(a, "data");
+    if (!d && a->npos)
+        d = a->pos[0];
     return d ? d : ordo_cli_default_data_dir();
 }
 
@@ -507,7 +509,11 @@ static int run_append(const ordo_cli_args_t *a)
     if (rc)
         return rc;
     const char *key_field = ordo_cli_get(a, "key-field");
-    const char *data = data_of(a), *file = a->npos > 1 ? a->pos[1] : NULL;
+    /* [DIR] [FILE], or [FILE] with --data */
+    bool has_data = ordo_cli_get(a, "data") != NULL;
+    if (has_data && a->npos > 1)
+        return ordo_cli_usage("log append", "unexpected argument '%s'", a->pos[1]);
+    const char *data = data_of(a), *file = a->npos > !has_data ? a->pos[!has_data] : NULL;
     char dir[4096];
     resolve_dir(data, dir, sizeof dir);
     /* a data directory gets its log/ (CONTRACTS.md) */
