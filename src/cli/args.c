@@ -27,7 +27,7 @@ int ordo_cli_opts_of(const ordo_cli_cmd_t *cmd, const ordo_cli_opt_t **list, int
     }
     if ((cmd->flags & ORDO_CLI_RESULT) && !has_json)
         list[n++] = &json_opt;
-    if ((cmd->flags & ORDO_CLI_RESULT) && !has_out)
+    if ((cmd->flags & (ORDO_CLI_RESULT | ORDO_CLI_OUT)) && !has_out)
         list[n++] = &out_opt;
     list[n++] = &help_opt;
     return n;
@@ -228,6 +228,10 @@ static int dispatch_group(const ordo_cli_cmd_t *cmd, const char *path, int argc,
         ordo_cli_help(stdout, cmd, path);
         return ORDO_EXIT_OK;
     }
+    if (at == argc && at > 1) /* options, and no subcommand to take them */
+        return ordo_cli_usage(cmd == &ordo_cli_root ? "" : path,
+                              "unknown option '%s' (expected a %s first)", argv[1],
+                              cmd == &ordo_cli_root ? "command" : "subcommand");
     if (at == argc) {
         ordo_cli_help(stderr, cmd, path);
         return ORDO_EXIT_USAGE;

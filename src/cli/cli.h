@@ -53,6 +53,7 @@ typedef struct ordo_cli_args {
 /* Flags of a command. */
 enum {
     ORDO_CLI_RESULT = 1 << 0, /* prints a result: takes --json and --out FILE ('-': stdout) */
+    ORDO_CLI_OUT = 1 << 1,    /* prints text that has no JSON form: takes --out FILE only */
 };
 
 /* A command, or a group of subcommands ("ordo exp ..."). */

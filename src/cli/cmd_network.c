@@ -119,6 +119,10 @@ static int cmd_generate(const ordo_cli_args_t *a)
     if (!out)
         return ordo_cli_usage("network generate", "--out DIR is required");
     ordo_error_t err = {0};
+    if (ordo_mkdir_p(out, &err)) { /* the output cannot be created */
+        ordo_cli_fail(&err, err.code, a->json);
+        return ORDO_EXIT_CANTCREAT;
+    }
     if ((rc = ordo_network_generate(&o, NULL, out, &err)))
         return ordo_cli_fail(&err, rc, a->json);
     ordo_network_t *net;

@@ -84,9 +84,10 @@ int ordo_cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "ordo %s: ", cmd);
+    const char *sep = *cmd ? " " : "";
+    fprintf(stderr, "ordo%s%s: ", sep, cmd);
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'ordo %s --help'.\n", cmd);
+    fprintf(stderr, "\nTry 'ordo%s%s --help'.\n", sep, cmd);
     va_end(ap);
     return ORDO_EXIT_USAGE;
 }

@@ -90,6 +90,7 @@ static const ordo_cli_cmd_t cmd_help = {
     .examples = "ordo help exp schedule\nordo help --man | man -l -",
     .opts = help_opts,
     .max_pos = 2,
+    .flags = ORDO_CLI_OUT,
     .run = run_help,
 };
 
@@ -110,6 +111,7 @@ static const ordo_cli_cmd_t cmd_completion = {
     .examples = "source <(ordo completion bash)",
     .min_pos = 1,
     .max_pos = 1,
+    .flags = ORDO_CLI_OUT,
     .run = run_completion,
 };
 
