@@ -129,7 +129,9 @@ typedef struct ordo_cli_output {
 /* 0, or the exit code (73: cannot be created) after printing why. */
 int ordo_cli_output_begin(ordo_cli_output_t *o, const char *path);
 /* Flushes standard output; commit renames into place (atomic), else the
- * temporary file is removed. Returns exit_code, or 74 on a write error. */
+ * temporary file is removed; a run that ends with 65 (bad input data) but
+ * wrote output (a batch with error lines) is committed too. Returns
+ * exit_code, or 74 on a write error. */
 int ordo_cli_output_end(ordo_cli_output_t *o, int exit_code, bool commit);
 
 /* ordo log show / export / replay (cmd_log_decisions.c); dir is the log

@@ -462,6 +462,31 @@ static int run_export(const ordo_cli_args_t *a)
     return rc ? rc : ordo_cli_log_export(dir, format, &q);
 }
 
+/* A policy that is neither a file nor a built-in, and a network directory
+ * without network.json, fail here with a "did you mean". */
+static int replay_precheck(const char *policy, const char *network, bool json)
+{
+    struct stat st;
+    char probe[4200];
+    ordo_error_t err = {0};
+    int rc;
+    bool builtin = ordo_policy_builtin_json(policy) != NULL;
+    if (!builtin && stat(policy, &st) != 0) {
+        ordo_policy_t *p = NULL;
+        if ((rc = ordo_cli_policy_load(policy, &p, &err)))
+            return ordo_cli_fail(&err, rc, json);
+        ordo_policy_destroy(p);
+    }
+    snprintf(probe, sizeof probe, "%s/network.json", network);
+    if (stat(probe, &st) != 0) {
+        ordo_network_t *net = NULL;
+        if ((rc = ordo_cli_network_load(network, &net, &err)))
+            return ordo_cli_fail(&err, rc, json);
+        ordo_network_destroy(net);
+    }
+    return 0;
+}
+
 static int run_replay(const ordo_cli_args_t *a)
 {
     const char *policy = ordo_cli_get(a, "policy"), *network = ordo_cli_get(a, "network");
@@ -474,6 +499,8 @@ static int run_replay(const ordo_cli_args_t *a)
         return rc;
     if (!policy || !network)
         return ordo_cli_usage("log replay", "--policy P and --network NET are required");
+    if ((rc = replay_precheck(policy, network, a->json)))
+        return rc;
     return ordo_cli_log_replay(dir, network, policy, a->json, &q);
 }
 

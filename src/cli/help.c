@@ -108,6 +108,24 @@ static void man_lines(FILE *out, const char *text, const char *prefix)
     }
 }
 
+/* Prose reflows; a line that starts with a space (a small table) stays. */
+static void man_about(FILE *out, const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        bool keep = p[0] == ' ';
+        if (keep)
+            fputs(".nf\n", out);
+        man_text(out, p, n);
+        fputc('\n', out);
+        if (keep)
+            fputs(".fi\n", out);
+        p += n;
+        if (*p)
+            p++;
+    }
+}
+
 static void man_command(FILE *out, const ordo_cli_cmd_t *cmd, const char *path)
 {
     fprintf(out, ".SS \"ordo ");
@@ -119,7 +137,7 @@ static void man_command(FILE *out, const ordo_cli_cmd_t *cmd, const char *path)
     fprintf(out, ".fi\n");
     if (cmd->about && *cmd->about) {
         fprintf(out, ".PP\n");
-        man_lines(out, cmd->about, "");
+        man_about(out, cmd->about);
     }
     const ordo_cli_opt_t *opts[ORDO_CLI_MAX_OPTS];
     int n = ordo_cli_opts_of(cmd, opts, ORDO_CLI_MAX_OPTS);

@@ -88,6 +88,11 @@ int ordo_cli_output_end(ordo_cli_output_t *o, int exit_code, bool commit)
     errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout))
         werr = errno ? errno : EIO;
+    struct stat st;
+    /* a batch that reported bad lines in its output (65) keeps the output */
+    if (o->active && o->atomic && !commit && exit_code == ORDO_EXIT_DATA &&
+        fstat(STDOUT_FILENO, &st) == 0 && st.st_size > 0)
+        commit = true;
     if (o->active && o->atomic && !werr && commit && fsync(STDOUT_FILENO) != 0)
         werr = errno;
     if (o->active) {

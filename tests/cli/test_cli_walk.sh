@@ -200,5 +200,17 @@ sed 's/"id"/"order_id"/' "$ex/order.json" > "$tmp/oid.json"
 suggests "order_id for id" id source --network "$net" --policy default "$tmp/oid.json"
 suggests "network parent" "$ex/network" source --network "$ex" --policy default "$ex/order.json"
 
+suggests "replay: mistyped policy" cost-optimized log replay "$D" --policy cost_optimized \
+    --network "$net"
+suggests "replay: network parent" "$ex/network" log replay "$D" --policy default --network "$ex"
+
+# a batch with a bad line still writes its --out file (the error is a line of it)
+{ cat "$ex/orders.ndjson"; echo '{"id":"bad"}'; } > "$tmp/batch.ndjson"
+"$ordo" source --network "$net" --policy default --out "$tmp/plans.ndjson" \
+    < "$tmp/batch.ndjson" 2> /dev/null; rc=$?
+n=$(wc -l < "$tmp/plans.ndjson" 2> /dev/null || echo 0)
+[ "$rc" -eq 65 ] && [ "$n" -eq "$(($(wc -l < "$ex/orders.ndjson") + 1))" ] && ok \
+    || bad "batch with a bad line and --out: exit $rc, $n lines"
+
 echo "cli walk: $pass passed, $fail failed (${#leaves[@]} commands)"
 [ "$fail" -eq 0 ]
