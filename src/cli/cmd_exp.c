@@ -1165,9 +1165,9 @@ static const ordo_cli_cmd_t cmd_schedule_ = {
     .name = "schedule",
     .summary = "a switchback schedule, of a stored experiment or from flags",
     .usage = "exp schedule --seed S --clusters A,B,... --start TIME --windows N\n"
-             "                  --window-hours H [--arms control,treatment]\n"
-             "                  [--weights W,W,...] [--burn-in MIN] [--burn-out MIN]\n"
-             "                  [--block-size B] [--hash-version 1|2] [--json]\n"
+             "             --window-hours H [--arms control,treatment]\n"
+             "             [--weights W,W,...] [--burn-in MIN] [--burn-out MIN]\n"
+             "             [--block-size B] [--hash-version 1|2] [--json]\n"
              "exp schedule ID [--clusters A,B,...] [--data DIR] [--json]",
     .about = "Prints the switchback schedule: the arm each cluster (region) runs in each\n"
              "time window. The schedule is a pure function of the seed, so it can be\n"
@@ -1244,7 +1244,7 @@ static const ordo_cli_cmd_t cmd_assign_ = {
     .name = "assign",
     .summary = "which variant a unit gets, and why",
     .usage = "exp assign ID --unit U [--order ORDER.json --network DIR] [--at TIME]\n"
-             "                [--data DIR] [--json]",
+             "              [--data DIR] [--json]",
     .about = "Shows what experiment ID gives unit U: the unit is an order id, a customer id\n"
              "or, for a switchback, a cluster (state or region), as the experiment's unit\n"
              "says. With --order (and the --network it refers to) the experiment's targeting\n"

@@ -603,7 +603,7 @@ static const ordo_cli_cmd_t cmd_dump_ = {
     .name = "dump",
     .summary = "print records as NDJSON",
     .usage = "log dump [DIR] [--data DIR] [--from-seq N] [--limit N] [--key K]\n"
-             "             [--since TIME] [--until TIME]",
+             "               [--since TIME] [--until TIME]",
     .about = "Prints records as NDJSON (with or without --json): metadata plus the payload\n"
              "(as JSON when it is JSON text, else \"payload_base64\").",
     .examples = "ordo log dump ordo-data --limit 10",
@@ -612,7 +612,7 @@ static const ordo_cli_cmd_t cmd_append_ = {
     .name = "append",
     .summary = "append each line of a file as one record",
     .usage = "log append [DIR] [--data DIR] [--type N] [--key-field F]\n"
-             "               [--sync sync|async|none] [--compress LEVEL] [FILE]",
+             "                 [--sync sync|async|none] [--compress LEVEL] [FILE]",
     .about = "Appends each line of FILE (default stdin) as one record; the key is the\n"
              "value of --key-field (default order_id) when the line is JSON.",
     .examples = "ordo log append ordo-data events.ndjson",

@@ -148,7 +148,7 @@ static const ordo_cli_cmd_t cmd_gen = {
     .name = "generate",
     .summary = "build a network on real US geography",
     .usage = "network generate --out DIR [--dcs N] [--stores M] [--dropshippers K]\n"
-             "                      [--skus S] [--seed X] [--name NAME] [--json]",
+             "                 [--skus S] [--seed X] [--name NAME] [--json]",
     .about = "Builds a fulfillment network on real US geography: DCs in large metros, stores\n"
              "in cities weighted by population, drop-ship suppliers, a catalog with product\n"
              "families, and inventory (deep at DCs, shallow at stores, sparse in the long\n"

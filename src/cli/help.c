@@ -21,12 +21,18 @@ static void put_indented(FILE *out, const char *text, int indent)
     }
 }
 
+/* Prints each line of text after first (the first line) or rest; a line
+ * that starts with a space continues the one before, under its text. */
 static void put_lines(FILE *out, const char *text, const char *first, const char *rest)
 {
     const char *p = text;
     for (int i = 0; *p; i++) {
         size_t n = strcspn(p, "\n");
-        fprintf(out, "%s%.*s\n", i ? rest : first, (int)n, p);
+        const char *prefix = i ? rest : first;
+        if (i && p[0] == ' ')
+            fprintf(out, "%*s%.*s\n", (int)strlen(first), "", (int)n, p);
+        else
+            fprintf(out, "%s%.*s\n", prefix, (int)n, p);
         p += n;
         if (*p)
             p++;
@@ -108,6 +114,21 @@ static void man_lines(FILE *out, const char *text, const char *prefix)
     }
 }
 
+/* Usage lines after "ordo "; a continuation line (a leading space) is
+ * indented as far instead. */
+static void man_usage(FILE *out, const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        fputs(p[0] == ' ' ? "     " : "ordo ", out);
+        man_text(out, p, n);
+        fputc('\n', out);
+        p += n;
+        if (*p)
+            p++;
+    }
+}
+
 /* Prose reflows; a line that starts with a space (a small table) stays. */
 static void man_about(FILE *out, const char *text)
 {
@@ -133,7 +154,7 @@ static void man_command(FILE *out, const ordo_cli_cmd_t *cmd, const char *path)
     fprintf(out, "\"\n");
     man_lines(out, cmd->summary, "");
     fprintf(out, ".PP\n.nf\n");
-    man_lines(out, cmd->usage, "ordo ");
+    man_usage(out, cmd->usage);
     fprintf(out, ".fi\n");
     if (cmd->about && *cmd->about) {
         fprintf(out, ".PP\n");
@@ -177,7 +198,7 @@ int ordo_cli_man(FILE *out)
             ORDO_VERSION);
     man_lines(out, r->summary, "");
     fprintf(out, ".SH SYNOPSIS\n.nf\n");
-    man_lines(out, r->usage, "ordo ");
+    man_usage(out, r->usage);
     fprintf(out, ".fi\n.SH DESCRIPTION\n");
     man_lines(out, r->about, "");
     fprintf(out, ".SH COMMANDS\n");
