@@ -118,6 +118,8 @@ static int cmd_generate(const ordo_cli_args_t *a)
         return rc;
     if (!out)
         return ordo_cli_usage("network generate", "--out DIR is required");
+    if (!strcmp(out, "-")) /* three files: standard output cannot hold them */
+        return ordo_cli_usage("network generate", "--out wants a directory, not '-'");
     ordo_error_t err = {0};
     if (ordo_mkdir_p(out, &err)) { /* the output cannot be created */
         ordo_cli_fail(&err, err.code, a->json);
