@@ -31,7 +31,8 @@ demo: build
 
 # Installs bin/ordo, share/man/man1/ordo.1 and the bash completion under
 # $(DESTDIR)$(PREFIX). install-files installs what $(REL_DIR) already holds.
-install: build install-files
+install: build
+	@$(MAKE) --no-print-directory install-files
 
 install-files:
 	@DESTDIR="$(DESTDIR)" cmake --install $(REL_DIR) --prefix "$(PREFIX)"
