@@ -149,8 +149,8 @@ static int parse_leaf(ordo_cli_args_t *a, int argc, char **argv)
     }
     const ordo_cli_cmd_t *c = a->cmd;
     if (a->npos < c->min_pos)
-        return ordo_cli_usage(a->path, "missing argument: usage: ordo %.*s", (int)strcspn(c->usage, "\n"),
-                              c->usage);
+        return ordo_cli_usage(a->path, "missing argument: usage: ordo %.*s",
+                              (int)strcspn(c->usage, "\n"), c->usage);
     if (c->max_pos >= 0 && a->npos > c->max_pos)
         return ordo_cli_usage(a->path, "unexpected argument '%s'", a->pos[c->max_pos]);
     a->json = ordo_cli_flag(a, "json");

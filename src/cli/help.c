@@ -48,8 +48,8 @@ static void help_options(FILE *out, const ordo_cli_cmd_t *cmd)
         char left[64];
         const ordo_cli_opt_t *o = opts[i];
         if (o->short_name)
-            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name,
-                     o->arg ? " " : "", o->arg ? o->arg : "");
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
         else
             snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
@@ -271,12 +271,14 @@ int ordo_cli_completion_bash(FILE *out)
           "    local path=ordo i w\n"
           "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
           "        w=${COMP_WORDS[i]}\n"
-          "        if [[ -n ${_ordo_tree[$path]+x} && \" ${_ordo_tree[$path]} \" == *\" $w \"* ]]; then\n"
+          "        if [[ -n ${_ordo_tree[$path]+x} && \" ${_ordo_tree[$path]} \" == *\" $w \"* ]]; "
+          "then\n"
           "            path=\"$path $w\"\n"
           "        fi\n"
           "    done\n"
           "    if [[ $prev == --policy ]]; then\n"
-          "        COMPREPLY=($(compgen -W \"$_ordo_policies\" -- \"$cur\") $(compgen -f -- \"$cur\"))\n"
+          "        COMPREPLY=($(compgen -W \"$_ordo_policies\" -- \"$cur\") $(compgen -f -- "
+          "\"$cur\"))\n"
           "        return\n"
           "    fi\n"
           "    if [[ \" ${_ordo_tree[$path:vals]} \" == *\" $prev \"* ]]; then\n"

@@ -109,8 +109,7 @@ int ordo_cli_output_end(ordo_cli_output_t *o, int exit_code, bool commit)
     if (werr) {
         fprintf(stderr, "ordo: cannot write %s: %s\n", o->active ? o->path : "standard output",
                 strerror(werr));
-        return exit_code == ORDO_EXIT_OK || exit_code == ORDO_EXIT_FAIL ? ORDO_EXIT_IO
-                                                                        : exit_code;
+        return exit_code == ORDO_EXIT_OK || exit_code == ORDO_EXIT_FAIL ? ORDO_EXIT_IO : exit_code;
     }
     return exit_code;
 }

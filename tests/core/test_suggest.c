@@ -21,7 +21,7 @@ static void test_edit_distance(void **state)
     assert_int_equal(ordo_edit_distance("abc", ""), 3);
     assert_int_equal(ordo_edit_distance("", "abc"), 3);
     assert_int_equal(ordo_edit_distance("kitten", "sitting"), 3);
-    assert_int_equal(ordo_edit_distance("json", "jsno"), 1);   /* a swap counts 1 */
+    assert_int_equal(ordo_edit_distance("json", "jsno"), 1);    /* a swap counts 1 */
     assert_int_equal(ordo_edit_distance("source", "sorce"), 1); /* a deletion */
     assert_int_equal(ordo_edit_distance("proximity_first", "proximity-first"), 1);
     assert_int_equal(ordo_edit_distance("ca", "abc"), 3); /* OSA, not full Damerau */
@@ -30,8 +30,8 @@ static void test_edit_distance(void **state)
 static void test_suggest(void **state)
 {
     (void)state;
-    static const char *const cmds[] = {"geo", "network", "rate", "exp", "log", "source",
-                                       "policy", "price", "power", NULL};
+    static const char *const cmds[] = {"geo",    "network", "rate",  "exp",   "log",
+                                       "source", "policy",  "price", "power", NULL};
     assert_string_equal(ordo_suggest("sorce", cmds), "source");
     assert_string_equal(ordo_suggest("netwrok", cmds), "network");
     assert_string_equal(ordo_suggest("polcy", cmds), "policy");
@@ -65,7 +65,8 @@ static void test_order_field_suggestion(void **state)
         {"{\"order_id\":\"e\",\"ship_to\":{\"zip\":\"10001\"},"
          "\"lines\":[{\"sku\":\"SKU-TEE\",\"quantity\":1}]}",
          "order_id", "did you mean 'id'?"},
-        {"{\"id\":\"e\",\"ship_to\":{\"zip\":\"10001\"},\"lines\":[{\"sku\":\"SKU-TEE\",\"qty\":1}]}",
+        {"{\"id\":\"e\",\"ship_to\":{\"zip\":\"10001\"},\"lines\":[{\"sku\":\"SKU-TEE\",\"qty\":1}]"
+         "}",
          "lines[0].qty", "did you mean 'lines[0].quantity'?"},
         {"{\"id\":\"e\",\"ship_to\":{\"zipcode\":\"10001\"},"
          "\"lines\":[{\"sku\":\"SKU-TEE\",\"quantity\":1}]}",
