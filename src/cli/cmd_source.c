@@ -207,8 +207,7 @@ static int run(const ordo_cli_args_t *a)
 
 static const ordo_cli_opt_t opts[] = {
     {"network", 0, "DIR", "the network (required)"},
-    {"policy", 0, "P", "a policy file, or a built-in: default, proximity-first,\n"
-                       "cost-optimized, inventory-priority, store-fulfillment, drop-ship"},
+    {"policy", 0, "P", "a policy file, or a built-in name (ordo policy list)"},
     {"explain", 0, NULL, "also list every candidate considered and why it lost"},
     {"reserve", 0, NULL, "reserve the stock in memory as orders are decided, so a\n"
                          "batch never sells the same unit twice"},
