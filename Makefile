@@ -4,8 +4,10 @@ JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 TEST_DIR  ?= build-test
 REL_DIR   ?= build
 DEMO_DIR  ?= $(REL_DIR)/demo
+PREFIX    ?= /usr/local
+DESTDIR   ?=
 
-.PHONY: all deps build test bench demo format clean
+.PHONY: all deps build test bench demo format clean install install-files
 
 all: build
 
@@ -26,6 +28,14 @@ bench: build
 
 demo: build
 	@bash scripts/demo.sh $(REL_DIR) $(DEMO_DIR)
+
+# Installs bin/ordo, share/man/man1/ordo.1 and the bash completion under
+# $(DESTDIR)$(PREFIX). install-files installs what $(REL_DIR) already holds.
+install: build
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
+	@DESTDIR="$(DESTDIR)" cmake --install $(REL_DIR) --prefix "$(PREFIX)"
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

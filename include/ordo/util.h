@@ -83,4 +83,17 @@ int ordo_write_file_atomic(const char *path, const void *data, size_t len, ordo_
 /* mkdir -p */
 int ordo_mkdir_p(const char *path, ordo_error_t *err);
 
+/* ---- near misses ("did you mean ...?") ---- */
+/* Optimal-string-alignment Damerau-Levenshtein distance between a and b:
+ * insertions, deletions, substitutions and swaps of two neighbours each
+ * count 1. Bytes are compared; strings longer than 63 bytes count as far. */
+size_t ordo_edit_distance(const char *a, const char *b);
+/* The candidate that word most likely misspells, or NULL: the nearest by
+ * edit distance when it is at most 1 for words up to 5 bytes and 2 for
+ * longer ones; else one word is an abbreviation of the other (same first
+ * letter, letters in order: "qty" of "quantity"); else a candidate equals a
+ * '_' or '-' separated part of word ("order_id" -> "id"). candidates ends
+ * with NULL; the pointer returned is one of them. */
+const char *ordo_suggest(const char *word, const char *const *candidates);
+
 #endif

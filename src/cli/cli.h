@@ -1,5 +1,9 @@
-/* ordo CLI — shared helpers for subcommands. The CLI holds no business logic:
- * each subcommand parses flags, calls libordo and prints. */
+/* ordo CLI — the shared option parser, dispatcher and helpers. The CLI holds
+ * no business logic: each command declares its options in a table
+ * (ordo_cli_cmd_t), the one parser (args.c) reads argv against it, and the
+ * command's run() calls libordo and prints. The same tables give --help, the
+ * man page (ordo help --man), bash completion (ordo completion bash) and the
+ * command list the tests walk (ordo help --list). */
 #ifndef ORDO_CLI_H
 #define ORDO_CLI_H
 
@@ -8,35 +12,84 @@
 
 #include "ordo/ordo.h"
 
-/* Exit codes (sysexits-style where one fits). */
+/* Exit codes (sysexits-style where one fits); README has the table. */
 enum {
     ORDO_EXIT_OK = 0,
-    ORDO_EXIT_FAIL = 1,    /* the command ran and the answer is "no" (verify failed...) */
-    ORDO_EXIT_USAGE = 2,   /* bad flags or arguments */
-    ORDO_EXIT_DATA = 65,   /* bad input data (EX_DATAERR) */
-    ORDO_EXIT_NOINPUT = 66,
-    ORDO_EXIT_SOFTWARE = 70,
-    ORDO_EXIT_IO = 74,
-    ORDO_EXIT_TEMPFAIL = 75 /* busy: try again (EX_TEMPFAIL) */
+    ORDO_EXIT_FAIL = 1,      /* the command ran and the answer is "no" (verify failed...) */
+    ORDO_EXIT_USAGE = 2,     /* bad flags or arguments */
+    ORDO_EXIT_DATA = 65,     /* bad input data (EX_DATAERR) */
+    ORDO_EXIT_NOINPUT = 66,  /* missing input (EX_NOINPUT) */
+    ORDO_EXIT_SOFTWARE = 70, /* internal error (EX_SOFTWARE) */
+    ORDO_EXIT_CANTCREAT = 73, /* an output cannot be created (EX_CANTCREAT) */
+    ORDO_EXIT_IO = 74,       /* a read or write failed (EX_IOERR) */
+    ORDO_EXIT_TEMPFAIL = 75  /* busy: try again (EX_TEMPFAIL) */
 };
 
+/* One option of a command. */
+typedef struct ordo_cli_opt {
+    const char *name;  /* long name without "--"; NULL ends a table */
+    char short_name;   /* 0: none */
+    const char *arg;   /* the value's placeholder ("DIR"); NULL: a flag without value */
+    const char *help;  /* one line (may wrap with '\n') */
+} ordo_cli_opt_t;
+
+#define ORDO_CLI_MAX_OPTS 40
+
+struct ordo_cli_cmd;
+
+/* What the parser read: option values by name, and the positional
+ * arguments (in order, options removed). */
+typedef struct ordo_cli_args {
+    const struct ordo_cli_cmd *cmd;
+    char path[64];                          /* "exp schedule" */
+    const ordo_cli_opt_t *opts[ORDO_CLI_MAX_OPTS]; /* the command's, then the shared ones */
+    const char *val[ORDO_CLI_MAX_OPTS];     /* NULL: not given; a flag given: "" */
+    int n_opts;
+    int npos;
+    char **pos;
+    bool json; /* --json was given */
+} ordo_cli_args_t;
+
+/* Flags of a command. */
+enum {
+    ORDO_CLI_RESULT = 1 << 0, /* prints a result: takes --json and --out FILE ('-': stdout) */
+    ORDO_CLI_OUT = 1 << 1,    /* prints text that has no JSON form: takes --out FILE only */
+};
+
+/* A command, or a group of subcommands ("ordo exp ..."). */
 typedef struct ordo_cli_cmd {
-    const char *name;     /* "network", "geo", ... */
-    const char *summary;  /* one line for `ordo --help` */
-    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *name;     /* "schedule" */
+    const char *summary;  /* one line for the parent's list */
+    const char *usage;    /* usage lines without "ordo ", '\n' between them */
+    const char *about;    /* what it does, paragraphs */
+    const char *examples; /* command lines, '\n' between them (at least one) */
+    const ordo_cli_opt_t *opts; /* ended by {NULL}; may be NULL */
+    int min_pos, max_pos; /* positional arguments; max_pos -1: any number */
+    unsigned flags;       /* ORDO_CLI_* */
+    int (*run)(const ordo_cli_args_t *a);   /* NULL for a group */
+    const struct ordo_cli_cmd *const *subs; /* a group's subcommands, NULL-ended */
 } ordo_cli_cmd_t;
 
-/* A subcommand of a command with several ("ordo exp start ..."). */
-typedef struct ordo_cli_sub {
-    const char *name;
-    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
-} ordo_cli_sub_t;
+/* The whole command tree ("ordo"), main.c. */
+extern const ordo_cli_cmd_t ordo_cli_root;
 
-/* Runs the subcommand argv[1] names, from subs (ended by a {NULL} entry),
- * with argv + 1. No argument: usage to stderr, exit 2; --help, -h or help:
- * usage to stdout, exit 0; an unknown name: a usage error listing them. */
-int ordo_cli_dispatch(const char *cmd, const char *usage, const ordo_cli_sub_t *subs, int argc,
-                      char **argv);
+/* Parses argv (argv[0] is the program) against the tree, runs the command
+ * and returns its exit code; the one entry point of main(). */
+int ordo_cli_main(int argc, char **argv);
+
+/* The options cmd takes, in help order: its own, then the shared --json
+ * and --out (result commands), then --help. Returns how many. */
+int ordo_cli_opts_of(const ordo_cli_cmd_t *cmd, const ordo_cli_opt_t **list, int max);
+/* An option's value (NULL when not given); for a flag, whether given. */
+const char *ordo_cli_get(const ordo_cli_args_t *a, const char *name);
+bool ordo_cli_flag(const ordo_cli_args_t *a, const char *name);
+
+/* help.c: --help text, the man page, bash completion and the command list,
+ * all from the tables. */
+void ordo_cli_help(FILE *out, const ordo_cli_cmd_t *cmd, const char *path);
+int ordo_cli_man(FILE *out);
+int ordo_cli_completion_bash(FILE *out);
+int ordo_cli_list(FILE *out);
 
 /* Prints "ordo: <message>" (or JSON {"error":...} when json) to stderr and
  * returns the exit code for the error code. */
@@ -48,6 +101,39 @@ int ordo_cli_exit_code(int ordo_code);
 const char *ordo_cli_default_data_dir(void);
 /* true when stderr is a terminal (progress bars) */
 bool ordo_cli_isatty_err(void);
+
+/* Loads a policy file or built-in as ordo_policy_load does; a name that is
+ * neither but a near miss of a built-in gets "did you mean ...?". */
+int ordo_cli_policy_load(const char *arg, ordo_policy_t **out, ordo_error_t *err);
+/* Loads a network as ordo_network_load does; when dir is not a network but
+ * a subdirectory of it is, the error names that subdirectory. */
+int ordo_cli_network_load(const char *dir, ordo_network_t **out, ordo_error_t *err);
+/* " (did you mean 'x'?)" into buf when word is a near miss of one of the
+ * candidates, else "". Returns buf. */
+const char *ordo_cli_did_you_mean(const char *word, const char *const *candidates, char *buf,
+                                  size_t n);
+
+/* output.c: the one place an output is opened. Standard output goes to
+ * path ('-' or NULL: left alone) until ordo_cli_output_end. A regular file
+ * (or a new one) is written to a temporary file beside it and renamed into
+ * place only on success; anything else (a FIFO, a device, a symlink's
+ * target) is written through and never replaced. */
+typedef struct ordo_cli_output {
+    bool active;
+    bool atomic;
+    int saved_fd;
+    char path[4096]; /* the file written (a symlink resolved) */
+    char tmp[4160];
+} ordo_cli_output_t;
+
+/* 0, or the exit code (73: cannot be created) after printing why. */
+int ordo_cli_output_begin(ordo_cli_output_t *o, const char *path);
+/* Flushes standard output; commit renames into place (atomic), else the
+ * temporary file is removed; a run that ends with 65 (bad input data) but
+ * wrote output (a batch with error lines) is committed too. Returns
+ * exit_code, or 74 on a write error. */
+int ordo_cli_output_end(ordo_cli_output_t *o, int exit_code, bool commit);
+
 /* ordo log show / export / replay (cmd_log_decisions.c); dir is the log
  * directory. */
 int ordo_cli_log_show(const char *dir, const char *order_id, bool json);

@@ -5,52 +5,12 @@
  *   ordo analyze DIR --monitor [--dry-run] [--experiment ID] [--json]
  *
  * How to read a report: docs/reports.md; internals: docs/internals/ANALYZE.md. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "ordo/analyze.h"
-
-static const char usage[] =
-    "Usage: ordo analyze DIR [--format text|json|html] [--out FILE] [--experiment ID]\n"
-    "                        [--metrics FILE] [--network DIR] [--json]\n"
-    "       ordo analyze DIR --monitor [--dry-run] [--experiment ID] [--json]\n\n"
-    "Joins the decisions in DIR/log with the outcomes in DIR/ordo.db and reports an\n"
-    "experiment: metrics per variant, lift with intervals, CUPED, SRM, guardrails,\n"
-    "sequential monitoring, breakdowns and a verdict (ship, do not ship, keep running).\n"
-    "DIR is a data directory or a simulation run (a data directory plus summary.json);\n"
-    "--data DIR is accepted too (default $ORDO_DATA or ./ordo-data).\n\n"
-    "  --format F       text (default), json or html (a standalone file with SVG charts)\n"
-    "  --json           same as --format json\n"
-    "  --out FILE       write the report to FILE instead of standard output\n"
-    "  --experiment ID  the experiment (default: the one with most decisions)\n"
-    "  --metrics FILE   metric definitions (default: the built-in set, as in\n"
-    "                   docs/examples/metrics.json)\n"
-    "  --network DIR    catalog for the product-family and order-value breakdowns\n"
-    "                   (default DIR/network when present)\n"
-    "  --monitor        evaluate the guardrails with the sequential test and stop the\n"
-    "                   experiment in the registry when one is significantly breached\n"
-    "                   (exit 1 when breached)\n"
-    "  --dry-run        with --monitor: report only, stop nothing\n";
-
-enum { O_FORMAT = 256, O_OUT, O_EXP, O_METRICS, O_NETWORK, O_MONITOR, O_DRY, O_JSON, O_DATA,
-       O_HELP };
-
-static int write_out(const char *path, const ordo_buf_t *b, bool json_err)
-{
-    if (!path) {
-        if (b->len)
-            fwrite(b->data, 1, b->len, stdout);
-        return ORDO_EXIT_OK;
-    }
-    ordo_error_t err;
-    int rc = ordo_write_file_atomic(path, b->data ? b->data : "", b->len, &err);
-    if (rc)
-        return ordo_cli_fail(&err, rc, json_err);
-    return ORDO_EXIT_OK;
-}
 
 static int run_monitor(const char *dir, const ordo_analyze_options_t *opt, bool dry, bool json)
 {
@@ -116,50 +76,19 @@ static int run_monitor(const char *dir, const ordo_analyze_options_t *opt, bool 
     return res.n_breaches ? ORDO_EXIT_FAIL : ORDO_EXIT_OK;
 }
 
-static int run(int argc, char **argv)
+static int run(const ordo_cli_args_t *args)
 {
-    static const struct option opts[] = {{"format", required_argument, NULL, O_FORMAT},
-                                         {"out", required_argument, NULL, O_OUT},
-                                         {"experiment", required_argument, NULL, O_EXP},
-                                         {"metrics", required_argument, NULL, O_METRICS},
-                                         {"network", required_argument, NULL, O_NETWORK},
-                                         {"monitor", no_argument, NULL, O_MONITOR},
-                                         {"dry-run", no_argument, NULL, O_DRY},
-                                         {"json", no_argument, NULL, O_JSON},
-                                         {"data", required_argument, NULL, O_DATA},
-                                         {"help", no_argument, NULL, O_HELP},
-                                         {NULL, 0, NULL, 0}};
-    const char *format = "text", *out = NULL, *exp = NULL, *metrics = NULL, *network = NULL,
-               *data = NULL;
-    bool monitor = false, dry = false, json = false;
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_FORMAT: format = optarg; break;
-        case O_OUT: out = optarg; break;
-        case O_EXP: exp = optarg; break;
-        case O_METRICS: metrics = optarg; break;
-        case O_NETWORK: network = optarg; break;
-        case O_MONITOR: monitor = true; break;
-        case O_DRY: dry = true; break;
-        case O_JSON: json = true; break;
-        case O_DATA: data = optarg; break;
-        case 'h':
-        case O_HELP: fputs(usage, stdout); return ORDO_EXIT_OK;
-        default:
-            return ordo_cli_usage("analyze", "unknown option or missing value: %s",
-                                  argv[optind - 1]);
-        }
-    }
-    if (json)
+    const char *format = ordo_cli_get(args, "format"), *exp = ordo_cli_get(args, "experiment"),
+               *metrics = ordo_cli_get(args, "metrics"), *network = ordo_cli_get(args, "network"),
+               *data = ordo_cli_get(args, "data");
+    bool monitor = ordo_cli_flag(args, "monitor"), dry = ordo_cli_flag(args, "dry-run");
+    if (!format)
+        format = "text";
+    if (args->json)
         format = "json";
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "html"))
         return ordo_cli_usage("analyze", "--format must be text, json or html, not '%s'", format);
-    if (optind < argc - 1)
-        return ordo_cli_usage("analyze", "one data directory expected");
-    const char *dir = optind < argc ? argv[optind] : data ? data : ordo_cli_default_data_dir();
+    const char *dir = args->npos ? args->pos[0] : data ? data : ordo_cli_default_data_dir();
     if (dry && !monitor)
         return ordo_cli_usage("analyze", "--dry-run goes with --monitor");
     bool jerr = !strcmp(format, "json");
@@ -177,7 +106,7 @@ static int run(int argc, char **argv)
             return ordo_cli_fail(&err, rc, jerr);
         }
     }
-    if (network && (rc = ordo_network_load(network, NULL, &net, &err))) {
+    if (network && (rc = ordo_cli_network_load(network, &net, &err))) {
         free(set);
         return ordo_cli_fail(&err, rc, jerr);
     }
@@ -207,7 +136,7 @@ static int run(int argc, char **argv)
     if (rc || b.oom)
         exit_code = ordo_cli_fail(NULL, rc ? rc : ORDO_ENOMEM, jerr);
     else
-        exit_code = write_out(out, &b, jerr);
+        fwrite(b.data ? b.data : "", 1, b.len, stdout);
     ordo_buf_free(&b);
     ordo_analysis_destroy(a);
 done:
@@ -216,6 +145,37 @@ done:
     return exit_code;
 }
 
-const ordo_cli_cmd_t ordo_cmd_analyze = {"analyze", "experiment reports (text, JSON, HTML) and "
-                                                    "the guardrail monitor",
-                                         run};
+static const ordo_cli_opt_t opts[] = {
+    {"format", 0, "F", "text (default), json or html (a standalone file with SVG charts)"},
+    {"json", 0, NULL, "same as --format json"},
+    {"experiment", 0, "ID", "the experiment (default: the one with most decisions)"},
+    {"metrics", 0, "FILE", "metric definitions (default: the built-in set, as in\n"
+                           "docs/examples/metrics.json)"},
+    {"network", 0, "DIR", "catalog for the product-family and order-value breakdowns\n"
+                          "(default DIR/network when present)"},
+    {"monitor", 0, NULL, "evaluate the guardrails with the sequential test and stop the\n"
+                         "experiment in the registry when one is significantly breached\n"
+                         "(exit 1 when breached)"},
+    {"dry-run", 0, NULL, "with --monitor: report only, stop nothing"},
+    {"data", 0, "DIR", "the data directory, when DIR is not given"},
+    {NULL, 0, NULL, NULL}};
+
+const ordo_cli_cmd_t ordo_cmd_analyze = {
+    .name = "analyze",
+    .summary = "experiment reports (text, JSON, HTML) and the guardrail monitor",
+    .usage = "analyze DIR [--format text|json|html] [--out FILE] [--experiment ID]\n"
+             "            [--metrics FILE] [--network DIR] [--json]\n"
+             "analyze DIR --monitor [--dry-run] [--experiment ID] [--json]",
+    .about = "Joins the decisions in DIR/log with the outcomes in DIR/ordo.db and reports an\n"
+             "experiment: metrics per variant, lift with intervals, CUPED, SRM, guardrails,\n"
+             "sequential monitoring, breakdowns and a verdict (ship, do not ship, keep running).\n"
+             "DIR is a data directory or a simulation run (a data directory plus summary.json);\n"
+             "--data DIR is accepted too (default $ORDO_DATA or ./ordo-data).\n"
+             "How to read a report: docs/reports.md.",
+    .examples = "ordo analyze ordo-data --format html --out report.html\n"
+                "ordo analyze ordo-data --monitor --dry-run --json",
+    .opts = opts,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = run,
+};

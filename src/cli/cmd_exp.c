@@ -2,7 +2,6 @@
  * lifecycle, kill switch, history, list, show), assignment (assign, hash)
  * and switchback schedules. docs/experiments.md has the document format and
  * the lifecycle; docs/internals/ASSIGNMENT.md the assignment rules. */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,65 +10,6 @@
 #include "cli.h"
 #include "ordo/exp.h"
 
-static const char exp_usage[] =
-    "Usage: ordo exp <subcommand> [options]\n\n"
-    "Experiments: the registry, lifecycle and assignment (docs/experiments.md).\n"
-    "State lives in --data DIR (default $ORDO_DATA or ./ordo-data).\n\n"
-    "Subcommands:\n"
-    "  create FILE            validate an experiment document and store it (draft)\n"
-    "  start|pause|stop ID    lifecycle changes, recorded in the audit trail\n"
-    "  kill ID                the kill switch: all its traffic back to control\n"
-    "  conclude ID            end it; --winner KEY rolls that policy out as default\n"
-    "  list                   experiments and their states\n"
-    "  show ID                one experiment\n"
-    "  history ID             its audit trail (who, when, what, why)\n"
-    "  assign ID --unit U     which variant a unit gets, and why\n"
-    "  schedule ID            switchback schedule of a stored experiment\n"
-    "  schedule --seed ...    switchback schedule from flags\n"
-    "  register-policy FILE   make a policy version known to experiments\n"
-    "  hash SEED ID VERSION   print GrowthBook's hash(SEED, ID, VERSION), for\n"
-    "                         cross-checking against other SDKs\n\n"
-    "Run 'ordo exp <subcommand> --help' for its options.\n";
-
-static const char hash_usage[] =
-    "Usage: ordo exp hash SEED ID VERSION [--json]\n\n"
-    "Prints the raw hash value in [0, 1) that assignment compares with the bucket\n"
-    "ranges, computed exactly as the GrowthBook SDKs compute hash(seed, id,\n"
-    "version): 32-bit FNV-1a over the UTF-16 code units of the text;\n"
-    "  version 1: (fnv(ID + SEED) %% 1000) / 1000\n"
-    "  version 2: (fnv(decimal string of fnv(SEED + ID)) %% 10000) / 10000\n"
-    "SEED and ID are UTF-8 (either may be empty: \"\").\n\n"
-    "  --json   print {\"seed\", \"id\", \"version\", \"hash\"}\n";
-
-static const char schedule_usage[] =
-    "Usage: ordo exp schedule --seed S --clusters A,B,... --start TIME --windows N\n"
-    "                         --window-hours H [--arms control,treatment]\n"
-    "                         [--weights W,W,...] [--burn-in MIN] [--burn-out MIN]\n"
-    "                         [--block-size B] [--hash-version 1|2] [--json]\n"
-    "       ordo exp schedule ID [--clusters A,B,...] [--data DIR] [--json]\n\n"
-    "Prints the switchback schedule: the arm each cluster (region) runs in each\n"
-    "time window. The schedule is a pure function of the seed, so it can be\n"
-    "printed ahead of time and audited: window w of cluster C runs the arm of\n"
-    "hash(S, \"C:w\", version) over the arms' bucket ranges, or, with\n"
-    "--block-size, a permuted block per cluster that balances arms over time.\n\n"
-    "  --seed S            the experiment's seed (required)\n"
-    "  --clusters LIST     comma-separated cluster names, e.g. CA,TX,NY (required)\n"
-    "  --start TIME        first window's start, ISO 8601 (2026-11-24T00:00:00Z)\n"
-    "  --windows N         number of windows (required)\n"
-    "  --window-hours H    window length in hours, may be fractional (required)\n"
-    "  --arms LIST         arm names (default control,treatment)\n"
-    "  --weights LIST      arm weights summing to 1 (default equal)\n"
-    "  --burn-in MIN       minutes at the start of each window excluded from\n"
-    "                      analysis (default 0)\n"
-    "  --burn-out MIN      minutes at the end of each window excluded (default 0)\n"
-    "  --block-size B      balance arms within each cluster in blocks of B\n"
-    "                      windows (default 0: independent per window)\n"
-    "  --hash-version V    1 or 2 (default 2)\n"
-    "  --json              machine output\n\n"
-    "With an experiment ID the schedule is the stored switchback experiment's\n"
-    "(seed, windows, weights, blocks from its document); --clusters defaults to the\n"
-    "50 states and DC, or the four census regions when it switches by region.\n";
-
 static void print_number(double v)
 {
     char buf[32];
@@ -77,33 +17,10 @@ static void print_number(double v)
     fputs(buf, stdout);
 }
 
-static int cmd_hash(int argc, char **argv)
+static int cmd_hash(const ordo_cli_args_t *a)
 {
-    bool json = false;
-    const char *pos[3];
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(hash_usage, stdout);
-            return ORDO_EXIT_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = true;
-        } else if (!strcmp(argv[i], "--")) {
-            for (i++; i < argc; i++) {
-                if (npos == 3)
-                    return ordo_cli_usage("exp hash", "too many arguments");
-                pos[npos++] = argv[i];
-            }
-        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            return ordo_cli_usage("exp hash", "unknown option '%s'", argv[i]);
-        } else {
-            if (npos == 3)
-                return ordo_cli_usage("exp hash", "too many arguments");
-            pos[npos++] = argv[i];
-        }
-    }
-    if (npos != 3)
-        return ordo_cli_usage("exp hash", "expected SEED ID VERSION");
+    bool json = a->json;
+    char *const *pos = a->pos;
     uint32_t version;
     if (ordo_parse_u32(pos[2], strlen(pos[2]), &version) || (version != 1 && version != 2))
         return ordo_cli_usage("exp hash", "VERSION must be 1 or 2, got '%s'", pos[2]);
@@ -344,71 +261,24 @@ typedef struct reg_opts {
     const char *pos[2];
 } reg_opts_t;
 
-enum {
-    RO_DATA = 1 << 0,
-    RO_ACTOR = 1 << 1,
-    RO_REASON = 1 << 2,
-    RO_WINNER = 1 << 3,
-    RO_UNIT = 1 << 4,
-    RO_ORDER = 1 << 5,
-    RO_NETWORK = 1 << 6,
-    RO_AT = 1 << 7
-};
-
-/* Parses the flags a registry subcommand allows (mask) and up to max_pos
- * positional arguments. Returns -1 when it printed help (exit 0), an exit
- * code > 0 on a usage error, 0 on success. */
-static int reg_parse(const char *cmd, const char *usage, unsigned mask, int max_pos, int argc,
-                     char **argv, reg_opts_t *o)
+/* The registry options of a subcommand (each table declares those that
+ * apply), and its positional arguments. */
+static void reg_from_args(const ordo_cli_args_t *a, reg_opts_t *o)
 {
-    enum { O_DATA = 256, O_ACTOR, O_REASON, O_WINNER, O_UNIT, O_ORDER, O_NETWORK, O_AT, O_JSON,
-           O_HELP };
-    static const struct option opts[] = {{"data", required_argument, NULL, O_DATA},
-                                         {"actor", required_argument, NULL, O_ACTOR},
-                                         {"reason", required_argument, NULL, O_REASON},
-                                         {"winner", required_argument, NULL, O_WINNER},
-                                         {"unit", required_argument, NULL, O_UNIT},
-                                         {"order", required_argument, NULL, O_ORDER},
-                                         {"network", required_argument, NULL, O_NETWORK},
-                                         {"at", required_argument, NULL, O_AT},
-                                         {"json", no_argument, NULL, O_JSON},
-                                         {"help", no_argument, NULL, O_HELP},
-                                         {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
-    o->data = ordo_cli_default_data_dir();
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        unsigned need = 0;
-        const char **dst = NULL;
-        switch (c) {
-        case O_DATA: need = RO_DATA; dst = &o->data; break;
-        case O_ACTOR: need = RO_ACTOR; dst = &o->actor; break;
-        case O_REASON: need = RO_REASON; dst = &o->reason; break;
-        case O_WINNER: need = RO_WINNER; dst = &o->winner; break;
-        case O_UNIT: need = RO_UNIT; dst = &o->unit; break;
-        case O_ORDER: need = RO_ORDER; dst = &o->order; break;
-        case O_NETWORK: need = RO_NETWORK; dst = &o->network; break;
-        case O_AT: need = RO_AT; dst = &o->at; break;
-        case O_JSON: o->json = true; continue;
-        case 'h':
-        case O_HELP: fputs(usage, stdout); return -1;
-        default:
-            return ordo_cli_usage(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-        if (!(mask & need))
-            return ordo_cli_usage(cmd, "option '%s' does not apply here", argv[optind - 1]);
-        *dst = optarg;
-    }
-    for (; optind < argc; optind++) {
-        if (o->npos == max_pos)
-            return ordo_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-        o->pos[o->npos++] = argv[optind];
-    }
-    if (o->npos < max_pos)
-        return ordo_cli_usage(cmd, "missing %s", max_pos == 1 ? "argument" : "arguments");
-    return 0;
+    o->data = ordo_cli_get(a, "data");
+    if (!o->data)
+        o->data = ordo_cli_default_data_dir();
+    o->actor = ordo_cli_get(a, "actor");
+    o->reason = ordo_cli_get(a, "reason");
+    o->winner = ordo_cli_get(a, "winner");
+    o->unit = ordo_cli_get(a, "unit");
+    o->order = ordo_cli_get(a, "order");
+    o->network = ordo_cli_get(a, "network");
+    o->at = ordo_cli_get(a, "at");
+    o->json = a->json;
+    for (int i = 0; i < a->npos && i < 2; i++)
+        o->pos[o->npos++] = a->pos[i];
 }
 
 static int open_registry(const reg_opts_t *o, bool create, ordo_store_t **store,
@@ -547,23 +417,10 @@ static void print_exp_text(const ordo_exp_t *e)
                e->status.winner[0] ? e->status.winner : "(none)");
 }
 
-static const char create_usage[] =
-    "Usage: ordo exp create FILE [--data DIR] [--actor A] [--reason R] [--json]\n\n"
-    "Validates an experiment document strictly (docs/experiments.md) and stores it\n"
-    "as a draft in the registry of DIR (default $ORDO_DATA or ./ordo-data). Errors\n"
-    "name the field: unknown fields, weights that do not sum to 1 ± 0.01, a\n"
-    "coverage outside [0, 1], an unknown policy version, a namespace range that\n"
-    "overlaps another experiment of the same layer that is not concluded...\n"
-    "A variant may name a built-in policy (\"policy\": \"cost-optimized\") instead of\n"
-    "a version. The audit trail records who (--actor, default $USER) and why.\n";
-
-static int cmd_create(int argc, char **argv)
+static int cmd_create(const ordo_cli_args_t *a)
 {
     reg_opts_t o;
-    int u = reg_parse("exp create", create_usage, RO_DATA | RO_ACTOR | RO_REASON, 1, argc, argv,
-                      &o);
-    if (u)
-        return u < 0 ? ORDO_EXIT_OK : u;
+    reg_from_args(a, &o);
     ordo_error_t err;
     ordo_error_clear(&err);
     char *text = NULL;
@@ -594,31 +451,10 @@ static int cmd_create(int argc, char **argv)
     return code;
 }
 
-static const char transition_usage[] =
-    "Usage: ordo exp start|pause|stop|kill ID [--reason R] [--actor A] [--data DIR] [--json]\n"
-    "       ordo exp conclude ID [--winner KEY] [--reason R] [--actor A] [--data DIR] [--json]\n\n"
-    "Moves an experiment through its lifecycle and records who (--actor, default\n"
-    "$USER), when and why (--reason) in its audit trail:\n"
-    "  start     draft → running, or paused → running\n"
-    "  pause     running → paused (orders run the default policy meanwhile)\n"
-    "  stop      running | paused → stopped\n"
-    "  kill      the kill switch: stops at once and returns the experiment's\n"
-    "            traffic to the control variant until it is concluded\n"
-    "  conclude  stopped → concluded; --winner KEY rolls that variant's policy\n"
-    "            version out as the default policy\n"
-    "A concluded experiment never starts again; illegal transitions are errors.\n";
-
-static int cmd_transition(ordo_exp_action_t action, int argc, char **argv)
+static int cmd_transition(ordo_exp_action_t action, const ordo_cli_args_t *a)
 {
-    char cmd[32];
-    snprintf(cmd, sizeof cmd, "exp %s", ordo_exp_action_name(action));
-    unsigned mask = RO_DATA | RO_ACTOR | RO_REASON;
-    if (action == ORDO_EXP_ACT_CONCLUDE)
-        mask |= RO_WINNER;
     reg_opts_t o;
-    int u = reg_parse(cmd, transition_usage, mask, 1, argc, argv, &o);
-    if (u)
-        return u < 0 ? ORDO_EXIT_OK : u;
+    reg_from_args(a, &o);
     ordo_error_t err;
     ordo_error_clear(&err);
     ordo_store_t *store;
@@ -653,9 +489,6 @@ static int cmd_transition(ordo_exp_action_t action, int argc, char **argv)
     ordo_exp_destroy(e);
     return code;
 }
-
-static const char list_usage[] = "Usage: ordo exp list [--data DIR] [--json]\n\n"
-                                 "Lists the experiments of the registry with their state.\n";
 
 typedef struct list_print {
     bool json;
@@ -696,12 +529,10 @@ static int end_listing(ordo_store_t *store, ordo_exp_registry_t *reg, int rc,
     return rc ? ordo_cli_fail(err, rc, json) : ORDO_EXIT_OK;
 }
 
-static int cmd_list(int argc, char **argv)
+static int cmd_list(const ordo_cli_args_t *a)
 {
     reg_opts_t o;
-    int u = reg_parse("exp list", list_usage, RO_DATA, 0, argc, argv, &o);
-    if (u)
-        return u < 0 ? ORDO_EXIT_OK : u;
+    reg_from_args(a, &o);
     ordo_error_t err;
     ordo_error_clear(&err);
     ordo_store_t *store;
@@ -730,18 +561,10 @@ static int cmd_list(int argc, char **argv)
     return end_listing(store, reg, rc, &err, o.json, &w, &b);
 }
 
-static const char show_usage[] =
-    "Usage: ordo exp show ID [--data DIR] [--json]\n\n"
-    "Prints an experiment: its definition (canonical form), state and history\n"
-    "timestamps. --json prints {\"experiment\", \"status\", \"definition_version\",\n"
-    "\"version\"}.\n";
-
-static int cmd_show(int argc, char **argv)
+static int cmd_show(const ordo_cli_args_t *a)
 {
     reg_opts_t o;
-    int u = reg_parse("exp show", show_usage, RO_DATA, 1, argc, argv, &o);
-    if (u)
-        return u < 0 ? ORDO_EXIT_OK : u;
+    reg_from_args(a, &o);
     ordo_error_t err;
     ordo_error_clear(&err);
     ordo_store_t *store;
@@ -762,11 +585,6 @@ static int cmd_show(int argc, char **argv)
     ordo_exp_destroy(e);
     return code;
 }
-
-static const char history_usage[] =
-    "Usage: ordo exp history ID [--data DIR] [--json]\n\n"
-    "Prints the audit trail of an experiment, oldest first: when, who, what and\n"
-    "why. The trail is append-only.\n";
 
 typedef struct hist_print {
     bool json;
@@ -798,12 +616,10 @@ static int hist_one(void *ctx, const ordo_store_audit_entry_t *a)
     return 0;
 }
 
-static int cmd_history(int argc, char **argv)
+static int cmd_history(const ordo_cli_args_t *a)
 {
     reg_opts_t o;
-    int u = reg_parse("exp history", history_usage, RO_DATA, 1, argc, argv, &o);
-    if (u)
-        return u < 0 ? ORDO_EXIT_OK : u;
+    reg_from_args(a, &o);
     ordo_error_t err;
     ordo_error_clear(&err);
     ordo_store_t *store;
@@ -822,28 +638,111 @@ static int cmd_history(int argc, char **argv)
     return end_listing(store, reg, rc, &err, o.json, &w, &b);
 }
 
-static const char assign_usage[] =
-    "Usage: ordo exp assign ID --unit U [--order ORDER.json --network DIR] [--at TIME]\n"
-    "                          [--data DIR] [--json]\n\n"
-    "Shows what experiment ID gives unit U: the unit is an order id, a customer id\n"
-    "or, for a switchback, a cluster (state or region), as the experiment's unit\n"
-    "says. With --order (and the --network it refers to) the experiment's targeting\n"
-    "is evaluated on that order, and --unit defaults to the order's unit key;\n"
-    "without it targeting is not evaluated. --at (ISO 8601, default now) picks the\n"
-    "ramp stage, warm-up and switchback window. Stratified experiments show the\n"
-    "hash-based arm (the live arm comes from the per-stratum counter).\n\n"
-    "  --json  prints {\"experiment\", \"unit\", \"in_experiment\", \"variant\",\n"
-    "          \"bucket\", \"reason\"}; reason is one of: assigned, targeted out,\n"
-    "          outside coverage, outside namespace, outside schedule, not running,\n"
-    "          killed, holdout, missing unit.\n";
+/* The order --order names, parsed against --network: what targeting sees. */
+typedef struct assign_order {
+    ordo_network_t *net;
+    ordo_arena_t *arena;
+    ordo_order_t order;
+    ordo_order_ctx_t ctx;
+} assign_order_t;
 
-static int cmd_assign(int argc, char **argv)
+static int assign_load_order(const reg_opts_t *o, assign_order_t *x, ordo_error_t *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = ordo_cli_network_load(o->network, &x->net, err);
+    if (rc == ORDO_OK)
+        rc = ordo_read_file(o->order, &text, &len, err);
+    if (rc == ORDO_OK) {
+        x->arena = ordo_arena_create(0);
+        rc = x->arena ? ordo_order_parse(text, len, x->net, x->arena, &x->order, err)
+                      : ORDO_ENOMEM;
+    }
+    free(text);
+    if (rc == ORDO_OK)
+        ordo_order_ctx_init(&x->ctx, &x->order, x->net);
+    return rc;
+}
+
+/* Routes unit through e alone at now; fills ent. Without an order,
+ * targeting is not evaluated. */
+typedef struct assign_route {
+    ordo_exp_snapshot_t *snap; /* the entry points into these: free after printing */
+    ordo_exp_route_t *route;
+} assign_route_t;
+
+static int assign_route(ordo_exp_t *e, const char *unit, bool with_order, ordo_order_ctx_t *ctx,
+                        int64_t now, assign_route_t *r, ordo_exp_route_entry_t *ent,
+                        ordo_error_t *err)
+{
+    ordo_exp_units_t units = {.order_id = unit, .customer_id = unit};
+    if (e->unit == ORDO_EXP_UNIT_SWITCHBACK) {
+        if (e->cluster == ORDO_EXP_CLUSTER_REGION)
+            ctx->region = unit;
+        else
+            ctx->state = unit;
+    }
+    ordo_cond_t *targeting = e->targeting;
+    if (!with_order)
+        e->targeting = NULL;
+    const ordo_exp_t *one = e;
+    int rc = ordo_exp_snapshot_build(&one, 1, NULL, &r->snap, err);
+    e->targeting = targeting;
+    if (rc == ORDO_OK && ordo_exp_snapshot_count(r->snap) == 1) {
+        r->route = malloc(sizeof *r->route);
+        rc = r->route ? ordo_exp_route(r->snap, ctx, &units, now, r->route, err) : ORDO_ENOMEM;
+        if (rc == ORDO_OK)
+            *ent = r->route->entries[0];
+    }
+    return rc;
+}
+
+static void assign_print(const ordo_exp_t *e, const char *unit, const ordo_exp_route_entry_t *ent,
+                         bool json, bool with_order)
+{
+    if (json) {
+        ordo_buf_t b;
+        ordo_buf_init(&b, NULL);
+        ordo_jsonw_t w;
+        ordo_jsonw_init(&w, &b, 0);
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "experiment", e->id);
+        ordo_jsonw_kstr(&w, "unit", unit);
+        ordo_jsonw_kbool(&w, "in_experiment", ent->in_experiment);
+        ordo_jsonw_key(&w, "variant");
+        ordo_jsonw_str(&w, ent->variant);
+        ordo_jsonw_key(&w, "bucket");
+        if (ent->bucket >= 0)
+            ordo_jsonw_double(&w, ent->bucket);
+        else
+            ordo_jsonw_null(&w);
+        ordo_jsonw_kstr(&w, "reason", ordo_exp_route_reason_name(ent->reason));
+        ordo_jsonw_obj_end(&w);
+        if (ordo_jsonw_finish(&w) == ORDO_OK)
+            ordo_cli_print_buf(&b);
+        ordo_buf_free(&b);
+        return;
+    }
+    printf("experiment %s, unit %s: %s", e->id, unit, ordo_exp_route_reason_name(ent->reason));
+    if (ent->variant)
+        printf(", variant %s (policy %s)", ent->variant, ent->policy_version);
+    if (ent->bucket >= 0) {
+        printf(", bucket ");
+        print_number(ent->bucket);
+    }
+    if (ent->in_warmup)
+        printf(", in warm-up (excluded from analysis)");
+    else if (ent->excluded)
+        printf(", in burn-in/out (excluded from analysis)");
+    if (!with_order && e->targeting)
+        printf("\n(targeting not evaluated: pass --order and --network)");
+    printf("\n");
+}
+
+static int cmd_assign(const ordo_cli_args_t *a)
 {
     reg_opts_t o;
-    int u = reg_parse("exp assign", assign_usage, RO_DATA | RO_UNIT | RO_ORDER | RO_NETWORK | RO_AT,
-                      1, argc, argv, &o);
-    if (u)
-        return u < 0 ? ORDO_EXIT_OK : u;
+    reg_from_args(a, &o);
     if (!o.unit && !o.order)
         return ordo_cli_usage("exp assign", "--unit U is required (or --order)");
     if (o.order && !o.network)
@@ -864,128 +763,44 @@ static int cmd_assign(int argc, char **argv)
     close_registry(store, reg);
     if (rc)
         return ordo_cli_fail(&err, rc, o.json);
-
-    ordo_network_t *net = NULL;
-    ordo_arena_t *arena = NULL;
-    ordo_order_t order;
-    ordo_order_ctx_t ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.zip3 = -1;
-    ctx.cohort = "";
-    ctx.customer_id = "";
+    assign_order_t x;
+    memset(&x, 0, sizeof x);
+    x.ctx.zip3 = -1;
+    x.ctx.cohort = "";
+    x.ctx.customer_id = "";
     const char *unit = o.unit;
-    if (o.order) {
-        char *text = NULL;
-        size_t len = 0;
-        rc = ordo_network_load(o.network, NULL, &net, &err);
-        if (rc == ORDO_OK)
-            rc = ordo_read_file(o.order, &text, &len, &err);
-        if (rc == ORDO_OK) {
-            arena = ordo_arena_create(0);
-            rc = arena ? ordo_order_parse(text, len, net, arena, &order, &err) : ORDO_ENOMEM;
-        }
-        free(text);
-        if (rc) {
-            ordo_arena_destroy(arena);
-            ordo_network_destroy(net);
-            ordo_exp_destroy(e);
-            return ordo_cli_fail(&err, rc, o.json);
-        }
-        ordo_order_ctx_init(&ctx, &order, net);
-        if (!unit) {
-            const char *k;
-            size_t kl;
-            ordo_exp_unit_key(e->unit, &order, &k, &kl);
-            unit = k;
-        }
+    if (o.order && (rc = assign_load_order(&o, &x, &err)) == ORDO_OK && !unit) {
+        const char *k;
+        size_t kl;
+        ordo_exp_unit_key(e->unit, &x.order, &k, &kl);
+        unit = k;
     }
-    ordo_exp_units_t units = {.order_id = unit, .customer_id = unit};
-    if (e->unit == ORDO_EXP_UNIT_SWITCHBACK) {
-        if (e->cluster == ORDO_EXP_CLUSTER_REGION)
-            ctx.region = unit;
-        else
-            ctx.state = unit;
-    }
-    /* without an order, targeting is not evaluated */
-    ordo_cond_t *targeting = e->targeting;
-    if (!o.order)
-        e->targeting = NULL;
     ordo_exp_route_entry_t ent = {.experiment = e->id, .variant_index = -1, .bucket = -1,
                                   .reason = ORDO_EXP_ROUTE_NOT_RUNNING};
-    ordo_exp_snapshot_t *snap = NULL;
-    const ordo_exp_t *one = e;
-    rc = ordo_exp_snapshot_build(&one, 1, NULL, &snap, &err);
-    e->targeting = targeting;
-    ordo_exp_route_t *route = NULL;
-    if (rc == ORDO_OK && ordo_exp_snapshot_count(snap) == 1) {
-        route = malloc(sizeof *route);
-        rc = route ? ordo_exp_route(snap, &ctx, &units, now, route, &err) : ORDO_ENOMEM;
-        if (rc == ORDO_OK)
-            ent = route->entries[0];
-    }
+    assign_route_t r = {NULL, NULL};
+    if (rc == ORDO_OK)
+        rc = assign_route(e, unit, o.order != NULL, &x.ctx, now, &r, &ent, &err);
     int code = ORDO_EXIT_OK;
-    if (rc) {
+    if (rc)
         code = ordo_cli_fail(&err, rc, o.json);
-    } else if (o.json) {
-        ordo_buf_t b;
-        ordo_buf_init(&b, NULL);
-        ordo_jsonw_t w;
-        ordo_jsonw_init(&w, &b, 0);
-        ordo_jsonw_obj_begin(&w);
-        ordo_jsonw_kstr(&w, "experiment", e->id);
-        ordo_jsonw_kstr(&w, "unit", unit);
-        ordo_jsonw_kbool(&w, "in_experiment", ent.in_experiment);
-        ordo_jsonw_key(&w, "variant");
-        ordo_jsonw_str(&w, ent.variant);
-        ordo_jsonw_key(&w, "bucket");
-        if (ent.bucket >= 0)
-            ordo_jsonw_double(&w, ent.bucket);
-        else
-            ordo_jsonw_null(&w);
-        ordo_jsonw_kstr(&w, "reason", ordo_exp_route_reason_name(ent.reason));
-        ordo_jsonw_obj_end(&w);
-        if (ordo_jsonw_finish(&w) == ORDO_OK)
-            ordo_cli_print_buf(&b);
-        ordo_buf_free(&b);
-    } else {
-        printf("experiment %s, unit %s: %s", e->id, unit, ordo_exp_route_reason_name(ent.reason));
-        if (ent.variant)
-            printf(", variant %s (policy %s)", ent.variant, ent.policy_version);
-        if (ent.bucket >= 0) {
-            printf(", bucket ");
-            print_number(ent.bucket);
-        }
-        if (ent.in_warmup)
-            printf(", in warm-up (excluded from analysis)");
-        else if (ent.excluded)
-            printf(", in burn-in/out (excluded from analysis)");
-        if (!o.order && e->targeting)
-            printf("\n(targeting not evaluated: pass --order and --network)");
-        printf("\n");
-    }
-    free(route);
-    ordo_exp_snapshot_destroy(snap);
-    ordo_arena_destroy(arena);
-    ordo_network_destroy(net);
+    else
+        assign_print(e, unit, &ent, o.json, o.order != NULL);
+    free(r.route);
+    ordo_exp_snapshot_destroy(r.snap);
+    ordo_arena_destroy(x.arena);
+    ordo_network_destroy(x.net);
     ordo_exp_destroy(e);
     return code;
 }
 
-static const char register_usage[] =
-    "Usage: ordo exp register-policy FILE|NAME [--data DIR] [--json]\n\n"
-    "Registers a policy (a policy JSON file, or a built-in name) in the registry,\n"
-    "keyed by its version, so experiments can name it by \"policy_version\".\n";
-
-static int cmd_register(int argc, char **argv)
+static int cmd_register(const ordo_cli_args_t *a)
 {
     reg_opts_t o;
-    int u = reg_parse("exp register-policy", register_usage, RO_DATA, 1, argc, argv, &o);
-    if (u)
-        return u < 0 ? ORDO_EXIT_OK : u;
+    reg_from_args(a, &o);
     ordo_error_t err;
     ordo_error_clear(&err);
     ordo_policy_t *p = NULL;
-    int rc = ordo_policy_load(o.pos[0], &p, &err);
+    int rc = ordo_cli_policy_load(o.pos[0], &p, &err);
     if (rc)
         return ordo_cli_fail(&err, rc, o.json);
     ordo_store_t *store;
@@ -1067,224 +882,411 @@ static int schedule_stored(const char *id, const char *data, char *clusters_s, b
     return ORDO_EXIT_OK;
 }
 
-static int cmd_schedule(int argc, char **argv)
-{
-    enum {
-        O_SEED = 256,
-        O_CLUSTERS,
-        O_START,
-        O_WINDOWS,
-        O_HOURS,
-        O_ARMS,
-        O_WEIGHTS,
-        O_BURN_IN,
-        O_BURN_OUT,
-        O_BLOCK,
-        O_VERSION,
-        O_JSON,
-        O_HELP,
-        O_DATA
-    };
-    static const struct option opts[] = {{"seed", required_argument, NULL, O_SEED},
-                                         {"clusters", required_argument, NULL, O_CLUSTERS},
-                                         {"start", required_argument, NULL, O_START},
-                                         {"windows", required_argument, NULL, O_WINDOWS},
-                                         {"window-hours", required_argument, NULL, O_HOURS},
-                                         {"arms", required_argument, NULL, O_ARMS},
-                                         {"weights", required_argument, NULL, O_WEIGHTS},
-                                         {"burn-in", required_argument, NULL, O_BURN_IN},
-                                         {"burn-out", required_argument, NULL, O_BURN_OUT},
-                                         {"block-size", required_argument, NULL, O_BLOCK},
-                                         {"hash-version", required_argument, NULL, O_VERSION},
-                                         {"json", no_argument, NULL, O_JSON},
-                                         {"help", no_argument, NULL, O_HELP},
-                                         {"data", required_argument, NULL, O_DATA},
-                                         {NULL, 0, NULL, 0}};
-    const char *cmd = "exp schedule";
-    const char *data = ordo_cli_default_data_dir();
-    const char *seed = NULL, *start_s = NULL;
-    char *clusters_s = NULL, *arms_s = NULL, *weights_s = NULL;
-    uint32_t windows = 0, block = 0, version = 2;
-    double hours = 0;
-    int64_t burn_in = 0, burn_out = 0;
-    bool json = false, have_windows = false, have_hours = false;
-    optind = 0;
-    opterr = 0;
-    int o;
-    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (o) {
-        case O_SEED:
-            seed = optarg;
-            break;
-        case O_CLUSTERS:
-            clusters_s = optarg;
-            break;
-        case O_START:
-            start_s = optarg;
-            break;
-        case O_WINDOWS:
-            if (ordo_parse_u32(optarg, strlen(optarg), &windows) || windows == 0)
-                return ordo_cli_usage(cmd, "--windows wants a positive integer, got '%s'", optarg);
-            have_windows = true;
-            break;
-        case O_HOURS:
-            if (ordo_parse_double(optarg, strlen(optarg), &hours) || !(hours > 0) ||
-                hours > 24.0 * 366)
-                return ordo_cli_usage(cmd,
-                                      "--window-hours wants a positive number of hours "
-                                      "(at most a year), got '%s'",
-                                      optarg);
-            have_hours = true;
-            break;
-        case O_ARMS:
-            arms_s = optarg;
-            break;
-        case O_WEIGHTS:
-            weights_s = optarg;
-            break;
-        case O_BURN_IN:
-            if (parse_minutes("--burn-in", optarg, &burn_in))
-                return ORDO_EXIT_USAGE;
-            break;
-        case O_BURN_OUT:
-            if (parse_minutes("--burn-out", optarg, &burn_out))
-                return ORDO_EXIT_USAGE;
-            break;
-        case O_BLOCK:
-            if (ordo_parse_u32(optarg, strlen(optarg), &block))
-                return ordo_cli_usage(cmd, "--block-size wants an integer, got '%s'", optarg);
-            break;
-        case O_VERSION:
-            if (ordo_parse_u32(optarg, strlen(optarg), &version) || (version != 1 && version != 2))
-                return ordo_cli_usage(cmd, "--hash-version must be 1 or 2, got '%s'", optarg);
-            break;
-        case O_JSON:
-            json = true;
-            break;
-        case O_DATA:
-            data = optarg;
-            break;
-        case O_HELP:
-        case 'h':
-            fputs(schedule_usage, stdout);
-            return ORDO_EXIT_OK;
-        default:
-            return ordo_cli_usage(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) {
-        if (optind + 1 < argc)
-            return ordo_cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
-        if (seed || start_s || have_windows || have_hours || arms_s || weights_s || block ||
-            burn_in || burn_out)
-            return ordo_cli_usage(cmd, "with an experiment ID, the schedule comes from the "
-                                       "registry: only --clusters, --data and --json apply");
-        return schedule_stored(argv[optind], data, clusters_s, json);
-    }
-    if (!seed || !clusters_s || !start_s || !have_windows || !have_hours)
-        return ordo_cli_usage(cmd, "--seed, --clusters, --start, --windows and --window-hours "
-                                   "are required");
-    int64_t start;
-    if (ordo_time_parse(start_s, &start))
-        return ordo_cli_usage(cmd,
-                              "--start wants an ISO 8601 time like 2026-11-24T00:00:00Z, "
-                              "got '%s'",
-                              start_s);
-    int64_t window_s = (int64_t)llround(hours * 3600.0);
-    if (window_s < 1)
-        return ordo_cli_usage(cmd, "--window-hours is shorter than a second");
+/* The flags of a schedule from flags; lists are split in place. */
+typedef struct sched_flags {
+    const char *seed, *start_s;
+    char *clusters_s, *arms_s, *weights_s;
+    uint32_t windows, block, version;
+    double hours;
+    int64_t burn_in, burn_out;
+    bool have_windows, have_hours;
+} sched_flags_t;
 
-    char *clusters[1024];
-    size_t n_clusters;
-    if (split_list(clusters_s, clusters, 1024, &n_clusters))
-        return ordo_cli_usage(cmd, "--clusters wants 1 to 1024 non-empty comma-separated names");
-    for (size_t i = 0; i < n_clusters; i++)
-        for (size_t k = 0; k < i; k++)
-            if (!strcmp(clusters[i], clusters[k]))
-                return ordo_cli_usage(cmd, "cluster '%s' is listed twice", clusters[i]);
+static char *dup_arg(const ordo_cli_args_t *a, const char *name)
+{
+    const char *v = ordo_cli_get(a, name);
+    return v ? strdup(v) : NULL;
+}
+
+/* Reads and checks the numeric flags; 0 or a usage exit code. */
+static int sched_read(const ordo_cli_args_t *a, sched_flags_t *f)
+{
+    const char *cmd = "exp schedule", *v;
+    memset(f, 0, sizeof *f);
+    f->version = 2;
+    f->seed = ordo_cli_get(a, "seed");
+    f->start_s = ordo_cli_get(a, "start");
+    if ((v = ordo_cli_get(a, "windows"))) {
+        if (ordo_parse_u32(v, strlen(v), &f->windows) || f->windows == 0)
+            return ordo_cli_usage(cmd, "--windows wants a positive integer, got '%s'", v);
+        f->have_windows = true;
+    }
+    if ((v = ordo_cli_get(a, "window-hours"))) {
+        if (ordo_parse_double(v, strlen(v), &f->hours) || !(f->hours > 0) || f->hours > 24.0 * 366)
+            return ordo_cli_usage(cmd,
+                                  "--window-hours wants a positive number of hours "
+                                  "(at most a year), got '%s'",
+                                  v);
+        f->have_hours = true;
+    }
+    if ((v = ordo_cli_get(a, "burn-in")) && parse_minutes("--burn-in", v, &f->burn_in))
+        return ORDO_EXIT_USAGE;
+    if ((v = ordo_cli_get(a, "burn-out")) && parse_minutes("--burn-out", v, &f->burn_out))
+        return ORDO_EXIT_USAGE;
+    if ((v = ordo_cli_get(a, "block-size")) && ordo_parse_u32(v, strlen(v), &f->block))
+        return ordo_cli_usage(cmd, "--block-size wants an integer, got '%s'", v);
+    if ((v = ordo_cli_get(a, "hash-version")) &&
+        (ordo_parse_u32(v, strlen(v), &f->version) || (f->version != 1 && f->version != 2)))
+        return ordo_cli_usage(cmd, "--hash-version must be 1 or 2, got '%s'", v);
+    return 0;
+}
+
+/* The arms and their weights; 0 or a usage exit code. */
+static int sched_arms(sched_flags_t *f, char **arms, size_t *n_arms, double *weights,
+                      size_t *n_weights)
+{
+    const char *cmd = "exp schedule";
     char default_arms[] = "control,treatment";
-    char *arms[ORDO_EXP_MAX_ARMS];
-    size_t n_arms;
-    if (split_list(arms_s ? arms_s : default_arms, arms, ORDO_EXP_MAX_ARMS, &n_arms) || n_arms < 2)
+    if (split_list(f->arms_s ? f->arms_s : default_arms, arms, ORDO_EXP_MAX_ARMS, n_arms) ||
+        *n_arms < 2)
         return ordo_cli_usage(cmd, "--arms wants 2 to %d non-empty comma-separated names",
                               ORDO_EXP_MAX_ARMS);
-    double weights[ORDO_EXP_MAX_ARMS];
-    size_t n_weights = 0;
-    if (weights_s) {
-        char *items[ORDO_EXP_MAX_ARMS];
-        if (split_list(weights_s, items, ORDO_EXP_MAX_ARMS, &n_weights) || n_weights != n_arms)
-            return ordo_cli_usage(cmd, "--weights wants one weight per arm (%zu)", n_arms);
-        double total = 0;
-        for (size_t i = 0; i < n_weights; i++) {
-            if (ordo_parse_double(items[i], strlen(items[i]), &weights[i]) || weights[i] < 0)
-                return ordo_cli_usage(cmd, "--weights: '%s' is not a weight", items[i]);
-            total += weights[i];
-        }
-        /* The command validates strictly, like `ordo exp create`. */
-        if (fabs(total - 1.0) > 0.01)
-            return ordo_cli_usage(cmd, "--weights sum to %g, not 1 ± 0.01", total);
+    if (!f->arms_s) /* the defaults live on this stack frame: copy them */
+        for (size_t i = 0; i < *n_arms; i++)
+            arms[i] = strdup(arms[i]);
+    *n_weights = 0;
+    if (!f->weights_s)
+        return 0;
+    char *items[ORDO_EXP_MAX_ARMS];
+    if (split_list(f->weights_s, items, ORDO_EXP_MAX_ARMS, n_weights) || *n_weights != *n_arms)
+        return ordo_cli_usage(cmd, "--weights wants one weight per arm (%zu)", *n_arms);
+    double total = 0;
+    for (size_t i = 0; i < *n_weights; i++) {
+        if (ordo_parse_double(items[i], strlen(items[i]), &weights[i]) || weights[i] < 0)
+            return ordo_cli_usage(cmd, "--weights: '%s' is not a weight", items[i]);
+        total += weights[i];
     }
-    if ((uint64_t)windows * n_clusters > SCHEDULE_MAX_CELLS)
-        return ordo_cli_usage(cmd, "schedule too large (%zu clusters × %u windows)", n_clusters,
-                              windows);
+    /* The command validates strictly, like `ordo exp create`. */
+    if (fabs(total - 1.0) > 0.01)
+        return ordo_cli_usage(cmd, "--weights sum to %g, not 1 ± 0.01", total);
+    return 0;
+}
 
-    ordo_exp_switchback_spec_t spec = {.seed = seed,
-                                       .hash_version = (int)version,
+/* Computes and prints the schedule of the design in f over the clusters. */
+static int sched_print(const sched_flags_t *f, int64_t start, char **clusters, size_t n_clusters,
+                       char **arms, size_t n_arms, const double *weights, size_t n_weights,
+                       bool json)
+{
+    ordo_exp_switchback_spec_t spec = {.seed = f->seed,
+                                       .hash_version = (int)f->version,
                                        .start = start,
-                                       .window_seconds = window_s,
-                                       .n_windows = windows,
-                                       .burn_in_seconds = burn_in,
-                                       .burn_out_seconds = burn_out,
+                                       .window_seconds = (int64_t)llround(f->hours * 3600.0),
+                                       .n_windows = f->windows,
+                                       .burn_in_seconds = f->burn_in,
+                                       .burn_out_seconds = f->burn_out,
                                        .n_arms = n_arms,
                                        .weights = n_weights ? weights : NULL,
                                        .n_weights = n_weights,
-                                       .block_size = block};
+                                       .block_size = f->block};
     ordo_exp_switchback_t sb;
     ordo_error_t err;
     ordo_error_clear(&err);
     int rc = ordo_exp_switchback_init(&sb, &spec, &err);
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, json);
-    int *cells = malloc((size_t)windows * n_clusters * sizeof *cells);
+    int *cells = malloc((size_t)f->windows * n_clusters * sizeof *cells);
     if (!cells)
         return ordo_cli_fail(NULL, ORDO_ENOMEM, json);
     rc = ordo_exp_switchback_schedule(&sb, (const char *const *)clusters, n_clusters, cells, &err);
-    if (rc != ORDO_OK) {
-        free(cells);
-        return ordo_cli_fail(&err, rc, json);
-    }
-    print_schedule(&sb, clusters, n_clusters, arms, cells, json);
+    if (rc == ORDO_OK)
+        print_schedule(&sb, clusters, n_clusters, arms, cells, json);
     free(cells);
-    return ORDO_EXIT_OK;
+    return rc ? ordo_cli_fail(&err, rc, json) : ORDO_EXIT_OK;
+}
+
+/* `ordo exp schedule --seed ...`: the schedule from flags. */
+static int schedule_flags(sched_flags_t *f, bool json)
+{
+    const char *cmd = "exp schedule";
+    if (!f->seed || !f->clusters_s || !f->start_s || !f->have_windows || !f->have_hours)
+        return ordo_cli_usage(cmd, "--seed, --clusters, --start, --windows and --window-hours "
+                                   "are required");
+    int64_t start;
+    if (ordo_time_parse(f->start_s, &start))
+        return ordo_cli_usage(cmd,
+                              "--start wants an ISO 8601 time like 2026-11-24T00:00:00Z, "
+                              "got '%s'",
+                              f->start_s);
+    if ((int64_t)llround(f->hours * 3600.0) < 1)
+        return ordo_cli_usage(cmd, "--window-hours is shorter than a second");
+    char *clusters[1024];
+    size_t n_clusters;
+    if (split_list(f->clusters_s, clusters, 1024, &n_clusters))
+        return ordo_cli_usage(cmd, "--clusters wants 1 to 1024 non-empty comma-separated names");
+    for (size_t i = 0; i < n_clusters; i++)
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(clusters[i], clusters[k]))
+                return ordo_cli_usage(cmd, "cluster '%s' is listed twice", clusters[i]);
+    char *arms[ORDO_EXP_MAX_ARMS];
+    size_t n_arms = 0, n_weights;
+    double weights[ORDO_EXP_MAX_ARMS];
+    int rc = sched_arms(f, arms, &n_arms, weights, &n_weights);
+    if (!rc && (uint64_t)f->windows * n_clusters > SCHEDULE_MAX_CELLS)
+        rc = ordo_cli_usage(cmd, "schedule too large (%zu clusters × %u windows)", n_clusters,
+                            f->windows);
+    if (!rc)
+        rc = sched_print(f, start, clusters, n_clusters, arms, n_arms, weights, n_weights, json);
+    if (!f->arms_s)
+        for (size_t i = 0; i < n_arms; i++)
+            free(arms[i]);
+    return rc;
+}
+
+static int cmd_schedule(const ordo_cli_args_t *a)
+{
+    sched_flags_t f;
+    int rc = sched_read(a, &f);
+    if (rc)
+        return rc;
+    const char *data = ordo_cli_get(a, "data");
+    f.clusters_s = dup_arg(a, "clusters");
+    f.arms_s = dup_arg(a, "arms");
+    f.weights_s = dup_arg(a, "weights");
+    if (a->npos) {
+        if (f.seed || f.start_s || f.have_windows || f.have_hours || f.arms_s || f.weights_s ||
+            f.block || f.burn_in || f.burn_out)
+            rc = ordo_cli_usage("exp schedule", "with an experiment ID, the schedule comes from "
+                                                "the registry: only --clusters, --data and "
+                                                "--json apply");
+        else
+            rc = schedule_stored(a->pos[0], data ? data : ordo_cli_default_data_dir(),
+                                 f.clusters_s, a->json);
+    } else {
+        rc = schedule_flags(&f, a->json);
+    }
+    free(f.clusters_s);
+    free(f.arms_s);
+    free(f.weights_s);
+    return rc;
 }
 
 /* start, pause, stop, conclude, kill: the action is the subcommand's name */
-static int cmd_action(int argc, char **argv)
+static int cmd_action(const ordo_cli_args_t *a)
 {
-    for (int a = ORDO_EXP_ACT_START; a <= ORDO_EXP_ACT_KILL; a++)
-        if (!strcmp(argv[0], ordo_exp_action_name((ordo_exp_action_t)a)))
-            return cmd_transition((ordo_exp_action_t)a, argc, argv);
-    return ordo_cli_usage("exp", "unknown action '%s'", argv[0]);
+    for (int k = ORDO_EXP_ACT_START; k <= ORDO_EXP_ACT_KILL; k++)
+        if (!strcmp(a->cmd->name, ordo_exp_action_name((ordo_exp_action_t)k)))
+            return cmd_transition((ordo_exp_action_t)k, a);
+    return ordo_cli_usage("exp", "unknown action '%s'", a->cmd->name);
 }
 
-static int run(int argc, char **argv)
-{
-    static const ordo_cli_sub_t subs[] = {{"hash", cmd_hash},
-                                          {"schedule", cmd_schedule},
-                                          {"create", cmd_create},
-                                          {"start", cmd_action},
-                                          {"pause", cmd_action},
-                                          {"stop", cmd_action},
-                                          {"conclude", cmd_action},
-                                          {"kill", cmd_action},
-                                          {"list", cmd_list},
-                                          {"show", cmd_show},
-                                          {"history", cmd_history},
-                                          {"assign", cmd_assign},
-                                          {"register-policy", cmd_register},
-                                          {NULL, NULL}};
-    return ordo_cli_dispatch("exp", exp_usage, subs, argc, argv);
-}
+#define OPT_DATA {"data", 0, "DIR", "data directory (default $ORDO_DATA or ./ordo-data)"}
+#define OPT_ACTOR {"actor", 0, "A", "who, for the audit trail (default $USER)"}
+#define OPT_REASON {"reason", 0, "R", "why, for the audit trail"}
+#define OPT_END {NULL, 0, NULL, NULL}
 
-const ordo_cli_cmd_t ordo_cmd_exp = {"exp", "experiments: create, start, kill, history, assign...",
-                                     run};
+static const ordo_cli_opt_t data_opts[] = {OPT_DATA, OPT_END};
+static const ordo_cli_opt_t create_opts[] = {OPT_DATA, OPT_ACTOR, OPT_REASON, OPT_END};
+static const ordo_cli_opt_t conclude_opts[] = {
+    {"winner", 0, "KEY", "roll that variant's policy version out as the default policy"},
+    OPT_REASON, OPT_ACTOR, OPT_DATA, OPT_END};
+static const ordo_cli_opt_t assign_opts[] = {
+    {"unit", 0, "U", "the unit: an order id, a customer id or a cluster (required\n"
+                     "unless --order gives it)"},
+    {"order", 0, "ORDER.json", "evaluate the targeting on this order"},
+    {"network", 0, "DIR", "the network the order refers to (with --order)"},
+    {"at", 0, "TIME", "ISO 8601 time (default now): ramp stage, warm-up, window"},
+    OPT_DATA, OPT_END};
+static const ordo_cli_opt_t schedule_opts[] = {
+    {"seed", 0, "S", "the experiment's seed (required)"},
+    {"clusters", 0, "LIST", "comma-separated cluster names, e.g. CA,TX,NY (required)"},
+    {"start", 0, "TIME", "first window's start, ISO 8601 (2026-11-24T00:00:00Z)"},
+    {"windows", 0, "N", "number of windows (required)"},
+    {"window-hours", 0, "H", "window length in hours, may be fractional (required)"},
+    {"arms", 0, "LIST", "arm names (default control,treatment)"},
+    {"weights", 0, "LIST", "arm weights summing to 1 (default equal)"},
+    {"burn-in", 0, "MIN", "minutes at the start of each window excluded from\n"
+                          "analysis (default 0)"},
+    {"burn-out", 0, "MIN", "minutes at the end of each window excluded (default 0)"},
+    {"block-size", 0, "B", "balance arms within each cluster in blocks of B\n"
+                           "windows (default 0: independent per window)"},
+    {"hash-version", 0, "V", "1 or 2 (default 2)"},
+    OPT_DATA, OPT_END};
+
+static const char transition_about[] =
+    "Moves an experiment through its lifecycle and records who (--actor, default\n"
+    "$USER), when and why (--reason) in its audit trail:\n"
+    "  start     draft → running, or paused → running\n"
+    "  pause     running → paused (orders run the default policy meanwhile)\n"
+    "  stop      running | paused → stopped\n"
+    "  kill      the kill switch: stops at once and returns the experiment's\n"
+    "            traffic to the control variant until it is concluded\n"
+    "  conclude  stopped → concluded; --winner KEY rolls that variant's policy\n"
+    "            version out as the default policy\n"
+    "A concluded experiment never starts again; illegal transitions are errors (65).";
+
+#define TRANSITION(id, verb, what)                                                               \
+    static const ordo_cli_cmd_t cmd_##id = {                                                     \
+        .name = verb,                                                                            \
+        .summary = what,                                                                         \
+        .usage = "exp " verb " ID [--reason R] [--actor A] [--data DIR] [--json]",             \
+        .about = transition_about,                                                               \
+        .examples = "ordo exp " verb " proximity-vs-cost --reason \"" what "\"",                 \
+        .opts = create_opts,                                                                     \
+        .min_pos = 1,                                                                            \
+        .max_pos = 1,                                                                            \
+        .flags = ORDO_CLI_RESULT,                                                                \
+        .run = cmd_action}
+
+TRANSITION(start, "start", "start or resume an experiment");
+TRANSITION(pause, "pause", "pause a running experiment");
+TRANSITION(stop, "stop", "stop an experiment");
+TRANSITION(kill, "kill", "the kill switch: all its traffic back to control");
+
+static const ordo_cli_cmd_t cmd_conclude = {
+    .name = "conclude",
+    .summary = "end a stopped experiment; --winner rolls its policy out",
+    .usage = "exp conclude ID [--winner KEY] [--reason R] [--actor A] [--data DIR] [--json]",
+    .about = transition_about,
+    .examples = "ordo exp conclude proximity-vs-cost --winner treatment",
+    .opts = conclude_opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_action};
+
+static const ordo_cli_cmd_t cmd_hash_ = {
+    .name = "hash",
+    .summary = "GrowthBook's hash(SEED, ID, VERSION), to cross-check other SDKs",
+    .usage = "exp hash SEED ID VERSION [--json]",
+    .about = "Prints the raw hash value in [0, 1) that assignment compares with the bucket\n"
+             "ranges, computed exactly as the GrowthBook SDKs compute hash(seed, id,\n"
+             "version): 32-bit FNV-1a over the UTF-16 code units of the text;\n"
+             "  version 1: (fnv(ID + SEED) % 1000) / 1000\n"
+             "  version 2: (fnv(decimal string of fnv(SEED + ID)) % 10000) / 10000\n"
+             "SEED and ID are UTF-8 (either may be empty: \"\"). --json prints\n"
+             "{\"seed\", \"id\", \"version\", \"hash\"}.",
+    .examples = "ordo exp hash seed-1 user-42 2",
+    .min_pos = 3,
+    .max_pos = 3,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_hash};
+
+static const ordo_cli_cmd_t cmd_schedule_ = {
+    .name = "schedule",
+    .summary = "a switchback schedule, of a stored experiment or from flags",
+    .usage = "exp schedule --seed S --clusters A,B,... --start TIME --windows N\n"
+             "             --window-hours H [--arms control,treatment]\n"
+             "             [--weights W,W,...] [--burn-in MIN] [--burn-out MIN]\n"
+             "             [--block-size B] [--hash-version 1|2] [--json]\n"
+             "exp schedule ID [--clusters A,B,...] [--data DIR] [--json]",
+    .about = "Prints the switchback schedule: the arm each cluster (region) runs in each\n"
+             "time window. The schedule is a pure function of the seed, so it can be\n"
+             "printed ahead of time and audited: window w of cluster C runs the arm of\n"
+             "hash(S, \"C:w\", version) over the arms' bucket ranges, or, with\n"
+             "--block-size, a permuted block per cluster that balances arms over time.\n"
+             "With an experiment ID the schedule is the stored switchback experiment's\n"
+             "(seed, windows, weights, blocks from its document); --clusters defaults to the\n"
+             "50 states and DC, or the four census regions when it switches by region.",
+    .examples = "ordo exp schedule --seed sb-2026 --clusters CA,TX,NY --start "
+                "2026-11-24T00:00:00Z --windows 6 --window-hours 2",
+    .opts = schedule_opts,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_schedule};
+
+static const ordo_cli_cmd_t cmd_create_ = {
+    .name = "create",
+    .summary = "validate an experiment document and store it (draft)",
+    .usage = "exp create FILE [--data DIR] [--actor A] [--reason R] [--json]",
+    .about = "Validates an experiment document strictly (docs/experiments.md) and stores it\n"
+             "as a draft in the registry of DIR (default $ORDO_DATA or ./ordo-data). Errors\n"
+             "name the field: unknown fields, weights that do not sum to 1 ± 0.01, a\n"
+             "coverage outside [0, 1], an unknown policy version, a namespace range that\n"
+             "overlaps another experiment of the same layer that is not concluded...\n"
+             "A variant may name a built-in policy (\"policy\": \"cost-optimized\") instead of\n"
+             "a version. The audit trail records who (--actor, default $USER) and why.",
+    .examples = "ordo exp create docs/examples/experiment.json --reason \"Q4 test\"",
+    .opts = create_opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_create};
+
+static const ordo_cli_cmd_t cmd_list_ = {
+    .name = "list",
+    .summary = "experiments and their states",
+    .usage = "exp list [--data DIR] [--json]",
+    .about = "Lists the experiments of the registry with their state.",
+    .examples = "ordo exp list --json",
+    .opts = data_opts,
+    .max_pos = 0,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_list};
+
+static const ordo_cli_cmd_t cmd_show_ = {
+    .name = "show",
+    .summary = "one experiment",
+    .usage = "exp show ID [--data DIR] [--json]",
+    .about = "Prints an experiment: its definition (canonical form), state and history\n"
+             "timestamps. --json prints {\"experiment\", \"status\", \"definition_version\",\n"
+             "\"version\"}.",
+    .examples = "ordo exp show proximity-vs-cost",
+    .opts = data_opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_show};
+
+static const ordo_cli_cmd_t cmd_history_ = {
+    .name = "history",
+    .summary = "its audit trail (who, when, what, why)",
+    .usage = "exp history ID [--data DIR] [--json]",
+    .about = "Prints the audit trail of an experiment, oldest first: when, who, what and\n"
+             "why. The trail is append-only.",
+    .examples = "ordo exp history proximity-vs-cost",
+    .opts = data_opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_history};
+
+static const ordo_cli_cmd_t cmd_assign_ = {
+    .name = "assign",
+    .summary = "which variant a unit gets, and why",
+    .usage = "exp assign ID --unit U [--order ORDER.json --network DIR] [--at TIME]\n"
+             "              [--data DIR] [--json]",
+    .about = "Shows what experiment ID gives unit U: the unit is an order id, a customer id\n"
+             "or, for a switchback, a cluster (state or region), as the experiment's unit\n"
+             "says. With --order (and the --network it refers to) the experiment's targeting\n"
+             "is evaluated on that order, and --unit defaults to the order's unit key;\n"
+             "without it targeting is not evaluated. --at (ISO 8601, default now) picks the\n"
+             "ramp stage, warm-up and switchback window. Stratified experiments show the\n"
+             "hash-based arm (the live arm comes from the per-stratum counter).\n"
+             "--json prints {\"experiment\", \"unit\", \"in_experiment\", \"variant\",\n"
+             "\"bucket\", \"reason\"}; reason is one of: assigned, targeted out,\n"
+             "outside coverage, outside namespace, outside schedule, not running,\n"
+             "killed, holdout, missing unit.",
+    .examples = "ordo exp assign proximity-vs-cost --unit ORD-1001 --json",
+    .opts = assign_opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_assign};
+
+static const ordo_cli_cmd_t cmd_register_ = {
+    .name = "register-policy",
+    .summary = "make a policy version known to experiments",
+    .usage = "exp register-policy FILE|NAME [--data DIR] [--json]",
+    .about = "Registers a policy (a policy JSON file, or a built-in name) in the registry,\n"
+             "keyed by its version, so experiments can name it by \"policy_version\".",
+    .examples = "ordo exp register-policy cost-optimized",
+    .opts = data_opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_register};
+
+static const ordo_cli_cmd_t *const subs[] = {
+    &cmd_create_, &cmd_start, &cmd_pause,   &cmd_stop,   &cmd_kill,          &cmd_conclude,
+    &cmd_list_,   &cmd_show_, &cmd_history_, &cmd_assign_, &cmd_schedule_, &cmd_register_,
+    &cmd_hash_,   NULL};
+
+const ordo_cli_cmd_t ordo_cmd_exp = {
+    .name = "exp",
+    .summary = "experiments: create, start, kill, history, assign...",
+    .usage = "exp <subcommand> [options]",
+    .about = "Experiments: the registry, lifecycle and assignment (docs/experiments.md).\n"
+             "State lives in --data DIR (default $ORDO_DATA or ./ordo-data).",
+    .examples = "ordo exp create docs/examples/experiment.json\nordo exp start proximity-vs-cost",
+    .subs = subs,
+};

@@ -26,38 +26,6 @@
 #include "cli.h"
 #include "ordo/log.h"
 
-static void log_usage(FILE *out)
-{
-    fprintf(out,
-            "Usage: ordo log verify [DIR] [--data DIR] [--anchor SEQ:HASH] [--json]\n"
-            "       ordo log dump [DIR] [--data DIR] [--from-seq N] [--limit N] [--key K]\n"
-            "                     [--since TIME] [--until TIME]\n"
-            "       ordo log append [DIR] [--data DIR] [--type N] [--key-field F]\n"
-            "                       [--sync sync|async|none] [--compress LEVEL] [FILE]\n"
-            "       ordo log show [DIR] --order ID [--json]\n"
-            "       ordo log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME]\n"
-            "       ordo log replay [DIR] --policy P --network NET [--json] [--limit N]\n\n"
-            "verify  checks every record's checksum, the sequence and the BLAKE2b hash\n"
-            "        chain across all segments, and names the first bad record (segment\n"
-            "        file, byte offset, seq). Exit 0 when the log is intact, 1 when not.\n"
-            "        --anchor SEQ:HASH also checks that record SEQ has chain hash HASH (a\n"
-            "        head published earlier), which detects a log cut at its end.\n"
-            "dump    prints records as NDJSON: metadata plus the payload (as JSON when\n"
-            "        it is JSON text, else \"payload_base64\").\n"
-            "append  appends each line of FILE (default stdin) as one record; the key is\n"
-            "        the value of --key-field (default order_id) when the line is JSON.\n"
-            "show    prints the decision trace of an order: inputs, experiment, ATP seen,\n"
-            "        the plan with its cost breakdown, candidates when explained, and any\n"
-            "        shadow evaluations (--json: the records themselves).\n"
-            "export  writes the decision records as NDJSON, or as CSV with one row per\n"
-            "        decision (order, policy, experiment, variant, costs, on-time...).\n"
-            "replay  re-decides the logged orders under policy P with the logged inputs\n"
-            "        (the order and the ATP seen at candidate nodes) on network NET, and\n"
-            "        reports what would have changed, order by order and in total.\n\n"
-            "DIR is a data directory (DIR/log is used) or a log directory; default\n"
-            "$ORDO_DATA or ./ordo-data.\n");
-}
-
 /* DIR/log when it exists, else DIR. */
 static void resolve_dir(const char *data, char *out, size_t n)
 {
@@ -310,7 +278,7 @@ static int cmd_dump(const char *dir, const ordo_log_query_t *q)
 }
 
 static int cmd_append(const char *dir, const char *file, uint16_t type, const char *key_field,
-                      ordo_log_sync_t mode, int zlevel)
+                      ordo_log_sync_t mode, int zlevel, bool json)
 {
     FILE *in = stdin;
     if (file && strcmp(file, "-") != 0) {
@@ -389,174 +357,303 @@ static int cmd_append(const char *dir, const char *file, uint16_t type, const ch
         return ordo_cli_fail(&err, rc, false);
     if (crc != ORDO_OK)
         return ordo_cli_fail(&cerr, crc, false);
-    if (count)
+    if (json)
+        printf("{\"appended\":%" PRIu64 ",\"first_seq\":%" PRIu64 ",\"last_seq\":%" PRIu64 "}\n",
+               count, first, last);
+    else if (count)
         printf("appended %" PRIu64 " records (seq %" PRIu64 "..%" PRIu64 ")\n", count, first, last);
     else
         printf("appended 0 records\n");
     return ORDO_EXIT_OK;
 }
 
-static int run(int argc, char **argv)
+/* The data directory: --data, else DIR (the first argument). */
+static const char *data_of(const ordo_cli_args_t *a)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        log_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? ORDO_EXIT_USAGE : ORDO_EXIT_OK;
-    }
-    const char *sub = argv[1];
-    const char *data = NULL, *anchor = NULL, *key = NULL, *file = NULL;
-    const char *order_id = NULL, *format = "ndjson", *policy = NULL, *network = NULL;
-    const char *key_field = "order_id";
-    bool json = false;
-    uint64_t from = 0, limit = 0, type = ORDO_LOG_REC_DECISION, zlevel = 0;
-    int64_t since = 0, until = 0;
-    bool has_since = false, has_until = false;
-    ordo_log_sync_t mode = ORDO_LOG_SYNC;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_VALUE()                                                    \
-    do {                                                                \
-        if (!v)                                                         \
-            return ordo_cli_usage("log", "%s needs a value", a);        \
-        i++;                                                            \
-    } while (0)
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            log_usage(stdout);
-            return ORDO_EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            json = true;
-        } else if (!strcmp(a, "--data")) {
-            NEED_VALUE();
-            data = v;
-        } else if (!strcmp(a, "--anchor")) {
-            NEED_VALUE();
-            anchor = v;
-        } else if (!strcmp(a, "--key")) {
-            NEED_VALUE();
-            key = v;
-        } else if (!strcmp(a, "--order")) {
-            NEED_VALUE();
-            order_id = v;
-        } else if (!strcmp(a, "--format")) {
-            NEED_VALUE();
-            if (strcmp(v, "ndjson") && strcmp(v, "csv"))
-                return ordo_cli_usage("log", "--format: '%s' is not ndjson or csv", v);
-            format = v;
-        } else if (!strcmp(a, "--policy")) {
-            NEED_VALUE();
-            policy = v;
-        } else if (!strcmp(a, "--network")) {
-            NEED_VALUE();
-            network = v;
-        } else if (!strcmp(a, "--key-field")) {
-            NEED_VALUE();
-            key_field = v;
-        } else if (!strcmp(a, "--from-seq")) {
-            NEED_VALUE();
-            if (!parse_u64(v, &from))
-                return ordo_cli_usage("log", "--from-seq: '%s' is not a sequence number", v);
-        } else if (!strcmp(a, "--limit")) {
-            NEED_VALUE();
-            if (!parse_u64(v, &limit))
-                return ordo_cli_usage("log", "--limit: '%s' is not a count", v);
-        } else if (!strcmp(a, "--compress")) {
-            NEED_VALUE();
-            if (!parse_u64(v, &zlevel) || zlevel > 19)
-                return ordo_cli_usage("log", "--compress: '%s' is not a zstd level (0..19)", v);
-        } else if (!strcmp(a, "--type")) {
-            NEED_VALUE();
-            if (!parse_u64(v, &type) || type > 65535)
-                return ordo_cli_usage("log", "--type: '%s' is not a record type (0..65535)", v);
-        } else if (!strcmp(a, "--since") || !strcmp(a, "--until")) {
-            NEED_VALUE();
-            int64_t t;
-            if (ordo_time_parse(v, &t) != ORDO_OK)
-                return ordo_cli_usage("log", "%s: '%s' is not a time (2026-11-24T15:04:05Z)", a, v);
-            if (a[2] == 's') {
-                since = t * 1000000000;
-                has_since = true;
-            } else {
-                until = t * 1000000000;
-                has_until = true;
-            }
-        } else if (!strcmp(a, "--sync")) {
-            NEED_VALUE();
-            if (!strcmp(v, "sync"))
-                mode = ORDO_LOG_SYNC;
-            else if (!strcmp(v, "async"))
-                mode = ORDO_LOG_ASYNC;
-            else if (!strcmp(v, "none"))
-                mode = ORDO_LOG_NONE;
-            else
-                return ordo_cli_usage("log", "--sync: '%s' is not sync, async or none", v);
-        } else if (a[0] == '-' && a[1]) {
-            return ordo_cli_usage("log", "unknown option '%s'", a);
-        } else if (!data) {
-            data = a;
-        } else if (!strcmp(sub, "append") && !file) {
-            file = a;
-        } else {
-            return ordo_cli_usage("log", "unexpected argument '%s'", a);
-        }
-#undef NEED_VALUE
-    }
-    if (!data)
-        data = ordo_cli_default_data_dir();
-    char dir[4096];
-    resolve_dir(data, dir, sizeof dir);
-    bool reads = !strcmp(sub, "verify") || !strcmp(sub, "dump") || !strcmp(sub, "show") ||
-                 !strcmp(sub, "export") || !strcmp(sub, "replay");
-    if (reads && !has_segments(dir))
-        return no_log(dir);
-    ordo_log_query_t tq = {.from_seq = from, .limit = limit};
-    if (has_since || has_until) {
-        tq.has_time = true;
-        tq.ts_from = has_since ? since : INT64_MIN;
-        tq.ts_to = has_until ? until : INT64_MAX;
-    }
-    if (!strcmp(sub, "show")) {
-        if (!order_id)
-            return ordo_cli_usage("log show", "--order ID is required");
-        return ordo_cli_log_show(dir, order_id, json);
-    }
-    if (!strcmp(sub, "export"))
-        return ordo_cli_log_export(dir, format, &tq);
-    if (!strcmp(sub, "replay")) {
-        if (!policy || !network)
-            return ordo_cli_usage("log replay", "--policy P and --network NET are required");
-        return ordo_cli_log_replay(dir, network, policy, json, &tq);
-    }
-    if (!strcmp(sub, "verify"))
-        return cmd_verify(dir, anchor, json);
-    if (!strcmp(sub, "dump")) {
-        ordo_log_query_t q = {.from_seq = from, .limit = limit};
-        if (key) {
-            q.key = key;
-            q.key_len = strlen(key);
-        }
-        if (has_since || has_until) {
-            q.has_time = true;
-            q.ts_from = has_since ? since : INT64_MIN;
-            q.ts_to = has_until ? until : INT64_MAX;
-        }
-        return cmd_dump(dir, &q);
-    }
-    if (!strcmp(sub, "append")) {
-        /* a data directory gets its log/ (CONTRACTS.md) */
-        char adir[4200];
-        struct stat st;
-        char probe[4200];
-        snprintf(probe, sizeof probe, "%s/00000000000000000001.seg", data);
-        if (!strcmp(dir, data) && stat(probe, &st) != 0)
-            snprintf(adir, sizeof adir, "%s/log", data);
-        else
-            snprintf(adir, sizeof adir, "%s", dir);
-        return cmd_append(adir, file, (uint16_t)type, key_field, mode, (int)zlevel);
-    }
-    return ordo_cli_usage("log",
-                          "unknown subcommand '%s' (verify, dump, append, show, export, replay)",
-                          sub);
+    const char *d = ordo_cli_get(a, "data");
+    if (!d && a->npos)
+        d = a->pos[0];
+    return d ? d : ordo_cli_default_data_dir();
 }
 
-const ordo_cli_cmd_t ordo_cmd_log = {"log", "verify, show, export and replay the decision log",
-                                     run};
+/* --from-seq, --limit, --since, --until into q; 0 or a usage exit code. */
+static int read_query(const ordo_cli_args_t *a, ordo_log_query_t *q)
+{
+    const char *from = ordo_cli_get(a, "from-seq"), *limit = ordo_cli_get(a, "limit");
+    memset(q, 0, sizeof *q);
+    if (from && !parse_u64(from, &q->from_seq))
+        return ordo_cli_usage(a->path, "--from-seq: '%s' is not a sequence number", from);
+    if (limit && !parse_u64(limit, &q->limit))
+        return ordo_cli_usage(a->path, "--limit: '%s' is not a count", limit);
+    const char *since = ordo_cli_get(a, "since"), *until = ordo_cli_get(a, "until");
+    int64_t t;
+    q->ts_from = INT64_MIN;
+    q->ts_to = INT64_MAX;
+    if (since && ordo_time_parse(since, &t) != ORDO_OK)
+        return ordo_cli_usage(a->path, "--since: '%s' is not a time (2026-11-24T15:04:05Z)", since);
+    if (since)
+        q->ts_from = t * 1000000000;
+    if (until && ordo_time_parse(until, &t) != ORDO_OK)
+        return ordo_cli_usage(a->path, "--until: '%s' is not a time (2026-11-24T15:04:05Z)", until);
+    if (until)
+        q->ts_to = t * 1000000000;
+    q->has_time = since || until;
+    if (!q->has_time)
+        q->ts_from = q->ts_to = 0;
+    return 0;
+}
+
+/* The log directory of a reading subcommand; 0, or the exit code when
+ * there is no log there. */
+static int reading_dir(const ordo_cli_args_t *a, char *dir, size_t n)
+{
+    resolve_dir(data_of(a), dir, n);
+    return has_segments(dir) ? 0 : no_log(dir);
+}
+
+static int run_verify(const ordo_cli_args_t *a)
+{
+    char dir[4096];
+    int rc = reading_dir(a, dir, sizeof dir);
+    return rc ? rc : cmd_verify(dir, ordo_cli_get(a, "anchor"), a->json);
+}
+
+static int run_dump(const ordo_cli_args_t *a)
+{
+    ordo_log_query_t q;
+    char dir[4096];
+    int rc = read_query(a, &q);
+    if (!rc)
+        rc = reading_dir(a, dir, sizeof dir);
+    if (rc)
+        return rc;
+    const char *key = ordo_cli_get(a, "key");
+    if (key) {
+        q.key = key;
+        q.key_len = strlen(key);
+    }
+    return cmd_dump(dir, &q);
+}
+
+static int run_show(const ordo_cli_args_t *a)
+{
+    char dir[4096];
+    const char *order_id = ordo_cli_get(a, "order");
+    int rc = reading_dir(a, dir, sizeof dir);
+    if (rc)
+        return rc;
+    if (!order_id)
+        return ordo_cli_usage("log show", "--order ID is required");
+    return ordo_cli_log_show(dir, order_id, a->json);
+}
+
+static int run_export(const ordo_cli_args_t *a)
+{
+    const char *format = ordo_cli_get(a, "format");
+    if (a->json || !format)
+        format = "ndjson";
+    if (strcmp(format, "ndjson") && strcmp(format, "csv"))
+        return ordo_cli_usage("log export", "--format: '%s' is not ndjson or csv", format);
+    ordo_log_query_t q;
+    char dir[4096];
+    int rc = read_query(a, &q);
+    if (!rc)
+        rc = reading_dir(a, dir, sizeof dir);
+    return rc ? rc : ordo_cli_log_export(dir, format, &q);
+}
+
+/* A policy that is neither a file nor a built-in, and a network directory
+ * without network.json, fail here with a "did you mean". */
+static int replay_precheck(const char *policy, const char *network, bool json)
+{
+    struct stat st;
+    char probe[4200];
+    ordo_error_t err = {0};
+    int rc;
+    bool builtin = ordo_policy_builtin_json(policy) != NULL;
+    if (!builtin && stat(policy, &st) != 0) {
+        ordo_policy_t *p = NULL;
+        if ((rc = ordo_cli_policy_load(policy, &p, &err)))
+            return ordo_cli_fail(&err, rc, json);
+        ordo_policy_destroy(p);
+    }
+    snprintf(probe, sizeof probe, "%s/network.json", network);
+    if (stat(probe, &st) != 0) {
+        ordo_network_t *net = NULL;
+        if ((rc = ordo_cli_network_load(network, &net, &err)))
+            return ordo_cli_fail(&err, rc, json);
+        ordo_network_destroy(net);
+    }
+    return 0;
+}
+
+static int run_replay(const ordo_cli_args_t *a)
+{
+    const char *policy = ordo_cli_get(a, "policy"), *network = ordo_cli_get(a, "network");
+    ordo_log_query_t q;
+    char dir[4096];
+    int rc = read_query(a, &q);
+    if (!rc)
+        rc = reading_dir(a, dir, sizeof dir);
+    if (rc)
+        return rc;
+    if (!policy || !network)
+        return ordo_cli_usage("log replay", "--policy P and --network NET are required");
+    if ((rc = replay_precheck(policy, network, a->json)))
+        return rc;
+    return ordo_cli_log_replay(dir, network, policy, a->json, &q);
+}
+
+/* --type, --sync and --compress of log append; 0 or a usage exit code. */
+static int append_options(const ordo_cli_args_t *a, uint64_t *type, ordo_log_sync_t *mode,
+                          uint64_t *zlevel)
+{
+    const char *t = ordo_cli_get(a, "type"), *s = ordo_cli_get(a, "sync"),
+               *z = ordo_cli_get(a, "compress");
+    *type = ORDO_LOG_REC_DECISION;
+    *mode = ORDO_LOG_SYNC;
+    *zlevel = 0;
+    if (z && (!parse_u64(z, zlevel) || *zlevel > 19))
+        return ordo_cli_usage("log append", "--compress: '%s' is not a zstd level (0..19)", z);
+    if (t && (!parse_u64(t, type) || *type > 65535))
+        return ordo_cli_usage("log append", "--type: '%s' is not a record type (0..65535)", t);
+    if (!s || !strcmp(s, "sync"))
+        *mode = ORDO_LOG_SYNC;
+    else if (!strcmp(s, "async"))
+        *mode = ORDO_LOG_ASYNC;
+    else if (!strcmp(s, "none"))
+        *mode = ORDO_LOG_NONE;
+    else
+        return ordo_cli_usage("log append", "--sync: '%s' is not sync, async or none", s);
+    return 0;
+}
+
+static int run_append(const ordo_cli_args_t *a)
+{
+    uint64_t type, zlevel;
+    ordo_log_sync_t mode;
+    int rc = append_options(a, &type, &mode, &zlevel);
+    if (rc)
+        return rc;
+    const char *key_field = ordo_cli_get(a, "key-field");
+    /* [DIR] [FILE], or [FILE] with --data */
+    bool has_data = ordo_cli_get(a, "data") != NULL;
+    if (has_data && a->npos > 1)
+        return ordo_cli_usage("log append", "unexpected argument '%s'", a->pos[1]);
+    const char *data = data_of(a), *file = a->npos > !has_data ? a->pos[!has_data] : NULL;
+    char dir[4096];
+    resolve_dir(data, dir, sizeof dir);
+    /* a data directory gets its log/ (CONTRACTS.md) */
+    char adir[4200];
+    struct stat st;
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/00000000000000000001.seg", data);
+    if (!strcmp(dir, data) && stat(probe, &st) != 0)
+        snprintf(adir, sizeof adir, "%s/log", data);
+    else
+        snprintf(adir, sizeof adir, "%s", dir);
+    return cmd_append(adir, file, (uint16_t)type, key_field ? key_field : "order_id", mode,
+                      (int)zlevel, a->json);
+}
+
+#define OPT_DATA {"data", 0, "DIR", "the data directory (DIR/log is used) or a log directory,\n" \
+                                    "when DIR is not given (default $ORDO_DATA or ./ordo-data)"}
+#define OPT_SINCE {"since", 0, "TIME", "only records at or after TIME (ISO 8601)"}
+#define OPT_UNTIL {"until", 0, "TIME", "only records at or before TIME (ISO 8601)"}
+#define OPT_FROM {"from-seq", 0, "N", "start at sequence number N"}
+#define OPT_LIMIT {"limit", 0, "N", "at most N records"}
+#define OPT_END {NULL, 0, NULL, NULL}
+
+static const ordo_cli_opt_t verify_opts[] = {
+    OPT_DATA,
+    {"anchor", 0, "SEQ:HASH", "also check that record SEQ has chain hash HASH (a head\n"
+                              "published earlier), which detects a log cut at its end"},
+    OPT_END};
+static const ordo_cli_opt_t dump_opts[] = {
+    OPT_DATA, OPT_FROM, OPT_LIMIT, {"key", 0, "K", "only records whose key is K"}, OPT_SINCE,
+    OPT_UNTIL, OPT_END};
+static const ordo_cli_opt_t append_opts[] = {
+    OPT_DATA,
+    {"type", 0, "N", "record type (default 1, a decision)"},
+    {"key-field", 0, "F", "the JSON field whose value is the record key (default order_id)"},
+    {"sync", 0, "MODE", "sync (default), async or none"},
+    {"compress", 0, "LEVEL", "zstd level 1..19 (default 0: off)"},
+    OPT_END};
+static const ordo_cli_opt_t show_opts[] = {
+    OPT_DATA, {"order", 0, "ID", "the order (required)"}, OPT_END};
+static const ordo_cli_opt_t export_opts[] = {
+    OPT_DATA, {"format", 0, "F", "ndjson (default) or csv; --json is ndjson"}, OPT_FROM,
+    OPT_LIMIT, OPT_SINCE, OPT_UNTIL, OPT_END};
+static const ordo_cli_opt_t replay_opts[] = {
+    OPT_DATA,
+    {"policy", 0, "P", "the policy to replay under: a file or a built-in name (required)"},
+    {"network", 0, "NET", "the network to decide on (required)"},
+    OPT_FROM, OPT_LIMIT, OPT_SINCE, OPT_UNTIL, OPT_END};
+
+static const ordo_cli_cmd_t cmd_verify_ = {
+    .name = "verify",
+    .summary = "check every checksum and the hash chain; name the first bad record",
+    .usage = "log verify [DIR] [--data DIR] [--anchor SEQ:HASH] [--json]",
+    .about = "Checks every record's checksum, the sequence and the BLAKE2b hash chain\n"
+             "across all segments, and names the first bad record (segment file, byte\n"
+             "offset, seq). Exit 0 when the log is intact, 1 when not.",
+    .examples = "ordo log verify ordo-data\nordo log verify ordo-data --json",
+    .opts = verify_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_verify};
+static const ordo_cli_cmd_t cmd_dump_ = {
+    .name = "dump",
+    .summary = "print records as NDJSON",
+    .usage = "log dump [DIR] [--data DIR] [--from-seq N] [--limit N] [--key K]\n"
+             "               [--since TIME] [--until TIME]",
+    .about = "Prints records as NDJSON (with or without --json): metadata plus the payload\n"
+             "(as JSON when it is JSON text, else \"payload_base64\").",
+    .examples = "ordo log dump ordo-data --limit 10",
+    .opts = dump_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_dump};
+static const ordo_cli_cmd_t cmd_append_ = {
+    .name = "append",
+    .summary = "append each line of a file as one record",
+    .usage = "log append [DIR] [--data DIR] [--type N] [--key-field F]\n"
+             "                 [--sync sync|async|none] [--compress LEVEL] [FILE]",
+    .about = "Appends each line of FILE (default stdin) as one record; the key is the\n"
+             "value of --key-field (default order_id) when the line is JSON.",
+    .examples = "ordo log append ordo-data events.ndjson",
+    .opts = append_opts, .max_pos = 2, .flags = ORDO_CLI_RESULT, .run = run_append};
+static const ordo_cli_cmd_t cmd_show_ = {
+    .name = "show",
+    .summary = "the decision trace of an order",
+    .usage = "log show [DIR] --order ID [--json]",
+    .about = "Prints the decision trace of an order: inputs, experiment, ATP seen, the\n"
+             "plan with its cost breakdown, candidates when explained, and any shadow\n"
+             "evaluations (--json: the records themselves).",
+    .examples = "ordo log show ordo-data --order ORD-1001",
+    .opts = show_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_show};
+static const ordo_cli_cmd_t cmd_export_ = {
+    .name = "export",
+    .summary = "every decision record, as NDJSON or CSV",
+    .usage = "log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME]",
+    .about = "Writes the decision records as NDJSON, or as CSV with one row per decision\n"
+             "(order, policy, experiment, variant, costs, on-time...).",
+    .examples = "ordo log export ordo-data --format csv --out decisions.csv",
+    .opts = export_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_export};
+static const ordo_cli_cmd_t cmd_replay_ = {
+    .name = "replay",
+    .summary = "what another policy would have done with the logged inputs",
+    .usage = "log replay [DIR] --policy P --network NET [--json] [--limit N]",
+    .about = "Re-decides the logged orders under policy P with the logged inputs (the\n"
+             "order and the ATP seen at candidate nodes) on network NET, and reports\n"
+             "what would have changed, order by order and in total.",
+    .examples = "ordo log replay ordo-data --policy cost-optimized --network docs/examples/network",
+    .opts = replay_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_replay};
+
+static const ordo_cli_cmd_t *const subs[] = {&cmd_verify_, &cmd_dump_,   &cmd_append_,
+                                             &cmd_show_,   &cmd_export_, &cmd_replay_, NULL};
+
+const ordo_cli_cmd_t ordo_cmd_log = {
+    .name = "log",
+    .summary = "verify, show, export and replay the decision log",
+    .usage = "log verify|dump|append|show|export|replay [DIR] [options]",
+    .about = "The decision log: append-only segments with a BLAKE2b hash chain.\n"
+             "DIR is a data directory (DIR/log is used) or a log directory; default\n"
+             "$ORDO_DATA or ./ordo-data.",
+    .examples = "ordo log verify ordo-data",
+    .subs = subs,
+};

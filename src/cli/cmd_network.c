@@ -1,32 +1,10 @@
 /* ordo network generate | info */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char gen_usage[] =
-    "Usage: ordo network generate --out DIR [--dcs N] [--stores M] [--dropshippers K]\n"
-    "                             [--skus S] [--seed X] [--name NAME] [--json]\n\n"
-    "Builds a fulfillment network on real US geography: DCs in large metros, stores\n"
-    "in cities weighted by population, drop-ship suppliers, a catalog with product\n"
-    "families, and inventory (deep at DCs, shallow at stores, sparse in the long\n"
-    "tail). Writes network.json, catalog.csv and inventory.csv into DIR. The same\n"
-    "seed gives the same files.\n\n"
-    "  --dcs N            distribution centers (default 8)\n"
-    "  --stores M         stores (default 120)\n"
-    "  --dropshippers K   drop-ship suppliers (default 6)\n"
-    "  --skus S           catalog size (default 5000)\n"
-    "  --seed X           random seed (default 1)\n"
-    "  --name NAME        network name (default \"generated\")\n"
-    "  --json             print the summary as JSON\n";
-
-static const char info_usage[] =
-    "Usage: ordo network info DIR [--json]\n\n"
-    "Loads and validates the network in DIR and prints nodes by type, SKU count,\n"
-    "total units, and the share of the US population within zone 1-2 and zone\n"
-    "1-4 of some shipping node.\n";
 
 static int parse_u32_arg(const char *cmd, const char *flag, const char *s, uint32_t *out)
 {
@@ -89,117 +67,124 @@ static void print_summary(const char *dir, const ordo_network_t *net, bool json)
     printf("  nearest-node zone  %.2f on average (population-weighted)\n", s.mean_zone);
 }
 
-static int cmd_info(int argc, char **argv)
+static int cmd_info(const ordo_cli_args_t *a)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    bool json = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'j')
-            json = true;
-        else if (c == 'h') {
-            fputs(info_usage, stdout);
-            return ORDO_EXIT_OK;
-        } else
-            return ordo_cli_usage("network info", "bad option");
-    }
-    if (optind != argc - 1)
-        return ordo_cli_usage("network info", "expected one network directory");
     ordo_error_t err = {0};
     ordo_network_t *net;
-    int rc = ordo_network_load(argv[optind], NULL, &net, &err);
+    int rc = ordo_cli_network_load(a->pos[0], &net, &err);
     if (rc)
-        return ordo_cli_fail(&err, rc, json);
-    print_summary(argv[optind], net, json);
+        return ordo_cli_fail(&err, rc, a->json);
+    print_summary(a->pos[0], net, a->json);
     ordo_network_destroy(net);
     return ORDO_EXIT_OK;
 }
 
-static int cmd_generate(int argc, char **argv)
+/* The generator's options from the flags; 0 or a usage exit code. */
+static int generate_options(const ordo_cli_args_t *a, ordo_generate_options_t *o)
 {
-    static const struct option opts[] = {{"out", required_argument, 0, 'o'},
-                                         {"dcs", required_argument, 0, 'd'},
-                                         {"stores", required_argument, 0, 's'},
-                                         {"dropshippers", required_argument, 0, 'k'},
-                                         {"skus", required_argument, 0, 'u'},
-                                         {"seed", required_argument, 0, 'x'},
-                                         {"name", required_argument, 0, 'n'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    ordo_generate_options_t o = {8, 120, 6, 5000, 1, NULL};
-    const char *out = NULL;
-    bool json = false;
+    static const struct {
+        const char *name;
+        size_t offset;
+    } counts[] = {{"dcs", offsetof(ordo_generate_options_t, dcs)},
+                  {"stores", offsetof(ordo_generate_options_t, stores)},
+                  {"dropshippers", offsetof(ordo_generate_options_t, dropshippers)},
+                  {"skus", offsetof(ordo_generate_options_t, skus)}};
     const char *cmd = "network generate";
-    int c, rc;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'd':
-            if ((rc = parse_u32_arg(cmd, "--dcs", optarg, &o.dcs)))
-                return rc;
-            break;
-        case 's':
-            if ((rc = parse_u32_arg(cmd, "--stores", optarg, &o.stores)))
-                return rc;
-            break;
-        case 'k':
-            if ((rc = parse_u32_arg(cmd, "--dropshippers", optarg, &o.dropshippers)))
-                return rc;
-            break;
-        case 'u':
-            if ((rc = parse_u32_arg(cmd, "--skus", optarg, &o.skus)))
-                return rc;
-            break;
-        case 'x': {
-            int64_t v;
-            if (ordo_parse_i64(optarg, strlen(optarg), &v))
-                return ordo_cli_usage(cmd, "--seed wants an integer, got '%s'", optarg);
-            o.seed = (uint64_t)v;
-            break;
-        }
-        case 'n':
-            o.name = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(gen_usage, stdout);
-            return ORDO_EXIT_OK;
-        default:
-            return ordo_cli_usage(cmd, "bad option");
-        }
+    int rc;
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        const char *v = ordo_cli_get(a, counts[i].name);
+        char flag[32];
+        snprintf(flag, sizeof flag, "--%s", counts[i].name);
+        if (v && (rc = parse_u32_arg(cmd, flag, v, (uint32_t *)((char *)o + counts[i].offset))))
+            return rc;
     }
+    const char *seed = ordo_cli_get(a, "seed");
+    if (seed) {
+        int64_t v;
+        if (ordo_parse_i64(seed, strlen(seed), &v))
+            return ordo_cli_usage(cmd, "--seed wants an integer, got '%s'", seed);
+        o->seed = (uint64_t)v;
+    }
+    o->name = ordo_cli_get(a, "name");
+    return 0;
+}
+
+static int cmd_generate(const ordo_cli_args_t *a)
+{
+    ordo_generate_options_t o = {8, 120, 6, 5000, 1, NULL};
+    const char *out = ordo_cli_get(a, "out");
+    int rc = generate_options(a, &o);
+    if (rc)
+        return rc;
     if (!out)
-        return ordo_cli_usage(cmd, "--out DIR is required");
-    if (optind != argc)
-        return ordo_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+        return ordo_cli_usage("network generate", "--out DIR is required");
+    if (!strcmp(out, "-")) /* three files: standard output cannot hold them */
+        return ordo_cli_usage("network generate", "--out wants a directory, not '-'");
     ordo_error_t err = {0};
+    if (ordo_mkdir_p(out, &err)) { /* the output cannot be created */
+        ordo_cli_fail(&err, err.code, a->json);
+        return ORDO_EXIT_CANTCREAT;
+    }
     if ((rc = ordo_network_generate(&o, NULL, out, &err)))
-        return ordo_cli_fail(&err, rc, json);
+        return ordo_cli_fail(&err, rc, a->json);
     ordo_network_t *net;
     if ((rc = ordo_network_load(out, NULL, &net, &err)))
-        return ordo_cli_fail(&err, rc, json);
-    print_summary(out, net, json);
+        return ordo_cli_fail(&err, rc, a->json);
+    print_summary(out, net, a->json);
     ordo_network_destroy(net);
     return ORDO_EXIT_OK;
 }
 
-static int run(int argc, char **argv)
-{
-    static const char usage[] = "Usage: ordo network <generate|info> ...\n\n"
-                                "  generate   build a network on real US geography\n"
-                                "  info       validate a network and print its summary\n";
-    static const ordo_cli_sub_t subs[] = {
-        {"generate", cmd_generate}, {"info", cmd_info}, {NULL, NULL}};
-    return ordo_cli_dispatch("network", usage, subs, argc, argv);
-}
+static const ordo_cli_opt_t gen_opts[] = {
+    {"out", 0, "DIR", "the directory to write (required)"},
+    {"dcs", 0, "N", "distribution centers (default 8)"},
+    {"stores", 0, "M", "stores (default 120)"},
+    {"dropshippers", 0, "K", "drop-ship suppliers (default 6)"},
+    {"skus", 0, "S", "catalog size (default 5000)"},
+    {"seed", 0, "X", "random seed (default 1)"},
+    {"name", 0, "NAME", "network name (default \"generated\")"},
+    {"json", 0, NULL, "print the summary as JSON"},
+    {NULL, 0, NULL, NULL}};
 
-const ordo_cli_cmd_t ordo_cmd_network = {"network", "generate or inspect a fulfillment network",
-                                         run};
+static const ordo_cli_cmd_t cmd_gen = {
+    .name = "generate",
+    .summary = "build a network on real US geography",
+    .usage = "network generate --out DIR [--dcs N] [--stores M] [--dropshippers K]\n"
+             "                 [--skus S] [--seed X] [--name NAME] [--json]",
+    .about = "Builds a fulfillment network on real US geography: DCs in large metros, stores\n"
+             "in cities weighted by population, drop-ship suppliers, a catalog with product\n"
+             "families, and inventory (deep at DCs, shallow at stores, sparse in the long\n"
+             "tail). Writes network.json, catalog.csv and inventory.csv into DIR. The same\n"
+             "seed gives the same files.",
+    .examples = "ordo network generate --out net --dcs 3 --stores 20 --skus 400 --seed 9",
+    .opts = gen_opts,
+    .max_pos = 0,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_generate,
+};
+
+static const ordo_cli_cmd_t cmd_info_ = {
+    .name = "info",
+    .summary = "validate a network and print its summary",
+    .usage = "network info DIR [--json]",
+    .about = "Loads and validates the network in DIR and prints nodes by type, SKU count,\n"
+             "total units, and the share of the US population within zone 1-2 and zone\n"
+             "1-4 of some shipping node.",
+    .examples = "ordo network info docs/examples/network --json",
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_info,
+};
+
+static const ordo_cli_cmd_t *const subs[] = {&cmd_gen, &cmd_info_, NULL};
+
+const ordo_cli_cmd_t ordo_cmd_network = {
+    .name = "network",
+    .summary = "generate or inspect a fulfillment network",
+    .usage = "network generate --out DIR [options]\nnetwork info DIR [--json]",
+    .about = "A network is nodes (DCs, stores, drop-shippers), carrier services, a catalog\n"
+             "and inventory, in a directory (docs/formats.md).",
+    .examples = "ordo network info docs/examples/network",
+    .subs = subs,
+};

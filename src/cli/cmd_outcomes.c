@@ -4,7 +4,6 @@
  *   ordo outcomes show   [--data DIR] (--order ID | --all) [--json]
  *
  * Formats and the summary rules: docs/outcomes.md. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,40 +12,6 @@
 #include "cli.h"
 #include "ordo/store.h"
 
-static const char usage_main[] =
-    "Usage: ordo outcomes ingest [--data DIR] [--format ndjson|csv] [--json] FILE...\n"
-    "       ordo outcomes show [--data DIR] (--order ID | --all) [--json]\n\n"
-    "  ingest   stores outcome events (shipped, delivered, returned, cancelled, cost)\n"
-    "  show     prints an order's outcome summary, derived from event timestamps\n\n"
-    "Run 'ordo outcomes <subcommand> --help' for its options. Event format:\n"
-    "docs/outcomes.md. State lives in --data DIR (default $ORDO_DATA or ./ordo-data).\n";
-
-static const char usage_ingest[] =
-    "Usage: ordo outcomes ingest [--data DIR] [--format ndjson|csv] [--json] FILE...\n\n"
-    "Reads outcome events from each FILE (NDJSON: one JSON object per line; CSV: a\n"
-    "header line naming the fields) and stores them in DIR/ordo.db.\n\n"
-    "  --data DIR        data directory (default $ORDO_DATA or ./ordo-data)\n"
-    "  --format F        ndjson or csv for every file; by default from the extension\n"
-    "                    (.ndjson, .jsonl, .json: NDJSON; .csv: CSV)\n"
-    "  --json            print the result as JSON\n\n"
-    "All files are validated and stored in one transaction: a bad line anywhere\n"
-    "(malformed, unknown type or field, missing field, negative cost, bad\n"
-    "timestamp) stores nothing, and the error names the file, line and field.\n"
-    "An event whose event_id is already stored is ignored (counted as a\n"
-    "duplicate), so ingesting the same file twice is harmless.\n";
-
-static const char usage_show[] =
-    "Usage: ordo outcomes show [--data DIR] (--order ID | --all) [--json]\n\n"
-    "  --order ID   one order's summary and its shipments\n"
-    "  --all        every order's summary (with --json: one JSON object per line)\n"
-    "  --data DIR   data directory (default $ORDO_DATA or ./ordo-data)\n"
-    "  --json       print JSON\n\n"
-    "Times are derived from event timestamps, not arrival order: shipped is the\n"
-    "first shipment's, delivered the last shipment's once all are delivered;\n"
-    "on_time compares the delivery with the promise carried by the events.\n";
-
-enum { O_DATA = 256, O_FORMAT, O_JSON, O_HELP, O_ORDER, O_ALL };
-
 static const char *fmt_time(int64_t t, char *buf, size_t n)
 {
     if (!t)
@@ -54,46 +19,20 @@ static const char *fmt_time(int64_t t, char *buf, size_t n)
     return ordo_time_format(t, buf, n);
 }
 
-static int cmd_ingest(int argc, char **argv)
+static int cmd_ingest(const ordo_cli_args_t *a)
 {
-    static const struct option opts[] = {{"data", required_argument, NULL, O_DATA},
-                                         {"format", required_argument, NULL, O_FORMAT},
-                                         {"json", no_argument, NULL, O_JSON},
-                                         {"help", no_argument, NULL, O_HELP},
-                                         {NULL, 0, NULL, 0}};
-    const char *data = ordo_cli_default_data_dir();
+    const char *data = ordo_cli_get(a, "data"), *f = ordo_cli_get(a, "format");
+    if (!data)
+        data = ordo_cli_default_data_dir();
     ordo_outcome_format_t fmt = ORDO_OUTCOME_FMT_AUTO;
-    bool json = false;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_DATA:
-            data = optarg;
-            break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "ndjson") || !strcmp(optarg, "jsonl"))
-                fmt = ORDO_OUTCOME_FMT_NDJSON;
-            else if (!strcmp(optarg, "csv"))
-                fmt = ORDO_OUTCOME_FMT_CSV;
-            else
-                return ordo_cli_usage("outcomes ingest", "--format must be ndjson or csv, not '%s'",
-                                      optarg);
-            break;
-        case O_JSON:
-            json = true;
-            break;
-        case 'h':
-        case O_HELP:
-            fputs(usage_ingest, stdout);
-            return ORDO_EXIT_OK;
-        default:
-            return ordo_cli_usage("outcomes ingest", "unknown or incomplete option '%s'",
-                                  argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
+    bool json = a->json;
+    if (f && (!strcmp(f, "ndjson") || !strcmp(f, "jsonl")))
+        fmt = ORDO_OUTCOME_FMT_NDJSON;
+    else if (f && !strcmp(f, "csv"))
+        fmt = ORDO_OUTCOME_FMT_CSV;
+    else if (f)
+        return ordo_cli_usage("outcomes ingest", "--format must be ndjson or csv, not '%s'", f);
+    if (a->npos < 1)
         return ordo_cli_usage("outcomes ingest", "no FILE given");
     ordo_error_t err = {0};
     ordo_store_t *s = NULL;
@@ -102,8 +41,8 @@ static int cmd_ingest(int argc, char **argv)
         return ordo_cli_fail(&err, rc, json);
     ordo_outcome_ingest_stats_t st = {0};
     uint64_t events = 0, orders = 0;
-    rc = ordo_store_outcomes_ingest_files(s, (const char *const *)(argv + optind),
-                                          (size_t)(argc - optind), fmt, &st, &err);
+    rc = ordo_store_outcomes_ingest_files(s, (const char *const *)a->pos, (size_t)a->npos, fmt,
+                                          &st, &err);
     if (rc == ORDO_OK)
         rc = ordo_store_outcome_counts(s, &events, &orders, &err);
     if (rc != ORDO_OK) {
@@ -254,43 +193,12 @@ static int show_all(ordo_store_t *s, bool json, ordo_error_t *err)
     return rc < 0 ? rc : ORDO_OK;
 }
 
-static int cmd_show(int argc, char **argv)
+static int cmd_show(const ordo_cli_args_t *a)
 {
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, O_DATA}, {"order", required_argument, NULL, O_ORDER},
-        {"all", no_argument, NULL, O_ALL},         {"json", no_argument, NULL, O_JSON},
-        {"help", no_argument, NULL, O_HELP},       {NULL, 0, NULL, 0}};
-    const char *data = ordo_cli_default_data_dir();
-    const char *order = NULL;
-    bool json = false, all = false;
-    int c;
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_DATA:
-            data = optarg;
-            break;
-        case O_ORDER:
-            order = optarg;
-            break;
-        case O_ALL:
-            all = true;
-            break;
-        case O_JSON:
-            json = true;
-            break;
-        case 'h':
-        case O_HELP:
-            fputs(usage_show, stdout);
-            return ORDO_EXIT_OK;
-        default:
-            return ordo_cli_usage("outcomes show", "unknown or incomplete option '%s'",
-                                  argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return ordo_cli_usage("outcomes show", "unexpected argument '%s'", argv[optind]);
+    const char *data = ordo_cli_get(a, "data"), *order = ordo_cli_get(a, "order");
+    if (!data)
+        data = ordo_cli_default_data_dir();
+    bool json = a->json, all = ordo_cli_flag(a, "all");
     if (!order == !all)
         return ordo_cli_usage("outcomes show", "give either --order ID or --all");
     ordo_error_t err = {0};
@@ -304,11 +212,60 @@ static int cmd_show(int argc, char **argv)
     return ORDO_EXIT_OK;
 }
 
-static int run(int argc, char **argv)
-{
-    static const ordo_cli_sub_t subs[] = {
-        {"ingest", cmd_ingest}, {"show", cmd_show}, {NULL, NULL}};
-    return ordo_cli_dispatch("outcomes", usage_main, subs, argc, argv);
-}
+static const ordo_cli_opt_t ingest_opts[] = {
+    {"data", 0, "DIR", "data directory (default $ORDO_DATA or ./ordo-data)"},
+    {"format", 0, "F", "ndjson or csv for every file; by default from the extension\n"
+                       "(.ndjson, .jsonl, .json: NDJSON; .csv: CSV)"},
+    {NULL, 0, NULL, NULL}};
 
-const ordo_cli_cmd_t ordo_cmd_outcomes = {"outcomes", "ingest and look up order outcomes", run};
+static const ordo_cli_cmd_t cmd_ingest_ = {
+    .name = "ingest",
+    .summary = "store outcome events (shipped, delivered, returned, cancelled, cost)",
+    .usage = "outcomes ingest [--data DIR] [--format ndjson|csv] [--json] FILE...",
+    .about = "Reads outcome events from each FILE (NDJSON: one JSON object per line; CSV: a\n"
+             "header line naming the fields) and stores them in DIR/ordo.db.\n"
+             "All files are validated and stored in one transaction: a bad line anywhere\n"
+             "(malformed, unknown type or field, missing field, negative cost, bad\n"
+             "timestamp) stores nothing, and the error names the file, line and field.\n"
+             "An event whose event_id is already stored is ignored (counted as a\n"
+             "duplicate), so ingesting the same file twice is harmless. Event format:\n"
+             "docs/outcomes.md.",
+    .examples = "ordo outcomes ingest --data ordo-data docs/examples/outcomes.ndjson",
+    .opts = ingest_opts,
+    .max_pos = -1,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_ingest,
+};
+
+static const ordo_cli_opt_t show_opts[] = {
+    {"order", 0, "ID", "one order's summary and its shipments"},
+    {"all", 0, NULL, "every order's summary (with --json: one JSON object per line)"},
+    {"data", 0, "DIR", "data directory (default $ORDO_DATA or ./ordo-data)"},
+    {NULL, 0, NULL, NULL}};
+
+static const ordo_cli_cmd_t cmd_show_ = {
+    .name = "show",
+    .summary = "print an order's outcome summary, derived from event timestamps",
+    .usage = "outcomes show [--data DIR] (--order ID | --all) [--json]",
+    .about = "Times are derived from event timestamps, not arrival order: shipped is the\n"
+             "first shipment's, delivered the last shipment's once all are delivered;\n"
+             "on_time compares the delivery with the promise carried by the events.",
+    .examples = "ordo outcomes show --data ordo-data --order ORD-1001 --json",
+    .opts = show_opts,
+    .max_pos = 0,
+    .flags = ORDO_CLI_RESULT,
+    .run = cmd_show,
+};
+
+static const ordo_cli_cmd_t *const subs[] = {&cmd_ingest_, &cmd_show_, NULL};
+
+const ordo_cli_cmd_t ordo_cmd_outcomes = {
+    .name = "outcomes",
+    .summary = "ingest and look up order outcomes",
+    .usage = "outcomes ingest [--data DIR] [--format ndjson|csv] [--json] FILE...\n"
+             "outcomes show [--data DIR] (--order ID | --all) [--json]",
+    .about = "What happened to orders after they were decided (docs/outcomes.md).\n"
+             "State lives in --data DIR (default $ORDO_DATA or ./ordo-data).",
+    .examples = "ordo outcomes ingest docs/examples/outcomes.ndjson",
+    .subs = subs,
+};

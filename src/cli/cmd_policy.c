@@ -6,20 +6,11 @@
 #include "cli.h"
 #include "ordo/source.h"
 
-static const char usage[] =
-    "Usage: ordo policy check FILE|NAME [--json] [--canonical]\n"
-    "       ordo policy show NAME\n"
-    "       ordo policy list\n\n"
-    "check   validates a sourcing policy and prints its name and version (the\n"
-    "        hash of its canonical form); --canonical prints the canonical JSON\n"
-    "show    prints a built-in policy's JSON\n"
-    "list    lists the built-in policies with their versions\n";
-
 static int check(const char *arg, bool json, bool canonical)
 {
     ordo_error_t err = {0};
     ordo_policy_t *p;
-    int rc = ordo_policy_load(arg, &p, &err);
+    int rc = ordo_cli_policy_load(arg, &p, &err);
     if (rc)
         return ordo_cli_fail(&err, rc, json);
     ordo_buf_t b;
@@ -50,56 +41,117 @@ static int check(const char *arg, bool json, bool canonical)
     return ORDO_EXIT_OK;
 }
 
-static int run(int argc, char **argv)
+static int run_check(const ordo_cli_args_t *a)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? ORDO_EXIT_USAGE : ORDO_EXIT_OK;
-    }
-    const char *sub = argv[1];
-    bool json = false, canonical = false;
-    const char *arg = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--canonical"))
-            canonical = true;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return ordo_cli_usage("policy", "unknown option '%s'", argv[i]);
-        else if (!arg)
-            arg = argv[i];
-        else
-            return ordo_cli_usage("policy", "unexpected argument '%s'", argv[i]);
-    }
-    if (!strcmp(sub, "check")) {
-        if (!arg)
-            return ordo_cli_usage("policy", "check needs a FILE");
-        return check(arg, json, canonical);
-    }
-    if (!strcmp(sub, "show")) {
-        if (!arg)
-            return ordo_cli_usage("policy", "show needs a NAME");
-        const char *text = ordo_policy_builtin_json(arg);
-        if (!text) {
-            ordo_error_t err = {0};
-            ordo_error_set(&err, ORDO_ENOTFOUND, NULL, 0, "policy", "no built-in policy '%s'", arg);
-            return ordo_cli_fail(&err, ORDO_ENOTFOUND, json);
-        }
-        fputs(text, stdout);
-        return ORDO_EXIT_OK;
-    }
-    if (!strcmp(sub, "list")) {
-        for (const char *const *n = ordo_policy_builtin_names(); *n; n++) {
-            ordo_policy_t *p;
-            ordo_error_t err = {0};
-            if (ordo_policy_builtin(*n, &p, &err) == ORDO_OK) {
-                printf("%-20s %s  %s\n", p->name, p->version, p->description);
-                ordo_policy_destroy(p);
-            }
-        }
-        return ORDO_EXIT_OK;
-    }
-    return ordo_cli_usage("policy", "unknown subcommand '%s' (check, show, list)", sub);
+    return check(a->pos[0], a->json, ordo_cli_flag(a, "canonical"));
 }
 
-const ordo_cli_cmd_t ordo_cmd_policy = {"policy", "check, show and list sourcing policies", run};
+static int run_show(const ordo_cli_args_t *a)
+{
+    const char *name = a->pos[0];
+    const char *text = ordo_policy_builtin_json(name);
+    if (!text) {
+        ordo_error_t err = {0};
+        char hint[128];
+        ordo_cli_did_you_mean(name, ordo_policy_builtin_names(), hint, sizeof hint);
+        ordo_error_set(&err, ORDO_ENOTFOUND, NULL, 0, "policy", "no built-in policy '%s'%s", name,
+                       hint);
+        return ordo_cli_fail(&err, ORDO_ENOTFOUND, a->json);
+    }
+    fputs(text, stdout); /* JSON already, with or without --json */
+    return ORDO_EXIT_OK;
+}
+
+static void list_json(void)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_arr_begin(&w);
+    for (const char *const *n = ordo_policy_builtin_names(); *n; n++) {
+        ordo_policy_t *p;
+        ordo_error_t err = {0};
+        if (ordo_policy_builtin(*n, &p, &err) != ORDO_OK)
+            continue;
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "name", p->name);
+        ordo_jsonw_kstr(&w, "version", p->version);
+        ordo_jsonw_kstr(&w, "description", p->description);
+        ordo_jsonw_obj_end(&w);
+        ordo_policy_destroy(p);
+    }
+    ordo_jsonw_arr_end(&w);
+    ordo_jsonw_finish(&w);
+    ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+}
+
+static int run_list(const ordo_cli_args_t *a)
+{
+    if (a->json) {
+        list_json();
+        return ORDO_EXIT_OK;
+    }
+    for (const char *const *n = ordo_policy_builtin_names(); *n; n++) {
+        ordo_policy_t *p;
+        ordo_error_t err = {0};
+        if (ordo_policy_builtin(*n, &p, &err) == ORDO_OK) {
+            printf("%-20s %s  %s\n", p->name, p->version, p->description);
+            ordo_policy_destroy(p);
+        }
+    }
+    return ORDO_EXIT_OK;
+}
+
+static const ordo_cli_opt_t check_opts[] = {
+    {"canonical", 0, NULL, "print the policy's canonical JSON (the form its version hashes)"},
+    {NULL, 0, NULL, NULL}};
+
+static const ordo_cli_cmd_t cmd_check = {
+    .name = "check",
+    .summary = "validate a policy and print its name and version",
+    .usage = "policy check FILE|NAME [--json] [--canonical]",
+    .about = "Validates a sourcing policy (a file, or a built-in name) and prints its name\n"
+             "and version: the hash of its canonical form.",
+    .examples = "ordo policy check docs/examples/policy-default.json\nordo policy check cost-optimized --json",
+    .opts = check_opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = run_check,
+};
+
+static const ordo_cli_cmd_t cmd_show = {
+    .name = "show",
+    .summary = "print a built-in policy's JSON",
+    .usage = "policy show NAME",
+    .about = "Prints a built-in policy's JSON (docs/policies.md).",
+    .examples = "ordo policy show proximity-first",
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = run_show,
+};
+
+static const ordo_cli_cmd_t cmd_list = {
+    .name = "list",
+    .summary = "list the built-in policies with their versions",
+    .usage = "policy list [--json]",
+    .about = "Lists the built-in policies: name, version and description.",
+    .examples = "ordo policy list\nordo policy list --json",
+    .max_pos = 0,
+    .flags = ORDO_CLI_RESULT,
+    .run = run_list,
+};
+
+static const ordo_cli_cmd_t *const subs[] = {&cmd_check, &cmd_show, &cmd_list, NULL};
+
+const ordo_cli_cmd_t ordo_cmd_policy = {
+    .name = "policy",
+    .summary = "check, show and list sourcing policies",
+    .usage = "policy check FILE|NAME [--json] [--canonical]\npolicy show NAME\npolicy list [--json]",
+    .about = "Sourcing policies: validate one, print a built-in, list the built-ins.",
+    .examples = "ordo policy list",
+    .subs = subs,
+};

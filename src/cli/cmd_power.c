@@ -1,6 +1,5 @@
 /* ordo power — sample size, power and minimum detectable effect, with R's
  * power.t.test / power.prop.test definitions (libordo stats does the math). */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,25 +7,6 @@
 
 #include "cli.h"
 #include "ordo/stats.h"
-
-static const char usage[] =
-    "Usage: ordo power --metric mean --sd S --mde D [--alpha A] [--power P | --n N] [--json]\n"
-    "       ordo power --metric mean --sd S --n N --power P [--alpha A] [--json]\n"
-    "       ordo power --metric proportion --p1 P1 --p2 P2 [--alpha A] [--power P | --n N] [--json]\n"
-    "       ordo power --metric proportion --p1 P1 --n N --power P [--alpha A] [--json]\n\n"
-    "Two-sample, two-sided power analysis. Sample sizes are per arm.\n"
-    "  --metric mean        difference in means, as R's power.t.test (noncentral t)\n"
-    "  --metric proportion  difference in proportions, as R's power.prop.test\n"
-    "  --sd S               standard deviation of the metric (mean)\n"
-    "  --mde D              minimum detectable effect: the difference in means\n"
-    "  --p1 P1, --p2 P2     control and treatment proportions (proportion)\n"
-    "  --alpha A            significance level, two-sided (default 0.05)\n"
-    "  --power P            target power (default 0.8): solve for n per arm\n"
-    "  --n N                units per arm: solve for the power\n"
-    "  --n N --power P      without --mde (or --p2): solve for the detectable effect\n"
-    "  --json               machine-readable output\n\n"
-    "n is printed exactly and rounded up (the size to plan for), as R reports it.\n"
-    "Exit status: 0 ok, 2 bad usage, 65 values out of range.\n";
 
 /* Strict: the whole argument is a finite number. */
 static int parse_num(const char *flag, const char *s, double *out)
@@ -39,156 +19,188 @@ static int parse_num(const char *flag, const char *s, double *out)
     return 0;
 }
 
-enum { OPT_METRIC = 1, OPT_SD, OPT_MDE, OPT_P1, OPT_P2, OPT_ALPHA, OPT_POWER, OPT_N, OPT_JSON };
-
 static void text_line(const char *key, double v)
 {
     printf("%15s = %.10g\n", key, v);
 }
 
-static int run(int argc, char **argv)
+typedef struct power_q {
+    bool is_mean;
+    const char *solve; /* "n", "power" or "effect" */
+    double sd, mde, p1, p2, alpha, power, n;
+} power_q_t;
+
+/* The numbers from the flags (NAN when not given); 0 or a usage exit code. */
+static int read_numbers(const ordo_cli_args_t *a, power_q_t *q)
 {
-    static const struct option opts[] = {
-        {"metric", required_argument, 0, OPT_METRIC}, {"sd", required_argument, 0, OPT_SD},
-        {"mde", required_argument, 0, OPT_MDE},       {"p1", required_argument, 0, OPT_P1},
-        {"p2", required_argument, 0, OPT_P2},         {"alpha", required_argument, 0, OPT_ALPHA},
-        {"power", required_argument, 0, OPT_POWER},   {"n", required_argument, 0, OPT_N},
-        {"json", no_argument, 0, OPT_JSON},           {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *metric = NULL;
-    double sd = NAN, mde = NAN, p1 = NAN, p2 = NAN, alpha = 0.05, power = NAN, n = NAN;
-    bool json = false;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        double *dst = NULL;
-        switch (c) {
-        case OPT_METRIC:
-            metric = optarg;
-            continue;
-        case OPT_JSON:
-            json = true;
-            continue;
-        case 'h':
-            fputs(usage, stdout);
-            return ORDO_EXIT_OK;
-        case OPT_SD: dst = &sd; break;
-        case OPT_MDE: dst = &mde; break;
-        case OPT_P1: dst = &p1; break;
-        case OPT_P2: dst = &p2; break;
-        case OPT_ALPHA: dst = &alpha; break;
-        case OPT_POWER: dst = &power; break;
-        case OPT_N: dst = &n; break;
-        default:
-            return ordo_cli_usage("power", "unknown option or missing value: '%s'",
-                                  argv[optind - 1]);
-        }
-        if (parse_num(opts[c - 1].name, optarg, dst))
+    struct {
+        const char *name;
+        double *dst;
+    } nums[] = {{"sd", &q->sd},       {"mde", &q->mde},     {"p1", &q->p1}, {"p2", &q->p2},
+                {"alpha", &q->alpha}, {"power", &q->power}, {"n", &q->n}};
+    q->sd = q->mde = q->p1 = q->p2 = q->power = q->n = NAN;
+    q->alpha = 0.05;
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        const char *v = ordo_cli_get(a, nums[i].name);
+        char flag[16];
+        snprintf(flag, sizeof flag, "--%s", nums[i].name);
+        if (v && parse_num(flag, v, nums[i].dst))
             return ORDO_EXIT_USAGE;
     }
-    if (optind < argc)
-        return ordo_cli_usage("power", "unexpected argument '%s'", argv[optind]);
-    if (!metric)
-        return ordo_cli_usage("power", "--metric mean or --metric proportion is required");
-    bool is_mean = !strcmp(metric, "mean");
-    if (!is_mean && strcmp(metric, "proportion"))
-        return ordo_cli_usage("power", "--metric must be 'mean' or 'proportion', not '%s'", metric);
-    bool have_n = !isnan(n), have_power = !isnan(power);
-    /* which unknown: the effect when it is the one missing, else n or power */
-    bool effect_missing = is_mean ? isnan(mde) : isnan(p2);
-    const char *solve;
+    return 0;
+}
+
+/* Which unknown to solve for, and the flags each metric needs; 0 or a
+ * usage exit code. */
+static int choose_unknown(power_q_t *q)
+{
+    bool have_n = !isnan(q->n), have_power = !isnan(q->power);
+    bool effect_missing = q->is_mean ? isnan(q->mde) : isnan(q->p2);
     if (effect_missing) {
         if (!(have_n && have_power))
-            return ordo_cli_usage("power", is_mean
+            return ordo_cli_usage("power", q->is_mean
                                                ? "--mde is required (or give --n and --power to solve for it)"
                                                : "--p2 is required (or give --n and --power to solve for it)");
-        solve = "effect";
+        q->solve = "effect";
     } else if (have_n && have_power) {
         return ordo_cli_usage("power", "give --power or --n, not both (leave one unknown)");
     } else if (have_n) {
-        solve = "power";
+        q->solve = "power";
     } else {
         if (!have_power)
-            power = 0.8;
-        solve = "n";
+            q->power = 0.8;
+        q->solve = "n";
     }
-    if (is_mean && isnan(sd))
+    if (q->is_mean && isnan(q->sd))
         return ordo_cli_usage("power", "--sd is required for --metric mean");
-    if (!is_mean && isnan(p1))
+    if (!q->is_mean && isnan(q->p1))
         return ordo_cli_usage("power", "--p1 is required for --metric proportion");
-    if (is_mean && (!isnan(p1) || !isnan(p2)))
+    if (q->is_mean && (!isnan(q->p1) || !isnan(q->p2)))
         return ordo_cli_usage("power", "--p1/--p2 are for --metric proportion");
-    if (!is_mean && (!isnan(sd) || !isnan(mde)))
+    if (!q->is_mean && (!isnan(q->sd) || !isnan(q->mde)))
         return ordo_cli_usage("power", "--sd/--mde are for --metric mean");
+    return 0;
+}
 
-    ordo_error_t err = {0};
-    int rc;
+static int solve(power_q_t *q, ordo_error_t *err)
+{
+    if (q->is_mean) {
+        if (!strcmp(q->solve, "n"))
+            return ordo_power_mean_n(q->mde, q->sd, q->alpha, q->power, &q->n, err);
+        if (!strcmp(q->solve, "power"))
+            return ordo_power_mean_power(q->n, q->mde, q->sd, q->alpha, &q->power, err);
+        return ordo_power_mean_mde(q->n, q->sd, q->alpha, q->power, &q->mde, err);
+    }
+    if (!strcmp(q->solve, "n"))
+        return ordo_power_prop_n(q->p1, q->p2, q->alpha, q->power, &q->n, err);
+    if (!strcmp(q->solve, "power"))
+        return ordo_power_prop_power(q->n, q->p1, q->p2, q->alpha, &q->power, err);
+    return ordo_power_prop_mde(q->n, q->p1, q->alpha, q->power, &q->p2, err);
+}
+
+static int print_json(const power_q_t *q)
+{
+    bool is_mean = q->is_mean;
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "metric", is_mean ? "mean" : "proportion");
+    ordo_jsonw_kstr(&w, "method", is_mean ? "power.t.test" : "power.prop.test");
+    ordo_jsonw_kstr(&w, "solved_for",
+                    !strcmp(q->solve, "effect") ? (is_mean ? "mde" : "p2") : q->solve);
+    ordo_jsonw_kdouble(&w, "n", q->n);
+    ordo_jsonw_kint(&w, "n_rounded_up", (int64_t)ceil(q->n));
     if (is_mean) {
-        if (!strcmp(solve, "n"))
-            rc = ordo_power_mean_n(mde, sd, alpha, power, &n, &err);
-        else if (!strcmp(solve, "power"))
-            rc = ordo_power_mean_power(n, mde, sd, alpha, &power, &err);
-        else
-            rc = ordo_power_mean_mde(n, sd, alpha, power, &mde, &err);
+        ordo_jsonw_kdouble(&w, "mde", q->mde);
+        ordo_jsonw_kdouble(&w, "sd", q->sd);
     } else {
-        if (!strcmp(solve, "n"))
-            rc = ordo_power_prop_n(p1, p2, alpha, power, &n, &err);
-        else if (!strcmp(solve, "power"))
-            rc = ordo_power_prop_power(n, p1, p2, alpha, &power, &err);
-        else
-            rc = ordo_power_prop_mde(n, p1, alpha, power, &p2, &err);
+        ordo_jsonw_kdouble(&w, "p1", q->p1);
+        ordo_jsonw_kdouble(&w, "p2", q->p2);
     }
-    if (rc)
-        return ordo_cli_fail(&err, rc, json);
-    double n_up = ceil(n);
+    ordo_jsonw_kdouble(&w, "alpha", q->alpha);
+    ordo_jsonw_kdouble(&w, "power", q->power);
+    ordo_jsonw_kstr(&w, "alternative", "two.sided");
+    ordo_jsonw_kstr(&w, "n_is", "per arm");
+    ordo_jsonw_obj_end(&w);
+    int rc = ordo_jsonw_finish(&w);
+    if (rc == ORDO_OK)
+        ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+    return rc ? ordo_cli_fail(NULL, rc, true) : ORDO_EXIT_OK;
+}
 
-    if (json) {
-        ordo_buf_t b;
-        ordo_buf_init(&b, NULL);
-        ordo_jsonw_t w;
-        ordo_jsonw_init(&w, &b, 0);
-        ordo_jsonw_obj_begin(&w);
-        ordo_jsonw_kstr(&w, "metric", is_mean ? "mean" : "proportion");
-        ordo_jsonw_kstr(&w, "method", is_mean ? "power.t.test" : "power.prop.test");
-        ordo_jsonw_kstr(&w, "solved_for",
-                        !strcmp(solve, "effect") ? (is_mean ? "mde" : "p2") : solve);
-        ordo_jsonw_kdouble(&w, "n", n);
-        ordo_jsonw_kint(&w, "n_rounded_up", (int64_t)n_up);
-        if (is_mean) {
-            ordo_jsonw_kdouble(&w, "mde", mde);
-            ordo_jsonw_kdouble(&w, "sd", sd);
-        } else {
-            ordo_jsonw_kdouble(&w, "p1", p1);
-            ordo_jsonw_kdouble(&w, "p2", p2);
-        }
-        ordo_jsonw_kdouble(&w, "alpha", alpha);
-        ordo_jsonw_kdouble(&w, "power", power);
-        ordo_jsonw_kstr(&w, "alternative", "two.sided");
-        ordo_jsonw_kstr(&w, "n_is", "per arm");
-        ordo_jsonw_obj_end(&w);
-        rc = ordo_jsonw_finish(&w);
-        if (rc == ORDO_OK)
-            ordo_cli_print_buf(&b);
-        ordo_buf_free(&b);
-        return rc ? ordo_cli_fail(NULL, rc, true) : ORDO_EXIT_OK;
-    }
+static void print_text(const power_q_t *q)
+{
+    bool is_mean = q->is_mean;
     printf("\n     %s power calculation (as R's %s)\n\n",
            is_mean ? "Two-sample t test" : "Two-sample comparison of proportions",
            is_mean ? "power.t.test" : "power.prop.test");
-    text_line("n", n);
-    printf("%15s = %.0f\n", "n rounded up", n_up);
+    text_line("n", q->n);
+    printf("%15s = %.0f\n", "n rounded up", ceil(q->n));
     if (is_mean) {
-        text_line("delta", mde);
-        text_line("sd", sd);
+        text_line("delta", q->mde);
+        text_line("sd", q->sd);
     } else {
-        text_line("p1", p1);
-        text_line("p2", p2);
+        text_line("p1", q->p1);
+        text_line("p2", q->p2);
     }
-    text_line("sig.level", alpha);
-    text_line("power", power);
+    text_line("sig.level", q->alpha);
+    text_line("power", q->power);
     printf("%15s = two.sided\n\nNOTE: n is number in *each* group\n\n", "alternative");
+}
+
+static int run(const ordo_cli_args_t *a)
+{
+    const char *metric = ordo_cli_get(a, "metric");
+    power_q_t q;
+    int rc = read_numbers(a, &q);
+    if (rc)
+        return rc;
+    if (!metric)
+        return ordo_cli_usage("power", "--metric mean or --metric proportion is required");
+    q.is_mean = !strcmp(metric, "mean");
+    if (!q.is_mean && strcmp(metric, "proportion"))
+        return ordo_cli_usage("power", "--metric must be 'mean' or 'proportion', not '%s'", metric);
+    if ((rc = choose_unknown(&q)))
+        return rc;
+    ordo_error_t err = {0};
+    if ((rc = solve(&q, &err)))
+        return ordo_cli_fail(&err, rc, a->json);
+    if (a->json)
+        return print_json(&q);
+    print_text(&q);
     return ORDO_EXIT_OK;
 }
 
-const ordo_cli_cmd_t ordo_cmd_power = {"power", "sample size, power and detectable effect", run};
+static const ordo_cli_opt_t opts[] = {
+    {"metric", 0, "M", "mean: difference in means, as R's power.t.test (noncentral t);\n"
+                       "proportion: difference in proportions, as R's power.prop.test"},
+    {"sd", 0, "S", "standard deviation of the metric (mean)"},
+    {"mde", 0, "D", "minimum detectable effect: the difference in means"},
+    {"p1", 0, "P1", "control proportion (proportion)"},
+    {"p2", 0, "P2", "treatment proportion (proportion)"},
+    {"alpha", 0, "A", "significance level, two-sided (default 0.05)"},
+    {"power", 0, "P", "target power (default 0.8): solve for n per arm"},
+    {"n", 0, "N", "units per arm: solve for the power; with --power and without\n"
+                  "--mde (or --p2): solve for the detectable effect"},
+    {NULL, 0, NULL, NULL}};
+
+const ordo_cli_cmd_t ordo_cmd_power = {
+    .name = "power",
+    .summary = "sample size, power and detectable effect",
+    .usage = "power --metric mean --sd S --mde D [--alpha A] [--power P | --n N] [--json]\n"
+             "power --metric mean --sd S --n N --power P [--alpha A] [--json]\n"
+             "power --metric proportion --p1 P1 --p2 P2 [--alpha A] [--power P | --n N] [--json]\n"
+             "power --metric proportion --p1 P1 --n N --power P [--alpha A] [--json]",
+    .about = "Two-sample, two-sided power analysis. Sample sizes are per arm.\n"
+             "n is printed exactly and rounded up (the size to plan for), as R reports it.\n"
+             "Exit status: 0 ok, 2 bad usage, 65 values out of range.",
+    .examples = "ordo power --metric mean --sd 2.5 --mde 0.1\n"
+                "ordo power --metric proportion --p1 0.90 --p2 0.92 --json",
+    .opts = opts,
+    .max_pos = 0,
+    .flags = ORDO_CLI_RESULT,
+    .run = run,
+};

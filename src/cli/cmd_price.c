@@ -1,5 +1,4 @@
 /* ordo price --network DIR --order ORDER.json --plan PLAN.json [--policy P] */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,57 +6,13 @@
 #include "cli.h"
 #include "ordo/source.h"
 
-static const char usage[] =
-    "Usage: ordo price --network DIR --order ORDER.json --plan PLAN.json [--policy P]\n\n"
-    "Prices a given plan with the same cost model the engine decides with, so\n"
-    "any two plans can be compared. PLAN.json is an `ordo source` output or\n"
-    "{\"shipments\":[{\"node\":ID,\"service\":ID,\"lines\":[{\"line\":0,\"quantity\":1}]}]}\n"
-    "(service omitted: the best service for the policy). The score uses the\n"
-    "policy's first matching strategy (default: the built-in default policy).\n"
-    "Broken constraints are listed under backorders as violates:<rule>.\n";
-
-static int run(int argc, char **argv)
+static int run(const ordo_cli_args_t *a)
 {
-    static const struct option opts[] = {
-        {"network", required_argument, 0, 'N'}, {"order", required_argument, 0, 'o'},
-        {"plan", required_argument, 0, 'P'},    {"policy", required_argument, 0, 'p'},
-        {"compact", no_argument, 0, 'c'},       {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    const char *dir = NULL, *order_file = NULL, *plan_file = NULL, *pol = NULL;
-    bool json = false, compact = false;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'N':
-            dir = optarg;
-            break;
-        case 'o':
-            order_file = optarg;
-            break;
-        case 'P':
-            plan_file = optarg;
-            break;
-        case 'p':
-            pol = optarg;
-            break;
-        case 'c':
-            compact = true;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return ORDO_EXIT_OK;
-        default:
-            return ordo_cli_usage("price", "bad option");
-        }
-    }
+    const char *dir = ordo_cli_get(a, "network"), *order_file = ordo_cli_get(a, "order"),
+               *plan_file = ordo_cli_get(a, "plan"), *pol = ordo_cli_get(a, "policy");
+    bool json = a->json, compact = ordo_cli_flag(a, "compact");
     if (!dir || !order_file || !plan_file)
         return ordo_cli_usage("price", "--network, --order and --plan are required");
-    if (optind != argc)
-        return ordo_cli_usage("price", "unexpected argument '%s'", argv[optind]);
     ordo_error_t err = {0};
     ordo_policy_t *policy = NULL;
     ordo_network_t *net = NULL;
@@ -66,9 +21,9 @@ static int run(int argc, char **argv)
     char *otext = NULL, *ptext = NULL;
     size_t olen = 0, plen = 0;
     int exit_code = ORDO_EXIT_OK;
-    int rc = pol ? ordo_policy_load(pol, &policy, &err) : ORDO_OK;
+    int rc = pol ? ordo_cli_policy_load(pol, &policy, &err) : ORDO_OK;
     if (!rc)
-        rc = ordo_network_load(dir, NULL, &net, &err);
+        rc = ordo_cli_network_load(dir, &net, &err);
     if (!rc)
         rc = ordo_engine_create(net, NULL, &eng, &err);
     if (!rc && !(arena = ordo_arena_create(0)))
@@ -108,5 +63,29 @@ static int run(int argc, char **argv)
     return exit_code;
 }
 
-const ordo_cli_cmd_t ordo_cmd_price = {"price", "price a given plan with the engine's cost model",
-                                       run};
+static const ordo_cli_opt_t opts[] = {
+    {"network", 0, "DIR", "the network (required)"},
+    {"order", 0, "ORDER.json", "the order (required)"},
+    {"plan", 0, "PLAN.json", "the plan to price (required)"},
+    {"policy", 0, "P", "a policy file or built-in name for the score (default: default)"},
+    {"compact", 0, NULL, "one-line JSON"},
+    {"json", 0, NULL, "errors as JSON (the plan is JSON already)"},
+    {NULL, 0, NULL, NULL}};
+
+const ordo_cli_cmd_t ordo_cmd_price = {
+    .name = "price",
+    .summary = "price a given plan with the engine's cost model",
+    .usage = "price --network DIR --order ORDER.json --plan PLAN.json [--policy P]",
+    .about = "Prices a given plan with the same cost model the engine decides with, so\n"
+             "any two plans can be compared. PLAN.json is an `ordo source` output or\n"
+             "{\"shipments\":[{\"node\":ID,\"service\":ID,\"lines\":[{\"line\":0,\"quantity\":1}]}]}\n"
+             "(service omitted: the best service for the policy). The score uses the\n"
+             "policy's first matching strategy (default: the built-in default policy).\n"
+             "Broken constraints are listed under backorders as violates:<rule>.",
+    .examples = "ordo price --network docs/examples/network --order docs/examples/order.json "
+                "--plan docs/examples/plan.json",
+    .opts = opts,
+    .max_pos = 0,
+    .flags = ORDO_CLI_RESULT,
+    .run = run,
+};

@@ -39,6 +39,10 @@ static int check_keys(const cJSON *obj, const char *const *allowed, const char *
         if (!*a) {
             char f[ORDO_ERROR_FIELD_MAX];
             snprintf(f, sizeof f, "%s%s", prefix, it->string);
+            const char *near = ordo_suggest(it->string, allowed);
+            if (near)
+                return ordo_error_set(err, ORDO_EPARSE, NULL, 0, f,
+                                      "unknown field (did you mean '%s%s'?)", prefix, near);
             return fail(err, ORDO_EPARSE, f, "unknown field%s", "");
         }
         for (const cJSON *later = it->next; later; later = later->next)
@@ -76,49 +80,36 @@ static int opt_time(const cJSON *obj, const char *key, int64_t *dst, ordo_error_
     return ORDO_OK;
 }
 
-int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_t *a,
-                          ordo_order_t *out, ordo_error_t *err)
+/* "customer": {id, cohort, lifetime_value}, all optional */
+static int parse_customer(const cJSON *o, ordo_arena_t *a, ordo_order_t *out, ordo_error_t *err)
 {
-    static const char *const keys[] = {"id",      "created",       "customer",     "ship_to",
-                                       "channel", "service_level", "pickup_store", "lines",
-                                       "promise_date", NULL};
     static const char *const ckeys[] = {"id", "cohort", "lifetime_value", NULL};
-    static const char *const skeys[] = {"zip", "residential", NULL};
-    static const char *const lkeys[] = {"sku", "quantity", NULL};
     int rc;
-    memset(out, 0, sizeof *out);
-    out->pickup_node = -1;
-    out->residential = true;
-    if (!cJSON_IsObject(o))
-        return fail(err, ORDO_EPARSE, NULL, "an order must be a JSON object%s", "");
-    if ((rc = check_keys(o, keys, "", err)))
-        return rc;
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-    if (!cJSON_IsString(id) || !id->valuestring[0])
-        return fail(err, ORDO_EPARSE, "id", "missing or not a non-empty string%s", "");
-    out->id = ordo_arena_strdup(a, id->valuestring);
-    if ((rc = opt_time(o, "created", &out->created, err)) ||
-        (rc = opt_time(o, "promise_date", &out->promise, err)) ||
-        (rc = opt_string(o, "channel", "channel", a, &out->channel, "web", err)))
-        return rc;
     out->customer_id = "";
     out->cohort = "";
     const cJSON *cust = cJSON_GetObjectItemCaseSensitive(o, "customer");
-    if (cust) {
-        if (!cJSON_IsObject(cust))
-            return fail(err, ORDO_EPARSE, "customer", "must be an object%s", "");
-        if ((rc = check_keys(cust, ckeys, "customer.", err)) ||
-            (rc = opt_string(cust, "id", "customer.id", a, &out->customer_id, "", err)) ||
-            (rc = opt_string(cust, "cohort", "customer.cohort", a, &out->cohort, "", err)))
-            return rc;
-        const cJSON *ltv = cJSON_GetObjectItemCaseSensitive(cust, "lifetime_value");
-        if (ltv) {
-            if (!cJSON_IsNumber(ltv) || !isfinite(ltv->valuedouble) || ltv->valuedouble < 0)
-                return fail(err, ORDO_EPARSE, "customer.lifetime_value",
-                            "must be a non-negative number%s", "");
-            out->lifetime_value = ltv->valuedouble;
-        }
+    if (!cust)
+        return ORDO_OK;
+    if (!cJSON_IsObject(cust))
+        return fail(err, ORDO_EPARSE, "customer", "must be an object%s", "");
+    if ((rc = check_keys(cust, ckeys, "customer.", err)) ||
+        (rc = opt_string(cust, "id", "customer.id", a, &out->customer_id, "", err)) ||
+        (rc = opt_string(cust, "cohort", "customer.cohort", a, &out->cohort, "", err)))
+        return rc;
+    const cJSON *ltv = cJSON_GetObjectItemCaseSensitive(cust, "lifetime_value");
+    if (ltv) {
+        if (!cJSON_IsNumber(ltv) || !isfinite(ltv->valuedouble) || ltv->valuedouble < 0)
+            return fail(err, ORDO_EPARSE, "customer.lifetime_value",
+                        "must be a non-negative number%s", "");
+        out->lifetime_value = ltv->valuedouble;
     }
+    return ORDO_OK;
+}
+
+/* "service_level", and "pickup_store" which a pickup order (only) names */
+static int parse_level(const cJSON *o, const ordo_network_t *net, ordo_order_t *out,
+                       ordo_error_t *err)
+{
     const cJSON *lvl = cJSON_GetObjectItemCaseSensitive(o, "service_level");
     if (lvl) {
         if (!cJSON_IsString(lvl) || ordo_service_level_parse(lvl->valuestring, &out->level))
@@ -142,6 +133,15 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
         return fail(err, ORDO_EINVAL, "pickup_store",
                     "only a pickup order names a pickup store%s", "");
     }
+    return ORDO_OK;
+}
+
+/* "ship_to": {zip, residential}; a pickup order ships to its store */
+static int parse_ship_to(const cJSON *o, const ordo_network_t *net, ordo_order_t *out,
+                         ordo_error_t *err)
+{
+    static const char *const skeys[] = {"zip", "residential", NULL};
+    int rc;
     const cJSON *ship = cJSON_GetObjectItemCaseSensitive(o, "ship_to");
     if (ship) {
         if (!cJSON_IsObject(ship))
@@ -171,6 +171,48 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
     const ordo_zip_t *z = ordo_geo_zip(net->geo, out->ship_zip);
     out->ship_zip3 = z->zip3;
     memcpy(out->state, z->state, 3);
+    return ORDO_OK;
+}
+
+/* lines[i]: {sku, quantity}; a SKU appears on one line only */
+static int parse_line(const cJSON *l, int i, const ordo_network_t *net, ordo_order_t *out,
+                      ordo_error_t *err)
+{
+    static const char *const lkeys[] = {"sku", "quantity", NULL};
+    char f[ORDO_ERROR_FIELD_MAX];
+    snprintf(f, sizeof f, "lines[%d]", i);
+    if (!cJSON_IsObject(l))
+        return fail(err, ORDO_EPARSE, f, "must be an object%s", "");
+    char pre[40];
+    snprintf(pre, sizeof pre, "lines[%d].", i);
+    int rc = check_keys(l, lkeys, pre, err);
+    if (rc)
+        return rc;
+    const cJSON *sku = cJSON_GetObjectItemCaseSensitive(l, "sku");
+    const cJSON *qty = cJSON_GetObjectItemCaseSensitive(l, "quantity");
+    snprintf(f, sizeof f, "lines[%d].sku", i);
+    if (!cJSON_IsString(sku))
+        return fail(err, ORDO_EPARSE, f, "missing or not a string%s", "");
+    int32_t si = ordo_network_sku(net, sku->valuestring);
+    if (si < 0)
+        return fail(err, ORDO_ENOTFOUND, f, "unknown SKU '%s'", sku->valuestring);
+    snprintf(f, sizeof f, "lines[%d].quantity", i);
+    if (!cJSON_IsNumber(qty) || qty->valuedouble != floor(qty->valuedouble) ||
+        qty->valuedouble < 1 || qty->valuedouble > 1e6)
+        return fail(err, ORDO_EINVAL, f, "must be an integer from 1 to 1000000%s", "");
+    for (int j = 0; j < i; j++)
+        if (out->lines[j].sku == (uint32_t)si) {
+            snprintf(f, sizeof f, "lines[%d].sku", i); /* the SKU repeats */
+            return fail(err, ORDO_EEXIST, f, "SKU '%s' appears on two lines", sku->valuestring);
+        }
+    out->lines[i].sku = (uint32_t)si;
+    out->lines[i].quantity = (uint32_t)qty->valuedouble;
+    return ORDO_OK;
+}
+
+static int parse_lines(const cJSON *o, const ordo_network_t *net, ordo_arena_t *a,
+                       ordo_order_t *out, ordo_error_t *err)
+{
     const cJSON *lines = cJSON_GetObjectItemCaseSensitive(o, "lines");
     int nl = cJSON_IsArray(lines) ? cJSON_GetArraySize(lines) : -1;
     if (nl < 1 || nl > ORDO_ORDER_MAX_LINES)
@@ -180,37 +222,39 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
         return fail(err, ORDO_ENOMEM, NULL, "out of memory%s", "");
     int i = 0;
     for (const cJSON *l = lines->child; l; l = l->next, i++) {
-        char f[ORDO_ERROR_FIELD_MAX];
-        snprintf(f, sizeof f, "lines[%d]", i);
-        if (!cJSON_IsObject(l))
-            return fail(err, ORDO_EPARSE, f, "must be an object%s", "");
-        char pre[40];
-        snprintf(pre, sizeof pre, "lines[%d].", i);
-        if ((rc = check_keys(l, lkeys, pre, err)))
+        int rc = parse_line(l, i, net, out, err);
+        if (rc)
             return rc;
-        const cJSON *sku = cJSON_GetObjectItemCaseSensitive(l, "sku");
-        const cJSON *qty = cJSON_GetObjectItemCaseSensitive(l, "quantity");
-        snprintf(f, sizeof f, "lines[%d].sku", i);
-        if (!cJSON_IsString(sku))
-            return fail(err, ORDO_EPARSE, f, "missing or not a string%s", "");
-        int32_t si = ordo_network_sku(net, sku->valuestring);
-        if (si < 0)
-            return fail(err, ORDO_ENOTFOUND, f, "unknown SKU '%s'", sku->valuestring);
-        snprintf(f, sizeof f, "lines[%d].quantity", i);
-        if (!cJSON_IsNumber(qty) || qty->valuedouble != floor(qty->valuedouble) ||
-            qty->valuedouble < 1 || qty->valuedouble > 1e6)
-            return fail(err, ORDO_EINVAL, f, "must be an integer from 1 to 1000000%s", "");
-        for (int j = 0; j < i; j++)
-            if (out->lines[j].sku == (uint32_t)si) {
-                snprintf(f, sizeof f, "lines[%d].sku", i); /* the SKU repeats */
-                return fail(err, ORDO_EEXIST, f, "SKU '%s' appears on two lines",
-                            sku->valuestring);
-            }
-        out->lines[i].sku = (uint32_t)si;
-        out->lines[i].quantity = (uint32_t)qty->valuedouble;
     }
     out->n_lines = (uint32_t)nl;
     return ORDO_OK;
+}
+
+int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_t *a,
+                          ordo_order_t *out, ordo_error_t *err)
+{
+    static const char *const keys[] = {"id",      "created",       "customer",     "ship_to",
+                                       "channel", "service_level", "pickup_store", "lines",
+                                       "promise_date", NULL};
+    int rc;
+    memset(out, 0, sizeof *out);
+    out->pickup_node = -1;
+    out->residential = true;
+    if (!cJSON_IsObject(o))
+        return fail(err, ORDO_EPARSE, NULL, "an order must be a JSON object%s", "");
+    if ((rc = check_keys(o, keys, "", err)))
+        return rc;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    if (!cJSON_IsString(id) || !id->valuestring[0])
+        return fail(err, ORDO_EPARSE, "id", "missing or not a non-empty string%s", "");
+    out->id = ordo_arena_strdup(a, id->valuestring);
+    if ((rc = opt_time(o, "created", &out->created, err)) ||
+        (rc = opt_time(o, "promise_date", &out->promise, err)) ||
+        (rc = opt_string(o, "channel", "channel", a, &out->channel, "web", err)) ||
+        (rc = parse_customer(o, a, out, err)) || (rc = parse_level(o, net, out, err)) ||
+        (rc = parse_ship_to(o, net, out, err)))
+        return rc;
+    return parse_lines(o, net, a, out, err);
 }
 
 int ordo_order_parse(const char *json, size_t len, const ordo_network_t *net, ordo_arena_t *a,

@@ -387,3 +387,85 @@ void ordo_unmap_file(const char *data, size_t len)
     if (len)
         munmap((void *)data, len);
 }
+
+/* ---- near misses ---- */
+
+#define EDIT_MAX 64
+
+size_t ordo_edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n >= EDIT_MAX || m >= EDIT_MAX)
+        return n > m ? n : m;
+    size_t d[EDIT_MAX][EDIT_MAX];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < best)
+                best = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[n][m];
+}
+
+/* short's letters appear in long in order, starting with the same letter */
+static bool is_abbreviation(const char *s, const char *l)
+{
+    if (strlen(s) < 2 || strlen(s) >= strlen(l) || s[0] != l[0])
+        return false;
+    for (; *l && *s; l++)
+        if (*l == *s)
+            s++;
+    return *s == 0;
+}
+
+/* cand is one of word's '_' or '-' separated parts */
+static bool is_part(const char *word, const char *cand)
+{
+    size_t n = strlen(cand);
+    if (!n)
+        return false;
+    for (const char *p = word; (p = strstr(p, cand)); p++) {
+        bool starts = p == word || p[-1] == '_' || p[-1] == '-';
+        bool ends = p[n] == 0 || p[n] == '_' || p[n] == '-';
+        if (starts && ends && strcmp(word, cand))
+            return true;
+    }
+    return false;
+}
+
+const char *ordo_suggest(const char *word, const char *const *candidates)
+{
+    if (!word || !*word || !candidates)
+        return NULL;
+    size_t limit = strlen(word) <= 5 ? 1 : 2;
+    const char *best = NULL;
+    size_t best_d = limit + 1;
+    for (const char *const *c = candidates; *c; c++) {
+        size_t d = ordo_edit_distance(word, *c);
+        if (d < best_d && d < strlen(*c)) {
+            best = *c;
+            best_d = d;
+        }
+    }
+    if (best)
+        return best;
+    for (const char *const *c = candidates; *c; c++)
+        if (is_abbreviation(word, *c) || is_abbreviation(*c, word))
+            return *c;
+    for (const char *const *c = candidates; *c; c++)
+        if (is_part(word, *c))
+            return *c;
+    return NULL;
+}

@@ -57,14 +57,14 @@ expect_rc "disjoint namespace ok" 0 "$BIN" exp create "$T/disjoint.json" --data 
 expect_rc "missing file" 66 "$BIN" exp create "$T/nope.json" --data "$D"
 
 # --- lifecycle ---
-expect_rc "pause a draft" 1 "$BIN" exp pause proximity-vs-cost --data "$D"
+expect_rc "pause a draft" 65 "$BIN" exp pause proximity-vs-cost --data "$D"
 expect_rc "start" 0 "$BIN" exp start proximity-vs-cost --data "$D" --reason "ramp 1%"
 st=$("$BIN" exp show proximity-vs-cost --data "$D" --json | grep '"state"' | head -1)
 expect_grep "show says running" '"running"' "$st"
-expect_rc "start twice" 1 "$BIN" exp start proximity-vs-cost --data "$D"
+expect_rc "start twice" 65 "$BIN" exp start proximity-vs-cost --data "$D"
 expect_rc "pause" 0 "$BIN" exp pause proximity-vs-cost --data "$D"
 expect_rc "resume" 0 "$BIN" exp start proximity-vs-cost --data "$D"
-expect_rc "conclude running" 1 "$BIN" exp conclude proximity-vs-cost --data "$D" --winner treatment
+expect_rc "conclude running" 65 "$BIN" exp conclude proximity-vs-cost --data "$D" --winner treatment
 expect_rc "winner on stop" 2 "$BIN" exp stop proximity-vs-cost --data "$D" --winner treatment
 expect_rc "unknown experiment" 65 "$BIN" exp start nope --data "$D"
 
@@ -125,8 +125,8 @@ for i in $(seq 1 20); do
     echo "$r" | grep -q '"variant":"treatment"' && killed_ok=0
 done
 [ $killed_ok -eq 1 ] && ok "no treatment after kill" || bad "treatment after kill"
-expect_rc "kill twice" 1 "$BIN" exp kill proximity-vs-cost --data "$D"
-expect_rc "start killed" 1 "$BIN" exp start proximity-vs-cost --data "$D"
+expect_rc "kill twice" 65 "$BIN" exp kill proximity-vs-cost --data "$D"
+expect_rc "start killed" 65 "$BIN" exp start proximity-vs-cost --data "$D"
 
 # --- conclude: winner rolled out; a concluded experiment never restarts ---
 expect_rc "conclude bad winner" 65 "$BIN" exp conclude proximity-vs-cost --data "$D" --winner nobody
@@ -134,7 +134,7 @@ out=$("$BIN" exp conclude proximity-vs-cost --data "$D" --winner control --reaso
 expect_grep "conclude rolls out" "default policy is now" "$out"
 err=$("$BIN" exp start proximity-vs-cost --data "$D" 2>&1)
 rc=$?
-expect_eq "start concluded exit" "$rc" "1"
+expect_eq "start concluded exit" "$rc" "65"
 expect_grep "start concluded message" "concluded" "$err"
 ej=$("$BIN" exp start proximity-vs-cost --data "$D" --json 2>&1)
 expect_grep "start concluded ESTATE" '"code":"ESTATE"' "$ej"
