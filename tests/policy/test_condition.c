@@ -1,5 +1,7 @@
 /* The condition language: every operator, scope, path type and error. */
-#include "testutil.h"
+#include <cjson/cJSON.h>
+
+#include "policy_test_util.h"
 
 static ordo_cond_t *cond(const char *json)
 {
