@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "ordo/exp.h"
 #include "ordo/util.h"
@@ -416,11 +417,14 @@ static void test_shadow(void **state)
     ordo_exp_destroy(e);
 }
 
-/* ---- compiled targeting agrees with ordo_cond_eval ----
- * The snapshot compiles targeting conditions into its own form (route.c).
- * Random condition trees over every path and operator, 64 per snapshot,
- * are routed over random contexts: an entry is "targeted out" exactly when
- * ordo_cond_eval on the experiment's own condition says false. */
+/* ---- compiled targeting agrees with a reference interpreter ----
+ * A condition is compiled when parsed (src/policy/condition.c: resolved
+ * paths, leaf shapes reading fields by offset, first-byte string tests) and
+ * routing evaluates that form with ordo_cond_eval. Random condition trees
+ * over every path and operator, 64 per snapshot, are routed over random
+ * contexts: an entry is "targeted out" exactly when ref_eval, a plain
+ * interpreter of the condition's JSON written from docs/policies.md, says
+ * false; ordo_cond_eval on the experiment's condition must say the same. */
 
 static const char *const str_pool[] = {"northeast", "midwest", "south", "west", "territory",
                                        "",          "CA",      "NY",    "web",  "store",
@@ -527,6 +531,120 @@ static void gen_cond(char *b, size_t cap, ordo_rng_t *rng, int depth)
     cat(b, cap, "}");
 }
 
+/* ---- reference interpreter: the condition JSON, read literally ---- */
+
+static const char *ref_str_field(const ordo_order_ctx_t *c, const char *path)
+{
+    if (!strcmp(path, "order.region"))
+        return c->region;
+    if (!strcmp(path, "order.state"))
+        return c->state;
+    if (!strcmp(path, "order.channel"))
+        return c->channel;
+    if (!strcmp(path, "order.service_level"))
+        return c->service_level;
+    if (!strcmp(path, "customer.cohort"))
+        return c->cohort;
+    if (!strcmp(path, "customer.id"))
+        return c->customer_id;
+    return c->unit; /* unit.id */
+}
+
+/* false: the number is unknown (order.zip3 -1) */
+static bool ref_num_field(const ordo_order_ctx_t *c, const char *path, double *v)
+{
+    if (!strcmp(path, "order.zip3")) {
+        *v = c->zip3;
+        return c->zip3 >= 0;
+    }
+    if (!strcmp(path, "order.value"))
+        *v = c->value;
+    else if (!strcmp(path, "order.lines"))
+        *v = c->n_lines;
+    else if (!strcmp(path, "order.units"))
+        *v = c->units;
+    else if (!strcmp(path, "order.weight_lb"))
+        *v = c->weight_lb;
+    else
+        *v = c->lifetime_value;
+    return true;
+}
+
+static bool ref_set_has(const ordo_order_ctx_t *c, const char *path, const char *s)
+{
+    bool fam = !strcmp(path, "order.families");
+    uint32_t n = fam ? c->n_families : c->n_skus;
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcmp(fam ? c->families[i] : c->skus[i], s))
+            return true;
+    return false;
+}
+
+static bool ref_eval(const cJSON *j, const ordo_order_ctx_t *c)
+{
+    static const char *const scopes[] = {"all", "any", "none"};
+    for (int k = 0; k < 3; k++) {
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, scopes[k]);
+        if (!arr)
+            continue;
+        int n_true = 0, n = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, arr)
+        {
+            n_true += ref_eval(e, c);
+            n++;
+        }
+        return k == 0 ? n_true == n : k == 1 ? n_true > 0 : n_true == 0;
+    }
+    const char *path = cJSON_GetObjectItemCaseSensitive(j, "path")->valuestring;
+    const char *op = cJSON_GetObjectItemCaseSensitive(j, "op")->valuestring;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "value");
+    char type = 0;
+    for (size_t i = 0; i < N_TGT_PATHS; i++)
+        if (!strcmp(tgt_paths[i].path, path))
+            type = tgt_paths[i].type;
+    if (type == 'b') {
+        bool b = !strcmp(path, "order.residential") ? c->residential : c->rural;
+        return !strcmp(op, "eq") ? b == cJSON_IsTrue(v) : b != cJSON_IsTrue(v);
+    }
+    const cJSON *e;
+    if (type == 'S') {
+        if (!strcmp(op, "contains"))
+            return ref_set_has(c, path, v->valuestring);
+        cJSON_ArrayForEach(e, v) if (ref_set_has(c, path, e->valuestring)) return true;
+        return false;
+    }
+    if (type == 'n') {
+        double x;
+        if (!ref_num_field(c, path, &x))
+            return false;
+        if (!strcmp(op, "between"))
+            return x >= cJSON_GetArrayItem(v, 0)->valuedouble &&
+                   x <= cJSON_GetArrayItem(v, 1)->valuedouble;
+        if (!strcmp(op, "in")) {
+            cJSON_ArrayForEach(e, v) if (x == e->valuedouble) return true;
+            return false;
+        }
+        double y = v->valuedouble;
+        return !strcmp(op, "eq")   ? x == y
+               : !strcmp(op, "ne") ? x != y
+               : !strcmp(op, "lt") ? x < y
+               : !strcmp(op, "le") ? x <= y
+               : !strcmp(op, "gt") ? x > y
+                                   : x >= y;
+    }
+    const char *s = ref_str_field(c, path);
+    if (!s)
+        return false;
+    if (!strcmp(op, "in")) {
+        cJSON_ArrayForEach(e, v) if (!strcmp(s, e->valuestring)) return true;
+        return false;
+    }
+    if (!strcmp(op, "contains"))
+        return strstr(s, v->valuestring) != NULL;
+    return !strcmp(op, "eq") == !strcmp(s, v->valuestring);
+}
+
 /* A pool string, or NULL one time in eight. */
 static const char *maybe_str(ordo_rng_t *rng)
 {
@@ -572,9 +690,12 @@ static void test_targeting_matches_cond_eval(void **state)
     size_t n_true = 0, n_false = 0;
     for (int round = 0; round < N_SNAP; round++) {
         ordo_exp_t *exps[N_EXP];
+        cJSON *ref[N_EXP];
         for (int i = 0; i < N_EXP; i++) {
             char cond[4096] = "";
             gen_cond(cond, sizeof cond, &rng, 0);
+            ref[i] = cJSON_Parse(cond);
+            assert_non_null(ref[i]);
             char json[6144];
             snprintf(json, sizeof json,
                      "{\"id\":\"t%02d\",\"hypothesis\":\"h\",\"unit\":\"order\",\"targeting\":%s,"
@@ -595,17 +716,21 @@ static void test_targeting_matches_cond_eval(void **state)
             assert_int_equal(r->n, N_EXP);
             for (int i = 0; i < N_EXP; i++) {
                 assert_string_equal(r->entries[i].experiment, exps[i]->id);
-                bool want = ordo_cond_eval(exps[i]->targeting, &ctx);
+                bool want = ref_eval(ref[i], &ctx);
+                bool eval = ordo_cond_eval(exps[i]->targeting, &ctx);
                 bool got = r->entries[i].reason != ORDO_EXP_ROUTE_TARGETED_OUT;
-                if (want != got)
-                    fail_msg("experiment %s: cond_eval %d, route %d", exps[i]->id, want, got);
+                if (want != got || want != eval)
+                    fail_msg("experiment %s: reference %d, cond_eval %d, route %d", exps[i]->id,
+                             want, eval, got);
                 n_true += want;
                 n_false += !want;
             }
         }
         ordo_exp_snapshot_destroy(snap);
-        for (int i = 0; i < N_EXP; i++)
+        for (int i = 0; i < N_EXP; i++) {
             ordo_exp_destroy(exps[i]);
+            cJSON_Delete(ref[i]);
+        }
     }
     /* both outcomes well represented, so the comparison means something */
     assert_true(n_true > 50000 && n_false > 50000);
