@@ -374,7 +374,7 @@ int ordo_geo_region_parse(const char *name, ordo_geo_region_t *out)
             *out = (ordo_geo_region_t)r;
             return ORDO_OK;
         }
-    if (!strcmp(name, "territories")) { /* the spelling of logs before 0.2 */
+    if (!strcmp(name, "territories")) { /* the spelling of older records and reports */
         *out = ORDO_REGION_TERRITORY;
         return ORDO_OK;
     }
