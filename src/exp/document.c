@@ -802,30 +802,10 @@ static void write_policy(ordo_jsonw_t *w, const ordo_exp_variant_t *v)
     ordo_jsonw_kstr(w, "policy_version", v->policy_version);
 }
 
-void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
+/* namespace, holdouts, stratify and switchback: who is in and how they
+ * are randomized (each only when set). */
+static void write_randomization(const ordo_exp_t *e, ordo_jsonw_t *w)
 {
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kstr(w, "id", e->id);
-    ordo_jsonw_kstr(w, "hypothesis", e->hypothesis);
-    ordo_jsonw_kstr(w, "unit", ordo_exp_unit_kind_name(e->unit));
-    if (e->seed[0])
-        ordo_jsonw_kstr(w, "seed", e->seed);
-    ordo_jsonw_kint(w, "hash_version", e->hash_version);
-    ordo_jsonw_kdouble(w, "coverage", e->coverage);
-    ordo_jsonw_key(w, "variants");
-    ordo_jsonw_arr_begin(w);
-    for (size_t i = 0; i < e->n_variants; i++) {
-        ordo_jsonw_obj_begin(w);
-        ordo_jsonw_kstr(w, "key", e->variants[i].key);
-        write_policy(w, &e->variants[i]);
-        ordo_jsonw_kdouble(w, "weight", e->variants[i].weight);
-        ordo_jsonw_obj_end(w);
-    }
-    ordo_jsonw_arr_end(w);
-    if (e->targeting) {
-        ordo_jsonw_key(w, "targeting");
-        ordo_cond_write_json(e->targeting, w);
-    }
     if (e->has_namespace) {
         ordo_jsonw_key(w, "namespace");
         ordo_jsonw_obj_begin(w);
@@ -866,7 +846,11 @@ void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
         ordo_jsonw_kint(w, "block_size", e->sb_block_size);
         ordo_jsonw_obj_end(w);
     }
-    ordo_jsonw_kdouble(w, "warmup_hours", e->warmup_hours);
+}
+
+/* KPIs, guardrails and the statistical plan. */
+static void write_analysis_plan(const ordo_exp_t *e, ordo_jsonw_t *w)
+{
     ordo_jsonw_key(w, "primary_kpis");
     ordo_jsonw_arr_begin(w);
     for (size_t i = 0; i < e->n_kpis; i++)
@@ -892,6 +876,35 @@ void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
         ordo_jsonw_kdouble(w, "min_runtime_days", e->min_runtime_days);
     if (e->max_runtime_days > 0)
         ordo_jsonw_kdouble(w, "max_runtime_days", e->max_runtime_days);
+}
+
+void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
+{
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "id", e->id);
+    ordo_jsonw_kstr(w, "hypothesis", e->hypothesis);
+    ordo_jsonw_kstr(w, "unit", ordo_exp_unit_kind_name(e->unit));
+    if (e->seed[0])
+        ordo_jsonw_kstr(w, "seed", e->seed);
+    ordo_jsonw_kint(w, "hash_version", e->hash_version);
+    ordo_jsonw_kdouble(w, "coverage", e->coverage);
+    ordo_jsonw_key(w, "variants");
+    ordo_jsonw_arr_begin(w);
+    for (size_t i = 0; i < e->n_variants; i++) {
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "key", e->variants[i].key);
+        write_policy(w, &e->variants[i]);
+        ordo_jsonw_kdouble(w, "weight", e->variants[i].weight);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+    if (e->targeting) {
+        ordo_jsonw_key(w, "targeting");
+        ordo_cond_write_json(e->targeting, w);
+    }
+    write_randomization(e, w);
+    ordo_jsonw_kdouble(w, "warmup_hours", e->warmup_hours);
+    write_analysis_plan(e, w);
     if (e->n_ramp) {
         ordo_jsonw_key(w, "ramp");
         ordo_jsonw_arr_begin(w);
