@@ -13,7 +13,8 @@
  * evaluator of that compiled form, for policies and experiments alike.
  *
  * Parsed policies and conditions are immutable and may be shared by any
- * number of threads. This module does no I/O. */
+ * number of threads. The module (src/policy, core its only dependency) does
+ * no I/O apart from ordo_policy_load, which reads a policy file. */
 #ifndef ORDO_POLICY_H
 #define ORDO_POLICY_H
 

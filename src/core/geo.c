@@ -177,8 +177,7 @@ static int geo_row(ordo_geo_t *g, const char *p, size_t ll, size_t *city_len, co
 }
 
 /* Reads the header and every row of csv into g. */
-static int geo_rows(ordo_geo_t *g, const char *csv, size_t len, const char *name,
-                    ordo_error_t *err)
+static int geo_rows(ordo_geo_t *g, const char *csv, size_t len, const char *name, ordo_error_t *err)
 {
     size_t city_len = 0;
     const char *p = csv, *end = csv + len;

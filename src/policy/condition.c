@@ -98,15 +98,15 @@ enum {
 
 typedef struct cnode {
     int kind, path, op;
-    int shape;              /* S_*, leaves */
-    size_t off;             /* shape != S_GENERAL: offset of the field in the context */
-    char first[FIRST_MAX];  /* S_STR_IN: first byte of each value */
-    uint32_t n;             /* kids (scopes) or values ('in') */
-    struct cnode *kids;     /* scopes: n nodes, owned */
-    double num[2];          /* eq..ge: num[0]; between: [low, high] */
-    double *nums;           /* 'in' on a number: n values, owned */
-    cstr_t *strs;           /* 'in' on a string or set: n values, owned */
-    cstr_t str;             /* eq, ne, contains on a string or set */
+    int shape;             /* S_*, leaves */
+    size_t off;            /* shape != S_GENERAL: offset of the field in the context */
+    char first[FIRST_MAX]; /* S_STR_IN: first byte of each value */
+    uint32_t n;            /* kids (scopes) or values ('in') */
+    struct cnode *kids;    /* scopes: n nodes, owned */
+    double num[2];         /* eq..ge: num[0]; between: [low, high] */
+    double *nums;          /* 'in' on a number: n values, owned */
+    cstr_t *strs;          /* 'in' on a string or set: n values, owned */
+    cstr_t str;            /* eq, ne, contains on a string or set */
     bool boolean;
 } cnode_t;
 
@@ -199,8 +199,7 @@ static bool str_set(cstr_t *d, int path, const char *s)
     return true;
 }
 
-static int parse_node(const cJSON *j, const char *field, int depth, cnode_t *c,
-                      ordo_error_t *err);
+static int parse_node(const cJSON *j, const char *field, int depth, cnode_t *c, ordo_error_t *err);
 
 /* {"all"|"any"|"none": [cond, ...]}, the only key of j. */
 static int parse_scope(const cJSON *j, const cJSON *arr, int k, const char *field, int depth,
@@ -363,10 +362,9 @@ static int parse_value(const cJSON *j, const char *field, cnode_t *c, ordo_error
  * with the operator decided here, S_GENERAL otherwise. */
 static void shape_leaf(cnode_t *c)
 {
-    static const int dbl_shapes[] = {[OP_EQ] = S_DBL_EQ, [OP_NE] = S_DBL_NE,
-                                     [OP_LT] = S_DBL_LT, [OP_LE] = S_DBL_LE,
-                                     [OP_GT] = S_DBL_GT, [OP_GE] = S_DBL_GE,
-                                     [OP_BETWEEN] = S_DBL_BETWEEN};
+    static const int dbl_shapes[] = {
+        [OP_EQ] = S_DBL_EQ, [OP_NE] = S_DBL_NE, [OP_LT] = S_DBL_LT,          [OP_LE] = S_DBL_LE,
+        [OP_GT] = S_DBL_GT, [OP_GE] = S_DBL_GE, [OP_BETWEEN] = S_DBL_BETWEEN};
     c->shape = S_GENERAL;
     if (paths[c->path].dbl_off != NO_OFF && c->op <= OP_BETWEEN) {
         c->off = paths[c->path].dbl_off;
@@ -387,8 +385,7 @@ static void shape_leaf(cnode_t *c)
     }
 }
 
-static int parse_node(const cJSON *j, const char *field, int depth, cnode_t *c,
-                      ordo_error_t *err)
+static int parse_node(const cJSON *j, const char *field, int depth, cnode_t *c, ordo_error_t *err)
 {
     if (depth > 16)
         return fail(err, field, "conditions nested too deeply%s", "");
@@ -442,8 +439,7 @@ int ordo_cond_parse_json(const char *json, size_t len, const char *field, ordo_c
     *out = NULL;
     cJSON *j = cJSON_ParseWithLength(json, len);
     if (!j)
-        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, field ? field : "when",
-                              "not valid JSON");
+        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, field ? field : "when", "not valid JSON");
     int rc = ordo_cond_parse(j, field, out, err);
     cJSON_Delete(j);
     return rc;

@@ -325,8 +325,8 @@ static int parse_weights(const cJSON *w, ordo_weights_t *out, const char *file, 
 }
 
 /* "order" of a node_type criterion: 1 to 3 distinct node types. */
-static int parse_type_order(const cJSON *ord, ordo_criterion_t *k, const char *file,
-                            const char *of, ordo_error_t *err)
+static int parse_type_order(const cJSON *ord, ordo_criterion_t *k, const char *file, const char *of,
+                            ordo_error_t *err)
 {
     if (k->kind != ORDO_CRIT_NODE_TYPE)
         return bad(err, file, of, "only the node_type criterion takes an order");

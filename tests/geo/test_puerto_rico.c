@@ -25,11 +25,11 @@
 
 #define FIXTURE_NET ORDO_SOURCE_DIR "/tests/fixtures/source/net"
 #define PR_ORDER                                                                                   \
-    "{\"id\":\"PR-1\",\"ship_to\":{\"zip\":\"00901\"},\"lines\":[{\"sku\":\"TEE-1\","           \
+    "{\"id\":\"PR-1\",\"ship_to\":{\"zip\":\"00901\"},\"lines\":[{\"sku\":\"TEE-1\","              \
     "\"quantity\":1}]}"
 #define VARIANTS                                                                                   \
-    "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\",\"weight\":0.5},"           \
-    "{\"key\":\"treatment\",\"policy\":\"proximity-first\",\"weight\":0.5}],"            \
+    "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\",\"weight\":0.5},"            \
+    "{\"key\":\"treatment\",\"policy\":\"proximity-first\",\"weight\":0.5}],"                      \
     "\"primary_kpis\":[\"cost_per_order\"]"
 #define T0 1795000000
 
@@ -48,8 +48,7 @@ static int setup(void **state)
     assert_int_equal(ordo_network_load(FIXTURE_NET, NULL, &f->net, &err), ORDO_OK);
     f->arena = ordo_arena_create(0);
     assert_int_equal(
-        ordo_order_parse(PR_ORDER, strlen(PR_ORDER), f->net, f->arena, &f->order, &err),
-        ORDO_OK);
+        ordo_order_parse(PR_ORDER, strlen(PR_ORDER), f->net, f->arena, &f->order, &err), ORDO_OK);
     ordo_order_ctx_init(&f->ctx, &f->order, f->net);
     f->want = ordo_geo_region_name(ordo_geo_zip_region(f->net->geo, 901));
     assert_string_equal(f->want, "territory");
@@ -126,8 +125,8 @@ static void test_targeting(void **state)
     assert_true(matches(f, "{\"path\":\"order.region\",\"op\":\"eq\",\"value\":\"territory\"}"));
     /* the older spelling of logs and reports is read as the same region */
     assert_true(matches(f, "{\"path\":\"order.region\",\"op\":\"eq\",\"value\":\"territories\"}"));
-    assert_true(
-        matches(f, "{\"path\":\"order.region\",\"op\":\"in\",\"value\":[\"west\",\"territories\"]}"));
+    assert_true(matches(
+        f, "{\"path\":\"order.region\",\"op\":\"in\",\"value\":[\"west\",\"territories\"]}"));
     assert_false(matches(f, "{\"path\":\"order.region\",\"op\":\"eq\",\"value\":\"south\"}"));
 }
 
@@ -198,8 +197,8 @@ static void test_stratum(void **state)
     if (rc)
         fprintf(stderr, "%s: %s\n", err.field, err.msg);
     assert_int_equal(rc, ORDO_OK);
-    assert_int_equal(ordo_exp_registry_transition(reg, "strat", ORDO_EXP_ACT_START, NULL, "t",
-                                                  NULL, T0, NULL, &err),
+    assert_int_equal(ordo_exp_registry_transition(reg, "strat", ORDO_EXP_ACT_START, NULL, "t", NULL,
+                                                  T0, NULL, &err),
                      ORDO_OK);
     ordo_exp_snapshot_t *snap = NULL;
     assert_int_equal(ordo_exp_snapshot_load(reg, &snap, &err), ORDO_OK);
