@@ -155,7 +155,7 @@ int ordo_metric_set_find(const ordo_metric_set_t *set, const char *name);
  * ship-to state (ordo_geo_region); families the catalog families; value
  * bands of the order value. */
 enum {
-    ORDO_AN_REGIONS = 6,    /* northeast, midwest, south, west, territories, unknown */
+    ORDO_AN_REGIONS = 6,    /* the geo regions (ordo_geo_region_t), unknown last */
     ORDO_AN_FAMILIES = 33,  /* up to 32 families + unknown (the last) */
     ORDO_AN_VALUE_BANDS = 6 /* <50, 50–100, 100–250, 250–500, ≥500 USD, unknown */
 };

@@ -378,7 +378,7 @@ typedef struct ordo_exp {
     double coverage;              /* [0, 1] */
     size_t n_variants;            /* 2 .. ORDO_EXP_MAX_ARMS */
     ordo_exp_variant_t variants[ORDO_EXP_MAX_ARMS];
-    ordo_cond_t *targeting;       /* owned; NULL = every order */
+    ordo_cond_t *targeting;       /* one reference (ordo_cond_ref); NULL = every order */
     bool has_namespace;
     char layer[ORDO_EXP_NAMESPACE_MAX];
     double namespace_start, namespace_end;
@@ -421,8 +421,6 @@ int ordo_exp_switchback_of(const ordo_exp_t *e, ordo_exp_switchback_t *sb, ordo_
  * *out is malloc'd; free with ordo_exp_destroy(). */
 int ordo_exp_parse(const char *json, size_t len, const char *name, ordo_exp_t **out,
                    ordo_error_t *err);
-int ordo_exp_from_cjson(const struct cJSON *obj, const char *name, ordo_exp_t **out,
-                        ordo_error_t *err);
 void ordo_exp_destroy(ordo_exp_t *exp);
 
 /* The canonical definition (fixed key order, defaults explicit); parsing it

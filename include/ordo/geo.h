@@ -71,12 +71,39 @@ int ordo_zone_from_miles(double miles);
  * ORDO_ENOTFOUND when either ZIP3 is unknown. */
 int ordo_geo_zone(const ordo_geo_t *geo, uint16_t origin_zip3, uint16_t dest_zip3);
 
-/* US Census region of a state or territory code: "northeast", "midwest",
- * "south", "west", or "territories" (PR, VI, GU, AS, MP...); "unknown". */
+/* ---- regions: the one table every module asks (record, targeting,
+ * strata and clusters, reports) ---- */
+
+typedef enum ordo_geo_region {
+    ORDO_REGION_NORTHEAST = 0,
+    ORDO_REGION_MIDWEST,
+    ORDO_REGION_SOUTH,
+    ORDO_REGION_WEST,
+    ORDO_REGION_TERRITORY, /* PR, VI, GU, AS, MP, PW, FM, MH and military AA/AE/AP */
+    ORDO_REGION_UNKNOWN,
+    ORDO_GEO_REGIONS
+} ordo_geo_region_t;
+
+/* "northeast", "midwest", "south", "west", "territory", "unknown" (also for
+ * an out-of-range value). */
+const char *ordo_geo_region_name(ordo_geo_region_t r);
+/* A region name to its value; "territories" (the spelling of older logs and
+ * reports) is accepted for ORDO_REGION_TERRITORY. ORDO_ENOTFOUND otherwise. */
+int ordo_geo_region_parse(const char *name, ordo_geo_region_t *out);
+/* US Census region of a two-letter state or territory code
+ * (ORDO_REGION_UNKNOWN for NULL or an unknown code). */
+ordo_geo_region_t ordo_geo_state_region(const char *state);
+/* Region of a 5-digit ZIP through its state in geo; a ZIP not in the table
+ * takes the state of its ZIP3 (UNKNOWN when that is unknown too). */
+ordo_geo_region_t ordo_geo_zip_region(const ordo_geo_t *geo, uint32_t zip);
+/* ordo_geo_region_name(ordo_geo_state_region(state)). */
 const char *ordo_geo_region(const char *state);
-/* Rural ZIP3: population density below the threshold used by regional
- * guardrails (people per square mile of the ZIP3's ZIPs is not in the data,
- * so rural means a ZIP3 population under 150,000). */
+
+/* ---- rurality: the one definition (docs/internals/GEO.md) ----
+ * A ZIP3 is rural when its ZIPs average fewer than ORDO_GEO_RURAL_PER_ZIP
+ * residents (population / number of ZIPs); an unknown ZIP3 is not rural.
+ * `order.rural` in conditions is this test on the ship-to ZIP3. */
+#define ORDO_GEO_RURAL_PER_ZIP 4000.0
 bool ordo_geo_zip3_rural(const ordo_geo_t *geo, uint16_t zip3);
 
 #endif

@@ -7,11 +7,14 @@
  * same version, and every decision names the version that made it.
  *
  * The condition language (paths into an order context, operators, scopes) is
- * independent of policies and is reused by experiment targeting:
- *   ordo_cond_parse() → ordo_cond_eval(cond, ctx) → ordo_cond_destroy().
+ * independent of policies and is the language of experiment targeting too:
+ *   ordo_cond_parse_json() → ordo_cond_eval(cond, ctx) → ordo_cond_destroy().
+ * A condition is compiled once, when it is parsed; ordo_cond_eval is the one
+ * evaluator of that compiled form, for policies and experiments alike.
  *
  * Parsed policies and conditions are immutable and may be shared by any
- * number of threads. This module does no I/O. */
+ * number of threads. The module (src/policy, core its only dependency) does
+ * no I/O apart from ordo_policy_load, which reads a policy file. */
 #ifndef ORDO_POLICY_H
 #define ORDO_POLICY_H
 
@@ -22,9 +25,8 @@
 #include "error.h"
 #include "json.h"
 #include "network.h"
+#include "geo.h"
 #include "order.h"
-
-struct cJSON;
 
 /* ---- order context: what a condition can look at ---- */
 
@@ -32,7 +34,7 @@ struct cJSON;
 #define ORDO_CTX_MAX_SKUS 16
 
 typedef struct ordo_order_ctx {
-    const char *region;        /* "northeast", "midwest", "south", "west", "territory" */
+    const char *region;        /* ordo_geo_region_name() of the state; NULL when unknown */
     const char *state;         /* "CA"; NULL when unknown */
     int zip3;                  /* 0..999, -1 when unknown */
     const char *channel;       /* NULL when unknown */
@@ -45,7 +47,7 @@ typedef struct ordo_order_ctx {
     uint32_t n_lines;
     uint32_t units;
     bool residential;
-    bool rural;          /* see ordo_zip3_is_rural() */
+    bool rural;          /* ordo_geo_zip3_rural() of the ship-to ZIP3 */
     uint32_t n_families; /* distinct product families of the lines */
     const char *families[ORDO_CTX_MAX_FAMILIES];
     uint32_t n_skus; /* distinct SKU ids (first ORDO_CTX_MAX_SKUS) */
@@ -57,24 +59,25 @@ typedef struct ordo_order_ctx {
  * outlive ctx). Fields the caller wants to override can be set afterwards. */
 void ordo_order_ctx_init(ordo_order_ctx_t *ctx, const ordo_order_t *order,
                          const ordo_network_t *net);
-/* US Census region of a two-letter state code ("territory" for PR, GU...,
- * NULL when unknown). */
-const char *ordo_state_region(const char *state);
-/* A ZIP3 is rural when its ZIPs average fewer than 4,000 residents
- * (population / number of ZIPs); unknown ZIP3s are not rural. */
-bool ordo_zip3_is_rural(const ordo_geo_t *geo, uint16_t zip3);
 
 /* ---- conditions ---- */
 
 typedef struct ordo_cond ordo_cond_t;
 
-/* Parses a condition object (docs/policies.md#conditions):
+/* Parses a condition (JSON text, docs/policies.md#conditions):
  *   {"path": "order.region", "op": "eq", "value": "west"}
  *   {"all"|"any"|"none": [cond, ...]}
- * field names where the condition sits (e.g. "strategies[1].when"), for
- * errors. *out is malloc'd; free with ordo_cond_destroy(). */
-int ordo_cond_parse(const struct cJSON *json, const char *field, ordo_cond_t **out,
-                    ordo_error_t *err);
+ * into its compiled form. field names where the condition sits (e.g.
+ * "targeting"; NULL: "when"), for errors. order.region values are
+ * ordo_geo_region_name() spellings ("territories" is read as "territory").
+ * *out holds one reference. */
+int ordo_cond_parse_json(const char *json, size_t len, const char *field, ordo_cond_t **out,
+                         ordo_error_t *err);
+/* Shares an immutable condition: one more reference, the same pointer
+ * (NULL stays NULL). Each reference is dropped by one ordo_cond_destroy();
+ * the last one frees. Thread-safe. */
+ordo_cond_t *ordo_cond_ref(const ordo_cond_t *cond);
+/* Drops one reference (NULL: nothing). */
 void ordo_cond_destroy(ordo_cond_t *cond);
 /* NULL cond is "always true". No allocation; thread-safe. */
 bool ordo_cond_eval(const ordo_cond_t *cond, const ordo_order_ctx_t *ctx);
@@ -188,8 +191,6 @@ typedef struct ordo_policy {
  * ordo_policy_destroy(). name (may be NULL) is the file name for errors. */
 int ordo_policy_parse(const char *json, size_t len, const char *name, ordo_policy_t **out,
                       ordo_error_t *err);
-int ordo_policy_from_cjson(const struct cJSON *obj, const char *name, ordo_policy_t **out,
-                           ordo_error_t *err);
 void ordo_policy_destroy(ordo_policy_t *policy);
 /* Canonical JSON: every field, fixed order, defaults made explicit. The
  * version is the FNV-1a 64-bit hash of the compact canonical form. */

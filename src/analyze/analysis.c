@@ -14,23 +14,22 @@
 /* ------------------------------------------------------------------ */
 /* Segments */
 
-static const char *const region_names[ORDO_AN_REGIONS] = {"northeast", "midwest",     "south",
-                                                          "west",      "territories", "unknown"};
+/* Regions are geo's (ordo_geo_region_t): index r is region r. */
+_Static_assert((int)ORDO_AN_REGIONS == (int)ORDO_GEO_REGIONS, "analysis regions are geo regions");
 static const char *const band_names[ORDO_AN_VALUE_BANDS] = {
     "under $50", "$50-100", "$100-250", "$250-500", "$500 and over", "unknown"};
 const char *const an_dim_names[AN_DIMS] = {"region", "product family", "order value"};
 
 const char *ordo_analyze_region_name(int r)
 {
-    return r >= 0 && r < ORDO_AN_REGIONS ? region_names[r] : "unknown";
+    return ordo_geo_region_name(r >= 0 && r < ORDO_AN_REGIONS ? (ordo_geo_region_t)r
+                                                              : ORDO_REGION_UNKNOWN);
 }
 
 int ordo_analyze_region_index(const char *name)
 {
-    for (int i = 0; name && i < ORDO_AN_REGIONS - 1; i++)
-        if (!strcmp(name, region_names[i]))
-            return i;
-    return ORDO_AN_REGIONS - 1;
+    ordo_geo_region_t r;
+    return ordo_geo_region_parse(name, &r) == ORDO_OK ? (int)r : (int)ORDO_REGION_UNKNOWN;
 }
 
 const char *ordo_analyze_value_band_name(int b)

@@ -677,8 +677,9 @@ static int assign_route(ordo_exp_t *e, const char *unit, bool with_order, ordo_o
 {
     ordo_exp_units_t units = {.order_id = unit, .customer_id = unit};
     if (e->unit == ORDO_EXP_UNIT_SWITCHBACK) {
+        ordo_geo_region_t reg;
         if (e->cluster == ORDO_EXP_CLUSTER_REGION)
-            ctx->region = unit;
+            ctx->region = ordo_geo_region_parse(unit, &reg) == ORDO_OK ? ordo_geo_region_name(reg) : unit;
         else
             ctx->state = unit;
     }
@@ -845,7 +846,10 @@ static int schedule_stored(const char *id, const char *data, char *clusters_s, b
         ordo_exp_destroy(e);
         return ordo_cli_fail(&err, ORDO_EINVAL, json);
     }
-    static char regions[] = "northeast,midwest,south,west";
+    char regions[128] = ""; /* the four census regions, as geo names them */
+    for (int r = ORDO_REGION_NORTHEAST; r < ORDO_REGION_TERRITORY; r++)
+        snprintf(regions + strlen(regions), sizeof regions - strlen(regions), "%s%s",
+                 r ? "," : "", ordo_geo_region_name((ordo_geo_region_t)r));
     static char states[] = "AL,AK,AZ,AR,CA,CO,CT,DE,DC,FL,GA,HI,ID,IL,IN,IA,KS,KY,LA,ME,MD,MA,MI,"
                            "MN,MS,MO,MT,NE,NV,NH,NJ,NM,NY,NC,ND,OH,OK,OR,PA,RI,SC,SD,TN,TX,UT,VT,"
                            "VA,WA,WV,WI,WY";

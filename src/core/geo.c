@@ -122,29 +122,66 @@ static void build_zip3(ordo_geo_t *g)
     }
 }
 
-int ordo_geo_parse(const char *csv, size_t len, const char *name, ordo_geo_t **out,
-                   ordo_error_t *err)
+/* Allocates g's tables for a CSV of len bytes. */
+static int geo_alloc(ordo_geo_t *g, const char *csv, size_t len)
 {
-    *out = NULL;
-    ordo_geo_t *g = calloc(1, sizeof *g);
-    if (!g)
-        return ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
     size_t cap = 1024;
     for (size_t i = 0; i < len; i++)
         cap += csv[i] == '\n';
     g->zips = calloc(cap, sizeof(ordo_zip_t));
     g->by_zip = malloc(ZIP_SLOTS * sizeof(int32_t));
     g->cities = malloc(len + 1);
-    if (!g->zips || !g->by_zip || !g->cities) {
-        ordo_geo_destroy(g);
-        return ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
-    }
+    if (!g->zips || !g->by_zip || !g->cities)
+        return ORDO_ENOMEM;
     for (size_t i = 0; i < ZIP_SLOTS; i++)
         g->by_zip[i] = -1;
+    return ORDO_OK;
+}
+
+/* Parses one data row (p, ll bytes) into the next ZIP of g; the city goes
+ * to the pool at *city_len (its offset is fixed up once all rows are in). */
+static int geo_row(ordo_geo_t *g, const char *p, size_t ll, size_t *city_len, const char *name,
+                   long lineno, ordo_error_t *err)
+{
+    ordo_csv_field_t f[8];
+    int nf = ordo_csv_split(p, ll, f, 8);
+    if (nf != 6)
+        return ordo_error_set(err, ORDO_EPARSE, name, lineno, NULL, "expected 6 fields, got %d",
+                              nf);
+    ordo_zip_t *z = &g->zips[g->n_zips];
+    uint32_t pop = 0;
+    if (ordo_zip_parse(f[0].p, f[0].n, &z->zip))
+        return ordo_error_set(err, ORDO_EPARSE, name, lineno, "zip", "not 5 digits");
+    if (f[1].n != 2)
+        return ordo_error_set(err, ORDO_EPARSE, name, lineno, "state", "not 2 letters");
+    if (ordo_parse_double(f[2].p, f[2].n, &z->lat) || fabs(z->lat) > 90)
+        return ordo_error_set(err, ORDO_EPARSE, name, lineno, "lat", "bad latitude");
+    if (ordo_parse_double(f[3].p, f[3].n, &z->lon) || fabs(z->lon) > 180)
+        return ordo_error_set(err, ORDO_EPARSE, name, lineno, "lon", "bad longitude");
+    if (f[4].n && ordo_parse_u32(f[4].p, f[4].n, &pop))
+        return ordo_error_set(err, ORDO_EPARSE, name, lineno, "population",
+                              "not a non-negative integer");
+    if (g->by_zip[z->zip] >= 0)
+        return ordo_error_set(err, ORDO_EEXIST, name, lineno, "zip", "duplicate ZIP %.5s", f[0].p);
+    z->zip3 = (uint16_t)(z->zip / 100);
+    memcpy(z->state, f[1].p, 2);
+    z->state[2] = 0;
+    z->population = pop;
+    memcpy(g->cities + *city_len, f[5].p, f[5].n);
+    g->cities[*city_len + f[5].n] = 0;
+    z->city = (const char *)(uintptr_t)*city_len; /* fixed up by geo_finish */
+    *city_len += f[5].n + 1;
+    g->by_zip[z->zip] = (int32_t)g->n_zips;
+    g->n_zips++;
+    return ORDO_OK;
+}
+
+/* Reads the header and every row of csv into g. */
+static int geo_rows(ordo_geo_t *g, const char *csv, size_t len, const char *name, ordo_error_t *err)
+{
     size_t city_len = 0;
     const char *p = csv, *end = csv + len;
     long lineno = 0;
-    int rc = ORDO_OK;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -153,67 +190,25 @@ int ordo_geo_parse(const char *csv, size_t len, const char *name, ordo_geo_t **o
         if (ll && p[ll - 1] == '\r')
             ll--;
         if (lineno == 1) {
-            if (ll < 3 || strncmp(p, "zip", 3) != 0) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, lineno, NULL,
-                                    "expected header zip,state,lat,lon,population,city");
-                break;
-            }
+            if (ll < 3 || strncmp(p, "zip", 3) != 0)
+                return ordo_error_set(err, ORDO_EPARSE, name, lineno, NULL,
+                                      "expected header zip,state,lat,lon,population,city");
         } else if (ll > 0) {
-            ordo_csv_field_t f[8];
-            int nf = ordo_csv_split(p, ll, f, 8);
-            if (nf != 6) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, lineno, NULL,
-                                    "expected 6 fields, got %d", nf);
-                break;
-            }
-            ordo_zip_t *z = &g->zips[g->n_zips];
-            uint32_t pop = 0;
-            if (ordo_zip_parse(f[0].p, f[0].n, &z->zip)) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, lineno, "zip", "not 5 digits");
-                break;
-            }
-            if (f[1].n != 2) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, lineno, "state", "not 2 letters");
-                break;
-            }
-            if (ordo_parse_double(f[2].p, f[2].n, &z->lat) || fabs(z->lat) > 90) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, lineno, "lat", "bad latitude");
-                break;
-            }
-            if (ordo_parse_double(f[3].p, f[3].n, &z->lon) || fabs(z->lon) > 180) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, lineno, "lon", "bad longitude");
-                break;
-            }
-            if (f[4].n && ordo_parse_u32(f[4].p, f[4].n, &pop)) {
-                rc = ordo_error_set(err, ORDO_EPARSE, name, lineno, "population",
-                                    "not a non-negative integer");
-                break;
-            }
-            if (g->by_zip[z->zip] >= 0) {
-                rc = ordo_error_set(err, ORDO_EEXIST, name, lineno, "zip", "duplicate ZIP %.5s",
-                                    f[0].p);
-                break;
-            }
-            z->zip3 = (uint16_t)(z->zip / 100);
-            memcpy(z->state, f[1].p, 2);
-            z->state[2] = 0;
-            z->population = pop;
-            memcpy(g->cities + city_len, f[5].p, f[5].n);
-            g->cities[city_len + f[5].n] = 0;
-            z->city = (const char *)(uintptr_t)city_len; /* fixed up below */
-            city_len += f[5].n + 1;
-            g->by_zip[z->zip] = (int32_t)g->n_zips;
-            g->n_zips++;
+            int rc = geo_row(g, p, ll, &city_len, name, lineno, err);
+            if (rc)
+                return rc;
         }
         p = nl ? nl + 1 : end;
     }
-    if (rc == ORDO_OK && g->n_zips == 0)
-        rc = ordo_error_set(err, ORDO_EPARSE, name, lineno, NULL, "no ZIP rows");
-    if (rc) {
-        ordo_geo_destroy(g);
-        return rc;
-    }
-    /* Rows may come in any order: sort, then rebuild the index. */
+    if (g->n_zips == 0)
+        return ordo_error_set(err, ORDO_EPARSE, name, lineno, NULL, "no ZIP rows");
+    return ORDO_OK;
+}
+
+/* Fixes up city pointers, sorts the ZIPs (rows may come in any order),
+ * rebuilds the index and the ZIP3 table. */
+static int geo_finish(ordo_geo_t *g)
+{
     for (size_t i = 0; i < g->n_zips; i++)
         g->zips[i].city = g->cities + (uintptr_t)g->zips[i].city;
     int sorted = 1;
@@ -223,10 +218,8 @@ int ordo_geo_parse(const char *csv, size_t len, const char *name, ordo_geo_t **o
     if (!sorted) {
         /* counting placement through the by_zip index keeps this O(n) */
         ordo_zip_t *s = malloc(g->n_zips * sizeof *s);
-        if (!s) {
-            ordo_geo_destroy(g);
-            return ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
-        }
+        if (!s)
+            return ORDO_ENOMEM;
         size_t k = 0;
         for (uint32_t zc = 0; zc < ZIP_SLOTS; zc++)
             if (g->by_zip[zc] >= 0)
@@ -237,6 +230,25 @@ int ordo_geo_parse(const char *csv, size_t len, const char *name, ordo_geo_t **o
     for (size_t i = 0; i < g->n_zips; i++)
         g->by_zip[g->zips[i].zip] = (int32_t)i;
     build_zip3(g);
+    return ORDO_OK;
+}
+
+int ordo_geo_parse(const char *csv, size_t len, const char *name, ordo_geo_t **out,
+                   ordo_error_t *err)
+{
+    *out = NULL;
+    ordo_geo_t *g = calloc(1, sizeof *g);
+    if (!g || geo_alloc(g, csv, len)) {
+        ordo_geo_destroy(g);
+        return ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
+    }
+    int rc = geo_rows(g, csv, len, name, err);
+    if (rc == ORDO_OK && geo_finish(g))
+        rc = ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
+    if (rc) {
+        ordo_geo_destroy(g);
+        return rc;
+    }
     *out = g;
     return ORDO_OK;
 }
@@ -310,32 +322,104 @@ int ordo_geo_zone(const ordo_geo_t *g, uint16_t origin, uint16_t dest)
     return ordo_zone_from_miles(ordo_geo_miles(x->lat, x->lon, y->lat, y->lon));
 }
 
+/* ---- regions and rurality: the one table and the one definition ---- */
+
+static const char *const region_names[ORDO_GEO_REGIONS] = {
+    [ORDO_REGION_NORTHEAST] = "northeast", [ORDO_REGION_MIDWEST] = "midwest",
+    [ORDO_REGION_SOUTH] = "south",         [ORDO_REGION_WEST] = "west",
+    [ORDO_REGION_TERRITORY] = "territory", [ORDO_REGION_UNKNOWN] = "unknown"};
+
+/* US Census regions of the states and DC; every US territory, freely
+ * associated state and military postal code is "territory". Sorted by
+ * code (binary search). */
+static const struct {
+    char code[3];
+    uint8_t region;
+} state_regions[] = {
+    {"AA", ORDO_REGION_TERRITORY}, {"AE", ORDO_REGION_TERRITORY}, {"AK", ORDO_REGION_WEST},
+    {"AL", ORDO_REGION_SOUTH},     {"AP", ORDO_REGION_TERRITORY}, {"AR", ORDO_REGION_SOUTH},
+    {"AS", ORDO_REGION_TERRITORY}, {"AZ", ORDO_REGION_WEST},      {"CA", ORDO_REGION_WEST},
+    {"CO", ORDO_REGION_WEST},      {"CT", ORDO_REGION_NORTHEAST}, {"DC", ORDO_REGION_SOUTH},
+    {"DE", ORDO_REGION_SOUTH},     {"FL", ORDO_REGION_SOUTH},     {"FM", ORDO_REGION_TERRITORY},
+    {"GA", ORDO_REGION_SOUTH},     {"GU", ORDO_REGION_TERRITORY}, {"HI", ORDO_REGION_WEST},
+    {"IA", ORDO_REGION_MIDWEST},   {"ID", ORDO_REGION_WEST},      {"IL", ORDO_REGION_MIDWEST},
+    {"IN", ORDO_REGION_MIDWEST},   {"KS", ORDO_REGION_MIDWEST},   {"KY", ORDO_REGION_SOUTH},
+    {"LA", ORDO_REGION_SOUTH},     {"MA", ORDO_REGION_NORTHEAST}, {"MD", ORDO_REGION_SOUTH},
+    {"ME", ORDO_REGION_NORTHEAST}, {"MH", ORDO_REGION_TERRITORY}, {"MI", ORDO_REGION_MIDWEST},
+    {"MN", ORDO_REGION_MIDWEST},   {"MO", ORDO_REGION_MIDWEST},   {"MP", ORDO_REGION_TERRITORY},
+    {"MS", ORDO_REGION_SOUTH},     {"MT", ORDO_REGION_WEST},      {"NC", ORDO_REGION_SOUTH},
+    {"ND", ORDO_REGION_MIDWEST},   {"NE", ORDO_REGION_MIDWEST},   {"NH", ORDO_REGION_NORTHEAST},
+    {"NJ", ORDO_REGION_NORTHEAST}, {"NM", ORDO_REGION_WEST},      {"NV", ORDO_REGION_WEST},
+    {"NY", ORDO_REGION_NORTHEAST}, {"OH", ORDO_REGION_MIDWEST},   {"OK", ORDO_REGION_SOUTH},
+    {"OR", ORDO_REGION_WEST},      {"PA", ORDO_REGION_NORTHEAST}, {"PR", ORDO_REGION_TERRITORY},
+    {"PW", ORDO_REGION_TERRITORY}, {"RI", ORDO_REGION_NORTHEAST}, {"SC", ORDO_REGION_SOUTH},
+    {"SD", ORDO_REGION_MIDWEST},   {"TN", ORDO_REGION_SOUTH},     {"TX", ORDO_REGION_SOUTH},
+    {"UT", ORDO_REGION_WEST},      {"VA", ORDO_REGION_SOUTH},     {"VI", ORDO_REGION_TERRITORY},
+    {"VT", ORDO_REGION_NORTHEAST}, {"WA", ORDO_REGION_WEST},      {"WI", ORDO_REGION_MIDWEST},
+    {"WV", ORDO_REGION_SOUTH},     {"WY", ORDO_REGION_WEST},
+};
+
+const char *ordo_geo_region_name(ordo_geo_region_t r)
+{
+    return (unsigned)r < ORDO_GEO_REGIONS ? region_names[r] : region_names[ORDO_REGION_UNKNOWN];
+}
+
+int ordo_geo_region_parse(const char *name, ordo_geo_region_t *out)
+{
+    if (!name)
+        return ORDO_ENOTFOUND;
+    for (int r = 0; r < ORDO_GEO_REGIONS; r++)
+        if (!strcmp(name, region_names[r])) {
+            *out = (ordo_geo_region_t)r;
+            return ORDO_OK;
+        }
+    if (!strcmp(name, "territories")) { /* the spelling of older records and reports */
+        *out = ORDO_REGION_TERRITORY;
+        return ORDO_OK;
+    }
+    return ORDO_ENOTFOUND;
+}
+
+ordo_geo_region_t ordo_geo_state_region(const char *st)
+{
+    if (!st || !st[0] || !st[1] || st[2])
+        return ORDO_REGION_UNKNOWN;
+    size_t lo = 0, hi = sizeof state_regions / sizeof state_regions[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = memcmp(st, state_regions[mid].code, 2);
+        if (c == 0)
+            return (ordo_geo_region_t)state_regions[mid].region;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return ORDO_REGION_UNKNOWN;
+}
+
+ordo_geo_region_t ordo_geo_zip_region(const ordo_geo_t *g, uint32_t zip)
+{
+    if (!g || zip >= ZIP_SLOTS)
+        return ORDO_REGION_UNKNOWN;
+    const ordo_zip_t *z = ordo_geo_zip(g, zip);
+    if (z)
+        return ordo_geo_state_region(z->state);
+    const ordo_zip3_t *z3 = ordo_geo_zip3(g, (uint16_t)(zip / 100));
+    return z3->known ? ordo_geo_state_region(z3->state) : ORDO_REGION_UNKNOWN;
+}
+
 const char *ordo_geo_region(const char *st)
 {
-    static const char *const ne[] = {"CT", "ME", "MA", "NH", "RI", "VT", "NJ", "NY", "PA", NULL};
-    static const char *const mw[] = {"IL", "IN", "MI", "OH", "WI", "IA", "KS",
-                                     "MN", "MO", "NE", "ND", "SD", NULL};
-    static const char *const so[] = {"DE", "FL", "GA", "MD", "NC", "SC", "VA", "DC", "WV",
-                                     "AL", "KY", "MS", "TN", "AR", "LA", "OK", "TX", NULL};
-    static const char *const we[] = {"AZ", "CO", "ID", "MT", "NV", "NM", "UT",
-                                     "WY", "AK", "CA", "HI", "OR", "WA", NULL};
-    static const char *const te[] = {"PR", "VI", "GU", "AS", "MP", "PW", "FM", "MH", NULL};
-    static const struct {
-        const char *name;
-        const char *const *states;
-    } regions[] = {{"northeast", ne}, {"midwest", mw}, {"south", so}, {"west", we},
-                   {"territories", te}};
-    if (!st)
-        return "unknown";
-    for (size_t r = 0; r < sizeof regions / sizeof regions[0]; r++)
-        for (const char *const *s = regions[r].states; *s; s++)
-            if (!strcmp(*s, st))
-                return regions[r].name;
-    return "unknown";
+    return region_names[ordo_geo_state_region(st)];
 }
 
 bool ordo_geo_zip3_rural(const ordo_geo_t *g, uint16_t zip3)
 {
+    if (!g || zip3 >= ORDO_ZIP3_COUNT)
+        return false;
     const ordo_zip3_t *z = ordo_geo_zip3(g, zip3);
-    return z->known && z->population < 150000;
+    if (!z->known || z->n_zips == 0)
+        return false;
+    return (double)z->population / z->n_zips < ORDO_GEO_RURAL_PER_ZIP;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../policy/policy_internal.h" /* ordo_cond_parse on the parsed document */
 #include "exp_internal.h"
 #include "ordo/util.h"
 

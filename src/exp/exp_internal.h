@@ -10,6 +10,13 @@
 
 #include "ordo/exp.h"
 
+struct cJSON;
+
+/* ordo_exp_parse on an already parsed document (the registry stores
+ * definitions as JSON and parses them with cJSON). */
+int ordo_exp_from_cjson(const struct cJSON *obj, const char *name, ordo_exp_t **out,
+                        ordo_error_t *err);
+
 static inline uint32_t exp_fnv_step(uint32_t h, uint32_t unit)
 {
     return (h ^ unit) * ORDO_EXP_FNV_PRIME;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ordo/util.h"
+#include "exp_internal.h"
 #include "registry_internal.h"
 
 const char *exp_actor(const char *actor)

@@ -32,496 +32,12 @@ typedef struct strat_counter {
     _Atomic int touched;    /* routed here at least once (refill it) */
 } strat_counter_t;
 
-static const char *const region_strata[] = {"northeast", "midwest",   "south",
-                                            "west",      "territory", "unknown"};
-#define N_REGION_STRATA 6
+/* Region strata are the geo regions (ORDO_REGION_UNKNOWN last), named as
+ * ordo_geo_region_name() spells them: the names key the stored counters and
+ * the block permutations. */
+#define N_REGION_STRATA ORDO_GEO_REGIONS
+_Static_assert(ORDO_REGION_UNKNOWN == ORDO_GEO_REGIONS - 1, "unknown is the last stratum");
 #define N_STATE_STRATA (26 * 26 + 1)
-
-/* ---- compiled targeting ----
- * The snapshot evaluates targeting on every order for every experiment, so
- * it compiles each condition into its own form once, from the same canonical
- * JSON the snapshot's ordo_cond_t copy is parsed from: field accessors are
- * resolved to a path index at build time, string operands carry their
- * length and first byte (a mismatching first byte rejects at once, without a
- * libc call). The semantics are those of ordo_cond_eval (src/source/
- * condition.c), leaf by leaf; tests/exp/test_route.c checks that the two
- * agree on random conditions and contexts. A condition using a path or
- * operator this compiler does not know is not compiled: routing then calls
- * ordo_cond_eval itself. */
-enum { TK_LEAF, TK_ALL, TK_ANY, TK_NONE };
-enum { TT_STR, TT_NUM, TT_BOOL, TT_SET };
-enum { TO_EQ, TO_NE, TO_LT, TO_LE, TO_GT, TO_GE, TO_BETWEEN, TO_IN, TO_CONTAINS, TO_COUNT };
-enum {
-    TP_REGION,
-    TP_STATE,
-    TP_ZIP3,
-    TP_CHANNEL,
-    TP_LEVEL,
-    TP_VALUE,
-    TP_LINES,
-    TP_UNITS,
-    TP_WEIGHT,
-    TP_RESIDENTIAL,
-    TP_RURAL,
-    TP_FAMILIES,
-    TP_SKUS,
-    TP_COHORT,
-    TP_CUSTOMER,
-    TP_LTV,
-    TP_UNIT,
-    TP_COUNT
-};
-
-static const struct {
-    const char *name;
-    int type;
-} tgt_paths[TP_COUNT] = {
-    [TP_REGION] = {"order.region", TT_STR},
-    [TP_STATE] = {"order.state", TT_STR},
-    [TP_ZIP3] = {"order.zip3", TT_NUM},
-    [TP_CHANNEL] = {"order.channel", TT_STR},
-    [TP_LEVEL] = {"order.service_level", TT_STR},
-    [TP_VALUE] = {"order.value", TT_NUM},
-    [TP_LINES] = {"order.lines", TT_NUM},
-    [TP_UNITS] = {"order.units", TT_NUM},
-    [TP_WEIGHT] = {"order.weight_lb", TT_NUM},
-    [TP_RESIDENTIAL] = {"order.residential", TT_BOOL},
-    [TP_RURAL] = {"order.rural", TT_BOOL},
-    [TP_FAMILIES] = {"order.families", TT_SET},
-    [TP_SKUS] = {"order.skus", TT_SET},
-    [TP_COHORT] = {"customer.cohort", TT_STR},
-    [TP_CUSTOMER] = {"customer.id", TT_STR},
-    [TP_LTV] = {"customer.lifetime_value", TT_NUM},
-    [TP_UNIT] = {"unit.id", TT_STR},
-};
-
-static const char *const tgt_ops[TO_COUNT] = {"eq", "ne",      "lt", "le",      "gt",
-                                              "ge", "between", "in", "contains"};
-
-typedef struct tgt_str {
-    char *s; /* owned, NUL-terminated */
-    size_t len;
-} tgt_str_t;
-
-/* Leaf shapes evaluated without the general dispatch. */
-enum {
-    TL_GENERAL, /* tgt_leaf */
-    TL_STR_IN,  /* string field in values */
-    TL_STR_EQ,
-    TL_STR_NE,
-    TL_DBL_EQ, /* double field (value, weight, lifetime value) */
-    TL_DBL_NE,
-    TL_DBL_LT,
-    TL_DBL_LE,
-    TL_DBL_GT,
-    TL_DBL_GE,
-    TL_DBL_BETWEEN
-};
-#define TGT_FIRST_MAX 8
-
-typedef struct tgt {
-    int kind, path, op;
-    int shape;                 /* TL_* */
-    size_t off;                /* shape != TL_GENERAL: offset of the field in the context */
-    char first[TGT_FIRST_MAX]; /* TL_STR_IN: first byte of each value (n <= TGT_FIRST_MAX) */
-    uint32_t n;                /* kids (scopes) or values ('in') */
-    struct tgt *kids;          /* scopes: n nodes, owned */
-    double num[2];             /* eq..ge: num[0]; between: [low, high] */
-    double *nums;              /* 'in' on a number: n values, owned */
-    tgt_str_t *strs;           /* 'in' on a string or set: n values, owned */
-    tgt_str_t str;             /* eq, ne, contains on a string or set */
-    bool boolean;
-} tgt_t;
-
-static void tgt_free(tgt_t *t)
-{
-    if (!t)
-        return;
-    for (uint32_t i = 0; t->kids && i < t->n; i++)
-        tgt_free(&t->kids[i]);
-    free(t->kids);
-    for (uint32_t i = 0; t->strs && i < t->n; i++)
-        free(t->strs[i].s);
-    free(t->strs);
-    free(t->nums);
-    free(t->str.s);
-}
-
-static bool tgt_strdup(tgt_str_t *d, const cJSON *j)
-{
-    if (!cJSON_IsString(j))
-        return false;
-    d->len = strlen(j->valuestring);
-    d->s = malloc(d->len + 1);
-    if (!d->s)
-        return false;
-    memcpy(d->s, j->valuestring, d->len + 1);
-    return true;
-}
-
-static bool tgt_number(const cJSON *j, double *v)
-{
-    if (!cJSON_IsNumber(j))
-        return false;
-    *v = j->valuedouble;
-    return true;
-}
-
-/* Compiles one node of canonical condition JSON into t (zeroed by the
- * caller). false when the JSON holds anything this compiler does not know
- * (t may be partly filled: tgt_free it). */
-static bool tgt_compile(const cJSON *j, tgt_t *t, int depth)
-{
-    static const char *const scopes[] = {"all", "any", "none"};
-    if (depth > 32 || !cJSON_IsObject(j))
-        return false;
-    for (int k = 0; k < 3; k++) {
-        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, scopes[k]);
-        if (!arr)
-            continue;
-        int n = cJSON_GetArraySize(arr);
-        if (!cJSON_IsArray(arr) || n < 1 || cJSON_GetArraySize(j) != 1)
-            return false;
-        t->kind = TK_ALL + k;
-        t->kids = calloc((size_t)n, sizeof *t->kids);
-        if (!t->kids)
-            return false;
-        t->n = (uint32_t)n;
-        const cJSON *e;
-        int i = 0;
-        cJSON_ArrayForEach(e, arr)
-        {
-            if (!tgt_compile(e, &t->kids[i++], depth + 1))
-                return false;
-        }
-        return true;
-    }
-    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(j, "path");
-    const cJSON *jo = cJSON_GetObjectItemCaseSensitive(j, "op");
-    const cJSON *jv = cJSON_GetObjectItemCaseSensitive(j, "value");
-    if (!cJSON_IsString(jp) || !cJSON_IsString(jo) || !jv || cJSON_GetArraySize(j) != 3)
-        return false;
-    t->kind = TK_LEAF;
-    t->path = t->op = -1;
-    for (int i = 0; i < TP_COUNT; i++)
-        if (!strcmp(tgt_paths[i].name, jp->valuestring))
-            t->path = i;
-    for (int i = 0; i < TO_COUNT; i++)
-        if (!strcmp(tgt_ops[i], jo->valuestring))
-            t->op = i;
-    if (t->path < 0 || t->op < 0)
-        return false;
-    int type = tgt_paths[t->path].type;
-    if (t->op == TO_BETWEEN) {
-        return type == TT_NUM && cJSON_GetArraySize(jv) == 2 &&
-               tgt_number(cJSON_GetArrayItem(jv, 0), &t->num[0]) &&
-               tgt_number(cJSON_GetArrayItem(jv, 1), &t->num[1]);
-    }
-    if (t->op == TO_IN) {
-        int n = cJSON_GetArraySize(jv);
-        if (!cJSON_IsArray(jv) || n < 1 || type == TT_BOOL)
-            return false;
-        if (type == TT_NUM)
-            t->nums = calloc((size_t)n, sizeof *t->nums);
-        else
-            t->strs = calloc((size_t)n, sizeof *t->strs);
-        if (!t->nums && !t->strs)
-            return false;
-        const cJSON *e;
-        cJSON_ArrayForEach(e, jv)
-        {
-            bool ok =
-                type == TT_NUM ? tgt_number(e, &t->nums[t->n]) : tgt_strdup(&t->strs[t->n], e);
-            if (!ok)
-                return false;
-            t->n++;
-        }
-        return true;
-    }
-    switch (type) {
-    case TT_NUM:
-        return t->op <= TO_GE && tgt_number(jv, &t->num[0]);
-    case TT_BOOL:
-        if ((t->op != TO_EQ && t->op != TO_NE) || !cJSON_IsBool(jv))
-            return false;
-        t->boolean = cJSON_IsTrue(jv);
-        return true;
-    case TT_SET:
-        return t->op == TO_CONTAINS && tgt_strdup(&t->str, jv);
-    default:
-        return (t->op == TO_EQ || t->op == TO_NE || t->op == TO_CONTAINS) &&
-               tgt_strdup(&t->str, jv);
-    }
-}
-
-/* Picks the leaf's shape once compiled (TL_GENERAL unless a fast one
- * applies). */
-static void tgt_shape(tgt_t *t)
-{
-    if (t->kind != TK_LEAF) {
-        for (uint32_t i = 0; i < t->n; i++)
-            tgt_shape(&t->kids[i]);
-        return;
-    }
-    t->shape = TL_GENERAL;
-    size_t off;
-    switch (t->path) {
-    case TP_REGION:
-        off = offsetof(ordo_order_ctx_t, region);
-        goto str;
-    case TP_STATE:
-        off = offsetof(ordo_order_ctx_t, state);
-        goto str;
-    case TP_CHANNEL:
-        off = offsetof(ordo_order_ctx_t, channel);
-        goto str;
-    case TP_LEVEL:
-        off = offsetof(ordo_order_ctx_t, service_level);
-        goto str;
-    case TP_COHORT:
-        off = offsetof(ordo_order_ctx_t, cohort);
-        goto str;
-    case TP_CUSTOMER:
-        off = offsetof(ordo_order_ctx_t, customer_id);
-        goto str;
-    case TP_UNIT:
-        off = offsetof(ordo_order_ctx_t, unit);
-        goto str;
-    case TP_VALUE:
-        off = offsetof(ordo_order_ctx_t, value);
-        break;
-    case TP_WEIGHT:
-        off = offsetof(ordo_order_ctx_t, weight_lb);
-        break;
-    case TP_LTV:
-        off = offsetof(ordo_order_ctx_t, lifetime_value);
-        break;
-    default:
-        return;
-    }
-    t->off = off;
-    switch (t->op) {
-    case TO_EQ:
-        t->shape = TL_DBL_EQ;
-        return;
-    case TO_NE:
-        t->shape = TL_DBL_NE;
-        return;
-    case TO_LT:
-        t->shape = TL_DBL_LT;
-        return;
-    case TO_LE:
-        t->shape = TL_DBL_LE;
-        return;
-    case TO_GT:
-        t->shape = TL_DBL_GT;
-        return;
-    case TO_GE:
-        t->shape = TL_DBL_GE;
-        return;
-    case TO_BETWEEN:
-        t->shape = TL_DBL_BETWEEN;
-        return;
-    default:
-        return;
-    }
-str:
-    t->off = off;
-    if (t->op == TO_EQ) {
-        t->shape = TL_STR_EQ;
-    } else if (t->op == TO_NE) {
-        t->shape = TL_STR_NE;
-    } else if (t->op == TO_IN && t->n <= TGT_FIRST_MAX) {
-        t->shape = TL_STR_IN;
-        for (uint32_t i = 0; i < t->n; i++)
-            t->first[i] = t->strs[i].s[0];
-    }
-}
-
-/* strcmp(s, v) == 0, with the first byte tested inline. */
-static inline bool tgt_str_eq(const char *s, const tgt_str_t *v)
-{
-    if (s[0] != v->s[0])
-        return false;
-    return v->len == 0 || !strcmp(s + 1, v->s + 1);
-}
-
-static bool tgt_set_has(const ordo_order_ctx_t *x, int path, const tgt_str_t *v)
-{
-    uint32_t n = path == TP_FAMILIES ? x->n_families : x->n_skus;
-    const char *const *a = path == TP_FAMILIES ? x->families : x->skus;
-    for (uint32_t i = 0; i < n; i++)
-        if (a[i] && tgt_str_eq(a[i], v))
-            return true;
-    return false;
-}
-
-static bool tgt_leaf(const tgt_t *t, const ordo_order_ctx_t *x)
-{
-    double v;
-    const char *s;
-    switch (t->path) {
-    case TP_REGION:
-        s = x->region;
-        goto str;
-    case TP_STATE:
-        s = x->state;
-        goto str;
-    case TP_CHANNEL:
-        s = x->channel;
-        goto str;
-    case TP_LEVEL:
-        s = x->service_level;
-        goto str;
-    case TP_COHORT:
-        s = x->cohort;
-        goto str;
-    case TP_CUSTOMER:
-        s = x->customer_id;
-        goto str;
-    case TP_UNIT:
-        s = x->unit;
-        goto str;
-    case TP_ZIP3:
-        if (x->zip3 < 0)
-            return false; /* an unknown value never matches */
-        v = x->zip3;
-        break;
-    case TP_VALUE:
-        v = x->value;
-        break;
-    case TP_LINES:
-        v = x->n_lines;
-        break;
-    case TP_UNITS:
-        v = x->units;
-        break;
-    case TP_WEIGHT:
-        v = x->weight_lb;
-        break;
-    case TP_LTV:
-        v = x->lifetime_value;
-        break;
-    case TP_RESIDENTIAL:
-    case TP_RURAL: {
-        bool b = t->path == TP_RESIDENTIAL ? x->residential : x->rural;
-        return t->op == TO_EQ ? b == t->boolean : b != t->boolean;
-    }
-    default: /* TP_FAMILIES, TP_SKUS */
-        if (t->op == TO_CONTAINS)
-            return tgt_set_has(x, t->path, &t->str);
-        for (uint32_t i = 0; i < t->n; i++)
-            if (tgt_set_has(x, t->path, &t->strs[i]))
-                return true;
-        return false;
-    }
-    switch (t->op) {
-    case TO_EQ:
-        return v == t->num[0];
-    case TO_NE:
-        return v != t->num[0];
-    case TO_LT:
-        return v < t->num[0];
-    case TO_LE:
-        return v <= t->num[0];
-    case TO_GT:
-        return v > t->num[0];
-    case TO_GE:
-        return v >= t->num[0];
-    case TO_BETWEEN:
-        return v >= t->num[0] && v <= t->num[1];
-    default: /* TO_IN */
-        for (uint32_t i = 0; i < t->n; i++)
-            if (v == t->nums[i])
-                return true;
-        return false;
-    }
-str:
-    if (!s)
-        return false;
-    switch (t->op) {
-    case TO_EQ:
-        return tgt_str_eq(s, &t->str);
-    case TO_NE:
-        return !tgt_str_eq(s, &t->str);
-    case TO_CONTAINS:
-        return strstr(s, t->str.s) != NULL;
-    default: /* TO_IN */
-        for (uint32_t i = 0; i < t->n; i++)
-            if (tgt_str_eq(s, &t->strs[i]))
-                return true;
-        return false;
-    }
-}
-
-static inline const char *tgt_field_str(const tgt_t *t, const ordo_order_ctx_t *x)
-{
-    const char *p;
-    memcpy(&p, (const char *)x + t->off, sizeof p);
-    return p;
-}
-
-static inline double tgt_field_dbl(const tgt_t *t, const ordo_order_ctx_t *x)
-{
-    double v;
-    memcpy(&v, (const char *)x + t->off, sizeof v);
-    return v;
-}
-
-/* A leaf: the common shapes inline, the rest through tgt_leaf. */
-static inline bool tgt_leaf_fast(const tgt_t *t, const ordo_order_ctx_t *x)
-{
-    const char *s;
-    switch (t->shape) {
-    case TL_STR_IN:
-        s = tgt_field_str(t, x);
-        if (!s)
-            return false;
-        for (uint32_t i = 0; i < t->n; i++)
-            if (s[0] == t->first[i] && (s[0] == 0 || !strcmp(s + 1, t->strs[i].s + 1)))
-                return true;
-        return false;
-    case TL_STR_EQ:
-        s = tgt_field_str(t, x);
-        return s && tgt_str_eq(s, &t->str);
-    case TL_STR_NE:
-        s = tgt_field_str(t, x);
-        return s && !tgt_str_eq(s, &t->str);
-    case TL_DBL_EQ:
-        return tgt_field_dbl(t, x) == t->num[0];
-    case TL_DBL_NE:
-        return tgt_field_dbl(t, x) != t->num[0];
-    case TL_DBL_LT:
-        return tgt_field_dbl(t, x) < t->num[0];
-    case TL_DBL_LE:
-        return tgt_field_dbl(t, x) <= t->num[0];
-    case TL_DBL_GT:
-        return tgt_field_dbl(t, x) > t->num[0];
-    case TL_DBL_GE:
-        return tgt_field_dbl(t, x) >= t->num[0];
-    case TL_DBL_BETWEEN: {
-        double v = tgt_field_dbl(t, x);
-        return v >= t->num[0] && v <= t->num[1];
-    }
-    default:
-        return tgt_leaf(t, x);
-    }
-}
-
-/* t is a scope (a lone leaf is compiled as all[leaf]). all: false at the
- * first false kid; any: true at the first true kid; none: false at the
- * first true kid. Leaves are evaluated in the loop, without a call. */
-static bool tgt_eval(const tgt_t *t, const ordo_order_ctx_t *x)
-{
-    bool stop_on = t->kind != TK_ALL;
-    for (uint32_t i = 0; i < t->n; i++) {
-        const tgt_t *k = &t->kids[i];
-        bool v = k->kind == TK_LEAF ? tgt_leaf_fast(k, x) : tgt_eval(k, x);
-        if (v == stop_on)
-            return t->kind == TK_ANY;
-    }
-    return t->kind != TK_ANY;
-}
 
 typedef struct snap_exp {
     char id[ORDO_EXP_ID_MAX];
@@ -530,8 +46,7 @@ typedef struct snap_exp {
     bool running;
     int64_t started_at;
     int64_t warmup_end;
-    ordo_cond_t *targeting; /* owned */
-    tgt_t *tgt;             /* owned; compiled targeting, NULL: use targeting */
+    ordo_cond_t *targeting; /* one reference (ordo_cond_ref); NULL: everyone */
     size_t n_variants;
     char keys[ORDO_EXP_MAX_ARMS][ORDO_EXP_KEY_MAX];
     char versions[ORDO_EXP_MAX_ARMS][ORDO_POLICY_VERSION_LEN];
@@ -586,8 +101,6 @@ const char *ordo_exp_route_reason_name(ordo_exp_route_reason_t r)
 
 static void snap_exp_free(snap_exp_t *s)
 {
-    tgt_free(s->tgt);
-    free(s->tgt);
     ordo_cond_destroy(s->targeting);
     free(s->assigners);
     free(s->fast);
@@ -620,64 +133,11 @@ static bool routed(const ordo_exp_t *e)
            (e->status.state == ORDO_EXP_STOPPED && e->status.killed);
 }
 
-/* Copies c (through its canonical JSON) into *out and, when tgt is not
- * NULL, compiles the same JSON into *tgt (NULL when it cannot be compiled:
- * ordo_cond_eval then does the work). */
-static int copy_cond(const ordo_cond_t *c, ordo_cond_t **out, tgt_t **tgt, ordo_error_t *err)
-{
-    *out = NULL;
-    if (tgt)
-        *tgt = NULL;
-    if (!c)
-        return ORDO_OK;
-    ordo_buf_t b;
-    ordo_buf_init(&b, NULL);
-    ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &b, 0);
-    ordo_cond_write_json(c, &w);
-    int rc = ordo_jsonw_finish(&w);
-    cJSON *j = rc == ORDO_OK ? cJSON_ParseWithLength(b.data, b.len) : NULL;
-    ordo_buf_free(&b);
-    if (!j)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, "targeting",
-                              "cannot copy the targeting condition");
-    rc = ordo_cond_parse(j, "targeting", out, err);
-    if (rc == ORDO_OK && tgt) {
-        tgt_t *t = calloc(1, sizeof *t);
-        if (t && !tgt_compile(j, t, 0)) {
-            tgt_free(t);
-            free(t);
-            t = NULL;
-        }
-        if (t && t->kind == TK_LEAF) {
-            /* a lone leaf becomes all[leaf]: tgt_eval then evaluates every
-             * leaf from its loop (one call site, inlined) */
-            tgt_t *root = calloc(1, sizeof *root);
-            if (root) {
-                root->kind = TK_ALL;
-                root->n = 1;
-                root->kids = t;
-            } else {
-                tgt_free(t);
-                free(t);
-            }
-            t = root;
-        }
-        if (t)
-            tgt_shape(t);
-        *tgt = t;
-    }
-    cJSON_Delete(j);
-    return rc;
-}
-
-/* Targeting of s: compiled when possible, else the condition module's
- * evaluator (no condition: everyone). */
+/* Targeting of s: the condition's compiled form, evaluated by the one
+ * evaluator of the policy module (no condition: everyone). */
 static inline bool targeted(const snap_exp_t *s, const ordo_order_ctx_t *ctx)
 {
-    if (s->tgt)
-        return tgt_eval(s->tgt, ctx);
-    return !s->targeting || ordo_cond_eval(s->targeting, ctx);
+    return ordo_cond_eval(s->targeting, ctx);
 }
 
 static int compile(const ordo_exp_t *e, snap_exp_t *s, ordo_error_t *err)
@@ -706,9 +166,8 @@ static int compile(const ordo_exp_t *e, snap_exp_t *s, ordo_error_t *err)
     snprintf(s->layer, sizeof s->layer, "%s", e->layer);
     s->ns_start = e->namespace_start;
     s->ns_end = e->namespace_end;
-    int rc = copy_cond(e->targeting, &s->targeting, &s->tgt, err);
-    if (rc)
-        return rc;
+    s->targeting = ordo_cond_ref(e->targeting); /* immutable: shared, not copied */
+    int rc;
     if (e->unit == ORDO_EXP_UNIT_SWITCHBACK) {
         s->switchback = true;
         s->cluster = e->cluster;
@@ -838,12 +297,7 @@ static int collect_fn(void *vctx, const ordo_exp_t *e)
     if (!copy)
         return c->rc = ORDO_ENOMEM;
     *copy = *e;
-    copy->targeting = NULL; /* compile() copies the condition from e itself: keep it */
-    ordo_error_t cerr;
-    if (copy_cond(e->targeting, &copy->targeting, NULL, &cerr)) {
-        free(copy);
-        return c->rc = ORDO_ENOMEM;
-    }
+    copy->targeting = ordo_cond_ref(e->targeting); /* the copy holds its own reference */
     c->v[c->n++] = copy;
     return 0;
 }
@@ -895,11 +349,10 @@ int ordo_exp_snapshot_load(ordo_exp_registry_t *reg, ordo_exp_snapshot_t **out, 
 static size_t stratum_index(const snap_exp_t *s, const ordo_order_ctx_t *ctx)
 {
     if (s->stratum == ORDO_EXP_CLUSTER_REGION) {
-        const char *r = ctx->region;
-        for (size_t i = 0; r && i + 1 < N_REGION_STRATA; i++)
-            if (!strcmp(r, region_strata[i]))
-                return i;
-        return N_REGION_STRATA - 1;
+        ordo_geo_region_t r;
+        if (ordo_geo_region_parse(ctx->region, &r) != ORDO_OK)
+            r = ORDO_REGION_UNKNOWN;
+        return (size_t)r;
     }
     const char *st = ctx->state;
     if (st && st[0] >= 'A' && st[0] <= 'Z' && st[1] >= 'A' && st[1] <= 'Z' && !st[2])
@@ -911,7 +364,7 @@ static size_t stratum_index(const snap_exp_t *s, const ordo_order_ctx_t *ctx)
 static const char *stratum_name(const snap_exp_t *s, size_t i, char *buf)
 {
     if (s->stratum == ORDO_EXP_CLUSTER_REGION)
-        return region_strata[i];
+        return ordo_geo_region_name((ordo_geo_region_t)i);
     if (i == N_STATE_STRATA - 1)
         return "unknown";
     buf[0] = (char)('A' + i / 26);

@@ -183,27 +183,83 @@ static void test_region_rural(void **state)
     assert_string_equal(ordo_geo_region("DC"), "south");
     assert_string_equal(ordo_geo_region("CA"), "west");
     assert_string_equal(ordo_geo_region("HI"), "west");
-    assert_string_equal(ordo_geo_region("PR"), "territories");
-    assert_string_equal(ordo_geo_region("GU"), "territories");
+    assert_string_equal(ordo_geo_region("PR"), "territory");
+    assert_string_equal(ordo_geo_region("GU"), "territory");
+    assert_string_equal(ordo_geo_region("AE"), "territory"); /* military mail */
     assert_string_equal(ordo_geo_region("XX"), "unknown");
     assert_string_equal(ordo_geo_region(""), "unknown");
     assert_string_equal(ordo_geo_region(NULL), "unknown");
+    assert_string_equal(ordo_geo_region("CAL"), "unknown");
+    assert_string_equal(ordo_geo_region("ca"), "unknown");
     /* every state in the ZIP table has a region */
     const ordo_geo_t *g = G();
     for (size_t i = 0; i < ordo_geo_count(g); i++)
         if (!strcmp(ordo_geo_region(ordo_geo_at(g, i)->state), "unknown"))
             fail_msg("state %s has no region", ordo_geo_at(g, i)->state);
-    /* rural: a ZIP3 with under 150,000 people */
+    /* rural: the ZIP3's ZIPs average under 4,000 residents */
     assert_false(ordo_geo_zip3_rural(g, 100)); /* Manhattan */
+    assert_true(ordo_geo_zip3_rural(g, 590));  /* 590xx, Montana */
     assert_false(ordo_geo_zip3_rural(g, 0));   /* unknown is not rural */
+    assert_false(ordo_geo_zip3_rural(g, 1000)); /* out of range */
+    assert_false(ordo_geo_zip3_rural(NULL, 590));
     int rural = 0, known = 0;
     for (uint16_t z = 0; z < ORDO_ZIP3_COUNT; z++) {
         const ordo_zip3_t *t = ordo_geo_zip3(g, z);
         known += t->known;
         rural += ordo_geo_zip3_rural(g, z);
-        assert_int_equal(ordo_geo_zip3_rural(g, z), t->known && t->population < 150000);
+        assert_int_equal(ordo_geo_zip3_rural(g, z),
+                         t->known && (double)t->population < 4000.0 * t->n_zips);
     }
     assert_true(rural > 0 && rural < known);
+}
+
+/* One region table: every name round-trips through parse, the older
+ * spelling "territories" is read, every state code of the table is found
+ * (binary search over a sorted table), and a ZIP's region is its state's. */
+static void test_region_table(void **state)
+{
+    (void)state;
+    for (int r = 0; r < ORDO_GEO_REGIONS; r++) {
+        ordo_geo_region_t back;
+        assert_int_equal(ordo_geo_region_parse(ordo_geo_region_name((ordo_geo_region_t)r), &back),
+                         ORDO_OK);
+        assert_int_equal(back, r);
+    }
+    assert_string_equal(ordo_geo_region_name(ORDO_GEO_REGIONS), "unknown");
+    assert_string_equal(ordo_geo_region_name((ordo_geo_region_t)-1), "unknown");
+    ordo_geo_region_t r;
+    assert_int_equal(ordo_geo_region_parse("territories", &r), ORDO_OK);
+    assert_int_equal(r, ORDO_REGION_TERRITORY);
+    assert_int_equal(ordo_geo_region_parse("Territory", &r), ORDO_ENOTFOUND);
+    assert_int_equal(ordo_geo_region_parse(NULL, &r), ORDO_ENOTFOUND);
+    static const char *const codes[] = {
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
+        "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
+        "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
+        "VT", "VA", "WA", "WV", "WI", "WY", "PR", "VI", "GU", "AS", "MP", "PW", "FM", "MH", "AA",
+        "AE", "AP"};
+    int counts[ORDO_GEO_REGIONS] = {0};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        ordo_geo_region_t x = ordo_geo_state_region(codes[i]);
+        if (x == ORDO_REGION_UNKNOWN)
+            fail_msg("%s has no region", codes[i]);
+        counts[x]++;
+    }
+    assert_int_equal(counts[ORDO_REGION_NORTHEAST], 9);
+    assert_int_equal(counts[ORDO_REGION_MIDWEST], 12);
+    assert_int_equal(counts[ORDO_REGION_SOUTH], 17);
+    assert_int_equal(counts[ORDO_REGION_WEST], 13);
+    assert_int_equal(counts[ORDO_REGION_TERRITORY], 11);
+    const ordo_geo_t *g = G();
+    assert_int_equal(ordo_geo_zip_region(g, 901), ORDO_REGION_TERRITORY);  /* 00901 San Juan */
+    assert_int_equal(ordo_geo_zip_region(g, 2139), ORDO_REGION_NORTHEAST); /* 02139 */
+    assert_int_equal(ordo_geo_zip_region(g, 99999), ORDO_REGION_WEST); /* not a ZIP: its ZIP3's AK */
+    assert_int_equal(ordo_geo_zip_region(g, 0), ORDO_REGION_UNKNOWN);   /* ZIP3 000 is unknown */
+    assert_int_equal(ordo_geo_zip_region(NULL, 2139), ORDO_REGION_UNKNOWN);
+    for (size_t i = 0; i < ordo_geo_count(g); i++) {
+        const ordo_zip_t *z = ordo_geo_at(g, i);
+        assert_int_equal(ordo_geo_zip_region(g, z->zip), ordo_geo_state_region(z->state));
+    }
 }
 
 static void *default_thread(void *arg)
@@ -379,7 +435,7 @@ int main(void)
         cmocka_unit_test(test_haversine),           cmocka_unit_test(test_new_york_los_angeles),
         cmocka_unit_test(test_zone_facts),          cmocka_unit_test(test_zone_bands),
         cmocka_unit_test(test_zip_parse_format),    cmocka_unit_test(test_table),
-        cmocka_unit_test(test_region_rural),        cmocka_unit_test(test_default_threadsafe),
+        cmocka_unit_test(test_region_rural),        cmocka_unit_test(test_region_table),        cmocka_unit_test(test_default_threadsafe),
         cmocka_unit_test(test_parse_small),         cmocka_unit_test(test_parse_bad),
         cmocka_unit_test(test_usps_chart_accuracy),
     };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "ordo/exp.h"
 #include "ordo/util.h"
@@ -416,150 +417,16 @@ static void test_shadow(void **state)
     ordo_exp_destroy(e);
 }
 
-/* ---- compiled targeting agrees with ordo_cond_eval ----
- * The snapshot compiles targeting conditions into its own form (route.c).
- * Random condition trees over every path and operator, 64 per snapshot,
- * are routed over random contexts: an entry is "targeted out" exactly when
- * ordo_cond_eval on the experiment's own condition says false. */
+/* ---- compiled targeting agrees with a reference interpreter ----
+ * A condition is compiled when parsed (src/policy/condition.c: resolved
+ * paths, leaf shapes reading fields by offset, first-byte string tests) and
+ * routing evaluates that form with ordo_cond_eval. Random condition trees
+ * over every path and operator, 64 per snapshot, are routed over random
+ * contexts: an entry is "targeted out" exactly when ref_eval, a plain
+ * interpreter of the condition's JSON written from docs/policies.md, says
+ * false; ordo_cond_eval on the experiment's condition must say the same. */
 
-static const char *const str_pool[] = {"northeast", "midwest", "south", "west", "territory",
-                                       "",          "CA",      "NY",    "web",  "store",
-                                       "standard",  "express", "vip",   "nort", "est",
-                                       "ORD-1",     "c1",      "n"};
-#define N_STR_POOL (sizeof str_pool / sizeof str_pool[0])
-static const double num_pool[] = {0, 1, 2, 3, 5, 10, 50, 100, 250.5, 999, -1, 0.1};
-#define N_NUM_POOL (sizeof num_pool / sizeof num_pool[0])
-static const char *const set_pool[] = {"apparel", "shoes", "home", "SKU-1", "SKU-2", ""};
-#define N_SET_POOL (sizeof set_pool / sizeof set_pool[0])
-
-static const struct {
-    const char *path;
-    char type; /* s string, n number, b bool, S set */
-} tgt_paths[] = {
-    {"order.region", 's'},      {"order.state", 's'},     {"order.zip3", 'n'},
-    {"order.channel", 's'},     {"order.service_level", 's'}, {"order.value", 'n'},
-    {"order.lines", 'n'},       {"order.units", 'n'},     {"order.weight_lb", 'n'},
-    {"order.residential", 'b'}, {"order.rural", 'b'},     {"order.families", 'S'},
-    {"order.skus", 'S'},        {"customer.cohort", 's'}, {"customer.id", 's'},
-    {"customer.lifetime_value", 'n'}, {"unit.id", 's'},
-};
-#define N_TGT_PATHS (sizeof tgt_paths / sizeof tgt_paths[0])
-
-static void cat(char *buf, size_t cap, const char *fmt, ...)
-{
-    size_t n = strlen(buf);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + n, cap - n, fmt, ap);
-    va_end(ap);
-}
-
-static void gen_values(char *b, size_t cap, ordo_rng_t *rng, const char *const *pool, size_t np,
-                       bool numbers)
-{
-    size_t k = 1 + ordo_rng_below(rng, 3);
-    cat(b, cap, "[");
-    for (size_t i = 0; i < k; i++) {
-        if (numbers)
-            cat(b, cap, "%s%g", i ? "," : "", num_pool[ordo_rng_below(rng, N_NUM_POOL)]);
-        else
-            cat(b, cap, "%s\"%s\"", i ? "," : "", pool[ordo_rng_below(rng, np)]);
-    }
-    cat(b, cap, "]");
-}
-
-static void gen_cond(char *b, size_t cap, ordo_rng_t *rng, int depth)
-{
-    if (depth < 3 && ordo_rng_below(rng, 2)) {
-        static const char *const scopes[] = {"all", "any", "none"};
-        size_t k = 1 + ordo_rng_below(rng, 3);
-        cat(b, cap, "{\"%s\":[", scopes[ordo_rng_below(rng, 3)]);
-        for (size_t i = 0; i < k; i++) {
-            if (i)
-                cat(b, cap, ",");
-            gen_cond(b, cap, rng, depth + 1);
-        }
-        cat(b, cap, "]}");
-        return;
-    }
-    size_t p = ordo_rng_below(rng, N_TGT_PATHS);
-    cat(b, cap, "{\"path\":\"%s\",", tgt_paths[p].path);
-    switch (tgt_paths[p].type) {
-    case 'n': {
-        static const char *const ops[] = {"eq", "ne", "lt", "le", "gt", "ge", "between", "in"};
-        const char *op = ops[ordo_rng_below(rng, 8)];
-        cat(b, cap, "\"op\":\"%s\",\"value\":", op);
-        if (!strcmp(op, "between")) {
-            double x = num_pool[ordo_rng_below(rng, N_NUM_POOL)];
-            double y = num_pool[ordo_rng_below(rng, N_NUM_POOL)];
-            cat(b, cap, "[%g,%g]", x < y ? x : y, x < y ? y : x);
-        } else if (!strcmp(op, "in")) {
-            gen_values(b, cap, rng, NULL, 0, true);
-        } else {
-            cat(b, cap, "%g", num_pool[ordo_rng_below(rng, N_NUM_POOL)]);
-        }
-        break;
-    }
-    case 'b':
-        cat(b, cap, "\"op\":\"%s\",\"value\":%s", ordo_rng_below(rng, 2) ? "eq" : "ne",
-            ordo_rng_below(rng, 2) ? "true" : "false");
-        break;
-    case 'S':
-        if (ordo_rng_below(rng, 2)) {
-            cat(b, cap, "\"op\":\"contains\",\"value\":\"%s\"",
-                set_pool[ordo_rng_below(rng, N_SET_POOL)]);
-        } else {
-            cat(b, cap, "\"op\":\"in\",\"value\":");
-            gen_values(b, cap, rng, set_pool, N_SET_POOL, false);
-        }
-        break;
-    default: {
-        static const char *const ops[] = {"eq", "ne", "in", "contains"};
-        const char *op = ops[ordo_rng_below(rng, 4)];
-        cat(b, cap, "\"op\":\"%s\",\"value\":", op);
-        if (!strcmp(op, "in"))
-            gen_values(b, cap, rng, str_pool, N_STR_POOL, false);
-        else
-            cat(b, cap, "\"%s\"", str_pool[ordo_rng_below(rng, N_STR_POOL)]);
-        break;
-    }
-    }
-    cat(b, cap, "}");
-}
-
-/* A pool string, or NULL one time in eight. */
-static const char *maybe_str(ordo_rng_t *rng)
-{
-    if (ordo_rng_below(rng, 8) == 0)
-        return NULL;
-    return str_pool[ordo_rng_below(rng, N_STR_POOL)];
-}
-
-static void random_ctx(ordo_order_ctx_t *c, ordo_rng_t *rng)
-{
-    memset(c, 0, sizeof *c);
-    c->region = maybe_str(rng);
-    c->state = maybe_str(rng);
-    c->zip3 = (int)ordo_rng_below(rng, 12) - 1; /* -1: unknown */
-    c->channel = maybe_str(rng);
-    c->service_level = maybe_str(rng);
-    c->cohort = maybe_str(rng);
-    c->customer_id = maybe_str(rng);
-    c->unit = maybe_str(rng);
-    c->value = num_pool[ordo_rng_below(rng, N_NUM_POOL)] + (ordo_rng_below(rng, 2) ? 0.5 : 0);
-    c->lifetime_value = num_pool[ordo_rng_below(rng, N_NUM_POOL)];
-    c->weight_lb = num_pool[ordo_rng_below(rng, N_NUM_POOL)];
-    c->n_lines = (uint32_t)ordo_rng_below(rng, 6);
-    c->units = (uint32_t)ordo_rng_below(rng, 12);
-    c->residential = ordo_rng_below(rng, 2);
-    c->rural = ordo_rng_below(rng, 2);
-    c->n_families = (uint32_t)ordo_rng_below(rng, 4);
-    for (uint32_t i = 0; i < c->n_families; i++)
-        c->families[i] = set_pool[ordo_rng_below(rng, N_SET_POOL)];
-    c->n_skus = (uint32_t)ordo_rng_below(rng, 4);
-    for (uint32_t i = 0; i < c->n_skus; i++)
-        c->skus[i] = set_pool[ordo_rng_below(rng, N_SET_POOL)];
-}
+#include "../policy/cond_reference.h"
 
 static void test_targeting_matches_cond_eval(void **state)
 {
@@ -572,9 +439,12 @@ static void test_targeting_matches_cond_eval(void **state)
     size_t n_true = 0, n_false = 0;
     for (int round = 0; round < N_SNAP; round++) {
         ordo_exp_t *exps[N_EXP];
+        cJSON *ref[N_EXP];
         for (int i = 0; i < N_EXP; i++) {
             char cond[4096] = "";
             gen_cond(cond, sizeof cond, &rng, 0);
+            ref[i] = cJSON_Parse(cond);
+            assert_non_null(ref[i]);
             char json[6144];
             snprintf(json, sizeof json,
                      "{\"id\":\"t%02d\",\"hypothesis\":\"h\",\"unit\":\"order\",\"targeting\":%s,"
@@ -595,17 +465,21 @@ static void test_targeting_matches_cond_eval(void **state)
             assert_int_equal(r->n, N_EXP);
             for (int i = 0; i < N_EXP; i++) {
                 assert_string_equal(r->entries[i].experiment, exps[i]->id);
-                bool want = ordo_cond_eval(exps[i]->targeting, &ctx);
+                bool want = ref_eval(ref[i], &ctx);
+                bool eval = ordo_cond_eval(exps[i]->targeting, &ctx);
                 bool got = r->entries[i].reason != ORDO_EXP_ROUTE_TARGETED_OUT;
-                if (want != got)
-                    fail_msg("experiment %s: cond_eval %d, route %d", exps[i]->id, want, got);
+                if (want != got || want != eval)
+                    fail_msg("experiment %s: reference %d, cond_eval %d, route %d", exps[i]->id,
+                             want, eval, got);
                 n_true += want;
                 n_false += !want;
             }
         }
         ordo_exp_snapshot_destroy(snap);
-        for (int i = 0; i < N_EXP; i++)
+        for (int i = 0; i < N_EXP; i++) {
             ordo_exp_destroy(exps[i]);
+            cJSON_Delete(ref[i]);
+        }
     }
     /* both outcomes well represented, so the comparison means something */
     assert_true(n_true > 50000 && n_false > 50000);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ordo/policy.h"
+#include "policy_internal.h"
 
 static const char *const crit_names[ORDO_CRIT_COUNT] = {
     [ORDO_CRIT_DISTANCE] = "distance",
@@ -302,6 +302,138 @@ static void criterion_defaults(ordo_criterion_t *c)
     }
 }
 
+/* "weights" of a weighted strategy (defaults already set). */
+static int parse_weights(const cJSON *w, ordo_weights_t *out, const char *file, const char *f,
+                         ordo_error_t *err)
+{
+    static const char *const wkeys[] = {"cost",  "on_time",   "return_risk", "load",
+                                        "split", "overstock", NULL};
+    int rc;
+    if (!cJSON_IsObject(w))
+        return bad(err, file, f, "must be an object");
+    if ((rc = check_keys(w, wkeys, file, f, err)) ||
+        (rc = get_num(w, "cost", 0, WEIGHT_MAX, &out->cost, NULL, file, f, err)) ||
+        (rc = get_num(w, "on_time", 0, WEIGHT_MAX, &out->on_time, NULL, file, f, err)) ||
+        (rc = get_num(w, "return_risk", 0, WEIGHT_MAX, &out->return_risk, NULL, file, f, err)) ||
+        (rc = get_num(w, "load", 0, WEIGHT_MAX, &out->load, NULL, file, f, err)) ||
+        (rc = get_num(w, "split", 0, WEIGHT_MAX, &out->split, NULL, file, f, err)) ||
+        (rc = get_num(w, "overstock", 0, WEIGHT_MAX, &out->overstock, NULL, file, f, err)))
+        return rc;
+    if (out->cost == 0 && out->on_time == 0 && out->return_risk == 0 && out->overstock == 0)
+        return bad(err, file, f, "cost, on_time, return_risk and overstock are all zero");
+    return ORDO_OK;
+}
+
+/* "order" of a node_type criterion: 1 to 3 distinct node types. */
+static int parse_type_order(const cJSON *ord, ordo_criterion_t *k, const char *file, const char *of,
+                            ordo_error_t *err)
+{
+    if (k->kind != ORDO_CRIT_NODE_TYPE)
+        return bad(err, file, of, "only the node_type criterion takes an order");
+    if (!cJSON_IsArray(ord) || cJSON_GetArraySize(ord) < 1 ||
+        cJSON_GetArraySize(ord) > ORDO_NODE_TYPES)
+        return bad(err, file, of, "must list 1 to 3 node types");
+    k->n_types = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, ord)
+    {
+        ordo_node_type_t t;
+        if (!cJSON_IsString(e) || ordo_node_type_parse(e->valuestring, &t))
+            return bad(err, file, of, "unknown node type (dc, store, dropship)");
+        for (uint32_t q = 0; q < k->n_types; q++)
+            if (k->type_order[q] == t)
+                return bad(err, file, of, "node type listed twice");
+        k->type_order[k->n_types++] = t;
+    }
+    return ORDO_OK;
+}
+
+/* One element of "criteria" (field cf) into k. */
+static int parse_criterion(const cJSON *c, ordo_criterion_t *k, const char *file, const char *cf,
+                           ordo_error_t *err)
+{
+    static const char *const ckeys[] = {"criterion", "min",   "max", "resolution",
+                                        "scale",     "order", NULL};
+    int rc;
+    if (!cJSON_IsObject(c))
+        return bad(err, file, cf, "must be an object");
+    if ((rc = check_keys(c, ckeys, file, cf, err)))
+        return rc;
+    char name[32] = "";
+    if ((rc = get_str(c, "criterion", name, sizeof name, true, file, cf, err)))
+        return rc;
+    memset(k, 0, sizeof *k);
+    k->kind = ORDO_CRIT_COUNT;
+    for (int t = 0; t < ORDO_CRIT_COUNT; t++)
+        if (!strcmp(crit_names[t], name))
+            k->kind = (ordo_criterion_kind_t)t;
+    if (k->kind == ORDO_CRIT_COUNT) {
+        char nf[ORDO_ERROR_FIELD_MAX];
+        snprintf(nf, sizeof nf, "%s.criterion", cf);
+        return ordo_error_set(err, ORDO_EINVAL, file, 0, nf, "unknown criterion '%s'", name);
+    }
+    criterion_defaults(k);
+    if ((rc = get_num(c, "min", -1e9, 1e9, &k->min, &k->has_min, file, cf, err)) ||
+        (rc = get_num(c, "max", -1e9, 1e9, &k->max, &k->has_max, file, cf, err)) ||
+        (rc = get_num(c, "resolution", 0, 1e6, &k->resolution, NULL, file, cf, err)) ||
+        (rc = get_num(c, "scale", 1e-6, 1e6, &k->scale, NULL, file, cf, err)))
+        return rc;
+    const cJSON *ord = cJSON_GetObjectItemCaseSensitive(c, "order");
+    if (ord) {
+        char of[ORDO_ERROR_FIELD_MAX];
+        snprintf(of, sizeof of, "%s.order", cf);
+        if ((rc = parse_type_order(ord, k, file, of, err)))
+            return rc;
+    }
+    if (k->has_min && k->has_max && k->min > k->max)
+        return bad(err, file, cf, "min is greater than max");
+    return ORDO_OK;
+}
+
+/* "criteria" of a criteria strategy (field f). */
+static int parse_criteria(const cJSON *cr, ordo_strategy_t *s, const char *file, const char *field,
+                          const char *f, ordo_error_t *err)
+{
+    if (!cJSON_IsArray(cr) || cJSON_GetArraySize(cr) < 1 ||
+        cJSON_GetArraySize(cr) > ORDO_MAX_CRITERIA)
+        return bad(err, file, f, "must be an array of 1 to 7 criteria");
+    const cJSON *c;
+    int i = 0;
+    cJSON_ArrayForEach(c, cr)
+    {
+        char cf[ORDO_ERROR_FIELD_MAX];
+        snprintf(cf, sizeof cf, "%s.criteria[%d]", field, i++);
+        int rc = parse_criterion(c, &s->criteria[s->n_criteria], file, cf, err);
+        if (rc)
+            return rc;
+        s->n_criteria++;
+    }
+    return ORDO_OK;
+}
+
+/* "weights" or "criteria", by the strategy's kind (the other is an error). */
+static int parse_scoring(const cJSON *j, ordo_strategy_t *s, const char *file, const char *field,
+                         ordo_error_t *err)
+{
+    char f[ORDO_ERROR_FIELD_MAX];
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "weights");
+    const cJSON *cr = cJSON_GetObjectItemCaseSensitive(j, "criteria");
+    if (s->kind == ORDO_STRATEGY_WEIGHTED) {
+        if (cr) {
+            snprintf(f, sizeof f, "%s.criteria", field);
+            return bad(err, file, f, "a weighted strategy has weights, not criteria");
+        }
+        snprintf(f, sizeof f, "%s.weights", field);
+        return w ? parse_weights(w, &s->weights, file, f, err) : ORDO_OK;
+    }
+    if (w) {
+        snprintf(f, sizeof f, "%s.weights", field);
+        return bad(err, file, f, "a criteria strategy has criteria, not weights");
+    }
+    snprintf(f, sizeof f, "%s.criteria", field);
+    return parse_criteria(cr, s, file, field, f, err);
+}
+
 static int parse_strategy(const cJSON *j, ordo_strategy_t *s, const ordo_constraints_t *base,
                           const char *file, const char *field, ordo_error_t *err)
 {
@@ -335,103 +467,8 @@ static int parse_strategy(const cJSON *j, ordo_strategy_t *s, const ordo_constra
     s->service_target = 0.9;
     if ((rc = get_num(j, "service_target", 0, 1, &s->service_target, NULL, file, field, err)))
         return rc;
-    const cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "weights");
-    const cJSON *cr = cJSON_GetObjectItemCaseSensitive(j, "criteria");
-    if (s->kind == ORDO_STRATEGY_WEIGHTED) {
-        if (cr) {
-            snprintf(f, sizeof f, "%s.criteria", field);
-            return bad(err, file, f, "a weighted strategy has weights, not criteria");
-        }
-        if (w) {
-            static const char *const wkeys[] = {"cost",  "on_time",   "return_risk", "load",
-                                                "split", "overstock", NULL};
-            snprintf(f, sizeof f, "%s.weights", field);
-            if (!cJSON_IsObject(w))
-                return bad(err, file, f, "must be an object");
-            if ((rc = check_keys(w, wkeys, file, f, err)) ||
-                (rc = get_num(w, "cost", 0, WEIGHT_MAX, &s->weights.cost, NULL, file, f, err)) ||
-                (rc = get_num(w, "on_time", 0, WEIGHT_MAX, &s->weights.on_time, NULL, file, f,
-                              err)) ||
-                (rc = get_num(w, "return_risk", 0, WEIGHT_MAX, &s->weights.return_risk, NULL, file,
-                              f, err)) ||
-                (rc = get_num(w, "load", 0, WEIGHT_MAX, &s->weights.load, NULL, file, f, err)) ||
-                (rc = get_num(w, "split", 0, WEIGHT_MAX, &s->weights.split, NULL, file, f, err)) ||
-                (rc = get_num(w, "overstock", 0, WEIGHT_MAX, &s->weights.overstock, NULL, file, f,
-                              err)))
-                return rc;
-            if (s->weights.cost == 0 && s->weights.on_time == 0 && s->weights.return_risk == 0 &&
-                s->weights.overstock == 0)
-                return bad(err, file, f, "cost, on_time, return_risk and overstock are all zero");
-        }
-    } else {
-        if (w) {
-            snprintf(f, sizeof f, "%s.weights", field);
-            return bad(err, file, f, "a criteria strategy has criteria, not weights");
-        }
-        snprintf(f, sizeof f, "%s.criteria", field);
-        if (!cJSON_IsArray(cr) || cJSON_GetArraySize(cr) < 1 ||
-            cJSON_GetArraySize(cr) > ORDO_MAX_CRITERIA)
-            return bad(err, file, f, "must be an array of 1 to 7 criteria");
-        const cJSON *c;
-        int i = 0;
-        cJSON_ArrayForEach(c, cr)
-        {
-            static const char *const ckeys[] = {"criterion", "min",   "max", "resolution",
-                                                "scale",     "order", NULL};
-            char cf[ORDO_ERROR_FIELD_MAX];
-            snprintf(cf, sizeof cf, "%s.criteria[%d]", field, i++);
-            if (!cJSON_IsObject(c))
-                return bad(err, file, cf, "must be an object");
-            if ((rc = check_keys(c, ckeys, file, cf, err)))
-                return rc;
-            char name[32] = "";
-            if ((rc = get_str(c, "criterion", name, sizeof name, true, file, cf, err)))
-                return rc;
-            ordo_criterion_t *k = &s->criteria[s->n_criteria];
-            memset(k, 0, sizeof *k);
-            k->kind = ORDO_CRIT_COUNT;
-            for (int t = 0; t < ORDO_CRIT_COUNT; t++)
-                if (!strcmp(crit_names[t], name))
-                    k->kind = (ordo_criterion_kind_t)t;
-            if (k->kind == ORDO_CRIT_COUNT) {
-                char nf[ORDO_ERROR_FIELD_MAX];
-                snprintf(nf, sizeof nf, "%s.criterion", cf);
-                return ordo_error_set(err, ORDO_EINVAL, file, 0, nf, "unknown criterion '%s'",
-                                      name);
-            }
-            criterion_defaults(k);
-            if ((rc = get_num(c, "min", -1e9, 1e9, &k->min, &k->has_min, file, cf, err)) ||
-                (rc = get_num(c, "max", -1e9, 1e9, &k->max, &k->has_max, file, cf, err)) ||
-                (rc = get_num(c, "resolution", 0, 1e6, &k->resolution, NULL, file, cf, err)) ||
-                (rc = get_num(c, "scale", 1e-6, 1e6, &k->scale, NULL, file, cf, err)))
-                return rc;
-            const cJSON *ord = cJSON_GetObjectItemCaseSensitive(c, "order");
-            if (ord) {
-                char of[ORDO_ERROR_FIELD_MAX];
-                snprintf(of, sizeof of, "%s.order", cf);
-                if (k->kind != ORDO_CRIT_NODE_TYPE)
-                    return bad(err, file, of, "only the node_type criterion takes an order");
-                if (!cJSON_IsArray(ord) || cJSON_GetArraySize(ord) < 1 ||
-                    cJSON_GetArraySize(ord) > ORDO_NODE_TYPES)
-                    return bad(err, file, of, "must list 1 to 3 node types");
-                k->n_types = 0;
-                const cJSON *e;
-                cJSON_ArrayForEach(e, ord)
-                {
-                    ordo_node_type_t t;
-                    if (!cJSON_IsString(e) || ordo_node_type_parse(e->valuestring, &t))
-                        return bad(err, file, of, "unknown node type (dc, store, dropship)");
-                    for (uint32_t q = 0; q < k->n_types; q++)
-                        if (k->type_order[q] == t)
-                            return bad(err, file, of, "node type listed twice");
-                    k->type_order[k->n_types++] = t;
-                }
-            }
-            if (k->has_min && k->has_max && k->min > k->max)
-                return bad(err, file, cf, "min is greater than max");
-            s->n_criteria++;
-        }
-    }
+    if ((rc = parse_scoring(j, s, file, field, err)))
+        return rc;
     s->constraints = *base;
     s->constraints.n_guardrails = 0; /* guardrails stay at policy level */
     const cJSON *cons = cJSON_GetObjectItemCaseSensitive(j, "constraints");

@@ -1,6 +1,6 @@
 /* Policies: built-ins parse, the version is a content hash of the canonical
  * form, and bad documents are errors naming the field. */
-#include "testutil.h"
+#include "policy_test_util.h"
 
 static int perr(const char *json, char *field, size_t n)
 {
