@@ -14,15 +14,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "datadir.h"
 #include "error.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The file a data directory may hold: DIR/ordo.conf (datadir.h owns the layout). */
-#define ORDO_CONFIG_FILE ORDO_DATADIR_CONFIG
 
 typedef enum ordo_store_backend {
     ORDO_STORE_SQLITE = 0,  /* DIR/ordo.db, embedded (default) */

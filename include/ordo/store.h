@@ -30,8 +30,6 @@ extern "C" {
 
 typedef struct ordo_store ordo_store_t;
 
-/* The database file inside a data directory (datadir.h owns the layout). */
-#define ORDO_STORE_DB_FILE ORDO_DATADIR_DB
 /* Schema version this build writes (see the schema_version table). */
 #define ORDO_STORE_SCHEMA_VERSION 1
 

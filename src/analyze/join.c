@@ -826,8 +826,12 @@ static void an_dir_close(an_dir_t *ad)
 
 static int an_dir_open(const char *dir, an_dir_t *ad, ordo_error_t *err)
 {
-    snprintf(ad->logdir, sizeof ad->logdir, "%s/log", dir);
-    snprintf(ad->dbpath, sizeof ad->dbpath, "%s/%s", dir, ORDO_STORE_DB_FILE);
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, dir, err);
+    if (rc != ORDO_OK)
+        return rc;
+    snprintf(ad->logdir, sizeof ad->logdir, "%s", dd.log);
+    snprintf(ad->dbpath, sizeof ad->dbpath, "%s", dd.db);
     ad->have_log = exists(ad->logdir);
     ad->have_db = exists(ad->dbpath);
     if (!ad->have_log && !ad->have_db)
@@ -839,13 +843,12 @@ static int an_dir_open(const char *dir, an_dir_t *ad, ordo_error_t *err)
     if (!ad->scan || !ad->cfg)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (ad->have_db) {
-        int rc;
         if ((rc = ordo_store_open_existing(dir, NULL, &ad->store, err)) ||
             (rc = ordo_exp_registry_open(ad->store, &ad->reg, err)))
             return rc;
     } else {
         snprintf(ad->notes[ad->n_notes++], 160,
-                 "no database (%s): no experiment document and no outcomes", ORDO_STORE_DB_FILE);
+                 "no database (%s): no experiment document and no outcomes", ORDO_DATADIR_DB);
     }
     return ORDO_OK;
 }

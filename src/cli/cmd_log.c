@@ -26,14 +26,12 @@
 #include "cli.h"
 #include "ordo/log.h"
 
-/* DIR/log when it exists, else DIR. */
+/* DIR/log when DIR is a data directory with a log, else DIR itself. */
 static void resolve_dir(const char *data, char *out, size_t n)
 {
-    struct stat st;
-    char p[4096];
-    snprintf(p, sizeof p, "%s/log", data);
-    if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-        snprintf(out, n, "%s", p);
+    ordo_datadir_t dd;
+    if (ordo_datadir_init(&dd, data, NULL) == ORDO_OK && ordo_datadir_has_log(&dd))
+        snprintf(out, n, "%s", dd.log);
     else
         snprintf(out, n, "%s", data);
 }
@@ -548,8 +546,9 @@ static int run_append(const ordo_cli_args_t *a)
     struct stat st;
     char probe[4200];
     snprintf(probe, sizeof probe, "%s/00000000000000000001.seg", data);
-    if (!strcmp(dir, data) && stat(probe, &st) != 0)
-        snprintf(adir, sizeof adir, "%s/log", data);
+    ordo_datadir_t dd;
+    if (!strcmp(dir, data) && stat(probe, &st) != 0 && ordo_datadir_init(&dd, data, NULL) == ORDO_OK)
+        snprintf(adir, sizeof adir, "%s", dd.log);
     else
         snprintf(adir, sizeof adir, "%s", dir);
     return cmd_append(adir, file, (uint16_t)type, key_field ? key_field : "order_id", mode,

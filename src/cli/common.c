@@ -94,8 +94,7 @@ int ordo_cli_usage(const char *cmd, const char *fmt, ...)
 
 const char *ordo_cli_default_data_dir(void)
 {
-    const char *d = getenv("ORDO_DATA");
-    return d && *d ? d : "./ordo-data";
+    return ordo_datadir_default();
 }
 
 bool ordo_cli_isatty_err(void)

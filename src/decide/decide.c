@@ -148,11 +148,10 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             (rc = ordo_exp_snapshot_load(d->registry, &d->snapshot, err)))
             goto fail;
         if (d->opt.log) {
-            char dir[PATH_MAX];
-            if ((size_t)snprintf(dir, sizeof dir, "%s/log", d->opt.data_dir) >= sizeof dir) {
-                rc = ordo_error_set(err, ORDO_EINVAL, d->opt.data_dir, 0, NULL, "path too long");
+            ordo_datadir_t dd;
+            if ((rc = ordo_datadir_init(&dd, d->opt.data_dir, err)))
                 goto fail;
-            }
+            const char *dir = dd.log;
             ordo_log_options_t lo;
             if (d->opt.log_options)
                 lo = *d->opt.log_options;
