@@ -31,7 +31,7 @@
  *    the cells row by row; a cell equal to the cell above it is undefined
  *    (0xf7). A generic decoder sees a tagged array; ordo_cbor_to_json
  *    writes the array of objects;
- *  - ordo_jsonw_raw() text has no CBOR counterpart: it is parsed (cJSON)
+ *  - ordo_jsonw_raw() text has no CBOR counterpart: it is parsed
  *    and written value by value, so it reads back normalized (no
  *    whitespace, numbers as ordo_json_format_double prints their double,
  *    strings re-escaped). Text that is not one JSON value is ORDO_EINVAL.

@@ -1,4 +1,4 @@
-/* ordo — streaming JSON writer, and helpers for reading JSON with cJSON.
+/* ordo — streaming JSON writer (text or CBOR), and number formatting.
  *
  * The writer appends to an ordo_buf_t. Strings are escaped per RFC 8259
  * (control characters as \u00XX; invalid UTF-8 is replaced by U+FFFD).
@@ -83,10 +83,6 @@ void ordo_jsonw_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n
 void ordo_jsonw_table_end(ordo_jsonw_t *w);
 /* Inserts already-serialized JSON as one value. */
 void ordo_jsonw_raw(ordo_jsonw_t *w, const char *json, size_t n);
-/* A parsed cJSON value written through the same calls (both modes):
- * numbers as doubles, keys in the tree's order. */
-struct cJSON;
-void ordo_jsonw_cjson(ordo_jsonw_t *w, const struct cJSON *v);
 /* key + value shorthands */
 void ordo_jsonw_kstr(ordo_jsonw_t *w, const char *key, const char *s);
 void ordo_jsonw_kdouble(ordo_jsonw_t *w, const char *key, double v);
@@ -94,12 +90,6 @@ void ordo_jsonw_kint(ordo_jsonw_t *w, const char *key, int64_t v);
 void ordo_jsonw_kbool(ordo_jsonw_t *w, const char *key, bool v);
 /* ORDO_OK, or the first error (ORDO_ENOMEM, ORDO_EINVAL for misuse). */
 int ordo_jsonw_finish(ordo_jsonw_t *w);
-
-/* Reading JSON (cJSON): obj[key] as a string or number, or dflt when obj
- * is NULL or the member is missing or of another type. */
-struct cJSON;
-const char *ordo_json_get_str(const struct cJSON *obj, const char *key, const char *dflt);
-double ordo_json_get_num(const struct cJSON *obj, const char *key, double dflt);
 
 /* Shortest "%.{15,16,17}g" form of v that strtod() reads back exactly.
  * buf needs 32 bytes. Returns the length. NaN/Inf give "null". */

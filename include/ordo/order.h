@@ -51,10 +51,6 @@ typedef struct ordo_order {
  * the field (e.g. "lines[2].sku"). */
 int ordo_order_parse(const char *json, size_t len, const ordo_network_t *net,
                      ordo_arena_t *arena, ordo_order_t *out, ordo_error_t *err);
-/* Same from an already-parsed cJSON object. */
-struct cJSON;
-int ordo_order_from_cjson(const struct cJSON *obj, const ordo_network_t *net,
-                          ordo_arena_t *arena, ordo_order_t *out, ordo_error_t *err);
 /* Writes the order back in its input format. */
 void ordo_order_write_json(const ordo_order_t *order, const ordo_network_t *net,
                            ordo_jsonw_t *w);

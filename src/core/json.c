@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ordo/cbor.h"
+#include "cjson_internal.h"
 #include "ordo/json.h"
 #include "cbor_internal.h"
 

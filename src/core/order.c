@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cjson_internal.h"
 #include "ordo/order.h"
 #include "ordo/util.h"
 

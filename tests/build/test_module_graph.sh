@@ -21,3 +21,14 @@ if python3 "$src/tools/build/check_modules.py" "$tmp" > "$tmp/out" 2>&1; then
 fi
 grep -q "module stats includes ordo/json.h" "$tmp/out" || { cat "$tmp/out" >&2; exit 1; }
 echo "ok: the module check refuses a forbidden include"
+
+# ... and a public header that names cJSON.
+mkdir -p "$tmp/include/ordo"
+printf 'struct cJSON;\nint ordo_x(const struct cJSON *v);\n' > "$tmp/include/ordo/x.h"
+rm -f "$tmp/src/stats/bad.c"
+if python3 "$src/tools/build/check_modules.py" "$tmp" > "$tmp/out" 2>&1; then
+  echo "FAIL: a public header naming cJSON passed the module check" >&2
+  exit 1
+fi
+grep -q "include/ordo/x.h:1: public header names cJSON" "$tmp/out" || { cat "$tmp/out" >&2; exit 1; }
+echo "ok: the module check refuses a library type in a public header"

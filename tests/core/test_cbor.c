@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "../../src/core/cjson_internal.h" /* ordo_jsonw_cjson */
 #include "ordo/cbor.h"
 #include "ordo/util.h"
 #include "ordo/json.h"

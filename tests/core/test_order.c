@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "../../src/core/cjson_internal.h" /* ordo_order_from_cjson */
 #include "ordo/order.h"
 #include "ordo/util.h"
 

@@ -9,6 +9,8 @@ when:
     (include/ordo/<h>.h is mapped to its owning module below);
   - with BUILD_DIR: a module's static library needs an `ordo_` symbol that
     only a library it may not use defines (nm);
+  - a public header (include/ordo/) names a library's type (cJSON, sqlite3,
+    cbor_item_t, ...): ordo's API speaks only its own types;
   - the graph in CMakeLists.txt itself has an edge that the design forbids
     (FORBIDDEN below, from DESIGN's "must not" column), or a cycle.
 Exit status 0 when the graph is clean, 1 otherwise, 2 on bad usage.
@@ -120,6 +122,23 @@ def check_includes(src, graph, reach, problems):
                                     f"of module {owner}, which CMakeLists.txt does not let it use")
 
 
+FOREIGN_TYPES = re.compile(r"\b(cJSON|sqlite3\w*|cbor_item_t|crypto_\w+_state|XXH\w+_t|ZSTD_\w+|PGconn|PGresult)\b")
+
+
+def check_public_headers(src, problems):
+    inc = os.path.join(src, "include", "ordo")
+    if not os.path.isdir(inc):
+        return
+    for f in sorted(os.listdir(inc)):
+        if not f.endswith(".h"):
+            continue
+        for n, line in enumerate(open(os.path.join(inc, f), errors="replace"), 1):
+            m = FOREIGN_TYPES.search(line)
+            if m:
+                problems.append(f"include/ordo/{f}:{n}: public header names {m.group(1)}, "
+                                "a library's type (keep it in a private header)")
+
+
 def nm_symbols(lib):
     out = subprocess.run(["nm", "-g", "--defined-only", lib], capture_output=True, text=True)
     defined = {l.split()[-1] for l in out.stdout.splitlines() if len(l.split()) == 3}
@@ -165,6 +184,7 @@ def main():
             if "*" in bad or d in bad:
                 problems.append(f"CMakeLists.txt: module {mod} may not use {d} (DESIGN)")
     check_includes(src, graph, reach, problems)
+    check_public_headers(src, problems)
     if len(sys.argv) == 3:
         check_symbols(sys.argv[2], graph, reach, problems)
     for p in problems:
