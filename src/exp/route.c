@@ -499,6 +499,103 @@ static const char *unit_of(const snap_exp_t *s, const ordo_order_ctx_t *ctx,
     return u ? u->order_id : NULL;
 }
 
+static inline void entry_reset(ordo_exp_route_entry_t *r, const snap_exp_t *s)
+{
+    r->experiment = s->id;
+    r->variant = NULL;
+    r->policy_version = NULL;
+    r->variant_index = -1;
+    r->bucket = -1;
+    r->in_experiment = false;
+    r->in_warmup = false;
+    r->excluded = false;
+    r->stratified = false;
+    r->unit = NULL;
+    r->cluster = NULL;
+    r->window = -1;
+}
+
+/* The arm of a switchback experiment: the (cluster, window) slot's. *arm is
+ * -1, with r->reason set, when the order has no cluster or falls outside
+ * the schedule. */
+static inline int switchback_arm(const snap_exp_t *s, const ordo_order_ctx_t *ctx, int64_t now,
+                                 ordo_exp_route_entry_t *r, int *arm, ordo_error_t *err)
+{
+    *arm = -1;
+    const char *cl = cluster_of(s->cluster, ctx);
+    if (!cl || !*cl) {
+        r->reason = ORDO_EXP_ROUTE_MISSING_UNIT;
+        return ORDO_OK;
+    }
+    ordo_exp_switchback_slot_t slot;
+    int rc = ordo_exp_switchback_arm(&s->sb, cl, strlen(cl), now, &slot, err);
+    if (rc)
+        return rc;
+    if (!slot.in_schedule) {
+        r->reason = ORDO_EXP_ROUTE_SCHEDULE;
+        return ORDO_OK;
+    }
+    *arm = slot.arm;
+    r->excluded = slot.excluded;
+    r->cluster = cl;
+    r->window = (int64_t)slot.window;
+    return ORDO_OK;
+}
+
+/* The arm of a hashed experiment: the unit's bucket under the ramp stage in
+ * force at now. *arm is -1, with r->reason set, when the unit is not in. */
+static inline int hashed_arm(const snap_exp_t *s, const ordo_order_ctx_t *ctx,
+                             const ordo_exp_units_t *units, int64_t now,
+                             ordo_exp_route_entry_t *r, int *arm, ordo_error_t *err)
+{
+    *arm = -1;
+    const char *key = unit_of(s, ctx, units);
+    size_t stage = 0;
+    for (size_t k = 1; k < s->n_stages; k++)
+        if (now >= s->stage_start[k])
+            stage = k;
+    ordo_exp_assignment_t a;
+    int rc = exp_fast_assign(&s->fast[stage], key, &a, err);
+    if (rc)
+        return rc;
+    r->bucket = a.bucket;
+    r->unit = key && *key ? key : NULL;
+    if (!a.in_experiment) {
+        r->reason = (ordo_exp_route_reason_t)a.reason;
+        return ORDO_OK;
+    }
+    *arm = a.arm;
+    return ORDO_OK;
+}
+
+/* Stratified assignment replaces the hashed arm by the permuted block's,
+ * when the stratum's counter has a sequence number to give. */
+static inline int stratified_arm(const snap_exp_t *s, const ordo_order_ctx_t *ctx,
+                                 ordo_exp_route_t *out, ordo_exp_route_entry_t *r, int *arm,
+                                 ordo_error_t *err)
+{
+    uint64_t seq;
+    strat_counter_t *c = &s->counters[stratum_index(s, ctx)];
+    if (!take_seq(s, c, &seq, &out->needs_refill))
+        return ORDO_OK;
+    char nb[4];
+    const char *name = stratum_name(s, (size_t)(c - s->counters), nb);
+    int rc = ordo_exp_blocks_arm(&s->blocks, s->seed, s->seed_len, name, strlen(name), seq, arm,
+                                 err);
+    if (rc == ORDO_OK)
+        r->stratified = true;
+    return rc;
+}
+
+/* The first experiment to assign an order acts on it. */
+static inline void act(ordo_exp_route_t *out, size_t i, const ordo_exp_route_entry_t *r)
+{
+    if (out->acting < 0) {
+        out->acting = (int)i;
+        out->policy_version = r->policy_version;
+    }
+}
+
 int ordo_exp_route(const ordo_exp_snapshot_t *snap, const ordo_order_ctx_t *ctx,
                    const ordo_exp_units_t *units, int64_t now, ordo_exp_route_t *out,
                    ordo_error_t *err)
@@ -510,87 +607,32 @@ int ordo_exp_route(const ordo_exp_snapshot_t *snap, const ordo_order_ctx_t *ctx,
     for (size_t i = 0; i < snap->n; i++) {
         const snap_exp_t *s = &snap->exps[i];
         ordo_exp_route_entry_t *r = &out->entries[out->n++];
-        r->experiment = s->id;
-        r->variant = NULL;
-        r->policy_version = NULL;
-        r->variant_index = -1;
-        r->bucket = -1;
-        r->in_experiment = false;
-        r->in_warmup = false;
-        r->excluded = false;
-        r->stratified = false;
-        r->unit = NULL;
-        r->cluster = NULL;
-        r->window = -1;
+        entry_reset(r, s);
         if (!targeted(s, ctx)) {
             r->reason = ORDO_EXP_ROUTE_TARGETED_OUT;
             continue;
         }
         int arm;
-        if (s->switchback) {
-            const char *cl = cluster_of(s->cluster, ctx);
-            if (!cl || !*cl) {
-                r->reason = ORDO_EXP_ROUTE_MISSING_UNIT;
-                continue;
-            }
-            ordo_exp_switchback_slot_t slot;
-            int rc = ordo_exp_switchback_arm(&s->sb, cl, strlen(cl), now, &slot, err);
-            if (rc)
-                return rc;
-            if (!slot.in_schedule) {
-                r->reason = ORDO_EXP_ROUTE_SCHEDULE;
-                continue;
-            }
-            arm = slot.arm;
-            r->excluded = slot.excluded;
-            r->cluster = cl;
-            r->window = (int64_t)slot.window;
-        } else {
-            const char *key = unit_of(s, ctx, units);
-            size_t stage = 0;
-            for (size_t k = 1; k < s->n_stages; k++)
-                if (now >= s->stage_start[k])
-                    stage = k;
-            ordo_exp_assignment_t a;
-            int rc = exp_fast_assign(&s->fast[stage], key, &a, err);
-            if (rc)
-                return rc;
-            r->bucket = a.bucket;
-            r->unit = key && *key ? key : NULL;
-            if (!a.in_experiment) {
-                r->reason = (ordo_exp_route_reason_t)a.reason;
-                continue;
-            }
-            arm = a.arm;
-        }
+        int rc = s->switchback ? switchback_arm(s, ctx, now, r, &arm, err)
+                               : hashed_arm(s, ctx, units, now, r, &arm, err);
+        if (rc)
+            return rc;
+        if (arm < 0)
+            continue;
         if (s->killed) {
             r->reason = ORDO_EXP_ROUTE_KILLED;
             r->variant_index = 0;
             r->variant = s->keys[0];
             r->policy_version = s->versions[0];
-            if (out->acting < 0) {
-                out->acting = (int)i;
-                out->policy_version = r->policy_version;
-            }
+            act(out, i, r);
             continue;
         }
         if (out->acting >= 0) {
             r->reason = ORDO_EXP_ROUTE_OVERLAP;
             continue;
         }
-        if (s->stratified) {
-            uint64_t seq;
-            strat_counter_t *c = &s->counters[stratum_index(s, ctx)];
-            if (take_seq(s, c, &seq, &out->needs_refill)) {
-                char nb[4];
-                const char *name = stratum_name(s, (size_t)(c - s->counters), nb);
-                int rc = ordo_exp_blocks_arm(&s->blocks, s->seed, s->seed_len, name, strlen(name),
-                                             seq, &arm, err);
-                if (rc)
-                    return rc;
-                r->stratified = true;
-            }
-        }
+        if (s->stratified && (rc = stratified_arm(s, ctx, out, r, &arm, err)))
+            return rc;
         r->reason = ORDO_EXP_ROUTE_ASSIGNED;
         r->in_experiment = true;
         r->variant_index = arm;
@@ -598,8 +640,7 @@ int ordo_exp_route(const ordo_exp_snapshot_t *snap, const ordo_order_ctx_t *ctx,
         r->policy_version = s->versions[arm];
         r->in_warmup = now < s->warmup_end;
         r->excluded = r->excluded || r->in_warmup;
-        out->acting = (int)i;
-        out->policy_version = r->policy_version;
+        act(out, i, r);
     }
     return ORDO_OK;
 }
