@@ -44,43 +44,32 @@ static bool params_ok(const ordo_source_params_t *p)
            p->promise_days[2] >= 0;
 }
 
-int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *params,
-                       ordo_engine_t **out, ordo_error_t *err)
+/* The engine's tables, allocated (zeroed); false when out of memory. */
+static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
 {
-    *out = NULL;
-    if (!net || !net->inventory || !net->zone)
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "network", "network is not finalized");
-    ordo_engine_t *e = calloc(1, sizeof *e);
-    if (!e)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    e->net = net;
-    if (params)
-        e->p = *params;
-    else
-        ordo_source_params_default(&e->p);
-    if (!params_ok(&e->p)) {
-        free(e);
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "params", "invalid engine parameters");
-    }
     size_t cells = ordo_inventory_cell_count(net->inventory);
-    e->cdf = calloc(net->n_services ? net->n_services : 1, sizeof *e->cdf);
+    size_t ns = net->n_services ? net->n_services : 1;
+    e->cdf = calloc(ns, sizeof *e->cdf);
     e->min_rate = calloc((size_t)net->n_nodes * ORDO_ZONES + 1, sizeof *e->min_rate);
     e->node_tz = calloc(net->n_nodes + 1, 1);
     e->demand = calloc(cells + 1, sizeof *e->demand);
     e->load = calloc(net->n_nodes + 1, sizeof *e->load);
-    e->base_tab = calloc(net->n_services ? net->n_services : 1, sizeof *e->base_tab);
-    e->base_min = calloc(net->n_services ? net->n_services : 1, sizeof *e->base_min);
+    e->base_tab = calloc(ns, sizeof *e->base_tab);
+    e->base_min = calloc(ns, sizeof *e->base_min);
     e->near =
         net->n_nodes <= 65535 ? malloc(sizeof *e->near * ORDO_ZIP3_COUNT * net->n_nodes + 1) : NULL;
     e->inv_div = calloc(net->n_services + 1, sizeof *e->inv_div);
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
-    if (!e->one_lb || !e->late0 || !e->inv_div || !e->mult || !e->cdf || !e->min_rate ||
-        !e->node_tz || !e->demand || !e->load || !e->base_tab || !e->base_min || !e->near) {
-        ordo_engine_destroy(e);
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    }
+    return e->one_lb && e->late0 && e->inv_div && e->mult && e->cdf && e->min_rate && e->node_tz &&
+           e->demand && e->load && e->base_tab && e->base_min && e->near;
+}
+
+/* Per carrier service: dim divisor and fuel factors, transit CDFs, base
+ * rates by whole pound and their suffix minima. */
+static void tab_services(ordo_engine_t *e, const ordo_network_t *net)
+{
     for (uint32_t s = 0; s < net->n_services; s++) {
         const ordo_carrier_service_t *svc = &net->services[s];
         e->inv_div[s] = svc->dim_divisor > 0 ? 1.0 / svc->dim_divisor : 0;
@@ -112,6 +101,20 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
                 e->base_min[s][z][w] = m;
             }
         }
+    /* expected lateness with no extra-day chance by s0 − D (src_late) */
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++)
+            for (int k = 0; k < SRC_LATE_SPAN; k++)
+                e->late0[((size_t)s * ORDO_ZONES + z) * SRC_LATE_SPAN + k] =
+                    expected_late(&net->services[s], z + 1, k - SRC_LATE_OFF, 0.0, 0);
+}
+
+/* Per node: time zone, starting load, the cheapest rate by zone, and the
+ * cheapest 1-lb parcel by zone and surcharge flags: the same operations as
+ * ship_lb(x, c, 1, 0) (1 lb is billable 1 lb by any service: no dimensional
+ * weight without cube). */
+static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
+{
     for (uint32_t n = 0; n < net->n_nodes; n++) {
         const ordo_node_t *node = &net->nodes[n];
         e->node_tz[n] = (int8_t)lround(node->lon / 15.0);
@@ -129,9 +132,6 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
             e->min_rate[(size_t)n * ORDO_ZONES + z] = isfinite(m) ? m : 0;
         }
     }
-    /* the cheapest 1-lb parcel per node, zone and surcharge flags: the same
-     * operations as ship_lb(x, c, 1, 0) (1 lb is billable 1 lb by any
-     * service: no dimensional weight without cube) */
     for (uint32_t n = 0; n < net->n_nodes; n++) {
         const ordo_node_t *node = &net->nodes[n];
         for (int z = 0; z < ORDO_ZONES; z++)
@@ -149,45 +149,45 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
                 e->one_lb[((size_t)n * ORDO_ZONES + z) * 4 + f] = isfinite(best) ? best : 0;
             }
     }
-    /* expected lateness with no extra-day chance by s0 − D (src_late) */
-    for (uint32_t s = 0; s < net->n_services; s++)
-        for (int z = 0; z < ORDO_ZONES; z++)
-            for (int k = 0; k < SRC_LATE_SPAN; k++)
-                e->late0[((size_t)s * ORDO_ZONES + z) * SRC_LATE_SPAN + k] =
-                    expected_late(&net->services[s], z + 1, k - SRC_LATE_OFF, 0.0, 0);
-    /* nodes of each ZIP3 by a static cost key */
-    {
-        double *key = malloc(sizeof *key * (net->n_nodes + 1));
-        if (!key) {
-            ordo_engine_destroy(e);
-            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+}
+
+/* Nodes of each ZIP3 by a static cost key (pack + pick + cheapest rate at
+ * the zone, miles breaking ties). False when out of memory. */
+static bool tab_near(ordo_engine_t *e, const ordo_network_t *net)
+{
+    double *key = malloc(sizeof *key * (net->n_nodes + 1));
+    if (!key)
+        return false;
+    for (uint32_t z3 = 0; z3 < ORDO_ZIP3_COUNT; z3++) {
+        uint16_t *row = &e->near[(size_t)z3 * net->n_nodes];
+        for (uint32_t n = 0; n < net->n_nodes; n++) {
+            const ordo_node_t *node = &net->nodes[n];
+            int z = ordo_network_zone(net, n, (uint16_t)z3);
+            key[n] = node->pack_cost_per_shipment + node->pick_cost_per_unit +
+                     (z >= 1 ? e->min_rate[(size_t)n * ORDO_ZONES + z - 1] : 1e9) +
+                     ordo_network_miles(net, n, (uint16_t)z3) * 1e-6;
+            row[n] = (uint16_t)n;
         }
-        for (uint32_t z3 = 0; z3 < ORDO_ZIP3_COUNT; z3++) {
-            uint16_t *row = &e->near[(size_t)z3 * net->n_nodes];
-            for (uint32_t n = 0; n < net->n_nodes; n++) {
-                const ordo_node_t *node = &net->nodes[n];
-                int z = ordo_network_zone(net, n, (uint16_t)z3);
-                key[n] = node->pack_cost_per_shipment + node->pick_cost_per_unit +
-                         (z >= 1 ? e->min_rate[(size_t)n * ORDO_ZONES + z - 1] : 1e9) +
-                         ordo_network_miles(net, n, (uint16_t)z3) * 1e-6;
-                row[n] = (uint16_t)n;
-            }
-            /* insertion sort is too slow for 1000s of nodes: shell sort */
-            for (uint32_t gap = net->n_nodes / 2; gap > 0; gap /= 2)
-                for (uint32_t i = gap; i < net->n_nodes; i++) {
-                    uint16_t v = row[i];
-                    uint32_t j = i;
-                    while (j >= gap && key[row[j - gap]] > key[v]) {
-                        row[j] = row[j - gap];
-                        j -= gap;
-                    }
-                    row[j] = v;
+        /* insertion sort is too slow for 1000s of nodes: shell sort */
+        for (uint32_t gap = net->n_nodes / 2; gap > 0; gap /= 2)
+            for (uint32_t i = gap; i < net->n_nodes; i++) {
+                uint16_t v = row[i];
+                uint32_t j = i;
+                while (j >= gap && key[row[j - gap]] > key[v]) {
+                    row[j] = row[j - gap];
+                    j -= gap;
                 }
-        }
-        free(key);
+                row[j] = v;
+            }
     }
-    /* return shipping: the network's cheapest ground service (first service
-     * when it has no ground one), unit weights 1..150 lb */
+    free(key);
+    return true;
+}
+
+/* Return shipping: the network's cheapest ground service (first service
+ * when it has no ground one), unit weights 1..150 lb. */
+static void tab_returns(ordo_engine_t *e, const ordo_network_t *net)
+{
     int32_t ret = -1;
     double best = INFINITY;
     for (uint32_t s = 0; s < net->n_services; s++) {
@@ -210,8 +210,12 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
         e->ret_rate[z][0] = e->ret_rate[z][1];
         e->ret_per_lb[z] = e->ret_rate[z][SRC_RET_LB - 1] - e->ret_rate[z][SRC_RET_LB - 2];
     }
-    /* demand estimate: the SKU's network on-hand / network_days_of_supply,
-     * shared among the nodes that stock it by daily capacity */
+}
+
+/* Demand estimate: the SKU's network on-hand / network_days_of_supply,
+ * shared among the nodes that stock it by daily capacity. */
+static void tab_demand(ordo_engine_t *e, const ordo_network_t *net)
+{
     for (uint32_t s = 0; s < net->n_skus; s++) {
         ordo_stock_range_t r = ordo_inventory_sku_cells(net->inventory, s);
         double units = 0, cap = 0;
@@ -232,6 +236,41 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
             e->demand[c] = (float)(d < 0.001 ? 0.001 : d);
         }
     }
+}
+
+int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *params,
+                       ordo_engine_t **out, ordo_error_t *err)
+{
+    *out = NULL;
+    if (!net || !net->inventory || !net->zone)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "network", "network is not finalized");
+    ordo_engine_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
+                              "out of memory allocating the engine");
+    e->net = net;
+    if (params)
+        e->p = *params;
+    else
+        ordo_source_params_default(&e->p);
+    if (!params_ok(&e->p)) {
+        free(e);
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "params", "invalid engine parameters");
+    }
+    if (!engine_alloc(e, net)) {
+        ordo_engine_destroy(e);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
+                              "out of memory allocating the engine's rate and node tables");
+    }
+    tab_services(e, net);
+    tab_nodes(e, net);
+    if (!tab_near(e, net)) {
+        ordo_engine_destroy(e);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
+                              "out of memory sorting the nodes of each ZIP3");
+    }
+    tab_returns(e, net);
+    tab_demand(e, net);
     *out = e;
     return ORDO_OK;
 }
@@ -597,14 +636,10 @@ static void set_excluded(src_eval_t *o, const char *rule)
     o->excluded_by = rule;
 }
 
-void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_service,
-                       src_eval_t *o)
+/* The fields of an evaluation read before they are written (the struct is
+ * large): a feasible, empty shipment with no service yet. */
+static inline void eval_reset(src_eval_t *o)
 {
-    const ordo_network_t *net = x->net;
-    src_cand_t *c = &x->cands[ci];
-    const ordo_node_t *node = &net->nodes[c->node];
-    const ordo_source_params_t *P = &x->eng->p;
-    /* only the fields read before they are written (the struct is large) */
     o->feasible = true;
     o->excluded_by = NULL;
     o->detail[0] = 0;
@@ -617,10 +652,28 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     o->p_extra = 0;
     memset(&o->cost, 0, sizeof o->cost);
     memset(&o->score, 0, sizeof o->score);
-    x->evaluated++;
-    bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
-    /* stock, with duplicate SKUs aggregated */
-    double value = 0, rr_base_units = 0, pick = 0, relief = 0, opp = 0, dos_units = 0;
+}
+
+/* What every service of one shipment shares: timing inputs, the
+ * service-independent costs and the returns at the base risk. */
+typedef struct ship_in {
+    bool pickup;
+    int s0, D;
+    double pe, share, util;
+    double pick, pack, relief, opp;
+    double rr_base_units, dos_units;
+    double base_rr, ret_base;
+} ship_in_t;
+
+/* Stock step: the lines of mask at the candidate, with duplicate SKUs
+ * aggregated; units, weight and cube into o, carrying relief and stock-out
+ * opportunity cost into in. False (o excluded by "stock") when the
+ * candidate lacks a line's quantity. */
+static inline bool eval_stock(const src_ctx_t *x, const src_cand_t *c, uint32_t mask, src_eval_t *o,
+                              ship_in_t *in)
+{
+    const ordo_source_params_t *P = &x->eng->p;
+    double rr_base_units = 0, relief = 0, opp = 0, dos_units = 0;
     for (uint32_t i = 0; i < x->n_lines; i++) {
         if (!(mask & (1u << i)))
             continue;
@@ -634,12 +687,11 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
             set_excluded(o, "stock");
             if (x->details)
                 snprintf(o->detail, sizeof o->detail, "ATP %d < %u", c->atp[i], need);
-            return;
+            return false;
         }
         o->units += l->qty;
         o->weight += l->weight * l->qty;
         o->cubic += l->cubic * l->qty;
-        value += l->price * l->qty;
         rr_base_units += l->base_rr * l->qty;
         double dos = c->dos[i];
         dos_units += dos * l->qty;
@@ -650,29 +702,45 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
             opp += l->qty * l->price * P->stockout_margin_rate *
                    (P->target_days_of_supply - after) / P->target_days_of_supply;
     }
-    pick = node->pick_cost_per_unit * o->units;
-    o->dos = o->units ? dos_units / o->units : 0;
+    in->rr_base_units = rr_base_units;
+    in->relief = relief;
+    in->opp = opp;
+    in->dos_units = dos_units;
+    return true;
+}
+
+/* Reach step: zone and distance, and the guardrails on them (a pickup has
+ * neither). */
+static inline bool eval_reach(const src_ctx_t *x, const src_cand_t *c, bool pickup, src_eval_t *o)
+{
     o->zone = pickup ? 0 : c->zone;
     o->miles = pickup ? 0 : c->miles;
-    if (!pickup) {
-        if (o->zone < 1) {
-            set_excluded(o, "unknown_zone");
-            return;
-        }
-        if (x->max_zone && o->zone > x->max_zone) {
-            set_excluded(o, x->zone_rule);
-            if (x->details)
-                snprintf(o->detail, sizeof o->detail, "zone %d > %d", o->zone, x->max_zone);
-            return;
-        }
-        if (x->max_miles > 0 && o->miles > x->max_miles) {
-            set_excluded(o, x->miles_rule);
-            if (x->details)
-                snprintf(o->detail, sizeof o->detail, "%.0f mi > %.0f", o->miles, x->max_miles);
-            return;
-        }
+    if (pickup)
+        return true;
+    if (o->zone < 1) {
+        set_excluded(o, "unknown_zone");
+        return false;
     }
-    /* capacity and processing */
+    if (x->max_zone && o->zone > x->max_zone) {
+        set_excluded(o, x->zone_rule);
+        if (x->details)
+            snprintf(o->detail, sizeof o->detail, "zone %d > %d", o->zone, x->max_zone);
+        return false;
+    }
+    if (x->max_miles > 0 && o->miles > x->max_miles) {
+        set_excluded(o, x->miles_rule);
+        if (x->details)
+            snprintf(o->detail, sizeof o->detail, "%.0f mi > %.0f", o->miles, x->max_miles);
+        return false;
+    }
+    return true;
+}
+
+/* Capacity step: the node's capacity (when the constraints respect it),
+ * ship day, P(an extra processing day), utilization and load penalty. */
+static inline bool eval_capacity(src_ctx_t *x, const src_cand_t *c, const ordo_node_t *node,
+                                 src_eval_t *o, ship_in_t *in)
+{
     uint32_t load = c->load;
     double cap = node->daily_capacity;
     if (cap > 0 && x->cons->respect_capacity && load + o->units > cap) {
@@ -680,32 +748,121 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         if (x->details)
             snprintf(o->detail, sizeof o->detail, "load %u + %u > %u", load, o->units,
                      node->daily_capacity);
-        return;
+        return false;
     }
-    int s0;
-    double pe, util;
-    processing(x, c, o->units, &s0, &pe, &util);
-    o->util = util;
-    o->s0 = s0;
-    o->p_extra = pe;
-    double lp = util > 0.7 ? (util - 0.7) / 0.3 : 0;
+    processing(x, c, o->units, &in->s0, &in->pe, &in->util);
+    o->util = in->util;
+    o->s0 = in->s0;
+    o->p_extra = in->pe;
+    double lp = in->util > 0.7 ? (in->util - 0.7) / 0.3 : 0;
     o->load_penalty = lp * lp;
-    double share = x->total_units > 0 ? o->units / x->total_units : 1;
-    int D = x->promise_days;
+    return true;
+}
 
-    double base_rr = o->units ? rr_base_units / o->units : 0;
-    double ret_base = returns_at_base(x, mask, pickup ? 0 : o->zone);
+/* One service's price and timing for the shipment: what the choice needs
+ * (the cost breakdown of the chosen one is filled in after the choice). */
+typedef struct svc_pick {
+    int32_t service;
+    double on_time, return_risk, returns, total;
+    ordo_rate_t r;
+} svc_pick_t;
+
+/* P(on time) and expected business days late with the k-th service of the
+ * list. memo: the candidate's bounds describe node->services[k], so the same
+ * (service, s0, pe) gives the same numbers: P(on time) at the candidate's
+ * current load is in its bounds, expected lateness is kept from the last
+ * evaluation. */
+static inline __attribute__((always_inline)) void
+service_timing(src_ctx_t *x, src_cand_t *c, const src_eval_t *o, const ship_in_t *in, uint32_t k,
+               bool memo, int32_t service, double *ot_out, double *late_out)
+{
+    int s0 = in->s0, D = in->D;
+    double pe = in->pe, ot, late;
+    const double *cdf = x->eng->cdf[service][o->zone - 1];
+    if (memo) {
+        ot = pe == c->pe0 ? c->ot[k] : deliver_cdf(cdf, s0, pe, D);
+        if (ot >= 1 - 1e-12) {
+            late = 0;
+        } else if (pe == c->late_pe[k]) {
+            late = c->late[k];
+        } else {
+            late = src_late(x->eng, (uint32_t)service, o->zone, s0, pe, D);
+            c->late_pe[k] = pe;
+            c->late[k] = late;
+        }
+    } else {
+        ot = deliver_cdf(cdf, s0, pe, D);
+        late = ot >= 1 - 1e-12 ? 0 : src_late(x->eng, (uint32_t)service, o->zone, s0, pe, D);
+    }
+    *ot_out = ot;
+    *late_out = late;
+}
+
+/* Prices the shipment with one service: rate, timing, lateness-raised
+ * returns and the landed cost. False when the service cannot rate it. */
+static inline __attribute__((always_inline)) bool price_service(src_ctx_t *x, src_cand_t *c,
+                                                                const src_eval_t *o,
+                                                                const ship_in_t *in, uint32_t k,
+                                                                bool memo, svc_pick_t *cur)
+{
+    const ordo_source_params_t *P = &x->eng->p;
+    double ot, late;
+    ordo_rate_t *r = &cur->r; /* every field set by rate() */
+    if (cur->service == ORDO_SERVICE_PICKUP) {
+        int s0 = in->s0, D = in->D;
+        double pe = in->pe;
+        memset(r, 0, sizeof *r);
+        ot = pickup_cdf(s0, pe, D);
+        late = (1 - pe) * (s0 > D ? s0 - D : 0) + pe * (s0 + 1 > D ? s0 + 1 - D : 0);
+    } else {
+        if (rate(x->eng, cur->service, o->zone, o->weight > 0 ? o->weight : 0.1, o->cubic,
+                 x->order->residential, x->peak, r) != ORDO_OK)
+            return false;
+        service_timing(x, c, o, in, k, memo, cur->service, &ot, &late);
+    }
+    double factor = 1 + P->lateness_return_factor * late;
+    double rr = in->base_rr * factor;
+    if (rr > 1)
+        rr = 1;
+    cur->returns = in->ret_base * (in->base_rr > 0 ? rr / in->base_rr : 0);
+    cur->on_time = ot;
+    cur->return_risk = rr;
+    cur->total = in->pick + in->pack + r->total + cur->returns + in->relief + in->opp;
+    return true;
+}
+
+/* The landed-cost breakdown of the chosen service. */
+static void set_cost(src_eval_t *o, const ship_in_t *in, const svc_pick_t *best)
+{
+    o->cost.pick = in->pick;
+    o->cost.pack = in->pack;
+    o->cost.shipping_base = best->r.base;
+    o->cost.fuel = best->r.fuel;
+    o->cost.residential = best->r.residential;
+    o->cost.peak = best->r.peak;
+    o->cost.shipping = best->r.total;
+    o->cost.returns = best->returns;
+    o->cost.carrying_relief = in->relief;
+    o->cost.opportunity = in->opp;
+    o->cost.total = best->total;
+}
+
+/* Service step: the services to choose from (pickup, the one a priced plan
+ * forces, or the node's), each priced; criteria strategies (and the
+ * fallback rule) take the cheapest meeting the service target, else the
+ * most punctual; weighted ones the best weighted score, preferring services
+ * that meet the minimum P(on time). False (excluded by "no_service") when no
+ * service can rate the shipment. */
+static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
+                           int32_t force_service, const ship_in_t *in, src_eval_t *o)
+{
     const ordo_strategy_t *st = x->strat;
     double min_ot = x->cons->min_on_time;
-
-    /* choose the service */
-    bool have = false;
-    double best_key = -INFINITY;
     int32_t svc_list[ORDO_NODE_MAX_SERVICES + 1];
     uint32_t n_svc = 0;
     /* c->svc[k] describes node->services[k] once the bounds are set */
-    bool memo = c->ready && !pickup && c->n_svc == node->n_services;
-    if (pickup) {
+    bool memo = c->ready && !in->pickup && c->n_svc == node->n_services;
+    if (in->pickup) {
         svc_list[n_svc++] = ORDO_SERVICE_PICKUP;
     } else if (force_service >= 0) {
         svc_list[n_svc++] = force_service;
@@ -714,63 +871,18 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         for (uint32_t k = 0; k < node->n_services; k++)
             svc_list[n_svc++] = (int32_t)node->services[k];
     }
-    /* per service only what the choice needs; the cost breakdown of the
-     * chosen one is filled in after the loop */
-    struct {
-        int32_t service;
-        double on_time, return_risk, returns, total;
-        ordo_rate_t r;
-    } cur, best;
+    svc_pick_t cur, best;
     memset(&best, 0, sizeof best);
-    double pack = node->pack_cost_per_shipment;
     double target = st && st->kind == ORDO_STRATEGY_CRITERIA ? st->service_target : 0.9;
     if (target < min_ot)
         target = min_ot;
-    bool best_meets = false;
+    bool have = false, best_meets = false;
+    double best_key = -INFINITY;
     for (uint32_t k = 0; k < n_svc; k++) {
         cur.service = svc_list[k];
-        double ot, late;
-        ordo_rate_t *r = &cur.r; /* every field set by rate() */
-        if (cur.service == ORDO_SERVICE_PICKUP) {
-            memset(r, 0, sizeof *r);
-            ot = pickup_cdf(s0, pe, D);
-            late = (1 - pe) * (s0 > D ? s0 - D : 0) + pe * (s0 + 1 > D ? s0 + 1 - D : 0);
-        } else {
-            if (rate(x->eng, cur.service, o->zone, o->weight > 0 ? o->weight : 0.1, o->cubic,
-                     x->order->residential, x->peak, r) != ORDO_OK)
-                continue;
-            const double *cdf = x->eng->cdf[cur.service][o->zone - 1];
-            if (memo) {
-                /* the same (service, s0, pe) gives the same numbers: P(on
-                 * time) at the candidate's current load is in its bounds,
-                 * expected lateness is kept from the last evaluation */
-                ot = pe == c->pe0 ? c->ot[k] : deliver_cdf(cdf, s0, pe, D);
-                if (ot >= 1 - 1e-12) {
-                    late = 0;
-                } else if (pe == c->late_pe[k]) {
-                    late = c->late[k];
-                } else {
-                    late = src_late(x->eng, (uint32_t)cur.service, o->zone, s0, pe, D);
-                    c->late_pe[k] = pe;
-                    c->late[k] = late;
-                }
-            } else {
-                ot = deliver_cdf(cdf, s0, pe, D);
-                late = ot >= 1 - 1e-12
-                           ? 0
-                           : src_late(x->eng, (uint32_t)cur.service, o->zone, s0, pe, D);
-            }
-        }
-        double factor = 1 + P->lateness_return_factor * late;
-        double rr = base_rr * factor;
-        if (rr > 1)
-            rr = 1;
-        cur.returns = ret_base * (base_rr > 0 ? rr / base_rr : 0);
-        cur.on_time = ot;
-        cur.return_risk = rr;
-        cur.total = pick + pack + r->total + cur.returns + relief + opp;
-        bool meets_min = ot + 1e-12 >= min_ot;
-        double key;
+        if (!price_service(x, c, o, in, k, memo, &cur))
+            continue;
+        double ot = cur.on_time, key;
         if (!st || st->kind == ORDO_STRATEGY_CRITERIA) {
             /* cheapest service meeting the target, else the most punctual */
             bool meets = ot + 1e-12 >= target;
@@ -783,10 +895,10 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
             }
         } else {
             const ordo_weights_t *w = &st->weights;
-            key = -w->cost * cur.total + w->on_time * share * ot - w->return_risk * share * rr -
-                  w->load * o->load_penalty +
-                  w->overstock * share * (o->dos < 90 ? o->dos / 90 : 1);
-            if (!meets_min)
+            key = src_weighted_score(w, in->share, cur.total,
+                                     src_weighted_on_time(w, in->share, ot), cur.return_risk,
+                                     o->load_penalty, src_overstock_part(o->dos, true));
+            if (!(ot + 1e-12 >= min_ot))
                 key -= 1e12; /* only when nothing meets the minimum */
         }
         if (!have || key > best_key) {
@@ -799,111 +911,109 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     o->billable = best.r.billable_lb;
     o->on_time = best.on_time;
     o->return_risk = best.return_risk;
-    if (have) {
-        o->cost.pick = pick;
-        o->cost.pack = pack;
-        o->cost.shipping_base = best.r.base;
-        o->cost.fuel = best.r.fuel;
-        o->cost.residential = best.r.residential;
-        o->cost.peak = best.r.peak;
-        o->cost.shipping = best.r.total;
-        o->cost.returns = best.returns;
-        o->cost.carrying_relief = relief;
-        o->cost.opportunity = opp;
-        o->cost.total = best.total;
-    }
     if (!have) {
         set_excluded(o, "no_service");
-        return;
+        return false;
     }
-    if (o->on_time + 1e-12 < min_ot) {
-        set_excluded(o, "min_on_time");
-        if (x->details)
-            snprintf(o->detail, sizeof o->detail, "P(on time) %.3f < %.3f", o->on_time, min_ot);
-        return;
+    set_cost(o, in, &best);
+    return true;
+}
+
+/* One criterion's natural value and 0..1 term for the shipment: 1; 0 for a
+ * plan-level criterion (fewest_shipments); −1 when the criterion excludes the
+ * node outright (a node type outside its order). */
+static inline int criterion_term(src_ctx_t *x, const src_eval_t *o, const ordo_node_t *node,
+                                 const ordo_criterion_t *k, double share, double util,
+                                 double *nat_out, double *term_out)
+{
+    double nat = 0, term = 0;
+    switch (k->kind) {
+    case ORDO_CRIT_DISTANCE:
+        nat = o->miles;
+        term = share * (1 - (nat < 3000 ? nat : 3000) / 3000);
+        break;
+    case ORDO_CRIT_ZONE:
+        nat = o->zone;
+        term = share * (1 - (nat > 1 ? nat - 1 : 0) / 8);
+        break;
+    case ORDO_CRIT_COST:
+        nat = o->cost.total;
+        term = -nat / k->scale;
+        break;
+    case ORDO_CRIT_ON_TIME:
+        nat = o->on_time;
+        term = share * nat;
+        break;
+    case ORDO_CRIT_ETA: {
+        int p50, p90;
+        src_eta(x, o, &p50, &p90);
+        nat = p50;
+        term = share * (1 - (p50 < 20 ? p50 : 20) / 20.0);
+        break;
     }
-    /* strategy score */
-    memset(&o->score, 0, sizeof o->score);
-    if (!st)
-        return;
-    if (st->kind == ORDO_STRATEGY_WEIGHTED) {
-        const ordo_weights_t *w = &st->weights;
-        o->score.v[0] = -w->cost * o->cost.total + w->on_time * share * o->on_time -
-                        w->return_risk * share * o->return_risk - w->load * o->load_penalty +
-                        w->overstock * share * (o->dos < 90 ? o->dos / 90 : 1);
-        return;
+    case ORDO_CRIT_NODE_TYPE: {
+        uint32_t rank = k->n_types;
+        for (uint32_t t = 0; t < k->n_types; t++)
+            if (k->type_order[t] == node->type)
+                rank = t;
+        if (rank == k->n_types)
+            return -1;
+        nat = rank;
+        term = share * (1 - (double)rank / k->n_types);
+        break;
     }
+    case ORDO_CRIT_PRIORITY:
+        nat = node->priority;
+        term = share / (1 + (nat > 0 ? nat : 0));
+        break;
+    case ORDO_CRIT_DAYS_OF_SUPPLY:
+        nat = o->dos;
+        term = share * (nat < k->scale ? nat / k->scale : 1);
+        break;
+    case ORDO_CRIT_LOAD:
+        nat = util;
+        term = share * (1 - (util < 1 ? util : 1));
+        break;
+    case ORDO_CRIT_RETURN_RISK:
+        nat = o->return_risk;
+        term = share * (1 - nat);
+        break;
+    default: /* fewest_shipments: plan level */
+        return 0;
+    }
+    *nat_out = nat;
+    *term_out = term;
+    return 1;
+}
+
+/* Score step of a criteria strategy: each criterion's rounded term, or the
+ * exclusion by the first criterion whose min or max the shipment breaks. */
+static void score_criteria(src_ctx_t *x, const ordo_node_t *node, const ship_in_t *in,
+                           src_eval_t *o)
+{
+    static const char *const rule[ORDO_CRIT_COUNT] = {"criterion:distance",
+                                                      "criterion:zone",
+                                                      "criterion:cost",
+                                                      "criterion:on_time",
+                                                      "criterion:eta",
+                                                      "criterion:node_type",
+                                                      "criterion:priority",
+                                                      "criterion:days_of_supply",
+                                                      "criterion:load",
+                                                      "criterion:return_risk",
+                                                      "criterion:fewest_shipments"};
+    const ordo_strategy_t *st = x->strat;
     for (uint32_t i = 0; i < st->n_criteria; i++) {
         const ordo_criterion_t *k = &st->criteria[i];
-        double nat = 0, term = 0;
-        switch (k->kind) {
-        case ORDO_CRIT_DISTANCE:
-            nat = o->miles;
-            term = share * (1 - (nat < 3000 ? nat : 3000) / 3000);
-            break;
-        case ORDO_CRIT_ZONE:
-            nat = o->zone;
-            term = share * (1 - (nat > 1 ? nat - 1 : 0) / 8);
-            break;
-        case ORDO_CRIT_COST:
-            nat = o->cost.total;
-            term = -nat / k->scale;
-            break;
-        case ORDO_CRIT_ON_TIME:
-            nat = o->on_time;
-            term = share * nat;
-            break;
-        case ORDO_CRIT_ETA: {
-            int p50, p90;
-            src_eta(x, o, &p50, &p90);
-            nat = p50;
-            term = share * (1 - (p50 < 20 ? p50 : 20) / 20.0);
-            break;
-        }
-        case ORDO_CRIT_NODE_TYPE: {
-            uint32_t rank = k->n_types;
-            for (uint32_t t = 0; t < k->n_types; t++)
-                if (k->type_order[t] == node->type)
-                    rank = t;
-            if (rank == k->n_types) {
-                set_excluded(o, "criterion:node_type");
-                return;
-            }
-            nat = rank;
-            term = share * (1 - (double)rank / k->n_types);
-            break;
-        }
-        case ORDO_CRIT_PRIORITY:
-            nat = node->priority;
-            term = share / (1 + (nat > 0 ? nat : 0));
-            break;
-        case ORDO_CRIT_DAYS_OF_SUPPLY:
-            nat = o->dos;
-            term = share * (nat < k->scale ? nat / k->scale : 1);
-            break;
-        case ORDO_CRIT_LOAD:
-            nat = util;
-            term = share * (1 - (util < 1 ? util : 1));
-            break;
-        case ORDO_CRIT_RETURN_RISK:
-            nat = o->return_risk;
-            term = share * (1 - nat);
-            break;
-        default: /* fewest_shipments: plan level */
+        double nat, term;
+        int t = criterion_term(x, o, node, k, in->share, in->util, &nat, &term);
+        if (t == 0)
             continue;
+        if (t < 0) {
+            set_excluded(o, "criterion:node_type");
+            return;
         }
         if ((k->has_min && nat < k->min - 1e-12) || (k->has_max && nat > k->max + 1e-12)) {
-            static const char *const rule[ORDO_CRIT_COUNT] = {"criterion:distance",
-                                                              "criterion:zone",
-                                                              "criterion:cost",
-                                                              "criterion:on_time",
-                                                              "criterion:eta",
-                                                              "criterion:node_type",
-                                                              "criterion:priority",
-                                                              "criterion:days_of_supply",
-                                                              "criterion:load",
-                                                              "criterion:return_risk",
-                                                              "criterion:fewest_shipments"};
             set_excluded(o, rule[k->kind]);
             if (x->details)
                 snprintf(o->detail, sizeof o->detail, "%s %.4g outside [%g, %g]",
@@ -913,6 +1023,51 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         }
         o->score.v[i] = quantize(term, k->resolution);
     }
+}
+
+/* One shipment, as named steps: stock, reach (zone, distance, guardrails),
+ * capacity and processing, the service and its landed cost, the minimum
+ * P(on time), and the strategy's score. */
+void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_service,
+                       src_eval_t *o)
+{
+    src_cand_t *c = &x->cands[ci];
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    eval_reset(o);
+    x->evaluated++;
+    ship_in_t in;
+    in.pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    if (!eval_stock(x, c, mask, o, &in))
+        return;
+    in.pick = node->pick_cost_per_unit * o->units;
+    o->dos = o->units ? in.dos_units / o->units : 0;
+    if (!eval_reach(x, c, in.pickup, o) || !eval_capacity(x, c, node, o, &in))
+        return;
+    in.share = x->total_units > 0 ? o->units / x->total_units : 1;
+    in.D = x->promise_days;
+    in.base_rr = o->units ? in.rr_base_units / o->units : 0;
+    in.ret_base = returns_at_base(x, mask, in.pickup ? 0 : o->zone);
+    in.pack = node->pack_cost_per_shipment;
+    if (!choose_service(x, c, node, force_service, &in, o))
+        return;
+    double min_ot = x->cons->min_on_time;
+    if (o->on_time + 1e-12 < min_ot) {
+        set_excluded(o, "min_on_time");
+        if (x->details)
+            snprintf(o->detail, sizeof o->detail, "P(on time) %.3f < %.3f", o->on_time, min_ot);
+        return;
+    }
+    const ordo_strategy_t *st = x->strat;
+    if (!st)
+        return;
+    if (st->kind == ORDO_STRATEGY_WEIGHTED) {
+        const ordo_weights_t *w = &st->weights;
+        o->score.v[0] = src_weighted_score(
+            w, in.share, o->cost.total, src_weighted_on_time(w, in.share, o->on_time),
+            o->return_risk, o->load_penalty, src_overstock_part(o->dos, true));
+        return;
+    }
+    score_criteria(x, node, &in, o);
 }
 
 static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i);
@@ -1041,15 +1196,18 @@ static double ship_lb_sub(const src_ctx_t *x, const src_cand_t *c, const src_sub
     return isfinite(best) ? best : 0;
 }
 
+/* The `svc` part of a weighted bound (src_weighted_score): the best
+ * −cost·shipping + on-time term over the candidate's services. */
 static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
-                                      const src_subset_t *sub, double wc, double wot_share)
+                                      const src_subset_t *sub, const ordo_weights_t *w,
+                                      double share)
 {
     double best = -INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
         uint32_t si = c->svcs[k];
         const src_svcx_t *sx = &x->svcx[si];
-        double t = -wc * (svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add) +
-                   wot_share * c->ot[k];
+        double t = -w->cost * (svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add) +
+                   src_weighted_on_time(w, share, c->ot[k]);
         if (t > best)
             best = t;
     }
@@ -1114,6 +1272,57 @@ criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c, const ordo_nod
     }
 }
 
+/* criteria_service_bound when several services meet the target: which of
+ * them may be the cheapest (shipping plus returns raised by lateness, as
+ * src_eval_shipment prices them, within a 1e-9 relative margin), their
+ * shipping in ship[k]. */
+static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
+                                 src_subset_t *sub, uint32_t meets, double pe, double fixed_cost,
+                                 double *ship)
+{
+    const ordo_engine_t *eng = x->eng;
+    const ordo_source_params_t *P = &eng->p;
+    uint32_t may = 0;
+    uint32_t zbit = 1u << (c->zone - 1);
+    if (!(sub->ret_known & zbit)) {
+        sub->ret_base[c->zone - 1] = returns_at_base(x, sub->mask, c->zone);
+        sub->ret_known |= zbit;
+    }
+    double ret_base = sub->ret_base[c->zone - 1];
+    double base_rr = sub->rr;
+    double var[ORDO_NODE_MAX_SERVICES];
+    double lim = INFINITY;
+    for (uint32_t m = meets; m; m &= m - 1) {
+        uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
+        const src_svcx_t *sx = &x->svcx[si];
+        ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
+        double ot = c->ot[k], late;
+        if (ot >= 1 - 1e-12) {
+            late = 0;
+        } else if (pe == c->late_pe[k]) {
+            late = c->late[k];
+        } else {
+            late = src_late(eng, si, c->zone, c->s0, pe, x->promise_days);
+            c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
+            c->late[k] = late;
+        }
+        double rr = base_rr * (1 + P->lateness_return_factor * late);
+        if (rr > 1)
+            rr = 1;
+        var[k] = ship[k] + ret_base * (base_rr > 0 ? rr / base_rr : 0);
+        if (var[k] < lim)
+            lim = var[k];
+    }
+    double mag = 1 + fabs(lim) + node->pack_cost_per_shipment +
+                 node->pick_cost_per_unit * sub->units + fabs(fixed_cost);
+    for (uint32_t m = meets; m; m &= m - 1) {
+        uint32_t k = (uint32_t)__builtin_ctz(m);
+        if (var[k] <= lim + 1e-9 * mag)
+            may |= 1u << k;
+    }
+    return may;
+}
+
 /* Criteria strategies ship with the cheapest service whose P(on time)
  * reaches the target, else the most punctual (src_eval_shipment). When the
  * shipment leaves the node's chance of an extra processing day where the
@@ -1133,7 +1342,6 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
     const ordo_engine_t *eng = x->eng;
-    const ordo_source_params_t *P = &eng->p;
     uint32_t n = c->n_svc;
     if (!c->ready || n == 0 || n != node->n_services || n > ORDO_NODE_MAX_SERVICES)
         return false;
@@ -1168,45 +1376,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     double ship[ORDO_NODE_MAX_SERVICES];
     uint32_t may = 0;
     if (meets & (meets - 1)) {
-        /* several meet the target: the cheapest of them (shipping plus
-         * returns raised by lateness, as src_eval_shipment prices them) */
-        uint32_t zbit = 1u << (c->zone - 1);
-        if (!(sub->ret_known & zbit)) {
-            sub->ret_base[c->zone - 1] = returns_at_base(x, sub->mask, c->zone);
-            sub->ret_known |= zbit;
-        }
-        double ret_base = sub->ret_base[c->zone - 1];
-        double base_rr = sub->rr;
-        double var[ORDO_NODE_MAX_SERVICES];
-        double lim = INFINITY;
-        for (uint32_t m = meets; m; m &= m - 1) {
-            uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
-            const src_svcx_t *sx = &x->svcx[si];
-            ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
-            double ot = c->ot[k], late;
-            if (ot >= 1 - 1e-12) {
-                late = 0;
-            } else if (pe == c->late_pe[k]) {
-                late = c->late[k];
-            } else {
-                late = src_late(eng, si, c->zone, c->s0, pe, x->promise_days);
-                c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
-                c->late[k] = late;
-            }
-            double rr = base_rr * (1 + P->lateness_return_factor * late);
-            if (rr > 1)
-                rr = 1;
-            var[k] = ship[k] + ret_base * (base_rr > 0 ? rr / base_rr : 0);
-            if (var[k] < lim)
-                lim = var[k];
-        }
-        double mag = 1 + fabs(lim) + node->pack_cost_per_shipment +
-                     node->pick_cost_per_unit * sub->units + fabs(fixed_cost);
-        for (uint32_t m = meets; m; m &= m - 1) {
-            uint32_t k = (uint32_t)__builtin_ctz(m);
-            if (var[k] <= lim + 1e-9 * mag)
-                may |= 1u << k;
-        }
+        may = cheapest_meeting(x, c, node, sub, meets, pe, fixed_cost, ship);
     } else {
         /* exactly one meets the target, or none: the most punctual */
         may = meets;
@@ -1270,11 +1440,10 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
     double rr = sub->rr;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         const ordo_weights_t *w = &st->weights;
-        double svc_part = pickup || c->zone < 1
-                              ? w->on_time * share * c->ot_ub
-                              : weighted_service_ub_sub(x, c, sub, w->cost, w->on_time * share);
-        out->v[0] = -w->cost * cost_lb + svc_part - w->return_risk * share * rr -
-                    w->load * lp * lp + w->overstock * share * (dos < 90 ? dos / 90 : 1);
+        double svc_part = pickup || c->zone < 1 ? src_weighted_on_time(w, share, c->ot_ub)
+                                                : weighted_service_ub_sub(x, c, sub, w, share);
+        out->v[0] = src_weighted_score(w, share, cost_lb, svc_part, rr, lp * lp,
+                                       src_overstock_part(dos, true));
         return;
     }
     for (uint32_t i = 0; i < st->n_criteria; i++) {
@@ -1417,10 +1586,11 @@ void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         const ordo_weights_t *w = &st->weights;
-        /* share·min(1, mean dos/90) ≤ Σ share_i·dos_i/90 and ≤ share */
-        double ov = w->overstock > 0 ? in.share * in.dos / 90 : 0;
-        out->v[0] = -w->cost * in.cost + w->on_time * in.share * c->ot_ub -
-                    w->return_risk * in.share * in.rr + w->overstock * ov;
+        /* share·min(1, mean dos/90) ≤ Σ share_i·dos_i/90 and ≤ share; the
+         * load penalty only lowers a score (0 here) */
+        out->v[0] =
+            src_weighted_score(w, in.share, in.cost, src_weighted_on_time(w, in.share, c->ot_ub),
+                               in.rr, 0, src_overstock_part(in.dos, false));
         return;
     }
     for (uint32_t q = 0; q < st->n_criteria; q++) {

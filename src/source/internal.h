@@ -202,7 +202,22 @@ typedef struct src_ctx {
     uint32_t n_alts, cap_alts;
     /* score dimension */
     uint32_t dim;
+    /* the first failure (src_fail), reported by the entry points */
+    int fail_rc;
+    char fail_field[48]; /* empty: none */
+    char fail_msg[160];
 } src_ctx_t;
+
+#define SRC_MAX_M 8 /* max_shipments upper bound (policy.c) */
+
+/* The plan a search found: k shipments, line group and candidate each. */
+typedef struct src_best_plan {
+    bool found;
+    uint32_t k;
+    uint32_t masks[SRC_MAX_M];
+    uint32_t cands[SRC_MAX_M];
+    src_score_t score;
+} src_best_plan_t;
 
 /* (int)ceil(v) without a libm call (the portable x86-64 baseline has no
  * rounding instruction): the same integer as (int)ceil(v) for every v in
@@ -216,6 +231,35 @@ static inline int src_ceil_int(double v)
     if (v >= 1e9)
         return 1000000000;
     return v > -1e9 ? (int)ceil(v) : -1000000000;
+}
+
+/* ---- the weighted score: one formula ----
+ *
+ * A weighted strategy scores a shipment as
+ *   −cost·C + on_time·share·P(on time) − return_risk·share·RR
+ *   − load·LP + overstock·share·OV
+ * (share: the shipment's part of the order's units; LP: load penalty; OV:
+ * days of supply / 90, at most 1). src_weighted_score is that sum, in that
+ * order of operations, for the shipment's score, the service choice and the
+ * bounds alike; `svc` is the on-time term (src_weighted_on_time), or for a
+ * bound that trades shipping against P(on time) per service, the best
+ * −cost·shipping + on-time term over the services, with C then excluding
+ * shipping. */
+static inline double src_weighted_on_time(const ordo_weights_t *w, double share, double ot)
+{
+    return w->on_time * share * ot;
+}
+/* OV: days of supply over 90, capped at 1 (uncapped where per-line bounds
+ * are summed and so must stay additive: share·min(1, d) ≤ Σ share_i·d_i) */
+static inline double src_overstock_part(double dos, bool cap)
+{
+    return !cap ? dos / 90 : dos < 90 ? dos / 90 : 1;
+}
+static inline double src_weighted_score(const ordo_weights_t *w, double share, double cost,
+                                        double svc, double rr, double load_penalty, double ov)
+{
+    return -w->cost * cost + svc - w->return_risk * share * rr - w->load * load_penalty +
+           w->overstock * share * ov;
 }
 
 /* features.c */
@@ -307,7 +351,41 @@ static inline void src_ub_max(src_score_t *acc, bool *any, const src_score_t *v,
             acc->v[d] = v->v[d];
 }
 
-/* allocate.c */
+/* Zeroed memory from the order's arena (at least one element). */
+static inline void *src_zalloc(src_ctx_t *x, size_t n, size_t size)
+{
+    return ordo_arena_calloc(x->arena, n ? n : 1, size);
+}
+
+/* candidates.c: failures, the search lines and the candidates */
+/* Records the first failure of a decision, what failed and which field or
+ * limit (printf format), and returns rc; the entry points report it. */
+int src_fail(src_ctx_t *x, int rc, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* src_fail for an arena allocation: "out of memory: the order's arena could
+ * not hold <what>" */
+int src_fail_arena(src_ctx_t *x, const char *what);
+/* The recorded failure as err (rc when none was recorded: a generic
+ * message naming the code). */
+int src_report(const src_ctx_t *x, int rc, ordo_error_t *err);
+/* Backorder reason categories of excluded singletons (rule tally) */
+extern const char *const src_rule_cats[8];
+int src_resolve_groups(src_ctx_t *x);
+void src_line_stats(src_ctx_t *x, uint32_t li);
+int src_cands_alloc(src_ctx_t *x, size_t n, bool zero);
+void src_cand_bind(src_ctx_t *x, uint32_t s);
+src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint32_t sku_i,
+                           uint32_t qty);
+void src_lines_finish(src_ctx_t *x);
+/* The search lines of the order, its candidates and their bounds. */
 int src_prepare(src_ctx_t *x);
+/* src_eval_shipment, tallied for backorder reasons and recorded when
+ * explaining: how the searches evaluate a shipment. */
+void src_eval(src_ctx_t *x, uint32_t ci, uint32_t mask, src_eval_t *e);
+
+/* exact.c: the exact search over line groupings with distinct nodes */
+int src_run_exact(src_ctx_t *x, src_best_plan_t *out);
+/* beam.c: the bounded search for orders beyond the exact search's lines */
+int src_run_beam(src_ctx_t *x, src_best_plan_t *out);
 
 #endif
