@@ -262,7 +262,57 @@ static inline double src_weighted_score(const ordo_weights_t *w, double share, d
            w->overstock * share * ov;
 }
 
-/* features.c */
+/* ---- shared by the shipment model (features.c) and its bounds (bounds.c) ---- */
+
+/* v rounded to a multiple of res (res 0: v) */
+static inline double src_quantize(double v, double res)
+{
+    return res > 0 ? floor(v / res + 0.5) * res : v;
+}
+
+/* Expected business days late: ships on s0 (s0 + 1 with probability pe),
+ * promised on business day D. */
+static inline double src_expected_late(const ordo_carrier_service_t *svc, int zone, int s0,
+                                       double pe, int D)
+{
+    double late = 0;
+    const double *pr = svc->transit[zone - 1];
+    for (int d = 0; d < ORDO_TRANSIT_DAYS; d++) {
+        if (pr[d] <= 0)
+            continue;
+        int a = s0 + d - D, b = s0 + 1 + d - D;
+        late += pr[d] * ((1 - pe) * (a > 0 ? a : 0) + pe * (b > 0 ? b : 0));
+    }
+    return late;
+}
+
+/* src_expected_late of service si, from the engine's table when there is no
+ * extra-day chance (pe == 0: the common case below 80% utilization). The
+ * loop depends on s0 and D only through s0 − D, and with pe == 0 every term
+ * is pr[d]·(1·max(0, a) + 0·b) = pr[d]·max(0, a) exactly, so the table
+ * (src_expected_late at s0 − D, D = 0) holds the very number the loop gives;
+ * below the table's range every a ≤ 0 and the sum is 0. */
+static inline double src_late(const ordo_engine_t *eng, uint32_t si, int zone, int s0, double pe,
+                              int D)
+{
+    int k = s0 - D + SRC_LATE_OFF;
+    if (pe == 0 && k < SRC_LATE_SPAN)
+        return k <= 0 ? 0 : eng->late0[((size_t)si * ORDO_ZONES + zone - 1) * SRC_LATE_SPAN + k];
+    return src_expected_late(&eng->net->services[si], zone, s0, pe, D);
+}
+
+/* Service si's base_min row at the candidate's zone. */
+static inline const double *src_svc_row(const src_ctx_t *x, const src_cand_t *c, uint32_t si)
+{
+    return (const double *)x->eng->base_min + (size_t)si * (ORDO_ZONES * SRC_RET_LB) + c->zoff;
+}
+
+/* Expected returns cost of the lines in mask at their base return rates:
+ * processing and lost margin, plus return shipping when zone >= 1 (not a
+ * pickup). Lateness scales it (src_eval_shipment). */
+double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone);
+
+/* features.c: the shipment model; bounds.c: its optimistic bounds */
 int src_return_lb(const src_line_t *l);
 void src_eval_shipment(src_ctx_t *x, uint32_t cand, uint32_t mask, int32_t force_service,
                        src_eval_t *out);
