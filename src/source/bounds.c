@@ -2,10 +2,9 @@
 /* ordo — optimistic bounds on a shipment's score, for the searches: per
  * line group and candidate (src_upper_bound_sub, with the services a
  * criteria strategy can choose), per criterion (the lead), and decomposed
- * per line and per shipment (src_line_ub, src_fixed_ub). Every bound is
- * computed with the operands and order of operations the shipment's score
- * uses (features.c, src_weighted_score), so a bound and the score it bounds
- * agree bit for bit where they coincide. */
+ * per line and per shipment (src_line_ub, src_fixed_ub). The weighted
+ * bounds use the score's own formula (src_weighted_score, internal.h); the
+ * criteria bounds mirror the terms of score_criteria (features.c). */
 #include <math.h>
 #include <string.h>
 

@@ -824,9 +824,9 @@ static void lost_on(const src_ctx_t *x, const src_score_t *chosen, const src_sco
     }
 }
 
-/* The split test of run_exact (may a plan of k ≥ 2 shipments beat the best
- * single shipment, bounded by Σ_i max_c line_ub + k·max_c fixed_ub + plan
- * term?) for a criteria strategy whose per-line bounds are not kept: the
+/* The split test of exact_split_test (may a plan of k ≥ 2 shipments beat
+ * the best single shipment, bounded by Σ_i max_c line_ub + k·max_c fixed_ub +
+ * plan term?) for a criteria strategy whose per-line bounds are not kept: the
  * same sums and maxima, computed one component at a time, so the
  * lexicographic comparison stops at the first component that decides every
  * k (typically the first or second: node type, or fewest shipments, whose

@@ -169,10 +169,6 @@ static int rate(const ordo_engine_t *eng, int32_t si, int zone, double weight, d
     return ORDO_OK;
 }
 
-/* max over services of −cost·shipping + on_time·share·P(on time): the
- * service trade-off of a weighted score, bounded per service: see
- * weighted_service_ub_sub below. */
-
 /* Ship day in business days after the order: 1 after the node's cutoff
  * (node-local time) or on a weekend, + processing days, + backlog days. The
  * order's UTC day and second of day come from ctx_init; local time differs
