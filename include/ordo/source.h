@@ -223,7 +223,9 @@ typedef struct ordo_decide_opts {
 /* Decides one order. policy NULL runs the deterministic fallback. The plan
  * and everything it points to live in arena. An unfulfillable order is not an
  * error: ORDO_OK with status ORDO_PLAN_UNFULFILLABLE and backorders. Errors
- * are for bad arguments or exhausted memory. */
+ * are for bad arguments, an order that splits into more than 24 search lines
+ * (ORDO_EUNSUPPORTED, "lines"), a failed reservation, or exhausted memory;
+ * err names what failed. */
 int ordo_source_decide(ordo_engine_t *eng, const ordo_policy_t *policy, const ordo_order_t *order,
                        const ordo_decide_opts_t *opts, ordo_arena_t *arena, ordo_plan_t **out,
                        ordo_error_t *err);
@@ -256,7 +258,10 @@ int ordo_plan_spec_parse(const char *json, size_t len, const ordo_network_t *net
 /* Prices a given plan with the same cost model and scores it with the
  * policy's first strategy (policy NULL: the built-in default weights).
  * Constraint violations are reported as backorders with reason
- * "violates:<rule>" but the plan is still priced. */
+ * "violates:<rule>" but the plan is still priced. A plan the engine cannot
+ * price fails naming its field: more than 8 shipments or 24 lines
+ * (ORDO_EUNSUPPORTED, "shipments"), a node, service or order line out of
+ * range (ORDO_EINVAL, e.g. "shipments[1].node"). */
 int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ordo_order_t *order,
                       const ordo_plan_spec_t *spec, ordo_arena_t *arena, ordo_plan_t **out,
                       ordo_error_t *err);

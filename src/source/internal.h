@@ -115,7 +115,7 @@ typedef struct src_subset {
     uint32_t n_wl;
     uint8_t wl[SRC_MAX_SERVICES]; /* billable lb by service, clamped to 1..150 */
     uint64_t heavy; /* services (< SRC_MAX_SERVICES) whose billable weight is beyond the tables */
-    /* returns at the base risk by zone (returns_at_base), filled when first
+    /* returns at the base risk by zone (src_returns_at_base), filled when first
      * needed: bit zone − 1 of ret_known */
     uint32_t ret_known;
     double ret_base[ORDO_ZONES];
@@ -202,7 +202,22 @@ typedef struct src_ctx {
     uint32_t n_alts, cap_alts;
     /* score dimension */
     uint32_t dim;
+    /* the first failure (src_fail), reported by the entry points */
+    int fail_rc;
+    char fail_field[48]; /* empty: none */
+    char fail_msg[160];
 } src_ctx_t;
+
+#define SRC_MAX_M 8 /* max_shipments upper bound (policy.c) */
+
+/* The plan a search found: k shipments, line group and candidate each. */
+typedef struct src_best_plan {
+    bool found;
+    uint32_t k;
+    uint32_t masks[SRC_MAX_M];
+    uint32_t cands[SRC_MAX_M];
+    src_score_t score;
+} src_best_plan_t;
 
 /* (int)ceil(v) without a libm call (the portable x86-64 baseline has no
  * rounding instruction): the same integer as (int)ceil(v) for every v in
@@ -218,7 +233,86 @@ static inline int src_ceil_int(double v)
     return v > -1e9 ? (int)ceil(v) : -1000000000;
 }
 
-/* features.c */
+/* ---- the weighted score: one formula ----
+ *
+ * A weighted strategy scores a shipment as
+ *   −cost·C + on_time·share·P(on time) − return_risk·share·RR
+ *   − load·LP + overstock·share·OV
+ * (share: the shipment's part of the order's units; LP: load penalty; OV:
+ * days of supply / 90, at most 1). src_weighted_score is that sum, in that
+ * order of operations, for the shipment's score, the service choice and the
+ * bounds alike; `svc` is the on-time term (src_weighted_on_time), or for a
+ * bound that trades shipping against P(on time) per service, the best
+ * −cost·shipping + on-time term over the services, with C then excluding
+ * shipping. */
+static inline double src_weighted_on_time(const ordo_weights_t *w, double share, double ot)
+{
+    return w->on_time * share * ot;
+}
+/* OV: days of supply over 90, capped at 1 (uncapped where per-line bounds
+ * are summed and so must stay additive: share·min(1, d) ≤ Σ share_i·d_i) */
+static inline double src_overstock_part(double dos, bool cap)
+{
+    return !cap ? dos / 90 : dos < 90 ? dos / 90 : 1;
+}
+static inline double src_weighted_score(const ordo_weights_t *w, double share, double cost,
+                                        double svc, double rr, double load_penalty, double ov)
+{
+    return -w->cost * cost + svc - w->return_risk * share * rr - w->load * load_penalty +
+           w->overstock * share * ov;
+}
+
+/* ---- shared by the shipment model (features.c) and its bounds (bounds.c) ---- */
+
+/* v rounded to a multiple of res (res 0: v) */
+static inline double src_quantize(double v, double res)
+{
+    return res > 0 ? floor(v / res + 0.5) * res : v;
+}
+
+/* Expected business days late: ships on s0 (s0 + 1 with probability pe),
+ * promised on business day D. */
+static inline double src_expected_late(const ordo_carrier_service_t *svc, int zone, int s0,
+                                       double pe, int D)
+{
+    double late = 0;
+    const double *pr = svc->transit[zone - 1];
+    for (int d = 0; d < ORDO_TRANSIT_DAYS; d++) {
+        if (pr[d] <= 0)
+            continue;
+        int a = s0 + d - D, b = s0 + 1 + d - D;
+        late += pr[d] * ((1 - pe) * (a > 0 ? a : 0) + pe * (b > 0 ? b : 0));
+    }
+    return late;
+}
+
+/* src_expected_late of service si, from the engine's table when there is no
+ * extra-day chance (pe == 0: the common case below 80% utilization). The
+ * loop depends on s0 and D only through s0 − D, and with pe == 0 every term
+ * is pr[d]·(1·max(0, a) + 0·b) = pr[d]·max(0, a) exactly, so the table
+ * (src_expected_late at s0 − D, D = 0) holds the very number the loop gives;
+ * below the table's range every a ≤ 0 and the sum is 0. */
+static inline double src_late(const ordo_engine_t *eng, uint32_t si, int zone, int s0, double pe,
+                              int D)
+{
+    int k = s0 - D + SRC_LATE_OFF;
+    if (pe == 0 && k < SRC_LATE_SPAN)
+        return k <= 0 ? 0 : eng->late0[((size_t)si * ORDO_ZONES + zone - 1) * SRC_LATE_SPAN + k];
+    return src_expected_late(&eng->net->services[si], zone, s0, pe, D);
+}
+
+/* Service si's base_min row at the candidate's zone. */
+static inline const double *src_svc_row(const src_ctx_t *x, const src_cand_t *c, uint32_t si)
+{
+    return (const double *)x->eng->base_min + (size_t)si * (ORDO_ZONES * SRC_RET_LB) + c->zoff;
+}
+
+/* Expected returns cost of the lines in mask at their base return rates:
+ * processing and lost margin, plus return shipping when zone >= 1 (not a
+ * pickup). Lateness scales it (src_eval_shipment). */
+double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone);
+
+/* features.c: the shipment model; bounds.c: its optimistic bounds */
 int src_return_lb(const src_line_t *l);
 void src_eval_shipment(src_ctx_t *x, uint32_t cand, uint32_t mask, int32_t force_service,
                        src_eval_t *out);
@@ -307,7 +401,41 @@ static inline void src_ub_max(src_score_t *acc, bool *any, const src_score_t *v,
             acc->v[d] = v->v[d];
 }
 
-/* allocate.c */
+/* Zeroed memory from the order's arena (at least one element). */
+static inline void *src_zalloc(src_ctx_t *x, size_t n, size_t size)
+{
+    return ordo_arena_calloc(x->arena, n ? n : 1, size);
+}
+
+/* candidates.c: failures, the search lines and the candidates */
+/* Records the first failure of a decision, what failed and which field or
+ * limit (printf format), and returns rc; the entry points report it. */
+int src_fail(src_ctx_t *x, int rc, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* src_fail for an arena allocation: "out of memory: the order's arena could
+ * not hold <what>" */
+int src_fail_arena(src_ctx_t *x, const char *what);
+/* The recorded failure as err (rc when none was recorded: a generic
+ * message naming the code). */
+int src_report(const src_ctx_t *x, int rc, ordo_error_t *err);
+/* Backorder reason categories of excluded singletons (rule tally) */
+extern const char *const src_rule_cats[8];
+int src_resolve_groups(src_ctx_t *x);
+void src_line_stats(src_ctx_t *x, uint32_t li);
+int src_cands_alloc(src_ctx_t *x, size_t n, bool zero);
+void src_cand_bind(src_ctx_t *x, uint32_t s);
+src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint32_t sku_i,
+                           uint32_t qty);
+void src_lines_finish(src_ctx_t *x);
+/* The search lines of the order, its candidates and their bounds. */
 int src_prepare(src_ctx_t *x);
+/* src_eval_shipment, tallied for backorder reasons and recorded when
+ * explaining: how the searches evaluate a shipment. */
+void src_eval(src_ctx_t *x, uint32_t ci, uint32_t mask, src_eval_t *e);
+
+/* exact.c: the exact search over line groupings with distinct nodes */
+int src_run_exact(src_ctx_t *x, src_best_plan_t *out);
+/* beam.c: the bounded search for orders beyond the exact search's lines */
+int src_run_beam(src_ctx_t *x, src_best_plan_t *out);
 
 #endif

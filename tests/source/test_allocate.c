@@ -284,11 +284,107 @@ static void test_pruned_groups_match_brute_force(void **state)
     assert_true(feasible > 2000 / 6);
 }
 
+/* Failures say what failed: an order that splits into more search lines
+ * than the search handles, and plans to price beyond its limits or naming
+ * what the network or order does not have, each with its field and limit. */
+static void test_errors_name_what_failed(void **state)
+{
+    (void)state;
+    /* 26 nodes with one unit each of S0: a line of 26 units splits into a
+     * piece per node, more than SRC_MAX_LINES (24) */
+    char nodes[16384], inv[4096];
+    size_t k = (size_t)snprintf(nodes, sizeof nodes, "[");
+    size_t ki = (size_t)snprintf(inv, sizeof inv, "node,sku,on_hand,reserved,safety_stock,as_of\n");
+    for (unsigned i = 0; i < 26; i++) {
+        k += (size_t)snprintf(
+            nodes + k, sizeof nodes - k,
+            "%s{\"id\":\"N%u\",\"type\":\"dc\",\"zip\":\"%s\",\"capabilities\":[\"ship\"],"
+            "\"daily_capacity\":1000,\"current_load\":0,\"pick_cost_per_unit\":0.5,"
+            "\"pack_cost_per_shipment\":1,\"cutoff_hour\":14,\"processing_days\":0,"
+            "\"priority\":0,\"services\":[\"parcel_ground\"]}",
+            i ? "," : "", i, zips[i % N_ZIPS]);
+        ki += (size_t)snprintf(inv + ki, sizeof inv - ki, "N%u,S0,1,0,0,2026-11-01\n", i);
+    }
+    snprintf(nodes + k, sizeof nodes - k, "]");
+    const char *cat = "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n"
+                      "S0,home,2,10,8,4,30,0.05\n";
+    ordo_network_t *net = build_net(nodes, cat, inv);
+    ordo_engine_t *eng = NULL;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_engine_create(net, NULL, &eng, &err), ORDO_OK);
+    ordo_arena_t *a = ordo_arena_create(1 << 16);
+    ordo_policy_t *p = policy_from(
+        "{\"name\":\"split\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":8,"
+        "\"allow_line_split\":true},\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\"}]}");
+    ordo_order_t o;
+    parse_order(net, a,
+                "{\"id\":\"o\",\"created\":\"2026-03-02T10:00:00Z\",\"ship_to\":{\"zip\":"
+                "\"10001\"},\"lines\":[{\"sku\":\"S0\",\"quantity\":26}]}",
+                &o);
+    ordo_plan_t *plan = NULL;
+    assert_int_equal(ordo_source_decide(eng, p, &o, NULL, a, &plan, &err), ORDO_EUNSUPPORTED);
+    assert_null(plan);
+    assert_string_equal(err.field, "lines");
+    assert_non_null(strstr(err.msg, "more than 24 search lines"));
+    assert_null(strstr(err.msg, "memory"));
+
+    /* pricing: nine shipments (at most 8) */
+    ordo_plan_line_t one = {.line = 0, .quantity = 1};
+    ordo_plan_spec_shipment_t sh[9];
+    for (unsigned i = 0; i < 9; i++)
+        sh[i] = (ordo_plan_spec_shipment_t){i, ORDO_SERVICE_BEST, 1, &one};
+    ordo_plan_spec_t spec = {9, sh};
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_EUNSUPPORTED);
+    assert_string_equal(err.field, "shipments");
+    assert_non_null(strstr(err.msg, "9 shipments: at most 8"));
+    /* 25 plan lines (at most 24) */
+    ordo_plan_line_t lines[25];
+    for (unsigned i = 0; i < 25; i++)
+        lines[i] = (ordo_plan_line_t){.line = 0, .quantity = 1};
+    sh[0].n_lines = 25;
+    sh[0].lines = lines;
+    spec.n_shipments = 1;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_EUNSUPPORTED);
+    assert_string_equal(err.field, "shipments");
+    assert_non_null(strstr(err.msg, "25 lines"));
+    assert_non_null(strstr(err.msg, "at most 24"));
+    /* a node, a service and an order line the network or order lacks */
+    sh[0].n_lines = 1;
+    sh[0].lines = &one;
+    sh[1] = (ordo_plan_spec_shipment_t){99, ORDO_SERVICE_BEST, 1, &one};
+    spec.n_shipments = 2;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_EINVAL);
+    assert_string_equal(err.field, "shipments[1].node");
+    assert_non_null(strstr(err.msg, "26 nodes"));
+    sh[1] = (ordo_plan_spec_shipment_t){1, (int32_t)net->n_services, 1, &one};
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_EINVAL);
+    assert_string_equal(err.field, "shipments[1].service");
+    ordo_plan_line_t bad = {.line = 3, .quantity = 1};
+    sh[1] = (ordo_plan_spec_shipment_t){1, ORDO_SERVICE_BEST, 1, &bad};
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_EINVAL);
+    assert_string_equal(err.field, "shipments[1].lines[0].line");
+    assert_non_null(strstr(err.msg, "beyond the order's 1 line(s)"));
+    /* and a valid plan of the same shape prices */
+    sh[1] = (ordo_plan_spec_shipment_t){1, ORDO_SERVICE_BEST, 1, &one};
+    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_OK);
+    assert_non_null(plan);
+    ordo_policy_destroy(p);
+    ordo_arena_destroy(a);
+    ordo_engine_destroy(eng);
+    ordo_network_destroy(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_matches_brute_force),
         cmocka_unit_test(test_pruned_groups_match_brute_force),
+        cmocka_unit_test(test_errors_name_what_failed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

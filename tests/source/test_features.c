@@ -106,11 +106,67 @@ static void test_lateness_raises_return_risk(void **s)
     ordo_network_destroy(net);
 }
 
+/* A weighted strategy's score is one formula per shipment, −cost·landed +
+ * on_time·share·P(on time) − return_risk·share·risk − load·penalty +
+ * overstock·share·min(1, dos/90), plus −(cost·split_cost + split)·(k − 1):
+ * recomputed here from a priced plan's public fields, term by term. */
+static void test_weighted_score_formula(void **s)
+{
+    (void)s;
+    ordo_network_t *net = load_fixture_net();
+    ordo_engine_t *eng;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_engine_create(net, NULL, &eng, &err), ORDO_OK);
+    ordo_policy_t *p = policy_from(
+        "{\"name\":\"w\",\"constraints\":{\"max_shipments\":2},\"strategies\":[{\"name\":\"w\","
+        "\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":40,\"return_risk\":10,"
+        "\"load\":3,\"split\":0.5,\"overstock\":2}}]}");
+    const ordo_weights_t *w = &p->strategies[0].weights;
+    ordo_arena_t *a = ordo_arena_create(0);
+    ordo_order_t o;
+    parse_order(net, a,
+                "{\"id\":\"x\",\"created\":\"2026-11-24T10:00:00Z\",\"ship_to\":{\"zip\":"
+                "\"30303\"},\"lines\":[{\"sku\":\"TEE-1\",\"quantity\":2},{\"sku\":\"LAMP-1\","
+                "\"quantity\":1}]}",
+                &o);
+    const char *specs[] = {
+        "{\"shipments\":[{\"node\":\"DC-ONTARIO\",\"lines\":[{\"line\":0},{\"line\":1}]}]}",
+        "{\"shipments\":[{\"node\":\"DC-ONTARIO\",\"lines\":[{\"line\":0}]},"
+        "{\"node\":\"DC-EDISON\",\"service\":\"parcel_two_day\",\"lines\":[{\"line\":1}]}]}",
+    };
+    ordo_source_params_t P;
+    ordo_source_params_default(&P);
+    for (int i = 0; i < 2; i++) {
+        ordo_plan_spec_t spec;
+        assert_int_equal(ordo_plan_spec_parse(specs[i], strlen(specs[i]), net, &o, a, &spec, &err),
+                         ORDO_OK);
+        ordo_plan_t *plan;
+        assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_OK);
+        assert_int_equal(plan->n_shipments, (uint32_t)i + 1);
+        double want = 0;
+        for (uint32_t k = 0; k < plan->n_shipments; k++) {
+            const ordo_shipment_t *sh = &plan->shipments[k];
+            double share = (double)sh->units / plan->units;
+            double dos = sh->days_of_supply;
+            want += -w->cost * sh->cost.total + w->on_time * share * sh->on_time_prob -
+                    w->return_risk * share * sh->return_risk - w->load * sh->load_penalty +
+                    w->overstock * share * (dos < 90 ? dos / 90 : 1);
+        }
+        want += -(w->cost * P.split_cost + w->split) * (plan->n_shipments - 1);
+        assert_true(fabs(plan->score - want) <= 1e-12 * (1 + fabs(want)));
+    }
+    ordo_arena_destroy(a);
+    ordo_policy_destroy(p);
+    ordo_engine_destroy(eng);
+    ordo_network_destroy(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_shipments),
         cmocka_unit_test(test_lateness_raises_return_risk),
+        cmocka_unit_test(test_weighted_score_formula),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

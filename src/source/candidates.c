@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — candidate set-up for the searches: the order's search lines (whole
+ * lines, or pieces of a split line), the nodes that stock them and their
+ * bounds; how a search evaluates a shipment (tallied for backorder reasons,
+ * recorded when explaining); and the failures a decision reports.
+ * docs/internals/SOURCING.md explains the steps. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- rules tally for backorder reasons ---- */
+
+const char *const src_rule_cats[8] = {"stock",     "guardrail",  "capacity",     "min_on_time",
+                                      "criterion", "no_service", "unknown_zone", "other"};
+
+static int rule_index(const char *r)
+{
+    if (!r)
+        return 7;
+    for (int i = 0; i < 7; i++)
+        if (!strncmp(r, src_rule_cats[i], strlen(src_rule_cats[i])))
+            return i;
+    return 7;
+}
+
+/* ---- failures ---- */
+
+int src_fail(src_ctx_t *x, int rc, const char *field, const char *fmt, ...)
+{
+    if (x->fail_rc)
+        return rc; /* the first failure is the cause */
+    x->fail_rc = rc;
+    snprintf(x->fail_field, sizeof x->fail_field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->fail_msg, sizeof x->fail_msg, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int src_fail_arena(src_ctx_t *x, const char *what)
+{
+    return src_fail(x, ORDO_ENOMEM, NULL, "out of memory: the order's arena could not hold %s",
+                    what);
+}
+
+int src_report(const src_ctx_t *x, int rc, ordo_error_t *err)
+{
+    if (x->fail_rc)
+        return ordo_error_set(err, x->fail_rc, NULL, 0, x->fail_field[0] ? x->fail_field : NULL,
+                              "%s", x->fail_msg);
+    return ordo_error_set(err, rc, NULL, 0, NULL, "sourcing failed: %s", ordo_strerror(rc));
+}
+
+/* ---- candidates ---- */
+
+/* src_zalloc without the zeroes */
+static void *arena_n(src_ctx_t *x, size_t n, size_t size)
+{
+    return ordo_arena_alloc(x->arena, (n ? n : 1) * size);
+}
+
+int src_resolve_groups(src_ctx_t *x)
+{
+    x->groups_any = x->groups_none = 0;
+    for (uint32_t i = 0; i < x->cons->n_allow_groups; i++) {
+        int32_t g = ordo_network_group(x->net, x->cons->allow_groups[i]);
+        if (g >= 0)
+            x->groups_any |= 1ull << g;
+        else
+            x->groups_any |= 1ull << 63 /* unknown group: nothing matches */;
+    }
+    if (x->cons->n_allow_groups && x->groups_any == (1ull << 63))
+        x->groups_any = 1ull << 63;
+    for (uint32_t i = 0; i < x->cons->n_exclude_groups; i++) {
+        int32_t g = ordo_network_group(x->net, x->cons->exclude_groups[i]);
+        if (g >= 0)
+            x->groups_none |= 1ull << g;
+    }
+    return ORDO_OK;
+}
+
+static int32_t cell_atp(const src_ctx_t *x, uint32_t cell)
+{
+    return x->respect_safety ? ordo_inventory_atp(x->net->inventory, cell)
+                             : ordo_inventory_atp_unsafe(x->net->inventory, cell);
+}
+
+static int cmp_desc_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x < y) - (x > y);
+}
+
+static bool pickup_node_ok(const src_ctx_t *x, uint32_t node)
+{
+    return x->order->pickup_node >= 0 && node == (uint32_t)x->order->pickup_node;
+}
+
+/* node verdict cache: slot -1 unknown, -2 disallowed, ≥ 0 candidate index */
+static bool node_ok(src_ctx_t *x, uint32_t node)
+{
+    if (x->order->level == ORDO_LEVEL_PICKUP)
+        return pickup_node_ok(x, node) && x->net->nodes[node].active;
+    const char *why;
+    return src_node_allowed(x, &x->net->nodes[node], &why);
+}
+
+/* Stock statistics of one order line over every node (for split decisions
+ * and backorder reasons). */
+void src_line_stats(src_ctx_t *x, uint32_t li)
+{
+    ordo_inventory_t *inv = x->net->inventory;
+    const ordo_order_line_t *ol = &x->order->lines[li];
+    ordo_stock_range_t r = ordo_inventory_sku_cells(inv, ol->sku);
+    x->line_any[li] = x->line_allowed[li] = x->line_full[li] = 0;
+    x->line_total[li] = 0;
+    for (uint32_t c = r.begin; c < r.end; c++) {
+        int32_t a = cell_atp(x, c);
+        if (a <= 0)
+            continue;
+        x->line_any[li]++;
+        uint32_t node = ordo_inventory_cell_node(inv, c);
+        int32_t *sl = &x->slot[node];
+        if (*sl == -1)
+            *sl = node_ok(x, node) ? -3 : -2;
+        if (*sl == -2)
+            continue;
+        x->line_allowed[li]++;
+        x->line_total[li] += (uint64_t)a;
+        if ((uint32_t)a >= ol->quantity)
+            x->line_full[li]++;
+    }
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Candidates for up to n nodes, their per-line arrays in pools (zeroed
+ * when `zero`; src_prepare zeroes ATP as nodes become candidates). */
+int src_cands_alloc(src_ctx_t *x, size_t n, bool zero)
+{
+    size_t nl = (size_t)x->n_lines * n + 1;
+    void *(*get)(src_ctx_t *, size_t, size_t) = zero ? src_zalloc : arena_n;
+    x->cands = get(x, n + 1, sizeof *x->cands);
+    x->pool_cell = get(x, nl, sizeof *x->pool_cell);
+    x->pool_atp = get(x, nl, sizeof *x->pool_atp);
+    x->pool_dos = get(x, nl, sizeof *x->pool_dos);
+    x->pool_fixed = get(x, nl, sizeof *x->pool_fixed);
+    return x->cands && x->pool_cell && x->pool_atp && x->pool_dos && x->pool_fixed ? ORDO_OK
+                                                                                   : ORDO_ENOMEM;
+}
+
+/* Point candidate s at its rows of the pools. */
+void src_cand_bind(src_ctx_t *x, uint32_t s)
+{
+    src_cand_t *cd = &x->cands[s];
+    size_t at = (size_t)s * x->n_lines;
+    cd->cell = &x->pool_cell[at];
+    cd->atp = &x->pool_atp[at];
+    cd->dos = &x->pool_dos[at];
+    cd->fixed = &x->pool_fixed[at];
+}
+
+static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
+{
+    int32_t s = x->slot[node];
+    if (s >= 0)
+        return &x->cands[s];
+    const ordo_order_t *o = x->order;
+    s = (int32_t)x->n_cands++;
+    x->slot[node] = s;
+    src_cand_t *cd = &x->cands[s];
+    src_cand_bind(x, (uint32_t)s);
+    cd->node = node;
+    cd->full_mask = 0;
+    memset(cd->atp, 0, sizeof *cd->atp * x->n_lines);
+    cd->zone = o->ship_zip ? (uint16_t)ordo_network_zone(x->net, node, o->ship_zip3) : 0;
+    cd->miles = o->ship_zip ? (float)ordo_network_miles(x->net, node, o->ship_zip3) : 0;
+    cd->load = ordo_engine_node_load(x->eng, node);
+    return cd;
+}
+
+static void cand_add(src_ctx_t *x, uint32_t i, uint32_t node, uint32_t cell, int32_t a)
+{
+    src_cand_t *cd = cand_for(x, node);
+    cd->cell[i] = cell;
+    cd->atp[i] = a;
+    cd->dos[i] = a / (double)x->eng->demand[cell];
+    if ((uint32_t)a >= x->lines[i].qty)
+        cd->full_mask |= 1u << i;
+}
+
+/* A search line: qty units of an order line's SKU (the whole line, or a
+ * piece of it). */
+src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint32_t sku_i,
+                           uint32_t qty)
+{
+    const ordo_sku_t *sku = &net->skus[sku_i];
+    src_line_t l = {.order_line = order_line,
+                    .sku = sku_i,
+                    .qty = qty,
+                    .weight = sku->weight_lb,
+                    .cubic = sku->length_in * sku->width_in * sku->height_in,
+                    .price = sku->price,
+                    .base_rr = sku->return_rate};
+    l.ret_wl = src_return_lb(&l);
+    return l;
+}
+
+/* Once the search lines and their total units are known: the mask of all
+ * lines, repeated SKUs, and the per-line constants of the bounds. */
+void src_lines_finish(src_ctx_t *x)
+{
+    x->all_mask = x->n_lines >= 32 ? 0xffffffffu : (1u << x->n_lines) - 1;
+    for (uint32_t i = 0; i < x->n_lines; i++) {
+        src_line_t *l = &x->lines[i];
+        l->shared = false;
+        for (uint32_t j = 0; j < x->n_lines; j++)
+            l->shared |= j != i && x->lines[j].sku == l->sku;
+        double units = l->qty;
+        l->ub_share = x->total_units > 0 ? units / x->total_units : 1;
+        l->ub_rr = units ? l->base_rr * l->qty / units : 0;
+    }
+}
+
+/* ---- src_prepare: search lines, then candidates, then their bounds ---- */
+
+/* The nearest allowed nodes (by the engine's static cost order for the
+ * destination ZIP3), for lines stocked almost everywhere; found when first
+ * needed, sorted by node index to merge with a SKU's cells. */
+typedef struct walk {
+    uint32_t nodes[SRC_WALK_NODES];
+    uint32_t n;
+    bool ready;
+} walk_t;
+
+/* How src_prepare searches each order line: mode 0 scans every cell of its
+ * SKU, 1 walks the nearest nodes; its search lines (one, or the pieces of a
+ * split) start at first_line. */
+typedef struct prep {
+    walk_t walk;
+    uint8_t mode[ORDO_ORDER_MAX_LINES];
+    uint32_t first_line[ORDO_ORDER_MAX_LINES], n_pieces[ORDO_ORDER_MAX_LINES];
+    size_t total_cells; /* an upper bound on the candidates */
+} prep_t;
+
+/* Step 0: clear the per-order state; the node slots (−1: unknown). */
+static int prepare_reset(src_ctx_t *x)
+{
+    x->respect_safety = x->cons->respect_safety_stock;
+    src_resolve_groups(x);
+    x->n_lines = 0;
+    x->n_cands = 0;
+    x->total_units = 0;
+    x->pruned = false;
+    if (!x->slot) {
+        x->slot = ordo_arena_alloc(x->arena, sizeof *x->slot * (x->net->n_nodes + 1));
+        if (!x->slot)
+            return src_fail_arena(x, "the node slots");
+    }
+    memset(x->slot, 0xff, sizeof *x->slot * x->net->n_nodes); /* -1 */
+    return ORDO_OK;
+}
+
+static void walk_init(src_ctx_t *x, walk_t *wk)
+{
+    const ordo_network_t *net = x->net;
+    const uint16_t *row = &x->eng->near[(size_t)x->order->ship_zip3 * net->n_nodes];
+    for (uint32_t k = 0; k < net->n_nodes && wk->n < SRC_WALK_NODES; k++) {
+        uint32_t node = row[k];
+        int32_t *sl = &x->slot[node];
+        if (*sl == -1)
+            *sl = node_ok(x, node) ? -3 : -2;
+        if (*sl != -2)
+            wk->nodes[wk->n++] = node;
+    }
+    qsort(wk->nodes, wk->n, sizeof wk->nodes[0], cmp_u32);
+    wk->ready = true;
+}
+
+/* Walk a line stocked at many nodes when a walked node has its full
+ * quantity; else it is scanned (and maybe split). */
+static bool line_walks(src_ctx_t *x, uint32_t li, ordo_stock_range_t r, walk_t *wk)
+{
+    ordo_inventory_t *inv = x->net->inventory;
+    if (!wk->ready)
+        walk_init(x, wk);
+    bool full = false;
+    uint32_t c = r.begin;
+    for (uint32_t k = 0; k < wk->n && !full && c < r.end; k++) {
+        while (c < r.end && ordo_inventory_cell_node(inv, c) < wk->nodes[k])
+            c++;
+        if (c < r.end && ordo_inventory_cell_node(inv, c) == wk->nodes[k])
+            full = (uint32_t)cell_atp(x, c) >= x->order->lines[li].quantity;
+    }
+    return full;
+}
+
+static int too_many_lines(src_ctx_t *x, uint32_t li)
+{
+    return src_fail(x, ORDO_EUNSUPPORTED, "lines",
+                    "the order splits into more than %d search lines (at line %u, quantity %u)",
+                    SRC_MAX_LINES, li, x->order->lines[li].quantity);
+}
+
+/* A line no allowed node has in full, split into pieces sized by the
+ * largest ATPs, fewest pieces first. */
+static int split_line(src_ctx_t *x, uint32_t li, ordo_stock_range_t r, const src_line_t *base,
+                      uint32_t *n_pieces)
+{
+    ordo_inventory_t *inv = x->net->inventory;
+    uint32_t na = x->line_allowed[li];
+    int32_t *atps = ordo_arena_alloc(x->arena, sizeof *atps * (na ? na : 1));
+    if (!atps)
+        return src_fail_arena(x, "the ATPs of a line to split");
+    uint32_t k = 0;
+    for (uint32_t c = r.begin; c < r.end && k < na; c++) {
+        int32_t a = cell_atp(x, c);
+        if (a > 0 && x->slot[ordo_inventory_cell_node(inv, c)] != -2)
+            atps[k++] = a;
+    }
+    qsort(atps, k, sizeof *atps, cmp_desc_i32);
+    uint32_t left = x->order->lines[li].quantity;
+    *n_pieces = 0;
+    for (uint32_t i = 0; i < k && left > 0; i++) {
+        if (x->n_lines >= SRC_MAX_LINES)
+            return too_many_lines(x, li);
+        uint32_t q = (uint32_t)atps[i] < left ? (uint32_t)atps[i] : left;
+        src_line_t piece = *base;
+        piece.qty = q;
+        x->lines[x->n_lines++] = piece;
+        (*n_pieces)++;
+        left -= q;
+    }
+    return ORDO_OK;
+}
+
+/* Step 1, per order line: scan or walk, and its search lines (the whole
+ * line, or its pieces when no allowed node has it all and the policy
+ * allows splitting). */
+static int line_search_lines(src_ctx_t *x, uint32_t li, prep_t *pp)
+{
+    const ordo_order_t *o = x->order;
+    const ordo_order_line_t *ol = &o->lines[li];
+    bool pickup = o->level == ORDO_LEVEL_PICKUP;
+    ordo_stock_range_t r = ordo_inventory_sku_cells(x->net->inventory, ol->sku);
+    uint32_t n = r.end - r.begin;
+    x->line_split_failed[li] = false;
+    memset(x->excl[li], 0, sizeof x->excl[li]);
+    pp->mode[li] = 0;
+    if (!pickup && n > SRC_SCAN_MAX && line_walks(x, li, r, &pp->walk)) {
+        pp->mode[li] = 1;
+        x->pruned = true;
+    }
+    pp->total_cells += pp->mode[li] ? pp->walk.n : n;
+    src_line_t base = src_search_line(x->net, li, ol->sku, ol->quantity);
+    pp->first_line[li] = x->n_lines;
+    pp->n_pieces[li] = 1;
+    if (pp->mode[li] == 0)
+        src_line_stats(x, li);
+    if (pp->mode[li] == 0 && x->line_full[li] == 0 && x->cons->allow_line_split && !pickup &&
+        x->line_total[li] >= ol->quantity)
+        return split_line(x, li, r, &base, &pp->n_pieces[li]);
+    if (x->n_lines >= SRC_MAX_LINES)
+        return too_many_lines(x, li);
+    x->lines[x->n_lines++] = base;
+    return ORDO_OK;
+}
+
+/* Step 2: the candidates, nodes that stock at least one search line. */
+static void add_candidates(src_ctx_t *x, const prep_t *pp)
+{
+    const ordo_order_t *o = x->order;
+    ordo_inventory_t *inv = x->net->inventory;
+    for (uint32_t li = 0; li < o->n_lines; li++) {
+        ordo_stock_range_t r = ordo_inventory_sku_cells(inv, o->lines[li].sku);
+        for (uint32_t i = pp->first_line[li]; i < pp->first_line[li] + pp->n_pieces[li]; i++) {
+            if (pp->mode[li] == 1) {
+                uint32_t c = r.begin;
+                for (uint32_t k = 0; k < pp->walk.n && c < r.end; k++) {
+                    uint32_t node = pp->walk.nodes[k];
+                    while (c < r.end && ordo_inventory_cell_node(inv, c) < node)
+                        c++;
+                    if (c < r.end && ordo_inventory_cell_node(inv, c) == node) {
+                        int32_t a = cell_atp(x, c);
+                        if (a > 0)
+                            cand_add(x, i, node, c, a);
+                    }
+                }
+                continue;
+            }
+            for (uint32_t c = r.begin; c < r.end; c++) {
+                uint32_t node = ordo_inventory_cell_node(inv, c);
+                int32_t s = x->slot[node];
+                if (s == -2)
+                    continue;
+                if (s == -1 && !node_ok(x, node)) {
+                    x->slot[node] = -2;
+                    continue;
+                }
+                int32_t a = cell_atp(x, c);
+                if (a > 0)
+                    cand_add(x, i, node, c, a);
+            }
+        }
+    }
+}
+
+/* Step 3: the order's per-service factors, the candidates' bounds, and the
+ * bitsets of the candidates that can ship each line in full. */
+static int prepare_bounds(src_ctx_t *x)
+{
+    const ordo_network_t *net = x->net;
+    if (!x->svcx) {
+        /* the order's per-service factors, shared by every candidate */
+        src_svcx_t *sx = ordo_arena_alloc(x->arena, sizeof *sx * (net->n_services + 1));
+        if (!sx)
+            return src_fail_arena(x, "the per-service factors");
+        for (uint32_t s = 0; s < net->n_services; s++) {
+            const ordo_carrier_service_t *svc = &net->services[s];
+            sx[s].inv_div = x->eng->inv_div[s];
+            sx[s].mult = x->eng->mult[s];
+            sx[s].add = (x->order->residential ? svc->residential_surcharge : 0) +
+                        (x->peak ? svc->peak_surcharge : 0);
+        }
+        x->svcx = sx;
+    }
+    x->cand_full = ordo_arena_alloc(x->arena, sizeof *x->cand_full * (x->n_cands + 1));
+    if (!x->cand_full)
+        return src_fail_arena(x, "the candidates' full-line masks");
+    x->cand_words = (x->n_cands + 63) / 64;
+    x->line_cands = src_zalloc(x, (size_t)x->n_lines * x->cand_words, sizeof *x->line_cands);
+    if (!x->line_cands)
+        return src_fail_arena(x, "the line-to-candidate bitsets");
+    for (uint32_t c = 0; c < x->n_cands; c++) {
+        src_cand_init_bounds(x, c);
+        uint32_t fm = x->cands[c].full_mask;
+        x->cand_full[c] = fm;
+        for (; fm; fm &= fm - 1)
+            x->line_cands[(size_t)__builtin_ctz(fm) * x->cand_words + c / 64] |= 1ull << (c % 64);
+    }
+    return ORDO_OK;
+}
+
+int src_prepare(src_ctx_t *x)
+{
+    int rc = prepare_reset(x);
+    if (rc)
+        return rc;
+    prep_t pp;
+    pp.walk.n = 0;
+    pp.walk.ready = false;
+    pp.total_cells = 0;
+    for (uint32_t li = 0; li < x->order->n_lines; li++)
+        if ((rc = line_search_lines(x, li, &pp)))
+            return rc;
+    for (uint32_t i = 0; i < x->n_lines; i++)
+        x->total_units += x->lines[i].qty;
+    src_lines_finish(x);
+    if (src_cands_alloc(x, pp.total_cells, false))
+        return src_fail_arena(x, "the candidates");
+    add_candidates(x, &pp);
+    return prepare_bounds(x);
+}
+
+/* ---- explain records ---- */
+
+static void record_candidate(src_ctx_t *x, uint32_t ci, uint32_t mask, const src_eval_t *e)
+{
+    if (!x->explain)
+        return;
+    if (x->n_cands_out == x->cap_cands_out) {
+        uint32_t cap = x->cap_cands_out ? x->cap_cands_out * 2 : 64;
+        if (cap > 65536)
+            return;
+        ordo_candidate_t *n = ordo_arena_alloc(x->arena, sizeof *n * cap);
+        if (!n)
+            return;
+        if (x->n_cands_out)
+            memcpy(n, x->cands_out, sizeof *n * x->n_cands_out);
+        x->cands_out = n;
+        x->cap_cands_out = cap;
+    }
+    ordo_candidate_t *c = &x->cands_out[x->n_cands_out++];
+    memset(c, 0, sizeof *c);
+    c->lines_mask = mask;
+    c->node = x->cands[ci].node;
+    c->service = e->service;
+    c->feasible = e->feasible;
+    c->excluded_by = e->excluded_by;
+    c->detail = e->detail[0] ? ordo_arena_strdup(x->arena, e->detail) : NULL;
+    c->landed_cost = e->cost.total;
+    c->on_time_prob = e->on_time;
+    c->return_risk = e->return_risk;
+    c->load_penalty = e->load_penalty;
+    c->zone = e->zone;
+    c->miles = e->miles;
+    c->score = e->score.v[0];
+    for (uint32_t d = 0; d < x->dim && d < SRC_DIM; d++)
+        c->score_vec[d] = e->score.v[d];
+    c->gap = NAN;
+}
+
+static void tally(src_ctx_t *x, uint32_t mask, const src_eval_t *e)
+{
+    if (e->feasible || (mask & (mask - 1)))
+        return; /* singletons only */
+    uint32_t i = (uint32_t)__builtin_ctz(mask);
+    uint32_t ol = x->lines[i].order_line;
+    uint16_t *v = &x->excl[ol][rule_index(e->excluded_by)];
+    if (*v < 65535)
+        (*v)++;
+}
+
+void src_eval(src_ctx_t *x, uint32_t ci, uint32_t mask, src_eval_t *e)
+{
+    src_eval_shipment(x, ci, mask, -3, e);
+    tally(x, mask, e);
+    record_candidate(x, ci, mask, e);
+}

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — the engine: parameters, the tables precomputed from the network
+ * (transit CDFs, rates by whole pound, lateness, return shipping, the nodes
+ * nearest each ZIP3, demand), and the runtime node loads. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void ordo_source_params_default(ordo_source_params_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->return_processing = 4.00;
+    p->lost_margin_rate = 0.15;
+    p->carrying_rate = 0.25;
+    p->target_days_of_supply = 14;
+    p->stockout_margin_rate = 0.30;
+    p->network_days_of_supply = 60;
+    p->lateness_return_factor = 0.25;
+    p->split_cost = 1.50;
+    p->promise_days[ORDO_LEVEL_STANDARD] = 5;
+    p->promise_days[ORDO_LEVEL_EXPRESS] = 2;
+    p->promise_days[ORDO_LEVEL_PICKUP] = 1;
+    p->peak = -1;
+    p->beam_width = 12;
+    p->beam_nodes = 6;
+}
+
+static bool params_ok(const ordo_source_params_t *p)
+{
+    const double v[] = {p->return_processing,      p->lost_margin_rate,
+                        p->carrying_rate,          p->target_days_of_supply,
+                        p->stockout_margin_rate,   p->network_days_of_supply,
+                        p->lateness_return_factor, p->split_cost};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (!isfinite(v[i]) || v[i] < 0)
+            return false;
+    return p->network_days_of_supply > 0 && p->target_days_of_supply > 0 && p->beam_width >= 1 &&
+           p->beam_nodes >= 1 && p->promise_days[0] >= 0 && p->promise_days[1] >= 0 &&
+           p->promise_days[2] >= 0;
+}
+
+/* The engine's tables, allocated (zeroed); false when out of memory. */
+static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
+{
+    size_t cells = ordo_inventory_cell_count(net->inventory);
+    size_t ns = net->n_services ? net->n_services : 1;
+    e->cdf = calloc(ns, sizeof *e->cdf);
+    e->min_rate = calloc((size_t)net->n_nodes * ORDO_ZONES + 1, sizeof *e->min_rate);
+    e->node_tz = calloc(net->n_nodes + 1, 1);
+    e->demand = calloc(cells + 1, sizeof *e->demand);
+    e->load = calloc(net->n_nodes + 1, sizeof *e->load);
+    e->base_tab = calloc(ns, sizeof *e->base_tab);
+    e->base_min = calloc(ns, sizeof *e->base_min);
+    e->near =
+        net->n_nodes <= 65535 ? malloc(sizeof *e->near * ORDO_ZIP3_COUNT * net->n_nodes + 1) : NULL;
+    e->inv_div = calloc(net->n_services + 1, sizeof *e->inv_div);
+    e->mult = calloc(net->n_services + 1, sizeof *e->mult);
+    e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
+    e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
+    return e->one_lb && e->late0 && e->inv_div && e->mult && e->cdf && e->min_rate && e->node_tz &&
+           e->demand && e->load && e->base_tab && e->base_min && e->near;
+}
+
+/* Per carrier service: dim divisor and fuel factors, transit CDFs, base
+ * rates by whole pound and their suffix minima. */
+static void tab_services(ordo_engine_t *e, const ordo_network_t *net)
+{
+    for (uint32_t s = 0; s < net->n_services; s++) {
+        const ordo_carrier_service_t *svc = &net->services[s];
+        e->inv_div[s] = svc->dim_divisor > 0 ? 1.0 / svc->dim_divisor : 0;
+        e->mult[s] = 1 + svc->fuel_surcharge_pct / 100.0;
+    }
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++) {
+            double c = 0;
+            for (int d = 0; d < ORDO_TRANSIT_DAYS; d++) {
+                c += net->services[s].transit[z][d];
+                e->cdf[s][z][d] = c > 1 ? 1 : c;
+            }
+        }
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++)
+            for (int w = 1; w < SRC_RET_LB; w++) {
+                ordo_rate_t r;
+                if (ordo_rate_parcel(&net->services[s], z + 1, w, 0, false, false, &r) == 0)
+                    e->base_tab[s][z][w] = r.base;
+            }
+    /* suffix minimum: a lower bound for any parcel at least that heavy, even
+     * if a rate card is not monotone in weight */
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++) {
+            double m = e->base_tab[s][z][SRC_RET_LB - 1];
+            for (int w = SRC_RET_LB - 1; w >= 1; w--) {
+                if (e->base_tab[s][z][w] < m)
+                    m = e->base_tab[s][z][w];
+                e->base_min[s][z][w] = m;
+            }
+        }
+    /* expected lateness with no extra-day chance by s0 − D (src_late) */
+    for (uint32_t s = 0; s < net->n_services; s++)
+        for (int z = 0; z < ORDO_ZONES; z++)
+            for (int k = 0; k < SRC_LATE_SPAN; k++)
+                e->late0[((size_t)s * ORDO_ZONES + z) * SRC_LATE_SPAN + k] =
+                    src_expected_late(&net->services[s], z + 1, k - SRC_LATE_OFF, 0.0, 0);
+}
+
+/* Per node: time zone, starting load, the cheapest rate by zone, and the
+ * cheapest 1-lb parcel by zone and surcharge flags: the same operations as
+ * ship_lb(x, c, 1, 0) (1 lb is billable 1 lb by any service: no dimensional
+ * weight without cube). */
+static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
+{
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        const ordo_node_t *node = &net->nodes[n];
+        e->node_tz[n] = (int8_t)lround(node->lon / 15.0);
+        atomic_init(&e->load[n], node->current_load);
+        for (int z = 0; z < ORDO_ZONES; z++) {
+            double m = INFINITY;
+            for (uint32_t k = 0; k < node->n_services; k++) {
+                const ordo_carrier_service_t *svc = &net->services[node->services[k]];
+                for (uint32_t b = 0; b < svc->n_brackets; b++) {
+                    double r = svc->rates[b][z] * (1 + svc->fuel_surcharge_pct / 100.0);
+                    if (r < m)
+                        m = r;
+                }
+            }
+            e->min_rate[(size_t)n * ORDO_ZONES + z] = isfinite(m) ? m : 0;
+        }
+    }
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        const ordo_node_t *node = &net->nodes[n];
+        for (int z = 0; z < ORDO_ZONES; z++)
+            for (int f = 0; f < 4; f++) {
+                double best = INFINITY;
+                for (uint32_t k = 0; k < node->n_services; k++) {
+                    uint32_t si = node->services[k];
+                    const ordo_carrier_service_t *svc = &net->services[si];
+                    double add = ((f & 1) ? svc->residential_surcharge : 0) +
+                                 ((f & 2) ? svc->peak_surcharge : 0);
+                    double t = e->base_min[si][z][1] * e->mult[si] + add;
+                    if (t < best)
+                        best = t;
+                }
+                e->one_lb[((size_t)n * ORDO_ZONES + z) * 4 + f] = isfinite(best) ? best : 0;
+            }
+    }
+}
+
+/* Nodes of each ZIP3 by a static cost key (pack + pick + cheapest rate at
+ * the zone, miles breaking ties). False when out of memory. */
+static bool tab_near(ordo_engine_t *e, const ordo_network_t *net)
+{
+    double *key = malloc(sizeof *key * (net->n_nodes + 1));
+    if (!key)
+        return false;
+    for (uint32_t z3 = 0; z3 < ORDO_ZIP3_COUNT; z3++) {
+        uint16_t *row = &e->near[(size_t)z3 * net->n_nodes];
+        for (uint32_t n = 0; n < net->n_nodes; n++) {
+            const ordo_node_t *node = &net->nodes[n];
+            int z = ordo_network_zone(net, n, (uint16_t)z3);
+            key[n] = node->pack_cost_per_shipment + node->pick_cost_per_unit +
+                     (z >= 1 ? e->min_rate[(size_t)n * ORDO_ZONES + z - 1] : 1e9) +
+                     ordo_network_miles(net, n, (uint16_t)z3) * 1e-6;
+            row[n] = (uint16_t)n;
+        }
+        /* insertion sort is too slow for 1000s of nodes: shell sort */
+        for (uint32_t gap = net->n_nodes / 2; gap > 0; gap /= 2)
+            for (uint32_t i = gap; i < net->n_nodes; i++) {
+                uint16_t v = row[i];
+                uint32_t j = i;
+                while (j >= gap && key[row[j - gap]] > key[v]) {
+                    row[j] = row[j - gap];
+                    j -= gap;
+                }
+                row[j] = v;
+            }
+    }
+    free(key);
+    return true;
+}
+
+/* Return shipping: the network's cheapest ground service (first service
+ * when it has no ground one), unit weights 1..150 lb. */
+static void tab_returns(ordo_engine_t *e, const ordo_network_t *net)
+{
+    int32_t ret = -1;
+    double best = INFINITY;
+    for (uint32_t s = 0; s < net->n_services; s++) {
+        const ordo_carrier_service_t *svc = &net->services[s];
+        if (svc->n_brackets == 0)
+            continue;
+        double r = svc->rates[0][4] + (svc->service == ORDO_SERVICE_GROUND ? 0 : 1e6);
+        if (r < best) {
+            best = r;
+            ret = (int32_t)s;
+        }
+    }
+    for (int z = 0; z < ORDO_ZONES; z++) {
+        for (int w = 1; w < SRC_RET_LB; w++) {
+            ordo_rate_t r;
+            if (ret >= 0 &&
+                ordo_rate_parcel(&net->services[ret], z + 1, w, 0, false, false, &r) == 0)
+                e->ret_rate[z][w] = r.total;
+        }
+        e->ret_rate[z][0] = e->ret_rate[z][1];
+        e->ret_per_lb[z] = e->ret_rate[z][SRC_RET_LB - 1] - e->ret_rate[z][SRC_RET_LB - 2];
+    }
+}
+
+/* Demand estimate: the SKU's network on-hand / network_days_of_supply,
+ * shared among the nodes that stock it by daily capacity. */
+static void tab_demand(ordo_engine_t *e, const ordo_network_t *net)
+{
+    for (uint32_t s = 0; s < net->n_skus; s++) {
+        ordo_stock_range_t r = ordo_inventory_sku_cells(net->inventory, s);
+        double units = 0, cap = 0;
+        for (uint32_t c = r.begin; c < r.end; c++) {
+            ordo_stock_t st;
+            ordo_inventory_get(net->inventory, c, &st);
+            units += st.on_hand > 0 ? st.on_hand : 0;
+            const ordo_node_t *nd = &net->nodes[st.node];
+            cap += nd->daily_capacity ? nd->daily_capacity : 1000;
+        }
+        double daily = units / e->p.network_days_of_supply;
+        if (daily < 0.01)
+            daily = 0.01;
+        for (uint32_t c = r.begin; c < r.end; c++) {
+            const ordo_node_t *nd = &net->nodes[ordo_inventory_cell_node(net->inventory, c)];
+            double share = (nd->daily_capacity ? nd->daily_capacity : 1000) / (cap > 0 ? cap : 1);
+            double d = daily * share;
+            e->demand[c] = (float)(d < 0.001 ? 0.001 : d);
+        }
+    }
+}
+
+int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *params,
+                       ordo_engine_t **out, ordo_error_t *err)
+{
+    *out = NULL;
+    if (!net || !net->inventory || !net->zone)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "network", "network is not finalized");
+    ordo_engine_t *e = calloc(1, sizeof *e);
+    if (!e)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
+                              "out of memory allocating the engine");
+    e->net = net;
+    if (params)
+        e->p = *params;
+    else
+        ordo_source_params_default(&e->p);
+    if (!params_ok(&e->p)) {
+        free(e);
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "params", "invalid engine parameters");
+    }
+    if (!engine_alloc(e, net)) {
+        ordo_engine_destroy(e);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
+                              "out of memory allocating the engine's rate and node tables");
+    }
+    tab_services(e, net);
+    tab_nodes(e, net);
+    if (!tab_near(e, net)) {
+        ordo_engine_destroy(e);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
+                              "out of memory sorting the nodes of each ZIP3");
+    }
+    tab_returns(e, net);
+    tab_demand(e, net);
+    *out = e;
+    return ORDO_OK;
+}
+
+void ordo_engine_destroy(ordo_engine_t *e)
+{
+    if (!e)
+        return;
+    free(e->cdf);
+    free(e->inv_div);
+    free(e->mult);
+    free(e->one_lb);
+    free(e->late0);
+    free(e->base_tab);
+    free(e->base_min);
+    free(e->near);
+    free(e->min_rate);
+    free(e->node_tz);
+    free(e->demand);
+    free((void *)e->load);
+    free(e);
+}
+
+const ordo_network_t *ordo_engine_network(const ordo_engine_t *e)
+{
+    return e->net;
+}
+
+uint32_t ordo_engine_node_load(const ordo_engine_t *e, uint32_t node)
+{
+    return node < e->net->n_nodes ? atomic_load_explicit(&e->load[node], memory_order_relaxed) : 0;
+}
+
+void ordo_engine_add_load(ordo_engine_t *e, uint32_t node, int32_t units)
+{
+    if (node >= e->net->n_nodes)
+        return;
+    if (units >= 0) {
+        atomic_fetch_add_explicit(&e->load[node], (uint32_t)units, memory_order_relaxed);
+        return;
+    }
+    uint32_t cur = atomic_load_explicit(&e->load[node], memory_order_relaxed);
+    uint32_t next;
+    do {
+        next = cur > (uint32_t)-units ? cur - (uint32_t)-units : 0;
+    } while (!atomic_compare_exchange_weak(&e->load[node], &cur, next));
+}
+
+void ordo_engine_reset_loads(ordo_engine_t *e)
+{
+    for (uint32_t n = 0; n < e->net->n_nodes; n++)
+        atomic_store(&e->load[n], 0);
+}
+
+int ordo_engine_set_cell_demand(ordo_engine_t *e, const float *per_cell, size_t n,
+                                ordo_error_t *err)
+{
+    size_t cells = ordo_inventory_cell_count(e->net->inventory);
+    if (n != cells)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "demand", "expected %zu cells, got %zu",
+                              cells, n);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(per_cell[i]) || per_cell[i] < 0)
+            return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "demand",
+                                  "cell %zu: demand must be finite and >= 0", i);
+    for (size_t i = 0; i < n; i++)
+        e->demand[i] = per_cell[i] < 0.001f ? 0.001f : per_cell[i];
+    return ORDO_OK;
+}
+
+double ordo_engine_days_of_supply(const ordo_engine_t *e, uint32_t cell)
+{
+    return ordo_inventory_atp(e->net->inventory, cell) / (double)e->demand[cell];
+}
