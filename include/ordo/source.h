@@ -92,8 +92,8 @@ typedef struct ordo_cost {
 } ordo_cost_t;
 
 /* Every component of ordo_cost_t, in the order plans and decision records
- * write them: X(field, plan_level_only). The plan writer (plan_json.c) and
- * the record reader (src/record) expand it, so a new cost component is a
+ * write them: X(field, plan_level_only). The plan writer (plan_json.c), the
+ * record reader (src/record) and the plan totals (allocate.c) expand it, so a new cost component is a
  * field above, a line here and the cost code that sets it
  * (docs/internals/RECORD.md). */
 #define ORDO_COST_COMPONENTS(X)                                                                    \

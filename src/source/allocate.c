@@ -74,17 +74,13 @@ static int materialize(src_ctx_t *x, const src_best_plan_t *b, ordo_plan_t *plan
         plan->all_on_time_prob *= sh->on_time_prob;
         plan->return_risk += sh->return_risk * sh->units;
         ordo_cost_t *t = &plan->cost;
-        t->pick += sh->cost.pick;
-        t->pack += sh->cost.pack;
-        t->shipping += sh->cost.shipping;
-        t->shipping_base += sh->cost.shipping_base;
-        t->fuel += sh->cost.fuel;
-        t->residential += sh->cost.residential;
-        t->peak += sh->cost.peak;
-        t->returns += sh->cost.returns;
-        t->carrying_relief += sh->cost.carrying_relief;
-        t->opportunity += sh->cost.opportunity;
-        t->total += sh->cost.total;
+        /* every shipment-level component, summed field by field; plan-level
+         * ones (split) are set below */
+#define SUM_COMPONENT(name, plan_level)                                                            \
+    if (!(plan_level))                                                                             \
+        t->name += sh->cost.name;
+        ORDO_COST_COMPONENTS(SUM_COMPONENT)
+#undef SUM_COMPONENT
     }
     (void)net;
     if (plan->units) {
