@@ -231,16 +231,29 @@ typedef struct ordo_log_verify_report {
     char bad_segment[256];          /* file name */
     uint64_t bad_offset;            /* byte offset in that file */
     uint64_t bad_seq;               /* seq it has or should have */
-    bool bad_is_tail;               /* incomplete frame at the end of the last
-                                       segment: what a crash leaves, and what
-                                       open truncates */
+    bool bad_is_tail;               /* bytes at the end of the last segment that
+                                       are neither records nor padding nor an
+                                       incomplete record (no record is in them):
+                                       open moves them to a quarantine file */
     char reason[256];
+    /* The end of the last segment after its last valid record, when it is
+     * not damage (ok stays true): zero padding of the last direct I/O block
+     * (an active segment, or a crashed writer's), or an incomplete record (a
+     * write in progress, or cut short by a crash: never acknowledged). A
+     * complete record with a bad checksum there is corruption (!ok). */
+    uint64_t tail_offset;           /* where it starts (0: the log ends at a record) */
+    uint64_t tail_bytes;
+    bool tail_padding;              /* zero padding (else an incomplete record) */
 } ordo_log_verify_report_t;
 
-/* Reads every segment: headers, every record's checksum, sequence
- * continuity, the whole chain (across segments), and that compressed
- * payloads decode. Returns ORDO_OK when the check ran (report->ok tells the
- * answer) or an error when it could not run (no such directory...). */
+/* Reads every segment: headers, that the first segment is the genesis
+ * (seq 1, zero previous-chain hash), every record's checksum, sequence
+ * continuity, the whole chain (across segments), that compressed payloads
+ * decode, and that every .idx is exactly the index of its segment. A live
+ * or crashed log verifies: its last segment may end in zero padding or an
+ * incomplete record (see tail_*). Returns ORDO_OK when the check ran
+ * (report->ok tells the answer) or an error when it could not run (no such
+ * directory...). */
 int ordo_log_verify(const char *dir, ordo_log_verify_report_t *report, ordo_error_t *err);
 
 /* Hex of a chain hash into buf (needs 65 bytes); returns buf. */

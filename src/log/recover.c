@@ -136,7 +136,7 @@ static int check_sealed(const recover_seg_t *sg, recover_walk_t *w, bool *done, 
     log_seg_index_t ix;
     if (!st_ok || log_index_read(sg->ipath, &ix) != ORDO_OK)
         return ORDO_OK;
-    bool good = ix.valid_len == (uint64_t)stt.st_size && ix.first_seq == h.first_seq;
+    bool good = log_index_check(&ix, h.first_seq, h.hdr_len, (uint64_t)stt.st_size) == NULL;
     if (good && (sg->i == 0 || (h.first_seq == w->prev_last + 1 &&
                                 !memcmp(h.prev_chain, w->prev_chain, sizeof w->prev_chain)))) {
         if (h.first_seq != sg->name->first_seq) {
