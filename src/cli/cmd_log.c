@@ -38,8 +38,11 @@ static void log_usage(FILE *out)
             "       ordo log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME]\n"
             "       ordo log replay [DIR] --policy P --network NET [--json] [--limit N]\n\n"
             "verify  checks every record's checksum, the sequence and the BLAKE2b hash\n"
-            "        chain across all segments, and names the first bad record (segment\n"
-            "        file, byte offset, seq). Exit 0 when the log is intact, 1 when not.\n"
+            "        chain across all segments from the genesis (seq 1), and every .idx,\n"
+            "        and names the first bad record (segment file, byte offset, seq). A\n"
+            "        live or crashed log's last segment may end in zero padding or an\n"
+            "        incomplete record: reported as its tail, not as damage. Exit 0 when\n"
+            "        the log is intact, 1 when not.\n"
             "        --anchor SEQ:HASH also checks that record SEQ has chain hash HASH (a\n"
             "        head published earlier), which detects a log cut at its end.\n"
             "dump    prints records as NDJSON: metadata plus the payload (as JSON when\n"
@@ -176,6 +179,14 @@ static int cmd_verify(const char *dir, const char *anchor, bool json)
         ordo_jsonw_kint(&w, "first_seq", (int64_t)rep.first_seq);
         ordo_jsonw_kint(&w, "last_seq", (int64_t)rep.last_seq);
         ordo_jsonw_kstr(&w, "head", head);
+        if (rep.tail_bytes) {
+            ordo_jsonw_key(&w, "tail");
+            ordo_jsonw_obj_begin(&w);
+            ordo_jsonw_kstr(&w, "kind", rep.tail_padding ? "padding" : "incomplete");
+            ordo_jsonw_kint(&w, "offset", (int64_t)rep.tail_offset);
+            ordo_jsonw_kint(&w, "bytes", (int64_t)rep.tail_bytes);
+            ordo_jsonw_obj_end(&w);
+        }
         if (!rep.ok) {
             ordo_jsonw_key(&w, "first_bad");
             ordo_jsonw_obj_begin(&w);
@@ -198,12 +209,19 @@ static int cmd_verify(const char *dir, const char *anchor, bool json)
         if (rep.records)
             printf(" (seq %" PRIu64 "..%" PRIu64 ")", rep.first_seq, rep.last_seq);
         printf("\nhead %" PRIu64 ":%s\n", rep.last_seq, head);
+        if (rep.tail_bytes)
+            printf("tail: %" PRIu64 " bytes from offset %" PRIu64 " of the last segment are %s\n",
+                   rep.tail_bytes, rep.tail_offset,
+                   rep.tail_padding ? "zero padding of the last direct I/O block (a live or "
+                                      "crashed writer's), not records"
+                                    : "an incomplete record (a write in progress, or cut short by "
+                                      "a crash; never acknowledged), not part of the log");
         if (!rep.ok) {
             printf("FIRST BAD RECORD: segment %s, byte offset %" PRIu64 ", seq %" PRIu64 ": %s\n",
                    rep.bad_segment, rep.bad_offset, rep.bad_seq, rep.reason);
             if (rep.bad_is_tail)
-                printf("(an incomplete tail is what a crash leaves; opening the log for "
-                       "writing moves it to a quarantine file)\n");
+                printf("(no record is in these bytes; opening the log for writing moves them "
+                       "to a quarantine file)\n");
         }
         if (anchor_msg[0])
             printf("ANCHOR: %s\n", anchor_msg);
