@@ -24,6 +24,7 @@ struct ordo_log_iter {
     log_seg_name_t *segs;
     size_t nseg, si;
     bool have_seg, seg_last;
+    bool indexed; /* the ranges come from the segment's .idx */
     char seg_name[40];
     const uint8_t *data;
     size_t len;
@@ -99,6 +100,7 @@ static int plan_ranges(ordo_log_iter_t *it, const char *ipath, const log_seg_hea
             rc = add_range(it, e->offset, end, e->first_seq);
         }
         log_index_free(&ix);
+        it->indexed = true;
         return rc;
     }
     log_index_free(&ix); /* also when it did not describe this segment */
@@ -133,6 +135,7 @@ static int open_seg(ordo_log_iter_t *it, size_t i, ordo_error_t *err)
     snprintf(it->seg_name, sizeof it->seg_name, "%s", it->segs[i].name);
     it->nr = it->ri = 0;
     it->pos = 0;
+    it->indexed = false;
     rc = plan_ranges(it, ipath, &h);
     if (rc != ORDO_OK)
         return ordo_error_set(err, rc, path, 0, NULL, "out of memory");
@@ -260,9 +263,9 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
                                   "byte offset %" PRIu64 ": record has seq %" PRIu64
                                   ", expected %" PRIu64 " (%s)",
                                   it->pos, v.seq, it->expect,
-                                  it->pos == it->r[it->ri].start
+                                  it->indexed && it->pos == it->r[it->ri].start
                                       ? "the .idx does not match the segment"
-                                      : "a record was deleted or reordered");
+                                      : "a record was deleted, reordered or altered");
         it->expect++;
         uint64_t off = it->pos;
         it->pos += v.frame_len;

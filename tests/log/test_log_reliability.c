@@ -334,6 +334,12 @@ static void forge_bloom(uint8_t *b, size_t n)
     memset(entry(b, 0) + 40, 0, LOG_BLOOM_BYTES); /* key lookups would miss block 0 */
 }
 
+static void forge_last_chain(uint8_t *b, size_t n)
+{
+    (void)n;
+    b[48] ^= 0x01; /* the chain hash the next segment must continue */
+}
+
 /* Forged indexes: verify names the .idx; a full read returns every record
  * (or reports), lookups by seq and key find their record or report; no
  * crash, no read past the segment (ASan). */
@@ -341,9 +347,10 @@ static void test_forged_index(void **state)
 {
     (void)state;
     void (*forgeries[])(uint8_t *, size_t) = {forge_offset_out, forge_offset_shift, forge_skip,
-                                              forge_bloom};
-    /* the ones no index of this segment could be (open rebuilds them) */
-    static const bool impossible[] = {true, false, true, false};
+                                              forge_bloom, forge_last_chain};
+    /* the ones open rebuilds: no index of this segment could be them, or
+     * the next segment does not continue where they say it ends */
+    static const bool impossible[] = {true, false, true, false, true};
     for (size_t k = 0; k < sizeof forgeries / sizeof forgeries[0]; k++) {
         char dir[512], ip[600];
         disk_tmpdir(dir, sizeof dir, "forge");
