@@ -517,10 +517,17 @@ int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, size_
 const char *log_tail_str(int kind)
 {
     switch (kind) {
-    case LOG_TAIL_PADDING: return "zero padding of the last direct I/O block (an active segment, or a crashed writer's)";
-    case LOG_TAIL_TORN: return "incomplete record at the end of the segment (a write in progress, or cut short by a crash; never acknowledged)";
-    case LOG_TAIL_GARBAGE: return "bytes after the last record that are neither a record nor padding";
-    case LOG_TAIL_DAMAGED: return "complete record with a bad checksum or a damaged header at the end of the segment: corruption, not a torn write";
+    case LOG_TAIL_PADDING:
+        return "zero padding of the last direct I/O block (an active segment, or a crashed "
+               "writer's)";
+    case LOG_TAIL_TORN:
+        return "incomplete record at the end of the segment (a write in progress, or cut short "
+               "by a crash; never acknowledged)";
+    case LOG_TAIL_GARBAGE:
+        return "bytes after the last record that are neither a record nor padding";
+    case LOG_TAIL_DAMAGED:
+        return "complete record with a bad checksum or a damaged header at the end of the "
+               "segment: corruption, not a torn write";
     default: return "?";
     }
 }

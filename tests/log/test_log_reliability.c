@@ -305,7 +305,10 @@ static void forge_idx(const char *path, void (*fn)(uint8_t *b, size_t n))
     free(b);
 }
 
-static uint8_t *entry(uint8_t *b, size_t j) { return b + LOG_IDX_HDR + j * LOG_IDX_ENTRY; }
+static uint8_t *entry(uint8_t *b, size_t j)
+{
+    return b + LOG_IDX_HDR + j * LOG_IDX_ENTRY;
+}
 
 static void forge_offset_out(uint8_t *b, size_t n)
 {
@@ -583,14 +586,10 @@ static void test_index_length_mismatch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_bounds),
-        cmocka_unit_test(test_index_length_mismatch),
-        cmocka_unit_test(test_deleted_first_segment),
-        cmocka_unit_test(test_truncated_index),
-        cmocka_unit_test(test_forged_index),
-        cmocka_unit_test(test_live_log_verifies),
-        cmocka_unit_test(test_crashed_log_verifies),
-        cmocka_unit_test(test_bitflips_200),
+        cmocka_unit_test(test_parse_bounds),          cmocka_unit_test(test_index_length_mismatch),
+        cmocka_unit_test(test_deleted_first_segment), cmocka_unit_test(test_truncated_index),
+        cmocka_unit_test(test_forged_index),          cmocka_unit_test(test_live_log_verifies),
+        cmocka_unit_test(test_crashed_log_verifies),  cmocka_unit_test(test_bitflips_200),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
