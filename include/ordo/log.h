@@ -98,10 +98,12 @@ typedef struct ordo_log_options {
                                   dictionary trained per segment and kept in
                                   the segment header (see LOG.md). */
     uint32_t index_every;      /* records per sparse-index block (0 = 64) */
-    bool truncate_corrupt;     /* open: also truncate at a corrupt record that
-                                  has valid records after it (data after it
-                                  is moved to a quarantine file first).
-                                  Default false: open fails with ECORRUPT. */
+    bool truncate_corrupt;     /* open: also truncate the last segment at a
+                                  corrupt record (one with valid records
+                                  after it, or a complete last record with a
+                                  bad checksum); data after it is moved to a
+                                  quarantine file first. Default false:
+                                  open fails with ECORRUPT. */
     const ordo_log_io_t *io;   /* NULL: the real pwrite/fdatasync */
     ordo_log_direct_t direct_io; /* default ORDO_LOG_DIRECT_AUTO (see below) */
 } ordo_log_options_t;
@@ -119,11 +121,13 @@ typedef struct ordo_log_open_info {
     char quarantine[512];         /* file holding the removed bytes, "" if none */
 } ordo_log_open_info_t;
 
-/* Opens (creating if needed) the log in dir and recovers it: a torn or
- * corrupt tail of the last segment is truncated to the last valid record
- * (the cut bytes are kept in a quarantine file beside it). Corruption
- * anywhere else fails with ORDO_ECORRUPT naming the segment file, byte
- * offset and sequence number. opt may be NULL (defaults); info may be NULL.
+/* Opens (creating if needed) the log in dir and recovers it: a torn tail
+ * of the last segment (an incomplete record, zero padding, or bytes that
+ * hold no record) is truncated to the last valid record (the cut bytes,
+ * unless all zeros, are kept in a quarantine file beside it). Corruption —
+ * anywhere else, or a complete record with a bad checksum even at the very
+ * end — fails with ORDO_ECORRUPT naming the segment file, byte offset and
+ * sequence number, and nothing is cut (see truncate_corrupt). opt may be NULL (defaults); info may be NULL.
  * On success *out is owned by the caller: ordo_log_close() it. */
 int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **out,
                   ordo_log_open_info_t *info, ordo_error_t *err);
@@ -213,8 +217,12 @@ typedef struct ordo_log_iter ordo_log_iter_t;
 int ordo_log_iter_open(const char *dir, const ordo_log_query_t *q, ordo_log_iter_t **out,
                        ordo_error_t *err);
 /* 1: *rec filled; 0: end; <0: error (ORDO_ECORRUPT names the position).
- * An incomplete record at the very end of the last segment (a crash not yet
- * recovered by open) ends the iteration without error. */
+ * Zero padding or an incomplete record at the very end of the last segment
+ * (a live writer, or a crash not yet recovered by open) ends the iteration
+ * without error; a complete record with a bad checksum there is an error.
+ * A sealed segment's .idx only narrows what is read: it is ignored when it
+ * cannot describe its segment, and a block it points to that does not
+ * start with the seq it names is ORDO_ECORRUPT (never a silent skip). */
 int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t *err);
 void ordo_log_iter_close(ordo_log_iter_t *it);
 
@@ -231,16 +239,29 @@ typedef struct ordo_log_verify_report {
     char bad_segment[256];          /* file name */
     uint64_t bad_offset;            /* byte offset in that file */
     uint64_t bad_seq;               /* seq it has or should have */
-    bool bad_is_tail;               /* incomplete frame at the end of the last
-                                       segment: what a crash leaves, and what
-                                       open truncates */
+    bool bad_is_tail;               /* bytes at the end of the last segment that
+                                       are neither records nor padding nor an
+                                       incomplete record (no record is in them):
+                                       open moves them to a quarantine file */
     char reason[256];
+    /* The end of the last segment after its last valid record, when it is
+     * not damage (ok stays true): zero padding of the last direct I/O block
+     * (an active segment, or a crashed writer's), or an incomplete record (a
+     * write in progress, or cut short by a crash: never acknowledged). A
+     * complete record with a bad checksum there is corruption (!ok). */
+    uint64_t tail_offset;           /* where it starts (0: the log ends at a record) */
+    uint64_t tail_bytes;
+    bool tail_padding;              /* zero padding (else an incomplete record) */
 } ordo_log_verify_report_t;
 
-/* Reads every segment: headers, every record's checksum, sequence
- * continuity, the whole chain (across segments), and that compressed
- * payloads decode. Returns ORDO_OK when the check ran (report->ok tells the
- * answer) or an error when it could not run (no such directory...). */
+/* Reads every segment: headers, that the first segment is the genesis
+ * (seq 1, zero previous-chain hash), every record's checksum, sequence
+ * continuity, the whole chain (across segments), that compressed payloads
+ * decode, and that every .idx is exactly the index of its segment. A live
+ * or crashed log verifies: its last segment may end in zero padding or an
+ * incomplete record (see tail_*). Returns ORDO_OK when the check ran
+ * (report->ok tells the answer) or an error when it could not run (no such
+ * directory...). */
 int ordo_log_verify(const char *dir, ordo_log_verify_report_t *report, ordo_error_t *err);
 
 /* Hex of a chain hash into buf (needs 65 bytes); returns buf. */

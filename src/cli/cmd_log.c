@@ -142,6 +142,14 @@ static int cmd_verify(const char *dir, const char *anchor, bool json)
         ordo_jsonw_kint(&w, "first_seq", (int64_t)rep.first_seq);
         ordo_jsonw_kint(&w, "last_seq", (int64_t)rep.last_seq);
         ordo_jsonw_kstr(&w, "head", head);
+        if (rep.tail_bytes) {
+            ordo_jsonw_key(&w, "tail");
+            ordo_jsonw_obj_begin(&w);
+            ordo_jsonw_kstr(&w, "kind", rep.tail_padding ? "padding" : "incomplete");
+            ordo_jsonw_kint(&w, "offset", (int64_t)rep.tail_offset);
+            ordo_jsonw_kint(&w, "bytes", (int64_t)rep.tail_bytes);
+            ordo_jsonw_obj_end(&w);
+        }
         if (!rep.ok) {
             ordo_jsonw_key(&w, "first_bad");
             ordo_jsonw_obj_begin(&w);
@@ -164,12 +172,19 @@ static int cmd_verify(const char *dir, const char *anchor, bool json)
         if (rep.records)
             printf(" (seq %" PRIu64 "..%" PRIu64 ")", rep.first_seq, rep.last_seq);
         printf("\nhead %" PRIu64 ":%s\n", rep.last_seq, head);
+        if (rep.tail_bytes)
+            printf("tail: %" PRIu64 " bytes from offset %" PRIu64 " of the last segment are %s\n",
+                   rep.tail_bytes, rep.tail_offset,
+                   rep.tail_padding ? "zero padding of the last direct I/O block (a live or "
+                                      "crashed writer's), not records"
+                                    : "an incomplete record (a write in progress, or cut short by "
+                                      "a crash; never acknowledged), not part of the log");
         if (!rep.ok) {
             printf("FIRST BAD RECORD: segment %s, byte offset %" PRIu64 ", seq %" PRIu64 ": %s\n",
                    rep.bad_segment, rep.bad_offset, rep.bad_seq, rep.reason);
             if (rep.bad_is_tail)
-                printf("(an incomplete tail is what a crash leaves; opening the log for "
-                       "writing moves it to a quarantine file)\n");
+                printf("(no record is in these bytes; opening the log for writing moves them "
+                       "to a quarantine file)\n");
         }
         if (anchor_msg[0])
             printf("ANCHOR: %s\n", anchor_msg);
@@ -594,8 +609,12 @@ static const ordo_cli_cmd_t cmd_verify_ = {
     .summary = "check every checksum and the hash chain; name the first bad record",
     .usage = "log verify [DIR] [--data DIR] [--anchor SEQ:HASH] [--json]",
     .about = "Checks every record's checksum, the sequence and the BLAKE2b hash chain\n"
-             "across all segments, and names the first bad record (segment file, byte\n"
-             "offset, seq). Exit 0 when the log is intact, 1 when not.",
+             "across all segments from the genesis (seq 1), and every .idx, and names\n"
+             "the first bad record (segment file, byte offset, seq). A live or crashed\n"
+             "log's last segment may end in zero padding or an incomplete record: that\n"
+             "is reported as its tail, not as damage. --anchor SEQ:HASH also checks that\n"
+             "record SEQ has chain hash HASH (a head published earlier), which detects a\n"
+             "log cut at its end. Exit 0 when the log is intact, 1 when not.",
     .examples = "ordo log verify ordo-data\nordo log verify ordo-data --json",
     .opts = verify_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_verify};
 static const ordo_cli_cmd_t cmd_dump_ = {

@@ -138,21 +138,35 @@ void log_chain_next(const uint8_t prev[ORDO_LOG_HASH_BYTES], const uint8_t *fram
     log_chain_step(prev, frame, log_get64(b), d, out);
 }
 
+/* Is body_len possible for a frame whose key is key_len bytes? */
+static bool rec_len_ok(uint32_t body_len, uint8_t key_len)
+{
+    return body_len <= LOG_REC_BODY_MAX &&
+           body_len >= LOG_REC_FIXED_BODY + ORDO_LOG_HASH_BYTES + (uint32_t)key_len;
+}
+
 int log_rec_parse(const uint8_t *p, size_t avail, log_rec_view_t *v)
 {
-    if (avail < 8) {
-        /* a partial magic/length still tells torn from garbage */
+    if (avail < LOG_REC_HDR_SIZE) {
+        /* a partial header still tells torn from garbage: every field
+         * present is checked, none is read past avail */
         uint8_t m[4];
         log_put32(m, LOG_REC_MAGIC);
-        return memcmp(p, m, avail < 4 ? avail : 4) == 0 ? LOG_REC_TRUNC : LOG_REC_BADMAGIC;
+        if (memcmp(p, m, avail < 4 ? avail : 4) != 0)
+            return LOG_REC_BADMAGIC;
+        if (avail >= 8 && log_get32(p + 4) > LOG_REC_BODY_MAX)
+            return LOG_REC_BADLEN;
+        if (avail >= 12 && !rec_len_ok(log_get32(p + 4), p[11]))
+            return LOG_REC_BADLEN;
+        return LOG_REC_TRUNC;
     }
     if (log_get32(p) != LOG_REC_MAGIC)
         return LOG_REC_BADMAGIC;
     uint32_t body_len = log_get32(p + 4);
     uint8_t key_len = p[11];
-    if (body_len > LOG_REC_BODY_MAX || body_len < LOG_REC_FIXED_BODY + ORDO_LOG_HASH_BYTES + key_len)
+    if (!rec_len_ok(body_len, key_len))
         return LOG_REC_BADLEN;
-    if (avail < LOG_REC_HDR_SIZE || avail - LOG_REC_HDR_SIZE < body_len)
+    if (avail - LOG_REC_HDR_SIZE < body_len)
         return LOG_REC_TRUNC;
     if (log_get64(p + 16) != log_rec_checksum(p, body_len))
         return LOG_REC_BADSUM;
@@ -286,8 +300,9 @@ int log_index_add(log_seg_index_t *ix, const log_rec_view_t *v, uint64_t offset,
     return ORDO_OK;
 }
 
-#define IDX_HDR 80u
-#define IDX_ENTRY (8 + 8 + 8 + 8 + 4 + 4 + LOG_BLOOM_BYTES)
+#define IDX_HDR LOG_IDX_HDR
+#define IDX_ENTRY LOG_IDX_ENTRY
+_Static_assert(LOG_IDX_ENTRY == 8 + 8 + 8 + 8 + 4 + 4 + LOG_BLOOM_BYTES, "index entry size");
 
 int log_index_write(const char *path, const log_seg_index_t *ix, ordo_error_t *err)
 {
@@ -374,6 +389,50 @@ out:
     return rc;
 }
 
+const char *log_index_check(const log_seg_index_t *ix, uint64_t first_seq, uint64_t hdr_len,
+                            uint64_t seg_len)
+{
+    if (ix->first_seq != first_seq)
+        return "its first seq differs from the segment's";
+    if (ix->valid_len != seg_len || ix->valid_len < hdr_len)
+        return "its length differs from the segment's";
+    uint64_t seq = first_seq, records = 0;
+    for (size_t j = 0; j < ix->n; j++) {
+        const log_idx_entry_t *e = &ix->e[j];
+        uint64_t end = j + 1 < ix->n ? ix->e[j + 1].offset : ix->valid_len;
+        if (e->first_seq != seq)
+            return "its blocks do not follow each other in seq";
+        if (j == 0 && e->offset != hdr_len)
+            return "its first block does not start after the segment header";
+        if (e->count == 0 || end <= e->offset || end > ix->valid_len ||
+            (end - e->offset) / LOG_REC_OVERHEAD < e->count)
+            return "a block's offset or record count is impossible";
+        seq += e->count;
+        records += e->count;
+    }
+    if (records != ix->records || seq - 1 != ix->last_seq)
+        return "its record count or last seq disagrees with its blocks";
+    if (ix->n == 0 && ix->valid_len != hdr_len)
+        return "it has no blocks but the segment has records";
+    return NULL;
+}
+
+int log_index_diff(const log_seg_index_t *a, const log_seg_index_t *b)
+{
+    if (a->first_seq != b->first_seq || a->last_seq != b->last_seq || a->records != b->records ||
+        a->valid_len != b->valid_len || memcmp(a->last_chain, b->last_chain, ORDO_LOG_HASH_BYTES))
+        return 0;
+    size_t n = a->n < b->n ? a->n : b->n;
+    for (size_t j = 0; j < n; j++) {
+        const log_idx_entry_t *x = &a->e[j], *y = &b->e[j];
+        if (x->first_seq != y->first_seq || x->offset != y->offset || x->min_ts != y->min_ts ||
+            x->max_ts != y->max_ts || x->count != y->count ||
+            memcmp(x->bloom, y->bloom, LOG_BLOOM_BYTES) != 0)
+            return (int)j + 1;
+    }
+    return a->n == b->n ? -1 : (int)n + 1;
+}
+
 /* ---- segment scan ---- */
 
 /* Is there any complete frame with a good checksum at or after from? */
@@ -393,6 +452,84 @@ bool log_valid_frame_after(const uint8_t *data, size_t len, size_t from)
         pos = off + 1;
     }
     return false;
+}
+
+/* Does the frame at p, with its magic restored and its body length set so
+ * that it is flen bytes long, have a good checksum? (A frame that does is
+ * a complete record whose magic or length field was damaged.) */
+static bool frame_sum_with_len(const uint8_t *p, size_t n, size_t flen)
+{
+    if (flen > n || flen < LOG_REC_OVERHEAD || flen - LOG_REC_HDR_SIZE > LOG_REC_BODY_MAX)
+        return false;
+    uint8_t h[16];
+    memcpy(h, p, sizeof h);
+    log_put32(h, LOG_REC_MAGIC);
+    log_put32(h + 4, (uint32_t)(flen - LOG_REC_HDR_SIZE));
+    uint64_t seed = XXH3_64bits(h, sizeof h);
+    return XXH3_64bits_withSeed(p + LOG_REC_HDR_SIZE, flen - LOG_REC_HDR_SIZE, seed) ==
+           log_get64(p + 16);
+}
+
+/* Is there a complete record at p whose magic or length was damaged? The
+ * true end of such a record is where the trailing zeros of the segment
+ * begin (z, relative to p; padding may follow it) or a few bytes later
+ * (its chain hash may end in zeros), or at its stated length. */
+static bool damaged_record(const uint8_t *p, size_t n, size_t z)
+{
+    if (n < LOG_REC_HDR_SIZE)
+        return false;
+    size_t stated = LOG_REC_HDR_SIZE + (size_t)log_get32(p + 4);
+    if (stated <= n && frame_sum_with_len(p, n, stated))
+        return true;
+    for (size_t e = z; e <= n && e <= z + ORDO_LOG_HASH_BYTES; e++)
+        if (e != stated && frame_sum_with_len(p, n, e))
+            return true;
+    return false;
+}
+
+int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, size_t *zero_from)
+{
+    const uint8_t *p = data + pos;
+    size_t n = len - pos;
+    size_t z = len; /* start of the trailing zeros */
+    while (z > pos && data[z - 1] == 0)
+        z--;
+    if (zero_from)
+        *zero_from = z;
+    if (z == pos)
+        return n < LOG_DIO_ALIGN && len % LOG_DIO_ALIGN == 0 ? LOG_TAIL_PADDING : LOG_TAIL_TORN;
+    if (damaged_record(p, n, z - pos))
+        return LOG_TAIL_DAMAGED; /* complete, with its magic or length damaged */
+    size_t stated = n >= 8 ? LOG_REC_HDR_SIZE + (size_t)log_get32(p + 4) : SIZE_MAX;
+    if (st == LOG_REC_BADSUM) {
+        /* complete by its length, bad checksum: corruption, unless its
+         * chain hash and all after it are zeros (blocks a crash left
+         * unwritten: the frame was never whole on disk) */
+        return z <= pos + stated - ORDO_LOG_HASH_BYTES ? LOG_TAIL_TORN : LOG_TAIL_DAMAGED;
+    }
+    if (st == LOG_REC_TRUNC)
+        return LOG_TAIL_TORN; /* its stated length runs past the end */
+    if (st == LOG_REC_BADLEN && stated <= n)
+        return LOG_TAIL_DAMAGED; /* complete by its length (a key length flip) */
+    return LOG_TAIL_GARBAGE;
+}
+
+const char *log_tail_str(int kind)
+{
+    switch (kind) {
+    case LOG_TAIL_PADDING:
+        return "zero padding of the last direct I/O block (an active segment, or a crashed "
+               "writer's)";
+    case LOG_TAIL_TORN:
+        return "incomplete record at the end of the segment (a write in progress, or cut short "
+               "by a crash; never acknowledged)";
+    case LOG_TAIL_GARBAGE:
+        return "bytes after the last record that are neither a record nor padding";
+    case LOG_TAIL_DAMAGED:
+        return "complete record with a bad checksum or a damaged header at the end of the "
+               "segment: corruption, not a torn write";
+    default: return "?";
+    }
 }
 
 int log_scan_segment(const uint8_t *data, size_t len, const log_seg_header_t *h, bool decompress,
@@ -439,11 +576,15 @@ int log_scan_segment(const uint8_t *data, size_t len, const log_seg_header_t *h,
                 res->kind = LOG_SCAN_BAD_MID;
                 snprintf(res->reason, sizeof res->reason, "%s (valid records follow it)",
                          log_rec_status_str(st));
-            } else {
-                res->kind = st == LOG_REC_TRUNC ? LOG_SCAN_TORN : LOG_SCAN_BAD_TAIL;
-                snprintf(res->reason, sizeof res->reason, "%s at the end of the segment",
-                         log_rec_status_str(st));
+                goto done;
             }
+            int tk = log_tail_classify(data, len, pos, st, NULL);
+            res->tail = tk;
+            res->kind = tk == LOG_TAIL_PADDING || tk == LOG_TAIL_TORN ? LOG_SCAN_TORN
+                        : tk == LOG_TAIL_GARBAGE                      ? LOG_SCAN_BAD_TAIL
+                                                                      : LOG_SCAN_BAD_MID;
+            snprintf(res->reason, sizeof res->reason, "%s (%s)", log_tail_str(tk),
+                     log_rec_status_str(st));
             goto done;
         }
         if (v.seq != expect) {

@@ -20,6 +20,8 @@
 #define LOG_SEG_SUFFIX ".seg"
 #define LOG_IDX_SUFFIX ".idx"
 #define LOG_IDX_MAGIC "ORDOIDX1"
+#define LOG_IDX_HDR 80u    /* .idx: header bytes, then one entry per block */
+#define LOG_IDX_ENTRY 168u /* first seq, offset, min/max ts, count, pad, Bloom filter */
 
 #define LOG_REC_MAGIC 0xA76F4CD0u /* bytes D0 4C 6F A7 on disk */
 #define LOG_REC_HDR_SIZE 24u      /* magic, body_len, type, flags, keylen, raw_len, xxh3 */
@@ -141,18 +143,48 @@ bool log_bloom_maybe(const uint8_t *bloom, const void *key, size_t len);
 int log_index_write(const char *path, const log_seg_index_t *ix, ordo_error_t *err);
 /* 0 when read and self-consistent, else <0 (caller rebuilds). */
 int log_index_read(const char *path, log_seg_index_t *ix);
+/* NULL when ix can describe the segment (first seq, header length, file
+ * length): blocks contiguous in seq, offsets rising inside the file, counts
+ * possible. Else why not. An index that passes is still only a hint to
+ * readers, who check the seq of each block they land on. */
+const char *log_index_check(const log_seg_index_t *ix, uint64_t first_seq, uint64_t hdr_len,
+                            uint64_t seg_len);
+/* -1 when a and b are equal; 0 when their totals differ; j + 1 when block
+ * j is the first that differs. */
+int log_index_diff(const log_seg_index_t *a, const log_seg_index_t *b);
 
 /* ---- segment scan ---- */
 enum {
     LOG_SCAN_OK = 0,
-    LOG_SCAN_TORN = 1,        /* incomplete frame at the end, nothing valid after */
-    LOG_SCAN_BAD_TAIL = 2,    /* complete but bad frame, nothing valid after */
-    LOG_SCAN_BAD_MID = 3      /* bad frame with a valid frame after it, or a
-                                 valid frame with wrong seq/chain */
+    LOG_SCAN_TORN = 1,        /* incomplete frame or zero padding at the end,
+                                 nothing valid after (tail says which) */
+    LOG_SCAN_BAD_TAIL = 2,    /* garbage that is not a frame at the end,
+                                 nothing valid after */
+    LOG_SCAN_BAD_MID = 3      /* corruption: a bad frame with a valid frame after
+                                 it, a complete frame with a bad checksum (even
+                                 the last one), or a valid frame with wrong
+                                 seq/chain */
 };
+
+/* What follows the last good record of a segment, where a frame does not
+ * parse and no valid frame comes after it (docs/internals/LOG.md,
+ * "Torn tail, padding and corruption"). */
+enum {
+    LOG_TAIL_NONE = 0,
+    LOG_TAIL_PADDING = 1, /* zeros to the end of the last 4 KiB block, < one block */
+    LOG_TAIL_TORN = 2,    /* an incomplete frame (or unwritten zeros): never acknowledged */
+    LOG_TAIL_GARBAGE = 3, /* not a frame, not zeros */
+    LOG_TAIL_DAMAGED = 4  /* a complete frame with a bad checksum, magic or length: corruption */
+};
+
+/* Classifies data[pos..len), where log_rec_parse returned st. *zero_from
+ * (may be NULL) gets where the trailing zeros start. */
+int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, size_t *zero_from);
+const char *log_tail_str(int kind);
 
 typedef struct log_scan {
     int kind;
+    int tail;                /* LOG_TAIL_* when kind is not OK and nothing valid follows */
     uint64_t valid_len;      /* end of the last good record */
     uint64_t records;
     uint64_t last_seq;

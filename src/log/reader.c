@@ -2,6 +2,7 @@
  * index) and verify (every checksum and the whole chain). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,8 +11,10 @@
 #include "log_internal.h"
 #include "ordo/cbor.h"
 
+/* Byte range of a segment to read; its first record has seq first_seq. */
 typedef struct iter_range {
     uint64_t start, end;
+    uint64_t first_seq;
 } iter_range_t;
 
 struct ordo_log_iter {
@@ -21,12 +24,14 @@ struct ordo_log_iter {
     log_seg_name_t *segs;
     size_t nseg, si;
     bool have_seg, seg_last;
+    bool indexed; /* the ranges come from the segment's .idx */
     char seg_name[40];
     const uint8_t *data;
     size_t len;
     iter_range_t *r;
     size_t nr, rcap, ri;
     uint64_t pos;
+    uint64_t expect; /* seq of the record at pos */
     ZSTD_DCtx *dctx;
     ZSTD_DDict *ddict; /* the segment's dictionary */
     uint8_t *dbuf;
@@ -36,7 +41,7 @@ struct ordo_log_iter {
     bool done;
 };
 
-static int add_range(ordo_log_iter_t *it, uint64_t s, uint64_t e)
+static int add_range(ordo_log_iter_t *it, uint64_t s, uint64_t e, uint64_t first_seq)
 {
     if (it->nr && it->r[it->nr - 1].end == s) {
         it->r[it->nr - 1].end = e;
@@ -52,6 +57,7 @@ static int add_range(ordo_log_iter_t *it, uint64_t s, uint64_t e)
     }
     it->r[it->nr].start = s;
     it->r[it->nr].end = e;
+    it->r[it->nr].first_seq = first_seq;
     it->nr++;
     return ORDO_OK;
 }
@@ -66,6 +72,41 @@ static void close_seg(ordo_log_iter_t *it)
     it->have_seg = false;
     it->nr = it->ri = 0;
     it->pos = 0;
+}
+
+/* The byte ranges of the open segment to read. A sealed segment's index
+ * skips blocks that cannot match the query, but only when it can describe
+ * this segment (log_index_check); otherwise the segment is read in full.
+ * Either way each range's first record must have the seq the index gave
+ * it (checked in ordo_log_iter_next), so a wrong index is reported, never
+ * followed past the segment or used to skip records silently. */
+static int plan_ranges(ordo_log_iter_t *it, const char *ipath, const log_seg_header_t *h)
+{
+    const ordo_log_query_t *q = &it->q;
+    log_seg_index_t ix;
+    int rc = ORDO_OK;
+    if (log_index_read(ipath, &ix) != ORDO_OK)
+        memset(&ix, 0, sizeof ix);
+    else if (log_index_check(&ix, h->first_seq, h->hdr_len, it->len) == NULL) {
+        for (size_t j = 0; j < ix.n && rc == ORDO_OK; j++) {
+            const log_idx_entry_t *e = &ix.e[j];
+            uint64_t end = j + 1 < ix.n ? ix.e[j + 1].offset : ix.valid_len;
+            if (q->from_seq && e->first_seq + e->count - 1 < q->from_seq)
+                continue;
+            if (it->key && q->key_len && !log_bloom_maybe(e->bloom, it->key, q->key_len))
+                continue;
+            if (q->has_time && (e->max_ts < q->ts_from || e->min_ts >= q->ts_to))
+                continue;
+            rc = add_range(it, e->offset, end, e->first_seq);
+        }
+        log_index_free(&ix);
+        it->indexed = true;
+        return rc;
+    }
+    log_index_free(&ix); /* also when it did not describe this segment */
+    if (it->len > h->hdr_len)
+        rc = add_range(it, h->hdr_len, it->len, h->first_seq);
+    return rc;
 }
 
 static int open_seg(ordo_log_iter_t *it, size_t i, ordo_error_t *err)
@@ -94,25 +135,8 @@ static int open_seg(ordo_log_iter_t *it, size_t i, ordo_error_t *err)
     snprintf(it->seg_name, sizeof it->seg_name, "%s", it->segs[i].name);
     it->nr = it->ri = 0;
     it->pos = 0;
-    log_seg_index_t ix;
-    const ordo_log_query_t *q = &it->q;
-    if (log_index_read(ipath, &ix) == ORDO_OK && ix.valid_len == it->len &&
-        ix.first_seq == h.first_seq) {
-        for (size_t j = 0; j < ix.n && rc == ORDO_OK; j++) {
-            const log_idx_entry_t *e = &ix.e[j];
-            uint64_t end = j + 1 < ix.n ? ix.e[j + 1].offset : ix.valid_len;
-            if (q->from_seq && e->first_seq + e->count - 1 < q->from_seq)
-                continue;
-            if (it->key && q->key_len && !log_bloom_maybe(e->bloom, it->key, q->key_len))
-                continue;
-            if (q->has_time && (e->max_ts < q->ts_from || e->min_ts >= q->ts_to))
-                continue;
-            rc = add_range(it, e->offset, end);
-        }
-        log_index_free(&ix);
-    } else if (it->len > h.hdr_len) {
-        rc = add_range(it, h.hdr_len, it->len);
-    }
+    it->indexed = false;
+    rc = plan_ranges(it, ipath, &h);
     if (rc != ORDO_OK)
         return ordo_error_set(err, rc, path, 0, NULL, "out of memory");
     return ORDO_OK;
@@ -177,6 +201,25 @@ void ordo_log_iter_close(ordo_log_iter_t *it)
 
 
 
+/* A frame that does not parse at it->pos: the quiet end of a live or
+ * crashed log (an incomplete record, or zero padding, at the end of the
+ * last segment, which open cuts), or corruption, reported. */
+static int bad_frame(ordo_log_iter_t *it, int st, ordo_error_t *err)
+{
+    int tk = LOG_TAIL_NONE;
+    if (it->seg_last && !log_valid_frame_after(it->data, it->len, it->pos + 1)) {
+        tk = log_tail_classify(it->data, it->len, it->pos, st, NULL);
+        if (tk == LOG_TAIL_TORN || tk == LOG_TAIL_PADDING) {
+            it->done = true;
+            return 0;
+        }
+    }
+    return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
+                          "byte offset %" PRIu64 " (seq %" PRIu64 "): %s%s%s", it->pos,
+                          it->expect, log_rec_status_str(st), tk ? ": " : "",
+                          tk ? log_tail_str(tk) : "");
+}
+
 int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t *err)
 {
     const ordo_log_query_t *q = &it->q;
@@ -197,23 +240,33 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
             close_seg(it);
             continue;
         }
-        if (it->pos == 0)
+        if (it->pos == 0) {
             it->pos = it->r[it->ri].start;
+            it->expect = it->r[it->ri].first_seq;
+        }
         if (it->pos >= it->r[it->ri].end) {
+            if (it->pos > it->r[it->ri].end)
+                return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
+                                      "byte offset %" PRIu64 ": a record runs past the end of "
+                                      "its index block (the .idx does not match the segment)",
+                                      it->r[it->ri].end);
             it->ri++;
             it->pos = 0;
             continue;
         }
         log_rec_view_t v;
         int st = log_rec_parse(it->data + it->pos, it->len - it->pos, &v);
-        if (st != LOG_REC_OK) {
-            if (it->seg_last && !log_valid_frame_after(it->data, it->len, it->pos + 1)) {
-                it->done = true; /* torn tail of a crashed writer: open() cuts it */
-                return 0;
-            }
+        if (st != LOG_REC_OK)
+            return bad_frame(it, st, err);
+        if (v.seq != it->expect)
             return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
-                                  "byte offset %" PRIu64 ": %s", it->pos, log_rec_status_str(st));
-        }
+                                  "byte offset %" PRIu64 ": record has seq %" PRIu64
+                                  ", expected %" PRIu64 " (%s)",
+                                  it->pos, v.seq, it->expect,
+                                  it->indexed && it->pos == it->r[it->ri].start
+                                      ? "the .idx does not match the segment"
+                                      : "a record was deleted, reordered or altered");
+        it->expect++;
         uint64_t off = it->pos;
         it->pos += v.frame_len;
         const char *why = NULL;
@@ -265,6 +318,120 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
 
 /* ---- verify ---- */
 
+typedef struct verify_walk {
+    const char *dir;
+    const log_seg_name_t *segs;
+    size_t nseg;
+    uint64_t prev_last;
+    uint8_t prev_chain[ORDO_LOG_HASH_BYTES];
+    ordo_log_verify_report_t *rep;
+} verify_walk_t;
+
+static void verify_fail(verify_walk_t *w, const char *file, uint64_t off, uint64_t seq,
+                        bool tail, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void verify_fail(verify_walk_t *w, const char *file, uint64_t off, uint64_t seq,
+                        bool tail, const char *fmt, ...)
+{
+    ordo_log_verify_report_t *rep = w->rep;
+    rep->ok = false;
+    snprintf(rep->bad_segment, sizeof rep->bad_segment, "%s", file);
+    rep->bad_offset = off;
+    rep->bad_seq = seq;
+    rep->bad_is_tail = tail;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rep->reason, sizeof rep->reason, fmt, ap);
+    va_end(ap);
+}
+
+/* The header of segment i: checksum, name, and that it continues the walk;
+ * the first segment must be the genesis (seq 1, zero previous chain). */
+static const char *verify_header(const verify_walk_t *w, size_t i, const log_seg_header_t *h)
+{
+    static const uint8_t zero[ORDO_LOG_HASH_BYTES];
+    if (h->first_seq != w->segs[i].first_seq)
+        return "segment header's first seq does not match its file name";
+    if (i == 0 && (h->first_seq != 1 || sodium_memcmp(h->prev_chain, zero, sizeof zero) != 0))
+        return "the log does not start at the genesis (seq 1, zero previous-chain hash): the "
+               "segments before this one are missing (deleted, or archived: this version has no "
+               "archive checkpoint, so verify requires the genesis)";
+    if (i > 0 && h->first_seq != w->prev_last + 1)
+        return "segment does not start right after the previous one (a segment is missing "
+               "or out of order)";
+    if (i > 0 && sodium_memcmp(h->prev_chain, w->prev_chain, sizeof w->prev_chain) != 0)
+        return "segment header's previous-chain hash differs from the previous segment's "
+               "last record (a segment was replaced or the chain broken)";
+    return NULL;
+}
+
+/* A segment's .idx, when there is one, must be exactly the index the scan
+ * built (ix): it is derived data, but readers follow it. */
+static void verify_index(verify_walk_t *w, size_t i, const log_seg_index_t *ix)
+{
+    char ipath[4096], iname[64];
+    snprintf(iname, sizeof iname, "%020" PRIu64 LOG_IDX_SUFFIX, w->segs[i].first_seq);
+    snprintf(ipath, sizeof ipath, "%s/%s", w->dir, iname);
+    log_seg_index_t got;
+    int rc = log_index_read(ipath, &got);
+    if (rc == ORDO_ENOENT)
+        return;
+    if (rc != ORDO_OK) {
+        verify_fail(w, iname, 0, w->segs[i].first_seq, false,
+                    "index file is damaged (truncated, or its magic or checksum is wrong)");
+        return;
+    }
+    int d = log_index_diff(&got, ix);
+    if (d >= 0)
+        verify_fail(w, iname, d ? LOG_IDX_HDR + (uint64_t)(d - 1) * LOG_IDX_ENTRY : 0,
+                    d ? got.e[d - 1].first_seq : w->segs[i].first_seq, false,
+                    "index does not match segment %s (%s): forged or stale", w->segs[i].name,
+                    d ? "a block differs" : "its totals differ");
+    log_index_free(&got);
+}
+
+/* Checks segment i (mapped). The last one may end in zero padding or an
+ * incomplete record: reported as its tail, not as damage. */
+static int verify_segment(verify_walk_t *w, size_t i, const uint8_t *data, size_t len,
+                          ordo_error_t *err)
+{
+    ordo_log_verify_report_t *rep = w->rep;
+    const char *name = w->segs[i].name;
+    bool last = i + 1 == w->nseg;
+    log_seg_header_t h;
+    const char *why = log_seg_header_decode(data, len, &h);
+    if (!why)
+        why = verify_header(w, i, &h);
+    if (why) {
+        verify_fail(w, name, 0, i > 0 ? w->prev_last + 1 : 1, false, "%s", why);
+        return ORDO_OK;
+    }
+    if (i == 0)
+        rep->first_seq = h.first_seq;
+    log_scan_t s;
+    log_seg_index_t ix = {0};
+    int rc = log_scan_segment(data, len, &h, true, &ix, &s);
+    if (rc != ORDO_OK) {
+        log_index_free(&ix);
+        return ordo_error_set(err, rc, name, 0, NULL, "out of memory");
+    }
+    rep->records += s.records;
+    w->prev_last = s.last_seq;
+    memcpy(w->prev_chain, s.last_chain, sizeof w->prev_chain);
+    if (s.kind == LOG_SCAN_TORN && last) {
+        rep->tail_offset = s.valid_len;
+        rep->tail_bytes = len - s.valid_len;
+        rep->tail_padding = s.tail == LOG_TAIL_PADDING;
+    } else if (s.kind != LOG_SCAN_OK) {
+        verify_fail(w, name, s.bad_offset, s.bad_seq, last && s.kind == LOG_SCAN_BAD_TAIL, "%s",
+                    s.reason);
+    }
+    if (s.kind == LOG_SCAN_OK)
+        verify_index(w, i, &ix);
+    log_index_free(&ix);
+    return ORDO_OK;
+}
+
 int ordo_log_verify(const char *dir, ordo_log_verify_report_t *rep, ordo_error_t *err)
 {
     memset(rep, 0, sizeof *rep);
@@ -276,8 +443,7 @@ int ordo_log_verify(const char *dir, ordo_log_verify_report_t *rep, ordo_error_t
     if (rc != ORDO_OK)
         return rc;
     rep->ok = true;
-    uint64_t prev_last = 0;
-    uint8_t prev_chain[ORDO_LOG_HASH_BYTES] = {0};
+    verify_walk_t w = {.dir = dir, .segs = segs, .nseg = nseg, .rep = rep};
     for (size_t i = 0; i < nseg && rc == ORDO_OK && rep->ok; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, segs[i].name);
@@ -288,48 +454,11 @@ int ordo_log_verify(const char *dir, ordo_log_verify_report_t *rep, ordo_error_t
             break;
         rep->segments++;
         rep->bytes += len;
-        log_seg_header_t h;
-        const char *why = log_seg_header_decode(data, len, &h);
-        if (!why && h.first_seq != segs[i].first_seq)
-            why = "segment header's first seq does not match its file name";
-        if (!why && i > 0 && h.first_seq != prev_last + 1)
-            why = "segment does not start right after the previous one (a segment is missing "
-                  "or out of order)";
-        if (!why && i > 0 && sodium_memcmp(h.prev_chain, prev_chain, sizeof prev_chain) != 0)
-            why = "segment header's previous-chain hash differs from the previous segment's "
-                  "last record (a segment was replaced or the chain broken)";
-        if (why) {
-            rep->ok = false;
-            snprintf(rep->bad_segment, sizeof rep->bad_segment, "%s", segs[i].name);
-            rep->bad_offset = 0;
-            rep->bad_seq = i > 0 ? prev_last + 1 : segs[i].first_seq;
-            snprintf(rep->reason, sizeof rep->reason, "%s", why);
-            log_unmap(data, len);
-            break;
-        }
-        if (i == 0)
-            rep->first_seq = h.first_seq;
-        log_scan_t s;
-        rc = log_scan_segment(data, len, &h, true, NULL, &s);
+        rc = verify_segment(&w, i, data, len, err);
         log_unmap(data, len);
-        if (rc != ORDO_OK) {
-            ordo_error_set(err, rc, path, 0, NULL, "out of memory");
-            break;
-        }
-        rep->records += s.records;
-        prev_last = s.last_seq;
-        memcpy(prev_chain, s.last_chain, sizeof prev_chain);
-        if (s.kind != LOG_SCAN_OK) {
-            rep->ok = false;
-            snprintf(rep->bad_segment, sizeof rep->bad_segment, "%s", segs[i].name);
-            rep->bad_offset = s.bad_offset;
-            rep->bad_seq = s.bad_seq;
-            rep->bad_is_tail = i + 1 == nseg && (s.kind == LOG_SCAN_TORN || s.kind == LOG_SCAN_BAD_TAIL);
-            snprintf(rep->reason, sizeof rep->reason, "%s", s.reason);
-        }
     }
-    rep->last_seq = prev_last;
-    memcpy(rep->head, prev_chain, sizeof prev_chain);
+    rep->last_seq = w.prev_last;
+    memcpy(rep->head, w.prev_chain, sizeof w.prev_chain);
     if (!rep->records)
         rep->first_seq = 0;
     free(segs);

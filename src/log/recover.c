@@ -136,7 +136,7 @@ static int check_sealed(const recover_seg_t *sg, recover_walk_t *w, bool *done, 
     log_seg_index_t ix;
     if (!st_ok || log_index_read(sg->ipath, &ix) != ORDO_OK)
         return ORDO_OK;
-    bool good = ix.valid_len == (uint64_t)stt.st_size && ix.first_seq == h.first_seq;
+    bool good = log_index_check(&ix, h.first_seq, h.hdr_len, (uint64_t)stt.st_size) == NULL;
     if (good && (sg->i == 0 || (h.first_seq == w->prev_last + 1 &&
                                 !memcmp(h.prev_chain, w->prev_chain, sizeof w->prev_chain)))) {
         if (h.first_seq != sg->name->first_seq) {
@@ -273,6 +273,29 @@ static int recover_segment(ordo_log_t *log, const recover_seg_t *sg, recover_wal
     return resume_active(log, sg, h.seg_no, dict_copy, dict_len, &ix, &s, blk, err);
 }
 
+static void seg_init(const ordo_log_t *log, const log_seg_name_t *segs, size_t i, size_t nseg,
+                     recover_seg_t *sg)
+{
+    *sg = (recover_seg_t){.name = &segs[i], .i = i, .last = i + 1 == nseg};
+    snprintf(sg->path, sizeof sg->path, "%s/%s", log->dir, segs[i].name);
+    snprintf(sg->ipath, sizeof sg->ipath, "%s/%020" PRIu64 LOG_IDX_SUFFIX, log->dir,
+             segs[i].first_seq);
+}
+
+/* Does the header of sg continue the walk? (true when it cannot be read:
+ * the full check that follows reports that) */
+static bool continues(const recover_seg_t *sg, const recover_walk_t *w)
+{
+    log_seg_header_t h = {0};
+    struct stat stt;
+    bool st_ok;
+    ordo_error_t e;
+    if (read_sealed_header(sg, &h, &stt, &st_ok, &e) != ORDO_OK)
+        return true;
+    return h.first_seq == w->prev_last + 1 &&
+           !memcmp(h.prev_chain, w->prev_chain, sizeof w->prev_chain);
+}
+
 int log_recover(ordo_log_t *log, ordo_log_open_info_t *info, ordo_error_t *err)
 {
     remove_leftovers(log->dir);
@@ -290,17 +313,34 @@ int log_recover(ordo_log_t *log, ordo_log_open_info_t *info, ordo_error_t *err)
             info->segments = 1;
         return rc;
     }
-    recover_walk_t w = {0};
+    recover_walk_t w = {0}, w_before_prev = {0};
+    bool prev_by_index = false;
     for (size_t i = 0; i < nseg && rc == ORDO_OK; i++) {
-        recover_seg_t sg = {.name = &segs[i], .i = i, .last = i + 1 == nseg};
-        snprintf(sg.path, sizeof sg.path, "%s/%s", log->dir, segs[i].name);
-        snprintf(sg.ipath, sizeof sg.ipath, "%s/%020" PRIu64 LOG_IDX_SUFFIX, log->dir,
-                 segs[i].first_seq);
+        recover_seg_t sg;
+        seg_init(log, segs, i, nseg, &sg);
+        if (prev_by_index && !continues(&sg, &w)) {
+            /* the previous segment was taken from its index, whose end does
+             * not lead here: rescan it (which rewrites its index) rather
+             * than blame this one for the index's word */
+            recover_seg_t psg;
+            seg_init(log, segs, i - 1, nseg, &psg);
+            w = w_before_prev;
+            rc = recover_segment(log, &psg, &w, info, err);
+            if (rc != ORDO_OK)
+                break;
+        }
+        prev_by_index = false;
         if (!sg.last) {
+            recover_walk_t before = w;
             bool done;
             rc = check_sealed(&sg, &w, &done, err);
-            if (rc != ORDO_OK || done)
+            if (rc != ORDO_OK)
+                break;
+            if (done) {
+                prev_by_index = true;
+                w_before_prev = before;
                 continue;
+            }
         }
         rc = recover_segment(log, &sg, &w, info, err);
     }

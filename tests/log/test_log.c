@@ -250,11 +250,16 @@ static void test_torn_tail_recovered(void **state)
     long size = tu_file_size(seg);
     /* cut the last record in half: what a crash mid-write leaves */
     assert_int_equal(truncate(seg, size - 100), 0);
+    /* verify accepts it as the tail of a crashed log (never acknowledged)
+     * and says where it starts */
     ordo_log_verify_report_t rep;
     assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
-    assert_false(rep.ok);
-    assert_true(rep.bad_is_tail);
-    assert_int_equal(rep.bad_seq, 100);
+    assert_true(rep.ok);
+    assert_int_equal(rep.records, 99);
+    assert_int_equal(rep.last_seq, 99);
+    assert_true(rep.tail_offset > 0);
+    assert_false(rep.tail_padding);
+    assert_int_equal(rep.tail_bytes, (uint64_t)(size - 100) - rep.tail_offset);
     ordo_log_open_info_t info;
     log = open_ok(dir, NULL, &info);
     assert_int_equal(info.next_seq, 100);
@@ -264,12 +269,17 @@ static void test_torn_tail_recovered(void **state)
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
     check_all(dir, 120);
     verify_ok(dir, 120);
-    /* garbage appended after the last record is cut as a torn tail too */
+    /* garbage appended after the last record (no record in it) is named
+     * by verify as a bad tail, and cut by open into a quarantine file */
     size = tu_file_size(seg);
     FILE *f = fopen(seg, "ab");
     assert_non_null(f);
     fputs("\xd0\x4c\x6f\xa7garbage", f);
     fclose(f);
+    assert_int_equal(ordo_log_verify(dir, &rep, NULL), ORDO_OK);
+    assert_false(rep.ok);
+    assert_true(rep.bad_is_tail);
+    assert_int_equal(rep.bad_offset, (uint64_t)size);
     log = open_ok(dir, NULL, &info);
     assert_int_equal(info.next_seq, 121);
     assert_int_equal(tu_file_size(seg), size);
@@ -368,14 +378,14 @@ static void test_bitflips_detected(void **state)
         assert_int_equal(tu_flip_bit(path, off, bit), 0);
         verify_ok(dir, 300);
     }
-    /* a flip in the very last record: verify names it (as a bad tail) */
+    /* a flip in the very last record: corruption, not a torn tail */
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, recs[n - 1].segment);
     assert_int_equal(tu_flip_bit(path, (long)(recs[n - 1].offset + recs[n - 1].stored / 2), 5), 0);
     ordo_log_verify_report_t trep;
     assert_int_equal(ordo_log_verify(dir, &trep, NULL), ORDO_OK);
     assert_false(trep.ok);
-    assert_true(trep.bad_is_tail);
+    assert_false(trep.bad_is_tail);
     assert_int_equal(trep.bad_seq, recs[n - 1].seq);
     assert_int_equal(tu_flip_bit(path, (long)(recs[n - 1].offset + recs[n - 1].stored / 2), 5), 0);
     /* a flip inside a segment's zstd dictionary (header) */

@@ -103,6 +103,41 @@ assert sum(r["compressed"] for r in recs) > 1000, "most records compressed"
 assert sum(r["stored_bytes"] for r in recs) < sum(r["payload_bytes"] for r in recs)' "$T/many.ndjson"
 check "compressed dump round trip" $?
 
+# the end of a crashed log: an incomplete last record verifies (exit 0,
+# reported as the tail); a flipped bit in the complete last record does not,
+# and appending refuses to overwrite it
+"$ORDO" log append "$T/t" --sync sync "$T/in.ndjson" >/dev/null
+tseg=$(ls "$T"/t/log/*.seg | tail -1)
+tsize=$(stat -c %s "$tseg")
+cp "$tseg" "$T/t.whole"
+truncate -s $((tsize - 30)) "$tseg"
+"$ORDO" log verify "$T/t" > "$T/v3.txt"
+rc=$?
+check "verify of a torn tail exit 0: $(cat "$T/v3.txt")" $rc
+grep -q "^tail: .* an incomplete record" "$T/v3.txt"; check "verify reports the torn tail" $?
+"$ORDO" log verify "$T/t" --json | $PY -c '
+import json,sys; d=json.load(sys.stdin)
+assert d["ok"] is True and d["last_seq"] == 200 and d["tail"]["kind"] == "incomplete", d'
+check "verify --json tail" $?
+cp "$T/t.whole" "$tseg"
+$PY - "$tseg" <<'EOF3'
+import sys
+p = sys.argv[1]
+with open(p, "r+b") as f:
+    f.seek(-40, 2); b = f.read(1); f.seek(-40, 2); f.write(bytes([b[0] ^ 0x04]))
+EOF3
+"$ORDO" log verify "$T/t" > "$T/v4.txt"
+[ $? -eq 1 ]; check "verify of a flipped last record exit 1" $?
+grep -q "seq 201: complete record with a bad checksum" "$T/v4.txt"
+rc=$?
+check "verify calls it corruption: $(grep FIRST "$T/v4.txt")" $rc
+printf '{"order_id":"y"}\n' | "$ORDO" log append "$T/t" 2> "$T/err2.txt" >/dev/null
+[ $? -eq 65 ]; check "append refuses a flipped last record" $?
+grep -q "$(basename "$tseg").*offset" "$T/err2.txt"
+rc=$?
+check "append names the segment and offset: $(cat "$T/err2.txt")" $rc
+[ "$(stat -c %s "$tseg")" -eq "$tsize" ]; check "the flipped record is not cut" $?
+
 # errors
 "$ORDO" log verify "$T/nope" >/dev/null 2>&1
 [ $? -eq 66 ]; check "verify missing dir exit 66" $?
