@@ -6,6 +6,26 @@
 
 #include "ordo/arena.h"
 
+/* Under AddressSanitizer the unused part of every block is poisoned and an
+ * allocation unpoisons exactly the bytes asked for, so reading or writing
+ * past an arena allocation (even into the same block, or into its
+ * alignment padding) is reported as it is for malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_ASAN 1
+#endif
+#endif
+#ifdef ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #define ARENA_ALIGN 16
 #define ARENA_DEFAULT_BLOCK (64 * 1024)
 
@@ -38,6 +58,7 @@ static block_t *block_new(ordo_arena_t *a, size_t size)
     b->next = NULL;
     b->size = size;
     b->used = 0;
+    POISON(b->data, size);
     a->mallocs++;
     return b;
 }
@@ -63,6 +84,7 @@ void ordo_arena_destroy(ordo_arena_t *a)
     block_t *b = a->head;
     while (b) {
         block_t *next = b->next;
+        UNPOISON(b->data, b->size);
         free(b);
         b = next;
     }
@@ -83,12 +105,14 @@ void *ordo_arena_alloc(ordo_arena_t *a, size_t size)
         if (b->size - b->used >= need) {
             void *p = b->data + b->used;
             b->used += need;
+            UNPOISON(p, size);
             return p;
         }
         /* Move to the next kept block, if one is big enough. */
         if (b->next) {
             a->cur = b->next;
             a->cur->used = 0;
+            POISON(a->cur->data, a->cur->size);
             continue;
         }
         size_t sz = need > a->block_size ? need : a->block_size;
@@ -125,12 +149,25 @@ char *ordo_arena_strdup(ordo_arena_t *a, const char *s)
     return ordo_arena_strndup(a, s, strlen(s));
 }
 
+/* Poisons what follows the first `used` bytes of b, and every later block. */
+static void poison_from(block_t *b, size_t used)
+{
+#ifdef ARENA_ASAN
+    POISON(b->data + used, b->size - used);
+    for (b = b->next; b; b = b->next)
+        POISON(b->data, b->size);
+#else
+    (void)b, (void)used;
+#endif
+}
+
 void ordo_arena_reset(ordo_arena_t *a)
 {
     if (!a)
         return;
     a->cur = a->head;
     a->head->used = 0;
+    poison_from(a->head, 0);
 }
 
 ordo_arena_mark_t ordo_arena_mark(const ordo_arena_t *a)
@@ -143,6 +180,7 @@ void ordo_arena_rewind(ordo_arena_t *a, ordo_arena_mark_t m)
 {
     a->cur = m.block;
     a->cur->used = m.used;
+    poison_from(a->cur, m.used);
 }
 
 size_t ordo_arena_used(const ordo_arena_t *a)

@@ -693,15 +693,16 @@ static int price_lines(src_ctx_t *x, const ordo_plan_spec_t *spec, uint32_t *cov
     return ORDO_OK;
 }
 
-/* A violation, kept when the list could be allocated. */
+/* A violation, kept when the list could be allocated and has room (it is
+ * sized for the most a plan can have: see price_plan). */
 typedef struct viol_list {
     ordo_backorder_t *v;
-    uint32_t n;
+    uint32_t n, cap;
 } viol_list_t;
 
 static void add_viol(viol_list_t *vl, ordo_backorder_t b)
 {
-    if (vl->v)
+    if (vl->v && vl->n < vl->cap)
         vl->v[vl->n++] = b;
 }
 
@@ -776,7 +777,13 @@ static int price_plan(src_ctx_t *x, const ordo_plan_spec_t *spec, const uint32_t
     b.found = true;
     b.k = spec->n_shipments;
     uint32_t li = 0;
-    viol_list_t vl = {src_zalloc(x, spec->n_shipments + order->n_lines, sizeof *vl.v), 0};
+    /* at most: per shipment a node rule and an infeasibility, per plan line
+     * its stock, per order line its coverage, and the shipment count */
+    uint32_t plan_lines = 0;
+    for (uint32_t k = 0; k < spec->n_shipments; k++)
+        plan_lines += spec->shipments[k].n_lines;
+    uint32_t cap = 2 * spec->n_shipments + plan_lines + order->n_lines + 1;
+    viol_list_t vl = {src_zalloc(x, cap, sizeof *vl.v), 0, cap};
     for (uint32_t k = 0; k < spec->n_shipments; k++)
         price_shipment(x, k, &spec->shipments[k], &li, &b, &vl);
     for (uint32_t i = 0; i < order->n_lines; i++)

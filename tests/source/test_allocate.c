@@ -373,6 +373,24 @@ static void test_errors_name_what_failed(void **state)
     sh[1] = (ordo_plan_spec_shipment_t){1, ORDO_SERVICE_BEST, 1, &one};
     assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_OK);
     assert_non_null(plan);
+    /* more plan lines than order lines, each short of stock: one violation
+     * per plan line (24) plus the coverage, all kept (the list was once
+     * sized for shipments + order lines and written past its end) */
+    ordo_plan_line_t two[3];
+    for (unsigned i = 0; i < 3; i++)
+        two[i] = (ordo_plan_line_t){.line = 0, .quantity = 2};
+    for (unsigned i = 0; i < 8; i++)
+        sh[i] = (ordo_plan_spec_shipment_t){i, ORDO_SERVICE_BEST, 3, two};
+    spec.n_shipments = 8;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &plan, &err), ORDO_OK);
+    unsigned stock = 0, coverage = 0;
+    for (uint32_t i = 0; i < plan->n_backorders; i++) {
+        stock += !strcmp(plan->backorders[i].reason, "violates:stock");
+        coverage += !strcmp(plan->backorders[i].reason, "violates:coverage");
+    }
+    assert_int_equal(stock, 24);
+    assert_int_equal(coverage, 1);
     ordo_policy_destroy(p);
     ordo_arena_destroy(a);
     ordo_engine_destroy(eng);
