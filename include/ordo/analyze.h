@@ -182,7 +182,9 @@ void ordo_analyze_row_init(ordo_analyze_row_t *row);
 typedef struct ordo_analyze_guardrail {
     char metric[ORDO_EXP_METRIC_MAX];
     ordo_exp_direction_t direction; /* the harmful direction */
-    double margin;                  /* absolute, >= 0 */
+    double margin;                  /* absolute, >= 0 (relative: share of the control's value) */
+    bool relative;                  /* margin × |control value| is the absolute margin */
+    bool is_default;                /* a default guardrail the document did not declare */
 } ordo_analyze_guardrail_t;
 
 /* What the core needs to know about the experiment. A plain value. */
@@ -203,6 +205,11 @@ typedef struct ordo_analyze_config {
     bool from_registry;      /* false: defaults (no experiment document) */
     ordo_metric_set_t metrics;
     char family_names[ORDO_AN_FAMILIES][32]; /* "" = unused */
+    double min_runtime_days; /* 0 = not given; a verdict on efficacy also waits
+                                for 7 full days (one weekly cycle) */
+    char hypothesis[ORDO_EXP_TEXT_MAX]; /* the prose; "" none */
+    ordo_exp_claim_t claim;             /* structured: tested by the verdict */
+    char policy_names[ORDO_EXP_MAX_ARMS][ORDO_NAME_MAX]; /* built-in names; may be "" */
 } ordo_analyze_config_t;
 
 /* Config from a parsed experiment (variants, weights, KPIs, guardrails,
@@ -211,7 +218,7 @@ void ordo_analyze_config_from_exp(ordo_analyze_config_t *cfg, const ordo_exp_t *
                                   const ordo_metric_set_t *metrics);
 /* Defaults for data without an experiment document: the given variants
  * (the first is the control), equal weights, primary "cost_per_order",
- * guardrails on_time_rate (decrease, 0.02) and return_rate (increase, 0.01). */
+ * the default guardrails (ordo_exp_default_guardrail). */
 void ordo_analyze_config_default(ordo_analyze_config_t *cfg, const char *experiment,
                                  const char *const *variants, size_t n_variants,
                                  const ordo_metric_set_t *metrics);
