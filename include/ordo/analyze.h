@@ -259,7 +259,38 @@ typedef struct ordo_analyze_counts {
     uint64_t covariate_missing;/* orders without a control-policy plan cost */
     uint64_t outcomes_loaded;  /* outcome summaries in the store */
     uint64_t outcomes_unmatched; /* outcome summaries with no decision */
+    /* outcomes that cannot be true (validity.c), set aside: the order is
+     * analysed as one without outcome events (also in missing_outcome) */
+    uint64_t invalid_outcome;            /* orders whose outcome was set aside */
+    uint64_t invalid_before_order;       /* an event dated before the decision */
+    uint64_t invalid_delivered_before_shipped; /* delivery or return before the shipment
+                                                  (or the store's time_inconsistent flag) */
 } ordo_analyze_counts_t;
+
+/* ======================================================================
+ * Outcome validity (validity.c): an outcome that cannot be true is counted
+ * and set aside, never analysed.
+ * ====================================================================== */
+typedef enum ordo_outcome_validity {
+    ORDO_OUTCOME_VALID = 0,
+    ORDO_OUTCOME_BEFORE_ORDER,             /* shipped / delivered / returned / cancelled
+                                              before the decision (beyond a 5-minute skew) */
+    ORDO_OUTCOME_DELIVERED_BEFORE_SHIPPED  /* delivered or returned before it shipped
+                                              (negative shipping durations) */
+} ordo_outcome_validity_t;
+
+struct ordo_outcome_summary;
+#define ORDO_OUTCOME_CLOCK_SKEW 300 /* seconds of clock skew tolerated */
+
+/* "valid", "before_order", "delivered_before_shipped". */
+const char *ordo_outcome_validity_name(ordo_outcome_validity_t v);
+/* Checks summary s of an order decided at decision_ts (Unix seconds). */
+ordo_outcome_validity_t ordo_outcome_validity(const struct ordo_outcome_summary *s,
+                                              int64_t decision_ts);
+/* The join's hook: checks s (NULL: no outcome, true) and, when it cannot be
+ * true, counts it in c by reason and returns false (set it aside). */
+bool ordo_analyze_outcome_usable(const struct ordo_outcome_summary *s, int64_t decision_ts,
+                                 ordo_analyze_counts_t *c);
 
 void ordo_analysis_set_counts(ordo_analysis_t *a, const ordo_analyze_counts_t *counts);
 /* Adds a note (what was missing and how it was treated) to the report. */

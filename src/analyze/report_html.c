@@ -648,6 +648,15 @@ static void data_section(const ordo_analysis_t *a, ordo_buf_t *o)
                         an_fmt(a->cfg.weights[v], b1, sizeof b1));
     }
     ordo_buf_puts(o, "</table>\n");
+    if (a->has_counts)
+        ordo_buf_printf(o,
+                        "<p class=\"%s\">Outcomes that cannot be true, set aside: %llu "
+                        "(%llu dated before the order, %llu delivered or returned before "
+                        "shipping).</p>\n",
+                        a->counts.invalid_outcome ? "warn" : "small",
+                        (unsigned long long)a->counts.invalid_outcome,
+                        (unsigned long long)a->counts.invalid_before_order,
+                        (unsigned long long)a->counts.invalid_delivered_before_shipped);
     size_t pos = 0;
     const char *n;
     bool first = true;

@@ -167,6 +167,13 @@ static void write_data(const ordo_analysis_t *a, ordo_jsonw_t *w)
         ordo_jsonw_kint(w, "covariate_missing", (int64_t)c->covariate_missing);
         ordo_jsonw_kint(w, "outcomes_loaded", (int64_t)c->outcomes_loaded);
         ordo_jsonw_kint(w, "outcomes_unmatched", (int64_t)c->outcomes_unmatched);
+        ordo_jsonw_key(w, "invalid_outcome");
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kint(w, "orders", (int64_t)c->invalid_outcome);
+        ordo_jsonw_kint(w, "before_order", (int64_t)c->invalid_before_order);
+        ordo_jsonw_kint(w, "delivered_before_shipped",
+                        (int64_t)c->invalid_delivered_before_shipped);
+        ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_kint(w, "nonfinite_values", (int64_t)a->nonfinite);
     if (a->first_ts > 0) {

@@ -1011,6 +1011,15 @@ static void note_data(ordo_analysis_t *a)
                            "%llu orders had no usable timestamp (or fell outside a %d-day "
                            "span): left out of the time series only",
                            (unsigned long long)a->outside_days, AN_MAX_DAYS);
+    if (a->has_counts && a->counts.invalid_outcome)
+        ordo_analysis_note(a,
+                           "%llu orders have outcomes that cannot be true (%llu with an event "
+                           "before the order was decided, %llu delivered or returned before "
+                           "they shipped): set aside, not analysed (counted as without outcome "
+                           "events)",
+                           (unsigned long long)a->counts.invalid_outcome,
+                           (unsigned long long)a->counts.invalid_before_order,
+                           (unsigned long long)a->counts.invalid_delivered_before_shipped);
     uint64_t total = 0, nocov = 0;
     for (size_t v = 0; v < V; v++)
         total += a->orders[v];

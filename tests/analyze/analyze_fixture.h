@@ -69,6 +69,7 @@ typedef struct fx_order {
     double pick, pack, ship; /* actual parts */
     int on_time;             /* 1, 0 (late), -1 unknown */
     bool returned, cancelled;
+    bool bad_time; /* delivered before it was decided */
     int shipments, units;
     int zones[2];
     double miles[2];
@@ -92,6 +93,8 @@ typedef struct fx_spec {
     int64_t spacing;        /* seconds between decisions */
     const char *extra;      /* more top-level members of the document, "" none */
     const char *hypothesis; /* its JSON value */
+    size_t bad_time_every;  /* every k-th treatment order with outcomes is delivered
+                               about nine months before it was decided (0: none) */
 } fx_spec_t;
 
 static const char *const fx_zips[] = {"02139", "60601", "30303", "94103", "10001"};
@@ -333,6 +336,10 @@ static inline void fx_build(const char *dir, const fx_spec_t *spec, fx_order_t *
         snprintf(e->order_id, sizeof e->order_id, "%s", oid);
         e->type = ORDO_OUTCOME_DELIVERED;
         e->at = o->on_time ? promise - 86400 : promise + 86400;
+        if (spec->bad_time_every && o->variant && (i / 2) % spec->bad_time_every == 0) {
+            e->at = o->ts - 270 * 86400; /* cannot be true */
+            o->bad_time = true;
+        }
         if (o->returned) {
             e = &ev[nev++];
             memset(e, 0, sizeof *e);
