@@ -67,6 +67,7 @@ typedef struct an_cmp {
     char post_note[AN_REASON_MAX];
     double p_holm, p_bh;       /* NaN when not tested */
     bool tested;
+    bool constant;             /* the metric has one value in every order of both arms */
 } an_cmp_t;
 
 /* The analysis a verdict uses: CUPED when available, else the plain one. */

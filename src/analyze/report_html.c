@@ -363,7 +363,7 @@ static void metrics_table(const ordo_analysis_t *a, ordo_buf_t *o)
                             c->tested ? pfmt(c->p_holm, b2, sizeof b2) : "-",
                             c->tested ? pfmt(c->p_bh, b3, sizeof b3) : "-");
             ordo_buf_printf(o, "<td class=\"l\">%s%s</td></tr>\n", c->method,
-                            c->has_cuped ? ", CUPED" : "");
+                            c->constant ? ", constant" : c->has_cuped ? ", CUPED" : "");
             (void)b4;
         }
     }

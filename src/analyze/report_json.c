@@ -267,6 +267,7 @@ static void write_metrics(const ordo_analysis_t *a, ordo_jsonw_t *w)
             }
             ordo_jsonw_kstr(w, "method", c->method);
             ordo_jsonw_kstr(w, "analysis", c->has_cuped ? "cuped" : "unadjusted");
+            ordo_jsonw_kbool(w, "constant", c->constant);
             ordo_jsonw_key(w, "difference");
             write_result(w, &c->diff);
             ordo_jsonw_key(w, "relative_lift");

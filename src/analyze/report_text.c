@@ -190,7 +190,8 @@ static void write_metric_row(const ordo_analysis_t *a, size_t m, size_t v, bool 
                     c->has_rel ? fmt_pct(c->rel.estimate, b2, sizeof b2) : "n/a", ci,
                     fmt_p(p->p_value, b4, sizeof b4),
                     c->tested ? fmt_p(c->p_holm, b5, sizeof b5) : "-",
-                    d->good == ORDO_GOOD_NONE ? "descriptive"
+                    c->constant               ? "constant"
+                    : d->good == ORDO_GOOD_NONE ? "descriptive"
                     : !sig                    ? "not significant"
                     : better                  ? "better"
                                               : "worse",

@@ -168,6 +168,22 @@ static void unit_moments(const ordo_analysis_t *a, size_t m, ordo_moments_t *out
     }
 }
 
+/* One value in every order (up to rounding of the shifted sums). */
+static bool constant_moments(const ordo_moments_t *m)
+{
+    if (m->n == 0)
+        return false;
+    double mean = ordo_moments_mean_x(m);
+    return m->m2_x <= 1e-12 * (double)m->n * (1 + mean * mean);
+}
+
+/* x is an exact linear function of the covariate y: CUPED would leave no
+ * variance, and rounding would decide the test. */
+static bool collinear(const ordo_moments_t *m)
+{
+    return m->n >= 2 && m->m2_y > 0 && m->c_xy * m->c_xy >= (1 - 1e-12) * m->m2_x * m->m2_y;
+}
+
 static void compute_metrics(ordo_analysis_t *a)
 {
     const size_t V = a->V, M = a->M;
@@ -211,9 +227,14 @@ static void compute_metrics(ordo_analysis_t *a)
                 c->has_rel = false;
                 continue;
             }
+            c->constant = d->type != ORDO_METRIC_RATIO && !per_unit &&
+                          constant_moments(&mo[0]) && constant_moments(&mo[v]);
             /* CUPED: order unit, mean or proportion, every order with the
              * covariate (else it would compare different subsets). */
-            if (per_unit || d->type == ORDO_METRIC_RATIO) {
+            if (c->constant) {
+                snprintf(c->cuped_note, sizeof c->cuped_note,
+                         "not used: the metric is constant (nothing to adjust)");
+            } else if (per_unit || d->type == ORDO_METRIC_RATIO) {
                 snprintf(c->cuped_note, sizeof c->cuped_note, "%s",
                          per_unit ? "not used: the unit is not the order"
                                   : "not used for ratio metrics");
@@ -226,7 +247,11 @@ static void compute_metrics(ordo_analysis_t *a)
                 ordo_moments_t ct = acc_moments(&a->cuped[v * M + m], a->kx[m], a->kc);
                 ordo_stats_arm_t adj_c, adj_t;
                 ordo_error_t e2;
-                if (ordo_stats_cuped(&cc, &ct, alpha, &c->cuped, &c->theta, &adj_c, &adj_t, &e2) ==
+                if (collinear(&cc) && collinear(&ct)) {
+                    snprintf(c->cuped_note, sizeof c->cuped_note,
+                             "not used: the covariate determines the metric in both arms "
+                             "(nothing would be left to test)");
+                } else if (ordo_stats_cuped(&cc, &ct, alpha, &c->cuped, &c->theta, &adj_c, &adj_t, &e2) ==
                     ORDO_OK) {
                     c->has_cuped = true;
                     ordo_stats_result_t rel;
