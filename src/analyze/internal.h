@@ -224,6 +224,19 @@ void an_shadow_finish(ordo_analysis_t *a);
 /* "control", ..., "not in experiment", "all" for group g. */
 const char *an_shadow_group_label(const ordo_analysis_t *a, size_t g);
 
+/* HTML helpers (report_plot.c). */
+void an_html_esc(ordo_buf_t *o, const char *s);
+/* A round tick step (1, 2, 2.5 or 5 × 10^k) giving about target ticks over span. */
+double an_nice_step(double span, int target);
+/* Decimals needed to print multiples of step exactly. */
+int an_step_decimals(double step);
+/* The metric's plain-English label (its name when it has none). */
+const char *an_metric_label(const ordo_metric_def_t *d);
+/* 0 primary KPI, 1 secondary metric, 2 guardrail. */
+int an_metric_group(const ordo_analysis_t *a, size_t m);
+/* The lift plot, grouped, with collapsed lines for what cannot be drawn. */
+void an_html_forest(const ordo_analysis_t *a, ordo_buf_t *o);
+
 /* Shared formatting helpers (report_text.c). */
 const char *an_fmt(double v, char *buf, size_t n); /* "n/a" for non-finite */
 const char *an_family_name(const ordo_analysis_t *a, int s);
