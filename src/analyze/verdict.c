@@ -1125,7 +1125,7 @@ size_t ordo_analysis_breaches(const ordo_analysis_t *a, ordo_analyze_breach_t *o
                 memset(b, 0, sizeof *b);
                 snprintf(b->metric, sizeof b->metric, "%s", a->cfg.guardrails[g].metric);
                 snprintf(b->variant, sizeof b->variant, "%s", a->cfg.variants[v]);
-                b->margin = a->cfg.guardrails[g].margin;
+                b->margin = gr->margin; /* in force: a relative margin made absolute */
                 int k = a->key_of[gr->metric];
                 for (size_t dd = D; dd-- > 0;) {
                     const an_seq_point_t *pt = &a->seq[((size_t)k * V + v) * D + dd];

@@ -395,6 +395,64 @@ static void test_shadow_sees_same_stock(void **state)
     assert_int_equal(ordo_decider_close(d, &err), ORDO_OK);
 }
 
+/* Shadows and the control plan are decided without reserving before the
+ * real decision: they must not change it. The same orders through the same
+ * experiment, with and without a shadow policy, on two copies of the
+ * network, give the same real plans. */
+static void test_shadows_leave_decisions_alone(void **state)
+{
+    fx_t *f = *state;
+    static const char *const docs[2] = {
+        "{\"id\":\"same\",\"hypothesis\":\"h\",\"unit\":\"order\",\"seed\":\"s\"," VARIANTS
+        ",\"shadow\":{\"policy\":\"default\"}}",
+        "{\"id\":\"same\",\"hypothesis\":\"h\",\"unit\":\"order\",\"seed\":\"s\"," VARIANTS "}"};
+    char dirs[2][300];
+    ordo_network_t *nets[2] = {f->net, NULL};
+    ordo_engine_t *engs[2] = {f->eng, NULL};
+    const char *root = getenv("ORDO_SOURCE_DIR");
+    char nd[1024];
+    snprintf(nd, sizeof nd, "%s/docs/examples/network", root && *root ? root : ORDO_SOURCE_DIR);
+    ordo_error_t err;
+    assert_int_equal(ordo_network_load(nd, NULL, &nets[1], &err), ORDO_OK);
+    assert_int_equal(ordo_engine_create(nets[1], NULL, &engs[1], &err), ORDO_OK);
+    double cost[2][N_ORDERS];
+    uint32_t ships[2][N_ORDERS];
+    char base[256];
+    snprintf(base, sizeof base, "%s", f->dir);
+    for (int k = 0; k < 2; k++) {
+        snprintf(dirs[k], sizeof dirs[k], "%s/d%d", base, k);
+        assert_int_equal(mkdir(dirs[k], 0700), 0);
+        snprintf(f->dir, sizeof f->dir, "%s", dirs[k]);
+        start_experiment(f, docs[k], "same");
+        ordo_network_t *n0 = f->net;
+        ordo_engine_t *e0 = f->eng;
+        f->net = nets[k];
+        f->eng = engs[k];
+        ordo_decider_t *d = open_decider(f, true);
+        for (int i = 0; i < N_ORDERS; i++) {
+            ordo_order_t o;
+            order_of(f, i, &o);
+            o.lines[0].quantity = 1 + (uint32_t)(i % 3);
+            ordo_decision_t dec;
+            assert_int_equal(ordo_decider_decide(d, &o, f->t0 + 3600 + i, f->arena, &dec, &err),
+                             ORDO_OK);
+            assert_int_equal(dec.shadows, k == 0 ? 1 : 0);
+            cost[k][i] = dec.plan->cost.total;
+            ships[k][i] = dec.plan->n_shipments;
+        }
+        assert_int_equal(ordo_decider_close(d, &err), ORDO_OK);
+        f->net = n0;
+        f->eng = e0;
+    }
+    snprintf(f->dir, sizeof f->dir, "%s", base);
+    for (int i = 0; i < N_ORDERS; i++) {
+        assert_float_equal(cost[0][i], cost[1][i], 1e-12);
+        assert_int_equal(ships[0][i], ships[1][i]);
+    }
+    ordo_engine_destroy(engs[1]);
+    ordo_network_destroy(nets[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_customer_experiment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_switchback_experiment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shadow_sees_same_stock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shadows_leave_decisions_alone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
