@@ -93,7 +93,8 @@ static plot_axis_t plot_axis(const ordo_analysis_t *a, double *step)
         }
     if (!(lim > 0))
         lim = 0.1;
-    *step = an_nice_step(2 * lim, 4);
+    /* about five round ticks over what is shown: [max(−100%, −lim), lim] */
+    *step = an_nice_step(lim + fmin(lim, 1), 5);
     plot_axis_t ax = {.left = 280, .width = 480};
     ax.xmax = ceil(lim / *step - 1e-9) * *step;
     ax.xmin = fmax(-1, -ax.xmax);
@@ -118,6 +119,11 @@ static void plot_ticks(const plot_axis_t *ax, double step, double y0, double y1,
                             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s%.*f%%</text>\n",
                             x, y1 + 14, t < 0 ? "&#8722;" : "+", dec, fabs(100 * t));
     }
+    double first = ceil(ax->xmin / step - 1e-9) * step;
+    if (ax->xmin <= -1 + 1e-12 && first > -1 + 1e-9 * step) /* label the edge at −100% */
+        ordo_buf_printf(o,
+                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">&#8722;100%%</text>\n",
+                        ax->left, y1 + 14);
     if (ax->xmin <= -1 + 1e-12)
         ordo_buf_printf(o,
                         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\" fill=\"#999\">"
@@ -190,6 +196,8 @@ static size_t collapsed(const ordo_analysis_t *a, bool constant, ordo_buf_t *o)
                 continue;
             if (o) {
                 ordo_buf_puts(o, n ? ", " : "");
+                if (an_metric_group(a, m) == 0)
+                    ordo_buf_puts(o, "&#9733; ");
                 an_html_esc(o, an_metric_label(&a->cfg.metrics.m[m]));
                 if (constant && a->arms[m].ok) {
                     char b[32];
