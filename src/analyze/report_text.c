@@ -198,18 +198,45 @@ static void write_metric_row(const ordo_analysis_t *a, size_t m, size_t v, bool 
                     c->has_cuped ? " (CUPED)" : "");
 }
 
+/* True when no treatment of metric m can be compared yet. */
+static bool not_computable(const ordo_analysis_t *a, size_t m)
+{
+    for (size_t v = 1; v < a->V; v++)
+        if (a->cmps[v * a->M + m].ok)
+            return false;
+    return a->V > 1;
+}
+
+/* Metrics grouped as in the HTML report: primary KPIs, secondary metrics,
+ * guardrails; those that cannot be computed yet in one line at the end. */
 static void write_metric_table(const ordo_analysis_t *a, ordo_buf_t *o)
 {
+    static const char *const groups[3] = {"Primary KPIs", "Secondary metrics", "Guardrails"};
     ordo_buf_printf(o, "\n%-24s %-8s", "metric", "variant");
     ordo_buf_printf(o, " %10s %10s %10s %22s %9s %9s %s\n", "value", "diff", "lift",
                     "95% CI (diff)", "p", "p_holm", "result");
-    for (size_t m = 0; m < a->M; m++) {
-        bool kpi = false;
-        for (size_t i = 0; i < a->cfg.n_kpis; i++)
-            kpi |= !strcmp(a->cfg.kpis[i], a->cfg.metrics.m[m].name);
-        for (size_t v = 0; v < a->V; v++)
-            write_metric_row(a, m, v, kpi, o);
+    for (int g = 0; g < 3; g++) {
+        bool head = false;
+        for (size_t m = 0; m < a->M; m++) {
+            if (an_metric_group(a, m) != g || not_computable(a, m))
+                continue;
+            if (!head)
+                ordo_buf_printf(o, "%s\n", groups[g]);
+            head = true;
+            for (size_t v = 0; v < a->V; v++)
+                write_metric_row(a, m, v, g == 0, o);
+        }
     }
+    bool first = true;
+    for (size_t m = 0; m < a->M; m++) {
+        if (!not_computable(a, m))
+            continue;
+        ordo_buf_printf(o, "%s%s%s", first ? "Cannot be computed yet: " : ", ",
+                        an_metric_group(a, m) == 0 ? "*" : "", a->cfg.metrics.m[m].name);
+        first = false;
+    }
+    if (!first)
+        ordo_buf_printf(o, " (reasons in the JSON and HTML reports)\n");
     ordo_buf_printf(o, "* primary KPI. diff = variant − control; lift relative to control; "
                        "p_holm adjusted across metrics (BH in the JSON report).\n");
 }

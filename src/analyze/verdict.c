@@ -488,8 +488,8 @@ static void compute_corrections(ordo_analysis_t *a)
         size_t n = 0;
         for (size_t m = 0; m < M; m++) {
             an_cmp_t *c = &a->cmps[v * M + m];
-            if (!c->ok || a->cfg.metrics.m[m].good == ORDO_GOOD_NONE)
-                continue;
+            if (!c->ok || c->constant || a->cfg.metrics.m[m].good == ORDO_GOOD_NONE)
+                continue; /* a constant metric is no test: it does not dilute the others */
             double pv = an_cmp_primary(c)->p_value;
             if (!isfinite(pv))
                 continue;
