@@ -130,6 +130,16 @@ static void test_hypothesis_refuted(void **state)
     assert_int_equal(ordo_analysis_write_text(a, &b), ORDO_OK);
     assert_non_null(strstr(b.data, "Hypothesis: at most 3% more cost per order"));
     assert_non_null(strstr(b.data, "treatment: refuted"));
+    /* and the JSON report: the prose beside the structured claim, its test */
+    ordo_buf_reset(&b);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_analysis_write_json(a, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    assert_non_null(strstr(b.data, "\"hypothesis\":{\"text\":\"at most 3% more cost per order\","
+                                   "\"structured\":true,\"claim\":\"cost_per_order at most +3%\""));
+    assert_non_null(strstr(b.data, "\"test\":\"non-inferiority\""));
+    assert_non_null(strstr(b.data, "\"tests\":[{\"variant\":\"treatment\",\"status\":\"refuted\""));
     ordo_buf_free(&b);
     ordo_analysis_destroy(a);
 }
