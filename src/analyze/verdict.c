@@ -930,7 +930,11 @@ static bool variant_verdict(ordo_analysis_t *a, size_t v, bool runtime_over, dou
  * document's min_runtime_days and at least one full weekly cycle. */
 static void compute_runtime(ordo_analysis_t *a)
 {
-    a->start_ts = a->cfg.started_at > 0 ? a->cfg.started_at : a->first_ts;
+    /* the registry's start, unless the decisions predate it (a simulation
+     * on historical dates): then the first decision */
+    a->start_ts = a->cfg.started_at > 0 && (a->first_ts <= 0 || a->cfg.started_at <= a->first_ts)
+                      ? a->cfg.started_at
+                      : a->first_ts;
     a->runtime_days = a->start_ts > 0 && a->now > a->start_ts
                           ? (double)(a->now - a->start_ts) / 86400.0
                           : 0;
