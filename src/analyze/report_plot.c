@@ -15,11 +15,20 @@ void an_html_esc(ordo_buf_t *o, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '<': ordo_buf_puts(o, "&lt;"); break;
-        case '>': ordo_buf_puts(o, "&gt;"); break;
-        case '&': ordo_buf_puts(o, "&amp;"); break;
-        case '"': ordo_buf_puts(o, "&quot;"); break;
-        default: ordo_buf_putc(o, *s);
+        case '<':
+            ordo_buf_puts(o, "&lt;");
+            break;
+        case '>':
+            ordo_buf_puts(o, "&gt;");
+            break;
+        case '&':
+            ordo_buf_puts(o, "&amp;");
+            break;
+        case '"':
+            ordo_buf_puts(o, "&quot;");
+            break;
+        default:
+            ordo_buf_putc(o, *s);
         }
     }
 }
@@ -107,13 +116,12 @@ static void plot_ticks(const plot_axis_t *ax, double step, double y0, double y1,
     for (double t = ceil(ax->xmin / step - 1e-9) * step; t <= ax->xmax + 1e-9 * step; t += step) {
         double x = ax_x(ax, t);
         bool zero = fabs(t) < step * 1e-6;
-        ordo_buf_printf(o,
-                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>\n",
-                        x, y0, x, y1, zero ? "#888" : "#eee",
-                        zero ? " stroke-dasharray=\"3,3\"" : "");
+        ordo_buf_printf(
+            o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"%s/>\n", x, y0,
+            x, y1, zero ? "#888" : "#eee", zero ? " stroke-dasharray=\"3,3\"" : "");
         if (zero)
-            ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">0%%</text>\n",
-                            x, y1 + 14);
+            ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">0%%</text>\n", x,
+                            y1 + 14);
         else
             ordo_buf_printf(o,
                             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s%.*f%%</text>\n",
@@ -132,8 +140,8 @@ static void plot_ticks(const plot_axis_t *ax, double step, double y0, double y1,
 }
 
 /* One metric's interval; ends beyond the axis get an arrow at the edge. */
-static void plot_row(const ordo_analysis_t *a, const plot_axis_t *ax, size_t m, size_t v,
-                     double y, ordo_buf_t *o)
+static void plot_row(const ordo_analysis_t *a, const plot_axis_t *ax, size_t m, size_t v, double y,
+                     ordo_buf_t *o)
 {
     const ordo_metric_def_t *d = &a->cfg.metrics.m[m];
     const an_cmp_t *c = &a->cmps[v * a->M + m];
@@ -179,8 +187,7 @@ static void plot_row(const ordo_analysis_t *a, const plot_axis_t *ax, size_t m, 
         snprintf(lb, sizeof lb, "&#8804;&#8722;100%%");
     else
         snprintf(lb, sizeof lb, "%+.2f%%", 100 * lo);
-    ordo_buf_printf(o,
-                    "<text x=\"%.1f\" y=\"%.1f\">%+.2f%% [%s, %+.2f%%] &#183; %s%s</text>\n",
+    ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">%+.2f%% [%s, %+.2f%%] &#183; %s%s</text>\n",
                     ax->left + ax->width + 14, y + 4, 100 * pt, lb, 100 * hi,
                     an_fmt(p->estimate, ab, sizeof ab), unit);
 }
@@ -243,8 +250,7 @@ void an_html_forest(const ordo_analysis_t *a, ordo_buf_t *o)
                 if (an_metric_group(a, m) != g || !drawable(&a->cmps[v * M + m]))
                     continue;
                 if (!head) {
-                    ordo_buf_printf(o,
-                                    "<text x=\"8\" y=\"%.1f\" font-weight=\"bold\">%s</text>\n",
+                    ordo_buf_printf(o, "<text x=\"8\" y=\"%.1f\" font-weight=\"bold\">%s</text>\n",
                                     y + rh / 2 + 4, group_names[g]);
                     y += rh;
                     head = true;

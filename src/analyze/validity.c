@@ -13,9 +13,12 @@
 const char *ordo_outcome_validity_name(ordo_outcome_validity_t v)
 {
     switch (v) {
-    case ORDO_OUTCOME_VALID: return "valid";
-    case ORDO_OUTCOME_BEFORE_ORDER: return "before_order";
-    case ORDO_OUTCOME_DELIVERED_BEFORE_SHIPPED: return "delivered_before_shipped";
+    case ORDO_OUTCOME_VALID:
+        return "valid";
+    case ORDO_OUTCOME_BEFORE_ORDER:
+        return "before_order";
+    case ORDO_OUTCOME_DELIVERED_BEFORE_SHIPPED:
+        return "delivered_before_shipped";
     }
     return "?";
 }
@@ -26,8 +29,7 @@ static bool before(int64_t t, int64_t decision_ts)
     return t != 0 && decision_ts > 0 && t < decision_ts - ORDO_OUTCOME_CLOCK_SKEW;
 }
 
-ordo_outcome_validity_t ordo_outcome_validity(const ordo_outcome_summary_t *s,
-                                              int64_t decision_ts)
+ordo_outcome_validity_t ordo_outcome_validity(const ordo_outcome_summary_t *s, int64_t decision_ts)
 {
     if (before(s->shipped_at, decision_ts) || before(s->delivered_at, decision_ts) ||
         before(s->last_delivered_at, decision_ts) || before(s->returned_at, decision_ts) ||

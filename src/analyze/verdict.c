@@ -227,8 +227,8 @@ static void compute_metrics(ordo_analysis_t *a)
                 c->has_rel = false;
                 continue;
             }
-            c->constant = d->type != ORDO_METRIC_RATIO && !per_unit &&
-                          constant_moments(&mo[0]) && constant_moments(&mo[v]);
+            c->constant = d->type != ORDO_METRIC_RATIO && !per_unit && constant_moments(&mo[0]) &&
+                          constant_moments(&mo[v]);
             /* CUPED: order unit, mean or proportion, every order with the
              * covariate (else it would compare different subsets). */
             if (c->constant) {
@@ -251,8 +251,8 @@ static void compute_metrics(ordo_analysis_t *a)
                     snprintf(c->cuped_note, sizeof c->cuped_note,
                              "not used: the covariate determines the metric in both arms "
                              "(nothing would be left to test)");
-                } else if (ordo_stats_cuped(&cc, &ct, alpha, &c->cuped, &c->theta, &adj_c, &adj_t, &e2) ==
-                    ORDO_OK) {
+                } else if (ordo_stats_cuped(&cc, &ct, alpha, &c->cuped, &c->theta, &adj_c, &adj_t,
+                                            &e2) == ORDO_OK) {
                     c->has_cuped = true;
                     ordo_stats_result_t rel;
                     if (adj_c.n > 0 && adj_t.n > 0 &&
@@ -595,11 +595,16 @@ static void compute_guardrails(ordo_analysis_t *a)
 const char *an_claim_status_name(an_claim_status_t s)
 {
     switch (s) {
-    case AN_CLAIM_UNTESTED: return "untested";
-    case AN_CLAIM_UNAVAILABLE: return "unavailable";
-    case AN_CLAIM_NOT_YET: return "not_yet_shown";
-    case AN_CLAIM_SUPPORTED: return "supported";
-    case AN_CLAIM_REFUTED: return "refuted";
+    case AN_CLAIM_UNTESTED:
+        return "untested";
+    case AN_CLAIM_UNAVAILABLE:
+        return "unavailable";
+    case AN_CLAIM_NOT_YET:
+        return "not_yet_shown";
+    case AN_CLAIM_SUPPORTED:
+        return "supported";
+    case AN_CLAIM_REFUTED:
+        return "refuted";
     }
     return "?";
 }
@@ -935,9 +940,8 @@ static void compute_runtime(ordo_analysis_t *a)
     a->start_ts = a->cfg.started_at > 0 && (a->first_ts <= 0 || a->cfg.started_at <= a->first_ts)
                       ? a->cfg.started_at
                       : a->first_ts;
-    a->runtime_days = a->start_ts > 0 && a->now > a->start_ts
-                          ? (double)(a->now - a->start_ts) / 86400.0
-                          : 0;
+    a->runtime_days =
+        a->start_ts > 0 && a->now > a->start_ts ? (double)(a->now - a->start_ts) / 86400.0 : 0;
     a->required_days = a->cfg.min_runtime_days > 7 ? a->cfg.min_runtime_days : 7;
     a->runtime_short = a->runtime_days < a->required_days;
 }
@@ -951,9 +955,8 @@ static void hold_for_runtime(ordo_analysis_t *a, size_t v, bool safety)
         return;
     char held[512];
     bool min_given = a->cfg.min_runtime_days >= 7;
-    snprintf(held, sizeof held,
-             "it has run %.1f of the %g days required (%s) — would be %s: %s", a->runtime_days,
-             a->required_days,
+    snprintf(held, sizeof held, "it has run %.1f of the %g days required (%s) — would be %s: %s",
+             a->runtime_days, a->required_days,
              min_given ? "min_runtime_days" : "one full weekly cycle",
              a->v_verdict[v] == ORDO_VERDICT_SHIP ? "SHIP" : "DO NOT SHIP", a->v_reason[v]);
     a->v_verdict[v] = ORDO_VERDICT_KEEP_RUNNING;

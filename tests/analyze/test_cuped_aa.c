@@ -51,8 +51,8 @@ static void count(const cJSON *rep, const char *name, aa_count_t *c)
         c->constant++;
     if (cJSON_IsObject(cu)) {
         c->cuped_used++;
-        double pc = cJSON_GetObjectItem(cJSON_GetObjectItem(cu, "difference"), "p_value")
-                        ->valuedouble;
+        double pc =
+            cJSON_GetObjectItem(cJSON_GetObjectItem(cu, "difference"), "p_value")->valuedouble;
         c->cuped += pc < 0.05;
     } else {
         c->cuped += p < 0.05;
