@@ -31,8 +31,14 @@ echo "  ... (the whole plan, with every candidate considered: $out/plan.json)"
 echo
 
 echo "== 4. an experiment: cost-optimized (control) vs proximity-first (treatment) =="
-sed 's/"coverage": 0.5/"coverage": 1/; s/"end": 0.5/"end": 1/' "$root/docs/examples/experiment.json" \
-    | grep -v '"stratify"' > "$out/experiment.json"
+# The example's structured hypothesis ("cost per order at most +3%") is tested
+# by the verdict. This demo has no outcome events, so it tests the planned
+# cost per order instead of the actual one.
+sed 's/"coverage": 0.5/"coverage": 1/; s/"end": 0.5/"end": 1/;
+     s/"metric": "cost_per_order"/"metric": "planned_cost_per_order"/' \
+    "$root/docs/examples/experiment.json" | grep -v '"stratify"' > "$out/experiment.json"
+echo "hypothesis (tested by the verdict):"
+grep -A7 '"hypothesis"' "$out/experiment.json" | sed 's/^/  /'
 "$ordo" exp create "$out/experiment.json" --data "$data"
 "$ordo" exp start proximity-vs-cost --data "$data" --reason "make demo"
 echo

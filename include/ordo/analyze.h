@@ -182,7 +182,9 @@ void ordo_analyze_row_init(ordo_analyze_row_t *row);
 typedef struct ordo_analyze_guardrail {
     char metric[ORDO_EXP_METRIC_MAX];
     ordo_exp_direction_t direction; /* the harmful direction */
-    double margin;                  /* absolute, >= 0 */
+    double margin;                  /* absolute, >= 0 (relative: share of the control's value) */
+    bool relative;                  /* margin × |control value| is the absolute margin */
+    bool is_default;                /* a default guardrail the document did not declare */
 } ordo_analyze_guardrail_t;
 
 /* What the core needs to know about the experiment. A plain value. */
@@ -203,6 +205,11 @@ typedef struct ordo_analyze_config {
     bool from_registry;      /* false: defaults (no experiment document) */
     ordo_metric_set_t metrics;
     char family_names[ORDO_AN_FAMILIES][32]; /* "" = unused */
+    double min_runtime_days; /* 0 = not given; a verdict on efficacy also waits
+                                for 7 full days (one weekly cycle) */
+    char hypothesis[ORDO_EXP_TEXT_MAX]; /* the prose; "" none */
+    ordo_exp_claim_t claim;             /* structured: tested by the verdict */
+    char policy_names[ORDO_EXP_MAX_ARMS][ORDO_NAME_MAX]; /* built-in names; may be "" */
 } ordo_analyze_config_t;
 
 /* Config from a parsed experiment (variants, weights, KPIs, guardrails,
@@ -211,7 +218,7 @@ void ordo_analyze_config_from_exp(ordo_analyze_config_t *cfg, const ordo_exp_t *
                                   const ordo_metric_set_t *metrics);
 /* Defaults for data without an experiment document: the given variants
  * (the first is the control), equal weights, primary "cost_per_order",
- * guardrails on_time_rate (decrease, 0.02) and return_rate (increase, 0.01). */
+ * the default guardrails (ordo_exp_default_guardrail). */
 void ordo_analyze_config_default(ordo_analyze_config_t *cfg, const char *experiment,
                                  const char *const *variants, size_t n_variants,
                                  const ordo_metric_set_t *metrics);
@@ -252,7 +259,38 @@ typedef struct ordo_analyze_counts {
     uint64_t covariate_missing;/* orders without a control-policy plan cost */
     uint64_t outcomes_loaded;  /* outcome summaries in the store */
     uint64_t outcomes_unmatched; /* outcome summaries with no decision */
+    /* outcomes that cannot be true (validity.c), set aside: the order is
+     * analysed as one without outcome events (also in missing_outcome) */
+    uint64_t invalid_outcome;            /* orders whose outcome was set aside */
+    uint64_t invalid_before_order;       /* an event dated before the decision */
+    uint64_t invalid_delivered_before_shipped; /* delivery or return before the shipment
+                                                  (or the store's time_inconsistent flag) */
 } ordo_analyze_counts_t;
+
+/* ======================================================================
+ * Outcome validity (validity.c): an outcome that cannot be true is counted
+ * and set aside, never analysed.
+ * ====================================================================== */
+typedef enum ordo_outcome_validity {
+    ORDO_OUTCOME_VALID = 0,
+    ORDO_OUTCOME_BEFORE_ORDER,             /* shipped / delivered / returned / cancelled
+                                              before the decision (beyond a 5-minute skew) */
+    ORDO_OUTCOME_DELIVERED_BEFORE_SHIPPED  /* delivered or returned before it shipped
+                                              (negative shipping durations) */
+} ordo_outcome_validity_t;
+
+struct ordo_outcome_summary;
+#define ORDO_OUTCOME_CLOCK_SKEW 300 /* seconds of clock skew tolerated */
+
+/* "valid", "before_order", "delivered_before_shipped". */
+const char *ordo_outcome_validity_name(ordo_outcome_validity_t v);
+/* Checks summary s of an order decided at decision_ts (Unix seconds). */
+ordo_outcome_validity_t ordo_outcome_validity(const struct ordo_outcome_summary *s,
+                                              int64_t decision_ts);
+/* The join's hook: checks s (NULL: no outcome, true) and, when it cannot be
+ * true, counts it in c by reason and returns false (set it aside). */
+bool ordo_analyze_outcome_usable(const struct ordo_outcome_summary *s, int64_t decision_ts,
+                                 ordo_analyze_counts_t *c);
 
 void ordo_analysis_set_counts(ordo_analysis_t *a, const ordo_analyze_counts_t *counts);
 /* Adds a note (what was missing and how it was treated) to the report. */

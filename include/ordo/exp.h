@@ -330,8 +330,39 @@ typedef enum ordo_exp_direction {
 typedef struct ordo_exp_guardrail_spec {
     char metric[ORDO_EXP_METRIC_MAX];
     ordo_exp_direction_t direction;
-    double margin; /* >= 0, absolute, in the metric's units */
+    double margin; /* >= 0, absolute, in the metric's units (relative: a share
+                      of the control's value, 0.05 = 5%) */
+    bool relative; /* "relative": true */
 } ordo_exp_guardrail_spec_t;
+
+/* A structured hypothesis: one claim about one metric, which the verdict
+ * tests (docs/experiments.md).
+ *   bound at_least: the metric moves in direction by at least margin
+ *                   (superiority by a margin; margin 0 = plain superiority);
+ *   bound at_most:  it moves in direction by at most margin
+ *                   (non-inferiority: "cost per order at most +3%"). */
+typedef enum ordo_exp_bound {
+    ORDO_EXP_AT_LEAST = 0,
+    ORDO_EXP_AT_MOST = 1
+} ordo_exp_bound_t;
+
+typedef struct ordo_exp_claim {
+    bool structured;                /* false: prose only, nothing is tested */
+    char metric[ORDO_EXP_METRIC_MAX];
+    ordo_exp_direction_t direction; /* the direction of the claimed change */
+    ordo_exp_bound_t bound;
+    double margin;                  /* >= 0; relative: share of the control's value */
+    bool relative;
+} ordo_exp_claim_t;
+
+/* The default guardrails every sourcing experiment gets unless its document
+ * lists the metric in "remove_default_guardrails" (or declares a guardrail
+ * on it, which then replaces the default): on_time_rate (decrease, 0.02),
+ * cost_per_order (increase, 5% relative), cancel_rate (increase, 0.005),
+ * return_rate (increase, 0.01). */
+#define ORDO_EXP_DEFAULT_GUARDRAILS 4
+/* The i-th default (0 .. ORDO_EXP_DEFAULT_GUARDRAILS-1); NULL out of range. */
+const ordo_exp_guardrail_spec_t *ordo_exp_default_guardrail(size_t i);
 
 typedef struct ordo_exp_ramp_stage {
     double percent;     /* (0, 100]: share of eligible units in the experiment */
@@ -408,7 +439,22 @@ typedef struct ordo_exp {
     char definition_version[ORDO_POLICY_VERSION_LEN];
     ordo_exp_status_t status;
     uint64_t store_version; /* registry document version; 0 = not stored */
+    /* "hypothesis" as an object {"text", "metric", "direction", "bound",
+     * "margin", "relative"}; a plain string is prose only (claim.structured
+     * false). The prose is in hypothesis either way. */
+    ordo_exp_claim_t claim;
+    /* default guardrails the document removes by metric name */
+    size_t n_removed_guardrails;
+    char removed_guardrails[ORDO_EXP_DEFAULT_GUARDRAILS][ORDO_EXP_METRIC_MAX];
 } ordo_exp_t;
+
+/* The guardrails in force: the declared ones, then every default guardrail
+ * whose metric is neither declared nor removed. Returns how many were
+ * written to out (at most cap). */
+size_t ordo_exp_effective_guardrails(const ordo_exp_t *exp, ordo_exp_guardrail_spec_t *out,
+                                     size_t cap);
+/* True when out[i] of ordo_exp_effective_guardrails is a default one. */
+bool ordo_exp_guardrail_is_default(const ordo_exp_t *exp, const char *metric);
 
 /* The switchback schedule of a switchback experiment (seeded by its seed,
  * else its id; arms weighted as its variants). */

@@ -94,6 +94,16 @@ static void config_common(ordo_analyze_config_t *cfg, const ordo_metric_set_t *m
         cfg->alpha = 0.05;
 }
 
+static void guardrail_from_spec(ordo_analyze_guardrail_t *g, const ordo_exp_guardrail_spec_t *s,
+                                bool is_default)
+{
+    snprintf(g->metric, sizeof g->metric, "%s", s->metric);
+    g->direction = s->direction;
+    g->margin = s->margin;
+    g->relative = s->relative;
+    g->is_default = is_default;
+}
+
 void ordo_analyze_config_from_exp(ordo_analyze_config_t *cfg, const ordo_exp_t *exp,
                                   const ordo_metric_set_t *metrics)
 {
@@ -115,13 +125,16 @@ void ordo_analyze_config_from_exp(ordo_analyze_config_t *cfg, const ordo_exp_t *
     cfg->n_kpis = exp->n_kpis;
     for (size_t i = 0; i < exp->n_kpis; i++)
         snprintf(cfg->kpis[i], sizeof cfg->kpis[i], "%s", exp->kpis[i]);
-    cfg->n_guardrails = exp->n_guardrails;
-    for (size_t i = 0; i < exp->n_guardrails; i++) {
-        snprintf(cfg->guardrails[i].metric, sizeof cfg->guardrails[i].metric, "%s",
-                 exp->guardrails[i].metric);
-        cfg->guardrails[i].direction = exp->guardrails[i].direction;
-        cfg->guardrails[i].margin = exp->guardrails[i].margin;
-    }
+    ordo_exp_guardrail_spec_t gs[ORDO_EXP_MAX_GUARDRAILS];
+    cfg->n_guardrails = ordo_exp_effective_guardrails(exp, gs, ORDO_EXP_MAX_GUARDRAILS);
+    for (size_t i = 0; i < cfg->n_guardrails; i++)
+        guardrail_from_spec(&cfg->guardrails[i], &gs[i], i >= exp->n_guardrails);
+    for (size_t i = 0; i < exp->n_variants; i++)
+        snprintf(cfg->policy_names[i], sizeof cfg->policy_names[i], "%s",
+                 exp->variants[i].policy);
+    snprintf(cfg->hypothesis, sizeof cfg->hypothesis, "%s", exp->hypothesis);
+    cfg->claim = exp->claim;
+    cfg->min_runtime_days = exp->min_runtime_days;
     cfg->alpha = exp->alpha;
     cfg->started_at = exp->status.started_at;
     cfg->max_runtime_days = exp->max_runtime_days;
@@ -145,13 +158,9 @@ void ordo_analyze_config_default(ordo_analyze_config_t *cfg, const char *experim
     }
     cfg->n_kpis = 1;
     snprintf(cfg->kpis[0], sizeof cfg->kpis[0], "cost_per_order");
-    cfg->n_guardrails = 2;
-    snprintf(cfg->guardrails[0].metric, sizeof cfg->guardrails[0].metric, "on_time_rate");
-    cfg->guardrails[0].direction = ORDO_EXP_DIR_DECREASE;
-    cfg->guardrails[0].margin = 0.02;
-    snprintf(cfg->guardrails[1].metric, sizeof cfg->guardrails[1].metric, "return_rate");
-    cfg->guardrails[1].direction = ORDO_EXP_DIR_INCREASE;
-    cfg->guardrails[1].margin = 0.01;
+    cfg->n_guardrails = ORDO_EXP_DEFAULT_GUARDRAILS;
+    for (size_t i = 0; i < ORDO_EXP_DEFAULT_GUARDRAILS; i++)
+        guardrail_from_spec(&cfg->guardrails[i], ordo_exp_default_guardrail(i), true);
     cfg->alpha = 0.05;
     config_common(cfg, metrics);
 }
@@ -194,6 +203,20 @@ static int add_key(ordo_analysis_t *a, const char *name, const char *what, ordo_
     return ORDO_OK;
 }
 
+/* A default guardrail on a metric that a custom metric set does not define
+ * is dropped (a declared one is an error). */
+static void drop_undefined_defaults(ordo_analysis_t *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->cfg.n_guardrails; i++) {
+        const ordo_analyze_guardrail_t *g = &a->cfg.guardrails[i];
+        if (g->is_default && ordo_metric_set_find(&a->cfg.metrics, g->metric) < 0)
+            continue;
+        a->cfg.guardrails[n++] = *g;
+    }
+    a->cfg.n_guardrails = n;
+}
+
 int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out,
                          ordo_error_t *err)
 {
@@ -221,13 +244,20 @@ int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out
         snprintf(f, sizeof f, "primary_kpis[%zu]", i);
         rc = add_key(a, cfg->kpis[i], f, err);
     }
-    for (size_t i = 0; i < cfg->n_guardrails && !rc; i++) {
+    drop_undefined_defaults(a);
+    for (size_t i = 0; i < a->cfg.n_guardrails && !rc; i++) {
         snprintf(f, sizeof f, "guardrails[%zu].metric", i);
-        rc = add_key(a, cfg->guardrails[i].metric, f, err);
-        if (!rc && !(cfg->guardrails[i].margin >= 0 && isfinite(cfg->guardrails[i].margin))) {
+        rc = add_key(a, a->cfg.guardrails[i].metric, f, err);
+        if (!rc && !(a->cfg.guardrails[i].margin >= 0 && isfinite(a->cfg.guardrails[i].margin))) {
             snprintf(f, sizeof f, "guardrails[%zu].margin", i);
             rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, f, "must be a number >= 0");
         }
+    }
+    a->claim_key = -1;
+    if (!rc && cfg->claim.structured) {
+        rc = add_key(a, cfg->claim.metric, "hypothesis.metric", err);
+        if (!rc)
+            a->claim_key = ordo_metric_set_find(&a->cfg.metrics, cfg->claim.metric);
     }
     if (rc) {
         ordo_analysis_destroy(a);

@@ -10,7 +10,7 @@
 #include "ordo/stats.h"
 #include "ordo/util.h"
 
-#define AN_MAX_KEY 16 /* key metrics: KPIs + guardrails */
+#define AN_MAX_KEY 20 /* key metrics: KPIs + guardrails + the hypothesis metric */
 #define AN_DIMS 3     /* region, family, value band */
 #define AN_MAX_DAYS 3660
 #define AN_REASON_MAX 200
@@ -67,6 +67,7 @@ typedef struct an_cmp {
     char post_note[AN_REASON_MAX];
     double p_holm, p_bh;       /* NaN when not tested */
     bool tested;
+    bool constant;             /* the metric has one value in every order of both arms */
 } an_cmp_t;
 
 /* The analysis a verdict uses: CUPED when available, else the plain one. */
@@ -103,7 +104,31 @@ typedef struct an_guard {
     bool seq_ok;
     bool breached;
     char reason[AN_REASON_MAX];
+    double margin;       /* absolute margin in force (relative × |control value|) */
+    bool harmed;         /* significantly worse (Holm across metrics), even within the margin */
 } an_guard_t;
+
+/* The structured hypothesis, tested per treatment. */
+typedef enum an_claim_status {
+    AN_CLAIM_UNTESTED = 0,  /* prose only */
+    AN_CLAIM_UNAVAILABLE,   /* metric cannot be computed (reason) */
+    AN_CLAIM_NOT_YET,       /* neither shown nor refuted */
+    AN_CLAIM_SUPPORTED,     /* shown at alpha (fixed horizon) */
+    AN_CLAIM_REFUTED        /* the confidence sequence lies wholly on the wrong side */
+} an_claim_status_t;
+
+typedef struct an_claim {
+    an_claim_status_t status;
+    int metric;             /* index, -1 undefined */
+    double margin;          /* absolute */
+    double estimate;        /* treatment − control (primary analysis) */
+    double p_value;         /* one-sided p of the claim; NaN when not computed */
+    char reason[AN_REASON_MAX];
+} an_claim_t;
+
+const char *an_claim_status_name(an_claim_status_t s); /* "untested", "supported", ... */
+/* "cost_per_order at most +3% (relative)" into buf. */
+const char *an_claim_text(const ordo_analysis_t *a, char *buf, size_t n);
 
 /* Shadow comparison: one group per real arm (variants 0..V-1, then "not in
  * the experiment" at V) plus the overall group at V+1. */
@@ -183,6 +208,12 @@ struct ordo_analysis {
     char verdict_reason[512];
     ordo_analyze_verdict_t v_verdict[ORDO_EXP_MAX_ARMS];
     char v_reason[ORDO_EXP_MAX_ARMS][512];
+    an_claim_t claims[ORDO_EXP_MAX_ARMS]; /* [v], v >= 1 */
+    int claim_key;         /* metric index of the hypothesis, -1 none */
+    int64_t start_ts;      /* experiment start (registry), else the first decision */
+    double runtime_days;   /* now − start */
+    double required_days;  /* max(min_runtime_days, 7) */
+    bool runtime_short;    /* runtime_days < required_days: no verdict on efficacy yet */
 };
 
 /* Shadow comparison (shadow.c): statistics at finish; the group of a real
@@ -192,6 +223,19 @@ void an_shadow_finish(ordo_analysis_t *a);
 #define AN_SHADOW_ALL(a) ((a)->V + 1)
 /* "control", ..., "not in experiment", "all" for group g. */
 const char *an_shadow_group_label(const ordo_analysis_t *a, size_t g);
+
+/* HTML helpers (report_plot.c). */
+void an_html_esc(ordo_buf_t *o, const char *s);
+/* A round tick step (1, 2, 2.5 or 5 × 10^k) giving about target ticks over span. */
+double an_nice_step(double span, int target);
+/* Decimals needed to print multiples of step exactly. */
+int an_step_decimals(double step);
+/* The metric's plain-English label (its name when it has none). */
+const char *an_metric_label(const ordo_metric_def_t *d);
+/* 0 primary KPI, 1 secondary metric, 2 guardrail. */
+int an_metric_group(const ordo_analysis_t *a, size_t m);
+/* The lift plot, grouped, with collapsed lines for what cannot be drawn. */
+void an_html_forest(const ordo_analysis_t *a, ordo_buf_t *o);
 
 /* Shared formatting helpers (report_text.c). */
 const char *an_fmt(double v, char *buf, size_t n); /* "n/a" for non-finite */

@@ -491,6 +491,7 @@ static int on_decision(join_ctx_t *j, const ordo_record_t *d, ordo_error_t *err)
     ordo_outcome_summary_t s;
     if (o)
         outcome_expand(o, &s);
+    o = ordo_analyze_outcome_usable(o ? &s : NULL, d->time, &j->counts) ? o : NULL;
     ordo_analyze_row_t row;
     ordo_error_t e;
     if (ordo_analyze_row_from_decision(d, o ? &s : NULL, j->net, &row, &e)) {

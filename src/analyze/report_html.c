@@ -14,15 +14,7 @@ static const char *const palette[] = {"#4c72b0", "#dd8452", "#55a868", "#c44e52"
 
 static void esc(ordo_buf_t *o, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': ordo_buf_puts(o, "&lt;"); break;
-        case '>': ordo_buf_puts(o, "&gt;"); break;
-        case '&': ordo_buf_puts(o, "&amp;"); break;
-        case '"': ordo_buf_puts(o, "&quot;"); break;
-        default: ordo_buf_putc(o, *s);
-        }
-    }
+    an_html_esc(o, s);
 }
 
 static const char *pfmt(double p, char *b, size_t n)
@@ -47,87 +39,6 @@ static const char *css =
     ".ok{color:#2a7a3a}.bad{color:#b22}.warn{color:#a07000}svg{background:#fff}"
     "svg text{font-size:11px;font-family:inherit}.small{font-size:.85em;color:#555}";
 
-/* ---- forest plot of relative lift ---- */
-
-static void forest(const ordo_analysis_t *a, ordo_buf_t *o)
-{
-    const size_t V = a->V, M = a->M;
-    double lim = 0;
-    size_t rows = 0;
-    for (size_t m = 0; m < M; m++)
-        for (size_t v = 1; v < V; v++) {
-            const an_cmp_t *c = &a->cmps[v * M + m];
-            rows++;
-            if (c->ok && c->has_rel && isfinite(c->rel.ci_low) && isfinite(c->rel.ci_high))
-                lim = fmax(lim, fmax(fabs(c->rel.ci_low), fabs(c->rel.ci_high)));
-        }
-    if (!(lim > 0))
-        lim = 0.1;
-    lim = fmin(lim * 1.1, 5.0);
-    const double left = 260, width = 520, rh = 18, top = 24;
-    double h = top + rh * (double)rows + 30;
-    ordo_buf_printf(o,
-                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                    "role=\"img\" aria-label=\"forest plot of relative lift\">\n",
-                    left + width + 240, h);
-    double x0 = left + width / 2;
-    ordo_buf_printf(o,
-                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
-                    "stroke-dasharray=\"3,3\"/>\n",
-                    x0, top - 6, x0, h - 24);
-    for (int t = -2; t <= 2; t++) {
-        double val = lim * t / 2.0, x = x0 + (width / 2) * t / 2.0;
-        ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%+.1f%%</text>\n", x,
-                        h - 8, 100 * val);
-    }
-    ordo_buf_printf(o, "<text x=\"%.1f\" y=\"14\" text-anchor=\"middle\">relative lift vs %s "
-                       "(%.0f%% CI)</text>\n",
-                    x0, a->cfg.variants[0], 100 * (1 - a->cfg.alpha));
-    size_t r = 0;
-    for (size_t m = 0; m < M; m++) {
-        const ordo_metric_def_t *d = &a->cfg.metrics.m[m];
-        for (size_t v = 1; v < V; v++, r++) {
-            const an_cmp_t *c = &a->cmps[v * M + m];
-            double y = top + rh * (double)r + rh / 2;
-            ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", left - 8, y + 4);
-            esc(o, d->name);
-            if (V > 2) {
-                ordo_buf_puts(o, " (");
-                esc(o, a->cfg.variants[v]);
-                ordo_buf_puts(o, ")");
-            }
-            ordo_buf_puts(o, "</text>\n");
-            if (!c->ok || !c->has_rel) {
-                ordo_buf_printf(o,
-                                "<text x=\"%.1f\" y=\"%.1f\" fill=\"#999\">not available</text>\n",
-                                x0 + 6, y + 4);
-                continue;
-            }
-            const ordo_stats_result_t *p = an_cmp_primary(c);
-            bool sig = c->tested && c->p_holm < a->cfg.alpha;
-            bool better = d->good == ORDO_GOOD_HIGHER ? p->estimate > 0 : p->estimate < 0;
-            const char *col = d->good == ORDO_GOOD_NONE || !sig ? "#777"
-                              : better                         ? "#2a7a3a"
-                                                               : "#c44e52";
-            double lo = fmax(-lim, fmin(lim, c->rel.ci_low));
-            double hi = fmax(-lim, fmin(lim, c->rel.ci_high));
-            double pt = fmax(-lim, fmin(lim, c->rel.estimate));
-            double xl = x0 + lo / lim * width / 2, xh = x0 + hi / lim * width / 2,
-                   xp = x0 + pt / lim * width / 2;
-            ordo_buf_printf(o,
-                            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                            "stroke=\"%s\" stroke-width=\"2\"/>\n",
-                            xl, y, xh, y, col);
-            ordo_buf_printf(o, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", xp, y,
-                            col);
-            ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\">%+.2f%% [%+.2f, %+.2f]</text>\n",
-                            left + width + 8, y + 4, 100 * c->rel.estimate, 100 * c->rel.ci_low,
-                            100 * c->rel.ci_high);
-        }
-    }
-    ordo_buf_puts(o, "</svg>\n");
-}
-
 /* ---- line charts over days ---- */
 
 typedef struct series {
@@ -137,6 +48,9 @@ typedef struct series {
     const char *label;
 } series_t;
 
+/* Left margin of the charts: room for the longest tick label ("−0.025"). */
+#define CL 78.0
+
 static void chart_frame(ordo_buf_t *o, double w, double h, const char *title, double ymin,
                         double ymax, int64_t day0, size_t n)
 {
@@ -144,32 +58,37 @@ static void chart_frame(ordo_buf_t *o, double w, double h, const char *title, do
                     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
                     "role=\"img\">\n",
                     w, h);
-    ordo_buf_printf(o, "<text x=\"50\" y=\"14\">");
+    ordo_buf_puts(o, "<text x=\"8\" y=\"14\">");
     esc(o, title);
     ordo_buf_puts(o, "</text>\n");
     ordo_buf_printf(o,
-                    "<rect x=\"50\" y=\"22\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
+                    "<rect x=\"%.0f\" y=\"22\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
                     "stroke=\"#ccc\"/>\n",
-                    w - 60, h - 52);
-    char b[32];
-    for (int t = 0; t <= 2; t++) {
-        double val = ymin + (ymax - ymin) * t / 2.0;
-        double y = 22 + (h - 52) * (1 - t / 2.0);
-        ordo_buf_printf(o, "<text x=\"46\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", y + 4,
-                        an_fmt(val, b, sizeof b));
+                    CL, w - CL - 10, h - 52);
+    /* ticks at round numbers inside [ymin, ymax] */
+    double step = an_nice_step(ymax - ymin, 5);
+    int dec = an_step_decimals(step);
+    for (double t = ceil(ymin / step - 1e-9) * step; t <= ymax + 1e-9 * step; t += step) {
+        double y = 22 + (h - 52) * (1 - (ymax > ymin ? (t - ymin) / (ymax - ymin) : 0.5));
+        double v = fabs(t) < step * 1e-6 ? 0 : t;
+        ordo_buf_printf(o,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                        "stroke=\"#eee\"/>\n<text x=\"%.1f\" y=\"%.1f\" "
+                        "text-anchor=\"end\">%s%.*f</text>\n",
+                        CL, y, w - 10, y, CL - 4, y + 4, v < 0 ? "&#8722;" : "", dec, fabs(v));
     }
     char d1[32], d2[32];
     ordo_time_format(day0 * 86400, d1, sizeof d1);
     ordo_time_format((day0 + (int64_t)(n ? n - 1 : 0)) * 86400, d2, sizeof d2);
     d1[10] = d2[10] = 0;
-    ordo_buf_printf(o, "<text x=\"50\" y=\"%.1f\">%s</text>\n", h - 14, d1);
+    ordo_buf_printf(o, "<text x=\"%.0f\" y=\"%.1f\">%s</text>\n", CL, h - 14, d1);
     ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", w - 10,
                     h - 14, d2);
 }
 
 static double px(size_t i, size_t n, double w)
 {
-    return 50 + (n > 1 ? (double)i / (double)(n - 1) : 0.5) * (w - 60);
+    return CL + (n > 1 ? (double)i / (double)(n - 1) : 0.5) * (w - CL - 10);
 }
 
 static double py(double v, double ymin, double ymax, double h)
@@ -193,7 +112,7 @@ static void cumulative_chart(const ordo_analysis_t *a, size_t k, ordo_buf_t *o)
         }
     const ordo_metric_def_t *md = &a->cfg.metrics.m[a->key[k]];
     char title[160];
-    snprintf(title, sizeof title, "%s: cumulative value per variant", md->name);
+    snprintf(title, sizeof title, "%s: cumulative value per variant", an_metric_label(md));
     if (!isfinite(ymin)) {
         ordo_buf_puts(o, "<p class=\"small\">");
         esc(o, title);
@@ -216,7 +135,7 @@ static void cumulative_chart(const ordo_analysis_t *a, size_t k, ordo_buf_t *o)
             any = true;
         }
         ordo_buf_puts(o, "\"/>\n");
-        ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", 60 + 90.0 * (double)v,
+        ordo_buf_printf(o, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", CL + 10 + 90.0 * (double)v,
                         h - 30, PAL(v));
         esc(o, a->cfg.variants[v]);
         ordo_buf_puts(o, "</text>\n");
@@ -244,7 +163,8 @@ static void sequential_chart(const ordo_analysis_t *a, size_t k, size_t v, ordo_
         }
     const ordo_metric_def_t *md = &a->cfg.metrics.m[a->key[k]];
     char title[200];
-    snprintf(title, sizeof title, "%s: %s − %s with the %.0f%% confidence sequence", md->name,
+    snprintf(title, sizeof title, "%s: %s − %s with the %.0f%% confidence sequence",
+             an_metric_label(md),
              a->cfg.variants[v], a->cfg.variants[0], 100 * (1 - a->cfg.alpha));
     if (!n_ok) {
         ordo_buf_puts(o, "<p class=\"small\">");
@@ -292,23 +212,22 @@ static void sequential_chart(const ordo_analysis_t *a, size_t k, size_t v, ordo_
     ordo_buf_puts(o, "\"/>\n");
     if (ymin < 0 && ymax > 0)
         ordo_buf_printf(o,
-                        "<line x1=\"50\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
+                        "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\" "
                         "stroke-dasharray=\"3,3\"/>\n",
-                        py(0, ymin, ymax, h), w - 10, py(0, ymin, ymax, h));
+                        CL, py(0, ymin, ymax, h), w - 10, py(0, ymin, ymax, h));
     /* guardrail margin, if this metric is a guardrail */
     for (size_t g = 0; g < a->cfg.n_guardrails; g++) {
         if (strcmp(a->cfg.guardrails[g].metric, md->name))
             continue;
-        double mline = a->cfg.guardrails[g].direction == ORDO_EXP_DIR_DECREASE
-                           ? -a->cfg.guardrails[g].margin
-                           : a->cfg.guardrails[g].margin;
+        double gm = a->guards[g * V + v].margin;
+        double mline = a->cfg.guardrails[g].direction == ORDO_EXP_DIR_DECREASE ? -gm : gm;
         if (mline > ymin && mline < ymax)
             ordo_buf_printf(o,
-                            "<line x1=\"50\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                            "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                             "stroke=\"#c44e52\" stroke-dasharray=\"6,3\"/>\n"
                             "<text x=\"%.1f\" y=\"%.1f\" fill=\"#c44e52\" "
                             "text-anchor=\"end\">margin</text>\n",
-                            py(mline, ymin, ymax, h), w - 10, py(mline, ymin, ymax, h), w - 12,
+                            CL, py(mline, ymin, ymax, h), w - 10, py(mline, ymin, ymax, h), w - 12,
                             py(mline, ymin, ymax, h) - 3);
     }
     ordo_buf_puts(o, "</svg>\n");
@@ -324,13 +243,26 @@ static void metrics_table(const ordo_analysis_t *a, ordo_buf_t *o)
                      "<th>value</th><th>orders</th><th>missing</th><th>difference</th>"
                      "<th>CI</th><th>lift</th><th>p</th><th>p (Holm)</th><th>p (BH)</th>"
                      "<th class=\"l\">method</th></tr>\n");
-    for (size_t m = 0; m < M; m++) {
+    static const char *const groups[3] = {"Primary KPIs", "Secondary metrics", "Guardrails"};
+    int shown = -1;
+    for (size_t gm = 0; gm < 3 * M; gm++) {
+        size_t m = gm % M;
+        int g = (int)(gm / M);
+        if (an_metric_group(a, m) != g)
+            continue;
+        if (shown != g) {
+            ordo_buf_printf(o, "<tr><th class=\"l\" colspan=\"12\">%s</th></tr>\n", groups[g]);
+            shown = g;
+        }
         const ordo_metric_def_t *d = &a->cfg.metrics.m[m];
         for (size_t v = 0; v < V; v++) {
             const an_arm_t *arm = &a->arms[v * M + m];
             ordo_buf_puts(o, "<tr><td class=\"l\">");
-            if (v == 0)
-                esc(o, d->label[0] ? d->label : d->name);
+            if (v == 0) {
+                if (g == 0)
+                    ordo_buf_puts(o, "&#9733; ");
+                esc(o, an_metric_label(d));
+            }
             ordo_buf_puts(o, "</td><td class=\"l\">");
             esc(o, a->cfg.variants[v]);
             ordo_buf_printf(o, "</td><td>%s</td><td>%llu</td><td>%llu</td>",
@@ -358,12 +290,12 @@ static void metrics_table(const ordo_analysis_t *a, ordo_buf_t *o)
                 ordo_buf_printf(o, "<td class=\"%s\">%+.2f%%</td>", cls, 100 * c->rel.estimate);
             else
                 ordo_buf_puts(o, "<td>n/a</td>");
-            ordo_buf_printf(o, "<td>%s</td>", pfmt(p->p_value, b1, sizeof b1));
+            ordo_buf_printf(o, "<td>%s</td>", c->constant ? "-" : pfmt(p->p_value, b1, sizeof b1));
             ordo_buf_printf(o, "<td>%s</td><td>%s</td>",
                             c->tested ? pfmt(c->p_holm, b2, sizeof b2) : "-",
                             c->tested ? pfmt(c->p_bh, b3, sizeof b3) : "-");
             ordo_buf_printf(o, "<td class=\"l\">%s%s</td></tr>\n", c->method,
-                            c->has_cuped ? ", CUPED" : "");
+                            c->constant ? ", constant" : c->has_cuped ? ", CUPED" : "");
             (void)b4;
         }
     }
@@ -373,7 +305,7 @@ static void metrics_table(const ordo_analysis_t *a, ordo_buf_t *o)
 static void guardrail_table(const ordo_analysis_t *a, ordo_buf_t *o)
 {
     const size_t V = a->V;
-    char b1[32], b2[32];
+    char b1[32], b2[32], b3[32];
     if (!a->cfg.n_guardrails) {
         ordo_buf_puts(o, "<p>No guardrails configured.</p>\n");
         return;
@@ -386,23 +318,33 @@ static void guardrail_table(const ordo_analysis_t *a, ordo_buf_t *o)
             const an_guard_t *gr = &a->guards[g * V + v];
             const ordo_analyze_guardrail_t *gs = &a->cfg.guardrails[g];
             ordo_buf_puts(o, "<tr><td class=\"l\">");
-            esc(o, gs->metric);
+            const ordo_metric_def_t *md = gr->metric >= 0 ? &a->cfg.metrics.m[gr->metric] : NULL;
+            esc(o, md ? an_metric_label(md) : gs->metric);
+            if (gs->is_default)
+                ordo_buf_puts(o, " <span class=\"small\">(default)</span>");
             ordo_buf_puts(o, "</td><td class=\"l\">");
             esc(o, a->cfg.variants[v]);
             const an_cmp_t *c = gr->metric >= 0 ? &a->cmps[v * a->M + (size_t)gr->metric] : NULL;
-            ordo_buf_printf(o, "</td><td class=\"l\">%s</td><td>%s</td><td>%s</td><td>%s</td>",
+            char rel[48] = "";
+            if (gs->relative)
+                snprintf(rel, sizeof rel, " (%g%% of control)", 100 * gs->margin);
+            ordo_buf_printf(o,
+                            "</td><td class=\"l\">%s</td><td>%s%s</td><td>%s</td><td>%s</td>",
                             gs->direction == ORDO_EXP_DIR_DECREASE ? "decrease" : "increase",
-                            an_fmt(gs->margin, b1, sizeof b1),
+                            an_fmt(gr->margin, b1, sizeof b1), rel,
                             c && c->ok ? an_fmt(an_cmp_primary(c)->estimate, b2, sizeof b2)
                                        : "n/a",
-                            gr->evaluated ? pfmt(gr->p_ni, b1, sizeof b1) : "n/a");
+                            gr->evaluated ? pfmt(gr->p_ni, b3, sizeof b3) : "n/a");
             if (gr->breached)
                 ordo_buf_puts(o, "<td class=\"l bad\">breached (sequential test)</td>");
             else if (!gr->evaluated) {
                 ordo_buf_puts(o, "<td class=\"l warn\">unavailable: ");
                 esc(o, gr->reason);
                 ordo_buf_puts(o, "</td>");
-            } else if (gr->non_inferior)
+            } else if (gr->harmed)
+                ordo_buf_printf(o, "<td class=\"l bad\">significantly worse%s</td>",
+                                gr->non_inferior ? " (within the margin)" : "");
+            else if (gr->non_inferior)
                 ordo_buf_puts(o, "<td class=\"l ok\">pass: non-inferior</td>");
             else
                 ordo_buf_puts(o, "<td class=\"l warn\">not yet shown non-inferior</td>");
@@ -442,7 +384,7 @@ static void segment_tables(const ordo_analysis_t *a, ordo_buf_t *o)
                 if (k == 0)
                     esc(o, an_segment_name(a, dim, (int)s));
                 ordo_buf_puts(o, "</td><td class=\"l\">");
-                esc(o, a->cfg.metrics.m[a->key[k]].name);
+                esc(o, an_metric_label(&a->cfg.metrics.m[a->key[k]]));
                 ordo_buf_puts(o, "</td>");
                 for (size_t v = 0; v < V; v++)
                     ordo_buf_printf(o, "<td>%s (%llu)</td>",
@@ -590,6 +532,63 @@ static void run_summary(const ordo_analysis_t *a, ordo_buf_t *o)
     cJSON_Delete(j);
 }
 
+/* Dates, duration, the variants with their policies, and the hypothesis
+ * with its test per treatment. */
+static void header_facts(const ordo_analysis_t *a, ordo_buf_t *o)
+{
+    char d1[32], d2[32], d3[32], txt[160], b1[32], b2[32];
+    ordo_buf_puts(o, "<table class=\"facts\">\n<tr><th class=\"l\">dates</th><td class=\"l\">");
+    if (a->first_ts > 0) {
+        ordo_time_format(a->first_ts, d1, sizeof d1);
+        ordo_time_format(a->last_ts, d2, sizeof d2);
+        ordo_buf_printf(o, "first decision %s · last %s", d1, d2);
+        if (a->cfg.started_at > 0)
+            ordo_buf_printf(o, " · started %s",
+                            ordo_time_format(a->cfg.started_at, d3, sizeof d3));
+    } else {
+        ordo_buf_puts(o, "no dated decisions");
+    }
+    ordo_buf_printf(o,
+                    "</td></tr>\n<tr><th class=\"l\">duration</th><td class=\"l %s\">%.1f days "
+                    "of the %g required (%s)%s</td></tr>\n",
+                    a->runtime_short ? "warn" : "", a->runtime_days, a->required_days,
+                    a->cfg.min_runtime_days >= 7 ? "min_runtime_days" : "one full weekly cycle",
+                    a->runtime_short ? ": too short for a verdict on efficacy" : "");
+    ordo_buf_puts(o, "<tr><th class=\"l\">variants</th><td class=\"l\">");
+    for (size_t v = 0; v < a->V; v++) {
+        ordo_buf_puts(o, v ? " · " : "");
+        ordo_buf_puts(o, "<b>");
+        esc(o, a->cfg.variants[v]);
+        ordo_buf_puts(o, "</b>");
+        if (a->cfg.policy_names[v][0] || a->cfg.policy_versions[v][0]) {
+            ordo_buf_puts(o, ": ");
+            esc(o, a->cfg.policy_names[v][0] ? a->cfg.policy_names[v] : "policy");
+            if (a->cfg.policy_versions[v][0]) {
+                ordo_buf_puts(o, " <span class=\"small\">");
+                esc(o, a->cfg.policy_versions[v]);
+                ordo_buf_puts(o, "</span>");
+            }
+        }
+        ordo_buf_printf(o, " (weight %s%s)", an_fmt(a->cfg.weights[v], b1, sizeof b1),
+                        v == 0 ? ", control" : "");
+    }
+    ordo_buf_puts(o, "</td></tr>\n<tr><th class=\"l\">hypothesis</th><td class=\"l\">");
+    esc(o, a->cfg.hypothesis[0] ? a->cfg.hypothesis : "(none)");
+    ordo_buf_puts(o, "<br><span class=\"small\">tested claim: ");
+    esc(o, an_claim_text(a, txt, sizeof txt));
+    for (size_t v = 1; a->cfg.claim.structured && v < a->V; v++) {
+        const an_claim_t *r = &a->claims[v];
+        ordo_buf_puts(o, " · ");
+        esc(o, a->cfg.variants[v]);
+        ordo_buf_printf(o, ": <b>%s</b>", an_claim_status_name(r->status));
+        if (r->status != AN_CLAIM_UNAVAILABLE)
+            ordo_buf_printf(o, " (change %s, margin %s, one-sided p = %s)",
+                            an_fmt(r->estimate, b1, sizeof b1), an_fmt(r->margin, b2, sizeof b2),
+                            pfmt(r->p_value, d1, sizeof d1));
+    }
+    ordo_buf_puts(o, "</span></td></tr>\n</table>\n");
+}
+
 /* The page head and the verdict, overall and per treatment. */
 static void head_and_verdict(const ordo_analysis_t *a, ordo_buf_t *o)
 {
@@ -609,6 +608,7 @@ static void head_and_verdict(const ordo_analysis_t *a, ordo_buf_t *o)
     ordo_buf_printf(o, " · alpha %.3g · %s</p>\n", a->cfg.alpha,
                     a->cfg.from_registry ? "experiment document from the registry"
                                          : "no experiment document: defaults used");
+    header_facts(a, o);
 
     static const char *const vnames[] = {"Keep running", "Ship", "Do not ship"};
     ordo_buf_printf(o, "<section id=\"verdict\"><h2>Verdict</h2>\n<div class=\"verdict %s\"><b>%s",
@@ -648,6 +648,15 @@ static void data_section(const ordo_analysis_t *a, ordo_buf_t *o)
                         an_fmt(a->cfg.weights[v], b1, sizeof b1));
     }
     ordo_buf_puts(o, "</table>\n");
+    if (a->has_counts)
+        ordo_buf_printf(o,
+                        "<p class=\"%s\">Outcomes that cannot be true, set aside: %llu "
+                        "(%llu dated before the order, %llu delivered or returned before "
+                        "shipping).</p>\n",
+                        a->counts.invalid_outcome ? "warn" : "small",
+                        (unsigned long long)a->counts.invalid_outcome,
+                        (unsigned long long)a->counts.invalid_before_order,
+                        (unsigned long long)a->counts.invalid_delivered_before_shipped);
     size_t pos = 0;
     const char *n;
     bool first = true;
@@ -696,7 +705,7 @@ static void results_sections(const ordo_analysis_t *a, ordo_buf_t *o)
     ordo_buf_puts(o, "</section>\n");
 
     ordo_buf_puts(o, "<section id=\"forest\"><h2>Lift by metric</h2>\n");
-    forest(a, o);
+    an_html_forest(a, o);
     ordo_buf_puts(o, "<p class=\"small\">Green: significantly better after Holm's correction; "
                      "red: significantly worse; grey: not significant or descriptive.</p>\n");
     metrics_table(a, o);

@@ -47,6 +47,45 @@ static void write_arm(ordo_jsonw_t *w, const char *key, const an_arm_t *arm)
     ordo_jsonw_obj_end(w);
 }
 
+/* "hypothesis": the prose, the structured claim (null when prose only) and
+ * its test per treatment. */
+static void write_hypothesis(const ordo_analysis_t *a, ordo_jsonw_t *w)
+{
+    const ordo_exp_claim_t *cl = &a->cfg.claim;
+    ordo_jsonw_key(w, "hypothesis");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "text", a->cfg.hypothesis);
+    ordo_jsonw_kbool(w, "structured", cl->structured);
+    char buf[160];
+    ordo_jsonw_kstr(w, "claim", an_claim_text(a, buf, sizeof buf));
+    if (cl->structured) {
+        ordo_jsonw_kstr(w, "metric", cl->metric);
+        ordo_jsonw_kstr(w, "direction", cl->direction == ORDO_EXP_DIR_DECREASE ? "decrease"
+                                                                                : "increase");
+        ordo_jsonw_kstr(w, "bound", cl->bound == ORDO_EXP_AT_MOST ? "at_most" : "at_least");
+        kd(w, "margin", cl->margin);
+        ordo_jsonw_kbool(w, "relative", cl->relative);
+        ordo_jsonw_kstr(w, "test", cl->bound == ORDO_EXP_AT_MOST ? "non-inferiority"
+                                                                  : "superiority by a margin");
+    }
+    ordo_jsonw_key(w, "tests");
+    ordo_jsonw_arr_begin(w);
+    for (size_t v = 1; v < a->V && a->finished; v++) {
+        const an_claim_t *r = &a->claims[v];
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "variant", a->cfg.variants[v]);
+        ordo_jsonw_kstr(w, "status", an_claim_status_name(r->status));
+        kd(w, "estimate", r->estimate);
+        kd(w, "margin", r->margin);
+        kd(w, "p_value", r->p_value);
+        if (r->status == AN_CLAIM_UNAVAILABLE)
+            ordo_jsonw_kstr(w, "reason", r->reason);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_obj_end(w);
+}
+
 static void write_experiment(const ordo_analysis_t *a, ordo_jsonw_t *w)
 {
     const ordo_analyze_config_t *c = &a->cfg;
@@ -81,10 +120,23 @@ static void write_experiment(const ordo_analysis_t *a, ordo_jsonw_t *w)
                         c->guardrails[i].direction == ORDO_EXP_DIR_DECREASE ? "decrease"
                                                                              : "increase");
         kd(w, "margin", c->guardrails[i].margin);
+        ordo_jsonw_kbool(w, "relative", c->guardrails[i].relative);
+        ordo_jsonw_kbool(w, "default", c->guardrails[i].is_default);
         ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_arr_end(w);
     kd(w, "alpha", c->alpha);
+    write_hypothesis(a, w);
+    ordo_jsonw_key(w, "runtime");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "start", a->start_ts);
+    ordo_jsonw_kint(w, "now", a->now);
+    kd(w, "days", a->runtime_days);
+    kd(w, "required_days", a->required_days);
+    kd(w, "min_runtime_days", c->min_runtime_days);
+    kd(w, "max_runtime_days", c->max_runtime_days);
+    ordo_jsonw_kbool(w, "long_enough", !a->runtime_short);
+    ordo_jsonw_obj_end(w);
     ordo_jsonw_obj_end(w);
 }
 
@@ -115,6 +167,13 @@ static void write_data(const ordo_analysis_t *a, ordo_jsonw_t *w)
         ordo_jsonw_kint(w, "covariate_missing", (int64_t)c->covariate_missing);
         ordo_jsonw_kint(w, "outcomes_loaded", (int64_t)c->outcomes_loaded);
         ordo_jsonw_kint(w, "outcomes_unmatched", (int64_t)c->outcomes_unmatched);
+        ordo_jsonw_key(w, "invalid_outcome");
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kint(w, "orders", (int64_t)c->invalid_outcome);
+        ordo_jsonw_kint(w, "before_order", (int64_t)c->invalid_before_order);
+        ordo_jsonw_kint(w, "delivered_before_shipped",
+                        (int64_t)c->invalid_delivered_before_shipped);
+        ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_kint(w, "nonfinite_values", (int64_t)a->nonfinite);
     if (a->first_ts > 0) {
@@ -208,6 +267,7 @@ static void write_metrics(const ordo_analysis_t *a, ordo_jsonw_t *w)
             }
             ordo_jsonw_kstr(w, "method", c->method);
             ordo_jsonw_kstr(w, "analysis", c->has_cuped ? "cuped" : "unadjusted");
+            ordo_jsonw_kbool(w, "constant", c->constant);
             ordo_jsonw_key(w, "difference");
             write_result(w, &c->diff);
             ordo_jsonw_key(w, "relative_lift");
@@ -272,7 +332,11 @@ static void write_guardrails(const ordo_analysis_t *a, ordo_jsonw_t *w)
             ordo_jsonw_kstr(w, "variant", a->cfg.variants[v]);
             ordo_jsonw_kstr(w, "direction",
                             gs->direction == ORDO_EXP_DIR_DECREASE ? "decrease" : "increase");
-            kd(w, "margin", gs->margin);
+            kd(w, "margin", gr->margin);
+            if (gs->relative)
+                kd(w, "relative_margin", gs->margin);
+            ordo_jsonw_kbool(w, "default", gs->is_default);
+            ordo_jsonw_kbool(w, "significant_harm", gr->harmed);
             const an_cmp_t *c = gr->metric >= 0 ? &a->cmps[v * a->M + (size_t)gr->metric] : NULL;
             if (c && c->ok) {
                 const ordo_stats_result_t *p = an_cmp_primary(c);

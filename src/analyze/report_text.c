@@ -102,6 +102,27 @@ static void write_shadow(const ordo_analysis_t *a, ordo_buf_t *o)
                        "are not the real plan's. Planned values, not outcomes.\n");
 }
 
+/* The hypothesis: prose, then the tested claim and its status per treatment. */
+static void write_hypothesis(const ordo_analysis_t *a, ordo_buf_t *o)
+{
+    char txt[160], b1[32], b2[32];
+    if (a->cfg.hypothesis[0])
+        ordo_buf_printf(o, "Hypothesis: %s\n", a->cfg.hypothesis);
+    ordo_buf_printf(o, "Tested claim: %s\n", an_claim_text(a, txt, sizeof txt));
+    if (!a->cfg.claim.structured)
+        return;
+    for (size_t v = 1; v < a->V; v++) {
+        const an_claim_t *r = &a->claims[v];
+        ordo_buf_printf(o, "  %s: %s", a->cfg.variants[v], an_claim_status_name(r->status));
+        if (r->status == AN_CLAIM_UNAVAILABLE)
+            ordo_buf_printf(o, " (%s)\n", r->reason);
+        else
+            ordo_buf_printf(o, " (change %s, margin %s, one-sided p = %s)\n",
+                            an_fmt(r->estimate, b1, sizeof b1), an_fmt(r->margin, b2, sizeof b2),
+                            fmt_p(r->p_value, txt, sizeof txt));
+    }
+}
+
 /* Header: experiment, verdict, orders (and units) per variant, SRM. */
 static void write_head(const ordo_analysis_t *a, ordo_buf_t *o)
 {
@@ -112,6 +133,11 @@ static void write_head(const ordo_analysis_t *a, ordo_buf_t *o)
     ordo_buf_printf(o, "Experiment %s (unit: %s, control: %s, %s)\n", a->cfg.experiment,
                     ordo_exp_unit_kind_name(a->cfg.unit), a->cfg.variants[0],
                     a->cfg.from_registry ? "from the registry" : "defaults: not in the registry");
+    write_hypothesis(a, o);
+    ordo_buf_printf(o, "Runtime: %.1f days of the %g required (%s)%s\n", a->runtime_days,
+                    a->required_days,
+                    a->cfg.min_runtime_days >= 7 ? "min_runtime_days" : "one full weekly cycle",
+                    a->runtime_short ? ": too short for a verdict on efficacy" : "");
     static const char *const vnames[] = {"KEEP RUNNING", "SHIP", "DO NOT SHIP"};
     ordo_buf_printf(o, "Verdict: %s%s%s — %s\n\n", vnames[vd], var ? " " : "", var ? var : "", why);
     ordo_buf_printf(o, "Orders per variant:");
@@ -164,25 +190,53 @@ static void write_metric_row(const ordo_analysis_t *a, size_t m, size_t v, bool 
                     c->has_rel ? fmt_pct(c->rel.estimate, b2, sizeof b2) : "n/a", ci,
                     fmt_p(p->p_value, b4, sizeof b4),
                     c->tested ? fmt_p(c->p_holm, b5, sizeof b5) : "-",
-                    d->good == ORDO_GOOD_NONE ? "descriptive"
+                    c->constant               ? "constant"
+                    : d->good == ORDO_GOOD_NONE ? "descriptive"
                     : !sig                    ? "not significant"
                     : better                  ? "better"
                                               : "worse",
                     c->has_cuped ? " (CUPED)" : "");
 }
 
+/* True when no treatment of metric m can be compared yet. */
+static bool not_computable(const ordo_analysis_t *a, size_t m)
+{
+    for (size_t v = 1; v < a->V; v++)
+        if (a->cmps[v * a->M + m].ok)
+            return false;
+    return a->V > 1;
+}
+
+/* Metrics grouped as in the HTML report: primary KPIs, secondary metrics,
+ * guardrails; those that cannot be computed yet in one line at the end. */
 static void write_metric_table(const ordo_analysis_t *a, ordo_buf_t *o)
 {
+    static const char *const groups[3] = {"Primary KPIs", "Secondary metrics", "Guardrails"};
     ordo_buf_printf(o, "\n%-24s %-8s", "metric", "variant");
     ordo_buf_printf(o, " %10s %10s %10s %22s %9s %9s %s\n", "value", "diff", "lift",
                     "95% CI (diff)", "p", "p_holm", "result");
-    for (size_t m = 0; m < a->M; m++) {
-        bool kpi = false;
-        for (size_t i = 0; i < a->cfg.n_kpis; i++)
-            kpi |= !strcmp(a->cfg.kpis[i], a->cfg.metrics.m[m].name);
-        for (size_t v = 0; v < a->V; v++)
-            write_metric_row(a, m, v, kpi, o);
+    for (int g = 0; g < 3; g++) {
+        bool head = false;
+        for (size_t m = 0; m < a->M; m++) {
+            if (an_metric_group(a, m) != g || not_computable(a, m))
+                continue;
+            if (!head)
+                ordo_buf_printf(o, "%s\n", groups[g]);
+            head = true;
+            for (size_t v = 0; v < a->V; v++)
+                write_metric_row(a, m, v, g == 0, o);
+        }
     }
+    bool first = true;
+    for (size_t m = 0; m < a->M; m++) {
+        if (!not_computable(a, m))
+            continue;
+        ordo_buf_printf(o, "%s%s%s", first ? "Cannot be computed yet: " : ", ",
+                        an_metric_group(a, m) == 0 ? "*" : "", a->cfg.metrics.m[m].name);
+        first = false;
+    }
+    if (!first)
+        ordo_buf_printf(o, " (reasons in the JSON and HTML reports)\n");
     ordo_buf_printf(o, "* primary KPI. diff = variant − control; lift relative to control; "
                        "p_holm adjusted across metrics (BH in the JSON report).\n");
 }
@@ -199,9 +253,14 @@ static void write_guardrails(const ordo_analysis_t *a, ordo_buf_t *o)
         for (size_t v = 1; v < V; v++) {
             const an_guard_t *gr = &a->guards[g * V + v];
             const ordo_analyze_guardrail_t *gs = &a->cfg.guardrails[g];
-            ordo_buf_printf(o, "  %-22s %-8s harm=%s margin %s: %s", gs->metric, a->cfg.variants[v],
+            char rel[48] = "";
+            if (gs->relative)
+                snprintf(rel, sizeof rel, " (%g%% of control)", 100 * gs->margin);
+            ordo_buf_printf(o, "  %-22s %-8s harm=%s margin %s%s%s: %s", gs->metric,
+                            a->cfg.variants[v],
                             gs->direction == ORDO_EXP_DIR_DECREASE ? "decrease" : "increase",
-                            an_fmt(gs->margin, b1, sizeof b1),
+                            an_fmt(gr->margin, b1, sizeof b1), rel,
+                            gs->is_default ? " [default]" : "",
                             gr->breached       ? "BREACHED"
                             : !gr->evaluated   ? "unavailable"
                             : gr->non_inferior ? "pass"
@@ -210,6 +269,8 @@ static void write_guardrails(const ordo_analysis_t *a, ordo_buf_t *o)
                 ordo_buf_printf(o, " (p_NI = %s)", fmt_p(gr->p_ni, b2, sizeof b2));
             else if (gr->reason[0])
                 ordo_buf_printf(o, " (%s)", gr->reason);
+            if (gr->harmed)
+                ordo_buf_printf(o, " SIGNIFICANT HARM");
             ordo_buf_printf(o, "\n");
         }
 }

@@ -168,6 +168,22 @@ static void unit_moments(const ordo_analysis_t *a, size_t m, ordo_moments_t *out
     }
 }
 
+/* One value in every order (up to rounding of the shifted sums). */
+static bool constant_moments(const ordo_moments_t *m)
+{
+    if (m->n == 0)
+        return false;
+    double mean = ordo_moments_mean_x(m);
+    return m->m2_x <= 1e-12 * (double)m->n * (1 + mean * mean);
+}
+
+/* x is an exact linear function of the covariate y: CUPED would leave no
+ * variance, and rounding would decide the test. */
+static bool collinear(const ordo_moments_t *m)
+{
+    return m->n >= 2 && m->m2_y > 0 && m->c_xy * m->c_xy >= (1 - 1e-12) * m->m2_x * m->m2_y;
+}
+
 static void compute_metrics(ordo_analysis_t *a)
 {
     const size_t V = a->V, M = a->M;
@@ -211,9 +227,14 @@ static void compute_metrics(ordo_analysis_t *a)
                 c->has_rel = false;
                 continue;
             }
+            c->constant = d->type != ORDO_METRIC_RATIO && !per_unit && constant_moments(&mo[0]) &&
+                          constant_moments(&mo[v]);
             /* CUPED: order unit, mean or proportion, every order with the
              * covariate (else it would compare different subsets). */
-            if (per_unit || d->type == ORDO_METRIC_RATIO) {
+            if (c->constant) {
+                snprintf(c->cuped_note, sizeof c->cuped_note,
+                         "not used: the metric is constant (nothing to adjust)");
+            } else if (per_unit || d->type == ORDO_METRIC_RATIO) {
                 snprintf(c->cuped_note, sizeof c->cuped_note, "%s",
                          per_unit ? "not used: the unit is not the order"
                                   : "not used for ratio metrics");
@@ -226,8 +247,12 @@ static void compute_metrics(ordo_analysis_t *a)
                 ordo_moments_t ct = acc_moments(&a->cuped[v * M + m], a->kx[m], a->kc);
                 ordo_stats_arm_t adj_c, adj_t;
                 ordo_error_t e2;
-                if (ordo_stats_cuped(&cc, &ct, alpha, &c->cuped, &c->theta, &adj_c, &adj_t, &e2) ==
-                    ORDO_OK) {
+                if (collinear(&cc) && collinear(&ct)) {
+                    snprintf(c->cuped_note, sizeof c->cuped_note,
+                             "not used: the covariate determines the metric in both arms "
+                             "(nothing would be left to test)");
+                } else if (ordo_stats_cuped(&cc, &ct, alpha, &c->cuped, &c->theta, &adj_c, &adj_t,
+                                            &e2) == ORDO_OK) {
                     c->has_cuped = true;
                     ordo_stats_result_t rel;
                     if (adj_c.n > 0 && adj_t.n > 0 &&
@@ -463,8 +488,8 @@ static void compute_corrections(ordo_analysis_t *a)
         size_t n = 0;
         for (size_t m = 0; m < M; m++) {
             an_cmp_t *c = &a->cmps[v * M + m];
-            if (!c->ok || a->cfg.metrics.m[m].good == ORDO_GOOD_NONE)
-                continue;
+            if (!c->ok || c->constant || a->cfg.metrics.m[m].good == ORDO_GOOD_NONE)
+                continue; /* a constant metric is no test: it does not dilute the others */
             double pv = an_cmp_primary(c)->p_value;
             if (!isfinite(pv))
                 continue;
@@ -489,9 +514,43 @@ static bool higher_is_better_guard(ordo_exp_direction_t dir)
     return dir == ORDO_EXP_DIR_DECREASE; /* harm is a decrease */
 }
 
+/* The absolute margin in force: a relative margin is a share of the
+ * control arm's value of the metric. */
+static double margin_in_force(const ordo_analysis_t *a, int m, double margin, bool relative)
+{
+    if (!relative)
+        return margin;
+    const an_arm_t *ctl = &a->arms[(size_t)m];
+    return ctl->ok && isfinite(ctl->value) ? margin * fabs(ctl->value) : NAN;
+}
+
+/* The last valid look of key metric k for variant v, or NULL. */
+static const an_seq_point_t *last_look(const ordo_analysis_t *a, int k, size_t v)
+{
+    const size_t V = a->V, D = a->n_days;
+    if (k < 0 || !D)
+        return NULL;
+    for (size_t dd = D; dd-- > 0;) {
+        const an_seq_point_t *pt = &a->seq[((size_t)k * V + v) * D + dd];
+        if (pt->ok)
+            return pt;
+    }
+    return NULL;
+}
+
+/* Significantly worse (Holm across the tested metrics) in the harmful
+ * direction of a guardrail. */
+static bool harmed(const an_cmp_t *c, bool hib, double alpha)
+{
+    if (!c->ok || !c->tested || !(c->p_holm < alpha))
+        return false;
+    double est = an_cmp_primary(c)->estimate;
+    return hib ? est < 0 : est > 0;
+}
+
 static void compute_guardrails(ordo_analysis_t *a)
 {
-    const size_t V = a->V, G = a->cfg.n_guardrails, D = a->n_days;
+    const size_t V = a->V, G = a->cfg.n_guardrails;
     for (size_t g = 0; g < G; g++) {
         const ordo_analyze_guardrail_t *gs = &a->cfg.guardrails[g];
         int m = ordo_metric_set_find(&a->cfg.metrics, gs->metric);
@@ -500,12 +559,20 @@ static void compute_guardrails(ordo_analysis_t *a)
             an_guard_t *gr = &a->guards[g * V + v];
             gr->metric = m;
             gr->p_ni = NAN;
+            gr->margin = NAN;
             if (m < 0)
                 continue;
             const an_cmp_t *c = &a->cmps[v * a->M + (size_t)m];
             bool hib = higher_is_better_guard(gs->direction);
+            gr->margin = margin_in_force(a, m, gs->margin, gs->relative);
+            gr->harmed = harmed(c, hib, a->cfg.alpha);
+            if (!isfinite(gr->margin)) {
+                snprintf(gr->reason, sizeof gr->reason,
+                         "the relative margin needs the control's value, which is unavailable");
+                continue;
+            }
             if (c->ok) {
-                double margin = gs->margin > 0 ? gs->margin : 1e-12;
+                double margin = gr->margin > 0 ? gr->margin : 1e-12;
                 ordo_error_t e;
                 if (ordo_stats_noninferiority(an_cmp_primary(c), margin, hib, a->cfg.alpha,
                                               &gr->p_ni, &gr->non_inferior, &e) == ORDO_OK)
@@ -516,27 +583,101 @@ static void compute_guardrails(ordo_analysis_t *a)
                 snprintf(gr->reason, sizeof gr->reason, "%s", c->reason);
             }
             /* sequential breach: the last valid look's confidence sequence */
-            if (k >= 0 && D) {
-                const an_seq_point_t *last = NULL;
-                for (size_t dd = D; dd-- > 0;) {
-                    const an_seq_point_t *pt = &a->seq[((size_t)k * V + v) * D + dd];
-                    if (pt->ok) {
-                        last = pt;
-                        break;
-                    }
-                }
-                if (last) {
-                    gr->seq_ok = true;
-                    gr->breached = hib ? last->cs_high < -gs->margin : last->cs_low > gs->margin;
-                }
+            const an_seq_point_t *last = last_look(a, k, v);
+            if (last) {
+                gr->seq_ok = true;
+                gr->breached = hib ? last->cs_high < -gr->margin : last->cs_low > gr->margin;
             }
         }
     }
 }
 
-/* Settles variant v's verdict before any KPI is looked at: a sample ratio
- * mismatch, an arm with no orders, or a breached guardrail. Returns true
- * when settled (a->v_verdict[v] and the reason in why are set). */
+const char *an_claim_status_name(an_claim_status_t s)
+{
+    switch (s) {
+    case AN_CLAIM_UNTESTED:
+        return "untested";
+    case AN_CLAIM_UNAVAILABLE:
+        return "unavailable";
+    case AN_CLAIM_NOT_YET:
+        return "not_yet_shown";
+    case AN_CLAIM_SUPPORTED:
+        return "supported";
+    case AN_CLAIM_REFUTED:
+        return "refuted";
+    }
+    return "?";
+}
+
+const char *an_claim_text(const ordo_analysis_t *a, char *buf, size_t n)
+{
+    const ordo_exp_claim_t *cl = &a->cfg.claim;
+    if (!cl->structured) {
+        snprintf(buf, n, "none (prose only: nothing is tested)");
+        return buf;
+    }
+    const char *sign = cl->direction == ORDO_EXP_DIR_INCREASE ? "+" : "-";
+    if (cl->relative)
+        snprintf(buf, n, "%s %s %s%g%%", cl->metric,
+                 cl->bound == ORDO_EXP_AT_MOST ? "at most" : "at least", sign, 100 * cl->margin);
+    else
+        snprintf(buf, n, "%s %s %s%g", cl->metric,
+                 cl->bound == ORDO_EXP_AT_MOST ? "at most" : "at least", sign, cl->margin);
+    return buf;
+}
+
+/* Tests the structured hypothesis for variant v. at_most d m: the change in
+ * direction d is below m (non-inferiority); refuted when the confidence
+ * sequence lies wholly above m. at_least d m: the change in direction d
+ * exceeds m (superiority by a margin); refuted when the sequence lies
+ * wholly below m. */
+static void test_claim(ordo_analysis_t *a, size_t v)
+{
+    const ordo_exp_claim_t *cl = &a->cfg.claim;
+    an_claim_t *r = &a->claims[v];
+    memset(r, 0, sizeof *r);
+    r->p_value = r->estimate = r->margin = NAN;
+    r->metric = a->claim_key;
+    if (!cl->structured) {
+        r->status = AN_CLAIM_UNTESTED;
+        return;
+    }
+    r->status = AN_CLAIM_UNAVAILABLE;
+    int m = a->claim_key;
+    const an_cmp_t *c = &a->cmps[v * a->M + (size_t)m];
+    r->margin = margin_in_force(a, m, cl->margin, cl->relative);
+    if (!c->ok || !isfinite(r->margin)) {
+        snprintf(r->reason, sizeof r->reason, "%s",
+                 !c->ok ? c->reason : "the control's value is unavailable");
+        return;
+    }
+    /* s: +1 when the claimed direction is an increase; work on s × diff */
+    double sgn = cl->direction == ORDO_EXP_DIR_INCREASE ? 1 : -1;
+    ordo_stats_result_t d = *an_cmp_primary(c);
+    r->estimate = d.estimate;
+    bool at_most = cl->bound == ORDO_EXP_AT_MOST;
+    d.estimate = sgn * d.estimate - r->margin; /* > 0: beyond the margin */
+    bool shown = false;
+    ordo_error_t e;
+    /* at_most: H1 shifted < 0; at_least: H1 shifted > 0 */
+    if (ordo_stats_noninferiority(&d, 1e-12, !at_most, a->cfg.alpha, &r->p_value, &shown, &e)) {
+        set_reason(r->reason, &e, "the test failed");
+        return;
+    }
+    r->status = shown ? AN_CLAIM_SUPPORTED : AN_CLAIM_NOT_YET;
+    const an_seq_point_t *last = last_look(a, a->key_of[m], v);
+    if (last) {
+        double lo = sgn > 0 ? last->cs_low : -last->cs_high;
+        double hi = sgn > 0 ? last->cs_high : -last->cs_low;
+        if (at_most ? lo > r->margin : hi < r->margin)
+            r->status = AN_CLAIM_REFUTED;
+    }
+}
+
+/* Settles variant v's verdict on safety before any KPI is looked at: a
+ * sample ratio mismatch, an arm with no orders, a breached guardrail, or a
+ * hypothesis of the form "at most" refuted. Each is sequentially valid, so
+ * it may stop the experiment at any look. Returns true when settled. */
 static bool verdict_blocked(ordo_analysis_t *a, size_t v, char *why, size_t wn)
 {
     ordo_analyze_verdict_t *vd = &a->v_verdict[v];
@@ -560,10 +701,20 @@ static bool verdict_blocked(ordo_analysis_t *a, size_t v, char *why, size_t wn)
         const an_guard_t *gr = &a->guards[g * a->V + v];
         if (gr->breached) {
             *vd = ORDO_VERDICT_DO_NOT_SHIP;
-            snprintf(why, wn, "guardrail %s is significantly breached (beyond its margin %g)",
-                     a->cfg.guardrails[g].metric, a->cfg.guardrails[g].margin);
+            snprintf(why, wn, "guardrail %s is significantly breached (beyond its margin %.4g)",
+                     a->cfg.guardrails[g].metric, gr->margin);
             return true;
         }
+    }
+    const an_claim_t *cl = &a->claims[v];
+    if (cl->status == AN_CLAIM_REFUTED && a->cfg.claim.bound == ORDO_EXP_AT_MOST) {
+        char txt[160];
+        *vd = ORDO_VERDICT_DO_NOT_SHIP;
+        snprintf(why, wn,
+                 "the hypothesis (%s) is refuted: the change is %+.4g, significantly beyond "
+                 "the margin %.4g at any look",
+                 an_claim_text(a, txt, sizeof txt), cl->estimate, cl->margin);
+        return true;
     }
     return false;
 }
@@ -633,24 +784,91 @@ static size_t guard_inputs(const ordo_analysis_t *a, size_t v, ordo_stats_guardr
             continue;
         }
         gsr[ng].diff = *an_cmp_primary(&a->cmps[v * M + (size_t)gr->metric]);
-        gsr[ng].margin = a->cfg.guardrails[g].margin > 0 ? a->cfg.guardrails[g].margin : 1e-12;
+        if (!isfinite(gr->margin)) {
+            if (!*unknown_guard)
+                *unknown_guard = a->cfg.guardrails[g].metric;
+            continue;
+        }
+        gsr[ng].margin = gr->margin > 0 ? gr->margin : 1e-12;
         gsr[ng].higher_is_better = higher_is_better_guard(a->cfg.guardrails[g].direction);
         ng++;
     }
     return ng;
 }
 
+/* A declared metric (primary KPI, guardrail, hypothesis metric) of variant
+ * v significantly worse after Holm's correction across metrics: the index
+ * of the metric, or -1. */
+static int declared_harm(const ordo_analysis_t *a, size_t v)
+{
+    for (size_t g = 0; g < a->cfg.n_guardrails; g++)
+        if (a->guards[g * a->V + v].harmed)
+            return a->guards[g * a->V + v].metric;
+    if (a->cfg.claim.structured) {
+        int m = a->claim_key;
+        const ordo_metric_def_t *d = &a->cfg.metrics.m[m];
+        const an_cmp_t *c = &a->cmps[v * a->M + (size_t)m];
+        if (d->good != ORDO_GOOD_NONE && harmed(c, d->good == ORDO_GOOD_HIGHER, a->cfg.alpha))
+            return m;
+    }
+    return -1;
+}
+
+/* Why variant v, which passes the decision rule, may still not ship:
+ * a significant harm or the hypothesis not yet shown. Returns true (reason
+ * in why, *settled true when more data cannot help) when it may not. */
+static bool ship_blocked(ordo_analysis_t *a, size_t v, bool *settled, char *why, size_t wn)
+{
+    int hm = declared_harm(a, v);
+    *settled = false;
+    if (hm >= 0) {
+        const an_cmp_t *c = &a->cmps[v * a->M + (size_t)hm];
+        *settled = true;
+        snprintf(why, wn,
+                 "%s is significantly worse (difference %+.4g, Holm-adjusted p = %.3g): "
+                 "never ship against a significant harm in a declared metric",
+                 a->cfg.metrics.m[hm].name, an_cmp_primary(c)->estimate, c->p_holm);
+        return true;
+    }
+    const an_claim_t *cl = &a->claims[v];
+    char txt[160];
+    if (cl->status == AN_CLAIM_REFUTED) { /* at_least: the gain is below the claim */
+        *settled = true;
+        snprintf(why, wn, "the hypothesis (%s) is refuted: the change is %+.4g",
+                 an_claim_text(a, txt, sizeof txt), cl->estimate);
+        return true;
+    }
+    if (cl->status == AN_CLAIM_NOT_YET) {
+        snprintf(why, wn, "the hypothesis (%s) is not yet shown (one-sided p = %.3g)",
+                 an_claim_text(a, txt, sizeof txt), cl->p_value);
+        return true;
+    }
+    if (cl->status == AN_CLAIM_UNAVAILABLE) {
+        snprintf(why, wn, "the hypothesis (%s) cannot be tested yet: %s",
+                 an_claim_text(a, txt, sizeof txt), cl->reason);
+        return true;
+    }
+    return false;
+}
+
 /* Variant v's verdict (a->v_verdict[v]) and its reason (why, which the
  * caller copies to a->v_reason[v]). Returns true when it ships, with *lift
- * the size of its improvement (relative when available). */
+ * the size of its improvement (relative when available). *safety: the
+ * verdict rests on a sequentially valid safety check (it stands at any
+ * runtime); else a verdict other than keep running waits for the minimum
+ * runtime. */
 static bool variant_verdict(ordo_analysis_t *a, size_t v, bool runtime_over, double *lift,
-                            char *why, size_t wn)
+                            bool *safety, char *why, size_t wn)
 {
     const size_t M = a->M;
     ordo_analyze_verdict_t *vd = &a->v_verdict[v];
     *vd = ORDO_VERDICT_KEEP_RUNNING;
+    *safety = true;
     kpi_tests_t t;
-    if (verdict_blocked(a, v, why, wn) || !kpi_tests(a, v, &t, why, wn))
+    if (verdict_blocked(a, v, why, wn))
+        return false;
+    *safety = false;
+    if (!kpi_tests(a, v, &t, why, wn))
         return false;
     if (t.worse >= 0) {
         *vd = ORDO_VERDICT_DO_NOT_SHIP;
@@ -674,7 +892,9 @@ static bool variant_verdict(ordo_analysis_t *a, size_t v, bool runtime_over, dou
         snprintf(why, wn, "the decision rule could not run: %s", e.msg);
         return false;
     }
-    if (dec == ORDO_STATS_SHIP && !unknown_guard) {
+    bool settled = false;
+    bool blocked = ship_blocked(a, v, &settled, why, wn);
+    if (dec == ORDO_STATS_SHIP && !unknown_guard && !blocked) {
         *vd = ORDO_VERDICT_SHIP;
         const an_cmp_t *c = &a->cmps[v * M + (size_t)pm];
         char tmp[64];
@@ -683,13 +903,17 @@ static bool variant_verdict(ordo_analysis_t *a, size_t v, bool runtime_over, dou
         else
             tmp[0] = 0;
         snprintf(why, wn,
-                 "primary KPI %s improved significantly (%sp = %.3g) and every guardrail "
-                 "is significantly non-inferior",
-                 pd->name, tmp, prim.p_value);
+                 "primary KPI %s improved significantly (%sp = %.3g), every guardrail "
+                 "is significantly non-inferior%s",
+                 pd->name, tmp, prim.p_value,
+                 a->cfg.claim.structured ? " and the hypothesis is supported"
+                                         : " (the hypothesis is prose only: not tested)");
         *lift = c->has_rel ? fabs(c->rel.estimate) : fabs(prim.estimate);
         return true;
     }
-    if (runtime_over) {
+    if (blocked && settled) {
+        *vd = ORDO_VERDICT_DO_NOT_SHIP;
+    } else if (runtime_over) {
         *vd = ORDO_VERDICT_DO_NOT_SHIP;
         snprintf(why, wn,
                  "the maximum runtime (%g days) is over without a significant improvement "
@@ -698,13 +922,45 @@ static bool variant_verdict(ordo_analysis_t *a, size_t v, bool runtime_over, dou
     } else if (unknown_guard) {
         snprintf(why, wn, "guardrail %s cannot be computed yet", unknown_guard);
     } else if (dec == ORDO_STATS_NO_SHIP_GUARDRAIL && failed >= 0) {
-        snprintf(why, wn, "guardrail %s is not yet shown non-inferior (margin %g)",
-                 a->cfg.guardrails[failed].metric, a->cfg.guardrails[failed].margin);
-    } else {
+        snprintf(why, wn, "guardrail %s is not yet shown non-inferior (margin %.4g)",
+                 a->cfg.guardrails[failed].metric, gsr[failed].margin);
+    } else if (dec != ORDO_STATS_SHIP) {
         snprintf(why, wn, "primary KPI %s has not improved significantly yet (p = %.3g)", pd->name,
                  prim.p_value);
     }
     return false;
+}
+
+/* The runtime so far against what a verdict on efficacy needs: the
+ * document's min_runtime_days and at least one full weekly cycle. */
+static void compute_runtime(ordo_analysis_t *a)
+{
+    /* the registry's start, unless the decisions predate it (a simulation
+     * on historical dates): then the first decision */
+    a->start_ts = a->cfg.started_at > 0 && (a->first_ts <= 0 || a->cfg.started_at <= a->first_ts)
+                      ? a->cfg.started_at
+                      : a->first_ts;
+    a->runtime_days =
+        a->start_ts > 0 && a->now > a->start_ts ? (double)(a->now - a->start_ts) / 86400.0 : 0;
+    a->required_days = a->cfg.min_runtime_days > 7 ? a->cfg.min_runtime_days : 7;
+    a->runtime_short = a->runtime_days < a->required_days;
+}
+
+/* Before the minimum runtime a verdict on efficacy (ship, or do not ship
+ * for a KPI, a harm or the maximum runtime) becomes keep running, saying
+ * what it would be and why it waits. */
+static void hold_for_runtime(ordo_analysis_t *a, size_t v, bool safety)
+{
+    if (!a->runtime_short || safety || a->v_verdict[v] == ORDO_VERDICT_KEEP_RUNNING)
+        return;
+    char held[512];
+    bool min_given = a->cfg.min_runtime_days >= 7;
+    snprintf(held, sizeof held, "it has run %.1f of the %g days required (%s) — would be %s: %s",
+             a->runtime_days, a->required_days,
+             min_given ? "min_runtime_days" : "one full weekly cycle",
+             a->v_verdict[v] == ORDO_VERDICT_SHIP ? "SHIP" : "DO NOT SHIP", a->v_reason[v]);
+    a->v_verdict[v] = ORDO_VERDICT_KEEP_RUNNING;
+    memcpy(a->v_reason[v], held, sizeof held);
 }
 
 /* The overall verdict: ship the treatment with the largest lift among those
@@ -715,6 +971,7 @@ static void compute_verdict(ordo_analysis_t *a)
     const size_t V = a->V;
     a->verdict = ORDO_VERDICT_KEEP_RUNNING;
     a->verdict_variant = -1;
+    compute_runtime(a);
     if (V < 2) {
         snprintf(a->verdict_reason, sizeof a->verdict_reason,
                  "only one variant has data or is configured: nothing to compare");
@@ -726,10 +983,14 @@ static void compute_verdict(ordo_analysis_t *a)
     int best = -1;
     double best_lift = 0;
     for (size_t v = 1; v < V; v++) {
-        double lift;
+        double lift = 0;
+        bool safety;
         char why[sizeof a->v_reason[v]] = "";
-        bool ships = variant_verdict(a, v, runtime_over, &lift, why, sizeof why);
+        test_claim(a, v);
+        bool ships = variant_verdict(a, v, runtime_over, &lift, &safety, why, sizeof why);
         memcpy(a->v_reason[v], why, sizeof why);
+        hold_for_runtime(a, v, safety);
+        ships = ships && a->v_verdict[v] == ORDO_VERDICT_SHIP;
         if (ships && (best < 0 || lift > best_lift)) {
             best = (int)v;
             best_lift = lift;
@@ -782,6 +1043,15 @@ static void note_data(ordo_analysis_t *a)
                            "%llu orders had no usable timestamp (or fell outside a %d-day "
                            "span): left out of the time series only",
                            (unsigned long long)a->outside_days, AN_MAX_DAYS);
+    if (a->has_counts && a->counts.invalid_outcome)
+        ordo_analysis_note(a,
+                           "%llu orders have outcomes that cannot be true (%llu with an event "
+                           "before the order was decided, %llu delivered or returned before "
+                           "they shipped): set aside, not analysed (counted as without outcome "
+                           "events)",
+                           (unsigned long long)a->counts.invalid_outcome,
+                           (unsigned long long)a->counts.invalid_before_order,
+                           (unsigned long long)a->counts.invalid_delivered_before_shipped);
     uint64_t total = 0, nocov = 0;
     for (size_t v = 0; v < V; v++)
         total += a->orders[v];
@@ -862,7 +1132,7 @@ size_t ordo_analysis_breaches(const ordo_analysis_t *a, ordo_analyze_breach_t *o
                 memset(b, 0, sizeof *b);
                 snprintf(b->metric, sizeof b->metric, "%s", a->cfg.guardrails[g].metric);
                 snprintf(b->variant, sizeof b->variant, "%s", a->cfg.variants[v]);
-                b->margin = a->cfg.guardrails[g].margin;
+                b->margin = gr->margin; /* in force: a relative margin made absolute */
                 int k = a->key_of[gr->metric];
                 for (size_t dd = D; dd-- > 0;) {
                     const an_seq_point_t *pt = &a->seq[((size_t)k * V + v) * D + dd];

@@ -215,6 +215,12 @@ typedef struct decide_step {
     ordo_order_ctx_t ctx;
     ordo_exp_units_t units;
     ordo_exp_route_t *route; /* NULL: no experiment runs */
+    /* shadows, decided before the real decision reserves its stock */
+    size_t n_shadows;
+    ordo_exp_shadow_t shadows[MAX_SHADOWS];
+    ordo_plan_t *shadow_plans[MAX_SHADOWS];
+    bool has_control_plan;  /* control_plan_cost computed before the reservation */
+    double control_plan_cost;
 } decide_step_t;
 
 /* The acting entry's assignment, as the record carries it: experiment,
@@ -276,63 +282,89 @@ static int route_order(decide_step_t *st, ordo_error_t *err)
     return route->acting >= 0 ? take_assignment(st, e, err) : ORDO_OK;
 }
 
-/* CUPED's covariate: the plan cost under the control policy, known before
- * assignment. A control order's own plan is that plan. */
-static int control_cost(decide_step_t *st, ordo_error_t *err)
+/* The control policy's version when order's acting arm runs another policy
+ * (its plan is then CUPED's covariate), else NULL. */
+static const char *other_control_version(const decide_step_t *st)
+{
+    const ordo_exp_route_t *route = st->route;
+    if (!st->d->log || !route || route->acting < 0)
+        return NULL;
+    const ordo_exp_route_entry_t *e = &route->entries[route->acting];
+    const char *cv = ordo_exp_snapshot_control_version(st->d->snapshot, (size_t)route->acting);
+    if (e->variant_index == 0 || !cv || !strcmp(cv, st->policy->version))
+        return NULL;
+    return cv;
+}
+
+/* Everything decided on the order's behalf without acting — the shadow
+ * policies' plans and the control policy's plan cost (CUPED's covariate) —
+ * is decided before the real decision reserves its units, so that it sees
+ * the stock the real decision saw (docs/reports.md). Nothing here reserves. */
+static int decide_unreserved(decide_step_t *st, ordo_error_t *err)
 {
     ordo_decider_t *d = st->d;
-    ordo_exp_route_t *route = st->route;
-    if (!d->log || !route || route->acting < 0)
-        return ORDO_OK;
-    const ordo_exp_route_entry_t *e = &route->entries[route->acting];
-    const char *cv = ordo_exp_snapshot_control_version(d->snapshot, (size_t)route->acting);
-    if (e->variant_index == 0 || (cv && !strcmp(cv, st->policy->version))) {
-        st->meta.has_control_cost = true;
-        st->meta.control_cost = st->out->plan->cost.total;
-    } else if (cv) {
+    int rc;
+    const char *cv = other_control_version(st);
+    if (cv) {
         const ordo_policy_t *cp;
         ordo_plan_t *cplan;
         ordo_decide_opts_t co = {0}; /* never reserves */
-        int rc;
         if ((rc = policy_for(d, cv, &cp, err)) ||
             (rc = ordo_source_decide(d->eng, cp, st->order, &co, st->arena, &cplan, err)))
             return rc;
-        st->meta.has_control_cost = true;
-        st->meta.control_cost = cplan->cost.total;
+        st->has_control_plan = true;
+        st->control_plan_cost = cplan->cost.total;
+    }
+    if (!d->opt.shadows || !st->route || !d->log)
+        return ORDO_OK;
+    size_t n = 0;
+    if ((rc = ordo_exp_shadow_policies(d->snapshot, &st->ctx, &st->units, st->route, st->shadows,
+                                       MAX_SHADOWS, &n, err)))
+        return rc;
+    st->n_shadows = n > MAX_SHADOWS ? MAX_SHADOWS : n;
+    for (size_t i = 0; i < st->n_shadows; i++) {
+        const ordo_policy_t *sp;
+        ordo_decide_opts_t so = {0}; /* a shadow never reserves */
+        if ((rc = policy_for(d, st->shadows[i].policy_version, &sp, err)) ||
+            (rc = ordo_source_decide(d->eng, sp, st->order, &so, st->arena, &st->shadow_plans[i],
+                                     err)))
+            return rc;
+        st->shadow_plans[i]->decided_at = st->now;
     }
     return ORDO_OK;
 }
 
-/* Shadow policies of running experiments: decided without reserving and
- * logged as shadow records. */
-static int run_shadows(decide_step_t *st, ordo_error_t *err)
+/* CUPED's covariate: the plan cost under the control policy, known before
+ * assignment. A control order's own plan is that plan; another arm's was
+ * decided before the reservation (decide_unreserved). */
+static void control_cost(decide_step_t *st)
 {
-    ordo_decider_t *d = st->d;
-    if (!d->opt.shadows || !st->route || !d->log)
-        return ORDO_OK;
-    ordo_exp_shadow_t sh[MAX_SHADOWS];
-    size_t n = 0;
-    int rc;
-    if ((rc = ordo_exp_shadow_policies(d->snapshot, &st->ctx, &st->units, st->route, sh,
-                                       MAX_SHADOWS, &n, err)))
-        return rc;
-    if (n > MAX_SHADOWS)
-        n = MAX_SHADOWS;
-    for (size_t i = 0; i < n; i++) {
-        const ordo_policy_t *sp;
-        if ((rc = policy_for(d, sh[i].policy_version, &sp, err)))
-            return rc;
-        ordo_decide_opts_t so = {0}; /* a shadow never reserves */
-        ordo_plan_t *splan;
-        if ((rc = ordo_source_decide(d->eng, sp, st->order, &so, st->arena, &splan, err)))
-            return rc;
-        splan->decided_at = st->now;
+    const ordo_exp_route_t *route = st->route;
+    if (!st->d->log || !route || route->acting < 0)
+        return;
+    const ordo_exp_route_entry_t *e = &route->entries[route->acting];
+    const char *cv = ordo_exp_snapshot_control_version(st->d->snapshot, (size_t)route->acting);
+    if (e->variant_index == 0 || (cv && !strcmp(cv, st->policy->version))) {
+        st->meta.has_control_cost = true;
+        st->meta.control_cost = st->out->plan->cost.total;
+    } else if (st->has_control_plan) {
+        st->meta.has_control_cost = true;
+        st->meta.control_cost = st->control_plan_cost;
+    }
+}
+
+/* Logs the shadow plans decided before the reservation as shadow records,
+ * right after the real decision. */
+static int log_shadows(decide_step_t *st, ordo_error_t *err)
+{
+    for (size_t i = 0; i < st->n_shadows; i++) {
         ordo_decision_meta_t sm;
         ordo_decision_meta_init(&sm);
-        sm.experiment = sh[i].experiment;
-        sm.variant = sh[i].variant ? sh[i].variant : "";
+        sm.experiment = st->shadows[i].experiment;
+        sm.variant = st->shadows[i].variant ? st->shadows[i].variant : "";
         sm.shadow = true;
-        if ((rc = append_record(d, ORDO_LOG_REC_SHADOW, splan, &sm, NULL, err)))
+        int rc = append_record(st->d, ORDO_LOG_REC_SHADOW, st->shadow_plans[i], &sm, NULL, err);
+        if (rc)
             return rc;
         st->out->shadows++;
     }
@@ -358,20 +390,21 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     int rc;
     if ((rc = route_order(&st, err)))
         return rc;
+    if ((rc = decide_unreserved(&st, err)))
+        return rc;
     ordo_decide_opts_t dopts = {0};
     dopts.explain = d->opt.explain;
     dopts.reserve = d->opt.reserve;
     if ((rc = ordo_source_decide(d->eng, st.policy, order, &dopts, arena, &out->plan, err)))
         return rc;
     out->plan->decided_at = st.now;
-    if ((rc = control_cost(&st, err)))
-        return rc;
+    control_cost(&st);
     out->has_control_cost = st.meta.has_control_cost;
     out->control_cost = st.meta.control_cost;
     if (d->log &&
         (rc = append_record(d, ORDO_LOG_REC_DECISION, out->plan, &st.meta, &out->seq, err)))
         return rc;
-    return run_shadows(&st, err);
+    return log_shadows(&st, err);
 }
 
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)

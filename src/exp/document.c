@@ -254,7 +254,57 @@ static const char *const top_keys[] = {
     "coverage",    "variants",         "targeting",    "namespace",   "holdouts",
     "stratify",    "switchback",       "warmup_hours", "primary_kpis", "guardrails",
     "alpha",       "power",            "mde",          "min_runtime_days",
-    "max_runtime_days", "ramp",        "shadow",       NULL};
+    "max_runtime_days", "ramp",        "shadow",       "remove_default_guardrails", NULL};
+
+static const ordo_exp_guardrail_spec_t default_guardrails[ORDO_EXP_DEFAULT_GUARDRAILS] = {
+    {"on_time_rate", ORDO_EXP_DIR_DECREASE, 0.02, false},
+    {"cost_per_order", ORDO_EXP_DIR_INCREASE, 0.05, true},
+    {"cancel_rate", ORDO_EXP_DIR_INCREASE, 0.005, false},
+    {"return_rate", ORDO_EXP_DIR_INCREASE, 0.01, false},
+};
+
+const ordo_exp_guardrail_spec_t *ordo_exp_default_guardrail(size_t i)
+{
+    return i < ORDO_EXP_DEFAULT_GUARDRAILS ? &default_guardrails[i] : NULL;
+}
+
+static bool declared_guardrail(const ordo_exp_t *e, const char *metric)
+{
+    for (size_t i = 0; i < e->n_guardrails; i++)
+        if (!strcmp(e->guardrails[i].metric, metric))
+            return true;
+    return false;
+}
+
+static bool removed_guardrail(const ordo_exp_t *e, const char *metric)
+{
+    for (size_t i = 0; i < e->n_removed_guardrails; i++)
+        if (!strcmp(e->removed_guardrails[i], metric))
+            return true;
+    return false;
+}
+
+bool ordo_exp_guardrail_is_default(const ordo_exp_t *e, const char *metric)
+{
+    if (declared_guardrail(e, metric) || removed_guardrail(e, metric))
+        return false;
+    for (size_t i = 0; i < ORDO_EXP_DEFAULT_GUARDRAILS; i++)
+        if (!strcmp(default_guardrails[i].metric, metric))
+            return true;
+    return false;
+}
+
+size_t ordo_exp_effective_guardrails(const ordo_exp_t *e, ordo_exp_guardrail_spec_t *out,
+                                     size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_guardrails && n < cap; i++)
+        out[n++] = e->guardrails[i];
+    for (size_t i = 0; i < ORDO_EXP_DEFAULT_GUARDRAILS && n < cap; i++)
+        if (ordo_exp_guardrail_is_default(e, default_guardrails[i].metric))
+            out[n++] = default_guardrails[i];
+    return n;
+}
 
 static int parse_variants(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
 {
@@ -503,6 +553,109 @@ static int parse_switchback(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
     return ORDO_OK;
 }
 
+static int get_bool(const pctx_t *c, const cJSON *obj, const char *key, const char *field,
+                    bool *dst)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!j)
+        return ORDO_OK;
+    if (!cJSON_IsBool(j))
+        return bad(c, field, "must be true or false");
+    *dst = cJSON_IsTrue(j);
+    return ORDO_OK;
+}
+
+static int parse_direction(const pctx_t *c, const cJSON *obj, const char *field,
+                           ordo_exp_direction_t *dst)
+{
+    char dir[16] = "";
+    int rc = get_str(c, obj, "direction", field, true, false, dir, sizeof dir);
+    if (rc)
+        return rc;
+    if (!strcmp(dir, "decrease"))
+        *dst = ORDO_EXP_DIR_DECREASE;
+    else if (!strcmp(dir, "increase"))
+        *dst = ORDO_EXP_DIR_INCREASE;
+    else
+        return bad(c, field, "must be \"decrease\" or \"increase\"");
+    return ORDO_OK;
+}
+
+/* "remove_default_guardrails": metric names of default guardrails. */
+static int parse_removed(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "remove_default_guardrails");
+    if (!arr)
+        return ORDO_OK;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > ORDO_EXP_DEFAULT_GUARDRAILS)
+        return bad(c, "remove_default_guardrails",
+                   "must be an array of at most %d metric names", ORDO_EXP_DEFAULT_GUARDRAILS);
+    const cJSON *k;
+    int i = 0;
+    cJSON_ArrayForEach(k, arr)
+    {
+        char f[ORDO_ERROR_FIELD_MAX];
+        snprintf(f, sizeof f, "remove_default_guardrails[%d]", i);
+        if (!cJSON_IsString(k))
+            return bad(c, f, "must be a metric name");
+        bool known = false;
+        for (size_t d = 0; d < ORDO_EXP_DEFAULT_GUARDRAILS; d++)
+            known = known || !strcmp(default_guardrails[d].metric, k->valuestring);
+        if (!known)
+            return bad(c, f,
+                       "'%.64s' has no default guardrail (on_time_rate, cost_per_order, "
+                       "cancel_rate, return_rate)",
+                       k->valuestring);
+        if (removed_guardrail(e, k->valuestring))
+            return bad(c, f, "'%s' listed twice", k->valuestring);
+        snprintf(e->removed_guardrails[i], ORDO_EXP_METRIC_MAX, "%s", k->valuestring);
+        e->n_removed_guardrails = (size_t)++i;
+    }
+    return ORDO_OK;
+}
+
+/* "hypothesis": prose, or {"text", "metric", "direction", "bound", "margin",
+ * "relative"}. */
+static int parse_hypothesis(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
+{
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(root, "hypothesis");
+    if (!h || cJSON_IsString(h))
+        return get_str(c, root, "hypothesis", "hypothesis", true, false, e->hypothesis,
+                       sizeof e->hypothesis);
+    if (!cJSON_IsObject(h))
+        return bad(c, "hypothesis",
+                   "must be a string or an object {\"text\", \"metric\", \"direction\", "
+                   "\"bound\", \"margin\"}");
+    static const char *const keys[] = {"text",  "metric",   "direction", "bound",
+                                       "margin", "relative", NULL};
+    ordo_exp_claim_t *cl = &e->claim;
+    int rc = check_keys(c, h, "hypothesis", keys);
+    if (rc || (rc = get_str(c, h, "text", "hypothesis.text", true, false, e->hypothesis,
+                            sizeof e->hypothesis)) ||
+        (rc = get_str(c, h, "metric", "hypothesis.metric", true, false, cl->metric,
+                      sizeof cl->metric)) ||
+        (rc = parse_direction(c, h, "hypothesis.direction", &cl->direction)))
+        return rc;
+    char bound[16] = "";
+    if ((rc = get_str(c, h, "bound", "hypothesis.bound", true, false, bound, sizeof bound)))
+        return rc;
+    if (!strcmp(bound, "at_least"))
+        cl->bound = ORDO_EXP_AT_LEAST;
+    else if (!strcmp(bound, "at_most"))
+        cl->bound = ORDO_EXP_AT_MOST;
+    else
+        return bad(c, "hypothesis.bound", "must be \"at_least\" or \"at_most\"");
+    bool have;
+    if ((rc = get_num(c, h, "margin", "hypothesis.margin", 0, 1e12, &cl->margin, &have)))
+        return rc;
+    if (!have)
+        return bad(c, "hypothesis.margin", "missing");
+    if ((rc = get_bool(c, h, "relative", "hypothesis.relative", &cl->relative)))
+        return rc;
+    cl->structured = true;
+    return ORDO_OK;
+}
+
 static int parse_kpis(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
 {
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "primary_kpis");
@@ -531,11 +684,11 @@ static int parse_kpis(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
 
     arr = cJSON_GetObjectItemCaseSensitive(root, "guardrails");
     if (!arr)
-        return ORDO_OK;
+        return parse_removed(c, root, e);
     if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > ORDO_EXP_MAX_GUARDRAILS)
         return bad(c, "guardrails", "must be an array of at most %d guardrails",
                    ORDO_EXP_MAX_GUARDRAILS);
-    static const char *const keys[] = {"metric", "direction", "margin", NULL};
+    static const char *const keys[] = {"metric", "direction", "margin", "relative", NULL};
     i = 0;
     cJSON_ArrayForEach(k, arr)
     {
@@ -550,26 +703,22 @@ static int parse_kpis(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
         snprintf(f, sizeof f, "%s.metric", p);
         if ((rc = get_str(c, k, "metric", f, true, false, g->metric, sizeof g->metric)))
             return rc;
-        char dir[16] = "";
         snprintf(f, sizeof f, "%s.direction", p);
-        if ((rc = get_str(c, k, "direction", f, true, false, dir, sizeof dir)))
+        if ((rc = parse_direction(c, k, f, &g->direction)))
             return rc;
-        if (!strcmp(dir, "decrease"))
-            g->direction = ORDO_EXP_DIR_DECREASE;
-        else if (!strcmp(dir, "increase"))
-            g->direction = ORDO_EXP_DIR_INCREASE;
-        else
-            return bad(c, f, "must be \"decrease\" or \"increase\" (the harmful direction)");
         snprintf(f, sizeof f, "%s.margin", p);
         bool have;
         if ((rc = get_num(c, k, "margin", f, 0, 1e12, &g->margin, &have)))
             return rc;
         if (!have)
             return bad(c, f, "missing");
+        snprintf(f, sizeof f, "%s.relative", p);
+        if ((rc = get_bool(c, k, "relative", f, &g->relative)))
+            return rc;
         i++;
     }
     e->n_guardrails = (size_t)i;
-    return ORDO_OK;
+    return parse_removed(c, root, e);
 }
 
 static int parse_ramp(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
@@ -635,8 +784,7 @@ static int parse_root(const pctx_t *c, const cJSON *root, ordo_exp_t *e)
     if (!valid_id(e->id))
         return bad(c, "id", "'%s' is not an id (1 to %d of A-Z a-z 0-9 . _ -)", e->id,
                    ORDO_EXP_ID_MAX - 1);
-    if ((rc = get_str(c, root, "hypothesis", "hypothesis", true, false, e->hypothesis,
-                      sizeof e->hypothesis)))
+    if ((rc = parse_hypothesis(c, root, e)))
         return rc;
     char unit[32] = "";
     if ((rc = get_str(c, root, "unit", "unit", true, false, unit, sizeof unit)))
@@ -884,9 +1032,39 @@ static void write_metrics(const ordo_exp_t *e, ordo_jsonw_t *w)
                         e->guardrails[i].direction == ORDO_EXP_DIR_DECREASE ? "decrease"
                                                                             : "increase");
         ordo_jsonw_kdouble(w, "margin", e->guardrails[i].margin);
+        if (e->guardrails[i].relative)
+            ordo_jsonw_kbool(w, "relative", true);
         ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_arr_end(w);
+    if (e->n_removed_guardrails) {
+        ordo_jsonw_key(w, "remove_default_guardrails");
+        ordo_jsonw_arr_begin(w);
+        for (size_t i = 0; i < e->n_removed_guardrails; i++)
+            ordo_jsonw_str(w, e->removed_guardrails[i]);
+        ordo_jsonw_arr_end(w);
+    }
+}
+
+/* A prose hypothesis stays a string (old documents keep their content
+ * hash); a structured one is an object. */
+static void write_hypothesis(const ordo_exp_t *e, ordo_jsonw_t *w)
+{
+    const ordo_exp_claim_t *cl = &e->claim;
+    if (!cl->structured) {
+        ordo_jsonw_kstr(w, "hypothesis", e->hypothesis);
+        return;
+    }
+    ordo_jsonw_key(w, "hypothesis");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "text", e->hypothesis);
+    ordo_jsonw_kstr(w, "metric", cl->metric);
+    ordo_jsonw_kstr(w, "direction", cl->direction == ORDO_EXP_DIR_DECREASE ? "decrease" : "increase");
+    ordo_jsonw_kstr(w, "bound", cl->bound == ORDO_EXP_AT_MOST ? "at_most" : "at_least");
+    ordo_jsonw_kdouble(w, "margin", cl->margin);
+    if (cl->relative)
+        ordo_jsonw_kbool(w, "relative", true);
+    ordo_jsonw_obj_end(w);
 }
 
 /* Error rates, effect size, runtime bounds and the ramp. */
@@ -917,7 +1095,7 @@ void ordo_exp_write_json(const ordo_exp_t *e, ordo_jsonw_t *w)
 {
     ordo_jsonw_obj_begin(w);
     ordo_jsonw_kstr(w, "id", e->id);
-    ordo_jsonw_kstr(w, "hypothesis", e->hypothesis);
+    write_hypothesis(e, w);
     ordo_jsonw_kstr(w, "unit", ordo_exp_unit_kind_name(e->unit));
     if (e->seed[0])
         ordo_jsonw_kstr(w, "seed", e->seed);

@@ -69,6 +69,7 @@ typedef struct fx_order {
     double pick, pack, ship; /* actual parts */
     int on_time;             /* 1, 0 (late), -1 unknown */
     bool returned, cancelled;
+    bool bad_time; /* delivered before it was decided */
     int shipments, units;
     int zones[2];
     double miles[2];
@@ -90,6 +91,10 @@ typedef struct fx_spec {
     double guard_margin;    /* on_time_rate margin */
     int64_t start;          /* first decision time */
     int64_t spacing;        /* seconds between decisions */
+    const char *extra;      /* more top-level members of the document, "" none */
+    const char *hypothesis; /* its JSON value */
+    size_t bad_time_every;  /* every k-th treatment order with outcomes is delivered
+                               about nine months before it was decided (0: none) */
 } fx_spec_t;
 
 static const char *const fx_zips[] = {"02139", "60601", "30303", "94103", "10001"};
@@ -110,6 +115,10 @@ static inline void fx_spec_default(fx_spec_t *s)
     s->guard_margin = 0.1;
     s->start = 1795000000; /* 2026-11-18 */
     s->spacing = 600;
+    /* returns and cancellations are not modelled with an effect: keep only
+     * the default guardrails on on-time rate and cost per order */
+    s->hypothesis = "\"proximity lowers cost\"";
+    s->extra = ",\"remove_default_guardrails\":[\"cancel_rate\",\"return_rate\"]";
 }
 
 static inline void fx_decision_json(ordo_buf_t *b, const fx_order_t *o, const char *oid,
@@ -211,15 +220,18 @@ static inline void fx_build(const char *dir, const fx_spec_t *spec, fx_order_t *
     FX_CHECK(ordo_store_open(dir, NULL, &store, &err));
     ordo_exp_registry_t *reg;
     FX_CHECK(ordo_exp_registry_open(store, &reg, &err));
-    char doc[2048];
+    char doc[4096], guard[128] = ""; /* guard_margin < 0: no guardrail declared */
+    if (spec->guard_margin >= 0)
+        snprintf(guard, sizeof guard,
+                 "{\"metric\":\"on_time_rate\",\"direction\":\"decrease\",\"margin\":%g}",
+                 spec->guard_margin);
     snprintf(doc, sizeof doc,
-             "{\"id\":\"exp-fx\",\"hypothesis\":\"proximity lowers cost\",\"unit\":\"%s\","
+             "{\"id\":\"exp-fx\",\"hypothesis\":%s,\"unit\":\"%s\","
              "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\",\"weight\":0.5},"
              "{\"key\":\"treatment\",\"policy\":\"proximity-first\",\"weight\":0.5}],"
              "\"primary_kpis\":[\"cost_per_order\"],"
-             "\"guardrails\":[{\"metric\":\"on_time_rate\",\"direction\":\"decrease\","
-             "\"margin\":%g}]}",
-             spec->unit, spec->guard_margin);
+             "\"guardrails\":[%s]%s}",
+             spec->hypothesis, spec->unit, guard, spec->extra ? spec->extra : "");
     ordo_exp_t *exp;
     int rc = ordo_exp_registry_create(reg, doc, strlen(doc), "fx", "test", NULL, &exp, &err);
     if (rc) {
@@ -324,6 +336,10 @@ static inline void fx_build(const char *dir, const fx_spec_t *spec, fx_order_t *
         snprintf(e->order_id, sizeof e->order_id, "%s", oid);
         e->type = ORDO_OUTCOME_DELIVERED;
         e->at = o->on_time ? promise - 86400 : promise + 86400;
+        if (spec->bad_time_every && o->variant && (i / 2) % spec->bad_time_every == 0) {
+            e->at = o->ts - 270 * 86400; /* cannot be true */
+            o->bad_time = true;
+        }
         if (o->returned) {
             e = &ev[nev++];
             memset(e, 0, sizeof *e);

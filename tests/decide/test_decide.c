@@ -322,12 +322,145 @@ static void test_switchback_experiment(void **state)
     ordo_exp_destroy(e);
 }
 
+/* A shadow sees the stock the real decision saw: with the shadow policy the
+ * same as the acting one and an order that takes every available unit of
+ * the best cell, the shadow's plan must be the real plan. Decided after the
+ * real decision's reservation, it would find that cell empty and plan
+ * something else. */
+static void test_shadow_sees_same_stock(void **state)
+{
+    fx_t *f = *state;
+    start_experiment(f,
+                     "{\"id\":\"shstock\",\"hypothesis\":\"h\",\"unit\":\"order\","
+                     "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\","
+                     "\"weight\":1},{\"key\":\"treatment\",\"policy\":\"proximity-first\","
+                     "\"weight\":0}],\"primary_kpis\":[\"cost_per_order\"],"
+                     "\"shadow\":{\"policy\":\"cost-optimized\"}}",
+                     "shstock");
+    ordo_decider_t *d = open_decider(f, true);
+    ordo_error_t err;
+    /* the cell with the most available units of the SKU, and all of them */
+    uint32_t sku;
+    assert_true(ordo_strmap_get(f->net->sku_index, "SKU-0000038", 11, &sku));
+    ordo_stock_range_t r = ordo_inventory_sku_cells(f->net->inventory, sku);
+    uint32_t best = r.begin;
+    for (uint32_t c = r.begin; c < r.end; c++)
+        if (ordo_inventory_atp(f->net->inventory, c) > ordo_inventory_atp(f->net->inventory, best))
+            best = c;
+    int32_t q = ordo_inventory_atp(f->net->inventory, best);
+    assert_true(q > 0);
+    char buf[512];
+    int n = snprintf(buf, sizeof buf,
+                     "{\"id\":\"ORD-ALL\",\"created\":\"2026-11-24T15:04:05Z\","
+                     "\"ship_to\":{\"zip\":\"10027\"},\"channel\":\"web\","
+                     "\"service_level\":\"standard\","
+                     "\"lines\":[{\"sku\":\"SKU-0000038\",\"quantity\":%d}]}",
+                     q);
+    ordo_order_t o;
+    assert_int_equal(ordo_order_parse(buf, (size_t)n, f->net, f->arena, &o, &err), ORDO_OK);
+    ordo_decision_t dec;
+    assert_int_equal(ordo_decider_decide(d, &o, f->t0 + 3600, f->arena, &dec, &err), ORDO_OK);
+    assert_string_equal(dec.variant, "control");
+    assert_true(dec.plan->reserved);
+    assert_int_equal(dec.shadows, 1);
+    /* the real decision emptied the cell: a shadow decided after it could
+     * not have planned the same */
+    assert_int_equal(ordo_inventory_atp(f->net->inventory, best), 0);
+    assert_int_equal(ordo_decider_flush(d, &err), ORDO_OK);
+    ordo_arena_t *ra = ordo_arena_create(1 << 16);
+    char logdir[512];
+    snprintf(logdir, sizeof logdir, "%s/log", f->dir);
+    ordo_log_iter_t *it;
+    assert_int_equal(ordo_log_iter_open(logdir, NULL, &it, &err), ORDO_OK);
+    ordo_log_record_t rec;
+    ordo_record_t real, shadow;
+    int got = 0;
+    while (ordo_log_iter_next(it, &rec, &err) == 1) {
+        ordo_record_t x;
+        assert_int_equal(ordo_record_read(rec.payload, rec.len, 0, ra, &x, &err), ORDO_OK);
+        if (rec.type == ORDO_LOG_REC_SHADOW)
+            shadow = x, got |= 2;
+        else
+            real = x, got |= 1;
+    }
+    ordo_log_iter_close(it);
+    assert_int_equal(got, 3);
+    assert_string_equal(shadow.order_id, "ORD-ALL");
+    assert_int_equal(shadow.plan.n_shipments, real.plan.n_shipments);
+    for (uint32_t i = 0; i < real.plan.n_shipments; i++)
+        assert_string_equal(shadow.plan.shipments[i].node, real.plan.shipments[i].node);
+    assert_float_equal(shadow.plan.cost.total, real.plan.cost.total, 1e-9);
+    ordo_arena_destroy(ra);
+    assert_int_equal(ordo_source_release(f->eng, dec.plan), ORDO_OK);
+    assert_int_equal(ordo_decider_close(d, &err), ORDO_OK);
+}
+
+/* Shadows and the control plan are decided without reserving before the
+ * real decision: they must not change it. The same orders through the same
+ * experiment, with and without a shadow policy, on two copies of the
+ * network, give the same real plans. */
+static void test_shadows_leave_decisions_alone(void **state)
+{
+    fx_t *f = *state;
+    static const char *const docs[2] = {
+        "{\"id\":\"same\",\"hypothesis\":\"h\",\"unit\":\"order\",\"seed\":\"s\"," VARIANTS
+        ",\"shadow\":{\"policy\":\"default\"}}",
+        "{\"id\":\"same\",\"hypothesis\":\"h\",\"unit\":\"order\",\"seed\":\"s\"," VARIANTS "}"};
+    char dirs[2][300];
+    ordo_network_t *nets[2] = {f->net, NULL};
+    ordo_engine_t *engs[2] = {f->eng, NULL};
+    const char *root = getenv("ORDO_SOURCE_DIR");
+    char nd[1024];
+    snprintf(nd, sizeof nd, "%s/docs/examples/network", root && *root ? root : ORDO_SOURCE_DIR);
+    ordo_error_t err;
+    assert_int_equal(ordo_network_load(nd, NULL, &nets[1], &err), ORDO_OK);
+    assert_int_equal(ordo_engine_create(nets[1], NULL, &engs[1], &err), ORDO_OK);
+    double cost[2][N_ORDERS];
+    uint32_t ships[2][N_ORDERS];
+    char base[256];
+    snprintf(base, sizeof base, "%s", f->dir);
+    for (int k = 0; k < 2; k++) {
+        snprintf(dirs[k], sizeof dirs[k], "%s/d%d", base, k);
+        assert_int_equal(mkdir(dirs[k], 0700), 0);
+        snprintf(f->dir, sizeof f->dir, "%s", dirs[k]);
+        start_experiment(f, docs[k], "same");
+        ordo_network_t *n0 = f->net;
+        ordo_engine_t *e0 = f->eng;
+        f->net = nets[k];
+        f->eng = engs[k];
+        ordo_decider_t *d = open_decider(f, true);
+        for (int i = 0; i < N_ORDERS; i++) {
+            ordo_order_t o;
+            order_of(f, i, &o);
+            o.lines[0].quantity = 1 + (uint32_t)(i % 3);
+            ordo_decision_t dec;
+            assert_int_equal(ordo_decider_decide(d, &o, f->t0 + 3600 + i, f->arena, &dec, &err),
+                             ORDO_OK);
+            assert_int_equal(dec.shadows, k == 0 ? 1 : 0);
+            cost[k][i] = dec.plan->cost.total;
+            ships[k][i] = dec.plan->n_shipments;
+        }
+        assert_int_equal(ordo_decider_close(d, &err), ORDO_OK);
+        f->net = n0;
+        f->eng = e0;
+    }
+    snprintf(f->dir, sizeof f->dir, "%s", base);
+    for (int i = 0; i < N_ORDERS; i++) {
+        assert_float_equal(cost[0][i], cost[1][i], 1e-12);
+        assert_int_equal(ships[0][i], ships[1][i]);
+    }
+    ordo_engine_destroy(engs[1]);
+    ordo_network_destroy(nets[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_no_data_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_customer_experiment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_switchback_experiment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shadow_sees_same_stock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shadows_leave_decisions_alone, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,6 +80,13 @@ static void test_example(void **state)
     assert_int_equal(e->n_guardrails, 3);
     assert_int_equal(e->guardrails[0].direction, ORDO_EXP_DIR_DECREASE);
     assert_int_equal(strlen(e->definition_version), 16);
+    /* the structured hypothesis: cost per order at most +3% */
+    assert_true(e->claim.structured);
+    assert_string_equal(e->claim.metric, "cost_per_order");
+    assert_int_equal(e->claim.direction, ORDO_EXP_DIR_INCREASE);
+    assert_int_equal(e->claim.bound, ORDO_EXP_AT_MOST);
+    assert_true(e->claim.margin == 0.03 && e->claim.relative);
+    assert_non_null(strstr(e->hypothesis, "at most 3% more cost per order"));
 
     /* canonical form parses to the same experiment and version */
     char *c1 = canonical(e);
@@ -204,7 +211,84 @@ static void test_strict_errors(void **state)
                  ORDO_EINVAL, "switchback");
     expect_error("shadow", "{\"policy\":\"nope\"}", -1, ORDO_EINVAL, "shadow.policy");
     expect_error("mde", "0", -1, ORDO_EINVAL, "mde");
+    expect_error("hypothesis", "3", -1, ORDO_EINVAL, "hypothesis");
+    expect_error("hypothesis", "{\"metric\":\"cost_per_order\",\"direction\":\"increase\","
+                               "\"bound\":\"at_most\",\"margin\":0.03}",
+                 -1, ORDO_EINVAL, "hypothesis.text");
+    expect_error("hypothesis", "{\"text\":\"t\",\"metric\":\"cost_per_order\","
+                               "\"direction\":\"up\",\"bound\":\"at_most\",\"margin\":0.03}",
+                 -1, ORDO_EINVAL, "hypothesis.direction");
+    expect_error("hypothesis", "{\"text\":\"t\",\"metric\":\"cost_per_order\","
+                               "\"direction\":\"increase\",\"bound\":\"about\",\"margin\":0.03}",
+                 -1, ORDO_EINVAL, "hypothesis.bound");
+    expect_error("hypothesis", "{\"text\":\"t\",\"metric\":\"cost_per_order\","
+                               "\"direction\":\"increase\",\"bound\":\"at_most\"}",
+                 -1, ORDO_EINVAL, "hypothesis.margin");
+    expect_error("hypothesis", "{\"text\":\"t\",\"metric\":\"m\",\"direction\":\"increase\","
+                               "\"bound\":\"at_most\",\"margin\":1,\"colour\":1}",
+                 -1, ORDO_EINVAL, "hypothesis.colour");
+    expect_error("remove_default_guardrails", "[\"split_rate\"]", -1, ORDO_EINVAL,
+                 "remove_default_guardrails[0]");
+    expect_error("remove_default_guardrails", "[\"cancel_rate\",\"cancel_rate\"]", -1,
+                 ORDO_EINVAL, "remove_default_guardrails[1]");
+    expect_error("guardrails", "[{\"metric\":\"x\",\"direction\":\"increase\",\"margin\":1,"
+                               "\"relative\":1}]",
+                 -1, ORDO_EINVAL, "guardrails[0].relative");
     expect_error("alpha", "0.7", -1, ORDO_EINVAL, "alpha");
+}
+
+/* A prose hypothesis tests nothing and keeps its canonical form (and so the
+ * content hash of documents stored before hypotheses were structured). */
+static void test_prose_hypothesis(void **state)
+{
+    (void)state;
+    ordo_exp_t *e = NULL;
+    assert_int_equal(ordo_exp_parse(base_doc, strlen(base_doc), NULL, &e, NULL), ORDO_OK);
+    assert_false(e->claim.structured);
+    assert_string_equal(e->hypothesis, "h");
+    char *c = canonical(e);
+    assert_non_null(strstr(c, "\"hypothesis\":\"h\""));
+    assert_null(strstr(c, "remove_default_guardrails"));
+    free(c);
+    ordo_exp_destroy(e);
+}
+
+/* Default guardrails: on every experiment unless declared (the declared one
+ * wins) or removed by name. */
+static void test_default_guardrails(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"id\":\"g\",\"hypothesis\":\"h\",\"unit\":\"order\","
+        "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\",\"weight\":0.5},"
+        "{\"key\":\"treatment\",\"policy\":\"proximity-first\",\"weight\":0.5}],"
+        "\"primary_kpis\":[\"cost_per_order\"],"
+        "\"guardrails\":[{\"metric\":\"on_time_rate\",\"direction\":\"decrease\","
+        "\"margin\":0.05}],\"remove_default_guardrails\":[\"return_rate\"]}";
+    ordo_exp_t *e = NULL, *plain = NULL;
+    assert_int_equal(ordo_exp_parse(doc, strlen(doc), NULL, &e, NULL), ORDO_OK);
+    ordo_exp_guardrail_spec_t g[ORDO_EXP_MAX_GUARDRAILS];
+    size_t n = ordo_exp_effective_guardrails(e, g, ORDO_EXP_MAX_GUARDRAILS);
+    assert_int_equal(n, 3);
+    assert_string_equal(g[0].metric, "on_time_rate");
+    assert_true(g[0].margin == 0.05); /* the declared margin, not the default 0.02 */
+    assert_string_equal(g[1].metric, "cost_per_order");
+    assert_true(g[1].relative && g[1].margin == 0.05);
+    assert_string_equal(g[2].metric, "cancel_rate");
+    assert_false(ordo_exp_guardrail_is_default(e, "on_time_rate"));
+    assert_true(ordo_exp_guardrail_is_default(e, "cancel_rate"));
+    char *c = canonical(e);
+    ordo_exp_t *e2 = NULL;
+    assert_int_equal(ordo_exp_parse(c, strlen(c), NULL, &e2, NULL), ORDO_OK);
+    assert_int_equal(e2->n_removed_guardrails, 1);
+    assert_string_equal(e->definition_version, e2->definition_version);
+    free(c);
+    assert_int_equal(ordo_exp_parse(base_doc, strlen(base_doc), NULL, &plain, NULL), ORDO_OK);
+    assert_int_equal(ordo_exp_effective_guardrails(plain, g, ORDO_EXP_MAX_GUARDRAILS),
+                     ORDO_EXP_DEFAULT_GUARDRAILS);
+    ordo_exp_destroy(e);
+    ordo_exp_destroy(e2);
+    ordo_exp_destroy(plain);
 }
 
 /* Rules that involve two fields. */
@@ -297,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_example),         cmocka_unit_test(test_version_is_content_hash),
         cmocka_unit_test(test_strict_errors),   cmocka_unit_test(test_cross_field_rules),
         cmocka_unit_test(test_ramp),            cmocka_unit_test(test_builtin_versions),
+        cmocka_unit_test(test_prose_hypothesis), cmocka_unit_test(test_default_guardrails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
