@@ -87,6 +87,109 @@ static void format_ts(int64_t ns, char *buf, size_t n)
     snprintf(buf, n, "%s.%09ldZ", base, frac);
 }
 
+/* --anchor SEQ:HASH: record SEQ must exist with that chain hash. Returns
+ * 0 and leaves msg empty when it holds; a usage or failure exit code when
+ * the option or the log cannot be read; 0 with msg set when it does not
+ * hold. */
+static int check_anchor(const char *dir, const char *anchor, bool json, char *msg, size_t n)
+{
+    uint64_t aseq;
+    char seqs[32];
+    const char *colon = strchr(anchor, ':');
+    if (!colon || (size_t)(colon - anchor) >= sizeof seqs || strlen(colon + 1) != 64)
+        return ordo_cli_usage("log", "--anchor wants SEQ:HASH (64 hex digits)");
+    memcpy(seqs, anchor, (size_t)(colon - anchor));
+    seqs[colon - anchor] = 0;
+    if (!parse_u64(seqs, &aseq))
+        return ordo_cli_usage("log", "--anchor: bad seq '%s'", seqs);
+    ordo_log_query_t q = {.from_seq = aseq, .limit = 1};
+    ordo_log_iter_t *it;
+    ordo_log_record_t r;
+    ordo_error_t err;
+    ordo_error_clear(&err);
+    int rc = ordo_log_iter_open(dir, &q, &it, &err);
+    if (rc != ORDO_OK)
+        return ordo_cli_fail(&err, rc, json);
+    int got = ordo_log_iter_next(it, &r, &err);
+    char hex[65];
+    if (got != 1 || r.seq != aseq)
+        snprintf(msg, n, "anchor record %" PRIu64 " is missing (the log was cut before it)", aseq);
+    else if (strcasecmp(ordo_log_hash_hex(r.chain, hex), colon + 1) != 0)
+        snprintf(msg, n, "anchor record %" PRIu64 " has chain hash %s, not the anchored one", aseq,
+                 hex);
+    ordo_log_iter_close(it);
+    return 0;
+}
+
+static void verify_print_json(const char *dir, const ordo_log_verify_report_t *rep, bool ok,
+                              const char *head, const char *anchor_msg)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kbool(&w, "ok", ok);
+    ordo_jsonw_kstr(&w, "dir", dir);
+    ordo_jsonw_kint(&w, "segments", (int64_t)rep->segments);
+    ordo_jsonw_kint(&w, "records", (int64_t)rep->records);
+    ordo_jsonw_kint(&w, "bytes", (int64_t)rep->bytes);
+    ordo_jsonw_kint(&w, "first_seq", (int64_t)rep->first_seq);
+    ordo_jsonw_kint(&w, "last_seq", (int64_t)rep->last_seq);
+    ordo_jsonw_kstr(&w, "head", head);
+    if (rep->tail_bytes) {
+        ordo_jsonw_key(&w, "tail");
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "kind", rep->tail_padding ? "padding" : "incomplete");
+        ordo_jsonw_kint(&w, "offset", (int64_t)rep->tail_offset);
+        ordo_jsonw_kint(&w, "bytes", (int64_t)rep->tail_bytes);
+        ordo_jsonw_obj_end(&w);
+    }
+    if (!rep->ok) {
+        ordo_jsonw_key(&w, "first_bad");
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "segment", rep->bad_segment);
+        ordo_jsonw_kint(&w, "offset", (int64_t)rep->bad_offset);
+        ordo_jsonw_kint(&w, "seq", (int64_t)rep->bad_seq);
+        ordo_jsonw_kbool(&w, "torn_tail", rep->bad_is_tail);
+        ordo_jsonw_kstr(&w, "reason", rep->reason);
+        ordo_jsonw_obj_end(&w);
+    }
+    if (anchor_msg[0])
+        ordo_jsonw_kstr(&w, "anchor_error", anchor_msg);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_finish(&w);
+    ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+}
+
+static void verify_print_text(const char *dir, const ordo_log_verify_report_t *rep, bool ok,
+                              const char *head, const char *anchor_msg)
+{
+    printf("log %s: %" PRIu64 " segments, %" PRIu64 " bytes, %" PRIu64 " valid records", dir,
+           rep->segments, rep->bytes, rep->records);
+    if (rep->records)
+        printf(" (seq %" PRIu64 "..%" PRIu64 ")", rep->first_seq, rep->last_seq);
+    printf("\nhead %" PRIu64 ":%s\n", rep->last_seq, head);
+    if (rep->tail_bytes)
+        printf("tail: %" PRIu64 " bytes from offset %" PRIu64 " of the last segment are %s\n",
+               rep->tail_bytes, rep->tail_offset,
+               rep->tail_padding ? "zero padding of the last direct I/O block (a live or "
+                                   "crashed writer's), not records"
+                                 : "an incomplete record (a write in progress, or cut short by "
+                                   "a crash; never acknowledged), not part of the log");
+    if (!rep->ok) {
+        printf("FIRST BAD RECORD: segment %s, byte offset %" PRIu64 ", seq %" PRIu64 ": %s\n",
+               rep->bad_segment, rep->bad_offset, rep->bad_seq, rep->reason);
+        if (rep->bad_is_tail)
+            printf("(no record is in these bytes; opening the log for writing moves them "
+                   "to a quarantine file)\n");
+    }
+    if (anchor_msg[0])
+        printf("ANCHOR: %s\n", anchor_msg);
+    printf("%s\n", ok ? "OK" : "BAD");
+}
+
 static int cmd_verify(const char *dir, const char *anchor, bool json)
 {
     ordo_log_verify_report_t rep;
@@ -98,98 +201,16 @@ static int cmd_verify(const char *dir, const char *anchor, bool json)
     bool ok = rep.ok;
     char anchor_msg[256] = "";
     if (anchor && ok) {
-        uint64_t aseq;
-        char seqs[32];
-        const char *colon = strchr(anchor, ':');
-        if (!colon || (size_t)(colon - anchor) >= sizeof seqs || strlen(colon + 1) != 64)
-            return ordo_cli_usage("log", "--anchor wants SEQ:HASH (64 hex digits)");
-        memcpy(seqs, anchor, (size_t)(colon - anchor));
-        seqs[colon - anchor] = 0;
-        if (!parse_u64(seqs, &aseq))
-            return ordo_cli_usage("log", "--anchor: bad seq '%s'", seqs);
-        ordo_log_query_t q = {.from_seq = aseq, .limit = 1};
-        ordo_log_iter_t *it;
-        ordo_log_record_t r;
-        rc = ordo_log_iter_open(dir, &q, &it, &err);
-        if (rc != ORDO_OK)
-            return ordo_cli_fail(&err, rc, json);
-        int got = ordo_log_iter_next(it, &r, &err);
-        char hex[65];
-        if (got != 1 || r.seq != aseq) {
-            ok = false;
-            snprintf(anchor_msg, sizeof anchor_msg,
-                     "anchor record %" PRIu64 " is missing (the log was cut before it)", aseq);
-        } else if (strcasecmp(ordo_log_hash_hex(r.chain, hex), colon + 1) != 0) {
-            ok = false;
-            snprintf(anchor_msg, sizeof anchor_msg,
-                     "anchor record %" PRIu64 " has chain hash %s, not the anchored one", aseq, hex);
-        }
-        ordo_log_iter_close(it);
+        if ((rc = check_anchor(dir, anchor, json, anchor_msg, sizeof anchor_msg)))
+            return rc;
+        ok = !anchor_msg[0];
     }
     char head[65];
     ordo_log_hash_hex(rep.head, head);
-    if (json) {
-        ordo_buf_t b;
-        ordo_buf_init(&b, NULL);
-        ordo_jsonw_t w;
-        ordo_jsonw_init(&w, &b, 0);
-        ordo_jsonw_obj_begin(&w);
-        ordo_jsonw_kbool(&w, "ok", ok);
-        ordo_jsonw_kstr(&w, "dir", dir);
-        ordo_jsonw_kint(&w, "segments", (int64_t)rep.segments);
-        ordo_jsonw_kint(&w, "records", (int64_t)rep.records);
-        ordo_jsonw_kint(&w, "bytes", (int64_t)rep.bytes);
-        ordo_jsonw_kint(&w, "first_seq", (int64_t)rep.first_seq);
-        ordo_jsonw_kint(&w, "last_seq", (int64_t)rep.last_seq);
-        ordo_jsonw_kstr(&w, "head", head);
-        if (rep.tail_bytes) {
-            ordo_jsonw_key(&w, "tail");
-            ordo_jsonw_obj_begin(&w);
-            ordo_jsonw_kstr(&w, "kind", rep.tail_padding ? "padding" : "incomplete");
-            ordo_jsonw_kint(&w, "offset", (int64_t)rep.tail_offset);
-            ordo_jsonw_kint(&w, "bytes", (int64_t)rep.tail_bytes);
-            ordo_jsonw_obj_end(&w);
-        }
-        if (!rep.ok) {
-            ordo_jsonw_key(&w, "first_bad");
-            ordo_jsonw_obj_begin(&w);
-            ordo_jsonw_kstr(&w, "segment", rep.bad_segment);
-            ordo_jsonw_kint(&w, "offset", (int64_t)rep.bad_offset);
-            ordo_jsonw_kint(&w, "seq", (int64_t)rep.bad_seq);
-            ordo_jsonw_kbool(&w, "torn_tail", rep.bad_is_tail);
-            ordo_jsonw_kstr(&w, "reason", rep.reason);
-            ordo_jsonw_obj_end(&w);
-        }
-        if (anchor_msg[0])
-            ordo_jsonw_kstr(&w, "anchor_error", anchor_msg);
-        ordo_jsonw_obj_end(&w);
-        ordo_jsonw_finish(&w);
-        ordo_cli_print_buf(&b);
-        ordo_buf_free(&b);
-    } else {
-        printf("log %s: %" PRIu64 " segments, %" PRIu64 " bytes, %" PRIu64 " valid records",
-               dir, rep.segments, rep.bytes, rep.records);
-        if (rep.records)
-            printf(" (seq %" PRIu64 "..%" PRIu64 ")", rep.first_seq, rep.last_seq);
-        printf("\nhead %" PRIu64 ":%s\n", rep.last_seq, head);
-        if (rep.tail_bytes)
-            printf("tail: %" PRIu64 " bytes from offset %" PRIu64 " of the last segment are %s\n",
-                   rep.tail_bytes, rep.tail_offset,
-                   rep.tail_padding ? "zero padding of the last direct I/O block (a live or "
-                                      "crashed writer's), not records"
-                                    : "an incomplete record (a write in progress, or cut short by "
-                                      "a crash; never acknowledged), not part of the log");
-        if (!rep.ok) {
-            printf("FIRST BAD RECORD: segment %s, byte offset %" PRIu64 ", seq %" PRIu64 ": %s\n",
-                   rep.bad_segment, rep.bad_offset, rep.bad_seq, rep.reason);
-            if (rep.bad_is_tail)
-                printf("(no record is in these bytes; opening the log for writing moves them "
-                       "to a quarantine file)\n");
-        }
-        if (anchor_msg[0])
-            printf("ANCHOR: %s\n", anchor_msg);
-        printf("%s\n", ok ? "OK" : "BAD");
-    }
+    if (json)
+        verify_print_json(dir, &rep, ok, head, anchor_msg);
+    else
+        verify_print_text(dir, &rep, ok, head, anchor_msg);
     return ok ? ORDO_EXIT_OK : ORDO_EXIT_FAIL;
 }
 
