@@ -374,6 +374,8 @@ static void test_shadow_sees_same_stock(void **state)
     assert_int_equal(ordo_log_iter_open(logdir, NULL, &it, &err), ORDO_OK);
     ordo_log_record_t rec;
     ordo_record_t real, shadow;
+    memset(&real, 0, sizeof real);
+    memset(&shadow, 0, sizeof shadow);
     int got = 0;
     while (ordo_log_iter_next(it, &rec, &err) == 1) {
         ordo_record_t x;
