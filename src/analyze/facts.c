@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #include "internal.h"
@@ -456,8 +457,12 @@ bool an_scan_str(const char *p, size_t len, const char *key, char *out, size_t c
 
 void an_outcomes_free(an_outcomes_t *oc)
 {
-    free(oc->v);
-    free(oc->slot);
+    if (oc->map) {
+        munmap(oc->map, oc->map_len);
+    } else {
+        free(oc->v);
+        free(oc->slot);
+    }
     free(oc->matched);
     memset(oc, 0, sizeof *oc);
 }
@@ -498,7 +503,7 @@ int an_outcomes_load(ordo_store_t *store, an_outcomes_t *oc, ordo_error_t *err)
     memset(oc, 0, sizeof *oc);
     int rc = ORDO_OK;
     if (store) {
-        if ((rc = ordo_store_outcome_counts(store, &oc->events, &oc->orders, err)))
+        if ((rc = ordo_store_outcome_counts(store, &oc->events, NULL, err)))
             return rc;
         ordo_outcome_iter_t *it;
         if ((rc = ordo_store_outcome_iter_open(store, &it, err)))

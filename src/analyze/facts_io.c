@@ -418,67 +418,83 @@ void an_facts_close(an_facts_t *t)
 }
 
 /* ------------------------------------------------------------------ */
-/* Outcome facts: header (magic, version, row size, count, the store's
- * event and order counts, checksum of the rows, checksum of the header),
- * then the an_outcome_t rows. */
+/* Outcome facts: header (magic, version, row size, count, index slots, the
+ * store's event count, checksum of what follows, checksum of the header),
+ * then the an_outcome_t rows and the index slots (uint32), mapped as they
+ * are. Outcome events are only ever inserted, so an unchanged event count
+ * means unchanged outcomes. */
 
 typedef struct ofacts_hdr {
     char magic[8];
     uint32_t version, row_size;
-    uint64_t n, events, orders, rows_sum;
+    uint64_t n, slots, events, body_sum;
     uint8_t reserved[16];
     uint64_t hdr_sum;
 } ofacts_hdr_t;
 _Static_assert(sizeof(ofacts_hdr_t) == 72, "outcome facts header");
+#define OFACTS_BODY 128 /* rows start here (aligned) */
 
-static bool ofacts_load(const char *path, uint64_t events, uint64_t orders, an_outcomes_t *oc)
+static bool ofacts_load(const char *path, uint64_t events, an_outcomes_t *oc)
 {
-    char *data = NULL;
-    size_t len = 0;
-    if (ordo_read_file(path, &data, &len, NULL))
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return false;
     ofacts_hdr_t h;
-    bool ok = len >= sizeof h;
-    if (ok)
-        memcpy(&h, data, sizeof h);
-    ok = ok && !memcmp(h.magic, ofacts_magic, 8) &&
-         XXH3_64bits(&h, offsetof(ofacts_hdr_t, hdr_sum)) == h.hdr_sum &&
-         h.version == FACTS_VERSION && h.row_size == sizeof(an_outcome_t) &&
-         h.events == events && h.orders == orders &&
-         len == sizeof h + h.n * sizeof(an_outcome_t) &&
-         XXH3_64bits(data + sizeof h, len - sizeof h) == h.rows_sum;
-    if (ok && h.n) {
-        oc->v = malloc(h.n * sizeof *oc->v);
-        ok = oc->v != NULL;
-        if (ok)
-            memcpy(oc->v, data + sizeof h, h.n * sizeof *oc->v);
-        oc->n = oc->cap = h.n;
+    struct stat st;
+    bool ok = !fstat(fd, &st) && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+              !memcmp(h.magic, ofacts_magic, 8) &&
+              XXH3_64bits(&h, offsetof(ofacts_hdr_t, hdr_sum)) == h.hdr_sum &&
+              h.version == FACTS_VERSION && h.row_size == sizeof(an_outcome_t) &&
+              h.events == events && h.slots >= 16 && !(h.slots & (h.slots - 1)) &&
+              (uint64_t)st.st_size ==
+                  OFACTS_BODY + h.n * sizeof(an_outcome_t) + h.slots * sizeof(uint32_t);
+    void *map = NULL;
+    if (ok) {
+        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        ok = map != MAP_FAILED;
     }
-    free(data);
-    return ok;
+    close(fd);
+    if (!ok)
+        return false;
+    const char *body = (const char *)map + OFACTS_BODY;
+    size_t body_len = (size_t)st.st_size - OFACTS_BODY;
+    if (XXH3_64bits(body, body_len) != h.body_sum) {
+        munmap(map, (size_t)st.st_size);
+        return false;
+    }
+    oc->map = map;
+    oc->map_len = (size_t)st.st_size;
+    oc->v = (an_outcome_t *)body;
+    oc->n = oc->cap = h.n;
+    oc->slot = (uint32_t *)(body + h.n * sizeof(an_outcome_t));
+    oc->mask = h.slots - 1;
+    oc->events = events;
+    oc->matched = calloc(oc->n ? oc->n : 1, 1);
+    return oc->matched != NULL;
 }
 
 static void ofacts_save(const char *dir, const char *path, const an_outcomes_t *oc)
 {
     ofacts_hdr_t h;
     memset(&h, 0, sizeof h);
-    size_t rows = oc->n * sizeof *oc->v;
-    char *data = malloc(sizeof h + rows);
+    size_t rows = oc->n * sizeof *oc->v, slots = (oc->mask + 1) * sizeof *oc->slot;
+    char *data = calloc(1, OFACTS_BODY + rows + slots);
     if (!data)
         return;
+    if (rows)
+        memcpy(data + OFACTS_BODY, oc->v, rows);
+    memcpy(data + OFACTS_BODY + rows, oc->slot, slots);
     memcpy(h.magic, ofacts_magic, 8);
     h.version = FACTS_VERSION;
     h.row_size = sizeof(an_outcome_t);
     h.n = oc->n;
+    h.slots = oc->mask + 1;
     h.events = oc->events;
-    h.orders = oc->orders;
-    h.rows_sum = XXH3_64bits(oc->v ? (const void *)oc->v : (const void *)"", rows);
+    h.body_sum = XXH3_64bits(data + OFACTS_BODY, rows + slots);
     h.hdr_sum = XXH3_64bits(&h, offsetof(ofacts_hdr_t, hdr_sum));
     memcpy(data, &h, sizeof h);
-    if (rows)
-        memcpy(data + sizeof h, oc->v, rows);
     if (!mkdir(dir, 0755) || errno == EEXIST)
-        ordo_write_file_atomic(path, data, sizeof h + rows, NULL);
+        ordo_write_file_atomic(path, data, OFACTS_BODY + rows + slots, NULL);
     free(data);
 }
 
@@ -486,18 +502,16 @@ int an_ofacts_open(const char *factsdir, ordo_store_t *store, bool rebuild, an_o
                    bool *rebuilt, ordo_error_t *err)
 {
     memset(oc, 0, sizeof *oc);
-    uint64_t events = 0, orders = 0;
-    int rc = ordo_store_outcome_counts(store, &events, &orders, err);
+    uint64_t events = 0;
+    int rc = ordo_store_outcome_counts(store, &events, NULL, err);
     if (rc)
         return rc;
     char path[4096];
     path_of(path, sizeof path, factsdir, "outcomes");
-    if (!rebuild && ofacts_load(path, events, orders, oc)) {
-        oc->events = events;
-        oc->orders = orders;
+    if (!rebuild && ofacts_load(path, events, oc)) {
         if (rebuilt)
             *rebuilt = false;
-        return an_outcomes_index(oc, err);
+        return ORDO_OK;
     }
     an_outcomes_free(oc);
     if ((rc = an_outcomes_load(store, oc, err)))

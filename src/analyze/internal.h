@@ -318,7 +318,9 @@ typedef struct an_outcomes {
     uint32_t *slot;   /* index + 1; 0 empty */
     size_t mask;
     uint8_t *matched; /* [n] */
-    uint64_t events, orders; /* the store's counts they were read at */
+    uint64_t events;  /* the store's event count they were read at */
+    void *map;        /* v and slot map the outcome facts file (not freed) */
+    size_t map_len;
 } an_outcomes_t;
 
 void an_outcomes_free(an_outcomes_t *oc);
@@ -328,6 +330,20 @@ int an_outcomes_load(struct ordo_store *store, an_outcomes_t *oc, ordo_error_t *
 int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err);
 /* Index of the outcome of an order, or -1. */
 long an_outcomes_find(const an_outcomes_t *oc, const uint64_t oid[2]);
+/* Prefetch hints for a lookup coming soon: the slot (stage 0), then the
+ * outcome row the slot names (stage 1). */
+static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t oid[2], int stage)
+{
+    if (!oc->slot)
+        return;
+    size_t s = (size_t)(oid[0] ^ (oid[1] >> 7)) & oc->mask;
+    if (stage == 0) {
+        __builtin_prefetch(&oc->slot[s]);
+    } else if (oc->slot[s]) {
+        __builtin_prefetch(&oc->v[oc->slot[s] - 1]);
+        __builtin_prefetch((const char *)&oc->v[oc->slot[s] - 1] + 64);
+    }
+}
 void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
 
 /* The facts of a data directory: rows covering the log up to covered_seq. */

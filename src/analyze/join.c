@@ -48,23 +48,52 @@ static void scan_add(scan_exp_t *exps, size_t *n_exps, const char *id, const cha
     }
 }
 
-/* From the facts table (the byte scan's results are in the rows), else from
- * the log. */
+/* The same from the facts table: the byte scan's results are in the rows,
+ * as interned ids (equal ids, equal strings). */
+static int scan_facts(const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps,
+                      ordo_error_t *err)
+{
+    uint32_t *eid = calloc(SCAN_MAX * (1 + ORDO_EXP_MAX_ARMS), sizeof *eid);
+    if (!eid)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    uint32_t *vid = eid + SCAN_MAX; /* [i * ORDO_EXP_MAX_ARMS + j] */
+    for (size_t r = 0, n = an_facts_count(facts); r < n; r++) {
+        const an_fact_t *f = an_facts_row(facts, r);
+        if ((f->flags & AN_F_SHADOW) || !(f->flags & AN_F_SCAN_EXP))
+            continue;
+        size_t i = 0;
+        while (i < *n_exps && eid[i] != f->scan_exp)
+            i++;
+        if (i == *n_exps) {
+            if (i == SCAN_MAX)
+                continue;
+            eid[i] = f->scan_exp;
+        }
+        bool var = f->flags & AN_F_SCAN_VAR;
+        uint32_t *vs = &vid[i * ORDO_EXP_MAX_ARMS];
+        size_t j = 0, nv = i < *n_exps ? exps[i].n_variants : 0;
+        while (var && j < nv && vs[j] != f->scan_var)
+            j++;
+        bool new_var = var && j == nv && nv < ORDO_EXP_MAX_ARMS;
+        if (new_var)
+            vs[j] = f->scan_var;
+        if (i == *n_exps || new_var) /* a new experiment or variant: by name */
+            scan_add(exps, n_exps, an_strings_get(&facts->str, f->scan_exp),
+                     new_var ? an_strings_get(&facts->str, f->scan_var) : NULL);
+        else
+            exps[i].n++;
+    }
+    free(eid);
+    return ORDO_OK;
+}
+
+/* From the facts table, else from the log. */
 static int scan_log(const char *logdir, const an_facts_t *facts, scan_exp_t *exps,
                     size_t *n_exps, ordo_error_t *err)
 {
     *n_exps = 0;
-    if (facts) {
-        for (size_t i = 0, n = an_facts_count(facts); i < n; i++) {
-            const an_fact_t *f = an_facts_row(facts, i);
-            if ((f->flags & AN_F_SHADOW) || !(f->flags & AN_F_SCAN_EXP))
-                continue;
-            scan_add(exps, n_exps, an_strings_get(&facts->str, f->scan_exp),
-                     (f->flags & AN_F_SCAN_VAR) ? an_strings_get(&facts->str, f->scan_var)
-                                                : NULL);
-        }
-        return ORDO_OK;
-    }
+    if (facts)
+        return scan_facts(facts, exps, n_exps, err);
     ordo_log_iter_t *it;
     int rc = ordo_log_iter_open(logdir, NULL, &it, err);
     if (rc)
@@ -490,7 +519,14 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
 {
     size_t n = an_facts_count(t);
     j->counts.records = t->other_records + n;
+    /* the outcome lookups are random accesses: prefetch the slot 16 rows
+     * ahead and the outcome row it names 8 rows ahead */
+    enum { AHEAD = 16 };
     for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD)->oid, 0);
+        if (i + AHEAD / 2 < n)
+            an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD / 2)->oid, 1);
         int rc = on_fact(j, an_facts_row(t, i), err);
         if (rc)
             return rc;

@@ -78,6 +78,22 @@ static bool open_facts(const char *dir, const char **why, uint64_t *read)
     return rebuilt;
 }
 
+/* Opens the outcome facts of dir as analyze does: were they read again? */
+static bool outcomes_rebuilt(const char *dir)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    assert_int_equal(ordo_datadir_init(&dd, dir, &err), ORDO_OK);
+    ordo_store_t *store;
+    assert_int_equal(ordo_store_open_existing(dir, NULL, &store, &err), ORDO_OK);
+    an_outcomes_t oc;
+    bool rebuilt;
+    assert_int_equal(an_ofacts_open(dd.facts, store, false, &oc, &rebuilt, &err), ORDO_OK);
+    an_outcomes_free(&oc);
+    ordo_store_close(store, NULL);
+    return rebuilt;
+}
+
 /* Appends n more orders of exp-fx (from index first; shadows before the
  * decision for every fifth), decisions of another experiment and of none,
  * an unreadable decision, a meta record, and their outcomes. */
@@ -254,7 +270,11 @@ static void test_damage_is_rebuilt(void **state)
     assert_true(open_facts(dir, &why, &read));
     assert_string_equal(why, "torn strings");
     assert_false(open_facts(dir, &why, &read));
-    damage(out, 100, false); /* the outcome facts: read again from the store */
+    damage(out, 128 + 10, false); /* the outcome facts: read again from the store */
+    assert_true(outcomes_rebuilt(dir));
+    assert_false(outcomes_rebuilt(dir));
+    damage(out, 30, false); /* ... their header */
+    assert_true(outcomes_rebuilt(dir));
     same_report(dir);
     unlink(dec); /* missing */
     assert_true(open_facts(dir, &why, &read));
