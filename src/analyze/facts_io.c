@@ -428,39 +428,97 @@ typedef struct ofacts_hdr {
     char magic[8];
     uint32_t version, row_size;
     uint64_t n, slots, events, body_sum;
+    int64_t sig[6];   /* the store's files when events was counted (store_sig) */
+    int64_t sig_at;   /* when, Unix ns */
     uint8_t reserved[16];
     uint64_t hdr_sum;
 } ofacts_hdr_t;
-_Static_assert(sizeof(ofacts_hdr_t) == 72, "outcome facts header");
-#define OFACTS_BODY 128 /* rows start here (aligned) */
+_Static_assert(sizeof(ofacts_hdr_t) == 128, "outcome facts header");
+#define OFACTS_BODY 128 /* rows start here */
+#define RACY_NS 2000000000LL /* files changed this close to sig_at: not trusted */
 
-static bool ofacts_load(const char *path, uint64_t events, an_outcomes_t *oc)
+/* The store's files as stat sees them: size, modification time and inode
+ * of DIR/ordo.db and of its write-ahead log. */
+static void store_sig(const char *db, int64_t sig[6])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    const char *paths[2] = {db, wal};
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        if (stat(paths[i], &st)) {
+            sig[i * 3] = sig[i * 3 + 1] = sig[i * 3 + 2] = -1;
+            continue;
+        }
+        sig[i * 3] = (int64_t)st.st_size;
+        sig[i * 3 + 1] = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        sig[i * 3 + 2] = (int64_t)st.st_ino;
+    }
+}
+
+/* The signature can stand for the count when nothing changed since, and
+ * the files had not been modified just before it was taken: a write in the
+ * same timestamp tick could otherwise leave size and time as they were
+ * (git's "racy" index entries, the same guard). */
+static bool sig_trusted(const ofacts_hdr_t *h, const int64_t now_sig[6])
+{
+    if (memcmp(h->sig, now_sig, sizeof h->sig))
         return false;
+    return h->sig_at - h->sig[1] > RACY_NS && (h->sig[4] < 0 || h->sig_at - h->sig[4] > RACY_NS);
+}
+
+static bool ofacts_header(int fd, ofacts_hdr_t *h, struct stat *st)
+{
+    return !fstat(fd, st) && pread(fd, h, sizeof *h, 0) == (ssize_t)sizeof *h &&
+           !memcmp(h->magic, ofacts_magic, 8) &&
+           XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum)) == h->hdr_sum &&
+           h->version == FACTS_VERSION && h->row_size == sizeof(an_outcome_t) &&
+           h->slots >= 16 && !(h->slots & (h->slots - 1)) &&
+           (uint64_t)st->st_size ==
+               OFACTS_BODY + h->n * sizeof(an_outcome_t) + h->slots * sizeof(uint32_t);
+}
+
+static void ofacts_sign(ofacts_hdr_t *h, const int64_t sig[6])
+{
+    memcpy(h->sig, sig, sizeof h->sig);
+    h->sig_at = (int64_t)ordo_now_ns();
+    h->hdr_sum = XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum));
+}
+
+/* Maps the saved outcome facts when they are those of the store now: the
+ * file signature stands for the event count when trusted, else the count
+ * is taken (*events, 0 when not yet) and compared. */
+static int ofacts_load(const char *path, const char *db, ordo_store_t *store, uint64_t *events,
+                       an_outcomes_t *oc, ordo_error_t *err)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return ORDO_ENOENT;
     ofacts_hdr_t h;
     struct stat st;
-    bool ok = !fstat(fd, &st) && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
-              !memcmp(h.magic, ofacts_magic, 8) &&
-              XXH3_64bits(&h, offsetof(ofacts_hdr_t, hdr_sum)) == h.hdr_sum &&
-              h.version == FACTS_VERSION && h.row_size == sizeof(an_outcome_t) &&
-              h.events == events && h.slots >= 16 && !(h.slots & (h.slots - 1)) &&
-              (uint64_t)st.st_size ==
-                  OFACTS_BODY + h.n * sizeof(an_outcome_t) + h.slots * sizeof(uint32_t);
+    int64_t sig[6];
+    store_sig(db, sig);
+    int rc = ORDO_ENOENT;
     void *map = NULL;
-    if (ok) {
-        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        ok = map != MAP_FAILED;
+    if (!ofacts_header(fd, &h, &st))
+        goto done;
+    if (!sig_trusted(&h, sig)) {
+        if ((rc = ordo_store_outcome_counts(store, events, NULL, err)))
+            goto done;
+        rc = ORDO_ENOENT;
+        if (*events != h.events)
+            goto done;
+        ofacts_sign(&h, sig); /* the next open can skip the count */
+        if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+            goto done;
     }
-    close(fd);
-    if (!ok)
-        return false;
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED)
+        goto done;
     const char *body = (const char *)map + OFACTS_BODY;
-    size_t body_len = (size_t)st.st_size - OFACTS_BODY;
-    if (XXH3_64bits(body, body_len) != h.body_sum) {
+    if (XXH3_64bits(body, (size_t)st.st_size - OFACTS_BODY) != h.body_sum) {
         munmap(map, (size_t)st.st_size);
-        return false;
+        goto done;
     }
     oc->map = map;
     oc->map_len = (size_t)st.st_size;
@@ -468,12 +526,16 @@ static bool ofacts_load(const char *path, uint64_t events, an_outcomes_t *oc)
     oc->n = oc->cap = h.n;
     oc->slot = (uint32_t *)(body + h.n * sizeof(an_outcome_t));
     oc->mask = h.slots - 1;
-    oc->events = events;
+    oc->events = h.events;
     oc->matched = calloc(oc->n ? oc->n : 1, 1);
-    return oc->matched != NULL;
+    rc = oc->matched ? ORDO_OK : ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+done:
+    close(fd);
+    return rc;
 }
 
-static void ofacts_save(const char *dir, const char *path, const an_outcomes_t *oc)
+static void ofacts_save(const char *dir, const char *path, const int64_t sig[6],
+                        const an_outcomes_t *oc)
 {
     ofacts_hdr_t h;
     memset(&h, 0, sizeof h);
@@ -491,33 +553,33 @@ static void ofacts_save(const char *dir, const char *path, const an_outcomes_t *
     h.slots = oc->mask + 1;
     h.events = oc->events;
     h.body_sum = XXH3_64bits(data + OFACTS_BODY, rows + slots);
-    h.hdr_sum = XXH3_64bits(&h, offsetof(ofacts_hdr_t, hdr_sum));
+    ofacts_sign(&h, sig);
     memcpy(data, &h, sizeof h);
     if (!mkdir(dir, 0755) || errno == EEXIST)
         ordo_write_file_atomic(path, data, OFACTS_BODY + rows + slots, NULL);
     free(data);
 }
 
-int an_ofacts_open(const char *factsdir, ordo_store_t *store, bool rebuild, an_outcomes_t *oc,
-                   bool *rebuilt, ordo_error_t *err)
+int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bool rebuild,
+                   an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err)
 {
     memset(oc, 0, sizeof *oc);
-    uint64_t events = 0;
-    int rc = ordo_store_outcome_counts(store, &events, NULL, err);
-    if (rc)
-        return rc;
     char path[4096];
     path_of(path, sizeof path, factsdir, "outcomes");
-    if (!rebuild && ofacts_load(path, events, oc)) {
+    uint64_t events = 0;
+    int64_t sig[6];
+    store_sig(db, sig); /* before the count: a write after it shows as a change */
+    int rc = rebuild ? ORDO_ENOENT : ofacts_load(path, db, store, &events, oc, err);
+    if (rc != ORDO_ENOENT) {
         if (rebuilt)
             *rebuilt = false;
-        return ORDO_OK;
+        return rc;
     }
     an_outcomes_free(oc);
     if ((rc = an_outcomes_load(store, oc, err)))
         return rc;
     if (rebuilt)
         *rebuilt = true;
-    ofacts_save(factsdir, path, oc);
+    ofacts_save(factsdir, path, sig, oc);
     return ORDO_OK;
 }

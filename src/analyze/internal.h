@@ -390,10 +390,11 @@ int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
                      const ordo_network_t *net, ordo_error_t *err);
 void an_facts_close(an_facts_t *t);
 
-/* The outcome facts of the data directory: reused when the store's event
- * and order counts are those they were saved at, else read again from the
- * store and saved. */
-int an_ofacts_open(const char *factsdir, struct ordo_store *store, bool rebuild,
+/* The outcome facts of the data directory (db: the store's file): reused
+ * when the store's event count is the one they were saved at (or when the
+ * store's files are untouched since it was counted), else read again from
+ * the store and saved. */
+int an_ofacts_open(const char *factsdir, const char *db, struct ordo_store *store, bool rebuild,
                    an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
 
 #endif

@@ -794,8 +794,8 @@ static int join_outcomes(const char *dir, const ordo_analyze_options_t *opt, an_
     int rc = ordo_datadir_init(&dd, dir, err);
     if (rc)
         return rc;
-    return an_ofacts_open(dd.facts, ad->store, opt->facts == ORDO_ANALYZE_FACTS_REBUILD, &j->oc,
-                          NULL, err);
+    return an_ofacts_open(dd.facts, dd.db, ad->store, opt->facts == ORDO_ANALYZE_FACTS_REBUILD,
+                          &j->oc, NULL, err);
 }
 
 /* Decision records joined with outcome summaries into the analysis. */

@@ -88,7 +88,7 @@ static bool outcomes_rebuilt(const char *dir)
     assert_int_equal(ordo_store_open_existing(dir, NULL, &store, &err), ORDO_OK);
     an_outcomes_t oc;
     bool rebuilt;
-    assert_int_equal(an_ofacts_open(dd.facts, store, false, &oc, &rebuilt, &err), ORDO_OK);
+    assert_int_equal(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err), ORDO_OK);
     an_outcomes_free(&oc);
     ordo_store_close(store, NULL);
     return rebuilt;
