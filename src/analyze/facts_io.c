@@ -183,7 +183,7 @@ static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog)
         why = "torn rows";
     if (!why && h.n_rows) {
         t->map_len = HDR_SIZE + h.n_rows * ROW_SIZE;
-        t->map = mmap(NULL, t->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
+        t->map = mmap(NULL, t->map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (t->map == MAP_FAILED) {
             t->map = NULL;
             why = "unreadable";
@@ -512,7 +512,7 @@ static int ofacts_load(const char *path, const char *db, ordo_store_t *store, ui
         if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
             goto done;
     }
-    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (map == MAP_FAILED)
         goto done;
     const char *body = (const char *)map + OFACTS_BODY;
