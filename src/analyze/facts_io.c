@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -438,7 +439,7 @@ _Static_assert(sizeof(ofacts_hdr_t) == 128, "outcome facts header");
 #define RACY_NS 2000000000LL /* files changed this close to sig_at: not trusted */
 
 /* The store's files as stat sees them: size, modification time and inode
- * of DIR/ordo.db and of its write-ahead log. */
+ * of DIR/ordo.db and of its write-ahead log (-1 when absent or empty). */
 static void store_sig(const char *db, int64_t sig[6])
 {
     char wal[4200];
@@ -446,7 +447,9 @@ static void store_sig(const char *db, int64_t sig[6])
     const char *paths[2] = {db, wal};
     for (int i = 0; i < 2; i++) {
         struct stat st;
-        if (stat(paths[i], &st)) {
+        /* an empty write-ahead log holds nothing: the same as none (SQLite
+         * creates one when a connection opens and removes it at close) */
+        if (stat(paths[i], &st) || (i == 1 && st.st_size == 0)) {
             sig[i * 3] = sig[i * 3 + 1] = sig[i * 3 + 2] = -1;
             continue;
         }
@@ -481,7 +484,9 @@ static bool ofacts_header(int fd, ofacts_hdr_t *h, struct stat *st)
 static void ofacts_sign(ofacts_hdr_t *h, const int64_t sig[6])
 {
     memcpy(h->sig, sig, sizeof h->sig);
-    h->sig_at = (int64_t)ordo_now_ns();
+    struct timespec now; /* the files' clock, not a monotonic one */
+    clock_gettime(CLOCK_REALTIME, &now);
+    h->sig_at = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
     h->hdr_sum = XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum));
 }
 
