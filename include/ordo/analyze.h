@@ -398,6 +398,14 @@ void ordo_analysis_set_shadow_info(ordo_analysis_t *a, const ordo_analyze_shadow
  * Data directories (join.c).
  * ====================================================================== */
 
+/* Where the join takes decision records from (ANALYZE.md "The facts table"). */
+typedef enum ordo_analyze_facts {
+    ORDO_ANALYZE_FACTS_AUTO = 0, /* DIR/facts, checked and refreshed from the log
+                                    (built when missing, torn or stale) */
+    ORDO_ANALYZE_FACTS_OFF,      /* read every record from DIR/log (the record path) */
+    ORDO_ANALYZE_FACTS_REBUILD   /* DIR/facts rebuilt from the log and the store first */
+} ordo_analyze_facts_t;
+
 typedef struct ordo_analyze_options {
     const char *experiment;           /* NULL: the registry's only experiment,
                                          else the one with most decisions */
@@ -405,6 +413,8 @@ typedef struct ordo_analyze_options {
     const ordo_network_t *network;    /* catalog for family / order value;
                                          NULL: DIR/network when present */
     int64_t now;                      /* 0: last decision time */
+    ordo_analyze_facts_t facts;       /* 0: ORDO_ANALYZE_FACTS_AUTO; the report is
+                                         the same byte for byte either way */
 } ordo_analyze_options_t;
 
 /* Analyses a data directory (DIR/log + DIR/ordo.db) or a simulation run (the

@@ -5,6 +5,8 @@
  *   DIR/ordo.db      the store (SQLite: registry, policies, outcomes, audit)
  *   DIR/ordo.conf    settings (optional; docs/examples/ordo.conf)
  *   DIR/log/         the decision-log segments
+ *   DIR/facts/       the analysis facts table, a cache derived from log/ and
+ *                    ordo.db (docs/internals/ANALYZE.md); safe to delete
  *   DIR/summary.json a simulation run's summary (runs only)
  * Every module that needs one of these paths asks an ordo_datadir_t built by
  * ordo_datadir_init(); nothing else spells them. The type is a plain value:
@@ -28,6 +30,7 @@ typedef struct ordo_datadir {
     char db[ORDO_DATADIR_PATH_MAX];      /* DIR/ordo.db */
     char config[ORDO_DATADIR_PATH_MAX];  /* DIR/ordo.conf */
     char log[ORDO_DATADIR_PATH_MAX];     /* DIR/log */
+    char facts[ORDO_DATADIR_PATH_MAX];   /* DIR/facts */
     char summary[ORDO_DATADIR_PATH_MAX]; /* DIR/summary.json */
 } ordo_datadir_t;
 
@@ -35,6 +38,7 @@ typedef struct ordo_datadir {
 #define ORDO_DATADIR_DB "ordo.db"
 #define ORDO_DATADIR_CONFIG "ordo.conf"
 #define ORDO_DATADIR_LOG "log"
+#define ORDO_DATADIR_FACTS "facts"
 #define ORDO_DATADIR_SUMMARY "summary.json"
 
 /* Fills d for the data directory root (not touched on disk). ORDO_EINVAL,

@@ -194,7 +194,9 @@ int ordo_store_outcome_shipments(ordo_store_t *store, const char *order_id,
 ordo_on_time_t ordo_outcome_on_time(const ordo_outcome_summary_t *summary, int64_t promise);
 const char *ordo_on_time_name(ordo_on_time_t t); /* "unknown", "yes", "late" */
 
-/* Number of stored events and of distinct orders. */
+/* Number of stored events and of distinct orders. orders may be NULL: only
+ * events are counted then, which is much cheaper (no DISTINCT scan). Events
+ * are only ever inserted, so the event count changes whenever outcomes do. */
 int ordo_store_outcome_counts(ordo_store_t *store, uint64_t *events, uint64_t *orders,
                               ordo_error_t *err);
 

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "ordo/analyze.h"
+#include "ordo/arena.h"
+#include "ordo/store.h"
 #include "ordo/stats.h"
 #include "ordo/util.h"
 
@@ -244,5 +246,199 @@ const char *an_segment_name(const ordo_analysis_t *a, int dim, int s);
 extern const char *const an_dim_names[AN_DIMS];
 /* Iterates the notes: start with *pos = 0; NULL at the end. */
 const char *an_note_next(const ordo_analysis_t *a, size_t *pos);
+
+/* ======================================================================
+ * The facts table (facts.c, facts_io.c; docs/internals/ANALYZE.md "The
+ * facts table"). One fixed-width row per decision or shadow record: every
+ * figure the join and the rows need, taken from the record once, so an
+ * analysis never parses a record again. Rows are experiment-independent:
+ * strings are interned ids, order ids and units 128-bit hashes.
+ * ====================================================================== */
+
+/* Decision figures of a row (raw, as the record has them). */
+enum {
+    AN_DV_COST = 0, AN_DV_PICK, AN_DV_PACK, AN_DV_SHIP, AN_DV_RETURNS, AN_DV_CARRYING,
+    AN_DV_ON_TIME_PROB, AN_DV_RETURN_RISK, AN_DV_SHIPMENTS, AN_DV_UNITS, AN_DV_MILES,
+    AN_DV_ZONE_SUM, AN_DV_LATENCY_MS, AN_DV_CONTROL_COST, AN_DV_ORDER_VALUE, AN_DV_N
+};
+
+enum {
+    AN_F_SHADOW = 1 << 0,     /* ORDO_LOG_REC_SHADOW (else a decision) */
+    AN_F_PARSED = 1 << 1,     /* the record reader read it */
+    AN_F_HAS_TIME = 1 << 2,   /* timestamp parsed: ts is set */
+    AN_F_HAS_COST = 1 << 3,   /* plan.totals.cost present */
+    AN_F_PLAN = 1 << 4,       /* plan present: the plan summary is defined */
+    AN_F_SIG = 1 << 5,        /* plan.shipments was an array: sig, miles, zones */
+    AN_F_EXCLUDED = 1 << 6,   /* "excluded": true */
+    AN_F_OID = 1 << 7,        /* order_id present (oid) */
+    AN_F_OID_LONG = 1 << 8,   /* ... ORDO_OUTCOME_ID_MAX bytes or longer: never matches */
+    AN_F_SCAN_OID = 1 << 9,   /* the byte scan found "order_id" (scan_oid) */
+    AN_F_SCAN_EXP = 1 << 10,  /* the byte scan found "experiment" (scan_exp) */
+    AN_F_EXP_TEXT = 1 << 11,  /* the text "experiment" occurs in the payload */
+    AN_F_UNIT = 1 << 12,      /* a non-empty unit (unit) */
+    AN_F_SCAN_VAR = 1 << 13   /* the byte scan found "variant" (scan_var) */
+};
+
+#define AN_ID_NONE 0u          /* string absent (NULL) */
+#define AN_ID_LONG 0xffffffffu /* present but too long to intern: equals nothing */
+#define AN_STR_MAX 4096        /* longest interned string, bytes */
+
+typedef struct an_fact {
+    int64_t ts;           /* decision time, Unix s (AN_F_HAS_TIME) */
+    int64_t promise;      /* from plan.promise_date (end of day for a date); 0 none */
+    uint64_t oid[2];      /* XXH3-128 of order_id */
+    uint64_t scan_oid[2]; /* XXH3-128 of the byte-scanned order_id */
+    uint64_t unit[2];     /* XXH3-128 of unit */
+    uint64_t sig[2];      /* plan signature (AN_F_SIG) */
+    double dv[AN_DV_N];
+    float zones[9];       /* shipments per zone; NaN without AN_F_SIG (exact: small counts) */
+    uint32_t experiment, variant, policy_name, policy_version; /* string ids */
+    uint32_t scan_exp, scan_var; /* byte-scanned "experiment", "variant" (AN_F_SCAN_*) */
+    uint16_t flags;
+    uint16_t family;      /* 0 .. ORDO_AN_FAMILIES-1 */
+    uint8_t region, value_band;
+    int8_t fallback;      /* -1 absent, 0, 1 */
+    uint8_t pad[5];
+} an_fact_t;
+
+/* Interned strings: ids from 1, stable, append-only. */
+typedef struct an_strings {
+    ordo_strmap_t *map;
+    ordo_buf_t buf;   /* NUL-terminated strings */
+    uint32_t *off;    /* [id - 1] offset into buf */
+    uint32_t n, cap;
+} an_strings_t;
+
+int an_strings_init(an_strings_t *s);
+void an_strings_free(an_strings_t *s);
+/* Id of str (added when new); AN_ID_NONE for NULL, AN_ID_LONG when too
+ * long. ORDO_ENOMEM. */
+int an_strings_intern(an_strings_t *s, const char *str, uint32_t *id);
+/* Id of an existing string, AN_ID_LONG (matches nothing) when not interned. */
+uint32_t an_strings_find(const an_strings_t *s, const char *str);
+/* The string of an id; "" for AN_ID_LONG, NULL for AN_ID_NONE. */
+const char *an_strings_get(const an_strings_t *s, uint32_t id);
+
+/* One decision or shadow log record → its fact (byte scan, record reader,
+ * plan, segments). Only ORDO_ENOMEM is an error: an unreadable record is a
+ * fact without AN_F_PARSED. */
+struct ordo_log_record;
+int an_fact_from_log(const struct ordo_log_record *rec, ordo_arena_t *arena,
+                     const ordo_network_t *net, an_strings_t *str, an_fact_t *f,
+                     ordo_error_t *err);
+/* A read record → its fact (not the byte-scan part). */
+int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_strings_t *str,
+                        an_fact_t *f, ordo_error_t *err);
+/* The row of a fact and its outcome (NULL: none), without variant and unit:
+ * exactly what ordo_analyze_row_from_decision gives. ORDO_EINVAL without a
+ * timestamp or a plan cost. */
+struct ordo_outcome_summary;
+int an_row_from_fact(const an_fact_t *f, const struct ordo_outcome_summary *o,
+                     ordo_analyze_row_t *row, ordo_error_t *err);
+/* The plan summary of a fact (AN_F_PLAN). */
+void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out);
+/* The string value of the first "key": "..." in payload, without parsing
+ * the JSON (join.c's cheap filter); false when absent or not a plain string.
+ * key is given with its quotes. */
+bool an_scan_str(const char *p, size_t len, const char *key, char *out, size_t cap);
+/* XXH3-128 of a string into h[2]. */
+void an_hash128(const char *s, size_t len, uint64_t h[2]);
+/* Fingerprint of what facts take from a catalog (0: none). */
+uint64_t an_catalog_fingerprint(const ordo_network_t *net);
+
+/* Outcome facts: a compact copy of every outcome summary, keyed by the
+ * order id's hash, with an open-addressing index. */
+typedef struct an_outcome {
+    int64_t shipped_at, delivered_at, last_delivered_at, returned_at, cancelled_at, promised_by;
+    double cost[ORDO_COST_PARTS], cost_total, refund;
+    uint32_t n_shipments, n_delivered, n_returned;
+    uint8_t on_time, cost_mask, flags, pad;
+    uint64_t oid[2];
+} an_outcome_t;
+
+typedef struct an_outcomes {
+    an_outcome_t *v;
+    size_t n, cap;
+    uint32_t *slot;   /* index + 1; 0 empty */
+    size_t mask;
+    uint8_t *matched; /* [n] */
+    uint64_t events;  /* the store's event count they were read at */
+    void *map;        /* v and slot map the outcome facts file (not freed) */
+    size_t map_len;
+} an_outcomes_t;
+
+void an_outcomes_free(an_outcomes_t *oc);
+/* Every summary of the store (store may be NULL: none). */
+int an_outcomes_load(struct ordo_store *store, an_outcomes_t *oc, ordo_error_t *err);
+/* Builds the index over v[0..n) and the matched flags. */
+int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err);
+/* Index of the outcome of an order, or -1. */
+long an_outcomes_find(const an_outcomes_t *oc, const uint64_t oid[2]);
+/* Prefetch hints for a lookup coming soon: the slot (stage 0), then the
+ * outcome row the slot names (stage 1). */
+static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t oid[2], int stage)
+{
+    if (!oc->slot)
+        return;
+    size_t s = (size_t)(oid[0] ^ (oid[1] >> 7)) & oc->mask;
+    if (stage == 0) {
+        __builtin_prefetch(&oc->slot[s]);
+    } else if (oc->slot[s]) {
+        __builtin_prefetch(&oc->v[oc->slot[s] - 1]);
+        __builtin_prefetch((const char *)&oc->v[oc->slot[s] - 1] + 64);
+    }
+}
+void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
+
+/* The facts of a data directory: rows covering the log up to covered_seq. */
+typedef struct an_facts {
+    an_strings_t str;
+    const an_fact_t *base; /* rows mapped from the file */
+    size_t n_base;
+    an_fact_t *add;        /* rows read since (not yet saved) */
+    size_t n_add, cap_add;
+    uint64_t other_records; /* log records neither decision nor shadow */
+    uint64_t covered_seq;   /* last log record covered; 0 none */
+    uint8_t chain[32];      /* its chain hash */
+    uint64_t catalog;       /* an_catalog_fingerprint of the catalog used */
+    void *map;
+    size_t map_len;
+    uint32_t saved_strings; /* strings already in the file */
+    size_t n_saved;         /* rows already in the file */
+    uint64_t sum_full;      /* chained XXH3 of the complete blocks of rows */
+    /* what happened at open, for tests and the bench */
+    bool rebuilt;           /* the table was (re)built from the log */
+    const char *why;        /* why it was rebuilt: "missing", "torn", "stale", ... */
+    uint64_t read_records;  /* log records read by this open/refresh */
+} an_facts_t;
+
+static inline size_t an_facts_count(const an_facts_t *t)
+{
+    return t->n_base + t->n_add;
+}
+static inline const an_fact_t *an_facts_row(const an_facts_t *t, size_t i)
+{
+    return i < t->n_base ? &t->base[i] : &t->add[i - t->n_base];
+}
+
+/* Opens the facts of the data directory (factsdir = DIR/facts, logdir =
+ * DIR/log), checks them (header, checksums, log position and its chain
+ * hash, catalog), rebuilds them when missing, torn or stale (or when
+ * rebuild is set), reads the log records after the covered position and
+ * saves (best effort: a directory that cannot be written leaves the facts
+ * in memory only). */
+int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                  bool rebuild, an_facts_t *t, ordo_error_t *err);
+/* Reads the log records after covered_seq into the table (and saves). */
+int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
+                     const ordo_network_t *net, ordo_error_t *err);
+void an_facts_close(an_facts_t *t);
+
+/* The outcome facts of the data directory (db: the store's file): reused
+ * when the store's event count is the one they were saved at (or when the
+ * store's files are untouched since it was counted), else read again from
+ * the store and saved. */
+int an_ofacts_open(const char *factsdir, const char *db, struct ordo_store *store, bool rebuild,
+                   an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
 
 #endif

@@ -1,7 +1,8 @@
 /* ordo analyze — data directories: the experiment from the registry, the
- * outcome summaries from the store (loaded once into a hash map by order
- * id), decision records streamed from DIR/log in log order, joined into rows
- * for the core. */
+ * outcome summaries from the store (once, into a hash index by order id),
+ * decision records in log order, joined into rows for the core. The records
+ * come as facts (facts.c): from the facts table DIR/facts (facts_io.c), or,
+ * on the record path, read from DIR/log here; the join is the same code. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,259 +11,10 @@
 #include <sys/stat.h>
 
 #include "internal.h"
-#include "ordo/geo.h"
+#include "ordo/datadir.h"
 #include "ordo/log.h"
 #include "ordo/record.h"
 #include "ordo/store.h"
-
-/* ------------------------------------------------------------------ */
-/* One decision record → one row */
-
-static int region_of_zip(const char *zs)
-{
-    uint32_t zip;
-    if (!zs || ordo_zip_parse(zs, strlen(zs), &zip))
-        return ORDO_AN_REGIONS - 1;
-    const ordo_geo_t *geo = ordo_geo_default();
-    if (!geo)
-        return ORDO_AN_REGIONS - 1;
-    const ordo_zip_t *z = ordo_geo_zip(geo, zip);
-    const char *state = z ? z->state : NULL;
-    if (!state) {
-        const ordo_zip3_t *z3 = ordo_geo_zip3(geo, (uint16_t)(zip / 100));
-        state = z3 && z3->known ? z3->state : NULL;
-    }
-    return state ? ordo_analyze_region_index(ordo_geo_region(state)) : ORDO_AN_REGIONS - 1;
-}
-
-/* The plan's figures: planned cost and its parts, shipments, zones, miles. */
-static int row_plan(const ordo_record_t *d, ordo_analyze_row_t *row, ordo_error_t *err)
-{
-    const ordo_record_plan_t *plan = &d->plan;
-    if (!plan->has_cost)
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "plan.totals.cost", "missing");
-    row->v[ORDO_AF_PLANNED_COST] = plan->cost.total;
-    row->v[ORDO_AF_PLANNED_PICK] = plan->cost.pick;
-    row->v[ORDO_AF_PLANNED_PACK] = plan->cost.pack;
-    row->v[ORDO_AF_PLANNED_SHIP] = plan->cost.shipping;
-    row->v[ORDO_AF_PLANNED_RETURNS] = plan->cost.returns;
-    double cr = plan->cost.carrying_relief, op = plan->cost.opportunity;
-    row->v[ORDO_AF_PLANNED_CARRYING] = (isfinite(cr) ? cr : 0) + (isfinite(op) ? op : 0);
-    row->v[ORDO_AF_PLANNED_ON_TIME_PROB] = plan->on_time_prob;
-    row->v[ORDO_AF_PLANNED_RETURN_RISK] = plan->return_risk;
-    double nship = plan->shipments_total;
-    if (!isfinite(nship))
-        nship = plan->has_shipments ? plan->n_shipments : NAN;
-    row->v[ORDO_AF_SHIPMENTS] = nship;
-    row->v[ORDO_AF_SPLIT] = isfinite(nship) ? (nship > 1) : NAN;
-    row->v[ORDO_AF_UNITS] = plan->units;
-    if (plan->has_shipments) {
-        double miles = 0, zsum = 0;
-        for (int z = 0; z < 9; z++)
-            row->v[ORDO_AF_ZONE_1 + z] = 0;
-        for (uint32_t i = 0; i < plan->n_shipments; i++) {
-            double zone = plan->shipments[i].zone, mi = plan->shipments[i].miles;
-            if (isfinite(mi))
-                miles += mi;
-            if (isfinite(zone) && zone >= 1 && zone <= 9) {
-                zsum += zone;
-                row->v[ORDO_AF_ZONE_1 + (int)zone - 1] += 1;
-            }
-        }
-        row->v[ORDO_AF_MILES] = miles;
-        row->v[ORDO_AF_ZONE_SUM] = zsum;
-    }
-    row->v[ORDO_AF_FALLBACK] = d->fallback < 0 ? NAN : d->fallback;
-    double lat = d->latency_ns;
-    row->v[ORDO_AF_LATENCY_MS] = isfinite(lat) ? lat / 1e6 : NAN;
-    row->v[ORDO_AF_CONTROL_COST] = d->control_cost;
-    return ORDO_OK;
-}
-
-/* Segments: region from the ship-to ZIP, value band and product family
- * (from the record, else from the order's lines and the catalog). */
-static void row_segments(const ordo_record_t *d, const ordo_network_t *net,
-                         ordo_analyze_row_t *row)
-{
-    row->region = (uint8_t)region_of_zip(d->order.zip);
-    double value = d->order_value;
-    int family = -1;
-    if (d->product_family && net)
-        family = ordo_network_family(net, d->product_family);
-    if (net && d->order.present && d->order.lines && (!isfinite(value) || family < 0)) {
-        double total = 0, best = -1;
-        int best_fam = -1;
-        bool all = true;
-        for (uint32_t i = 0; i < d->order.n_lines; i++) {
-            const ordo_record_line_t *l = &d->order.lines[i];
-            double q = l->quantity;
-            int32_t si = l->sku ? ordo_network_sku(net, l->sku) : -1;
-            if (si < 0 || !isfinite(q)) {
-                all = false;
-                continue;
-            }
-            double lv = q * net->skus[si].price;
-            total += lv;
-            if (lv > best) {
-                best = lv;
-                best_fam = net->skus[si].family;
-            }
-        }
-        if (!isfinite(value) && all)
-            value = total;
-        if (family < 0)
-            family = best_fam;
-    }
-    row->v[ORDO_AF_ORDER_VALUE] = value;
-    row->value_band = (uint8_t)ordo_analyze_value_band(value);
-    row->family =
-        family >= 0 && family < ORDO_AN_FAMILIES - 1 ? (uint16_t)family : ORDO_AN_FAMILIES - 1;
-}
-
-/* What happened to the order (outcome summary o, may be NULL). */
-static void row_outcome(const ordo_record_t *d, const ordo_outcome_summary_t *o,
-                        ordo_analyze_row_t *row)
-{
-    int64_t t = row->ts;
-    if (!o) {
-        row->v[ORDO_AF_HAS_OUTCOME] = 0;
-        return;
-    }
-    row->v[ORDO_AF_HAS_OUTCOME] = 1;
-    if (o->cost_mask) {
-        row->v[ORDO_AF_ACTUAL_COST] = o->cost_total;
-        static const int parts[ORDO_COST_PARTS] = {ORDO_AF_ACTUAL_PICK, ORDO_AF_ACTUAL_PACK,
-                                                   ORDO_AF_ACTUAL_SHIP, ORDO_AF_ACTUAL_RETURNS,
-                                                   ORDO_AF_ACTUAL_CARRYING};
-        for (int p = 0; p < ORDO_COST_PARTS; p++)
-            row->v[parts[p]] = (o->cost_mask & (1u << p)) ? o->cost[p] : 0;
-    }
-    row->v[ORDO_AF_REFUND] = o->refund;
-    int64_t promise = o->promised_by;
-    if (!promise) {
-        const char *pd = d->plan.promise_date;
-        int64_t p;
-        if (pd && !ordo_time_parse(pd, &p))
-            promise = strlen(pd) == 10 ? p + 86399 : p; /* a date: end of that day */
-    }
-    ordo_on_time_t ot = o->promised_by ? o->on_time : ordo_outcome_on_time(o, promise);
-    row->v[ORDO_AF_ON_TIME] = ot == ORDO_ON_TIME_YES ? 1 : ot == ORDO_ON_TIME_LATE ? 0 : NAN;
-    row->v[ORDO_AF_DELIVERED] = o->delivered_at > 0;
-    row->v[ORDO_AF_HOURS_TO_SHIP] = o->shipped_at > 0 ? (double)(o->shipped_at - t) / 3600.0 : NAN;
-    row->v[ORDO_AF_HOURS_TO_DELIVER] =
-        o->delivered_at > 0 ? (double)(o->delivered_at - t) / 3600.0 : NAN;
-    row->v[ORDO_AF_RETURNED] = o->returned_at > 0 || o->n_returned > 0;
-    row->v[ORDO_AF_CANCELLED] = o->cancelled_at > 0;
-}
-
-int ordo_analyze_row_from_decision(const ordo_record_t *d, const ordo_outcome_summary_t *o,
-                                   const ordo_network_t *net, ordo_analyze_row_t *row,
-                                   ordo_error_t *err)
-{
-    ordo_analyze_row_init(row);
-    if (!d->has_time)
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "timestamp", "missing or malformed");
-    row->ts = d->time;
-    int rc = row_plan(d, row, err);
-    if (rc)
-        return rc;
-    row_segments(d, net, row);
-    row_outcome(d, o, row);
-    return ORDO_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* Outcomes: a compact copy of every summary, by order id */
-
-typedef struct an_outcome {
-    int64_t shipped_at, delivered_at, last_delivered_at, returned_at, cancelled_at, promised_by;
-    double cost[ORDO_COST_PARTS], cost_total, refund;
-    uint32_t n_shipments, n_delivered, n_returned;
-    uint8_t on_time, cost_mask, flags, matched;
-} an_outcome_t;
-
-typedef struct an_outcomes {
-    ordo_strmap_t *map;
-    an_outcome_t *v;
-    size_t n, cap;
-} an_outcomes_t;
-
-static void outcomes_free(an_outcomes_t *oc)
-{
-    ordo_strmap_destroy(oc->map);
-    free(oc->v);
-    memset(oc, 0, sizeof *oc);
-}
-
-static int outcomes_load(ordo_store_t *store, an_outcomes_t *oc, ordo_error_t *err)
-{
-    uint64_t events = 0, orders = 0;
-    int rc = ordo_store_outcome_counts(store, &events, &orders, err);
-    if (rc)
-        return rc;
-    oc->map = ordo_strmap_create(orders ? (size_t)orders : 16);
-    oc->cap = orders ? (size_t)orders : 16;
-    oc->v = malloc(oc->cap * sizeof *oc->v);
-    if (!oc->map || !oc->v)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    ordo_outcome_iter_t *it;
-    if ((rc = ordo_store_outcome_iter_open(store, &it, err)))
-        return rc;
-    ordo_outcome_summary_t s;
-    while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1) {
-        if (oc->n == oc->cap) {
-            an_outcome_t *nv = realloc(oc->v, oc->cap * 2 * sizeof *nv);
-            if (!nv) {
-                rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-                break;
-            }
-            oc->v = nv;
-            oc->cap *= 2;
-        }
-        an_outcome_t *o = &oc->v[oc->n];
-        o->shipped_at = s.shipped_at;
-        o->delivered_at = s.delivered_at;
-        o->last_delivered_at = s.last_delivered_at;
-        o->returned_at = s.returned_at;
-        o->cancelled_at = s.cancelled_at;
-        o->promised_by = s.promised_by;
-        memcpy(o->cost, s.cost, sizeof o->cost);
-        o->cost_total = s.cost_total;
-        o->refund = s.refund;
-        o->n_shipments = s.n_shipments;
-        o->n_delivered = s.n_delivered;
-        o->n_returned = s.n_returned;
-        o->on_time = (uint8_t)s.on_time;
-        o->cost_mask = (uint8_t)s.cost_mask;
-        o->flags = (uint8_t)s.flags;
-        o->matched = 0;
-        if (ordo_strmap_put(oc->map, s.order_id, strlen(s.order_id), (uint32_t)oc->n) == ORDO_OK)
-            oc->n++;
-    }
-    ordo_outcome_iter_close(it);
-    return rc < 0 ? rc : ORDO_OK;
-}
-
-static void outcome_expand(const an_outcome_t *o, ordo_outcome_summary_t *s)
-{
-    memset(s, 0, sizeof *s);
-    s->shipped_at = o->shipped_at;
-    s->delivered_at = o->delivered_at;
-    s->last_delivered_at = o->last_delivered_at;
-    s->returned_at = o->returned_at;
-    s->cancelled_at = o->cancelled_at;
-    s->promised_by = o->promised_by;
-    s->on_time = (ordo_on_time_t)o->on_time;
-    memcpy(s->cost, o->cost, sizeof s->cost);
-    s->cost_mask = o->cost_mask;
-    s->cost_total = o->cost_total;
-    s->refund = o->refund;
-    s->n_shipments = o->n_shipments;
-    s->n_delivered = o->n_delivered;
-    s->n_returned = o->n_returned;
-    s->flags = o->flags;
-}
-
 /* ------------------------------------------------------------------ */
 /* A cheap pre-scan of the log: which experiments and variants appear. */
 
@@ -274,39 +26,74 @@ typedef struct scan_exp {
     char variants[ORDO_EXP_MAX_ARMS][ORDO_EXP_KEY_MAX];
 } scan_exp_t;
 
-/* The string value of the first "key": "..." in payload (whitespace around
- * the colon allowed), without parsing the JSON; false when absent or not a
- * plain string. key is given with its quotes: "\"experiment\"". */
-static bool scan_str(const char *p, size_t len, const char *key, char *out, size_t cap)
+static void scan_add(scan_exp_t *exps, size_t *n_exps, const char *id, const char *var)
 {
-    const char *end = p + len;
-    size_t kl = strlen(key);
-    const char *hit = p;
-    while ((hit = memmem(hit, (size_t)(end - hit), key, kl))) {
-        const char *q = hit + kl;
-        while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
-            q++;
-        if (q < end && *q == ':') {
-            q++;
-            while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
-                q++;
-            if (q >= end || *q != '"')
-                return false;
-            q++;
-            size_t n = 0;
-            while (q < end && *q != '"' && *q != '\\' && n + 1 < cap)
-                out[n++] = *q++;
-            out[n] = 0;
-            return q < end && *q == '"' && n > 0;
-        }
-        hit += kl;
+    size_t i = 0;
+    while (i < *n_exps && strcmp(exps[i].id, id))
+        i++;
+    if (i == *n_exps) {
+        if (*n_exps == SCAN_MAX)
+            return;
+        memset(&exps[i], 0, sizeof exps[i]);
+        snprintf(exps[i].id, sizeof exps[i].id, "%s", id);
+        (*n_exps)++;
     }
-    return false;
+    exps[i].n++;
+    if (var) {
+        size_t j = 0;
+        while (j < exps[i].n_variants && strcmp(exps[i].variants[j], var))
+            j++;
+        if (j == exps[i].n_variants && j < ORDO_EXP_MAX_ARMS)
+            snprintf(exps[i].variants[exps[i].n_variants++], ORDO_EXP_KEY_MAX, "%s", var);
+    }
 }
 
-static int scan_log(const char *logdir, scan_exp_t *exps, size_t *n_exps, ordo_error_t *err)
+/* The same from the facts table: the byte scan's results are in the rows,
+ * as interned ids (equal ids, equal strings). */
+static int scan_facts(const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps,
+                      ordo_error_t *err)
+{
+    uint32_t *eid = calloc(SCAN_MAX * (1 + ORDO_EXP_MAX_ARMS), sizeof *eid);
+    if (!eid)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    uint32_t *vid = eid + SCAN_MAX; /* [i * ORDO_EXP_MAX_ARMS + j] */
+    for (size_t r = 0, n = an_facts_count(facts); r < n; r++) {
+        const an_fact_t *f = an_facts_row(facts, r);
+        if ((f->flags & AN_F_SHADOW) || !(f->flags & AN_F_SCAN_EXP))
+            continue;
+        size_t i = 0;
+        while (i < *n_exps && eid[i] != f->scan_exp)
+            i++;
+        if (i == *n_exps) {
+            if (i == SCAN_MAX)
+                continue;
+            eid[i] = f->scan_exp;
+        }
+        bool var = f->flags & AN_F_SCAN_VAR;
+        uint32_t *vs = &vid[i * ORDO_EXP_MAX_ARMS];
+        size_t j = 0, nv = i < *n_exps ? exps[i].n_variants : 0;
+        while (var && j < nv && vs[j] != f->scan_var)
+            j++;
+        bool new_var = var && j == nv && nv < ORDO_EXP_MAX_ARMS;
+        if (new_var)
+            vs[j] = f->scan_var;
+        if (i == *n_exps || new_var) /* a new experiment or variant: by name */
+            scan_add(exps, n_exps, an_strings_get(&facts->str, f->scan_exp),
+                     new_var ? an_strings_get(&facts->str, f->scan_var) : NULL);
+        else
+            exps[i].n++;
+    }
+    free(eid);
+    return ORDO_OK;
+}
+
+/* From the facts table, else from the log. */
+static int scan_log(const char *logdir, const an_facts_t *facts, scan_exp_t *exps,
+                    size_t *n_exps, ordo_error_t *err)
 {
     *n_exps = 0;
+    if (facts)
+        return scan_facts(facts, exps, n_exps, err);
     ordo_log_iter_t *it;
     int rc = ordo_log_iter_open(logdir, NULL, &it, err);
     if (rc)
@@ -316,33 +103,18 @@ static int scan_log(const char *logdir, scan_exp_t *exps, size_t *n_exps, ordo_e
         if (rec.type != ORDO_LOG_REC_DECISION)
             continue;
         char id[ORDO_EXP_ID_MAX], var[ORDO_EXP_KEY_MAX];
-        if (!scan_str(rec.payload, rec.len, "\"experiment\"", id, sizeof id))
+        if (!an_scan_str(rec.payload, rec.len, "\"experiment\"", id, sizeof id))
             continue;
-        size_t i = 0;
-        while (i < *n_exps && strcmp(exps[i].id, id))
-            i++;
-        if (i == *n_exps) {
-            if (*n_exps == SCAN_MAX)
-                continue;
-            memset(&exps[i], 0, sizeof exps[i]);
-            snprintf(exps[i].id, sizeof exps[i].id, "%s", id);
-            (*n_exps)++;
-        }
-        exps[i].n++;
-        if (scan_str(rec.payload, rec.len, "\"variant\"", var, sizeof var)) {
-            size_t j = 0;
-            while (j < exps[i].n_variants && strcmp(exps[i].variants[j], var))
-                j++;
-            if (j == exps[i].n_variants && j < ORDO_EXP_MAX_ARMS)
-                snprintf(exps[i].variants[exps[i].n_variants++], ORDO_EXP_KEY_MAX, "%s", var);
-        }
+        bool hv = an_scan_str(rec.payload, rec.len, "\"variant\"", var, sizeof var);
+        scan_add(exps, n_exps, id, hv ? var : NULL);
     }
     ordo_log_iter_close(it);
     return rc < 0 ? rc : ORDO_OK;
 }
 
-/* ------------------------------------------------------------------ */
-/* The directory */
+/* ------------------------------------------------------------------ *//* ------------------------------------------------------------------ */
+/* The join, over facts (facts.c): the same code whether the facts were
+ * read from the log just now or from the facts table. */
 
 static bool exists(const char *path)
 {
@@ -350,38 +122,75 @@ static bool exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* An order id as the join compares it: never equal when absent or too long
+ * (the join keeps ids in ORDO_OUTCOME_ID_MAX bytes). */
+typedef struct oid_key {
+    bool ok;
+    uint64_t h[2];
+} oid_key_t;
+
+static oid_key_t key_of(bool present, bool long_id, const uint64_t h[2])
+{
+    oid_key_t k = {present && !long_id, {h[0], h[1]}};
+    return k;
+}
+
+static bool key_eq(const oid_key_t *a, const oid_key_t *b)
+{
+    return a->ok && b->ok && a->h[0] == b->h[0] && a->h[1] == b->h[1];
+}
+
+/* Two interned ids name the same string. */
+static bool id_eq(uint32_t a, uint32_t b)
+{
+    return a != AN_ID_NONE && a != AN_ID_LONG && a == b;
+}
+
 typedef struct join_ctx {
     ordo_analysis_t *a;
-    const ordo_network_t *net;
     an_outcomes_t oc;
+    an_strings_t *str;    /* the facts table's, or own_str on the record path */
+    an_strings_t own_str;
     ordo_analyze_counts_t counts;
-    ordo_arena_t *arena; /* the record being read */
     int64_t warmup_end;
+    uint32_t exp_id, cv_id, var_id[ORDO_EXP_MAX_ARMS]; /* the configuration's strings */
     /* the decision waiting for a shadow record of the same order */
     bool pending;
     ordo_analyze_row_t row;
-    char pending_order[ORDO_OUTCOME_ID_MAX];
+    oid_key_t pending_order;
     /* a shadow that came before its decision */
-    char shadow_order[ORDO_OUTCOME_ID_MAX];
+    oid_key_t shadow_order;
     double shadow_cost;
     /* shadow comparison: the last decision record (any experiment), kept
      * until the next one so a shadow record logged after it can pair */
     bool sh_on;      /* the experiment may have shadow records */
     bool dec_valid;  /* a decision is held */
     bool dec_used;   /* already paired */
-    bool dec_parsed; /* dec_sum is set; else dec_raw holds the payload */
+    bool dec_parsed; /* dec_sum is set (the record reads and has a plan) */
     int dec_arm;     /* variant index, -1 not in the experiment, -2 left out */
-    char dec_order[ORDO_OUTCOME_ID_MAX];
+    oid_key_t dec_order;
     ordo_analyze_plan_summary_t dec_sum;
-    ordo_buf_t dec_raw;
     /* a shadow record of this experiment that came before its decision */
     bool early;
-    char early_order[ORDO_OUTCOME_ID_MAX];
+    oid_key_t early_order;
     int64_t early_ts;
     ordo_analyze_plan_summary_t early_sum;
     ordo_analyze_shadow_info_t sh;
     int cur_arm; /* on_decision's verdict on the current decision */
 } join_ctx_t;
+
+/* Interns the configuration's strings, so facts compare by id. */
+static int join_ids(join_ctx_t *j, ordo_error_t *err)
+{
+    const ordo_analyze_config_t *cfg = &j->a->cfg;
+    int rc = an_strings_intern(j->str, cfg->experiment, &j->exp_id);
+    j->cv_id = AN_ID_LONG;
+    if (!rc && cfg->policy_versions[0][0])
+        rc = an_strings_intern(j->str, cfg->policy_versions[0], &j->cv_id);
+    for (size_t i = 0; i < j->a->V && !rc; i++)
+        rc = an_strings_intern(j->str, cfg->variants[i], &j->var_id[i]);
+    return rc ? ordo_error_set(err, rc, NULL, 0, NULL, "out of memory") : ORDO_OK;
+}
 
 static int flush_pending(join_ctx_t *j, ordo_error_t *err)
 {
@@ -393,66 +202,62 @@ static int flush_pending(join_ctx_t *j, ordo_error_t *err)
     return ordo_analysis_add(j->a, &j->row, err);
 }
 
-static bool is_control_policy(const join_ctx_t *j, const ordo_record_t *d)
+static bool is_control_policy(const join_ctx_t *j, const an_fact_t *f)
 {
-    const char *ver = d->policy_version;
-    const char *cv = j->a->cfg.policy_versions[0];
-    return ver && cv[0] && !strcmp(ver, cv);
+    return id_eq(f->policy_version, j->cv_id);
 }
 
-static int on_shadow(join_ctx_t *j, const ordo_record_t *d)
+static void on_shadow(join_ctx_t *j, const an_fact_t *f)
 {
-    const char *oid = d->order_id;
-    if (!oid || !is_control_policy(j, d))
-        return ORDO_OK;
-    double c = d->plan.cost.total;
+    if (!(f->flags & AN_F_OID) || !is_control_policy(j, f))
+        return;
+    double c = f->dv[AN_DV_COST];
     if (!isfinite(c))
-        return ORDO_OK;
-    if (j->pending && !strcmp(oid, j->pending_order)) {
+        return;
+    oid_key_t k = key_of(true, f->flags & AN_F_OID_LONG, f->oid);
+    if (j->pending && key_eq(&k, &j->pending_order)) {
         if (!isfinite(j->row.v[ORDO_AF_CONTROL_COST]))
             j->row.v[ORDO_AF_CONTROL_COST] = c;
     } else {
-        snprintf(j->shadow_order, sizeof j->shadow_order, "%s", oid);
+        j->shadow_order = k;
         j->shadow_cost = c;
     }
-    return ORDO_OK;
 }
 
-static int variant_index(const ordo_analysis_t *a, const char *key)
+static int variant_index(const join_ctx_t *j, uint32_t id)
 {
-    for (size_t i = 0; i < a->V; i++)
-        if (!strcmp(a->cfg.variants[i], key))
+    for (size_t i = 0; i < j->a->V; i++)
+        if (id_eq(id, j->var_id[i]))
             return (int)i;
     return -1;
 }
 
 /* The arm of a decision of the analysed experiment: its variant index, or
  * -1 when it is not analysed (counted). */
-static int decision_arm(join_ctx_t *j, const ordo_record_t *d)
+static int decision_arm(join_ctx_t *j, const an_fact_t *f)
 {
-    ordo_analysis_t *a = j->a;
     j->cur_arm = -1;
-    if (!d->experiment) {
+    if (f->experiment == AN_ID_NONE) {
         j->counts.no_experiment++;
         return -1;
     }
-    if (strcmp(d->experiment, a->cfg.experiment)) {
+    if (!id_eq(f->experiment, j->exp_id)) {
         j->counts.other_experiment++;
         return -1;
     }
     j->cur_arm = -2;
-    int vi = d->variant ? variant_index(a, d->variant) : -1;
+    int vi = variant_index(j, f->variant);
     if (vi < 0) {
         j->counts.unknown_variant++;
         return -1;
     }
     /* the decision path marks orders that are not exposures: killed back to
      * control, warm-up, burn-in/out */
-    if (d->excluded) {
+    if (f->flags & AN_F_EXCLUDED) {
         j->counts.excluded_flagged++;
         return -1;
     }
-    if (!d->order_id) {
+    if (!(f->flags & AN_F_OID)) {
         j->counts.bad_records++;
         return -1;
     }
@@ -460,41 +265,42 @@ static int decision_arm(join_ctx_t *j, const ordo_record_t *d)
 }
 
 /* The row's randomization unit: the one assignment chose, as the record
- * carries it (customer id, or switchback "cluster:window"). An order-level
- * experiment needs none. *skip when the record lacks it. */
-static int row_unit(join_ctx_t *j, const ordo_record_t *d, ordo_analyze_row_t *row, bool *skip,
+ * carries it (customer id, or switchback "cluster:window"), keyed by its
+ * hash. An order-level experiment needs none. *skip when the record lacks
+ * it. */
+static int row_unit(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row, bool *skip,
                     ordo_error_t *err)
 {
     *skip = false;
     if (j->a->cfg.unit == ORDO_EXP_UNIT_ORDER)
         return ORDO_OK;
-    if (!d->unit || !d->unit[0]) {
+    if (!(f->flags & AN_F_UNIT)) {
         j->counts.bad_records++;
         *skip = true;
         return ORDO_OK;
     }
-    return ordo_analysis_unit(j->a, d->unit, strlen(d->unit), &row->unit, err);
+    return ordo_analysis_unit(j->a, (const char *)f->unit, sizeof f->unit, &row->unit, err);
 }
 
-static int on_decision(join_ctx_t *j, const ordo_record_t *d, ordo_error_t *err)
+static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 {
-    int vi = decision_arm(j, d);
+    int vi = decision_arm(j, f);
     if (vi < 0)
         return ORDO_OK;
-    const char *oid = d->order_id;
-    uint32_t oi;
+    long oi = an_outcomes_find(&j->oc, f->oid);
     const an_outcome_t *o = NULL;
-    if (ordo_strmap_get(j->oc.map, oid, strlen(oid), &oi)) {
+    if (oi >= 0) {
         o = &j->oc.v[oi];
-        j->oc.v[oi].matched = 1;
+        j->oc.matched[oi] = 1;
     }
     ordo_outcome_summary_t s;
     if (o)
-        outcome_expand(o, &s);
-    o = ordo_analyze_outcome_usable(o ? &s : NULL, d->time, &j->counts) ? o : NULL;
+        an_outcome_expand(o, &s);
+    /* outcomes that cannot be true are counted and set aside (validity.c) */
+    int64_t decided = (f->flags & AN_F_HAS_TIME) ? f->ts : 0;
+    o = ordo_analyze_outcome_usable(o ? &s : NULL, decided, &j->counts) ? o : NULL;
     ordo_analyze_row_t row;
-    ordo_error_t e;
-    if (ordo_analyze_row_from_decision(d, o ? &s : NULL, j->net, &row, &e)) {
+    if (an_row_from_fact(f, o ? &s : NULL, &row, NULL)) {
         j->counts.bad_records++;
         return ORDO_OK;
     }
@@ -504,7 +310,7 @@ static int on_decision(join_ctx_t *j, const ordo_record_t *d, ordo_error_t *err)
         return ORDO_OK;
     }
     bool skip;
-    int rc = row_unit(j, d, &row, &skip, err);
+    int rc = row_unit(j, f, &row, &skip, err);
     if (rc || skip)
         return rc;
     if (!o)
@@ -514,18 +320,18 @@ static int on_decision(join_ctx_t *j, const ordo_record_t *d, ordo_error_t *err)
     if (!isfinite(row.v[ORDO_AF_ORDER_VALUE]) || row.family == ORDO_AN_FAMILIES - 1)
         j->counts.no_catalog++;
     /* covariate: the control arm's own plan is the control policy's plan */
-    if (!isfinite(row.v[ORDO_AF_CONTROL_COST]) && (vi == 0 || is_control_policy(j, d)))
+    if (!isfinite(row.v[ORDO_AF_CONTROL_COST]) && (vi == 0 || is_control_policy(j, f)))
         row.v[ORDO_AF_CONTROL_COST] = row.v[ORDO_AF_PLANNED_COST];
-    if (!isfinite(row.v[ORDO_AF_CONTROL_COST]) && j->shadow_order[0] &&
-        !strcmp(j->shadow_order, oid))
+    oid_key_t k = key_of(true, f->flags & AN_F_OID_LONG, f->oid);
+    if (!isfinite(row.v[ORDO_AF_CONTROL_COST]) && key_eq(&j->shadow_order, &k))
         row.v[ORDO_AF_CONTROL_COST] = j->shadow_cost;
-    j->shadow_order[0] = 0;
+    j->shadow_order.ok = false;
     j->cur_arm = vi;
     if ((rc = flush_pending(j, err)))
         return rc;
     j->row = row;
     j->pending = true;
-    snprintf(j->pending_order, sizeof j->pending_order, "%s", oid);
+    j->pending_order = k;
     return ORDO_OK;
 }
 
@@ -544,20 +350,6 @@ static void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *r
         j->sh.excluded++;
 }
 
-/* The held decision's plan summary (reading the kept payload when the
- * decision was skipped without reading); false when it has none. */
-static bool sh_dec_summary(join_ctx_t *j)
-{
-    if (j->dec_parsed)
-        return true;
-    ordo_record_t d;
-    bool ok = ordo_record_read(j->dec_raw.data, j->dec_raw.len, 0, j->arena, &d, NULL) ==
-                  ORDO_OK &&
-              ordo_analyze_plan_summary(&d, &j->dec_sum, NULL) == ORDO_OK;
-    j->dec_parsed = ok;
-    return ok;
-}
-
 static void sh_early_unpaired(join_ctx_t *j)
 {
     if (j->early)
@@ -565,35 +357,33 @@ static void sh_early_unpaired(join_ctx_t *j)
     j->early = false;
 }
 
-/* A new decision record (before it is handled): it replaces the held one. */
-static void sh_on_decision(join_ctx_t *j, const ordo_log_record_t *rec, const ordo_record_t *d,
-                           int arm)
+/* A new decision record (before it is handled): it replaces the held one.
+ * read: the join read it (else it was skipped on the byte scan, and its
+ * order id is the scanned one). */
+static void sh_on_decision(join_ctx_t *j, const an_fact_t *f, bool read, int arm)
 {
     j->dec_valid = false;
-    const char *oid = d ? d->order_id : NULL;
-    char buf[ORDO_OUTCOME_ID_MAX];
-    if (!oid && scan_str(rec->payload, rec->len, "\"order_id\"", buf, sizeof buf))
-        oid = buf;
-    if (!oid || strlen(oid) >= sizeof j->dec_order) {
+    oid_key_t k = {false, {0, 0}};
+    if (read && (f->flags & AN_F_OID))
+        k = key_of(true, f->flags & AN_F_OID_LONG, f->oid);
+    else if (f->flags & AN_F_SCAN_OID)
+        k = key_of(true, false, f->scan_oid);
+    if (!k.ok) {
         sh_early_unpaired(j);
         return;
     }
-    snprintf(j->dec_order, sizeof j->dec_order, "%s", oid);
+    j->dec_order = k;
     j->dec_arm = arm;
     j->dec_used = false;
-    j->dec_parsed = false;
-    if (d) {
-        j->dec_parsed = ordo_analyze_plan_summary(d, &j->dec_sum, NULL) == ORDO_OK;
-        j->dec_valid = j->dec_parsed;
-    } else {
-        ordo_buf_reset(&j->dec_raw);
-        ordo_buf_append(&j->dec_raw, rec->payload, rec->len);
-        j->dec_valid = !j->dec_raw.oom;
-    }
+    j->dec_parsed = (f->flags & AN_F_PARSED) && (f->flags & AN_F_PLAN);
+    if (j->dec_parsed)
+        an_summary_from_fact(f, &j->dec_sum);
+    /* a skipped decision is held as it is, and read when a shadow comes */
+    j->dec_valid = read ? j->dec_parsed : true;
     if (!j->early)
         return;
     /* a shadow record of this order came first */
-    if (j->dec_valid && !strcmp(j->early_order, j->dec_order) && sh_dec_summary(j)) {
+    if (j->dec_valid && key_eq(&j->early_order, &j->dec_order) && j->dec_parsed) {
         sh_pair(j, arm, &j->dec_sum, &j->early_sum, j->early_ts);
         j->dec_used = true;
         j->early = false;
@@ -604,31 +394,33 @@ static void sh_on_decision(join_ctx_t *j, const ordo_log_record_t *rec, const or
 
 /* A shadow record (read). Shadows of this experiment are compared; every
  * shadow may also carry the CUPED covariate (on_shadow). */
-static void sh_on_shadow(join_ctx_t *j, const ordo_record_t *d)
+static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
 {
-    if (!d->experiment || strcmp(d->experiment, j->a->cfg.experiment)) {
+    if (!id_eq(f->experiment, j->exp_id)) {
         j->sh.other++;
         return;
     }
     j->sh_on = true; /* from now on decisions are held for pairing */
     j->sh.records++;
-    const char *pv = d->policy_version, *pn = d->policy_name;
+    const char *pv = an_strings_get(j->str, f->policy_version);
+    const char *pn = an_strings_get(j->str, f->policy_name);
     if (j->sh.records == 1) {
         snprintf(j->sh.policy_name, sizeof j->sh.policy_name, "%s", pn ? pn : "");
         snprintf(j->sh.policy_version, sizeof j->sh.policy_version, "%s", pv ? pv : "");
     } else if (strcmp(pv ? pv : "", j->sh.policy_version)) {
         j->sh.policy_changes++;
     }
-    const char *oid = d->order_id;
-    ordo_analyze_plan_summary_t sum;
-    if (!oid || strlen(oid) >= sizeof j->early_order || !d->has_time ||
-        ordo_analyze_plan_summary(d, &sum, NULL)) {
+    if (!(f->flags & AN_F_OID) || (f->flags & AN_F_OID_LONG) || !(f->flags & AN_F_HAS_TIME) ||
+        !(f->flags & AN_F_PLAN)) {
         j->sh.unpaired++;
         return;
     }
-    if (j->dec_valid && !j->dec_used && !strcmp(oid, j->dec_order)) {
-        if (sh_dec_summary(j)) {
-            sh_pair(j, j->dec_arm, &j->dec_sum, &sum, d->time);
+    ordo_analyze_plan_summary_t sum;
+    an_summary_from_fact(f, &sum);
+    oid_key_t k = key_of(true, false, f->oid);
+    if (j->dec_valid && !j->dec_used && key_eq(&k, &j->dec_order)) {
+        if (j->dec_parsed) {
+            sh_pair(j, j->dec_arm, &j->dec_sum, &sum, f->ts);
             j->dec_used = true;
         } else {
             j->sh.unpaired++;
@@ -637,52 +429,42 @@ static void sh_on_shadow(join_ctx_t *j, const ordo_record_t *d)
     }
     sh_early_unpaired(j);
     j->early = true;
-    snprintf(j->early_order, sizeof j->early_order, "%s", oid);
-    j->early_ts = d->time;
+    j->early_order = k;
+    j->early_ts = f->ts;
     j->early_sum = sum;
 }
 
-/* Cheap filter: a decision of another experiment (or none) is skipped
- * without reading it (kept as bytes while a shadow record of this order may
- * follow). */
-static bool skip_unread(join_ctx_t *j, const ordo_log_record_t *rec)
+/* Cheap filter: a decision of another experiment (or none) is skipped on
+ * the byte scan, without its parsed fields (held while a shadow record of
+ * this order may follow). */
+static bool skip_unread(join_ctx_t *j, const an_fact_t *f)
 {
-    char id[ORDO_EXP_ID_MAX];
     bool skip = false;
-    if (!scan_str(rec->payload, rec->len, "\"experiment\"", id, sizeof id)) {
-        if (!memmem(rec->payload, rec->len, "\"experiment\"", 12)) {
+    if (!(f->flags & AN_F_SCAN_EXP)) {
+        if (!(f->flags & AN_F_EXP_TEXT)) {
             j->counts.no_experiment++;
             skip = true;
         }
-    } else if (strcmp(id, j->a->cfg.experiment)) {
+    } else if (!id_eq(f->scan_exp, j->exp_id)) {
         j->counts.other_experiment++;
         skip = true;
     }
     if (skip && j->sh_on)
-        sh_on_decision(j, rec, NULL, -1);
+        sh_on_decision(j, f, false, -1);
     return skip;
 }
 
-/* One decision or shadow record of the log. */
-static int on_record(join_ctx_t *j, const ordo_log_record_t *rec, ordo_error_t *err)
+/* One decision or shadow record, as its fact. */
+static int on_fact(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 {
-    bool decision = rec->type == ORDO_LOG_REC_DECISION;
+    bool decision = !(f->flags & AN_F_SHADOW);
     if (decision)
         j->counts.decisions++;
     else
         j->counts.shadows++;
-    if (decision && skip_unread(j, rec))
+    if (decision && skip_unread(j, f))
         return ORDO_OK;
-    ordo_arena_reset(j->arena);
-    ordo_record_t d;
-    ordo_error_t e;
-    int rc = ordo_record_read(rec->payload, rec->len, 0, j->arena, &d, &e);
-    if (rc == ORDO_ENOMEM) {
-        if (err)
-            *err = e;
-        return rc;
-    }
-    if (rc) {
+    if (!(f->flags & AN_F_PARSED)) {
         if (decision) {
             j->counts.bad_records++;
             j->dec_valid = false;
@@ -692,37 +474,70 @@ static int on_record(join_ctx_t *j, const ordo_log_record_t *rec, ordo_error_t *
         }
         return ORDO_OK;
     }
+    int rc = ORDO_OK;
     if (decision) {
-        rc = on_decision(j, &d, err);
+        rc = on_decision(j, f, err);
         if (!rc && j->sh_on)
-            sh_on_decision(j, rec, &d, j->cur_arm);
+            sh_on_decision(j, f, true, j->cur_arm);
     } else {
-        rc = on_shadow(j, &d);
-        sh_on_shadow(j, &d);
+        on_shadow(j, f);
+        sh_on_shadow(j, f);
     }
     return rc;
 }
 
-static int read_log(join_ctx_t *j, const char *logdir, ordo_error_t *err)
+/* The record path: every record read and turned into its fact here. */
+static int read_log(join_ctx_t *j, const char *logdir, const ordo_network_t *net,
+                    ordo_error_t *err)
 {
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    if (!arena)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     ordo_log_iter_t *it;
     int rc = ordo_log_iter_open(logdir, NULL, &it, err);
-    if (rc)
+    if (rc) {
+        ordo_arena_destroy(arena);
         return rc;
+    }
     ordo_log_record_t rec;
+    an_fact_t f;
     while ((rc = ordo_log_iter_next(it, &rec, err)) == 1) {
         j->counts.records++;
         if (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW)
             continue;
-        if ((rc = on_record(j, &rec, err)))
+        if ((rc = an_fact_from_log(&rec, arena, net, j->str, &f, err)) ||
+            (rc = on_fact(j, &f, err)))
             break;
     }
     ordo_log_iter_close(it);
+    ordo_arena_destroy(arena);
     if (rc < 0)
         return rc;
     sh_early_unpaired(j);
     return flush_pending(j, err);
 }
+
+/* The facts path: the rows of the facts table. */
+static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
+{
+    size_t n = an_facts_count(t);
+    j->counts.records = t->other_records + n;
+    /* the outcome lookups are random accesses: prefetch the slot 16 rows
+     * ahead and the outcome row it names 8 rows ahead */
+    enum { AHEAD = 16 };
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n)
+            an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD)->oid, 0);
+        if (i + AHEAD / 2 < n)
+            an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD / 2)->oid, 1);
+        int rc = on_fact(j, an_facts_row(t, i), err);
+        if (rc)
+            return rc;
+    }
+    sh_early_unpaired(j);
+    return flush_pending(j, err);
+}
+
 
 static void drop_unknown_keys(ordo_analyze_config_t *cfg, ordo_analysis_t *notes_to,
                               char notes[][160], size_t *n_notes)
@@ -756,7 +571,8 @@ static void drop_unknown_keys(ordo_analyze_config_t *cfg, ordo_analysis_t *notes
     cfg->n_guardrails = w;
 }
 
-static int pick_experiment(const char *dir, const char *logdir, bool have_log,
+static int pick_experiment(const char *dir, const char *logdir, const an_facts_t *facts,
+                           bool have_log,
                            ordo_exp_registry_t *reg, const ordo_analyze_options_t *opt,
                            ordo_exp_t **exp, scan_exp_t *scan, size_t *n_scan, bool *scanned,
                            char *chosen, ordo_error_t *err)
@@ -776,7 +592,7 @@ static int pick_experiment(const char *dir, const char *logdir, bool have_log,
         return ORDO_OK;
     }
     if (have_log) {
-        int rc = scan_log(logdir, scan, n_scan, err);
+        int rc = scan_log(logdir, facts, scan, n_scan, err);
         if (rc)
             return rc;
         *scanned = true;
@@ -813,10 +629,15 @@ typedef struct an_dir {
     size_t n_scan;
     char notes[8][160];
     size_t n_notes;
+    char net_note[160];  /* the network could not be loaded ("" none) */
+    an_facts_t *facts;   /* NULL: the record path */
 } an_dir_t;
 
 static void an_dir_close(an_dir_t *ad)
 {
+    if (ad->facts)
+        an_facts_close(ad->facts);
+    free(ad->facts);
     free(ad->cfg);
     free(ad->scan);
     ordo_exp_destroy(ad->exp);
@@ -860,7 +681,7 @@ static int config_from_log(const char *dir, const ordo_analyze_options_t *opt, b
                            const char *chosen, an_dir_t *ad, ordo_error_t *err)
 {
     if (!scanned && ad->have_log) {
-        int rc = scan_log(ad->logdir, ad->scan, &ad->n_scan, err);
+        int rc = scan_log(ad->logdir, ad->facts, ad->scan, &ad->n_scan, err);
         if (rc)
             return rc;
     }
@@ -895,7 +716,7 @@ static int an_dir_config(const char *dir, const ordo_analyze_options_t *opt, an_
 {
     bool scanned;
     char chosen[ORDO_EXP_ID_MAX] = "";
-    int rc = pick_experiment(dir, ad->logdir, ad->have_log, ad->reg, opt, &ad->exp, ad->scan,
+    int rc = pick_experiment(dir, ad->logdir, ad->facts, ad->have_log, ad->reg, opt, &ad->exp, ad->scan,
                              &ad->n_scan, &scanned, chosen, err);
     if (rc)
         return rc;
@@ -916,7 +737,7 @@ static int an_dir_config(const char *dir, const ordo_analyze_options_t *opt, an_
 
 /* The catalog for product family and order value: the options' network,
  * else DIR/network when present. */
-static void an_dir_catalog(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad)
+static void an_dir_net(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad)
 {
     char path[4096];
     ad->net = opt->network;
@@ -927,50 +748,94 @@ static void an_dir_catalog(const char *dir, const ordo_analyze_options_t *opt, a
         ordo_error_t e;
         if (ordo_network_load(nd, NULL, &ad->own_net, &e) == ORDO_OK)
             ad->net = ad->own_net;
-        else if (ad->n_notes < 8)
-            snprintf(ad->notes[ad->n_notes++], 160, "the network in %s could not be loaded: %s",
-                     nd, e.msg);
+        else
+            snprintf(ad->net_note, sizeof ad->net_note,
+                     "the network in %s could not be loaded: %s", nd, e.msg);
     }
+}
+
+/* After the configuration: the catalog's note and family names. */
+static void an_dir_catalog(an_dir_t *ad)
+{
+    if (ad->net_note[0] && ad->n_notes < 8)
+        snprintf(ad->notes[ad->n_notes++], 160, "%s", ad->net_note);
     if (ad->net)
         for (uint32_t f = 0; f < ad->net->n_families && f < ORDO_AN_FAMILIES - 1; f++)
             snprintf(ad->cfg->family_names[f], sizeof ad->cfg->family_names[f], "%s",
                      ad->net->families[f]);
 }
 
+/* The facts table of DIR (DIR/facts), opened, checked and brought up to
+ * date with the log; none with ORDO_ANALYZE_FACTS_OFF or without a log. */
+static int an_dir_facts(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad,
+                        ordo_error_t *err)
+{
+    if (opt->facts == ORDO_ANALYZE_FACTS_OFF || !ad->have_log)
+        return ORDO_OK;
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, dir, err);
+    if (rc)
+        return rc;
+    if (!(ad->facts = calloc(1, sizeof *ad->facts)))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    rc = an_facts_open(dd.facts, ad->logdir, ad->net, opt->facts == ORDO_ANALYZE_FACTS_REBUILD,
+                       ad->facts, err);
+    if (rc) {
+        free(ad->facts);
+        ad->facts = NULL;
+    }
+    return rc;
+}
+
 /* ---- the join ---- */
 
+/* The outcome summaries: the outcome facts of DIR/facts on the facts path,
+ * else read from the store. */
+static int join_outcomes(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad,
+                         join_ctx_t *j, ordo_error_t *err)
+{
+    if (!ad->facts || !ad->store)
+        return an_outcomes_load(ad->store, &j->oc, err);
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, dir, err);
+    if (rc)
+        return rc;
+    return an_ofacts_open(dd.facts, dd.db, ad->store, opt->facts == ORDO_ANALYZE_FACTS_REBUILD,
+                          &j->oc, NULL, err);
+}
+
 /* Decision records joined with outcome summaries into the analysis. */
-static int join_dir(an_dir_t *ad, join_ctx_t *j, ordo_error_t *err)
+static int join_dir(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad,
+                    join_ctx_t *j, ordo_error_t *err)
 {
     const ordo_exp_t *exp = ad->exp;
-    j->net = ad->net;
     /* a registered experiment without a shadow policy has no shadow records
      * to pair: skip keeping decision bytes (the records are still counted) */
     j->sh_on = !exp || exp->has_shadow;
-    ordo_buf_init(&j->dec_raw, NULL);
-    j->arena = ordo_arena_create(1 << 16);
-    if (!j->arena)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (exp && exp->status.started_at > 0 && exp->warmup_hours > 0)
         j->warmup_end = exp->status.started_at + (int64_t)(exp->warmup_hours * 3600.0);
     int rc;
-    if (ad->store) {
-        if ((rc = outcomes_load(ad->store, &j->oc, err)))
-            return rc;
+    if (ad->facts) {
+        j->str = &ad->facts->str;
     } else {
-        j->oc.map = ordo_strmap_create(16);
-        if (!j->oc.map)
+        if (an_strings_init(&j->own_str))
             return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        j->str = &j->own_str;
     }
+    if ((rc = join_ids(j, err)) || (rc = join_outcomes(dir, opt, ad, j, err)))
+        return rc;
     j->counts.outcomes_loaded = j->oc.n;
-    if (ad->have_log) {
-        if ((rc = read_log(j, ad->logdir, err)))
+    if (ad->facts) {
+        if ((rc = read_facts(j, ad->facts, err)))
+            return rc;
+    } else if (ad->have_log) {
+        if ((rc = read_log(j, ad->logdir, ad->net, err)))
             return rc;
     } else {
         ordo_analysis_note(j->a, "no decision log (%s): no orders to analyse", ad->logdir);
     }
     for (size_t i = 0; i < j->oc.n; i++)
-        j->counts.outcomes_unmatched += !j->oc.v[i].matched;
+        j->counts.outcomes_unmatched += !j->oc.matched[i];
     return ORDO_OK;
 }
 
@@ -978,9 +843,9 @@ static void join_free(join_ctx_t *j)
 {
     if (!j)
         return;
-    outcomes_free(&j->oc);
-    ordo_buf_free(&j->dec_raw);
-    ordo_arena_destroy(j->arena);
+    an_outcomes_free(&j->oc);
+    if (j->str == &j->own_str)
+        an_strings_free(&j->own_str);
     free(j);
 }
 
@@ -1072,9 +937,12 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo
     ordo_analysis_t *a = NULL;
     join_ctx_t *j = NULL;
     int rc;
-    if ((rc = an_dir_open(dir, &ad, err)) || (rc = an_dir_config(dir, opt, &ad, err)))
+    if ((rc = an_dir_open(dir, &ad, err)))
         goto done;
-    an_dir_catalog(dir, opt, &ad);
+    an_dir_net(dir, opt, &ad);
+    if ((rc = an_dir_facts(dir, opt, &ad, err)) || (rc = an_dir_config(dir, opt, &ad, err)))
+        goto done;
+    an_dir_catalog(&ad);
     if ((rc = ordo_analysis_create(ad.cfg, &a, err)))
         goto done;
     for (size_t i = 0; i < ad.n_notes; i++)
@@ -1084,7 +952,7 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo
         goto done;
     }
     j->a = a;
-    if ((rc = join_dir(&ad, j, err)))
+    if ((rc = join_dir(dir, opt, &ad, j, err)))
         goto done;
     join_notes(a, &j->counts, ad.net != NULL);
     ordo_analysis_set_counts(a, &j->counts);

@@ -80,7 +80,7 @@ static int run(const ordo_cli_args_t *args)
 {
     const char *format = ordo_cli_get(args, "format"), *exp = ordo_cli_get(args, "experiment"),
                *metrics = ordo_cli_get(args, "metrics"), *network = ordo_cli_get(args, "network"),
-               *data = ordo_cli_get(args, "data");
+               *data = ordo_cli_get(args, "data"), *facts = ordo_cli_get(args, "facts");
     bool monitor = ordo_cli_flag(args, "monitor"), dry = ordo_cli_flag(args, "dry-run");
     if (!format)
         format = "text";
@@ -88,6 +88,13 @@ static int run(const ordo_cli_args_t *args)
         format = "json";
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "html"))
         return ordo_cli_usage("analyze", "--format must be text, json or html, not '%s'", format);
+    ordo_analyze_facts_t facts_mode = ORDO_ANALYZE_FACTS_AUTO;
+    if (facts && !strcmp(facts, "off"))
+        facts_mode = ORDO_ANALYZE_FACTS_OFF;
+    else if (facts && !strcmp(facts, "rebuild"))
+        facts_mode = ORDO_ANALYZE_FACTS_REBUILD;
+    else if (facts && strcmp(facts, "auto"))
+        return ordo_cli_usage("analyze", "--facts must be auto, off or rebuild, not '%s'", facts);
     const char *dir = args->npos ? args->pos[0] : data ? data : ordo_cli_default_data_dir();
     if (dry && !monitor)
         return ordo_cli_usage("analyze", "--dry-run goes with --monitor");
@@ -110,7 +117,8 @@ static int run(const ordo_cli_args_t *args)
         free(set);
         return ordo_cli_fail(&err, rc, jerr);
     }
-    ordo_analyze_options_t opt = {.experiment = exp, .metrics = set, .network = net};
+    ordo_analyze_options_t opt = {
+        .experiment = exp, .metrics = set, .network = net, .facts = facts_mode};
     if (monitor) {
         exit_code = run_monitor(dir, &opt, dry, jerr);
         goto done;
@@ -158,13 +166,17 @@ static const ordo_cli_opt_t opts[] = {
                          "(exit 1 when breached)"},
     {"dry-run", 0, NULL, "with --monitor: report only, stop nothing"},
     {"data", 0, "DIR", "the data directory, when DIR is not given"},
+    {"facts", 0, "MODE", "auto (default): read decisions from the facts table DIR/facts,\n"
+                         "brought up to date with the log first; off: parse every record\n"
+                         "in DIR/log; rebuild: rebuild DIR/facts first. The report is the\n"
+                         "same in every mode"},
     {NULL, 0, NULL, NULL}};
 
 const ordo_cli_cmd_t ordo_cmd_analyze = {
     .name = "analyze",
     .summary = "experiment reports (text, JSON, HTML) and the guardrail monitor",
     .usage = "analyze DIR [--format text|json|html] [--out FILE] [--experiment ID]\n"
-             "            [--metrics FILE] [--network DIR] [--json]\n"
+             "            [--metrics FILE] [--network DIR] [--facts auto|off|rebuild] [--json]\n"
              "analyze DIR --monitor [--dry-run] [--experiment ID] [--json]",
     .about = "Joins the decisions in DIR/log with the outcomes in DIR/ordo.db and reports an\n"
              "experiment: metrics per variant, lift with intervals, CUPED, SRM, guardrails,\n"

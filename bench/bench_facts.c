@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* bench_facts — analysis from the facts table (docs/internals/ANALYZE.md
+ * "The facts table").
+ *
+ *   bench_facts [orders] [new_orders] [repeats]
+ *
+ * On a data directory of `orders` orders (default 1,000,000; decision and
+ * shadow records in the log, outcome events in the store; built first, not
+ * timed):
+ *  1. the record path (every record read and parsed: today's cost);
+ *  2. building the facts table and the outcome facts from scratch;
+ *  3. a warm analysis: facts checked and current, outcome facts current —
+ *     the full report (all metrics, CUPED, breakdowns, sequential), median
+ *     of `repeats`, with the time of each step;
+ *  4. `new_orders` more orders with their outcomes (default 100,000) are
+ *     appended, then: the refresh of the facts table alone (reads only the
+ *     new records), and the analysis after it.
+ * Goals (ISSUE 16): 10M orders analysed in <= 2 s; a refresh after 100k new
+ * orders in <= 100 ms. Prints the peak RSS. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "../src/analyze/internal.h"
+#include "../tests/analyze/analyze_fixture.h"
+#include "ordo/datadir.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+static long peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+static double secs(uint64_t t0)
+{
+    return (double)(ordo_now_ns() - t0) / 1e9;
+}
+
+static double analyse(const char *dir, ordo_analyze_facts_t mode)
+{
+    ordo_analyze_options_t opt = {0};
+    opt.facts = mode;
+    ordo_analysis_t *a;
+    ordo_error_t err;
+    uint64_t t0 = ordo_now_ns();
+    if (ordo_analyze_dir(dir, &opt, &a, &err)) {
+        fprintf(stderr, "analyze: %s\n", err.msg);
+        exit(1);
+    }
+    double t = secs(t0);
+    ordo_analysis_destroy(a);
+    return t;
+}
+
+/* n more orders of exp-fx from index first, with a shadow for treatment
+ * and outcome events (shipped with cost, delivered). */
+static void append_orders(const char *dir, size_t first, size_t n)
+{
+    ordo_error_t err;
+    char logdir[4096];
+    snprintf(logdir, sizeof logdir, "%s/log", dir);
+    ordo_log_options_t lo;
+    ordo_log_options_init(&lo);
+    lo.sync = ORDO_LOG_NONE;
+    ordo_log_t *log;
+    FX_CHECK(ordo_log_open(logdir, &lo, &log, NULL, &err));
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    FX_CHECK(ordo_store_tx_begin(store, &err));
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    for (size_t i = first; i < first + n; i++) {
+        fx_order_t o;
+        memset(&o, 0, sizeof o);
+        o.variant = (int)(i % 2);
+        o.ts = 1795000000 + (int64_t)i * 2;
+        o.region = (int)(i % 4);
+        o.shipments = 1;
+        o.units = 1 + (int)(i % 4);
+        o.zones[0] = 2 + (int)(i % 7);
+        o.miles[0] = 120.5 + (double)(i % 13);
+        double cc = 8 + (double)(i % 17) * 0.25, planned = o.variant ? cc - 0.5 : cc;
+        char oid[32];
+        snprintf(oid, sizeof oid, "O-%06zu", i);
+        fx_decision_json(&b, &o, oid, "exp-fx", o.variant ? "treatment" : "control", "p", planned,
+                         true);
+        FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_DECISION, oid, strlen(oid),
+                                 o.ts * 1000000000LL, b.data, b.len, NULL, &err));
+        if (o.variant) {
+            fx_decision_json(&b, &o, oid, "exp-fx", NULL, "p", cc, false);
+            FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_SHADOW, oid, strlen(oid),
+                                     o.ts * 1000000000LL, b.data, b.len, NULL, &err));
+        }
+        ordo_outcome_event_t ev[2];
+        memset(ev, 0, sizeof ev);
+        snprintf(ev[0].event_id, sizeof ev[0].event_id, "%s-s", oid);
+        snprintf(ev[0].order_id, sizeof ev[0].order_id, "%s", oid);
+        ev[0].type = ORDO_OUTCOME_SHIPPED;
+        ev[0].at = o.ts + 7200;
+        ev[0].promised_by = o.ts + 3 * 86400;
+        ev[0].cost[ORDO_COST_SHIP] = planned - 1;
+        ev[0].cost_mask = 1u << ORDO_COST_SHIP;
+        ev[1] = ev[0];
+        snprintf(ev[1].event_id, sizeof ev[1].event_id, "%s-d", oid);
+        ev[1].type = ORDO_OUTCOME_DELIVERED;
+        ev[1].at = o.ts + 86400 * (1 + (int64_t)(i % 4));
+        ev[1].cost_mask = 0;
+        ev[1].cost[ORDO_COST_SHIP] = 0;
+        FX_CHECK(ordo_store_outcomes_put_batch(store, ev, 2, NULL, &err));
+    }
+    FX_CHECK(ordo_store_tx_commit(store, &err));
+    ordo_buf_free(&b);
+    FX_CHECK(ordo_log_close(log, &err));
+    FX_CHECK(ordo_store_close(store, &err));
+}
+
+/* Opens the facts and the outcome facts as analyze does; times each. */
+static void open_steps(const char *dir, double *t_facts, double *t_out, bool *rebuilt,
+                       uint64_t *read)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    an_facts_t t;
+    uint64_t t0 = ordo_now_ns();
+    FX_CHECK(an_facts_open(dd.facts, dd.log, NULL, false, &t, &err));
+    *t_facts = secs(t0);
+    *rebuilt = t.rebuilt;
+    *read = t.read_records;
+    an_facts_close(&t);
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    an_outcomes_t oc;
+    uint64_t ev, ord;
+    t0 = ordo_now_ns();
+    FX_CHECK(ordo_store_outcome_counts(store, &ev, NULL, &err));
+    (void)ord;
+    printf("  (the store's event count, the outcome facts' change check: %.3f s)\n", secs(t0));
+    t0 = ordo_now_ns();
+    FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &oc, NULL, &err));
+    *t_out = secs(t0);
+    an_outcomes_free(&oc);
+    FX_CHECK(ordo_store_close(store, &err));
+}
+
+int main(int argc, char **argv)
+{
+    size_t orders = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
+    size_t fresh = argc > 2 ? strtoull(argv[2], NULL, 10) : 100000;
+    int repeats = argc > 3 ? atoi(argv[3]) : 3;
+    if (repeats < 1 || repeats > 50)
+        repeats = 3;
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = orders;
+    spec.spacing = 2;
+    char *dir = fx_tmp_dir();
+    uint64_t t0 = ordo_now_ns();
+    fx_build(dir, &spec, NULL, false);
+    printf("built %zu orders (log + outcome store) in %.1f s (not timed below)\n", orders,
+           secs(t0));
+
+    double t_rec = getenv("BENCH_FACTS_NO_RECORD_PATH") ? NAN : analyse(dir, ORDO_ANALYZE_FACTS_OFF);
+    printf("record path (every record parsed): %.3f s (%.2f us/order)\n", t_rec,
+           t_rec * 1e6 / (double)orders);
+    double t_build = analyse(dir, ORDO_ANALYZE_FACTS_REBUILD);
+    printf("facts built from the log and the store, then analysed: %.3f s\n", t_build);
+
+    double t_warm[50], tf = 0, to = 0;
+    bool rebuilt;
+    uint64_t read;
+    for (int r = 0; r < repeats; r++)
+        t_warm[r] = analyse(dir, ORDO_ANALYZE_FACTS_AUTO);
+    open_steps(dir, &tf, &to, &rebuilt, &read);
+    double mw = median(t_warm, repeats);
+    printf("warm analysis from the facts table: median %.3f s of %d (%.1f ns/order; "
+           "of which facts checked %.3f s, outcome facts %.3f s); %.1fx the record path\n",
+           mw, repeats, mw * 1e9 / (double)orders, tf, to, t_rec / mw);
+
+    if (fresh) {
+        t0 = ordo_now_ns();
+        append_orders(dir, orders, fresh);
+        printf("appended %zu orders with outcomes in %.1f s (not timed)\n", fresh, secs(t0));
+        open_steps(dir, &tf, &to, &rebuilt, &read);
+        printf("refresh after %zu new orders: facts table %.3f s (%llu new records read, "
+               "rebuilt: %s), outcome facts %.3f s (store changed: read again)\n",
+               fresh, tf, (unsigned long long)read, rebuilt ? "yes" : "no", to);
+        double t_after = analyse(dir, ORDO_ANALYZE_FACTS_AUTO);
+        printf("analysis after the refresh: %.3f s\n", t_after);
+    }
+    printf("peak RSS: %ld MB\n", peak_rss_mb());
+    fx_rm_tree(dir);
+    return 0;
+}

@@ -1,0 +1,587 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo analyze — facts: one log record → one fixed-width row of the figures
+ * the join and the analysis rows need (internal.h, ANALYZE.md "The facts
+ * table"); rows back into ordo_analyze_row_t; interned strings; outcome
+ * summaries keyed by the order id's hash. The record path and the facts
+ * path both go through these functions, so they cannot disagree. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <xxhash.h>
+
+#include "internal.h"
+#include "ordo/geo.h"
+#include "ordo/log.h"
+#include "ordo/record.h"
+#include "ordo/store.h"
+
+_Static_assert(sizeof(an_fact_t) == 272, "the facts row is part of the file format");
+
+/* ------------------------------------------------------------------ */
+/* Interned strings */
+
+int an_strings_init(an_strings_t *s)
+{
+    memset(s, 0, sizeof *s);
+    ordo_buf_init(&s->buf, NULL);
+    s->map = ordo_strmap_create(64);
+    return s->map ? ORDO_OK : ORDO_ENOMEM;
+}
+
+void an_strings_free(an_strings_t *s)
+{
+    ordo_strmap_destroy(s->map);
+    ordo_buf_free(&s->buf);
+    free(s->off);
+    memset(s, 0, sizeof *s);
+}
+
+int an_strings_intern(an_strings_t *s, const char *str, uint32_t *id)
+{
+    if (!str) {
+        *id = AN_ID_NONE;
+        return ORDO_OK;
+    }
+    size_t len = strlen(str);
+    if (len >= AN_STR_MAX) {
+        *id = AN_ID_LONG;
+        return ORDO_OK;
+    }
+    uint32_t v;
+    if (ordo_strmap_get(s->map, str, len, &v)) {
+        *id = v;
+        return ORDO_OK;
+    }
+    if (s->n == s->cap) {
+        uint32_t cap = s->cap ? s->cap * 2 : 64;
+        uint32_t *o = realloc(s->off, cap * sizeof *o);
+        if (!o)
+            return ORDO_ENOMEM;
+        s->off = o;
+        s->cap = cap;
+    }
+    uint32_t off = (uint32_t)s->buf.len;
+    ordo_buf_append(&s->buf, str, len);
+    ordo_buf_putc(&s->buf, 0);
+    if (s->buf.oom)
+        return ORDO_ENOMEM;
+    s->off[s->n] = off;
+    v = ++s->n;
+    if (ordo_strmap_put(s->map, str, len, v))
+        return ORDO_ENOMEM;
+    *id = v;
+    return ORDO_OK;
+}
+
+uint32_t an_strings_find(const an_strings_t *s, const char *str)
+{
+    uint32_t v;
+    if (str && ordo_strmap_get(s->map, str, strlen(str), &v))
+        return v;
+    return AN_ID_LONG;
+}
+
+const char *an_strings_get(const an_strings_t *s, uint32_t id)
+{
+    if (id == AN_ID_NONE)
+        return NULL;
+    if (id == AN_ID_LONG || id > s->n)
+        return "";
+    return s->buf.data + s->off[id - 1];
+}
+
+void an_hash128(const char *s, size_t len, uint64_t h[2])
+{
+    XXH128_hash_t x = XXH3_128bits(s, len);
+    h[0] = x.low64;
+    h[1] = x.high64;
+}
+
+uint64_t an_catalog_fingerprint(const ordo_network_t *net)
+{
+    if (!net)
+        return 0;
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return 1; /* never equal to a saved fingerprint of a real catalog */
+    XXH3_64bits_reset(st);
+    for (uint32_t f = 0; f < net->n_families; f++)
+        XXH3_64bits_update(st, net->families[f], strlen(net->families[f]) + 1);
+    for (uint32_t i = 0; i < net->n_skus; i++) {
+        const char *id = net->skus[i].id;
+        XXH3_64bits_update(st, id, strlen(id) + 1);
+        XXH3_64bits_update(st, &net->skus[i].price, sizeof net->skus[i].price);
+        XXH3_64bits_update(st, &net->skus[i].family, sizeof net->skus[i].family);
+    }
+    uint64_t h = XXH3_64bits_digest(st) | 2; /* never 0 (no catalog) or 1 */
+    XXH3_freeState(st);
+    return h;
+}
+
+/* ------------------------------------------------------------------ */
+/* One record → one fact */
+
+static int region_of_zip(const char *zs)
+{
+    uint32_t zip;
+    if (!zs || ordo_zip_parse(zs, strlen(zs), &zip))
+        return ORDO_AN_REGIONS - 1;
+    const ordo_geo_t *geo = ordo_geo_default();
+    if (!geo)
+        return ORDO_AN_REGIONS - 1;
+    const ordo_zip_t *z = ordo_geo_zip(geo, zip);
+    const char *state = z ? z->state : NULL;
+    if (!state) {
+        const ordo_zip3_t *z3 = ordo_geo_zip3(geo, (uint16_t)(zip / 100));
+        state = z3 && z3->known ? z3->state : NULL;
+    }
+    return state ? ordo_analyze_region_index(ordo_geo_region(state)) : ORDO_AN_REGIONS - 1;
+}
+
+/* The plan's figures: cost and its parts, shipments, zones, miles. */
+static void fact_plan(const ordo_record_t *d, an_fact_t *f)
+{
+    const ordo_record_plan_t *plan = &d->plan;
+    if (plan->present)
+        f->flags |= AN_F_PLAN;
+    if (plan->has_cost)
+        f->flags |= AN_F_HAS_COST;
+    f->dv[AN_DV_COST] = plan->cost.total;
+    f->dv[AN_DV_PICK] = plan->cost.pick;
+    f->dv[AN_DV_PACK] = plan->cost.pack;
+    f->dv[AN_DV_SHIP] = plan->cost.shipping;
+    f->dv[AN_DV_RETURNS] = plan->cost.returns;
+    double cr = plan->cost.carrying_relief, op = plan->cost.opportunity;
+    f->dv[AN_DV_CARRYING] = (isfinite(cr) ? cr : 0) + (isfinite(op) ? op : 0);
+    f->dv[AN_DV_ON_TIME_PROB] = plan->on_time_prob;
+    f->dv[AN_DV_RETURN_RISK] = plan->return_risk;
+    double nship = plan->shipments_total;
+    if (!isfinite(nship))
+        nship = plan->has_shipments ? plan->n_shipments : NAN;
+    f->dv[AN_DV_SHIPMENTS] = nship;
+    f->dv[AN_DV_UNITS] = plan->units;
+    f->dv[AN_DV_MILES] = NAN;
+    f->dv[AN_DV_ZONE_SUM] = NAN;
+    for (int z = 0; z < 9; z++)
+        f->zones[z] = NAN;
+    if (plan->has_shipments) {
+        ordo_analyze_plan_summary_t sum;
+        f->flags |= AN_F_SIG;
+        double miles = 0, zsum = 0;
+        for (int z = 0; z < 9; z++)
+            f->zones[z] = 0;
+        for (uint32_t i = 0; i < plan->n_shipments; i++) {
+            double zone = plan->shipments[i].zone, mi = plan->shipments[i].miles;
+            if (isfinite(mi))
+                miles += mi;
+            if (isfinite(zone) && zone >= 1 && zone <= 9) {
+                zsum += zone;
+                f->zones[(int)zone - 1] += 1;
+            }
+        }
+        f->dv[AN_DV_MILES] = miles;
+        f->dv[AN_DV_ZONE_SUM] = zsum;
+        if (ordo_analyze_plan_summary(d, &sum, NULL) == ORDO_OK && sum.has_sig) {
+            f->sig[0] = sum.sig[0];
+            f->sig[1] = sum.sig[1];
+        }
+    }
+    f->fallback = (int8_t)(d->fallback < 0 ? -1 : d->fallback ? 1 : 0);
+    double lat = d->latency_ns;
+    f->dv[AN_DV_LATENCY_MS] = isfinite(lat) ? lat / 1e6 : NAN;
+    f->dv[AN_DV_CONTROL_COST] = d->control_cost;
+    const char *pd = plan->promise_date;
+    int64_t p;
+    if (pd && !ordo_time_parse(pd, &p))
+        f->promise = strlen(pd) == 10 ? p + 86399 : p; /* a date: end of that day */
+}
+
+/* Segments: region from the ship-to ZIP, value band and product family
+ * (from the record, else from the order's lines and the catalog). */
+static void fact_segments(const ordo_record_t *d, const ordo_network_t *net, an_fact_t *f)
+{
+    f->region = (uint8_t)region_of_zip(d->order.zip);
+    double value = d->order_value;
+    int family = -1;
+    if (d->product_family && net)
+        family = ordo_network_family(net, d->product_family);
+    if (net && d->order.present && d->order.lines && (!isfinite(value) || family < 0)) {
+        double total = 0, best = -1;
+        int best_fam = -1;
+        bool all = true;
+        for (uint32_t i = 0; i < d->order.n_lines; i++) {
+            const ordo_record_line_t *l = &d->order.lines[i];
+            double q = l->quantity;
+            int32_t si = l->sku ? ordo_network_sku(net, l->sku) : -1;
+            if (si < 0 || !isfinite(q)) {
+                all = false;
+                continue;
+            }
+            double lv = q * net->skus[si].price;
+            total += lv;
+            if (lv > best) {
+                best = lv;
+                best_fam = net->skus[si].family;
+            }
+        }
+        if (!isfinite(value) && all)
+            value = total;
+        if (family < 0)
+            family = best_fam;
+    }
+    f->dv[AN_DV_ORDER_VALUE] = value;
+    f->value_band = (uint8_t)ordo_analyze_value_band(value);
+    f->family =
+        family >= 0 && family < ORDO_AN_FAMILIES - 1 ? (uint16_t)family : ORDO_AN_FAMILIES - 1;
+}
+
+static void fact_clear(an_fact_t *f)
+{
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < AN_DV_N; i++)
+        f->dv[i] = NAN;
+    for (int z = 0; z < 9; z++)
+        f->zones[z] = NAN;
+    f->fallback = -1;
+    f->region = ORDO_AN_REGIONS - 1;
+    f->value_band = ORDO_AN_VALUE_BANDS - 1;
+    f->family = ORDO_AN_FAMILIES - 1;
+}
+
+int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_strings_t *str,
+                        an_fact_t *f, ordo_error_t *err)
+{
+    f->flags |= AN_F_PARSED;
+    if (d->has_time) {
+        f->flags |= AN_F_HAS_TIME;
+        f->ts = d->time;
+    }
+    if (d->excluded)
+        f->flags |= AN_F_EXCLUDED;
+    if (d->order_id) {
+        size_t len = strlen(d->order_id);
+        f->flags |= AN_F_OID | (len >= ORDO_OUTCOME_ID_MAX ? AN_F_OID_LONG : 0);
+        an_hash128(d->order_id, len, f->oid);
+    }
+    if (d->unit && d->unit[0]) {
+        f->flags |= AN_F_UNIT;
+        an_hash128(d->unit, strlen(d->unit), f->unit);
+    }
+    int rc;
+    if ((rc = an_strings_intern(str, d->experiment, &f->experiment)) ||
+        (rc = an_strings_intern(str, d->variant, &f->variant)) ||
+        (rc = an_strings_intern(str, d->policy_name, &f->policy_name)) ||
+        (rc = an_strings_intern(str, d->policy_version, &f->policy_version)))
+        return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
+    fact_plan(d, f);
+    fact_segments(d, net, f);
+    return ORDO_OK;
+}
+
+int an_fact_from_log(const ordo_log_record_t *rec, ordo_arena_t *arena, const ordo_network_t *net,
+                     an_strings_t *str, an_fact_t *f, ordo_error_t *err)
+{
+    fact_clear(f);
+    if (rec->type == ORDO_LOG_REC_SHADOW)
+        f->flags |= AN_F_SHADOW;
+    /* what the byte scan of the join sees (join.c skips decisions of
+     * other experiments on it, without reading them) */
+    char buf[ORDO_OUTCOME_ID_MAX > ORDO_EXP_ID_MAX ? ORDO_OUTCOME_ID_MAX : ORDO_EXP_ID_MAX];
+    if (memmem(rec->payload, rec->len, "\"experiment\"", 12))
+        f->flags |= AN_F_EXP_TEXT;
+    if (an_scan_str(rec->payload, rec->len, "\"experiment\"", buf, ORDO_EXP_ID_MAX)) {
+        f->flags |= AN_F_SCAN_EXP;
+        if (an_strings_intern(str, buf, &f->scan_exp))
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    if (an_scan_str(rec->payload, rec->len, "\"variant\"", buf, ORDO_EXP_KEY_MAX)) {
+        f->flags |= AN_F_SCAN_VAR;
+        if (an_strings_intern(str, buf, &f->scan_var))
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    if (an_scan_str(rec->payload, rec->len, "\"order_id\"", buf, ORDO_OUTCOME_ID_MAX)) {
+        f->flags |= AN_F_SCAN_OID;
+        an_hash128(buf, strlen(buf), f->scan_oid);
+    }
+    ordo_arena_reset(arena);
+    ordo_record_t d;
+    ordo_error_t e;
+    int rc = ordo_record_read(rec->payload, rec->len, 0, arena, &d, &e);
+    if (rc == ORDO_ENOMEM) {
+        if (err)
+            *err = e;
+        return rc;
+    }
+    if (rc)
+        return ORDO_OK;
+    return an_fact_from_record(&d, net, str, f, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* A fact → a row */
+
+/* What happened to the order (outcome summary o, may be NULL). */
+static void row_outcome(const an_fact_t *f, const ordo_outcome_summary_t *o,
+                        ordo_analyze_row_t *row)
+{
+    int64_t t = row->ts;
+    if (!o) {
+        row->v[ORDO_AF_HAS_OUTCOME] = 0;
+        return;
+    }
+    row->v[ORDO_AF_HAS_OUTCOME] = 1;
+    if (o->cost_mask) {
+        row->v[ORDO_AF_ACTUAL_COST] = o->cost_total;
+        static const int parts[ORDO_COST_PARTS] = {ORDO_AF_ACTUAL_PICK, ORDO_AF_ACTUAL_PACK,
+                                                   ORDO_AF_ACTUAL_SHIP, ORDO_AF_ACTUAL_RETURNS,
+                                                   ORDO_AF_ACTUAL_CARRYING};
+        for (int p = 0; p < ORDO_COST_PARTS; p++)
+            row->v[parts[p]] = (o->cost_mask & (1u << p)) ? o->cost[p] : 0;
+    }
+    row->v[ORDO_AF_REFUND] = o->refund;
+    int64_t promise = o->promised_by ? o->promised_by : f->promise;
+    ordo_on_time_t ot = o->promised_by ? o->on_time : ordo_outcome_on_time(o, promise);
+    row->v[ORDO_AF_ON_TIME] = ot == ORDO_ON_TIME_YES ? 1 : ot == ORDO_ON_TIME_LATE ? 0 : NAN;
+    row->v[ORDO_AF_DELIVERED] = o->delivered_at > 0;
+    row->v[ORDO_AF_HOURS_TO_SHIP] = o->shipped_at > 0 ? (double)(o->shipped_at - t) / 3600.0 : NAN;
+    row->v[ORDO_AF_HOURS_TO_DELIVER] =
+        o->delivered_at > 0 ? (double)(o->delivered_at - t) / 3600.0 : NAN;
+    row->v[ORDO_AF_RETURNED] = o->returned_at > 0 || o->n_returned > 0;
+    row->v[ORDO_AF_CANCELLED] = o->cancelled_at > 0;
+}
+
+int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_analyze_row_t *row,
+                     ordo_error_t *err)
+{
+    ordo_analyze_row_init(row);
+    if (!(f->flags & AN_F_HAS_TIME))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "timestamp", "missing or malformed");
+    row->ts = f->ts;
+    if (!(f->flags & AN_F_HAS_COST))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "plan.totals.cost", "missing");
+    double *v = row->v;
+    v[ORDO_AF_PLANNED_COST] = f->dv[AN_DV_COST];
+    v[ORDO_AF_PLANNED_PICK] = f->dv[AN_DV_PICK];
+    v[ORDO_AF_PLANNED_PACK] = f->dv[AN_DV_PACK];
+    v[ORDO_AF_PLANNED_SHIP] = f->dv[AN_DV_SHIP];
+    v[ORDO_AF_PLANNED_RETURNS] = f->dv[AN_DV_RETURNS];
+    v[ORDO_AF_PLANNED_CARRYING] = f->dv[AN_DV_CARRYING];
+    v[ORDO_AF_PLANNED_ON_TIME_PROB] = f->dv[AN_DV_ON_TIME_PROB];
+    v[ORDO_AF_PLANNED_RETURN_RISK] = f->dv[AN_DV_RETURN_RISK];
+    double nship = f->dv[AN_DV_SHIPMENTS];
+    v[ORDO_AF_SHIPMENTS] = nship;
+    v[ORDO_AF_SPLIT] = isfinite(nship) ? (nship > 1) : NAN;
+    v[ORDO_AF_UNITS] = f->dv[AN_DV_UNITS];
+    if (f->flags & AN_F_SIG) {
+        for (int z = 0; z < 9; z++)
+            v[ORDO_AF_ZONE_1 + z] = f->zones[z];
+        v[ORDO_AF_MILES] = f->dv[AN_DV_MILES];
+        v[ORDO_AF_ZONE_SUM] = f->dv[AN_DV_ZONE_SUM];
+    }
+    v[ORDO_AF_FALLBACK] = f->fallback < 0 ? NAN : f->fallback;
+    v[ORDO_AF_LATENCY_MS] = f->dv[AN_DV_LATENCY_MS];
+    v[ORDO_AF_CONTROL_COST] = f->dv[AN_DV_CONTROL_COST];
+    row->region = f->region;
+    v[ORDO_AF_ORDER_VALUE] = f->dv[AN_DV_ORDER_VALUE];
+    row->value_band = f->value_band;
+    row->family = f->family;
+    row_outcome(f, o, row);
+    return ORDO_OK;
+}
+
+void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out)
+{
+    double n = f->dv[AN_DV_SHIPMENTS];
+    out->v[ORDO_AN_SHADOW_COST] = f->dv[AN_DV_COST];
+    out->v[ORDO_AN_SHADOW_ON_TIME] = f->dv[AN_DV_ON_TIME_PROB];
+    out->v[ORDO_AN_SHADOW_SHIPMENTS] = n;
+    out->v[ORDO_AN_SHADOW_SPLIT] = isfinite(n) ? (n > 1) : NAN;
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+        if (!isfinite(out->v[m]))
+            out->v[m] = NAN;
+    out->has_sig = (f->flags & AN_F_SIG) != 0;
+    out->sig[0] = out->has_sig ? f->sig[0] : 0;
+    out->sig[1] = out->has_sig ? f->sig[1] : 0;
+}
+
+int ordo_analyze_row_from_decision(const ordo_record_t *d, const ordo_outcome_summary_t *o,
+                                   const ordo_network_t *net, ordo_analyze_row_t *row,
+                                   ordo_error_t *err)
+{
+    an_strings_t str;
+    if (an_strings_init(&str))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    an_fact_t f;
+    fact_clear(&f);
+    int rc = an_fact_from_record(d, net, &str, &f, err);
+    an_strings_free(&str);
+    if (rc)
+        return rc;
+    return an_row_from_fact(&f, o, row, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The byte scan */
+
+bool an_scan_str(const char *p, size_t len, const char *key, char *out, size_t cap)
+{
+    const char *end = p + len;
+    size_t kl = strlen(key);
+    const char *hit = p;
+    while ((hit = memmem(hit, (size_t)(end - hit), key, kl))) {
+        const char *q = hit + kl;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+            q++;
+        if (q < end && *q == ':') {
+            q++;
+            while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+                q++;
+            if (q >= end || *q != '"')
+                return false;
+            q++;
+            size_t n = 0;
+            while (q < end && *q != '"' && *q != '\\' && n + 1 < cap)
+                out[n++] = *q++;
+            out[n] = 0;
+            return q < end && *q == '"' && n > 0;
+        }
+        hit += kl;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Outcomes, by the order id's hash */
+
+void an_outcomes_free(an_outcomes_t *oc)
+{
+    if (oc->map) {
+        munmap(oc->map, oc->map_len);
+    } else {
+        free(oc->v);
+        free(oc->slot);
+    }
+    free(oc->matched);
+    memset(oc, 0, sizeof *oc);
+}
+
+static int outcomes_push(an_outcomes_t *oc, const ordo_outcome_summary_t *s)
+{
+    if (oc->n == oc->cap) {
+        size_t cap = oc->cap ? oc->cap * 2 : 1024;
+        an_outcome_t *nv = realloc(oc->v, cap * sizeof *nv);
+        if (!nv)
+            return ORDO_ENOMEM;
+        oc->v = nv;
+        oc->cap = cap;
+    }
+    an_outcome_t *o = &oc->v[oc->n++];
+    memset(o, 0, sizeof *o);
+    o->shipped_at = s->shipped_at;
+    o->delivered_at = s->delivered_at;
+    o->last_delivered_at = s->last_delivered_at;
+    o->returned_at = s->returned_at;
+    o->cancelled_at = s->cancelled_at;
+    o->promised_by = s->promised_by;
+    memcpy(o->cost, s->cost, sizeof o->cost);
+    o->cost_total = s->cost_total;
+    o->refund = s->refund;
+    o->n_shipments = s->n_shipments;
+    o->n_delivered = s->n_delivered;
+    o->n_returned = s->n_returned;
+    o->on_time = (uint8_t)s->on_time;
+    o->cost_mask = (uint8_t)s->cost_mask;
+    o->flags = (uint8_t)s->flags;
+    an_hash128(s->order_id, strlen(s->order_id), o->oid);
+    return ORDO_OK;
+}
+
+int an_outcomes_load(ordo_store_t *store, an_outcomes_t *oc, ordo_error_t *err)
+{
+    memset(oc, 0, sizeof *oc);
+    int rc = ORDO_OK;
+    if (store) {
+        if ((rc = ordo_store_outcome_counts(store, &oc->events, NULL, err)))
+            return rc;
+        ordo_outcome_iter_t *it;
+        if ((rc = ordo_store_outcome_iter_open(store, &it, err)))
+            return rc;
+        ordo_outcome_summary_t s;
+        while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1)
+            if (outcomes_push(oc, &s)) {
+                rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+                break;
+            }
+        ordo_outcome_iter_close(it);
+        if (rc < 0)
+            return rc;
+    }
+    return an_outcomes_index(oc, err);
+}
+
+static size_t slot_of(const uint64_t oid[2], size_t mask)
+{
+    return (size_t)(oid[0] ^ (oid[1] >> 7)) & mask;
+}
+
+int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err)
+{
+    size_t cap = 16;
+    while (cap < oc->n * 2)
+        cap *= 2;
+    free(oc->slot);
+    free(oc->matched);
+    oc->slot = calloc(cap, sizeof *oc->slot);
+    oc->matched = calloc(oc->n ? oc->n : 1, 1);
+    if (!oc->slot || !oc->matched)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    oc->mask = cap - 1;
+    for (size_t i = 0; i < oc->n; i++) {
+        size_t s = slot_of(oc->v[i].oid, oc->mask);
+        while (oc->slot[s]) {
+            const an_outcome_t *o = &oc->v[oc->slot[s] - 1];
+            if (o->oid[0] == oc->v[i].oid[0] && o->oid[1] == oc->v[i].oid[1])
+                break; /* the store has one summary per order: cannot happen */
+            s = (s + 1) & oc->mask;
+        }
+        if (!oc->slot[s])
+            oc->slot[s] = (uint32_t)(i + 1);
+    }
+    return ORDO_OK;
+}
+
+long an_outcomes_find(const an_outcomes_t *oc, const uint64_t oid[2])
+{
+    if (!oc->slot)
+        return -1;
+    size_t s = slot_of(oid, oc->mask);
+    while (oc->slot[s]) {
+        const an_outcome_t *o = &oc->v[oc->slot[s] - 1];
+        if (o->oid[0] == oid[0] && o->oid[1] == oid[1])
+            return (long)oc->slot[s] - 1;
+        s = (s + 1) & oc->mask;
+    }
+    return -1;
+}
+
+void an_outcome_expand(const an_outcome_t *o, ordo_outcome_summary_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->shipped_at = o->shipped_at;
+    s->delivered_at = o->delivered_at;
+    s->last_delivered_at = o->last_delivered_at;
+    s->returned_at = o->returned_at;
+    s->cancelled_at = o->cancelled_at;
+    s->promised_by = o->promised_by;
+    s->on_time = (ordo_on_time_t)o->on_time;
+    memcpy(s->cost, o->cost, sizeof s->cost);
+    s->cost_mask = o->cost_mask;
+    s->cost_total = o->cost_total;
+    s->refund = o->refund;
+    s->n_shipments = o->n_shipments;
+    s->n_delivered = o->n_delivered;
+    s->n_returned = o->n_returned;
+    s->flags = o->flags;
+}

@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo analyze — the facts table on disk (DIR/facts, ANALYZE.md "The facts
+ * table"): a cache derived from DIR/log and DIR/ordo.db. Every file is
+ * checked (magic, version, row size, lengths, XXH3 checksums) and the table
+ * is anchored to the log by the sequence number and chain hash of the last
+ * record it covers; anything torn, stale or foreign is rebuilt, never
+ * trusted. Writes: new rows are appended and fdatasync'd before the header
+ * that counts them; whole files are replaced atomically (tmp, fsync,
+ * rename). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "internal.h"
+#include "ordo/log.h"
+
+#define FACTS_VERSION 1u
+#define HDR_SIZE 128
+#define BLOCK_ROWS 4096
+#define ROW_SIZE sizeof(an_fact_t)
+static const char facts_magic[8] = {'O', 'R', 'D', 'O', 'F', 'C', 'T', '1'};
+static const char strings_magic[8] = {'O', 'R', 'D', 'O', 'F', 'S', 'T', '1'};
+static const char ofacts_magic[8] = {'O', 'R', 'D', 'O', 'F', 'O', 'C', '1'};
+
+/* The decisions file's header (little-endian hosts only, like the rows:
+ * the cache is rebuilt on any mismatch). */
+typedef struct facts_hdr {
+    char magic[8];
+    uint32_t version, row_size;
+    uint64_t n_rows;
+    uint64_t covered_seq;
+    uint8_t chain[32];
+    uint64_t other_records;
+    uint64_t catalog;
+    uint32_t n_strings, flags;
+    uint64_t sum_full; /* chained XXH3 of the complete blocks of BLOCK_ROWS rows */
+    uint64_t sum_all;  /* ... continued over the last, partial block */
+    uint8_t reserved[16];
+    uint64_t hdr_sum;  /* XXH3 of the 120 bytes above */
+} facts_hdr_t;
+_Static_assert(sizeof(facts_hdr_t) == HDR_SIZE, "facts header");
+
+static void path_of(char *out, size_t cap, const char *dir, const char *name)
+{
+    snprintf(out, cap, "%s/%s", dir, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Checksums */
+
+/* Chained XXH3 over rows [from, to) starting from seed. */
+static uint64_t sum_rows(const an_facts_t *t, size_t from, size_t to, uint64_t seed)
+{
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        return ~seed;
+    XXH3_64bits_reset_withSeed(st, seed);
+    while (from < to) {
+        size_t end = from < t->n_base ? (to < t->n_base ? to : t->n_base) : to;
+        XXH3_64bits_update(st, an_facts_row(t, from), (end - from) * ROW_SIZE);
+        from = end;
+    }
+    uint64_t h = XXH3_64bits_digest(st);
+    XXH3_freeState(st);
+    return h;
+}
+
+/* sum_full from the complete blocks in [blocks_done * BLOCK_ROWS, n), then
+ * the sum over everything. */
+static uint64_t sum_update(const an_facts_t *t, size_t blocks_done, uint64_t *sum_full)
+{
+    size_t n = an_facts_count(t), full = n / BLOCK_ROWS;
+    for (size_t b = blocks_done; b < full; b++)
+        *sum_full = sum_rows(t, b * BLOCK_ROWS, (b + 1) * BLOCK_ROWS, *sum_full);
+    return sum_rows(t, full * BLOCK_ROWS, n, *sum_full);
+}
+
+/* ------------------------------------------------------------------ */
+/* Strings file: header (magic, version, count, bytes, checksum), then the
+ * NUL-terminated strings in id order. */
+
+static int strings_load(const char *path, an_strings_t *s, uint32_t need)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (ordo_read_file(path, &data, &len, NULL))
+        return ORDO_ENOENT;
+    int rc = ORDO_ECORRUPT;
+    uint32_t version, n;
+    uint64_t blen, sum;
+    if (len < 32 || memcmp(data, strings_magic, 8))
+        goto done;
+    memcpy(&version, data + 8, 4);
+    memcpy(&n, data + 12, 4);
+    memcpy(&blen, data + 16, 8);
+    memcpy(&sum, data + 24, 8);
+    if (version != FACTS_VERSION || blen != len - 32 || n < need ||
+        XXH3_64bits_withSeed(data + 32, blen, XXH3_64bits(data, 24)) != sum)
+        goto done;
+    const char *p = data + 32, *end = data + len;
+    uint32_t id;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *z = memchr(p, 0, (size_t)(end - p));
+        if (!z || an_strings_intern(s, p, &id) || id != i + 1)
+            goto done;
+        p = z + 1;
+    }
+    rc = p == end ? ORDO_OK : ORDO_ECORRUPT;
+done:
+    free(data);
+    return rc;
+}
+
+static int strings_save(const char *path, const an_strings_t *s)
+{
+    size_t len = 32 + s->buf.len;
+    char *data = malloc(len);
+    if (!data)
+        return ORDO_ENOMEM;
+    uint32_t version = FACTS_VERSION;
+    uint64_t blen = s->buf.len;
+    memcpy(data, strings_magic, 8);
+    memcpy(data + 8, &version, 4);
+    memcpy(data + 12, &s->n, 4);
+    memcpy(data + 16, &blen, 8);
+    if (blen)
+        memcpy(data + 32, s->buf.data, blen);
+    uint64_t sum = XXH3_64bits_withSeed(data + 32, blen, XXH3_64bits(data, 24));
+    memcpy(data + 24, &sum, 8);
+    int rc = ordo_write_file_atomic(path, data, len, NULL);
+    free(data);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The decisions file */
+
+static void facts_reset(an_facts_t *t)
+{
+    if (t->map)
+        munmap(t->map, t->map_len);
+    t->map = NULL;
+    t->map_len = 0;
+    t->base = NULL;
+    t->n_base = 0;
+    t->n_add = 0;
+    t->other_records = 0;
+    t->covered_seq = 0;
+    memset(t->chain, 0, sizeof t->chain);
+    t->saved_strings = 0;
+    t->n_saved = 0;
+    t->sum_full = 0;
+    an_strings_free(&t->str);
+    an_strings_init(&t->str);
+}
+
+/* Loads and checks the saved table; a reason (why) when it cannot be used. */
+static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog)
+{
+    char path[4096];
+    path_of(path, sizeof path, dir, "decisions");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return "missing";
+    facts_hdr_t h;
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(fd, &st) || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+        why = "torn header";
+    else if (memcmp(h.magic, facts_magic, 8) || XXH3_64bits(&h, 120) != h.hdr_sum)
+        why = "torn header";
+    else if (h.version != FACTS_VERSION || h.row_size != ROW_SIZE)
+        why = "other version";
+    else if (h.catalog != catalog)
+        why = "other catalog";
+    else if ((uint64_t)st.st_size < HDR_SIZE + h.n_rows * ROW_SIZE)
+        why = "torn rows";
+    if (!why && h.n_rows) {
+        t->map_len = HDR_SIZE + h.n_rows * ROW_SIZE;
+        t->map = mmap(NULL, t->map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (t->map == MAP_FAILED) {
+            t->map = NULL;
+            why = "unreadable";
+        } else {
+            t->base = (const an_fact_t *)((const char *)t->map + HDR_SIZE);
+            t->n_base = h.n_rows;
+        }
+    }
+    close(fd);
+    if (why)
+        return why;
+    path_of(path, sizeof path, dir, "strings");
+    if (strings_load(path, &t->str, h.n_strings))
+        return "torn strings";
+    uint64_t full = 0;
+    if (sum_update(t, 0, &full) != h.sum_all || full != h.sum_full)
+        return "checksum";
+    t->other_records = h.other_records;
+    t->covered_seq = h.covered_seq;
+    memcpy(t->chain, h.chain, sizeof t->chain);
+    t->saved_strings = t->str.n;
+    t->n_saved = t->n_base;
+    t->sum_full = full;
+    return NULL;
+}
+
+static void facts_header(const an_facts_t *t, uint64_t sum_all, facts_hdr_t *h)
+{
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, facts_magic, 8);
+    h->version = FACTS_VERSION;
+    h->row_size = ROW_SIZE;
+    h->n_rows = an_facts_count(t);
+    h->covered_seq = t->covered_seq;
+    memcpy(h->chain, t->chain, sizeof h->chain);
+    h->other_records = t->other_records;
+    h->catalog = t->catalog;
+    h->n_strings = t->str.n;
+    h->sum_full = t->sum_full;
+    h->sum_all = sum_all;
+    h->hdr_sum = XXH3_64bits(h, 120);
+}
+
+static int write_all(int fd, const void *p, size_t len, off_t off)
+{
+    const char *c = p;
+    while (len) {
+        ssize_t w = pwrite(fd, c, len, off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return ORDO_EIO;
+        c += w;
+        len -= (size_t)w;
+        off += w;
+    }
+    return ORDO_OK;
+}
+
+/* Rows [n_saved, count) appended after the saved ones (or the whole file
+ * written anew when nothing is saved), then the header. */
+static int facts_save(an_facts_t *t, const char *dir)
+{
+    char path[4096], tmp[4200];
+    if (mkdir(dir, 0755) && errno != EEXIST)
+        return ORDO_EIO;
+    path_of(path, sizeof path, dir, "strings");
+    if (t->str.n != t->saved_strings || !t->n_saved) {
+        if (strings_save(path, &t->str))
+            return ORDO_EIO;
+        t->saved_strings = t->str.n;
+    }
+    size_t n = an_facts_count(t);
+    uint64_t full = t->sum_full;
+    uint64_t sum_all = sum_update(t, t->n_saved / BLOCK_ROWS, &full);
+    bool fresh = !t->n_saved;
+    path_of(path, sizeof path, dir, "decisions");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = fresh ? open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+                   : open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return ORDO_EIO;
+    int rc = ORDO_OK;
+    facts_hdr_t h;
+    t->sum_full = full;
+    facts_header(t, sum_all, &h);
+    if (fresh && (rc = write_all(fd, &h, sizeof h, 0)))
+        goto done;
+    for (size_t i = t->n_saved; i < n && !rc;) {
+        size_t end = i < t->n_base ? t->n_base : n;
+        rc = write_all(fd, an_facts_row(t, i), (end - i) * ROW_SIZE,
+                       (off_t)(HDR_SIZE + i * ROW_SIZE));
+        i = end;
+    }
+    /* rows first, then the header that counts them */
+    if (!rc && (ftruncate(fd, (off_t)(HDR_SIZE + n * ROW_SIZE)) || fdatasync(fd)))
+        rc = ORDO_EIO;
+    if (!rc && !fresh && (write_all(fd, &h, sizeof h, 0) || fdatasync(fd)))
+        rc = ORDO_EIO;
+    if (!rc && fresh && rename(tmp, path))
+        rc = ORDO_EIO;
+done:
+    close(fd);
+    if (rc) {
+        if (fresh)
+            unlink(tmp);
+        return rc;
+    }
+    if (fresh) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    t->n_saved = n;
+    return ORDO_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading the log after the covered position */
+
+static int facts_push(an_facts_t *t, const an_fact_t *f)
+{
+    if (t->n_add == t->cap_add) {
+        size_t cap = t->cap_add ? t->cap_add * 2 : 4096;
+        an_fact_t *na = realloc(t->add, cap * sizeof *na);
+        if (!na)
+            return ORDO_ENOMEM;
+        t->add = na;
+        t->cap_add = cap;
+    }
+    t->add[t->n_add++] = *f;
+    return ORDO_OK;
+}
+
+/* Reads records after covered_seq. *stale when the record at covered_seq
+ * is not the one the table was built from (another or a rewritten log). */
+static int facts_catch_up(an_facts_t *t, const char *logdir, const ordo_network_t *net,
+                          bool *stale, ordo_error_t *err)
+{
+    *stale = false;
+    ordo_log_query_t q = {0};
+    q.from_seq = t->covered_seq ? t->covered_seq : 1;
+    ordo_log_iter_t *it;
+    int rc = ordo_log_iter_open(logdir, &q, &it, err);
+    if (rc)
+        return rc;
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    if (!arena) {
+        ordo_log_iter_close(it);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    ordo_log_record_t rec;
+    an_fact_t f;
+    bool first = t->covered_seq != 0;
+    while ((rc = ordo_log_iter_next(it, &rec, err)) == 1) {
+        if (first) {
+            first = false;
+            if (rec.seq != t->covered_seq || memcmp(rec.chain, t->chain, sizeof t->chain)) {
+                *stale = true;
+                break;
+            }
+            continue;
+        }
+        t->read_records++;
+        if (rec.type == ORDO_LOG_REC_DECISION || rec.type == ORDO_LOG_REC_SHADOW) {
+            if ((rc = an_fact_from_log(&rec, arena, net, &t->str, &f, err)))
+                break;
+            if (facts_push(t, &f)) {
+                rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+                break;
+            }
+        } else {
+            t->other_records++;
+        }
+        t->covered_seq = rec.seq;
+        memcpy(t->chain, rec.chain, sizeof t->chain);
+    }
+    if (rc == 0 && first)
+        *stale = true; /* the covered record is gone: the log was cut or replaced */
+    ordo_log_iter_close(it);
+    ordo_arena_destroy(arena);
+    return rc < 0 ? rc : ORDO_OK;
+}
+
+int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
+                     const ordo_network_t *net, ordo_error_t *err)
+{
+    t->read_records = 0;
+    uint64_t catalog = an_catalog_fingerprint(net);
+    bool stale = catalog != t->catalog;
+    int rc = stale ? ORDO_OK : facts_catch_up(t, logdir, net, &stale, err);
+    if (rc)
+        return rc;
+    if (stale) {
+        facts_reset(t);
+        t->catalog = catalog;
+        t->rebuilt = true;
+        t->why = "stale";
+        if ((rc = facts_catch_up(t, logdir, net, &stale, err)))
+            return rc;
+    }
+    if (factsdir && (t->n_saved != an_facts_count(t) || !t->n_saved))
+        facts_save(t, factsdir); /* best effort: a read-only directory keeps them in memory */
+    return ORDO_OK;
+}
+
+int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                  bool rebuild, an_facts_t *t, ordo_error_t *err)
+{
+    memset(t, 0, sizeof *t);
+    if (an_strings_init(&t->str))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    t->catalog = an_catalog_fingerprint(net);
+    const char *why = rebuild ? "asked" : facts_load(t, factsdir, t->catalog);
+    if (why) {
+        facts_reset(t);
+        t->rebuilt = true;
+        t->why = why;
+    }
+    return an_facts_refresh(t, factsdir, logdir, net, err);
+}
+
+void an_facts_close(an_facts_t *t)
+{
+    if (t->map)
+        munmap(t->map, t->map_len);
+    free(t->add);
+    an_strings_free(&t->str);
+    memset(t, 0, sizeof *t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Outcome facts: header (magic, version, row size, count, index slots, the
+ * store's event count, checksum of what follows, checksum of the header),
+ * then the an_outcome_t rows and the index slots (uint32), mapped as they
+ * are. Outcome events are only ever inserted, so an unchanged event count
+ * means unchanged outcomes. */
+
+typedef struct ofacts_hdr {
+    char magic[8];
+    uint32_t version, row_size;
+    uint64_t n, slots, events, body_sum;
+    int64_t sig[6];   /* the store's files when events was counted (store_sig) */
+    int64_t sig_at;   /* when, Unix ns */
+    uint8_t reserved[16];
+    uint64_t hdr_sum;
+} ofacts_hdr_t;
+_Static_assert(sizeof(ofacts_hdr_t) == 128, "outcome facts header");
+#define OFACTS_BODY 128 /* rows start here */
+#define RACY_NS 2000000000LL /* files changed this close to sig_at: not trusted */
+
+/* The store's files as stat sees them: size, modification time and inode
+ * of DIR/ordo.db and of its write-ahead log (-1 when absent or empty). */
+static void store_sig(const char *db, int64_t sig[6])
+{
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    const char *paths[2] = {db, wal};
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        /* an empty write-ahead log holds nothing: the same as none (SQLite
+         * creates one when a connection opens and removes it at close) */
+        if (stat(paths[i], &st) || (i == 1 && st.st_size == 0)) {
+            sig[i * 3] = sig[i * 3 + 1] = sig[i * 3 + 2] = -1;
+            continue;
+        }
+        sig[i * 3] = (int64_t)st.st_size;
+        sig[i * 3 + 1] = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+        sig[i * 3 + 2] = (int64_t)st.st_ino;
+    }
+}
+
+/* The signature can stand for the count when nothing changed since, and
+ * the files had not been modified just before it was taken: a write in the
+ * same timestamp tick could otherwise leave size and time as they were
+ * (git's "racy" index entries, the same guard). */
+static bool sig_trusted(const ofacts_hdr_t *h, const int64_t now_sig[6])
+{
+    if (memcmp(h->sig, now_sig, sizeof h->sig))
+        return false;
+    return h->sig_at - h->sig[1] > RACY_NS && (h->sig[4] < 0 || h->sig_at - h->sig[4] > RACY_NS);
+}
+
+static bool ofacts_header(int fd, ofacts_hdr_t *h, struct stat *st)
+{
+    return !fstat(fd, st) && pread(fd, h, sizeof *h, 0) == (ssize_t)sizeof *h &&
+           !memcmp(h->magic, ofacts_magic, 8) &&
+           XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum)) == h->hdr_sum &&
+           h->version == FACTS_VERSION && h->row_size == sizeof(an_outcome_t) &&
+           h->slots >= 16 && !(h->slots & (h->slots - 1)) &&
+           (uint64_t)st->st_size ==
+               OFACTS_BODY + h->n * sizeof(an_outcome_t) + h->slots * sizeof(uint32_t);
+}
+
+static void ofacts_sign(ofacts_hdr_t *h, const int64_t sig[6])
+{
+    memcpy(h->sig, sig, sizeof h->sig);
+    struct timespec now; /* the files' clock, not a monotonic one */
+    clock_gettime(CLOCK_REALTIME, &now);
+    h->sig_at = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+    h->hdr_sum = XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum));
+}
+
+/* Maps the saved outcome facts when they are those of the store now: the
+ * file signature stands for the event count when trusted, else the count
+ * is taken (*events, 0 when not yet) and compared. */
+static int ofacts_load(const char *path, const char *db, ordo_store_t *store, uint64_t *events,
+                       an_outcomes_t *oc, ordo_error_t *err)
+{
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return ORDO_ENOENT;
+    ofacts_hdr_t h;
+    struct stat st;
+    int64_t sig[6];
+    store_sig(db, sig);
+    int rc = ORDO_ENOENT;
+    void *map = NULL;
+    if (!ofacts_header(fd, &h, &st))
+        goto done;
+    if (!sig_trusted(&h, sig)) {
+        if ((rc = ordo_store_outcome_counts(store, events, NULL, err)))
+            goto done;
+        rc = ORDO_ENOENT;
+        if (*events != h.events)
+            goto done;
+        ofacts_sign(&h, sig); /* the next open can skip the count */
+        if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+            goto done;
+    }
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED)
+        goto done;
+    const char *body = (const char *)map + OFACTS_BODY;
+    if (XXH3_64bits(body, (size_t)st.st_size - OFACTS_BODY) != h.body_sum) {
+        munmap(map, (size_t)st.st_size);
+        goto done;
+    }
+    oc->map = map;
+    oc->map_len = (size_t)st.st_size;
+    oc->v = (an_outcome_t *)body;
+    oc->n = oc->cap = h.n;
+    oc->slot = (uint32_t *)(body + h.n * sizeof(an_outcome_t));
+    oc->mask = h.slots - 1;
+    oc->events = h.events;
+    oc->matched = calloc(oc->n ? oc->n : 1, 1);
+    rc = oc->matched ? ORDO_OK : ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+done:
+    close(fd);
+    return rc;
+}
+
+static void ofacts_save(const char *dir, const char *path, const int64_t sig[6],
+                        const an_outcomes_t *oc)
+{
+    ofacts_hdr_t h;
+    memset(&h, 0, sizeof h);
+    size_t rows = oc->n * sizeof *oc->v, slots = (oc->mask + 1) * sizeof *oc->slot;
+    char *data = calloc(1, OFACTS_BODY + rows + slots);
+    if (!data)
+        return;
+    if (rows)
+        memcpy(data + OFACTS_BODY, oc->v, rows);
+    memcpy(data + OFACTS_BODY + rows, oc->slot, slots);
+    memcpy(h.magic, ofacts_magic, 8);
+    h.version = FACTS_VERSION;
+    h.row_size = sizeof(an_outcome_t);
+    h.n = oc->n;
+    h.slots = oc->mask + 1;
+    h.events = oc->events;
+    h.body_sum = XXH3_64bits(data + OFACTS_BODY, rows + slots);
+    ofacts_sign(&h, sig);
+    memcpy(data, &h, sizeof h);
+    if (!mkdir(dir, 0755) || errno == EEXIST)
+        ordo_write_file_atomic(path, data, OFACTS_BODY + rows + slots, NULL);
+    free(data);
+}
+
+int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bool rebuild,
+                   an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err)
+{
+    memset(oc, 0, sizeof *oc);
+    char path[4096];
+    path_of(path, sizeof path, factsdir, "outcomes");
+    uint64_t events = 0;
+    int64_t sig[6];
+    store_sig(db, sig); /* before the count: a write after it shows as a change */
+    int rc = rebuild ? ORDO_ENOENT : ofacts_load(path, db, store, &events, oc, err);
+    if (rc != ORDO_ENOENT) {
+        if (rebuilt)
+            *rebuilt = false;
+        return rc;
+    }
+    an_outcomes_free(oc);
+    if ((rc = an_outcomes_load(store, oc, err)))
+        return rc;
+    if (rebuilt)
+        *rebuilt = true;
+    ofacts_save(factsdir, path, sig, oc);
+    return ORDO_OK;
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The facts table (src/analyze/facts*.c): the report from DIR/facts is the
+ * record path's report byte for byte — after the first build, when reused,
+ * after an incremental refresh with new decisions and outcomes, and after
+ * every kind of damage (torn rows, flipped bits, a torn header, a replaced
+ * log, another catalog), which must be detected and rebuilt. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "analyze_fixture.h"
+#include "ordo/datadir.h"
+#include "../../src/analyze/internal.h"
+
+/* The JSON report of dir (caller frees). */
+static char *report(const char *dir, ordo_analyze_facts_t mode)
+{
+    ordo_analyze_options_t opt = {0};
+    opt.facts = mode;
+    opt.now = 1797000000;
+    ordo_analysis_t *a;
+    ordo_error_t err;
+    int rc = ordo_analyze_dir(dir, &opt, &a, &err);
+    if (rc)
+        fprintf(stderr, "analyze: %s\n", err.msg);
+    assert_int_equal(rc, ORDO_OK);
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 1);
+    ordo_analysis_write_json(a, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    ordo_buf_putc(&b, 0);
+    ordo_analysis_destroy(a);
+    return b.data;
+}
+
+/* Both paths, compared byte for byte. */
+static void same_report(const char *dir)
+{
+    char *rec = report(dir, ORDO_ANALYZE_FACTS_OFF);
+    char *fac = report(dir, ORDO_ANALYZE_FACTS_AUTO);
+    if (strcmp(rec, fac)) {
+        size_t i = 0;
+        while (rec[i] == fac[i])
+            i++;
+        fprintf(stderr, "reports differ at byte %zu:\nrecords: %.200s\nfacts:   %.200s\n", i,
+                rec + (i > 80 ? i - 80 : 0), fac + (i > 80 ? i - 80 : 0));
+    }
+    assert_string_equal(rec, fac);
+    /* the data were analysed: both arms have orders */
+    cJSON *root = cJSON_Parse(rec);
+    cJSON *vars = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "data"), "variants");
+    assert_int_equal(cJSON_GetArraySize(vars), 2);
+    for (int v = 0; v < 2; v++)
+        assert_true(cJSON_GetObjectItem(cJSON_GetArrayItem(vars, v), "orders")->valuedouble > 20);
+    cJSON_Delete(root);
+    free(rec);
+    free(fac);
+}
+
+/* Opens the facts of dir as analyze does; *why and read records out. */
+static bool open_facts(const char *dir, const char **why, uint64_t *read)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    assert_int_equal(ordo_datadir_init(&dd, dir, &err), ORDO_OK);
+    an_facts_t t;
+    assert_int_equal(an_facts_open(dd.facts, dd.log, NULL, false, &t, &err), ORDO_OK);
+    bool rebuilt = t.rebuilt;
+    *why = t.why;
+    *read = t.read_records;
+    an_facts_close(&t);
+    return rebuilt;
+}
+
+/* Opens the outcome facts of dir as analyze does: were they read again? */
+static bool outcomes_rebuilt(const char *dir)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    assert_int_equal(ordo_datadir_init(&dd, dir, &err), ORDO_OK);
+    ordo_store_t *store;
+    assert_int_equal(ordo_store_open_existing(dir, NULL, &store, &err), ORDO_OK);
+    an_outcomes_t oc;
+    bool rebuilt;
+    assert_int_equal(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err), ORDO_OK);
+    an_outcomes_free(&oc);
+    ordo_store_close(store, NULL);
+    return rebuilt;
+}
+
+/* Appends n more orders of exp-fx (from index first; shadows before the
+ * decision for every fifth), decisions of another experiment and of none,
+ * an unreadable decision, a meta record, and their outcomes. */
+static uint64_t append_orders(const char *dir, size_t first, size_t n, bool with_outcomes,
+                              size_t customers)
+{
+    ordo_error_t err;
+    char logdir[4096];
+    snprintf(logdir, sizeof logdir, "%s/log", dir);
+    ordo_log_options_t lo;
+    ordo_log_options_init(&lo);
+    lo.sync = ORDO_LOG_NONE;
+    ordo_log_t *log;
+    FX_CHECK(ordo_log_open(logdir, &lo, &log, NULL, &err));
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    uint64_t records = 0;
+    for (size_t i = first; i < first + n; i++) {
+        fx_order_t o;
+        memset(&o, 0, sizeof o);
+        o.variant = (int)(i % 2);
+        o.ts = 1795000000 + (int64_t)i * 600;
+        o.region = (int)(i % 4);
+        o.shipments = 1 + (int)(i % 3 == 0);
+        o.units = 1 + (int)(i % 4);
+        o.zones[0] = 2 + (int)(i % 7);
+        o.zones[1] = 3;
+        o.miles[0] = 120.5 + (double)(i % 13);
+        o.miles[1] = 300;
+        double cc = 8 + (double)(i % 17) * 0.25;
+        double planned = o.variant ? cc - 0.7 + 0.01 * (double)(i % 5) : cc;
+        char oid[32];
+        snprintf(oid, sizeof oid, "O-%06zu", i);
+        bool early = o.variant && i % 5 == 0;
+        if (early) {
+            fx_decision_json(&b, &o, oid, "exp-fx", NULL, "cv", cc, false);
+            FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_SHADOW, oid, strlen(oid),
+                                     o.ts * 1000000000LL, b.data, b.len, NULL, &err));
+            records++;
+        }
+        const char *exp = i % 11 == 3 ? "exp-other" : "exp-fx";
+        if (customers)
+            o.variant = (int)((i % customers) % 2);
+        fx_decision_json(&b, &o, oid, exp, o.variant ? "treatment" : "control",
+                         o.variant ? "tv" : "cv", planned, i % 13 != 4);
+        if (customers && i % 29 != 5) { /* the unit as assignment chose it */
+            char unit[64];
+            int k = snprintf(unit, sizeof unit, "{\"unit\":\"C%03zu\",", i % customers);
+            ordo_buf_t u;
+            ordo_buf_init(&u, NULL);
+            ordo_buf_append(&u, unit, (size_t)k);
+            ordo_buf_append(&u, b.data + 1, b.len - 1);
+            ordo_buf_reset(&b);
+            ordo_buf_append(&b, u.data, u.len);
+            ordo_buf_free(&u);
+        }
+        FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_DECISION, oid, strlen(oid),
+                                 o.ts * 1000000000LL, b.data, b.len, NULL, &err));
+        records++;
+        if (o.variant && !early) {
+            fx_decision_json(&b, &o, oid, "exp-fx", NULL, "cv", cc, false);
+            FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_SHADOW, oid, strlen(oid),
+                                     o.ts * 1000000000LL, b.data, b.len, NULL, &err));
+            records++;
+        }
+        if (i % 37 == 0) {
+            static const char bad[] = "{\"experiment\": \"exp-fx\", \"order_id\": \"X\", oops";
+            FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_DECISION, "X", 1, o.ts * 1000000000LL,
+                                     bad, sizeof bad - 1, NULL, &err));
+            FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_META, "m", 1, o.ts * 1000000000LL, "{}", 2,
+                                     NULL, &err));
+            records += 2;
+        }
+        if (!with_outcomes || i % 9 == 2)
+            continue;
+        ordo_outcome_event_t ev[2];
+        memset(ev, 0, sizeof ev);
+        snprintf(ev[0].event_id, sizeof ev[0].event_id, "%s-s", oid);
+        snprintf(ev[0].order_id, sizeof ev[0].order_id, "%s", oid);
+        ev[0].type = ORDO_OUTCOME_SHIPPED;
+        ev[0].at = o.ts + 3600 + (int64_t)(i % 7) * 600;
+        ev[0].cost[ORDO_COST_SHIP] = planned - 1 + 0.1 * (double)(i % 3);
+        ev[0].cost_mask = 1u << ORDO_COST_SHIP;
+        ev[1] = ev[0];
+        snprintf(ev[1].event_id, sizeof ev[1].event_id, "%s-d", oid);
+        ev[1].type = ORDO_OUTCOME_DELIVERED;
+        ev[1].at = o.ts + 86400 * (1 + (int64_t)(i % 5));
+        ev[1].cost_mask = 0;
+        ev[1].cost[ORDO_COST_SHIP] = 0;
+        FX_CHECK(ordo_store_outcomes_put_batch(store, ev, 2, NULL, &err));
+    }
+    ordo_buf_free(&b);
+    FX_CHECK(ordo_log_close(log, &err));
+    FX_CHECK(ordo_store_close(store, &err));
+    return records;
+}
+
+static char *facts_file(const char *dir, const char *name)
+{
+    char *p = malloc(4200);
+    snprintf(p, 4200, "%s/facts/%s", dir, name);
+    return p;
+}
+
+static void damage(const char *path, off_t at, bool truncate_there)
+{
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    if (truncate_there) {
+        assert_int_equal(ftruncate(fd, at), 0);
+    } else {
+        unsigned char c;
+        assert_int_equal(pread(fd, &c, 1, at), 1);
+        c ^= 0x10;
+        assert_int_equal(pwrite(fd, &c, 1, at), 1);
+    }
+    close(fd);
+}
+
+static void test_same_report_and_refresh(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 300;
+    fx_build(dir, &spec, NULL, true);
+    append_orders(dir, 300, 200, true, 0);
+    same_report(dir); /* the facts path builds DIR/facts here */
+    const char *why;
+    uint64_t read;
+    assert_false(open_facts(dir, &why, &read));
+    assert_int_equal(read, 0);
+    same_report(dir); /* ... and reuses it here */
+
+    /* new decisions and outcomes: only they are read */
+    uint64_t added = append_orders(dir, 500, 150, true, 0);
+    assert_false(open_facts(dir, &why, &read));
+    assert_int_equal(read, added);
+    append_orders(dir, 650, 40, false, 0);
+    same_report(dir);
+    fx_rm_tree(dir);
+}
+
+static void test_damage_is_rebuilt(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 200;
+    fx_build(dir, &spec, NULL, false);
+    append_orders(dir, 200, 100, true, 0);
+    same_report(dir);
+    char *dec = facts_file(dir, "decisions"), *str = facts_file(dir, "strings"),
+         *out = facts_file(dir, "outcomes");
+    struct stat st;
+    assert_int_equal(stat(dec, &st), 0);
+    const char *why;
+    uint64_t read;
+
+    damage(dec, st.st_size - 100, true); /* a torn tail */
+    assert_true(open_facts(dir, &why, &read));
+    assert_string_equal(why, "torn rows");
+    damage(dec, 128 + 272 * 7 + 40, false); /* a flipped bit in a row */
+    assert_true(open_facts(dir, &why, &read));
+    assert_string_equal(why, "checksum");
+    damage(dec, 20, false); /* the header */
+    assert_true(open_facts(dir, &why, &read));
+    assert_string_equal(why, "torn header");
+    damage(str, 40, false); /* the strings */
+    assert_true(open_facts(dir, &why, &read));
+    assert_string_equal(why, "torn strings");
+    assert_false(open_facts(dir, &why, &read));
+    damage(out, 128 + 10, false); /* the outcome facts: read again from the store */
+    assert_true(outcomes_rebuilt(dir));
+    assert_false(outcomes_rebuilt(dir));
+    damage(out, 30, false); /* ... their header */
+    assert_true(outcomes_rebuilt(dir));
+    same_report(dir);
+    unlink(dec); /* missing */
+    assert_true(open_facts(dir, &why, &read));
+    assert_string_equal(why, "missing");
+    same_report(dir);
+
+    /* a different log under the same facts: stale */
+    char *dir2 = fx_tmp_dir();
+    spec.seed = 99;
+    fx_build(dir2, &spec, NULL, false);
+    append_orders(dir2, 200, 30, true, 0);
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/facts' && cp -r '%s/facts' '%s/facts'", dir2, dir, dir2);
+    assert_int_equal(system(cmd), 0);
+    assert_true(open_facts(dir2, &why, &read));
+    assert_string_equal(why, "stale");
+    same_report(dir2);
+    free(dec);
+    free(str);
+    free(out);
+    fx_rm_tree(dir2);
+    fx_rm_tree(dir);
+}
+
+static void test_customer_unit(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 0;
+    spec.unit = "customer";
+    fx_build(dir, &spec, NULL, true);
+    append_orders(dir, 0, 300, true, 40);
+    same_report(dir);
+    append_orders(dir, 300, 100, true, 40);
+    same_report(dir);
+    fx_rm_tree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_report_and_refresh),
+        cmocka_unit_test(test_damage_is_rebuilt),
+        cmocka_unit_test(test_customer_unit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
