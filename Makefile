@@ -5,7 +5,7 @@ TEST_DIR  ?= build-test
 REL_DIR   ?= build
 DEMO_DIR  ?= $(REL_DIR)/demo
 
-.PHONY: all deps build test bench demo format clean
+.PHONY: all deps build test bench demo format clean fuzz
 
 all: build
 
@@ -26,6 +26,13 @@ bench: build
 
 demo: build
 	@bash scripts/demo.sh $(REL_DIR) $(DEMO_DIR)
+
+# libFuzzer targets (fuzz/, docs/internals/FUZZ.md), built with clang in
+# build-fuzz; each runs FUZZ_SECONDS after the regression inputs are replayed.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@bash scripts/deps.sh fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
