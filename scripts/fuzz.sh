@@ -124,7 +124,7 @@ run() {
   execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{s += $2} END {print s + 0}')
   [ "$execs" != 0 ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
   if [ $rc -ne 0 ] || ls "$a" | grep -q .; then
-    echo "fuzz: $t: CRASH after $execs runs in ${seconds}s: inputs in $a, log $log" >&2
+    echo "fuzz: $t: CRASH (after $execs runs): inputs in $a, log $log" >&2
     return 1
   fi
   echo "fuzz: $t: $execs runs in ${seconds}s, corpus $(ls "$c" | wc -l) inputs, no crash"
