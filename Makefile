@@ -7,7 +7,7 @@ DEMO_DIR  ?= $(REL_DIR)/demo
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-.PHONY: all deps build test bench demo format clean install install-files
+.PHONY: all deps build test bench demo format clean install install-files fuzz
 
 all: build
 
@@ -36,6 +36,13 @@ install: build
 
 install-files:
 	@DESTDIR="$(DESTDIR)" cmake --install $(REL_DIR) --prefix "$(PREFIX)"
+
+# libFuzzer targets (fuzz/, docs/internals/FUZZ.md), built with clang in
+# build-fuzz; each runs FUZZ_SECONDS after the regression inputs are replayed.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@bash scripts/deps.sh fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ordo needs to build and test. Idempotent: when
-# everything is present it only asks dpkg and returns at once.
+# Installs the Debian packages ordo needs to build and test (and, with the
+# argument fuzz, to fuzz). Idempotent: when everything is present it only
+# asks dpkg and returns at once.
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,10 @@ packages=(
   libcmocka-dev
   python3        # the black-box CLI tests read JSON and SVG with its standard library
 )
+# `scripts/deps.sh fuzz` (make fuzz): the libFuzzer targets need clang.
+if [ "${1:-}" = fuzz ]; then
+  packages+=(clang libfuzzer-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
