@@ -42,7 +42,9 @@ void ordo_decider_options_init(ordo_decider_options_t *opt);
 
 typedef struct ordo_decision {
     ordo_plan_t *plan;           /* in the caller's arena */
-    const char *experiment;      /* acting experiment, NULL when none */
+    const char *experiment;      /* acting experiment, NULL when none; strings
+                                  * here live in the arena given to decide (or
+                                  * are the order's) */
     const char *variant;
     double bucket;               /* < 0 when not in an experiment */
     bool excluded;               /* warm-up or burn-in/out */
@@ -67,7 +69,10 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
  * not an error. */
 int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t now,
                         ordo_arena_t *arena, ordo_decision_t *out, ordo_error_t *err);
-/* Reloads running experiments from the registry (after lifecycle changes). */
+/* Reloads running experiments from the registry. ordo_decider_decide does
+ * this by itself before an order when another handle or process has changed
+ * the store since the last load (a kill, pause, stop, start or conclude
+ * takes effect on the next order); call it to force a reload. */
 int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err);
 /* Makes every logged record durable. */
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err);

@@ -54,6 +54,11 @@ int ordo_store_close(ordo_store_t *store, ordo_error_t *err);
 const char *ordo_store_backend_name(const ordo_store_t *store);
 /* The schema version recorded in the database. */
 int ordo_store_schema_version(ordo_store_t *store, int *version, ordo_error_t *err);
+/* A number that differs from the previous call's when another handle (in
+ * this process or another) has committed a change to the store since: a
+ * cheap "has anything changed?" for caches of stored state (the decider's
+ * experiment snapshot). Changes made through this handle do not count. */
+int ordo_store_data_version(ordo_store_t *store, uint64_t *version, ordo_error_t *err);
 
 /* ---- transactions ----
  * Every single operation below is atomic on its own. To make several atomic

@@ -28,6 +28,7 @@ struct ordo_decider {
     ordo_store_t *store;
     ordo_exp_registry_t *registry;
     ordo_exp_snapshot_t *snapshot;
+    uint64_t data_version; /* the store's, when the snapshot was loaded */
     ordo_log_t *log;
     cached_policy_t cache[POLICY_CACHE];
     uint32_t n_cache;
@@ -145,6 +146,7 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             (rc = ordo_mkdir_p(d->opt.data_dir, err)) ||
             (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->store, err)) ||
             (rc = ordo_exp_registry_open(d->store, &d->registry, err)) ||
+            (rc = ordo_store_data_version(d->store, &d->data_version, err)) ||
             (rc = ordo_exp_snapshot_load(d->registry, &d->snapshot, err)))
             goto fail;
         if (d->opt.log) {
@@ -228,8 +230,12 @@ typedef struct decide_step {
 static int take_assignment(decide_step_t *st, const ordo_exp_route_entry_t *e, ordo_error_t *err)
 {
     ordo_decision_t *out = st->out;
-    out->experiment = e->experiment;
-    out->variant = e->variant;
+    /* copied: the snapshot they come from is replaced when the registry
+     * changes (watch_store), the decision lives as long as the arena */
+    out->experiment = ordo_arena_strdup(st->arena, e->experiment);
+    out->variant = ordo_arena_strdup(st->arena, e->variant);
+    if (!out->experiment || !out->variant)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     out->bucket = e->bucket;
     /* killed-to-control and burn-in orders are not exposures */
     out->excluded = e->excluded || !e->in_experiment;
@@ -244,8 +250,8 @@ static int take_assignment(decide_step_t *st, const ordo_exp_route_entry_t *e, o
         snprintf(u, n, "%s:%lld", e->cluster, (long long)e->window);
         out->unit = u;
     }
-    st->meta.experiment = e->experiment;
-    st->meta.variant = e->variant;
+    st->meta.experiment = out->experiment;
+    st->meta.variant = out->variant;
     st->meta.bucket = e->bucket;
     st->meta.excluded = out->excluded;
     st->meta.unit = out->unit;
@@ -371,9 +377,35 @@ static int log_shadows(decide_step_t *st, ordo_error_t *err)
     return ORDO_OK;
 }
 
+/* Another handle changed the store (a kill, pause, stop, start or
+ * conclude, a new default policy, an ingest): reload the experiment
+ * snapshot and the registry's default policy before this order routes, so
+ * that a kill switch takes effect on the next order of every running
+ * decider. One SQLite statement step per order when nothing changed. */
+static int watch_store(ordo_decider_t *d, ordo_error_t *err)
+{
+    uint64_t v;
+    int rc = ordo_store_data_version(d->store, &v, err);
+    if (rc || v == d->data_version)
+        return rc;
+    if ((rc = ordo_decider_reload(d, err)))
+        return rc;
+    d->data_version = v;
+    if (d->opt.default_policy)
+        return ORDO_OK;
+    char version[ORDO_POLICY_VERSION_LEN];
+    ordo_error_t e2 = {0};
+    if (ordo_exp_default_policy_get(d->store, version, NULL, NULL, &e2) != ORDO_OK)
+        return ORDO_OK; /* none set: the built-in default stays */
+    return policy_for(d, version, &d->default_policy, err);
+}
+
 int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t now,
                         ordo_arena_t *arena, ordo_decision_t *out, ordo_error_t *err)
 {
+    int rc;
+    if (d->store && (rc = watch_store(d, err)))
+        return rc;
     memset(out, 0, sizeof *out);
     out->bucket = -1;
     out->window = -1;
@@ -387,7 +419,6 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     st.units.order_id = order->id;
     st.units.customer_id =
         order->customer_id && order->customer_id[0] ? order->customer_id : NULL;
-    int rc;
     if ((rc = route_order(&st, err)))
         return rc;
     if ((rc = decide_unreserved(&st, err)))

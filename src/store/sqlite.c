@@ -83,6 +83,7 @@ enum {
     ST_COMMIT,
     ST_ROLLBACK,
     ST_SCHEMA_VERSION,
+    ST_DATA_VERSION,
     ST_EV_INSERT,
     ST_EV_ORDER,
     ST_EV_ALL,
@@ -110,6 +111,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_version",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_EV_INSERT] = "INSERT OR IGNORE INTO outcome_event (" EV_COLS ", ingested_at) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [ST_EV_ORDER] = "SELECT " EV_COLS " FROM outcome_event WHERE order_id = ?1 "
@@ -289,6 +291,22 @@ static int sq_schema_version(store_backend_t *b, int *version, ordo_error_t *err
         *version = sqlite3_column_int(st, 0);
     stmt_put(st, owned);
     return s == SQLITE_ROW ? ORDO_OK : sql_fail(b, s, "schema version", err);
+}
+
+/* SQLite's data_version: it changes when another connection (of this
+ * process or another) commits; one read of the WAL index, no disk I/O. */
+static int sq_data_version(store_backend_t *b, uint64_t *version, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_DATA_VERSION, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        *version = (uint64_t)sqlite3_column_int64(st, 0);
+    stmt_put(st, owned);
+    return s == SQLITE_ROW ? ORDO_OK : sql_fail(b, s, "data version", err);
 }
 
 static int migrate(store_backend_t *b, ordo_error_t *err)
@@ -778,6 +796,7 @@ static const store_ops_t sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
     .schema_version = sq_schema_version,
+    .data_version = sq_data_version,
     .tx_begin = sq_tx_begin,
     .tx_commit = sq_tx_commit,
     .tx_rollback = sq_tx_rollback,

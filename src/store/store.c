@@ -93,6 +93,11 @@ int ordo_store_schema_version(ordo_store_t *s, int *version, ordo_error_t *err)
     return s->ops->schema_version(s->b, version, err);
 }
 
+int ordo_store_data_version(ordo_store_t *s, uint64_t *version, ordo_error_t *err)
+{
+    return s->ops->data_version(s->b, version, err);
+}
+
 /* ---- transactions ---- */
 
 int ordo_store_tx_begin(ordo_store_t *s, ordo_error_t *err)

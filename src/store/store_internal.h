@@ -15,6 +15,8 @@ typedef struct store_ops {
     const char *name;
     void (*close)(store_backend_t *b);
     int (*schema_version)(store_backend_t *b, int *version, ordo_error_t *err);
+    /* changes whenever another handle has committed since the last call */
+    int (*data_version)(store_backend_t *b, uint64_t *version, ordo_error_t *err);
 
     /* depth is the depth after begin / before commit or rollback: 1 is the
      * outermost transaction, >1 a savepoint. */

@@ -455,6 +455,61 @@ static void test_shadows_leave_decisions_alone(void **state)
     ordo_network_destroy(nets[1]);
 }
 
+/* The kill switch reaches a running decider: another handle (here, as
+ * `ordo exp kill` in another process would) kills the experiment between
+ * two orders, and the very next order goes to control, marked killed and
+ * not an exposure; a decision made before the kill keeps its strings. */
+static void test_kill_takes_effect_next_order(void **state)
+{
+    fx_t *f = *state;
+    start_experiment(f,
+                     "{\"id\":\"killme\",\"hypothesis\":\"h\",\"unit\":\"order\","
+                     "\"seed\":\"s\"," VARIANTS "}",
+                     "killme");
+    ordo_decider_t *d = open_decider(f, true);
+    ordo_error_t err;
+    /* orders until one is in treatment */
+    ordo_decision_t before;
+    int i = 0;
+    do {
+        ordo_order_t o;
+        order_of(f, i, &o);
+        assert_int_equal(ordo_decider_decide(d, &o, f->t0 + 3600 + i, f->arena, &before, &err),
+                         ORDO_OK);
+        assert_int_equal(ordo_source_release(f->eng, before.plan), ORDO_OK);
+    } while (++i < N_ORDERS && strcmp(before.variant, "treatment") != 0);
+    assert_string_equal(before.variant, "treatment");
+    /* kill through a handle of its own */
+    ordo_config_t cfg;
+    ordo_store_t *store;
+    ordo_exp_registry_t *reg;
+    assert_int_equal(ordo_config_load_data_dir(f->dir, &cfg, &err), ORDO_OK);
+    assert_int_equal(ordo_store_open(f->dir, &cfg, &store, &err), ORDO_OK);
+    assert_int_equal(ordo_exp_registry_open(store, &reg, &err), ORDO_OK);
+    assert_int_equal(ordo_exp_registry_transition(reg, "killme", ORDO_EXP_ACT_KILL, NULL,
+                                                  "test", "harm", f->t0 + 7200, NULL, &err),
+                     ORDO_OK);
+    ordo_exp_registry_close(reg);
+    assert_int_equal(ordo_store_close(store, &err), ORDO_OK);
+    /* every order from the next one on: control, killed, excluded */
+    for (int k = 0; k < 8; k++, i++) {
+        ordo_order_t o;
+        order_of(f, i, &o);
+        ordo_decision_t after;
+        assert_int_equal(ordo_decider_decide(d, &o, f->t0 + 7300 + k, f->arena, &after, &err),
+                         ORDO_OK);
+        assert_string_equal(after.experiment, "killme");
+        assert_string_equal(after.variant, "control");
+        assert_string_equal(after.route_reason, ordo_exp_route_reason_name(ORDO_EXP_ROUTE_KILLED));
+        assert_true(after.excluded);
+        assert_int_equal(ordo_source_release(f->eng, after.plan), ORDO_OK);
+    }
+    /* the pre-kill decision's strings outlived the snapshot they came from */
+    assert_string_equal(before.experiment, "killme");
+    assert_string_equal(before.variant, "treatment");
+    assert_int_equal(ordo_decider_close(d, &err), ORDO_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -463,6 +518,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_switchback_experiment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shadow_sees_same_stock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shadows_leave_decisions_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill_takes_effect_next_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
