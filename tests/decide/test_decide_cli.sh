@@ -123,5 +123,33 @@ flagged=$(grep -o '"excluded_flagged": *[0-9]*' "$tmp/an.json" | grep -o '[0-9]*
 killed=$(grep ',decision,.*,control,' "$tmp/k.csv" | grep -c ',true,ok,')
 check "analysis excludes the $killed killed orders (excluded_flagged $flagged)" [ "${flagged:-0}" -ge "$killed" -a "$killed" -gt 0 ]
 
+# 6. a kill reaches a batch that is already running: the next order after
+# the kill goes to control (the decider reloads the registry whenever
+# another process has changed the store)
+d="$tmp/d3"
+"$ordo" exp create "$src/docs/examples/experiment.json" --data "$d" >/dev/null || bad "exp create d3"
+"$ordo" exp start proximity-vs-cost --data "$d" --reason test >/dev/null || bad "exp start d3"
+mkfifo "$tmp/in"
+"$ordo" source --network "$net" --data "$d" --now "$now" < "$tmp/in" > "$tmp/p3.ndjson" 2> "$tmp/p3.err" &
+src_pid=$!
+exec 7> "$tmp/in"
+sed 's/"T-/"R-/' "$tmp/many.ndjson" | head -n 60 >&7
+logged() { "$ordo" log export "$d" --format csv 2>/dev/null | grep ',decision,' | grep -c ",$1" || true; }
+for _ in $(seq 1 300); do [ "$(logged R-)" -ge 60 ] && break; sleep 0.1; done
+check "the running batch logged its first 60 orders" [ "$(logged R-)" -eq 60 ]
+"$ordo" exp kill proximity-vs-cost --data "$d" --reason "kill mid-batch" >/dev/null || bad "exp kill mid-batch"
+sed 's/"T-/"S-/' "$tmp/many.ndjson" | head -n 60 >&7
+exec 7>&-
+wait "$src_pid"; rc=$?
+check "the running batch ends normally (exit $rc: $(head -c 200 "$tmp/p3.err"))" [ "$rc" -eq 0 ]
+"$ordo" log export "$d" --format csv > "$tmp/r3.csv"
+before_trt=$(grep ',decision,' "$tmp/r3.csv" | grep ',R-' | grep -c ',treatment,')
+after_trt=$(grep ',decision,' "$tmp/r3.csv" | grep ',S-' | grep -c ',treatment,')
+after_ctl=$(grep ',decision,' "$tmp/r3.csv" | grep ',S-' | grep -c ',control,')
+check "before the kill the batch ran treatment ($before_trt orders)" [ "$before_trt" -gt 5 ]
+check "after the kill, in the same batch, no treatment ($after_trt), covered orders control ($after_ctl)" \
+    [ "$after_trt" -eq 0 -a "$after_ctl" -gt 5 ]
+check "all 60 orders after the kill were decided" [ "$(grep ',decision,' "$tmp/r3.csv" | grep -c ',S-')" -eq 60 ]
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
