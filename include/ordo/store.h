@@ -246,6 +246,11 @@ typedef struct ordo_outcome_ingest_stats {
 int ordo_store_outcomes_ingest_files(ordo_store_t *store, const char *const *paths, size_t n,
                                      ordo_outcome_format_t format,
                                      ordo_outcome_ingest_stats_t *stats, ordo_error_t *err);
+/* The same reading and validation without a store: ORDO_OK when an ingest
+ * of these files would accept every line (duplicates aside), else the error
+ * it would give. Lets a caller refuse bad input before creating a store. */
+int ordo_store_outcomes_check_files(const char *const *paths, size_t n,
+                                    ordo_outcome_format_t format, ordo_error_t *err);
 
 /* ---- versioned documents, for registries (experiments, policies...) ---- */
 

@@ -16,6 +16,7 @@
 #include "ordo/cbor.h"
 #include "cjson_internal.h"
 #include "ordo/json.h"
+#include "ordo/util.h"
 #include "cbor_internal.h"
 
 /* CBOR mode is the rare case: keep the text path the straight one. */
@@ -414,6 +415,102 @@ double ordo_json_get_num(const cJSON *obj, const char *key, double dflt)
 {
     const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
     return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* ---- reading: the shared checks of every JSON document ---- */
+
+typedef struct tree_ctx {
+    const char *name;
+    long line;
+    ordo_error_t *err;
+    char path[ORDO_ERROR_FIELD_MAX];
+} tree_ctx_t;
+
+#define TREE_MAX_DEPTH 64 /* deeper than any ordo document: refused */
+
+/* Appends ".key" or "[i]" to the path; returns the old length. */
+static size_t path_push(tree_ctx_t *c, const char *key, int index)
+{
+    size_t l = strlen(c->path);
+    if (key)
+        snprintf(c->path + l, sizeof c->path - l, "%s%s", l ? "." : "", key);
+    else
+        snprintf(c->path + l, sizeof c->path - l, "[%d]", index);
+    return l;
+}
+
+static int check_node(tree_ctx_t *c, const cJSON *v, int depth)
+{
+    if (depth > TREE_MAX_DEPTH)
+        return ordo_error_set(c->err, ORDO_EPARSE, c->name, c->line, c->path,
+                              "nested deeper than %d levels", TREE_MAX_DEPTH);
+    if (cJSON_IsNumber(v)) {
+        if (!isfinite(v->valuedouble) || fabs(v->valuedouble) > ORDO_JSON_NUM_MAX)
+            return ordo_error_set(c->err, ORDO_EINVAL, c->name, c->line, c->path,
+                                  "number out of range (every number is within +-1e15)");
+        return ORDO_OK;
+    }
+    if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+        return ORDO_OK;
+    int i = 0, rc = ORDO_OK;
+    for (const cJSON *it = v->child; it && rc == ORDO_OK; it = it->next, i++) {
+        size_t l = path_push(c, cJSON_IsObject(v) ? (it->string ? it->string : "") : NULL, i);
+        if (cJSON_IsObject(v))
+            for (const cJSON *k = v->child; k != it && rc == ORDO_OK; k = k->next)
+                if (k->string && it->string && !strcmp(k->string, it->string))
+                    rc = ordo_error_set(c->err, ORDO_EPARSE, c->name, c->line, c->path,
+                                        "duplicate field");
+        if (rc == ORDO_OK)
+            rc = check_node(c, it, depth + 1);
+        if (rc == ORDO_OK)
+            c->path[l] = 0;
+    }
+    return rc;
+}
+
+int ordo_json_check_tree(const cJSON *root, const char *name, long line, ordo_error_t *err)
+{
+    tree_ctx_t c = {name, line, err, ""};
+    return check_node(&c, root, 0);
+}
+
+int ordo_json_parse_doc(const char *json, size_t len, const char *name, long line0,
+                        cJSON **out, ordo_error_t *err)
+{
+    *out = NULL;
+    long first = line0 > 0 ? line0 : 1;
+    /* a NUL ends the text, as for cJSON */
+    const char *nul = memchr(json, 0, len);
+    size_t n = nul ? (size_t)(nul - json) : len;
+    int rc = ordo_text_check_utf8(json, n, name, first, err);
+    if (rc) {
+        if (line0 < 0 && err)
+            err->line = 0;
+        return rc;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, n, &end, 0);
+    if (root && end)
+        while (end < json + n && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+            end++;
+    long line = first;
+    for (const char *p = json; end && p < end && p < json + n; p++)
+        line += *p == '\n';
+    if (line0 < 0)
+        line = 0; /* the caller places the text itself */
+    if (!root)
+        return ordo_error_set(err, ORDO_EPARSE, name, line, NULL, "malformed JSON");
+    if (end && end < json + n) {
+        cJSON_Delete(root);
+        return ordo_error_set(err, ORDO_EPARSE, name, line, NULL, "text after the JSON value");
+    }
+    rc = ordo_json_check_tree(root, name, line0 > 0 && first == line ? line0 : 0, err);
+    if (rc) {
+        cJSON_Delete(root);
+        return rc;
+    }
+    *out = root;
+    return ORDO_OK;
 }
 
 /* ---- CBOR mode (cbor.h) ----

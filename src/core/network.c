@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson_internal.h"
 #include "ordo/inventory.h"
 #include "ordo/network.h"
 #include "ordo/util.h"
@@ -416,24 +417,11 @@ int ordo_network_parse_json(ordo_network_t *net, const char *json, size_t len, c
     /* cJSON stops after the first value: text after it (a second document,
      * a truncated edit) must be an error too, not silently ignored. The end
      * pointer also gives the error position without cJSON's global. */
-    const char *at = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &at, 0);
-    if (root && at) {
-        while (at < json + len && (*at == ' ' || *at == '\t' || *at == '\r' || *at == '\n'))
-            at++;
-        if (at < json + len && *at) { /* a NUL ends the text */
-            cJSON_Delete(root);
-            root = NULL;
-        }
-    }
-    if (!root) {
-        long line = 1;
-        if (at && at >= json && at <= json + len)
-            for (const char *p = json; p < at; p++)
-                line += *p == '\n';
-        return ordo_error_set(err, ORDO_EPARSE, name, line, NULL, "malformed JSON");
-    }
-    int rc = ORDO_OK;
+    /* UTF-8, keys given twice, numbers: refused here (core/json.c) */
+    cJSON *root;
+    int rc = ordo_json_parse_doc(json, len, name, 0, &root, err);
+    if (rc)
+        return rc;
     static const char *const keys[] = {"format", "name", "carrier_services", "nodes", NULL};
     if (!cJSON_IsObject(root)) {
         rc = jfail(&c, NULL, ORDO_EPARSE, "top level must be an object%s", "");
@@ -549,8 +537,11 @@ static int num_field(const ordo_csv_field_t *f, double *out, double lo, double h
 int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
                            ordo_error_t *err)
 {
+    int rc = ordo_text_check_utf8(csv, len, name, 0, err); /* refused, not replaced */
+    if (rc)
+        return rc;
     csv_iter_t it = {csv, csv + len, 0};
-    int rc = expect_header(&it, name, CATALOG_HEADER, err);
+    rc = expect_header(&it, name, CATALOG_HEADER, err);
     if (rc)
         return rc;
     size_t cap = 1;
@@ -784,8 +775,11 @@ static int inv_parse_row(inv_parse_t *p, const inv_row_t *r)
 int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
                              ordo_error_t *err)
 {
+    int rc = ordo_text_check_utf8(csv, len, name, 0, err); /* refused, not replaced */
+    if (rc)
+        return rc;
     csv_iter_t it = {csv, csv + len, 0};
-    int rc = expect_header(&it, name, INVENTORY_HEADER, err);
+    rc = expect_header(&it, name, INVENTORY_HEADER, err);
     if (rc)
         return rc;
     if (!net->n_nodes || !net->n_skus)
