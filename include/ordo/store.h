@@ -89,6 +89,9 @@ enum {
 };
 
 #define ORDO_OUTCOME_ID_MAX 96 /* event and order ids: at most 95 bytes */
+/* The largest amount (a cost part or a refund, USD) one event carries: a
+ * billion events of it still sum to a finite total (docs/outcomes.md). */
+#define ORDO_OUTCOME_AMOUNT_MAX 1e9
 
 typedef struct ordo_outcome_event {
     char event_id[ORDO_OUTCOME_ID_MAX]; /* unique; a repeated id is ignored */

@@ -143,6 +143,11 @@ static int set_num(ordo_outcome_event_t *e, int f, double v, const pctx_t *c)
         snprintf(buf, sizeof buf, "%g", v);
         return fail(c, ORDO_ERANGE, field_names[f], "negative amount %s", buf);
     }
+    if (v > ORDO_OUTCOME_AMOUNT_MAX) {
+        char buf[48];
+        snprintf(buf, sizeof buf, "%g", v);
+        return fail(c, ORDO_ERANGE, field_names[f], "amount %s above the bound 1e9", buf);
+    }
     switch (f) {
     case F_REFUND:
         e->refund = v;
