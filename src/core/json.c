@@ -439,6 +439,39 @@ static size_t path_push(tree_ctx_t *c, const char *key, int index)
     return l;
 }
 
+/* The first member of obj whose key an earlier member has, or NULL. Small
+ * objects (all of ordo's) are compared pairwise; a large one goes through a
+ * hash set, so a document of many keys costs linear time, not quadratic. */
+static const cJSON *first_repeat(const cJSON *obj, int *oom)
+{
+    size_t n = 0;
+    for (const cJSON *it = obj->child; it; it = it->next)
+        n++;
+    if (n <= 32) {
+        for (const cJSON *it = obj->child; it; it = it->next)
+            for (const cJSON *k = obj->child; k != it; k = k->next)
+                if (k->string && it->string && !strcmp(k->string, it->string))
+                    return it;
+        return NULL;
+    }
+    ordo_strmap_t *seen = ordo_strmap_create(n);
+    if (!seen) {
+        *oom = 1;
+        return NULL;
+    }
+    const cJSON *rep = NULL;
+    for (const cJSON *it = obj->child; it && !rep; it = it->next) {
+        const char *k = it->string ? it->string : "";
+        int rc = ordo_strmap_put(seen, k, strlen(k), 0);
+        if (rc == ORDO_EEXIST)
+            rep = it;
+        else if (rc != ORDO_OK)
+            *oom = 1;
+    }
+    ordo_strmap_destroy(seen);
+    return *oom ? NULL : rep;
+}
+
 static int check_node(tree_ctx_t *c, const cJSON *v, int depth)
 {
     if (depth > TREE_MAX_DEPTH)
@@ -452,20 +485,28 @@ static int check_node(tree_ctx_t *c, const cJSON *v, int depth)
     }
     if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
         return ORDO_OK;
-    int i = 0, rc = ORDO_OK;
-    for (const cJSON *it = v->child; it && rc == ORDO_OK; it = it->next, i++) {
-        size_t l = path_push(c, cJSON_IsObject(v) ? (it->string ? it->string : "") : NULL, i);
-        if (cJSON_IsObject(v))
-            for (const cJSON *k = v->child; k != it && rc == ORDO_OK; k = k->next)
-                if (k->string && it->string && !strcmp(k->string, it->string))
-                    rc = ordo_error_set(c->err, ORDO_EPARSE, c->name, c->line, c->path,
-                                        "duplicate field");
-        if (rc == ORDO_OK)
-            rc = check_node(c, it, depth + 1);
-        if (rc == ORDO_OK)
-            c->path[l] = 0;
+    bool obj = cJSON_IsObject(v);
+    if (obj) {
+        int oom = 0;
+        const cJSON *rep = first_repeat(v, &oom);
+        if (oom)
+            return ordo_error_set(c->err, ORDO_ENOMEM, c->name, c->line, c->path,
+                                  "out of memory");
+        if (rep) {
+            path_push(c, rep->string, 0);
+            return ordo_error_set(c->err, ORDO_EPARSE, c->name, c->line, c->path,
+                                  "duplicate field");
+        }
     }
-    return rc;
+    int i = 0;
+    for (const cJSON *it = v->child; it; it = it->next, i++) {
+        size_t l = path_push(c, obj ? (it->string ? it->string : "") : NULL, i);
+        int rc = check_node(c, it, depth + 1);
+        if (rc)
+            return rc;
+        c->path[l] = 0;
+    }
+    return ORDO_OK;
 }
 
 int ordo_json_check_tree(const cJSON *root, const char *name, long line, ordo_error_t *err)

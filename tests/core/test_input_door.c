@@ -95,6 +95,28 @@ static void test_parse_doc(void **s)
     cJSON_Delete(j);
 }
 
+/* Many keys in one object: found in linear time (a hash set), not pairwise. */
+static void test_parse_doc_many_keys(void **s)
+{
+    (void)s;
+    enum { N = 200000 };
+    char *t = malloc((size_t)N * 16 + 64);
+    assert_non_null(t);
+    size_t n = 0;
+    t[n++] = '{';
+    for (int i = 0; i < N; i++)
+        n += (size_t)sprintf(t + n, "\"k%d\":%d,", i, i);
+    n += (size_t)sprintf(t + n, "\"k%d\":0}", N / 2);
+    cJSON *j = NULL;
+    ordo_error_t err = {0};
+    uint64_t t0 = ordo_now_ns();
+    assert_int_equal(ordo_json_parse_doc(t, n, "big.json", 0, &j, &err), ORDO_EPARSE);
+    assert_string_equal(err.field, "k100000");
+    /* pairwise would be 2e10 comparisons; allow plenty for sanitizers */
+    assert_true(ordo_now_ns() - t0 < 20ull * 1000 * 1000 * 1000);
+    free(t);
+}
+
 typedef struct {
     ordo_network_t *net;
     ordo_arena_t *arena;
@@ -235,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_utf8_check),
         cmocka_unit_test(test_text_check_names_line_and_byte),
         cmocka_unit_test(test_parse_doc),
+        cmocka_unit_test(test_parse_doc_many_keys),
         cmocka_unit_test(test_order_invalid_utf8),
         cmocka_unit_test(test_order_id_length),
         cmocka_unit_test(test_order_keys_and_numbers),
