@@ -442,7 +442,7 @@ static int ingest_file(ingest_t *in, const char *path, ordo_outcome_format_t wan
     const char *p = data, *end = data + len;
     if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
         p += 3; /* UTF-8 byte order mark */
-    csv_header_t hdr;
+    csv_header_t hdr = {.ncols = 0};
     bool have_header = false;
     while (p < end && rc == ORDO_OK) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
