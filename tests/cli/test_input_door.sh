@@ -52,13 +52,17 @@ expect "policy with invalid UTF-8" 65 "p.json:1: invalid UTF-8 at byte 12 of the
 printf '{"name": "p", "strategies": [{"name": "s", "type": "weighted",\n "weights": {"cost": 1, "cost": 5}}]}\n' > "$tmp/d.json"
 expect "policy with a key twice" 65 "strategies\[0\].weights.cost" "$BIN" policy check "$tmp/d.json"
 
-# Order ids: over 255 bytes refused by the parser, without --data.
+# Order ids: over 255 bytes refused by the parser, without --data (255 is fine).
+ok255=$(printf 'y%.0s' $(seq 255))
+printf '{"id":"%s","ship_to":{"zip":"02139"},"lines":[{"sku":"SKU-0000001","quantity":1}]}\n' "$ok255" \
+    > "$tmp/ok255.json"
+expect "order id of 255 bytes" 0 "" "$BIN" source --network "$EX/network" --policy default "$tmp/ok255.json"
 long=$(printf 'x%.0s' $(seq 256))
-printf '{"id":"%s","ship_to":{"zip":"02139"},"lines":[{"sku":"SKU-TEE","quantity":1}]}\n' "$long" \
+printf '{"id":"%s","ship_to":{"zip":"02139"},"lines":[{"sku":"SKU-0000001","quantity":1}]}\n' "$long" \
     > "$tmp/long.json"
 expect "order id of 256 bytes" 65 "'id'.*too long" \
     "$BIN" source --network "$EX/network" --policy default "$tmp/long.json"
-printf '{"id":"o-\xff","ship_to":{"zip":"02139"},"lines":[{"sku":"SKU-TEE","quantity":1}]}\n' \
+printf '{"id":"o-\xff","ship_to":{"zip":"02139"},"lines":[{"sku":"SKU-0000001","quantity":1}]}\n' \
     > "$tmp/bad.json"
 expect "order id with invalid UTF-8" 65 "invalid UTF-8" \
     "$BIN" source --network "$EX/network" --policy default "$tmp/bad.json"

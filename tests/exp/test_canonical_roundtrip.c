@@ -216,6 +216,19 @@ static void test_policies_round_trip(void **s)
         mutate_many(json, len, *n, seed++, policy_property, &t);
         free(json);
     }
+    /* names and ids at their length limits: a byte that grows when written
+     * out (U+FFFD for an invalid one) would push them over */
+    static const char *const edges[] = {
+        "{\"name\":\"n123456789012345678901234567890123456789012345678901234567890\","
+        "\"description\":\"d\",\"strategies\":[{\"name\":\"s1234567890123456789012345678901234"
+        "5678901234567890123456\",\"type\":\"weighted\",\"weights\":{\"cost\":2}}]}",
+        NULL};
+    for (const char *const *e = edges; *e; e++) {
+        int before = t.accepted;
+        policy_property(*e, strlen(*e), "edge", &t);
+        assert_int_equal(t.accepted, before + 1);
+        mutate_many(*e, strlen(*e), "edge", seed++, policy_property, &t);
+    }
     printf("policies: %d documents tried, %d accepted and round-tripped\n", t.tried, t.accepted);
     assert_true(t.accepted > 100); /* the mutations are not all refused */
 }
