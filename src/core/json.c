@@ -419,24 +419,40 @@ double ordo_json_get_num(const cJSON *obj, const char *key, double dflt)
 
 /* ---- reading: the shared checks of every JSON document ---- */
 
+/* Where a value is: its key or index, under its parent. The path is only
+ * spelled out ("a.c[0].d") when an error names it. */
+typedef struct tree_at {
+    const struct tree_at *up;
+    const char *key; /* NULL: an array element */
+    int index;
+} tree_at_t;
+
 typedef struct tree_ctx {
     const char *name;
     long line;
     ordo_error_t *err;
-    char path[ORDO_ERROR_FIELD_MAX];
 } tree_ctx_t;
 
 #define TREE_MAX_DEPTH 64 /* deeper than any ordo document: refused */
 
-/* Appends ".key" or "[i]" to the path; returns the old length. */
-static size_t path_push(tree_ctx_t *c, const char *key, int index)
+static size_t path_of(const tree_at_t *at, char *buf, size_t size)
 {
-    size_t l = strlen(c->path);
-    if (key)
-        snprintf(c->path + l, sizeof c->path - l, "%s%s", l ? "." : "", key);
-    else
-        snprintf(c->path + l, sizeof c->path - l, "[%d]", index);
-    return l;
+    if (!at || !at->up) { /* the root has no name */
+        buf[0] = 0;
+        return 0;
+    }
+    size_t l = path_of(at->up, buf, size);
+    int n = at->key ? snprintf(buf + l, size - l, "%s%s", l ? "." : "", at->key)
+                    : snprintf(buf + l, size - l, "[%d]", at->index);
+    l += n > 0 ? (size_t)n : 0;
+    return l < size ? l : size - 1;
+}
+
+static int tree_fail(const tree_ctx_t *c, const tree_at_t *at, int code, const char *msg)
+{
+    char path[ORDO_ERROR_FIELD_MAX];
+    path_of(at, path, sizeof path);
+    return ordo_error_set(c->err, code, c->name, c->line, path, "%s", msg);
 }
 
 /* The first member of obj whose key an earlier member has, or NULL. Small
@@ -472,47 +488,46 @@ static const cJSON *first_repeat(const cJSON *obj, int *oom)
     return *oom ? NULL : rep;
 }
 
-static int check_node(tree_ctx_t *c, const cJSON *v, int depth)
+static int check_node(const tree_ctx_t *c, const cJSON *v, const tree_at_t *at, int depth)
 {
     if (depth > TREE_MAX_DEPTH)
-        return ordo_error_set(c->err, ORDO_EPARSE, c->name, c->line, c->path,
-                              "nested deeper than %d levels", TREE_MAX_DEPTH);
-    if (cJSON_IsNumber(v)) {
+        return tree_fail(c, at, ORDO_EPARSE, "nested deeper than 64 levels");
+    /* the type byte directly: this runs on every value of every order */
+    int type = v->type & 0xFF;
+    if (type == cJSON_Number) {
         if (!isfinite(v->valuedouble) || fabs(v->valuedouble) > ORDO_JSON_NUM_MAX)
-            return ordo_error_set(c->err, ORDO_EINVAL, c->name, c->line, c->path,
-                                  "number out of range (every number is within +-1e15)");
+            return tree_fail(c, at, ORDO_EINVAL,
+                             "number out of range (every number is within +-1e15)");
         return ORDO_OK;
     }
-    if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+    if (type != cJSON_Object && type != cJSON_Array)
         return ORDO_OK;
-    bool obj = cJSON_IsObject(v);
+    bool obj = type == cJSON_Object;
     if (obj) {
         int oom = 0;
         const cJSON *rep = first_repeat(v, &oom);
         if (oom)
-            return ordo_error_set(c->err, ORDO_ENOMEM, c->name, c->line, c->path,
-                                  "out of memory");
+            return tree_fail(c, at, ORDO_ENOMEM, "out of memory");
         if (rep) {
-            path_push(c, rep->string, 0);
-            return ordo_error_set(c->err, ORDO_EPARSE, c->name, c->line, c->path,
-                                  "duplicate field");
+            tree_at_t here = {at, rep->string, 0};
+            return tree_fail(c, &here, ORDO_EPARSE, "duplicate field");
         }
     }
     int i = 0;
     for (const cJSON *it = v->child; it; it = it->next, i++) {
-        size_t l = path_push(c, obj ? (it->string ? it->string : "") : NULL, i);
-        int rc = check_node(c, it, depth + 1);
+        tree_at_t here = {at, obj ? (it->string ? it->string : "") : NULL, i};
+        int rc = check_node(c, it, &here, depth + 1);
         if (rc)
             return rc;
-        c->path[l] = 0;
     }
     return ORDO_OK;
 }
 
 int ordo_json_check_tree(const cJSON *root, const char *name, long line, ordo_error_t *err)
 {
-    tree_ctx_t c = {name, line, err, ""};
-    return check_node(&c, root, 0);
+    tree_ctx_t c = {name, line, err};
+    tree_at_t top = {NULL, NULL, 0};
+    return check_node(&c, root, &top, 0);
 }
 
 int ordo_json_parse_doc(const char *json, size_t len, const char *name, long line0,
@@ -534,18 +549,17 @@ int ordo_json_parse_doc(const char *json, size_t len, const char *name, long lin
     if (root && end)
         while (end < json + n && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
             end++;
-    long line = first;
-    for (const char *p = json; end && p < end && p < json + n; p++)
-        line += *p == '\n';
-    if (line0 < 0)
-        line = 0; /* the caller places the text itself */
-    if (!root)
-        return ordo_error_set(err, ORDO_EPARSE, name, line, NULL, "malformed JSON");
-    if (end && end < json + n) {
+    if (!root || (end && end < json + n)) { /* the line is counted on errors only */
+        long line = first;
+        for (const char *p = json; end && p < end && p < json + n; p++)
+            line += *p == '\n';
         cJSON_Delete(root);
-        return ordo_error_set(err, ORDO_EPARSE, name, line, NULL, "text after the JSON value");
+        return ordo_error_set(err, ORDO_EPARSE, name, line0 < 0 ? 0 : line, NULL,
+                              root ? "text after the JSON value" : "malformed JSON");
     }
-    rc = ordo_json_check_tree(root, name, line0 > 0 && first == line ? line0 : 0, err);
+    /* a tree error is placed at the text's first line (an NDJSON line), or
+     * named by its field alone */
+    rc = ordo_json_check_tree(root, name, line0 > 0 ? line0 : 0, err);
     if (rc) {
         cJSON_Delete(root);
         return rc;
