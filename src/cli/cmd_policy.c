@@ -137,7 +137,8 @@ static const ordo_cli_cmd_t cmd_check = {
              "FILE must be a regular file (a FIFO is refused, not waited on). Invalid\n"
              "UTF-8, a key given twice and out-of-range numbers are errors naming the\n"
              "line or the field.",
-    .examples = "ordo policy check docs/examples/policy-default.json\nordo policy check cost-optimized --json",
+    .examples = "ordo policy check docs/examples/policy-default.json\nordo policy check "
+                "cost-optimized --json",
     .opts = check_opts,
     .min_pos = 1,
     .max_pos = 1,
@@ -173,7 +174,8 @@ static const ordo_cli_cmd_t *const subs[] = {&cmd_check, &cmd_show, &cmd_list, N
 const ordo_cli_cmd_t ordo_cmd_policy = {
     .name = "policy",
     .summary = "check, show and list sourcing policies",
-    .usage = "policy check FILE|NAME|- [--json] [--canonical]\npolicy show NAME\npolicy list [--json]",
+    .usage =
+        "policy check FILE|NAME|- [--json] [--canonical]\npolicy show NAME\npolicy list [--json]",
     .about = "Sourcing policies: validate one, print a built-in, list the built-ins.",
     .examples = "ordo policy list",
     .subs = subs,

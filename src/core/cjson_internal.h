@@ -27,9 +27,10 @@
  *  - a number that is not finite or beyond ORDO_JSON_NUM_MAX (EINVAL,
  *    the field is the number's path).
  * name is the file for errors (may be NULL); line0 the line the text starts
- * on (0: 1; negative: no line in errors, the caller places the text). *out is the tree to free with cJSON_Delete, NULL on error. */
-int ordo_json_parse_doc(const char *json, size_t len, const char *name, long line0,
-                        cJSON **out, ordo_error_t *err);
+ * on (0: 1; negative: no line in errors, the caller places the text).
+ * *out is the tree to free with cJSON_Delete, NULL on error. */
+int ordo_json_parse_doc(const char *json, size_t len, const char *name, long line0, cJSON **out,
+                        ordo_error_t *err);
 /* The tree checks of ordo_json_parse_doc alone (keys given twice, numbers),
  * for a tree parsed another way. */
 int ordo_json_check_tree(const cJSON *root, const char *name, long line, ordo_error_t *err);

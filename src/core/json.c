@@ -530,8 +530,8 @@ int ordo_json_check_tree(const cJSON *root, const char *name, long line, ordo_er
     return check_node(&c, root, &top, 0);
 }
 
-int ordo_json_parse_doc(const char *json, size_t len, const char *name, long line0,
-                        cJSON **out, ordo_error_t *err)
+int ordo_json_parse_doc(const char *json, size_t len, const char *name, long line0, cJSON **out,
+                        ordo_error_t *err)
 {
     *out = NULL;
     long first = line0 > 0 ? line0 : 1;

@@ -268,7 +268,7 @@ static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
         return jfail(c, "max_weight_lb", ORDO_EPARSE, "must be an array of 1..32 weights%s", "");
     s->n_brackets = (uint32_t)nb;
     if ((rc = parse_double_array(c, w, "max_weight_lb", s->bracket_max_lb, (size_t)nb, 0,
-                                  ORDO_NET_WEIGHT_MAX)))
+                                 ORDO_NET_WEIGHT_MAX)))
         return rc;
     for (int b = 0; b < nb; b++)
         if (s->bracket_max_lb[b] <= 0 || (b && s->bracket_max_lb[b] <= s->bracket_max_lb[b - 1]))
@@ -280,7 +280,7 @@ static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
     int b = 0;
     for (const cJSON *row = rates->child; row; row = row->next, b++)
         if ((rc = parse_double_array(c, row, "rates", s->rates[b], ORDO_ZONES, 0,
-                                        ORDO_NET_RATE_MAX)))
+                                     ORDO_NET_RATE_MAX)))
             return rc;
     const cJSON *over = cJSON_GetObjectItemCaseSensitive(rcard, "per_lb_over");
     if (over && (rc = parse_double_array(c, over, "per_lb_over", s->per_lb_over, ORDO_ZONES, 0,

@@ -299,8 +299,7 @@ size_t ordo_utf8_check(const char *s, size_t len)
     return len;
 }
 
-int ordo_text_check_utf8(const char *s, size_t len, const char *name, long line0,
-                         ordo_error_t *err)
+int ordo_text_check_utf8(const char *s, size_t len, const char *name, long line0, ordo_error_t *err)
 {
     size_t bad = ordo_utf8_check(s, len);
     if (bad == len)

@@ -36,12 +36,12 @@ static void test_utf8_check(void **s)
         {"plain ascii text, longer than eight bytes", SIZE_MAX},
         {"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\xA6", SIZE_MAX}, /* é € 📦 */
         {"ab\xFF", 2},
-        {"abcdefghij\x80", 10},          /* a lone continuation byte */
-        {"\xC0\xAF", 0},                  /* overlong '/' */
-        {"x\xE0\x80\xAF", 1},             /* overlong, three bytes */
-        {"\xED\xA0\x80", 0},              /* a UTF-16 surrogate */
-        {"\xF4\x90\x80\x80", 0},          /* above U+10FFFF */
-        {"ok\xE2\x82", 2},                /* cut short */
+        {"abcdefghij\x80", 10},  /* a lone continuation byte */
+        {"\xC0\xAF", 0},         /* overlong '/' */
+        {"x\xE0\x80\xAF", 1},    /* overlong, three bytes */
+        {"\xED\xA0\x80", 0},     /* a UTF-16 surrogate */
+        {"\xF4\x90\x80\x80", 0}, /* above U+10FFFF */
+        {"ok\xE2\x82", 2},       /* cut short */
         {"\xC3\xA9\xC3", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -82,8 +82,7 @@ static void test_parse_doc(void **s)
     const char *inf = "{\"a\":-1e999}";
     assert_int_equal(ordo_json_parse_doc(inf, strlen(inf), "x.json", 0, &j, &err), ORDO_EINVAL);
     const char *after = "{\"a\":1}\n{\"a\":2}";
-    assert_int_equal(ordo_json_parse_doc(after, strlen(after), "x.json", 0, &j, &err),
-                     ORDO_EPARSE);
+    assert_int_equal(ordo_json_parse_doc(after, strlen(after), "x.json", 0, &j, &err), ORDO_EPARSE);
     assert_int_equal(err.line, 2);
     const char *bad = "{\n\"a\":\"\xC3\"}";
     assert_int_equal(ordo_json_parse_doc(bad, strlen(bad), "x.json", 0, &j, &err), ORDO_EPARSE);
@@ -193,8 +192,8 @@ static void test_order_keys_and_numbers(void **state)
     ctx_t *c = *state;
     ordo_order_t o;
     ordo_error_t err;
-    assert_int_equal(
-        order(c, "\"o-1\"", "\"customer\":{\"lifetime_value\":1e300},", &o, &err), ORDO_EINVAL);
+    assert_int_equal(order(c, "\"o-1\"", "\"customer\":{\"lifetime_value\":1e300},", &o, &err),
+                     ORDO_EINVAL);
     assert_string_equal(err.field, "customer.lifetime_value");
     assert_int_equal(order(c, "\"o-1\"", "\"channel\":\"web\",\"channel\":\"app\",", &o, &err),
                      ORDO_EPARSE);

@@ -187,11 +187,13 @@ static char *slurp(const char *path, size_t *len)
     return data;
 }
 
-static const char *const example_policies[] = {
-    "policy-cost-optimized.json",     "policy-default.json",
-    "policy-drop-ship.json",          "policy-inventory-priority.json",
-    "policy-proximity-first.json",    "policy-store-fulfillment.json",
-    NULL};
+static const char *const example_policies[] = {"policy-cost-optimized.json",
+                                               "policy-default.json",
+                                               "policy-drop-ship.json",
+                                               "policy-inventory-priority.json",
+                                               "policy-proximity-first.json",
+                                               "policy-store-fulfillment.json",
+                                               NULL};
 
 static void test_policies_round_trip(void **s)
 {
@@ -245,8 +247,7 @@ static void test_experiments_round_trip(void **s)
     assert_int_equal(t.accepted, 1);
     mutate_many(json, len, "experiment.json", 99, exp_property, &t);
     free(json);
-    printf("experiments: %d documents tried, %d accepted and round-tripped\n", t.tried,
-           t.accepted);
+    printf("experiments: %d documents tried, %d accepted and round-tripped\n", t.tried, t.accepted);
     assert_true(t.accepted > 20);
 }
 

@@ -22,12 +22,10 @@ static void test_plan_spec_door(void **s)
     assert_int_equal(ordo_plan_spec_parse(ptext, pl, net, &o, a, &spec, &err), ORDO_OK);
     const char *dup = "{\"shipments\":[{\"node\":\"DC-003\",\"node\":\"DC-001\","
                       "\"lines\":[{\"line\":0}]}]}";
-    assert_int_equal(ordo_plan_spec_parse(dup, strlen(dup), net, &o, a, &spec, &err),
-                     ORDO_EPARSE);
+    assert_int_equal(ordo_plan_spec_parse(dup, strlen(dup), net, &o, a, &spec, &err), ORDO_EPARSE);
     assert_string_equal(err.field, "shipments[0].node");
     const char *bad = "{\"shipments\":[{\"node\":\"DC-\xFF\",\"lines\":[{\"line\":0}]}]}";
-    assert_int_equal(ordo_plan_spec_parse(bad, strlen(bad), net, &o, a, &spec, &err),
-                     ORDO_EPARSE);
+    assert_int_equal(ordo_plan_spec_parse(bad, strlen(bad), net, &o, a, &spec, &err), ORDO_EPARSE);
     assert_non_null(strstr(err.msg, "invalid UTF-8"));
     free(otext);
     free(ptext);
