@@ -28,8 +28,11 @@ typedef struct ordo_order_line {
     uint32_t quantity; /* ≥ 1 */
 } ordo_order_line_t;
 
+/* The longest order id, in bytes (a decision record's log key). */
+#define ORDO_ORDER_ID_MAX 255
+
 typedef struct ordo_order {
-    const char *id;            /* arena */
+    const char *id;            /* arena; 1..ORDO_ORDER_ID_MAX bytes of UTF-8 */
     int64_t created;           /* Unix seconds */
     const char *customer_id;   /* arena; "" when absent */
     const char *cohort;        /* arena; "" when absent */
@@ -48,7 +51,9 @@ typedef struct ordo_order {
 
 /* Parses one order object. Unknown SKUs, bad ZIPs, quantities < 1, a pickup
  * without a known pickup-capable store and unknown fields are errors naming
- * the field (e.g. "lines[2].sku"). */
+ * the field (e.g. "lines[2].sku"); so are invalid UTF-8, a key given twice,
+ * an id longer than ORDO_ORDER_ID_MAX bytes and a number out of range
+ * (docs/formats.md). */
 int ordo_order_parse(const char *json, size_t len, const ordo_network_t *net,
                      ordo_arena_t *arena, ordo_order_t *out, ordo_error_t *err);
 /* Writes the order back in its input format. */

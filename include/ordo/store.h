@@ -94,6 +94,9 @@ enum {
 };
 
 #define ORDO_OUTCOME_ID_MAX 96 /* event and order ids: at most 95 bytes */
+/* The largest amount (a cost part or a refund, USD) one event carries: a
+ * billion events of it still sum to a finite total (docs/outcomes.md). */
+#define ORDO_OUTCOME_AMOUNT_MAX 1e9
 
 typedef struct ordo_outcome_event {
     char event_id[ORDO_OUTCOME_ID_MAX]; /* unique; a repeated id is ignored */
@@ -253,6 +256,11 @@ typedef struct ordo_outcome_ingest_stats {
 int ordo_store_outcomes_ingest_files(ordo_store_t *store, const char *const *paths, size_t n,
                                      ordo_outcome_format_t format,
                                      ordo_outcome_ingest_stats_t *stats, ordo_error_t *err);
+/* The same reading and validation without a store: ORDO_OK when an ingest
+ * of these files would accept every line (duplicates aside), else the error
+ * it would give. Lets a caller refuse bad input before creating a store. */
+int ordo_store_outcomes_check_files(const char *const *paths, size_t n,
+                                    ordo_outcome_format_t format, ordo_error_t *err);
 
 /* ---- versioned documents, for registries (experiments, policies...) ---- */
 

@@ -72,9 +72,27 @@ int ordo_parse_u32(const char *p, size_t n, uint32_t *out);
 int ordo_parse_i64(const char *p, size_t n, int64_t *out);
 int ordo_parse_double(const char *p, size_t n, double *out); /* rejects NaN/Inf */
 
-/* Reads a whole file into a malloc'd NUL-terminated buffer. */
+/* ---- UTF-8 ---- */
+/* The offset of the first byte of s[0..len) that does not start a valid
+ * UTF-8 sequence (overlong forms, surrogates and code points above U+10FFFF
+ * are invalid), or len when the whole text is valid. */
+size_t ordo_utf8_check(const char *s, size_t len);
+static inline bool ordo_utf8_valid(const char *s, size_t len)
+{
+    return ordo_utf8_check(s, len) == len;
+}
+/* Every input document is checked with this before it is parsed: ORDO_OK,
+ * or ORDO_EPARSE naming file name and the line (line0 + newlines before the
+ * bad byte, 1-based when line0 is 0) and the byte of that line and of the
+ * text. Invalid bytes are never replaced (by U+FFFD) but refused. */
+int ordo_text_check_utf8(const char *s, size_t len, const char *name, long line0,
+                         ordo_error_t *err);
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer. Anything but a
+ * regular file (a FIFO, a device, a directory) is refused before a byte is
+ * read, so a FIFO without a writer cannot make it hang. */
 int ordo_read_file(const char *path, char **data, size_t *len, ordo_error_t *err);
-/* Maps a regular file read-only.
+/* Maps a regular file read-only (anything else refused, as above).
  * The bytes are NOT NUL-terminated. Release with ordo_unmap_file. */
 int ordo_map_file(const char *path, const char **data, size_t *len, ordo_error_t *err);
 void ordo_unmap_file(const char *data, size_t len);

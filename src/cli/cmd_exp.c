@@ -428,6 +428,15 @@ static int cmd_create(const ordo_cli_args_t *a)
     int rc = ordo_read_file(o.pos[0], &text, &len, &err);
     if (rc)
         return ordo_cli_fail(&err, rc, o.json);
+    /* the document is checked before the store is opened (created): a
+     * rejected create leaves a fresh directory without an ordo.db */
+    ordo_exp_t *checked = NULL;
+    rc = ordo_exp_parse(text, len, o.pos[0], &checked, &err);
+    ordo_exp_destroy(checked);
+    if (rc) {
+        free(text);
+        return ordo_cli_fail(&err, rc, o.json);
+    }
     ordo_store_t *store;
     ordo_exp_registry_t *reg;
     rc = open_registry(&o, true, &store, &reg, &err);

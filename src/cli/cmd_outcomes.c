@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ordo/datadir.h"
 #include "ordo/store.h"
 
 static const char *fmt_time(int64_t t, char *buf, size_t n)
@@ -36,7 +37,16 @@ static int cmd_ingest(const ordo_cli_args_t *a)
         return ordo_cli_usage("outcomes ingest", "no FILE given");
     ordo_error_t err = {0};
     ordo_store_t *s = NULL;
-    int rc = ordo_store_open(data, NULL, &s, &err);
+    /* A fresh directory gets a store only for input that is accepted: a
+     * rejected ingest must not leave an empty ordo.db behind. (An existing
+     * store needs no pre-pass: the ingest is one transaction.) */
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, data, &err);
+    if (rc == ORDO_OK && !ordo_datadir_has_db(&dd))
+        rc = ordo_store_outcomes_check_files((const char *const *)a->pos, (size_t)a->npos, fmt,
+                                             &err);
+    if (rc == ORDO_OK)
+        rc = ordo_store_open(data, NULL, &s, &err);
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, json);
     ordo_outcome_ingest_stats_t st = {0};

@@ -16,6 +16,7 @@
 #include "ordo/cbor.h"
 #include "cjson_internal.h"
 #include "ordo/json.h"
+#include "ordo/util.h"
 #include "cbor_internal.h"
 
 /* CBOR mode is the rare case: keep the text path the straight one. */
@@ -414,6 +415,157 @@ double ordo_json_get_num(const cJSON *obj, const char *key, double dflt)
 {
     const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
     return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* ---- reading: the shared checks of every JSON document ---- */
+
+/* Where a value is: its key or index, under its parent. The path is only
+ * spelled out ("a.c[0].d") when an error names it. */
+typedef struct tree_at {
+    const struct tree_at *up;
+    const char *key; /* NULL: an array element */
+    int index;
+} tree_at_t;
+
+typedef struct tree_ctx {
+    const char *name;
+    long line;
+    ordo_error_t *err;
+} tree_ctx_t;
+
+#define TREE_MAX_DEPTH 64 /* deeper than any ordo document: refused */
+
+static size_t path_of(const tree_at_t *at, char *buf, size_t size)
+{
+    if (!at || !at->up) { /* the root has no name */
+        buf[0] = 0;
+        return 0;
+    }
+    size_t l = path_of(at->up, buf, size);
+    int n = at->key ? snprintf(buf + l, size - l, "%s%s", l ? "." : "", at->key)
+                    : snprintf(buf + l, size - l, "[%d]", at->index);
+    l += n > 0 ? (size_t)n : 0;
+    return l < size ? l : size - 1;
+}
+
+static int tree_fail(const tree_ctx_t *c, const tree_at_t *at, int code, const char *msg)
+{
+    char path[ORDO_ERROR_FIELD_MAX];
+    path_of(at, path, sizeof path);
+    return ordo_error_set(c->err, code, c->name, c->line, path, "%s", msg);
+}
+
+/* The first member of obj whose key an earlier member has, or NULL. Small
+ * objects (all of ordo's) are compared pairwise; a large one goes through a
+ * hash set, so a document of many keys costs linear time, not quadratic. */
+static const cJSON *first_repeat(const cJSON *obj, int *oom)
+{
+    size_t n = 0;
+    for (const cJSON *it = obj->child; it; it = it->next)
+        n++;
+    if (n <= 32) {
+        for (const cJSON *it = obj->child; it; it = it->next)
+            for (const cJSON *k = obj->child; k != it; k = k->next)
+                if (k->string && it->string && !strcmp(k->string, it->string))
+                    return it;
+        return NULL;
+    }
+    ordo_strmap_t *seen = ordo_strmap_create(n);
+    if (!seen) {
+        *oom = 1;
+        return NULL;
+    }
+    const cJSON *rep = NULL;
+    for (const cJSON *it = obj->child; it && !rep; it = it->next) {
+        const char *k = it->string ? it->string : "";
+        int rc = ordo_strmap_put(seen, k, strlen(k), 0);
+        if (rc == ORDO_EEXIST)
+            rep = it;
+        else if (rc != ORDO_OK)
+            *oom = 1;
+    }
+    ordo_strmap_destroy(seen);
+    return *oom ? NULL : rep;
+}
+
+static int check_node(const tree_ctx_t *c, const cJSON *v, const tree_at_t *at, int depth)
+{
+    if (depth > TREE_MAX_DEPTH)
+        return tree_fail(c, at, ORDO_EPARSE, "nested deeper than 64 levels");
+    /* the type byte directly: this runs on every value of every order */
+    int type = v->type & 0xFF;
+    if (type == cJSON_Number) {
+        if (!isfinite(v->valuedouble) || fabs(v->valuedouble) > ORDO_JSON_NUM_MAX)
+            return tree_fail(c, at, ORDO_EINVAL,
+                             "number out of range (every number is within +-1e15)");
+        return ORDO_OK;
+    }
+    if (type != cJSON_Object && type != cJSON_Array)
+        return ORDO_OK;
+    bool obj = type == cJSON_Object;
+    if (obj) {
+        int oom = 0;
+        const cJSON *rep = first_repeat(v, &oom);
+        if (oom)
+            return tree_fail(c, at, ORDO_ENOMEM, "out of memory");
+        if (rep) {
+            tree_at_t here = {at, rep->string, 0};
+            return tree_fail(c, &here, ORDO_EPARSE, "duplicate field");
+        }
+    }
+    int i = 0;
+    for (const cJSON *it = v->child; it; it = it->next, i++) {
+        tree_at_t here = {at, obj ? (it->string ? it->string : "") : NULL, i};
+        int rc = check_node(c, it, &here, depth + 1);
+        if (rc)
+            return rc;
+    }
+    return ORDO_OK;
+}
+
+int ordo_json_check_tree(const cJSON *root, const char *name, long line, ordo_error_t *err)
+{
+    tree_ctx_t c = {name, line, err};
+    tree_at_t top = {NULL, NULL, 0};
+    return check_node(&c, root, &top, 0);
+}
+
+int ordo_json_parse_doc(const char *json, size_t len, const char *name, long line0, cJSON **out,
+                        ordo_error_t *err)
+{
+    *out = NULL;
+    long first = line0 > 0 ? line0 : 1;
+    /* a NUL ends the text, as for cJSON */
+    const char *nul = memchr(json, 0, len);
+    size_t n = nul ? (size_t)(nul - json) : len;
+    int rc = ordo_text_check_utf8(json, n, name, first, err);
+    if (rc) {
+        if (line0 < 0 && err)
+            err->line = 0;
+        return rc;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, n, &end, 0);
+    if (root && end)
+        while (end < json + n && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+            end++;
+    if (!root || (end && end < json + n)) { /* the line is counted on errors only */
+        long line = first;
+        for (const char *p = json; end && p < end && p < json + n; p++)
+            line += *p == '\n';
+        cJSON_Delete(root);
+        return ordo_error_set(err, ORDO_EPARSE, name, line0 < 0 ? 0 : line, NULL,
+                              root ? "text after the JSON value" : "malformed JSON");
+    }
+    /* a tree error is placed at the text's first line (an NDJSON line), or
+     * named by its field alone */
+    rc = ordo_json_check_tree(root, name, line0 > 0 ? line0 : 0, err);
+    if (rc) {
+        cJSON_Delete(root);
+        return rc;
+    }
+    *out = root;
+    return ORDO_OK;
 }
 
 /* ---- CBOR mode (cbor.h) ----

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cjson_internal.h"
 #include "ordo/inventory.h"
 #include "ordo/network.h"
 #include "ordo/util.h"
@@ -204,8 +205,13 @@ static int get_int(jctx_t *c, const cJSON *obj, const char *key, long *dst, int 
     return ORDO_OK;
 }
 
+/* Bounds of a rate card (docs/formats.md): a bracket's weight in lb, a rate
+ * or a per-lb surcharge in USD. */
+#define ORDO_NET_WEIGHT_MAX 1e4
+#define ORDO_NET_RATE_MAX 1e5
+
 static int parse_double_array(jctx_t *c, const cJSON *arr, const char *key, double *dst,
-                              size_t want, double lo)
+                              size_t want, double lo, double hi)
 {
     if (!cJSON_IsArray(arr) || (size_t)cJSON_GetArraySize(arr) != want) {
         char buf[64];
@@ -216,6 +222,11 @@ static int parse_double_array(jctx_t *c, const cJSON *arr, const char *key, doub
     for (const cJSON *v = arr->child; v; v = v->next, i++) {
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo)
             return jfail(c, key, ORDO_EPARSE, "element is not a valid number%s", "");
+        if (v->valuedouble > hi) {
+            char buf[96];
+            snprintf(buf, sizeof buf, "element %g not in [%g, %g]", v->valuedouble, lo, hi);
+            return jfail(c, key, ORDO_ERANGE, "%s", buf);
+        }
         dst[i] = v->valuedouble;
     }
     return ORDO_OK;
@@ -256,7 +267,8 @@ static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
     if (nb < 1 || nb > ORDO_MAX_BRACKETS)
         return jfail(c, "max_weight_lb", ORDO_EPARSE, "must be an array of 1..32 weights%s", "");
     s->n_brackets = (uint32_t)nb;
-    if ((rc = parse_double_array(c, w, "max_weight_lb", s->bracket_max_lb, (size_t)nb, 0)))
+    if ((rc = parse_double_array(c, w, "max_weight_lb", s->bracket_max_lb, (size_t)nb, 0,
+                                 ORDO_NET_WEIGHT_MAX)))
         return rc;
     for (int b = 0; b < nb; b++)
         if (s->bracket_max_lb[b] <= 0 || (b && s->bracket_max_lb[b] <= s->bracket_max_lb[b - 1]))
@@ -267,10 +279,12 @@ static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
         return jfail(c, "rates", ORDO_EPARSE, "must have one row per weight bracket%s", "");
     int b = 0;
     for (const cJSON *row = rates->child; row; row = row->next, b++)
-        if ((rc = parse_double_array(c, row, "rates", s->rates[b], ORDO_ZONES, 0)))
+        if ((rc = parse_double_array(c, row, "rates", s->rates[b], ORDO_ZONES, 0,
+                                     ORDO_NET_RATE_MAX)))
             return rc;
     const cJSON *over = cJSON_GetObjectItemCaseSensitive(rcard, "per_lb_over");
-    if (over && (rc = parse_double_array(c, over, "per_lb_over", s->per_lb_over, ORDO_ZONES, 0)))
+    if (over && (rc = parse_double_array(c, over, "per_lb_over", s->per_lb_over, ORDO_ZONES, 0,
+                                         ORDO_NET_RATE_MAX)))
         return rc;
     c->path[plen] = 0;
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o, "transit_days");
@@ -285,7 +299,7 @@ static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
                          "each zone's histogram has 1..16 daily probabilities%s", "");
         double sum = 0;
         memset(s->transit[z], 0, sizeof s->transit[z]);
-        if ((rc = parse_double_array(c, row, "transit_days", s->transit[z], (size_t)nd, 0)))
+        if ((rc = parse_double_array(c, row, "transit_days", s->transit[z], (size_t)nd, 0, 1)))
             return rc;
         for (int d = 0; d < nd; d++)
             sum += s->transit[z][d];
@@ -416,24 +430,11 @@ int ordo_network_parse_json(ordo_network_t *net, const char *json, size_t len, c
     /* cJSON stops after the first value: text after it (a second document,
      * a truncated edit) must be an error too, not silently ignored. The end
      * pointer also gives the error position without cJSON's global. */
-    const char *at = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &at, 0);
-    if (root && at) {
-        while (at < json + len && (*at == ' ' || *at == '\t' || *at == '\r' || *at == '\n'))
-            at++;
-        if (at < json + len && *at) { /* a NUL ends the text */
-            cJSON_Delete(root);
-            root = NULL;
-        }
-    }
-    if (!root) {
-        long line = 1;
-        if (at && at >= json && at <= json + len)
-            for (const char *p = json; p < at; p++)
-                line += *p == '\n';
-        return ordo_error_set(err, ORDO_EPARSE, name, line, NULL, "malformed JSON");
-    }
-    int rc = ORDO_OK;
+    /* UTF-8, keys given twice, numbers: refused here (core/json.c) */
+    cJSON *root;
+    int rc = ordo_json_parse_doc(json, len, name, 0, &root, err);
+    if (rc)
+        return rc;
     static const char *const keys[] = {"format", "name", "carrier_services", "nodes", NULL};
     if (!cJSON_IsObject(root)) {
         rc = jfail(&c, NULL, ORDO_EPARSE, "top level must be an object%s", "");
@@ -549,8 +550,11 @@ static int num_field(const ordo_csv_field_t *f, double *out, double lo, double h
 int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
                            ordo_error_t *err)
 {
+    int rc = ordo_text_check_utf8(csv, len, name, 0, err); /* refused, not replaced */
+    if (rc)
+        return rc;
     csv_iter_t it = {csv, csv + len, 0};
-    int rc = expect_header(&it, name, CATALOG_HEADER, err);
+    rc = expect_header(&it, name, CATALOG_HEADER, err);
     if (rc)
         return rc;
     size_t cap = 1;
@@ -784,8 +788,11 @@ static int inv_parse_row(inv_parse_t *p, const inv_row_t *r)
 int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
                              ordo_error_t *err)
 {
+    int rc = ordo_text_check_utf8(csv, len, name, 0, err); /* refused, not replaced */
+    if (rc)
+        return rc;
     csv_iter_t it = {csv, csv + len, 0};
-    int rc = expect_header(&it, name, INVENTORY_HEADER, err);
+    rc = expect_header(&it, name, INVENTORY_HEADER, err);
     if (rc)
         return rc;
     if (!net->n_nodes || !net->n_skus)

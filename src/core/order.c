@@ -248,6 +248,13 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
     if (!cJSON_IsString(id) || !id->valuestring[0])
         return fail(err, ORDO_EPARSE, "id", "missing or not a non-empty string%s", "");
+    size_t idn = strlen(id->valuestring);
+    if (idn > ORDO_ORDER_ID_MAX)
+        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, "id", "too long (%zu bytes, at most %d)",
+                              idn, ORDO_ORDER_ID_MAX);
+    if (!ordo_utf8_valid(id->valuestring, idn))
+        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, "id", "invalid UTF-8 at byte %zu",
+                              ordo_utf8_check(id->valuestring, idn));
     out->id = ordo_arena_strdup(a, id->valuestring);
     if ((rc = opt_time(o, "created", &out->created, err)) ||
         (rc = opt_time(o, "promise_date", &out->promise, err)) ||
@@ -261,18 +268,10 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
 int ordo_order_parse(const char *json, size_t len, const ordo_network_t *net, ordo_arena_t *a,
                      ordo_order_t *out, ordo_error_t *err)
 {
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (!root)
-        return fail(err, ORDO_EPARSE, NULL, "malformed JSON%s", "");
-    /* text after the object (e.g. two orders on one line) is an error */
-    while (end && end < json + len &&
-           (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-        end++;
-    if (end && end < json + len && *end) { /* a NUL ends the text */
-        cJSON_Delete(root);
-        return fail(err, ORDO_EPARSE, NULL, "text after the order object%s", "");
-    }
+    cJSON *root;
+    int rc0 = ordo_json_parse_doc(json, len, NULL, -1, &root, err);
+    if (rc0)
+        return rc0;
     int rc = ordo_order_from_cjson(root, net, a, out, err);
     cJSON_Delete(root);
     return rc;

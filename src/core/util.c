@@ -241,17 +241,111 @@ int ordo_parse_double(const char *p, size_t n, double *out)
 
 /* ---- files ---- */
 
-int ordo_read_file(const char *path, char **data, size_t *len, ordo_error_t *err)
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    unsigned char c = p[0];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+size_t ordo_utf8_check(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        /* ASCII, eight bytes at a time */
+        while (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
+        size_t k = utf8_seq(p + i, len - i);
+        if (!k)
+            return i;
+        i += k;
+    }
+    return len;
+}
+
+int ordo_text_check_utf8(const char *s, size_t len, const char *name, long line0, ordo_error_t *err)
+{
+    size_t bad = ordo_utf8_check(s, len);
+    if (bad == len)
+        return ORDO_OK;
+    long line = line0 > 0 ? line0 : 1;
+    size_t bol = 0;
+    for (size_t i = 0; i < bad; i++)
+        if (s[i] == '\n') {
+            line++;
+            bol = i + 1;
+        }
+    return ordo_error_set(err, ORDO_EPARSE, name, line, NULL,
+                          "invalid UTF-8 at byte %zu of the line (byte offset %zu): 0x%02x",
+                          bad - bol + 1, bad, (unsigned)(unsigned char)s[bad]);
+}
+
+/* ---- files ---- */
+
+/* Opens path for reading only if it is a regular file. O_NONBLOCK makes the
+ * open itself return at once on a FIFO without a writer (a plain open
+ * would block there before fstat could refuse it); it means nothing for a
+ * regular file's reads. */
+static int open_regular(const char *path, struct stat *st, int *fdp, ordo_error_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return ordo_error_set(err, errno == ENOENT ? ORDO_ENOENT : ORDO_EIO, path, 0, NULL,
                               "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
         close(fd);
         return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "not a regular file");
     }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    *fdp = fd;
+    return ORDO_OK;
+}
+
+int ordo_read_file(const char *path, char **data, size_t *len, ordo_error_t *err)
+{
+    struct stat st;
+    int fd = -1;
+    int rc = open_regular(path, &st, &fd, err);
+    if (rc)
+        return rc;
     size_t cap = (size_t)st.st_size + 1, n = 0;
     char *buf = malloc(cap);
     if (!buf) {
@@ -358,15 +452,11 @@ int ordo_mkdir_p(const char *path, ordo_error_t *err)
 
 int ordo_map_file(const char *path, const char **data, size_t *len, ordo_error_t *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ordo_error_set(err, errno == ENOENT ? ORDO_ENOENT : ORDO_EIO, path, 0, NULL,
-                              "cannot open: %s", strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "not a regular file");
-    }
+    int fd = -1;
+    int rc = open_regular(path, &st, &fd, err);
+    if (rc)
+        return rc;
     if (st.st_size == 0) {
         close(fd);
         *data = "";

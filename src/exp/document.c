@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cjson_internal.h"
 #include "../policy/policy_internal.h" /* ordo_cond_parse on the parsed document */
 #include "exp_internal.h"
 #include "ordo/util.h"
@@ -899,16 +900,12 @@ int ordo_exp_parse(const char *json, size_t len, const char *name, ordo_exp_t **
                    ordo_error_t *err)
 {
     *out = NULL;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (!root) {
-        long line = 1;
-        for (const char *p = json; end && p < end && p < json + len; p++)
-            line += *p == '\n';
-        return ordo_error_set(err, ORDO_EPARSE, name, end ? line : 0, NULL,
-                              "malformed JSON in the experiment document");
-    }
-    int rc = ordo_exp_from_cjson(root, name, out, err);
+    /* UTF-8, keys given twice, numbers: refused at the door (core/json.c) */
+    cJSON *root;
+    int rc = ordo_json_parse_doc(json, len, name, 0, &root, err);
+    if (rc)
+        return rc;
+    rc = ordo_exp_from_cjson(root, name, out, err);
     cJSON_Delete(root);
     return rc;
 }

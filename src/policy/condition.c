@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ordo/geo.h"
+#include "../core/cjson_internal.h"
 #include "policy_internal.h"
 
 enum { T_STR, T_NUM, T_BOOL, T_SET };
@@ -437,10 +438,14 @@ int ordo_cond_parse_json(const char *json, size_t len, const char *field, ordo_c
                          ordo_error_t *err)
 {
     *out = NULL;
-    cJSON *j = cJSON_ParseWithLength(json, len);
-    if (!j)
-        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, field ? field : "when", "not valid JSON");
-    int rc = ordo_cond_parse(j, field, out, err);
+    cJSON *j;
+    int rc = ordo_json_parse_doc(json, len, NULL, -1, &j, err);
+    if (rc) {
+        if (err && !err->field[0])
+            snprintf(err->field, sizeof err->field, "%s", field ? field : "when");
+        return rc;
+    }
+    rc = ordo_cond_parse(j, field, out, err);
     cJSON_Delete(j);
     return rc;
 }

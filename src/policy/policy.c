@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/cjson_internal.h"
 #include "policy_internal.h"
 
 static const char *const crit_names[ORDO_CRIT_COUNT] = {
@@ -600,17 +601,12 @@ int ordo_policy_parse(const char *json, size_t len, const char *name, ordo_polic
                       ordo_error_t *err)
 {
     *out = NULL;
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (!j) {
-        long line = 1;
-        const char *at = cJSON_GetErrorPtr();
-        if (at && at >= json && at <= json + len)
-            for (const char *q = json; q < at; q++)
-                line += *q == '\n';
-        return ordo_error_set(err, ORDO_EPARSE, name, line, NULL, "malformed JSON");
-    }
-    int rc = ordo_policy_from_cjson(j, name, out, err);
+    /* UTF-8, keys given twice, numbers: refused here (core/json.c) */
+    cJSON *j;
+    int rc = ordo_json_parse_doc(json, len, name, 0, &j, err);
+    if (rc)
+        return rc;
+    rc = ordo_policy_from_cjson(j, name, out, err);
     cJSON_Delete(j);
     return rc;
 }

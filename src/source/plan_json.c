@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/cjson_internal.h"
 #include "internal.h"
 #include "ordo/util.h"
 
@@ -392,10 +393,10 @@ int ordo_plan_spec_parse(const char *json, size_t len, const ordo_network_t *net
                          ordo_error_t *err)
 {
     memset(out, 0, sizeof *out);
-    cJSON *j = cJSON_ParseWithLength(json, len);
-    if (!j)
-        return spec_fail(err, ORDO_EPARSE, NULL, "malformed JSON");
-    int rc = ORDO_OK;
+    cJSON *j;
+    int rc = ordo_json_parse_doc(json, len, NULL, -1, &j, err);
+    if (rc)
+        return rc;
     const cJSON *ships = cJSON_GetObjectItemCaseSensitive(j, "shipments");
     if (!cJSON_IsArray(ships) || cJSON_GetArraySize(ships) < 1 || cJSON_GetArraySize(ships) > 8) {
         rc = spec_fail(err, ORDO_EINVAL, "shipments", "must be an array of 1 to 8 shipments");

@@ -278,6 +278,9 @@ int ordo_config_parse(const char *text, size_t len, const char *name, ordo_confi
     ordo_config_t tmp;
     ordo_config_init(&tmp);
     ordo_config_init(cfg);
+    int urc = ordo_text_check_utf8(text, len, name, 0, err); /* refused, not replaced */
+    if (urc != ORDO_OK)
+        return urc;
     long seen_line[N_KEYS] = {0};
     long lineno = 0;
     const char *p = text, *end = text + len;

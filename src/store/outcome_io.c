@@ -143,6 +143,11 @@ static int set_num(ordo_outcome_event_t *e, int f, double v, const pctx_t *c)
         snprintf(buf, sizeof buf, "%g", v);
         return fail(c, ORDO_ERANGE, field_names[f], "negative amount %s", buf);
     }
+    if (v > ORDO_OUTCOME_AMOUNT_MAX) {
+        char buf[48];
+        snprintf(buf, sizeof buf, "%g", v);
+        return fail(c, ORDO_ERANGE, field_names[f], "amount %s above the bound 1e9", buf);
+    }
     switch (f) {
     case F_REFUND:
         e->refund = v;
@@ -223,6 +228,10 @@ int ordo_outcome_parse_json(const char *text, size_t len, ordo_outcome_event_t *
 {
     pctx_t c = {file, line, err};
     memset(e, 0, sizeof *e);
+    /* UTF-8 is checked here too (the file was checked whole when read) */
+    int rc = ordo_text_check_utf8(text, len, file, line > 0 ? line : 0, err);
+    if (rc)
+        return rc;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
@@ -232,7 +241,6 @@ int ordo_outcome_parse_json(const char *text, size_t len, ordo_outcome_event_t *
         snprintf(buf, sizeof buf, "%ld", col);
         return fail(&c, ORDO_EPARSE, NULL, "malformed JSON (near column %s)", buf);
     }
-    int rc = ORDO_OK;
     for (const char *p = end; p && p < text + len; p++) {
         if (!isspace((unsigned char)*p)) {
             rc = fail(&c, ORDO_EPARSE, NULL, "text after the JSON object%s", "");
@@ -399,6 +407,10 @@ static int flush_batch(ingest_t *in, ordo_error_t *err)
 {
     if (in->n == 0)
         return ORDO_OK;
+    if (!in->store) { /* ordo_store_outcomes_check_files: parsed is enough */
+        in->n = 0;
+        return ORDO_OK;
+    }
     ordo_outcome_put_stats_t ps = {0};
     int rc = ordo_store_outcomes_put_batch(in->store, in->batch, in->n, &ps, err);
     in->st.inserted += ps.inserted;
@@ -419,12 +431,18 @@ static int ingest_file(ingest_t *in, const char *path, ordo_outcome_format_t wan
     rc = ordo_map_file(path, &data, &len, err);
     if (rc != ORDO_OK)
         return rc;
+    /* the whole file, NDJSON or CSV: invalid UTF-8 is refused, not replaced */
+    rc = ordo_text_check_utf8(data, len, path, 0, err);
+    if (rc != ORDO_OK) {
+        ordo_unmap_file(data, len);
+        return rc;
+    }
     in->st.files++;
     pctx_t c = {path, 0, err};
     const char *p = data, *end = data + len;
     if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
         p += 3; /* UTF-8 byte order mark */
-    csv_header_t hdr;
+    csv_header_t hdr = {.ncols = 0};
     bool have_header = false;
     while (p < end && rc == ORDO_OK) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -494,5 +512,21 @@ int ordo_store_outcomes_ingest_files(ordo_store_t *store, const char *const *pat
         stats->inserted += in.st.inserted;
         stats->duplicates += in.st.duplicates;
     }
+    return rc;
+}
+
+int ordo_store_outcomes_check_files(const char *const *paths, size_t n,
+                                    ordo_outcome_format_t format, ordo_error_t *err)
+{
+    if (n == 0)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "no input files");
+    ingest_t in = {.store = NULL, .cap = 1024};
+    in.batch = malloc(in.cap * sizeof *in.batch);
+    if (!in.batch)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    int rc = ORDO_OK;
+    for (size_t i = 0; rc == ORDO_OK && i < n; i++)
+        rc = ingest_file(&in, paths[i], format, err);
+    free(in.batch);
     return rc;
 }

@@ -200,6 +200,8 @@ static int check_amount(double v, const char *field, ordo_error_t *err)
         return ordo_error_set(err, ORDO_ERANGE, NULL, 0, field, "not a finite number");
     if (v < 0)
         return ordo_error_set(err, ORDO_ERANGE, NULL, 0, field, "negative amount %g", v);
+    if (v > ORDO_OUTCOME_AMOUNT_MAX)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, field, "amount %g above the bound 1e9", v);
     return ORDO_OK;
 }
 
