@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ordo's front door. Every target first makes sure the Debian packages the
 # build needs are present (scripts/deps.sh), then configures and builds.
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_analyze — speed of experiment analysis.
  *
  *   bench_analyze [core_rows] [e2e_orders] [repeats]

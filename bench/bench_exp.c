@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_exp — experiment assignment throughput on one core.
  *
  * Target (issue): at least 20 million assignments/s. An assignment here is

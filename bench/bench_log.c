@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_log — decision-log append throughput against the disk and SQLite.
  *
  *   bench_log [--dir DIR] [--records N] [--repeats R] [--big] [--quick] [--only CONFIG]

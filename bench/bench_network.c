@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Benchmark: loading a network of 1,000 nodes and 100,000 SKUs with its
  * inventory (network.json + catalog.csv + inventory.csv), including the
  * node × ZIP3 distance and zone tables built at load.

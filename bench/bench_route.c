@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_route — ordo_exp_route per order on one core: the figure the issue
  * names ("at least 20 million assignments/s on one core: hash, ranges and
  * targeting on a typical order").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_source — decisions per second and latency of the sourcing engine.
  *
  *   bench_source [--nodes N] [--skus N] [--orders N] [--repeats R] [--policy NAME|FILE]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_stats — 10 million joined orders through the streaming accumulators
  * and every final test, on one core. Target: <= 2 s (issue: statistics).
  *

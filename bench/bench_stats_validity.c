@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_stats_validity — A/A simulation study of the statistics module.
  *
  *   bench_stats_validity [EXPERIMENTS] [SEED]     (defaults 2000 and 1)

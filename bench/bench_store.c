@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_store — outcome ingest rate into the SQLite store.
  *
  * Three measurements per repeat, each into a fresh data directory on disk

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the benchmarks (header only: bench/ builds one program
  * per bench_*.c). */
 #ifndef ORDO_BENCH_UTIL_H

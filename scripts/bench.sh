@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make bench: runs every benchmark built from bench/bench_*.c. Each prints
 # its own medians. Benchmarks compare ratios within one run; the machines are
 # shared, so absolute figures move between runs.

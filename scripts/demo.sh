@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: ordo's main job on its embedded defaults, end to end on what
 # exists today: a network on real US geography, an A/B experiment between
 # two sourcing policies routed on orders, every decision in the hash-chained

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages ordo needs to build and test (and, with the
 # argument fuzz, to fuzz). Idempotent: when everything is present it only
 # asks dpkg and returns at once.

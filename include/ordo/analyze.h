@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — experiment analysis: metric definitions, the decision ↔ outcome
  * join, per-variant metrics, and reports (text, JSON, standalone HTML/SVG).
  *

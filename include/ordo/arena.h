@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — arena allocator for per-request memory.
  *
  * An arena hands out memory from large blocks and frees it all at once.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — growable byte buffer, backed by malloc or by an arena. */
 #ifndef ORDO_BUF_H
 #define ORDO_BUF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — compact binary records (CBOR, RFC 8949).
  *
  * Decision records are written through the JSON writer's API (json.h); in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the data directory's configuration file, ordo.conf.
  *
  * A small "key = value" text format (docs/examples/ordo.conf documents every

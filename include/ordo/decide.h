@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the decision path, end to end (DESIGN: "the flow of one order").
  *
  *   order → assign (experiment, variant, policy version) → engine (plan)

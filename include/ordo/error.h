@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — error codes and the error detail a caller passes in.
  *
  * Every function that can fail returns int: ORDO_OK (0) or a negative

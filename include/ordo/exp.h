@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — experiments: deterministic assignment of units to arms.
  *
  * This header holds the assignment core (docs/internals/ASSIGNMENT.md):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — US geography: ZIP centroids, great-circle distance, carrier zones.
  *
  * The ZIP table (SimpleMaps US ZIP data via the npm package

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — inventory: (node, SKU) → on hand, reserved, safety stock, as-of.
  *
  * Available-to-promise (ATP) = on hand − reserved − safety stock, never below

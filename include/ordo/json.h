@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — streaming JSON writer (text or CBOR), and number formatting.
  *
  * The writer appends to an ordo_buf_t. Strings are escaped per RFC 8259

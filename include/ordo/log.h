@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the append-only decision log.
  *
  * Every decision (inputs, model/policy version, chosen sources) is appended

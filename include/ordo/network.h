@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the fulfillment network: nodes, carrier services, catalog.
  *
  * A network directory holds network.json (nodes and carrier services),

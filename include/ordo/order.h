@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — orders, as JSON objects or NDJSON lines (docs/formats.md).
  *
  * A parsed order refers to its SKUs and pickup store by index into the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — order sourcing with experimentation built in. One include for all. */
 #ifndef ORDO_H
 #define ORDO_H

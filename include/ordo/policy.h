@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — sourcing policies and the condition language.
  *
  * A policy is a JSON document (docs/policies.md): a name, global

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the sourcing engine: landed cost, on-time confidence, strategies,
  * split allocation, fallback and explanations.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — statistics for experiments: distributions, tests, intervals,
  * variance reduction, sequential monitoring, multiple-testing corrections
  * and power. Pure numbers: nothing here knows what an order is.

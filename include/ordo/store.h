@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — durable state behind one interface.
  *
  * An ordo_store_t is an open data directory's database: SQLite (DIR/ordo.db,

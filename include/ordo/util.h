@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — small shared utilities: string → index map, deterministic random
  * numbers, timestamps, a CSV field splitter and a monotonic clock. */
 #ifndef ORDO_UTIL_H

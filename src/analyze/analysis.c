@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — the streaming core, accumulation: segments, configuration,
  * and rows in, accumulators per variant × metric (× segment, × day for the
  * key metrics). The statistics at finish and the verdict are in verdict.c

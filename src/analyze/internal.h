@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — internals shared by the core, the report writers and the
  * monitor. Not installed. */
 #ifndef ORDO_ANALYZE_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — data directories: the experiment from the registry, the
  * outcome summaries from the store (once, into a hash index by order id),
  * decision records in log order, joined into rows for the core. The records

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — per-order fields and metric definitions. */
 #include <cjson/cJSON.h>
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — the guardrail monitor: analyse the current data, find
  * guardrails whose always-valid confidence sequence lies beyond the margin
  * in the harmful direction, and stop the experiment through the registry. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — the standalone HTML report: inline CSS and SVG charts, no
  * script, no external asset. */
 #include <cjson/cJSON.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — the JSON report (docs/reports.md). Values that cannot be
  * computed are null next to a "reason"; never a bare NaN. */
 #include <math.h>

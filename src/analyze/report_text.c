@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — the text report for a terminal. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — the shadow comparison: a candidate policy's would-be plans
  * against the real decisions of the same orders, paired per order.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo CLI — the shared option parser, dispatcher and helpers. The CLI holds
  * no business logic: each command declares its options in a table
  * (ordo_cli_cmd_t), the one parser (args.c) reads argv against it, and the

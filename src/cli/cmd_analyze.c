@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo analyze — experiment reports and the guardrail monitor.
  *
  *   ordo analyze DIR [--format text|json|html] [--out FILE] [--experiment ID]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo exp — experiments from the command line: the registry (create,
  * lifecycle, kill switch, history, list, show), assignment (assign, hash)
  * and switchback schedules. docs/experiments.md has the document format and

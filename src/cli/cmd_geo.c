@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo geo distance|zone|zip */
 #include <stdio.h>
 #include <string.h>

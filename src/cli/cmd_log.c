@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo log — inspect and check the decision log.
  *
  *   ordo log verify [DIR] [--data DIR] [--anchor SEQ:HASH] [--json]

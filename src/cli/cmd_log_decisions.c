@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo log show | export | replay — decision records for people. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo network generate | info */
 #include <stddef.h>
 #include <stdio.h>

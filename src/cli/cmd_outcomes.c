@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo outcomes — load what happened to orders, and look it up.
  *
  *   ordo outcomes ingest [--data DIR] [--format ndjson|csv] [--json] FILE...

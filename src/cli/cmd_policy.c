@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo policy check FILE | show NAME | list */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo power — sample size, power and minimum detectable effect, with R's
  * power.t.test / power.prop.test definitions (libordo stats does the math). */
 #include <math.h>

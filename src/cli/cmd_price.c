@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo price --network DIR --order ORDER.json --plan PLAN.json [--policy P] */
 #include <stdio.h>
 #include <stdlib.h>

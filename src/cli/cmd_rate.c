@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo rate --network DIR --node ID --to ZIP --weight LB --service S */
 #include <stdio.h>
 #include <string.h>

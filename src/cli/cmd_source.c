@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo source --network DIR --policy FILE|NAME [--explain] [ORDER.json]
  * One order from a file, or NDJSON orders on stdin → NDJSON plans. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — arena allocator. Blocks form a list; reset keeps them all so a
  * reused arena stops calling malloc once it has grown to its working size. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — growable byte buffer. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — compact binary records: the key table mechanism and CBOR → JSON
  * text.
  *

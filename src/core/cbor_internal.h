@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — what the CBOR writer (json.c) and decoder (cbor.c) share. Not
  * installed. */
 #ifndef ORDO_CBOR_INTERNAL_H

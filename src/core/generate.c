@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — network generation on real US geography.
  *
  * DCs go to large metros, spread apart; stores to ZIPs drawn by population;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — US geography: ZIP table, ZIP3 centroids, great-circle distance and
  * USPS-style distance zones. */
 #include <math.h>

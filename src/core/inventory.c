@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — inventory in compressed sparse rows by SKU, with lock-free
  * reservations.
  *

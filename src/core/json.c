@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — streaming JSON writer, in text or CBOR mode.
  *
  * Every ordo_jsonw_* call starts with one branch on w->cbor; the text path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — network loading: network.json (cJSON), catalog.csv and
  * inventory.csv, with strict validation, and the node × ZIP3 tables. */
 #include <cjson/cJSON.h>

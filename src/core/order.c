@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — order parsing and writing. */
 #include <cjson/cJSON.h>
 #include <math.h>

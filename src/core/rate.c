@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — parcel rating from a carrier service's rate card. */
 #include <math.h>
 

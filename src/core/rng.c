@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — deterministic random numbers: xoshiro256** (Blackman & Vigna),
  * seeded through splitmix64, so a seed gives the same stream everywhere. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — string → uint32 map: open addressing with linear probing. Keys of
  * up to 16 bytes live inside the slot, so a lookup costs one cache miss;
  * longer keys are copied into one growing pool. The table doubles at 50%

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — timestamps, CSV splitting, strict number parsing and file I/O. */
 #include <ctype.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The US ZIP centroid table (data/us-zips.csv), embedded as bytes so the
  * library needs no data files at run time. ORDO_ZIPS_CSV is set by CMake. */
     .section .rodata

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the decision path: route, decide, reserve, log, shadows. */
 #include <limits.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo exp — bucket ranges, namespaces, holdouts and the assigner
  * (docs/internals/ASSIGNMENT.md). Runtime semantics follow GrowthBook's
  * JavaScript SDK (getBucketRanges, chooseVariation, inNamespace, run), so a

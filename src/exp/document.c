@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the experiment document: strict parsing, canonical JSON, content
  * hash, ramp and the built-in policy version table (docs/experiments.md). */
 #include <cjson/cJSON.h>

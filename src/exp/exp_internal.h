@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo exp — internals shared by hash.c, assign.c and switchback.c.
  * Not a public header. */
 #ifndef ORDO_EXP_INTERNAL_H

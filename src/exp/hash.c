@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo exp — GrowthBook-compatible hashing (docs/internals/ASSIGNMENT.md).
  *
  * GrowthBook's SDKs hash JavaScript strings, i.e. UTF-16 code units, with

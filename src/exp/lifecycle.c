@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — experiment lifecycle: draft → running ⇄ paused → stopped →
  * concluded, the kill switch, the guardrail stop and the winner's rollout.
  * Every change is one store transaction: the document update (optimistic

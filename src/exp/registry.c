@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the experiment registry: experiments as versioned documents in the
  * store, strict validation at create, policies known to experiments, the
  * default policy, and the generation counter that tells routers to reload. */

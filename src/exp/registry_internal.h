@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo exp — internals shared by registry.c, lifecycle.c and route.c.
  * Not a public header. */
 #ifndef ORDO_EXP_REGISTRY_INTERNAL_H

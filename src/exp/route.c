@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — routing: the per-order call of the decision path. A snapshot is a
  * compiled, immutable copy of the experiments that affect traffic; routing
  * reads it without allocation, locks or I/O. Stratified (per-region

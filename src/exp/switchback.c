@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo exp — per-stratum permuted blocks and switchback schedules
  * (docs/internals/ASSIGNMENT.md). Every arm here is a pure function of the
  * seed, the cluster (stratum) name and the window (sequence) number, built

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo log — on-disk format: segment headers, record frames, the BLAKE2b
  * chain, the sparse index and the segment scanner used by recovery,
  * iteration and verify. See docs/internals/LOG.md. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo log — internal format helpers shared by writer, reader and verify,
  * and the writer's state shared by writer.c and recover.c.
  * The layout is documented in docs/internals/LOG.md. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo log — reading: iterators (by seq, key, time, through the sparse
  * index) and verify (every checksum and the whole chain). */
 #include <errno.h>

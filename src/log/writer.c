@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo log — the writer: open, append with group commit, segment
  * rotation, flush and close. Recovery at open is in recover.c. See
  * docs/internals/LOG.md. */

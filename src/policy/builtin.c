@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — built-in policies: the five strategies of the domain brief plus a
  * weighted default. docs/examples/policy-*.json hold the same documents. */
 #include <stdlib.h>

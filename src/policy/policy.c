@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — policy documents: strict parsing, validation, canonical form and
  * content-hash version. */
 #include <cjson/cJSON.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — sourcing engine internals shared by src/source files. Not installed. */
 #ifndef ORDO_SOURCE_INTERNAL_H
 #define ORDO_SOURCE_INTERNAL_H

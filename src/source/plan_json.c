@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — plans as JSON: the plan output (which the decision record, in
  * src/record, embeds) and parsing a given plan back for `ordo price`. */
 #include <cjson/cJSON.h>

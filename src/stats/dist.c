@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo stats — special functions and distributions.
  *
  * Regularized incomplete gamma (series / Lentz continued fraction) and beta

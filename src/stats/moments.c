@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo stats — streaming moments: Welford's update on values shifted by the
  * first one seen, and Chan et al.'s pairwise merge. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo stats — multiple-testing corrections (Holm step-down,
  * Benjamini–Hochberg step-up), as adjusted p-values. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo stats — power, sample size and minimum detectable effect with R's
  * definitions: power.t.test (two-sample, two-sided, strict = FALSE) uses the
  * noncentral t; power.prop.test uses its own normal formula. Sample sizes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo stats — sequential monitoring by the mixture SPRT (Johari, Koomen,
  * Pekelis & Walsh 2017) with a normal mixing distribution, and its
  * confidence sequence. See docs/internals/STATS.md. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo stats — two-sample tests, intervals, variance reduction, SRM,
  * non-inferiority and the ship decision. Formulas: docs/internals/STATS.md. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — ordo.conf: a strict "key = value" configuration file (config.h). */
 #include <ctype.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo store — reading outcome events from NDJSON and CSV files, and the
  * all-or-nothing ingest of a set of files (docs/outcomes.md). */
 #include <ctype.h>

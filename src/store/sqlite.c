@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo store — the SQLite backend. All of ordo's SQL is in this file.
  *
  * DIR/ordo.db in WAL mode (readers never block the writer), synchronous FULL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo store — the backend-neutral layer: opening by configuration,
  * transaction nesting, argument validation, and the derivation of outcome
  * summaries from raw events (the same for every backend). */

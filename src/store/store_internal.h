@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo store — the backend vtable. store.c (validation, transactions
  * bookkeeping, outcome folding) calls a backend only through these; all SQL
  * lives in sqlite.c. A PostgreSQL backend implements the same table. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Synthetic data directories for the analyze tests and benchmark: decision
  * records appended through the log API, outcome events through the store
  * API, the experiment through the registry. Every generated per-order value

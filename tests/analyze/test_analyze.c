@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* analyze: metric files, the decision ↔ outcome join on synthetic data
  * directories with known effects, report numbers against direct formulas,
  * missing data, empty arms, the HTML report and the guardrail monitor. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Black-box test of `ordo analyze`: a data directory built with the CLI
 # (exp create, log append, outcomes ingest), the three report formats, --out,
 # determinism, a simulation run's summary.json, --monitor, and bad input.

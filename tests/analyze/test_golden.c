@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* analyze: the core on a fixed data set against scipy/statsmodels
  * (tests/fixtures/analyze, made by tools/fixtures/make_analyze_fixtures.py). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* analyze: the shadow comparison. A data directory built through the log
  * API with decisions and shadow records of known cost, on-time and split
  * differences, by real arm (control, treatment, not in the experiment);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Black-box tests of the core commands: geo, network generate/info, rate,
 # --help everywhere, exit codes on bad input.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/arena.c: alignment, block reuse after reset, big
  * allocations, mark/rewind. */
 #include <setjmp.h>

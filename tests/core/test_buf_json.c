@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/buf.c and src/core/json.c: the growable buffer and the
  * streaming JSON writer (escaping, UTF-8, doubles, misuse, NDJSON). Output
  * is read back with cJSON, an independent parser. */

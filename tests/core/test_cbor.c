@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/cbor.c and the CBOR mode of src/core/json.c: the same
  * writer calls made in text mode and in CBOR mode must give, after
  * ordo_cbor_to_json, the same JSON text byte for byte; CBOR made by another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every example under docs/examples/ that the core reads must load: the
  * example network and the example orders (CONTRACTS.md: examples never go
  * stale). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/geo.c: ZIP table, ZIP3 centroids, great-circle
  * distance, USPS distance zones, and accuracy against the real USPS zone
  * chart (../shared/reference, skipped when absent). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/inventory.c: construction (compressed rows by SKU),
  * ATP, reserve/release/commit/receive and their error codes, all-or-nothing
  * reserve_many, and concurrent reservations that must never oversell. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/network.c: loading network.json, catalog.csv and
  * inventory.csv (tests/fixtures/core/net-small), the node × ZIP3 tables,
  * the summary, and every kind of bad input: each must fail with a code, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/order.c: parsing orders against the fixture network
  * (tests/fixtures/core/net-small), every validation error with the field it
  * names, pickup orders, NDJSON lines, and writing an order back. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/rate.c: billable weight (dimensional weight, rounding
  * up to the pound), rate-card bracket lookup, per-pound pricing beyond the
  * last bracket, surcharges, argument errors, and the transit-time CDF. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/core/util.c, strmap.c, rng.c and error.c: time parsing and
  * formatting, CSV splitting, strict number parsing, the string map, the
  * deterministic RNG, file helpers and error formatting. */

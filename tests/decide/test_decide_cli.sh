@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The decision path end to end through the CLI: ordo source --data logs every
 # decision, routes orders through running experiments (with shadows), and
 # ordo log show / export / replay read the records back.

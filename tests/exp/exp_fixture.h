@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers for the exp tests: read a fixture file from the source tree. */
 #ifndef ORDO_TEST_EXP_FIXTURE_H
 #define ORDO_TEST_EXP_FIXTURE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/exp/assign.c: bucket ranges, namespaces, holdouts and the
  * assigner, against fixtures made by the GrowthBook JavaScript SDK. */
 #include <math.h>

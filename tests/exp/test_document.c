@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/exp/document.c: the experiment document — strict parsing
  * (each error names its field), canonical form and content hash, the ramp,
  * and the committed example docs/examples/experiment.json. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Black-box tests of `ordo exp hash` and `ordo exp schedule`.
 # Env: ORDO_BIN (the ordo binary), ORDO_SOURCE_DIR (the repository).
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Black-box tests of the experiment registry commands: ordo exp create,
 # start, pause, stop, kill, conclude, list, show, history, assign, schedule ID.
 # Env: ORDO_BIN (the ordo binary), ORDO_SOURCE_DIR (the repository).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/exp/hash.c: GrowthBook-compatible hashing. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/exp/registry.c and lifecycle.c: strict create against the
  * store (policy versions, overlapping namespaces), the lifecycle state
  * machine, the kill switch, the guardrail stop, the winner's rollout and

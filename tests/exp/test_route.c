@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/exp/route.c: routing orders over a snapshot of running
  * experiments — targeting, namespaces, ramp, warm-up, kill switch, overlap
  * between experiments, switchbacks, stratified permuted blocks with durable

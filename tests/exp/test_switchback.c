@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tests for src/exp/switchback.c: permuted blocks and switchback schedules. */
 #include <math.h>
 #include <setjmp.h>

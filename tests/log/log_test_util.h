@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the log tests (header-only, static). */
 #ifndef ORDO_LOG_TEST_UTIL_H
 #define ORDO_LOG_TEST_UTIL_H

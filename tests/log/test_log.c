@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests for the decision log: round trip, index lookups, rotation,
  * compression, recovery of torn tails, detection of corruption and
  * tampering, injected I/O faults (ENOSPC, short writes, EIO), concurrency. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The condition language: every operator, scope, path type and error. */
 #include "policy_test_util.h"
 

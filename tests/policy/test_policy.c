@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Policies: built-ins parse, the version is a content hash of the canonical
  * form, and bad documents are errors naming the field. */
 #include "policy_test_util.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The search against brute force: on random small instances the exact search
  * finds a plan whose score equals the best over every assignment of lines to
  * nodes (each priced by ordo_source_price, the same cost model), and it finds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Data-driven cases (jq's tests/jq.test style): every
  * tests/fixtures/source/cases/NAME.json holds a network (a directory under
  * tests/fixtures/source), a policy (built-in name or inline document), an

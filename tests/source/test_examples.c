@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* docs/examples never go stale: every policy-*.json parses and is the
  * built-in of its name (same version), and plan.json is exactly what the
  * engine decides today for docs/examples/order.json on docs/examples/network,

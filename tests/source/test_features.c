@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shipment model against golden values computed independently
  * (tools/fixtures/source/make_ontime.py: numpy convolution of processing and
  * transit days, its own haversine/zone table and rate-card lookup):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Engine behaviour on the fixture network (tests/fixtures/source/net):
  * pickup, fallback, backorder reasons, capacity, safety stock, line splits,
  * guardrails, explanations, reservations under threads, no malloc per

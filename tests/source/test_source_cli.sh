@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Black-box tests of `ordo source`, `ordo policy` and `ordo price`.
 set -u
 ORDO=${ORDO_BIN:?ORDO_BIN must point at the ordo binary}

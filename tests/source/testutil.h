@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the source tests: the fixture network, orders from
  * inline JSON, and random small networks built through the public parsers. */
 #ifndef ORDO_TEST_SOURCE_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reader for the golden files in tests/fixtures/stats (made by
  * tools/fixtures/make_stats_fixtures.py): one case a line,
  *     <kind> <inputs...> => <expected...>

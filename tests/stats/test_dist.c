@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Distributions against scipy at many points, including extreme tails
  * (tests/fixtures/stats/dist.txt). */
 #include <setjmp.h>

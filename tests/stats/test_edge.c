@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Edges: empty arms, n of 2, zero variance, p-values near 0 and 1, n in the
  * millions; the ship decision; sequential monitor behaviour; bad input. No
  * result may carry a NaN. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Streaming accumulators against numpy on the same generated data
  * (tests/fixtures/stats/moments.txt), and merging. */
 #include <setjmp.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Black-box test of `ordo power`: values against the scipy references in
 # tests/fixtures/stats/tests.txt, rounding, --json, --help and exit codes.
 set -u

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests, intervals, variance reduction, SRM, corrections, sequential and
  * power against scipy/statsmodels (tests/fixtures/stats/tests.txt). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the store tests: temporary data directories. */
 #ifndef STORE_TEST_UTIL_H
 #define STORE_TEST_UTIL_H

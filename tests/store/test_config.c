@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ordo.conf: the documented example loads, defaults apply, and every kind of
  * bad line is an error naming its line and key. */
 #include <setjmp.h>

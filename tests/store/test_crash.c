@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Crash safety: a writer SIGKILLed at random moments — between batches,
  * mid-transaction, during a commit — leaves a database that opens, passes
  * SQLite's integrity check, and holds exactly the committed batches (never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Outcome events: parsing (NDJSON, CSV), all-or-nothing ingest with errors
  * naming file/line/field, idempotence, arrival-order independence, and the
  * per-order summaries (checked against values worked out by hand). */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Black-box test of `ordo outcomes ingest|show`.
 set -u
 ORDO=${ORDO_BIN:?ORDO_BIN must point at the ordo binary}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The store's generic parts: open/migrate, transactions (nested), versioned
  * documents with optimistic concurrency, and the append-only audit trail. */
 #include <setjmp.h>

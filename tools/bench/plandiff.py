@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """plandiff.py A B — compare two `bench_source --dump` files decision by decision.
 
 A speed-only change to the engine must choose plans of the same score. When

