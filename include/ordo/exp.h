@@ -583,6 +583,35 @@ int ordo_exp_registry_transition(ordo_exp_registry_t *reg, const char *id,
                                  const char *actor, const char *reason, int64_t now,
                                  ordo_exp_t **out, ordo_error_t *err);
 
+/* The knowledge base of concluded experiments. Concluding with results
+ * stores, in the same transaction as the state change:
+ *   kind "exp_report", id = experiment: the final report, as given (the
+ *     JSON of `ordo analyze --format json`);
+ *   kind "exp_result", id = experiment: {"experiment", "hypothesis",
+ *     "created_at", "started_at", "stopped_at", "concluded_at", "killed",
+ *     "stop_reason", "winner", "promoted_policy" ({"policy_version",
+ *     "policy"} or null), "variants" [{"key", "policy_version", "policy"}],
+ *     "summary": the caller's compact summary of the report, as given}.
+ * The registry does not read either document: whoever analyses (the CLI)
+ * writes the report and its summary (docs/experiments.md "The catalog"). */
+#define ORDO_EXP_RESULT_KIND "exp_result"
+#define ORDO_EXP_REPORT_KIND "exp_report"
+
+typedef struct ordo_exp_conclusion {
+    const char *report_json; /* valid JSON, report_len bytes; NULL: none stored */
+    size_t report_len;
+    const char *summary_json; /* valid JSON, summary_len bytes; NULL: null */
+    size_t summary_len;
+} ordo_exp_conclusion_t;
+
+/* Concludes as ordo_exp_registry_transition(ORDO_EXP_ACT_CONCLUDE) does and,
+ * in the same transaction, stores the report and the result document
+ * (res NULL: like the plain transition). */
+int ordo_exp_registry_conclude(ordo_exp_registry_t *reg, const char *id, const char *winner,
+                               const char *actor, const char *reason,
+                               const ordo_exp_conclusion_t *res, int64_t now, ordo_exp_t **out,
+                               ordo_error_t *err);
+
 /* The guardrail monitor's entry point: stops a running or paused
  * experiment on its own, recording actor "guardrail", action
  * "guardrail_stop", reason "guardrail <metric> breached" and

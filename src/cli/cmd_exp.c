@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_catalog.h"
 #include "ordo/exp.h"
 
 static void print_number(double v)
@@ -474,9 +475,23 @@ static int cmd_transition(ordo_exp_action_t action, const ordo_cli_args_t *a)
         return ordo_cli_fail(&err, rc, o.json);
     ordo_exp_t *before = NULL, *e = NULL;
     rc = ordo_exp_registry_get(reg, o.pos[0], &before, &err);
-    if (rc == ORDO_OK)
+    ordo_buf_t report, summary;
+    ordo_buf_init(&report, NULL);
+    ordo_buf_init(&summary, NULL);
+    bool with_report = action == ORDO_EXP_ACT_CONCLUDE && !ordo_cli_flag(a, "no-report") &&
+                       rc == ORDO_OK && before->status.state == ORDO_EXP_STOPPED;
+    if (with_report) /* the final report, stored with the state change */
+        rc = ordo_cli_conclusion_build(o.data, o.pos[0], &report, &summary, &err);
+    if (rc == ORDO_OK && with_report) {
+        ordo_exp_conclusion_t res = {report.data, report.len, summary.data, summary.len};
+        rc = ordo_exp_registry_conclude(reg, o.pos[0], o.winner, o.actor, o.reason, &res, 0, &e,
+                                        &err);
+    } else if (rc == ORDO_OK) {
         rc = ordo_exp_registry_transition(reg, o.pos[0], action, o.winner, o.actor, o.reason, 0,
                                           &e, &err);
+    }
+    ordo_buf_free(&report);
+    ordo_buf_free(&summary);
     char def[ORDO_POLICY_VERSION_LEN] = "";
     if (rc == ORDO_OK && action == ORDO_EXP_ACT_CONCLUDE && e->status.winner[0])
         ordo_exp_default_policy_get(store, def, NULL, NULL, NULL);
@@ -494,6 +509,8 @@ static int cmd_transition(ordo_exp_action_t action, const ordo_cli_args_t *a)
                action == ORDO_EXP_ACT_KILL ? " (killed: its traffic runs the control)" : "");
         if (def[0])
             printf("default policy is now %s (variant %s)\n", def, e->status.winner);
+        if (with_report)
+            printf("final report stored (exp_report/%s); see ordo exp catalog\n", e->id);
     }
     ordo_exp_destroy(before);
     ordo_exp_destroy(e);
@@ -1092,6 +1109,7 @@ static const ordo_cli_opt_t data_opts[] = {OPT_DATA, OPT_END};
 static const ordo_cli_opt_t create_opts[] = {OPT_DATA, OPT_ACTOR, OPT_REASON, OPT_END};
 static const ordo_cli_opt_t conclude_opts[] = {
     {"winner", 0, "KEY", "roll that variant's policy version out as the default policy"},
+    {"no-report", 0, NULL, "conclude without analysing DIR and storing the final report"},
     OPT_REASON, OPT_ACTOR, OPT_DATA, OPT_END};
 static const ordo_cli_opt_t assign_opts[] = {
     {"unit", 0, "U", "the unit: an order id, a customer id or a cluster (required\n"
@@ -1128,6 +1146,17 @@ static const char transition_about[] =
     "            version out as the default policy\n"
     "A concluded experiment never starts again; illegal transitions are errors (65).";
 
+static const char conclude_about[] =
+    "Moves a stopped experiment to concluded and records who (--actor, default\n"
+    "$USER), when and why (--reason) in its audit trail. --winner KEY rolls that\n"
+    "variant's policy version out as the default policy. In the same transaction\n"
+    "the experiment's final report (the analysis of DIR, as `ordo analyze DIR\n"
+    "--experiment ID --format json` gives it) is stored as exp_report/ID and its\n"
+    "summary (verdict, hypothesis, per-metric differences, lifts, intervals and\n"
+    "p-values, the promoted policy, dates) as exp_result/ID, which `ordo exp\n"
+    "catalog` lists; --no-report skips the analysis. A concluded experiment never\n"
+    "starts again; illegal transitions are errors (65).";
+
 #define TRANSITION(id, verb, what)                                                               \
     static const ordo_cli_cmd_t cmd_##id = {                                                     \
         .name = verb,                                                                            \
@@ -1149,8 +1178,9 @@ TRANSITION(kill, "kill", "the kill switch: all its traffic back to control");
 static const ordo_cli_cmd_t cmd_conclude = {
     .name = "conclude",
     .summary = "end a stopped experiment; --winner rolls its policy out",
-    .usage = "exp conclude ID [--winner KEY] [--reason R] [--actor A] [--data DIR] [--json]",
-    .about = transition_about,
+    .usage = "exp conclude ID [--winner KEY] [--no-report] [--reason R] [--actor A]\n"
+             "             [--data DIR] [--json]",
+    .about = conclude_about,
     .examples = "ordo exp conclude proximity-vs-cost --winner treatment",
     .opts = conclude_opts,
     .min_pos = 1,
@@ -1293,7 +1323,7 @@ static const ordo_cli_cmd_t cmd_register_ = {
 static const ordo_cli_cmd_t *const subs[] = {
     &cmd_create_, &cmd_start, &cmd_pause,   &cmd_stop,   &cmd_kill,          &cmd_conclude,
     &cmd_list_,   &cmd_show_, &cmd_history_, &cmd_assign_, &cmd_schedule_, &cmd_register_,
-    &cmd_hash_,   NULL};
+    &cmd_hash_,   &ordo_cmd_exp_catalog, NULL};
 
 const ordo_cli_cmd_t ordo_cmd_exp = {
     .name = "exp",

@@ -133,11 +133,84 @@ static int write_rollout(ordo_store_t *store, const ordo_exp_t *e, const char *a
     return rc;
 }
 
+static void kv_time(ordo_jsonw_t *w, const char *key, int64_t t)
+{
+    char buf[32];
+    ordo_jsonw_key(w, key);
+    if (t) {
+        ordo_time_format(t, buf, sizeof buf);
+        ordo_jsonw_str(w, buf);
+    } else {
+        ordo_jsonw_null(w);
+    }
+}
+
+/* The result document (ORDO_EXP_RESULT_KIND) and the report of a concluded
+ * experiment, inside the caller's transaction. */
+static int write_result(ordo_store_t *store, const ordo_exp_t *e,
+                        const ordo_exp_conclusion_t *res, ordo_error_t *err)
+{
+    const ordo_exp_status_t *st = &e->status;
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "experiment", e->id);
+    ordo_jsonw_kstr(&w, "hypothesis", e->hypothesis);
+    kv_time(&w, "created_at", st->created_at);
+    kv_time(&w, "started_at", st->started_at);
+    kv_time(&w, "stopped_at", st->stopped_at);
+    kv_time(&w, "concluded_at", st->concluded_at);
+    ordo_jsonw_kbool(&w, "killed", st->killed);
+    ordo_jsonw_kstr(&w, "stop_reason", st->stop_reason);
+    ordo_jsonw_key(&w, "winner");
+    int wi = st->winner[0] ? ordo_exp_variant_index(e, st->winner) : -1;
+    ordo_jsonw_str(&w, wi >= 0 ? st->winner : NULL);
+    ordo_jsonw_key(&w, "promoted_policy");
+    if (wi >= 0) {
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "policy_version", e->variants[wi].policy_version);
+        ordo_jsonw_kstr(&w, "policy", e->variants[wi].policy);
+        ordo_jsonw_obj_end(&w);
+    } else {
+        ordo_jsonw_null(&w);
+    }
+    ordo_jsonw_key(&w, "variants");
+    ordo_jsonw_arr_begin(&w);
+    for (size_t i = 0; i < e->n_variants; i++) {
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "key", e->variants[i].key);
+        ordo_jsonw_kstr(&w, "policy_version", e->variants[i].policy_version);
+        ordo_jsonw_kstr(&w, "policy", e->variants[i].policy);
+        ordo_jsonw_obj_end(&w);
+    }
+    ordo_jsonw_arr_end(&w);
+    ordo_jsonw_key(&w, "summary");
+    if (res->summary_json)
+        ordo_jsonw_raw(&w, res->summary_json, res->summary_len);
+    else
+        ordo_jsonw_null(&w);
+    ordo_jsonw_obj_end(&w);
+    int rc = ordo_jsonw_finish(&w);
+    if (rc)
+        rc = ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
+    if (rc == ORDO_OK)
+        rc = ordo_store_doc_put(store, ORDO_EXP_RESULT_KIND, e->id, b.data, b.len,
+                                ORDO_STORE_ANY_VERSION, NULL, err);
+    if (rc == ORDO_OK && res->report_json)
+        rc = ordo_store_doc_put(store, ORDO_EXP_REPORT_KIND, e->id, res->report_json,
+                                res->report_len, ORDO_STORE_ANY_VERSION, NULL, err);
+    ordo_buf_free(&b);
+    return rc;
+}
+
 /* One attempt inside a transaction; a version conflict on the document put
  * (ORDO_ECONFLICT) is reported through *conflict. */
 static int attempt(ordo_exp_registry_t *reg, const char *id, ordo_exp_action_t action,
                    const char *action_name, const char *winner, const char *actor,
-                   const char *reason, const char *detail_json, int64_t now, bool *conflict,
+                   const char *reason, const char *detail_json,
+                   const ordo_exp_conclusion_t *res, int64_t now, bool *conflict,
                    ordo_exp_t **out, ordo_error_t *err)
 {
     *conflict = false;
@@ -192,6 +265,8 @@ static int attempt(ordo_exp_registry_t *reg, const char *id, ordo_exp_action_t a
                                      reason, d.data, now, NULL, err);
     if (rc == ORDO_OK && action == ORDO_EXP_ACT_CONCLUDE && e->status.winner[0])
         rc = write_rollout(reg->store, e, actor, reason, now, err);
+    if (rc == ORDO_OK && res)
+        rc = write_result(reg->store, e, res, err);
     if (rc == ORDO_OK)
         rc = exp_generation_bump(reg->store, err);
     ordo_buf_free(&b);
@@ -205,7 +280,8 @@ static int attempt(ordo_exp_registry_t *reg, const char *id, ordo_exp_action_t a
 
 static int transition(ordo_exp_registry_t *reg, const char *id, ordo_exp_action_t action,
                       const char *action_name, const char *winner, const char *actor,
-                      const char *reason, const char *detail_json, int64_t now, ordo_exp_t **out,
+                      const char *reason, const char *detail_json,
+                      const ordo_exp_conclusion_t *res, int64_t now, ordo_exp_t **out,
                       ordo_error_t *err)
 {
     if (out)
@@ -219,8 +295,8 @@ static int transition(ordo_exp_registry_t *reg, const char *id, ordo_exp_action_
         if (rc)
             return rc;
         bool conflict;
-        rc = attempt(reg, id, action, action_name, winner, actor, reason, detail_json, now,
-                     &conflict, out, err);
+        rc = attempt(reg, id, action, action_name, winner, actor, reason, detail_json, res,
+                     now, &conflict, out, err);
         if (rc == ORDO_OK) {
             rc = ordo_store_tx_commit(reg->store, err);
             if (rc && out) {
@@ -243,7 +319,16 @@ int ordo_exp_registry_transition(ordo_exp_registry_t *reg, const char *id,
                                  ordo_error_t *err)
 {
     return transition(reg, id, action, ordo_exp_action_name(action), winner, actor, reason, NULL,
-                      now, out, err);
+                      NULL, now, out, err);
+}
+
+int ordo_exp_registry_conclude(ordo_exp_registry_t *reg, const char *id, const char *winner,
+                               const char *actor, const char *reason,
+                               const ordo_exp_conclusion_t *res, int64_t now, ordo_exp_t **out,
+                               ordo_error_t *err)
+{
+    return transition(reg, id, ORDO_EXP_ACT_CONCLUDE, "conclude", winner, actor, reason, NULL,
+                      res, now, out, err);
 }
 
 int ordo_exp_guardrail_stop(ordo_exp_registry_t *reg, const char *id, const char *metric,
@@ -264,7 +349,7 @@ int ordo_exp_guardrail_stop(ordo_exp_registry_t *reg, const char *id, const char
     int rc = ordo_jsonw_finish(&w);
     if (rc == ORDO_OK)
         rc = transition(reg, id, ORDO_EXP_ACT_STOP, "guardrail_stop", NULL, "guardrail", reason,
-                        d.data, 0, NULL, err);
+                        d.data, NULL, 0, NULL, err);
     else
         rc = ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
     ordo_buf_free(&d);
