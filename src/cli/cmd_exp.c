@@ -482,7 +482,7 @@ static int cmd_transition(ordo_exp_action_t action, const ordo_cli_args_t *a)
                        rc == ORDO_OK && before->status.state == ORDO_EXP_STOPPED;
     if (with_report) /* the final report, stored with the state change */
         rc = ordo_cli_conclusion_build(o.data, o.pos[0], &report, &summary, &err);
-    if (rc == ORDO_OK && with_report) {
+    if (rc == ORDO_OK && action == ORDO_EXP_ACT_CONCLUDE) { /* with --no-report: no summary */
         ordo_exp_conclusion_t res = {report.data, report.len, summary.data, summary.len};
         rc = ordo_exp_registry_conclude(reg, o.pos[0], o.winner, o.actor, o.reason, &res, 0, &e,
                                         &err);
@@ -1154,7 +1154,8 @@ static const char conclude_about[] =
     "--experiment ID --format json` gives it) is stored as exp_report/ID and its\n"
     "summary (verdict, hypothesis, per-metric differences, lifts, intervals and\n"
     "p-values, the promoted policy, dates) as exp_result/ID, which `ordo exp\n"
-    "catalog` lists; --no-report skips the analysis. A concluded experiment never\n"
+    "catalog` lists; --no-report skips the analysis (exp_result/ID then has no\n"
+    "summary). A concluded experiment never\n"
     "starts again; illegal transitions are errors (65).";
 
 #define TRANSITION(id, verb, what)                                                               \
