@@ -181,8 +181,7 @@ static int summarize(const char *report, size_t len, ordo_buf_t *out)
     cJSON *r = cJSON_ParseWithLength(report, len);
     if (!r)
         return ORDO_EINVAL;
-    const cJSON *exp = get(r, "experiment"), *verdict = get(r, "verdict"),
-                *data = get(r, "data");
+    const cJSON *exp = get(r, "experiment"), *verdict = get(r, "verdict"), *data = get(r, "data");
     const char *control = str(exp, "control") ? str(exp, "control") : "control";
     double alpha = num(exp, "alpha");
     if (isnan(alpha))
@@ -264,7 +263,8 @@ static int collect(void *ctx, const ordo_store_doc_t *doc)
 static const char *focus_variant(const cJSON *doc)
 {
     const cJSON *s = get(doc, "summary"), *m;
-    if (str(doc, "winner") && strcmp(str(doc, "winner"), str(s, "control") ? str(s, "control") : ""))
+    if (str(doc, "winner") &&
+        strcmp(str(doc, "winner"), str(s, "control") ? str(s, "control") : ""))
         return str(doc, "winner");
     if (str(s, "verdict_variant"))
         return str(s, "verdict_variant");
@@ -387,8 +387,8 @@ static void json_row(void *ctx, const char *metric, const char *good, const cJSO
     (void)good;
     ordo_jsonw_obj_begin(w);
     ordo_jsonw_kstr(w, "metric", metric);
-    static const char *const keys[] = {"control_value", "abs_diff", "ci_low", "ci_high", "lift",
-                                       "lift_ci_low", "lift_ci_high", "p_value"};
+    static const char *const keys[] = {"control_value", "abs_diff",    "ci_low",       "ci_high",
+                                       "lift",          "lift_ci_low", "lift_ci_high", "p_value"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (get(r, keys[i]))
             ordo_jsonw_kdouble(w, keys[i], num(r, keys[i]));
@@ -608,14 +608,17 @@ static int run_catalog(const ordo_cli_args_t *a)
 }
 
 static const ordo_cli_opt_t catalog_opts[] = {
-    {"metric", 0, "M", "experiments about metric M (a primary KPI, guardrail or the\n"
-                       "hypothesis's metric); shows that metric only"},
+    {"metric", 0, "M",
+     "experiments about metric M (a primary KPI, guardrail or the\n"
+     "hypothesis's metric); shows that metric only"},
     {"policy", 0, "P", "experiments with a variant running policy P (version or name)"},
-    {"region", 0, "R", "experiments with orders compared in region R (northeast,\n"
-                       "midwest, south, west); shows that region's differences"},
+    {"region", 0, "R",
+     "experiments with orders compared in region R (northeast,\n"
+     "midwest, south, west); shows that region's differences"},
     {"verdict", 0, "V", "ship, do_not_ship, keep_running, or none (no report)"},
-    {"meta", 0, NULL, "per metric, the share of experiments that moved it\n"
-                      "significantly up, down or not (the batting average)"},
+    {"meta", 0, NULL,
+     "per metric, the share of experiments that moved it\n"
+     "significantly up, down or not (the batting average)"},
     {"data", 0, "DIR", "data directory (default $ORDO_DATA or ./ordo-data)"},
     {NULL, 0, NULL, NULL}};
 
