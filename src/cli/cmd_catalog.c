@@ -448,7 +448,7 @@ typedef struct bat_row {
 } bat_row_t;
 
 typedef struct bat {
-    bat_row_t rows[128];
+    bat_row_t rows[256]; /* metric names over all reports (a report has at most 64) */
     size_t n;
 } bat_t;
 
