@@ -367,8 +367,8 @@ typedef struct ordo_customer_erase_result {
     char key[ORDO_CUSTOMER_KEY_LEN]; /* the customer's pseudonym */
     uint64_t mappings;               /* mapping rows deleted (0: none was kept) */
     uint64_t audit_seq;              /* the audit entry of the erasure */
-    bool wal_busy; /* a reader kept the WAL from being truncated: deleted pages
-                    * stay in DIR/ordo.db-wal until the next checkpoint */
+    bool wal_busy;                   /* a reader kept the WAL from being truncated: deleted pages
+                                      * stay in DIR/ordo.db-wal until the next checkpoint */
 } ordo_customer_erase_result_t;
 
 /* Erases customer_id from the store in one transaction: deletes its

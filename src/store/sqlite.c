@@ -869,8 +869,7 @@ static int sq_customer_get(store_backend_t *b, const char *key, char **customer_
         if (!*customer_id)
             rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     } else if (s == SQLITE_DONE) {
-        rc = ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "key", "no customer with key '%s'",
-                            key);
+        rc = ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "key", "no customer with key '%s'", key);
     } else {
         rc = sql_fail(b, s, "read customer key", err);
     }
