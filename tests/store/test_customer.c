@@ -166,12 +166,46 @@ static void test_erase(void **state)
     rm_tree(dir);
 }
 
+/* A version-1 database (before pseudonyms) migrates to version 2 on open,
+ * with a secret of its own. */
+static void test_migrate_v1(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    ordo_store_t *s = open_store(dir);
+    ordo_store_close(s, NULL);
+    char db[4200];
+    snprintf(db, sizeof db, "%s/ordo.db", dir);
+    sqlite3 *db3;
+    assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db3,
+                                  "DROP TABLE customer_key; DROP TABLE store_secret; "
+                                  "DELETE FROM schema_version WHERE version = 2",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db3);
+    s = open_store(dir);
+    ordo_error_t err = {0};
+    int v = 0;
+    OK(ordo_store_schema_version(s, &v, &err));
+    assert_int_equal(v, 2);
+    char k[ORDO_CUSTOMER_KEY_LEN];
+    OK(ordo_store_customer_key(s, "C-1", k, &err));
+    OK(ordo_store_customer_flush(s, &err));
+    bool mapped = false;
+    OK(ordo_store_customer_lookup(s, "C-1", k, &mapped, &err));
+    assert_true(mapped);
+    ordo_store_close(s, NULL);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key),
         cmocka_unit_test(test_mapping),
         cmocka_unit_test(test_erase),
+        cmocka_unit_test(test_migrate_v1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
