@@ -68,6 +68,11 @@ typedef struct ordo_config {
     int log_compress_level;          /* log.compress_level 0..19 (0 = off) */
     ordo_config_log_encoding_t log_encoding; /* log.encoding = cbor|json (default cbor) */
     int log_direct_io; /* log.direct_io = auto|on|off: an ordo_log_direct_t (default auto) */
+    /* retention.* (days; 0 = keep forever, the default; at most 36500):
+     * the periods the operator commits to, docs/examples/ordo.conf */
+    uint32_t retention_log_days;      /* retention.log_days */
+    uint32_t retention_outcomes_days; /* retention.outcomes_days */
+    uint32_t retention_audit_days;    /* retention.audit_days */
 } ordo_config_t;
 
 /* Fills the defaults: sqlite, synchronous full, busy timeout 5000 ms,

@@ -38,6 +38,8 @@ typedef struct ordo_decision_meta {
     const char *cluster;       /* switchback: the cluster (state or region) */
     int64_t window;            /* switchback: the window index (with cluster) */
     const char *model_version; /* NULL: ORDO_SOURCE_MODEL_VERSION */
+    const char *customer_key;  /* the customer's pseudonym, written instead of
+                                * the order's customer id; NULL: the id as is */
     double bucket;             /* the unit's hash in [0, 1); < 0: none */
     bool excluded;             /* warm-up or switchback burn-in/out: not analysed */
     bool shadow;               /* a shadow evaluation that did not act */

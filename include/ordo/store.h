@@ -32,7 +32,7 @@ extern "C" {
 typedef struct ordo_store ordo_store_t;
 
 /* Schema version this build writes (see the schema_version table). */
-#define ORDO_STORE_SCHEMA_VERSION 1
+#define ORDO_STORE_SCHEMA_VERSION 2
 
 /* ---- open / close ---- */
 
@@ -335,6 +335,50 @@ typedef int (*ordo_store_audit_fn)(void *ctx, const ordo_store_audit_entry_t *en
 /* Entries of kind (and of id, unless id is NULL) in seq order. */
 int ordo_store_audit_list(ordo_store_t *store, const char *kind, const char *id,
                           ordo_store_audit_fn fn, void *ctx, ordo_error_t *err);
+
+/* ---- customer pseudonyms ----
+ * Decision records name a customer only by a pseudonym: "ck_" and 32 hex
+ * digits of HMAC-SHA256(customer id) keyed with a secret made once per data
+ * directory (kept in the store). The store also keeps the mapping
+ * pseudonym -> customer id, for audits; erasing a customer deletes it.
+ * docs/internals/STORE.md "Customer pseudonyms". */
+
+#define ORDO_CUSTOMER_KEY_LEN 36 /* "ck_" + 32 hex digits + NUL */
+
+/* The pseudonym of customer_id (non-empty, at most 4096 bytes), and its
+ * mapping queued for the store: queued mappings are written in one
+ * transaction every 256 or by ordo_store_customer_flush / ordo_store_close.
+ * A mapping lost in a crash is written again by the customer's next order,
+ * and the pseudonym never changes. */
+int ordo_store_customer_key(ordo_store_t *store, const char *customer_id,
+                            char key[ORDO_CUSTOMER_KEY_LEN], ordo_error_t *err);
+/* Writes the queued mappings (one transaction). */
+int ordo_store_customer_flush(ordo_store_t *store, ordo_error_t *err);
+/* The pseudonym of customer_id and whether the store maps it back
+ * (*mapped false: never seen, or erased). Writes nothing. */
+int ordo_store_customer_lookup(ordo_store_t *store, const char *customer_id,
+                               char key[ORDO_CUSTOMER_KEY_LEN], bool *mapped, ordo_error_t *err);
+/* The customer id a pseudonym maps to (*customer_id malloc'd: free it);
+ * ORDO_ENOTFOUND when it maps to none. */
+int ordo_store_customer_resolve(ordo_store_t *store, const char *key, char **customer_id,
+                                ordo_error_t *err);
+
+typedef struct ordo_customer_erase_result {
+    char key[ORDO_CUSTOMER_KEY_LEN]; /* the customer's pseudonym */
+    uint64_t mappings;               /* mapping rows deleted (0: none was kept) */
+    uint64_t audit_seq;              /* the audit entry of the erasure */
+    bool wal_busy;                   /* a reader kept the WAL from being truncated: deleted pages
+                                      * stay in DIR/ordo.db-wal until the next checkpoint */
+} ordo_customer_erase_result_t;
+
+/* Erases customer_id from the store in one transaction: deletes its
+ * mapping and appends an audit entry (kind "customer", id the pseudonym,
+ * action "erase"; the audit never names the customer). Then checkpoints
+ * and truncates the WAL, so that no file of the store keeps the id. Decision
+ * records keep the pseudonym. actor required, reason may be NULL. */
+int ordo_store_customer_erase(ordo_store_t *store, const char *customer_id, const char *actor,
+                              const char *reason, ordo_customer_erase_result_t *out,
+                              ordo_error_t *err);
 
 #ifdef __cplusplus
 }

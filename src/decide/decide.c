@@ -224,6 +224,7 @@ typedef struct decide_step {
     ordo_plan_t *shadow_plans[MAX_SHADOWS];
     bool has_control_plan;  /* control_plan_cost computed before the reservation */
     double control_plan_cost;
+    char customer_key[ORDO_CUSTOMER_KEY_LEN]; /* the record's customer pseudonym */
 } decide_step_t;
 
 /* The acting entry's assignment, as the record carries it: experiment,
@@ -255,7 +256,11 @@ static int take_assignment(decide_step_t *st, const ordo_exp_route_entry_t *e, o
     st->meta.variant = out->variant;
     st->meta.bucket = e->bucket;
     st->meta.excluded = out->excluded;
-    st->meta.unit = out->unit;
+    /* a customer unit is recorded as the customer's pseudonym */
+    st->meta.unit = out->unit && st->meta.customer_key && out->unit != st->order->id &&
+                            !strcmp(out->unit, st->order->customer_id)
+                        ? st->meta.customer_key
+                        : out->unit;
     st->meta.cluster = out->cluster;
     st->meta.window = out->window;
     return ORDO_OK;
@@ -370,6 +375,7 @@ static int log_shadows(decide_step_t *st, ordo_error_t *err)
         sm.experiment = st->shadows[i].experiment;
         sm.variant = st->shadows[i].variant ? st->shadows[i].variant : "";
         sm.shadow = true;
+        sm.customer_key = st->meta.customer_key;
         int rc = append_record(st->d, ORDO_LOG_REC_SHADOW, st->shadow_plans[i], &sm, NULL, err);
         if (rc)
             return rc;
@@ -420,6 +426,11 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     st.units.order_id = order->id;
     st.units.customer_id =
         order->customer_id && order->customer_id[0] ? order->customer_id : NULL;
+    if (d->log && st.units.customer_id) {
+        if ((rc = ordo_store_customer_key(d->store, order->customer_id, st.customer_key, err)))
+            return rc;
+        st.meta.customer_key = st.customer_key;
+    }
     if ((rc = route_order(&st, err)))
         return rc;
     if ((rc = decide_unreserved(&st, err)))

@@ -102,8 +102,12 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
     ordo_jsonw_kbool(w, "fallback", p->status == ORDO_PLAN_FALLBACK);
     ordo_jsonw_kint(w, "latency_ns", (int64_t)p->latency_ns);
     if (p->order) {
+        /* the record names the customer by pseudonym only */
+        ordo_order_t o = *p->order;
+        if (meta && meta->customer_key && o.customer_id && o.customer_id[0])
+            o.customer_id = meta->customer_key;
         ordo_jsonw_key(w, "order");
-        ordo_order_write_json(p->order, net, w);
+        ordo_order_write_json(&o, net, w);
     }
     write_atp(p, net, w);
     ordo_jsonw_key(w, "plan");

@@ -199,6 +199,31 @@ static int set_log_direct(const parse_ctx_t *c, const char *v, ordo_config_t *cf
     return ORDO_OK;
 }
 
+/* retention.*_days: 0 (keep forever) or 1..36500 days (100 years) */
+static int set_days(const parse_ctx_t *c, const char *v, uint32_t *out)
+{
+    uint64_t x;
+    int rc = parse_uint(c, v, 0, 36500, &x);
+    if (rc == ORDO_OK)
+        *out = (uint32_t)x;
+    return rc;
+}
+
+static int set_ret_log(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_days(c, v, &cfg->retention_log_days);
+}
+
+static int set_ret_outcomes(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_days(c, v, &cfg->retention_outcomes_days);
+}
+
+static int set_ret_audit(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_days(c, v, &cfg->retention_audit_days);
+}
+
 static const config_key_t keys[] = {
     {"store.backend", set_backend},
     {"store.postgres.dsn", set_dsn},
@@ -212,6 +237,9 @@ static const config_key_t keys[] = {
     {"log.compress_level", set_log_compress},
     {"log.encoding", set_log_encoding},
     {"log.direct_io", set_log_direct},
+    {"retention.log_days", set_ret_log},
+    {"retention.outcomes_days", set_ret_outcomes},
+    {"retention.audit_days", set_ret_audit},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

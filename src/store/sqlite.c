@@ -73,6 +73,18 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+    /* 2: the data directory's secrets (the customer pseudonym key, made
+     * here once) and the pseudonym -> customer id mapping */
+    "CREATE TABLE store_secret ("
+    "  name  TEXT PRIMARY KEY,"
+    "  value BLOB NOT NULL"
+    ") WITHOUT ROWID;"
+    "INSERT INTO store_secret (name, value) VALUES ('customer_key', randomblob(32));"
+    "CREATE TABLE customer_key ("
+    "  key         TEXT PRIMARY KEY,"
+    "  customer_id TEXT NOT NULL,"
+    "  created_at  INTEGER NOT NULL"
+    ") WITHOUT ROWID;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == ORDO_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -101,6 +113,10 @@ enum {
     ST_AUDIT_INSERT,
     ST_AUDIT_LIST_KIND,
     ST_AUDIT_LIST_ID,
+    ST_SECRET_GET,
+    ST_CUST_PUT,
+    ST_CUST_GET,
+    ST_CUST_ERASE,
     ST_COUNT
 };
 
@@ -142,6 +158,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                            "WHERE kind = ?1 ORDER BY seq",
     [ST_AUDIT_LIST_ID] = "SELECT seq, kind, id, actor, action, reason, detail, ts FROM audit "
                          "WHERE kind = ?1 AND id = ?2 ORDER BY seq",
+    [ST_SECRET_GET] = "SELECT value FROM store_secret WHERE name = ?1",
+    [ST_CUST_PUT] = "INSERT OR IGNORE INTO customer_key (key, customer_id, created_at) "
+                    "VALUES (?1, ?2, ?3)",
+    [ST_CUST_GET] = "SELECT customer_id FROM customer_key WHERE key = ?1",
+    [ST_CUST_ERASE] = "DELETE FROM customer_key WHERE key = ?1 OR customer_id = ?2",
 };
 
 struct store_backend {
@@ -793,6 +814,100 @@ static int sq_audit_list(store_backend_t *b, const char *kind, const char *id,
     return rc;
 }
 
+/* ---- customer pseudonyms ---- */
+
+static int sq_secret_get(store_backend_t *b, const char *name, uint8_t *out, size_t n,
+                         ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_SECRET_GET, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, name);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW && (size_t)sqlite3_column_bytes(st, 0) == n) {
+        memcpy(out, sqlite3_column_blob(st, 0), n);
+    } else if (s == SQLITE_ROW || s == SQLITE_DONE) {
+        rc = ordo_error_set(err, ORDO_ECORRUPT, b->path, 0, name,
+                            "the store's secret '%s' is missing or malformed", name);
+    } else {
+        rc = sql_fail(b, s, "read secret", err);
+    }
+    stmt_put(st, owned);
+    return rc;
+}
+
+static int sq_customer_put(store_backend_t *b, const char *key, const char *customer_id,
+                           int64_t now, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_CUST_PUT, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, key);
+    bind_text(st, 2, customer_id);
+    sqlite3_bind_int64(st, 3, now);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "write customer key", err);
+}
+
+static int sq_customer_get(store_backend_t *b, const char *key, char **customer_id,
+                           ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_CUST_GET, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, key);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        *customer_id = strdup(col_text(st, 0));
+        if (!*customer_id)
+            rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    } else if (s == SQLITE_DONE) {
+        rc = ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "key", "no customer with key '%s'", key);
+    } else {
+        rc = sql_fail(b, s, "read customer key", err);
+    }
+    stmt_put(st, owned);
+    return rc;
+}
+
+static int sq_customer_erase(store_backend_t *b, const char *key, const char *customer_id,
+                             uint64_t *n, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_CUST_ERASE, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, key);
+    bind_text(st, 2, customer_id);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    if (s != SQLITE_DONE)
+        return sql_fail(b, s, "erase customer key", err);
+    *n = (uint64_t)sqlite3_changes(b->db);
+    return ORDO_OK;
+}
+
+/* Copies the WAL into the database and truncates it to zero bytes, so that
+ * no old page (an erased row) stays in the WAL file. 1 when a reader kept
+ * the checkpoint from completing. */
+static int sq_compact(store_backend_t *b, int *busy, ordo_error_t *err)
+{
+    int log = 0, ckpt = 0;
+    int s = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
+    *busy = (s & 0xff) == SQLITE_BUSY || (s == SQLITE_OK && log != ckpt);
+    if (s != SQLITE_OK && (s & 0xff) != SQLITE_BUSY)
+        return sql_fail(b, s, "checkpoint", err);
+    return ORDO_OK;
+}
+
 static const store_ops_t sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -812,6 +927,11 @@ static const store_ops_t sqlite_ops = {
     .doc_list = sq_doc_list,
     .audit_append = sq_audit_append,
     .audit_list = sq_audit_list,
+    .secret_get = sq_secret_get,
+    .customer_put = sq_customer_put,
+    .customer_get = sq_customer_get,
+    .customer_erase = sq_customer_erase,
+    .compact = sq_compact,
 };
 
 int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,
@@ -880,6 +1000,10 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
                   "set synchronous", err);
     if (rc == ORDO_OK)
         rc = exec_sql(b, "PRAGMA foreign_keys = ON", "set foreign_keys", err);
+    /* a deleted row (an erased customer) is overwritten with zeros, not
+     * left in a free page */
+    if (rc == ORDO_OK)
+        rc = exec_sql(b, "PRAGMA secure_delete = ON", "set secure_delete", err);
     /* 32 MiB page cache (default 2 MiB): a large ingest's index pages stay
      * in memory instead of being re-read */
     if (rc == ORDO_OK)

@@ -8,17 +8,28 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <sodium.h>
 
 #include "ordo/json.h"
 #include "ordo/util.h"
 #include "store_internal.h"
+
+#define CUSTOMER_QUEUE 256
 
 struct ordo_store {
     const store_ops_t *ops;
     store_backend_t *b;
     ordo_config_t cfg;
     int depth; /* open transaction nesting */
+    /* customer pseudonyms: the key (read once) and the queued mappings */
+    uint8_t secret[crypto_auth_hmacsha256_KEYBYTES];
+    bool has_secret;
+    size_t n_pend;
+    char pend_key[CUSTOMER_QUEUE][ORDO_CUSTOMER_KEY_LEN];
+    char *pend_id[CUSTOMER_QUEUE];
 };
+
+static int customer_flush(ordo_store_t *s, ordo_error_t *err);
 
 /* ---- open / close ---- */
 
@@ -79,7 +90,12 @@ int ordo_store_close(ordo_store_t *s, ordo_error_t *err)
         rc = s->ops->tx_rollback(s->b, 1, err);
         s->depth = 0;
     }
+    if (s->n_pend) {
+        int rc2 = customer_flush(s, rc ? NULL : err);
+        rc = rc ? rc : rc2;
+    }
     s->ops->close(s->b);
+    sodium_memzero(s->secret, sizeof s->secret);
     free(s);
     return rc;
 }
@@ -817,4 +833,144 @@ int ordo_store_audit_list(ordo_store_t *s, const char *kind, const char *id, ord
 uint32_t ordo_store_ingest_batch_size(const ordo_store_t *s)
 {
     return s->cfg.ingest_batch ? s->cfg.ingest_batch : 10000;
+}
+
+/* ---- customer pseudonyms ---- */
+
+static int check_customer(const char *id, ordo_error_t *err)
+{
+    if (!id || !*id)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "customer_id", "empty");
+    if (strnlen(id, 4097) > 4096)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, "customer_id", "longer than 4096 bytes");
+    return ORDO_OK;
+}
+
+/* key = "ck_" + hex(HMAC-SHA256(secret, id)[0..16)) */
+static int customer_key(ordo_store_t *s, const char *id, char key[ORDO_CUSTOMER_KEY_LEN],
+                        ordo_error_t *err)
+{
+    int rc = check_customer(id, err);
+    if (rc == ORDO_OK && !s->has_secret) {
+        if (sodium_init() < 0)
+            return ordo_error_set(err, ORDO_EIO, NULL, 0, NULL, "cannot initialise libsodium");
+        rc = s->ops->secret_get(s->b, "customer_key", s->secret, sizeof s->secret, err);
+        s->has_secret = rc == ORDO_OK;
+    }
+    if (rc != ORDO_OK)
+        return rc;
+    uint8_t mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256(mac, (const unsigned char *)id, strlen(id), s->secret);
+    memcpy(key, "ck_", 3);
+    sodium_bin2hex(key + 3, ORDO_CUSTOMER_KEY_LEN - 3, mac, 16);
+    return ORDO_OK;
+}
+
+static void customer_drop_queue(ordo_store_t *s)
+{
+    for (size_t i = 0; i < s->n_pend; i++)
+        free(s->pend_id[i]);
+    s->n_pend = 0;
+}
+
+static int customer_flush(ordo_store_t *s, ordo_error_t *err)
+{
+    if (!s->n_pend)
+        return ORDO_OK;
+    int rc = ordo_store_tx_begin(s, err);
+    if (rc == ORDO_OK) {
+        int64_t now = ordo_now_unix();
+        for (size_t i = 0; rc == ORDO_OK && i < s->n_pend; i++)
+            rc = s->ops->customer_put(s->b, s->pend_key[i], s->pend_id[i], now, err);
+        rc = tx_end(s, rc, err);
+    }
+    customer_drop_queue(s);
+    return rc;
+}
+
+int ordo_store_customer_flush(ordo_store_t *s, ordo_error_t *err)
+{
+    return customer_flush(s, err);
+}
+
+int ordo_store_customer_key(ordo_store_t *s, const char *customer_id,
+                            char key[ORDO_CUSTOMER_KEY_LEN], ordo_error_t *err)
+{
+    int rc = customer_key(s, customer_id, key, err);
+    if (rc != ORDO_OK)
+        return rc;
+    for (size_t i = 0; i < s->n_pend; i++)
+        if (!strcmp(s->pend_key[i], key))
+            return ORDO_OK;
+    char *copy = strdup(customer_id);
+    if (!copy)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    memcpy(s->pend_key[s->n_pend], key, ORDO_CUSTOMER_KEY_LEN);
+    s->pend_id[s->n_pend++] = copy;
+    return s->n_pend == CUSTOMER_QUEUE ? customer_flush(s, err) : ORDO_OK;
+}
+
+int ordo_store_customer_lookup(ordo_store_t *s, const char *customer_id,
+                               char key[ORDO_CUSTOMER_KEY_LEN], bool *mapped, ordo_error_t *err)
+{
+    *mapped = false;
+    int rc = customer_key(s, customer_id, key, err);
+    if (rc != ORDO_OK)
+        return rc;
+    char *id = NULL;
+    ordo_error_t e2 = {0};
+    rc = s->ops->customer_get(s->b, key, &id, &e2);
+    if (rc == ORDO_ENOTFOUND)
+        return ORDO_OK;
+    if (rc != ORDO_OK) {
+        if (err)
+            *err = e2;
+        return rc;
+    }
+    *mapped = !strcmp(id, customer_id);
+    free(id);
+    return ORDO_OK;
+}
+
+int ordo_store_customer_resolve(ordo_store_t *s, const char *key, char **customer_id,
+                                ordo_error_t *err)
+{
+    if (!key || strlen(key) != ORDO_CUSTOMER_KEY_LEN - 1 || strncmp(key, "ck_", 3))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "key",
+                              "a customer key is 'ck_' and 32 hex digits");
+    return s->ops->customer_get(s->b, key, customer_id, err);
+}
+
+int ordo_store_customer_erase(ordo_store_t *s, const char *customer_id, const char *actor,
+                              const char *reason, ordo_customer_erase_result_t *out,
+                              ordo_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    int rc = customer_key(s, customer_id, out->key, err);
+    if (rc == ORDO_OK)
+        rc = check_name(actor, ORDO_STORE_DOC_ID_MAX, "actor", err);
+    if (rc == ORDO_OK)
+        rc = customer_flush(s, err); /* a queued mapping must not come back */
+    if (rc == ORDO_OK)
+        rc = ordo_store_tx_begin(s, err);
+    if (rc != ORDO_OK)
+        return rc;
+    rc = s->ops->customer_erase(s->b, out->key, customer_id, &out->mappings, err);
+    char detail[64];
+    snprintf(detail, sizeof detail, "{\"mappings\":%llu}", (unsigned long long)out->mappings);
+    ordo_store_audit_entry_t e = {.kind = "customer",
+                                  .id = out->key,
+                                  .actor = actor,
+                                  .action = "erase",
+                                  .reason = reason ? reason : "",
+                                  .detail_json = detail,
+                                  .ts = ordo_now_unix()};
+    if (rc == ORDO_OK)
+        rc = s->ops->audit_append(s->b, &e, &out->audit_seq, err);
+    rc = tx_end(s, rc, err);
+    int busy = 0;
+    if (rc == ORDO_OK && s->depth == 0)
+        rc = s->ops->compact(s->b, &busy, err);
+    out->wal_busy = busy != 0;
+    return rc;
 }

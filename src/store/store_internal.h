@@ -54,6 +54,20 @@ typedef struct store_ops {
                         ordo_error_t *err);
     int (*audit_list)(store_backend_t *b, const char *kind, const char *id, ordo_store_audit_fn fn,
                       void *ctx, ordo_error_t *err);
+
+    /* Customer pseudonyms (docs/internals/STORE.md "Customer pseudonyms"). */
+    int (*secret_get)(store_backend_t *b, const char *name, uint8_t *out, size_t n,
+                      ordo_error_t *err);
+    int (*customer_put)(store_backend_t *b, const char *key, const char *customer_id, int64_t now,
+                        ordo_error_t *err);
+    /* *customer_id malloc'd; ORDO_ENOTFOUND when the key is not mapped */
+    int (*customer_get)(store_backend_t *b, const char *key, char **customer_id, ordo_error_t *err);
+    /* deletes the mapping rows of key or customer_id; *n rows deleted */
+    int (*customer_erase)(store_backend_t *b, const char *key, const char *customer_id, uint64_t *n,
+                          ordo_error_t *err);
+    /* makes deleted rows leave every file of the store (checkpoint the WAL
+     * and truncate it); *busy when another reader kept it from finishing */
+    int (*compact)(store_backend_t *b, int *busy, ordo_error_t *err);
 } store_ops_t;
 
 /* store.ingest_batch of the store's configuration (outcome_io.c). */

@@ -117,6 +117,10 @@ printf '{"order_id":"w-1"}\n' > "$tmp/app.ndjson"
 json_ok "log append" log append "$tmp/applog" "$tmp/app.ndjson"
 json_ok "outcomes ingest" outcomes ingest --data "$D" "$ex/outcomes.ndjson"
 json_ok "outcomes show" outcomes show --data "$D" --all
+cust=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["customer"]["id"])' \
+    "$ex/orders.ndjson")
+json_ok "customer lookup" customer lookup --data "$D" "$cust"
+json_ok "customer erase" customer erase --data "$D" "$cust"
 json_ok analyze analyze "$D" --network "$net"
 json_ok "exp pause" exp pause proximity-vs-cost --data "$D"
 json_ok "exp kill" exp kill proximity-vs-cost --data "$D"
@@ -134,7 +138,7 @@ done
 
 # ---- --out FILE: '-', /dev/full (74), a directory that does not exist (73) ----
 stateful=" exp register-policy exp create exp start exp pause exp stop exp kill exp conclude "
-stateful+=" log append outcomes ingest network generate "
+stateful+=" log append outcomes ingest network generate customer erase "
 inv[completion]="completion bash"
 inv[help]="help"
 for c in "${leaves[@]}"; do

@@ -197,7 +197,7 @@ static void test_no_data_dir(void **state)
     "\"primary_kpis\":[\"cost_per_order\"]"
 
 /* A customer-unit experiment with a shadow policy: every decision record
- * carries the experiment, the variant and the customer id as its unit;
+ * carries the experiment, the variant and the customer's pseudonym as its unit;
  * every order gets a shadow record; the plan's stock is reserved. */
 static void test_customer_experiment(void **state)
 {
@@ -247,7 +247,14 @@ static void test_customer_experiment(void **state)
         const ordo_record_t *r = &s->dec[i];
         assert_string_equal(r->experiment, "cust");
         assert_string_equal(r->variant, decs[i].variant);
-        assert_string_equal(r->unit, decs[i].unit);
+        /* the record names the customer unit by its pseudonym, the same
+         * one as the order's customer */
+        assert_non_null(r->unit);
+        assert_int_equal(strlen(r->unit), 35);
+        assert_memory_equal(r->unit, "ck_", 3);
+        assert_string_not_equal(r->unit, decs[i].unit);
+        if (i >= 7)
+            assert_string_equal(r->unit, s->dec[i - 7].unit);
         assert_null(r->cluster);
         assert_int_equal(r->window, -1);
         assert_true(r->bucket >= 0 && r->bucket < 1);
