@@ -35,6 +35,8 @@ struct ordo_decider {
     uint32_t n_cache;
     ordo_buf_t record; /* reused for every record: no malloc once grown */
     bool cbor;         /* records as CBOR (log.encoding = cbor) */
+    bool group;        /* group commit: SYNC log opened as NONE, commit syncs */
+    bool uncommitted;  /* group: records appended since the last commit */
 };
 
 void ordo_decider_options_init(ordo_decider_options_t *o)
@@ -160,6 +162,13 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                 lo = *d->opt.log_options;
             else
                 log_options_from_config(&cfg, &lo);
+            if (d->opt.group_commit && lo.sync == ORDO_LOG_SYNC) {
+                /* appends only fill the batch buffer (written when
+                 * batch_bytes are pending); ordo_decider_commit writes
+                 * and fdatasyncs the rest: one fdatasync per group */
+                lo.sync = ORDO_LOG_NONE;
+                d->group = true;
+            }
             if ((rc = ordo_log_open(dir, &lo, &d->log, NULL, err)))
                 goto fail;
             d->cbor = cfg.log_encoding == ORDO_CONFIG_LOG_CBOR;
@@ -201,6 +210,7 @@ static int append_record(ordo_decider_t *d, uint16_t type, const ordo_plan_t *pl
     if (rc)
         return ordo_error_set(err, rc, NULL, 0, NULL, "cannot serialize the decision record");
     const char *key = plan->order ? plan->order->id : "";
+    d->uncommitted = true;
     return ordo_log_append_flags(d->log, type, d->cbor ? ORDO_LOG_FLAG_CBOR : 0, key,
                                  strlen(key), (int64_t)plan->decided_at * 1000000000LL,
                                  d->record.data, d->record.len, seq, err);
@@ -442,6 +452,16 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
 {
     return d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
+}
+
+int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
+{
+    if (!d->group || !d->uncommitted)
+        return ORDO_OK;
+    int rc = ordo_log_flush(d->log, err);
+    if (rc == ORDO_OK)
+        d->uncommitted = false;
+    return rc;
 }
 
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
