@@ -228,7 +228,8 @@ static int group_commit(run_ctx_t *r, group_t *g, bool json)
         ordo_buf_reset(&g->lines);
         return ordo_cli_fail(&err, rc, json);
     }
-    fwrite(g->lines.data, 1, g->lines.len, stdout);
+    if (g->lines.len)
+        fwrite(g->lines.data, 1, g->lines.len, stdout);
     fflush(stdout);
     ordo_buf_reset(&g->lines);
     return ORDO_EXIT_OK;
