@@ -109,7 +109,7 @@ head -300 "$tmp/orders-1.ndjson" > "$tmp/o300.ndjson"
 "$ordo" source --network "$net" --policy default --now 2026-12-01T10:00:00Z \
     --data "$tmp/g1" --group 1 < "$tmp/o300.ndjson" > "$tmp/p-g1.ndjson"
 "$ordo" source --network "$net" --policy default --now 2026-12-01T10:00:00Z \
-    --data "$tmp/g7" --group 7 --group-wait 0 < "$tmp/o300.ndjson" > "$tmp/p-g7.ndjson"
+    --data "$tmp/g7" --group 7 --group-wait 1000 < "$tmp/o300.ndjson" > "$tmp/p-g7.ndjson"
 strip() { sed -E 's/"latency_(ns|us)":[0-9.e+-]+//g' "$1"; }
 check "grouped plans = per-order plans" cmp -s <(strip "$tmp/p-g1.ndjson") <(strip "$tmp/p-g7.ndjson")
 check "logged plans = plans without a log" cmp -s <(strip "$tmp/p-nolog.ndjson") <(strip "$tmp/p-g7.ndjson")
