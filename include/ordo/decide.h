@@ -89,8 +89,10 @@ int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err);
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err);
 /* The acknowledgement point of group commit: once it returns ORDO_OK,
  * every decision decided so far is as durable as the log's mode promises
- * (SYNC: fdatasync'd, by ordo_decider_flush when group_commit is on and
- * something was appended since the last commit). Without group_commit, or
+ * (SYNC: written and fdatasync'd, when group_commit is on). It may be
+ * called from another thread while decide runs on the decider's own
+ * thread (it touches only the log, which is thread-safe): it then covers
+ * every record appended before it was called. Without group_commit, or
  * in ASYNC or NONE mode, or without a log, it does nothing: decide already
  * gave that promise. On an error nothing decided since the last commit
  * may be acknowledged (the log then refuses every later append). */

@@ -3,6 +3,7 @@
  * One order from a file, or NDJSON orders on stdin → NDJSON plans. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,24 +216,89 @@ typedef struct group {
     uint64_t started_ns; /* when the group's first order was read */
 } group_t;
 
-/* Commits the group and prints its lines; the exit code of a failed
- * commit (then nothing of the group is printed). */
-static int group_commit(run_ctx_t *r, group_t *g, bool json)
+/* The committer thread: commits a group and prints its lines while the
+ * main thread decides the next group, so the batch does not wait for the
+ * fdatasync. One group at a time is in its hands. */
+typedef struct committer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ordo_decider_t *decider;
+    ordo_buf_t lines; /* the group handed over */
+    bool busy;        /* a group is handed over and not yet printed */
+    bool stop;
+    int rc;           /* the first failed commit: nothing after it is printed */
+    ordo_error_t err;
+} committer_t;
+
+static void *committer_main(void *arg)
 {
-    if (g->n == 0)
-        return ORDO_EXIT_OK;
-    ordo_error_t err = {0};
-    int rc = ordo_decider_commit(r->decider, &err);
-    g->n = 0;
-    if (rc) {
-        ordo_buf_reset(&g->lines);
-        return ordo_cli_fail(&err, rc, json);
+    committer_t *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->busy && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->busy)
+            break;
+        bool failed = c->rc != ORDO_OK;
+        pthread_mutex_unlock(&c->mu);
+        ordo_error_t err = {0};
+        /* every record of the group was appended before it was handed
+         * over: the commit covers it (and maybe some of the next group) */
+        int rc = failed ? ORDO_OK : ordo_decider_commit(c->decider, &err);
+        if (!failed && !rc) {
+            if (c->lines.len)
+                fwrite(c->lines.data, 1, c->lines.len, stdout);
+            fflush(stdout);
+        }
+        pthread_mutex_lock(&c->mu);
+        if (rc && !c->rc) {
+            c->rc = rc;
+            c->err = err;
+        }
+        ordo_buf_reset(&c->lines);
+        c->busy = false;
+        pthread_cond_broadcast(&c->cv);
     }
-    if (g->lines.len)
-        fwrite(g->lines.data, 1, g->lines.len, stdout);
-    fflush(stdout);
-    ordo_buf_reset(&g->lines);
-    return ORDO_EXIT_OK;
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* Hands the group over to the committer (after the one before it is
+ * printed); false once a commit has failed (nothing more is printed). */
+static bool group_commit(committer_t *c, group_t *g)
+{
+    pthread_mutex_lock(&c->mu);
+    while (c->busy)
+        pthread_cond_wait(&c->cv, &c->mu);
+    int rc = c->rc;
+    if (!rc && g->n) {
+        ordo_buf_t t = c->lines;
+        c->lines = g->lines;
+        g->lines = t;
+        c->busy = true;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    g->n = 0;
+    return rc == ORDO_OK;
+}
+
+/* Waits until the last group handed over is printed, stops the thread. */
+static int committer_finish(committer_t *c, bool json)
+{
+    pthread_mutex_lock(&c->mu);
+    while (c->busy)
+        pthread_cond_wait(&c->cv, &c->mu);
+    c->stop = true;
+    pthread_cond_broadcast(&c->cv);
+    int rc = c->rc;
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    ordo_buf_free(&c->lines);
+    return rc ? ordo_cli_fail(&c->err, rc, json) : ORDO_EXIT_OK;
 }
 
 /* Decides one input line into the group; the exit code of a bad line. */
@@ -272,17 +338,25 @@ static int decide_stream(run_ctx_t *r, group_t *g, bool json)
     ordo_buf_init(&out, NULL);
     ordo_buf_init(&g->lines, NULL);
     line_reader_t rd = {.fd = STDIN_FILENO};
+    committer_t c = {.decider = r->decider};
+    ordo_buf_init(&c.lines, NULL);
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv, NULL);
+    if (pthread_create(&c.thread, NULL, committer_main, &c)) {
+        pthread_cond_destroy(&c.cv);
+        pthread_mutex_destroy(&c.mu);
+        ordo_buf_free(&out);
+        ordo_buf_free(&g->lines);
+        return ordo_cli_fail(NULL, ORDO_ENOMEM, json);
+    }
     int exit_code = ORDO_EXIT_OK;
     long lineno = 0;
     bool progress = ordo_cli_isatty_err();
     uint64_t t0 = ordo_now_ns();
     for (;;) {
         if (g->n && (g->n >= g->max || ordo_now_ns() >= g->started_ns + g->wait_ns)) {
-            int c = group_commit(r, g, json);
-            if (c) {
-                exit_code = c;
-                break;
-            }
+            if (!group_commit(&c, g))
+                break; /* reported by committer_finish */
         }
         char *line;
         size_t n;
@@ -301,13 +375,14 @@ static int decide_stream(run_ctx_t *r, group_t *g, bool json)
             fprintf(stderr, "\r  %ld orders decided (%.0f/s)", lineno,
                     secs > 0 ? (double)lineno / secs : 0.0);
         }
-        int c = stream_line(r, g, &out, line, n, lineno);
-        if (c)
-            exit_code = c;
+        int x = stream_line(r, g, &out, line, n, lineno);
+        if (x)
+            exit_code = x;
     }
-    int c = group_commit(r, g, json);
-    if (c)
-        exit_code = c;
+    group_commit(&c, g);
+    int x = committer_finish(&c, json);
+    if (x)
+        exit_code = x;
     free(rd.buf);
     if (progress && lineno >= 10000)
         fprintf(stderr, "\r  %ld orders decided\n", lineno);

@@ -36,7 +36,6 @@ struct ordo_decider {
     ordo_buf_t record; /* reused for every record: no malloc once grown */
     bool cbor;         /* records as CBOR (log.encoding = cbor) */
     bool group;        /* group commit: SYNC log opened as NONE, commit syncs */
-    bool uncommitted;  /* group: records appended since the last commit */
 };
 
 void ordo_decider_options_init(ordo_decider_options_t *o)
@@ -210,7 +209,6 @@ static int append_record(ordo_decider_t *d, uint16_t type, const ordo_plan_t *pl
     if (rc)
         return ordo_error_set(err, rc, NULL, 0, NULL, "cannot serialize the decision record");
     const char *key = plan->order ? plan->order->id : "";
-    d->uncommitted = true;
     return ordo_log_append_flags(d->log, type, d->cbor ? ORDO_LOG_FLAG_CBOR : 0, key,
                                  strlen(key), (int64_t)plan->decided_at * 1000000000LL,
                                  d->record.data, d->record.len, seq, err);
@@ -456,12 +454,9 @@ int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
 
 int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
 {
-    if (!d->group || !d->uncommitted)
-        return ORDO_OK;
-    int rc = ordo_log_flush(d->log, err);
-    if (rc == ORDO_OK)
-        d->uncommitted = false;
-    return rc;
+    /* touches only the log (thread-safe): may run beside decide; a flush
+     * with nothing pending returns at once */
+    return d->group ? ordo_log_flush(d->log, err) : ORDO_OK;
 }
 
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
