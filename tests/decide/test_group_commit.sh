@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Group commit in `ordo source --data` (docs/internals/LOG.md, "Group commit
 # in a batch"): plans are printed a group at a time, only once the group's
-# records are durable. A batch is killed (SIGKILL) 24 times, each time once
+# records are durable. A batch is killed (SIGKILL) 20 times, each time once
 # a seeded number of plans has reached the output; every plan printed before
 # the kill must be in the log, the crashed log must verify as it is, and a
 # next run must recover it. Also: a group is committed within --group-wait
@@ -21,8 +21,8 @@ check() { # check "desc" condition-command...
     local desc=$1; shift
     if "$@"; then ok; else bad "$desc"; fi
 }
-runs=24
-per_run=1000
+runs=20
+per_run=600
 
 python3 - "$tmp" "$src" "$runs" "$per_run" <<'PY'
 import json, random, sys
@@ -37,10 +37,10 @@ for r in range(runs):
             f.write(json.dumps({"id": "K%02d-%05d" % (r, i), "created": "2026-12-01T10:00:00Z",
                                 "ship_to": {"zip": rnd.choice(zips)}, "channel": "web",
                                 "service_level": "standard", "lines": lines}) + "\n")
-# the kill points: after 1 to 600 printed plans
+# the kill points: after 1 to 400 printed plans
 with open(t + "/kills", "w") as f:
     for r in range(runs):
-        f.write("%d\n" % rnd.randint(1, 600))
+        f.write("%d\n" % rnd.randint(1, 400))
 PY
 
 # every complete printed line's order id is in the log (decision records)
