@@ -15,4 +15,11 @@ for b in "$build"/bench_*; do
     fi
     echo
 done
+# durable batch vs no log, through the CLI (bench/bench_durable_batch.sh)
+echo "== bench_durable_batch =="
+if ! bash "$(dirname "$0")/../bench/bench_durable_batch.sh" "$build"; then
+    echo "bench_durable_batch: FAILED" >&2
+    status=1
+fi
+echo
 exit $status

@@ -37,6 +37,16 @@ typedef struct ordo_decider_options {
     bool shadows;            /* run shadow policies of running experiments */
     bool log;                /* append decision records (needs data_dir) */
     const ordo_log_options_t *log_options; /* NULL: from DIR/ordo.conf */
+    /* Group commit (docs/internals/LOG.md, "Group commit in a batch"): when
+     * the log's mode is SYNC, decide appends its records without waiting
+     * for them to be durable, and ordo_decider_commit makes everything
+     * decided so far durable with one write and one fdatasync. The caller
+     * must not act on a decision (print, return, ship) before the commit
+     * after it has returned ORDO_OK. A crash loses only uncommitted
+     * decisions, which nobody was told of. Default false: each decide
+     * returns once its record is durable. No effect in ASYNC and NONE
+     * modes, whose promise is weaker anyway, nor without a log. */
+    bool group_commit;
 } ordo_decider_options_t;
 
 void ordo_decider_options_init(ordo_decider_options_t *opt);
@@ -77,6 +87,16 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
 int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err);
 /* Makes every logged record durable. */
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err);
+/* The acknowledgement point of group commit: once it returns ORDO_OK,
+ * every decision decided so far is as durable as the log's mode promises
+ * (SYNC: written and fdatasync'd, when group_commit is on). It may be
+ * called from another thread while decide runs on the decider's own
+ * thread (it touches only the log, which is thread-safe): it then covers
+ * every record appended before it was called. Without group_commit, or
+ * in ASYNC or NONE mode, or without a log, it does nothing: decide already
+ * gave that promise. On an error nothing decided since the last commit
+ * may be acknowledged (the log then refuses every later append). */
+int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err);
 /* Flushes and closes; returns the first error. NULL is allowed. */
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err);
 

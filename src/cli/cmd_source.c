@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo source --network DIR --policy FILE|NAME [--explain] [ORDER.json]
  * One order from a file, or NDJSON orders on stdin → NDJSON plans. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ordo/decide.h"
@@ -115,6 +119,8 @@ static int decide_file(run_ctx_t *r, const char *order_file, bool compact, bool 
         rc = decide_one(r, data, len, compact ? 0 : 1, &out, &err);
         free(data);
     }
+    if (!rc) /* printed only once its record is durable */
+        rc = ordo_decider_commit(r->decider, &err);
     int exit_code = ORDO_EXIT_OK;
     if (rc) {
         if (!err.file[0])
@@ -127,48 +133,261 @@ static int decide_file(run_ctx_t *r, const char *order_file, bool compact, bool 
     return exit_code;
 }
 
-/* NDJSON orders on stdin, one plan (or error) line each. */
-static int decide_stream(run_ctx_t *r)
+/* stdin, line by line, with a deadline: a group waits for the next order
+ * only until the group's time bound (poll), never longer. */
+typedef struct line_reader {
+    int fd;
+    char *buf;
+    size_t cap, start, end;
+    bool eof;
+} line_reader_t;
+
+enum { LINE_OK = 1, LINE_EOF = 0, LINE_TIMEOUT = -1, LINE_ERROR = -2 };
+
+/* Waits until fd is readable or deadline_ns (ordo_now_ns) passes. */
+static int wait_readable(int fd, uint64_t deadline_ns)
 {
+    for (;;) {
+        uint64_t now = ordo_now_ns();
+        int ms = now >= deadline_ns ? 0 : (int)((deadline_ns - now + 999999) / 1000000);
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int n = poll(&p, 1, ms);
+        if (n > 0)
+            return LINE_OK;
+        if (n == 0)
+            return LINE_TIMEOUT;
+        if (errno != EINTR)
+            return LINE_ERROR;
+    }
+}
+
+/* The next line (its newline removed, NUL-terminated, valid until the next
+ * call). deadline_ns 0: wait as long as it takes. */
+static int line_next(line_reader_t *rd, uint64_t deadline_ns, char **line, size_t *len)
+{
+    for (;;) {
+        char *nl = rd->end > rd->start ? memchr(rd->buf + rd->start, '\n', rd->end - rd->start)
+                                       : NULL;
+        if (nl || (rd->eof && rd->end > rd->start)) {
+            size_t n = nl ? (size_t)(nl - (rd->buf + rd->start)) : rd->end - rd->start;
+            *line = rd->buf + rd->start;
+            *len = n;
+            rd->start += nl ? n + 1 : n;
+            (*line)[n] = 0; /* the newline, or the spare byte kept below */
+            return LINE_OK;
+        }
+        if (rd->eof)
+            return LINE_EOF;
+        if (deadline_ns) {
+            int w = wait_readable(rd->fd, deadline_ns);
+            if (w != LINE_OK)
+                return w;
+        }
+        if (rd->start > 0) {
+            memmove(rd->buf, rd->buf + rd->start, rd->end - rd->start);
+            rd->end -= rd->start;
+            rd->start = 0;
+        }
+        if (rd->cap - rd->end < 65536 + 1) {
+            size_t cap = rd->cap ? rd->cap * 2 : 1 << 17;
+            char *b = realloc(rd->buf, cap);
+            if (!b)
+                return LINE_ERROR;
+            rd->buf = b;
+            rd->cap = cap;
+        }
+        ssize_t got = read(rd->fd, rd->buf + rd->end, rd->cap - rd->end - 1);
+        if (got > 0)
+            rd->end += (size_t)got;
+        else if (got == 0)
+            rd->eof = true;
+        else if (errno != EINTR)
+            return LINE_ERROR;
+    }
+}
+
+/* The plan (or error) lines of the orders decided since the last commit:
+ * printed only once ordo_decider_commit has made their records durable. */
+typedef struct group {
+    ordo_buf_t lines;
+    uint32_t n;          /* orders in the group */
+    uint32_t max;        /* --group */
+    uint64_t wait_ns;    /* --group-wait */
+    uint64_t started_ns; /* when the group's first order was read */
+} group_t;
+
+/* The committer thread: commits a group and prints its lines while the
+ * main thread decides the next group, so the batch does not wait for the
+ * fdatasync. One group at a time is in its hands. */
+typedef struct committer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ordo_decider_t *decider;
+    ordo_buf_t lines; /* the group handed over */
+    bool busy;        /* a group is handed over and not yet printed */
+    bool stop;
+    int rc;           /* the first failed commit: nothing after it is printed */
+    ordo_error_t err;
+} committer_t;
+
+static void *committer_main(void *arg)
+{
+    committer_t *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->busy && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->busy)
+            break;
+        bool failed = c->rc != ORDO_OK;
+        pthread_mutex_unlock(&c->mu);
+        ordo_error_t err = {0};
+        /* every record of the group was appended before it was handed
+         * over: the commit covers it (and maybe some of the next group) */
+        int rc = failed ? ORDO_OK : ordo_decider_commit(c->decider, &err);
+        if (!failed && !rc) {
+            if (c->lines.len)
+                fwrite(c->lines.data, 1, c->lines.len, stdout);
+            fflush(stdout);
+        }
+        pthread_mutex_lock(&c->mu);
+        if (rc && !c->rc) {
+            c->rc = rc;
+            c->err = err;
+        }
+        ordo_buf_reset(&c->lines);
+        c->busy = false;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* Hands the group over to the committer (after the one before it is
+ * printed); false once a commit has failed (nothing more is printed). */
+static bool group_commit(committer_t *c, group_t *g)
+{
+    pthread_mutex_lock(&c->mu);
+    while (c->busy)
+        pthread_cond_wait(&c->cv, &c->mu);
+    int rc = c->rc;
+    if (!rc && g->n) {
+        ordo_buf_t t = c->lines;
+        c->lines = g->lines;
+        g->lines = t;
+        c->busy = true;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    g->n = 0;
+    return rc == ORDO_OK;
+}
+
+/* Waits until the last group handed over is printed, stops the thread. */
+static int committer_finish(committer_t *c, bool json)
+{
+    pthread_mutex_lock(&c->mu);
+    while (c->busy)
+        pthread_cond_wait(&c->cv, &c->mu);
+    c->stop = true;
+    pthread_cond_broadcast(&c->cv);
+    int rc = c->rc;
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    ordo_buf_free(&c->lines);
+    return rc ? ordo_cli_fail(&c->err, rc, json) : ORDO_EXIT_OK;
+}
+
+/* Decides one input line into the group; the exit code of a bad line. */
+static int stream_line(run_ctx_t *r, group_t *g, ordo_buf_t *out, char *line, size_t n,
+                       long lineno)
+{
+    while (n > 0 && line[n - 1] == '\r')
+        line[--n] = 0;
+    size_t k = 0;
+    while (k < n && (line[k] == ' ' || line[k] == '\t'))
+        k++;
+    if (k == n)
+        return ORDO_EXIT_OK;
+    if (g->n++ == 0)
+        g->started_ns = ordo_now_ns();
     ordo_error_t err = {0};
+    ordo_buf_reset(out);
+    int rc = decide_one(r, line, n, 0, out, &err);
+    int exit_code = ORDO_EXIT_OK;
+    if (rc) {
+        ordo_buf_reset(out);
+        write_line_error(out, lineno, &err, rc);
+        exit_code = ordo_cli_exit_code(rc);
+    }
+    if (ordo_buf_append(&g->lines, out->data, out->len) || ordo_buf_putc(&g->lines, '\n'))
+        return ordo_cli_fail(NULL, ORDO_ENOMEM, false);
+    return exit_code;
+}
+
+/* NDJSON orders on stdin, one plan (or error) line each, printed a group
+ * at a time: a group is committed (one fdatasync of its records) when it
+ * holds --group orders, when --group-wait has passed since its first
+ * order, when no next order arrives before that, and at the end. */
+static int decide_stream(run_ctx_t *r, group_t *g, bool json)
+{
     ordo_buf_t out;
     ordo_buf_init(&out, NULL);
+    ordo_buf_init(&g->lines, NULL);
+    line_reader_t rd = {.fd = STDIN_FILENO};
+    committer_t c = {.decider = r->decider};
+    ordo_buf_init(&c.lines, NULL);
+    pthread_mutex_init(&c.mu, NULL);
+    pthread_cond_init(&c.cv, NULL);
+    if (pthread_create(&c.thread, NULL, committer_main, &c)) {
+        pthread_cond_destroy(&c.cv);
+        pthread_mutex_destroy(&c.mu);
+        ordo_buf_free(&out);
+        ordo_buf_free(&g->lines);
+        return ordo_cli_fail(NULL, ORDO_ENOMEM, json);
+    }
     int exit_code = ORDO_EXIT_OK;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
     long lineno = 0;
     bool progress = ordo_cli_isatty_err();
     uint64_t t0 = ordo_now_ns();
-    while ((n = getline(&line, &cap, stdin)) > 0) {
+    for (;;) {
+        if (g->n && (g->n >= g->max || ordo_now_ns() >= g->started_ns + g->wait_ns)) {
+            if (!group_commit(&c, g))
+                break; /* reported by committer_finish */
+        }
+        char *line;
+        size_t n;
+        int got = line_next(&rd, g->n ? g->started_ns + g->wait_ns : 0, &line, &n);
+        if (got == LINE_TIMEOUT)
+            continue; /* the group's time is up: committed above */
+        if (got == LINE_ERROR) {
+            exit_code = ordo_cli_fail(NULL, ORDO_EIO, json);
+            break;
+        }
+        if (got == LINE_EOF)
+            break;
         lineno++;
         if (progress && lineno % 10000 == 0) {
             double secs = (double)(ordo_now_ns() - t0) / 1e9;
             fprintf(stderr, "\r  %ld orders decided (%.0f/s)", lineno,
                     secs > 0 ? (double)lineno / secs : 0.0);
         }
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = 0;
-        size_t k = 0;
-        while (k < (size_t)n && (line[k] == ' ' || line[k] == '\t'))
-            k++;
-        if (k == (size_t)n)
-            continue;
-        ordo_buf_reset(&out);
-        ordo_error_clear(&err);
-        int rc = decide_one(r, line, (size_t)n, 0, &out, &err);
-        if (rc) {
-            ordo_buf_reset(&out);
-            write_line_error(&out, lineno, &err, rc);
-            exit_code = ordo_cli_exit_code(rc);
-        }
-        fwrite(out.data, 1, out.len, stdout);
-        fputc('\n', stdout);
+        int x = stream_line(r, g, &out, line, n, lineno);
+        if (x)
+            exit_code = x;
     }
-    free(line);
+    group_commit(&c, g);
+    int x = committer_finish(&c, json);
+    if (x)
+        exit_code = x;
+    free(rd.buf);
     if (progress && lineno >= 10000)
         fprintf(stderr, "\r  %ld orders decided\n", lineno);
     ordo_buf_free(&out);
+    ordo_buf_free(&g->lines);
     return exit_code;
 }
 
@@ -181,7 +400,23 @@ static int run(const ordo_cli_args_t *a)
     ordo_decider_options_init(&dopt);
     dopt.explain = ordo_cli_flag(a, "explain");
     dopt.reserve = ordo_cli_flag(a, "reserve");
+    dopt.group_commit = true; /* a plan is printed once its group is durable */
     r.record = ordo_cli_flag(a, "record");
+    group_t g = {.max = 256, .wait_ns = 5000000};
+    const char *gs = ordo_cli_get(a, "group"), *gw = ordo_cli_get(a, "group-wait");
+    char *end;
+    if (gs) {
+        long v = strtol(gs, &end, 10);
+        if (*gs < '0' || *gs > '9' || *end || v < 1 || v > 1000000)
+            return ordo_cli_usage("source", "--group wants 1 to 1000000 orders, got '%s'", gs);
+        g.max = (uint32_t)v;
+    }
+    if (gw) {
+        double v = strtod(gw, &end);
+        if (*gw < '0' || *gw > '9' || *end || !(v >= 0 && v <= 60000))
+            return ordo_cli_usage("source", "--group-wait wants 0 to 60000 ms, got '%s'", gw);
+        g.wait_ns = (uint64_t)(v * 1e6);
+    }
     const char *now = ordo_cli_get(a, "now");
     if (now && ordo_time_parse(now, &r.now))
         return ordo_cli_usage("source", "--now wants an ISO 8601 time, got '%s'", now);
@@ -197,7 +432,7 @@ static int run(const ordo_cli_args_t *a)
     else if (order_file && strcmp(order_file, "-"))
         exit_code = decide_file(&r, order_file, ordo_cli_flag(a, "compact"), a->json);
     else
-        exit_code = decide_stream(&r);
+        exit_code = decide_stream(&r, &g, a->json);
     ordo_arena_destroy(r.arena);
     ordo_error_t err = {0};
     int rc = ordo_decider_close(r.decider, &err);
@@ -222,6 +457,14 @@ static const ordo_cli_opt_t opts[] = {
                        "the real decision). --policy then sets the policy for orders\n"
                        "no experiment acts on (default: the registry's default, else\n"
                        "the built-in default). Without --data nothing is logged."},
+    {"group", 0, "N", "with --data, print plans a group of at most N orders at a time\n"
+                      "(default 256): the group's records are made durable with one\n"
+                      "fdatasync, then its plans are printed, so every printed plan\n"
+                      "is in the log even after a crash. 1: one fdatasync per order"},
+    {"group-wait", 0, "MS", "the longest a group stays open, from its first order\n"
+                            "(default 5 ms; fractions allowed): a group is committed\n"
+                            "and printed when it is full, when MS have passed, when no\n"
+                            "next order arrives within them, and at the end of the input"},
     {"now", 0, "TIME", "decision time (ISO 8601) for ramps, switchback windows and\n"
                        "warm-up; default: each order's created time, else the clock"},
     {"compact", 0, NULL, "one-line JSON even for a single order"},

@@ -35,6 +35,7 @@ struct ordo_decider {
     uint32_t n_cache;
     ordo_buf_t record; /* reused for every record: no malloc once grown */
     bool cbor;         /* records as CBOR (log.encoding = cbor) */
+    bool group;        /* group commit: SYNC log opened as NONE, commit syncs */
 };
 
 void ordo_decider_options_init(ordo_decider_options_t *o)
@@ -160,6 +161,13 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                 lo = *d->opt.log_options;
             else
                 log_options_from_config(&cfg, &lo);
+            if (d->opt.group_commit && lo.sync == ORDO_LOG_SYNC) {
+                /* appends only fill the batch buffer (written when
+                 * batch_bytes are pending); ordo_decider_commit writes
+                 * and fdatasyncs the rest: one fdatasync per group */
+                lo.sync = ORDO_LOG_NONE;
+                d->group = true;
+            }
             if ((rc = ordo_log_open(dir, &lo, &d->log, NULL, err)))
                 goto fail;
             d->cbor = cfg.log_encoding == ORDO_CONFIG_LOG_CBOR;
@@ -453,6 +461,13 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
 {
     return d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
+}
+
+int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
+{
+    /* touches only the log (thread-safe): may run beside decide; a flush
+     * with nothing pending returns at once */
+    return d->group ? ordo_log_flush(d->log, err) : ORDO_OK;
 }
 
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)

@@ -723,6 +723,9 @@ int ordo_log_append_flags(ordo_log_t *log, uint16_t type, uint8_t flags, const c
 
 static int flush_locked(ordo_log_t *log, ordo_error_t *err)
 {
+    /* the records appended before the call: a flush beside a busy appender
+     * must not chase what it appends meanwhile */
+    uint64_t target = log->next_seq - 1;
     for (;;) {
         if (log->failed)
             return fail_copy(log, err);
@@ -732,6 +735,8 @@ static int flush_locked(ordo_log_t *log, ordo_error_t *err)
         }
         if (log->pend.len == 0 && log->durable_seq >= log->written_seq)
             return ORDO_OK;
+        if (log->durable_seq >= target && log->next_seq - 1 > target)
+            return ORDO_OK; /* what is pending was appended after the call */
         batch_locked(log, true);
     }
 }
