@@ -19,6 +19,7 @@
 #include "ordo/json.h"
 #include "ordo/util.h"
 #include "cbor_internal.h"
+#include "utf8_internal.h"
 
 /* CBOR mode is the rare case: keep the text path the straight one. */
 #define CBOR_MODE(w) __builtin_expect((w)->cbor, 0)
@@ -184,40 +185,6 @@ void ordo_jsonw_table_end(ordo_jsonw_t *w)
     ordo_jsonw_arr_end(w); /* CBOR: cbor_close ends the table */
 }
 
-/* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. (Inlined
- * in put_string's loop, also now that cbor_text uses it.) */
-static inline __attribute__((always_inline)) size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 static void put_string(ordo_jsonw_t *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -254,7 +221,7 @@ static void put_string(ordo_jsonw_t *w, const char *s, size_t n)
             ubuf[6] = 0;
             esc = ubuf;
         } else if (c >= 0x80) {
-            size_t l = utf8_len(p + i, n - i);
+            size_t l = core_utf8_seq(p + i, n - i);
             if (l == 0)
                 esc = "\xEF\xBF\xBD"; /* U+FFFD replaces an invalid byte */
             else
@@ -678,7 +645,7 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
             i++;
             continue;
         }
-        size_t l = utf8_len(u + i, n - i);
+        size_t l = core_utf8_seq(u + i, n - i);
         bad += l == 0;
         i += l ? l : 1;
     }
@@ -698,7 +665,7 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
     } else {
         char *o = body;
         for (size_t i = 0; i < n;) {
-            size_t l = u[i] < 0x80 ? 1 : utf8_len(u + i, n - i);
+            size_t l = u[i] < 0x80 ? 1 : core_utf8_seq(u + i, n - i);
             if (l) {
                 memcpy(o, s + i, l);
                 o += l;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ordo/util.h"
+#include "utf8_internal.h"
 
 /* ---- time ---- */
 
@@ -244,39 +245,6 @@ int ordo_parse_double(const char *p, size_t n, double *out)
 
 /* ---- UTF-8 ---- */
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 size_t ordo_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -292,7 +260,7 @@ size_t ordo_utf8_check(const char *s, size_t len)
         }
         if (i >= len)
             break;
-        size_t k = utf8_seq(p + i, len - i);
+        size_t k = core_utf8_seq(p + i, len - i);
         if (!k)
             return i;
         i += k;

@@ -18,49 +18,9 @@
 #include "ordo/ordo.h"
 #include "ordo/source.h"
 
-#define FIXTURE_NET ORDO_SOURCE_DIR "/tests/fixtures/source/net"
-
-static inline ordo_network_t *load_fixture_net(void)
-{
-    ordo_error_t err = {0};
-    ordo_network_t *net = NULL;
-    int rc = ordo_network_load(FIXTURE_NET, NULL, &net, &err);
-    if (rc) {
-        char b[1024];
-        fprintf(stderr, "fixture network: %s\n", ordo_error_format(&err, b, sizeof b));
-    }
-    assert_int_equal(rc, ORDO_OK);
-    return net;
-}
-
-static inline ordo_policy_t *policy_from(const char *json)
-{
-    ordo_error_t err = {0};
-    ordo_policy_t *p = NULL;
-    int rc = ordo_policy_parse(json, strlen(json), "test", &p, &err);
-    if (rc)
-        fprintf(stderr, "policy: %s (%s)\n", err.msg, err.field);
-    assert_int_equal(rc, ORDO_OK);
-    return p;
-}
-
-static inline ordo_policy_t *builtin(const char *name)
-{
-    ordo_error_t err = {0};
-    ordo_policy_t *p = NULL;
-    assert_int_equal(ordo_policy_builtin(name, &p, &err), ORDO_OK);
-    return p;
-}
-
-static inline void parse_order(const ordo_network_t *net, ordo_arena_t *a, const char *json,
-                               ordo_order_t *o)
-{
-    ordo_error_t err = {0};
-    int rc = ordo_order_parse(json, strlen(json), net, a, o, &err);
-    if (rc)
-        fprintf(stderr, "order: %s (%s)\n", err.msg, err.field);
-    assert_int_equal(rc, ORDO_OK);
-}
+/* The fixture network, policies and orders from inline JSON: the policy
+ * tests' helpers (the source module links the policy module). */
+#include "../policy/policy_test_util.h"
 
 static inline ordo_plan_t *decide(ordo_engine_t *eng, const ordo_policy_t *p, const ordo_order_t *o,
                                   ordo_arena_t *a, bool explain)
