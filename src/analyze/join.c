@@ -655,8 +655,8 @@ static int an_dir_open(const char *dir, an_dir_t *ad, ordo_error_t *err)
         return rc;
     snprintf(ad->logdir, sizeof ad->logdir, "%s", dd.log);
     snprintf(ad->dbpath, sizeof ad->dbpath, "%s", dd.db);
-    ad->have_log = exists(ad->logdir);
-    ad->have_db = exists(ad->dbpath);
+    ad->have_log = ordo_datadir_has_log(&dd);
+    ad->have_db = ordo_datadir_has_db(&dd);
     if (!ad->have_log && !ad->have_db)
         return ordo_error_set(err, ORDO_ENOENT, dir, 0, NULL,
                               "not a data directory: neither %s nor %s exists", ad->logdir,

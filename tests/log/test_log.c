@@ -993,34 +993,7 @@ static void test_bad_args_and_lock(void **state)
 /* CBOR records (ORDO_LOG_FLAG_CBOR) come back as the JSON text the text
  * writer gives; the chain covers the CBOR bytes; a CBOR payload that does
  * not decode is reported as corruption with its position, not skipped. */
-/* The decision record's CBOR key table v1 lives in src/record, which this
- * test does not link: register the same list from its fixture
- * (tests/fixtures/cbor/keys_v1.txt; tests/record checks it matches). */
-static void register_record_keys(void)
-{
-    static char *text;
-    static const char *names[256];
-    size_t len = 0, n = 0;
-    ordo_error_t err;
-    if (ordo_read_file(ORDO_SOURCE_DIR "/tests/fixtures/cbor/keys_v1.txt", &text, &len, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        abort();
-    }
-    for (char *p = text; *p && n < 256;) {
-        char *e = strchr(p, '\n');
-        if (e)
-            *e = 0;
-        if (*p)
-            names[n++] = p;
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    if (ordo_cbor_keys_register(names, n, &err)) {
-        fprintf(stderr, "%s\n", err.msg);
-        abort();
-    }
-}
+#include "../fixtures/cbor/record_keys.h"
 
 static void write_doc(ordo_jsonw_t *w, unsigned long n)
 {
