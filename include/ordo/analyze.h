@@ -158,7 +158,10 @@ int ordo_metric_set_find(const ordo_metric_set_t *set, const char *name);
 enum {
     ORDO_AN_REGIONS = 6,    /* the geo regions (ordo_geo_region_t), unknown last */
     ORDO_AN_FAMILIES = 33,  /* up to 32 families + unknown (the last) */
-    ORDO_AN_VALUE_BANDS = 6 /* <50, 50–100, 100–250, 250–500, ≥500 USD, unknown */
+    ORDO_AN_VALUE_BANDS = 6, /* <50, 50–100, 100–250, 250–500, ≥500 USD, unknown */
+    /* channels and promotion types: the first 16 distinct values in the
+     * order the data shows them, then "other" (the last) */
+    ORDO_AN_LABELS = 17
 };
 const char *ordo_analyze_region_name(int region);
 int ordo_analyze_region_index(const char *region_name); /* unknown → 5 */
@@ -174,6 +177,8 @@ typedef struct ordo_analyze_row {
     uint8_t region;    /* 0 .. ORDO_AN_REGIONS-1 */
     uint8_t value_band;
     uint16_t family;   /* 0 .. ORDO_AN_FAMILIES-1 (ORDO_AN_FAMILIES-1: unknown) */
+    uint8_t channel;   /* 0 .. ORDO_AN_LABELS-1: index into config.channel_names */
+    uint8_t promotion; /* 0 .. ORDO_AN_LABELS-1: index into config.promotion_names */
     double v[ORDO_AF_COUNT]; /* NaN: unknown / not applicable */
 } ordo_analyze_row_t;
 
@@ -211,6 +216,12 @@ typedef struct ordo_analyze_config {
     char hypothesis[ORDO_EXP_TEXT_MAX]; /* the prose; "" none */
     ordo_exp_claim_t claim;             /* structured: tested by the verdict */
     char policy_names[ORDO_EXP_MAX_ARMS][ORDO_NAME_MAX]; /* built-in names; may be "" */
+    /* Breakdown labels, filled by the join as the data shows them ("" =
+     * unused; index ORDO_AN_LABELS-1 is "other"). A channel the order did
+     * not give reads "web" (the order format's default); no promotion
+     * reads "none". */
+    char channel_names[ORDO_AN_LABELS][32];
+    char promotion_names[ORDO_AN_LABELS][32];
 } ordo_analyze_config_t;
 
 /* Config from a parsed experiment (variants, weights, KPIs, guardrails,

@@ -42,6 +42,7 @@ typedef struct ordo_order {
     uint16_t ship_zip3;
     char state[3];             /* of the ship-to ZIP */
     const char *channel;       /* arena: "web", "app", "store", "marketplace"... */
+    const char *promotion;     /* arena: promotion type ("bogo", "free_shipping"...); "" none */
     ordo_service_level_t level;
     int32_t pickup_node;       /* node index for pickup, else -1 */
     int64_t promise;           /* promised delivery date (Unix seconds), 0 = none */

@@ -39,6 +39,7 @@ typedef struct ordo_order_ctx {
     const char *state;         /* "CA"; NULL when unknown */
     int zip3;                  /* 0..999, -1 when unknown */
     const char *channel;       /* NULL when unknown */
+    const char *promotion;     /* order's promotion type; "" when none */
     const char *service_level; /* "standard", "express", "pickup" */
     const char *cohort;        /* "" when none */
     const char *customer_id;

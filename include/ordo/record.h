@@ -112,6 +112,7 @@ typedef struct ordo_record_plan {
 typedef struct ordo_record_order {
     bool present;
     const char *id, *customer_id, *zip, *channel, *service_level;
+    const char *promotion; /* NULL when the order has none */
     uint32_t n_lines;
     ordo_record_line_t *lines; /* line is NaN */
     const char *json; /* the order object as compact JSON text, for

@@ -19,7 +19,8 @@
 _Static_assert((int)ORDO_AN_REGIONS == (int)ORDO_GEO_REGIONS, "analysis regions are geo regions");
 static const char *const band_names[ORDO_AN_VALUE_BANDS] = {
     "under $50", "$50-100", "$100-250", "$250-500", "$500 and over", "unknown"};
-const char *const an_dim_names[AN_DIMS] = {"region", "product family", "order value"};
+const char *const an_dim_names[AN_DIMS] = {"region", "product family", "order value", "channel",
+                                           "promotion"};
 
 const char *ordo_analyze_region_name(int r)
 {
@@ -52,12 +53,22 @@ const char *an_family_name(const ordo_analysis_t *a, int s)
     return a->cfg.family_names[s];
 }
 
+/* A channel or promotion label; the last is "other". */
+static const char *label_name(const char (*names)[32], int s)
+{
+    if (s < 0 || s >= ORDO_AN_LABELS - 1)
+        return "other";
+    return names[s][0] ? names[s] : "unknown";
+}
+
 const char *an_segment_name(const ordo_analysis_t *a, int dim, int s)
 {
     switch (dim) {
     case 0: return ordo_analyze_region_name(s);
     case 1: return an_family_name(a, s);
-    default: return ordo_analyze_value_band_name(s);
+    case 2: return ordo_analyze_value_band_name(s);
+    case 3: return label_name(a->cfg.channel_names, s);
+    default: return label_name(a->cfg.promotion_names, s);
     }
 }
 
@@ -80,6 +91,8 @@ void ordo_analyze_row_init(ordo_analyze_row_t *row)
     row->region = ORDO_AN_REGIONS - 1;
     row->value_band = ORDO_AN_VALUE_BANDS - 1;
     row->family = ORDO_AN_FAMILIES - 1;
+    row->channel = ORDO_AN_LABELS - 1;
+    row->promotion = ORDO_AN_LABELS - 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -272,6 +285,8 @@ int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out
     a->seg_n[0] = ORDO_AN_REGIONS;
     a->seg_n[1] = ORDO_AN_FAMILIES;
     a->seg_n[2] = ORDO_AN_VALUE_BANDS;
+    a->seg_n[3] = ORDO_AN_LABELS;
+    a->seg_n[4] = ORDO_AN_LABELS;
     a->shadow = calloc(a->V + 2, sizeof *a->shadow);
     bool ok = a->overall && a->cuped && a->missing && a->nocov && a->shadow;
     for (size_t g = 0; a->shadow && g < a->V + 2; g++)
@@ -533,6 +548,10 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
     c.seg[0] = K ? &a->seg[0][(r * V + v) * K] : NULL;
     c.seg[1] = K ? &a->seg[1][(f * V + v) * K] : NULL;
     c.seg[2] = K ? &a->seg[2][(b * V + v) * K] : NULL;
+    unsigned ch = row->channel < ORDO_AN_LABELS ? row->channel : ORDO_AN_LABELS - 1;
+    unsigned pr = row->promotion < ORDO_AN_LABELS ? row->promotion : ORDO_AN_LABELS - 1;
+    c.seg[3] = K ? &a->seg[3][(ch * V + v) * K] : NULL;
+    c.seg[4] = K ? &a->seg[4][(pr * V + v) * K] : NULL;
 
     double cov = row->v[ORDO_AF_CONTROL_COST];
     c.has_cov = isfinite(cov);

@@ -17,7 +17,7 @@
 #include "ordo/record.h"
 #include "ordo/store.h"
 
-_Static_assert(sizeof(an_fact_t) == 272, "the facts row is part of the file format");
+_Static_assert(sizeof(an_fact_t) == 280, "the facts row is part of the file format");
 
 /* ------------------------------------------------------------------ */
 /* Interned strings */
@@ -273,7 +273,9 @@ int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_st
     if ((rc = an_strings_intern(str, d->experiment, &f->experiment)) ||
         (rc = an_strings_intern(str, d->variant, &f->variant)) ||
         (rc = an_strings_intern(str, d->policy_name, &f->policy_name)) ||
-        (rc = an_strings_intern(str, d->policy_version, &f->policy_version)))
+        (rc = an_strings_intern(str, d->policy_version, &f->policy_version)) ||
+        (rc = an_strings_intern(str, d->order.channel, &f->channel)) ||
+        (rc = an_strings_intern(str, d->order.promotion, &f->promotion)))
         return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
     fact_plan(d, f);
     fact_segments(d, net, f);

@@ -14,7 +14,7 @@
 #include "ordo/util.h"
 
 #define AN_MAX_KEY 20 /* key metrics: KPIs + guardrails + the hypothesis metric */
-#define AN_DIMS 3     /* region, family, value band */
+#define AN_DIMS 5     /* region, family, value band, channel, promotion */
 #define AN_MAX_DAYS 3660
 #define AN_REASON_MAX 200
 
@@ -295,6 +295,7 @@ typedef struct an_fact {
     float zones[9];       /* shipments per zone; NaN without AN_F_SIG (exact: small counts) */
     uint32_t experiment, variant, policy_name, policy_version; /* string ids */
     uint32_t scan_exp, scan_var; /* byte-scanned "experiment", "variant" (AN_F_SCAN_*) */
+    uint32_t channel, promotion; /* string ids of order.channel, order.promotion */
     uint16_t flags;
     uint16_t family;      /* 0 .. ORDO_AN_FAMILIES-1 */
     uint8_t region, value_band;

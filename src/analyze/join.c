@@ -147,6 +147,13 @@ static bool id_eq(uint32_t a, uint32_t b)
     return a != AN_ID_NONE && a != AN_ID_LONG && a == b;
 }
 
+/* Breakdown labels of one dimension: string id → label index. */
+typedef struct join_labels {
+    uint32_t id[2 * ORDO_AN_LABELS];
+    uint8_t label[2 * ORDO_AN_LABELS];
+    uint32_t n_ids, n_labels;
+} join_labels_t;
+
 typedef struct join_ctx {
     ordo_analysis_t *a;
     an_outcomes_t oc;
@@ -178,7 +185,41 @@ typedef struct join_ctx {
     ordo_analyze_plan_summary_t early_sum;
     ordo_analyze_shadow_info_t sh;
     int cur_arm; /* on_decision's verdict on the current decision */
+    /* breakdown labels: string id → label index, per dimension */
+    join_labels_t lab[2];
 } join_ctx_t;
+
+/* The label of a channel (dim 0) or promotion (dim 1) string id: the
+ * string's index among those seen so far (names kept in the analysis's
+ * configuration for the reports), "other" past ORDO_AN_LABELS - 1. Absent
+ * or empty values read as dflt. Ids are cached, names compared only on a
+ * new id. */
+static uint8_t label_of(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
+{
+    join_labels_t *L = &j->lab[dim];
+    for (uint32_t i = 0; i < L->n_ids; i++)
+        if (L->id[i] == id)
+            return L->label[i];
+    char(*names)[32] = dim ? j->a->cfg.promotion_names : j->a->cfg.channel_names;
+    const char *s = an_strings_get(j->str, id);
+    if (!s || !s[0])
+        s = dflt;
+    uint8_t label = ORDO_AN_LABELS - 1;
+    for (uint32_t i = 0; i < L->n_labels; i++)
+        if (!strncmp(names[i], s, sizeof names[i] - 1)) {
+            label = (uint8_t)i;
+            break;
+        }
+    if (label == ORDO_AN_LABELS - 1 && L->n_labels < ORDO_AN_LABELS - 1) {
+        label = (uint8_t)L->n_labels++;
+        snprintf(names[label], sizeof names[label], "%s", s);
+    }
+    if (L->n_ids < 2 * ORDO_AN_LABELS) {
+        L->id[L->n_ids] = id;
+        L->label[L->n_ids++] = label;
+    }
+    return label;
+}
 
 /* Interns the configuration's strings, so facts compare by id. */
 static int join_ids(join_ctx_t *j, ordo_error_t *err)
@@ -306,6 +347,8 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
         return ORDO_OK;
     }
     row.variant = (uint32_t)vi;
+    row.channel = label_of(j, 0, f->channel, "web");
+    row.promotion = label_of(j, 1, f->promotion, "none");
     if (j->warmup_end && row.ts < j->warmup_end) {
         j->counts.excluded_warmup++;
         return ORDO_OK;

@@ -237,7 +237,7 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
 {
     static const char *const keys[] = {"id",      "created",       "customer",     "ship_to",
                                        "channel", "service_level", "pickup_store", "lines",
-                                       "promise_date", NULL};
+                                       "promise_date", "promotion", NULL};
     int rc;
     memset(out, 0, sizeof *out);
     out->pickup_node = -1;
@@ -260,6 +260,7 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
     if ((rc = opt_time(o, "created", &out->created, err)) ||
         (rc = opt_time(o, "promise_date", &out->promise, err)) ||
         (rc = opt_string(o, "channel", "channel", a, &out->channel, "web", err)) ||
+        (rc = opt_string(o, "promotion", "promotion", a, &out->promotion, "", err)) ||
         (rc = parse_customer(o, a, out, err)) || (rc = parse_level(o, net, out, err)) ||
         (rc = parse_ship_to(o, net, out, err)))
         return rc;
@@ -308,6 +309,8 @@ void ordo_order_write_json(const ordo_order_t *o, const ordo_network_t *net, ord
     ordo_jsonw_kbool(w, "residential", o->residential);
     ordo_jsonw_obj_end(w);
     ordo_jsonw_kstr(w, "channel", o->channel ? o->channel : "web");
+    if (o->promotion && o->promotion[0])
+        ordo_jsonw_kstr(w, "promotion", o->promotion);
     ordo_jsonw_kstr(w, "service_level", ordo_service_level_name(o->level));
     if (o->pickup_node >= 0)
         ordo_jsonw_kstr(w, "pickup_store", net->nodes[o->pickup_node].id);

@@ -45,6 +45,7 @@ typedef enum {
     P_CUSTOMER,
     P_LTV,
     P_UNIT,
+    P_PROMOTION,
     P_COUNT
 } path_t;
 
@@ -60,6 +61,7 @@ static const struct {
     [P_STATE] = {"order.state", T_STR, offsetof(ordo_order_ctx_t, state), NO_OFF},
     [P_ZIP3] = {"order.zip3", T_NUM, NO_OFF, NO_OFF},
     [P_CHANNEL] = {"order.channel", T_STR, offsetof(ordo_order_ctx_t, channel), NO_OFF},
+    [P_PROMOTION] = {"order.promotion", T_STR, offsetof(ordo_order_ctx_t, promotion), NO_OFF},
     [P_LEVEL] = {"order.service_level", T_STR, offsetof(ordo_order_ctx_t, service_level), NO_OFF},
     [P_VALUE] = {"order.value", T_NUM, NO_OFF, offsetof(ordo_order_ctx_t, value)},
     [P_LINES] = {"order.lines", T_NUM, NO_OFF, NO_OFF},
@@ -138,6 +140,7 @@ const char *const *ordo_cond_paths(void)
                                        "customer.id",
                                        "customer.lifetime_value",
                                        "unit.id",
+                                       "order.promotion",
                                        NULL};
     _Static_assert(sizeof list / sizeof list[0] == P_COUNT + 1, "paths and list disagree");
     return list;
@@ -485,6 +488,8 @@ static const char *str_of(const ordo_order_ctx_t *x, int p)
         return x->cohort;
     case P_CUSTOMER:
         return x->customer_id;
+    case P_PROMOTION:
+        return x->promotion;
     default: /* P_UNIT */
         return x->unit;
     }
@@ -716,6 +721,7 @@ void ordo_order_ctx_init(ordo_order_ctx_t *x, const ordo_order_t *o, const ordo_
     x->region = r == ORDO_REGION_UNKNOWN ? NULL : ordo_geo_region_name(r);
     x->zip3 = o->ship_zip ? o->ship_zip3 : -1;
     x->channel = o->channel;
+    x->promotion = o->promotion ? o->promotion : "";
     x->service_level = ordo_service_level_name(o->level);
     x->cohort = o->cohort ? o->cohort : "";
     x->customer_id = o->customer_id ? o->customer_id : "";

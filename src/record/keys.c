@@ -114,6 +114,7 @@ static const char *const key_table_v1[] = {
     "alternatives",
     "cluster",
     "window",
+    "promotion",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

@@ -149,6 +149,7 @@ static void read_order(rd_t *r, const cJSON *o, unsigned flags, ordo_record_orde
     out->customer_id = str(r, get(o, "customer"), "id");
     out->zip = str(r, get(o, "ship_to"), "zip");
     out->channel = str(r, o, "channel");
+    out->promotion = str(r, o, "promotion");
     out->service_level = str(r, o, "service_level");
     out->lines = read_lines(r, get(o, "lines"), &out->n_lines);
     if (flags & ORDO_RECORD_READ_ORDER) {

@@ -51,6 +51,7 @@ with open(t + "/decisions.ndjson", "w") as d, open(t + "/outcomes.ndjson", "w") 
                "experiment": "cli-exp", "variant": "treatment" if v else "control",
                "fallback": False, "latency_ns": 1000,
                "order": {"id": oid, "ship_to": {"zip": zips[i % 4]},
+                         "channel": ["web", "app", "store"][i % 3],
                          "lines": [{"sku": "SKU-1", "quantity": 1}]},
                "atp": [],
                "plan": {"status": "ok", "promise_date": (ts + datetime.timedelta(days=3)).strftime("%Y-%m-%d"),
@@ -60,6 +61,10 @@ with open(t + "/decisions.ndjson", "w") as d, open(t + "/outcomes.ndjson", "w") 
                                             "returns": 0, "carrying_relief": 0, "opportunity": 0,
                                             "split": 0, "total": planned},
                                    "on_time_prob": 0.9, "return_risk": 0.05}}}
+        if i % 5 < 2:
+            rec["order"]["promotion"] = "bogo"
+        if i % 20 == 1:
+            del rec["order"]["channel"]  # reads as the format's default, web
         d.write(json.dumps(rec) + "\n")
         if i % 10 == 7:
             continue
@@ -120,6 +125,21 @@ g = r["guardrails"][0]
 assert g["metric"] == "on_time_rate" and g["breached"] is True and g["status"] == "breached", g
 assert r["verdict"]["decision"] == "do_not_ship", r["verdict"]
 assert "on_time_rate" in r["verdict"]["reason"]
+# breakdowns by channel and promotion: each segment's arms against the files
+seg_of = {}
+for line in open(t + "/decisions.ndjson"):
+    x = json.loads(line)
+    seg_of[x["order_id"]] = (x["order"].get("channel", "web"), x["order"].get("promotion", "none"))
+for dim, idx, names in (("channel", 0, {"web", "app", "store"}), ("promotion", 1, {"bogo", "none"})):
+    segs = r["segments"][dim]
+    assert {s["segment"] for s in segs} == names, (dim, segs)
+    for s in segs:
+        m = [x for x in s["metrics"] if x["metric"] == "cost_per_order"][0]
+        for i, k in enumerate(["control", "treatment"]):
+            vals = [c for oid, c in cost.items() if dec[oid] == k and seg_of[oid][idx] == s["segment"]]
+            assert m["variants"][i]["orders"] == len(vals), (dim, s["segment"], k)
+            if vals:
+                assert abs(m["variants"][i]["value"] - sum(vals) / len(vals)) < 1e-9, (dim, s["segment"], k)
 PYEOF
 check "json numbers" $?
 

@@ -76,7 +76,7 @@ static void expect_error(ctx_t *c, const char *json, int code, const char *field
     "{\"id\": \"o-1001\", \"created\": \"2026-11-24T15:04:05Z\","                                  \
     " \"customer\": {\"id\": \"c-42\", \"cohort\": \"loyal\", \"lifetime_value\": 1250.5},"        \
     " \"ship_to\": {\"zip\": \"02139\", \"residential\": false},"                                  \
-    " \"channel\": \"app\", \"service_level\": \"express\","                                       \
+    " \"channel\": \"app\", \"service_level\": \"express\", \"promotion\": \"bogo\","                \
     " \"lines\": [{\"sku\": \"SKU-LAMP\", \"quantity\": 2}, {\"sku\": \"SKU-TEE\", "               \
     "\"quantity\": 3}],"                                                                           \
     " \"promise_date\": \"2026-11-27\"}"
@@ -99,6 +99,7 @@ static void test_full_order(void **state)
     assert_string_equal(o.state, "MA");
     assert_false(o.residential);
     assert_string_equal(o.channel, "app");
+    assert_string_equal(o.promotion, "bogo");
     assert_int_equal(o.level, ORDO_LEVEL_EXPRESS);
     assert_int_equal(o.pickup_node, -1);
     assert_int_equal(o.n_lines, 2);
@@ -121,6 +122,7 @@ static void test_defaults(void **state)
     assert_string_equal(o.cohort, "");
     assert_true(o.lifetime_value == 0);
     assert_string_equal(o.channel, "web");
+    assert_string_equal(o.promotion, "");
     assert_int_equal(o.level, ORDO_LEVEL_STANDARD);
     assert_true(o.residential);
     assert_int_equal(o.pickup_node, -1);
@@ -245,6 +247,7 @@ static void test_errors(void **state)
         {"{\"id\":\"e\",\"promise_date\":20261127," SHIP "," LINE1 "}", ORDO_EPARSE,
          "promise_date"},
         {"{\"id\":\"e\",\"channel\":5," SHIP "," LINE1 "}", ORDO_EPARSE, "channel"},
+        {"{\"id\":\"e\",\"promotion\":[]," SHIP "," LINE1 "}", ORDO_EPARSE, "promotion"},
         {"{\"id\":\"e\",\"service_level\":\"overnight\"," SHIP "," LINE1 "}", ORDO_EPARSE,
          "service_level"},
         {"{\"id\":\"e\",\"customer\":[]," SHIP "," LINE1 "}", ORDO_EPARSE, "customer"},
@@ -308,6 +311,7 @@ static void test_write_roundtrip(void **state)
         assert_int_equal(a.ship_zip, b.ship_zip);
         assert_int_equal(a.residential, b.residential);
         assert_string_equal(a.channel, b.channel);
+        assert_string_equal(a.promotion, b.promotion);
         assert_int_equal(a.level, b.level);
         assert_int_equal(a.pickup_node, b.pickup_node);
         assert_int_equal(a.n_lines, b.n_lines);

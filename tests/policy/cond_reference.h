@@ -47,6 +47,7 @@ static const struct {
     {"customer.id", 's'},
     {"customer.lifetime_value", 'n'},
     {"unit.id", 's'},
+    {"order.promotion", 's'},
 };
 #define N_TGT_PATHS (sizeof tgt_paths / sizeof tgt_paths[0])
 
@@ -148,6 +149,8 @@ static inline const char *ref_str_field(const ordo_order_ctx_t *c, const char *p
         return c->cohort;
     if (!strcmp(path, "customer.id"))
         return c->customer_id;
+    if (!strcmp(path, "order.promotion"))
+        return c->promotion;
     return c->unit; /* unit.id */
 }
 
@@ -265,6 +268,7 @@ static inline void random_ctx(ordo_order_ctx_t *c, ordo_rng_t *rng)
     c->cohort = maybe_str(rng);
     c->customer_id = maybe_str(rng);
     c->unit = maybe_str(rng);
+    c->promotion = maybe_str(rng);
     c->value = num_pool[ordo_rng_below(rng, N_NUM_POOL)] + (ordo_rng_below(rng, 2) ? 0.5 : 0);
     c->lifetime_value = num_pool[ordo_rng_below(rng, N_NUM_POOL)];
     c->weight_lb = num_pool[ordo_rng_below(rng, N_NUM_POOL)];

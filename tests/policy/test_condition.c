@@ -30,6 +30,7 @@ static void ctx_example(ordo_order_ctx_t *x)
     x->state = "CA";
     x->zip3 = 941;
     x->channel = "app";
+    x->promotion = "bogo";
     x->service_level = "express";
     x->cohort = "vip";
     x->customer_id = "c-1";
@@ -85,6 +86,8 @@ static void test_operators(void **s)
     assert_true(ev("{\"path\":\"order.families\",\"op\":\"in\",\"value\":[\"toys\",\"apparel\"]}"));
     assert_true(ev("{\"path\":\"order.skus\",\"op\":\"contains\",\"value\":\"TEE-1\"}"));
     assert_true(ev("{\"path\":\"order.channel\",\"op\":\"contains\",\"value\":\"pp\"}"));
+    assert_true(ev("{\"path\":\"order.promotion\",\"op\":\"eq\",\"value\":\"bogo\"}"));
+    assert_false(ev("{\"path\":\"order.promotion\",\"op\":\"in\",\"value\":[\"clearance\"]}"));
     assert_true(ev("{\"path\":\"customer.cohort\",\"op\":\"eq\",\"value\":\"vip\"}"));
     assert_true(ev("{\"path\":\"customer.lifetime_value\",\"op\":\"ge\",\"value\":1000}"));
     assert_true(ev("{\"path\":\"order.service_level\",\"op\":\"eq\",\"value\":\"express\"}"));
