@@ -440,6 +440,20 @@ static void catalog_json(const cJSON *doc, const cat_filter_t *f, ordo_jsonw_t *
     ordo_jsonw_obj_end(w);
 }
 
+int ordo_cli_catalog_entry(const char *doc, size_t len, ordo_jsonw_t *w)
+{
+    cJSON *j = cJSON_ParseWithLength(doc, len);
+    if (!j)
+        return ORDO_EPARSE;
+    cat_filter_t f = {0};
+    if (w)
+        catalog_json(j, &f, w);
+    else
+        catalog_text(j, &f);
+    cJSON_Delete(j);
+    return ORDO_OK;
+}
+
 /* ---- the meta view: per metric, how often it moved ---- */
 
 typedef struct bat_row {

@@ -306,7 +306,10 @@ static void close_registry(ordo_store_t *store, ordo_exp_registry_t *reg)
     ordo_store_close(store, NULL);
 }
 
-static void write_exp_full(const ordo_exp_t *e, ordo_jsonw_t *w)
+/* result: the stored result document of a concluded experiment (NULL:
+ * none), written as its catalog entry under "result". */
+static void write_exp_full(const ordo_exp_t *e, const char *result, size_t result_len,
+                           ordo_jsonw_t *w)
 {
     ordo_jsonw_obj_begin(w);
     ordo_jsonw_key(w, "experiment");
@@ -315,16 +318,21 @@ static void write_exp_full(const ordo_exp_t *e, ordo_jsonw_t *w)
     ordo_exp_status_write_json(&e->status, w);
     ordo_jsonw_kstr(w, "definition_version", e->definition_version);
     ordo_jsonw_kint(w, "version", (int64_t)e->store_version);
+    if (result) {
+        ordo_jsonw_key(w, "result");
+        if (ordo_cli_catalog_entry(result, result_len, w))
+            ordo_jsonw_null(w);
+    }
     ordo_jsonw_obj_end(w);
 }
 
-static int print_exp_json(const ordo_exp_t *e)
+static int print_exp_json(const ordo_exp_t *e, const char *result, size_t result_len)
 {
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, &b, 1);
-    write_exp_full(e, &w);
+    write_exp_full(e, result, result_len, &w);
     int rc = ordo_jsonw_finish(&w);
     if (rc == ORDO_OK)
         ordo_cli_print_buf(&b);
@@ -454,7 +462,7 @@ static int cmd_create(const ordo_cli_args_t *a)
         return ordo_cli_fail(&err, rc, o.json);
     int code = ORDO_EXIT_OK;
     if (o.json)
-        code = print_exp_json(e);
+        code = print_exp_json(e, NULL, 0);
     else
         printf("created experiment %s (draft), definition version %s\n", e->id,
                e->definition_version);
@@ -502,7 +510,7 @@ static int cmd_transition(ordo_exp_action_t action, const ordo_cli_args_t *a)
     }
     int code = ORDO_EXIT_OK;
     if (o.json) {
-        code = print_exp_json(e);
+        code = print_exp_json(e, NULL, 0);
     } else {
         printf("experiment %s: %s → %s%s\n", e->id, ordo_exp_state_name(before->status.state),
                ordo_exp_state_name(e->status.state),
@@ -528,7 +536,7 @@ static int list_one(void *ctx, const ordo_exp_t *e)
     list_print_t *p = ctx;
     p->n++;
     if (p->json) {
-        write_exp_full(e, p->w);
+        write_exp_full(e, NULL, 0, p->w);
         return 0;
     }
     char t[32];
@@ -601,14 +609,27 @@ static int cmd_show(const ordo_cli_args_t *a)
         return ordo_cli_fail(&err, rc, o.json);
     ordo_exp_t *e = NULL;
     rc = ordo_exp_registry_get(reg, o.pos[0], &e, &err);
+    /* a concluded experiment's stored result (ordo exp conclude) */
+    char *result = NULL;
+    size_t result_len = 0;
+    ordo_error_t rerr;
+    if (!rc && ordo_store_doc_get(store, ORDO_EXP_RESULT_KIND, e->id, &result, &result_len, NULL,
+                                  &rerr))
+        result = NULL;
     close_registry(store, reg);
     if (rc)
         return ordo_cli_fail(&err, rc, o.json);
     int code = ORDO_EXIT_OK;
-    if (o.json)
-        code = print_exp_json(e);
-    else
+    if (o.json) {
+        code = print_exp_json(e, result, result_len);
+    } else {
         print_exp_text(e);
+        if (result) {
+            printf("result (stored at conclusion; ordo exp catalog lists every one)\n");
+            ordo_cli_catalog_entry(result, result_len, NULL);
+        }
+    }
+    free(result);
     ordo_exp_destroy(e);
     return code;
 }

@@ -111,6 +111,21 @@ mk e-open proximity-first cost_per_order
 "$ORDO" exp conclude e-open --data "$D" > /dev/null 2>&1
 [ $? -eq 65 ]; check "conclude a draft: 65" $?
 
+# exp show carries the stored result of a concluded experiment, and none for an open one
+"$ORDO" exp show e-cheap --data "$D" --json > "$T/show-cheap.json"
+check "exp show e-cheap --json" $?
+$PY - "$T/show-cheap.json" <<'PYEOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+res = r["result"]
+assert res["experiment"] == "e-cheap" and res["winner"] == "treatment", res
+assert res["verdict"] is not None and any(m["metric"] == "cost_per_order" for m in res["metrics"]), res
+PYEOF
+check "exp show: the stored result" $?
+"$ORDO" exp show e-cheap --data "$D" | grep -q "^result (stored at conclusion"; check "exp show text: result" $?
+"$ORDO" exp show e-open --data "$D" --json | $PY -c 'import json,sys; assert "result" not in json.load(sys.stdin)'
+check "exp show: no result before conclusion" $?
+
 # the stored reports are the reports `ordo analyze` gives
 for e in e-cheap e-late e-flat; do
     "$ORDO" analyze "$D" --experiment "$e" --json > "$T/$e.report.json"
