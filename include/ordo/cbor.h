@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "error.h"
 #include "json.h"
@@ -61,6 +62,37 @@
  * (or with a NUL byte), nesting deeper than the writer's, trailing bytes.
  * Never reads past p + n; on error out is left as it was. */
 int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err);
+
+/* CBOR → a tree of nodes in the arena, without the JSON text: the same
+ * checks, and the same values the JSON text would parse to (integers and
+ * floats as doubles, NaN/Inf as null, invalid UTF-8 bytes as U+FFFD, a
+ * table's rows as objects). Strings are NUL-terminated copies; keys from
+ * the registered table are its name pointers. For readers that take a few
+ * fields out of many records (src/record). ORDO_ECORRUPT as
+ * ordo_cbor_to_json; ORDO_ENOMEM. */
+enum {
+    ORDO_CBOR_NULL = 0,
+    ORDO_CBOR_FALSE,
+    ORDO_CBOR_TRUE,
+    ORDO_CBOR_NUMBER,
+    ORDO_CBOR_STRING,
+    ORDO_CBOR_ARRAY,
+    ORDO_CBOR_OBJECT
+};
+typedef struct ordo_cbor_node {
+    uint8_t type;     /* ORDO_CBOR_* */
+    uint32_t n;       /* children of an array or object */
+    const char *key;  /* a member's key; NULL in arrays */
+    double num;
+    const char *s;    /* a string, NUL-terminated */
+    size_t len;
+    struct ordo_cbor_node *child, *last, *next;
+} ordo_cbor_node_t;
+int ordo_cbor_to_tree(const void *p, size_t n, ordo_arena_t *arena, const ordo_cbor_node_t **out,
+                      ordo_error_t *err);
+/* The first member named key of an object (NULL: none, or obj is not an
+ * object). */
+const ordo_cbor_node_t *ordo_cbor_get(const ordo_cbor_node_t *obj, const char *key);
 
 /* The key table: map keys written as ids (id = index into an append-only
  * table of names). Its owner registers it once per process before records

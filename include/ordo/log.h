@@ -205,6 +205,11 @@ typedef struct ordo_log_query {
     int64_t ts_from;          /* inclusive; used when has_time */
     int64_t ts_to;            /* exclusive */
     bool has_time;
+    bool raw;                 /* hand CBOR payloads out as appended (payload ==
+                                 appended), without the JSON text: for readers
+                                 that take records through ordo_record_read,
+                                 which reads both. A CBOR record that does not
+                                 decode then fails there, not here. */
 } ordo_log_query_t;
 
 typedef struct ordo_log_iter ordo_log_iter_t;

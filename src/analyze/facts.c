@@ -310,7 +310,7 @@ int an_fact_from_log(const ordo_log_record_t *rec, ordo_arena_t *arena, const or
     ordo_arena_reset(arena);
     ordo_record_t d;
     ordo_error_t e;
-    int rc = ordo_record_read(rec->payload, rec->len, 0, arena, &d, &e);
+    int rc = ordo_record_read(rec->appended, rec->appended_len, 0, arena, &d, &e);
     if (rc == ORDO_ENOMEM) {
         if (err)
             *err = e;

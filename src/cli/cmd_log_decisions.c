@@ -101,7 +101,7 @@ int ordo_cli_log_show(const char *dir, const char *order_id, bool json)
         } else {
             ordo_record_t d;
             ordo_arena_reset(arena);
-            if (ordo_record_read(rec.payload, rec.len, 0, arena, &d, NULL)) {
+            if (ordo_record_read(rec.appended, rec.appended_len, 0, arena, &d, NULL)) {
                 fprintf(stderr, "ordo: record %llu is not JSON\n", (unsigned long long)rec.seq);
                 continue;
             }
@@ -193,7 +193,9 @@ int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_quer
     bool csv = !strcmp(format, "csv");
     ordo_log_iter_t *it;
     ordo_error_t err = {0};
-    int rc = ordo_log_iter_open(dir, q, &it, &err);
+    ordo_log_query_t qr = *q;
+    qr.raw = csv; /* CSV rows come from the typed record: no JSON text needed */
+    int rc = ordo_log_iter_open(dir, &qr, &it, &err);
     if (rc)
         return iter_fail(&err, rc);
     ordo_arena_t *arena = ordo_arena_create(1 << 16);
@@ -217,7 +219,7 @@ int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_quer
         }
         ordo_record_t d;
         ordo_arena_reset(arena);
-        if (ordo_record_read(rec.payload, rec.len, 0, arena, &d, NULL)) {
+        if (ordo_record_read(rec.appended, rec.appended_len, 0, arena, &d, NULL)) {
             fprintf(stderr, "ordo: record %llu is not JSON; skipped\n",
                     (unsigned long long)rec.seq);
             continue;

@@ -8,6 +8,7 @@
  * formatting are exactly the text writer's. */
 #include <cbor.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -17,6 +18,8 @@
 
 #include "ordo/cbor.h"
 #include "cbor_internal.h"
+#include "ordo/util.h"
+#include "utf8_internal.h"
 
 /* ---- the key table ----
  *
@@ -100,8 +103,39 @@ typedef struct {
     size_t off, len; /* a recorded string, at p + off */
 } strref_t;
 
-typedef struct {
-    ordo_jsonw_t w;   /* compact text writer into the caller's buffer */
+typedef struct dec dec_t;
+
+/* Where the decoded items go: JSON text (ordo_cbor_to_json) or a tree of
+ * nodes (ordo_cbor_to_tree). The decoder checks the input; these only
+ * build. key: NUL-terminated, valid until the next item. A table's cell is
+ * framed by cell_begin and cell_end; cell_repeat writes the column's cell
+ * of the row above again. */
+typedef struct dec_out {
+    void (*obj_begin)(dec_t *d);
+    void (*obj_end)(dec_t *d);
+    void (*arr_begin)(dec_t *d);
+    void (*arr_end)(dec_t *d);
+    void (*key)(dec_t *d, const char *name);
+    void (*str)(dec_t *d, const char *s, size_t n);
+    void (*uint)(dec_t *d, uint64_t v);
+    void (*negint)(dec_t *d, uint64_t m); /* the integer -1 - m */
+    void (*dbl)(dec_t *d, double v);
+    void (*null)(dec_t *d);
+    void (*boolean)(dec_t *d, bool v);
+    void (*cell_begin)(dec_t *d, unsigned col);
+    void (*cell_end)(dec_t *d, unsigned col);
+    void (*cell_repeat)(dec_t *d, unsigned col);
+} dec_out_t;
+
+struct dec {
+    const dec_out_t *o;
+    ordo_jsonw_t w;   /* text: compact writer into the caller's buffer */
+    /* tree: nodes from the arena; the open containers; the pending key */
+    ordo_arena_t *arena;
+    ordo_cbor_node_t *root, *open[ORDO_JSONW_MAX_DEPTH + 1];
+    int n_open;
+    const char *tkey;
+    ordo_cbor_node_t *tcellnode[ORDO_JSONW_TABLE_MAX];
     const unsigned char *p;
     size_t n;
     size_t pos;       /* offset of the item being decoded */
@@ -124,7 +158,8 @@ typedef struct {
     struct {
         size_t off, len; /* the column's cell in the row above, as JSON text in out */
     } tcell[ORDO_JSONW_TABLE_MAX];
-} dec_t;
+    size_t tnew; /* where the current cell's text starts */
+};
 
 static void fail(dec_t *d, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void fail(dec_t *d, int rc, const char *fmt, ...)
@@ -185,9 +220,9 @@ static int not_key(dec_t *d, const char *what)
 static void close_top(dec_t *d)
 {
     if (d->st[d->depth - 1].kind == FR_MAP)
-        ordo_jsonw_obj_end(&d->w);
+        d->o->obj_end(d);
     else
-        ordo_jsonw_arr_end(&d->w);
+        d->o->arr_end(d);
     d->depth--;
 }
 
@@ -202,9 +237,9 @@ static int cell_start(dec_t *d)
         return 0;
     }
     if (d->tcol == 0)
-        ordo_jsonw_obj_begin(&d->w);
-    ordo_jsonw_key(&d->w, d->tname[d->tcol]);
-    d->tcell[d->tcol].off = d->w.out->len; /* the value's text starts here */
+        d->o->obj_begin(d);
+    d->o->key(d, d->tname[d->tcol]);
+    d->o->cell_begin(d, d->tcol);
     return 1;
 }
 
@@ -213,9 +248,9 @@ static int cell_start(dec_t *d)
 static void value_done(dec_t *d)
 {
     if (top_kind(d) == FR_TABLE) { /* a cell: remember its text, end a full row */
-        d->tcell[d->tcol].len = d->w.out->len - d->tcell[d->tcol].off;
+        d->o->cell_end(d, d->tcol);
         if (++d->tcol == d->tn) {
-            ordo_jsonw_obj_end(&d->w);
+            d->o->obj_end(d);
             d->tcol = 0;
             d->trows++;
         }
@@ -234,7 +269,7 @@ static void value_done(dec_t *d)
 
 static void emit_key(dec_t *d, const char *s, size_t n)
 {
-    if (memchr(s, 0, n)) { /* ordo_jsonw_key takes a C string */
+    if (memchr(s, 0, n)) { /* keys are C strings */
         fail(d, ORDO_ECORRUPT, "map key contains a NUL byte");
         return;
     }
@@ -245,7 +280,7 @@ static void emit_key(dec_t *d, const char *s, size_t n)
             return;
         }
     }
-    ordo_jsonw_key(&d->w, d->scratch.data);
+    d->o->key(d, d->scratch.data);
     d->st[d->depth - 1].want_key = 0;
 }
 
@@ -257,7 +292,7 @@ static void emit_text(dec_t *d, const char *s, size_t n)
     }
     if (!cell_start(d))
         return;
-    ordo_jsonw_strn(&d->w, s, n);
+    d->o->str(d, s, n);
     value_done(d);
 }
 
@@ -291,13 +326,13 @@ static void on_uint(void *ctx, uint64_t v)
                 d->depth--; /* the cells follow */
             return;
         }
-        ordo_jsonw_key(&d->w, name);
+        d->o->key(d, name);
         f->want_key = 0;
         return;
     }
     if (!cell_start(d))
         return;
-    ordo_jsonw_uint(&d->w, v);
+    d->o->uint(d, v);
     value_done(d);
 }
 
@@ -322,25 +357,7 @@ static void on_negint(void *ctx, uint64_t m)
         return;
     if (!cell_start(d))
         return;
-    if (m <= (uint64_t)INT64_MAX) {
-        ordo_jsonw_int(&d->w, -1 - (int64_t)m);
-    } else {
-        /* below INT64_MIN: print -(m + 1) exactly, adding one in decimal */
-        char b[32];
-        int len = snprintf(b + 2, sizeof b - 2, "%" PRIu64, m);
-        int i = len + 1;
-        while (i >= 2 && b[i] == '9')
-            b[i--] = '0';
-        int start = 1;
-        if (i >= 2) {
-            b[i]++;
-        } else {
-            b[1] = '1'; /* all nines: one more digit */
-            start = 0;
-        }
-        b[start] = '-';
-        ordo_jsonw_raw(&d->w, b + start, (size_t)(len + 2 - start));
-    }
+    d->o->negint(d, m);
     value_done(d);
 }
 
@@ -420,7 +437,7 @@ static void open_table_part(dec_t *d, int kind, int indef, size_t size)
             return;
         }
         if (begin(d, 0) && push(d, FR_TABLE, 1, 0)) {
-            ordo_jsonw_arr_begin(&d->w);
+            d->o->arr_begin(d);
             d->tn = d->tcol = 0;
             d->trows = 0;
         }
@@ -460,9 +477,9 @@ static void open_container(dec_t *d, int kind, int indef, size_t size)
         return;
     }
     if (kind == FR_MAP)
-        ordo_jsonw_obj_begin(&d->w);
+        d->o->obj_begin(d);
     else
-        ordo_jsonw_arr_begin(&d->w);
+        d->o->arr_begin(d);
     frame_t *f = &d->st[d->depth++];
     f->kind = (uint8_t)kind;
     f->indef = (uint8_t)indef;
@@ -565,7 +582,7 @@ static void on_double(dec_t *d, double v)
         return;
     if (!cell_start(d))
         return;
-    ordo_jsonw_double(&d->w, v);
+    d->o->dbl(d, v);
     value_done(d);
 }
 
@@ -589,7 +606,7 @@ static void on_null(void *ctx)
         return;
     if (!cell_start(d))
         return;
-    ordo_jsonw_null(&d->w);
+    d->o->null(d);
     value_done(d);
 }
 
@@ -600,7 +617,7 @@ static void on_bool(void *ctx, bool v)
         return;
     if (!cell_start(d))
         return;
-    ordo_jsonw_bool(&d->w, v);
+    d->o->boolean(d, v);
     value_done(d);
 }
 
@@ -614,15 +631,10 @@ static void on_undefined(void *ctx)
         fail(d, ORDO_ECORRUPT, "unsupported item: undefined (outside a table, or in its first row)");
         return;
     }
-    size_t off = d->tcell[d->tcol].off, len = d->tcell[d->tcol].len;
-    ordo_buf_reset(&d->scratch); /* out may move while the copy is appended */
-    if (ordo_buf_append(&d->scratch, d->w.out->data + off, len)) {
-        fail(d, ORDO_ENOMEM, "out of memory");
-        return;
-    }
+    unsigned col = d->tcol;
     if (!cell_start(d))
         return;
-    ordo_jsonw_raw(&d->w, d->scratch.data, len);
+    d->o->cell_repeat(d, col);
     value_done(d);
 }
 
@@ -639,6 +651,241 @@ static void on_bytes_start(void *ctx)
 {
     on_bytes(ctx, NULL, 0);
 }
+
+/* ---- output: JSON text ---- */
+
+static void tx_obj_begin(dec_t *d)
+{
+    ordo_jsonw_obj_begin(&d->w);
+}
+static void tx_obj_end(dec_t *d)
+{
+    ordo_jsonw_obj_end(&d->w);
+}
+static void tx_arr_begin(dec_t *d)
+{
+    ordo_jsonw_arr_begin(&d->w);
+}
+static void tx_arr_end(dec_t *d)
+{
+    ordo_jsonw_arr_end(&d->w);
+}
+static void tx_key(dec_t *d, const char *name)
+{
+    ordo_jsonw_key(&d->w, name);
+}
+static void tx_str(dec_t *d, const char *s, size_t n)
+{
+    ordo_jsonw_strn(&d->w, s, n);
+}
+static void tx_uint(dec_t *d, uint64_t v)
+{
+    ordo_jsonw_uint(&d->w, v);
+}
+static void tx_negint(dec_t *d, uint64_t m)
+{
+    if (m <= (uint64_t)INT64_MAX) {
+    ordo_jsonw_int(&d->w, -1 - (int64_t)m);
+    } else {
+    /* below INT64_MIN: print -(m + 1) exactly, adding one in decimal */
+    char b[32];
+    int len = snprintf(b + 2, sizeof b - 2, "%" PRIu64, m);
+    int i = len + 1;
+    while (i >= 2 && b[i] == '9')
+        b[i--] = '0';
+    int start = 1;
+    if (i >= 2) {
+        b[i]++;
+    } else {
+        b[1] = '1'; /* all nines: one more digit */
+        start = 0;
+    }
+    b[start] = '-';
+    ordo_jsonw_raw(&d->w, b + start, (size_t)(len + 2 - start));
+    }
+}
+static void tx_dbl(dec_t *d, double v)
+{
+    ordo_jsonw_double(&d->w, v);
+}
+static void tx_null(dec_t *d)
+{
+    ordo_jsonw_null(&d->w);
+}
+static void tx_bool(dec_t *d, bool v)
+{
+    ordo_jsonw_bool(&d->w, v);
+}
+/* A cell's text starts here; at its end it becomes the column's cell of
+ * the row above for the next row. */
+static void tx_cell_begin(dec_t *d, unsigned col)
+{
+    (void)col;
+    d->tnew = d->w.out->len;
+}
+static void tx_cell_end(dec_t *d, unsigned col)
+{
+    d->tcell[col].off = d->tnew;
+    d->tcell[col].len = d->w.out->len - d->tnew;
+}
+static void tx_cell_repeat(dec_t *d, unsigned col)
+{
+    size_t off = d->tcell[col].off, len = d->tcell[col].len;
+    ordo_buf_reset(&d->scratch); /* out may move while the copy is appended */
+    if (ordo_buf_append(&d->scratch, d->w.out->data + off, len)) {
+        fail(d, ORDO_ENOMEM, "out of memory");
+        return;
+    }
+    ordo_jsonw_raw(&d->w, d->scratch.data, len);
+}
+
+static const dec_out_t text_out = {
+    tx_obj_begin, tx_obj_end, tx_arr_begin, tx_arr_end, tx_key,        tx_str,       tx_uint,
+    tx_negint,    tx_dbl,     tx_null,      tx_bool,    tx_cell_begin, tx_cell_end, tx_cell_repeat,
+};
+
+/* ---- output: a tree of nodes ---- */
+
+static ordo_cbor_node_t *tr_add(dec_t *d, int type)
+{
+    ordo_cbor_node_t *n = ordo_arena_calloc(d->arena, 1, sizeof *n);
+    if (!n) {
+        fail(d, ORDO_ENOMEM, "out of memory");
+        return NULL;
+    }
+    n->type = (uint8_t)type;
+    n->key = d->tkey;
+    d->tkey = NULL;
+    ordo_cbor_node_t *parent = d->n_open ? d->open[d->n_open - 1] : NULL;
+    if (!parent) {
+        d->root = n;
+    } else {
+        if (parent->last)
+            parent->last->next = n;
+        else
+            parent->child = n;
+        parent->last = n;
+        parent->n++;
+    }
+    return n;
+}
+static void tr_open(dec_t *d, int type)
+{
+    ordo_cbor_node_t *n = tr_add(d, type);
+    if (n)
+        d->open[d->n_open++] = n; /* the decoder bounds the depth */
+}
+static void tr_obj_begin(dec_t *d)
+{
+    tr_open(d, ORDO_CBOR_OBJECT);
+}
+static void tr_arr_begin(dec_t *d)
+{
+    tr_open(d, ORDO_CBOR_ARRAY);
+}
+static void tr_close(dec_t *d)
+{
+    if (d->n_open)
+        d->n_open--;
+}
+static void tr_key(dec_t *d, const char *name)
+{
+    /* key table names are static; other keys are copied */
+    int id = ordo_cbor_key_id(name, strlen(name));
+    const char *k = id >= 0 ? ordo_cbor_key_name((uint32_t)id) : NULL;
+    if (!k && !(k = ordo_arena_strndup(d->arena, name, strlen(name))))
+        fail(d, ORDO_ENOMEM, "out of memory");
+    d->tkey = k;
+}
+/* As the JSON text holds it: each invalid UTF-8 byte becomes U+FFFD. */
+static void tr_str(dec_t *d, const char *s, size_t n)
+{
+    ordo_cbor_node_t *x = tr_add(d, ORDO_CBOR_STRING);
+    if (!x)
+        return;
+    size_t bad = n - ordo_utf8_check(s, n) ? 1 : 0, len = n;
+    if (bad) { /* rare: count every invalid byte */
+        bad = 0;
+        for (size_t i = 0; i < n;) {
+            size_t k = core_utf8_seq((const unsigned char *)s + i, n - i);
+            bad += !k;
+            i += k ? k : 1;
+        }
+        len = n + 2 * bad;
+    }
+    char *c = ordo_arena_alloc(d->arena, len + 1);
+    if (!c) {
+        fail(d, ORDO_ENOMEM, "out of memory");
+        return;
+    }
+    if (!bad) {
+        memcpy(c, s, n);
+    } else {
+        size_t o = 0;
+        for (size_t i = 0; i < n;) {
+            size_t k = core_utf8_seq((const unsigned char *)s + i, n - i);
+            if (k) {
+                memcpy(c + o, s + i, k);
+                o += k;
+                i += k;
+            } else {
+                memcpy(c + o, "\xEF\xBF\xBD", 3);
+                o += 3;
+                i++;
+            }
+        }
+    }
+    c[len] = 0;
+    x->s = c;
+    x->len = len;
+}
+static void tr_num(dec_t *d, double v)
+{
+    ordo_cbor_node_t *x = tr_add(d, isfinite(v) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL);
+    if (x && isfinite(v))
+        x->num = v;
+}
+static void tr_uint(dec_t *d, uint64_t v)
+{
+    tr_num(d, (double)v);
+}
+static void tr_negint(dec_t *d, uint64_t m)
+{
+    /* -(m + 1), rounded once as the text's decimal would be */
+    tr_num(d, m == UINT64_MAX ? -18446744073709551616.0 : -(double)(m + 1));
+}
+static void tr_null(dec_t *d)
+{
+    tr_add(d, ORDO_CBOR_NULL);
+}
+static void tr_bool(dec_t *d, bool v)
+{
+    tr_add(d, v ? ORDO_CBOR_TRUE : ORDO_CBOR_FALSE);
+}
+static void tr_cell_begin(dec_t *d, unsigned col)
+{
+    (void)d;
+    (void)col;
+}
+static void tr_cell_end(dec_t *d, unsigned col)
+{
+    d->tcellnode[col] = d->n_open ? d->open[d->n_open - 1]->last : NULL;
+}
+static void tr_cell_repeat(dec_t *d, unsigned col)
+{
+    const ordo_cbor_node_t *above = d->tcellnode[col];
+    ordo_cbor_node_t *x = above ? tr_add(d, above->type) : NULL;
+    if (x) {
+        x->num = above->num;
+        x->s = above->s;
+        x->len = above->len;
+    }
+}
+
+static const dec_out_t tree_out = {
+    tr_obj_begin, tr_close, tr_arr_begin, tr_close, tr_key,        tr_str,      tr_uint,
+    tr_negint,    tr_num,   tr_null,      tr_bool,  tr_cell_begin, tr_cell_end, tr_cell_repeat,
+};
 
 /* Field names follow libcbor's encoding, not its header comments, which
  * swap definite and indefinite for strings, arrays and maps. */
@@ -669,15 +916,10 @@ static const struct cbor_callbacks callbacks = {
     .indef_break = on_break,
 };
 
-int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err)
+/* Runs the decoder over d->p[0, n) into d->o; d->rc is the outcome. */
+static void decode(dec_t *d)
 {
-    dec_t *d = calloc(1, sizeof *d); /* ~1.5 KB: kept off small stacks */
-    if (!d)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    size_t start = out->len;
-    d->p = p;
-    d->n = n;
-    ordo_jsonw_init(&d->w, out, 0);
+    size_t n = d->n;
     ordo_buf_init(&d->scratch, NULL);
     ordo_buf_init(&d->refs, NULL);
     while (d->pos < n && !d->done && !d->rc) {
@@ -691,7 +933,7 @@ int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *er
                  d->p[d->pos]);
             break;
         }
-        if (!d->rc && d->w.error)
+        if (!d->rc && d->o == &text_out && d->w.error)
             fail(d, d->w.error, d->w.error == ORDO_ENOMEM ? "out of memory"
                                                           : "cannot write the JSON text");
         if (d->rc)
@@ -702,6 +944,21 @@ int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *er
         fail(d, ORDO_ECORRUPT, "truncated: the value is incomplete");
     if (!d->rc && d->pos < n)
         fail(d, ORDO_ECORRUPT, "%zu trailing bytes after the value", n - d->pos);
+    ordo_buf_free(&d->scratch);
+    ordo_buf_free(&d->refs);
+}
+
+int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err)
+{
+    dec_t *d = calloc(1, sizeof *d); /* a few KB: kept off small stacks */
+    if (!d)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    size_t start = out->len;
+    d->o = &text_out;
+    d->p = p;
+    d->n = n;
+    ordo_jsonw_init(&d->w, out, 0);
+    decode(d);
     if (!d->rc && ordo_jsonw_finish(&d->w))
         fail(d, ORDO_ECORRUPT, "cannot write the JSON text");
     int rc = d->rc;
@@ -712,8 +969,35 @@ int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *er
             out->data[start] = 0;
         }
     }
-    ordo_buf_free(&d->scratch);
-    ordo_buf_free(&d->refs);
     free(d);
     return rc;
+}
+
+int ordo_cbor_to_tree(const void *p, size_t n, ordo_arena_t *arena, const ordo_cbor_node_t **out,
+                      ordo_error_t *err)
+{
+    *out = NULL;
+    dec_t *d = ordo_arena_calloc(arena, 1, sizeof *d);
+    if (!d)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    d->o = &tree_out;
+    d->arena = arena;
+    d->p = p;
+    d->n = n;
+    decode(d);
+    if (d->rc)
+        return ordo_error_set(err, d->rc, NULL, 0, NULL, "CBOR record at byte %zu: %s", d->pos,
+                              d->why);
+    *out = d->root;
+    return ORDO_OK;
+}
+
+const ordo_cbor_node_t *ordo_cbor_get(const ordo_cbor_node_t *obj, const char *key)
+{
+    if (!obj || obj->type != ORDO_CBOR_OBJECT)
+        return NULL;
+    for (const ordo_cbor_node_t *c = obj->child; c; c = c->next)
+        if (c->key == key || (c->key && !strcmp(c->key, key)))
+            return c;
+    return NULL;
 }

@@ -92,7 +92,8 @@ static void replay_one(const ordo_log_record_t *lr, ordo_network_t *net, ordo_en
 {
     ordo_record_t rec;
     ordo_error_t e2 = {0};
-    int r2 = ordo_record_read(lr->payload, lr->len, ORDO_RECORD_READ_ORDER, arena, &rec, &e2);
+    int r2 = ordo_record_read(lr->appended, lr->appended_len, ORDO_RECORD_READ_ORDER, arena, &rec,
+                              &e2);
     if (r2 || !rec.plan.present || !rec.order.present || !rec.order.json) {
         snprintf(msg, msg_size, "record %llu is not a decision record with order and plan",
                  (unsigned long long)lr->seq);
@@ -145,7 +146,11 @@ int ordo_decide_replay(const char *log_dir, const ordo_log_query_t *q, ordo_netw
 {
     memset(totals, 0, sizeof *totals);
     ordo_log_iter_t *it;
-    int rc = ordo_log_iter_open(log_dir, q, &it, err);
+    ordo_log_query_t qr = {0};
+    if (q)
+        qr = *q;
+    qr.raw = true; /* records are read typed (ordo_record_read): no JSON text */
+    int rc = ordo_log_iter_open(log_dir, &qr, &it, err);
     if (rc)
         return rc;
     ordo_arena_t *arena = ordo_arena_create(1 << 20);

@@ -292,7 +292,7 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
         rec->len = v.raw_len;
         rec->appended = rec->payload;
         rec->appended_len = rec->len;
-        if (v.flags & ORDO_LOG_FLAG_CBOR) {
+        if ((v.flags & ORDO_LOG_FLAG_CBOR) && !q->raw) {
             /* readers get JSON text; a record that does not decode is
              * corrupt even though its checksum and chain hold (written so) */
             ordo_error_t jerr;

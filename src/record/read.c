@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the decision record's one reader: payload bytes → ordo_record_t.
  *
- * A CBOR payload is turned into JSON text first (ordo_cbor_to_json gives
- * exactly the text writer's bytes), then every field is read once here, so
- * analysis, replay and the CLI never look a field up by name. */
+ * A CBOR payload is decoded straight into a tree of nodes in the arena
+ * (ordo_cbor_to_tree: no JSON text, no number formatting and parsing); a
+ * JSON text payload is parsed and turned into the same tree. Every field is
+ * then read once here, from the tree, so analysis, replay and the CLI never
+ * look a field up by name. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,31 +22,51 @@ typedef struct rd {
     bool oom;
 } rd_t;
 
-static const cJSON *get(const cJSON *o, const char *k)
+typedef ordo_cbor_node_t node_t;
+
+static bool is_obj(const node_t *v)
 {
-    return o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+    return v && v->type == ORDO_CBOR_OBJECT;
 }
 
-static double num(const cJSON *o, const char *k)
+static bool is_arr(const node_t *v)
 {
-    const cJSON *v = get(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    return v && v->type == ORDO_CBOR_ARRAY;
 }
 
-static const char *str(rd_t *r, const cJSON *o, const char *k)
+/* The elements of an array (none when a is not one). */
+#define EACH(x, a) for (const node_t *x = is_arr(a) ? (a)->child : NULL; x; x = x->next)
+
+static const node_t *get(const node_t *o, const char *k)
 {
-    const cJSON *v = get(o, k);
-    if (!cJSON_IsString(v))
+    return ordo_cbor_get(o, k);
+}
+
+static double num(const node_t *o, const char *k)
+{
+    const node_t *v = get(o, k);
+    return v && v->type == ORDO_CBOR_NUMBER ? v->num : NAN;
+}
+
+static bool is_true(const node_t *v)
+{
+    return v && v->type == ORDO_CBOR_TRUE;
+}
+
+static const char *str(rd_t *r, const node_t *o, const char *k)
+{
+    const node_t *v = get(o, k);
+    if (!v || v->type != ORDO_CBOR_STRING)
         return NULL;
-    char *s = ordo_arena_strndup(r->arena, v->valuestring, strlen(v->valuestring));
+    char *s = ordo_arena_strndup(r->arena, v->s, strlen(v->s));
     if (!s)
         r->oom = true;
     return s;
 }
 
-static void *arr_alloc(rd_t *r, const cJSON *a, size_t size, uint32_t *n)
+static void *arr_alloc(rd_t *r, const node_t *a, size_t size, uint32_t *n)
 {
-    int k = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
+    int k = is_arr(a) ? (int)a->n : 0;
     *n = 0;
     if (k <= 0)
         return NULL;
@@ -57,21 +79,20 @@ static void *arr_alloc(rd_t *r, const cJSON *a, size_t size, uint32_t *n)
     return p;
 }
 
-static void read_cost(const cJSON *c, ordo_cost_t *out)
+static void read_cost(const node_t *c, ordo_cost_t *out)
 {
 #define READ_COMPONENT(field, plan_only) out->field = num(c, #field);
     ORDO_COST_COMPONENTS(READ_COMPONENT)
 #undef READ_COMPONENT
 }
 
-static ordo_record_line_t *read_lines(rd_t *r, const cJSON *a, uint32_t *n)
+static ordo_record_line_t *read_lines(rd_t *r, const node_t *a, uint32_t *n)
 {
     ordo_record_line_t *lines = arr_alloc(r, a, sizeof *lines, n);
     if (!lines)
         return NULL;
     uint32_t i = 0;
-    const cJSON *l;
-    cJSON_ArrayForEach(l, a)
+    EACH(l, a)
     {
         lines[i].line = num(l, "line");
         lines[i].sku = str(r, l, "sku");
@@ -81,7 +102,7 @@ static ordo_record_line_t *read_lines(rd_t *r, const cJSON *a, uint32_t *n)
     return lines;
 }
 
-static void read_shipment(rd_t *r, const cJSON *s, ordo_record_shipment_t *sh)
+static void read_shipment(rd_t *r, const node_t *s, ordo_record_shipment_t *sh)
 {
     sh->node = str(r, s, "node");
     sh->node_type = str(r, s, "node_type");
@@ -97,37 +118,36 @@ static void read_shipment(rd_t *r, const cJSON *s, ordo_record_shipment_t *sh)
     sh->lines = read_lines(r, get(s, "lines"), &sh->n_lines);
 }
 
-static void read_plan(rd_t *r, const cJSON *p, ordo_record_plan_t *out)
+static void read_plan(rd_t *r, const node_t *p, ordo_record_plan_t *out)
 {
     out->n_candidates = -1;
     read_cost(NULL, &out->cost);
     out->score = out->shipments_total = out->units = out->on_time_prob = out->return_risk = NAN;
-    if (!cJSON_IsObject(p))
+    if (!is_obj(p))
         return;
     out->present = true;
     out->status = str(r, p, "status");
     out->search = str(r, p, "search");
     out->promise_date = str(r, p, "promise_date");
     out->score = num(p, "score");
-    const cJSON *ships = get(p, "shipments");
-    out->has_shipments = cJSON_IsArray(ships);
+    const node_t *ships = get(p, "shipments");
+    out->has_shipments = is_arr(ships);
     out->shipments = arr_alloc(r, ships, sizeof *out->shipments, &out->n_shipments);
     uint32_t i = 0;
-    const cJSON *s;
     if (out->shipments)
-        cJSON_ArrayForEach(s, ships) read_shipment(r, s, &out->shipments[i++]);
-    const cJSON *t = get(p, "totals");
-    out->has_cost = cJSON_IsObject(get(t, "cost"));
+        EACH(s, ships) read_shipment(r, s, &out->shipments[i++]);
+    const node_t *t = get(p, "totals");
+    out->has_cost = is_obj(get(t, "cost"));
     read_cost(get(t, "cost"), &out->cost);
     out->shipments_total = num(t, "shipments");
     out->units = num(t, "units");
     out->on_time_prob = num(t, "on_time_prob");
     out->return_risk = num(t, "return_risk");
-    const cJSON *bos = get(p, "backorders");
+    const node_t *bos = get(p, "backorders");
     out->backorders = arr_alloc(r, bos, sizeof *out->backorders, &out->n_backorders);
     i = 0;
     if (out->backorders)
-        cJSON_ArrayForEach(s, bos)
+        EACH(s, bos)
         {
             ordo_record_backorder_t *b = &out->backorders[i++];
             b->line = num(s, "line");
@@ -135,14 +155,58 @@ static void read_plan(rd_t *r, const cJSON *p, ordo_record_plan_t *out)
             b->quantity = num(s, "quantity");
             b->reason = str(r, s, "reason");
         }
-    const cJSON *ex = get(p, "explain");
-    if (ex)
-        out->n_candidates = cJSON_GetArraySize(get(ex, "candidates"));
+    const node_t *ex = get(p, "explain");
+    if (ex) {
+        const node_t *c = get(ex, "candidates");
+        out->n_candidates = c && (is_arr(c) || is_obj(c)) ? (int32_t)c->n : 0;
+    }
 }
 
-static void read_order(rd_t *r, const cJSON *o, unsigned flags, ordo_record_order_t *out)
+/* A node as compact JSON text (the order, for ordo_order_parse). */
+static void write_node(const node_t *v, ordo_jsonw_t *w)
 {
-    if (!cJSON_IsObject(o))
+    if (v->key)
+        ordo_jsonw_key(w, v->key);
+    switch (v->type) {
+    case ORDO_CBOR_NULL: ordo_jsonw_null(w); break;
+    case ORDO_CBOR_FALSE: ordo_jsonw_bool(w, false); break;
+    case ORDO_CBOR_TRUE: ordo_jsonw_bool(w, true); break;
+    case ORDO_CBOR_NUMBER: ordo_jsonw_double(w, v->num); break;
+    case ORDO_CBOR_STRING: ordo_jsonw_str(w, v->s); break;
+    default:
+        if (v->type == ORDO_CBOR_OBJECT)
+            ordo_jsonw_obj_begin(w);
+        else
+            ordo_jsonw_arr_begin(w);
+        for (const node_t *c = v->child; c; c = c->next)
+            write_node(c, w);
+        if (v->type == ORDO_CBOR_OBJECT)
+            ordo_jsonw_obj_end(w);
+        else
+            ordo_jsonw_arr_end(w);
+    }
+}
+
+static const char *node_json(rd_t *r, const node_t *o)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    node_t top = *o; /* the object itself, without its member key */
+    top.key = NULL;
+    write_node(&top, &w);
+    const char *text = NULL;
+    if (ordo_jsonw_finish(&w) == ORDO_OK)
+        text = ordo_arena_strndup(r->arena, b.data, b.len);
+    ordo_buf_free(&b);
+    r->oom |= !text;
+    return text;
+}
+
+static void read_order(rd_t *r, const node_t *o, unsigned flags, ordo_record_order_t *out)
+{
+    if (!is_obj(o))
         return;
     out->present = true;
     out->id = str(r, o, "id");
@@ -152,25 +216,16 @@ static void read_order(rd_t *r, const cJSON *o, unsigned flags, ordo_record_orde
     out->promotion = str(r, o, "promotion");
     out->service_level = str(r, o, "service_level");
     out->lines = read_lines(r, get(o, "lines"), &out->n_lines);
-    if (flags & ORDO_RECORD_READ_ORDER) {
-        char *text = cJSON_PrintUnformatted(o);
-        if (!text) {
-            r->oom = true;
-            return;
-        }
-        out->json = ordo_arena_strndup(r->arena, text, strlen(text));
-        r->oom |= !out->json;
-        free(text);
-    }
+    if (flags & ORDO_RECORD_READ_ORDER)
+        out->json = node_json(r, o);
 }
 
-static void read_atp(rd_t *r, const cJSON *a, ordo_record_t *out)
+static void read_atp(rd_t *r, const node_t *a, ordo_record_t *out)
 {
     out->atp = arr_alloc(r, a, sizeof *out->atp, &out->n_atp);
     uint32_t i = 0;
-    const cJSON *e;
     if (out->atp)
-        cJSON_ArrayForEach(e, a)
+        EACH(e, a)
         {
             out->atp[i].node = str(r, e, "node");
             out->atp[i].sku = str(r, e, "sku");
@@ -179,7 +234,7 @@ static void read_atp(rd_t *r, const cJSON *a, ordo_record_t *out)
         }
 }
 
-static void read_head(rd_t *r, const cJSON *d, ordo_record_t *out)
+static void read_head(rd_t *r, const node_t *d, ordo_record_t *out)
 {
     out->record_version = num(d, "record_version");
     out->timestamp = str(r, d, "timestamp");
@@ -191,8 +246,8 @@ static void read_head(rd_t *r, const cJSON *d, ordo_record_t *out)
     out->experiment = str(r, d, "experiment");
     out->variant = str(r, d, "variant");
     out->bucket = num(d, "bucket");
-    out->excluded = cJSON_IsTrue(get(d, "excluded"));
-    out->shadow = cJSON_IsTrue(get(d, "shadow"));
+    out->excluded = is_true(get(d, "excluded"));
+    out->shadow = is_true(get(d, "shadow"));
     out->control_cost = num(d, "control_cost");
     out->order_value = num(d, "order_value");
     out->product_family = str(r, d, "product_family");
@@ -201,9 +256,46 @@ static void read_head(rd_t *r, const cJSON *d, ordo_record_t *out)
     out->cluster = str(r, d, "cluster");
     double win = num(d, "window");
     out->window = isfinite(win) && win >= 0 && win < 9e15 ? (int64_t)win : -1;
-    const cJSON *fb = get(d, "fallback");
-    out->fallback = cJSON_IsBool(fb) ? (int8_t)cJSON_IsTrue(fb) : -1;
+    const node_t *fb = get(d, "fallback");
+    out->fallback = fb && (fb->type == ORDO_CBOR_TRUE || fb->type == ORDO_CBOR_FALSE)
+                        ? (int8_t)is_true(fb)
+                        : -1;
     out->latency_ns = num(d, "latency_ns");
+}
+
+/* A parsed JSON value → the same tree ordo_cbor_to_tree builds. */
+static node_t *from_cjson(rd_t *r, const cJSON *j, const char *key)
+{
+    node_t *v = ordo_arena_calloc(r->arena, 1, sizeof *v);
+    if (!v) {
+        r->oom = true;
+        return NULL;
+    }
+    v->key = key;
+    if (cJSON_IsNumber(j)) {
+        v->type = ORDO_CBOR_NUMBER;
+        v->num = j->valuedouble;
+    } else if (cJSON_IsString(j)) {
+        v->type = ORDO_CBOR_STRING;
+        v->s = j->valuestring;
+        v->len = strlen(j->valuestring);
+    } else if (cJSON_IsTrue(j) || cJSON_IsFalse(j)) {
+        v->type = cJSON_IsTrue(j) ? ORDO_CBOR_TRUE : ORDO_CBOR_FALSE;
+    } else if (cJSON_IsArray(j) || cJSON_IsObject(j)) {
+        v->type = cJSON_IsArray(j) ? ORDO_CBOR_ARRAY : ORDO_CBOR_OBJECT;
+        for (const cJSON *c = j->child; c; c = c->next) {
+            node_t *k = from_cjson(r, c, cJSON_IsObject(j) ? c->string : NULL);
+            if (!k)
+                return NULL;
+            if (v->last)
+                v->last->next = k;
+            else
+                v->child = k;
+            v->last = k;
+            v->n++;
+        }
+    }
+    return v;
 }
 
 static bool is_json(const unsigned char *p, size_t n)
@@ -216,35 +308,41 @@ static bool is_json(const unsigned char *p, size_t n)
     return false;
 }
 
+static void read_tree(rd_t *r, const node_t *d, unsigned flags, ordo_record_t *out)
+{
+    read_head(r, d, out);
+    read_order(r, get(d, "order"), flags, &out->order);
+    read_atp(r, get(d, "atp"), out);
+    read_plan(r, get(d, "plan"), &out->plan);
+}
+
 int ordo_record_read(const void *data, size_t len, unsigned flags, ordo_arena_t *arena,
                      ordo_record_t *out, ordo_error_t *err)
 {
     memset(out, 0, sizeof *out);
     (void)ordo_record_cbor_keys(NULL); /* registered (and this module's keys.c linked in) */
-    ordo_buf_t text;
-    ordo_buf_init(&text, NULL);
-    const char *json = data;
-    if (!is_json(data, len)) {
-        int rc = ordo_cbor_to_json(data, len, &text, err);
-        if (rc) {
-            ordo_buf_free(&text);
-            return rc;
-        }
-        json = text.data;
-        len = text.len;
-    }
-    cJSON *d = cJSON_ParseWithLength(json, len);
-    ordo_buf_free(&text);
-    if (!cJSON_IsObject(d)) {
-        cJSON_Delete(d);
-        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, NULL, "the record is not a JSON object");
-    }
     rd_t r = {arena, false};
-    read_head(&r, d, out);
-    read_order(&r, get(d, "order"), flags, &out->order);
-    read_atp(&r, get(d, "atp"), out);
-    read_plan(&r, get(d, "plan"), &out->plan);
-    cJSON_Delete(d);
+    if (!is_json(data, len)) {
+        const node_t *d;
+        int rc = ordo_cbor_to_tree(data, len, arena, &d, err);
+        if (rc)
+            return rc;
+        if (!is_obj(d))
+            return ordo_error_set(err, ORDO_EPARSE, NULL, 0, NULL,
+                                  "the record is not a JSON object");
+        read_tree(&r, d, flags, out);
+    } else {
+        cJSON *j = cJSON_ParseWithLength(data, len);
+        if (!cJSON_IsObject(j)) {
+            cJSON_Delete(j);
+            return ordo_error_set(err, ORDO_EPARSE, NULL, 0, NULL,
+                                  "the record is not a JSON object");
+        }
+        const node_t *d = from_cjson(&r, j, NULL);
+        if (d)
+            read_tree(&r, d, flags, out); /* strings are copied before j goes */
+        cJSON_Delete(j);
+    }
     if (r.oom)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory reading a record");
     return ORDO_OK;
