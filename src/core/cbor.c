@@ -788,24 +788,12 @@ static void tr_close(dec_t *d)
     if (d->n_open)
         d->n_open--;
 }
-static void tr_key(dec_t *d, const char *name)
+/* A copy of s in the arena, as the JSON text holds it: each invalid UTF-8
+ * byte becomes U+FFFD. NULL: out of memory (reported). */
+static const char *tr_text(dec_t *d, const char *s, size_t n, size_t *len_out)
 {
-    /* key table names are static; other keys are copied */
-    int id = ordo_cbor_key_id(name, strlen(name));
-    const char *k = id >= 0 ? ordo_cbor_key_name((uint32_t)id) : NULL;
-    if (!k && !(k = ordo_arena_strndup(d->arena, name, strlen(name))))
-        fail(d, ORDO_ENOMEM, "out of memory");
-    d->tkey = k;
-}
-/* As the JSON text holds it: each invalid UTF-8 byte becomes U+FFFD. */
-static void tr_str(dec_t *d, const char *s, size_t n)
-{
-    ordo_cbor_node_t *x = tr_add(d, ORDO_CBOR_STRING);
-    if (!x)
-        return;
-    size_t bad = n - ordo_utf8_check(s, n) ? 1 : 0, len = n;
-    if (bad) { /* rare: count every invalid byte */
-        bad = 0;
+    size_t bad = 0, len = n;
+    if (ordo_utf8_check(s, n) != n) { /* rare: count every invalid byte */
         for (size_t i = 0; i < n;) {
             size_t k = core_utf8_seq((const unsigned char *)s + i, n - i);
             bad += !k;
@@ -816,7 +804,7 @@ static void tr_str(dec_t *d, const char *s, size_t n)
     char *c = ordo_arena_alloc(d->arena, len + 1);
     if (!c) {
         fail(d, ORDO_ENOMEM, "out of memory");
-        return;
+        return NULL;
     }
     if (!bad) {
         memcpy(c, s, n);
@@ -824,20 +812,27 @@ static void tr_str(dec_t *d, const char *s, size_t n)
         size_t o = 0;
         for (size_t i = 0; i < n;) {
             size_t k = core_utf8_seq((const unsigned char *)s + i, n - i);
-            if (k) {
-                memcpy(c + o, s + i, k);
-                o += k;
-                i += k;
-            } else {
-                memcpy(c + o, "\xEF\xBF\xBD", 3);
-                o += 3;
-                i++;
-            }
+            memcpy(c + o, k ? s + i : "\xEF\xBF\xBD", k ? k : 3);
+            o += k ? k : 3;
+            i += k ? k : 1;
         }
     }
     c[len] = 0;
-    x->s = c;
-    x->len = len;
+    *len_out = len;
+    return c;
+}
+static void tr_key(dec_t *d, const char *name)
+{
+    /* key table names are static; other keys are copied */
+    size_t n = strlen(name);
+    int id = ordo_cbor_key_id(name, n);
+    d->tkey = id >= 0 ? ordo_cbor_key_name((uint32_t)id) : tr_text(d, name, n, &n);
+}
+static void tr_str(dec_t *d, const char *s, size_t n)
+{
+    ordo_cbor_node_t *x = tr_add(d, ORDO_CBOR_STRING);
+    if (x)
+        x->s = tr_text(d, s, n, &x->len);
 }
 static void tr_num(dec_t *d, double v)
 {
