@@ -153,6 +153,12 @@ enum {
 int ordo_record_read(const void *data, size_t len, unsigned flags, ordo_arena_t *arena,
                      ordo_record_t *out, ordo_error_t *err);
 
+/* The same, from a CBOR record already decoded (ordo_cbor_to_tree), for a
+ * reader that also looks at the tree itself. */
+struct ordo_cbor_node;
+int ordo_record_read_tree(const struct ordo_cbor_node *root, unsigned flags, ordo_arena_t *arena,
+                          ordo_record_t *out, ordo_error_t *err);
+
 /* "node/service/sku*qty;..." over a plan's shipment lines, sorted, so two
  * plans that ship the same units the same way compare equal. NULL: no
  * memory. */

@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "internal.h"
+#include "ordo/cbor.h"
 #include "ordo/geo.h"
 #include "ordo/log.h"
 #include "ordo/record.h"
@@ -282,35 +283,137 @@ int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_st
     return ORDO_OK;
 }
 
+/* ---- the byte scan, on a record's tree ----
+ *
+ * A raw CBOR record (ordo_log_query_t.raw) has no JSON text to scan; what
+ * the scan of its compact JSON text would find is read from its tree
+ * instead. In that text, `"P"` (P: experiment, variant, order_id) occurs
+ * exactly where a key or a string equals P or ends with `"P` (the quote is
+ * escaped as \", so a longer string holds `\"P"` only at its end); only
+ * a key is followed by ':'. an_scan_str takes the first such key and reads
+ * its value if it is a string the writer writes without escapes, of 1 to
+ * cap - 1 bytes. */
+enum { SCAN_EXP, SCAN_VAR, SCAN_OID, SCAN_N };
+static const char *const scan_key[SCAN_N] = {"experiment", "variant", "order_id"};
+
+typedef struct tree_scan {
+    bool exp_text;                 /* `"experiment"` anywhere in the text */
+    bool done[SCAN_N];             /* the first key was met */
+    const char *value[SCAN_N];     /* its value, when the scan would read it */
+    size_t cap[SCAN_N];
+} tree_scan_t;
+
+static bool text_names(const char *s, const char *p)
+{
+    size_t n = strlen(s), k = strlen(p);
+    return (n == k && !memcmp(s, p, k)) || (n > k && s[n - k - 1] == '"' && !memcmp(s + n - k, p, k));
+}
+
+static bool plain_string(const ordo_cbor_node_t *v, size_t cap)
+{
+    if (!v || v->type != ORDO_CBOR_STRING || !v->s[0])
+        return false;
+    size_t n = 0;
+    for (const unsigned char *c = (const unsigned char *)v->s; *c; c++, n++)
+        if (*c == '"' || *c == '\\' || *c < 0x20)
+            return false;
+    /* a NUL inside is written \u0000: the scan stops at that escape */
+    return n == v->len && n + 1 <= cap;
+}
+
+static void scan_tree(const ordo_cbor_node_t *v, tree_scan_t *t)
+{
+    for (; v; v = v->next) {
+        if (v->key) {
+            t->exp_text |= text_names(v->key, scan_key[SCAN_EXP]);
+            for (int k = 0; k < SCAN_N; k++)
+                if (!t->done[k] && text_names(v->key, scan_key[k])) {
+                    t->done[k] = true;
+                    t->value[k] = plain_string(v, t->cap[k]) ? v->s : NULL;
+                }
+        }
+        if (v->type == ORDO_CBOR_STRING)
+            t->exp_text |= text_names(v->s, scan_key[SCAN_EXP]);
+        if (v->child)
+            scan_tree(v->child, t);
+    }
+}
+
+/* The scanned experiment, variant and order id into f. */
+static int fact_scans(const char *exp, const char *var, const char *oid, an_strings_t *str,
+                      an_fact_t *f, ordo_error_t *err)
+{
+    if (exp) {
+        f->flags |= AN_F_SCAN_EXP;
+        if (an_strings_intern(str, exp, &f->scan_exp))
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    if (var) {
+        f->flags |= AN_F_SCAN_VAR;
+        if (an_strings_intern(str, var, &f->scan_var))
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    if (oid) {
+        f->flags |= AN_F_SCAN_OID;
+        an_hash128(oid, strlen(oid), f->scan_oid);
+    }
+    return ORDO_OK;
+}
+
+/* A raw CBOR record: decoded once, scanned and read from its tree. A
+ * record that does not decode is corrupt, as the log's JSON conversion
+ * would have said. */
+static int fact_from_tree(const ordo_log_record_t *rec, ordo_arena_t *arena,
+                          const ordo_network_t *net, an_strings_t *str, an_fact_t *f,
+                          ordo_error_t *err)
+{
+    const ordo_cbor_node_t *root;
+    ordo_error_t e;
+    int rc = ordo_cbor_to_tree(rec->appended, rec->appended_len, arena, &root, &e);
+    if (rc)
+        return ordo_error_set(err, rc == ORDO_ENOMEM ? ORDO_ENOMEM : ORDO_ECORRUPT, rec->segment,
+                              0, NULL, "byte offset %llu (seq %llu): CBOR payload: %s",
+                              (unsigned long long)rec->offset, (unsigned long long)rec->seq,
+                              e.msg);
+    tree_scan_t t = {.cap = {ORDO_EXP_ID_MAX, ORDO_EXP_KEY_MAX, ORDO_OUTCOME_ID_MAX}};
+    scan_tree(root, &t);
+    if (t.exp_text)
+        f->flags |= AN_F_EXP_TEXT;
+    if ((rc = fact_scans(t.value[SCAN_EXP], t.value[SCAN_VAR], t.value[SCAN_OID], str, f, err)))
+        return rc;
+    ordo_record_t d;
+    rc = ordo_record_read_tree(root, 0, arena, &d, &e);
+    if (rc == ORDO_ENOMEM) {
+        if (err)
+            *err = e;
+        return rc;
+    }
+    return rc ? ORDO_OK : an_fact_from_record(&d, net, str, f, err);
+}
+
 int an_fact_from_log(const ordo_log_record_t *rec, ordo_arena_t *arena, const ordo_network_t *net,
                      an_strings_t *str, an_fact_t *f, ordo_error_t *err)
 {
     fact_clear(f);
     if (rec->type == ORDO_LOG_REC_SHADOW)
         f->flags |= AN_F_SHADOW;
+    ordo_arena_reset(arena);
+    if ((rec->flags & ORDO_LOG_FLAG_CBOR) && rec->payload == rec->appended)
+        return fact_from_tree(rec, arena, net, str, f, err);
     /* what the byte scan of the join sees (join.c skips decisions of
      * other experiments on it, without reading them) */
-    char buf[ORDO_OUTCOME_ID_MAX > ORDO_EXP_ID_MAX ? ORDO_OUTCOME_ID_MAX : ORDO_EXP_ID_MAX];
+    char eb[ORDO_EXP_ID_MAX], vb[ORDO_EXP_KEY_MAX], ob[ORDO_OUTCOME_ID_MAX];
     if (memmem(rec->payload, rec->len, "\"experiment\"", 12))
         f->flags |= AN_F_EXP_TEXT;
-    if (an_scan_str(rec->payload, rec->len, "\"experiment\"", buf, ORDO_EXP_ID_MAX)) {
-        f->flags |= AN_F_SCAN_EXP;
-        if (an_strings_intern(str, buf, &f->scan_exp))
-            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    }
-    if (an_scan_str(rec->payload, rec->len, "\"variant\"", buf, ORDO_EXP_KEY_MAX)) {
-        f->flags |= AN_F_SCAN_VAR;
-        if (an_strings_intern(str, buf, &f->scan_var))
-            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    }
-    if (an_scan_str(rec->payload, rec->len, "\"order_id\"", buf, ORDO_OUTCOME_ID_MAX)) {
-        f->flags |= AN_F_SCAN_OID;
-        an_hash128(buf, strlen(buf), f->scan_oid);
-    }
-    ordo_arena_reset(arena);
+    bool he = an_scan_str(rec->payload, rec->len, "\"experiment\"", eb, sizeof eb);
+    bool hv = an_scan_str(rec->payload, rec->len, "\"variant\"", vb, sizeof vb);
+    bool ho = an_scan_str(rec->payload, rec->len, "\"order_id\"", ob, sizeof ob);
+    int rc = fact_scans(he ? eb : NULL, hv ? vb : NULL, ho ? ob : NULL, str, f, err);
+    if (rc)
+        return rc;
     ordo_record_t d;
     ordo_error_t e;
-    int rc = ordo_record_read(rec->appended, rec->appended_len, 0, arena, &d, &e);
+    rc = ordo_record_read(rec->appended, rec->appended_len, 0, arena, &d, &e);
     if (rc == ORDO_ENOMEM) {
         if (err)
             *err = e;

@@ -329,6 +329,7 @@ static int facts_catch_up(an_facts_t *t, const char *logdir, const ordo_network_
     *stale = false;
     ordo_log_query_t q = {0};
     q.from_seq = t->covered_seq ? t->covered_seq : 1;
+    q.raw = true; /* CBOR records are scanned and read from their tree (facts.c) */
     ordo_log_iter_t *it;
     int rc = ordo_log_iter_open(logdir, &q, &it, err);
     if (rc)

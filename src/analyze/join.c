@@ -538,7 +538,8 @@ static int read_log(join_ctx_t *j, const char *logdir, const ordo_network_t *net
     if (!arena)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     ordo_log_iter_t *it;
-    int rc = ordo_log_iter_open(logdir, NULL, &it, err);
+    ordo_log_query_t q = {.raw = true}; /* facts.c reads CBOR records from their tree */
+    int rc = ordo_log_iter_open(logdir, &q, &it, err);
     if (rc) {
         ordo_arena_destroy(arena);
         return rc;

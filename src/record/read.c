@@ -316,6 +316,19 @@ static void read_tree(rd_t *r, const node_t *d, unsigned flags, ordo_record_t *o
     read_plan(r, get(d, "plan"), &out->plan);
 }
 
+int ordo_record_read_tree(const node_t *root, unsigned flags, ordo_arena_t *arena,
+                          ordo_record_t *out, ordo_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!is_obj(root))
+        return ordo_error_set(err, ORDO_EPARSE, NULL, 0, NULL, "the record is not a JSON object");
+    rd_t r = {arena, false};
+    read_tree(&r, root, flags, out);
+    if (r.oom)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory reading a record");
+    return ORDO_OK;
+}
+
 int ordo_record_read(const void *data, size_t len, unsigned flags, ordo_arena_t *arena,
                      ordo_record_t *out, ordo_error_t *err)
 {
@@ -325,12 +338,7 @@ int ordo_record_read(const void *data, size_t len, unsigned flags, ordo_arena_t 
     if (!is_json(data, len)) {
         const node_t *d;
         int rc = ordo_cbor_to_tree(data, len, arena, &d, err);
-        if (rc)
-            return rc;
-        if (!is_obj(d))
-            return ordo_error_set(err, ORDO_EPARSE, NULL, 0, NULL,
-                                  "the record is not a JSON object");
-        read_tree(&r, d, flags, out);
+        return rc ? rc : ordo_record_read_tree(d, flags, arena, out, err);
     } else {
         cJSON *j = cJSON_ParseWithLength(data, len);
         if (!cJSON_IsObject(j)) {

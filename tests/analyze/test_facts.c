@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 
 #include "analyze_fixture.h"
+#include "ordo/cbor.h"
 #include "ordo/datadir.h"
+#include "ordo/log.h"
 #include "../../src/analyze/internal.h"
 
 /* The JSON report of dir (caller frees). */
@@ -315,12 +317,106 @@ static void test_customer_unit(void **state)
     fx_rm_tree(dir);
 }
 
+/* A raw CBOR record (scanned and read from its tree) gives the fact the
+ * JSON text gives (scanned as text): ordinary records and records whose
+ * keys and strings play with the scan's patterns. */
+static void fact_of(const char *cbor, size_t n, const char *json, size_t jn, an_strings_t *str,
+                    an_fact_t *f)
+{
+    ordo_log_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = ORDO_LOG_REC_DECISION;
+    rec.flags = ORDO_LOG_FLAG_CBOR;
+    rec.appended = cbor;
+    rec.appended_len = n;
+    rec.payload = json ? (const void *)json : (const void *)cbor;
+    rec.len = json ? jn : n;
+    ordo_arena_t *a = ordo_arena_create(1 << 16);
+    ordo_error_t err;
+    assert_int_equal(an_fact_from_log(&rec, a, NULL, str, f, &err), ORDO_OK);
+    ordo_arena_destroy(a);
+}
+
+static void same_str(const an_strings_t *sa, uint32_t a, const an_strings_t *sb, uint32_t b)
+{
+    const char *x = an_strings_get(sa, a), *y = an_strings_get(sb, b);
+    assert_int_equal(x == NULL, y == NULL);
+    if (x)
+        assert_string_equal(x, y);
+}
+
+static void test_raw_cbor_scans(void **state)
+{
+    (void)state;
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    fx_order_t o;
+    memset(&o, 0, sizeof o);
+    o.ts = 1795000000;
+    o.shipments = 1;
+    o.units = 2;
+    o.zones[0] = 4;
+    o.miles[0] = 300;
+    fx_decision_json(&b, &o, "O-1", "exp-fx", "treatment", "tv", 9.5, true);
+    char *plain = strndup(b.data, b.len);
+    static const char *const docs[] = {
+        NULL, /* the fixture's record */
+        "{\"order_id\":\"O-2\",\"x\":\"experiment\",\"experiment\":\"e1\",\"variant\":\"v\"}",
+        "{\"a\\\"experiment\":\"e2\",\"experiment\":\"e1\"}",
+        "{\"experiment\":5,\"variant\":\"ok\",\"order_id\":\"\"}",
+        "{\"deep\":{\"experiment\":\"nested\"},\"experiment\":\"top\"}",
+        "{\"experiment\":\"has\\\"quote\",\"variant\":\"tab\\there\",\"order_id\":\"nul\\u0000x\"}",
+        "{\"v\":\"x\\\"experiment\",\"order_id\":\"O-3\"}",
+        "{\"experimentx\":\"no\",\"xexperiment\":\"no\",\"variant\":"
+        "\"0123456789012345678901234567890123456789012345678901234567890123\"}",
+        "{\"variant\":\"012345678901234567890123456789012345678901234567890123456789012\"}",
+        "{\"t\":[{\"experiment\":\"in-array\"}],\"order_id\":\"é-ü\"}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        const char *doc = docs[i] ? docs[i] : plain;
+        ordo_buf_t c, j;
+        ordo_buf_init(&c, NULL);
+        ordo_buf_init(&j, NULL);
+        ordo_jsonw_t w;
+        ordo_jsonw_init_cbor(&w, &c);
+        ordo_jsonw_raw(&w, doc, strlen(doc));
+        assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+        ordo_error_t err;
+        assert_int_equal(ordo_cbor_to_json(c.data, c.len, &j, &err), ORDO_OK);
+        an_strings_t sa, sb;
+        assert_int_equal(an_strings_init(&sa), ORDO_OK);
+        assert_int_equal(an_strings_init(&sb), ORDO_OK);
+        an_fact_t fa, fb;
+        fact_of(c.data, c.len, j.data, j.len, &sa, &fa);
+        fact_of(c.data, c.len, NULL, 0, &sb, &fb);
+        if (fa.flags != fb.flags)
+            fail_msg("doc %zu (%s): flags %#x as text, %#x from the tree", i, j.data, fa.flags,
+                     fb.flags);
+        same_str(&sa, fa.scan_exp, &sb, fb.scan_exp);
+        same_str(&sa, fa.scan_var, &sb, fb.scan_var);
+        same_str(&sa, fa.experiment, &sb, fb.experiment);
+        same_str(&sa, fa.variant, &sb, fb.variant);
+        assert_memory_equal(fa.scan_oid, fb.scan_oid, sizeof fa.scan_oid);
+        assert_memory_equal(fa.oid, fb.oid, sizeof fa.oid);
+        assert_memory_equal(fa.dv, fb.dv, sizeof fa.dv);
+        assert_memory_equal(fa.zones, fb.zones, sizeof fa.zones);
+        assert_int_equal(fa.ts, fb.ts);
+        an_strings_free(&sa);
+        an_strings_free(&sb);
+        ordo_buf_free(&c);
+        ordo_buf_free(&j);
+    }
+    free(plain);
+    ordo_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_report_and_refresh),
         cmocka_unit_test(test_damage_is_rebuilt),
         cmocka_unit_test(test_customer_unit),
+        cmocka_unit_test(test_raw_cbor_scans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
