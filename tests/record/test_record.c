@@ -131,7 +131,10 @@ static void eq_plan(const ordo_record_plan_t *a, const ordo_record_plan_t *b)
         eq_str(a->backorders[i].sku, b->backorders[i].sku);
         eq_num(a->backorders[i].quantity, b->backorders[i].quantity);
         eq_str(a->backorders[i].reason, b->backorders[i].reason);
+        eq_str(a->backorders[i].action, b->backorders[i].action);
+        eq_str(a->backorders[i].promise_date, b->backorders[i].promise_date);
     }
+    eq_str(a->partial, b->partial);
     assert_int_equal(a->n_candidates, b->n_candidates);
 }
 
