@@ -159,6 +159,17 @@ static void constraints_free(ordo_constraints_t *c)
     c->n_guardrails = 0;
 }
 
+/* constraints.partial is policy level only (parse_partial reads it). */
+static int partial_level(const cJSON *j, bool policy_level, const char *file, const char *field,
+                         ordo_error_t *err)
+{
+    if (policy_level || !cJSON_GetObjectItemCaseSensitive(j, "partial"))
+        return ORDO_OK;
+    char f[ORDO_ERROR_FIELD_MAX];
+    snprintf(f, sizeof f, "%s.partial", field);
+    return bad(err, file, f, "partial belongs to the policy's constraints only");
+}
+
 static int parse_constraints(const cJSON *j, bool allow_guardrails, ordo_constraints_t *c,
                              const char *file, const char *field, ordo_error_t *err)
 {
@@ -170,12 +181,8 @@ static int parse_constraints(const cJSON *j, bool allow_guardrails, ordo_constra
     if (!cJSON_IsObject(j))
         return bad(err, file, field, "must be an object");
     int rc = check_keys(j, keys, file, field, err);
-    if (rc)
+    if (rc || (rc = partial_level(j, allow_guardrails, file, field, err)))
         return rc;
-    if (!allow_guardrails && cJSON_GetObjectItemCaseSensitive(j, "partial")) {
-        snprintf(f, sizeof f, "%s.partial", field);
-        return bad(err, file, f, "partial belongs to the policy's constraints only");
-    }
     double ms = c->max_shipments;
     if ((rc = get_num(j, "max_shipments", 1, 8, &ms, NULL, file, field, err)))
         return rc;

@@ -205,6 +205,8 @@ static int run_nearest(src_ctx_t *x, ordo_plan_t *plan, bool *found)
 static void backorders(src_ctx_t *x, ordo_plan_t *plan)
 {
     const ordo_order_t *o = x->order;
+    plan->partial = NULL; /* a partial plan whose reservation failed ships nothing */
+    plan->n_line_actions = 0;
     plan->backorders = src_zalloc(x, o->n_lines, sizeof *plan->backorders);
     if (!plan->backorders)
         return;
@@ -801,13 +803,13 @@ static int run_transfer(src_ctx_t *x, ordo_plan_t *plan, bool *found)
         any_here |= has;
         any_away |= !has;
     }
+    if (!any_away)
+        return ORDO_OK; /* not short of stock: a transfer cannot help */
     ordo_plan_t *pp = ordo_arena_calloc(x->arena, 1, sizeof *pp);
     ordo_plan_t *tp = ordo_arena_calloc(x->arena, 1, sizeof *tp);
     ordo_order_t *to = ordo_arena_alloc(x->arena, sizeof *to);
     if (!pp || !tp || !to)
         return src_fail_arena(x, "a transfer");
-    if (!any_away)
-        return ORDO_OK; /* not short of stock: a transfer cannot help */
     bool ok = true;
     int rc = any_here ? decide_sub(x, o, here, NULL, pp, &ok) : ORDO_OK;
     if (rc || !ok)
