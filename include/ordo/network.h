@@ -152,11 +152,10 @@ int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len,
 /* replenishment.csv (src/core/replenish.c): needs the nodes and catalog.
  * ordo_replenishment_load: DIR/replenishment.csv when it exists (no file:
  * no inbound). ordo_network_inbound: the rows of one SKU, by day. */
-int ordo_replenishment_parse_csv(ordo_network_t *net, const char *csv, size_t len,
-                                 const char *name, ordo_error_t *err);
+int ordo_replenishment_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
+                                 ordo_error_t *err);
 int ordo_replenishment_load(ordo_network_t *net, const char *dir, ordo_error_t *err);
-const ordo_inbound_t *ordo_network_inbound(const ordo_network_t *net, uint32_t sku,
-                                           uint32_t *n);
+const ordo_inbound_t *ordo_network_inbound(const ordo_network_t *net, uint32_t sku, uint32_t *n);
 /* Allocates an empty network (for the parsers above). */
 ordo_network_t *ordo_network_new(const ordo_geo_t *geo);
 /* Builds the node × ZIP3 tables; called by ordo_network_load. */

@@ -26,8 +26,7 @@ static int cmp_inbound(const void *a, const void *b)
 }
 
 /* Next non-empty line (without its \r\n); 0 at the end. */
-static int next_line(const char **p, const char *end, long *lineno, const char **line,
-                     size_t *len)
+static int next_line(const char **p, const char *end, long *lineno, const char **line, size_t *len)
 {
     while (*p < end) {
         const char *nl = memchr(*p, '\n', (size_t)(end - *p));
@@ -72,8 +71,7 @@ static int parse_row(const ordo_network_t *net, const char *line, size_t len, co
     char date[16];
     int64_t t;
     if (f[3].n != 10 || (memcpy(date, f[3].p, 10), date[10] = 0, ordo_time_parse(date, &t)))
-        return ordo_error_set(err, ORDO_EPARSE, name, ln, "arrival",
-                              "must be a date YYYY-MM-DD");
+        return ordo_error_set(err, ORDO_EPARSE, name, ln, "arrival", "must be a date YYYY-MM-DD");
     r->node = (uint32_t)node;
     r->sku = (uint32_t)sku;
     r->quantity = q;
@@ -81,8 +79,8 @@ static int parse_row(const ordo_network_t *net, const char *line, size_t len, co
     return ORDO_OK;
 }
 
-int ordo_replenishment_parse_csv(ordo_network_t *net, const char *csv, size_t len,
-                                 const char *name, ordo_error_t *err)
+int ordo_replenishment_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
+                                 ordo_error_t *err)
 {
     int rc = ordo_text_check_utf8(csv, len, name, 0, err);
     if (rc)

@@ -577,7 +577,8 @@ static int append_plan(src_ctx_t *x, ordo_plan_t *dst, const ordo_plan_t *src)
     memcpy(sh + dst->n_shipments, src->shipments, src->n_shipments * sizeof *sh);
     double units = (double)dst->units + src->units;
     if (units > 0) {
-        dst->on_time_prob = (dst->on_time_prob * dst->units + src->on_time_prob * src->units) / units;
+        dst->on_time_prob =
+            (dst->on_time_prob * dst->units + src->on_time_prob * src->units) / units;
         dst->return_risk = (dst->return_risk * dst->units + src->return_risk * src->units) / units;
     }
     dst->all_on_time_prob *= src->all_on_time_prob;
@@ -693,14 +694,14 @@ static int partial_lines(src_ctx_t *x, ordo_plan_t *plan, const ordo_backorder_t
         b->action = a->action;
         if (!cancel) {
             char note[160];
-            b->promise = a->promise = inbound_promise(x, o->lines[li].sku, a->short_qty, note,
-                                                      sizeof note);
+            b->promise = a->promise =
+                inbound_promise(x, o->lines[li].sku, a->short_qty, note, sizeof note);
             b->promise_note = a->note = ordo_arena_strdup(x->arena, note);
         }
     }
     char r[96];
-    snprintf(r, sizeof r, "%u of %u line(s) ship in full; %u %s", o->n_lines - n_short,
-             o->n_lines, n_short, cancel ? "cancelled" : "backordered");
+    snprintf(r, sizeof r, "%u of %u line(s) ship in full; %u %s", o->n_lines - n_short, o->n_lines,
+             n_short, cancel ? "cancelled" : "backordered");
     plan->partial = ordo_partial_mode_name(x->policy->partial.mode);
     plan->partial_reason = ordo_arena_strdup(x->arena, r);
     return ORDO_OK;
@@ -786,8 +787,8 @@ static int pickup_lines(src_ctx_t *x, ordo_plan_t *plan, const char *moved, int6
 static int run_transfer(src_ctx_t *x, ordo_plan_t *plan, bool *found)
 {
     static const ordo_constraints_t tc = {.max_shipments = 1,
-                                          .node_types = (1u << ORDO_NODE_DC) |
-                                                        (1u << ORDO_NODE_STORE),
+                                          .node_types =
+                                              (1u << ORDO_NODE_DC) | (1u << ORDO_NODE_STORE),
                                           .respect_capacity = true,
                                           .respect_safety_stock = true};
     const ordo_order_t *o = x->order;
@@ -795,8 +796,8 @@ static int run_transfer(src_ctx_t *x, ordo_plan_t *plan, bool *found)
     uint32_t here[ORDO_ORDER_MAX_LINES] = {0}, away[ORDO_ORDER_MAX_LINES] = {0};
     bool any_away = false, any_here = false;
     for (uint32_t li = 0; li < o->n_lines; li++) {
-        int64_t cell = ordo_inventory_cell(x->net->inventory, (uint32_t)o->pickup_node,
-                                           o->lines[li].sku);
+        int64_t cell =
+            ordo_inventory_cell(x->net->inventory, (uint32_t)o->pickup_node, o->lines[li].sku);
         int32_t atp = cell >= 0 ? ordo_inventory_atp(x->net->inventory, (uint32_t)cell) : 0;
         bool has = atp >= (int32_t)o->lines[li].quantity;
         (has ? here : away)[li] = o->lines[li].quantity;
@@ -867,8 +868,8 @@ static int run_other_store(src_ctx_t *x, ordo_plan_t *plan, bool *found)
         bool all = true;
         for (uint32_t li = 0; li < o->n_lines && all; li++) {
             int64_t cell = ordo_inventory_cell(net->inventory, n, o->lines[li].sku);
-            all = cell >= 0 &&
-                  ordo_inventory_atp(net->inventory, (uint32_t)cell) >= (int32_t)o->lines[li].quantity;
+            all = cell >= 0 && ordo_inventory_atp(net->inventory, (uint32_t)cell) >=
+                                   (int32_t)o->lines[li].quantity;
         }
         if (all) {
             best = (int32_t)n;
@@ -1160,9 +1161,8 @@ static void price_shipment(src_ctx_t *x, uint32_t k, const ordo_plan_spec_shipme
         !src_node_allowed(x, &net->nodes[ss->node], &why)) {
         char r[64];
         snprintf(r, sizeof r, "violates:%s", why);
-        add_viol(vl,
-                 (ordo_backorder_t){.reason = ordo_arena_strdup(x->arena, r),
-                                    .detail = net->nodes[ss->node].id});
+        add_viol(vl, (ordo_backorder_t){.reason = ordo_arena_strdup(x->arena, r),
+                                        .detail = net->nodes[ss->node].id});
     }
     uint32_t mask = 0;
     for (uint32_t j = 0; j < ss->n_lines; j++, (*li)++) {
@@ -1178,7 +1178,8 @@ static void price_shipment(src_ctx_t *x, uint32_t k, const ordo_plan_spec_shipme
         }
         /* price even without stock: pretend it is there, report it */
         if (cd->atp[i] < (int32_t)x->lines[i].qty) {
-            add_viol(vl, (ordo_backorder_t){.line = x->lines[i].order_line, .quantity = x->lines[i].qty,
+            add_viol(vl, (ordo_backorder_t){.line = x->lines[i].order_line,
+                                            .quantity = x->lines[i].qty,
                                             .reason = "violates:stock"});
             cd->atp[i] = 1 << 30;
             cd->dos[i] = cd->dos[i] > 0 ? cd->dos[i] : 0;
@@ -1191,10 +1192,11 @@ static void price_shipment(src_ctx_t *x, uint32_t k, const ordo_plan_spec_shipme
     src_eval_t e;
     src_eval_shipment(x, k, mask, ss->service >= 0 ? ss->service : -3, &e);
     if (!e.feasible)
-        add_viol(vl, (ordo_backorder_t){
-                         .line = x->lines[*li - 1].order_line,
-                         .reason = ordo_arena_strdup(x->arena, e.excluded_by ? e.excluded_by : "rule"),
-                         .detail = e.detail[0] ? ordo_arena_strdup(x->arena, e.detail) : NULL});
+        add_viol(vl,
+                 (ordo_backorder_t){
+                     .line = x->lines[*li - 1].order_line,
+                     .reason = ordo_arena_strdup(x->arena, e.excluded_by ? e.excluded_by : "rule"),
+                     .detail = e.detail[0] ? ordo_arena_strdup(x->arena, e.detail) : NULL});
     b->score.v[0] += e.score.v[0];
     for (uint32_t d = 1; d < x->dim; d++)
         b->score.v[d] += e.score.v[d];
@@ -1223,8 +1225,11 @@ static int price_plan(src_ctx_t *x, const ordo_plan_spec_t *spec, const uint32_t
         price_shipment(x, k, &spec->shipments[k], &li, &b, &vl);
     for (uint32_t i = 0; i < order->n_lines; i++)
         if (covered[i] != order->lines[i].quantity)
-            add_viol(&vl, (ordo_backorder_t){.line = i, .quantity = order->lines[i].quantity, .reason = "violates:coverage",
-                                             .detail = "the plan does not ship the line's full quantity"});
+            add_viol(&vl, (ordo_backorder_t){
+                              .line = i,
+                              .quantity = order->lines[i].quantity,
+                              .reason = "violates:coverage",
+                              .detail = "the plan does not ship the line's full quantity"});
     if (spec->n_shipments > x->cons->max_shipments)
         add_viol(&vl, (ordo_backorder_t){.reason = "violates:max_shipments"});
     src_score_t term = src_plan_term(x, b.k);

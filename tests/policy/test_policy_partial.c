@@ -6,7 +6,7 @@
 #include "ordo/buf.h"
 
 #define DOC(constraints)                                                                           \
-    "{\"name\":\"p\",\"constraints\":" constraints ","                                            \
+    "{\"name\":\"p\",\"constraints\":" constraints ","                                             \
     "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\"}]}"
 
 static void expect_error(const char *json, const char *field)
@@ -32,8 +32,8 @@ static char *canonical(const ordo_policy_t *p)
 static void test_partial_parses(void **state)
 {
     (void)state;
-    ordo_policy_t *p = policy_from(
-        DOC("{\"partial\":{\"mode\":\"ship_available\",\"pickup\":[\"other_store\",\"transfer\"]}}"));
+    ordo_policy_t *p = policy_from(DOC(
+        "{\"partial\":{\"mode\":\"ship_available\",\"pickup\":[\"other_store\",\"transfer\"]}}"));
     assert_int_equal(p->partial.mode, ORDO_PARTIAL_SHIP_AVAILABLE);
     assert_int_equal(p->partial.n_pickup, 2);
     assert_int_equal(p->partial.pickup[0], ORDO_PICKUP_OTHER_STORE);

@@ -278,12 +278,18 @@ static void test_round_trip_partial(void **state)
     ordo_line_action_t *la = ordo_arena_calloc(f->arena, 2, sizeof *la);
     assert_non_null(b);
     assert_non_null(la);
-    *b = (ordo_backorder_t){.line = 1, .quantity = 1, .reason = "out_of_stock",
-                            .action = "backordered", .promise = 1796040000,
+    *b = (ordo_backorder_t){.line = 1,
+                            .quantity = 1,
+                            .reason = "out_of_stock",
+                            .action = "backordered",
+                            .promise = 1796040000,
                             .promise_note = "inbound at DC-001"};
     la[0] = (ordo_line_action_t){.line = 0, .action = "shipped", .shipped = 2};
-    la[1] = (ordo_line_action_t){.line = 1, .action = "backordered", .short_qty = 1,
-                                 .reason = "out_of_stock", .promise = 1796040000};
+    la[1] = (ordo_line_action_t){.line = 1,
+                                 .action = "backordered",
+                                 .short_qty = 1,
+                                 .reason = "out_of_stock",
+                                 .promise = 1796040000};
     plan->status = ORDO_PLAN_PARTIAL;
     plan->backorders = b;
     plan->n_backorders = 1;

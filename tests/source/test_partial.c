@@ -41,12 +41,12 @@ static int teardown(void **state)
 }
 
 #define POLICY(partial)                                                                            \
-    "{\"name\":\"p\",\"constraints\":{\"partial\":" partial "},"                                  \
+    "{\"name\":\"p\",\"constraints\":{\"partial\":" partial "},"                                   \
     "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\"}]}"
 
 /* GONE-1: 3 on hand, 3 safety stock (none available); TEE-1 everywhere */
 #define HALF                                                                                       \
-    "{\"id\":\"h\",\"created\":\"2026-11-24T10:00:00Z\",\"ship_to\":{\"zip\":\"30303\"},"         \
+    "{\"id\":\"h\",\"created\":\"2026-11-24T10:00:00Z\",\"ship_to\":{\"zip\":\"30303\"},"          \
     "\"lines\":[{\"sku\":\"GONE-1\",\"quantity\":3},{\"sku\":\"TEE-1\",\"quantity\":1}]}"
 
 static ordo_plan_t *run(fx_t *f, const char *policy, const char *order)
@@ -147,12 +147,13 @@ static void test_split_line_ships_part(void **state)
 {
     fx_t *f = *state;
     /* RARE-1 × 6 with splits: 5 allowed units ship, 1 is backordered */
-    ordo_plan_t *p = run(f,
-                         "{\"name\":\"p\",\"constraints\":{\"max_shipments\":4,\"allow_line_split\":"
-                         "true,\"partial\":{\"mode\":\"ship_available\"}},\"strategies\":[{"
-                         "\"name\":\"w\",\"type\":\"weighted\"}]}",
-                         "{\"id\":\"r\",\"created\":\"2026-11-24T10:00:00Z\",\"ship_to\":{\"zip\":"
-                         "\"10002\"},\"lines\":[{\"sku\":\"RARE-1\",\"quantity\":6}]}");
+    ordo_plan_t *p =
+        run(f,
+            "{\"name\":\"p\",\"constraints\":{\"max_shipments\":4,\"allow_line_split\":"
+            "true,\"partial\":{\"mode\":\"ship_available\"}},\"strategies\":[{"
+            "\"name\":\"w\",\"type\":\"weighted\"}]}",
+            "{\"id\":\"r\",\"created\":\"2026-11-24T10:00:00Z\",\"ship_to\":{\"zip\":"
+            "\"10002\"},\"lines\":[{\"sku\":\"RARE-1\",\"quantity\":6}]}");
     assert_int_equal(p->status, ORDO_PLAN_PARTIAL);
     assert_int_equal(p->units, 5);
     assert_int_equal(p->line_actions[0].shipped, 5);
@@ -175,7 +176,7 @@ static void test_mode_none_is_unchanged(void **state)
 }
 
 #define PICKUP(store, lines)                                                                       \
-    "{\"id\":\"k\",\"created\":\"2026-11-24T10:00:00Z\",\"service_level\":\"pickup\","            \
+    "{\"id\":\"k\",\"created\":\"2026-11-24T10:00:00Z\",\"service_level\":\"pickup\","             \
     "\"pickup_store\":\"" store "\",\"lines\":[" lines "]}"
 
 static void test_pickup_transfer(void **state)
