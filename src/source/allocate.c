@@ -531,6 +531,7 @@ static int decide_sub(src_ctx_t *x, const ordo_order_t *base, const uint32_t *qt
         return ORDO_OK;
     memset(out, 0, sizeof *out);
     x->order = sub;
+    x->n_cands_out = x->n_alts = 0; /* explain: this part's candidates, on its search lines */
     int rc;
     if (nearest) {
         rc = run_nearest_cons(x, nearest, out, found);

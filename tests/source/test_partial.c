@@ -111,6 +111,29 @@ static void test_cumulative_inbound_covers(void **state)
     assert_non_null(strstr(p->backorders[0].promise_note, "DC-EDISON on 2026-11-26"));
 }
 
+/* An explained partial plan explains the part it ships: every candidate
+ * is on the search lines of the shipped line. */
+static void test_explained_partial(void **state)
+{
+    fx_t *f = *state;
+    ordo_policy_t *pol = policy_from(POLICY("{\"mode\":\"ship_available\"}"));
+    ordo_order_t *o = ordo_arena_alloc(f->a, sizeof *o);
+    parse_order(f->net, f->a, HALF, o);
+    ordo_plan_t *p = decide(f->eng, pol, o, f->a, true);
+    assert_int_equal(p->status, ORDO_PLAN_PARTIAL);
+    assert_true(p->explained);
+    assert_int_equal(p->n_search_lines, 1);
+    assert_int_equal(p->search_lines[0].line, 1);
+    assert_true(p->n_candidates > 0);
+    uint32_t chosen = 0;
+    for (uint32_t i = 0; i < p->n_candidates; i++) {
+        assert_int_equal(p->candidates[i].lines_mask, 1);
+        chosen += p->candidates[i].chosen;
+    }
+    assert_int_equal(chosen, 1);
+    ordo_policy_destroy(pol);
+}
+
 static void test_cancel_short(void **state)
 {
     fx_t *f = *state;
@@ -258,6 +281,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ship_available_backorders_with_promise, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cumulative_inbound_covers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_explained_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_short, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_replenishment_known, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_line_ships_part, setup, teardown),
