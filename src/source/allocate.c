@@ -505,6 +505,21 @@ static int run_fallback(src_ctx_t *x, const ordo_strategy_t *first_matched, ordo
 
 /* ---- partial orders (policy constraints.partial, docs/policies.md) ---- */
 
+/* An explained part that ships: its candidates and alternatives (from
+ * index nc0 and na0 on) replace those of the earlier tries, so that they
+ * refer to the plan's search lines. */
+static void explain_keep_from(src_ctx_t *x, uint32_t nc0, uint32_t na0)
+{
+    if (nc0 <= x->n_cands_out && x->cands_out) {
+        memmove(x->cands_out, x->cands_out + nc0, (x->n_cands_out - nc0) * sizeof *x->cands_out);
+        x->n_cands_out -= nc0;
+    }
+    if (na0 <= x->n_alts && x->alts) {
+        memmove(x->alts, x->alts + na0, (x->n_alts - na0) * sizeof *x->alts);
+        x->n_alts -= na0;
+    }
+}
+
 /* The order `base` with quantities qty[li] (0: left out), decided by the
  * policy's strategies and fallbacks (then the nearest-node rule when the
  * policy allows it), or only by the nearest node `nearest` allows. The
@@ -531,7 +546,7 @@ static int decide_sub(src_ctx_t *x, const ordo_order_t *base, const uint32_t *qt
         return ORDO_OK;
     memset(out, 0, sizeof *out);
     x->order = sub;
-    x->n_cands_out = x->n_alts = 0; /* explain: this part's candidates, on its search lines */
+    uint32_t nc0 = x->n_cands_out, na0 = x->n_alts; /* explain: kept unless this part ships */
     int rc;
     if (nearest) {
         rc = run_nearest_cons(x, nearest, out, found);
@@ -542,8 +557,12 @@ static int decide_sub(src_ctx_t *x, const ordo_order_t *base, const uint32_t *qt
             rc = run_fallback_nearest(x, fm, out, found);
     }
     x->order = orig;
-    if (rc || !*found)
+    if (rc || !*found) {
+        x->n_cands_out = nc0 < x->n_cands_out ? nc0 : x->n_cands_out;
+        x->n_alts = na0 < x->n_alts ? na0 : x->n_alts;
         return rc;
+    }
+    explain_keep_from(x, nc0, na0);
     for (uint32_t s = 0; s < out->n_shipments; s++)
         for (uint32_t j = 0; j < out->shipments[s].n_lines; j++)
             out->shipments[s].lines[j].line = map[out->shipments[s].lines[j].line];
