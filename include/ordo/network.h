@@ -93,6 +93,13 @@ typedef struct ordo_sku {
     double return_rate;           /* base probability of return, 0..1 */
 } ordo_sku_t;
 
+/* One inbound row of replenishment.csv: quantity of a SKU expected at a
+ * node on a day (purchase order, transfer). */
+typedef struct ordo_inbound {
+    uint32_t node, sku, quantity;
+    int64_t day; /* Unix day of the expected arrival (UTC) */
+} ordo_inbound_t;
+
 typedef struct ordo_strmap ordo_strmap_t;
 typedef struct ordo_inventory ordo_inventory_t;
 
@@ -122,6 +129,9 @@ typedef struct ordo_network {
      * [node * ORDO_ZIP3_COUNT + zip3]. zone 0 means the ZIP3 is unknown. */
     float *miles;
     uint8_t *zone;
+    /* DIR/replenishment.csv (optional), sorted by SKU, day, node */
+    ordo_inbound_t *inbound;
+    uint32_t n_inbound;
 } ordo_network_t;
 
 /* Loads DIR/network.json, DIR/catalog.csv and DIR/inventory.csv. geo NULL
@@ -139,6 +149,13 @@ int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, con
                            ordo_error_t *err);
 int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len,
                              const char *name, ordo_error_t *err);
+/* replenishment.csv (src/core/replenish.c): needs the nodes and catalog.
+ * ordo_replenishment_load: DIR/replenishment.csv when it exists (no file:
+ * no inbound). ordo_network_inbound: the rows of one SKU, by day. */
+int ordo_replenishment_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
+                                 ordo_error_t *err);
+int ordo_replenishment_load(ordo_network_t *net, const char *dir, ordo_error_t *err);
+const ordo_inbound_t *ordo_network_inbound(const ordo_network_t *net, uint32_t sku, uint32_t *n);
 /* Allocates an empty network (for the parsers above). */
 ordo_network_t *ordo_network_new(const ordo_geo_t *geo);
 /* Builds the node × ZIP3 tables; called by ordo_network_load. */

@@ -173,6 +173,29 @@ typedef struct ordo_strategy {
 } ordo_strategy_t;
 
 #define ORDO_MAX_STRATEGIES 16
+
+/* What a policy does with an order it cannot ship in full
+ * (docs/policies.md, "Partial orders"): constraints.partial, policy level. */
+typedef enum ordo_partial_mode {
+    ORDO_PARTIAL_NONE = 0,           /* unfulfillable, as without the setting */
+    ORDO_PARTIAL_SHIP_AVAILABLE = 1, /* ship what can ship, backorder the rest */
+    ORDO_PARTIAL_CANCEL_SHORT = 2    /* ship what can ship, cancel the rest */
+} ordo_partial_mode_t;
+
+/* Pickup orders their store cannot fill, in the policy's order of preference. */
+typedef enum ordo_pickup_option {
+    ORDO_PICKUP_TRANSFER = 0,   /* another node ships the short lines to the store */
+    ORDO_PICKUP_OTHER_STORE = 1 /* the nearest other pickup store with everything */
+} ordo_pickup_option_t;
+
+typedef struct ordo_partial {
+    ordo_partial_mode_t mode;
+    uint32_t n_pickup;
+    ordo_pickup_option_t pickup[2];
+} ordo_partial_t;
+
+const char *ordo_partial_mode_name(ordo_partial_mode_t m);
+const char *ordo_pickup_option_name(ordo_pickup_option_t o);
 #define ORDO_POLICY_VERSION_LEN 17 /* 16 hex digits + NUL */
 
 typedef struct ordo_policy {
@@ -185,6 +208,7 @@ typedef struct ordo_policy {
     uint32_t n_fallbacks;
     ordo_strategy_t fallbacks[ORDO_MAX_STRATEGIES];
     bool fallback_nearest; /* last resort: nearest node with full stock */
+    ordo_partial_t partial; /* constraints.partial; all zero: none */
 } ordo_policy_t;
 
 /* Parses and validates a policy document. Unknown fields, NaN or

@@ -86,6 +86,8 @@ typedef struct ordo_record_backorder {
     const char *sku;
     double quantity;
     const char *reason;
+    const char *action;       /* partial plans: "backordered", "cancelled"; NULL */
+    const char *promise_date; /* backordered with a promise from replenishment; NULL */
 } ordo_record_backorder_t;
 
 typedef struct ordo_record_atp {
@@ -107,6 +109,7 @@ typedef struct ordo_record_plan {
     uint32_t n_backorders;
     ordo_record_backorder_t *backorders;
     int32_t n_candidates; /* explain: candidates; -1 when not explained */
+    const char *partial;  /* plan.partial.handling; NULL when no partial handling ran */
 } ordo_record_plan_t;
 
 typedef struct ordo_record_order {

@@ -74,7 +74,8 @@ double ordo_engine_days_of_supply(const ordo_engine_t *eng, uint32_t cell);
 typedef enum ordo_plan_status {
     ORDO_PLAN_OK = 0,
     ORDO_PLAN_FALLBACK = 1,
-    ORDO_PLAN_UNFULFILLABLE = 2
+    ORDO_PLAN_UNFULFILLABLE = 2,
+    ORDO_PLAN_PARTIAL = 3 /* some units ship, the rest are backordered or cancelled */
 } ordo_plan_status_t;
 
 typedef struct ordo_cost {
@@ -126,6 +127,7 @@ typedef struct ordo_shipment {
     double days_of_supply;          /* units-weighted, after shipping */
     int eta_p50_days, eta_p90_days; /* business days after the order date */
     int64_t eta_p50, eta_p90;       /* Unix seconds (noon UTC of that day) */
+    bool transfer; /* ships to the order's pickup store, not to the customer */
 } ordo_shipment_t;
 
 typedef struct ordo_backorder {
@@ -133,7 +135,24 @@ typedef struct ordo_backorder {
     uint32_t quantity;
     const char *reason; /* static: "out_of_stock", "excluded", ... */
     const char *detail; /* arena; may be NULL */
+    /* partial orders (policy constraints.partial): "backordered" or
+     * "cancelled"; NULL when the policy has no partial handling */
+    const char *action;
+    int64_t promise;          /* backordered: from replenishment, Unix s; 0: none known */
+    const char *promise_note; /* arena: how the promise was found; may be NULL */
 } ordo_backorder_t;
+
+/* What a partial decision did with one order line (plan->line_actions). */
+typedef struct ordo_line_action {
+    uint32_t line;
+    const char *action; /* "shipped", "backordered", "cancelled", "transferred", "other_store" */
+    uint32_t shipped;   /* units this plan ships, transfers or has picked up elsewhere */
+    uint32_t short_qty; /* units backordered or cancelled */
+    const char *reason; /* why short_qty does not ship (a backorder reason); NULL */
+    int64_t promise;    /* backordered: promise; transferred, other_store: ready
+                         * for pickup; Unix s, 0 when none is known */
+    const char *note;   /* arena: where the promise comes from; NULL */
+} ordo_line_action_t;
 
 /* ATP seen at a candidate node, for the decision record. */
 typedef struct ordo_atp_seen {
@@ -196,6 +215,12 @@ typedef struct ordo_plan {
     int64_t promise; /* Unix seconds */
     uint32_t n_backorders;
     ordo_backorder_t *backorders;
+    /* partial orders: NULL, or what ran ("ship_available", "cancel_short",
+     * "transfer", "other_store"), why, and one action per order line */
+    const char *partial;
+    const char *partial_reason;
+    uint32_t n_line_actions;
+    ordo_line_action_t *line_actions;
     bool reserved; /* stock was reserved for this plan */
     uint64_t latency_ns;
     int64_t decided_at; /* Unix seconds */

@@ -75,6 +75,7 @@ void ordo_network_destroy(ordo_network_t *net)
     ordo_inventory_destroy(net->inventory);
     free(net->miles);
     free(net->zone);
+    free(net->inbound);
     free(net);
 }
 
@@ -900,6 +901,8 @@ int ordo_network_load(const char *dir, const ordo_geo_t *geo, ordo_network_t **o
     }
     if (!rc)
         rc = ordo_network_finalize(net, err);
+    if (!rc)
+        rc = ordo_replenishment_load(net, dir, err);
     if (rc) {
         ordo_network_destroy(net);
         return rc;

@@ -159,18 +159,29 @@ static void constraints_free(ordo_constraints_t *c)
     c->n_guardrails = 0;
 }
 
+/* constraints.partial is policy level only (parse_partial reads it). */
+static int partial_level(const cJSON *j, bool policy_level, const char *file, const char *field,
+                         ordo_error_t *err)
+{
+    if (policy_level || !cJSON_GetObjectItemCaseSensitive(j, "partial"))
+        return ORDO_OK;
+    char f[ORDO_ERROR_FIELD_MAX];
+    snprintf(f, sizeof f, "%s.partial", field);
+    return bad(err, file, f, "partial belongs to the policy's constraints only");
+}
+
 static int parse_constraints(const cJSON *j, bool allow_guardrails, ordo_constraints_t *c,
                              const char *file, const char *field, ordo_error_t *err)
 {
     static const char *const keys[] = {
         "max_shipments",        "allow_line_split",    "node_types",  "exclude_node_types",
         "node_groups",          "exclude_node_groups", "min_on_time", "respect_capacity",
-        "respect_safety_stock", "guardrails",          NULL};
+        "respect_safety_stock", "guardrails",          "partial",     NULL};
     char f[ORDO_ERROR_FIELD_MAX];
     if (!cJSON_IsObject(j))
         return bad(err, file, field, "must be an object");
     int rc = check_keys(j, keys, file, field, err);
-    if (rc)
+    if (rc || (rc = partial_level(j, allow_guardrails, file, field, err)))
         return rc;
     double ms = c->max_shipments;
     if ((rc = get_num(j, "max_shipments", 1, 8, &ms, NULL, file, field, err)))
@@ -257,6 +268,95 @@ static int parse_constraints(const cJSON *j, bool allow_guardrails, ordo_constra
         }
     }
     return ORDO_OK;
+}
+
+/* ---- partial orders (constraints.partial) ---- */
+
+static const char *const partial_modes[] = {"none", "ship_available", "cancel_short"};
+static const char *const pickup_options[] = {"transfer", "other_store"};
+
+const char *ordo_partial_mode_name(ordo_partial_mode_t m)
+{
+    return (unsigned)m < 3 ? partial_modes[m] : "?";
+}
+
+const char *ordo_pickup_option_name(ordo_pickup_option_t o)
+{
+    return (unsigned)o < 2 ? pickup_options[o] : "?";
+}
+
+static int parse_pickup_options(const cJSON *v, ordo_partial_t *p, const char *file,
+                                const char *field, ordo_error_t *err)
+{
+    char f[ORDO_ERROR_FIELD_MAX];
+    snprintf(f, sizeof f, "%s.pickup", field);
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > 2)
+        return bad(err, file, f, "must be an array of at most 2 of: transfer, other_store");
+    const cJSON *e;
+    int i = 0;
+    cJSON_ArrayForEach(e, v)
+    {
+        snprintf(f, sizeof f, "%s.pickup[%d]", field, i++);
+        int k = -1;
+        for (int o = 0; o < 2; o++)
+            if (cJSON_IsString(e) && !strcmp(e->valuestring, pickup_options[o]))
+                k = o;
+        if (k < 0)
+            return bad(err, file, f, "must be \"transfer\" or \"other_store\"");
+        for (uint32_t j = 0; j < p->n_pickup; j++)
+            if (p->pickup[j] == (ordo_pickup_option_t)k)
+                return bad(err, file, f, "given twice");
+        p->pickup[p->n_pickup++] = (ordo_pickup_option_t)k;
+    }
+    return ORDO_OK;
+}
+
+/* constraints.partial: {"mode": "none" | "ship_available" | "cancel_short",
+ * "pickup": ["transfer", "other_store"]} (docs/policies.md). */
+static int parse_partial(const cJSON *constraints, ordo_partial_t *p, const char *file,
+                         ordo_error_t *err)
+{
+    static const char *const keys[] = {"mode", "pickup", NULL};
+    static const char field[] = "constraints.partial";
+    memset(p, 0, sizeof *p);
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(constraints, "partial");
+    if (!j)
+        return ORDO_OK;
+    if (!cJSON_IsObject(j))
+        return bad(err, file, field, "must be an object");
+    int rc = check_keys(j, keys, file, field, err);
+    if (rc)
+        return rc;
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "mode");
+    if (m) {
+        int k = -1;
+        for (int i = 0; i < 3; i++)
+            if (cJSON_IsString(m) && !strcmp(m->valuestring, partial_modes[i]))
+                k = i;
+        if (k < 0)
+            return bad(err, file, "constraints.partial.mode",
+                       "must be \"none\", \"ship_available\" or \"cancel_short\"");
+        p->mode = (ordo_partial_mode_t)k;
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "pickup");
+    return v ? parse_pickup_options(v, p, file, field, err) : ORDO_OK;
+}
+
+/* Written only when not the default, so that policies without the setting
+ * keep their version. */
+static void write_partial(ordo_jsonw_t *w, const ordo_partial_t *p)
+{
+    if (!p || (p->mode == ORDO_PARTIAL_NONE && p->n_pickup == 0))
+        return;
+    ordo_jsonw_key(w, "partial");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "mode", ordo_partial_mode_name(p->mode));
+    ordo_jsonw_key(w, "pickup");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t i = 0; i < p->n_pickup; i++)
+        ordo_jsonw_str(w, ordo_pickup_option_name(p->pickup[i]));
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_obj_end(w);
 }
 
 static void weights_default(ordo_weights_t *w)
@@ -558,6 +658,8 @@ int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "constraints");
     if (c && (rc = parse_constraints(c, true, &p->constraints, file, "constraints", err)))
         goto fail;
+    if (c && (rc = parse_partial(c, &p->partial, file, err)))
+        goto fail;
     p->fallback_nearest = true;
     if ((rc = get_bool(j, "fallback_nearest", &p->fallback_nearest, file, "", err)))
         goto fail;
@@ -631,7 +733,8 @@ static void write_groups(ordo_jsonw_t *w, const char names[8][ORDO_ID_MAX], uint
     ordo_jsonw_arr_end(w);
 }
 
-static void write_constraints(ordo_jsonw_t *w, const ordo_constraints_t *c, bool guardrails)
+static void write_constraints(ordo_jsonw_t *w, const ordo_constraints_t *c, bool guardrails,
+                              const ordo_partial_t *partial)
 {
     ordo_jsonw_obj_begin(w);
     ordo_jsonw_kint(w, "max_shipments", c->max_shipments);
@@ -663,6 +766,7 @@ static void write_constraints(ordo_jsonw_t *w, const ordo_constraints_t *c, bool
         }
         ordo_jsonw_arr_end(w);
     }
+    write_partial(w, partial);
     ordo_jsonw_obj_end(w);
 }
 
@@ -713,7 +817,7 @@ static void write_strategy(ordo_jsonw_t *w, const ordo_strategy_t *s)
     }
     if (s->has_constraints) {
         ordo_jsonw_key(w, "constraints");
-        write_constraints(w, &s->constraints, false);
+        write_constraints(w, &s->constraints, false, NULL);
     }
     ordo_jsonw_obj_end(w);
 }
@@ -724,7 +828,7 @@ void ordo_policy_write_json(const ordo_policy_t *p, ordo_jsonw_t *w)
     ordo_jsonw_kstr(w, "name", p->name);
     ordo_jsonw_kstr(w, "description", p->description);
     ordo_jsonw_key(w, "constraints");
-    write_constraints(w, &p->constraints, true);
+    write_constraints(w, &p->constraints, true, &p->partial);
     ordo_jsonw_key(w, "strategies");
     ordo_jsonw_arr_begin(w);
     for (uint32_t i = 0; i < p->n_strategies; i++)

@@ -154,7 +154,10 @@ static void read_plan(rd_t *r, const node_t *p, ordo_record_plan_t *out)
             b->sku = str(r, s, "sku");
             b->quantity = num(s, "quantity");
             b->reason = str(r, s, "reason");
+            b->action = str(r, s, "action");
+            b->promise_date = str(r, s, "promise_date");
         }
+    out->partial = str(r, get(p, "partial"), "handling");
     const node_t *ex = get(p, "explain");
     if (ex) {
         const node_t *c = get(ex, "candidates");

@@ -157,12 +157,14 @@ static int run_strategy(src_ctx_t *x, const ordo_strategy_t *s, ordo_plan_t *pla
     return materialize(x, &b, plan, NULL);
 }
 
-/* Nearest node (miles) that can ship the whole order, within capacity. */
-static int run_nearest(src_ctx_t *x, ordo_plan_t *plan, bool *found)
+/* Nearest node (miles) that can ship the whole order, within capacity,
+ * among the nodes cons allows (max_shipments 1). */
+static int run_nearest_cons(src_ctx_t *x, const ordo_constraints_t *cons, ordo_plan_t *plan,
+                            bool *found)
 {
     *found = false;
     x->strat = NULL;
-    x->cons = fallback_constraints();
+    x->cons = cons;
     x->dim = 1;
     set_guardrails(x);
     int rc = src_prepare(x);
@@ -195,9 +197,16 @@ static int run_nearest(src_ctx_t *x, ordo_plan_t *plan, bool *found)
     return materialize(x, &b, plan, NULL);
 }
 
+static int run_nearest(src_ctx_t *x, ordo_plan_t *plan, bool *found)
+{
+    return run_nearest_cons(x, fallback_constraints(), plan, found);
+}
+
 static void backorders(src_ctx_t *x, ordo_plan_t *plan)
 {
     const ordo_order_t *o = x->order;
+    plan->partial = NULL; /* a partial plan whose reservation failed ships nothing */
+    plan->n_line_actions = 0;
     plan->backorders = src_zalloc(x, o->n_lines, sizeof *plan->backorders);
     if (!plan->backorders)
         return;
@@ -494,6 +503,448 @@ static int run_fallback(src_ctx_t *x, const ordo_strategy_t *first_matched, ordo
     return ORDO_OK;
 }
 
+/* ---- partial orders (policy constraints.partial, docs/policies.md) ---- */
+
+/* An explained part that ships: its candidates and alternatives (from
+ * index nc0 and na0 on) replace those of the earlier tries, so that they
+ * refer to the plan's search lines. */
+static void explain_keep_from(src_ctx_t *x, uint32_t nc0, uint32_t na0)
+{
+    if (nc0 <= x->n_cands_out && x->cands_out) {
+        memmove(x->cands_out, x->cands_out + nc0, (x->n_cands_out - nc0) * sizeof *x->cands_out);
+        x->n_cands_out -= nc0;
+    }
+    if (na0 <= x->n_alts && x->alts) {
+        memmove(x->alts, x->alts + na0, (x->n_alts - na0) * sizeof *x->alts);
+        x->n_alts -= na0;
+    }
+}
+
+/* The order `base` with quantities qty[li] (0: left out), decided by the
+ * policy's strategies and fallbacks (then the nearest-node rule when the
+ * policy allows it), or only by the nearest node `nearest` allows. The
+ * plan's lines and the search lines name base's lines. */
+static int decide_sub(src_ctx_t *x, const ordo_order_t *base, const uint32_t *qty,
+                      const ordo_constraints_t *nearest, ordo_plan_t *out, bool *found)
+{
+    *found = false;
+    const ordo_order_t *orig = x->order;
+    ordo_order_t *sub = ordo_arena_alloc(x->arena, sizeof *sub);
+    uint32_t *map = src_zalloc(x, base->n_lines, sizeof *map);
+    ordo_order_line_t *lines = src_zalloc(x, base->n_lines, sizeof *lines);
+    if (!sub || !map || !lines)
+        return src_fail_arena(x, "a partial order");
+    *sub = *base;
+    sub->lines = lines;
+    sub->n_lines = 0;
+    for (uint32_t li = 0; li < base->n_lines; li++)
+        if (qty[li]) {
+            map[sub->n_lines] = li;
+            lines[sub->n_lines++] = (ordo_order_line_t){base->lines[li].sku, qty[li]};
+        }
+    if (!sub->n_lines)
+        return ORDO_OK;
+    memset(out, 0, sizeof *out);
+    x->order = sub;
+    uint32_t nc0 = x->n_cands_out, na0 = x->n_alts; /* explain: kept unless this part ships */
+    int rc;
+    if (nearest) {
+        rc = run_nearest_cons(x, nearest, out, found);
+    } else {
+        const ordo_strategy_t *fm = NULL;
+        rc = run_policy(x, out, found, &fm);
+        if (!rc && !*found && x->policy->fallback_nearest)
+            rc = run_fallback_nearest(x, fm, out, found);
+    }
+    x->order = orig;
+    if (rc || !*found) {
+        x->n_cands_out = nc0 < x->n_cands_out ? nc0 : x->n_cands_out;
+        x->n_alts = na0 < x->n_alts ? na0 : x->n_alts;
+        return rc;
+    }
+    explain_keep_from(x, nc0, na0);
+    for (uint32_t s = 0; s < out->n_shipments; s++)
+        for (uint32_t j = 0; j < out->shipments[s].n_lines; j++)
+            out->shipments[s].lines[j].line = map[out->shipments[s].lines[j].line];
+    for (uint32_t i = 0; i < x->n_lines; i++)
+        x->lines[i].order_line = map[x->lines[i].order_line];
+    return ORDO_OK;
+}
+
+/* A partial plan takes the sub-plan's shipments, totals and search under
+ * the decision's own header (order, policy, promise). */
+static void take_plan(ordo_plan_t *plan, const ordo_plan_t *sub, ordo_plan_status_t status)
+{
+    ordo_plan_t head = *plan;
+    *plan = *sub;
+    plan->status = status;
+    plan->order = head.order;
+    plan->policy_name = head.policy_name;
+    plan->policy_version = head.policy_version;
+    plan->promise_days = head.promise_days;
+    plan->promise = head.promise;
+    plan->fallback_reason = head.fallback_reason;
+}
+
+/* src's shipments appended to dst's, totals summed. */
+static int append_plan(src_ctx_t *x, ordo_plan_t *dst, const ordo_plan_t *src)
+{
+    uint32_t n = dst->n_shipments + src->n_shipments;
+    ordo_shipment_t *sh = src_zalloc(x, n, sizeof *sh);
+    if (!sh)
+        return src_fail_arena(x, "a partial plan's shipments");
+    memcpy(sh, dst->shipments, dst->n_shipments * sizeof *sh);
+    memcpy(sh + dst->n_shipments, src->shipments, src->n_shipments * sizeof *sh);
+    double units = (double)dst->units + src->units;
+    if (units > 0) {
+        dst->on_time_prob =
+            (dst->on_time_prob * dst->units + src->on_time_prob * src->units) / units;
+        dst->return_risk = (dst->return_risk * dst->units + src->return_risk * src->units) / units;
+    }
+    dst->all_on_time_prob *= src->all_on_time_prob;
+    dst->units += src->units;
+    dst->score += src->score;
+#define ADD_COMPONENT(name, plan_level) dst->cost.name += src->cost.name;
+    ORDO_COST_COMPONENTS(ADD_COMPONENT)
+#undef ADD_COMPONENT
+    dst->shipments = sh;
+    dst->n_shipments = n;
+    return ORDO_OK;
+}
+
+/* P90 business days in transit from a node to a zone by its ground service
+ * (else its first); −1 when it has none. */
+static int transit_p90(const ordo_network_t *net, const ordo_node_t *n, int zone)
+{
+    const ordo_carrier_service_t *svc = NULL;
+    for (uint32_t i = 0; i < n->n_services; i++) {
+        const ordo_carrier_service_t *s = &net->services[n->services[i]];
+        if (!svc || (s->service == ORDO_SERVICE_GROUND && svc->service != ORDO_SERVICE_GROUND))
+            svc = s;
+    }
+    if (!svc)
+        return -1;
+    for (int d = 0; d < ORDO_TRANSIT_DAYS; d++)
+        if (ordo_transit_cdf(svc, zone, d) >= 0.9)
+            return d;
+    return ORDO_TRANSIT_DAYS;
+}
+
+/* The earliest promise for qty units of a SKU from replenishment: an inbound
+ * row that, with the earlier rows of its node, covers qty; its arrival (not
+ * before the order day) + the node's processing + P90 transit to the
+ * customer (or none at the pickup store itself). 0 when none covers it. */
+static int64_t inbound_promise(src_ctx_t *x, uint32_t sku, uint32_t qty, char *note, size_t cap)
+{
+    const ordo_network_t *net = x->net;
+    const ordo_order_t *o = x->order;
+    bool pickup = o->level == ORDO_LEVEL_PICKUP;
+    uint16_t zip3 = pickup ? net->nodes[o->pickup_node].zip3 : o->ship_zip3;
+    uint32_t n;
+    const ordo_inbound_t *in = ordo_network_inbound(net, sku, &n);
+    int64_t best = 0;
+    snprintf(note, cap, "no replenishment known");
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t cum = 0;
+        for (uint32_t j = 0; j <= i; j++)
+            cum += in[j].node == in[i].node ? in[j].quantity : 0;
+        const ordo_node_t *nd = &net->nodes[in[i].node];
+        if (cum < qty || !nd->active)
+            continue;
+        int transit = 0;
+        if (!pickup || in[i].node != (uint32_t)o->pickup_node) {
+            int z = ordo_network_zone(net, in[i].node, zip3);
+            transit = z > 0 ? transit_p90(net, nd, z) : -1;
+        }
+        if (transit < 0)
+            continue;
+        int64_t start = in[i].day > x->day0 ? in[i].day : x->day0;
+        int64_t t = src_bday_to_time(start, nd->processing_days + transit);
+        if (best && t >= best)
+            continue;
+        best = t;
+        char d[32];
+        ordo_time_format(in[i].day * 86400, d, sizeof d);
+        d[10] = 0;
+        snprintf(note, cap, "inbound at %s on %s + %d processing + %d transit business day(s)",
+                 nd->id, d, nd->processing_days, transit);
+    }
+    return best;
+}
+
+/* The units of each line the plan's shipments carry. */
+static void shipped_units(const ordo_plan_t *plan, uint32_t *shipped)
+{
+    for (uint32_t s = 0; s < plan->n_shipments; s++)
+        for (uint32_t j = 0; j < plan->shipments[s].n_lines; j++)
+            shipped[plan->shipments[s].lines[j].line] += plan->shipments[s].lines[j].quantity;
+}
+
+/* What a partial plan did with each line; why[] (one per order line) gives
+ * the reason a line, or part of it, does not ship. Short units are
+ * backordered with a promise from replenishment, or cancelled. */
+static int partial_lines(src_ctx_t *x, ordo_plan_t *plan, const ordo_backorder_t *why)
+{
+    const ordo_order_t *o = x->order;
+    bool cancel = x->policy->partial.mode == ORDO_PARTIAL_CANCEL_SHORT;
+    uint32_t shipped[ORDO_ORDER_MAX_LINES] = {0};
+    shipped_units(plan, shipped);
+    plan->line_actions = src_zalloc(x, o->n_lines, sizeof *plan->line_actions);
+    plan->backorders = src_zalloc(x, o->n_lines, sizeof *plan->backorders);
+    if (!plan->line_actions || !plan->backorders)
+        return src_fail_arena(x, "a partial plan's lines");
+    plan->n_line_actions = o->n_lines;
+    plan->n_backorders = 0;
+    uint32_t n_short = 0;
+    for (uint32_t li = 0; li < o->n_lines; li++) {
+        ordo_line_action_t *a = &plan->line_actions[li];
+        uint32_t q = o->lines[li].quantity;
+        a->line = li;
+        a->shipped = shipped[li] < q ? shipped[li] : q;
+        a->short_qty = q - a->shipped;
+        a->action = "shipped";
+        if (!a->short_qty)
+            continue;
+        n_short++;
+        a->action = cancel ? "cancelled" : "backordered";
+        a->reason = why[li].reason;
+        ordo_backorder_t *b = &plan->backorders[plan->n_backorders++];
+        *b = why[li];
+        b->quantity = a->short_qty;
+        b->action = a->action;
+        if (!cancel) {
+            char note[160];
+            b->promise = a->promise =
+                inbound_promise(x, o->lines[li].sku, a->short_qty, note, sizeof note);
+            b->promise_note = a->note = ordo_arena_strdup(x->arena, note);
+        }
+    }
+    char r[96];
+    snprintf(r, sizeof r, "%u of %u line(s) ship in full; %u %s", o->n_lines - n_short, o->n_lines,
+             n_short, cancel ? "cancelled" : "backordered");
+    plan->partial = ordo_partial_mode_name(x->policy->partial.mode);
+    plan->partial_reason = ordo_arena_strdup(x->arena, r);
+    return ORDO_OK;
+}
+
+/* Units of each line that could ship on their own, from the reasons the
+ * unfulfillable plan gave: every unit of a line that failed only with the
+ * others (no_feasible_plan), what allowed nodes hold of a short line that
+ * may be split. */
+static void shippable_qty(const src_ctx_t *x, const ordo_backorder_t *why, uint32_t *qty)
+{
+    const ordo_order_t *o = x->order;
+    bool split = x->cons && x->cons->allow_line_split && o->level != ORDO_LEVEL_PICKUP;
+    for (uint32_t li = 0; li < o->n_lines; li++) {
+        uint32_t q = o->lines[li].quantity;
+        qty[li] = 0;
+        if (!strcmp(why[li].reason, "no_feasible_plan"))
+            qty[li] = q;
+        else if (split && !strcmp(why[li].reason, "insufficient_stock"))
+            qty[li] = x->line_total[li] < q ? (uint32_t)x->line_total[li] : q;
+    }
+}
+
+/* ship_available / cancel_short: the shippable lines decided as an order of
+ * their own; when that finds no plan, without its last line, and so on. */
+static int run_ship_available(src_ctx_t *x, ordo_plan_t *plan, const ordo_backorder_t *why,
+                              uint32_t *qty)
+{
+    const ordo_order_t *o = x->order;
+    ordo_plan_t *sub = ordo_arena_alloc(x->arena, sizeof *sub);
+    if (!sub)
+        return src_fail_arena(x, "a partial plan");
+    bool found = false;
+    for (uint32_t tries = 0; tries < o->n_lines && !found; tries++) {
+        int rc = decide_sub(x, o, qty, NULL, sub, &found);
+        if (rc)
+            return rc;
+        uint32_t last = o->n_lines;
+        for (uint32_t li = 0; li < o->n_lines; li++)
+            last = qty[li] ? li : last;
+        if (found || last == o->n_lines)
+            break;
+        qty[last] = 0;
+    }
+    if (found)
+        take_plan(plan, sub, ORDO_PLAN_PARTIAL);
+    return partial_lines(x, plan, why);
+}
+
+/* A pickup plan that serves every line (at its store, by transfer, or at
+ * another store): each line's action, the ready date of the moved ones. */
+static int pickup_lines(src_ctx_t *x, ordo_plan_t *plan, const char *moved, int64_t ready,
+                        const char *note, const char *reason)
+{
+    const ordo_order_t *o = x->order;
+    plan->line_actions = src_zalloc(x, o->n_lines, sizeof *plan->line_actions);
+    if (!plan->line_actions)
+        return src_fail_arena(x, "a partial plan's lines");
+    plan->n_line_actions = o->n_lines;
+    for (uint32_t s = 0; s < plan->n_shipments; s++)
+        for (uint32_t j = 0; j < plan->shipments[s].n_lines; j++) {
+            ordo_line_action_t *a = &plan->line_actions[plan->shipments[s].lines[j].line];
+            a->line = plan->shipments[s].lines[j].line;
+            a->shipped += plan->shipments[s].lines[j].quantity;
+            if (plan->shipments[s].transfer || !strcmp(moved, "other_store")) {
+                a->action = moved;
+                a->promise = ready;
+                a->note = note;
+            } else if (!a->action) {
+                a->action = "shipped";
+            }
+        }
+    plan->n_backorders = 0;
+    plan->backorders = NULL;
+    plan->partial = moved[0] == 't' ? "transfer" : "other_store";
+    plan->partial_reason = ordo_arena_strdup(x->arena, reason);
+    return plan->partial_reason ? ORDO_OK : src_fail_arena(x, "a partial plan's reason");
+}
+
+/* The pickup store's lines picked up there; the lines it lacks shipped to it
+ * from the nearest DC or store that has them all (one parcel, ground
+ * promise), ready on the transfer's P90 arrival. */
+static int run_transfer(src_ctx_t *x, ordo_plan_t *plan, bool *found)
+{
+    static const ordo_constraints_t tc = {.max_shipments = 1,
+                                          .node_types =
+                                              (1u << ORDO_NODE_DC) | (1u << ORDO_NODE_STORE),
+                                          .respect_capacity = true,
+                                          .respect_safety_stock = true};
+    const ordo_order_t *o = x->order;
+    const ordo_node_t *store = &x->net->nodes[o->pickup_node];
+    uint32_t here[ORDO_ORDER_MAX_LINES] = {0}, away[ORDO_ORDER_MAX_LINES] = {0};
+    bool any_away = false, any_here = false;
+    for (uint32_t li = 0; li < o->n_lines; li++) {
+        int64_t cell =
+            ordo_inventory_cell(x->net->inventory, (uint32_t)o->pickup_node, o->lines[li].sku);
+        int32_t atp = cell >= 0 ? ordo_inventory_atp(x->net->inventory, (uint32_t)cell) : 0;
+        bool has = atp >= (int32_t)o->lines[li].quantity;
+        (has ? here : away)[li] = o->lines[li].quantity;
+        any_here |= has;
+        any_away |= !has;
+    }
+    if (!any_away)
+        return ORDO_OK; /* not short of stock: a transfer cannot help */
+    ordo_plan_t *pp = ordo_arena_calloc(x->arena, 1, sizeof *pp);
+    ordo_plan_t *tp = ordo_arena_calloc(x->arena, 1, sizeof *tp);
+    ordo_order_t *to = ordo_arena_alloc(x->arena, sizeof *to);
+    if (!pp || !tp || !to)
+        return src_fail_arena(x, "a transfer");
+    bool ok = true;
+    int rc = any_here ? decide_sub(x, o, here, NULL, pp, &ok) : ORDO_OK;
+    if (rc || !ok)
+        return rc;
+    *to = *o;
+    to->level = ORDO_LEVEL_STANDARD;
+    to->ship_zip = store->zip;
+    to->ship_zip3 = store->zip3;
+    memcpy(to->state, store->state, sizeof to->state);
+    to->pickup_node = -1;
+    to->residential = false;
+    int pdays = x->promise_days;
+    int64_t pdate = x->promise;
+    x->promise_days = x->eng->p.promise_days[ORDO_LEVEL_STANDARD];
+    x->promise = src_bday_to_time(x->day0, x->promise_days);
+    rc = decide_sub(x, to, away, &tc, tp, found);
+    x->promise_days = pdays;
+    x->promise = pdate;
+    if (rc || !*found)
+        return rc;
+    int64_t ready = 0;
+    for (uint32_t s = 0; s < tp->n_shipments; s++) {
+        tp->shipments[s].transfer = true;
+        ready = tp->shipments[s].eta_p90 > ready ? tp->shipments[s].eta_p90 : ready;
+    }
+    if (any_here && (rc = append_plan(x, pp, tp)))
+        return rc;
+    take_plan(plan, any_here ? pp : tp, ORDO_PLAN_OK);
+    plan->search = "transfer";
+    char note[160], reason[200];
+    snprintf(note, sizeof note, "%s ships to %s", x->net->nodes[tp->shipments[0].node].id,
+             store->id);
+    snprintf(reason, sizeof reason,
+             "pickup store %s is short; %s ships the short line(s) to it (transfer)", store->id,
+             x->net->nodes[tp->shipments[0].node].id);
+    return pickup_lines(x, plan, "transferred", ready, ordo_arena_strdup(x->arena, note), reason);
+}
+
+/* The nearest other active pickup store (miles from the order's store) with
+ * every line in stock: the whole order picked up there. Scans the nodes:
+ * only pickup orders their store cannot fill come here. */
+static int run_other_store(src_ctx_t *x, ordo_plan_t *plan, bool *found)
+{
+    const ordo_network_t *net = x->net;
+    const ordo_order_t *o = x->order;
+    uint16_t zip3 = net->nodes[o->pickup_node].zip3;
+    int32_t best = -1;
+    double best_m = INFINITY;
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        const ordo_node_t *nd = &net->nodes[n];
+        double m = ordo_network_miles(net, n, zip3);
+        if (n == (uint32_t)o->pickup_node || !nd->active || !(nd->caps & ORDO_CAP_PICKUP) ||
+            m < 0 || m >= best_m)
+            continue;
+        bool all = true;
+        for (uint32_t li = 0; li < o->n_lines && all; li++) {
+            int64_t cell = ordo_inventory_cell(net->inventory, n, o->lines[li].sku);
+            all = cell >= 0 && ordo_inventory_atp(net->inventory, (uint32_t)cell) >=
+                                   (int32_t)o->lines[li].quantity;
+        }
+        if (all) {
+            best = (int32_t)n;
+            best_m = m;
+        }
+    }
+    if (best < 0)
+        return ORDO_OK;
+    ordo_order_t *alt = ordo_arena_alloc(x->arena, sizeof *alt);
+    ordo_plan_t *sub = ordo_arena_calloc(x->arena, 1, sizeof *sub);
+    uint32_t qty[ORDO_ORDER_MAX_LINES];
+    if (!alt || !sub)
+        return src_fail_arena(x, "another pickup store");
+    *alt = *o;
+    alt->pickup_node = best;
+    for (uint32_t li = 0; li < o->n_lines; li++)
+        qty[li] = o->lines[li].quantity;
+    int rc = decide_sub(x, alt, qty, NULL, sub, found);
+    if (rc || !*found)
+        return rc;
+    take_plan(plan, sub, ORDO_PLAN_OK);
+    plan->search = "other_store";
+    int64_t ready = sub->n_shipments ? sub->shipments[0].eta_p90 : 0;
+    char note[160], reason[200];
+    snprintf(note, sizeof note, "pick up at %s, %.0f miles from %s", net->nodes[best].id, best_m,
+             net->nodes[o->pickup_node].id);
+    snprintf(reason, sizeof reason, "pickup store %s is short; %s has every line",
+             net->nodes[o->pickup_node].id, net->nodes[best].id);
+    return pickup_lines(x, plan, "other_store", ready, ordo_arena_strdup(x->arena, note), reason);
+}
+
+/* An unfulfillable order under a policy with partial handling: a pickup
+ * order tries the policy's pickup options in order; then ship_available or
+ * cancel_short ship what can ship. */
+static int run_partial(src_ctx_t *x, ordo_plan_t *plan)
+{
+    const ordo_partial_t *pp = &x->policy->partial;
+    const ordo_backorder_t *why = plan->backorders;
+    if (!why || plan->n_backorders != x->order->n_lines)
+        return ORDO_OK; /* no reasons (out of memory): leave it unfulfillable */
+    uint32_t qty[ORDO_ORDER_MAX_LINES];
+    shippable_qty(x, why, qty);
+    if (x->order->level == ORDO_LEVEL_PICKUP)
+        for (uint32_t i = 0; i < pp->n_pickup; i++) {
+            bool found = false;
+            int rc = pp->pickup[i] == ORDO_PICKUP_TRANSFER ? run_transfer(x, plan, &found)
+                                                           : run_other_store(x, plan, &found);
+            if (rc || found)
+                return rc;
+        }
+    if (pp->mode == ORDO_PARTIAL_NONE)
+        return ORDO_OK;
+    return run_ship_available(x, plan, why, qty);
+}
+
 /* What every decided plan reports: evaluations, search lines, the ATP
  * seen, and the explain section. */
 static void finish_plan(src_ctx_t *x, ordo_plan_t *plan)
@@ -544,6 +995,10 @@ static int decide_once(src_ctx_t *x, ordo_plan_t *plan)
         plan->status = ORDO_PLAN_OK;
     } else {
         int rc = run_fallback(x, first_matched, plan);
+        if (!rc && plan->status == ORDO_PLAN_UNFULFILLABLE && policy && !opts->force_fallback &&
+            (policy->partial.mode != ORDO_PARTIAL_NONE || policy->partial.n_pickup) &&
+            !(opts->deadline_ns && ordo_now_ns() > opts->deadline_ns))
+            rc = run_partial(x, plan);
         if (rc)
             return rc;
     }
@@ -726,8 +1181,8 @@ static void price_shipment(src_ctx_t *x, uint32_t k, const ordo_plan_spec_shipme
         !src_node_allowed(x, &net->nodes[ss->node], &why)) {
         char r[64];
         snprintf(r, sizeof r, "violates:%s", why);
-        add_viol(vl,
-                 (ordo_backorder_t){0, 0, ordo_arena_strdup(x->arena, r), net->nodes[ss->node].id});
+        add_viol(vl, (ordo_backorder_t){.reason = ordo_arena_strdup(x->arena, r),
+                                        .detail = net->nodes[ss->node].id});
     }
     uint32_t mask = 0;
     for (uint32_t j = 0; j < ss->n_lines; j++, (*li)++) {
@@ -743,8 +1198,9 @@ static void price_shipment(src_ctx_t *x, uint32_t k, const ordo_plan_spec_shipme
         }
         /* price even without stock: pretend it is there, report it */
         if (cd->atp[i] < (int32_t)x->lines[i].qty) {
-            add_viol(vl, (ordo_backorder_t){x->lines[i].order_line, x->lines[i].qty,
-                                            "violates:stock", NULL});
+            add_viol(vl, (ordo_backorder_t){.line = x->lines[i].order_line,
+                                            .quantity = x->lines[i].qty,
+                                            .reason = "violates:stock"});
             cd->atp[i] = 1 << 30;
             cd->dos[i] = cd->dos[i] > 0 ? cd->dos[i] : 0;
             if (cell < 0)
@@ -756,10 +1212,11 @@ static void price_shipment(src_ctx_t *x, uint32_t k, const ordo_plan_spec_shipme
     src_eval_t e;
     src_eval_shipment(x, k, mask, ss->service >= 0 ? ss->service : -3, &e);
     if (!e.feasible)
-        add_viol(vl, (ordo_backorder_t){
-                         x->lines[*li - 1].order_line, 0,
-                         ordo_arena_strdup(x->arena, e.excluded_by ? e.excluded_by : "rule"),
-                         e.detail[0] ? ordo_arena_strdup(x->arena, e.detail) : NULL});
+        add_viol(vl,
+                 (ordo_backorder_t){
+                     .line = x->lines[*li - 1].order_line,
+                     .reason = ordo_arena_strdup(x->arena, e.excluded_by ? e.excluded_by : "rule"),
+                     .detail = e.detail[0] ? ordo_arena_strdup(x->arena, e.detail) : NULL});
     b->score.v[0] += e.score.v[0];
     for (uint32_t d = 1; d < x->dim; d++)
         b->score.v[d] += e.score.v[d];
@@ -788,10 +1245,13 @@ static int price_plan(src_ctx_t *x, const ordo_plan_spec_t *spec, const uint32_t
         price_shipment(x, k, &spec->shipments[k], &li, &b, &vl);
     for (uint32_t i = 0; i < order->n_lines; i++)
         if (covered[i] != order->lines[i].quantity)
-            add_viol(&vl, (ordo_backorder_t){i, order->lines[i].quantity, "violates:coverage",
-                                             "the plan does not ship the line's full quantity"});
+            add_viol(&vl, (ordo_backorder_t){
+                              .line = i,
+                              .quantity = order->lines[i].quantity,
+                              .reason = "violates:coverage",
+                              .detail = "the plan does not ship the line's full quantity"});
     if (spec->n_shipments > x->cons->max_shipments)
-        add_viol(&vl, (ordo_backorder_t){0, 0, "violates:max_shipments", NULL});
+        add_viol(&vl, (ordo_backorder_t){.reason = "violates:max_shipments"});
     src_score_t term = src_plan_term(x, b.k);
     src_add(&b.score, &term, x->dim);
     int32_t force[SRC_MAX_M];

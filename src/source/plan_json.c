@@ -19,6 +19,8 @@ const char *ordo_plan_status_name(ordo_plan_status_t s)
         return "fallback";
     case ORDO_PLAN_UNFULFILLABLE:
         return "unfulfillable";
+    case ORDO_PLAN_PARTIAL:
+        return "partial";
     }
     return "?";
 }
@@ -160,13 +162,16 @@ static void write_explain(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_obj_end(w);
 }
 
-static void write_shipment(const ordo_shipment_t *sh, const ordo_network_t *net, ordo_jsonw_t *w)
+static void write_shipment(const ordo_shipment_t *sh, const ordo_order_t *o,
+                           const ordo_network_t *net, ordo_jsonw_t *w)
 {
     const ordo_node_t *node = &net->nodes[sh->node];
     ordo_jsonw_obj_begin(w);
     ordo_jsonw_kstr(w, "node", node->id);
     ordo_jsonw_kstr(w, "node_type", ordo_node_type_name(node->type));
     ordo_jsonw_kstr(w, "service", service_id(net, sh->service));
+    if (sh->transfer && o && o->pickup_node >= 0 && (uint32_t)o->pickup_node < net->n_nodes)
+        ordo_jsonw_kstr(w, "transfer_to", net->nodes[o->pickup_node].id);
     if (sh->service >= 0) {
         ordo_jsonw_kstr(w, "carrier", net->services[sh->service].carrier);
         ordo_jsonw_kstr(w, "service_level",
@@ -243,9 +248,49 @@ static void write_backorders(const ordo_plan_t *p, const ordo_network_t *net, or
         ordo_jsonw_kstr(w, "reason", b->reason);
         if (b->detail)
             ordo_jsonw_kstr(w, "detail", b->detail);
+        if (b->action) {
+            ordo_jsonw_kstr(w, "action", b->action);
+            if (b->promise > 0)
+                write_time(w, "promise_date", b->promise);
+            if (b->promise_note)
+                ordo_jsonw_kstr(w, "promise_note", b->promise_note);
+        }
         ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_arr_end(w);
+}
+
+/* "partial": what a partial decision did with each line (only when the
+ * policy's partial handling ran). */
+static void write_partial(const ordo_plan_t *p, const ordo_network_t *net, ordo_jsonw_t *w)
+{
+    const ordo_order_t *o = p->order;
+    ordo_jsonw_key(w, "partial");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "handling", p->partial);
+    if (p->partial_reason)
+        ordo_jsonw_kstr(w, "reason", p->partial_reason);
+    ordo_jsonw_key(w, "lines");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t i = 0; i < p->n_line_actions; i++) {
+        const ordo_line_action_t *a = &p->line_actions[i];
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kint(w, "line", a->line);
+        if (o && a->line < o->n_lines)
+            ordo_jsonw_kstr(w, "sku", net->skus[o->lines[a->line].sku].id);
+        ordo_jsonw_kstr(w, "action", a->action ? a->action : "shipped");
+        ordo_jsonw_kint(w, "shipped", a->shipped);
+        ordo_jsonw_kint(w, "short", a->short_qty);
+        if (a->reason)
+            ordo_jsonw_kstr(w, "reason", a->reason);
+        if (a->promise > 0)
+            write_time(w, "promise_date", a->promise);
+        if (a->note)
+            ordo_jsonw_kstr(w, "note", a->note);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_obj_end(w);
 }
 
 void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_jsonw_t *w)
@@ -270,10 +315,12 @@ void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_key(w, "shipments");
     ordo_jsonw_arr_begin(w);
     for (uint32_t s = 0; s < p->n_shipments; s++)
-        write_shipment(&p->shipments[s], net, w);
+        write_shipment(&p->shipments[s], o, net, w);
     ordo_jsonw_arr_end(w);
     write_totals(p, w);
     write_backorders(p, net, w);
+    if (p->partial)
+        write_partial(p, net, w);
     ordo_jsonw_kbool(w, "reserved", p->reserved);
     ordo_jsonw_kdouble(w, "latency_us", round(p->latency_ns / 100.0) / 10.0);
     if (p->explained)

@@ -131,7 +131,10 @@ static void eq_plan(const ordo_record_plan_t *a, const ordo_record_plan_t *b)
         eq_str(a->backorders[i].sku, b->backorders[i].sku);
         eq_num(a->backorders[i].quantity, b->backorders[i].quantity);
         eq_str(a->backorders[i].reason, b->backorders[i].reason);
+        eq_str(a->backorders[i].action, b->backorders[i].action);
+        eq_str(a->backorders[i].promise_date, b->backorders[i].promise_date);
     }
+    eq_str(a->partial, b->partial);
     assert_int_equal(a->n_candidates, b->n_candidates);
 }
 
@@ -262,6 +265,46 @@ static void round_trip(fx_t *f, const ordo_decision_meta_t *meta, bool explain)
         assert_int_equal(j.window, -1);
     }
     assert_int_equal(j.shadow, meta && meta->shadow);
+}
+
+/* A partial plan's backorder actions, promise dates and handling survive
+ * the JSON and CBOR round trips (the plan is made partial by hand: the
+ * engine's partial decisions are tests/source/test_partial.c's). */
+static void test_round_trip_partial(void **state)
+{
+    fx_t *f = *state;
+    ordo_plan_t *plan = decide(f, false);
+    ordo_backorder_t *b = ordo_arena_calloc(f->arena, 1, sizeof *b);
+    ordo_line_action_t *la = ordo_arena_calloc(f->arena, 2, sizeof *la);
+    assert_non_null(b);
+    assert_non_null(la);
+    *b = (ordo_backorder_t){.line = 1,
+                            .quantity = 1,
+                            .reason = "out_of_stock",
+                            .action = "backordered",
+                            .promise = 1796040000,
+                            .promise_note = "inbound at DC-001"};
+    la[0] = (ordo_line_action_t){.line = 0, .action = "shipped", .shipped = 2};
+    la[1] = (ordo_line_action_t){.line = 1,
+                                 .action = "backordered",
+                                 .short_qty = 1,
+                                 .reason = "out_of_stock",
+                                 .promise = 1796040000};
+    plan->status = ORDO_PLAN_PARTIAL;
+    plan->backorders = b;
+    plan->n_backorders = 1;
+    plan->partial = "ship_available";
+    plan->line_actions = la;
+    plan->n_line_actions = 2;
+    ordo_record_t j, c;
+    write_read(f, plan, NULL, false, &j);
+    write_read(f, plan, NULL, true, &c);
+    eq_record(&j, &c);
+    assert_string_equal(j.plan.status, "partial");
+    assert_string_equal(j.plan.partial, "ship_available");
+    assert_int_equal(j.plan.n_backorders, 1);
+    assert_string_equal(j.plan.backorders[0].action, "backordered");
+    assert_string_equal(j.plan.backorders[0].promise_date, "2026-11-30");
 }
 
 static void test_round_trip_plain(void **state)
@@ -397,6 +440,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_round_trip_plain),
+        cmocka_unit_test(test_round_trip_partial),
         cmocka_unit_test(test_round_trip_experiment),
         cmocka_unit_test(test_round_trip_switchback_shadow),
         cmocka_unit_test(test_no_new_keys_without_experiment),
