@@ -94,12 +94,16 @@ typedef enum ordo_strategy_kind {
     ORDO_STRATEGY_CRITERIA = 1
 } ordo_strategy_kind_t;
 
-/* Weighted: score = −cost·landed_cost + on_time·on_time_prob
+/* Weighted: score = −cost·cash_cost − economic·economic_cost
+ *                   + on_time·on_time_prob
  *                   − return_risk·return_risk − load·load_penalty
  *                   − split·(shipments − 1) + overstock·relief_share
- * (docs/policies.md). All weights finite and in [0, 1e6]. */
+ * (docs/policies.md). All weights finite and in [0, 1e6]. economic weighs
+ * carrying relief + opportunity cost (default 1: with cost 1, the landed
+ * cost). */
 typedef struct ordo_weights {
     double cost;
+    double economic;
     double on_time;
     double return_risk;
     double load;
