@@ -197,8 +197,10 @@ typedef struct ordo_policy {
 int ordo_policy_parse(const char *json, size_t len, const char *name, ordo_policy_t **out,
                       ordo_error_t *err);
 void ordo_policy_destroy(ordo_policy_t *policy);
-/* Canonical JSON: every field, fixed order, defaults made explicit. The
- * version is the FNV-1a 64-bit hash of the compact canonical form. */
+/* Canonical JSON: every field, fixed order, defaults made explicit (except
+ * the weight `economic`, written only when it is not its default 1, so the
+ * policies written before it keep their versions). The version is the
+ * FNV-1a 64-bit hash of the compact canonical form. */
 void ordo_policy_write_json(const ordo_policy_t *policy, ordo_jsonw_t *w);
 
 /* Built-in policies: "default" (weighted), "proximity-first",
