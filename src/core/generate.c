@@ -3,9 +3,10 @@
  *
  * DCs go to large metros, spread apart; stores to ZIPs drawn by population;
  * drop-ship suppliers anywhere people live. The catalog has product families
- * with realistic weights, sizes, prices and return rates, and a Zipf
- * popularity. Inventory is deep at DCs, shallow at stores (popular SKUs
- * only) and sparse in the long tail, which drop-shippers carry. Everything is
+ * with realistic weights, sizes, prices, unit costs and return rates, and a
+ * Zipf popularity. Inventory is deep at DCs, shallow at stores (popular SKUs
+ * only) and sparse in the long tail, which drop-shippers carry; each cell
+ * has a daily demand from that popularity (cell_demand). Everything is
  * drawn from one seeded generator, so a seed always gives the same files. */
 #include <limits.h>
 #include <math.h>

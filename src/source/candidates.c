@@ -500,7 +500,7 @@ static void record_candidate(src_ctx_t *x, uint32_t ci, uint32_t mask, const src
     c->feasible = e->feasible;
     c->excluded_by = e->excluded_by;
     c->detail = e->detail[0] ? ordo_arena_strdup(x->arena, e->detail) : NULL;
-    c->landed_cost = e->cost.total;
+    c->landed_cost = e->cost.total + e->cost.economic; /* cash + economic */
     c->on_time_prob = e->on_time;
     c->return_risk = e->return_risk;
     c->load_penalty = e->load_penalty;
