@@ -91,6 +91,11 @@ typedef struct ordo_sku {
     double length_in, width_in, height_in;
     double price;                 /* USD */
     double return_rate;           /* base probability of return, 0..1 */
+    /* What a unit costs the retailer (catalog.csv `unit_cost`; when absent,
+     * ORDO_UNIT_COST_SHARE × price). Carrying and opportunity cost use it. */
+    double unit_cost;             /* USD */
+    /* Network demand, units/day (catalog.csv `daily_demand`); < 0: not given */
+    double daily_demand;
 } ordo_sku_t;
 
 /* One inbound row of replenishment.csv: quantity of a SKU expected at a
@@ -99,6 +104,9 @@ typedef struct ordo_inbound {
     uint32_t node, sku, quantity;
     int64_t day; /* Unix day of the expected arrival (UTC) */
 } ordo_inbound_t;
+
+/* unit_cost when catalog.csv does not give one: a share of the price */
+#define ORDO_UNIT_COST_SHARE 0.6
 
 typedef struct ordo_strmap ordo_strmap_t;
 typedef struct ordo_inventory ordo_inventory_t;
@@ -124,6 +132,15 @@ typedef struct ordo_network {
     ordo_strmap_t *sku_index;     /* id → SKU index */
 
     ordo_inventory_t *inventory;  /* owned */
+    /* Demand per inventory cell, units/day (inventory.csv `daily_demand`);
+     * NULL when the file has no such column, NAN for a cell left empty. */
+    float *cell_demand;
+
+    /* Where returns go (network.json `returns`: node ids); the one nearest
+     * the customer receives. n_returns 0: the nearest DC (any node when the
+     * network has no DC). */
+    uint32_t *returns;
+    uint32_t n_returns;
 
     /* Precomputed at load: node × destination ZIP3, row-major
      * [node * ORDO_ZIP3_COUNT + zip3]. zone 0 means the ZIP3 is unknown. */

@@ -95,12 +95,16 @@ typedef enum ordo_strategy_kind {
     ORDO_STRATEGY_CRITERIA = 1
 } ordo_strategy_kind_t;
 
-/* Weighted: score = −cost·landed_cost + on_time·on_time_prob
+/* Weighted: score = −cost·cash_cost − economic·economic_cost
+ *                   + on_time·on_time_prob
  *                   − return_risk·return_risk − load·load_penalty
  *                   − split·(shipments − 1) + overstock·relief_share
- * (docs/policies.md). All weights finite and in [0, 1e6]. */
+ * (docs/policies.md). All weights finite and in [0, 1e6]. economic weighs
+ * carrying relief + opportunity cost (default 1: with cost 1, the landed
+ * cost). */
 typedef struct ordo_weights {
     double cost;
+    double economic;
     double on_time;
     double return_risk;
     double load;
@@ -218,8 +222,10 @@ typedef struct ordo_policy {
 int ordo_policy_parse(const char *json, size_t len, const char *name, ordo_policy_t **out,
                       ordo_error_t *err);
 void ordo_policy_destroy(ordo_policy_t *policy);
-/* Canonical JSON: every field, fixed order, defaults made explicit. The
- * version is the FNV-1a 64-bit hash of the compact canonical form. */
+/* Canonical JSON: every field, fixed order, defaults made explicit (except
+ * the weight `economic`, written only when it is not its default 1, so the
+ * policies written before it keep their versions). The version is the
+ * FNV-1a 64-bit hash of the compact canonical form. */
 void ordo_policy_write_json(const ordo_policy_t *policy, ordo_jsonw_t *w);
 
 /* Built-in policies: "default" (weighted), "proximity-first",

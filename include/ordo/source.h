@@ -35,10 +35,10 @@
 typedef struct ordo_source_params {
     double return_processing;      /* per returned unit */
     double lost_margin_rate;       /* share of price lost per returned unit */
-    double carrying_rate;          /* annual carrying cost, share of price */
+    double carrying_rate;          /* annual carrying cost, share of unit cost */
     double target_days_of_supply;  /* below it, depleting a node costs */
-    double stockout_margin_rate;   /* margin lost per unit short, share of price */
-    double network_days_of_supply; /* demand estimate: on hand / this = daily demand */
+    double stockout_margin_rate;   /* cost per unit of target cover taken, share of unit cost */
+    double network_days_of_supply; /* no demand given: on hand / this = daily demand */
     double lateness_return_factor; /* return risk × (1 + f × expected days late) */
     double split_cost;             /* per shipment beyond the first */
     int promise_days[3];           /* default promise by service level, business days */
@@ -78,6 +78,9 @@ typedef enum ordo_plan_status {
     ORDO_PLAN_PARTIAL = 3 /* some units ship, the rest are backordered or cancelled */
 } ordo_plan_status_t;
 
+/* The cash cost of fulfilment (total) and, apart, the economic terms
+ * (economic): carrying relief and opportunity cost, priced at unit cost, are
+ * not cash the order spends. */
 typedef struct ordo_cost {
     double pick;
     double pack;
@@ -87,20 +90,24 @@ typedef struct ordo_cost {
     double residential;
     double peak;
     double returns;         /* expected return cost */
-    double carrying_relief; /* ≤ 0: holding cost avoided */
-    double opportunity;     /* ≥ 0: depleting a node short on supply */
     double split;           /* plan level only */
-    double total;
+    double total;           /* cash: pick + pack + shipping + returns (+ split) */
+    double carrying_relief; /* economic, ≤ 0: holding cost avoided */
+    double opportunity;     /* economic, ≥ 0: depleting a node short on supply */
+    double economic;        /* carrying_relief + opportunity */
 } ordo_cost_t;
 
 /* Every component of ordo_cost_t, in the order plans and decision records
- * write them: X(field, plan_level_only). The plan writer (plan_json.c), the
- * record reader (src/record) and the plan totals (allocate.c) expand it, so a new cost component is a
- * field above, a line here and the cost code that sets it
- * (docs/internals/RECORD.md). */
+ * write them: X(field, plan_level_only, economic). The cash components are
+ * the cost object's keys; the economic ones (economic = 1) its "economic"
+ * object, where the field `economic` is written as "total". The plan writer
+ * (plan_json.c), the record reader (src/record) and the plan totals
+ * (allocate.c) expand it, so a new cost component is a field above, a line
+ * here and the cost code that sets it (docs/internals/RECORD.md). */
 #define ORDO_COST_COMPONENTS(X)                                                                    \
-    X(pick, 0) X(pack, 0) X(shipping, 0) X(shipping_base, 0) X(fuel, 0) X(residential, 0)          \
-    X(peak, 0) X(returns, 0) X(carrying_relief, 0) X(opportunity, 0) X(split, 1) X(total, 0)
+    X(pick, 0, 0) X(pack, 0, 0) X(shipping, 0, 0) X(shipping_base, 0, 0) X(fuel, 0, 0)             \
+    X(residential, 0, 0) X(peak, 0, 0) X(returns, 0, 0) X(split, 1, 0) X(total, 0, 0)              \
+    X(carrying_relief, 0, 1) X(opportunity, 0, 1) X(economic, 0, 1)
 
 typedef struct ordo_plan_line {
     uint32_t line; /* index into order->lines */

@@ -59,10 +59,10 @@ static void print_trace(const ordo_log_record_t *rec, const ordo_record_t *d)
         printf("  shipment     %s (%s) by %s, zone %g, %g units, on time %.3f, return risk %.3f\n",
                S(s->node), S(s->node_type), S(s->service), s->zone, s->units, s->on_time_prob,
                s->return_risk);
-        printf("               cost $%.2f = pick %.2f + pack %.2f + ship %.2f + returns %.2f"
-               " + carrying %.2f + opportunity %.2f; ETA p50 %s, p90 %s\n",
-               c->total, c->pick, c->pack, c->shipping, c->returns, c->carrying_relief,
-               c->opportunity, S(s->eta_p50), S(s->eta_p90));
+        printf("               cost $%.2f = pick %.2f + pack %.2f + ship %.2f + returns %.2f;"
+               " economic %.2f = carrying %.2f + opportunity %.2f; ETA p50 %s, p90 %s\n",
+               c->total, c->pick, c->pack, c->shipping, c->returns, c->economic,
+               c->carrying_relief, c->opportunity, S(s->eta_p50), S(s->eta_p90));
     }
     for (uint32_t i = 0; i < plan->n_backorders; i++) {
         const ordo_record_backorder_t *b = &plan->backorders[i];

@@ -3,9 +3,10 @@
  *
  * DCs go to large metros, spread apart; stores to ZIPs drawn by population;
  * drop-ship suppliers anywhere people live. The catalog has product families
- * with realistic weights, sizes, prices and return rates, and a Zipf
- * popularity. Inventory is deep at DCs, shallow at stores (popular SKUs
- * only) and sparse in the long tail, which drop-shippers carry. Everything is
+ * with realistic weights, sizes, prices, unit costs and return rates, and a
+ * Zipf popularity. Inventory is deep at DCs, shallow at stores (popular SKUs
+ * only) and sparse in the long tail, which drop-shippers carry; each cell
+ * has a daily demand from that popularity (cell_demand). Everything is
  * drawn from one seeded generator, so a seed always gives the same files. */
 #include <limits.h>
 #include <math.h>
@@ -41,6 +42,21 @@ static const family_t families[] = {
     {"furniture", 0.04, 18.0, 140.0, 4.0, 5.6, 0.70, 0.05, 0},
 };
 #define N_FAMILIES (sizeof families / sizeof families[0])
+
+/* Unit cost as a share of price by family, in the order of families[]
+ * (typical retail cost of goods: apparel and beauty carry high margins,
+ * electronics and grocery thin ones); each SKU varies ±15%. */
+static const double cost_share[] = {0.38, 0.45, 0.78, 0.50, 0.35, 0.52, 0.55, 0.60, 0.70, 0.50};
+_Static_assert(sizeof cost_share / sizeof cost_share[0] == N_FAMILIES, "a cost share per family");
+
+/* Demand (units/day). A SKU's network demand follows its Zipf popularity,
+ * DEMAND_TOP × (rank + 1)^−0.7 per DC, so that a DC's stock of it (4000 ×
+ * (rank + 1)^−0.7, see stock_dc) covers about 45 days. A store sells its
+ * local demand, STORE_SHARE / stores of it; suppliers carry DS_SHARE of
+ * what is left of a long-tail SKU; the DCs stocking it share the rest. */
+#define DEMAND_TOP (4000.0 / 45.0)
+#define STORE_SHARE 0.30
+#define DS_SHARE 0.50
 
 static const double weight_brackets[] = {1,  2,  3,  4,  5,  6,  8,  10,  15,
                                          20, 25, 30, 40, 50, 70, 100, 150};
@@ -352,6 +368,49 @@ typedef struct gen {
     uint8_t *fam;      /* per SKU: index in families[] */
 } gen_t;
 
+/* The SKU's network demand, units/day. */
+static double sku_demand(const gen_t *g, uint32_t s)
+{
+    return DEMAND_TOP * (g->opt->dcs ? g->opt->dcs : 1) * pow(g->rank[s] + 1.0, -0.7);
+}
+
+/* P(a store stocks SKU s), as stock_store draws it. */
+static double store_stock_p(const gen_t *g, uint32_t s)
+{
+    double n = g->opt->skus, assort = fmin(n, 300 + n / 100);
+    uint32_t r = g->rank[s];
+    if (!families[g->fam[s]].in_stores || r >= fmin(assort * 4, n))
+        return 0;
+    return 0.92 * exp(-(double)r / assort);
+}
+
+/* The expected number of suppliers stocking SKU s, as stock_dropship draws it. */
+static double ds_stockers(const gen_t *g, uint32_t s)
+{
+    const ordo_generate_options_t *opt = g->opt;
+    if (g->rank[s] < opt->skus / 5)
+        return 0;
+    uint32_t owners = 0;
+    for (uint32_t k = 0; k < opt->dropshippers; k++)
+        owners += (k % N_FAMILIES) == g->fam[s] || ((k * 7 + 3) % N_FAMILIES) == g->fam[s];
+    return 0.55 * owners;
+}
+
+/* Demand at one node of SKU s (type: 0 DC, 1 store, 2 supplier); p_dc the
+ * chance a DC stocks it. */
+static double cell_demand(const gen_t *g, uint32_t s, int type, double p_dc)
+{
+    const ordo_generate_options_t *opt = g->opt;
+    double d = sku_demand(g, s), local = STORE_SHARE * store_stock_p(g, s);
+    double ds = ds_stockers(g, s), ds_part = ds > 0 ? DS_SHARE * (1 - local) : 0;
+    if (type == 1)
+        return d * STORE_SHARE / (opt->stores ? opt->stores : 1);
+    if (type == 2)
+        return ds > 0 ? d * ds_part / ds : 0;
+    double dcs = opt->dcs * p_dc;
+    return d * (1 - local - ds_part) / (dcs > 0 ? dcs : 1);
+}
+
 static int check_options(const ordo_generate_options_t *opt, ordo_error_t *err)
 {
     if (opt->dcs + opt->stores + opt->dropshippers == 0)
@@ -442,8 +501,10 @@ static int write_network_json(gen_t *g, ordo_buf_t *nb, ordo_error_t *err)
 static void write_catalog(gen_t *g, ordo_buf_t *cb)
 {
     uint32_t skus = g->opt->skus;
-    ordo_rng_t *rng = &g->rng;
-    ordo_buf_puts(cb, "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
+    ordo_rng_t *rng = &g->rng, crng; /* unit costs from their own stream: the rest stays put */
+    ordo_rng_seed(&crng, g->opt->seed ^ 0x756e6974636f7374ull);
+    ordo_buf_puts(cb,
+                  "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate,unit_cost\n");
     for (uint32_t i = 0; i < skus; i++)
         g->by_rank[i] = i;
     for (uint32_t i = skus; i > 1; i--) { /* popularity rank: a random permutation */
@@ -471,9 +532,11 @@ static void write_catalog(gen_t *g, ordo_buf_t *cb)
         double side = cbrt(cubic_in / (1.6 * 1.2));
         double price = exp(F->p_mu + F->p_sigma * ordo_rng_normal(rng));
         double rr = F->return_rate * uniform(rng, 0.6, 1.4);
-        ordo_buf_printf(cb, "SKU-%07u,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", i + 1, F->name,
-                        wt < 0.05 ? 0.05 : wt, side * 1.6, side * 1.2, side,
-                        price < 1 ? 1.0 : price, rr > 0.6 ? 0.6 : rr);
+        price = price < 1 ? 1.0 : price;
+        double cost = price * cost_share[f] * uniform(&crng, 0.85, 1.15);
+        ordo_buf_printf(cb, "SKU-%07u,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f,%.2f\n", i + 1, F->name,
+                        wt < 0.05 ? 0.05 : wt, side * 1.6, side * 1.2, side, price,
+                        rr > 0.6 ? 0.6 : rr, cost);
     }
 }
 
@@ -491,7 +554,8 @@ static void stock_dc(gen_t *g, ordo_buf_t *ib, uint32_t i)
         if (ordo_rng_uniform(&g->rng) >= p)
             continue;
         double depth = 4000.0 * pow(g->rank[s] + 1.0, -0.7) * uniform(&g->rng, 0.5, 1.5) + 3;
-        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, (unsigned)depth);
+        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF ",%.4g\n", id, s + 1, (unsigned)depth,
+                        cell_demand(g, s, 0, p));
     }
 }
 
@@ -511,7 +575,8 @@ static void stock_store(gen_t *g, ordo_buf_t *ib, uint32_t i)
         if (ordo_rng_uniform(&g->rng) >= 0.92 * exp(-(double)r / store_assort))
             continue;
         uint32_t q = 1 + (uint32_t)ordo_rng_below(&g->rng, r < store_assort / 4 ? 14 : 6);
-        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, q);
+        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF ",%.4g\n", id, s + 1, q,
+                        cell_demand(g, s, 1, 0));
     }
 }
 
@@ -529,14 +594,15 @@ static void stock_dropship(gen_t *g, ordo_buf_t *ib, uint32_t i)
         if (ordo_rng_uniform(&g->rng) >= 0.55)
             continue;
         uint32_t q = 5 + (uint32_t)ordo_rng_below(&g->rng, 56);
-        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF "\n", id, s + 1, q);
+        ordo_buf_printf(ib, "%s,SKU-%07u,%u,0,," GEN_AS_OF ",%.4g\n", id, s + 1, q,
+                        cell_demand(g, s, 2, 0));
     }
 }
 
 static void write_inventory(gen_t *g, ordo_buf_t *ib)
 {
     const ordo_generate_options_t *opt = g->opt;
-    ordo_buf_puts(ib, "node,sku,on_hand,reserved,safety_stock,as_of\n");
+    ordo_buf_puts(ib, "node,sku,on_hand,reserved,safety_stock,as_of,daily_demand\n");
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         if (i < opt->dcs)
             stock_dc(g, ib, i);

@@ -73,6 +73,8 @@ void ordo_network_destroy(ordo_network_t *net)
     free(net->skus);
     ordo_strmap_destroy(net->sku_index);
     ordo_inventory_destroy(net->inventory);
+    free(net->cell_demand);
+    free(net->returns);
     free(net->miles);
     free(net->zone);
     free(net->inbound);
@@ -425,6 +427,30 @@ static int parse_node(ordo_network_t *net, jctx_t *c, const cJSON *o, ordo_node_
     return ORDO_OK;
 }
 
+/* "returns": the node ids returns go to (optional). */
+static int parse_returns(ordo_network_t *net, jctx_t *c, const cJSON *a)
+{
+    snprintf(c->path, sizeof c->path, "returns");
+    free(net->returns);
+    net->returns = NULL;
+    net->n_returns = 0;
+    if (!a)
+        return ORDO_OK;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) == 0)
+        return jfail(c, NULL, ORDO_EPARSE, "must be a non-empty array of node ids%s", "");
+    net->returns = calloc((size_t)cJSON_GetArraySize(a), sizeof *net->returns);
+    if (!net->returns)
+        return jfail(c, NULL, ORDO_ENOMEM, "out of memory%s", "");
+    for (const cJSON *v = a->child; v; v = v->next) {
+        int32_t n = cJSON_IsString(v) ? ordo_network_node(net, v->valuestring) : -1;
+        if (n < 0)
+            return jfail(c, NULL, ORDO_ENOTFOUND, "unknown node '%s'",
+                         cJSON_IsString(v) ? v->valuestring : "(not a string)");
+        net->returns[net->n_returns++] = (uint32_t)n;
+    }
+    return ORDO_OK;
+}
+
 int ordo_network_parse_json(ordo_network_t *net, const char *json, size_t len, const char *name,
                             ordo_error_t *err)
 {
@@ -437,7 +463,8 @@ int ordo_network_parse_json(ordo_network_t *net, const char *json, size_t len, c
     int rc = ordo_json_parse_doc(json, len, name, 0, &root, err);
     if (rc)
         return rc;
-    static const char *const keys[] = {"format", "name", "carrier_services", "nodes", NULL};
+    static const char *const keys[] = {"format", "name", "carrier_services", "nodes", "returns",
+                                       NULL};
     if (!cJSON_IsObject(root)) {
         rc = jfail(&c, NULL, ORDO_EPARSE, "top level must be an object%s", "");
         goto out;
@@ -494,6 +521,7 @@ int ordo_network_parse_json(ordo_network_t *net, const char *json, size_t len, c
         }
         net->n_nodes = (uint32_t)(i + 1);
     }
+    rc = parse_returns(net, &c, cJSON_GetObjectItemCaseSensitive(root, "returns"));
 out:
     cJSON_Delete(root);
     return rc;
@@ -549,6 +577,63 @@ static int num_field(const ordo_csv_field_t *f, double *out, double lo, double h
 
 #define CATALOG_HEADER "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate"
 
+/* Optional catalog.csv columns after the eight required ones, in any order:
+ * col[0] the position of unit_cost, col[1] of daily_demand (-1: absent). */
+enum { CAT_UNIT_COST, CAT_DAILY_DEMAND, CAT_OPTIONAL };
+static const char *const cat_optional[CAT_OPTIONAL] = {"unit_cost", "daily_demand"};
+
+/* The header: the required columns, then any optional ones; *nf the
+ * number of fields a row has. */
+static int catalog_header(csv_iter_t *it, const char *name, int col[CAT_OPTIONAL], int *nf,
+                          ordo_error_t *err)
+{
+    const char *line;
+    size_t len, hl = strlen(CATALOG_HEADER);
+    col[0] = col[1] = -1;
+    *nf = 8;
+    if (!csv_next(it, &line, &len))
+        return ordo_error_set(err, ORDO_EPARSE, name, 1, NULL, "empty file: expected header %s",
+                              CATALOG_HEADER);
+    if (len < hl || memcmp(line, CATALOG_HEADER, hl) || (len > hl && line[hl] != ','))
+        goto bad;
+    for (size_t at = hl; at < len;) {
+        const char *f = line + at + 1, *e = memchr(f, ',', len - at - 1);
+        size_t n = e ? (size_t)(e - f) : (size_t)(line + len - f);
+        int k = 0;
+        while (k < CAT_OPTIONAL && (strlen(cat_optional[k]) != n || memcmp(f, cat_optional[k], n)))
+            k++;
+        if (k == CAT_OPTIONAL || col[k] >= 0)
+            goto bad;
+        col[k] = (*nf)++;
+        at += n + 1;
+    }
+    return ORDO_OK;
+bad:
+    return ordo_error_set(err, ORDO_EPARSE, name, it->line, NULL,
+                          "expected header %s, then optionally unit_cost and daily_demand",
+                          CATALOG_HEADER);
+}
+
+/* The optional columns of one SKU; an empty field takes the default. */
+static int catalog_optional(ordo_sku_t *s, const ordo_csv_field_t *f, const int col[CAT_OPTIONAL],
+                            const char *name, long line, ordo_error_t *err)
+{
+    s->unit_cost = ORDO_UNIT_COST_SHARE * s->price;
+    s->daily_demand = -1;
+    double *dst[CAT_OPTIONAL] = {&s->unit_cost, &s->daily_demand};
+    for (int k = 0; k < CAT_OPTIONAL; k++) {
+        if (col[k] < 0 || f[col[k]].n == 0)
+            continue;
+        int r = num_field(&f[col[k]], dst[k], 0, 1e7);
+        if (r)
+            return ordo_error_set(err, r, name, line, cat_optional[k],
+                                  r == ORDO_ERANGE ? "'%.*s' not in [0, 1e7]"
+                                                   : "'%.*s' is not a number",
+                                  (int)f[col[k]].n, f[col[k]].p);
+    }
+    return ORDO_OK;
+}
+
 int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, const char *name,
                            ordo_error_t *err)
 {
@@ -556,7 +641,8 @@ int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, con
     if (rc)
         return rc;
     csv_iter_t it = {csv, csv + len, 0};
-    rc = expect_header(&it, name, CATALOG_HEADER, err);
+    int col[CAT_OPTIONAL], want;
+    rc = catalog_header(&it, name, col, &want, err);
     if (rc)
         return rc;
     size_t cap = 1;
@@ -578,9 +664,9 @@ int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, con
         if (nf == ORDO_EPARSE)
             return ordo_error_set(err, ORDO_EPARSE, name, it.line, NULL,
                                   "unterminated quote or text after a closing quote");
-        if (nf != 8)
+        if (nf != want)
             return ordo_error_set(err, ORDO_EPARSE, name, it.line, NULL,
-                                  "expected 8 fields, got %s%d", nf < 0 ? "more than " : "",
+                                  "expected %d fields, got %s%d", want, nf < 0 ? "more than " : "",
                                   nf < 0 ? ORDO_CSV_MAX_FIELDS : nf);
         ordo_sku_t *s = &net->skus[net->n_skus];
         if (f[0].n == 0 || f[0].n >= ORDO_ID_MAX)
@@ -616,6 +702,8 @@ int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, con
                                       "'%.*s' is not a number", (int)f[k + 2].n, f[k + 2].p);
             }
         }
+        if ((rc = catalog_optional(s, f, col, name, it.line, err)))
+            return rc;
         if (ordo_strmap_put(net->sku_index, s->id, f[0].n, net->n_skus) == ORDO_EEXIST)
             return ordo_error_set(err, ORDO_EEXIST, name, it.line, "sku", "duplicate SKU '%s'",
                                   s->id);
@@ -629,6 +717,7 @@ int ordo_catalog_parse_csv(ordo_network_t *net, const char *csv, size_t len, con
 /* ---- inventory.csv ---- */
 
 #define INVENTORY_HEADER "node,sku,on_hand,reserved,safety_stock,as_of"
+#define INVENTORY_DEMAND ",daily_demand" /* optional seventh column */
 
 /* Cold path, after the builder found a duplicate (node, SKU): scan the rows
  * again (all already validated) to name the line that repeats one. */
@@ -645,7 +734,7 @@ static void find_duplicate_row(const ordo_network_t *net, const char *csv, size_
     }
     while (csv_next(&it, &line, &ll)) {
         ordo_csv_field_t f[8];
-        if (ordo_csv_split(line, ll, f, 8) != 6)
+        if (ordo_csv_split(line, ll, f, 8) < 6)
             break;
         char node_id[ORDO_ID_MAX];
         snprintf(node_id, sizeof node_id, "%.*s", (int)f[0].n, f[0].p);
@@ -690,7 +779,58 @@ typedef struct inv_parse {
     char last_ts[40];
     size_t last_ts_len;
     int64_t as_of;
+    int want; /* fields per row: 6, or 7 with daily_demand */
+    /* rows with a daily_demand, mapped to cells once the inventory is built */
+    struct inv_demand {
+        uint32_t node, sku;
+        float daily;
+    } *dem;
+    size_t n_dem, cap_dem;
 } inv_parse_t;
+
+/* Keeps a row's daily_demand (an empty field: none). */
+static int inv_row_demand(inv_parse_t *p, const inv_row_t *r, uint32_t sku)
+{
+    const ordo_csv_field_t *f = &r->f[6];
+    double d;
+    if (p->want < 7 || f->n == 0)
+        return ORDO_OK;
+    int rc = num_field(f, &d, 0, 1e7);
+    if (rc)
+        return ordo_error_set(p->err, rc, p->name, r->lineno, "daily_demand",
+                              "'%.*s' is not a number in [0, 1e7]", (int)f->n, f->p);
+    if (p->n_dem == p->cap_dem) {
+        size_t cap = p->cap_dem ? 2 * p->cap_dem : 1024;
+        void *m = realloc(p->dem, cap * sizeof *p->dem);
+        if (!m)
+            return ordo_error_set(p->err, ORDO_ENOMEM, p->name, r->lineno, NULL, "out of memory");
+        p->dem = m;
+        p->cap_dem = cap;
+    }
+    p->dem[p->n_dem++] = (struct inv_demand){(uint32_t)p->node, sku, (float)d};
+    return ORDO_OK;
+}
+
+/* The per-cell demand of a built inventory (NULL when no column). */
+static int inv_cell_demand(inv_parse_t *p, ordo_network_t *net)
+{
+    free(net->cell_demand);
+    net->cell_demand = NULL;
+    if (p->want < 7)
+        return ORDO_OK;
+    size_t n = ordo_inventory_cell_count(p->inv);
+    net->cell_demand = malloc((n ? n : 1) * sizeof *net->cell_demand);
+    if (!net->cell_demand)
+        return ordo_error_set(p->err, ORDO_ENOMEM, p->name, 0, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        net->cell_demand[i] = NAN;
+    for (size_t i = 0; i < p->n_dem; i++) {
+        int64_t c = ordo_inventory_cell(p->inv, p->dem[i].node, p->dem[i].sku);
+        if (c >= 0)
+            net->cell_demand[c] = p->dem[i].daily;
+    }
+    return ORDO_OK;
+}
 
 /* Splits up to INV_BATCH rows and prefetches their SKU slots; returns how
  * many were read. */
@@ -751,10 +891,11 @@ static int inv_parse_row(inv_parse_t *p, const inv_row_t *r)
 {
     const ordo_csv_field_t *f = r->f;
     int nf = r->nf;
-    if (nf != 6)
+    if (nf != p->want)
         return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, NULL,
                               nf == ORDO_EPARSE ? "unterminated quote or text after a closing quote"
-                                                : "expected 6 fields, got %s",
+                              : p->want == 6    ? "expected 6 fields, got %s"
+                                                : "expected 7 fields, got %s",
                               nf == ORDO_EFULL ? "more"
                               : nf < 0         ? "?"
                                                : "fewer");
@@ -777,6 +918,8 @@ static int inv_parse_row(inv_parse_t *p, const inv_row_t *r)
         return ordo_error_set(p->err, ORDO_EPARSE, p->name, r->lineno, "safety_stock",
                               "'%.*s' is not a non-negative integer", (int)f[4].n, f[4].p);
     rc = inv_row_as_of(p, r);
+    if (!rc)
+        rc = inv_row_demand(p, r, sku_u);
     if (rc)
         return rc;
     int64_t row_as_of = f[5].n ? p->as_of : 0;
@@ -794,14 +937,24 @@ int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, c
     if (rc)
         return rc;
     csv_iter_t it = {csv, csv + len, 0};
-    rc = expect_header(&it, name, INVENTORY_HEADER, err);
-    if (rc)
-        return rc;
+    int want = 6;
+    {
+        csv_iter_t peek = it;
+        const char *h;
+        size_t hl;
+        if (csv_next(&peek, &h, &hl) && hl == strlen(INVENTORY_HEADER INVENTORY_DEMAND) &&
+            !memcmp(h, INVENTORY_HEADER INVENTORY_DEMAND, hl)) {
+            it = peek;
+            want = 7;
+        } else if ((rc = expect_header(&it, name, INVENTORY_HEADER, err))) {
+            return rc;
+        }
+    }
     if (!net->n_nodes || !net->n_skus)
         return ordo_error_set(err, ORDO_ESTATE, name, 0, NULL,
                               "load the network and catalog before inventory");
     size_t expected = len / 32 + 16;
-    inv_parse_t p = {.net = net, .name = name, .err = err, .node = -1};
+    inv_parse_t p = {.net = net, .name = name, .err = err, .node = -1, .want = want};
     p.inv = ordo_inventory_create(net->n_skus, expected);
     if (!p.inv)
         return ordo_error_set(err, ORDO_ENOMEM, name, 0, NULL, "out of memory");
@@ -817,6 +970,9 @@ int ordo_inventory_parse_csv(ordo_network_t *net, const char *csv, size_t len, c
         if (rc == ORDO_EEXIST) /* ... but a second pass can */
             find_duplicate_row(net, csv, len, name, err);
     }
+    if (rc == ORDO_OK)
+        rc = inv_cell_demand(&p, net);
+    free(p.dem);
     if (rc) {
         ordo_inventory_destroy(p.inv);
         return rc;

@@ -362,6 +362,7 @@ static void write_partial(ordo_jsonw_t *w, const ordo_partial_t *p)
 static void weights_default(ordo_weights_t *w)
 {
     w->cost = 1.0;
+    w->economic = 1.0;
     w->on_time = 20.0;
     w->return_risk = 30.0;
     w->load = 5.0;
@@ -408,21 +409,23 @@ static void criterion_defaults(ordo_criterion_t *c)
 static int parse_weights(const cJSON *w, ordo_weights_t *out, const char *file, const char *f,
                          ordo_error_t *err)
 {
-    static const char *const wkeys[] = {"cost",  "on_time",   "return_risk", "load",
-                                        "split", "overstock", NULL};
+    static const char *const wkeys[] = {"cost",  "economic",  "on_time", "return_risk",
+                                        "load",  "split",     "overstock", NULL};
     int rc;
     if (!cJSON_IsObject(w))
         return bad(err, file, f, "must be an object");
     if ((rc = check_keys(w, wkeys, file, f, err)) ||
         (rc = get_num(w, "cost", 0, WEIGHT_MAX, &out->cost, NULL, file, f, err)) ||
+        (rc = get_num(w, "economic", 0, WEIGHT_MAX, &out->economic, NULL, file, f, err)) ||
         (rc = get_num(w, "on_time", 0, WEIGHT_MAX, &out->on_time, NULL, file, f, err)) ||
         (rc = get_num(w, "return_risk", 0, WEIGHT_MAX, &out->return_risk, NULL, file, f, err)) ||
         (rc = get_num(w, "load", 0, WEIGHT_MAX, &out->load, NULL, file, f, err)) ||
         (rc = get_num(w, "split", 0, WEIGHT_MAX, &out->split, NULL, file, f, err)) ||
         (rc = get_num(w, "overstock", 0, WEIGHT_MAX, &out->overstock, NULL, file, f, err)))
         return rc;
-    if (out->cost == 0 && out->on_time == 0 && out->return_risk == 0 && out->overstock == 0)
-        return bad(err, file, f, "cost, on_time, return_risk and overstock are all zero");
+    if (out->cost == 0 && out->economic == 0 && out->on_time == 0 && out->return_risk == 0 &&
+        out->overstock == 0)
+        return bad(err, file, f, "cost, economic, on_time, return_risk and overstock are all zero");
     return ORDO_OK;
 }
 
@@ -783,6 +786,8 @@ static void write_strategy(ordo_jsonw_t *w, const ordo_strategy_t *s)
         ordo_jsonw_key(w, "weights");
         ordo_jsonw_obj_begin(w);
         ordo_jsonw_kdouble(w, "cost", s->weights.cost);
+        if (s->weights.economic != 1.0) /* the default is left out: versions stay put */
+            ordo_jsonw_kdouble(w, "economic", s->weights.economic);
         ordo_jsonw_kdouble(w, "on_time", s->weights.on_time);
         ordo_jsonw_kdouble(w, "return_risk", s->weights.return_risk);
         ordo_jsonw_kdouble(w, "load", s->weights.load);

@@ -79,11 +79,23 @@ static void *arr_alloc(rd_t *r, const node_t *a, size_t size, uint32_t *n)
     return p;
 }
 
+/* The cash components, then the "economic" object's (a record written
+ * before the cost split has them flat, with total = cash + economic). */
 static void read_cost(const node_t *c, ordo_cost_t *out)
 {
-#define READ_COMPONENT(field, plan_only) out->field = num(c, #field);
+    const node_t *e = get(c, "economic");
+    bool flat = !is_obj(e);
+#define READ_COMPONENT(field, plan_only, econ)                                                     \
+    out->field = !(econ) || flat ? num(c, #field)                                                  \
+                                 : num(e, strcmp(#field, "economic") ? #field : "total");
     ORDO_COST_COMPONENTS(READ_COMPONENT)
 #undef READ_COMPONENT
+    if (flat) { /* a part a record lacks counts as 0 here */
+        double cr = isnan(out->carrying_relief) ? 0 : out->carrying_relief;
+        double op = isnan(out->opportunity) ? 0 : out->opportunity;
+        out->economic = cr + op;
+        out->total -= out->economic;
+    }
 }
 
 static ordo_record_line_t *read_lines(rd_t *r, const node_t *a, uint32_t *n)

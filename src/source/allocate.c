@@ -76,7 +76,7 @@ static int materialize(src_ctx_t *x, const src_best_plan_t *b, ordo_plan_t *plan
         ordo_cost_t *t = &plan->cost;
         /* every shipment-level component, summed field by field; plan-level
          * ones (split) are set below */
-#define SUM_COMPONENT(name, plan_level)                                                            \
+#define SUM_COMPONENT(name, plan_level, econ)                                                      \
     if (!(plan_level))                                                                             \
         t->name += sh->cost.name;
         ORDO_COST_COMPONENTS(SUM_COMPONENT)

@@ -296,15 +296,19 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
     if (!st)
         return;
     bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
-    double fixed_cost = 0, dos_units = 0;
+    double fixed_cost = 0, econ = 0, dos_units = 0;
     if (weighted && st->weights.overstock == 0) {
         /* days of supply weigh nothing: the term below is 0 whatever they are */
-        for (uint32_t m = sub->mask; m; m &= m - 1)
-            fixed_cost += c->fixed[__builtin_ctz(m)];
+        for (uint32_t m = sub->mask; m; m &= m - 1) {
+            uint32_t i = (uint32_t)__builtin_ctz(m);
+            fixed_cost += c->fixed[i];
+            econ += c->econ[i];
+        }
     } else {
         for (uint32_t m = sub->mask; m; m &= m - 1) {
             uint32_t i = (uint32_t)__builtin_ctz(m);
             fixed_cost += c->fixed[i];
+            econ += c->econ[i];
             dos_units += c->dos[i] * x->lines[i].qty;
         }
     }
@@ -326,7 +330,7 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
         const ordo_weights_t *w = &st->weights;
         double svc_part = pickup || c->zone < 1 ? src_weighted_on_time(w, share, c->ot_ub)
                                                 : weighted_service_ub_sub(x, c, sub, w, share);
-        out->v[0] = src_weighted_score(w, share, cost_lb, svc_part, rr, lp * lp,
+        out->v[0] = src_weighted_score(w, share, cost_lb, econ, svc_part, rr, lp * lp,
                                        src_overstock_part(dos, true));
         return;
     }
@@ -442,7 +446,7 @@ void src_upper_bound(src_ctx_t *x, uint32_t ci, uint32_t mask, src_score_t *out)
 /* What src_line_ub bounds for line i at a candidate, shared by the whole
  * vector and one criterion (src_line_ub_crit) so both give the same bits. */
 typedef struct line_ub_in {
-    double share, cost, rr, dos, util0;
+    double share, cost, econ, rr, dos, util0;
 } line_ub_in_t;
 
 static inline void line_ub_inputs(const src_ctx_t *x, const src_cand_t *c, const ordo_node_t *node,
@@ -452,6 +456,7 @@ static inline void line_ub_inputs(const src_ctx_t *x, const src_cand_t *c, const
     double units = l->qty;
     in->share = l->ub_share;
     in->cost = node->pick_cost_per_unit * units + c->fixed[i];
+    in->econ = c->econ[i];
     in->rr = l->ub_rr;
     in->dos = units ? c->dos[i] * l->qty / units : 0;
     in->util0 = c->util0;
@@ -473,8 +478,9 @@ void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
         /* share·min(1, mean dos/90) ≤ Σ share_i·dos_i/90 and ≤ share; the
          * load penalty only lowers a score (0 here) */
         out->v[0] =
-            src_weighted_score(w, in.share, in.cost, src_weighted_on_time(w, in.share, c->ot_ub),
-                               in.rr, 0, src_overstock_part(in.dos, false));
+            src_weighted_score(w, in.share, in.cost, in.econ,
+                               src_weighted_on_time(w, in.share, c->ot_ub), in.rr, 0,
+                               src_overstock_part(in.dos, false));
         return;
     }
     for (uint32_t q = 0; q < st->n_criteria; q++) {

@@ -153,8 +153,10 @@ int src_cands_alloc(src_ctx_t *x, size_t n, bool zero)
     x->pool_atp = get(x, nl, sizeof *x->pool_atp);
     x->pool_dos = get(x, nl, sizeof *x->pool_dos);
     x->pool_fixed = get(x, nl, sizeof *x->pool_fixed);
-    return x->cands && x->pool_cell && x->pool_atp && x->pool_dos && x->pool_fixed ? ORDO_OK
-                                                                                   : ORDO_ENOMEM;
+    x->pool_econ = get(x, nl, sizeof *x->pool_econ);
+    return x->cands && x->pool_cell && x->pool_atp && x->pool_dos && x->pool_fixed && x->pool_econ
+               ? ORDO_OK
+               : ORDO_ENOMEM;
 }
 
 /* Point candidate s at its rows of the pools. */
@@ -166,6 +168,7 @@ void src_cand_bind(src_ctx_t *x, uint32_t s)
     cd->atp = &x->pool_atp[at];
     cd->dos = &x->pool_dos[at];
     cd->fixed = &x->pool_fixed[at];
+    cd->econ = &x->pool_econ[at];
 }
 
 static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
@@ -209,6 +212,7 @@ src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint3
                     .weight = sku->weight_lb,
                     .cubic = sku->length_in * sku->width_in * sku->height_in,
                     .price = sku->price,
+                    .unit_cost = sku->unit_cost,
                     .base_rr = sku->return_rate};
     l.ret_wl = src_return_lb(&l);
     return l;
@@ -496,7 +500,7 @@ static void record_candidate(src_ctx_t *x, uint32_t ci, uint32_t mask, const src
     c->feasible = e->feasible;
     c->excluded_by = e->excluded_by;
     c->detail = e->detail[0] ? ordo_arena_strdup(x->arena, e->detail) : NULL;
-    c->landed_cost = e->cost.total;
+    c->landed_cost = e->cost.total + e->cost.economic; /* cash + economic */
     c->on_time_prob = e->on_time;
     c->return_risk = e->return_risk;
     c->load_penalty = e->load_penalty;

@@ -182,8 +182,48 @@ static bool tab_near(ordo_engine_t *e, const ordo_network_t *net)
     return true;
 }
 
+/* Whether node n receives returns: one of the network's `returns`, or by
+ * default a DC (any node when the network has no DC). */
+static bool receives_returns(const ordo_network_t *net, uint32_t n, bool have_dc)
+{
+    if (net->n_returns) {
+        for (uint32_t k = 0; k < net->n_returns; k++)
+            if (net->returns[k] == n)
+                return true;
+        return false;
+    }
+    return !have_dc || net->nodes[n].type == ORDO_NODE_DC;
+}
+
+/* For every destination ZIP3, the zone of a return parcel to the nearest
+ * node that receives returns (0 when no such node has a known distance). */
+static void tab_return_zones(ordo_engine_t *e, const ordo_network_t *net)
+{
+    bool have_dc = false;
+    for (uint32_t n = 0; n < net->n_nodes; n++)
+        have_dc |= net->nodes[n].type == ORDO_NODE_DC;
+    double best[ORDO_ZIP3_COUNT];
+    for (int d = 0; d < ORDO_ZIP3_COUNT; d++) {
+        best[d] = INFINITY;
+        e->ret_zone[d] = 0;
+    }
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        if (!receives_returns(net, n, have_dc))
+            continue;
+        for (int d = 0; d < ORDO_ZIP3_COUNT; d++) {
+            double m = ordo_network_miles(net, n, (uint16_t)d);
+            int z = ordo_network_zone(net, n, (uint16_t)d);
+            if (m >= 0 && z >= 1 && m < best[d]) {
+                best[d] = m;
+                e->ret_zone[d] = (uint8_t)z;
+            }
+        }
+    }
+}
+
 /* Return shipping: the network's cheapest ground service (first service
- * when it has no ground one), unit weights 1..150 lb. */
+ * when it has no ground one), unit weights 1..150 lb; the return parcel's
+ * zone by destination ZIP3 (tab_return_zones). */
 static void tab_returns(ordo_engine_t *e, const ordo_network_t *net)
 {
     int32_t ret = -1;
@@ -208,29 +248,46 @@ static void tab_returns(ordo_engine_t *e, const ordo_network_t *net)
         e->ret_rate[z][0] = e->ret_rate[z][1];
         e->ret_per_lb[z] = e->ret_rate[z][SRC_RET_LB - 1] - e->ret_rate[z][SRC_RET_LB - 2];
     }
+    tab_return_zones(e, net);
 }
 
-/* Demand estimate: the SKU's network on-hand / network_days_of_supply,
- * shared among the nodes that stock it by daily capacity. */
+/* Demand per inventory cell (units/day), for days of supply, in order:
+ * the cell's own `daily_demand` (inventory.csv); else the SKU's
+ * `daily_demand` (catalog.csv) less what its cells with their own rate
+ * take; else the SKU's network on-hand / network_days_of_supply. What is
+ * not a cell's own is shared among the SKU's other cells by their share of
+ * its on-hand (equally when it has none). At least 0.001/day. */
 static void tab_demand(ordo_engine_t *e, const ordo_network_t *net)
 {
+    const float *own = net->cell_demand;
     for (uint32_t s = 0; s < net->n_skus; s++) {
         ordo_stock_range_t r = ordo_inventory_sku_cells(net->inventory, s);
-        double units = 0, cap = 0;
+        double units = 0, given = 0;
+        uint32_t rest = 0;
         for (uint32_t c = r.begin; c < r.end; c++) {
+            if (own && !isnan(own[c])) {
+                given += own[c];
+                continue;
+            }
             ordo_stock_t st;
             ordo_inventory_get(net->inventory, c, &st);
             units += st.on_hand > 0 ? st.on_hand : 0;
-            const ordo_node_t *nd = &net->nodes[st.node];
-            cap += nd->daily_capacity ? nd->daily_capacity : 1000;
+            rest++;
         }
-        double daily = units / e->p.network_days_of_supply;
+        double sku_daily = net->skus[s].daily_demand;
+        double daily = sku_daily >= 0 ? sku_daily - given : units / e->p.network_days_of_supply;
         if (daily < 0.01)
             daily = 0.01;
         for (uint32_t c = r.begin; c < r.end; c++) {
-            const ordo_node_t *nd = &net->nodes[ordo_inventory_cell_node(net->inventory, c)];
-            double share = (nd->daily_capacity ? nd->daily_capacity : 1000) / (cap > 0 ? cap : 1);
-            double d = daily * share;
+            double d;
+            if (own && !isnan(own[c])) {
+                d = own[c];
+            } else {
+                ordo_stock_t st;
+                ordo_inventory_get(net->inventory, c, &st);
+                double share = units > 0 ? (st.on_hand > 0 ? st.on_hand : 0) / units : 1.0 / rest;
+                d = daily * share;
+            }
             e->demand[c] = (float)(d < 0.001 ? 0.001 : d);
         }
     }

@@ -226,27 +226,63 @@ static void processing(src_ctx_t *x, const src_cand_t *c, double units, int *s0_
     *util_out = util;
 }
 
-/* Expected return shipping of one returned unit (a unit parcel back by the
- * network's cheapest ground service). */
-static double return_ship(const ordo_engine_t *eng, int zone, const src_line_t *l)
+/* The zone of a return parcel: from the customer's ZIP3 to the return node
+ * nearest it (engine table); 0 when unknown. */
+static inline int return_zone(const src_ctx_t *x)
 {
-    int wl = l->ret_wl;
-    return wl < SRC_RET_LB ? eng->ret_rate[zone - 1][wl]
-                           : eng->ret_rate[zone - 1][SRC_RET_LB - 1] +
-                                 eng->ret_per_lb[zone - 1] * (wl - SRC_RET_LB + 1);
+    return x->order->ship_zip ? x->eng->ret_zone[x->order->ship_zip3] : 0;
 }
 
+/* Expected return shipping of one returned unit: a unit parcel from the
+ * customer to the return node, by the network's cheapest ground service
+ * (zone rz ≥ 1). */
+static double return_ship(const ordo_engine_t *eng, int rz, const src_line_t *l)
+{
+    int wl = l->ret_wl;
+    return wl < SRC_RET_LB ? eng->ret_rate[rz - 1][wl]
+                           : eng->ret_rate[rz - 1][SRC_RET_LB - 1] +
+                                 eng->ret_per_lb[rz - 1] * (wl - SRC_RET_LB + 1);
+}
+
+/* zone: the shipment's (0 for a pickup, returned over the counter, no
+ * parcel); the return parcel's own zone is the customer's to the return
+ * node, whatever node shipped. */
 double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone)
 {
     const ordo_source_params_t *P = &x->eng->p;
     double fixed = 0, ship = 0;
+    int rz = zone >= 1 ? return_zone(x) : 0;
     for (uint32_t m = mask; m; m &= m - 1) {
         const src_line_t *l = &x->lines[__builtin_ctz(m)];
         fixed += l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price);
-        if (zone >= 1)
-            ship += l->qty * l->base_rr * return_ship(x->eng, zone, l);
+        if (rz >= 1)
+            ship += l->qty * l->base_rr * return_ship(x->eng, rz, l);
     }
     return fixed + ship;
+}
+
+/* The economic terms of a line of qty units when the shipment takes `need`
+ * units of its SKU (qty ≤ need) from a cell with `atp` units, `dos` days of
+ * supply and `demand` units/day. The target cover is target days × demand;
+ * of the units taken, taken = max(0, min(atp, cover) − (atp − need)) come
+ * out of the cover and the rest from the excess above it:
+ *   relief = −(need − taken) × unit cost × carrying rate / 365 × excess days
+ *   opportunity = taken × unit cost × stock-out rate
+ * the line's share qty/need of each. Each is at least the line's alone
+ * (need = qty), as taken/need = max(0, 1 + (min(atp, cover) − atp)/need)
+ * grows with need: the per-line bounds stay bounds. */
+static inline void stock_econ(const ordo_source_params_t *P, const src_line_t *l, double qty,
+                              double need, double atp, double dos, double demand, double *relief,
+                              double *opp)
+{
+    double cover = P->target_days_of_supply * demand;
+    double taken = (atp < cover ? atp : cover) - (atp - need);
+    if (taken < 0)
+        taken = 0;
+    double share = qty / need;
+    *relief -= share * (need - taken) * l->unit_cost * P->carrying_rate / 365.0 *
+               excess_days(P, dos);
+    *opp += share * taken * l->unit_cost * P->stockout_margin_rate;
 }
 
 static void set_excluded(src_eval_t *o, const char *rule)
@@ -279,7 +315,7 @@ typedef struct ship_in {
     bool pickup;
     int s0, D;
     double pe, share, util;
-    double pick, pack, relief, opp;
+    double pick, pack, relief, opp; /* relief and opp: economic, not cash */
     double rr_base_units, dos_units;
     double base_rr, ret_base;
 } ship_in_t;
@@ -293,6 +329,8 @@ static inline bool eval_stock(const src_ctx_t *x, const src_cand_t *c, uint32_t 
 {
     const ordo_source_params_t *P = &x->eng->p;
     double rr_base_units = 0, relief = 0, opp = 0, dos_units = 0;
+    /* a supplier's stock is not the retailer's: no carrying, no stock-out */
+    bool owned = x->net->nodes[c->node].type != ORDO_NODE_DROPSHIP;
     for (uint32_t i = 0; i < x->n_lines; i++) {
         if (!(mask & (1u << i)))
             continue;
@@ -314,12 +352,9 @@ static inline bool eval_stock(const src_ctx_t *x, const src_cand_t *c, uint32_t 
         rr_base_units += l->base_rr * l->qty;
         double dos = c->dos[i];
         dos_units += dos * l->qty;
-        double demand = x->eng->demand[c->cell[i]];
-        relief -= l->qty * l->price * P->carrying_rate / 365.0 * excess_days(P, dos);
-        double after = (c->atp[i] - (double)need) / demand;
-        if (after < P->target_days_of_supply)
-            opp += l->qty * l->price * P->stockout_margin_rate *
-                   (P->target_days_of_supply - after) / P->target_days_of_supply;
+        if (owned)
+            stock_econ(P, l, l->qty, need, c->atp[i], dos, x->eng->demand[c->cell[i]], &relief,
+                       &opp);
     }
     in->rr_base_units = rr_base_units;
     in->relief = relief;
@@ -446,7 +481,7 @@ static inline __attribute__((always_inline)) bool price_service(src_ctx_t *x, sr
     cur->returns = in->ret_base * (in->base_rr > 0 ? rr / in->base_rr : 0);
     cur->on_time = ot;
     cur->return_risk = rr;
-    cur->total = in->pick + in->pack + r->total + cur->returns + in->relief + in->opp;
+    cur->total = in->pick + in->pack + r->total + cur->returns; /* cash */
     return true;
 }
 
@@ -461,9 +496,10 @@ static void set_cost(src_eval_t *o, const ship_in_t *in, const svc_pick_t *best)
     o->cost.peak = best->r.peak;
     o->cost.shipping = best->r.total;
     o->cost.returns = best->returns;
+    o->cost.total = best->total;
     o->cost.carrying_relief = in->relief;
     o->cost.opportunity = in->opp;
-    o->cost.total = best->total;
+    o->cost.economic = in->relief + in->opp;
 }
 
 /* Service step: the services to choose from (pickup, the one a priced plan
@@ -514,7 +550,7 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
             }
         } else {
             const ordo_weights_t *w = &st->weights;
-            key = src_weighted_score(w, in->share, cur.total,
+            key = src_weighted_score(w, in->share, cur.total, in->relief + in->opp,
                                      src_weighted_on_time(w, in->share, ot), cur.return_risk,
                                      o->load_penalty, src_overstock_part(o->dos, true));
             if (!(ot + 1e-12 >= min_ot))
@@ -682,21 +718,22 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         const ordo_weights_t *w = &st->weights;
         o->score.v[0] = src_weighted_score(
-            w, in.share, o->cost.total, src_weighted_on_time(w, in.share, o->on_time),
+            w, in.share, o->cost.total, o->cost.economic,
+            src_weighted_on_time(w, in.share, o->on_time),
             o->return_risk, o->load_penalty, src_overstock_part(o->dos, true));
         return;
     }
     score_criteria(x, node, &in, o);
 }
 
-static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i);
+static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, double *econ);
 
 void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
 {
     src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
     for (uint32_t i = 0; i < x->n_lines; i++)
-        c->fixed[i] = c->atp[i] > 0 ? line_fixed(x, c, i) : 0;
+        c->fixed[i] = c->atp[i] > 0 ? line_fixed(x, c, i, &c->econ[i]) : (c->econ[i] = 0);
     c->svcs = node->services;
     c->n_svc = c->zone >= 1 ? node->n_services : 0;
     c->zoff = c->zone >= 1 ? (uint32_t)(c->zone - 1) * SRC_RET_LB : 0;
@@ -726,21 +763,22 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     c->ot_ub = best;
 }
 
-/* Exact where the shipment model is service-independent: returns at the
- * base risk (lateness only raises it), carrying relief, and the opportunity
- * cost with this line's own quantity (shared SKUs only deplete more). */
-static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i)
+/* Exact where the shipment model is service-independent: the cash part
+ * (returned), returns at the base risk (lateness only raises it); the
+ * economic part (*econ), carrying relief and the opportunity cost with this
+ * line's own quantity (a shared SKU's line only takes more of the cover). */
+static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, double *econ)
 {
     const ordo_source_params_t *P = &x->eng->p;
     const src_line_t *l = &x->lines[i];
-    double dos = c->dos[i];
-    double f = l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price) -
-               l->qty * l->price * P->carrying_rate / 365.0 * excess_days(P, dos);
-    if (x->order->level != ORDO_LEVEL_PICKUP && c->zone >= 1)
-        f += l->qty * l->base_rr * return_ship(x->eng, c->zone, l);
-    double after = (c->atp[i] - (double)l->qty) / x->eng->demand[c->cell[i]];
-    if (after < P->target_days_of_supply)
-        f += l->qty * l->price * P->stockout_margin_rate * (P->target_days_of_supply - after) /
-             P->target_days_of_supply;
+    double f = l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price);
+    int rz = return_zone(x);
+    if (x->order->level != ORDO_LEVEL_PICKUP && c->zone >= 1 && rz >= 1)
+        f += l->qty * l->base_rr * return_ship(x->eng, rz, l);
+    double relief = 0, opp = 0;
+    if (x->net->nodes[c->node].type != ORDO_NODE_DROPSHIP)
+        stock_econ(P, l, l->qty, l->qty, c->atp[i], c->dos[i], x->eng->demand[c->cell[i]], &relief,
+                   &opp);
+    *econ = relief + opp;
     return f;
 }

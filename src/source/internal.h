@@ -32,6 +32,9 @@ struct ordo_engine {
      * ret_rate[z-1][w] (network's cheapest ground service) */
     double ret_rate[ORDO_ZONES][SRC_RET_LB];
     double ret_per_lb[ORDO_ZONES];
+    /* zone of a return parcel from each destination ZIP3 to the nearest
+     * return node (network `returns`, default the DCs); 0: unknown */
+    uint8_t ret_zone[ORDO_ZIP3_COUNT];
     /* base_tab[s][z-1][w]: service s base rate for billable w lb (1..150),
      * from ordo_rate_parcel, so the decision path needs no bracket search */
     double (*base_tab)[ORDO_ZONES][SRC_RET_LB];
@@ -61,7 +64,7 @@ typedef struct src_line {
     uint32_t order_line;
     uint32_t sku;
     uint32_t qty;
-    double weight, cubic, price, base_rr; /* per unit */
+    double weight, cubic, price, unit_cost, base_rr; /* per unit */
     bool shared;                          /* another search line has the same SKU */
     /* share of the order's units and mean base return risk of this line
      * alone, as the per-line bounds use them (src_lines_finish) */
@@ -78,7 +81,8 @@ typedef struct src_cand {
     uint32_t *cell; /* valid where atp > 0 */
     int32_t *atp;   /* 0 when not stocked */
     double *dos;    /* days of supply before shipping */
-    double *fixed;  /* service-independent cost lower bound per line */
+    double *fixed;  /* service-independent cash cost lower bound per line */
+    double *econ;   /* ... and economic cost (relief, opportunity) lower bound */
     double ot_ub;   /* upper bound on P(on time) at this node */
     /* the node's services at this zone, for bounds: node->services[k] (or
      * none), their rows of the engine's base_min at offset zoff, and the
@@ -177,7 +181,7 @@ typedef struct src_ctx {
     /* the candidates' per-line arrays: candidate c's at c × n_lines */
     uint32_t *pool_cell;
     int32_t *pool_atp;
-    double *pool_dos, *pool_fixed;
+    double *pool_dos, *pool_fixed, *pool_econ;
     uint32_t *cand_full; /* cands[c].full_mask, contiguous */
     /* the candidates that can ship search line i in full, as a bitset:
      * bit c % 64 of line_cands[i * cand_words + c / 64] */
@@ -237,10 +241,11 @@ static inline int src_ceil_int(double v)
 /* ---- the weighted score: one formula ----
  *
  * A weighted strategy scores a shipment as
- *   −cost·C + on_time·share·P(on time) − return_risk·share·RR
+ *   −cost·C − economic·E + on_time·share·P(on time) − return_risk·share·RR
  *   − load·LP + overstock·share·OV
- * (share: the shipment's part of the order's units; LP: load penalty; OV:
- * days of supply / 90, at most 1). src_weighted_score is that sum, in that
+ * (C: cash cost; E: economic cost, carrying relief + opportunity; share:
+ * the shipment's part of the order's units; LP: load penalty; OV: days of
+ * supply / 90, at most 1). src_weighted_score is that sum, in that
  * order of operations, for the shipment's score, the service choice and the
  * bounds alike; `svc` is the on-time term (src_weighted_on_time), or for a
  * bound that trades shipping against P(on time) per service, the best
@@ -257,10 +262,11 @@ static inline double src_overstock_part(double dos, bool cap)
     return !cap ? dos / 90 : dos < 90 ? dos / 90 : 1;
 }
 static inline double src_weighted_score(const ordo_weights_t *w, double share, double cost,
-                                        double svc, double rr, double load_penalty, double ov)
+                                        double econ, double svc, double rr, double load_penalty,
+                                        double ov)
 {
-    return -w->cost * cost + svc - w->return_risk * share * rr - w->load * load_penalty +
-           w->overstock * share * ov;
+    return -w->cost * cost - w->economic * econ + svc - w->return_risk * share * rr -
+           w->load * load_penalty + w->overstock * share * ov;
 }
 
 /* ---- shared by the shipment model (features.c) and its bounds (bounds.c) ---- */

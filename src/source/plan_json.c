@@ -30,14 +30,24 @@ static double r4(double v) /* 4 decimals keeps output readable and stable */
     return isfinite(v) ? round(v * 1e4) / 1e4 : v;
 }
 
+/* The cash components, then "economic": {carrying_relief, opportunity,
+ * total}. */
 static void write_cost(ordo_jsonw_t *w, const ordo_cost_t *c, bool plan_level)
 {
     ordo_jsonw_obj_begin(w);
-#define WRITE_COMPONENT(field, plan_only)                                                          \
-    if (!(plan_only) || plan_level)                                                                \
+#define WRITE_COMPONENT(field, plan_only, econ)                                                    \
+    if (!(econ) && (!(plan_only) || plan_level))                                                   \
         ordo_jsonw_kdouble(w, #field, r4(c->field));
     ORDO_COST_COMPONENTS(WRITE_COMPONENT)
 #undef WRITE_COMPONENT
+    ordo_jsonw_key(w, "economic");
+    ordo_jsonw_obj_begin(w);
+#define WRITE_ECONOMIC(field, plan_only, econ)                                                     \
+    if ((econ) && (!(plan_only) || plan_level))                                                    \
+        ordo_jsonw_kdouble(w, strcmp(#field, "economic") ? #field : "total", r4(c->field));
+    ORDO_COST_COMPONENTS(WRITE_ECONOMIC)
+#undef WRITE_ECONOMIC
+    ordo_jsonw_obj_end(w);
     ordo_jsonw_obj_end(w);
 }
 

@@ -64,7 +64,7 @@ sed -i '3s/^\([^,]*\),\([^,]*\),[0-9]*/\1,\2,-4/' "$tmp/bad/inventory.csv"
 expect_rc "negative on_hand" 65 "$ordo" network info "$tmp/bad"
 expect_out "negative on_hand message" "inventory.csv:3: field 'on_hand'" "$ordo" network info "$tmp/bad"
 cp "$tmp/a/inventory.csv" "$tmp/bad/inventory.csv"
-echo "DC-001,SKU-NOPE,1,0,," >> "$tmp/bad/inventory.csv"
+echo "DC-001,SKU-NOPE,1,0,,," >> "$tmp/bad/inventory.csv" # seven fields: the generator writes daily_demand
 expect_out "unknown sku" "field 'sku': unknown SKU 'SKU-NOPE'" "$ordo" network info "$tmp/bad"
 cp "$tmp/a/inventory.csv" "$tmp/bad/inventory.csv"
 sed -n '2p' "$tmp/a/inventory.csv" >> "$tmp/bad/inventory.csv"

@@ -14,11 +14,11 @@ static const char *const policies[] = {
     "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\"}]}",
     "{\"name\":\"w2\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2},"
     "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":40,"
-    "\"return_risk\":10,\"load\":3,\"split\":0.5,\"overstock\":2}}]}",
+    "\"return_risk\":10,\"load\":3,\"split\":0.5,\"overstock\":2,\"economic\":3}}]}",
     "{\"name\":\"w3\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3,"
     "\"min_on_time\":0.3,\"guardrails\":[{\"max_zone\":6}]},"
-    "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":5}}]"
-    "}",
+    "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":5,"
+    "\"economic\":0}}]}",
     "{\"name\":\"c1\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2},"
     "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
     "{\"criterion\":\"fewest_shipments\"},{\"criterion\":\"zone\"},"
@@ -82,13 +82,18 @@ static void make_instance(ordo_rng_t *r, inst_t *in, uint32_t min_lines)
                               4 + ordo_rng_uniform(r) * 20, 4 + ordo_rng_uniform(r) * 15,
                               1 + ordo_rng_uniform(r) * 12, 5 + ordo_rng_uniform(r) * 300,
                               0.02 + ordo_rng_uniform(r) * 0.3);
-    k = (size_t)snprintf(inv, sizeof inv, "node,sku,on_hand,reserved,safety_stock,as_of\n");
+    /* demand rates from 0.05 to 0.45 a day (no draw: the instances stay
+     * those of the seed), so the 14-day cover of 0.7-6.3 units is often
+     * taken and the economic terms vary by node */
+    k = (size_t)snprintf(inv, sizeof inv,
+                         "node,sku,on_hand,reserved,safety_stock,as_of,daily_demand\n");
     for (uint32_t i = 0; i < nn; i++)
         for (int s = 0; s < 4; s++)
             if (ordo_rng_uniform(r) < 0.65)
-                k += (size_t)snprintf(inv + k, sizeof inv - k, "N%u,S%d,%u,0,%u,2026-11-01\n", i, s,
-                                      (unsigned)ordo_rng_below(r, 7),
-                                      (unsigned)ordo_rng_below(r, 2));
+                k += (size_t)snprintf(inv + k, sizeof inv - k, "N%u,S%d,%u,0,%u,2026-11-01,%.2f\n",
+                                      i, s, (unsigned)ordo_rng_below(r, 7),
+                                      (unsigned)ordo_rng_below(r, 2),
+                                      0.05 + 0.1 * ((i * 7 + (unsigned)s * 3) % 5));
     in->net = build_net(nodes, cat, inv);
     in->n_nodes = nn;
     uint32_t nl = min_lines + (uint32_t)ordo_rng_below(r, 5 - min_lines);

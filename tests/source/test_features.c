@@ -149,7 +149,8 @@ static void test_weighted_score_formula(void **s)
             const ordo_shipment_t *sh = &plan->shipments[k];
             double share = (double)sh->units / plan->units;
             double dos = sh->days_of_supply;
-            want += -w->cost * sh->cost.total + w->on_time * share * sh->on_time_prob -
+            want += -w->cost * sh->cost.total - w->economic * sh->cost.economic +
+                    w->on_time * share * sh->on_time_prob -
                     w->return_risk * share * sh->return_risk - w->load * sh->load_penalty +
                     w->overstock * share * (dos < 90 ? dos / 90 : 1);
         }

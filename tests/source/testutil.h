@@ -69,9 +69,9 @@ static inline char *read_text(const char *path, size_t *len)
 }
 
 /* A network from the fixture's carrier services plus the given nodes JSON
- * array, catalog CSV and inventory CSV. */
-static inline ordo_network_t *build_net(const char *nodes_json, const char *catalog,
-                                        const char *inventory)
+ * array, `returns` JSON array (NULL: none), catalog CSV and inventory CSV. */
+static inline ordo_network_t *build_net_returns(const char *nodes_json, const char *returns_json,
+                                                const char *catalog, const char *inventory)
 {
     char *text = read_text(FIXTURE_NET "/network.json", NULL);
     cJSON *root = cJSON_Parse(text);
@@ -81,6 +81,11 @@ static inline ordo_network_t *build_net(const char *nodes_json, const char *cata
     cJSON *nodes = cJSON_Parse(nodes_json);
     assert_non_null(nodes);
     cJSON_AddItemToObject(root, "nodes", nodes);
+    if (returns_json) {
+        cJSON *ret = cJSON_Parse(returns_json);
+        assert_non_null(ret);
+        cJSON_AddItemToObject(root, "returns", ret);
+    }
     char *json = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     ordo_network_t *net = ordo_network_new(NULL);
@@ -98,6 +103,13 @@ static inline ordo_network_t *build_net(const char *nodes_json, const char *cata
     free(json);
     assert_int_equal(rc, ORDO_OK);
     return net;
+}
+
+/* build_net_returns with no `returns`. */
+static inline ordo_network_t *build_net(const char *nodes_json, const char *catalog,
+                                        const char *inventory)
+{
+    return build_net_returns(nodes_json, NULL, catalog, inventory);
 }
 
 #endif
