@@ -396,10 +396,107 @@ static void test_exact_with_splits_matches_brute_force(void **state)
     ordo_arena_destroy(a);
 }
 
+/* Five DCs stocking one SKU, none with the three units ordered: two units
+ * across the country, one unit at each of three DCs near the customer. The
+ * search tries 1+1+1 from the near DCs (pieces sized by the largest stocks,
+ * 2+1, made the far DC ship two). A seven-unit line is too large for unit
+ * pieces within the exact search: its plan says "bounded". */
+static ordo_network_t *scarce_net(const unsigned *on_hand)
+{
+    static const char *const where[] = {"98101", "94103", "10001", "08817", "19103"};
+    char nodes[4096], inv[512];
+    size_t k = (size_t)snprintf(nodes, sizeof nodes, "[");
+    size_t ki = (size_t)snprintf(inv, sizeof inv, "node,sku,on_hand,reserved,safety_stock,as_of\n");
+    for (unsigned i = 0; i < 5; i++) {
+        k += (size_t)snprintf(
+            nodes + k, sizeof nodes - k,
+            "%s{\"id\":\"N%u\",\"type\":\"dc\",\"zip\":\"%s\",\"capabilities\":[\"ship\"],"
+            "\"daily_capacity\":1000,\"current_load\":0,\"pick_cost_per_unit\":0.5,"
+            "\"pack_cost_per_shipment\":1,\"cutoff_hour\":14,\"processing_days\":0,"
+            "\"priority\":0,\"services\":[\"parcel_ground\"]}",
+            i ? "," : "", i, where[i]);
+        ki += (size_t)snprintf(inv + ki, sizeof inv - ki, "N%u,S0,%u,0,0,2026-11-01\n", i,
+                               on_hand[i]);
+    }
+    snprintf(nodes + k, sizeof nodes - k, "]");
+    return build_net(nodes,
+                     "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n"
+                     "S0,home,12,14,12,10,60,0.05\n",
+                     inv);
+}
+
+static void test_three_units_from_three_nodes(void **state)
+{
+    (void)state;
+    const unsigned on_hand[5] = {2, 1, 1, 1, 1};
+    ordo_network_t *net = scarce_net(on_hand);
+    ordo_engine_t *eng;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_engine_create(net, NULL, &eng, &err), ORDO_OK);
+    ordo_policy_t *p;
+    assert_int_equal(ordo_policy_builtin("cost-optimized", &p, &err), ORDO_OK);
+    ordo_arena_t *a = ordo_arena_create(0);
+    ordo_order_t o;
+    parse_order(net, a,
+                "{\"id\":\"o\",\"created\":\"2026-03-02T10:00:00Z\",\"ship_to\":{\"zip\":"
+                "\"10001\"},\"lines\":[{\"sku\":\"S0\",\"quantity\":3}]}",
+                &o);
+    ordo_plan_t *plan = decide(eng, p, &o, a, false);
+    assert_int_equal(plan->status, ORDO_PLAN_OK);
+    assert_string_equal(plan->search, "exact");
+    assert_int_equal(plan->n_shipments, 3);
+    for (uint32_t s = 0; s < 3; s++) {
+        assert_true(plan->shipments[s].node >= 2); /* the near DCs */
+        assert_int_equal(plan->shipments[s].units, 1);
+    }
+    /* the plan the 2+1 pieces found: two units from Seattle, one from NYC */
+    ordo_plan_line_t two = {.line = 0, .quantity = 2}, one = {.line = 0, .quantity = 1};
+    ordo_plan_spec_shipment_t sh[2] = {{0, ORDO_SERVICE_BEST, 1, &two},
+                                       {2, ORDO_SERVICE_BEST, 1, &one}};
+    ordo_plan_spec_t spec = {2, sh};
+    ordo_plan_t *old;
+    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &old, &err), ORDO_OK);
+    assert_int_equal(old->n_backorders, 0);
+    fprintf(stderr, "1+1+1 near: $%.2f; 2 far + 1 near: $%.2f\n", plan->cost.total,
+            old->cost.total);
+    assert_true(plan->score > old->score);
+    assert_true(plan->cost.total < old->cost.total);
+
+    /* seven units over 2+2+2+2+2: unit pieces would be 7 search lines */
+    ordo_policy_t *p4 = policy_from(
+        "{\"name\":\"split4\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":4,"
+        "\"allow_line_split\":true},\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\"}]}");
+    const unsigned twos[5] = {2, 2, 2, 2, 2};
+    ordo_network_t *net2 = scarce_net(twos);
+    ordo_engine_t *eng2;
+    assert_int_equal(ordo_engine_create(net2, NULL, &eng2, &err), ORDO_OK);
+    parse_order(net2, a,
+                "{\"id\":\"o\",\"created\":\"2026-03-02T10:00:00Z\",\"ship_to\":{\"zip\":"
+                "\"10001\"},\"lines\":[{\"sku\":\"S0\",\"quantity\":7}]}",
+                &o);
+    plan = decide(eng2, p4, &o, a, false);
+    assert_int_equal(plan->status, ORDO_PLAN_OK);
+    assert_string_equal(plan->search, "bounded");
+    /* six units over the same stock fit as unit pieces: exact */
+    o.lines[0].quantity = 6;
+    plan = decide(eng2, p4, &o, a, false);
+    assert_int_equal(plan->status, ORDO_PLAN_OK);
+    assert_string_equal(plan->search, "exact");
+    assert_int_equal(plan->n_search_lines, 6);
+    ordo_policy_destroy(p4);
+    ordo_engine_destroy(eng2);
+    ordo_network_destroy(net2);
+    ordo_policy_destroy(p);
+    ordo_arena_destroy(a);
+    ordo_engine_destroy(eng);
+    ordo_network_destroy(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_with_splits_matches_brute_force),
+        cmocka_unit_test(test_three_units_from_three_nodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
