@@ -377,8 +377,38 @@ static uint32_t line_scan(src_ctx_t *x, uint32_t li, prep_t *pp)
     return pp->split[li] ? ol->quantity : 1;
 }
 
+/* The units of a line's SKU the walked nodes hold together, counting only
+ * the max_shipments nodes that hold the most. */
+static uint64_t walk_total(src_ctx_t *x, ordo_stock_range_t r, const walk_t *wk)
+{
+    ordo_inventory_t *inv = x->net->inventory;
+    uint32_t M = x->cons->max_shipments < SRC_MAX_M ? x->cons->max_shipments : SRC_MAX_M;
+    int32_t top[SRC_MAX_M] = {0}; /* descending */
+    uint32_t c = r.begin;
+    for (uint32_t k = 0; k < wk->n && c < r.end; k++) {
+        while (c < r.end && ordo_inventory_cell_node(inv, c) < wk->nodes[k])
+            c++;
+        if (c >= r.end || ordo_inventory_cell_node(inv, c) != wk->nodes[k])
+            continue;
+        int32_t a = cell_atp(x, c);
+        for (uint32_t j = 0; j < M && a > 0; j++)
+            if (a > top[j]) {
+                int32_t t = top[j];
+                top[j] = a;
+                a = t;
+            }
+    }
+    uint64_t total = 0;
+    for (uint32_t j = 0; j < M; j++)
+        total += (uint64_t)top[j];
+    return total;
+}
+
 /* Step 1b, per order line: its search lines (the whole line, or its
- * pieces), unit pieces when `unit`. */
+ * pieces), unit pieces when `unit`. A line cut into units that more than
+ * SRC_SCAN_MAX allowed nodes stock takes its pieces from the walked nodes
+ * when max_shipments of them hold enough (every unit piece at every node
+ * would multiply the exact search's work): the search is then bounded. */
 static int line_search_lines(src_ctx_t *x, uint32_t li, prep_t *pp, bool unit)
 {
     const ordo_order_line_t *ol = &x->order->lines[li];
@@ -387,6 +417,11 @@ static int line_search_lines(src_ctx_t *x, uint32_t li, prep_t *pp, bool unit)
     pp->n_pieces[li] = 1;
     if (pp->split[li]) {
         ordo_stock_range_t r = ordo_inventory_sku_cells(x->net->inventory, ol->sku);
+        if (unit && x->line_allowed[li] > SRC_SCAN_MAX && pp->walk.ready &&
+            walk_total(x, r, &pp->walk) >= ol->quantity) {
+            pp->mode[li] = 1;
+            x->pruned = true;
+        }
         return split_line(x, li, r, &base, unit, &pp->n_pieces[li]);
     }
     if (x->n_lines >= SRC_MAX_LINES)
@@ -470,6 +505,29 @@ static int prepare_bounds(src_ctx_t *x)
     return ORDO_OK;
 }
 
+/* The exact search's line groups: of the unit pieces of a split line (they
+ * are interchangeable), only contiguous runs, which reach every division of
+ * its quantity (shipment k takes the next q_k pieces). */
+static void groups_ok(src_ctx_t *x, const prep_t *pp)
+{
+    x->groups_ok = ~0ull;
+    if (x->n_lines > ORDO_SOURCE_EXACT_MAX_LINES)
+        return;
+    for (uint32_t li = 0; li < x->order->n_lines; li++) {
+        uint32_t first = pp->first_line[li], n = pp->n_pieces[li];
+        if (n < 3 || x->lines[first].qty != 1)
+            continue; /* two pieces: every group is a run */
+        for (uint32_t S = 1; S < (1u << x->n_lines); S++) {
+            uint32_t v = (S >> first) & ((1u << n) - 1);
+            if (v) {
+                v >>= __builtin_ctz(v);
+                if (v & (v + 1))
+                    x->groups_ok &= ~(1ull << S);
+            }
+        }
+    }
+}
+
 int src_prepare(src_ctx_t *x)
 {
     int rc = prepare_reset(x);
@@ -489,6 +547,7 @@ int src_prepare(src_ctx_t *x)
             return rc;
     for (uint32_t i = 0; i < x->n_lines; i++)
         x->total_units += x->lines[i].qty;
+    groups_ok(x, &pp);
     src_lines_finish(x);
     if (src_cands_alloc(x, pp.total_cells, false))
         return src_fail_arena(x, "the candidates");
