@@ -407,8 +407,9 @@ static uint64_t walk_total(src_ctx_t *x, ordo_stock_range_t r, const walk_t *wk)
 /* Step 1b, per order line: its search lines (the whole line, or its
  * pieces), unit pieces when `unit`. A line cut into units that more than
  * SRC_SCAN_MAX allowed nodes stock takes its pieces from the walked nodes
- * when max_shipments of them hold enough (every unit piece at every node
- * would multiply the exact search's work): the search is then bounded. */
+ * when max_shipments of them hold enough, else is cut by the largest ATPs
+ * (every unit piece at every node would multiply the exact search's
+ * work): the search is then bounded. */
 static int line_search_lines(src_ctx_t *x, uint32_t li, prep_t *pp, bool unit)
 {
     const ordo_order_line_t *ol = &x->order->lines[li];
@@ -417,10 +418,13 @@ static int line_search_lines(src_ctx_t *x, uint32_t li, prep_t *pp, bool unit)
     pp->n_pieces[li] = 1;
     if (pp->split[li]) {
         ordo_stock_range_t r = ordo_inventory_sku_cells(x->net->inventory, ol->sku);
-        if (unit && x->line_allowed[li] > SRC_SCAN_MAX && pp->walk.ready &&
-            walk_total(x, r, &pp->walk) >= ol->quantity) {
-            pp->mode[li] = 1;
-            x->pruned = true;
+        if (unit && x->line_allowed[li] > SRC_SCAN_MAX) {
+            if (pp->walk.ready && walk_total(x, r, &pp->walk) >= ol->quantity) {
+                pp->mode[li] = 1;
+                x->pruned = true;
+            } else {
+                unit = false; /* units at every node: too much work */
+            }
         }
         return split_line(x, li, r, &base, unit, &pp->n_pieces[li]);
     }
