@@ -251,6 +251,7 @@ typedef struct walk {
 typedef struct prep {
     walk_t walk;
     uint8_t mode[ORDO_ORDER_MAX_LINES];
+    bool split[ORDO_ORDER_MAX_LINES]; /* no allowed node has it all: pieces */
     uint32_t first_line[ORDO_ORDER_MAX_LINES], n_pieces[ORDO_ORDER_MAX_LINES];
     size_t total_cells; /* an upper bound on the candidates */
 } prep_t;
@@ -314,29 +315,37 @@ static int too_many_lines(src_ctx_t *x, uint32_t li)
                     SRC_MAX_LINES, li, x->order->lines[li].quantity);
 }
 
-/* A line no allowed node has in full, split into pieces sized by the
- * largest ATPs, fewest pieces first. */
+/* A line no allowed node has in full, split into pieces. Unit pieces when
+ * the order's search lines stay within the exact search (every way of
+ * dividing the quantity among the nodes that have it is then a partition of
+ * the pieces, so the exact search tries them all); otherwise pieces sized
+ * by the largest ATPs, fewest first, which leave some divisions out: the
+ * search is then bounded, unless every piece is a unit or the pieces take
+ * all the allowed stock (the only division there is). */
 static int split_line(src_ctx_t *x, uint32_t li, ordo_stock_range_t r, const src_line_t *base,
-                      uint32_t *n_pieces)
+                      bool unit, uint32_t *n_pieces)
 {
     ordo_inventory_t *inv = x->net->inventory;
-    uint32_t na = x->line_allowed[li];
-    int32_t *atps = ordo_arena_alloc(x->arena, sizeof *atps * (na ? na : 1));
-    if (!atps)
+    uint32_t na = x->line_allowed[li], qty = x->order->lines[li].quantity;
+    int32_t *atps = unit ? NULL : ordo_arena_alloc(x->arena, sizeof *atps * (na ? na : 1));
+    if (!unit && !atps)
         return src_fail_arena(x, "the ATPs of a line to split");
     uint32_t k = 0;
-    for (uint32_t c = r.begin; c < r.end && k < na; c++) {
+    for (uint32_t c = r.begin; !unit && c < r.end && k < na; c++) {
         int32_t a = cell_atp(x, c);
         if (a > 0 && x->slot[ordo_inventory_cell_node(inv, c)] != -2)
             atps[k++] = a;
     }
-    qsort(atps, k, sizeof *atps, cmp_desc_i32);
-    uint32_t left = x->order->lines[li].quantity;
+    if (!unit)
+        qsort(atps, k, sizeof *atps, cmp_desc_i32);
+    uint32_t left = qty;
     *n_pieces = 0;
-    for (uint32_t i = 0; i < k && left > 0; i++) {
+    for (uint32_t i = 0; (unit || i < k) && left > 0; i++) {
         if (x->n_lines >= SRC_MAX_LINES)
             return too_many_lines(x, li);
-        uint32_t q = (uint32_t)atps[i] < left ? (uint32_t)atps[i] : left;
+        uint32_t q = unit ? 1 : (uint32_t)atps[i] < left ? (uint32_t)atps[i] : left;
+        if (q > 1 && x->line_total[li] > qty)
+            x->pruned = true; /* some division of the quantity is not searched */
         src_line_t piece = *base;
         piece.qty = q;
         x->lines[x->n_lines++] = piece;
@@ -346,10 +355,11 @@ static int split_line(src_ctx_t *x, uint32_t li, ordo_stock_range_t r, const src
     return ORDO_OK;
 }
 
-/* Step 1, per order line: scan or walk, and its search lines (the whole
- * line, or its pieces when no allowed node has it all and the policy
- * allows splitting). */
-static int line_search_lines(src_ctx_t *x, uint32_t li, prep_t *pp)
+/* Step 1a, per order line: scan or walk, its stock statistics when
+ * scanned, and whether it must be split (no allowed node has it all, the
+ * policy allows splitting and the allowed nodes together have enough).
+ * Returns the search lines it takes when split into units (else 1). */
+static uint32_t line_scan(src_ctx_t *x, uint32_t li, prep_t *pp)
 {
     const ordo_order_t *o = x->order;
     const ordo_order_line_t *ol = &o->lines[li];
@@ -364,14 +374,64 @@ static int line_search_lines(src_ctx_t *x, uint32_t li, prep_t *pp)
         x->pruned = true;
     }
     pp->total_cells += pp->mode[li] ? pp->walk.n : n;
+    if (pp->mode[li] == 0)
+        src_line_stats(x, li);
+    pp->split[li] = pp->mode[li] == 0 && x->line_full[li] == 0 && x->cons->allow_line_split &&
+                    !pickup && x->line_total[li] >= ol->quantity;
+    return pp->split[li] ? ol->quantity : 1;
+}
+
+/* The units of a line's SKU the walked nodes hold together, counting only
+ * the max_shipments nodes that hold the most. */
+static uint64_t walk_total(src_ctx_t *x, ordo_stock_range_t r, const walk_t *wk)
+{
+    ordo_inventory_t *inv = x->net->inventory;
+    uint32_t M = x->cons->max_shipments < SRC_MAX_M ? x->cons->max_shipments : SRC_MAX_M;
+    int32_t top[SRC_MAX_M] = {0}; /* descending */
+    uint32_t c = r.begin;
+    for (uint32_t k = 0; k < wk->n && c < r.end; k++) {
+        while (c < r.end && ordo_inventory_cell_node(inv, c) < wk->nodes[k])
+            c++;
+        if (c >= r.end || ordo_inventory_cell_node(inv, c) != wk->nodes[k])
+            continue;
+        int32_t a = cell_atp(x, c);
+        for (uint32_t j = 0; j < M && a > 0; j++)
+            if (a > top[j]) {
+                int32_t t = top[j];
+                top[j] = a;
+                a = t;
+            }
+    }
+    uint64_t total = 0;
+    for (uint32_t j = 0; j < M; j++)
+        total += (uint64_t)top[j];
+    return total;
+}
+
+/* Step 1b, per order line: its search lines (the whole line, or its
+ * pieces), unit pieces when `unit`. A line cut into units that more than
+ * SRC_SCAN_MAX allowed nodes stock takes its pieces from the walked nodes
+ * when max_shipments of them hold enough, else is cut by the largest ATPs
+ * (every unit piece at every node would multiply the exact search's
+ * work): the search is then bounded. */
+static int line_search_lines(src_ctx_t *x, uint32_t li, prep_t *pp, bool unit)
+{
+    const ordo_order_line_t *ol = &x->order->lines[li];
     src_line_t base = src_search_line(x->net, li, ol->sku, ol->quantity);
     pp->first_line[li] = x->n_lines;
     pp->n_pieces[li] = 1;
-    if (pp->mode[li] == 0)
-        src_line_stats(x, li);
-    if (pp->mode[li] == 0 && x->line_full[li] == 0 && x->cons->allow_line_split && !pickup &&
-        x->line_total[li] >= ol->quantity)
-        return split_line(x, li, r, &base, &pp->n_pieces[li]);
+    if (pp->split[li]) {
+        ordo_stock_range_t r = ordo_inventory_sku_cells(x->net->inventory, ol->sku);
+        if (unit && x->line_allowed[li] > SRC_SCAN_MAX) {
+            if (pp->walk.ready && walk_total(x, r, &pp->walk) >= ol->quantity) {
+                pp->mode[li] = 1;
+                x->pruned = true;
+            } else {
+                unit = false; /* units at every node: too much work */
+            }
+        }
+        return split_line(x, li, r, &base, unit, &pp->n_pieces[li]);
+    }
     if (x->n_lines >= SRC_MAX_LINES)
         return too_many_lines(x, li);
     x->lines[x->n_lines++] = base;
@@ -453,6 +513,29 @@ static int prepare_bounds(src_ctx_t *x)
     return ORDO_OK;
 }
 
+/* The exact search's line groups: of the unit pieces of a split line (they
+ * are interchangeable), only contiguous runs, which reach every division of
+ * its quantity (shipment k takes the next q_k pieces). */
+static void groups_ok(src_ctx_t *x, const prep_t *pp)
+{
+    x->groups_ok = ~0ull;
+    if (x->n_lines > ORDO_SOURCE_EXACT_MAX_LINES)
+        return;
+    for (uint32_t li = 0; li < x->order->n_lines; li++) {
+        uint32_t first = pp->first_line[li], n = pp->n_pieces[li];
+        if (n < 3 || x->lines[first].qty != 1)
+            continue; /* two pieces: every group is a run */
+        for (uint32_t S = 1; S < (1u << x->n_lines); S++) {
+            uint32_t v = (S >> first) & ((1u << n) - 1);
+            if (v) {
+                v >>= __builtin_ctz(v);
+                if (v & (v + 1))
+                    x->groups_ok &= ~(1ull << S);
+            }
+        }
+    }
+}
+
 int src_prepare(src_ctx_t *x)
 {
     int rc = prepare_reset(x);
@@ -462,11 +545,17 @@ int src_prepare(src_ctx_t *x)
     pp.walk.n = 0;
     pp.walk.ready = false;
     pp.total_cells = 0;
+    uint32_t unit_lines = 0;
     for (uint32_t li = 0; li < x->order->n_lines; li++)
-        if ((rc = line_search_lines(x, li, &pp)))
+        unit_lines += line_scan(x, li, &pp);
+    /* unit pieces when the exact search can take them */
+    bool unit = unit_lines <= ORDO_SOURCE_EXACT_MAX_LINES;
+    for (uint32_t li = 0; li < x->order->n_lines; li++)
+        if ((rc = line_search_lines(x, li, &pp, unit)))
             return rc;
     for (uint32_t i = 0; i < x->n_lines; i++)
         x->total_units += x->lines[i].qty;
+    groups_ok(x, &pp);
     src_lines_finish(x);
     if (src_cands_alloc(x, pp.total_cells, false))
         return src_fail_arena(x, "the candidates");

@@ -122,6 +122,8 @@ static void top_insert(exact_t *ex, uint32_t S, uint32_t cand, const src_score_t
 /* Word w of the bitset of candidates that can ship every line of S in full. */
 static inline uint64_t group_word(const src_ctx_t *x, uint32_t S, uint32_t w)
 {
+    if (!((x->groups_ok >> S) & 1))
+        return 0; /* a redundant group of unit pieces (candidates.c) */
     uint32_t nw = x->cand_words;
     uint64_t bits = x->line_cands[(size_t)__builtin_ctz(S) * nw + w];
     for (uint32_t m = S & (S - 1); m && bits; m &= m - 1)

@@ -187,6 +187,10 @@ typedef struct src_ctx {
      * bit c % 64 of line_cands[i * cand_words + c / 64] */
     uint32_t cand_words;
     uint64_t *line_cands;
+    /* the line groups the exact search tries: bit S set unless S holds a
+     * non-contiguous run of a split line's unit pieces (the pieces are
+     * interchangeable: contiguous runs reach every division) */
+    uint64_t groups_ok;
     int32_t *slot;          /* node → cand index or -1 */
     const src_svcx_t *svcx; /* per network service, set by src_prepare */
     uint32_t evaluated;
