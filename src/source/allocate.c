@@ -604,7 +604,7 @@ static int append_plan(src_ctx_t *x, ordo_plan_t *dst, const ordo_plan_t *src)
     dst->all_on_time_prob *= src->all_on_time_prob;
     dst->units += src->units;
     dst->score += src->score;
-#define ADD_COMPONENT(name, plan_level) dst->cost.name += src->cost.name;
+#define ADD_COMPONENT(name, plan_level, econ) dst->cost.name += src->cost.name;
     ORDO_COST_COMPONENTS(ADD_COMPONENT)
 #undef ADD_COMPONENT
     dst->shipments = sh;
