@@ -39,7 +39,8 @@ bool ordo_cal_federal_holiday(int64_t day);
 /* A day that is in `week_mask` and is not a federal holiday. */
 bool ordo_cal_working(int64_t day, unsigned week_mask);
 /* The `n`-th working day after `day` (n ≥ 0; n = 0 gives `day` itself when
- * it is a working day, else the next one). */
+ * it is a working day, else the next one). A mask with no day counts as
+ * ORDO_WEEK_MON_FRI. */
 int64_t ordo_cal_add_working(int64_t day, int n, unsigned week_mask);
 /* Working days in (day0, day1]. At most 366. */
 int ordo_cal_working_between(int64_t day0, int64_t day1, unsigned week_mask);

@@ -86,12 +86,13 @@ int64_t ordo_cal_add_working(int64_t day, int n, unsigned week_mask)
     if (!(week_mask & 0x7f))
         week_mask = ORDO_WEEK_MON_FRI;
     int64_t d = day;
+    while (n > 0) {
+        d++;
+        if (ordo_cal_working(d, week_mask))
+            n--;
+    }
     while (!ordo_cal_working(d, week_mask))
         d++;
-    while (n-- > 0)
-        do
-            d++;
-        while (!ordo_cal_working(d, week_mask));
     return d;
 }
 
