@@ -123,6 +123,35 @@ static void test_unknown_time_zone_refused(void **s)
     ordo_network_destroy(net);
 }
 
+/* delivery_days: parsed into a week mask; an unknown day is refused */
+static void test_delivery_days_field(void **s)
+{
+    (void)s;
+    const char *days[] = {"[\"mon\",\"sat\"]", "[\"funday\"]", "[]"};
+    for (int i = 0; i < 3; i++) {
+        char *text = read_text(FIXTURE_NET "/network.json", NULL);
+        cJSON *root = cJSON_Parse(text);
+        free(text);
+        cJSON *svc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "carrier_services"), 0);
+        cJSON_AddItemToObject(svc, "delivery_days", cJSON_Parse(days[i]));
+        char *json = cJSON_PrintUnformatted(root);
+        cJSON_Delete(root);
+        ordo_network_t *net = ordo_network_new(NULL);
+        ordo_error_t err = {0};
+        int rc = ordo_network_parse_json(net, json, strlen(json), "network.json", &err);
+        if (i == 0) {
+            assert_int_equal(rc, ORDO_OK);
+            assert_int_equal(net->services[0].delivery_days, 0x21);
+            assert_int_equal(net->services[1].delivery_days, ORDO_WEEK_MON_FRI);
+        } else {
+            assert_int_equal(rc, ORDO_EPARSE);
+            assert_string_equal(err.field, "carrier_services[0].delivery_days");
+        }
+        free(json);
+        ordo_network_destroy(net);
+    }
+}
+
 /* Friday 2027-07-02, before Independence Day observed on Monday 07-05: the
  * standard promise (5 business days) is Monday 07-12, and no ETA falls on
  * the holiday; a carrier delivering on Saturdays can arrive on 07-03. */
@@ -246,6 +275,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cutoff_daylight_saving),
         cmocka_unit_test(test_unknown_time_zone_refused),
+        cmocka_unit_test(test_delivery_days_field),
         cmocka_unit_test(test_friday_before_holiday),
         cmocka_unit_test(test_order_without_created),
         cmocka_unit_test(test_zip_not_in_table),
