@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — civil dates (Howard Hinnant's days-from-civil algorithms), the US
  * federal holiday calendar, working days, and the time zone of a US ZIP. */
+#include <pthread.h>
 #include <string.h>
 
 #include "ordo/calendar.h"
@@ -59,7 +60,7 @@ static bool weekday_holiday(int m, int d, int wd)
     return wd == 3 && m == 11 && nth == 4;
 }
 
-bool ordo_cal_federal_holiday(int64_t day)
+static bool holiday_by_rule(int64_t day)
 {
     int y, m, d, wd = ordo_cal_weekday(day);
     ordo_cal_civil(day, &y, &m, &d);
@@ -74,6 +75,27 @@ bool ordo_cal_federal_holiday(int64_t day)
         return fixed_holiday(y, m, d);
     }
     return false;
+}
+
+/* Holidays 1970-01-01 .. 2199-12-31 as a bitmap, built once: the decision
+ * path asks for a few dozen days per order. */
+#define HOL_DAYS 84006 /* days from 1970-01-01 to 2200-01-01 */
+static uint64_t hol_bits[(HOL_DAYS + 63) / 64];
+static pthread_once_t hol_once = PTHREAD_ONCE_INIT;
+
+static void hol_build(void)
+{
+    for (int64_t d = 0; d < HOL_DAYS; d++)
+        if (holiday_by_rule(d))
+            hol_bits[d >> 6] |= 1ull << (d & 63);
+}
+
+bool ordo_cal_federal_holiday(int64_t day)
+{
+    if (day < 0 || day >= HOL_DAYS)
+        return holiday_by_rule(day);
+    pthread_once(&hol_once, hol_build);
+    return hol_bits[day >> 6] >> (day & 63) & 1;
 }
 
 bool ordo_cal_working(int64_t day, unsigned week_mask)

@@ -19,11 +19,19 @@ typedef struct {
     int32_t off;  /* seconds east of UTC from then on */
 } tz_tr_t;
 
+/* Buckets of 2^24 s (~194 days) from 1970 to past 2100: bucket b holds the
+ * index + 1 of the last transition at or before b << 24 (0: none), so a
+ * lookup reads one bucket and at most a few transitions (two cache lines)
+ * instead of a binary search over the whole table. */
+#define TZ_BUCKET_SHIFT 24
+#define TZ_BUCKETS 248
+
 struct ordo_tz {
     char name[ORDO_TZ_NAME_MAX];
     int32_t off0; /* before the first transition */
     size_t n, cap;
     tz_tr_t *tr;
+    uint32_t bucket[TZ_BUCKETS];
 };
 
 /* A POSIX TZ rule (the TZif footer): std offset, optional DST with its
@@ -277,6 +285,17 @@ static int read_block(ordo_tz_t *tz, const unsigned char *p, size_t n, const tzi
     return ORDO_OK;
 }
 
+static void build_buckets(ordo_tz_t *tz)
+{
+    size_t i = 0; /* transitions at or before the bucket's start */
+    for (uint32_t b = 0; b < TZ_BUCKETS; b++) {
+        int64_t start = (int64_t)b << TZ_BUCKET_SHIFT;
+        while (i < tz->n && tz->tr[i].at <= start)
+            i++;
+        tz->bucket[b] = (uint32_t)i;
+    }
+}
+
 int ordo_tz_parse(const unsigned char *buf, size_t n, const char *name, ordo_tz_t **out,
                   ordo_error_t *err)
 {
@@ -303,6 +322,7 @@ int ordo_tz_parse(const unsigned char *buf, size_t n, const char *name, ordo_tz_
         ordo_tz_destroy(tz);
         return rc;
     }
+    build_buckets(tz);
     *out = tz;
     return ORDO_OK;
 }
@@ -358,13 +378,19 @@ int32_t ordo_tz_offset(const ordo_tz_t *tz, int64_t t)
 {
     if (!tz->n || t < tz->tr[0].at)
         return tz->off0;
-    size_t lo = 0, hi = tz->n; /* tr[lo].at <= t < tr[hi].at */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tz->tr[mid].at <= t)
-            lo = mid;
-        else
-            hi = mid;
+    if (t >= 0 && (t >> TZ_BUCKET_SHIFT) < TZ_BUCKETS) {
+        size_t i = tz->bucket[t >> TZ_BUCKET_SHIFT]; /* tr[i - 1].at <= t */
+        while (i < tz->n && tz->tr[i].at <= t)
+            i++;
+        return tz->tr[i - 1].off;
     }
-    return tz->tr[lo].off;
+    /* branchless: the last transition at or before t */
+    const tz_tr_t *base = tz->tr;
+    size_t len = tz->n;
+    while (len > 1) {
+        size_t half = len / 2;
+        base = base[half].at <= t ? base + half : base;
+        len -= half;
+    }
+    return base->off;
 }
