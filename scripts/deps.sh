@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config
   libcjson-dev libsodium-dev libxxhash-dev libsqlite3-dev libzstd-dev libcbor-dev
   libcmocka-dev
+  tzdata         # /usr/share/zoneinfo: node cutoffs and customer dates in local time
   python3        # the black-box CLI tests read JSON and SVG with its standard library
 )
 # `scripts/deps.sh fuzz` (make fuzz): the libFuzzer targets need clang.

@@ -53,6 +53,13 @@ size_t ordo_geo_count(const ordo_geo_t *geo);
 const ordo_zip_t *ordo_geo_at(const ordo_geo_t *geo, size_t i); /* sorted by zip */
 /* NULL when the ZIP is not in the table. */
 const ordo_zip_t *ordo_geo_zip(const ordo_geo_t *geo, uint32_t zip);
+/* The ZIP's table entry; for a real ZIP that is not in the table (PO-box
+ * and unique ZIPs such as 30301 Atlanta, 77001 Houston) an entry placed at
+ * its ZIP3's centroid with its ZIP3's state, city "" and population 0, in
+ * *buf, with *approx true. NULL when the ZIP3 is unknown too (or zip is
+ * not a 5-digit ZIP). */
+const ordo_zip_t *ordo_geo_zip_or_zip3(const ordo_geo_t *geo, uint32_t zip, ordo_zip_t *buf,
+                                       bool *approx);
 /* Never NULL for zip3 < 1000; check ->known. */
 const ordo_zip3_t *ordo_geo_zip3(const ordo_geo_t *geo, uint16_t zip3);
 

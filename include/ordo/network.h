@@ -52,6 +52,9 @@ typedef struct ordo_carrier_service {
     double bracket_max_lb[ORDO_MAX_BRACKETS];
     double rates[ORDO_MAX_BRACKETS][ORDO_ZONES];
     double per_lb_over[ORDO_ZONES];
+    uint8_t delivery_days;        /* bit 0 Monday .. bit 6 Sunday: the days it
+                                   * delivers (default Mon–Fri, 0x1f); never on
+                                   * US federal holidays */
     double fuel_surcharge_pct;   /* % of the base rate */
     double residential_surcharge; /* USD per residential parcel */
     double peak_surcharge;        /* USD per parcel in peak season */
@@ -75,6 +78,7 @@ typedef struct ordo_node {
     double pick_cost_per_unit;    /* USD */
     double pack_cost_per_shipment; /* USD */
     int cutoff_hour;              /* 0..23 local: orders after it ship next day */
+    char time_zone[64];           /* IANA zone of cutoff_hour; "" = from its ZIP */
     int processing_days;          /* business days from release to ship */
     uint32_t n_services;
     uint32_t services[ORDO_NODE_MAX_SERVICES]; /* indices into network services */

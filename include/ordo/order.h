@@ -34,13 +34,16 @@ typedef struct ordo_order_line {
 
 typedef struct ordo_order {
     const char *id;            /* arena; 1..ORDO_ORDER_ID_MAX bytes of UTF-8 */
-    int64_t created;           /* Unix seconds */
+    int64_t created;           /* Unix seconds; 0 = absent: decided as of the decision
+                                * time (ordo_decide_opts_t.now, else the clock) */
     const char *customer_id;   /* arena; "" when absent */
     const char *cohort;        /* arena; "" when absent */
     double lifetime_value;     /* USD, 0 when absent */
     uint32_t ship_zip;
     uint16_t ship_zip3;
     char state[3];             /* of the ship-to ZIP */
+    bool ship_zip_approx;      /* ship-to ZIP not in the ZIP table: placed at its
+                                * ZIP3's centroid (ordo_geo_zip_or_zip3) */
     const char *channel;       /* arena: "web", "app", "store", "marketplace"... */
     const char *promotion;     /* arena: promotion type ("bogo", "free_shipping"...); "" none */
     ordo_service_level_t level;

@@ -231,6 +231,8 @@ typedef struct ordo_plan {
     bool reserved; /* stock was reserved for this plan */
     uint64_t latency_ns;
     int64_t decided_at; /* Unix seconds */
+    int64_t as_of;      /* the instant the order was decided as of: its created
+                         * time, else ordo_decide_opts_t.now, else the clock */
     uint32_t evaluated; /* shipment candidates evaluated exactly */
     /* search lines: order lines, or pieces of them when a line was split */
     uint32_t n_search_lines;
@@ -251,6 +253,8 @@ typedef struct ordo_decide_opts {
     bool force_beam;      /* use the beam search even for small orders */
     bool force_fallback;  /* behave as if the policy could not run */
     uint64_t deadline_ns; /* ordo_now_ns() deadline; 0 none → fallback when passed */
+    int64_t now;          /* Unix seconds an order without `created` is decided
+                           * as of; 0: the clock */
 } ordo_decide_opts_t;
 
 /* Decides one order. policy NULL runs the deterministic fallback. The plan

@@ -5,10 +5,13 @@
 
 #include "cli.h"
 
-/* Accepts a 5-digit ZIP or, when allow3, a 3-digit ZIP3. */
+/* Accepts a 5-digit ZIP or, when allow3, a 3-digit ZIP3. A ZIP not in the
+ * table (PO-box, unique ZIPs) stands at its ZIP3's centroid: *z is a copy
+ * of the entry, z->population 0 and z->city "" then. */
 static int parse_place(const ordo_geo_t *g, const char *s, bool allow3, uint32_t *zip,
-                       uint16_t *zip3, ordo_error_t *err)
+                       uint16_t *zip3, ordo_zip_t *zc, bool *approx, ordo_error_t *err)
 {
+    *approx = false;
     size_t n = strlen(s);
     if (allow3 && n == 3) {
         uint32_t v;
@@ -22,9 +25,11 @@ static int parse_place(const ordo_geo_t *g, const char *s, bool allow3, uint32_t
     }
     if (ordo_zip_parse(s, n, zip))
         return ordo_error_set(err, ORDO_EPARSE, NULL, 0, "zip", "'%s' is not a 5-digit ZIP", s);
-    const ordo_zip_t *z = ordo_geo_zip(g, *zip);
+    const ordo_zip_t *z = ordo_geo_zip_or_zip3(g, *zip, zc, approx);
     if (!z)
-        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "zip", "unknown ZIP '%s'", s);
+        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "zip",
+                              "unknown ZIP '%s' (its ZIP3 is not a US ZIP3 either)", s);
+    *zc = *z;
     *zip3 = z->zip3;
     return ORDO_OK;
 }
@@ -35,12 +40,18 @@ static int run_zip(const ordo_cli_args_t *a)
     ordo_error_t err = {0};
     uint32_t zip;
     uint16_t z3;
-    int rc = parse_place(g, a->pos[0], false, &zip, &z3, &err);
+    ordo_zip_t zc;
+    bool approx;
+    int rc = parse_place(g, a->pos[0], false, &zip, &z3, &zc, &approx, &err);
     if (rc)
         return ordo_cli_fail(&err, rc, a->json);
-    const ordo_zip_t *z = ordo_geo_zip(g, zip);
+    const ordo_zip_t *z = &zc;
     const ordo_zip3_t *t = ordo_geo_zip3(g, z3);
     char zb[8];
+    if (approx && !a->json)
+        printf("%s is not in the ZIP table (a PO-box or unique ZIP): its ZIP3's centroid "
+               "stands in\n",
+               ordo_zip_format(zip, zb));
     if (!a->json) {
         printf("%s %s, %s (%s) %.5f,%.5f population %u; ZIP3 %03u centroid %.5f,%.5f "
                "population %llu\n",
@@ -64,6 +75,7 @@ static int run_zip(const ordo_cli_args_t *a)
     ordo_jsonw_kdouble(&w, "zip3_lat", t->lat);
     ordo_jsonw_kdouble(&w, "zip3_lon", t->lon);
     ordo_jsonw_kint(&w, "zip3_population", (int64_t)t->population);
+    ordo_jsonw_kstr(&w, "located_by", approx ? "zip3" : "zip");
     ordo_jsonw_obj_end(&w);
     ordo_jsonw_finish(&w);
     ordo_cli_print_buf(&b);
@@ -79,16 +91,17 @@ static int run_pair(const ordo_cli_args_t *a)
     ordo_error_t err = {0};
     uint32_t za, zb_;
     uint16_t a3, b3;
+    ordo_zip_t x, y;
+    bool xa, ya;
     int rc;
-    if ((rc = parse_place(g, a->pos[0], is_zone, &za, &a3, &err)) ||
-        (rc = parse_place(g, a->pos[1], is_zone, &zb_, &b3, &err)))
+    if ((rc = parse_place(g, a->pos[0], is_zone, &za, &a3, &x, &xa, &err)) ||
+        (rc = parse_place(g, a->pos[1], is_zone, &zb_, &b3, &y, &ya, &err)))
         return ordo_cli_fail(&err, rc, a->json);
     double zip3_miles = ordo_geo_zip3_miles(g, a3, b3);
     int zone = ordo_geo_zone(g, a3, b3);
     double miles = 0;
     if (!is_zone) {
-        const ordo_zip_t *x = ordo_geo_zip(g, za), *y = ordo_geo_zip(g, zb_);
-        miles = ordo_geo_miles(x->lat, x->lon, y->lat, y->lon);
+        miles = ordo_geo_miles(x.lat, x.lon, y.lat, y.lon);
     }
     if (!a->json) {
         if (is_zone)
@@ -113,6 +126,15 @@ static int run_pair(const ordo_cli_args_t *a)
         ordo_jsonw_kdouble(&w, "km", miles * 1.609344);
     }
     ordo_jsonw_kdouble(&w, "zip3_miles", zip3_miles);
+    if (xa || ya) {
+        ordo_jsonw_key(&w, "warnings");
+        ordo_jsonw_arr_begin(&w);
+        if (xa)
+            ordo_jsonw_str(&w, "from: not in the ZIP table, located at its ZIP3's centroid");
+        if (ya)
+            ordo_jsonw_str(&w, "to: not in the ZIP table, located at its ZIP3's centroid");
+        ordo_jsonw_arr_end(&w);
+    }
     ordo_jsonw_obj_end(&w);
     ordo_jsonw_finish(&w);
     ordo_cli_print_buf(&b);

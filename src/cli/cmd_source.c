@@ -466,7 +466,9 @@ static const ordo_cli_opt_t opts[] = {
                             "and printed when it is full, when MS have passed, when no\n"
                             "next order arrives within them, and at the end of the input"},
     {"now", 0, "TIME", "decision time (ISO 8601) for ramps, switchback windows and\n"
-                       "warm-up; default: each order's created time, else the clock"},
+                       "warm-up, and the instant an order without created is\n"
+                       "decided as of; default: each order's created time, else\n"
+                       "the clock"},
     {"compact", 0, NULL, "one-line JSON even for a single order"},
     {"json", 0, NULL, "errors as JSON (plans are JSON already)"},
     {NULL, 0, NULL, NULL}};

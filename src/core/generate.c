@@ -138,6 +138,14 @@ static void write_services(ordo_jsonw_t *w)
         ordo_jsonw_kdouble(w, "fuel_surcharge_pct", s->fuel_pct);
         ordo_jsonw_kdouble(w, "residential_surcharge", s->residential);
         ordo_jsonw_kdouble(w, "peak_surcharge", s->peak);
+        if (!strcmp(s->carrier, "postal")) { /* the postal service delivers on Saturdays */
+            static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat"};
+            ordo_jsonw_key(w, "delivery_days");
+            ordo_jsonw_arr_begin(w);
+            for (size_t d = 0; d < 6; d++)
+                ordo_jsonw_str(w, days[d]);
+            ordo_jsonw_arr_end(w);
+        }
         ordo_jsonw_key(w, "rate_card");
         ordo_jsonw_obj_begin(w);
         ordo_jsonw_key(w, "max_weight_lb");

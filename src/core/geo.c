@@ -299,6 +299,27 @@ const ordo_zip_t *ordo_geo_zip(const ordo_geo_t *g, uint32_t zip)
     return &g->zips[g->by_zip[zip]];
 }
 
+const ordo_zip_t *ordo_geo_zip_or_zip3(const ordo_geo_t *g, uint32_t zip, ordo_zip_t *buf,
+                                       bool *approx)
+{
+    *approx = false;
+    const ordo_zip_t *z = ordo_geo_zip(g, zip);
+    if (z || zip >= ZIP_SLOTS)
+        return z;
+    const ordo_zip3_t *t = ordo_geo_zip3(g, (uint16_t)(zip / 100));
+    if (!t->known)
+        return NULL;
+    memset(buf, 0, sizeof *buf);
+    buf->zip = zip;
+    buf->zip3 = (uint16_t)(zip / 100);
+    memcpy(buf->state, t->state, sizeof buf->state);
+    buf->lat = t->lat;
+    buf->lon = t->lon;
+    buf->city = "";
+    *approx = true;
+    return buf;
+}
+
 const ordo_zip3_t *ordo_geo_zip3(const ordo_geo_t *g, uint16_t zip3)
 {
     static const ordo_zip3_t unknown;

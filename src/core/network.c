@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cjson_internal.h"
+#include "ordo/calendar.h"
 #include "ordo/inventory.h"
 #include "ordo/network.h"
 #include "ordo/util.h"
@@ -236,11 +237,35 @@ static int parse_double_array(jctx_t *c, const cJSON *arr, const char *key, doub
     return ORDO_OK;
 }
 
+/* "delivery_days": ["mon", ... "sun"], at least one; default Mon–Fri */
+static int parse_delivery_days(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
+{
+    static const char *const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    s->delivery_days = ORDO_WEEK_MON_FRI;
+    const cJSON *dd = cJSON_GetObjectItemCaseSensitive(o, "delivery_days");
+    if (!dd)
+        return ORDO_OK;
+    if (!cJSON_IsArray(dd) || cJSON_GetArraySize(dd) < 1)
+        return jfail(c, "delivery_days", ORDO_EPARSE, "must be a non-empty array of days%s", "");
+    s->delivery_days = 0;
+    for (const cJSON *v = dd->child; v; v = v->next) {
+        int d = 0;
+        while (d < 7 && !(cJSON_IsString(v) && !strcmp(v->valuestring, names[d])))
+            d++;
+        if (d == 7)
+            return jfail(c, "delivery_days", ORDO_EPARSE, "unknown day '%s' (mon .. sun)",
+                         cJSON_IsString(v) ? v->valuestring : "?");
+        s->delivery_days |= (uint8_t)(1u << d);
+    }
+    return ORDO_OK;
+}
+
 static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
 {
     static const char *const keys[] = {"id", "carrier", "service", "dim_divisor",
                                        "fuel_surcharge_pct", "residential_surcharge",
-                                       "peak_surcharge", "rate_card", "transit_days", NULL};
+                                       "peak_surcharge", "rate_card", "transit_days",
+                                       "delivery_days", NULL};
     int rc;
     char svc[32];
     if (!cJSON_IsObject(o))
@@ -256,7 +281,8 @@ static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
     if ((rc = get_num(c, o, "dim_divisor", &s->dim_divisor, 0, 1, 10000)) ||
         (rc = get_num(c, o, "fuel_surcharge_pct", &s->fuel_surcharge_pct, 0, 0, 100)) ||
         (rc = get_num(c, o, "residential_surcharge", &s->residential_surcharge, 0, 0, 1000)) ||
-        (rc = get_num(c, o, "peak_surcharge", &s->peak_surcharge, 0, 0, 1000)))
+        (rc = get_num(c, o, "peak_surcharge", &s->peak_surcharge, 0, 0, 1000)) ||
+        (rc = parse_delivery_days(c, o, s)))
         return rc;
     const cJSON *rcard = cJSON_GetObjectItemCaseSensitive(o, "rate_card");
     if (!cJSON_IsObject(rcard))
@@ -333,12 +359,30 @@ static int add_group(ordo_network_t *net, jctx_t *c, const char *name, uint32_t 
     return ORDO_OK;
 }
 
+/* "time_zone": an IANA name whose file the system's zone database has */
+static int parse_time_zone(jctx_t *c, const cJSON *o, ordo_node_t *n)
+{
+    int rc = get_str(c, o, "time_zone", n->time_zone, sizeof n->time_zone, 0);
+    if (rc || !n->time_zone[0])
+        return rc;
+    ordo_tz_t *tz = NULL;
+    ordo_error_t e2 = {0};
+    rc = ordo_tz_load(n->time_zone, &tz, &e2);
+    ordo_tz_destroy(tz);
+    if (rc)
+        return jfail(c, "time_zone", rc == ORDO_ENOMEM ? rc : ORDO_ENOTFOUND,
+                     "unknown time zone '%s' (an IANA name in the system's tzdata, "
+                     "e.g. America/Chicago)",
+                     n->time_zone);
+    return ORDO_OK;
+}
+
 static int parse_node(ordo_network_t *net, jctx_t *c, const cJSON *o, ordo_node_t *n)
 {
     static const char *const keys[] = {
         "id", "name", "type", "zip", "capabilities", "daily_capacity", "current_load",
         "pick_cost_per_unit", "pack_cost_per_shipment", "cutoff_hour", "processing_days",
-        "services", "priority", "groups", "safety_stock", "active", NULL};
+        "services", "priority", "groups", "safety_stock", "active", "time_zone", NULL};
     int rc;
     char type[16], zip[8];
     if (!cJSON_IsObject(o))
@@ -381,7 +425,8 @@ static int parse_node(ordo_network_t *net, jctx_t *c, const cJSON *o, ordo_node_
         (rc = get_int(c, o, "cutoff_hour", &cutoff, 0, 0, 23)) ||
         (rc = get_int(c, o, "processing_days", &proc, 0, 0, 30)) ||
         (rc = get_int(c, o, "priority", &prio, 0, -1000000, 1000000)) ||
-        (rc = get_int(c, o, "safety_stock", &safety, 0, 0, INT32_MAX)))
+        (rc = get_int(c, o, "safety_stock", &safety, 0, 0, INT32_MAX)) ||
+        (rc = parse_time_zone(c, o, n)))
         return rc;
     n->daily_capacity = (uint32_t)cap;
     n->current_load = (uint32_t)load;

@@ -154,9 +154,10 @@ static int parse_ship_to(const cJSON *o, const ordo_network_t *net, ordo_order_t
         if (!cJSON_IsString(zip) ||
             ordo_zip_parse(zip->valuestring, strlen(zip->valuestring), &out->ship_zip))
             return fail(err, ORDO_EPARSE, "ship_to.zip", "must be a 5-digit ZIP string%s", "");
-        if (!ordo_geo_zip(net->geo, out->ship_zip))
-            return fail(err, ORDO_ENOTFOUND, "ship_to.zip", "unknown ZIP '%s'",
-                        zip->valuestring);
+        ordo_zip_t buf;
+        if (!ordo_geo_zip_or_zip3(net->geo, out->ship_zip, &buf, &out->ship_zip_approx))
+            return fail(err, ORDO_ENOTFOUND, "ship_to.zip",
+                        "unknown ZIP '%s' (its ZIP3 is not a US ZIP3 either)", zip->valuestring);
         const cJSON *res = cJSON_GetObjectItemCaseSensitive(ship, "residential");
         if (res) {
             if (!cJSON_IsBool(res))
@@ -170,7 +171,9 @@ static int parse_ship_to(const cJSON *o, const ordo_network_t *net, ordo_order_t
         return fail(err, ORDO_EPARSE, "ship_to", "missing: a shipped order needs ship_to.zip%s",
                     "");
     }
-    const ordo_zip_t *z = ordo_geo_zip(net->geo, out->ship_zip);
+    ordo_zip_t buf;
+    bool approx;
+    const ordo_zip_t *z = ordo_geo_zip_or_zip3(net->geo, out->ship_zip, &buf, &approx);
     out->ship_zip3 = z->zip3;
     memcpy(out->state, z->state, 3);
     return ORDO_OK;

@@ -328,7 +328,7 @@ static int decide_unreserved(decide_step_t *st, ordo_error_t *err)
     if (cv) {
         const ordo_policy_t *cp;
         ordo_plan_t *cplan;
-        ordo_decide_opts_t co = {0}; /* never reserves */
+        ordo_decide_opts_t co = {.now = st->now}; /* never reserves */
         if ((rc = policy_for(d, cv, &cp, err)) ||
             (rc = ordo_source_decide(d->eng, cp, st->order, &co, st->arena, &cplan, err)))
             return rc;
@@ -344,7 +344,7 @@ static int decide_unreserved(decide_step_t *st, ordo_error_t *err)
     st->n_shadows = n > MAX_SHADOWS ? MAX_SHADOWS : n;
     for (size_t i = 0; i < st->n_shadows; i++) {
         const ordo_policy_t *sp;
-        ordo_decide_opts_t so = {0}; /* a shadow never reserves */
+        ordo_decide_opts_t so = {.now = st->now}; /* a shadow never reserves */
         if ((rc = policy_for(d, st->shadows[i].policy_version, &sp, err)) ||
             (rc = ordo_source_decide(d->eng, sp, st->order, &so, st->arena, &st->shadow_plans[i],
                                      err)))
@@ -446,6 +446,7 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     ordo_decide_opts_t dopts = {0};
     dopts.explain = d->opt.explain;
     dopts.reserve = d->opt.reserve;
+    dopts.now = st.now; /* an order without `created` is decided as of it */
     if ((rc = ordo_source_decide(d->eng, st.policy, order, &dopts, arena, &out->plan, err)))
         return rc;
     out->plan->decided_at = st.now;

@@ -105,7 +105,7 @@ static void replay_one(const ordo_log_record_t *lr, ordo_network_t *net, ordo_en
     r2 = ordo_order_parse(rec.order.json, strlen(rec.order.json), net, arena, &order, &e2);
     if (r2 == ORDO_OK) {
         restore_atp(net, &order, &rec);
-        ordo_decide_opts_t o = {0};
+        ordo_decide_opts_t o = {.now = rec.has_time ? rec.time : 0};
         r2 = ordo_source_decide(eng, policy, &order, &o, arena, &plan, &e2);
     }
     if (r2 != ORDO_OK) {

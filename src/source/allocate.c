@@ -46,8 +46,7 @@ static int materialize(src_ctx_t *x, const src_best_plan_t *b, ordo_plan_t *plan
         sh->load_penalty = e.load_penalty;
         sh->days_of_supply = e.dos;
         src_eta(x, &e, &sh->eta_p50_days, &sh->eta_p90_days);
-        sh->eta_p50 = src_bday_to_time(x->day0, sh->eta_p50_days);
-        sh->eta_p90 = src_bday_to_time(x->day0, sh->eta_p90_days);
+        src_eta_dates(x, &e, sh->eta_p50_days, sh->eta_p90_days, &sh->eta_p50, &sh->eta_p90);
         sh->lines = src_zalloc(x, (size_t)__builtin_popcount(b->masks[s]), sizeof *sh->lines);
         if (!sh->lines)
             return src_fail_arena(x, "a shipment's lines");
@@ -323,6 +322,18 @@ static int reserve(src_ctx_t *x, ordo_plan_t *plan, bool respect_safety)
     return ORDO_OK;
 }
 
+/* The order's instant (created; without it opts->now, else the clock — an
+ * order is never decided as of 1970) and its date in the customer's time
+ * zone (the ship-to ZIP3's). */
+static void ctx_time(src_ctx_t *x, const ordo_engine_t *eng, const ordo_order_t *order,
+                     const ordo_decide_opts_t *opts)
+{
+    x->as_of = order->created ? order->created : opts->now ? opts->now : ordo_now_unix();
+    uint16_t z3 = order->ship_zip3 < ORDO_ZIP3_COUNT ? order->ship_zip3 : 0;
+    const ordo_tz_t *tz = eng->zones[eng->zip3_zone[z3]];
+    x->day0 = ordo_cal_day_of(x->as_of + ordo_tz_offset(tz, x->as_of));
+}
+
 static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *policy,
                      const ordo_order_t *order, const ordo_decide_opts_t *opts, ordo_arena_t *arena)
 {
@@ -336,10 +347,7 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
     x->explain = opts->explain;
     x->details = opts->explain;
     ordo_order_ctx_init(&x->octx, order, eng->net);
-    int64_t created = order->created;
-    x->day0 = created >= 0 ? created / 86400 : (created - 86399) / 86400;
-    x->sod = (int32_t)(created - x->day0 * 86400);
-    x->wd0 = (int)(((x->day0 + 3) % 7 + 7) % 7);
+    ctx_time(x, eng, order, opts);
     int lvl = (int)order->level;
     if (lvl < 0 || lvl > 2)
         lvl = 0;
@@ -980,6 +988,7 @@ static int decide_once(src_ctx_t *x, ordo_plan_t *plan)
     plan->policy_version = policy ? policy->version : "none";
     plan->promise_days = x->promise_days;
     plan->promise = x->promise;
+    plan->as_of = x->as_of;
     bool found = false;
     const ordo_strategy_t *first_matched = NULL;
     if (!policy || opts->force_fallback) {
@@ -1303,6 +1312,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
         plan->search = "given";
         plan->promise_days = x->promise_days;
         plan->promise = x->promise;
+        plan->as_of = x->as_of;
         plan->status = ORDO_PLAN_OK;
         rc = price_plan(x, spec, covered, plan);
     }

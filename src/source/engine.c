@@ -49,7 +49,8 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     size_t ns = net->n_services ? net->n_services : 1;
     e->cdf = calloc(ns, sizeof *e->cdf);
     e->min_rate = calloc((size_t)net->n_nodes * ORDO_ZONES + 1, sizeof *e->min_rate);
-    e->node_tz = calloc(net->n_nodes + 1, 1);
+    e->node_zone = calloc(net->n_nodes + 1, 1);
+    e->zones = calloc(SRC_MAX_ZONES, sizeof *e->zones);
     e->demand = calloc(cells + 1, sizeof *e->demand);
     e->load = calloc(net->n_nodes + 1, sizeof *e->load);
     e->base_tab = calloc(ns, sizeof *e->base_tab);
@@ -60,7 +61,7 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
-    return e->one_lb && e->late0 && e->inv_div && e->mult && e->cdf && e->min_rate && e->node_tz &&
+    return e->one_lb && e->late0 && e->inv_div && e->mult && e->cdf && e->min_rate && e->node_zone && e->zones &&
            e->demand && e->load && e->base_tab && e->base_min && e->near;
 }
 
@@ -107,7 +108,75 @@ static void tab_services(ordo_engine_t *e, const ordo_network_t *net)
                     src_expected_late(&net->services[s], z + 1, k - SRC_LATE_OFF, 0.0, 0);
 }
 
-/* Per node: time zone, starting load, the cheapest rate by zone, and the
+/* The index of zone `name` in e->zones, loading it on first sight; when
+ * its file is absent (no tzdata) a zone without daylight saving at
+ * round(lon / 15) hours stands in, unless `required`. */
+static bool zone_find(const ordo_engine_t *e, const char *name, uint8_t *out)
+{
+    for (uint32_t i = 0; i < e->n_zones; i++)
+        if (!strcmp(ordo_tz_name(e->zones[i]), name)) {
+            *out = (uint8_t)i;
+            return true;
+        }
+    return false;
+}
+
+static int zone_add(ordo_engine_t *e, ordo_tz_t *tz, uint8_t *out, ordo_error_t *err)
+{
+    if (!tz)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory loading zones");
+    if (e->n_zones >= SRC_MAX_ZONES) {
+        ordo_tz_destroy(tz);
+        return ordo_error_set(err, ORDO_EFULL, NULL, 0, "time_zone", "more than %d time zones",
+                              SRC_MAX_ZONES);
+    }
+    e->zones[e->n_zones] = tz;
+    *out = (uint8_t)e->n_zones++;
+    return ORDO_OK;
+}
+
+static int zone_index(ordo_engine_t *e, const char *name, double lon, bool required, uint8_t *out,
+                      ordo_error_t *err)
+{
+    if (name) {
+        if (zone_find(e, name, out))
+            return ORDO_OK;
+        ordo_tz_t *tz = NULL;
+        int rc = ordo_tz_load(name, &tz, err);
+        if (rc == ORDO_OK)
+            return zone_add(e, tz, out, err);
+        if (rc != ORDO_ENOTFOUND || required)
+            return rc;
+    }
+    char fixed[24];
+    long h = lround(lon / 15.0);
+    snprintf(fixed, sizeof fixed, "UTC%+ld", h);
+    if (zone_find(e, fixed, out))
+        return ORDO_OK;
+    return zone_add(e, ordo_tz_fixed((int32_t)h * 3600, fixed), out, err);
+}
+
+/* Time zones: a node's own (time_zone) or its ZIP's; a customer's by ZIP3. */
+static int tab_zones(ordo_engine_t *e, const ordo_network_t *net, ordo_error_t *err)
+{
+    int rc;
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        const ordo_node_t *node = &net->nodes[n];
+        bool own = node->time_zone[0] != 0;
+        const char *name = own ? node->time_zone : ordo_tz_for_zip(net->geo, node->zip);
+        if ((rc = zone_index(e, name, node->lon, own, &e->node_zone[n], err)))
+            return rc;
+    }
+    for (uint32_t z3 = 0; z3 < ORDO_ZIP3_COUNT; z3++) {
+        const ordo_zip3_t *t = ordo_geo_zip3(net->geo, (uint16_t)z3);
+        if ((rc = zone_index(e, ordo_tz_for_zip3(net->geo, (uint16_t)z3), t->known ? t->lon : 0,
+                             false, &e->zip3_zone[z3], err)))
+            return rc;
+    }
+    return ORDO_OK;
+}
+
+/* Per node: starting load, the cheapest rate by zone, and the
  * cheapest 1-lb parcel by zone and surcharge flags: the same operations as
  * ship_lb(x, c, 1, 0) (1 lb is billable 1 lb by any service: no dimensional
  * weight without cube). */
@@ -115,7 +184,6 @@ static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
 {
     for (uint32_t n = 0; n < net->n_nodes; n++) {
         const ordo_node_t *node = &net->nodes[n];
-        e->node_tz[n] = (int8_t)lround(node->lon / 15.0);
         atomic_init(&e->load[n], node->current_load);
         for (int z = 0; z < ORDO_ZONES; z++) {
             double m = INFINITY;
@@ -319,6 +387,11 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
     }
     tab_services(e, net);
     tab_nodes(e, net);
+    int rc = tab_zones(e, net, err);
+    if (rc) {
+        ordo_engine_destroy(e);
+        return rc;
+    }
     if (!tab_near(e, net)) {
         ordo_engine_destroy(e);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
@@ -343,7 +416,10 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->base_min);
     free(e->near);
     free(e->min_rate);
-    free(e->node_tz);
+    free(e->node_zone);
+    for (uint32_t i = 0; e->zones && i < e->n_zones; i++)
+        ordo_tz_destroy(e->zones[i]);
+    free(e->zones);
     free(e->demand);
     free((void *)e->load);
     free(e);

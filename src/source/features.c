@@ -12,34 +12,38 @@
 #include "internal.h"
 #include "ordo/util.h"
 
-/* ---- business days ---- */
-
-static int weekday(int64_t day) /* 0 = Monday */
-{
-    int64_t w = (day + 3) % 7; /* 1970-01-01 was a Thursday */
-    return (int)(w < 0 ? w + 7 : w);
-}
+/* ---- business days ----
+ * A business day is a weekday that is not a US federal holiday: nodes ship
+ * and promises count on those. A carrier delivers on its delivery_days
+ * (default Mon–Fri), never on a federal holiday. Dates are the customer's
+ * local dates, written as noon UTC of that date. */
 
 int64_t src_bday_to_time(int64_t day0, int bdays)
 {
-    int64_t d = day0;
-    while (bdays > 0) {
-        d++;
-        if (weekday(d) < 5)
-            bdays--;
-    }
-    while (weekday(d) >= 5)
-        d++;
-    return d * 86400 + 12 * 3600;
+    return ordo_cal_add_working(day0, bdays, ORDO_WEEK_MON_FRI) * 86400 + 12 * 3600;
 }
 
 int src_bdays_between(int64_t day0, int64_t day1)
 {
-    int n = 0;
-    for (int64_t d = day0 + 1; d <= day1 && n < 366; d++)
-        if (weekday(d) < 5)
-            n++;
-    return n;
+    return ordo_cal_working_between(day0, day1, ORDO_WEEK_MON_FRI);
+}
+
+/* One ETA: ship on the s0-th business day, then the remaining days in the
+ * carrier's delivery days (pickup: business days). */
+static int64_t eta_date(const src_ctx_t *x, const src_eval_t *e, int days)
+{
+    if (e->service < 0 || days <= e->s0)
+        return src_bday_to_time(x->day0, days);
+    int64_t ship = ordo_cal_add_working(x->day0, e->s0, ORDO_WEEK_MON_FRI);
+    unsigned mask = x->net->services[e->service].delivery_days;
+    return ordo_cal_add_working(ship, days - e->s0, mask) * 86400 + 12 * 3600;
+}
+
+void src_eta_dates(const src_ctx_t *x, const src_eval_t *e, int p50, int p90, int64_t *d50,
+                   int64_t *d90)
+{
+    *d50 = eta_date(x, e, p50);
+    *d90 = eta_date(x, e, p90);
 }
 
 /* ---- node filters ---- */
@@ -170,41 +174,33 @@ static int rate(const ordo_engine_t *eng, int32_t si, int zone, double weight, d
 }
 
 /* Ship day in business days after the order: 1 after the node's cutoff
- * (node-local time) or on a weekend, + processing days, + backlog days. The
- * order's UTC day and second of day come from ctx_init; local time differs
- * by whole hours, so the local hour and weekday are worked out once per time
- * zone and order (x->tz_known) and shared by the nodes in it. */
+ * (in the node's local time, with daylight saving) or on a day it does not
+ * ship (weekend, federal holiday), + processing days, + backlog days. The
+ * local hour and day are worked out once per time zone and order
+ * (x->tz_known) and shared by the nodes in it. */
 static int ship_day(src_ctx_t *x, const src_cand_t *c)
 {
     const ordo_node_t *node = &x->net->nodes[c->node];
     uint32_t load = c->load;
     double cap = node->daily_capacity;
-    int tz = x->eng->node_tz[c->node];
-    unsigned k = (unsigned)(tz + 32);
-    int hour, wd;
+    unsigned k = x->eng->node_zone[c->node];
+    int hour;
+    bool closed;
     if (k < 64 && (x->tz_known >> k & 1)) {
         hour = x->tz_hour[k];
-        wd = x->tz_wd[k];
+        closed = x->tz_closed[k];
     } else {
-        int64_t sod = x->sod + (int64_t)tz * 3600;
-        int dd = 0; /* local day − UTC day */
-        while (sod < 0) {
-            sod += 86400;
-            dd--;
-        }
-        while (sod >= 86400) {
-            sod -= 86400;
-            dd++;
-        }
-        hour = (int)(sod / 3600);
-        wd = ((x->wd0 + dd) % 7 + 7) % 7;
+        int64_t lt = x->as_of + ordo_tz_offset(x->eng->zones[k], x->as_of);
+        int64_t ld = ordo_cal_day_of(lt);
+        hour = (int)((lt - ld * 86400) / 3600);
+        closed = !ordo_cal_working(ld, ORDO_WEEK_MON_FRI);
         if (k < 64) {
             x->tz_hour[k] = (uint8_t)hour;
-            x->tz_wd[k] = (uint8_t)wd;
+            x->tz_closed[k] = closed;
             x->tz_known |= 1ull << k;
         }
     }
-    int s0 = (hour >= node->cutoff_hour || wd >= 5) ? 1 : 0;
+    int s0 = (hour >= node->cutoff_hour || closed) ? 1 : 0;
     s0 += node->processing_days > 0 ? node->processing_days : 0;
     if (cap > 0 && load > cap) /* backlog beyond today's capacity */
         s0 += (int)((load - cap) / cap) + 1;

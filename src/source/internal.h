@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdatomic.h>
 
+#include "ordo/calendar.h"
 #include "ordo/source.h"
 
 #define SRC_MAX_LINES 24 /* search lines (order lines or pieces) */
@@ -19,6 +20,7 @@
  * day less the promise (s0 − D) in [−SRC_LATE_OFF, SRC_LATE_SPAN − SRC_LATE_OFF) */
 #define SRC_LATE_OFF ORDO_TRANSIT_DAYS
 #define SRC_LATE_SPAN (2 * ORDO_TRANSIT_DAYS)
+#define SRC_MAX_ZONES 255   /* distinct time zones of an engine */
 
 struct ordo_engine {
     const ordo_network_t *net;
@@ -42,7 +44,12 @@ struct ordo_engine {
     /* nodes of each destination ZIP3 ordered by a static cost key
      * (pack + cheapest 1-lb rate at the zone + pick): [zip3 * n_nodes + rank] */
     uint16_t *near;
-    int8_t *node_tz;        /* hours from UTC, from longitude */
+    /* time zones (tab_zones): the distinct zones of the nodes and of the
+     * customers' ZIP3s, each loaded once; a node's and a ZIP3's index */
+    ordo_tz_t **zones;
+    uint32_t n_zones;
+    uint8_t *node_zone;
+    uint8_t zip3_zone[ORDO_ZIP3_COUNT];
     float *demand;          /* per inventory cell, units/day */
     _Atomic uint32_t *load; /* per node, units committed today */
     /* per carrier service: 1/dim divisor (0: none), 1 + fuel share */
@@ -156,13 +163,13 @@ typedef struct src_ctx {
     /* time */
     int promise_days;
     int64_t promise;
-    int64_t day0; /* Unix day of the order (UTC) */
-    int32_t sod;  /* second of that day */
-    int wd0;      /* its weekday, 0 = Monday */
-    /* local hour and weekday of the order by time zone (hours + 32), set
-     * when first needed: bit tz + 32 of tz_known */
+    int64_t as_of; /* the order's instant: created, else opts->now, else the clock */
+    int64_t day0;  /* its Unix day in the customer's (ship-to ZIP3's) time zone */
+    /* the order's local hour at each node time zone, and whether that local
+     * day is not a shipping day (weekend, federal holiday), set when first
+     * needed: bit k of tz_known for engine zone k < 64 */
     uint64_t tz_known;
-    uint8_t tz_hour[64], tz_wd[64];
+    uint8_t tz_hour[64], tz_closed[64];
     bool peak;
     /* effective guardrail limits */
     int max_zone;
@@ -360,6 +367,11 @@ src_score_t src_plan_term(const src_ctx_t *x, uint32_t k);
 void src_eta(const src_ctx_t *x, const src_eval_t *e, int *p50, int *p90);
 int64_t src_bday_to_time(int64_t day0, int bdays);
 int src_bdays_between(int64_t day0, int64_t day1);
+/* The calendar dates (noon UTC of the customer's date) of a shipment's
+ * ETA: ship day in node working days, then transit in the carrier's
+ * delivery days, both skipping federal holidays. */
+void src_eta_dates(const src_ctx_t *x, const src_eval_t *e, int p50, int p90, int64_t *d50,
+                   int64_t *d90);
 bool src_node_allowed(const src_ctx_t *x, const ordo_node_t *n, const char **why);
 /* Lexicographic comparison with a relative tolerance per component: 1, 0 or
  * −1. Inline: the criteria scans compare vectors in their inner loops. */

@@ -303,6 +303,27 @@ static void write_partial(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_obj_end(w);
 }
 
+/* An order without `created`: the instant it was decided as of. A ship-to
+ * ZIP not in the ZIP table: a warning that its ZIP3's centroid stood in. */
+static void write_time_notes(const ordo_plan_t *p, ordo_jsonw_t *w)
+{
+    const ordo_order_t *o = p->order;
+    char b[32];
+    if (o && !o->created && p->as_of)
+        ordo_jsonw_kstr(w, "as_of", ordo_time_format(p->as_of, b, sizeof b));
+    if (o && o->ship_zip_approx) {
+        char msg[128], zb[8];
+        ordo_zip_format(o->ship_zip, zb);
+        snprintf(msg, sizeof msg,
+                 "ship_to.zip %s is not in the ZIP table: located at the centroid of ZIP3 %.3s",
+                 zb, zb);
+        ordo_jsonw_key(w, "warnings");
+        ordo_jsonw_arr_begin(w);
+        ordo_jsonw_str(w, msg);
+        ordo_jsonw_arr_end(w);
+    }
+}
+
 void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_jsonw_t *w)
 {
     const ordo_order_t *o = p->order;
@@ -322,6 +343,7 @@ void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_kstr(w, "model_version", ORDO_SOURCE_MODEL_VERSION);
     write_time(w, "promise_date", p->promise);
     ordo_jsonw_kint(w, "promise_days", p->promise_days);
+    write_time_notes(p, w);
     ordo_jsonw_key(w, "shipments");
     ordo_jsonw_arr_begin(w);
     for (uint32_t s = 0; s < p->n_shipments; s++)

@@ -32,6 +32,9 @@ miles=$("$ordo" geo distance 10001 90001 --json | sed 's/.*"miles":\([0-9.]*\).*
 if awk -v m="$miles" 'BEGIN{exit !(m > 2415 && m < 2475)}'; then ok; else bad "NY-LA miles $miles"; fi
 expect_rc "bad zip" 65 "$ordo" geo zone 1000 021
 expect_rc "unknown zip" 65 "$ordo" geo distance 00000 10001
+expect_out "PO-box zip at its ZIP3" '"located_by":"zip3"' "$ordo" geo zip 30301 --json
+expect_out "unique zip distance" '"warnings":["from: not in the ZIP table' "$ordo" geo distance 77001 10001 --json
+expect_out "table zip" '"located_by":"zip"' "$ordo" geo zip 10001 --json
 expect_rc "geo usage" 2 "$ordo" geo
 expect_rc "unknown command" 2 "$ordo" frobnicate
 

@@ -25,7 +25,7 @@ HEADER_OWNER = {
     "error": "error",
     "arena": "core", "buf": "core", "cbor": "core", "geo": "core",
     "inventory": "core", "json": "core", "network": "core", "order": "core",
-    "util": "core",
+    "util": "core", "calendar": "core",
     "policy": "policy",
     "source": "source",
     "record": "record",
