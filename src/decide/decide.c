@@ -496,11 +496,13 @@ static int decide_reserved(decide_step_t *st, ordo_error_t *err)
 }
 
 /* Commits the store's open transaction once a log commit has happened
- * since it began and it is 100 ms old or holds 2048 decisions (or at 8192
- * whatever happened): a store transaction spans a few log groups, so that
- * a hot page of the stock table is written once for many decisions. Its
- * timing does not matter to correctness (the log is the stock's
- * write-ahead log); it bounds how long other writers wait for the store. */
+ * since it began and it is 500 ms old (or at 8192 decisions whatever
+ * happened; and whenever the front end waits for input, ordo_decider_idle):
+ * a store transaction spans many log groups, so that a hot page of the
+ * stock table is written once for many decisions (a commit per log group
+ * wrote 2.1 times the pages). Its timing does not matter to correctness
+ * (the log is the stock's write-ahead log); it bounds how long other
+ * writers wait for the store. */
 static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
 {
     uint64_t c = atomic_load(&d->commits);
@@ -513,7 +515,7 @@ static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
     if (!d->stock_tx_started)
         d->stock_tx_started = now;
     bool due = c != d->commits_seen &&
-               (d->stock.tx_orders >= 2048 || now - d->stock_tx_started >= 100000000ull);
+               now - d->stock_tx_started >= 500000000ull;
     if (!due && d->stock.tx_orders < 8192)
         return ORDO_OK;
     d->commits_seen = c;

@@ -1459,6 +1459,10 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
      * in memory instead of being re-read */
     if (rc == ORDO_OK)
         rc = exec_sql(b, "PRAGMA cache_size = -32768", "set cache_size", err);
+    /* statement journals (a write inside a longer transaction, e.g. the
+     * decider's reservations) in memory, not in a file under /var/tmp */
+    if (rc == ORDO_OK)
+        rc = exec_sql(b, "PRAGMA temp_store = MEMORY", "set temp_store", err);
     if (rc == ORDO_OK)
         rc = migrate(b, err);
     if (rc != ORDO_OK) {
