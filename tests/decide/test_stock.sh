@@ -120,7 +120,18 @@ for i in $(seq 1 "$kills"); do
         echo "kill $i: store holds $h units, the log's decisions $l, $n printed" >&2
     fi
     if [ "$n" -gt 0 ]; then
-        last=$(grep '"status":"ok"' "$tmp/kp.ndjson" | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["order_id"])')
+        # the last whole plan line (the kill may cut the line being written)
+        last=$(python3 -c '
+import json, sys
+last = ""
+for l in open(sys.argv[1]):
+    try:
+        p = json.loads(l)
+    except ValueError:
+        continue
+    if p.get("status") == "ok":
+        last = p["order_id"]
+print(last)' "$tmp/kp.ndjson")
         "$ordo" log export "$d" | grep -q "\"$last\"" || { bad_kills=$((bad_kills + 1)); echo "kill $i: printed $last not logged" >&2; }
     fi
 done
