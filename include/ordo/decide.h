@@ -33,7 +33,12 @@ typedef struct ordo_decider_options {
      * "default". Borrowed: must outlive the decider. */
     const ordo_policy_t *default_policy;
     bool explain;            /* candidates and why they lost, in plan and record */
-    bool reserve;            /* reserve the plan's stock (atomic, all or nothing) */
+    /* Reserve the plan's stock in memory (atomic, all or nothing). With
+     * data_dir and log the decider always reserves, in memory and in the
+     * store (the stock's authority, docs/internals/STORE.md "Stock"),
+     * whatever this says: a logged decision has reserved its stock. To
+     * decide without reserving or logging, set log false (a dry run). */
+    bool reserve;
     bool shadows;            /* run shadow policies of running experiments */
     bool log;                /* append decision records (needs data_dir) */
     const ordo_log_options_t *log_options; /* NULL: from DIR/ordo.conf */
@@ -47,6 +52,9 @@ typedef struct ordo_decider_options {
      * returns once its record is durable. No effect in ASYNC and NONE
      * modes, whose promise is weaker anyway, nor without a log. */
     bool group_commit;
+    /* How long open waits while another process writes the log (its
+     * writer lock), in ms; then it fails with ORDO_ESTATE. Default 60000. */
+    uint32_t log_wait_ms;
 } ordo_decider_options_t;
 
 void ordo_decider_options_init(ordo_decider_options_t *opt);
@@ -97,6 +105,12 @@ int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err);
  * gave that promise. On an error nothing decided since the last commit
  * may be acknowledged (the log then refuses every later append). */
 int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err);
+/* Call from the decider's thread before it waits for input: commits the
+ * store transaction that holds the reservations decided so far (a decider
+ * with a log keeps one open across orders, holding the store's write
+ * lock), so that other processes' writers (exp kill, inventory, outcomes)
+ * are not kept waiting while this one is idle. Cheap when nothing is open. */
+int ordo_decider_idle(ordo_decider_t *d, ordo_error_t *err);
 /* Flushes and closes; returns the first error. NULL is allowed. */
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err);
 

@@ -32,7 +32,7 @@ extern "C" {
 typedef struct ordo_store ordo_store_t;
 
 /* Schema version this build writes (see the schema_version table). */
-#define ORDO_STORE_SCHEMA_VERSION 2
+#define ORDO_STORE_SCHEMA_VERSION 3
 
 /* ---- open / close ---- */
 
@@ -383,4 +383,103 @@ int ordo_store_customer_erase(ordo_store_t *store, const char *customer_id, cons
 #ifdef __cplusplus
 }
 #endif
+
+/* ---- stock: on hand, reservations and their settlement ----
+ * The data directory owns the stock (docs/internals/STORE.md "Stock"): a
+ * row per (node, SKU) the store has seen — by a snapshot, or by the first
+ * reservation of a cell, seeded then from the network's inventory.csv —
+ * and a row per reserved (decision, shipment, node, SKU), carrying the
+ * decision record's log sequence number. Writes join the caller's
+ * transaction when one is open (ordo_store_tx_begin), else run in their
+ * own. */
+
+#define ORDO_STOCK_ID_MAX 256 /* node and SKU ids: 1..255 bytes */
+
+typedef struct ordo_stock_row {
+    const char *node, *sku; /* in lists; valid during the callback */
+    int64_t on_hand, reserved, safety;
+    int64_t as_of; /* Unix seconds */
+} ordo_stock_row_t;
+
+/* Reserves qty > 0 units of (node, sku). A cell the store has never seen is
+ * created from seed (on hand, reserved before this reservation, safety,
+ * as of; the network's record). A known cell takes the units only while
+ * on_hand - reserved - (respect_safety ? safety : 0) >= qty: *taken false
+ * (and nothing changed) when it does not. force takes them regardless
+ * (recovery of a logged decision). */
+int ordo_store_stock_reserve(ordo_store_t *store, const char *node, const char *sku,
+                             const ordo_stock_row_t *seed, int64_t qty, bool respect_safety,
+                             bool force, bool *taken, ordo_error_t *err);
+/* Gives back qty units reserved by ordo_store_stock_reserve (the undo of a
+ * reservation whose decision was not logged). */
+int ordo_store_stock_unreserve(ordo_store_t *store, const char *node, const char *sku,
+                               int64_t qty, ordo_error_t *err);
+/* The cell's row; *found false when the store has not seen it. */
+int ordo_store_stock_get(ordo_store_t *store, const char *node, const char *sku,
+                         ordo_stock_row_t *out, bool *found, ordo_error_t *err);
+typedef int (*ordo_store_stock_fn)(void *ctx, const ordo_stock_row_t *row);
+/* Every cell, by node then SKU; a non-zero return of fn stops and is returned. */
+int ordo_store_stock_list(ordo_store_t *store, ordo_store_stock_fn fn, void *ctx,
+                          ordo_error_t *err);
+
+/* Records a held reservation of a logged decision (seq > 0). */
+int ordo_store_reservation_add(ordo_store_t *store, uint64_t seq, const char *order_id,
+                               uint32_t shipment, const char *node, const char *sku, int64_t qty,
+                               ordo_error_t *err);
+
+typedef enum ordo_stock_settle {
+    ORDO_STOCK_RELEASE = 0, /* cancelled: the units are available again */
+    ORDO_STOCK_SHIP = 1     /* shipped: on hand and reserved both drop */
+} ordo_stock_settle_t;
+
+/* Settles the held reservations of an order (shipment < 0: all of them,
+ * else that shipment's): *units settled (0 when none were held). */
+int ordo_store_reservation_settle(ordo_store_t *store, const char *order_id, int64_t shipment,
+                                  ordo_stock_settle_t how, uint64_t *units, ordo_error_t *err);
+/* Recovery: drops the reservations of seq > last (decisions whose record
+ * is not in the log), giving their held units back; *units given back. */
+int ordo_store_reservation_drop_after(ordo_store_t *store, uint64_t last, uint64_t *units,
+                                      ordo_error_t *err);
+
+typedef struct ordo_stock_totals {
+    uint64_t cells;        /* rows in stock */
+    uint64_t held_units;   /* units of held reservations */
+    uint64_t held;         /* held reservation rows */
+    uint64_t max_seq;      /* highest seq of any reservation */
+    uint64_t applied_seq;  /* every decision record <= this has its reservations stored */
+} ordo_stock_totals_t;
+
+int ordo_store_stock_totals(ordo_store_t *store, ordo_stock_totals_t *out, ordo_error_t *err);
+/* The recovery mark: every decision record with seq <= it is reflected.
+ * ORDO_ENOTFOUND (and *seq 0) before a decider first adopted the log. */
+int ordo_store_stock_applied_seq(ordo_store_t *store, uint64_t *seq, ordo_error_t *err);
+int ordo_store_stock_set_applied_seq(ordo_store_t *store, uint64_t seq, ordo_error_t *err);
+
+/* The write-ahead file's checkpoints (SQLite: the WAL copied into the
+ * database). auto_pages >= 0 sets this handle's automatic checkpoint
+ * threshold in pages (0: never; the default is 1000), run makes a passive
+ * checkpoint now (it never waits for a writer). A decider turns its own off
+ * and checkpoints from its committer thread, so that no decision waits for
+ * a checkpoint's fsyncs. */
+int ordo_store_checkpoint(ordo_store_t *store, int auto_pages, bool run, ordo_error_t *err);
+
+typedef enum ordo_stock_file {
+    ORDO_STOCK_SNAPSHOT = 0, /* node,sku,on_hand,safety_stock: replaces on hand */
+    ORDO_STOCK_DELTA = 1     /* node,sku,quantity: adds a signed quantity */
+} ordo_stock_file_t;
+
+typedef struct ordo_stock_load_stats {
+    uint64_t rows;  /* cells written */
+    int64_t units;  /* sum of on_hand (snapshot) or of quantities (delta) */
+} ordo_stock_load_stats_t;
+
+/* Loads a snapshot or delta CSV (docs/formats.md "Stock snapshots and
+ * deltas") all-or-nothing, in one transaction with an audit entry (kind
+ * "inventory", id the file's base name). A delta needs a row for each
+ * cell (load a snapshot first) and may not take on hand below 0. Errors
+ * name the file, line and field. check_only: parse and check, store nothing. */
+int ordo_store_stock_load_file(ordo_store_t *store, const char *path, ordo_stock_file_t kind,
+                               const char *actor, bool check_only, ordo_stock_load_stats_t *stats,
+                               ordo_error_t *err);
+
 #endif

@@ -206,6 +206,12 @@ static int line_next(line_reader_t *rd, uint64_t deadline_ns, char **line, size_
     }
 }
 
+/* Whether a whole line (or the end of the input) is already buffered. */
+static bool line_ready(const line_reader_t *rd)
+{
+    return rd->eof || (rd->end > rd->start && memchr(rd->buf + rd->start, '\n', rd->end - rd->start));
+}
+
 /* The plan (or error) lines of the orders decided since the last commit:
  * printed only once ordo_decider_commit has made their records durable. */
 typedef struct group {
@@ -360,6 +366,14 @@ static int decide_stream(run_ctx_t *r, group_t *g, bool json)
         }
         char *line;
         size_t n;
+        if (!g->n && !line_ready(&rd)) { /* about to wait: free the store for others */
+            ordo_error_t err = {0};
+            int rc = ordo_decider_idle(r->decider, &err);
+            if (rc) {
+                exit_code = ordo_cli_fail(&err, rc, json);
+                break;
+            }
+        }
         int got = line_next(&rd, g->n ? g->started_ns + g->wait_ns : 0, &line, &n);
         if (got == LINE_TIMEOUT)
             continue; /* the group's time is up: committed above */
@@ -400,6 +414,7 @@ static int run(const ordo_cli_args_t *a)
     ordo_decider_options_init(&dopt);
     dopt.explain = ordo_cli_flag(a, "explain");
     dopt.reserve = ordo_cli_flag(a, "reserve");
+    dopt.log = !ordo_cli_flag(a, "dry-run"); /* with --data: log and reserve, unless a dry run */
     dopt.group_commit = true; /* a plan is printed once its group is durable */
     r.record = ordo_cli_flag(a, "record");
     group_t g = {.max = 256, .wait_ns = 5000000};
@@ -449,7 +464,11 @@ static const ordo_cli_opt_t opts[] = {
     {"policy", 0, "P", "a policy file, or a built-in name (ordo policy list)"},
     {"explain", 0, NULL, "also list every candidate considered and why it lost"},
     {"reserve", 0, NULL, "reserve the stock in memory as orders are decided, so a\n"
-                         "batch never sells the same unit twice"},
+                         "batch never sells the same unit twice. With --data stock is\n"
+                         "always reserved, in the data directory's store (shared by\n"
+                         "every run and process on it), unless --dry-run"},
+    {"dry-run", 0, NULL, "with --data: route through the experiments but log nothing and\n"
+                         "reserve nothing in the store (plans are promises of nothing)"},
     {"record", 0, NULL, "print decision records (the decision-log form) instead of plans"},
     {"data", 0, "DIR", "append every decision to the log in DIR/log, and route orders\n"
                        "through the experiments running in DIR/ordo.db (assigned\n"

@@ -23,6 +23,7 @@ extern const ordo_cli_cmd_t ordo_cmd_power;
 extern const ordo_cli_cmd_t ordo_cmd_outcomes;
 extern const ordo_cli_cmd_t ordo_cmd_analyze;
 extern const ordo_cli_cmd_t ordo_cmd_customer;
+extern const ordo_cli_cmd_t ordo_cmd_inventory;
 /* ORDO-CLI-DECLS: add `extern const ordo_cli_cmd_t ordo_cmd_<name>;` above this line */
 
 static int run_version(const ordo_cli_args_t *a)
@@ -129,6 +130,7 @@ static const ordo_cli_cmd_t *const commands[] = {
     &ordo_cmd_outcomes,
     &ordo_cmd_analyze,
     &ordo_cmd_customer,
+    &ordo_cmd_inventory,
     /* ORDO-CLI-TABLE: add `&ordo_cmd_<name>,` above this line */
     &cmd_version,
     &cmd_help,

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the decision path: route, decide, reserve, log, shadows. */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ordo/config.h"
 #include "ordo/decide.h"
@@ -12,6 +14,7 @@
 #include "ordo/record.h"
 #include "ordo/store.h"
 #include "ordo/util.h"
+#include "stock_internal.h"
 
 #define POLICY_CACHE 64
 #define MAX_SHADOWS 8
@@ -36,6 +39,14 @@ struct ordo_decider {
     ordo_buf_t record; /* reused for every record: no malloc once grown */
     bool cbor;         /* records as CBOR (log.encoding = cbor) */
     bool group;        /* group commit: SYNC log opened as NONE, commit syncs */
+    /* the store owns the stock (--data with a log): every logged decision
+     * reserves there, in its group's transaction (src/decide/stock.c) */
+    bool has_stock;
+    decide_stock_t stock;
+    ordo_store_t *ckpt;       /* the committer's handle: WAL checkpoints */
+    _Atomic uint64_t commits; /* ordo_decider_commit calls that succeeded */
+    uint64_t commits_seen;    /* ... when the store's transaction began */
+    uint64_t stock_tx_started; /* ordo_now_ns when it was first seen open */
 };
 
 void ordo_decider_options_init(ordo_decider_options_t *o)
@@ -43,6 +54,7 @@ void ordo_decider_options_init(ordo_decider_options_t *o)
     memset(o, 0, sizeof *o);
     o->shadows = true;
     o->log = true;
+    o->log_wait_ms = 60000;
 }
 
 /* The policy of a version: built-in or registered, loaded once. */
@@ -127,6 +139,26 @@ static void log_options_from_config(const ordo_config_t *cfg, ordo_log_options_t
                                                                 : ORDO_LOG_DIRECT_AUTO;
 }
 
+/* Opens the log, waiting up to opt.log_wait_ms while another process
+ * holds its writer lock (ORDO_ESTATE): deciders on one data directory
+ * take turns at the log, a process at a time. */
+static int open_log_waiting(ordo_decider_t *d, const char *dir, const ordo_log_options_t *lo,
+                            ordo_log_open_info_t *info, ordo_error_t *err)
+{
+    uint64_t deadline = ordo_now_ns() + (uint64_t)d->opt.log_wait_ms * 1000000ull;
+    for (;;) {
+        ordo_error_t e2 = {0};
+        int rc = ordo_log_open(dir, lo, &d->log, info, &e2);
+        if (rc != ORDO_ESTATE || ordo_now_ns() >= deadline) {
+            if (rc && err)
+                *err = e2;
+            return rc;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                       const ordo_decider_options_t *opt, ordo_decider_t **out, ordo_error_t *err)
 {
@@ -144,8 +176,15 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
     int rc = ORDO_OK;
     if (d->opt.data_dir) {
         ordo_config_t cfg;
-        if ((rc = ordo_config_load_data_dir(d->opt.data_dir, &cfg, err)) ||
-            (rc = ordo_mkdir_p(d->opt.data_dir, err)) ||
+        if ((rc = ordo_config_load_data_dir(d->opt.data_dir, &cfg, err)))
+            goto fail;
+        /* The log is the stock's write-ahead log: a store commit of this
+         * handle lost to a power cut is rebuilt from the log at the next
+         * open (src/decide/stock.c), so its commits need not fsync (the
+         * WAL is synced at checkpoints); a group's fsync is the log's. */
+        if (d->opt.log)
+            cfg.sqlite_sync = ORDO_SQLITE_SYNC_NORMAL;
+        if ((rc = ordo_mkdir_p(d->opt.data_dir, err)) ||
             (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->store, err)) ||
             (rc = ordo_exp_registry_open(d->store, &d->registry, err)) ||
             (rc = ordo_store_data_version(d->store, &d->data_version, err)) ||
@@ -168,9 +207,17 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                 lo.sync = ORDO_LOG_NONE;
                 d->group = true;
             }
-            if ((rc = ordo_log_open(dir, &lo, &d->log, NULL, err)))
+            ordo_log_open_info_t info;
+            if ((rc = open_log_waiting(d, dir, &lo, &info, err)))
                 goto fail;
             d->cbor = cfg.log_encoding == ORDO_CONFIG_LOG_CBOR;
+            d->has_stock = true;
+            d->stock = (decide_stock_t){.store = d->store, .net = net};
+            if (d->has_stock &&
+                ((rc = ordo_decide_stock_open(&d->stock, dir, info.next_seq - 1, err)) ||
+                 (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->ckpt, err)) ||
+                 (rc = ordo_store_checkpoint(d->store, 0, false, err))))
+                goto fail;
         }
     }
     if ((rc = load_default(d, err)))
@@ -405,6 +452,9 @@ static int watch_store(ordo_decider_t *d, ordo_error_t *err)
         return rc;
     if ((rc = ordo_decider_reload(d, err)))
         return rc;
+    /* a snapshot, delta, release or ingest may have changed the stock */
+    if (d->has_stock && (rc = ordo_decide_stock_load(&d->stock, err)))
+        return rc;
     d->data_version = v;
     if (d->opt.default_policy)
         return ORDO_OK;
@@ -415,10 +465,83 @@ static int watch_store(ordo_decider_t *d, ordo_error_t *err)
     return policy_for(d, version, &d->default_policy, err);
 }
 
+/* The acting policy's plan, reserved in memory and, when the store owns
+ * the stock, in the store: a plan the store refuses (another process took
+ * the units) is given back and decided again on the store's fresh ATP. */
+static int decide_reserved(decide_step_t *st, ordo_error_t *err)
+{
+    ordo_decider_t *d = st->d;
+    ordo_decide_opts_t dopts = {0};
+    dopts.explain = d->opt.explain;
+    dopts.reserve = d->opt.reserve || d->has_stock;
+    dopts.now = st->now; /* an order without `created` is decided as of it */
+    for (int attempt = 0;; attempt++) {
+        int rc = ordo_source_decide(d->eng, st->policy, st->order, &dopts, st->arena,
+                                    &st->out->plan, err);
+        if (rc || !d->has_stock)
+            return rc;
+        uint32_t cell = 0;
+        rc = ordo_decide_stock_reserve(&d->stock, st->out->plan, &cell, err);
+        if (rc == ORDO_OK)
+            return rc;
+        if (st->out->plan->reserved)
+            ordo_source_release(d->eng, st->out->plan);
+        if (rc != ORDO_ESTOCK)
+            return rc;
+        if (attempt == 7)
+            return ordo_error_set(err, ORDO_ESTOCK, NULL, 0, "shipments",
+                                  "the store refused 8 plans in a row for order '%s': its stock "
+                                  "is taken by other processes as fast as it is read",
+                                  st->order->id);
+    }
+}
+
+/* Commits the store's open transaction once a log commit has happened
+ * since it began and it is 500 ms old (or at 8192 decisions whatever
+ * happened; and whenever the front end waits for input, ordo_decider_idle):
+ * a store transaction spans many log groups, so that a hot page of the
+ * stock table is written once for many decisions (a commit per log group
+ * wrote 2.1 times the pages). Its timing does not matter to correctness
+ * (the log is the stock's write-ahead log); it bounds how long other
+ * writers wait for the store. */
+static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
+{
+    uint64_t c = atomic_load(&d->commits);
+    if (!d->stock.tx) {
+        d->commits_seen = c;
+        d->stock_tx_started = 0;
+        return ORDO_OK;
+    }
+    uint64_t now = ordo_now_ns();
+    if (!d->stock_tx_started)
+        d->stock_tx_started = now;
+    bool due = c != d->commits_seen &&
+               now - d->stock_tx_started >= 500000000ull;
+    if (!due && d->stock.tx_orders < 8192)
+        return ORDO_OK;
+    d->commits_seen = c;
+    d->stock_tx_started = 0;
+    return ordo_decide_stock_commit(&d->stock, err);
+}
+
+/* The decision's record, then its reservations under the record's seq. */
+static int log_decision(decide_step_t *st, ordo_error_t *err)
+{
+    ordo_decider_t *d = st->d;
+    int rc = append_record(d, ORDO_LOG_REC_DECISION, st->out->plan, &st->meta, &st->out->seq, err);
+    if (rc == ORDO_OK && d->has_stock)
+        rc = ordo_decide_stock_record(&d->stock, st->out->plan, st->out->seq, err);
+    if (rc && d->has_stock) /* recovery re-applies what the log holds */
+        ordo_decide_stock_abort(&d->stock);
+    return rc;
+}
+
 int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t now,
                         ordo_arena_t *arena, ordo_decision_t *out, ordo_error_t *err)
 {
     int rc;
+    if (d->has_stock && (rc = stock_group_check(d, err)))
+        return rc;
     if (d->store && (rc = watch_store(d, err)))
         return rc;
     memset(out, 0, sizeof *out);
@@ -443,32 +566,50 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
         return rc;
     if ((rc = decide_unreserved(&st, err)))
         return rc;
-    ordo_decide_opts_t dopts = {0};
-    dopts.explain = d->opt.explain;
-    dopts.reserve = d->opt.reserve;
-    dopts.now = st.now; /* an order without `created` is decided as of it */
-    if ((rc = ordo_source_decide(d->eng, st.policy, order, &dopts, arena, &out->plan, err)))
+    if ((rc = decide_reserved(&st, err)))
         return rc;
     out->plan->decided_at = st.now;
     control_cost(&st);
     out->has_control_cost = st.meta.has_control_cost;
     out->control_cost = st.meta.control_cost;
-    if (d->log &&
-        (rc = append_record(d, ORDO_LOG_REC_DECISION, out->plan, &st.meta, &out->seq, err)))
+    if (d->log && (rc = log_decision(&st, err)))
         return rc;
-    return log_shadows(&st, err);
+    if ((rc = log_shadows(&st, err)))
+        return rc;
+    /* without group commit each decision is its own group */
+    return d->has_stock && !d->group ? ordo_decide_stock_commit(&d->stock, err) : ORDO_OK;
 }
 
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
 {
-    return d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
+    int rc = d->has_stock ? ordo_decide_stock_commit(&d->stock, err) : ORDO_OK;
+    return rc ? rc : d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
 }
 
 int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
 {
     /* touches only the log (thread-safe): may run beside decide; a flush
-     * with nothing pending returns at once */
-    return d->group ? ordo_log_flush(d->log, err) : ORDO_OK;
+     * with nothing pending returns at once. The store's group is
+     * committed by the decider's own thread at its next order (or at
+     * flush and close): until then recovery rebuilds it from the log. */
+    int rc = d->group ? ordo_log_flush(d->log, err) : ORDO_OK;
+    if (rc == ORDO_OK) {
+        uint64_t n = atomic_fetch_add(&d->commits, 1) + 1;
+        /* the store's WAL, copied into the database here rather than in
+         * decide's thread; best effort (the next one catches up) */
+        if (d->ckpt && n % 16 == 0)
+            (void)ordo_store_checkpoint(d->ckpt, -1, true, NULL);
+    }
+    return rc;
+}
+
+int ordo_decider_idle(ordo_decider_t *d, ordo_error_t *err)
+{
+    if (!d->has_stock || !d->stock.tx)
+        return ORDO_OK;
+    d->commits_seen = atomic_load(&d->commits);
+    d->stock_tx_started = 0;
+    return ordo_decide_stock_commit(&d->stock, err);
 }
 
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
@@ -476,8 +617,20 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
     if (!d)
         return ORDO_OK;
     int rc = ORDO_OK;
-    if (d->log)
-        rc = ordo_log_close(d->log, err);
+    if (d->has_stock) {
+        ordo_log_stats_t ls;
+        ordo_log_get_stats(d->log, &ls);
+        rc = ordo_decide_stock_close(&d->stock, ls.last_seq, err);
+    }
+    if (d->log) {
+        int rc2 = ordo_log_close(d->log, rc ? NULL : err);
+        if (!rc)
+            rc = rc2;
+    }
+    if (d->ckpt) {
+        (void)ordo_store_checkpoint(d->ckpt, -1, true, NULL);
+        ordo_store_close(d->ckpt, NULL);
+    }
     ordo_exp_snapshot_destroy(d->snapshot);
     ordo_exp_registry_close(d->registry);
     int rc2 = d->store ? ordo_store_close(d->store, rc ? NULL : err) : ORDO_OK;

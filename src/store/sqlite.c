@@ -85,6 +85,39 @@ static const char *const migrations[] = {
     "  customer_id TEXT NOT NULL,"
     "  created_at  INTEGER NOT NULL"
     ") WITHOUT ROWID;",
+    /* 3: the stock the data directory owns: on hand per (node, SKU), the
+     * units reserved by logged decisions, and the last log sequence whose
+     * reservations are stored (docs/internals/STORE.md "Stock") */
+    "CREATE TABLE stock ("
+    "  node     TEXT NOT NULL,"
+    "  sku      TEXT NOT NULL,"
+    "  on_hand  INTEGER NOT NULL CHECK (on_hand >= 0),"
+    "  reserved INTEGER NOT NULL CHECK (reserved >= 0),"
+    "  safety   INTEGER NOT NULL CHECK (safety >= 0),"
+    "  as_of    INTEGER NOT NULL,"
+    "  PRIMARY KEY (node, sku)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE reservation ("
+    "  seq        INTEGER NOT NULL CHECK (seq > 0),"
+    "  k          INTEGER NOT NULL CHECK (k >= 0)," /* the line's place in the plan */
+    "  order_id   TEXT NOT NULL,"
+    "  shipment   INTEGER NOT NULL CHECK (shipment >= 0),"
+    "  node       TEXT NOT NULL,"
+    "  sku        TEXT NOT NULL,"
+    "  qty        INTEGER NOT NULL CHECK (qty > 0),"
+    "  state      TEXT NOT NULL CHECK (state IN ('held','released','shipped')),"
+    "  at         INTEGER NOT NULL,"
+    "  settled_at INTEGER,"
+    "  PRIMARY KEY (seq, k)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX reservation_order ON reservation (order_id);"
+    "CREATE TABLE stock_meta ("
+    "  name  TEXT PRIMARY KEY,"
+    "  value INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    /* -1: no decider has adopted the log yet (its older records reserved
+     * nothing and are not re-applied) */
+    "INSERT INTO stock_meta (name, value) VALUES ('applied_seq', -1);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == ORDO_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -117,6 +150,21 @@ enum {
     ST_CUST_PUT,
     ST_CUST_GET,
     ST_CUST_ERASE,
+    ST_STOCK_RESERVE,
+    ST_STOCK_UNRESERVE,
+    ST_STOCK_SETTLE,
+    ST_STOCK_GET,
+    ST_STOCK_LIST,
+    ST_STOCK_SET,
+    ST_STOCK_ADD,
+    ST_RESV_INSERT,
+    ST_RESV_HELD,
+    ST_RESV_MARK,
+    ST_RESV_AFTER,
+    ST_RESV_DELETE_AFTER,
+    ST_RESV_TOTALS,
+    ST_META_GET,
+    ST_META_SET,
     ST_COUNT
 };
 
@@ -163,6 +211,43 @@ static const char *const stmt_sql[ST_COUNT] = {
                     "VALUES (?1, ?2, ?3)",
     [ST_CUST_GET] = "SELECT customer_id FROM customer_key WHERE key = ?1",
     [ST_CUST_ERASE] = "DELETE FROM customer_key WHERE key = ?1 OR customer_id = ?2",
+    /* a cell the store has not seen is seeded (?3..?6: on hand, reserved
+     * with this reservation, safety, as of); a known one takes the units
+     * only while its ATP covers them (?8 forces: recovery) */
+    [ST_STOCK_RESERVE] = "INSERT INTO stock (node, sku, on_hand, reserved, safety, as_of) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (node, sku) DO UPDATE SET "
+                         "reserved = reserved + ?7 WHERE ?8 OR on_hand - reserved - "
+                         "(CASE WHEN ?9 THEN safety ELSE 0 END) >= ?7",
+    [ST_STOCK_UNRESERVE] = "UPDATE stock SET reserved = max(0, reserved - ?3) "
+                           "WHERE node = ?1 AND sku = ?2",
+    [ST_STOCK_SETTLE] = "UPDATE stock SET reserved = max(0, reserved - ?3), "
+                        "on_hand = max(0, on_hand - ?4) WHERE node = ?1 AND sku = ?2",
+    [ST_STOCK_GET] = "SELECT on_hand, reserved, safety, as_of FROM stock "
+                     "WHERE node = ?1 AND sku = ?2",
+    [ST_STOCK_LIST] = "SELECT node, sku, on_hand, reserved, safety, as_of FROM stock "
+                      "ORDER BY node, sku",
+    [ST_STOCK_SET] = "INSERT INTO stock (node, sku, on_hand, reserved, safety, as_of) "
+                     "VALUES (?1, ?2, ?3, 0, coalesce(?4, 0), ?5) ON CONFLICT (node, sku) "
+                     "DO UPDATE SET on_hand = excluded.on_hand, safety = coalesce(?4, safety), "
+                     "as_of = excluded.as_of",
+    [ST_STOCK_ADD] = "UPDATE stock SET on_hand = on_hand + ?3, as_of = max(as_of, ?4) "
+                     "WHERE node = ?1 AND sku = ?2",
+    /* k: the next line of the decision (rows of one seq are written together) */
+    [ST_RESV_INSERT] = "INSERT INTO reservation (seq, k, order_id, shipment, node, sku, qty, state, "
+                       "at) VALUES (?1, (SELECT count(*) FROM reservation WHERE seq = ?1), ?2, "
+                       "?3, ?4, ?5, ?6, 'held', ?7)",
+    [ST_RESV_HELD] = "SELECT seq, k, node, sku, qty FROM reservation WHERE order_id = ?1 "
+                     "AND state = 'held' AND (?2 < 0 OR shipment = ?2) ORDER BY seq, k",
+    [ST_RESV_MARK] = "UPDATE reservation SET state = ?3, settled_at = ?4 WHERE seq = ?1 AND k = ?2",
+    [ST_RESV_AFTER] = "SELECT seq, k, node, sku, qty FROM reservation WHERE seq > ?1 "
+                      "AND state = 'held' ORDER BY seq, k",
+    [ST_RESV_DELETE_AFTER] = "DELETE FROM reservation WHERE seq > ?1",
+    [ST_RESV_TOTALS] = "SELECT coalesce(sum(qty), 0), count(*), "
+                       "(SELECT coalesce(max(seq), 0) FROM reservation) "
+                       "FROM reservation WHERE state = 'held'",
+    [ST_META_GET] = "SELECT value FROM stock_meta WHERE name = ?1",
+    [ST_META_SET] = "INSERT INTO stock_meta (name, value) VALUES (?1, ?2) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
 };
 
 struct store_backend {
@@ -404,6 +489,24 @@ static int sq_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
 
 /* ---- outcomes ---- */
 
+static int sq_resv_settle(store_backend_t *b, const char *order_id, int64_t shipment,
+                          ordo_stock_settle_t how, int64_t now, uint64_t *units, ordo_error_t *err);
+
+/* A new event that ends a reservation: a cancellation releases the order's
+ * held units, a shipment consumes its shipment's (docs/internals/STORE.md
+ * "Stock"). In the ingest's transaction, so all-or-nothing with it; a
+ * repeated event settles nothing again. */
+static int settle_stock(store_backend_t *b, const ordo_outcome_event_t *e, int64_t now,
+                        ordo_error_t *err)
+{
+    uint64_t units = 0;
+    if (e->type == ORDO_OUTCOME_CANCELLED)
+        return sq_resv_settle(b, e->order_id, -1, ORDO_STOCK_RELEASE, now, &units, err);
+    if (e->type == ORDO_OUTCOME_SHIPPED)
+        return sq_resv_settle(b, e->order_id, e->shipment, ORDO_STOCK_SHIP, now, &units, err);
+    return ORDO_OK;
+}
+
 static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
                               ordo_outcome_put_stats_t *stats, ordo_error_t *err)
 {
@@ -443,12 +546,15 @@ static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev
             rc = sql_fail(b, s, what, err);
             break;
         }
+        bool inserted = sqlite3_changes(b->db) > 0;
         if (stats) {
-            if (sqlite3_changes(b->db) > 0)
+            if (inserted)
                 stats->inserted++;
             else
                 stats->duplicates++;
         }
+        if (inserted && (rc = settle_stock(b, e, now, err)) != ORDO_OK)
+            break;
     }
     stmt_put(st, owned);
     return rc;
@@ -908,6 +1014,338 @@ static int sq_compact(store_backend_t *b, int *busy, ordo_error_t *err)
     return ORDO_OK;
 }
 
+/* ---- stock ---- */
+
+static void bind_cell(sqlite3_stmt *st, const char *node, const char *sku)
+{
+    bind_text(st, 1, node);
+    bind_text(st, 2, sku);
+}
+
+static int sq_stock_reserve(store_backend_t *b, const char *node, const char *sku,
+                            const ordo_stock_row_t *seed, int64_t qty, bool respect_safety,
+                            bool force, bool *taken, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_STOCK_RESERVE, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_cell(st, node, sku);
+    sqlite3_bind_int64(st, 3, seed->on_hand);
+    sqlite3_bind_int64(st, 4, seed->reserved + qty);
+    sqlite3_bind_int64(st, 5, seed->safety);
+    sqlite3_bind_int64(st, 6, seed->as_of);
+    sqlite3_bind_int64(st, 7, qty);
+    sqlite3_bind_int(st, 8, force ? 1 : 0);
+    sqlite3_bind_int(st, 9, respect_safety ? 1 : 0);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    if (s != SQLITE_DONE)
+        return sql_fail(b, s, "reserve stock", err);
+    *taken = sqlite3_changes(b->db) > 0;
+    return ORDO_OK;
+}
+
+/* Runs a cached statement binding (node, sku, a, b) without result rows;
+ * *changed the rows it changed. */
+static int exec_cell(store_backend_t *b, int idx, const char *node, const char *sku, int64_t a,
+                     int64_t c, const char *what, int *changed, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, idx, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_cell(st, node, sku);
+    sqlite3_bind_int64(st, 3, a);
+    if (sqlite3_bind_parameter_count(st) >= 4)
+        sqlite3_bind_int64(st, 4, c);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    if (s != SQLITE_DONE)
+        return sql_fail(b, s, what, err);
+    if (changed)
+        *changed = sqlite3_changes(b->db);
+    return ORDO_OK;
+}
+
+static int sq_stock_unreserve(store_backend_t *b, const char *node, const char *sku, int64_t qty,
+                              ordo_error_t *err)
+{
+    return exec_cell(b, ST_STOCK_UNRESERVE, node, sku, qty, 0, "unreserve stock", NULL, err);
+}
+
+static void stock_row_from(sqlite3_stmt *st, int col, ordo_stock_row_t *r)
+{
+    r->on_hand = sqlite3_column_int64(st, col);
+    r->reserved = sqlite3_column_int64(st, col + 1);
+    r->safety = sqlite3_column_int64(st, col + 2);
+    r->as_of = sqlite3_column_int64(st, col + 3);
+}
+
+static int sq_stock_get(store_backend_t *b, const char *node, const char *sku,
+                        ordo_stock_row_t *out, bool *found, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_STOCK_GET, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_cell(st, node, sku);
+    int s = sqlite3_step(st);
+    *found = s == SQLITE_ROW;
+    memset(out, 0, sizeof *out);
+    if (s == SQLITE_ROW)
+        stock_row_from(st, 0, out);
+    stmt_put(st, owned);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "read stock", err);
+}
+
+static int sq_stock_list(store_backend_t *b, ordo_store_stock_fn fn, void *ctx, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_STOCK_LIST, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        ordo_stock_row_t r = {.node = col_text(st, 0), .sku = col_text(st, 1)};
+        stock_row_from(st, 2, &r);
+        if ((rc = fn(ctx, &r)) != 0)
+            break;
+    }
+    if (rc == ORDO_OK && s != SQLITE_DONE)
+        rc = sql_fail(b, s, "list stock", err);
+    stmt_put(st, owned);
+    return rc;
+}
+
+static int sq_stock_set(store_backend_t *b, const char *node, const char *sku, int64_t on_hand,
+                        int64_t safety, int64_t as_of, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_STOCK_SET, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_cell(st, node, sku);
+    sqlite3_bind_int64(st, 3, on_hand);
+    if (safety >= 0)
+        sqlite3_bind_int64(st, 4, safety);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, as_of);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "set stock", err);
+}
+
+static int sq_stock_add(store_backend_t *b, const char *node, const char *sku, int64_t qty,
+                        int64_t as_of, bool *found, ordo_error_t *err)
+{
+    int changed = 0;
+    int rc = exec_cell(b, ST_STOCK_ADD, node, sku, qty, as_of, "add stock", &changed, err);
+    *found = changed > 0;
+    return rc;
+}
+
+static int sq_resv_add(store_backend_t *b, uint64_t seq, const char *order_id, uint32_t shipment,
+                       const char *node, const char *sku, int64_t qty, int64_t now,
+                       ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_RESV_INSERT, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    bind_text(st, 2, order_id);
+    sqlite3_bind_int64(st, 3, shipment);
+    bind_text(st, 4, node);
+    bind_text(st, 5, sku);
+    sqlite3_bind_int64(st, 6, qty);
+    sqlite3_bind_int64(st, 7, now);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "insert reservation", err);
+}
+
+typedef struct resv_row {
+    int64_t seq, k, qty;
+    char node[ORDO_STOCK_ID_MAX], sku[ORDO_STOCK_ID_MAX];
+} resv_row_t;
+
+/* The rows a select (ST_RESV_HELD, ST_RESV_AFTER) returns, collected
+ * before anything is changed; *rows malloc'd. */
+static int resv_collect(store_backend_t *b, sqlite3_stmt *st, resv_row_t **rows, size_t *n,
+                        ordo_error_t *err)
+{
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            resv_row_t *r = realloc(*rows, cap * sizeof *r);
+            if (!r)
+                return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+            *rows = r;
+        }
+        resv_row_t *r = &(*rows)[(*n)++];
+        r->seq = sqlite3_column_int64(st, 0);
+        r->k = sqlite3_column_int64(st, 1);
+        snprintf(r->node, sizeof r->node, "%s", col_text(st, 2));
+        snprintf(r->sku, sizeof r->sku, "%s", col_text(st, 3));
+        r->qty = sqlite3_column_int64(st, 4);
+    }
+    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "read reservations", err);
+}
+
+static int resv_mark(store_backend_t *b, const resv_row_t *r, const char *state, int64_t now,
+                     ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_RESV_MARK, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, r->seq);
+    sqlite3_bind_int64(st, 2, r->k);
+    bind_text(st, 3, state);
+    sqlite3_bind_int64(st, 4, now);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "settle reservation", err);
+}
+
+static int sq_resv_settle(store_backend_t *b, const char *order_id, int64_t shipment,
+                          ordo_stock_settle_t how, int64_t now, uint64_t *units, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_RESV_HELD, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, order_id);
+    sqlite3_bind_int64(st, 2, shipment);
+    resv_row_t *rows;
+    size_t n;
+    rc = resv_collect(b, st, &rows, &n, err);
+    stmt_put(st, owned);
+    *units = 0;
+    for (size_t i = 0; rc == ORDO_OK && i < n; i++) {
+        int64_t q = rows[i].qty;
+        rc = exec_cell(b, ST_STOCK_SETTLE, rows[i].node, rows[i].sku, q,
+                       how == ORDO_STOCK_SHIP ? q : 0, "settle stock", NULL, err);
+        if (rc == ORDO_OK)
+            rc = resv_mark(b, &rows[i], how == ORDO_STOCK_SHIP ? "shipped" : "released", now,
+                           err);
+        *units += (uint64_t)q;
+    }
+    free(rows);
+    return rc;
+}
+
+static int sq_resv_drop_after(store_backend_t *b, uint64_t last, uint64_t *units,
+                              ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_RESV_AFTER, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)last);
+    resv_row_t *rows;
+    size_t n;
+    rc = resv_collect(b, st, &rows, &n, err);
+    stmt_put(st, owned);
+    *units = 0;
+    for (size_t i = 0; rc == ORDO_OK && i < n; i++) {
+        rc = sq_stock_unreserve(b, rows[i].node, rows[i].sku, rows[i].qty, err);
+        *units += (uint64_t)rows[i].qty;
+    }
+    free(rows);
+    if (rc == ORDO_OK && (rc = stmt_get(b, ST_RESV_DELETE_AFTER, &st, &owned, err)) == ORDO_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)last);
+        int s = sqlite3_step(st);
+        stmt_put(st, owned);
+        if (s != SQLITE_DONE)
+            rc = sql_fail(b, s, "drop reservations", err);
+    }
+    return rc;
+}
+
+static int sq_meta_get(store_backend_t *b, const char *name, int64_t *value, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_META_GET, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, name);
+    int s = sqlite3_step(st);
+    *value = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    stmt_put(st, owned);
+    return s == SQLITE_ROW || s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "read stock mark", err);
+}
+
+static int sq_meta_set(store_backend_t *b, const char *name, int64_t value, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_META_SET, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    bind_text(st, 1, name);
+    sqlite3_bind_int64(st, 2, value);
+    int s = sqlite3_step(st);
+    stmt_put(st, owned);
+    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "write stock mark", err);
+}
+
+static int sq_stock_totals(store_backend_t *b, ordo_stock_totals_t *out, ordo_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_RESV_TOTALS, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        out->held_units = (uint64_t)sqlite3_column_int64(st, 0);
+        out->held = (uint64_t)sqlite3_column_int64(st, 1);
+        out->max_seq = (uint64_t)sqlite3_column_int64(st, 2);
+    }
+    stmt_put(st, owned);
+    if (s != SQLITE_ROW)
+        return sql_fail(b, s, "reservation totals", err);
+    sqlite3_stmt *c = NULL;
+    s = sqlite3_prepare_v2(b->db, "SELECT count(*) FROM stock", -1, &c, NULL);
+    if (s == SQLITE_OK && (s = sqlite3_step(c)) == SQLITE_ROW)
+        out->cells = (uint64_t)sqlite3_column_int64(c, 0);
+    sqlite3_finalize(c);
+    if (s != SQLITE_ROW)
+        return sql_fail(b, s, "count stock", err);
+    int64_t applied = 0;
+    rc = sq_meta_get(b, "applied_seq", &applied, err);
+    out->applied_seq = applied > 0 ? (uint64_t)applied : 0;
+    return rc;
+}
+
+static int sq_checkpoint(store_backend_t *b, int pages, bool run, ordo_error_t *err)
+{
+    if (pages >= 0)
+        sqlite3_wal_autocheckpoint(b->db, pages);
+    if (!run)
+        return ORDO_OK;
+    int s = sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return s == SQLITE_OK || (s & 0xff) == SQLITE_BUSY ? ORDO_OK : sql_fail(b, s, "checkpoint", err);
+}
+
 static const store_ops_t sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -932,6 +1370,19 @@ static const store_ops_t sqlite_ops = {
     .customer_get = sq_customer_get,
     .customer_erase = sq_customer_erase,
     .compact = sq_compact,
+    .stock_reserve = sq_stock_reserve,
+    .stock_unreserve = sq_stock_unreserve,
+    .stock_get = sq_stock_get,
+    .stock_list = sq_stock_list,
+    .stock_set = sq_stock_set,
+    .stock_add = sq_stock_add,
+    .resv_add = sq_resv_add,
+    .resv_settle = sq_resv_settle,
+    .resv_drop_after = sq_resv_drop_after,
+    .stock_totals = sq_stock_totals,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
+    .checkpoint = sq_checkpoint,
 };
 
 int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,
@@ -1008,6 +1459,10 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
      * in memory instead of being re-read */
     if (rc == ORDO_OK)
         rc = exec_sql(b, "PRAGMA cache_size = -32768", "set cache_size", err);
+    /* statement journals (a write inside a longer transaction, e.g. the
+     * decider's reservations) in memory, not in a file under /var/tmp */
+    if (rc == ORDO_OK)
+        rc = exec_sql(b, "PRAGMA temp_store = MEMORY", "set temp_store", err);
     if (rc == ORDO_OK)
         rc = migrate(b, err);
     if (rc != ORDO_OK) {

@@ -974,3 +974,9 @@ int ordo_store_customer_erase(ordo_store_t *s, const char *customer_id, const ch
     out->wal_busy = busy != 0;
     return rc;
 }
+
+const store_ops_t *ordo_store_ops(ordo_store_t *s, store_backend_t **b)
+{
+    *b = s->b;
+    return s->ops;
+}

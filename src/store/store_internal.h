@@ -68,7 +68,39 @@ typedef struct store_ops {
     /* makes deleted rows leave every file of the store (checkpoint the WAL
      * and truncate it); *busy when another reader kept it from finishing */
     int (*compact)(store_backend_t *b, int *busy, ordo_error_t *err);
+
+    /* Stock (docs/internals/STORE.md "Stock"); arguments are validated. */
+    int (*stock_reserve)(store_backend_t *b, const char *node, const char *sku,
+                         const ordo_stock_row_t *seed, int64_t qty, bool respect_safety,
+                         bool force, bool *taken, ordo_error_t *err);
+    int (*stock_unreserve)(store_backend_t *b, const char *node, const char *sku, int64_t qty,
+                           ordo_error_t *err);
+    int (*stock_get)(store_backend_t *b, const char *node, const char *sku, ordo_stock_row_t *out,
+                     bool *found, ordo_error_t *err);
+    int (*stock_list)(store_backend_t *b, ordo_store_stock_fn fn, void *ctx, ordo_error_t *err);
+    /* safety < 0: keep the row's (0 for a new row) */
+    int (*stock_set)(store_backend_t *b, const char *node, const char *sku, int64_t on_hand,
+                     int64_t safety, int64_t as_of, ordo_error_t *err);
+    /* *found false: no row (nothing changed); ORDO_EINVAL when on hand
+     * would go below 0 */
+    int (*stock_add)(store_backend_t *b, const char *node, const char *sku, int64_t qty,
+                     int64_t as_of, bool *found, ordo_error_t *err);
+    int (*resv_add)(store_backend_t *b, uint64_t seq, const char *order_id, uint32_t shipment,
+                    const char *node, const char *sku, int64_t qty, int64_t now,
+                    ordo_error_t *err);
+    int (*resv_settle)(store_backend_t *b, const char *order_id, int64_t shipment,
+                       ordo_stock_settle_t how, int64_t now, uint64_t *units, ordo_error_t *err);
+    int (*resv_drop_after)(store_backend_t *b, uint64_t last, uint64_t *units, ordo_error_t *err);
+    int (*stock_totals)(store_backend_t *b, ordo_stock_totals_t *out, ordo_error_t *err);
+    int (*meta_get)(store_backend_t *b, const char *name, int64_t *value, ordo_error_t *err);
+    int (*meta_set)(store_backend_t *b, const char *name, int64_t value, ordo_error_t *err);
+    /* pages >= 0: the handle's automatic checkpoint threshold (0: none);
+     * run: a passive checkpoint now */
+    int (*checkpoint)(store_backend_t *b, int pages, bool run, ordo_error_t *err);
 } store_ops_t;
+
+/* The backend under a store handle (stock.c). */
+const store_ops_t *ordo_store_ops(ordo_store_t *s, store_backend_t **b);
 
 /* store.ingest_batch of the store's configuration (outcome_io.c). */
 uint32_t ordo_store_ingest_batch_size(const ordo_store_t *s);

@@ -108,6 +108,12 @@ now=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
     || bad "source --data"
 order=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' \
     "$ex/orders.ndjson")
+json_ok "inventory show" inventory show --data "$D"
+json_ok "inventory release" inventory release --data "$D" "$order"
+printf 'node,sku,on_hand,safety_stock\nDC-001,SKU-0000001,50,\n' > "$tmp/snap.csv"
+json_ok "inventory load" inventory load --data "$D" "$tmp/snap.csv"
+printf 'node,sku,quantity\nDC-001,SKU-0000001,5\n' > "$tmp/delta.csv"
+json_ok "inventory delta" inventory delta --data "$D" "$tmp/delta.csv"
 json_ok "log verify" log verify "$D"
 json_ok "log dump" log dump "$D" --limit 1
 json_ok "log show" log show "$D" --order "$order"
@@ -139,6 +145,7 @@ done
 # ---- --out FILE: '-', /dev/full (74), a directory that does not exist (73) ----
 stateful=" exp register-policy exp create exp start exp pause exp stop exp kill exp conclude "
 stateful+=" log append outcomes ingest network generate customer erase "
+stateful+=" inventory load inventory delta inventory release "
 inv[completion]="completion bash"
 inv[help]="help"
 for c in "${leaves[@]}"; do

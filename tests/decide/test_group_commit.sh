@@ -104,7 +104,8 @@ check "a whole batch logs 500 records" \
 
 # the plans are the same, grouped or not, logged or not
 head -300 "$tmp/orders-1.ndjson" > "$tmp/o300.ndjson"
-"$ordo" source --network "$net" --policy default --now 2026-12-01T10:00:00Z \
+# (a logged decision reserves its stock: the run without a log reserves in memory)
+"$ordo" source --network "$net" --policy default --now 2026-12-01T10:00:00Z --reserve \
     < "$tmp/o300.ndjson" > "$tmp/p-nolog.ndjson"
 "$ordo" source --network "$net" --policy default --now 2026-12-01T10:00:00Z \
     --data "$tmp/g1" --group 1 < "$tmp/o300.ndjson" > "$tmp/p-g1.ndjson"
@@ -112,7 +113,7 @@ head -300 "$tmp/orders-1.ndjson" > "$tmp/o300.ndjson"
     --data "$tmp/g7" --group 7 --group-wait 1000 < "$tmp/o300.ndjson" > "$tmp/p-g7.ndjson"
 strip() { sed -E 's/"latency_(ns|us)":[0-9.e+-]+//g' "$1"; }
 check "grouped plans = per-order plans" cmp -s <(strip "$tmp/p-g1.ndjson") <(strip "$tmp/p-g7.ndjson")
-check "logged plans = plans without a log" cmp -s <(strip "$tmp/p-nolog.ndjson") <(strip "$tmp/p-g7.ndjson")
+check "logged plans = plans reserved without a log" cmp -s <(strip "$tmp/p-nolog.ndjson") <(strip "$tmp/p-g7.ndjson")
 check "300 plans" [ "$(wc -l < "$tmp/p-g7.ndjson")" -eq 300 ]
 
 # the time bound: when the input pauses, the open group is committed and

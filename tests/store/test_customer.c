@@ -54,7 +54,7 @@ static void test_key(void **state)
     ordo_error_t err = {0};
     int v = 0;
     OK(ordo_store_schema_version(s1, &v, &err));
-    assert_int_equal(v, 2);
+    assert_int_equal(v, ORDO_STORE_SCHEMA_VERSION);
     char a[ORDO_CUSTOMER_KEY_LEN], b[ORDO_CUSTOMER_KEY_LEN], c[ORDO_CUSTOMER_KEY_LEN];
     OK(ordo_store_customer_key(s1, "C-1", a, &err));
     OK(ordo_store_customer_key(s1, "C-1", b, &err));
@@ -180,7 +180,9 @@ static void test_migrate_v1(void **state)
     assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db3,
                                   "DROP TABLE customer_key; DROP TABLE store_secret; "
-                                  "DELETE FROM schema_version WHERE version = 2",
+                                  "DROP TABLE stock; DROP TABLE reservation; "
+                                  "DROP TABLE stock_meta; "
+                                  "DELETE FROM schema_version WHERE version >= 2",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db3);
@@ -188,7 +190,7 @@ static void test_migrate_v1(void **state)
     ordo_error_t err = {0};
     int v = 0;
     OK(ordo_store_schema_version(s, &v, &err));
-    assert_int_equal(v, 2);
+    assert_int_equal(v, ORDO_STORE_SCHEMA_VERSION);
     char k[ORDO_CUSTOMER_KEY_LEN];
     OK(ordo_store_customer_key(s, "C-1", k, &err));
     OK(ordo_store_customer_flush(s, &err));

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo decide — reservations in the store, in step with the decision log.
+ *
+ * A decision's reservations carry its record's log sequence number and
+ * are written in the transaction of its group; the store's mark
+ * (applied_seq) says up to which record the store reflects the log. The
+ * log is the write-ahead log of the stock: after a crash, records past the
+ * mark are re-applied and reservations past the log's end are dropped, so
+ * the store holds exactly the reservations of the logged decisions,
+ * whichever of the two was durable first (docs/internals/STORE.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordo/arena.h"
+#include "ordo/inventory.h"
+#include "ordo/log.h"
+#include "ordo/record.h"
+#include "stock_internal.h"
+
+/* Memory takes the store's on hand and reserved; a safety stock that
+ * differs from the network's is folded into reserved, so that the ATP in
+ * memory is the store's (never more). */
+static void set_memory(decide_stock_t *s, uint32_t cell, const ordo_stock_row_t *r)
+{
+    ordo_stock_t cur;
+    ordo_inventory_get(s->net->inventory, cell, &cur);
+    int64_t on_hand = r->on_hand > INT32_MAX ? INT32_MAX : r->on_hand;
+    int64_t reserved = r->reserved + r->safety - cur.safety_stock;
+    if (reserved < 0)
+        reserved = 0;
+    if (reserved > on_hand)
+        reserved = on_hand;
+    ordo_inventory_set(s->net->inventory, cell, (int32_t)on_hand, (int32_t)reserved);
+}
+
+static int64_t cell_of(const ordo_network_t *net, const char *node, const char *sku)
+{
+    int32_t n = ordo_network_node(net, node), k = ordo_network_sku(net, sku);
+    return n < 0 || k < 0 ? -1 : ordo_inventory_cell(net->inventory, (uint32_t)n, (uint32_t)k);
+}
+
+static int load_row(void *ctx, const ordo_stock_row_t *r)
+{
+    decide_stock_t *s = ctx;
+    int64_t cell = cell_of(s->net, r->node, r->sku);
+    if (cell >= 0)
+        set_memory(s, (uint32_t)cell, r);
+    return ORDO_OK;
+}
+
+int ordo_decide_stock_load(decide_stock_t *s, ordo_error_t *err)
+{
+    return ordo_store_stock_list(s->store, load_row, s, err);
+}
+
+/* The network's record of a cell as the seed of a store row (before any
+ * reservation of this process: memory holds the network's values for a
+ * cell the store has not seen). */
+static ordo_stock_row_t seed_of(const ordo_network_t *net, int64_t cell, int64_t taken)
+{
+    ordo_stock_row_t r = {0};
+    if (cell < 0)
+        return r;
+    ordo_stock_t cur;
+    ordo_inventory_get(net->inventory, (uint32_t)cell, &cur);
+    r.on_hand = cur.on_hand;
+    r.reserved = cur.reserved - taken < 0 ? 0 : cur.reserved - taken;
+    r.safety = cur.safety_stock;
+    r.as_of = cur.as_of;
+    return r;
+}
+
+/* One logged decision's reservations, forced (its plan was promised). */
+static int reapply(decide_stock_t *s, uint64_t seq, const ordo_record_t *rec, ordo_error_t *err)
+{
+    const ordo_record_plan_t *p = &rec->plan;
+    for (uint32_t i = 0; i < p->n_shipments; i++) {
+        const ordo_record_shipment_t *sh = &p->shipments[i];
+        for (uint32_t j = 0; j < sh->n_lines; j++) {
+            const ordo_record_line_t *l = &sh->lines[j];
+            if (!sh->node || !l->sku || !(l->quantity >= 1) || l->quantity > INT32_MAX)
+                continue;
+            int64_t q = (int64_t)l->quantity;
+            ordo_stock_row_t seed = seed_of(s->net, cell_of(s->net, sh->node, l->sku), 0);
+            bool taken;
+            int rc = ordo_store_stock_reserve(s->store, sh->node, l->sku, &seed, q, false, true,
+                                              &taken, err);
+            if (rc == ORDO_OK)
+                rc = ordo_store_reservation_add(s->store, seq, rec->order_id ? rec->order_id : "?",
+                                                i, sh->node, l->sku, q, err);
+            if (rc)
+                return rc;
+        }
+    }
+    s->reapplied++;
+    return ORDO_OK;
+}
+
+/* Re-applies the decision records of seq > from. */
+static int reapply_log(decide_stock_t *s, const char *log_dir, uint64_t from, ordo_error_t *err)
+{
+    ordo_log_query_t q = {.from_seq = from + 1};
+    ordo_log_iter_t *it;
+    int rc = ordo_log_iter_open(log_dir, &q, &it, err);
+    if (rc)
+        return rc;
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    if (!arena) {
+        ordo_log_iter_close(it);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    ordo_log_record_t r;
+    while ((rc = ordo_log_iter_next(it, &r, err)) == 1) {
+        if (r.seq <= from || r.type != ORDO_LOG_REC_DECISION)
+            continue;
+        ordo_arena_reset(arena);
+        ordo_record_t rec;
+        if ((rc = ordo_record_read(r.payload, r.len, 0, arena, &rec, err)) ||
+            (rc = reapply(s, r.seq, &rec, err)))
+            break;
+    }
+    ordo_arena_destroy(arena);
+    ordo_log_iter_close(it);
+    return rc < 0 ? rc : rc == 0 ? ORDO_OK : rc;
+}
+
+static int recover(decide_stock_t *s, const char *log_dir, uint64_t last, ordo_error_t *err)
+{
+    uint64_t applied = 0;
+    ordo_error_t e2 = {0};
+    int rc = ordo_store_stock_applied_seq(s->store, &applied, &e2);
+    if (rc == ORDO_ENOTFOUND) /* first decider on this directory: adopt the log as it is */
+        return ordo_store_stock_set_applied_seq(s->store, last, err);
+    if (rc) {
+        if (err)
+            *err = e2;
+        return rc;
+    }
+    if ((rc = ordo_store_reservation_drop_after(s->store, last, &s->dropped_units, err)))
+        return rc;
+    if (applied < last && (rc = reapply_log(s, log_dir, applied, err)))
+        return rc;
+    return applied != last ? ordo_store_stock_set_applied_seq(s->store, last, err) : ORDO_OK;
+}
+
+int ordo_decide_stock_open(decide_stock_t *s, const char *log_dir, uint64_t last_seq,
+                           ordo_error_t *err)
+{
+    int rc = ordo_store_tx_begin(s->store, err);
+    if (rc)
+        return rc;
+    rc = recover(s, log_dir, last_seq, err);
+    if (rc) {
+        ordo_store_tx_rollback(s->store, NULL);
+        return rc;
+    }
+    if ((rc = ordo_store_tx_commit(s->store, err)))
+        return rc;
+    return ordo_decide_stock_load(s, err);
+}
+
+/* Units of the plan at cell (a SKU on two order lines may share a cell). */
+static int64_t plan_qty(const ordo_plan_t *plan, uint32_t cell)
+{
+    int64_t q = 0;
+    for (uint32_t i = 0; i < plan->n_shipments; i++)
+        for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++)
+            if (plan->shipments[i].lines[j].cell == cell)
+                q += plan->shipments[i].lines[j].quantity;
+    return q;
+}
+
+static int begin_group(decide_stock_t *s, ordo_error_t *err)
+{
+    if (s->tx)
+        return ORDO_OK;
+    int rc = ordo_store_tx_begin(s->store, err);
+    if (rc == ORDO_OK) {
+        s->tx = true;
+        s->tx_orders = 0;
+        s->tx_last_seq = 0;
+    }
+    return rc;
+}
+
+/* Gives back the first n lines' store reservations of the plan. */
+static void undo_lines(decide_stock_t *s, const ordo_plan_t *plan, uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < plan->n_shipments; i++)
+        for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++, k++) {
+            if (k >= n)
+                return;
+            const ordo_shipment_t *sh = &plan->shipments[i];
+            (void)ordo_store_stock_unreserve(s->store, s->net->nodes[sh->node].id,
+                                             s->net->skus[sh->lines[j].sku].id,
+                                             sh->lines[j].quantity, NULL);
+        }
+}
+
+static int refresh(decide_stock_t *s, uint32_t cell, const char *node, const char *sku,
+                   ordo_error_t *err)
+{
+    ordo_stock_row_t r;
+    bool found;
+    int rc = ordo_store_stock_get(s->store, node, sku, &r, &found, err);
+    if (rc == ORDO_OK && found)
+        set_memory(s, cell, &r);
+    return rc;
+}
+
+int ordo_decide_stock_reserve(decide_stock_t *s, const ordo_plan_t *plan, uint32_t *refused_cell,
+                              ordo_error_t *err)
+{
+    if (!plan->reserved)
+        return ORDO_OK;
+    int rc = begin_group(s, err);
+    uint32_t done = 0;
+    for (uint32_t i = 0; rc == ORDO_OK && i < plan->n_shipments; i++) {
+        const ordo_shipment_t *sh = &plan->shipments[i];
+        for (uint32_t j = 0; rc == ORDO_OK && j < sh->n_lines; j++, done++) {
+            const ordo_plan_line_t *l = &sh->lines[j];
+            const char *node = s->net->nodes[sh->node].id, *sku = s->net->skus[l->sku].id;
+            ordo_stock_t cur; /* after the engine's reservation in memory */
+            ordo_inventory_get(s->net->inventory, l->cell, &cur);
+            ordo_stock_row_t seed = seed_of(s->net, l->cell, plan_qty(plan, l->cell));
+            bool respect = (int64_t)cur.on_hand - cur.reserved >= cur.safety_stock, taken = false;
+            rc = ordo_store_stock_reserve(s->store, node, sku, &seed, l->quantity, respect, false,
+                                          &taken, err);
+            if (rc == ORDO_OK && !taken) {
+                undo_lines(s, plan, done);
+                s->refused++;
+                *refused_cell = l->cell;
+                rc = refresh(s, l->cell, node, sku, err);
+                return rc ? rc : ORDO_ESTOCK;
+            }
+        }
+    }
+    if (rc)
+        undo_lines(s, plan, done);
+    return rc;
+}
+
+int ordo_decide_stock_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
+                             ordo_error_t *err)
+{
+    if (!s->tx)
+        return ORDO_OK;
+    s->tx_orders++;
+    if (seq > s->tx_last_seq)
+        s->tx_last_seq = seq;
+    if (!plan->reserved)
+        return ORDO_OK;
+    const char *order_id = plan->order && plan->order->id ? plan->order->id : "?";
+    for (uint32_t i = 0; i < plan->n_shipments; i++) {
+        const ordo_shipment_t *sh = &plan->shipments[i];
+        for (uint32_t j = 0; j < sh->n_lines; j++) {
+            int rc = ordo_store_reservation_add(s->store, seq, order_id, i,
+                                                s->net->nodes[sh->node].id,
+                                                s->net->skus[sh->lines[j].sku].id,
+                                                sh->lines[j].quantity, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return ORDO_OK;
+}
+
+int ordo_decide_stock_commit(decide_stock_t *s, ordo_error_t *err)
+{
+    if (!s->tx)
+        return ORDO_OK;
+    s->tx = false;
+    int rc = s->tx_last_seq ? ordo_store_stock_set_applied_seq(s->store, s->tx_last_seq, err)
+                            : ORDO_OK;
+    if (rc) {
+        ordo_store_tx_rollback(s->store, NULL);
+        return rc;
+    }
+    return ordo_store_tx_commit(s->store, err);
+}
+
+int ordo_decide_stock_close(decide_stock_t *s, uint64_t last_seq, ordo_error_t *err)
+{
+    /* every record this handle appended is reflected: the mark moves to the
+     * last, so the next open does not read the unreserving tail again */
+    if (s->aborted) /* a group was lost: the next open re-applies it from the log */
+        return ORDO_OK;
+    int rc = last_seq > s->tx_last_seq ? begin_group(s, err) : ORDO_OK;
+    if (rc == ORDO_OK && last_seq > s->tx_last_seq)
+        s->tx_last_seq = last_seq;
+    return rc ? rc : ordo_decide_stock_commit(s, err);
+}
+
+void ordo_decide_stock_abort(decide_stock_t *s)
+{
+    if (s->tx)
+        ordo_store_tx_rollback(s->store, NULL);
+    s->tx = false;
+    s->aborted = true;
+}

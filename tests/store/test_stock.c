@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The stock the store owns: conditional reservations (never past ATP, also
+ * from two handles), settlement (release, ship), recovery's drop of
+ * reservations past the log, the applied mark, snapshot and delta files
+ * (all or nothing, errors naming file, line and field), the migration
+ * from schema version 2, and outcome events settling reservations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "ordo/store.h"
+#include "store_test_util.h"
+
+#define OK(x) assert_int_equal((x), ORDO_OK)
+
+static ordo_store_t *open_store(const char *dir)
+{
+    ordo_store_t *s = NULL;
+    ordo_error_t err = {0};
+    OK(ordo_store_open(dir, NULL, &s, &err));
+    return s;
+}
+
+static ordo_stock_row_t get(ordo_store_t *s, const char *node, const char *sku)
+{
+    ordo_stock_row_t r;
+    bool found = false;
+    ordo_error_t err = {0};
+    OK(ordo_store_stock_get(s, node, sku, &r, &found, &err));
+    assert_true(found);
+    return r;
+}
+
+static bool reserve(ordo_store_t *s, int64_t qty, bool respect)
+{
+    ordo_stock_row_t seed = {.on_hand = 15, .reserved = 0, .safety = 1};
+    bool taken = false;
+    ordo_error_t err = {0};
+    OK(ordo_store_stock_reserve(s, "dc-ca", "SKU-CHAIR", &seed, qty, respect, false, &taken,
+                                &err));
+    return taken;
+}
+
+/* Two handles (as two processes) reserve one by one: together they take
+ * exactly ATP = 15 - 1 = 14, then only the safety stock when allowed. */
+static void test_reserve_never_past_atp(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    ordo_store_t *a = open_store(dir), *b = open_store(dir);
+    int taken = 0;
+    for (int i = 0; i < 20; i++) {
+        taken += reserve(a, 1, true);
+        taken += reserve(b, 1, true);
+    }
+    assert_int_equal(taken, 14);
+    ordo_stock_row_t r = get(a, "dc-ca", "SKU-CHAIR");
+    assert_int_equal(r.on_hand, 15);
+    assert_int_equal(r.reserved, 14);
+    assert_false(reserve(a, 2, false)); /* only 1 left, even with the safety stock */
+    assert_true(reserve(b, 1, false));
+    assert_false(reserve(a, 1, false));
+    ordo_error_t err = {0};
+    OK(ordo_store_stock_unreserve(a, "dc-ca", "SKU-CHAIR", 3, &err));
+    assert_int_equal(get(b, "dc-ca", "SKU-CHAIR").reserved, 12);
+    assert_int_equal(ordo_store_stock_reserve(a, "", "SKU-CHAIR", NULL, 1, true, false,
+                                              &(bool){0}, &err),
+                     ORDO_EINVAL);
+    assert_string_equal(err.field, "node");
+    ordo_store_close(a, NULL);
+    ordo_store_close(b, NULL);
+    rm_tree(dir);
+}
+
+static void add(ordo_store_t *s, uint64_t seq, const char *order, uint32_t shipment, int64_t qty)
+{
+    ordo_error_t err = {0};
+    bool taken = false;
+    ordo_stock_row_t seed = {.on_hand = 100};
+    OK(ordo_store_stock_reserve(s, "dc-nj", "SKU-TEE", &seed, qty, true, false, &taken, &err));
+    assert_true(taken);
+    OK(ordo_store_reservation_add(s, seq, order, shipment, "dc-nj", "SKU-TEE", qty, &err));
+}
+
+static void test_settle_and_drop(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    ordo_store_t *s = open_store(dir);
+    ordo_error_t err = {0};
+    add(s, 1, "O-1", 0, 3);
+    add(s, 1, "O-1", 1, 2);
+    add(s, 2, "O-2", 0, 4);
+    add(s, 3, "O-3", 0, 5);
+    ordo_stock_totals_t t;
+    OK(ordo_store_stock_totals(s, &t, &err));
+    assert_int_equal(t.held_units, 14);
+    assert_int_equal(t.held, 4);
+    assert_int_equal(t.max_seq, 3);
+    uint64_t units = 0;
+    OK(ordo_store_reservation_settle(s, "O-1", 1, ORDO_STOCK_SHIP, &units, &err));
+    assert_int_equal(units, 2);
+    ordo_stock_row_t r = get(s, "dc-nj", "SKU-TEE");
+    assert_int_equal(r.on_hand, 98);
+    assert_int_equal(r.reserved, 12);
+    OK(ordo_store_reservation_settle(s, "O-1", -1, ORDO_STOCK_RELEASE, &units, &err));
+    assert_int_equal(units, 3);
+    OK(ordo_store_reservation_settle(s, "O-1", -1, ORDO_STOCK_RELEASE, &units, &err));
+    assert_int_equal(units, 0); /* nothing held any more */
+    assert_int_equal(get(s, "dc-nj", "SKU-TEE").reserved, 9);
+    /* recovery: the log ends at seq 2, so O-3's reservation goes */
+    OK(ordo_store_reservation_drop_after(s, 2, &units, &err));
+    assert_int_equal(units, 5);
+    assert_int_equal(get(s, "dc-nj", "SKU-TEE").reserved, 4);
+    OK(ordo_store_stock_totals(s, &t, &err));
+    assert_int_equal(t.held_units, 4);
+    assert_int_equal(t.max_seq, 2);
+    /* the mark: unset on a new store, then as set */
+    uint64_t seq = 7;
+    assert_int_equal(ordo_store_stock_applied_seq(s, &seq, &err), ORDO_ENOTFOUND);
+    assert_int_equal(seq, 0);
+    OK(ordo_store_stock_set_applied_seq(s, 42, &err));
+    OK(ordo_store_stock_applied_seq(s, &seq, &err));
+    assert_int_equal(seq, 42);
+    assert_int_equal(ordo_store_reservation_add(s, 0, "O-9", 0, "dc-nj", "SKU-TEE", 1, &err),
+                     ORDO_EINVAL);
+    ordo_store_close(s, NULL);
+    rm_tree(dir);
+}
+
+/* A cancelled event releases the order's held units, a shipped one
+ * consumes its shipment's; a repeated event does nothing again; a failed
+ * ingest settles nothing. */
+static void test_outcomes_settle(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    ordo_store_t *s = open_store(dir);
+    ordo_error_t err = {0};
+    add(s, 1, "O-1", 0, 3);
+    add(s, 2, "O-2", 0, 4);
+    ordo_outcome_event_t ev[2] = {0};
+    snprintf(ev[0].event_id, sizeof ev[0].event_id, "e1");
+    snprintf(ev[0].order_id, sizeof ev[0].order_id, "O-1");
+    ev[0].type = ORDO_OUTCOME_CANCELLED;
+    ev[0].at = 1700000000;
+    snprintf(ev[1].event_id, sizeof ev[1].event_id, "e2");
+    snprintf(ev[1].order_id, sizeof ev[1].order_id, "O-2");
+    ev[1].type = ORDO_OUTCOME_SHIPPED;
+    ev[1].at = 1700000000;
+    OK(ordo_store_outcomes_put_batch(s, ev, 2, NULL, &err));
+    ordo_stock_row_t r = get(s, "dc-nj", "SKU-TEE");
+    assert_int_equal(r.reserved, 0);
+    assert_int_equal(r.on_hand, 96);
+    OK(ordo_store_outcomes_put_batch(s, ev, 2, NULL, &err));
+    assert_int_equal(get(s, "dc-nj", "SKU-TEE").on_hand, 96);
+    ordo_store_close(s, NULL);
+    rm_tree(dir);
+}
+
+static void test_files(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    ordo_store_t *s = open_store(dir);
+    ordo_error_t err = {0};
+    ordo_stock_load_stats_t st;
+    char *snap = write_tmp(dir, "snap.csv",
+                           "node,sku,on_hand,safety_stock\r\ndc-nj,SKU-TEE,500,5\r\n\r\n"
+                           "dc-ca,SKU-TEE,300,\r\n");
+    OK(ordo_store_stock_load_file(s, snap, ORDO_STOCK_SNAPSHOT, "t", false, &st, &err));
+    assert_int_equal(st.rows, 2);
+    assert_int_equal(st.units, 800);
+    assert_int_equal(get(s, "dc-nj", "SKU-TEE").safety, 5);
+    assert_int_equal(get(s, "dc-ca", "SKU-TEE").safety, 0);
+    struct {
+        const char *text;
+        ordo_stock_file_t kind;
+        long line;
+        const char *field;
+        int code;
+    } bad[] = {
+        {"node,sku,on_hand\ndc-nj,SKU-TEE,1\n", ORDO_STOCK_SNAPSHOT, 1, "", ORDO_EPARSE},
+        {"node,sku,on_hand,safety_stock\ndc-nj,SKU-TEE,1,\ndc-nj,SKU-MUG,-1,\n",
+         ORDO_STOCK_SNAPSHOT, 3, "on_hand", ORDO_EPARSE},
+        {"node,sku,on_hand,safety_stock\ndc-nj,SKU-TEE,1,\n,SKU-MUG,1,\n", ORDO_STOCK_SNAPSHOT,
+         3, "node", ORDO_EPARSE},
+        {"node,sku,on_hand,safety_stock\ndc-nj,SKU-TEE,1,x\n", ORDO_STOCK_SNAPSHOT, 2,
+         "safety_stock", ORDO_EPARSE},
+        {"node,sku,on_hand,safety_stock\ndc-nj,SKU-TEE,1,\ndc-nj,SKU-TEE,2,\n",
+         ORDO_STOCK_SNAPSHOT, 3, "sku", ORDO_EEXIST},
+        {"node,sku,quantity\ndc-nj,SKU-TEE,7\ndc-nj,SKU-TEE,0\n", ORDO_STOCK_DELTA, 3,
+         "quantity", ORDO_EPARSE},
+        {"node,sku,quantity\ndc-nj,SKU-TEE,7\ndc-nj,SKU-NONE,1\n", ORDO_STOCK_DELTA, 3, "sku",
+         ORDO_ENOTFOUND},
+        {"node,sku,quantity\ndc-nj,SKU-TEE,7\ndc-ca,SKU-TEE,-301\n", ORDO_STOCK_DELTA, 3,
+         "quantity", ORDO_ERANGE},
+        {"node,sku,quantity\ndc-nj,SKU-TEE,1,2\n", ORDO_STOCK_DELTA, 2, "", ORDO_EPARSE},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *p = write_tmp(dir, "bad.csv", bad[i].text);
+        ordo_error_t e = {0};
+        int rc = ordo_store_stock_load_file(s, p, bad[i].kind, "t", false, &st, &e);
+        if (rc != bad[i].code || e.line != bad[i].line || strcmp(e.field, bad[i].field))
+            fail_msg("case %zu: rc %d line %ld field '%s': %s", i, rc, e.line, e.field, e.msg);
+        assert_non_null(strstr(e.file, "bad.csv"));
+        free(p);
+        /* nothing of the file stayed */
+        assert_int_equal(get(s, "dc-nj", "SKU-TEE").on_hand, 500);
+        assert_int_equal(get(s, "dc-ca", "SKU-TEE").on_hand, 300);
+    }
+    char *delta = write_tmp(dir, "d.csv", "node,sku,quantity\ndc-nj,SKU-TEE,7\ndc-ca,SKU-TEE,-300\n");
+    OK(ordo_store_stock_load_file(s, delta, ORDO_STOCK_DELTA, "t", false, &st, &err));
+    assert_int_equal(get(s, "dc-nj", "SKU-TEE").on_hand, 507);
+    assert_int_equal(get(s, "dc-ca", "SKU-TEE").on_hand, 0);
+    /* a snapshot keeps the reservations */
+    add(s, 1, "O-1", 0, 3);
+    OK(ordo_store_stock_load_file(s, snap, ORDO_STOCK_SNAPSHOT, "t", false, &st, &err));
+    assert_int_equal(get(s, "dc-nj", "SKU-TEE").reserved, 3);
+    free(snap);
+    free(delta);
+    ordo_store_close(s, NULL);
+    rm_tree(dir);
+}
+
+/* A version 2 database migrates to 3: the stock tables appear, the mark
+ * is unset, and what version 2 held stays. */
+static void test_migrate_v2(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    ordo_store_t *s = open_store(dir);
+    ordo_error_t err = {0};
+    char k[ORDO_CUSTOMER_KEY_LEN];
+    OK(ordo_store_customer_key(s, "C-1", k, &err));
+    ordo_store_close(s, NULL);
+    char db[4200];
+    snprintf(db, sizeof db, "%s/ordo.db", dir);
+    sqlite3 *db3;
+    assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db3,
+                                  "DROP TABLE stock; DROP TABLE reservation; DROP TABLE stock_meta; "
+                                  "DELETE FROM schema_version WHERE version = 3",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db3);
+    s = open_store(dir);
+    int v = 0;
+    OK(ordo_store_schema_version(s, &v, &err));
+    assert_int_equal(v, 3);
+    uint64_t seq;
+    assert_int_equal(ordo_store_stock_applied_seq(s, &seq, &err), ORDO_ENOTFOUND);
+    bool mapped = false;
+    OK(ordo_store_customer_lookup(s, "C-1", k, &mapped, &err));
+    assert_true(mapped);
+    add(s, 1, "O-1", 0, 3);
+    ordo_store_close(s, NULL);
+    rm_tree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reserve_never_past_atp),
+        cmocka_unit_test(test_settle_and_drop),
+        cmocka_unit_test(test_outcomes_settle),
+        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_migrate_v2),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
