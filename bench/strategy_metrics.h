@@ -23,7 +23,7 @@ typedef struct sm_result {
     double cash;       /* Σ cash cost (pick, pack, shipping, returns) */
     double miles, zone; /* Σ over delivery shipments */
     double on_time;    /* Σ plan P(on time) */
-    double ot_level[SM_LEVELS];
+    double ot_level[SM_LEVELS], cash_level[SM_LEVELS];
     uint32_t n_level[SM_LEVELS];
     uint32_t by_type[ORDO_NODE_TYPES];
     uint32_t store_servable, store_servable_from_store;
@@ -68,9 +68,12 @@ static inline void sm_add_plan(const ordo_network_t *net, const ordo_order_t *o,
     r->on_time += p->on_time_prob;
     if ((unsigned)o->level < SM_LEVELS) {
         r->ot_level[o->level] += p->on_time_prob;
+        for (uint32_t s = 0; s < p->n_shipments; s++)
+            r->cash_level[o->level] += p->shipments[s].cost.pick + p->shipments[s].cost.pack +
+                                       p->shipments[s].cost.shipping + p->shipments[s].cost.returns;
         r->n_level[o->level]++;
     }
-    bool pickup = o->level == ORDO_LEVEL_PICKUP, ground = false;
+    bool pickup = o->level == ORDO_LEVEL_PICKUP, ground = false; /* late-prone ground */
     for (uint32_t s = 0; s < p->n_shipments; s++) {
         const ordo_shipment_t *sh = &p->shipments[s];
         const ordo_node_t *nd = &net->nodes[sh->node];
@@ -79,7 +82,8 @@ static inline void sm_add_plan(const ordo_network_t *net, const ordo_order_t *o,
         r->by_type[nd->type]++;
         r->dos_units += sh->days_of_supply * sh->units;
         r->units += sh->units;
-        if (sh->service >= 0 && net->services[sh->service].service == ORDO_SERVICE_GROUND)
+        if (sh->service >= 0 && net->services[sh->service].service == ORDO_SERVICE_GROUND &&
+            sh->on_time_prob < 0.5)
             ground = true;
         if (!pickup) {
             r->deliveries++;
@@ -137,6 +141,10 @@ static inline double sm_ot_level(const sm_result_t *r, int l)
 {
     return sm_div(r->ot_level[l], r->n_level[l]);
 }
+static inline double sm_cpo_level(const sm_result_t *r, int l)
+{
+    return sm_div(r->cash_level[l], r->n_level[l]);
+}
 static inline double sm_store_share(const sm_result_t *r)
 {
     return sm_div(r->store_servable_from_store, r->store_servable);
@@ -153,19 +161,20 @@ static inline double sm_type_share(const sm_result_t *r, ordo_node_type_t t)
 
 static inline void sm_print_header(FILE *f)
 {
-    fprintf(f, "| built-in | fulfilled | cash/order | miles/shipment | zone/shipment | P(on time) | "
+    fprintf(f, "| built-in | fulfilled | cash/order (standard, express) | miles/shipment | zone/shipment | P(on time) | "
                "standard | express | pickup | shipments/order | DC / store / supplier | "
                "store-servable from stores | supplier lines to suppliers | days of supply | "
-               "express on ground |\n");
+               "express on ground at P(on time) < 0.5 |\n");
     fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 }
 
 static inline void sm_print_row(FILE *f, const char *name, const sm_result_t *r)
 {
     fprintf(f,
-            "| %s | %u/%u | $%.2f | %.0f | %.2f | %.3f | %.3f | %.3f | %.3f | %.2f | "
+            "| %s | %u/%u | $%.2f ($%.2f, $%.2f) | %.0f | %.2f | %.3f | %.3f | %.3f | %.3f | %.2f | "
             "%.0f%% / %.0f%% / %.0f%% | %.0f%% | %.0f%% | %.0f | %.0f%% |\n",
-            name, r->fulfilled, r->orders, sm_cpo(r), sm_miles(r), sm_zone(r), sm_ot(r),
+            name, r->fulfilled, r->orders, sm_cpo(r), sm_cpo_level(r, ORDO_LEVEL_STANDARD),
+            sm_cpo_level(r, ORDO_LEVEL_EXPRESS), sm_miles(r), sm_zone(r), sm_ot(r),
             sm_ot_level(r, ORDO_LEVEL_STANDARD), sm_ot_level(r, ORDO_LEVEL_EXPRESS),
             sm_ot_level(r, ORDO_LEVEL_PICKUP), sm_div(r->shipments, r->fulfilled),
             100 * sm_type_share(r, ORDO_NODE_DC), 100 * sm_type_share(r, ORDO_NODE_STORE),

@@ -332,7 +332,7 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
     x->sod = (int32_t)(created - x->day0 * 86400);
     x->wd0 = (int)(((x->day0 + 3) % 7 + 7) % 7);
     int lvl = (int)order->level;
-    if (lvl < 0 || lvl > 2)
+    if (lvl < 0 || lvl >= ORDO_LEVELS)
         lvl = 0;
     if (order->promise > 0) {
         int64_t pday = order->promise / 86400;

@@ -186,7 +186,7 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
         } else if (pe == c->late_pe[k]) {
             late = c->late[k];
         } else {
-            late = src_late(eng, si, c->zone, c->s0, pe, x->promise_days);
+            late = src_late(eng, si, c->zone, c->s0, pe, src_promise_for(x, node));
             c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
             c->late[k] = late;
         }
@@ -237,9 +237,10 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         pe = 0.5;
     if (pe != c->pe0)
         return false;
-    double target = x->strat->service_target;
-    if (target < x->cons->min_on_time)
-        target = x->cons->min_on_time;
+    if (src_services_upgrade(x))
+        return false; /* a faster service within a cost cap: bound over all */
+    double target = src_service_target(x);
+    uint32_t allowed = src_services_allowed(x, node);
     /* Which services meet the target, and the best P(on time), depend on the
      * node alone (pe is its pe0); shipping and lateness-raised returns are
      * needed only for the services that can be chosen: the one meeting the
@@ -251,6 +252,8 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         uint32_t si = c->svcs[k];
         if (si < SRC_MAX_SERVICES ? (sub->heavy >> si & 1) : sub_heavy(sub, x->svcx[si].inv_div))
             return false; /* beyond the tables: ordo_rate_parcel decides */
+        if (!(allowed >> k & 1))
+            continue; /* the order's level does not use it */
         double ot = c->ot[k];
         if (ot + 1e-12 >= target)
             meets |= 1u << k;
@@ -266,7 +269,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         may = meets;
         if (!meets)
             for (uint32_t k = 0; k < n; k++)
-                if (c->ot[k] >= best_ot - 1e-12)
+                if ((allowed >> k & 1) && c->ot[k] >= best_ot - 1e-12)
                     may |= 1u << k;
         for (uint32_t m = may; m; m &= m - 1) {
             uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
@@ -370,7 +373,7 @@ bool src_cand_never(const src_ctx_t *x, uint32_t ci)
     /* c->ot_ub bounds every shipment's P(on time) (more units only add
      * delay); the margin absorbs rounding between the two computations */
     double ot = c->ot_ub + 1e-9;
-    if (ot < x->cons->min_on_time - 1e-12)
+    if (ot < src_min_on_time(x) - 1e-12)
         return true;
     if (!st || st->kind != ORDO_STRATEGY_CRITERIA)
         return false;
