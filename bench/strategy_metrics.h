@@ -30,6 +30,7 @@ typedef struct sm_result {
     uint32_t supplier_lines, supplier_lines_to_supplier;
     double dos_units, units;
     uint32_t express, express_ground;
+    uint32_t standard_fast; /* standard orders with a shipment by a faster service */
 } sm_result_t;
 
 /* Does an active node of this type have every line's quantity? */
@@ -73,7 +74,7 @@ static inline void sm_add_plan(const ordo_network_t *net, const ordo_order_t *o,
                                        p->shipments[s].cost.shipping + p->shipments[s].cost.returns;
         r->n_level[o->level]++;
     }
-    bool pickup = o->level == ORDO_LEVEL_PICKUP, ground = false; /* late-prone ground */
+    bool pickup = o->level == ORDO_LEVEL_PICKUP, ground = false, fast = false;
     for (uint32_t s = 0; s < p->n_shipments; s++) {
         const ordo_shipment_t *sh = &p->shipments[s];
         const ordo_node_t *nd = &net->nodes[sh->node];
@@ -85,6 +86,9 @@ static inline void sm_add_plan(const ordo_network_t *net, const ordo_order_t *o,
         if (sh->service >= 0 && net->services[sh->service].service == ORDO_SERVICE_GROUND &&
             sh->on_time_prob < 0.5)
             ground = true;
+        if (o->level == ORDO_LEVEL_STANDARD && sh->service >= 0 &&
+            net->services[sh->service].service != ORDO_SERVICE_GROUND)
+            fast = true;
         if (!pickup) {
             r->deliveries++;
             r->miles += sh->miles;
@@ -100,6 +104,7 @@ static inline void sm_add_plan(const ordo_network_t *net, const ordo_order_t *o,
                 r->supplier_lines_to_supplier += nd->type == ORDO_NODE_DROPSHIP;
             }
     }
+    r->standard_fast += fast;
     if (o->level == ORDO_LEVEL_EXPRESS) {
         r->express++;
         r->express_ground += ground;

@@ -71,6 +71,8 @@ static double ship_lb_sub(const src_ctx_t *x, const src_cand_t *c, const src_sub
 {
     double best = INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
+        if (!(c->svc_ok >> k & 1))
+            continue; /* never chosen for this order */
         uint32_t si = c->svcs[k];
         const src_svcx_t *sx = &x->svcx[si];
         double t = src_svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add;
@@ -88,6 +90,8 @@ static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
 {
     double best = -INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
+        if (!(c->svc_ok >> k & 1))
+            continue; /* never chosen for this order */
         uint32_t si = c->svcs[k];
         const src_svcx_t *sx = &x->svcx[si];
         double t = -w->cost * (src_svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add) +
@@ -240,7 +244,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     if (src_services_upgrade(x))
         return false; /* a faster service within a cost cap: bound over all */
     double target = src_service_target(x);
-    uint32_t allowed = src_services_allowed(x, node);
+    uint32_t allowed = c->svc_ok; /* src_services_allowed */
     /* Which services meet the target, and the best P(on time), depend on the
      * node alone (pe is its pe0); shipping and lateness-raised returns are
      * needed only for the services that can be chosen: the one meeting the

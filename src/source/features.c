@@ -773,6 +773,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     c->ready = true;
     double cap = node->daily_capacity;
     c->util0 = cap > 0 ? c->load / cap : 0;
+    c->svc_ok = src_services_upgrade(x) ? ~0u : src_services_allowed(x, node);
     if (x->order->level == ORDO_LEVEL_PICKUP) {
         c->ot_ub = pickup_cdf(s0, pe, src_promise_for(x, node));
         return;
@@ -783,7 +784,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
         double p = deliver_cdf(x->eng->cdf[node->services[k]][c->zone - 1], s0, pe, D);
         c->ot[k] = p;
         c->late_pe[k] = NAN; /* no lateness kept yet */
-        if (p > best)
+        if ((c->svc_ok >> k & 1) && p > best)
             best = p;
     }
     c->ot_ub = best;

@@ -97,6 +97,9 @@ typedef struct src_cand {
     int s0;       /* ship day (business days), see processing() */
     double pe0;   /* P(one more processing day) at the current load */
     double util0; /* load / daily capacity before this order (0: no capacity) */
+    /* bit k: node->services[k] can be chosen for this order (its level's
+     * services, all of them when a standard order may be upgraded) */
+    uint32_t svc_ok;
 } src_cand_t;
 
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
