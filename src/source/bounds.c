@@ -211,8 +211,8 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
     return may;
 }
 
-/* Criteria strategies ship with the cheapest service whose P(on time)
- * reaches the target, else the most punctual (src_eval_shipment). When the
+/* Every strategy ships with the cheapest service whose P(on time) reaches
+ * the target, else the most punctual (choose_service). When the
  * shipment leaves the node's chance of an extra processing day where the
  * candidate's bounds computed it (c->pe0), every service's P(on time) and
  * expected lateness are exactly those src_eval_shipment will use, and its
@@ -331,8 +331,15 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
     double rr = sub->rr;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         const ordo_weights_t *w = &st->weights;
-        double svc_part = pickup || c->zone < 1 ? src_weighted_on_time(w, share, c->ot_ub)
-                                                : weighted_service_ub_sub(x, c, sub, w, share);
+        double svc_part, ot_s, ship_s;
+        if (pickup || c->zone < 1)
+            svc_part = src_weighted_on_time(w, share, c->ot_ub);
+        else if (tight && criteria_service_bound(x, ci, sub, fixed_cost, &ot_s, &ship_s))
+            /* the services the rule can choose: the cheapest shipping and
+             * the best P(on time) among them */
+            svc_part = -w->cost * ship_s + src_weighted_on_time(w, share, ot_s);
+        else
+            svc_part = weighted_service_ub_sub(x, c, sub, w, share);
         out->v[0] = src_weighted_score(w, share, cost_lb, svc_part, rr, lp * lp,
                                        src_overstock_part(dos, true));
         return;
