@@ -169,22 +169,23 @@ static inline void sm_print_header(FILE *f)
     fprintf(f, "| built-in | fulfilled | cash/order (standard, express) | miles/shipment | zone/shipment | P(on time) | "
                "standard | express | pickup | shipments/order | DC / store / supplier | "
                "store-servable from stores | supplier lines to suppliers | days of supply | "
-               "express on ground at P(on time) < 0.5 |\n");
-    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+               "express on ground at P(on time) < 0.5 | standard upgraded |\n");
+    fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 }
 
 static inline void sm_print_row(FILE *f, const char *name, const sm_result_t *r)
 {
     fprintf(f,
             "| %s | %u/%u | $%.2f ($%.2f, $%.2f) | %.0f | %.2f | %.3f | %.3f | %.3f | %.3f | %.2f | "
-            "%.0f%% / %.0f%% / %.0f%% | %.0f%% | %.0f%% | %.0f | %.0f%% |\n",
+            "%.0f%% / %.0f%% / %.0f%% | %.0f%% | %.0f%% | %.0f | %.0f%% | %.0f%% |\n",
             name, r->fulfilled, r->orders, sm_cpo(r), sm_cpo_level(r, ORDO_LEVEL_STANDARD),
             sm_cpo_level(r, ORDO_LEVEL_EXPRESS), sm_miles(r), sm_zone(r), sm_ot(r),
             sm_ot_level(r, ORDO_LEVEL_STANDARD), sm_ot_level(r, ORDO_LEVEL_EXPRESS),
             sm_ot_level(r, ORDO_LEVEL_PICKUP), sm_div(r->shipments, r->fulfilled),
             100 * sm_type_share(r, ORDO_NODE_DC), 100 * sm_type_share(r, ORDO_NODE_STORE),
             100 * sm_type_share(r, ORDO_NODE_DROPSHIP), 100 * sm_store_share(r),
-            100 * sm_supplier_share(r), sm_dos(r), 100 * sm_div(r->express_ground, r->express));
+            100 * sm_supplier_share(r), sm_dos(r), 100 * sm_div(r->express_ground, r->express),
+            100 * sm_div(r->standard_fast, r->n_level[ORDO_LEVEL_STANDARD]));
 }
 
 #endif

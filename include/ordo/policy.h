@@ -39,7 +39,7 @@ typedef struct ordo_order_ctx {
     const char *state;         /* "CA"; NULL when unknown */
     int zip3;                  /* 0..999, -1 when unknown */
     const char *channel;       /* NULL when unknown */
-    const char *service_level; /* "standard", "express", "pickup" */
+    const char *service_level; /* ordo_service_level_name(): "standard", "express", ... */
     const char *cohort;        /* "" when none */
     const char *customer_id;
     double value;          /* order value, USD */
