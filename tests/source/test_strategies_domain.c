@@ -25,24 +25,26 @@ static const char *const names[N_BUILTIN] = {"default",           "proximity-fir
                                              "cost-optimized",    "inventory-priority",
                                              "store-fulfillment", "drop-ship"};
 static sm_result_t res[N_BUILTIN];
+static ordo_network_t *net;
+static ordo_engine_t *eng;
+static ordo_arena_t *oa;
+static ordo_order_t *orders;
+static char dir[] = "/tmp/ordo-strategies-XXXXXX";
 
 #define N_ORDERS 3000
 
 static int setup(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/ordo-strategies-XXXXXX";
     assert_non_null(mkdtemp(dir));
     ordo_generate_options_t g = {.dcs = 8, .stores = 120, .dropshippers = 6, .skus = 5000,
                                  .seed = 42, .name = "domain"};
     ordo_error_t err = {0};
-    ordo_network_t *net;
-    ordo_engine_t *eng;
     assert_int_equal(ordo_network_generate(&g, NULL, dir, &err), ORDO_OK);
     assert_int_equal(ordo_network_load(dir, NULL, &net, &err), ORDO_OK);
     assert_int_equal(ordo_engine_create(net, NULL, &eng, &err), ORDO_OK);
-    ordo_arena_t *oa = ordo_arena_create(1 << 20);
-    ordo_order_t *orders = calloc(N_ORDERS, sizeof *orders);
+    oa = ordo_arena_create(1 << 20);
+    orders = calloc(N_ORDERS, sizeof *orders);
     ordo_ordergen_options_t go;
     ordo_ordergen_defaults(&go);
     go.n_orders = N_ORDERS;
@@ -55,6 +57,12 @@ static int setup(void **state)
         sm_print_row(stderr, names[i], &res[i]);
         ordo_policy_destroy(p);
     }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
     free(orders);
     ordo_arena_destroy(oa);
     ordo_engine_destroy(eng);
@@ -173,6 +181,107 @@ static void test_inventory_priority(void **state)
         }
 }
 
+static ordo_policy_t *parse(const char *json)
+{
+    ordo_policy_t *p = NULL;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_policy_parse(json, strlen(json), "test", &p, &err), ORDO_OK);
+    return p;
+}
+
+/* proximity-first's criteria with standard orders allowed a faster service
+ * costing at most UPGRADE_CAP more per shipment: where both choose the same
+ * nodes and lines, an upgraded shipment costs at most that much more and is more
+ * punctual; some are upgraded; none without the setting. */
+#define UPGRADE_CAP 30.0
+
+static void test_upgrade_within_cap(void **state)
+{
+    (void)state;
+    static const char base[] =
+        "{\"name\": \"near\", \"constraints\": {\"max_shipments\": 2, \"node_types\": [\"dc\", "
+        "\"store\"]}, \"strategies\": [{\"name\": \"n\", \"type\": \"criteria\", \"criteria\": "
+        "[{\"criterion\": \"zone\"}, {\"criterion\": \"fewest_shipments\"}, {\"criterion\": "
+        "\"distance\", \"resolution\": 0.01}]}]%s}";
+    char j0[1024], j1[1024];
+    snprintf(j0, sizeof j0, base, "");
+    char svc[128];
+    snprintf(svc, sizeof svc, ", \"service\": {\"upgrade_standard\": true, \"upgrade_max_cost\": %g}",
+             UPGRADE_CAP);
+    snprintf(j1, sizeof j1, base, svc);
+    ordo_policy_t *p0 = parse(j0), *p1 = parse(j1);
+    ordo_arena_t *a0 = ordo_arena_create(1 << 20), *a1 = ordo_arena_create(1 << 20);
+    ordo_decide_opts_t opts = {0};
+    ordo_error_t err;
+    uint32_t upgraded = 0, compared = 0;
+    for (uint32_t i = 0; i < N_ORDERS; i++) {
+        if (orders[i].level != ORDO_LEVEL_STANDARD)
+            continue;
+        ordo_arena_reset(a0);
+        ordo_arena_reset(a1);
+        ordo_plan_t *q0, *q1;
+        assert_int_equal(ordo_source_decide(eng, p0, &orders[i], &opts, a0, &q0, &err), ORDO_OK);
+        assert_int_equal(ordo_source_decide(eng, p1, &orders[i], &opts, a1, &q1, &err), ORDO_OK);
+        for (uint32_t s = 0; s < q0->n_shipments; s++)
+            assert_int_equal(net->services[q0->shipments[s].service].service, ORDO_SERVICE_GROUND);
+        if (q0->n_shipments != q1->n_shipments)
+            continue;
+        for (uint32_t s = 0; s < q0->n_shipments; s++) {
+            const ordo_shipment_t *a = &q0->shipments[s], *b = &q1->shipments[s];
+            if (a->node != b->node || a->n_lines != b->n_lines)
+                continue;
+            compared++;
+            if (a->service == b->service)
+                continue;
+            upgraded++;
+            assert_int_not_equal(net->services[b->service].service, ORDO_SERVICE_GROUND);
+            double ca = a->cost.pick + a->cost.pack + a->cost.shipping + a->cost.returns;
+            double cb = b->cost.pick + b->cost.pack + b->cost.shipping + b->cost.returns;
+            assert_true(cb <= ca + UPGRADE_CAP + 1e-6);
+            assert_true(b->on_time_prob > a->on_time_prob);
+        }
+    }
+    fprintf(stderr, "upgrade within $%g: %u of %u standard shipments\n", UPGRADE_CAP, upgraded,
+            compared);
+    assert_true(compared > 1000);
+    assert_true(upgraded > 0);
+    ordo_arena_destroy(a0);
+    ordo_arena_destroy(a1);
+    ordo_policy_destroy(p0);
+    ordo_policy_destroy(p1);
+}
+
+/* Overnight and two-day orders: promised 1 and 2 business days, and every
+ * shipment a strategy chose reaches the level's 0.5 floor. */
+static void test_fast_levels(void **state)
+{
+    (void)state;
+    ordo_policy_t *p;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_policy_builtin("cost-optimized", &p, &err), ORDO_OK);
+    ordo_arena_t *a = ordo_arena_create(1 << 20);
+    ordo_decide_opts_t opts = {0};
+    uint32_t ok = 0;
+    for (uint32_t i = 0; i < N_ORDERS; i += 3) {
+        ordo_order_t o = orders[i];
+        if (o.level == ORDO_LEVEL_PICKUP)
+            continue;
+        o.level = i % 2 ? ORDO_LEVEL_OVERNIGHT : ORDO_LEVEL_TWO_DAY;
+        ordo_arena_reset(a);
+        ordo_plan_t *q;
+        assert_int_equal(ordo_source_decide(eng, p, &o, &opts, a, &q, &err), ORDO_OK);
+        if (q->status != ORDO_PLAN_OK)
+            continue; /* the fallback rule is not bound by the floors */
+        ok++;
+        assert_int_equal(q->promise_days, o.level == ORDO_LEVEL_OVERNIGHT ? 1 : 2);
+        for (uint32_t s = 0; s < q->n_shipments; s++)
+            assert_true(q->shipments[s].on_time_prob >= 0.5 - 1e-9);
+    }
+    assert_true(ok > N_ORDERS / 6);
+    ordo_arena_destroy(a);
+    ordo_policy_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +293,8 @@ int main(void)
         cmocka_unit_test(test_store_fulfillment),
         cmocka_unit_test(test_drop_ship),
         cmocka_unit_test(test_inventory_priority),
+        cmocka_unit_test(test_upgrade_within_cap),
+        cmocka_unit_test(test_fast_levels),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
