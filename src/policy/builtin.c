@@ -120,6 +120,11 @@ static const char p_dropship[] =
     "                  {\"criterion\": \"fewest_shipments\"},\n"
     "                  {\"criterion\": \"on_time\", \"min\": 0.4, \"resolution\": 0.05},\n"
     "                  {\"criterion\": \"cost\", \"resolution\": 0.25}]}\n"
+    "  ],\n"
+    "  \"fallback\": [\n"
+    "    {\"name\": \"nearest-backup\", \"type\": \"criteria\",\n"
+    "     \"criteria\": [{\"criterion\": \"zone\"}, {\"criterion\": \"fewest_shipments\"}, "
+    "{\"criterion\": \"cost\"}]}\n"
     "  ]\n"
     "}\n";
 

@@ -570,11 +570,10 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     svc_pick_t picks[ORDO_NODE_MAX_SERVICES + 1];
     double target = src_service_target(x);
     int best = -1;
-    bool priced[ORDO_NODE_MAX_SERVICES + 1];
     for (uint32_t k = 0; k < n_svc; k++) {
         picks[k].service = svc_list[k];
-        priced[k] = (base >> k & 1) ? price_service(x, c, o, in, k, memo, &picks[k]) : false;
-        if (priced[k] && (best < 0 || service_better(&picks[k], &picks[best], target)))
+        if ((base >> k & 1) && price_service(x, c, o, in, k, memo, &picks[k]) &&
+            (best < 0 || service_better(&picks[k], &picks[best], target)))
             best = (int)k;
     }
     if (best >= 0 && base != ~0u && picks[best].on_time + 1e-12 < target &&
