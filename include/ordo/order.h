@@ -21,8 +21,11 @@
 typedef enum ordo_service_level {
     ORDO_LEVEL_STANDARD = 0,
     ORDO_LEVEL_EXPRESS = 1,
-    ORDO_LEVEL_PICKUP = 2
+    ORDO_LEVEL_PICKUP = 2,
+    ORDO_LEVEL_TWO_DAY = 3,  /* delivered within 2 business days */
+    ORDO_LEVEL_OVERNIGHT = 4 /* delivered the next business day */
 } ordo_service_level_t;
+#define ORDO_LEVELS 5
 
 typedef struct ordo_order_line {
     uint32_t sku;      /* index into net->skus */

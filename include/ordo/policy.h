@@ -40,7 +40,7 @@ typedef struct ordo_order_ctx {
     int zip3;                  /* 0..999, -1 when unknown */
     const char *channel;       /* NULL when unknown */
     const char *promotion;     /* order's promotion type; "" when none */
-    const char *service_level; /* "standard", "express", "pickup" */
+    const char *service_level; /* ordo_service_level_name(): "standard", "express", ... */
     const char *cohort;        /* "" when none */
     const char *customer_id;
     double value;          /* order value, USD */
@@ -171,7 +171,10 @@ typedef struct ordo_strategy {
     ordo_weights_t weights; /* weighted */
     uint32_t n_criteria;    /* criteria */
     ordo_criterion_t criteria[ORDO_MAX_CRITERIA];
-    double service_target; /* criteria: cheapest service with P(on time) ≥ this */
+    /* cheapest service with P(on time) ≥ this, for every delivery level,
+     * instead of the policy's service targets; when has_service_target */
+    double service_target;
+    bool has_service_target;
     bool has_constraints;  /* strategy overrides the policy's constraints */
     ordo_constraints_t constraints;
 } ordo_strategy_t;
@@ -202,6 +205,25 @@ const char *ordo_partial_mode_name(ordo_partial_mode_t m);
 const char *ordo_pickup_option_name(ordo_pickup_option_t o);
 #define ORDO_POLICY_VERSION_LEN 17 /* 16 hex digits + NUL */
 
+/* Service levels are promises (docs/policies.md, "Service levels"): each
+ * shipment ships with the cheapest service whose P(on time) reaches the
+ * order level's target, else the most punctual; a standard order keeps to
+ * ground services unless upgrade_standard; a shipment of an express,
+ * two-day or overnight order whose service cannot reach the level's floor is
+ * excluded. */
+typedef struct ordo_service_policy {
+    double target[ORDO_LEVELS]; /* indexed by ordo_service_level_t; pickup unused */
+    double floor[ORDO_LEVELS];  /* per-shipment minimum P(on time); pickup unused */
+    bool upgrade_standard;      /* a standard order may buy a faster service ... */
+    double upgrade_max_cost;    /* ... costing at most this much more per shipment, USD */
+    bool supplier_lead_time;    /* a drop-ship supplier's promise adds its processing days */
+} ordo_service_policy_t;
+
+/* The defaults: targets 0.8 standard, 0.9 express, two-day and overnight;
+ * floors 0.5 for express, two-day and overnight; no upgrade; suppliers held
+ * to the order's promise. */
+void ordo_service_policy_default(ordo_service_policy_t *sp);
+
 typedef struct ordo_policy {
     char name[ORDO_NAME_MAX];
     char description[256];
@@ -213,6 +235,7 @@ typedef struct ordo_policy {
     ordo_strategy_t fallbacks[ORDO_MAX_STRATEGIES];
     bool fallback_nearest; /* last resort: nearest node with full stock */
     ordo_partial_t partial; /* constraints.partial; all zero: none */
+    ordo_service_policy_t service;
 } ordo_policy_t;
 
 /* Parses and validates a policy document. Unknown fields, NaN or

@@ -41,7 +41,7 @@ typedef struct ordo_source_params {
     double network_days_of_supply; /* no demand given: on hand / this = daily demand */
     double lateness_return_factor; /* return risk × (1 + f × expected days late) */
     double split_cost;             /* per shipment beyond the first */
-    int promise_days[3];           /* default promise by service level, business days */
+    int promise_days[ORDO_LEVELS]; /* default promise by service level, business days */
     int peak;                      /* −1: from the order date (Nov–Dec), 0 no, 1 yes */
     int beam_width;                /* beam search states kept */
     int beam_nodes;                /* candidate nodes per line in beam search */

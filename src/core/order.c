@@ -9,16 +9,17 @@
 #include "ordo/order.h"
 #include "ordo/util.h"
 
-static const char *const level_names[] = {"standard", "express", "pickup"};
+static const char *const level_names[ORDO_LEVELS] = {"standard", "express", "pickup", "two_day",
+                                                    "overnight"};
 
 const char *ordo_service_level_name(ordo_service_level_t l)
 {
-    return (unsigned)l < 3 ? level_names[l] : "?";
+    return (unsigned)l < ORDO_LEVELS ? level_names[l] : "?";
 }
 
 int ordo_service_level_parse(const char *s, ordo_service_level_t *out)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < ORDO_LEVELS; i++)
         if (!strcmp(s, level_names[i])) {
             *out = (ordo_service_level_t)i;
             return ORDO_OK;

@@ -570,7 +570,8 @@ static int parse_strategy(const cJSON *j, ordo_strategy_t *s, const ordo_constra
     }
     weights_default(&s->weights);
     s->service_target = 0.9;
-    if ((rc = get_num(j, "service_target", 0, 1, &s->service_target, NULL, file, field, err)))
+    if ((rc = get_num(j, "service_target", 0, 1, &s->service_target, &s->has_service_target, file,
+                      field, err)))
         return rc;
     if ((rc = parse_scoring(j, s, file, field, err)))
         return rc;
@@ -640,10 +641,115 @@ static uint64_t fnv1a64(const char *s, size_t n)
     return h;
 }
 
+/* ---- service levels (the policy's "service" object) ---- */
+
+static const ordo_service_level_t delivery_levels[] = {ORDO_LEVEL_STANDARD, ORDO_LEVEL_EXPRESS,
+                                                       ORDO_LEVEL_TWO_DAY, ORDO_LEVEL_OVERNIGHT};
+#define N_DELIVERY_LEVELS (sizeof delivery_levels / sizeof delivery_levels[0])
+
+void ordo_service_policy_default(ordo_service_policy_t *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->target[ORDO_LEVEL_STANDARD] = 0.8;
+    sp->target[ORDO_LEVEL_EXPRESS] = 0.9;
+    sp->target[ORDO_LEVEL_TWO_DAY] = 0.9;
+    sp->target[ORDO_LEVEL_OVERNIGHT] = 0.9;
+    sp->floor[ORDO_LEVEL_EXPRESS] = 0.5;
+    sp->floor[ORDO_LEVEL_TWO_DAY] = 0.5;
+    sp->floor[ORDO_LEVEL_OVERNIGHT] = 0.5;
+}
+
+/* "targets" or "floors": {level: probability} for the delivery levels. */
+static int parse_level_probs(const cJSON *j, const char *key, double *out, const char *file,
+                             ordo_error_t *err)
+{
+    static const char *const keys[] = {"standard", "express", "two_day", "overnight", NULL};
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, key);
+    if (!o)
+        return ORDO_OK;
+    char f[ORDO_ERROR_FIELD_MAX];
+    snprintf(f, sizeof f, "service.%s", key);
+    if (!cJSON_IsObject(o))
+        return bad(err, file, f, "must be an object of service levels");
+    int rc = check_keys(o, keys, file, f, err);
+    for (size_t i = 0; !rc && i < N_DELIVERY_LEVELS; i++) {
+        ordo_service_level_t l = delivery_levels[i];
+        rc = get_num(o, ordo_service_level_name(l), 0, 1, &out[l], NULL, file, f, err);
+    }
+    return rc;
+}
+
+static int parse_service(const cJSON *j, ordo_service_policy_t *sp, const char *file,
+                         ordo_error_t *err)
+{
+    static const char *const keys[] = {"targets",          "floors", "upgrade_standard",
+                                       "upgrade_max_cost", "supplier_lead_time", NULL};
+    ordo_service_policy_default(sp);
+    if (!j)
+        return ORDO_OK;
+    if (!cJSON_IsObject(j))
+        return bad(err, file, "service", "must be an object");
+    int rc = check_keys(j, keys, file, "service", err);
+    if (rc || (rc = parse_level_probs(j, "targets", sp->target, file, err)) ||
+        (rc = parse_level_probs(j, "floors", sp->floor, file, err)) ||
+        (rc = get_bool(j, "upgrade_standard", &sp->upgrade_standard, file, "service", err)) ||
+        (rc = get_num(j, "upgrade_max_cost", 0, 1e6, &sp->upgrade_max_cost, NULL, file,
+                      "service", err)) ||
+        (rc = get_bool(j, "supplier_lead_time", &sp->supplier_lead_time, file, "service", err)))
+        return rc;
+    for (size_t i = 0; i < N_DELIVERY_LEVELS; i++) {
+        ordo_service_level_t l = delivery_levels[i];
+        if (sp->floor[l] > sp->target[l]) {
+            char f[ORDO_ERROR_FIELD_MAX];
+            snprintf(f, sizeof f, "service.floors.%s", ordo_service_level_name(l));
+            return bad(err, file, f, "a floor cannot be above the level's target");
+        }
+    }
+    return ORDO_OK;
+}
+
+static bool service_is_default(const ordo_service_policy_t *sp)
+{
+    ordo_service_policy_t d;
+    ordo_service_policy_default(&d);
+    for (size_t i = 0; i < N_DELIVERY_LEVELS; i++) {
+        ordo_service_level_t l = delivery_levels[i];
+        if (sp->target[l] != d.target[l] || sp->floor[l] != d.floor[l])
+            return false;
+    }
+    return sp->upgrade_standard == d.upgrade_standard &&
+           sp->upgrade_max_cost == d.upgrade_max_cost &&
+           sp->supplier_lead_time == d.supplier_lead_time;
+}
+
+/* The "service" object, every field; left out when all are the defaults (so
+ * a policy written before service levels keeps its version). */
+static void write_service(ordo_jsonw_t *w, const ordo_service_policy_t *sp)
+{
+    if (service_is_default(sp))
+        return;
+    ordo_jsonw_key(w, "service");
+    ordo_jsonw_obj_begin(w);
+    const char *names[2] = {"targets", "floors"};
+    const double *vals[2] = {sp->target, sp->floor};
+    for (int k = 0; k < 2; k++) {
+        ordo_jsonw_key(w, names[k]);
+        ordo_jsonw_obj_begin(w);
+        for (size_t i = 0; i < N_DELIVERY_LEVELS; i++)
+            ordo_jsonw_kdouble(w, ordo_service_level_name(delivery_levels[i]),
+                               vals[k][delivery_levels[i]]);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_kbool(w, "upgrade_standard", sp->upgrade_standard);
+    ordo_jsonw_kdouble(w, "upgrade_max_cost", sp->upgrade_max_cost);
+    ordo_jsonw_kbool(w, "supplier_lead_time", sp->supplier_lead_time);
+    ordo_jsonw_obj_end(w);
+}
+
 int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out, ordo_error_t *err)
 {
     static const char *const keys[] = {"name",     "description",      "constraints", "strategies",
-                                       "fallback", "fallback_nearest", NULL};
+                                       "fallback", "fallback_nearest", "service",     NULL};
     *out = NULL;
     if (!cJSON_IsObject(j))
         return bad(err, file, "", "a policy must be a JSON object");
@@ -664,7 +770,9 @@ int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out
     if (c && (rc = parse_partial(c, &p->partial, file, err)))
         goto fail;
     p->fallback_nearest = true;
-    if ((rc = get_bool(j, "fallback_nearest", &p->fallback_nearest, file, "", err)))
+    if ((rc = get_bool(j, "fallback_nearest", &p->fallback_nearest, file, "", err)) ||
+        (rc = parse_service(cJSON_GetObjectItemCaseSensitive(j, "service"), &p->service, file,
+                            err)))
         goto fail;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "strategies");
     if (!s) {
@@ -818,8 +926,9 @@ static void write_strategy(ordo_jsonw_t *w, const ordo_strategy_t *s)
             ordo_jsonw_obj_end(w);
         }
         ordo_jsonw_arr_end(w);
-        ordo_jsonw_kdouble(w, "service_target", s->service_target);
     }
+    if (s->has_service_target)
+        ordo_jsonw_kdouble(w, "service_target", s->service_target);
     if (s->has_constraints) {
         ordo_jsonw_key(w, "constraints");
         write_constraints(w, &s->constraints, false, NULL);
@@ -845,5 +954,6 @@ void ordo_policy_write_json(const ordo_policy_t *p, ordo_jsonw_t *w)
         write_strategy(w, &p->fallbacks[i]);
     ordo_jsonw_arr_end(w);
     ordo_jsonw_kbool(w, "fallback_nearest", p->fallback_nearest);
+    write_service(w, &p->service);
     ordo_jsonw_obj_end(w);
 }

@@ -349,7 +349,7 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
     ordo_order_ctx_init(&x->octx, order, eng->net);
     ctx_time(x, eng, order, opts);
     int lvl = (int)order->level;
-    if (lvl < 0 || lvl > 2)
+    if (lvl < 0 || lvl >= ORDO_LEVELS)
         lvl = 0;
     if (order->promise > 0) {
         int64_t pday = order->promise / 86400;

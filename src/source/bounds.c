@@ -71,6 +71,8 @@ static double ship_lb_sub(const src_ctx_t *x, const src_cand_t *c, const src_sub
 {
     double best = INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
+        if (!(c->svc_ok >> k & 1))
+            continue; /* never chosen for this order */
         uint32_t si = c->svcs[k];
         const src_svcx_t *sx = &x->svcx[si];
         double t = src_svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add;
@@ -88,6 +90,8 @@ static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
 {
     double best = -INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
+        if (!(c->svc_ok >> k & 1))
+            continue; /* never chosen for this order */
         uint32_t si = c->svcs[k];
         const src_svcx_t *sx = &x->svcx[si];
         double t = -w->cost * (src_svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add) +
@@ -186,7 +190,7 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
         } else if (pe == c->late_pe[k]) {
             late = c->late[k];
         } else {
-            late = src_late(eng, si, c->zone, c->s0, pe, x->promise_days);
+            late = src_late(eng, si, c->zone, c->s0, pe, src_promise_for(x, node));
             c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
             c->late[k] = late;
         }
@@ -207,8 +211,8 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
     return may;
 }
 
-/* Criteria strategies ship with the cheapest service whose P(on time)
- * reaches the target, else the most punctual (src_eval_shipment). When the
+/* Every strategy ships with the cheapest service whose P(on time) reaches
+ * the target, else the most punctual (choose_service). When the
  * shipment leaves the node's chance of an extra processing day where the
  * candidate's bounds computed it (c->pe0), every service's P(on time) and
  * expected lateness are exactly those src_eval_shipment will use, and its
@@ -237,9 +241,10 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         pe = 0.5;
     if (pe != c->pe0)
         return false;
-    double target = x->strat->service_target;
-    if (target < x->cons->min_on_time)
-        target = x->cons->min_on_time;
+    if (src_services_upgrade(x))
+        return false; /* a faster service within a cost cap: bound over all */
+    double target = src_service_target(x);
+    uint32_t allowed = c->svc_ok; /* src_services_allowed */
     /* Which services meet the target, and the best P(on time), depend on the
      * node alone (pe is its pe0); shipping and lateness-raised returns are
      * needed only for the services that can be chosen: the one meeting the
@@ -251,6 +256,8 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         uint32_t si = c->svcs[k];
         if (si < SRC_MAX_SERVICES ? (sub->heavy >> si & 1) : sub_heavy(sub, x->svcx[si].inv_div))
             return false; /* beyond the tables: ordo_rate_parcel decides */
+        if (!(allowed >> k & 1))
+            continue; /* the order's level does not use it */
         double ot = c->ot[k];
         if (ot + 1e-12 >= target)
             meets |= 1u << k;
@@ -266,7 +273,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         may = meets;
         if (!meets)
             for (uint32_t k = 0; k < n; k++)
-                if (c->ot[k] >= best_ot - 1e-12)
+                if ((allowed >> k & 1) && c->ot[k] >= best_ot - 1e-12)
                     may |= 1u << k;
         for (uint32_t m = may; m; m &= m - 1) {
             uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
@@ -328,8 +335,15 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
     double rr = sub->rr;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         const ordo_weights_t *w = &st->weights;
-        double svc_part = pickup || c->zone < 1 ? src_weighted_on_time(w, share, c->ot_ub)
-                                                : weighted_service_ub_sub(x, c, sub, w, share);
+        double svc_part, ot_s, ship_s;
+        if (pickup || c->zone < 1)
+            svc_part = src_weighted_on_time(w, share, c->ot_ub);
+        else if (tight && criteria_service_bound(x, ci, sub, fixed_cost, &ot_s, &ship_s))
+            /* the services the rule can choose: the cheapest shipping and
+             * the best P(on time) among them */
+            svc_part = -w->cost * ship_s + src_weighted_on_time(w, share, ot_s);
+        else
+            svc_part = weighted_service_ub_sub(x, c, sub, w, share);
         out->v[0] = src_weighted_score(w, share, cost_lb, econ, svc_part, rr, lp * lp,
                                        src_overstock_part(dos, true));
         return;
@@ -374,7 +388,7 @@ bool src_cand_never(const src_ctx_t *x, uint32_t ci)
     /* c->ot_ub bounds every shipment's P(on time) (more units only add
      * delay); the margin absorbs rounding between the two computations */
     double ot = c->ot_ub + 1e-9;
-    if (ot < x->cons->min_on_time - 1e-12)
+    if (ot < src_min_on_time(x) - 1e-12)
         return true;
     if (!st || st->kind != ORDO_STRATEGY_CRITERIA)
         return false;

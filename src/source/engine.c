@@ -23,6 +23,8 @@ void ordo_source_params_default(ordo_source_params_t *p)
     p->promise_days[ORDO_LEVEL_STANDARD] = 5;
     p->promise_days[ORDO_LEVEL_EXPRESS] = 2;
     p->promise_days[ORDO_LEVEL_PICKUP] = 1;
+    p->promise_days[ORDO_LEVEL_TWO_DAY] = 2;
+    p->promise_days[ORDO_LEVEL_OVERNIGHT] = 1;
     p->peak = -1;
     p->beam_width = 12;
     p->beam_nodes = 6;
@@ -39,7 +41,7 @@ static bool params_ok(const ordo_source_params_t *p)
             return false;
     return p->network_days_of_supply > 0 && p->target_days_of_supply > 0 && p->beam_width >= 1 &&
            p->beam_nodes >= 1 && p->promise_days[0] >= 0 && p->promise_days[1] >= 0 &&
-           p->promise_days[2] >= 0;
+           p->promise_days[2] >= 0 && p->promise_days[3] >= 0 && p->promise_days[4] >= 0;
 }
 
 /* The engine's tables, allocated (zeroed); false when out of memory. */

@@ -909,7 +909,9 @@ static int exact_init(exact_t *ex, src_ctx_t *x, ub_item_t **items)
     for (uint32_t k = 0; k <= ex->M; k++)
         ex->term[k] = src_plan_term(x, k);
     ex->lead = x->explain ? -1 : src_lead_criterion(x->strat);
-    ex->tight = false;
+    /* weighted: the service part of the bound over the services the rule
+     * can choose (the rule, not the score, picks the service) */
+    ex->tight = x->strat && x->strat->kind == ORDO_STRATEGY_WEIGHTED;
     if (x->strat && x->strat->kind == ORDO_STRATEGY_CRITERIA)
         for (uint32_t q = 0; q < x->strat->n_criteria; q++)
             ex->tight |= x->strat->criteria[q].kind == ORDO_CRIT_ON_TIME;

@@ -498,19 +498,95 @@ static void set_cost(src_eval_t *o, const ship_in_t *in, const svc_pick_t *best)
     o->cost.economic = in->relief + in->opp;
 }
 
+/* ---- service levels ---- */
+
+/* ordo_service_policy_default's values, for a decision without a policy. */
+static const ordo_service_policy_t default_service = {
+    .target = {[ORDO_LEVEL_STANDARD] = 0.8,
+               [ORDO_LEVEL_EXPRESS] = 0.9,
+               [ORDO_LEVEL_TWO_DAY] = 0.9,
+               [ORDO_LEVEL_OVERNIGHT] = 0.9},
+    .floor = {[ORDO_LEVEL_EXPRESS] = 0.5, [ORDO_LEVEL_TWO_DAY] = 0.5, [ORDO_LEVEL_OVERNIGHT] = 0.5},
+};
+
+static inline const ordo_service_policy_t *service_policy(const src_ctx_t *x)
+{
+    return x->policy ? &x->policy->service : &default_service;
+}
+
+static inline int order_level(const src_ctx_t *x)
+{
+    unsigned l = (unsigned)x->order->level;
+    return l < ORDO_LEVELS ? (int)l : ORDO_LEVEL_STANDARD;
+}
+
+double src_service_target(const src_ctx_t *x)
+{
+    double t = service_policy(x)->target[order_level(x)];
+    if (x->strat && x->strat->has_service_target)
+        t = x->strat->service_target;
+    return t < x->cons->min_on_time ? x->cons->min_on_time : t;
+}
+
+double src_min_on_time(const src_ctx_t *x)
+{
+    double m = x->cons->min_on_time;
+    if (x->strat) {
+        double f = service_policy(x)->floor[order_level(x)];
+        if (f > m)
+            m = f;
+    }
+    return m;
+}
+
+int src_promise_for(const src_ctx_t *x, const ordo_node_t *node)
+{
+    int d = x->promise_days;
+    if (node->type == ORDO_NODE_DROPSHIP && node->processing_days > 0 &&
+        service_policy(x)->supplier_lead_time)
+        d += node->processing_days;
+    return d;
+}
+
+uint32_t src_services_allowed(const src_ctx_t *x, const ordo_node_t *node)
+{
+    uint32_t all = node->n_services >= 32 ? ~0u : (1u << node->n_services) - 1, ground = 0;
+    if (order_level(x) != ORDO_LEVEL_STANDARD)
+        return all;
+    for (uint32_t k = 0; k < node->n_services; k++)
+        if (x->net->services[node->services[k]].service == ORDO_SERVICE_GROUND)
+            ground |= 1u << k;
+    return ground ? ground : all;
+}
+
+bool src_services_upgrade(const src_ctx_t *x)
+{
+    return order_level(x) == ORDO_LEVEL_STANDARD && service_policy(x)->upgrade_standard;
+}
+
+/* The service rule: a service meeting the target beats one that does not;
+ * of two that meet it the cheaper, of two that do not the more punctual
+ * (the first of equals stays). */
+static inline bool service_better(const svc_pick_t *cur, const svc_pick_t *best, double target)
+{
+    bool cm = cur->on_time + 1e-12 >= target, bm = best->on_time + 1e-12 >= target;
+    if (cm != bm)
+        return cm;
+    return cm ? cur->total < best->total : cur->on_time > best->on_time;
+}
+
 /* Service step: the services to choose from (pickup, the one a priced plan
- * forces, or the node's), each priced; criteria strategies (and the
- * fallback rule) take the cheapest meeting the service target, else the
- * most punctual; weighted ones the best weighted score, preferring services
- * that meet the minimum P(on time). False (excluded by "no_service") when no
- * service can rate the shipment. */
+ * forces, or the node's that the order's level may use), each priced; the
+ * cheapest meeting the level's target, else the most punctual — for every
+ * strategy kind and the fallback rule. A standard order under a policy that
+ * allows upgrades that misses the target with ground may take a faster
+ * service costing at most upgrade_max_cost more, by the same rule. False
+ * (excluded by "no_service") when no service can rate the shipment. */
 static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
                            int32_t force_service, const ship_in_t *in, src_eval_t *o)
 {
-    const ordo_strategy_t *st = x->strat;
-    double min_ot = x->cons->min_on_time;
     int32_t svc_list[ORDO_NODE_MAX_SERVICES + 1];
-    uint32_t n_svc = 0;
+    uint32_t n_svc = 0, base = ~0u;
     /* c->svc[k] describes node->services[k] once the bounds are set */
     bool memo = c->ready && !in->pickup && c->n_svc == node->n_services;
     if (in->pickup) {
@@ -521,52 +597,38 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     } else {
         for (uint32_t k = 0; k < node->n_services; k++)
             svc_list[n_svc++] = (int32_t)node->services[k];
+        base = src_services_allowed(x, node);
     }
-    svc_pick_t cur, best;
-    memset(&best, 0, sizeof best);
-    double target = st && st->kind == ORDO_STRATEGY_CRITERIA ? st->service_target : 0.9;
-    if (target < min_ot)
-        target = min_ot;
-    bool have = false, best_meets = false;
-    double best_key = -INFINITY;
+    svc_pick_t picks[ORDO_NODE_MAX_SERVICES + 1];
+    double target = src_service_target(x);
+    int best = -1;
     for (uint32_t k = 0; k < n_svc; k++) {
-        cur.service = svc_list[k];
-        if (!price_service(x, c, o, in, k, memo, &cur))
-            continue;
-        double ot = cur.on_time, key;
-        if (!st || st->kind == ORDO_STRATEGY_CRITERIA) {
-            /* cheapest service meeting the target, else the most punctual */
-            bool meets = ot + 1e-12 >= target;
-            if (best_meets && !meets)
+        picks[k].service = svc_list[k];
+        if ((base >> k & 1) && price_service(x, c, o, in, k, memo, &picks[k]) &&
+            (best < 0 || service_better(&picks[k], &picks[best], target)))
+            best = (int)k;
+    }
+    if (best >= 0 && base != ~0u && picks[best].on_time + 1e-12 < target &&
+        src_services_upgrade(x)) {
+        double cap = picks[best].total + service_policy(x)->upgrade_max_cost;
+        for (uint32_t k = 0; k < n_svc; k++) {
+            if ((base >> k & 1) || !price_service(x, c, o, in, k, memo, &picks[k]))
                 continue;
-            key = meets ? -cur.total : ot;
-            if (meets && !best_meets) {
-                best_meets = true;
-                best_key = -INFINITY;
-            }
-        } else {
-            const ordo_weights_t *w = &st->weights;
-            key = src_weighted_score(w, in->share, cur.total, in->relief + in->opp,
-                                     src_weighted_on_time(w, in->share, ot), cur.return_risk,
-                                     o->load_penalty, src_overstock_part(o->dos, true));
-            if (!(ot + 1e-12 >= min_ot))
-                key -= 1e12; /* only when nothing meets the minimum */
-        }
-        if (!have || key > best_key) {
-            have = true;
-            best_key = key;
-            best = cur;
+            if (picks[k].total <= cap + 1e-9 && service_better(&picks[k], &picks[best], target))
+                best = (int)k;
         }
     }
-    o->service = best.service;
-    o->billable = best.r.billable_lb;
-    o->on_time = best.on_time;
-    o->return_risk = best.return_risk;
-    if (!have) {
+    if (best < 0) {
+        o->service = n_svc ? svc_list[0] : -3;
         set_excluded(o, "no_service");
         return false;
     }
-    set_cost(o, in, &best);
+    const svc_pick_t *b = &picks[best];
+    o->service = b->service;
+    o->billable = b->r.billable_lb;
+    o->on_time = b->on_time;
+    o->return_risk = b->return_risk;
+    set_cost(o, in, b);
     return true;
 }
 
@@ -695,13 +757,13 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     if (!eval_reach(x, c, in.pickup, o) || !eval_capacity(x, c, node, o, &in))
         return;
     in.share = x->total_units > 0 ? o->units / x->total_units : 1;
-    in.D = x->promise_days;
+    in.D = src_promise_for(x, node);
     in.base_rr = o->units ? in.rr_base_units / o->units : 0;
     in.ret_base = src_returns_at_base(x, mask, in.pickup ? 0 : o->zone);
     in.pack = node->pack_cost_per_shipment;
     if (!choose_service(x, c, node, force_service, &in, o))
         return;
-    double min_ot = x->cons->min_on_time;
+    double min_ot = src_min_on_time(x);
     if (o->on_time + 1e-12 < min_ot) {
         set_excluded(o, "min_on_time");
         if (x->details)
@@ -743,17 +805,18 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     c->ready = true;
     double cap = node->daily_capacity;
     c->util0 = cap > 0 ? c->load / cap : 0;
+    c->svc_ok = src_services_upgrade(x) ? ~0u : src_services_allowed(x, node);
     if (x->order->level == ORDO_LEVEL_PICKUP) {
-        c->ot_ub = pickup_cdf(s0, pe, x->promise_days);
+        c->ot_ub = pickup_cdf(s0, pe, src_promise_for(x, node));
         return;
     }
     double best = 0;
+    int D = src_promise_for(x, node);
     for (uint32_t k = 0; k < c->n_svc; k++) {
-        double p =
-            deliver_cdf(x->eng->cdf[node->services[k]][c->zone - 1], s0, pe, x->promise_days);
+        double p = deliver_cdf(x->eng->cdf[node->services[k]][c->zone - 1], s0, pe, D);
         c->ot[k] = p;
         c->late_pe[k] = NAN; /* no lateness kept yet */
-        if (p > best)
+        if ((c->svc_ok >> k & 1) && p > best)
             best = p;
     }
     c->ot_ub = best;

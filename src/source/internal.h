@@ -108,6 +108,9 @@ typedef struct src_cand {
     int s0;       /* ship day (business days), see processing() */
     double pe0;   /* P(one more processing day) at the current load */
     double util0; /* load / daily capacity before this order (0: no capacity) */
+    /* bit k: node->services[k] can be chosen for this order (its level's
+     * services, all of them when a standard order may be upgraded) */
+    uint32_t svc_ok;
 } src_cand_t;
 
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
@@ -363,6 +366,20 @@ void src_fixed_ub(src_ctx_t *x, uint32_t cand, src_score_t *out);
 double src_line_ub_crit(src_ctx_t *x, uint32_t cand, uint32_t line, uint32_t q);
 double src_fixed_ub_crit(src_ctx_t *x, uint32_t cand, uint32_t q);
 void src_cand_init_bounds(src_ctx_t *x, uint32_t cand);
+
+/* Service levels (features.c; docs/policies.md, "Service levels are
+ * promises"): the P(on time) the chosen service must reach (the level's
+ * target, or the strategy's service_target, raised to min_on_time); the
+ * minimum P(on time) of a shipment (min_on_time, raised to the level's floor
+ * under a strategy); the promise in business days for a shipment from node
+ * (a supplier's processing days added when the policy says so); the node's
+ * services (bit k: node->services[k]) the order's level may use; whether a
+ * standard order may buy a faster one (then src_services_upgrade). */
+double src_service_target(const src_ctx_t *x);
+double src_min_on_time(const src_ctx_t *x);
+int src_promise_for(const src_ctx_t *x, const ordo_node_t *node);
+uint32_t src_services_allowed(const src_ctx_t *x, const ordo_node_t *node);
+bool src_services_upgrade(const src_ctx_t *x);
 src_score_t src_plan_term(const src_ctx_t *x, uint32_t k);
 void src_eta(const src_ctx_t *x, const src_eval_t *e, int *p50, int *p90);
 int64_t src_bday_to_time(int64_t day0, int bdays);

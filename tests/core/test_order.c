@@ -248,7 +248,7 @@ static void test_errors(void **state)
          "promise_date"},
         {"{\"id\":\"e\",\"channel\":5," SHIP "," LINE1 "}", ORDO_EPARSE, "channel"},
         {"{\"id\":\"e\",\"promotion\":[]," SHIP "," LINE1 "}", ORDO_EPARSE, "promotion"},
-        {"{\"id\":\"e\",\"service_level\":\"overnight\"," SHIP "," LINE1 "}", ORDO_EPARSE,
+        {"{\"id\":\"e\",\"service_level\":\"same_day\"," SHIP "," LINE1 "}", ORDO_EPARSE,
          "service_level"},
         {"{\"id\":\"e\",\"customer\":[]," SHIP "," LINE1 "}", ORDO_EPARSE, "customer"},
         {"{\"id\":\"e\",\"customer\":{\"lifetime_value\":-1}," SHIP "," LINE1 "}", ORDO_EPARSE,
@@ -386,7 +386,7 @@ static void test_from_cjson_and_arena(void **state)
     ordo_arena_destroy(a);
     /* service level names */
     ordo_service_level_t l;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < ORDO_LEVELS; i++) {
         assert_int_equal(
             ordo_service_level_parse(ordo_service_level_name((ordo_service_level_t)i), &l),
             ORDO_OK);

@@ -137,7 +137,7 @@ check "catalog --json" $?
 check "catalog text" $?
 for f in "--verdict do_not_ship" "--verdict ship" "--verdict keep_running" "--verdict none" \
     "--metric hours_to_deliver" "--metric cost_per_order" "--policy proximity-first" \
-    "--policy 71a84da4e4c90713" "--policy cost-optimized" "--region west" "--region northeast" \
+    "--policy 5e1925c5a9d173eb" "--policy cost-optimized" "--region west" "--region northeast" \
     "--region west --metric on_time_rate"; do
     name=$(echo "$f" | tr -d ' -')
     # shellcheck disable=SC2086
@@ -171,7 +171,7 @@ for e in ("e-cheap", "e-late", "e-flat"):
     ok(reports[e] == load(e + ".report.json"), "stored report of %s == analyze --json" % e)
 # the result document
 r = results["e-cheap"]
-ok(r["winner"] == "treatment" and r["promoted_policy"]["policy_version"] == "bb6d7ff18b5dc15b",
+ok(r["winner"] == "treatment" and r["promoted_policy"]["policy_version"] == "ceb0fc6f69bbfa22",
    "e-cheap promoted proximity-first")
 ok(r["hypothesis"] == "hypothesis of e-cheap", "hypothesis kept")
 ok(r["concluded_at"] and r["started_at"] and r["stopped_at"], "dates kept")
@@ -204,7 +204,7 @@ def close(a, b):
 # catalog: every entry, each key metric's numbers equal the stored report's
 cat = {x["experiment"]: x for x in load("cat-all.json")}
 ok(sorted(cat) == ["e-cheap", "e-flat", "e-late", "e-none"], "catalog lists the concluded: %s" % sorted(cat))
-ok(cat["e-cheap"]["promoted_policy"] == "bb6d7ff18b5dc15b", "catalog: promoted policy")
+ok(cat["e-cheap"]["promoted_policy"] == "ceb0fc6f69bbfa22", "catalog: promoted policy")
 ok(cat["e-late"]["verdict"] == "do_not_ship" and cat["e-none"]["verdict"] is None, "catalog: verdicts")
 for e in ("e-cheap", "e-late", "e-flat"):
     names = [x["metric"] for x in cat[e]["metrics"]]
@@ -231,7 +231,7 @@ ok(ids("metriccost_per_order") == ["e-cheap", "e-flat", "e-late"], "--metric cos
 ok(all([m["metric"] for m in x["metrics"]] == ["cost_per_order"]
        for x in load("cat-metriccost_per_order.json")), "--metric shows that metric only")
 ok(ids("policyproximityfirst") == ["e-cheap"], "--policy by name")
-ok(ids("policy71a84da4e4c90713") == ["e-late"], "--policy by version")
+ok(ids("policy5e1925c5a9d173eb") == ["e-late"], "--policy by version")
 ok(ids("policycostoptimized") == ["e-cheap", "e-flat", "e-late", "e-none"], "--policy control's")
 ok(ids("regionwest") == ["e-cheap", "e-late"], "--region west: %s" % ids("regionwest"))
 ok(ids("regionnortheast") == ["e-cheap", "e-flat", "e-late"], "--region northeast")

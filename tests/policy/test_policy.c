@@ -137,6 +137,78 @@ static void test_errors_name_the_field(void **s)
     assert_int_equal(perr("[]", f, sizeof f), ORDO_EINVAL);
 }
 
+/* The policy's service settings: defaults, a canonical form that names them
+ * only when they differ from the defaults, and errors naming the field. */
+static void test_service_settings(void **s)
+{
+    (void)s;
+#define W "\"strategies\":[{\"name\":\"s\",\"type\":\"weighted\"}]"
+    ordo_policy_t *a = policy_from("{\"name\":\"x\"," W "}");
+    assert_true(a->service.target[ORDO_LEVEL_STANDARD] == 0.8);
+    assert_true(a->service.target[ORDO_LEVEL_EXPRESS] == 0.9);
+    assert_true(a->service.target[ORDO_LEVEL_OVERNIGHT] == 0.9);
+    assert_true(a->service.floor[ORDO_LEVEL_TWO_DAY] == 0.5);
+    assert_true(a->service.floor[ORDO_LEVEL_STANDARD] == 0);
+    assert_false(a->service.upgrade_standard || a->service.supplier_lead_time);
+    /* the defaults spelled out: the same policy */
+    ordo_policy_t *b = policy_from("{\"name\":\"x\"," W ",\"service\":{\"targets\":{\"express\":0.9},"
+                                   "\"floors\":{\"overnight\":0.5},\"upgrade_standard\":false}}");
+    assert_string_equal(a->version, b->version);
+    ordo_policy_t *c = policy_from(
+        "{\"name\":\"x\"," W ",\"service\":{\"targets\":{\"standard\":0.7,\"two_day\":0.95},"
+        "\"floors\":{\"express\":0.2},\"upgrade_standard\":true,\"upgrade_max_cost\":4.5,"
+        "\"supplier_lead_time\":true}}");
+    assert_string_not_equal(a->version, c->version);
+    assert_true(c->service.target[ORDO_LEVEL_STANDARD] == 0.7);
+    assert_true(c->service.target[ORDO_LEVEL_TWO_DAY] == 0.95);
+    assert_true(c->service.floor[ORDO_LEVEL_EXPRESS] == 0.2);
+    assert_true(c->service.upgrade_standard && c->service.upgrade_max_cost == 4.5);
+    assert_true(c->service.supplier_lead_time);
+    ordo_buf_t buf;
+    ordo_buf_init(&buf, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &buf, 0);
+    ordo_policy_write_json(c, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    assert_non_null(strstr(buf.data, "\"upgrade_max_cost\":4.5"));
+    ordo_policy_t *d = policy_from(buf.data);
+    assert_string_equal(c->version, d->version);
+    ordo_buf_free(&buf);
+    char f[128];
+    assert_int_equal(perr("{\"name\":\"x\"," W ",\"service\":{\"targets\":{\"express\":1.5}}}", f,
+                          sizeof f),
+                     ORDO_EINVAL);
+    assert_string_equal(f, "service.targets.express");
+    assert_int_equal(perr("{\"name\":\"x\"," W ",\"service\":{\"targets\":{\"pickup\":0.5}}}", f,
+                          sizeof f),
+                     ORDO_EINVAL);
+    assert_string_equal(f, "service.targets.pickup");
+    assert_int_equal(perr("{\"name\":\"x\"," W ",\"service\":{\"floors\":{\"express\":0.95}}}", f,
+                          sizeof f),
+                     ORDO_EINVAL);
+    assert_string_equal(f, "service.floors.express");
+    assert_int_equal(perr("{\"name\":\"x\"," W ",\"service\":{\"upgrade\":true}}", f, sizeof f),
+                     ORDO_EINVAL);
+    assert_string_equal(f, "service.upgrade");
+    assert_int_equal(perr("{\"name\":\"x\"," W ",\"service\":{\"upgrade_max_cost\":-1}}", f,
+                          sizeof f),
+                     ORDO_EINVAL);
+    assert_string_equal(f, "service.upgrade_max_cost");
+#undef W
+    /* a criteria strategy's service_target applies only when given */
+    ordo_policy_t *e = policy_from("{\"name\":\"x\",\"strategies\":[{\"name\":\"s\",\"type\":"
+                                   "\"criteria\",\"criteria\":[{\"criterion\":\"cost\"}]},"
+                                   "{\"name\":\"t\",\"type\":\"criteria\",\"criteria\":"
+                                   "[{\"criterion\":\"cost\"}],\"service_target\":0.75}]}");
+    assert_false(e->strategies[0].has_service_target);
+    assert_true(e->strategies[1].has_service_target && e->strategies[1].service_target == 0.75);
+    ordo_policy_destroy(a);
+    ordo_policy_destroy(b);
+    ordo_policy_destroy(c);
+    ordo_policy_destroy(d);
+    ordo_policy_destroy(e);
+}
+
 static void test_strategy_constraints_inherit(void **s)
 {
     (void)s;
@@ -159,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_builtins),
         cmocka_unit_test(test_version_is_content_hash),
         cmocka_unit_test(test_errors_name_the_field),
+        cmocka_unit_test(test_service_settings),
         cmocka_unit_test(test_strategy_constraints_inherit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

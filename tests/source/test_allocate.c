@@ -41,6 +41,27 @@ static const char *const policies[] = {
     "{\"criterion\":\"fewest_shipments\"},"
     "{\"criterion\":\"on_time\",\"min\":0.3,\"resolution\":0.05},"
     "{\"criterion\":\"cost\",\"resolution\":0.25}],\"service_target\":0.9}]}",
+    /* service levels: other targets and floors, standard orders upgraded
+     * within a cost cap, suppliers promised with their processing days */
+    "{\"name\":\"s1\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2},"
+    "\"service\":{\"targets\":{\"standard\":0.95,\"express\":0.7},\"floors\":{\"express\":0.2},"
+    "\"upgrade_standard\":true,\"upgrade_max_cost\":6,\"supplier_lead_time\":true},"
+    "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
+    "{\"criterion\":\"zone\"},{\"criterion\":\"fewest_shipments\"},"
+    "{\"criterion\":\"on_time\",\"resolution\":0.05},{\"criterion\":\"cost\"}]}]}",
+    "{\"name\":\"s2\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3},"
+    "\"service\":{\"targets\":{\"standard\":0.6},\"upgrade_standard\":true,"
+    "\"upgrade_max_cost\":2.5,\"supplier_lead_time\":true},"
+    "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,"
+    "\"on_time\":10,\"overstock\":1}}]}",
+    "{\"name\":\"s3\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3},"
+    "\"service\":{\"targets\":{\"express\":0.6},\"floors\":{\"express\":0},"
+    "\"supplier_lead_time\":true},"
+    "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
+    "{\"criterion\":\"node_type\",\"order\":[\"dropship\",\"dc\",\"store\"]},"
+    "{\"criterion\":\"fewest_shipments\"},"
+    "{\"criterion\":\"on_time\",\"min\":0.3,\"resolution\":0.05},"
+    "{\"criterion\":\"cost\",\"resolution\":0.25}]}]}",
 };
 #define N_POLICIES (sizeof policies / sizeof policies[0])
 
@@ -255,7 +276,9 @@ static void test_exact_matches_brute_force(void **state)
     (void)state;
     uint32_t feasible;
     compare_with_brute_force(20261124, 700, policies, N_POLICIES, 1, &feasible);
-    assert_true(feasible > 700 / 3); /* the generator must exercise real plans */
+    /* the generator must exercise real plans (a third of its orders are
+     * express, which now exclude shipments below the level's 0.5 floor) */
+    assert_true(feasible > 700 / 4);
 }
 
 /* Orders of 3 and 4 lines under policies of up to three shipments whose

@@ -38,9 +38,8 @@ static int teardown(void **state)
     "{\"id\":\"t\",\"created\":\"2026-11-24T10:00:00Z\",\"ship_to\":{\"zip\":\"" zip "\"},"        \
     "\"lines\":[" lines "]}"
 
-static ordo_plan_t *run(fx_t *f, const char *policy, const char *order, bool explain)
+static ordo_plan_t *run_with(fx_t *f, ordo_policy_t *p, const char *order, bool explain)
 {
-    ordo_policy_t *p = builtin(policy);
     ordo_order_t *o = ordo_arena_alloc(f->a, sizeof *o);
     parse_order(f->net, f->a, order, o);
     ordo_plan_t *plan = decide(f->eng, p, o, f->a, explain);
@@ -51,6 +50,11 @@ static ordo_plan_t *run(fx_t *f, const char *policy, const char *order, bool exp
         plan->strategy = ordo_arena_strdup(f->a, plan->strategy);
     ordo_policy_destroy(p);
     return plan;
+}
+
+static ordo_plan_t *run(fx_t *f, const char *policy, const char *order, bool explain)
+{
+    return run_with(f, builtin(policy), order, explain);
 }
 
 static void test_nearest_store_for_proximity(void **state)
@@ -195,9 +199,16 @@ static void test_capacity_is_respected(void **state)
 static void test_rural_guardrail(void **state)
 {
     fx_t *f = *state;
-    /* 59001 (rural Montana): cost-optimized never ships from beyond zone 6 */
-    ordo_plan_t *p =
-        run(f, "cost-optimized", ORDER("59001", "{\"sku\":\"TEE-1\",\"quantity\":1}"), true);
+    /* 59001 (rural Montana): the guardrail example of docs/policies.md on a
+     * minimum-cost strategy never ships from beyond zone 6 */
+    static const char rural[] =
+        "{\"name\": \"rural-guard\", \"constraints\": {\"max_shipments\": 3, "
+        "\"allow_line_split\": true, \"guardrails\": [{\"when\": {\"path\": \"order.rural\", "
+        "\"op\": \"eq\", \"value\": true}, \"max_zone\": 6}]}, \"strategies\": [{\"name\": "
+        "\"min-cost\", \"type\": \"weighted\", \"weights\": {\"cost\": 1, \"on_time\": 0, "
+        "\"return_risk\": 0, \"load\": 0}}]}";
+    ordo_plan_t *p = run_with(f, policy_from(rural),
+                              ORDER("59001", "{\"sku\":\"TEE-1\",\"quantity\":1}"), true);
     assert_int_equal(p->status, ORDO_PLAN_OK);
     for (uint32_t s = 0; s < p->n_shipments; s++)
         assert_true(p->shipments[s].zone <= 6);

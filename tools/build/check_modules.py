@@ -24,7 +24,7 @@ import sys
 HEADER_OWNER = {
     "error": "error",
     "arena": "core", "buf": "core", "cbor": "core", "geo": "core",
-    "inventory": "core", "json": "core", "network": "core", "order": "core",
+    "inventory": "core", "json": "core", "network": "core", "order": "core", "generate": "core",
     "util": "core", "calendar": "core",
     "policy": "policy",
     "source": "source",
