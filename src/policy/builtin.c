@@ -64,8 +64,8 @@ static const char p_cost[] =
     "  \"constraints\": {\"max_shipments\": 3, \"allow_line_split\": true},\n"
     "  \"strategies\": [\n"
     "    {\"name\": \"min-cost\", \"type\": \"weighted\",\n"
-    "     \"weights\": {\"cost\": 1, \"on_time\": 0, \"return_risk\": 0, \"load\": 0, "
-    "\"split\": 0}}\n"
+    "     \"weights\": {\"cost\": 1, \"economic\": 0, \"on_time\": 0, \"return_risk\": 0, "
+    "\"load\": 0, \"split\": 0}}\n"
     "  ]\n"
     "}\n";
 
