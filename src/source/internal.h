@@ -45,6 +45,7 @@ struct ordo_engine {
     /* per carrier service: 1/dim divisor (0: none), 1 + fuel share */
     double *inv_div;
     double *mult;
+    double *dim_min; /* per carrier service: no dimensional weight at or below this cube */
     /* cheapest 1-lb parcel over a node's services (base_min at 1 lb × (1 +
      * fuel) + surcharges), as ship_lb computes it, by node, zone and the
      * order's surcharges (bit 0 residential, bit 1 peak):
@@ -67,6 +68,7 @@ typedef struct src_line {
      * alone, as the per-line bounds use them (src_lines_finish) */
     double ub_share, ub_rr;
     int ret_wl; /* billable lb of one returned unit (src_return_lb) */
+    double side[3]; /* the unit's sides, longest first (inches) */
 } src_line_t;
 
 /* A node that stocks at least one search line. */
@@ -102,7 +104,7 @@ typedef struct src_cand {
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
  * share, and the order's surcharges (residential, peak). */
 typedef struct src_svcx {
-    double inv_div, mult, add;
+    double inv_div, mult, add, dim_min;
 } src_svcx_t;
 
 typedef struct src_score {
@@ -113,6 +115,7 @@ typedef struct src_score {
 typedef struct src_subset {
     uint32_t mask;
     double units, weight, cubic, share, rr;
+    double side[3]; /* the parcel's sides (src_parcel_sides) */
     uint32_t n_wl;
     uint8_t wl[SRC_MAX_SERVICES]; /* billable lb by service, clamped to 1..150 */
     uint64_t heavy; /* services (< SRC_MAX_SERVICES) whose billable weight is beyond the tables */
@@ -130,6 +133,7 @@ typedef struct src_eval {
     int32_t service;
     uint32_t units;
     double weight, cubic, billable;
+    double side[3]; /* longest, second and third side over its units, inches */
     int zone;
     double miles;
     ordo_cost_t cost;
@@ -160,6 +164,7 @@ typedef struct src_ctx {
     uint64_t tz_known;
     uint8_t tz_hour[64], tz_wd[64];
     bool peak;
+    int peak_md; /* peak surcharges on this date (ORDO_PEAK_*, month × 100 + day) */
     /* effective guardrail limits */
     int max_zone;
     double max_miles;
@@ -315,6 +320,31 @@ double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone);
 
 /* features.c: the shipment model; bounds.c: its optimistic bounds */
 int src_return_lb(const src_line_t *l);
+/* Why no carrier service can carry one unit of order line li (its weight,
+ * sides and the limits it breaks), or "" (features.c). */
+void src_line_limits(const src_ctx_t *x, uint32_t li, char *d, size_t cap);
+
+/* The sides of a parcel holding units whose largest sides are max_side
+ * (longest first, over the units) and whose cube is cubic: the longest and
+ * second sides as the largest unit's, the third as deep as the cube needs;
+ * sorted longest first into out. */
+static inline void src_parcel_sides(const double *max_side, double cubic, double *out)
+{
+    double a = max_side[0], b = max_side[1], c = max_side[2];
+    if (a > 0 && b > 0 && cubic / (a * b) > c)
+        c = cubic / (a * b);
+    if (c > b) {
+        double t = b;
+        b = c;
+        c = t;
+    }
+    if (b > a) {
+        double t = a;
+        a = b;
+        b = t;
+    }
+    out[0] = a, out[1] = b, out[2] = c;
+}
 void src_eval_shipment(src_ctx_t *x, uint32_t cand, uint32_t mask, int32_t force_service,
                        src_eval_t *out);
 void src_upper_bound(src_ctx_t *x, uint32_t cand, uint32_t mask, src_score_t *out);
