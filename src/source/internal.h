@@ -325,14 +325,28 @@ int src_return_lb(const src_line_t *l);
 void src_line_limits(const src_ctx_t *x, uint32_t li, char *d, size_t cap);
 
 /* The sides of a parcel holding units whose largest sides are max_side
- * (longest first, over the units) and whose cube is cubic: the longest and
- * second sides as the largest unit's, the third as deep as the cube needs;
- * sorted longest first into out. */
+ * (longest first, over the units) and whose cube is cubic: the largest
+ * unit's longest and second sides and a third as deep as the cube needs;
+ * when that stack would be deeper than the second side, a box closer to a
+ * cube (no side shorter than the units' nor than the cube's root needs).
+ * Sorted longest first into out; one unit gives its own sides. */
 static inline void src_parcel_sides(const double *max_side, double cubic, double *out)
 {
     double a = max_side[0], b = max_side[1], c = max_side[2];
-    if (a > 0 && b > 0 && cubic / (a * b) > c)
-        c = cubic / (a * b);
+    if (a > 0 && b > 0 && cubic / (a * b) > c) {
+        double t = cubic / (a * b);
+        if (t > b) { /* stacked units */
+            double r = cbrt(cubic);
+            if (r > a)
+                a = r;
+            double q = sqrt(cubic / a);
+            if (q > b)
+                b = q;
+            t = cubic / (a * b);
+        }
+        if (t > c)
+            c = t;
+    }
     if (c > b) {
         double t = b;
         b = c;
