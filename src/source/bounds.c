@@ -34,14 +34,25 @@ static inline bool sub_heavy(const src_subset_t *sub, double inv_div, double dim
 
 /* Does a size or weight rule of the service (a limit, additional handling,
  * large package) apply to the subset's parcel? Then its shipping is not the
- * table's, and criteria_service_bound leaves the choice to the evaluation. */
-static inline bool sub_sized(const ordo_carrier_service_t *svc, const src_subset_t *sub, int wl)
+ * table's, and criteria_service_bound leaves the choice to the evaluation.
+ * *over: a limit, so the service cannot carry it at all. */
+static inline bool sub_sized(const ordo_carrier_service_t *svc, const src_subset_t *sub, int wl,
+                             bool *over)
 {
     ordo_parcel_t p = {sub->weight > 0 ? sub->weight : 0.1, sub->cubic,
                        {sub->side[0], sub->side[1], sub->side[2]}};
     double h, mb;
     int kind;
-    return ordo_service_size_rules(svc, &p, wl, &h, &mb, &kind) != NULL || kind != 0;
+    *over = ordo_service_size_rules(svc, &p, wl, &h, &mb, &kind) != NULL;
+    return *over || kind != 0;
+}
+
+/* Can service s not carry the subset's parcel (known for the first
+ * SRC_MAX_SERVICES services; the others count as able, which keeps the
+ * bounds optimistic)? */
+static inline bool sub_over(const src_subset_t *sub, uint32_t s)
+{
+    return s < sub->n_wl && (sub->over >> s & 1);
 }
 
 void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
@@ -67,12 +78,15 @@ void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
     /* billable pounds of the parcel by each service (dim divisors differ) */
     const ordo_engine_t *e = x->eng;
     uint32_t ns = x->net->n_services < SRC_MAX_SERVICES ? x->net->n_services : SRC_MAX_SERVICES;
-    sub->heavy = 0;
+    sub->heavy = sub->over = 0;
     for (uint32_t s = 0; s < ns; s++) {
+        bool over;
         sub->wl[s] = (uint8_t)billable_lb(weight, cubic, e->inv_div[s], e->dim_min[s]);
-        if (sub_heavy(sub, e->inv_div[s], e->dim_min[s]) ||
-            sub_sized(&x->net->services[s], sub, sub->wl[s]))
+        if (sub_sized(&x->net->services[s], sub, sub->wl[s], &over) ||
+            sub_heavy(sub, e->inv_div[s], e->dim_min[s]))
             sub->heavy |= 1ull << s;
+        if (over)
+            sub->over |= 1ull << s;
     }
     sub->n_wl = ns;
     sub->ret_known = 0;
@@ -92,6 +106,8 @@ static double ship_lb_sub(const src_ctx_t *x, const src_cand_t *c, const src_sub
     double best = INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
         uint32_t si = c->svcs[k];
+        if (sub_over(sub, si))
+            continue;
         const src_svcx_t *sx = &x->svcx[si];
         double t = src_svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add;
         if (t < best)
@@ -109,6 +125,8 @@ static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
     double best = -INFINITY;
     for (uint32_t k = 0; k < c->n_svc; k++) {
         uint32_t si = c->svcs[k];
+        if (sub_over(sub, si))
+            continue;
         const src_svcx_t *sx = &x->svcx[si];
         double t = -w->cost * (src_svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add) +
                    src_weighted_on_time(w, share, c->ot[k]);
@@ -272,7 +290,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         if (si < SRC_MAX_SERVICES
                 ? (sub->heavy >> si & 1)
                 : sub_heavy(sub, x->svcx[si].inv_div, x->svcx[si].dim_min) ||
-                      sub_sized(&x->net->services[si], sub, sub_wl(x, si, sub)))
+                      sub_sized(&x->net->services[si], sub, sub_wl(x, si, sub), &(bool){0}))
             return false; /* beyond the tables: ordo_rate_parcel decides */
         double ot = c->ot[k];
         if (ot + 1e-12 >= target)

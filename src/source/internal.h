@@ -119,6 +119,7 @@ typedef struct src_subset {
     uint32_t n_wl;
     uint8_t wl[SRC_MAX_SERVICES]; /* billable lb by service, clamped to 1..150 */
     uint64_t heavy; /* services (< SRC_MAX_SERVICES) whose billable weight is beyond the tables */
+    uint64_t over;  /* services (< SRC_MAX_SERVICES) that cannot carry it (a limit) */
     /* returns at the base risk by zone (src_returns_at_base), filled when first
      * needed: bit zone − 1 of ret_known */
     uint32_t ret_known;
