@@ -16,7 +16,7 @@
 
 #define ORDO_ZIP3_COUNT 1000
 #define ORDO_ZONE_MIN 1
-#define ORDO_ZONE_MAX 9 /* 9: territories such as Guam */
+#define ORDO_ZONE_MAX 12 /* rate zones: 9 Pacific territories, 10 AK, 11 HI, 12 PR/VI */
 #define ORDO_EARTH_RADIUS_MI 3958.7613
 
 typedef struct ordo_zip {
@@ -31,11 +31,21 @@ typedef struct ordo_zip {
 typedef struct ordo_zip3 {
     bool known;          /* at least one ZIP in this ZIP3 */
     bool territory;      /* zone-9 territory (GU, AS, MP, PW, FM, MH) */
+    uint8_t area;        /* ORDO_AREA_*: where carriers price it apart */
     char state[3];       /* state of the most populous ZIP */
     double lat, lon;     /* population-weighted centroid */
     uint64_t population; /* sum over its ZIPs */
     uint32_t n_zips;
 } ordo_zip3_t;
+
+/* Areas that carriers price apart from the 48 contiguous states. */
+enum {
+    ORDO_AREA_MAINLAND = 0,
+    ORDO_AREA_PACIFIC = 1,  /* GU, AS, MP, PW, FM, MH: rate zone 9 */
+    ORDO_AREA_ALASKA = 2,   /* rate zone 10 */
+    ORDO_AREA_HAWAII = 3,   /* rate zone 11 */
+    ORDO_AREA_CARIBBEAN = 4 /* PR, VI: rate zone 12 */
+};
 
 typedef struct ordo_geo ordo_geo_t;
 
@@ -78,6 +88,12 @@ int ordo_zone_from_miles(double miles);
 /* Zone 1..9 between two ZIP3s (9 when either is a zone-9 territory), or
  * ORDO_ENOTFOUND when either ZIP3 is unknown. */
 int ordo_geo_zone(const ordo_geo_t *geo, uint16_t origin_zip3, uint16_t dest_zip3);
+/* The carrier rate zone 1..12 (ORDO_ENOTFOUND when either ZIP3 is unknown):
+ * within one area (the 48 states and DC, Alaska, Hawaii, PR/VI) the
+ * distance zone; to or from the Pacific territories 9 (1 within one ZIP3);
+ * otherwise to Alaska 10, Hawaii 11, PR/VI 12, and from them to elsewhere
+ * the same zone as to them. Network tables (ordo_network_zone) hold it. */
+int ordo_geo_rate_zone(const ordo_geo_t *geo, uint16_t origin_zip3, uint16_t dest_zip3);
 
 /* ---- regions: the one table every module asks (record, targeting,
  * strata and clusters, reports) ---- */

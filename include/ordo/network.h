@@ -18,7 +18,13 @@
 
 #define ORDO_ID_MAX 48          /* ids: node, SKU, service (incl. NUL) */
 #define ORDO_NAME_MAX 64
-#define ORDO_ZONES 9            /* zones 1..9 stored at index zone-1 */
+/* Rate zones 1..12 stored at index zone-1: 1..8 by distance, 9 the Pacific
+ * territories, 10 Alaska, 11 Hawaii, 12 Puerto Rico and the US Virgin
+ * Islands (ordo_geo_rate_zone). A rate card of 9 columns (the older format)
+ * prices and times zones 10..12 as its zone 8. */
+#define ORDO_ZONES 12
+#define ORDO_ZONES_LEGACY 9
+#define ORDO_MAX_PEAK_WINDOWS 8
 #define ORDO_TRANSIT_DAYS 16    /* transit histogram: day 0..15 */
 #define ORDO_NODE_MAX_SERVICES 8
 #define ORDO_MAX_GROUPS 64
@@ -41,6 +47,20 @@ typedef enum ordo_service {
 } ordo_service_t;
 #define ORDO_SERVICES 3
 
+/* A peak (demand) surcharge window: month × 100 + day, both inclusive; from
+ * after to wraps over the new year (1026..117). */
+typedef struct ordo_peak_window {
+    int from_md, to_md;
+    double amount;              /* USD per parcel */
+    double additional_handling; /* USD more when additional handling applies */
+    double large_package;       /* USD more for an oversize (large) parcel */
+} ordo_peak_window_t;
+
+typedef enum ordo_rate_basis {
+    ORDO_RATE_PER_PARCEL = 0, /* rates are USD per parcel */
+    ORDO_RATE_PER_CWT = 1     /* rates are USD per 100 lb (LTL freight) */
+} ordo_rate_basis_t;
+
 typedef struct ordo_carrier_service {
     char id[ORDO_ID_MAX];      /* unique, e.g. "parcel_ground" */
     char carrier[ORDO_ID_MAX]; /* e.g. "parcel" */
@@ -57,8 +77,27 @@ typedef struct ordo_carrier_service {
                                    * US federal holidays */
     double fuel_surcharge_pct;   /* % of the base rate */
     double residential_surcharge; /* USD per residential parcel */
-    double peak_surcharge;        /* USD per parcel in peak season */
-    double dim_divisor;           /* cubic inches per pound, e.g. 139 */
+    double peak_surcharge;        /* older cards: USD per parcel, Nov 1..Dec 31 */
+    double dim_divisor;           /* cubic inches per pound, e.g. 139; 0: none */
+    double dim_min_cubic_in;      /* dimensional weight only above this cube */
+    ordo_rate_basis_t basis;
+    double min_charge;            /* USD: the base is at least this */
+    double liftgate_surcharge;    /* USD per residential delivery (freight) */
+    /* limits (0: none): actual and billable weight, longest side, longest
+     * side + girth (2 × the other two sides) */
+    double max_weight_lb, max_billable_lb, max_length_in, max_length_girth_in;
+    /* additional handling (0: no such rule): actual weight above ahs_weight_lb
+     * costs ahs_weight_amount; longest side above ahs_longest_in, second side
+     * above ahs_second_in or length + girth above ahs_length_girth_in cost
+     * ahs_amount; the higher of the two applies, and none for a large package */
+    double ahs_weight_lb, ahs_weight_amount;
+    double ahs_longest_in, ahs_second_in, ahs_length_girth_in, ahs_amount;
+    /* large package: length + girth above large_length_girth_in or longest
+     * side above large_longest_in; costs large_amount and bills at least
+     * large_min_billable_lb */
+    double large_length_girth_in, large_longest_in, large_amount, large_min_billable_lb;
+    uint32_t n_peak;
+    ordo_peak_window_t peak[ORDO_MAX_PEAK_WINDOWS];
     /* transit[z-1][d]: probability the parcel arrives d business days after
      * it ships, for zone z. Each row sums to 1. */
     double transit[ORDO_ZONES][ORDO_TRANSIT_DAYS];
@@ -212,16 +251,56 @@ typedef struct ordo_rate {
     double billable_lb;   /* max(actual, dim), rounded up to the pound */
     int zone;
     double base;          /* rate card */
-    double fuel;          /* fuel surcharge */
-    double residential;
+    double fuel;          /* fuel surcharge (on base and handling) */
+    double residential;   /* residential (and liftgate) surcharge */
     double peak;
+    double handling;      /* additional handling or large package */
     double total;
+    const char *over;     /* ordo_rate_package's ORDO_ERANGE: the limit broken */
 } ordo_rate_t;
 
-/* Prices one parcel. weight_lb > 0; cubic_in ≥ 0 (0: no dimensional
+/* A parcel to price: actual weight, cube, and its sides (any order; all 0
+ * when unknown: the size rules are then not applied). */
+typedef struct ordo_parcel {
+    double weight_lb;
+    double cubic_in;
+    double side_in[3];
+} ordo_parcel_t;
+
+/* Peak: ORDO_PEAK_NONE, ORDO_PEAK_FIRST (the first window, whatever the
+ * date) or a date as month × 100 + day (1210: December 10). */
+#define ORDO_PEAK_NONE 0
+#define ORDO_PEAK_FIRST (-1)
+
+/* Prices one parcel by the rate card alone: dimensional weight, base, fuel,
+ * residential and (peak: the first window's amount) peak; no limits and no
+ * handling surcharges. weight_lb > 0; cubic_in ≥ 0 (0: no dimensional
  * weight). ORDO_EINVAL on a bad weight or zone. */
 int ordo_rate_parcel(const ordo_carrier_service_t *svc, int zone, double weight_lb,
                      double cubic_in, bool residential, bool peak, ordo_rate_t *out);
+
+/* Prices one parcel by all the service's rules: limits, dimensional weight
+ * above its threshold, additional handling and large package, peak windows
+ * on the date peak_md. ORDO_ERANGE when the parcel is over a limit (out->over
+ * names it: "weight", "billable weight", "length", "length + girth"). */
+int ordo_rate_package(const ordo_carrier_service_t *svc, int zone, const ordo_parcel_t *p,
+                      bool residential, int peak_md, ordo_rate_t *out);
+
+/* The dimensional weight of a cube by the service's rule (0 at or below the
+ * threshold, or without a divisor). */
+double ordo_service_dim_lb(const ordo_carrier_service_t *svc, double cubic_in);
+
+/* Limits and handling: NULL when the parcel is within the service's limits
+ * (else the limit's name), with *handling the additional-handling or
+ * large-package surcharge, *min_billable the least billable weight and
+ * *kind 0 (none), 1 (additional handling) or 2 (large package). */
+const char *ordo_service_size_rules(const ordo_carrier_service_t *svc, const ordo_parcel_t *p,
+                                    double billable_lb, double *handling, double *min_billable,
+                                    int *kind);
+
+/* The peak surcharge on date peak_md (see ORDO_PEAK_*) for a parcel of that
+ * handling kind; 0 outside every window. */
+double ordo_service_peak(const ordo_carrier_service_t *svc, int peak_md, int kind);
 
 /* P(arrival within `days` business days of shipping). */
 double ordo_transit_cdf(const ordo_carrier_service_t *svc, int zone, int days);

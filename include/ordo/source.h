@@ -42,7 +42,7 @@ typedef struct ordo_source_params {
     double lateness_return_factor; /* return risk × (1 + f × expected days late) */
     double split_cost;             /* per shipment beyond the first */
     int promise_days[ORDO_LEVELS]; /* default promise by service level, business days */
-    int peak;                      /* −1: from the order date (Nov–Dec), 0 no, 1 yes */
+    int peak; /* −1: the services' peak windows on the order date, 0 no, 1 the first window */
     int beam_width;                /* beam search states kept */
     int beam_nodes;                /* candidate nodes per line in beam search */
 } ordo_source_params_t;

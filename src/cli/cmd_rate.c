@@ -8,7 +8,8 @@
 typedef struct rate_query {
     const char *node_id, *to;
     double weight, l, w, h;
-    bool residential, peak;
+    bool residential;
+    int peak_md; /* ORDO_PEAK_* or month × 100 + day */
 } rate_query_t;
 
 /* The node's service named by id, or its first of a service level. */
@@ -52,6 +53,7 @@ static void print_json(const rate_query_t *q, const rate_result_t *x)
     ordo_jsonw_kdouble(&w, "fuel", x->r.fuel);
     ordo_jsonw_kdouble(&w, "residential", x->r.residential);
     ordo_jsonw_kdouble(&w, "peak", x->r.peak);
+    ordo_jsonw_kdouble(&w, "handling", x->r.handling);
     ordo_jsonw_kdouble(&w, "total", x->r.total);
     ordo_jsonw_kdouble(&w, "transit_days_p50", x->p50);
     ordo_jsonw_kdouble(&w, "transit_days_p90", x->p90);
@@ -70,6 +72,7 @@ static void print_text(const rate_query_t *q, const rate_result_t *x)
            r->dim_lb, r->billable_lb);
     printf("  base        $%8.2f\n  fuel        $%8.2f (%.1f%%)\n", r->base, r->fuel,
            x->svc->fuel_surcharge_pct);
+    printf("  handling    $%8.2f\n", r->handling);
     printf("  residential $%8.2f\n  peak        $%8.2f\n  total       $%8.2f\n", r->residential,
            r->peak, r->total);
     printf("  transit     p50 %.0f, p90 %.0f business days\n", x->p50, x->p90);
@@ -91,8 +94,12 @@ static int rate(const ordo_network_t *net, const rate_query_t *q, const char *sv
         return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "service",
                               "node '%s' does not offer '%s'", q->node_id, svc_s);
     x->zone = ordo_network_zone(net, (uint32_t)n, dz->zip3);
-    int rc = ordo_rate_parcel(x->svc, x->zone, q->weight, q->l * q->w * q->h, q->residential,
-                              q->peak, &x->r);
+    ordo_parcel_t p = {q->weight, q->l * q->w * q->h, {q->l, q->w, q->h}};
+    int rc = ordo_rate_package(x->svc, x->zone, &p, q->residential, q->peak_md, &x->r);
+    if (rc == ORDO_ERANGE)
+        return ordo_error_set(err, rc, NULL, 0, "service",
+                              "%s cannot carry this parcel: over its %s limit", x->svc->id,
+                              x->r.over);
     if (rc)
         return rc;
     x->p50 = x->p90 = -1;
@@ -110,11 +117,19 @@ static int rate(const ordo_network_t *net, const rate_query_t *q, const char *sv
 static int run(const ordo_cli_args_t *a)
 {
     const char *dir = ordo_cli_get(a, "network"), *svc_s = ordo_cli_get(a, "service"),
-               *weight_s = ordo_cli_get(a, "weight"), *dims = ordo_cli_get(a, "dims");
+               *weight_s = ordo_cli_get(a, "weight"), *dims = ordo_cli_get(a, "dims"),
+               *date_s = ordo_cli_get(a, "date");
     rate_query_t q = {.node_id = ordo_cli_get(a, "node"),
                       .to = ordo_cli_get(a, "to"),
                       .residential = !ordo_cli_flag(a, "commercial"),
-                      .peak = ordo_cli_flag(a, "peak")};
+                      .peak_md = ordo_cli_flag(a, "peak") ? ORDO_PEAK_FIRST : ORDO_PEAK_NONE};
+    int yy, mm, dd;
+    char tail;
+    if (date_s && (sscanf(date_s, "%4d-%2d-%2d%c", &yy, &mm, &dd, &tail) != 3 || mm < 1 ||
+                   mm > 12 || dd < 1 || dd > 31))
+        return ordo_cli_usage("rate", "--date wants YYYY-MM-DD");
+    if (date_s)
+        q.peak_md = mm * 100 + dd;
     if (!dir || !q.node_id || !q.to || !weight_s || !svc_s)
         return ordo_cli_usage("rate", "--network, --node, --to, --weight and --service are required");
     if (ordo_parse_double(weight_s, strlen(weight_s), &q.weight) || q.weight <= 0)
@@ -147,17 +162,20 @@ static const ordo_cli_opt_t opts[] = {
                         "matching service (required)"},
     {"dims", 0, "LxWxH", "parcel dimensions in inches (dimensional weight)"},
     {"commercial", 0, NULL, "no residential surcharge"},
-    {"peak", 0, NULL, "add the peak-season surcharge"},
+    {"peak", 0, NULL, "add the first peak window's surcharge"},
+    {"date", 0, "YYYY-MM-DD", "ship date: the peak surcharge of the window it falls in"},
     {NULL, 0, NULL, NULL}};
 
 const ordo_cli_cmd_t ordo_cmd_rate = {
     .name = "rate",
     .summary = "price one parcel and show its parts",
     .usage = "rate --network DIR --node ID --to ZIP --weight LB --service S\n"
-             "     [--dims LxWxH] [--commercial] [--peak] [--json]",
+             "     [--dims LxWxH] [--commercial] [--peak | --date YYYY-MM-DD] [--json]",
     .about = "Prices one parcel from a node to a ZIP and prints the rate and its parts:\n"
-             "zone, actual/dimensional/billable weight, base rate, fuel, residential and\n"
-             "peak surcharges, and the transit-time distribution.",
+             "zone, actual/dimensional/billable weight, base rate, fuel, additional\n"
+             "handling or large package, residential and peak surcharges, and the\n"
+             "transit-time distribution. A parcel over the service's weight or size\n"
+             "limits is an error (ERANGE) naming the limit.",
     .examples = "ordo rate --network docs/examples/network --node DC-001 --to 90001 --weight 2 "
                 "--service ground",
     .opts = opts,

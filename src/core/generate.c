@@ -64,29 +64,74 @@ static const double weight_brackets[] = {1,  2,  3,  4,  5,  6,  8,  10,  15,
 
 /* Ground list rates: 1 lb is $11.32 at zone 2 and $14.17 at zone 8 (2025
  * public list prices); heavier parcels add a per-pound amount that grows
- * with zone. Zone 9 (territories) is priced above zone 8. */
-static const double ground_base[ORDO_ZONES] = {10.98, 11.32, 11.79, 12.27, 12.76,
-                                               13.22, 13.70, 14.17, 17.40};
-static const double ground_per_lb[ORDO_ZONES] = {0.52, 0.61, 0.78, 0.98, 1.22,
-                                                 1.46, 1.71, 1.95, 2.60};
+ * with zone. Zones 9..12 (Pacific territories, Alaska, Hawaii, PR/VI) are
+ * priced as parcel carriers price them, well above zone 8. */
+static const double ground_base[ORDO_ZONES] = {10.98, 11.32, 11.79, 12.27, 12.76, 13.22,
+                                               13.70, 14.17, 44.00, 38.50, 36.90, 24.60};
+static const double ground_per_lb[ORDO_ZONES] = {0.52, 0.61, 0.78, 0.98, 1.22, 1.46,
+                                                 1.71, 1.95, 4.10, 3.60, 3.40, 2.40};
+/* LTL freight, USD per hundredweight by zone (weight breaks below) */
+static const double freight_cwt[ORDO_ZONES] = {38, 42, 47, 53, 59, 66, 73, 80, 260, 190, 210, 150};
+static const double freight_breaks[] = {499, 999, 1999, 4999, 10000};
+static const double freight_break_mult[] = {1.0, 0.85, 0.72, 0.6, 0.5};
+
+typedef struct service_rules {
+    double dim_divisor, dim_min_cubic_in;
+    double max_weight_lb, max_length_in, max_length_girth_in;
+    double ahs_weight_lb, ahs_weight_amount, ahs_longest_in, ahs_second_in, ahs_amount;
+    double large_length_girth_in, large_longest_in, large_amount, large_min_billable_lb;
+    ordo_peak_window_t peak[3]; /* amount 0: none */
+} service_rules_t;
+
+/* Parcel carriers (2025 list): 150 lb, 108 in long, 165 in length + girth;
+ * dim divisor 139 always; additional handling over 50 lb ($33.45) or a
+ * side over 48 in / second side over 30 in ($25.25); large package over 130
+ * in length + girth or 96 in long ($240, billed at least 90 lb); peak from
+ * late October to mid-January, higher for large and handled parcels. */
+#define PARCEL_RULES(p1, p2)                                                                    \
+    {139,  0,    150,   108,  165,  50, 33.45, 48, 30, 25.25, 130, 96, 240, 90,                  \
+     {{1026, 1122, p1, 6.50, 65}, {1123, 1227, p2, 10.00, 105}, {1228, 117, p1, 6.50, 65}}}
+/* Postal: 70 lb and 130 in; divisor 166 only above one cubic foot; a side
+ * over 30 in pays the nonstandard fee ($18); over 108 in length + girth is
+ * priced as oversized (the 70-lb rate); a peak increase October to January. */
+#define POSTAL_RULES                                                                            \
+    {166, 1728, 70, 0, 130, 0, 0, 30, 0, 18.00, 108, 0, 0, 70, {{1005, 118, 0.45, 0, 0}}}
+/* LTL freight: no dimensional weight, 10,000 lb, no size rules here. */
+#define FREIGHT_RULES {0, 0, 10000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, {{0}}}
 
 typedef struct service_spec {
     const char *id, *carrier, *service;
     double rate_mult_base, rate_mult_zone; /* × ground, + per zone */
     double heavy_discount;                 /* per-lb slope multiplier */
-    double fuel_pct, residential, peak;
+    double fuel_pct, residential;
+    bool postal_far;                       /* zones 9..12 at the zone-8 price × 1.08 */
+    bool freight;                          /* per hundredweight, minimum charge */
+    double min_charge, liftgate;
+    service_rules_t rules;
     double transit_mean[ORDO_ZONES], transit_sd[ORDO_ZONES];
 } service_spec_t;
 
 static const service_spec_t service_specs[] = {
-    {"parcel_ground", "parcel", "ground", 1.0, 0.0, 1.0, 15.5, 5.95, 0.0,
-     {1.1, 2.0, 2.9, 3.4, 4.0, 4.6, 5.1, 5.6, 8.5}, {0.35, 0.45, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 1.4}},
-    {"parcel_two_day", "parcel", "two_day", 1.85, 0.12, 1.3, 15.5, 5.95, 0.0,
-     {1.2, 1.6, 1.9, 2.0, 2.0, 2.05, 2.1, 2.15, 3.5}, {0.3, 0.35, 0.3, 0.25, 0.25, 0.3, 0.3, 0.35, 0.9}},
-    {"parcel_overnight", "parcel", "overnight", 3.1, 0.22, 1.7, 15.5, 5.95, 0.0,
-     {1.0, 1.0, 1.0, 1.02, 1.03, 1.04, 1.05, 1.06, 2.2}, {0.15, 0.15, 0.18, 0.2, 0.2, 0.22, 0.24, 0.26, 0.6}},
-    {"postal_ground", "postal", "ground", 0.86, -0.004, 1.15, 0.0, 0.0, 0.0,
-     {1.6, 2.4, 3.1, 3.7, 4.3, 4.9, 5.5, 6.1, 7.5}, {0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.2, 1.6}},
+    {"parcel_ground", "parcel", "ground", 1.0, 0.0, 1.0, 15.5, 5.95, false, false, 0, 0,
+     PARCEL_RULES(0.30, 0.55),
+     {1.1, 2.0, 2.9, 3.4, 4.0, 4.6, 5.1, 5.6, 8.5, 7.0, 6.5, 6.0},
+     {0.35, 0.45, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 1.4, 1.4, 1.3, 1.2}},
+    {"parcel_two_day", "parcel", "two_day", 1.85, 0.12, 1.3, 15.5, 5.95, false, false, 0, 0,
+     PARCEL_RULES(0.95, 1.50),
+     {1.2, 1.6, 1.9, 2.0, 2.0, 2.05, 2.1, 2.15, 3.5, 2.6, 2.5, 2.4},
+     {0.3, 0.35, 0.3, 0.25, 0.25, 0.3, 0.3, 0.35, 0.9, 0.6, 0.5, 0.5}},
+    {"parcel_overnight", "parcel", "overnight", 3.1, 0.22, 1.7, 15.5, 5.95, false, false, 0, 0,
+     PARCEL_RULES(0.95, 1.50),
+     {1.0, 1.0, 1.0, 1.02, 1.03, 1.04, 1.05, 1.06, 2.2, 1.5, 1.4, 1.4},
+     {0.15, 0.15, 0.18, 0.2, 0.2, 0.22, 0.24, 0.26, 0.6, 0.5, 0.45, 0.45}},
+    {"postal_ground", "postal", "ground", 0.86, -0.004, 1.15, 0.0, 0.0, true, false, 0, 0,
+     POSTAL_RULES,
+     {1.6, 2.4, 3.1, 3.7, 4.3, 4.9, 5.5, 6.1, 7.5, 4.5, 4.3, 4.0},
+     {0.6, 0.7, 0.8, 0.9, 1.0, 1.05, 1.1, 1.2, 1.6, 1.2, 1.1, 1.0}},
+    {"ltl_freight", "freight", "ground", 1.0, 0.0, 1.0, 28.0, 95.0, false, true, 165.0, 85.0,
+     FREIGHT_RULES,
+     {1.5, 2.0, 2.5, 3.0, 3.5, 4.2, 4.8, 5.5, 13.0, 10.0, 12.0, 9.0},
+     {0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 1.5, 1.5, 1.5}},
 };
 #define N_SERVICES (sizeof service_specs / sizeof service_specs[0])
 
@@ -124,6 +169,118 @@ static void transit_hist(double mean, double sd, double *out)
     out[mode] = round((out[mode] + 1.0 - s2) * 1e4) / 1e4;
 }
 
+/* A parcel service's rate for a bracket weight at zone z (1..12). */
+static double spec_rate(const service_spec_t *s, int z, double lb)
+{
+    int zz = s->postal_far && z > 8 ? 8 : z;
+    double mult = s->rate_mult_base + s->rate_mult_zone * (zz - 1);
+    double g = ground_base[zz - 1] + ground_per_lb[zz - 1] * s->heavy_discount * (lb - 1);
+    return round2(g * mult * (zz != z ? 1.08 : 1.0));
+}
+
+static double spec_per_lb(const service_spec_t *s, int z)
+{
+    int zz = s->postal_far && z > 8 ? 8 : z;
+    double mult = s->rate_mult_base + s->rate_mult_zone * (zz - 1);
+    return round2(ground_per_lb[zz - 1] * s->heavy_discount * mult * (zz != z ? 1.08 : 1.0));
+}
+
+static void write_rate_card(ordo_jsonw_t *w, const service_spec_t *s)
+{
+    const double *brk = s->freight ? freight_breaks : weight_brackets;
+    size_t nb = s->freight ? sizeof freight_breaks / sizeof freight_breaks[0] : N_BRACKETS;
+    ordo_jsonw_key(w, "rate_card");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_key(w, "max_weight_lb");
+    ordo_jsonw_arr_begin(w);
+    for (size_t b = 0; b < nb; b++)
+        ordo_jsonw_double(w, brk[b]);
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_key(w, "rates");
+    ordo_jsonw_arr_begin(w);
+    for (size_t b = 0; b < nb; b++) {
+        ordo_jsonw_arr_begin(w);
+        for (int z = 1; z <= ORDO_ZONES; z++)
+            ordo_jsonw_double(w, s->freight ? round2(freight_cwt[z - 1] * freight_break_mult[b])
+                                            : spec_rate(s, z, brk[b]));
+        ordo_jsonw_arr_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+    if (!s->freight) {
+        ordo_jsonw_key(w, "per_lb_over");
+        ordo_jsonw_arr_begin(w);
+        for (int z = 1; z <= ORDO_ZONES; z++)
+            ordo_jsonw_double(w, spec_per_lb(s, z));
+        ordo_jsonw_arr_end(w);
+    }
+    ordo_jsonw_obj_end(w);
+}
+
+static void md_str(int md, char *buf)
+{
+    snprintf(buf, 6, "%02d-%02d", (md / 100) % 100, md % 100);
+}
+
+/* Limits, handling, large package and peak windows of a service spec. */
+static void write_rules(ordo_jsonw_t *w, const service_spec_t *s)
+{
+    const service_rules_t *r = &s->rules;
+    ordo_jsonw_kdouble(w, "dim_divisor", r->dim_divisor);
+    if (r->dim_min_cubic_in > 0)
+        ordo_jsonw_kdouble(w, "dim_min_cubic_in", r->dim_min_cubic_in);
+    if (s->freight) {
+        ordo_jsonw_kstr(w, "rate_basis", "per_cwt");
+        ordo_jsonw_kdouble(w, "min_charge", s->min_charge);
+        ordo_jsonw_kdouble(w, "liftgate_surcharge", s->liftgate);
+    }
+    ordo_jsonw_key(w, "limits");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "max_weight_lb", r->max_weight_lb);
+    if (r->max_length_in > 0)
+        ordo_jsonw_kdouble(w, "max_length_in", r->max_length_in);
+    if (r->max_length_girth_in > 0)
+        ordo_jsonw_kdouble(w, "max_length_girth_in", r->max_length_girth_in);
+    ordo_jsonw_obj_end(w);
+    if (r->ahs_amount > 0) {
+        ordo_jsonw_key(w, "additional_handling");
+        ordo_jsonw_obj_begin(w);
+        if (r->ahs_weight_lb > 0) {
+            ordo_jsonw_kdouble(w, "weight_lb", r->ahs_weight_lb);
+            ordo_jsonw_kdouble(w, "weight_amount", r->ahs_weight_amount);
+        }
+        ordo_jsonw_kdouble(w, "longest_in", r->ahs_longest_in);
+        if (r->ahs_second_in > 0)
+            ordo_jsonw_kdouble(w, "second_in", r->ahs_second_in);
+        ordo_jsonw_kdouble(w, "amount", r->ahs_amount);
+        ordo_jsonw_obj_end(w);
+    }
+    if (r->large_length_girth_in > 0) {
+        ordo_jsonw_key(w, "large_package");
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kdouble(w, "length_girth_in", r->large_length_girth_in);
+        if (r->large_longest_in > 0)
+            ordo_jsonw_kdouble(w, "longest_in", r->large_longest_in);
+        ordo_jsonw_kdouble(w, "amount", r->large_amount);
+        ordo_jsonw_kdouble(w, "min_billable_lb", r->large_min_billable_lb);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_key(w, "peak");
+    ordo_jsonw_arr_begin(w);
+    for (int i = 0; i < 3 && r->peak[i].amount > 0; i++) {
+        char from[8], to[8];
+        md_str(r->peak[i].from_md, from);
+        md_str(r->peak[i].to_md, to);
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "from", from);
+        ordo_jsonw_kstr(w, "to", to);
+        ordo_jsonw_kdouble(w, "amount", r->peak[i].amount);
+        ordo_jsonw_kdouble(w, "additional_handling", r->peak[i].additional_handling);
+        ordo_jsonw_kdouble(w, "large_package", r->peak[i].large_package);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
+
 static void write_services(ordo_jsonw_t *w)
 {
     ordo_jsonw_key(w, "carrier_services");
@@ -134,10 +291,9 @@ static void write_services(ordo_jsonw_t *w)
         ordo_jsonw_kstr(w, "id", s->id);
         ordo_jsonw_kstr(w, "carrier", s->carrier);
         ordo_jsonw_kstr(w, "service", s->service);
-        ordo_jsonw_kdouble(w, "dim_divisor", 139);
         ordo_jsonw_kdouble(w, "fuel_surcharge_pct", s->fuel_pct);
         ordo_jsonw_kdouble(w, "residential_surcharge", s->residential);
-        ordo_jsonw_kdouble(w, "peak_surcharge", s->peak);
+        write_rules(w, s);
         if (!strcmp(s->carrier, "postal")) { /* the postal service delivers on Saturdays */
             static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat"};
             ordo_jsonw_key(w, "delivery_days");
@@ -146,34 +302,7 @@ static void write_services(ordo_jsonw_t *w)
                 ordo_jsonw_str(w, days[d]);
             ordo_jsonw_arr_end(w);
         }
-        ordo_jsonw_key(w, "rate_card");
-        ordo_jsonw_obj_begin(w);
-        ordo_jsonw_key(w, "max_weight_lb");
-        ordo_jsonw_arr_begin(w);
-        for (size_t b = 0; b < N_BRACKETS; b++)
-            ordo_jsonw_double(w, weight_brackets[b]);
-        ordo_jsonw_arr_end(w);
-        ordo_jsonw_key(w, "rates");
-        ordo_jsonw_arr_begin(w);
-        for (size_t b = 0; b < N_BRACKETS; b++) {
-            ordo_jsonw_arr_begin(w);
-            for (int z = 1; z <= ORDO_ZONES; z++) {
-                double mult = s->rate_mult_base + s->rate_mult_zone * (z - 1);
-                double g = ground_base[z - 1] +
-                           ground_per_lb[z - 1] * s->heavy_discount * (weight_brackets[b] - 1);
-                ordo_jsonw_double(w, round2(g * mult));
-            }
-            ordo_jsonw_arr_end(w);
-        }
-        ordo_jsonw_arr_end(w);
-        ordo_jsonw_key(w, "per_lb_over");
-        ordo_jsonw_arr_begin(w);
-        for (int z = 1; z <= ORDO_ZONES; z++) {
-            double mult = s->rate_mult_base + s->rate_mult_zone * (z - 1);
-            ordo_jsonw_double(w, round2(ground_per_lb[z - 1] * s->heavy_discount * mult));
-        }
-        ordo_jsonw_arr_end(w);
-        ordo_jsonw_obj_end(w);
+        write_rate_card(w, s);
         ordo_jsonw_key(w, "transit_days");
         ordo_jsonw_arr_begin(w);
         for (int z = 0; z < ORDO_ZONES; z++) {
@@ -451,9 +580,10 @@ static int place_sites(gen_t *g, const ordo_geo_t *geo, const popdist_t *pd, ord
 static void write_gen_node(gen_t *g, ordo_jsonw_t *w, uint32_t i)
 {
     static const char *const dc_svcs[] = {"parcel_ground", "parcel_two_day", "parcel_overnight",
-                                          "postal_ground"};
-    static const char *const store_svcs[] = {"parcel_ground", "parcel_two_day", "postal_ground"};
-    static const char *const ds_svcs[] = {"parcel_ground", "postal_ground"};
+                                          "postal_ground", "ltl_freight"};
+    static const char *const store_svcs[] = {"parcel_ground", "parcel_two_day", "postal_ground",
+                                             "ltl_freight"};
+    static const char *const ds_svcs[] = {"parcel_ground", "postal_ground", "ltl_freight"};
     const ordo_generate_options_t *opt = g->opt;
     ordo_rng_t *rng = &g->rng;
     char id[32], name[ORDO_NAME_MAX];
@@ -465,21 +595,21 @@ static void write_gen_node(gen_t *g, ordo_jsonw_t *w, uint32_t i)
         long cap = (long)(uniform(rng, 18, 60)) * 1000;
         write_node(w, id, name, "dc", s->zip, 1, 0, cap, (long)(cap * uniform(rng, 0.2, 0.6)),
                    uniform(rng, 0.45, 0.75), uniform(rng, 1.1, 1.7), (int)uniform(rng, 15, 18), 0,
-                   dc_svcs, 4, 1, region, "dc", 0);
+                   dc_svcs, 5, 1, region, "dc", 0);
     } else if (i < opt->dcs + opt->stores) {
         snprintf(id, sizeof id, "ST-%04u", i - opt->dcs + 1);
         snprintf(name, sizeof name, "%.40s %s store", s->city, s->state);
         long cap = (long)uniform(rng, 150, 600);
         write_node(w, id, name, "store", s->zip, 1, 1, cap, (long)(cap * uniform(rng, 0.1, 0.7)),
                    uniform(rng, 1.4, 2.4), uniform(rng, 2.0, 3.0), 14,
-                   ordo_rng_uniform(rng) < 0.7 ? 0 : 1, store_svcs, 3, 2, region, "stores", 1);
+                   ordo_rng_uniform(rng) < 0.7 ? 0 : 1, store_svcs, 4, 2, region, "stores", 1);
     } else {
         snprintf(id, sizeof id, "DS-%03u", i - opt->dcs - opt->stores + 1);
         snprintf(name, sizeof name, "%.40s %s supplier", s->city, s->state);
         long cap = (long)uniform(rng, 2, 10) * 1000;
         write_node(w, id, name, "dropship", s->zip, 1, 0, cap, (long)(cap * uniform(rng, 0.1, 0.5)),
                    uniform(rng, 0.2, 0.5), uniform(rng, 3.5, 6.0), 12,
-                   1 + (int)ordo_rng_below(rng, 3), ds_svcs, 2, 3, region, "dropship", 0);
+                   1 + (int)ordo_rng_below(rng, 3), ds_svcs, 3, 3, region, "dropship", 0);
     }
 }
 

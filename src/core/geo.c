@@ -31,6 +31,19 @@ static bool is_zone9_territory(const char *st)
     return false;
 }
 
+static uint8_t area_of(const char *st)
+{
+    if (is_zone9_territory(st))
+        return ORDO_AREA_PACIFIC;
+    if (!strcmp(st, "AK"))
+        return ORDO_AREA_ALASKA;
+    if (!strcmp(st, "HI"))
+        return ORDO_AREA_HAWAII;
+    if (!strcmp(st, "PR") || !strcmp(st, "VI"))
+        return ORDO_AREA_CARIBBEAN;
+    return ORDO_AREA_MAINLAND;
+}
+
 int ordo_zip_parse(const char *s, size_t n, uint32_t *zip)
 {
     if (n != 5)
@@ -120,6 +133,7 @@ static void build_zip3(ordo_geo_t *g)
             t->lon = ulon[k] / t->n_zips;
         }
         t->territory = is_zone9_territory(t->state);
+        t->area = area_of(t->state);
     }
 }
 
@@ -341,6 +355,21 @@ int ordo_geo_zone(const ordo_geo_t *g, uint16_t origin, uint16_t dest)
         return ORDO_ENOTFOUND;
     if (x->territory != y->territory || (x->territory && origin != dest))
         return 9;
+    return ordo_zone_from_miles(ordo_geo_miles(x->lat, x->lon, y->lat, y->lon));
+}
+
+int ordo_geo_rate_zone(const ordo_geo_t *g, uint16_t origin, uint16_t dest)
+{
+    const ordo_zip3_t *x = ordo_geo_zip3(g, origin), *y = ordo_geo_zip3(g, dest);
+    if (!x->known || !y->known)
+        return ORDO_ENOTFOUND;
+    if (x->area == ORDO_AREA_PACIFIC || y->area == ORDO_AREA_PACIFIC)
+        return x->area == y->area && origin == dest ? 1 : 9;
+    if (x->area != y->area) {
+        static const int far_zone[] = {[ORDO_AREA_ALASKA] = 10, [ORDO_AREA_HAWAII] = 11,
+                                       [ORDO_AREA_CARIBBEAN] = 12};
+        return far_zone[y->area != ORDO_AREA_MAINLAND ? y->area : x->area];
+    }
     return ordo_zone_from_miles(ordo_geo_miles(x->lat, x->lon, y->lat, y->lon));
 }
 

@@ -260,30 +260,23 @@ static int parse_delivery_days(jctx_t *c, const cJSON *o, ordo_carrier_service_t
     return ORDO_OK;
 }
 
-static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
+/* A row of per-zone numbers: 12 (zones 1..12), or 9 (the older format:
+ * zones 10..12 take zone 8's value). */
+static int parse_zone_row(jctx_t *c, const cJSON *arr, const char *key, double *dst, double hi)
 {
-    static const char *const keys[] = {"id", "carrier", "service", "dim_divisor",
-                                       "fuel_surcharge_pct", "residential_surcharge",
-                                       "peak_surcharge", "rate_card", "transit_days",
-                                       "delivery_days", NULL};
+    int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+    if (n != ORDO_ZONES && n != ORDO_ZONES_LEGACY)
+        return jfail(c, key, ORDO_EPARSE, "must be an array of 12 numbers (or 9: zones 1..9)%s",
+                     "");
+    int rc = parse_double_array(c, arr, key, dst, (size_t)n, 0, hi);
+    for (int z = n; z < ORDO_ZONES; z++)
+        dst[z] = dst[7];
+    return rc;
+}
+
+static int parse_rate_card(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
+{
     int rc;
-    char svc[32];
-    if (!cJSON_IsObject(o))
-        return jfail(c, NULL, ORDO_EPARSE, "must be an object%s", "");
-    if ((rc = check_keys(c, o, keys)) || (rc = get_str(c, o, "id", s->id, sizeof s->id, 1)) ||
-        (rc = get_str(c, o, "carrier", s->carrier, sizeof s->carrier, 1)) ||
-        (rc = get_str(c, o, "service", svc, sizeof svc, 1)))
-        return rc;
-    if (ordo_service_parse(svc, &s->service))
-        return jfail(c, "service", ORDO_EPARSE, "unknown service '%s' (ground, two_day, overnight)",
-                     svc);
-    s->dim_divisor = 139;
-    if ((rc = get_num(c, o, "dim_divisor", &s->dim_divisor, 0, 1, 10000)) ||
-        (rc = get_num(c, o, "fuel_surcharge_pct", &s->fuel_surcharge_pct, 0, 0, 100)) ||
-        (rc = get_num(c, o, "residential_surcharge", &s->residential_surcharge, 0, 0, 1000)) ||
-        (rc = get_num(c, o, "peak_surcharge", &s->peak_surcharge, 0, 0, 1000)) ||
-        (rc = parse_delivery_days(c, o, s)))
-        return rc;
     const cJSON *rcard = cJSON_GetObjectItemCaseSensitive(o, "rate_card");
     if (!cJSON_IsObject(rcard))
         return jfail(c, "rate_card", ORDO_EPARSE, "missing or not an object%s", "");
@@ -309,18 +302,23 @@ static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
         return jfail(c, "rates", ORDO_EPARSE, "must have one row per weight bracket%s", "");
     int b = 0;
     for (const cJSON *row = rates->child; row; row = row->next, b++)
-        if ((rc = parse_double_array(c, row, "rates", s->rates[b], ORDO_ZONES, 0,
-                                     ORDO_NET_RATE_MAX)))
+        if ((rc = parse_zone_row(c, row, "rates", s->rates[b], ORDO_NET_RATE_MAX)))
             return rc;
     const cJSON *over = cJSON_GetObjectItemCaseSensitive(rcard, "per_lb_over");
-    if (over && (rc = parse_double_array(c, over, "per_lb_over", s->per_lb_over, ORDO_ZONES, 0,
-                                         ORDO_NET_RATE_MAX)))
+    if (over && (rc = parse_zone_row(c, over, "per_lb_over", s->per_lb_over, ORDO_NET_RATE_MAX)))
         return rc;
     c->path[plen] = 0;
+    return ORDO_OK;
+}
+
+static int parse_transit(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
+{
+    int rc;
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o, "transit_days");
-    if (!cJSON_IsArray(tr) || cJSON_GetArraySize(tr) != ORDO_ZONES)
+    int nz = cJSON_IsArray(tr) ? cJSON_GetArraySize(tr) : 0;
+    if (nz != ORDO_ZONES && nz != ORDO_ZONES_LEGACY)
         return jfail(c, "transit_days", ORDO_EPARSE,
-                     "must be 9 histograms, one per zone 1..9%s", "");
+                     "must be 12 histograms, one per zone 1..12 (or 9: zones 1..9)%s", "");
     int z = 0;
     for (const cJSON *row = tr->child; row; row = row->next, z++) {
         int nd = cJSON_IsArray(row) ? cJSON_GetArraySize(row) : 0;
@@ -341,7 +339,141 @@ static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
         for (int d = 0; d < nd; d++)
             s->transit[z][d] /= sum;
     }
+    for (; z < ORDO_ZONES; z++)
+        memcpy(s->transit[z], s->transit[7], sizeof s->transit[z]);
     return ORDO_OK;
+}
+
+/* The numbers of one optional sub-object: keys[i] into dst[i]. */
+static int parse_rule_obj(jctx_t *c, const cJSON *o, const char *name, const char *const *keys,
+                          double *const *dst, double hi)
+{
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!r)
+        return ORDO_OK;
+    if (!cJSON_IsObject(r))
+        return jfail(c, name, ORDO_EPARSE, "must be an object%s", "");
+    size_t plen = strlen(c->path);
+    snprintf(c->path + plen, sizeof c->path - plen, "%s%s", plen ? "." : "", name);
+    int rc = check_keys(c, r, keys);
+    for (size_t i = 0; !rc && keys[i]; i++)
+        rc = get_num(c, r, keys[i], dst[i], 0, 0, hi);
+    c->path[plen] = 0;
+    return rc;
+}
+
+/* "MM-DD" → month × 100 + day. */
+static int parse_md(jctx_t *c, const cJSON *w, const char *key, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(w, key);
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int m, d;
+    char tail;
+    if (!cJSON_IsString(v) || strlen(v->valuestring) != 5 ||
+        sscanf(v->valuestring, "%2d-%2d%c", &m, &d, &tail) != 2 || m < 1 || m > 12 || d < 1 ||
+        d > mdays[m - 1])
+        return jfail(c, key, ORDO_EPARSE, "must be a date \"MM-DD\"%s", "");
+    *out = m * 100 + d;
+    return ORDO_OK;
+}
+
+static int parse_peak(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
+{
+    static const char *const keys[] = {"from", "to", "amount", "additional_handling",
+                                       "large_package", NULL};
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "peak");
+    if (!arr) {
+        if (s->peak_surcharge > 0) /* older cards: November and December */
+            s->peak[s->n_peak++] = (ordo_peak_window_t){1101, 1231, s->peak_surcharge, 0, 0};
+        return ORDO_OK;
+    }
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > ORDO_MAX_PEAK_WINDOWS)
+        return jfail(c, "peak", ORDO_EPARSE, "must be an array of at most 8 windows%s", "");
+    if (s->peak_surcharge > 0)
+        return jfail(c, "peak", ORDO_EPARSE, "give peak windows or peak_surcharge, not both%s",
+                     "");
+    size_t plen = strlen(c->path);
+    int rc = ORDO_OK;
+    for (const cJSON *w = arr->child; w && !rc; w = w->next) {
+        ordo_peak_window_t *p = &s->peak[s->n_peak];
+        snprintf(c->path + plen, sizeof c->path - plen, ".peak[%u]", s->n_peak++);
+        if (!cJSON_IsObject(w))
+            rc = jfail(c, NULL, ORDO_EPARSE, "must be an object%s", "");
+        if (!rc)
+            rc = check_keys(c, w, keys);
+        if (!rc && !(rc = parse_md(c, w, "from", &p->from_md)))
+            rc = parse_md(c, w, "to", &p->to_md);
+        if (!rc && !(rc = get_num(c, w, "amount", &p->amount, 1, 0, 1000)) &&
+            !(rc = get_num(c, w, "additional_handling", &p->additional_handling, 0, 0, 1000)))
+            rc = get_num(c, w, "large_package", &p->large_package, 0, 0, 1000);
+    }
+    if (!rc)
+        c->path[plen] = 0;
+    return rc;
+}
+
+/* Limits, dimensional-weight threshold, rate basis, handling rules. */
+static int parse_service_rules(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
+{
+    int rc;
+    char basis[16] = "per_parcel";
+    if ((rc = get_num(c, o, "dim_min_cubic_in", &s->dim_min_cubic_in, 0, 0, 1e7)) ||
+        (rc = get_num(c, o, "min_charge", &s->min_charge, 0, 0, ORDO_NET_RATE_MAX)) ||
+        (rc = get_num(c, o, "liftgate_surcharge", &s->liftgate_surcharge, 0, 0, 1000)) ||
+        (rc = get_str(c, o, "rate_basis", basis, sizeof basis, 0)))
+        return rc;
+    if (!strcmp(basis, "per_parcel"))
+        s->basis = ORDO_RATE_PER_PARCEL;
+    else if (!strcmp(basis, "per_cwt"))
+        s->basis = ORDO_RATE_PER_CWT;
+    else
+        return jfail(c, "rate_basis", ORDO_EPARSE, "unknown '%s' (per_parcel, per_cwt)", basis);
+    static const char *const lk[] = {"max_weight_lb", "max_billable_lb", "max_length_in",
+                                     "max_length_girth_in", NULL};
+    double *const ld[] = {&s->max_weight_lb, &s->max_billable_lb, &s->max_length_in,
+                          &s->max_length_girth_in};
+    static const char *const ak[] = {"weight_lb",       "weight_amount", "longest_in", "second_in",
+                                     "length_girth_in", "amount",        NULL};
+    double *const ad[] = {&s->ahs_weight_lb,  &s->ahs_weight_amount,   &s->ahs_longest_in,
+                          &s->ahs_second_in, &s->ahs_length_girth_in, &s->ahs_amount};
+    static const char *const gk[] = {"length_girth_in", "longest_in", "amount", "min_billable_lb",
+                                     NULL};
+    double *const gd[] = {&s->large_length_girth_in, &s->large_longest_in, &s->large_amount,
+                          &s->large_min_billable_lb};
+    if ((rc = parse_rule_obj(c, o, "limits", lk, ld, ORDO_NET_WEIGHT_MAX)) ||
+        (rc = parse_rule_obj(c, o, "additional_handling", ak, ad, ORDO_NET_WEIGHT_MAX)) ||
+        (rc = parse_rule_obj(c, o, "large_package", gk, gd, ORDO_NET_WEIGHT_MAX)))
+        return rc;
+    return parse_peak(c, o, s);
+}
+
+static int parse_service(jctx_t *c, const cJSON *o, ordo_carrier_service_t *s)
+{
+    static const char *const keys[] = {
+        "id",          "carrier",      "service",          "dim_divisor",
+        "fuel_surcharge_pct", "residential_surcharge", "peak_surcharge", "rate_card",
+        "transit_days", "dim_min_cubic_in", "rate_basis", "min_charge", "liftgate_surcharge",
+        "limits",      "additional_handling", "large_package", "peak", "delivery_days", NULL};
+    int rc;
+    char svc[32];
+    if (!cJSON_IsObject(o))
+        return jfail(c, NULL, ORDO_EPARSE, "must be an object%s", "");
+    if ((rc = check_keys(c, o, keys)) || (rc = get_str(c, o, "id", s->id, sizeof s->id, 1)) ||
+        (rc = get_str(c, o, "carrier", s->carrier, sizeof s->carrier, 1)) ||
+        (rc = get_str(c, o, "service", svc, sizeof svc, 1)))
+        return rc;
+    if (ordo_service_parse(svc, &s->service))
+        return jfail(c, "service", ORDO_EPARSE, "unknown service '%s' (ground, two_day, overnight)",
+                     svc);
+    s->dim_divisor = 139;
+    if ((rc = get_num(c, o, "dim_divisor", &s->dim_divisor, 0, 0, 10000)) ||
+        (rc = get_num(c, o, "fuel_surcharge_pct", &s->fuel_surcharge_pct, 0, 0, 100)) ||
+        (rc = get_num(c, o, "residential_surcharge", &s->residential_surcharge, 0, 0, 1000)) ||
+        (rc = get_num(c, o, "peak_surcharge", &s->peak_surcharge, 0, 0, 1000)) ||
+        (rc = parse_delivery_days(c, o, s)) || (rc = parse_service_rules(c, o, s)) ||
+        (rc = parse_rate_card(c, o, s)))
+        return rc;
+    return parse_transit(c, o, s);
 }
 
 static int add_group(ordo_network_t *net, jctx_t *c, const char *name, uint32_t *idx)
@@ -1059,7 +1191,7 @@ int ordo_network_finalize(ordo_network_t *net, ordo_error_t *err)
         }
         first_with[o] = (int32_t)n;
         for (int d = 0; d < ORDO_ZIP3_COUNT; d++) {
-            int z = ordo_geo_zone(net->geo, o, (uint16_t)d);
+            int z = ordo_geo_rate_zone(net->geo, o, (uint16_t)d);
             double m = ordo_geo_zip3_miles(net->geo, o, (uint16_t)d);
             zrow[d] = z > 0 ? (uint8_t)z : 0;
             mrow[d] = m >= 0 ? (float)m : -1.0f;

@@ -244,6 +244,8 @@ static void backorders(src_ctx_t *x, ordo_plan_t *plan)
             snprintf(d, sizeof d, "no allowed node has %u (most: %llu in total over %u nodes)",
                      o->lines[li].quantity, (unsigned long long)x->line_total[li],
                      x->line_allowed[li]);
+        } else if (x->excl[li][5] && (src_line_limits(x, li, d, sizeof d), d[0])) {
+            b->reason = "no_carrier_service"; /* d: the weight, size and limits */
         } else {
             b->reason = "no_feasible_plan";
             size_t n = 0;
@@ -360,6 +362,7 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
     x->promise = src_bday_to_time(x->day0, x->promise_days);
     if (eng->p.peak >= 0) {
         x->peak = eng->p.peak != 0;
+        x->peak_md = x->peak ? ORDO_PEAK_FIRST : ORDO_PEAK_NONE;
     } else {
         /* civil month from the day number (Howard Hinnant's algorithm) */
         int64_t z = x->day0 + 719468;
@@ -369,7 +372,10 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
         unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
         unsigned mp = (5 * doy + 2) / 153;
         unsigned m = mp < 10 ? mp + 3 : mp - 9;
-        x->peak = m == 11 || m == 12;
+        /* the services' peak windows are evaluated on this date */
+        unsigned d = doy - (153 * mp + 2) / 5 + 1;
+        x->peak_md = (int)(m * 100 + d);
+        x->peak = true;
     }
 }
 

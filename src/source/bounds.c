@@ -12,9 +12,9 @@
 
 /* Billable whole pounds for the bound tables, clamped to 1..150 (heavier
  * parcels cost at least the 150-lb rate). */
-static inline int billable_lb(double weight, double cubic, double inv_div)
+static inline int billable_lb(double weight, double cubic, double inv_div, double dim_min)
 {
-    double dim = cubic * inv_div;
+    double dim = cubic > dim_min ? cubic * inv_div : 0;
     int wl = src_ceil_int((weight > dim ? weight : dim) - 1e-9);
     if (wl < 1)
         wl = 1;
@@ -25,17 +25,44 @@ static inline int billable_lb(double weight, double cubic, double inv_div)
 
 /* Is the subset's parcel beyond the rate tables by a service with this 1/dim
  * (criteria_service_bound then leaves the choice to ordo_rate_parcel)? */
-static inline bool sub_heavy(const src_subset_t *sub, double inv_div)
+static inline bool sub_heavy(const src_subset_t *sub, double inv_div, double dim_min)
 {
-    double w = sub->weight > 0 ? sub->weight : 0.1, dim = sub->cubic * inv_div;
+    double w = sub->weight > 0 ? sub->weight : 0.1;
+    double dim = sub->cubic > dim_min ? sub->cubic * inv_div : 0;
     return (w > dim ? w : dim) > 149.5;
+}
+
+/* Does a size or weight rule of the service (a limit, additional handling,
+ * large package) apply to the subset's parcel? Then its shipping is not the
+ * table's, and criteria_service_bound leaves the choice to the evaluation.
+ * *over: a limit, so the service cannot carry it at all. */
+static inline bool sub_sized(const ordo_carrier_service_t *svc, const src_subset_t *sub, int wl,
+                             bool *over)
+{
+    ordo_parcel_t p = {sub->weight > 0 ? sub->weight : 0.1, sub->cubic,
+                       {sub->side[0], sub->side[1], sub->side[2]}};
+    double h, mb;
+    int kind;
+    *over = ordo_service_size_rules(svc, &p, wl, &h, &mb, &kind) != NULL;
+    return *over || kind != 0;
+}
+
+/* Can service s not carry the subset's parcel (known for the first
+ * SRC_MAX_SERVICES services; the others count as able, which keeps the
+ * bounds optimistic)? */
+static inline bool sub_over(const src_subset_t *sub, uint32_t s)
+{
+    return s < sub->n_wl && (sub->over >> s & 1);
 }
 
 void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
 {
-    double units = 0, rr_units = 0, weight = 0, cubic = 0;
+    double units = 0, rr_units = 0, weight = 0, cubic = 0, side[3] = {0, 0, 0};
     for (uint32_t m = mask; m; m &= m - 1) {
         const src_line_t *l = &x->lines[__builtin_ctz(m)];
+        for (int k = 0; k < 3; k++)
+            if (l->side[k] > side[k])
+                side[k] = l->side[k];
         units += l->qty;
         rr_units += l->base_rr * l->qty;
         weight += l->weight * l->qty;
@@ -47,14 +74,19 @@ void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
     sub->cubic = cubic;
     sub->share = x->total_units > 0 ? units / x->total_units : 1;
     sub->rr = units ? rr_units / units : 0;
+    src_parcel_sides(side, cubic, sub->side);
     /* billable pounds of the parcel by each service (dim divisors differ) */
     const ordo_engine_t *e = x->eng;
     uint32_t ns = x->net->n_services < SRC_MAX_SERVICES ? x->net->n_services : SRC_MAX_SERVICES;
-    sub->heavy = 0;
+    sub->heavy = sub->over = 0;
     for (uint32_t s = 0; s < ns; s++) {
-        sub->wl[s] = (uint8_t)billable_lb(weight, cubic, e->inv_div[s]);
-        if (sub_heavy(sub, e->inv_div[s]))
+        bool over;
+        sub->wl[s] = (uint8_t)billable_lb(weight, cubic, e->inv_div[s], e->dim_min[s]);
+        if (sub_sized(&x->net->services[s], sub, sub->wl[s], &over) ||
+            sub_heavy(sub, e->inv_div[s], e->dim_min[s]))
             sub->heavy |= 1ull << s;
+        if (over)
+            sub->over |= 1ull << s;
     }
     sub->n_wl = ns;
     sub->ret_known = 0;
@@ -63,7 +95,9 @@ void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
 /* The subset's billable pounds with a candidate's k-th service. */
 static inline int sub_wl(const src_ctx_t *x, uint32_t s, const src_subset_t *sub)
 {
-    return s < sub->n_wl ? sub->wl[s] : billable_lb(sub->weight, sub->cubic, x->svcx[s].inv_div);
+    return s < sub->n_wl ? sub->wl[s]
+                         : billable_lb(sub->weight, sub->cubic, x->svcx[s].inv_div,
+                                       x->svcx[s].dim_min);
 }
 
 /* ship_lb and weighted_service_ub with the subset's billable pounds. */
@@ -74,6 +108,8 @@ static double ship_lb_sub(const src_ctx_t *x, const src_cand_t *c, const src_sub
         if (!(c->svc_ok >> k & 1))
             continue; /* never chosen for this order */
         uint32_t si = c->svcs[k];
+        if (sub_over(sub, si))
+            continue;
         const src_svcx_t *sx = &x->svcx[si];
         double t = src_svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add;
         if (t < best)
@@ -93,6 +129,8 @@ static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,
         if (!(c->svc_ok >> k & 1))
             continue; /* never chosen for this order */
         uint32_t si = c->svcs[k];
+        if (sub_over(sub, si))
+            continue;
         const src_svcx_t *sx = &x->svcx[si];
         double t = -w->cost * (src_svc_row(x, c, si)[sub_wl(x, si, sub)] * sx->mult + sx->add) +
                    src_weighted_on_time(w, share, c->ot[k]);
@@ -123,7 +161,7 @@ criterion_ub_term(const ordo_criterion_t *k, const src_cand_t *c, const ordo_nod
     }
     case ORDO_CRIT_ZONE: {
         double z = pickup ? 0 : c->zone;
-        *term = share * (1 - (z > 1 ? z - 1 : 0) / 8);
+        *term = share * src_zone_term(z);
         return true;
     }
     case ORDO_CRIT_COST:
@@ -254,7 +292,10 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     double best_ot = -1;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t si = c->svcs[k];
-        if (si < SRC_MAX_SERVICES ? (sub->heavy >> si & 1) : sub_heavy(sub, x->svcx[si].inv_div))
+        if (si < SRC_MAX_SERVICES
+                ? (sub->heavy >> si & 1)
+                : sub_heavy(sub, x->svcx[si].inv_div, x->svcx[si].dim_min) ||
+                      sub_sized(&x->net->services[si], sub, sub_wl(x, si, sub), &(bool){0}))
             return false; /* beyond the tables: ordo_rate_parcel decides */
         if (!(allowed >> k & 1))
             continue; /* the order's level does not use it */

@@ -215,6 +215,8 @@ src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint3
                     .unit_cost = sku->unit_cost,
                     .base_rr = sku->return_rate};
     l.ret_wl = src_return_lb(&l);
+    double dims[3] = {sku->length_in, sku->width_in, sku->height_in};
+    src_parcel_sides(dims, 0, l.side);
     return l;
 }
 
@@ -491,8 +493,11 @@ static int prepare_bounds(src_ctx_t *x)
             const ordo_carrier_service_t *svc = &net->services[s];
             sx[s].inv_div = x->eng->inv_div[s];
             sx[s].mult = x->eng->mult[s];
-            sx[s].add = (x->order->residential ? svc->residential_surcharge : 0) +
-                        (x->peak ? svc->peak_surcharge : 0);
+            sx[s].dim_min = x->eng->dim_min[s];
+            sx[s].add = (x->order->residential
+                             ? svc->residential_surcharge + svc->liftgate_surcharge
+                             : 0) +
+                        ordo_service_peak(svc, x->peak_md, 0);
         }
         x->svcx = sx;
     }

@@ -61,9 +61,11 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
         net->n_nodes <= 65535 ? malloc(sizeof *e->near * ORDO_ZIP3_COUNT * net->n_nodes + 1) : NULL;
     e->inv_div = calloc(net->n_services + 1, sizeof *e->inv_div);
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
+    e->dim_min = calloc(net->n_services + 1, sizeof *e->dim_min);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
-    return e->one_lb && e->late0 && e->inv_div && e->mult && e->cdf && e->min_rate && e->node_zone && e->zones &&
+    return e->one_lb && e->late0 && e->dim_min && e->inv_div && e->mult && e->cdf && e->min_rate &&
+           e->node_zone && e->zones &&
            e->demand && e->load && e->base_tab && e->base_min && e->near;
 }
 
@@ -75,6 +77,7 @@ static void tab_services(ordo_engine_t *e, const ordo_network_t *net)
         const ordo_carrier_service_t *svc = &net->services[s];
         e->inv_div[s] = svc->dim_divisor > 0 ? 1.0 / svc->dim_divisor : 0;
         e->mult[s] = 1 + svc->fuel_surcharge_pct / 100.0;
+        e->dim_min[s] = svc->dim_divisor > 0 ? svc->dim_min_cubic_in : 0;
     }
     for (uint32_t s = 0; s < net->n_services; s++)
         for (int z = 0; z < ORDO_ZONES; z++) {
@@ -191,11 +194,18 @@ static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
             double m = INFINITY;
             for (uint32_t k = 0; k < node->n_services; k++) {
                 const ordo_carrier_service_t *svc = &net->services[node->services[k]];
-                for (uint32_t b = 0; b < svc->n_brackets; b++) {
-                    double r = svc->rates[b][z] * (1 + svc->fuel_surcharge_pct / 100.0);
-                    if (r < m)
-                        m = r;
-                }
+                /* any parcel's base is at least the least rate (per parcel)
+                 * and at least the minimum charge */
+                double lo = INFINITY;
+                for (uint32_t b = 0; b < svc->n_brackets && svc->basis == ORDO_RATE_PER_PARCEL;
+                     b++)
+                    if (svc->rates[b][z] < lo)
+                        lo = svc->rates[b][z];
+                if (!(lo > svc->min_charge))
+                    lo = svc->min_charge;
+                double r = lo * (1 + svc->fuel_surcharge_pct / 100.0);
+                if (r < m)
+                    m = r;
             }
             e->min_rate[(size_t)n * ORDO_ZONES + z] = isfinite(m) ? m : 0;
         }
@@ -208,8 +218,10 @@ static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
                 for (uint32_t k = 0; k < node->n_services; k++) {
                     uint32_t si = node->services[k];
                     const ordo_carrier_service_t *svc = &net->services[si];
-                    double add = ((f & 1) ? svc->residential_surcharge : 0) +
-                                 ((f & 2) ? svc->peak_surcharge : 0);
+                    /* peak depends on the order's date and the service's
+                     * windows: 0 keeps this a lower bound */
+                    double add =
+                        (f & 1) ? svc->residential_surcharge + svc->liftgate_surcharge : 0;
                     double t = e->base_min[si][z][1] * e->mult[si] + add;
                     if (t < best)
                         best = t;
@@ -412,6 +424,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->cdf);
     free(e->inv_div);
     free(e->mult);
+    free(e->dim_min);
     free(e->one_lb);
     free(e->late0);
     free(e->base_tab);

@@ -147,30 +147,79 @@ int src_return_lb(const src_line_t *l)
     return wl < 1 ? 1 : wl;
 }
 
-/* Same as ordo_rate_parcel (billable = ceil(max(actual, dim)) whole pounds),
- * from the precomputed table when the billable weight is within it. */
-static int rate(const ordo_engine_t *eng, int32_t si, int zone, double weight, double cubic,
-                bool residential, bool peak, ordo_rate_t *r)
+/* The shipment as a parcel: its actual weight (at least 0.1 lb), cube and
+ * sides (src_parcel_sides over its units). */
+static inline void ship_parcel(const src_eval_t *o, ordo_parcel_t *p)
+{
+    p->weight_lb = o->weight > 0 ? o->weight : 0.1;
+    p->cubic_in = o->cubic;
+    src_parcel_sides(o->side, o->cubic, p->side_in);
+}
+
+/* Same as ordo_rate_package (limits, billable = ceil(max(actual, dim above
+ * the service's threshold)) whole pounds, handling, peak on the order's
+ * date), from the precomputed table when the billable weight is within it.
+ * ORDO_ERANGE (r->over names the limit) when the service cannot carry it. */
+static int rate(const ordo_engine_t *eng, int32_t si, int zone, const ordo_parcel_t *p,
+                bool residential, int peak_md, ordo_rate_t *r)
 {
     const ordo_carrier_service_t *svc = &eng->net->services[si];
-    double dim = svc->dim_divisor > 0 ? cubic / svc->dim_divisor : 0;
-    double w = weight > dim ? weight : dim;
+    double dim = ordo_service_dim_lb(svc, p->cubic_in);
+    double w = p->weight_lb > dim ? p->weight_lb : dim;
     int wl = src_ceil_int(w - 1e-9);
     if (wl < 1)
         wl = 1;
+    double handling, min_billable;
+    int kind;
+    r->over = ordo_service_size_rules(svc, p, wl, &handling, &min_billable, &kind);
+    if (r->over)
+        return ORDO_ERANGE;
+    if (wl < min_billable)
+        wl = src_ceil_int(min_billable - 1e-9);
     if (wl >= SRC_RET_LB || zone < 1 || zone > ORDO_ZONES)
-        return ordo_rate_parcel(svc, zone, weight, cubic, residential, peak, r);
-    double billable = wl;
+        return ordo_rate_package(svc, zone, p, residential, peak_md, r);
     r->zone = zone;
-    r->actual_lb = weight;
+    r->actual_lb = p->weight_lb;
     r->dim_lb = dim;
-    r->billable_lb = billable;
-    r->base = eng->base_tab[si][zone - 1][(int)billable];
-    r->fuel = r->base * svc->fuel_surcharge_pct / 100.0;
-    r->residential = residential ? svc->residential_surcharge : 0;
-    r->peak = peak ? svc->peak_surcharge : 0;
-    r->total = r->base + r->fuel + r->residential + r->peak;
+    r->billable_lb = wl;
+    r->base = eng->base_tab[si][zone - 1][wl];
+    r->handling = handling;
+    r->fuel = (r->base + handling) * svc->fuel_surcharge_pct / 100.0;
+    r->residential = residential ? svc->residential_surcharge + svc->liftgate_surcharge : 0;
+    r->peak = ordo_service_peak(svc, peak_md, kind);
+    r->total = r->base + r->fuel + r->residential + r->peak + handling;
     return ORDO_OK;
+}
+
+/* Why no carrier service of the order's candidates can carry line li alone
+ * (one unit of it): "<weight> lb, <sides> in: over <service> <limit>, ..."
+ * into d (empty when every service can carry a unit). */
+void src_line_limits(const src_ctx_t *x, uint32_t li, char *d, size_t cap)
+{
+    const ordo_network_t *net = x->net;
+    const ordo_sku_t *sku = &net->skus[x->order->lines[li].sku];
+    ordo_parcel_t p = {sku->weight_lb, sku->length_in * sku->width_in * sku->height_in,
+                       {sku->length_in, sku->width_in, sku->height_in}};
+    size_t n = 0;
+    d[0] = 0;
+    for (uint32_t s = 0; s < net->n_services && n + 48 < cap; s++) {
+        const ordo_carrier_service_t *svc = &net->services[s];
+        double h, mb;
+        int kind;
+        double dim = ordo_service_dim_lb(svc, p.cubic_in);
+        const char *over = ordo_service_size_rules(
+            svc, &p, ceil((p.weight_lb > dim ? p.weight_lb : dim) - 1e-9), &h, &mb, &kind);
+        if (!n)
+            n = (size_t)snprintf(d, cap, "%.4g lb, %.4gx%.4gx%.4g in: over ", sku->weight_lb,
+                                 sku->length_in, sku->width_in, sku->height_in);
+        if (over && n < cap)
+            n += (size_t)snprintf(d + n, cap - n, "%s%s %s", d[n - 1] == ' ' ? "" : ", ", svc->id,
+                                  over);
+        if (n >= cap)
+            n = cap - 1;
+    }
+    if (n && d[n - 1] == ' ')
+        d[0] = 0; /* no service's limit is the cause */
 }
 
 /* Ship day in business days after the order: 1 after the node's cutoff
@@ -297,6 +346,7 @@ static inline void eval_reset(src_eval_t *o)
     o->service = -3;
     o->units = 0;
     o->weight = o->cubic = o->billable = 0;
+    o->side[0] = o->side[1] = o->side[2] = 0;
     o->on_time = o->return_risk = o->load_penalty = o->dos = o->util = o->miles = 0;
     o->zone = 0;
     o->s0 = 0;
@@ -345,6 +395,9 @@ static inline bool eval_stock(const src_ctx_t *x, const src_cand_t *c, uint32_t 
         o->units += l->qty;
         o->weight += l->weight * l->qty;
         o->cubic += l->cubic * l->qty;
+        for (int k = 0; k < 3; k++)
+            if (l->side[k] > o->side[k])
+                o->side[k] = l->side[k];
         rr_base_units += l->base_rr * l->qty;
         double dos = c->dos[i];
         dos_units += dos * l->qty;
@@ -465,8 +518,10 @@ static inline __attribute__((always_inline)) bool price_service(src_ctx_t *x, sr
         ot = pickup_cdf(s0, pe, D);
         late = (1 - pe) * (s0 > D ? s0 - D : 0) + pe * (s0 + 1 > D ? s0 + 1 - D : 0);
     } else {
-        if (rate(x->eng, cur->service, o->zone, o->weight > 0 ? o->weight : 0.1, o->cubic,
-                 x->order->residential, x->peak, r) != ORDO_OK)
+        ordo_parcel_t parcel;
+        ship_parcel(o, &parcel);
+        if (rate(x->eng, cur->service, o->zone, &parcel, x->order->residential, x->peak_md, r) !=
+            ORDO_OK)
             return false;
         service_timing(x, c, o, in, k, memo, cur->service, &ot, &late);
     }
@@ -602,10 +657,17 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     svc_pick_t picks[ORDO_NODE_MAX_SERVICES + 1];
     double target = src_service_target(x);
     int best = -1;
+    const char *over = NULL; /* a limit that kept a service from carrying it */
     for (uint32_t k = 0; k < n_svc; k++) {
         picks[k].service = svc_list[k];
-        if ((base >> k & 1) && price_service(x, c, o, in, k, memo, &picks[k]) &&
-            (best < 0 || service_better(&picks[k], &picks[best], target)))
+        if (!(base >> k & 1))
+            continue;
+        if (!price_service(x, c, o, in, k, memo, &picks[k])) {
+            if (picks[k].r.over)
+                over = picks[k].r.over;
+            continue;
+        }
+        if (best < 0 || service_better(&picks[k], &picks[best], target))
             best = (int)k;
     }
     if (best >= 0 && base != ~0u && picks[best].on_time + 1e-12 < target &&
@@ -621,6 +683,9 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     if (best < 0) {
         o->service = n_svc ? svc_list[0] : -3;
         set_excluded(o, "no_service");
+        if (x->details && over)
+            snprintf(o->detail, sizeof o->detail, "%.4g lb: over the services' limits (%s)",
+                     o->weight, over);
         return false;
     }
     const svc_pick_t *b = &picks[best];
@@ -647,7 +712,7 @@ static inline int criterion_term(src_ctx_t *x, const src_eval_t *o, const ordo_n
         break;
     case ORDO_CRIT_ZONE:
         nat = o->zone;
-        term = share * (1 - (nat > 1 ? nat - 1 : 0) / 8);
+        term = share * src_zone_term(nat);
         break;
     case ORDO_CRIT_COST:
         nat = o->cost.total;

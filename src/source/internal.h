@@ -55,6 +55,7 @@ struct ordo_engine {
     /* per carrier service: 1/dim divisor (0: none), 1 + fuel share */
     double *inv_div;
     double *mult;
+    double *dim_min; /* per carrier service: no dimensional weight at or below this cube */
     /* cheapest 1-lb parcel over a node's services (base_min at 1 lb × (1 +
      * fuel) + surcharges), as ship_lb computes it, by node, zone and the
      * order's surcharges (bit 0 residential, bit 1 peak):
@@ -77,6 +78,7 @@ typedef struct src_line {
      * alone, as the per-line bounds use them (src_lines_finish) */
     double ub_share, ub_rr;
     int ret_wl; /* billable lb of one returned unit (src_return_lb) */
+    double side[3]; /* the unit's sides, longest first (inches) */
 } src_line_t;
 
 /* A node that stocks at least one search line. */
@@ -116,7 +118,7 @@ typedef struct src_cand {
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
  * share, and the order's surcharges (residential, peak). */
 typedef struct src_svcx {
-    double inv_div, mult, add;
+    double inv_div, mult, add, dim_min;
 } src_svcx_t;
 
 typedef struct src_score {
@@ -127,9 +129,11 @@ typedef struct src_score {
 typedef struct src_subset {
     uint32_t mask;
     double units, weight, cubic, share, rr;
+    double side[3]; /* the parcel's sides (src_parcel_sides) */
     uint32_t n_wl;
     uint8_t wl[SRC_MAX_SERVICES]; /* billable lb by service, clamped to 1..150 */
     uint64_t heavy; /* services (< SRC_MAX_SERVICES) whose billable weight is beyond the tables */
+    uint64_t over;  /* services (< SRC_MAX_SERVICES) that cannot carry it (a limit) */
     /* returns at the base risk by zone (src_returns_at_base), filled when first
      * needed: bit zone − 1 of ret_known */
     uint32_t ret_known;
@@ -144,6 +148,7 @@ typedef struct src_eval {
     int32_t service;
     uint32_t units;
     double weight, cubic, billable;
+    double side[3]; /* longest, second and third side over its units, inches */
     int zone;
     double miles;
     ordo_cost_t cost;
@@ -174,6 +179,7 @@ typedef struct src_ctx {
     uint64_t tz_known;
     uint8_t tz_hour[64], tz_closed[64];
     bool peak;
+    int peak_md; /* peak surcharges on this date (ORDO_PEAK_*, month × 100 + day) */
     /* effective guardrail limits */
     int max_zone;
     double max_miles;
@@ -265,6 +271,16 @@ static inline int src_ceil_int(double v)
  * bound that trades shipping against P(on time) per service, the best
  * −cost·shipping + on-time term over the services, with C then excluding
  * shipping. */
+/* The zone criterion's 0..1 term before the share: 1 at zone 1, 0 at zone
+ * 9. The rate zones of Alaska, Hawaii and PR/VI (10..12) are not farther
+ * than the Pacific territories' 9: they count as 9. The score and its
+ * bound both call it. */
+static inline double src_zone_term(double zone)
+{
+    double z = zone > 9 ? 9 : zone;
+    return 1 - (z > 1 ? z - 1 : 0) / 8;
+}
+
 static inline double src_weighted_on_time(const ordo_weights_t *w, double share, double ot)
 {
     return w->on_time * share * ot;
@@ -335,6 +351,45 @@ double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone);
 
 /* features.c: the shipment model; bounds.c: its optimistic bounds */
 int src_return_lb(const src_line_t *l);
+/* Why no carrier service can carry one unit of order line li (its weight,
+ * sides and the limits it breaks), or "" (features.c). */
+void src_line_limits(const src_ctx_t *x, uint32_t li, char *d, size_t cap);
+
+/* The sides of a parcel holding units whose largest sides are max_side
+ * (longest first, over the units) and whose cube is cubic: the largest
+ * unit's longest and second sides and a third as deep as the cube needs;
+ * when that stack would be deeper than the second side, a box closer to a
+ * cube (no side shorter than the units' nor than the cube's root needs).
+ * Sorted longest first into out; one unit gives its own sides. */
+static inline void src_parcel_sides(const double *max_side, double cubic, double *out)
+{
+    double a = max_side[0], b = max_side[1], c = max_side[2];
+    if (a > 0 && b > 0 && cubic / (a * b) > c) {
+        double t = cubic / (a * b);
+        if (t > b) { /* stacked units */
+            double r = cbrt(cubic);
+            if (r > a)
+                a = r;
+            double q = sqrt(cubic / a);
+            if (q > b)
+                b = q;
+            t = cubic / (a * b);
+        }
+        if (t > c)
+            c = t;
+    }
+    if (c > b) {
+        double t = b;
+        b = c;
+        c = t;
+    }
+    if (b > a) {
+        double t = a;
+        a = b;
+        b = t;
+    }
+    out[0] = a, out[1] = b, out[2] = c;
+}
 void src_eval_shipment(src_ctx_t *x, uint32_t cand, uint32_t mask, int32_t force_service,
                        src_eval_t *out);
 void src_upper_bound(src_ctx_t *x, uint32_t cand, uint32_t mask, src_score_t *out);

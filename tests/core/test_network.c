@@ -285,7 +285,7 @@ static void test_zone_tables(void **state)
     ordo_network_t *net = load_good();
     for (uint32_t n = 0; n < net->n_nodes; n++)
         for (int d = 0; d < ORDO_ZIP3_COUNT; d++) {
-            int z = ordo_geo_zone(net->geo, net->nodes[n].zip3, (uint16_t)d);
+            int z = ordo_geo_rate_zone(net->geo, net->nodes[n].zip3, (uint16_t)d);
             double m = ordo_geo_zip3_miles(net->geo, net->nodes[n].zip3, (uint16_t)d);
             if (z < 0) {
                 assert_int_equal(ordo_network_zone(net, n, (uint16_t)d), 0);

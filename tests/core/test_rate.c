@@ -35,6 +35,8 @@ static void make_service(ordo_carrier_service_t *s)
     s->fuel_surcharge_pct = 10;
     s->residential_surcharge = 5.5;
     s->peak_surcharge = 1.25;
+    s->n_peak = 1; /* what the parser makes of an older card's peak_surcharge */
+    s->peak[0] = (ordo_peak_window_t){1101, 1231, 1.25, 0, 0};
     s->dim_divisor = 139;
     /* zone z: arrives on day z with 0.5, day z+1 with 0.5 */
     for (int z = 1; z <= ORDO_ZONES; z++) {
@@ -160,7 +162,7 @@ static void test_bad_arguments(void **state)
     make_service(&s);
     ordo_rate_t r;
     assert_int_equal(ordo_rate_parcel(&s, 0, 1, 0, false, false, &r), ORDO_EINVAL);
-    assert_int_equal(ordo_rate_parcel(&s, 10, 1, 0, false, false, &r), ORDO_EINVAL);
+    assert_int_equal(ordo_rate_parcel(&s, 13, 1, 0, false, false, &r), ORDO_EINVAL);
     assert_int_equal(ordo_rate_parcel(&s, -3, 1, 0, false, false, &r), ORDO_EINVAL);
     assert_int_equal(ordo_rate_parcel(&s, 5, 0, 0, false, false, &r), ORDO_EINVAL);
     assert_int_equal(ordo_rate_parcel(&s, 5, -1, 0, false, false, &r), ORDO_EINVAL);
@@ -194,7 +196,7 @@ static void test_transit_cdf(void **state)
     }
     assert_true(ordo_transit_cdf(&s, 3, -1) == 0);
     assert_true(ordo_transit_cdf(&s, 0, 5) == 0);
-    assert_true(ordo_transit_cdf(&s, 10, 5) == 0);
+    assert_true(ordo_transit_cdf(&s, 13, 5) == 0);
     /* rounding in the sum never pushes the CDF above 1 */
     for (int d = 0; d < ORDO_TRANSIT_DAYS; d++)
         s.transit[0][d] = 0.1;
