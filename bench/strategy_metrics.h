@@ -83,8 +83,10 @@ static inline void sm_add_plan(const ordo_network_t *net, const ordo_order_t *o,
         r->by_type[nd->type]++;
         r->dos_units += sh->days_of_supply * sh->units;
         r->units += sh->units;
+        /* parcel ground only: an item no parcel service carries ships by
+         * freight whatever the order's level (the plan says so) */
         if (sh->service >= 0 && net->services[sh->service].service == ORDO_SERVICE_GROUND &&
-            sh->on_time_prob < 0.5)
+            net->services[sh->service].basis != ORDO_RATE_PER_CWT && sh->on_time_prob < 0.5)
             ground = true;
         if (o->level == ORDO_LEVEL_STANDARD && sh->service >= 0 &&
             net->services[sh->service].service != ORDO_SERVICE_GROUND)
@@ -169,7 +171,7 @@ static inline void sm_print_header(FILE *f)
     fprintf(f, "| built-in | fulfilled | cash/order (standard, express) | miles/shipment | zone/shipment | P(on time) | "
                "standard | express | pickup | shipments/order | DC / store / supplier | "
                "store-servable from stores | supplier lines to suppliers | days of supply | "
-               "express on ground at P(on time) < 0.5 | standard upgraded |\n");
+               "express on parcel ground at P(on time) < 0.5 | standard upgraded |\n");
     fprintf(f, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 }
 

@@ -19,10 +19,10 @@ net="$tmp/net"
 "$ordo" network generate --out "$net" --dcs 2 --stores 3 --dropshippers 1 --skus 200 --seed 5 \
     > /dev/null || bad "generate"
 dc=$(python3 -c "import json; print(json.load(open('$net/network.json'))['nodes'][0]['id'])")
-echo "SKU-BOX165,furniture,165,30,24,20,400.00,0.02" >> "$net/catalog.csv"
-echo "SKU-SMALL,beauty,0.5,6,4,2,20.00,0.02" >> "$net/catalog.csv"
-echo "$dc,SKU-BOX165,10,0,0,2026-01-05T06:00:00Z" >> "$net/inventory.csv"
-echo "$dc,SKU-SMALL,100,0,0,2026-01-05T06:00:00Z" >> "$net/inventory.csv"
+echo "SKU-BOX165,furniture,165,30,24,20,400.00,0.02,240.00" >> "$net/catalog.csv"
+echo "SKU-SMALL,beauty,0.5,6,4,2,20.00,0.02,9.00" >> "$net/catalog.csv"
+echo "$dc,SKU-BOX165,10,0,0,2026-01-05T06:00:00Z,0.1" >> "$net/inventory.csv"
+echo "$dc,SKU-SMALL,100,0,0,2026-01-05T06:00:00Z,1.5" >> "$net/inventory.csv"
 order() { # id created zip sku
     printf '{"id":"%s","created":"%sT15:00:00Z","ship_to":{"zip":"%s"},"lines":[{"sku":"%s","quantity":1}]}\n' \
         "$1" "$2" "$3" "$4" > "$tmp/$1.json"

@@ -390,7 +390,9 @@ static void test_exact_with_splits_matches_brute_force(void **state)
             t.bounded, t.bounded_optimal, t.gap_sum, t.failed);
     assert_int_equal(t.failed, 0);
     /* the generator must exercise splits, infeasible orders and both searches */
-    assert_true(t.exact_split > (uint32_t)iters / 10);
+    /* 343 of 4,000 with the service floors of the level (express orders
+     * below 0.5 on time are infeasible), 512 before them */
+    assert_true(t.exact_split > (uint32_t)iters / 20);
     assert_true(t.feasible < t.instances);
     assert_true(t.bounded > 0);
     ordo_arena_destroy(a);
