@@ -249,6 +249,37 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
     return may;
 }
 
+void src_cand_service_rule(const src_ctx_t *x, src_cand_t *c)
+{
+    double target = src_service_target(x);
+    uint32_t allowed = c->svc_ok, n = c->n_svc < ORDO_NODE_MAX_SERVICES ? c->n_svc
+                                                                       : ORDO_NODE_MAX_SERVICES;
+    c->sb_set = true;
+    c->sb_bits = 0;
+    c->sb_bits_ok = true;
+    c->sb_meets = c->sb_may1 = 0;
+    c->sb_best_ot = -1;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t si = c->svcs[k];
+        if (si < SRC_MAX_SERVICES)
+            c->sb_bits |= 1ull << si;
+        else
+            c->sb_bits_ok = false;
+        if (!(allowed >> k & 1))
+            continue;
+        if (c->ot[k] + 1e-12 >= target)
+            c->sb_meets |= 1u << k;
+        if (c->ot[k] > c->sb_best_ot)
+            c->sb_best_ot = c->ot[k];
+    }
+    /* exactly one meets the target, or none: the most punctual */
+    c->sb_may1 = c->sb_meets;
+    if (!c->sb_meets)
+        for (uint32_t k = 0; k < n; k++)
+            if ((allowed >> k & 1) && c->ot[k] >= c->sb_best_ot - 1e-12)
+                c->sb_may1 |= 1u << k;
+}
+
 /* Every strategy ships with the cheapest service whose P(on time) reaches
  * the target, else the most punctual (choose_service). When the
  * shipment leaves the node's chance of an extra processing day where the
@@ -281,41 +312,35 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         return false;
     if (src_services_upgrade(x))
         return false; /* a faster service within a cost cap: bound over all */
-    double target = src_service_target(x);
-    uint32_t allowed = c->svc_ok; /* src_services_allowed */
-    /* Which services meet the target, and the best P(on time), depend on the
-     * node alone (pe is its pe0); shipping and lateness-raised returns are
-     * needed only for the services that can be chosen: the one meeting the
-     * target, the cheapest of several that do (within the margin), or the
-     * most punctual when none does. */
-    uint32_t meets = 0;
-    double best_ot = -1;
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t si = c->svcs[k];
-        if (si < SRC_MAX_SERVICES
-                ? (sub->heavy >> si & 1)
-                : sub_heavy(sub, x->svcx[si].inv_div, x->svcx[si].dim_min) ||
-                      sub_sized(&x->net->services[si], sub, sub_wl(x, si, sub), &(bool){0}))
-            return false; /* beyond the tables: ordo_rate_parcel decides */
-        if (!(allowed >> k & 1))
-            continue; /* the order's level does not use it */
-        double ot = c->ot[k];
-        if (ot + 1e-12 >= target)
-            meets |= 1u << k;
-        if (ot > best_ot)
-            best_ot = ot;
+    if (!c->sb_set)
+        src_cand_service_rule(x, c);
+    /* a service whose billable weight or size is beyond the tables:
+     * ordo_rate_parcel decides */
+    if (c->sb_bits_ok) {
+        if (sub->heavy & c->sb_bits)
+            return false;
+    } else {
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t si = c->svcs[k];
+            if (si < SRC_MAX_SERVICES
+                    ? (sub->heavy >> si & 1)
+                    : sub_heavy(sub, x->svcx[si].inv_div, x->svcx[si].dim_min) ||
+                          sub_sized(&x->net->services[si], sub, sub_wl(x, si, sub), &(bool){0}))
+                return false;
+        }
     }
+    /* Which services meet the target, and the best P(on time), depend on the
+     * node alone (pe is its pe0: src_cand_service_rule); shipping and
+     * lateness-raised returns are needed only for the services that can be
+     * chosen: the one meeting the target, the cheapest of several that do
+     * (within the margin), or the most punctual when none does. */
+    uint32_t meets = c->sb_meets;
     double ship[ORDO_NODE_MAX_SERVICES];
     uint32_t may = 0;
     if (meets & (meets - 1)) {
         may = cheapest_meeting(x, c, node, sub, meets, pe, fixed_cost, ship);
     } else {
-        /* exactly one meets the target, or none: the most punctual */
-        may = meets;
-        if (!meets)
-            for (uint32_t k = 0; k < n; k++)
-                if ((allowed >> k & 1) && c->ot[k] >= best_ot - 1e-12)
-                    may |= 1u << k;
+        may = c->sb_may1;
         for (uint32_t m = may; m; m &= m - 1) {
             uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
             const src_svcx_t *sx = &x->svcx[si];

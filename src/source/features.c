@@ -864,6 +864,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     int s0;
     double pe, util;
     c->ready = false;
+    c->sb_set = false;
     processing(x, c, 0, &s0, &pe, &util);
     c->s0 = s0;
     c->pe0 = pe;
@@ -885,6 +886,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
             best = p;
     }
     c->ot_ub = best;
+    src_cand_service_rule(x, c);
 }
 
 /* Exact where the shipment model is service-independent: the cash part

@@ -113,6 +113,15 @@ typedef struct src_cand {
     /* bit k: node->services[k] can be chosen for this order (its level's
      * services, all of them when a standard order may be upgraded) */
     uint32_t svc_ok;
+    /* For the tight service bound (bounds.c, criteria_service_bound), set
+     * with ot[]: the node's services as bits of their network index (when
+     * every index is below SRC_MAX_SERVICES), the allowed ones meeting the
+     * level's target, the best allowed P(on time), and the services the
+     * rule can choose when at most one meets the target. */
+    bool sb_set, sb_bits_ok;
+    uint64_t sb_bits;
+    uint32_t sb_meets, sb_may1;
+    double sb_best_ot;
 } src_cand_t;
 
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
@@ -431,6 +440,9 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t cand);
  * services (bit k: node->services[k]) the order's level may use; whether a
  * standard order may buy a faster one (then src_services_upgrade). */
 double src_service_target(const src_ctx_t *x);
+/* What criteria_service_bound needs of a candidate alone (its sb_ fields),
+ * once its P(on time) per service is known. */
+void src_cand_service_rule(const src_ctx_t *x, src_cand_t *c);
 double src_min_on_time(const src_ctx_t *x);
 int src_promise_for(const src_ctx_t *x, const ordo_node_t *node);
 uint32_t src_services_allowed(const src_ctx_t *x, const ordo_node_t *node);
