@@ -3,12 +3,15 @@
  * the sourcing engine computes them (ATP ÷ the cell's demand rate:
  * docs/formats.md, "Days of supply"): p10, p25, median, p75, p90, mean.
  *
- *   bench_days_of_supply DIR
+ *   bench_days_of_supply [DIR]
  *
  * e.g. on `ordo network generate --out DIR --dcs 8 --stores 120
- * --dropshippers 6 --skus 5000 --seed 42` (the demo's network). */
+ * --dropshippers 6 --skus 5000 --seed 42` (the demo's network). Without
+ * DIR (as `make bench` runs it) that network is generated once into
+ * BUILD/bench-dos-network and reused. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "ordo/ordo.h"
 #include "ordo/source.h"
@@ -41,14 +44,32 @@ static void print_type(const ordo_network_t *net, const ordo_engine_t *eng, int 
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: bench_days_of_supply DIR\n");
+    if (argc > 2) {
+        fprintf(stderr, "usage: bench_days_of_supply [DIR]\n");
         return 2;
     }
     ordo_error_t err = {0};
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", argc == 2 ? argv[1] : ORDO_BINARY_DIR "/bench-dos-network");
+    struct stat st;
+    char probe[600];
+    snprintf(probe, sizeof probe, "%s/network.json", dir);
+    if (argc == 1 && stat(probe, &st) != 0) {
+        ordo_generate_options_t g = {0};
+        g.dcs = 8;
+        g.stores = 120;
+        g.dropshippers = 6;
+        g.skus = 5000;
+        g.seed = 42;
+        if (ordo_network_generate(&g, NULL, dir, &err)) {
+            fprintf(stderr, "bench_days_of_supply: %s\n", err.msg);
+            return 1;
+        }
+    }
+    printf("network %s\n", dir);
     ordo_network_t *net = NULL;
     ordo_engine_t *eng = NULL;
-    if (ordo_network_load(argv[1], NULL, &net, &err) ||
+    if (ordo_network_load(dir, NULL, &net, &err) ||
         ordo_engine_create(net, NULL, &eng, &err)) {
         fprintf(stderr, "bench_days_of_supply: %s\n", err.msg);
         ordo_network_destroy(net);
