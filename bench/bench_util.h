@@ -9,20 +9,10 @@
 #include "ordo/util.h"
 
 /* Index i with probability proportional to the weight behind the
- * cumulative sums cum[0..n-1] (cum[n-1] = total): binary search for a
- * uniform draw in [0, total). */
+ * cumulative sums cum[0..n-1]: the library's draw. */
 static inline size_t bench_pick_cumulative(ordo_rng_t *r, const double *cum, size_t n)
 {
-    double u = ordo_rng_uniform(r) * cum[n - 1];
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (cum[mid] < u)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return ordo_rng_pick_cumulative(r, cum, n);
 }
 
 #endif

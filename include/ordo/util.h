@@ -38,6 +38,10 @@ void ordo_rng_seed(ordo_rng_t *rng, uint64_t seed);
 uint64_t ordo_rng_next(ordo_rng_t *rng);
 double ordo_rng_uniform(ordo_rng_t *rng);              /* [0, 1) */
 uint64_t ordo_rng_below(ordo_rng_t *rng, uint64_t n);  /* [0, n), unbiased */
+/* Index i in [0, n) with probability proportional to the weight behind the
+ * cumulative sums cum[0..n-1] (cum[n-1] = total, n ≥ 1): a binary search
+ * for a uniform draw in [0, total). */
+size_t ordo_rng_pick_cumulative(ordo_rng_t *rng, const double *cum, size_t n);
 double ordo_rng_normal(ordo_rng_t *rng);               /* N(0, 1) */
 double ordo_rng_lognormal(ordo_rng_t *rng, double mu, double sigma);
 double ordo_rng_exponential(ordo_rng_t *rng, double rate);

@@ -35,20 +35,6 @@ typedef struct gen {
     double *pop;       /* per stocked SKU, its popularity */
 } gen_t;
 
-static size_t pick_cum(ordo_rng_t *r, const double *cum, size_t n)
-{
-    double u = ordo_rng_uniform(r) * cum[n - 1];
-    size_t lo = 0, hi = n - 1;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (cum[mid] < u)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 static int gen_init(gen_t *g, const ordo_network_t *net, uint64_t seed, ordo_error_t *err)
 {
     memset(g, 0, sizeof *g);
@@ -120,14 +106,14 @@ static int32_t near_pickup(const ordo_network_t *net, uint16_t zip3)
 static uint32_t draw_sku(gen_t *g, int32_t store)
 {
     if (store < 0)
-        return g->stocked[pick_cum(&g->rng, g->scum, g->ns)];
+        return g->stocked[ordo_rng_pick_cumulative(&g->rng, g->scum, g->ns)];
     for (int tries = 0; tries < 200; tries++) {
-        uint32_t s = g->stocked[pick_cum(&g->rng, g->scum, g->ns)];
+        uint32_t s = g->stocked[ordo_rng_pick_cumulative(&g->rng, g->scum, g->ns)];
         int64_t cell = ordo_inventory_cell(g->net->inventory, (uint32_t)store, s);
         if (cell >= 0 && ordo_inventory_atp_unsafe(g->net->inventory, (uint32_t)cell) > 0)
             return s;
     }
-    return g->stocked[pick_cum(&g->rng, g->scum, g->ns)];
+    return g->stocked[ordo_rng_pick_cumulative(&g->rng, g->scum, g->ns)];
 }
 
 static int draw_lines(gen_t *g, ordo_order_t *o, uint32_t max_lines, ordo_arena_t *a)
@@ -179,7 +165,7 @@ static int draw_order(gen_t *g, const ordo_ordergen_options_t *opt, uint32_t i, 
     o->level = u < pk ? ORDO_LEVEL_PICKUP : u < pk + ex ? ORDO_LEVEL_EXPRESS : ORDO_LEVEL_STANDARD;
     const ordo_zip_t *z = NULL;
     for (int tries = 0; tries < 50; tries++) {
-        z = ordo_geo_at(g->net->geo, pick_cum(&g->rng, g->zcum, g->nz));
+        z = ordo_geo_at(g->net->geo, ordo_rng_pick_cumulative(&g->rng, g->zcum, g->nz));
         if (o->level != ORDO_LEVEL_PICKUP)
             break;
         o->pickup_node = near_pickup(g->net, z->zip3);

@@ -97,3 +97,17 @@ uint64_t ordo_rng_poisson(ordo_rng_t *r, double mean)
     } while (p > l);
     return k - 1;
 }
+
+size_t ordo_rng_pick_cumulative(ordo_rng_t *rng, const double *cum, size_t n)
+{
+    double u = ordo_rng_uniform(rng) * cum[n - 1];
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cum[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ordo/calendar.h"
 #include "ordo/util.h"
 
 /* ---- building the plan ---- */
@@ -364,17 +365,10 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
         x->peak = eng->p.peak != 0;
         x->peak_md = x->peak ? ORDO_PEAK_FIRST : ORDO_PEAK_NONE;
     } else {
-        /* civil month from the day number (Howard Hinnant's algorithm) */
-        int64_t z = x->day0 + 719468;
-        int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-        unsigned doe = (unsigned)(z - era * 146097);
-        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        unsigned mp = (5 * doy + 2) / 153;
-        unsigned m = mp < 10 ? mp + 3 : mp - 9;
         /* the services' peak windows are evaluated on this date */
-        unsigned d = doy - (153 * mp + 2) / 5 + 1;
-        x->peak_md = (int)(m * 100 + d);
+        int y, m, d;
+        ordo_cal_civil(x->day0, &y, &m, &d);
+        x->peak_md = m * 100 + d;
         x->peak = true;
     }
 }
