@@ -792,31 +792,16 @@ static void tr_close(dec_t *d)
  * byte becomes U+FFFD. NULL: out of memory (reported). */
 static const char *tr_text(dec_t *d, const char *s, size_t n, size_t *len_out)
 {
-    size_t bad = 0, len = n;
-    if (ordo_utf8_check(s, n) != n) { /* rare: count every invalid byte */
-        for (size_t i = 0; i < n;) {
-            size_t k = core_utf8_seq((const unsigned char *)s + i, n - i);
-            bad += !k;
-            i += k ? k : 1;
-        }
-        len = n + 2 * bad;
-    }
+    size_t bad = ordo_utf8_check(s, n) == n ? 0 : core_utf8_bad_bytes(s, n), len = n + 2 * bad;
     char *c = ordo_arena_alloc(d->arena, len + 1);
     if (!c) {
         fail(d, ORDO_ENOMEM, "out of memory");
         return NULL;
     }
-    if (!bad) {
+    if (!bad)
         memcpy(c, s, n);
-    } else {
-        size_t o = 0;
-        for (size_t i = 0; i < n;) {
-            size_t k = core_utf8_seq((const unsigned char *)s + i, n - i);
-            memcpy(c + o, k ? s + i : "\xEF\xBF\xBD", k ? k : 3);
-            o += k ? k : 3;
-            i += k ? k : 1;
-        }
-    }
+    else
+        core_utf8_copy_replacing(c, s, n);
     c[len] = 0;
     *len_out = len;
     return c;

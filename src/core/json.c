@@ -638,17 +638,7 @@ _Static_assert(ORDO_JSONW_STRREFS <= 128, "ref_slot (256 slots) must stay half e
  * bytes; when it is in the table, tag 25 + its index goes there instead. */
 static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t bad = 0;
-    for (size_t i = 0; i < n;) {
-        if (u[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t l = core_utf8_seq(u + i, n - i);
-        bad += l == 0;
-        i += l ? l : 1;
-    }
+    size_t bad = core_utf8_bad_bytes(s, n);
     size_t len = n + 2 * bad; /* U+FFFD is 3 bytes for 1 */
     if (w->error)
         return;
@@ -660,23 +650,10 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
     unsigned char *dst = (unsigned char *)out->data + out->len;
     size_t hn = cbor_encode_string_start(len, dst, 9);
     char *body = (char *)dst + hn;
-    if (!bad) {
+    if (!bad)
         memcpy(body, s, n);
-    } else {
-        char *o = body;
-        for (size_t i = 0; i < n;) {
-            size_t l = u[i] < 0x80 ? 1 : core_utf8_seq(u + i, n - i);
-            if (l) {
-                memcpy(o, s + i, l);
-                o += l;
-                i += l;
-            } else {
-                memcpy(o, "\xEF\xBF\xBD", 3);
-                o += 3;
-                i++;
-            }
-        }
-    }
+    else
+        core_utf8_copy_replacing(body, s, n);
     size_t k = hn + len;
     if (len >= cbor_strref_min_len(0)) { /* shorter ones are never in the table */
         const char *base = out->data + w->base;

@@ -6,6 +6,7 @@
 #define ORDO_CORE_UTF8_INTERNAL_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one:
  * a bad lead or continuation byte, a sequence cut by n, an overlong form, a
@@ -42,6 +43,43 @@ static inline __attribute__((always_inline)) size_t core_utf8_seq(const unsigned
         cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return len;
+}
+
+/* How many bytes of s[0, n) are not part of a valid sequence (each becomes
+ * U+FFFD, 3 bytes, where a writer replaces them). */
+static inline size_t core_utf8_bad_bytes(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t bad = 0;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t l = core_utf8_seq(u + i, n - i);
+        bad += l == 0;
+        i += l ? l : 1;
+    }
+    return bad;
+}
+
+/* Copies s[0, n) to dst with each invalid byte replaced by U+FFFD; dst
+ * holds n + 2 × core_utf8_bad_bytes(s, n) bytes. */
+static inline void core_utf8_copy_replacing(char *dst, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t l = u[i] < 0x80 ? 1 : core_utf8_seq(u + i, n - i);
+        if (l) {
+            memcpy(dst, s + i, l);
+            dst += l;
+            i += l;
+        } else {
+            memcpy(dst, "\xEF\xBF\xBD", 3);
+            dst += 3;
+            i++;
+        }
+    }
 }
 
 #endif

@@ -199,16 +199,6 @@ static bool brute_force(ordo_engine_t *eng, const ordo_policy_t *p, const ordo_o
     return found;
 }
 
-static int lex_cmp(const double *a, const double *b, uint32_t dim)
-{
-    for (uint32_t d = 0; d < dim; d++) {
-        double diff = a[d] - b[d];
-        if (fabs(diff) > 1e-6 * (1 + fabs(a[d]) + fabs(b[d])))
-            return diff > 0 ? 1 : -1;
-    }
-    return 0;
-}
-
 /* The engine's plan against brute force on `iters` random instances, the
  * policies taken in turn; the counts of feasible instances and of beam
  * searches that found a plan, and of those that found the optimum. */

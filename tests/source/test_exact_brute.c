@@ -293,16 +293,6 @@ static void check_plan_prices(ordo_engine_t *eng, const ordo_policy_t *p, const 
     assert_int_equal(priced->n_backorders, 0);
 }
 
-static int lex_cmp(const double *a, const double *b, uint32_t dim)
-{
-    for (uint32_t d = 0; d < dim; d++) {
-        double diff = a[d] - b[d];
-        if (fabs(diff) > 1e-6 * (1 + fabs(a[d]) + fabs(b[d])))
-            return diff > 0 ? 1 : -1;
-    }
-    return 0;
-}
-
 typedef struct tally {
     uint32_t instances, feasible, split, exact, exact_split, bounded, bounded_optimal, failed;
     double gap_sum;

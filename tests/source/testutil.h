@@ -112,4 +112,17 @@ static inline ordo_network_t *build_net(const char *nodes_json, const char *cata
     return build_net_returns(nodes_json, NULL, catalog, inventory);
 }
 
+/* Two score vectors compared lexicographically with a relative tolerance
+ * (1e-6): 1 when a is better, -1 when b is, 0 when they tie. The brute-force
+ * tests compare the engine's plans with the best they enumerate by it. */
+static inline int lex_cmp(const double *a, const double *b, uint32_t dim)
+{
+    for (uint32_t d = 0; d < dim; d++) {
+        double diff = a[d] - b[d];
+        if (fabs(diff) > 1e-6 * (1 + fabs(a[d]) + fabs(b[d])))
+            return diff > 0 ? 1 : -1;
+    }
+    return 0;
+}
+
 #endif
