@@ -32,7 +32,7 @@ extern "C" {
 typedef struct ordo_store ordo_store_t;
 
 /* Schema version this build writes (see the schema_version table). */
-#define ORDO_STORE_SCHEMA_VERSION 3
+#define ORDO_STORE_SCHEMA_VERSION 4
 
 /* ---- open / close ---- */
 
@@ -221,6 +221,16 @@ int ordo_outcome_iter_next(ordo_outcome_iter_t *it, ordo_outcome_summary_t *summ
 const ordo_shipment_outcome_t *ordo_outcome_iter_shipments(const ordo_outcome_iter_t *it,
                                                            size_t *n);
 void ordo_outcome_iter_close(ordo_outcome_iter_t *it);
+
+/* The outcome change sequence: every inserted event takes the next number,
+ * in commit order, so the last one is also the number of events.
+ * ordo_store_outcome_iter_since iterates, like ordo_store_outcome_iter_open,
+ * the summaries of the orders that have an event numbered above since (each
+ * from all of its events). Read the seq first, then iterate: an order
+ * changed in between is only read once more next time. */
+int ordo_store_outcome_seq(ordo_store_t *store, uint64_t *seq, ordo_error_t *err);
+int ordo_store_outcome_iter_since(ordo_store_t *store, uint64_t since, ordo_outcome_iter_t **it,
+                                  ordo_error_t *err);
 
 /* Writes a summary (and its shipments when n > 0) as one JSON object. */
 struct ordo_jsonw;

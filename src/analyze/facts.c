@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "internal.h"
@@ -564,6 +565,8 @@ void an_outcomes_free(an_outcomes_t *oc)
 {
     if (oc->map) {
         munmap(oc->map, oc->map_len);
+        if (oc->lock_fd)
+            close(oc->lock_fd - 1);
     } else {
         free(oc->v);
         free(oc->slot);
@@ -603,24 +606,44 @@ static int outcomes_push(an_outcomes_t *oc, const ordo_outcome_summary_t *s)
     return ORDO_OK;
 }
 
+/* Every summary (all) or those of the orders changed after since, pushed
+ * onto oc; oc->events: the change seq, read before them. */
+static int outcomes_read(ordo_store_t *store, bool all, uint64_t since, an_outcomes_t *oc,
+                         ordo_error_t *err)
+{
+    int rc = ordo_store_outcome_seq(store, &oc->events, err);
+    if (rc)
+        return rc;
+    ordo_outcome_iter_t *it;
+    if (all)
+        rc = ordo_store_outcome_iter_open(store, &it, err);
+    else
+        rc = ordo_store_outcome_iter_since(store, since, &it, err);
+    if (rc)
+        return rc;
+    ordo_outcome_summary_t s;
+    while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1)
+        if (outcomes_push(oc, &s)) {
+            rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+            break;
+        }
+    ordo_outcome_iter_close(it);
+    return rc < 0 ? rc : ORDO_OK;
+}
+
+int an_outcomes_load_since(ordo_store_t *store, uint64_t since, an_outcomes_t *oc,
+                           ordo_error_t *err)
+{
+    memset(oc, 0, sizeof *oc);
+    return outcomes_read(store, false, since, oc, err);
+}
+
 int an_outcomes_load(ordo_store_t *store, an_outcomes_t *oc, ordo_error_t *err)
 {
     memset(oc, 0, sizeof *oc);
     int rc = ORDO_OK;
     if (store) {
-        if ((rc = ordo_store_outcome_counts(store, &oc->events, NULL, err)))
-            return rc;
-        ordo_outcome_iter_t *it;
-        if ((rc = ordo_store_outcome_iter_open(store, &it, err)))
-            return rc;
-        ordo_outcome_summary_t s;
-        while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1)
-            if (outcomes_push(oc, &s)) {
-                rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-                break;
-            }
-        ordo_outcome_iter_close(it);
-        if (rc < 0)
+        if ((rc = outcomes_read(store, true, 0, oc, err)))
             return rc;
     }
     return an_outcomes_index(oc, err);

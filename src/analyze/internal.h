@@ -364,14 +364,19 @@ typedef struct an_outcomes {
     uint32_t *slot;   /* index + 1; 0 empty */
     size_t mask;
     uint8_t *matched; /* [n] */
-    uint64_t events;  /* the store's event count they were read at */
+    uint64_t events;  /* the store's outcome change seq they were read at */
     void *map;        /* v and slot map the outcome facts file (not freed) */
     size_t map_len;
+    int lock_fd;      /* + 1: the file, held with a shared lock while mapped */
 } an_outcomes_t;
 
 void an_outcomes_free(an_outcomes_t *oc);
 /* Every summary of the store (store may be NULL: none). */
 int an_outcomes_load(struct ordo_store *store, an_outcomes_t *oc, ordo_error_t *err);
+/* Appends the summaries of the orders changed after change seq since (no
+ * index: a delta to apply). */
+int an_outcomes_load_since(struct ordo_store *store, uint64_t since, an_outcomes_t *oc,
+                           ordo_error_t *err);
 /* Builds the index over v[0..n) and the matched flags. */
 int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err);
 /* Index of the outcome of an order, or -1. */

@@ -118,6 +118,18 @@ static const char *const migrations[] = {
     /* -1: no decider has adopted the log yet (its older records reserved
      * nothing and are not re-applied) */
     "INSERT INTO stock_meta (name, value) VALUES ('applied_seq', -1);",
+    /* 4: the outcome change sequence: one row per inserted event, numbered
+     * in commit order (writers are serialised), so "orders changed since
+     * seq S" is a range scan; events are only ever inserted, so max(seq) is
+     * also the event count */
+    "CREATE TABLE outcome_change ("
+    "  seq      INTEGER PRIMARY KEY,"
+    "  order_id TEXT NOT NULL"
+    ");"
+    "INSERT INTO outcome_change (order_id) SELECT order_id FROM outcome_event;"
+    "CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN"
+    "  INSERT INTO outcome_change (order_id) VALUES (NEW.order_id);"
+    "END;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == ORDO_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -165,6 +177,8 @@ enum {
     ST_RESV_TOTALS,
     ST_META_GET,
     ST_META_SET,
+    ST_EV_SEQ,
+    ST_EV_SINCE,
     ST_COUNT
 };
 
@@ -248,6 +262,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_META_GET] = "SELECT value FROM stock_meta WHERE name = ?1",
     [ST_META_SET] = "INSERT INTO stock_meta (name, value) VALUES (?1, ?2) "
                     "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+    [ST_EV_SEQ] = "SELECT coalesce(max(seq), 0) FROM outcome_change",
+    [ST_EV_SINCE] = "SELECT " EV_COLS " FROM outcome_event INDEXED BY outcome_event_order "
+                    "WHERE order_id IN (SELECT order_id FROM outcome_change WHERE seq > ?1) "
+                    "ORDER BY order_id, at, event_id",
 };
 
 struct store_backend {
@@ -586,6 +604,45 @@ static int sq_events_open(store_backend_t *b, const char *order_id, store_event_
     }
     *out = c;
     return ORDO_OK;
+}
+
+/* Cursor over the events of every order with an event inserted after
+ * change seq since, ordered as events_open's scan. */
+static int sq_events_open_since(store_backend_t *b, uint64_t since, store_event_cursor_t **out,
+                                ordo_error_t *err)
+{
+    store_event_cursor_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    c->b = b;
+    c->owned = true;
+    int rc = sqlite3_prepare_v2(b->db, stmt_sql[ST_EV_SINCE], -1, &c->st, NULL);
+    if (rc != SQLITE_OK) {
+        rc = sql_fail(b, rc, "prepare", err);
+        free(c);
+        return rc;
+    }
+    sqlite3_bind_int64(c->st, 1, (sqlite3_int64)since);
+    *out = c;
+    return ORDO_OK;
+}
+
+static int sq_outcome_seq(store_backend_t *b, uint64_t *seq, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_EV_SEQ, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        *seq = (uint64_t)sqlite3_column_int64(st, 0);
+        rc = ORDO_OK;
+    } else {
+        rc = sql_fail(b, s, "outcome change seq", err);
+    }
+    stmt_put(st, owned);
+    return rc;
 }
 
 static int copy_id(char *dst, const char *src, const char *what, store_backend_t *b,
@@ -1359,6 +1416,8 @@ static const store_ops_t sqlite_ops = {
     .events_next = sq_events_next,
     .events_close = sq_events_close,
     .outcome_counts = sq_outcome_counts,
+    .events_open_since = sq_events_open_since,
+    .outcome_seq = sq_outcome_seq,
     .doc_put = sq_doc_put,
     .doc_get = sq_doc_get,
     .doc_delete = sq_doc_delete,

@@ -543,19 +543,37 @@ struct ordo_outcome_iter {
     fold_t f;
 };
 
-int ordo_store_outcome_iter_open(ordo_store_t *st, ordo_outcome_iter_t **out, ordo_error_t *err)
+static int iter_open(ordo_store_t *st, bool all, uint64_t since, ordo_outcome_iter_t **out,
+                     ordo_error_t *err)
 {
     ordo_outcome_iter_t *it = calloc(1, sizeof *it);
     if (!it)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     it->store = st;
-    int rc = st->ops->events_open(st->b, NULL, &it->cur, err);
+    int rc = all ? st->ops->events_open(st->b, NULL, &it->cur, err)
+                 : st->ops->events_open_since(st->b, since, &it->cur, err);
     if (rc != ORDO_OK) {
         free(it);
         return rc;
     }
     *out = it;
     return ORDO_OK;
+}
+
+int ordo_store_outcome_iter_open(ordo_store_t *st, ordo_outcome_iter_t **out, ordo_error_t *err)
+{
+    return iter_open(st, true, 0, out, err);
+}
+
+int ordo_store_outcome_iter_since(ordo_store_t *st, uint64_t since, ordo_outcome_iter_t **out,
+                                  ordo_error_t *err)
+{
+    return iter_open(st, false, since, out, err);
+}
+
+int ordo_store_outcome_seq(ordo_store_t *st, uint64_t *seq, ordo_error_t *err)
+{
+    return st->ops->outcome_seq(st->b, seq, err);
 }
 
 int ordo_outcome_iter_next(ordo_outcome_iter_t *it, ordo_outcome_summary_t *out, ordo_error_t *err)

@@ -37,6 +37,11 @@ typedef struct store_ops {
     void (*events_close)(store_event_cursor_t *cur);
     int (*outcome_counts)(store_backend_t *b, uint64_t *events, uint64_t *orders,
                           ordo_error_t *err);
+    /* Cursor over the events of the orders with an event inserted after
+     * change seq since (same order as events_open); the last change seq. */
+    int (*events_open_since)(store_backend_t *b, uint64_t since, store_event_cursor_t **cur,
+                             ordo_error_t *err);
+    int (*outcome_seq)(store_backend_t *b, uint64_t *seq, ordo_error_t *err);
 
     /* Arguments are validated; the backend implements the version rules of
      * store.h atomically. */

@@ -301,6 +301,82 @@ static void test_damage_is_rebuilt(void **state)
     fx_rm_tree(dir);
 }
 
+/* A return and a late cost for each of the orders [first, first + n). */
+static void late_events(const char *dir, size_t first, size_t n)
+{
+    ordo_error_t err;
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    for (size_t i = first; i < first + n; i++) {
+        ordo_outcome_event_t ev[2];
+        memset(ev, 0, sizeof ev);
+        snprintf(ev[0].order_id, sizeof ev[0].order_id, "O-%06zu", i);
+        snprintf(ev[0].event_id, sizeof ev[0].event_id, "O-%06zu-r", i);
+        ev[0].type = ORDO_OUTCOME_RETURNED;
+        ev[0].at = 1795000000 + (int64_t)i * 600 + 9 * 86400;
+        ev[0].refund = 12.5;
+        ev[0].has_refund = true;
+        ev[1] = ev[0];
+        snprintf(ev[1].event_id, sizeof ev[1].event_id, "O-%06zu-c", i);
+        ev[1].type = ORDO_OUTCOME_COST;
+        ev[1].has_refund = false;
+        ev[1].refund = 0;
+        ev[1].cost[ORDO_COST_RETURN] = 3.25;
+        ev[1].cost_mask = 1u << ORDO_COST_RETURN;
+        FX_CHECK(ordo_store_outcomes_put_batch(store, ev, 2, NULL, &err));
+    }
+    FX_CHECK(ordo_store_close(store, &err));
+}
+
+/* The outcome facts follow the store by its change seq: late events of old
+ * orders and new orders are applied in place (not read again), the index
+ * grows by writing the file anew, a reader's mapping never changes under it
+ * (a refresher that cannot lock the file works on a private copy), and the
+ * report always equals the record path's. */
+static void test_outcomes_incremental(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 300;
+    fx_build(dir, &spec, NULL, false);
+    append_orders(dir, 300, 100, true, 0);
+    same_report(dir);
+    assert_false(outcomes_rebuilt(dir));
+    late_events(dir, 300, 40); /* old orders change */
+    append_orders(dir, 400, 30, true, 0);
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    an_outcomes_t held;
+    bool rebuilt;
+    FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &held, &rebuilt, &err));
+    size_t n_held = held.n;
+    an_outcome_t first = held.v[0];
+    ordo_store_close(store, NULL);
+    late_events(dir, 340, 20);
+    append_orders(dir, 430, 20, true, 0);
+    same_report(dir); /* refreshed privately: the file is held */
+    assert_int_equal(held.n, n_held);
+    assert_memory_equal(&held.v[0], &first, sizeof first);
+    an_outcomes_free(&held);
+    assert_false(outcomes_rebuilt(dir)); /* now in place */
+    same_report(dir);
+
+    append_orders(dir, 450, 600, true, 0); /* beyond 3/4 of the index */
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
+    late_events(dir, 500, 10);
+    same_report(dir);
+    fx_rm_tree(dir);
+}
+
 static void test_customer_unit(void **state)
 {
     (void)state;
@@ -416,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_same_report_and_refresh),
         cmocka_unit_test(test_damage_is_rebuilt),
         cmocka_unit_test(test_customer_unit),
+        cmocka_unit_test(test_outcomes_incremental),
         cmocka_unit_test(test_raw_cbor_scans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo analyze — the outcome facts on disk (DIR/facts/outcomes, ANALYZE.md
+ * "Outcome facts"): every order's outcome summary, keyed by the order id's
+ * hash, with its open-addressing index, mapped as it is. A cache of the
+ * store: anchored to the store's outcome change seq (every inserted event
+ * takes the next number), refreshed by reading only the orders changed
+ * since, in place; anything torn or foreign is read again from the store.
+ *
+ * Layout: 128-byte header, the index slots (uint32, index + 1, 0 empty),
+ * then the rows (an_outcome_t): new rows are appended at the end, a changed
+ * order's row is overwritten, and the slots stay where they are until the
+ * index is more than 3/4 full (then the file is written anew, atomically).
+ * A refresher takes an exclusive lock on the file; a reader keeps a shared
+ * lock while it maps it, so the file never changes under a running
+ * analysis (a refresher that cannot lock applies the new outcomes to a
+ * private copy and leaves the file for the next run). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "internal.h"
+
+#define OFACTS_VERSION 3u /* 3: slots before rows, the store's change seq */
+#define OFACTS_BODY 128   /* the slots start here */
+static const char ofacts_magic[8] = {'O', 'R', 'D', 'O', 'F', 'O', 'C', '2'};
+
+typedef struct ofacts_hdr {
+    char magic[8];
+    uint32_t version, row_size;
+    uint64_t n, slots;
+    uint64_t seq;      /* the store's outcome change seq the rows reflect */
+    uint64_t body_sum; /* XXH3 of the slots and the rows */
+    int64_t db_ino;    /* the store's file: another store is another history */
+    uint8_t reserved[64];
+    uint64_t hdr_sum;
+} ofacts_hdr_t;
+_Static_assert(sizeof(ofacts_hdr_t) == OFACTS_BODY, "outcome facts header");
+
+static size_t file_size(const ofacts_hdr_t *h)
+{
+    return OFACTS_BODY + h->slots * sizeof(uint32_t) + h->n * sizeof(an_outcome_t);
+}
+
+static bool header_ok(int fd, ofacts_hdr_t *h, int64_t ino)
+{
+    struct stat st;
+    return !fstat(fd, &st) && pread(fd, h, sizeof *h, 0) == (ssize_t)sizeof *h &&
+           !memcmp(h->magic, ofacts_magic, 8) &&
+           XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum)) == h->hdr_sum &&
+           h->version == OFACTS_VERSION && h->row_size == sizeof(an_outcome_t) &&
+           h->slots >= 16 && !(h->slots & (h->slots - 1)) && h->n < h->slots &&
+           h->db_ino == ino && (uint64_t)st.st_size == file_size(h);
+}
+
+static void header_seal(ofacts_hdr_t *h)
+{
+    h->hdr_sum = XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum));
+}
+
+/* oc as a view of a mapped file. */
+static void view_of(an_outcomes_t *oc, void *map, size_t len, const ofacts_hdr_t *h)
+{
+    oc->map = map;
+    oc->map_len = len;
+    oc->slot = (uint32_t *)((char *)map + OFACTS_BODY);
+    oc->v = (an_outcome_t *)(oc->slot + h->slots);
+    oc->n = oc->cap = h->n;
+    oc->mask = h->slots - 1;
+    oc->events = h->seq;
+}
+
+static uint64_t body_sum(const an_outcomes_t *oc)
+{
+    return XXH3_64bits(oc->slot, (oc->mask + 1) * sizeof *oc->slot + oc->n * sizeof *oc->v);
+}
+
+/* Writes oc anew (tmp + rename): index slots, then rows. */
+static void ofacts_save(const char *dir, const char *path, int64_t ino, const an_outcomes_t *oc)
+{
+    ofacts_hdr_t h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, ofacts_magic, 8);
+    h.version = OFACTS_VERSION;
+    h.row_size = sizeof(an_outcome_t);
+    h.n = oc->n;
+    h.slots = oc->mask + 1;
+    h.seq = oc->events;
+    h.db_ino = ino;
+    size_t slots = h.slots * sizeof *oc->slot, rows = oc->n * sizeof *oc->v;
+    char *data = malloc(OFACTS_BODY + slots + rows);
+    if (!data)
+        return;
+    memcpy(data + OFACTS_BODY, oc->slot, slots);
+    if (rows)
+        memcpy(data + OFACTS_BODY + slots, oc->v, rows);
+    h.body_sum = XXH3_64bits(data + OFACTS_BODY, slots + rows);
+    header_seal(&h);
+    memcpy(data, &h, sizeof h);
+    if (!mkdir(dir, 0755) || errno == EEXIST)
+        ordo_write_file_atomic(path, data, OFACTS_BODY + slots + rows, NULL);
+    free(data);
+}
+
+/* Orders of delta not in old: rows to append. */
+static size_t count_new(const an_outcomes_t *old, const an_outcomes_t *delta)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < delta->n; i++)
+        k += an_outcomes_find(old, delta->v[i].oid) < 0;
+    return k;
+}
+
+/* Old rows with delta applied, in memory (a changed order keeps its row). */
+static int merge_copy(const an_outcomes_t *old, const an_outcomes_t *delta, an_outcomes_t *out,
+                      ordo_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t cap = old->n + delta->n;
+    out->v = malloc((cap ? cap : 1) * sizeof *out->v);
+    if (!out->v)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (old->n)
+        memcpy(out->v, old->v, old->n * sizeof *out->v);
+    out->n = old->n;
+    out->cap = cap;
+    for (size_t i = 0; i < delta->n; i++) {
+        long at = an_outcomes_find(old, delta->v[i].oid);
+        out->v[at < 0 ? out->n++ : (size_t)at] = delta->v[i];
+    }
+    out->events = delta->events;
+    return an_outcomes_index(out, err);
+}
+
+/* Applies delta to the file in place (exclusive lock held; room checked):
+ * maps it again at its new length, overwrites and appends rows, inserts
+ * their slots, seals. *oc is the new view. */
+static int apply_in_place(int fd, ofacts_hdr_t *h, const an_outcomes_t *delta, size_t fresh,
+                          an_outcomes_t *oc)
+{
+    h->n += fresh;
+    size_t len = file_size(h);
+    if (ftruncate(fd, (off_t)len))
+        return ORDO_EIO;
+    void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED)
+        return ORDO_EIO;
+    view_of(oc, map, len, h);
+    size_t n = h->n - fresh;
+    for (size_t i = 0; i < delta->n; i++) {
+        const an_outcome_t *d = &delta->v[i];
+        oc->n = n; /* find sees the rows so far */
+        long at = an_outcomes_find(oc, d->oid);
+        if (at >= 0) {
+            oc->v[at] = *d;
+            continue;
+        }
+        size_t s = (size_t)(d->oid[0] ^ (d->oid[1] >> 7)) & oc->mask;
+        while (oc->slot[s])
+            s = (s + 1) & oc->mask;
+        oc->v[n] = *d;
+        oc->slot[s] = (uint32_t)++n;
+    }
+    oc->n = h->n;
+    oc->events = h->seq = delta->events;
+    h->body_sum = body_sum(oc);
+    header_seal(h);
+    memcpy(map, h, sizeof *h);
+    return ORDO_OK;
+}
+
+/* The saved outcome facts brought up to the store's seq: reused as they
+ * are, or refreshed with the orders changed since (in place with the
+ * exclusive lock, else in a private copy). ORDO_ENOENT: read everything
+ * again (*full set when the file was fine but its index too full). */
+static int ofacts_refresh(int fd, bool excl, int64_t ino, ordo_store_t *store, uint64_t seq,
+                          an_outcomes_t *oc, bool *full, ordo_error_t *err)
+{
+    ofacts_hdr_t h;
+    if (!header_ok(fd, &h, ino) || h.seq > seq)
+        return ORDO_ENOENT;
+    size_t len = file_size(&h);
+    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED)
+        return ORDO_ENOENT;
+    an_outcomes_t old = {0};
+    view_of(&old, map, len, &h);
+    if (body_sum(&old) != h.body_sum) {
+        munmap(map, len);
+        return ORDO_ENOENT;
+    }
+    if (h.seq == seq) {
+        *oc = old;
+        return ORDO_OK;
+    }
+    an_outcomes_t delta;
+    int rc = an_outcomes_load_since(store, h.seq, &delta, err);
+    size_t fresh = rc ? 0 : count_new(&old, &delta);
+    if (!rc && excl && (h.n + fresh) * 4 <= h.slots * 3) {
+        munmap(map, len);
+        rc = apply_in_place(fd, &h, &delta, fresh, oc);
+        if (rc)
+            rc = ordo_error_set(err, rc, NULL, 0, NULL, "outcome facts: %s", strerror(errno));
+    } else if (!rc) {
+        rc = merge_copy(&old, &delta, oc, err);
+        *full = excl;
+        munmap(map, len);
+    } else {
+        munmap(map, len);
+    }
+    an_outcomes_free(&delta);
+    return rc;
+}
+
+int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bool rebuild,
+                   an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err)
+{
+    memset(oc, 0, sizeof *oc);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/outcomes", factsdir);
+    struct stat st;
+    int64_t ino = stat(db, &st) ? -1 : (int64_t)st.st_ino;
+    uint64_t seq;
+    int rc = ordo_store_outcome_seq(store, &seq, err);
+    if (rc)
+        return rc;
+    bool full = false;
+    int fd = rebuild ? -1 : open(path, O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        bool excl = !flock(fd, LOCK_EX | LOCK_NB);
+        if (!excl)
+            flock(fd, LOCK_SH);
+        rc = ofacts_refresh(fd, excl, ino, store, seq, oc, &full, err);
+        if (rc == ORDO_OK && oc->map) {
+            if (excl)
+                flock(fd, LOCK_SH); /* readers may come; refreshers wait */
+            oc->lock_fd = fd + 1;
+            oc->matched = calloc(oc->n ? oc->n : 1, 1);
+            if (!oc->matched)
+                return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+            if (rebuilt)
+                *rebuilt = false;
+            return ORDO_OK;
+        }
+        close(fd);
+        if (rc != ORDO_ENOENT && !(rc == ORDO_OK && full)) {
+            if (rebuilt)
+                *rebuilt = false;
+            return rc;
+        }
+    }
+    if (rc != ORDO_OK || !full) { /* else oc holds the merged copy */
+        an_outcomes_free(oc);
+        if ((rc = an_outcomes_load(store, oc, err)))
+            return rc;
+        if (rebuilt)
+            *rebuilt = true;
+    } else if (rebuilt) {
+        *rebuilt = false;
+    }
+    ofacts_save(factsdir, path, ino, oc);
+    return ORDO_OK;
+}
