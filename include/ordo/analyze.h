@@ -161,7 +161,8 @@ enum {
     ORDO_AN_VALUE_BANDS = 6, /* <50, 50–100, 100–250, 250–500, ≥500 USD, unknown */
     /* channels and promotion types: the first 16 distinct values in the
      * order the data shows them, then "other" (the last) */
-    ORDO_AN_LABELS = 17
+    ORDO_AN_LABELS = 17,
+    ORDO_AN_ROW_CARRIERS = 4 /* distinct carriers a row carries */
 };
 const char *ordo_analyze_region_name(int region);
 int ordo_analyze_region_index(const char *region_name); /* unknown → 5 */
@@ -180,6 +181,10 @@ typedef struct ordo_analyze_row {
     uint8_t channel;   /* 0 .. ORDO_AN_LABELS-1: index into config.channel_names */
     uint8_t promotion; /* 0 .. ORDO_AN_LABELS-1: index into config.promotion_names */
     double v[ORDO_AF_COUNT]; /* NaN: unknown / not applicable */
+    /* shipments per carrier: carrier[i] indexes config.carrier_names */
+    uint8_t n_carriers;
+    uint8_t carrier[ORDO_AN_ROW_CARRIERS];
+    uint32_t carrier_ships[ORDO_AN_ROW_CARRIERS];
 } ordo_analyze_row_t;
 
 /* Fills every value with NaN except orders (1); segments unknown. */
@@ -222,6 +227,7 @@ typedef struct ordo_analyze_config {
      * reads "none". */
     char channel_names[ORDO_AN_LABELS][32];
     char promotion_names[ORDO_AN_LABELS][32];
+    char carrier_names[ORDO_AN_LABELS][32]; /* carriers of the shipments, as seen */
 } ordo_analyze_config_t;
 
 /* Config from a parsed experiment (variants, weights, KPIs, guardrails,

@@ -566,6 +566,9 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
         if (isfinite(s))
             a->zone_ships[v][z] += s;
     }
+    for (int k = 0; k < row->n_carriers && k < ORDO_AN_ROW_CARRIERS; k++)
+        if (row->carrier[k] < ORDO_AN_LABELS)
+            a->carrier_ships[v][row->carrier[k]] += row->carrier_ships[k];
     add_values(a, row, &c);
     return ORDO_OK;
 }

@@ -19,7 +19,7 @@
 #include "ordo/record.h"
 #include "ordo/store.h"
 
-_Static_assert(sizeof(an_fact_t) == 280, "the facts row is part of the file format");
+_Static_assert(sizeof(an_fact_t) == 304, "the facts row is part of the file format");
 
 /* ------------------------------------------------------------------ */
 /* Interned strings */
@@ -252,6 +252,30 @@ static void fact_clear(an_fact_t *f)
     f->family = ORDO_AN_FAMILIES - 1;
 }
 
+/* Shipments per carrier service of the plan (ANALYZE.md "Carrier
+ * dependence"). ORDO_ENOMEM. */
+static int fact_services(const ordo_record_t *d, an_strings_t *str, an_fact_t *f)
+{
+    for (uint32_t i = 0; d->plan.present && i < d->plan.n_shipments; i++) {
+        const char *s = d->plan.shipments[i].service;
+        if (!s || !s[0])
+            continue;
+        uint32_t id;
+        int rc = an_strings_intern(str, s, &id);
+        if (rc)
+            return rc;
+        int k = 0;
+        while (k < AN_FACT_SVCS - 1 && f->svc_n[k] && f->svc[k] != id)
+            k++;
+        if (f->svc_n[k] && f->svc[k] != id)
+            id = AN_ID_LONG; /* more services than kept: "other" */
+        f->svc[k] = id;
+        if (f->svc_n[k] < UINT16_MAX)
+            f->svc_n[k]++;
+    }
+    return ORDO_OK;
+}
+
 int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_strings_t *str,
                         an_fact_t *f, ordo_error_t *err)
 {
@@ -277,7 +301,8 @@ int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_st
         (rc = an_strings_intern(str, d->policy_name, &f->policy_name)) ||
         (rc = an_strings_intern(str, d->policy_version, &f->policy_version)) ||
         (rc = an_strings_intern(str, d->order.channel, &f->channel)) ||
-        (rc = an_strings_intern(str, d->order.promotion, &f->promotion)))
+        (rc = an_strings_intern(str, d->order.promotion, &f->promotion)) ||
+        (rc = fact_services(d, str, f)))
         return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
     fact_plan(d, f);
     fact_segments(d, net, f);

@@ -173,6 +173,7 @@ struct ordo_analysis {
 
     uint64_t orders[ORDO_EXP_MAX_ARMS];
     double zone_ships[ORDO_EXP_MAX_ARMS][9];
+    double carrier_ships[ORDO_EXP_MAX_ARMS][ORDO_AN_LABELS]; /* [v][config.carrier_names] */
     uint64_t nonfinite;
     int64_t first_ts, last_ts;
 
@@ -245,6 +246,11 @@ const char *an_fmt(double v, char *buf, size_t n); /* "n/a" for non-finite */
 const char *an_family_name(const ordo_analysis_t *a, int s);
 const char *an_segment_name(const ordo_analysis_t *a, int dim, int s);
 extern const char *const an_dim_names[AN_DIMS];
+/* Carrier dependence of variant v: the Herfindahl–Hirschman index of the
+ * carriers' shares of its shipments, on the 0–10,000 scale (NaN without
+ * shipments), and the shipments (*total). an_carriers: carriers seen. */
+double an_carrier_hhi(const ordo_analysis_t *a, size_t v, double *total);
+int an_carriers(const ordo_analysis_t *a);
 /* Iterates the notes: start with *pos = 0; NULL at the end. */
 const char *an_note_next(const ordo_analysis_t *a, size_t *pos);
 
@@ -280,6 +286,7 @@ enum {
     AN_F_SCAN_VAR = 1 << 13   /* the byte scan found "variant" (scan_var) */
 };
 
+#define AN_FACT_SVCS 4          /* carrier services kept per fact */
 #define AN_ID_NONE 0u          /* string absent (NULL) */
 #define AN_ID_LONG 0xffffffffu /* present but too long to intern: equals nothing */
 #define AN_STR_MAX 4096        /* longest interned string, bytes */
@@ -296,6 +303,10 @@ typedef struct an_fact {
     uint32_t experiment, variant, policy_name, policy_version; /* string ids */
     uint32_t scan_exp, scan_var; /* byte-scanned "experiment", "variant" (AN_F_SCAN_*) */
     uint32_t channel, promotion; /* string ids of order.channel, order.promotion */
+    /* the plan's carrier services (string ids, distinct; past AN_FACT_SVCS
+     * the last one is AN_ID_LONG: "other") and their shipments */
+    uint32_t svc[AN_FACT_SVCS];
+    uint16_t svc_n[AN_FACT_SVCS];
     uint16_t flags;
     uint16_t family;      /* 0 .. ORDO_AN_FAMILIES-1 */
     uint8_t region, value_band;

@@ -185,8 +185,10 @@ typedef struct join_ctx {
     ordo_analyze_plan_summary_t early_sum;
     ordo_analyze_shadow_info_t sh;
     int cur_arm; /* on_decision's verdict on the current decision */
-    /* breakdown labels: string id → label index, per dimension */
-    join_labels_t lab[2];
+    /* breakdown labels: string id → label index, per dimension (channel,
+     * promotion, carrier: from a carrier service's id) */
+    join_labels_t lab[3];
+    const ordo_network_t *net; /* services → carriers; NULL: the service id */
 } join_ctx_t;
 
 /* The label of a channel (dim 0) or promotion (dim 1) string id: the
@@ -194,16 +196,28 @@ typedef struct join_ctx {
  * configuration for the reports), "other" past ORDO_AN_LABELS - 1. Absent
  * or empty values read as dflt. Ids are cached, names compared only on a
  * new id. */
+static const char *label_name(const join_ctx_t *j, int dim, uint32_t id, const char *dflt)
+{
+    const char *s = id == AN_ID_LONG && dim == 2 ? "other" : an_strings_get(j->str, id);
+    if (dim == 2 && s && j->net) { /* a carrier service → its carrier */
+        int32_t k = ordo_network_service(j->net, s);
+        if (k >= 0 && j->net->services[k].carrier[0])
+            s = j->net->services[k].carrier;
+    }
+    return !s || !s[0] ? dflt : s;
+}
+
 static uint8_t label_of(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
 {
     join_labels_t *L = &j->lab[dim];
     for (uint32_t i = 0; i < L->n_ids; i++)
         if (L->id[i] == id)
             return L->label[i];
-    char(*names)[32] = dim ? j->a->cfg.promotion_names : j->a->cfg.channel_names;
-    const char *s = an_strings_get(j->str, id);
-    if (!s || !s[0])
-        s = dflt;
+    ordo_analyze_config_t *cfg = &j->a->cfg;
+    char(*names)[32] = dim == 2 ? cfg->carrier_names
+                       : dim    ? cfg->promotion_names
+                                : cfg->channel_names;
+    const char *s = label_name(j, dim, id, dflt);
     uint8_t label = ORDO_AN_LABELS - 1;
     for (uint32_t i = 0; i < L->n_labels; i++)
         if (!strncmp(names[i], s, sizeof names[i] - 1)) {
@@ -324,6 +338,23 @@ static int row_unit(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row, 
     return ordo_analysis_unit(j->a, (const char *)f->unit, sizeof f->unit, &row->unit, err);
 }
 
+/* The row's shipments per carrier (pickups are no carrier's). */
+static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
+{
+    for (int k = 0; k < AN_FACT_SVCS && f->svc_n[k]; k++) {
+        const char *s = an_strings_get(j->str, f->svc[k]);
+        if (s && !strcmp(s, "pickup"))
+            continue;
+        uint8_t c = label_of(j, 2, f->svc[k], "unknown");
+        int i = 0;
+        while (i < row->n_carriers && row->carrier[i] != c)
+            i++;
+        if (i == row->n_carriers)
+            row->carrier[row->n_carriers++] = c;
+        row->carrier_ships[i] += f->svc_n[k];
+    }
+}
+
 static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 {
     int vi = decision_arm(j, f);
@@ -349,6 +380,7 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
     row.variant = (uint32_t)vi;
     row.channel = label_of(j, 0, f->channel, "web");
     row.promotion = label_of(j, 1, f->promotion, "none");
+    row_carriers(j, f, &row);
     if (j->warmup_end && row.ts < j->warmup_end) {
         j->counts.excluded_warmup++;
         return ORDO_OK;
@@ -860,6 +892,7 @@ static int join_dir(const char *dir, const ordo_analyze_options_t *opt, an_dir_t
     if (exp && exp->status.started_at > 0 && exp->warmup_hours > 0)
         j->warmup_end = exp->status.started_at + (int64_t)(exp->warmup_hours * 3600.0);
     int rc;
+    j->net = ad->net;
     if (ad->facts) {
         j->str = &ad->facts->str;
     } else {

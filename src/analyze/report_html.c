@@ -432,6 +432,42 @@ static void zone_table(const ordo_analysis_t *a, ordo_buf_t *o)
     ordo_buf_puts(o, "</table>\n");
 }
 
+/* Each variant's share of shipments by carrier and its HHI. */
+static void carrier_table(const ordo_analysis_t *a, ordo_buf_t *o)
+{
+    int n = an_carriers(a);
+    if (!n)
+        return;
+    ordo_buf_puts(o, "<h3>Carrier dependence</h3>\n<p class=\"small\">Share of shipments by "
+                     "carrier; HHI: the Herfindahl&ndash;Hirschman index of those shares "
+                     "(0&ndash;10,000; 10,000 is one carrier).</p>\n"
+                     "<table><tr><th class=\"l\">variant</th><th>shipments</th><th>HHI</th>");
+    for (int c = 0; c < n; c++) {
+        ordo_buf_puts(o, "<th>");
+        esc(o, a->cfg.carrier_names[c]);
+        ordo_buf_puts(o, "</th>");
+    }
+    ordo_buf_puts(o, "</tr>\n");
+    for (size_t v = 0; v < a->V; v++) {
+        double tot, hhi = an_carrier_hhi(a, v, &tot);
+        ordo_buf_puts(o, "<tr><td class=\"l\">");
+        esc(o, a->cfg.variants[v]);
+        ordo_buf_printf(o, "</td><td>%.0f</td>", tot);
+        if (isfinite(hhi))
+            ordo_buf_printf(o, "<td>%.0f</td>", hhi);
+        else
+            ordo_buf_puts(o, "<td>n/a</td>");
+        for (int c = 0; c < n; c++) {
+            if (tot > 0)
+                ordo_buf_printf(o, "<td>%.1f%%</td>", 100 * a->carrier_ships[v][c] / tot);
+            else
+                ordo_buf_puts(o, "<td>n/a</td>");
+        }
+        ordo_buf_puts(o, "</tr>\n");
+    }
+    ordo_buf_puts(o, "</table>\n");
+}
+
 static void shadow_section(const ordo_analysis_t *a, ordo_buf_t *o)
 {
     char b1[32], b2[32], b3[32], b4[32], b5[32];
@@ -728,6 +764,7 @@ static void results_sections(const ordo_analysis_t *a, ordo_buf_t *o)
     segment_tables(a, o);
     ordo_buf_puts(o, "<h3>Zone mix of shipments</h3>\n");
     zone_table(a, o);
+    carrier_table(a, o);
     ordo_buf_puts(o, "</section>\n");
 }
 

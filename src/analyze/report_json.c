@@ -584,6 +584,33 @@ static void write_mix(const ordo_analysis_t *a, ordo_jsonw_t *w)
     ordo_jsonw_arr_end(w);
 }
 
+/* carrier_mix: per variant, shipments by carrier, shares and the HHI. */
+static void write_carrier_mix(const ordo_analysis_t *a, ordo_jsonw_t *w)
+{
+    int n = an_carriers(a);
+    ordo_jsonw_key(w, "carrier_mix");
+    ordo_jsonw_arr_begin(w);
+    for (size_t v = 0; v < a->V; v++) {
+        double tot, hhi = an_carrier_hhi(a, v, &tot);
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "variant", a->cfg.variants[v]);
+        kd(w, "shipments", tot);
+        kd(w, "hhi", hhi);
+        ordo_jsonw_key(w, "carriers");
+        ordo_jsonw_arr_begin(w);
+        for (int c = 0; c < n; c++) {
+            ordo_jsonw_obj_begin(w);
+            ordo_jsonw_kstr(w, "carrier", a->cfg.carrier_names[c]);
+            kd(w, "shipments", a->carrier_ships[v][c]);
+            kd(w, "share", tot > 0 ? a->carrier_ships[v][c] / tot : NAN);
+            ordo_jsonw_obj_end(w);
+        }
+        ordo_jsonw_arr_end(w);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
+
 void ordo_analysis_write_json(const ordo_analysis_t *a, ordo_jsonw_t *w)
 {
     ordo_jsonw_obj_begin(w);
@@ -621,6 +648,7 @@ void ordo_analysis_write_json(const ordo_analysis_t *a, ordo_jsonw_t *w)
     write_series(a, w);
     write_segments(a, w);
     write_mix(a, w);
+    write_carrier_mix(a, w);
     write_shadow(a, w);
     ordo_jsonw_key(w, "run");
     if (a->run_summary)

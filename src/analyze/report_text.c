@@ -276,6 +276,47 @@ static void write_guardrails(const ordo_analysis_t *a, ordo_buf_t *o)
         }
 }
 
+int an_carriers(const ordo_analysis_t *a)
+{
+    int n = 0;
+    while (n < ORDO_AN_LABELS && a->cfg.carrier_names[n][0])
+        n++;
+    return n;
+}
+
+double an_carrier_hhi(const ordo_analysis_t *a, size_t v, double *total)
+{
+    double t = 0, h = 0;
+    for (int c = 0; c < ORDO_AN_LABELS; c++)
+        t += a->carrier_ships[v][c];
+    for (int c = 0; c < ORDO_AN_LABELS && t > 0; c++) {
+        double s = 100 * a->carrier_ships[v][c] / t;
+        h += s * s;
+    }
+    *total = t;
+    return t > 0 ? h : NAN;
+}
+
+/* Each variant's shipments by carrier and their HHI. */
+static void write_carriers(const ordo_analysis_t *a, ordo_buf_t *o)
+{
+    int n = an_carriers(a);
+    if (!n)
+        return;
+    ordo_buf_printf(o, "\nCarrier dependence (share of shipments; HHI on 0-10,000)\n");
+    for (size_t v = 0; v < a->V; v++) {
+        double tot, hhi = an_carrier_hhi(a, v, &tot);
+        ordo_buf_printf(o, "  %-16s %10.0f shipments  HHI %s", a->cfg.variants[v], tot,
+                        isfinite(hhi) ? "" : "n/a");
+        if (isfinite(hhi))
+            ordo_buf_printf(o, "%.0f", hhi);
+        for (int c = 0; c < n && tot > 0; c++)
+            ordo_buf_printf(o, "%s%s %.1f%%", c ? ", " : "  ", a->cfg.carrier_names[c],
+                            100 * a->carrier_ships[v][c] / tot);
+        ordo_buf_printf(o, "\n");
+    }
+}
+
 static void write_notes(const ordo_analysis_t *a, ordo_buf_t *o)
 {
     size_t pos = 0;
@@ -295,6 +336,7 @@ int ordo_analysis_write_text(const ordo_analysis_t *a, ordo_buf_t *o)
     write_metric_table(a, o);
     write_guardrails(a, o);
     write_shadow(a, o);
+    write_carriers(a, o);
     write_notes(a, o);
     return o->oom ? ORDO_ENOMEM : ORDO_OK;
 }

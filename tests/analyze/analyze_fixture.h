@@ -76,6 +76,7 @@ typedef struct fx_order {
     double miles[2];
     int region;         /* expected region index */
     const char *customer;
+    const char *service[2]; /* carrier service per shipment; NULL: none */
 } fx_order_t;
 
 typedef struct fx_spec {
@@ -182,6 +183,8 @@ static inline void fx_decision_json(ordo_buf_t *b, const fx_order_t *o, const ch
     for (int s = 0; s < o->shipments; s++) {
         ordo_jsonw_obj_begin(&w);
         ordo_jsonw_kstr(&w, "node", "DC-1");
+        if (o->service[s])
+            ordo_jsonw_kstr(&w, "service", o->service[s]);
         ordo_jsonw_kint(&w, "zone", o->zones[s]);
         ordo_jsonw_kdouble(&w, "miles", o->miles[s]);
         ordo_jsonw_obj_end(&w);

@@ -265,8 +265,36 @@ for g, xs in groups.items():
 assert groups["not in experiment"], "no order outside the experiment"
 PYEOF
 check "shadow comparison matches the log (paired cost difference, plans differ, arms)" $?
+$PY - "$T" "$SRC/docs/examples/network/network.json" <<'PYEOF'
+import json, sys
+t, net = sys.argv[1], json.load(open(sys.argv[2]))
+carrier = {s["id"]: s["carrier"] for s in net["carrier_services"]}
+mix = {m["variant"]: m for m in json.load(open(t + "/s.json"))["carrier_mix"]}
+want = {}
+for line in open(t + "/dump.ndjson"):
+    r = json.loads(line)
+    p = r["payload"]
+    if r["type"] == 1 and p.get("experiment") == "proximity-vs-cost" and p.get("plan"):
+        w = want.setdefault(p["variant"], {})
+        for x in p["plan"].get("shipments", []):
+            if x.get("service") and x["service"] != "pickup":
+                c = carrier.get(x["service"], x["service"])
+                w[c] = w.get(c, 0) + 1
+assert set(mix) == set(want), (list(mix), list(want))
+for v, w in want.items():
+    tot = sum(w.values())
+    m = mix[v]
+    assert m["shipments"] == tot, (v, m, w)
+    got = {c["carrier"]: c["shipments"] for c in m["carriers"] if c["shipments"]}
+    assert got == w, (v, got, w)
+    assert set(c["carrier"] for c in m["carriers"]) <= set(carrier.values()), m
+    hhi = sum((100.0 * n / tot) ** 2 for n in w.values())
+    assert abs(m["hhi"] - hhi) < 1e-9 * hhi, (v, m["hhi"], hhi)
+PYEOF
+check "carrier shares and HHI per variant match the log and the network's carriers" $?
 "$ORDO" analyze "$D2" --network "$SRC/docs/examples/network" > "$T/s.txt"
-grep -q "Shadow policy default" "$T/s.txt" && ! grep -qwiE "nan|-nan" "$T/s.txt"
+grep -q "Shadow policy default" "$T/s.txt" && grep -q "Carrier dependence" "$T/s.txt" &&
+    ! grep -qwiE "nan|-nan" "$T/s.txt"
 check "text shadow section" $?
 "$ORDO" analyze "$D2" --network "$SRC/docs/examples/network" --format html | grep -q 'id="shadow"'
 check "html shadow section" $?

@@ -377,6 +377,73 @@ static void test_outcomes_incremental(void **state)
     fx_rm_tree(dir);
 }
 
+/* Carrier dependence: shipments per carrier (here the service id: no
+ * network) and the HHI, per variant, by hand. control: ups 3, fedex 1 →
+ * shares 75%, 25%, HHI 75² + 25² = 6250; treatment: ups 1, fedex 1, usps
+ * 2 → 25%, 25%, 50%, HHI 625 + 625 + 2500 = 3750. Pickups are no carrier's. */
+static void test_carrier_hhi(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 0;
+    fx_build(dir, &spec, NULL, false);
+    static const char *const svc[6][2] = {{"ups", "ups"}, {"ups", "fedex"}, {"pickup", NULL},
+                                          {"ups", "fedex"}, {"usps", "usps"}, {"pickup", NULL}};
+    ordo_error_t err;
+    char logdir[4200];
+    snprintf(logdir, sizeof logdir, "%s/log", dir);
+    ordo_log_options_t lo;
+    ordo_log_options_init(&lo);
+    ordo_log_t *log;
+    FX_CHECK(ordo_log_open(logdir, &lo, &log, NULL, &err));
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    for (int i = 0; i < 6; i++) {
+        fx_order_t o;
+        memset(&o, 0, sizeof o);
+        o.variant = i / 3;
+        o.ts = 1795000000 + i * 600;
+        o.shipments = svc[i][1] ? 2 : 1;
+        o.units = 2;
+        o.zones[0] = o.zones[1] = 4;
+        o.service[0] = svc[i][0];
+        o.service[1] = svc[i][1];
+        char oid[32];
+        snprintf(oid, sizeof oid, "H-%d", i);
+        fx_decision_json(&b, &o, oid, "exp-fx", o.variant ? "treatment" : "control",
+                         o.variant ? "tv" : "cv", 9, true);
+        FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_DECISION, oid, strlen(oid),
+                                 o.ts * 1000000000LL, b.data, b.len, NULL, &err));
+    }
+    ordo_buf_free(&b);
+    FX_CHECK(ordo_log_close(log, &err));
+    char *rec = report(dir, ORDO_ANALYZE_FACTS_OFF), *fac = report(dir, ORDO_ANALYZE_FACTS_AUTO);
+    assert_string_equal(rec, fac);
+    cJSON *root = cJSON_Parse(fac), *mix = cJSON_GetObjectItem(root, "carrier_mix");
+    assert_int_equal(cJSON_GetArraySize(mix), 2);
+    static const double hhi[2] = {6250, 3750}, ships[2] = {4, 4};
+    static const double share[2][3] = {{0.75, 0.25, 0}, {0.25, 0.25, 0.5}};
+    static const char *const name[3] = {"ups", "fedex", "usps"};
+    for (int v = 0; v < 2; v++) {
+        cJSON *e = cJSON_GetArrayItem(mix, v);
+        assert_float_equal(cJSON_GetObjectItem(e, "hhi")->valuedouble, hhi[v], 1e-9);
+        assert_float_equal(cJSON_GetObjectItem(e, "shipments")->valuedouble, ships[v], 0);
+        cJSON *cs = cJSON_GetObjectItem(e, "carriers");
+        assert_int_equal(cJSON_GetArraySize(cs), 3);
+        for (int c = 0; c < 3; c++) {
+            cJSON *x = cJSON_GetArrayItem(cs, c);
+            assert_string_equal(cJSON_GetObjectItem(x, "carrier")->valuestring, name[c]);
+            assert_float_equal(cJSON_GetObjectItem(x, "share")->valuedouble, share[v][c], 1e-12);
+        }
+    }
+    cJSON_Delete(root);
+    free(rec);
+    free(fac);
+    fx_rm_tree(dir);
+}
+
 static void test_customer_unit(void **state)
 {
     (void)state;
@@ -493,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_damage_is_rebuilt),
         cmocka_unit_test(test_customer_unit),
         cmocka_unit_test(test_outcomes_incremental),
+        cmocka_unit_test(test_carrier_hhi),
         cmocka_unit_test(test_raw_cbor_scans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
