@@ -40,6 +40,7 @@
 #ifndef ORDO_CBOR_H
 #define ORDO_CBOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -107,4 +108,28 @@ int ordo_cbor_keys_register(const char *const *names, size_t n, ordo_error_t *er
 const char *ordo_cbor_key_name(uint32_t id);
 int ordo_cbor_key_id(const char *name, size_t len);
 
+/* Picking a few values out of many records without decoding the rest
+ * (cbor_pick.c): paths are dot-separated keys from the top-level object
+ * ("plan.totals.cost.total"; the strings must outlive the picker), at most
+ * 64 paths of at most 6 keys, at most 8 keys per depth outside the
+ * registered key table (else ORDO_EUNSUPPORTED). ordo_cbor_pick
+ * fills out[i] for paths[i] as ordo_cbor_to_tree and ordo_cbor_get (the
+ * first member of each key) would find it: found, the ORDO_CBOR_* type, a
+ * number, a string (pointing into p: valid UTF-8 without NUL), the elements
+ * of an array (a table's rows) or the members of an object. It returns
+ * ORDO_EUNSUPPORTED for anything it does not take as the writer makes it
+ * (malformed input among it): read that record with ordo_cbor_to_tree. A
+ * picker is not for concurrent use. */
+typedef struct ordo_cbor_picker ordo_cbor_picker_t;
+typedef struct ordo_cbor_pick {
+    bool found;
+    uint8_t type;
+    uint32_t n;
+    double num;
+    const char *s;
+    size_t len;
+} ordo_cbor_pick_t;
+int ordo_cbor_picker_new(const char *const *paths, size_t n, ordo_cbor_picker_t **out);
+void ordo_cbor_picker_free(ordo_cbor_picker_t *pk);
+int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out);
 #endif

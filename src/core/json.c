@@ -38,6 +38,42 @@ CBOR_FN cbor_simple(ordo_jsonw_t *w, int what);
 CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n);
 CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n);
 
+/* The %.15g text of v without snprintf/strtod when v is the double nearest
+ * m / 10^k for some k <= 8 and m < 10^15 in [1e-4, 1e15) (prices, costs,
+ * probabilities): that decimal has at most 15 digits, so %.15g prints it,
+ * and it reads back as v; the smallest k leaves no trailing zero, as %g
+ * strips them. 0 when v is not such a value. */
+static int format_short_decimal(double v, char *buf)
+{
+    static const double p10[9] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e15))
+        return 0;
+    for (int k = 1; k <= 8; k++) {
+        double m = nearbyint(a * p10[k]);
+        if (m >= 1e15 || m / p10[k] != a)
+            continue;
+        uint64_t u = (uint64_t)m, ip = u / (uint64_t)p10[k], fp = u % (uint64_t)p10[k];
+        char t[24];
+        int n = 0, ni = 0;
+        if (v < 0)
+            buf[n++] = '-';
+        do {
+            t[ni++] = (char)('0' + ip % 10);
+            ip /= 10;
+        } while (ip);
+        while (ni)
+            buf[n++] = t[--ni];
+        buf[n++] = '.';
+        for (int d = k - 1; d >= 0; d--, fp /= 10)
+            buf[n + d] = (char)('0' + fp % 10);
+        n += k;
+        buf[n] = 0;
+        return n;
+    }
+    return 0;
+}
+
 int ordo_json_format_double(double v, char *buf)
 {
     if (!isfinite(v)) {
@@ -51,6 +87,9 @@ int ordo_json_format_double(double v, char *buf)
     /* Integers that are exact in a double print without an exponent. */
     if (fabs(v) < 1e15 && v == (double)(long long)v)
         return snprintf(buf, 32, "%lld", (long long)v);
+    int short_len = format_short_decimal(v, buf);
+    if (short_len)
+        return short_len;
     for (int prec = 15; prec <= 17; prec++) {
         int n = snprintf(buf, 32, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)

@@ -292,6 +292,10 @@ for v, w in want.items():
     assert abs(m["hhi"] - hhi) < 1e-9 * hhi, (v, m["hhi"], hhi)
 PYEOF
 check "carrier shares and HHI per variant match the log and the network's carriers" $?
+"$ORDO" log export "$D2" --format csv > "$T/fast.csv" &&
+    ORDO_EXPORT_READER=1 "$ORDO" log export "$D2" --format csv > "$T/reader.csv" &&
+    cmp -s "$T/fast.csv" "$T/reader.csv" && [ "$(wc -l < "$T/fast.csv")" -gt 300 ]
+check "log export csv: the CBOR picker gives the record reader's rows byte for byte" $?
 "$ORDO" analyze "$D2" --network "$SRC/docs/examples/network" > "$T/s.txt"
 grep -q "Shadow policy default" "$T/s.txt" && grep -q "Carrier dependence" "$T/s.txt" &&
     ! grep -qwiE "nan|-nan" "$T/s.txt"

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo log export — decision records as NDJSON or CSV.
+ *
+ * CSV takes 17 fields of a record. A CBOR record (what the decide module
+ * logs) is not decoded: ordo_cbor_pick walks its bytes once and takes those
+ * fields; a record it does not take (and a JSON text record) goes through
+ * the record reader, which gives the same fields (ORDO_EXPORT_READER=1 sends
+ * every record there; test_analyze_cli.sh compares). Rows are formatted into
+ * a buffer written 256 KB at a time. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ordo/cbor.h"
+
+/* The fields of one CSV row: strings (NULL: absent) and numbers (NaN). */
+typedef struct csv_rec {
+    const char *s[7]; /* timestamp, order_id, policy, version, experiment, variant, status */
+    size_t len[7];
+    double bucket, shipments, units, cost[8], on_time_prob, return_risk, latency_ns;
+    bool excluded, fallback;
+    uint32_t backorders;
+} csv_rec_t;
+
+enum {
+    P_TS, P_OID, P_POLICY, P_VERSION, P_EXP, P_VAR, P_STATUS, P_BUCKET, P_EXCLUDED, P_FALLBACK,
+    P_SHIPMENTS, P_UNITS, P_TOTAL, P_PICK, P_PACK, P_SHIPPING, P_RETURNS, P_SPLIT, P_CR, P_OPP,
+    P_ECON, P_ECON_CR, P_ECON_OPP, P_OTP, P_RISK, P_BACKORDERS, P_LATENCY, P_N
+};
+static const char *const pick_paths[P_N] = {
+    "timestamp", "order_id", "policy.name", "policy.version", "experiment", "variant",
+    "plan.status", "bucket", "excluded", "fallback", "plan.totals.shipments",
+    "plan.totals.units", "plan.totals.cost.total", "plan.totals.cost.pick",
+    "plan.totals.cost.pack", "plan.totals.cost.shipping", "plan.totals.cost.returns",
+    "plan.totals.cost.split", "plan.totals.cost.carrying_relief",
+    "plan.totals.cost.opportunity", "plan.totals.cost.economic",
+    "plan.totals.cost.economic.carrying_relief", "plan.totals.cost.economic.opportunity",
+    "plan.totals.on_time_prob", "plan.totals.return_risk", "plan.backorders", "latency_ns"};
+
+static double pnum(const ordo_cbor_pick_t *p)
+{
+    return p->found && p->type == ORDO_CBOR_NUMBER ? p->num : NAN;
+}
+
+/* The record reader's cost rule (src/record/read.c read_cost): carrying
+ * relief and opportunity from "economic" when it is an object, else flat,
+ * with total = cash + economic then. */
+static void cost_of(double total, double cr, double op, bool flat, double *cost)
+{
+    if (flat)
+        total -= (isnan(cr) ? 0 : cr) + (isnan(op) ? 0 : op);
+    cost[0] = total;
+    cost[5] = cr;
+    cost[6] = op;
+}
+
+static void rec_from_picks(const ordo_cbor_pick_t *p, csv_rec_t *r)
+{
+    for (int i = 0; i < 7; i++) {
+        bool s = p[i].found && p[i].type == ORDO_CBOR_STRING;
+        r->s[i] = s ? p[i].s : NULL;
+        r->len[i] = s ? p[i].len : 0;
+    }
+    r->bucket = pnum(&p[P_BUCKET]);
+    r->excluded = p[P_EXCLUDED].found && p[P_EXCLUDED].type == ORDO_CBOR_TRUE;
+    r->fallback = p[P_FALLBACK].found && p[P_FALLBACK].type == ORDO_CBOR_TRUE;
+    r->shipments = pnum(&p[P_SHIPMENTS]);
+    r->units = pnum(&p[P_UNITS]);
+    bool flat = !(p[P_ECON].found && p[P_ECON].type == ORDO_CBOR_OBJECT);
+    r->cost[1] = pnum(&p[P_PICK]);
+    r->cost[2] = pnum(&p[P_PACK]);
+    r->cost[3] = pnum(&p[P_SHIPPING]);
+    r->cost[4] = pnum(&p[P_RETURNS]);
+    r->cost[7] = pnum(&p[P_SPLIT]);
+    cost_of(pnum(&p[P_TOTAL]), pnum(&p[flat ? P_CR : P_ECON_CR]),
+            pnum(&p[flat ? P_OPP : P_ECON_OPP]), flat, r->cost);
+    r->on_time_prob = pnum(&p[P_OTP]);
+    r->return_risk = pnum(&p[P_RISK]);
+    r->backorders = p[P_BACKORDERS].found && p[P_BACKORDERS].type == ORDO_CBOR_ARRAY
+                        ? p[P_BACKORDERS].n
+                        : 0;
+    r->latency_ns = pnum(&p[P_LATENCY]);
+}
+
+static void rec_from_record(const ordo_record_t *d, csv_rec_t *r)
+{
+    const char *s[7] = {d->timestamp,  d->order_id, d->policy_name, d->policy_version,
+                        d->experiment, d->variant,  d->plan.status};
+    for (int i = 0; i < 7; i++) {
+        r->s[i] = s[i];
+        r->len[i] = s[i] ? strlen(s[i]) : 0;
+    }
+    r->bucket = d->bucket;
+    r->excluded = d->excluded;
+    r->fallback = d->fallback == 1;
+    r->shipments = d->plan.shipments_total;
+    r->units = d->plan.units;
+    const ordo_cost_t *c = &d->plan.cost;
+    const double parts[8] = {c->total,   c->pick,          c->pack,        c->shipping,
+                             c->returns, c->carrying_relief, c->opportunity, c->split};
+    memcpy(r->cost, parts, sizeof parts);
+    r->on_time_prob = d->plan.on_time_prob;
+    r->return_risk = d->plan.return_risk;
+    r->backorders = d->plan.n_backorders;
+    r->latency_ns = d->latency_ns;
+}
+
+/* ---- output ---- */
+
+static void put_str(ordo_buf_t *o, const char *s, size_t n)
+{
+    if (!s)
+        return;
+    bool quote = false;
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        ordo_buf_append(o, s, n);
+        return;
+    }
+    ordo_buf_putc(o, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            ordo_buf_putc(o, '"');
+        ordo_buf_putc(o, s[i]);
+    }
+    ordo_buf_putc(o, '"');
+}
+
+static size_t put_u64(char *b, uint64_t v)
+{
+    char t[24];
+    size_t n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        b[i] = t[n - 1 - i];
+    return n;
+}
+
+static void put_num(ordo_buf_t *o, double v)
+{
+    if (isnan(v))
+        return; /* empty cell, never "nan" */
+    char b[40];
+    int n = ordo_json_format_double(v, b);
+    ordo_buf_append(o, b, (size_t)n);
+}
+
+static void put_row(ordo_buf_t *o, const ordo_log_record_t *rec, const csv_rec_t *r)
+{
+    char b[24];
+    ordo_buf_append(o, b, put_u64(b, rec->seq));
+    ordo_buf_putc(o, ',');
+    put_str(o, r->s[0], r->len[0]);
+    ordo_buf_puts(o, rec->type == ORDO_LOG_REC_SHADOW ? ",shadow," : ",decision,");
+    for (int i = 1; i < 6; i++) {
+        put_str(o, r->s[i], r->len[i]);
+        ordo_buf_putc(o, ',');
+    }
+    put_num(o, r->bucket);
+    ordo_buf_puts(o, r->excluded ? ",true," : ",false,");
+    put_str(o, r->s[6], r->len[6]);
+    ordo_buf_puts(o, r->fallback ? ",true," : ",false,");
+    put_num(o, r->shipments);
+    ordo_buf_putc(o, ',');
+    put_num(o, r->units);
+    for (int i = 0; i < 8; i++) {
+        ordo_buf_putc(o, ',');
+        put_num(o, r->cost[i]);
+    }
+    ordo_buf_putc(o, ',');
+    put_num(o, r->on_time_prob);
+    ordo_buf_putc(o, ',');
+    put_num(o, r->return_risk);
+    ordo_buf_putc(o, ',');
+    ordo_buf_append(o, b, put_u64(b, r->backorders));
+    ordo_buf_putc(o, ',');
+    put_num(o, r->latency_ns);
+    ordo_buf_putc(o, '\n');
+}
+
+typedef struct exporter {
+    ordo_cbor_picker_t *pk; /* NULL: every record through the reader */
+    ordo_cbor_pick_t picks[P_N];
+    ordo_arena_t *arena;
+    ordo_buf_t out;
+} exporter_t;
+
+/* One record's row into ex->out; false: not a record (skipped). */
+static bool export_csv(exporter_t *ex, const ordo_log_record_t *rec)
+{
+    csv_rec_t r;
+    if (ex->pk && (rec->flags & ORDO_LOG_FLAG_CBOR) &&
+        ordo_cbor_pick(ex->pk, rec->appended, rec->appended_len, ex->picks) == ORDO_OK) {
+        rec_from_picks(ex->picks, &r);
+        put_row(&ex->out, rec, &r);
+        return true;
+    }
+    ordo_record_t d;
+    ordo_arena_reset(ex->arena);
+    if (ordo_record_read(rec->appended, rec->appended_len, 0, ex->arena, &d, NULL))
+        return false;
+    rec_from_record(&d, &r);
+    put_row(&ex->out, rec, &r);
+    return true;
+}
+
+static bool flush_out(ordo_buf_t *o)
+{
+    bool ok = !o->len || fwrite(o->data, 1, o->len, stdout) == o->len;
+    ordo_buf_reset(o);
+    return ok;
+}
+
+static int export_loop(ordo_log_iter_t *it, bool csv, exporter_t *ex, ordo_error_t *err)
+{
+    ordo_log_record_t rec;
+    int rc;
+    bool ok = true;
+    while ((rc = ordo_log_iter_next(it, &rec, err)) == 1) {
+        if (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW)
+            continue;
+        if (!csv) {
+            ordo_buf_append(&ex->out, rec.payload, rec.len);
+            ordo_buf_putc(&ex->out, '\n');
+        } else if (!export_csv(ex, &rec)) {
+            ok &= flush_out(&ex->out);
+            fprintf(stderr, "ordo: record %llu is not JSON; skipped\n",
+                    (unsigned long long)rec.seq);
+        }
+        if (ex->out.len >= (1u << 18))
+            ok &= flush_out(&ex->out);
+    }
+    ok &= flush_out(&ex->out);
+    if (rc < 0)
+        return rc;
+    if (ex->out.oom)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    return ok ? ORDO_OK : ORDO_EIO;
+}
+
+int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q)
+{
+    bool csv = !strcmp(format, "csv");
+    ordo_log_iter_t *it;
+    ordo_error_t err = {0};
+    ordo_log_query_t qr = *q;
+    qr.raw = csv; /* CSV rows come from the CBOR or the typed record: no JSON text */
+    int rc = ordo_log_iter_open(dir, &qr, &it, &err);
+    if (rc)
+        return ordo_cli_fail(&err, rc, false);
+    exporter_t *ex = calloc(1, sizeof *ex);
+    if (ex) {
+        ordo_buf_init(&ex->out, NULL);
+        (void)ordo_record_cbor_keys(NULL); /* the key table, for the picker's paths */
+        /* ORDO_EXPORT_READER=1: every record through the reader (tests
+         * compare the two) */
+        if (csv && (getenv("ORDO_EXPORT_READER") ||
+                    ordo_cbor_picker_new(pick_paths, P_N, &ex->pk)))
+            ex->pk = NULL;
+        ex->arena = ordo_arena_create(1 << 16);
+    }
+    if (!ex || !ex->arena) {
+        rc = ordo_error_set(&err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    } else {
+        if (csv)
+            puts("seq,time,record,order_id,policy,policy_version,experiment,variant,bucket,"
+                 "excluded,status,fallback,shipments,units,cost_total,pick,pack,shipping,"
+                 "returns,carrying_relief,opportunity,split,on_time_prob,return_risk,"
+                 "backorders,latency_ns");
+        rc = export_loop(it, csv, ex, &err);
+    }
+    ordo_log_iter_close(it);
+    if (ex) {
+        ordo_cbor_picker_free(ex->pk);
+        ordo_arena_destroy(ex->arena);
+        ordo_buf_free(&ex->out);
+        free(ex);
+    }
+    if (rc == ORDO_EIO)
+        return ORDO_EXIT_IO;
+    if (rc < 0)
+        return ordo_cli_fail(&err, rc, false);
+    return fflush(stdout) ? ORDO_EXIT_IO : ORDO_EXIT_OK;
+}

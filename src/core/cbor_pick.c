@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — a few values out of a CBOR record without decoding the rest
+ * (cbor.h, ordo_cbor_pick). One pass over the bytes: containers nobody
+ * asked for are skipped item by item (their strings still numbered for the
+ * stringref table); a member is matched by its key id through a table per
+ * depth. Anything this fast path does not take as the writer makes it
+ * (chunked strings, unknown key ids, invalid UTF-8 or NUL in a picked
+ * string or a key, tags other than 25, 256 and tables, undefined outside a
+ * table's later rows, trailing bytes, deep nesting, many strings) is
+ * ORDO_EUNSUPPORTED, and the caller reads the record with ordo_cbor_to_tree,
+ * which gives the same values by construction. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cbor_internal.h"
+#include "ordo/cbor.h"
+#include "ordo/json.h"
+#include "ordo/util.h"
+
+#define PICK_DEPTH 6    /* keys per path */
+#define PICK_STRS 4096  /* strings numbered per record */
+#define PICK_NEST 32    /* containers deep */
+#define PICK_KEYS 256   /* key ids */
+#define PICK_TEXT 8     /* text keys per depth */
+
+struct ordo_cbor_picker {
+    size_t n;
+    /* mask of picks whose path[d] is key id k / ends at depth d */
+    uint64_t by_key[PICK_DEPTH][PICK_KEYS];
+    uint64_t leaf[PICK_DEPTH];
+    /* keys not in the key table (written as text), per depth */
+    struct {
+        const char *s;
+        size_t len;
+        uint64_t mask;
+    } text[PICK_DEPTH][PICK_TEXT];
+    int n_text[PICK_DEPTH];
+    bool known[PICK_KEYS]; /* key ids of the registered table */
+    struct {
+        uint32_t off, len;
+    } refs[PICK_STRS];
+};
+
+typedef struct walk {
+    ordo_cbor_picker_t *pk;
+    ordo_cbor_pick_t *out;
+    const uint8_t *base, *p, *end;
+    bool ns;
+    uint32_t n_refs;
+} walk_t;
+
+typedef struct val {
+    uint8_t type;
+    double num;
+    const char *s;
+    size_t len;
+    uint32_t n;
+} val_t;
+
+int ordo_cbor_picker_new(const char *const *paths, size_t n, ordo_cbor_picker_t **out)
+{
+    *out = NULL;
+    if (n > 64)
+        return ORDO_EINVAL;
+    ordo_cbor_picker_t *pk = calloc(1, sizeof *pk);
+    if (!pk)
+        return ORDO_ENOMEM;
+    pk->n = n;
+    for (uint32_t id = 0; id < PICK_KEYS; id++)
+        pk->known[id] = ordo_cbor_key_name(id) != NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = paths[i];
+        int d = 0;
+        while (*s) { /* "plan.totals.cost": keys between dots */
+            const char *dot = strchr(s, '.');
+            size_t len = dot ? (size_t)(dot - s) : strlen(s);
+            int id = ordo_cbor_key_id(s, len);
+            if (id >= PICK_KEYS || d >= PICK_DEPTH || !len || memchr(s, 0, len) ||
+                (id < 0 && pk->n_text[d] == PICK_TEXT)) {
+                free(pk);
+                return ORDO_EUNSUPPORTED;
+            }
+            if (id >= 0) {
+                pk->by_key[d][id] |= 1ull << i;
+            } else {
+                int t = 0;
+                while (t < pk->n_text[d] &&
+                       !(pk->text[d][t].len == len && !memcmp(pk->text[d][t].s, s, len)))
+                    t++;
+                if (t == pk->n_text[d]) {
+                    pk->text[d][t].s = s;
+                    pk->text[d][t].len = len;
+                    pk->n_text[d]++;
+                }
+                pk->text[d][t].mask |= 1ull << i;
+            }
+            d++;
+            s += len + (dot != NULL);
+        }
+        if (!d) {
+            free(pk);
+            return ORDO_EINVAL;
+        }
+        pk->leaf[d - 1] |= 1ull << i;
+    }
+    *out = pk;
+    return ORDO_OK;
+}
+
+void ordo_cbor_picker_free(ordo_cbor_picker_t *pk)
+{
+    free(pk);
+}
+
+/* The head of an item: major type, additional info, argument. false: it
+ * does not fit, or a reserved width. */
+static inline __attribute__((always_inline)) bool head(walk_t *w, unsigned *major, unsigned *ai,
+                                                       uint64_t *arg)
+{
+    if (w->p >= w->end)
+        return false;
+    uint8_t b = *w->p++;
+    *major = b >> 5;
+    *ai = b & 31;
+    if (*ai < 24 || *ai == 31) {
+        *arg = *ai;
+        return true;
+    }
+    if (*ai > 27)
+        return false;
+    size_t k = (size_t)1 << (*ai - 24);
+    if ((size_t)(w->end - w->p) < k)
+        return false;
+    const uint8_t *q = w->p;
+    uint64_t v;
+    switch (k) {
+    case 1: v = q[0]; break;
+    case 2: v = (uint64_t)q[0] << 8 | q[1]; break;
+    case 4: v = (uint64_t)q[0] << 24 | (uint64_t)q[1] << 16 | (uint64_t)q[2] << 8 | q[3]; break;
+    default:
+        v = 0;
+        for (size_t i = 0; i < 8; i++)
+            v = v << 8 | q[i];
+    }
+    w->p += k;
+    *arg = v;
+    return true;
+}
+
+static double half_to_double(uint16_t h)
+{
+    int e = (h >> 10) & 31, m = h & 1023;
+    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+    return h & 0x8000 ? -v : v;
+}
+
+static inline bool text(walk_t *w, uint64_t n, val_t *v)
+{
+    if ((uint64_t)(w->end - w->p) < n)
+        return false;
+    if (w->ns && n >= cbor_strref_min_len(w->n_refs)) {
+        if (w->n_refs == PICK_STRS)
+            return false;
+        w->pk->refs[w->n_refs].off = (uint32_t)(w->p - w->base);
+        w->pk->refs[w->n_refs++].len = (uint32_t)n;
+    }
+    v->type = ORDO_CBOR_STRING;
+    v->s = (const char *)w->p;
+    v->len = (size_t)n;
+    w->p += n;
+    return true;
+}
+
+static bool strref(walk_t *w, val_t *v)
+{
+    unsigned major, ai;
+    uint64_t idx;
+    if (!w->ns || !head(w, &major, &ai, &idx) || major != 0 || ai == 31 || idx >= w->n_refs)
+        return false;
+    v->type = ORDO_CBOR_STRING;
+    v->s = (const char *)w->base + w->pk->refs[idx].off;
+    v->len = w->pk->refs[idx].len;
+    return true;
+}
+
+/* A scalar (major 0, 1, 3, 7, or a tag-25 string); *undef for undefined. */
+static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *v, bool *undef)
+{
+    *undef = false;
+    switch (major) {
+    case 0: v->type = ORDO_CBOR_NUMBER; v->num = (double)arg; return ai != 31;
+    case 1:
+        v->type = ORDO_CBOR_NUMBER;
+        v->num = arg == UINT64_MAX ? -18446744073709551616.0 : -(double)(arg + 1);
+        return ai != 31;
+    case 3: return ai != 31 && text(w, arg, v);
+    case 6: return arg == 25 && ai != 31 && strref(w, v);
+    case 7: break;
+    default: return false;
+    }
+    if (ai == 20 || ai == 21) {
+        v->type = ai == 21 ? ORDO_CBOR_TRUE : ORDO_CBOR_FALSE;
+    } else if (ai == 22) {
+        v->type = ORDO_CBOR_NULL;
+    } else if (ai == 23) {
+        *undef = true;
+    } else if (ai >= 25 && ai <= 27) {
+        double d;
+        if (ai == 25) {
+            d = half_to_double((uint16_t)arg);
+        } else if (ai == 26) {
+            uint32_t u = (uint32_t)arg;
+            float f;
+            memcpy(&f, &u, 4);
+            d = f;
+        } else {
+            memcpy(&d, &arg, 8);
+        }
+        v->type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
+        v->num = d;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool value(walk_t *w, int depth, uint64_t active, bool need, val_t *v);
+
+/* A table's array (after the tag): key ids, then scalar cells to the
+ * break; v: an array of its rows. */
+static bool table(walk_t *w, val_t *v)
+{
+    unsigned major, ai;
+    uint64_t arg, tn;
+    if (!head(w, &major, &ai, &arg) || major != 4 || ai != 31 || !head(w, &major, &ai, &tn) ||
+        major != 4 || ai == 31 || tn < 1 || tn > ORDO_JSONW_TABLE_MAX)
+        return false;
+    for (uint64_t i = 0; i < tn; i++)
+        if (!head(w, &major, &ai, &arg) || major != 0 || ai == 31 || arg >= PICK_KEYS ||
+            !w->pk->known[arg])
+            return false;
+    uint64_t cells = 0;
+    for (;;) {
+        if (w->p < w->end && *w->p == 0xff) {
+            w->p++;
+            break;
+        }
+        val_t c;
+        bool undef;
+        if (!head(w, &major, &ai, &arg) || !scalar(w, major, ai, arg, &c, &undef) ||
+            (undef && cells < tn))
+            return false;
+        cells++;
+    }
+    if (cells % tn)
+        return false;
+    v->type = ORDO_CBOR_ARRAY;
+    v->n = (uint32_t)(cells / tn);
+    return true;
+}
+
+static void put(walk_t *w, uint64_t picks, const val_t *v)
+{
+    for (; picks; picks &= picks - 1) {
+        ordo_cbor_pick_t *o = &w->out[__builtin_ctzll(picks)];
+        o->found = true;
+        o->type = v->type;
+        o->num = v->num;
+        o->s = v->s;
+        o->len = v->len;
+        o->n = v->n;
+    }
+}
+
+/* A map key as a key id, or (-1) as text in *k; false: unsupported. */
+static bool map_key(walk_t *w, unsigned major, unsigned ai, uint64_t arg, int *id, val_t *k)
+{
+    if (major == 0 && ai != 31) {
+        *id = arg < PICK_KEYS && w->pk->known[arg] ? (int)arg : -2;
+        return *id >= 0;
+    }
+    if (!(major == 3 && ai != 31 && text(w, arg, k)) && !(major == 6 && arg == 25 && strref(w, k)))
+        return false;
+    if (memchr(k->s, 0, k->len) || ordo_utf8_check(k->s, k->len) != k->len)
+        return false;
+    *id = ordo_cbor_key_id(k->s, k->len);
+    return true;
+}
+
+/* The picks of a member's key at depth. */
+static uint64_t key_picks(const ordo_cbor_picker_t *pk, int depth, int id, const val_t *k)
+{
+    if (id >= 0)
+        return pk->by_key[depth][id];
+    for (int t = 0; t < pk->n_text[depth]; t++)
+        if (pk->text[depth][t].len == k->len && !memcmp(pk->text[depth][t].s, k->s, k->len))
+            return pk->text[depth][t].mask;
+    return 0;
+}
+
+/* Members to the end (n pairs, or a break when indef); the first member
+ * with a picked key goes to its picks. */
+static bool map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t n, val_t *v)
+{
+    uint64_t taken = 0, count = 0;
+    for (;; count++) {
+        if (indef ? (w->p < w->end && *w->p == 0xff) : count == n) {
+            w->p += indef;
+            break;
+        }
+        unsigned major, ai;
+        uint64_t arg;
+        int id;
+        val_t k;
+        if (!head(w, &major, &ai, &arg) || !map_key(w, major, ai, arg, &id, &k))
+            return false;
+        uint64_t m = 0;
+        if (active && depth < PICK_DEPTH) {
+            m = key_picks(w->pk, depth, id, &k) & active & ~taken;
+            taken |= m;
+        }
+        val_t x;
+        uint64_t leaf = m & w->pk->leaf[depth < PICK_DEPTH ? depth : 0];
+        if (!value(w, depth + 1, m & ~leaf, leaf != 0, &x))
+            return false;
+        if (leaf) {
+            if (x.type == ORDO_CBOR_STRING && (memchr(x.s, 0, x.len) ||
+                                               ordo_utf8_check(x.s, x.len) != x.len))
+                return false;
+            put(w, leaf, &x);
+        }
+    }
+    v->type = ORDO_CBOR_OBJECT;
+    v->n = (uint32_t)count;
+    return true;
+}
+
+/* One item nobody picks, skipped without recursion: its strings are still
+ * numbered and everything checked as value() would. */
+static bool skip(walk_t *w, int depth)
+{
+    struct {
+        uint64_t left; /* items to go (a map's keys and values), definite */
+        bool indef, map, key;
+    } st[PICK_NEST];
+    int sp = 0;
+    for (;;) {
+        if (sp) {
+            if (st[sp - 1].indef ? (w->p < w->end && *w->p == 0xff) : !st[sp - 1].left) {
+                if (st[sp - 1].map && !st[sp - 1].key)
+                    return false; /* a key without its value */
+                w->p += st[sp - 1].indef;
+                if (--sp == 0)
+                    return true;
+                continue;
+            }
+            st[sp - 1].left -= !st[sp - 1].indef;
+        }
+        unsigned major, ai;
+        uint64_t arg;
+        val_t x;
+        bool undef;
+        if (!head(w, &major, &ai, &arg))
+            return false;
+        if (sp && st[sp - 1].map && (st[sp - 1].key = !st[sp - 1].key) == false) {
+            int id;
+            if (!map_key(w, major, ai, arg, &id, &x))
+                return false;
+            continue;
+        }
+        if (major == 3 && ai != 31) { /* the commonest item */
+            if (!text(w, arg, &x))
+                return false;
+        } else if (major == 0 && ai != 31) {
+        } else if (major == 4 || major == 5) {
+            if (depth + sp + 1 >= PICK_NEST || (ai != 31 && arg > (uint64_t)(w->end - w->p)))
+                return false;
+            st[sp].indef = ai == 31;
+            st[sp].map = major == 5;
+            st[sp].key = true; /* the next item is a key */
+            st[sp].left = major == 5 ? 2 * arg : arg;
+            sp++;
+        } else if (major == 6 && arg == ORDO_CBOR_TAG_TABLE) {
+            if (!table(w, &x))
+                return false;
+        } else if (!scalar(w, major, ai, arg, &x, &undef) || undef) {
+            return false;
+        }
+        if (!sp)
+            return true;
+    }
+}
+
+/* One item; its picks (those of active whose path goes on) see into it;
+ * *v is set when need. */
+static bool value(walk_t *w, int depth, uint64_t active, bool need, val_t *v)
+{
+    if (depth >= PICK_NEST)
+        return false;
+    if (!active && !need)
+        return skip(w, depth);
+    unsigned major, ai;
+    uint64_t arg;
+    memset(v, 0, sizeof *v);
+    if (!head(w, &major, &ai, &arg))
+        return false;
+    if (major == 5)
+        return map(w, depth, active, ai == 31, arg, v);
+    if (major == 6 && arg == ORDO_CBOR_TAG_TABLE)
+        return table(w, v);
+    if (major == 4) {
+        uint64_t count = 0;
+        for (;; count++) {
+            if (ai == 31 ? (w->p < w->end && *w->p == 0xff) : count == arg)
+                break;
+            val_t x;
+            if (!value(w, depth + 1, 0, false, &x))
+                return false;
+        }
+        w->p += ai == 31;
+        v->type = ORDO_CBOR_ARRAY;
+        v->n = (uint32_t)count;
+        return true;
+    }
+    bool undef;
+    return scalar(w, major, ai, arg, v, &undef) && !undef;
+}
+
+int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out)
+{
+    walk_t w = {pk, out, p, p, (const uint8_t *)p + n, false, 0};
+    memset(out, 0, pk->n * sizeof *out);
+    if (n >= 3 && w.p[0] == 0xd9 && w.p[1] == 0x01 && w.p[2] == 0x00) { /* tag 256 */
+        w.p += 3;
+        w.ns = true;
+    }
+    if (w.p >= w.end || (*w.p >> 5) != 5)
+        return ORDO_EUNSUPPORTED; /* not an object: the reader says what it is */
+    uint64_t all = pk->n == 64 ? ~0ull : (1ull << pk->n) - 1;
+    val_t v;
+    if (!value(&w, 0, all, true, &v) || w.p != w.end)
+        return ORDO_EUNSUPPORTED;
+    return ORDO_OK;
+}

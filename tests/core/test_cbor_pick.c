@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* tests for src/core/cbor_pick.c: the values ordo_cbor_pick takes out of a
+ * record are those ordo_cbor_to_tree + ordo_cbor_get give (first member of
+ * each key), on decision records in ordo's encoding and in other encoders'
+ * (tests/fixtures/cbor), and on 30,000 mutations of them: whenever the pick
+ * succeeds, the tree decodes and agrees; the writer's own records are
+ * always picked. Also ordo_json_format_double's short-decimal path against
+ * the %.15g/%.16g/%.17g rule it replaces. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ordo/cbor.h"
+#include "ordo/json.h"
+#include "ordo/util.h"
+
+#include "../fixtures/cbor/record_keys.h"
+
+#define FIX ORDO_SOURCE_DIR "/tests/fixtures/cbor/"
+
+static const char *const paths[] = {
+    "timestamp", "order_id", "policy.name", "policy.version", "experiment", "variant",
+    "plan.status", "bucket", "excluded", "fallback", "plan.totals.shipments",
+    "plan.totals.units", "plan.totals.cost.total", "plan.totals.cost.pick",
+    "plan.totals.cost.economic", "plan.totals.cost.economic.total",
+    "plan.totals.cost.carrying_relief", "plan.totals.on_time_prob", "plan.backorders",
+    "plan.shipments", "latency_ns", "order", "order.id", "order.lines", "atp", "plan.explain",
+    "plan.totals", "record_version"};
+#define NP (sizeof paths / sizeof *paths)
+
+/* The tree's node at a path (NULL: none). */
+static const ordo_cbor_node_t *at_path(const ordo_cbor_node_t *root, const char *path)
+{
+    char key[64];
+    const ordo_cbor_node_t *v = root;
+    while (v && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        memcpy(key, path, n);
+        key[n] = 0;
+        v = ordo_cbor_get(v, key);
+        path += n + (dot != NULL);
+    }
+    return v;
+}
+
+/* Picks and the tree agree on every path; the number of paths found. */
+static int agree(const ordo_cbor_node_t *root, const ordo_cbor_pick_t *p)
+{
+    int found = 0;
+    for (size_t i = 0; i < NP; i++) {
+        const ordo_cbor_node_t *v = at_path(root, paths[i]);
+        if (!v) {
+            assert_false(p[i].found);
+            continue;
+        }
+        found++;
+        assert_true(p[i].found);
+        assert_int_equal(p[i].type, v->type);
+        if (v->type == ORDO_CBOR_NUMBER)
+            assert_true(p[i].num == v->num);
+        if (v->type == ORDO_CBOR_STRING) {
+            assert_int_equal(p[i].len, v->len);
+            assert_memory_equal(p[i].s, v->s, v->len);
+        }
+        if (v->type == ORDO_CBOR_ARRAY || v->type == ORDO_CBOR_OBJECT)
+            assert_int_equal(p[i].n, v->n);
+    }
+    return found;
+}
+
+static char *load(const char *name, size_t *n)
+{
+    char path[1024], *data;
+    ordo_error_t err;
+    snprintf(path, sizeof path, FIX "%s", name);
+    assert_int_equal(ordo_read_file(path, &data, n, &err), ORDO_OK);
+    return data;
+}
+
+static const char *const files[] = {
+    "decision.ordo.cbor",  "decision_explain.ordo.cbor",  "plan.ordo.cbor",
+    "order.ordo.cbor",     "decision.cbor2.cbor",         "decision_explain.cbor2.cbor",
+    "decision.cbor2min.cbor", "decision_explain.cbor2min.cbor"};
+#define NF (sizeof files / sizeof *files)
+
+static void test_fixtures_agree(void **state)
+{
+    (void)state;
+    ordo_cbor_picker_t *pk;
+    assert_int_equal(ordo_cbor_picker_new(paths, NP, &pk), ORDO_OK);
+    ordo_cbor_pick_t p[NP];
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    for (size_t f = 0; f < NF; f++) {
+        size_t n;
+        char *data = load(files[f], &n);
+        const ordo_cbor_node_t *root;
+        ordo_arena_reset(arena);
+        assert_int_equal(ordo_cbor_to_tree(data, n, arena, &root, NULL), ORDO_OK);
+        int rc = ordo_cbor_pick(pk, data, n, p);
+        if (strstr(files[f], ".ordo."))
+            assert_int_equal(rc, ORDO_OK); /* the writer's records are always picked */
+        if (rc == ORDO_OK) {
+            int found = agree(root, p);
+            if (!strncmp(files[f], "decision", 8))
+                assert_true(found >= 12);
+        }
+        free(data);
+    }
+    ordo_arena_destroy(arena);
+    ordo_cbor_picker_free(pk);
+}
+
+static void mutate(ordo_rng_t *rng, unsigned char *b, size_t *n)
+{
+    static const unsigned char special[] = {0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x40,
+                                            0x5f, 0x60, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xd8,
+                                            0xd9, 0xf4, 0xf5, 0xf6, 0xf7, 0xf9, 0xfa, 0xfb, 0xff};
+    int muts = 1 + (int)ordo_rng_below(rng, 3);
+    for (int m = 0; m < muts && *n > 1; m++) {
+        size_t at = ordo_rng_below(rng, *n);
+        switch (ordo_rng_below(rng, 4)) {
+        case 0: b[at] = special[ordo_rng_below(rng, sizeof special)]; break;
+        case 1: b[at] ^= (unsigned char)(1u << ordo_rng_below(rng, 8)); break;
+        case 2: *n = at; break; /* truncated */
+        default: b[at] = (unsigned char)ordo_rng_below(rng, 256);
+        }
+    }
+}
+
+static void test_mutations(void **state)
+{
+    (void)state;
+    ordo_cbor_picker_t *pk;
+    assert_int_equal(ordo_cbor_picker_new(paths, NP, &pk), ORDO_OK);
+    ordo_cbor_pick_t p[NP];
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    char *data[NF];
+    size_t len[NF];
+    for (size_t f = 0; f < NF; f++)
+        data[f] = load(files[f], &len[f]);
+    unsigned char *tmp = malloc(1 << 20);
+    assert_non_null(tmp);
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 20261206);
+    long picked = 0, refused = 0;
+    for (long it = 0; it < 30000; it++) {
+        size_t f = ordo_rng_below(&rng, NF), n = len[f];
+        memcpy(tmp, data[f], n);
+        mutate(&rng, tmp, &n);
+        const ordo_cbor_node_t *root;
+        ordo_arena_reset(arena);
+        int trc = ordo_cbor_to_tree(tmp, n, arena, &root, NULL);
+        if (ordo_cbor_pick(pk, tmp, n, p) != ORDO_OK) {
+            refused++;
+            continue;
+        }
+        picked++;
+        assert_int_equal(trc, ORDO_OK); /* never picks what the decoder refuses */
+        if (root->type == ORDO_CBOR_OBJECT)
+            agree(root, p);
+    }
+    assert_true(picked > 1000 && refused > 1000);
+    free(tmp);
+    for (size_t f = 0; f < NF; f++)
+        free(data[f]);
+    ordo_arena_destroy(arena);
+    ordo_cbor_picker_free(pk);
+}
+
+static void test_bad_paths(void **state)
+{
+    (void)state;
+    ordo_cbor_picker_t *pk;
+    const char *empty[] = {""};
+    assert_int_equal(ordo_cbor_picker_new(empty, 1, &pk), ORDO_EINVAL);
+    const char *deep[] = {"a.b.c.d.e.f.g"};
+    assert_int_equal(ordo_cbor_picker_new(deep, 1, &pk), ORDO_EUNSUPPORTED);
+}
+
+/* The rule the short-decimal path replaces. */
+static int reference(double v, char *buf)
+{
+    if (fabs(v) < 1e15 && v == (double)(long long)v)
+        return snprintf(buf, 32, "%lld", (long long)v);
+    for (int prec = 15; prec <= 17; prec++) {
+        int n = snprintf(buf, 32, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return n;
+    }
+    return snprintf(buf, 32, "%.17g", v);
+}
+
+static void check_format(double v)
+{
+    char a[40], b[40];
+    int na = ordo_json_format_double(v, a), nb = reference(v, b);
+    if (na != nb || strcmp(a, b))
+        fail_msg("%.17g: got %s, want %s", v, a, b);
+}
+
+static void test_format_double(void **state)
+{
+    (void)state;
+    static const double fixed[] = {1e-4, -1e-4, 9.9999e-5, 0.1, 0.2, 0.3, 0.1 + 0.2, 1.5, 34.3679,
+                                   -0.7345, 0.9987, 99999999999999.9, 999999999999999.0,
+                                   123456789.12345678, 0.00012345678, 1e15 - 0.5, 5e-5,
+                                   2.675, 1.005, 1234.5678, 0.30000000000000004};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        check_format(fixed[i]);
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 7);
+    for (int i = 0; i < 200000; i++) {
+        int k = (int)ordo_rng_below(&rng, 10);
+        double m = (double)ordo_rng_below(&rng, 1000000000000ull);
+        double v = m / pow(10, k) * (ordo_rng_below(&rng, 2) ? -1 : 1);
+        check_format(v);
+        check_format(v * (1 + 1e-15));
+        uint64_t bits = ordo_rng_next(&rng);
+        double r;
+        memcpy(&r, &bits, 8);
+        if (isfinite(r) && r != 0)
+            check_format(r);
+    }
+}
+
+int main(void)
+{
+    register_record_keys();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixtures_agree),
+        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_bad_paths),
+        cmocka_unit_test(test_format_double),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
