@@ -408,6 +408,18 @@ static void segment_tables(const ordo_analysis_t *a, ordo_buf_t *o)
     }
 }
 
+/* Cells of the shares x[i] / tot (n/a without a total), ending the row. */
+static void share_cells(ordo_buf_t *o, const double *x, int n, double tot)
+{
+    for (int i = 0; i < n; i++) {
+        if (tot > 0)
+            ordo_buf_printf(o, "<td>%.1f%%</td>", 100 * x[i] / tot);
+        else
+            ordo_buf_puts(o, "<td>n/a</td>");
+    }
+    ordo_buf_puts(o, "</tr>\n");
+}
+
 static void zone_table(const ordo_analysis_t *a, ordo_buf_t *o)
 {
     ordo_buf_puts(o, "<table><tr><th class=\"l\">variant</th><th>shipments</th>");
@@ -421,13 +433,7 @@ static void zone_table(const ordo_analysis_t *a, ordo_buf_t *o)
         ordo_buf_puts(o, "<tr><td class=\"l\">");
         esc(o, a->cfg.variants[v]);
         ordo_buf_printf(o, "</td><td>%.0f</td>", tot);
-        for (int z = 0; z < 9; z++) {
-            if (tot > 0)
-                ordo_buf_printf(o, "<td>%.1f%%</td>", 100 * a->zone_ships[v][z] / tot);
-            else
-                ordo_buf_puts(o, "<td>n/a</td>");
-        }
-        ordo_buf_puts(o, "</tr>\n");
+        share_cells(o, a->zone_ships[v], 9, tot);
     }
     ordo_buf_puts(o, "</table>\n");
 }
@@ -457,13 +463,7 @@ static void carrier_table(const ordo_analysis_t *a, ordo_buf_t *o)
             ordo_buf_printf(o, "<td>%.0f</td>", hhi);
         else
             ordo_buf_puts(o, "<td>n/a</td>");
-        for (int c = 0; c < n; c++) {
-            if (tot > 0)
-                ordo_buf_printf(o, "<td>%.1f%%</td>", 100 * a->carrier_ships[v][c] / tot);
-            else
-                ordo_buf_puts(o, "<td>n/a</td>");
-        }
-        ordo_buf_puts(o, "</tr>\n");
+        share_cells(o, a->carrier_ships[v], n, tot);
     }
     ordo_buf_puts(o, "</table>\n");
 }
