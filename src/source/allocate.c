@@ -46,7 +46,8 @@ static int materialize(src_ctx_t *x, const src_best_plan_t *b, ordo_plan_t *plan
         sh->return_risk = e.return_risk;
         sh->load_penalty = e.load_penalty;
         sh->days_of_supply = e.dos;
-        sh->risk = e.risk;
+        if (e.risk.set)
+            sh->risk = e.risk; /* else left zero (the shipments are zeroed) */
         src_risk_plan_add(plan, sh, s == 0);
         src_eta(x, &e, &sh->eta_p50_days, &sh->eta_p90_days);
         src_eta_dates(x, &e, sh->eta_p50_days, sh->eta_p90_days, &sh->eta_p50, &sh->eta_p90);

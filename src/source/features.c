@@ -354,7 +354,7 @@ static inline void eval_reset(src_eval_t *o)
     memset(&o->cost, 0, sizeof o->cost);
     memset(&o->score, 0, sizeof o->score);
     o->late = 0;
-    src_risk_reset(&o->risk);
+    o->risk.set = false; /* the rest is set when the policy prices risk */
 }
 
 /* What every service of one shipment shares: timing inputs, the
@@ -824,6 +824,8 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     x->evaluated++;
     ship_in_t in;
     in.pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    if (x->risk_on)
+        src_risk_reset(&o->risk);
     if (!eval_stock(x, c, mask, o, &in))
         return;
     in.pick = node->pick_cost_per_unit * o->units;
@@ -839,6 +841,8 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         return;
     if (x->risk_on)
         src_risk_shipment(x, mask, o);
+    else
+        o->risk.total = 0;
     double min_ot = src_min_on_time(x);
     if (o->on_time + 1e-12 < min_ot) {
         set_excluded(o, "min_on_time");
@@ -912,7 +916,8 @@ static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, do
     int rz = return_zone(x);
     if (x->order->level != ORDO_LEVEL_PICKUP && c->zone >= 1 && rz >= 1)
         f += l->qty * l->base_rr * return_ship(x->eng, rz, l);
-    f += src_risk_line_lb(x, c, i);
+    if (x->risk_on)
+        f += src_risk_line_lb(x, c, i);
     double relief = 0, opp = 0;
     if (x->net->nodes[c->node].type != ORDO_NODE_DROPSHIP)
         stock_econ(P, l, l->qty, l->qty, c->atp[i], c->dos[i], x->eng->demand[c->cell[i]], &relief,

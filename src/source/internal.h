@@ -249,6 +249,10 @@ typedef struct src_ctx {
      * weights with the on-time term scaled by it (for wt_for) */
     unsigned risk_on;
     double risk_m;
+    /* the last count age's 2^(−age/half-life) by node type: counts of one
+     * load share their as_of, so the power is rarely taken again */
+    int64_t risk_asof[ORDO_NODE_TYPES];
+    double risk_r[ORDO_NODE_TYPES];
     uint64_t risk_block;
     const ordo_strategy_t *wt_for;
     ordo_weights_t wt;
@@ -578,10 +582,20 @@ void src_risk_line(const src_ctx_t *x, const src_cand_t *c, uint32_t i, uint32_t
 double src_risk_line_lb(const src_ctx_t *x, const src_cand_t *c, uint32_t i);
 /* Cancellation and totals of a shipment once its service is chosen. */
 void src_risk_shipment(const src_ctx_t *x, uint32_t mask, src_eval_t *o);
-/* The strategy's weights, the on-time weight scaled by the customer's. */
-const ordo_weights_t *src_risk_weights(src_ctx_t *x);
+/* The strategy's weights, the on-time weight scaled by the customer's
+ * (inline: the bounds call it per candidate; the scaled copy is risk.c's). */
+const ordo_weights_t *src_risk_weights_scaled(src_ctx_t *x);
+static inline const ordo_weights_t *src_risk_weights(src_ctx_t *x)
+{
+    return x->risk_m == 1 ? &x->strat->weights : src_risk_weights_scaled(x);
+}
 /* Services (bit k: node->services[k]) whose carrier a cap does not block. */
-uint32_t src_risk_cap_mask(const src_ctx_t *x, const ordo_node_t *node, uint32_t allowed);
+uint32_t src_risk_cap_block(const src_ctx_t *x, const ordo_node_t *node, uint32_t allowed);
+static inline uint32_t src_risk_cap_mask(const src_ctx_t *x, const ordo_node_t *node,
+                                         uint32_t allowed)
+{
+    return x->risk_block ? src_risk_cap_block(x, node, allowed) : allowed;
+}
 /* Counts (d = 1) or takes back (d = −1) a reserved plan's shipments in the
  * carrier windows at instant at; adds the shipment's risk to plan totals. */
 void src_risk_commit(ordo_engine_t *e, const ordo_plan_t *plan, int64_t at, int d);

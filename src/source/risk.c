@@ -13,6 +13,7 @@
  *
  * All off (one flag test per shipment) unless the policy names them. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,10 @@ void src_risk_init(src_ctx_t *x)
     x->risk_m = 1;
     x->risk_block = 0;
     x->wt_for = NULL;
+    for (int t = 0; t < ORDO_NODE_TYPES; t++) { /* no count is that old */
+        x->risk_asof[t] = INT64_MIN;
+        x->risk_r[t] = 1;
+    }
     if (!x->policy)
         return;
     const ordo_risk_policy_t *r = &x->policy->risk;
@@ -202,10 +207,8 @@ void src_risk_init(src_ctx_t *x)
         x->risk_block = caps_blocked(x, r);
 }
 
-const ordo_weights_t *src_risk_weights(src_ctx_t *x)
+const ordo_weights_t *src_risk_weights_scaled(src_ctx_t *x)
 {
-    if (x->risk_m == 1)
-        return &x->strat->weights;
     if (x->wt_for != x->strat) {
         x->wt = x->strat->weights;
         x->wt.on_time *= x->risk_m;
@@ -214,9 +217,9 @@ const ordo_weights_t *src_risk_weights(src_ctx_t *x)
     return &x->wt;
 }
 
-uint32_t src_risk_cap_mask(const src_ctx_t *x, const ordo_node_t *node, uint32_t allowed)
+uint32_t src_risk_cap_block(const src_ctx_t *x, const ordo_node_t *node, uint32_t allowed)
 {
-    if (!x->risk_block || !x->strat) /* the fallback rule ignores caps */
+    if (!x->strat) /* the fallback rule ignores caps */
         return allowed;
     for (uint32_t k = 0; k < node->n_services && k < 32; k++) {
         uint8_t ci = x->eng->svc_carrier[node->services[k]];
@@ -228,24 +231,42 @@ uint32_t src_risk_cap_mask(const src_ctx_t *x, const ordo_node_t *node, uint32_t
 
 /* ---- stale stock ---- */
 
-double ordo_stock_confidence(double age_h, double half_life_h, double atp, double need)
+/* P(the count is still right) after age_h hours, half-life half_life_h */
+static inline double still_right(double age_h, double half_life_h)
+{
+    return half_life_h > 0 && age_h > 0 ? exp2(-age_h / half_life_h) : 1;
+}
+
+static inline double confidence_of(double r, double atp, double need)
 {
     if (atp < need || atp <= 0)
         return 0;
-    double r = half_life_h > 0 && age_h > 0 ? exp2(-age_h / half_life_h) : 1;
     return r + (1 - r) * (atp - need + 1) / (atp + 1);
 }
 
-/* Line i's confidence at the candidate when need units of its SKU ship. */
+double ordo_stock_confidence(double age_h, double half_life_h, double atp, double need)
+{
+    return confidence_of(still_right(age_h, half_life_h), atp, need);
+}
+
+/* Line i's confidence at the candidate when need units of its SKU ship.
+ * The context is the decision's own (const for the callers' sake): the
+ * per-type memo of the last as_of is the only thing written. */
 static double line_confidence(const src_ctx_t *x, const src_cand_t *c, uint32_t i, double need)
 {
-    const ordo_risk_policy_t *r = &x->policy->risk;
+    src_ctx_t *mx = (src_ctx_t *)x;
+    const ordo_risk_policy_t *rp = &x->policy->risk;
+    unsigned t = (unsigned)x->net->nodes[c->node].type;
+    if (t >= ORDO_NODE_TYPES)
+        return confidence_of(1, c->atp[i], need);
     ordo_stock_t st;
     ordo_inventory_get(x->net->inventory, c->cell[i], &st);
-    double age = st.as_of ? (double)(x->as_of - st.as_of) / 3600.0 : r->unknown_age_hours;
-    unsigned t = (unsigned)x->net->nodes[c->node].type;
-    double h = t < ORDO_NODE_TYPES ? r->half_life_hours[t] : 0;
-    return ordo_stock_confidence(age, h, c->atp[i], need);
+    if (st.as_of != x->risk_asof[t]) {
+        double age = st.as_of ? (double)(x->as_of - st.as_of) / 3600.0 : rp->unknown_age_hours;
+        mx->risk_asof[t] = st.as_of;
+        mx->risk_r[t] = still_right(age, rp->half_life_hours[t]);
+    }
+    return confidence_of(x->risk_r[t], c->atp[i], need);
 }
 
 void src_risk_line(const src_ctx_t *x, const src_cand_t *c, uint32_t i, uint32_t need,
