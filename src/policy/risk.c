@@ -65,8 +65,8 @@ static int robject(const cJSON *j, const char *const *allowed, const char *file,
 }
 
 /* An optional finite number in [lo, hi] (v the member, NULL: absent). */
-static int rnum(const cJSON *v, double lo, double hi, double *out, const char *file,
-                const char *f, ordo_error_t *err)
+static int rnum(const cJSON *v, double lo, double hi, double *out, const char *file, const char *f,
+                ordo_error_t *err)
 {
     if (!v)
         return ORDO_OK;
@@ -127,8 +127,7 @@ static int parse_stale(const cJSON *j, ordo_risk_policy_t *r, const char *file, 
     return ORDO_OK;
 }
 
-static int parse_cohorts(const cJSON *c, ordo_risk_policy_t *r, const char *file,
-                         ordo_error_t *err)
+static int parse_cohorts(const cJSON *c, ordo_risk_policy_t *r, const char *file, ordo_error_t *err)
 {
     const char *F = "risk.customer_value.cohorts";
     if (!cJSON_IsObject(c))
@@ -171,8 +170,8 @@ static int parse_value(const cJSON *j, ordo_risk_policy_t *r, const char *file, 
 
 static int parse_cancel(const cJSON *j, ordo_risk_policy_t *r, const char *file, ordo_error_t *err)
 {
-    static const char *const keys[] = {"base", "per_day_late", "max", "cost_per_shipment",
-                                       "value_share", NULL};
+    static const char *const keys[] = {
+        "base", "per_day_late", "max", "cost_per_shipment", "value_share", NULL};
     const char *F = "risk.cancellation";
     int rc = robject(j, keys, file, F, err);
     rfield_t t[] = {{"base", 0, 1, &r->cancel_base},
@@ -213,8 +212,8 @@ static int parse_cap(const cJSON *j, ordo_carrier_cap_t *cap, const char *file, 
     if (share < 0)
         return rbad(err, file, fld(f, sizeof f, F, "max_share"), "missing");
     if (hours != floor(hours) || min_n != floor(min_n))
-        return rbad(err, file, fld(f, sizeof f, F, hours != floor(hours) ? "window_hours"
-                                                                          : "min_shipments"),
+        return rbad(err, file,
+                    fld(f, sizeof f, F, hours != floor(hours) ? "window_hours" : "min_shipments"),
                     "must be a whole number");
     cap->max_share = share;
     cap->window_hours = (uint32_t)hours;
@@ -256,8 +255,10 @@ int ordo_risk_policy_parse(const cJSON *policy, ordo_risk_policy_t *r, const cha
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "stale_stock");
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "customer_value");
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "cancellation");
-        if ((rc = robject(j, keys, file, "risk", err)) || (s && (rc = parse_stale(s, r, file, err))) ||
-            (v && (rc = parse_value(v, r, file, err))) || (c && (rc = parse_cancel(c, r, file, err))))
+        if ((rc = robject(j, keys, file, "risk", err)) ||
+            (s && (rc = parse_stale(s, r, file, err))) ||
+            (v && (rc = parse_value(v, r, file, err))) ||
+            (c && (rc = parse_cancel(c, r, file, err))))
             return rc;
     }
     return caps ? parse_caps(caps, r, file, err) : ORDO_OK;

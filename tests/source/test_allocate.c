@@ -316,11 +316,13 @@ static void test_pruned_groups_match_brute_force(void **state)
 static void test_risk_terms_match_brute_force(void **state)
 {
     (void)state;
-#define RISK "\"risk\":{\"stale_stock\":{\"short_pick_cost\":40},\"customer_value\":" \
-             "{\"cohorts\":{\"gold\":3}},\"cancellation\":{\"base\":0.05,\"per_day_late\":0.3}},"
+#define RISK                                                                                       \
+    "\"risk\":{\"stale_stock\":{\"short_pick_cost\":40},\"customer_value\":"                       \
+    "{\"cohorts\":{\"gold\":3}},\"cancellation\":{\"base\":0.05,\"per_day_late\":0.3}},"
     const char *const pols[] = {
         "{\"name\":\"r1\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2}," RISK
-        "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":20,"
+        "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":"
+        "20,"
         "\"split\":0.5,\"overstock\":2}}]}",
         "{\"name\":\"r2\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3}," RISK
         "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,"

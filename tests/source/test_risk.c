@@ -10,8 +10,8 @@
 #include "testutil.h"
 
 #define NODE(id, type, zip, pick, svcs)                                                            \
-    "{\"id\":\"" id "\",\"type\":\"" type "\",\"zip\":\"" zip "\",\"capabilities\":[\"ship\"],"   \
-    "\"daily_capacity\":100000,\"pick_cost_per_unit\":" pick ",\"pack_cost_per_shipment\":1.0,"   \
+    "{\"id\":\"" id "\",\"type\":\"" type "\",\"zip\":\"" zip "\",\"capabilities\":[\"ship\"],"    \
+    "\"daily_capacity\":100000,\"pick_cost_per_unit\":" pick ",\"pack_cost_per_shipment\":1.0,"    \
     "\"cutoff_hour\":15,\"services\":[" svcs "]}"
 
 static const char *catalog =
@@ -123,12 +123,8 @@ static void test_confidence_against_reference(void **s)
     assert_true(fabs(plan->shipments[0].risk.stock_confidence - want_dc) < 1e-9);
     assert_true(fabs(plan->shipments[0].risk.short_pick - 15 * (1 - want_dc)) < 1e-9);
     /* the store, priced: its confidence and short-pick cost */
-    const char *spec_text = "{\"shipments\":[{\"node\":\"ST-B\",\"lines\":[{\"line\":0}]}]}";
-    ordo_plan_spec_t spec;
-    assert_int_equal(ordo_plan_spec_parse(spec_text, strlen(spec_text), net, &o, a, &spec, &err),
-                     ORDO_OK);
-    ordo_plan_t *priced;
-    assert_int_equal(ordo_source_price(eng, p, &o, &spec, a, &priced, &err), ORDO_OK);
+    ordo_plan_t *priced =
+        price_text(eng, p, &o, "{\"shipments\":[{\"node\":\"ST-B\",\"lines\":[{\"line\":0}]}]}", a);
     assert_true(fabs(priced->shipments[0].risk.stock_confidence - want_store) < 1e-9);
     assert_true(fabs(priced->risk.short_pick - 15 * (1 - want_store)) < 1e-9);
     char *json = plan_json(plan, net);
@@ -149,30 +145,22 @@ static const char *cancel_policy =
     "\"risk\":{\"cancellation\":{\"base\":0.02,\"per_day_late\":0.1,\"max\":0.6,"
     "\"cost_per_shipment\":5,\"value_share\":0.3}}}";
 
-static ordo_plan_t *price_service(ordo_engine_t *eng, const ordo_policy_t *p,
-                                  const ordo_order_t *o, const char *svc, ordo_arena_t *a)
+static ordo_plan_t *price_service(ordo_engine_t *eng, const ordo_policy_t *p, const ordo_order_t *o,
+                                  const char *svc, ordo_arena_t *a)
 {
     char spec_text[256];
     snprintf(spec_text, sizeof spec_text,
              "{\"shipments\":[{\"node\":\"DC-W\",\"service\":\"%s\",\"lines\":[{\"line\":0}]}]}",
              svc);
-    ordo_error_t err = {0};
-    ordo_plan_spec_t spec;
-    assert_int_equal(ordo_plan_spec_parse(spec_text, strlen(spec_text), ordo_engine_network(eng),
-                                          o, a, &spec, &err),
-                     ORDO_OK);
-    ordo_plan_t *plan;
-    assert_int_equal(ordo_source_price(eng, p, o, &spec, a, &plan, &err), ORDO_OK);
-    return plan;
+    return price_text(eng, p, o, spec_text, a);
 }
 
 static ordo_network_t *west_dc(void)
 {
-    return build_net("[" NODE("DC-W", "dc", "91761", "0.5",
-                              "\"parcel_ground\",\"parcel_two_day\"") "]",
-                     catalog,
-                     "node,sku,on_hand,reserved,safety_stock,as_of,daily_demand\n"
-                     "DC-W,W,100,0,0,,0.5\n");
+    return build_net(
+        "[" NODE("DC-W", "dc", "91761", "0.5", "\"parcel_ground\",\"parcel_two_day\"") "]", catalog,
+        "node,sku,on_hand,reserved,safety_stock,as_of,daily_demand\n"
+        "DC-W,W,100,0,0,,0.5\n");
 }
 
 static void test_later_service_more_cancellation(void **s)
@@ -248,7 +236,8 @@ static void test_gold_customer_lateness_costs_more(void **s)
         ordo_arena_t *a = ordo_arena_create(0);
         for (int g = 0; g < 2; g++) {
             ordo_order_t o;
-            parse_order(net, a, g ? ORDER_NY(",\"customer\":{\"cohort\":\"gold\"}") : ORDER_NY(""), &o);
+            parse_order(net, a, g ? ORDER_NY(",\"customer\":{\"cohort\":\"gold\"}") : ORDER_NY(""),
+                        &o);
             ordo_plan_t *pl = decide(eng, p, &o, a, true);
             for (uint32_t k = 0; k < pl->n_candidates; k++)
                 fprintf(stderr, "%s: %s score %.4f\n", g ? "gold" : "new",
@@ -305,10 +294,9 @@ static ordo_network_t *two_carriers(void)
     cJSON_ReplaceItemInObject(rival, "fuel_surcharge_pct", cJSON_CreateNumber(30));
     cJSON_AddItemToArray(svcs, rival);
     cJSON_DeleteItemFromObject(root, "nodes");
-    cJSON_AddItemToObject(
-        root, "nodes",
-        cJSON_Parse("[" NODE("DC-A", "dc", "08817", "0.5",
-                             "\"parcel_ground\",\"rival_ground\"") "]"));
+    cJSON_AddItemToObject(root, "nodes",
+                          cJSON_Parse("[" NODE("DC-A", "dc", "08817", "0.5",
+                                               "\"parcel_ground\",\"rival_ground\"") "]"));
     char *json = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     ordo_network_t *net = ordo_network_new(NULL);
