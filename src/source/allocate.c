@@ -620,6 +620,7 @@ static int append_plan(src_ctx_t *x, ordo_plan_t *dst, const ordo_plan_t *src)
 #define ADD_COMPONENT(name, plan_level, econ) dst->cost.name += src->cost.name;
     ORDO_COST_COMPONENTS(ADD_COMPONENT)
 #undef ADD_COMPONENT
+    src_risk_plan_merge(&dst->risk, &src->risk);
     dst->shipments = sh;
     dst->n_shipments = n;
     return ORDO_OK;

@@ -600,6 +600,8 @@ static inline uint32_t src_risk_cap_mask(const src_ctx_t *x, const ordo_node_t *
  * carrier windows at instant at; adds the shipment's risk to plan totals. */
 void src_risk_commit(ordo_engine_t *e, const ordo_plan_t *plan, int64_t at, int d);
 void src_risk_plan_add(ordo_plan_t *plan, const ordo_shipment_t *sh, bool first);
+/* A partial plan's totals: src's risk added to dst's. */
+void src_risk_plan_merge(ordo_risk_t *dst, const ordo_risk_t *src);
 static inline void src_risk_reset(ordo_risk_t *r)
 {
     memset(r, 0, sizeof *r);

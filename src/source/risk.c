@@ -317,19 +317,32 @@ void src_risk_shipment(const src_ctx_t *x, uint32_t mask, src_eval_t *o)
     o->risk.total = o->risk.short_pick + o->risk.cancellation;
 }
 
+/* Totals: confidence and P(no cancellation) multiply (independent
+ * shipments), costs add. */
+static void risk_add(ordo_risk_t *t, const ordo_risk_t *r)
+{
+    t->set = true;
+    t->stock_confidence *= r->stock_confidence;
+    t->short_pick += r->short_pick;
+    t->cancellation += r->cancellation;
+    t->total += r->total;
+    t->value_weight = r->value_weight;
+    t->cancel_prob = 1 - (1 - t->cancel_prob) * (1 - r->cancel_prob);
+}
+
 void src_risk_plan_add(ordo_plan_t *plan, const ordo_shipment_t *sh, bool first)
 {
-    ordo_risk_t *t = &plan->risk;
     if (first)
-        src_risk_reset(t);
-    if (!sh->risk.set)
+        src_risk_reset(&plan->risk);
+    if (sh->risk.set)
+        risk_add(&plan->risk, &sh->risk);
+}
+
+void src_risk_plan_merge(ordo_risk_t *dst, const ordo_risk_t *src)
+{
+    if (!src->set)
         return;
-    t->set = true;
-    t->stock_confidence *= sh->risk.stock_confidence;
-    t->short_pick += sh->risk.short_pick;
-    t->cancellation += sh->risk.cancellation;
-    t->total += sh->risk.total;
-    t->value_weight = sh->risk.value_weight;
-    /* P(some shipment is cancelled), the shipments taken as independent */
-    t->cancel_prob = 1 - (1 - t->cancel_prob) * (1 - sh->risk.cancel_prob);
+    if (!dst->set)
+        src_risk_reset(dst);
+    risk_add(dst, src);
 }
