@@ -78,6 +78,12 @@ static int get_num(const cJSON *obj, const char *key, double lo, double hi, doub
     return ORDO_OK;
 }
 
+int ordo_policy_num(const cJSON *obj, const char *key, double lo, double hi, double *out,
+                    const char *file, const char *field, ordo_error_t *err)
+{
+    return get_num(obj, key, lo, hi, out, NULL, file, field, err);
+}
+
 static int get_bool(const cJSON *obj, const char *key, bool *out, const char *file,
                     const char *field, ordo_error_t *err)
 {

@@ -64,23 +64,6 @@ static int robject(const cJSON *j, const char *const *allowed, const char *file,
     return ORDO_OK;
 }
 
-/* An optional finite number in [lo, hi] (v the member, NULL: absent). */
-static int rnum(const cJSON *v, double lo, double hi, double *out, const char *file, const char *f,
-                ordo_error_t *err)
-{
-    if (!v)
-        return ORDO_OK;
-    if (!cJSON_IsNumber(v))
-        return rbad(err, file, f, "must be a number");
-    if (!isfinite(v->valuedouble))
-        return rbad(err, file, f, "must be finite (NaN and infinities are not allowed)");
-    if (v->valuedouble < lo || v->valuedouble > hi)
-        return ordo_error_set(err, ORDO_EINVAL, file, 0, f, "%g is out of range [%g, %g]",
-                              v->valuedouble, lo, hi);
-    *out = v->valuedouble;
-    return ORDO_OK;
-}
-
 /* Numbers of one object, by a table: key, range, destination. */
 typedef struct rfield {
     const char *key;
@@ -91,10 +74,8 @@ typedef struct rfield {
 static int rnums(const cJSON *j, const rfield_t *t, size_t n, const char *file, const char *field,
                  ordo_error_t *err)
 {
-    char f[ORDO_ERROR_FIELD_MAX];
     for (size_t i = 0; i < n; i++) {
-        int rc = rnum(cJSON_GetObjectItemCaseSensitive(j, t[i].key), t[i].lo, t[i].hi, t[i].dst,
-                      file, fld(f, sizeof f, field, t[i].key), err);
+        int rc = ordo_policy_num(j, t[i].key, t[i].lo, t[i].hi, t[i].dst, file, field, err);
         if (rc)
             return rc;
     }
@@ -142,8 +123,7 @@ static int parse_cohorts(const cJSON *c, ordo_risk_policy_t *r, const char *file
         if (!it->string[0] || strlen(it->string) >= ORDO_ID_MAX)
             return rbad(err, file, f, "a cohort name must be 1 to 63 characters");
         double v = 1;
-        int rc = cJSON_IsNumber(it) ? rnum(it, 0, 100, &v, file, f, err)
-                                    : rbad(err, file, f, "must be a number");
+        int rc = ordo_policy_num(c, it->string, 0, 100, &v, file, F, err);
         if (rc)
             return rc;
         snprintf(r->cohort[r->n_cohorts], ORDO_ID_MAX, "%s", it->string);
