@@ -224,6 +224,46 @@ typedef struct ordo_service_policy {
  * to the order's promise. */
 void ordo_service_policy_default(ordo_service_policy_t *sp);
 
+/* Risk terms (docs/policies.md, "Risk: stale stock, customer value,
+ * cancellation, carrier caps"): the policy's "risk" object and its
+ * "carrier_caps" list. All off unless the policy names them. */
+#define ORDO_MAX_CARRIER_CAPS 8
+#define ORDO_MAX_VALUE_COHORTS 8
+#define ORDO_CAP_WINDOW_MAX_HOURS 168
+
+typedef struct ordo_carrier_cap {
+    char carrier[ORDO_ID_MAX]; /* a carrier of the network's services */
+    double max_share;          /* 0..1 of the shipments in the window */
+    uint32_t window_hours;     /* 1..ORDO_CAP_WINDOW_MAX_HOURS */
+    uint32_t min_shipments;    /* the cap binds once the window holds this many */
+} ordo_carrier_cap_t;
+
+typedef struct ordo_risk_policy {
+    /* stale stock: P(the line's units are there) from the count's age */
+    bool stale_stock;
+    double half_life_hours[ORDO_NODE_TYPES]; /* by node type; 0: never stale */
+    double short_pick_cost;                  /* USD per line short-picked */
+    double unknown_age_hours;                /* the age of a count without as_of */
+    /* customer value: weighs the on-time term and cancellation cost */
+    bool customer_value;
+    uint32_t n_cohorts;
+    char cohort[ORDO_MAX_VALUE_COHORTS][ORDO_ID_MAX];
+    double cohort_weight[ORDO_MAX_VALUE_COHORTS];
+    double ltv_reference; /* 0: lifetime value not used */
+    double ltv_max_weight;
+    /* cancellation: P = min(max, base + per_day_late × E[business days late]) */
+    bool cancellation;
+    double cancel_base, cancel_per_day_late, cancel_max;
+    double cancel_cost_per_shipment; /* USD */
+    double cancel_value_share;       /* of the shipment's merchandise value */
+    /* carrier caps */
+    uint32_t n_caps;
+    ordo_carrier_cap_t caps[ORDO_MAX_CARRIER_CAPS];
+} ordo_risk_policy_t;
+
+/* The defaults of each object when it is given (docs/policies.md). */
+void ordo_risk_policy_default(ordo_risk_policy_t *r);
+
 typedef struct ordo_policy {
     char name[ORDO_NAME_MAX];
     char description[256];
@@ -236,6 +276,7 @@ typedef struct ordo_policy {
     bool fallback_nearest; /* last resort: nearest node with full stock */
     ordo_partial_t partial; /* constraints.partial; all zero: none */
     ordo_service_policy_t service;
+    ordo_risk_policy_t risk; /* "risk" and "carrier_caps" */
 } ordo_policy_t;
 
 /* Parses and validates a policy document. Unknown fields, NaN or

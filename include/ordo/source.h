@@ -62,6 +62,25 @@ uint32_t ordo_engine_node_load(const ordo_engine_t *eng, uint32_t node);
 void ordo_engine_add_load(ordo_engine_t *eng, uint32_t node, int32_t units);
 /* New day: loads back to zero. */
 void ordo_engine_reset_loads(ordo_engine_t *eng);
+/* Carrier volume over a rolling window (policy carrier_caps): shipments
+ * reserved with each carrier, counted in hourly buckets of the order's
+ * instant, the last ORDO_CAP_WINDOW_MAX_HOURS (168) hours kept. Lock-free;
+ * no allocation. The shipments of `carrier` (NULL: every carrier) and of all
+ * carriers in the window_hours (1..168) ending at `at` (Unix seconds);
+ * ORDO_ENOTFOUND for a carrier no service of the network has. */
+int ordo_engine_carrier_volume(const ordo_engine_t *eng, const char *carrier, int64_t at,
+                               uint32_t window_hours, uint64_t *carrier_n, uint64_t *total_n);
+/* Adds (or, negative, takes back) shipments of a carrier at an instant, as a
+ * reservation does: for restoring the window's state and for tests. */
+int ordo_engine_add_carrier_volume(ordo_engine_t *eng, const char *carrier, int64_t at,
+                                   int32_t shipments);
+/* Stale stock (policy risk.stale_stock): P(need units are really there) of
+ * a count of atp units age_h hours old at a node type of half-life
+ * half_life_h hours (0: never stale). The count is still right with
+ * probability r = 2^(−age/half-life); a drifted count's units are uniform on
+ * 0..atp, so the confidence is r + (1 − r)(atp − need + 1)/(atp + 1); 0 when
+ * atp < need. */
+double ordo_stock_confidence(double age_h, double half_life_h, double atp, double need);
 /* Replaces the demand estimate (units/day) of every inventory cell, e.g.
  * from a forecast model; copies n = ordo_inventory_cell_count() values. */
 int ordo_engine_set_cell_demand(ordo_engine_t *eng, const float *per_cell, size_t n,
@@ -109,6 +128,21 @@ typedef struct ordo_cost {
     X(residential, 0, 0) X(peak, 0, 0) X(returns, 0, 0) X(split, 1, 0) X(total, 0, 0)              \
     X(carrying_relief, 0, 1) X(opportunity, 0, 1) X(economic, 0, 1)
 
+/* The risk terms of a shipment or plan (docs/internals/SOURCING.md, "Risk
+ * terms"): filled when the policy prices any of them (set), written as the
+ * plan's "risk" objects. Expected costs, USD: not cash (cost.total), they
+ * enter the score beside it. A plan's: confidence and P(on time)-like terms
+ * as products / units-weighted means, costs summed. */
+typedef struct ordo_risk {
+    bool set;
+    double stock_confidence; /* P(every line's units are really there) */
+    double short_pick;       /* (1 − confidence per line) × short_pick_cost */
+    double cancel_prob;      /* P(the customer cancels), from lateness */
+    double cancellation;     /* cancel_prob × cost of a cancellation × value_weight */
+    double value_weight;     /* the customer's weight (cohort or lifetime value) */
+    double total;            /* short_pick + cancellation */
+} ordo_risk_t;
+
 typedef struct ordo_plan_line {
     uint32_t line; /* index into order->lines */
     uint32_t sku;
@@ -135,6 +169,7 @@ typedef struct ordo_shipment {
     int eta_p50_days, eta_p90_days; /* business days after the order date */
     int64_t eta_p50, eta_p90;       /* Unix seconds (noon UTC of that day) */
     bool transfer; /* ships to the order's pickup store, not to the customer */
+    ordo_risk_t risk;
 } ordo_shipment_t;
 
 typedef struct ordo_backorder {
@@ -245,6 +280,7 @@ typedef struct ordo_plan {
     ordo_candidate_t *candidates;
     uint32_t n_alternatives;
     ordo_alt_plan_t *alternatives;
+    ordo_risk_t risk; /* the shipments' risk terms, when the policy prices them */
 } ordo_plan_t;
 
 typedef struct ordo_decide_opts {

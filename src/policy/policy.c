@@ -9,6 +9,7 @@
 
 #include "../core/cjson_internal.h"
 #include "policy_internal.h"
+#include "risk_internal.h"
 
 static const char *const crit_names[ORDO_CRIT_COUNT] = {
     [ORDO_CRIT_DISTANCE] = "distance",
@@ -75,6 +76,12 @@ static int get_num(const cJSON *obj, const char *key, double lo, double hi, doub
                               v->valuedouble, lo, hi);
     *out = v->valuedouble;
     return ORDO_OK;
+}
+
+int ordo_policy_num(const cJSON *obj, const char *key, double lo, double hi, double *out,
+                    const char *file, const char *field, ordo_error_t *err)
+{
+    return get_num(obj, key, lo, hi, out, NULL, file, field, err);
 }
 
 static int get_bool(const cJSON *obj, const char *key, bool *out, const char *file,
@@ -749,7 +756,8 @@ static void write_service(ordo_jsonw_t *w, const ordo_service_policy_t *sp)
 int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out, ordo_error_t *err)
 {
     static const char *const keys[] = {"name",     "description",      "constraints", "strategies",
-                                       "fallback", "fallback_nearest", "service",     NULL};
+                                       "fallback", "fallback_nearest", "service",
+                                       "risk",     "carrier_caps",     NULL};
     *out = NULL;
     if (!cJSON_IsObject(j))
         return bad(err, file, "", "a policy must be a JSON object");
@@ -772,7 +780,8 @@ int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out
     p->fallback_nearest = true;
     if ((rc = get_bool(j, "fallback_nearest", &p->fallback_nearest, file, "", err)) ||
         (rc = parse_service(cJSON_GetObjectItemCaseSensitive(j, "service"), &p->service, file,
-                            err)))
+                            err)) ||
+        (rc = ordo_risk_policy_parse(j, &p->risk, file, err)))
         goto fail;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "strategies");
     if (!s) {
@@ -955,5 +964,6 @@ void ordo_policy_write_json(const ordo_policy_t *p, ordo_jsonw_t *w)
     ordo_jsonw_arr_end(w);
     ordo_jsonw_kbool(w, "fallback_nearest", p->fallback_nearest);
     write_service(w, &p->service);
+    ordo_risk_policy_write(&p->risk, w);
     ordo_jsonw_obj_end(w);
 }

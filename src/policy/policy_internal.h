@@ -18,6 +18,12 @@
  * drop it with ordo_cond_destroy(). */
 int ordo_cond_parse(const cJSON *json, const char *field, ordo_cond_t **out, ordo_error_t *err);
 
+/* An optional member `key` of obj: a finite number within [lo, hi] into
+ * *out; errors name "field.key" (the policy's own number rule, for the
+ * parsers of its parts). */
+int ordo_policy_num(const cJSON *obj, const char *key, double lo, double hi, double *out,
+                    const char *file, const char *field, ordo_error_t *err);
+
 /* ordo_policy_parse on an already parsed document. */
 int ordo_policy_from_cjson(const cJSON *obj, const char *name, ordo_policy_t **out,
                            ordo_error_t *err);

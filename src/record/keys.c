@@ -115,6 +115,12 @@ static const char *const key_table_v1[] = {
     "cluster",
     "window",
     "promotion",
+    "risk",
+    "stock_confidence",
+    "short_pick",
+    "cancel_prob",
+    "cancellation",
+    "value_weight",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

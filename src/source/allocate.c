@@ -46,6 +46,9 @@ static int materialize(src_ctx_t *x, const src_best_plan_t *b, ordo_plan_t *plan
         sh->return_risk = e.return_risk;
         sh->load_penalty = e.load_penalty;
         sh->days_of_supply = e.dos;
+        if (e.risk.set)
+            sh->risk = e.risk; /* else left zero (the shipments are zeroed) */
+        src_risk_plan_add(plan, sh, s == 0);
         src_eta(x, &e, &sh->eta_p50_days, &sh->eta_p90_days);
         src_eta_dates(x, &e, sh->eta_p50_days, sh->eta_p90_days, &sh->eta_p50, &sh->eta_p90);
         sh->lines = src_zalloc(x, (size_t)__builtin_popcount(b->masks[s]), sizeof *sh->lines);
@@ -321,6 +324,7 @@ static int reserve(src_ctx_t *x, ordo_plan_t *plan, bool respect_safety)
                         ordo_strerror(rc));
     for (uint32_t s = 0; s < plan->n_shipments; s++)
         ordo_engine_add_load(x->eng, plan->shipments[s].node, (int32_t)plan->shipments[s].units);
+    src_risk_commit(x->eng, plan, x->as_of, 1);
     plan->reserved = true;
     return ORDO_OK;
 }
@@ -371,6 +375,7 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
         x->peak_md = m * 100 + d;
         x->peak = true;
     }
+    src_risk_init(x);
 }
 
 /* ---- deciding an order ---- */
@@ -615,6 +620,7 @@ static int append_plan(src_ctx_t *x, ordo_plan_t *dst, const ordo_plan_t *src)
 #define ADD_COMPONENT(name, plan_level, econ) dst->cost.name += src->cost.name;
     ORDO_COST_COMPONENTS(ADD_COMPONENT)
 #undef ADD_COMPONENT
+    src_risk_plan_merge(&dst->risk, &src->risk);
     dst->shipments = sh;
     dst->n_shipments = n;
     return ORDO_OK;
@@ -1072,6 +1078,7 @@ int ordo_source_release(ordo_engine_t *eng, const ordo_plan_t *plan)
         }
         ordo_engine_add_load(eng, plan->shipments[s].node, -(int32_t)plan->shipments[s].units);
     }
+    src_risk_commit(eng, plan, plan->as_of, -1);
     return rc;
 }
 

@@ -400,7 +400,7 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
     double lp = util > 0.7 ? (util - 0.7) / 0.3 : 0;
     double rr = sub->rr;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
-        const ordo_weights_t *w = &st->weights;
+        const ordo_weights_t *w = src_risk_weights(x);
         double svc_part, ot_s, ship_s;
         if (pickup || c->zone < 1)
             svc_part = src_weighted_on_time(w, share, c->ot_ub);
@@ -554,7 +554,7 @@ void src_line_ub(src_ctx_t *x, uint32_t ci, uint32_t i, src_score_t *out)
     line_ub_inputs(x, c, node, i, &in);
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
-        const ordo_weights_t *w = &st->weights;
+        const ordo_weights_t *w = src_risk_weights(x);
         /* share·min(1, mean dos/90) ≤ Σ share_i·dos_i/90 and ≤ share; the
          * load penalty only lowers a score (0 here) */
         out->v[0] =

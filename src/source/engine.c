@@ -394,7 +394,7 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
         free(e);
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "params", "invalid engine parameters");
     }
-    if (!engine_alloc(e, net)) {
+    if (!engine_alloc(e, net) || !src_risk_engine_init(e)) {
         ordo_engine_destroy(e);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
                               "out of memory allocating the engine's rate and node tables");
@@ -437,6 +437,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->zones);
     free(e->demand);
     free((void *)e->load);
+    src_risk_engine_free(e);
     free(e);
 }
 

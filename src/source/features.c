@@ -353,6 +353,8 @@ static inline void eval_reset(src_eval_t *o)
     o->p_extra = 0;
     memset(&o->cost, 0, sizeof o->cost);
     memset(&o->score, 0, sizeof o->score);
+    o->late = 0;
+    o->risk.set = false; /* the rest is set when the policy prices risk */
 }
 
 /* What every service of one shipment shares: timing inputs, the
@@ -404,6 +406,8 @@ static inline bool eval_stock(const src_ctx_t *x, const src_cand_t *c, uint32_t 
         if (owned)
             stock_econ(P, l, l->qty, need, c->atp[i], dos, x->eng->demand[c->cell[i]], &relief,
                        &opp);
+        if (x->risk_on & SRC_RISK_STALE)
+            src_risk_line(x, c, i, need, o);
     }
     in->rr_base_units = rr_base_units;
     in->relief = relief;
@@ -467,6 +471,7 @@ static inline bool eval_capacity(src_ctx_t *x, const src_cand_t *c, const ordo_n
 typedef struct svc_pick {
     int32_t service;
     double on_time, return_risk, returns, total;
+    double late; /* expected business days late */
     ordo_rate_t r;
 } svc_pick_t;
 
@@ -531,6 +536,7 @@ static inline __attribute__((always_inline)) bool price_service(src_ctx_t *x, sr
         rr = 1;
     cur->returns = in->ret_base * (in->base_rr > 0 ? rr / in->base_rr : 0);
     cur->on_time = ot;
+    cur->late = late;
     cur->return_risk = rr;
     cur->total = in->pick + in->pack + r->total + cur->returns; /* cash */
     return true;
@@ -607,11 +613,11 @@ uint32_t src_services_allowed(const src_ctx_t *x, const ordo_node_t *node)
 {
     uint32_t all = node->n_services >= 32 ? ~0u : (1u << node->n_services) - 1, ground = 0;
     if (order_level(x) != ORDO_LEVEL_STANDARD)
-        return all;
+        return src_risk_cap_mask(x, node, all);
     for (uint32_t k = 0; k < node->n_services; k++)
         if (x->net->services[node->services[k]].service == ORDO_SERVICE_GROUND)
             ground |= 1u << k;
-    return ground ? ground : all;
+    return src_risk_cap_mask(x, node, ground ? ground : all);
 }
 
 bool src_services_upgrade(const src_ctx_t *x)
@@ -673,8 +679,10 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     if (best >= 0 && base != ~0u && picks[best].on_time + 1e-12 < target &&
         src_services_upgrade(x)) {
         double cap = picks[best].total + service_policy(x)->upgrade_max_cost;
+        uint32_t uncapped = src_risk_cap_mask(x, node, ~0u);
         for (uint32_t k = 0; k < n_svc; k++) {
-            if ((base >> k & 1) || !price_service(x, c, o, in, k, memo, &picks[k]))
+            if ((base >> k & 1) || !(uncapped >> k & 1) ||
+                !price_service(x, c, o, in, k, memo, &picks[k]))
                 continue;
             if (picks[k].total <= cap + 1e-9 && service_better(&picks[k], &picks[best], target))
                 best = (int)k;
@@ -692,6 +700,7 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     o->service = b->service;
     o->billable = b->r.billable_lb;
     o->on_time = b->on_time;
+    o->late = b->late;
     o->return_risk = b->return_risk;
     set_cost(o, in, b);
     return true;
@@ -715,7 +724,7 @@ static inline int criterion_term(src_ctx_t *x, const src_eval_t *o, const ordo_n
         term = share * src_zone_term(nat);
         break;
     case ORDO_CRIT_COST:
-        nat = o->cost.total;
+        nat = o->cost.total + o->risk.total; /* risk: 0 unless the policy prices it */
         term = -nat / k->scale;
         break;
     case ORDO_CRIT_ON_TIME:
@@ -815,6 +824,8 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     x->evaluated++;
     ship_in_t in;
     in.pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    if (x->risk_on)
+        src_risk_reset(&o->risk);
     if (!eval_stock(x, c, mask, o, &in))
         return;
     in.pick = node->pick_cost_per_unit * o->units;
@@ -828,6 +839,10 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     in.pack = node->pack_cost_per_shipment;
     if (!choose_service(x, c, node, force_service, &in, o))
         return;
+    if (x->risk_on)
+        src_risk_shipment(x, mask, o);
+    else
+        o->risk.total = 0;
     double min_ot = src_min_on_time(x);
     if (o->on_time + 1e-12 < min_ot) {
         set_excluded(o, "min_on_time");
@@ -839,9 +854,9 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     if (!st)
         return;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
-        const ordo_weights_t *w = &st->weights;
+        const ordo_weights_t *w = src_risk_weights(x);
         o->score.v[0] = src_weighted_score(
-            w, in.share, o->cost.total, o->cost.economic,
+            w, in.share, o->cost.total + o->risk.total, o->cost.economic,
             src_weighted_on_time(w, in.share, o->on_time),
             o->return_risk, o->load_penalty, src_overstock_part(o->dos, true));
         return;
@@ -901,6 +916,8 @@ static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, do
     int rz = return_zone(x);
     if (x->order->level != ORDO_LEVEL_PICKUP && c->zone >= 1 && rz >= 1)
         f += l->qty * l->base_rr * return_ship(x->eng, rz, l);
+    if (x->risk_on)
+        f += src_risk_line_lb(x, c, i);
     double relief = 0, opp = 0;
     if (x->net->nodes[c->node].type != ORDO_NODE_DROPSHIP)
         stock_econ(P, l, l->qty, l->qty, c->atp[i], c->dos[i], x->eng->demand[c->cell[i]], &relief,

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "ordo/calendar.h"
 #include "ordo/source.h"
@@ -66,6 +67,13 @@ struct ordo_engine {
      * + s0 − D + SRC_LATE_OFF], computed by the same function the decision
      * path would call (src_late) */
     double *late0;
+    /* carrier volume windows (risk.c): carrier index per service (0xff:
+     * none), the distinct carriers, and per carrier plus one row of all:
+     * SRC_CWIN_SLOTS hourly slots, hour << 24 | count */
+    uint8_t *svc_carrier;
+    uint32_t n_carriers;
+    const char **carriers;
+    _Atomic uint64_t *cwin;
 };
 
 typedef struct src_line {
@@ -164,6 +172,8 @@ typedef struct src_eval {
     double on_time, return_risk, load_penalty, dos, util;
     int s0;         /* ship day (business days) */
     double p_extra; /* P(one more processing day) */
+    double late;    /* expected business days late with the chosen service */
+    ordo_risk_t risk;
     src_score_t score;
 } src_eval_t;
 
@@ -234,6 +244,18 @@ typedef struct src_ctx {
     uint32_t n_cands_out, cap_cands_out;
     ordo_alt_plan_t *alts;
     uint32_t n_alts, cap_alts;
+    /* risk terms (risk.c): which are on (SRC_RISK_*), the customer's
+     * weight, the carriers a cap blocks (bit = engine carrier index), the
+     * weights with the on-time term scaled by it (for wt_for) */
+    unsigned risk_on;
+    double risk_m;
+    /* the last count age's 2^(−age/half-life) by node type: counts of one
+     * load share their as_of, so the power is rarely taken again */
+    int64_t risk_asof[ORDO_NODE_TYPES];
+    double risk_r[ORDO_NODE_TYPES];
+    uint64_t risk_block;
+    const ordo_strategy_t *wt_for;
+    ordo_weights_t wt;
     /* score dimension */
     uint32_t dim;
     /* the first failure (src_fail), reported by the entry points */
@@ -539,6 +561,53 @@ int src_prepare(src_ctx_t *x);
 /* src_eval_shipment, tallied for backorder reasons and recorded when
  * explaining: how the searches evaluate a shipment. */
 void src_eval(src_ctx_t *x, uint32_t ci, uint32_t mask, src_eval_t *e);
+
+/* risk.c: stale stock, customer value, cancellation, carrier caps
+ * (docs/internals/SOURCING.md, "Risk terms") */
+#define SRC_RISK_STALE 1u
+#define SRC_RISK_VALUE 2u
+#define SRC_RISK_CANCEL 4u
+#define SRC_RISK_CAPS 8u
+#define SRC_CWIN_SLOTS ORDO_CAP_WINDOW_MAX_HOURS
+bool src_risk_engine_init(ordo_engine_t *e);
+void src_risk_engine_free(ordo_engine_t *e);
+/* Per decision: the terms the policy turns on, the customer's weight, the
+ * carriers over their cap. */
+void src_risk_init(src_ctx_t *x);
+/* Stale stock of line i (need units of its SKU) into o->risk (eval_stock). */
+void src_risk_line(const src_ctx_t *x, const src_cand_t *c, uint32_t i, uint32_t need,
+                   src_eval_t *o);
+/* A lower bound of line i's risk costs at the candidate (its own quantity,
+ * no lateness): added to the per-line cost bound. */
+double src_risk_line_lb(const src_ctx_t *x, const src_cand_t *c, uint32_t i);
+/* Cancellation and totals of a shipment once its service is chosen. */
+void src_risk_shipment(const src_ctx_t *x, uint32_t mask, src_eval_t *o);
+/* The strategy's weights, the on-time weight scaled by the customer's
+ * (inline: the bounds call it per candidate; the scaled copy is risk.c's). */
+const ordo_weights_t *src_risk_weights_scaled(src_ctx_t *x);
+static inline const ordo_weights_t *src_risk_weights(src_ctx_t *x)
+{
+    return x->risk_m == 1 ? &x->strat->weights : src_risk_weights_scaled(x);
+}
+/* Services (bit k: node->services[k]) whose carrier a cap does not block. */
+uint32_t src_risk_cap_block(const src_ctx_t *x, const ordo_node_t *node, uint32_t allowed);
+static inline uint32_t src_risk_cap_mask(const src_ctx_t *x, const ordo_node_t *node,
+                                         uint32_t allowed)
+{
+    return x->risk_block ? src_risk_cap_block(x, node, allowed) : allowed;
+}
+/* Counts (d = 1) or takes back (d = −1) a reserved plan's shipments in the
+ * carrier windows at instant at; adds the shipment's risk to plan totals. */
+void src_risk_commit(ordo_engine_t *e, const ordo_plan_t *plan, int64_t at, int d);
+void src_risk_plan_add(ordo_plan_t *plan, const ordo_shipment_t *sh, bool first);
+/* A partial plan's totals: src's risk added to dst's. */
+void src_risk_plan_merge(ordo_risk_t *dst, const ordo_risk_t *src);
+static inline void src_risk_reset(ordo_risk_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->stock_confidence = 1;
+    r->value_weight = 1;
+}
 
 /* exact.c: the exact search over line groupings with distinct nodes */
 int src_run_exact(src_ctx_t *x, src_best_plan_t *out);

@@ -51,6 +51,23 @@ static void write_cost(ordo_jsonw_t *w, const ordo_cost_t *c, bool plan_level)
     ordo_jsonw_obj_end(w);
 }
 
+/* The risk terms (docs/formats.md): written only when the policy prices
+ * them, so plans of other policies are as they were. */
+static void write_risk(ordo_jsonw_t *w, const ordo_risk_t *r)
+{
+    if (!r->set)
+        return;
+    ordo_jsonw_key(w, "risk");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "stock_confidence", r4(r->stock_confidence));
+    ordo_jsonw_kdouble(w, "short_pick", r4(r->short_pick));
+    ordo_jsonw_kdouble(w, "cancel_prob", r4(r->cancel_prob));
+    ordo_jsonw_kdouble(w, "cancellation", r4(r->cancellation));
+    ordo_jsonw_kdouble(w, "value_weight", r4(r->value_weight));
+    ordo_jsonw_kdouble(w, "total", r4(r->total));
+    ordo_jsonw_obj_end(w);
+}
+
 static void write_time(ordo_jsonw_t *w, const char *key, int64_t t)
 {
     char b[32];
@@ -215,6 +232,7 @@ static void write_shipment(const ordo_shipment_t *sh, const ordo_order_t *o,
     ordo_jsonw_kdouble(w, "return_risk", r4(sh->return_risk));
     ordo_jsonw_kdouble(w, "load_penalty", r4(sh->load_penalty));
     ordo_jsonw_kdouble(w, "days_of_supply", r4(sh->days_of_supply));
+    write_risk(w, &sh->risk);
     ordo_jsonw_obj_end(w);
 }
 
@@ -230,6 +248,7 @@ static void write_totals(const ordo_plan_t *p, ordo_jsonw_t *w)
     ordo_jsonw_kdouble(w, "on_time_prob", r4(p->on_time_prob));
     ordo_jsonw_kdouble(w, "all_on_time_prob", r4(p->all_on_time_prob));
     ordo_jsonw_kdouble(w, "return_risk", r4(p->return_risk));
+    write_risk(w, &p->risk);
     ordo_jsonw_obj_end(w);
     if (p->status != ORDO_PLAN_UNFULFILLABLE) {
         ordo_jsonw_kdouble(w, "score", r4(p->score));

@@ -65,6 +65,11 @@ static const char *const policies[] = {
 };
 #define N_POLICIES (sizeof policies / sizeof policies[0])
 
+/* The orders' month and extra fields (the risk test dates them after the
+ * stock counts and gives them a customer); the random draws are the same. */
+static const char *order_month = "03";
+static const char *order_extra = "";
+
 typedef struct inst {
     ordo_network_t *net;
     char order[2048];
@@ -119,9 +124,10 @@ static void make_instance(ordo_rng_t *r, inst_t *in, uint32_t min_lines)
     in->n_nodes = nn;
     uint32_t nl = min_lines + (uint32_t)ordo_rng_below(r, 5 - min_lines);
     k = (size_t)snprintf(in->order, sizeof in->order,
-                         "{\"id\":\"o\",\"created\":\"2026-03-%02uT%02u:10:00Z\",\"ship_to\":"
+                         "{\"id\":\"o\",\"created\":\"2026-%s-%02uT%02u:10:00Z\",%s\"ship_to\":"
                          "{\"zip\":\"%s\"},\"service_level\":\"%s\",\"lines\":[",
-                         2 + (unsigned)ordo_rng_below(r, 20), (unsigned)ordo_rng_below(r, 24),
+                         order_month, 2 + (unsigned)ordo_rng_below(r, 20),
+                         (unsigned)ordo_rng_below(r, 24), order_extra,
                          zips[ordo_rng_below(r, N_ZIPS)],
                          ordo_rng_below(r, 3) ? "standard" : "express");
     unsigned perm[4] = {0, 1, 2, 3};
@@ -303,6 +309,42 @@ static void test_pruned_groups_match_brute_force(void **state)
     assert_true(feasible > 2000 / 6);
 }
 
+/* The risk terms (stale stock, customer value, cancellation) in the score
+ * and in the bounds: orders dated December, weeks after the stock counts
+ * (stores' confidence well below the DCs'), of a gold customer; weighted
+ * (paired and gathered groups) and criteria strategies ranking cost. */
+static void test_risk_terms_match_brute_force(void **state)
+{
+    (void)state;
+#define RISK                                                                                       \
+    "\"risk\":{\"stale_stock\":{\"short_pick_cost\":40},\"customer_value\":"                       \
+    "{\"cohorts\":{\"gold\":3}},\"cancellation\":{\"base\":0.05,\"per_day_late\":0.3}},"
+    const char *const pols[] = {
+        "{\"name\":\"r1\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2}," RISK
+        "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,\"on_time\":"
+        "20,"
+        "\"split\":0.5,\"overstock\":2}}]}",
+        "{\"name\":\"r2\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":3}," RISK
+        "\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":{\"cost\":1,"
+        "\"on_time\":30,\"load\":10,\"split\":0}}]}",
+        "{\"name\":\"r3\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2}," RISK
+        "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
+        "{\"criterion\":\"cost\"},{\"criterion\":\"fewest_shipments\"}]}]}",
+        "{\"name\":\"r4\",\"fallback_nearest\":false,\"constraints\":{\"max_shipments\":2}," RISK
+        "\"strategies\":[{\"name\":\"c\",\"type\":\"criteria\",\"criteria\":["
+        "{\"criterion\":\"on_time\",\"resolution\":0.05},"
+        "{\"criterion\":\"cost\",\"resolution\":0}],\"service_target\":0.8}]}",
+    };
+#undef RISK
+    order_month = "12";
+    order_extra = "\"customer\":{\"id\":\"c\",\"cohort\":\"gold\"},";
+    uint32_t feasible;
+    compare_with_brute_force(20261206, 600, pols, 4, 1, &feasible);
+    order_month = "03";
+    order_extra = "";
+    assert_true(feasible > 600 / 4);
+}
+
 /* Failures say what failed: an order that splits into more search lines
  * than the search handles, and plans to price beyond its limits or naming
  * what the network or order does not have, each with its field and limit. */
@@ -421,6 +463,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_matches_brute_force),
         cmocka_unit_test(test_pruned_groups_match_brute_force),
+        cmocka_unit_test(test_risk_terms_match_brute_force),
         cmocka_unit_test(test_errors_name_what_failed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

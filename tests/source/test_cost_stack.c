@@ -48,13 +48,7 @@ static ordo_plan_t *price_at(ordo_engine_t *eng, const ordo_policy_t *p, const o
     char spec_text[256];
     snprintf(spec_text, sizeof spec_text,
              "{\"shipments\":[{\"node\":\"%s\",\"lines\":[{\"line\":0}]}]}", node);
-    ordo_error_t err = {0};
-    ordo_plan_spec_t spec;
-    assert_int_equal(ordo_plan_spec_parse(spec_text, strlen(spec_text), ordo_engine_network(eng),
-                                          o, a, &spec, &err),
-                     ORDO_OK);
-    ordo_plan_t *plan;
-    assert_int_equal(ordo_source_price(eng, p, o, &spec, a, &plan, &err), ORDO_OK);
+    ordo_plan_t *plan = price_text(eng, p, o, spec_text, a);
     assert_int_equal(plan->n_shipments, 1);
     assert_int_equal(plan->n_backorders, 0);
     return plan;

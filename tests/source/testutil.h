@@ -37,6 +37,20 @@ static inline ordo_plan_t *decide(ordo_engine_t *eng, const ordo_policy_t *p, co
     return plan;
 }
 
+/* A plan given as text (ordo_plan_spec_parse), priced by the engine. */
+static inline ordo_plan_t *price_text(ordo_engine_t *eng, const ordo_policy_t *p,
+                                      const ordo_order_t *o, const char *spec_text, ordo_arena_t *a)
+{
+    ordo_error_t err = {0};
+    ordo_plan_spec_t spec;
+    assert_int_equal(ordo_plan_spec_parse(spec_text, strlen(spec_text), ordo_engine_network(eng), o,
+                                          a, &spec, &err),
+                     ORDO_OK);
+    ordo_plan_t *plan;
+    assert_int_equal(ordo_source_price(eng, p, o, &spec, a, &plan, &err), ORDO_OK);
+    return plan;
+}
+
 static inline const char *plan_node(const ordo_network_t *net, const ordo_plan_t *p, uint32_t s)
 {
     assert_true(s < p->n_shipments);
