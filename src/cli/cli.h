@@ -141,6 +141,11 @@ int ordo_cli_log_show(const char *dir, const char *order_id, bool json);
 int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q);
 int ordo_cli_log_replay(const char *dir, const char *network, const char *policy, bool json,
                         const ordo_log_query_t *q);
+/* One experiment as `ordo exp show --json` and `exp list --json` print it
+ * (cmd_exp.c); result: the stored conclusion document or NULL. ordo serve
+ * answers with the same. */
+void ordo_cli_exp_write_full(const ordo_exp_t *e, const char *result, size_t result_len,
+                             ordo_jsonw_t *w);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo serve — the decision thread: POST /v1/source and /v1/source:batch.
+ *
+ * HTTP threads suspend a request's connection and queue it here. This
+ * thread takes everything queued at once (a group), decides each order with
+ * the one decider (group_commit: decide only encodes the record), then
+ * calls ordo_decider_commit (one write + one fdatasync for the group) and
+ * only then resumes the connections: no answer leaves before its record is
+ * durable. While a group is being synced the next one queues up, so the
+ * group size follows the load. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+
+bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf_t *out)
+{
+    ordo_log_query_t q = {.key = id, .key_len = id_len};
+    ordo_log_iter_t *it;
+    ordo_error_t err = {0};
+    if (ordo_log_iter_open(s->log_dir, &q, &it, &err))
+        return false;
+    ordo_log_record_t rec;
+    bool found = false;
+    while (!found && ordo_log_iter_next(it, &rec, &err) == 1) {
+        if (rec.type != ORDO_LOG_REC_DECISION)
+            continue;
+        ordo_buf_append(out, rec.payload, rec.len);
+        found = true;
+    }
+    ordo_log_iter_close(it);
+    return found;
+}
+
+/* An order decided before (in this process or, through the log, in an
+ * earlier one): everything decided so far is committed, then the first
+ * record is read back. No new decision, no second reservation. */
+static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t *out,
+                        ordo_error_t *err)
+{
+    int rc = ordo_decider_commit(s->decider, err);
+    if (rc)
+        return rc;
+    if (!srv_stored_record(s, order->id, strlen(order->id), out))
+        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "id",
+                              "order '%s' was decided but its record cannot be read", order->id);
+    atomic_fetch_add(&s->metrics.idempotent_replays, 1);
+    return ORDO_OK;
+}
+
+/* Decides one order text into out (its decision record as JSON). *replayed
+ * is set when the order id was decided before. */
+static int decide_text(ordo_server_t *s, srv_req_t *r, const char *text, size_t len,
+                       ordo_buf_t *out, bool *replayed, ordo_error_t *err)
+{
+    ordo_arena_reset(s->arena);
+    ordo_order_t order;
+    int rc = ordo_order_parse(text, len, s->net, s->arena, &order, err);
+    if (rc)
+        return rc;
+    uint32_t seen;
+    size_t id_len = strlen(order.id);
+    if (ordo_strmap_get(s->decided, order.id, id_len, &seen)) {
+        *replayed = true;
+        return replay_order(s, &order, out, err);
+    }
+    ordo_decider_set_deadline(s->decider, r->deadline_ns);
+    ordo_decision_t dec;
+    if ((rc = ordo_decider_decide(s->decider, &order, order.created, s->arena, &dec, err)))
+        return rc;
+    ordo_strmap_put(s->decided, order.id, id_len, 1);
+    if (dec.seq)
+        atomic_store(&s->last_seq, dec.seq);
+    atomic_fetch_add(&s->metrics.decisions, 1);
+    if (dec.plan->status == ORDO_PLAN_FALLBACK)
+        atomic_fetch_add(&s->metrics.fallbacks, 1);
+    srv_metrics_variant(&s->metrics, dec.experiment, dec.variant);
+    ordo_decision_meta_t meta = {.experiment = dec.experiment,
+                                 .variant = dec.variant,
+                                 .bucket = dec.bucket,
+                                 .excluded = dec.excluded,
+                                 .unit = dec.unit,
+                                 .cluster = dec.cluster,
+                                 .window = dec.window,
+                                 .has_control_cost = dec.has_control_cost,
+                                 .control_cost = dec.control_cost};
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, out, 0);
+    ordo_record_write(dec.plan, s->net, &meta, &w);
+    return ordo_jsonw_finish(&w);
+}
+
+/* POST /v1/source: one order → its record, or an error. */
+static void source_single(ordo_server_t *s, srv_req_t *r)
+{
+    ordo_error_t err = {0};
+    bool replayed = false;
+    int rc = decide_text(s, r, r->body.data ? r->body.data : "", r->body.len, &r->out, &replayed,
+                         &err);
+    if (rc) {
+        srv_error_from(r, rc, &err);
+        return;
+    }
+    r->replayed = replayed;
+    r->status = replayed ? 200 : 201;
+}
+
+static void line_error(ordo_buf_t *b, long line, int rc, const ordo_error_t *err)
+{
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, b, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kint(&w, "line", line);
+    ordo_jsonw_key(&w, "error");
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "code", ordo_errname(rc));
+    ordo_jsonw_kstr(&w, "message", err->code ? err->msg : ordo_strerror(rc));
+    ordo_jsonw_kstr(&w, "field", err->field[0] ? err->field : NULL);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_finish(&w);
+}
+
+/* POST /v1/source:batch: NDJSON orders → NDJSON records, one line each
+ * in the input's order; a bad line is an error line, as `ordo source`. */
+static void source_batch(ordo_server_t *s, srv_req_t *r)
+{
+    ordo_buf_putc(&r->body, '\0');
+    char *p = r->body.data;
+    long line = 0;
+    while (p && *p) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        line++;
+        if (n && p[n - 1] == '\r')
+            n--;
+        if (n) {
+            ordo_error_t err = {0};
+            bool replayed = false;
+            size_t mark = r->out.len;
+            int rc = decide_text(s, r, p, n, &r->out, &replayed, &err);
+            if (rc) {
+                r->out.len = mark;
+                line_error(&r->out, line, rc, &err);
+            }
+            ordo_buf_putc(&r->out, '\n');
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    r->status = 200;
+    r->content_type = "application/x-ndjson";
+}
+
+/* Decides a group, commits it, then answers it. */
+static void run_group(ordo_server_t *s, srv_req_t *group)
+{
+    for (srv_req_t *r = group; r; r = r->next) {
+        if (!strcmp(r->route->metric, "source_batch"))
+            source_batch(s, r);
+        else
+            source_single(s, r);
+    }
+    ordo_error_t err = {0};
+    uint64_t t0 = ordo_now_ns();
+    int rc = ordo_decider_commit(s->decider, &err);
+    srv_hist_add(&s->metrics.fsync, ordo_now_ns() - t0);
+    atomic_fetch_add(&s->metrics.groups, 1);
+    srv_req_t *next;
+    for (srv_req_t *r = group; r; r = next) {
+        next = r->next;
+        if (rc) /* nothing of the group may be acknowledged */
+            srv_error_from(r, rc, &err);
+        atomic_store(&r->done, true);
+        MHD_resume_connection(r->conn);
+    }
+}
+
+/* Takes the whole queue; waits up to 2 ms for one. NULL when empty. */
+static srv_req_t *take_all(srv_queue_t *q, bool *stop)
+{
+    pthread_mutex_lock(&q->lock);
+    if (!q->head && !q->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 2 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+    }
+    srv_req_t *g = q->head;
+    q->head = q->tail = NULL;
+    q->depth = 0;
+    *stop = q->stop;
+    pthread_mutex_unlock(&q->lock);
+    return g;
+}
+
+static void *decide_main(void *arg)
+{
+    ordo_server_t *s = arg;
+    bool idle = true, stop = false;
+    for (;;) {
+        srv_req_t *g = take_all(&s->queue, &stop);
+        if (g) {
+            run_group(s, g);
+            idle = false;
+            continue;
+        }
+        if (stop)
+            break;
+        if (!idle) { /* nothing for 2 ms: let other writers at the store */
+            ordo_decider_idle(s->decider, NULL);
+            idle = true;
+        }
+    }
+    ordo_decider_idle(s->decider, NULL);
+    return NULL;
+}
+
+int srv_queue_start(ordo_server_t *s, ordo_error_t *err)
+{
+    srv_queue_t *q = &s->queue;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->cond, NULL);
+    if (pthread_create(&q->thread, NULL, decide_main, s))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the decision thread");
+    q->started = true;
+    return ORDO_OK;
+}
+
+void srv_queue_stop(ordo_server_t *s)
+{
+    srv_queue_t *q = &s->queue;
+    if (!q->started)
+        return;
+    pthread_mutex_lock(&q->lock);
+    q->stop = true;
+    pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->thread, NULL);
+    q->started = false;
+}
+
+void srv_queue_push(ordo_server_t *s, srv_req_t *r)
+{
+    srv_queue_t *q = &s->queue;
+    r->next = NULL;
+    pthread_mutex_lock(&q->lock);
+    if (q->tail)
+        q->tail->next = r;
+    else
+        q->head = r;
+    q->tail = r;
+    q->depth++;
+    pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->lock);
+}
