@@ -102,6 +102,8 @@ static void source_single(ordo_server_t *s, srv_req_t *r)
                          &err);
     if (rc) {
         srv_error_from(r, rc, &err);
+        if (r->status == 404) /* an unknown SKU or ZIP in the order: bad input */
+            r->status = 400;
         return;
     }
     r->replayed = replayed;
