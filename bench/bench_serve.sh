@@ -101,7 +101,7 @@ wrk.headers["Content-Type"] = "application/json"
 function request()
   counter = counter + 1
   local a = skus[(counter * 7) % #skus + 1]
-  local b = skus[(counter * 13) % #skus + 1]
+  local b = skus[(counter * 13 + 1) % #skus + 1] -- never a: 6c+1 is odd
   local z = zips[counter % #zips + 1]
   local body = string.format('{"id":"B%d-%d-%d","ship_to":{"zip":"%s"},"lines":[{"sku":"%s","quantity":1},{"sku":"%s","quantity":1}]}', run_id, tid or 0, counter, z, a, b)
   return wrk.format(nil, "/v1/source", nil, body)

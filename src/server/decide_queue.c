@@ -52,15 +52,18 @@ static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t 
 }
 
 /* Decides one order text into out (its decision record as JSON). *replayed
- * is set when the order id was decided before. */
+ * is set when the order id was decided before, *bad_input when the order
+ * did not parse. */
 static int decide_text(ordo_server_t *s, srv_req_t *r, const char *text, size_t len,
-                       ordo_buf_t *out, bool *replayed, ordo_error_t *err)
+                       ordo_buf_t *out, bool *replayed, bool *bad_input, ordo_error_t *err)
 {
     ordo_arena_reset(s->arena);
     ordo_order_t order;
     int rc = ordo_order_parse(text, len, s->net, s->arena, &order, err);
-    if (rc)
+    if (rc) {
+        *bad_input = true;
         return rc;
+    }
     uint32_t seen;
     size_t id_len = strlen(order.id);
     if (ordo_strmap_get(s->decided, order.id, id_len, &seen)) {
@@ -97,12 +100,12 @@ static int decide_text(ordo_server_t *s, srv_req_t *r, const char *text, size_t 
 static void source_single(ordo_server_t *s, srv_req_t *r)
 {
     ordo_error_t err = {0};
-    bool replayed = false;
+    bool replayed = false, bad_input = false;
     int rc = decide_text(s, r, r->body.data ? r->body.data : "", r->body.len, &r->out, &replayed,
-                         &err);
+                         &bad_input, &err);
     if (rc) {
         srv_error_from(r, rc, &err);
-        if (r->status == 404) /* an unknown SKU or ZIP in the order: bad input */
+        if (bad_input) /* an unknown SKU, a SKU twice...: the order is wrong */
             r->status = 400;
         return;
     }
@@ -141,9 +144,9 @@ static void source_batch(ordo_server_t *s, srv_req_t *r)
             n--;
         if (n) {
             ordo_error_t err = {0};
-            bool replayed = false;
+            bool replayed = false, bad_input = false;
             size_t mark = r->out.len;
-            int rc = decide_text(s, r, p, n, &r->out, &replayed, &err);
+            int rc = decide_text(s, r, p, n, &r->out, &replayed, &bad_input, &err);
             if (rc) {
                 r->out.len = mark;
                 line_error(&r->out, line, rc, &err);
@@ -156,8 +159,8 @@ static void source_batch(ordo_server_t *s, srv_req_t *r)
     r->content_type = "application/x-ndjson";
 }
 
-/* Decides a group, commits it, then answers it. */
-static void run_group(ordo_server_t *s, srv_req_t *group)
+/* Decides a group (the decision thread). */
+static void decide_group(ordo_server_t *s, srv_req_t *group)
 {
     for (srv_req_t *r = group; r; r = r->next) {
         if (!strcmp(r->route->metric, "source_batch"))
@@ -165,6 +168,12 @@ static void run_group(ordo_server_t *s, srv_req_t *group)
         else
             source_single(s, r);
     }
+}
+
+/* Commits a decided group, then answers it (the committer thread): no
+ * answer leaves before the group's records are durable. */
+static void commit_group(ordo_server_t *s, srv_req_t *group)
+{
     ordo_error_t err = {0};
     uint64_t t0 = ordo_now_ns();
     int rc = ordo_decider_commit(s->decider, &err);
@@ -178,6 +187,39 @@ static void run_group(ordo_server_t *s, srv_req_t *group)
         atomic_store(&r->done, true);
         MHD_resume_connection(r->conn);
     }
+}
+
+/* Hands a decided group to the committer, waiting while it still holds
+ * the previous one (at most one group between decided and answered). */
+static void handoff(srv_queue_t *q, srv_req_t *group)
+{
+    pthread_mutex_lock(&q->commit_lock);
+    while (q->handoff)
+        pthread_cond_wait(&q->commit_cond, &q->commit_lock);
+    q->handoff = group;
+    pthread_cond_broadcast(&q->commit_cond);
+    pthread_mutex_unlock(&q->commit_lock);
+}
+
+static void *commit_main(void *arg)
+{
+    ordo_server_t *s = arg;
+    srv_queue_t *q = &s->queue;
+    pthread_mutex_lock(&q->commit_lock);
+    for (;;) {
+        while (!q->handoff && !q->commit_stop)
+            pthread_cond_wait(&q->commit_cond, &q->commit_lock);
+        srv_req_t *g = q->handoff;
+        if (!g)
+            break; /* stopped, nothing left */
+        pthread_mutex_unlock(&q->commit_lock);
+        commit_group(s, g);
+        pthread_mutex_lock(&q->commit_lock);
+        q->handoff = NULL;
+        pthread_cond_broadcast(&q->commit_cond);
+    }
+    pthread_mutex_unlock(&q->commit_lock);
+    return NULL;
 }
 
 /* Takes the whole queue; waits up to 2 ms for one. NULL when empty. */
@@ -209,7 +251,8 @@ static void *decide_main(void *arg)
     for (;;) {
         srv_req_t *g = take_all(&s->queue, &stop);
         if (g) {
-            run_group(s, g);
+            decide_group(s, g);
+            handoff(&s->queue, g);
             idle = false;
             continue;
         }
@@ -224,13 +267,29 @@ static void *decide_main(void *arg)
     return NULL;
 }
 
+/* Lets the committer finish the group it holds, then joins it. */
+static void srv_committer_stop(srv_queue_t *q)
+{
+    pthread_mutex_lock(&q->commit_lock);
+    q->commit_stop = true;
+    pthread_cond_broadcast(&q->commit_cond);
+    pthread_mutex_unlock(&q->commit_lock);
+    pthread_join(q->committer, NULL);
+}
+
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err)
 {
     srv_queue_t *q = &s->queue;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->cond, NULL);
-    if (pthread_create(&q->thread, NULL, decide_main, s))
+    pthread_mutex_init(&q->commit_lock, NULL);
+    pthread_cond_init(&q->commit_cond, NULL);
+    if (pthread_create(&q->committer, NULL, commit_main, s))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the committer");
+    if (pthread_create(&q->thread, NULL, decide_main, s)) {
+        srv_committer_stop(q);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the decision thread");
+    }
     q->started = true;
     return ORDO_OK;
 }
@@ -245,6 +304,7 @@ void srv_queue_stop(ordo_server_t *s)
     pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->lock);
     pthread_join(q->thread, NULL);
+    srv_committer_stop(q);
     q->started = false;
 }
 

@@ -65,6 +65,13 @@ typedef struct srv_queue {
     bool stop;
     pthread_t thread;
     bool started;
+    /* the committer: one decided group at a time, committed and answered
+     * while the decision thread decides the next */
+    pthread_mutex_t commit_lock;
+    pthread_cond_t commit_cond;
+    srv_req_t *handoff;       /* the group waiting for the committer */
+    bool commit_stop;
+    pthread_t committer;
 } srv_queue_t;
 
 typedef struct ordo_server {
