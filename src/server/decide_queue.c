@@ -8,6 +8,7 @@
  * only then resumes the connections: no answer leaves before its record is
  * durable. While a group is being synced the next one queues up, so the
  * group size follows the load. */
+#include <cjson/cJSON.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,22 +37,35 @@ bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf
 }
 
 /* An order decided before (in this process or, through the log, in an
- * earlier one): everything decided so far is committed, then the first
- * record is read back. No new decision, no second reservation. */
+ * earlier one): everything decided so far is committed, then the plan of
+ * its first record is read back. No new decision, no second reservation. */
 static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t *out,
                         ordo_error_t *err)
 {
     int rc = ordo_decider_commit(s->decider, err);
     if (rc)
         return rc;
-    if (!srv_stored_record(s, order->id, strlen(order->id), out))
-        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "id",
-                              "order '%s' was decided but its record cannot be read", order->id);
-    atomic_fetch_add(&s->metrics.idempotent_replays, 1);
-    return ORDO_OK;
+    ordo_buf_t rec;
+    ordo_buf_init(&rec, NULL);
+    cJSON *j = NULL;
+    char *plan = NULL;
+    if (srv_stored_record(s, order->id, strlen(order->id), &rec) &&
+        (j = cJSON_ParseWithLength(rec.data, rec.len)))
+        plan = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "plan"));
+    if (plan)
+        ordo_buf_puts(out, plan);
+    else
+        rc = ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, "id",
+                            "order '%s' was decided but its record cannot be read", order->id);
+    cJSON_free(plan);
+    cJSON_Delete(j);
+    ordo_buf_free(&rec);
+    if (rc == ORDO_OK)
+        atomic_fetch_add(&s->metrics.idempotent_replays, 1);
+    return rc;
 }
 
-/* Decides one order text into out (its decision record as JSON). *replayed
+/* Decides one order text into out (its plan as JSON). *replayed
  * is set when the order id was decided before, *bad_input when the order
  * did not parse. */
 static int decide_text(ordo_server_t *s, srv_req_t *r, const char *text, size_t len,
@@ -81,22 +95,13 @@ static int decide_text(ordo_server_t *s, srv_req_t *r, const char *text, size_t 
     if (dec.plan->status == ORDO_PLAN_FALLBACK)
         atomic_fetch_add(&s->metrics.fallbacks, 1);
     srv_metrics_variant(&s->metrics, dec.experiment, dec.variant);
-    ordo_decision_meta_t meta = {.experiment = dec.experiment,
-                                 .variant = dec.variant,
-                                 .bucket = dec.bucket,
-                                 .excluded = dec.excluded,
-                                 .unit = dec.unit,
-                                 .cluster = dec.cluster,
-                                 .window = dec.window,
-                                 .has_control_cost = dec.has_control_cost,
-                                 .control_cost = dec.control_cost};
-    ordo_jsonw_t w;
+    ordo_jsonw_t w; /* the plan, as `ordo source` prints it */
     ordo_jsonw_init(&w, out, 0);
-    ordo_record_write(dec.plan, s->net, &meta, &w);
+    ordo_plan_write_json(dec.plan, s->net, &w);
     return ordo_jsonw_finish(&w);
 }
 
-/* POST /v1/source: one order → its record, or an error. */
+/* POST /v1/source: one order → its plan, or an error. */
 static void source_single(ordo_server_t *s, srv_req_t *r)
 {
     ordo_error_t err = {0};
@@ -129,7 +134,7 @@ static void line_error(ordo_buf_t *b, long line, int rc, const ordo_error_t *err
     ordo_jsonw_finish(&w);
 }
 
-/* POST /v1/source:batch: NDJSON orders → NDJSON records, one line each
+/* POST /v1/source:batch: NDJSON orders → NDJSON plans, one line each
  * in the input's order; a bad line is an error line, as `ordo source`. */
 static void source_batch(ordo_server_t *s, srv_req_t *r)
 {
@@ -205,6 +210,7 @@ static void *commit_main(void *arg)
 {
     ordo_server_t *s = arg;
     srv_queue_t *q = &s->queue;
+    pthread_setname_np(pthread_self(), "ordo-commit");
     pthread_mutex_lock(&q->commit_lock);
     for (;;) {
         while (!q->handoff && !q->commit_stop)
@@ -247,6 +253,7 @@ static srv_req_t *take_all(srv_queue_t *q, bool *stop)
 static void *decide_main(void *arg)
 {
     ordo_server_t *s = arg;
+    pthread_setname_np(pthread_self(), "ordo-decide");
     bool idle = true, stop = false;
     for (;;) {
         srv_req_t *g = take_all(&s->queue, &stop);
