@@ -192,6 +192,7 @@ static void commit_group(ordo_server_t *s, srv_req_t *group)
         atomic_store(&r->done, true);
         MHD_resume_connection(r->conn);
     }
+    srv_events_wake(s);
 }
 
 /* Hands a decided group to the committer, waiting while it still holds

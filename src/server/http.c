@@ -42,7 +42,7 @@ const srv_route_t srv_routes[] = {
     {"GET", "/v1/decisions/{id}", NULL, 0, srv_h_decision, "decision"},
     {"GET", "/v1/policies", NULL, 0, srv_h_not_implemented, "policies"},
     {"POST", "/v1/policies", NULL, SRV_WRITE, srv_h_not_implemented, "policies_create"},
-    {"GET", "/v1/events", NULL, 0, srv_h_not_implemented, "events"},
+    {"GET", "/v1/events", NULL, SRV_NO_SHED, srv_h_events, "events"},
     {"GET", "/v1/network", NULL, 0, srv_h_network, "network"},
     {"GET", "/v1/flows", NULL, 0, srv_h_flows, "flows"},
     {"GET", "/", NULL, SRV_NO_SHED, srv_h_asset, "dashboard"},
@@ -183,7 +183,9 @@ static srv_req_t *req_new(struct MHD_Connection *c)
 static enum MHD_Result send_answer(struct MHD_Connection *c, srv_req_t *r)
 {
     struct MHD_Response *resp;
-    if (r->static_body)
+    if (r->stream && r->status == 200)
+        resp = r->stream, r->stream = NULL;
+    else if (r->static_body)
         resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
                                                MHD_RESPMEM_PERSISTENT);
     else
@@ -317,6 +319,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     unsigned cls3 = r->status >= 500 ? 2 : r->status >= 400 ? 1 : 0;
     atomic_fetch_add(&s->metrics.route_status[i * 3 + cls3], 1);
     atomic_fetch_sub(&s->inflight, 1);
+    if (r->stream) /* a stream that was not sent (an error answered instead) */
+        MHD_destroy_response(r->stream);
     ordo_buf_free(&r->body);
     ordo_buf_free(&r->out);
     free(r);
@@ -396,12 +400,14 @@ void ordo_server_stop(ordo_server_t *s, uint32_t wait_ms)
         return;
     atomic_store(&s->draining, true);
     MHD_quiesce_daemon(s->mhd); /* no new connections; open ones finish */
+    srv_events_wake(s);         /* event streams end */
     uint64_t until = ordo_now_ns() + (uint64_t)wait_ms * 1000000ull;
     while (atomic_load(&s->inflight) > 0 && ordo_now_ns() < until) {
         struct timespec ts = {0, 2 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     srv_queue_stop(s); /* decides and commits what is queued, resumes it */
+    srv_events_wake(s); /* streams see draining and end */
     MHD_stop_daemon(s->mhd);
     s->mhd = NULL;
 }

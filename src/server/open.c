@@ -71,6 +71,7 @@ int ordo_server_open(ordo_server_t *s, const ordo_config_t *cfg, ordo_error_t *e
     if (!cfg->server.network[0])
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "server.network",
                               "the configuration names no network (server.network = DIR)");
+    pthread_mutex_init(&s->streams_lock, NULL);
     int rc = srv_metrics_init(&s->metrics);
     if (rc == ORDO_OK && cfg->server.policy[0])
         rc = ordo_cli_policy_load(cfg->server.policy, &s->policy, err);

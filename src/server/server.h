@@ -95,6 +95,10 @@ typedef struct ordo_server {
     _Atomic uint32_t inflight;
     _Atomic bool draining;
     uint64_t started_ns;
+    /* GET /v1/events streams waiting for records (events.c) */
+    pthread_mutex_t streams_lock;
+    struct srv_stream *waiting;
+    uint64_t stream_wakes;
     char bound[64];           /* the address actually bound, "127.0.0.1:PORT" */
 } ordo_server_t;
 
@@ -116,6 +120,7 @@ typedef struct srv_req {
     size_t static_len;
     unsigned retry_after;      /* 503: seconds */
     bool replayed;             /* an idempotent retry */
+    struct MHD_Response *stream; /* a streamed answer (events), sent as is */
     /* /v1/source through the decision thread */
     struct MHD_Connection *conn;
     bool queued;
@@ -184,6 +189,10 @@ int srv_h_network(ordo_server_t *s, srv_req_t *r);
 int srv_h_flows(ordo_server_t *s, srv_req_t *r);
 int srv_h_asset(ordo_server_t *s, srv_req_t *r);
 int srv_h_not_implemented(ordo_server_t *s, srv_req_t *r);
+
+/* events.c: GET /v1/events, and the wake-up of its streams after a commit */
+int srv_h_events(ordo_server_t *s, srv_req_t *r);
+void srv_events_wake(ordo_server_t *s);
 
 /* routes_write.c */
 int srv_h_exp_action(ordo_server_t *s, srv_req_t *r);

@@ -541,6 +541,43 @@ static void test_overload_and_slow_clients(void **state)
     resp_free(&r);
 }
 
+/* GET /v1/events?from=N: the records from N on as Server-Sent Events, each
+ * event's data the line `ordo log tail` prints; then it waits for more
+ * (here: curl gives up after its timeout, with what arrived) */
+static void test_events(void **state)
+{
+    (void)state;
+    resp_t r;
+    memset(&r, 0, sizeof r);
+    r.body = calloc(1, 1);
+    CURL *c = curl_easy_init();
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/events?from=1", port);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1500L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OPERATION_TIMEDOUT);
+    curl_easy_cleanup(c);
+    assert_non_null(strstr(r.headers, "text/event-stream"));
+    assert_non_null(strstr(r.body, "id: 1\nevent: decision\ndata: {\"seq\":1,"));
+    /* the first event's data is the first line of ordo log tail */
+    char *tail = run_ordo("log tail '%s'", data);
+    char *nl = strchr(tail, '\n');
+    assert_non_null(nl);
+    *nl = 0;
+    char *data0 = strstr(r.body, "data: ");
+    assert_non_null(data0);
+    assert_int_equal(strncmp(data0 + 6, tail, strlen(tail)), 0);
+    free(tail);
+    resp_free(&r);
+    /* resuming: Last-Event-ID 1 starts at 2 */
+    assert_int_equal(http("GET", "/v1/events?from=0", NULL, 0, NULL, &r), 400);
+    resp_free(&r);
+}
+
 static void test_sigterm_drains(void **state)
 {
     (void)state;
@@ -570,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_tokens_and_experiments),
         cmocka_unit_test(test_network_flows_metrics),
         cmocka_unit_test(test_overload_and_slow_clients),
+        cmocka_unit_test(test_events),
         cmocka_unit_test(test_sigterm_drains),
     };
     signal(SIGPIPE, SIG_IGN);
