@@ -32,7 +32,7 @@ const srv_route_t srv_routes[] = {
     {"GET", "/v1/experiments", NULL, 0, srv_h_exp_list, "experiments"},
     {"POST", "/v1/experiments", NULL, SRV_WRITE, srv_h_exp_create, "experiments_create"},
     {"GET", "/v1/experiments/{id}", NULL, 0, srv_h_exp_show, "experiment"},
-    {"GET", "/v1/experiments/{id}", "/report", 0, srv_h_not_implemented, "experiment_report"},
+    {"GET", "/v1/experiments/{id}", "/report", 0, srv_h_exp_report, "experiment_report"},
     {"POST", "/v1/experiments/{id}", ":start", SRV_WRITE, srv_h_exp_action, "experiment_start"},
     {"POST", "/v1/experiments/{id}", ":pause", SRV_WRITE, srv_h_exp_action, "experiment_pause"},
     {"POST", "/v1/experiments/{id}", ":stop", SRV_WRITE, srv_h_exp_action, "experiment_stop"},

@@ -9,6 +9,7 @@
 
 #include "../cli/cli.h"
 #include "assets.h"
+#include "ordo/analyze.h"
 #include "server.h"
 
 int srv_h_healthz(ordo_server_t *s, srv_req_t *r)
@@ -109,6 +110,27 @@ int srv_h_exp_show(ordo_server_t *s, srv_req_t *r)
     rc = ordo_jsonw_finish(&w);
     free(result);
     ordo_exp_destroy(e);
+    return rc ? srv_error_from(r, rc, NULL) : ordo_buf_putc(&r->out, '\n');
+}
+
+/* = ordo analyze DIR --format json --experiment ID --network NET. One at a
+ * time: an analysis may build DIR/facts, which two must not do at once. */
+int srv_h_exp_report(ordo_server_t *s, srv_req_t *r)
+{
+    static pthread_mutex_t one_at_a_time = PTHREAD_MUTEX_INITIALIZER;
+    ordo_analyze_options_t opt = {.experiment = r->arg, .network = s->net};
+    ordo_analysis_t *a = NULL;
+    ordo_error_t err = {0};
+    pthread_mutex_lock(&one_at_a_time);
+    int rc = ordo_analyze_dir(s->data_dir, &opt, &a, &err);
+    pthread_mutex_unlock(&one_at_a_time);
+    if (rc)
+        return srv_error_from(r, rc, &err);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &r->out, 1);
+    ordo_analysis_write_json(a, &w);
+    rc = ordo_jsonw_finish(&w);
+    ordo_analysis_destroy(a);
     return rc ? srv_error_from(r, rc, NULL) : ordo_buf_putc(&r->out, '\n');
 }
 

@@ -184,6 +184,7 @@ int srv_h_metrics(ordo_server_t *s, srv_req_t *r);
 int srv_h_healthz(ordo_server_t *s, srv_req_t *r);
 int srv_h_exp_list(ordo_server_t *s, srv_req_t *r);
 int srv_h_exp_show(ordo_server_t *s, srv_req_t *r);
+int srv_h_exp_report(ordo_server_t *s, srv_req_t *r);
 int srv_h_decision(ordo_server_t *s, srv_req_t *r);
 int srv_h_network(ordo_server_t *s, srv_req_t *r);
 int srv_h_flows(ordo_server_t *s, srv_req_t *r);

@@ -463,6 +463,15 @@ static void test_tokens_and_experiments(void **state)
     assert_string_equal(r.body, cli);
     free(cli);
     resp_free(&r);
+    /* the report = ordo analyze --format json for that experiment */
+    assert_int_equal(http("GET", "/v1/experiments/proximity-vs-cost/report", NULL, 0, NULL, &r),
+                     200);
+    cli = run_ordo("analyze '%s' --format json --experiment proximity-vs-cost --network "
+                   "'%s/docs/examples/network'",
+                   data, src_dir);
+    assert_string_equal(r.body, cli);
+    free(cli);
+    resp_free(&r);
     assert_int_equal(http("POST", "/v1/experiments/nope:kill", NULL, 0, TOKEN, &r), 404);
     resp_free(&r);
     free(doc);
