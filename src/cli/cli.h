@@ -155,6 +155,9 @@ typedef void (*ordo_cli_event_fn)(void *ctx, uint64_t seq, uint16_t type, const 
  * or until about max_bytes were handed over; *next_seq: where to resume. */
 int ordo_cli_events_read(const char *log_dir, uint64_t from_seq, size_t max_bytes,
                          ordo_cli_event_fn fn, void *ctx, uint64_t *next_seq, ordo_error_t *err);
+/* The built-in policies as `ordo policy list --json` prints them (without
+ * the newline), into b (cmd_policy.c); GET /v1/policies answers the same. */
+int ordo_cli_policy_list_json(ordo_buf_t *b);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 

@@ -208,3 +208,41 @@ int srv_h_outcomes(ordo_server_t *s, srv_req_t *r)
     ordo_jsonw_obj_end(&w);
     return ordo_jsonw_finish(&w);
 }
+
+/* GET /v1/policies: the built-in policies, as `ordo policy list --json` */
+int srv_h_policies(ordo_server_t *s, srv_req_t *r)
+{
+    (void)s;
+    int rc = ordo_cli_policy_list_json(&r->out);
+    return rc ? srv_error_from(r, rc, NULL) : ordo_buf_putc(&r->out, '\n');
+}
+
+/* POST /v1/policies: a policy document, registered in the data directory
+ * as `ordo exp register-policy FILE` does, answering what it prints with
+ * --json: {"name","policy_version"}. An experiment may then name it. */
+int srv_h_policy_register(ordo_server_t *s, srv_req_t *r)
+{
+    ordo_error_t err = {0};
+    ordo_policy_t *p = NULL;
+    int rc = ordo_policy_parse(r->body.data ? r->body.data : "", r->body.len, "body", &p, &err);
+    if (rc)
+        return srv_error_from(r, rc, &err);
+    ordo_store_t *store;
+    if ((rc = ordo_store_open(s->data_dir, NULL, &store, &err)) == ORDO_OK) {
+        rc = ordo_exp_policy_register(store, p, &err);
+        int rc2 = ordo_store_close(store, rc ? NULL : &err);
+        rc = rc ? rc : rc2;
+    }
+    if (rc == ORDO_OK) {
+        ordo_jsonw_t w;
+        ordo_jsonw_init(&w, &r->out, 0);
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "name", p->name);
+        ordo_jsonw_kstr(&w, "policy_version", p->version);
+        ordo_jsonw_obj_end(&w);
+        rc = ordo_jsonw_finish(&w);
+        r->status = 201;
+    }
+    ordo_policy_destroy(p);
+    return rc ? srv_error_from(r, rc, &err) : ordo_buf_putc(&r->out, '\n');
+}

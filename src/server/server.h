@@ -200,5 +200,7 @@ int srv_h_exp_action(ordo_server_t *s, srv_req_t *r);
 int srv_h_exp_create(ordo_server_t *s, srv_req_t *r);
 int srv_h_inventory(ordo_server_t *s, srv_req_t *r);
 int srv_h_outcomes(ordo_server_t *s, srv_req_t *r);
+int srv_h_policies(ordo_server_t *s, srv_req_t *r);
+int srv_h_policy_register(ordo_server_t *s, srv_req_t *r);
 
 #endif

@@ -443,8 +443,29 @@ static void test_tokens_and_experiments(void **state)
     assert_int_equal(http("POST", "/v1/experiments", doc, len, "api-test-token-0123456780", &r),
                      401);
     resp_free(&r);
-    free(run_ordo("exp register-policy cost-optimized --data '%s' > /dev/null", data));
-    free(run_ordo("exp register-policy proximity-first --data '%s' > /dev/null", data));
+    /* policies: registered through the API, listed as the CLI lists them */
+    static const char *const pols[] = {"cost-optimized", "proximity-first"};
+    for (int i = 0; i < 2; i++) {
+        char pf[600];
+        snprintf(pf, sizeof pf, "%s/docs/examples/policy-%s.json", src_dir, pols[i]);
+        size_t pl;
+        char *pdoc = read_all(pf, &pl);
+        assert_int_equal(http("POST", "/v1/policies", pdoc, pl, NULL, &r), 401);
+        resp_free(&r);
+        assert_int_equal(http("POST", "/v1/policies", pdoc, pl, TOKEN, &r), 201);
+        char *cli = run_ordo("exp register-policy '%s' --json --data '%s'", pf, data);
+        assert_string_equal(r.body, cli);
+        free(cli);
+        resp_free(&r);
+        free(pdoc);
+    }
+    assert_int_equal(http("GET", "/v1/policies", NULL, 0, NULL, &r), 200);
+    char *plist = run_ordo("policy list --json");
+    assert_string_equal(r.body, plist);
+    free(plist);
+    resp_free(&r);
+    assert_int_equal(http("POST", "/v1/policies", "{\"name\":1}", 10, TOKEN, &r), 400);
+    resp_free(&r);
     assert_int_equal(http("POST", "/v1/experiments", doc, len, "second-token-abcdefghijkl", &r),
                      201);
     resp_free(&r);
