@@ -65,40 +65,80 @@ static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t 
     return rc;
 }
 
-/* Decides one order text into out (its plan as JSON). *replayed
- * is set when the order id was decided before, *bad_input when the order
- * did not parse. */
-static int decide_text(ordo_server_t *s, srv_req_t *r, const char *text, size_t len,
-                       ordo_buf_t *out, bool *replayed, bool *bad_input, ordo_error_t *err)
+/* Decides one order text. The plan lives in arena: with plan_out set it is
+ * handed back (its JSON is written later, by the HTTP worker that sends
+ * it, off the decision thread); else its JSON goes into out. A retry's
+ * plan (*replayed) is always in out. *bad_input: the order did not parse. */
+static int decide_text(ordo_server_t *s, srv_req_t *r, ordo_arena_t *arena, const char *text,
+                       size_t len, ordo_buf_t *out, ordo_plan_t **plan_out, bool *replayed,
+                       bool *bad_input, ordo_error_t *err)
 {
-    ordo_arena_reset(s->arena);
-    ordo_order_t order;
-    int rc = ordo_order_parse(text, len, s->net, s->arena, &order, err);
+    ordo_arena_reset(arena);
+    /* in the arena, not on the stack: the plan points at its order */
+    ordo_order_t *order = ordo_arena_calloc(arena, 1, sizeof *order);
+    if (!order)
+        return ORDO_ENOMEM;
+    int rc = ordo_order_parse(text, len, s->net, arena, order, err);
     if (rc) {
         *bad_input = true;
         return rc;
     }
     uint32_t seen;
-    size_t id_len = strlen(order.id);
-    if (ordo_strmap_get(s->decided, order.id, id_len, &seen)) {
+    size_t id_len = strlen(order->id);
+    if (ordo_strmap_get(s->decided, order->id, id_len, &seen)) {
         *replayed = true;
-        return replay_order(s, &order, out, err);
+        return replay_order(s, order, out, err);
     }
     ordo_decider_set_deadline(s->decider, r->deadline_ns);
     ordo_decision_t dec;
-    if ((rc = ordo_decider_decide(s->decider, &order, order.created, s->arena, &dec, err)))
+    if ((rc = ordo_decider_decide(s->decider, order, order->created, arena, &dec, err)))
         return rc;
-    ordo_strmap_put(s->decided, order.id, id_len, 1);
+    ordo_strmap_put(s->decided, order->id, id_len, 1);
     if (dec.seq)
         atomic_store(&s->last_seq, dec.seq);
     atomic_fetch_add(&s->metrics.decisions, 1);
     if (dec.plan->status == ORDO_PLAN_FALLBACK)
         atomic_fetch_add(&s->metrics.fallbacks, 1);
     srv_metrics_variant(&s->metrics, dec.experiment, dec.variant);
+    if (plan_out) { /* it outlives this call: nothing of it may point into the decider */
+        ordo_plan_t *p = dec.plan;
+        p->policy_name = ordo_arena_strdup(arena, p->policy_name ? p->policy_name : "");
+        p->policy_version = ordo_arena_strdup(arena, p->policy_version ? p->policy_version : "");
+        *plan_out = p;
+        return p->policy_name && p->policy_version ? ORDO_OK : ORDO_ENOMEM;
+    }
+    return srv_plan_json(s, dec.plan, out);
+}
+
+int srv_plan_json(ordo_server_t *s, const ordo_plan_t *plan, ordo_buf_t *out)
+{
     ordo_jsonw_t w; /* the plan, as `ordo source` prints it */
     ordo_jsonw_init(&w, out, 0);
-    ordo_plan_write_json(dec.plan, s->net, &w);
+    ordo_plan_write_json(plan, s->net, &w);
     return ordo_jsonw_finish(&w);
+}
+
+/* A free list of arenas: a single request's plan stays in its own arena
+ * until its worker has written the answer. */
+static ordo_arena_t *arena_get(ordo_server_t *s)
+{
+    pthread_mutex_lock(&s->arenas_lock);
+    ordo_arena_t *a = s->n_arenas ? s->arenas[--s->n_arenas] : NULL;
+    pthread_mutex_unlock(&s->arenas_lock);
+    return a ? a : ordo_arena_create(1 << 16);
+}
+
+void srv_arena_put(ordo_server_t *s, ordo_arena_t *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&s->arenas_lock);
+    if (s->n_arenas < SRV_MAX_ARENAS) {
+        s->arenas[s->n_arenas++] = a;
+        a = NULL;
+    }
+    pthread_mutex_unlock(&s->arenas_lock);
+    ordo_arena_destroy(a);
 }
 
 /* POST /v1/source: one order → its plan, or an error. */
@@ -106,8 +146,10 @@ static void source_single(ordo_server_t *s, srv_req_t *r)
 {
     ordo_error_t err = {0};
     bool replayed = false, bad_input = false;
-    int rc = decide_text(s, r, r->body.data ? r->body.data : "", r->body.len, &r->out, &replayed,
-                         &bad_input, &err);
+    r->arena = arena_get(s);
+    int rc = r->arena ? decide_text(s, r, r->arena, r->body.data ? r->body.data : "",
+                                    r->body.len, &r->out, &r->plan, &replayed, &bad_input, &err)
+                      : ORDO_ENOMEM;
     if (rc) {
         srv_error_from(r, rc, &err);
         if (bad_input) /* an unknown SKU, a SKU twice...: the order is wrong */
@@ -151,7 +193,8 @@ static void source_batch(ordo_server_t *s, srv_req_t *r)
             ordo_error_t err = {0};
             bool replayed = false, bad_input = false;
             size_t mark = r->out.len;
-            int rc = decide_text(s, r, p, n, &r->out, &replayed, &bad_input, &err);
+            int rc = decide_text(s, r, s->arena, p, n, &r->out, NULL, &replayed, &bad_input,
+                                 &err);
             if (rc) {
                 r->out.len = mark;
                 line_error(&r->out, line, rc, &err);
@@ -187,8 +230,10 @@ static void commit_group(ordo_server_t *s, srv_req_t *group)
     srv_req_t *next;
     for (srv_req_t *r = group; r; r = next) {
         next = r->next;
-        if (rc) /* nothing of the group may be acknowledged */
+        if (rc) { /* nothing of the group may be acknowledged */
+            r->plan = NULL;
             srv_error_from(r, rc, &err);
+        }
         atomic_store(&r->done, true);
         MHD_resume_connection(r->conn);
     }

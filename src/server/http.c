@@ -290,8 +290,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->queued) /* answered (an early error, or the decision thread) */
+    if (r->queued) { /* answered (an early error, or the decision thread) */
+        if (r->plan) { /* durable: its JSON is written here, off the decision thread */
+            int rc = srv_plan_json(s, r->plan, &r->out);
+            r->plan = NULL;
+            if (rc)
+                srv_error_from(r, rc, NULL);
+        }
+        srv_arena_put(s, r->arena);
+        r->arena = NULL;
         return send_answer(c, r);
+    }
     if (r->body_too_large) {
         srv_error(r, 413, "ETOOLARGE", "request body exceeds server.body_max_bytes", "body");
         return send_answer(c, r);
@@ -321,6 +330,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     atomic_fetch_sub(&s->inflight, 1);
     if (r->stream) /* a stream that was not sent (an error answered instead) */
         MHD_destroy_response(r->stream);
+    srv_arena_put(s, r->arena);
     ordo_buf_free(&r->body);
     ordo_buf_free(&r->out);
     free(r);

@@ -72,6 +72,7 @@ int ordo_server_open(ordo_server_t *s, const ordo_config_t *cfg, ordo_error_t *e
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "server.network",
                               "the configuration names no network (server.network = DIR)");
     pthread_mutex_init(&s->streams_lock, NULL);
+    pthread_mutex_init(&s->arenas_lock, NULL);
     int rc = srv_metrics_init(&s->metrics);
     if (rc == ORDO_OK && cfg->server.policy[0])
         rc = ordo_cli_policy_load(cfg->server.policy, &s->policy, err);
@@ -98,6 +99,9 @@ void ordo_server_close(ordo_server_t *s)
     s->decider = NULL;
     ordo_strmap_destroy(s->decided);
     ordo_arena_destroy(s->arena);
+    for (uint32_t i = 0; i < s->n_arenas; i++)
+        ordo_arena_destroy(s->arenas[i]);
+    s->n_arenas = 0;
     ordo_engine_destroy(s->eng);
     ordo_network_destroy(s->net);
     ordo_policy_destroy(s->policy);

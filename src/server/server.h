@@ -22,6 +22,7 @@ struct MHD_Daemon;
 #define SRV_MAX_TOKENS 16
 #define SRV_HIST_BUCKETS 14 /* latency buckets, 0.1 ms .. 10 s, plus +Inf */
 #define SRV_MAX_VARIANTS 64
+#define SRV_MAX_ARENAS 256
 
 /* A latency histogram, lock-free (atomic counters). */
 typedef struct srv_hist {
@@ -82,7 +83,10 @@ typedef struct ordo_server {
     ordo_engine_t *eng;
     ordo_policy_t *policy;    /* NULL: the registry's default */
     ordo_decider_t *decider;  /* the decision thread's */
-    ordo_arena_t *arena;      /* the decision thread's */
+    ordo_arena_t *arena;      /* the decision thread's (batches) */
+    pthread_mutex_t arenas_lock; /* free arenas of single decisions */
+    ordo_arena_t *arenas[SRV_MAX_ARENAS];
+    uint32_t n_arenas;
     ordo_strmap_t *decided;   /* order ids in the log: idempotent retries */
     const char *tokens[SRV_MAX_TOKENS];
     size_t token_len[SRV_MAX_TOKENS];
@@ -120,6 +124,8 @@ typedef struct srv_req {
     size_t static_len;
     unsigned retry_after;      /* 503: seconds */
     bool replayed;             /* an idempotent retry */
+    ordo_arena_t *arena;       /* /v1/source: holds plan until it is written */
+    ordo_plan_t *plan;         /* decided, durable, JSON not written yet */
     struct MHD_Response *stream; /* a streamed answer (events), sent as is */
     /* /v1/source through the decision thread */
     struct MHD_Connection *conn;
@@ -172,6 +178,10 @@ void srv_queue_push(ordo_server_t *s, srv_req_t *r);
 /* The first decision record of order id as the log holds it (JSON), appended
  * to out; false when none. */
 bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf_t *out);
+/* The plan's JSON, as `ordo source` prints it (compact), into out. */
+int srv_plan_json(ordo_server_t *s, const ordo_plan_t *plan, ordo_buf_t *out);
+/* Gives a request's arena back to the free list. */
+void srv_arena_put(ordo_server_t *s, ordo_arena_t *a);
 
 /* metrics.c */
 int srv_metrics_init(srv_metrics_t *m);
