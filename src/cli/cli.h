@@ -158,6 +158,10 @@ int ordo_cli_events_read(const char *log_dir, uint64_t from_seq, size_t max_byte
 /* The built-in policies as `ordo policy list --json` prints them (without
  * the newline), into b (cmd_policy.c); GET /v1/policies answers the same. */
 int ordo_cli_policy_list_json(ordo_buf_t *b);
+/* The error line of a batch ({"line","error":{code,message,field}}) that
+ * `ordo source` prints for a bad order, into b (cmd_source.c);
+ * POST /v1/source:batch answers the same. */
+void ordo_cli_line_error(ordo_buf_t *b, long line, const ordo_error_t *err, int rc);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 

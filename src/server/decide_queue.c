@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../cli/cli.h"
 #include "server.h"
 
 bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf_t *out)
@@ -160,24 +161,8 @@ static void source_single(ordo_server_t *s, srv_req_t *r)
     r->status = replayed ? 200 : 201;
 }
 
-static void line_error(ordo_buf_t *b, long line, int rc, const ordo_error_t *err)
-{
-    ordo_jsonw_t w;
-    ordo_jsonw_init(&w, b, 0);
-    ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kint(&w, "line", line);
-    ordo_jsonw_key(&w, "error");
-    ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kstr(&w, "code", ordo_errname(rc));
-    ordo_jsonw_kstr(&w, "message", err->code ? err->msg : ordo_strerror(rc));
-    ordo_jsonw_kstr(&w, "field", err->field[0] ? err->field : NULL);
-    ordo_jsonw_obj_end(&w);
-    ordo_jsonw_obj_end(&w);
-    ordo_jsonw_finish(&w);
-}
-
 /* POST /v1/source:batch: NDJSON orders → NDJSON plans, one line each
- * in the input's order; a bad line is an error line, as `ordo source`. */
+ * in the input's order; a bad line is the error line `ordo source` prints. */
 static void source_batch(ordo_server_t *s, srv_req_t *r)
 {
     ordo_buf_putc(&r->body, '\0');
@@ -197,7 +182,7 @@ static void source_batch(ordo_server_t *s, srv_req_t *r)
                                  &err);
             if (rc) {
                 r->out.len = mark;
-                line_error(&r->out, line, rc, &err);
+                ordo_cli_line_error(&r->out, line, &err, rc);
             }
             ordo_buf_putc(&r->out, '\n');
         }
@@ -274,18 +259,16 @@ static void *commit_main(void *arg)
     return NULL;
 }
 
-/* Takes the whole queue; waits up to 2 ms for one. NULL when empty. */
-static srv_req_t *take_all(srv_queue_t *q, bool *stop)
+/* Takes the whole queue; waits up to wait_ms for one. NULL when empty. */
+static srv_req_t *take_all(srv_queue_t *q, long wait_ms, bool *stop)
 {
     pthread_mutex_lock(&q->lock);
     if (!q->head && !q->stop) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 2 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        ts.tv_nsec += wait_ms * 1000 * 1000;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
         pthread_cond_timedwait(&q->cond, &q->lock, &ts);
     }
     srv_req_t *g = q->head;
@@ -302,7 +285,8 @@ static void *decide_main(void *arg)
     pthread_setname_np(pthread_self(), "ordo-decide");
     bool idle = true, stop = false;
     for (;;) {
-        srv_req_t *g = take_all(&s->queue, &stop);
+        /* 2 ms after work (then the store is let go), 100 ms when idle */
+        srv_req_t *g = take_all(&s->queue, idle ? 100 : 2, &stop);
         if (g) {
             decide_group(s, g);
             handoff(&s->queue, g);

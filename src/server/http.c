@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "server.h"
 
@@ -409,7 +410,7 @@ void ordo_server_stop(ordo_server_t *s, uint32_t wait_ms)
     if (!s->mhd)
         return;
     atomic_store(&s->draining, true);
-    MHD_quiesce_daemon(s->mhd); /* no new connections; open ones finish */
+    int listen_fd = MHD_quiesce_daemon(s->mhd); /* no new connections; open ones finish */
     srv_events_wake(s);         /* event streams end */
     uint64_t until = ordo_now_ns() + (uint64_t)wait_ms * 1000000ull;
     while (atomic_load(&s->inflight) > 0 && ordo_now_ns() < until) {
@@ -419,5 +420,7 @@ void ordo_server_stop(ordo_server_t *s, uint32_t wait_ms)
     srv_queue_stop(s); /* decides and commits what is queued, resumes it */
     srv_events_wake(s); /* streams see draining and end */
     MHD_stop_daemon(s->mhd);
+    if (listen_fd >= 0) /* quiescing handed the listening socket to us */
+        close(listen_fd);
     s->mhd = NULL;
 }

@@ -36,11 +36,12 @@ int srv_h_not_implemented(ordo_server_t *s, srv_req_t *r)
 
 /* ---- experiments ---- */
 
-static int open_registry(ordo_server_t *s, ordo_store_t **store, ordo_exp_registry_t **reg,
-                         ordo_error_t *err)
+int srv_open_registry(ordo_server_t *s, bool create, ordo_store_t **store,
+                      ordo_exp_registry_t **reg, ordo_error_t *err)
 {
     *reg = NULL;
-    int rc = ordo_store_open_existing(s->data_dir, NULL, store, err);
+    int rc = create ? ordo_store_open(s->data_dir, NULL, store, err)
+                    : ordo_store_open_existing(s->data_dir, NULL, store, err);
     if (rc)
         return rc;
     if ((rc = ordo_exp_registry_open(*store, reg, err))) {
@@ -62,7 +63,7 @@ int srv_h_exp_list(ordo_server_t *s, srv_req_t *r)
     ordo_error_t err = {0};
     ordo_store_t *store;
     ordo_exp_registry_t *reg;
-    int rc = open_registry(s, &store, &reg, &err);
+    int rc = srv_open_registry(s, false, &store, &reg, &err);
     if (rc == ORDO_ENOENT) { /* no database yet: no experiments */
         ordo_buf_puts(&r->out, "[]\n");
         return 0;
@@ -87,7 +88,7 @@ int srv_h_exp_show(ordo_server_t *s, srv_req_t *r)
     ordo_error_t err = {0};
     ordo_store_t *store;
     ordo_exp_registry_t *reg;
-    int rc = open_registry(s, &store, &reg, &err);
+    int rc = srv_open_registry(s, false, &store, &reg, &err);
     if (rc == ORDO_ENOENT)
         return srv_error(r, 404, "ENOTFOUND", "no experiments in the data directory", "id");
     if (rc)

@@ -19,20 +19,6 @@ static const char *actor_of(srv_req_t *r)
     return a && *a ? a : "api";
 }
 
-static int open_registry(ordo_server_t *s, ordo_store_t **store, ordo_exp_registry_t **reg,
-                         ordo_error_t *err)
-{
-    *reg = NULL;
-    int rc = ordo_store_open(s->data_dir, NULL, store, err);
-    if (rc)
-        return rc;
-    if ((rc = ordo_exp_registry_open(*store, reg, err))) {
-        ordo_store_close(*store, NULL);
-        *store = NULL;
-    }
-    return rc;
-}
-
 static int answer_exp(srv_req_t *r, ordo_exp_t *e, unsigned status)
 {
     ordo_jsonw_t w;
@@ -56,7 +42,7 @@ int srv_h_exp_create(ordo_server_t *s, srv_req_t *r)
         return srv_error_from(r, rc, &err);
     ordo_store_t *store;
     ordo_exp_registry_t *reg;
-    if ((rc = open_registry(s, &store, &reg, &err)))
+    if ((rc = srv_open_registry(s, true, &store, &reg, &err)))
         return srv_error_from(r, rc, &err);
     rc = ordo_exp_registry_create(reg, text, r->body.len, "body", actor_of(r),
                                   srv_query(r, "reason"), &e, &err);
@@ -83,7 +69,7 @@ int srv_h_exp_action(ordo_server_t *s, srv_req_t *r)
     ordo_error_t err = {0};
     ordo_store_t *store;
     ordo_exp_registry_t *reg;
-    int rc = open_registry(s, &store, &reg, &err);
+    int rc = srv_open_registry(s, true, &store, &reg, &err);
     if (rc)
         return srv_error_from(r, rc, &err);
     const char *winner = srv_query(r, "winner"), *reason = srv_query(r, "reason");

@@ -191,6 +191,10 @@ void srv_metrics_variant(srv_metrics_t *m, const char *experiment, const char *v
 int srv_h_metrics(ordo_server_t *s, srv_req_t *r);
 
 /* routes_read.c: the GET routes */
+/* The data directory's store and experiment registry (create: make the
+ * store when missing); close both. */
+int srv_open_registry(ordo_server_t *s, bool create, ordo_store_t **store,
+                      ordo_exp_registry_t **reg, ordo_error_t *err);
 int srv_h_healthz(ordo_server_t *s, srv_req_t *r);
 int srv_h_exp_list(ordo_server_t *s, srv_req_t *r);
 int srv_h_exp_show(ordo_server_t *s, srv_req_t *r);
