@@ -70,6 +70,8 @@ typedef struct ordo_config_server {
     uint32_t threads;         /* server.threads: HTTP worker threads (default 2) */
     uint32_t inflight_max;    /* server.inflight_max: requests in progress beyond which
                                  other routes than /v1/source answer 503 (default 512) */
+    bool explain;             /* server.explain = on|off: every candidate and why it lost,
+                                 in the plan and the logged record (default off) */
 } ordo_config_server_t;
 
 typedef struct ordo_config {

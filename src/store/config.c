@@ -326,6 +326,14 @@ static int set_srv_inflight(const parse_ctx_t *c, const char *v, ordo_config_t *
     return set_u32(c, v, 1, 1000000, &cfg->server.inflight_max);
 }
 
+static int set_srv_explain(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    if (strcmp(v, "on") && strcmp(v, "off"))
+        return bad(c, ORDO_EINVAL, "'%s' is not on or off", v);
+    cfg->server.explain = !strcmp(v, "on");
+    return ORDO_OK;
+}
+
 static const config_key_t keys[] = {
     {"store.backend", set_backend},
     {"store.postgres.dsn", set_dsn},
@@ -353,6 +361,7 @@ static const config_key_t keys[] = {
     {"server.client_timeout_s", set_srv_timeout},
     {"server.threads", set_srv_threads},
     {"server.inflight_max", set_srv_inflight},
+    {"server.explain", set_srv_explain},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

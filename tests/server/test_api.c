@@ -145,7 +145,7 @@ static void write_conf(void)
     fprintf(f, "server.listen = 127.0.0.1:0\nserver.data_dir = %s\n"
                "server.network = %s/docs/examples/network\nserver.tokens = \"%s,second-token-"
                "abcdefghijkl\"\nserver.body_max_bytes = 65536\nserver.client_timeout_s = 2\n"
-               "server.inflight_max = 4\nserver.deadline_ms = 1\n",
+               "server.inflight_max = 4\nserver.deadline_ms = 1\nserver.explain = on\n",
             data, src_dir, TOKEN);
     fclose(f);
 }
@@ -340,6 +340,7 @@ static void test_source_and_retry(void **state)
     cJSON *sd = shipments_of(d.body);
     assert_true(cJSON_Compare(sa, sd, 1));
     cJSON_Delete(sd);
+    assert_non_null(strstr(d.body, "\"candidates\"")); /* server.explain = on */
     cJSON_Delete(sa);
     cJSON_Delete(sc);
     resp_free(&a);

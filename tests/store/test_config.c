@@ -117,6 +117,7 @@ static void test_errors(void **state)
         {"server.deadline_ms = 0\n", ORDO_ERANGE, 1, "server.deadline_ms", "range"},
         {"server.body_max_bytes = 10\n", ORDO_ERANGE, 1, "server.body_max_bytes", "range"},
         {"server.threads = 65\n", ORDO_ERANGE, 1, "server.threads", "range"},
+        {"server.explain = yes\n", ORDO_EINVAL, 1, "server.explain", "on or off"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ordo_config_t cfg;
@@ -155,7 +156,7 @@ static void test_server_keys(void **state)
                     "server.tokens = \"0123456789abcdef,fedcba9876543210x\"\n"
                     "server.deadline_ms = 7\nserver.body_max_bytes = 2048\n"
                     "server.connections_max = 9\nserver.client_timeout_s = 3\n"
-                    "server.threads = 4\nserver.inflight_max = 5\n",
+                    "server.threads = 4\nserver.inflight_max = 5\nserver.explain = on\n",
                     &cfg, &err));
     assert_string_equal(cfg.server.listen, "[::1]:9000");
     assert_string_equal(cfg.server.data_dir, "d");
@@ -168,6 +169,7 @@ static void test_server_keys(void **state)
     assert_int_equal(cfg.server.client_timeout_s, 3);
     assert_int_equal(cfg.server.threads, 4);
     assert_int_equal(cfg.server.inflight_max, 5);
+    assert_true(cfg.server.explain);
 }
 
 static void test_files(void **state)
