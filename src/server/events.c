@@ -117,5 +117,9 @@ int srv_h_events(ordo_server_t *s, srv_req_t *r)
         return srv_error_from(r, ORDO_ENOMEM, NULL);
     }
     r->content_type = "text/event-stream";
+    /* open for as long as the client listens: not a request in progress
+     * for the overload limit (server.inflight_max) */
+    atomic_fetch_sub(&s->inflight, 1);
+    r->uncounted = true;
     return 0;
 }

@@ -328,7 +328,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     srv_hist_add(&s->metrics.route_latency[i], ordo_now_ns() - r->t0);
     unsigned cls3 = r->status >= 500 ? 2 : r->status >= 400 ? 1 : 0;
     atomic_fetch_add(&s->metrics.route_status[i * 3 + cls3], 1);
-    atomic_fetch_sub(&s->inflight, 1);
+    if (!r->uncounted)
+        atomic_fetch_sub(&s->inflight, 1);
     if (r->stream) /* a stream that was not sent (an error answered instead) */
         MHD_destroy_response(r->stream);
     srv_arena_put(s, r->arena);

@@ -127,6 +127,7 @@ typedef struct srv_req {
     ordo_arena_t *arena;       /* /v1/source: holds plan until it is written */
     ordo_plan_t *plan;         /* decided, durable, JSON not written yet */
     struct MHD_Response *stream; /* a streamed answer (events), sent as is */
+    bool uncounted;            /* not in ordo_server_t.inflight (a long-lived stream) */
     /* /v1/source through the decision thread */
     struct MHD_Connection *conn;
     bool queued;
