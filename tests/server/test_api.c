@@ -502,6 +502,48 @@ static void test_tokens_and_experiments(void **state)
     free(doc);
 }
 
+/* stock deltas and outcome events through the API, all or nothing */
+static void test_inventory_and_outcomes(void **state)
+{
+    (void)state;
+    resp_t r;
+    const char *delta = "node,sku,quantity\nDC-001,SKU-0000001,5\n";
+    assert_int_equal(http("POST", "/v1/inventory?kind=delta", delta, strlen(delta), NULL, &r),
+                     401);
+    resp_free(&r);
+    assert_int_equal(http("POST", "/v1/inventory?kind=sideways", delta, strlen(delta), TOKEN, &r),
+                     400);
+    assert_non_null(strstr(r.body, "\"field\":\"kind\""));
+    resp_free(&r);
+    const char *snap = "node,sku,on_hand,safety_stock\nDC-001,SKU-0000001,50,\n";
+    assert_int_equal(http("POST", "/v1/inventory?kind=snapshot", snap, strlen(snap), TOKEN, &r),
+                     200);
+    resp_free(&r);
+    assert_int_equal(http("POST", "/v1/inventory?kind=delta", delta, strlen(delta), TOKEN, &r),
+                     200);
+    assert_non_null(strstr(r.body, "\"rows\":1"));
+    assert_non_null(strstr(r.body, "\"units\":5"));
+    resp_free(&r);
+    const char *bad = "node,sku,quantity\nNO-SUCH-NODE,SKU-0000001,5\n";
+    long st = http("POST", "/v1/inventory?kind=delta", bad, strlen(bad), TOKEN, &r);
+    assert_true(st == 400 || st == 404);
+    assert_error(&r, st == 400 ? "EINVAL" : "ENOTFOUND");
+    resp_free(&r);
+    char path[600];
+    snprintf(path, sizeof path, "%s/docs/examples/outcomes.ndjson", src_dir);
+    size_t len;
+    char *ev = read_all(path, &len);
+    assert_int_equal(http("POST", "/v1/outcomes", ev, len, TOKEN, &r), 200);
+    assert_null(strstr(r.body, "\"inserted\":0"));
+    resp_free(&r);
+    assert_int_equal(http("POST", "/v1/outcomes", ev, len, TOKEN, &r), 200); /* again */
+    assert_non_null(strstr(r.body, "\"inserted\":0"));
+    resp_free(&r);
+    assert_int_equal(http("POST", "/v1/outcomes", "{\"event_id\":1}\n", 15, TOKEN, &r), 400);
+    resp_free(&r);
+    free(ev);
+}
+
 static void test_network_flows_metrics(void **state)
 {
     (void)state;
@@ -676,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_deadline_fallback),
         cmocka_unit_test(test_tokens_and_experiments),
+        cmocka_unit_test(test_inventory_and_outcomes),
         cmocka_unit_test(test_network_flows_metrics),
         cmocka_unit_test(test_overload_and_slow_clients),
         cmocka_unit_test(test_events),
