@@ -572,13 +572,20 @@ static void test_network_flows_metrics(void **state)
     resp_free(&r);
 }
 
-/* A raw connection that sends headers and part of a body, then stalls. */
-static int stalled_request(const char *path)
+/* A raw TCP connection to the server. */
+static int connect_server(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* A raw connection that sends headers and part of a body, then stalls. */
+static int stalled_request(const char *path)
+{
+    int fd = connect_server();
     char req[512];
     int n = snprintf(req, sizeof req,
                      "POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
@@ -668,10 +675,7 @@ static void test_sigterm_drains(void **state)
                               "{\"id\":\"DRAIN-%d\",\"ship_to\":{\"zip\":\"10027\"},"
                               "\"lines\":[{\"sku\":\"SKU-0000038\",\"quantity\":1}]}\n",
                               i);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = connect_server();
     char head[256];
     int hn = snprintf(head, sizeof head,
                       "POST /v1/source:batch HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
