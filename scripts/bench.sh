@@ -22,4 +22,12 @@ if ! bash "$(dirname "$0")/../bench/bench_durable_batch.sh" "$build"; then
     status=1
 fi
 echo
+# ordo serve under wrk: both bare HTTP libraries, POST /v1/source on a
+# 1,000-node network, and the server's bare endpoint (bench/bench_serve.sh)
+echo "== bench_serve =="
+if ! bash "$(dirname "$0")/../bench/bench_serve.sh" "$build"; then
+    echo "bench_serve: FAILED" >&2
+    status=1
+fi
+echo
 exit $status

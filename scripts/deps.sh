@@ -11,6 +11,10 @@ packages=(
   libcmocka-dev
   tzdata         # /usr/share/zoneinfo: node cutoffs and customer dates in local time
   python3        # the black-box CLI tests read JSON and SVG with its standard library
+  libmicrohttpd-dev     # ordo serve's HTTP server (docs/internals/SERVER.md)
+  libh2o-evloop-dev     # bench_http_bare: the other candidate, measured beside it
+  libcurl4-openssl-dev  # the black-box API tests (tests/server)
+  wrk                   # bench/bench_serve.sh
 )
 # `scripts/deps.sh fuzz` (make fuzz): the libFuzzer targets need clang.
 if [ "${1:-}" = fuzz ]; then

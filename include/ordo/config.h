@@ -51,6 +51,28 @@ typedef enum ordo_config_log_encoding {
 } ordo_config_log_encoding_t;
 
 #define ORDO_CONFIG_DSN_MAX 1024
+#define ORDO_CONFIG_PATH_MAX 1024
+
+/* server.*: `ordo serve --config FILE` (docs/internals/SERVER.md). Read by
+ * the server only; a data directory's own ordo.conf may leave them out. */
+typedef struct ordo_config_server {
+    char listen[128];                      /* server.listen = HOST:PORT (127.0.0.1:8080) */
+    char data_dir[ORDO_CONFIG_PATH_MAX];   /* server.data_dir ("" = ./ordo-data) */
+    char network[ORDO_CONFIG_PATH_MAX];    /* server.network: network directory (required) */
+    char policy[ORDO_CONFIG_PATH_MAX];     /* server.policy: default policy file or built-in
+                                              ("" = the registry's default) */
+    char tokens[ORDO_CONFIG_PATH_MAX];     /* server.tokens: comma-separated bearer tokens
+                                              for writes ("" = every write refused) */
+    uint32_t deadline_ms;     /* server.deadline_ms: per /v1/source request (default 50) */
+    uint32_t body_max_bytes;  /* server.body_max_bytes (default 1048576) */
+    uint32_t connections_max; /* server.connections_max (default 1024) */
+    uint32_t client_timeout_s;/* server.client_timeout_s: idle or slow client (default 10) */
+    uint32_t threads;         /* server.threads: HTTP worker threads (default 2) */
+    uint32_t inflight_max;    /* server.inflight_max: requests in progress beyond which
+                                 other routes than /v1/source answer 503 (default 512) */
+    bool explain;             /* server.explain = on|off: every candidate and why it lost,
+                                 in the plan and the logged record (default off) */
+} ordo_config_server_t;
 
 typedef struct ordo_config {
     /* store.* */
@@ -73,6 +95,7 @@ typedef struct ordo_config {
     uint32_t retention_log_days;      /* retention.log_days */
     uint32_t retention_outcomes_days; /* retention.outcomes_days */
     uint32_t retention_audit_days;    /* retention.audit_days */
+    ordo_config_server_t server;      /* server.* */
 } ordo_config_t;
 
 /* Fills the defaults: sqlite, synchronous full, busy timeout 5000 ms,

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "config.h"
 #include "error.h"
 #include "log.h"
 #include "order.h"
@@ -111,6 +112,14 @@ int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err);
  * lock), so that other processes' writers (exp kill, inventory, outcomes)
  * are not kept waiting while this one is idle. Cheap when nothing is open. */
 int ordo_decider_idle(ordo_decider_t *d, ordo_error_t *err);
+/* The deadline of the next decisions, an ordo_now_ns() time (0: none, the
+ * default): past it the engine answers with the deterministic fallback,
+ * marked fallback with reason "deadline passed" (ordo serve's per-request
+ * deadline). Stays set until changed. */
+void ordo_decider_set_deadline(ordo_decider_t *d, uint64_t deadline_ns);
+/* The log options an ordo.conf's log.* keys give (what the decider uses
+ * when ordo_decider_options_t.log_options is NULL). */
+void ordo_decider_log_options(const ordo_config_t *cfg, ordo_log_options_t *lo);
 /* Flushes and closes; returns the first error. NULL is allowed. */
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err);
 

@@ -141,6 +141,27 @@ int ordo_cli_log_show(const char *dir, const char *order_id, bool json);
 int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q);
 int ordo_cli_log_replay(const char *dir, const char *network, const char *policy, bool json,
                         const ordo_log_query_t *q);
+/* One experiment as `ordo exp show --json` and `exp list --json` print it
+ * (cmd_exp.c); result: the stored conclusion document or NULL. ordo serve
+ * answers with the same. */
+void ordo_cli_exp_write_full(const ordo_exp_t *e, const char *result, size_t result_len,
+                             ordo_jsonw_t *w);
+/* The decision stream (cmd_log_tail.c): `ordo log tail` prints these lines,
+ * GET /v1/events sends them. One line per decision or shadow record:
+ * {"seq","type","record"}; false (nothing written) for other records. */
+bool ordo_cli_event_line(const ordo_log_record_t *rec, ordo_buf_t *out);
+typedef void (*ordo_cli_event_fn)(void *ctx, uint64_t seq, uint16_t type, const ordo_buf_t *line);
+/* Calls fn for each event line from from_seq on, until the end of the log
+ * or until about max_bytes were handed over; *next_seq: where to resume. */
+int ordo_cli_events_read(const char *log_dir, uint64_t from_seq, size_t max_bytes,
+                         ordo_cli_event_fn fn, void *ctx, uint64_t *next_seq, ordo_error_t *err);
+/* The built-in policies as `ordo policy list --json` prints them (without
+ * the newline), into b (cmd_policy.c); GET /v1/policies answers the same. */
+int ordo_cli_policy_list_json(ordo_buf_t *b);
+/* The error line of a batch ({"line","error":{code,message,field}}) that
+ * `ordo source` prints for a bad order, into b (cmd_source.c);
+ * POST /v1/source:batch answers the same. */
+void ordo_cli_line_error(ordo_buf_t *b, long line, const ordo_error_t *err, int rc);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 

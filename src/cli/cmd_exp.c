@@ -308,7 +308,7 @@ static void close_registry(ordo_store_t *store, ordo_exp_registry_t *reg)
 
 /* result: the stored result document of a concluded experiment (NULL:
  * none), written as its catalog entry under "result". */
-static void write_exp_full(const ordo_exp_t *e, const char *result, size_t result_len,
+void ordo_cli_exp_write_full(const ordo_exp_t *e, const char *result, size_t result_len,
                            ordo_jsonw_t *w)
 {
     ordo_jsonw_obj_begin(w);
@@ -332,7 +332,7 @@ static int print_exp_json(const ordo_exp_t *e, const char *result, size_t result
     ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, &b, 1);
-    write_exp_full(e, result, result_len, &w);
+    ordo_cli_exp_write_full(e, result, result_len, &w);
     int rc = ordo_jsonw_finish(&w);
     if (rc == ORDO_OK)
         ordo_cli_print_buf(&b);
@@ -536,7 +536,7 @@ static int list_one(void *ctx, const ordo_exp_t *e)
     list_print_t *p = ctx;
     p->n++;
     if (p->json) {
-        write_exp_full(e, NULL, 0, p->w);
+        ordo_cli_exp_write_full(e, NULL, 0, p->w);
         return 0;
     }
     char t[32];

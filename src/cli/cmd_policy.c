@@ -83,12 +83,10 @@ static int run_show(const ordo_cli_args_t *a)
     return ORDO_EXIT_OK;
 }
 
-static void list_json(void)
+int ordo_cli_policy_list_json(ordo_buf_t *b)
 {
-    ordo_buf_t b;
-    ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_init(&w, b, 0);
     ordo_jsonw_arr_begin(&w);
     for (const char *const *n = ordo_policy_builtin_names(); *n; n++) {
         ordo_policy_t *p;
@@ -103,7 +101,14 @@ static void list_json(void)
         ordo_policy_destroy(p);
     }
     ordo_jsonw_arr_end(&w);
-    ordo_jsonw_finish(&w);
+    return ordo_jsonw_finish(&w);
+}
+
+static void list_json(void)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_cli_policy_list_json(&b);
     ordo_cli_print_buf(&b);
     ordo_buf_free(&b);
 }

@@ -13,7 +13,7 @@
 #include "ordo/decide.h"
 #include "ordo/source.h"
 
-static void write_line_error(ordo_buf_t *b, long line, const ordo_error_t *err, int rc)
+void ordo_cli_line_error(ordo_buf_t *b, long line, const ordo_error_t *err, int rc)
 {
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, b, 0);
@@ -326,7 +326,7 @@ static int stream_line(run_ctx_t *r, group_t *g, ordo_buf_t *out, char *line, si
     int exit_code = ORDO_EXIT_OK;
     if (rc) {
         ordo_buf_reset(out);
-        write_line_error(out, lineno, &err, rc);
+        ordo_cli_line_error(out, lineno, &err, rc);
         exit_code = ordo_cli_exit_code(rc);
     }
     if (ordo_buf_append(&g->lines, out->data, out->len) || ordo_buf_putc(&g->lines, '\n'))

@@ -47,7 +47,13 @@ struct ordo_decider {
     _Atomic uint64_t commits; /* ordo_decider_commit calls that succeeded */
     uint64_t commits_seen;    /* ... when the store's transaction began */
     uint64_t stock_tx_started; /* ordo_now_ns when it was first seen open */
+    uint64_t deadline_ns;      /* ordo_decider_set_deadline: 0 none */
 };
+
+void ordo_decider_set_deadline(ordo_decider_t *d, uint64_t deadline_ns)
+{
+    d->deadline_ns = deadline_ns;
+}
 
 void ordo_decider_options_init(ordo_decider_options_t *o)
 {
@@ -121,7 +127,7 @@ static int load_default(ordo_decider_t *d, ordo_error_t *err)
     return ORDO_OK;
 }
 
-static void log_options_from_config(const ordo_config_t *cfg, ordo_log_options_t *lo)
+void ordo_decider_log_options(const ordo_config_t *cfg, ordo_log_options_t *lo)
 {
     ordo_log_options_init(lo);
     lo->sync = cfg->log_sync == ORDO_CONFIG_LOG_ASYNC  ? ORDO_LOG_ASYNC
@@ -199,7 +205,7 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             if (d->opt.log_options)
                 lo = *d->opt.log_options;
             else
-                log_options_from_config(&cfg, &lo);
+                ordo_decider_log_options(&cfg, &lo);
             if (d->opt.group_commit && lo.sync == ORDO_LOG_SYNC) {
                 /* appends only fill the batch buffer (written when
                  * batch_bytes are pending); ordo_decider_commit writes
@@ -475,6 +481,7 @@ static int decide_reserved(decide_step_t *st, ordo_error_t *err)
     dopts.explain = d->opt.explain;
     dopts.reserve = d->opt.reserve || d->has_stock;
     dopts.now = st->now; /* an order without `created` is decided as of it */
+    dopts.deadline_ns = d->deadline_ns;
     for (int attempt = 0;; attempt++) {
         int rc = ordo_source_decide(d->eng, st->policy, st->order, &dopts, st->arena,
                                     &st->out->plan, err);

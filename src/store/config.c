@@ -19,6 +19,13 @@ void ordo_config_init(ordo_config_t *cfg)
     cfg->busy_timeout_ms = 5000;
     cfg->ingest_batch = 10000;
     cfg->log_sync = ORDO_CONFIG_LOG_SYNC;
+    snprintf(cfg->server.listen, sizeof cfg->server.listen, "127.0.0.1:8080");
+    cfg->server.deadline_ms = 50;
+    cfg->server.body_max_bytes = 1u << 20;
+    cfg->server.connections_max = 1024;
+    cfg->server.client_timeout_s = 10;
+    cfg->server.threads = 2;
+    cfg->server.inflight_max = 512;
 }
 
 const char *ordo_config_backend_name(ordo_store_backend_t b)
@@ -224,6 +231,109 @@ static int set_ret_audit(const parse_ctx_t *c, const char *v, ordo_config_t *cfg
     return set_days(c, v, &cfg->retention_audit_days);
 }
 
+/* ---- server.* ---- */
+
+static int set_text(const parse_ctx_t *c, const char *v, char *out, size_t cap)
+{
+    size_t n = strlen(v);
+    if (n >= cap)
+        return bad(c, ORDO_ERANGE, "value longer than the limit%s", "");
+    memcpy(out, v, n + 1);
+    return ORDO_OK;
+}
+
+static int set_srv_listen(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    const char *colon = strrchr(v, ':');
+    uint64_t port;
+    if (!colon || colon == v || !colon[1])
+        return bad(c, ORDO_EINVAL, "'%s' is not HOST:PORT", v);
+    int rc = parse_uint(c, colon + 1, 0, 65535, &port);
+    return rc ? rc : set_text(c, v, cfg->server.listen, sizeof cfg->server.listen);
+}
+
+static int set_srv_data(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_text(c, v, cfg->server.data_dir, sizeof cfg->server.data_dir);
+}
+
+static int set_srv_network(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_text(c, v, cfg->server.network, sizeof cfg->server.network);
+}
+
+static int set_srv_policy(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_text(c, v, cfg->server.policy, sizeof cfg->server.policy);
+}
+
+/* comma-separated; each token 16..256 printable ASCII bytes, no spaces */
+static int set_srv_tokens(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    size_t run = 0;
+    for (const char *s = v;; s++) {
+        if (*s == ',' || !*s) {
+            if (run < 16 || run > 256)
+                return bad(c, ORDO_EINVAL, "a token must be 16 to 256 bytes long%s", "");
+            run = 0;
+            if (!*s)
+                break;
+        } else if (*s <= ' ' || *s > '~') {
+            return bad(c, ORDO_EINVAL, "a token holds printable ASCII without spaces%s", "");
+        } else {
+            run++;
+        }
+    }
+    return set_text(c, v, cfg->server.tokens, sizeof cfg->server.tokens);
+}
+
+static int set_u32(const parse_ctx_t *c, const char *v, uint64_t lo, uint64_t hi, uint32_t *out)
+{
+    uint64_t x;
+    int rc = parse_uint(c, v, lo, hi, &x);
+    if (rc == ORDO_OK)
+        *out = (uint32_t)x;
+    return rc;
+}
+
+static int set_srv_deadline(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_u32(c, v, 1, 60000, &cfg->server.deadline_ms);
+}
+
+static int set_srv_body(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_u32(c, v, 1024, 1u << 30, &cfg->server.body_max_bytes);
+}
+
+static int set_srv_conns(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_u32(c, v, 1, 100000, &cfg->server.connections_max);
+}
+
+static int set_srv_timeout(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_u32(c, v, 1, 3600, &cfg->server.client_timeout_s);
+}
+
+static int set_srv_threads(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_u32(c, v, 1, 64, &cfg->server.threads);
+}
+
+static int set_srv_inflight(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_u32(c, v, 1, 1000000, &cfg->server.inflight_max);
+}
+
+static int set_srv_explain(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    if (strcmp(v, "on") && strcmp(v, "off"))
+        return bad(c, ORDO_EINVAL, "'%s' is not on or off", v);
+    cfg->server.explain = !strcmp(v, "on");
+    return ORDO_OK;
+}
+
 static const config_key_t keys[] = {
     {"store.backend", set_backend},
     {"store.postgres.dsn", set_dsn},
@@ -240,6 +350,18 @@ static const config_key_t keys[] = {
     {"retention.log_days", set_ret_log},
     {"retention.outcomes_days", set_ret_outcomes},
     {"retention.audit_days", set_ret_audit},
+    {"server.listen", set_srv_listen},
+    {"server.data_dir", set_srv_data},
+    {"server.network", set_srv_network},
+    {"server.policy", set_srv_policy},
+    {"server.tokens", set_srv_tokens},
+    {"server.deadline_ms", set_srv_deadline},
+    {"server.body_max_bytes", set_srv_body},
+    {"server.connections_max", set_srv_conns},
+    {"server.client_timeout_s", set_srv_timeout},
+    {"server.threads", set_srv_threads},
+    {"server.inflight_max", set_srv_inflight},
+    {"server.explain", set_srv_explain},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

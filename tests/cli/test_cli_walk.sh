@@ -117,6 +117,8 @@ json_ok "inventory delta" inventory delta --data "$D" "$tmp/delta.csv"
 json_ok "log verify" log verify "$D"
 json_ok "log dump" log dump "$D" --limit 1
 json_ok "log show" log show "$D" --order "$order"
+json_ok "log tail" log tail "$D" --from-seq 2
+json_ok serve serve --routes
 json_ok "log export" log export "$D"
 json_ok "log replay" log replay "$D" --policy cost-optimized --network "$net" --limit 2
 printf '{"order_id":"w-1"}\n' > "$tmp/app.ndjson"

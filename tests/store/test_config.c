@@ -109,6 +109,15 @@ static void test_errors(void **state)
         {"= sqlite\n", ORDO_EPARSE, 1, "", "key = value"},
         {"[store]\n", ORDO_EPARSE, 1, "", "key = value"},
         {"log.sync = SYNC\n", ORDO_EINVAL, 1, "log.sync", "SYNC"},
+        {"server.listen = localhost\n", ORDO_EINVAL, 1, "server.listen", "HOST:PORT"},
+        {"server.listen = 127.0.0.1:70000\n", ORDO_ERANGE, 1, "server.listen", "range"},
+        {"server.tokens = short\n", ORDO_EINVAL, 1, "server.tokens", "16 to 256"},
+        {"server.tokens = \"0123456789abcdef,\"\n", ORDO_EINVAL, 1, "server.tokens", "16 to 256"},
+        {"server.tokens = \"0123456789abcdef 0123\"\n", ORDO_EINVAL, 1, "server.tokens", "ASCII"},
+        {"server.deadline_ms = 0\n", ORDO_ERANGE, 1, "server.deadline_ms", "range"},
+        {"server.body_max_bytes = 10\n", ORDO_ERANGE, 1, "server.body_max_bytes", "range"},
+        {"server.threads = 65\n", ORDO_ERANGE, 1, "server.threads", "range"},
+        {"server.explain = yes\n", ORDO_EINVAL, 1, "server.explain", "on or off"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ordo_config_t cfg;
@@ -128,6 +137,39 @@ static void test_errors(void **state)
         assert_int_equal(cfg.store_backend, ORDO_STORE_SQLITE);
         assert_int_equal(cfg.busy_timeout_ms, 5000);
     }
+}
+
+/* the server.* section: defaults, every key read */
+static void test_server_keys(void **state)
+{
+    (void)state;
+    ordo_config_t cfg;
+    ordo_error_t err = {0};
+    ASSERT_OK(parse("", &cfg, &err));
+    assert_string_equal(cfg.server.listen, "127.0.0.1:8080");
+    assert_int_equal(cfg.server.deadline_ms, 50);
+    assert_int_equal(cfg.server.body_max_bytes, 1048576);
+    assert_int_equal(cfg.server.threads, 2);
+    assert_string_equal(cfg.server.tokens, "");
+    ASSERT_OK(parse("server.listen = [::1]:9000\nserver.data_dir = d\nserver.network = n\n"
+                    "server.policy = cost-optimized\n"
+                    "server.tokens = \"0123456789abcdef,fedcba9876543210x\"\n"
+                    "server.deadline_ms = 7\nserver.body_max_bytes = 2048\n"
+                    "server.connections_max = 9\nserver.client_timeout_s = 3\n"
+                    "server.threads = 4\nserver.inflight_max = 5\nserver.explain = on\n",
+                    &cfg, &err));
+    assert_string_equal(cfg.server.listen, "[::1]:9000");
+    assert_string_equal(cfg.server.data_dir, "d");
+    assert_string_equal(cfg.server.network, "n");
+    assert_string_equal(cfg.server.policy, "cost-optimized");
+    assert_string_equal(cfg.server.tokens, "0123456789abcdef,fedcba9876543210x");
+    assert_int_equal(cfg.server.deadline_ms, 7);
+    assert_int_equal(cfg.server.body_max_bytes, 2048);
+    assert_int_equal(cfg.server.connections_max, 9);
+    assert_int_equal(cfg.server.client_timeout_s, 3);
+    assert_int_equal(cfg.server.threads, 4);
+    assert_int_equal(cfg.server.inflight_max, 5);
+    assert_true(cfg.server.explain);
 }
 
 static void test_files(void **state)
@@ -157,7 +199,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_example_file),
         cmocka_unit_test(test_all_keys), cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_files), cmocka_unit_test(test_server_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

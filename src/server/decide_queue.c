@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo serve — the decision thread: POST /v1/source and /v1/source:batch.
+ *
+ * HTTP threads suspend a request's connection and queue it here. This
+ * thread takes everything queued at once (a group), decides each order with
+ * the one decider (group_commit: decide only encodes the record), then
+ * calls ordo_decider_commit (one write + one fdatasync for the group) and
+ * only then resumes the connections: no answer leaves before its record is
+ * durable. While a group is being synced the next one queues up, so the
+ * group size follows the load. */
+#include <cjson/cJSON.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../cli/cli.h"
+#include "server.h"
+
+bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf_t *out)
+{
+    ordo_log_query_t q = {.key = id, .key_len = id_len};
+    ordo_log_iter_t *it;
+    ordo_error_t err = {0};
+    if (ordo_log_iter_open(s->log_dir, &q, &it, &err))
+        return false;
+    ordo_log_record_t rec;
+    bool found = false;
+    while (!found && ordo_log_iter_next(it, &rec, &err) == 1) {
+        if (rec.type != ORDO_LOG_REC_DECISION)
+            continue;
+        ordo_buf_append(out, rec.payload, rec.len);
+        found = true;
+    }
+    ordo_log_iter_close(it);
+    return found;
+}
+
+/* An order decided before (in this process or, through the log, in an
+ * earlier one): everything decided so far is committed, then the plan of
+ * its first record is read back. No new decision, no second reservation. */
+static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t *out,
+                        ordo_error_t *err)
+{
+    int rc = ordo_decider_commit(s->decider, err);
+    if (rc)
+        return rc;
+    ordo_buf_t rec;
+    ordo_buf_init(&rec, NULL);
+    cJSON *j = NULL;
+    char *plan = NULL;
+    if (srv_stored_record(s, order->id, strlen(order->id), &rec) &&
+        (j = cJSON_ParseWithLength(rec.data, rec.len)))
+        plan = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "plan"));
+    if (plan)
+        ordo_buf_puts(out, plan);
+    else
+        rc = ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, "id",
+                            "order '%s' was decided but its record cannot be read", order->id);
+    cJSON_free(plan);
+    cJSON_Delete(j);
+    ordo_buf_free(&rec);
+    if (rc == ORDO_OK)
+        atomic_fetch_add(&s->metrics.idempotent_replays, 1);
+    return rc;
+}
+
+/* Decides one order text. The plan lives in arena: with plan_out set it is
+ * handed back (its JSON is written later, by the HTTP worker that sends
+ * it, off the decision thread); else its JSON goes into out. A retry's
+ * plan (*replayed) is always in out. *bad_input: the order did not parse. */
+static int decide_text(ordo_server_t *s, srv_req_t *r, ordo_arena_t *arena, const char *text,
+                       size_t len, ordo_buf_t *out, ordo_plan_t **plan_out, bool *replayed,
+                       bool *bad_input, ordo_error_t *err)
+{
+    ordo_arena_reset(arena);
+    /* in the arena, not on the stack: the plan points at its order */
+    ordo_order_t *order = ordo_arena_calloc(arena, 1, sizeof *order);
+    if (!order)
+        return ORDO_ENOMEM;
+    int rc = ordo_order_parse(text, len, s->net, arena, order, err);
+    if (rc) {
+        *bad_input = true;
+        return rc;
+    }
+    uint32_t seen;
+    size_t id_len = strlen(order->id);
+    if (ordo_strmap_get(s->decided, order->id, id_len, &seen)) {
+        *replayed = true;
+        return replay_order(s, order, out, err);
+    }
+    ordo_decider_set_deadline(s->decider, r->deadline_ns);
+    ordo_decision_t dec;
+    if ((rc = ordo_decider_decide(s->decider, order, order->created, arena, &dec, err)))
+        return rc;
+    ordo_strmap_put(s->decided, order->id, id_len, 1);
+    if (dec.seq)
+        atomic_store(&s->last_seq, dec.seq);
+    atomic_fetch_add(&s->metrics.decisions, 1);
+    if (dec.plan->status == ORDO_PLAN_FALLBACK)
+        atomic_fetch_add(&s->metrics.fallbacks, 1);
+    srv_metrics_variant(&s->metrics, dec.experiment, dec.variant);
+    if (plan_out) { /* it outlives this call: nothing of it may point into the decider */
+        ordo_plan_t *p = dec.plan;
+        p->policy_name = ordo_arena_strdup(arena, p->policy_name ? p->policy_name : "");
+        p->policy_version = ordo_arena_strdup(arena, p->policy_version ? p->policy_version : "");
+        *plan_out = p;
+        return p->policy_name && p->policy_version ? ORDO_OK : ORDO_ENOMEM;
+    }
+    return srv_plan_json(s, dec.plan, out);
+}
+
+int srv_plan_json(ordo_server_t *s, const ordo_plan_t *plan, ordo_buf_t *out)
+{
+    ordo_jsonw_t w; /* the plan, as `ordo source` prints it */
+    ordo_jsonw_init(&w, out, 0);
+    ordo_plan_write_json(plan, s->net, &w);
+    return ordo_jsonw_finish(&w);
+}
+
+/* A free list of arenas: a single request's plan stays in its own arena
+ * until its worker has written the answer. */
+static ordo_arena_t *arena_get(ordo_server_t *s)
+{
+    pthread_mutex_lock(&s->arenas_lock);
+    ordo_arena_t *a = s->n_arenas ? s->arenas[--s->n_arenas] : NULL;
+    pthread_mutex_unlock(&s->arenas_lock);
+    return a ? a : ordo_arena_create(1 << 16);
+}
+
+void srv_arena_put(ordo_server_t *s, ordo_arena_t *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&s->arenas_lock);
+    if (s->n_arenas < SRV_MAX_ARENAS) {
+        s->arenas[s->n_arenas++] = a;
+        a = NULL;
+    }
+    pthread_mutex_unlock(&s->arenas_lock);
+    ordo_arena_destroy(a);
+}
+
+/* POST /v1/source: one order → its plan, or an error. */
+static void source_single(ordo_server_t *s, srv_req_t *r)
+{
+    ordo_error_t err = {0};
+    bool replayed = false, bad_input = false;
+    r->arena = arena_get(s);
+    int rc = r->arena ? decide_text(s, r, r->arena, r->body.data ? r->body.data : "",
+                                    r->body.len, &r->out, &r->plan, &replayed, &bad_input, &err)
+                      : ORDO_ENOMEM;
+    if (rc) {
+        srv_error_from(r, rc, &err);
+        if (bad_input) /* an unknown SKU, a SKU twice...: the order is wrong */
+            r->status = 400;
+        return;
+    }
+    r->replayed = replayed;
+    r->status = replayed ? 200 : 201;
+}
+
+/* POST /v1/source:batch: NDJSON orders → NDJSON plans, one line each
+ * in the input's order; a bad line is the error line `ordo source` prints. */
+static void source_batch(ordo_server_t *s, srv_req_t *r)
+{
+    ordo_buf_putc(&r->body, '\0');
+    char *p = r->body.data;
+    long line = 0;
+    while (p && *p) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        line++;
+        if (n && p[n - 1] == '\r')
+            n--;
+        if (n) {
+            ordo_error_t err = {0};
+            bool replayed = false, bad_input = false;
+            size_t mark = r->out.len;
+            int rc = decide_text(s, r, s->arena, p, n, &r->out, NULL, &replayed, &bad_input,
+                                 &err);
+            if (rc) {
+                r->out.len = mark;
+                ordo_cli_line_error(&r->out, line, &err, rc);
+            }
+            ordo_buf_putc(&r->out, '\n');
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    r->status = 200;
+    r->content_type = "application/x-ndjson";
+}
+
+/* Decides a group (the decision thread). */
+static void decide_group(ordo_server_t *s, srv_req_t *group)
+{
+    for (srv_req_t *r = group; r; r = r->next) {
+        if (!strcmp(r->route->metric, "source_batch"))
+            source_batch(s, r);
+        else
+            source_single(s, r);
+    }
+}
+
+/* Commits a decided group, then answers it (the committer thread): no
+ * answer leaves before the group's records are durable. */
+static void commit_group(ordo_server_t *s, srv_req_t *group)
+{
+    ordo_error_t err = {0};
+    uint64_t t0 = ordo_now_ns();
+    int rc = ordo_decider_commit(s->decider, &err);
+    srv_hist_add(&s->metrics.fsync, ordo_now_ns() - t0);
+    atomic_fetch_add(&s->metrics.groups, 1);
+    srv_req_t *next;
+    for (srv_req_t *r = group; r; r = next) {
+        next = r->next;
+        if (rc) { /* nothing of the group may be acknowledged */
+            r->plan = NULL;
+            srv_error_from(r, rc, &err);
+        }
+        atomic_store(&r->done, true);
+        MHD_resume_connection(r->conn);
+    }
+    srv_events_wake(s);
+}
+
+/* Hands a decided group to the committer, waiting while it still holds
+ * the previous one (at most one group between decided and answered). */
+static void handoff(srv_queue_t *q, srv_req_t *group)
+{
+    pthread_mutex_lock(&q->commit_lock);
+    while (q->handoff)
+        pthread_cond_wait(&q->commit_cond, &q->commit_lock);
+    q->handoff = group;
+    pthread_cond_broadcast(&q->commit_cond);
+    pthread_mutex_unlock(&q->commit_lock);
+}
+
+static void *commit_main(void *arg)
+{
+    ordo_server_t *s = arg;
+    srv_queue_t *q = &s->queue;
+    pthread_setname_np(pthread_self(), "ordo-commit");
+    pthread_mutex_lock(&q->commit_lock);
+    for (;;) {
+        while (!q->handoff && !q->commit_stop)
+            pthread_cond_wait(&q->commit_cond, &q->commit_lock);
+        srv_req_t *g = q->handoff;
+        if (!g)
+            break; /* stopped, nothing left */
+        pthread_mutex_unlock(&q->commit_lock);
+        commit_group(s, g);
+        pthread_mutex_lock(&q->commit_lock);
+        q->handoff = NULL;
+        pthread_cond_broadcast(&q->commit_cond);
+    }
+    pthread_mutex_unlock(&q->commit_lock);
+    return NULL;
+}
+
+/* Takes the whole queue; waits up to wait_ms for one. NULL when empty. */
+static srv_req_t *take_all(srv_queue_t *q, long wait_ms, bool *stop)
+{
+    pthread_mutex_lock(&q->lock);
+    if (!q->head && !q->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += wait_ms * 1000 * 1000;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+    }
+    srv_req_t *g = q->head;
+    q->head = q->tail = NULL;
+    q->depth = 0;
+    *stop = q->stop;
+    pthread_mutex_unlock(&q->lock);
+    return g;
+}
+
+static void *decide_main(void *arg)
+{
+    ordo_server_t *s = arg;
+    pthread_setname_np(pthread_self(), "ordo-decide");
+    bool idle = true, stop = false;
+    for (;;) {
+        /* 2 ms after work (then the store is let go), 100 ms when idle */
+        srv_req_t *g = take_all(&s->queue, idle ? 100 : 2, &stop);
+        if (g) {
+            decide_group(s, g);
+            handoff(&s->queue, g);
+            idle = false;
+            continue;
+        }
+        if (stop)
+            break;
+        if (!idle) { /* nothing for 2 ms: let other writers at the store */
+            ordo_decider_idle(s->decider, NULL);
+            idle = true;
+        }
+    }
+    ordo_decider_idle(s->decider, NULL);
+    return NULL;
+}
+
+/* Lets the committer finish the group it holds, then joins it. */
+static void srv_committer_stop(srv_queue_t *q)
+{
+    pthread_mutex_lock(&q->commit_lock);
+    q->commit_stop = true;
+    pthread_cond_broadcast(&q->commit_cond);
+    pthread_mutex_unlock(&q->commit_lock);
+    pthread_join(q->committer, NULL);
+}
+
+int srv_queue_start(ordo_server_t *s, ordo_error_t *err)
+{
+    srv_queue_t *q = &s->queue;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->cond, NULL);
+    pthread_mutex_init(&q->commit_lock, NULL);
+    pthread_cond_init(&q->commit_cond, NULL);
+    if (pthread_create(&q->committer, NULL, commit_main, s))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the committer");
+    if (pthread_create(&q->thread, NULL, decide_main, s)) {
+        srv_committer_stop(q);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the decision thread");
+    }
+    q->started = true;
+    return ORDO_OK;
+}
+
+void srv_queue_stop(ordo_server_t *s)
+{
+    srv_queue_t *q = &s->queue;
+    if (!q->started)
+        return;
+    pthread_mutex_lock(&q->lock);
+    q->stop = true;
+    pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->lock);
+    pthread_join(q->thread, NULL);
+    srv_committer_stop(q);
+    q->started = false;
+}
+
+void srv_queue_push(ordo_server_t *s, srv_req_t *r)
+{
+    srv_queue_t *q = &s->queue;
+    r->next = NULL;
+    pthread_mutex_lock(&q->lock);
+    if (q->tail)
+        q->tail->next = r;
+    else
+        q->head = r;
+    q->tail = r;
+    q->depth++;
+    pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->lock);
+}
