@@ -224,6 +224,16 @@ typedef struct ordo_service_policy {
  * to the order's promise. */
 void ordo_service_policy_default(ordo_service_policy_t *sp);
 
+/* The policy's "labour" object (docs/policies.md "Labour"): a node's
+ * utilisation u = backlog / capacity (signals, signals.h). Above threshold
+ * the node's shipments carry a load penalty of penalty × ((u − threshold) /
+ * (exclude_at − threshold))², rising smoothly from 0; at u ≥ exclude_at the
+ * node is excluded. Defaults 0.8, 0.98, 1. */
+typedef struct ordo_labour_policy {
+    double threshold, exclude_at, penalty;
+} ordo_labour_policy_t;
+void ordo_labour_policy_default(ordo_labour_policy_t *lp);
+
 typedef struct ordo_policy {
     char name[ORDO_NAME_MAX];
     char description[256];
@@ -236,6 +246,7 @@ typedef struct ordo_policy {
     bool fallback_nearest; /* last resort: nearest node with full stock */
     ordo_partial_t partial; /* constraints.partial; all zero: none */
     ordo_service_policy_t service;
+    ordo_labour_policy_t labour; /* "labour": saturation from signals */
 } ordo_policy_t;
 
 /* Parses and validates a policy document. Unknown fields, NaN or

@@ -24,6 +24,7 @@ extern const ordo_cli_cmd_t ordo_cmd_outcomes;
 extern const ordo_cli_cmd_t ordo_cmd_analyze;
 extern const ordo_cli_cmd_t ordo_cmd_customer;
 extern const ordo_cli_cmd_t ordo_cmd_inventory;
+extern const ordo_cli_cmd_t ordo_cmd_signals;
 /* ORDO-CLI-DECLS: add `extern const ordo_cli_cmd_t ordo_cmd_<name>;` above this line */
 
 static int run_version(const ordo_cli_args_t *a)
@@ -131,6 +132,7 @@ static const ordo_cli_cmd_t *const commands[] = {
     &ordo_cmd_analyze,
     &ordo_cmd_customer,
     &ordo_cmd_inventory,
+    &ordo_cmd_signals,
     /* ORDO-CLI-TABLE: add `&ordo_cmd_<name>,` above this line */
     &cmd_version,
     &cmd_help,

@@ -33,6 +33,7 @@ struct ordo_decider {
     ordo_exp_registry_t *registry;
     ordo_exp_snapshot_t *snapshot;
     uint64_t data_version; /* the store's, when the snapshot was loaded */
+    uint64_t signals_version; /* the store's signal version swapped into the engine */
     ordo_log_t *log;
     cached_policy_t cache[POLICY_CACHE];
     uint32_t n_cache;
@@ -159,6 +160,8 @@ static int open_log_waiting(ordo_decider_t *d, const char *dir, const ordo_log_o
     }
 }
 
+static int signals_refresh(ordo_decider_t *d, ordo_error_t *err);
+
 int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                       const ordo_decider_options_t *opt, ordo_decider_t **out, ordo_error_t *err)
 {
@@ -188,7 +191,8 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->store, err)) ||
             (rc = ordo_exp_registry_open(d->store, &d->registry, err)) ||
             (rc = ordo_store_data_version(d->store, &d->data_version, err)) ||
-            (rc = ordo_exp_snapshot_load(d->registry, &d->snapshot, err)))
+            (rc = ordo_exp_snapshot_load(d->registry, &d->snapshot, err)) ||
+            (rc = signals_refresh(d, err)))
             goto fail;
         if (d->opt.log) {
             ordo_datadir_t dd;
@@ -227,6 +231,23 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
 fail:
     ordo_decider_close(d, NULL);
     return rc;
+}
+
+/* The store's latest signal version, swapped into the engine when it
+ * moved (ordo_engine_set_signals: decisions running elsewhere keep the
+ * snapshot they loaded). */
+static int signals_refresh(ordo_decider_t *d, ordo_error_t *err)
+{
+    uint64_t v;
+    int rc = ordo_store_signals_latest(d->store, &v, err);
+    if (rc || v == d->signals_version)
+        return rc;
+    ordo_signals_t *snap;
+    if ((rc = ordo_signals_load(d->store, d->net, v, &snap, err)))
+        return rc;
+    ordo_engine_set_signals(d->eng, snap);
+    d->signals_version = v;
+    return ORDO_OK;
 }
 
 int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err)
@@ -450,7 +471,7 @@ static int watch_store(ordo_decider_t *d, ordo_error_t *err)
     int rc = ordo_store_data_version(d->store, &v, err);
     if (rc || v == d->data_version)
         return rc;
-    if ((rc = ordo_decider_reload(d, err)))
+    if ((rc = ordo_decider_reload(d, err)) || (rc = signals_refresh(d, err)))
         return rc;
     /* a snapshot, delta, release or ingest may have changed the stock */
     if (d->has_stock && (rc = ordo_decide_stock_load(&d->stock, err)))

@@ -115,6 +115,7 @@ static const char *const key_table_v1[] = {
     "cluster",
     "window",
     "promotion",
+    "signals_version",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

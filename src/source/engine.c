@@ -437,6 +437,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->zones);
     free(e->demand);
     free((void *)e->load);
+    src_signals_free(e);
     free(e);
 }
 
