@@ -381,12 +381,43 @@ static int append_expanded(const sig_ctx_t *c, const ordo_signal_t *s, const cha
     return ORDO_OK;
 }
 
+/* JSON has no NaN nor Infinity: a line that writes one as a member's value
+ * is refused naming that member (else the parser's error stands). */
+static int non_number(const sig_ctx_t *c, const char *p, size_t n, int rc)
+{
+    static const char *const words[] = {"NaN", "nan", "Infinity", "inf"};
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != ':')
+            continue;
+        size_t j = i + 1;
+        while (j < n && (p[j] == ' ' || p[j] == '-' || p[j] == '+'))
+            j++;
+        for (size_t w = 0; w < 4; w++) {
+            size_t wl = strlen(words[w]);
+            if (j + wl > n || memcmp(p + j, words[w], wl))
+                continue;
+            size_t e = i; /* the key before the colon: "key" */
+            while (e > 0 && p[e - 1] == ' ')
+                e--;
+            size_t b = e >= 2 ? e - 2 : 0;
+            while (b > 0 && p[b] != '"')
+                b--;
+            char key[ORDO_ERROR_FIELD_MAX];
+            snprintf(key, sizeof key, "%.*s", e >= b + 2 ? (int)(e - b - 2) : 0, p + b + 1);
+            return fail(c, ORDO_EINVAL, key, "must be a finite number (JSON has no NaN)");
+        }
+    }
+    return rc;
+}
+
 /* One non-blank line: parsed, validated, appended. */
 static int parse_line(const sig_ctx_t *c, const char *p, size_t n, size_t off, uint64_t version,
                       ordo_signal_list_t *l)
 {
     cJSON *o = NULL;
     int rc = ordo_json_parse_doc(p, n, c->name, c->line, &o, c->err);
+    if (rc == ORDO_EPARSE)
+        return non_number(c, p, n, rc);
     if (rc)
         return rc;
     ordo_signal_t s;
