@@ -104,6 +104,14 @@ int ordo_signals_parse(const char *text, size_t len, const ordo_network_t *net, 
                        uint32_t first_line, uint64_t version, bool overlap_check,
                        ordo_signal_list_t *list, ordo_error_t *err);
 void ordo_signal_list_free(ordo_signal_list_t *list);
+/* Order of signal keys: kind, node, service, outage area (0: same key). */
+int ordo_signal_key_cmp(const ordo_signal_t *a, const ordo_signal_t *b);
+/* A signal's members, as the document names them (kind, version, line,
+ * node or carrier and service, window, the values given), into an open
+ * JSON object (ordo signals show, the plan's `signals`). */
+struct ordo_jsonw;
+void ordo_signal_write_fields(struct ordo_jsonw *w, const ordo_network_t *net,
+                              const ordo_signal_t *g);
 
 /* ---- snapshots ---- */
 

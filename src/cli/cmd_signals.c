@@ -101,41 +101,6 @@ static void signal_values(const ordo_signal_t *g, char *d, size_t cap)
         d[n - 1] = 0;
 }
 
-static void json_signal(ordo_jsonw_t *w, const ordo_network_t *net, const ordo_signal_t *g)
-{
-    char t[32];
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kstr(w, "kind", ordo_signal_kind_name(g->kind));
-    ordo_jsonw_kint(w, "version", (int64_t)g->version);
-    ordo_jsonw_kint(w, "line", g->line);
-    if (g->node >= 0)
-        ordo_jsonw_kstr(w, "node", net->nodes[g->node].id);
-    if (g->service >= 0) {
-        ordo_jsonw_kstr(w, "carrier", net->services[g->service].carrier);
-        ordo_jsonw_kstr(w, "service", net->services[g->service].id);
-    }
-    ordo_jsonw_kstr(w, "effective_from", ordo_time_format(g->from, t, sizeof t));
-    if (g->to != ORDO_SIGNAL_OPEN_END)
-        ordo_jsonw_kstr(w, "effective_to", ordo_time_format(g->to, t, sizeof t));
-    const struct {
-        const char *k;
-        double v;
-    } nums[] = {{"rate_multiplier", g->rate_multiplier}, {"fuel_surcharge_pct", g->fuel_pct},
-                {"labour_rate", g->labour_rate},         {"picks_per_hour", g->picks_per_hour},
-                {"capacity", g->capacity},               {"units", g->backlog},
-                {"capacity_factor", g->capacity_factor}};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
-        if (!isnan(nums[i].v))
-            ordo_jsonw_kdouble(w, nums[i].k, nums[i].v);
-    if (g->kind == ORDO_SIGNAL_NODE_STATUS)
-        ordo_jsonw_kstr(w, "status", ordo_node_state_name(g->state));
-    if (g->kind == ORDO_SIGNAL_CARRIER_OUTAGE) {
-        ordo_jsonw_kstr(w, "area", g->area);
-        ordo_jsonw_kbool(w, "restored", g->restored);
-    }
-    ordo_jsonw_obj_end(w);
-}
-
 static void print_show(const ordo_cli_args_t *a, const ordo_network_t *net,
                        const ordo_signals_t *snap, int64_t at, const ordo_signal_t **v, size_t n)
 {
@@ -151,8 +116,11 @@ static void print_show(const ordo_cli_args_t *a, const ordo_network_t *net,
         ordo_jsonw_kstr(&w, "at", t);
         ordo_jsonw_key(&w, "signals");
         ordo_jsonw_arr_begin(&w);
-        for (size_t i = 0; i < n; i++)
-            json_signal(&w, net, v[i]);
+        for (size_t i = 0; i < n; i++) {
+            ordo_jsonw_obj_begin(&w);
+            ordo_signal_write_fields(&w, net, v[i]);
+            ordo_jsonw_obj_end(&w);
+        }
         ordo_jsonw_arr_end(&w);
         ordo_jsonw_obj_end(&w);
         ordo_jsonw_finish(&w);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cjson_internal.h"
+#include "ordo/json.h"
 #include "ordo/signals.h"
 #include "ordo/util.h"
 
@@ -438,17 +439,22 @@ static int parse_line(const sig_ctx_t *c, const char *p, size_t n, size_t off, u
     return ORDO_OK;
 }
 
-/* The key a signal's window must not share with another of its document. */
-static int key_cmp(const void *a, const void *b)
+int ordo_signal_key_cmp(const ordo_signal_t *x, const ordo_signal_t *y)
 {
-    const ordo_signal_t *x = *(const ordo_signal_t *const *)a, *y = *(const ordo_signal_t *const *)b;
     if (x->kind != y->kind)
         return x->kind < y->kind ? -1 : 1;
     if (x->node != y->node)
         return x->node < y->node ? -1 : 1;
     if (x->service != y->service)
         return x->service < y->service ? -1 : 1;
-    int k = strcmp(x->area, y->area);
+    return strcmp(x->area, y->area);
+}
+
+/* By key, then window start: overlaps of one key are neighbours. */
+static int key_cmp(const void *a, const void *b)
+{
+    const ordo_signal_t *x = *(const ordo_signal_t *const *)a, *y = *(const ordo_signal_t *const *)b;
+    int k = ordo_signal_key_cmp(x, y);
     if (k)
         return k;
     return x->from < y->from ? -1 : x->from > y->from ? 1 : 0;
@@ -471,8 +477,7 @@ static int check_overlaps(const ordo_signal_list_t *l, size_t first, const char 
     int rc = ORDO_OK;
     for (size_t i = 1; i < n && !rc; i++) {
         const ordo_signal_t *a = v[i - 1], *b = v[i];
-        if (a->kind == b->kind && a->node == b->node && a->service == b->service &&
-            !strcmp(a->area, b->area) && b->from < a->to) {
+        if (!ordo_signal_key_cmp(a, b) && b->from < a->to) {
             const ordo_signal_t *late = a->line > b->line ? a : b;
             rc = ordo_error_set(err, ORDO_EEXIST, name, late->line, "effective_from",
                                 "duplicate %s signal: its window overlaps line %u's for the same "
@@ -521,4 +526,38 @@ void ordo_signal_list_free(ordo_signal_list_t *l)
     free(l->sig);
     free(l->lines);
     memset(l, 0, sizeof *l);
+}
+
+void ordo_signal_write_fields(struct ordo_jsonw *w, const ordo_network_t *net,
+                              const ordo_signal_t *g)
+{
+    char t[32];
+    ordo_jsonw_kstr(w, "kind", ordo_signal_kind_name(g->kind));
+    ordo_jsonw_kint(w, "version", (int64_t)g->version);
+    ordo_jsonw_kint(w, "line", g->line);
+    if (g->node >= 0)
+        ordo_jsonw_kstr(w, "node", net->nodes[g->node].id);
+    if (g->service >= 0) {
+        ordo_jsonw_kstr(w, "carrier", net->services[g->service].carrier);
+        ordo_jsonw_kstr(w, "service", net->services[g->service].id);
+    }
+    ordo_jsonw_kstr(w, "effective_from", ordo_time_format(g->from, t, sizeof t));
+    if (g->to != ORDO_SIGNAL_OPEN_END)
+        ordo_jsonw_kstr(w, "effective_to", ordo_time_format(g->to, t, sizeof t));
+    const struct {
+        const char *k;
+        double v;
+    } nums[] = {{"rate_multiplier", g->rate_multiplier}, {"fuel_surcharge_pct", g->fuel_pct},
+                {"labour_rate", g->labour_rate},         {"picks_per_hour", g->picks_per_hour},
+                {"capacity", g->capacity},               {"units", g->backlog},
+                {"capacity_factor", g->capacity_factor}};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
+        if (!isnan(nums[i].v))
+            ordo_jsonw_kdouble(w, nums[i].k, nums[i].v);
+    if (g->kind == ORDO_SIGNAL_NODE_STATUS)
+        ordo_jsonw_kstr(w, "status", ordo_node_state_name(g->state));
+    if (g->kind == ORDO_SIGNAL_CARRIER_OUTAGE) {
+        ordo_jsonw_kstr(w, "area", g->area);
+        ordo_jsonw_kbool(w, "restored", g->restored);
+    }
 }

@@ -76,17 +76,11 @@ void ordo_signals_destroy(ordo_signals_t *s)
     free(s);
 }
 
-/* Order of keys: kind, service, node, area; within a key by from. */
+/* By key (ordo_signal_key_cmp), then window start, then version. */
 static int sig_order(const void *a, const void *b)
 {
     const ordo_signal_t *x = a, *y = b;
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
-    if (x->service != y->service)
-        return x->service < y->service ? -1 : 1;
-    if (x->node != y->node)
-        return x->node < y->node ? -1 : 1;
-    int k = strcmp(x->area, y->area);
+    int k = ordo_signal_key_cmp(x, y);
     if (k)
         return k;
     if (x->from != y->from)
@@ -96,8 +90,7 @@ static int sig_order(const void *a, const void *b)
 
 static bool same_key(const ordo_signal_t *x, const ordo_signal_t *y)
 {
-    return x->kind == y->kind && x->service == y->service && x->node == y->node &&
-           !strcmp(x->area, y->area);
+    return !ordo_signal_key_cmp(x, y);
 }
 
 /* Max-heap of signal indices by (version, line). */

@@ -301,6 +301,8 @@ typedef struct decide_step {
     bool has_control_plan;  /* control_plan_cost computed before the reservation */
     double control_plan_cost;
     char customer_key[ORDO_CUSTOMER_KEY_LEN]; /* the record's customer pseudonym */
+    /* the signal snapshot every plan of this order reads (loaded once) */
+    const ordo_signals_t *signals;
 } decide_step_t;
 
 /* The acting entry's assignment, as the record carries it: experiment,
@@ -396,7 +398,7 @@ static int decide_unreserved(decide_step_t *st, ordo_error_t *err)
     if (cv) {
         const ordo_policy_t *cp;
         ordo_plan_t *cplan;
-        ordo_decide_opts_t co = {.now = st->now}; /* never reserves */
+        ordo_decide_opts_t co = {.now = st->now, .signals = st->signals}; /* never reserves */
         if ((rc = policy_for(d, cv, &cp, err)) ||
             (rc = ordo_source_decide(d->eng, cp, st->order, &co, st->arena, &cplan, err)))
             return rc;
@@ -412,7 +414,7 @@ static int decide_unreserved(decide_step_t *st, ordo_error_t *err)
     st->n_shadows = n > MAX_SHADOWS ? MAX_SHADOWS : n;
     for (size_t i = 0; i < st->n_shadows; i++) {
         const ordo_policy_t *sp;
-        ordo_decide_opts_t so = {.now = st->now}; /* a shadow never reserves */
+        ordo_decide_opts_t so = {.now = st->now, .signals = st->signals}; /* never reserves */
         if ((rc = policy_for(d, st->shadows[i].policy_version, &sp, err)) ||
             (rc = ordo_source_decide(d->eng, sp, st->order, &so, st->arena, &st->shadow_plans[i],
                                      err)))
@@ -492,7 +494,7 @@ static int watch_store(ordo_decider_t *d, ordo_error_t *err)
 static int decide_reserved(decide_step_t *st, ordo_error_t *err)
 {
     ordo_decider_t *d = st->d;
-    ordo_decide_opts_t dopts = {0};
+    ordo_decide_opts_t dopts = {.signals = st->signals};
     dopts.explain = d->opt.explain;
     dopts.reserve = d->opt.reserve || d->has_stock;
     dopts.now = st->now; /* an order without `created` is decided as of it */
@@ -573,7 +575,8 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
                         .now = now ? now : ordo_now_unix(),
                         .arena = arena,
                         .out = out,
-                        .policy = d->default_policy};
+                        .policy = d->default_policy,
+                        .signals = ordo_engine_signals(d->eng)};
     ordo_decision_meta_init(&st.meta);
     st.units.order_id = order->id;
     st.units.customer_id =

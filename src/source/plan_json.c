@@ -312,16 +312,9 @@ static void write_signals(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_key(w, "signals");
     ordo_jsonw_arr_begin(w);
     for (uint32_t i = 0; i < p->n_signals; i++) {
-        const ordo_signal_t *g = p->signals[i].signal;
         ordo_jsonw_obj_begin(w);
-        ordo_jsonw_kstr(w, "kind", ordo_signal_kind_name(g->kind));
-        ordo_jsonw_kint(w, "version", (int64_t)g->version);
-        ordo_jsonw_kint(w, "line", g->line);
-        if (g->node >= 0)
-            ordo_jsonw_kstr(w, "node", net->nodes[g->node].id);
-        if (g->service >= 0)
-            ordo_jsonw_kstr(w, "service", net->services[g->service].id);
         ordo_jsonw_kstr(w, "effect", p->signals[i].effect);
+        ordo_signal_write_fields(w, net, p->signals[i].signal);
         ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_arr_end(w);

@@ -182,6 +182,7 @@ static void test_migrate_v1(void **state)
                                   "DROP TABLE customer_key; DROP TABLE store_secret; "
                                   "DROP TABLE stock; DROP TABLE reservation; "
                                   "DROP TABLE stock_meta; "
+                                  "DROP TABLE signal; DROP TABLE signal_version; "
                                   "DELETE FROM schema_version WHERE version >= 2",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
