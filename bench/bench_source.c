@@ -176,10 +176,14 @@ static void dump_plan(uint32_t i, const ordo_plan_t *p)
     fputc('\n', dump_fp);
 }
 
+/* The signal snapshot the runs decide with (NULL: the engine's, none). */
+static const ordo_signals_t *run_signals;
+
 static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat, ordo_arena_t *a)
 {
     ordo_decide_opts_t opts = {0};
     opts.explain = explain;
+    opts.signals = run_signals;
     memset(res, 0, sizeof *res);
     /* warm-up: grow the arena to its working size */
     for (uint32_t i = 0; i < b->n_orders && i < 2000; i++) {
@@ -383,6 +387,35 @@ static ordo_signals_t *bench_signals(const ordo_network_t *net)
     return snap;
 }
 
+/* Without and with the --signals snapshot, alternating (the machine's
+ * drift hits both alike): the median rate of each and their ratio. */
+static void signals_pairs(bench_t *b, int repeats, ordo_arena_t *a)
+{
+    ordo_signals_t *snap = bench_signals(b->net);
+    uint64_t *lat = malloc(sizeof *lat * b->n_orders);
+    double *off = calloc((size_t)repeats, sizeof *off), *on = calloc((size_t)repeats, sizeof *on);
+    run_result_t r0, r1;
+    for (int r = 0; r < repeats; r++) {
+        run_signals = NULL;
+        run_once(b, false, &r0, lat, a);
+        run_signals = snap;
+        run_once(b, false, &r1, lat, a);
+        off[r] = r0.per_sec;
+        on[r] = r1.per_sec;
+    }
+    run_signals = NULL;
+    qsort(off, (size_t)repeats, sizeof *off, cmp_dbl);
+    qsort(on, (size_t)repeats, sizeof *on, cmp_dbl);
+    printf("signals: without %.0f decisions/s, with %.0f (medians of %d alternating runs): "
+           "%.1f%%; with signals: arena mallocs after warm-up %llu, plans digest %016llx\n",
+           off[repeats / 2], on[repeats / 2], repeats, 100 * on[repeats / 2] / off[repeats / 2],
+           (unsigned long long)r1.block_allocs, (unsigned long long)r1.digest);
+    free(off);
+    free(on);
+    free(lat);
+    ordo_signals_destroy(snap);
+}
+
 typedef struct thr {
     bench_t *b;
     uint32_t from, to;
@@ -493,15 +526,9 @@ int main(int argc, char **argv)
     b.n_orders = n_orders;
     make_orders(&b, orders_arena, 7);
     ordo_arena_t *a = ordo_arena_create(1 << 20);
-    double base_rate = report("explain off", &b, false, repeats, a);
-    if (with_signals) {
-        ordo_engine_set_signals(b.eng, bench_signals(b.net));
-        double sig_rate = report("signals on", &b, false, repeats, a);
-        ordo_engine_set_signals(b.eng, NULL);
-        double again = report("signals off", &b, false, repeats, a);
-        printf("signals: %.1f%% of the rate without (%.0f vs the mean of %.0f and %.0f)\n",
-               100 * sig_rate / ((base_rate + again) / 2), sig_rate, base_rate, again);
-    }
+    report("explain off", &b, false, repeats, a);
+    if (with_signals)
+        signals_pairs(&b, repeats, a);
     if (!quick)
         report("explain on", &b, true, repeats > 3 ? 3 : repeats, a);
     if (!quick || gap)

@@ -595,7 +595,9 @@ static inline double fixed_ub_cost(const src_ctx_t *x, const src_cand_t *c, cons
                      ? 0
                      : x->eng->one_lb[((size_t)c->node * ORDO_ZONES + c->zone - 1) * 4 +
                                       (x->order->residential ? 1 : 0) + (x->peak ? 2 : 0)];
-    if (x->rate_floor < 1) /* a rate signal in the snapshot may lower shipping */
+    if (x->svc_signals && !pickup && c->zone >= 1)
+        one = c->one_lb; /* under the rate and outage signals in force */
+    else if (x->rate_floor < 1) /* a rate signal in the snapshot may lower shipping */
         one *= x->rate_floor;
     return node->pack_cost_per_shipment + one;
 }

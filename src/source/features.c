@@ -935,6 +935,8 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     c->util0 = cap > 0 ? c->load / cap : 0;
     c->svc_ok = src_services_upgrade(x) ? ~0u : src_services_allowed(x, node);
     c->svc_ok &= ~services_out(x, node);
+    if (x->svc_signals)
+        src_cand_one_lb(x, c);
     if (x->order->level == ORDO_LEVEL_PICKUP) {
         c->ot_ub = pickup_cdf(s0, pe, src_promise_for(x, node));
         return;

@@ -116,6 +116,7 @@ typedef struct src_cand {
      * utilisation (backlog / capacity, 0: none), and the signal excluding it
      * (closed, saturated) with its rule, or NULL */
     double cap, pick, labour_u;
+    double one_lb; /* with x->svc_signals: the engine's one_lb under them */
     const ordo_signal_t *sig_excl;
     const char *sig_rule;
     /* set by src_cand_init_bounds (false for a plan being priced) */
@@ -241,6 +242,7 @@ typedef struct src_ctx {
      * and the signals that touched the order (plan->signals) */
     const ordo_signals_t *sig;
     double rate_floor;
+    bool svc_signals; /* a rate or outage signal is in force for a service */
     uint32_t n_sig_used;
     ordo_signal_use_t sig_used[ORDO_PLAN_MAX_SIGNALS];
     uint32_t evaluated;
@@ -570,6 +572,10 @@ void src_eval(src_ctx_t *x, uint32_t ci, uint32_t mask, src_eval_t *e);
  * the record of what they did */
 void src_cand_signals(src_ctx_t *x, src_cand_t *c);
 void src_svcx_signals(src_ctx_t *x, uint32_t s, src_svcx_t *sx);
+/* With x->svc_signals: the cheapest 1-lb parcel over the candidate's
+ * services the order may still use, at their factors in force (the
+ * engine's one_lb, under the signals): c->one_lb. */
+void src_cand_one_lb(const src_ctx_t *x, src_cand_t *c);
 void src_signal_used(src_ctx_t *x, const ordo_signal_t *g, const char *effect);
 /* The order's per-service factors (x->svcx), once per decision; false
  * when the arena is full. */

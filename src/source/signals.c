@@ -132,10 +132,31 @@ void src_svcx_signals(src_ctx_t *x, uint32_t s, src_svcx_t *sx)
             sx->fuel_pct = g->fuel_pct;
         sx->mult = sx->rmult * (1 + sx->fuel_pct / 100.0);
         src_signal_used(x, g, "rate");
+        x->svc_signals = true;
     }
     if (x->order->ship_zip &&
-        (sx->out_sig = ordo_signals_outage(x->sig, s, x->order->ship_zip3, x->as_of)))
+        (sx->out_sig = ordo_signals_outage(x->sig, s, x->order->ship_zip3, x->as_of))) {
         src_signal_used(x, sx->out_sig, "outage");
+        x->svc_signals = true;
+    }
+}
+
+void src_cand_one_lb(const src_ctx_t *x, src_cand_t *c)
+{
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    double best = INFINITY;
+    for (uint32_t k = 0; c->zone >= 1 && k < node->n_services; k++) {
+        uint32_t si = node->services[k];
+        const ordo_carrier_service_t *svc = &x->net->services[si];
+        if (x->svcx[si].out_sig)
+            continue;
+        double add =
+            x->order->residential ? svc->residential_surcharge + svc->liftgate_surcharge : 0;
+        double t = x->eng->base_min[si][c->zone - 1][1] * x->svcx[si].mult + add;
+        if (t < best)
+            best = t;
+    }
+    c->one_lb = isfinite(best) ? best : 0;
 }
 
 void src_plan_signals(src_ctx_t *x, ordo_plan_t *plan)
