@@ -13,7 +13,11 @@
  * arena's malloc count after warm-up (must be 0), and the gap of the beam
  * search to the exact search (score and landed cost, mean and p95, on the
  * orders where both run; --quick skips it unless --gap). --threads T also
- * runs T threads over the shared network (thread-safety and scaling). */
+ * runs T threads over the shared network (thread-safety and scaling).
+ * --signals also runs the decisions with a signal snapshot in force (a rate
+ * signal on every carrier service, labour and backlogs at a tenth of the
+ * nodes, a hundredth closed, a carrier outage in one region) and prints
+ * its rate against the run without signals. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -172,10 +176,14 @@ static void dump_plan(uint32_t i, const ordo_plan_t *p)
     fputc('\n', dump_fp);
 }
 
+/* The signal snapshot the runs decide with (NULL: the engine's, none). */
+static const ordo_signals_t *run_signals;
+
 static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat, ordo_arena_t *a)
 {
     ordo_decide_opts_t opts = {0};
     opts.explain = explain;
+    opts.signals = run_signals;
     memset(res, 0, sizeof *res);
     /* warm-up: grow the arena to its working size */
     for (uint32_t i = 0; i < b->n_orders && i < 2000; i++) {
@@ -221,7 +229,8 @@ static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat,
     res->evaluated = ev / b->n_orders;
 }
 
-static void report(const char *label, bench_t *b, bool explain, int repeats, ordo_arena_t *a)
+/* Runs and prints one configuration; returns its median rate. */
+static double report(const char *label, bench_t *b, bool explain, int repeats, ordo_arena_t *a)
 {
     uint64_t *lat = malloc(sizeof *lat * b->n_orders);
     run_result_t *rs = calloc((size_t)repeats, sizeof *rs);
@@ -245,11 +254,13 @@ static void report(const char *label, bench_t *b, bool explain, int repeats, ord
            label, tp[repeats / 2], p50[repeats / 2] / 1e3, p99[repeats / 2] / 1e3, repeats,
            rs[0].max / 1e3, rs[0].evaluated, rs[0].ok, rs[0].split, rs[0].fallback,
            rs[0].unfulfillable, (unsigned long long)allocs, (unsigned long long)rs[0].digest);
+    double median = tp[repeats / 2];
     free(lat);
     free(rs);
     free(tp);
     free(p50);
     free(p99);
+    return median;
 }
 
 /* The q-quantile of n sorted values (0 when none). */
@@ -328,6 +339,83 @@ static void beam_gap(bench_t *b, ordo_arena_t *a)
     free(cgap);
 }
 
+/* The --signals snapshot: in force from 2000 on, open-ended. */
+static ordo_signals_t *bench_signals(const ordo_network_t *net)
+{
+    size_t cap = 256 * ((size_t)net->n_nodes + net->n_services + 4), n = 0;
+    char *d = malloc(cap);
+    const char *from = "\"effective_from\":\"2000-01-01T00:00:00Z\"";
+    for (uint32_t s = 0; s < net->n_services; s++)
+        n += (size_t)snprintf(d + n, cap - n,
+                              "{\"kind\":\"rate\",\"carrier\":\"%s\",\"service\":\"%s\",%s,"
+                              "\"rate_multiplier\":1.02,\"fuel_surcharge_pct\":%g}\n",
+                              net->services[s].carrier, net->services[s].id, from,
+                              net->services[s].fuel_surcharge_pct + 1.5);
+    for (uint32_t k = 0; k < net->n_nodes; k++) {
+        const ordo_node_t *nd = &net->nodes[k];
+        if (k % 10 == 3)
+            n += (size_t)snprintf(d + n, cap - n,
+                                  "{\"kind\":\"backlog\",\"node\":\"%s\",%s,\"units\":%u}\n",
+                                  nd->id, from, nd->daily_capacity * (k % 7 + 3) / 10);
+        if (k % 20 == 5)
+            n += (size_t)snprintf(d + n, cap - n,
+                                  "{\"kind\":\"labour\",\"node\":\"%s\",%s,\"labour_rate\":22,"
+                                  "\"picks_per_hour\":40,\"capacity\":%u}\n",
+                                  nd->id, from, nd->daily_capacity + 1);
+        if (k % 100 == 7)
+            n += (size_t)snprintf(d + n, cap - n,
+                                  "{\"kind\":\"node_status\",\"node\":\"%s\",%s,"
+                                  "\"status\":\"closed\"}\n",
+                                  nd->id, from);
+    }
+    if (net->n_services)
+        n += (size_t)snprintf(d + n, cap - n,
+                              "{\"kind\":\"carrier_outage\",\"carrier\":\"%s\",\"service\":\"%s\","
+                              "%s,\"region\":\"midwest\"}\n",
+                              net->services[0].carrier, net->services[0].id, from);
+    ordo_signal_list_t l = {0};
+    ordo_error_t err = {0};
+    ordo_signals_t *snap = NULL;
+    if (ordo_signals_parse(d, n, net, "bench", 1, 1, true, &l, &err) ||
+        ordo_signals_build(net, l.sig, l.n, 1, &snap, &err)) {
+        fprintf(stderr, "signals: line %ld %s: %s\n", err.line, err.field, err.msg);
+        exit(1);
+    }
+    printf("signals: %zu in force (version 1)\n", l.n);
+    ordo_signal_list_free(&l);
+    free(d);
+    return snap;
+}
+
+/* Without and with the --signals snapshot, alternating (the machine's
+ * drift hits both alike): the median rate of each and their ratio. */
+static void signals_pairs(bench_t *b, int repeats, ordo_arena_t *a)
+{
+    ordo_signals_t *snap = bench_signals(b->net);
+    uint64_t *lat = malloc(sizeof *lat * b->n_orders);
+    double *off = calloc((size_t)repeats, sizeof *off), *on = calloc((size_t)repeats, sizeof *on);
+    run_result_t r0, r1;
+    for (int r = 0; r < repeats; r++) {
+        run_signals = NULL;
+        run_once(b, false, &r0, lat, a);
+        run_signals = snap;
+        run_once(b, false, &r1, lat, a);
+        off[r] = r0.per_sec;
+        on[r] = r1.per_sec;
+    }
+    run_signals = NULL;
+    qsort(off, (size_t)repeats, sizeof *off, cmp_dbl);
+    qsort(on, (size_t)repeats, sizeof *on, cmp_dbl);
+    printf("signals: without %.0f decisions/s, with %.0f (medians of %d alternating runs): "
+           "%.1f%%; with signals: arena mallocs after warm-up %llu, plans digest %016llx\n",
+           off[repeats / 2], on[repeats / 2], repeats, 100 * on[repeats / 2] / off[repeats / 2],
+           (unsigned long long)r1.block_allocs, (unsigned long long)r1.digest);
+    free(off);
+    free(on);
+    free(lat);
+    ordo_signals_destroy(snap);
+}
+
 typedef struct thr {
     bench_t *b;
     uint32_t from, to;
@@ -354,7 +442,7 @@ int main(int argc, char **argv)
 {
     uint32_t nodes = 1000, skus = 100000, n_orders = 100000;
     int repeats = 5, threads = 0;
-    bool quick = false, gap = false;
+    bool quick = false, gap = false, with_signals = false;
     const char *policy_name = "default";
     char dir[512];
     snprintf(dir, sizeof dir, "%s/bench-network", ORDO_BINARY_DIR);
@@ -377,6 +465,8 @@ int main(int argc, char **argv)
             quick = true;
         else if (!strcmp(argv[i], "--gap")) /* the beam gap even with --quick */
             gap = true;
+        else if (!strcmp(argv[i], "--signals"))
+            with_signals = true;
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
             if (!(dump_fp = fopen(argv[++i], "w"))) {
                 perror(argv[i]);
@@ -386,7 +476,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: bench_source [--nodes N] [--skus N] [--orders N] "
                     "[--repeats R] [--policy NAME|FILE] [--dir DIR] [--threads T] [--quick] "
-                    "[--gap] [--dump FILE]\n");
+                    "[--gap] [--dump FILE] [--signals]\n");
             return 2;
         }
     }
@@ -437,6 +527,8 @@ int main(int argc, char **argv)
     make_orders(&b, orders_arena, 7);
     ordo_arena_t *a = ordo_arena_create(1 << 20);
     report("explain off", &b, false, repeats, a);
+    if (with_signals)
+        signals_pairs(&b, repeats, a);
     if (!quick)
         report("explain on", &b, true, repeats > 3 ? 3 : repeats, a);
     if (!quick || gap)

@@ -78,6 +78,12 @@ seed() {
       cp tests/fixtures/core/bad/"$kind"-*.csv "$d"/ ;;
     config) cp docs/examples/ordo.conf "$d"/ ;;
     cbor) cp tests/fixtures/cbor/*.cbor "$d"/ ;;
+    signals)
+      cp docs/examples/signals.ndjson "$d"/
+      local j=0
+      while IFS= read -r line; do
+        j=$((j + 1)); printf '%s\n' "$line" >"$d/signals-line-$j.ndjson"
+      done <docs/examples/signals.ndjson ;;
     log_segment | log_index)
       # these targets write their seeds (a log made by the library) themselves
       ORDO_FUZZ_SEEDS=$d "$bdir/fuzz/fuzz_$t" -runs=0 "$d" >/dev/null 2>&1 ;;

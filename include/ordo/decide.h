@@ -161,5 +161,14 @@ typedef int (*ordo_replay_cb)(void *ctx, const ordo_replay_row_t *row);
 int ordo_decide_replay(const char *log_dir, const ordo_log_query_t *q, ordo_network_t *net,
                        ordo_engine_t *eng, const ordo_policy_t *policy, ordo_replay_cb cb,
                        void *ctx, ordo_replay_totals_t *totals, ordo_error_t *err);
+/* The same, each record decided again with the signal snapshot of the
+ * version it names (signals_version), loaded from store: a counterfactual
+ * sees the world the decision saw. A record that names a version when
+ * store is NULL (or a version the store lacks) is a row with an error. */
+struct ordo_store;
+int ordo_decide_replay_signals(const char *log_dir, const ordo_log_query_t *q, ordo_network_t *net,
+                               ordo_engine_t *eng, const ordo_policy_t *policy,
+                               struct ordo_store *store, ordo_replay_cb cb, void *ctx,
+                               ordo_replay_totals_t *totals, ordo_error_t *err);
 
 #endif

@@ -13,6 +13,7 @@
 #include "inventory.h"
 #include "order.h"
 #include "policy.h"
+#include "signals.h"
 #include "source.h"
 #include "record.h"
 #include "datadir.h"

@@ -263,6 +263,15 @@ typedef struct ordo_risk_policy {
 
 /* The defaults of each object when it is given (docs/policies.md). */
 void ordo_risk_policy_default(ordo_risk_policy_t *r);
+/* The policy's "labour" object (docs/policies.md "Labour"): a node's
+ * utilisation u = backlog / capacity (signals, signals.h). Above threshold
+ * the node's shipments carry a load penalty of penalty × ((u − threshold) /
+ * (exclude_at − threshold))², rising smoothly from 0; at u ≥ exclude_at the
+ * node is excluded. Defaults 0.8, 0.98, 1. */
+typedef struct ordo_labour_policy {
+    double threshold, exclude_at, penalty;
+} ordo_labour_policy_t;
+void ordo_labour_policy_default(ordo_labour_policy_t *lp);
 
 typedef struct ordo_policy {
     char name[ORDO_NAME_MAX];
@@ -277,6 +286,7 @@ typedef struct ordo_policy {
     ordo_partial_t partial; /* constraints.partial; all zero: none */
     ordo_service_policy_t service;
     ordo_risk_policy_t risk; /* "risk" and "carrier_caps" */
+    ordo_labour_policy_t labour; /* "labour": saturation from signals */
 } ordo_policy_t;
 
 /* Parses and validates a policy document. Unknown fields, NaN or

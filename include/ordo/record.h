@@ -129,6 +129,7 @@ typedef struct ordo_record {
     int64_t time;       /* Unix seconds */
     const char *order_id;
     const char *policy_name, *policy_version, *model_version;
+    uint64_t signals_version; /* the signal snapshot decided with; 0: none */
     const char *experiment, *variant;
     double bucket;
     bool excluded, shadow;

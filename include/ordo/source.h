@@ -24,6 +24,7 @@
 #include "network.h"
 #include "order.h"
 #include "policy.h"
+#include "signals.h"
 
 #define ORDO_SOURCE_MODEL_VERSION "ordo-cost-1"
 /* Orders with at most this many lines (after any line split) get the exact
@@ -87,6 +88,16 @@ int ordo_engine_set_cell_demand(ordo_engine_t *eng, const float *per_cell, size_
                                 ordo_error_t *err);
 /* Days of supply of one inventory cell (ATP / daily demand). */
 double ordo_engine_days_of_supply(const ordo_engine_t *eng, uint32_t cell);
+
+/* Swaps the signal snapshot decisions read (signals.h), atomically: a
+ * decision loads the pointer once and uses only that snapshot. The engine
+ * takes ownership of snap (NULL: no signals); the snapshot it replaces is
+ * kept until ordo_engine_destroy, since a decision running on another
+ * thread may still read it. Never blocks a decision; calls to it may come
+ * from any thread. */
+void ordo_engine_set_signals(ordo_engine_t *eng, ordo_signals_t *snap);
+/* The snapshot in force (never NULL: ordo_signals_empty() when none). */
+const ordo_signals_t *ordo_engine_signals(const ordo_engine_t *eng);
 
 /* ---- plans ---- */
 
@@ -235,6 +246,13 @@ typedef struct ordo_alt_plan {
     double gap;
 } ordo_alt_plan_t;
 
+/* A signal that touched a decision, and what it did (plan->signals). */
+typedef struct ordo_signal_use {
+    const ordo_signal_t *signal; /* in the snapshot (lives as long as the engine) */
+    const char *effect;          /* static: "rate", "outage", "closed", ... */
+} ordo_signal_use_t;
+#define ORDO_PLAN_MAX_SIGNALS 16
+
 typedef struct ordo_plan {
     ordo_plan_status_t status;
     const ordo_order_t *order; /* not owned */
@@ -281,6 +299,11 @@ typedef struct ordo_plan {
     uint32_t n_alternatives;
     ordo_alt_plan_t *alternatives;
     ordo_risk_t risk; /* the shipments' risk terms, when the policy prices them */
+    /* signals: the version of the snapshot the decision read (0: none) and
+     * the signals in force that touched it (at most ORDO_PLAN_MAX_SIGNALS) */
+    uint64_t signals_version;
+    uint32_t n_signals;
+    ordo_signal_use_t *signals;
 } ordo_plan_t;
 
 typedef struct ordo_decide_opts {
@@ -291,6 +314,9 @@ typedef struct ordo_decide_opts {
     uint64_t deadline_ns; /* ordo_now_ns() deadline; 0 none → fallback when passed */
     int64_t now;          /* Unix seconds an order without `created` is decided
                            * as of; 0: the clock */
+    /* the signal snapshot to decide with instead of the engine's (replay:
+     * the logged version); NULL: the engine's */
+    const ordo_signals_t *signals;
 } ordo_decide_opts_t;
 
 /* Decides one order. policy NULL runs the deterministic fallback. The plan

@@ -32,7 +32,7 @@ extern "C" {
 typedef struct ordo_store ordo_store_t;
 
 /* Schema version this build writes (see the schema_version table). */
-#define ORDO_STORE_SCHEMA_VERSION 4
+#define ORDO_STORE_SCHEMA_VERSION 5
 
 /* ---- open / close ---- */
 
@@ -491,5 +491,32 @@ typedef struct ordo_stock_load_stats {
 int ordo_store_stock_load_file(ordo_store_t *store, const char *path, ordo_stock_file_t kind,
                                const char *actor, bool check_only, ordo_stock_load_stats_t *stats,
                                ordo_error_t *err);
+
+/* ---- signals (src/store/signals.c; docs/formats.md "Signals") ---- */
+
+struct ordo_network;
+struct ordo_signals;
+
+typedef struct ordo_signals_apply_result {
+    uint64_t version; /* the new version (0 when check_only) */
+    uint32_t lines;   /* signal lines in the document */
+    uint32_t signals; /* signals after expanding carrier-wide ones */
+} ordo_signals_apply_result_t;
+
+/* Validates an NDJSON signal document (text, len) against net and stores
+ * it as one new version, all or nothing, in one transaction with an audit
+ * entry (kind "signals", id the version). A bad line is an error naming
+ * source_name, the line and the field, and nothing is stored. The server's
+ * POST /v1/signals calls this with the request body. */
+int ordo_signals_apply_text(ordo_store_t *store, const struct ordo_network *net, const char *text,
+                            size_t len, const char *source_name,
+                            ordo_signals_apply_result_t *result, ordo_error_t *err);
+/* The latest stored version (0: none). */
+int ordo_store_signals_latest(ordo_store_t *store, uint64_t *version, ordo_error_t *err);
+/* The snapshot of every version <= version (0: the latest) for net; its
+ * version is the highest stored one it holds. *out: ordo_signals_destroy,
+ * or hand it to ordo_engine_set_signals. */
+int ordo_signals_load(ordo_store_t *store, const struct ordo_network *net, uint64_t version,
+                      struct ordo_signals **out, ordo_error_t *err);
 
 #endif

@@ -139,8 +139,8 @@ int ordo_cli_output_end(ordo_cli_output_t *o, int exit_code, bool commit);
  * directory. */
 int ordo_cli_log_show(const char *dir, const char *order_id, bool json);
 int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q);
-int ordo_cli_log_replay(const char *dir, const char *network, const char *policy, bool json,
-                        const ordo_log_query_t *q);
+int ordo_cli_log_replay(const char *dir, const char *data, const char *network,
+                        const char *policy, bool json, const ordo_log_query_t *q);
 /* One experiment as `ordo exp show --json` and `exp list --json` print it
  * (cmd_exp.c); result: the stored conclusion document or NULL. ordo serve
  * answers with the same. */

@@ -536,7 +536,7 @@ static int run_replay(const ordo_cli_args_t *a)
         return ordo_cli_usage("log replay", "--policy P and --network NET are required");
     if ((rc = replay_precheck(policy, network, a->json)))
         return rc;
-    return ordo_cli_log_replay(dir, network, policy, a->json, &q);
+    return ordo_cli_log_replay(dir, data_of(a), network, policy, a->json, &q);
 }
 
 /* --type, --sync and --compress of log append; 0 or a usage exit code. */

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ordo/datadir.h"
+#include "ordo/store.h"
 
 static int iter_fail(const ordo_error_t *err, int rc)
 {
@@ -171,8 +173,19 @@ static int print_row(void *ctx, const ordo_replay_row_t *r)
     return 0;
 }
 
-int ordo_cli_log_replay(const char *dir, const char *network, const char *policy_arg, bool json,
-                        const ordo_log_query_t *q)
+/* The data directory's store, for the signal versions records name (NULL
+ * when dir is a bare log directory). */
+static ordo_store_t *replay_store(const char *data)
+{
+    ordo_datadir_t dd;
+    ordo_store_t *s = NULL;
+    if (data && ordo_datadir_init(&dd, data, NULL) == ORDO_OK && ordo_datadir_has_db(&dd))
+        (void)ordo_store_open_existing(data, NULL, &s, NULL);
+    return s;
+}
+
+int ordo_cli_log_replay(const char *dir, const char *data, const char *network,
+                        const char *policy_arg, bool json, const ordo_log_query_t *q)
 {
     ordo_error_t err = {0};
     ordo_policy_t *policy = NULL;
@@ -193,7 +206,9 @@ int ordo_cli_log_replay(const char *dir, const char *network, const char *policy
     if (!json)
         printf("replaying %s under policy %s (version %s)\n", dir, policy->name, policy->version);
     ordo_replay_totals_t t;
-    rc = ordo_decide_replay(dir, q, net, eng, policy, print_row, &o, &t, &err);
+    ordo_store_t *store = replay_store(data);
+    rc = ordo_decide_replay_signals(dir, q, net, eng, policy, store, print_row, &o, &t, &err);
+    ordo_store_close(store, NULL);
     int exit_code = ORDO_EXIT_OK;
     if (rc) {
         exit_code = ordo_cli_fail(&err, rc, json);

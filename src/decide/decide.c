@@ -33,6 +33,7 @@ struct ordo_decider {
     ordo_exp_registry_t *registry;
     ordo_exp_snapshot_t *snapshot;
     uint64_t data_version; /* the store's, when the snapshot was loaded */
+    uint64_t signals_version; /* the store's signal version swapped into the engine */
     ordo_log_t *log;
     cached_policy_t cache[POLICY_CACHE];
     uint32_t n_cache;
@@ -165,6 +166,8 @@ static int open_log_waiting(ordo_decider_t *d, const char *dir, const ordo_log_o
     }
 }
 
+static int signals_refresh(ordo_decider_t *d, ordo_error_t *err);
+
 int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                       const ordo_decider_options_t *opt, ordo_decider_t **out, ordo_error_t *err)
 {
@@ -194,7 +197,8 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->store, err)) ||
             (rc = ordo_exp_registry_open(d->store, &d->registry, err)) ||
             (rc = ordo_store_data_version(d->store, &d->data_version, err)) ||
-            (rc = ordo_exp_snapshot_load(d->registry, &d->snapshot, err)))
+            (rc = ordo_exp_snapshot_load(d->registry, &d->snapshot, err)) ||
+            (rc = signals_refresh(d, err)))
             goto fail;
         if (d->opt.log) {
             ordo_datadir_t dd;
@@ -233,6 +237,23 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
 fail:
     ordo_decider_close(d, NULL);
     return rc;
+}
+
+/* The store's latest signal version, swapped into the engine when it
+ * moved (ordo_engine_set_signals: decisions running elsewhere keep the
+ * snapshot they loaded). */
+static int signals_refresh(ordo_decider_t *d, ordo_error_t *err)
+{
+    uint64_t v;
+    int rc = ordo_store_signals_latest(d->store, &v, err);
+    if (rc || v == d->signals_version)
+        return rc;
+    ordo_signals_t *snap;
+    if ((rc = ordo_signals_load(d->store, d->net, v, &snap, err)))
+        return rc;
+    ordo_engine_set_signals(d->eng, snap);
+    d->signals_version = v;
+    return ORDO_OK;
 }
 
 int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err)
@@ -286,6 +307,8 @@ typedef struct decide_step {
     bool has_control_plan;  /* control_plan_cost computed before the reservation */
     double control_plan_cost;
     char customer_key[ORDO_CUSTOMER_KEY_LEN]; /* the record's customer pseudonym */
+    /* the signal snapshot every plan of this order reads (loaded once) */
+    const ordo_signals_t *signals;
 } decide_step_t;
 
 /* The acting entry's assignment, as the record carries it: experiment,
@@ -381,7 +404,7 @@ static int decide_unreserved(decide_step_t *st, ordo_error_t *err)
     if (cv) {
         const ordo_policy_t *cp;
         ordo_plan_t *cplan;
-        ordo_decide_opts_t co = {.now = st->now}; /* never reserves */
+        ordo_decide_opts_t co = {.now = st->now, .signals = st->signals}; /* never reserves */
         if ((rc = policy_for(d, cv, &cp, err)) ||
             (rc = ordo_source_decide(d->eng, cp, st->order, &co, st->arena, &cplan, err)))
             return rc;
@@ -397,7 +420,7 @@ static int decide_unreserved(decide_step_t *st, ordo_error_t *err)
     st->n_shadows = n > MAX_SHADOWS ? MAX_SHADOWS : n;
     for (size_t i = 0; i < st->n_shadows; i++) {
         const ordo_policy_t *sp;
-        ordo_decide_opts_t so = {.now = st->now}; /* a shadow never reserves */
+        ordo_decide_opts_t so = {.now = st->now, .signals = st->signals}; /* never reserves */
         if ((rc = policy_for(d, st->shadows[i].policy_version, &sp, err)) ||
             (rc = ordo_source_decide(d->eng, sp, st->order, &so, st->arena, &st->shadow_plans[i],
                                      err)))
@@ -456,7 +479,7 @@ static int watch_store(ordo_decider_t *d, ordo_error_t *err)
     int rc = ordo_store_data_version(d->store, &v, err);
     if (rc || v == d->data_version)
         return rc;
-    if ((rc = ordo_decider_reload(d, err)))
+    if ((rc = ordo_decider_reload(d, err)) || (rc = signals_refresh(d, err)))
         return rc;
     /* a snapshot, delta, release or ingest may have changed the stock */
     if (d->has_stock && (rc = ordo_decide_stock_load(&d->stock, err)))
@@ -477,7 +500,7 @@ static int watch_store(ordo_decider_t *d, ordo_error_t *err)
 static int decide_reserved(decide_step_t *st, ordo_error_t *err)
 {
     ordo_decider_t *d = st->d;
-    ordo_decide_opts_t dopts = {0};
+    ordo_decide_opts_t dopts = {.signals = st->signals};
     dopts.explain = d->opt.explain;
     dopts.reserve = d->opt.reserve || d->has_stock;
     dopts.now = st->now; /* an order without `created` is decided as of it */
@@ -559,7 +582,8 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
                         .now = now ? now : ordo_now_unix(),
                         .arena = arena,
                         .out = out,
-                        .policy = d->default_policy};
+                        .policy = d->default_policy,
+                        .signals = ordo_engine_signals(d->eng)};
     ordo_decision_meta_init(&st.meta);
     st.units.order_id = order->id;
     st.units.customer_id =

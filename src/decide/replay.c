@@ -11,7 +11,45 @@
 #include "ordo/log.h"
 #include "ordo/order.h"
 #include "ordo/record.h"
+#include "ordo/signals.h"
 #include "ordo/source.h"
+#include "ordo/store.h"
+
+/* The signal snapshot of the version a record names, loaded from the
+ * store once per version in a row (records come in order: versions
+ * change rarely). */
+typedef struct replay_signals {
+    ordo_store_t *store; /* NULL: records with signals are not replayed */
+    const ordo_network_t *net;
+    ordo_signals_t *snap;
+    uint64_t version;
+} replay_signals_t;
+
+static int signals_for(replay_signals_t *rs, uint64_t version, const ordo_signals_t **out,
+                       ordo_error_t *err)
+{
+    *out = ordo_signals_empty();
+    if (version == 0)
+        return ORDO_OK;
+    if (!rs->store)
+        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "signals_version",
+                              "decided with signals version %llu: no store to load it from",
+                              (unsigned long long)version);
+    if (!rs->snap || rs->version != version) {
+        ordo_signals_destroy(rs->snap);
+        rs->snap = NULL;
+        int rc = ordo_signals_load(rs->store, rs->net, version, &rs->snap, err);
+        if (rc)
+            return rc;
+        rs->version = version;
+        if (ordo_signals_version(rs->snap) != version)
+            return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "signals_version",
+                                  "signals version %llu is not in the store",
+                                  (unsigned long long)version);
+    }
+    *out = rs->snap;
+    return ORDO_OK;
+}
 
 /* Sets every cell of the order's SKUs to the logged ATP (0 when the record
  * saw none there). on_hand = ATP + safety stock, nothing reserved. */
@@ -87,8 +125,8 @@ static void logged_side(const ordo_record_t *rec, ordo_replay_row_t *row, ordo_a
 
 /* Re-decides one record; msg gets why not. */
 static void replay_one(const ordo_log_record_t *lr, ordo_network_t *net, ordo_engine_t *eng,
-                       const ordo_policy_t *policy, ordo_arena_t *arena, ordo_replay_row_t *row,
-                       char *msg, size_t msg_size)
+                       const ordo_policy_t *policy, replay_signals_t *rs, ordo_arena_t *arena,
+                       ordo_replay_row_t *row, char *msg, size_t msg_size)
 {
     ordo_record_t rec;
     ordo_error_t e2 = {0};
@@ -106,7 +144,9 @@ static void replay_one(const ordo_log_record_t *lr, ordo_network_t *net, ordo_en
     if (r2 == ORDO_OK) {
         restore_atp(net, &order, &rec);
         ordo_decide_opts_t o = {.now = rec.has_time ? rec.time : 0};
-        r2 = ordo_source_decide(eng, policy, &order, &o, arena, &plan, &e2);
+        r2 = signals_for(rs, rec.signals_version, &o.signals, &e2);
+        if (r2 == ORDO_OK)
+            r2 = ordo_source_decide(eng, policy, &order, &o, arena, &plan, &e2);
     }
     if (r2 != ORDO_OK) {
         char m[ORDO_ERROR_MSG_MAX + 128];
@@ -144,6 +184,15 @@ int ordo_decide_replay(const char *log_dir, const ordo_log_query_t *q, ordo_netw
                        ordo_engine_t *eng, const ordo_policy_t *policy, ordo_replay_cb cb,
                        void *ctx, ordo_replay_totals_t *totals, ordo_error_t *err)
 {
+    return ordo_decide_replay_signals(log_dir, q, net, eng, policy, NULL, cb, ctx, totals, err);
+}
+
+int ordo_decide_replay_signals(const char *log_dir, const ordo_log_query_t *q, ordo_network_t *net,
+                               ordo_engine_t *eng, const ordo_policy_t *policy,
+                               ordo_store_t *store, ordo_replay_cb cb, void *ctx,
+                               ordo_replay_totals_t *totals, ordo_error_t *err)
+{
+    replay_signals_t rs = {store, net, NULL, 0};
     memset(totals, 0, sizeof *totals);
     ordo_log_iter_t *it;
     ordo_log_query_t qr = {0};
@@ -169,7 +218,7 @@ int ordo_decide_replay(const char *log_dir, const ordo_log_query_t *q, ordo_netw
         memset(&row, 0, sizeof row);
         row.seq = lr.seq;
         char msg[512] = "";
-        replay_one(&lr, net, eng, policy, arena, &row, msg, sizeof msg);
+        replay_one(&lr, net, eng, policy, &rs, arena, &row, msg, sizeof msg);
         if (msg[0])
             row.error = msg;
         add_totals(totals, &row);
@@ -181,5 +230,6 @@ int ordo_decide_replay(const char *log_dir, const ordo_log_query_t *q, ordo_netw
     }
     ordo_arena_destroy(arena);
     ordo_log_iter_close(it);
+    ordo_signals_destroy(rs.snap);
     return rc < 0 ? rc : ORDO_OK;
 }

@@ -753,11 +753,57 @@ static void write_service(ordo_jsonw_t *w, const ordo_service_policy_t *sp)
     ordo_jsonw_obj_end(w);
 }
 
+/* ---- labour (the policy's "labour" object) ---- */
+
+void ordo_labour_policy_default(ordo_labour_policy_t *lp)
+{
+    lp->threshold = 0.8;
+    lp->exclude_at = 0.98;
+    lp->penalty = 1;
+}
+
+static int parse_labour(const cJSON *j, ordo_labour_policy_t *lp, const char *file,
+                        ordo_error_t *err)
+{
+    static const char *const keys[] = {"threshold", "exclude_at", "penalty", NULL};
+    ordo_labour_policy_default(lp);
+    if (!j)
+        return ORDO_OK;
+    if (!cJSON_IsObject(j))
+        return bad(err, file, "labour", "must be an object");
+    int rc = check_keys(j, keys, file, "labour", err);
+    if (rc || (rc = get_num(j, "threshold", 0, 10, &lp->threshold, NULL, file, "labour", err)) ||
+        (rc = get_num(j, "exclude_at", 0, 10, &lp->exclude_at, NULL, file, "labour", err)) ||
+        (rc = get_num(j, "penalty", 0, 1e6, &lp->penalty, NULL, file, "labour", err)))
+        return rc;
+    if (lp->exclude_at <= lp->threshold)
+        return bad(err, file, "labour.exclude_at", "must be above labour.threshold");
+    return ORDO_OK;
+}
+
+/* The "labour" object; left out when it is the default (policies written
+ * before it keep their versions). */
+static void write_labour(ordo_jsonw_t *w, const ordo_labour_policy_t *lp)
+{
+    ordo_labour_policy_t d;
+    ordo_labour_policy_default(&d);
+    if (lp->threshold == d.threshold && lp->exclude_at == d.exclude_at &&
+        lp->penalty == d.penalty)
+        return;
+    ordo_jsonw_key(w, "labour");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "threshold", lp->threshold);
+    ordo_jsonw_kdouble(w, "exclude_at", lp->exclude_at);
+    ordo_jsonw_kdouble(w, "penalty", lp->penalty);
+    ordo_jsonw_obj_end(w);
+}
+
 int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out, ordo_error_t *err)
 {
     static const char *const keys[] = {"name",     "description",      "constraints", "strategies",
                                        "fallback", "fallback_nearest", "service",
-                                       "risk",     "carrier_caps",     NULL};
+                                       "risk",     "carrier_caps",     "labour",
+                                       NULL};
     *out = NULL;
     if (!cJSON_IsObject(j))
         return bad(err, file, "", "a policy must be a JSON object");
@@ -781,7 +827,8 @@ int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out
     if ((rc = get_bool(j, "fallback_nearest", &p->fallback_nearest, file, "", err)) ||
         (rc = parse_service(cJSON_GetObjectItemCaseSensitive(j, "service"), &p->service, file,
                             err)) ||
-        (rc = ordo_risk_policy_parse(j, &p->risk, file, err)))
+        (rc = ordo_risk_policy_parse(j, &p->risk, file, err)) ||
+        (rc = parse_labour(cJSON_GetObjectItemCaseSensitive(j, "labour"), &p->labour, file, err)))
         goto fail;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "strategies");
     if (!s) {
@@ -965,5 +1012,6 @@ void ordo_policy_write_json(const ordo_policy_t *p, ordo_jsonw_t *w)
     ordo_jsonw_kbool(w, "fallback_nearest", p->fallback_nearest);
     write_service(w, &p->service);
     ordo_risk_policy_write(&p->risk, w);
+    write_labour(w, &p->labour);
     ordo_jsonw_obj_end(w);
 }

@@ -121,6 +121,7 @@ static const char *const key_table_v1[] = {
     "cancel_prob",
     "cancellation",
     "value_weight",
+    "signals_version",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

@@ -258,6 +258,8 @@ static void read_head(rd_t *r, const node_t *d, ordo_record_t *out)
     out->policy_name = str(r, get(d, "policy"), "name");
     out->policy_version = str(r, get(d, "policy"), "version");
     out->model_version = str(r, d, "model_version");
+    double sv = num(d, "signals_version");
+    out->signals_version = isfinite(sv) && sv >= 1 && sv < 9e15 ? (uint64_t)sv : 0;
     out->experiment = str(r, d, "experiment");
     out->variant = str(r, d, "variant");
     out->bucket = num(d, "bucket");

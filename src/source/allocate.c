@@ -355,6 +355,8 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
     x->details = opts->explain;
     ordo_order_ctx_init(&x->octx, order, eng->net);
     ctx_time(x, eng, order, opts);
+    x->sig = opts->signals ? opts->signals : ordo_signals_empty();
+    x->rate_floor = ordo_signals_rate_floor(x->sig);
     int lvl = (int)order->level;
     if (lvl < 0 || lvl >= ORDO_LEVELS)
         lvl = 0;
@@ -973,6 +975,7 @@ static void finish_plan(src_ctx_t *x, ordo_plan_t *plan)
             plan->search_lines[i].quantity = x->lines[i].qty;
         }
     collect_atp(x, plan);
+    src_plan_signals(x, plan);
     if (x->explain) {
         plan->explained = true;
         plan->candidates = x->cands_out;
@@ -1034,6 +1037,8 @@ int ordo_source_decide(ordo_engine_t *eng, const ordo_policy_t *policy, const or
     ordo_decide_opts_t opts = {0};
     if (opts_in)
         opts = *opts_in;
+    if (!opts.signals) /* loaded once: every attempt reads this snapshot */
+        opts.signals = ordo_engine_signals(eng);
     src_ctx_t *x = ordo_arena_alloc(arena, sizeof *x);
     ordo_plan_t *plan = ordo_arena_calloc(arena, 1, sizeof *plan);
     if (!x || !plan)
@@ -1192,6 +1197,7 @@ static void price_shipment(src_ctx_t *x, uint32_t k, const ordo_plan_spec_shipme
     cd->zone = order->ship_zip ? (uint16_t)ordo_network_zone(net, ss->node, order->ship_zip3) : 0;
     cd->miles = order->ship_zip ? (float)ordo_network_miles(net, ss->node, order->ship_zip3) : 0;
     cd->load = ordo_engine_node_load(x->eng, ss->node);
+    src_cand_signals(x, cd);
     const char *why = NULL;
     if (vl->v && order->level != ORDO_LEVEL_PICKUP &&
         !src_node_allowed(x, &net->nodes[ss->node], &why)) {
@@ -1303,8 +1309,12 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
             return rc;
         policy = def;
     }
+    opts.signals = ordo_engine_signals(eng);
     ctx_init(x, eng, policy, order, &opts, arena);
     x->details = true; /* a priced plan reports why a shipment breaks a rule */
+    if (!src_svcx_build(x))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
+                              "out of memory: the arena could not hold the per-service factors");
     const ordo_strategy_t *s = price_strategy(x);
     uint32_t covered[ORDO_ORDER_MAX_LINES] = {0};
     int rc = check_spec(x, spec);
@@ -1322,6 +1332,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
         plan->as_of = x->as_of;
         plan->status = ORDO_PLAN_OK;
         rc = price_plan(x, spec, covered, plan);
+        src_plan_signals(x, plan);
     }
     if (rc) {
         rc = src_report(x, rc, err);

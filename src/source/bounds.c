@@ -240,7 +240,7 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
             lim = var[k];
     }
     double mag = 1 + fabs(lim) + node->pack_cost_per_shipment +
-                 node->pick_cost_per_unit * sub->units + fabs(fixed_cost);
+                 c->pick * sub->units + fabs(fixed_cost);
     for (uint32_t m = meets; m; m &= m - 1) {
         uint32_t k = (uint32_t)__builtin_ctz(m);
         if (var[k] <= lim + 1e-9 * mag)
@@ -303,7 +303,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     if (!c->ready || n == 0 || n != node->n_services || n > ORDO_NODE_MAX_SERVICES)
         return false;
     /* P(extra day) as processing() computes it */
-    double cap = node->daily_capacity;
+    double cap = c->cap;
     double util = cap > 0 ? (c->load + sub->units) / cap : 0;
     double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
     if (pe > 0.5)
@@ -394,8 +394,8 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
         !(tight && criteria_service_bound(x, ci, sub, fixed_cost, &ot_b, &ship)))
         ship = ship_lb_sub(x, c, sub);
     double cost_lb =
-        node->pick_cost_per_unit * units + node->pack_cost_per_shipment + ship + fixed_cost;
-    double cap = node->daily_capacity;
+        c->pick * units + node->pack_cost_per_shipment + ship + fixed_cost;
+    double cap = c->cap;
     double util = cap > 0 ? (c->load + units) / cap : 0;
     double lp = util > 0.7 ? (util - 0.7) / 0.3 : 0;
     double rr = sub->rr;
@@ -482,7 +482,7 @@ bool src_cand_never(const src_ctx_t *x, uint32_t ci)
                 return true;
             break;
         case ORDO_CRIT_LOAD:
-            if (k->has_max && node->daily_capacity > 0 && c->util0 > k->max + 1e-9)
+            if (k->has_max && c->cap > 0 && c->util0 > k->max + 1e-9)
                 return true;
             break;
         default:
@@ -507,7 +507,7 @@ double src_upper_bound_lead(src_ctx_t *x, uint32_t ci, const src_subset_t *sub, 
     double units = sub->units;
     double dos = units ? dos_units / units : 0;
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
-    double cap = node->daily_capacity;
+    double cap = c->cap;
     double util = cap > 0 ? (c->load + units) / cap : 0;
     double term;
     if (!criterion_ub_term(k, c, node, pickup, sub->share, 0, dos, true, util, sub->rr, c->ot_ub,
@@ -535,7 +535,7 @@ static inline void line_ub_inputs(const src_ctx_t *x, const src_cand_t *c, const
     const src_line_t *l = &x->lines[i];
     double units = l->qty;
     in->share = l->ub_share;
-    in->cost = node->pick_cost_per_unit * units + c->fixed[i];
+    in->cost = c->pick * units + c->fixed[i];
     in->econ = c->econ[i];
     in->rr = l->ub_rr;
     in->dos = units ? c->dos[i] * l->qty / units : 0;
@@ -591,11 +591,15 @@ double src_line_ub_crit(src_ctx_t *x, uint32_t ci, uint32_t i, uint32_t q)
 static inline double fixed_ub_cost(const src_ctx_t *x, const src_cand_t *c, const ordo_node_t *node)
 {
     bool pickup = x->order->level == ORDO_LEVEL_PICKUP;
-    return node->pack_cost_per_shipment +
-           (pickup || c->zone < 1
-                ? 0
-                : x->eng->one_lb[((size_t)c->node * ORDO_ZONES + c->zone - 1) * 4 +
-                                 (x->order->residential ? 1 : 0) + (x->peak ? 2 : 0)]);
+    double one = pickup || c->zone < 1
+                     ? 0
+                     : x->eng->one_lb[((size_t)c->node * ORDO_ZONES + c->zone - 1) * 4 +
+                                      (x->order->residential ? 1 : 0) + (x->peak ? 2 : 0)];
+    if (x->svc_signals && !pickup && c->zone >= 1)
+        one = c->one_lb; /* under the rate and outage signals in force */
+    else if (x->rate_floor < 1) /* a rate signal in the snapshot may lower shipping */
+        one *= x->rate_floor;
+    return node->pack_cost_per_shipment + one;
 }
 
 double src_fixed_ub_crit(src_ctx_t *x, uint32_t ci, uint32_t q)

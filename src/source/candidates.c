@@ -187,6 +187,7 @@ static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
     cd->zone = o->ship_zip ? (uint16_t)ordo_network_zone(x->net, node, o->ship_zip3) : 0;
     cd->miles = o->ship_zip ? (float)ordo_network_miles(x->net, node, o->ship_zip3) : 0;
     cd->load = ordo_engine_node_load(x->eng, node);
+    src_cand_signals(x, cd);
     return cd;
 }
 
@@ -479,28 +480,36 @@ static void add_candidates(src_ctx_t *x, const prep_t *pp)
     }
 }
 
+/* The order's per-service factors, shared by every candidate, with the
+ * signals in force at its instant. */
+bool src_svcx_build(src_ctx_t *x)
+{
+    const ordo_network_t *net = x->net;
+    if (x->svcx)
+        return true;
+    src_svcx_t *sx = ordo_arena_alloc(x->arena, sizeof *sx * (net->n_services + 1));
+    if (!sx)
+        return false;
+    for (uint32_t s = 0; s < net->n_services; s++) {
+        const ordo_carrier_service_t *svc = &net->services[s];
+        sx[s].inv_div = x->eng->inv_div[s];
+        sx[s].mult = x->eng->mult[s];
+        sx[s].dim_min = x->eng->dim_min[s];
+        sx[s].add =
+            (x->order->residential ? svc->residential_surcharge + svc->liftgate_surcharge : 0) +
+            ordo_service_peak(svc, x->peak_md, 0);
+        src_svcx_signals(x, s, &sx[s]);
+    }
+    x->svcx = sx;
+    return true;
+}
+
 /* Step 3: the order's per-service factors, the candidates' bounds, and the
  * bitsets of the candidates that can ship each line in full. */
 static int prepare_bounds(src_ctx_t *x)
 {
-    const ordo_network_t *net = x->net;
-    if (!x->svcx) {
-        /* the order's per-service factors, shared by every candidate */
-        src_svcx_t *sx = ordo_arena_alloc(x->arena, sizeof *sx * (net->n_services + 1));
-        if (!sx)
-            return src_fail_arena(x, "the per-service factors");
-        for (uint32_t s = 0; s < net->n_services; s++) {
-            const ordo_carrier_service_t *svc = &net->services[s];
-            sx[s].inv_div = x->eng->inv_div[s];
-            sx[s].mult = x->eng->mult[s];
-            sx[s].dim_min = x->eng->dim_min[s];
-            sx[s].add = (x->order->residential
-                             ? svc->residential_surcharge + svc->liftgate_surcharge
-                             : 0) +
-                        ordo_service_peak(svc, x->peak_md, 0);
-        }
-        x->svcx = sx;
-    }
+    if (!src_svcx_build(x))
+        return src_fail_arena(x, "the per-service factors");
     x->cand_full = ordo_arena_alloc(x->arena, sizeof *x->cand_full * (x->n_cands + 1));
     if (!x->cand_full)
         return src_fail_arena(x, "the candidates' full-line masks");

@@ -438,6 +438,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->demand);
     free((void *)e->load);
     src_risk_engine_free(e);
+    src_signals_free(e);
     free(e);
 }
 

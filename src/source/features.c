@@ -160,8 +160,8 @@ static inline void ship_parcel(const src_eval_t *o, ordo_parcel_t *p)
  * the service's threshold)) whole pounds, handling, peak on the order's
  * date), from the precomputed table when the billable weight is within it.
  * ORDO_ERANGE (r->over names the limit) when the service cannot carry it. */
-static int rate(const ordo_engine_t *eng, int32_t si, int zone, const ordo_parcel_t *p,
-                bool residential, int peak_md, ordo_rate_t *r)
+static int rate_card(const ordo_engine_t *eng, int32_t si, int zone, const ordo_parcel_t *p,
+                     bool residential, int peak_md, ordo_rate_t *r)
 {
     const ordo_carrier_service_t *svc = &eng->net->services[si];
     double dim = ordo_service_dim_lb(svc, p->cubic_in);
@@ -188,6 +188,20 @@ static int rate(const ordo_engine_t *eng, int32_t si, int zone, const ordo_parce
     r->residential = residential ? svc->residential_surcharge + svc->liftgate_surcharge : 0;
     r->peak = ordo_service_peak(svc, peak_md, kind);
     r->total = r->base + r->fuel + r->residential + r->peak + handling;
+    return ORDO_OK;
+}
+
+/* rate_card under a rate signal in force (sx->rate_sig): the base ×
+ * rmult, fuel at fuel_pct of base and handling. */
+static int rate(const ordo_engine_t *eng, const src_svcx_t *sx, int32_t si, int zone,
+                const ordo_parcel_t *p, bool residential, int peak_md, ordo_rate_t *r)
+{
+    int rc = rate_card(eng, si, zone, p, residential, peak_md, r);
+    if (rc || !sx || !sx->rate_sig)
+        return rc;
+    r->base *= sx->rmult;
+    r->fuel = (r->base + r->handling) * sx->fuel_pct / 100.0;
+    r->total = r->base + r->fuel + r->residential + r->peak + r->handling;
     return ORDO_OK;
 }
 
@@ -231,7 +245,7 @@ static int ship_day(src_ctx_t *x, const src_cand_t *c)
 {
     const ordo_node_t *node = &x->net->nodes[c->node];
     uint32_t load = c->load;
-    double cap = node->daily_capacity;
+    double cap = c->cap;
     unsigned k = x->eng->node_zone[c->node];
     int hour;
     bool closed;
@@ -260,8 +274,7 @@ static int ship_day(src_ctx_t *x, const src_cand_t *c)
 static void processing(src_ctx_t *x, const src_cand_t *c, double units, int *s0_out, double *pe_out,
                        double *util_out)
 {
-    const ordo_node_t *node = &x->net->nodes[c->node];
-    double cap = node->daily_capacity;
+    double cap = c->cap;
     double util = cap > 0 ? (c->load + units) / cap : 0;
     double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
     if (pe > 0.5)
@@ -443,18 +456,41 @@ static inline bool eval_reach(const src_ctx_t *x, const src_cand_t *c, bool pick
     return true;
 }
 
+/* A backlog signal in force: the labour penalty joins the load penalty,
+ * and the criteria's load is at least the labour utilisation. */
+static void signal_labour(const src_ctx_t *x, const src_cand_t *c, src_eval_t *o, ship_in_t *in)
+{
+    o->load_penalty += src_labour_penalty(x, c);
+    if (c->labour_u > in->util)
+        in->util = o->util = c->labour_u;
+}
+
+/* The candidate excluded by a signal in force (node closed, labour
+ * saturated): the rule names it, the detail its version and line. */
+static bool signal_excluded(const src_ctx_t *x, const src_cand_t *c, src_eval_t *o)
+{
+    if (!c->sig_excl)
+        return false;
+    set_excluded(o, c->sig_rule);
+    if (x->details)
+        snprintf(o->detail, sizeof o->detail, "signal v%llu line %u (%s)",
+                 (unsigned long long)c->sig_excl->version, c->sig_excl->line,
+                 ordo_signal_kind_name(c->sig_excl->kind));
+    return true;
+}
+
 /* Capacity step: the node's capacity (when the constraints respect it),
  * ship day, P(an extra processing day), utilization and load penalty. */
 static inline bool eval_capacity(src_ctx_t *x, const src_cand_t *c, const ordo_node_t *node,
                                  src_eval_t *o, ship_in_t *in)
 {
     uint32_t load = c->load;
-    double cap = node->daily_capacity;
+    double cap = c->cap;
+    (void)node;
     if (cap > 0 && x->cons->respect_capacity && load + o->units > cap) {
         set_excluded(o, "capacity");
         if (x->details)
-            snprintf(o->detail, sizeof o->detail, "load %u + %u > %u", load, o->units,
-                     node->daily_capacity);
+            snprintf(o->detail, sizeof o->detail, "load %u + %u > %.0f", load, o->units, cap);
         return false;
     }
     processing(x, c, o->units, &in->s0, &in->pe, &in->util);
@@ -463,6 +499,8 @@ static inline bool eval_capacity(src_ctx_t *x, const src_cand_t *c, const ordo_n
     o->p_extra = in->pe;
     double lp = in->util > 0.7 ? (in->util - 0.7) / 0.3 : 0;
     o->load_penalty = lp * lp;
+    if (c->labour_u > 0) /* labour saturation (signals): smooth from the threshold */
+        signal_labour(x, c, o, in);
     return true;
 }
 
@@ -525,8 +563,8 @@ static inline __attribute__((always_inline)) bool price_service(src_ctx_t *x, sr
     } else {
         ordo_parcel_t parcel;
         ship_parcel(o, &parcel);
-        if (rate(x->eng, cur->service, o->zone, &parcel, x->order->residential, x->peak_md, r) !=
-            ORDO_OK)
+        if (rate(x->eng, x->svcx ? &x->svcx[cur->service] : NULL, cur->service, o->zone, &parcel,
+                 x->order->residential, x->peak_md, r) != ORDO_OK)
             return false;
         service_timing(x, c, o, in, k, memo, cur->service, &ot, &late);
     }
@@ -625,6 +663,19 @@ bool src_services_upgrade(const src_ctx_t *x)
     return order_level(x) == ORDO_LEVEL_STANDARD && service_policy(x)->upgrade_standard;
 }
 
+/* The node's services (bit k: node->services[k]) a carrier outage in force
+ * takes away for the order's destination. */
+static inline uint32_t services_out(const src_ctx_t *x, const ordo_node_t *node)
+{
+    uint32_t out = 0;
+    if (!x->svcx || !ordo_signals_count(x->sig))
+        return 0;
+    for (uint32_t k = 0; k < node->n_services; k++)
+        if (x->svcx[node->services[k]].out_sig)
+            out |= 1u << k;
+    return out;
+}
+
 /* The service rule: a service meeting the target beats one that does not;
  * of two that meet it the cheaper, of two that do not the more punctual
  * (the first of equals stays). */
@@ -664,10 +715,15 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     double target = src_service_target(x);
     int best = -1;
     const char *over = NULL; /* a limit that kept a service from carrying it */
+    const ordo_signal_t *outage = NULL; /* a carrier outage that took a service away */
     for (uint32_t k = 0; k < n_svc; k++) {
         picks[k].service = svc_list[k];
         if (!(base >> k & 1))
             continue;
+        if (svc_list[k] >= 0 && x->svcx && x->svcx[svc_list[k]].out_sig) {
+            outage = x->svcx[svc_list[k]].out_sig;
+            continue;
+        }
         if (!price_service(x, c, o, in, k, memo, &picks[k])) {
             if (picks[k].r.over)
                 over = picks[k].r.over;
@@ -682,6 +738,7 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
         uint32_t uncapped = src_risk_cap_mask(x, node, ~0u);
         for (uint32_t k = 0; k < n_svc; k++) {
             if ((base >> k & 1) || !(uncapped >> k & 1) ||
+                (svc_list[k] >= 0 && x->svcx && x->svcx[svc_list[k]].out_sig) ||
                 !price_service(x, c, o, in, k, memo, &picks[k]))
                 continue;
             if (picks[k].total <= cap + 1e-9 && service_better(&picks[k], &picks[best], target))
@@ -690,8 +747,11 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     }
     if (best < 0) {
         o->service = n_svc ? svc_list[0] : -3;
-        set_excluded(o, "no_service");
-        if (x->details && over)
+        set_excluded(o, outage && !over ? "signal:carrier_outage" : "no_service");
+        if (x->details && outage && !over)
+            snprintf(o->detail, sizeof o->detail, "signal v%llu line %u (carrier_outage %s)",
+                     (unsigned long long)outage->version, outage->line, outage->area);
+        else if (x->details && over)
             snprintf(o->detail, sizeof o->detail, "%.4g lb: over the services' limits (%s)",
                      o->weight, over);
         return false;
@@ -828,7 +888,9 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         src_risk_reset(&o->risk);
     if (!eval_stock(x, c, mask, o, &in))
         return;
-    in.pick = node->pick_cost_per_unit * o->units;
+    if (signal_excluded(x, c, o))
+        return;
+    in.pick = c->pick * o->units;
     o->dos = o->units ? in.dos_units / o->units : 0;
     if (!eval_reach(x, c, in.pickup, o) || !eval_capacity(x, c, node, o, &in))
         return;
@@ -884,9 +946,12 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     c->s0 = s0;
     c->pe0 = pe;
     c->ready = true;
-    double cap = node->daily_capacity;
+    double cap = c->cap;
     c->util0 = cap > 0 ? c->load / cap : 0;
     c->svc_ok = src_services_upgrade(x) ? ~0u : src_services_allowed(x, node);
+    c->svc_ok &= ~services_out(x, node);
+    if (x->svc_signals)
+        src_cand_one_lb(x, c);
     if (x->order->level == ORDO_LEVEL_PICKUP) {
         c->ot_ub = pickup_cdf(s0, pe, src_promise_for(x, node));
         return;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ordo/calendar.h"
+#include "ordo/signals.h"
 #include "ordo/source.h"
 
 #define SRC_MAX_LINES 24 /* search lines (order lines or pieces) */
@@ -74,6 +75,11 @@ struct ordo_engine {
     uint32_t n_carriers;
     const char **carriers;
     _Atomic uint64_t *cwin;
+    /* signals in force (ordo_engine_set_signals): a decision loads the
+     * pointer once; swapped-out snapshots stay on the retired list, freed at
+     * destroy (signals.c in this directory) */
+    _Atomic(ordo_signals_t *) signals;
+    _Atomic(ordo_signals_t *) retired;
 };
 
 typedef struct src_line {
@@ -113,6 +119,14 @@ typedef struct src_cand {
     uint16_t zone;
     float miles;
     uint32_t load; /* snapshot */
+    /* the node under the signals in force at the order's instant
+     * (src_cand_signals): daily capacity, pick cost per unit, labour
+     * utilisation (backlog / capacity, 0: none), and the signal excluding it
+     * (closed, saturated) with its rule, or NULL */
+    double cap, pick, labour_u;
+    double one_lb; /* with x->svc_signals: the engine's one_lb under them */
+    const ordo_signal_t *sig_excl;
+    const char *sig_rule;
     /* set by src_cand_init_bounds (false for a plan being priced) */
     bool ready;
     int s0;       /* ship day (business days), see processing() */
@@ -136,6 +150,11 @@ typedef struct src_cand {
  * share, and the order's surcharges (residential, peak). */
 typedef struct src_svcx {
     double inv_div, mult, add, dim_min;
+    /* signals in force at the order's instant: a rate signal (base ×
+     * rmult, fuel fuel_pct %; mult is then rmult × (1 + fuel_pct / 100)),
+     * an outage of the service to the order's destination */
+    const ordo_signal_t *rate_sig, *out_sig;
+    double rmult, fuel_pct;
 } src_svcx_t;
 
 typedef struct src_score {
@@ -228,6 +247,14 @@ typedef struct src_ctx {
     uint64_t groups_ok;
     int32_t *slot;          /* node → cand index or -1 */
     const src_svcx_t *svcx; /* per network service, set by src_prepare */
+    /* the signal snapshot the decision reads (loaded once), the factor its
+     * rate signals may lower shipping by (≤ 1: scales the static bounds),
+     * and the signals that touched the order (plan->signals) */
+    const ordo_signals_t *sig;
+    double rate_floor;
+    bool svc_signals; /* a rate or outage signal is in force for a service */
+    uint32_t n_sig_used;
+    ordo_signal_use_t sig_used[ORDO_PLAN_MAX_SIGNALS];
     uint32_t evaluated;
     bool pruned; /* some line's nodes were cut to the nearest */
     /* per order line, for backorder reasons */
@@ -608,6 +635,27 @@ static inline void src_risk_reset(ordo_risk_t *r)
     r->stock_confidence = 1;
     r->value_weight = 1;
 }
+/* signals.c: the signals in force for a candidate's node (capacity, pick
+ * cost, labour, status) and for the order's services (rate, outage), and
+ * the record of what they did */
+void src_cand_signals(src_ctx_t *x, src_cand_t *c);
+void src_svcx_signals(src_ctx_t *x, uint32_t s, src_svcx_t *sx);
+/* With x->svc_signals: the cheapest 1-lb parcel over the candidate's
+ * services the order may still use, at their factors in force (the
+ * engine's one_lb, under the signals): c->one_lb. */
+void src_cand_one_lb(const src_ctx_t *x, src_cand_t *c);
+void src_signal_used(src_ctx_t *x, const ordo_signal_t *g, const char *effect);
+/* The order's per-service factors (x->svcx), once per decision; false
+ * when the arena is full. */
+bool src_svcx_build(src_ctx_t *x);
+/* The snapshot's version and the signals that touched the decision, into
+ * the plan (arena). */
+void src_plan_signals(src_ctx_t *x, ordo_plan_t *plan);
+/* ordo_engine_destroy: the snapshot in force and every retired one */
+void src_signals_free(ordo_engine_t *e);
+/* The labour load penalty of a candidate under the policy (0 below the
+ * threshold). */
+double src_labour_penalty(const src_ctx_t *x, const src_cand_t *c);
 
 /* exact.c: the exact search over line groupings with distinct nodes */
 int src_run_exact(src_ctx_t *x, src_best_plan_t *out);

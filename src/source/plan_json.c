@@ -322,6 +322,23 @@ static void write_partial(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     ordo_jsonw_obj_end(w);
 }
 
+/* The signals in force that touched the decision and what each did
+ * (nothing when none did: a plan without signals is unchanged). */
+static void write_signals(const ordo_plan_t *p, const ordo_network_t *net, ordo_jsonw_t *w)
+{
+    if (!p->n_signals)
+        return;
+    ordo_jsonw_key(w, "signals");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t i = 0; i < p->n_signals; i++) {
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "effect", p->signals[i].effect);
+        ordo_signal_write_fields(w, net, p->signals[i].signal);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
+
 /* An order without `created`: the instant it was decided as of. A ship-to
  * ZIP not in the ZIP table: a warning that its ZIP3's centroid stood in. */
 static void write_time_notes(const ordo_plan_t *p, ordo_jsonw_t *w)
@@ -374,6 +391,7 @@ void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_
         write_partial(p, net, w);
     ordo_jsonw_kbool(w, "reserved", p->reserved);
     ordo_jsonw_kdouble(w, "latency_us", round(p->latency_ns / 100.0) / 10.0);
+    write_signals(p, net, w);
     if (p->explained)
         write_explain(p, net, w);
     ordo_jsonw_obj_end(w);

@@ -130,6 +130,24 @@ static const char *const migrations[] = {
     "CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN"
     "  INSERT INTO outcome_change (order_id) VALUES (NEW.order_id);"
     "END;",
+    /* 5: signals (docs/internals/STORE.md "Signals"): one version per
+     * applied document, its lines as validated, each with its key's window */
+    "CREATE TABLE signal_version ("
+    "  version    INTEGER PRIMARY KEY CHECK (version >= 1),"
+    "  source     TEXT NOT NULL,"
+    "  signals    INTEGER NOT NULL CHECK (signals >= 0),"
+    "  applied_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE signal ("
+    "  version        INTEGER NOT NULL REFERENCES signal_version (version),"
+    "  line           INTEGER NOT NULL CHECK (line >= 1),"
+    "  kind           TEXT NOT NULL CHECK (kind IN"
+    "                   ('rate','labour','backlog','node_status','carrier_outage')),"
+    "  effective_from INTEGER NOT NULL,"
+    "  effective_to   INTEGER," /* NULL: open-ended */
+    "  doc            TEXT NOT NULL,"
+    "  PRIMARY KEY (version, line)"
+    ") WITHOUT ROWID;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == ORDO_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -1403,6 +1421,101 @@ static int sq_checkpoint(store_backend_t *b, int pages, bool run, ordo_error_t *
     return s == SQLITE_OK || (s & 0xff) == SQLITE_BUSY ? ORDO_OK : sql_fail(b, s, "checkpoint", err);
 }
 
+/* ---- signals (prepared per call: an apply and a reload are rare) ---- */
+
+static int sq_signals_latest(store_backend_t *b, uint64_t *version, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    int s = sqlite3_prepare_v2(b->db, "SELECT coalesce(max(version), 0) FROM signal_version", -1,
+                               &st, NULL);
+    if (s != SQLITE_OK)
+        return sql_fail(b, s, "read signal version", err);
+    s = sqlite3_step(st);
+    *version = s == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return s == SQLITE_ROW ? ORDO_OK : sql_fail(b, s, "read signal version", err);
+}
+
+static int signals_insert_rows(store_backend_t *b, uint64_t version,
+                               const store_signal_row_t *rows, size_t n, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    int s = sqlite3_prepare_v2(b->db,
+                               "INSERT INTO signal (version, line, kind, effective_from, "
+                               "effective_to, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                               -1, &st, NULL);
+    if (s != SQLITE_OK)
+        return sql_fail(b, s, "store signals", err);
+    s = SQLITE_DONE;
+    for (size_t i = 0; i < n && s == SQLITE_DONE; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, (int64_t)version);
+        sqlite3_bind_int64(st, 2, rows[i].line);
+        sqlite3_bind_text(st, 3, rows[i].kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, rows[i].from);
+        if (rows[i].to == INT64_MAX)
+            sqlite3_bind_null(st, 5);
+        else
+            sqlite3_bind_int64(st, 5, rows[i].to);
+        sqlite3_bind_text(st, 6, rows[i].doc, (int)rows[i].doc_len, SQLITE_STATIC);
+        s = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "store signals", err);
+}
+
+static int sq_signals_put(store_backend_t *b, const store_signal_row_t *rows, size_t n,
+                          const char *source, int64_t now, uint64_t *version, ordo_error_t *err)
+{
+    uint64_t v;
+    int rc = sq_signals_latest(b, &v, err);
+    if (rc)
+        return rc;
+    *version = ++v;
+    sqlite3_stmt *st;
+    int s = sqlite3_prepare_v2(b->db,
+                               "INSERT INTO signal_version (version, source, signals, applied_at) "
+                               "VALUES (?1, ?2, ?3, ?4)",
+                               -1, &st, NULL);
+    if (s != SQLITE_OK)
+        return sql_fail(b, s, "store signal version", err);
+    sqlite3_bind_int64(st, 1, (int64_t)v);
+    sqlite3_bind_text(st, 2, source ? source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t)n);
+    sqlite3_bind_int64(st, 4, now);
+    s = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (s != SQLITE_DONE)
+        return sql_fail(b, s, "store signal version", err);
+    return signals_insert_rows(b, v, rows, n, err);
+}
+
+static int sq_signals_list(store_backend_t *b, uint64_t max_version, store_signal_fn fn, void *ctx,
+                           ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    int s = sqlite3_prepare_v2(b->db,
+                               "SELECT s.version, s.line, s.doc, v.source FROM signal s JOIN "
+                               "signal_version v USING (version) WHERE s.version <= ?1 "
+                               "ORDER BY s.version, s.line",
+                               -1, &st, NULL);
+    if (s != SQLITE_OK)
+        return sql_fail(b, s, "read signals", err);
+    sqlite3_bind_int64(st, 1, max_version > INT64_MAX ? INT64_MAX : (int64_t)max_version);
+    int rc = ORDO_OK;
+    while (rc == ORDO_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *doc = (const char *)sqlite3_column_text(st, 2);
+        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        const char *src = (const char *)sqlite3_column_text(st, 3);
+        rc = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), (uint32_t)sqlite3_column_int64(st, 1),
+                doc ? doc : "", len, src ? src : "");
+    }
+    sqlite3_finalize(st);
+    if (rc)
+        return rc;
+    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "read signals", err);
+}
+
 static const store_ops_t sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1442,6 +1555,9 @@ static const store_ops_t sqlite_ops = {
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
     .checkpoint = sq_checkpoint,
+    .signals_put = sq_signals_put,
+    .signals_list = sq_signals_list,
+    .signals_latest = sq_signals_latest,
 };
 
 int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,

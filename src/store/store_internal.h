@@ -12,6 +12,17 @@ typedef struct store_backend store_backend_t; /* backend-private state */
 /* A cursor over outcome events (backend-private). */
 typedef struct store_event_cursor store_event_cursor_t;
 
+/* One stored signal line (src/store/signals.c). */
+typedef struct store_signal_row {
+    uint32_t line;
+    const char *kind;
+    int64_t from, to; /* to INT64_MAX: open-ended */
+    const char *doc;
+    size_t doc_len;
+} store_signal_row_t;
+typedef int (*store_signal_fn)(void *ctx, uint64_t version, uint32_t line, const char *doc,
+                               size_t len, const char *source);
+
 typedef struct store_ops {
     const char *name;
     void (*close)(store_backend_t *b);
@@ -102,6 +113,14 @@ typedef struct store_ops {
     /* pages >= 0: the handle's automatic checkpoint threshold (0: none);
      * run: a passive checkpoint now */
     int (*checkpoint)(store_backend_t *b, int pages, bool run, ordo_error_t *err);
+    /* Signals (src/store/signals.c): a new version holding rows (inside
+     * the caller's transaction); rows of versions <= max_version by
+     * version and line; the latest version (0: none). */
+    int (*signals_put)(store_backend_t *b, const store_signal_row_t *rows, size_t n,
+                       const char *source, int64_t now, uint64_t *version, ordo_error_t *err);
+    int (*signals_list)(store_backend_t *b, uint64_t max_version, store_signal_fn fn, void *ctx,
+                        ordo_error_t *err);
+    int (*signals_latest)(store_backend_t *b, uint64_t *version, ordo_error_t *err);
 } store_ops_t;
 
 /* The backend under a store handle (stock.c). */

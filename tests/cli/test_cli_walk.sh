@@ -129,6 +129,8 @@ cust=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline(
     "$ex/orders.ndjson")
 json_ok "customer lookup" customer lookup --data "$D" "$cust"
 json_ok "customer erase" customer erase --data "$D" "$cust"
+json_ok "signals apply" signals apply --data "$D" --network "$net" "$ex/signals.ndjson"
+json_ok "signals show" signals show --data "$D" --network "$net" --at 2026-12-07T15:00:00Z
 json_ok analyze analyze "$D" --network "$net"
 json_ok "exp pause" exp pause proximity-vs-cost --data "$D"
 json_ok "exp kill" exp kill proximity-vs-cost --data "$D"
@@ -148,6 +150,7 @@ done
 stateful=" exp register-policy exp create exp start exp pause exp stop exp kill exp conclude "
 stateful+=" log append outcomes ingest network generate customer erase "
 stateful+=" inventory load inventory delta inventory release "
+stateful+=" signals apply "
 inv[completion]="completion bash"
 inv[help]="help"
 for c in "${leaves[@]}"; do

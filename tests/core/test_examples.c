@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "ordo/ordo.h"
+#include "ordo/signals.h"
 
 #define EX ORDO_SOURCE_DIR "/docs/examples"
 
@@ -116,12 +117,40 @@ static void test_example_orders_ndjson(void **state)
     ordo_network_destroy(net);
 }
 
+/* docs/examples/signals.ndjson: every line a valid signal of the example
+ * network, and the snapshot built from it resolves each at its start. */
+static void test_example_signals(void **state)
+{
+    (void)state;
+    ordo_network_t *net = load_example_network();
+    char *text = NULL;
+    size_t len = 0;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_read_file(EX "/signals.ndjson", &text, &len, &err), ORDO_OK);
+    ordo_signal_list_t l = {0};
+    int rc = ordo_signals_parse(text, len, net, "signals.ndjson", 1, 1, true, &l, &err);
+    if (rc)
+        print_error("%s:%ld %s: %s\n", err.file, err.line, err.field, err.msg);
+    assert_int_equal(rc, ORDO_OK);
+    assert_true(l.n_lines >= 5);
+    ordo_signals_t *s = NULL;
+    assert_int_equal(ordo_signals_build(net, l.sig, l.n, 1, &s, &err), ORDO_OK);
+    const ordo_signal_t *v[64];
+    for (size_t i = 0; i < l.n; i++)
+        assert_true(ordo_signals_in_force(s, l.sig[i].from, v, 64) >= 1);
+    ordo_signals_destroy(s);
+    ordo_signal_list_free(&l);
+    free(text);
+    ordo_network_destroy(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_network),
         cmocka_unit_test(test_example_order),
         cmocka_unit_test(test_example_orders_ndjson),
+        cmocka_unit_test(test_example_signals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -299,6 +299,64 @@ typedef struct tally {
     uint64_t priced;
 } tally_t;
 
+/* With signals: a random snapshot on every instance's engine (rates up and
+ * down, an outage, capacity, pick cost, backlogs, a degraded or closed
+ * node), seen alike by the search and the brute force's pricing. */
+static bool with_signals;
+
+static void random_signals(ordo_rng_t *r, const ordo_network_t *net, ordo_engine_t *eng)
+{
+    char doc[4096];
+    size_t n = 0;
+    const char *from = "\"effective_from\":\"2000-01-01T00:00:00Z\"";
+    for (uint32_t s = 0; s < net->n_services; s++)
+        if (ordo_rng_below(r, 2))
+            n += (size_t)snprintf(doc + n, sizeof doc - n,
+                                  "{\"kind\":\"rate\",\"carrier\":\"%s\",\"service\":\"%s\",%s,"
+                                  "\"rate_multiplier\":%.2f,\"fuel_surcharge_pct\":%u}\n",
+                                  net->services[s].carrier, net->services[s].id, from,
+                                  0.5 + ordo_rng_below(r, 100) / 100.0,
+                                  (unsigned)ordo_rng_below(r, 30));
+    if (ordo_rng_below(r, 2))
+        n += (size_t)snprintf(doc + n, sizeof doc - n,
+                              "{\"kind\":\"carrier_outage\",\"carrier\":\"%s\",\"service\":\"%s\","
+                              "%s,\"region\":\"%s\"}\n",
+                              net->services[0].carrier, net->services[0].id, from,
+                              ordo_rng_below(r, 2) ? "northeast" : "south");
+    for (uint32_t k = 0; k < net->n_nodes; k++) {
+        uint32_t kind = (uint32_t)ordo_rng_below(r, 6), v = 1 + (uint32_t)ordo_rng_below(r, 9);
+        uint32_t w = (uint32_t)ordo_rng_below(r, 40);
+        char body[160];
+        if (kind == 0)
+            snprintf(body, sizeof body,
+                     "\"kind\":\"labour\",\"capacity\":%u,\"labour_rate\":%u,"
+                     "\"picks_per_hour\":20",
+                     v * 10, w);
+        else if (kind == 1)
+            snprintf(body, sizeof body, "\"kind\":\"backlog\",\"units\":%u", v * w);
+        else if (kind == 2)
+            snprintf(body, sizeof body,
+                     "\"kind\":\"node_status\",\"status\":\"degraded\",\"capacity_factor\":0.%u",
+                     v);
+        else if (kind == 3)
+            snprintf(body, sizeof body, "\"kind\":\"node_status\",\"status\":\"closed\"");
+        else
+            continue;
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"node\":\"%s\",%s,%s}\n",
+                              net->nodes[k].id, from, body);
+    }
+    ordo_signal_list_t l = {0};
+    ordo_error_t err = {0};
+    int rc = ordo_signals_parse(doc, n, net, "random", 1, 1, true, &l, &err);
+    if (rc)
+        fprintf(stderr, "signals line %ld %s: %s\n%s", err.line, err.field, err.msg, doc);
+    assert_int_equal(rc, ORDO_OK);
+    ordo_signals_t *snap;
+    assert_int_equal(ordo_signals_build(net, l.sig, l.n, 1, &snap, &err), ORDO_OK);
+    ordo_signal_list_free(&l);
+    ordo_engine_set_signals(eng, snap);
+}
+
 /* One instance: the engine against the brute force; false on a failure. */
 static bool run_instance(ordo_rng_t *r, ordo_arena_t *a, tally_t *t, int it)
 {
@@ -312,6 +370,8 @@ static bool run_instance(ordo_rng_t *r, ordo_arena_t *a, tally_t *t, int it)
     ordo_engine_t *eng;
     ordo_error_t err = {0};
     assert_int_equal(ordo_engine_create(in.net, NULL, &eng, &err), ORDO_OK);
+    if (with_signals)
+        random_signals(r, in.net, eng);
     ordo_policy_t *p = policy_from(pj);
     ordo_arena_reset(a);
     ordo_order_t o;
@@ -385,6 +445,27 @@ static void test_exact_with_splits_matches_brute_force(void **state)
     assert_true(t.exact_split > (uint32_t)iters / 20);
     assert_true(t.feasible < t.instances);
     assert_true(t.bounded > 0);
+    ordo_arena_destroy(a);
+}
+
+/* The same with a random signal snapshot on each instance: the bounds
+ * under rate multipliers below 1, outages, capacity and pick-cost signals
+ * stay bounds, and the exact search stays exact. */
+static void test_exact_with_signals_matches_brute_force(void **state)
+{
+    (void)state;
+    ordo_rng_t r;
+    ordo_rng_seed(&r, 20261207);
+    ordo_arena_t *a = ordo_arena_create(0);
+    tally_t t = {0};
+    with_signals = true;
+    for (int it = 0; it < 1500; it++)
+        run_instance(&r, a, &t, it);
+    with_signals = false;
+    fprintf(stderr, "signals: %u instances, %u feasible, exact %u, bounded %u; %u failed\n",
+            t.instances, t.feasible, t.exact, t.bounded, t.failed);
+    assert_int_equal(t.failed, 0);
+    assert_true(t.exact > 100);
     ordo_arena_destroy(a);
 }
 
@@ -488,6 +569,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_with_splits_matches_brute_force),
+        cmocka_unit_test(test_exact_with_signals_matches_brute_force),
         cmocka_unit_test(test_three_units_from_three_nodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -183,6 +183,7 @@ static void test_migrate_v1(void **state)
                                   "DROP TABLE stock; DROP TABLE reservation; "
                                   "DROP TABLE stock_meta; "
                                   "DROP TRIGGER outcome_event_change; DROP TABLE outcome_change; "
+                                  "DROP TABLE signal; DROP TABLE signal_version; "
                                   "DELETE FROM schema_version WHERE version >= 2",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

@@ -247,6 +247,7 @@ static void test_migrate_v2(void **state)
     assert_int_equal(sqlite3_exec(db3,
                                   "DROP TABLE stock; DROP TABLE reservation; DROP TABLE stock_meta; "
                                   "DROP TRIGGER outcome_event_change; DROP TABLE outcome_change; "
+                                  "DROP TABLE signal; DROP TABLE signal_version; "
                                   "DELETE FROM schema_version WHERE version >= 3",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

@@ -26,6 +26,7 @@ HEADER_OWNER = {
     "arena": "core", "buf": "core", "cbor": "core", "geo": "core",
     "inventory": "core", "json": "core", "network": "core", "order": "core", "generate": "core",
     "util": "core", "calendar": "core",
+    "signals": "core",
     "policy": "policy",
     "source": "source",
     "record": "record",
