@@ -28,7 +28,7 @@ const srv_route_t srv_routes[] = {
     {"POST", "/v1/source", NULL, SRV_QUEUED, h_source, "source"},
     {"POST", "/v1/source:batch", NULL, SRV_QUEUED, h_source, "source_batch"},
     {"POST", "/v1/inventory", NULL, SRV_WRITE, srv_h_inventory, "inventory"},
-    {"POST", "/v1/signals", NULL, SRV_WRITE, srv_h_not_implemented, "signals"},
+    {"POST", "/v1/signals", NULL, SRV_WRITE, srv_h_signals, "signals"},
     {"POST", "/v1/outcomes", NULL, SRV_WRITE, srv_h_outcomes, "outcomes"},
     {"GET", "/v1/experiments", NULL, 0, srv_h_exp_list, "experiments"},
     {"POST", "/v1/experiments", NULL, SRV_WRITE, srv_h_exp_create, "experiments_create"},

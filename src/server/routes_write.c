@@ -161,6 +161,34 @@ int srv_h_inventory(ordo_server_t *s, srv_req_t *r)
     return ordo_jsonw_finish(&w);
 }
 
+/* POST /v1/signals: the NDJSON signal document of `ordo signals apply`,
+ * validated against the served network and stored as one new version, all
+ * or nothing; the decider swaps the new snapshot in before its next order.
+ * Answers what `ordo signals apply --json` prints. */
+int srv_h_signals(ordo_server_t *s, srv_req_t *r)
+{
+    ordo_error_t err = {0};
+    ordo_store_t *store = NULL;
+    ordo_signals_apply_result_t res = {0};
+    int rc = ordo_store_open(s->data_dir, NULL, &store, &err);
+    if (rc == ORDO_OK) {
+        rc = ordo_signals_apply_text(store, s->net, r->body.data ? r->body.data : "",
+                                     r->body.len, "body", &res, &err);
+        int rc2 = ordo_store_close(store, rc ? NULL : &err);
+        rc = rc ? rc : rc2;
+    }
+    if (rc)
+        return srv_error_from(r, rc, &err);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &r->out, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kint(&w, "version", (int64_t)res.version);
+    ordo_jsonw_kint(&w, "lines", res.lines);
+    ordo_jsonw_kint(&w, "signals", res.signals);
+    ordo_jsonw_obj_end(&w);
+    return ordo_jsonw_finish(&w);
+}
+
 /* POST /v1/outcomes: NDJSON outcome events (Content-Type text/csv: CSV),
  * as `ordo outcomes ingest`: one transaction, duplicates ignored. */
 int srv_h_outcomes(ordo_server_t *s, srv_req_t *r)

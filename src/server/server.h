@@ -205,6 +205,7 @@ int srv_h_network(ordo_server_t *s, srv_req_t *r);
 int srv_h_flows(ordo_server_t *s, srv_req_t *r);
 int srv_h_asset(ordo_server_t *s, srv_req_t *r);
 int srv_h_not_implemented(ordo_server_t *s, srv_req_t *r);
+int srv_h_signals(ordo_server_t *s, srv_req_t *r);
 
 /* events.c: GET /v1/events, and the wake-up of its streams after a commit */
 int srv_h_events(ordo_server_t *s, srv_req_t *r);

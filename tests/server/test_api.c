@@ -250,9 +250,47 @@ static void test_routes_and_methods(void **state)
     assert_int_equal(http("DELETE", "/v1/source", NULL, 0, NULL, &r), 405);
     assert_error(&r, "EMETHOD");
     resp_free(&r);
-    assert_int_equal(http("POST", "/v1/signals", "{}", 2, TOKEN, &r), 501);
-    assert_error(&r, "EUNSUPPORTED");
+}
+
+/* POST /v1/signals: the document of `ordo signals apply`, checked against
+ * the served network, all or nothing, and then in force for decisions */
+static void test_signals(void **state)
+{
+    (void)state;
+    resp_t r;
+    char path[600];
+    snprintf(path, sizeof path, "%s/docs/examples/signals.ndjson", src_dir);
+    size_t len;
+    char *doc = read_all(path, &len);
+    assert_int_equal(http("POST", "/v1/signals", doc, len, NULL, &r), 401);
     resp_free(&r);
+    const char *bad = "{\"kind\":\"rate\",\"carrier\":\"no-such-carrier\","
+                      "\"effective_from\":\"2026-12-07T00:00:00Z\",\"rate_multiplier\":1.1}\n";
+    long st = http("POST", "/v1/signals", bad, strlen(bad), TOKEN, &r);
+    assert_true(st == 400 || st == 404); /* an unknown carrier is ENOTFOUND */
+    assert_error(&r, st == 400 ? "EINVAL" : "ENOTFOUND");
+    assert_non_null(strstr(r.body, "\"field\":\"carrier\""));
+    resp_free(&r);
+    assert_int_equal(http("POST", "/v1/signals", doc, len, TOKEN, &r), 200);
+    cJSON *j = cJSON_Parse(r.body);
+    assert_non_null(j);
+    double version = cJSON_GetObjectItem(j, "version")->valuedouble;
+    assert_true(version >= 1);
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += doc[i] == '\n';
+    assert_int_equal((size_t)cJSON_GetObjectItem(j, "lines")->valuedouble, lines);
+    cJSON_Delete(j);
+    resp_free(&r);
+    /* the bad document stored nothing: the CLI sees the good one's version */
+    char *show = run_ordo("signals show --data '%s' --network '%s/docs/examples/network' --json",
+                          data, src_dir);
+    cJSON *s = cJSON_Parse(show);
+    assert_non_null(s);
+    assert_int_equal((long)cJSON_GetObjectItem(s, "version")->valuedouble, (long)version);
+    cJSON_Delete(s);
+    free(show);
+    free(doc);
 }
 
 /* ../, encoded or not, never reaches a file */
@@ -724,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_tokens_and_experiments),
         cmocka_unit_test(test_inventory_and_outcomes),
         cmocka_unit_test(test_network_flows_metrics),
+        cmocka_unit_test(test_signals),
         cmocka_unit_test(test_overload_and_slow_clients),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_sigterm_drains),
