@@ -122,13 +122,39 @@ typedef struct src_cand {
     uint64_t sb_bits;
     uint32_t sb_meets, sb_may1;
     double sb_best_ot;
+    /* set with the sb_ fields: the tight bound may apply (the bounds are
+     * set, the service table is whole, no upgrade) */
+    bool sb_fast;
 } src_cand_t;
 
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
  * share, and the order's surcharges (residential, peak). */
 typedef struct src_svcx {
     double inv_div, mult, add, dim_min;
+    /* A parcel of actual weight ≤ q_w, billable ≤ q_b, sides (longest
+     * first) ≤ q_l and ≤ q_s, and length + girth ≤ q_g meets none of the
+     * service's size rules (ordo_service_size_rules: no limit, no
+     * surcharge; src_size_quiet); INFINITY where no rule applies. */
+    double q_w, q_b, q_l, q_s, q_g;
 } src_svcx_t;
+
+/* Does no size rule of the service apply to the parcel (sides in any
+ * order)? Then ordo_service_size_rules returns NULL with kind 0; false
+ * says nothing. The sides are sorted and length + girth summed as
+ * ordo_service_size_rules does. */
+static inline bool src_size_quiet(const src_svcx_t *q, double weight, double billable,
+                                  const double *side)
+{
+    double a = side[0], b = side[1], c = side[2], t;
+    if (a < b)
+        t = a, a = b, b = t;
+    if (b < c)
+        t = b, b = c, c = t;
+    if (a < b)
+        t = a, a = b, b = t;
+    return weight <= q->q_w && billable <= q->q_b && a <= q->q_l && b <= q->q_s &&
+           a + 2 * (b + c) <= q->q_g;
+}
 
 typedef struct src_score {
     double v[SRC_DIM];
