@@ -80,11 +80,13 @@ void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
     uint32_t ns = x->net->n_services < SRC_MAX_SERVICES ? x->net->n_services : SRC_MAX_SERVICES;
     sub->heavy = sub->over = 0;
     double pw = weight > 0 ? weight : 0.1; /* the parcel's weight, as sub_sized takes it */
+    double key[4];
+    src_size_key(sub->side, key);
     for (uint32_t s = 0; s < ns; s++) {
         bool over = false;
         sub->wl[s] = (uint8_t)billable_lb(weight, cubic, e->inv_div[s], e->dim_min[s]);
         /* below every size rule of the service: no need to ask them */
-        if ((!src_size_quiet(&x->svcx[s], pw, sub->wl[s], sub->side) &&
+        if ((!src_size_quiet(&e->quiet[s], pw, sub->wl[s], key) &&
              sub_sized(&x->net->services[s], sub, sub->wl[s], &over)) ||
             sub_heavy(sub, e->inv_div[s], e->dim_min[s]))
             sub->heavy |= 1ull << s;

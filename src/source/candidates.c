@@ -479,31 +479,6 @@ static void add_candidates(src_ctx_t *x, const prep_t *pp)
     }
 }
 
-/* The smallest positive threshold of up to three (INFINITY: none). */
-static double min_pos3(double a, double b, double c)
-{
-    double m = INFINITY;
-    if (a > 0 && a < m)
-        m = a;
-    if (b > 0 && b < m)
-        m = b;
-    if (c > 0 && c < m)
-        m = c;
-    return m;
-}
-
-/* The service's quiet thresholds (src_svcx_t.q_*, src_size_quiet): below
- * every size rule of ordo_service_size_rules. */
-static void svcx_quiet(const ordo_carrier_service_t *svc, src_svcx_t *q)
-{
-    q->q_w = min_pos3(svc->max_weight_lb, svc->ahs_weight_lb, 0);
-    q->q_b = min_pos3(svc->max_billable_lb, 0, 0);
-    q->q_l = min_pos3(svc->max_length_in, svc->large_longest_in, svc->ahs_longest_in);
-    q->q_s = min_pos3(svc->ahs_second_in, 0, 0);
-    q->q_g = min_pos3(svc->max_length_girth_in, svc->large_length_girth_in,
-                      svc->ahs_length_girth_in);
-}
-
 /* Step 3: the order's per-service factors, the candidates' bounds, and the
  * bitsets of the candidates that can ship each line in full. */
 static int prepare_bounds(src_ctx_t *x)
@@ -523,7 +498,6 @@ static int prepare_bounds(src_ctx_t *x)
                              ? svc->residential_surcharge + svc->liftgate_surcharge
                              : 0) +
                         ordo_service_peak(svc, x->peak_md, 0);
-            svcx_quiet(svc, &sx[s]);
         }
         x->svcx = sx;
     }

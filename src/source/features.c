@@ -169,9 +169,14 @@ static int rate(const ordo_engine_t *eng, int32_t si, int zone, const ordo_parce
     int wl = src_ceil_int(w - 1e-9);
     if (wl < 1)
         wl = 1;
-    double handling, min_billable;
-    int kind;
-    r->over = ordo_service_size_rules(svc, p, wl, &handling, &min_billable, &kind);
+    double handling = 0, min_billable = 0;
+    int kind = 0;
+    /* below every size rule of the service (engine table): none applies */
+    double key[4];
+    src_size_key(p->side_in, key);
+    r->over = src_size_quiet(&eng->quiet[si], p->weight_lb, wl, key)
+                  ? NULL
+                  : ordo_service_size_rules(svc, p, wl, &handling, &min_billable, &kind);
     if (r->over)
         return ORDO_ERANGE;
     if (wl < min_billable)

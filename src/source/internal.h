@@ -22,6 +22,14 @@
 #define SRC_LATE_SPAN (2 * ORDO_TRANSIT_DAYS)
 #define SRC_MAX_ZONES 255   /* distinct time zones of an engine */
 
+/* A parcel of actual weight ≤ q_w, billable ≤ q_b, sides (longest first)
+ * ≤ q_l and ≤ q_s, and length + girth ≤ q_g meets none of a service's size
+ * rules (ordo_service_size_rules: no limit, no surcharge; src_size_quiet);
+ * INFINITY where no rule applies. */
+typedef struct src_quiet {
+    double q_w, q_b, q_l, q_s, q_g;
+} src_quiet_t;
+
 struct ordo_engine {
     const ordo_network_t *net;
     ordo_source_params_t p;
@@ -56,6 +64,7 @@ struct ordo_engine {
     double *inv_div;
     double *mult;
     double *dim_min; /* per carrier service: no dimensional weight at or below this cube */
+    src_quiet_t *quiet; /* per carrier service: below every size rule */
     /* cheapest 1-lb parcel over a node's services (base_min at 1 lb × (1 +
      * fuel) + surcharges), as ship_lb computes it, by node, zone and the
      * order's surcharges (bit 0 residential, bit 1 peak):
@@ -131,19 +140,11 @@ typedef struct src_cand {
  * share, and the order's surcharges (residential, peak). */
 typedef struct src_svcx {
     double inv_div, mult, add, dim_min;
-    /* A parcel of actual weight ≤ q_w, billable ≤ q_b, sides (longest
-     * first) ≤ q_l and ≤ q_s, and length + girth ≤ q_g meets none of the
-     * service's size rules (ordo_service_size_rules: no limit, no
-     * surcharge; src_size_quiet); INFINITY where no rule applies. */
-    double q_w, q_b, q_l, q_s, q_g;
 } src_svcx_t;
 
-/* Does no size rule of the service apply to the parcel (sides in any
- * order)? Then ordo_service_size_rules returns NULL with kind 0; false
- * says nothing. The sides are sorted and length + girth summed as
- * ordo_service_size_rules does. */
-static inline bool src_size_quiet(const src_svcx_t *q, double weight, double billable,
-                                  const double *side)
+/* A parcel's sides sorted longest first and its length + girth, as
+ * ordo_service_size_rules sorts and sums them: out = {a, b, c, a + 2(b + c)}. */
+static inline void src_size_key(const double *side, double *out)
 {
     double a = side[0], b = side[1], c = side[2], t;
     if (a < b)
@@ -152,8 +153,17 @@ static inline bool src_size_quiet(const src_svcx_t *q, double weight, double bil
         t = b, b = c, c = t;
     if (a < b)
         t = a, a = b, b = t;
-    return weight <= q->q_w && billable <= q->q_b && a <= q->q_l && b <= q->q_s &&
-           a + 2 * (b + c) <= q->q_g;
+    out[0] = a, out[1] = b, out[2] = c, out[3] = a + 2 * (b + c);
+}
+
+/* Does no size rule of the service apply to the parcel (key from
+ * src_size_key)? Then ordo_service_size_rules returns NULL with kind 0;
+ * false says nothing. */
+static inline bool src_size_quiet(const src_quiet_t *q, double weight, double billable,
+                                  const double *key)
+{
+    return weight <= q->q_w && billable <= q->q_b && key[0] <= q->q_l && key[1] <= q->q_s &&
+           key[3] <= q->q_g;
 }
 
 typedef struct src_score {
