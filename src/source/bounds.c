@@ -254,6 +254,41 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
     return may;
 }
 
+/* The services the rule can choose at the candidate's extra-day chance pe
+ * (the one meeting the target, the cheapest of several that do within the
+ * margin, or the most punctual when none does): their best P(on time) in
+ * *ot_b and their cheapest shipping, less a 1e-9 relative margin, in
+ * *ship_b. */
+static inline __attribute__((always_inline)) void
+rule_choice(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, src_subset_t *sub, double pe,
+            double fixed_cost, double *ot_b, double *ship_b)
+{
+    const ordo_engine_t *eng = x->eng;
+    uint32_t meets = c->sb_meets;
+    double ship[ORDO_NODE_MAX_SERVICES];
+    uint32_t may = 0;
+    if (meets & (meets - 1)) {
+        may = cheapest_meeting(x, c, node, sub, meets, pe, fixed_cost, ship);
+    } else {
+        may = c->sb_may1;
+        for (uint32_t m = may; m; m &= m - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
+            const src_svcx_t *sx = &x->svcx[si];
+            ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
+        }
+    }
+    double ot = -1, sh = INFINITY;
+    for (uint32_t m = may; m; m &= m - 1) {
+        uint32_t k = (uint32_t)__builtin_ctz(m);
+        if (c->ot[k] > ot)
+            ot = c->ot[k];
+        if (ship[k] < sh)
+            sh = ship[k];
+    }
+    *ot_b = ot;
+    *ship_b = sh - 1e-9 * (1 + fabs(sh));
+}
+
 void src_cand_service_rule(const src_ctx_t *x, src_cand_t *c)
 {
     double target = src_service_target(x);
@@ -315,7 +350,6 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
     if (!c->sb_fast)
         return false;
     const ordo_node_t *node = &x->net->nodes[c->node];
-    const ordo_engine_t *eng = x->eng;
     uint32_t n = c->n_svc;
     /* P(extra day) as processing() computes it */
     double cap = node->daily_capacity;
@@ -345,29 +379,7 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
      * lateness-raised returns are needed only for the services that can be
      * chosen: the one meeting the target, the cheapest of several that do
      * (within the margin), or the most punctual when none does. */
-    uint32_t meets = c->sb_meets;
-    double ship[ORDO_NODE_MAX_SERVICES];
-    uint32_t may = 0;
-    if (meets & (meets - 1)) {
-        may = cheapest_meeting(x, c, node, sub, meets, pe, fixed_cost, ship);
-    } else {
-        may = c->sb_may1;
-        for (uint32_t m = may; m; m &= m - 1) {
-            uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
-            const src_svcx_t *sx = &x->svcx[si];
-            ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
-        }
-    }
-    double ot = -1, sh = INFINITY;
-    for (uint32_t m = may; m; m &= m - 1) {
-        uint32_t k = (uint32_t)__builtin_ctz(m);
-        if (c->ot[k] > ot)
-            ot = c->ot[k];
-        if (ship[k] < sh)
-            sh = ship[k];
-    }
-    *ot_b = ot;
-    *ship_b = sh - 1e-9 * (1 + fabs(sh));
+    rule_choice(x, c, node, sub, pe, fixed_cost, ot_b, ship_b);
     return true;
 }
 
@@ -400,28 +412,8 @@ weighted_tight_ub(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, src_subs
             dos_units += c->dos[i] * x->lines[i].qty;
     }
     /* the services the rule can choose (criteria_service_bound) */
-    const ordo_engine_t *eng = x->eng;
-    double ship[ORDO_NODE_MAX_SERVICES];
-    uint32_t meets = c->sb_meets, may;
-    if (meets & (meets - 1)) {
-        may = cheapest_meeting(x, c, node, sub, meets, pe, fixed_cost, ship);
-    } else {
-        may = c->sb_may1;
-        for (uint32_t m = may; m; m &= m - 1) {
-            uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
-            const src_svcx_t *sx = &x->svcx[si];
-            ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
-        }
-    }
-    double ot_s = -1, sh = INFINITY;
-    for (uint32_t m = may; m; m &= m - 1) {
-        uint32_t k = (uint32_t)__builtin_ctz(m);
-        if (c->ot[k] > ot_s)
-            ot_s = c->ot[k];
-        if (ship[k] < sh)
-            sh = ship[k];
-    }
-    double ship_s = sh - 1e-9 * (1 + fabs(sh));
+    double ot_s, ship_s;
+    rule_choice(x, c, node, sub, pe, fixed_cost, &ot_s, &ship_s);
     double share = sub->share;
     double dos = units ? dos_units / units : 0;
     double cost_lb =
