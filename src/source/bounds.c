@@ -291,7 +291,7 @@ rule_choice(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, src_subset_t *
 
 void src_cand_service_rule(const src_ctx_t *x, src_cand_t *c)
 {
-    double target = src_service_target(x);
+    double target = x->svc_target; /* src_service_target, once per preparation */
     uint32_t allowed = c->svc_ok, n = c->n_svc < ORDO_NODE_MAX_SERVICES ? c->n_svc
                                                                        : ORDO_NODE_MAX_SERVICES;
     c->sb_set = true;

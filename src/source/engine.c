@@ -63,9 +63,10 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
     e->dim_min = calloc(net->n_services + 1, sizeof *e->dim_min);
     e->quiet = calloc(net->n_services + 1, sizeof *e->quiet);
+    e->ground = calloc(net->n_nodes + 1, sizeof *e->ground);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
-    return e->one_lb && e->late0 && e->dim_min && e->quiet && e->inv_div && e->mult && e->cdf && e->min_rate &&
+    return e->one_lb && e->late0 && e->dim_min && e->quiet && e->ground && e->inv_div && e->mult && e->cdf && e->min_rate &&
            e->node_zone && e->zones &&
            e->demand && e->load && e->base_tab && e->base_min && e->near;
 }
@@ -212,6 +213,20 @@ static int tab_zones(ordo_engine_t *e, const ordo_network_t *net, ordo_error_t *
  * cheapest 1-lb parcel by zone and surcharge flags: the same operations as
  * ship_lb(x, c, 1, 0) (1 lb is billable 1 lb by any service: no dimensional
  * weight without cube). */
+/* Per node, its ground services as bits of its service list (the services
+ * a standard order may use, src_services_allowed). */
+static void tab_ground(ordo_engine_t *e, const ordo_network_t *net)
+{
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        const ordo_node_t *node = &net->nodes[n];
+        uint32_t g = 0;
+        for (uint32_t k = 0; k < node->n_services && k < 32; k++)
+            if (net->services[node->services[k]].service == ORDO_SERVICE_GROUND)
+                g |= 1u << k;
+        e->ground[n] = g;
+    }
+}
+
 static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
 {
     for (uint32_t n = 0; n < net->n_nodes; n++) {
@@ -428,6 +443,7 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
     }
     tab_services(e, net);
     tab_nodes(e, net);
+    tab_ground(e, net);
     int rc = tab_zones(e, net, err);
     if (rc) {
         ordo_engine_destroy(e);
@@ -453,6 +469,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->mult);
     free(e->dim_min);
     free(e->quiet);
+    free(e->ground);
     free(e->one_lb);
     free(e->late0);
     free(e->base_tab);

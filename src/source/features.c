@@ -610,12 +610,10 @@ int src_promise_for(const src_ctx_t *x, const ordo_node_t *node)
 
 uint32_t src_services_allowed(const src_ctx_t *x, const ordo_node_t *node)
 {
-    uint32_t all = node->n_services >= 32 ? ~0u : (1u << node->n_services) - 1, ground = 0;
+    uint32_t all = node->n_services >= 32 ? ~0u : (1u << node->n_services) - 1;
     if (order_level(x) != ORDO_LEVEL_STANDARD)
         return all;
-    for (uint32_t k = 0; k < node->n_services; k++)
-        if (x->net->services[node->services[k]].service == ORDO_SERVICE_GROUND)
-            ground |= 1u << k;
+    uint32_t ground = x->eng->ground[node - x->net->nodes]; /* engine table */
     return ground ? ground : all;
 }
 

@@ -65,6 +65,7 @@ struct ordo_engine {
     double *mult;
     double *dim_min; /* per carrier service: no dimensional weight at or below this cube */
     src_quiet_t *quiet; /* per carrier service: below every size rule */
+    uint32_t *ground;   /* per node: bit k when node->services[k] is a ground service */
     /* cheapest 1-lb parcel over a node's services (base_min at 1 lb × (1 +
      * fuel) + surcharges), as ship_lb computes it, by node, zone and the
      * order's surcharges (bit 0 residential, bit 1 peak):
@@ -254,6 +255,7 @@ typedef struct src_ctx {
     uint64_t groups_ok;
     int32_t *slot;          /* node → cand index or -1 */
     const src_svcx_t *svcx; /* per network service, set by src_prepare */
+    double svc_target;      /* src_service_target, set by src_prepare for the candidates */
     uint32_t evaluated;
     bool pruned; /* some line's nodes were cut to the nearest */
     /* per order line, for backorder reasons */
@@ -477,7 +479,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t cand);
  * standard order may buy a faster one (then src_services_upgrade). */
 double src_service_target(const src_ctx_t *x);
 /* What criteria_service_bound needs of a candidate alone (its sb_ fields),
- * once its P(on time) per service is known. */
+ * once its P(on time) per service is known (target: x->svc_target). */
 void src_cand_service_rule(const src_ctx_t *x, src_cand_t *c);
 double src_min_on_time(const src_ctx_t *x);
 int src_promise_for(const src_ctx_t *x, const ordo_node_t *node);
