@@ -79,10 +79,15 @@ void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
     const ordo_engine_t *e = x->eng;
     uint32_t ns = x->net->n_services < SRC_MAX_SERVICES ? x->net->n_services : SRC_MAX_SERVICES;
     sub->heavy = sub->over = 0;
+    double pw = weight > 0 ? weight : 0.1; /* the parcel's weight, as sub_sized takes it */
+    double key[4];
+    src_size_key(sub->side, key);
     for (uint32_t s = 0; s < ns; s++) {
-        bool over;
+        bool over = false;
         sub->wl[s] = (uint8_t)billable_lb(weight, cubic, e->inv_div[s], e->dim_min[s]);
-        if (sub_sized(&x->net->services[s], sub, sub->wl[s], &over) ||
+        /* below every size rule of the service: no need to ask them */
+        if ((!src_size_quiet(&e->quiet[s], pw, sub->wl[s], key) &&
+             sub_sized(&x->net->services[s], sub, sub->wl[s], &over)) ||
             sub_heavy(sub, e->inv_div[s], e->dim_min[s]))
             sub->heavy |= 1ull << s;
         if (over)
@@ -249,12 +254,51 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
     return may;
 }
 
+/* The services the rule can choose at the candidate's extra-day chance pe
+ * (the one meeting the target, the cheapest of several that do within the
+ * margin, or the most punctual when none does): their best P(on time) in
+ * *ot_b and their cheapest shipping, less a 1e-9 relative margin, in
+ * *ship_b. */
+static inline __attribute__((always_inline)) void
+rule_choice(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, src_subset_t *sub, double pe,
+            double fixed_cost, double *ot_b, double *ship_b)
+{
+    const ordo_engine_t *eng = x->eng;
+    uint32_t meets = c->sb_meets;
+    double ship[ORDO_NODE_MAX_SERVICES];
+    uint32_t may = 0;
+    if (meets & (meets - 1)) {
+        may = cheapest_meeting(x, c, node, sub, meets, pe, fixed_cost, ship);
+    } else {
+        may = c->sb_may1;
+        for (uint32_t m = may; m; m &= m - 1) {
+            uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
+            const src_svcx_t *sx = &x->svcx[si];
+            ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
+        }
+    }
+    double ot = -1, sh = INFINITY;
+    for (uint32_t m = may; m; m &= m - 1) {
+        uint32_t k = (uint32_t)__builtin_ctz(m);
+        if (c->ot[k] > ot)
+            ot = c->ot[k];
+        if (ship[k] < sh)
+            sh = ship[k];
+    }
+    *ot_b = ot;
+    *ship_b = sh - 1e-9 * (1 + fabs(sh));
+}
+
 void src_cand_service_rule(const src_ctx_t *x, src_cand_t *c)
 {
-    double target = src_service_target(x);
+    double target = x->svc_target; /* src_service_target, once per preparation */
     uint32_t allowed = c->svc_ok, n = c->n_svc < ORDO_NODE_MAX_SERVICES ? c->n_svc
                                                                        : ORDO_NODE_MAX_SERVICES;
     c->sb_set = true;
+    /* as criteria_service_bound requires: bounds set, every service of the
+     * node described, no upgrade (svc_ok is ~0 exactly then) */
+    c->sb_fast = c->ready && c->n_svc > 0 && c->n_svc == x->net->nodes[c->node].n_services &&
+                 c->n_svc <= ORDO_NODE_MAX_SERVICES && c->svc_ok != ~0u;
     c->sb_bits = 0;
     c->sb_bits_ok = true;
     c->sb_meets = c->sb_may1 = 0;
@@ -297,11 +341,16 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
                                                              double *ot_b, double *ship_b)
 {
     src_cand_t *c = &x->cands[ci];
-    const ordo_node_t *node = &x->net->nodes[c->node];
-    const ordo_engine_t *eng = x->eng;
-    uint32_t n = c->n_svc;
-    if (!c->ready || n == 0 || n != node->n_services || n > ORDO_NODE_MAX_SERVICES)
+    if (!c->ready)
         return false;
+    /* set once per candidate: the service table is whole and no standard
+     * order may be upgraded (then the bound is over all services) */
+    if (!c->sb_set)
+        src_cand_service_rule(x, c);
+    if (!c->sb_fast)
+        return false;
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    uint32_t n = c->n_svc;
     /* P(extra day) as processing() computes it */
     double cap = c->cap;
     double util = cap > 0 ? (c->load + sub->units) / cap : 0;
@@ -310,10 +359,6 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
         pe = 0.5;
     if (pe != c->pe0)
         return false;
-    if (src_services_upgrade(x))
-        return false; /* a faster service within a cost cap: bound over all */
-    if (!c->sb_set)
-        src_cand_service_rule(x, c);
     /* a service whose billable weight or size is beyond the tables:
      * ordo_rate_parcel decides */
     if (c->sb_bits_ok) {
@@ -334,39 +379,63 @@ static __attribute__((noinline)) bool criteria_service_bound(src_ctx_t *x, uint3
      * lateness-raised returns are needed only for the services that can be
      * chosen: the one meeting the target, the cheapest of several that do
      * (within the margin), or the most punctual when none does. */
-    uint32_t meets = c->sb_meets;
-    double ship[ORDO_NODE_MAX_SERVICES];
-    uint32_t may = 0;
-    if (meets & (meets - 1)) {
-        may = cheapest_meeting(x, c, node, sub, meets, pe, fixed_cost, ship);
-    } else {
-        may = c->sb_may1;
-        for (uint32_t m = may; m; m &= m - 1) {
-            uint32_t k = (uint32_t)__builtin_ctz(m), si = c->svcs[k];
-            const src_svcx_t *sx = &x->svcx[si];
-            ship[k] = eng->base_tab[si][c->zone - 1][sub_wl(x, si, sub)] * sx->mult + sx->add;
-        }
+    rule_choice(x, c, node, sub, pe, fixed_cost, ot_b, ship_b);
+    return true;
+}
+
+/* src_upper_bound_sub of a weighted strategy with the tight service bound,
+ * in the common case (the candidate's bounds set, its service table whole,
+ * no upgrade, the candidate's extra-day chance, no service beyond the
+ * tables): the same operands in the same order as the general path below
+ * and criteria_service_bound, so the same bits, without re-checking per
+ * call what holds per candidate. False: take the general path. */
+static inline __attribute__((always_inline)) bool
+weighted_tight_ub(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, src_subset_t *sub,
+                  const ordo_weights_t *w, double *out)
+{
+    if (!c->ready || !c->sb_set || !c->sb_fast || !c->sb_bits_ok || (sub->heavy & c->sb_bits))
+        return false;
+    double units = sub->units;
+    double cap = node->daily_capacity;
+    double util = cap > 0 ? (c->load + units) / cap : 0;
+    double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
+    if (pe > 0.5)
+        pe = 0.5;
+    if (pe != c->pe0)
+        return false;
+    double fixed_cost = 0, econ = 0, dos_units = 0;
+    for (uint32_t m = sub->mask; m; m &= m - 1) {
+        uint32_t i = (uint32_t)__builtin_ctz(m);
+        fixed_cost += c->fixed[i];
+        econ += c->econ[i];
+        if (w->overstock != 0)
+            dos_units += c->dos[i] * x->lines[i].qty;
     }
-    double ot = -1, sh = INFINITY;
-    for (uint32_t m = may; m; m &= m - 1) {
-        uint32_t k = (uint32_t)__builtin_ctz(m);
-        if (c->ot[k] > ot)
-            ot = c->ot[k];
-        if (ship[k] < sh)
-            sh = ship[k];
-    }
-    *ot_b = ot;
-    *ship_b = sh - 1e-9 * (1 + fabs(sh));
+    /* the services the rule can choose (criteria_service_bound) */
+    double ot_s, ship_s;
+    rule_choice(x, c, node, sub, pe, fixed_cost, &ot_s, &ship_s);
+    double share = sub->share;
+    double dos = units ? dos_units / units : 0;
+    double cost_lb =
+        node->pick_cost_per_unit * units + node->pack_cost_per_shipment + 0.0 + fixed_cost;
+    double lp = util > 0.7 ? (util - 0.7) / 0.3 : 0;
+    double svc_part = -w->cost * ship_s + src_weighted_on_time(w, share, ot_s);
+    *out = src_weighted_score(w, share, cost_lb, econ, svc_part, sub->rr, lp * lp,
+                              src_overstock_part(dos, true));
     return true;
 }
 
 void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tight, src_score_t *out)
 {
-    const src_cand_t *c = &x->cands[ci];
+    src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
     const ordo_strategy_t *st = x->strat;
     memset(out, 0, sizeof *out);
     if (!st)
+        return;
+    if (tight && st->kind == ORDO_STRATEGY_WEIGHTED && c->zone >= 1 &&
+        x->order->level != ORDO_LEVEL_PICKUP &&
+        weighted_tight_ub(x, c, node, sub, &st->weights, &out->v[0]))
         return;
     bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
     double fixed_cost = 0, econ = 0, dos_units = 0;

@@ -517,6 +517,7 @@ static int prepare_bounds(src_ctx_t *x)
     x->line_cands = src_zalloc(x, (size_t)x->n_lines * x->cand_words, sizeof *x->line_cands);
     if (!x->line_cands)
         return src_fail_arena(x, "the line-to-candidate bitsets");
+    x->svc_target = src_service_target(x); /* the candidates' service rule */
     for (uint32_t c = 0; c < x->n_cands; c++) {
         src_cand_init_bounds(x, c);
         uint32_t fm = x->cands[c].full_mask;

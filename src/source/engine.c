@@ -62,11 +62,38 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     e->inv_div = calloc(net->n_services + 1, sizeof *e->inv_div);
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
     e->dim_min = calloc(net->n_services + 1, sizeof *e->dim_min);
+    e->quiet = calloc(net->n_services + 1, sizeof *e->quiet);
+    e->ground = calloc(net->n_nodes + 1, sizeof *e->ground);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
-    return e->one_lb && e->late0 && e->dim_min && e->inv_div && e->mult && e->cdf && e->min_rate &&
+    return e->one_lb && e->late0 && e->dim_min && e->quiet && e->ground && e->inv_div && e->mult && e->cdf && e->min_rate &&
            e->node_zone && e->zones &&
            e->demand && e->load && e->base_tab && e->base_min && e->near;
+}
+
+/* The smallest positive threshold of up to three (INFINITY: none). */
+static double min_pos3(double a, double b, double c)
+{
+    double m = INFINITY;
+    if (a > 0 && a < m)
+        m = a;
+    if (b > 0 && b < m)
+        m = b;
+    if (c > 0 && c < m)
+        m = c;
+    return m;
+}
+
+/* The service's quiet thresholds (src_quiet_t, src_size_quiet): below
+ * every size rule of ordo_service_size_rules. */
+static void service_quiet(const ordo_carrier_service_t *svc, src_quiet_t *q)
+{
+    q->q_w = min_pos3(svc->max_weight_lb, svc->ahs_weight_lb, 0);
+    q->q_b = min_pos3(svc->max_billable_lb, 0, 0);
+    q->q_l = min_pos3(svc->max_length_in, svc->large_longest_in, svc->ahs_longest_in);
+    q->q_s = min_pos3(svc->ahs_second_in, 0, 0);
+    q->q_g = min_pos3(svc->max_length_girth_in, svc->large_length_girth_in,
+                      svc->ahs_length_girth_in);
 }
 
 /* Per carrier service: dim divisor and fuel factors, transit CDFs, base
@@ -78,6 +105,7 @@ static void tab_services(ordo_engine_t *e, const ordo_network_t *net)
         e->inv_div[s] = svc->dim_divisor > 0 ? 1.0 / svc->dim_divisor : 0;
         e->mult[s] = 1 + svc->fuel_surcharge_pct / 100.0;
         e->dim_min[s] = svc->dim_divisor > 0 ? svc->dim_min_cubic_in : 0;
+        service_quiet(svc, &e->quiet[s]);
     }
     for (uint32_t s = 0; s < net->n_services; s++)
         for (int z = 0; z < ORDO_ZONES; z++) {
@@ -185,6 +213,20 @@ static int tab_zones(ordo_engine_t *e, const ordo_network_t *net, ordo_error_t *
  * cheapest 1-lb parcel by zone and surcharge flags: the same operations as
  * ship_lb(x, c, 1, 0) (1 lb is billable 1 lb by any service: no dimensional
  * weight without cube). */
+/* Per node, its ground services as bits of its service list (the services
+ * a standard order may use, src_services_allowed). */
+static void tab_ground(ordo_engine_t *e, const ordo_network_t *net)
+{
+    for (uint32_t n = 0; n < net->n_nodes; n++) {
+        const ordo_node_t *node = &net->nodes[n];
+        uint32_t g = 0;
+        for (uint32_t k = 0; k < node->n_services && k < 32; k++)
+            if (net->services[node->services[k]].service == ORDO_SERVICE_GROUND)
+                g |= 1u << k;
+        e->ground[n] = g;
+    }
+}
+
 static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
 {
     for (uint32_t n = 0; n < net->n_nodes; n++) {
@@ -401,6 +443,7 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
     }
     tab_services(e, net);
     tab_nodes(e, net);
+    tab_ground(e, net);
     int rc = tab_zones(e, net, err);
     if (rc) {
         ordo_engine_destroy(e);
@@ -425,6 +468,8 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->inv_div);
     free(e->mult);
     free(e->dim_min);
+    free(e->quiet);
+    free(e->ground);
     free(e->one_lb);
     free(e->late0);
     free(e->base_tab);

@@ -169,9 +169,14 @@ static int rate_card(const ordo_engine_t *eng, int32_t si, int zone, const ordo_
     int wl = src_ceil_int(w - 1e-9);
     if (wl < 1)
         wl = 1;
-    double handling, min_billable;
-    int kind;
-    r->over = ordo_service_size_rules(svc, p, wl, &handling, &min_billable, &kind);
+    double handling = 0, min_billable = 0;
+    int kind = 0;
+    /* below every size rule of the service (engine table): none applies */
+    double key[4];
+    src_size_key(p->side_in, key);
+    r->over = src_size_quiet(&eng->quiet[si], p->weight_lb, wl, key)
+                  ? NULL
+                  : ordo_service_size_rules(svc, p, wl, &handling, &min_billable, &kind);
     if (r->over)
         return ORDO_ERANGE;
     if (wl < min_billable)
@@ -649,12 +654,10 @@ int src_promise_for(const src_ctx_t *x, const ordo_node_t *node)
 
 uint32_t src_services_allowed(const src_ctx_t *x, const ordo_node_t *node)
 {
-    uint32_t all = node->n_services >= 32 ? ~0u : (1u << node->n_services) - 1, ground = 0;
+    uint32_t all = node->n_services >= 32 ? ~0u : (1u << node->n_services) - 1;
     if (order_level(x) != ORDO_LEVEL_STANDARD)
         return src_risk_cap_mask(x, node, all);
-    for (uint32_t k = 0; k < node->n_services; k++)
-        if (x->net->services[node->services[k]].service == ORDO_SERVICE_GROUND)
-            ground |= 1u << k;
+    uint32_t ground = x->eng->ground[node - x->net->nodes]; /* engine table */
     return src_risk_cap_mask(x, node, ground ? ground : all);
 }
 

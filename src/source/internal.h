@@ -24,6 +24,14 @@
 #define SRC_LATE_SPAN (2 * ORDO_TRANSIT_DAYS)
 #define SRC_MAX_ZONES 255   /* distinct time zones of an engine */
 
+/* A parcel of actual weight ≤ q_w, billable ≤ q_b, sides (longest first)
+ * ≤ q_l and ≤ q_s, and length + girth ≤ q_g meets none of a service's size
+ * rules (ordo_service_size_rules: no limit, no surcharge; src_size_quiet);
+ * INFINITY where no rule applies. */
+typedef struct src_quiet {
+    double q_w, q_b, q_l, q_s, q_g;
+} src_quiet_t;
+
 struct ordo_engine {
     const ordo_network_t *net;
     ordo_source_params_t p;
@@ -58,6 +66,8 @@ struct ordo_engine {
     double *inv_div;
     double *mult;
     double *dim_min; /* per carrier service: no dimensional weight at or below this cube */
+    src_quiet_t *quiet; /* per carrier service: below every size rule */
+    uint32_t *ground;   /* per node: bit k when node->services[k] is a ground service */
     /* cheapest 1-lb parcel over a node's services (base_min at 1 lb × (1 +
      * fuel) + surcharges), as ship_lb computes it, by node, zone and the
      * order's surcharges (bit 0 residential, bit 1 peak):
@@ -144,6 +154,9 @@ typedef struct src_cand {
     uint64_t sb_bits;
     uint32_t sb_meets, sb_may1;
     double sb_best_ot;
+    /* set with the sb_ fields: the tight bound may apply (the bounds are
+     * set, the service table is whole, no upgrade) */
+    bool sb_fast;
 } src_cand_t;
 
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
@@ -156,6 +169,30 @@ typedef struct src_svcx {
     const ordo_signal_t *rate_sig, *out_sig;
     double rmult, fuel_pct;
 } src_svcx_t;
+
+/* A parcel's sides sorted longest first and its length + girth, as
+ * ordo_service_size_rules sorts and sums them: out = {a, b, c, a + 2(b + c)}. */
+static inline void src_size_key(const double *side, double *out)
+{
+    double a = side[0], b = side[1], c = side[2], t;
+    if (a < b)
+        t = a, a = b, b = t;
+    if (b < c)
+        t = b, b = c, c = t;
+    if (a < b)
+        t = a, a = b, b = t;
+    out[0] = a, out[1] = b, out[2] = c, out[3] = a + 2 * (b + c);
+}
+
+/* Does no size rule of the service apply to the parcel (key from
+ * src_size_key)? Then ordo_service_size_rules returns NULL with kind 0;
+ * false says nothing. */
+static inline bool src_size_quiet(const src_quiet_t *q, double weight, double billable,
+                                  const double *key)
+{
+    return weight <= q->q_w && billable <= q->q_b && key[0] <= q->q_l && key[1] <= q->q_s &&
+           key[3] <= q->q_g;
+}
 
 typedef struct src_score {
     double v[SRC_DIM];
@@ -255,6 +292,7 @@ typedef struct src_ctx {
     bool svc_signals; /* a rate or outage signal is in force for a service */
     uint32_t n_sig_used;
     ordo_signal_use_t sig_used[ORDO_PLAN_MAX_SIGNALS];
+    double svc_target;      /* src_service_target, set by src_prepare for the candidates */
     uint32_t evaluated;
     bool pruned; /* some line's nodes were cut to the nearest */
     /* per order line, for backorder reasons */
@@ -490,7 +528,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t cand);
  * standard order may buy a faster one (then src_services_upgrade). */
 double src_service_target(const src_ctx_t *x);
 /* What criteria_service_bound needs of a candidate alone (its sb_ fields),
- * once its P(on time) per service is known. */
+ * once its P(on time) per service is known (target: x->svc_target). */
 void src_cand_service_rule(const src_ctx_t *x, src_cand_t *c);
 double src_min_on_time(const src_ctx_t *x);
 int src_promise_for(const src_ctx_t *x, const ordo_node_t *node);
