@@ -396,7 +396,7 @@ weighted_tight_ub(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, src_subs
     if (!c->ready || !c->sb_set || !c->sb_fast || !c->sb_bits_ok || (sub->heavy & c->sb_bits))
         return false;
     double units = sub->units;
-    double cap = node->daily_capacity;
+    double cap = c->cap; /* the node's capacity under the signals in force */
     double util = cap > 0 ? (c->load + units) / cap : 0;
     double pe = util > 0.8 ? (util - 0.8) / 0.4 : 0;
     if (pe > 0.5)
@@ -416,8 +416,7 @@ weighted_tight_ub(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, src_subs
     rule_choice(x, c, node, sub, pe, fixed_cost, &ot_s, &ship_s);
     double share = sub->share;
     double dos = units ? dos_units / units : 0;
-    double cost_lb =
-        node->pick_cost_per_unit * units + node->pack_cost_per_shipment + 0.0 + fixed_cost;
+    double cost_lb = c->pick * units + node->pack_cost_per_shipment + 0.0 + fixed_cost;
     double lp = util > 0.7 ? (util - 0.7) / 0.3 : 0;
     double svc_part = -w->cost * ship_s + src_weighted_on_time(w, share, ot_s);
     *out = src_weighted_score(w, share, cost_lb, econ, svc_part, sub->rr, lp * lp,
@@ -435,7 +434,7 @@ void src_upper_bound_sub(src_ctx_t *x, uint32_t ci, src_subset_t *sub, bool tigh
         return;
     if (tight && st->kind == ORDO_STRATEGY_WEIGHTED && c->zone >= 1 &&
         x->order->level != ORDO_LEVEL_PICKUP &&
-        weighted_tight_ub(x, c, node, sub, &st->weights, &out->v[0]))
+        weighted_tight_ub(x, c, node, sub, src_risk_weights(x), &out->v[0]))
         return;
     bool weighted = st->kind == ORDO_STRATEGY_WEIGHTED;
     double fixed_cost = 0, econ = 0, dos_units = 0;
