@@ -141,6 +141,12 @@ int ordo_cli_log_show(const char *dir, const char *order_id, bool json);
 int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q);
 int ordo_cli_log_replay(const char *dir, const char *network, const char *policy, bool json,
                         const ordo_log_query_t *q);
+/* ordo log checkpoint / archive (cmd_log_checkpoint.c); dir is the log
+ * directory. A --public-key argument: 64 hex digits or a .pub file. */
+int ordo_cli_log_checkpoint(const char *dir, const char *at, const char *key, bool json);
+int ordo_cli_log_archive(const char *dir, const char *before, const char *to, const char *pubkey,
+                         bool json);
+int ordo_cli_log_public_key(const char *arg, uint8_t pk[ORDO_LOG_PK_BYTES], bool json);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 
