@@ -20,6 +20,21 @@ static const char *data_of(const ordo_cli_args_t *a)
     return data ? data : ordo_cli_default_data_dir();
 }
 
+/* The store of --data, or NULL with *rc set. */
+static ordo_store_t *open_store(const ordo_cli_args_t *a, int *rc, ordo_error_t *err)
+{
+    ordo_store_t *s = NULL;
+    *rc = ordo_store_open(data_of(a), NULL, &s, err);
+    return *rc == ORDO_OK ? s : NULL;
+}
+
+/* Closes s (may be NULL); the first error of rc and the close. */
+static int close_store(ordo_store_t *s, int rc, ordo_error_t *err)
+{
+    int rc2 = s ? ordo_store_close(s, rc ? NULL : err) : ORDO_OK;
+    return rc ? rc : rc2;
+}
+
 static int load_common(const ordo_cli_args_t *a, ordo_stock_file_t kind)
 {
     const char *path = a->pos[0], *actor = ordo_cli_get(a, "actor");
@@ -28,14 +43,12 @@ static int load_common(const ordo_cli_args_t *a, ordo_stock_file_t kind)
     ordo_stock_load_stats_t st = {0};
     /* checked before the store is opened: a refused file creates nothing */
     int rc = ordo_store_stock_load_file(NULL, path, kind, actor, true, &st, &err);
-    ordo_store_t *s = NULL;
     if (rc == ORDO_OK && !check) {
-        rc = ordo_store_open(data_of(a), NULL, &s, &err);
-        if (rc == ORDO_OK)
+        ordo_store_t *s = open_store(a, &rc, &err);
+        if (s)
             rc = ordo_store_stock_load_file(s, path, kind, actor ? actor : "cli", false, &st,
                                             &err);
-        int rc2 = ordo_store_close(s, rc ? NULL : &err);
-        rc = rc ? rc : rc2;
+        rc = close_store(s, rc, &err);
     }
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, a->json);
@@ -89,13 +102,11 @@ static int cmd_apply(const ordo_cli_args_t *a)
     /* checked before the store is opened: a refused document creates nothing */
     int rc = ordo_store_stock_apply_file(NULL, path, fmt, actor, true, &st, &err);
     if (rc == ORDO_OK && !check) {
-        ordo_store_t *s = NULL;
-        rc = ordo_store_open(data_of(a), NULL, &s, &err);
-        if (rc == ORDO_OK)
+        ordo_store_t *s = open_store(a, &rc, &err);
+        if (s)
             rc = ordo_store_stock_apply_file(s, path, fmt, actor ? actor : "cli", false, &st,
                                              &err);
-        int rc2 = ordo_store_close(s, rc ? NULL : &err);
-        rc = rc ? rc : rc2;
+        rc = close_store(s, rc, &err);
     }
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, a->json);

@@ -529,7 +529,13 @@ static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
         return ORDO_OK;
     d->commits_seen = c;
     d->stock_tx_started = 0;
-    return ordo_decide_stock_commit(&d->stock, err);
+    int rc = ordo_decide_stock_commit(&d->stock, err);
+    /* a moment without the write lock before the next transaction, so that
+     * a writer waiting for it (an exp kill, a delta: their busy handler
+     * retries every millisecond) gets it now, not after the batch */
+    struct timespec ts = {0, 2000000};
+    nanosleep(&ts, NULL);
+    return rc;
 }
 
 /* The decision's record, then its reservations under the record's seq. */
