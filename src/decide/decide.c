@@ -64,13 +64,13 @@ void ordo_decider_options_init(ordo_decider_options_t *o)
 static void conn_lock(ordo_decider_t *d)
 {
     if (d->has_stock)
-        pthread_mutex_lock(&d->stock.conn);
+        ordo_decide_stock_lock(&d->stock);
 }
 
 static void conn_unlock(ordo_decider_t *d)
 {
     if (d->has_stock)
-        pthread_mutex_unlock(&d->stock.conn);
+        ordo_decide_stock_unlock(&d->stock);
 }
 
 /* The policy of a version: built-in or registered, loaded once. */

@@ -8,6 +8,7 @@
  * mark are re-applied and reservations past the log's end are dropped, so
  * the store holds exactly the reservations of the logged decisions,
  * whichever of the two was durable first (docs/internals/STORE.md). */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,11 +326,27 @@ static int apply_one(decide_stock_t *s, ordo_error_t *err)
     return rc;
 }
 
+void ordo_decide_stock_lock(decide_stock_t *s)
+{
+    atomic_fetch_add(&s->conn_wanted, 1);
+    pthread_mutex_lock(&s->conn);
+    atomic_fetch_sub(&s->conn_wanted, 1);
+}
+
+void ordo_decide_stock_unlock(decide_stock_t *s)
+{
+    pthread_mutex_unlock(&s->conn);
+}
+
 int ordo_decide_stock_apply(decide_stock_t *s, ordo_error_t *err)
 {
     if (!s->mutexes)
         return ORDO_OK;
     for (;;) {
+        /* a mutex is not fair: without this the applier, taking it again
+         * at once, would keep the decider waiting for the whole queue */
+        while (atomic_load(&s->conn_wanted))
+            sched_yield();
         pthread_mutex_lock(&s->conn);
         int rc = s->tx ? apply_one(s, err) : 0;
         pthread_mutex_unlock(&s->conn);

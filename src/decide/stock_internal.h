@@ -6,6 +6,7 @@
 #define ORDO_DECIDE_STOCK_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,12 +46,18 @@ typedef struct decide_stock {
     /* conn: the store connection (the decider's thread and the applier
      * take it in turns); queue_mu: the queue the decider fills */
     pthread_mutex_t conn, queue_mu;
+    _Atomic int conn_wanted; /* the decider's thread waits for conn: the
+                                applier lets it go first */
     bool mutexes;
     stock_queue_t pending, applying; /* applying: swapped out of pending */
     int apply_rc;                    /* the first failed apply (under conn) */
     ordo_error_t apply_err;
 } decide_stock_t;
 
+/* The decider's thread takes and gives back the store connection (the
+ * applier yields to it between statements). */
+void ordo_decide_stock_lock(decide_stock_t *s);
+void ordo_decide_stock_unlock(decide_stock_t *s);
 /* The mutexes (before open) and everything the handle holds (at the end). */
 int ordo_decide_stock_init(decide_stock_t *s, ordo_error_t *err);
 void ordo_decide_stock_free(decide_stock_t *s);
