@@ -77,6 +77,7 @@ seed() {
       done
       cp tests/fixtures/core/bad/"$kind"-*.csv "$d"/ ;;
     config) cp docs/examples/ordo.conf "$d"/ ;;
+    inventory_apply) cp docs/examples/inventory.ndjson docs/examples/inventory.csv "$d"/ ;;
     cbor) cp tests/fixtures/cbor/*.cbor "$d"/ ;;
     signals)
       cp docs/examples/signals.ndjson "$d"/

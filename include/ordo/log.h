@@ -258,6 +258,9 @@ typedef struct ordo_log_verify_report {
     uint64_t tail_offset;           /* where it starts (0: the log ends at a record) */
     uint64_t tail_bytes;
     bool tail_padding;              /* zero padding (else an incomplete record) */
+    /* where the chain starts: 0 at the genesis, else the seq of the signed
+     * checkpoint the first segment continues (older segments archived) */
+    uint64_t checkpoint_seq;
 } ordo_log_verify_report_t;
 
 /* Reads every segment: headers, that the first segment is the genesis
@@ -269,6 +272,41 @@ typedef struct ordo_log_verify_report {
  * (report->ok tells the answer) or an error when it could not run (no such
  * directory...). */
 int ordo_log_verify(const char *dir, ordo_log_verify_report_t *report, ordo_error_t *err);
+
+/* ---- signed checkpoints and archiving (docs/internals/LOG.md) ---- */
+#define ORDO_LOG_PK_BYTES 32 /* Ed25519 public key */
+
+typedef struct ordo_log_checkpoint {
+    uint64_t seq;                          /* the last record before the kept segment */
+    uint8_t chain[ORDO_LOG_HASH_BYTES];    /* its chain hash */
+    uint8_t public_key[ORDO_LOG_PK_BYTES]; /* the signer's */
+    char path[4200];                       /* the checkpoint file written */
+    bool key_created;                      /* the key pair was made now */
+} ordo_log_checkpoint_t;
+
+/* Verifies the log, then signs a checkpoint for the start of the segment
+ * holding at_seq (0: the last segment) with the Ed25519 secret key at
+ * key_path (NULL: the default, below), creating the key pair (key 0600,
+ * .pub beside it) when the file does not exist. Writes
+ * DIR/<first seq>.ckpt. */
+int ordo_log_checkpoint(const char *dir, uint64_t at_seq, const char *key_path,
+                        ordo_log_checkpoint_t *out, ordo_error_t *err);
+/* Moves the segments before the one holding before_seq (and their .idx)
+ * to `to` (NULL: DIR/archive), under the writer's lock, once a checkpoint
+ * signed by trusted_pk marks the start of the segment kept. *moved: the
+ * segments moved. */
+int ordo_log_archive(const char *dir, uint64_t before_seq, const char *to,
+                     const uint8_t *trusted_pk, uint64_t *moved, ordo_error_t *err);
+/* The default key file of a log directory: DIR/../keys/log-checkpoint.key
+ * (pub: .pub), i.e. DATA/keys/ for DATA/log. */
+void ordo_log_checkpoint_key_default(const char *log_dir, char *out, size_t n, bool pub);
+/* Reads a public key file (64 hex digits). */
+int ordo_log_checkpoint_public_key(const char *path, uint8_t pk[ORDO_LOG_PK_BYTES],
+                                   ordo_error_t *err);
+/* ordo_log_verify with the key that checkpoints must be signed by
+ * (trusted_pk NULL: the default .pub file when it exists). */
+int ordo_log_verify_key(const char *dir, const uint8_t *trusted_pk,
+                        ordo_log_verify_report_t *report, ordo_error_t *err);
 
 /* Hex of a chain hash into buf (needs 65 bytes); returns buf. */
 char *ordo_log_hash_hex(const uint8_t hash[ORDO_LOG_HASH_BYTES], char *buf);

@@ -519,4 +519,37 @@ int ordo_store_signals_latest(ordo_store_t *store, uint64_t *version, ordo_error
 int ordo_signals_load(ordo_store_t *store, const struct ordo_network *net, uint64_t version,
                       struct ordo_signals **out, ordo_error_t *err);
 
+/* ---- inventory documents: snapshots and deltas, each with an as_of ----
+ * `ordo inventory apply` and the HTTP server's inventory endpoint
+ * (docs/formats.md "Inventory documents"). Each record says its kind:
+ * a snapshot sets a cell's on hand (and safety stock) as of a time, a
+ * delta adds a signed quantity. NDJSON or CSV. */
+typedef enum ordo_stock_format {
+    ORDO_STOCK_FMT_AUTO = 0, /* by the name's extension: .csv, or .ndjson/.jsonl/.json */
+    ORDO_STOCK_FMT_NDJSON = 1,
+    ORDO_STOCK_FMT_CSV = 2
+} ordo_stock_format_t;
+
+typedef struct ordo_stock_apply_stats {
+    uint64_t snapshots; /* snapshot records applied */
+    uint64_t deltas;    /* delta records applied */
+    uint64_t stale;     /* snapshot records older than their cell's as_of: skipped */
+    int64_t units;      /* on hand set by the snapshots applied + quantities of the deltas */
+} ordo_stock_apply_stats_t;
+
+/* Applies an inventory document (data, len; name: for errors, the format
+ * by extension and the audit entry) all-or-nothing, in one transaction
+ * with one audit entry (kind "inventory", action "apply"), records in
+ * order. Every record is checked before anything is stored; errors name
+ * the document, the line and the field. A delta for a cell the store does
+ * not hold is ENOTFOUND, one taking on hand below 0 is ERANGE. store NULL
+ * or check_only: parse and check only. */
+int ordo_store_stock_apply(ordo_store_t *store, const char *data, size_t len, const char *name,
+                           ordo_stock_format_t fmt, const char *actor, bool check_only,
+                           ordo_stock_apply_stats_t *stats, ordo_error_t *err);
+/* The same for a file (a regular file: a FIFO or device is refused). */
+int ordo_store_stock_apply_file(ordo_store_t *store, const char *path, ordo_stock_format_t fmt,
+                                const char *actor, bool check_only,
+                                ordo_stock_apply_stats_t *stats, ordo_error_t *err);
+
 #endif

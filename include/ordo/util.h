@@ -97,6 +97,9 @@ int ordo_text_check_utf8(const char *s, size_t len, const char *name, long line0
  * regular file (a FIFO, a device, a directory) is refused before a byte is
  * read, so a FIFO without a writer cannot make it hang. */
 int ordo_read_file(const char *path, char **data, size_t *len, ordo_error_t *err);
+/* Opens a regular file for reading (*fd; anything else refused as above,
+ * without blocking on a FIFO that has no writer). */
+int ordo_open_regular(const char *path, int *fd, ordo_error_t *err);
 /* Maps a regular file read-only (anything else refused, as above).
  * The bytes are NOT NUL-terminated. Release with ordo_unmap_file. */
 int ordo_map_file(const char *path, const char **data, size_t *len, ordo_error_t *err);

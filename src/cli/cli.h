@@ -162,6 +162,12 @@ int ordo_cli_policy_list_json(ordo_buf_t *b);
  * `ordo source` prints for a bad order, into b (cmd_source.c);
  * POST /v1/source:batch answers the same. */
 void ordo_cli_line_error(ordo_buf_t *b, long line, const ordo_error_t *err, int rc);
+/* ordo log checkpoint / archive (cmd_log_checkpoint.c); dir is the log
+ * directory. A --public-key argument: 64 hex digits or a .pub file. */
+int ordo_cli_log_checkpoint(const char *dir, const char *at, const char *key, bool json);
+int ordo_cli_log_archive(const char *dir, const char *before, const char *to, const char *pubkey,
+                         bool json);
+int ordo_cli_log_public_key(const char *arg, uint8_t pk[ORDO_LOG_PK_BYTES], bool json);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 

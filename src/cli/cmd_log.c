@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -138,6 +139,9 @@ static void verify_print_json(const char *dir, const ordo_log_verify_report_t *r
     ordo_jsonw_kint(&w, "first_seq", (int64_t)rep->first_seq);
     ordo_jsonw_kint(&w, "last_seq", (int64_t)rep->last_seq);
     ordo_jsonw_kstr(&w, "head", head);
+    ordo_jsonw_kstr(&w, "start", rep->checkpoint_seq ? "checkpoint" : "genesis");
+    if (rep->checkpoint_seq)
+        ordo_jsonw_kint(&w, "checkpoint_seq", (int64_t)rep->checkpoint_seq);
     if (rep->tail_bytes) {
         ordo_jsonw_key(&w, "tail");
         ordo_jsonw_obj_begin(&w);
@@ -172,6 +176,9 @@ static void verify_print_text(const char *dir, const ordo_log_verify_report_t *r
     if (rep->records)
         printf(" (seq %" PRIu64 "..%" PRIu64 ")", rep->first_seq, rep->last_seq);
     printf("\nhead %" PRIu64 ":%s\n", rep->last_seq, head);
+    if (rep->checkpoint_seq)
+        printf("start: the signed checkpoint at seq %" PRIu64 " (older segments archived)\n",
+               rep->checkpoint_seq);
     if (rep->tail_bytes)
         printf("tail: %" PRIu64 " bytes from offset %" PRIu64 " of the last segment are %s\n",
                rep->tail_bytes, rep->tail_offset,
@@ -191,12 +198,16 @@ static void verify_print_text(const char *dir, const ordo_log_verify_report_t *r
     printf("%s\n", ok ? "OK" : "BAD");
 }
 
-static int cmd_verify(const char *dir, const char *anchor, bool json)
+static int cmd_verify(const char *dir, const char *anchor, const char *pubkey, bool json)
 {
     ordo_log_verify_report_t rep;
     ordo_error_t err;
     ordo_error_clear(&err);
-    int rc = ordo_log_verify(dir, &rep, &err);
+    uint8_t pk[ORDO_LOG_PK_BYTES];
+    int rc = pubkey ? ordo_cli_log_public_key(pubkey, pk, json) : 0;
+    if (rc)
+        return rc;
+    rc = ordo_log_verify_key(dir, pubkey ? pk : NULL, &rep, &err);
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, json);
     bool ok = rep.ok;
@@ -313,22 +324,27 @@ static int cmd_dump(const char *dir, const ordo_log_query_t *q)
 }
 
 static int cmd_append(const char *dir, const char *file, uint16_t type, const char *key_field,
-                      ordo_log_sync_t mode, int zlevel, bool json)
+                      ordo_log_sync_t mode, int zlevel, uint64_t seg_bytes, bool json)
 {
     FILE *in = stdin;
     if (file && strcmp(file, "-") != 0) {
-        in = fopen(file, "r");
-        if (!in) {
-            ordo_error_t e;
-            int rc = ordo_error_set(&e, ORDO_ENOENT, file, 0, NULL, "cannot open: %s",
-                                    strerror(errno));
-            return ordo_cli_fail(&e, rc, false);
+        /* a regular file only: a FIFO or a device would block or never
+         * end (stream through stdin instead) */
+        ordo_error_t e;
+        int fd = -1, rc = ordo_open_regular(file, &fd, &e);
+        if (rc == ORDO_OK && !(in = fdopen(fd, "r"))) {
+            close(fd);
+            rc = ordo_error_set(&e, ORDO_EIO, file, 0, NULL, "cannot open: %s", strerror(errno));
         }
+        if (rc)
+            return ordo_cli_fail(&e, rc, json);
     }
     ordo_log_options_t opt;
     ordo_log_options_init(&opt);
     opt.sync = mode;
     opt.compress_level = zlevel;
+    if (seg_bytes)
+        opt.segment_bytes = seg_bytes;
     ordo_log_t *log;
     ordo_error_t err;
     ordo_error_clear(&err);
@@ -450,7 +466,26 @@ static int run_verify(const ordo_cli_args_t *a)
 {
     char dir[4096];
     int rc = reading_dir(a, dir, sizeof dir);
-    return rc ? rc : cmd_verify(dir, ordo_cli_get(a, "anchor"), a->json);
+    return rc ? rc
+              : cmd_verify(dir, ordo_cli_get(a, "anchor"), ordo_cli_get(a, "public-key"), a->json);
+}
+
+static int run_checkpoint(const ordo_cli_args_t *a)
+{
+    char dir[4096];
+    int rc = reading_dir(a, dir, sizeof dir);
+    return rc ? rc
+              : ordo_cli_log_checkpoint(dir, ordo_cli_get(a, "at"), ordo_cli_get(a, "key"),
+                                        a->json);
+}
+
+static int run_archive(const ordo_cli_args_t *a)
+{
+    char dir[4096];
+    int rc = reading_dir(a, dir, sizeof dir);
+    return rc ? rc
+              : ordo_cli_log_archive(dir, ordo_cli_get(a, "before"), ordo_cli_get(a, "to"),
+                                     ordo_cli_get(a, "public-key"), a->json);
 }
 
 static int run_dump(const ordo_cli_args_t *a)
@@ -565,11 +600,14 @@ static int append_options(const ordo_cli_args_t *a, uint64_t *type, ordo_log_syn
 
 static int run_append(const ordo_cli_args_t *a)
 {
-    uint64_t type, zlevel;
+    uint64_t type, zlevel, seg_bytes = 0;
     ordo_log_sync_t mode;
     int rc = append_options(a, &type, &mode, &zlevel);
     if (rc)
         return rc;
+    const char *sb = ordo_cli_get(a, "segment-bytes");
+    if (sb && (!parse_u64(sb, &seg_bytes) || seg_bytes < 4096))
+        return ordo_cli_usage("log append", "--segment-bytes: '%s' is not a size >= 4096", sb);
     const char *key_field = ordo_cli_get(a, "key-field");
     /* [DIR] [FILE], or [FILE] with --data */
     bool has_data = ordo_cli_get(a, "data") != NULL;
@@ -589,7 +627,7 @@ static int run_append(const ordo_cli_args_t *a)
     else
         snprintf(adir, sizeof adir, "%s", dir);
     return cmd_append(adir, file, (uint16_t)type, key_field ? key_field : "order_id", mode,
-                      (int)zlevel, a->json);
+                      (int)zlevel, seg_bytes, a->json);
 }
 
 #define OPT_DATA {"data", 0, "DIR", "the data directory (DIR/log is used) or a log directory,\n" \
@@ -604,6 +642,21 @@ static const ordo_cli_opt_t verify_opts[] = {
     OPT_DATA,
     {"anchor", 0, "SEQ:HASH", "also check that record SEQ has chain hash HASH (a head\n"
                               "published earlier), which detects a log cut at its end"},
+    {"public-key", 0, "KEY", "the key checkpoints must be signed by: 64 hex digits or a\n"
+                             ".pub file (default DATA/keys/log-checkpoint.pub)"},
+    OPT_END};
+static const ordo_cli_opt_t checkpoint_opts[] = {
+    OPT_DATA,
+    {"at", 0, "SEQ", "the checkpoint starts the segment holding SEQ (default: the last)"},
+    {"key", 0, "FILE", "the Ed25519 secret key (default DATA/keys/log-checkpoint.key;\n"
+                       "created with its .pub when missing)"},
+    OPT_END};
+static const ordo_cli_opt_t archive_opts[] = {
+    OPT_DATA,
+    {"before", 0, "SEQ", "move the segments before the one holding SEQ (required)"},
+    {"to", 0, "DIR", "where to (default LOG/archive; same file system)"},
+    {"public-key", 0, "KEY", "the key the checkpoint must be signed by (default\n"
+                             "DATA/keys/log-checkpoint.pub)"},
     OPT_END};
 static const ordo_cli_opt_t dump_opts[] = {
     OPT_DATA, OPT_FROM, OPT_LIMIT, {"key", 0, "K", "only records whose key is K"}, OPT_SINCE,
@@ -614,6 +667,7 @@ static const ordo_cli_opt_t append_opts[] = {
     {"key-field", 0, "F", "the JSON field whose value is the record key (default order_id)"},
     {"sync", 0, "MODE", "sync (default), async or none"},
     {"compress", 0, "LEVEL", "zstd level 1..19 (default 0: off)"},
+    {"segment-bytes", 0, "N", "rotate to a new segment after N bytes (default 64 MiB)"},
     OPT_END};
 static const ordo_cli_opt_t show_opts[] = {
     OPT_DATA, {"order", 0, "ID", "the order (required)"}, OPT_END};
@@ -654,7 +708,8 @@ static const ordo_cli_cmd_t cmd_append_ = {
     .usage = "log append [DIR] [--data DIR] [--type N] [--key-field F]\n"
              "                 [--sync sync|async|none] [--compress LEVEL] [FILE]",
     .about = "Appends each line of FILE (default stdin) as one record; the key is the\n"
-             "value of --key-field (default order_id) when the line is JSON.",
+             "value of --key-field (default order_id) when the line is JSON. FILE must\n"
+             "be a regular file (a FIFO is refused, not waited on: stream through stdin).",
     .examples = "ordo log append ordo-data events.ndjson",
     .opts = append_opts, .max_pos = 2, .flags = ORDO_CLI_RESULT, .run = run_append};
 static const ordo_cli_cmd_t cmd_show_ = {
@@ -686,14 +741,37 @@ static const ordo_cli_cmd_t cmd_replay_ = {
 
 extern const ordo_cli_cmd_t ordo_cmd_log_tail; /* cmd_log_tail.c */
 
+static const ordo_cli_cmd_t cmd_checkpoint_ = {
+    .name = "checkpoint",
+    .summary = "sign a checkpoint so that older segments may be archived",
+    .usage = "log checkpoint [DIR] [--data DIR] [--at SEQ] [--key FILE] [--json]",
+    .about = "Verifies the log, then signs (Ed25519) the seq and chain hash of the record\n"
+             "before the segment holding SEQ (default: the last segment) into\n"
+             "LOG/<first seq>.ckpt. Verify then accepts that segment as the start of the\n"
+             "chain once the segments before it are archived. The key pair is created at\n"
+             "the first checkpoint (DATA/keys/, docs/internals/LOG.md).",
+    .examples = "ordo log checkpoint ordo-data\nordo log archive ordo-data --before 5000",
+    .opts = checkpoint_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_checkpoint};
+static const ordo_cli_cmd_t cmd_archive_ = {
+    .name = "archive",
+    .summary = "move the segments before a signed checkpoint out of the log",
+    .usage = "log archive [DIR] [--data DIR] --before SEQ [--to DIR] [--public-key KEY]\n"
+             "                  [--json]",
+    .about = "Moves the segments before the one holding SEQ (and their .idx) to --to\n"
+             "(default LOG/archive), under the writer's lock, once a signed checkpoint\n"
+             "(ordo log checkpoint) marks the start of the segment kept.",
+    .examples = "ordo log archive ordo-data --before 5000 --to /archive/ordo",
+    .opts = archive_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_archive};
+
 static const ordo_cli_cmd_t *const subs[] = {&cmd_verify_, &cmd_dump_,   &cmd_append_,
                                              &cmd_show_,   &cmd_export_, &cmd_replay_,
-                                             &ordo_cmd_log_tail, NULL};
+                                             &cmd_checkpoint_, &cmd_archive_, &ordo_cmd_log_tail,
+                                             NULL};
 
 const ordo_cli_cmd_t ordo_cmd_log = {
     .name = "log",
     .summary = "verify, show, export and replay the decision log",
-    .usage = "log verify|dump|append|show|export|replay|tail [DIR] [options]",
+    .usage = "log verify|dump|append|show|export|replay|tail|checkpoint|archive [DIR] [options]",
     .about = "The decision log: append-only segments with a BLAKE2b hash chain.\n"
              "DIR is a data directory (DIR/log is used) or a log directory; default\n"
              "$ORDO_DATA or ./ordo-data.",

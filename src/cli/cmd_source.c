@@ -271,10 +271,17 @@ static void *committer_main(void *arg)
 }
 
 /* Hands the group over to the committer (after the one before it is
- * printed); false once a commit has failed (nothing more is printed). */
-static bool group_commit(committer_t *c, group_t *g)
+ * printed); false once a commit has failed (nothing more is printed).
+ * Without wait, a committer still busy with the group before leaves the
+ * group open (it keeps growing, up to --group). */
+static bool group_commit_if(committer_t *c, group_t *g, bool wait)
 {
     pthread_mutex_lock(&c->mu);
+    if (c->busy && !wait) {
+        int rc = c->rc;
+        pthread_mutex_unlock(&c->mu);
+        return rc == ORDO_OK;
+    }
     while (c->busy)
         pthread_cond_wait(&c->cv, &c->mu);
     int rc = c->rc;
@@ -288,6 +295,11 @@ static bool group_commit(committer_t *c, group_t *g)
     pthread_mutex_unlock(&c->mu);
     g->n = 0;
     return rc == ORDO_OK;
+}
+
+static bool group_commit(committer_t *c, group_t *g)
+{
+    return group_commit_if(c, g, true);
 }
 
 /* Waits until the last group handed over is printed, stops the thread. */
@@ -361,7 +373,11 @@ static int decide_stream(run_ctx_t *r, group_t *g, bool json)
     uint64_t t0 = ordo_now_ns();
     for (;;) {
         if (g->n && (g->n >= g->max || ordo_now_ns() >= g->started_ns + g->wait_ns)) {
-            if (!group_commit(&c, g))
+            /* the group's time is up: while the committer still syncs the
+             * group before and input is waiting, keep deciding (the group
+             * could not be printed sooner anyway) */
+            bool wait = g->n >= g->max || !line_ready(&rd);
+            if (!group_commit_if(&c, g, wait))
                 break; /* reported by committer_finish */
         }
         char *line;

@@ -308,6 +308,12 @@ static int open_regular(const char *path, struct stat *st, int *fdp, ordo_error_
     return ORDO_OK;
 }
 
+int ordo_open_regular(const char *path, int *fd, ordo_error_t *err)
+{
+    struct stat st;
+    return open_regular(path, &st, fd, err);
+}
+
 int ordo_read_file(const char *path, char **data, size_t *len, ordo_error_t *err)
 {
     struct stat st;

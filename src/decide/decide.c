@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the decision path: route, decide, reserve, log, shadows. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,21 @@ void ordo_decider_options_init(ordo_decider_options_t *o)
     o->log_wait_ms = 60000;
 }
 
+/* The store connection is shared with the committer's thread, which
+ * applies the queued reservations (src/decide/stock.c): the decider's
+ * thread takes it for each use while the store owns the stock. */
+static void conn_lock(ordo_decider_t *d)
+{
+    if (d->has_stock)
+        ordo_decide_stock_lock(&d->stock);
+}
+
+static void conn_unlock(ordo_decider_t *d)
+{
+    if (d->has_stock)
+        ordo_decide_stock_unlock(&d->stock);
+}
+
 /* The policy of a version: built-in or registered, loaded once. */
 static int policy_for(ordo_decider_t *d, const char *version, const ordo_policy_t **out,
                       ordo_error_t *err)
@@ -79,7 +95,9 @@ static int policy_for(ordo_decider_t *d, const char *version, const ordo_policy_
     ordo_policy_t *p = NULL;
     int rc;
     if (d->store) {
+        conn_lock(d);
         rc = ordo_exp_policy_load(d->store, version, &p, err);
+        conn_unlock(d);
     } else {
         const char *name = ordo_exp_builtin_policy_name(version);
         rc = name ? ordo_policy_builtin(name, &p, err)
@@ -221,8 +239,10 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             if ((rc = open_log_waiting(d, dir, &lo, &info, err)))
                 goto fail;
             d->cbor = cfg.log_encoding == ORDO_CONFIG_LOG_CBOR;
-            d->has_stock = true;
             d->stock = (decide_stock_t){.store = d->store, .net = net};
+            if ((rc = ordo_decide_stock_init(&d->stock, err)))
+                goto fail;
+            d->has_stock = true;
             if (d->has_stock &&
                 ((rc = ordo_decide_stock_open(&d->stock, dir, info.next_seq - 1, err)) ||
                  (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->ckpt, err)) ||
@@ -365,8 +385,11 @@ static int route_order(decide_step_t *st, ordo_error_t *err)
     int rc;
     if ((rc = ordo_exp_route(d->snapshot, &st->ctx, &st->units, st->now, route, err)))
         return rc;
-    if (route->needs_refill && d->store)
+    if (route->needs_refill && d->store) {
+        conn_lock(d);
         (void)ordo_exp_snapshot_refill(d->snapshot, d->store, NULL);
+        conn_unlock(d);
+    }
     if (route->policy_version && route->policy_version[0] &&
         (rc = policy_for(d, route->policy_version, &st->policy, err)))
         return rc;
@@ -494,9 +517,11 @@ static int watch_store(ordo_decider_t *d, ordo_error_t *err)
     return policy_for(d, version, &d->default_policy, err);
 }
 
-/* The acting policy's plan, reserved in memory and, when the store owns
- * the stock, in the store: a plan the store refuses (another process took
- * the units) is given back and decided again on the store's fresh ATP. */
+/* The acting policy's plan, reserved in memory. When the store owns the
+ * stock, the decider holds the store's write transaction (opened before
+ * the order, after which nothing else can change the stock) and its
+ * memory copy is exact: a plan reserved in memory fits the store, and its
+ * lines are queued for the store when the record is appended. */
 static int decide_reserved(decide_step_t *st, ordo_error_t *err)
 {
     ordo_decider_t *d = st->d;
@@ -505,25 +530,8 @@ static int decide_reserved(decide_step_t *st, ordo_error_t *err)
     dopts.reserve = d->opt.reserve || d->has_stock;
     dopts.now = st->now; /* an order without `created` is decided as of it */
     dopts.deadline_ns = d->deadline_ns;
-    for (int attempt = 0;; attempt++) {
-        int rc = ordo_source_decide(d->eng, st->policy, st->order, &dopts, st->arena,
-                                    &st->out->plan, err);
-        if (rc || !d->has_stock)
-            return rc;
-        uint32_t cell = 0;
-        rc = ordo_decide_stock_reserve(&d->stock, st->out->plan, &cell, err);
-        if (rc == ORDO_OK)
-            return rc;
-        if (st->out->plan->reserved)
-            ordo_source_release(d->eng, st->out->plan);
-        if (rc != ORDO_ESTOCK)
-            return rc;
-        if (attempt == 7)
-            return ordo_error_set(err, ORDO_ESTOCK, NULL, 0, "shipments",
-                                  "the store refused 8 plans in a row for order '%s': its stock "
-                                  "is taken by other processes as fast as it is read",
-                                  st->order->id);
-    }
+    return ordo_source_decide(d->eng, st->policy, st->order, &dopts, st->arena, &st->out->plan,
+                              err);
 }
 
 /* Commits the store's open transaction once a log commit has happened
@@ -551,7 +559,13 @@ static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
         return ORDO_OK;
     d->commits_seen = c;
     d->stock_tx_started = 0;
-    return ordo_decide_stock_commit(&d->stock, err);
+    int rc = ordo_decide_stock_commit(&d->stock, err);
+    /* a moment without the write lock before the next transaction, so that
+     * a writer waiting for it (an exp kill, a delta: their busy handler
+     * retries every millisecond) gets it now, not after the batch */
+    struct timespec ts = {0, 2000000};
+    nanosleep(&ts, NULL);
+    return rc;
 }
 
 /* The decision's record, then its reservations under the record's seq. */
@@ -561,8 +575,35 @@ static int log_decision(decide_step_t *st, ordo_error_t *err)
     int rc = append_record(d, ORDO_LOG_REC_DECISION, st->out->plan, &st->meta, &st->out->seq, err);
     if (rc == ORDO_OK && d->has_stock)
         rc = ordo_decide_stock_record(&d->stock, st->out->plan, st->out->seq, err);
-    if (rc && d->has_stock) /* recovery re-applies what the log holds */
+    if (rc && d->has_stock) { /* recovery re-applies what the log holds */
+        conn_lock(d);
         ordo_decide_stock_abort(&d->stock);
+        conn_unlock(d);
+    }
+    return rc;
+}
+
+/* The decider's turn at the store before an order: the group's commit when
+ * it is due, then the transaction of the next (another connection's
+ * commit since the last one: the experiments and the stock reloaded). */
+static int stock_turn(ordo_decider_t *d, ordo_error_t *err)
+{
+    conn_lock(d);
+    bool begun = false;
+    int rc = stock_group_check(d, err);
+    if (rc == ORDO_OK)
+        rc = ordo_decide_stock_begin(&d->stock, &begun, err);
+    if (rc == ORDO_OK && begun)
+        rc = watch_store(d, err);
+    conn_unlock(d);
+    return rc;
+}
+
+static int stock_commit(ordo_decider_t *d, ordo_error_t *err)
+{
+    conn_lock(d);
+    int rc = ordo_decide_stock_commit(&d->stock, err);
+    conn_unlock(d);
     return rc;
 }
 
@@ -570,9 +611,7 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
                         ordo_arena_t *arena, ordo_decision_t *out, ordo_error_t *err)
 {
     int rc;
-    if (d->has_stock && (rc = stock_group_check(d, err)))
-        return rc;
-    if (d->store && (rc = watch_store(d, err)))
+    if (d->has_stock ? (rc = stock_turn(d, err)) : d->store ? (rc = watch_store(d, err)) : 0)
         return rc;
     memset(out, 0, sizeof *out);
     out->bucket = -1;
@@ -589,7 +628,10 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     st.units.customer_id =
         order->customer_id && order->customer_id[0] ? order->customer_id : NULL;
     if (d->log && st.units.customer_id) {
-        if ((rc = ordo_store_customer_key(d->store, order->customer_id, st.customer_key, err)))
+        conn_lock(d);
+        rc = ordo_store_customer_key(d->store, order->customer_id, st.customer_key, err);
+        conn_unlock(d);
+        if (rc)
             return rc;
         st.meta.customer_key = st.customer_key;
     }
@@ -608,12 +650,12 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     if ((rc = log_shadows(&st, err)))
         return rc;
     /* without group commit each decision is its own group */
-    return d->has_stock && !d->group ? ordo_decide_stock_commit(&d->stock, err) : ORDO_OK;
+    return d->has_stock && !d->group ? stock_commit(d, err) : ORDO_OK;
 }
 
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
 {
-    int rc = d->has_stock ? ordo_decide_stock_commit(&d->stock, err) : ORDO_OK;
+    int rc = d->has_stock ? stock_commit(d, err) : ORDO_OK;
     return rc ? rc : d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
 }
 
@@ -630,6 +672,11 @@ int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
          * decide's thread; best effort (the next one catches up) */
         if (d->ckpt && n % 16 == 0)
             (void)ordo_store_checkpoint(d->ckpt, -1, true, NULL);
+        /* the committed records' reservations, into the store's open
+         * transaction on this thread; a failure is kept and stops the
+         * decider at its next order */
+        if (d->has_stock)
+            (void)ordo_decide_stock_apply(&d->stock, NULL);
     }
     return rc;
 }
@@ -640,7 +687,7 @@ int ordo_decider_idle(ordo_decider_t *d, ordo_error_t *err)
         return ORDO_OK;
     d->commits_seen = atomic_load(&d->commits);
     d->stock_tx_started = 0;
-    return ordo_decide_stock_commit(&d->stock, err);
+    return stock_commit(d, err);
 }
 
 int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
@@ -651,7 +698,9 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
     if (d->has_stock) {
         ordo_log_stats_t ls;
         ordo_log_get_stats(d->log, &ls);
+        conn_lock(d);
         rc = ordo_decide_stock_close(&d->stock, ls.last_seq, err);
+        conn_unlock(d);
     }
     if (d->log) {
         int rc2 = ordo_log_close(d->log, rc ? NULL : err);
@@ -668,6 +717,7 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
     for (uint32_t i = 0; i < d->n_cache; i++)
         ordo_policy_destroy(d->cache[i].policy);
     ordo_buf_free(&d->record);
+    ordo_decide_stock_free(&d->stock);
     free(d);
     return rc ? rc : rc2;
 }

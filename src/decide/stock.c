@@ -8,6 +8,7 @@
  * mark are re-applied and reservations past the log's end are dropped, so
  * the store holds exactly the reservations of the logged decisions,
  * whichever of the two was durable first (docs/internals/STORE.md). */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +19,20 @@
 #include "ordo/record.h"
 #include "stock_internal.h"
 
-/* Memory takes the store's on hand and reserved; a safety stock that
- * differs from the network's is folded into reserved, so that the ATP in
- * memory is the store's (never more). */
+/* Memory takes the store's on hand and reserved; a safety stock above the
+ * network's is folded into reserved, so that the ATP in memory is never
+ * more than the store's, with or without the safety stock (a store safety
+ * below the network's leaves memory the network's: more careful). The
+ * decider reserves on memory alone, so this is what keeps it within the
+ * store. */
 static void set_memory(decide_stock_t *s, uint32_t cell, const ordo_stock_row_t *r)
 {
     ordo_stock_t cur;
     ordo_inventory_get(s->net->inventory, cell, &cur);
     int64_t on_hand = r->on_hand > INT32_MAX ? INT32_MAX : r->on_hand;
-    int64_t reserved = r->reserved + r->safety - cur.safety_stock;
-    if (reserved < 0)
-        reserved = 0;
+    int64_t reserved = r->reserved;
+    if (r->safety > cur.safety_stock)
+        reserved += r->safety - cur.safety_stock;
     if (reserved > on_hand)
         reserved = on_hand;
     ordo_inventory_set(s->net->inventory, cell, (int32_t)on_hand, (int32_t)reserved);
@@ -171,8 +175,55 @@ static int64_t plan_qty(const ordo_plan_t *plan, uint32_t cell)
     return q;
 }
 
-static int begin_group(decide_stock_t *s, ordo_error_t *err)
+int ordo_decide_stock_init(decide_stock_t *s, ordo_error_t *err)
 {
+    /* recursive: the decider's thread re-enters the store (a policy load
+     * inside the reload of its turn) */
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+    int bad = pthread_mutex_init(&s->conn, &a);
+    pthread_mutexattr_destroy(&a);
+    if (bad)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot create a mutex");
+    if (pthread_mutex_init(&s->queue_mu, NULL)) {
+        pthread_mutex_destroy(&s->conn);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot create a mutex");
+    }
+    s->mutexes = true;
+    ordo_buf_init(&s->pending.ids, NULL);
+    ordo_buf_init(&s->applying.ids, NULL);
+    return ORDO_OK;
+}
+
+static void queue_clear(stock_queue_t *q)
+{
+    q->n = q->next = 0;
+    ordo_buf_reset(&q->ids);
+}
+
+void ordo_decide_stock_free(decide_stock_t *s)
+{
+    if (!s->mutexes)
+        return;
+    pthread_mutex_destroy(&s->conn);
+    pthread_mutex_destroy(&s->queue_mu);
+    s->mutexes = false;
+    free(s->pending.ops);
+    free(s->applying.ops);
+    ordo_buf_free(&s->pending.ids);
+    ordo_buf_free(&s->applying.ids);
+}
+
+int ordo_decide_stock_begin(decide_stock_t *s, bool *begun, ordo_error_t *err)
+{
+    *begun = false;
+    if (s->apply_rc) { /* the store failed under the applier: stop here */
+        ordo_decide_stock_abort(s);
+        if (err)
+            *err = s->apply_err;
+        return s->apply_rc;
+    }
     if (s->tx)
         return ORDO_OK;
     int rc = ordo_store_tx_begin(s->store, err);
@@ -180,66 +231,47 @@ static int begin_group(decide_stock_t *s, ordo_error_t *err)
         s->tx = true;
         s->tx_orders = 0;
         s->tx_last_seq = 0;
+        *begun = true;
     }
     return rc;
 }
 
-/* Gives back the first n lines' store reservations of the plan. */
-static void undo_lines(decide_stock_t *s, const ordo_plan_t *plan, uint32_t n)
+static int queue_push(stock_queue_t *q, const stock_op_t *op)
 {
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < plan->n_shipments; i++)
-        for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++, k++) {
-            if (k >= n)
-                return;
-            const ordo_shipment_t *sh = &plan->shipments[i];
-            (void)ordo_store_stock_unreserve(s->store, s->net->nodes[sh->node].id,
-                                             s->net->skus[sh->lines[j].sku].id,
-                                             sh->lines[j].quantity, NULL);
-        }
+    if (q->n == q->cap) {
+        uint32_t cap = q->cap ? q->cap * 2 : 1024;
+        stock_op_t *o = realloc(q->ops, cap * sizeof *o);
+        if (!o)
+            return ORDO_ENOMEM;
+        q->ops = o;
+        q->cap = cap;
+    }
+    q->ops[q->n++] = *op;
+    return ORDO_OK;
 }
 
-static int refresh(decide_stock_t *s, uint32_t cell, const char *node, const char *sku,
-                   ordo_error_t *err)
+/* The plan's lines as ops, into the pending queue (under queue_mu). */
+static int queue_plan(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq)
 {
-    ordo_stock_row_t r;
-    bool found;
-    int rc = ordo_store_stock_get(s->store, node, sku, &r, &found, err);
-    if (rc == ORDO_OK && found)
-        set_memory(s, cell, &r);
-    return rc;
-}
-
-int ordo_decide_stock_reserve(decide_stock_t *s, const ordo_plan_t *plan, uint32_t *refused_cell,
-                              ordo_error_t *err)
-{
-    if (!plan->reserved)
-        return ORDO_OK;
-    int rc = begin_group(s, err);
-    uint32_t done = 0;
-    for (uint32_t i = 0; rc == ORDO_OK && i < plan->n_shipments; i++) {
+    stock_queue_t *q = &s->pending;
+    const char *order_id = plan->order && plan->order->id ? plan->order->id : "?";
+    stock_op_t op = {.seq = seq, .order_off = (uint32_t)q->ids.len};
+    if (q->ids.len > UINT32_MAX / 2 || ordo_buf_append(&q->ids, order_id, strlen(order_id) + 1))
+        return ORDO_ENOMEM;
+    for (uint32_t i = 0; i < plan->n_shipments; i++) {
         const ordo_shipment_t *sh = &plan->shipments[i];
-        for (uint32_t j = 0; rc == ORDO_OK && j < sh->n_lines; j++, done++) {
+        for (uint32_t j = 0; j < sh->n_lines; j++) {
             const ordo_plan_line_t *l = &sh->lines[j];
-            const char *node = s->net->nodes[sh->node].id, *sku = s->net->skus[l->sku].id;
-            ordo_stock_t cur; /* after the engine's reservation in memory */
-            ordo_inventory_get(s->net->inventory, l->cell, &cur);
-            ordo_stock_row_t seed = seed_of(s->net, l->cell, plan_qty(plan, l->cell));
-            bool respect = (int64_t)cur.on_hand - cur.reserved >= cur.safety_stock, taken = false;
-            rc = ordo_store_stock_reserve(s->store, node, sku, &seed, l->quantity, respect, false,
-                                          &taken, err);
-            if (rc == ORDO_OK && !taken) {
-                undo_lines(s, plan, done);
-                s->refused++;
-                *refused_cell = l->cell;
-                rc = refresh(s, l->cell, node, sku, err);
-                return rc ? rc : ORDO_ESTOCK;
-            }
+            op.node = s->net->nodes[sh->node].id;
+            op.sku = s->net->skus[l->sku].id;
+            op.shipment = i;
+            op.qty = l->quantity;
+            op.seed = seed_of(s->net, l->cell, plan_qty(plan, l->cell));
+            if (queue_push(q, &op))
+                return ORDO_ENOMEM;
         }
     }
-    if (rc)
-        undo_lines(s, plan, done);
-    return rc;
+    return ORDO_OK;
 }
 
 int ordo_decide_stock_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
@@ -252,30 +284,90 @@ int ordo_decide_stock_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_
         s->tx_last_seq = seq;
     if (!plan->reserved)
         return ORDO_OK;
-    const char *order_id = plan->order && plan->order->id ? plan->order->id : "?";
-    for (uint32_t i = 0; i < plan->n_shipments; i++) {
-        const ordo_shipment_t *sh = &plan->shipments[i];
-        for (uint32_t j = 0; j < sh->n_lines; j++) {
-            int rc = ordo_store_reservation_add(s->store, seq, order_id, i,
-                                                s->net->nodes[sh->node].id,
-                                                s->net->skus[sh->lines[j].sku].id,
-                                                sh->lines[j].quantity, err);
-            if (rc)
-                return rc;
-        }
+    pthread_mutex_lock(&s->queue_mu);
+    int rc = queue_plan(s, plan, seq);
+    pthread_mutex_unlock(&s->queue_mu);
+    return rc ? ordo_error_set(err, rc, NULL, 0, NULL, "out of memory") : ORDO_OK;
+}
+
+/* With conn held: applies the next queued op (the applying queue first,
+ * then what is pending, swapped in), so ops reach the store in seq order
+ * whichever thread applies them. 1 when one was applied, 0 when none is
+ * left, or an error (kept in apply_rc). */
+static int apply_one(decide_stock_t *s, ordo_error_t *err)
+{
+    stock_queue_t *a = &s->applying;
+    if (s->apply_rc)
+        return s->apply_rc;
+    if (a->next == a->n) {
+        queue_clear(a);
+        pthread_mutex_lock(&s->queue_mu);
+        stock_queue_t t = s->pending;
+        s->pending = *a;
+        *a = t;
+        pthread_mutex_unlock(&s->queue_mu);
+        if (a->n == 0)
+            return 0;
     }
-    return ORDO_OK;
+    const stock_op_t *op = &a->ops[a->next++];
+    bool taken;
+    ordo_error_t e = {0};
+    int rc = ordo_store_stock_reserve(s->store, op->node, op->sku, &op->seed, op->qty, false,
+                                      true, &taken, &e);
+    if (rc == ORDO_OK)
+        rc = ordo_store_reservation_add(s->store, op->seq, a->ids.data + op->order_off,
+                                        op->shipment, op->node, op->sku, op->qty, &e);
+    if (rc == ORDO_OK)
+        return 1;
+    s->apply_rc = rc;
+    s->apply_err = e;
+    if (err)
+        *err = e;
+    return rc;
+}
+
+void ordo_decide_stock_lock(decide_stock_t *s)
+{
+    atomic_fetch_add(&s->conn_wanted, 1);
+    pthread_mutex_lock(&s->conn);
+    atomic_fetch_sub(&s->conn_wanted, 1);
+}
+
+void ordo_decide_stock_unlock(decide_stock_t *s)
+{
+    pthread_mutex_unlock(&s->conn);
+}
+
+int ordo_decide_stock_apply(decide_stock_t *s, ordo_error_t *err)
+{
+    if (!s->mutexes)
+        return ORDO_OK;
+    for (;;) {
+        /* a mutex is not fair: without this the applier, taking it again
+         * at once, would keep the decider waiting for the whole queue */
+        while (atomic_load(&s->conn_wanted))
+            sched_yield();
+        pthread_mutex_lock(&s->conn);
+        int rc = s->tx ? apply_one(s, err) : 0;
+        pthread_mutex_unlock(&s->conn);
+        if (rc <= 0)
+            return rc;
+    }
 }
 
 int ordo_decide_stock_commit(decide_stock_t *s, ordo_error_t *err)
 {
     if (!s->tx)
         return ORDO_OK;
+    int rc;
+    while ((rc = apply_one(s, err)) == 1)
+        ;
     s->tx = false;
-    int rc = s->tx_last_seq ? ordo_store_stock_set_applied_seq(s->store, s->tx_last_seq, err)
-                            : ORDO_OK;
+    if (rc == ORDO_OK && s->tx_last_seq)
+        rc = ordo_store_stock_set_applied_seq(s->store, s->tx_last_seq, err);
     if (rc) {
         ordo_store_tx_rollback(s->store, NULL);
+        s->aborted = true;
         return rc;
     }
     return ordo_store_tx_commit(s->store, err);
@@ -287,7 +379,8 @@ int ordo_decide_stock_close(decide_stock_t *s, uint64_t last_seq, ordo_error_t *
      * last, so the next open does not read the unreserving tail again */
     if (s->aborted) /* a group was lost: the next open re-applies it from the log */
         return ORDO_OK;
-    int rc = last_seq > s->tx_last_seq ? begin_group(s, err) : ORDO_OK;
+    bool begun;
+    int rc = last_seq > s->tx_last_seq ? ordo_decide_stock_begin(s, &begun, err) : ORDO_OK;
     if (rc == ORDO_OK && last_seq > s->tx_last_seq)
         s->tx_last_seq = last_seq;
     return rc ? rc : ordo_decide_stock_commit(s, err);
@@ -299,4 +392,8 @@ void ordo_decide_stock_abort(decide_stock_t *s)
         ordo_store_tx_rollback(s->store, NULL);
     s->tx = false;
     s->aborted = true;
+    queue_clear(&s->applying);
+    pthread_mutex_lock(&s->queue_mu);
+    queue_clear(&s->pending);
+    pthread_mutex_unlock(&s->queue_mu);
 }

@@ -5,12 +5,34 @@
 #ifndef ORDO_DECIDE_STOCK_INTERNAL_H
 #define ORDO_DECIDE_STOCK_INTERNAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "ordo/buf.h"
 
 #include "ordo/network.h"
 #include "ordo/source.h"
 #include "ordo/store.h"
+
+/* One plan line's reservation, queued for the store: applied (forced) in
+ * the decider's open transaction, in seq order, by whichever thread holds
+ * the connection (the committer between groups, the decider at commit). */
+typedef struct stock_op {
+    uint64_t seq;
+    const char *node, *sku; /* the network's ids */
+    uint32_t shipment;
+    uint32_t order_off;     /* the order id: at ids.data + order_off */
+    int64_t qty;
+    ordo_stock_row_t seed;  /* the cell before the plan, if the store lacks it */
+} stock_op_t;
+
+typedef struct stock_queue {
+    stock_op_t *ops;
+    uint32_t n, cap, next; /* next: the first op not applied yet */
+    ordo_buf_t ids;        /* order ids, NUL-terminated */
+} stock_queue_t;
 
 typedef struct decide_stock {
     ordo_store_t *store;       /* borrowed */
@@ -19,11 +41,26 @@ typedef struct decide_stock {
     uint64_t tx_last_seq;      /* the highest seq reserved in it */
     uint32_t tx_orders;
     bool aborted;              /* a group was rolled back: the mark stays */
-    uint64_t refused;          /* plans the store refused (decided again) */
     uint64_t reapplied;        /* open: logged decisions re-applied */
     uint64_t dropped_units;    /* open: units of reservations without a record */
+    /* conn: the store connection (the decider's thread and the applier
+     * take it in turns); queue_mu: the queue the decider fills */
+    pthread_mutex_t conn, queue_mu;
+    _Atomic int conn_wanted; /* the decider's thread waits for conn: the
+                                applier lets it go first */
+    bool mutexes;
+    stock_queue_t pending, applying; /* applying: swapped out of pending */
+    int apply_rc;                    /* the first failed apply (under conn) */
+    ordo_error_t apply_err;
 } decide_stock_t;
 
+/* The decider's thread takes and gives back the store connection (the
+ * applier yields to it between statements). */
+void ordo_decide_stock_lock(decide_stock_t *s);
+void ordo_decide_stock_unlock(decide_stock_t *s);
+/* The mutexes (before open) and everything the handle holds (at the end). */
+int ordo_decide_stock_init(decide_stock_t *s, ordo_error_t *err);
+void ordo_decide_stock_free(decide_stock_t *s);
 /* Recovery under the log's writer lock: reservations of seq > last_seq are
  * dropped, decision records after the store's mark are re-applied, the
  * mark set to last_seq; then the store's cells are loaded into memory. */
@@ -31,21 +68,27 @@ int ordo_decide_stock_open(decide_stock_t *s, const char *log_dir, uint64_t last
                            ordo_error_t *err);
 /* Copies every cell the store holds into the in-memory inventory. */
 int ordo_decide_stock_load(decide_stock_t *s, ordo_error_t *err);
-/* Takes a plan the engine reserved in memory in the store, conditionally:
- * ORDO_ESTOCK when a cell's ATP in the store no longer covers it (nothing
- * of the plan stays reserved in the store; *refused_cell is the cell,
- * refreshed in memory from the store). */
-int ordo_decide_stock_reserve(decide_stock_t *s, const ordo_plan_t *plan, uint32_t *refused_cell,
-                              ordo_error_t *err);
-/* Records the plan's reservations under the decision record's seq. */
+/* Before an order is decided, with s->conn held: opens the group's store
+ * transaction if none is open (*begun true: the caller then checks whether
+ * another connection committed, and reloads the stock). While it is open
+ * no other connection can write, so the memory copy is exact and a plan
+ * the engine reserved in memory fits the store's ATP. */
+int ordo_decide_stock_begin(decide_stock_t *s, bool *begun, ordo_error_t *err);
+/* Queues the plan's reservations under the decision record's seq. */
 int ordo_decide_stock_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
                              ordo_error_t *err);
-/* Commits the open group (its reservations and the mark). */
+/* Applies the queued reservations, one statement per s->conn turn, so the
+ * decider's thread never waits long for the connection (any thread; the
+ * committer calls it after each log commit). */
+int ordo_decide_stock_apply(decide_stock_t *s, ordo_error_t *err);
+/* With s->conn held: applies what is queued and commits the open group
+ * (its reservations and the mark). */
 int ordo_decide_stock_commit(decide_stock_t *s, ordo_error_t *err);
 /* At close: commits the open group with the mark at last_seq (the last
  * record this handle appended; all of them are reflected). */
 int ordo_decide_stock_close(decide_stock_t *s, uint64_t last_seq, ordo_error_t *err);
-/* Rolls the open group back (recovery re-applies its logged decisions). */
+/* Rolls the open group back, queue and all (recovery re-applies its
+ * logged decisions); with s->conn held. */
 void ordo_decide_stock_abort(decide_stock_t *s);
 
 #endif

@@ -20,6 +20,7 @@
 #define LOG_SEG_HDR_SIZE 128u
 #define LOG_SEG_SUFFIX ".seg"
 #define LOG_IDX_SUFFIX ".idx"
+#define LOG_CKPT_SUFFIX ".ckpt" /* a signed checkpoint: <first seq of the segment it starts>.ckpt */
 #define LOG_IDX_MAGIC "ORDOIDX1"
 #define LOG_IDX_HDR 80u    /* .idx: header bytes, then one entry per block */
 #define LOG_IDX_ENTRY 168u /* first seq, offset, min/max ts, count, pad, Bloom filter */
@@ -342,5 +343,13 @@ void log_set_dict(ordo_log_t *log, uint8_t *dict, uint32_t dict_len);
  * tail of the last one into a quarantine file, and leaves log ready to
  * append after the last good record. */
 int log_recover(ordo_log_t *log, ordo_log_open_info_t *info, ordo_error_t *err);
+
+/* ---- checkpoints (checkpoint.c) ---- */
+/* NULL when dir holds a checkpoint for the segment starting at first_seq,
+ * signed by trusted_pk, whose seq is first_seq - 1 and whose chain hash is
+ * prev_chain (the segment header's); else a static reason. */
+const char *log_checkpoint_check(const char *dir, uint64_t first_seq,
+                                 const uint8_t prev_chain[ORDO_LOG_HASH_BYTES],
+                                 const uint8_t *trusted_pk);
 
 #endif

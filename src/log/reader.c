@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -325,6 +327,7 @@ typedef struct verify_walk {
     size_t nseg;
     uint64_t prev_last;
     uint8_t prev_chain[ORDO_LOG_HASH_BYTES];
+    const uint8_t *trusted_pk; /* checkpoints' signer (NULL: none known) */
     ordo_log_verify_report_t *rep;
 } verify_walk_t;
 
@@ -347,16 +350,22 @@ static void verify_fail(verify_walk_t *w, const char *file, uint64_t off, uint64
 }
 
 /* The header of segment i: checksum, name, and that it continues the walk;
- * the first segment must be the genesis (seq 1, zero previous chain). */
+ * the first segment must be the genesis (seq 1, zero previous chain), or
+ * continue a signed checkpoint (older segments archived). */
 static const char *verify_header(const verify_walk_t *w, size_t i, const log_seg_header_t *h)
 {
     static const uint8_t zero[ORDO_LOG_HASH_BYTES];
     if (h->first_seq != w->segs[i].first_seq)
         return "segment header's first seq does not match its file name";
-    if (i == 0 && (h->first_seq != 1 || sodium_memcmp(h->prev_chain, zero, sizeof zero) != 0))
-        return "the log does not start at the genesis (seq 1, zero previous-chain hash): the "
-               "segments before this one are missing (deleted, or archived: this version has no "
-               "archive checkpoint, so verify requires the genesis)";
+    if (i == 0 && (h->first_seq != 1 || sodium_memcmp(h->prev_chain, zero, sizeof zero) != 0)) {
+        const char *why = h->first_seq < 2 ? "the first segment starts at seq 1 with a non-zero "
+                                             "previous-chain hash"
+                                           : log_checkpoint_check(w->dir, h->first_seq,
+                                                                  h->prev_chain, w->trusted_pk);
+        if (why)
+            return why;
+        w->rep->checkpoint_seq = h->first_seq - 1;
+    }
     if (i > 0 && h->first_seq != w->prev_last + 1)
         return "segment does not start right after the previous one (a segment is missing "
                "or out of order)";
@@ -435,16 +444,30 @@ static int verify_segment(verify_walk_t *w, size_t i, const uint8_t *data, size_
 
 int ordo_log_verify(const char *dir, ordo_log_verify_report_t *rep, ordo_error_t *err)
 {
+    return ordo_log_verify_key(dir, NULL, rep, err);
+}
+
+int ordo_log_verify_key(const char *dir, const uint8_t *trusted_pk, ordo_log_verify_report_t *rep,
+                        ordo_error_t *err)
+{
     memset(rep, 0, sizeof *rep);
     if (sodium_init() < 0)
         return ordo_error_set(err, ORDO_EIO, NULL, 0, NULL, "libsodium failed to initialize");
+    uint8_t pk[ORDO_LOG_PK_BYTES];
+    if (!trusted_pk) {
+        char kp[4200];
+        ordo_log_checkpoint_key_default(dir, kp, sizeof kp, true);
+        if (access(kp, F_OK) == 0 && ordo_log_checkpoint_public_key(kp, pk, NULL) == ORDO_OK)
+            trusted_pk = pk;
+    }
     log_seg_name_t *segs = NULL;
     size_t nseg = 0;
     int rc = log_list_segments(dir, &segs, &nseg, err);
     if (rc != ORDO_OK)
         return rc;
     rep->ok = true;
-    verify_walk_t w = {.dir = dir, .segs = segs, .nseg = nseg, .rep = rep};
+    verify_walk_t w = {.dir = dir, .segs = segs, .nseg = nseg, .rep = rep,
+                       .trusted_pk = trusted_pk};
     for (size_t i = 0; i < nseg && rc == ORDO_OK && rep->ok; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, segs[i].name);

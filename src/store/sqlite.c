@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -287,6 +288,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct store_backend {
+    int64_t busy_ms;       /* store.busy_timeout_ms */
+    uint64_t busy_since;   /* ordo_now_ns when the current wait began */
     sqlite3 *db;
     char path[4096];
     sqlite3_stmt *stmt[ST_COUNT];
@@ -1514,6 +1517,21 @@ static int sq_signals_list(store_backend_t *b, uint64_t max_version, store_signa
     if (rc)
         return rc;
     return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "read signals", err);
+/* The busy handler: retries every millisecond (SQLite's own sleeps grow to
+ * 100 ms) until store.busy_timeout_ms have passed, so that a writer waiting
+ * for a decider (which holds the write lock for about 0.5 s, then lets go
+ * for a moment) gets the lock at that moment, not after the batch. */
+static int busy_wait(void *ctx, int count)
+{
+    store_backend_t *b = ctx;
+    uint64_t now = ordo_now_ns();
+    if (count == 0)
+        b->busy_since = now;
+    if (now - b->busy_since >= (uint64_t)b->busy_ms * 1000000u)
+        return 0;
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    return 1;
 }
 
 static const store_ops_t sqlite_ops = {
@@ -1599,7 +1617,8 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
         return rc;
     }
     sqlite3_extended_result_codes(b->db, 1);
-    sqlite3_busy_timeout(b->db, (int)cfg->busy_timeout_ms);
+    b->busy_ms = (int64_t)cfg->busy_timeout_ms;
+    sqlite3_busy_handler(b->db, busy_wait, b);
     /* WAL: readers never block the writer; the mode is persistent in the
      * file. synchronous FULL fsyncs the WAL at every commit. */
     sqlite3_stmt *st = NULL;

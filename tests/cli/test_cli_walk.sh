@@ -114,6 +114,8 @@ printf 'node,sku,on_hand,safety_stock\nDC-001,SKU-0000001,50,\n' > "$tmp/snap.cs
 json_ok "inventory load" inventory load --data "$D" "$tmp/snap.csv"
 printf 'node,sku,quantity\nDC-001,SKU-0000001,5\n' > "$tmp/delta.csv"
 json_ok "inventory delta" inventory delta --data "$D" "$tmp/delta.csv"
+json_ok "inventory apply" inventory apply --data "$D" "$ex/inventory.ndjson"
+json_ok "inventory apply csv" inventory apply --data "$D" "$ex/inventory.csv" --check
 json_ok "log verify" log verify "$D"
 json_ok "log dump" log dump "$D" --limit 1
 json_ok "log show" log show "$D" --order "$order"
@@ -123,6 +125,12 @@ json_ok "log export" log export "$D"
 json_ok "log replay" log replay "$D" --policy cost-optimized --network "$net" --limit 2
 printf '{"order_id":"w-1"}\n' > "$tmp/app.ndjson"
 json_ok "log append" log append "$tmp/applog" "$tmp/app.ndjson"
+for _ in $(seq 1 12); do cat "$ex/orders.ndjson"; done > "$tmp/many.ndjson"
+"$ordo" log append "$tmp/cklog" --segment-bytes 4096 "$tmp/many.ndjson" > /dev/null ||
+    bad "log append --segment-bytes"
+json_ok "log checkpoint" log checkpoint "$tmp/cklog"
+lastseg=$(basename "$(ls "$tmp"/cklog/log/*.seg | tail -1)" .seg)
+json_ok "log archive" log archive "$tmp/cklog" --before $((10#$lastseg))
 json_ok "outcomes ingest" outcomes ingest --data "$D" "$ex/outcomes.ndjson"
 json_ok "outcomes show" outcomes show --data "$D" --all
 cust=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["customer"]["id"])' \
@@ -148,9 +156,9 @@ done
 
 # ---- --out FILE: '-', /dev/full (74), a directory that does not exist (73) ----
 stateful=" exp register-policy exp create exp start exp pause exp stop exp kill exp conclude "
-stateful+=" log append outcomes ingest network generate customer erase "
-stateful+=" inventory load inventory delta inventory release "
 stateful+=" signals apply "
+stateful+=" log append outcomes ingest network generate customer erase log checkpoint log archive "
+stateful+=" inventory load inventory delta inventory release inventory apply "
 inv[completion]="completion bash"
 inv[help]="help"
 for c in "${leaves[@]}"; do

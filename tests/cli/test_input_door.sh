@@ -39,6 +39,17 @@ expect "exp create FIFO refused" 74 "not a regular file" \
 expect "source FIFO order refused" 74 "not a regular file" \
     "$BIN" source --network "$EX/network" --policy default "$tmp/fifo"
 [ -e "$tmp/d-fifo/ordo.db" ] && bad "exp create on a FIFO created ordo.db" || ok "no ordo.db after FIFO"
+expect "analyze --metrics FIFO refused" 74 "not a regular file" \
+    "$BIN" analyze "$tmp/d-fifo" --metrics "$tmp/fifo"
+expect "log append FIFO refused" 74 "not a regular file" "$BIN" log append "$tmp/l-fifo" "$tmp/fifo"
+[ -e "$tmp/l-fifo" ] && [ -n "$(ls "$tmp/l-fifo"/*.seg 2> /dev/null)" ] &&
+    bad "log append on a FIFO created a segment" || ok "no segment after a FIFO"
+expect "inventory apply FIFO refused" 74 "not a regular file" \
+    "$BIN" inventory apply --data "$tmp/d-fifo" "$tmp/fifo" --format ndjson
+expect "inventory load FIFO refused" 74 "not a regular file" \
+    "$BIN" inventory load --data "$tmp/d-fifo" "$tmp/fifo"
+printf '{"order_id":"w-1"}\n' | "$BIN" log append "$tmp/l-stdin" - > /dev/null &&
+    ok "log append - still reads stdin" || bad "log append - (stdin)"
 # "-" still reads standard input, a pipe included.
 out=$(cat "$EX/policy-default.json" | timeout 10 "$BIN" policy check -)
 [[ $out == "ok: policy 'default' version "* ]] && ok "policy check - reads stdin" ||
