@@ -1517,6 +1517,8 @@ static int sq_signals_list(store_backend_t *b, uint64_t max_version, store_signa
     if (rc)
         return rc;
     return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "read signals", err);
+}
+
 /* The busy handler: retries every millisecond (SQLite's own sleeps grow to
  * 100 ms) until store.busy_timeout_ms have passed, so that a writer waiting
  * for a decider (which holds the write lock for about 0.5 s, then lets go
