@@ -79,5 +79,6 @@ export async function decision(orderId) {
   return d ? [d] : [];
 }
 
-/** start | pause | kill */
-export const act = (id, action) => request('POST', `/v1/experiments/${enc(id)}:${action}`, {});
+/** start | pause | kill, with a reason for the audit trail */
+export const act = (id, action) =>
+  request('POST', `/v1/experiments/${enc(id)}:${action}?reason=${enc('from the dashboard')}`);

@@ -38,6 +38,7 @@ async function route() {
   const hash = location.hash;
   if (hash && !hash.startsWith('#/')) return; // an in-page anchor (the skip link)
   const main = document.getElementById('main');
+  delete document.body.dataset.ready; // set again once the page has drawn
   for (const [re, page, nav] of routes) {
     const m = re.exec(hash);
     if (!m) continue;

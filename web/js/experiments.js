@@ -97,8 +97,9 @@ function guardrailTable(report) {
   const defs = (report.experiment && report.experiment.guardrails) || [];
   const margin = g => {
     const def = defs.find(d => d.metric === g.metric) || {};
-    const m = isNum(g.margin) ? g.margin : def.margin;
-    return isNum(m) ? (def.relative ? pct(m, 1, false) + ' (relative)' : num(m)) : 'n/a';
+    const rel = def.relative && isNum(def.margin) ? `${pct(def.margin, 1, false)} of control` : '';
+    if (isNum(g.margin)) return num(g.margin) + (rel ? ` (${rel})` : '');
+    return rel || (isNum(def.margin) ? num(def.margin) : 'n/a');
   };
   const rows = (report.guardrails || []).map(g => {
     const cls = g.status === 'breached' ? 'bad' : g.status === 'pass' ? 'ok' : 'warn';
