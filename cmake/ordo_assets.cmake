@@ -15,6 +15,10 @@ set(ORDO_ASSETS_VENDOR
     "/assets/vendor/d3-geo.min.js=${_npm}/d3-geo/dist/d3-geo.min.js"
     "/assets/vendor/topojson-client.min.js=${_npm}/topojson-client/dist/topojson-client.min.js"
     "/assets/vendor/states-10m.json=${_npm}/us-atlas/states-10m.json")
+# their licences (ISC) travel with them, linked from the dashboard's footer
+foreach(_pkg d3-array internmap d3-geo topojson-client us-atlas)
+  list(APPEND ORDO_ASSETS_VENDOR "/assets/vendor/${_pkg}.LICENSE.txt=${_npm}/${_pkg}/LICENSE")
+endforeach()
 
 # A fresh checkout has no node_modules: install them now, or stop here with
 # the reason (a build without them would serve a dashboard that cannot draw).
@@ -69,7 +73,7 @@ if(TARGET server_test_assets)
   target_sources(server_test_assets PRIVATE ${CMAKE_SOURCE_DIR}/src/server/assets.c)
   target_link_libraries(server_test_assets PRIVATE ordo_assets)
 endif()
-if(TARGET server_test_dashboard)
+if(TEST server_test_dashboard)
   # 77: no chromium or no `ordo serve` in this build (the script says which)
   set_tests_properties(server_test_dashboard PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
