@@ -27,6 +27,17 @@ async function open(page, hash) {
   await page.waitForFunction(h => document.body.dataset.ready === h, hash, { timeout: 30000 });
 }
 
+// axe-core (npm, test only) audits the page as drawn: no serious or critical
+// accessibility violation (contrast, names of controls, table headers, ...)
+const axePath = path.join(__dirname, '../../web/node_modules/axe-core/axe.min.js');
+async function accessible(page, what) {
+  if (await page.evaluate(() => typeof window.axe === 'undefined')) await page.addScriptTag({ path: axePath });
+  const found = await page.evaluate(async () => (await window.axe.run(document)).violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.id} (${v.nodes.length}): ${v.nodes[0].target.join(' ')}`));
+  check(`${what}: no serious accessibility violation (axe)`, found.length === 0, found.slice(0, 4).join('; '));
+}
+
 async function experimentsList(page) {
   await open(page, '#/experiments');
   const href = `a[href="#/experiments/${encodeURIComponent(expId)}"]`;
@@ -38,6 +49,7 @@ async function experimentsList(page) {
     null, { timeout: 30000 }).catch(() => {});
   const verdict = await row.locator('td').nth(4).innerText();
   check('its verdict is shown', /ship|keep running/i.test(verdict), verdict);
+  await accessible(page, 'experiments list');
 }
 
 async function forestPlot(page) {
@@ -72,6 +84,7 @@ async function experimentPage(page) {
     ps.map(p => p.getAttribute('d') || '').filter(d => /^M[\d.]+,[\d.]+(L[\d.]+,[\d.]+)+/.test(d)).length);
   check('cumulative metrics draw a line per variant', series >= 4, `${series} lines`);
   await mapDraws(page, true);
+  await accessible(page, 'experiment page');
 }
 
 async function mapDraws(page, withFlows) {
@@ -147,6 +160,7 @@ async function decisionLookup(page) {
     rows.filter(r => /chosen/.test(r)).length >= 1 && rows.every(r => /chosen|outscored|excluded/.test(r)));
   check('an outscored candidate says on what it lost', rows.some(r => /outscored by the .* on \w+/.test(r)));
   check('the decision names its experiment arm', /Experiment:\s*\S+, variant \S+/.test(await page.locator('#decision').innerText()));
+  await accessible(page, 'decision page');
   await page.screenshot({ path: path.join(out, 'dashboard-decision.png'), fullPage: true });
 }
 
@@ -169,6 +183,7 @@ async function decisionLookup(page) {
     await decisionLookup(page);
     await open(page, '#/network');
     await mapDraws(page, true);
+    await accessible(page, 'network page');
   } catch (e) {
     check('the walk finished', false, e.message.split('\n')[0]);
     await page.screenshot({ path: path.join(out, 'dashboard-failure.png'), fullPage: true }).catch(() => {});
