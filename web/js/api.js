@@ -68,7 +68,8 @@ export async function experiments() {
 export const experiment = id => request('GET', `/v1/experiments/${enc(id)}`);
 export const report = id => request('GET', `/v1/experiments/${enc(id)}/report`);
 export const network = () => request('GET', '/v1/network');
-export const flows = (id, limit = 500) =>
+/** limit: how many of the latest log records the server reads for them */
+export const flows = (id, limit = 20000) =>
   request('GET', `/v1/flows?experiment=${enc(id)}&limit=${limit}`);
 
 /** The decision trace of an order: its records (the decision, then shadows). */

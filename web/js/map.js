@@ -6,7 +6,7 @@
 import { h, s, num, variantColour, table } from './dom.js';
 import * as api from './api.js';
 
-const W = 960, H = 600;
+const W = 960, H = 600, MAX_FLOWS = 800;
 const NODE_STYLE = {
   dc: { r: 6, fill: '#3b3b98', label: 'distribution center' },
   store: { r: 3, fill: '#5f6368', label: 'store' },
@@ -52,9 +52,10 @@ export async function renderMap(container, experimentId, variants = []) {
   const vs = variants.slice();
   for (const f of flows) if (!vs.includes(f.variant)) vs.push(f.variant);
   const maxShip = Math.max(1, ...flows.map(f => +f.shipments || 0));
-  const drawn = flows.map(f => ({ f, a: at.get(f.node), b: projection([+f.to_lon, +f.to_lat]) }))
+  const placed = flows.map(f => ({ f, a: at.get(f.node), b: projection([+f.to_lon, +f.to_lat]) }))
     .filter(d => d.a && d.b)
     .sort((p, q) => q.f.shipments - p.f.shipments);
+  const drawn = placed.slice(0, MAX_FLOWS); // beyond that the map is a blur
 
   const svg = s('svg', { class: 'map', viewBox: `0 0 ${W} ${H}`, role: 'img',
     'aria-label': `Map of the network: ${at.size} nodes` + (experimentId ?
@@ -86,7 +87,8 @@ export async function renderMap(container, experimentId, variants = []) {
   container.replaceChildren(legend, svg,
     h('p', { class: 'small' }, `${at.size} nodes on the map` +
       (missing ? ` (${missing} without coordinates in the Albers USA projection)` : '') +
-      (experimentId ? `, ${drawn.length} flows.` : '.')),
+      (experimentId ? `, ${drawn.length === placed.length ? '' : `the ${drawn.length} largest of `}` +
+        `${placed.length} flows (node → destination ZIP3).` : '.')),
     experimentId ? details : '');
   return { nodes: at.size, flows: drawn.length };
 }
