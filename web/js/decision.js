@@ -16,17 +16,21 @@ export function explanation(c) {
   return c.verdict || '';
 }
 
-const lines = ls => (ls || []).map(l => l.sku ? `${l.sku} × ${l.quantity}` : `line ${l.line} × ${l.quantity}`).join(', ');
+// a candidate names order lines by index: show their SKUs
+const lines = (ls, order) => (ls || []).map(l => {
+  const sku = l.sku || (order && order.lines && order.lines[l.line] || {}).sku;
+  return sku ? `${sku} × ${l.quantity}` : `line ${l.line} × ${l.quantity}`;
+}).join(', ');
 const score = c => c.score_vector ? '[' + c.score_vector.map(v => num(v)).join(', ') + ']' : num(c.score);
 
-function candidates(explain) {
+function candidates(explain, order) {
   const cs = (explain && explain.candidates) || [];
   if (!cs.length)
     return h('p', { class: 'small' }, 'No candidates were recorded for this decision (it was made without explain).');
   const rows = cs.map(c => {
     const f = c.features || {};
     const cls = c.verdict === 'chosen' ? 'ok' : c.verdict === 'excluded' ? 'bad' : '';
-    return [h('strong', {}, c.node), c.service || '', lines(c.lines), { v: f.zone ?? '', num: true },
+    return [h('strong', {}, c.node), c.service || '', lines(c.lines, order), { v: f.zone ?? '', num: true },
       { v: num(f.miles), num: true }, { v: money(f.landed_cost), num: true },
       { v: num(f.on_time_prob), num: true }, { v: num(f.return_risk), num: true },
       { v: score(c), num: true }, { v: explanation(c), cls }];
@@ -37,7 +41,7 @@ function candidates(explain) {
       'Return risk', 'Score', 'Explanation'], rows, { id: 'candidates' }),
     (explain.alternatives || []).length ? [h('h3', {}, 'Whole plans compared'),
       table('Alternative plans', ['Shipments', 'Score', 'Explanation'],
-        explain.alternatives.map(a => [a.shipments.map(sh => `${sh.node}: ${lines(sh.lines)}`).join(' + '),
+        explain.alternatives.map(a => [a.shipments.map(sh => `${sh.node}: ${lines(sh.lines, order)}`).join(' + '),
           { v: score(a), num: true }, explanation(a)]), { id: 'alternatives' })] : null);
 }
 
@@ -66,7 +70,7 @@ function decisionRecord(r) {
         `total ${money(t.cost && t.cost.total)}, on-time prob. ${num(t.on_time_prob)}, ` +
         `promise ${plan.promise_date || '?'}`)),
     h('h3', {}, 'Shipments'), shipments(plan),
-    h('h3', {}, 'Every candidate, explained'), candidates(plan.explain));
+    h('h3', {}, 'Every candidate, explained'), candidates(plan.explain, o));
 }
 
 function shadowRecord(r) {
