@@ -13,31 +13,18 @@
 #include <string.h>
 
 #include "assets.h"
-
-static unsigned char *slurp(const char *rel, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", ORDO_SOURCE_DIR, rel);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n + 1);
-    assert_non_null(b);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
+#include "ordo/util.h"
 
 static void same_as_file(const char *url, const char *rel, const char *type)
 {
     const ordo_asset_t *a = ordo_asset_find(url);
     assert_non_null(a);
     assert_string_equal(a->content_type, type);
-    size_t len;
-    unsigned char *want = slurp(rel, &len);
+    char path[1024], *want = NULL;
+    size_t len = 0;
+    ordo_error_t err = {0};
+    snprintf(path, sizeof path, "%s/%s", ORDO_SOURCE_DIR, rel);
+    assert_int_equal(ordo_read_file(path, &want, &len, &err), ORDO_OK);
     assert_int_equal(a->len, len);
     assert_memory_equal(a->data, want, len);
     free(want);
