@@ -170,9 +170,9 @@ async function decisionLookup(page) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [], outside = [];
   page.on('pageerror', e => errors.push(e.message));
-  // the wrong token's 401 is expected; any other error is not
+  // the wrong token's refusal (401 or 403) is expected; any other error is not
   page.on('console', m => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) errors.push(m.text());
+    if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) errors.push(m.text());
   });
   page.on('request', r => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) outside.push(r.url()); });
   try {
@@ -184,6 +184,7 @@ async function decisionLookup(page) {
     await open(page, '#/network');
     await mapDraws(page, true);
     await accessible(page, 'network page');
+    await page.screenshot({ path: path.join(out, 'dashboard-network.png'), fullPage: true });
   } catch (e) {
     check('the walk finished', false, e.message.split('\n')[0]);
     await page.screenshot({ path: path.join(out, 'dashboard-failure.png'), fullPage: true }).catch(() => {});
