@@ -34,28 +34,34 @@ const routes = [
   [/^#\/network\/?$/, main => networkPage(main), 'network'],
 ];
 
-async function route() {
+let current = 0; // the latest navigation: a slower, older page draws into a detached view
+
+async function route(event) {
   const hash = location.hash;
   if (hash && !hash.startsWith('#/')) return; // an in-page anchor (the skip link)
   const main = document.getElementById('main');
+  const gen = ++current;
   delete document.body.dataset.ready; // set again once the page has drawn
-  for (const [re, page, nav] of routes) {
-    const m = re.exec(hash);
-    if (!m) continue;
-    for (const a of document.querySelectorAll('nav a')) {
-      if (a.dataset.nav === nav) a.setAttribute('aria-current', 'page');
-      else a.removeAttribute('aria-current');
-    }
-    document.body.dataset.page = nav;
-    try {
-      await page(main, m[1] === undefined ? undefined : decodeURIComponent(m[1]));
-    } catch (err) {
-      main.replaceChildren(h('h1', {}, 'Error'), h('p', { class: 'error', role: 'alert' }, err.message));
-    }
-    document.body.dataset.ready = hash || '#/';
+  const view = h('div', { class: 'view' });
+  main.replaceChildren(view);
+  const found = routes.find(([re]) => re.test(hash));
+  if (!found) {
+    view.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/experiments' }, 'Experiments')));
     return;
   }
-  main.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/experiments' }, 'Experiments')));
+  const [re, page, nav] = found, m = re.exec(hash);
+  for (const a of document.querySelectorAll('nav a')) {
+    if (a.dataset.nav === nav) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  document.body.dataset.page = nav;
+  if (event) main.focus(); // a navigation: screen readers start at the new page
+  try {
+    await page(view, m[1] === undefined ? undefined : decodeURIComponent(m[1]));
+  } catch (err) {
+    view.replaceChildren(h('h1', {}, 'Error'), h('p', { class: 'error', role: 'alert' }, err.message));
+  }
+  if (gen === current) document.body.dataset.ready = hash || '#/';
 }
 
 function tokenForm() {
@@ -68,17 +74,17 @@ function tokenForm() {
     input.value = '';
     show();
     announce(api.token() ? 'Token saved for this tab' : 'Token cleared');
-    route();
+    route(null);
   });
   document.getElementById('token-forget').addEventListener('click', () => {
     api.setToken('');
     show();
     announce('Token forgotten');
-    route();
+    route(null);
   });
   show();
 }
 
 tokenForm();
 window.addEventListener('hashchange', route);
-route();
+route(null);
