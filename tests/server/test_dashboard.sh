@@ -100,7 +100,7 @@ order=$("$ordo" log export "$data" --format csv |
 [ -n "$order" ] || die "no decision in the experiment"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-token="dash-$RANDOM$RANDOM"
+token="dashboard-test-$RANDOM$RANDOM$RANDOM" # the server wants 16 to 256 bytes
 cat > "$tmp/serve.conf" <<CONF
 server.listen = 127.0.0.1:$port
 server.data_dir = "$data"
