@@ -20,6 +20,11 @@ packages=(
 if [ "${1:-}" = fuzz ]; then
   packages+=(clang libfuzzer-14-dev)
 fi
+# The dashboard (web/, docs/dashboard.md): npm installs its JavaScript
+# packages (scripts/web_deps.sh), chromium runs its browser test. A Node.js
+# that is already installed (with its npm) is kept.
+packages+=(chromium)
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,7 +32,7 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && exec bash "$(dirname "$0")/web_deps.sh"
 
 echo "deps: installing ${missing[*]}" >&2
 SUDO=""
@@ -39,3 +44,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+exec bash "$(dirname "$0")/web_deps.sh"

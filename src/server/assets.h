@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ordo serve — the dashboard's files, bundled into the binary at build
- * time (the dashboard works with no internet). */
+/* The dashboard's static files (web/), embedded into the ordo executable at
+ * build time (cmake/ordo_assets.cmake), so `ordo serve` needs no files on
+ * disk and no internet. Paths are exact: a path that is not in the table,
+ * "/assets/../x" included, is absent. */
 #ifndef ORDO_SERVER_ASSETS_H
 #define ORDO_SERVER_ASSETS_H
 
