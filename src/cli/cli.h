@@ -109,6 +109,16 @@ int ordo_cli_policy_load(const char *arg, ordo_policy_t **out, ordo_error_t *err
 /* Loads a network as ordo_network_load does; when dir is not a network but
  * a subdirectory of it is, the error names that subdirectory. */
 int ordo_cli_network_load(const char *dir, ordo_network_t **out, ordo_error_t *err);
+/* The data directory records the network it serves (CONTRACTS: "records
+ * which network it came from"): `ordo source --data DIR --network NET`
+ * stores NET's absolute path in DIR's store (document kind "datadir", id
+ * "network") when it differs from the recorded one. Commands that need the
+ * network of a data directory (`ordo signals`) take --network or, without
+ * it, the recorded one: ordo_cli_data_network fills out (size n) with it,
+ * or fails naming --network when DIR has none. */
+int ordo_cli_data_network_record(const char *data, const char *network, ordo_error_t *err);
+int ordo_cli_data_network(const char *data, const char *given, char *out, size_t n,
+                          ordo_error_t *err);
 /* " (did you mean 'x'?)" into buf when word is a near miss of one of the
  * candidates, else "". Returns buf. */
 const char *ordo_cli_did_you_mean(const char *word, const char *const *candidates, char *buf,

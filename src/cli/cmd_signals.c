@@ -5,6 +5,7 @@
  *   ordo signals show  --data DIR --network NET [--at TIME] [--json]
  * apply stores FILE as one new version (all or nothing); show prints the
  * signals in force at a time, with the versions they come from. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +27,12 @@ static const char *data_of(const ordo_cli_args_t *a)
 
 static int cmd_apply(const ordo_cli_args_t *a)
 {
-    const char *path = a->pos[0], *network = ordo_cli_get(a, "network");
-    if (!network)
-        return ordo_cli_usage("signals apply", "--network NET is required (signals name its "
-                                               "carriers and nodes)");
+    const char *path = a->pos[0];
+    char network[PATH_MAX];
     ordo_error_t err = {0};
+    if (ordo_cli_data_network(data_of(a), ordo_cli_get(a, "network"), network, sizeof network,
+                              &err))
+        return ordo_cli_fail(&err, ORDO_EINVAL, a->json);
     ordo_network_t *net = NULL;
     ordo_store_t *s = NULL;
     char *text = NULL;
@@ -146,13 +148,15 @@ static void print_show(const ordo_cli_args_t *a, const ordo_network_t *net,
 
 static int cmd_show(const ordo_cli_args_t *a)
 {
-    const char *network = ordo_cli_get(a, "network"), *at_s = ordo_cli_get(a, "at");
-    if (!network)
-        return ordo_cli_usage("signals show", "--network NET is required");
+    const char *at_s = ordo_cli_get(a, "at");
+    char network[PATH_MAX];
+    ordo_error_t err = {0};
+    if (ordo_cli_data_network(data_of(a), ordo_cli_get(a, "network"), network, sizeof network,
+                              &err))
+        return ordo_cli_fail(&err, ORDO_EINVAL, a->json);
     int64_t at = ordo_now_unix();
     if (at_s && ordo_time_parse(at_s, &at) != ORDO_OK)
         return ordo_cli_usage("signals show", "--at: not an ISO-8601 time: '%s'", at_s);
-    ordo_error_t err = {0};
     ordo_network_t *net = NULL;
     ordo_store_t *s = NULL;
     ordo_signals_t *snap = NULL;
@@ -177,20 +181,21 @@ static int cmd_show(const ordo_cli_args_t *a)
 
 static const ordo_cli_opt_t apply_opts[] = {
     {"data", 0, "DIR", "data directory (default $ORDO_DATA or ./ordo-data)"},
-    {"network", 0, "NET", "the network the signals name (required)"},
+    {"network", 0, "NET", "the network the signals name (default: the one DIR recorded)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_apply_ = {
     .name = "apply",
     .summary = "validate an NDJSON signal file and store it as a new version",
-    .usage = "signals apply [--data DIR] --network NET FILE [--json]",
+    .usage = "signals apply [--data DIR] [--network NET] FILE [--json]",
     .about = "Validates every line of FILE (docs/formats.md \"Signals\") against the network:\n"
              "an unknown carrier, service or node, a window that ends before it starts, a\n"
              "negative or non-finite number, an unknown field, a duplicate key or invalid\n"
              "UTF-8 is an error naming the line and field, and nothing is stored. Otherwise\n"
              "the file becomes one new signals version in DIR's store, in one transaction\n"
              "with an audit entry. Deciders pick the new version up at their next order.",
-    .examples = "ordo signals apply --data ordo-data --network data/demo "
+    .examples = "ordo signals apply --data ordo-data docs/examples/signals.ndjson\n"
+                "ordo signals apply --data ordo-data --network data/demo "
                 "docs/examples/signals.ndjson",
     .opts = apply_opts,
     .min_pos = 1,
@@ -201,14 +206,14 @@ static const ordo_cli_cmd_t cmd_apply_ = {
 
 static const ordo_cli_opt_t show_opts[] = {
     {"data", 0, "DIR", "data directory (default $ORDO_DATA or ./ordo-data)"},
-    {"network", 0, "NET", "the network the signals name (required)"},
+    {"network", 0, "NET", "the network the signals name (default: the one DIR recorded)"},
     {"at", 0, "TIME", "the instant (ISO-8601; default now)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_show_ = {
     .name = "show",
     .summary = "print the signals in force at a time, with their versions",
-    .usage = "signals show [--data DIR] --network NET [--at TIME] [--json]",
+    .usage = "signals show [--data DIR] [--network NET] [--at TIME] [--json]",
     .about = "Prints, for every key (a carrier service, a node, an outage area), the signal\n"
              "in force at TIME: the one of the highest version whose window contains TIME.",
     .examples = "ordo signals show --data ordo-data --network data/demo "
@@ -225,7 +230,7 @@ const ordo_cli_cmd_t ordo_cmd_signals = {
     .name = "signals",
     .summary = "signals that change during the day: rates, labour, backlog, status, outages",
     .usage = "signals apply [--data DIR] --network NET FILE [--json]\n"
-             "signals show [--data DIR] --network NET [--at TIME] [--json]",
+             "signals show [--data DIR] [--network NET] [--at TIME] [--json]",
     .about = "Signals are dated, versioned facts with an effective window: carrier rate\n"
              "multipliers and fuel surcharges, labour rates and capacity, backlogs, node\n"
              "status and carrier outages. Decisions read the version in force when they\n"

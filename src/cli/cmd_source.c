@@ -96,6 +96,12 @@ static int source_open(const ordo_cli_args_t *a, ordo_decider_options_t *dopt, s
         dopt->default_policy = env->policy;
         rc = ordo_decider_open(env->net, env->eng, dopt, &r->decider, &err);
     }
+    /* a logging run records the network its data directory serves */
+    if (!rc && dopt->data_dir && dopt->log &&
+        (rc = ordo_cli_data_network_record(dopt->data_dir, ordo_cli_get(a, "network"), &err))) {
+        ordo_decider_close(r->decider, NULL);
+        r->decider = NULL;
+    }
     if (rc) {
         ordo_engine_destroy(env->eng);
         ordo_network_destroy(env->net);

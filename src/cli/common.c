@@ -3,11 +3,14 @@
  * directory default, and loading a policy or a network with a "did you
  * mean" for a near miss. */
 #include <dirent.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "cli.h"
 
@@ -149,6 +152,72 @@ static bool find_network_below(const char *dir, char *out, size_t n)
     }
     closedir(d);
     return found;
+}
+
+static int recorded_network(ordo_store_t *st, char *out, size_t n, ordo_error_t *err)
+{
+    char *json = NULL;
+    int rc = ordo_store_doc_get(st, "datadir", "network", &json, NULL, NULL, err);
+    if (rc)
+        return rc;
+    cJSON *j = cJSON_Parse(json);
+    const cJSON *p = j ? cJSON_GetObjectItemCaseSensitive(j, "path") : NULL;
+    if (cJSON_IsString(p) && strlen(p->valuestring) < n)
+        snprintf(out, n, "%s", p->valuestring);
+    else
+        rc = ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, "network",
+                            "the data directory's recorded network is not a path");
+    cJSON_Delete(j);
+    free(json);
+    return rc;
+}
+
+int ordo_cli_data_network_record(const char *data, const char *network, ordo_error_t *err)
+{
+    char abs[PATH_MAX], cur[PATH_MAX];
+    if (!realpath(network, abs))
+        return ordo_error_set(err, ORDO_EIO, network, 0, "network", "cannot resolve the path");
+    ordo_store_t *st = NULL;
+    int rc = ordo_store_open(data, NULL, &st, err);
+    if (rc)
+        return rc;
+    ordo_error_t e2 = {0};
+    if (recorded_network(st, cur, sizeof cur, &e2) != ORDO_OK || strcmp(cur, abs)) {
+        ordo_buf_t b;
+        ordo_buf_init(&b, NULL);
+        ordo_jsonw_t w;
+        ordo_jsonw_init(&w, &b, 0);
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kstr(&w, "path", abs);
+        ordo_jsonw_obj_end(&w);
+        rc = ordo_jsonw_finish(&w);
+        if (!rc)
+            rc = ordo_store_doc_put(st, "datadir", "network", (const char *)b.data, b.len, ORDO_STORE_ANY_VERSION,
+                                    NULL, err);
+        ordo_buf_free(&b);
+    }
+    int rc2 = ordo_store_close(st, rc ? NULL : err);
+    return rc ? rc : rc2;
+}
+
+int ordo_cli_data_network(const char *data, const char *given, char *out, size_t n,
+                          ordo_error_t *err)
+{
+    if (given) {
+        snprintf(out, n, "%s", given);
+        return ORDO_OK;
+    }
+    ordo_store_t *st = NULL;
+    ordo_error_t e2 = {0};
+    int rc = ordo_store_open_existing(data, NULL, &st, &e2);
+    if (!rc)
+        rc = recorded_network(st, out, n, &e2);
+    ordo_store_close(st, NULL);
+    if (rc)
+        return ordo_error_set(err, ORDO_EINVAL, data, 0, "network",
+                              "--network NET is required: the data directory has no recorded "
+                              "network yet (ordo source --data DIR --network NET records it)");
+    return ORDO_OK;
 }
 
 int ordo_cli_network_load(const char *dir, ordo_network_t **out, ordo_error_t *err)

@@ -57,6 +57,14 @@ check "records name their versions" [ "$(field "$tmp/records.ndjson" "p.get('sig
 # even though version 2 now covers 11:00
 check "replay: nothing changed" [ "$(grep -c '"changed":true' "$tmp/replay.ndjson")" = 0 ]
 check "replay: six replayed" grep -q '"replayed":6' "$tmp/replay.ndjson"
+# the data directory recorded its network at the first `source --data`:
+# signals need no --network there, and a fresh directory names the flag
+"$ordo" signals show --data "$d" --at 2026-12-07T15:00:00Z --json > "$tmp/show3.json"; rc=$?
+check "show without --network: the recorded network (exit $rc)" [ "$rc" -eq 0 ]
+check "show without --network: version 2" grep -q '"version":2' "$tmp/show3.json"
+"$ordo" signals apply --data "$tmp/fresh" "$tmp/v1.ndjson" --json > "$tmp/fresh.out" 2>&1; rc=$?
+check "fresh directory without --network: exit 2-class error ($rc)" [ "$rc" -ne 0 ]
+check "fresh directory: the error names --network" grep -q '"field":"network"' "$tmp/fresh.out"
 
 # 3. saturation: a backlog at ST-0010 (capacity 594) raises its load penalty
 # smoothly above 0.8 and excludes it at 0.98
