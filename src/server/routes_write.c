@@ -123,13 +123,52 @@ static int body_to_file(ordo_server_t *s, srv_req_t *r, const char *ext, char *p
 
 /* POST /v1/inventory?kind=snapshot|delta: the CSV of `ordo inventory
  * snapshot|delta` (docs/formats.md), all or nothing. */
+/* POST /v1/inventory without ?kind: an inventory document of `ordo
+ * inventory apply` (docs/formats.md "Inventory documents": each record a
+ * snapshot or a delta with its as_of), NDJSON, or CSV with Content-Type
+ * text/csv; all or nothing. Answers the counts `inventory apply --json`
+ * prints. */
+static int inventory_document(ordo_server_t *s, srv_req_t *r)
+{
+    const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    ordo_stock_format_t fmt =
+        ct && !strncmp(ct, "text/csv", 8) ? ORDO_STOCK_FMT_CSV : ORDO_STOCK_FMT_NDJSON;
+    const char *text = r->body.data ? r->body.data : "";
+    ordo_error_t err = {0};
+    ordo_stock_apply_stats_t st = {0};
+    ordo_store_t *store = NULL;
+    /* checked before the store is opened: a refused document changes nothing */
+    int rc = ordo_store_stock_apply(NULL, text, r->body.len, "body", fmt, actor_of(r), true, &st,
+                                    &err);
+    if (rc == ORDO_OK && (rc = ordo_store_open(s->data_dir, NULL, &store, &err)) == ORDO_OK) {
+        memset(&st, 0, sizeof st);
+        rc = ordo_store_stock_apply(store, text, r->body.len, "body", fmt, actor_of(r), false, &st,
+                                    &err);
+        int rc2 = ordo_store_close(store, rc ? NULL : &err);
+        rc = rc ? rc : rc2;
+    }
+    if (rc)
+        return srv_error_from(r, rc, &err);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &r->out, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kint(&w, "snapshots", (int64_t)st.snapshots);
+    ordo_jsonw_kint(&w, "deltas", (int64_t)st.deltas);
+    ordo_jsonw_kint(&w, "stale", (int64_t)st.stale);
+    ordo_jsonw_kint(&w, "units", st.units);
+    ordo_jsonw_obj_end(&w);
+    return ordo_jsonw_finish(&w);
+}
+
 int srv_h_inventory(ordo_server_t *s, srv_req_t *r)
 {
     const char *kind_s = srv_query(r, "kind");
     ordo_stock_file_t kind;
-    if (kind_s && !strcmp(kind_s, "snapshot"))
+    if (!kind_s)
+        return inventory_document(s, r);
+    if (!strcmp(kind_s, "snapshot"))
         kind = ORDO_STOCK_SNAPSHOT;
-    else if (kind_s && !strcmp(kind_s, "delta"))
+    else if (!strcmp(kind_s, "delta"))
         kind = ORDO_STOCK_DELTA;
     else
         return srv_error(r, 400, "EINVAL", "kind must be snapshot or delta", "kind");

@@ -567,9 +567,22 @@ static void test_inventory_and_outcomes(void **state)
     assert_true(st == 400 || st == 404);
     assert_error(&r, st == 400 ? "EINVAL" : "ENOTFOUND");
     resp_free(&r);
+    /* without ?kind: an inventory document of `ordo inventory apply` */
     char path[600];
-    snprintf(path, sizeof path, "%s/docs/examples/outcomes.ndjson", src_dir);
+    snprintf(path, sizeof path, "%s/docs/examples/inventory.ndjson", src_dir);
     size_t len;
+    char *inv = read_all(path, &len);
+    assert_int_equal(http("POST", "/v1/inventory", inv, len, TOKEN, &r), 200);
+    assert_null(strstr(r.body, "\"snapshots\":0,"));
+    assert_null(strstr(r.body, "\"deltas\":0,"));
+    resp_free(&r);
+    free(inv);
+    const char *no_asof = "{\"kind\":\"delta\",\"node\":\"DC-001\",\"sku\":\"SKU-0000001\","
+                          "\"quantity\":1}\n";
+    assert_int_equal(http("POST", "/v1/inventory", no_asof, strlen(no_asof), TOKEN, &r), 400);
+    assert_non_null(strstr(r.body, "\"field\":\"as_of\""));
+    resp_free(&r);
+    snprintf(path, sizeof path, "%s/docs/examples/outcomes.ndjson", src_dir);
     char *ev = read_all(path, &len);
     assert_int_equal(http("POST", "/v1/outcomes", ev, len, TOKEN, &r), 200);
     assert_null(strstr(r.body, "\"inserted\":0"));
