@@ -55,6 +55,10 @@ int ordo_inventory_receive(ordo_inventory_t *inv, uint32_t cell, int32_t qty);
 /* Overwrites a cell's on hand and reserved (0 ≤ reserved ≤ on hand), for
  * restoring a logged state (replay) or a count. Not for the decision path. */
 int ordo_inventory_set(ordo_inventory_t *inv, uint32_t cell, int32_t on_hand, int32_t reserved);
+/* Sets when a cell was last counted (Unix seconds), e.g. from the data
+ * directory's stock after a snapshot: stale-stock pricing reads it. Safe
+ * while other threads decide (the time is read and written whole). */
+int ordo_inventory_set_as_of(ordo_inventory_t *inv, uint32_t cell, int64_t as_of);
 
 /* All-or-nothing reservation of n (cell, qty) pairs: on failure everything
  * reserved by this call is released and *failed_at (if not NULL) is the index

@@ -213,7 +213,7 @@ void ordo_inventory_get(const ordo_inventory_t *inv, uint32_t cell, ordo_stock_t
     out->on_hand = st_on_hand(s);
     out->reserved = st_reserved(s);
     out->safety_stock = inv->safety[cell];
-    out->as_of = inv->as_of[cell];
+    out->as_of = __atomic_load_n(&inv->as_of[cell], __ATOMIC_RELAXED);
 }
 
 static int32_t atp_of(uint64_t s, int32_t safety)
@@ -299,6 +299,14 @@ int ordo_inventory_set(ordo_inventory_t *inv, uint32_t cell, int32_t on_hand, in
     if (cell >= inv->n_cells || on_hand < 0 || reserved < 0 || reserved > on_hand)
         return ORDO_EINVAL;
     atomic_store_explicit(&inv->state[cell], pack(on_hand, reserved), memory_order_release);
+    return ORDO_OK;
+}
+
+int ordo_inventory_set_as_of(ordo_inventory_t *inv, uint32_t cell, int64_t as_of)
+{
+    if (cell >= inv->n_cells)
+        return ORDO_EINVAL;
+    __atomic_store_n(&inv->as_of[cell], as_of, __ATOMIC_RELAXED);
     return ORDO_OK;
 }
 

@@ -36,6 +36,10 @@ static void set_memory(decide_stock_t *s, uint32_t cell, const ordo_stock_row_t 
     if (reserved > on_hand)
         reserved = on_hand;
     ordo_inventory_set(s->net->inventory, cell, (int32_t)on_hand, (int32_t)reserved);
+    /* the store's count time: a snapshot (inventory apply/load) re-dates
+     * the cell, and stale-stock pricing ages it from there */
+    if (r->as_of > 0 && r->as_of != cur.as_of)
+        ordo_inventory_set_as_of(s->net->inventory, cell, r->as_of);
 }
 
 static int64_t cell_of(const ordo_network_t *net, const char *node, const char *sku)
