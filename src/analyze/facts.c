@@ -386,6 +386,8 @@ static int fact_scans(const char *exp, const char *var, const char *oid, an_stri
     return ORDO_OK;
 }
 
+bool an_fact_full_reader;
+
 /* A raw CBOR record: decoded once, scanned and read from its tree. A
  * record that does not decode is corrupt, as the log's JSON conversion
  * would have said. */
@@ -408,7 +410,11 @@ static int fact_from_tree(const ordo_log_record_t *rec, ordo_arena_t *arena,
     if ((rc = fact_scans(t.value[SCAN_EXP], t.value[SCAN_VAR], t.value[SCAN_OID], str, f, err)))
         return rc;
     ordo_record_t d;
-    rc = ordo_record_read_tree(root, 0, arena, &d, &e);
+    if (an_fact_full_reader) {
+        rc = ordo_record_read_tree(root, 0, arena, &d, &e);
+    } else if ((rc = an_record_from_tree(root, arena, &d)) == ORDO_ENOMEM) {
+        ordo_error_set(&e, rc, NULL, 0, NULL, "out of memory reading a record");
+    }
     if (rc == ORDO_ENOMEM) {
         if (err)
             *err = e;
