@@ -15,6 +15,11 @@
  *  4. `new_orders` more orders with their outcomes (default 100,000) are
  *     appended, then: the refresh of the facts table alone (reads only the
  *     new records), and the analysis after it.
+ * Environment: BENCH_FACTS_NO_RECORD_PATH skips 1; BENCH_FACTS_JSON logs
+ * the new orders as JSON text instead of CBOR (as the decision path logs
+ * them); BENCH_FACTS_FULL_READER reads CBOR facts with the whole record
+ * reader (the code before facts_tree.c); BENCH_FACTS_STAGES times the
+ * stages of reading the new records (log, CBOR tree, record, fact).
  * Goals (ISSUE 16): 10M orders analysed in <= 2 s; a refresh after 100k new
  * orders in <= 100 ms. Prints the peak RSS. */
 #include <math.h>
@@ -22,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "../src/analyze/internal.h"
 #include "../tests/analyze/analyze_fixture.h"
+#include "ordo/cbor.h"
 #include "ordo/datadir.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -44,6 +51,13 @@ static long peak_rss_mb(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss / 1024;
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double secs(uint64_t t0)
@@ -67,6 +81,26 @@ static double analyse(const char *dir, ordo_analyze_facts_t mode)
     return t;
 }
 
+/* A record as the decision path logs it: CBOR (ORDO_LOG_FLAG_CBOR), or
+ * JSON text with BENCH_FACTS_JSON=1. */
+static void append_record(ordo_log_t *log, uint16_t type, const char *oid, int64_t ts,
+                          const ordo_buf_t *json, ordo_buf_t *cb)
+{
+    ordo_error_t err;
+    if (getenv("BENCH_FACTS_JSON")) {
+        FX_CHECK(ordo_log_append(log, type, oid, strlen(oid), ts * 1000000000LL, json->data,
+                                 json->len, NULL, &err));
+        return;
+    }
+    ordo_jsonw_t w;
+    ordo_buf_reset(cb);
+    ordo_jsonw_init_cbor(&w, cb);
+    ordo_jsonw_raw(&w, json->data, json->len);
+    FX_CHECK(ordo_jsonw_finish(&w));
+    FX_CHECK(ordo_log_append_flags(log, type, ORDO_LOG_FLAG_CBOR, oid, strlen(oid),
+                                   ts * 1000000000LL, cb->data, cb->len, NULL, &err));
+}
+
 /* n more orders of exp-fx from index first, with a shadow for treatment
  * and outcome events (shipped with cost, delivered). */
 static void append_orders(const char *dir, size_t first, size_t n)
@@ -82,8 +116,9 @@ static void append_orders(const char *dir, size_t first, size_t n)
     ordo_store_t *store;
     FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
     FX_CHECK(ordo_store_tx_begin(store, &err));
-    ordo_buf_t b;
+    ordo_buf_t b, cb;
     ordo_buf_init(&b, NULL);
+    ordo_buf_init(&cb, NULL);
     for (size_t i = first; i < first + n; i++) {
         fx_order_t o;
         memset(&o, 0, sizeof o);
@@ -99,12 +134,10 @@ static void append_orders(const char *dir, size_t first, size_t n)
         snprintf(oid, sizeof oid, "O-%06zu", i);
         fx_decision_json(&b, &o, oid, "exp-fx", o.variant ? "treatment" : "control", "p", planned,
                          true);
-        FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_DECISION, oid, strlen(oid),
-                                 o.ts * 1000000000LL, b.data, b.len, NULL, &err));
+        append_record(log, ORDO_LOG_REC_DECISION, oid, o.ts, &b, &cb);
         if (o.variant) {
             fx_decision_json(&b, &o, oid, "exp-fx", NULL, "p", cc, false);
-            FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_SHADOW, oid, strlen(oid),
-                                     o.ts * 1000000000LL, b.data, b.len, NULL, &err));
+            append_record(log, ORDO_LOG_REC_SHADOW, oid, o.ts, &b, &cb);
         }
         ordo_outcome_event_t ev[2];
         memset(ev, 0, sizeof ev);
@@ -125,8 +158,82 @@ static void append_orders(const char *dir, size_t first, size_t n)
     }
     FX_CHECK(ordo_store_tx_commit(store, &err));
     ordo_buf_free(&b);
+    ordo_buf_free(&cb);
     FX_CHECK(ordo_log_close(log, &err));
     FX_CHECK(ordo_store_close(store, &err));
+}
+
+/* The last seq of the log (not timed). */
+static uint64_t last_seq(const char *dir)
+{
+    char logdir[4096];
+    snprintf(logdir, sizeof logdir, "%s/log", dir);
+    ordo_log_query_t q = {0};
+    q.raw = true;
+    ordo_log_iter_t *it;
+    ordo_error_t err;
+    FX_CHECK(ordo_log_iter_open(logdir, &q, &it, &err));
+    ordo_log_record_t rec;
+    uint64_t last = 0;
+    while (ordo_log_iter_next(it, &rec, &err) == 1)
+        last = rec.seq;
+    ordo_log_iter_close(it);
+    return last;
+}
+
+/* Where a refresh's time goes: the records after seq `from` read again,
+ * one pass per stage, each pass doing the stages before it too: the log
+ * (frames, checksums, chain), + the CBOR tree, + the record (the whole
+ * reader, then the fact's fields only: facts_tree.c), the whole fact (scan,
+ * record, fact) with each reader. Three rounds, the stages alternating;
+ * the least CPU time of each. */
+static void refresh_stages(const char *dir, uint64_t from)
+{
+    enum { LOG, TREE, REC_FULL, REC_FAST, FACT_FULL, FACT_FAST, STAGES };
+    static const char *const name[] = {"log read", "+ CBOR tree", "+ whole record reader",
+                                       "+ fact's fields only", "whole fact (whole reader)",
+                                       "whole fact (fields only)"};
+    char logdir[4096];
+    snprintf(logdir, sizeof logdir, "%s/log", dir);
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    double best[STAGES];
+    for (int round = 0; round < 3; round++)
+        for (int stage = 0; stage < STAGES; stage++) {
+            an_strings_t str;
+            FX_CHECK(an_strings_init(&str));
+            ordo_log_query_t q = {0};
+            q.from_seq = from + 1;
+            q.raw = true;
+            ordo_log_iter_t *it;
+            ordo_error_t err;
+            an_fact_full_reader = stage == FACT_FULL;
+            double c0 = cpu_now();
+            FX_CHECK(ordo_log_iter_open(logdir, &q, &it, &err));
+            ordo_log_record_t rec;
+            while (ordo_log_iter_next(it, &rec, &err) == 1) {
+                const ordo_cbor_node_t *root = NULL;
+                ordo_record_t d;
+                an_fact_t f;
+                ordo_arena_reset(arena);
+                if (stage >= FACT_FULL)
+                    FX_CHECK(an_fact_from_log(&rec, arena, NULL, &str, &f, &err));
+                else if (stage >= TREE && (rec.flags & ORDO_LOG_FLAG_CBOR))
+                    FX_CHECK(ordo_cbor_to_tree(rec.appended, rec.appended_len, arena, &root, &err));
+                if (stage == REC_FULL && root)
+                    (void)ordo_record_read_tree(root, 0, arena, &d, &err);
+                else if (stage == REC_FAST && root)
+                    (void)an_record_from_tree(root, arena, &d);
+            }
+            ordo_log_iter_close(it);
+            double c = cpu_now() - c0;
+            best[stage] = round == 0 || c < best[stage] ? c : best[stage];
+            an_strings_free(&str);
+        }
+    an_fact_full_reader = getenv("BENCH_FACTS_FULL_READER") != NULL;
+    printf("  refresh stages (CPU, least of 3):");
+    for (int stage = 0; stage < STAGES; stage++)
+        printf(" %s %.3f s%s", name[stage], best[stage], stage + 1 < STAGES ? "," : "\n");
+    ordo_arena_destroy(arena);
 }
 
 /* Opens the facts and the outcome facts as analyze does; times each. */
@@ -138,8 +245,10 @@ static void open_steps(const char *dir, double *t_facts, double *t_out, bool *re
     FX_CHECK(ordo_datadir_init(&dd, dir, &err));
     an_facts_t t;
     uint64_t t0 = ordo_now_ns();
+    double c0 = cpu_now();
     FX_CHECK(an_facts_open(dd.facts, dd.log, NULL, false, &t, &err));
     *t_facts = secs(t0);
+    printf("  (facts table opened: %.3f s, CPU %.3f s)\n", *t_facts, cpu_now() - c0);
     *rebuilt = t.rebuilt;
     *read = t.read_records;
     an_facts_close(&t);
@@ -172,6 +281,7 @@ int main(int argc, char **argv)
     fx_spec_default(&spec);
     spec.n_orders = orders;
     spec.spacing = 2;
+    an_fact_full_reader = getenv("BENCH_FACTS_FULL_READER") != NULL;
     char *dir = fx_tmp_dir();
     uint64_t t0 = ordo_now_ns();
     fx_build(dir, &spec, NULL, false);
@@ -196,9 +306,12 @@ int main(int argc, char **argv)
            mw, repeats, mw * 1e9 / (double)orders, tf, to, t_rec / mw);
 
     if (fresh) {
+        uint64_t before = last_seq(dir);
         t0 = ordo_now_ns();
         append_orders(dir, orders, fresh);
         printf("appended %zu orders with outcomes in %.1f s (not timed)\n", fresh, secs(t0));
+        if (getenv("BENCH_FACTS_STAGES"))
+            refresh_stages(dir, before);
         open_steps(dir, &tf, &to, &rebuilt, &read);
         printf("refresh after %zu new orders: facts table %.3f s (%llu new records read, "
                "rebuilt: %s), outcome facts %.3f s (orders changed since read)\n",

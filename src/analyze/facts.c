@@ -329,10 +329,15 @@ typedef struct tree_scan {
     size_t cap[SCAN_N];
 } tree_scan_t;
 
-static bool text_names(const char *s, const char *p)
+static const size_t scan_len[SCAN_N] = {10, 7, 8}; /* strlen(scan_key[k]) */
+
+/* s (n bytes) equals scan_key[k] or ends with `"` and it. */
+static bool text_names(const char *s, size_t n, int k)
 {
-    size_t n = strlen(s), k = strlen(p);
-    return (n == k && !memcmp(s, p, k)) || (n > k && s[n - k - 1] == '"' && !memcmp(s + n - k, p, k));
+    const char *p = scan_key[k];
+    size_t m = scan_len[k];
+    return n >= m && s[n - 1] == p[m - 1] && !memcmp(s + n - m, p, m) &&
+           (n == m || s[n - m - 1] == '"');
 }
 
 static bool plain_string(const ordo_cbor_node_t *v, size_t cap)
@@ -351,15 +356,16 @@ static void scan_tree(const ordo_cbor_node_t *v, tree_scan_t *t)
 {
     for (; v; v = v->next) {
         if (v->key) {
-            t->exp_text |= text_names(v->key, scan_key[SCAN_EXP]);
+            size_t n = strlen(v->key);
+            t->exp_text |= text_names(v->key, n, SCAN_EXP);
             for (int k = 0; k < SCAN_N; k++)
-                if (!t->done[k] && text_names(v->key, scan_key[k])) {
+                if (!t->done[k] && text_names(v->key, n, k)) {
                     t->done[k] = true;
                     t->value[k] = plain_string(v, t->cap[k]) ? v->s : NULL;
                 }
         }
         if (v->type == ORDO_CBOR_STRING)
-            t->exp_text |= text_names(v->s, scan_key[SCAN_EXP]);
+            t->exp_text |= text_names(v->s, strlen(v->s), SCAN_EXP);
         if (v->child)
             scan_tree(v->child, t);
     }
@@ -386,6 +392,8 @@ static int fact_scans(const char *exp, const char *var, const char *oid, an_stri
     return ORDO_OK;
 }
 
+bool an_fact_full_reader;
+
 /* A raw CBOR record: decoded once, scanned and read from its tree. A
  * record that does not decode is corrupt, as the log's JSON conversion
  * would have said. */
@@ -408,7 +416,11 @@ static int fact_from_tree(const ordo_log_record_t *rec, ordo_arena_t *arena,
     if ((rc = fact_scans(t.value[SCAN_EXP], t.value[SCAN_VAR], t.value[SCAN_OID], str, f, err)))
         return rc;
     ordo_record_t d;
-    rc = ordo_record_read_tree(root, 0, arena, &d, &e);
+    if (an_fact_full_reader) {
+        rc = ordo_record_read_tree(root, 0, arena, &d, &e);
+    } else if ((rc = an_record_from_tree(root, arena, &d)) == ORDO_ENOMEM) {
+        ordo_error_set(&e, rc, NULL, 0, NULL, "out of memory reading a record");
+    }
     if (rc == ORDO_ENOMEM) {
         if (err)
             *err = e;

@@ -339,6 +339,15 @@ struct ordo_log_record;
 int an_fact_from_log(const struct ordo_log_record *rec, ordo_arena_t *arena,
                      const ordo_network_t *net, an_strings_t *str, an_fact_t *f,
                      ordo_error_t *err);
+/* The fields a fact reads of a decision record, from its CBOR tree, by the
+ * record reader's rules; the other fields of *d are zero (facts_tree.c).
+ * ORDO_EPARSE when d is not an object, ORDO_ENOMEM. */
+struct ordo_cbor_node;
+int an_record_from_tree(const struct ordo_cbor_node *d, ordo_arena_t *arena, ordo_record_t *d_out);
+/* true: CBOR facts are read with the whole record reader
+ * (ordo_record_read_tree) instead of an_record_from_tree: the reference the
+ * tests and bench_facts compare the fast reader with. */
+extern bool an_fact_full_reader;
 /* A read record → its fact (not the byte-scan part). */
 int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_strings_t *str,
                         an_fact_t *f, ordo_error_t *err);

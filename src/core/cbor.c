@@ -808,7 +808,13 @@ static const char *tr_text(dec_t *d, const char *s, size_t n, size_t *len_out)
 }
 static void tr_key(dec_t *d, const char *name)
 {
-    /* key table names are static; other keys are copied */
+    /* key table names are static; other keys are copied. A key id (or a
+     * table's column) comes as the table's own name pointer: kept as is,
+     * without looking its id up again; a text key comes in scratch. */
+    if (name != d->scratch.data) {
+        d->tkey = name;
+        return;
+    }
     size_t n = strlen(name);
     int id = ordo_cbor_key_id(name, n);
     d->tkey = id >= 0 ? ordo_cbor_key_name((uint32_t)id) : tr_text(d, name, n, &n);

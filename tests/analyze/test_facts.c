@@ -16,6 +16,9 @@
 #include "ordo/cbor.h"
 #include "ordo/datadir.h"
 #include "ordo/log.h"
+#include "ordo/network.h"
+#include "ordo/record.h"
+#include "ordo/geo.h"
 #include "../../src/analyze/internal.h"
 
 /* The JSON report of dir (caller frees). */
@@ -553,6 +556,226 @@ static void test_raw_cbor_scans(void **state)
     ordo_buf_free(&b);
 }
 
+/* ---- the fast CBOR reader (facts_tree.c) against the whole record reader ---- */
+
+/* Hand-made records for what the fixture does not write: shipment and order
+ * lines (the plan signature, the catalog's value and family), the cost's
+ * "economic" object, odd types, repeated keys, tables, NULs. */
+static const char *const odd_docs[] = {
+    "{\"timestamp\":\"2026-11-20T10:00:00Z\",\"order_id\":\"O-9\",\"policy\":{\"name\":\"p\","
+    "\"version\":\"v1\"},\"experiment\":\"e\",\"variant\":\"t\",\"unit\":\"C-1\",\"fallback\":true,"
+    "\"latency_ns\":5e6,\"control_cost\":7.25,\"excluded\":true,\"order\":{\"id\":\"O-9\","
+    "\"ship_to\":{\"zip\":\"30303\"},\"channel\":\"app\",\"promotion\":\"bf\",\"lines\":["
+    "{\"sku\":\"SKU-0000001\",\"quantity\":2},{\"sku\":\"SKU-0000002\",\"quantity\":1},"
+    "{\"sku\":\"NOPE\",\"quantity\":3}]},\"plan\":{\"promise_date\":\"2026-11-23T12:00:00Z\","
+    "\"shipments\":[{\"node\":\"DC-1\",\"service\":\"ups_ground\",\"zone\":3,\"miles\":250.5,"
+    "\"lines\":[{\"sku\":\"SKU-0000001\",\"quantity\":2},{\"sku\":\"SKU-0000002\",\"quantity\":\"x\"}]},"
+    "{\"node\":\"ST-4\",\"service\":\"pickup\",\"zone\":12,\"miles\":null,\"lines\":[{\"sku\":null,"
+    "\"quantity\":1}]},{\"node\":\"DC-2\",\"service\":\"fedex_2day\",\"zone\":2.5,\"miles\":\"far\"}],"
+    "\"totals\":{\"shipments\":3,\"units\":4,\"on_time_prob\":0.8,\"return_risk\":0.1,\"cost\":{"
+    "\"pick\":1,\"pack\":2,\"shipping\":3,\"returns\":0.5,\"total\":6.5,\"economic\":{"
+    "\"carrying_relief\":-0.25,\"opportunity\":0.75,\"total\":0.5}}}}}",
+    "{\"timestamp\":\"bad\",\"order_value\":99.5,\"product_family\":\"apparel\",\"order\":{"
+    "\"lines\":[{\"sku\":\"SKU-0000002\",\"quantity\":1}]},\"plan\":{\"shipments\":[],\"totals\":"
+    "{\"cost\":{\"total\":3,\"carrying_relief\":1}}}}",
+    "{\"timestamp\":\"2026-11-20\",\"fallback\":null,\"plan\":{\"shipments\":{\"a\":1},"
+    "\"promise_date\":\"2026-11-22\",\"totals\":{\"cost\":5}},\"order\":[1,2]}",
+    "{\"order_id\":\"O-1\",\"order_id\":\"O-2\",\"plan\":{\"shipments\":[{\"service\":\"a\"},"
+    "{\"service\":\"b\"},{\"service\":\"c\"},{\"service\":\"d\"},{\"service\":\"e\"},"
+    "{\"service\":\"a\"},{\"service\":\"\"},{\"service\":5}]},\"plan\":{}}",
+    "{\"order_id\":\"nul\\u0000x\",\"policy\":{\"name\":\"a\\u0000b\"},\"plan\":{\"shipments\":"
+    "[{\"node\":\"N\\u0000M\",\"service\":\"s\\u0000t\",\"lines\":[{\"sku\":\"k\\u0000\","
+    "\"quantity\":-2}]}]}}",
+    "[1,2,3]",
+    "\"just a string\"",
+    "{}",
+};
+
+/* A CBOR record's fact by each reader, with the strings it interned. */
+static void fact_by(const void *cbor, size_t n, const ordo_network_t *net, bool full,
+                    an_strings_t *str, an_fact_t *f)
+{
+    ordo_log_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = ORDO_LOG_REC_DECISION;
+    rec.flags = ORDO_LOG_FLAG_CBOR;
+    rec.payload = rec.appended = cbor;
+    rec.len = rec.appended_len = n;
+    ordo_arena_t *a = ordo_arena_create(1 << 12);
+    ordo_error_t err;
+    an_fact_full_reader = full;
+    assert_int_equal(an_fact_from_log(&rec, a, net, str, f, &err), ORDO_OK);
+    an_fact_full_reader = false;
+    ordo_arena_destroy(a);
+}
+
+/* Both readers give the same fact, byte for byte, and intern the same
+ * strings in the same order. */
+static void readers_agree(const void *cbor, size_t n, const ordo_network_t *net, const char *what)
+{
+    an_strings_t sa, sb;
+    assert_int_equal(an_strings_init(&sa), ORDO_OK);
+    assert_int_equal(an_strings_init(&sb), ORDO_OK);
+    an_fact_t fa, fb;
+    fact_by(cbor, n, net, true, &sa, &fa);
+    fact_by(cbor, n, net, false, &sb, &fb);
+    if (memcmp(&fa, &fb, sizeof fa))
+        fail_msg("%s: the fast reader's fact differs from the record reader's", what);
+    if (sa.n != sb.n || sa.buf.len != sb.buf.len ||
+        (sa.buf.len && memcmp(sa.buf.data, sb.buf.data, sa.buf.len)))
+        fail_msg("%s: the interned strings differ", what);
+    an_strings_free(&sa);
+    an_strings_free(&sb);
+}
+
+static void to_cbor(const char *json, size_t n, ordo_buf_t *c)
+{
+    ordo_jsonw_t w;
+    ordo_buf_reset(c);
+    ordo_jsonw_init_cbor(&w, c);
+    ordo_jsonw_raw(&w, json, n);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+}
+
+/* A log of CBOR records: the fixture's decisions and shadows (varied
+ * shipments, zones, services, units), then odd_docs. */
+static void cbor_log(const char *logdir, const fx_order_t *orders, size_t n)
+{
+    ordo_log_options_t lo;
+    ordo_log_options_init(&lo);
+    lo.sync = ORDO_LOG_NONE;
+    ordo_log_t *log;
+    ordo_error_t err;
+    assert_int_equal(ordo_log_open(logdir, &lo, &log, NULL, &err), ORDO_OK);
+    ordo_buf_t b, c;
+    ordo_buf_init(&b, NULL);
+    ordo_buf_init(&c, NULL);
+    size_t n_odd = sizeof odd_docs / sizeof odd_docs[0];
+    for (size_t i = 0; i < n + n_odd; i++) {
+        char oid[32];
+        snprintf(oid, sizeof oid, "O-%zu", i);
+        if (i < n) {
+            fx_order_t o = orders[i];
+            o.shipments = 1 + (int)(i % 2);
+            for (int s = 0; s < o.shipments; s++) {
+                o.zones[s] = 1 + (int)((i + (size_t)s) % 9);
+                o.miles[s] = 10.5 * (double)(i % 17 + (size_t)s);
+                o.service[s] = (i + (size_t)s) % 4 ? (s ? "fedex_2day" : "ups_ground") : NULL;
+            }
+            fx_decision_json(&b, &o, oid, i % 5 ? "exp-fx" : "other", i % 2 ? "treatment" : "control",
+                             i % 2 ? "tv" : "cv", 8.5 + (double)(i % 7), i % 11 != 0);
+        } else {
+            ordo_buf_reset(&b);
+            ordo_buf_append(&b, odd_docs[i - n], strlen(odd_docs[i - n]));
+        }
+        to_cbor(b.data, b.len, &c);
+        assert_int_equal(ordo_log_append_flags(log, i % 3 ? ORDO_LOG_REC_DECISION : ORDO_LOG_REC_SHADOW,
+                                               ORDO_LOG_FLAG_CBOR, oid, strlen(oid),
+                                               (int64_t)(1795000000 + i) * 1000000000LL, c.data,
+                                               c.len, NULL, &err),
+                         ORDO_OK);
+    }
+    ordo_buf_free(&b);
+    ordo_buf_free(&c);
+    assert_int_equal(ordo_log_close(log, &err), ORDO_OK);
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    *n = (size_t)len;
+    return p;
+}
+
+/* The facts table of logdir built by one reader into factsdir; its files. */
+static void facts_by(const char *logdir, const char *factsdir, const ordo_network_t *net, bool full,
+                     char **rows, size_t *nrows, char **strs, size_t *nstrs)
+{
+    mkdir(factsdir, 0755);
+    an_facts_t t;
+    ordo_error_t err;
+    an_fact_full_reader = full;
+    assert_int_equal(an_facts_open(factsdir, logdir, net, true, &t, &err), ORDO_OK);
+    an_fact_full_reader = false;
+    an_facts_close(&t);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/decisions", factsdir);
+    *rows = slurp(path, nrows);
+    snprintf(path, sizeof path, "%s/strings", factsdir);
+    *strs = slurp(path, nstrs);
+}
+
+static void test_fact_paths_agree(void **state)
+{
+    (void)state;
+    (void)ordo_record_cbor_keys(NULL);
+    ordo_network_t *net;
+    ordo_error_t err;
+    assert_int_equal(ordo_network_load(ORDO_SOURCE_DIR "/docs/examples/network", ordo_geo_default(),
+                                       &net, &err),
+                     ORDO_OK);
+    /* the CBOR fixtures (python cbor2 and ordo's writer) */
+    static const char *const fixtures[] = {"decision.ordo.cbor", "decision.cbor2.cbor",
+                                           "decision.cbor2min.cbor", "decision_explain.cbor2min.cbor",
+                                           "plan.ordo.cbor", "plan.cbor2.cbor", "order.ordo.cbor",
+                                           "order.cbor2min.cbor", "strings.ordo.cbor"};
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/tests/fixtures/cbor/%s", ORDO_SOURCE_DIR, fixtures[i]);
+        size_t n;
+        char *p = slurp(path, &n);
+        readers_agree(p, n, net, fixtures[i]);
+        readers_agree(p, n, NULL, fixtures[i]);
+        free(p);
+    }
+    /* a generated log: each record, then the facts files */
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 300;
+    char *dir = fx_tmp_dir();
+    fx_order_t *orders = calloc(spec.n_orders, sizeof *orders);
+    assert_non_null(orders);
+    fx_build(dir, &spec, orders, false);
+    char logdir[4200], fa[4200], fb[4200];
+    snprintf(logdir, sizeof logdir, "%s/cbor-log", dir);
+    snprintf(fa, sizeof fa, "%s/facts-full", dir);
+    snprintf(fb, sizeof fb, "%s/facts-fast", dir);
+    cbor_log(logdir, orders, spec.n_orders);
+    ordo_buf_t c;
+    ordo_buf_init(&c, NULL);
+    for (size_t i = 0; i < sizeof odd_docs / sizeof odd_docs[0]; i++) {
+        to_cbor(odd_docs[i], strlen(odd_docs[i]), &c);
+        readers_agree(c.data, c.len, net, odd_docs[i]);
+    }
+    ordo_buf_free(&c);
+    for (int with_net = 0; with_net < 2; with_net++) {
+        char *ra, *rb, *sa, *sb;
+        size_t nra, nrb, nsa, nsb;
+        facts_by(logdir, fa, with_net ? net : NULL, true, &ra, &nra, &sa, &nsa);
+        facts_by(logdir, fb, with_net ? net : NULL, false, &rb, &nrb, &sb, &nsb);
+        assert_true(nra > 128 + 300 * sizeof(an_fact_t));
+        assert_int_equal(nra, nrb);
+        assert_memory_equal(ra, rb, nra);
+        assert_int_equal(nsa, nsb);
+        assert_memory_equal(sa, sb, nsa);
+        free(ra);
+        free(rb);
+        free(sa);
+        free(sb);
+    }
+    free(orders);
+    fx_rm_tree(dir);
+    ordo_network_destroy(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_outcomes_incremental),
         cmocka_unit_test(test_carrier_hhi),
         cmocka_unit_test(test_raw_cbor_scans),
+        cmocka_unit_test(test_fact_paths_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
