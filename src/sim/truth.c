@@ -29,14 +29,13 @@ int64_t sim_ship_day(const ordo_node_t *node, int64_t t)
 
 int sim_truth_base_days(int zone, bool fast)
 {
-    static const int ground[9] = {1, 1, 2, 2, 3, 4, 4, 5, 6};
+    static const int ground[9] = {1, 1, 2, 3, 4, 5, 6, 7, 7};
+    static const int two_day[9] = {1, 1, 1, 1, 1, 2, 2, 2, 2};
     if (zone < 1)
         zone = 1;
     if (zone > 8)
         zone = 8;
-    if (fast)
-        return zone <= 4 ? 1 : 2;
-    return ground[zone];
+    return fast ? two_day[zone] : ground[zone];
 }
 
 /* P(one extra day) for the carrier (by its name). */
@@ -45,12 +44,12 @@ static double carrier_late(const char *carrier)
     static const struct {
         const char *name;
         double p;
-    } t[] = {{"parcel", 0.06}, {"ups", 0.06}, {"fedex", 0.06}, {"postal", 0.12},
-             {"usps", 0.12},   {"regional", 0.18}, {"lso", 0.18}, {"ontrac", 0.18}};
+    } t[] = {{"parcel", 0.03}, {"ups", 0.03}, {"fedex", 0.03}, {"postal", 0.06},
+             {"usps", 0.06},   {"regional", 0.10}, {"lso", 0.10}, {"ontrac", 0.10}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (!strcmp(carrier, t[i].name))
             return t[i].p;
-    return 0.10;
+    return 0.05;
 }
 
 /* P(one extra day) for the destination's region. */
@@ -84,14 +83,14 @@ int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t 
     days += draw(rng, carrier_late(svc->carrier));
     days += draw(rng, region_late(lane->state));
     int wd = ordo_cal_weekday(ship_day);
-    days += draw(rng, wd == 4 ? 0.20 : wd == 0 ? 0.05 : 0);
+    days += draw(rng, wd == 4 ? 0.10 : wd == 0 ? 0.03 : 0);
     const ordo_zip_t *z = ordo_geo_zip(net->geo ? net->geo : ordo_geo_default(), lane->zip);
     bool rural = z && z->population < 2000;
     if (rural) {
-        days += draw(rng, 0.35);
-        days += draw(rng, 0.15);
+        days += draw(rng, 0.30);
+        days += draw(rng, 0.10);
     }
-    if (!fast && zone >= 6)
-        days += draw(rng, 0.25);
+    /* long hauls miss connections: 15% more per zone beyond 2 */
+    days += draw(rng, zone > 2 ? 0.15 * (zone - 2) : 0);
     return days;
 }
