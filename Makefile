@@ -8,7 +8,7 @@ DEMO_DIR  ?= $(REL_DIR)/demo
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 
-.PHONY: all deps build test bench demo format clean install install-files fuzz
+.PHONY: all deps build test bench demo demo-replay format clean install install-files fuzz
 
 all: build
 
@@ -28,6 +28,10 @@ bench: build
 	@bash scripts/bench.sh $(REL_DIR)
 
 demo: build
+	@bash scripts/demo_sim.sh $(REL_DIR) $(DEMO_DIR)
+
+# The earlier demo: one order explained, a synthetic order stream, log replay.
+demo-replay: build
 	@bash scripts/demo.sh $(REL_DIR) $(DEMO_DIR)
 
 # Installs bin/ordo, share/man/man1/ordo.1 and the bash completion under

@@ -140,6 +140,7 @@ json_ok "customer erase" customer erase --data "$D" "$cust"
 json_ok "signals apply" signals apply --data "$D" --network "$net" "$ex/signals.ndjson"
 json_ok "signals show" signals show --data "$D" --network "$net" --at 2026-12-07T15:00:00Z
 json_ok analyze analyze "$D" --network "$net"
+json_ok sim sim --scenario proximity-vs-cost --days 1 --orders-per-day 40 --seed 3 --out "$tmp/simrun"
 json_ok "exp pause" exp pause proximity-vs-cost --data "$D"
 json_ok "exp kill" exp kill proximity-vs-cost --data "$D"
 json_ok "exp conclude" exp conclude proximity-vs-cost --data "$D"

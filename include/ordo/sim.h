@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — the fulfillment simulator (docs/internals/SIM.md).
+ *
+ * A world on real US geography in which every part of ordo runs together:
+ * orders arrive over simulated days, each goes through the decider
+ * (assignment, decision, reservation, decision log) exactly as
+ * `ordo source --data` would send it, and the world answers with outcome
+ * events (shipped, delivered, cancelled, returned, costs) drawn from its own
+ * truth, stored as `ordo outcomes ingest` stores them. A run directory is a
+ * data directory plus summary.json, which `ordo analyze` and `ordo log`
+ * read like production data. The simulator uses the public API only.
+ *
+ * Deterministic for a seed: one random stream per purpose, seeded from the
+ * seed; no wall clock in any output but the measured rates. */
+#ifndef ORDO_SIM_H
+#define ORDO_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* Called once per simulated day and every few thousand orders. */
+typedef void (*ordo_sim_progress_fn)(void *ctx, uint32_t day, uint32_t days, uint64_t orders,
+                                     uint64_t expected_orders);
+
+typedef struct ordo_sim_options {
+    const char *scenario;    /* a name (data/scenarios/NAME.json) or a file path */
+    uint32_t days;           /* simulated days, ≥ 1 */
+    uint32_t orders_per_day; /* mean arrivals per day, before the weekly cycle */
+    uint64_t seed;
+    const char *out_dir;     /* the run directory (created; must not hold a run) */
+    const char *network_dir; /* NULL: generated into OUT/network from the scenario */
+    ordo_sim_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+} ordo_sim_options_t;
+
+typedef struct ordo_sim_summary {
+    char scenario[64];
+    char experiment[64];
+    uint64_t seed;
+    uint32_t days;
+    uint64_t orders;
+    uint64_t units_ordered;
+    uint64_t units_shipped;     /* left a node (including later returns) */
+    uint64_t units_backordered; /* the plan could not source them */
+    uint64_t units_cancelled;   /* the plan cancelled them, or the customer did */
+    uint64_t units_returned;
+    uint64_t orders_cancelled;
+    uint64_t orders_late;       /* delivered after the promise */
+    uint64_t orders_delivered;
+    uint64_t oversells;         /* units shipped beyond a node's true stock: must be 0 */
+    uint64_t outcome_events;
+    double seconds;             /* measured wall time of the world loop */
+    double orders_per_second;   /* measured */
+} ordo_sim_summary_t;
+
+void ordo_sim_options_init(ordo_sim_options_t *opt);
+
+/* Runs the scenario into opt->out_dir and fills sum. Writes
+ * OUT/summary.json (see ordo_sim_summary_json). */
+int ordo_sim_run(const ordo_sim_options_t *opt, ordo_sim_summary_t *sum, ordo_error_t *err);
+
+/* The summary as JSON (malloc'd, NUL-terminated; free it). The measured
+ * rates are under "measured", everything else depends on the seed only. */
+char *ordo_sim_summary_json(const ordo_sim_summary_t *sum, int pretty);
+
+/* Where a scenario name is looked for: $ORDO_SCENARIOS, then the source
+ * tree's data/scenarios, then ./data/scenarios. path gets the file found;
+ * ORDO_ENOTFOUND naming the scenario otherwise. */
+int ordo_sim_scenario_path(const char *name, char *path, size_t n, ordo_error_t *err);
+
+#endif

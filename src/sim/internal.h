@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The simulator's own parts: scenario files and the world's truth. */
+#ifndef ORDO_SIM_INTERNAL_H
+#define ORDO_SIM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ordo/network.h"
+#include "ordo/sim.h"
+#include "ordo/util.h"
+
+typedef struct sim_scenario {
+    char name[64];
+    char experiment[64];
+    char *experiment_json; /* malloc'd: the experiment document */
+    ordo_generate_options_t gen;
+    double express_share, pickup_share;
+    uint32_t max_lines;
+    double weekly[7];  /* Monday..Sunday arrival factors */
+    double hourly[24]; /* arrival weight per UTC hour */
+    double cancel_when_late, cancel_base;
+    double return_late_factor;
+    double return_cost;
+} sim_scenario_t;
+
+int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err);
+void sim_scenario_free(sim_scenario_t *s);
+
+/* One random stream per purpose, each seeded from the run's seed. */
+enum { SIM_RNG_DEMAND, SIM_RNG_TIME, SIM_RNG_TRANSIT, SIM_RNG_CANCEL, SIM_RNG_RETURN, SIM_RNGS };
+
+/* The world's truth of one shipment (truth.c). */
+typedef struct sim_lane {
+    uint32_t node;
+    int32_t service;  /* network service index; < 0: pickup */
+    uint32_t zip;     /* destination */
+    uint16_t zip3;
+    const char *state;
+} sim_lane_t;
+
+/* The node's UTC offset in hours (its longitude, 15° an hour). */
+int sim_node_utc_offset(const ordo_node_t *node);
+/* The Unix day (local) a node ships an order created at t, before labour:
+ * cutoff (local), then processing days, on working days. */
+int64_t sim_ship_day(const ordo_node_t *node, int64_t t);
+/* True transit in working days for the lane shipped on ship_day. */
+int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t ship_day,
+                     ordo_rng_t *rng);
+/* The lane model's parts, for docs and tests: mean base days by zone and
+ * service class; the late probabilities. */
+int sim_truth_base_days(int zone, bool fast);
+
+#endif

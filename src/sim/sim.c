@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The simulation loop: a network, an experiment, orders over simulated
+ * days through the decider, and the world's outcome events into the run
+ * directory's store (docs/internals/SIM.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordo/calendar.h"
+#include "ordo/exp.h"
+#include "ordo/generate.h"
+#include "ordo/json.h"
+#include "world.h"
+
+void ordo_sim_options_init(ordo_sim_options_t *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->scenario = "proximity-vs-cost";
+    opt->days = 14;
+    opt->orders_per_day = 2000;
+    opt->seed = 1;
+}
+
+/* The run starts on Monday 2026-09-07, 00:00 UTC. */
+static int64_t start_day(void)
+{
+    return ordo_cal_days(2026, 9, 7);
+}
+
+static void seed_streams(sim_t *s)
+{
+    static const char *const purpose[SIM_RNGS] = {"demand", "time", "transit", "cancel",
+                                                  "return"};
+    for (int i = 0; i < SIM_RNGS; i++) {
+        char key[96];
+        int n = snprintf(key, sizeof key, "%llu/%s", (unsigned long long)s->opt->seed, purpose[i]);
+        ordo_rng_seed(&s->rng[i], ordo_hash64(key, (size_t)n));
+    }
+}
+
+/* The experiment of the scenario: created and started in the registry. */
+static int setup_experiment(sim_t *s, ordo_error_t *err)
+{
+    ordo_exp_registry_t *reg = NULL;
+    int rc = ordo_exp_registry_open(s->store, &reg, err);
+    if (rc)
+        return rc;
+    ordo_exp_t *e = NULL;
+    rc = ordo_exp_registry_create(reg, s->sc.experiment_json, strlen(s->sc.experiment_json), NULL,
+                                  "ordo-sim", "simulation run", &e, err);
+    ordo_exp_destroy(e);
+    if (!rc)
+        rc = ordo_exp_registry_transition(reg, s->sc.experiment, ORDO_EXP_ACT_START, NULL,
+                                          "ordo-sim", "simulation run", s->day0 * 86400 - 3600,
+                                          NULL, err);
+    ordo_exp_registry_close(reg);
+    return rc;
+}
+
+static int load_network(sim_t *s, ordo_error_t *err)
+{
+    char dir[4096];
+    const char *nd = s->opt->network_dir;
+    if (!nd) {
+        snprintf(dir, sizeof dir, "%s/network", s->opt->out_dir);
+        int rc = ordo_network_generate(&s->sc.gen, NULL, dir, err);
+        if (rc)
+            return rc;
+        nd = dir;
+    }
+    return ordo_network_load(nd, NULL, &s->net, err);
+}
+
+/* The world's own copy of the stock: true on-hand per cell, and labour. */
+static int world_alloc(sim_t *s, ordo_error_t *err)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < s->net->n_skus; k++) {
+        ordo_stock_range_t r = ordo_inventory_sku_cells(s->net->inventory, k);
+        if (r.end > n)
+            n = r.end;
+    }
+    s->n_cells = n;
+    s->true_stock = calloc(n ? n : 1, sizeof *s->true_stock);
+    s->horizon = s->opt->days + 60;
+    s->labour = calloc((size_t)s->net->n_nodes * s->horizon, sizeof *s->labour);
+    s->arena = ordo_arena_create(1 << 16);
+    s->day_arena = ordo_arena_create(1 << 20);
+    if (!s->true_stock || !s->labour || !s->arena || !s->day_arena)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    for (uint32_t c = 0; c < n; c++) {
+        ordo_stock_t st;
+        ordo_inventory_get(s->net->inventory, c, &st);
+        s->true_stock[c] = st.on_hand;
+    }
+    return ORDO_OK;
+}
+
+static int open_all(sim_t *s, ordo_error_t *err)
+{
+    int rc = ordo_mkdir_p(s->opt->out_dir, err);
+    if (!rc)
+        rc = sim_scenario_load(s->opt->scenario, &s->sc, err);
+    if (!rc)
+        rc = load_network(s, err);
+    if (!rc)
+        rc = ordo_engine_create(s->net, NULL, &s->eng, err);
+    if (!rc)
+        rc = world_alloc(s, err);
+    if (!rc)
+        rc = ordo_store_open(s->opt->out_dir, NULL, &s->store, err);
+    if (!rc)
+        rc = setup_experiment(s, err);
+    if (rc)
+        return rc;
+    ordo_log_options_t lo;
+    ordo_log_options_init(&lo);
+    lo.sync = ORDO_LOG_ASYNC; /* a simulation needs no fdatasync per group */
+    ordo_decider_options_t dopt;
+    ordo_decider_options_init(&dopt);
+    dopt.data_dir = s->opt->out_dir;
+    dopt.log = true;
+    dopt.reserve = true;
+    dopt.shadows = true;
+    dopt.log_options = &lo;
+    return ordo_decider_open(s->net, s->eng, &dopt, &s->dec, err);
+}
+
+static int close_all(sim_t *s, int rc, ordo_error_t *err)
+{
+    ordo_error_t e2 = {0};
+    int rc2 = ordo_decider_close(s->dec, rc ? &e2 : err);
+    ordo_store_close(s->store, NULL);
+    ordo_engine_destroy(s->eng);
+    ordo_network_destroy(s->net);
+    ordo_arena_destroy(s->arena);
+    ordo_arena_destroy(s->day_arena);
+    free(s->true_stock);
+    free(s->labour);
+    free(s->orders);
+    free(s->ev);
+    sim_scenario_free(&s->sc);
+    return rc2;
+}
+
+typedef struct timed {
+    int64_t t;
+    uint32_t i;
+} timed_t;
+
+static int timed_cmp(const void *a, const void *b)
+{
+    const timed_t *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Arrival times over the day from the hourly cycle, in order; ids by
+ * arrival. */
+static int arrival_times(sim_t *s, uint32_t day, uint32_t n, ordo_error_t *err)
+{
+    double cum[24], acc = 0;
+    for (int h = 0; h < 24; h++)
+        cum[h] = (acc += s->sc.hourly[h] > 0 ? s->sc.hourly[h] : 0);
+    timed_t *tt = malloc((n ? n : 1) * sizeof *tt);
+    ordo_order_t *copy = malloc((n ? n : 1) * sizeof *copy);
+    if (!tt || !copy) {
+        free(tt);
+        free(copy);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    int64_t t0 = (s->day0 + day) * 86400;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t h = acc > 0 ? ordo_rng_pick_cumulative(&s->rng[SIM_RNG_TIME], cum, 24) : 12;
+        tt[i].t = t0 + (int64_t)h * 3600 + (int64_t)ordo_rng_below(&s->rng[SIM_RNG_TIME], 3600);
+        tt[i].i = i;
+    }
+    qsort(tt, n, sizeof *tt, timed_cmp);
+    for (uint32_t k = 0; k < n; k++) {
+        copy[k] = s->orders[tt[k].i];
+        copy[k].created = tt[k].t;
+        char id[32];
+        snprintf(id, sizeof id, "S%03u-%06u", day + 1, k + 1);
+        copy[k].id = ordo_arena_strdup(s->day_arena, id);
+    }
+    memcpy(s->orders, copy, n * sizeof *copy);
+    free(tt);
+    free(copy);
+    return ORDO_OK;
+}
+
+/* The day's orders: a Poisson count around the weekly cycle, drawn by the
+ * order generator (population-weighted destinations). */
+static int day_orders(sim_t *s, uint32_t day, uint32_t *n_out, ordo_error_t *err)
+{
+    ordo_arena_reset(s->day_arena);
+    int wd = ordo_cal_weekday(s->day0 + day);
+    double mean = (double)s->opt->orders_per_day * s->sc.weekly[wd];
+    uint32_t n = (uint32_t)ordo_rng_poisson(&s->rng[SIM_RNG_DEMAND], mean);
+    *n_out = n;
+    if (!n)
+        return ORDO_OK;
+    if (n > s->cap_orders) {
+        ordo_order_t *o = realloc(s->orders, n * sizeof *o);
+        if (!o)
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        s->orders = o;
+        s->cap_orders = n;
+    }
+    ordo_ordergen_options_t go;
+    ordo_ordergen_defaults(&go);
+    go.n_orders = n;
+    go.seed = ordo_rng_next(&s->rng[SIM_RNG_DEMAND]);
+    go.created0 = (s->day0 + day) * 86400;
+    go.days = 1;
+    go.max_lines = s->sc.max_lines;
+    go.express_share = s->sc.express_share;
+    go.pickup_share = s->sc.pickup_share;
+    int rc = ordo_orders_generate(s->net, &go, s->day_arena, s->orders, err);
+    return rc ? rc : arrival_times(s, day, n, err);
+}
+
+/* Stores the day's outcome events (after the decider has let the store go). */
+static int flush_events(sim_t *s, ordo_error_t *err)
+{
+    int rc = ordo_decider_idle(s->dec, err);
+    if (rc || !s->n_ev)
+        return rc;
+    rc = ordo_store_outcomes_put_batch(s->store, s->ev, s->n_ev, NULL, err);
+    s->sum->outcome_events += s->n_ev;
+    s->n_ev = 0;
+    return rc;
+}
+
+static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
+{
+    uint32_t n = 0;
+    int rc = day_orders(s, day, &n, err);
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        ordo_arena_reset(s->arena);
+        ordo_decision_t dec;
+        const ordo_order_t *o = &s->orders[i];
+        rc = ordo_decider_decide(s->dec, o, o->created, s->arena, &dec, err);
+        if (!rc)
+            rc = sim_order_world(s, o, dec.plan, err);
+        s->sum->orders++;
+        if (s->opt->progress && (s->sum->orders & 4095) == 0)
+            s->opt->progress(s->opt->progress_ctx, day, s->opt->days, s->sum->orders,
+                             (uint64_t)s->opt->orders_per_day * s->opt->days);
+    }
+    return rc ? rc : flush_events(s, err);
+}
+
+static int write_summary(const ordo_sim_options_t *opt, const ordo_sim_summary_t *sum,
+                         ordo_error_t *err)
+{
+    char *json = ordo_sim_summary_json(sum, 1);
+    if (!json)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", opt->out_dir);
+    size_t len = strlen(json);
+    int rc = ordo_write_file_atomic(path, json, len, err);
+    free(json);
+    return rc;
+}
+
+int ordo_sim_run(const ordo_sim_options_t *opt, ordo_sim_summary_t *sum, ordo_error_t *err)
+{
+    memset(sum, 0, sizeof *sum);
+    if (!opt->out_dir || !opt->days || !opt->scenario)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, !opt->out_dir ? "out" : "days",
+                              "required");
+    sim_t s = {.opt = opt, .sum = sum, .day0 = start_day()};
+    seed_streams(&s);
+    int rc = open_all(&s, err);
+    snprintf(sum->scenario, sizeof sum->scenario, "%s", s.sc.name);
+    snprintf(sum->experiment, sizeof sum->experiment, "%s", s.sc.experiment);
+    sum->seed = opt->seed;
+    sum->days = opt->days;
+    uint64_t t0 = ordo_now_ns();
+    for (uint32_t d = 0; !rc && d < opt->days; d++) {
+        rc = run_day(&s, d, err);
+        if (!rc && opt->progress)
+            opt->progress(opt->progress_ctx, d + 1, opt->days, sum->orders,
+                          (uint64_t)opt->orders_per_day * opt->days);
+    }
+    if (!rc)
+        rc = ordo_decider_flush(s.dec, err);
+    sum->seconds = (double)(ordo_now_ns() - t0) / 1e9;
+    sum->orders_per_second = sum->seconds > 0 ? sum->orders / sum->seconds : 0;
+    int rc2 = close_all(&s, rc, err);
+    if (!rc)
+        rc = rc2;
+    if (!rc)
+        rc = write_summary(opt, sum, err);
+    return rc;
+}

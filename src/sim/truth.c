@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The world's truth: when a node ships and how long a lane really takes.
+ * This is NOT the carriers' published transit histograms the engine plans
+ * with; docs/internals/SIM.md ("The true lane model") states every number
+ * here, so that a model learning from outcomes can be scored on how much
+ * of it it recovers. */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ordo/calendar.h"
+#include "ordo/geo.h"
+
+int sim_node_utc_offset(const ordo_node_t *node)
+{
+    return (int)lround(node->lon / 15.0);
+}
+
+int64_t sim_ship_day(const ordo_node_t *node, int64_t t)
+{
+    int64_t local = t + (int64_t)sim_node_utc_offset(node) * 3600;
+    int64_t day = ordo_cal_day_of(local);
+    int hour = (int)((local - day * 86400) / 3600);
+    if (hour >= node->cutoff_hour)
+        day++;
+    int proc = node->processing_days > 0 ? node->processing_days : 0;
+    return ordo_cal_add_working(day, proc, ORDO_WEEK_MON_FRI);
+}
+
+int sim_truth_base_days(int zone, bool fast)
+{
+    static const int ground[9] = {1, 1, 2, 3, 4, 5, 6, 7, 7};
+    static const int two_day[9] = {1, 1, 1, 1, 1, 2, 2, 2, 2};
+    if (zone < 1)
+        zone = 1;
+    if (zone > 8)
+        zone = 8;
+    return fast ? two_day[zone] : ground[zone];
+}
+
+/* P(one extra day) for the carrier (by its name). */
+static double carrier_late(const char *carrier)
+{
+    static const struct {
+        const char *name;
+        double p;
+    } t[] = {{"parcel", 0.03}, {"ups", 0.03}, {"fedex", 0.03}, {"postal", 0.06},
+             {"usps", 0.06},   {"regional", 0.10}, {"lso", 0.10}, {"ontrac", 0.10}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(carrier, t[i].name))
+            return t[i].p;
+    return 0.05;
+}
+
+/* P(one extra day) for the destination's region. */
+static double region_late(const char *state)
+{
+    static const char west[] = "CA OR WA NV AZ UT CO ID MT WY NM AK HI";
+    static const char northeast[] = "NY NJ PA MA CT RI VT NH ME";
+    if (!state || !state[0])
+        return 0;
+    if (strstr(west, state))
+        return 0.15;
+    if (strstr(northeast, state))
+        return 0.05;
+    return 0;
+}
+
+static bool draw(ordo_rng_t *rng, double p)
+{
+    return ordo_rng_uniform(rng) < p;
+}
+
+int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t ship_day,
+                     ordo_rng_t *rng)
+{
+    if (lane->service < 0)
+        return 0; /* pickup: ready at the store the day it is picked */
+    const ordo_carrier_service_t *svc = &net->services[lane->service];
+    bool fast = svc->service != ORDO_SERVICE_GROUND;
+    int zone = ordo_network_zone(net, lane->node, lane->zip3);
+    int days = svc->service == ORDO_SERVICE_OVERNIGHT ? 1 : sim_truth_base_days(zone, fast);
+    days += draw(rng, carrier_late(svc->carrier));
+    days += draw(rng, region_late(lane->state));
+    int wd = ordo_cal_weekday(ship_day);
+    days += draw(rng, wd == 4 ? 0.10 : wd == 0 ? 0.03 : 0);
+    const ordo_zip_t *z = ordo_geo_zip(net->geo ? net->geo : ordo_geo_default(), lane->zip);
+    bool rural = z && z->population < 2000;
+    if (rural) {
+        days += draw(rng, 0.30);
+        days += draw(rng, 0.10);
+    }
+    /* long hauls miss connections: 15% more per zone beyond 2 */
+    days += draw(rng, zone > 2 ? 0.15 * (zone - 2) : 0);
+    return days;
+}
