@@ -207,6 +207,24 @@ static bool next_lead_group(exact_t *ex, src_subset_t *sub, ub_item_t *items, ui
     return true;
 }
 
+/* Can an item whose bound is ub still enter group S's top `want` entries
+ * and, with `rest`, reach the incumbent next to it? */
+static inline bool item_may_enter(const exact_t *ex, uint32_t S, const src_score_t *ub,
+                                  const src_score_t *rest)
+{
+    uint32_t dim = ex->x->dim;
+    if (!ex->x->explain && ex->n_top[S] >= ex->want &&
+        src_lex_cmp(ub, &ex->top[(size_t)S * ex->M + ex->want - 1].score, dim) <= 0)
+        return false;
+    if (rest) {
+        src_score_t b = *ub;
+        src_add(&b, rest, dim);
+        if (src_lex_cmp(&b, &ex->inc, dim) < 0)
+            return false;
+    }
+    return true;
+}
+
 static inline __attribute__((always_inline)) void
 subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const src_score_t *rest)
 {
@@ -230,15 +248,8 @@ subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const 
             break;
         }
         items[bi].done = true;
-        if (!x->explain && ex->n_top[S] >= ex->want &&
-            src_lex_cmp(&items[bi].ub, &ex->top[(size_t)S * ex->M + ex->want - 1].score, dim) <= 0)
+        if (!item_may_enter(ex, S, &items[bi].ub, rest))
             break;
-        if (rest) {
-            src_score_t b = items[bi].ub;
-            src_add(&b, rest, dim);
-            if (src_lex_cmp(&b, &ex->inc, dim) < 0)
-                break;
-        }
         src_eval_t e;
         src_eval(x, items[bi].cand, S, &e);
         if (e.feasible)
@@ -645,7 +656,6 @@ static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_sco
 {
     src_ctx_t *x = ex->x;
     uint32_t n = ex->gn[S], off = ex->goff[S], dim = x->dim;
-    const src_score_t *thr = &ex->top[(size_t)S * ex->M + ex->want - 1].score;
     for (uint32_t i = 0; i < n; i++) {
         items[i].cand = ex->gcand[off + i];
         items[i].done = false;
@@ -659,14 +669,8 @@ static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_sco
         for (uint32_t i = 0; i < n; i++)
             if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
                 bi = (int)i;
-        if (bi < 0 || (ex->n_top[S] >= ex->want && src_lex_cmp(&items[bi].ub, thr, dim) <= 0))
+        if (bi < 0 || !item_may_enter(ex, S, &items[bi].ub, rest))
             break;
-        if (rest) {
-            src_score_t b = items[bi].ub;
-            src_add(&b, rest, dim);
-            if (src_lex_cmp(&b, &ex->inc, dim) < 0)
-                break;
-        }
         if (!items[bi].has_ub) {
             gather_refine(ex, S, off + (uint32_t)bi);
             items[bi].ub.v[0] = ex->gub[off + (uint32_t)bi];
