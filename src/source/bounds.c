@@ -393,7 +393,11 @@ static inline __attribute__((always_inline)) bool
 weighted_tight_ub(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, src_subset_t *sub,
                   const ordo_weights_t *w, double *out)
 {
-    if (!c->ready || !c->sb_set || !c->sb_fast || !c->sb_bits_ok || (sub->heavy & c->sb_bits))
+    if (!c->ready)
+        return false;
+    if (!c->sb_set) /* once per candidate, when a bound first needs it */
+        src_cand_service_rule(x, c);
+    if (!c->sb_fast || !c->sb_bits_ok || (sub->heavy & c->sb_bits))
         return false;
     double units = sub->units;
     double cap = c->cap; /* the node's capacity under the signals in force */

@@ -518,6 +518,7 @@ static int prepare_bounds(src_ctx_t *x)
     if (!x->line_cands)
         return src_fail_arena(x, "the line-to-candidate bitsets");
     x->svc_target = src_service_target(x); /* the candidates' service rule */
+    src_lines_fixed(x);
     for (uint32_t c = 0; c < x->n_cands; c++) {
         src_cand_init_bounds(x, c);
         uint32_t fm = x->cands[c].full_mask;

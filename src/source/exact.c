@@ -86,6 +86,16 @@ typedef struct exact {
     uint32_t *goff, *gn, *gchoice;
     uint32_t *gcand;
     double *gub, *gU, *gE;
+    /* Lazy bounds of the gathered groups: glu/ggu are the per-line and
+     * per-shipment parts of the decomposed bound (src_line_ub,
+     * src_fixed_ub, kept by split_may_win_full); an item starts with their
+     * sum (plus a margin) and gets its tight bound (gtight) only when it is
+     * the best of the group's items, so each group's scan visits its items
+     * in the order of their tight bounds as before. gsub: each group's
+     * src_subset_t, for those refinements. */
+    double *glu, *ggu;
+    uint8_t *gtight;
+    src_subset_t *gsub;
     bool defer, by_count;
     int64_t *tw;    /* [S]: units(S) × best type weight of a node that can ship S (-1: none) */
     int64_t *tpart; /* [S * M + j - 1]: best Σ tw over partitions of S into exactly j groups */
@@ -197,6 +207,24 @@ static bool next_lead_group(exact_t *ex, src_subset_t *sub, ub_item_t *items, ui
     return true;
 }
 
+/* Can an item whose bound is ub still enter group S's top `want` entries
+ * and, with `rest`, reach the incumbent next to it? */
+static inline bool item_may_enter(const exact_t *ex, uint32_t S, const src_score_t *ub,
+                                  const src_score_t *rest)
+{
+    uint32_t dim = ex->x->dim;
+    if (!ex->x->explain && ex->n_top[S] >= ex->want &&
+        src_lex_cmp(ub, &ex->top[(size_t)S * ex->M + ex->want - 1].score, dim) <= 0)
+        return false;
+    if (rest) {
+        src_score_t b = *ub;
+        src_add(&b, rest, dim);
+        if (src_lex_cmp(&b, &ex->inc, dim) < 0)
+            return false;
+    }
+    return true;
+}
+
 static inline __attribute__((always_inline)) void
 subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const src_score_t *rest)
 {
@@ -220,15 +248,8 @@ subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const 
             break;
         }
         items[bi].done = true;
-        if (!x->explain && ex->n_top[S] >= ex->want &&
-            src_lex_cmp(&items[bi].ub, &ex->top[(size_t)S * ex->M + ex->want - 1].score, dim) <= 0)
+        if (!item_may_enter(ex, S, &items[bi].ub, rest))
             break;
-        if (rest) {
-            src_score_t b = items[bi].ub;
-            src_add(&b, rest, dim);
-            if (src_lex_cmp(&b, &ex->inc, dim) < 0)
-                break;
-        }
         src_eval_t e;
         src_eval(x, items[bi].cand, S, &e);
         if (e.feasible)
@@ -478,6 +499,77 @@ static void search(exact_t *ex, uint32_t T, uint32_t k, const src_score_t *acc)
     }
 }
 
+/* A gathered group's items with their tight bounds (no lazy bounds). */
+static uint32_t gather_items(exact_t *ex, uint32_t S, size_t used, ub_item_t *items)
+{
+    src_subset_t *sub = &ex->gsub[S];
+    src_subset_init(ex->x, S, sub);
+    uint32_t n = subset_items(ex, S, sub, NULL, items);
+    for (uint32_t i = 0; i < n; i++) {
+        ex->gcand[used + i] = items[i].cand;
+        ex->gub[used + i] = items[i].ub.v[0];
+        ex->gtight[used + i] = 1;
+    }
+    return n;
+}
+
+/* A gathered group's items with their decomposed bounds (exact_t.glu):
+ * Σ line parts + the shipment part, raised by a margin far above the
+ * rounding of either computation, so never below the tight bound. */
+static uint32_t gather_items_lazy(exact_t *ex, uint32_t S, size_t used)
+{
+    src_ctx_t *x = ex->x;
+    src_subset_init(x, S, &ex->gsub[S]);
+    uint32_t n = 0, nl = x->n_lines;
+    for (uint32_t w = 0; w < x->cand_words; w++) {
+        for (uint64_t bits = group_word(x, S, w); bits; bits &= bits - 1) {
+            uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            const double *lu = &ex->glu[(size_t)c * nl];
+            double b = ex->ggu[c], mag = 1 + fabs(b);
+            for (uint32_t m = S; m; m &= m - 1) {
+                b += lu[__builtin_ctz(m)];
+                mag += fabs(lu[__builtin_ctz(m)]);
+            }
+            ex->gcand[used + n] = c;
+            ex->gub[used + n] = b + 1e-7 * mag;
+            ex->gtight[used + n] = 0;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Give a gathered item its tight bound. */
+static void gather_refine(exact_t *ex, uint32_t S, size_t at)
+{
+    src_score_t ub;
+    src_upper_bound_sub(ex->x, ex->gcand[at], &ex->gsub[S], ex->tight, &ub);
+    ex->gub[at] = ub.v[0];
+    ex->gtight[at] = 1;
+}
+
+/* The best tight bound of a gathered group's n items (n > 0): the
+ * largest bound refined, then every item whose bound is above the best
+ * tight one so far (an item at or below it cannot exceed it). */
+static double gather_max(exact_t *ex, uint32_t S, size_t off, uint32_t n)
+{
+    size_t bi = off;
+    for (size_t i = off + 1; i < off + n; i++)
+        if (ex->gub[i] > ex->gub[bi])
+            bi = i;
+    if (!ex->gtight[bi])
+        gather_refine(ex, S, bi);
+    double U = ex->gub[bi];
+    for (size_t i = off; i < off + n; i++)
+        if (ex->gub[i] > U) {
+            if (!ex->gtight[i])
+                gather_refine(ex, S, i);
+            if (ex->gub[i] > U)
+                U = ex->gub[i];
+        }
+    return U;
+}
+
 /* Gathering mode (see exact_t.gather): every group's candidates and
  * bounds, and the best bound sums of partitions. */
 static int gather_setup(exact_t *ex, ub_item_t *items)
@@ -495,7 +587,9 @@ static int gather_setup(exact_t *ex, ub_item_t *items)
     size_t cap = (size_t)x->n_cands * (nsub - 1) + 1, used = 0;
     ex->gcand = ordo_arena_alloc(x->arena, sizeof *ex->gcand * cap);
     ex->gub = ordo_arena_alloc(x->arena, sizeof *ex->gub * cap);
-    if (!ex->gcand || !ex->gub)
+    ex->gtight = ordo_arena_alloc(x->arena, cap);
+    ex->gsub = ordo_arena_alloc(x->arena, sizeof *ex->gsub * nsub);
+    if (!ex->gcand || !ex->gub || !ex->gtight || !ex->gsub)
         return src_fail_arena(x, "the gathered groups' candidates");
     for (uint32_t S = 1; S < nsub; S++) {
         ex->goff[S] = (uint32_t)used;
@@ -504,18 +598,10 @@ static int gather_setup(exact_t *ex, ub_item_t *items)
             ex->gU[S] = ex->n_top[S] ? ex->top[(size_t)S * M].score.v[0] : -INFINITY;
             continue;
         }
-        src_subset_t sub;
-        src_subset_init(x, S, &sub);
-        uint32_t n = subset_items(ex, S, &sub, NULL, items);
-        double U = -INFINITY;
-        for (uint32_t i = 0; i < n; i++) {
-            ex->gcand[used + i] = items[i].cand;
-            ex->gub[used + i] = items[i].ub.v[0];
-            if (items[i].ub.v[0] > U)
-                U = items[i].ub.v[0];
-        }
+        uint32_t n = ex->glu && ex->lead < 0 ? gather_items_lazy(ex, S, used)
+                                             : gather_items(ex, S, used, items);
         ex->gn[S] = n;
-        ex->gU[S] = U;
+        ex->gU[S] = n ? gather_max(ex, S, used, n) : -INFINITY;
         used += n;
     }
     /* gE[T][j]: partitions of T into exactly j groups, the group holding T's
@@ -564,21 +650,39 @@ static double gather_rest(const exact_t *ex, uint32_t S)
 }
 
 /* One group's stored items, scanned best-first (against the incumbent when
- * `rest` is given). */
+ * `rest` is given), as subset_scan scans them; an item without its tight
+ * bound yet gets it when it is the best left, before any test. */
 static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_score_t *rest)
 {
-    src_subset_t sub;
-    sub.mask = S;
-    uint32_t n = ex->gn[S], off = ex->goff[S];
+    src_ctx_t *x = ex->x;
+    uint32_t n = ex->gn[S], off = ex->goff[S], dim = x->dim;
     for (uint32_t i = 0; i < n; i++) {
         items[i].cand = ex->gcand[off + i];
         items[i].done = false;
-        items[i].has_ub = true;
+        items[i].has_ub = ex->gtight[off + i];
         items[i].ub.v[0] = ex->gub[off + i];
     }
     if (ex->done)
         ex->done[S] = 1;
-    subset_scan(ex, &sub, items, n, rest);
+    for (;;) {
+        int bi = -1;
+        for (uint32_t i = 0; i < n; i++)
+            if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
+                bi = (int)i;
+        if (bi < 0 || !item_may_enter(ex, S, &items[bi].ub, rest))
+            break;
+        if (!items[bi].has_ub) {
+            gather_refine(ex, S, off + (uint32_t)bi);
+            items[bi].ub.v[0] = ex->gub[off + (uint32_t)bi];
+            items[bi].has_ub = true;
+            continue;
+        }
+        items[bi].done = true;
+        src_eval_t e;
+        src_eval(x, items[bi].cand, S, &e);
+        if (e.feasible)
+            top_insert(ex, S, items[bi].cand, &e.score);
+    }
 }
 
 /* One pass of the gathering mode: the groups of the best bound partition,
@@ -946,6 +1050,8 @@ static bool split_may_win_full(exact_t *ex, const src_score_t *single, bool keep
                 src_line_ub(x, c, i, &v);
                 if (keep)
                     ex->lu[(size_t)c * x->n_lines + i] = v;
+                if (ex->glu)
+                    ex->glu[(size_t)c * x->n_lines + i] = v.v[0];
                 src_ub_max(&U, &any, &v, dim);
             }
         }
@@ -958,6 +1064,8 @@ static bool split_may_win_full(exact_t *ex, const src_score_t *single, bool keep
         src_fixed_ub(x, c, &v);
         if (keep)
             ex->gu[c] = v;
+        if (ex->ggu)
+            ex->ggu[c] = v.v[0];
         src_ub_max(&G, &any_g, &v, dim);
     }
     bool split_may_win = false;
@@ -999,6 +1107,12 @@ static int exact_split_test(exact_t *ex, ub_item_t *items, bool *only_full)
         ex->lu = ordo_arena_alloc(x->arena, sizeof *ex->lu * x->n_cands * x->n_lines);
         ex->gu = ordo_arena_alloc(x->arena, sizeof *ex->gu * (x->n_cands + 1));
         if (!ex->lu || !ex->gu)
+            return src_fail_arena(x, "the per-line bounds of the candidates");
+    }
+    if (dim == 1 && !x->explain) { /* for the lazy bounds of the gathering mode */
+        ex->glu = ordo_arena_alloc(x->arena, sizeof *ex->glu * x->n_cands * x->n_lines);
+        ex->ggu = ordo_arena_alloc(x->arena, sizeof *ex->ggu * (x->n_cands + 1));
+        if (!ex->glu || !ex->ggu)
             return src_fail_arena(x, "the per-line bounds of the candidates");
     }
     bool may = split_may_win_full(ex, &single, keep);

@@ -931,6 +931,17 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
 
 static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, double *econ);
 
+void src_lines_fixed(src_ctx_t *x)
+{
+    const ordo_source_params_t *P = &x->eng->p;
+    int rz = return_zone(x);
+    for (uint32_t i = 0; i < x->n_lines; i++) {
+        src_line_t *l = &x->lines[i];
+        l->fix_ret = l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price);
+        l->fix_ship = rz >= 1 ? l->qty * l->base_rr * return_ship(x->eng, rz, l) : -1;
+    }
+}
+
 void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
 {
     src_cand_t *c = &x->cands[ci];
@@ -969,7 +980,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
             best = p;
     }
     c->ot_ub = best;
-    src_cand_service_rule(x, c);
+    /* the service rule (src_cand_service_rule) when a bound first needs it */
 }
 
 /* Exact where the shipment model is service-independent: the cash part
@@ -980,10 +991,9 @@ static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, do
 {
     const ordo_source_params_t *P = &x->eng->p;
     const src_line_t *l = &x->lines[i];
-    double f = l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price);
-    int rz = return_zone(x);
-    if (x->order->level != ORDO_LEVEL_PICKUP && c->zone >= 1 && rz >= 1)
-        f += l->qty * l->base_rr * return_ship(x->eng, rz, l);
+    double f = l->fix_ret;
+    if (x->order->level != ORDO_LEVEL_PICKUP && c->zone >= 1 && l->fix_ship >= 0)
+        f += l->fix_ship;
     if (x->risk_on)
         f += src_risk_line_lb(x, c, i);
     double relief = 0, opp = 0;

@@ -103,6 +103,9 @@ typedef struct src_line {
     double ub_share, ub_rr;
     int ret_wl; /* billable lb of one returned unit (src_return_lb) */
     double side[3]; /* the unit's sides, longest first (inches) */
+    /* line_fixed's parts that no candidate changes: returns processing and
+     * lost margin, and return shipping (src_lines_fixed) */
+    double fix_ret, fix_ship;
 } src_line_t;
 
 /* A node that stocks at least one search line. */
@@ -517,6 +520,8 @@ void src_fixed_ub(src_ctx_t *x, uint32_t cand, src_score_t *out);
 double src_line_ub_crit(src_ctx_t *x, uint32_t cand, uint32_t line, uint32_t q);
 double src_fixed_ub_crit(src_ctx_t *x, uint32_t cand, uint32_t q);
 void src_cand_init_bounds(src_ctx_t *x, uint32_t cand);
+/* The lines' src_line_t.fix_ret and fix_ship, before any candidate's bounds. */
+void src_lines_fixed(src_ctx_t *x);
 
 /* Service levels (features.c; docs/policies.md, "Service levels are
  * promises"): the P(on time) the chosen service must reach (the level's
