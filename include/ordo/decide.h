@@ -106,6 +106,15 @@ int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err);
  * gave that promise. On an error nothing decided since the last commit
  * may be acknowledged (the log then refuses every later append). */
 int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err);
+/* ordo_decider_commit in two steps, for a front end that answers in
+ * between: ordo_decider_commit_durable is the acknowledgement point (the
+ * log's write + fdatasync); ordo_decider_commit_after, called on the same
+ * thread after a successful one, does the store's follow-up work (WAL
+ * checkpoint, the committed records' reservations into the store's open
+ * transaction), which no answer needs to wait for: the log is the stock's
+ * write-ahead log. ordo_decider_commit is the two in a row. */
+int ordo_decider_commit_durable(ordo_decider_t *d, ordo_error_t *err);
+void ordo_decider_commit_after(ordo_decider_t *d);
 /* Call from the decider's thread before it waits for input: commits the
  * store transaction that holds the reservations decided so far (a decider
  * with a log keeps one open across orders, holding the store's write

@@ -48,6 +48,7 @@ struct ordo_decider {
     ordo_store_t *ckpt;       /* the committer's handle: WAL checkpoints */
     _Atomic uint64_t commits; /* ordo_decider_commit calls that succeeded */
     uint64_t commits_seen;    /* ... when the store's transaction began */
+    uint64_t ckpt_at;         /* commits at the last WAL checkpoint */
     uint64_t stock_tx_started; /* ordo_now_ns when it was first seen open */
     uint64_t deadline_ns;      /* ordo_decider_set_deadline: 0 none */
 };
@@ -659,25 +660,39 @@ int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
     return rc ? rc : d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
 }
 
-int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
+int ordo_decider_commit_durable(ordo_decider_t *d, ordo_error_t *err)
 {
     /* touches only the log (thread-safe): may run beside decide; a flush
      * with nothing pending returns at once. The store's group is
      * committed by the decider's own thread at its next order (or at
      * flush and close): until then recovery rebuilds it from the log. */
     int rc = d->group ? ordo_log_flush(d->log, err) : ORDO_OK;
-    if (rc == ORDO_OK) {
-        uint64_t n = atomic_fetch_add(&d->commits, 1) + 1;
-        /* the store's WAL, copied into the database here rather than in
-         * decide's thread; best effort (the next one catches up) */
-        if (d->ckpt && n % 16 == 0)
-            (void)ordo_store_checkpoint(d->ckpt, -1, true, NULL);
-        /* the committed records' reservations, into the store's open
-         * transaction on this thread; a failure is kept and stops the
-         * decider at its next order */
-        if (d->has_stock)
-            (void)ordo_decide_stock_apply(&d->stock, NULL);
+    if (rc == ORDO_OK)
+        atomic_fetch_add(&d->commits, 1);
+    return rc;
+}
+
+void ordo_decider_commit_after(ordo_decider_t *d)
+{ /* one thread at a time (ckpt_at, the checkpoint handle) */
+    uint64_t n = atomic_load(&d->commits);
+    /* the store's WAL, copied into the database here rather than in
+     * decide's thread; best effort (the next one catches up) */
+    if (d->ckpt && n - d->ckpt_at >= 16) {
+        d->ckpt_at = n;
+        (void)ordo_store_checkpoint(d->ckpt, -1, true, NULL);
     }
+    /* the committed records' reservations, into the store's open
+     * transaction on this thread; a failure is kept and stops the
+     * decider at its next order */
+    if (d->has_stock)
+        (void)ordo_decide_stock_apply(&d->stock, NULL);
+}
+
+int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
+{
+    int rc = ordo_decider_commit_durable(d, err);
+    if (rc == ORDO_OK)
+        ordo_decider_commit_after(d);
     return rc;
 }
 

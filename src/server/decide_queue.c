@@ -43,7 +43,7 @@ bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf
 static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t *out,
                         ordo_error_t *err)
 {
-    int rc = ordo_decider_commit(s->decider, err);
+    int rc = ordo_decider_commit_durable(s->decider, err); /* the applier does the rest */
     if (rc)
         return rc;
     ordo_buf_t rec;
@@ -204,12 +204,14 @@ static void decide_group(ordo_server_t *s, srv_req_t *group)
 }
 
 /* Commits a decided group, then answers it (the committer thread): no
- * answer leaves before the group's records are durable. */
-static void commit_group(ordo_server_t *s, srv_req_t *group)
+ * answer leaves before the group's records are durable. The store's
+ * follow-up of the commit (ordo_decider_commit_after) is the caller's, once
+ * the answers are on their way. Returns the commit's code. */
+static int commit_group(ordo_server_t *s, srv_req_t *group)
 {
     ordo_error_t err = {0};
     uint64_t t0 = ordo_now_ns();
-    int rc = ordo_decider_commit(s->decider, &err);
+    int rc = ordo_decider_commit_durable(s->decider, &err);
     srv_hist_add(&s->metrics.fsync, ordo_now_ns() - t0);
     atomic_fetch_add(&s->metrics.groups, 1);
     srv_req_t *next;
@@ -223,16 +225,23 @@ static void commit_group(ordo_server_t *s, srv_req_t *group)
         MHD_resume_connection(r->conn);
     }
     srv_events_wake(s);
+    return rc;
 }
 
-/* Hands a decided group to the committer, waiting while it still holds
- * the previous one (at most one group between decided and answered). */
+/* Hands a decided group to the committer without waiting: groups decided
+ * while it syncs join the next commit (one fdatasync for all of them), so
+ * the decision thread never stops for a sync. */
 static void handoff(srv_queue_t *q, srv_req_t *group)
 {
+    srv_req_t *tail = group;
+    while (tail->next)
+        tail = tail->next;
     pthread_mutex_lock(&q->commit_lock);
-    while (q->handoff)
-        pthread_cond_wait(&q->commit_cond, &q->commit_lock);
-    q->handoff = group;
+    if (q->handoff)
+        q->handoff_tail->next = group;
+    else
+        q->handoff = group;
+    q->handoff_tail = tail;
     pthread_cond_broadcast(&q->commit_cond);
     pthread_mutex_unlock(&q->commit_lock);
 }
@@ -246,14 +255,40 @@ static void *commit_main(void *arg)
     for (;;) {
         while (!q->handoff && !q->commit_stop)
             pthread_cond_wait(&q->commit_cond, &q->commit_lock);
-        srv_req_t *g = q->handoff;
+        srv_req_t *g = q->handoff; /* every group decided so far */
         if (!g)
             break; /* stopped, nothing left */
+        q->handoff = q->handoff_tail = NULL;
         pthread_mutex_unlock(&q->commit_lock);
-        commit_group(s, g);
+        int rc = commit_group(s, g);
         pthread_mutex_lock(&q->commit_lock);
-        q->handoff = NULL;
-        pthread_cond_broadcast(&q->commit_cond);
+        if (rc == ORDO_OK) { /* answered: the store's part to the applier */
+            q->apply_due++;
+            pthread_cond_signal(&q->apply_cond);
+        }
+    }
+    pthread_mutex_unlock(&q->commit_lock);
+    return NULL;
+}
+
+/* The store's follow-up of the commits (WAL checkpoint, reservations into
+ * the store's open transaction): one call covers every commit since the
+ * last, while the committer syncs the next group. */
+static void *apply_main(void *arg)
+{
+    ordo_server_t *s = arg;
+    srv_queue_t *q = &s->queue;
+    pthread_setname_np(pthread_self(), "ordo-apply");
+    pthread_mutex_lock(&q->commit_lock);
+    for (;;) {
+        while (!q->apply_due && !q->apply_stop)
+            pthread_cond_wait(&q->apply_cond, &q->commit_lock);
+        if (!q->apply_due)
+            break; /* stopped, nothing left */
+        q->apply_due = 0;
+        pthread_mutex_unlock(&q->commit_lock);
+        ordo_decider_commit_after(s->decider);
+        pthread_mutex_lock(&q->commit_lock);
     }
     pthread_mutex_unlock(&q->commit_lock);
     return NULL;
@@ -304,7 +339,18 @@ static void *decide_main(void *arg)
     return NULL;
 }
 
-/* Lets the committer finish the group it holds, then joins it. */
+/* Joins the applier once it has followed up every commit. */
+static void applier_stop(srv_queue_t *q)
+{
+    pthread_mutex_lock(&q->commit_lock);
+    q->apply_stop = true;
+    pthread_cond_broadcast(&q->apply_cond);
+    pthread_mutex_unlock(&q->commit_lock);
+    pthread_join(q->applier, NULL);
+}
+
+/* Lets the committer finish the groups it holds, then joins it; then the
+ * applier. */
 static void srv_committer_stop(srv_queue_t *q)
 {
     pthread_mutex_lock(&q->commit_lock);
@@ -312,6 +358,7 @@ static void srv_committer_stop(srv_queue_t *q)
     pthread_cond_broadcast(&q->commit_cond);
     pthread_mutex_unlock(&q->commit_lock);
     pthread_join(q->committer, NULL);
+    applier_stop(q);
 }
 
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err)
@@ -321,8 +368,13 @@ int srv_queue_start(ordo_server_t *s, ordo_error_t *err)
     pthread_cond_init(&q->cond, NULL);
     pthread_mutex_init(&q->commit_lock, NULL);
     pthread_cond_init(&q->commit_cond, NULL);
-    if (pthread_create(&q->committer, NULL, commit_main, s))
+    pthread_cond_init(&q->apply_cond, NULL);
+    if (pthread_create(&q->applier, NULL, apply_main, s))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the applier");
+    if (pthread_create(&q->committer, NULL, commit_main, s)) {
+        applier_stop(q);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the committer");
+    }
     if (pthread_create(&q->thread, NULL, decide_main, s)) {
         srv_committer_stop(q);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the decision thread");
