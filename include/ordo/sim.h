@@ -51,6 +51,14 @@ typedef struct ordo_sim_summary {
     uint64_t orders_delivered;
     uint64_t oversells;         /* units shipped beyond a node's true stock: must be 0 */
     uint64_t outcome_events;
+    /* the world's stock (docs/internals/SIM.md "True and recorded stock") */
+    uint64_t short_picks;           /* plan lines a store's shelf could not cover */
+    uint64_t units_short;           /* their units */
+    uint64_t reroutes;              /* short lines decided again (orders "<id>-r") */
+    uint64_t units_short_cancelled; /* short units neither rerouted nor sourced again */
+    uint64_t cycle_counts;          /* cells counted after a short pick */
+    uint64_t units_shrunk;          /* units lost from store shelves */
+    uint64_t units_replenished;     /* units delivered by replenishment */
     double seconds;             /* measured wall time of the world loop */
     double orders_per_second;   /* measured */
 } ordo_sim_summary_t;

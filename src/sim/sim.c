@@ -112,6 +112,8 @@ static int open_all(sim_t *s, ordo_error_t *err)
         rc = ordo_store_open(s->opt->out_dir, NULL, &s->store, err);
     if (!rc)
         rc = setup_experiment(s, err);
+    if (!rc)
+        rc = sim_world_open(s, err);
     if (rc)
         return rc;
     ordo_log_options_t lo;
@@ -140,6 +142,7 @@ static int close_all(sim_t *s, int rc, ordo_error_t *err)
     free(s->labour);
     free(s->orders);
     free(s->ev);
+    sim_world_close(s);
     sim_scenario_free(&s->sc);
     return rc2;
 }
@@ -237,7 +240,9 @@ static int flush_events(sim_t *s, ordo_error_t *err)
 static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
 {
     uint32_t n = 0;
-    int rc = day_orders(s, day, &n, err);
+    int rc = sim_world_day_begin(s, day, err);
+    if (!rc)
+        rc = day_orders(s, day, &n, err);
     for (uint32_t i = 0; !rc && i < n; i++) {
         ordo_arena_reset(s->arena);
         ordo_decision_t dec;
@@ -250,6 +255,8 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
             s->opt->progress(s->opt->progress_ctx, day, s->opt->days, s->sum->orders,
                              (uint64_t)s->opt->orders_per_day * s->opt->days);
     }
+    if (!rc)
+        rc = sim_world_day_end(s, day, err);
     return rc ? rc : flush_events(s, err);
 }
 

@@ -29,6 +29,13 @@ char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
     ordo_jsonw_kint(&w, "orders_late", (int64_t)s->orders_late);
     ordo_jsonw_kint(&w, "oversells", (int64_t)s->oversells);
     ordo_jsonw_kint(&w, "outcome_events", (int64_t)s->outcome_events);
+    ordo_jsonw_kint(&w, "short_picks", (int64_t)s->short_picks);
+    ordo_jsonw_kint(&w, "units_short", (int64_t)s->units_short);
+    ordo_jsonw_kint(&w, "reroutes", (int64_t)s->reroutes);
+    ordo_jsonw_kint(&w, "units_short_cancelled", (int64_t)s->units_short_cancelled);
+    ordo_jsonw_kint(&w, "cycle_counts", (int64_t)s->cycle_counts);
+    ordo_jsonw_kint(&w, "units_shrunk", (int64_t)s->units_shrunk);
+    ordo_jsonw_kint(&w, "units_replenished", (int64_t)s->units_replenished);
     ordo_jsonw_key(&w, "measured"); /* wall clock: differs from run to run */
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "seconds", s->seconds);

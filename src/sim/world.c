@@ -72,22 +72,6 @@ static void ship_time(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *sh
         out->delivered = out->shipped + 3600;
 }
 
-/* Units of the plan's lines the world really takes from each node's true
- * stock: any unit beyond it is an oversell. */
-static void take_stock(sim_t *s, const ordo_shipment_t *sh)
-{
-    for (uint32_t l = 0; l < sh->n_lines; l++) {
-        const ordo_plan_line_t *pl = &sh->lines[l];
-        if (pl->cell >= s->n_cells)
-            continue;
-        int32_t *st = &s->true_stock[pl->cell];
-        int32_t before = *st > 0 ? *st : 0;
-        *st -= (int32_t)pl->quantity;
-        if ((uint32_t)before < pl->quantity)
-            s->sum->oversells += pl->quantity - (uint32_t)before;
-    }
-}
-
 static double shipment_value(const sim_t *s, const ordo_shipment_t *sh, double *ret_rate)
 {
     double v = 0, r = 0;
@@ -102,10 +86,9 @@ static double shipment_value(const sim_t *s, const ordo_shipment_t *sh, double *
 
 /* shipped (with the carrier cost and the promise), cost (pick, pack),
  * delivered, and maybe returned. */
-static int ship_events(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, uint32_t i,
+static int ship_events(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *sh, uint32_t i,
                        const sim_ship_t *t, int64_t promise, ordo_error_t *err)
 {
-    const ordo_shipment_t *sh = &plan->shipments[i];
     int rc = push(s, o->id, i, "s", ORDO_OUTCOME_SHIPPED, t->shipped, err);
     if (rc)
         return rc;
@@ -121,7 +104,6 @@ static int ship_events(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan,
     e->cost_mask = (1u << ORDO_COST_PICK) | (1u << ORDO_COST_PACK);
     if ((rc = push(s, o->id, i, "d", ORDO_OUTCOME_DELIVERED, t->delivered, err)))
         return rc;
-    take_stock(s, sh);
     s->sum->units_shipped += sh->units;
     double rr, value = shipment_value(s, sh, &rr);
     double late_days = promise && t->delivered > promise ? (t->delivered - promise) / 86400.0 + 1 : 0;
@@ -141,8 +123,11 @@ static int ship_events(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan,
     return ORDO_OK;
 }
 
-/* Units the plan left short, split into backordered and cancelled. */
-static uint32_t plan_accounting(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan)
+/* Units the plan left short, split into backordered and cancelled (a
+ * reroute's units were counted with the order it came from; what its plan
+ * does not source is cancelled). */
+static uint32_t plan_accounting(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan,
+                                bool reroute)
 {
     uint32_t ordered = 0, planned = 0, cancelled = 0;
     for (uint32_t l = 0; l < o->n_lines; l++)
@@ -153,17 +138,45 @@ static uint32_t plan_accounting(sim_t *s, const ordo_order_t *o, const ordo_plan
         if (plan->line_actions[a].action && !strcmp(plan->line_actions[a].action, "cancelled"))
             cancelled += plan->line_actions[a].short_qty;
     uint32_t shortq = ordered > planned ? ordered - planned : 0;
-    if (cancelled > shortq)
+    if (cancelled > shortq || reroute)
         cancelled = shortq;
-    s->sum->units_ordered += ordered;
+    if (reroute)
+        s->sum->units_short_cancelled += cancelled;
+    else
+        s->sum->units_ordered += ordered;
     s->sum->units_cancelled += cancelled;
     s->sum->units_backordered += shortq - cancelled;
     return planned;
 }
 
-int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err)
+/* Ships what the shelves hold: each shipment picked against the true
+ * stock (sim_pick), short lines left out; then the events. */
+static int ship_all(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, const sim_ship_t *t,
+                    int64_t promise, bool late, ordo_error_t *err)
 {
-    uint32_t planned = plan_accounting(s, o, plan);
+    ordo_plan_line_t buf[ORDO_ORDER_MAX_LINES];
+    uint32_t units = 0;
+    int rc = ORDO_OK;
+    for (uint32_t i = 0; !rc && i < plan->n_shipments; i++) {
+        ordo_shipment_t picked;
+        if (!sim_pick(s, o, plan->promise, &plan->shipments[i], &picked, buf,
+                      ORDO_ORDER_MAX_LINES, err, &rc) ||
+            rc)
+            continue;
+        units += picked.units;
+        rc = ship_events(s, o, &picked, i, &t[i], promise, err);
+    }
+    if (!rc && units) {
+        s->sum->orders_delivered++;
+        s->sum->orders_late += late;
+    }
+    return rc ? rc : sim_settle_queue(s, o->id, true, err);
+}
+
+static int world_order(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, bool reroute,
+                       ordo_error_t *err)
+{
+    uint32_t planned = plan_accounting(s, o, plan, reroute);
     double u_cancel = ordo_rng_uniform(&s->rng[SIM_RNG_CANCEL]);
     if (!plan->n_shipments || plan->n_shipments > SIM_MAX_SHIPMENTS)
         return ORDO_OK;
@@ -181,14 +194,19 @@ int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, or
         int64_t at = first_ship - 3600 > o->created ? first_ship - 3600 : o->created + 60;
         s->sum->units_cancelled += planned;
         s->sum->orders_cancelled++;
-        return push(s, o->id, 0, "x", ORDO_OUTCOME_CANCELLED, at, err);
+        int rc = sim_settle_queue(s, o->id, false, err);
+        return rc ? rc : push(s, o->id, 0, "x", ORDO_OUTCOME_CANCELLED, at, err);
     }
-    s->sum->orders_delivered++;
-    s->sum->orders_late += late;
-    for (uint32_t i = 0; i < plan->n_shipments; i++) {
-        int rc = ship_events(s, o, plan, i, &t[i], promise, err);
-        if (rc)
-            return rc;
-    }
-    return ORDO_OK;
+    return ship_all(s, o, plan, t, promise, late, err);
+}
+
+int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err)
+{
+    int rc = sim_world_wave_check(s, o->created, err);
+    return rc ? rc : world_order(s, o, plan, false, err);
+}
+
+int sim_reroute_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err)
+{
+    return world_order(s, o, plan, true, err);
 }

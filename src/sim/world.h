@@ -5,9 +5,55 @@
 
 #include "internal.h"
 #include "ordo/decide.h"
+#include "ordo/buf.h"
 #include "ordo/store.h"
 
 #define SIM_MAX_SHIPMENTS 32
+#define SIM_ID_MAX 48 /* order ids the world keeps across orders */
+
+/* The world's stock (stock_truth.c; SIM.md "True and recorded stock"):
+ * store shelves shrink and miscount day by day, stores pick in waves, a
+ * pick the shelf cannot cover is counted (a snapshot through the
+ * inventory interface) and decided again, and nodes are replenished on
+ * schedules. Scenario section "stock" (scenario_world.c). */
+typedef struct sim_stock_cfg {
+    double shrink_per_day;   /* store cells: P(a unit on the shelf is lost) a day */
+    double miscount_per_day; /* store cells: P(the shelf is off by ±1 unit) a day */
+    double phantom_per_day;  /* store cells: P(the shelf's units go missing) a day */
+    int wave_hours;          /* stores' pick waves: reroutes decided every so many hours */
+    /* replenishment: weekday bits (bit 0 Monday) per node type, and the
+     * order-up-to level as a multiple of the cell's starting on hand */
+    unsigned replenish_days[ORDO_NODE_TYPES];
+    double replenish_up_to;
+} sim_stock_cfg_t;
+
+/* A short line waiting for the next pick wave. */
+typedef struct sim_short {
+    ordo_order_t order; /* a shallow copy: its strings live in the day's arena */
+    int64_t promise;    /* the first plan's promise */
+    uint32_t sku, qty, cell;
+} sim_short_t;
+
+/* An order's reservations waiting to be settled in the store. */
+typedef struct sim_settle {
+    char order[SIM_ID_MAX];
+    bool ship; /* shipped (ORDO_STOCK_SHIP), else cancelled (ORDO_STOCK_RELEASE) */
+} sim_settle_t;
+
+typedef struct sim_world {
+    sim_stock_cfg_t cfg;
+    ordo_rng_t rng_stock, rng_reroute;
+    int32_t *target;            /* per cell: on hand at the start (order-up-to base) */
+    uint32_t *cell_sku;         /* per cell: its SKU */
+    sim_settle_t *settle;
+    size_t n_settle, cap_settle;
+    sim_short_t *shorts;        /* waiting for the wave */
+    size_t n_short, cap_short;
+    int64_t wave_due;           /* Unix seconds of the next wave (when shorts wait) */
+    ordo_arena_t *arena;        /* reroute decisions */
+    bool in_wave;               /* a reroute's short lines are cancelled, not rerouted */
+    ordo_buf_t doc;             /* inventory documents */
+} sim_world_t;
 
 typedef struct sim_ship {
     int64_t shipped, delivered; /* Unix seconds */
@@ -33,9 +79,40 @@ typedef struct sim {
     ordo_outcome_event_t *ev;
     size_t n_ev, cap_ev;
     ordo_sim_summary_t *sum;
+    sim_world_t w;
 } sim_t;
 
 /* The world's answer to one decided order, as outcome events in s->ev. */
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
+
+/* ---- stock_truth.c ---- */
+/* Reads the scenario's world sections and allocates the world's stock
+ * state (after the network, the true stock and the store are open). */
+int sim_world_open(sim_t *s, ordo_error_t *err);
+void sim_world_close(sim_t *s);
+/* Before a day's orders (the decider idle): shrink and miscounts, then
+ * the day's replenishment. */
+int sim_world_day_begin(sim_t *s, uint32_t day, ordo_error_t *err);
+/* After a day's orders, before its events are stored: the last pick
+ * wave and every reservation settled. */
+int sim_world_day_end(sim_t *s, uint32_t day, ordo_error_t *err);
+/* The pick wave, when one is due at t (called before each order's world). */
+int sim_world_wave_check(sim_t *s, int64_t t, ordo_error_t *err);
+/* Picks a shipment against the true stock: lines the shelf cannot cover
+ * are queued for the wave (a store) and left out of *out (lines in buf,
+ * SIM_MAX_LINES); returns the units picked. */
+uint32_t sim_pick(sim_t *s, const ordo_order_t *o, int64_t promise, const ordo_shipment_t *sh,
+                  ordo_shipment_t *out, ordo_plan_line_t *buf, uint32_t cap, ordo_error_t *err,
+                  int *rc);
+/* Queues the settlement of an order's reservations. */
+int sim_settle_queue(sim_t *s, const char *order, bool shipped, ordo_error_t *err);
+
+/* ---- scenario_world.c ---- */
+int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, ordo_error_t *err);
+
+/* The world's answer to a reroute (world.c): like sim_order_world, but its
+ * units were counted with the order it came from, and what its plan does
+ * not source is cancelled. */
+int sim_reroute_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
 
 #endif
