@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The scenario's world sections (docs/internals/SIM.md, "Scenario files"):
- * "stock" (shrink, miscounts, pick waves, replenishment). Read from the
- * same file as the rest of the scenario. */
+ * "stock" (shrink, miscounts, pick waves, replenishment), "calendar" (the
+ * start date and the holiday peak), "shoppers" (Zipf SKUs, baskets,
+ * customer cohorts). Read from the same file as the rest of the scenario. */
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ordo/calendar.h"
 #include "world.h"
 
 static void stock_defaults(sim_stock_cfg_t *c)
@@ -85,9 +88,121 @@ static int read_stock(const cJSON *root, const char *path, sim_stock_cfg_t *c, o
     return rc;
 }
 
-int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, ordo_error_t *err)
+static void demand_defaults(sim_demand_cfg_t *d)
+{
+    memset(d, 0, sizeof *d);
+    d->holidays = true;
+    d->thanksgiving = 1.3;
+    d->black_friday = 3.0;
+    d->cyber_weekend = 1.8;
+    d->cyber_monday = 2.6;
+    d->december_start = 1.15;
+    d->december_peak = 1.7;
+    d->december_late = 1.2;
+    d->christmas = 0.4;
+    d->december_after = 1.0;
+    d->shape = true;
+    d->zipf_s = 1.0;
+    d->lines_mean = 1.5;
+    static const double q[4] = {0.80, 0.13, 0.05, 0.02};
+    memcpy(d->qty, q, sizeof q);
+    d->customers = true;
+    d->returning = 0.55;
+    static const double share[SIM_COHORTS] = {0.45, 0.30, 0.18, 0.07};
+    static const double ltv[SIM_COHORTS] = {60, 250, 900, 3000};
+    static const double freq[SIM_COHORTS] = {1, 2, 5, 12};
+    memcpy(d->share, share, sizeof share);
+    memcpy(d->ltv, ltv, sizeof ltv);
+    memcpy(d->frequency, freq, sizeof freq);
+}
+
+static int date_of(const cJSON *v, int64_t *day)
+{
+    int y, m, d;
+    char tail;
+    if (!cJSON_IsString(v) || sscanf(v->valuestring, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+        m < 1 || m > 12 || d < 1 || d > 31 || y < 1971)
+        return -1;
+    *day = ordo_cal_days(y, m, d);
+    return 0;
+}
+
+static bool flag_or(const cJSON *o, const char *key, bool def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : def;
+}
+
+/* "peak_days": [{"date": "2026-11-27", "factor": 3.2}, ...] */
+static int peak_days(const cJSON *cal, const char *path, sim_demand_cfg_t *d, ordo_error_t *err)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(cal, "peak_days");
+    if (!a)
+        return ORDO_OK;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > SIM_MAX_PEAK_DAYS)
+        return ordo_error_set(err, ORDO_EINVAL, path, 0, "calendar.peak_days",
+                              "wants an array of at most %d {date, factor}", SIM_MAX_PEAK_DAYS);
+    const cJSON *v;
+    cJSON_ArrayForEach(v, a)
+    {
+        double f = num_or(v, "factor", -1);
+        if (date_of(cJSON_GetObjectItemCaseSensitive(v, "date"), &d->day[d->n_days]) || f < 0)
+            return ordo_error_set(err, ORDO_EINVAL, path, 0, "calendar.peak_days",
+                                  "each wants a \"date\" (YYYY-MM-DD) and a \"factor\" >= 0");
+        d->day_factor[d->n_days++] = f;
+    }
+    return ORDO_OK;
+}
+
+static int read_calendar(const cJSON *root, const char *path, sim_demand_cfg_t *d,
+                         ordo_error_t *err)
+{
+    const cJSON *cal = cJSON_GetObjectItemCaseSensitive(root, "calendar");
+    if (!cal)
+        return ORDO_OK;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(cal, "start");
+    if (st && date_of(st, &d->start))
+        return ordo_error_set(err, ORDO_EINVAL, path, 0, "calendar.start", "wants YYYY-MM-DD");
+    d->holidays = flag_or(cal, "holidays", d->holidays);
+    double *f[] = {&d->thanksgiving,   &d->black_friday,  &d->cyber_weekend, &d->cyber_monday,
+                   &d->december_start, &d->december_peak, &d->december_late, &d->christmas,
+                   &d->december_after};
+    static const char *const k[] = {"thanksgiving",   "black_friday",  "cyber_weekend",
+                                    "cyber_monday",   "december_start", "december_peak",
+                                    "december_late",  "christmas",     "december_after"};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        *f[i] = num_or(cal, k[i], *f[i]);
+        if (*f[i] < 0)
+            return ordo_error_set(err, ORDO_EINVAL, path, 0, k[i], "wants a factor >= 0");
+    }
+    return peak_days(cal, path, d, err);
+}
+
+static int read_shoppers(const cJSON *root, const char *path, sim_demand_cfg_t *d,
+                         ordo_error_t *err)
+{
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(root, "shoppers");
+    if (!sh)
+        return ORDO_OK;
+    d->shape = flag_or(sh, "baskets", d->shape);
+    d->zipf_s = num_or(sh, "zipf_s", d->zipf_s);
+    d->lines_mean = num_or(sh, "lines_mean", d->lines_mean);
+    d->customers = flag_or(sh, "customers", d->customers);
+    d->returning = num_or(sh, "returning", d->returning);
+    if (d->zipf_s < 0 || d->zipf_s > 5)
+        return ordo_error_set(err, ORDO_EINVAL, path, 0, "shoppers.zipf_s", "wants 0..5");
+    if (d->lines_mean < 1 || d->lines_mean > 16)
+        return ordo_error_set(err, ORDO_EINVAL, path, 0, "shoppers.lines_mean", "wants 1..16");
+    if (d->returning < 0 || d->returning > 1)
+        return ordo_error_set(err, ORDO_EINVAL, path, 0, "shoppers.returning", "wants 0..1");
+    return ORDO_OK;
+}
+
+int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, sim_demand_cfg_t *dem,
+                       ordo_error_t *err)
 {
     stock_defaults(cfg);
+    demand_defaults(dem);
     char path[4096];
     int rc = ordo_sim_scenario_path(scenario, path, sizeof path, err);
     if (rc)
@@ -102,6 +217,10 @@ int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, ordo_error_t 
         rc = ordo_error_set(err, ORDO_EPARSE, path, 0, NULL, "not a JSON object");
     else
         rc = read_stock(root, path, cfg, err);
+    if (!rc)
+        rc = read_calendar(root, path, dem, err);
+    if (!rc)
+        rc = read_shoppers(root, path, dem, err);
     cJSON_Delete(root);
     return rc;
 }

@@ -111,9 +111,9 @@ static int open_all(sim_t *s, ordo_error_t *err)
     if (!rc)
         rc = ordo_store_open(s->opt->out_dir, NULL, &s->store, err);
     if (!rc)
-        rc = setup_experiment(s, err);
-    if (!rc)
         rc = sim_world_open(s, err);
+    if (!rc)
+        rc = setup_experiment(s, err);
     if (rc)
         return rc;
     ordo_log_options_t lo;
@@ -200,7 +200,7 @@ static int day_orders(sim_t *s, uint32_t day, uint32_t *n_out, ordo_error_t *err
 {
     ordo_arena_reset(s->day_arena);
     int wd = ordo_cal_weekday(s->day0 + day);
-    double mean = (double)s->opt->orders_per_day * s->sc.weekly[wd];
+    double mean = (double)s->opt->orders_per_day * s->sc.weekly[wd] * sim_demand_factor(s, day);
     uint32_t n = (uint32_t)ordo_rng_poisson(&s->rng[SIM_RNG_DEMAND], mean);
     *n_out = n;
     if (!n)
@@ -222,6 +222,8 @@ static int day_orders(sim_t *s, uint32_t day, uint32_t *n_out, ordo_error_t *err
     go.express_share = s->sc.express_share;
     go.pickup_share = s->sc.pickup_share;
     int rc = ordo_orders_generate(s->net, &go, s->day_arena, s->orders, err);
+    if (!rc)
+        rc = sim_demand_shape(s, s->orders, n, s->day_arena, err);
     return rc ? rc : arrival_times(s, day, n, err);
 }
 

@@ -27,9 +27,11 @@ static void seed_rng(ordo_rng_t *r, uint64_t seed, const char *purpose)
 int sim_world_open(sim_t *s, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;
-    int rc = sim_world_cfg_load(s->opt->scenario, &w->cfg, err);
+    int rc = sim_world_cfg_load(s->opt->scenario, &w->cfg, &w->dem, err);
     if (rc)
         return rc;
+    if (w->dem.start)
+        s->day0 = w->dem.start;
     seed_rng(&w->rng_stock, s->opt->seed, "stock");
     seed_rng(&w->rng_reroute, s->opt->seed, "reroute");
     ordo_buf_init(&w->doc, NULL);
@@ -44,12 +46,13 @@ int sim_world_open(sim_t *s, ordo_error_t *err)
         for (uint32_t c = r.begin; c < r.end && c < s->n_cells; c++)
             w->cell_sku[c] = k;
     }
-    return ORDO_OK;
+    return sim_demand_open(s, err);
 }
 
 void sim_world_close(sim_t *s)
 {
     sim_world_t *w = &s->w;
+    sim_demand_close(s);
     free(w->target);
     free(w->cell_sku);
     free(w->settle);

@@ -27,6 +27,31 @@ typedef struct sim_stock_cfg {
     double replenish_up_to;
 } sim_stock_cfg_t;
 
+/* Demand (demand.c; SIM.md "The world: demand"). Scenario sections
+ * "calendar" and "shoppers". */
+#define SIM_COHORTS 4 /* new, occasional, loyal, vip */
+#define SIM_MAX_PEAK_DAYS 64
+typedef struct sim_demand_cfg {
+    int64_t start;        /* the first day (Unix day); 0: Monday 2026-09-07 */
+    bool holidays;        /* the holiday calendar's factors */
+    double thanksgiving, black_friday, cyber_weekend, cyber_monday;
+    double december_start, december_peak, december_late, christmas, december_after;
+    uint32_t n_days;      /* explicit days and their factors (override the calendar) */
+    int64_t day[SIM_MAX_PEAK_DAYS];
+    double day_factor[SIM_MAX_PEAK_DAYS];
+    bool shape;           /* Zipf SKUs in families and basket sizes */
+    double zipf_s, lines_mean, qty[4];
+    bool customers;       /* returning customers in cohorts */
+    double returning;     /* P(an order is a returning customer's) */
+    double share[SIM_COHORTS], ltv[SIM_COHORTS], frequency[SIM_COHORTS];
+} sim_demand_cfg_t;
+
+typedef struct sim_customer {
+    char id[12];
+    int cohort;
+    double ltv; /* USD */
+} sim_customer_t;
+
 /* A short line waiting for the next pick wave. */
 typedef struct sim_short {
     ordo_order_t order; /* a shallow copy: its strings live in the day's arena */
@@ -53,6 +78,13 @@ typedef struct sim_world {
     ordo_arena_t *arena;        /* reroute decisions */
     bool in_wave;               /* a reroute's short lines are cancelled, not rerouted */
     ordo_buf_t doc;             /* inventory documents */
+    sim_demand_cfg_t dem;
+    ordo_rng_t rng_shop;
+    uint32_t fam_begin[ORDO_MAX_FAMILIES], fam_end[ORDO_MAX_FAMILIES];
+    uint32_t *fam_sku;          /* SKUs by family, most popular first */
+    double *fam_cum;            /* cumulative Zipf weights, per family from 0 */
+    sim_customer_t *cust;
+    size_t n_cust, cap_cust;
 } sim_world_t;
 
 typedef struct sim_ship {
@@ -107,8 +139,18 @@ uint32_t sim_pick(sim_t *s, const ordo_order_t *o, int64_t promise, const ordo_s
 /* Queues the settlement of an order's reservations. */
 int sim_settle_queue(sim_t *s, const char *order, bool shipped, ordo_error_t *err);
 
+/* ---- demand.c ---- */
+int sim_demand_open(sim_t *s, ordo_error_t *err);
+void sim_demand_close(sim_t *s);
+/* The day's factor on the mean arrivals (the holiday calendar). */
+double sim_demand_factor(const sim_t *s, uint32_t day);
+/* Baskets, Zipf SKUs and customers on the generated orders. */
+int sim_demand_shape(sim_t *s, ordo_order_t *orders, uint32_t n, ordo_arena_t *a,
+                     ordo_error_t *err);
+
 /* ---- scenario_world.c ---- */
-int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, ordo_error_t *err);
+int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, sim_demand_cfg_t *dem,
+                       ordo_error_t *err);
 
 /* The world's answer to a reroute (world.c): like sim_order_world, but its
  * units were counted with the order it came from, and what its plan does

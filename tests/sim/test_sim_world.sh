@@ -83,6 +83,49 @@ sim "$tmp/c" 3 "$tmp/clean.json"
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["short_picks"]==0 and s["units_shrunk"]==0, s' \
     "$tmp/c/summary.json" && ok || bad "short picks without shrink"
 
+# ---- demand: returning customers in cohorts, baskets, the holiday peak ----
+"$ordo" log dump "$tmp/a" 2>/dev/null > "$tmp/a.log"
+python3 - "$tmp/a.log" <<'PY' && ok || bad "customers and baskets in the decision records"
+import json, sys
+keys, cohorts, lines, qty = [], set(), [], []
+for l in open(sys.argv[1]):
+    p = json.loads(l).get("payload", {})
+    o = p.get("order")
+    if not o or p.get("shadow"):
+        continue
+    c = o.get("customer", {})
+    keys.append(c.get("id"))
+    cohorts.add(c.get("cohort"))
+    assert c.get("lifetime_value", 0) > 0, o
+    lines.append(len(o["lines"]))
+    qty += [x["quantity"] for x in o["lines"]]
+n = len(keys)
+assert all(keys) and len(set(keys)) < 0.8 * n, "customers do not return: %d ids, %d orders" % (len(set(keys)), n)
+assert {"new", "occasional", "loyal", "vip"} <= cohorts, cohorts
+assert 1 < sum(lines) / n < 2, "mean basket %.2f lines" % (sum(lines) / n)
+assert max(qty) >= 3 and qty.count(1) > 0.6 * len(qty), "quantities"
+PY
+python3 - "$tmp/dusty.json" "$tmp/peak.json" "$tmp/flat.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["calendar"] = {"start": "2026-11-26"}
+json.dump(s, open(sys.argv[2], "w"))
+s["calendar"]["holidays"] = False
+json.dump(s, open(sys.argv[3], "w"))
+PY
+for r in peak flat; do
+    "$ordo" sim --scenario "$tmp/$r.json" --seed 5 --days 2 --orders-per-day 200 --out "$tmp/$r" \
+        --json > "$tmp/$r.out" 2>&1 || bad "sim $r"
+done
+python3 - "$tmp/peak/summary.json" "$tmp/flat/summary.json" <<'PY' && ok || bad "no holiday peak"
+import json, sys
+p, f = (json.load(open(x))["orders"] for x in sys.argv[1:3])
+print("Thanksgiving + Black Friday orders:", p, "without the calendar:", f)
+assert p > 1.8 * f
+PY
+"$ordo" log dump "$tmp/peak" 2>/dev/null | head -1 | grep -q '"created":"2026-11-26T' && ok ||
+    bad "the run does not start on calendar.start"
+
 # a bad stock section is an error naming the field
 python3 - "$tmp/dusty.json" "$tmp/bad.json" <<'PY'
 import json, sys
