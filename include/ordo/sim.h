@@ -59,6 +59,8 @@ typedef struct ordo_sim_summary {
     uint64_t cycle_counts;          /* cells counted after a short pick */
     uint64_t units_shrunk;          /* units lost from store shelves */
     uint64_t units_replenished;     /* units delivered by replenishment */
+    uint64_t signals_applied;       /* timeline documents applied (signal versions) */
+    uint64_t outage_delayed;        /* shipments a carrier outage held back */
     double seconds;             /* measured wall time of the world loop */
     double orders_per_second;   /* measured */
 } ordo_sim_summary_t;

@@ -2,7 +2,7 @@
 /* The scenario's world sections (docs/internals/SIM.md, "Scenario files"):
  * "stock" (shrink, miscounts, pick waves, replenishment), "calendar" (the
  * start date and the holiday peak), "shoppers" (Zipf SKUs, baskets,
- * customer cohorts). Read from the same file as the rest of the scenario. */
+ * customer cohorts), "timeline" (kept for timeline.c). Read from the same file as the rest of the scenario. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,8 +199,9 @@ static int read_shoppers(const cJSON *root, const char *path, sim_demand_cfg_t *
 }
 
 int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, sim_demand_cfg_t *dem,
-                       ordo_error_t *err)
+                       cJSON **timeline, ordo_error_t *err)
 {
+    *timeline = NULL;
     stock_defaults(cfg);
     demand_defaults(dem);
     char path[4096];
@@ -221,6 +222,11 @@ int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, sim_demand_cf
         rc = read_calendar(root, path, dem, err);
     if (!rc)
         rc = read_shoppers(root, path, dem, err);
+    const cJSON *tl = cJSON_GetObjectItemCaseSensitive(root, "timeline");
+    if (!rc && tl && !cJSON_IsArray(tl))
+        rc = ordo_error_set(err, ORDO_EINVAL, path, 0, "timeline", "wants an array of entries");
+    if (!rc && tl)
+        *timeline = cJSON_DetachItemFromObjectCaseSensitive(root, "timeline");
     cJSON_Delete(root);
     return rc;
 }

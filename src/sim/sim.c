@@ -249,7 +249,9 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
         ordo_arena_reset(s->arena);
         ordo_decision_t dec;
         const ordo_order_t *o = &s->orders[i];
-        rc = ordo_decider_decide(s->dec, o, o->created, s->arena, &dec, err);
+        rc = sim_world_before(s, o->created, err);
+        if (!rc)
+            rc = ordo_decider_decide(s->dec, o, o->created, s->arena, &dec, err);
         if (!rc)
             rc = sim_order_world(s, o, dec.plan, err);
         s->sum->orders++;

@@ -27,7 +27,7 @@ static void seed_rng(ordo_rng_t *r, uint64_t seed, const char *purpose)
 int sim_world_open(sim_t *s, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;
-    int rc = sim_world_cfg_load(s->opt->scenario, &w->cfg, &w->dem, err);
+    int rc = sim_world_cfg_load(s->opt->scenario, &w->cfg, &w->dem, &w->timeline_json, err);
     if (rc)
         return rc;
     if (w->dem.start)
@@ -46,13 +46,15 @@ int sim_world_open(sim_t *s, ordo_error_t *err)
         for (uint32_t c = r.begin; c < r.end && c < s->n_cells; c++)
             w->cell_sku[c] = k;
     }
-    return sim_demand_open(s, err);
+    rc = sim_demand_open(s, err);
+    return rc ? rc : sim_timeline_open(s, err);
 }
 
 void sim_world_close(sim_t *s)
 {
     sim_world_t *w = &s->w;
     sim_demand_close(s);
+    sim_timeline_close(s);
     free(w->target);
     free(w->cell_sku);
     free(w->settle);
@@ -269,12 +271,20 @@ int sim_world_wave_check(sim_t *s, int64_t t, ordo_error_t *err)
     return run_wave(s, s->w.wave_due, err);
 }
 
+int sim_world_before(sim_t *s, int64_t t, ordo_error_t *err)
+{
+    int rc = sim_world_wave_check(s, t, err);
+    return rc ? rc : sim_timeline_due(s, t, err);
+}
+
 int sim_world_day_end(sim_t *s, uint32_t day, ordo_error_t *err)
 {
     int64_t end = (s->day0 + day + 1) * 86400 - 60;
     int rc = ORDO_OK;
     if (s->w.n_short)
         rc = run_wave(s, s->w.wave_due < end ? s->w.wave_due : end, err);
+    if (!rc)
+        rc = sim_timeline_due(s, end, err);
     return rc ? rc : settle_flush(s, err);
 }
 

@@ -36,6 +36,8 @@ char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
     ordo_jsonw_kint(&w, "cycle_counts", (int64_t)s->cycle_counts);
     ordo_jsonw_kint(&w, "units_shrunk", (int64_t)s->units_shrunk);
     ordo_jsonw_kint(&w, "units_replenished", (int64_t)s->units_replenished);
+    ordo_jsonw_kint(&w, "signals_applied", (int64_t)s->signals_applied);
+    ordo_jsonw_kint(&w, "outage_delayed", (int64_t)s->outage_delayed);
     ordo_jsonw_key(&w, "measured"); /* wall clock: differs from run to run */
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "seconds", s->seconds);

@@ -35,13 +35,13 @@ static int push(sim_t *s, const char *order, uint32_t shipment, const char *tag,
  * units on its next working day with room (the backlog queue). */
 static int64_t labour_day(sim_t *s, uint32_t node, int64_t day, uint32_t units)
 {
-    uint32_t cap = s->net->nodes[node].daily_capacity;
     for (;;) {
         int64_t k = day - s->day0;
+        uint32_t cap = sim_truth_capacity(s, node, day); /* the timeline's labour */
         if (k < 0 || k >= (int64_t)s->horizon || cap == 0)
             return day;
         uint32_t *used = &s->labour[(size_t)node * s->horizon + (size_t)k];
-        if (*used + units <= cap || *used == 0) {
+        if (cap != UINT32_MAX && (*used + units <= cap || *used == 0)) {
             *used += units;
             return day;
         }
@@ -66,7 +66,16 @@ static void ship_time(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *sh
         return;
     }
     unsigned mask = s->net->services[sh->service].delivery_days;
-    int64_t dday = ordo_cal_add_working(day + 1, transit - 1, mask ? mask : ORDO_WEEK_MON_FRI);
+    mask = mask ? mask : ORDO_WEEK_MON_FRI;
+    int64_t dday = ordo_cal_add_working(day + 1, transit - 1, mask);
+    /* a carrier outage on the lane (the timeline's truth) holds the parcel
+     * until the carrier serves the area again; then its transit, plus a day */
+    int64_t end = sim_truth_outage_end(s, sh->service, o->ship_zip3, out->shipped);
+    if (end) {
+        int64_t held = ordo_cal_add_working(ordo_cal_day_of(end) + 1, transit, mask);
+        dday = held > dday ? held : dday;
+        s->sum->outage_delayed++;
+    }
     out->delivered = dday * 86400 + 19 * 3600;
     if (out->delivered <= out->shipped)
         out->delivered = out->shipped + 3600;
@@ -202,8 +211,7 @@ static int world_order(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan,
 
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err)
 {
-    int rc = sim_world_wave_check(s, o->created, err);
-    return rc ? rc : world_order(s, o, plan, false, err);
+    return world_order(s, o, plan, false, err);
 }
 
 int sim_reroute_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err)

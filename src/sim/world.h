@@ -52,6 +52,13 @@ typedef struct sim_customer {
     double ltv; /* USD */
 } sim_customer_t;
 
+/* One timeline entry: an NDJSON signal document and when it is applied. */
+typedef struct sim_signal_doc {
+    int64_t at; /* Unix seconds */
+    char *text; /* malloc'd */
+    size_t len;
+} sim_signal_doc_t;
+
 /* A short line waiting for the next pick wave. */
 typedef struct sim_short {
     ordo_order_t order; /* a shallow copy: its strings live in the day's arena */
@@ -85,6 +92,12 @@ typedef struct sim_world {
     double *fam_cum;            /* cumulative Zipf weights, per family from 0 */
     sim_customer_t *cust;
     size_t n_cust, cap_cust;
+    /* the timeline (timeline.c): signal documents applied at their times,
+     * and the world's own snapshot of them (its truth) */
+    struct cJSON *timeline_json; /* the scenario's "timeline", until open */
+    sim_signal_doc_t *docs;
+    size_t n_docs, next_doc;
+    struct ordo_signals *truth;  /* every timeline signal, as the world lives it */
 } sim_world_t;
 
 typedef struct sim_ship {
@@ -148,9 +161,25 @@ double sim_demand_factor(const sim_t *s, uint32_t day);
 int sim_demand_shape(sim_t *s, ordo_order_t *orders, uint32_t n, ordo_arena_t *a,
                      ordo_error_t *err);
 
+/* ---- timeline.c ---- */
+int sim_timeline_open(sim_t *s, ordo_error_t *err);
+void sim_timeline_close(sim_t *s);
+/* Applies the timeline's documents due at t (through the signals
+ * interface, the decider idle). */
+int sim_timeline_due(sim_t *s, int64_t t, ordo_error_t *err);
+/* The truth of the timeline: the end of a carrier outage in force for the
+ * service to zip3 at t (at most SIM_OUTAGE_MAX_DAYS on), 0 when none; a
+ * node's labour capacity on a day (units, 0: unlimited; UINT32_MAX: closed). */
+#define SIM_OUTAGE_MAX_DAYS 10
+int64_t sim_truth_outage_end(const sim_t *s, int32_t service, uint16_t zip3, int64_t t);
+uint32_t sim_truth_capacity(const sim_t *s, uint32_t node, int64_t day);
+
+/* Before each order is decided (sim.c): the pick wave and the timeline. */
+int sim_world_before(sim_t *s, int64_t t, ordo_error_t *err);
+
 /* ---- scenario_world.c ---- */
 int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, sim_demand_cfg_t *dem,
-                       ordo_error_t *err);
+                       struct cJSON **timeline, ordo_error_t *err);
 
 /* The world's answer to a reroute (world.c): like sim_order_world, but its
  * units were counted with the order it came from, and what its plan does

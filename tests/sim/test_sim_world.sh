@@ -126,6 +126,53 @@ PY
 "$ordo" log dump "$tmp/peak" 2>/dev/null | head -1 | grep -q '"created":"2026-11-26T' && ok ||
     bad "the run does not start on calendar.start"
 
+# ---- signals during the run: a timeline through the signals interface ----
+python3 - "$src/data/scenarios/proximity-vs-cost.json" "$tmp/tl.json" "$tmp/notl.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["name"] = "timeline"
+json.dump(s, open(sys.argv[3], "w"))
+s["timeline"] = [
+    {"day": 2, "hour": 6, "signals": [
+        {"kind": "rate", "carrier": "parcel", "fuel_surcharge_pct": 24.0, "note": "fuel index"}]},
+    {"day": 2, "hour": 8, "signals": [
+        {"kind": "carrier_outage", "carrier": "parcel", "region": "west",
+         "effective_to": "2026-09-10T08:00:00Z", "note": "regional outage"}]},
+    {"day": 3, "signals": [
+        {"kind": "rate", "carrier": "postal", "rate_multiplier": 1.3, "note": "peak surcharge"},
+        {"kind": "labour", "node": "DC-001", "capacity": 40, "note": "saturated"}]},
+]
+json.dump(s, open(sys.argv[2], "w"))
+PY
+for r in tl notl; do
+    "$ordo" sim --scenario "$tmp/$r.json" --seed 9 --days 4 --orders-per-day 400 --out "$tmp/$r" \
+        --json > "$tmp/$r.out" 2>&1 || bad "sim $r: $(cat "$tmp/$r.out")"
+done
+python3 - "$tmp/tl/summary.json" "$tmp/notl/summary.json" <<'PY' && ok || bad "the timeline's signals"
+import json, sys
+t, n = (json.load(open(x)) for x in sys.argv[1:3])
+print("timeline:", t["signals_applied"], "documents,", t["outage_delayed"], "shipments held by the outage;",
+      "late", t["orders_late"], "vs", n["orders_late"], "without")
+assert t["signals_applied"] == 3 and n["signals_applied"] == 0
+assert t["outage_delayed"] > 0 and n["outage_delayed"] == 0
+assert t["units_shipped"] + t["units_backordered"] + t["units_cancelled"] == t["units_ordered"]
+PY
+"$ordo" signals show --data "$tmp/tl" --at 2026-09-09T12:00:00Z --json > "$tmp/tl.sig" 2>&1
+grep -q carrier_outage "$tmp/tl.sig" && grep -q '"capacity"' "$tmp/tl.sig" && ok ||
+    bad "the store does not hold the timeline's signals: $(head -c 300 "$tmp/tl.sig")"
+"$ordo" log dump "$tmp/tl" 2>/dev/null | python3 -c '
+import json, sys
+v = [json.loads(l)["payload"].get("signals_version", 0) for l in sys.stdin]
+assert v[0] == 0 and max(v) == 3, (v[0], max(v))' && ok || bad "decisions did not see the signal versions"
+python3 - "$tmp/tl.json" "$tmp/badtl.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["timeline"][0]["signals"][0]["carrier"] = "no-such-carrier"
+json.dump(s, open(sys.argv[2], "w"))
+PY
+"$ordo" sim --scenario "$tmp/badtl.json" --days 1 --orders-per-day 10 --out "$tmp/y" > /dev/null 2> "$tmp/y.err"
+[ $? -ne 0 ] && grep -q "timeline" "$tmp/y.err" && ok || bad "a bad timeline signal is not an error: $(cat "$tmp/y.err")"
+
 # a bad stock section is an error naming the field
 python3 - "$tmp/dusty.json" "$tmp/bad.json" <<'PY'
 import json, sys
