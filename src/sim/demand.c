@@ -16,15 +16,6 @@
 
 /* ---- the calendar ---- */
 
-/* Thanksgiving: the fourth Thursday of November (Unix day). */
-static int64_t thanksgiving(int year)
-{
-    int64_t nov1 = ordo_cal_days(year, 11, 1);
-    int wd = ordo_cal_weekday(nov1); /* Monday 0 */
-    int first_thu = (3 - wd + 7) % 7;
-    return nov1 + first_thu + 21;
-}
-
 double sim_demand_factor(const sim_t *s, uint32_t day)
 {
     const sim_demand_cfg_t *c = &s->w.dem;
@@ -36,7 +27,7 @@ double sim_demand_factor(const sim_t *s, uint32_t day)
         return 1;
     int y, m, md;
     ordo_cal_civil(d, &y, &m, &md);
-    int64_t tg = thanksgiving(y);
+    int64_t tg = sim_thanksgiving(y);
     if (d == tg)
         return c->thanksgiving;
     if (d == tg + 1)

@@ -5,10 +5,11 @@
  * here, so that a model learning from outcomes can be scored on how much
  * of it it recovers. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
 #include "ordo/calendar.h"
+#include "world.h"
 #include "ordo/geo.h"
 
 int sim_node_utc_offset(const ordo_node_t *node)
@@ -71,6 +72,64 @@ static bool draw(ordo_rng_t *rng, double p)
     return ordo_rng_uniform(rng) < p;
 }
 
+int64_t sim_thanksgiving(int year)
+{
+    int64_t nov1 = ordo_cal_days(year, 11, 1);
+    return nov1 + (3 - ordo_cal_weekday(nov1) + 7) % 7 + 21; /* the fourth Thursday */
+}
+
+/* Days from day to the nearest of Thanksgiving, Christmas and New Year's
+ * Day (of the day's year or the next), as (holiday − day). */
+static int64_t to_holiday(int64_t day)
+{
+    int y, m, d;
+    ordo_cal_civil(day, &y, &m, &d);
+    int64_t h[4] = {sim_thanksgiving(y), ordo_cal_days(y, 12, 25), ordo_cal_days(y + 1, 1, 1),
+                    ordo_cal_days(y, 1, 1)};
+    int64_t best = INT64_MAX;
+    for (int i = 0; i < 4; i++)
+        if (llabs(h[i] - day) < llabs(best))
+            best = h[i] - day;
+    return best;
+}
+
+double sim_truth_season_p(int64_t ship_day, bool fast, int extra)
+{
+    int y, m, d;
+    ordo_cal_civil(ship_day, &y, &m, &d);
+    if (extra == 0) /* peak season: Nov 15 .. Dec 31 */
+        return (m == 11 && d >= 15) || m == 12 ? (fast ? 0.10 : 0.20) : 0;
+    if (extra == 1) /* the last shipping days before Christmas */
+        return m == 12 && d >= 15 && d <= 24 ? 0.15 : 0;
+    int64_t k = to_holiday(ship_day); /* shipped 3 days before .. 1 day after a holiday */
+    return k >= -1 && k <= 3 ? 0.40 : 0;
+}
+
+/* Winter weather, December to February, to the Northeast and Midwest. */
+static double winter_p(int64_t ship_day, const char *state)
+{
+    static const char cold[] = "NY NJ PA MA CT RI VT NH ME IL IN IA KS MI MN MO NE ND OH SD WI";
+    int y, m, d;
+    ordo_cal_civil(ship_day, &y, &m, &d);
+    return (m == 12 || m <= 2) && state && state[0] && strstr(cold, state) ? 0.08 : 0;
+}
+
+/* Season and holidays: a draw only where the probability is not 0, so a
+ * run outside them draws exactly as before. */
+static int season_days(int64_t ship_day, bool fast, const char *state, ordo_rng_t *rng)
+{
+    int days = 0;
+    for (int e = 0; e < 3; e++) {
+        double p = sim_truth_season_p(ship_day, fast, e);
+        if (p > 0)
+            days += draw(rng, p);
+    }
+    double w = winter_p(ship_day, state);
+    if (w > 0)
+        days += draw(rng, w);
+    return days;
+}
+
 int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t ship_day,
                      ordo_rng_t *rng)
 {
@@ -92,5 +151,5 @@ int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t 
     }
     /* long hauls miss connections: 15% more per zone beyond 2 */
     days += draw(rng, zone > 2 ? 0.15 * (zone - 2) : 0);
-    return days;
+    return days + season_days(ship_day, fast, lane->state, rng);
 }

@@ -174,6 +174,13 @@ int sim_timeline_due(sim_t *s, int64_t t, ordo_error_t *err);
 int64_t sim_truth_outage_end(const sim_t *s, int32_t service, uint16_t zip3, int64_t t);
 uint32_t sim_truth_capacity(const sim_t *s, uint32_t node, int64_t day);
 
+/* ---- truth.c: season and holidays (SIM.md "The true lane model") ---- */
+int64_t sim_thanksgiving(int year);
+/* P(an extra day) of the season's draw extra (0: peak season, 1: the last
+ * days before Christmas, 2: around a holiday) for a parcel shipped on
+ * ship_day (fast: two-day or overnight). */
+double sim_truth_season_p(int64_t ship_day, bool fast, int extra);
+
 /* Before each order is decided (sim.c): the pick wave and the timeline. */
 int sim_world_before(sim_t *s, int64_t t, ordo_error_t *err);
 

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The world's truth in season (docs/internals/SIM.md, "The true lane
+ * model"): the holiday dates and the extra-day probabilities are the
+ * documented ones, and nothing of them reaches a day outside the season. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "../../src/sim/world.h"
+#include "ordo/calendar.h"
+
+static void test_thanksgiving(void **state)
+{
+    (void)state;
+    assert_int_equal(sim_thanksgiving(2026), ordo_cal_days(2026, 11, 26));
+    assert_int_equal(sim_thanksgiving(2025), ordo_cal_days(2025, 11, 27));
+    assert_int_equal(sim_thanksgiving(2024), ordo_cal_days(2024, 11, 28));
+    assert_int_equal(ordo_cal_weekday(sim_thanksgiving(2030)), 3); /* a Thursday */
+}
+
+static void test_season_probabilities(void **state)
+{
+    (void)state;
+    int64_t sep = ordo_cal_days(2026, 9, 15);
+    for (int e = 0; e < 3; e++) {
+        assert_true(sim_truth_season_p(sep, false, e) == 0);
+        assert_true(sim_truth_season_p(sep, true, e) == 0);
+    }
+    int64_t dec18 = ordo_cal_days(2026, 12, 18);
+    assert_true(sim_truth_season_p(dec18, false, 0) == 0.20);
+    assert_true(sim_truth_season_p(dec18, true, 0) == 0.10);
+    assert_true(sim_truth_season_p(dec18, false, 1) == 0.15);
+    assert_true(sim_truth_season_p(dec18, false, 2) == 0); /* 7 days before Christmas */
+    assert_true(sim_truth_season_p(ordo_cal_days(2026, 12, 22), false, 2) == 0.40);
+    assert_true(sim_truth_season_p(ordo_cal_days(2026, 11, 23), false, 2) == 0.40);
+    assert_true(sim_truth_season_p(ordo_cal_days(2026, 11, 27), false, 2) == 0.40); /* day after */
+    assert_true(sim_truth_season_p(ordo_cal_days(2026, 11, 28), false, 2) == 0);
+    assert_true(sim_truth_season_p(ordo_cal_days(2026, 12, 30), false, 2) == 0.40); /* New Year */
+    assert_true(sim_truth_season_p(ordo_cal_days(2026, 11, 14), false, 0) == 0);
+    assert_true(sim_truth_season_p(ordo_cal_days(2026, 11, 15), false, 0) == 0.20);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_thanksgiving),
+        cmocka_unit_test(test_season_probabilities),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
