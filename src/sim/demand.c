@@ -118,7 +118,7 @@ static const char *const cohort_names[SIM_COHORTS] = {"new", "occasional", "loya
 /* A returning customer (weighted by how often their cohort orders), or a
  * new one; the order carries the id, cohort and lifetime value as an
  * integration sends them, and the value grows with the order. */
-static int customer(sim_t *s, ordo_order_t *o, double value, ordo_error_t *err)
+static int customer(sim_t *s, ordo_order_t *o, double value, ordo_arena_t *a, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;
     const sim_demand_cfg_t *c = &w->dem;
@@ -131,14 +131,10 @@ static int customer(sim_t *s, ordo_order_t *o, double value, ordo_error_t *err)
              t++)
             i = (uint32_t)ordo_rng_below(&w->rng_shop, w->n_cust);
     } else {
-        if (w->n_cust == w->cap_cust) {
-            size_t cap = w->cap_cust ? w->cap_cust * 2 : 4096;
-            sim_customer_t *p = realloc(w->cust, cap * sizeof *p);
-            if (!p)
-                return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-            w->cust = p;
-            w->cap_cust = cap;
-        }
+        void *grown = sim_grow(w->cust, &w->cap_cust, w->n_cust, sizeof *w->cust, err);
+        if (!grown)
+            return ORDO_ENOMEM;
+        w->cust = grown;
         i = (uint32_t)w->n_cust++;
         sim_customer_t *k = &w->cust[i];
         snprintf(k->id, sizeof k->id, "C%07u", i + 1);
@@ -152,7 +148,9 @@ static int customer(sim_t *s, ordo_order_t *o, double value, ordo_error_t *err)
         k->ltv = c->ltv[k->cohort] * exp(0.5 * ordo_rng_normal(&w->rng_shop));
     }
     sim_customer_t *k = &w->cust[i];
-    o->customer_id = k->id;
+    o->customer_id = ordo_arena_strdup(a, k->id); /* the array may move */
+    if (!o->customer_id)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     o->cohort = cohort_names[k->cohort];
     o->lifetime_value = round(k->ltv * 100) / 100;
     k->ltv += value;
@@ -230,7 +228,7 @@ int sim_demand_shape(sim_t *s, ordo_order_t *orders, uint32_t n, ordo_arena_t *a
         if (s->w.dem.shape && o->level != ORDO_LEVEL_PICKUP && o->n_lines)
             rc = basket(s, o, a, err); /* a pickup keeps what its store has */
         if (!rc && s->w.dem.customers)
-            rc = customer(s, o, ordo_order_value(o, s->net), err);
+            rc = customer(s, o, ordo_order_value(o, s->net), a, err);
     }
     return rc;
 }

@@ -64,25 +64,27 @@ void sim_world_close(sim_t *s)
     memset(w, 0, sizeof *w);
 }
 
-static int grow(void **p, size_t *cap, size_t n, size_t size, ordo_error_t *err)
+void *sim_grow(void *p, size_t *cap, size_t n, size_t size, ordo_error_t *err)
 {
     if (n < *cap)
-        return ORDO_OK;
+        return p;
     size_t c = *cap ? *cap * 2 : 256;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    *p = q;
+    void *q = realloc(p, c * size);
+    if (!q) {
+        ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        return NULL;
+    }
     *cap = c;
-    return ORDO_OK;
+    return q;
 }
 
 int sim_settle_queue(sim_t *s, const char *order, bool shipped, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;
-    int rc = grow((void **)&w->settle, &w->cap_settle, w->n_settle, sizeof *w->settle, err);
-    if (rc)
-        return rc;
+    void *grown = sim_grow(w->settle, &w->cap_settle, w->n_settle, sizeof *w->settle, err);
+    if (!grown)
+        return ORDO_ENOMEM;
+    w->settle = grown;
     sim_settle_t *e = &w->settle[w->n_settle++];
     snprintf(e->order, sizeof e->order, "%s", order);
     e->ship = shipped;
@@ -113,7 +115,7 @@ static int settle_flush(sim_t *s, ordo_error_t *err)
     return ordo_store_tx_commit(s->store, err);
 }
 
-static void iso_time(int64_t t, char out[32])
+void sim_iso_time(int64_t t, char out[32])
 {
     int y, m, d;
     int64_t day = ordo_cal_day_of(t);
@@ -148,9 +150,10 @@ static int short_queue(sim_t *s, const ordo_order_t *o, int64_t promise,
                        const ordo_plan_line_t *pl, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;
-    int rc = grow((void **)&w->shorts, &w->cap_short, w->n_short, sizeof *w->shorts, err);
-    if (rc)
-        return rc;
+    void *grown = sim_grow(w->shorts, &w->cap_short, w->n_short, sizeof *w->shorts, err);
+    if (!grown)
+        return ORDO_ENOMEM;
+    w->shorts = grown;
     int64_t wave = (int64_t)(w->cfg.wave_hours > 0 ? w->cfg.wave_hours : 4) * 3600;
     if (!w->n_short)
         w->wave_due = (o->created / wave + 1) * wave;
@@ -201,7 +204,7 @@ static int cycle_counts(sim_t *s, int64_t at, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;
     char ts[32];
-    iso_time(at, ts);
+    sim_iso_time(at, ts);
     for (size_t i = 0; i < w->n_short; i++) {
         uint32_t cell = w->shorts[i].cell;
         bool seen = false;
@@ -349,7 +352,7 @@ static int replenish(sim_t *s, uint32_t day, unsigned types, ordo_error_t *err)
     recorded_ctx_t ctx = {s->net, rec};
     int rc = ordo_store_stock_list(s->store, recorded_row, &ctx, err);
     char ts[32];
-    iso_time((s->day0 + day) * 86400, ts);
+    sim_iso_time((s->day0 + day) * 86400, ts);
     for (uint32_t c = 0; !rc && c < s->n_cells; c++) {
         uint32_t node = ordo_inventory_cell_node(s->net->inventory, c);
         if (rec[c] < 0 || !(types >> s->net->nodes[node].type & 1))

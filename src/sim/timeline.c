@@ -16,16 +16,6 @@
 #include "ordo/signals.h"
 #include "world.h"
 
-static void iso(int64_t t, char out[32])
-{
-    int y, m, d;
-    int64_t day = ordo_cal_day_of(t);
-    ordo_cal_civil(day, &y, &m, &d);
-    int sec = (int)(t - day * 86400);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, sec / 3600, sec / 60 % 60,
-             sec % 60);
-}
-
 /* An entry's time: "at" (ISO, with its zone: Z) or "day" (1 = the run's
  * first day) and "hour" (UTC, default 0). */
 static int entry_at(const sim_t *s, const cJSON *e, size_t i, int64_t *at, ordo_error_t *err)
@@ -61,7 +51,7 @@ static int entry_text(const cJSON *e, size_t i, int64_t at, sim_signal_doc_t *do
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
     char ts[32];
-    iso(at, ts);
+    sim_iso_time(at, ts);
     cJSON *v;
     int rc = ORDO_OK;
     cJSON_ArrayForEach(v, (cJSON *)sig)

@@ -13,14 +13,10 @@
 static int push(sim_t *s, const char *order, uint32_t shipment, const char *tag,
                 ordo_outcome_type_t type, int64_t at, ordo_error_t *err)
 {
-    if (s->n_ev == s->cap_ev) {
-        size_t cap = s->cap_ev ? s->cap_ev * 2 : 4096;
-        ordo_outcome_event_t *e = realloc(s->ev, cap * sizeof *e);
-        if (!e)
-            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-        s->ev = e;
-        s->cap_ev = cap;
-    }
+    void *grown = sim_grow(s->ev, &s->cap_ev, s->n_ev, sizeof *s->ev, err);
+    if (!grown)
+        return ORDO_ENOMEM;
+    s->ev = grown;
     ordo_outcome_event_t *e = &s->ev[s->n_ev++];
     memset(e, 0, sizeof *e);
     snprintf(e->event_id, sizeof e->event_id, "%s-%u-%s", order, shipment, tag);

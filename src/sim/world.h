@@ -131,6 +131,11 @@ typedef struct sim {
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
 
 /* ---- stock_truth.c ---- */
+/* p (n used of *cap elements of size), doubled when full: the array to
+ * use, NULL (err set, p left as is) when out of memory. */
+void *sim_grow(void *p, size_t *cap, size_t n, size_t size, ordo_error_t *err);
+/* t as YYYY-MM-DDTHH:MM:SSZ. */
+void sim_iso_time(int64_t t, char out[32]);
 /* Reads the scenario's world sections and allocates the world's stock
  * state (after the network, the true stock and the store are open). */
 int sim_world_open(sim_t *s, ordo_error_t *err);
