@@ -33,6 +33,11 @@ typedef struct ordo_sim_options {
     const char *network_dir; /* NULL: generated into OUT/network from the scenario */
     ordo_sim_progress_fn progress; /* may be NULL */
     void *progress_ctx;
+    /* NULL: the experiment as the scenario says. A variant key: the world
+     * entirely under that variant's policy (every variant runs it;
+     * assignment and the report are unchanged), for the true global effect
+     * of a policy (docs/internals/SIM.md "Switchback"). */
+    const char *all_arm;
 } ordo_sim_options_t;
 
 typedef struct ordo_sim_summary {
@@ -51,6 +56,16 @@ typedef struct ordo_sim_summary {
     uint64_t orders_delivered;
     uint64_t oversells;         /* units shipped beyond a node's true stock: must be 0 */
     uint64_t outcome_events;
+    char all_arm[64];           /* the option, "" when none */
+    /* the guardrail monitor (scenario "monitor.every_days") */
+    uint32_t monitor_runs;      /* times it ran */
+    bool stopped;               /* it stopped the experiment */
+    int64_t stopped_at;         /* simulated Unix seconds of the stop */
+    uint32_t stopped_day;       /* simulated days run before the stop */
+    char stop_metric[64];       /* the breached guardrail */
+    char stop_detail[256];      /* the monitor's sentence */
+    uint64_t orders_after_stop;    /* decided after the stop */
+    uint64_t treatment_after_stop; /* ... in a non-control variant: must be 0 */
     double seconds;             /* measured wall time of the world loop */
     double orders_per_second;   /* measured */
 } ordo_sim_summary_t;

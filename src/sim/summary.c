@@ -6,6 +6,27 @@
 #include "internal.h"
 #include "ordo/buf.h"
 #include "ordo/json.h"
+#include "ordo/util.h"
+
+/* "monitor": how often it ran and, when it stopped the experiment, when
+ * (simulated) and why. */
+static void write_monitor(ordo_jsonw_t *w, const ordo_sim_summary_t *s)
+{
+    ordo_jsonw_key(w, "monitor");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "runs", s->monitor_runs);
+    ordo_jsonw_kbool(w, "stopped", s->stopped);
+    if (s->stopped) {
+        char t[40];
+        ordo_jsonw_kstr(w, "stopped_at", ordo_time_format(s->stopped_at, t, sizeof t));
+        ordo_jsonw_kint(w, "stopped_after_days", s->stopped_day);
+        ordo_jsonw_kstr(w, "metric", s->stop_metric);
+        ordo_jsonw_kstr(w, "reason", s->stop_detail);
+        ordo_jsonw_kint(w, "orders_after_stop", (int64_t)s->orders_after_stop);
+        ordo_jsonw_kint(w, "treatment_after_stop", (int64_t)s->treatment_after_stop);
+    }
+    ordo_jsonw_obj_end(w);
+}
 
 char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
 {
@@ -29,6 +50,10 @@ char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
     ordo_jsonw_kint(&w, "orders_late", (int64_t)s->orders_late);
     ordo_jsonw_kint(&w, "oversells", (int64_t)s->oversells);
     ordo_jsonw_kint(&w, "outcome_events", (int64_t)s->outcome_events);
+    if (s->all_arm[0])
+        ordo_jsonw_kstr(&w, "all_arm", s->all_arm);
+    if (s->monitor_runs)
+        write_monitor(&w, s);
     ordo_jsonw_key(&w, "measured"); /* wall clock: differs from run to run */
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "seconds", s->seconds);

@@ -33,9 +33,15 @@ typedef struct sim {
     ordo_outcome_event_t *ev;
     size_t n_ev, cap_ev;
     ordo_sim_summary_t *sum;
+    ordo_policy_t *default_policy; /* the scenario's default_policy, NULL: none */
 } sim_t;
 
 /* The world's answer to one decided order, as outcome events in s->ev. */
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
+
+/* The guardrail monitor after days_done simulated days (guard.c). */
+int sim_monitor(sim_t *s, uint32_t days_done, ordo_error_t *err);
+/* The scenario's network.stock_scale on the loaded network (guard.c). */
+void sim_scale_stock(sim_t *s);
 
 #endif
