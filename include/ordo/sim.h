@@ -40,6 +40,19 @@ typedef struct ordo_sim_options {
     const char *all_arm;
 } ordo_sim_options_t;
 
+/* What the world did to the orders of one arm (the variant an order got;
+ * "none" outside every experiment), measured by the world itself: the
+ * truth beside the experiment's report, and its rural/urban split (a ZIP
+ * of under 2,000 people is rural, as in the truth's lane model). */
+#define ORDO_SIM_MAX_ARMS 8
+typedef struct ordo_sim_arm {
+    char variant[32];
+    uint64_t orders;
+    double planned_cost;       /* Σ plan cost (cash total) */
+    uint64_t delivered, late;  /* orders delivered, and of those late */
+    uint64_t rural_orders, rural_delivered, rural_late;
+} ordo_sim_arm_t;
+
 typedef struct ordo_sim_summary {
     char scenario[64];
     char experiment[64];
@@ -66,6 +79,8 @@ typedef struct ordo_sim_summary {
     char stop_detail[256];      /* the monitor's sentence */
     uint64_t orders_after_stop;    /* decided after the stop */
     uint64_t treatment_after_stop; /* ... in a non-control variant: must be 0 */
+    uint32_t n_arms;
+    ordo_sim_arm_t arms[ORDO_SIM_MAX_ARMS]; /* in order of first appearance */
     double seconds;             /* measured wall time of the world loop */
     double orders_per_second;   /* measured */
 } ordo_sim_summary_t;

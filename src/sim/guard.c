@@ -63,17 +63,20 @@ int sim_monitor(sim_t *s, uint32_t days_done, ordo_error_t *err)
     return ordo_decider_reload(s->dec, err); /* the next order no longer sees it */
 }
 
-/* On-hand of every cell × the scenario's stock_scale (scarce stock). */
-void sim_scale_stock(sim_t *s)
+/* On-hand of every cell × the scenario's stock_scale of its node's type
+ * (scarce stock). */
+void sim_scale_network(sim_t *s)
 {
-    if (s->sc.stock_scale == 1)
+    const double *scale = s->sc.stock_scale;
+    if (scale[0] == 1 && scale[1] == 1 && scale[2] == 1)
         return;
     for (uint32_t k = 0; k < s->net->n_skus; k++) {
         ordo_stock_range_t r = ordo_inventory_sku_cells(s->net->inventory, k);
         for (uint32_t c = r.begin; c < r.end; c++) {
             ordo_stock_t st;
             ordo_inventory_get(s->net->inventory, c, &st);
-            int32_t oh = (int32_t)floor(st.on_hand * s->sc.stock_scale + 0.5);
+            unsigned type = s->net->nodes[ordo_inventory_cell_node(s->net->inventory, c)].type;
+            int32_t oh = (int32_t)floor(st.on_hand * scale[type < 3 ? type : 0] + 0.5);
             ordo_inventory_set(s->net->inventory, c, oh, st.reserved < oh ? st.reserved : oh);
         }
     }

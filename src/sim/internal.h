@@ -25,7 +25,7 @@ typedef struct sim_scenario {
     /* the run (scenario.c; docs/internals/SIM.md "Scenario files") */
     int64_t start_day;        /* Unix day of the first simulated day */
     char default_policy[64];  /* built-in for orders no experiment acts on; "" decider's */
-    double stock_scale;       /* on-hand of every cell × this at the start (1) */
+    double stock_scale[3];    /* on-hand × this at the start, by node type (1) */
     uint32_t monitor_days;    /* guardrail monitor every N simulated days (0: off) */
     char control[64];         /* the experiment's first variant key */
 } sim_scenario_t;

@@ -85,7 +85,26 @@ static void defaults(sim_scenario_t *s)
     s->return_late_factor = 0.8;
     s->return_cost = 6.5;
     s->start_day = ordo_cal_days(2026, 9, 7); /* a Monday */
-    s->stock_scale = 1;
+    for (int i = 0; i < 3; i++)
+        s->stock_scale[i] = 1;
+}
+
+/* network.stock_scale: a number (every node) or {"dc", "store",
+ * "dropship"} (by node type), each in (0, 100]. */
+static int read_stock_scale(const cJSON *net, const char *path, sim_scenario_t *s,
+                            ordo_error_t *err)
+{
+    static const char *const types[3] = {"dc", "store", "dropship"};
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(net, "stock_scale");
+    for (int i = 0; v && i < 3; i++) {
+        s->stock_scale[i] = cJSON_IsNumber(v) ? v->valuedouble : num_or(v, types[i], 1);
+        if (!(s->stock_scale[i] > 0 && s->stock_scale[i] <= 100) ||
+            !(cJSON_IsNumber(v) || cJSON_IsObject(v)))
+            return ordo_error_set(err, ORDO_EINVAL, path, 0, "network.stock_scale",
+                                  "wants a number in (0, 100], or one per node type "
+                                  "{\"dc\", \"store\", \"dropship\"}");
+    }
+    return ORDO_OK;
 }
 
 /* The run's own keys: start, default_policy, network.stock_scale,
@@ -109,10 +128,9 @@ static int read_run(const cJSON *root, const char *path, sim_scenario_t *s, ordo
                                   "wants the name of a built-in policy");
         snprintf(s->default_policy, sizeof s->default_policy, "%s", dp->valuestring);
     }
-    s->stock_scale = num_or(cJSON_GetObjectItemCaseSensitive(root, "network"), "stock_scale", 1);
-    if (!(s->stock_scale > 0 && s->stock_scale <= 100))
-        return ordo_error_set(err, ORDO_EINVAL, path, 0, "network.stock_scale",
-                              "wants a number in (0, 100]");
+    int rc = read_stock_scale(cJSON_GetObjectItemCaseSensitive(root, "network"), path, s, err);
+    if (rc)
+        return rc;
     double every = num_or(cJSON_GetObjectItemCaseSensitive(root, "monitor"), "every_days", 0);
     if (!(every >= 0 && every <= 365) || every != (uint32_t)every)
         return ordo_error_set(err, ORDO_EINVAL, path, 0, "monitor.every_days",

@@ -102,7 +102,7 @@ static int open_all(sim_t *s, ordo_error_t *err)
     if (!rc)
         rc = load_network(s, err);
     if (!rc)
-        sim_scale_stock(s);
+        sim_scale_network(s);
     if (!rc && s->sc.default_policy[0])
         rc = ordo_policy_builtin(s->sc.default_policy, &s->default_policy, err);
     if (!rc)
@@ -271,10 +271,13 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
         ordo_decision_t dec;
         const ordo_order_t *o = &s->orders[i];
         rc = ordo_decider_decide(s->dec, o, o->created, s->arena, &dec, err);
+        uint64_t delivered0 = s->sum->orders_delivered, late0 = s->sum->orders_late;
         if (!rc)
             rc = sim_order_world(s, o, dec.plan, err);
-        if (!rc)
+        if (!rc) {
             count_after_stop(s, &dec);
+            sim_count_arm(s, o, &dec, delivered0, late0);
+        }
         s->sum->orders++;
         if (s->opt->progress && (s->sum->orders & 4095) == 0)
             s->opt->progress(s->opt->progress_ctx, day, s->opt->days, s->sum->orders,

@@ -28,6 +28,43 @@ static void write_monitor(ordo_jsonw_t *w, const ordo_sim_summary_t *s)
     ordo_jsonw_obj_end(w);
 }
 
+static void write_share(ordo_jsonw_t *w, const char *key, uint64_t orders, uint64_t delivered,
+                        uint64_t late)
+{
+    ordo_jsonw_key(w, key);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "orders", (int64_t)orders);
+    ordo_jsonw_kint(w, "delivered", (int64_t)delivered);
+    ordo_jsonw_kint(w, "late", (int64_t)late);
+    if (delivered)
+        ordo_jsonw_kdouble(w, "on_time_rate", (double)(delivered - late) / (double)delivered);
+    ordo_jsonw_obj_end(w);
+}
+
+/* "arms": the world's own count per variant (sim.h ordo_sim_arm_t). */
+static void write_arms(ordo_jsonw_t *w, const ordo_sim_summary_t *s)
+{
+    ordo_jsonw_key(w, "arms");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t i = 0; i < s->n_arms; i++) {
+        const ordo_sim_arm_t *a = &s->arms[i];
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "variant", a->variant);
+        ordo_jsonw_kint(w, "orders", (int64_t)a->orders);
+        ordo_jsonw_kdouble(w, "planned_cost_per_order", a->orders ? a->planned_cost / a->orders : 0);
+        ordo_jsonw_kint(w, "delivered", (int64_t)a->delivered);
+        ordo_jsonw_kint(w, "late", (int64_t)a->late);
+        if (a->delivered)
+            ordo_jsonw_kdouble(w, "on_time_rate",
+                               (double)(a->delivered - a->late) / (double)a->delivered);
+        write_share(w, "rural", a->rural_orders, a->rural_delivered, a->rural_late);
+        write_share(w, "urban", a->orders - a->rural_orders, a->delivered - a->rural_delivered,
+                    a->late - a->rural_late);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
+
 char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
 {
     ordo_buf_t b;
@@ -54,6 +91,7 @@ char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
         ordo_jsonw_kstr(&w, "all_arm", s->all_arm);
     if (s->monitor_runs)
         write_monitor(&w, s);
+    write_arms(&w, s);
     ordo_jsonw_key(&w, "measured"); /* wall clock: differs from run to run */
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "seconds", s->seconds);

@@ -39,9 +39,14 @@ typedef struct sim {
 /* The world's answer to one decided order, as outcome events in s->ev. */
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
 
+/* One decided order in its arm's count, given the summary's delivered and
+ * late counts before the world had it (arms.c). */
+void sim_count_arm(sim_t *s, const ordo_order_t *o, const ordo_decision_t *dec,
+                   uint64_t delivered0, uint64_t late0);
 /* The guardrail monitor after days_done simulated days (guard.c). */
 int sim_monitor(sim_t *s, uint32_t days_done, ordo_error_t *err);
-/* The scenario's network.stock_scale on the loaded network (guard.c). */
-void sim_scale_stock(sim_t *s);
+/* The scenario's network.stock_scale on the loaded network
+ * (guard.c). */
+void sim_scale_network(sim_t *s);
 
 #endif
