@@ -20,9 +20,11 @@
 
 #include "error.h"
 
-/* Called once per simulated day and every few thousand orders. */
+/* Called at the end of every simulated day (done: day == days done) and
+ * every few thousand orders (day: the day under way, 1-based); now is the
+ * simulated clock (Unix seconds). */
 typedef void (*ordo_sim_progress_fn)(void *ctx, uint32_t day, uint32_t days, uint64_t orders,
-                                     uint64_t expected_orders);
+                                     uint64_t expected_orders, int64_t now);
 
 typedef struct ordo_sim_options {
     const char *scenario;    /* a name (data/scenarios/NAME.json) or a file path */

@@ -51,8 +51,10 @@ static int sim_flags(const ordo_cli_args_t *a, ordo_sim_options_t *opt)
     return 0;
 }
 
-/* day, orders, rate and ETA on one line of stderr. */
-static void progress(void *ctx, uint32_t day, uint32_t days, uint64_t orders, uint64_t expected)
+/* Simulated day and date, orders, rate and ETA on one line of stderr,
+ * redrawn in place (as `ordo source` shows its count). */
+static void progress(void *ctx, uint32_t day, uint32_t days, uint64_t orders, uint64_t expected,
+                     int64_t now)
 {
     uint64_t t0 = *(const uint64_t *)ctx;
     double secs = (double)(ordo_now_ns() - t0) / 1e9;
@@ -62,10 +64,12 @@ static void progress(void *ctx, uint32_t day, uint32_t days, uint64_t orders, ui
         frac = 1;
     int bar = (int)(frac * 30);
     double eta = rate > 0 && expected > orders ? (double)(expected - orders) / rate : 0;
-    fprintf(stderr, "\r[%-30.*s] day %u/%u  %llu orders  %.0f/s  ETA %.0fs ", bar,
-            "##############################", day, days, (unsigned long long)orders, rate, eta);
-    if (day == days)
-        fputc('\n', stderr);
+    char date[40];
+    ordo_time_format(now, date, sizeof date);
+    date[10] = '\0'; /* YYYY-MM-DD */
+    fprintf(stderr, "\r[%-30.*s] day %u/%u (%s)  %llu orders  %.0f/s  ETA %.0fs ", bar,
+            "##############################", day, days, date, (unsigned long long)orders, rate,
+            eta);
     fflush(stderr);
 }
 
@@ -101,7 +105,10 @@ static int run(const ordo_cli_args_t *a)
     }
     ordo_sim_summary_t sum;
     ordo_error_t err = {0};
-    if ((rc = ordo_sim_run(&opt, &sum, &err)))
+    rc = ordo_sim_run(&opt, &sum, &err);
+    if (opt.progress && sum.orders)
+        fputc('\n', stderr); /* past the progress line */
+    if (rc)
         return ordo_cli_fail(&err, rc, a->json);
     char net[4096];
     snprintf(net, sizeof net, "%s/network", opt.out_dir);

@@ -280,8 +280,8 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
         }
         s->sum->orders++;
         if (s->opt->progress && (s->sum->orders & 4095) == 0)
-            s->opt->progress(s->opt->progress_ctx, day, s->opt->days, s->sum->orders,
-                             (uint64_t)s->opt->orders_per_day * s->opt->days);
+            s->opt->progress(s->opt->progress_ctx, day + 1, s->opt->days, s->sum->orders,
+                             (uint64_t)s->opt->orders_per_day * s->opt->days, o->created);
     }
     if (!rc)
         rc = flush_events(s, (s->day0 + day + 1) * 86400, err);
@@ -321,7 +321,8 @@ int ordo_sim_run(const ordo_sim_options_t *opt, ordo_sim_summary_t *sum, ordo_er
         rc = run_day(&s, d, err);
         if (!rc && opt->progress)
             opt->progress(opt->progress_ctx, d + 1, opt->days, sum->orders,
-                          (uint64_t)opt->orders_per_day * opt->days);
+                          (uint64_t)opt->orders_per_day * opt->days,
+                          (s.day0 + d) * 86400 + 86399);
     }
     if (!rc)
         rc = flush_events(&s, INT64_MAX, err);

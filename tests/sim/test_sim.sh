@@ -56,6 +56,15 @@ assert est["on_time_rate"] > 0, "on-time rate did not go up"
 assert est["cost_per_order"] > 0, "cost per order did not go up"
 PY
 
+# ---- progress: a bar on a terminal's stderr, nothing otherwise ----
+[ -s "$tmp/a.err" ] && bad "progress written to a stderr that is not a terminal: $(head -c 200 "$tmp/a.err")" || ok
+if command -v script > /dev/null; then
+    script -qfec "'$ordo' sim --days 2 --orders-per-day 300 --seed 3 --out '$tmp/p'" /dev/null \
+        > "$tmp/p.tty" 2>&1
+    tr '\r' '\n' < "$tmp/p.tty" | grep -aq 'day 2/2 (2026-09-08)  [0-9]* orders  [0-9]*/s  ETA' &&
+        ok || bad "no progress bar on a terminal: $(head -c 300 "$tmp/p.tty")"
+fi
+
 # ---- bad input ----
 "$ordo" sim --scenario no-such-scenario --days 1 --out "$tmp/x" > /dev/null 2>&1
 [ $? -ne 0 ] && ok || bad "an unknown scenario is not an error"
