@@ -32,4 +32,12 @@ if ! bash "$(dirname "$0")/../bench/bench_serve.sh" "$build"; then
     status=1
 fi
 echo
+# the simulator's A/A test: the false-positive rate of the primary KPI over
+# 200 seeds (bench/bench_sim_aa.sh; about two minutes on 2 cores)
+echo "== bench_sim_aa =="
+if ! bash "$(dirname "$0")/../bench/bench_sim_aa.sh" "$build" 200; then
+    echo "bench_sim_aa: FAILED" >&2
+    status=1
+fi
+echo
 exit $status

@@ -20,9 +20,11 @@
 
 #include "error.h"
 
-/* Called once per simulated day and every few thousand orders. */
+/* Called at the end of every simulated day (done: day == days done) and
+ * every few thousand orders (day: the day under way, 1-based); now is the
+ * simulated clock (Unix seconds). */
 typedef void (*ordo_sim_progress_fn)(void *ctx, uint32_t day, uint32_t days, uint64_t orders,
-                                     uint64_t expected_orders);
+                                     uint64_t expected_orders, int64_t now);
 
 typedef struct ordo_sim_options {
     const char *scenario;    /* a name (data/scenarios/NAME.json) or a file path */
@@ -33,7 +35,25 @@ typedef struct ordo_sim_options {
     const char *network_dir; /* NULL: generated into OUT/network from the scenario */
     ordo_sim_progress_fn progress; /* may be NULL */
     void *progress_ctx;
+    /* NULL: the experiment as the scenario says. A variant key: the world
+     * entirely under that variant's policy (every variant runs it;
+     * assignment and the report are unchanged), for the true global effect
+     * of a policy (docs/internals/SIM.md "Switchback"). */
+    const char *all_arm;
 } ordo_sim_options_t;
+
+/* What the world did to the orders of one arm (the variant an order got;
+ * "none" outside every experiment), measured by the world itself: the
+ * truth beside the experiment's report, and its rural/urban split (a ZIP
+ * of under 2,000 people is rural, as in the truth's lane model). */
+#define ORDO_SIM_MAX_ARMS 8
+typedef struct ordo_sim_arm {
+    char variant[32];
+    uint64_t orders;
+    double planned_cost;       /* Σ plan cost (cash total) */
+    uint64_t delivered, late;  /* orders delivered, and of those late */
+    uint64_t rural_orders, rural_delivered, rural_late;
+} ordo_sim_arm_t;
 
 typedef struct ordo_sim_summary {
     char scenario[64];
@@ -61,6 +81,18 @@ typedef struct ordo_sim_summary {
     uint64_t units_replenished;     /* units delivered by replenishment */
     uint64_t signals_applied;       /* timeline documents applied (signal versions) */
     uint64_t outage_delayed;        /* shipments a carrier outage held back */
+    char all_arm[64];           /* the option, "" when none */
+    /* the guardrail monitor (scenario "monitor.every_days") */
+    uint32_t monitor_runs;      /* times it ran */
+    bool stopped;               /* it stopped the experiment */
+    int64_t stopped_at;         /* simulated Unix seconds of the stop */
+    uint32_t stopped_day;       /* simulated days run before the stop */
+    char stop_metric[64];       /* the breached guardrail */
+    char stop_detail[256];      /* the monitor's sentence */
+    uint64_t orders_after_stop;    /* decided after the stop */
+    uint64_t treatment_after_stop; /* ... in a non-control variant: must be 0 */
+    uint32_t n_arms;
+    ordo_sim_arm_t arms[ORDO_SIM_MAX_ARMS]; /* in order of first appearance */
     double seconds;             /* measured wall time of the world loop */
     double orders_per_second;   /* measured */
 } ordo_sim_summary_t;

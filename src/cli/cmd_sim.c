@@ -37,6 +37,7 @@ static int sim_flags(const ordo_cli_args_t *a, ordo_sim_options_t *opt)
     }
     opt->out_dir = ordo_cli_get(a, "out");
     opt->network_dir = ordo_cli_get(a, "network");
+    opt->all_arm = ordo_cli_get(a, "all-arm");
     if (!opt->out_dir)
         return ordo_cli_usage("sim", "--out DIR is required (the run directory to write)");
     if (opt->days < 1)
@@ -50,8 +51,10 @@ static int sim_flags(const ordo_cli_args_t *a, ordo_sim_options_t *opt)
     return 0;
 }
 
-/* day, orders, rate and ETA on one line of stderr. */
-static void progress(void *ctx, uint32_t day, uint32_t days, uint64_t orders, uint64_t expected)
+/* Simulated day and date, orders, rate and ETA on one line of stderr,
+ * redrawn in place (as `ordo source` shows its count). */
+static void progress(void *ctx, uint32_t day, uint32_t days, uint64_t orders, uint64_t expected,
+                     int64_t now)
 {
     uint64_t t0 = *(const uint64_t *)ctx;
     double secs = (double)(ordo_now_ns() - t0) / 1e9;
@@ -61,10 +64,12 @@ static void progress(void *ctx, uint32_t day, uint32_t days, uint64_t orders, ui
         frac = 1;
     int bar = (int)(frac * 30);
     double eta = rate > 0 && expected > orders ? (double)(expected - orders) / rate : 0;
-    fprintf(stderr, "\r[%-30.*s] day %u/%u  %llu orders  %.0f/s  ETA %.0fs ", bar,
-            "##############################", day, days, (unsigned long long)orders, rate, eta);
-    if (day == days)
-        fputc('\n', stderr);
+    char date[40];
+    ordo_time_format(now, date, sizeof date);
+    date[10] = '\0'; /* YYYY-MM-DD */
+    fprintf(stderr, "\r[%-30.*s] day %u/%u (%s)  %llu orders  %.0f/s  ETA %.0fs ", bar,
+            "##############################", day, days, date, (unsigned long long)orders, rate,
+            eta);
     fflush(stderr);
 }
 
@@ -79,6 +84,9 @@ static void print_text(const ordo_sim_summary_t *s, const char *dir)
     printf("  units cancelled    %llu\n", (unsigned long long)s->units_cancelled);
     printf("  units returned     %llu\n", (unsigned long long)s->units_returned);
     printf("  oversells          %llu\n", (unsigned long long)s->oversells);
+    if (s->stopped)
+        printf("  guardrail monitor  stopped the experiment at %s: %s breached\n",
+               ordo_time_format(s->stopped_at, (char[40]){0}, 40), s->stop_metric);
     printf("  orders per second  %.0f\n", s->orders_per_second);
     printf("run directory: %s (ordo analyze %s)\n", dir, dir);
 }
@@ -97,7 +105,10 @@ static int run(const ordo_cli_args_t *a)
     }
     ordo_sim_summary_t sum;
     ordo_error_t err = {0};
-    if ((rc = ordo_sim_run(&opt, &sum, &err)))
+    rc = ordo_sim_run(&opt, &sum, &err);
+    if (opt.progress && sum.orders)
+        fputc('\n', stderr); /* past the progress line */
+    if (rc)
         return ordo_cli_fail(&err, rc, a->json);
     char net[4096];
     snprintf(net, sizeof net, "%s/network", opt.out_dir);
@@ -126,13 +137,15 @@ static const ordo_cli_opt_t opts[] = {
                       "summary.json)"},
     {"network", 0, "DIR", "run on this network (default: generated from the scenario into\n"
                           "DIR/network)"},
+    {"all-arm", 0, "KEY", "run the whole world under variant KEY's policy (every variant\n"
+                          "runs it), for the true global effect of a policy"},
     {NULL, 0, NULL, NULL}};
 
 const ordo_cli_cmd_t ordo_cmd_sim = {
     .name = "sim",
     .summary = "simulate a fulfillment world and an A/B test of sourcing policies",
     .usage = "sim --scenario NAME --days D --orders-per-day N --seed S --out DIR\n"
-             "    [--network DIR] [--json]",
+             "    [--network DIR] [--all-arm KEY] [--json]",
     .about = "Runs a scenario: a network on real US geography, its experiment in the registry,\n"
              "orders arriving over simulated days (Poisson, with daily and weekly cycles,\n"
              "destinations by population), each decided, reserved and logged as\n"

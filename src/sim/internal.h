@@ -22,10 +22,19 @@ typedef struct sim_scenario {
     double cancel_when_late, cancel_base;
     double return_late_factor;
     double return_cost;
+    /* the run (scenario.c; docs/internals/SIM.md "Scenario files") */
+    int64_t start_day;        /* Unix day of the first simulated day */
+    char default_policy[64];  /* built-in for orders no experiment acts on; "" decider's */
+    double stock_scale[3];    /* on-hand × this at the start, by node type (1) */
+    uint32_t monitor_days;    /* guardrail monitor every N simulated days (0: off) */
+    char control[64];         /* the experiment's first variant key */
 } sim_scenario_t;
 
 int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err);
 void sim_scenario_free(sim_scenario_t *s);
+/* Rewrites the experiment so every variant runs variant key's policy (the
+ * world entirely under one arm; assignment unchanged). ORDO_ENOTFOUND. */
+int sim_scenario_all_arm(sim_scenario_t *s, const char *key, ordo_error_t *err);
 
 /* One random stream per purpose, each seeded from the run's seed. */
 enum { SIM_RNG_DEMAND, SIM_RNG_TIME, SIM_RNG_TRANSIT, SIM_RNG_CANCEL, SIM_RNG_RETURN, SIM_RNGS };

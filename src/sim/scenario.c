@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "ordo/calendar.h"
+#include "ordo/policy.h"
 
 #ifndef ORDO_SCENARIO_DIR
 #define ORDO_SCENARIO_DIR "data/scenarios"
@@ -82,6 +84,59 @@ static void defaults(sim_scenario_t *s)
     s->cancel_base = 0.004;
     s->return_late_factor = 0.8;
     s->return_cost = 6.5;
+    s->start_day = ordo_cal_days(2026, 9, 7); /* a Monday */
+    for (int i = 0; i < 3; i++)
+        s->stock_scale[i] = 1;
+}
+
+/* network.stock_scale: a number (every node) or {"dc", "store",
+ * "dropship"} (by node type), each in (0, 100]. */
+static int read_stock_scale(const cJSON *net, const char *path, sim_scenario_t *s,
+                            ordo_error_t *err)
+{
+    static const char *const types[3] = {"dc", "store", "dropship"};
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(net, "stock_scale");
+    for (int i = 0; v && i < 3; i++) {
+        s->stock_scale[i] = cJSON_IsNumber(v) ? v->valuedouble : num_or(v, types[i], 1);
+        if (!(s->stock_scale[i] > 0 && s->stock_scale[i] <= 100) ||
+            !(cJSON_IsNumber(v) || cJSON_IsObject(v)))
+            return ordo_error_set(err, ORDO_EINVAL, path, 0, "network.stock_scale",
+                                  "wants a number in (0, 100], or one per node type "
+                                  "{\"dc\", \"store\", \"dropship\"}");
+    }
+    return ORDO_OK;
+}
+
+/* The run's own keys: start, default_policy, network.stock_scale,
+ * monitor.every_days. */
+static int read_run(const cJSON *root, const char *path, sim_scenario_t *s, ordo_error_t *err)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "start");
+    if (st) {
+        int y, m, d;
+        char tail;
+        if (!cJSON_IsString(st) ||
+            sscanf(st->valuestring, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 1971 ||
+            m < 1 || m > 12 || d < 1 || d > 31)
+            return ordo_error_set(err, ORDO_EINVAL, path, 0, "start", "wants a date YYYY-MM-DD");
+        s->start_day = ordo_cal_days(y, m, d);
+    }
+    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(root, "default_policy");
+    if (dp) {
+        if (!cJSON_IsString(dp) || !ordo_policy_builtin_json(dp->valuestring))
+            return ordo_error_set(err, ORDO_EINVAL, path, 0, "default_policy",
+                                  "wants the name of a built-in policy");
+        snprintf(s->default_policy, sizeof s->default_policy, "%s", dp->valuestring);
+    }
+    int rc = read_stock_scale(cJSON_GetObjectItemCaseSensitive(root, "network"), path, s, err);
+    if (rc)
+        return rc;
+    double every = num_or(cJSON_GetObjectItemCaseSensitive(root, "monitor"), "every_days", 0);
+    if (!(every >= 0 && every <= 365) || every != (uint32_t)every)
+        return ordo_error_set(err, ORDO_EINVAL, path, 0, "monitor.every_days",
+                              "wants a whole number of days, 0..365");
+    s->monitor_days = (uint32_t)every;
+    return ORDO_OK;
 }
 
 static int read_sections(const cJSON *root, const char *path, sim_scenario_t *s, ordo_error_t *err)
@@ -134,6 +189,8 @@ int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err)
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(root, "name");
     snprintf(s->name, sizeof s->name, "%s", cJSON_IsString(nm) ? nm->valuestring : name);
     rc = read_sections(root, path, s, err);
+    if (!rc)
+        rc = read_run(root, path, s, err);
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "experiment");
     if (!rc && !cJSON_IsObject(exp))
         rc = ordo_error_set(err, ORDO_EINVAL, path, 0, "experiment", "missing (an object)");
@@ -141,12 +198,54 @@ int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err)
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(exp, "id");
         snprintf(s->experiment, sizeof s->experiment, "%s",
                  cJSON_IsString(id) ? id->valuestring : s->name);
+        const cJSON *v0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(exp, "variants"), 0);
+        const cJSON *k0 = cJSON_GetObjectItemCaseSensitive(v0, "key");
+        snprintf(s->control, sizeof s->control, "%s", cJSON_IsString(k0) ? k0->valuestring : "");
         s->experiment_json = cJSON_PrintUnformatted(exp);
         if (!s->experiment_json)
             rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     cJSON_Delete(root);
     return rc;
+}
+
+/* The policy fields of a variant ("policy" or "policy_version"). */
+static const char *const policy_keys[] = {"policy", "policy_version"};
+
+int sim_scenario_all_arm(sim_scenario_t *s, const char *key, ordo_error_t *err)
+{
+    cJSON *exp = cJSON_Parse(s->experiment_json);
+    cJSON *vars = cJSON_GetObjectItemCaseSensitive(exp, "variants");
+    cJSON *arm = NULL, *v;
+    cJSON_ArrayForEach(v, vars)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(v, "key");
+        if (cJSON_IsString(k) && !strcmp(k->valuestring, key))
+            arm = v;
+    }
+    if (!arm) {
+        cJSON_Delete(exp);
+        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "all-arm",
+                              "experiment %s has no variant '%s'", s->experiment, key);
+    }
+    cJSON_ArrayForEach(v, vars)
+    {
+        if (v == arm)
+            continue;
+        for (int i = 0; i < 2; i++) {
+            cJSON_DeleteItemFromObjectCaseSensitive(v, policy_keys[i]);
+            const cJSON *p = cJSON_GetObjectItemCaseSensitive(arm, policy_keys[i]);
+            if (p)
+                cJSON_AddItemToObject(v, policy_keys[i], cJSON_Duplicate(p, 1));
+        }
+    }
+    char *json = cJSON_PrintUnformatted(exp);
+    cJSON_Delete(exp);
+    if (!json)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    free(s->experiment_json);
+    s->experiment_json = json;
+    return ORDO_OK;
 }
 
 void sim_scenario_free(sim_scenario_t *s)

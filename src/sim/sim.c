@@ -22,12 +22,6 @@ void ordo_sim_options_init(ordo_sim_options_t *opt)
     opt->seed = 1;
 }
 
-/* The run starts on Monday 2026-09-07, 00:00 UTC. */
-static int64_t start_day(void)
-{
-    return ordo_cal_days(2026, 9, 7);
-}
-
 static void seed_streams(sim_t *s)
 {
     static const char *const purpose[SIM_RNGS] = {"demand", "time", "transit", "cancel",
@@ -102,8 +96,15 @@ static int open_all(sim_t *s, ordo_error_t *err)
     int rc = ordo_mkdir_p(s->opt->out_dir, err);
     if (!rc)
         rc = sim_scenario_load(s->opt->scenario, &s->sc, err);
+    if (!rc && s->opt->all_arm)
+        rc = sim_scenario_all_arm(&s->sc, s->opt->all_arm, err);
+    s->day0 = s->sc.start_day;
     if (!rc)
         rc = load_network(s, err);
+    if (!rc)
+        sim_scale_network(s);
+    if (!rc && s->sc.default_policy[0])
+        rc = ordo_policy_builtin(s->sc.default_policy, &s->default_policy, err);
     if (!rc)
         rc = ordo_engine_create(s->net, NULL, &s->eng, err);
     if (!rc)
@@ -126,6 +127,7 @@ static int open_all(sim_t *s, ordo_error_t *err)
     dopt.reserve = true;
     dopt.shadows = true;
     dopt.log_options = &lo;
+    dopt.default_policy = s->default_policy;
     return ordo_decider_open(s->net, s->eng, &dopt, &s->dec, err);
 }
 
@@ -143,6 +145,7 @@ static int close_all(sim_t *s, int rc, ordo_error_t *err)
     free(s->orders);
     free(s->ev);
     sim_world_close(s);
+    ordo_policy_destroy(s->default_policy);
     sim_scenario_free(&s->sc);
     return rc2;
 }
@@ -227,16 +230,41 @@ static int day_orders(sim_t *s, uint32_t day, uint32_t *n_out, ordo_error_t *err
     return rc ? rc : arrival_times(s, day, n, err);
 }
 
-/* Stores the day's outcome events (after the decider has let the store go). */
-static int flush_events(sim_t *s, ordo_error_t *err)
+/* Stores the outcome events that have happened before `until` (Unix
+ * seconds; INT64_MAX: all), as a warehouse system and carriers would have
+ * reported them by then, after the decider has let the store go; later
+ * ones wait in s->ev. */
+static int flush_events(sim_t *s, int64_t until, ordo_error_t *err)
 {
     int rc = ordo_decider_idle(s->dec, err);
     if (rc || !s->n_ev)
         return rc;
-    rc = ordo_store_outcomes_put_batch(s->store, s->ev, s->n_ev, NULL, err);
-    s->sum->outcome_events += s->n_ev;
-    s->n_ev = 0;
+    ordo_outcome_event_t *later = malloc(s->n_ev * sizeof *later);
+    if (!later)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    size_t due = 0, n_later = 0;
+    for (size_t i = 0; i < s->n_ev; i++) /* stable partition: due ones first */
+        if (s->ev[i].at < until)
+            s->ev[due++] = s->ev[i];
+        else
+            later[n_later++] = s->ev[i];
+    if (due)
+        rc = ordo_store_outcomes_put_batch(s->store, s->ev, due, NULL, err);
+    s->sum->outcome_events += due;
+    memcpy(s->ev, later, n_later * sizeof *later);
+    s->n_ev = n_later;
+    free(later);
     return rc;
+}
+
+/* After the guardrail monitor stopped the experiment: what got decided. */
+static void count_after_stop(sim_t *s, const ordo_decision_t *dec)
+{
+    if (!s->sum->stopped)
+        return;
+    s->sum->orders_after_stop++;
+    if (dec->variant && strcmp(dec->variant, s->sc.control))
+        s->sum->treatment_after_stop++;
 }
 
 static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
@@ -249,19 +277,26 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
         ordo_arena_reset(s->arena);
         ordo_decision_t dec;
         const ordo_order_t *o = &s->orders[i];
+        uint64_t delivered0 = s->sum->orders_delivered, late0 = s->sum->orders_late;
         rc = sim_world_before(s, o->created, err);
         if (!rc)
             rc = ordo_decider_decide(s->dec, o, o->created, s->arena, &dec, err);
         if (!rc)
             rc = sim_order_world(s, o, dec.plan, err);
+        if (!rc) {
+            count_after_stop(s, &dec);
+            sim_count_arm(s, o, &dec, delivered0, late0);
+        }
         s->sum->orders++;
         if (s->opt->progress && (s->sum->orders & 4095) == 0)
-            s->opt->progress(s->opt->progress_ctx, day, s->opt->days, s->sum->orders,
-                             (uint64_t)s->opt->orders_per_day * s->opt->days);
+            s->opt->progress(s->opt->progress_ctx, day + 1, s->opt->days, s->sum->orders,
+                             (uint64_t)s->opt->orders_per_day * s->opt->days, o->created);
     }
     if (!rc)
         rc = sim_world_day_end(s, day, err);
-    return rc ? rc : flush_events(s, err);
+    if (!rc)
+        rc = flush_events(s, (s->day0 + day + 1) * 86400, err);
+    return rc ? rc : sim_monitor(s, day + 1, err);
 }
 
 static int write_summary(const ordo_sim_options_t *opt, const ordo_sim_summary_t *sum,
@@ -284,20 +319,24 @@ int ordo_sim_run(const ordo_sim_options_t *opt, ordo_sim_summary_t *sum, ordo_er
     if (!opt->out_dir || !opt->days || !opt->scenario)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, !opt->out_dir ? "out" : "days",
                               "required");
-    sim_t s = {.opt = opt, .sum = sum, .day0 = start_day()};
+    sim_t s = {.opt = opt, .sum = sum};
     seed_streams(&s);
     int rc = open_all(&s, err);
     snprintf(sum->scenario, sizeof sum->scenario, "%s", s.sc.name);
     snprintf(sum->experiment, sizeof sum->experiment, "%s", s.sc.experiment);
     sum->seed = opt->seed;
+    snprintf(sum->all_arm, sizeof sum->all_arm, "%s", opt->all_arm ? opt->all_arm : "");
     sum->days = opt->days;
     uint64_t t0 = ordo_now_ns();
     for (uint32_t d = 0; !rc && d < opt->days; d++) {
         rc = run_day(&s, d, err);
         if (!rc && opt->progress)
             opt->progress(opt->progress_ctx, d + 1, opt->days, sum->orders,
-                          (uint64_t)opt->orders_per_day * opt->days);
+                          (uint64_t)opt->orders_per_day * opt->days,
+                          (s.day0 + d) * 86400 + 86399);
     }
+    if (!rc)
+        rc = flush_events(&s, INT64_MAX, err);
     if (!rc)
         rc = ordo_decider_flush(s.dec, err);
     sum->seconds = (double)(ordo_now_ns() - t0) / 1e9;

@@ -6,6 +6,64 @@
 #include "internal.h"
 #include "ordo/buf.h"
 #include "ordo/json.h"
+#include "ordo/util.h"
+
+/* "monitor": how often it ran and, when it stopped the experiment, when
+ * (simulated) and why. */
+static void write_monitor(ordo_jsonw_t *w, const ordo_sim_summary_t *s)
+{
+    ordo_jsonw_key(w, "monitor");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "runs", s->monitor_runs);
+    ordo_jsonw_kbool(w, "stopped", s->stopped);
+    if (s->stopped) {
+        char t[40];
+        ordo_jsonw_kstr(w, "stopped_at", ordo_time_format(s->stopped_at, t, sizeof t));
+        ordo_jsonw_kint(w, "stopped_after_days", s->stopped_day);
+        ordo_jsonw_kstr(w, "metric", s->stop_metric);
+        ordo_jsonw_kstr(w, "reason", s->stop_detail);
+        ordo_jsonw_kint(w, "orders_after_stop", (int64_t)s->orders_after_stop);
+        ordo_jsonw_kint(w, "treatment_after_stop", (int64_t)s->treatment_after_stop);
+    }
+    ordo_jsonw_obj_end(w);
+}
+
+static void write_share(ordo_jsonw_t *w, const char *key, uint64_t orders, uint64_t delivered,
+                        uint64_t late)
+{
+    ordo_jsonw_key(w, key);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "orders", (int64_t)orders);
+    ordo_jsonw_kint(w, "delivered", (int64_t)delivered);
+    ordo_jsonw_kint(w, "late", (int64_t)late);
+    if (delivered)
+        ordo_jsonw_kdouble(w, "on_time_rate", (double)(delivered - late) / (double)delivered);
+    ordo_jsonw_obj_end(w);
+}
+
+/* "arms": the world's own count per variant (sim.h ordo_sim_arm_t). */
+static void write_arms(ordo_jsonw_t *w, const ordo_sim_summary_t *s)
+{
+    ordo_jsonw_key(w, "arms");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t i = 0; i < s->n_arms; i++) {
+        const ordo_sim_arm_t *a = &s->arms[i];
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "variant", a->variant);
+        ordo_jsonw_kint(w, "orders", (int64_t)a->orders);
+        ordo_jsonw_kdouble(w, "planned_cost_per_order", a->orders ? a->planned_cost / a->orders : 0);
+        ordo_jsonw_kint(w, "delivered", (int64_t)a->delivered);
+        ordo_jsonw_kint(w, "late", (int64_t)a->late);
+        if (a->delivered)
+            ordo_jsonw_kdouble(w, "on_time_rate",
+                               (double)(a->delivered - a->late) / (double)a->delivered);
+        write_share(w, "rural", a->rural_orders, a->rural_delivered, a->rural_late);
+        write_share(w, "urban", a->orders - a->rural_orders, a->delivered - a->rural_delivered,
+                    a->late - a->rural_late);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
 
 char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
 {
@@ -38,6 +96,11 @@ char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
     ordo_jsonw_kint(&w, "units_replenished", (int64_t)s->units_replenished);
     ordo_jsonw_kint(&w, "signals_applied", (int64_t)s->signals_applied);
     ordo_jsonw_kint(&w, "outage_delayed", (int64_t)s->outage_delayed);
+    if (s->all_arm[0])
+        ordo_jsonw_kstr(&w, "all_arm", s->all_arm);
+    if (s->monitor_runs)
+        write_monitor(&w, s);
+    write_arms(&w, s);
     ordo_jsonw_key(&w, "measured"); /* wall clock: differs from run to run */
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "seconds", s->seconds);

@@ -125,6 +125,7 @@ typedef struct sim {
     size_t n_ev, cap_ev;
     ordo_sim_summary_t *sum;
     sim_world_t w;
+    ordo_policy_t *default_policy; /* the scenario's default_policy, NULL: none */
 } sim_t;
 
 /* The world's answer to one decided order, as outcome events in s->ev. */
@@ -197,5 +198,14 @@ int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, sim_demand_cf
  * units were counted with the order it came from, and what its plan does
  * not source is cancelled. */
 int sim_reroute_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
+/* One decided order in its arm's count, given the summary's delivered and
+ * late counts before the world had it (arms.c). */
+void sim_count_arm(sim_t *s, const ordo_order_t *o, const ordo_decision_t *dec,
+                   uint64_t delivered0, uint64_t late0);
+/* The guardrail monitor after days_done simulated days (guard.c). */
+int sim_monitor(sim_t *s, uint32_t days_done, ordo_error_t *err);
+/* The scenario's network.stock_scale on the loaded network
+ * (guard.c). */
+void sim_scale_network(sim_t *s);
 
 #endif

@@ -11,47 +11,25 @@ ordo=${ORDO_BIN:?ORDO_BIN not set}
 src=${ORDO_SOURCE_DIR:?ORDO_SOURCE_DIR not set}
 tmp=$(mktemp -d /tmp/ordo-sim-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-export ORDO_SCENARIOS="$src/data/scenarios"
+. "$src/tests/sim/lib_sim.sh"
 
-sim() { # sim DIR SEED DAYS N
-    "$ordo" sim --scenario proximity-vs-cost --seed "$2" --days "$3" --orders-per-day "$4" \
-        --out "$1" --json > "$1.json" 2> "$1.err" || bad "ordo sim seed $2 exits $?: $(cat "$1.err")"
-}
+sim() { sim_run proximity-vs-cost "$@"; } # sim DIR SEED DAYS N
 
 # ---- determinism ----
 sim "$tmp/a" 11 2 120
 sim "$tmp/b" 11 2 120
 sim "$tmp/c" 12 2 120
-"$ordo" analyze "$tmp/a" --format json > "$tmp/a.report" 2>/dev/null
-"$ordo" analyze "$tmp/b" --format json > "$tmp/b.report" 2>/dev/null
-"$ordo" analyze "$tmp/c" --format json > "$tmp/c.report" 2>/dev/null
-[ -s "$tmp/a.report" ] && ok || bad "no analysis of the run"
-cmp -s "$tmp/a.report" "$tmp/b.report" && ok || bad "same seed, different analysis"
+sim_report "$tmp/a"
+sim_report "$tmp/b"
+sim_report "$tmp/c"
+sim_same "$tmp/a" "$tmp/b"
 cmp -s "$tmp/a.report" "$tmp/c.report" && bad "another seed, the same analysis" || ok
-cmp -s <(grep -v _per_second "$tmp/a/summary.json" | grep -v '"seconds"') \
-    <(grep -v _per_second "$tmp/b/summary.json" | grep -v '"seconds"') && ok ||
-    bad "same seed, different summary.json"
 
 # ---- the run directory is a data directory ----
 "$ordo" log verify "$tmp/a" > /dev/null 2>&1 && ok || bad "ordo log verify of the run fails"
 [ -d "$tmp/a/network" ] && ok || bad "the run has no network/"
 
 # ---- conservation and no oversell, in summary.json and the --json line ----
-check_summary() {
-    python3 - "$1" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-assert s["orders"] > 0, "no orders"
-assert s["units_shipped"] + s["units_backordered"] + s["units_cancelled"] == s["units_ordered"], \
-    "not conserved: %r" % s
-assert s["oversells"] == 0, "oversold %d units" % s["oversells"]
-assert s["units_returned"] <= s["units_shipped"]
-assert s["measured"]["orders_per_second"] > 0
-PY
-}
 for r in a c; do
     check_summary "$tmp/$r/summary.json" && ok || bad "summary of run $r"
     check_summary "$tmp/$r.json" && ok || bad "--json summary of run $r"
@@ -63,7 +41,7 @@ check_summary "$tmp/broken.json" 2>/dev/null && bad "conservation check cannot f
 
 # ---- direction of proximity-vs-cost at a CI size ----
 sim "$tmp/d" 5 5 1000
-"$ordo" analyze "$tmp/d" --format json > "$tmp/d.report" 2>/dev/null
+sim_report "$tmp/d"
 python3 - "$tmp/d.report" <<'PY' && ok || bad "proximity-vs-cost moved the wrong way"
 import json, sys
 j = json.load(open(sys.argv[1]))
@@ -78,11 +56,19 @@ assert est["on_time_rate"] > 0, "on-time rate did not go up"
 assert est["cost_per_order"] > 0, "cost per order did not go up"
 PY
 
+# ---- progress: a bar on a terminal's stderr, nothing otherwise ----
+[ -s "$tmp/a.err" ] && bad "progress written to a stderr that is not a terminal: $(head -c 200 "$tmp/a.err")" || ok
+if command -v script > /dev/null; then
+    script -qfec "'$ordo' sim --days 2 --orders-per-day 300 --seed 3 --out '$tmp/p'" /dev/null \
+        > "$tmp/p.tty" 2>&1
+    tr '\r' '\n' < "$tmp/p.tty" | grep -aq 'day 2/2 (2026-09-08)  [0-9]* orders  [0-9]*/s  ETA' &&
+        ok || bad "no progress bar on a terminal: $(head -c 300 "$tmp/p.tty")"
+fi
+
 # ---- bad input ----
 "$ordo" sim --scenario no-such-scenario --days 1 --out "$tmp/x" > /dev/null 2>&1
 [ $? -ne 0 ] && ok || bad "an unknown scenario is not an error"
 "$ordo" sim --days 1 --orders-per-day 10 --out "$tmp/a" > /dev/null 2>&1
 [ $? -eq 2 ] && ok || bad "a run into an existing data directory is not a usage error"
 
-echo "sim: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+sim_finish sim

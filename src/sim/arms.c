@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The world's own count per arm (summary.json "arms"): orders, planned
+ * cost, delivered and late, overall and in rural ZIPs. The experiment's
+ * report estimates effects from outcome events; this is what the world
+ * knows it did, for scenarios whose claim is about a segment the report
+ * does not break down (rural ZIPs, peak-cost-routing). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ordo/geo.h"
+#include "world.h"
+
+static ordo_sim_arm_t *arm_of(ordo_sim_summary_t *sum, const char *variant)
+{
+    for (uint32_t i = 0; i < sum->n_arms; i++)
+        if (!strcmp(sum->arms[i].variant, variant))
+            return &sum->arms[i];
+    if (sum->n_arms == ORDO_SIM_MAX_ARMS)
+        return NULL;
+    ordo_sim_arm_t *a = &sum->arms[sum->n_arms++];
+    memset(a, 0, sizeof *a);
+    snprintf(a->variant, sizeof a->variant, "%s", variant);
+    return a;
+}
+
+void sim_count_arm(sim_t *s, const ordo_order_t *o, const ordo_decision_t *dec,
+                   uint64_t delivered0, uint64_t late0)
+{
+    ordo_sim_arm_t *a = arm_of(s->sum, dec->variant ? dec->variant : "none");
+    if (!a)
+        return;
+    uint64_t delivered = s->sum->orders_delivered - delivered0;
+    uint64_t late = s->sum->orders_late - late0;
+    a->orders++;
+    a->planned_cost += dec->plan ? dec->plan->cost.total : 0;
+    a->delivered += delivered;
+    a->late += late;
+    const ordo_zip_t *z = ordo_geo_zip(s->net->geo ? s->net->geo : ordo_geo_default(), o->ship_zip);
+    if (z && z->population < 2000) {
+        a->rural_orders++;
+        a->rural_delivered += delivered;
+        a->rural_late += late;
+    }
+}
