@@ -40,7 +40,7 @@ static int measure(sim_t *s, const ordo_order_t *o, uint32_t shipment, const cha
     double lo, hi;
     ordo_measure_range((int)m, &lo, &hi);
     e->measure = m;
-    e->value = clamp(round(value * 1e4) / 1e4, lo, hi); /* as a feed would round it */
+    e->value = clamp(round(value * 1e6) / 1e6, lo, hi); /* as a feed would round it */
     snprintf(e->node, sizeof e->node, "%s", node ? node : "");
     return ORDO_OK;
 }
