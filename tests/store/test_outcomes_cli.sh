@@ -34,6 +34,7 @@ check "re-ingest is idempotent: $j" $?
 out=$(ORDO_DATA="$T/d" "$ORDO" outcomes show --order ORD-1001)
 check "show via ORDO_DATA" $?
 [[ "$out" == *"order ORD-1001: delivered"* && "$out" == *"on time: yes"* ]]; check "show text: $out" $?
+[[ "$out" == *"measures     satisfaction 4.5"* ]]; check "show text: measures" $?
 
 # show --json: values worked out by hand from the example
 "$ORDO" outcomes show --data "$T/d" --order ORD-1004 --json > "$T/o4.json"
