@@ -457,19 +457,28 @@ static int check_moments(const ordo_moments_t *m, ordo_error_t *err)
     return ORDO_OK;
 }
 
-int ordo_stats_mean_interval(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
-                             ordo_error_t *err)
+/* Checks alpha and m, clears out, sets df = n - 1 and the small-sample flag. */
+static int one_arm_begin(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
+                         ordo_error_t *err)
 {
     int rc;
     if ((rc = check_alpha(alpha, err)) || (rc = check_moments(m, err)))
         return rc;
     result_clear(out);
-    double n = (double)m->n;
-    out->estimate = ordo_moments_mean_x(m);
-    out->se = sqrt(ordo_moments_var_x(m) / n);
-    out->df = n - 1.0;
-    if (n < 30)
+    out->df = (double)m->n - 1.0;
+    if (m->n < 30)
         out->flags |= ORDO_STATS_F_SMALL_SAMPLE;
+    return ORDO_OK;
+}
+
+int ordo_stats_mean_interval(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
+                             ordo_error_t *err)
+{
+    int rc = one_arm_begin(m, alpha, out, err);
+    if (rc)
+        return rc;
+    out->estimate = ordo_moments_mean_x(m);
+    out->se = sqrt(ordo_moments_var_x(m) / (double)m->n);
     finish_two_sided(out, alpha);
     return ORDO_OK;
 }
@@ -477,17 +486,13 @@ int ordo_stats_mean_interval(const ordo_moments_t *m, double alpha, ordo_stats_r
 int ordo_stats_var_interval(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
                             ordo_error_t *err)
 {
-    int rc;
-    if ((rc = check_alpha(alpha, err)) || (rc = check_moments(m, err)))
+    int rc = one_arm_begin(m, alpha, out, err);
+    if (rc)
         return rc;
-    result_clear(out);
-    double df = (double)m->n - 1.0, s2 = ordo_moments_var_x(m);
+    double df = out->df, s2 = ordo_moments_var_x(m);
     out->estimate = s2;
     out->se = s2 * sqrt(2.0 / df);
-    out->df = df;
     out->stat = out->p_value = NAN;
-    if (m->n < 30)
-        out->flags |= ORDO_STATS_F_SMALL_SAMPLE;
     if (!(s2 > 0.0)) {
         out->flags |= ORDO_STATS_F_ZERO_VARIANCE;
         return ORDO_OK; /* the interval is the point 0 */

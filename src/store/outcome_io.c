@@ -103,17 +103,23 @@ static int parse_time(const char *s, size_t n, bool date_ok, int64_t *out, const
     return ORDO_OK;
 }
 
+/* An unknown name of a field (its first 40 bytes quoted in fmt's %s). */
+static int unknown_name(const pctx_t *c, const char *field, const char *fmt, const char *s,
+                        size_t n)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*s", (int)(n < 40 ? n : 40), s);
+    return fail(c, ORDO_EINVAL, field, fmt, buf);
+}
+
 static int set_measure(ordo_outcome_event_t *e, const char *s, size_t n, const pctx_t *c)
 {
     int m = ordo_measure_from_name(s, n);
-    if (m < 0) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.*s", (int)(n < 40 ? n : 40), s);
-        return fail(c, ORDO_EINVAL, "measure",
-                    "unknown measure '%s' (satisfaction, dock_to_truck_hours, "
-                    "labour_utilisation, pick_rate)",
-                    buf);
-    }
+    if (m < 0)
+        return unknown_name(c, "measure",
+                            "unknown measure '%s' (satisfaction, dock_to_truck_hours, "
+                            "labour_utilisation, pick_rate)",
+                            s, n);
     e->measure = (ordo_measure_t)m;
     return ORDO_OK;
 }
@@ -128,14 +134,11 @@ static int set_str(ordo_outcome_event_t *e, int f, const char *s, size_t n, cons
         return set_id(e->order_id, s, n, c, f);
     case F_TYPE: {
         e->type = ordo_outcome_type_from_name(s, n);
-        if (e->type == ORDO_OUTCOME_NONE) {
-            char buf[64];
-            snprintf(buf, sizeof buf, "%.*s", (int)(n < 40 ? n : 40), s);
-            return fail(c, ORDO_EINVAL, "type",
-                        "unknown event type '%s' (shipped, delivered, returned, cancelled, cost, "
-                        "measure)",
-                        buf);
-        }
+        if (e->type == ORDO_OUTCOME_NONE)
+            return unknown_name(c, "type",
+                                "unknown event type '%s' (shipped, delivered, returned, "
+                                "cancelled, cost, measure)",
+                                s, n);
         return ORDO_OK;
     }
     case F_AT:
