@@ -81,6 +81,12 @@ typedef enum ordo_analyze_field {
     ORDO_AF_ORDER_VALUE,       /* Σ quantity × price; NaN without a catalog */
     ORDO_AF_HAS_OUTCOME,       /* 0/1: any outcome event for the order */
     ORDO_AF_CONTROL_COST,      /* planned cost under the control policy; NaN unknown */
+    /* operational measures (measure outcome events): the order's mean of
+     * each; NaN when the order has no such event */
+    ORDO_AF_SATISFACTION,       /* customer satisfaction, 0..5 */
+    ORDO_AF_DOCK_TO_TRUCK_HOURS,/* packed → on the truck, hours */
+    ORDO_AF_LABOUR_UTILISATION, /* labour used / capacity of the nodes that shipped it */
+    ORDO_AF_PICK_RATE,          /* units picked per labour hour */
     ORDO_AF_COUNT
 } ordo_analyze_field_t;
 

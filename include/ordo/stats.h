@@ -126,6 +126,17 @@ typedef struct ordo_stats_result {
 int ordo_stats_welch(const ordo_stats_arm_t *control, const ordo_stats_arm_t *treatment,
                      double alpha, ordo_stats_result_t *out, ordo_error_t *err);
 
+/* One arm's mean: x̄ ± t(1 − α/2, n − 1)·s/√n (estimate x̄, se s/√n; stat
+ * and p test a mean of 0). Needs n >= 2; zero variance as in Welch. */
+int ordo_stats_mean_interval(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
+                             ordo_error_t *err);
+
+/* One arm's variance (normal theory): estimate s², se s²·√(2/(n − 1)),
+ * interval [(n − 1)s²/χ²(1 − α/2, n − 1), (n − 1)s²/χ²(α/2, n − 1)];
+ * stat and p are NaN (no test). Needs n >= 2. */
+int ordo_stats_var_interval(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
+                            ordo_error_t *err);
+
 /* Two-proportion z-test: x successes out of n. The test uses the pooled
  * standard error (statsmodels proportions_ztest); estimate, se and the
  * interval use the unpooled (Wald) standard error. */

@@ -32,7 +32,7 @@ extern "C" {
 typedef struct ordo_store ordo_store_t;
 
 /* Schema version this build writes (see the schema_version table). */
-#define ORDO_STORE_SCHEMA_VERSION 5
+#define ORDO_STORE_SCHEMA_VERSION 6
 
 /* ---- open / close ---- */
 
@@ -81,8 +81,19 @@ typedef enum ordo_outcome_type {
     ORDO_OUTCOME_DELIVERED = 2,
     ORDO_OUTCOME_RETURNED = 3,
     ORDO_OUTCOME_CANCELLED = 4,
-    ORDO_OUTCOME_COST = 5 /* actual cost parts, no state change */
+    ORDO_OUTCOME_COST = 5,   /* actual cost parts, no state change */
+    ORDO_OUTCOME_MEASURE = 6 /* one named operational measure, no state change */
 } ordo_outcome_type_t;
+
+/* Operational measures a measure event carries (docs/outcomes.md
+ * "Operational measures"): one named measure and its value per event. */
+typedef enum ordo_measure {
+    ORDO_MEASURE_SATISFACTION = 0,       /* customer satisfaction, 0..5 (CSAT scale) */
+    ORDO_MEASURE_DOCK_TO_TRUCK_HOURS,    /* packed on the dock → on the truck, hours */
+    ORDO_MEASURE_LABOUR_UTILISATION,     /* node's labour used / capacity, 0..10 */
+    ORDO_MEASURE_PICK_RATE,              /* units picked per labour hour */
+    ORDO_MEASURE_COUNT
+} ordo_measure_t;
 
 /* Parts of the actual cost. */
 enum {
@@ -110,6 +121,11 @@ typedef struct ordo_outcome_event {
     unsigned cost_mask;           /* bit ORDO_COST_x set when part x given */
     double refund;                /* returned: amount refunded, >= 0 */
     bool has_refund;
+    /* measure events only: which measure, its value (in the measure's
+     * range), and the node it was measured at ("" = not given) */
+    ordo_measure_t measure;
+    double value;
+    char node[ORDO_OUTCOME_ID_MAX];
 } ordo_outcome_event_t;
 
 /* "shipped", ... "cost"; "none" for anything else. */
@@ -118,11 +134,20 @@ const char *ordo_outcome_type_name(ordo_outcome_type_t t);
 ordo_outcome_type_t ordo_outcome_type_from_name(const char *name, size_t len);
 /* "pick", "pack", "ship", "return", "carrying". */
 const char *ordo_cost_part_name(int part);
+/* "satisfaction", "dock_to_truck_hours", "labour_utilisation", "pick_rate";
+ * "?" out of range. */
+const char *ordo_measure_name(int measure);
+/* The measure of a name, or -1. */
+int ordo_measure_from_name(const char *name, size_t len);
+/* The valid range of a measure's value (inclusive). */
+void ordo_measure_range(int measure, double *lo, double *hi);
 
 /* Checks an event as the store will (ids non-empty and NUL-terminated,
  * a known type, at > 0, costs finite and >= 0, cost parts only on cost
  * events, carrier cost only on cost or shipped, refund only on returned, a
- * cost event with at least one part). Errors name the field. */
+ * cost event with at least one part, a measure event with a known measure
+ * and a value in its range, a node id only on a measure event). Errors
+ * name the field. */
 int ordo_outcome_event_validate(const ordo_outcome_event_t *ev, ordo_error_t *err);
 
 /* What a batch put or an ingest did. Counters accumulate (zero it first). */
@@ -188,6 +213,10 @@ typedef struct ordo_outcome_summary {
     uint32_t n_events;
     int64_t first_event_at, last_event_at;
     unsigned flags; /* ORDO_OUTCOME_FLAG_* */
+    /* operational measures: mean of the order's measure events of each
+     * measure (all shipments and nodes), valid when measure_n[m] > 0 */
+    double measure[ORDO_MEASURE_COUNT];
+    uint32_t measure_n[ORDO_MEASURE_COUNT];
 } ordo_outcome_summary_t;
 
 /* The summary of one order: ORDO_ENOTFOUND when no event names it. */

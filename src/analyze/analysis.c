@@ -570,5 +570,6 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
         if (row->carrier[k] < ORDO_AN_LABELS)
             a->carrier_ships[v][row->carrier[k]] += row->carrier_ships[k];
     add_values(a, row, &c);
+    an_ops_add(&a->ops, row);
     return ORDO_OK;
 }

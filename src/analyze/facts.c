@@ -493,6 +493,12 @@ static void row_outcome(const an_fact_t *f, const ordo_outcome_summary_t *o,
         o->delivered_at > 0 ? (double)(o->delivered_at - t) / 3600.0 : NAN;
     row->v[ORDO_AF_RETURNED] = o->returned_at > 0 || o->n_returned > 0;
     row->v[ORDO_AF_CANCELLED] = o->cancelled_at > 0;
+    static const int measures[ORDO_MEASURE_COUNT] = {
+        ORDO_AF_SATISFACTION, ORDO_AF_DOCK_TO_TRUCK_HOURS, ORDO_AF_LABOUR_UTILISATION,
+        ORDO_AF_PICK_RATE};
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+        if (o->measure_n[m])
+            row->v[measures[m]] = o->measure[m];
 }
 
 int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_analyze_row_t *row,
@@ -639,6 +645,8 @@ static int outcomes_push(an_outcomes_t *oc, const ordo_outcome_summary_t *s)
     o->on_time = (uint8_t)s->on_time;
     o->cost_mask = (uint8_t)s->cost_mask;
     o->flags = (uint8_t)s->flags;
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+        o->measure[m] = s->measure_n[m] ? s->measure[m] : NAN;
     an_hash128(s->order_id, strlen(s->order_id), o->oid);
     return ORDO_OK;
 }
@@ -749,4 +757,8 @@ void an_outcome_expand(const an_outcome_t *o, ordo_outcome_summary_t *s)
     s->n_delivered = o->n_delivered;
     s->n_returned = o->n_returned;
     s->flags = o->flags;
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++) {
+        s->measure_n[m] = !isnan(o->measure[m]);
+        s->measure[m] = s->measure_n[m] ? o->measure[m] : 0;
+    }
 }

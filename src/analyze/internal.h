@@ -151,6 +151,32 @@ typedef struct an_shadow_group {
     an_shadow_stat_t res[ORDO_AN_SHADOW_METRICS];
 } an_shadow_group_t;
 
+/* Operational metrics per variant (ops.c; ANALYZE.md "Operational
+ * metrics"): each arm's mean with its interval, and the pick rate's
+ * variance with its interval, whatever the metric set. */
+enum {
+    AN_OPS_SATISFACTION,
+    AN_OPS_DOCK_TO_TRUCK,
+    AN_OPS_CANCELLED,
+    AN_OPS_LABOUR,
+    AN_OPS_PICK_RATE,
+    AN_OPS_N
+};
+typedef struct an_ops {
+    ordo_moments_t m[ORDO_EXP_MAX_ARMS][AN_OPS_N];
+    bool any; /* some order carried a measure: the section is shown */
+    bool ok[ORDO_EXP_MAX_ARMS][AN_OPS_N];
+    ordo_stats_result_t mean[ORDO_EXP_MAX_ARMS][AN_OPS_N];
+    bool var_ok[ORDO_EXP_MAX_ARMS];
+    ordo_stats_result_t pick_var[ORDO_EXP_MAX_ARMS];
+} an_ops_t;
+struct ordo_jsonw;
+void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row);
+void an_ops_finish(an_ops_t *ops, size_t n_variants, double alpha);
+void an_ops_write_text(const ordo_analysis_t *a, ordo_buf_t *o);
+void an_ops_write_json(const ordo_analysis_t *a, struct ordo_jsonw *w);
+void an_ops_write_html(const ordo_analysis_t *a, ordo_buf_t *o);
+
 struct ordo_analysis {
     ordo_analyze_config_t cfg;
     size_t V, M, K;
@@ -185,6 +211,7 @@ struct ordo_analysis {
 
     ordo_analyze_counts_t counts;
     bool has_counts;
+    an_ops_t ops;
     an_shadow_group_t *shadow;  /* [V + 2] */
     ordo_analyze_shadow_info_t shadow_info;
     bool has_shadow_info;
@@ -375,6 +402,7 @@ typedef struct an_outcome {
     double cost[ORDO_COST_PARTS], cost_total, refund;
     uint32_t n_shipments, n_delivered, n_returned;
     uint8_t on_time, cost_mask, flags, pad;
+    double measure[ORDO_MEASURE_COUNT]; /* the order's mean of each measure; NaN none */
     uint64_t oid[2];
 } an_outcome_t;
 

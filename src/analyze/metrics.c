@@ -51,6 +51,10 @@ static const char *const field_names[ORDO_AF_COUNT] = {
     [ORDO_AF_ORDER_VALUE] = "order_value",
     [ORDO_AF_HAS_OUTCOME] = "has_outcome",
     [ORDO_AF_CONTROL_COST] = "control_cost",
+    [ORDO_AF_SATISFACTION] = "satisfaction",
+    [ORDO_AF_DOCK_TO_TRUCK_HOURS] = "dock_to_truck_hours",
+    [ORDO_AF_LABOUR_UTILISATION] = "labour_utilisation",
+    [ORDO_AF_PICK_RATE] = "pick_rate",
 };
 
 const char *ordo_analyze_field_name(int field)
@@ -316,7 +320,11 @@ static const char default_metrics[] =
     "    {\"name\": \"miles_per_shipment\", \"label\": \"Miles per shipment\", \"numerator\": \"miles\", \"denominator\": \"shipments\", \"type\": \"ratio\", \"good\": \"lower\", \"unit\": \"mi\"},\n"
     "    {\"name\": \"zone_per_shipment\", \"label\": \"Mean zone per shipment\", \"numerator\": \"zone_sum\", \"denominator\": \"shipments\", \"type\": \"ratio\", \"good\": \"lower\"},\n"
     "    {\"name\": \"fallback_rate\", \"label\": \"Fallback rate\", \"numerator\": \"fallback\", \"denominator\": \"orders\", \"type\": \"proportion\", \"good\": \"lower\"},\n"
-    "    {\"name\": \"outcome_coverage\", \"label\": \"Orders with outcome events\", \"numerator\": \"has_outcome\", \"denominator\": \"orders\", \"type\": \"proportion\", \"good\": \"none\"}\n"
+    "    {\"name\": \"outcome_coverage\", \"label\": \"Orders with outcome events\", \"numerator\": \"has_outcome\", \"denominator\": \"orders\", \"type\": \"proportion\", \"good\": \"none\"},\n"
+    "    {\"name\": \"satisfaction\", \"label\": \"Customer satisfaction (0-5)\", \"numerator\": \"satisfaction\", \"denominator\": \"orders\", \"type\": \"mean\", \"good\": \"higher\", \"unit\": \"score\"},\n"
+    "    {\"name\": \"dock_to_truck_hours\", \"label\": \"Dock-to-truck time\", \"numerator\": \"dock_to_truck_hours\", \"denominator\": \"orders\", \"type\": \"mean\", \"good\": \"lower\", \"unit\": \"h\"},\n"
+    "    {\"name\": \"labour_utilisation\", \"label\": \"Labour utilisation of the nodes used\", \"numerator\": \"labour_utilisation\", \"denominator\": \"orders\", \"type\": \"mean\", \"good\": \"none\"},\n"
+    "    {\"name\": \"pick_rate\", \"label\": \"Pick rate\", \"numerator\": \"pick_rate\", \"denominator\": \"orders\", \"type\": \"mean\", \"good\": \"none\", \"unit\": \"units/h\"}\n"
     "  ]\n"
     "}\n";
 

@@ -27,7 +27,8 @@
 
 #include "internal.h"
 
-#define OFACTS_VERSION 3u /* 3: slots before rows, the store's change seq */
+#define OFACTS_VERSION 4u /* 3: slots before rows, the store's change seq;
+                             4: the operational measures in each row */
 #define OFACTS_BODY 128   /* the slots start here */
 static const char ofacts_magic[8] = {'O', 'R', 'D', 'O', 'F', 'O', 'C', '2'};
 

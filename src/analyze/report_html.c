@@ -766,6 +766,7 @@ static void results_sections(const ordo_analysis_t *a, ordo_buf_t *o)
     zone_table(a, o);
     carrier_table(a, o);
     ordo_buf_puts(o, "</section>\n");
+    an_ops_write_html(a, o);
 }
 
 int ordo_analysis_write_html(const ordo_analysis_t *a, ordo_buf_t *o)

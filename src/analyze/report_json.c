@@ -649,6 +649,7 @@ void ordo_analysis_write_json(const ordo_analysis_t *a, ordo_jsonw_t *w)
     write_segments(a, w);
     write_mix(a, w);
     write_carrier_mix(a, w);
+    an_ops_write_json(a, w);
     write_shadow(a, w);
     ordo_jsonw_key(w, "run");
     if (a->run_summary)

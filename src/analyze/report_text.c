@@ -337,6 +337,7 @@ int ordo_analysis_write_text(const ordo_analysis_t *a, ordo_buf_t *o)
     write_guardrails(a, o);
     write_shadow(a, o);
     write_carriers(a, o);
+    an_ops_write_text(a, o);
     write_notes(a, o);
     return o->oom ? ORDO_ENOMEM : ORDO_OK;
 }

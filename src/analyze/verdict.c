@@ -1102,6 +1102,7 @@ int ordo_analysis_finish(ordo_analysis_t *a, int64_t now, ordo_error_t *err)
     compute_guardrails(a);
     compute_verdict(a);
     an_shadow_finish(a);
+    an_ops_finish(&a->ops, a->V, a->cfg.alpha);
     a->finished = true;
     return ORDO_OK;
 }

@@ -100,6 +100,19 @@ static void print_costs(const double *cost, unsigned mask)
     }
 }
 
+/* "  measures     satisfaction 4.5, ..." when the order has any. */
+static void print_measures(const ordo_outcome_summary_t *o)
+{
+    const char *sep = "  measures     ";
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+        if (o->measure_n[m]) {
+            printf("%s%s %g", sep, ordo_measure_name(m), o->measure[m]);
+            sep = ", ";
+        }
+    if (sep[0] == ',')
+        printf("\n");
+}
+
 static void print_summary(const ordo_outcome_summary_t *o, const ordo_shipment_outcome_t *sh,
                           size_t n)
 {
@@ -121,6 +134,7 @@ static void print_summary(const ordo_outcome_summary_t *o, const ordo_shipment_o
     }
     if (o->refund > 0)
         printf("  refund       %.2f\n", o->refund);
+    print_measures(o);
     if (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT)
         printf("  warning      a shipment was delivered or returned before it shipped\n");
     if (o->flags & ORDO_OUTCOME_FLAG_ACTIVITY_AFTER_CANCEL)

@@ -27,6 +27,12 @@ static int push(sim_t *s, const char *order, uint32_t shipment, const char *tag,
     return ORDO_OK;
 }
 
+int sim_event_push(sim_t *s, const char *order, uint32_t shipment, const char *tag,
+                   ordo_outcome_type_t type, int64_t at, ordo_error_t *err)
+{
+    return push(s, order, shipment, tag, type, at, err);
+}
+
 /* The ship day after labour: a node past its daily capacity ships the
  * units on its next working day with room (the backlog queue). */
 static int64_t labour_day(sim_t *s, uint32_t node, int64_t day, uint32_t units)
@@ -200,9 +206,12 @@ static int world_order(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan,
         s->sum->units_cancelled += planned;
         s->sum->orders_cancelled++;
         int rc = sim_settle_queue(s, o->id, false, err);
-        return rc ? rc : push(s, o->id, 0, "x", ORDO_OUTCOME_CANCELLED, at, err);
+        if (!rc)
+            rc = push(s, o->id, 0, "x", ORDO_OUTCOME_CANCELLED, at, err);
+        return rc ? rc : sim_ops_order(s, o, plan, t, promise, at, err);
     }
-    return ship_all(s, o, plan, t, promise, late, err);
+    int rc = ship_all(s, o, plan, t, promise, late, err);
+    return rc ? rc : sim_ops_order(s, o, plan, t, promise, 0, err);
 }
 
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err)

@@ -128,6 +128,14 @@ typedef struct sim {
     ordo_policy_t *default_policy; /* the scenario's default_policy, NULL: none */
 } sim_t;
 
+/* Appends one outcome event (id "ORDER-SHIPMENT-TAG") to s->ev (world.c). */
+int sim_event_push(sim_t *s, const char *order, uint32_t shipment, const char *tag,
+                   ordo_outcome_type_t type, int64_t at, ordo_error_t *err);
+/* The operational measures of a decided order (ops.c): t[i] the world's
+ * timing of shipment i; cancelled_at > 0 when the customer cancelled. */
+int sim_ops_order(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, const sim_ship_t *t,
+                  int64_t promise, int64_t cancelled_at, ordo_error_t *err);
+
 /* The world's answer to one decided order, as outcome events in s->ev. */
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
 

@@ -445,3 +445,59 @@ int ordo_stats_decide(const ordo_stats_result_t *primary, bool primary_higher_is
     *decision = primary_ok ? ORDO_STATS_SHIP : ORDO_STATS_NO_SHIP_PRIMARY;
     return ORDO_OK;
 }
+
+static int check_moments(const ordo_moments_t *m, ordo_error_t *err)
+{
+    if (!m || m->n < 2)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "n",
+                              "an interval needs at least 2 values, got %llu",
+                              m ? (unsigned long long)m->n : 0ULL);
+    if (!isfinite(ordo_moments_mean_x(m)) || !isfinite(ordo_moments_var_x(m)))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "values", "non-finite mean or variance");
+    return ORDO_OK;
+}
+
+/* Checks alpha and m, clears out, sets df = n - 1 and the small-sample flag. */
+static int one_arm_begin(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
+                         ordo_error_t *err)
+{
+    int rc;
+    if ((rc = check_alpha(alpha, err)) || (rc = check_moments(m, err)))
+        return rc;
+    result_clear(out);
+    out->df = (double)m->n - 1.0;
+    if (m->n < 30)
+        out->flags |= ORDO_STATS_F_SMALL_SAMPLE;
+    return ORDO_OK;
+}
+
+int ordo_stats_mean_interval(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
+                             ordo_error_t *err)
+{
+    int rc = one_arm_begin(m, alpha, out, err);
+    if (rc)
+        return rc;
+    out->estimate = ordo_moments_mean_x(m);
+    out->se = sqrt(ordo_moments_var_x(m) / (double)m->n);
+    finish_two_sided(out, alpha);
+    return ORDO_OK;
+}
+
+int ordo_stats_var_interval(const ordo_moments_t *m, double alpha, ordo_stats_result_t *out,
+                            ordo_error_t *err)
+{
+    int rc = one_arm_begin(m, alpha, out, err);
+    if (rc)
+        return rc;
+    double df = out->df, s2 = ordo_moments_var_x(m);
+    out->estimate = s2;
+    out->se = s2 * sqrt(2.0 / df);
+    out->stat = out->p_value = NAN;
+    if (!(s2 > 0.0)) {
+        out->flags |= ORDO_STATS_F_ZERO_VARIANCE;
+        return ORDO_OK; /* the interval is the point 0 */
+    }
+    out->ci_low = df * s2 / ordo_chi2_isf(alpha / 2.0, df);
+    out->ci_high = df * s2 / ordo_chi2_ppf(alpha / 2.0, df);
+    return ORDO_OK;
+}

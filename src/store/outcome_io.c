@@ -28,17 +28,21 @@ enum {
     F_SHIP,
     F_RETURN,
     F_CARRYING,
+    F_MEASURE, /* measure events: the measure's name, */
+    F_VALUE,   /* its value */
+    F_NODE,    /* and where (optional) */
     F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
     "event_id", "order_id", "shipment", "type", "at",     "promised_by", "carrier_cost",
-    "refund",   "pick",     "pack",     "ship", "return", "carrying",
+    "refund",   "pick",     "pack",     "ship", "return", "carrying",    "measure",
+    "value",    "node",
 };
 
 static bool field_is_number(int f)
 {
-    return f == F_SHIPMENT || f >= F_CARRIER_COST;
+    return f == F_SHIPMENT || (f >= F_CARRIER_COST && f <= F_CARRYING) || f == F_VALUE;
 }
 
 static int field_lookup(const char *name, size_t n)
@@ -99,6 +103,27 @@ static int parse_time(const char *s, size_t n, bool date_ok, int64_t *out, const
     return ORDO_OK;
 }
 
+/* An unknown name of a field (its first 40 bytes quoted in fmt's %s). */
+static int unknown_name(const pctx_t *c, const char *field, const char *fmt, const char *s,
+                        size_t n)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*s", (int)(n < 40 ? n : 40), s);
+    return fail(c, ORDO_EINVAL, field, fmt, buf);
+}
+
+static int set_measure(ordo_outcome_event_t *e, const char *s, size_t n, const pctx_t *c)
+{
+    int m = ordo_measure_from_name(s, n);
+    if (m < 0)
+        return unknown_name(c, "measure",
+                            "unknown measure '%s' (satisfaction, dock_to_truck_hours, "
+                            "labour_utilisation, pick_rate)",
+                            s, n);
+    e->measure = (ordo_measure_t)m;
+    return ORDO_OK;
+}
+
 /* A string-valued field. */
 static int set_str(ordo_outcome_event_t *e, int f, const char *s, size_t n, const pctx_t *c)
 {
@@ -109,19 +134,21 @@ static int set_str(ordo_outcome_event_t *e, int f, const char *s, size_t n, cons
         return set_id(e->order_id, s, n, c, f);
     case F_TYPE: {
         e->type = ordo_outcome_type_from_name(s, n);
-        if (e->type == ORDO_OUTCOME_NONE) {
-            char buf[64];
-            snprintf(buf, sizeof buf, "%.*s", (int)(n < 40 ? n : 40), s);
-            return fail(c, ORDO_EINVAL, "type",
-                        "unknown event type '%s' (shipped, delivered, returned, cancelled, cost)",
-                        buf);
-        }
+        if (e->type == ORDO_OUTCOME_NONE)
+            return unknown_name(c, "type",
+                                "unknown event type '%s' (shipped, delivered, returned, "
+                                "cancelled, cost, measure)",
+                                s, n);
         return ORDO_OK;
     }
     case F_AT:
         return parse_time(s, n, false, &e->at, c, f);
     case F_PROMISED_BY:
         return parse_time(s, n, true, &e->promised_by, c, f);
+    case F_MEASURE:
+        return set_measure(e, s, n, c);
+    case F_NODE:
+        return set_id(e->node, s, n, c, f);
     default:
         return fail(c, ORDO_EINVAL, field_names[f], "internal: not a string field%s", "");
     }
@@ -137,6 +164,10 @@ static int set_num(ordo_outcome_event_t *e, int f, double v, const pctx_t *c)
             return fail(c, ORDO_ERANGE, field_names[f], "shipment must be a whole number >= 0%s",
                         "");
         e->shipment = (uint32_t)v;
+        return ORDO_OK;
+    }
+    if (f == F_VALUE) { /* its range depends on the measure: checked at the end */
+        e->value = v;
         return ORDO_OK;
     }
     if (v < 0) {
@@ -201,6 +232,14 @@ static int finish(ordo_outcome_event_t *e, unsigned seen, const pctx_t *c)
         allowed |= (1u << F_PICK) | (1u << F_PACK) | (1u << F_SHIP) | (1u << F_RETURN) |
                    (1u << F_CARRYING);
         break;
+    case ORDO_OUTCOME_MEASURE:
+        allowed |= (1u << F_MEASURE) | (1u << F_VALUE) | (1u << F_NODE);
+        if (!(seen & (1u << F_MEASURE)) || !(seen & (1u << F_VALUE)))
+            return fail(c, ORDO_EINVAL, seen & (1u << F_MEASURE) ? "value" : "measure",
+                        "missing required field (a measure event names its measure and "
+                        "value)%s",
+                        "");
+        break;
     default:
         break;
     }
@@ -208,6 +247,7 @@ static int finish(ordo_outcome_event_t *e, unsigned seen, const pctx_t *c)
         if ((seen & (1u << f)) && !(allowed & (1u << f))) {
             const char *hint = f == F_CARRIER_COST ? " (a cost event names it 'ship')"
                                : f == F_SHIP       ? " (a shipped event names it 'carrier_cost')"
+                               : f >= F_MEASURE    ? " (use a measure event)"
                                : f >= F_PICK       ? " (use a cost event)"
                                                    : "";
             char msg[160];

@@ -149,6 +149,40 @@ static const char *const migrations[] = {
     "  doc            TEXT NOT NULL,"
     "  PRIMARY KEY (version, line)"
     ") WITHOUT ROWID;",
+    /* 6: operational measures (docs/outcomes.md "Operational measures"): a
+     * 'measure' event type with its measure, value and node. The type's
+     * CHECK cannot be altered in place, so the table is rebuilt (its
+     * index and the change trigger of step 4 go with the old table and
+     * are created again; the copy itself records no change). */
+    "CREATE TABLE outcome_event_v6 ("
+    "  event_id    TEXT PRIMARY KEY,"
+    "  order_id    TEXT NOT NULL,"
+    "  shipment    INTEGER NOT NULL CHECK (shipment >= 0),"
+    "  type        TEXT NOT NULL CHECK (type IN"
+    "                ('shipped','delivered','returned','cancelled','cost','measure')),"
+    "  at          INTEGER NOT NULL,"
+    "  promised_by INTEGER,"
+    "  pick        REAL CHECK (pick >= 0),"
+    "  pack        REAL CHECK (pack >= 0),"
+    "  ship        REAL CHECK (ship >= 0),"
+    "  ret         REAL CHECK (ret >= 0),"
+    "  carrying    REAL CHECK (carrying >= 0),"
+    "  refund      REAL CHECK (refund >= 0),"
+    "  ingested_at INTEGER NOT NULL,"
+    "  measure     TEXT CHECK ((type = 'measure') = (measure IS NOT NULL)),"
+    "  value       REAL CHECK ((type = 'measure') = (value IS NOT NULL)),"
+    "  node        TEXT"
+    ") WITHOUT ROWID;"
+    "INSERT INTO outcome_event_v6 (event_id, order_id, shipment, type, at, promised_by, pick,"
+    "  pack, ship, ret, carrying, refund, ingested_at)"
+    "  SELECT event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret,"
+    "  carrying, refund, ingested_at FROM outcome_event;"
+    "DROP TABLE outcome_event;"
+    "ALTER TABLE outcome_event_v6 RENAME TO outcome_event;"
+    "CREATE INDEX outcome_event_order ON outcome_event (order_id, at);"
+    "CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN"
+    "  INSERT INTO outcome_change (order_id) VALUES (NEW.order_id);"
+    "END;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == ORDO_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -202,7 +236,8 @@ enum {
 };
 
 #define EV_COLS                                                                                    \
-    "event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret, carrying, refund"
+    "event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret, carrying, refund, " \
+    "measure, value, node"
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -211,7 +246,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_version",
     [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_EV_INSERT] = "INSERT OR IGNORE INTO outcome_event (" EV_COLS ", ingested_at) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                     "?16)",
     [ST_EV_ORDER] = "SELECT " EV_COLS " FROM outcome_event WHERE order_id = ?1 "
                     "ORDER BY at, event_id",
     [ST_EV_ALL] = "SELECT " EV_COLS " FROM outcome_event INDEXED BY outcome_event_order "
@@ -546,6 +582,38 @@ static int settle_stock(store_backend_t *b, const ordo_outcome_event_t *e, int64
     return ORDO_OK;
 }
 
+/* Columns 13-15: measure, value, node (NULL on other events). */
+static void bind_measure(sqlite3_stmt *st, const ordo_outcome_event_t *e)
+{
+    if (e->type != ORDO_OUTCOME_MEASURE) {
+        for (int c = 13; c <= 15; c++)
+            sqlite3_bind_null(st, c);
+        return;
+    }
+    bind_text(st, 13, ordo_measure_name((int)e->measure));
+    sqlite3_bind_double(st, 14, e->value);
+    if (e->node[0])
+        bind_text(st, 15, e->node);
+    else
+        sqlite3_bind_null(st, 15);
+}
+
+/* Columns 12-14 of a read event: its measure, value and node. */
+static int read_measure(store_event_cursor_t *c, ordo_outcome_event_t *e, ordo_error_t *err)
+{
+    if (e->type != ORDO_OUTCOME_MEASURE)
+        return ORDO_OK;
+    const char *name = col_text(c->st, 12);
+    int m = ordo_measure_from_name(name, strlen(name));
+    if (m < 0)
+        return ordo_error_set(err, ORDO_ECORRUPT, c->b->path, 0, "measure",
+                              "stored event %s has unknown measure '%s'", e->event_id, name);
+    e->measure = (ordo_measure_t)m;
+    e->value = sqlite3_column_double(c->st, 13);
+    snprintf(e->node, sizeof e->node, "%s", col_text(c->st, 14));
+    return ORDO_OK;
+}
+
 static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
                               ordo_outcome_put_stats_t *stats, ordo_error_t *err)
 {
@@ -576,7 +644,8 @@ static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev
             sqlite3_bind_double(st, 12, e->refund);
         else
             sqlite3_bind_null(st, 12);
-        sqlite3_bind_int64(st, 13, now);
+        bind_measure(st, e);
+        sqlite3_bind_int64(st, 16, now);
         int s = sqlite3_step(st);
         sqlite3_reset(st);
         if (s != SQLITE_DONE) {
@@ -710,7 +779,8 @@ static int sq_events_next(store_event_cursor_t *c, ordo_outcome_event_t *e, ordo
     if (e->type == ORDO_OUTCOME_NONE)
         return ordo_error_set(err, ORDO_ECORRUPT, c->b->path, 0, "type",
                               "stored event %s has unknown type '%s'", e->event_id, type);
-    return 1;
+    rc = read_measure(c, e, err);
+    return rc == ORDO_OK ? 1 : rc;
 }
 
 static void sq_events_close(store_event_cursor_t *c)

@@ -163,8 +163,13 @@ static int tx_end(ordo_store_t *s, int rc, ordo_error_t *err)
 
 /* ---- names ---- */
 
-static const char *const type_names[] = {"none",     "shipped",   "delivered",
-                                         "returned", "cancelled", "cost"};
+static const char *const type_names[] = {"none",      "shipped", "delivered", "returned",
+                                         "cancelled", "cost",    "measure"};
+static const char *const measure_names[ORDO_MEASURE_COUNT] = {
+    "satisfaction", "dock_to_truck_hours", "labour_utilisation", "pick_rate"};
+/* Valid values: a CSAT score, up to 30 days on the dock, up to 10× the
+ * node's capacity, up to 100,000 units per labour hour. */
+static const double measure_max[ORDO_MEASURE_COUNT] = {5, 720, 10, 1e5};
 static const char *const part_names[ORDO_COST_PARTS] = {"pick", "pack", "ship", "return",
                                                         "carrying"};
 
@@ -175,7 +180,7 @@ const char *ordo_outcome_type_name(ordo_outcome_type_t t)
 
 ordo_outcome_type_t ordo_outcome_type_from_name(const char *name, size_t len)
 {
-    for (int t = ORDO_OUTCOME_SHIPPED; t <= ORDO_OUTCOME_COST; t++)
+    for (int t = ORDO_OUTCOME_SHIPPED; t <= ORDO_OUTCOME_MEASURE; t++)
         if (strlen(type_names[t]) == len && !memcmp(type_names[t], name, len))
             return (ordo_outcome_type_t)t;
     return ORDO_OUTCOME_NONE;
@@ -184,6 +189,25 @@ ordo_outcome_type_t ordo_outcome_type_from_name(const char *name, size_t len)
 const char *ordo_cost_part_name(int part)
 {
     return part >= 0 && part < ORDO_COST_PARTS ? part_names[part] : "?";
+}
+
+const char *ordo_measure_name(int measure)
+{
+    return measure >= 0 && measure < ORDO_MEASURE_COUNT ? measure_names[measure] : "?";
+}
+
+int ordo_measure_from_name(const char *name, size_t len)
+{
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+        if (strlen(measure_names[m]) == len && !memcmp(measure_names[m], name, len))
+            return m;
+    return -1;
+}
+
+void ordo_measure_range(int measure, double *lo, double *hi)
+{
+    *lo = 0;
+    *hi = measure >= 0 && measure < ORDO_MEASURE_COUNT ? measure_max[measure] : 0;
 }
 
 const char *ordo_on_time_name(ordo_on_time_t t)
@@ -222,6 +246,29 @@ static int check_amount(double v, const char *field, ordo_error_t *err)
     return ORDO_OK;
 }
 
+/* A measure event's measure, value and node; no node on other events. */
+static int check_measure(const ordo_outcome_event_t *e, ordo_error_t *err)
+{
+    size_t node_len = strnlen(e->node, ORDO_OUTCOME_ID_MAX);
+    if (node_len >= ORDO_OUTCOME_ID_MAX)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, "node", "longer than %d bytes",
+                              ORDO_OUTCOME_ID_MAX - 1);
+    if (e->type != ORDO_OUTCOME_MEASURE)
+        return node_len ? ordo_error_set(err, ORDO_EINVAL, NULL, 0, "node",
+                                         "only a measure event names a node")
+                        : ORDO_OK;
+    if ((unsigned)e->measure >= ORDO_MEASURE_COUNT)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "measure", "unknown measure %d",
+                              (int)e->measure);
+    double lo, hi;
+    ordo_measure_range((int)e->measure, &lo, &hi);
+    if (!isfinite(e->value) || e->value < lo || e->value > hi)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, "value",
+                              "%s must be a number from %g to %g, got %g",
+                              measure_names[e->measure], lo, hi, e->value);
+    return ORDO_OK;
+}
+
 int ordo_outcome_event_validate(const ordo_outcome_event_t *e, ordo_error_t *err)
 {
     int rc = check_id(e->event_id, "event_id", err);
@@ -229,7 +276,7 @@ int ordo_outcome_event_validate(const ordo_outcome_event_t *e, ordo_error_t *err
         rc = check_id(e->order_id, "order_id", err);
     if (rc != ORDO_OK)
         return rc;
-    if (e->type < ORDO_OUTCOME_SHIPPED || e->type > ORDO_OUTCOME_COST)
+    if (e->type < ORDO_OUTCOME_SHIPPED || e->type > ORDO_OUTCOME_MEASURE)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "type", "unknown event type %d",
                               (int)e->type);
     if (e->at <= 0)
@@ -265,6 +312,8 @@ int ordo_outcome_event_validate(const ordo_outcome_event_t *e, ordo_error_t *err
                                   "only a returned event carries a refund");
         rc = check_amount(e->refund, "refund", err);
     }
+    if (rc == ORDO_OK)
+        rc = check_measure(e, err);
     return rc;
 }
 
@@ -373,8 +422,9 @@ static void fold_add(fold_t *f, const ordo_outcome_event_t *e)
     if (e->at > s->last_event_at)
         s->last_event_at = e->at;
     /* lifecycle state: latest event; on equal times the later stage wins */
-    if (e->type != ORDO_OUTCOME_COST && (s->state == ORDO_OUTCOME_NONE || e->at > f->state_at ||
-                                         (e->at == f->state_at && e->type > s->state))) {
+    bool lifecycle = e->type != ORDO_OUTCOME_COST && e->type != ORDO_OUTCOME_MEASURE;
+    if (lifecycle && (s->state == ORDO_OUTCOME_NONE || e->at > f->state_at ||
+                      (e->at == f->state_at && e->type > s->state))) {
         s->state = e->type;
         f->state_at = e->at;
     }
@@ -395,6 +445,11 @@ static void fold_add(fold_t *f, const ordo_outcome_event_t *e)
     if (e->type == ORDO_OUTCOME_CANCELLED) {
         min_time(&s->cancelled_at, e->at);
         return; /* an order-level event: no shipment entry */
+    }
+    if (e->type == ORDO_OUTCOME_MEASURE) {
+        s->measure[e->measure] += e->value; /* a sum until fold_end */
+        s->measure_n[e->measure]++;
+        return; /* measures are summarised per order only */
     }
     ordo_shipment_outcome_t *sh = fold_ship(f, e->shipment);
     if (!sh)
@@ -474,6 +529,9 @@ static int fold_end(fold_t *f, ordo_error_t *err)
         if (s->cost_mask & (1u << p))
             s->cost_total += s->cost[p];
     s->on_time = ordo_outcome_on_time(s, s->promised_by);
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+        if (s->measure_n[m])
+            s->measure[m] /= s->measure_n[m];
     return ORDO_OK;
 }
 
@@ -652,6 +710,22 @@ static void write_costs(ordo_jsonw_t *w, const double *cost, unsigned mask)
     ordo_jsonw_obj_end(w);
 }
 
+/* "measures": {name: mean, ...}, only when the order has any. */
+static void write_measures(ordo_jsonw_t *w, const ordo_outcome_summary_t *s)
+{
+    bool any = false;
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+        any |= s->measure_n[m] > 0;
+    if (!any)
+        return;
+    ordo_jsonw_key(w, "measures");
+    ordo_jsonw_obj_begin(w);
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+        if (s->measure_n[m])
+            ordo_jsonw_kdouble(w, measure_names[m], s->measure[m]);
+    ordo_jsonw_obj_end(w);
+}
+
 void ordo_outcome_summary_write_json(const ordo_outcome_summary_t *s,
                                      const ordo_shipment_outcome_t *ships, size_t n,
                                      struct ordo_jsonw *w)
@@ -684,6 +758,7 @@ void ordo_outcome_summary_write_json(const ordo_outcome_summary_t *s,
     if (s->flags & ORDO_OUTCOME_FLAG_ACTIVITY_AFTER_CANCEL)
         ordo_jsonw_str(w, "activity_after_cancel");
     ordo_jsonw_arr_end(w);
+    write_measures(w, s);
     if (ships && n) {
         ordo_jsonw_key(w, "shipment_detail");
         ordo_jsonw_arr_begin(w);

@@ -77,8 +77,11 @@ static void check_example_summaries(ordo_store_t *s)
     assert_float_equal(o.cost_total, 10.5, 1e-9);
     assert_int_equal(o.n_shipments, 1);
     assert_int_equal(o.n_delivered, 1);
-    assert_int_equal(o.n_events, 3);
+    assert_int_equal(o.n_events, 4); /* 3 + a satisfaction measure */
     assert_int_equal(o.flags, 0);
+    assert_int_equal(o.measure_n[ORDO_MEASURE_SATISFACTION], 1);
+    assert_float_equal(o.measure[ORDO_MEASURE_SATISFACTION], 4.5, 1e-12);
+    assert_int_equal(o.measure_n[ORDO_MEASURE_PICK_RATE], 0);
 
     get(s, "ORD-1002", &o);
     assert_int_equal(o.state, ORDO_OUTCOME_RETURNED);
@@ -110,6 +113,11 @@ static void check_example_summaries(ordo_store_t *s)
     assert_float_equal(o.cost[ORDO_COST_SHIP], 15.85, 1e-9);
     assert_float_equal(o.cost_total, 15.85 + 2.4 + 1.1 + 0.35, 1e-9);
     assert_int_equal(o.flags, 0);
+    /* measures change neither the state nor the shipments */
+    assert_int_equal(o.measure_n[ORDO_MEASURE_DOCK_TO_TRUCK_HOURS], 1);
+    assert_float_equal(o.measure[ORDO_MEASURE_DOCK_TO_TRUCK_HOURS], 2.25, 1e-12);
+    assert_float_equal(o.measure[ORDO_MEASURE_LABOUR_UTILISATION], 0.82, 1e-12);
+    assert_int_equal(o.measure_n[ORDO_MEASURE_SATISFACTION], 0);
 
     ordo_shipment_outcome_t sh[4];
     size_t n = 0;
@@ -141,8 +149,8 @@ static void test_example(void **state)
     ordo_outcome_ingest_stats_t st = {0};
     ingest_ok(s, EXAMPLE, &st);
     assert_int_equal(st.files, 1);
-    assert_int_equal(st.lines, 13);
-    assert_int_equal(st.inserted, 13);
+    assert_int_equal(st.lines, 17);
+    assert_int_equal(st.inserted, 17);
     assert_int_equal(st.duplicates, 0);
     ordo_store_close(s, NULL);
     s = open_store(dir); /* durable across handles */
@@ -175,6 +183,10 @@ static void assert_summary_equal(const ordo_outcome_summary_t *a, const ordo_out
     assert_int_equal(a->first_event_at, b->first_event_at);
     assert_int_equal(a->last_event_at, b->last_event_at);
     assert_int_equal(a->flags, b->flags);
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++) {
+        assert_int_equal(a->measure_n[m], b->measure_n[m]);
+        assert_float_equal(a->measure[m], b->measure[m], 1e-12);
+    }
 }
 
 static void test_csv_matches_ndjson(void **state)
@@ -185,8 +197,8 @@ static void test_csv_matches_ndjson(void **state)
     ingest_ok(a, EXAMPLE, NULL);
     ordo_outcome_ingest_stats_t st = {0};
     ingest_ok(b, CSV_FIXTURE, &st);
-    assert_int_equal(st.lines, 13);
-    assert_int_equal(st.inserted, 13);
+    assert_int_equal(st.lines, 17);
+    assert_int_equal(st.inserted, 17);
     check_example_summaries(b);
     const char *ids[] = {"ORD-1001", "ORD-1002", "ORD-1003", "ORD-1004"};
     for (int i = 0; i < 4; i++) {
@@ -215,8 +227,8 @@ static void test_idempotent(void **state)
     ingest_ok(s, EXAMPLE, &st2);
     ingest_ok(s, CSV_FIXTURE, &st2);
     assert_int_equal(st2.inserted, 0);
-    assert_int_equal(st2.duplicates, 26);
-    assert_int_equal(count_events(s), 13);
+    assert_int_equal(st2.duplicates, 34);
+    assert_int_equal(count_events(s), 17);
     get(s, "ORD-1004", &after);
     assert_summary_equal(&before, &after);
     check_example_summaries(s);
@@ -508,6 +520,34 @@ static void test_bad_input(void **state)
          "required column"},
         {"a.csv", CSVH "c1,,0,shipped,2026-11-24T20:00:00Z,,,\n", ORDO_EINVAL, 2, "order_id",
          "missing"},
+        {"a.ndjson",
+         "{\"event_id\":\"x\",\"order_id\":\"o\",\"type\":\"measure\",\"at\":\"2026-11-24T20:00:"
+         "00Z\",\"measure\":\"happiness\",\"value\":3}\n",
+         ORDO_EINVAL, 1, "measure", "unknown measure 'happiness'"},
+        {"a.ndjson",
+         "{\"event_id\":\"x\",\"order_id\":\"o\",\"type\":\"measure\",\"at\":\"2026-11-24T20:00:"
+         "00Z\",\"measure\":\"satisfaction\",\"value\":6}\n",
+         ORDO_ERANGE, 1, "value", "satisfaction must be a number from 0 to 5"},
+        {"a.ndjson",
+         "{\"event_id\":\"x\",\"order_id\":\"o\",\"type\":\"measure\",\"at\":\"2026-11-24T20:00:"
+         "00Z\",\"measure\":\"pick_rate\",\"value\":-1}\n",
+         ORDO_ERANGE, 1, "value", "pick_rate must be"},
+        {"a.ndjson",
+         "{\"event_id\":\"x\",\"order_id\":\"o\",\"type\":\"measure\",\"at\":\"2026-11-24T20:00:"
+         "00Z\",\"measure\":\"satisfaction\"}\n",
+         ORDO_EINVAL, 1, "value", "missing"},
+        {"a.ndjson",
+         "{\"event_id\":\"x\",\"order_id\":\"o\",\"type\":\"measure\",\"at\":\"2026-11-24T20:00:"
+         "00Z\",\"value\":1}\n",
+         ORDO_EINVAL, 1, "measure", "missing"},
+        {"a.ndjson",
+         "{\"event_id\":\"x\",\"order_id\":\"o\",\"type\":\"shipped\",\"at\":\"2026-11-24T20:00:"
+         "00Z\",\"node\":\"DC-001\"}\n",
+         ORDO_EINVAL, 1, "node", "use a measure event"},
+        {"a.ndjson",
+         "{\"event_id\":\"x\",\"order_id\":\"o\",\"type\":\"measure\",\"at\":\"2026-11-24T20:00:"
+         "00Z\",\"measure\":\"satisfaction\",\"value\":\"4\"}\n",
+         ORDO_EINVAL, 1, "value", "number"},
         {"a.csv", "", ORDO_EPARSE, 1, "", "header"},
         {"a.txt", GOOD1, ORDO_EINVAL, 0, "", "--format"},
     };

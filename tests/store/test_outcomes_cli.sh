@@ -23,17 +23,18 @@ EX="$SRC/docs/examples/outcomes.ndjson"
 # ingest the example (--data DIR), then again: all duplicates
 out=$("$ORDO" outcomes ingest --data "$T/d" "$EX")
 check "ingest exit" $?
-[[ "$out" == *"13 new, 0 duplicates"* ]]; check "ingest counts: $out" $?
+[[ "$out" == *"17 new, 0 duplicates"* ]]; check "ingest counts: $out" $?
 [ -f "$T/d/ordo.db" ]; check "DIR/ordo.db created" $?
 j=$("$ORDO" outcomes ingest --data "$T/d" --json "$EX")
 check "re-ingest exit" $?
-echo "$j" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert (d["inserted"],d["duplicates"],d["events_stored"],d["orders"])==(0,13,13,4), d'
+echo "$j" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert (d["inserted"],d["duplicates"],d["events_stored"],d["orders"])==(0,17,17,4), d'
 check "re-ingest is idempotent: $j" $?
 
 # $ORDO_DATA is the default data directory
 out=$(ORDO_DATA="$T/d" "$ORDO" outcomes show --order ORD-1001)
 check "show via ORDO_DATA" $?
 [[ "$out" == *"order ORD-1001: delivered"* && "$out" == *"on time: yes"* ]]; check "show text: $out" $?
+[[ "$out" == *"measures     satisfaction 4.5"* ]]; check "show text: measures" $?
 
 # show --json: values worked out by hand from the example
 "$ORDO" outcomes show --data "$T/d" --order ORD-1004 --json > "$T/o4.json"
@@ -103,6 +104,38 @@ grep -q "bad.ndjson:2: field 'ship': negative" "$T/err.txt"; check "error names 
 "$ORDO" outcomes ingest --data "$T/b" --json "$T/bad.ndjson" 2> "$T/err.json" >/dev/null
 $PY -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; assert e["line"]==2 and e["field"]=="ship" and e["file"].endswith("bad.ndjson"), e' "$T/err.json"
 check "--json error object" $?
+
+# measures: shown per order; a store of schema 5 (before measure events)
+# migrates to 6 with its events intact and then takes measures
+"$ORDO" outcomes show --data "$T/d" --order ORD-1004 --json | $PY -c 'import json,sys; d=json.load(sys.stdin); m=d["measures"]; assert m=={"dock_to_truck_hours":2.25,"labour_utilisation":0.82} and d["state"]=="delivered", d'
+check "show --json measures" $?
+head -13 "$EX" > "$T/old.ndjson"
+"$ORDO" outcomes ingest --data "$T/m" "$T/old.ndjson" >/dev/null
+$PY - "$T/m/ordo.db" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+cols = "event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret, carrying, refund, ingested_at"
+db.executescript("""
+CREATE TABLE v5 (event_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, shipment INTEGER NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('shipped','delivered','returned','cancelled','cost')),
+  at INTEGER NOT NULL, promised_by INTEGER, pick REAL, pack REAL, ship REAL, ret REAL,
+  carrying REAL, refund REAL, ingested_at INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO v5 SELECT %s FROM outcome_event;
+DROP TABLE outcome_event;
+ALTER TABLE v5 RENAME TO outcome_event;
+CREATE INDEX outcome_event_order ON outcome_event (order_id, at);
+CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN
+  INSERT INTO outcome_change (order_id) VALUES (NEW.order_id); END;
+DELETE FROM schema_version WHERE version = 6;
+""" % cols)
+db.commit()
+PYEOF
+check "schema 5 store made" $?
+j=$("$ORDO" outcomes ingest --data "$T/m" --json "$EX")
+echo "$j" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert (d["inserted"],d["duplicates"],d["events_stored"])==(4,13,17), d'
+check "migrated store keeps its 13 events and takes 4 measures: $j" $?
+$PY -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); assert db.execute("select max(version) from schema_version").fetchone()[0]==6; assert db.execute("select max(seq) from outcome_change").fetchone()[0]==17' "$T/m/ordo.db"
+check "schema 6, change sequence continues" $?
 
 # usage errors
 "$ORDO" outcomes ingest --data "$T/u" 2>/dev/null; [ $? -eq 2 ]; check "no FILE: usage" $?

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo analyze — the operational metrics per variant: customer satisfaction,
+ * dock-to-truck time, cancellation rate, labour utilisation of the nodes
+ * used (each arm's mean with its interval) and the pick rate's variance
+ * (with its interval). The values come from measure outcome events
+ * (docs/outcomes.md); every interval is a call into src/stats. The section
+ * is shown only when some order carried a measure, so reports of data
+ * without measures are unchanged. docs/internals/ANALYZE.md "Operational
+ * metrics". */
+#include <math.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+static const int ops_field[AN_OPS_N] = {
+    [AN_OPS_SATISFACTION] = ORDO_AF_SATISFACTION,
+    [AN_OPS_DOCK_TO_TRUCK] = ORDO_AF_DOCK_TO_TRUCK_HOURS,
+    [AN_OPS_CANCELLED] = ORDO_AF_CANCELLED,
+    [AN_OPS_LABOUR] = ORDO_AF_LABOUR_UTILISATION,
+    [AN_OPS_PICK_RATE] = ORDO_AF_PICK_RATE,
+};
+static const char *const ops_key[AN_OPS_N] = {
+    "satisfaction", "dock_to_truck_hours", "cancel_rate", "labour_utilisation", "pick_rate"};
+static const char *const ops_label[AN_OPS_N] = {
+    "satisfaction (0-5)", "dock-to-truck h", "cancel rate", "labour utilisation", "pick rate u/h"};
+
+void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
+{
+    if (row->variant >= ORDO_EXP_MAX_ARMS)
+        return;
+    for (int k = 0; k < AN_OPS_N; k++) {
+        double x = row->v[ops_field[k]];
+        if (!isfinite(x))
+            continue;
+        ordo_moments_add(&ops->m[row->variant][k], x);
+        ops->any |= k != AN_OPS_CANCELLED;
+    }
+}
+
+void an_ops_finish(an_ops_t *ops, size_t n_variants, double alpha)
+{
+    for (size_t v = 0; v < n_variants && v < ORDO_EXP_MAX_ARMS; v++) {
+        for (int k = 0; k < AN_OPS_N; k++)
+            ops->ok[v][k] =
+                ordo_stats_mean_interval(&ops->m[v][k], alpha, &ops->mean[v][k], NULL) == ORDO_OK;
+        ops->var_ok[v] = ordo_stats_var_interval(&ops->m[v][AN_OPS_PICK_RATE], alpha,
+                                                 &ops->pick_var[v], NULL) == ORDO_OK;
+    }
+}
+
+/* "4.52 [4.49, 4.55]", the mean alone with one value, or "n/a". */
+static const char *cell(const an_ops_t *ops, size_t v, int k, char *buf, size_t n)
+{
+    char b1[32], b2[32], b3[32];
+    const ordo_moments_t *m = &ops->m[v][k];
+    const ordo_stats_result_t *r = &ops->mean[v][k];
+    if (ops->ok[v][k])
+        snprintf(buf, n, "%s [%s, %s]", an_fmt(r->estimate, b1, sizeof b1),
+                 an_fmt(r->ci_low, b2, sizeof b2), an_fmt(r->ci_high, b3, sizeof b3));
+    else
+        snprintf(buf, n, "%s", m->n ? an_fmt(ordo_moments_mean_x(m), b1, sizeof b1) : "n/a");
+    return buf;
+}
+
+static const char *var_cell(const an_ops_t *ops, size_t v, char *buf, size_t n)
+{
+    char b1[32], b2[32], b3[32];
+    const ordo_stats_result_t *r = &ops->pick_var[v];
+    if (!ops->var_ok[v])
+        return "n/a";
+    snprintf(buf, n, "%s [%s, %s]", an_fmt(r->estimate, b1, sizeof b1),
+             an_fmt(r->ci_low, b2, sizeof b2), an_fmt(r->ci_high, b3, sizeof b3));
+    return buf;
+}
+
+void an_ops_write_text(const ordo_analysis_t *a, ordo_buf_t *o)
+{
+    const an_ops_t *ops = &a->ops;
+    if (!ops->any)
+        return;
+    ordo_buf_printf(o, "\nOperational metrics (per variant: mean [%g%% interval], orders)\n",
+                    100 * (1 - a->cfg.alpha));
+    char buf[128];
+    for (size_t v = 0; v < a->V; v++) {
+        ordo_buf_printf(o, "  %s\n", a->cfg.variants[v]);
+        for (int k = 0; k < AN_OPS_N; k++)
+            ordo_buf_printf(o, "    %-22s %-32s %llu\n", ops_label[k], cell(ops, v, k, buf, sizeof buf),
+                            (unsigned long long)ops->m[v][k].n);
+        ordo_buf_printf(o, "    %-22s %-32s %llu\n", "pick-rate variance",
+                        var_cell(ops, v, buf, sizeof buf),
+                        (unsigned long long)ops->m[v][AN_OPS_PICK_RATE].n);
+    }
+}
+
+static void kd(ordo_jsonw_t *w, const char *k, double v)
+{
+    ordo_jsonw_key(w, k);
+    if (isfinite(v))
+        ordo_jsonw_double(w, v);
+    else
+        ordo_jsonw_null(w);
+}
+
+/* {"orders", "value", "ci_low", "ci_high"}: nulls when not computed. */
+static void write_interval(ordo_jsonw_t *w, const char *key, uint64_t n, bool ok,
+                           const ordo_stats_result_t *r, double fallback)
+{
+    ordo_jsonw_key(w, key);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "orders", (int64_t)n);
+    kd(w, "value", ok ? r->estimate : fallback);
+    kd(w, "ci_low", ok ? r->ci_low : NAN);
+    kd(w, "ci_high", ok ? r->ci_high : NAN);
+    ordo_jsonw_obj_end(w);
+}
+
+void an_ops_write_json(const ordo_analysis_t *a, ordo_jsonw_t *w)
+{
+    const an_ops_t *ops = &a->ops;
+    if (!ops->any)
+        return;
+    ordo_jsonw_key(w, "operations");
+    ordo_jsonw_arr_begin(w);
+    for (size_t v = 0; v < a->V; v++) {
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kstr(w, "variant", a->cfg.variants[v]);
+        for (int k = 0; k < AN_OPS_N; k++) {
+            const ordo_moments_t *m = &ops->m[v][k];
+            write_interval(w, ops_key[k], m->n, ops->ok[v][k], &ops->mean[v][k],
+                           m->n ? ordo_moments_mean_x(m) : NAN);
+        }
+        write_interval(w, "pick_rate_variance", ops->m[v][AN_OPS_PICK_RATE].n, ops->var_ok[v],
+                       &ops->pick_var[v], NAN);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
+
+void an_ops_write_html(const ordo_analysis_t *a, ordo_buf_t *o)
+{
+    const an_ops_t *ops = &a->ops;
+    if (!ops->any)
+        return;
+    ordo_buf_printf(o, "<section id=\"operations\"><h2>Operational metrics</h2>\n"
+                       "<p class=\"small\">Per variant, from measure outcome events: the mean "
+                       "and its %g%% interval; the pick rate's variance across orders (chi-square "
+                       "interval).</p>\n<table><tr><th class=\"l\">variant</th>",
+                    100 * (1 - a->cfg.alpha));
+    for (int k = 0; k < AN_OPS_N; k++)
+        ordo_buf_printf(o, "<th>%s</th>", ops_label[k]);
+    ordo_buf_puts(o, "<th>pick-rate variance</th></tr>\n");
+    char buf[128];
+    for (size_t v = 0; v < a->V; v++) {
+        ordo_buf_puts(o, "<tr><td class=\"l\">");
+        an_html_esc(o, a->cfg.variants[v]);
+        ordo_buf_puts(o, "</td>");
+        for (int k = 0; k < AN_OPS_N; k++)
+            ordo_buf_printf(o, "<td>%s</td>", cell(ops, v, k, buf, sizeof buf));
+        ordo_buf_printf(o, "<td>%s</td></tr>\n", var_cell(ops, v, buf, sizeof buf));
+    }
+    ordo_buf_puts(o, "</table>\n</section>\n");
+}
