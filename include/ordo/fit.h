@@ -160,15 +160,27 @@ int ordo_hw_init_state(ordo_hw_model_t *model, const double *y, size_t n, ordo_e
 
 typedef struct ordo_hw_fit_report {
     double sse;          /* at the fitted parameters */
-    int evaluations;     /* recursion runs made by the optimiser */
+    int evaluations;     /* recursion runs made by the optimisers */
     int starts;          /* Nelder–Mead starts */
+    int lm_iterations;   /* Levenberg–Marquardt iterations (state fit) */
 } ordo_hw_fit_report_t;
 
-/* Fits alpha, beta (with trend) and gamma by minimising the SSE of the
- * one-step fits, from the model's initial state (ordo_hw_init_state, unless
- * the caller set one and keep_state is 1). Optimiser: Nelder–Mead on the
- * logit of each parameter from a grid of starts (docs/internals/FIT.md). */
-int ordo_hw_fit(ordo_hw_model_t *model, const double *y, size_t n, int keep_state,
+/* ordo_hw_fit flags. */
+#define ORDO_HW_GIVEN_STATE 1 /* start from the caller's initial state, not
+                               * ordo_hw_init_state's */
+#define ORDO_HW_HOLD_STATE 2  /* fit only alpha, beta, gamma; keep the state */
+
+/* Fits the model to y[n] by least squares on the one-step fits:
+ *  1. the initial state from ordo_hw_init_state (unless GIVEN_STATE);
+ *  2. alpha, beta (with trend), gamma by Nelder–Mead on their logits from
+ *     a grid of starts, the state held;
+ *  3. unless HOLD_STATE, every parameter together (smoothing logits, level0,
+ *     trend0, season0) by Levenberg–Marquardt with a central-difference
+ *     Jacobian, from step 2's answer (as statsmodels' "estimated" initial
+ *     state). Each step only ever lowers the SSE.
+ * The model's period, trend and season select the form. Allocates scratch
+ * (n x (m + 5) doubles) and frees it. */
+int ordo_hw_fit(ordo_hw_model_t *model, const double *y, size_t n, int flags,
                 ordo_hw_fit_report_t *rep, ordo_error_t *err);
 
 /* The seasonal-naive forecast: forecast[k] = y[n - m + (k mod m)]. */

@@ -6,6 +6,8 @@
  * the scaled Hessian is not numerically positive definite. */
 #include "ordo/fit.h"
 
+#include "fit_internal.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,44 +212,6 @@ static double evaluate(logit_work_t *w)
     return f + penalty(w, w->theta, 0, NULL);
 }
 
-/* In-place Cholesky of the dim x dim matrix a (lower triangle) with shift
- * mu on the diagonal; 0 when positive definite. */
-static int cholesky(double *a, size_t n, double mu)
-{
-    for (size_t j = 0; j < n; j++) {
-        double s = a[j * n + j] + mu;
-        for (size_t k = 0; k < j; k++)
-            s -= a[j * n + k] * a[j * n + k];
-        if (!(s > 0))
-            return -1;
-        double l = sqrt(s);
-        a[j * n + j] = l;
-        for (size_t i = j + 1; i < n; i++) {
-            double t = a[i * n + j];
-            for (size_t k = 0; k < j; k++)
-                t -= a[i * n + k] * a[j * n + k];
-            a[i * n + j] = t / l;
-        }
-    }
-    return 0;
-}
-
-static void cholesky_solve(const double *l, size_t n, double *x)
-{
-    for (size_t i = 0; i < n; i++) {
-        double s = x[i];
-        for (size_t k = 0; k < i; k++)
-            s -= l[i * n + k] * x[k];
-        x[i] = s / l[i * n + i];
-    }
-    for (size_t i = n; i-- > 0;) {
-        double s = x[i];
-        for (size_t k = i + 1; k < n; k++)
-            s -= l[k * n + i] * x[k];
-        x[i] = s / l[i * n + i];
-    }
-}
-
 /* step = -H^{-1} grad, through D H D with D = diag(H)^{-1/2}. The scaled
  * Hessian is overwritten by its factor. */
 static int newton_step(logit_work_t *w)
@@ -265,7 +229,7 @@ static int newton_step(logit_work_t *w)
         return ORDO_ENOMEM;
     memcpy(copy, w->hess, n * n * sizeof *copy);
     double mu = 0;
-    while (cholesky(w->hess, n, mu) != 0) {
+    while (ordo_fit_cholesky(w->hess, n, mu) != 0) {
         if (mu > 1e6) {
             free(copy);
             return ORDO_ERANGE;
@@ -276,7 +240,7 @@ static int newton_step(logit_work_t *w)
     free(copy);
     for (size_t i = 0; i < n; i++)
         w->step[i] = -w->grad[i] * w->scale[i];
-    cholesky_solve(w->hess, n, w->step);
+    ordo_fit_cholesky_solve(w->hess, n, w->step);
     for (size_t i = 0; i < n; i++)
         w->step[i] *= w->scale[i];
     return ORDO_OK;
