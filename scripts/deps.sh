@@ -15,6 +15,7 @@ packages=(
   libh2o-evloop-dev     # bench_http_bare: the other candidate, measured beside it
   libcurl4-openssl-dev  # the black-box API tests (tests/server)
   wrk                   # bench/bench_serve.sh
+  coinor-libclp-dev     # the transportation LP in src/model (COIN-OR CLP, EPL)
 )
 # `scripts/deps.sh fuzz` (make fuzz): the libFuzzer targets need clang.
 if [ "${1:-}" = fuzz ]; then

@@ -37,6 +37,7 @@ HEADER_OWNER = {
     "stats": "stats",
     "analyze": "analyze",
     "model": "model",
+    "fit": "model",
     "sim": "sim",
     "ordo": None,  # the umbrella header: front ends only
 }

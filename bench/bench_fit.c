@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* bench_fit — the fits of include/ordo/fit.h.
+ *
+ *   bench_fit [--rows N]        speed: the logistic fit on N synthetic
+ *                               orders (default 1,000,000), Holt–Winters
+ *                               fits, a transportation LP with CLP
+ *   bench_fit --run DIR         evaluation on a simulator run (`ordo sim
+ *                               ... --out DIR`): return and cancellation
+ *                               risk trained on the first 70% of days and
+ *                               scored on the rest against base rates;
+ *                               Holt–Winters MASE on daily units per
+ *                               family x region against seasonal naive.
+ *                               --drop-last K leaves the decisions of the
+ *                               last K days out of the risk scores (their
+ *                               outcomes are censored at the run's end).
+ * Method and figures: docs/internals/FIT.md. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ordo/arena.h"
+#include "ordo/fit.h"
+#include "ordo/log.h"
+#include "ordo/record.h"
+#include "ordo/store.h"
+#include "ordo/util.h"
+
+static double seconds_since(uint64_t t0)
+{
+    return (double)(ordo_now_ns() - t0) / 1e9;
+}
+
+/* ------------------------------------------------------------ speed */
+
+#define SYN_FAMILIES 12
+#define SYN_NUMERIC 5
+
+static void bench_logit(size_t n)
+{
+    size_t nnz = 1 + SYN_NUMERIC, d = SYN_FAMILIES + SYN_NUMERIC;
+    size_t *rs = malloc((n + 1) * sizeof *rs);
+    uint32_t *col = malloc(n * nnz * sizeof *col);
+    double *val = malloc(n * nnz * sizeof *val), *y = malloc(n * sizeof *y);
+    double beta[SYN_FAMILIES + SYN_NUMERIC];
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 19);
+    for (size_t j = 0; j < d; j++)
+        beta[j] = 0.5 * ordo_rng_normal(&rng);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i * nnz;
+        rs[i] = k;
+        col[k] = (uint32_t)ordo_rng_below(&rng, SYN_FAMILIES);
+        val[k] = 1;
+        double eta = -2.5 + beta[col[k]];
+        for (size_t j = 0; j < SYN_NUMERIC; j++) {
+            col[k + 1 + j] = (uint32_t)(SYN_FAMILIES + j);
+            val[k + 1 + j] = ordo_rng_normal(&rng);
+            eta += beta[SYN_FAMILIES + j] * val[k + 1 + j];
+        }
+        y[i] = ordo_rng_uniform(&rng) < 1 / (1 + exp(-eta));
+    }
+    rs[n] = n * nnz;
+    ordo_logit_rows_t rows = {.n_rows = n, .n_features = d, .row_start = rs, .col = col,
+                              .val = val, .y = y};
+    ordo_logit_opts_t opts = {.l2 = 1, .standardize = 1};
+    double b0, coef[SYN_FAMILIES + SYN_NUMERIC];
+    ordo_logit_report_t rep;
+    uint64_t t0 = ordo_now_ns();
+    int rc = ordo_logit_fit(&rows, &opts, &b0, coef, &rep, NULL);
+    printf("logit fit: %zu rows x %zu features (%zu non-zeros a row): %.2f s, %d Newton "
+           "iterations, converged %d, rc %d\n", n, d, nnz, seconds_since(t0), rep.iterations,
+           rep.converged, rc);
+    free(rs);
+    free(col);
+    free(val);
+    free(y);
+}
+
+static void bench_hw(void)
+{
+    enum { SERIES = 60, DAYS = 84 };
+    double y[DAYS];
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 7);
+    uint64_t t0 = ordo_now_ns();
+    int evals = 0;
+    for (int s = 0; s < SERIES; s++) {
+        for (int t = 0; t < DAYS; t++)
+            y[t] = (double)ordo_rng_poisson(&rng, 40 * (1 + 0.3 * sin(t * 0.9)));
+        ordo_hw_model_t md = {.period = 7, .trend = 1, .season = ORDO_HW_ADDITIVE};
+        ordo_hw_fit_report_t rep;
+        if (ordo_hw_fit(&md, y, DAYS, 0, &rep, NULL) == ORDO_OK)
+            evals += rep.evaluations;
+    }
+    printf("holt-winters fit (trend, additive season, state fitted): %d series x %d days: "
+           "%.3f s (%.2f ms a series, %d recursion runs)\n", SERIES, DAYS, seconds_since(t0),
+           seconds_since(t0) * 1e3 / SERIES, evals);
+}
+
+static void bench_transport(size_t nn, size_t nr)
+{
+    double *supply = malloc(nn * sizeof *supply), *demand = malloc(nr * sizeof *demand);
+    double *cost = malloc(nn * nr * sizeof *cost), *flow = malloc(nn * nr * sizeof *flow);
+    double *nv = malloc(nn * sizeof *nv);
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 2015);
+    double total = 0;
+    for (size_t j = 0; j < nr; j++)
+        total += demand[j] = 1 + 50 * ordo_rng_uniform(&rng);
+    for (size_t i = 0; i < nn; i++) {
+        supply[i] = total / (double)nn * (0.6 + 0.6 * ordo_rng_uniform(&rng));
+        for (size_t j = 0; j < nr; j++)
+            cost[i * nr + j] = 4 + 10 * ordo_rng_uniform(&rng);
+    }
+    ordo_transport_problem_t p = {.n_nodes = nn, .n_regions = nr, .supply = supply,
+                                  .demand = demand, .cost = cost, .unmet_cost = 40};
+    ordo_transport_result_t r = {.flow = flow, .node_value = nv};
+    uint64_t t0 = ordo_now_ns();
+    int rc = ordo_transport_solve(&p, &r, NULL);
+    printf("transportation LP (CLP): %zu nodes x %zu regions: %.3f s, %d iterations, rc %d\n",
+           nn, nr, seconds_since(t0), r.iterations, rc);
+    free(supply);
+    free(demand);
+    free(cost);
+    free(flow);
+    free(nv);
+}
+
+/* ------------------------------------------------------------ a run */
+
+#define EV_MAX_NAMES 32
+#define EV_FEATURES_MAX 64
+
+typedef struct ev_names {
+    int n;
+    char name[EV_MAX_NAMES][32];
+} ev_names_t;
+
+static int name_index(ev_names_t *t, const char *s)
+{
+    s = s ? s : "?";
+    for (int i = 0; i < t->n; i++)
+        if (!strcmp(t->name[i], s))
+            return i;
+    if (t->n == EV_MAX_NAMES)
+        return EV_MAX_NAMES - 1;
+    snprintf(t->name[t->n], sizeof t->name[0], "%s", s);
+    return t->n++;
+}
+
+/* One decided order with its outcome. */
+typedef struct ev_order {
+    int day, family, region, service, split, backordered;
+    double units, value, on_time_prob, return_risk, miles, atp_margin, promise_days;
+    int has_outcome, returned, cancelled;
+} ev_order_t;
+
+typedef struct ev_run {
+    ev_order_t *o;
+    size_t n, cap;
+    ev_names_t families, regions, services;
+    int days;
+    int64_t t0;
+} ev_run_t;
+
+static int64_t days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+static double date_days(const char *s)
+{
+    int y, m, d;
+    if (!s || sscanf(s, "%d-%d-%d", &y, &m, &d) != 3)
+        return NAN;
+    return (double)days_from_civil(y, m, d);
+}
+
+/* The smallest stock left behind at a chosen node for a shipped SKU
+ * (ATP at decision time minus the units taken). */
+static double atp_margin(const ordo_record_t *r)
+{
+    double m = INFINITY;
+    for (uint32_t s = 0; s < r->plan.n_shipments; s++) {
+        const ordo_record_shipment_t *sh = &r->plan.shipments[s];
+        for (uint32_t l = 0; l < sh->n_lines; l++)
+            for (uint32_t a = 0; a < r->n_atp; a++)
+                if (r->atp[a].node && r->atp[a].sku && sh->node && sh->lines[l].sku &&
+                    !strcmp(r->atp[a].node, sh->node) && !strcmp(r->atp[a].sku, sh->lines[l].sku))
+                    m = fmin(m, r->atp[a].atp - sh->lines[l].quantity);
+    }
+    return isfinite(m) ? m : 0;
+}
+
+static void order_from_record(ev_run_t *run, const ordo_record_t *r, ev_order_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->day = (int)((r->time - run->t0) / 86400);
+    o->family = name_index(&run->families, r->product_family);
+    o->region = name_index(&run->regions, r->region);
+    o->service = name_index(&run->services, r->order.service_level);
+    for (uint32_t l = 0; l < r->order.n_lines; l++)
+        o->units += r->order.lines[l].quantity;
+    o->value = isfinite(r->order_value) ? r->order_value : 0;
+    o->on_time_prob = isfinite(r->plan.on_time_prob) ? r->plan.on_time_prob : 1;
+    o->return_risk = isfinite(r->plan.return_risk) ? r->plan.return_risk : NAN;
+    o->split = r->plan.n_shipments > 1;
+    o->backordered = r->plan.n_backorders > 0;
+    for (uint32_t s = 0; s < r->plan.n_shipments; s++)
+        if (isfinite(r->plan.shipments[s].miles))
+            o->miles = fmax(o->miles, r->plan.shipments[s].miles);
+    o->atp_margin = atp_margin(r);
+    double order_day = floor((double)r->time / 86400);
+    double pd = date_days(r->plan.promise_date) - order_day;
+    o->promise_days = isfinite(pd) ? pd : 0;
+}
+
+static int add_outcome(ordo_store_t *st, const char *order_id, ev_order_t *o)
+{
+    ordo_outcome_summary_t s;
+    int rc = ordo_store_outcome_get(st, order_id, &s, NULL);
+    if (rc == ORDO_ENOTFOUND)
+        return ORDO_OK;
+    if (rc != ORDO_OK)
+        return rc;
+    o->has_outcome = 1;
+    o->returned = s.returned_at != 0;
+    o->cancelled = s.cancelled_at != 0;
+    return ORDO_OK;
+}
+
+static int keep_record(ev_run_t *run, ordo_store_t *st, const ordo_record_t *r)
+{
+    if (!r->has_time || !r->order_id || !r->plan.present)
+        return ORDO_OK;
+    if (run->n == run->cap) {
+        run->cap = run->cap ? 2 * run->cap : 1 << 16;
+        ev_order_t *o = realloc(run->o, run->cap * sizeof *o);
+        if (!o)
+            return ORDO_ENOMEM;
+        run->o = o;
+    }
+    if (run->n == 0)
+        run->t0 = r->time - r->time % 86400;
+    ev_order_t *o = &run->o[run->n];
+    order_from_record(run, r, o);
+    int rc = add_outcome(st, r->order_id, o);
+    if (rc == ORDO_OK) {
+        run->days = o->day + 1 > run->days ? o->day + 1 : run->days;
+        run->n++;
+    }
+    return rc;
+}
+
+static int read_run(const char *dir, ev_run_t *run, ordo_error_t *err)
+{
+    char logdir[4096];
+    snprintf(logdir, sizeof logdir, "%s/log", dir);
+    ordo_store_t *st;
+    int rc = ordo_store_open_existing(dir, NULL, &st, err);
+    if (rc != ORDO_OK)
+        return rc;
+    ordo_log_iter_t *it;
+    ordo_log_query_t q = {.raw = true};
+    if ((rc = ordo_log_iter_open(logdir, &q, &it, err)) != ORDO_OK) {
+        ordo_store_close(st, NULL);
+        return rc;
+    }
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    ordo_log_record_t rec;
+    while ((rc = ordo_log_iter_next(it, &rec, err)) == 1) {
+        if (rec.type != ORDO_LOG_REC_DECISION)
+            continue;
+        ordo_arena_reset(arena);
+        ordo_record_t r;
+        if (ordo_record_read(rec.payload, rec.len, 0, arena, &r, NULL) != ORDO_OK)
+            continue;
+        if ((rc = keep_record(run, st, &r)) != ORDO_OK)
+            break;
+    }
+    ordo_arena_destroy(arena);
+    ordo_log_iter_close(it);
+    ordo_store_close(st, NULL);
+    return rc < 0 ? rc : ORDO_OK;
+}
+
+/* ---- the risk models ---- */
+
+typedef enum { EV_RETURN, EV_CANCEL } ev_target_t;
+
+typedef struct ev_design {
+    size_t n, d;
+    size_t *rs;
+    uint32_t *col;
+    double *val, *y;
+    int *day;
+    double *base; /* the engine's own prediction (return risk), NaN when none */
+} ev_design_t;
+
+static void put(ev_design_t *x, size_t *k, uint32_t c, double v)
+{
+    x->col[*k] = c;
+    x->val[(*k)++] = v;
+}
+
+/* Return risk: family (one-hot), log price, predicted lateness, split,
+ * log distance, service level (one-hot). Cancellation: lateness, promised
+ * days, stock margin, backordered, service level. */
+static void design_row(const ev_run_t *run, const ev_order_t *o, ev_target_t t, ev_design_t *x,
+                       size_t *k)
+{
+    uint32_t c = 0;
+    if (t == EV_RETURN) {
+        put(x, k, (uint32_t)o->family, 1);
+        c = (uint32_t)run->families.n;
+        put(x, k, c++, log1p(o->value));
+        put(x, k, c++, 1 - o->on_time_prob);
+        put(x, k, c++, o->split);
+        put(x, k, c++, log1p(o->miles));
+    } else {
+        put(x, k, c++, 1 - o->on_time_prob);
+        put(x, k, c++, o->promise_days);
+        put(x, k, c++, log1p(fmax(o->atp_margin, 0)));
+        put(x, k, c++, o->atp_margin <= 0);
+        put(x, k, c++, o->backordered);
+    }
+    put(x, k, c + (uint32_t)o->service, 1);
+}
+
+static int build_design(const ev_run_t *run, ev_target_t t, ev_design_t *x)
+{
+    memset(x, 0, sizeof *x);
+    size_t per = 8;
+    x->rs = malloc((run->n + 1) * sizeof *x->rs);
+    x->col = malloc(run->n * per * sizeof *x->col);
+    x->val = malloc(run->n * per * sizeof *x->val);
+    x->y = malloc(run->n * sizeof *x->y);
+    x->day = malloc(run->n * sizeof *x->day);
+    x->base = malloc(run->n * sizeof *x->base);
+    if (!x->rs || !x->col || !x->val || !x->y || !x->day || !x->base)
+        return ORDO_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        const ev_order_t *o = &run->o[i];
+        if (!o->has_outcome || (t == EV_RETURN && o->cancelled))
+            continue;
+        x->rs[x->n] = k;
+        design_row(run, o, t, x, &k);
+        x->y[x->n] = t == EV_RETURN ? o->returned : o->cancelled;
+        x->day[x->n] = o->day;
+        x->base[x->n] = t == EV_RETURN ? o->return_risk : NAN;
+        x->n++;
+    }
+    x->rs[x->n] = k;
+    x->d = (t == EV_RETURN ? (size_t)run->families.n + 4 : 5) + (size_t)run->services.n;
+    return ORDO_OK;
+}
+
+static void design_free(ev_design_t *x)
+{
+    free(x->rs);
+    free(x->col);
+    free(x->val);
+    free(x->y);
+    free(x->day);
+    free(x->base);
+}
+
+static void print_scores(const char *label, const double *p, const double *y, size_t n)
+{
+    double auc = NAN;
+    ordo_calib_bin_t bins[10];
+    ordo_calib_summary_t s;
+    ordo_auc(p, y, n, &auc, NULL);
+    if (ordo_calibration(p, y, n, 10, bins, &s, NULL) != ORDO_OK)
+        return;
+    double gap1000 = 0;
+    for (int b = 0; b < 10; b++)
+        if (bins[b].count >= 1000)
+            gap1000 = fmax(gap1000, fabs(bins[b].mean_pred - bins[b].obs_rate));
+    printf("  %-22s AUC %.4f  Brier %.5f  log loss %.5f  ECE %.4f  max gap (bins >= 1000) "
+           "%.4f\n", label, auc, s.brier, s.log_loss, s.ece, gap1000);
+    printf("  %-22s reliability:", "");
+    for (int b = 0; b < 10; b++)
+        if (bins[b].count)
+            printf(" [%.1f,%.1f) n=%zu %.3f/%.3f", bins[b].lo, bins[b].hi, bins[b].count,
+                   bins[b].mean_pred, bins[b].obs_rate);
+    printf("\n");
+}
+
+/* Splits by day (train: day < cut), fits, prints held-out scores. */
+static int evaluate_target(const ev_run_t *run, ev_target_t t, int cut, int end)
+{
+    ev_design_t x;
+    int rc = build_design(run, t, &x);
+    size_t n_train = 0, n_end = 0;
+    while (rc == ORDO_OK && n_train < x.n && x.day[n_train] < cut)
+        n_train++; /* the log is in time order */
+    while (rc == ORDO_OK && n_end < x.n && x.day[n_end] < end)
+        n_end++;
+    size_t n_test = n_end - n_train;
+    if (rc != ORDO_OK || n_train == 0 || n_test == 0) {
+        design_free(&x);
+        return rc != ORDO_OK ? rc : ORDO_EINVAL;
+    }
+    ordo_logit_rows_t train = {.n_rows = n_train, .n_features = x.d, .row_start = x.rs,
+                               .col = x.col, .val = x.val, .y = x.y};
+    ordo_logit_opts_t opts = {.l2 = 1, .standardize = 1};
+    double b0, coef[EV_FEATURES_MAX], rate = 0;
+    ordo_logit_report_t rep;
+    uint64_t t0 = ordo_now_ns();
+    rc = ordo_logit_fit(&train, &opts, &b0, coef, &rep, NULL);
+    for (size_t i = 0; i < n_train; i++)
+        rate += x.y[i] / (double)n_train;
+    printf("%s risk: train %zu orders (days 0-%d, rate %.4f), held out %zu (days %d-%d); fit "
+           "%.2f s, %d iterations, converged %d\n", t == EV_RETURN ? "return" : "cancellation",
+           n_train, cut - 1, rate, n_test, cut, end - 1, seconds_since(t0),
+           rep.iterations, rep.converged);
+    double *p = malloc(n_test * sizeof *p), *base = malloc(n_test * sizeof *base);
+    ordo_logit_rows_t test = {.n_rows = n_test, .n_features = x.d, .row_start = x.rs + n_train,
+                              .col = x.col, .val = x.val, .y = x.y + n_train};
+    ordo_logit_predict(&test, b0, coef, p);
+    print_scores("learned (logistic)", p, x.y + n_train, n_test);
+    for (size_t i = 0; i < n_test; i++)
+        base[i] = rate;
+    print_scores("base rate (train)", base, x.y + n_train, n_test);
+    int has_engine = t == EV_RETURN;
+    for (size_t i = 0; has_engine && i < n_test; i++) {
+        base[i] = x.base[n_train + i];
+        has_engine = isfinite(base[i]) && base[i] >= 0 && base[i] <= 1;
+    }
+    if (has_engine)
+        print_scores("engine's return_risk", base, x.y + n_train, n_test);
+    free(p);
+    free(base);
+    design_free(&x);
+    return rc;
+}
+
+/* ---- demand: Holt–Winters per family x region ---- */
+
+/* AICc of a least-squares fit with k parameters on n points. */
+static double aicc(double sse, int n, int k)
+{
+    if (n - k - 1 <= 0 || !(sse > 0))
+        return INFINITY;
+    return n * log(sse / n) + 2.0 * k + 2.0 * k * (k + 1) / (n - k - 1);
+}
+
+/* Fits the four forms (trend or none x additive or multiplicative season,
+ * state fitted) and keeps the one with the least AICc; forecasts h days. */
+static void forecast_series(const double *y, int days, int h, double *mase_hw, double *mase_sn,
+                            double *mae_hw, double *mae_sn, int *picked)
+{
+    int n = days - h;
+    ordo_hw_model_t best = {0};
+    double best_ic = INFINITY;
+    for (int form = 0; form < 4; form++) {
+        ordo_hw_model_t md = {.period = 7, .trend = form & 1,
+                              .season = (ordo_hw_season_t)(form >> 1)};
+        ordo_hw_fit_report_t rep;
+        int k = 2 + md.trend + 1 + md.trend + md.period;
+        if (ordo_hw_fit(&md, y, (size_t)n, 0, &rep, NULL) != ORDO_OK)
+            continue;
+        double ic = aicc(rep.sse, n, k);
+        if (ic < best_ic) {
+            best = md;
+            best_ic = ic;
+            *picked = form;
+        }
+    }
+    double best_sse = best_ic;
+    double f[64], sn[64];
+    *mase_hw = *mase_sn = NAN;
+    if (!isfinite(best_sse) ||
+        ordo_hw_run(&best, y, (size_t)n, NULL, NULL, f, (size_t)h, NULL) != ORDO_OK)
+        return;
+    ordo_seasonal_naive(y, (size_t)n, 7, sn, (size_t)h, NULL);
+    ordo_mase(y, (size_t)n, 7, y + n, f, (size_t)h, mase_hw, NULL);
+    ordo_mase(y, (size_t)n, 7, y + n, sn, (size_t)h, mase_sn, NULL);
+    for (int k = 0; k < h; k++) {
+        *mae_hw += fabs(y[n + k] - f[k]);
+        *mae_sn += fabs(y[n + k] - sn[k]);
+    }
+}
+
+static void evaluate_demand(const ev_run_t *run, int h)
+{
+    int nf = run->families.n, nr = run->regions.n, days = run->days;
+    double *units = calloc((size_t)nf * (size_t)nr * (size_t)days, sizeof *units);
+    if (!units || days - h < 14 || h > 64) {
+        free(units);
+        return;
+    }
+    for (size_t i = 0; i < run->n; i++) {
+        const ev_order_t *o = &run->o[i];
+        units[((size_t)o->family * (size_t)nr + (size_t)o->region) * (size_t)days + (size_t)o->day] +=
+            o->units;
+    }
+    double sum_hw = 0, sum_sn = 0, mae_hw = 0, mae_sn = 0;
+    int series = 0, wins = 0, forms[4] = {0};
+    for (int s = 0; s < nf * nr; s++) {
+        double mh, ms;
+        int form = 0;
+        forecast_series(units + (size_t)s * (size_t)days, days, h, &mh, &ms, &mae_hw, &mae_sn,
+                        &form);
+        forms[form]++;
+        if (!isfinite(mh) || !isfinite(ms))
+            continue;
+        sum_hw += mh;
+        sum_sn += ms;
+        wins += mh < ms;
+        series++;
+    }
+    printf("demand: %d family x region series of daily units, fit on days 0-%d, forecast "
+           "days %d-%d\n", series, days - h - 1, days - h, days - 1);
+    printf("  Holt-Winters   mean MASE %.4f  (MAE pooled %.3f units/day)\n", sum_hw / series,
+           mae_hw / series / h);
+    printf("  seasonal naive mean MASE %.4f  (MAE pooled %.3f units/day)\n", sum_sn / series,
+           mae_sn / series / h);
+    printf("  Holt-Winters better on %d of %d series; forms picked by AICc: none/add %d, "
+           "trend/add %d, none/mul %d, trend/mul %d\n", wins, series, forms[0], forms[1],
+           forms[2], forms[3]);
+    free(units);
+}
+
+/* Labels by decision day: censoring and drift show here. */
+static void print_daily_rates(const ev_run_t *run)
+{
+    printf("daily outcome rates (day: orders with outcomes, returned, cancelled):\n ");
+    for (int d = 0; d < run->days; d++) {
+        double n = 0, ret = 0, can = 0;
+        for (size_t i = 0; i < run->n; i++) {
+            const ev_order_t *o = &run->o[i];
+            if (o->day != d || !o->has_outcome)
+                continue;
+            n++;
+            ret += o->returned;
+            can += o->cancelled;
+        }
+        printf(" %d:%.0f,%.3f,%.3f", d, n, n ? ret / n : 0, n ? can / n : 0);
+    }
+    printf("\n");
+}
+
+static int run_eval(const char *dir, int drop_last)
+{
+    ev_run_t run = {0};
+    ordo_error_t err;
+    uint64_t t0 = ordo_now_ns();
+    int rc = read_run(dir, &run, &err);
+    if (rc != ORDO_OK) {
+        fprintf(stderr, "bench_fit: %s: %s\n", dir, err.msg);
+        free(run.o);
+        return 1;
+    }
+    size_t with = 0;
+    for (size_t i = 0; i < run.n; i++)
+        with += run.o[i].has_outcome;
+    printf("run %s: %zu decisions over %d days, %zu with outcomes (read in %.1f s)\n", dir, run.n,
+           run.days, with, seconds_since(t0));
+    print_daily_rates(&run);
+    int cut = (int)floor(0.7 * run.days + 0.5);
+    int end = run.days - drop_last;
+    if (evaluate_target(&run, EV_RETURN, cut, end) != ORDO_OK ||
+        evaluate_target(&run, EV_CANCEL, cut, end) != ORDO_OK)
+        fprintf(stderr, "bench_fit: a risk model could not be evaluated\n");
+    evaluate_demand(&run, 7);
+    free(run.o);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    size_t rows = 1000000;
+    const char *run = NULL;
+    int drop_last = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--run") && i + 1 < argc)
+            run = argv[++i];
+        else if (!strcmp(argv[i], "--drop-last") && i + 1 < argc)
+            drop_last = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--rows") && i + 1 < argc)
+            rows = strtoull(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: bench_fit [--rows N] | --run DIR [--drop-last K]\n");
+            return 2;
+        }
+    }
+    if (run)
+        return run_eval(run, drop_last);
+    bench_logit(rows);
+    bench_hw();
+    bench_transport(40, 900);
+    return 0;
+}
