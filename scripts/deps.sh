@@ -15,6 +15,8 @@ packages=(
   libh2o-evloop-dev     # bench_http_bare: the other candidate, measured beside it
   libcurl4-openssl-dev  # the black-box API tests (tests/server)
   wrk                   # bench/bench_serve.sh
+  libpq-dev             # store.backend = postgres (docs/internals/STORE.md)
+  postgresql            # tests/store/test_pg*.sh start a throw-away server
 )
 # `scripts/deps.sh fuzz` (make fuzz): the libFuzzer targets need clang.
 if [ "${1:-}" = fuzz ]; then
