@@ -436,8 +436,35 @@ void ordo_pg_close(store_backend_t *b)
     free(b);
 }
 
+/* A DSN libpq would not read as a connection string (it would take a
+ * string without '=' for a database name) is refused up front. */
+static int check_dsn(const char *dsn, ordo_error_t *err)
+{
+    bool uri = !strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11);
+    if (!uri && !strchr(dsn, '='))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "store.postgres.dsn",
+                              "not a libpq connection string (\"host=H port=P dbname=D "
+                              "user=U\" or postgresql://...)");
+    char *msg = NULL;
+    PQconninfoOption *o = PQconninfoParse(dsn, &msg);
+    if (o) {
+        PQconninfoFree(o);
+        return ORDO_OK;
+    }
+    char text[256];
+    snprintf(text, sizeof text, "%s", msg ? msg : "out of memory");
+    PQfreemem(msg);
+    for (size_t n = strlen(text); n > 0 && text[n - 1] == '\n';)
+        text[--n] = 0;
+    return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "store.postgres.dsn",
+                          "malformed connection string: %s", text);
+}
+
 static int connect_db(store_backend_t *b, const char *dsn, ordo_error_t *err)
 {
+    int rc = check_dsn(dsn, err);
+    if (rc != ORDO_OK)
+        return rc;
     /* later entries override earlier ones: the DSN's own connect_timeout
      * wins over this default */
     const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
