@@ -511,3 +511,81 @@ int ordo_store_postgres_open(const char *data_dir, const ordo_config_t *cfg, boo
     *out = b;
     return ORDO_OK;
 }
+
+/* ---- COPY (store migrate, log ship) ---- */
+
+void ordo_pg_copy_field(ordo_buf_t *row, const char *s, size_t n, bool first)
+{
+    if (!first)
+        ordo_buf_putc(row, '\t');
+    if (!s) {
+        ordo_buf_append(row, "\\N", 2);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        const char *esc = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
+                        : c == '\r' ? "\\r" : NULL;
+        if (esc)
+            ordo_buf_append(row, esc, 2);
+        else
+            ordo_buf_putc(row, c);
+    }
+}
+
+int ordo_pg_copy_begin(store_backend_t *b, const char *sql, ordo_error_t *err)
+{
+    PGresult *r = PQexec(b->conn, sql);
+    int rc = PQresultStatus(r) == PGRES_COPY_IN ? ORDO_OK : ordo_pg_fail(b, r, "copy", err);
+    PQclear(r);
+    return rc;
+}
+
+/* Sends the rows in buf (complete lines) and empties it. */
+int ordo_pg_copy_put(store_backend_t *b, ordo_buf_t *buf, ordo_error_t *err)
+{
+    if (buf->len && PQputCopyData(b->conn, buf->data, (int)buf->len) != 1)
+        return ordo_pg_fail(b, NULL, "copy", err);
+    ordo_buf_reset(buf);
+    return ORDO_OK;
+}
+
+/* Ends the COPY; *rows the rows it stored. */
+int ordo_pg_copy_end(store_backend_t *b, const char *failed, uint64_t *rows, ordo_error_t *err)
+{
+    if (PQputCopyEnd(b->conn, failed) != 1)
+        return ordo_pg_fail(b, NULL, "copy", err);
+    int rc = ORDO_OK;
+    PGresult *r;
+    while ((r = PQgetResult(b->conn))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == ORDO_OK)
+            rc = ordo_pg_fail(b, r, "copy", err);
+        else if (rows && rc == ORDO_OK)
+            *rows = strtoull(PQcmdTuples(r), NULL, 10);
+        PQclear(r);
+    }
+    return rc;
+}
+
+/* The backend of a store opened on PostgreSQL (NULL on another). */
+store_backend_t *ordo_pg_backend(ordo_store_t *s)
+{
+    store_backend_t *b;
+    const store_ops_t *ops = ordo_store_ops(s, &b);
+    return ops == &ordo_pg_ops ? b : NULL;
+}
+
+int ordo_pg_open_dsn(const char *data_dir, const char *dsn, ordo_store_t **s,
+                     store_backend_t **b, ordo_error_t *err)
+{
+    ordo_config_t cfg;
+    ordo_config_init(&cfg);
+    cfg.store_backend = ORDO_STORE_POSTGRES;
+    if (snprintf(cfg.postgres_dsn, sizeof cfg.postgres_dsn, "%s", dsn) >=
+        (int)sizeof cfg.postgres_dsn)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "dsn", "connection string too long");
+    int rc = ordo_store_open(data_dir, &cfg, s, err);
+    if (rc == ORDO_OK)
+        *b = ordo_pg_backend(*s);
+    return rc;
+}

@@ -9,6 +9,8 @@
 
 #include <libpq-fe.h>
 
+#include "ordo/buf.h"
+
 #include "postgres_schema.h"
 #include "store_internal.h"
 
@@ -53,5 +55,16 @@ int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err);
 int ordo_pg_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err);
 
 extern const store_ops_t ordo_pg_ops;
+
+/* COPY ... FROM STDIN in text format: fields escaped (NULL: \N), rows sent
+ * in chunks (postgres.c). */
+void ordo_pg_copy_field(ordo_buf_t *row, const char *s, size_t n, bool first);
+int ordo_pg_copy_begin(store_backend_t *b, const char *sql, ordo_error_t *err);
+int ordo_pg_copy_put(store_backend_t *b, ordo_buf_t *buf, ordo_error_t *err);
+int ordo_pg_copy_end(store_backend_t *b, const char *failed, uint64_t *rows, ordo_error_t *err);
+store_backend_t *ordo_pg_backend(ordo_store_t *s);
+/* Opens dsn as the store of data_dir (schema migrated, instance made). */
+int ordo_pg_open_dsn(const char *data_dir, const char *dsn, ordo_store_t **s,
+                     store_backend_t **b, ordo_error_t *err);
 
 #endif
