@@ -75,8 +75,11 @@ static int copy_records(store_backend_t *b, const char *log_dir, uint64_t from, 
     ordo_buf_t buf;
     ordo_buf_init(&buf, NULL);
     ordo_log_record_t rec;
-    int n;
-    while (rc == ORDO_OK && (n = ordo_log_iter_next(it, &rec, err)) == 1 && rec.seq <= last) {
+    int n = 0;
+    /* never reads past last: the record after it may be the damaged one */
+    uint64_t want = q.from_seq;
+    while (rc == ORDO_OK && want <= last && (n = ordo_log_iter_next(it, &rec, err)) == 1) {
+        want = rec.seq + 1;
         if (rec.seq == from - 1 && head_chain[0]) { /* the stored head: same log? */
             char hex[ORDO_LOG_HASH_BYTES * 2 + 1];
             sodium_bin2hex(hex, sizeof hex, rec.chain, ORDO_LOG_HASH_BYTES);
