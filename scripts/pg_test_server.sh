@@ -11,7 +11,8 @@
 #   scripts/pg_test_server.sh check        # exit 0 when a server can be started
 #
 # The superuser is `ordo` with password `ordo-test` (scram-sha-256 over
-# TCP); DSN names database `ordo`, created by start. Exit 77 when the
+# TCP); DSN names database `ordo`, created by start. fsync is off (a test
+# server) unless PG_TEST_FSYNC=on. Exit 77 when the
 # server binaries are missing (the tests then skip, saying so).
 set -euo pipefail
 
@@ -61,7 +62,7 @@ case "$cmd" in
     fi
     port=$(cat "$dir/port")
     as_pg "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=100" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${PG_TEST_FSYNC:-off} -c max_connections=100" \
       >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     # the database ordo (trust over the socket in DIR)
     as_pg "$BIN/psql" -h "$dir" -p "$port" -U ordo -d postgres -qAtc \

@@ -207,6 +207,10 @@ static void pg_events_close(store_event_cursor_t *c)
 static int row_i64(store_backend_t *b, int q, const pg_params_t *p, const char *what,
                    int64_t *v, int n, bool *found, ordo_error_t *err)
 {
+    for (int i = 0; i < n; i++)
+        v[i] = 0;
+    if (found)
+        *found = false;
     PGresult *r;
     int rc = ordo_pg_run(b, q, p, what, &r, err);
     if (rc != ORDO_OK)
@@ -223,7 +227,7 @@ static int row_i64(store_backend_t *b, int q, const pg_params_t *p, const char *
 static int pg_outcome_counts(store_backend_t *b, uint64_t *events, uint64_t *orders,
                              ordo_error_t *err)
 {
-    int64_t v[2];
+    int64_t v[2] = {0, 0};
     int rc = row_i64(b, orders ? Q_EV_COUNT : Q_EV_COUNT_EVENTS, NULL, "count outcome events", v,
                      2, NULL, err);
     if (rc == ORDO_OK && events)
@@ -235,7 +239,7 @@ static int pg_outcome_counts(store_backend_t *b, uint64_t *events, uint64_t *ord
 
 static int pg_outcome_seq(store_backend_t *b, uint64_t *seq, ordo_error_t *err)
 {
-    int64_t v;
+    int64_t v = 0;
     int rc = row_i64(b, Q_EV_SEQ, NULL, "outcome change seq", &v, 1, NULL, err);
     *seq = rc == ORDO_OK ? (uint64_t)v : 0;
     return rc;
@@ -249,7 +253,7 @@ static int doc_version(store_backend_t *b, int q, const char *kind, const char *
     pg_params_t p = {.n = 0};
     P_TXT(&p, kind);
     P_TXT(&p, id);
-    int64_t v;
+    int64_t v = 0;
     int rc = row_i64(b, q, &p, "read document version", &v, 1, NULL, err);
     *version = (uint64_t)v;
     return rc;
@@ -423,7 +427,7 @@ static int audit_append_body(store_backend_t *b, const ordo_store_audit_entry_t 
     P_TXT(&p, e->reason);
     P_TXT(&p, e->detail_json);
     P_I64(&p, e->ts);
-    int64_t v;
+    int64_t v = 0;
     int rc = row_i64(b, Q_AUDIT_INSERT, &p, "append audit entry", &v, 1, NULL, err);
     if (rc == ORDO_OK && seq)
         *seq = (uint64_t)v;
@@ -798,7 +802,7 @@ static int pg_stock_totals(store_backend_t *b, ordo_stock_totals_t *out, ordo_er
     memset(out, 0, sizeof *out);
     pg_params_t p = {.n = 0};
     P_TXT(&p, b->instance);
-    int64_t v[4];
+    int64_t v[4] = {0, 0, 0, 0};
     int rc = row_i64(b, Q_RESV_TOTALS, &p, "reservation totals", v, 4, NULL, err);
     if (rc != ORDO_OK)
         return rc;
@@ -816,7 +820,7 @@ static int pg_stock_totals(store_backend_t *b, ordo_stock_totals_t *out, ordo_er
 
 static int pg_signals_latest(store_backend_t *b, uint64_t *version, ordo_error_t *err)
 {
-    int64_t v;
+    int64_t v = 0;
     int rc = row_i64(b, Q_SIG_LATEST, NULL, "read signal version", &v, 1, NULL, err);
     *version = rc == ORDO_OK ? (uint64_t)v : 0;
     return rc;

@@ -10,8 +10,9 @@
 #     never take more than ATP;
 #  4. PG_INSTANCES (default 3) `ordo serve` instances driven concurrently
 #     through HTTP (tests/store/pg_load.py) on scarce stock,
-#     PG_LOAD_ATTEMPTS attempts (default 3000; bench/bench_pg.sh runs
-#     1,000,000): no cell reserved past on hand - safety, and every
+#     PG_LOAD_ATTEMPTS attempts (default 3000; the 1,000,000 of the issue:
+#     PG_LOAD_ATTEMPTS=1000000 PG_KILL_ATTEMPTS=20000, docs/internals/STORE.md
+#     "PostgreSQL"): no cell reserved past on hand - safety, and every
 #     acknowledged plan's units are the reservations held for its order;
 #  5. kill -9 of one instance in the middle of the load: the others keep
 #     serving; restarted, it recovers from its log, and every plan it
@@ -26,6 +27,7 @@ set -u
 ordo=${ORDO_BIN:?ORDO_BIN not set}
 src=${ORDO_SOURCE_DIR:?ORDO_SOURCE_DIR not set}
 attempts=${PG_LOAD_ATTEMPTS:-3000}
+kill_attempts=${PG_KILL_ATTEMPTS:-$((attempts * 2))}
 instances=${PG_INSTANCES:-3}
 pgs="$src/scripts/pg_test_server.sh"
 tmp=$(mktemp -d /tmp/ordo-pg-XXXXXX)
@@ -189,7 +191,7 @@ printf 'node,sku,quantity\ndc-ca,SKU-CHAIR,400\ndc-nj,SKU-LAMP,300\n' >"$tmp/del
 "$ordo" inventory delta --data "$tmp/s1" "$tmp/delta.csv" >/dev/null 2>"$tmp/delta.err" ||
     bad "inventory delta: $(cat "$tmp/delta.err")"
 python3 "$src/tests/store/pg_load.py" --ports "$(ports "${names[@]}")" \
-    --attempts $((attempts * 2)) --threads 8 --token tok-0123456789abcdef --prefix L2 --acks "$tmp/acks2" \
+    --attempts "$kill_attempts" --threads 8 --token tok-0123456789abcdef --prefix L2 --acks "$tmp/acks2" \
     --out "$tmp/load2.json" --pause-on-error 0.01 >/dev/null &
 loader=$!
 sleep 1
