@@ -109,7 +109,7 @@ run() {
     local wrks=() c=$((conns / n))
     for i in $(seq 1 "$n"); do
         sed "s/inst or \"x\"/\"$name$i\"/" "$work/source.lua" >"$work/$name-$i.lua"
-        wrk -t1 -c"$c" -d"${secs}s" -s "$work/$name-$i.lua" \
+        wrk -t1 -c"$c" -d"${secs}s" --latency -s "$work/$name-$i.lua" \
             "http://127.0.0.1:${ports[$((i - 1))]}/v1/source" >"$work/$name-$i.wrk" 2>&1 &
         wrks+=($!)
     done

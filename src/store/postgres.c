@@ -138,6 +138,78 @@ void ordo_pg_params_null(pg_params_t *p)
     p->v[p->n++] = NULL;
 }
 
+/* ---- deferred writes (pipeline mode) ---- */
+
+/* Sends the deferred writes' sync point and reads their results: the first
+ * failure among them is returned (the transaction is then aborted, and the
+ * caller's commit fails with it). */
+int ordo_pg_flush(store_backend_t *b, ordo_error_t *err)
+{
+    if (!b->in_pipe)
+        return ORDO_OK;
+    int rc = PQpipelineSync(b->conn) == 1 ? ORDO_OK : ordo_pg_fail(b, NULL, "deferred write", err);
+    int nulls = 0, sent = b->piped;
+    while (PQstatus(b->conn) == CONNECTION_OK) {
+        PGresult *r = PQgetResult(b->conn);
+        if (!r) { /* the end of one statement's results */
+            if (++nulls > sent + 2)
+                break;
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED &&
+            rc == ORDO_OK)
+            rc = ordo_pg_fail(b, r, "deferred write", err);
+        PQclear(r);
+    }
+    if (PQstatus(b->conn) != CONNECTION_OK && rc == ORDO_OK)
+        rc = ordo_pg_fail(b, NULL, "deferred write", err);
+    PQexitPipelineMode(b->conn);
+    b->in_pipe = false;
+    b->piped = 0;
+    return rc;
+}
+
+static int prepare(store_backend_t *b, int q, const char *name, const char *what,
+                   ordo_error_t *err)
+{
+    if (b->prepared[q])
+        return ORDO_OK;
+    PGresult *r = PQprepare(b->conn, name, pg_sql[q], 0, NULL);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? ORDO_OK : ordo_pg_fail(b, r, what, err);
+    PQclear(r);
+    b->prepared[q] = rc == ORDO_OK;
+    return rc;
+}
+
+/* Queues statement q (a write whose result the caller does not need)
+ * inside the open transaction; sent in one round trip with the next ones,
+ * its result read at the next statement that needs one. */
+int ordo_pg_defer(store_backend_t *b, int q, const pg_params_t *p, const char *what,
+                  ordo_error_t *err)
+{
+    char name[16];
+    snprintf(name, sizeof name, "ordo%d", q);
+    int rc = ORDO_OK;
+    if (!b->prepared[q] && (rc = ordo_pg_flush(b, err)) == ORDO_OK)
+        rc = prepare(b, q, name, what, err);
+    if (rc != ORDO_OK)
+        return rc;
+    if (!b->in_pipe) {
+        if (PQenterPipelineMode(b->conn) != 1)
+            return ordo_pg_fail(b, NULL, what, err);
+        b->in_pipe = true;
+    }
+    if (PQsendQueryPrepared(b->conn, name, p->n, p->v, NULL, NULL, 0) != 1)
+        return ordo_pg_fail(b, NULL, what, err);
+    /* bounded, so that unread results never fill the socket both ways */
+    return ++b->piped >= 256 ? ordo_pg_flush(b, err) : ORDO_OK;
+}
+
 /* Runs statement q with p (NULL: none). *out the result (PQclear it) when
  * out is given, else cleared here. */
 int ordo_pg_run(store_backend_t *b, int q, const pg_params_t *p, const char *what,
@@ -145,21 +217,15 @@ int ordo_pg_run(store_backend_t *b, int q, const pg_params_t *p, const char *wha
 {
     if (out)
         *out = NULL;
-    int rc = ensure_conn(b, err);
+    int rc = ordo_pg_flush(b, err);
+    if (rc == ORDO_OK)
+        rc = ensure_conn(b, err);
     if (rc != ORDO_OK)
         return rc;
     char name[16];
     snprintf(name, sizeof name, "ordo%d", q);
-    if (!b->prepared[q]) {
-        PGresult *r = PQprepare(b->conn, name, pg_sql[q], 0, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            rc = ordo_pg_fail(b, r, what, err);
-            PQclear(r);
-            return rc;
-        }
-        PQclear(r);
-        b->prepared[q] = true;
-    }
+    if ((rc = prepare(b, q, name, what, err)) != ORDO_OK)
+        return rc;
     PGresult *r = PQexecPrepared(b->conn, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
@@ -176,6 +242,9 @@ int ordo_pg_run(store_backend_t *b, int q, const pg_params_t *p, const char *wha
 
 int ordo_pg_exec(store_backend_t *b, const char *sql, const char *what, ordo_error_t *err)
 {
+    int rc0 = ordo_pg_flush(b, err);
+    if (rc0 != ORDO_OK)
+        return rc0;
     PGresult *r = PQexec(b->conn, sql);
     ExecStatusType s = PQresultStatus(r);
     int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? ORDO_OK
@@ -204,11 +273,20 @@ int ordo_pg_tx_begin(store_backend_t *b, int depth, ordo_error_t *err)
     int rc = ensure_conn(b, err);
     if (rc != ORDO_OK)
         return rc;
-    /* the fleet-wide write lock, held to COMMIT or ROLLBACK */
-    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)", PG_LOCK_WRITE);
-    rc = ordo_pg_exec(b, sql, "begin", err);
+    /* the fleet-wide write lock, held to COMMIT or ROLLBACK; then the
+     * clock, which no other writer can move while the lock is held */
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT pg_advisory_xact_lock(%lld); SELECT n FROM store_clock WHERE id = 1",
+             PG_LOCK_WRITE);
+    PGresult *r = PQexec(b->conn, sql);
+    rc = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+             ? ORDO_OK
+             : ordo_pg_fail(b, r, "begin", err);
+    if (rc == ORDO_OK)
+        b->clock = ordo_pg_i64(r, 0, 0);
+    PQclear(r);
     if (rc != ORDO_OK) {
-        if (PQtransactionStatus(b->conn) != PQTRANS_IDLE)
+        if (PQstatus(b->conn) == CONNECTION_OK && PQtransactionStatus(b->conn) != PQTRANS_IDLE)
             PQclear(PQexec(b->conn, "ROLLBACK"));
         return rc;
     }
@@ -227,7 +305,9 @@ int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)
             b->depth = depth - 1;
         return rc;
     }
-    int rc = b->dirty ? ordo_pg_run(b, Q_CLOCK_BUMP, NULL, "bump store clock", NULL, err) : 0;
+    int rc = ordo_pg_flush(b, err);
+    if (rc == ORDO_OK && b->dirty)
+        rc = ordo_pg_run(b, Q_CLOCK_BUMP, NULL, "bump store clock", NULL, err);
     if (rc != ORDO_OK)
         return rc; /* the caller rolls back */
     PGresult *r = PQexec(b->conn, "COMMIT");
@@ -255,6 +335,7 @@ int ordo_pg_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
         b->depth = depth - 1;
         return rc;
     }
+    ordo_pg_flush(b, NULL); /* their errors do not matter any more */
     b->depth = 0;
     b->dirty = false;
     if (PQstatus(b->conn) != CONNECTION_OK)
@@ -284,6 +365,9 @@ int ordo_pg_write_end(store_backend_t *b, bool own, int rc, ordo_error_t *err)
 
 int ordo_pg_schema_version(store_backend_t *b, int *version, ordo_error_t *err)
 {
+    int rc0 = ordo_pg_flush(b, err);
+    if (rc0 != ORDO_OK)
+        return rc0;
     PGresult *r = PQexec(b->conn, "SELECT coalesce(max(version), 0) FROM schema_version");
     int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? ORDO_OK
                                                    : ordo_pg_fail(b, r, "schema version", err);
@@ -297,6 +381,10 @@ int ordo_pg_schema_version(store_backend_t *b, int *version, ordo_error_t *err)
  * handle (of any instance) committed a write. */
 int ordo_pg_data_version(store_backend_t *b, uint64_t *version, ordo_error_t *err)
 {
+    if (b->depth > 0) { /* under the write lock: read at BEGIN, no round trip */
+        *version = (uint64_t)(b->clock - b->mine);
+        return ORDO_OK;
+    }
     PGresult *r;
     int rc = ordo_pg_run(b, Q_CLOCK_GET, NULL, "data version", &r, err);
     if (rc == ORDO_OK)
@@ -535,6 +623,9 @@ void ordo_pg_copy_field(ordo_buf_t *row, const char *s, size_t n, bool first)
 
 int ordo_pg_copy_begin(store_backend_t *b, const char *sql, ordo_error_t *err)
 {
+    int rc0 = ordo_pg_flush(b, err);
+    if (rc0 != ORDO_OK)
+        return rc0;
     PGresult *r = PQexec(b->conn, sql);
     int rc = PQresultStatus(r) == PGRES_COPY_IN ? ORDO_OK : ordo_pg_fail(b, r, "copy", err);
     PQclear(r);

@@ -20,8 +20,11 @@ struct store_backend {
     int depth;         /* open transaction nesting */
     bool dirty;        /* the open transaction wrote */
     int64_t mine;      /* store_clock bumps committed by this handle */
+    int64_t clock;     /* store_clock read at BEGIN (under the write lock) */
     char instance[40]; /* DIR/pg_instance ("" for a read-only open that has none) */
     bool prepared[Q_COUNT];
+    bool in_pipe; /* deferred writes sent, results not read yet */
+    int piped;    /* how many */
 };
 
 #define PG_MAX_PARAMS 14
@@ -39,6 +42,12 @@ void ordo_pg_params_null(pg_params_t *p);
 int ordo_pg_fail(store_backend_t *b, PGresult *r, const char *what, ordo_error_t *err);
 int ordo_pg_run(store_backend_t *b, int q, const pg_params_t *p, const char *what,
                 PGresult **out, ordo_error_t *err);
+/* Deferred writes: queued in libpq's pipeline mode inside the open
+ * transaction, their results (the first error) read by ordo_pg_flush,
+ * which every other statement calls first. */
+int ordo_pg_defer(store_backend_t *b, int q, const pg_params_t *p, const char *what,
+                  ordo_error_t *err);
+int ordo_pg_flush(store_backend_t *b, ordo_error_t *err);
 int ordo_pg_exec(store_backend_t *b, const char *sql, const char *what, ordo_error_t *err);
 int64_t ordo_pg_i64(const PGresult *r, int row, int col);
 

@@ -576,6 +576,10 @@ static int stock_reserve_body(store_backend_t *b, const char *node, const char *
     P_I64(&p, qty);
     P_TXT(&p, force ? "t" : "f");
     P_TXT(&p, respect_safety ? "t" : "f");
+    if (force && b->depth > 0) { /* always taken: deferred (a decider's applier) */
+        *taken = true;
+        return ordo_pg_defer(b, Q_STOCK_RESERVE, &p, "reserve stock", err);
+    }
     PGresult *r;
     int rc = ordo_pg_run(b, Q_STOCK_RESERVE, &p, "reserve stock", &r, err);
     if (rc == ORDO_OK)
@@ -687,6 +691,8 @@ static int resv_add_body(store_backend_t *b, uint64_t seq, const char *order_id,
     P_I64(&p, qty);
     P_I64(&p, now);
     P_TXT(&p, b->instance);
+    if (b->depth > 0)
+        return ordo_pg_defer(b, Q_RESV_INSERT, &p, "insert reservation", err);
     return ordo_pg_run(b, Q_RESV_INSERT, &p, "insert reservation", NULL, err);
 }
 PG_WRITE(resv_add,
