@@ -16,6 +16,8 @@ packages=(
   libcurl4-openssl-dev  # the black-box API tests (tests/server)
   wrk                   # bench/bench_serve.sh
   coinor-libclp-dev     # the transportation LP in src/model (COIN-OR CLP, EPL)
+  libpq-dev             # store.backend = postgres (docs/internals/STORE.md)
+  postgresql            # tests/store/test_pg*.sh start a throw-away server
 )
 # `scripts/deps.sh fuzz` (make fuzz): the libFuzzer targets need clang.
 if [ "${1:-}" = fuzz ]; then

@@ -581,4 +581,40 @@ int ordo_store_stock_apply_file(ordo_store_t *store, const char *path, ordo_stoc
                                 const char *actor, bool check_only,
                                 ordo_stock_apply_stats_t *stats, ordo_error_t *err);
 
+/* ---- PostgreSQL tools (docs/internals/STORE.md "PostgreSQL") ---- */
+
+#define ORDO_PG_TABLES_MAX 16
+typedef struct ordo_pg_migrate_report {
+    char instance[40]; /* DIR's instance id in the shared tables */
+    size_t n;
+    struct {
+        char table[32];
+        uint64_t source, target; /* rows in DIR/ordo.db and in PostgreSQL */
+    } tables[ORDO_PG_TABLES_MAX];
+} ordo_pg_migrate_report_t;
+
+/* Copies data directory DIR's SQLite store (every table, every row, the
+ * pseudonym key) into the empty ordo schema of dsn (made or migrated
+ * first), in one transaction with COPY, and verifies the row counts before
+ * committing: all or nothing. ORDO_EEXIST when dsn already holds ordo data. */
+int ordo_store_pg_migrate(const char *data_dir, const char *dsn, ordo_pg_migrate_report_t *report,
+                          ordo_error_t *err);
+
+typedef struct ordo_pg_ship_report {
+    char instance[40];
+    bool log_ok;           /* the whole log verified */
+    char reason[256];      /* why not, when !log_ok */
+    uint64_t verified_last; /* last record of the verified prefix */
+    uint64_t shipped;       /* records copied now */
+    uint64_t already;       /* records PostgreSQL held before (seq <= its last) */
+} ordo_pg_ship_report_t;
+
+/* Copies the verified records of data directory DIR's decision log into
+ * PostgreSQL's decision_log (instance, seq, ...) with COPY, idempotently:
+ * records already there are not copied again, and the last one there must
+ * match the local record's chain hash (else ORDO_ECONFLICT: another log
+ * under this instance). Records after the first bad one are not shipped. */
+int ordo_store_pg_ship_log(const char *data_dir, const char *dsn, ordo_pg_ship_report_t *report,
+                           ordo_error_t *err);
+
 #endif

@@ -740,6 +740,7 @@ static const ordo_cli_cmd_t cmd_replay_ = {
     .opts = replay_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_replay};
 
 extern const ordo_cli_cmd_t ordo_cmd_log_tail; /* cmd_log_tail.c */
+extern const ordo_cli_cmd_t ordo_cmd_log_ship; /* cmd_log_ship.c */
 
 static const ordo_cli_cmd_t cmd_checkpoint_ = {
     .name = "checkpoint",
@@ -766,12 +767,13 @@ static const ordo_cli_cmd_t cmd_archive_ = {
 static const ordo_cli_cmd_t *const subs[] = {&cmd_verify_, &cmd_dump_,   &cmd_append_,
                                              &cmd_show_,   &cmd_export_, &cmd_replay_,
                                              &cmd_checkpoint_, &cmd_archive_, &ordo_cmd_log_tail,
+                                             &ordo_cmd_log_ship,
                                              NULL};
 
 const ordo_cli_cmd_t ordo_cmd_log = {
     .name = "log",
     .summary = "verify, show, export and replay the decision log",
-    .usage = "log verify|dump|append|show|export|replay|tail|checkpoint|archive [DIR] [options]",
+    .usage = "log verify|dump|append|show|export|replay|tail|checkpoint|archive|ship [DIR] [options]",
     .about = "The decision log: append-only segments with a BLAKE2b hash chain.\n"
              "DIR is a data directory (DIR/log is used) or a log directory; default\n"
              "$ORDO_DATA or ./ordo-data.",

@@ -52,9 +52,7 @@ static int store_open(const char *data_dir, const ordo_config_t *cfg, bool creat
             rc = ordo_store_sqlite_open(data_dir, &s->cfg, create, &s->ops, &s->b, err);
             break;
         case ORDO_STORE_POSTGRES:
-            rc = ordo_error_set(err, ORDO_EUNSUPPORTED, NULL, 0, "store.backend",
-                                "the PostgreSQL backend is not built into this ordo "
-                                "(see docs/internals/STORE.md)");
+            rc = ordo_store_postgres_open(data_dir, &s->cfg, create, &s->ops, &s->b, err);
             break;
         default:
             rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "store.backend", "unknown backend %d",

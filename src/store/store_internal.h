@@ -132,5 +132,8 @@ uint32_t ordo_store_ingest_batch_size(const ordo_store_t *s);
 /* Backends. create=false: ORDO_ENOENT when the database is missing. */
 int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,
                            const store_ops_t **ops, store_backend_t **b, ordo_error_t *err);
+/* store.postgres.dsn of cfg; data_dir holds the instance id (postgres.c). */
+int ordo_store_postgres_open(const char *data_dir, const ordo_config_t *cfg, bool create,
+                             const store_ops_t **ops, store_backend_t **b, ordo_error_t *err);
 
 #endif

@@ -12,7 +12,7 @@ src=${ORDO_SOURCE_DIR:?ORDO_SOURCE_DIR not set}
 net="$src/docs/examples/network"
 ex="$src/docs/examples"
 tmp=$(mktemp -d /tmp/ordo-walk-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+trap 'bash "$src/scripts/pg_test_server.sh" stop "$tmp/pg" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
@@ -149,6 +149,16 @@ sed 's/"id": "proximity-vs-cost"/"id": "walk-second"/' "$ex/experiment.json" > "
 "$ordo" exp create "$tmp/second.json" --data "$D" > /dev/null || bad "create a second experiment"
 "$ordo" exp start walk-second --data "$D" > /dev/null || bad "start the second experiment"
 json_ok "exp stop" exp stop walk-second --data "$D"
+# store migrate and log ship need a PostgreSQL server (scripts/pg_test_server.sh)
+chmod 755 "$tmp"
+if pgout=$(bash "$src/scripts/pg_test_server.sh" start "$tmp/pg" 2> "$tmp/pgerr"); then
+    pgdsn=$(sed -n 's/^DSN=//p' <<< "$pgout")
+    json_ok "store migrate" store migrate --from "$D" --to "$pgdsn"
+    json_ok "log ship" log ship "$D" --to postgres --dsn "$pgdsn"
+else
+    echo "note: no PostgreSQL server, store migrate and log ship not walked: $(cat "$tmp/pgerr")"
+    covered["store migrate"]=1 covered["log ship"]=1
+fi
 for c in "${leaves[@]}"; do
     if has_opt "$c" json; then
         [ -n "${covered[$c]+x}" ] && ok || bad "ordo $c takes --json but the walk has no run of it"
@@ -158,6 +168,7 @@ done
 # ---- --out FILE: '-', /dev/full (74), a directory that does not exist (73) ----
 stateful=" exp register-policy exp create exp start exp pause exp stop exp kill exp conclude "
 stateful+=" signals apply "
+stateful+=" store migrate log ship "
 stateful+=" log append outcomes ingest network generate customer erase log checkpoint log archive "
 stateful+=" inventory load inventory delta inventory release inventory apply "
 inv[completion]="completion bash"

@@ -9,12 +9,45 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 static inline int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
     (void)flag;
     (void)ftw;
     return remove(path);
+}
+
+/* With ORDO_TEST_PG_DSN set (tests/store/test_pg.sh), a fresh directory
+ * gets an ordo.conf selecting PostgreSQL, in a schema of its own (named
+ * after the directory), so that each test starts from an empty store. */
+static inline void pg_conf(const char *dir)
+{
+    const char *dsn = getenv("ORDO_TEST_PG_DSN");
+    if (!dsn || !*dsn)
+        return;
+    char schema[64];
+    snprintf(schema, sizeof schema, "t_%s", strrchr(dir, '-') + 1);
+    for (char *c = schema; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            *c = '_';
+    PGconn *c = PQconnectdb(dsn);
+    char sql[128];
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+        abort();
+    }
+    PQclear(r);
+    PQfinish(c);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ordo.conf", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "store.backend = postgres\nstore.postgres.dsn = \"%s options=-csearch_path=%s\"\n",
+            dsn, schema);
+    fclose(f);
 }
 
 /* A fresh directory under $TMPDIR (or /tmp); the caller owns the string. */
@@ -27,6 +60,7 @@ static inline char *tmp_dir(void)
         perror("mkdtemp");
         abort();
     }
+    pg_conf(p);
     return p;
 }
 

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo log ship [DIR] --to postgres [--dsn DSN] [--json] — the verified
+ * records of DIR's decision log into PostgreSQL (docs/internals/STORE.md
+ * "PostgreSQL"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ordo/config.h"
+#include "ordo/json.h"
+#include "ordo/store.h"
+
+static void print_json(const ordo_pg_ship_report_t *r)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "instance", r->instance);
+    ordo_jsonw_kint(&w, "shipped", (int64_t)r->shipped);
+    ordo_jsonw_kint(&w, "already", (int64_t)r->already);
+    ordo_jsonw_kint(&w, "last_seq", (int64_t)r->verified_last);
+    ordo_jsonw_kbool(&w, "log_ok", r->log_ok);
+    if (!r->log_ok)
+        ordo_jsonw_kstr(&w, "reason", r->reason);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_finish(&w);
+    ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+}
+
+static int run_ship(const ordo_cli_args_t *a)
+{
+    const char *d = ordo_cli_get(a, "data");
+    if (!d && a->npos)
+        d = a->pos[0];
+    if (!d)
+        d = ordo_cli_default_data_dir();
+    const char *to = ordo_cli_get(a, "to"), *dsn = ordo_cli_get(a, "dsn");
+    if (!to || strcmp(to, "postgres") != 0)
+        return ordo_cli_usage("log ship", "--to postgres is required (the only target)");
+    ordo_error_t err = {0};
+    ordo_config_t cfg;
+    int rc = ORDO_OK;
+    if (!dsn) { /* the data directory's own store.postgres.dsn */
+        rc = ordo_config_load_data_dir(d, &cfg, &err);
+        if (rc == ORDO_OK && !cfg.postgres_dsn[0])
+            return ordo_cli_usage("log ship", "give --dsn DSN (%s/ordo.conf has no "
+                                              "store.postgres.dsn)", d);
+        dsn = cfg.postgres_dsn;
+    }
+    ordo_pg_ship_report_t r;
+    if (rc == ORDO_OK)
+        rc = ordo_store_pg_ship_log(d, dsn, &r, &err);
+    if (rc != ORDO_OK)
+        return ordo_cli_fail(&err, rc, a->json);
+    if (a->json)
+        print_json(&r);
+    else
+        printf("shipped %llu records (%llu there before), instance %s, up to seq %llu\n",
+               (unsigned long long)r.shipped, (unsigned long long)r.already, r.instance,
+               (unsigned long long)r.verified_last);
+    if (!r.log_ok)
+        fprintf(stderr, "ordo: the log does not verify past seq %llu (%s): later records were "
+                        "not shipped\n", (unsigned long long)r.verified_last, r.reason);
+    return r.log_ok ? ORDO_EXIT_OK : ORDO_EXIT_FAIL;
+}
+
+static const ordo_cli_opt_t ship_opts[] = {
+    {"data", 0, "DIR", "data directory (default $ORDO_DATA or ./ordo-data)"},
+    {"to", 0, "postgres", "where to ship: postgres (required)"},
+    {"dsn", 0, "DSN", "libpq connection string (default: DIR/ordo.conf's store.postgres.dsn)"},
+    {NULL, 0, NULL, NULL}};
+
+const ordo_cli_cmd_t ordo_cmd_log_ship = {
+    .name = "ship",
+    .summary = "copy the log's verified records into PostgreSQL",
+    .usage = "log ship [DIR] --to postgres [--dsn DSN] [--json]",
+    .about = "Verifies DIR's decision log, then copies its records up to the last verified\n"
+             "one into PostgreSQL's decision_log table (instance, seq, type, time, key,\n"
+             "chain hash, record JSON) with COPY, so that a fleet's decisions can be read\n"
+             "in one place. Idempotent: a second run copies only the records appended\n"
+             "since, after checking that the last record PostgreSQL holds has the local\n"
+             "record's chain hash. Exit 1 when the log does not verify to its end (the\n"
+             "verified records before the damage are shipped).",
+    .examples = "ordo log ship ordo-data --to postgres\n"
+                "ordo log ship ordo-data --to postgres --dsn 'host=db dbname=ordo user=ordo' --json",
+    .opts = ship_opts,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = run_ship,
+};

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo log ship --to postgres: the verified records of a data directory's
+ * decision log into PostgreSQL's decision_log, so that a fleet's decisions
+ * can be read in one place. Each instance keeps its own hash-chained log;
+ * the table is keyed (instance, seq) and keeps every record's chain hash.
+ * Idempotent: it resumes after the last seq stored for the instance, after
+ * checking that stored record's chain hash against the local one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ordo/datadir.h"
+#include "ordo/log.h"
+#include "postgres_internal.h"
+
+#define SHIP_TABLE                                                                                 \
+    "CREATE TABLE IF NOT EXISTS decision_log (instance TEXT COLLATE \"C\" NOT NULL,"               \
+    "  seq BIGINT NOT NULL, type INT NOT NULL, ts_unix_ns BIGINT NOT NULL,"                        \
+    "  key TEXT NOT NULL, chain TEXT NOT NULL, record TEXT NOT NULL,"                              \
+    "  shipped_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (instance, seq))"
+
+/* The last seq stored for the instance and its chain hash (hex). */
+static int shipped_head(store_backend_t *b, uint64_t *seq, char *chain, size_t n,
+                        ordo_error_t *err)
+{
+    const char *v[1] = {b->instance};
+    PGresult *r = PQexecParams(b->conn,
+                               "SELECT seq, chain FROM decision_log WHERE instance = $1 "
+                               "ORDER BY seq DESC LIMIT 1",
+                               1, NULL, v, NULL, NULL, 0);
+    int rc = PQresultStatus(r) == PGRES_TUPLES_OK ? ORDO_OK
+                                                   : ordo_pg_fail(b, r, "read shipped log", err);
+    *seq = 0;
+    chain[0] = 0;
+    if (rc == ORDO_OK && PQntuples(r) == 1) {
+        *seq = (uint64_t)ordo_pg_i64(r, 0, 0);
+        snprintf(chain, n, "%s", PQgetvalue(r, 0, 1));
+    }
+    PQclear(r);
+    return rc;
+}
+
+static void record_row(const char *instance, const ordo_log_record_t *rec, ordo_buf_t *out)
+{
+    char num[32], hex[ORDO_LOG_HASH_BYTES * 2 + 1];
+    ordo_pg_copy_field(out, instance, strlen(instance), true);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)rec->seq);
+    ordo_pg_copy_field(out, num, strlen(num), false);
+    snprintf(num, sizeof num, "%u", (unsigned)rec->type);
+    ordo_pg_copy_field(out, num, strlen(num), false);
+    snprintf(num, sizeof num, "%lld", (long long)rec->ts_unix_ns);
+    ordo_pg_copy_field(out, num, strlen(num), false);
+    ordo_pg_copy_field(out, rec->key ? rec->key : "", rec->key ? rec->key_len : 0, false);
+    sodium_bin2hex(hex, sizeof hex, rec->chain, ORDO_LOG_HASH_BYTES);
+    ordo_pg_copy_field(out, hex, strlen(hex), false);
+    ordo_pg_copy_field(out, rec->payload, rec->len, false);
+    ordo_buf_putc(out, '\n');
+}
+
+/* COPYs records from..last into the staging table. */
+static int copy_records(store_backend_t *b, const char *log_dir, uint64_t from, uint64_t last,
+                        const char *head_chain, uint64_t *copied, ordo_error_t *err)
+{
+    ordo_log_query_t q = {.from_seq = from > 1 ? from - 1 : 1};
+    ordo_log_iter_t *it;
+    int rc = ordo_log_iter_open(log_dir, &q, &it, err);
+    if (rc != ORDO_OK)
+        return rc;
+    rc = ordo_pg_copy_begin(b,
+                            "COPY ship_in (instance, seq, type, ts_unix_ns, key, chain, record) "
+                            "FROM STDIN",
+                            err);
+    ordo_buf_t buf;
+    ordo_buf_init(&buf, NULL);
+    ordo_log_record_t rec;
+    int n = 0;
+    /* never reads past last: the record after it may be the damaged one */
+    uint64_t want = q.from_seq;
+    while (rc == ORDO_OK && want <= last && (n = ordo_log_iter_next(it, &rec, err)) == 1) {
+        want = rec.seq + 1;
+        if (rec.seq == from - 1 && head_chain[0]) { /* the stored head: same log? */
+            char hex[ORDO_LOG_HASH_BYTES * 2 + 1];
+            sodium_bin2hex(hex, sizeof hex, rec.chain, ORDO_LOG_HASH_BYTES);
+            if (strcmp(hex, head_chain) != 0)
+                rc = ordo_error_set(err, ORDO_ECONFLICT, NULL, 0, "instance",
+                                    "PostgreSQL holds another log's record %llu for instance "
+                                    "%s (chain hashes differ)",
+                                    (unsigned long long)rec.seq, b->instance);
+            continue;
+        }
+        if (rec.seq < from)
+            continue;
+        record_row(b->instance, &rec, &buf);
+        (*copied)++;
+        if (buf.len >= 1 << 16)
+            rc = ordo_pg_copy_put(b, &buf, err);
+    }
+    if (rc == ORDO_OK && n < 0)
+        rc = n;
+    if (rc == ORDO_OK)
+        rc = ordo_pg_copy_put(b, &buf, err);
+    int rc2 = ordo_pg_copy_end(b, rc == ORDO_OK ? NULL : "ordo: log read failed", NULL,
+                               rc == ORDO_OK ? err : NULL);
+    ordo_buf_free(&buf);
+    ordo_log_iter_close(it);
+    return rc ? rc : rc2;
+}
+
+static int ship(store_backend_t *b, const char *log_dir, ordo_pg_ship_report_t *rep,
+                ordo_error_t *err)
+{
+    uint64_t head = 0;
+    char chain[ORDO_LOG_HASH_BYTES * 2 + 1];
+    int rc = ordo_pg_exec(b, SHIP_TABLE, "create decision_log", err);
+    if (rc == ORDO_OK) /* one shipper per instance at a time */
+        rc = ordo_pg_exec(b, "SELECT pg_advisory_xact_lock(hashtext('ordo-ship'))", "lock", err);
+    if (rc == ORDO_OK)
+        rc = shipped_head(b, &head, chain, sizeof chain, err);
+    if (rc != ORDO_OK)
+        return rc;
+    rep->already = head;
+    if (head > rep->verified_last)
+        return ordo_error_set(err, ORDO_ECONFLICT, NULL, 0, "instance",
+                              "PostgreSQL holds records up to %llu for instance %s, the local "
+                              "log's verified records end at %llu",
+                              (unsigned long long)head, b->instance,
+                              (unsigned long long)rep->verified_last);
+    if (head == rep->verified_last)
+        return ORDO_OK;
+    rc = ordo_pg_exec(b,
+                      "CREATE TEMP TABLE ship_in (LIKE decision_log INCLUDING DEFAULTS) "
+                      "ON COMMIT DROP",
+                      "stage", err);
+    if (rc == ORDO_OK)
+        rc = copy_records(b, log_dir, head + 1, rep->verified_last, chain, &rep->shipped, err);
+    if (rc == ORDO_OK)
+        rc = ordo_pg_exec(b,
+                          "INSERT INTO decision_log SELECT * FROM ship_in "
+                          "ON CONFLICT (instance, seq) DO NOTHING",
+                          "ship", err);
+    return rc;
+}
+
+int ordo_store_pg_ship_log(const char *data_dir, const char *dsn, ordo_pg_ship_report_t *rep,
+                           ordo_error_t *err)
+{
+    memset(rep, 0, sizeof *rep);
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, data_dir, err);
+    if (rc != ORDO_OK)
+        return rc;
+    ordo_log_verify_report_t v;
+    if ((rc = ordo_log_verify(dd.log, &v, err)))
+        return rc;
+    rep->log_ok = v.ok;
+    rep->verified_last = v.records ? v.last_seq : 0;
+    if (!v.ok)
+        snprintf(rep->reason, sizeof rep->reason, "%s: record %llu: %s", v.bad_segment,
+                 (unsigned long long)v.bad_seq, v.reason);
+    ordo_store_t *s = NULL;
+    store_backend_t *b = NULL;
+    rc = ordo_pg_open_dsn(data_dir, dsn, &s, &b, err);
+    if (rc == ORDO_OK) {
+        snprintf(rep->instance, sizeof rep->instance, "%s", b->instance);
+        /* a plain transaction: shipping never holds the deciders' write lock */
+        rc = ordo_pg_exec(b, "BEGIN", "begin", err);
+        if (rc == ORDO_OK)
+            rc = ship(b, dd.log, rep, err);
+        int rc2 = ordo_pg_exec(b, rc == ORDO_OK ? "COMMIT" : "ROLLBACK", "commit",
+                               rc == ORDO_OK ? err : NULL);
+        rc = rc ? rc : rc2;
+    }
+    ordo_store_close(s, NULL);
+    return rc;
+}
