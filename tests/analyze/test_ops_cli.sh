@@ -119,6 +119,28 @@ check "text: operational section" $?
 "$ORDO" analyze "$D" --format html --out "$T/r.html" > /dev/null
 grep -q '<section id="operations">' "$T/r.html"; check "html: operational section" $?
 
+# the facts path and the record path agree, with measures
+"$ORDO" analyze "$D" --format json --facts off > "$T/harm.off.json"
+cmp -s "$D/r.json" "$T/harm.off.json"; check "harm: --facts off gives the same report" $?
+
+# measures that arrive after the outcome facts were built: the refresh
+# picks them up (the report equals the record path's)
+mkdir -p "$T/late"
+gen "$T/late" 0.6
+grep -v '"measure"' "$T/late/outcomes.ndjson" > "$T/late/first.ndjson"
+grep '"measure"' "$T/late/outcomes.ndjson" > "$T/late/second.ndjson"
+"$ORDO" exp create --data "$T/late" "$T/exp.json" > /dev/null &&
+    "$ORDO" log append --data "$T/late" "$T/late/decisions.ndjson" > /dev/null &&
+    "$ORDO" outcomes ingest --data "$T/late" "$T/late/first.ndjson" > /dev/null &&
+    "$ORDO" analyze "$T/late" --format json > "$T/late/r1.json" &&
+    "$ORDO" outcomes ingest --data "$T/late" "$T/late/second.ndjson" > /dev/null &&
+    "$ORDO" analyze "$T/late" --format json > "$T/late/r2.json" &&
+    "$ORDO" analyze "$T/late" --format json --facts off > "$T/late/r3.json"
+check "late: build" $?
+! grep -q '"operations"' "$T/late/r1.json"; check "late: no operations section before the measures" $?
+cmp -s "$T/late/r2.json" "$T/late/r3.json"; check "late: refreshed facts equal the record path" $?
+cmp -s "$T/late/r2.json" "$D/r.json"; check "late: the same report as ingesting everything at once" $?
+
 run same 0
 $PY -c '
 import json, sys
