@@ -160,9 +160,9 @@ static int read_calendar(const cJSON *root, const char *path, sim_demand_cfg_t *
     const cJSON *cal = cJSON_GetObjectItemCaseSensitive(root, "calendar");
     if (!cal)
         return ORDO_OK;
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(cal, "start");
-    if (st && date_of(st, &d->start))
-        return ordo_error_set(err, ORDO_EINVAL, path, 0, "calendar.start", "wants YYYY-MM-DD");
+    if (cJSON_GetObjectItemCaseSensitive(cal, "start"))
+        return ordo_error_set(err, ORDO_EINVAL, path, 0, "calendar.start",
+                              "the run's first day is the scenario's top-level \"start\"");
     d->holidays = flag_or(cal, "holidays", d->holidays);
     double *f[] = {&d->thanksgiving,   &d->black_friday,  &d->cyber_weekend, &d->cyber_monday,
                    &d->december_start, &d->december_peak, &d->december_late, &d->christmas,

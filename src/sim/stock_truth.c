@@ -30,8 +30,6 @@ int sim_world_open(sim_t *s, ordo_error_t *err)
     int rc = sim_world_cfg_load(s->opt->scenario, &w->cfg, &w->dem, &w->timeline_json, err);
     if (rc)
         return rc;
-    if (w->dem.start)
-        s->day0 = w->dem.start;
     seed_rng(&w->rng_stock, s->opt->seed, "stock");
     seed_rng(&w->rng_reroute, s->opt->seed, "reroute");
     ordo_buf_init(&w->doc, NULL);

@@ -32,7 +32,6 @@ typedef struct sim_stock_cfg {
 #define SIM_COHORTS 4 /* new, occasional, loyal, vip */
 #define SIM_MAX_PEAK_DAYS 64
 typedef struct sim_demand_cfg {
-    int64_t start;        /* the first day (Unix day); 0: Monday 2026-09-07 */
     bool holidays;        /* the holiday calendar's factors */
     double thanksgiving, black_friday, cyber_weekend, cyber_monday;
     double december_start, december_peak, december_late, christmas, december_after;

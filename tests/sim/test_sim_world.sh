@@ -108,7 +108,8 @@ PY
 python3 - "$tmp/dusty.json" "$tmp/peak.json" "$tmp/flat.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
-s["calendar"] = {"start": "2026-11-26"}
+s["start"] = "2026-11-26"
+s["calendar"] = {}
 json.dump(s, open(sys.argv[2], "w"))
 s["calendar"]["holidays"] = False
 json.dump(s, open(sys.argv[3], "w"))
@@ -124,7 +125,7 @@ print("Thanksgiving + Black Friday orders:", p, "without the calendar:", f)
 assert p > 1.8 * f
 PY
 "$ordo" log dump "$tmp/peak" 2>/dev/null | head -1 | grep -q '"created":"2026-11-26T' && ok ||
-    bad "the run does not start on calendar.start"
+    bad "the run does not start on the scenario's start"
 
 # ---- signals during the run: a timeline through the signals interface ----
 python3 - "$src/data/scenarios/proximity-vs-cost.json" "$tmp/tl.json" "$tmp/notl.json" <<'PY'
