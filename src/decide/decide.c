@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ordo/config.h"
+#include "ordo/datadir.h"
 #include "ordo/decide.h"
 #include "ordo/exp.h"
 #include "ordo/json.h"
@@ -584,6 +585,29 @@ static int log_decision(decide_step_t *st, ordo_error_t *err)
     return rc;
 }
 
+/* PostgreSQL: a store group was lost (an apply or a commit failed: the
+ * server restarted, the connection broke). The log's records are made
+ * durable, then the store is rebuilt from the log as at open (recovery
+ * re-applies the records after the store's mark), so the decider recovers
+ * by itself once the server answers; until then every order fails with
+ * the store's error (EBUSY: 503 and Retry-After from ordo serve). */
+static int stock_heal(ordo_decider_t *d, ordo_error_t *err)
+{
+    ordo_decide_stock_abort(&d->stock);
+    ordo_datadir_t dd;
+    int rc = ordo_log_flush(d->log, err);
+    if (rc == ORDO_OK)
+        rc = ordo_datadir_init(&dd, d->opt.data_dir, err);
+    if (rc)
+        return rc;
+    ordo_log_stats_t ls;
+    ordo_log_get_stats(d->log, &ls);
+    d->stock.apply_rc = 0;
+    rc = ordo_decide_stock_open(&d->stock, dd.log, ls.last_seq, err);
+    d->stock.aborted = rc != ORDO_OK; /* again at the next order */
+    return rc;
+}
+
 /* The decider's turn at the store before an order: the group's commit when
  * it is due, then the transaction of the next (another connection's
  * commit since the last one: the experiments and the stock reloaded). */
@@ -591,7 +615,12 @@ static int stock_turn(ordo_decider_t *d, ordo_error_t *err)
 {
     conn_lock(d);
     bool begun = false;
-    int rc = stock_group_check(d, err);
+    int rc = ORDO_OK;
+    if ((d->stock.aborted || d->stock.apply_rc) &&
+        !strcmp(ordo_store_backend_name(d->store), "postgres"))
+        rc = stock_heal(d, err);
+    if (rc == ORDO_OK)
+        rc = stock_group_check(d, err);
     if (rc == ORDO_OK)
         rc = ordo_decide_stock_begin(&d->stock, &begun, err);
     if (rc == ORDO_OK && begun)
