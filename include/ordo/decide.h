@@ -115,6 +115,14 @@ int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err);
  * write-ahead log. ordo_decider_commit is the two in a row. */
 int ordo_decider_commit_durable(ordo_decider_t *d, ordo_error_t *err);
 void ordo_decider_commit_after(ordo_decider_t *d);
+/* PostgreSQL (several instances share the stock): waits until the store
+ * has committed the reservations of every record up to seq, so that an
+ * answer never promises units another instance could still take if this
+ * one died (the decider's thread commits them at its first turn after a
+ * log commit, or when idle). ORDO_EBUSY past timeout_ms; at once on SQLite
+ * (the log is the stock's write-ahead log there). */
+int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms,
+                            ordo_error_t *err);
 /* Call from the decider's thread before it waits for input: commits the
  * store transaction that holds the reservations decided so far (a decider
  * with a log keeps one open across orders, holding the store's write

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ordo/config.h"
+#include "ordo/datadir.h"
 #include "ordo/decide.h"
 #include "ordo/exp.h"
 #include "ordo/json.h"
@@ -51,6 +52,11 @@ struct ordo_decider {
     uint64_t ckpt_at;         /* commits at the last WAL checkpoint */
     uint64_t stock_tx_started; /* ordo_now_ns when it was first seen open */
     uint64_t deadline_ns;      /* ordo_decider_set_deadline: 0 none */
+    /* PostgreSQL: instances share the stock, so a store group is committed
+     * at the first turn after each log commit and answers wait for it
+     * (ordo_decider_store_wait); store_seq: the last record committed */
+    bool store_ack;
+    _Atomic uint64_t store_seq;
 };
 
 void ordo_decider_set_deadline(ordo_decider_t *d, uint64_t deadline_ns)
@@ -244,6 +250,8 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             if ((rc = ordo_decide_stock_init(&d->stock, err)))
                 goto fail;
             d->has_stock = true;
+            d->store_ack = !strcmp(ordo_store_backend_name(d->store), "postgres");
+            atomic_store(&d->store_seq, info.next_seq - 1);
             if (d->has_stock &&
                 ((rc = ordo_decide_stock_open(&d->stock, dir, info.next_seq - 1, err)) ||
                  (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->ckpt, err)) ||
@@ -535,6 +543,16 @@ static int decide_reserved(decide_step_t *st, ordo_error_t *err)
                               err);
 }
 
+/* ordo_decide_stock_commit, noting the last record it covers. */
+static int stock_commit_locked(ordo_decider_t *d, ordo_error_t *err)
+{
+    uint64_t last = d->stock.tx_last_seq;
+    int rc = ordo_decide_stock_commit(&d->stock, err);
+    if (rc == ORDO_OK && last > atomic_load(&d->store_seq))
+        atomic_store(&d->store_seq, last);
+    return rc;
+}
+
 /* Commits the store's open transaction once a log commit has happened
  * since it began and it is 500 ms old (or at 8192 decisions whatever
  * happened; and whenever the front end waits for input, ordo_decider_idle):
@@ -555,17 +573,19 @@ static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
     if (!d->stock_tx_started)
         d->stock_tx_started = now;
     bool due = c != d->commits_seen &&
-               now - d->stock_tx_started >= 500000000ull;
+               (d->store_ack || now - d->stock_tx_started >= 500000000ull);
     if (!due && d->stock.tx_orders < 8192)
         return ORDO_OK;
     d->commits_seen = c;
     d->stock_tx_started = 0;
-    int rc = ordo_decide_stock_commit(&d->stock, err);
+    int rc = stock_commit_locked(d, err);
     /* a moment without the write lock before the next transaction, so that
      * a writer waiting for it (an exp kill, a delta: their busy handler
-     * retries every millisecond) gets it now, not after the batch */
+     * retries every millisecond) gets it now, not after the batch
+     * (PostgreSQL queues waiters for the lock: they get it at once) */
     struct timespec ts = {0, 2000000};
-    nanosleep(&ts, NULL);
+    if (!d->store_ack)
+        nanosleep(&ts, NULL);
     return rc;
 }
 
@@ -584,6 +604,31 @@ static int log_decision(decide_step_t *st, ordo_error_t *err)
     return rc;
 }
 
+/* PostgreSQL: a store group was lost (an apply or a commit failed: the
+ * server restarted, the connection broke). The log's records are made
+ * durable, then the store is rebuilt from the log as at open (recovery
+ * re-applies the records after the store's mark), so the decider recovers
+ * by itself once the server answers; until then every order fails with
+ * the store's error (EBUSY: 503 and Retry-After from ordo serve). */
+static int stock_heal(ordo_decider_t *d, ordo_error_t *err)
+{
+    ordo_decide_stock_abort(&d->stock);
+    ordo_datadir_t dd;
+    int rc = ordo_log_flush(d->log, err);
+    if (rc == ORDO_OK)
+        rc = ordo_datadir_init(&dd, d->opt.data_dir, err);
+    if (rc)
+        return rc;
+    ordo_log_stats_t ls;
+    ordo_log_get_stats(d->log, &ls);
+    d->stock.apply_rc = 0;
+    rc = ordo_decide_stock_open(&d->stock, dd.log, ls.last_seq, err);
+    d->stock.aborted = rc != ORDO_OK; /* again at the next order */
+    if (rc == ORDO_OK && ls.last_seq > atomic_load(&d->store_seq))
+        atomic_store(&d->store_seq, ls.last_seq);
+    return rc;
+}
+
 /* The decider's turn at the store before an order: the group's commit when
  * it is due, then the transaction of the next (another connection's
  * commit since the last one: the experiments and the stock reloaded). */
@@ -591,7 +636,12 @@ static int stock_turn(ordo_decider_t *d, ordo_error_t *err)
 {
     conn_lock(d);
     bool begun = false;
-    int rc = stock_group_check(d, err);
+    int rc = ORDO_OK;
+    if ((d->stock.aborted || d->stock.apply_rc) &&
+        !strcmp(ordo_store_backend_name(d->store), "postgres"))
+        rc = stock_heal(d, err);
+    if (rc == ORDO_OK)
+        rc = stock_group_check(d, err);
     if (rc == ORDO_OK)
         rc = ordo_decide_stock_begin(&d->stock, &begun, err);
     if (rc == ORDO_OK && begun)
@@ -603,7 +653,7 @@ static int stock_turn(ordo_decider_t *d, ordo_error_t *err)
 static int stock_commit(ordo_decider_t *d, ordo_error_t *err)
 {
     conn_lock(d);
-    int rc = ordo_decide_stock_commit(&d->stock, err);
+    int rc = stock_commit_locked(d, err);
     conn_unlock(d);
     return rc;
 }
@@ -688,6 +738,24 @@ void ordo_decider_commit_after(ordo_decider_t *d)
         (void)ordo_decide_stock_apply(&d->stock, NULL);
 }
 
+int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms,
+                            ordo_error_t *err)
+{
+    if (!d->has_stock || !d->store_ack)
+        return ORDO_OK;
+    uint64_t end = ordo_now_ns() + (uint64_t)timeout_ms * 1000000u;
+    while (atomic_load(&d->store_seq) < seq) {
+        if (ordo_now_ns() >= end)
+            return ordo_error_set(err, ORDO_EBUSY, NULL, 0, "store.postgres.dsn",
+                                  "the reservations of record %llu are not committed in "
+                                  "PostgreSQL yet (the record is in the log: retry the order)",
+                                  (unsigned long long)seq);
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    return ORDO_OK;
+}
+
 int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
 {
     int rc = ordo_decider_commit_durable(d, err);
@@ -698,6 +766,12 @@ int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
 
 int ordo_decider_idle(ordo_decider_t *d, ordo_error_t *err)
 {
+    if (d->has_stock && d->store_ack && (d->stock.aborted || d->stock.apply_rc)) {
+        conn_lock(d); /* a lost group: rebuilt now, so that answers waiting for it go */
+        int rc = stock_heal(d, err);
+        conn_unlock(d);
+        return rc;
+    }
     if (!d->has_stock || !d->stock.tx)
         return ORDO_OK;
     d->commits_seen = atomic_load(&d->commits);

@@ -211,7 +211,10 @@ static int commit_group(ordo_server_t *s, srv_req_t *group)
 {
     ordo_error_t err = {0};
     uint64_t t0 = ordo_now_ns();
+    uint64_t last = atomic_load(&s->last_seq); /* this group's records and maybe more */
     int rc = ordo_decider_commit_durable(s->decider, &err);
+    if (rc == ORDO_OK) /* PostgreSQL: the reservations committed before the answers */
+        rc = ordo_decider_store_wait(s->decider, last, 10000, &err);
     srv_hist_add(&s->metrics.fsync, ordo_now_ns() - t0);
     atomic_fetch_add(&s->metrics.groups, 1);
     srv_req_t *next;

@@ -29,25 +29,32 @@ def worker(args, ports, idx, n_threads, res, lock):
             "ship_to": {"zip": "10027"}, "channel": "web", "service_level": "standard",
             "lines": [{"sku": rnd.choice(skus), "quantity": rnd.randint(1, 2)}]})
         local["attempts"] += 1
-        try:
-            c = conns.get(port)
-            if c is None:
-                c = conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            c.request("POST", "/v1/source", body, {
-                "Authorization": "Bearer " + args.token, "Content-Type": "application/json"})
-            r = c.getresponse()
-            data = r.read()
-        except (OSError, http.client.HTTPException):
-            conns.pop(port, None)
-            local["conn_errors"] += 1
-            if args.pause_on_error:
-                time.sleep(args.pause_on_error)
-            continue
-        code = str(r.status)
-        local["codes"][code] = local["codes"].get(code, 0) + 1
-        if r.status == 503 and r.getheader("Retry-After"):
-            local["retry_after"] += 1
-        if r.status not in (200, 201):
+        for _ in range(args.retries + 1):
+            try:
+                c = conns.get(port)
+                if c is None:
+                    c = conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                c.request("POST", "/v1/source", body, {
+                    "Authorization": "Bearer " + args.token, "Content-Type": "application/json"})
+                r = c.getresponse()
+                data = r.read()
+            except (OSError, http.client.HTTPException):
+                conns.pop(port, None)
+                local["conn_errors"] += 1
+                if args.pause_on_error:
+                    time.sleep(args.pause_on_error)
+                r = None
+                break
+            code = str(r.status)
+            local["codes"][code] = local["codes"].get(code, 0) + 1
+            if r.status != 503:
+                break
+            if r.getheader("Retry-After"):
+                local["retry_after"] += 1
+            # a client retries a 503 with the same order id: a decided order
+            # is answered from the log (idempotent), another decided anew
+            time.sleep(0.05)
+        if r is None or r.status not in (200, 201):
             continue
         ans = json.loads(data)
         st = ans.get("status", "?")
@@ -76,6 +83,7 @@ def main():
     ap.add_argument("--acks", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--pause-on-error", type=float, default=0.0)
+    ap.add_argument("--retries", type=int, default=0, help="retries of a 503 (same order id)")
     args = ap.parse_args()
     ports = [int(p) for p in args.ports.split(",")]
     res = {"attempts": 0, "ok_units": 0, "codes": {}, "status": {}, "conn_errors": 0,

@@ -27,11 +27,9 @@ static inline void pg_conf(const char *dir)
     const char *dsn = getenv("ORDO_TEST_PG_DSN");
     if (!dsn || !*dsn)
         return;
-    char schema[64];
-    snprintf(schema, sizeof schema, "t_%s", strrchr(dir, '-') + 1);
-    for (char *c = schema; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
-            *c = '_';
+    char schema[64] = "t_";
+    for (const char *c = strrchr(dir, '-') + 1; *c && strlen(schema) < 60; c++)
+        snprintf(schema + strlen(schema), 3, "%02x", (unsigned char)*c); /* distinct per dir */
     PGconn *c = PQconnectdb(dsn);
     char sql[128];
     snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);

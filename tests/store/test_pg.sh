@@ -21,7 +21,10 @@
 #  6. ordo store migrate of a SQLite data directory: every table's rows,
 #     the same pseudonyms, outcomes, experiments and stock read back
 #     through PostgreSQL; ordo log ship is idempotent and ships only the
-#     verified prefix of a damaged log.
+#     verified prefix of a damaged log;
+#  7. PostgreSQL restarted in the middle of the load: the instances answer
+#     503 with Retry-After meanwhile, recover by themselves (the lost store
+#     group rebuilt from their logs), and nothing acknowledged is lost.
 # Skips (exit 0, saying so) when the server binaries are not installed.
 set -u
 ordo=${ORDO_BIN:?ORDO_BIN not set}
@@ -279,4 +282,32 @@ else
     bad "the damaged log still verifies"
 fi
 [ $fail -eq 0 ] && echo "pg: store migrate and log ship ok"
+
+# ---- 7. PostgreSQL restarted in the middle of the load ----
+for n in "${!pid[@]}"; do kill "${pid[$n]}" 2>/dev/null; wait "${pid[$n]}" 2>/dev/null; unset "pid[$n]"; done
+newdb rs
+start_serve r1 rs && start_serve r2 rs
+python3 "$src/tests/store/pg_load.py" --ports "$(ports r1 r2)" --attempts "$kill_attempts" \
+    --threads 4 --token tok-0123456789abcdef --prefix R --acks "$tmp/acks3" --retries 400 \
+    --skus SKU-MUG,SKU-LAMP --out "$tmp/load3.json" >/dev/null &
+loader=$!
+sleep 1
+bash "$pgs" restart "$tmp/pg" >/dev/null || bad "PostgreSQL did not restart"
+wait $loader || bad "load driver failed"
+echo "pg: load with a PostgreSQL restart: $(cat "$tmp/load3.json")"
+python3 - "$tmp/load3.json" <<'PY' || bad "during the restart: not 503 with Retry-After"
+import json, sys
+r = json.load(open(sys.argv[1]))
+n503 = r["codes"].get("503", 0)
+other = {c: n for c, n in r["codes"].items() if c not in ("200", "201", "503")}
+assert n503 > 0 and r["retry_after"] == n503 and not other and r["conn_errors"] == 0, r
+PY
+# recovered by themselves: a load after the restart is served (a SKU in stock)
+python3 "$src/tests/store/pg_load.py" --ports "$(ports r1 r2)" --attempts 400 --threads 4 \
+    --token tok-0123456789abcdef --prefix R2 --acks "$tmp/acks4" --skus SKU-TEE \
+    --out "$tmp/load4.json" >/dev/null
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if set(r["codes"]) <= {"200","201"} and r["status"].get("ok", 0) > 0 else 1)' \
+    "$tmp/load4.json" || bad "not recovered after the restart: $(cat "$tmp/load4.json")"
+invariants rs "$tmp/acks3" "$tmp/acks4"
+[ $fail -eq 0 ] && echo "pg: PostgreSQL restart mid-load: 503 + Retry-After, recovered, nothing lost"
 exit $fail
