@@ -130,6 +130,23 @@ static int season_days(int64_t ship_day, bool fast, const char *state, ordo_rng_
     return days;
 }
 
+/* Rural ZIPs (population < 2,000): the last mile runs fewer times a week,
+ * more so for the low-cost carriers that hand rural parcels to a local
+ * partner, for long hauls (fewer line-haul connections) and for ground in
+ * the peak season, when rural routes are the first to overflow. */
+static int rural_days(const char *carrier, int zone, int64_t ship_day, bool fast,
+                      ordo_rng_t *rng)
+{
+    bool economy = !strcmp(carrier, "postal") || !strcmp(carrier, "usps") ||
+                   !strcmp(carrier, "regional") || !strcmp(carrier, "lso") ||
+                   !strcmp(carrier, "ontrac");
+    double haul = zone > 4 ? 0.08 * (zone - 4) : 0;
+    int days = draw(rng, 0.20 + haul) + draw(rng, economy ? 0.25 : 0.08);
+    if (!fast && sim_truth_season_p(ship_day, false, 0) > 0)
+        days += draw(rng, 0.25);
+    return days;
+}
+
 int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t ship_day,
                      ordo_rng_t *rng)
 {
@@ -144,11 +161,8 @@ int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t 
     int wd = ordo_cal_weekday(ship_day);
     days += draw(rng, wd == 4 ? 0.10 : wd == 0 ? 0.03 : 0);
     const ordo_zip_t *z = ordo_geo_zip(net->geo ? net->geo : ordo_geo_default(), lane->zip);
-    bool rural = z && z->population < 2000;
-    if (rural) {
-        days += draw(rng, 0.30);
-        days += draw(rng, 0.10);
-    }
+    if (z && z->population < 2000)
+        days += rural_days(svc->carrier, zone, ship_day, fast, rng);
     /* long hauls miss connections: 15% more per zone beyond 2 */
     days += draw(rng, zone > 2 ? 0.15 * (zone - 2) : 0);
     return days + season_days(ship_day, fast, lane->state, rng);
