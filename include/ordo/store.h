@@ -602,19 +602,41 @@ int ordo_store_pg_migrate(const char *data_dir, const char *dsn, ordo_pg_migrate
 
 typedef struct ordo_pg_ship_report {
     char instance[40];
-    bool log_ok;           /* the whole log verified */
-    char reason[256];      /* why not, when !log_ok */
+    bool log_ok;            /* the whole log verified (the caller's) */
+    char reason[256];       /* why not, when !log_ok */
     uint64_t verified_last; /* last record of the verified prefix */
     uint64_t shipped;       /* records copied now */
     uint64_t already;       /* records PostgreSQL held before (seq <= its last) */
 } ordo_pg_ship_report_t;
 
-/* Copies the verified records of data directory DIR's decision log into
- * PostgreSQL's decision_log (instance, seq, ...) with COPY, idempotently:
- * records already there are not copied again, and the last one there must
- * match the local record's chain hash (else ORDO_ECONFLICT: another log
- * under this instance). Records after the first bad one are not shipped. */
-int ordo_store_pg_ship_log(const char *data_dir, const char *dsn, ordo_pg_ship_report_t *report,
-                           ordo_error_t *err);
+#define ORDO_PG_CHAIN_BYTES 32
+/* One decision-log record to ship (the store does not read logs: the
+ * caller's source hands them over, src/cli/cmd_log_ship.c). */
+typedef struct ordo_pg_ship_rec {
+    uint64_t seq;
+    uint16_t type;
+    int64_t ts_unix_ns;
+    const char *key; /* key_len bytes */
+    size_t key_len;
+    const char *payload; /* JSON text, len bytes */
+    size_t len;
+    uint8_t chain[ORDO_PG_CHAIN_BYTES];
+} ordo_pg_ship_rec_t;
+typedef struct ordo_pg_ship_source {
+    uint64_t last; /* the last record to ship: the verified prefix's */
+    /* records from from_seq on, in seq order: next gives 1, 0 at the end,
+     * < 0 on an error */
+    int (*open)(void *ctx, uint64_t from_seq, ordo_error_t *err);
+    int (*next)(void *ctx, ordo_pg_ship_rec_t *rec, ordo_error_t *err);
+    void *ctx;
+} ordo_pg_ship_source_t;
+
+/* Copies the records of src up to src->last into PostgreSQL's
+ * decision_log (instance of data directory DIR, seq, ...) with COPY,
+ * idempotently: records already there are not copied again, and the last
+ * one there must match the local record's chain hash (else ORDO_ECONFLICT:
+ * another log under this instance). */
+int ordo_store_pg_ship_log(const char *data_dir, const char *dsn, const ordo_pg_ship_source_t *src,
+                           ordo_pg_ship_report_t *report, ordo_error_t *err);
 
 #endif

@@ -7,7 +7,9 @@
 
 #include "cli.h"
 #include "ordo/config.h"
+#include "ordo/datadir.h"
 #include "ordo/json.h"
+#include "ordo/log.h"
 #include "ordo/store.h"
 
 static void print_json(const ordo_pg_ship_report_t *r)
@@ -28,6 +30,62 @@ static void print_json(const ordo_pg_ship_report_t *r)
     ordo_jsonw_finish(&w);
     ordo_cli_print_buf(&b);
     ordo_buf_free(&b);
+}
+
+/* The records of a log as the store's ship source. */
+typedef struct ship_src {
+    const char *log_dir;
+    ordo_log_iter_t *it;
+} ship_src_t;
+
+static int src_open(void *ctx, uint64_t from_seq, ordo_error_t *err)
+{
+    ship_src_t *c = ctx;
+    ordo_log_query_t q = {.from_seq = from_seq};
+    return ordo_log_iter_open(c->log_dir, &q, &c->it, err);
+}
+
+static int src_next(void *ctx, ordo_pg_ship_rec_t *r, ordo_error_t *err)
+{
+    ship_src_t *c = ctx;
+    ordo_log_record_t rec;
+    int n = ordo_log_iter_next(c->it, &rec, err);
+    if (n != 1)
+        return n;
+    _Static_assert(ORDO_PG_CHAIN_BYTES == ORDO_LOG_HASH_BYTES, "chain hash size");
+    *r = (ordo_pg_ship_rec_t){.seq = rec.seq,
+                              .type = rec.type,
+                              .ts_unix_ns = rec.ts_unix_ns,
+                              .key = rec.key,
+                              .key_len = rec.key_len,
+                              .payload = rec.payload,
+                              .len = rec.len};
+    memcpy(r->chain, rec.chain, sizeof r->chain);
+    return 1;
+}
+
+/* Verifies DIR's log, then ships its verified prefix. */
+static int ship_dir(const char *d, const char *dsn, ordo_pg_ship_report_t *r, ordo_error_t *err)
+{
+    memset(r, 0, sizeof *r);
+    ordo_datadir_t dd;
+    ordo_log_verify_report_t v;
+    int rc = ordo_datadir_init(&dd, d, err);
+    if (rc == ORDO_OK)
+        rc = ordo_log_verify(dd.log, &v, err);
+    if (rc != ORDO_OK)
+        return rc;
+    r->log_ok = v.ok;
+    if (!v.ok)
+        snprintf(r->reason, sizeof r->reason, "%s: record %llu: %s", v.bad_segment,
+                 (unsigned long long)v.bad_seq, v.reason);
+    ship_src_t c = {.log_dir = dd.log};
+    ordo_pg_ship_source_t src = {
+        .last = v.records ? v.last_seq : 0, .open = src_open, .next = src_next, .ctx = &c};
+    rc = ordo_store_pg_ship_log(d, dsn, &src, r, err);
+    if (c.it)
+        ordo_log_iter_close(c.it);
+    return rc;
 }
 
 static int run_ship(const ordo_cli_args_t *a)
@@ -52,7 +110,7 @@ static int run_ship(const ordo_cli_args_t *a)
     }
     ordo_pg_ship_report_t r;
     if (rc == ORDO_OK)
-        rc = ordo_store_pg_ship_log(d, dsn, &r, &err);
+        rc = ship_dir(d, dsn, &r, &err);
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, a->json);
     if (a->json)

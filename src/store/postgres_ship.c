@@ -11,8 +11,6 @@
 
 #include <sodium.h>
 
-#include "ordo/datadir.h"
-#include "ordo/log.h"
 #include "postgres_internal.h"
 
 #define SHIP_TABLE                                                                                 \
@@ -42,9 +40,11 @@ static int shipped_head(store_backend_t *b, uint64_t *seq, char *chain, size_t n
     return rc;
 }
 
-static void record_row(const char *instance, const ordo_log_record_t *rec, ordo_buf_t *out)
+#define HEX_LEN (ORDO_PG_CHAIN_BYTES * 2 + 1)
+
+static void record_row(const char *instance, const ordo_pg_ship_rec_t *rec, ordo_buf_t *out)
 {
-    char num[32], hex[ORDO_LOG_HASH_BYTES * 2 + 1];
+    char num[32], hex[HEX_LEN];
     ordo_pg_copy_field(out, instance, strlen(instance), true);
     snprintf(num, sizeof num, "%llu", (unsigned long long)rec->seq);
     ordo_pg_copy_field(out, num, strlen(num), false);
@@ -53,19 +53,19 @@ static void record_row(const char *instance, const ordo_log_record_t *rec, ordo_
     snprintf(num, sizeof num, "%lld", (long long)rec->ts_unix_ns);
     ordo_pg_copy_field(out, num, strlen(num), false);
     ordo_pg_copy_field(out, rec->key ? rec->key : "", rec->key ? rec->key_len : 0, false);
-    sodium_bin2hex(hex, sizeof hex, rec->chain, ORDO_LOG_HASH_BYTES);
+    sodium_bin2hex(hex, sizeof hex, rec->chain, ORDO_PG_CHAIN_BYTES);
     ordo_pg_copy_field(out, hex, strlen(hex), false);
     ordo_pg_copy_field(out, rec->payload, rec->len, false);
     ordo_buf_putc(out, '\n');
 }
 
-/* COPYs records from..last into the staging table. */
-static int copy_records(store_backend_t *b, const char *log_dir, uint64_t from, uint64_t last,
+/* COPYs records from..last of src into the staging table; the one
+ * before from (the stored head) must have the stored chain hash. */
+static int copy_records(store_backend_t *b, const ordo_pg_ship_source_t *src, uint64_t from,
                         const char *head_chain, uint64_t *copied, ordo_error_t *err)
 {
-    ordo_log_query_t q = {.from_seq = from > 1 ? from - 1 : 1};
-    ordo_log_iter_t *it;
-    int rc = ordo_log_iter_open(log_dir, &q, &it, err);
+    uint64_t want = from > 1 ? from - 1 : 1;
+    int rc = src->open(src->ctx, want, err);
     if (rc != ORDO_OK)
         return rc;
     rc = ordo_pg_copy_begin(b,
@@ -74,15 +74,14 @@ static int copy_records(store_backend_t *b, const char *log_dir, uint64_t from, 
                             err);
     ordo_buf_t buf;
     ordo_buf_init(&buf, NULL);
-    ordo_log_record_t rec;
+    ordo_pg_ship_rec_t rec;
     int n = 0;
     /* never reads past last: the record after it may be the damaged one */
-    uint64_t want = q.from_seq;
-    while (rc == ORDO_OK && want <= last && (n = ordo_log_iter_next(it, &rec, err)) == 1) {
+    while (rc == ORDO_OK && want <= src->last && (n = src->next(src->ctx, &rec, err)) == 1) {
         want = rec.seq + 1;
         if (rec.seq == from - 1 && head_chain[0]) { /* the stored head: same log? */
-            char hex[ORDO_LOG_HASH_BYTES * 2 + 1];
-            sodium_bin2hex(hex, sizeof hex, rec.chain, ORDO_LOG_HASH_BYTES);
+            char hex[HEX_LEN];
+            sodium_bin2hex(hex, sizeof hex, rec.chain, ORDO_PG_CHAIN_BYTES);
             if (strcmp(hex, head_chain) != 0)
                 rc = ordo_error_set(err, ORDO_ECONFLICT, NULL, 0, "instance",
                                     "PostgreSQL holds another log's record %llu for instance "
@@ -104,15 +103,14 @@ static int copy_records(store_backend_t *b, const char *log_dir, uint64_t from, 
     int rc2 = ordo_pg_copy_end(b, rc == ORDO_OK ? NULL : "ordo: log read failed", NULL,
                                rc == ORDO_OK ? err : NULL);
     ordo_buf_free(&buf);
-    ordo_log_iter_close(it);
     return rc ? rc : rc2;
 }
 
-static int ship(store_backend_t *b, const char *log_dir, ordo_pg_ship_report_t *rep,
+static int ship(store_backend_t *b, const ordo_pg_ship_source_t *src, ordo_pg_ship_report_t *rep,
                 ordo_error_t *err)
 {
     uint64_t head = 0;
-    char chain[ORDO_LOG_HASH_BYTES * 2 + 1];
+    char chain[HEX_LEN];
     int rc = ordo_pg_exec(b, SHIP_TABLE, "create decision_log", err);
     if (rc == ORDO_OK) /* one shipper per instance at a time */
         rc = ordo_pg_exec(b, "SELECT pg_advisory_xact_lock(hashtext('ordo-ship'))", "lock", err);
@@ -134,7 +132,7 @@ static int ship(store_backend_t *b, const char *log_dir, ordo_pg_ship_report_t *
                       "ON COMMIT DROP",
                       "stage", err);
     if (rc == ORDO_OK)
-        rc = copy_records(b, log_dir, head + 1, rep->verified_last, chain, &rep->shipped, err);
+        rc = copy_records(b, src, head + 1, chain, &rep->shipped, err);
     if (rc == ORDO_OK)
         rc = ordo_pg_exec(b,
                           "INSERT INTO decision_log SELECT * FROM ship_in "
@@ -143,31 +141,20 @@ static int ship(store_backend_t *b, const char *log_dir, ordo_pg_ship_report_t *
     return rc;
 }
 
-int ordo_store_pg_ship_log(const char *data_dir, const char *dsn, ordo_pg_ship_report_t *rep,
-                           ordo_error_t *err)
+int ordo_store_pg_ship_log(const char *data_dir, const char *dsn, const ordo_pg_ship_source_t *src,
+                           ordo_pg_ship_report_t *rep, ordo_error_t *err)
 {
-    memset(rep, 0, sizeof *rep);
-    ordo_datadir_t dd;
-    int rc = ordo_datadir_init(&dd, data_dir, err);
-    if (rc != ORDO_OK)
-        return rc;
-    ordo_log_verify_report_t v;
-    if ((rc = ordo_log_verify(dd.log, &v, err)))
-        return rc;
-    rep->log_ok = v.ok;
-    rep->verified_last = v.records ? v.last_seq : 0;
-    if (!v.ok)
-        snprintf(rep->reason, sizeof rep->reason, "%s: record %llu: %s", v.bad_segment,
-                 (unsigned long long)v.bad_seq, v.reason);
+    rep->shipped = rep->already = 0;
+    rep->verified_last = src->last;
     ordo_store_t *s = NULL;
     store_backend_t *b = NULL;
-    rc = ordo_pg_open_dsn(data_dir, dsn, &s, &b, err);
+    int rc = ordo_pg_open_dsn(data_dir, dsn, &s, &b, err);
     if (rc == ORDO_OK) {
         snprintf(rep->instance, sizeof rep->instance, "%s", b->instance);
         /* a plain transaction: shipping never holds the deciders' write lock */
         rc = ordo_pg_exec(b, "BEGIN", "begin", err);
         if (rc == ORDO_OK)
-            rc = ship(b, dd.log, rep, err);
+            rc = ship(b, src, rep, err);
         int rc2 = ordo_pg_exec(b, rc == ORDO_OK ? "COMMIT" : "ROLLBACK", "commit",
                                rc == ORDO_OK ? err : NULL);
         rc = rc ? rc : rc2;
