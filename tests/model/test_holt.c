@@ -27,28 +27,18 @@ typedef struct hw_case {
     double sse, best, estimated, mase_naive, mase_fixed;
 } hw_case_t;
 
-static void read_vec(fit_fx_t *fx, const char *kw, double *v, size_t n)
-{
-    fit_fx_expect(fx, kw);
-    for (size_t i = 0; i < n; i++)
-        v[i] = fit_fx_num(fx);
-}
-
 static int read_case(fit_fx_t *fx, hw_case_t *c)
 {
-    char kw[32];
-    if (!fit_fx_word(fx, kw, sizeof kw))
-        return 0;
-    assert_string_equal(kw, "case");
     memset(c, 0, sizeof *c);
-    fit_fx_word(fx, c->name, sizeof c->name);
+    if (!fit_fx_case(fx, c->name, sizeof c->name))
+        return 0;
     c->n = (size_t)fit_fx_num(fx);
     c->md.period = (int)fit_fx_num(fx);
     c->md.trend = (int)fit_fx_num(fx);
     c->md.season = (int)fit_fx_num(fx) ? ORDO_HW_MULTIPLICATIVE : ORDO_HW_ADDITIVE;
     c->h = (size_t)fit_fx_num(fx);
     assert_true(c->n + c->h <= HW_MAX && c->h <= 64);
-    read_vec(fx, "y", c->y, c->n + c->h);
+    fit_fx_vec(fx, "y", c->y, c->n + c->h);
     fit_fx_expect(fx, "init");
     c->md.level0 = fit_fx_num(fx);
     c->md.trend0 = fit_fx_num(fx);
@@ -58,11 +48,11 @@ static int read_case(fit_fx_t *fx, hw_case_t *c)
     c->md.alpha = fit_fx_num(fx);
     c->md.beta = fit_fx_num(fx);
     c->md.gamma = fit_fx_num(fx);
-    read_vec(fx, "fitted", c->fitted, c->n);
-    read_vec(fx, "forecast", c->forecast, c->h);
-    read_vec(fx, "sse", &c->sse, 1);
-    read_vec(fx, "best", &c->best, 1);
-    read_vec(fx, "estimated", &c->estimated, 1);
+    fit_fx_vec(fx, "fitted", c->fitted, c->n);
+    fit_fx_vec(fx, "forecast", c->forecast, c->h);
+    fit_fx_vec(fx, "sse", &c->sse, 1);
+    fit_fx_vec(fx, "best", &c->best, 1);
+    fit_fx_vec(fx, "estimated", &c->estimated, 1);
     fit_fx_expect(fx, "mase");
     c->mase_naive = fit_fx_num(fx);
     c->mase_fixed = fit_fx_num(fx);
