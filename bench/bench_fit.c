@@ -444,37 +444,14 @@ static int evaluate_target(const ev_run_t *run, ev_target_t t, int cut, int end)
 
 /* ---- demand: Holt–Winters per family x region ---- */
 
-/* AICc of a least-squares fit with k parameters on n points. */
-static double aicc(double sse, int n, int k)
-{
-    if (n - k - 1 <= 0 || !(sse > 0))
-        return INFINITY;
-    return n * log(sse / n) + 2.0 * k + 2.0 * k * (k + 1) / (n - k - 1);
-}
-
-/* Fits the four forms (trend or none x additive or multiplicative season,
- * state fitted) and keeps the one with the least AICc; forecasts h days. */
+/* Holt–Winters in the form of least AICc; forecasts h days. */
 static void forecast_series(const double *y, int days, int h, double *mase_hw, double *mase_sn,
                             double *mae_hw, double *mae_sn, int *picked)
 {
     int n = days - h;
-    ordo_hw_model_t best = {0};
-    double best_ic = INFINITY;
-    for (int form = 0; form < 4; form++) {
-        ordo_hw_model_t md = {.period = 7, .trend = form & 1,
-                              .season = (ordo_hw_season_t)(form >> 1)};
-        ordo_hw_fit_report_t rep;
-        int k = 2 + md.trend + 1 + md.trend + md.period;
-        if (ordo_hw_fit(&md, y, (size_t)n, 0, &rep, NULL) != ORDO_OK)
-            continue;
-        double ic = aicc(rep.sse, n, k);
-        if (ic < best_ic) {
-            best = md;
-            best_ic = ic;
-            *picked = form;
-        }
-    }
-    double best_sse = best_ic;
+    ordo_hw_model_t best = {.period = 7};
+    double best_sse = ordo_hw_fit_auto(&best, y, (size_t)n, NULL, NULL) == ORDO_OK ? 0 : INFINITY;
+    *picked = best.trend + 2 * (int)best.season;
     double f[64], sn[64];
     *mase_hw = *mase_sn = NAN;
     if (!isfinite(best_sse) ||

@@ -160,11 +160,38 @@ static void test_bad_input(void **state)
     assert_string_equal(err.field, "train");
 }
 
+/* A growing level with a proportional weekly pattern: AICc must pick the
+ * trend with the multiplicative season; zeros rule multiplicative out. */
+static void test_auto(void **state)
+{
+    (void)state;
+    static const double week[7] = {1.0, 1.1, 1.05, 1.0, 1.2, 1.5, 0.7};
+    double y[70];
+    for (int t = 0; t < 70; t++)
+        y[t] = (50 + 2.0 * t) * week[t % 7] * (1 + 0.01 * sin(1.7 * t));
+    ordo_hw_model_t md = {.period = 7};
+    double ic;
+    assert_int_equal(ordo_hw_fit_auto(&md, y, 70, &ic, NULL), ORDO_OK);
+    printf("auto: trend %d, season %s, AICc %.3f\n", md.trend,
+           md.season == ORDO_HW_MULTIPLICATIVE ? "mul" : "add", ic);
+    assert_int_equal(md.trend, 1);
+    assert_int_equal(md.season, ORDO_HW_MULTIPLICATIVE);
+    y[5] = 0;
+    md = (ordo_hw_model_t){.period = 7};
+    assert_int_equal(ordo_hw_fit_auto(&md, y, 70, &ic, NULL), ORDO_OK);
+    assert_int_equal(md.season, ORDO_HW_ADDITIVE);
+    ordo_error_t err;
+    md = (ordo_hw_model_t){.period = 7};
+    assert_int_equal(ordo_hw_fit_auto(&md, y, 12, &ic, &err), ORDO_EINVAL);
+    assert_string_equal(err.field, "y");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_statsmodels),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_auto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
