@@ -129,7 +129,7 @@ static void bench_transport(size_t nn, size_t nr)
 
 /* ------------------------------------------------------------ a run */
 
-#define EV_MAX_NAMES 32
+#define EV_MAX_NAMES 128
 #define EV_FEATURES_MAX 64
 
 typedef struct ev_names {
@@ -151,7 +151,9 @@ static int name_index(ev_names_t *t, const char *s)
 
 /* One decided order with its outcome. */
 typedef struct ev_order {
-    int day, family, region, service, split, backordered;
+    int64_t time, shipped_at; /* decision; first shipment shipped (0: none) */
+    int day, family, region, service, split, backordered, node;
+    double ship_hours;        /* the node's recent hours to ship, known at decision */
     double units, value, on_time_prob, return_risk, miles, atp_margin, promise_days;
     int has_outcome, returned, cancelled;
 } ev_order_t;
@@ -159,7 +161,7 @@ typedef struct ev_order {
 typedef struct ev_run {
     ev_order_t *o;
     size_t n, cap;
-    ev_names_t families, regions, services;
+    ev_names_t families, regions, services, nodes;
     int days;
     int64_t t0;
 } ev_run_t;
@@ -200,7 +202,9 @@ static double atp_margin(const ordo_record_t *r)
 static void order_from_record(ev_run_t *run, const ordo_record_t *r, ev_order_t *o)
 {
     memset(o, 0, sizeof *o);
+    o->time = r->time;
     o->day = (int)((r->time - run->t0) / 86400);
+    o->node = name_index(&run->nodes, r->plan.n_shipments ? r->plan.shipments[0].node : NULL);
     o->family = name_index(&run->families, r->product_family);
     o->region = name_index(&run->regions, r->region);
     o->service = name_index(&run->services, r->order.service_level);
@@ -229,6 +233,7 @@ static int add_outcome(ordo_store_t *st, const char *order_id, ev_order_t *o)
     if (rc != ORDO_OK)
         return rc;
     o->has_outcome = 1;
+    o->shipped_at = s.shipped_at;
     o->returned = s.returned_at != 0;
     o->cancelled = s.cancelled_at != 0;
     return ORDO_OK;
@@ -289,6 +294,52 @@ static int read_run(const char *dir, ev_run_t *run, ordo_error_t *err)
     return rc < 0 ? rc : ORDO_OK;
 }
 
+/* Time to ship as the engine could know it: per node, an exponential
+ * average (weight 1/50) of hours from decision to shipment over the orders
+ * that had shipped before this decision. A sweep over decisions and
+ * shipments in time order. */
+typedef struct ev_event {
+    int64_t t;
+    size_t order;
+    int is_ship;
+} ev_event_t;
+
+static int by_event_time(const void *a, const void *b)
+{
+    const ev_event_t *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return y->is_ship - x->is_ship; /* a shipment at the same second is known */
+}
+
+static int add_ship_hours(ev_run_t *run)
+{
+    ev_event_t *ev = malloc(2 * run->n * sizeof *ev);
+    if (!ev)
+        return ORDO_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        ev[m++] = (ev_event_t){.t = run->o[i].time, .order = i, .is_ship = 0};
+        if (run->o[i].shipped_at > 0)
+            ev[m++] = (ev_event_t){.t = run->o[i].shipped_at, .order = i, .is_ship = 1};
+    }
+    qsort(ev, m, sizeof *ev, by_event_time);
+    double avg[EV_MAX_NAMES];
+    for (int k = 0; k < EV_MAX_NAMES; k++)
+        avg[k] = NAN;
+    for (size_t e = 0; e < m; e++) {
+        ev_order_t *o = &run->o[ev[e].order];
+        if (!ev[e].is_ship) {
+            o->ship_hours = avg[o->node];
+            continue;
+        }
+        double h = (double)(o->shipped_at - o->time) / 3600.0;
+        avg[o->node] = isnan(avg[o->node]) ? h : avg[o->node] + (h - avg[o->node]) / 50.0;
+    }
+    free(ev);
+    return ORDO_OK;
+}
+
 /* ---- the risk models ---- */
 
 typedef enum { EV_RETURN, EV_CANCEL } ev_target_t;
@@ -310,7 +361,8 @@ static void put(ev_design_t *x, size_t *k, uint32_t c, double v)
 
 /* Return risk: family (one-hot), log price, predicted lateness, split,
  * log distance, service level (one-hot). Cancellation: lateness, promised
- * days, stock margin, backordered, service level. */
+ * days, stock margin, backordered, the node's recent hours to ship, service
+ * level. */
 static void design_row(const ev_run_t *run, const ev_order_t *o, ev_target_t t, ev_design_t *x,
                        size_t *k)
 {
@@ -328,6 +380,8 @@ static void design_row(const ev_run_t *run, const ev_order_t *o, ev_target_t t, 
         put(x, k, c++, log1p(fmax(o->atp_margin, 0)));
         put(x, k, c++, o->atp_margin <= 0);
         put(x, k, c++, o->backordered);
+        put(x, k, c++, isnan(o->ship_hours) ? 0 : log1p(o->ship_hours));
+        put(x, k, c++, isnan(o->ship_hours));
     }
     put(x, k, c + (uint32_t)o->service, 1);
 }
@@ -335,7 +389,7 @@ static void design_row(const ev_run_t *run, const ev_order_t *o, ev_target_t t, 
 static int build_design(const ev_run_t *run, ev_target_t t, ev_design_t *x)
 {
     memset(x, 0, sizeof *x);
-    size_t per = 8;
+    size_t per = 10;
     x->rs = malloc((run->n + 1) * sizeof *x->rs);
     x->col = malloc(run->n * per * sizeof *x->col);
     x->val = malloc(run->n * per * sizeof *x->val);
@@ -357,7 +411,7 @@ static int build_design(const ev_run_t *run, ev_target_t t, ev_design_t *x)
         x->n++;
     }
     x->rs[x->n] = k;
-    x->d = (t == EV_RETURN ? (size_t)run->families.n + 4 : 5) + (size_t)run->services.n;
+    x->d = (t == EV_RETURN ? (size_t)run->families.n + 4 : 7) + (size_t)run->services.n;
     return ORDO_OK;
 }
 
@@ -444,37 +498,14 @@ static int evaluate_target(const ev_run_t *run, ev_target_t t, int cut, int end)
 
 /* ---- demand: Holt–Winters per family x region ---- */
 
-/* AICc of a least-squares fit with k parameters on n points. */
-static double aicc(double sse, int n, int k)
-{
-    if (n - k - 1 <= 0 || !(sse > 0))
-        return INFINITY;
-    return n * log(sse / n) + 2.0 * k + 2.0 * k * (k + 1) / (n - k - 1);
-}
-
-/* Fits the four forms (trend or none x additive or multiplicative season,
- * state fitted) and keeps the one with the least AICc; forecasts h days. */
+/* Holt–Winters in the form of least AICc; forecasts h days. */
 static void forecast_series(const double *y, int days, int h, double *mase_hw, double *mase_sn,
                             double *mae_hw, double *mae_sn, int *picked)
 {
     int n = days - h;
-    ordo_hw_model_t best = {0};
-    double best_ic = INFINITY;
-    for (int form = 0; form < 4; form++) {
-        ordo_hw_model_t md = {.period = 7, .trend = form & 1,
-                              .season = (ordo_hw_season_t)(form >> 1)};
-        ordo_hw_fit_report_t rep;
-        int k = 2 + md.trend + 1 + md.trend + md.period;
-        if (ordo_hw_fit(&md, y, (size_t)n, 0, &rep, NULL) != ORDO_OK)
-            continue;
-        double ic = aicc(rep.sse, n, k);
-        if (ic < best_ic) {
-            best = md;
-            best_ic = ic;
-            *picked = form;
-        }
-    }
-    double best_sse = best_ic;
+    ordo_hw_model_t best = {.period = 7};
+    double best_sse = ordo_hw_fit_auto(&best, y, (size_t)n, NULL, NULL) == ORDO_OK ? 0 : INFINITY;
+    *picked = best.trend + 2 * (int)best.season;
     double f[64], sn[64];
     *mase_hw = *mase_sn = NAN;
     if (!isfinite(best_sse) ||
@@ -564,6 +595,10 @@ static int run_eval(const char *dir, int drop_last)
         with += run.o[i].has_outcome;
     printf("run %s: %zu decisions over %d days, %zu with outcomes (read in %.1f s)\n", dir, run.n,
            run.days, with, seconds_since(t0));
+    if (add_ship_hours(&run) != ORDO_OK) {
+        free(run.o);
+        return 1;
+    }
     print_daily_rates(&run);
     int cut = (int)floor(0.7 * run.days + 0.5);
     int end = run.days - drop_last;

@@ -183,6 +183,16 @@ typedef struct ordo_hw_fit_report {
 int ordo_hw_fit(ordo_hw_model_t *model, const double *y, size_t n, int flags,
                 ordo_hw_fit_report_t *rep, ordo_error_t *err);
 
+/* Fits the four forms (no trend or additive trend x additive or
+ * multiplicative season; multiplicative only when every y > 0) with
+ * ordo_hw_fit (state fitted) and keeps the one with the least AICc,
+ *     n log(SSE/n) + 2k + 2k(k+1)/(n-k-1),  k = smoothing + state terms.
+ * *model gets the chosen, fitted model (period read from it), *aicc (NULL
+ * allowed) its AICc. ORDO_EINVAL when no form can be fitted (n too short
+ * for k: n > 2m and n - k - 1 > 0 are needed). */
+int ordo_hw_fit_auto(ordo_hw_model_t *model, const double *y, size_t n, double *aicc,
+                     ordo_error_t *err);
+
 /* The seasonal-naive forecast: forecast[k] = y[n - m + (k mod m)]. */
 int ordo_seasonal_naive(const double *y, size_t n, int period, double *forecast, size_t h,
                         ordo_error_t *err);

@@ -431,6 +431,56 @@ int ordo_hw_fit(ordo_hw_model_t *model, const double *y, size_t n, int flags,
     return ORDO_OK;
 }
 
+static double hw_aicc(double sse, size_t n, int k)
+{
+    double dn = (double)n;
+    if (dn - k - 1 <= 0 || !(sse > 0))
+        return HUGE_VAL;
+    return dn * log(sse / dn) + 2.0 * k + 2.0 * k * (k + 1) / (dn - k - 1);
+}
+
+int ordo_hw_fit_auto(ordo_hw_model_t *model, const double *y, size_t n, double *aicc,
+                     ordo_error_t *err)
+{
+    if (!model || !y)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "model", "missing");
+    int positive = 1;
+    for (size_t t = 0; t < n; t++)
+        positive &= y[t] > 0;
+    ordo_hw_model_t best = *model;
+    double best_ic = HUGE_VAL;
+    int rc = ORDO_OK, fitted = 0;
+    for (int form = 0; form < 4; form++) {
+        ordo_hw_model_t md = {.period = model->period, .trend = form & 1,
+                              .season = (form & 2) ? ORDO_HW_MULTIPLICATIVE : ORDO_HW_ADDITIVE};
+        if (md.season == ORDO_HW_MULTIPLICATIVE && !positive)
+            continue;
+        ordo_hw_fit_report_t rep;
+        int frc = ordo_hw_fit(&md, y, n, 0, &rep, err);
+        if (frc != ORDO_OK) {
+            rc = frc;
+            continue;
+        }
+        fitted++;
+        double ic = hw_aicc(rep.sse, n, 2 + 2 * md.trend + 1 + md.period);
+        if (ic < best_ic) {
+            best = md;
+            best_ic = ic;
+        }
+    }
+    if (!fitted)
+        return rc; /* err names what ordo_hw_fit refused */
+    if (best_ic == HUGE_VAL)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "y",
+                              "%zu values are too few for the %d parameters of a season of %d",
+                              n, 3 + model->period, model->period);
+    ordo_error_clear(err);
+    *model = best;
+    if (aicc)
+        *aicc = best_ic;
+    return ORDO_OK;
+}
+
 int ordo_seasonal_naive(const double *y, size_t n, int period, double *forecast, size_t h,
                         ordo_error_t *err)
 {

@@ -74,6 +74,28 @@ static inline void fit_fx_expect(fit_fx_t *fx, const char *kw)
     }
 }
 
+/* Reads "kw v_0 .. v_{n-1}". */
+static inline void fit_fx_vec(fit_fx_t *fx, const char *kw, double *v, size_t n)
+{
+    fit_fx_expect(fx, kw);
+    for (size_t i = 0; i < n; i++)
+        v[i] = fit_fx_num(fx);
+}
+
+/* Reads "case NAME" into name: 1, or 0 at the end of the file. */
+static inline int fit_fx_case(fit_fx_t *fx, char *name, size_t cap)
+{
+    char kw[32];
+    if (!fit_fx_word(fx, kw, sizeof kw))
+        return 0;
+    if (strcmp(kw, "case")) {
+        fprintf(stderr, "%s: expected 'case', got '%s'\n", fx->path, kw);
+        abort();
+    }
+    fit_fx_word(fx, name, cap);
+    return 1;
+}
+
 static inline int fit_close_to(double got, double want, double rel, double abs_tol)
 {
     double d = got > want ? got - want : want - got;

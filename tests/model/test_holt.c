@@ -27,28 +27,18 @@ typedef struct hw_case {
     double sse, best, estimated, mase_naive, mase_fixed;
 } hw_case_t;
 
-static void read_vec(fit_fx_t *fx, const char *kw, double *v, size_t n)
-{
-    fit_fx_expect(fx, kw);
-    for (size_t i = 0; i < n; i++)
-        v[i] = fit_fx_num(fx);
-}
-
 static int read_case(fit_fx_t *fx, hw_case_t *c)
 {
-    char kw[32];
-    if (!fit_fx_word(fx, kw, sizeof kw))
-        return 0;
-    assert_string_equal(kw, "case");
     memset(c, 0, sizeof *c);
-    fit_fx_word(fx, c->name, sizeof c->name);
+    if (!fit_fx_case(fx, c->name, sizeof c->name))
+        return 0;
     c->n = (size_t)fit_fx_num(fx);
     c->md.period = (int)fit_fx_num(fx);
     c->md.trend = (int)fit_fx_num(fx);
     c->md.season = (int)fit_fx_num(fx) ? ORDO_HW_MULTIPLICATIVE : ORDO_HW_ADDITIVE;
     c->h = (size_t)fit_fx_num(fx);
     assert_true(c->n + c->h <= HW_MAX && c->h <= 64);
-    read_vec(fx, "y", c->y, c->n + c->h);
+    fit_fx_vec(fx, "y", c->y, c->n + c->h);
     fit_fx_expect(fx, "init");
     c->md.level0 = fit_fx_num(fx);
     c->md.trend0 = fit_fx_num(fx);
@@ -58,11 +48,11 @@ static int read_case(fit_fx_t *fx, hw_case_t *c)
     c->md.alpha = fit_fx_num(fx);
     c->md.beta = fit_fx_num(fx);
     c->md.gamma = fit_fx_num(fx);
-    read_vec(fx, "fitted", c->fitted, c->n);
-    read_vec(fx, "forecast", c->forecast, c->h);
-    read_vec(fx, "sse", &c->sse, 1);
-    read_vec(fx, "best", &c->best, 1);
-    read_vec(fx, "estimated", &c->estimated, 1);
+    fit_fx_vec(fx, "fitted", c->fitted, c->n);
+    fit_fx_vec(fx, "forecast", c->forecast, c->h);
+    fit_fx_vec(fx, "sse", &c->sse, 1);
+    fit_fx_vec(fx, "best", &c->best, 1);
+    fit_fx_vec(fx, "estimated", &c->estimated, 1);
     fit_fx_expect(fx, "mase");
     c->mase_naive = fit_fx_num(fx);
     c->mase_fixed = fit_fx_num(fx);
@@ -170,11 +160,38 @@ static void test_bad_input(void **state)
     assert_string_equal(err.field, "train");
 }
 
+/* A growing level with a proportional weekly pattern: AICc must pick the
+ * trend with the multiplicative season; zeros rule multiplicative out. */
+static void test_auto(void **state)
+{
+    (void)state;
+    static const double week[7] = {1.0, 1.1, 1.05, 1.0, 1.2, 1.5, 0.7};
+    double y[70];
+    for (int t = 0; t < 70; t++)
+        y[t] = (50 + 2.0 * t) * week[t % 7] * (1 + 0.01 * sin(1.7 * t));
+    ordo_hw_model_t md = {.period = 7};
+    double ic;
+    assert_int_equal(ordo_hw_fit_auto(&md, y, 70, &ic, NULL), ORDO_OK);
+    printf("auto: trend %d, season %s, AICc %.3f\n", md.trend,
+           md.season == ORDO_HW_MULTIPLICATIVE ? "mul" : "add", ic);
+    assert_int_equal(md.trend, 1);
+    assert_int_equal(md.season, ORDO_HW_MULTIPLICATIVE);
+    y[5] = 0;
+    md = (ordo_hw_model_t){.period = 7};
+    assert_int_equal(ordo_hw_fit_auto(&md, y, 70, &ic, NULL), ORDO_OK);
+    assert_int_equal(md.season, ORDO_HW_ADDITIVE);
+    ordo_error_t err;
+    md = (ordo_hw_model_t){.period = 7};
+    assert_int_equal(ordo_hw_fit_auto(&md, y, 12, &ic, &err), ORDO_EINVAL);
+    assert_string_equal(err.field, "y");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_statsmodels),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_auto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,12 +56,9 @@ static void read_rows(fit_fx_t *fx, logit_case_t *c, size_t n, size_t cap)
 /* 1 and *c filled, 0 at the end of the file. */
 static int read_case(fit_fx_t *fx, logit_case_t *c)
 {
-    char kw[32];
-    if (!fit_fx_word(fx, kw, sizeof kw))
-        return 0;
-    assert_string_equal(kw, "case");
     memset(c, 0, sizeof *c);
-    fit_fx_word(fx, c->name, sizeof c->name);
+    if (!fit_fx_case(fx, c->name, sizeof c->name))
+        return 0;
     size_t n = (size_t)fit_fx_num(fx), d = (size_t)fit_fx_num(fx);
     c->opts.l2 = fit_fx_num(fx);
     c->opts.standardize = (int)fit_fx_num(fx);

@@ -26,33 +26,23 @@ typedef struct tp_case {
     double objective, flow[TP_MAX], unmet[TP_MAX], node_value[TP_MAX], region_price[TP_MAX];
 } tp_case_t;
 
-static void read_vec(fit_fx_t *fx, const char *kw, double *v, size_t n)
-{
-    fit_fx_expect(fx, kw);
-    for (size_t i = 0; i < n; i++)
-        v[i] = fit_fx_num(fx);
-}
-
 static int read_case(fit_fx_t *fx, tp_case_t *c)
 {
-    char kw[32];
-    if (!fit_fx_word(fx, kw, sizeof kw))
-        return 0;
-    assert_string_equal(kw, "case");
     memset(c, 0, sizeof *c);
-    fit_fx_word(fx, c->name, sizeof c->name);
+    if (!fit_fx_case(fx, c->name, sizeof c->name))
+        return 0;
     size_t nn = (size_t)fit_fx_num(fx), nr = (size_t)fit_fx_num(fx);
     assert_true(nn * nr <= TP_MAX);
     double unmet = fit_fx_num(fx);
     c->unique = (int)fit_fx_num(fx);
-    read_vec(fx, "supply", c->supply, nn);
-    read_vec(fx, "demand", c->demand, nr);
-    read_vec(fx, "cost", c->cost, nn * nr);
-    read_vec(fx, "objective", &c->objective, 1);
-    read_vec(fx, "flow", c->flow, nn * nr);
-    read_vec(fx, "unmet", c->unmet, nr);
-    read_vec(fx, "node_value", c->node_value, nn);
-    read_vec(fx, "region_price", c->region_price, nr);
+    fit_fx_vec(fx, "supply", c->supply, nn);
+    fit_fx_vec(fx, "demand", c->demand, nr);
+    fit_fx_vec(fx, "cost", c->cost, nn * nr);
+    fit_fx_vec(fx, "objective", &c->objective, 1);
+    fit_fx_vec(fx, "flow", c->flow, nn * nr);
+    fit_fx_vec(fx, "unmet", c->unmet, nr);
+    fit_fx_vec(fx, "node_value", c->node_value, nn);
+    fit_fx_vec(fx, "region_price", c->region_price, nr);
     fit_fx_expect(fx, "end");
     c->prob = (ordo_transport_problem_t){.n_nodes = nn, .n_regions = nr, .supply = c->supply,
                                          .demand = c->demand, .cost = c->cost,
