@@ -58,43 +58,64 @@ struct ordo_decider {
     pthread_cond_t acv;
     uint64_t apply_req; /* commit_after calls, under amu */
     bool apply_stop, has_applier;
-    /* pseudonyms whose mapping was queued since the store last changed
-     * under another connection (an erasure there clears it): a customer's
-     * next orders queue none (open addressing, 64 bits of the key; 0 empty) */
-    uint64_t *cust_seen;
-    uint32_t cust_n;
+    /* customers seen lately (CUST_SLOTS, direct-mapped by a hash of the
+     * id): their pseudonym, so the HMAC runs once per customer, and
+     * whether their mapping was queued in the current epoch (an erasure
+     * by another connection ends it: the next order maps again) */
+    struct cust_slot *cust;
+    uint32_t cust_epoch;
 };
 
-#define CUST_SLOTS 8192
+#define CUST_SLOTS 4096
+#define CUST_ID_MAX 40 /* longer ids are not remembered */
 
-/* Whether the mapping of key was queued before; remembers it if not. */
-static bool customer_seen(ordo_decider_t *d, const char *key)
+struct cust_slot {
+    uint64_t h;      /* 0: empty */
+    uint32_t epoch;  /* == cust_epoch: its mapping is queued */
+    char id[CUST_ID_MAX];
+    char key[ORDO_CUSTOMER_KEY_LEN];
+};
+
+static uint64_t cust_hash(const char *id, size_t n)
 {
-    if (!d->cust_seen)
-        return false;
-    uint64_t h = 0;
-    for (int i = 3; i < 19 && key[i]; i++) /* the key's first 16 hex digits */
-        h = h << 4 | (uint64_t)(key[i] <= '9' ? key[i] - '0' : (key[i] | 0x20) - 'a' + 10);
-    h |= 1;
-    uint32_t i = (uint32_t)(h >> 20) & (CUST_SLOTS - 1);
-    for (; d->cust_seen[i]; i = (i + 1) & (CUST_SLOTS - 1))
-        if (d->cust_seen[i] == h)
-            return true;
-    if (d->cust_n >= CUST_SLOTS / 2) { /* full enough: start over */
-        memset(d->cust_seen, 0, CUST_SLOTS * sizeof *d->cust_seen);
-        d->cust_n = 0;
-        i = (uint32_t)(h >> 20) & (CUST_SLOTS - 1);
-    }
-    d->cust_seen[i] = h;
-    d->cust_n++;
-    return false;
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)id[i]) * 0x100000001b3ull;
+    return h | 1;
 }
 
+/* The pseudonym of customer id into key (computed without the store's
+ * connection, remembered); *queue: its mapping is still to be queued (it
+ * then counts as queued). */
+static int customer_key(ordo_decider_t *d, const char *id, char key[ORDO_CUSTOMER_KEY_LEN],
+                        bool *queue, ordo_error_t *err)
+{
+    size_t n = strnlen(id, CUST_ID_MAX);
+    *queue = true;
+    if (!d->cust || n == CUST_ID_MAX)
+        return ordo_store_customer_key_of(d->store, id, key, err);
+    uint64_t h = cust_hash(id, n);
+    struct cust_slot *c = &d->cust[(h >> 17) & (CUST_SLOTS - 1)];
+    if (c->h != h || strcmp(c->id, id)) {
+        int rc = ordo_store_customer_key_of(d->store, id, key, err);
+        if (rc)
+            return rc;
+        c->h = h;
+        c->epoch = d->cust_epoch - 1;
+        memcpy(c->id, id, n + 1);
+        memcpy(c->key, key, ORDO_CUSTOMER_KEY_LEN);
+    } else {
+        memcpy(key, c->key, ORDO_CUSTOMER_KEY_LEN);
+    }
+    *queue = c->epoch != d->cust_epoch;
+    c->epoch = d->cust_epoch;
+    return ORDO_OK;
+}
+
+/* Every remembered mapping counts as not queued again. */
 static void customer_forget(ordo_decider_t *d)
 {
-    if (d->cust_seen)
-        memset(d->cust_seen, 0, CUST_SLOTS * sizeof *d->cust_seen);
-    d->cust_n = 0;
+    d->cust_epoch++;
 }
 
 void ordo_decider_set_deadline(ordo_decider_t *d, uint64_t deadline_ns)
@@ -300,7 +321,8 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                  (rc = ordo_store_customer_key_of(d->store, "-", key, err)) ||
                  (d->group && (rc = applier_start(d, err)))))
                 goto fail;
-            d->cust_seen = calloc(CUST_SLOTS, sizeof *d->cust_seen); /* NULL: no memo */
+            d->cust = calloc(CUST_SLOTS, sizeof *d->cust); /* NULL: nothing remembered */
+            d->cust_epoch = 1;
         }
     }
     if ((rc = load_default(d, err)))
@@ -380,6 +402,7 @@ typedef struct decide_step {
     bool has_control_plan;  /* control_plan_cost computed before the reservation */
     double control_plan_cost;
     char customer_key[ORDO_CUSTOMER_KEY_LEN]; /* the record's customer pseudonym */
+    bool map_customer; /* its mapping is to be queued with the record */
     /* the signal snapshot every plan of this order reads (loaded once) */
     const ordo_signals_t *signals;
 } decide_step_t;
@@ -632,9 +655,7 @@ static int log_decision(decide_step_t *st, ordo_error_t *err)
 {
     ordo_decider_t *d = st->d;
     int rc = append_record(d, ORDO_LOG_REC_DECISION, st->out->plan, &st->meta, &st->out->seq, err);
-    const char *cust = st->units.customer_id && !customer_seen(d, st->customer_key)
-                           ? st->units.customer_id
-                           : NULL;
+    const char *cust = st->map_customer ? st->units.customer_id : NULL;
     if (rc == ORDO_OK && d->has_stock)
         rc = ordo_decide_stock_record(&d->stock, st->out->plan, st->out->seq, cust, err);
     if (rc && d->has_stock) { /* recovery re-applies what the log holds */
@@ -697,7 +718,9 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     if (d->log && st.units.customer_id) {
         /* the pseudonym only: its mapping is queued with the record's
          * reservations and written by the applier (ordo_decide_stock_record) */
-        rc = ordo_store_customer_key_of(d->store, order->customer_id, st.customer_key, err);
+        rc = d->has_stock
+                 ? customer_key(d, order->customer_id, st.customer_key, &st.map_customer, err)
+                 : ordo_store_customer_key(d->store, order->customer_id, st.customer_key, err);
         if (rc)
             return rc;
         st.meta.customer_key = st.customer_key;
@@ -867,7 +890,7 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
         ordo_policy_destroy(d->cache[i].policy);
     ordo_buf_free(&d->record);
     ordo_decide_stock_free(&d->stock);
-    free(d->cust_seen);
+    free(d->cust);
     free(d);
     return rc ? rc : rc2;
 }
