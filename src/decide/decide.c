@@ -783,6 +783,7 @@ static void *applier_main(void *arg)
 {
     ordo_decider_t *d = arg;
     uint64_t seen = 0;
+    pthread_setname_np(pthread_self(), "ordo-stock");
     pthread_mutex_lock(&d->amu);
     for (;;) {
         while (d->apply_req == seen && !d->apply_stop)
