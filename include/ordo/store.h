@@ -32,7 +32,7 @@ extern "C" {
 typedef struct ordo_store ordo_store_t;
 
 /* Schema version this build writes (see the schema_version table). */
-#define ORDO_STORE_SCHEMA_VERSION 6
+#define ORDO_STORE_SCHEMA_VERSION 7
 
 /* ---- open / close ---- */
 
@@ -391,6 +391,12 @@ int ordo_store_audit_list(ordo_store_t *store, const char *kind, const char *id,
  * and the pseudonym never changes. */
 int ordo_store_customer_key(ordo_store_t *store, const char *customer_id,
                             char key[ORDO_CUSTOMER_KEY_LEN], ordo_error_t *err);
+/* The pseudonym of customer_id alone: nothing queued, nothing written.
+ * Once the store's secret is read (the first call of this or of
+ * ordo_store_customer_key), it touches no connection state, so another
+ * thread may call it while the handle's connection is in use. */
+int ordo_store_customer_key_of(ordo_store_t *store, const char *customer_id,
+                               char key[ORDO_CUSTOMER_KEY_LEN], ordo_error_t *err);
 /* Writes the queued mappings (one transaction). */
 int ordo_store_customer_flush(ordo_store_t *store, ordo_error_t *err);
 /* The pseudonym of customer_id and whether the store maps it back

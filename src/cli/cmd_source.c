@@ -257,11 +257,13 @@ static void *committer_main(void *arg)
         ordo_error_t err = {0};
         /* every record of the group was appended before it was handed
          * over: the commit covers it (and maybe some of the next group) */
-        int rc = failed ? ORDO_OK : ordo_decider_commit(c->decider, &err);
+        int rc = failed ? ORDO_OK : ordo_decider_commit_durable(c->decider, &err);
         if (!failed && !rc) {
             if (c->lines.len)
                 fwrite(c->lines.data, 1, c->lines.len, stdout);
             fflush(stdout);
+            /* the store's part (it starts the decider's applier thread) */
+            ordo_decider_commit_after(c->decider);
         }
         pthread_mutex_lock(&c->mu);
         if (rc && !c->rc) {
@@ -386,9 +388,10 @@ static int decide_stream(run_ctx_t *r, group_t *g, bool json)
             if (!group_commit_if(&c, g, wait))
                 break; /* reported by committer_finish */
         }
-        char *line;
-        size_t n;
-        if (!g->n && !line_ready(&rd)) { /* about to wait: free the store for others */
+        char *line = NULL;
+        size_t n = 0;
+        if (!g->n && !line_ready(&rd) && wait_readable(rd.fd, 0) != LINE_OK) {
+            /* about to wait: free the store for others */
             ordo_error_t err = {0};
             int rc = ordo_decider_idle(r->decider, &err);
             if (rc) {

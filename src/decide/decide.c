@@ -57,7 +57,72 @@ struct ordo_decider {
      * (ordo_decider_store_wait); store_seq: the last record committed */
     bool store_ack;
     _Atomic uint64_t store_seq;
+    /* the applier thread (group commit with stock): runs the store's
+     * follow-up of the commits, so that no commit waits for SQLite */
+    pthread_t applier;
+    pthread_mutex_t amu;
+    pthread_cond_t acv;
+    uint64_t apply_req; /* commit_after calls, under amu */
+    bool apply_stop, has_applier;
+    /* customers seen lately (CUST_SLOTS, direct-mapped by a hash of the
+     * id): their pseudonym, so the HMAC runs once per customer, and
+     * whether their mapping was queued in the current epoch (an erasure
+     * by another connection ends it: the next order maps again) */
+    struct cust_slot *cust;
+    uint32_t cust_epoch;
 };
+
+#define CUST_SLOTS 4096
+#define CUST_ID_MAX 40 /* longer ids are not remembered */
+
+struct cust_slot {
+    uint64_t h;      /* 0: empty */
+    uint32_t epoch;  /* == cust_epoch: its mapping is queued */
+    char id[CUST_ID_MAX];
+    char key[ORDO_CUSTOMER_KEY_LEN];
+};
+
+static uint64_t cust_hash(const char *id, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)id[i]) * 0x100000001b3ull;
+    return h | 1;
+}
+
+/* The pseudonym of customer id into key (computed without the store's
+ * connection, remembered); *queue: its mapping is still to be queued (it
+ * then counts as queued). */
+static int customer_key(ordo_decider_t *d, const char *id, char key[ORDO_CUSTOMER_KEY_LEN],
+                        bool *queue, ordo_error_t *err)
+{
+    size_t n = strnlen(id, CUST_ID_MAX);
+    *queue = true;
+    if (!d->cust || n == CUST_ID_MAX)
+        return ordo_store_customer_key_of(d->store, id, key, err);
+    uint64_t h = cust_hash(id, n);
+    struct cust_slot *c = &d->cust[(h >> 17) & (CUST_SLOTS - 1)];
+    if (c->h != h || strcmp(c->id, id)) {
+        int rc = ordo_store_customer_key_of(d->store, id, key, err);
+        if (rc)
+            return rc;
+        c->h = h;
+        c->epoch = d->cust_epoch - 1;
+        memcpy(c->id, id, n + 1);
+        memcpy(c->key, key, ORDO_CUSTOMER_KEY_LEN);
+    } else {
+        memcpy(key, c->key, ORDO_CUSTOMER_KEY_LEN);
+    }
+    *queue = c->epoch != d->cust_epoch;
+    c->epoch = d->cust_epoch;
+    return ORDO_OK;
+}
+
+/* Every remembered mapping counts as not queued again. */
+static void customer_forget(ordo_decider_t *d)
+{
+    d->cust_epoch++;
+}
 
 void ordo_decider_set_deadline(ordo_decider_t *d, uint64_t deadline_ns)
 {
@@ -192,6 +257,8 @@ static int open_log_waiting(ordo_decider_t *d, const char *dir, const ordo_log_o
 }
 
 static int signals_refresh(ordo_decider_t *d, ordo_error_t *err);
+static int applier_start(ordo_decider_t *d, ordo_error_t *err);
+static void applier_stop(ordo_decider_t *d);
 
 int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                       const ordo_decider_options_t *opt, ordo_decider_t **out, ordo_error_t *err)
@@ -243,6 +310,7 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                 d->group = true;
             }
             ordo_log_open_info_t info;
+            char key[ORDO_CUSTOMER_KEY_LEN];
             if ((rc = open_log_waiting(d, dir, &lo, &info, err)))
                 goto fail;
             d->cbor = cfg.log_encoding == ORDO_CONFIG_LOG_CBOR;
@@ -255,8 +323,14 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             if (d->has_stock &&
                 ((rc = ordo_decide_stock_open(&d->stock, dir, info.next_seq - 1, err)) ||
                  (rc = ordo_store_open(d->opt.data_dir, &cfg, &d->ckpt, err)) ||
-                 (rc = ordo_store_checkpoint(d->store, 0, false, err))))
+                 (rc = ordo_store_checkpoint(d->store, 0, false, err)) ||
+                 /* the secret read now: decide then computes pseudonyms
+                  * without the connection */
+                 (rc = ordo_store_customer_key_of(d->store, "-", key, err)) ||
+                 (d->group && (rc = applier_start(d, err)))))
                 goto fail;
+            d->cust = calloc(CUST_SLOTS, sizeof *d->cust); /* NULL: nothing remembered */
+            d->cust_epoch = 1;
         }
     }
     if ((rc = load_default(d, err)))
@@ -336,6 +410,7 @@ typedef struct decide_step {
     bool has_control_plan;  /* control_plan_cost computed before the reservation */
     double control_plan_cost;
     char customer_key[ORDO_CUSTOMER_KEY_LEN]; /* the record's customer pseudonym */
+    bool map_customer; /* its mapping is to be queued with the record */
     /* the signal snapshot every plan of this order reads (loaded once) */
     const ordo_signals_t *signals;
 } decide_step_t;
@@ -513,9 +588,11 @@ static int watch_store(ordo_decider_t *d, ordo_error_t *err)
         return rc;
     if ((rc = ordo_decider_reload(d, err)) || (rc = signals_refresh(d, err)))
         return rc;
-    /* a snapshot, delta, release or ingest may have changed the stock */
+    /* a snapshot, delta, release or ingest may have changed the stock;
+     * an erasure the customer mappings */
     if (d->has_stock && (rc = ordo_decide_stock_load(&d->stock, err)))
         return rc;
+    customer_forget(d);
     d->data_version = v;
     if (d->opt.default_policy)
         return ORDO_OK;
@@ -561,6 +638,17 @@ static int stock_commit_locked(ordo_decider_t *d, ordo_error_t *err)
  * wrote 2.1 times the pages). Its timing does not matter to correctness
  * (the log is the stock's write-ahead log); it bounds how long other
  * writers wait for the store. */
+static bool stock_group_due(ordo_decider_t *d)
+{
+    uint64_t now = ordo_now_ns();
+    if (!d->stock_tx_started)
+        d->stock_tx_started = now;
+    /* PostgreSQL (store_ack): at the first turn after a log commit */
+    return d->stock.tx_orders >= 8192 ||
+           (atomic_load(&d->commits) != d->commits_seen &&
+            (d->store_ack || now - d->stock_tx_started >= 500000000ull));
+}
+
 static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
 {
     uint64_t c = atomic_load(&d->commits);
@@ -569,12 +657,7 @@ static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
         d->stock_tx_started = 0;
         return ORDO_OK;
     }
-    uint64_t now = ordo_now_ns();
-    if (!d->stock_tx_started)
-        d->stock_tx_started = now;
-    bool due = c != d->commits_seen &&
-               (d->store_ack || now - d->stock_tx_started >= 500000000ull);
-    if (!due && d->stock.tx_orders < 8192)
+    if (!stock_group_due(d))
         return ORDO_OK;
     d->commits_seen = c;
     d->stock_tx_started = 0;
@@ -594,9 +677,11 @@ static int log_decision(decide_step_t *st, ordo_error_t *err)
 {
     ordo_decider_t *d = st->d;
     int rc = append_record(d, ORDO_LOG_REC_DECISION, st->out->plan, &st->meta, &st->out->seq, err);
+    const char *cust = st->map_customer ? st->units.customer_id : NULL;
     if (rc == ORDO_OK && d->has_stock)
-        rc = ordo_decide_stock_record(&d->stock, st->out->plan, st->out->seq, err);
+        rc = ordo_decide_stock_record(&d->stock, st->out->plan, st->out->seq, cust, err);
     if (rc && d->has_stock) { /* recovery re-applies what the log holds */
+        customer_forget(d); /* the queued mappings are lost with the group */
         conn_lock(d);
         ordo_decide_stock_abort(&d->stock);
         conn_unlock(d);
@@ -634,6 +719,10 @@ static int stock_heal(ordo_decider_t *d, ordo_error_t *err)
  * commit since the last one: the experiments and the stock reloaded). */
 static int stock_turn(ordo_decider_t *d, ordo_error_t *err)
 {
+    /* the common case, without the connection (the applier keeps it): the
+     * group's transaction is open, not due, and no apply failed */
+    if (d->stock.tx && !atomic_load(&d->stock.apply_rc) && !stock_group_due(d))
+        return ORDO_OK;
     conn_lock(d);
     bool begun = false;
     int rc = ORDO_OK;
@@ -679,9 +768,11 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     st.units.customer_id =
         order->customer_id && order->customer_id[0] ? order->customer_id : NULL;
     if (d->log && st.units.customer_id) {
-        conn_lock(d);
-        rc = ordo_store_customer_key(d->store, order->customer_id, st.customer_key, err);
-        conn_unlock(d);
+        /* the pseudonym only: its mapping is queued with the record's
+         * reservations and written by the applier (ordo_decide_stock_record) */
+        rc = d->has_stock
+                 ? customer_key(d, order->customer_id, st.customer_key, &st.map_customer, err)
+                 : ordo_store_customer_key(d->store, order->customer_id, st.customer_key, err);
         if (rc)
             return rc;
         st.meta.customer_key = st.customer_key;
@@ -722,8 +813,10 @@ int ordo_decider_commit_durable(ordo_decider_t *d, ordo_error_t *err)
     return rc;
 }
 
-void ordo_decider_commit_after(ordo_decider_t *d)
-{ /* one thread at a time (ckpt_at, the checkpoint handle) */
+/* The store's follow-up of the commits so far (one thread at a time:
+ * ckpt_at, the checkpoint handle). */
+static void after_commits(ordo_decider_t *d)
+{
     uint64_t n = atomic_load(&d->commits);
     /* the store's WAL, copied into the database here rather than in
      * decide's thread; best effort (the next one catches up) */
@@ -756,6 +849,72 @@ int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms
     return ORDO_OK;
 }
 
+static void *applier_main(void *arg)
+{
+    ordo_decider_t *d = arg;
+    uint64_t seen = 0;
+    pthread_setname_np(pthread_self(), "ordo-stock");
+    pthread_mutex_lock(&d->amu);
+    for (;;) {
+        while (d->apply_req == seen && !d->apply_stop)
+            pthread_cond_wait(&d->acv, &d->amu);
+        if (d->apply_req == seen)
+            break; /* stopped, nothing left */
+        seen = d->apply_req; /* one pass covers every commit so far */
+        pthread_mutex_unlock(&d->amu);
+        after_commits(d);
+        pthread_mutex_lock(&d->amu);
+    }
+    pthread_mutex_unlock(&d->amu);
+    return NULL;
+}
+
+/* With group commit and stock: the follow-up runs on the decider's own
+ * applier thread, so commit_after returns at once. */
+static int applier_start(ordo_decider_t *d, ordo_error_t *err)
+{
+    if (pthread_mutex_init(&d->amu, NULL))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot create a mutex");
+    if (pthread_cond_init(&d->acv, NULL)) {
+        pthread_mutex_destroy(&d->amu);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot create a condition");
+    }
+    if (pthread_create(&d->applier, NULL, applier_main, d)) {
+        pthread_cond_destroy(&d->acv);
+        pthread_mutex_destroy(&d->amu);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start a thread");
+    }
+    d->has_applier = true;
+    return ORDO_OK;
+}
+
+/* Lets the applier finish what was asked of it, and stops it. */
+static void applier_stop(ordo_decider_t *d)
+{
+    if (!d->has_applier)
+        return;
+    pthread_mutex_lock(&d->amu);
+    d->apply_stop = true;
+    pthread_cond_signal(&d->acv);
+    pthread_mutex_unlock(&d->amu);
+    pthread_join(d->applier, NULL);
+    pthread_cond_destroy(&d->acv);
+    pthread_mutex_destroy(&d->amu);
+    d->has_applier = false;
+}
+
+void ordo_decider_commit_after(ordo_decider_t *d)
+{
+    if (!d->has_applier) {
+        after_commits(d);
+        return;
+    }
+    pthread_mutex_lock(&d->amu);
+    d->apply_req++;
+    pthread_cond_signal(&d->acv);
+    pthread_mutex_unlock(&d->amu);
+}
+
 int ordo_decider_commit(ordo_decider_t *d, ordo_error_t *err)
 {
     int rc = ordo_decider_commit_durable(d, err);
@@ -784,6 +943,7 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
     if (!d)
         return ORDO_OK;
     int rc = ORDO_OK;
+    applier_stop(d);
     if (d->has_stock) {
         ordo_log_stats_t ls;
         ordo_log_get_stats(d->log, &ls);
@@ -807,6 +967,7 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
         ordo_policy_destroy(d->cache[i].policy);
     ordo_buf_free(&d->record);
     ordo_decide_stock_free(&d->stock);
+    free(d->cust);
     free(d);
     return rc ? rc : rc2;
 }

@@ -254,13 +254,22 @@ static int queue_push(stock_queue_t *q, const stock_op_t *op)
     return ORDO_OK;
 }
 
+/* A NUL-terminated string into the queue's ids; its offset in *off. */
+static int queue_str(stock_queue_t *q, const char *str, uint32_t *off)
+{
+    *off = (uint32_t)q->ids.len;
+    if (q->ids.len > UINT32_MAX / 2 || ordo_buf_append(&q->ids, str, strlen(str) + 1))
+        return ORDO_ENOMEM;
+    return ORDO_OK;
+}
+
 /* The plan's lines as ops, into the pending queue (under queue_mu). */
 static int queue_plan(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq)
 {
     stock_queue_t *q = &s->pending;
     const char *order_id = plan->order && plan->order->id ? plan->order->id : "?";
-    stock_op_t op = {.seq = seq, .order_off = (uint32_t)q->ids.len};
-    if (q->ids.len > UINT32_MAX / 2 || ordo_buf_append(&q->ids, order_id, strlen(order_id) + 1))
+    stock_op_t op = {.seq = seq, .kind = STOCK_OP_RESERVE};
+    if (queue_str(q, order_id, &op.order_off))
         return ORDO_ENOMEM;
     for (uint32_t i = 0; i < plan->n_shipments; i++) {
         const ordo_shipment_t *sh = &plan->shipments[i];
@@ -278,20 +287,46 @@ static int queue_plan(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq)
     return ORDO_OK;
 }
 
+/* The customer's mapping as an op (under queue_mu). */
+static int queue_customer(decide_stock_t *s, const char *customer_id, uint64_t seq)
+{
+    stock_op_t op = {.seq = seq, .kind = STOCK_OP_CUSTOMER};
+    if (queue_str(&s->pending, customer_id, &op.order_off))
+        return ORDO_ENOMEM;
+    return queue_push(&s->pending, &op);
+}
+
 int ordo_decide_stock_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
-                             ordo_error_t *err)
+                             const char *customer_id, ordo_error_t *err)
 {
     if (!s->tx)
         return ORDO_OK;
     s->tx_orders++;
     if (seq > s->tx_last_seq)
         s->tx_last_seq = seq;
-    if (!plan->reserved)
+    if (!plan->reserved && !customer_id)
         return ORDO_OK;
     pthread_mutex_lock(&s->queue_mu);
-    int rc = queue_plan(s, plan, seq);
+    int rc = customer_id ? queue_customer(s, customer_id, seq) : ORDO_OK;
+    if (rc == ORDO_OK && plan->reserved)
+        rc = queue_plan(s, plan, seq);
     pthread_mutex_unlock(&s->queue_mu);
     return rc ? ordo_error_set(err, rc, NULL, 0, NULL, "out of memory") : ORDO_OK;
+}
+
+/* One op, with conn held (id: the order id, or the customer id). */
+static int apply_op(decide_stock_t *s, const stock_op_t *op, const char *id, ordo_error_t *e)
+{
+    if (op->kind == STOCK_OP_CUSTOMER) {
+        char key[ORDO_CUSTOMER_KEY_LEN];
+        return ordo_store_customer_key(s->store, id, key, e);
+    }
+    bool taken;
+    int rc = ordo_store_stock_reserve(s->store, op->node, op->sku, &op->seed, op->qty, false,
+                                      true, &taken, e);
+    return rc ? rc
+              : ordo_store_reservation_add(s->store, op->seq, id, op->shipment, op->node,
+                                           op->sku, op->qty, e);
 }
 
 /* With conn held: applies the next queued op (the applying queue first,
@@ -314,13 +349,8 @@ static int apply_one(decide_stock_t *s, ordo_error_t *err)
             return 0;
     }
     const stock_op_t *op = &a->ops[a->next++];
-    bool taken;
     ordo_error_t e = {0};
-    int rc = ordo_store_stock_reserve(s->store, op->node, op->sku, &op->seed, op->qty, false,
-                                      true, &taken, &e);
-    if (rc == ORDO_OK)
-        rc = ordo_store_reservation_add(s->store, op->seq, a->ids.data + op->order_off,
-                                        op->shipment, op->node, op->sku, op->qty, &e);
+    int rc = apply_op(s, op, a->ids.data + op->order_off, &e);
     if (rc == ORDO_OK)
         return 1;
     s->apply_rc = rc;
@@ -352,7 +382,11 @@ int ordo_decide_stock_apply(decide_stock_t *s, ordo_error_t *err)
         while (atomic_load(&s->conn_wanted))
             sched_yield();
         pthread_mutex_lock(&s->conn);
-        int rc = s->tx ? apply_one(s, err) : 0;
+        /* a run of ops per turn, until the decider's thread asks for the
+         * connection (rarely: at its group's commit, or a policy load) */
+        int rc = 0;
+        while (s->tx && (rc = apply_one(s, err)) == 1 && !atomic_load(&s->conn_wanted))
+            ;
         pthread_mutex_unlock(&s->conn);
         if (rc <= 0)
             return rc;

@@ -19,8 +19,14 @@
 /* One plan line's reservation, queued for the store: applied (forced) in
  * the decider's open transaction, in seq order, by whichever thread holds
  * the connection (the committer between groups, the decider at commit). */
+/* What an op does: a plan line's reservation, or the customer mapping of
+ * a decision's pseudonym (ordo_store_customer_key; order_off then points
+ * at the customer id), written by the applier, off the decider's thread. */
+enum { STOCK_OP_RESERVE = 0, STOCK_OP_CUSTOMER = 1 };
+
 typedef struct stock_op {
     uint64_t seq;
+    int kind;               /* STOCK_OP_* */
     const char *node, *sku; /* the network's ids */
     uint32_t shipment;
     uint32_t order_off;     /* the order id: at ids.data + order_off */
@@ -50,7 +56,7 @@ typedef struct decide_stock {
                                 applier lets it go first */
     bool mutexes;
     stock_queue_t pending, applying; /* applying: swapped out of pending */
-    int apply_rc;                    /* the first failed apply (under conn) */
+    _Atomic int apply_rc;            /* the first failed apply (set under conn) */
     ordo_error_t apply_err;
 } decide_stock_t;
 
@@ -74,12 +80,14 @@ int ordo_decide_stock_load(decide_stock_t *s, ordo_error_t *err);
  * no other connection can write, so the memory copy is exact and a plan
  * the engine reserved in memory fits the store's ATP. */
 int ordo_decide_stock_begin(decide_stock_t *s, bool *begun, ordo_error_t *err);
-/* Queues the plan's reservations under the decision record's seq. */
+/* Queues the plan's reservations under the decision record's seq, and
+ * the mapping of customer_id's pseudonym (NULL: none). */
 int ordo_decide_stock_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
-                             ordo_error_t *err);
-/* Applies the queued reservations, one statement per s->conn turn, so the
- * decider's thread never waits long for the connection (any thread; the
- * committer calls it after each log commit). */
+                             const char *customer_id, ordo_error_t *err);
+/* Applies the queued ops, holding s->conn for as long as the decider's
+ * thread does not ask for it (it checks conn_wanted between statements),
+ * so the decider never waits more than one statement for the connection
+ * (any thread; the committer calls it after each log commit). */
 int ordo_decide_stock_apply(decide_stock_t *s, ordo_error_t *err);
 /* With s->conn held: applies what is queued and commits the open group
  * (its reservations and the mark). */

@@ -263,34 +263,10 @@ static void *commit_main(void *arg)
             break; /* stopped, nothing left */
         q->handoff = q->handoff_tail = NULL;
         pthread_mutex_unlock(&q->commit_lock);
-        int rc = commit_group(s, g);
-        pthread_mutex_lock(&q->commit_lock);
-        if (rc == ORDO_OK) { /* answered: the store's part to the applier */
-            q->apply_due++;
-            pthread_cond_signal(&q->apply_cond);
-        }
-    }
-    pthread_mutex_unlock(&q->commit_lock);
-    return NULL;
-}
-
-/* The store's follow-up of the commits (WAL checkpoint, reservations into
- * the store's open transaction): one call covers every commit since the
- * last, while the committer syncs the next group. */
-static void *apply_main(void *arg)
-{
-    ordo_server_t *s = arg;
-    srv_queue_t *q = &s->queue;
-    pthread_setname_np(pthread_self(), "ordo-apply");
-    pthread_mutex_lock(&q->commit_lock);
-    for (;;) {
-        while (!q->apply_due && !q->apply_stop)
-            pthread_cond_wait(&q->apply_cond, &q->commit_lock);
-        if (!q->apply_due)
-            break; /* stopped, nothing left */
-        q->apply_due = 0;
-        pthread_mutex_unlock(&q->commit_lock);
-        ordo_decider_commit_after(s->decider);
+        /* answered: the store's part goes to the decider's applier
+         * thread (ordo_decider_commit_after only wakes it) */
+        if (commit_group(s, g) == ORDO_OK)
+            ordo_decider_commit_after(s->decider);
         pthread_mutex_lock(&q->commit_lock);
     }
     pthread_mutex_unlock(&q->commit_lock);
@@ -342,18 +318,7 @@ static void *decide_main(void *arg)
     return NULL;
 }
 
-/* Joins the applier once it has followed up every commit. */
-static void applier_stop(srv_queue_t *q)
-{
-    pthread_mutex_lock(&q->commit_lock);
-    q->apply_stop = true;
-    pthread_cond_broadcast(&q->apply_cond);
-    pthread_mutex_unlock(&q->commit_lock);
-    pthread_join(q->applier, NULL);
-}
-
-/* Lets the committer finish the groups it holds, then joins it; then the
- * applier. */
+/* Lets the committer finish the groups it holds, then joins it. */
 static void srv_committer_stop(srv_queue_t *q)
 {
     pthread_mutex_lock(&q->commit_lock);
@@ -361,7 +326,6 @@ static void srv_committer_stop(srv_queue_t *q)
     pthread_cond_broadcast(&q->commit_cond);
     pthread_mutex_unlock(&q->commit_lock);
     pthread_join(q->committer, NULL);
-    applier_stop(q);
 }
 
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err)
@@ -371,13 +335,8 @@ int srv_queue_start(ordo_server_t *s, ordo_error_t *err)
     pthread_cond_init(&q->cond, NULL);
     pthread_mutex_init(&q->commit_lock, NULL);
     pthread_cond_init(&q->commit_cond, NULL);
-    pthread_cond_init(&q->apply_cond, NULL);
-    if (pthread_create(&q->applier, NULL, apply_main, s))
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the applier");
-    if (pthread_create(&q->committer, NULL, commit_main, s)) {
-        applier_stop(q);
+    if (pthread_create(&q->committer, NULL, commit_main, s))
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the committer");
-    }
     if (pthread_create(&q->thread, NULL, decide_main, s)) {
         srv_committer_stop(q);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the decision thread");

@@ -74,13 +74,6 @@ typedef struct srv_queue {
     srv_req_t *handoff_tail;
     bool commit_stop;
     pthread_t committer;
-    /* the applier: the store's follow-up of each commit
-     * (ordo_decider_commit_after), off the committer, so that one group's
-     * fdatasync follows the last without the store work between them */
-    pthread_cond_t apply_cond; /* with commit_lock */
-    uint64_t apply_due;        /* commits not followed up yet */
-    bool apply_stop;
-    pthread_t applier;
 } srv_queue_t;
 
 typedef struct ordo_server {

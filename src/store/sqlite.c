@@ -183,6 +183,29 @@ static const char *const migrations[] = {
     "CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN"
     "  INSERT INTO outcome_change (order_id) VALUES (NEW.order_id);"
     "END;",
+    /* 7: reservation, the same table with its state CHECK written as
+     * comparisons: SQLite evaluates `state IN (...)` by building an
+     * ephemeral index on every insert, which made an insert 3 times
+     * slower (docs/internals/STORE.md "Cost") */
+    "CREATE TABLE reservation_v7 ("
+    "  seq        INTEGER NOT NULL CHECK (seq > 0),"
+    "  k          INTEGER NOT NULL CHECK (k >= 0),"
+    "  order_id   TEXT NOT NULL,"
+    "  shipment   INTEGER NOT NULL CHECK (shipment >= 0),"
+    "  node       TEXT NOT NULL,"
+    "  sku        TEXT NOT NULL,"
+    "  qty        INTEGER NOT NULL CHECK (qty > 0),"
+    "  state      TEXT NOT NULL"
+    "             CHECK (state = 'held' OR state = 'released' OR state = 'shipped'),"
+    "  at         INTEGER NOT NULL,"
+    "  settled_at INTEGER,"
+    "  PRIMARY KEY (seq, k)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO reservation_v7 (seq, k, order_id, shipment, node, sku, qty, state, at, settled_at)"
+    "  SELECT seq, k, order_id, shipment, node, sku, qty, state, at, settled_at FROM reservation;"
+    "DROP TABLE reservation;"
+    "ALTER TABLE reservation_v7 RENAME TO reservation;"
+    "CREATE INDEX reservation_order ON reservation (order_id);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == ORDO_STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -232,6 +255,8 @@ enum {
     ST_META_SET,
     ST_EV_SEQ,
     ST_EV_SINCE,
+    ST_RESV_INSERT_K,
+    ST_RESV_MAX_SEQ,
     ST_COUNT
 };
 
@@ -305,6 +330,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RESV_INSERT] = "INSERT INTO reservation (seq, k, order_id, shipment, node, sku, qty, state, "
                        "at) VALUES (?1, (SELECT count(*) FROM reservation WHERE seq = ?1), ?2, "
                        "?3, ?4, ?5, ?6, 'held', ?7)",
+    /* k known: a seq past every stored one (0), or the next line of the
+     * seq inserted last (sq_resv_add) */
+    [ST_RESV_INSERT_K] = "INSERT INTO reservation (seq, k, order_id, shipment, node, sku, qty, "
+                         "state, at) VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, 'held', ?7)",
+    [ST_RESV_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM reservation",
     [ST_RESV_HELD] = "SELECT seq, k, node, sku, qty FROM reservation WHERE order_id = ?1 "
                      "AND state = 'held' AND (?2 < 0 OR shipment = ?2) ORDER BY seq, k",
     [ST_RESV_MARK] = "UPDATE reservation SET state = ?3, settled_at = ?4 WHERE seq = ?1 AND k = ?2",
@@ -329,6 +359,13 @@ struct store_backend {
     sqlite3 *db;
     char path[4096];
     sqlite3_stmt *stmt[ST_COUNT];
+    /* Within one write transaction (no other connection can insert):
+     * resv_max, the highest seq stored (read once; resv_max_known), and
+     * resv_seq/resv_k, the row inserted last, so that a decision's lines
+     * take k = 0, 1, ... without counting. Forgotten at begin and rollback. */
+    uint64_t resv_max, resv_seq;
+    int64_t resv_k;
+    bool resv_max_known;
 };
 
 struct store_event_cursor {
@@ -534,6 +571,8 @@ static int migrate(store_backend_t *b, ordo_error_t *err)
 
 static int sq_tx_begin(store_backend_t *b, int depth, ordo_error_t *err)
 {
+    b->resv_seq = 0;
+    b->resv_max_known = false;
     if (depth == 1)
         return exec_stmt(b, ST_BEGIN, "begin", err);
     char sql[48];
@@ -552,6 +591,8 @@ static int sq_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)
 
 static int sq_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
 {
+    b->resv_seq = 0;
+    b->resv_max_known = false;
     if (depth == 1) {
         if (sqlite3_get_autocommit(b->db))
             return ORDO_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
@@ -1299,13 +1340,38 @@ static int sq_stock_add(store_backend_t *b, const char *node, const char *sku, i
     return rc;
 }
 
+/* The k of a new reservation row when it is known without counting: the
+ * next line of the seq inserted last, or 0 for a seq past every stored
+ * one; -1 otherwise (then the insert counts). Only inside a transaction. */
+static int64_t resv_known_k(store_backend_t *b, uint64_t seq)
+{
+    if (!seq || sqlite3_get_autocommit(b->db))
+        return -1;
+    if (seq == b->resv_seq)
+        return b->resv_k + 1;
+    if (!b->resv_max_known) {
+        sqlite3_stmt *st;
+        bool owned;
+        if (stmt_get(b, ST_RESV_MAX_SEQ, &st, &owned, NULL) != ORDO_OK)
+            return -1;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            b->resv_max = (uint64_t)sqlite3_column_int64(st, 0);
+            b->resv_max_known = true;
+        }
+        stmt_put(st, owned);
+    }
+    return b->resv_max_known && seq > b->resv_max ? 0 : -1;
+}
+
 static int sq_resv_add(store_backend_t *b, uint64_t seq, const char *order_id, uint32_t shipment,
                        const char *node, const char *sku, int64_t qty, int64_t now,
                        ordo_error_t *err)
 {
     sqlite3_stmt *st;
     bool owned;
-    int rc = stmt_get(b, ST_RESV_INSERT, &st, &owned, err);
+    int64_t k = resv_known_k(b, seq);
+    b->resv_seq = 0;
+    int rc = stmt_get(b, k >= 0 ? ST_RESV_INSERT_K : ST_RESV_INSERT, &st, &owned, err);
     if (rc != ORDO_OK)
         return rc;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
@@ -1315,9 +1381,19 @@ static int sq_resv_add(store_backend_t *b, uint64_t seq, const char *order_id, u
     bind_text(st, 5, sku);
     sqlite3_bind_int64(st, 6, qty);
     sqlite3_bind_int64(st, 7, now);
+    if (k >= 0)
+        sqlite3_bind_int64(st, 8, k);
     int s = sqlite3_step(st);
     stmt_put(st, owned);
-    return s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "insert reservation", err);
+    if (s != SQLITE_DONE)
+        return sql_fail(b, s, "insert reservation", err);
+    if (k >= 0) {
+        b->resv_seq = seq;
+        b->resv_k = k;
+        if (seq > b->resv_max)
+            b->resv_max = seq;
+    }
+    return ORDO_OK;
 }
 
 typedef struct resv_row {

@@ -1001,6 +1001,12 @@ int ordo_store_customer_key(ordo_store_t *s, const char *customer_id,
     return s->n_pend == CUSTOMER_QUEUE ? customer_flush(s, err) : ORDO_OK;
 }
 
+int ordo_store_customer_key_of(ordo_store_t *s, const char *customer_id,
+                               char key[ORDO_CUSTOMER_KEY_LEN], ordo_error_t *err)
+{
+    return customer_key(s, customer_id, key, err);
+}
+
 int ordo_store_customer_lookup(ordo_store_t *s, const char *customer_id,
                                char key[ORDO_CUSTOMER_KEY_LEN], bool *mapped, ordo_error_t *err)
 {

@@ -126,7 +126,7 @@ ALTER TABLE v5 RENAME TO outcome_event;
 CREATE INDEX outcome_event_order ON outcome_event (order_id, at);
 CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN
   INSERT INTO outcome_change (order_id) VALUES (NEW.order_id); END;
-DELETE FROM schema_version WHERE version = 6;
+DELETE FROM schema_version WHERE version >= 6;
 """ % cols)
 db.commit()
 PYEOF
@@ -134,8 +134,8 @@ check "schema 5 store made" $?
 j=$("$ORDO" outcomes ingest --data "$T/m" --json "$EX")
 echo "$j" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert (d["inserted"],d["duplicates"],d["events_stored"])==(4,13,17), d'
 check "migrated store keeps its 13 events and takes 4 measures: $j" $?
-$PY -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); assert db.execute("select max(version) from schema_version").fetchone()[0]==6; assert db.execute("select max(seq) from outcome_change").fetchone()[0]==17' "$T/m/ordo.db"
-check "schema 6, change sequence continues" $?
+$PY -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); assert db.execute("select max(version) from schema_version").fetchone()[0]==7; assert db.execute("select max(seq) from outcome_change").fetchone()[0]==17' "$T/m/ordo.db"
+check "schema 7, change sequence continues" $?
 
 # usage errors
 "$ORDO" outcomes ingest --data "$T/u" 2>/dev/null; [ $? -eq 2 ]; check "no FILE: usage" $?

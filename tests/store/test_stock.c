@@ -3,7 +3,8 @@
  * from two handles), settlement (release, ship), recovery's drop of
  * reservations past the log, the applied mark, snapshot and delta files
  * (all or nothing, errors naming file, line and field), the migration
- * from schema version 2, and outcome events settling reservations. */
+ * from schema version 2, outcome events settling reservations, and the
+ * numbering of a decision's reservation rows. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -266,6 +267,63 @@ static void test_migrate_v2(void **state)
     rm_tree(dir);
 }
 
+/* The k of each (seq) row, in order, as "seq:k seq:k ...". */
+static void ks(const char *dir, char *out, size_t n)
+{
+    char db[4200];
+    snprintf(db, sizeof db, "%s/ordo.db", dir);
+    sqlite3 *db3;
+    assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db3, "SELECT seq, k FROM reservation ORDER BY seq, k", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    out[0] = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out + strlen(out), n - strlen(out), "%lld:%lld ", sqlite3_column_int64(st, 0),
+                 sqlite3_column_int64(st, 1));
+    sqlite3_finalize(st);
+    /* schema 7: the state CHECK still refuses what is not a state */
+    assert_int_not_equal(sqlite3_exec(db3, "UPDATE reservation SET state = 'lost'", NULL, NULL,
+                                      NULL),
+                         SQLITE_OK);
+    sqlite3_close(db3);
+}
+
+/* A decision's rows take k = 0, 1, ... whether the insert counts (outside
+ * a transaction, or a seq at or below one stored) or knows its k (inside
+ * one), also after a rollback and across seqs written in turn. */
+static void test_reservation_k(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    ordo_store_t *s = open_store(dir);
+    ordo_error_t err = {0};
+    add(s, 3, "O-3", 0, 1); /* autocommit: counted */
+    add(s, 3, "O-3", 1, 1);
+    OK(ordo_store_tx_begin(s, &err));
+    add(s, 5, "O-5", 0, 1); /* past every stored seq: 0, then 1, 2 */
+    add(s, 5, "O-5", 0, 1);
+    add(s, 5, "O-5", 1, 1);
+    add(s, 3, "O-3", 2, 1); /* an older seq again: counted (2) */
+    add(s, 5, "O-5", 2, 1); /* back to 5: counted (3) */
+    OK(ordo_store_tx_commit(s, &err));
+    OK(ordo_store_tx_begin(s, &err));
+    add(s, 7, "O-7", 0, 1);
+    add(s, 7, "O-7", 0, 1);
+    OK(ordo_store_tx_rollback(s, &err)); /* seq 7 is gone and forgotten */
+    OK(ordo_store_tx_begin(s, &err));
+    add(s, 7, "O-7", 0, 1);
+    add(s, 6, "O-6", 0, 1); /* below the highest seen in this transaction */
+    add(s, 7, "O-7", 1, 1);
+    OK(ordo_store_tx_commit(s, &err));
+    char got[256];
+    ks(dir, got, sizeof got);
+    assert_string_equal(got, "3:0 3:1 3:2 5:0 5:1 5:2 5:3 6:0 7:0 7:1 ");
+    ordo_store_close(s, NULL);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_outcomes_settle),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_migrate_v2),
+        cmocka_unit_test(test_reservation_k),
     };
     /* tests/store/test_pg.sh runs the rest against PostgreSQL too; this
      * one is SQLite's own */
