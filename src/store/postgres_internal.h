@@ -27,7 +27,7 @@ struct store_backend {
     int piped;    /* how many */
 };
 
-#define PG_MAX_PARAMS 14
+#define PG_MAX_PARAMS 16
 typedef struct pg_params {
     const char *v[PG_MAX_PARAMS];
     int n;

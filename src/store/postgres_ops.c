@@ -76,6 +76,17 @@ static void event_params(pg_params_t *p, const ordo_outcome_event_t *e, int64_t 
         ordo_pg_params_f64(p, e->refund);
     else
         ordo_pg_params_null(p);
+    if (e->type == ORDO_OUTCOME_MEASURE) {
+        P_TXT(p, ordo_measure_name((int)e->measure));
+        ordo_pg_params_f64(p, e->value);
+    } else {
+        ordo_pg_params_null(p);
+        ordo_pg_params_null(p);
+    }
+    if (e->type == ORDO_OUTCOME_MEASURE && e->node[0])
+        P_TXT(p, e->node);
+    else
+        ordo_pg_params_null(p);
     P_I64(p, now);
 }
 
@@ -162,6 +173,23 @@ static int copy_id(char *dst, const char *src, const char *what, ordo_error_t *e
     return ORDO_OK;
 }
 
+/* Columns 12-14 of a measure event: its measure, value and node. */
+static int read_measure(const PGresult *r, int i, ordo_outcome_event_t *e, ordo_error_t *err)
+{
+    if (e->type != ORDO_OUTCOME_MEASURE)
+        return 1;
+    const char *name = val(r, i, 12);
+    int m = ordo_measure_from_name(name, strlen(name));
+    if (m < 0)
+        return ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, "measure",
+                              "stored event %s has unknown measure '%s'", e->event_id, name);
+    e->measure = (ordo_measure_t)m;
+    e->value = strtod(val(r, i, 13), NULL);
+    if (!PQgetisnull(r, i, 14))
+        snprintf(e->node, sizeof e->node, "%s", val(r, i, 14));
+    return 1;
+}
+
 static int pg_events_next(store_event_cursor_t *c, ordo_outcome_event_t *e, ordo_error_t *err)
 {
     const PGresult *r = c->r;
@@ -192,7 +220,7 @@ static int pg_events_next(store_event_cursor_t *c, ordo_outcome_event_t *e, ordo
     if (e->type == ORDO_OUTCOME_NONE)
         return ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, "type",
                               "stored event %s has unknown type '%s'", e->event_id, type);
-    return 1;
+    return read_measure(r, i, e, err);
 }
 
 static void pg_events_close(store_event_cursor_t *c)

@@ -86,6 +86,19 @@ static const char *const pg_migrations[] = {
     "    ('rate','labour','backlog','node_status','carrier_outage')),"
     "  effective_from BIGINT NOT NULL, effective_to BIGINT, doc TEXT NOT NULL,"
     "  PRIMARY KEY (version, line));",
+    /* 6: operational measures (SQLite's step 6): a 'measure' event type
+     * with its measure, value and node */
+    "ALTER TABLE outcome_event DROP CONSTRAINT outcome_event_type_check;"
+    "ALTER TABLE outcome_event ADD CONSTRAINT outcome_event_type_check CHECK (type IN"
+    "    ('shipped','delivered','returned','cancelled','cost','measure'));"
+    "ALTER TABLE outcome_event ADD COLUMN measure TEXT,"
+    "  ADD COLUMN value DOUBLE PRECISION, ADD COLUMN node TEXT;"
+    "ALTER TABLE outcome_event ADD CONSTRAINT outcome_event_measure_check"
+    "  CHECK ((type = 'measure') = (measure IS NOT NULL) AND"
+    "        (type = 'measure') = (value IS NOT NULL));",
+    /* 7: nothing (SQLite's step 7 rewrote its reservation CHECK for speed;
+     * PostgreSQL's needs no change), so both backends number alike */
+    "SELECT 1;",
 };
 #define PG_N_MIGRATIONS ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
@@ -137,11 +150,12 @@ enum {
 };
 
 #define PG_EV_COLS                                                                                 \
-    "event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret, carrying, refund"
+    "event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret, carrying, refund, " \
+    "measure, value, node"
 
 static const char *const pg_sql[Q_COUNT] = {
     [Q_EV_INSERT] = "INSERT INTO outcome_event (" PG_EV_COLS ", ingested_at) VALUES ($1, $2, $3, "
-                    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
+                    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING",
     [Q_EV_ORDER] = "SELECT " PG_EV_COLS " FROM outcome_event WHERE order_id = $1 "
                    "ORDER BY at, event_id",
     [Q_EV_ALL] = "SELECT " PG_EV_COLS " FROM outcome_event ORDER BY order_id, at, event_id",
