@@ -33,6 +33,7 @@
 #define ORDO_LANE_CLASSES 2
 
 typedef struct ordo_lane_dist {
+    double pmf[ORDO_TRANSIT_DAYS];
     double cdf[ORDO_TRANSIT_DAYS];
     double tail[ORDO_TRANSIT_DAYS];
 } ordo_lane_dist_t;
@@ -42,9 +43,9 @@ typedef struct ordo_lanes {
     uint32_t n_nodes, n_services;         /* the network it was built for */
     uint32_t n_dists;
     ordo_lane_dist_t *dists;
-    /* lane[((node * n_services + service) * ORDO_ZIP3_COUNT + zip3) *
-     * ORDO_LANE_CLASSES + class]: index into dists, or ORDO_LANES_NONE (the
-     * published histogram applies) */
+    /* lane[ordo_lanes_index(...)]: index into dists, or ORDO_LANES_NONE
+     * (the published histogram applies). ZIP3-major: the lanes one order
+     * looks up (its ZIP3, every node and service) lie together. */
     uint32_t *lane;
     /* proc[((node * 2 + after_cutoff) * ORDO_LANE_LOAD_BUCKETS + bucket)]
      * [j]: P(ships j working days after the order's day) */
@@ -57,10 +58,23 @@ typedef struct ordo_lanes {
  * processing row zero). NULL when out of memory. */
 ordo_lanes_t *ordo_lanes_new(uint32_t n_nodes, uint32_t n_services, uint32_t n_dists);
 void ordo_lanes_destroy(ordo_lanes_t *l);
+/* A copy for another owner (the engine takes ownership of what it is
+ * given); NULL when out of memory. */
+ordo_lanes_t *ordo_lanes_copy(const ordo_lanes_t *l);
 
-/* Fills dist d's cdf and tail from a probability mass over 0..15 days
- * (normalized here; the last day holds the mass of later days). */
+/* Fills dist d from a probability mass over 0..15 days (normalized here
+ * unless it sums to 1 within 1e-9; the last day holds the mass of later
+ * days). The cdf and tail are summed in the order the engine sums the
+ * published histograms, so a table of published rows decides exactly as
+ * the published histograms do. */
 void ordo_lanes_set_pmf(ordo_lanes_t *l, uint32_t d, const double *pmf);
+
+static inline size_t ordo_lanes_index(const ordo_lanes_t *l, uint32_t node, uint32_t service,
+                                      uint16_t zip3, int cls)
+{
+    return (((size_t)zip3 * l->n_nodes + node) * l->n_services + service) * ORDO_LANE_CLASSES +
+           (cls ? 1 : 0);
+}
 
 /* The learned distribution of a lane, or NULL (use the published one). */
 static inline const ordo_lane_dist_t *ordo_lanes_get(const ordo_lanes_t *l, uint32_t node,
@@ -68,9 +82,7 @@ static inline const ordo_lane_dist_t *ordo_lanes_get(const ordo_lanes_t *l, uint
 {
     if (!l || node >= l->n_nodes || service >= l->n_services || zip3 >= ORDO_ZIP3_COUNT)
         return NULL;
-    uint32_t d = l->lane[(((size_t)node * l->n_services + service) * ORDO_ZIP3_COUNT + zip3) *
-                             ORDO_LANE_CLASSES +
-                         (cls ? 1 : 0)];
+    uint32_t d = l->lane[ordo_lanes_index(l, node, service, zip3, cls)];
     return d == ORDO_LANES_NONE ? NULL : &l->dists[d];
 }
 

@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 #include "lanes.h"
 #include "network.h"
 
@@ -164,6 +165,33 @@ typedef struct ordo_eta_eval {
 int ordo_eta_evaluate(const ordo_eta_model_t *m, const ordo_network_t *net,
                       const ordo_eta_obs_t *obs, size_t n, int64_t from, ordo_eta_eval_t *out,
                       ordo_error_t *err);
+
+/* ---- drift (eta_drift.c): calibration on outcomes after training ---- */
+
+#define ORDO_ETA_DRIFT_BOUND 0.02 /* 2 points of probability */
+#define ORDO_ETA_DRIFT_MIN_N 1000 /* predictions a decile needs to count */
+#define ORDO_ETA_DRIFT_FILE "drift.json" /* in DATA/models */
+
+typedef struct ordo_eta_drift {
+    char model[32], hash[17];
+    int64_t checked_at;       /* Unix seconds */
+    uint64_t predictions;     /* on-time predictions scored (outcomes after training) */
+    double calibration_error; /* worst decile with >= min_n predictions; NAN: none has */
+    double mean_error;        /* |mean prediction - observed rate| over all */
+    double brier;
+    double bound;
+    uint64_t min_n;
+    bool alarm; /* either error above bound (the mean one once >= min_n predictions) */
+} ordo_eta_drift_t;
+
+/* The drift state of a model from its scores on outcomes after training. */
+void ordo_eta_drift_check(const ordo_eta_info_t *model, const ordo_eta_eval_t *ev, double bound,
+                          uint64_t min_n, int64_t now, ordo_eta_drift_t *out);
+/* DATA/models/drift.json: written atomically by ordo model show --data,
+ * read by ordo serve's /metrics. */
+int ordo_eta_drift_write(const char *models_dir, const ordo_eta_drift_t *d, ordo_error_t *err);
+int ordo_eta_drift_read(const char *models_dir, ordo_eta_drift_t *d, ordo_error_t *err);
+void ordo_eta_drift_json(const ordo_eta_drift_t *d, ordo_jsonw_t *w);
 
 /* Primitives, checked against numpy (tools/fixtures/make_model_fixtures.py). */
 double ordo_eta_pinball_loss(double y, double q, double tau);

@@ -534,33 +534,112 @@ static int run_eval(const ordo_cli_args_t *a)
 
 /* ---- ordo model show ---- */
 
-static int run_show(const ordo_cli_args_t *a)
+/* The model's calibration on the data directory's outcomes after its
+ * training: 1 and *out filled, 0 when there are none yet, or an error. */
+static int drift_check(const ordo_cli_args_t *a, const char *data, const char *path,
+                       ordo_eta_drift_t *out, ordo_error_t *err)
 {
-    char path[4096];
-    ordo_error_t err = {0};
-    ordo_eta_info_t in;
-    int rc = model_path(a->pos[0], ordo_cli_get(a, "data"), path, sizeof path, &err);
+    double bound = ORDO_ETA_DRIFT_BOUND, min_n = ORDO_ETA_DRIFT_MIN_N;
+    const char *b = ordo_cli_get(a, "bound"), *n = ordo_cli_get(a, "min-n");
+    if ((b && ordo_parse_double(b, strlen(b), &bound)) || (n && ordo_parse_double(n, strlen(n), &min_n)))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, b ? "bound" : "min-n", "wants a number");
+    run_data_t d;
+    ordo_eta_model_t *m = NULL;
+    ordo_eta_eval_t ev;
+    ordo_datadir_t dd;
+    int rc = run_load(&d, data, NULL, err);
     if (!rc)
-        rc = ordo_eta_model_read_info(path, &in, &err);
-    if (rc)
-        return ordo_cli_fail(&err, rc, a->json);
-    if (!a->json) {
-        print_info_text(&in);
-        printf("  file          %s\n", path);
-        return ORDO_EXIT_OK;
+        rc = ordo_eta_model_load(d.net, path, &m, err);
+    if (!rc && (rc = ordo_eta_evaluate(m, d.net, d.obs, d.n_obs, 0, &ev, err)) == ORDO_ENOTFOUND)
+        rc = 0; /* nothing after training yet */
+    else if (!rc) {
+        ordo_eta_drift_check(ordo_eta_model_info(m), &ev, bound, (uint64_t)min_n, ordo_now_unix(),
+                             out);
+        if (!(rc = ordo_datadir_init(&dd, data, err)) &&
+            !(rc = ordo_eta_drift_write(dd.models, out, err)))
+            rc = 1;
     }
+    ordo_eta_model_destroy(m);
+    run_data_free(&d);
+    return rc;
+}
+
+static void print_drift_text(const ordo_eta_drift_t *d, const char *data)
+{
+    printf("  drift         %llu on-time predictions since training: worst decile %.2f pp, "
+           "overall %.2f pp (bound %.2f pp, deciles of >= %llu)\n",
+           (unsigned long long)d->predictions, 100 * d->calibration_error, 100 * d->mean_error,
+           100 * d->bound, (unsigned long long)d->min_n);
+    if (d->alarm)
+        printf("  ALARM         calibration out of bound: retrain (ordo model train --run %s)\n",
+               data);
+}
+
+static void print_show_json(const ordo_eta_info_t *in, const char *path, int drift,
+                            const ordo_eta_drift_t *d, const char *data)
+{
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, &b, 0);
     ordo_jsonw_obj_begin(&w);
-    write_info(&w, &in);
+    write_info(&w, in);
     ordo_jsonw_kstr(&w, "file", path);
+    ordo_jsonw_key(&w, "drift");
+    if (drift > 0)
+        ordo_eta_drift_json(d, &w);
+    else
+        ordo_jsonw_null(&w);
+    if (drift > 0 && d->alarm) {
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "ordo model train --run %s", data);
+        ordo_jsonw_kstr(&w, "suggestion", cmd);
+    }
     ordo_jsonw_obj_end(&w);
     ordo_jsonw_finish(&w);
     ordo_cli_print_buf(&b);
     ordo_buf_free(&b);
+}
+
+static int run_show(const ordo_cli_args_t *a)
+{
+    char path[4096];
+    ordo_error_t err = {0};
+    ordo_eta_info_t in;
+    ordo_eta_drift_t drift;
+    const char *data = ordo_cli_get(a, "data");
+    int rc = model_path(a->pos[0], data, path, sizeof path, &err);
+    if (!rc)
+        rc = ordo_eta_model_read_info(path, &in, &err);
+    int dr = rc || !data ? 0 : drift_check(a, data, path, &drift, &err);
+    if (rc || dr < 0)
+        return ordo_cli_fail(&err, rc ? rc : dr, a->json);
+    if (a->json) {
+        print_show_json(&in, path, dr, &drift, data);
+        return ORDO_EXIT_OK;
+    }
+    print_info_text(&in);
+    printf("  file          %s\n", path);
+    if (dr > 0)
+        print_drift_text(&drift, data);
+    else if (data)
+        printf("  drift         no outcomes after training yet\n");
     return ORDO_EXIT_OK;
+}
+
+int ordo_cli_eta_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,
+                             ordo_error_t *err)
+{
+    ordo_eta_model_t *m;
+    int rc = ordo_eta_model_load(net, path, &m, err);
+    if (rc)
+        return rc;
+    ordo_lanes_t *lanes = ordo_eta_model_take_lanes(m);
+    ordo_eta_model_destroy(m);
+    if (!lanes)
+        return ordo_error_set(err, ORDO_ENOMEM, path, 0, NULL, "out of memory");
+    ordo_engine_set_lanes(eng, lanes);
+    return ORDO_OK;
 }
 
 /* ---- the command table ---- */
@@ -619,15 +698,24 @@ static const ordo_cli_cmd_t cmd_eval = {
 };
 
 static const ordo_cli_opt_t show_opts[] = {
-    {"data", 0, "DIR", "the data directory whose models/ holds M when M is a version"},
+    {"data", 0, "DIR", "the data directory whose models/ holds M when M is a version;\n"
+                       "with it, M's calibration on DIR's outcomes after its training\n"
+                       "is checked (drift) and saved for ordo serve's /metrics"},
+    {"bound", 0, "B", "drift alarm above this calibration error (default 0.02)"},
+    {"min-n", 0, "N", "predictions a decile needs to count (default 1000)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_show = {
     .name = "show",
     .summary = "what a model file holds: version, hash, training span, lanes",
-    .usage = "model show M [--data DIR] [--json]",
+    .usage = "model show M [--data DIR [--bound B] [--min-n N]] [--json]",
     .about = "Prints a model's version, content hash, the run and span it was trained on,\n"
-             "how many lanes, destinations, pooled rows and processing rows it learned, and its shrinkage.",
+             "how many lanes, destinations, pooled rows and processing rows it learned, and its\n"
+             "shrinkage. With --data, also its drift: the calibration of its on-time\n"
+             "probability on the outcomes decided after its training (worst decile with N or\n"
+             "more predictions, and overall); above the bound it raises an alarm and suggests\n"
+             "a retrain. The state is saved as DIR/models/drift.json, which ordo serve's\n"
+             "/metrics reports (ordo_eta_drift_alarm).",
     .examples = "ordo model show run1/models/eta-v1.json\n"
                 "ordo model show latest --data run1 --json",
     .opts = show_opts,

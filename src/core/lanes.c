@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — the lane table (include/ordo/lanes.h): learned transit
  * distributions per lane and processing delay per node, read by the engine. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,23 +37,43 @@ void ordo_lanes_destroy(ordo_lanes_t *l)
     free(l);
 }
 
+ordo_lanes_t *ordo_lanes_copy(const ordo_lanes_t *s)
+{
+    ordo_lanes_t *l = ordo_lanes_new(s->n_nodes, s->n_services, s->n_dists);
+    if (!l)
+        return NULL;
+    memcpy(l->version, s->version, sizeof l->version);
+    memcpy(l->dists, s->dists, (size_t)s->n_dists * sizeof *s->dists);
+    memcpy(l->lane, s->lane,
+           (size_t)s->n_nodes * s->n_services * ORDO_ZIP3_COUNT * ORDO_LANE_CLASSES *
+               sizeof *l->lane);
+    memcpy(l->proc, s->proc, (size_t)s->n_nodes * 2 * ORDO_LANE_LOAD_BUCKETS * sizeof *l->proc);
+    return l;
+}
+
 void ordo_lanes_set_pmf(ordo_lanes_t *l, uint32_t d, const double *pmf)
 {
     ordo_lane_dist_t *t = &l->dists[d];
     double sum = 0;
     for (int i = 0; i < ORDO_TRANSIT_DAYS; i++)
         sum += pmf[i] > 0 ? pmf[i] : 0;
+    bool norm = sum > 0 && fabs(sum - 1) > 1e-9;
     double c = 0;
     for (int i = 0; i < ORDO_TRANSIT_DAYS; i++) {
-        c += sum > 0 && pmf[i] > 0 ? pmf[i] / sum : 0;
+        t->pmf[i] = pmf[i] > 0 ? norm ? pmf[i] / sum : pmf[i] : 0;
+        c += t->pmf[i];
         t->cdf[i] = c > 1 ? 1 : c;
     }
-    t->cdf[ORDO_TRANSIT_DAYS - 1] = 1;
-    /* tail[k] = E[max(0, T - k)] = sum over t >= k of P(T > t) */
-    double tail = 0;
-    for (int k = ORDO_TRANSIT_DAYS - 1; k >= 0; k--) {
-        tail += 1 - t->cdf[k];
-        t->tail[k] = tail;
+    if (norm || sum <= 0)
+        t->cdf[ORDO_TRANSIT_DAYS - 1] = 1;
+    /* tail[k] = E[max(0, T − k)] = Σ_t pmf[t] · max(0, t − k) */
+    for (int k = 0; k < ORDO_TRANSIT_DAYS; k++) {
+        double e = 0;
+        for (int i = 0; i < ORDO_TRANSIT_DAYS; i++) {
+            int a = i - k;
+            e += t->pmf[i] * (a > 0 ? a : 0);
+        }
+        t->tail[k] = e;
     }
 }
 

@@ -50,17 +50,7 @@ const ordo_lanes_t *ordo_eta_model_lanes(const ordo_eta_model_t *m)
 
 ordo_lanes_t *ordo_eta_model_take_lanes(const ordo_eta_model_t *m)
 {
-    const ordo_lanes_t *s = m->table;
-    ordo_lanes_t *l = ordo_lanes_new(s->n_nodes, s->n_services, s->n_dists);
-    if (!l)
-        return NULL;
-    memcpy(l->version, s->version, sizeof l->version);
-    memcpy(l->dists, s->dists, (size_t)s->n_dists * sizeof *s->dists);
-    memcpy(l->lane, s->lane,
-           (size_t)s->n_nodes * s->n_services * ORDO_ZIP3_COUNT * ORDO_LANE_CLASSES *
-               sizeof *l->lane);
-    memcpy(l->proc, s->proc, (size_t)s->n_nodes * 2 * ORDO_LANE_LOAD_BUCKETS * sizeof *l->proc);
-    return l;
+    return ordo_lanes_copy(m->table);
 }
 
 void eta_train_span(ordo_eta_model_t *m, const ordo_eta_obs_t *obs, size_t n, int64_t until)
@@ -125,13 +115,12 @@ static void fill_fallbacks(const ordo_eta_model_t *m, ordo_lanes_t *l, uint32_t 
     static const int levels[] = {ETA_DEST, ETA_POOL, ETA_POOL_ALL};
     for (uint32_t k = 0; k < nd->n_services; k++) {
         uint32_t s = nd->services[k];
-        uint32_t *row = &l->lane[((size_t)node * net->n_services + s) * ORDO_ZIP3_COUNT *
-                                 ORDO_LANE_CLASSES];
         for (uint32_t zc = 0; zc < ORDO_ZIP3_COUNT * ORDO_LANE_CLASSES; zc++) {
             uint16_t z = (uint16_t)(zc / ORDO_LANE_CLASSES);
             int c = (int)(zc % ORDO_LANE_CLASSES);
-            for (int i = 0; i < 3 && row[zc] == ORDO_LANES_NONE; i++)
-                row[zc] = dist_of(m, levels[i], eta_key(net, levels[i], node, s, z, c));
+            uint32_t *cell = &l->lane[ordo_lanes_index(l, node, s, z, c)];
+            for (int i = 0; i < 3 && *cell == ORDO_LANES_NONE; i++)
+                *cell = dist_of(m, levels[i], eta_key(net, levels[i], node, s, z, c));
         }
     }
 }
@@ -176,10 +165,15 @@ int eta_model_build(ordo_eta_model_t *m, ordo_error_t *err)
         ordo_lanes_set_pmf(l, m->n_pool + i, m->dests[i].pmf);
     for (uint32_t i = 0; i < m->n_lanes; i++)
         ordo_lanes_set_pmf(l, base + i, m->lanes[i].pmf);
-    for (uint32_t i = 0; i < m->n_lanes; i++)
-        if (m->lanes[i].key <
-            (uint64_t)net->n_nodes * net->n_services * ORDO_ZIP3_COUNT * ORDO_LANE_CLASSES)
-            l->lane[m->lanes[i].key] = base + i;
+    for (uint32_t i = 0; i < m->n_lanes; i++) {
+        /* key: ((node·S + service)·1000 + zip3)·2 + class */
+        uint64_t k = m->lanes[i].key, nsz = k / ORDO_LANE_CLASSES, ns = nsz / ORDO_ZIP3_COUNT;
+        if (ns / net->n_services < net->n_nodes)
+            l->lane[ordo_lanes_index(l, (uint32_t)(ns / net->n_services),
+                                     (uint32_t)(ns % net->n_services),
+                                     (uint16_t)(nsz % ORDO_ZIP3_COUNT),
+                                     (int)(k % ORDO_LANE_CLASSES))] = base + i;
+    }
     for (uint32_t n = 0; n < net->n_nodes; n++)
         fill_fallbacks(m, l, n);
     fill_proc(m, l);

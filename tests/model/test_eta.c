@@ -299,6 +299,54 @@ static void test_files(void **state)
     free(obs);
 }
 
+static void test_drift(void **state)
+{
+    (void)state;
+    ordo_eta_info_t in = {.version = "eta-v4", .hash = "0123456789abcdef"};
+    ordo_eta_eval_t ev = {0};
+    /* 1,500 predictions of 0.5 and 0.85 each, observed 0.5 and 0.84 */
+    for (int i = 0; i < 1500; i++) {
+        ordo_eta_reliability_add(&ev.model, 0.5, i % 2);
+        ordo_eta_reliability_add(&ev.model, 0.85, i % 100 < 84);
+    }
+    ordo_eta_drift_t d;
+    ordo_eta_drift_check(&in, &ev, ORDO_ETA_DRIFT_BOUND, 1000, 1000000, &d);
+    assert_false(d.alarm);
+    assert_true(fabs(d.calibration_error - 0.01) < 1e-9);
+    assert_int_equal(d.predictions, 3000);
+    /* the 0.85 decile now arrives at 0.80: 5 points off */
+    ordo_eta_eval_t bad = {0};
+    for (int i = 0; i < 1500; i++) {
+        ordo_eta_reliability_add(&bad.model, 0.5, i % 2);
+        ordo_eta_reliability_add(&bad.model, 0.85, i % 100 < 80);
+    }
+    ordo_eta_drift_check(&in, &bad, ORDO_ETA_DRIFT_BOUND, 1000, 1000000, &d);
+    assert_true(d.alarm);
+    /* too few predictions in every decile, and overall: no alarm yet */
+    ordo_eta_eval_t few = {0};
+    for (int i = 0; i < 100; i++)
+        ordo_eta_reliability_add(&few.model, 0.9, 0);
+    ordo_eta_drift_check(&in, &few, ORDO_ETA_DRIFT_BOUND, 1000, 1000000, &d);
+    assert_false(d.alarm);
+    assert_true(isnan(d.calibration_error));
+    /* the state file round trip */
+    char dir[] = "/tmp/ordo-test-drift-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    ordo_eta_drift_check(&in, &bad, ORDO_ETA_DRIFT_BOUND, 1000, 1000000, &d);
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_eta_drift_write(dir, &d, &err), ORDO_OK);
+    ordo_eta_drift_t back;
+    assert_int_equal(ordo_eta_drift_read(dir, &back, &err), ORDO_OK);
+    assert_string_equal(back.model, "eta-v4");
+    assert_true(back.alarm);
+    assert_int_equal(back.predictions, 3000);
+    assert_true(fabs(back.calibration_error - d.calibration_error) < 1e-15);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, ORDO_ETA_DRIFT_FILE);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +354,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shrinkage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prob_by, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+        cmocka_unit_test(test_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

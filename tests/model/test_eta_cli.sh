@@ -51,6 +51,29 @@ grep -q "pinball loss" "$tmp/e.txt" && grep -q "Brier score" "$tmp/e.txt" && ok 
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["version"]=="eta-v2" and s["destinations"]>0' \
     "$tmp/s.json" && ok || bad "show --json"
 "$ordo" model show "$run/models/eta-v1.json" | grep -q "model eta-v1" && ok || bad "show by path"
+# drift: calibration on the outcomes after training, saved for /metrics
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["drift"]; assert d["predictions"]>0 and d["alarm"] in (True, False), d' \
+    "$tmp/s.json" && ok || bad "show --data has no drift check"
+"$ordo" model show latest --data "$run" --bound 1 --json > "$tmp/s1.json" || bad "show --bound 1"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert not s["drift"]["alarm"] and "suggestion" not in s' \
+    "$tmp/s1.json" && ok || bad "a calibration within bound raises an alarm"
+[ -f "$run/models/drift.json" ] && ok || bad "no models/drift.json"
+"$ordo" model show latest --data "$run" --bound 0 --min-n 1 --json > "$tmp/s2.json" || bad "show --bound"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["drift"]["alarm"] and "model train" in s["suggestion"]' \
+    "$tmp/s2.json" && ok || bad "an out-of-bound calibration raises no alarm"
+"$ordo" model show latest --data "$run" --bound 0 --min-n 1 | grep -q "ALARM" && ok || bad "no ALARM line"
+
+# the engine times shipments with the model; the record names it
+"$ordo" log show --order S001-000002 --data "$run" --json | python3 -c '
+import json, sys; print(json.dumps(json.loads(sys.stdin.readline())["order"]))' > "$tmp/order.json"
+"$ordo" source --network "$run/network" --policy default --eta-model "$run/models/eta-v1.json" --record \
+    --compact "$tmp/order.json" > "$tmp/rec.json" || bad "source --eta-model exits $?"
+grep -q '"eta_model":"eta-v1:' "$tmp/rec.json" && ok || bad "the record does not name the model"
+printf '{"name":"pub","eta":"published","strategies":[{"name":"s","type":"weighted","weights":{"cost":1}}]}' \
+    > "$tmp/pub.json"
+"$ordo" source --network "$run/network" --eta-model "$run/models/eta-v1.json" --record \
+    --policy "$tmp/pub.json" --compact "$tmp/order.json" > "$tmp/rec2.json" || bad "eta published"
+grep -q '"eta_model"' "$tmp/rec2.json" && bad "a published-eta policy names a model" || ok
 
 # errors name what is wrong
 "$ordo" model train > /dev/null 2> "$tmp/err"; rc=$?
