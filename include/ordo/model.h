@@ -74,6 +74,9 @@ typedef struct ordo_eta_params {
     double k_proc;   /* processing row toward the node, node toward all (default 20) */
 } ordo_eta_params_t;
 void ordo_eta_params_default(ordo_eta_params_t *p);
+/* "params": {"k_lane", "k_region", "k_proc"}, as model files and ordo
+ * model show write them. */
+void ordo_eta_params_json(const ordo_eta_params_t *p, ordo_jsonw_t *w);
 
 typedef struct ordo_eta_model ordo_eta_model_t;
 

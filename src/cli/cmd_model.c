@@ -306,12 +306,7 @@ static void write_info(ordo_jsonw_t *w, const ordo_eta_info_t *in)
     ordo_jsonw_kint(w, "destinations", in->destinations);
     ordo_jsonw_kint(w, "pooled", in->pooled);
     ordo_jsonw_kint(w, "processing_rows", in->processing_rows);
-    ordo_jsonw_key(w, "params");
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kdouble(w, "k_lane", in->params.k_lane);
-    ordo_jsonw_kdouble(w, "k_region", in->params.k_region);
-    ordo_jsonw_kdouble(w, "k_proc", in->params.k_proc);
-    ordo_jsonw_obj_end(w);
+    ordo_eta_params_json(&in->params, w);
 }
 
 static void print_train(const ordo_eta_model_t *m, const char *path, const run_data_t *d,

@@ -94,6 +94,16 @@ static void write_proc(ordo_jsonw_t *w, const ordo_eta_model_t *m)
     ordo_jsonw_arr_end(w);
 }
 
+void ordo_eta_params_json(const ordo_eta_params_t *p, ordo_jsonw_t *w)
+{
+    ordo_jsonw_key(w, "params");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "k_lane", p->k_lane);
+    ordo_jsonw_kdouble(w, "k_region", p->k_region);
+    ordo_jsonw_kdouble(w, "k_proc", p->k_proc);
+    ordo_jsonw_obj_end(w);
+}
+
 static void write_head(ordo_jsonw_t *w, const ordo_eta_model_t *m)
 {
     const ordo_eta_info_t *in = &m->info;
@@ -107,12 +117,7 @@ static void write_head(ordo_jsonw_t *w, const ordo_eta_model_t *m)
     ordo_jsonw_kint(w, "shipments", (int64_t)in->shipments);
     write_time(w, "trained_from", in->trained_from);
     write_time(w, "trained_until", in->trained_until);
-    ordo_jsonw_key(w, "params");
-    ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kdouble(w, "k_lane", in->params.k_lane);
-    ordo_jsonw_kdouble(w, "k_region", in->params.k_region);
-    ordo_jsonw_kdouble(w, "k_proc", in->params.k_proc);
-    ordo_jsonw_obj_end(w);
+    ordo_eta_params_json(&in->params, w);
 }
 
 int ordo_eta_model_write(const ordo_eta_model_t *m, ordo_buf_t *out)

@@ -36,7 +36,7 @@ static void check_line(char *line)
     char *arrow = strstr(line, "=>");
     assert_non_null(arrow);
     char *p = line, *q = arrow + 2;
-    double in[200], want[2];
+    double in[200] = {0}, want[2] = {0};
     if (!strncmp(line, "quantile ", 9)) {
         p += 9;
         assert_int_equal(read_doubles(&p, in, 17), 0);
