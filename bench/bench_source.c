@@ -387,33 +387,90 @@ static ordo_signals_t *bench_signals(const ordo_network_t *net)
     return snap;
 }
 
-/* Without and with the --signals snapshot, alternating (the machine's
- * drift hits both alike): the median rate of each and their ratio. */
-static void signals_pairs(bench_t *b, int repeats, ordo_arena_t *a)
+/* Without and with a feature (set(b, ctx, on) switches it), alternating
+ * (the machine's drift hits both alike): the median rate of each and their
+ * ratio. */
+static void alternate(bench_t *b, int repeats, ordo_arena_t *a, const char *what,
+                      void (*set)(bench_t *, void *, bool), void *ctx)
 {
-    ordo_signals_t *snap = bench_signals(b->net);
     uint64_t *lat = malloc(sizeof *lat * b->n_orders);
     double *off = calloc((size_t)repeats, sizeof *off), *on = calloc((size_t)repeats, sizeof *on);
     run_result_t r0, r1;
     for (int r = 0; r < repeats; r++) {
-        run_signals = NULL;
+        set(b, ctx, false);
         run_once(b, false, &r0, lat, a);
-        run_signals = snap;
+        set(b, ctx, true);
         run_once(b, false, &r1, lat, a);
         off[r] = r0.per_sec;
         on[r] = r1.per_sec;
     }
-    run_signals = NULL;
+    set(b, ctx, false);
     qsort(off, (size_t)repeats, sizeof *off, cmp_dbl);
     qsort(on, (size_t)repeats, sizeof *on, cmp_dbl);
-    printf("signals: without %.0f decisions/s, with %.0f (medians of %d alternating runs): "
-           "%.1f%%; with signals: arena mallocs after warm-up %llu, plans digest %016llx\n",
-           off[repeats / 2], on[repeats / 2], repeats, 100 * on[repeats / 2] / off[repeats / 2],
-           (unsigned long long)r1.block_allocs, (unsigned long long)r1.digest);
+    printf("%s: without %.0f decisions/s, with %.0f (medians of %d alternating runs): "
+           "%.1f%%; with %s: arena mallocs after warm-up %llu, plans digest %016llx\n",
+           what, off[repeats / 2], on[repeats / 2], repeats, 100 * on[repeats / 2] / off[repeats / 2],
+           what, (unsigned long long)r1.block_allocs, (unsigned long long)r1.digest);
     free(off);
     free(on);
     free(lat);
+}
+
+static void set_signals(bench_t *b, void *snap, bool on)
+{
+    (void)b;
+    run_signals = on ? snap : NULL;
+}
+
+static void signals_pairs(bench_t *b, int repeats, ordo_arena_t *a)
+{
+    ordo_signals_t *snap = bench_signals(b->net);
+    alternate(b, repeats, a, "signals", set_signals, snap);
     ordo_signals_destroy(snap);
+}
+
+/* The --lanes table: a learned distribution for every lane (node, service,
+ * ZIP3, class) of the network, each equal to the published histogram of
+ * its (service, zone): decisions are the same as without (the plans
+ * digests must match), and the difference is the cost of the lookups. */
+static ordo_lanes_t *bench_lanes(const ordo_network_t *net)
+{
+    uint32_t S = net->n_services;
+    ordo_lanes_t *l = ordo_lanes_new(net->n_nodes, S, S * ORDO_ZONES);
+    if (!l)
+        exit(1);
+    for (uint32_t d = 0; d < S * ORDO_ZONES; d++)
+        ordo_lanes_set_pmf(l, d, net->services[d / ORDO_ZONES].transit[d % ORDO_ZONES]);
+    for (uint32_t n = 0; n < net->n_nodes; n++)
+        for (uint32_t sv = 0; sv < S; sv++)
+            for (uint32_t z = 0; z < ORDO_ZIP3_COUNT; z++) {
+                int zone = ordo_network_zone(net, n, (uint16_t)z);
+                for (int c = 0; zone >= 1 && c < ORDO_LANE_CLASSES; c++)
+                    l->lane[ordo_lanes_index(l, n, sv, (uint16_t)z, c)] =
+                        sv * ORDO_ZONES + (uint32_t)zone - 1;
+            }
+    snprintf(l->version, sizeof l->version, "bench-v1:00000000");
+    return l;
+}
+
+static void set_lanes(bench_t *b, void *ctx, bool on)
+{
+    ordo_lanes_t **keep = ctx; /* the engine owns what it is given: hand it copies */
+    if (!on) {
+        ordo_engine_set_lanes(b->eng, NULL);
+        return;
+    }
+    ordo_lanes_t *l = ordo_lanes_copy(keep[0]);
+    if (!l)
+        exit(1);
+    ordo_engine_set_lanes(b->eng, l);
+}
+
+static void lanes_pairs(bench_t *b, int repeats, ordo_arena_t *a)
+{
+    ordo_lanes_t *l = bench_lanes(b->net);
+    alternate(b, repeats, a, "lanes", set_lanes, &l);
+    ordo_lanes_destroy(l);
 }
 
 typedef struct thr {
@@ -442,7 +499,7 @@ int main(int argc, char **argv)
 {
     uint32_t nodes = 1000, skus = 100000, n_orders = 100000;
     int repeats = 5, threads = 0;
-    bool quick = false, gap = false, with_signals = false;
+    bool quick = false, gap = false, with_signals = false, with_lanes = false, lanes_on = false;
     const char *policy_name = "default";
     char dir[512];
     snprintf(dir, sizeof dir, "%s/bench-network", ORDO_BINARY_DIR);
@@ -467,6 +524,10 @@ int main(int argc, char **argv)
             gap = true;
         else if (!strcmp(argv[i], "--signals"))
             with_signals = true;
+        else if (!strcmp(argv[i], "--lanes"))
+            with_lanes = true;
+        else if (!strcmp(argv[i], "--lanes-on")) /* every run with the --lanes table (perf stat) */
+            lanes_on = true;
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
             if (!(dump_fp = fopen(argv[++i], "w"))) {
                 perror(argv[i]);
@@ -476,7 +537,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: bench_source [--nodes N] [--skus N] [--orders N] "
                     "[--repeats R] [--policy NAME|FILE] [--dir DIR] [--threads T] [--quick] "
-                    "[--gap] [--dump FILE] [--signals]\n");
+                    "[--gap] [--dump FILE] [--signals] [--lanes] [--lanes-on]\n");
             return 2;
         }
     }
@@ -526,9 +587,13 @@ int main(int argc, char **argv)
     b.n_orders = n_orders;
     make_orders(&b, orders_arena, 7);
     ordo_arena_t *a = ordo_arena_create(1 << 20);
+    if (lanes_on)
+        ordo_engine_set_lanes(b.eng, bench_lanes(b.net));
     report("explain off", &b, false, repeats, a);
     if (with_signals)
         signals_pairs(&b, repeats, a);
+    if (with_lanes)
+        lanes_pairs(&b, repeats, a);
     if (!quick)
         report("explain on", &b, true, repeats > 3 ? 3 : repeats, a);
     if (!quick || gap)

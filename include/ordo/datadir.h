@@ -32,6 +32,7 @@ typedef struct ordo_datadir {
     char log[ORDO_DATADIR_PATH_MAX];     /* DIR/log */
     char facts[ORDO_DATADIR_PATH_MAX];   /* DIR/facts */
     char summary[ORDO_DATADIR_PATH_MAX]; /* DIR/summary.json */
+    char models[ORDO_DATADIR_PATH_MAX];  /* DIR/models: versioned model files (model.h) */
 } ordo_datadir_t;
 
 /* Names of the entries, relative to DIR. */
@@ -40,6 +41,7 @@ typedef struct ordo_datadir {
 #define ORDO_DATADIR_LOG "log"
 #define ORDO_DATADIR_FACTS "facts"
 #define ORDO_DATADIR_SUMMARY "summary.json"
+#define ORDO_DATADIR_MODELS "models"
 
 /* Fills d for the data directory root (not touched on disk). ORDO_EINVAL,
  * naming the field "data_dir", when root is NULL, empty or too long. */

@@ -23,5 +23,7 @@
 #include "log.h"
 #include "exp.h"
 #include "decide.h"
+#include "lanes.h"
+#include "model.h"
 
 #endif

@@ -287,6 +287,10 @@ typedef struct ordo_policy {
     ordo_service_policy_t service;
     ordo_risk_policy_t risk; /* "risk" and "carrier_caps" */
     ordo_labour_policy_t labour; /* "labour": saturation from signals */
+    /* "eta": "published" times shipments with the carriers' published
+     * histograms even when the engine has learned lanes (ordo_engine_set_lanes);
+     * "learned" (the default) uses them where it has them */
+    bool eta_published;
 } ordo_policy_t;
 
 /* Parses and validates a policy document. Unknown fields, NaN or

@@ -21,6 +21,7 @@
 #include "error.h"
 #include "inventory.h"
 #include "json.h"
+#include "lanes.h"
 #include "network.h"
 #include "order.h"
 #include "policy.h"
@@ -98,6 +99,15 @@ double ordo_engine_days_of_supply(const ordo_engine_t *eng, uint32_t cell);
 void ordo_engine_set_signals(ordo_engine_t *eng, ordo_signals_t *snap);
 /* The snapshot in force (never NULL: ordo_signals_empty() when none). */
 const ordo_signals_t *ordo_engine_signals(const ordo_engine_t *eng);
+
+/* Swaps the learned lane table decisions time shipments with (lanes.h;
+ * a learned model fills it, model.h), atomically and without blocking a
+ * decision, as ordo_engine_set_signals: the engine takes ownership, the
+ * replaced table is kept until ordo_engine_destroy. NULL: the published
+ * histograms again. A policy with "eta": "published" ignores it. */
+void ordo_engine_set_lanes(ordo_engine_t *eng, ordo_lanes_t *lanes);
+/* The table in force, NULL when none. */
+const ordo_lanes_t *ordo_engine_lanes(const ordo_engine_t *eng);
 
 /* ---- plans ---- */
 
@@ -304,6 +314,9 @@ typedef struct ordo_plan {
     uint64_t signals_version;
     uint32_t n_signals;
     ordo_signal_use_t *signals;
+    /* the learned lane table the decision was timed with ("eta-v3:1f2e3d4c",
+     * lanes.h), NULL: the published histograms; owned by the engine */
+    const char *eta_model;
 } ordo_plan_t;
 
 typedef struct ordo_decide_opts {

@@ -178,6 +178,10 @@ int ordo_cli_log_checkpoint(const char *dir, const char *at, const char *key, bo
 int ordo_cli_log_archive(const char *dir, const char *before, const char *to, const char *pubkey,
                          bool json);
 int ordo_cli_log_public_key(const char *arg, uint8_t pk[ORDO_LOG_PK_BYTES], bool json);
+/* Loads a learned ETA model file against net and hands its lane table to
+ * the engine (cmd_model.c): `ordo source --eta-model`, `ordo serve`. */
+int ordo_cli_eta_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,
+                             ordo_error_t *err);
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 

@@ -91,6 +91,8 @@ static int source_open(const ordo_cli_args_t *a, ordo_decider_options_t *dopt, s
         rc = ordo_cli_network_load(ordo_cli_get(a, "network"), &env->net, &err);
     if (!rc)
         rc = ordo_engine_create(env->net, NULL, &env->eng, &err);
+    if (!rc && ordo_cli_get(a, "eta-model"))
+        rc = ordo_cli_eta_model_apply(env->eng, env->net, ordo_cli_get(a, "eta-model"), &err);
     if (!rc) {
         dopt->data_dir = ordo_cli_get(a, "data");
         dopt->default_policy = env->policy;
@@ -514,6 +516,9 @@ static const ordo_cli_opt_t opts[] = {
                        "decided as of; default: each order's created time, else\n"
                        "the clock"},
     {"compact", 0, NULL, "one-line JSON even for a single order"},
+    {"eta-model", 0, "FILE", "time shipments with this learned ETA model (ordo model train;\n"
+                             "docs/models.md) where the policy does not say \"eta\":\n"
+                             "\"published\"; records name it (eta_model)"},
     {"json", 0, NULL, "errors as JSON (plans are JSON already)"},
     {NULL, 0, NULL, NULL}};
 

@@ -28,6 +28,7 @@ extern const ordo_cli_cmd_t ordo_cmd_serve;
 extern const ordo_cli_cmd_t ordo_cmd_signals;
 extern const ordo_cli_cmd_t ordo_cmd_store; /* cmd_store.c */
 extern const ordo_cli_cmd_t ordo_cmd_sim;
+extern const ordo_cli_cmd_t ordo_cmd_model;
 /* ORDO-CLI-DECLS: add `extern const ordo_cli_cmd_t ordo_cmd_<name>;` above this line */
 
 static int run_version(const ordo_cli_args_t *a)
@@ -139,6 +140,7 @@ static const ordo_cli_cmd_t *const commands[] = {
     &ordo_cmd_signals,
     &ordo_cmd_sim,
     &ordo_cmd_store,
+    &ordo_cmd_model,
     /* ORDO-CLI-TABLE: add `&ordo_cmd_<name>,` above this line */
     &cmd_version,
     &cmd_help,

@@ -798,12 +798,25 @@ static void write_labour(ordo_jsonw_t *w, const ordo_labour_policy_t *lp)
     ordo_jsonw_obj_end(w);
 }
 
+/* "eta": "learned" (default) or "published" (learned lanes, source.h). */
+static int parse_eta(const cJSON *j, bool *published, const char *file, ordo_error_t *err)
+{
+    *published = false;
+    if (!j)
+        return ORDO_OK;
+    const char *v = cJSON_GetStringValue(j);
+    if (!v || (strcmp(v, "learned") && strcmp(v, "published")))
+        return bad(err, file, "eta", "must be \"learned\" or \"published\"");
+    *published = !strcmp(v, "published");
+    return ORDO_OK;
+}
+
 int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out, ordo_error_t *err)
 {
     static const char *const keys[] = {"name",     "description",      "constraints", "strategies",
                                        "fallback", "fallback_nearest", "service",
                                        "risk",     "carrier_caps",     "labour",
-                                       NULL};
+                                       "eta",      NULL};
     *out = NULL;
     if (!cJSON_IsObject(j))
         return bad(err, file, "", "a policy must be a JSON object");
@@ -828,7 +841,8 @@ int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out
         (rc = parse_service(cJSON_GetObjectItemCaseSensitive(j, "service"), &p->service, file,
                             err)) ||
         (rc = ordo_risk_policy_parse(j, &p->risk, file, err)) ||
-        (rc = parse_labour(cJSON_GetObjectItemCaseSensitive(j, "labour"), &p->labour, file, err)))
+        (rc = parse_labour(cJSON_GetObjectItemCaseSensitive(j, "labour"), &p->labour, file, err)) ||
+        (rc = parse_eta(cJSON_GetObjectItemCaseSensitive(j, "eta"), &p->eta_published, file, err)))
         goto fail;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "strategies");
     if (!s) {
@@ -1013,5 +1027,7 @@ void ordo_policy_write_json(const ordo_policy_t *p, ordo_jsonw_t *w)
     write_service(w, &p->service);
     ordo_risk_policy_write(&p->risk, w);
     write_labour(w, &p->labour);
+    if (p->eta_published) /* left out at the default, so versions stay */
+        ordo_jsonw_kstr(w, "eta", "published");
     ordo_jsonw_obj_end(w);
 }

@@ -122,6 +122,7 @@ static const char *const key_table_v1[] = {
     "cancellation",
     "value_weight",
     "signals_version",
+    "eta_model",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

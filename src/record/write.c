@@ -97,6 +97,8 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
                     meta && meta->model_version ? meta->model_version : ORDO_SOURCE_MODEL_VERSION);
     if (p->signals_version) /* the signal snapshot the decision read (replay loads it) */
         ordo_jsonw_kint(w, "signals_version", (int64_t)p->signals_version);
+    if (p->eta_model) /* the learned lane table it was timed with */
+        ordo_jsonw_kstr(w, "eta_model", p->eta_model);
     write_experiment(meta, w);
     if (p->order)
         write_segments(p->order, net, w);

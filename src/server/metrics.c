@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo serve — GET /metrics in the Prometheus text format (0.0.4). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,12 +185,38 @@ static void experiments_print(ordo_server_t *s, ordo_buf_t *b)
     ordo_store_close(store, NULL);
 }
 
+/* The learned ETA model's drift, as `ordo model show --data` last saved it
+ * (DATA/models/drift.json, docs/models.md): nothing when there is none. */
+static void eta_drift_print(ordo_server_t *s, ordo_buf_t *b)
+{
+    ordo_datadir_t dd;
+    ordo_eta_drift_t d;
+    if (ordo_datadir_init(&dd, s->data_dir, NULL) || ordo_eta_drift_read(dd.models, &d, NULL))
+        return;
+    ordo_buf_puts(b, "# HELP ordo_eta_drift_alarm 1 when the ETA model's on-time probability "
+                     "left its calibration bound on outcomes after its training (retrain).\n"
+                     "# TYPE ordo_eta_drift_alarm gauge\nordo_eta_drift_alarm{model=\"");
+    label(b, d.model);
+    ordo_buf_printf(b, "\"} %d\n", d.alarm ? 1 : 0);
+    ordo_buf_puts(b, "# HELP ordo_eta_calibration_error Worst decile calibration error of the ETA "
+                     "model's on-time probability (probability units).\n"
+                     "# TYPE ordo_eta_calibration_error gauge\nordo_eta_calibration_error{model=\"");
+    label(b, d.model);
+    ordo_buf_printf(b, "\"} %g\n", isfinite(d.calibration_error) ? d.calibration_error : 0);
+    ordo_buf_puts(b, "# HELP ordo_eta_drift_predictions On-time predictions the drift check "
+                     "scored.\n# TYPE ordo_eta_drift_predictions gauge\n"
+                     "ordo_eta_drift_predictions{model=\"");
+    label(b, d.model);
+    ordo_buf_printf(b, "\"} %llu\n", (unsigned long long)d.predictions);
+}
+
 int srv_h_metrics(ordo_server_t *s, srv_req_t *r)
 {
     ordo_buf_t *b = &r->out;
     routes_print(s, b);
     decisions_print(s, b);
     experiments_print(s, b);
+    eta_drift_print(s, b);
     ordo_buf_printf(b, "# HELP ordo_uptime_seconds Seconds since the server started.\n"
                        "# TYPE ordo_uptime_seconds gauge\nordo_uptime_seconds %.3f\n",
                     (double)(ordo_now_ns() - s->started_ns) / 1e9);

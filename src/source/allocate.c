@@ -356,6 +356,7 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
     ordo_order_ctx_init(&x->octx, order, eng->net);
     ctx_time(x, eng, order, opts);
     x->sig = opts->signals ? opts->signals : ordo_signals_empty();
+    src_lanes_begin(x);
     x->rate_floor = ordo_signals_rate_floor(x->sig);
     int lvl = (int)order->level;
     if (lvl < 0 || lvl >= ORDO_LEVELS)
@@ -976,6 +977,7 @@ static void finish_plan(src_ctx_t *x, ordo_plan_t *plan)
         }
     collect_atp(x, plan);
     src_plan_signals(x, plan);
+    src_lanes_plan(x, plan);
     if (x->explain) {
         plan->explained = true;
         plan->candidates = x->cands_out;
@@ -1333,6 +1335,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
         plan->status = ORDO_PLAN_OK;
         rc = price_plan(x, spec, covered, plan);
         src_plan_signals(x, plan);
+        src_lanes_plan(x, plan);
     }
     if (rc) {
         rc = src_report(x, rc, err);

@@ -233,7 +233,7 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
         } else if (pe == c->late_pe[k]) {
             late = c->late[k];
         } else {
-            late = src_late(eng, si, c->zone, c->s0, pe, src_promise_for(x, node));
+            late = src_cand_late(x, c, k, si, c->zone, c->s0, pe, src_promise_for(x, node));
             c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
             c->late[k] = late;
         }

@@ -484,6 +484,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free((void *)e->load);
     src_risk_engine_free(e);
     src_signals_free(e);
+    src_lanes_free(e);
     free(e);
 }
 

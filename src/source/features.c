@@ -122,7 +122,8 @@ static double pickup_cdf(int s0, double pe, int D)
 void src_eta(const src_ctx_t *x, const src_eval_t *e, int *p50, int *p90)
 {
     *p50 = *p90 = -1;
-    const double *cdf = e->service >= 0 ? x->eng->cdf[e->service][e->zone - 1] : NULL;
+    const double *cdf =
+        e->service >= 0 ? src_lane_cdf(x, e->node, (uint32_t)e->service, e->zone, e->s0) : NULL;
     for (int d = 0; d < 64; d++) {
         double p = cdf ? deliver_cdf(cdf, e->s0, e->p_extra, d) : pickup_cdf(e->s0, e->p_extra, d);
         if (*p50 < 0 && p >= 0.5 - 1e-12)
@@ -439,6 +440,7 @@ static inline bool eval_stock(const src_ctx_t *x, const src_cand_t *c, uint32_t 
 static inline bool eval_reach(const src_ctx_t *x, const src_cand_t *c, bool pickup, src_eval_t *o)
 {
     o->zone = pickup ? 0 : c->zone;
+    o->node = c->node;
     o->miles = pickup ? 0 : c->miles;
     if (pickup)
         return true;
@@ -529,7 +531,7 @@ service_timing(src_ctx_t *x, src_cand_t *c, const src_eval_t *o, const ship_in_t
 {
     int s0 = in->s0, D = in->D;
     double pe = in->pe, ot, late;
-    const double *cdf = x->eng->cdf[service][o->zone - 1];
+    const double *cdf = src_cand_cdf(x, c, k, (uint32_t)service, o->zone);
     if (memo) {
         ot = pe == c->pe0 ? c->ot[k] : deliver_cdf(cdf, s0, pe, D);
         if (ot >= 1 - 1e-12) {
@@ -537,13 +539,13 @@ service_timing(src_ctx_t *x, src_cand_t *c, const src_eval_t *o, const ship_in_t
         } else if (pe == c->late_pe[k]) {
             late = c->late[k];
         } else {
-            late = src_late(x->eng, (uint32_t)service, o->zone, s0, pe, D);
+            late = src_cand_late(x, c, k, (uint32_t)service, o->zone, s0, pe, D);
             c->late_pe[k] = pe;
             c->late[k] = late;
         }
     } else {
         ot = deliver_cdf(cdf, s0, pe, D);
-        late = ot >= 1 - 1e-12 ? 0 : src_late(x->eng, (uint32_t)service, o->zone, s0, pe, D);
+        late = ot >= 1 - 1e-12 ? 0 : src_cand_late(x, c, k, (uint32_t)service, o->zone, s0, pe, D);
     }
     *ot_out = ot;
     *late_out = late;
@@ -973,7 +975,8 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     double best = 0;
     int D = src_promise_for(x, node);
     for (uint32_t k = 0; k < c->n_svc; k++) {
-        double p = deliver_cdf(x->eng->cdf[node->services[k]][c->zone - 1], s0, pe, D);
+        c->lane[k] = x->lanes ? src_lane_learned(x, c->node, node->services[k], s0) : NULL;
+        double p = deliver_cdf(src_cand_cdf(x, c, k, node->services[k], c->zone), s0, pe, D);
         c->ot[k] = p;
         c->late_pe[k] = NAN; /* no lateness kept yet */
         if ((c->svc_ok >> k & 1) && p > best)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ordo/calendar.h"
+#include "ordo/lanes.h"
 #include "ordo/signals.h"
 #include "ordo/source.h"
 
@@ -23,6 +24,7 @@
 #define SRC_LATE_OFF ORDO_TRANSIT_DAYS
 #define SRC_LATE_SPAN (2 * ORDO_TRANSIT_DAYS)
 #define SRC_MAX_ZONES 255   /* distinct time zones of an engine */
+#define SRC_LANE_SHIP_DAYS 16 /* ship days whose weekday a decision with learned lanes keeps */
 
 /* A parcel of actual weight ≤ q_w, billable ≤ q_b, sides (longest first)
  * ≤ q_l and ≤ q_s, and length + girth ≤ q_g meets none of a service's size
@@ -90,6 +92,9 @@ struct ordo_engine {
      * destroy (signals.c in this directory) */
     _Atomic(ordo_signals_t *) signals;
     _Atomic(ordo_signals_t *) retired;
+    /* learned lanes (ordo_engine_set_lanes, lanes.c): as signals */
+    _Atomic(ordo_lanes_t *) lanes;
+    _Atomic(ordo_lanes_t *) lanes_retired;
 };
 
 typedef struct src_line {
@@ -127,6 +132,8 @@ typedef struct src_cand {
     const uint32_t *svcs;
     uint32_t zoff;                     /* (zone − 1) × SRC_RET_LB */
     double ot[ORDO_NODE_MAX_SERVICES]; /* P(on time) with service k at pe0 */
+    /* the learned lane of service k (src_lane_learned at s0), NULL: published */
+    const ordo_lane_dist_t *lane[ORDO_NODE_MAX_SERVICES];
     double late_pe[ORDO_NODE_MAX_SERVICES],
         late[ORDO_NODE_MAX_SERVICES]; /* days late at P(extra) late_pe */
     uint16_t zone;
@@ -219,6 +226,7 @@ typedef struct src_subset {
 /* Features of one shipment (lines mask at a candidate, chosen service). */
 typedef struct src_eval {
     bool feasible;
+    uint32_t node;
     const char *excluded_by; /* static rule name */
     char detail[64];
     int32_t service;
@@ -291,6 +299,11 @@ typedef struct src_ctx {
      * rate signals may lower shipping by (≤ 1: scales the static bounds),
      * and the signals that touched the order (plan->signals) */
     const ordo_signals_t *sig;
+    /* learned lanes this decision reads (NULL: the published histograms),
+     * and the weekday of ship day s (business days after day0) */
+    const ordo_lanes_t *lanes;
+    const uint32_t *lane_row; /* the order's ZIP3 block of lanes->lane */
+    uint64_t lane_cls[SRC_LANE_SHIP_DAYS]; /* bit service: its class shipping on day s */
     double rate_floor;
     bool svc_signals; /* a rate or outage signal is in force for a service */
     uint32_t n_sig_used;
@@ -435,6 +448,50 @@ static inline double src_late(const ordo_engine_t *eng, uint32_t si, int zone, i
     if (pe == 0 && k < SRC_LATE_SPAN)
         return k <= 0 ? 0 : eng->late0[((size_t)si * ORDO_ZONES + zone - 1) * SRC_LATE_SPAN + k];
     return src_expected_late(&eng->net->services[si], zone, s0, pe, D);
+}
+
+/* ---- learned lanes (lanes.c) ---- */
+void src_lanes_free(ordo_engine_t *e);
+void src_lanes_begin(src_ctx_t *x);
+void src_lanes_plan(const src_ctx_t *x, ordo_plan_t *plan);
+/* The learned lane of a shipment from node by service shipped on day s0
+ * (its class from lane_cls), NULL when the table has none for it. */
+static inline const ordo_lane_dist_t *src_lane_learned(const src_ctx_t *x, uint32_t node,
+                                                       uint32_t service, int s0)
+{
+    const ordo_lanes_t *l = x->lanes;
+    if (node >= l->n_nodes || service >= l->n_services)
+        return NULL;
+    int s = s0 < 0 ? 0 : s0 < SRC_LANE_SHIP_DAYS ? s0 : SRC_LANE_SHIP_DAYS - 1;
+    int cls = service < 64 ? (int)(x->lane_cls[s] >> service & 1) : 0;
+    uint32_t d = x->lane_row[((size_t)node * l->n_services + service) * ORDO_LANE_CLASSES + cls];
+    return d == ORDO_LANES_NONE ? NULL : &l->dists[d];
+}
+double src_lane_late_learned(const ordo_lane_dist_t *d, int s0, double pe, int D);
+
+/* The transit cdf a shipment is timed with: the learned lane's when the
+ * decision reads learned lanes and the lane has one, else the published
+ * histogram of the zone. By node (one lookup), or by a candidate's service
+ * k (the lane its bounds looked up once). */
+static inline const double *src_lane_cdf(const src_ctx_t *x, uint32_t node, uint32_t service,
+                                         int zone, int s0)
+{
+    const ordo_lane_dist_t *d = x->lanes ? src_lane_learned(x, node, service, s0) : NULL;
+    return d ? d->cdf : x->eng->cdf[service][zone - 1];
+}
+
+static inline const double *src_cand_cdf(const src_ctx_t *x, const src_cand_t *c, uint32_t k,
+                                         uint32_t service, int zone)
+{
+    return c->lane[k] ? c->lane[k]->cdf : x->eng->cdf[service][zone - 1];
+}
+
+/* src_late with the distribution src_cand_cdf gives. */
+static inline double src_cand_late(const src_ctx_t *x, const src_cand_t *c, uint32_t k,
+                                   uint32_t service, int zone, int s0, double pe, int D)
+{
+    return c->lane[k] ? src_lane_late_learned(c->lane[k], s0, pe, D)
+                      : src_late(x->eng, service, zone, s0, pe, D);
 }
 
 /* Service si's base_min row at the candidate's zone. */

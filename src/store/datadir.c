@@ -31,7 +31,8 @@ int ordo_datadir_init(ordo_datadir_t *d, const char *root, ordo_error_t *err)
     const char *base = strcmp(d->root, "/") ? d->root : "";
     if (!join(d->db, base, ORDO_DATADIR_DB) || !join(d->config, base, ORDO_DATADIR_CONFIG) ||
         !join(d->log, base, ORDO_DATADIR_LOG) ||
-        !join(d->facts, base, ORDO_DATADIR_FACTS) || !join(d->summary, base, ORDO_DATADIR_SUMMARY))
+        !join(d->facts, base, ORDO_DATADIR_FACTS) || !join(d->summary, base, ORDO_DATADIR_SUMMARY) ||
+        !join(d->models, base, ORDO_DATADIR_MODELS))
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "data_dir", "data directory path too long");
     return ORDO_OK;
 }

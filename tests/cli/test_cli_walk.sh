@@ -141,6 +141,9 @@ json_ok "signals apply" signals apply --data "$D" --network "$net" "$ex/signals.
 json_ok "signals show" signals show --data "$D" --network "$net" --at 2026-12-07T15:00:00Z
 json_ok analyze analyze "$D" --network "$net"
 json_ok sim sim --scenario proximity-vs-cost --days 1 --orders-per-day 40 --seed 3 --out "$tmp/simrun"
+json_ok "model train" model train --run "$tmp/simrun"
+json_ok "model eval" model eval --run "$tmp/simrun" --model latest
+json_ok "model show" model show latest --data "$tmp/simrun"
 json_ok "exp pause" exp pause proximity-vs-cost --data "$D"
 json_ok "exp kill" exp kill proximity-vs-cost --data "$D"
 json_ok "exp conclude" exp conclude proximity-vs-cost --data "$D"
@@ -171,6 +174,7 @@ stateful+=" signals apply "
 stateful+=" store migrate log ship "
 stateful+=" log append outcomes ingest network generate customer erase log checkpoint log archive "
 stateful+=" inventory load inventory delta inventory release inventory apply "
+stateful+=" model train "
 inv[completion]="completion bash"
 inv[help]="help"
 for c in "${leaves[@]}"; do

@@ -27,6 +27,7 @@ HEADER_OWNER = {
     "inventory": "core", "json": "core", "network": "core", "order": "core", "generate": "core",
     "util": "core", "calendar": "core",
     "signals": "core",
+    "lanes": "core",
     "policy": "policy",
     "source": "source",
     "record": "record",

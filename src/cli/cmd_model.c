@@ -1,0 +1,733 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo model train|eval|show: learned ETA models (include/ordo/model.h,
+ * docs/models.md). Training data is a run's (or data directory's) decision
+ * records joined with its outcome events: one observation per shipment. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ordo/calendar.h"
+#include "ordo/model.h"
+
+/* ---- the training data: decisions joined with outcomes ---- */
+
+typedef struct dec {
+    const char *order_id;
+    uint32_t first, n; /* its shipments in obs */
+} dec_t;
+
+typedef struct run_data {
+    ordo_network_t *net;
+    ordo_eta_clock_t *clock;
+    ordo_arena_t *ids;
+    ordo_eta_obs_t *obs;
+    size_t n_obs, cap_obs;
+    dec_t *dec;
+    size_t n_dec, cap_dec;
+    int32_t *load_day; /* per node: the local day load_units counts */
+    double *load_units;
+    uint64_t orders_joined;
+    double read_s, join_s;
+} run_data_t;
+
+static void run_data_free(run_data_t *d)
+{
+    free(d->obs);
+    free(d->dec);
+    free(d->load_day);
+    free(d->load_units);
+    ordo_arena_destroy(d->ids);
+    ordo_eta_clock_destroy(d->clock);
+    ordo_network_destroy(d->net);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return ORDO_OK;
+    size_t c = *cap ? *cap * 2 : 4096;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return ORDO_ENOMEM;
+    *p = q;
+    *cap = c;
+    return ORDO_OK;
+}
+
+/* One shipment's observation, as decided (outcomes come later). */
+static void obs_from_shipment(run_data_t *d, const ordo_record_t *r,
+                              const ordo_record_shipment_t *s, uint16_t zip3, ordo_eta_obs_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->time = r->time;
+    o->service = strcmp(s->service ? s->service : "pickup", "pickup")
+                     ? ordo_network_service(d->net, s->service)
+                     : -1;
+    int32_t node = s->node ? ordo_network_node(d->net, s->node) : -1;
+    o->logged_on_time = isfinite(s->on_time_prob) ? s->on_time_prob : NAN;
+    o->zip3 = zip3;
+    if (node < 0) {
+        o->service = -1;
+        return;
+    }
+    o->node = (uint32_t)node;
+    bool after = false;
+    o->order_day = ordo_eta_clock_day(d->clock, o->node, r->time, &after);
+    o->after_cutoff = after;
+    /* the node's load when decided: units it took earlier that local day */
+    if (d->load_day[node] != o->order_day) {
+        d->load_day[node] = o->order_day;
+        d->load_units[node] = 0;
+    }
+    uint32_t cap = d->net->nodes[node].daily_capacity;
+    o->load_bucket = (uint8_t)ordo_lanes_load_bucket(cap ? d->load_units[node] / cap : 0);
+    d->load_units[node] += isfinite(s->units) ? s->units : 0;
+}
+
+static int add_decision(run_data_t *d, const ordo_record_t *r)
+{
+    if (r->shadow || !r->plan.present || !r->has_time || !r->order_id || !r->order.zip)
+        return ORDO_OK;
+    uint16_t zip3 = (uint16_t)(atoi(r->order.zip) / 100 % ORDO_ZIP3_COUNT);
+    uint32_t n = r->plan.n_shipments;
+    if (grow((void **)&d->obs, &d->cap_obs, d->n_obs + n, sizeof *d->obs) ||
+        grow((void **)&d->dec, &d->cap_dec, d->n_dec + 1, sizeof *d->dec))
+        return ORDO_ENOMEM;
+    dec_t *e = &d->dec[d->n_dec];
+    if (!(e->order_id = ordo_arena_strdup(d->ids, r->order_id)))
+        return ORDO_ENOMEM;
+    e->first = (uint32_t)d->n_obs;
+    e->n = n;
+    for (uint32_t i = 0; i < n; i++)
+        obs_from_shipment(d, r, &r->plan.shipments[i], zip3, &d->obs[d->n_obs + i]);
+    d->n_obs += n;
+    d->n_dec++;
+    return ORDO_OK;
+}
+
+static int read_decisions(run_data_t *d, const char *log_dir, ordo_error_t *err)
+{
+    ordo_log_query_t q = {.raw = true};
+    ordo_log_iter_t *it;
+    int rc = ordo_log_iter_open(log_dir, &q, &it, err);
+    if (rc)
+        return rc;
+    ordo_arena_t *arena = ordo_arena_create(1 << 16);
+    ordo_log_record_t rec;
+    while (arena && (rc = ordo_log_iter_next(it, &rec, err)) == 1) {
+        if (rec.type != ORDO_LOG_REC_DECISION)
+            continue;
+        ordo_record_t r;
+        ordo_arena_reset(arena);
+        if (ordo_record_read(rec.appended, rec.appended_len, 0, arena, &r, NULL))
+            continue;
+        if ((rc = add_decision(d, &r)))
+            break;
+    }
+    if (!arena || rc == ORDO_ENOMEM)
+        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ordo_arena_destroy(arena);
+    ordo_log_iter_close(it);
+    return rc < 0 ? rc : ORDO_OK;
+}
+
+static int cmp_dec(const void *a, const void *b)
+{
+    return strcmp(((const dec_t *)a)->order_id, ((const dec_t *)b)->order_id);
+}
+
+static const dec_t *find_dec(const run_data_t *d, const char *id)
+{
+    size_t lo = 0, hi = d->n_dec;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(d->dec[mid].order_id, id);
+        if (!c)
+            return &d->dec[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Ship, delivery and promise days of the decided shipments. */
+static void join_order(run_data_t *d, const dec_t *e, const ordo_outcome_summary_t *s,
+                       const ordo_shipment_outcome_t *sh, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (sh[i].shipment >= e->n || !sh[i].shipped_at)
+            continue;
+        ordo_eta_obs_t *o = &d->obs[e->first + sh[i].shipment];
+        if (o->service < 0)
+            continue;
+        o->ship_day = ordo_eta_clock_day(d->clock, o->node, sh[i].shipped_at, NULL);
+        o->deliver_day = sh[i].delivered_at ? (int32_t)ordo_cal_day_of(sh[i].delivered_at) : 0;
+        o->promise_day = s->promised_by ? (int32_t)ordo_cal_day_of(s->promised_by) : 0;
+    }
+    d->orders_joined++;
+}
+
+static int join_outcomes(run_data_t *d, const char *data, ordo_error_t *err)
+{
+    qsort(d->dec, d->n_dec, sizeof *d->dec, cmp_dec);
+    ordo_store_t *st;
+    int rc = ordo_store_open_existing(data, NULL, &st, err);
+    if (rc)
+        return rc;
+    ordo_outcome_iter_t *it;
+    if ((rc = ordo_store_outcome_iter_open(st, &it, err))) {
+        ordo_store_close(st, NULL);
+        return rc;
+    }
+    ordo_outcome_summary_t s;
+    while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1) {
+        const dec_t *e = find_dec(d, s.order_id);
+        size_t n;
+        const ordo_shipment_outcome_t *sh = ordo_outcome_iter_shipments(it, &n);
+        if (e)
+            join_order(d, e, &s, sh, n);
+    }
+    ordo_outcome_iter_close(it);
+    ordo_store_close(st, NULL);
+    return rc < 0 ? rc : ORDO_OK;
+}
+
+/* Loads the run's network, decisions and outcomes. */
+static int run_load(run_data_t *d, const char *run, const char *network, ordo_error_t *err)
+{
+    memset(d, 0, sizeof *d);
+    ordo_datadir_t dd;
+    char net_dir[4096];
+    int rc = ordo_datadir_init(&dd, run, err);
+    if (!rc)
+        rc = ordo_cli_data_network(run, network, net_dir, sizeof net_dir, err);
+    if (!rc)
+        rc = ordo_cli_network_load(net_dir, &d->net, err);
+    if (!rc)
+        rc = ordo_eta_clock_new(d->net, &d->clock, err);
+    if (rc)
+        return rc;
+    d->ids = ordo_arena_create(1 << 20);
+    d->load_day = calloc(d->net->n_nodes + 1, sizeof *d->load_day);
+    d->load_units = calloc(d->net->n_nodes + 1, sizeof *d->load_units);
+    if (!d->ids || !d->load_day || !d->load_units)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    uint64_t t0 = ordo_now_ns();
+    if ((rc = read_decisions(d, dd.log, err)))
+        return rc;
+    uint64_t t1 = ordo_now_ns();
+    rc = join_outcomes(d, run, err);
+    d->read_s = (double)(t1 - t0) / 1e9;
+    d->join_s = (double)(ordo_now_ns() - t1) / 1e9;
+    return rc;
+}
+
+/* The model named by arg: a path, or a version (eta-v3) or "latest" in
+ * the run's models directory. */
+static int model_path(const char *arg, const char *run, char *out, size_t n, ordo_error_t *err)
+{
+    if (strchr(arg, '/') || strstr(arg, ".json")) {
+        snprintf(out, n, "%s", arg);
+        return ORDO_OK;
+    }
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, run ? run : ordo_cli_default_data_dir(), err);
+    if (rc)
+        return rc;
+    if (!strcmp(arg, "latest"))
+        return ordo_eta_model_latest(dd.models, out, n, err);
+    snprintf(out, n, "%s/%s.json", dd.models, arg);
+    return ORDO_OK;
+}
+
+
+/* ---- ordo model train ---- */
+
+static int double_flag(const ordo_cli_args_t *a, const char *name, double *v)
+{
+    const char *s = ordo_cli_get(a, name);
+    if (s && (ordo_parse_double(s, strlen(s), v) || *v < 0))
+        return ordo_cli_usage("model", "--%s wants a number >= 0, got '%s'", name, s);
+    return 0;
+}
+
+/* The start of the UTC day at (1 - holdout) of the decisions' time span. */
+static int64_t split_time(const run_data_t *d, double holdout)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < d->n_obs; i++)
+        if (ordo_eta_obs_transit(d->net, &d->obs[i]) >= 0) {
+            lo = d->obs[i].time < lo ? d->obs[i].time : lo;
+            hi = d->obs[i].time > hi ? d->obs[i].time : hi;
+        }
+    if (lo > hi || holdout <= 0)
+        return 0;
+    int64_t t = lo + (int64_t)((double)(hi - lo) * (1 - holdout));
+    return ordo_cal_day_of(t) * 86400;
+}
+
+static void print_info_text(const ordo_eta_info_t *in)
+{
+    char a[32], b[32], c[32];
+    printf("model %s (hash %s)\n", in->version[0] ? in->version : "(unsaved)", in->hash);
+    printf("  trained on    %llu shipments of %llu orders, decided %s .. %s\n",
+           (unsigned long long)in->shipments, (unsigned long long)in->orders,
+           in->trained_from ? ordo_time_format(in->trained_from, a, sizeof a) : "-",
+           in->trained_until ? ordo_time_format(in->trained_until, b, sizeof b) : "-");
+    printf("  run           %s\n", in->run[0] ? in->run : "-");
+    printf("  created       %s\n", in->created ? ordo_time_format(in->created, c, sizeof c) : "-");
+    printf("  learned       %u lanes (node, service, ZIP3, class), %u destinations, %u pooled,\n"
+           "                %u processing rows\n",
+           in->lanes, in->destinations, in->pooled, in->processing_rows);
+    printf("  shrinkage     k_lane %g, k_region %g, k_proc %g\n", in->params.k_lane,
+           in->params.k_region, in->params.k_proc);
+}
+
+static void write_info(ordo_jsonw_t *w, const ordo_eta_info_t *in)
+{
+    char buf[32];
+    ordo_jsonw_kstr(w, "version", in->version);
+    ordo_jsonw_kstr(w, "hash", in->hash);
+    ordo_jsonw_kstr(w, "run", in->run);
+    ordo_jsonw_kstr(w, "created", in->created ? ordo_time_format(in->created, buf, sizeof buf) : NULL);
+    ordo_jsonw_kstr(w, "trained_from",
+                    in->trained_from ? ordo_time_format(in->trained_from, buf, sizeof buf) : NULL);
+    ordo_jsonw_kstr(w, "trained_until",
+                    in->trained_until ? ordo_time_format(in->trained_until, buf, sizeof buf) : NULL);
+    ordo_jsonw_kint(w, "orders", (int64_t)in->orders);
+    ordo_jsonw_kint(w, "shipments", (int64_t)in->shipments);
+    ordo_jsonw_kint(w, "lanes", in->lanes);
+    ordo_jsonw_kint(w, "destinations", in->destinations);
+    ordo_jsonw_kint(w, "pooled", in->pooled);
+    ordo_jsonw_kint(w, "processing_rows", in->processing_rows);
+    ordo_eta_params_json(&in->params, w);
+}
+
+static void print_train(const ordo_eta_model_t *m, const char *path, const run_data_t *d,
+                        double train_s, bool json)
+{
+    const ordo_eta_info_t *in = ordo_eta_model_info(m);
+    if (!json) {
+        print_info_text(in);
+        printf("  file          %s\n", path);
+        printf("  time          read %.2f s, join %.2f s, train %.2f s\n", d->read_s, d->join_s,
+               train_s);
+        return;
+    }
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    write_info(&w, in);
+    ordo_jsonw_kstr(&w, "file", path);
+    ordo_jsonw_key(&w, "seconds");
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kdouble(&w, "read", d->read_s);
+    ordo_jsonw_kdouble(&w, "join", d->join_s);
+    ordo_jsonw_kdouble(&w, "train", train_s);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_finish(&w);
+    ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+}
+
+static int train_flags(const ordo_cli_args_t *a, double *holdout, ordo_eta_params_t *p)
+{
+    int rc = double_flag(a, "holdout", holdout);
+    if (!rc)
+        rc = double_flag(a, "k-lane", &p->k_lane);
+    if (!rc)
+        rc = double_flag(a, "k-region", &p->k_region);
+    if (!rc)
+        rc = double_flag(a, "k-proc", &p->k_proc);
+    if (!rc && *holdout >= 1)
+        rc = ordo_cli_usage("model train", "--holdout wants a share in [0, 1)");
+    if (!rc && !ordo_cli_get(a, "run"))
+        rc = ordo_cli_usage("model train", "--run DIR is required");
+    return rc;
+}
+
+static int run_train(const ordo_cli_args_t *a)
+{
+    double holdout = 0.25;
+    ordo_eta_params_t params;
+    ordo_eta_params_default(&params);
+    int rc = train_flags(a, &holdout, &params);
+    if (rc)
+        return rc;
+    const char *run = ordo_cli_get(a, "run");
+    ordo_error_t err = {0};
+    run_data_t d;
+    ordo_eta_model_t *m = NULL;
+    char path[4096], dir[4096];
+    ordo_datadir_t dd;
+    if (!(rc = run_load(&d, run, ordo_cli_get(a, "network"), &err))) {
+        uint64_t t0 = ordo_now_ns();
+        rc = ordo_eta_train(d.net, d.obs, d.n_obs, split_time(&d, holdout), &params, &m, &err);
+        double train_s = (double)(ordo_now_ns() - t0) / 1e9;
+        if (!rc)
+            ordo_eta_model_set_run(m, run, d.n_dec);
+        if (!rc && !(rc = ordo_datadir_init(&dd, run, &err)))
+            snprintf(dir, sizeof dir, "%s",
+                     ordo_cli_get(a, "models") ? ordo_cli_get(a, "models") : dd.models);
+        if (!rc)
+            rc = ordo_eta_model_save(m, dir, path, sizeof path, &err);
+        if (!rc)
+            print_train(m, path, &d, train_s, a->json);
+    }
+    ordo_eta_model_destroy(m);
+    run_data_free(&d);
+    return rc ? ordo_cli_fail(&err, rc, a->json) : ORDO_EXIT_OK;
+}
+
+/* ---- ordo model eval ---- */
+
+static void print_reliability(const char *name, const ordo_eta_reliability_t *r)
+{
+    printf("  %-9s decile  n        mean p   observed\n", name);
+    for (int b = 0; b < ORDO_ETA_DECILES; b++) {
+        if (!r->n[b])
+            continue;
+        printf("            %.1f-%.1f %-8llu %.4f   %.4f\n", b / 10.0, (b + 1) / 10.0,
+               (unsigned long long)r->n[b], r->sum_p[b] / (double)r->n[b],
+               r->sum_y[b] / (double)r->n[b]);
+    }
+}
+
+static double lift(double base, double v)
+{
+    return base > 0 ? 100.0 * (base - v) / base : NAN;
+}
+
+static void print_eval_text(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
+{
+    char a[32], b[32];
+    printf("model %s (hash %s), held out: %llu delivered shipments decided %s .. %s\n",
+           in->version, in->hash, (unsigned long long)e->shipments,
+           ordo_time_format(e->from, a, sizeof a), ordo_time_format(e->until, b, sizeof b));
+    printf("on-time probability            learned   logged (published histograms)\n");
+    printf("  Brier score                  %.4f    %.4f\n", ordo_eta_brier(&e->model),
+           ordo_eta_brier(&e->logged));
+    printf("  worst decile error (n>=1000) %.2f pp   %.2f pp   (goal <= 2 pp)\n",
+           100 * ordo_eta_calibration_error(&e->model, 1000),
+           100 * ordo_eta_calibration_error(&e->logged, 1000));
+    print_reliability("learned", &e->model);
+    print_reliability("logged", &e->logged);
+    printf("p90 ETA coverage               %.2f%% (PIT %.2f%%, model's own %.2f%%; goal 90 +- 1.5)\n",
+           100 * e->p90_coverage, 100 * e->p90_pit_coverage, 100 * e->p90_claimed);
+    printf("pinball loss, transit days     p50      p90      (%llu shipments)\n",
+           (unsigned long long)e->lane_model.n);
+    printf("  learned lanes                %.4f   %.4f\n", e->lane_model.p50, e->lane_model.p90);
+    printf("  carrier histograms           %.4f   %.4f   learned lower by %.1f%% / %.1f%%\n",
+           e->lane_carrier.p50, e->lane_carrier.p90, lift(e->lane_carrier.p50, e->lane_model.p50),
+           lift(e->lane_carrier.p90, e->lane_model.p90));
+    printf("  lane's recent weekday mode   %.4f   %.4f   learned lower by %.1f%% / %.1f%%\n",
+           e->lane_weekday_mode.p50, e->lane_weekday_mode.p90,
+           lift(e->lane_weekday_mode.p50, e->lane_model.p50),
+           lift(e->lane_weekday_mode.p90, e->lane_model.p90));
+}
+
+static void write_reliability(ordo_jsonw_t *w, const char *key, const ordo_eta_reliability_t *r)
+{
+    ordo_jsonw_key(w, key);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "brier", ordo_eta_brier(r));
+    ordo_jsonw_kdouble(w, "max_decile_error", ordo_eta_calibration_error(r, 1000));
+    ordo_jsonw_key(w, "deciles");
+    ordo_jsonw_arr_begin(w);
+    for (int b = 0; b < ORDO_ETA_DECILES; b++) {
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kdouble(w, "from", b / 10.0);
+        ordo_jsonw_kint(w, "n", (int64_t)r->n[b]);
+        ordo_jsonw_kdouble(w, "mean_p", r->n[b] ? r->sum_p[b] / (double)r->n[b] : NAN);
+        ordo_jsonw_kdouble(w, "observed", r->n[b] ? r->sum_y[b] / (double)r->n[b] : NAN);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_obj_end(w);
+}
+
+static void write_pinball(ordo_jsonw_t *w, const char *key, const ordo_eta_pinball_t *p,
+                          const ordo_eta_pinball_t *model)
+{
+    ordo_jsonw_key(w, key);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "p50", p->p50);
+    ordo_jsonw_kdouble(w, "p90", p->p90);
+    if (model) {
+        ordo_jsonw_kdouble(w, "learned_lower_p50_pct", lift(p->p50, model->p50));
+        ordo_jsonw_kdouble(w, "learned_lower_p90_pct", lift(p->p90, model->p90));
+    }
+    ordo_jsonw_obj_end(w);
+}
+
+static void print_eval_json(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
+{
+    char a[32];
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "model", in->version);
+    ordo_jsonw_kstr(&w, "hash", in->hash);
+    ordo_jsonw_kstr(&w, "held_out_from", ordo_time_format(e->from, a, sizeof a));
+    ordo_jsonw_kint(&w, "shipments", (int64_t)e->shipments);
+    write_reliability(&w, "on_time_learned", &e->model);
+    write_reliability(&w, "on_time_logged", &e->logged);
+    ordo_jsonw_key(&w, "p90_coverage");
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kdouble(&w, "observed", e->p90_coverage);
+    ordo_jsonw_kdouble(&w, "pit", e->p90_pit_coverage);
+    ordo_jsonw_kdouble(&w, "model", e->p90_claimed);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_key(&w, "pinball");
+    ordo_jsonw_obj_begin(&w);
+    write_pinball(&w, "learned", &e->lane_model, NULL);
+    write_pinball(&w, "carrier", &e->lane_carrier, &e->lane_model);
+    write_pinball(&w, "weekday_mode", &e->lane_weekday_mode, &e->lane_model);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_finish(&w);
+    ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+}
+
+static int run_eval(const ordo_cli_args_t *a)
+{
+    const char *run = ordo_cli_get(a, "run"), *marg = ordo_cli_get(a, "model");
+    if (!run || !marg)
+        return ordo_cli_usage("model eval", "--run DIR and --model M are required");
+    ordo_error_t err = {0};
+    run_data_t d;
+    ordo_eta_model_t *m = NULL;
+    char path[4096];
+    ordo_eta_eval_t ev;
+    int rc = run_load(&d, run, ordo_cli_get(a, "network"), &err);
+    if (!rc)
+        rc = model_path(marg, run, path, sizeof path, &err);
+    if (!rc)
+        rc = ordo_eta_model_load(d.net, path, &m, &err);
+    if (!rc)
+        rc = ordo_eta_evaluate(m, d.net, d.obs, d.n_obs, 0, &ev, &err);
+    if (!rc && a->json)
+        print_eval_json(ordo_eta_model_info(m), &ev);
+    else if (!rc)
+        print_eval_text(ordo_eta_model_info(m), &ev);
+    ordo_eta_model_destroy(m);
+    run_data_free(&d);
+    return rc ? ordo_cli_fail(&err, rc, a->json) : ORDO_EXIT_OK;
+}
+
+/* ---- ordo model show ---- */
+
+/* The model's calibration on the data directory's outcomes after its
+ * training: 1 and *out filled, 0 when there are none yet, or an error. */
+static int drift_check(const ordo_cli_args_t *a, const char *data, const char *path,
+                       ordo_eta_drift_t *out, ordo_error_t *err)
+{
+    double bound = ORDO_ETA_DRIFT_BOUND, min_n = ORDO_ETA_DRIFT_MIN_N;
+    const char *b = ordo_cli_get(a, "bound"), *n = ordo_cli_get(a, "min-n");
+    if ((b && ordo_parse_double(b, strlen(b), &bound)) || (n && ordo_parse_double(n, strlen(n), &min_n)))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, b ? "bound" : "min-n", "wants a number");
+    run_data_t d;
+    ordo_eta_model_t *m = NULL;
+    ordo_eta_eval_t ev;
+    ordo_datadir_t dd;
+    int rc = run_load(&d, data, NULL, err);
+    if (!rc)
+        rc = ordo_eta_model_load(d.net, path, &m, err);
+    if (!rc && (rc = ordo_eta_evaluate(m, d.net, d.obs, d.n_obs, 0, &ev, err)) == ORDO_ENOTFOUND)
+        rc = 0; /* nothing after training yet */
+    else if (!rc) {
+        ordo_eta_drift_check(ordo_eta_model_info(m), &ev, bound, (uint64_t)min_n, ordo_now_unix(),
+                             out);
+        if (!(rc = ordo_datadir_init(&dd, data, err)) &&
+            !(rc = ordo_eta_drift_write(dd.models, out, err)))
+            rc = 1;
+    }
+    ordo_eta_model_destroy(m);
+    run_data_free(&d);
+    return rc;
+}
+
+static void print_drift_text(const ordo_eta_drift_t *d, const char *data)
+{
+    printf("  drift         %llu on-time predictions since training: worst decile %.2f pp, "
+           "overall %.2f pp (bound %.2f pp, deciles of >= %llu)\n",
+           (unsigned long long)d->predictions, 100 * d->calibration_error, 100 * d->mean_error,
+           100 * d->bound, (unsigned long long)d->min_n);
+    if (d->alarm)
+        printf("  ALARM         calibration out of bound: retrain (ordo model train --run %s)\n",
+               data);
+}
+
+static void print_show_json(const ordo_eta_info_t *in, const char *path, int drift,
+                            const ordo_eta_drift_t *d, const char *data)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    write_info(&w, in);
+    ordo_jsonw_kstr(&w, "file", path);
+    ordo_jsonw_key(&w, "drift");
+    if (drift > 0)
+        ordo_eta_drift_json(d, &w);
+    else
+        ordo_jsonw_null(&w);
+    if (drift > 0 && d->alarm) {
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "ordo model train --run %s", data);
+        ordo_jsonw_kstr(&w, "suggestion", cmd);
+    }
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_finish(&w);
+    ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+}
+
+static int run_show(const ordo_cli_args_t *a)
+{
+    char path[4096];
+    ordo_error_t err = {0};
+    ordo_eta_info_t in;
+    ordo_eta_drift_t drift;
+    const char *data = ordo_cli_get(a, "data");
+    int rc = model_path(a->pos[0], data, path, sizeof path, &err);
+    if (!rc)
+        rc = ordo_eta_model_read_info(path, &in, &err);
+    int dr = rc || !data ? 0 : drift_check(a, data, path, &drift, &err);
+    if (rc || dr < 0)
+        return ordo_cli_fail(&err, rc ? rc : dr, a->json);
+    if (a->json) {
+        print_show_json(&in, path, dr, &drift, data);
+        return ORDO_EXIT_OK;
+    }
+    print_info_text(&in);
+    printf("  file          %s\n", path);
+    if (dr > 0)
+        print_drift_text(&drift, data);
+    else if (data)
+        printf("  drift         no outcomes after training yet\n");
+    return ORDO_EXIT_OK;
+}
+
+int ordo_cli_eta_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,
+                             ordo_error_t *err)
+{
+    ordo_eta_model_t *m;
+    int rc = ordo_eta_model_load(net, path, &m, err);
+    if (rc)
+        return rc;
+    ordo_lanes_t *lanes = ordo_eta_model_take_lanes(m);
+    ordo_eta_model_destroy(m);
+    if (!lanes)
+        return ordo_error_set(err, ORDO_ENOMEM, path, 0, NULL, "out of memory");
+    ordo_engine_set_lanes(eng, lanes);
+    return ORDO_OK;
+}
+
+/* ---- the command table ---- */
+
+static const ordo_cli_opt_t train_opts[] = {
+    {"run", 0, "DIR", "a simulation run or data directory: its decision log and outcomes"},
+    {"network", 0, "DIR", "the network (default: the one DIR records)"},
+    {"holdout", 0, "F", "hold out the last share F of the decisions' time span for\n"
+                        "`ordo model eval` (default 0.25; 0 trains on everything)"},
+    {"models", 0, "DIR", "where model files go (default DIR/models)"},
+    {"k-lane", 0, "K", "shrinkage of a lane toward its region, in observations (default 30)"},
+    {"k-region", 0, "K", "shrinkage of a region toward the published histogram (default 10)"},
+    {"k-proc", 0, "K", "shrinkage of processing delay rows (default 20)"},
+    {NULL, 0, NULL, NULL}};
+
+static const ordo_cli_cmd_t cmd_train = {
+    .name = "train",
+    .summary = "learn transit-time distributions per lane and processing delay per node",
+    .usage = "model train --run DIR [--holdout F] [--network DIR] [--models DIR]\n"
+             "    [--k-lane K] [--k-region K] [--k-proc K] [--json]",
+    .about = "Joins the run's decision records (node, service, destination ZIP3, decision\n"
+             "time) with its outcome events (shipped, delivered) and learns, from the\n"
+             "decisions before the held-out tail, the transit-time distribution of each lane\n"
+             "(node, carrier service, ZIP3) shrunk toward its region and the carrier's\n"
+             "published histogram, and each node's processing delay by cutoff and load.\n"
+             "Writes a new versioned model file DIR/models/eta-vN.json (docs/models.md).",
+    .examples = "ordo model train --run run1\n"
+                "ordo model train --run run1 --holdout 0 --json",
+    .opts = train_opts,
+    .max_pos = 0,
+    .flags = ORDO_CLI_RESULT,
+    .run = run_train,
+};
+
+static const ordo_cli_opt_t eval_opts[] = {
+    {"run", 0, "DIR", "a simulation run or data directory to score on"},
+    {"model", 0, "M", "a model file, a version (eta-v3) in DIR/models, or latest"},
+    {"network", 0, "DIR", "the network (default: the one DIR records)"},
+    {NULL, 0, NULL, NULL}};
+
+static const ordo_cli_cmd_t cmd_eval = {
+    .name = "eval",
+    .summary = "score a model on held-out deliveries (calibration, coverage, pinball loss)",
+    .usage = "model eval --run DIR --model M [--network DIR] [--json]",
+    .about = "Scores the model on the shipments decided at or after the end of its training\n"
+             "span: reliability table and Brier score of its on-time probability (beside the\n"
+             "one the decisions logged), the coverage of its p90 ETA, and the pinball loss\n"
+             "of its lane quantiles at p50 and p90 against the carriers' published histograms\n"
+             "and each lane's recent weekday mode (docs/models.md).",
+    .examples = "ordo model eval --run run1 --model latest\n"
+                "ordo model eval --run run1 --model run1/models/eta-v1.json --json",
+    .opts = eval_opts,
+    .max_pos = 0,
+    .flags = ORDO_CLI_RESULT,
+    .run = run_eval,
+};
+
+static const ordo_cli_opt_t show_opts[] = {
+    {"data", 0, "DIR", "the data directory whose models/ holds M when M is a version;\n"
+                       "with it, M's calibration on DIR's outcomes after its training\n"
+                       "is checked (drift) and saved for ordo serve's /metrics"},
+    {"bound", 0, "B", "drift alarm above this calibration error (default 0.02)"},
+    {"min-n", 0, "N", "predictions a decile needs to count (default 1000)"},
+    {NULL, 0, NULL, NULL}};
+
+static const ordo_cli_cmd_t cmd_show = {
+    .name = "show",
+    .summary = "what a model file holds: version, hash, training span, lanes",
+    .usage = "model show M [--data DIR [--bound B] [--min-n N]] [--json]",
+    .about = "Prints a model's version, content hash, the run and span it was trained on,\n"
+             "how many lanes, destinations, pooled rows and processing rows it learned, and its\n"
+             "shrinkage. With --data, also its drift: the calibration of its on-time\n"
+             "probability on the outcomes decided after its training (worst decile with N or\n"
+             "more predictions, and overall); above the bound it raises an alarm and suggests\n"
+             "a retrain. The state is saved as DIR/models/drift.json, which ordo serve's\n"
+             "/metrics reports (ordo_eta_drift_alarm).",
+    .examples = "ordo model show run1/models/eta-v1.json\n"
+                "ordo model show latest --data run1 --json",
+    .opts = show_opts,
+    .min_pos = 1,
+    .max_pos = 1,
+    .flags = ORDO_CLI_RESULT,
+    .run = run_show,
+};
+
+static const ordo_cli_cmd_t *const subs[] = {&cmd_train, &cmd_eval, &cmd_show, NULL};
+
+const ordo_cli_cmd_t ordo_cmd_model = {
+    .name = "model",
+    .summary = "learned models: train, evaluate and show ETA models",
+    .usage = "model train|eval|show ...",
+    .about = "Learned ETA models: transit-time distributions per lane and processing delay\n"
+             "per node, learned from a run's outcomes, versioned as files (docs/models.md).",
+    .examples = "ordo model train --run run1\nordo model eval --run run1 --model latest",
+    .subs = subs,
+};

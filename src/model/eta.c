@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — ETA model training: transit distributions per lane shrunk toward
+ * their region and the carrier's published histogram, and processing delay
+ * per node by cutoff and load (docs/internals/MODEL.md). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "ordo/calendar.h"
+#include "ordo/geo.h"
+
+#define DAYS ORDO_TRANSIT_DAYS
+#define PROC ORDO_LANE_PROC_DAYS
+
+void ordo_eta_params_default(ordo_eta_params_t *p)
+{
+    p->k_lane = 30;
+    p->k_region = 10;
+    p->k_proc = 20;
+}
+
+/* ---- the clock: a node's local day and its cutoff ---- */
+
+struct ordo_eta_clock {
+    const ordo_network_t *net;
+    ordo_tz_t **tz; /* per node */
+};
+
+int ordo_eta_clock_new(const ordo_network_t *net, ordo_eta_clock_t **out, ordo_error_t *err)
+{
+    ordo_eta_clock_t *c = calloc(1, sizeof *c);
+    if (!c || !(c->tz = calloc(net->n_nodes + 1, sizeof *c->tz))) {
+        free(c);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    c->net = net;
+    for (uint32_t i = 0; i < net->n_nodes; i++) {
+        const ordo_node_t *nd = &net->nodes[i];
+        const char *name =
+            nd->time_zone[0] ? nd->time_zone : ordo_tz_for_zip(net->geo, nd->zip);
+        if (!name || ordo_tz_load(name, &c->tz[i], NULL) != ORDO_OK)
+            c->tz[i] = ordo_tz_fixed((int32_t)lround(nd->lon / 15.0) * 3600, "solar");
+        if (!c->tz[i]) {
+            ordo_eta_clock_destroy(c);
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        }
+    }
+    *out = c;
+    return ORDO_OK;
+}
+
+void ordo_eta_clock_destroy(ordo_eta_clock_t *c)
+{
+    if (!c)
+        return;
+    for (uint32_t i = 0; c->tz && i < c->net->n_nodes; i++)
+        ordo_tz_destroy(c->tz[i]);
+    free(c->tz);
+    free(c);
+}
+
+int32_t ordo_eta_clock_day(const ordo_eta_clock_t *c, uint32_t node, int64_t t, bool *after_cutoff)
+{
+    int64_t local = t + ordo_tz_offset(c->tz[node], t);
+    int64_t day = ordo_cal_day_of(local);
+    if (after_cutoff)
+        *after_cutoff = (local - day * 86400) / 3600 >= c->net->nodes[node].cutoff_hour;
+    return (int32_t)day;
+}
+
+/* ---- what an observation measures ---- */
+
+int ordo_eta_obs_transit(const ordo_network_t *net, const ordo_eta_obs_t *o)
+{
+    if (o->service < 0 || (uint32_t)o->service >= net->n_services || !o->ship_day ||
+        !o->deliver_day || o->deliver_day < o->ship_day)
+        return -1;
+    int t = ordo_cal_working_between(o->ship_day, o->deliver_day,
+                                     net->services[o->service].delivery_days);
+    return t < DAYS ? t : DAYS - 1;
+}
+
+int ordo_eta_obs_class(const ordo_network_t *net, const ordo_eta_obs_t *o)
+{
+    return ordo_lanes_ship_class(net->services[o->service].delivery_days, o->ship_day);
+}
+
+int ordo_eta_obs_delay(const ordo_eta_obs_t *o)
+{
+    if (!o->ship_day || o->ship_day < o->order_day)
+        return -1;
+    /* working days in [order day, ship day) */
+    int j = ordo_cal_working_between(o->order_day - 1, o->ship_day - 1, ORDO_WEEK_MON_FRI);
+    return j < PROC ? j : PROC - 1;
+}
+
+/* ---- training ---- */
+
+/* The census region of a destination ZIP3 (its most populous ZIP's state). */
+int eta_zip3_region(const ordo_network_t *net, uint16_t zip3)
+{
+    const ordo_zip3_t *z = ordo_geo_zip3(net->geo ? net->geo : ordo_geo_default(), zip3);
+    return z && z->known ? (int)ordo_geo_state_region(z->state) : ORDO_REGION_UNKNOWN;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorted (key << 8 | value) pairs of the training observations at one level
+ * of the hierarchy; *n_out gets how many. */
+static uint64_t *level_pairs(const eta_train_t *t, int level, size_t *n_out)
+{
+    uint64_t *v = malloc((t->n + 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const ordo_eta_obs_t *o = &t->obs[i];
+        if (o->time >= t->until && t->until)
+            continue;
+        uint64_t key;
+        int val;
+        if (level == ETA_PROC) {
+            if ((val = ordo_eta_obs_delay(o)) < 0)
+                continue;
+            key = ((uint64_t)o->node * 2 + o->after_cutoff) * ORDO_LANE_LOAD_BUCKETS +
+                  o->load_bucket;
+        } else {
+            if ((val = ordo_eta_obs_transit(t->net, o)) < 0)
+                continue;
+            key = eta_key(t->net, level, o->node, (uint32_t)o->service, o->zip3,
+                          ordo_eta_obs_class(t->net, o));
+            if (key == UINT64_MAX)
+                continue;
+        }
+        v[k++] = key << 8 | (uint64_t)val;
+    }
+    qsort(v, k, sizeof *v, cmp_u64);
+    *n_out = k;
+    return v;
+}
+
+uint64_t eta_key(const ordo_network_t *net, int level, uint32_t node, uint32_t service,
+                 uint16_t zip3, int cls)
+{
+    uint64_t ns = (uint64_t)node * net->n_services + service, c = cls ? 1 : 0;
+    if (level == ETA_LANE)
+        return (ns * ORDO_ZIP3_COUNT + zip3) * ORDO_LANE_CLASSES + c;
+    int zone = ordo_network_zone(net, node, zip3);
+    if (zone < 1 || zone > ORDO_ZONES)
+        return UINT64_MAX;
+    if (level == ETA_POOL || level == ETA_POOL_ALL)
+        return (((uint64_t)service * ORDO_ZONES + (uint64_t)(zone - 1)) * (ETA_ALL_REGIONS + 1) +
+                (uint64_t)(level == ETA_POOL_ALL ? ETA_ALL_REGIONS : eta_zip3_region(net, zip3))) *
+                   ORDO_LANE_CLASSES +
+               c;
+    return (((uint64_t)service * ORDO_ZONES + (uint64_t)(zone - 1)) * ORDO_ZIP3_COUNT + zip3) *
+               ORDO_LANE_CLASSES +
+           c;
+}
+
+/* Groups of equal keys in sorted pairs into entries with their counts. */
+static int group_pairs(const uint64_t *v, size_t n, int width, eta_entry_t **out, uint32_t *n_out)
+{
+    size_t groups = 0;
+    for (size_t i = 0; i < n; i++)
+        groups += i == 0 || (v[i] >> 8) != (v[i - 1] >> 8);
+    eta_entry_t *e = calloc(groups + 1, sizeof *e);
+    if (!e)
+        return ORDO_ENOMEM;
+    size_t g = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || (v[i] >> 8) != (v[i - 1] >> 8))
+            e[g++].key = v[i] >> 8;
+        int val = (int)(v[i] & 0xff);
+        e[g - 1].count[val < width ? val : width - 1]++;
+        e[g - 1].n++;
+    }
+    *out = e;
+    *n_out = (uint32_t)groups;
+    return ORDO_OK;
+}
+
+static int fit_level(const eta_train_t *t, int level, int width, eta_entry_t **out, uint32_t *n)
+{
+    size_t np;
+    uint64_t *v = level_pairs(t, level, &np);
+    if (!v)
+        return ORDO_ENOMEM;
+    int rc = group_pairs(v, np, width, out, n);
+    free(v);
+    return rc;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    uint64_t x = ((const eta_entry_t *)a)->key, y = ((const eta_entry_t *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+/* The pooled levels, (service, zone, region) and (service, zone), in one
+ * sorted array. */
+static int fit_pool(const eta_train_t *t, ordo_eta_model_t *m)
+{
+    eta_entry_t *a = NULL, *b = NULL;
+    uint32_t na = 0, nb = 0;
+    int rc = fit_level(t, ETA_POOL, DAYS, &a, &na);
+    if (!rc)
+        rc = fit_level(t, ETA_POOL_ALL, DAYS, &b, &nb);
+    eta_entry_t *all = rc ? NULL : realloc(a, ((size_t)na + nb + 1) * sizeof *a);
+    if (!all) {
+        free(a);
+        free(b);
+        return ORDO_ENOMEM;
+    }
+    memcpy(all + na, b, (size_t)nb * sizeof *b);
+    free(b);
+    qsort(all, (size_t)na + nb, sizeof *all, cmp_entry);
+    m->pool = all;
+    m->n_pool = na + nb;
+    return ORDO_OK;
+}
+
+/* The published pmf of a pooled key's (service, zone). */
+static void published_pmf(const ordo_network_t *net, uint64_t pool_key, double *pmf)
+{
+    uint64_t r = pool_key / ORDO_LANE_CLASSES / (ETA_ALL_REGIONS + 1);
+    const double *pr = net->services[r / ORDO_ZONES % net->n_services].transit[r % ORDO_ZONES];
+    memcpy(pmf, pr, DAYS * sizeof *pmf);
+}
+
+/* posterior = (counts + k × prior) / (n + k) */
+static void shrink(const eta_entry_t *e, double k, const double *prior, double *pmf, int width)
+{
+    for (int d = 0; d < width; d++)
+        pmf[d] = (e->count[d] + k * prior[d]) / (e->n + k);
+}
+
+const eta_entry_t *eta_find(const eta_entry_t *e, uint32_t n, uint64_t key)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (e[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && e[lo].key == key ? &e[lo] : NULL;
+}
+
+/* The parent key of a destination (its pooled (service, zone, region)) or
+ * of a pooled (service, zone, region) (its (service, zone)). */
+static uint64_t parent_key(const ordo_network_t *net, int level, uint64_t key)
+{
+    uint64_t c = key % ORDO_LANE_CLASSES, r = key / ORDO_LANE_CLASSES;
+    if (level == ETA_POOL)
+        return (r - r % (ETA_ALL_REGIONS + 1) + ETA_ALL_REGIONS) * ORDO_LANE_CLASSES + c;
+    uint64_t region = (uint64_t)eta_zip3_region(net, (uint16_t)(r % ORDO_ZIP3_COUNT));
+    uint64_t sz = r / ORDO_ZIP3_COUNT;
+    return (sz * (ETA_ALL_REGIONS + 1) + region) * ORDO_LANE_CLASSES + c;
+}
+
+/* Pooled levels from the published histogram down, then destinations, then
+ * lanes, each shrunk toward its parent (every parent has the child's
+ * observations, so it exists). */
+static void fit_pmfs(ordo_eta_model_t *m)
+{
+    const ordo_network_t *net = m->net;
+    const ordo_eta_params_t *P = &m->info.params;
+    for (uint32_t i = 0; i < m->n_pool; i++) {
+        eta_entry_t *e = &m->pool[i];
+        if (e->key / ORDO_LANE_CLASSES % (ETA_ALL_REGIONS + 1) != ETA_ALL_REGIONS)
+            continue;
+        double prior[DAYS];
+        published_pmf(net, e->key, prior);
+        shrink(e, P->k_region, prior, e->pmf, DAYS);
+    }
+    for (uint32_t i = 0; i < m->n_pool; i++) {
+        eta_entry_t *e = &m->pool[i];
+        if (e->key / ORDO_LANE_CLASSES % (ETA_ALL_REGIONS + 1) == ETA_ALL_REGIONS)
+            continue;
+        const eta_entry_t *p = eta_find(m->pool, m->n_pool, parent_key(net, ETA_POOL, e->key));
+        shrink(e, P->k_region, p->pmf, e->pmf, DAYS);
+    }
+    for (uint32_t i = 0; i < m->n_dests; i++) {
+        eta_entry_t *e = &m->dests[i];
+        const eta_entry_t *p = eta_find(m->pool, m->n_pool, parent_key(net, ETA_DEST, e->key));
+        shrink(e, P->k_region, p->pmf, e->pmf, DAYS);
+    }
+    for (uint32_t i = 0; i < m->n_lanes; i++) {
+        eta_entry_t *l = &m->lanes[i];
+        uint64_t lz = l->key / ORDO_LANE_CLASSES, ns = lz / ORDO_ZIP3_COUNT;
+        uint16_t zip3 = (uint16_t)(lz % ORDO_ZIP3_COUNT);
+        uint64_t rk = eta_key(net, ETA_DEST, (uint32_t)(ns / net->n_services),
+                              (uint32_t)(ns % net->n_services), zip3,
+                              (int)(l->key % ORDO_LANE_CLASSES));
+        const eta_entry_t *r = eta_find(m->dests, m->n_dests, rk);
+        shrink(l, m->info.params.k_lane, r->pmf, l->pmf, DAYS);
+    }
+}
+
+/* Processing rows: the (node, cutoff) level from all nodes' (cutoff), each
+ * load bucket from its (node, cutoff). */
+static void fit_proc(ordo_eta_model_t *m)
+{
+    double all[2][PROC] = {{0}}, tot[2] = {0};
+    uint32_t nn = m->net->n_nodes;
+    double (*node)[PROC] = calloc((size_t)nn * 2 + 1, sizeof *node);
+    double *nn_n = calloc((size_t)nn * 2 + 1, sizeof *nn_n);
+    for (uint32_t i = 0; node && nn_n && i < m->n_proc; i++) {
+        const eta_entry_t *e = &m->proc[i];
+        uint64_t nc = e->key / ORDO_LANE_LOAD_BUCKETS;
+        for (int j = 0; j < PROC; j++) {
+            all[nc & 1][j] += e->count[j];
+            node[nc][j] += e->count[j];
+        }
+        tot[nc & 1] += e->n;
+        nn_n[nc] += e->n;
+    }
+    double k = m->info.params.k_proc;
+    for (uint32_t i = 0; node && nn_n && i < m->n_proc; i++) {
+        eta_entry_t *e = &m->proc[i];
+        uint64_t nc = e->key / ORDO_LANE_LOAD_BUCKETS;
+        double p_all[PROC], p_node[PROC];
+        for (int j = 0; j < PROC; j++)
+            p_all[j] = tot[nc & 1] > 0 ? all[nc & 1][j] / tot[nc & 1] : j == 0;
+        for (int j = 0; j < PROC; j++)
+            p_node[j] = (node[nc][j] + k * p_all[j]) / (nn_n[nc] + k);
+        shrink(e, k, p_node, e->pmf, PROC);
+    }
+    free(node);
+    free(nn_n);
+}
+
+int ordo_eta_train(const ordo_network_t *net, const ordo_eta_obs_t *obs, size_t n, int64_t until,
+                   const ordo_eta_params_t *params, ordo_eta_model_t **out, ordo_error_t *err)
+{
+    ordo_eta_model_t *m = eta_model_new(net);
+    if (!m)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (params)
+        m->info.params = *params;
+    eta_train_t t = {net, obs, n, until};
+    int rc = fit_level(&t, ETA_DEST, DAYS, &m->dests, &m->n_dests);
+    if (!rc)
+        rc = fit_level(&t, ETA_LANE, DAYS, &m->lanes, &m->n_lanes);
+    if (!rc)
+        rc = fit_level(&t, ETA_PROC, PROC, &m->proc, &m->n_proc);
+    if (!rc)
+        rc = fit_pool(&t, m);
+    if (rc) {
+        ordo_eta_model_destroy(m);
+        return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory training the ETA model");
+    }
+    fit_pmfs(m);
+    fit_proc(m);
+    eta_train_span(m, obs, n, until);
+    m->info.created = (int64_t)time(NULL);
+    if ((rc = eta_model_build(m, err))) {
+        ordo_eta_model_destroy(m);
+        return rc;
+    }
+    *out = m;
+    return ORDO_OK;
+}

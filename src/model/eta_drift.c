@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — model decay: the calibration of a model's on-time probability on
+ * the outcomes that arrived after its training, against a bound; the state
+ * file ordo serve's /metrics reads (docs/internals/MODEL.md "Drift"). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/cjson_internal.h"
+#include "internal.h"
+#include "ordo/util.h"
+
+void ordo_eta_drift_check(const ordo_eta_info_t *model, const ordo_eta_eval_t *ev, double bound,
+                          uint64_t min_n, int64_t now, ordo_eta_drift_t *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->model, sizeof out->model, "%s", model->version);
+    snprintf(out->hash, sizeof out->hash, "%s", model->hash);
+    out->checked_at = now;
+    out->bound = bound;
+    out->min_n = min_n;
+    const ordo_eta_reliability_t *r = &ev->model;
+    out->predictions = r->total;
+    double sp = 0, sy = 0;
+    bool any = false;
+    for (int b = 0; b < ORDO_ETA_DECILES; b++) {
+        sp += r->sum_p[b];
+        sy += r->sum_y[b];
+        any |= r->n[b] >= min_n && r->n[b] > 0;
+    }
+    out->calibration_error = any ? ordo_eta_calibration_error(r, min_n) : NAN;
+    out->mean_error = r->total ? fabs(sp - sy) / (double)r->total : NAN;
+    out->brier = ordo_eta_brier(r);
+    out->alarm = (any && out->calibration_error > bound) ||
+                 (r->total >= min_n && out->mean_error > bound);
+}
+
+void ordo_eta_drift_json(const ordo_eta_drift_t *d, ordo_jsonw_t *w)
+{
+    char ts[32];
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kstr(w, "model", d->model);
+    ordo_jsonw_kstr(w, "hash", d->hash);
+    ordo_jsonw_kstr(w, "checked_at", ordo_time_format(d->checked_at, ts, sizeof ts));
+    ordo_jsonw_kint(w, "predictions", (int64_t)d->predictions);
+    ordo_jsonw_kdouble(w, "calibration_error", d->calibration_error);
+    ordo_jsonw_kdouble(w, "mean_error", d->mean_error);
+    ordo_jsonw_kdouble(w, "brier", d->brier);
+    ordo_jsonw_kdouble(w, "bound", d->bound);
+    ordo_jsonw_kint(w, "min_n", (int64_t)d->min_n);
+    ordo_jsonw_kbool(w, "alarm", d->alarm);
+    ordo_jsonw_obj_end(w);
+}
+
+int ordo_eta_drift_write(const char *models_dir, const ordo_eta_drift_t *d, ordo_error_t *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", models_dir, ORDO_ETA_DRIFT_FILE);
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_eta_drift_json(d, &w);
+    int rc = ordo_jsonw_finish(&w);
+    if (!rc)
+        rc = ordo_buf_putc(&b, '\n');
+    if (!rc)
+        rc = ordo_write_file_atomic(path, b.data, b.len, err);
+    ordo_buf_free(&b);
+    return rc;
+}
+
+static double num_or_nan(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+int ordo_eta_drift_read(const char *models_dir, ordo_eta_drift_t *d, ordo_error_t *err)
+{
+    char path[4096], *text = NULL;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", models_dir, ORDO_ETA_DRIFT_FILE);
+    cJSON *root = NULL;
+    int rc = ordo_read_file(path, &text, &len, err);
+    if (!rc)
+        rc = ordo_json_parse_doc(text, len, path, 0, &root, err);
+    free(text);
+    if (rc)
+        return rc;
+    memset(d, 0, sizeof *d);
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "model"));
+    snprintf(d->model, sizeof d->model, "%s", s ? s : "");
+    s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "hash"));
+    snprintf(d->hash, sizeof d->hash, "%s", s ? s : "");
+    s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "checked_at"));
+    if (s)
+        ordo_time_parse(s, &d->checked_at);
+    double v = num_or_nan(root, "predictions");
+    d->predictions = isfinite(v) && v > 0 ? (uint64_t)v : 0;
+    d->calibration_error = num_or_nan(root, "calibration_error");
+    d->mean_error = num_or_nan(root, "mean_error");
+    d->brier = num_or_nan(root, "brier");
+    d->bound = num_or_nan(root, "bound");
+    v = num_or_nan(root, "min_n");
+    d->min_n = isfinite(v) && v > 0 ? (uint64_t)v : 0;
+    d->alarm = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "alarm"));
+    cJSON_Delete(root);
+    return ORDO_OK;
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — scoring an ETA model on held-out deliveries: reliability of its
+ * on-time probability, Brier score, p90 coverage, and pinball loss of lane
+ * quantiles against the carrier histograms and the lane's recent weekday
+ * mode (docs/internals/MODEL.md "Evaluation"). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "ordo/calendar.h"
+
+#define DAYS ORDO_TRANSIT_DAYS
+#define MODE_WINDOW (28 * 86400) /* "recent": the last four weeks before the split */
+
+double ordo_eta_pinball_loss(double y, double q, double tau)
+{
+    return y >= q ? tau * (y - q) : (1 - tau) * (q - y);
+}
+
+int ordo_eta_quantile(const double *cdf, int n, double p)
+{
+    for (int d = 0; d < n; d++)
+        if (cdf[d] >= p - 1e-12)
+            return d;
+    return n - 1;
+}
+
+double ordo_eta_pit_below(double lo, double hi, double u)
+{
+    if (u <= lo)
+        return 0;
+    if (u >= hi)
+        return 1;
+    return (u - lo) / (hi - lo);
+}
+
+void ordo_eta_reliability_add(ordo_eta_reliability_t *r, double p, bool y)
+{
+    int b = (int)(p * ORDO_ETA_DECILES);
+    b = b < 0 ? 0 : b >= ORDO_ETA_DECILES ? ORDO_ETA_DECILES - 1 : b;
+    r->n[b]++;
+    r->sum_p[b] += p;
+    r->sum_y[b] += y;
+    r->brier_sum += (p - y) * (p - y);
+    r->total++;
+}
+
+double ordo_eta_calibration_error(const ordo_eta_reliability_t *r, uint64_t min_n)
+{
+    double worst = 0;
+    for (int b = 0; b < ORDO_ETA_DECILES; b++) {
+        if (r->n[b] < min_n || !r->n[b])
+            continue;
+        double e = fabs(r->sum_p[b] - r->sum_y[b]) / (double)r->n[b];
+        worst = e > worst ? e : worst;
+    }
+    return worst;
+}
+
+double ordo_eta_brier(const ordo_eta_reliability_t *r)
+{
+    return r->total ? r->brier_sum / (double)r->total : NAN;
+}
+
+/* ---- the weekday-mode baseline ---- */
+
+/* (lane key × 8 + weekday) → transit histogram over the recent window */
+typedef struct mode_tab {
+    uint64_t *keys; /* sorted key << 8 | transit */
+    size_t n;
+} mode_tab_t;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int mode_build(mode_tab_t *t, const ordo_network_t *net, const ordo_eta_obs_t *obs,
+                      size_t n, int64_t from)
+{
+    t->keys = malloc((n + 1) * sizeof *t->keys);
+    if (!t->keys)
+        return ORDO_ENOMEM;
+    t->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ordo_eta_obs_t *o = &obs[i];
+        int tr = ordo_eta_obs_transit(net, o);
+        if (tr < 0 || o->time >= from || o->time < from - MODE_WINDOW)
+            continue;
+        uint64_t lane = eta_key(net, ETA_LANE, o->node, (uint32_t)o->service, o->zip3, 0);
+        t->keys[t->n++] = ((lane * 8 + (uint64_t)ordo_cal_weekday(o->ship_day)) << 8) | (uint64_t)tr;
+    }
+    qsort(t->keys, t->n, sizeof *t->keys, cmp_u64);
+    return ORDO_OK;
+}
+
+/* The mode of transit days among entries with key (>> 8) == k; -1 none. */
+static int mode_of(const mode_tab_t *t, uint64_t k)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((t->keys[mid] >> 8) < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int best = -1, best_n = 0;
+    for (size_t i = lo; i < t->n && (t->keys[i] >> 8) == k;) {
+        size_t j = i;
+        while (j < t->n && t->keys[j] == t->keys[i])
+            j++;
+        if ((int)(j - i) > best_n) {
+            best_n = (int)(j - i);
+            best = (int)(t->keys[i] & 0xff);
+        }
+        i = j;
+    }
+    return best;
+}
+
+/* The weekday mode of the lane; else the lane's mode on any weekday; else
+ * the published median. */
+static int weekday_mode(const mode_tab_t *t, uint64_t lane, int wd, const double *published)
+{
+    int m = mode_of(t, lane * 8 + (uint64_t)wd);
+    for (int d = 0; m < 0 && d < 7; d++)
+        m = d == wd ? -1 : mode_of(t, lane * 8 + (uint64_t)d);
+    return m >= 0 ? m : ordo_eta_quantile(published, DAYS, 0.5);
+}
+
+/* ---- scoring ---- */
+
+static void pinball_add(ordo_eta_pinball_t *p, double y, double q50, double q90)
+{
+    p->p50 += ordo_eta_pinball_loss(y, q50, 0.5);
+    p->p90 += ordo_eta_pinball_loss(y, q90, 0.9);
+    p->n++;
+}
+
+static void score_lane(const ordo_eta_model_t *m, const ordo_network_t *net, const mode_tab_t *t,
+                       const ordo_eta_obs_t *o, ordo_eta_eval_t *ev)
+{
+    int y = ordo_eta_obs_transit(net, o);
+    if (y < 0)
+        return;
+    double cdf[DAYS], pub[DAYS];
+    ordo_eta_lane_cdf(m, net, o->node, (uint32_t)o->service, o->zip3, ordo_eta_obs_class(net, o),
+                      cdf, NULL);
+    ordo_eta_lane_cdf(NULL, net, o->node, (uint32_t)o->service, o->zip3, 0, pub, NULL);
+    pinball_add(&ev->lane_model, y, ordo_eta_quantile(cdf, DAYS, 0.5),
+                ordo_eta_quantile(cdf, DAYS, 0.9));
+    pinball_add(&ev->lane_carrier, y, ordo_eta_quantile(pub, DAYS, 0.5),
+                ordo_eta_quantile(pub, DAYS, 0.9));
+    uint64_t lane = eta_key(net, ETA_LANE, o->node, (uint32_t)o->service, o->zip3, 0);
+    int mode = weekday_mode(t, lane, ordo_cal_weekday(o->ship_day), pub);
+    pinball_add(&ev->lane_weekday_mode, y, mode, mode);
+}
+
+/* On-time probability against the promise, and the p90 ETA's coverage. */
+static void score_delivery(const ordo_eta_model_t *m, const ordo_network_t *net,
+                           const ordo_eta_obs_t *o, ordo_eta_eval_t *ev)
+{
+    if (o->promise_day) {
+        bool on_time = o->deliver_day <= o->promise_day;
+        ordo_eta_reliability_add(&ev->model, ordo_eta_prob_by(m, net, o, o->promise_day), on_time);
+        if (!isnan(o->logged_on_time))
+            ordo_eta_reliability_add(&ev->logged, o->logged_on_time, on_time);
+    }
+    int32_t p90 = o->order_day;
+    double f90 = 0;
+    for (; p90 < o->order_day + 60; p90++)
+        if ((f90 = ordo_eta_prob_by(m, net, o, p90)) >= 0.9 - 1e-12)
+            break;
+    double hi = ordo_eta_prob_by(m, net, o, o->deliver_day);
+    double lo = ordo_eta_prob_by(m, net, o, o->deliver_day - 1);
+    ev->p90_coverage += o->deliver_day <= p90;
+    ev->p90_pit_coverage += ordo_eta_pit_below(lo, hi, 0.9);
+    ev->p90_claimed += f90;
+    ev->coverage_n++;
+}
+
+int ordo_eta_evaluate(const ordo_eta_model_t *m, const ordo_network_t *net,
+                      const ordo_eta_obs_t *obs, size_t n, int64_t from, ordo_eta_eval_t *out,
+                      ordo_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!from)
+        from = m->info.trained_until;
+    mode_tab_t t;
+    if (mode_build(&t, net, obs, n, from))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    out->from = from;
+    out->until = from;
+    for (size_t i = 0; i < n; i++) {
+        const ordo_eta_obs_t *o = &obs[i];
+        if (o->time < from || ordo_eta_obs_transit(net, o) < 0)
+            continue;
+        out->shipments++;
+        out->until = o->time > out->until ? o->time : out->until;
+        score_lane(m, net, &t, o, out);
+        score_delivery(m, net, o, out);
+    }
+    free(t.keys);
+    ordo_eta_pinball_t *p[] = {&out->lane_model, &out->lane_carrier, &out->lane_weekday_mode};
+    for (int k = 0; k < 3; k++)
+        if (p[k]->n) {
+            p[k]->p50 /= (double)p[k]->n;
+            p[k]->p90 /= (double)p[k]->n;
+        }
+    if (out->coverage_n) {
+        out->p90_coverage /= (double)out->coverage_n;
+        out->p90_pit_coverage /= (double)out->coverage_n;
+        out->p90_claimed /= (double)out->coverage_n;
+    }
+    if (!out->shipments)
+        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, NULL,
+                              "no delivered shipment decided after the model's training "
+                              "(trained until %lld): nothing held out to score",
+                              (long long)from);
+    return ORDO_OK;
+}

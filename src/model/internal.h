@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — the model module's internals shared by src/model files. */
+#ifndef ORDO_MODEL_INTERNAL_H
+#define ORDO_MODEL_INTERNAL_H
+
+#include "ordo/model.h"
+
+/* levels: a lane (node, service, ZIP3); its destination (service, zone,
+ * ZIP3) over all nodes; the destination's region (service, zone, census
+ * region) and its (service, zone) (region ETA_ALL_REGIONS), pooled */
+enum { ETA_LANE = 0, ETA_DEST = 1, ETA_PROC = 2, ETA_POOL = 3, ETA_POOL_ALL = 4 };
+#define ETA_ALL_REGIONS ORDO_GEO_REGIONS
+
+/* One learned cell of a level: its key, counts and shrunk pmf (transit:
+ * ORDO_TRANSIT_DAYS entries used; processing: ORDO_LANE_PROC_DAYS). */
+typedef struct eta_entry {
+    uint64_t key;
+    uint32_t n;
+    uint32_t count[ORDO_TRANSIT_DAYS];
+    double pmf[ORDO_TRANSIT_DAYS];
+} eta_entry_t;
+
+struct ordo_eta_model {
+    const ordo_network_t *net;
+    ordo_eta_info_t info;
+    /* sorted by key (eta_key): lanes, destinations, processing
+     * (node·2 + after_cutoff)·BUCKETS + bucket, pooled */
+    eta_entry_t *lanes, *dests, *proc, *pool;
+    uint32_t n_lanes, n_dests, n_proc, n_pool;
+    ordo_lanes_t *table; /* built from the entries (eta_model_build) */
+};
+
+typedef struct eta_train {
+    const ordo_network_t *net;
+    const ordo_eta_obs_t *obs;
+    size_t n;
+    int64_t until;
+} eta_train_t;
+
+/* lanes ((node·S + service)·1000 + zip3)·2 + class; destinations
+ * ((service·ZONES + zone − 1)·1000 + zip3)·2 + class;
+ * pooled ((service·ZONES + zone − 1)·(REGIONS + 1) + region)·2 + class */
+uint64_t eta_key(const ordo_network_t *net, int level, uint32_t node, uint32_t service,
+                 uint16_t zip3, int cls);
+int eta_zip3_region(const ordo_network_t *net, uint16_t zip3);
+const eta_entry_t *eta_find(const eta_entry_t *e, uint32_t n, uint64_t key);
+ordo_eta_model_t *eta_model_new(const ordo_network_t *net);
+/* The lane table and the content hash from the entries. */
+int eta_model_build(ordo_eta_model_t *m, ordo_error_t *err);
+void eta_train_span(ordo_eta_model_t *m, const ordo_eta_obs_t *obs, size_t n, int64_t until);
+uint64_t eta_content_hash(const ordo_eta_model_t *m);
+
+#endif

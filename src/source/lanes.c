@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — learned lanes in the engine (include/ordo/lanes.h): the atomic
+ * swap of the lane table, and the transit distribution and lateness a
+ * shipment is timed with when the policy uses it. docs/internals/SOURCING.md
+ * "Learned lanes". */
+#include <string.h>
+
+#include "internal.h"
+
+void ordo_engine_set_lanes(ordo_engine_t *e, ordo_lanes_t *lanes)
+{
+    ordo_lanes_t *old = atomic_exchange_explicit(&e->lanes, lanes, memory_order_acq_rel);
+    if (!old)
+        return;
+    /* a decision that loaded old may still read it: keep it to destroy */
+    ordo_lanes_t *head = atomic_load_explicit(&e->lanes_retired, memory_order_relaxed);
+    do {
+        old->retired_next = head;
+    } while (!atomic_compare_exchange_weak_explicit(&e->lanes_retired, &head, old,
+                                                    memory_order_release, memory_order_relaxed));
+}
+
+const ordo_lanes_t *ordo_engine_lanes(const ordo_engine_t *e)
+{
+    return atomic_load_explicit(&((ordo_engine_t *)e)->lanes, memory_order_acquire);
+}
+
+void src_lanes_free(ordo_engine_t *e)
+{
+    ordo_lanes_destroy(atomic_load(&e->lanes));
+    ordo_lanes_t *r = atomic_load(&e->lanes_retired);
+    while (r) {
+        ordo_lanes_t *next = r->retired_next;
+        ordo_lanes_destroy(r);
+        r = next;
+    }
+}
+
+/* The snapshot this decision reads (none when the policy says "eta":
+ * "published" or the engine has none), and the weekday of each ship day. */
+void src_lanes_begin(src_ctx_t *x)
+{
+    x->lanes = x->policy && x->policy->eta_published ? NULL : ordo_engine_lanes(x->eng);
+    if (!x->lanes)
+        return;
+    uint16_t z3 = x->order->ship_zip3 < ORDO_ZIP3_COUNT ? x->order->ship_zip3 : 0;
+    x->lane_row = &x->lanes->lane[ordo_lanes_index(x->lanes, 0, 0, z3, 0)];
+    /* services whose next day is not a delivery day, by weekday (bit wd) */
+    uint64_t by_wd[7] = {0};
+    for (uint32_t sv = 0; sv < x->net->n_services && sv < 64; sv++) {
+        unsigned mask = x->net->services[sv].delivery_days;
+        mask = mask ? mask : ORDO_WEEK_MON_FRI;
+        for (int wd = 0; wd < 7; wd++)
+            by_wd[wd] |= (uint64_t)!(mask >> ((wd + 1) % 7) & 1) << sv;
+    }
+    /* ship day s: the s-th working day after the first on or after day0 */
+    int64_t d = x->day0;
+    while (!ordo_cal_working(d, ORDO_WEEK_MON_FRI))
+        d++;
+    for (int s = 0; s < SRC_LANE_SHIP_DAYS; s++) {
+        x->lane_cls[s] = by_wd[ordo_cal_weekday(d)];
+        do
+            d++;
+        while (!ordo_cal_working(d, ORDO_WEEK_MON_FRI));
+    }
+}
+
+void src_lanes_plan(const src_ctx_t *x, ordo_plan_t *plan)
+{
+    plan->eta_model = x->lanes ? x->lanes->version : NULL;
+}
+
+/* E[max(0, s0 + T − D)] (s0 + 1 with probability pe): the tail sum, or
+ * the same loop src_expected_late runs over a published histogram. */
+double src_lane_late_learned(const ordo_lane_dist_t *d, int s0, double pe, int D)
+{
+    int k = D - s0;
+    if (pe == 0 && k >= 0)
+        return k < ORDO_TRANSIT_DAYS ? d->tail[k] : 0;
+    double late = 0;
+    for (int t = 0; t < ORDO_TRANSIT_DAYS; t++) {
+        if (d->pmf[t] <= 0)
+            continue;
+        int a = s0 + t - D, b = s0 + 1 + t - D;
+        late += d->pmf[t] * ((1 - pe) * (a > 0 ? a : 0) + pe * (b > 0 ? b : 0));
+    }
+    return late;
+}

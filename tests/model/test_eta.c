@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ETA model: scoring primitives against scipy/numpy fixtures
+ * (tools/fixtures/make_model_fixtures.py), the hierarchical shrinkage, the
+ * processing delay, P(delivered by a day), and versioned model files. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ordo/calendar.h"
+#include "ordo/model.h"
+#include "ordo/util.h"
+
+/* ---- fixtures ---- */
+
+static int read_doubles(char **p, double *out, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char *end;
+        out[i] = strtod(*p, &end);
+        if (end == *p)
+            return -1;
+        *p = end;
+    }
+    return 0;
+}
+
+static void check_line(char *line)
+{
+    char *arrow = strstr(line, "=>");
+    assert_non_null(arrow);
+    char *p = line, *q = arrow + 2;
+    double in[200] = {0}, want[2] = {0};
+    if (!strncmp(line, "quantile ", 9)) {
+        p += 9;
+        assert_int_equal(read_doubles(&p, in, 17), 0);
+        assert_int_equal(read_doubles(&q, want, 1), 0);
+        assert_int_equal(ordo_eta_quantile(in + 1, 16, in[0]), (int)want[0]);
+    } else if (!strncmp(line, "pinball ", 8)) {
+        p += 8;
+        assert_int_equal(read_doubles(&p, in, 3), 0);
+        assert_int_equal(read_doubles(&q, want, 1), 0);
+        assert_true(fabs(ordo_eta_pinball_loss(in[0], in[1], in[2]) - want[0]) < 1e-12);
+    } else if (!strncmp(line, "pit ", 4)) {
+        p += 4;
+        assert_int_equal(read_doubles(&p, in, 18), 0);
+        assert_int_equal(read_doubles(&q, want, 1), 0);
+        int y = (int)in[0];
+        double lo = 0, hi = 0;
+        for (int d = 0; d <= y; d++) {
+            hi += in[2 + d];
+            lo += d < y ? in[2 + d] : 0;
+        }
+        assert_true(fabs(ordo_eta_pit_below(lo, hi, in[1]) - want[0]) < 1e-9);
+    } else if (!strncmp(line, "scores ", 7)) {
+        p += 7;
+        assert_int_equal(read_doubles(&p, in, 1), 0);
+        int n = (int)in[0];
+        assert_int_equal(read_doubles(&p, in, 2 * n), 0);
+        assert_int_equal(read_doubles(&q, want, 2), 0);
+        ordo_eta_reliability_t r = {0};
+        for (int i = 0; i < n; i++)
+            ordo_eta_reliability_add(&r, in[i], in[n + i] > 0.5);
+        assert_true(fabs(ordo_eta_brier(&r) - want[0]) < 1e-12);
+        assert_true(fabs(ordo_eta_calibration_error(&r, 5) - want[1]) < 1e-12);
+    } else {
+        fail_msg("unknown fixture line: %.40s", line);
+    }
+}
+
+static void test_fixtures(void **state)
+{
+    (void)state;
+    FILE *f = fopen(ORDO_SOURCE_DIR "/tests/fixtures/model/eta.txt", "r");
+    assert_non_null(f);
+    static char line[65536];
+    int cases = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        check_line(line);
+        cases++;
+    }
+    fclose(f);
+    assert_true(cases >= 150);
+}
+
+/* ---- a generated network and synthetic deliveries ---- */
+
+typedef struct fx {
+    char dir[64];
+    ordo_network_t *net;
+    uint32_t node, svc;
+    uint16_t zip3, other_zip3;
+} fx_t;
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/ordo-test-eta-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    char net[128];
+    snprintf(net, sizeof net, "%s/net", f->dir);
+    ordo_generate_options_t g = {.dcs = 3, .stores = 2, .dropshippers = 0, .skus = 20, .seed = 5};
+    if (ordo_network_generate(&g, NULL, net, NULL) || ordo_network_load(net, NULL, &f->net, NULL))
+        return -1;
+    f->node = 0;
+    f->svc = f->net->nodes[0].services[0];
+    f->zip3 = f->net->nodes[1].zip3;
+    /* another ZIP3 in the same zone and census region, with no data */
+    for (uint16_t z = 1; z < ORDO_ZIP3_COUNT && !f->other_zip3; z++)
+        if (z != f->zip3 && ordo_network_zone(f->net, 0, z) == ordo_network_zone(f->net, 0, f->zip3) &&
+            ordo_geo_zip3(ordo_geo_default(), z)->known &&
+            !strcmp(ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), z)->state),
+                    ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), f->zip3)->state)))
+            f->other_zip3 = z;
+    *state = f;
+    return f->other_zip3 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    ordo_network_destroy(f->net);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+#define N_OBS 1000
+
+/* N_OBS shipments on the lane, shipped the order's day (a Monday, 2026-09-14,
+ * before the cutoff): 60% in 3 delivery days, 40% in 5. */
+static ordo_eta_obs_t *lane_obs(const fx_t *f)
+{
+    ordo_eta_obs_t *o = calloc(N_OBS, sizeof *o);
+    int32_t day = (int32_t)ordo_cal_days(2026, 9, 14);
+    unsigned mask = f->net->services[f->svc].delivery_days;
+    for (int i = 0; i < N_OBS; i++) {
+        o[i].time = (int64_t)day * 86400 + 15 * 3600;
+        o[i].order_day = o[i].ship_day = day;
+        int t = i % 5 < 3 ? 3 : 5;
+        o[i].deliver_day = (int32_t)ordo_cal_add_working(day + 1, t - 1, mask);
+        o[i].promise_day = day + 4;
+        o[i].node = f->node;
+        o[i].service = (int32_t)f->svc;
+        o[i].zip3 = f->zip3;
+        o[i].logged_on_time = NAN;
+    }
+    return o;
+}
+
+static void published_pmf(const fx_t *f, uint16_t zip3, double *pmf)
+{
+    int zone = ordo_network_zone(f->net, f->node, zip3);
+    memcpy(pmf, f->net->services[f->svc].transit[zone - 1], 16 * sizeof *pmf);
+}
+
+static void test_shrinkage(void **state)
+{
+    fx_t *f = *state;
+    ordo_eta_obs_t *obs = lane_obs(f);
+    assert_int_equal(ordo_eta_obs_transit(f->net, &obs[0]), 3);
+    assert_int_equal(ordo_eta_obs_transit(f->net, &obs[3]), 5);
+    assert_int_equal(ordo_eta_obs_delay(&obs[0]), 0);
+    ordo_eta_model_t *m;
+    ordo_eta_params_t P;
+    ordo_eta_params_default(&P);
+    assert_int_equal(ordo_eta_train(f->net, obs, N_OBS, 0, &P, &m, NULL), ORDO_OK);
+    /* every level above the lane holds the same observations: the lane's
+     * pmf is the counts shrunk four times, from the published histogram */
+    double p[16], c[16] = {0};
+    c[3] = 600;
+    c[5] = 400;
+    published_pmf(f, f->zip3, p);
+    double k[4] = {P.k_region, P.k_region, P.k_region, P.k_lane};
+    for (int lv = 0; lv < 4; lv++)
+        for (int d = 0; d < 16; d++)
+            p[d] = (c[d] + k[lv] * p[d]) / (N_OBS + k[lv]);
+    int cls = ordo_lanes_ship_class(f->net->services[f->svc].delivery_days, obs[0].ship_day);
+    double cdf[16], want = 0;
+    int level;
+    ordo_eta_lane_cdf(m, f->net, f->node, f->svc, f->zip3, cls, cdf, &level);
+    assert_int_equal(level, 3);
+    for (int d = 0; d < 15; d++) {
+        want += p[d];
+        assert_true(fabs(cdf[d] - want) < 1e-9);
+    }
+    /* a ZIP3 of the same zone and region without data: the pooled region */
+    ordo_eta_lane_cdf(m, f->net, f->node, f->svc, f->other_zip3, cls, cdf, &level);
+    assert_int_equal(level, 1);
+    assert_true(cdf[3] > 0.55 && cdf[3] < 0.65);
+    /* the other ship-day class has no data: published */
+    ordo_eta_lane_cdf(m, f->net, f->node, f->svc, f->zip3, !cls, cdf, &level);
+    assert_int_equal(level, 0);
+    const ordo_eta_info_t *in = ordo_eta_model_info(m);
+    assert_int_equal(in->shipments, N_OBS);
+    assert_int_equal(in->lanes, 1);
+    ordo_eta_model_destroy(m);
+    free(obs);
+}
+
+static void test_prob_by(void **state)
+{
+    fx_t *f = *state;
+    ordo_eta_obs_t *obs = lane_obs(f);
+    ordo_eta_model_t *m;
+    assert_int_equal(ordo_eta_train(f->net, obs, N_OBS, 0, NULL, &m, NULL), ORDO_OK);
+    /* every order shipped the day it came: the processing row is certain */
+    const double *proc = ordo_lanes_proc(ordo_eta_model_lanes(m), f->node, false, 0);
+    assert_non_null(proc);
+    assert_true(fabs(proc[0] - 1) < 1e-12);
+    int cls = ordo_lanes_ship_class(f->net->services[f->svc].delivery_days, obs[0].ship_day);
+    double cdf[16];
+    ordo_eta_lane_cdf(m, f->net, f->node, f->svc, f->zip3, cls, cdf, NULL);
+    unsigned mask = f->net->services[f->svc].delivery_days;
+    for (int t = 1; t <= 6; t++) {
+        int32_t day = (int32_t)ordo_cal_add_working(obs[0].ship_day + 1, t - 1, mask);
+        assert_true(fabs(ordo_eta_prob_by(m, f->net, &obs[0], day) - cdf[t]) < 1e-12);
+    }
+    assert_true(ordo_eta_prob_by(m, f->net, &obs[0], obs[0].order_day - 1) == 0);
+    /* held out after the data: nothing to score */
+    ordo_eta_eval_t ev;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_eta_evaluate(m, f->net, obs, N_OBS, 0, &ev, &err), ORDO_ENOTFOUND);
+    /* scored on its own data: q50 = 3, q90 = 5 days; pinball at p50 is
+     * 0.4 × 0.5 × 2 (the 5-day deliveries), at p90 0.6 × 0.1 × 2 */
+    assert_int_equal(ordo_eta_evaluate(m, f->net, obs, N_OBS, 1, &ev, &err), ORDO_OK);
+    assert_int_equal(ev.shipments, N_OBS);
+    assert_true(fabs(ev.lane_model.p50 - 0.4) < 1e-12);
+    assert_true(fabs(ev.lane_model.p90 - 0.12) < 1e-12);
+    assert_true(ev.lane_model.p90 <= ev.lane_carrier.p90 + 1e-12);
+    assert_int_equal(ev.model.total, N_OBS);
+    ordo_eta_model_destroy(m);
+    free(obs);
+}
+
+static void test_files(void **state)
+{
+    fx_t *f = *state;
+    ordo_eta_obs_t *obs = lane_obs(f);
+    ordo_eta_model_t *m, *back;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_eta_train(f->net, obs, N_OBS, 0, NULL, &m, NULL), ORDO_OK);
+    char dir[128], path[256], latest[256];
+    snprintf(dir, sizeof dir, "%s/models", f->dir);
+    assert_int_equal(ordo_eta_model_latest(dir, latest, sizeof latest, &err), ORDO_ENOENT);
+    assert_int_equal(ordo_eta_model_save(m, dir, path, sizeof path, &err), ORDO_OK);
+    assert_non_null(strstr(path, "eta-v1.json"));
+    assert_int_equal(ordo_eta_model_save(m, dir, path, sizeof path, &err), ORDO_OK);
+    assert_non_null(strstr(path, "eta-v2.json"));
+    assert_int_equal(ordo_eta_model_latest(dir, latest, sizeof latest, &err), ORDO_OK);
+    assert_string_equal(latest, path);
+    assert_int_equal(ordo_eta_model_load(f->net, path, &back, &err), ORDO_OK);
+    assert_string_equal(ordo_eta_model_info(back)->hash, ordo_eta_model_info(m)->hash);
+    assert_string_equal(ordo_eta_model_info(back)->version, "eta-v2");
+    assert_non_null(strstr(ordo_eta_model_lanes(back)->version, "eta-v2:"));
+    double a[16], b[16];
+    ordo_eta_lane_cdf(m, f->net, f->node, f->svc, f->zip3, 0, a, NULL);
+    ordo_eta_lane_cdf(back, f->net, f->node, f->svc, f->zip3, 0, b, NULL);
+    assert_memory_equal(a, b, sizeof a);
+    ordo_lanes_t *copy = ordo_eta_model_take_lanes(back);
+    assert_non_null(copy);
+    assert_int_equal(copy->n_dists, ordo_eta_model_lanes(back)->n_dists);
+    ordo_lanes_destroy(copy);
+    ordo_eta_info_t info;
+    assert_int_equal(ordo_eta_model_read_info(path, &info, &err), ORDO_OK);
+    assert_int_equal(info.lanes, 1);
+    ordo_eta_model_destroy(back);
+    /* a changed probability no longer matches the content hash */
+    ordo_buf_t t;
+    ordo_buf_init(&t, NULL);
+    assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
+    char *text = strndup(t.data, t.len), *pmf = strstr(text, "\"lanes\":[[");
+    assert_non_null(pmf);
+    char *digit = strstr(pmf, "0.");
+    digit[2] = digit[2] == '1' ? '2' : '1';
+    assert_int_equal(ordo_eta_model_parse(f->net, text, strlen(text), "x", &back, &err),
+                     ORDO_ECORRUPT);
+    assert_string_equal(err.field, "hash");
+    char *fmt = strstr(text, "ordo-eta");
+    fmt[0] = 'x';
+    assert_int_equal(ordo_eta_model_parse(f->net, text, strlen(text), "x", &back, &err),
+                     ORDO_EPARSE);
+    assert_string_equal(err.field, "format");
+    free(text);
+    ordo_buf_free(&t);
+    ordo_eta_model_destroy(m);
+    free(obs);
+}
+
+static void test_drift(void **state)
+{
+    (void)state;
+    ordo_eta_info_t in = {.version = "eta-v4", .hash = "0123456789abcdef"};
+    ordo_eta_eval_t ev = {0};
+    /* 1,500 predictions of 0.5 and 0.85 each, observed 0.5 and 0.84 */
+    for (int i = 0; i < 1500; i++) {
+        ordo_eta_reliability_add(&ev.model, 0.5, i % 2);
+        ordo_eta_reliability_add(&ev.model, 0.85, i % 100 < 84);
+    }
+    ordo_eta_drift_t d;
+    ordo_eta_drift_check(&in, &ev, ORDO_ETA_DRIFT_BOUND, 1000, 1000000, &d);
+    assert_false(d.alarm);
+    assert_true(fabs(d.calibration_error - 0.01) < 1e-9);
+    assert_int_equal(d.predictions, 3000);
+    /* the 0.85 decile now arrives at 0.80: 5 points off */
+    ordo_eta_eval_t bad = {0};
+    for (int i = 0; i < 1500; i++) {
+        ordo_eta_reliability_add(&bad.model, 0.5, i % 2);
+        ordo_eta_reliability_add(&bad.model, 0.85, i % 100 < 80);
+    }
+    ordo_eta_drift_check(&in, &bad, ORDO_ETA_DRIFT_BOUND, 1000, 1000000, &d);
+    assert_true(d.alarm);
+    /* too few predictions in every decile, and overall: no alarm yet */
+    ordo_eta_eval_t few = {0};
+    for (int i = 0; i < 100; i++)
+        ordo_eta_reliability_add(&few.model, 0.9, 0);
+    ordo_eta_drift_check(&in, &few, ORDO_ETA_DRIFT_BOUND, 1000, 1000000, &d);
+    assert_false(d.alarm);
+    assert_true(isnan(d.calibration_error));
+    /* the state file round trip */
+    char dir[] = "/tmp/ordo-test-drift-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    ordo_eta_drift_check(&in, &bad, ORDO_ETA_DRIFT_BOUND, 1000, 1000000, &d);
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_eta_drift_write(dir, &d, &err), ORDO_OK);
+    ordo_eta_drift_t back;
+    assert_int_equal(ordo_eta_drift_read(dir, &back, &err), ORDO_OK);
+    assert_string_equal(back.model, "eta-v4");
+    assert_true(back.alarm);
+    assert_int_equal(back.predictions, 3000);
+    assert_true(fabs(back.calibration_error - d.calibration_error) < 1e-15);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, ORDO_ETA_DRIFT_FILE);
+    unlink(path);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixtures),
+        cmocka_unit_test_setup_teardown(test_shrinkage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prob_by, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+        cmocka_unit_test(test_drift),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
