@@ -181,4 +181,7 @@ int ordo_cli_log_public_key(const char *arg, uint8_t pk[ORDO_LOG_PK_BYTES], bool
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 
+/* Prints one JSON object that fill writes (cmd_store.c). */
+void ordo_cli_print_obj(void (*fill)(ordo_jsonw_t *w, const void *ctx), const void *ctx);
+
 #endif
