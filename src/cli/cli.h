@@ -185,4 +185,7 @@ int ordo_cli_eta_model_apply(ordo_engine_t *eng, const ordo_network_t *net, cons
 /* Prints a finished JSON buffer followed by a newline to stdout. */
 void ordo_cli_print_buf(const ordo_buf_t *buf);
 
+/* Prints one JSON object that fill writes (cmd_store.c). */
+void ordo_cli_print_obj(void (*fill)(ordo_jsonw_t *w, const void *ctx), const void *ctx);
+
 #endif

@@ -19,20 +19,6 @@ static const char *data_of(const ordo_cli_args_t *a)
     return data ? data : ordo_cli_default_data_dir();
 }
 
-static void print_json(void (*fill)(ordo_jsonw_t *w, const void *ctx), const void *ctx)
-{
-    ordo_buf_t b;
-    ordo_buf_init(&b, NULL);
-    ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &b, 0);
-    ordo_jsonw_obj_begin(&w);
-    fill(&w, ctx);
-    ordo_jsonw_obj_end(&w);
-    ordo_jsonw_finish(&w);
-    ordo_cli_print_buf(&b);
-    ordo_buf_free(&b);
-}
-
 typedef struct lookup_out {
     const char *customer_id; /* NULL: not known (a key that maps to none) */
     const char *key;
@@ -74,7 +60,7 @@ static int cmd_lookup(const ordo_cli_args_t *a)
         return ordo_cli_fail(&err, rc, json);
     }
     if (json)
-        print_json(fill_lookup, &o);
+        ordo_cli_print_obj(fill_lookup, &o);
     else if (o.mapped)
         printf("%s\t%s\n", o.customer_id, o.key);
     else
@@ -110,7 +96,7 @@ static int cmd_erase(const ordo_cli_args_t *a)
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, json);
     if (json) {
-        print_json(fill_erase, &r);
+        ordo_cli_print_obj(fill_erase, &r);
     } else {
         printf("erased %s: %llu mapping%s deleted, audit entry %llu\n", r.key,
                (unsigned long long)r.mappings, r.mappings == 1 ? "" : "s",

@@ -12,24 +12,16 @@
 #include "ordo/log.h"
 #include "ordo/store.h"
 
-static void print_json(const ordo_pg_ship_report_t *r)
+static void fill_ship(ordo_jsonw_t *w, const void *ctx)
 {
-    ordo_buf_t b;
-    ordo_buf_init(&b, NULL);
-    ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &b, 0);
-    ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kstr(&w, "instance", r->instance);
-    ordo_jsonw_kint(&w, "shipped", (int64_t)r->shipped);
-    ordo_jsonw_kint(&w, "already", (int64_t)r->already);
-    ordo_jsonw_kint(&w, "last_seq", (int64_t)r->verified_last);
-    ordo_jsonw_kbool(&w, "log_ok", r->log_ok);
+    const ordo_pg_ship_report_t *r = ctx;
+    ordo_jsonw_kstr(w, "instance", r->instance);
+    ordo_jsonw_kint(w, "shipped", (int64_t)r->shipped);
+    ordo_jsonw_kint(w, "already", (int64_t)r->already);
+    ordo_jsonw_kint(w, "last_seq", (int64_t)r->verified_last);
+    ordo_jsonw_kbool(w, "log_ok", r->log_ok);
     if (!r->log_ok)
-        ordo_jsonw_kstr(&w, "reason", r->reason);
-    ordo_jsonw_obj_end(&w);
-    ordo_jsonw_finish(&w);
-    ordo_cli_print_buf(&b);
-    ordo_buf_free(&b);
+        ordo_jsonw_kstr(w, "reason", r->reason);
 }
 
 /* The records of a log as the store's ship source. */
@@ -114,7 +106,7 @@ static int run_ship(const ordo_cli_args_t *a)
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, a->json);
     if (a->json)
-        print_json(&r);
+        ordo_cli_print_obj(fill_ship, &r);
     else
         printf("shipped %llu records (%llu there before), instance %s, up to seq %llu\n",
                (unsigned long long)r.shipped, (unsigned long long)r.already, r.instance,

@@ -8,29 +8,35 @@
 #include "ordo/json.h"
 #include "ordo/store.h"
 
-static void print_json(const ordo_pg_migrate_report_t *r)
+void ordo_cli_print_obj(void (*fill)(ordo_jsonw_t *w, const void *ctx), const void *ctx)
 {
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, &b, 0);
     ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kstr(&w, "instance", r->instance);
-    ordo_jsonw_key(&w, "tables");
-    ordo_jsonw_obj_begin(&w);
-    for (size_t i = 0; i < r->n; i++) {
-        ordo_jsonw_key(&w, r->tables[i].table);
-        ordo_jsonw_obj_begin(&w);
-        ordo_jsonw_kint(&w, "source", (int64_t)r->tables[i].source);
-        ordo_jsonw_kint(&w, "target", (int64_t)r->tables[i].target);
-        ordo_jsonw_obj_end(&w);
-    }
-    ordo_jsonw_obj_end(&w);
-    ordo_jsonw_kbool(&w, "verified", true);
+    fill(&w, ctx);
     ordo_jsonw_obj_end(&w);
     ordo_jsonw_finish(&w);
     ordo_cli_print_buf(&b);
     ordo_buf_free(&b);
+}
+
+static void fill_migrate(ordo_jsonw_t *w, const void *ctx)
+{
+    const ordo_pg_migrate_report_t *r = ctx;
+    ordo_jsonw_kstr(w, "instance", r->instance);
+    ordo_jsonw_key(w, "tables");
+    ordo_jsonw_obj_begin(w);
+    for (size_t i = 0; i < r->n; i++) {
+        ordo_jsonw_key(w, r->tables[i].table);
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kint(w, "source", (int64_t)r->tables[i].source);
+        ordo_jsonw_kint(w, "target", (int64_t)r->tables[i].target);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_obj_end(w);
+    ordo_jsonw_kbool(w, "verified", true);
 }
 
 static int run_migrate(const ordo_cli_args_t *a)
@@ -44,7 +50,7 @@ static int run_migrate(const ordo_cli_args_t *a)
     if (rc != ORDO_OK)
         return ordo_cli_fail(&err, rc, a->json);
     if (a->json) {
-        print_json(&r);
+        ordo_cli_print_obj(fill_migrate, &r);
         return ORDO_EXIT_OK;
     }
     uint64_t rows = 0;

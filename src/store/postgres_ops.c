@@ -312,24 +312,6 @@ static int doc_write(store_backend_t *b, int q, const char *kind, const char *id
     return rc;
 }
 
-static int version_check(const char *kind, const char *id, uint64_t cur, uint64_t expected,
-                         ordo_error_t *err)
-{
-    if (expected == ORDO_STORE_ANY_VERSION || expected == cur)
-        return ORDO_OK;
-    if (cur == 0)
-        return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "id",
-                              "%s '%s' does not exist (expected version %llu)", kind, id,
-                              (unsigned long long)expected);
-    if (expected == 0)
-        return ordo_error_set(err, ORDO_EEXIST, NULL, 0, "id",
-                              "%s '%s' already exists (version %llu)", kind, id,
-                              (unsigned long long)cur);
-    return ordo_error_set(err, ORDO_ECONFLICT, NULL, 0, "version",
-                          "version conflict on %s '%s': expected %llu, current is %llu", kind, id,
-                          (unsigned long long)expected, (unsigned long long)cur);
-}
-
 static int doc_put_body(store_backend_t *b, const char *kind, const char *id, const char *json,
                         size_t json_len, uint64_t expected, int64_t now, uint64_t *new_version,
                         ordo_error_t *err)
@@ -337,7 +319,7 @@ static int doc_put_body(store_backend_t *b, const char *kind, const char *id, co
     uint64_t cur, maxv;
     int rc = doc_version(b, Q_DOC_CUR, kind, id, &cur, err);
     if (rc == ORDO_OK)
-        rc = version_check(kind, id, cur, expected, err);
+        rc = ordo_store_version_check(kind, id, cur, expected, err);
     if (rc == ORDO_OK)
         rc = doc_version(b, Q_DOC_MAXVER, kind, id, &maxv, err);
     if (rc != ORDO_OK)
@@ -402,7 +384,7 @@ static int doc_delete_body(store_backend_t *b, const char *kind, const char *id,
     if (rc == ORDO_OK && cur == 0)
         return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "id", "no %s '%s'", kind, id);
     if (rc == ORDO_OK)
-        rc = version_check(kind, id, cur, expected, err);
+        rc = ordo_store_version_check(kind, id, cur, expected, err);
     if (rc == ORDO_OK)
         rc = doc_version(b, Q_DOC_MAXVER, kind, id, &maxv, err);
     pg_params_t p = {.n = 0};

@@ -903,8 +903,9 @@ static int doc_write(store_backend_t *b, int idx, const char *kind, const char *
     return ORDO_OK;
 }
 
-static int version_check(store_backend_t *b, const char *kind, const char *id, uint64_t cur,
-                         uint64_t expected, ordo_error_t *err)
+/* The version rules of a document put or delete (store_internal.h). */
+int ordo_store_version_check(const char *kind, const char *id, uint64_t cur, uint64_t expected,
+                             ordo_error_t *err)
 {
     if (expected == ORDO_STORE_ANY_VERSION || expected == cur)
         return ORDO_OK;
@@ -916,7 +917,6 @@ static int version_check(store_backend_t *b, const char *kind, const char *id, u
         return ordo_error_set(err, ORDO_EEXIST, NULL, 0, "id",
                               "%s '%s' already exists (version %llu)", kind, id,
                               (unsigned long long)cur);
-    (void)b;
     return ordo_error_set(err, ORDO_ECONFLICT, NULL, 0, "version",
                           "version conflict on %s '%s': expected %llu, current is %llu", kind, id,
                           (unsigned long long)expected, (unsigned long long)cur);
@@ -929,7 +929,7 @@ static int sq_doc_put(store_backend_t *b, const char *kind, const char *id, cons
     uint64_t cur, maxv;
     int rc = doc_version(b, ST_DOC_CUR, kind, id, &cur, err);
     if (rc == ORDO_OK)
-        rc = version_check(b, kind, id, cur, expected, err);
+        rc = ordo_store_version_check(kind, id, cur, expected, err);
     if (rc == ORDO_OK)
         rc = doc_version(b, ST_DOC_MAXVER, kind, id, &maxv, err);
     if (rc != ORDO_OK)
@@ -993,7 +993,7 @@ static int sq_doc_delete(store_backend_t *b, const char *kind, const char *id, u
     if (rc == ORDO_OK && cur == 0)
         return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, "id", "no %s '%s'", kind, id);
     if (rc == ORDO_OK)
-        rc = version_check(b, kind, id, cur, expected, err);
+        rc = ordo_store_version_check(kind, id, cur, expected, err);
     if (rc == ORDO_OK)
         rc = doc_version(b, ST_DOC_MAXVER, kind, id, &maxv, err);
     if (rc != ORDO_OK)

@@ -129,6 +129,11 @@ const store_ops_t *ordo_store_ops(ordo_store_t *s, store_backend_t **b);
 /* store.ingest_batch of the store's configuration (outcome_io.c). */
 uint32_t ordo_store_ingest_batch_size(const ordo_store_t *s);
 
+/* A put or delete expecting version expected of a document at version cur
+ * (0: absent): ORDO_OK, or the error store.h promises (sqlite.c). */
+int ordo_store_version_check(const char *kind, const char *id, uint64_t cur, uint64_t expected,
+                             ordo_error_t *err);
+
 /* Backends. create=false: ORDO_ENOENT when the database is missing. */
 int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,
                            const store_ops_t **ops, store_backend_t **b, ordo_error_t *err);
