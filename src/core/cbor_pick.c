@@ -114,6 +114,23 @@ void ordo_cbor_picker_free(ordo_cbor_picker_t *pk)
     free(pk);
 }
 
+/* A big-endian unsigned of type T (bits wide) at q, one load. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define BE_LOAD(q, T, bits)                                                                        \
+    __extension__({                                                                                \
+        T x_;                                                                                      \
+        memcpy(&x_, (q), sizeof x_);                                                               \
+        (uint64_t) __builtin_bswap##bits(x_);                                                      \
+    })
+#else
+#define BE_LOAD(q, T, bits)                                                                        \
+    __extension__({                                                                                \
+        T x_;                                                                                      \
+        memcpy(&x_, (q), sizeof x_);                                                               \
+        (uint64_t)x_;                                                                              \
+    })
+#endif
+
 /* The head of an item: major type, additional info, argument. false: it
  * does not fit, or a reserved width. */
 static inline __attribute__((always_inline)) bool head(walk_t *w, unsigned *major, unsigned *ai,
@@ -135,14 +152,11 @@ static inline __attribute__((always_inline)) bool head(walk_t *w, unsigned *majo
         return false;
     const uint8_t *q = w->p;
     uint64_t v;
-    switch (k) {
+    switch (k) { /* big-endian arguments, one load each */
     case 1: v = q[0]; break;
-    case 2: v = (uint64_t)q[0] << 8 | q[1]; break;
-    case 4: v = (uint64_t)q[0] << 24 | (uint64_t)q[1] << 16 | (uint64_t)q[2] << 8 | q[3]; break;
-    default:
-        v = 0;
-        for (size_t i = 0; i < 8; i++)
-            v = v << 8 | q[i];
+    case 2: v = BE_LOAD(q, uint16_t, 16); break;
+    case 4: v = BE_LOAD(q, uint32_t, 32); break;
+    default: v = BE_LOAD(q, uint64_t, 64);
     }
     w->p += k;
     *arg = v;
