@@ -982,8 +982,9 @@ const ordo_cbor_node_t *ordo_cbor_get(const ordo_cbor_node_t *obj, const char *k
 {
     if (!obj || obj->type != ORDO_CBOR_OBJECT)
         return NULL;
+    /* the first byte filters most members without a call */
     for (const ordo_cbor_node_t *c = obj->child; c; c = c->next)
-        if (c->key == key || (c->key && !strcmp(c->key, key)))
+        if (c->key == key || (c->key && c->key[0] == key[0] && !strcmp(c->key, key)))
             return c;
     return NULL;
 }
