@@ -963,6 +963,8 @@ int ordo_cbor_to_tree(const void *p, size_t n, ordo_arena_t *arena, const ordo_c
                       ordo_error_t *err)
 {
     *out = NULL;
+    if (cbor_tree_fast(p, n, arena, out) == ORDO_OK)
+        return ORDO_OK;
     dec_t *d = ordo_arena_calloc(arena, 1, sizeof *d);
     if (!d)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");

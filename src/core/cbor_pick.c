@@ -114,60 +114,10 @@ void ordo_cbor_picker_free(ordo_cbor_picker_t *pk)
     free(pk);
 }
 
-/* A big-endian unsigned of type T (bits wide) at q, one load. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define BE_LOAD(q, T, bits)                                                                        \
-    __extension__({                                                                                \
-        T x_;                                                                                      \
-        memcpy(&x_, (q), sizeof x_);                                                               \
-        (uint64_t) __builtin_bswap##bits(x_);                                                      \
-    })
-#else
-#define BE_LOAD(q, T, bits)                                                                        \
-    __extension__({                                                                                \
-        T x_;                                                                                      \
-        memcpy(&x_, (q), sizeof x_);                                                               \
-        (uint64_t)x_;                                                                              \
-    })
-#endif
-
-/* The head of an item: major type, additional info, argument. false: it
- * does not fit, or a reserved width. */
 static inline __attribute__((always_inline)) bool head(walk_t *w, unsigned *major, unsigned *ai,
                                                        uint64_t *arg)
 {
-    if (w->p >= w->end)
-        return false;
-    uint8_t b = *w->p++;
-    *major = b >> 5;
-    *ai = b & 31;
-    if (*ai < 24 || *ai == 31) {
-        *arg = *ai;
-        return true;
-    }
-    if (*ai > 27)
-        return false;
-    size_t k = (size_t)1 << (*ai - 24);
-    if ((size_t)(w->end - w->p) < k)
-        return false;
-    const uint8_t *q = w->p;
-    uint64_t v;
-    switch (k) { /* big-endian arguments, one load each */
-    case 1: v = q[0]; break;
-    case 2: v = BE_LOAD(q, uint16_t, 16); break;
-    case 4: v = BE_LOAD(q, uint32_t, 32); break;
-    default: v = BE_LOAD(q, uint64_t, 64);
-    }
-    w->p += k;
-    *arg = v;
-    return true;
-}
-
-static double half_to_double(uint16_t h)
-{
-    int e = (h >> 10) & 31, m = h & 1023;
-    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
-    return h & 0x8000 ? -v : v;
+    return cbor_head(&w->p, w->end, major, ai, arg);
 }
 
 static inline bool text(walk_t *w, uint64_t n, val_t *v)
@@ -223,7 +173,7 @@ static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *
     } else if (ai >= 25 && ai <= 27) {
         double d;
         if (ai == 25) {
-            d = half_to_double((uint16_t)arg);
+            d = cbor_half_to_double((uint16_t)arg);
         } else if (ai == 26) {
             uint32_t u = (uint32_t)arg;
             float f;
