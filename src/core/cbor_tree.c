@@ -38,25 +38,31 @@ typedef struct fast {
     struct {
         const uint8_t *s;
         uint32_t len;
+        const char *copy; /* its copy in the arena, once a value needed one */
     } refs[FAST_STRS];
 } fast_t;
 
-static bool head(fast_t *f, unsigned *major, unsigned *ai, uint64_t *arg)
+static inline __attribute__((always_inline)) bool head(fast_t *f, unsigned *major, unsigned *ai,
+                                                       uint64_t *arg)
 {
     return cbor_head(&f->p, f->end, major, ai, arg);
 }
 
-/* A text string (major 3, definite) or a string reference: its bytes. */
+/* A text string (major 3, definite) or a string reference: its bytes and
+ * its index in the namespace's table (-1: none). */
 static bool text_of(fast_t *f, unsigned major, unsigned ai, uint64_t arg, const uint8_t **s,
-                    size_t *n)
+                    size_t *n, int *ref)
 {
+    *ref = -1;
     if (major == 3 && ai != 31) {
         if ((uint64_t)(f->end - f->p) < arg)
             return false;
         if (f->ns && arg >= cbor_strref_min_len(f->n_refs)) {
             if (f->n_refs == FAST_STRS)
                 return false;
+            *ref = (int)f->n_refs;
             f->refs[f->n_refs].s = f->p;
+            f->refs[f->n_refs].copy = NULL;
             f->refs[f->n_refs++].len = (uint32_t)arg;
         }
         *s = f->p;
@@ -70,6 +76,7 @@ static bool text_of(fast_t *f, unsigned major, unsigned ai, uint64_t arg, const 
         return false;
     *s = f->refs[idx].s;
     *n = f->refs[idx].len;
+    *ref = (int)idx;
     return true;
 }
 
@@ -110,6 +117,7 @@ static bool scalar(fast_t *f, unsigned major, unsigned ai, uint64_t arg, node_t 
 {
     const uint8_t *s;
     size_t n;
+    int ref;
     double d;
     switch (major) {
     case 0: x->type = ORDO_CBOR_NUMBER; x->num = (double)arg; return ai != 31;
@@ -119,8 +127,13 @@ static bool scalar(fast_t *f, unsigned major, unsigned ai, uint64_t arg, node_t 
         return ai != 31;
     case 3:
     case 6:
-        if (!text_of(f, major, ai, arg, &s, &n) || !(x->s = copy(f, s, n)))
+        if (!text_of(f, major, ai, arg, &s, &n, &ref))
             return false;
+        /* a string of the table is copied once, its references share it */
+        if (!(x->s = ref >= 0 && f->refs[ref].copy ? f->refs[ref].copy : copy(f, s, n)))
+            return false;
+        if (ref >= 0)
+            f->refs[ref].copy = x->s;
         x->type = ORDO_CBOR_STRING;
         x->len = n;
         return true;
@@ -195,11 +208,12 @@ static bool key(fast_t *f, const char **k)
     uint64_t arg;
     const uint8_t *s;
     size_t n;
+    int ref;
     if (!head(f, &major, &ai, &arg))
         return false;
     if (major == 0)
         return ai != 31 && (*k = ordo_cbor_key_name(arg > UINT32_MAX ? UINT32_MAX : (uint32_t)arg));
-    if (!text_of(f, major, ai, arg, &s, &n) || memchr(s, 0, n))
+    if (!text_of(f, major, ai, arg, &s, &n, &ref) || memchr(s, 0, n))
         return false;
     int id = ordo_cbor_key_id((const char *)s, n);
     *k = id >= 0 ? ordo_cbor_key_name((uint32_t)id) : copy(f, s, n);
