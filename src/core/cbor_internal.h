@@ -100,6 +100,23 @@ static inline double cbor_half_to_double(uint16_t h)
     return h & 0x8000 ? -v : v;
 }
 
+/* The double of a CBOR float: major 7 with ai 25 (half), 26 or 27, and its
+ * argument as cbor_head reads it. */
+static inline double cbor_float(unsigned ai, uint64_t arg)
+{
+    if (ai == 25)
+        return cbor_half_to_double((uint16_t)arg);
+    if (ai == 26) {
+        uint32_t u = (uint32_t)arg;
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    double d;
+    memcpy(&d, &arg, 8);
+    return d;
+}
+
 /* ordo_cbor_to_tree's fast path (cbor_tree.c): the tree of a record as the
  * writer makes it; ORDO_EUNSUPPORTED for anything else (the full decoder
  * reads it). ordo_cbor_tree_fast_off: always the full decoder (tests). */

@@ -171,17 +171,7 @@ static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *
     } else if (ai == 23) {
         *undef = true;
     } else if (ai >= 25 && ai <= 27) {
-        double d;
-        if (ai == 25) {
-            d = cbor_half_to_double((uint16_t)arg);
-        } else if (ai == 26) {
-            uint32_t u = (uint32_t)arg;
-            float f;
-            memcpy(&f, &u, 4);
-            d = f;
-        } else {
-            memcpy(&d, &arg, 8);
-        }
+        double d = cbor_float(ai, arg);
         v->type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
         v->num = d;
     } else {

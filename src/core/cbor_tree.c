@@ -144,18 +144,9 @@ static bool scalar(fast_t *f, unsigned major, unsigned ai, uint64_t arg, node_t 
         x->type = ai == 20 ? ORDO_CBOR_FALSE : ai == 21 ? ORDO_CBOR_TRUE : ORDO_CBOR_NULL;
         return true;
     }
-    if (ai == 25) {
-        d = cbor_half_to_double((uint16_t)arg);
-    } else if (ai == 26) {
-        uint32_t u = (uint32_t)arg;
-        float fl;
-        memcpy(&fl, &u, 4);
-        d = fl;
-    } else if (ai == 27) {
-        memcpy(&d, &arg, 8);
-    } else {
+    if (ai < 25 || ai > 27)
         return false;
-    }
+    d = cbor_float(ai, arg);
     x->type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
     x->num = isfinite(d) ? d : 0;
     return true;

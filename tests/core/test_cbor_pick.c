@@ -22,8 +22,8 @@
 #include "ordo/util.h"
 
 #include "../fixtures/cbor/record_keys.h"
+#include "cbor_fixture.h"
 
-#define FIX ORDO_SOURCE_DIR "/tests/fixtures/cbor/"
 
 static const char *const paths[] = {
     "timestamp", "order_id", "policy.name", "policy.version", "experiment", "variant",
@@ -76,21 +76,6 @@ static int agree(const ordo_cbor_node_t *root, const ordo_cbor_pick_t *p)
     return found;
 }
 
-static char *load(const char *name, size_t *n)
-{
-    char path[1024], *data;
-    ordo_error_t err;
-    snprintf(path, sizeof path, FIX "%s", name);
-    assert_int_equal(ordo_read_file(path, &data, n, &err), ORDO_OK);
-    return data;
-}
-
-static const char *const files[] = {
-    "decision.ordo.cbor",  "decision_explain.ordo.cbor",  "plan.ordo.cbor",
-    "order.ordo.cbor",     "decision.cbor2.cbor",         "decision_explain.cbor2.cbor",
-    "decision.cbor2min.cbor", "decision_explain.cbor2min.cbor"};
-#define NF (sizeof files / sizeof *files)
-
 static void test_fixtures_agree(void **state)
 {
     (void)state;
@@ -116,23 +101,6 @@ static void test_fixtures_agree(void **state)
     }
     ordo_arena_destroy(arena);
     ordo_cbor_picker_free(pk);
-}
-
-static void mutate(ordo_rng_t *rng, unsigned char *b, size_t *n)
-{
-    static const unsigned char special[] = {0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x40,
-                                            0x5f, 0x60, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xd8,
-                                            0xd9, 0xf4, 0xf5, 0xf6, 0xf7, 0xf9, 0xfa, 0xfb, 0xff};
-    int muts = 1 + (int)ordo_rng_below(rng, 3);
-    for (int m = 0; m < muts && *n > 1; m++) {
-        size_t at = ordo_rng_below(rng, *n);
-        switch (ordo_rng_below(rng, 4)) {
-        case 0: b[at] = special[ordo_rng_below(rng, sizeof special)]; break;
-        case 1: b[at] ^= (unsigned char)(1u << ordo_rng_below(rng, 8)); break;
-        case 2: *n = at; break; /* truncated */
-        default: b[at] = (unsigned char)ordo_rng_below(rng, 256);
-        }
-    }
 }
 
 static void test_mutations(void **state)

@@ -22,8 +22,8 @@
 #include "ordo/util.h"
 
 #include "../fixtures/cbor/record_keys.h"
+#include "cbor_fixture.h"
 
-#define FIX ORDO_SOURCE_DIR "/tests/fixtures/cbor/"
 
 static void same_tree(const ordo_cbor_node_t *a, const ordo_cbor_node_t *b)
 {
@@ -65,21 +65,6 @@ static int both(const void *p, size_t n, ordo_arena_t *fa, ordo_arena_t *sa)
         same_tree(whole, slow);
     return frc;
 }
-
-static char *load(const char *name, size_t *n)
-{
-    char path[1024], *data;
-    ordo_error_t err;
-    snprintf(path, sizeof path, FIX "%s", name);
-    assert_int_equal(ordo_read_file(path, &data, n, &err), ORDO_OK);
-    return data;
-}
-
-static const char *const files[] = {
-    "decision.ordo.cbor",  "decision_explain.ordo.cbor",  "plan.ordo.cbor",
-    "order.ordo.cbor",     "decision.cbor2.cbor",         "decision_explain.cbor2.cbor",
-    "decision.cbor2min.cbor", "decision_explain.cbor2min.cbor"};
-#define NF (sizeof files / sizeof *files)
 
 static void test_fixtures(void **state)
 {
@@ -141,23 +126,6 @@ static void test_written(void **state)
     ordo_buf_free(&b);
     ordo_arena_destroy(fa);
     ordo_arena_destroy(sa);
-}
-
-static void mutate(ordo_rng_t *rng, unsigned char *b, size_t *n)
-{
-    static const unsigned char special[] = {0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x40,
-                                            0x5f, 0x60, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xd8,
-                                            0xd9, 0xf4, 0xf5, 0xf6, 0xf7, 0xf9, 0xfa, 0xfb, 0xff};
-    int muts = 1 + (int)ordo_rng_below(rng, 3);
-    for (int m = 0; m < muts && *n > 1; m++) {
-        size_t at = ordo_rng_below(rng, *n);
-        switch (ordo_rng_below(rng, 4)) {
-        case 0: b[at] = special[ordo_rng_below(rng, sizeof special)]; break;
-        case 1: b[at] ^= (unsigned char)(1u << ordo_rng_below(rng, 8)); break;
-        case 2: *n = at; break; /* truncated */
-        default: b[at] = (unsigned char)ordo_rng_below(rng, 256);
-        }
-    }
 }
 
 static void test_mutations(void **state)
