@@ -5,7 +5,10 @@
 #ifndef ORDO_TEST_CBOR_FIXTURE_H
 #define ORDO_TEST_CBOR_FIXTURE_H
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ordo/util.h"
 
@@ -43,6 +46,32 @@ static void mutate(ordo_rng_t *rng, unsigned char *b, size_t *n)
         default: b[at] = (unsigned char)ordo_rng_below(rng, 256);
         }
     }
+}
+
+/* count seeded mutations of the fixtures, each given to check; how many
+ * it returned true for. */
+static long mutations(long count, bool (*check)(const unsigned char *b, size_t n, void *ctx),
+                      void *ctx)
+{
+    char *data[NF];
+    size_t len[NF];
+    for (size_t f = 0; f < NF; f++)
+        data[f] = load(files[f], &len[f]);
+    unsigned char *tmp = malloc(1 << 20);
+    assert_non_null(tmp);
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 20261206);
+    long yes = 0;
+    for (long it = 0; it < count; it++) {
+        size_t f = ordo_rng_below(&rng, NF), n = len[f];
+        memcpy(tmp, data[f], n);
+        mutate(&rng, tmp, &n);
+        yes += check(tmp, n, ctx);
+    }
+    free(tmp);
+    for (size_t f = 0; f < NF; f++)
+        free(data[f]);
+    return yes;
 }
 
 #endif

@@ -128,34 +128,24 @@ static void test_written(void **state)
     ordo_arena_destroy(sa);
 }
 
+typedef struct arenas {
+    ordo_arena_t *fast, *slow;
+} arenas_t;
+
+static bool fast_taken(const unsigned char *b, size_t n, void *ctx)
+{
+    arenas_t *a = ctx;
+    return both(b, n, a->fast, a->slow) == ORDO_OK;
+}
+
 static void test_mutations(void **state)
 {
     (void)state;
-    ordo_arena_t *fa = ordo_arena_create(1 << 16), *sa = ordo_arena_create(1 << 16);
-    char *data[NF];
-    size_t len[NF];
-    for (size_t f = 0; f < NF; f++)
-        data[f] = load(files[f], &len[f]);
-    unsigned char *tmp = malloc(1 << 20);
-    assert_non_null(tmp);
-    ordo_rng_t rng;
-    ordo_rng_seed(&rng, 20261206);
-    long fast = 0, left = 0;
-    for (long it = 0; it < 40000; it++) {
-        size_t f = ordo_rng_below(&rng, NF), n = len[f];
-        memcpy(tmp, data[f], n);
-        mutate(&rng, tmp, &n);
-        if (both(tmp, n, fa, sa) == ORDO_OK)
-            fast++;
-        else
-            left++;
-    }
-    assert_true(fast > 1000 && left > 1000);
-    free(tmp);
-    for (size_t f = 0; f < NF; f++)
-        free(data[f]);
-    ordo_arena_destroy(fa);
-    ordo_arena_destroy(sa);
+    arenas_t a = {ordo_arena_create(1 << 16), ordo_arena_create(1 << 16)};
+    long fast = mutations(40000, fast_taken, &a);
+    assert_true(fast > 1000 && 40000 - fast > 1000);
+    ordo_arena_destroy(a.fast);
+    ordo_arena_destroy(a.slow);
 }
 
 int main(void)
