@@ -19,7 +19,9 @@
  * the new orders as JSON text instead of CBOR (as the decision path logs
  * them); BENCH_FACTS_FULL_READER reads CBOR facts with the whole record
  * reader (the code before facts_tree.c); BENCH_FACTS_STAGES times the
- * stages of reading the new records (log, CBOR tree, record, fact).
+ * stages of reading the new records (log, CBOR tree, record, fact);
+ * BENCH_FACTS_SLOW_TREE decodes every CBOR record with the full decoder
+ * (libcbor), not the one-pass fast path (src/core/cbor_tree.c).
  * Goals (ISSUE 16): 10M orders analysed in <= 2 s; a refresh after 100k new
  * orders in <= 100 ms. Prints the peak RSS. */
 #include <math.h>
@@ -30,6 +32,7 @@
 #include <time.h>
 
 #include "../src/analyze/internal.h"
+#include "../src/core/cbor_internal.h"
 #include "../tests/analyze/analyze_fixture.h"
 #include "ordo/cbor.h"
 #include "ordo/datadir.h"
@@ -282,6 +285,7 @@ int main(int argc, char **argv)
     spec.n_orders = orders;
     spec.spacing = 2;
     an_fact_full_reader = getenv("BENCH_FACTS_FULL_READER") != NULL;
+    ordo_cbor_tree_fast_off = getenv("BENCH_FACTS_SLOW_TREE") != NULL;
     char *dir = fx_tmp_dir();
     uint64_t t0 = ordo_now_ns();
     fx_build(dir, &spec, NULL, false);

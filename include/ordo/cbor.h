@@ -70,7 +70,9 @@ int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *er
  * table's rows as objects). Strings are NUL-terminated copies; keys from
  * the registered table are its name pointers. For readers that take a few
  * fields out of many records (src/record). ORDO_ECORRUPT as
- * ordo_cbor_to_json; ORDO_ENOMEM. */
+ * ordo_cbor_to_json; ORDO_ENOMEM. Records as ordo's writer makes them are
+ * decoded in one pass over their bytes (src/core/cbor_tree.c), anything
+ * else by the full decoder: the same tree either way. */
 enum {
     ORDO_CBOR_NULL = 0,
     ORDO_CBOR_FALSE,

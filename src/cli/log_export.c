@@ -5,8 +5,8 @@
  * logs) is not decoded: ordo_cbor_pick walks its bytes once and takes those
  * fields; a record it does not take (and a JSON text record) goes through
  * the record reader, which gives the same fields (ORDO_EXPORT_READER=1 sends
- * every record there; test_analyze_cli.sh compares). Rows are formatted into
- * a buffer written 256 KB at a time. */
+ * every record there; test_analyze_cli.sh compares). Rows are formatted in
+ * place into a buffer written 1 MB at a time. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,29 +107,34 @@ static void rec_from_record(const ordo_record_t *d, csv_rec_t *r)
     r->latency_ns = d->latency_ns;
 }
 
-/* ---- output ---- */
+/* ---- output ----
+ * A row is written straight into the output buffer: room for its longest
+ * form is reserved once, then every cell is copied or formatted in place
+ * (integers by hand, other numbers by ordo_json_format_double), so a row
+ * costs no call per field into the buffer. */
 
-static void put_str(ordo_buf_t *o, const char *s, size_t n)
+static char *put_str(char *o, const char *s, size_t n)
 {
     if (!s)
-        return;
+        return o;
     bool quote = false;
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote) {
-        ordo_buf_append(o, s, n);
-        return;
+        memcpy(o, s, n);
+        return o + n;
     }
-    ordo_buf_putc(o, '"');
+    *o++ = '"';
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"')
-            ordo_buf_putc(o, '"');
-        ordo_buf_putc(o, s[i]);
+            *o++ = '"';
+        *o++ = s[i];
     }
-    ordo_buf_putc(o, '"');
+    *o++ = '"';
+    return o;
 }
 
-static size_t put_u64(char *b, uint64_t v)
+static char *put_u64(char *o, uint64_t v)
 {
     char t[24];
     size_t n = 0;
@@ -137,51 +142,78 @@ static size_t put_u64(char *b, uint64_t v)
         t[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    for (size_t i = 0; i < n; i++)
-        b[i] = t[n - 1 - i];
+    while (n)
+        *o++ = t[--n];
+    return o;
+}
+
+/* v as ordo_json_format_double prints it (its integer case by hand: the
+ * same digits as its "%lld"); NaN: an empty cell, never "nan". */
+static char *put_num(char *o, double v)
+{
+    if (isnan(v))
+        return o;
+    if (v != 0 && fabs(v) < 1e15 && v == (double)(long long)v) {
+        long long i = (long long)v;
+        if (i < 0)
+            *o++ = '-';
+        return put_u64(o, i < 0 ? (uint64_t)-i : (uint64_t)i);
+    }
+    return o + ordo_json_format_double(v, o);
+}
+
+static char *put_lit(char *o, const char *lit, size_t n)
+{
+    memcpy(o, lit, n);
+    return o + n;
+}
+#define PUT_LIT(o, lit) put_lit(o, lit, sizeof lit - 1)
+
+/* The longest row r can give: its strings all quoted and doubled, every
+ * number 40 bytes. */
+static size_t row_max(const csv_rec_t *r)
+{
+    size_t n = 256 + 16 * 40;
+    for (int i = 0; i < 7; i++)
+        n += 2 * r->len[i] + 2;
     return n;
 }
 
-static void put_num(ordo_buf_t *o, double v)
+static void put_row(ordo_buf_t *out, const ordo_log_record_t *rec, const csv_rec_t *r)
 {
-    if (isnan(v))
-        return; /* empty cell, never "nan" */
-    char b[40];
-    int n = ordo_json_format_double(v, b);
-    ordo_buf_append(o, b, (size_t)n);
-}
-
-static void put_row(ordo_buf_t *o, const ordo_log_record_t *rec, const csv_rec_t *r)
-{
-    char b[24];
-    ordo_buf_append(o, b, put_u64(b, rec->seq));
-    ordo_buf_putc(o, ',');
-    put_str(o, r->s[0], r->len[0]);
-    ordo_buf_puts(o, rec->type == ORDO_LOG_REC_SHADOW ? ",shadow," : ",decision,");
+    if (ordo_buf_reserve(out, row_max(r)))
+        return; /* out->oom is sticky: the export fails */
+    char *o = out->data + out->len;
+    o = put_u64(o, rec->seq);
+    *o++ = ',';
+    o = put_str(o, r->s[0], r->len[0]);
+    o = rec->type == ORDO_LOG_REC_SHADOW ? PUT_LIT(o, ",shadow,") : PUT_LIT(o, ",decision,");
     for (int i = 1; i < 6; i++) {
-        put_str(o, r->s[i], r->len[i]);
-        ordo_buf_putc(o, ',');
+        o = put_str(o, r->s[i], r->len[i]);
+        *o++ = ',';
     }
-    put_num(o, r->bucket);
-    ordo_buf_puts(o, r->excluded ? ",true," : ",false,");
-    put_str(o, r->s[6], r->len[6]);
-    ordo_buf_puts(o, r->fallback ? ",true," : ",false,");
-    put_num(o, r->shipments);
-    ordo_buf_putc(o, ',');
-    put_num(o, r->units);
+    o = put_num(o, r->bucket);
+    o = r->excluded ? PUT_LIT(o, ",true,") : PUT_LIT(o, ",false,");
+    o = put_str(o, r->s[6], r->len[6]);
+    o = r->fallback ? PUT_LIT(o, ",true,") : PUT_LIT(o, ",false,");
+    o = put_num(o, r->shipments);
+    *o++ = ',';
+    o = put_num(o, r->units);
     for (int i = 0; i < 8; i++) {
-        ordo_buf_putc(o, ',');
-        put_num(o, r->cost[i]);
+        *o++ = ',';
+        o = put_num(o, r->cost[i]);
     }
-    ordo_buf_putc(o, ',');
-    put_num(o, r->on_time_prob);
-    ordo_buf_putc(o, ',');
-    put_num(o, r->return_risk);
-    ordo_buf_putc(o, ',');
-    ordo_buf_append(o, b, put_u64(b, r->backorders));
-    ordo_buf_putc(o, ',');
-    put_num(o, r->latency_ns);
-    ordo_buf_putc(o, '\n');
+    *o++ = ',';
+    o = put_num(o, r->on_time_prob);
+    *o++ = ',';
+    o = put_num(o, r->return_risk);
+    *o++ = ',';
+    o = put_u64(o, r->backorders);
+    *o++ = ',';
+    o = put_num(o, r->latency_ns);
+    *o++ = '\n';
+    out->len = (size_t)(o - out->data);
+    out->data[out->len] = 0;
 }
 
 typedef struct exporter {
@@ -233,7 +265,7 @@ static int export_loop(ordo_log_iter_t *it, bool csv, exporter_t *ex, ordo_error
             fprintf(stderr, "ordo: record %llu is not JSON; skipped\n",
                     (unsigned long long)rec.seq);
         }
-        if (ex->out.len >= (1u << 18))
+        if (ex->out.len >= (1u << 20))
             ok &= flush_out(&ex->out);
     }
     ok &= flush_out(&ex->out);

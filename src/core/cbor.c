@@ -963,6 +963,8 @@ int ordo_cbor_to_tree(const void *p, size_t n, ordo_arena_t *arena, const ordo_c
                       ordo_error_t *err)
 {
     *out = NULL;
+    if (cbor_tree_fast(p, n, arena, out) == ORDO_OK)
+        return ORDO_OK;
     dec_t *d = ordo_arena_calloc(arena, 1, sizeof *d);
     if (!d)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
@@ -982,8 +984,9 @@ const ordo_cbor_node_t *ordo_cbor_get(const ordo_cbor_node_t *obj, const char *k
 {
     if (!obj || obj->type != ORDO_CBOR_OBJECT)
         return NULL;
+    /* the first byte filters most members without a call */
     for (const ordo_cbor_node_t *c = obj->child; c; c = c->next)
-        if (c->key == key || (c->key && !strcmp(c->key, key)))
+        if (c->key == key || (c->key && c->key[0] == key[0] && !strcmp(c->key, key)))
             return c;
     return NULL;
 }

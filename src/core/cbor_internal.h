@@ -4,9 +4,13 @@
 #ifndef ORDO_CBOR_INTERNAL_H
 #define ORDO_CBOR_INTERNAL_H
 
+#include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "ordo/cbor.h"
 
 /* The stringref rule (cbor.schmorp.de/stringref): with `index` strings in
  * the table, a string gets the next index only when at least this long (a
@@ -37,5 +41,86 @@ static inline uint32_t cbor_short_hash(const char *s, size_t n)
     h *= 0xc4ceb9fe1a85ec53ull;
     return (uint32_t)(h >> 32);
 }
+
+/* A big-endian unsigned of type T (bits wide) at q, one load. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CBOR_BE_LOAD(q, T, bits)                                                                   \
+    __extension__({                                                                                \
+        T x_;                                                                                      \
+        memcpy(&x_, (q), sizeof x_);                                                               \
+        (uint64_t) __builtin_bswap##bits(x_);                                                      \
+    })
+#else
+#define CBOR_BE_LOAD(q, T, bits)                                                                   \
+    __extension__({                                                                                \
+        T x_;                                                                                      \
+        memcpy(&x_, (q), sizeof x_);                                                               \
+        (uint64_t)x_;                                                                              \
+    })
+#endif
+
+/* The head of the item at *p (before end): major type, additional info,
+ * argument (ai itself below 24 and for 31); *p moves past it. false: it
+ * does not fit, or a reserved width (28..30). For the one-pass readers
+ * (cbor_pick.c, cbor_tree.c). */
+static inline __attribute__((always_inline)) bool cbor_head(const uint8_t **p, const uint8_t *end,
+                                                            unsigned *major, unsigned *ai,
+                                                            uint64_t *arg)
+{
+    if (*p >= end)
+        return false;
+    uint8_t b = *(*p)++;
+    *major = b >> 5;
+    *ai = b & 31;
+    if (*ai < 24 || *ai == 31) {
+        *arg = *ai;
+        return true;
+    }
+    if (*ai > 27)
+        return false;
+    size_t k = (size_t)1 << (*ai - 24);
+    if ((size_t)(end - *p) < k)
+        return false;
+    const uint8_t *q = *p;
+    switch (k) { /* big-endian arguments, one load each */
+    case 1: *arg = q[0]; break;
+    case 2: *arg = CBOR_BE_LOAD(q, uint16_t, 16); break;
+    case 4: *arg = CBOR_BE_LOAD(q, uint32_t, 32); break;
+    default: *arg = CBOR_BE_LOAD(q, uint64_t, 64);
+    }
+    *p += k;
+    return true;
+}
+
+/* An IEEE half (CBOR float16) as a double. */
+static inline double cbor_half_to_double(uint16_t h)
+{
+    int e = (h >> 10) & 31, m = h & 1023;
+    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+    return h & 0x8000 ? -v : v;
+}
+
+/* The double of a CBOR float: major 7 with ai 25 (half), 26 or 27, and its
+ * argument as cbor_head reads it. */
+static inline double cbor_float(unsigned ai, uint64_t arg)
+{
+    if (ai == 25)
+        return cbor_half_to_double((uint16_t)arg);
+    if (ai == 26) {
+        uint32_t u = (uint32_t)arg;
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    double d;
+    memcpy(&d, &arg, 8);
+    return d;
+}
+
+/* ordo_cbor_to_tree's fast path (cbor_tree.c): the tree of a record as the
+ * writer makes it; ORDO_EUNSUPPORTED for anything else (the full decoder
+ * reads it). ordo_cbor_tree_fast_off: always the full decoder (tests). */
+int cbor_tree_fast(const void *p, size_t n, ordo_arena_t *arena, const ordo_cbor_node_t **out);
+extern bool ordo_cbor_tree_fast_off;
 
 #endif

@@ -114,46 +114,10 @@ void ordo_cbor_picker_free(ordo_cbor_picker_t *pk)
     free(pk);
 }
 
-/* The head of an item: major type, additional info, argument. false: it
- * does not fit, or a reserved width. */
 static inline __attribute__((always_inline)) bool head(walk_t *w, unsigned *major, unsigned *ai,
                                                        uint64_t *arg)
 {
-    if (w->p >= w->end)
-        return false;
-    uint8_t b = *w->p++;
-    *major = b >> 5;
-    *ai = b & 31;
-    if (*ai < 24 || *ai == 31) {
-        *arg = *ai;
-        return true;
-    }
-    if (*ai > 27)
-        return false;
-    size_t k = (size_t)1 << (*ai - 24);
-    if ((size_t)(w->end - w->p) < k)
-        return false;
-    const uint8_t *q = w->p;
-    uint64_t v;
-    switch (k) {
-    case 1: v = q[0]; break;
-    case 2: v = (uint64_t)q[0] << 8 | q[1]; break;
-    case 4: v = (uint64_t)q[0] << 24 | (uint64_t)q[1] << 16 | (uint64_t)q[2] << 8 | q[3]; break;
-    default:
-        v = 0;
-        for (size_t i = 0; i < 8; i++)
-            v = v << 8 | q[i];
-    }
-    w->p += k;
-    *arg = v;
-    return true;
-}
-
-static double half_to_double(uint16_t h)
-{
-    int e = (h >> 10) & 31, m = h & 1023;
-    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
-    return h & 0x8000 ? -v : v;
+    return cbor_head(&w->p, w->end, major, ai, arg);
 }
 
 static inline bool text(walk_t *w, uint64_t n, val_t *v)
@@ -207,17 +171,7 @@ static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *
     } else if (ai == 23) {
         *undef = true;
     } else if (ai >= 25 && ai <= 27) {
-        double d;
-        if (ai == 25) {
-            d = half_to_double((uint16_t)arg);
-        } else if (ai == 26) {
-            uint32_t u = (uint32_t)arg;
-            float f;
-            memcpy(&f, &u, 4);
-            d = f;
-        } else {
-            memcpy(&d, &arg, 8);
-        }
+        double d = cbor_float(ai, arg);
         v->type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
         v->num = d;
     } else {
@@ -227,6 +181,35 @@ static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *
 }
 
 static bool value(walk_t *w, int depth, uint64_t active, bool need, val_t *v);
+
+/* The commonest table cells, skipped in place: a small unsigned, a
+ * string reference, undefined (when allowed), a short string (numbered).
+ * false: not one of them, nothing read (scalar() takes it). */
+static inline bool cell_fast(walk_t *w, bool undef_ok)
+{
+    const uint8_t *p = w->p;
+    if (w->end - p < 3)
+        return false;
+    uint8_t b = p[0];
+    if (b < 0x18) {
+        w->p = p + 1;
+        return true;
+    }
+    if (b == 0xf7 && undef_ok) {
+        w->p = p + 1;
+        return true;
+    }
+    if (b == 0xd8 && p[1] == 25 && w->ns && p[2] < 0x18 && p[2] < w->n_refs) {
+        w->p = p + 3;
+        return true;
+    }
+    if (b >= 0x60 && b < 0x78) {
+        val_t x;
+        w->p = p + 1;
+        return text(w, b - 0x60u, &x) || ((w->p = p), false);
+    }
+    return false;
+}
 
 /* A table's array (after the tag): key ids, then scalar cells to the
  * break; v: an array of its rows. */
@@ -247,12 +230,14 @@ static bool table(walk_t *w, val_t *v)
             w->p++;
             break;
         }
+        cells++;
+        if (cell_fast(w, cells > tn))
+            continue;
         val_t c;
         bool undef;
         if (!head(w, &major, &ai, &arg) || !scalar(w, major, ai, arg, &c, &undef) ||
-            (undef && cells < tn))
+            (undef && cells <= tn))
             return false;
-        cells++;
     }
     if (cells % tn)
         return false;
@@ -337,6 +322,43 @@ static bool map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t n, v
     return true;
 }
 
+/* A key id of the table in one or two bytes, skipped in place; false:
+ * another key, nothing read (map_key() takes it). */
+static inline bool key_fast(walk_t *w)
+{
+    const uint8_t *p = w->p;
+    if (w->end - p < 2)
+        return false;
+    unsigned id = p[0] < 0x18 ? p[0] : p[0] == 0x18 ? p[1] : PICK_KEYS;
+    if (id >= PICK_KEYS || !w->pk->known[id])
+        return false;
+    w->p = p + 1 + (p[0] == 0x18);
+    return true;
+}
+
+/* The commonest scalars outside tables, skipped in place: those of
+ * cell_fast (undefined excepted), unsigneds of one to four bytes, false,
+ * true, null and floats; false: another item, nothing read. */
+static inline bool value_fast(walk_t *w)
+{
+    if (cell_fast(w, false))
+        return true;
+    const uint8_t *p = w->p;
+    size_t k;
+    switch (p < w->end ? *p : 0xff) {
+    case 0xf4: case 0xf5: case 0xf6: k = 1; break;
+    case 0x18: k = 2; break;
+    case 0x19: case 0xf9: k = 3; break;
+    case 0x1a: case 0xfa: k = 5; break;
+    case 0xfb: k = 9; break;
+    default: return false;
+    }
+    if ((size_t)(w->end - p) < k)
+        return false;
+    w->p = p + k;
+    return true;
+}
+
 /* One item nobody picks, skipped without recursion: its strings are still
  * numbered and everything checked as value() would. */
 static bool skip(walk_t *w, int depth)
@@ -358,13 +380,19 @@ static bool skip(walk_t *w, int depth)
             }
             st[sp - 1].left -= !st[sp - 1].indef;
         }
+        bool is_key = sp && st[sp - 1].map && (st[sp - 1].key = !st[sp - 1].key) == false;
+        if (is_key ? key_fast(w) : value_fast(w)) {
+            if (!sp)
+                return true;
+            continue;
+        }
         unsigned major, ai;
         uint64_t arg;
         val_t x;
         bool undef;
         if (!head(w, &major, &ai, &arg))
             return false;
-        if (sp && st[sp - 1].map && (st[sp - 1].key = !st[sp - 1].key) == false) {
+        if (is_key) {
             int id;
             if (!map_key(w, major, ai, arg, &id, &x))
                 return false;
@@ -400,7 +428,7 @@ static bool value(walk_t *w, int depth, uint64_t active, bool need, val_t *v)
     if (depth >= PICK_NEST)
         return false;
     if (!active && !need)
-        return skip(w, depth);
+        return value_fast(w) || skip(w, depth);
     unsigned major, ai;
     uint64_t arg;
     memset(v, 0, sizeof *v);

@@ -296,6 +296,30 @@ check "carrier shares and HHI per variant match the log and the network's carrie
     ORDO_EXPORT_READER=1 "$ORDO" log export "$D2" --format csv > "$T/reader.csv" &&
     cmp -s "$T/fast.csv" "$T/reader.csv" && [ "$(wc -l < "$T/fast.csv")" -gt 300 ]
 check "log export csv: the CBOR picker gives the record reader's rows byte for byte" $?
+# the numbers as the JSON text prints them (the CSV formats them in place)
+"$ORDO" log export "$D2" > "$T/records.ndjson" &&
+    python3 - "$T/fast.csv" "$T/records.ndjson" <<'PYEOF'
+import csv, json, sys
+tok = lambda s: s  # keep each number's text as the JSON writer printed it
+rows = list(csv.DictReader(open(sys.argv[1])))
+recs = [json.loads(l, parse_float=tok, parse_int=tok) for l in open(sys.argv[2])]
+assert len(rows) == len(recs) > 300, (len(rows), len(recs))
+paths = {"shipments": ("totals", "shipments"), "units": ("totals", "units"),
+         "on_time_prob": ("totals", "on_time_prob"), "return_risk": ("totals", "return_risk"),
+         "pick": ("totals", "cost", "pick"), "shipping": ("totals", "cost", "shipping"),
+         "split": ("totals", "cost", "split")}
+seen = 0
+for row, rec in zip(rows, recs):
+    assert row["latency_ns"] == str(rec.get("latency_ns", "")), (row["latency_ns"], rec.get("latency_ns"))
+    for col, path in paths.items():
+        v = rec.get("plan")
+        for k in path:
+            v = v.get(k) if isinstance(v, dict) else None
+        assert row[col] == ("" if v is None else v), (col, row[col], v)
+        seen += v is not None and "." in v
+assert seen > 100, seen  # decimals as well as integers were compared
+PYEOF
+check "log export csv: numbers as the record's JSON text prints them" $?
 "$ORDO" analyze "$D2" --network "$SRC/docs/examples/network" > "$T/s.txt"
 grep -q "Shadow policy default" "$T/s.txt" && grep -q "Carrier dependence" "$T/s.txt" &&
     ! grep -qwiE "nan|-nan" "$T/s.txt"

@@ -22,8 +22,8 @@
 #include "ordo/util.h"
 
 #include "../fixtures/cbor/record_keys.h"
+#include "cbor_fixture.h"
 
-#define FIX ORDO_SOURCE_DIR "/tests/fixtures/cbor/"
 
 static const char *const paths[] = {
     "timestamp", "order_id", "policy.name", "policy.version", "experiment", "variant",
@@ -76,21 +76,6 @@ static int agree(const ordo_cbor_node_t *root, const ordo_cbor_pick_t *p)
     return found;
 }
 
-static char *load(const char *name, size_t *n)
-{
-    char path[1024], *data;
-    ordo_error_t err;
-    snprintf(path, sizeof path, FIX "%s", name);
-    assert_int_equal(ordo_read_file(path, &data, n, &err), ORDO_OK);
-    return data;
-}
-
-static const char *const files[] = {
-    "decision.ordo.cbor",  "decision_explain.ordo.cbor",  "plan.ordo.cbor",
-    "order.ordo.cbor",     "decision.cbor2.cbor",         "decision_explain.cbor2.cbor",
-    "decision.cbor2min.cbor", "decision_explain.cbor2min.cbor"};
-#define NF (sizeof files / sizeof *files)
-
 static void test_fixtures_agree(void **state)
 {
     (void)state;
@@ -118,61 +103,38 @@ static void test_fixtures_agree(void **state)
     ordo_cbor_picker_free(pk);
 }
 
-static void mutate(ordo_rng_t *rng, unsigned char *b, size_t *n)
+typedef struct pick_ctx {
+    ordo_cbor_picker_t *pk;
+    ordo_cbor_pick_t p[NP];
+    ordo_arena_t *arena;
+} pick_ctx_t;
+
+/* A mutated record: picked (true) only where the tree decodes, and then
+ * the picks agree with it. */
+static bool picked(const unsigned char *b, size_t n, void *ctx)
 {
-    static const unsigned char special[] = {0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x40,
-                                            0x5f, 0x60, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xd8,
-                                            0xd9, 0xf4, 0xf5, 0xf6, 0xf7, 0xf9, 0xfa, 0xfb, 0xff};
-    int muts = 1 + (int)ordo_rng_below(rng, 3);
-    for (int m = 0; m < muts && *n > 1; m++) {
-        size_t at = ordo_rng_below(rng, *n);
-        switch (ordo_rng_below(rng, 4)) {
-        case 0: b[at] = special[ordo_rng_below(rng, sizeof special)]; break;
-        case 1: b[at] ^= (unsigned char)(1u << ordo_rng_below(rng, 8)); break;
-        case 2: *n = at; break; /* truncated */
-        default: b[at] = (unsigned char)ordo_rng_below(rng, 256);
-        }
-    }
+    pick_ctx_t *c = ctx;
+    const ordo_cbor_node_t *root;
+    ordo_arena_reset(c->arena);
+    int trc = ordo_cbor_to_tree(b, n, c->arena, &root, NULL);
+    if (ordo_cbor_pick(c->pk, b, n, c->p) != ORDO_OK)
+        return false;
+    assert_int_equal(trc, ORDO_OK); /* never picks what the decoder refuses */
+    if (root->type == ORDO_CBOR_OBJECT)
+        agree(root, c->p);
+    return true;
 }
 
 static void test_mutations(void **state)
 {
     (void)state;
-    ordo_cbor_picker_t *pk;
-    assert_int_equal(ordo_cbor_picker_new(paths, NP, &pk), ORDO_OK);
-    ordo_cbor_pick_t p[NP];
-    ordo_arena_t *arena = ordo_arena_create(1 << 16);
-    char *data[NF];
-    size_t len[NF];
-    for (size_t f = 0; f < NF; f++)
-        data[f] = load(files[f], &len[f]);
-    unsigned char *tmp = malloc(1 << 20);
-    assert_non_null(tmp);
-    ordo_rng_t rng;
-    ordo_rng_seed(&rng, 20261206);
-    long picked = 0, refused = 0;
-    for (long it = 0; it < 30000; it++) {
-        size_t f = ordo_rng_below(&rng, NF), n = len[f];
-        memcpy(tmp, data[f], n);
-        mutate(&rng, tmp, &n);
-        const ordo_cbor_node_t *root;
-        ordo_arena_reset(arena);
-        int trc = ordo_cbor_to_tree(tmp, n, arena, &root, NULL);
-        if (ordo_cbor_pick(pk, tmp, n, p) != ORDO_OK) {
-            refused++;
-            continue;
-        }
-        picked++;
-        assert_int_equal(trc, ORDO_OK); /* never picks what the decoder refuses */
-        if (root->type == ORDO_CBOR_OBJECT)
-            agree(root, p);
-    }
-    assert_true(picked > 1000 && refused > 1000);
-    free(tmp);
-    for (size_t f = 0; f < NF; f++)
-        free(data[f]);
-    ordo_arena_destroy(arena);
-    ordo_cbor_picker_free(pk);
+    pick_ctx_t c;
+    assert_int_equal(ordo_cbor_picker_new(paths, NP, &c.pk), ORDO_OK);
+    c.arena = ordo_arena_create(1 << 16);
+    long n = mutations(30000, picked, &c);
+    assert_true(n > 1000 && 30000 - n > 1000);
+    ordo_arena_destroy(c.arena);
+    ordo_cbor_picker_free(c.pk);
 }
 
 static void test_bad_paths(void **state)
