@@ -123,6 +123,21 @@ static double ship_lb_sub(const src_ctx_t *x, const src_cand_t *c, const src_sub
     return isfinite(best) ? best : 0;
 }
 
+double src_ship_lb_zone(const src_ctx_t *x, const src_subset_t *sub, int zone, uint64_t svcs)
+{
+    const double *tab = (const double *)x->eng->base_min + (size_t)(zone - 1) * SRC_RET_LB;
+    double best = INFINITY;
+    for (uint32_t s = 0; s < x->net->n_services; s++) {
+        if (s < 64 && !(svcs >> s & 1))
+            continue;
+        const src_svcx_t *sx = &x->svcx[s];
+        double t = tab[(size_t)s * (ORDO_ZONES * SRC_RET_LB) + sub_wl(x, s, sub)] * sx->mult + sx->add;
+        if (t < best)
+            best = t;
+    }
+    return isfinite(best) ? best : 0;
+}
+
 /* The `svc` part of a weighted bound (src_weighted_score): the best
  * −cost·shipping + on-time term over the candidate's services. */
 static double weighted_service_ub_sub(const src_ctx_t *x, const src_cand_t *c,

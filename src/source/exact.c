@@ -94,7 +94,19 @@ typedef struct exact {
      * in the order of their tight bounds as before. gsub: each group's
      * src_subset_t, for those refinements. */
     double *glu, *ggu;
+    /* gtight per item: 0 the decomposed bound, 2 that bound with shipping
+     * at the group's billable weight (gather_mid), 1 the tight bound */
     uint8_t *gtight;
+    /* gather_mid applies: a weighted strategy with a cost weight ≥ 0, not a
+     * pickup, no rate or outage signal (shipping from the order's factors) */
+    bool gmid;
+    /* for gather_mid: the network services some candidate may use (bit s;
+     * all from index 64 on), and per group and zone their cheapest shipping
+     * of the group's parcel (src_ship_lb_zone), known where bit zone − 1 of
+     * gzk[S] is set */
+    uint64_t gsvc;
+    uint32_t *gzk;
+    double *gzs;
     src_subset_t *gsub;
     bool defer, by_count;
     int64_t *tw;    /* [S]: units(S) × best type weight of a node that can ship S (-1: none) */
@@ -548,25 +560,81 @@ static void gather_refine(exact_t *ex, uint32_t S, size_t at)
     ex->gtight[at] = 1;
 }
 
+/* A gathered item's decomposed bound with the 1-lb parcel replaced by the
+ * cheapest shipping of the group's parcel over the services the order may
+ * use (src_ship_lb_sub: no service the rule chooses ships it for less),
+ * raised by the same margin; the smaller of the two bounds is kept. Both
+ * stay at or above the tight bound, which is what gather_max and
+ * gather_scan need of an unrefined item: the same maximum, the same items
+ * evaluated in the same order, with fewer tight bounds. */
+static inline void gather_mid(exact_t *ex, uint32_t S, size_t at)
+{
+    src_ctx_t *x = ex->x;
+    uint32_t c = ex->gcand[at];
+    const src_cand_t *cd = &x->cands[c];
+    ex->gtight[at] = 2;
+    if (!cd->ready || cd->zone < 1)
+        return;
+    uint32_t zb = 1u << (cd->zone - 1);
+    double *zs = &ex->gzs[(size_t)S * ORDO_ZONES + cd->zone - 1];
+    if (!(ex->gzk[S] & zb)) {
+        *zs = src_ship_lb_zone(x, &ex->gsub[S], cd->zone, ex->gsvc);
+        ex->gzk[S] |= zb;
+    }
+    double wc = x->strat->weights.cost;
+    double g = -wc * (x->net->nodes[cd->node].pack_cost_per_shipment + *zs);
+    /* the lazy bound (its margin covers its own terms) with the shipment
+     * part swapped, the margin raised by the new part's magnitude */
+    double b = ex->gub[at] - ex->ggu[c] + g + 1e-7 * (1 + wc + fabs(g));
+    if (b < ex->gub[at])
+        ex->gub[at] = b;
+}
+
+/* gather_mid's tables: the services the candidates may use, the cache. */
+static bool gather_mid_setup(exact_t *ex, uint32_t nsub)
+{
+    src_ctx_t *x = ex->x;
+    ex->gzk = src_zalloc(x, nsub, sizeof *ex->gzk);
+    ex->gzs = ordo_arena_alloc(x->arena, sizeof *ex->gzs * nsub * ORDO_ZONES);
+    ex->gsvc = 0;
+    for (uint32_t c = 0; c < x->n_cands; c++) {
+        const src_cand_t *cd = &x->cands[c];
+        for (uint32_t k = 0; k < cd->n_svc && k < 32; k++)
+            if (cd->svc_ok >> k & 1)
+                ex->gsvc |= cd->svcs[k] < 64 ? 1ull << cd->svcs[k] : 0;
+    }
+    return ex->gzk && ex->gzs;
+}
+
+/* The next bound of an unrefined gathered item: the mid one, then the
+ * tight one. */
+static void gather_upgrade(exact_t *ex, uint32_t S, size_t at)
+{
+    if (ex->gmid && ex->gtight[at] == 0)
+        gather_mid(ex, S, at);
+    else
+        gather_refine(ex, S, at);
+}
+
 /* The best tight bound of a gathered group's n items (n > 0): the
  * largest bound refined, then every item whose bound is above the best
- * tight one so far (an item at or below it cannot exceed it). */
+ * tight one so far (an item at or below it cannot exceed it; one above it
+ * gets the mid bound first, gather_upgrade). */
 static double gather_max(exact_t *ex, uint32_t S, size_t off, uint32_t n)
 {
     size_t bi = off;
     for (size_t i = off + 1; i < off + n; i++)
         if (ex->gub[i] > ex->gub[bi])
             bi = i;
-    if (!ex->gtight[bi])
+    if (ex->gtight[bi] != 1)
         gather_refine(ex, S, bi);
     double U = ex->gub[bi];
-    for (size_t i = off; i < off + n; i++)
-        if (ex->gub[i] > U) {
-            if (!ex->gtight[i])
-                gather_refine(ex, S, i);
-            if (ex->gub[i] > U)
-                U = ex->gub[i];
-        }
+    for (size_t i = off; i < off + n; i++) {
+        while (ex->gub[i] > U && ex->gtight[i] != 1)
+            gather_upgrade(ex, S, i);
+        if (ex->gub[i] > U)
+            U = ex->gub[i];
+    }
     return U;
 }
 
@@ -591,6 +659,8 @@ static int gather_setup(exact_t *ex, ub_item_t *items)
     ex->gsub = ordo_arena_alloc(x->arena, sizeof *ex->gsub * nsub);
     if (!ex->gcand || !ex->gub || !ex->gtight || !ex->gsub)
         return src_fail_arena(x, "the gathered groups' candidates");
+    if (ex->gmid && !gather_mid_setup(ex, nsub))
+        return src_fail_arena(x, "the gathered groups' shipping bounds");
     for (uint32_t S = 1; S < nsub; S++) {
         ex->goff[S] = (uint32_t)used;
         if (S == full) {
@@ -659,7 +729,7 @@ static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_sco
     for (uint32_t i = 0; i < n; i++) {
         items[i].cand = ex->gcand[off + i];
         items[i].done = false;
-        items[i].has_ub = ex->gtight[off + i];
+        items[i].has_ub = ex->gtight[off + i] == 1;
         items[i].ub.v[0] = ex->gub[off + i];
     }
     if (ex->done)
@@ -672,9 +742,9 @@ static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_sco
         if (bi < 0 || !item_may_enter(ex, S, &items[bi].ub, rest))
             break;
         if (!items[bi].has_ub) {
-            gather_refine(ex, S, off + (uint32_t)bi);
+            gather_upgrade(ex, S, off + (uint32_t)bi);
             items[bi].ub.v[0] = ex->gub[off + (uint32_t)bi];
-            items[bi].has_ub = true;
+            items[bi].has_ub = ex->gtight[off + (uint32_t)bi] == 1;
             continue;
         }
         items[bi].done = true;
@@ -1114,6 +1184,9 @@ static int exact_split_test(exact_t *ex, ub_item_t *items, bool *only_full)
         ex->ggu = ordo_arena_alloc(x->arena, sizeof *ex->ggu * (x->n_cands + 1));
         if (!ex->glu || !ex->ggu)
             return src_fail_arena(x, "the per-line bounds of the candidates");
+        ex->gmid = x->strat && x->strat->kind == ORDO_STRATEGY_WEIGHTED &&
+                   x->strat->weights.cost >= 0 && x->order->level != ORDO_LEVEL_PICKUP &&
+                   !x->svc_signals && x->rate_floor >= 1;
     }
     bool may = split_may_win_full(ex, &single, keep);
     *only_full = !may;

@@ -550,6 +550,11 @@ void src_eval_shipment(src_ctx_t *x, uint32_t cand, uint32_t mask, int32_t force
                        src_eval_t *out);
 void src_upper_bound(src_ctx_t *x, uint32_t cand, uint32_t mask, src_score_t *out);
 void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub);
+/* The cheapest shipping of the subset's parcel at a zone over the network
+ * services in svcs (bit s; every service from index 64 on), base_min at
+ * its billable pounds times the order's factors: a lower bound on the
+ * shipping of any of them from any node (0 when there is none). */
+double src_ship_lb_zone(const src_ctx_t *x, const src_subset_t *sub, int zone, uint64_t svcs);
 /* tight: criteria strategies also bound P(on time) and shipping over only
  * the services the strategy can choose (costlier; weighted: no effect) */
 void src_upper_bound_sub(src_ctx_t *x, uint32_t cand, src_subset_t *sub, bool tight,
