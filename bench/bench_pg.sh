@@ -33,29 +33,7 @@ psql_() { bash "$src/scripts/pg_test_server.sh" psql "$work/pg" "$1"; }
 net="$work/net"
 "$ordo" network generate --out "$net" --dcs 20 --stores 970 --dropshippers 10 --skus 5000 \
     --seed 7 >/dev/null || { echo "bench_pg: network generate failed" >&2; exit 1; }
-python3 - "$net/catalog.csv" >"$work/source.lua" <<'EOF'
-import csv, sys, time
-skus = [r["sku"] for r in csv.DictReader(open(sys.argv[1]))][:400]
-zips = ["10027","02139","30303","60614","75201","94105","98101","33101","80202","85004"]
-print("local skus = {%s}" % ",".join('"%s"' % s for s in skus))
-print("local zips = {%s}" % ",".join('"%s"' % z for z in zips))
-print("local run_id = %d" % (time.time_ns() // 1000))
-print('''
-local counter = 0
-local nthreads = 0
-function setup(thread) nthreads = nthreads + 1; thread:set("tid", nthreads) end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-function request()
-  counter = counter + 1
-  local a = skus[(counter * 7) % #skus + 1]
-  local b = skus[(counter * 13 + 1) % #skus + 1]
-  local z = zips[counter % #zips + 1]
-  local body = string.format('{"id":"P%d-%s-%d-%d","ship_to":{"zip":"%s"},"lines":[{"sku":"%s","quantity":1},{"sku":"%s","quantity":1}]}', run_id, inst or "x", tid or 0, counter, z, a, b)
-  return wrk.format(nil, "/v1/source", nil, body)
-end
-''')
-EOF
+python3 "$(dirname "$0")/../tools/bench/wrk_source_lua.py" "$net/catalog.csv" P >"$work/source.lua"
 
 cpu_of() { # total utime+stime seconds of the given pids (and their threads)
     python3 - "$@" <<'EOF'

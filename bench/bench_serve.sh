@@ -82,32 +82,7 @@ server.tokens = "bench-token-0123456789abcdef"
 EOF
 # orders: SKUs of the catalog, ship-to ZIPs across the US; unique ids per
 # wrk thread and request, so that no request is an idempotent retry
-python3 - "$net/catalog.csv" > "$work/source.lua" <<'EOF'
-import csv, sys
-skus = [r["sku"] for r in csv.DictReader(open(sys.argv[1]))][:400]
-zips = ["10027","02139","30303","60614","75201","94105","98101","33101","80202","85004",
-        "97205","55401","63101","48201","19103","20001","27601","37203","70112","84101",
-        "89101","92101","78701","46204","43215","64105","73102","68102","50309","53202"]
-print("local skus = {%s}" % ",".join('"%s"' % s for s in skus))
-print("local zips = {%s}" % ",".join('"%s"' % z for z in zips))
-import time
-print("local run_id = %d" % int(time.time()))
-print('''
-local counter = 0
-local nthreads = 0
-function setup(thread) nthreads = nthreads + 1; thread:set("tid", nthreads) end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-function request()
-  counter = counter + 1
-  local a = skus[(counter * 7) % #skus + 1]
-  local b = skus[(counter * 13 + 1) % #skus + 1] -- never a: 6c+1 is odd
-  local z = zips[counter % #zips + 1]
-  local body = string.format('{"id":"B%d-%d-%d","ship_to":{"zip":"%s"},"lines":[{"sku":"%s","quantity":1},{"sku":"%s","quantity":1}]}', run_id, tid or 0, counter, z, a, b)
-  return wrk.format(nil, "/v1/source", nil, body)
-end
-''')
-EOF
+python3 "$(dirname "$0")/../tools/bench/wrk_source_lua.py" "$net/catalog.csv" B >"$work/source.lua"
 "$ordo" serve --config "$work/ordo.conf" > "$work/serve.out" 2> "$work/serve.err" & pids+=($!)
 for _ in $(seq 100); do grep -q listening "$work/serve.out" 2> /dev/null && break; sleep 0.1; done
 grep -q listening "$work/serve.out" || { echo "bench_serve: the server did not start: $(cat "$work/serve.err")" >&2; exit 1; }

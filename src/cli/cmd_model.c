@@ -309,6 +309,26 @@ static void write_info(ordo_jsonw_t *w, const ordo_eta_info_t *in)
     ordo_eta_params_json(&in->params, w);
 }
 
+/* A model's JSON object begun: its info and file. */
+static void info_json_begin(ordo_buf_t *b, ordo_jsonw_t *w, const ordo_eta_info_t *in,
+                            const char *path)
+{
+    ordo_buf_init(b, NULL);
+    ordo_jsonw_init(w, b, 0);
+    ordo_jsonw_obj_begin(w);
+    write_info(w, in);
+    ordo_jsonw_kstr(w, "file", path);
+}
+
+/* Ends the object of info_json_begin and prints it. */
+static void info_json_end(ordo_buf_t *b, ordo_jsonw_t *w)
+{
+    ordo_jsonw_obj_end(w);
+    ordo_jsonw_finish(w);
+    ordo_cli_print_buf(b);
+    ordo_buf_free(b);
+}
+
 static void print_train(const ordo_eta_model_t *m, const char *path, const run_data_t *d,
                         double train_s, bool json)
 {
@@ -321,22 +341,15 @@ static void print_train(const ordo_eta_model_t *m, const char *path, const run_d
         return;
     }
     ordo_buf_t b;
-    ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &b, 0);
-    ordo_jsonw_obj_begin(&w);
-    write_info(&w, in);
-    ordo_jsonw_kstr(&w, "file", path);
+    info_json_begin(&b, &w, in, path);
     ordo_jsonw_key(&w, "seconds");
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "read", d->read_s);
     ordo_jsonw_kdouble(&w, "join", d->join_s);
     ordo_jsonw_kdouble(&w, "train", train_s);
     ordo_jsonw_obj_end(&w);
-    ordo_jsonw_obj_end(&w);
-    ordo_jsonw_finish(&w);
-    ordo_cli_print_buf(&b);
-    ordo_buf_free(&b);
+    info_json_end(&b, &w);
 }
 
 static int train_flags(const ordo_cli_args_t *a, double *holdout, ordo_eta_params_t *p)
@@ -574,12 +587,8 @@ static void print_show_json(const ordo_eta_info_t *in, const char *path, int dri
                             const ordo_eta_drift_t *d, const char *data)
 {
     ordo_buf_t b;
-    ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &b, 0);
-    ordo_jsonw_obj_begin(&w);
-    write_info(&w, in);
-    ordo_jsonw_kstr(&w, "file", path);
+    info_json_begin(&b, &w, in, path);
     ordo_jsonw_key(&w, "drift");
     if (drift > 0)
         ordo_eta_drift_json(d, &w);
@@ -590,10 +599,7 @@ static void print_show_json(const ordo_eta_info_t *in, const char *path, int dri
         snprintf(cmd, sizeof cmd, "ordo model train --run %s", data);
         ordo_jsonw_kstr(&w, "suggestion", cmd);
     }
-    ordo_jsonw_obj_end(&w);
-    ordo_jsonw_finish(&w);
-    ordo_cli_print_buf(&b);
-    ordo_buf_free(&b);
+    info_json_end(&b, &w);
 }
 
 static int run_show(const ordo_cli_args_t *a)

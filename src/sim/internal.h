@@ -3,6 +3,7 @@
 #ifndef ORDO_SIM_INTERNAL_H
 #define ORDO_SIM_INTERNAL_H
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ typedef struct sim_scenario {
     char control[64];         /* the experiment's first variant key */
 } sim_scenario_t;
 
+/* The scenario file of name (ordo_sim_scenario_path) into *root (a JSON
+ * object, the caller's to delete) and its path. */
+int sim_scenario_read(const char *name, char path[4096], cJSON **root, ordo_error_t *err);
 int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err);
 void sim_scenario_free(sim_scenario_t *s);
 /* Rewrites the experiment so every variant runs variant key's policy (the

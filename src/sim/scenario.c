@@ -169,23 +169,34 @@ static int read_sections(const cJSON *root, const char *path, sim_scenario_t *s,
     return ORDO_OK;
 }
 
-int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err)
+int sim_scenario_read(const char *name, char path[4096], cJSON **root, ordo_error_t *err)
 {
-    defaults(s);
-    char path[4096];
-    int rc = ordo_sim_scenario_path(name, path, sizeof path, err);
+    *root = NULL;
+    int rc = ordo_sim_scenario_path(name, path, 4096, err);
     if (rc)
         return rc;
     char *text = NULL;
     size_t len = 0;
     if ((rc = ordo_read_file(path, &text, &len, err)))
         return rc;
-    cJSON *root = cJSON_ParseWithLength(text, len);
+    cJSON *r = cJSON_ParseWithLength(text, len);
     free(text);
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
+    if (!cJSON_IsObject(r)) {
+        cJSON_Delete(r);
         return ordo_error_set(err, ORDO_EPARSE, path, 0, NULL, "not a JSON object");
     }
+    *root = r;
+    return ORDO_OK;
+}
+
+int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err)
+{
+    defaults(s);
+    char path[4096];
+    cJSON *root;
+    int rc = sim_scenario_read(name, path, &root, err);
+    if (rc)
+        return rc;
     const cJSON *nm = cJSON_GetObjectItemCaseSensitive(root, "name");
     snprintf(s->name, sizeof s->name, "%s", cJSON_IsString(nm) ? nm->valuestring : name);
     rc = read_sections(root, path, s, err);

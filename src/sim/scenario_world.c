@@ -205,19 +205,11 @@ int sim_world_cfg_load(const char *scenario, sim_stock_cfg_t *cfg, sim_demand_cf
     stock_defaults(cfg);
     demand_defaults(dem);
     char path[4096];
-    int rc = ordo_sim_scenario_path(scenario, path, sizeof path, err);
+    cJSON *root;
+    int rc = sim_scenario_read(scenario, path, &root, err);
     if (rc)
         return rc;
-    char *text = NULL;
-    size_t len = 0;
-    if ((rc = ordo_read_file(path, &text, &len, err)))
-        return rc;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!cJSON_IsObject(root))
-        rc = ordo_error_set(err, ORDO_EPARSE, path, 0, NULL, "not a JSON object");
-    else
-        rc = read_stock(root, path, cfg, err);
+    rc = read_stock(root, path, cfg, err);
     if (!rc)
         rc = read_calendar(root, path, dem, err);
     if (!rc)
