@@ -32,6 +32,13 @@ if ! bash "$(dirname "$0")/../bench/bench_serve.sh" "$build"; then
     status=1
 fi
 echo
+# the simulator end to end: orders/s and where the time goes (bench/bench_sim.sh)
+echo "== bench_sim =="
+if ! bash "$(dirname "$0")/../bench/bench_sim.sh" "$build"; then
+    echo "bench_sim: FAILED" >&2
+    status=1
+fi
+echo
 # the simulator's A/A test: the false-positive rate of the primary KPI over
 # 200 seeds (bench/bench_sim_aa.sh; about two minutes on 2 cores)
 echo "== bench_sim_aa =="

@@ -95,6 +95,11 @@ typedef struct ordo_sim_summary {
     ordo_sim_arm_t arms[ORDO_SIM_MAX_ARMS]; /* in order of first appearance */
     double seconds;             /* measured wall time of the world loop */
     double orders_per_second;   /* measured */
+    /* where the wall time went (measured): deciding (assignment, the
+     * engine, reservation, the log append), storing outcome events (and
+     * the decider's idle commit of the store), the guardrail monitor; the
+     * rest of `seconds` is the world's own work */
+    double decide_seconds, store_seconds, monitor_seconds;
 } ordo_sim_summary_t;
 
 void ordo_sim_options_init(ordo_sim_options_t *opt);

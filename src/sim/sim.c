@@ -234,7 +234,19 @@ static int day_orders(sim_t *s, uint32_t day, uint32_t *n_out, ordo_error_t *err
  * seconds; INT64_MAX: all), as a warehouse system and carriers would have
  * reported them by then, after the decider has let the store go; later
  * ones wait in s->ev. */
+static int flush_events_timed(sim_t *s, int64_t until, ordo_error_t *err);
+
+/* The events due before until into the store (the rest wait), timed as
+ * the store's share of the run. */
 static int flush_events(sim_t *s, int64_t until, ordo_error_t *err)
+{
+    uint64_t t = ordo_now_ns();
+    int rc = flush_events_timed(s, until, err);
+    s->sum->store_seconds += (double)(ordo_now_ns() - t) / 1e9;
+    return rc;
+}
+
+static int flush_events_timed(sim_t *s, int64_t until, ordo_error_t *err)
 {
     int rc = ordo_decider_idle(s->dec, err);
     if (rc || !s->n_ev)
@@ -279,8 +291,10 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
         const ordo_order_t *o = &s->orders[i];
         uint64_t delivered0 = s->sum->orders_delivered, late0 = s->sum->orders_late;
         rc = sim_world_before(s, o->created, err);
+        uint64_t t = ordo_now_ns();
         if (!rc)
             rc = ordo_decider_decide(s->dec, o, o->created, s->arena, &dec, err);
+        s->sum->decide_seconds += (double)(ordo_now_ns() - t) / 1e9;
         if (!rc)
             rc = sim_order_world(s, o, dec.plan, err);
         if (!rc) {
@@ -296,7 +310,11 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
         rc = sim_world_day_end(s, day, err);
     if (!rc)
         rc = flush_events(s, (s->day0 + day + 1) * 86400, err);
-    return rc ? rc : sim_monitor(s, day + 1, err);
+    uint64_t t = ordo_now_ns();
+    if (!rc)
+        rc = sim_monitor(s, day + 1, err);
+    s->sum->monitor_seconds += (double)(ordo_now_ns() - t) / 1e9;
+    return rc;
 }
 
 static int write_summary(const ordo_sim_options_t *opt, const ordo_sim_summary_t *sum,
@@ -337,8 +355,10 @@ int ordo_sim_run(const ordo_sim_options_t *opt, ordo_sim_summary_t *sum, ordo_er
     }
     if (!rc)
         rc = flush_events(&s, INT64_MAX, err);
+    uint64_t tf = ordo_now_ns();
     if (!rc)
         rc = ordo_decider_flush(s.dec, err);
+    sum->store_seconds += (double)(ordo_now_ns() - tf) / 1e9;
     sum->seconds = (double)(ordo_now_ns() - t0) / 1e9;
     sum->orders_per_second = sum->seconds > 0 ? sum->orders / sum->seconds : 0;
     int rc2 = close_all(&s, rc, err);

@@ -105,6 +105,11 @@ char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "seconds", s->seconds);
     ordo_jsonw_kdouble(&w, "orders_per_second", s->orders_per_second);
+    ordo_jsonw_kdouble(&w, "decide_seconds", s->decide_seconds);
+    ordo_jsonw_kdouble(&w, "store_seconds", s->store_seconds);
+    ordo_jsonw_kdouble(&w, "monitor_seconds", s->monitor_seconds);
+    double world = s->seconds - s->decide_seconds - s->store_seconds - s->monitor_seconds;
+    ordo_jsonw_kdouble(&w, "world_seconds", world > 0 ? world : 0);
     ordo_jsonw_obj_end(&w);
     ordo_jsonw_obj_end(&w);
     if (ordo_jsonw_finish(&w) || ordo_buf_putc(&b, '\n')) {
