@@ -160,7 +160,7 @@ int ordo_metric_set_find(const ordo_metric_set_t *set, const char *name);
 
 /* Segments for the breakdown. Regions are the US Census regions of the
  * ship-to state (ordo_geo_region); families the catalog families; value
- * bands of the order value. */
+ * bands of the order value; rurality of the ship-to ZIP (ordo_geo_zip_rural). */
 enum {
     ORDO_AN_REGIONS = 6,    /* the geo regions (ordo_geo_region_t), unknown last */
     ORDO_AN_FAMILIES = 33,  /* up to 32 families + unknown (the last) */
@@ -168,12 +168,15 @@ enum {
     /* channels and promotion types: the first 16 distinct values in the
      * order the data shows them, then "other" (the last) */
     ORDO_AN_LABELS = 17,
-    ORDO_AN_ROW_CARRIERS = 4 /* distinct carriers a row carries */
+    ORDO_AN_ROW_CARRIERS = 4, /* distinct carriers a row carries */
+    /* rural, urban, unknown (the last): ordo_geo_zip_rural of the ship-to ZIP */
+    ORDO_AN_RURALITIES = 3
 };
 const char *ordo_analyze_region_name(int region);
 int ordo_analyze_region_index(const char *region_name); /* unknown → 5 */
 const char *ordo_analyze_value_band_name(int band);
 int ordo_analyze_value_band(double order_value); /* NaN → unknown (5) */
+const char *ordo_analyze_rurality_name(int rurality); /* "rural", "urban", "unknown" */
 
 /* One joined order, as the core consumes it. */
 typedef struct ordo_analyze_row {
@@ -186,6 +189,7 @@ typedef struct ordo_analyze_row {
     uint16_t family;   /* 0 .. ORDO_AN_FAMILIES-1 (ORDO_AN_FAMILIES-1: unknown) */
     uint8_t channel;   /* 0 .. ORDO_AN_LABELS-1: index into config.channel_names */
     uint8_t promotion; /* 0 .. ORDO_AN_LABELS-1: index into config.promotion_names */
+    uint8_t rurality;  /* 0 rural, 1 urban, 2 unknown (ORDO_AN_RURALITIES-1) */
     double v[ORDO_AF_COUNT]; /* NaN: unknown / not applicable */
     /* shipments per carrier: carrier[i] indexes config.carrier_names */
     uint8_t n_carriers;

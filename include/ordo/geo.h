@@ -129,5 +129,12 @@ const char *ordo_geo_region(const char *state);
  * `order.rural` in conditions is this test on the ship-to ZIP3. */
 #define ORDO_GEO_RURAL_PER_ZIP 4000.0
 bool ordo_geo_zip3_rural(const ordo_geo_t *geo, uint16_t zip3);
+/* Outcomes (not decisions) are judged per 5-digit ZIP: a ZIP is rural when
+ * its population in the table is under ORDO_GEO_RURAL_ZIP_POPULATION. The
+ * simulator's transit truth (extra days) and its summary, and the analysis
+ * rurality segment, ask this. 1 rural, 0 urban, -1 when geo is NULL or the
+ * ZIP is not in the table. */
+#define ORDO_GEO_RURAL_ZIP_POPULATION 2000u
+int ordo_geo_zip_rural(const ordo_geo_t *geo, uint32_t zip);
 
 #endif

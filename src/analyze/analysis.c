@@ -20,7 +20,7 @@ _Static_assert((int)ORDO_AN_REGIONS == (int)ORDO_GEO_REGIONS, "analysis regions 
 static const char *const band_names[ORDO_AN_VALUE_BANDS] = {
     "under $50", "$50-100", "$100-250", "$250-500", "$500 and over", "unknown"};
 const char *const an_dim_names[AN_DIMS] = {"region", "product family", "order value", "channel",
-                                           "promotion"};
+                                           "promotion", "rurality"};
 
 const char *ordo_analyze_region_name(int r)
 {
@@ -46,6 +46,12 @@ int ordo_analyze_value_band(double v)
     return v < 50 ? 0 : v < 100 ? 1 : v < 250 ? 2 : v < 500 ? 3 : 4;
 }
 
+const char *ordo_analyze_rurality_name(int r)
+{
+    static const char *const names[ORDO_AN_RURALITIES] = {"rural", "urban", "unknown"};
+    return r >= 0 && r < ORDO_AN_RURALITIES ? names[r] : "unknown";
+}
+
 const char *an_family_name(const ordo_analysis_t *a, int s)
 {
     if (s < 0 || s >= ORDO_AN_FAMILIES - 1 || !a->cfg.family_names[s][0])
@@ -68,7 +74,8 @@ const char *an_segment_name(const ordo_analysis_t *a, int dim, int s)
     case 1: return an_family_name(a, s);
     case 2: return ordo_analyze_value_band_name(s);
     case 3: return label_name(a->cfg.channel_names, s);
-    default: return label_name(a->cfg.promotion_names, s);
+    case 4: return label_name(a->cfg.promotion_names, s);
+    default: return ordo_analyze_rurality_name(s);
     }
 }
 
@@ -93,6 +100,7 @@ void ordo_analyze_row_init(ordo_analyze_row_t *row)
     row->family = ORDO_AN_FAMILIES - 1;
     row->channel = ORDO_AN_LABELS - 1;
     row->promotion = ORDO_AN_LABELS - 1;
+    row->rurality = ORDO_AN_RURALITIES - 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -287,6 +295,7 @@ int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out
     a->seg_n[2] = ORDO_AN_VALUE_BANDS;
     a->seg_n[3] = ORDO_AN_LABELS;
     a->seg_n[4] = ORDO_AN_LABELS;
+    a->seg_n[AN_DIM_RURALITY] = ORDO_AN_RURALITIES;
     a->shadow = calloc(a->V + 2, sizeof *a->shadow);
     bool ok = a->overall && a->cuped && a->missing && a->nocov && a->shadow;
     for (size_t g = 0; a->shadow && g < a->V + 2; g++)
@@ -552,6 +561,8 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
     unsigned pr = row->promotion < ORDO_AN_LABELS ? row->promotion : ORDO_AN_LABELS - 1;
     c.seg[3] = K ? &a->seg[3][(ch * V + v) * K] : NULL;
     c.seg[4] = K ? &a->seg[4][(pr * V + v) * K] : NULL;
+    unsigned ru = row->rurality < ORDO_AN_RURALITIES ? row->rurality : ORDO_AN_RURALITIES - 1;
+    c.seg[AN_DIM_RURALITY] = K ? &a->seg[AN_DIM_RURALITY][(ru * V + v) * K] : NULL;
 
     double cov = row->v[ORDO_AF_CONTROL_COST];
     c.has_cov = isfinite(cov);

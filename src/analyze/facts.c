@@ -142,6 +142,17 @@ static int region_of_zip(const char *zs)
     return state ? ordo_analyze_region_index(ordo_geo_region(state)) : ORDO_AN_REGIONS - 1;
 }
 
+/* Rurality of the ship-to ZIP (ordo_geo_zip_rural): 0 rural, 1 urban,
+ * ORDO_AN_RURALITIES - 1 unknown. */
+static int rurality_of_zip(const char *zs)
+{
+    uint32_t zip;
+    if (!zs || ordo_zip_parse(zs, strlen(zs), &zip))
+        return ORDO_AN_RURALITIES - 1;
+    int r = ordo_geo_zip_rural(ordo_geo_default(), zip);
+    return r < 0 ? ORDO_AN_RURALITIES - 1 : r ? 0 : 1;
+}
+
 /* The plan's figures: cost and its parts, shipments, zones, miles. */
 static void fact_plan(const ordo_record_t *d, an_fact_t *f)
 {
@@ -205,6 +216,7 @@ static void fact_plan(const ordo_record_t *d, an_fact_t *f)
 static void fact_segments(const ordo_record_t *d, const ordo_network_t *net, an_fact_t *f)
 {
     f->region = (uint8_t)region_of_zip(d->order.zip);
+    f->rurality = (uint8_t)rurality_of_zip(d->order.zip);
     double value = d->order_value;
     int family = -1;
     if (d->product_family && net)
@@ -248,6 +260,7 @@ static void fact_clear(an_fact_t *f)
         f->zones[z] = NAN;
     f->fallback = -1;
     f->region = ORDO_AN_REGIONS - 1;
+    f->rurality = ORDO_AN_RURALITIES - 1;
     f->value_band = ORDO_AN_VALUE_BANDS - 1;
     f->family = ORDO_AN_FAMILIES - 1;
 }
@@ -533,6 +546,7 @@ int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_a
     v[ORDO_AF_LATENCY_MS] = f->dv[AN_DV_LATENCY_MS];
     v[ORDO_AF_CONTROL_COST] = f->dv[AN_DV_CONTROL_COST];
     row->region = f->region;
+    row->rurality = f->rurality;
     v[ORDO_AF_ORDER_VALUE] = f->dv[AN_DV_ORDER_VALUE];
     row->value_band = f->value_band;
     row->family = f->family;

@@ -21,7 +21,7 @@
 #include "internal.h"
 #include "ordo/log.h"
 
-#define FACTS_VERSION 3u /* 2: channel and promotion; 3: carrier services */
+#define FACTS_VERSION 4u /* 2: channel and promotion; 3: carrier services; 4: rurality */
 #define HDR_SIZE 128
 #define BLOCK_ROWS 4096
 #define ROW_SIZE sizeof(an_fact_t)

@@ -14,7 +14,8 @@
 #include "ordo/util.h"
 
 #define AN_MAX_KEY 20 /* key metrics: KPIs + guardrails + the hypothesis metric */
-#define AN_DIMS 5     /* region, family, value band, channel, promotion */
+#define AN_DIMS 6     /* region, family, value band, channel, promotion, rurality */
+#define AN_DIM_RURALITY 5
 #define AN_MAX_DAYS 3660
 #define AN_REASON_MAX 200
 
@@ -338,7 +339,8 @@ typedef struct an_fact {
     uint16_t family;      /* 0 .. ORDO_AN_FAMILIES-1 */
     uint8_t region, value_band;
     int8_t fallback;      /* -1 absent, 0, 1 */
-    uint8_t pad[5];
+    uint8_t rurality;     /* 0 rural, 1 urban, 2 unknown (facts version 4) */
+    uint8_t pad[4];
 } an_fact_t;
 
 /* Interned strings: ids from 1, stable, append-only. */

@@ -427,7 +427,7 @@ static void write_series(const ordo_analysis_t *a, ordo_jsonw_t *w)
 static void write_segments(const ordo_analysis_t *a, ordo_jsonw_t *w)
 {
     static const char *const keys[AN_DIMS] = {"region", "family", "value_band", "channel",
-                                              "promotion"};
+                                              "promotion", "rurality"};
     const size_t V = a->V, K = a->K;
     ordo_jsonw_key(w, "segments");
     ordo_jsonw_obj_begin(w);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ordo/geo.h"
 
 const char *an_fmt(double v, char *buf, size_t n)
 {
@@ -317,6 +318,44 @@ static void write_carriers(const ordo_analysis_t *a, ordo_buf_t *o)
     }
 }
 
+/* The key metrics in rural and urban ship-to ZIPs (the rurality segment;
+ * the other segments are in the JSON and HTML reports). */
+static void write_rurality(const ordo_analysis_t *a, ordo_buf_t *o)
+{
+    const int dim = AN_DIM_RURALITY;
+    char b1[32], b2[32], b3[32];
+    bool head = false;
+    for (size_t k = 0; k < a->K; k++) {
+        for (size_t s = 0; s < a->seg_n[dim]; s++) {
+            const an_seg_cell_t *cell = &a->segres[dim][s * a->K + k];
+            uint64_t n = 0;
+            for (size_t v = 0; v < a->V; v++)
+                n += cell->arm[v].orders;
+            if (!n)
+                continue;
+            if (!head)
+                ordo_buf_printf(o, "\nBy rurality of the ship-to ZIP (rural: population under "
+                                   "%u; for diagnosis, not the verdict)\n",
+                                ORDO_GEO_RURAL_ZIP_POPULATION);
+            head = true;
+            ordo_buf_printf(o, "  %-22s %-8s", a->cfg.metrics.m[a->key[k]].name,
+                            an_segment_name(a, dim, (int)s));
+            for (size_t v = 0; v < a->V; v++) {
+                const an_arm_t *arm = &cell->arm[v];
+                ordo_buf_printf(o, "  %s %s (%llu)", a->cfg.variants[v],
+                                an_fmt(arm->ok ? arm->value : NAN, b1, sizeof b1),
+                                (unsigned long long)arm->orders);
+            }
+            for (size_t v = 1; v < a->V; v++)
+                if (cell->ok[v])
+                    ordo_buf_printf(o, "  diff %s [%s, %s]", an_fmt(cell->diff[v].estimate, b1, sizeof b1),
+                                    an_fmt(cell->diff[v].ci_low, b2, sizeof b2),
+                                    an_fmt(cell->diff[v].ci_high, b3, sizeof b3));
+            ordo_buf_printf(o, "\n");
+        }
+    }
+}
+
 static void write_notes(const ordo_analysis_t *a, ordo_buf_t *o)
 {
     size_t pos = 0;
@@ -337,6 +376,7 @@ int ordo_analysis_write_text(const ordo_analysis_t *a, ordo_buf_t *o)
     write_guardrails(a, o);
     write_shadow(a, o);
     write_carriers(a, o);
+    write_rurality(a, o);
     an_ops_write_text(a, o);
     write_notes(a, o);
     return o->oom ? ORDO_ENOMEM : ORDO_OK;

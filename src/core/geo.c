@@ -474,3 +474,11 @@ bool ordo_geo_zip3_rural(const ordo_geo_t *g, uint16_t zip3)
         return false;
     return (double)z->population / z->n_zips < ORDO_GEO_RURAL_PER_ZIP;
 }
+
+int ordo_geo_zip_rural(const ordo_geo_t *g, uint32_t zip)
+{
+    const ordo_zip_t *z = g ? ordo_geo_zip(g, zip) : NULL;
+    if (!z)
+        return -1;
+    return z->population < ORDO_GEO_RURAL_ZIP_POPULATION;
+}

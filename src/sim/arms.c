@@ -2,8 +2,8 @@
 /* The world's own count per arm (summary.json "arms"): orders, planned
  * cost, delivered and late, overall and in rural ZIPs. The experiment's
  * report estimates effects from outcome events; this is what the world
- * knows it did, for scenarios whose claim is about a segment the report
- * does not break down (rural ZIPs, peak-cost-routing). */
+ * knows it did; rural is ordo_geo_zip_rural, as in the report's rurality
+ * segment (peak-cost-routing). */
 #include <stdio.h>
 #include <string.h>
 
@@ -35,8 +35,7 @@ void sim_count_arm(sim_t *s, const ordo_order_t *o, const ordo_decision_t *dec,
     a->planned_cost += dec->plan ? dec->plan->cost.total : 0;
     a->delivered += delivered;
     a->late += late;
-    const ordo_zip_t *z = ordo_geo_zip(s->net->geo ? s->net->geo : ordo_geo_default(), o->ship_zip);
-    if (z && z->population < 2000) {
+    if (ordo_geo_zip_rural(s->net->geo ? s->net->geo : ordo_geo_default(), o->ship_zip) == 1) {
         a->rural_orders++;
         a->rural_delivered += delivered;
         a->rural_late += late;

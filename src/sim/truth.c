@@ -160,8 +160,7 @@ int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t 
     days += draw(rng, region_late(lane->state));
     int wd = ordo_cal_weekday(ship_day);
     days += draw(rng, wd == 4 ? 0.10 : wd == 0 ? 0.03 : 0);
-    const ordo_zip_t *z = ordo_geo_zip(net->geo ? net->geo : ordo_geo_default(), lane->zip);
-    if (z && z->population < 2000)
+    if (ordo_geo_zip_rural(net->geo ? net->geo : ordo_geo_default(), lane->zip) == 1)
         days += rural_days(svc->carrier, zone, ship_day, fast, rng);
     /* long hauls miss connections: 15% more per zone beyond 2 */
     days += draw(rng, zone > 2 ? 0.15 * (zone - 2) : 0);

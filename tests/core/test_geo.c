@@ -212,6 +212,17 @@ static void test_region_rural(void **state)
                          t->known && (double)t->population < 4000.0 * t->n_zips);
     }
     assert_true(rural > 0 && rural < known);
+    /* outcomes' rurality, per 5-digit ZIP: population under 2,000 */
+    assert_int_equal(ordo_geo_zip_rural(g, 10001), 0); /* Manhattan */
+    assert_int_equal(ordo_geo_zip_rural(g, 99999), -1); /* not in the table */
+    assert_int_equal(ordo_geo_zip_rural(NULL, 10001), -1);
+    size_t zr = 0;
+    for (size_t i = 0; i < ordo_geo_count(g); i++) {
+        const ordo_zip_t *z = ordo_geo_at(g, i);
+        assert_int_equal(ordo_geo_zip_rural(g, z->zip), z->population < 2000);
+        zr += z->population < 2000;
+    }
+    assert_true(zr > 0 && zr < ordo_geo_count(g));
 }
 
 /* One region table: every name round-trips through parse, the older

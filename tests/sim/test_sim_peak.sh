@@ -4,8 +4,9 @@
 # the holiday peak (the scenario's start date), cost-optimized routing
 # lowers cost per order (a 95% interval below zero) and on-time delivery
 # against proximity-first; the report breaks the effect down by region and
-# summary.json by arm into rural and urban ZIPs; deterministic, conserved,
-# nothing oversold.
+# by rurality (its rural orders per arm are the world's: summary.json's
+# arms[].rural), summary.json by arm into rural and urban ZIPs;
+# deterministic, conserved, nothing oversold.
 # Env: ORDO_BIN (the ordo binary), ORDO_SOURCE_DIR (the repository).
 set -u
 ordo=${ORDO_BIN:?ORDO_BIN not set}
@@ -43,6 +44,14 @@ for k in ("control", "treatment"):
     a = arms[k]
     assert a["rural"]["orders"] + a["urban"]["orders"] == a["orders"]
     assert a["rural"]["delivered"] > 0 and "on_time_rate" in a["rural"]
+rur = {r["segment"]: {m["metric"]: {v["variant"]: v for v in m["variants"]} for m in r["metrics"]}
+       for r in j["segments"]["rurality"]}
+assert "rural" in rur and "urban" in rur, list(rur)
+for k in ("control", "treatment"):
+    # the report's delivered rural orders are the ones the world counted
+    assert rur["rural"]["on_time_rate"][k]["orders"] == arms[k]["rural"]["delivered"], \
+        (k, rur["rural"]["on_time_rate"][k], arms[k]["rural"])
+    assert rur["urban"]["on_time_rate"][k]["orders"] > rur["rural"]["on_time_rate"][k]["orders"]
 print("rural on-time, control %.3f treatment %.3f" % (arms["control"]["rural"]["on_time_rate"],
                                                     arms["treatment"]["rural"]["on_time_rate"]))
 PY
