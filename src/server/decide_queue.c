@@ -43,7 +43,13 @@ bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf
 static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t *out,
                         ordo_error_t *err)
 {
+    uint64_t last = atomic_load(&s->last_seq);
     int rc = ordo_decider_commit_durable(s->decider, err); /* the applier does the rest */
+    /* PostgreSQL: the first answer may have been a 503 because the store
+     * had not committed its reservations (a restart): the retry is not
+     * acknowledged before they are */
+    if (rc == ORDO_OK)
+        rc = ordo_decider_store_wait(s->decider, last, 10000, err);
     if (rc)
         return rc;
     ordo_buf_t rec;
