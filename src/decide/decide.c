@@ -84,10 +84,7 @@ struct cust_slot {
 
 static uint64_t cust_hash(const char *id, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)id[i]) * 0x100000001b3ull;
-    return h | 1;
+    return ordo_hash64(id, n) | 1; /* 0 marks an empty slot */
 }
 
 /* The pseudonym of customer id into key (computed without the store's

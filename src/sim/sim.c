@@ -234,19 +234,7 @@ static int day_orders(sim_t *s, uint32_t day, uint32_t *n_out, ordo_error_t *err
  * seconds; INT64_MAX: all), as a warehouse system and carriers would have
  * reported them by then, after the decider has let the store go; later
  * ones wait in s->ev. */
-static int flush_events_timed(sim_t *s, int64_t until, ordo_error_t *err);
-
-/* The events due before until into the store (the rest wait), timed as
- * the store's share of the run. */
-static int flush_events(sim_t *s, int64_t until, ordo_error_t *err)
-{
-    uint64_t t = ordo_now_ns();
-    int rc = flush_events_timed(s, until, err);
-    s->sum->store_seconds += (double)(ordo_now_ns() - t) / 1e9;
-    return rc;
-}
-
-static int flush_events_timed(sim_t *s, int64_t until, ordo_error_t *err)
+static int store_due_events(sim_t *s, int64_t until, ordo_error_t *err)
 {
     int rc = ordo_decider_idle(s->dec, err);
     if (rc || !s->n_ev)
@@ -266,6 +254,16 @@ static int flush_events_timed(sim_t *s, int64_t until, ordo_error_t *err)
     memcpy(s->ev, later, n_later * sizeof *later);
     s->n_ev = n_later;
     free(later);
+    return rc;
+}
+
+/* The events due before until into the store (the rest wait), timed as
+ * the store's share of the run. */
+static int flush_events(sim_t *s, int64_t until, ordo_error_t *err)
+{
+    uint64_t t = ordo_now_ns();
+    int rc = store_due_events(s, until, err);
+    s->sum->store_seconds += (double)(ordo_now_ns() - t) / 1e9;
     return rc;
 }
 
