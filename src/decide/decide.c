@@ -57,6 +57,9 @@ struct ordo_decider {
      * (ordo_decider_store_wait); store_seq: the last record committed */
     bool store_ack;
     _Atomic uint64_t store_seq;
+    /* PostgreSQL: the stock is reserved per order before its record
+     * (stock.rows); rows_watched: when data_version was last read */
+    uint64_t rows_watched;
     /* the applier thread (group commit with stock): runs the store's
      * follow-up of the commits, so that no commit waits for SQLite */
     pthread_t applier;
@@ -316,6 +319,7 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                 goto fail;
             d->has_stock = true;
             d->store_ack = !strcmp(ordo_store_backend_name(d->store), "postgres");
+            d->stock.rows = d->store_ack;
             atomic_store(&d->store_seq, info.next_seq - 1);
             if (d->has_stock &&
                 ((rc = ordo_decide_stock_open(&d->stock, dir, info.next_seq - 1, err)) ||
@@ -408,6 +412,8 @@ typedef struct decide_step {
     double control_plan_cost;
     char customer_key[ORDO_CUSTOMER_KEY_LEN]; /* the record's customer pseudonym */
     bool map_customer; /* its mapping is to be queued with the record */
+    bool force_fallback; /* rows: the policy's plans were refused, its fallback decides */
+    uint64_t rows_seq;   /* rows: the seq the plan's reservation was stored under */
     /* the signal snapshot every plan of this order reads (loaded once) */
     const ordo_signals_t *signals;
 } decide_step_t;
@@ -613,6 +619,7 @@ static int decide_reserved(decide_step_t *st, ordo_error_t *err)
     dopts.reserve = d->opt.reserve || d->has_stock;
     dopts.now = st->now; /* an order without `created` is decided as of it */
     dopts.deadline_ns = d->deadline_ns;
+    dopts.force_fallback = st->force_fallback;
     return ordo_source_decide(d->eng, st->policy, st->order, &dopts, st->arena, &st->out->plan,
                               err);
 }
@@ -675,6 +682,11 @@ static int log_decision(decide_step_t *st, ordo_error_t *err)
     ordo_decider_t *d = st->d;
     int rc = append_record(d, ORDO_LOG_REC_DECISION, st->out->plan, &st->meta, &st->out->seq, err);
     const char *cust = st->map_customer ? st->units.customer_id : NULL;
+    if (rc == ORDO_OK && st->rows_seq && st->out->seq != st->rows_seq)
+        rc = ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL,
+                            "record %llu was reserved as %llu (another writer of the log?)",
+                            (unsigned long long)st->out->seq,
+                            (unsigned long long)st->rows_seq);
     if (rc == ORDO_OK && d->has_stock)
         rc = ordo_decide_stock_record(&d->stock, st->out->plan, st->out->seq, cust, err);
     if (rc && d->has_stock) { /* recovery re-applies what the log holds */
@@ -736,6 +748,70 @@ static int stock_turn(ordo_decider_t *d, ordo_error_t *err)
     return rc;
 }
 
+/* PostgreSQL (stock.rows): the decider's turn before an order. No store
+ * transaction stays open: a lost store is rebuilt (stock_heal), and every
+ * 20 ms data_version is read (another handle's release, delta, ingest or
+ * experiment change: reloaded); other instances' reservations do not move
+ * it, they show as refused cells (rows_take). */
+#define ROWS_WATCH_NS 20000000ull
+static int rows_turn(ordo_decider_t *d, ordo_error_t *err)
+{
+    uint64_t now = ordo_now_ns();
+    bool heal = d->stock.aborted || atomic_load(&d->stock.apply_rc);
+    if (!heal && now - d->rows_watched < ROWS_WATCH_NS)
+        return ORDO_OK;
+    conn_lock(d);
+    int rc = heal ? stock_heal(d, err) : ORDO_OK;
+    if (rc == ORDO_OK && (rc = watch_store(d, err)) == ORDO_OK)
+        d->rows_watched = now;
+    conn_unlock(d);
+    return rc;
+}
+
+/* PostgreSQL (stock.rows): the plan's cells reserved in the store before
+ * its record is appended (under the seq the record will get). A refused
+ * cell (another instance took its units) is re-read and the order decided
+ * again: ROWS_TRIES times by its policy, then by the policy's fallback;
+ * past that EBUSY (503: retry). A store error marks the stock for healing,
+ * which drops a reservation whose record was never appended. */
+#define ROWS_TRIES 3
+static int rows_take(decide_step_t *st, ordo_error_t *err)
+{
+    ordo_decider_t *d = st->d;
+    const char *cust = st->map_customer ? st->units.customer_id : NULL;
+    for (int attempt = 1;; attempt++) {
+        if (!st->out->plan->reserved && !cust)
+            return ORDO_OK;
+        ordo_log_stats_t ls;
+        ordo_log_get_stats(d->log, &ls);
+        bool taken;
+        conn_lock(d);
+        int rc = ordo_decide_stock_rows_take(&d->stock, st->out->plan, ls.last_seq + 1, cust,
+                                             &taken, err);
+        if (rc)
+            d->stock.aborted = true;
+        conn_unlock(d);
+        if (rc || taken) {
+            st->rows_seq = rc ? 0 : ls.last_seq + 1;
+            return rc;
+        }
+        d->stock.refused++;
+        if (attempt == 2 * ROWS_TRIES)
+            return ordo_error_set(err, ORDO_EBUSY, NULL, 0, "stock",
+                                  "order '%s': %d plans refused, their stock taken by other "
+                                  "instances (retry)",
+                                  st->order->id ? st->order->id : "", attempt);
+        st->force_fallback = attempt >= ROWS_TRIES;
+        if (attempt == 2 * ROWS_TRIES - 1) { /* the last try: every cell re-read */
+            conn_lock(d);
+            rc = ordo_decide_stock_load(&d->stock, err);
+            conn_unlock(d);
+        }
+        if (rc || (rc = decide_reserved(st, err)))
+            return rc;
+    }
+}
+
 static int stock_commit(ordo_decider_t *d, ordo_error_t *err)
 {
     conn_lock(d);
@@ -748,7 +824,9 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
                         ordo_arena_t *arena, ordo_decision_t *out, ordo_error_t *err)
 {
     int rc;
-    if (d->has_stock ? (rc = stock_turn(d, err)) : d->store ? (rc = watch_store(d, err)) : 0)
+    if (d->has_stock ? (rc = d->stock.rows ? rows_turn(d, err) : stock_turn(d, err))
+        : d->store   ? (rc = watch_store(d, err))
+                     : 0)
         return rc;
     memset(out, 0, sizeof *out);
     out->bucket = -1;
@@ -779,6 +857,8 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     if ((rc = decide_unreserved(&st, err)))
         return rc;
     if ((rc = decide_reserved(&st, err)))
+        return rc;
+    if (d->has_stock && d->stock.rows && d->log && (rc = rows_take(&st, err)))
         return rc;
     out->plan->decided_at = st.now;
     control_cost(&st);
@@ -831,7 +911,7 @@ static void after_commits(ordo_decider_t *d)
 int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms,
                             ordo_error_t *err)
 {
-    if (!d->has_stock || !d->store_ack)
+    if (!d->has_stock || !d->store_ack || d->stock.rows) /* rows: stored before logged */
         return ORDO_OK;
     uint64_t end = ordo_now_ns() + (uint64_t)timeout_ms * 1000000u;
     while (atomic_load(&d->store_seq) < seq) {

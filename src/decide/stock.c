@@ -147,7 +147,9 @@ static int recover(decide_stock_t *s, const char *log_dir, uint64_t last, ordo_e
     }
     if ((rc = ordo_store_reservation_drop_after(s->store, last, &s->dropped_units, err)))
         return rc;
-    if (applied < last && (rc = reapply_log(s, log_dir, applied, err)))
+    if (s->rows) /* each record's reservation committed before it was appended */
+        s->unreserved += applied < last ? last - applied : 0;
+    else if (applied < last && (rc = reapply_log(s, log_dir, applied, err)))
         return rc;
     return applied != last ? ordo_store_stock_set_applied_seq(s->store, last, err) : ORDO_OK;
 }
@@ -434,4 +436,139 @@ void ordo_decide_stock_abort(decide_stock_t *s)
     pthread_mutex_lock(&s->queue_mu);
     queue_clear(&s->pending);
     pthread_mutex_unlock(&s->queue_mu);
+}
+
+/* ---- PostgreSQL: each order's reservation before its record (rows) ---- */
+
+/* Plans of up to this many lines reserve their cells in (node, SKU)
+ * order, so that two instances never wait for each other's row locks in
+ * a cycle; a longer plan goes in plan order (a deadlock then fails the
+ * order with the server's error, and it is retried). */
+#define ROWS_SORTED 128
+
+typedef struct rows_line {
+    const char *node, *sku;
+    uint32_t cell;
+    int64_t qty;
+} rows_line_t;
+
+static int rows_line_cmp(const rows_line_t *x, const rows_line_t *y)
+{
+    int c = strcmp(x->node, y->node);
+    return c ? c : strcmp(x->sku, y->sku);
+}
+
+static rows_line_t rows_line_of(const decide_stock_t *s, const ordo_plan_t *plan, uint32_t i,
+                                uint32_t j)
+{
+    const ordo_plan_line_t *l = &plan->shipments[i].lines[j];
+    return (rows_line_t){.node = s->net->nodes[plan->shipments[i].node].id,
+                         .sku = s->net->skus[l->sku].id,
+                         .cell = l->cell,
+                         .qty = l->quantity};
+}
+
+/* The plan's lines into out, sorted by (node, SKU) (insertion sort: plans
+ * are short, and qsort may allocate); 0 when it has more than cap. */
+static uint32_t rows_lines(const decide_stock_t *s, const ordo_plan_t *plan, rows_line_t *out,
+                           uint32_t cap)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < plan->n_shipments; i++)
+        for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++) {
+            if (n == cap)
+                return 0;
+            rows_line_t l = rows_line_of(s, plan, i, j);
+            uint32_t k = n++;
+            for (; k > 0 && rows_line_cmp(&out[k - 1], &l) > 0; k--)
+                out[k] = out[k - 1];
+            out[k] = l;
+        }
+    return n;
+}
+
+/* Takes the units of every line of the plan; *refused: the line whose
+ * cell refused (NULL when all were taken). */
+static int rows_reserve(decide_stock_t *s, const ordo_plan_t *plan, rows_line_t *lines,
+                        const rows_line_t **refused, ordo_error_t *err)
+{
+    uint32_t n = rows_lines(s, plan, lines, ROWS_SORTED);
+    *refused = NULL;
+    for (uint32_t i = 0, k = 0; i < plan->n_shipments; i++)
+        for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++, k++) {
+            if (n == 0) /* too long to sort: plan order */
+                lines[0] = rows_line_of(s, plan, i, j);
+            const rows_line_t *l = n ? &lines[k] : &lines[0];
+            ordo_stock_row_t seed = seed_of(s->net, l->cell, plan_qty(plan, l->cell));
+            bool taken;
+            int rc = ordo_store_stock_reserve(s->store, l->node, l->sku, &seed, l->qty, true,
+                                              false, &taken, err);
+            if (rc || !taken) {
+                *refused = rc ? NULL : l;
+                return rc;
+            }
+        }
+    return ORDO_OK;
+}
+
+/* The plan's reservation rows, under seq (deferred: sent with the commit). */
+static int rows_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
+                       ordo_error_t *err)
+{
+    const char *order_id = plan->order && plan->order->id ? plan->order->id : "?";
+    for (uint32_t i = 0; i < plan->n_shipments; i++) {
+        const ordo_shipment_t *sh = &plan->shipments[i];
+        for (uint32_t j = 0; j < sh->n_lines; j++) {
+            const ordo_plan_line_t *l = &sh->lines[j];
+            int rc = ordo_store_reservation_add(s->store, seq, order_id, i,
+                                                s->net->nodes[sh->node].id,
+                                                s->net->skus[l->sku].id, l->quantity, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return ORDO_OK;
+}
+
+/* The plan's units given back in memory; the refused cell re-read. */
+static void rows_undo(decide_stock_t *s, const ordo_plan_t *plan, const rows_line_t *refused)
+{
+    for (uint32_t i = 0; plan->reserved && i < plan->n_shipments; i++)
+        for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++) {
+            const ordo_plan_line_t *l = &plan->shipments[i].lines[j];
+            (void)ordo_inventory_release(s->net->inventory, l->cell, (int32_t)l->quantity);
+        }
+    ordo_stock_row_t row;
+    bool found;
+    if (refused && ordo_store_stock_get(s->store, refused->node, refused->sku, &row, &found,
+                                        NULL) == ORDO_OK && found)
+        set_memory(s, refused->cell, &row);
+}
+
+int ordo_decide_stock_rows_take(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
+                                const char *customer_id, bool *taken, ordo_error_t *err)
+{
+    rows_line_t lines[ROWS_SORTED];
+    const rows_line_t *refused = NULL;
+    *taken = false;
+    int rc = ordo_store_tx_begin_rows(s->store, err);
+    if (rc)
+        return rc;
+    if (plan->reserved)
+        rc = rows_reserve(s, plan, lines, &refused, err);
+    if (rc == ORDO_OK && !refused && plan->reserved)
+        rc = rows_record(s, plan, seq, err);
+    if (rc == ORDO_OK && !refused && customer_id) {
+        char key[ORDO_CUSTOMER_KEY_LEN];
+        rc = ordo_store_customer_key(s->store, customer_id, key, err);
+    }
+    if (rc == ORDO_OK && !refused) {
+        rc = ordo_store_tx_commit(s->store, err);
+        *taken = rc == ORDO_OK;
+    } else {
+        ordo_store_tx_rollback(s->store, NULL);
+    }
+    if (!*taken)
+        rows_undo(s, plan, refused);
+    return rc;
 }

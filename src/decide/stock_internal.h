@@ -49,6 +49,12 @@ typedef struct decide_stock {
     bool aborted;              /* a group was rolled back: the mark stays */
     uint64_t reapplied;        /* open: logged decisions re-applied */
     uint64_t dropped_units;    /* open: units of reservations without a record */
+    /* PostgreSQL: each order reserves its cells with conditional upserts
+     * before its record is appended (stock_rows.c), so a logged record
+     * always has its reservation and recovery re-applies nothing */
+    bool rows;
+    uint64_t unreserved;       /* open (rows): records after the mark, not re-applied */
+    uint64_t refused;          /* rows: plans refused by a cell, decided again */
     /* conn: the store connection (the decider's thread and the applier
      * take it in turns); queue_mu: the queue the decider fills */
     pthread_mutex_t conn, queue_mu;
@@ -95,6 +101,15 @@ int ordo_decide_stock_commit(decide_stock_t *s, ordo_error_t *err);
 /* At close: commits the open group with the mark at last_seq (the last
  * record this handle appended; all of them are reflected). */
 int ordo_decide_stock_close(decide_stock_t *s, uint64_t last_seq, ordo_error_t *err);
+/* PostgreSQL (rows): the plan's reservations (and the mapping of
+ * customer_id's pseudonym), committed in one transaction of row locks
+ * under seq, the seq its record will get. *taken false: a cell refused
+ * (another instance took its units); nothing is stored, the plan's units
+ * are given back in memory and the refused cells re-read from the store,
+ * for the order to be decided again. On an error the plan's units are
+ * given back in memory too. With s->conn held. */
+int ordo_decide_stock_rows_take(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
+                                const char *customer_id, bool *taken, ordo_error_t *err);
 /* Rolls the open group back, queue and all (recovery re-applies its
  * logged decisions); with s->conn held. */
 void ordo_decide_stock_abort(decide_stock_t *s);

@@ -295,6 +295,27 @@ int ordo_pg_tx_begin(store_backend_t *b, int depth, ordo_error_t *err)
     return ORDO_OK;
 }
 
+/* A transaction without the fleet-wide lock: its writes take row locks
+ * only (the decider's per-order reservation, whose conditional upserts
+ * guard each cell), and its commit does not move store_clock, so other
+ * instances do not reload their stock for it: they learn of the units it
+ * took when their own conditional upsert on the cell is refused. */
+int ordo_pg_tx_begin_rows(store_backend_t *b, ordo_error_t *err)
+{
+    int rc = ensure_conn(b, err);
+    if (rc != ORDO_OK)
+        return rc;
+    PGresult *r = PQexec(b->conn, "BEGIN");
+    rc = PQresultStatus(r) == PGRES_COMMAND_OK ? ORDO_OK : ordo_pg_fail(b, r, "begin", err);
+    PQclear(r);
+    if (rc != ORDO_OK)
+        return rc;
+    b->depth = 1;
+    b->dirty = false;
+    b->rows = true;
+    return ORDO_OK;
+}
+
 int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)
 {
     char sql[48];
@@ -306,6 +327,8 @@ int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)
         return rc;
     }
     int rc = ordo_pg_flush(b, err);
+    if (b->rows) /* no clock: see ordo_pg_tx_begin_rows */
+        b->dirty = b->rows = false;
     if (rc == ORDO_OK && b->dirty)
         rc = ordo_pg_run(b, Q_CLOCK_BUMP, NULL, "bump store clock", NULL, err);
     if (rc != ORDO_OK)
@@ -337,7 +360,7 @@ int ordo_pg_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
     }
     ordo_pg_flush(b, NULL); /* their errors do not matter any more */
     b->depth = 0;
-    b->dirty = false;
+    b->dirty = b->rows = false;
     if (PQstatus(b->conn) != CONNECTION_OK)
         return ORDO_OK; /* the server ended the transaction with the session */
     return ordo_pg_exec(b, "ROLLBACK", "rollback", err);

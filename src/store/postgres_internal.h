@@ -25,6 +25,7 @@ struct store_backend {
     bool prepared[Q_COUNT];
     bool in_pipe; /* deferred writes sent, results not read yet */
     int piped;    /* how many */
+    bool rows;    /* the open transaction takes row locks only (tx_begin_rows) */
 };
 
 #define PG_MAX_PARAMS 16
@@ -62,6 +63,7 @@ int ordo_pg_data_version(store_backend_t *b, uint64_t *version, ordo_error_t *er
 int ordo_pg_tx_begin(store_backend_t *b, int depth, ordo_error_t *err);
 int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err);
 int ordo_pg_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err);
+int ordo_pg_tx_begin_rows(store_backend_t *b, ordo_error_t *err);
 
 extern const store_ops_t ordo_pg_ops;
 

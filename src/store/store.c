@@ -123,6 +123,16 @@ int ordo_store_tx_begin(ordo_store_t *s, ordo_error_t *err)
     return rc;
 }
 
+int ordo_store_tx_begin_rows(ordo_store_t *s, ordo_error_t *err)
+{
+    if (s->depth > 0 || !s->ops->tx_begin_rows)
+        return ordo_store_tx_begin(s, err);
+    int rc = s->ops->tx_begin_rows(s->b, err);
+    if (rc == ORDO_OK)
+        s->depth = 1;
+    return rc;
+}
+
 int ordo_store_tx_commit(ordo_store_t *s, ordo_error_t *err)
 {
     if (s->depth == 0)
