@@ -51,7 +51,8 @@ int ordo_datadir_init(ordo_datadir_t *d, const char *root, ordo_error_t *err);
  * "./ordo-data". The returned string is static or the environment's. */
 const char *ordo_datadir_default(void);
 
-/* What exists on disk now (stat, no error: false when absent or unreadable). */
+/* What exists on disk now (stat, no error: false when absent or unreadable).
+ * has_db: DIR/ordo.db, or DIR/ordo.conf naming a PostgreSQL store. */
 bool ordo_datadir_has_db(const ordo_datadir_t *d);
 bool ordo_datadir_has_log(const ordo_datadir_t *d);
 

@@ -70,6 +70,11 @@ int ordo_store_data_version(ordo_store_t *store, uint64_t *version, ordo_error_t
 int ordo_store_tx_begin(ordo_store_t *store, ordo_error_t *err);
 int ordo_store_tx_commit(ordo_store_t *store, ordo_error_t *err);
 int ordo_store_tx_rollback(ordo_store_t *store, ordo_error_t *err);
+/* PostgreSQL: an outermost transaction without the store-wide write lock
+ * (row locks only; its commit does not move other handles' data_version):
+ * the decider's per-order reservation. Elsewhere, or nested, the same as
+ * ordo_store_tx_begin. */
+int ordo_store_tx_begin_rows(ordo_store_t *store, ordo_error_t *err);
 /* Nesting depth: 0 when no transaction is open. */
 int ordo_store_tx_depth(const ordo_store_t *store);
 
@@ -644,5 +649,13 @@ typedef struct ordo_pg_ship_source {
  * another log under this instance). */
 int ordo_store_pg_ship_log(const char *data_dir, const char *dsn, const ordo_pg_ship_source_t *src,
                            ordo_pg_ship_report_t *report, ordo_error_t *err);
+
+/* Every record of decision_log (all instances), ordered by time, then
+ * instance, then seq, to fn (rec valid during the call; its chain is the
+ * shipping instance's); a non-zero return of fn stops and is returned. */
+typedef int (*ordo_pg_fetch_fn)(void *ctx, const char *instance, const ordo_pg_ship_rec_t *rec,
+                                ordo_error_t *err);
+int ordo_store_pg_fetch_log(const char *data_dir, const char *dsn, ordo_pg_fetch_fn fn,
+                            void *ctx, ordo_error_t *err);
 
 #endif

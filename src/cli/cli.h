@@ -188,4 +188,10 @@ void ordo_cli_print_buf(const ordo_buf_t *buf);
 /* Prints one JSON object that fill writes (cmd_store.c). */
 void ordo_cli_print_obj(void (*fill)(ordo_jsonw_t *w, const void *ctx), const void *ctx);
 
+/* ordo analyze DIR --from postgres: PostgreSQL's decision_log (every
+ * instance's shipped records) copied into the data directory DIR/fleet
+ * (path into fleet), whose store is that PostgreSQL (dsn NULL: DIR's). */
+int ordo_cli_analyze_fleet(const char *dir, const char *dsn, char *fleet, size_t n,
+                           uint64_t *records, ordo_error_t *err);
+
 #endif

@@ -83,6 +83,9 @@ static int run(const ordo_cli_args_t *args)
                *metrics = ordo_cli_get(args, "metrics"), *network = ordo_cli_get(args, "network"),
                *data = ordo_cli_get(args, "data"), *facts = ordo_cli_get(args, "facts");
     bool monitor = ordo_cli_flag(args, "monitor"), dry = ordo_cli_flag(args, "dry-run");
+    const char *from = ordo_cli_get(args, "from");
+    if (from && strcmp(from, "postgres"))
+        return ordo_cli_usage("analyze", "--from must be postgres, not '%s'", from);
     if (!format)
         format = "text";
     if (args->json)
@@ -102,9 +105,22 @@ static int run(const ordo_cli_args_t *args)
     bool jerr = !strcmp(format, "json");
     ordo_error_t err;
     ordo_error_clear(&err);
+    char fleet[4096];
+    uint64_t fleet_records = 0;
+    int rc;
+    if (from) { /* the fleet's decisions, from PostgreSQL, into DIR/fleet */
+        if ((rc = ordo_cli_analyze_fleet(dir, ordo_cli_get(args, "dsn"), fleet, sizeof fleet,
+                                         &fleet_records, &err)))
+            return ordo_cli_fail(&err, rc, jerr);
+        dir = fleet;
+        if (facts_mode == ORDO_ANALYZE_FACTS_AUTO) /* its log was rebuilt */
+            facts_mode = ORDO_ANALYZE_FACTS_REBUILD;
+        fprintf(stderr, "analyze: %llu records from PostgreSQL's decision_log in %s\n",
+                (unsigned long long)fleet_records, fleet);
+    }
     ordo_metric_set_t *set = NULL;
     ordo_network_t *net = NULL;
-    int rc, exit_code = ORDO_EXIT_OK;
+    int exit_code = ORDO_EXIT_OK;
     if (metrics) {
         set = malloc(sizeof *set);
         if (!set)
@@ -171,6 +187,11 @@ static const ordo_cli_opt_t opts[] = {
                          "brought up to date with the log first; off: parse every record\n"
                          "in DIR/log; rebuild: rebuild DIR/facts first. The report is the\n"
                          "same in every mode"},
+    {"from", 0, "postgres", "read a fleet's decisions from PostgreSQL's decision_log\n"
+                            "(every instance's, shipped by ordo log ship --to postgres),\n"
+                            "copied into DIR/fleet; outcomes from the same database"},
+    {"dsn", 0, "DSN", "with --from postgres: the database (default: DIR/ordo.conf's\n"
+                      "store.postgres.dsn)"},
     {NULL, 0, NULL, NULL}};
 
 const ordo_cli_cmd_t ordo_cmd_analyze = {
@@ -178,7 +199,8 @@ const ordo_cli_cmd_t ordo_cmd_analyze = {
     .summary = "experiment reports (text, JSON, HTML) and the guardrail monitor",
     .usage = "analyze DIR [--format text|json|html] [--out FILE] [--experiment ID]\n"
              "            [--metrics FILE] [--network DIR] [--facts auto|off|rebuild] [--json]\n"
-             "analyze DIR --monitor [--dry-run] [--experiment ID] [--json]",
+             "analyze DIR --monitor [--dry-run] [--experiment ID] [--json]\n"
+             "analyze DIR --from postgres [--dsn DSN] [...]",
     .about = "Joins the decisions in DIR/log with the outcomes in DIR/ordo.db and reports an\n"
              "experiment: metrics per variant, lift with intervals, CUPED, SRM, guardrails,\n"
              "sequential monitoring, breakdowns and a verdict (ship, do not ship, keep running).\n"
@@ -186,7 +208,8 @@ const ordo_cli_cmd_t ordo_cmd_analyze = {
              "--data DIR is accepted too (default $ORDO_DATA or ./ordo-data).\n"
              "How to read a report: docs/reports.md.",
     .examples = "ordo analyze ordo-data --format html --out report.html\n"
-                "ordo analyze ordo-data --monitor --dry-run --json",
+                "ordo analyze ordo-data --monitor --dry-run --json\n"
+                "ordo analyze ordo-data --from postgres --json",
     .opts = opts,
     .max_pos = 1,
     .flags = ORDO_CLI_RESULT,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ordo/config.h"
 #include "ordo/datadir.h"
 
 static int join(char *out, const char *root, const char *name)
@@ -46,7 +47,12 @@ const char *ordo_datadir_default(void)
 bool ordo_datadir_has_db(const ordo_datadir_t *d)
 {
     struct stat st;
-    return stat(d->db, &st) == 0 && S_ISREG(st.st_mode);
+    if (stat(d->db, &st) == 0 && S_ISREG(st.st_mode))
+        return true;
+    /* a store on PostgreSQL (store.backend = postgres in DIR/ordo.conf) */
+    ordo_config_t cfg;
+    return stat(d->config, &st) == 0 && ordo_config_load_data_dir(d->root, &cfg, NULL) == ORDO_OK &&
+           cfg.store_backend == ORDO_STORE_POSTGRES;
 }
 
 bool ordo_datadir_has_log(const ordo_datadir_t *d)

@@ -162,3 +162,58 @@ int ordo_store_pg_ship_log(const char *data_dir, const char *dsn, const ordo_pg_
     ordo_store_close(s, NULL);
     return rc;
 }
+
+/* ---- the fleet's records back: ordo analyze --from postgres ---- */
+
+/* One row of the fetch (instance, seq, type, ts, key, chain, record) to fn. */
+static int fetch_row(const PGresult *r, ordo_pg_fetch_fn fn, void *ctx, ordo_error_t *err)
+{
+    ordo_pg_ship_rec_t rec = {.seq = (uint64_t)ordo_pg_i64(r, 0, 1),
+                              .type = (uint16_t)ordo_pg_i64(r, 0, 2),
+                              .ts_unix_ns = ordo_pg_i64(r, 0, 3),
+                              .key = PQgetvalue(r, 0, 4),
+                              .key_len = (size_t)PQgetlength(r, 0, 4),
+                              .payload = PQgetvalue(r, 0, 6),
+                              .len = (size_t)PQgetlength(r, 0, 6)};
+    const char *hex = PQgetvalue(r, 0, 5);
+    if (sodium_hex2bin(rec.chain, sizeof rec.chain, hex, strlen(hex), NULL, NULL, NULL))
+        return ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, "chain",
+                              "decision_log: record %llu of instance %s has a bad chain hash",
+                              (unsigned long long)rec.seq, PQgetvalue(r, 0, 0));
+    return fn(ctx, PQgetvalue(r, 0, 0), &rec, err);
+}
+
+/* Streams the rows (libpq's single-row mode: memory stays flat). */
+static int fetch_rows(store_backend_t *b, ordo_pg_fetch_fn fn, void *ctx, ordo_error_t *err)
+{
+    if (!PQsendQuery(b->conn, "SELECT instance, seq, type, ts_unix_ns, key, chain, record "
+                              "FROM decision_log ORDER BY ts_unix_ns, instance, seq") ||
+        !PQsetSingleRowMode(b->conn))
+        return ordo_error_set(err, ORDO_EIO, NULL, 0, "store.postgres.dsn",
+                              "read decision_log: %s", PQerrorMessage(b->conn));
+    int rc = ORDO_OK;
+    PGresult *r;
+    while ((r = PQgetResult(b->conn))) {
+        ExecStatusType st = PQresultStatus(r);
+        if (rc == ORDO_OK && st == PGRES_SINGLE_TUPLE)
+            rc = fetch_row(r, fn, ctx, err);
+        else if (rc == ORDO_OK && st != PGRES_TUPLES_OK)
+            rc = ordo_pg_fail(b, r, "read decision_log", err);
+        PQclear(r);
+    }
+    return rc;
+}
+
+int ordo_store_pg_fetch_log(const char *data_dir, const char *dsn, ordo_pg_fetch_fn fn,
+                            void *ctx, ordo_error_t *err)
+{
+    ordo_store_t *s = NULL;
+    store_backend_t *b = NULL;
+    int rc = ordo_pg_open_dsn(data_dir, dsn, &s, &b, err);
+    if (rc == ORDO_OK) /* a database nothing was shipped to has no table yet */
+        rc = ordo_pg_exec(b, SHIP_TABLE, "create decision_log", err);
+    if (rc == ORDO_OK)
+        rc = fetch_rows(b, fn, ctx, err);
+    ordo_store_close(s, NULL);
+    return rc;
+}

@@ -22,6 +22,8 @@
 #     the same pseudonyms, outcomes, experiments and stock read back
 #     through PostgreSQL; ordo log ship is idempotent and ships only the
 #     verified prefix of a damaged log;
+#     ordo analyze --from postgres reads the shipped decisions and gives
+#     the report of the SQLite directory;
 #  7. PostgreSQL restarted in the middle of the load: the instances answer
 #     503 with Retry-After meanwhile, recover by themselves (the lost store
 #     group rebuilt from their logs), and nothing acknowledged is lost.
@@ -247,9 +249,13 @@ got=$(sql serve "SELECT count(*) FROM decision_log")
 # ---- 6. store migrate, log ship ----
 ex="$src/docs/examples"
 sq="$tmp/sq"
-"$ordo" source --network "$ex/network" --data "$sq" <"$ex/orders.ndjson" >/dev/null
-"$ordo" outcomes ingest --data "$sq" "$ex/outcomes.ndjson" >/dev/null
+# the experiment runs while the orders are decided (ordo analyze reports it)
+"$ordo" exp register-policy cost-optimized --data "$sq" >/dev/null
 "$ordo" exp create "$ex/experiment.json" --data "$sq" >/dev/null
+"$ordo" exp start proximity-vs-cost --data "$sq" >/dev/null
+"$ordo" source --network "$ex/network" --data "$sq" --now "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)" \
+    <"$ex/orders.ndjson" >/dev/null
+"$ordo" outcomes ingest --data "$sq" "$ex/outcomes.ndjson" >/dev/null
 "$ordo" signals apply --data "$sq" --network "$ex/network" "$ex/signals.ndjson" >/dev/null
 newdb mig
 M=$(dsn_for mig)
@@ -285,6 +291,18 @@ python3 -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2])
     "$s1" "$s2" || bad "log ship not idempotent: $s1 / $s2"
 [ "$(sql mig "SELECT count(*) FROM decision_log")" = "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["shipped"])' "$s1")" ] ||
     bad "decision_log count"
+# ordo analyze --from postgres: the shipped decisions (decision_log) and
+# the migrated outcomes give the report the SQLite directory gives
+"$ordo" analyze "$sq" --json >"$tmp/an-sq.json" 2>"$tmp/an.err" || bad "analyze: $(cat "$tmp/an.err")"
+"$ordo" analyze "$sqp" --from postgres --json >"$tmp/an-pg.json" 2>"$tmp/an-pg.err" ||
+    bad "analyze --from postgres: $(cat "$tmp/an-pg.err")"
+grep -q "records from PostgreSQL's decision_log" "$tmp/an-pg.err" || bad "analyze --from postgres: $(cat "$tmp/an-pg.err")"
+python3 - "$tmp/an-sq.json" "$tmp/an-pg.json" <<'PY' || bad "analyze --from postgres differs from analyze of the directory"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a == b, (str(a)[:300], str(b)[:300])
+assert "decisions" in json.dumps(a)
+PY
 # a damaged log: only its verified prefix
 dmg="$tmp/dmg"
 for _ in 1 2 3; do cat "$ex/orders.ndjson"; done | sed 's/"id": *"ORD-/"id":"D-/' |
