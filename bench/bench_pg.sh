@@ -92,11 +92,18 @@ run() {
         wrks+=($!)
     done
     wait "${wrks[@]}"
-    local pg1 ordo1
+    local pg1 ordo1 refused=0 r
     pg1=$(cpu_of $(pg_pids))
     ordo1=$(cpu_of "${srv[@]}")
-    python3 - "$name" "$n" "$pg0" "$pg1" "$ordo0" "$ordo1" "$work/$name-"*.wrk <<'EOF'
-import re, sys
+    for p in "${ports[@]}"; do # plans refused by a cell another instance emptied
+        r=$(python3 -c 'import sys, urllib.request as u
+q = u.Request(sys.argv[1], headers={"Authorization": "Bearer bench-token-0123456789abcdef"})
+print(u.urlopen(q, timeout=10).read().decode())' "http://127.0.0.1:$p/metrics" 2>/dev/null |
+            sed -n 's/^ordo_stock_refused_total //p')
+        refused=$((refused + ${r:-0}))
+    done
+    REFUSED=$refused python3 - "$name" "$n" "$pg0" "$pg1" "$ordo0" "$ordo1" "$work/$name-"*.wrk <<'EOF'
+import os, re, sys
 name, n = sys.argv[1], int(sys.argv[2])
 pg = float(sys.argv[4]) - float(sys.argv[3])
 eng = float(sys.argv[6]) - float(sys.argv[5])
@@ -114,7 +121,8 @@ for f in sys.argv[7:]:
         p99 = max(p99, v)
 k = reqs / 1000 if reqs else 1
 print(f"{name:<14} {n} inst  {rps:8.0f} decisions/s  p99 {p99:7.2f} ms  non-2xx {err:6d}  "
-      f"cpu per 1k decisions: ordo {eng / k:.3f} s, postgres {pg / k:.3f} s")
+      f"cpu per 1k decisions: ordo {eng / k:.3f} s, postgres {pg / k:.3f} s  "
+      f"refused {os.environ.get('REFUSED', '0')}")
 EOF
     stop_all
 }

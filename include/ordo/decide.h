@@ -129,6 +129,9 @@ int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms
  * lock), so that other processes' writers (exp kill, inventory, outcomes)
  * are not kept waiting while this one is idle. Cheap when nothing is open. */
 int ordo_decider_idle(ordo_decider_t *d, ordo_error_t *err);
+/* PostgreSQL: plans refused by a cell whose units another instance took
+ * (each decided again); 0 elsewhere. Any thread. */
+uint64_t ordo_decider_stock_refused(const ordo_decider_t *d);
 /* The deadline of the next decisions, an ordo_now_ns() time (0: none, the
  * default): past it the engine answers with the deterministic fallback,
  * marked fallback with reason "deadline passed" (ordo serve's per-request

@@ -795,7 +795,7 @@ static int rows_take(decide_step_t *st, ordo_error_t *err)
             st->rows_seq = rc ? 0 : ls.last_seq + 1;
             return rc;
         }
-        d->stock.refused++;
+        atomic_fetch_add(&d->stock.refused, 1);
         if (attempt == 2 * ROWS_TRIES)
             return ordo_error_set(err, ORDO_EBUSY, NULL, 0, "stock",
                                   "order '%s': %d plans refused, their stock taken by other "
@@ -906,6 +906,11 @@ static void after_commits(ordo_decider_t *d)
      * decider at its next order */
     if (d->has_stock)
         (void)ordo_decide_stock_apply(&d->stock, NULL);
+}
+
+uint64_t ordo_decider_stock_refused(const ordo_decider_t *d)
+{
+    return d->has_stock ? atomic_load(&d->stock.refused) : 0;
 }
 
 int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms,

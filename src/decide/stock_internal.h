@@ -54,7 +54,7 @@ typedef struct decide_stock {
      * always has its reservation and recovery re-applies nothing */
     bool rows;
     uint64_t unreserved;       /* open (rows): records after the mark, not re-applied */
-    uint64_t refused;          /* rows: plans refused by a cell, decided again */
+    _Atomic uint64_t refused;  /* rows: plans refused by a cell, decided again */
     /* conn: the store connection (the decider's thread and the applier
      * take it in turns); queue_mu: the queue the decider fills */
     pthread_mutex_t conn, queue_mu;

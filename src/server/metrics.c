@@ -143,6 +143,10 @@ static void decisions_print(ordo_server_t *s, ordo_buf_t *b)
                        "# TYPE ordo_overload_rejections_total counter\n"
                        "ordo_overload_rejections_total %llu\n",
                     (unsigned long long)atomic_load(&m->overload_503));
+    ordo_buf_printf(b, "# HELP ordo_stock_refused_total Plans refused by PostgreSQL because "
+                       "another instance took a cell's units (decided again).\n"
+                       "# TYPE ordo_stock_refused_total counter\nordo_stock_refused_total %llu\n",
+                    (unsigned long long)(s->decider ? ordo_decider_stock_refused(s->decider) : 0));
     ordo_buf_puts(b, "# HELP ordo_log_commit_seconds One group commit of the decision log "
                      "(write + fdatasync).\n# TYPE ordo_log_commit_seconds histogram\n");
     hist_print(b, "ordo_log_commit_seconds", "", &m->fsync);

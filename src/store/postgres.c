@@ -6,9 +6,10 @@
  * operations on the tables are in postgres_ops.c. Every statement is
  * prepared once per connection (again after a reconnect). Writers take a
  * fleet-wide transaction advisory lock at BEGIN (SQLite's BEGIN IMMEDIATE),
- * so the decider's memory copy of the stock stays exact while it holds the
- * transaction, and every committing write transaction bumps store_clock,
- * which is what data_version reports (docs/internals/STORE.md
+ * and every committing write transaction bumps store_clock, which is what
+ * data_version reports; the decider's per-order reservations run without
+ * the lock and without the bump (ordo_pg_tx_begin_rows: row locks, the
+ * conditional upserts guard each cell) (docs/internals/STORE.md
  * "PostgreSQL"). */
 #include <errno.h>
 #include <fcntl.h>

@@ -144,8 +144,11 @@ start_serve() { # start_serve NAME DB
     "$ordo" serve --config "$d/ordo.conf" --listen 127.0.0.1:0 --json >"$d/serve.out" \
         2>>"$d/serve.err" &
     pid[$1]=$!
-    for _ in $(seq 100); do
+    # up to 120 s: a restarted instance indexes its whole log for retries
+    # first (a third of a million records after the 1,000,000-attempt run)
+    for _ in $(seq 1200); do
         grep -q listening "$d/serve.out" 2>/dev/null && break
+        kill -0 "${pid[$1]}" 2>/dev/null || break
         sleep 0.1
     done
     port[$1]=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["listening"].split(":")[1])' \
@@ -210,6 +213,18 @@ echo "pg: load: $(cat "$tmp/load1.json")"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["ok_units"] > 0 and r["conn_errors"] == 0 and set(r["codes"]) <= {"200","201"} else 1)' \
     "$tmp/load1.json" || bad "load: errors or no plan reserved"
 invariants serve "$tmp/acks1"
+# the instances decided on their own copies of the stock: some plans were
+# refused by PostgreSQL (another instance had taken the units) and decided again
+refused=0
+for n in "${names[@]}"; do
+    r=$(python3 -c 'import sys, urllib.request as u
+q = u.Request(sys.argv[1], headers={"Authorization": "Bearer tok-0123456789abcdef"})
+print(u.urlopen(q, timeout=10).read().decode())' "http://127.0.0.1:${port[$n]}/metrics" 2>/dev/null |
+        sed -n 's/^ordo_stock_refused_total //p')
+    refused=$((refused + ${r:-0}))
+done
+echo "pg: plans refused by a cell and decided again: $refused"
+[ "$refused" -gt 0 ] || bad "no plan was ever refused: the instances did not contend"
 [ $fail -eq 0 ] && echo "pg: $instances instances, $attempts attempts: 0 oversold"
 
 # ---- 5. kill -9 one instance in the middle of the load ----
