@@ -75,6 +75,11 @@ int ordo_store_tx_rollback(ordo_store_t *store, ordo_error_t *err);
  * the decider's per-order reservation. Elsewhere, or nested, the same as
  * ordo_store_tx_begin. */
 int ordo_store_tx_begin_rows(ordo_store_t *store, ordo_error_t *err);
+/* PostgreSQL: a rows transaction's commit does not wait for the server's
+ * WAL flush; this waits for every one this handle committed (one flush
+ * for a whole group of decisions). Elsewhere, or inside a transaction,
+ * nothing to do. */
+int ordo_store_sync(ordo_store_t *store, ordo_error_t *err);
 /* Nesting depth: 0 when no transaction is open. */
 int ordo_store_tx_depth(const ordo_store_t *store);
 

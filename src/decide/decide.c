@@ -812,6 +812,21 @@ static int rows_take(decide_step_t *st, ordo_error_t *err)
     }
 }
 
+/* PostgreSQL (stock.rows): the reservations committed so far made durable
+ * (they commit without waiting for the server's WAL flush): one flush per
+ * group, before its answers leave. A failure marks the stock for healing. */
+static int rows_sync(ordo_decider_t *d, ordo_error_t *err)
+{
+    if (!d->has_stock || !d->stock.rows)
+        return ORDO_OK;
+    conn_lock(d);
+    int rc = ordo_store_sync(d->store, err);
+    if (rc)
+        d->stock.aborted = true;
+    conn_unlock(d);
+    return rc;
+}
+
 static int stock_commit(ordo_decider_t *d, ordo_error_t *err)
 {
     conn_lock(d);
@@ -869,13 +884,16 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     if ((rc = log_shadows(&st, err)))
         return rc;
     /* without group commit each decision is its own group */
+    if (d->has_stock && !d->group && (rc = rows_sync(d, err)))
+        return rc;
     return d->has_stock && !d->group ? stock_commit(d, err) : ORDO_OK;
 }
 
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
 {
     int rc = d->has_stock ? stock_commit(d, err) : ORDO_OK;
-    return rc ? rc : d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
+    rc = rc ? rc : d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
+    return rc ? rc : rows_sync(d, err);
 }
 
 int ordo_decider_commit_durable(ordo_decider_t *d, ordo_error_t *err)
@@ -885,6 +903,10 @@ int ordo_decider_commit_durable(ordo_decider_t *d, ordo_error_t *err)
      * committed by the decider's own thread at its next order (or at
      * flush and close): until then recovery rebuilds it from the log. */
     int rc = d->group ? ordo_log_flush(d->log, err) : ORDO_OK;
+    /* PostgreSQL: then the group's reservations (each committed before its
+     * record was appended, so all of them are covered) */
+    if (rc == ORDO_OK)
+        rc = rows_sync(d, err);
     if (rc == ORDO_OK)
         atomic_fetch_add(&d->commits, 1);
     return rc;

@@ -306,7 +306,9 @@ int ordo_pg_tx_begin_rows(store_backend_t *b, ordo_error_t *err)
     int rc = ensure_conn(b, err);
     if (rc != ORDO_OK)
         return rc;
-    PGresult *r = PQexec(b->conn, "BEGIN");
+    /* its commit does not wait for the WAL's flush: ordo_pg_sync, once per
+     * group of decisions, waits for all of them at once */
+    PGresult *r = PQexec(b->conn, "BEGIN; SET LOCAL synchronous_commit TO off");
     rc = PQresultStatus(r) == PGRES_COMMAND_OK ? ORDO_OK : ordo_pg_fail(b, r, "begin", err);
     PQclear(r);
     if (rc != ORDO_OK)
@@ -315,6 +317,25 @@ int ordo_pg_tx_begin_rows(store_backend_t *b, ordo_error_t *err)
     b->dirty = false;
     b->rows = true;
     return ORDO_OK;
+}
+
+/* Makes every transaction this connection committed durable: a
+ * transaction with an id commits synchronously, and the WAL is flushed up
+ * to its commit record, which comes after all of theirs. */
+int ordo_pg_sync(store_backend_t *b, ordo_error_t *err)
+{
+    int rc = ensure_conn(b, err);
+    if (rc != ORDO_OK)
+        return rc;
+    PGresult *r = PQexec(b->conn, "BEGIN; SELECT txid_current(); COMMIT");
+    rc = PQresultStatus(r) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(r), "COMMIT")
+             ? ORDO_OK
+             : ordo_pg_fail(b, r, "sync", err);
+    PQclear(r);
+    if (rc != ORDO_OK && PQstatus(b->conn) == CONNECTION_OK &&
+        PQtransactionStatus(b->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(b->conn, "ROLLBACK"));
+    return rc;
 }
 
 int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)

@@ -64,6 +64,7 @@ int ordo_pg_tx_begin(store_backend_t *b, int depth, ordo_error_t *err);
 int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err);
 int ordo_pg_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err);
 int ordo_pg_tx_begin_rows(store_backend_t *b, ordo_error_t *err);
+int ordo_pg_sync(store_backend_t *b, ordo_error_t *err);
 
 extern const store_ops_t ordo_pg_ops;
 

@@ -912,6 +912,7 @@ const store_ops_t ordo_pg_ops = {
     .tx_commit = ordo_pg_tx_commit,
     .tx_rollback = ordo_pg_tx_rollback,
     .tx_begin_rows = ordo_pg_tx_begin_rows,
+    .sync = ordo_pg_sync,
     .outcomes_insert = outcomes_insert,
     .events_open = pg_events_open,
     .events_next = pg_events_next,

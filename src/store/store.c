@@ -133,6 +133,11 @@ int ordo_store_tx_begin_rows(ordo_store_t *s, ordo_error_t *err)
     return rc;
 }
 
+int ordo_store_sync(ordo_store_t *s, ordo_error_t *err)
+{
+    return s->ops->sync && s->depth == 0 ? s->ops->sync(s->b, err) : ORDO_OK;
+}
+
 int ordo_store_tx_commit(ordo_store_t *s, ordo_error_t *err)
 {
     if (s->depth == 0)

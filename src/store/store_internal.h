@@ -38,6 +38,8 @@ typedef struct store_ops {
     /* optional (NULL: tx_begin): an outermost transaction with row locks
      * only, whose commit other handles' data_version does not see */
     int (*tx_begin_rows)(store_backend_t *b, ordo_error_t *err);
+    /* optional (NULL: nothing to do): every committed transaction durable */
+    int (*sync)(store_backend_t *b, ordo_error_t *err);
 
     /* Events are validated; called inside a transaction. */
     int (*outcomes_insert)(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
