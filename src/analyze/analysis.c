@@ -260,6 +260,11 @@ int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out
     ordo_buf_init(&a->notes, NULL);
     for (int i = 0; i < ORDO_METRICS_MAX; i++)
         a->key_of[i] = -1;
+    for (size_t m = 0; m < a->M; m++) {
+        const ordo_metric_def_t *d = &cfg->metrics.m[m];
+        a->m_num[m] = (int16_t)d->numerator;
+        a->m_den[m] = (int16_t)(d->type == ORDO_METRIC_RATIO ? d->denominator : -1);
+    }
     int rc = ORDO_OK;
     char f[64];
     for (size_t i = 0; i < cfg->n_kpis && !rc; i++) {
@@ -484,46 +489,66 @@ typedef struct row_cells {
     double yc; /* the covariate, shifted by kc */
 } row_cells_t;
 
-/* Adds the row's value of every metric to its cells. */
+/* A metric's value missing from the row (NaN or infinite). */
+static void add_missing(ordo_analysis_t *a, size_t vm, double x, double y)
+{
+    if (!isnan(x) || !isnan(y))
+        a->nonfinite += !isfinite(x) && !isnan(x) ? 1 : !isfinite(y) && !isnan(y);
+    a->missing[vm]++;
+}
+
+/* Adds the row's value of every metric to its cells: each metric's terms
+ * are computed once and added to its overall cell, its key cells (day and
+ * segments) and, with the covariate's, to its CUPED cell. */
 static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c)
 {
     const size_t M = a->M, v = row->variant;
-    const ordo_metric_def_t *defs = a->cfg.metrics.m;
-    an_acc_t *ov = &a->overall[v * M];
-    an_acc_t *cu = &a->cuped[v * M];
+    an_acc_t *const ov = &a->overall[v * M];
+    an_acc_t *const cu = &a->cuped[v * M];
+    const double *const rv = row->v;
+    double *const usum = c->usum;
+    an_acc_t *const day = c->day;
+    an_acc_t *seg[AN_DIMS];
+    memcpy(seg, c->seg, sizeof seg);
+    const bool has_cov = c->has_cov;
+    const double yc = c->yc;
     for (size_t m = 0; m < M; m++) {
-        double x = row->v[defs[m].numerator];
-        double y = defs[m].type == ORDO_METRIC_RATIO ? row->v[defs[m].denominator] : 1.0;
+        const int den = a->m_den[m];
+        const double x = rv[a->m_num[m]];
+        const double y = den >= 0 ? rv[den] : 1.0;
         if (!isfinite(x) || !isfinite(y)) {
-            if (!isnan(x) || !isnan(y))
-                a->nonfinite += !isfinite(x) && !isnan(x) ? 1 : !isfinite(y) && !isnan(y);
-            a->missing[v * M + m]++;
+            add_missing(a, v * M + m, x, y);
             continue;
         }
         if (!a->kset[m]) {
             a->kx[m] = x;
-            a->ky[m] = defs[m].type == ORDO_METRIC_RATIO ? y : 0;
+            a->ky[m] = den >= 0 ? y : 0;
             a->kset[m] = true;
         }
-        double xs = x - a->kx[m];
-        double ys = defs[m].type == ORDO_METRIC_RATIO ? y - a->ky[m] : 0;
-        an_acc_add(&ov[m], xs, ys);
-        if (defs[m].type != ORDO_METRIC_RATIO) {
-            if (c->has_cov)
-                an_acc_add(&cu[m], xs, c->yc);
-            else
+        const double xs = x - a->kx[m];
+        const double ys = den >= 0 ? y - a->ky[m] : 0;
+        an_terms_t t;
+        an_terms_set(&t, xs, ys);
+        an_acc_add_terms(&ov[m], &t);
+        if (den < 0) {
+            if (has_cov) {
+                an_terms_t tc;
+                an_terms_set(&tc, xs, yc);
+                an_acc_add_terms(&cu[m], &tc);
+            } else {
                 a->nocov[v * M + m]++;
+            }
         }
-        if (c->usum) {
-            c->usum[m * 2] += x;
-            c->usum[m * 2 + 1] += y;
+        if (usum) {
+            usum[m * 2] += x;
+            usum[m * 2 + 1] += y;
         }
-        int k = a->key_of[m];
+        const int k = a->key_of[m];
         if (k >= 0) {
-            if (c->day)
-                an_acc_add(&c->day[k], xs, ys);
+            if (day)
+                an_acc_add_terms(&day[k], &t);
             for (int dim = 0; dim < AN_DIMS; dim++)
-                an_acc_add(&c->seg[dim][k], xs, ys);
+                an_acc_add_terms(&seg[dim][k], &t);
         }
     }
 }

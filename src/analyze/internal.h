@@ -36,6 +36,35 @@ static inline void an_acc_add(an_acc_t *c, double x, double y)
     c->sxy += x * y;
 }
 
+/* What one row adds to an accumulator, as three pairs in an_acc_t's
+ * order: (1, x), (y, x*x), (y*y, x*y). Computed once per metric and added
+ * pair by pair to each of its cells: the very additions of an_acc_add, two
+ * at a time (ANALYZE.md "At scale"). */
+typedef double an_v2_t __attribute__((vector_size(16)));
+typedef struct an_terms {
+    an_v2_t t[3];
+} an_terms_t;
+
+static inline void an_terms_set(an_terms_t *t, double x, double y)
+{
+    const an_v2_t yx = {y, x};
+    t->t[0] = (an_v2_t){1.0, x};
+    t->t[1] = yx * t->t[0];          /* (y * 1, x * x): y * 1 is y, exactly */
+    t->t[2] = yx * (an_v2_t){y, y};  /* (y * y, x * y) */
+}
+
+/* an_acc_t's doubles two at a time (GCC and Clang: a vector of doubles
+ * aliases doubles, so nothing else is reloaded after a store) */
+typedef double an_v2u_t __attribute__((vector_size(16), aligned(8)));
+
+static inline void an_acc_add_terms(an_acc_t *c, const an_terms_t *t)
+{
+    an_v2u_t *v = (an_v2u_t *)(void *)c;
+    v[0] += t->t[0];
+    v[1] += t->t[1];
+    v[2] += t->t[2];
+}
+
 /* a += b */
 static inline void an_acc_merge(an_acc_t *a, const an_acc_t *b)
 {
@@ -185,6 +214,9 @@ struct ordo_analysis {
     int key_of[ORDO_METRICS_MAX]; /* metric → key index or -1 */
     double kx[ORDO_METRICS_MAX], ky[ORDO_METRICS_MAX], kc;
     bool kset[ORDO_METRICS_MAX], kcset;
+    /* each metric's fields as add_values reads them (from cfg.metrics, at
+     * create): numerator, denominator (-1: 1.0, not a ratio) */
+    int16_t m_num[ORDO_METRICS_MAX], m_den[ORDO_METRICS_MAX];
 
     an_acc_t *overall;  /* [v * M + m] */
     an_acc_t *cuped;    /* [v * M + m]: rows with the covariate */
@@ -441,8 +473,11 @@ static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t 
     if (stage == 0) {
         __builtin_prefetch(&oc->slot[s]);
     } else if (oc->slot[s]) {
-        __builtin_prefetch(&oc->v[oc->slot[s] - 1]);
-        __builtin_prefetch((const char *)&oc->v[oc->slot[s] - 1] + 64);
+        /* every line of the row: the lookup compares oid, at its end */
+        const char *row = (const char *)&oc->v[oc->slot[s] - 1];
+        for (size_t off = 0; off < sizeof(an_outcome_t); off += 64)
+            __builtin_prefetch(row + off);
+        __builtin_prefetch(row + sizeof(an_outcome_t) - 1);
     }
 }
 void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
@@ -497,5 +532,10 @@ void an_facts_close(an_facts_t *t);
  * the store and saved. */
 int an_ofacts_open(const char *factsdir, const char *db, struct ordo_store *store, bool rebuild,
                    an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
+
+/* The facts path's join and analysis on facts already in memory (t; oc
+ * borrowed, its matched flags reset), finished at now (join.c). */
+int an_analyze_facts(const ordo_analyze_config_t *cfg, an_facts_t *t, an_outcomes_t *oc,
+                     int64_t now, ordo_analysis_t **out, ordo_error_t *err);
 
 #endif

@@ -189,6 +189,10 @@ typedef struct join_ctx {
      * promotion, carrier: from a carrier service's id) */
     join_labels_t lab[3];
     const ordo_network_t *net; /* services → carriers; NULL: the service id */
+    uint32_t pickup_id;        /* the string id of "pickup" once seen; AN_ID_NONE before */
+    uint32_t not_pickup[8];    /* service ids known to be another string */
+    uint32_t n_not_pickup;
+    uint32_t sh_pv_id;         /* the first shadow's policy version id */
 } join_ctx_t;
 
 /* The label of a channel (dim 0) or promotion (dim 1) string id: the
@@ -338,12 +342,29 @@ static int row_unit(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row, 
     return ordo_analysis_unit(j->a, (const char *)f->unit, sizeof f->unit, &row->unit, err);
 }
 
+/* The service id names "pickup" (ids compared once their string was). */
+static bool is_pickup(join_ctx_t *j, uint32_t id)
+{
+    if (j->pickup_id != AN_ID_NONE && id == j->pickup_id)
+        return true;
+    for (uint32_t i = 0; i < j->n_not_pickup; i++)
+        if (j->not_pickup[i] == id)
+            return false;
+    const char *s = an_strings_get(j->str, id);
+    if (s && !strcmp(s, "pickup")) {
+        j->pickup_id = id;
+        return true;
+    }
+    if (j->n_not_pickup < sizeof j->not_pickup / sizeof j->not_pickup[0])
+        j->not_pickup[j->n_not_pickup++] = id;
+    return false;
+}
+
 /* The row's shipments per carrier (pickups are no carrier's). */
 static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
 {
     for (int k = 0; k < AN_FACT_SVCS && f->svc_n[k]; k++) {
-        const char *s = an_strings_get(j->str, f->svc[k]);
-        if (s && !strcmp(s, "pickup"))
+        if (is_pickup(j, f->svc[k]))
             continue;
         uint8_t c = label_of(j, 2, f->svc[k], "unknown");
         int i = 0;
@@ -483,7 +504,9 @@ static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
     if (j->sh.records == 1) {
         snprintf(j->sh.policy_name, sizeof j->sh.policy_name, "%s", pn ? pn : "");
         snprintf(j->sh.policy_version, sizeof j->sh.policy_version, "%s", pv ? pv : "");
-    } else if (strcmp(pv ? pv : "", j->sh.policy_version)) {
+        j->sh_pv_id = f->policy_version;
+    } else if (!id_eq(f->policy_version, j->sh_pv_id) &&
+               strcmp(pv ? pv : "", j->sh.policy_version)) {
         j->sh.policy_changes++;
     }
     if (!(f->flags & AN_F_OID) || (f->flags & AN_F_OID_LONG) || !(f->flags & AN_F_HAS_TIME) ||
@@ -976,6 +999,42 @@ static void join_notes(ordo_analysis_t *a, const ordo_analyze_counts_t *c, bool 
                            "%llu orders with outcome events have no decision of this "
                            "experiment: ignored",
                            (unsigned long long)c->outcomes_unmatched);
+}
+
+/* The facts path on facts already in memory (bench_facts_scale): the join
+ * of t's rows with oc (borrowed: its matched flags are reset) and the
+ * analysis, finished at now; shadow records are paired. */
+int an_analyze_facts(const ordo_analyze_config_t *cfg, an_facts_t *t, an_outcomes_t *oc,
+                     int64_t now, ordo_analysis_t **out, ordo_error_t *err)
+{
+    *out = NULL;
+    join_ctx_t *j = calloc(1, sizeof *j);
+    if (!j)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    int rc = ordo_analysis_create(cfg, &j->a, err);
+    if (!rc) {
+        j->sh_on = true;
+        j->str = &t->str;
+        j->oc = *oc;
+        memset(j->oc.matched, 0, oc->n ? oc->n : 1);
+        j->counts.outcomes_loaded = oc->n;
+        if (!(rc = join_ids(j, err)) && !(rc = read_facts(j, t, err))) {
+            for (size_t i = 0; i < j->oc.n; i++)
+                j->counts.outcomes_unmatched += !j->oc.matched[i];
+            join_notes(j->a, &j->counts, false);
+            ordo_analysis_set_counts(j->a, &j->counts);
+            ordo_analysis_set_shadow_info(j->a, &j->sh);
+            rc = ordo_analysis_finish(j->a, now, err);
+        }
+        memset(&j->oc, 0, sizeof j->oc);
+    }
+    if (!rc) {
+        *out = j->a;
+        j->a = NULL;
+    }
+    ordo_analysis_destroy(j->a);
+    free(j);
+    return rc;
 }
 
 /* A simulation run's DIR/summary.json, attached to the analysis. */

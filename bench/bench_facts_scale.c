@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* bench_facts_scale — the analysis from facts at 10,000,000 orders
+ * (docs/internals/ANALYZE.md "The facts table", "At scale").
+ *
+ *   bench_facts_scale [orders] [repeats]
+ *
+ * A log of 10M orders would be ~20 GB and days to write, so the orders are
+ * synthesised directly in the facts format, in memory: one decision fact
+ * per order (two variants, 30 days, 5 regions, 8 families, 3 channels, 2
+ * promotions, 1-2 shipments over 2 carrier services, as the decision path's
+ * records give them), a shadow fact of the control policy after every
+ * treatment decision (the CUPED covariate; BENCH_SCALE_NO_SHADOW=1: none),
+ * and an outcome fact for 90% of the orders (shipped, delivered, costs,
+ * refunds, returns, cancellations, the four operational measures), indexed
+ * as the outcome facts file holds them. Not timed.
+ * Timed, median of `repeats` (default 3), one core: the facts path's join
+ * and the whole analysis (an_analyze_facts: every metric, CUPED, the six
+ * breakdowns, days and the sequential test, shadow pairing, finish), and,
+ * apart, the rows' checksum that opening the facts table verifies. Prints
+ * an XXH3 of the JSON report, so a change to the code can be checked to
+ * give the same report (run before and after). Goal (ISSUE 16): 10M orders
+ * in <= 2 s. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "../src/analyze/internal.h"
+#include "ordo/json.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+    return (double)ordo_now_ns() / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_facts_scale: %s\n", what);
+    exit(1);
+}
+
+static uint32_t id_of(an_strings_t *s, const char *str)
+{
+    uint32_t id;
+    if (an_strings_intern(s, str, &id))
+        die("out of memory");
+    return id;
+}
+
+typedef struct ids {
+    uint32_t exp, var[2], pname, pver[2], channel[3], promo[2], svc[2];
+} ids_t;
+
+/* The decision fact of order i (variant v); *cc: the control policy's cost. */
+static void make_decision(ordo_rng_t *rng, const ids_t *id, size_t i, size_t n_orders, int v,
+                          an_fact_t *f, double *cc)
+{
+    memset(f, 0, sizeof *f);
+    char oid[32];
+    int n = snprintf(oid, sizeof oid, "O-%09zu", i);
+    an_hash128(oid, (size_t)n, f->oid);
+    memcpy(f->scan_oid, f->oid, sizeof f->oid);
+    f->ts = 1795000000 + (int64_t)(i * 30ull * 86400 / n_orders); /* 30 days */
+    f->flags = AN_F_PARSED | AN_F_HAS_TIME | AN_F_HAS_COST | AN_F_PLAN | AN_F_SIG | AN_F_OID |
+               AN_F_SCAN_OID | AN_F_SCAN_EXP | AN_F_EXP_TEXT | AN_F_SCAN_VAR;
+    f->experiment = f->scan_exp = id->exp;
+    f->variant = f->scan_var = id->var[v];
+    f->policy_name = id->pname;
+    f->policy_version = id->pver[v];
+    f->channel = id->channel[ordo_rng_below(rng, 3)];
+    f->promotion = id->promo[ordo_rng_uniform(rng) < 0.2];
+    *cc = 8 + 4 * ordo_rng_uniform(rng);
+    double cost = *cc - (v ? 0.3 * ordo_rng_uniform(rng) : 0);
+    int ships = ordo_rng_uniform(rng) < 0.2 ? 2 : 1;
+    f->dv[AN_DV_COST] = cost;
+    f->dv[AN_DV_PICK] = 1.0;
+    f->dv[AN_DV_PACK] = 0.5;
+    f->dv[AN_DV_SHIP] = cost - 1.6;
+    f->dv[AN_DV_RETURNS] = 0.1;
+    f->dv[AN_DV_CARRYING] = 0;
+    f->dv[AN_DV_ON_TIME_PROB] = 0.85 + 0.1 * ordo_rng_uniform(rng);
+    f->dv[AN_DV_RETURN_RISK] = 0.05;
+    f->dv[AN_DV_SHIPMENTS] = ships;
+    f->dv[AN_DV_UNITS] = 1 + (double)ordo_rng_below(rng, 4);
+    f->dv[AN_DV_LATENCY_MS] = 0.2 + ordo_rng_uniform(rng);
+    f->dv[AN_DV_CONTROL_COST] = NAN;
+    double value = 20 + 400 * ordo_rng_uniform(rng);
+    f->dv[AN_DV_ORDER_VALUE] = value;
+    double zsum = 0;
+    for (int s = 0; s < ships; s++) {
+        int z = 2 + (int)ordo_rng_below(rng, 7);
+        zsum += z;
+        f->zones[z - 1] += 1;
+        f->svc[s] = id->svc[s];
+        f->svc_n[s] = 1;
+    }
+    f->dv[AN_DV_ZONE_SUM] = zsum;
+    f->dv[AN_DV_MILES] = 150 * zsum;
+    f->sig[0] = ordo_rng_next(rng);
+    f->sig[1] = ordo_rng_next(rng);
+    f->region = (uint8_t)ordo_rng_below(rng, 5);
+    f->family = (uint16_t)ordo_rng_below(rng, 8);
+    f->value_band = (uint8_t)ordo_analyze_value_band(value);
+    f->rurality = (uint8_t)ordo_rng_below(rng, 3);
+    f->fallback = 0;
+    f->promise = f->ts + 3 * 86400;
+}
+
+static void make_outcome(ordo_rng_t *rng, const an_fact_t *f, an_outcome_t *o)
+{
+    memset(o, 0, sizeof *o);
+    memcpy(o->oid, f->oid, sizeof o->oid);
+    o->shipped_at = f->ts + 3600 + (int64_t)(20 * 3600 * ordo_rng_uniform(rng));
+    bool cancelled = ordo_rng_uniform(rng) < 0.01;
+    if (cancelled) {
+        o->cancelled_at = f->ts + 600;
+        o->shipped_at = 0;
+    } else {
+        o->delivered_at = o->last_delivered_at =
+            o->shipped_at + 86400 + (int64_t)(3 * 86400 * ordo_rng_uniform(rng));
+        o->n_shipments = o->n_delivered = (uint32_t)f->dv[AN_DV_SHIPMENTS];
+    }
+    if (!cancelled && ordo_rng_uniform(rng) < 0.05) {
+        o->returned_at = o->delivered_at + 86400;
+        o->n_returned = 1;
+        o->refund = 0.5 * f->dv[AN_DV_ORDER_VALUE];
+    }
+    o->promised_by = f->promise;
+    o->on_time = (uint8_t)(o->delivered_at && o->delivered_at <= f->promise ? ORDO_ON_TIME_YES
+                                                                            : ORDO_ON_TIME_LATE);
+    o->cost[ORDO_COST_PICK] = 1.0;
+    o->cost[ORDO_COST_PACK] = 0.5;
+    o->cost[ORDO_COST_SHIP] = f->dv[AN_DV_SHIP] + ordo_rng_normal(rng);
+    o->cost_mask = (1u << ORDO_COST_PICK) | (1u << ORDO_COST_PACK) | (1u << ORDO_COST_SHIP);
+    o->cost_total = o->cost[ORDO_COST_PICK] + o->cost[ORDO_COST_PACK] + o->cost[ORDO_COST_SHIP];
+    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+        o->measure[m] = ordo_rng_uniform(rng) < 0.3 ? 1 + ordo_rng_uniform(rng) : NAN;
+}
+
+static void make_data(size_t orders, bool shadows, an_facts_t *t, an_outcomes_t *oc)
+{
+    memset(t, 0, sizeof *t);
+    memset(oc, 0, sizeof *oc);
+    if (an_strings_init(&t->str))
+        die("out of memory");
+    ids_t id;
+    id.exp = id_of(&t->str, "exp-fx");
+    id.var[0] = id_of(&t->str, "control");
+    id.var[1] = id_of(&t->str, "treatment");
+    id.pname = id_of(&t->str, "p");
+    id.pver[0] = id_of(&t->str, "p@1");
+    id.pver[1] = id_of(&t->str, "p@2");
+    const char *ch[] = {"web", "app", "marketplace"}, *pr[] = {"none", "spring-sale"};
+    for (int k = 0; k < 3; k++)
+        id.channel[k] = id_of(&t->str, ch[k]);
+    for (int k = 0; k < 2; k++)
+        id.promo[k] = id_of(&t->str, pr[k]);
+    id.svc[0] = id_of(&t->str, "ups-ground");
+    id.svc[1] = id_of(&t->str, "fedex-2day");
+    size_t cap = (shadows ? 2 * orders : orders) + 1; /* a shadow per treatment order */
+    t->add = malloc(cap * sizeof *t->add);
+    oc->v = malloc((orders ? orders : 1) * sizeof *oc->v);
+    if (!t->add || !oc->v)
+        die("out of memory");
+    t->cap_add = cap;
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 16);
+    for (size_t i = 0; i < orders; i++) {
+        int v = (int)(ordo_rng_next(&rng) & 1);
+        double cc;
+        an_fact_t *f = &t->add[t->n_add++];
+        make_decision(&rng, &id, i, orders, v, f, &cc);
+        if (ordo_rng_uniform(&rng) < 0.9)
+            make_outcome(&rng, f, &oc->v[oc->n++]);
+        if (v && shadows) {
+            an_fact_t *s = &t->add[t->n_add++];
+            *s = *f;
+            s->flags |= AN_F_SHADOW;
+            s->flags &= (uint16_t)~(AN_F_SCAN_VAR);
+            s->variant = s->scan_var = AN_ID_NONE;
+            s->policy_version = id.pver[0];
+            s->dv[AN_DV_COST] = cc;
+        }
+    }
+    ordo_error_t err;
+    if (an_outcomes_index(oc, &err))
+        die(err.msg);
+}
+
+int main(int argc, char **argv)
+{
+    size_t orders = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000;
+    int repeats = argc > 2 ? atoi(argv[2]) : 3;
+    if (repeats < 1 || repeats > 50)
+        repeats = 3;
+    bool shadows = !getenv("BENCH_SCALE_NO_SHADOW");
+    double w0 = wall_now();
+    an_facts_t t;
+    an_outcomes_t oc;
+    make_data(orders, shadows, &t, &oc);
+    printf("synthesised %zu orders: %zu facts (%.0f MB), %zu outcome facts (%.0f MB) in %.1f s "
+           "(not timed)\n",
+           orders, t.n_add, (double)t.n_add * sizeof(an_fact_t) / 1e6, oc.n,
+           (double)oc.n * sizeof(an_outcome_t) / 1e6, wall_now() - w0);
+
+    ordo_analyze_config_t *cfg = malloc(sizeof *cfg);
+    if (!cfg)
+        die("out of memory");
+    const char *vars[] = {"control", "treatment"};
+    ordo_analyze_config_default(cfg, "exp-fx", vars, 2, NULL);
+    snprintf(cfg->policy_versions[0], sizeof cfg->policy_versions[0], "p@1");
+    snprintf(cfg->policy_versions[1], sizeof cfg->policy_versions[1], "p@2");
+    int64_t now = 1795000000 + 31 * 86400;
+
+    double wall[50], cpu[50];
+    uint64_t digest = 0;
+    for (int r = 0; r < repeats; r++) {
+        ordo_analysis_t *a;
+        ordo_error_t err;
+        double c0 = cpu_now(), t0 = wall_now();
+        if (an_analyze_facts(cfg, &t, &oc, now, &a, &err))
+            die(err.msg);
+        wall[r] = wall_now() - t0;
+        cpu[r] = cpu_now() - c0;
+        ordo_buf_t b;
+        ordo_buf_init(&b, NULL);
+        ordo_jsonw_t w;
+        ordo_jsonw_init(&w, &b, 0);
+        ordo_analysis_write_json(a, &w);
+        uint64_t d = XXH3_64bits(b.data, b.len);
+        if (r && d != digest)
+            die("the report differs between repeats");
+        digest = d;
+        if (r == 0 && getenv("BENCH_SCALE_REPORT"))
+            fwrite(b.data, 1, b.len, stdout);
+        ordo_buf_free(&b);
+        ordo_analysis_destroy(a);
+    }
+    qsort(wall, (size_t)repeats, sizeof *wall, cmp_double);
+    qsort(cpu, (size_t)repeats, sizeof *cpu, cmp_double);
+    double mw = wall[repeats / 2];
+    printf("analysis from facts (join + every metric, CUPED, breakdowns, sequential, shadows, "
+           "finish): median %.3f s wall, %.3f s CPU of %d (%.1f ns/order) - goal <= 2 s: %s\n",
+           mw, cpu[repeats / 2], repeats, mw * 1e9 / (double)orders, mw <= 2.0 ? "met" : "MISSED");
+    printf("report digest (XXH3 of the JSON): %016llx\n", (unsigned long long)digest);
+
+    double c0 = cpu_now();
+    uint64_t h = XXH3_64bits(t.add, t.n_add * sizeof *t.add);
+    printf("the rows' checksum an open verifies (XXH3 over %.0f MB): %.3f s CPU (%llx)\n",
+           (double)t.n_add * sizeof(an_fact_t) / 1e6, cpu_now() - c0, (unsigned long long)(h & 0xff));
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak RSS: %ld MB\n", ru.ru_maxrss / 1024);
+    free(cfg);
+    an_outcomes_free(&oc);
+    an_facts_close(&t);
+    return 0;
+}
