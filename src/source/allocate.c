@@ -32,7 +32,12 @@ static int materialize(src_ctx_t *x, const src_best_plan_t *b, ordo_plan_t *plan
     for (uint32_t s = 0; s < b->k; s++) {
         ordo_shipment_t *sh = &plan->shipments[s];
         src_eval_t e;
-        src_eval_shipment(x, b->cands[s], b->masks[s], force ? force[s] : -3, &e);
+        if (!force && b->evals[s]) {
+            e = *b->evals[s]; /* the search's evaluation, counted as before */
+            x->evaluated++;
+        } else {
+            src_eval_shipment(x, b->cands[s], b->masks[s], force ? force[s] : -3, &e);
+        }
         const src_cand_t *cd = &x->cands[b->cands[s]];
         sh->node = cd->node;
         sh->service = e.service;

@@ -30,6 +30,11 @@ typedef struct exact {
     uint32_t M;
     uint32_t want;      /* entries needed per subset this pass (1, then M) */
     top_entry_t *top;   /* [subset * M + r] */
+    /* explain off: the evaluation behind each top entry, [subset * M + r],
+     * buffers that move with their entries and are reused as entries drop
+     * out (at most one per slot), so materialize need not evaluate the
+     * chosen shipments again */
+    src_eval_t **tev;
     uint8_t *n_top;     /* [subset] */
     src_score_t *ubest; /* [subset * M + (j-1)]: best ≤ j-block partition, no distinctness */
     uint8_t *ubest_ok;
@@ -122,9 +127,10 @@ static void score_cmax(src_score_t *a, const src_score_t *b, uint32_t dim)
             a->v[d] = b->v[d];
 }
 
-static void top_insert(exact_t *ex, uint32_t S, uint32_t cand, const src_score_t *sc)
+static void top_insert(exact_t *ex, uint32_t S, uint32_t cand, const src_eval_t *e)
 {
     uint32_t M = ex->M, dim = ex->x->dim;
+    const src_score_t *sc = &e->score;
     top_entry_t *t = &ex->top[(size_t)S * M];
     uint32_t n = ex->n_top[S];
     uint32_t pos = n;
@@ -139,6 +145,28 @@ static void top_insert(exact_t *ex, uint32_t S, uint32_t cand, const src_score_t
     t[pos].score = *sc;
     if (n < M)
         ex->n_top[S] = (uint8_t)(n + 1);
+    if (!ex->tev)
+        return;
+    /* the buffer of the slot that empties (or drops out) moves to pos */
+    src_eval_t **v = &ex->tev[(size_t)S * M], *buf = v[last];
+    for (uint32_t i = last; i > pos; i--)
+        v[i] = v[i - 1];
+    if (!buf)
+        buf = ordo_arena_alloc(ex->x->arena, sizeof *buf);
+    if (buf)
+        memcpy(buf, e, sizeof *buf);
+    v[pos] = buf;
+}
+
+/* The search's evaluations of the chosen shipments, for materialize. */
+static void best_evals(const exact_t *ex, src_best_plan_t *out)
+{
+    for (uint32_t j = 0; j < out->k && ex->tev; j++) {
+        uint32_t S = out->masks[j];
+        for (uint32_t r = 0; r < ex->n_top[S]; r++)
+            if (ex->top[(size_t)S * ex->M + r].cand == out->cands[j])
+                out->evals[j] = ex->tev[(size_t)S * ex->M + r];
+    }
 }
 
 /* Word w of the bitset of candidates that can ship every line of S in full. */
@@ -265,7 +293,7 @@ subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const 
         src_eval_t e;
         src_eval(x, items[bi].cand, S, &e);
         if (e.feasible)
-            top_insert(ex, S, items[bi].cand, &e.score);
+            top_insert(ex, S, items[bi].cand, &e);
     }
 }
 
@@ -751,7 +779,7 @@ static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_sco
         src_eval_t e;
         src_eval(x, items[bi].cand, S, &e);
         if (e.feasible)
-            top_insert(ex, S, items[bi].cand, &e.score);
+            top_insert(ex, S, items[bi].cand, &e);
     }
 }
 
@@ -1078,7 +1106,9 @@ static int exact_init(exact_t *ex, src_ctx_t *x, ub_item_t **items)
     ex->ubest = ordo_arena_alloc(x->arena, sizeof *ex->ubest * nsub * ex->M);
     ex->ubest_ok = src_zalloc(x, (size_t)nsub * ex->M, 1);
     *items = ordo_arena_alloc(x->arena, sizeof **items * (x->n_cands + 1));
-    if (!ex->top || !ex->n_top || !ex->ubest || !ex->ubest_ok || !*items)
+    ex->tev = x->explain ? NULL : src_zalloc(x, (size_t)nsub * ex->M, sizeof *ex->tev);
+    if (!ex->top || !ex->n_top || !ex->ubest || !ex->ubest_ok || !*items ||
+        (!x->explain && !ex->tev))
         return src_fail_arena(x, "the exact search's tables of line groups");
     for (uint32_t k = 0; k <= ex->M; k++)
         ex->term[k] = src_plan_term(x, k);
@@ -1402,6 +1432,7 @@ int src_run_exact(src_ctx_t *x, src_best_plan_t *out)
         full_done = false;
     }
     *out = ex.best;
+    best_evals(&ex, out);
     if (x->explain && ex.best.found)
         exact_explain_gaps(&ex);
     return ORDO_OK;
