@@ -113,10 +113,7 @@ typedef struct exact {
     uint32_t *gzk;
     double *gzs;
     src_subset_t *gsub;
-    /* the pool is allocated (gather_alloc); items in it so far (the whole
-     * order's, when full_lazy scanned it) */
-    bool galloc;
-    size_t gused;
+    bool galloc; /* the pool is allocated (gather_alloc) */
     bool defer, by_count;
     int64_t *tw;    /* [S]: units(S) × best type weight of a node that can ship S (-1: none) */
     int64_t *tpart; /* [S * M + j - 1]: best Σ tw over partitions of S into exactly j groups */
@@ -557,25 +554,31 @@ static uint32_t gather_items(exact_t *ex, uint32_t S, size_t used, ub_item_t *it
     return n;
 }
 
-/* A gathered group's items with their decomposed bounds (exact_t.glu):
+/* The decomposed bound of group S at candidate c (exact_t.glu, ggu):
  * Σ line parts + the shipment part, raised by a margin far above the
  * rounding of either computation, so never below the tight bound. */
+static inline double lazy_bound(const exact_t *ex, uint32_t c, uint32_t S)
+{
+    const double *lu = &ex->glu[(size_t)c * ex->x->n_lines];
+    double b = ex->ggu[c], mag = 1 + fabs(b);
+    for (uint32_t m = S; m; m &= m - 1) {
+        b += lu[__builtin_ctz(m)];
+        mag += fabs(lu[__builtin_ctz(m)]);
+    }
+    return b + 1e-7 * mag;
+}
+
+/* A gathered group's items with their decomposed bounds. */
 static uint32_t gather_items_lazy(exact_t *ex, uint32_t S, size_t used)
 {
     src_ctx_t *x = ex->x;
     src_subset_init(x, S, &ex->gsub[S]);
-    uint32_t n = 0, nl = x->n_lines;
+    uint32_t n = 0;
     for (uint32_t w = 0; w < x->cand_words; w++) {
         for (uint64_t bits = group_word(x, S, w); bits; bits &= bits - 1) {
             uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            const double *lu = &ex->glu[(size_t)c * nl];
-            double b = ex->ggu[c], mag = 1 + fabs(b);
-            for (uint32_t m = S; m; m &= m - 1) {
-                b += lu[__builtin_ctz(m)];
-                mag += fabs(lu[__builtin_ctz(m)]);
-            }
             ex->gcand[used + n] = c;
-            ex->gub[used + n] = b + 1e-7 * mag;
+            ex->gub[used + n] = lazy_bound(ex, c, S);
             ex->gtight[used + n] = 0;
             n++;
         }
@@ -670,8 +673,7 @@ static double gather_max(exact_t *ex, uint32_t S, size_t off, uint32_t n)
     return U;
 }
 
-/* The gathering mode's tables and item pool, once per search (the whole
- * order's scan, full_lazy, may need them first). */
+/* The gathering mode's tables and item pool. */
 static int gather_alloc(exact_t *ex)
 {
     src_ctx_t *x = ex->x;
@@ -685,8 +687,8 @@ static int gather_alloc(exact_t *ex)
     ex->gchoice = ordo_arena_alloc(x->arena, sizeof *ex->gchoice * nsub * M);
     if (!ex->goff || !ex->gn || !ex->gU || !ex->gE || !ex->gchoice)
         return src_fail_arena(x, "the gathered groups' partition bounds");
-    /* the pool: at most every candidate in every group */
-    size_t cap = (size_t)x->n_cands * nsub + 1;
+    /* the pool: at most every candidate in every group but the whole order */
+    size_t cap = (size_t)x->n_cands * (nsub - 1) + 1;
     ex->gcand = ordo_arena_alloc(x->arena, sizeof *ex->gcand * cap);
     ex->gub = ordo_arena_alloc(x->arena, sizeof *ex->gub * cap);
     ex->gtight = ordo_arena_alloc(x->arena, cap);
@@ -708,7 +710,7 @@ static int gather_setup(exact_t *ex, ub_item_t *items)
     int rc = gather_alloc(ex);
     if (rc)
         return rc;
-    size_t used = ex->gused; /* after the whole order's items (full_lazy) */
+    size_t used = 0;
     for (uint32_t S = 1; S < nsub; S++) {
         ex->goff[S] = (uint32_t)used;
         if (S == full) {
@@ -1237,22 +1239,45 @@ static bool full_lazy_ok(const exact_t *ex)
 }
 
 /* The whole order scanned as eval_subset scans it, but its items start
- * from their decomposed bounds (glu, ggu: decomposed_bounds must have
- * succeeded) and are refined (mid, then tight) only when one is the best
- * left, as gather_scan does: the same items evaluated in the same order,
- * with fewer tight bounds. Its items stay first in the gathering pool. */
-static int full_lazy(exact_t *ex, ub_item_t *items)
+ * from their decomposed bounds (lazy_bound; decomposed_bounds must have
+ * succeeded) and get the tight bound only when one is the best left, before
+ * any test, as gather_scan does: the same items evaluated in the same
+ * order, with fewer tight bounds. */
+static void full_lazy(exact_t *ex, ub_item_t *items)
 {
-    uint32_t full = ex->x->all_mask;
-    int rc = gather_alloc(ex);
-    if (rc)
-        return rc;
-    ex->goff[full] = 0;
-    uint32_t n = gather_items_lazy(ex, full, 0);
-    ex->gn[full] = n;
-    ex->gused = n;
-    gather_scan(ex, full, items, NULL);
-    return ORDO_OK;
+    src_ctx_t *x = ex->x;
+    uint32_t full = x->all_mask, n = 0;
+    for (uint32_t w = 0; w < x->cand_words; w++)
+        for (uint64_t bits = group_word(x, full, w); bits; bits &= bits - 1) {
+            uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            items[n].cand = c;
+            items[n].done = false;
+            items[n].has_ub = false;
+            items[n].ub.v[0] = lazy_bound(ex, c, full);
+            n++;
+        }
+    if (!n)
+        return;
+    src_subset_t sub;
+    src_subset_init(x, full, &sub);
+    for (;;) {
+        int bi = -1;
+        for (uint32_t i = 0; i < n; i++)
+            if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, 1) > 0))
+                bi = (int)i;
+        if (bi < 0 || !item_may_enter(ex, full, &items[bi].ub, NULL))
+            break;
+        if (!items[bi].has_ub) {
+            src_upper_bound_sub(x, items[bi].cand, &sub, ex->tight, &items[bi].ub);
+            items[bi].has_ub = true;
+            continue;
+        }
+        items[bi].done = true;
+        src_eval_t e;
+        src_eval(x, items[bi].cand, full, &e);
+        if (e.feasible)
+            top_insert(ex, full, items[bi].cand, &e);
+    }
 }
 
 /* The whole order evaluated first: lazily when it can (full_lazy, the
@@ -1276,7 +1301,8 @@ static int full_first(exact_t *ex, ub_item_t *items, bool keep, src_score_t *sum
         eval_subset(ex, ex->x->all_mask, items);
         return ORDO_OK;
     }
-    return full_lazy(ex, items);
+    full_lazy(ex, items);
+    return ORDO_OK;
 }
 
 /* The whole order first: its best single shipment, and whether any split
