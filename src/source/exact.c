@@ -113,7 +113,6 @@ typedef struct exact {
     uint32_t *gzk;
     double *gzs;
     src_subset_t *gsub;
-    bool galloc; /* the pool is allocated (gather_alloc) */
     bool defer, by_count;
     int64_t *tw;    /* [S]: units(S) × best type weight of a node that can ship S (-1: none) */
     int64_t *tpart; /* [S * M + j - 1]: best Σ tw over partitions of S into exactly j groups */
@@ -678,8 +677,6 @@ static int gather_alloc(exact_t *ex)
 {
     src_ctx_t *x = ex->x;
     uint32_t nsub = 1u << x->n_lines, M = ex->M;
-    if (ex->galloc)
-        return ORDO_OK;
     ex->goff = ordo_arena_alloc(x->arena, sizeof *ex->goff * nsub);
     ex->gn = src_zalloc(x, nsub, sizeof *ex->gn);
     ex->gU = ordo_arena_alloc(x->arena, sizeof *ex->gU * nsub);
@@ -697,7 +694,6 @@ static int gather_alloc(exact_t *ex)
         return src_fail_arena(x, "the gathered groups' candidates");
     if (ex->gmid && !gather_mid_setup(ex, nsub))
         return src_fail_arena(x, "the gathered groups' shipping bounds");
-    ex->galloc = true;
     return ORDO_OK;
 }
 
@@ -1540,13 +1536,6 @@ int src_run_exact(src_ctx_t *x, src_best_plan_t *out)
     if (!only_full && !x->explain) {
         full_done = true;
         if ((rc = exact_split_test(&ex, items, &only_full)))
-            return rc;
-    } else if (only_full && full_lazy_ok(&ex)) {
-        /* one shipment: the whole order alone, its bounds lazy */
-        src_score_t sum, G;
-        bool ok;
-        full_done = true;
-        if ((rc = full_first(&ex, items, false, &sum, &G, &ok)))
             return rc;
     }
     uint8_t *seen;
