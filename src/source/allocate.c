@@ -32,7 +32,12 @@ static int materialize(src_ctx_t *x, const src_best_plan_t *b, ordo_plan_t *plan
     for (uint32_t s = 0; s < b->k; s++) {
         ordo_shipment_t *sh = &plan->shipments[s];
         src_eval_t e;
-        src_eval_shipment(x, b->cands[s], b->masks[s], force ? force[s] : -3, &e);
+        if (!force && b->evals[s]) {
+            e = *b->evals[s]; /* the search's evaluation, counted as before */
+            x->evaluated++;
+        } else {
+            src_eval_shipment(x, b->cands[s], b->masks[s], force ? force[s] : -3, &e);
+        }
         const src_cand_t *cd = &x->cands[b->cands[s]];
         sh->node = cd->node;
         sh->service = e.service;
@@ -271,25 +276,33 @@ static void collect_atp(src_ctx_t *x, ordo_plan_t *plan)
     uint32_t cap = x->n_cands * x->n_lines;
     if (cap > 512)
         cap = 512;
-    plan->atp = src_zalloc(x, cap, sizeof *plan->atp);
+    /* entries from n_atp on are never read: no need to zero them */
+    plan->atp = ordo_arena_alloc(x->arena, sizeof *plan->atp * (cap ? cap : 1));
     plan->n_atp = 0;
     if (!plan->atp)
         return;
-    for (uint32_t c = 0; c < x->n_cands && plan->n_atp < cap; c++)
-        for (uint32_t i = 0; i < x->n_lines && plan->n_atp < cap; i++) {
-            if (x->cands[c].atp[i] <= 0)
+    /* locals: the stores into plan->atp may not alias the candidates */
+    ordo_atp_seen_t *out = plan->atp;
+    uint32_t n = 0, nl = x->n_lines;
+    const src_line_t *lines = x->lines;
+    for (uint32_t c = 0; c < x->n_cands && n < cap; c++) {
+        const int32_t *atp = x->cands[c].atp;
+        for (uint32_t i = 0; i < nl && n < cap; i++) {
+            if (atp[i] <= 0)
                 continue;
             bool dup = false;
-            if (x->lines[i].shared) /* another search line has the SKU */
+            if (lines[i].shared) /* another search line has the SKU */
                 for (uint32_t j = 0; j < i; j++)
-                    dup |= x->lines[j].sku == x->lines[i].sku && x->cands[c].atp[j] > 0;
+                    dup |= lines[j].sku == lines[i].sku && atp[j] > 0;
             if (dup)
                 continue;
-            ordo_atp_seen_t *a = &plan->atp[plan->n_atp++];
-            a->node = x->cands[c].node;
-            a->sku = x->lines[i].sku;
-            a->atp = x->cands[c].atp[i];
+            out[n].node = x->cands[c].node;
+            out[n].sku = lines[i].sku;
+            out[n].atp = atp[i];
+            n++;
         }
+    }
+    plan->n_atp = n;
 }
 
 static int reserve(src_ctx_t *x, ordo_plan_t *plan, bool respect_safety)

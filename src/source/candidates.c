@@ -57,6 +57,10 @@ int src_report(const src_ctx_t *x, int rc, ordo_error_t *err)
 
 /* ---- candidates ---- */
 
+/* A scanned line keeps its allowed cells for add_candidates when its SKU
+ * has at most this many cells (else they are scanned again). */
+#define SRC_REC_MAX 256
+
 /* src_zalloc without the zeroes */
 static void *arena_n(src_ctx_t *x, size_t n, size_t size)
 {
@@ -109,13 +113,22 @@ static bool node_ok(src_ctx_t *x, uint32_t node)
     return src_node_allowed(x, &x->net->nodes[node], &why);
 }
 
+/* A cell of a scanned line that an allowed node holds with ATP > 0, as
+ * the statistics found it (add_candidates replays them). */
+typedef struct cell_rec {
+    uint32_t node, cell;
+    int32_t atp;
+} cell_rec_t;
+
 /* Stock statistics of one order line over every node (for split decisions
- * and backorder reasons). */
-void src_line_stats(src_ctx_t *x, uint32_t li)
+ * and backorder reasons); with rec (room for every cell of the SKU), the
+ * allowed cells with ATP > 0 in cell order, their number returned. */
+static uint32_t line_stats(src_ctx_t *x, uint32_t li, cell_rec_t *rec)
 {
     ordo_inventory_t *inv = x->net->inventory;
     const ordo_order_line_t *ol = &x->order->lines[li];
     ordo_stock_range_t r = ordo_inventory_sku_cells(inv, ol->sku);
+    uint32_t n = 0;
     x->line_any[li] = x->line_allowed[li] = x->line_full[li] = 0;
     x->line_total[li] = 0;
     for (uint32_t c = r.begin; c < r.end; c++) {
@@ -133,7 +146,15 @@ void src_line_stats(src_ctx_t *x, uint32_t li)
         x->line_total[li] += (uint64_t)a;
         if ((uint32_t)a >= ol->quantity)
             x->line_full[li]++;
+        if (rec)
+            rec[n++] = (cell_rec_t){node, c, a};
     }
+    return n;
+}
+
+void src_line_stats(src_ctx_t *x, uint32_t li)
+{
+    line_stats(x, li, NULL);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -253,6 +274,10 @@ typedef struct walk {
  * split) start at first_line. */
 typedef struct prep {
     walk_t walk;
+    /* a scanned line's allowed cells with stock (line_stats), replayed by
+     * add_candidates instead of a second scan; NULL: scan again */
+    cell_rec_t *rec[ORDO_ORDER_MAX_LINES];
+    uint32_t n_rec[ORDO_ORDER_MAX_LINES];
     uint8_t mode[ORDO_ORDER_MAX_LINES];
     bool split[ORDO_ORDER_MAX_LINES]; /* no allowed node has it all: pieces */
     uint32_t first_line[ORDO_ORDER_MAX_LINES], n_pieces[ORDO_ORDER_MAX_LINES];
@@ -377,8 +402,13 @@ static uint32_t line_scan(src_ctx_t *x, uint32_t li, prep_t *pp)
         x->pruned = true;
     }
     pp->total_cells += pp->mode[li] ? pp->walk.n : n;
-    if (pp->mode[li] == 0)
-        src_line_stats(x, li);
+    pp->rec[li] = NULL;
+    if (pp->mode[li] == 0) {
+        /* kept for add_candidates when the SKU's cells are few */
+        if (n <= SRC_REC_MAX)
+            pp->rec[li] = ordo_arena_alloc(x->arena, sizeof *pp->rec[li] * (n ? n : 1));
+        pp->n_rec[li] = line_stats(x, li, pp->rec[li]);
+    }
     pp->split[li] = pp->mode[li] == 0 && x->line_full[li] == 0 && x->cons->allow_line_split &&
                     !pickup && x->line_total[li] >= ol->quantity;
     return pp->split[li] ? ol->quantity : 1;
@@ -461,6 +491,12 @@ static void add_candidates(src_ctx_t *x, const prep_t *pp)
                             cand_add(x, i, node, c, a);
                     }
                 }
+                continue;
+            }
+            if (pp->rec[li]) {
+                const cell_rec_t *rc = pp->rec[li];
+                for (uint32_t k = 0; k < pp->n_rec[li]; k++)
+                    cand_add(x, i, rc[k].node, rc[k].cell, rc[k].atp);
                 continue;
             }
             for (uint32_t c = r.begin; c < r.end; c++) {

@@ -354,6 +354,9 @@ typedef struct src_best_plan {
     uint32_t masks[SRC_MAX_M];
     uint32_t cands[SRC_MAX_M];
     src_score_t score;
+    /* the search's own evaluation of each shipment (exact search, explain
+     * off), or NULL: materialize then evaluates it again */
+    const src_eval_t *evals[SRC_MAX_M];
 } src_best_plan_t;
 
 /* (int)ceil(v) without a libm call (the portable x86-64 baseline has no
