@@ -34,6 +34,7 @@
 #include "json.h"
 #include "lanes.h"
 #include "network.h"
+#include "source.h"
 
 #define ORDO_ETA_FORMAT "ordo-eta"
 #define ORDO_ETA_FORMAT_VERSION 1
@@ -314,6 +315,7 @@ double ordo_risk_cancel_parametric(double late_days);
 typedef struct ordo_risk_coef {
     double intercept;
     double coef[ORDO_RISK_MAX_FEATURES];
+    double mean[ORDO_RISK_MAX_FEATURES]; /* of each feature over the training rows */
     uint32_t n_coef;
     uint64_t n;       /* training rows */
     double rate;      /* their observed rate */
@@ -345,6 +347,14 @@ void ordo_risk_feature_name(const ordo_risk_model_t *m, ordo_risk_target_t t, ui
 /* The maps for ordo_risk_design_build from a run's names to the model's. */
 void ordo_risk_model_maps(const ordo_risk_model_t *m, const ordo_risk_run_t *run, int *fam_map,
                           int *svc_map);
+
+/* The engine's risk table (source.h ordo_risk_table_t, malloc'd: the
+ * engine frees it) for a network: families and service levels matched by
+ * name; the features the engine does not know at a decision (the
+ * customer's history, stock margin, backorders, time to ship) at their
+ * training means. */
+int ordo_risk_model_table(const ordo_risk_model_t *m, const ordo_network_t *net,
+                          ordo_risk_table_t **out, ordo_error_t *err);
 
 /* DATA/models/risk-vN.json (versioned like eta-vN.json, model.c). */
 int ordo_risk_model_write(const ordo_risk_model_t *m, ordo_buf_t *out);

@@ -235,3 +235,18 @@ int ordo_cli_risk_show(const ordo_cli_args_t *a, const char *path)
     ordo_risk_model_destroy(m);
     return ORDO_EXIT_OK;
 }
+
+int ordo_cli_risk_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,
+                              ordo_error_t *err)
+{
+    ordo_risk_model_t *m;
+    ordo_risk_table_t *t = NULL;
+    int rc = ordo_risk_model_load(path, &m, err);
+    if (rc)
+        return rc;
+    rc = ordo_risk_model_table(m, net, &t, err);
+    ordo_risk_model_destroy(m);
+    if (!rc)
+        ordo_engine_set_risk(eng, t);
+    return rc;
+}

@@ -12,5 +12,9 @@ void ordo_cli_risk_train_json(ordo_jsonw_t *w, const ordo_model_train_result_t *
 /* ordo model eval / show of the risk model file at path */
 int ordo_cli_risk_eval(const ordo_cli_args_t *a, const char *run, const char *path);
 int ordo_cli_risk_show(const ordo_cli_args_t *a, const char *path);
+/* Loads a risk model file into the engine's risk table (ordo source
+ * --risk-model). */
+int ordo_cli_risk_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,
+                              ordo_error_t *err);
 
 #endif

@@ -70,6 +70,7 @@ static uint64_t content_hash(const ordo_risk_model_t *m)
     for (int t = 0; t < 2; t++) {
         ordo_buf_append(&b, &c[t]->intercept, sizeof c[t]->intercept);
         ordo_buf_append(&b, c[t]->coef, c[t]->n_coef * sizeof c[t]->coef[0]);
+        ordo_buf_append(&b, c[t]->mean, c[t]->n_coef * sizeof c[t]->mean[0]);
     }
     ordo_buf_append(&b, &m->info.l2, sizeof m->info.l2);
     uint64_t h = ordo_hash64(b.data ? b.data : "", b.len);
@@ -98,8 +99,12 @@ static int fit_target(const ordo_risk_run_t *run, ordo_risk_target_t t, int64_t 
     c->n = n;
     c->n_coef = (uint32_t)x.d;
     c->rate = 0;
-    for (size_t i = 0; i < n; i++)
+    memset(c->mean, 0, sizeof c->mean);
+    for (size_t i = 0; i < n; i++) {
         c->rate += x.y[i] / (double)n;
+        for (size_t k = x.rs[i]; k < x.rs[i + 1]; k++)
+            c->mean[x.col[k]] += x.val[k] / (double)n;
+    }
     ordo_logit_rows_t rows = {.n_rows = n, .n_features = x.d, .row_start = x.rs, .col = x.col,
                               .val = x.val, .y = x.y};
     ordo_logit_opts_t opts = {.l2 = l2, .standardize = 1, .tol = 1e-7};
@@ -184,6 +189,11 @@ static void write_coef(ordo_jsonw_t *w, const ordo_risk_model_t *m, ordo_risk_ta
     for (uint32_t j = 0; j < c->n_coef; j++)
         ordo_jsonw_double(w, c->coef[j]);
     ordo_jsonw_arr_end(w);
+    ordo_jsonw_key(w, "mean");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t j = 0; j < c->n_coef; j++)
+        ordo_jsonw_double(w, c->mean[j]);
+    ordo_jsonw_arr_end(w);
     ordo_jsonw_obj_end(w);
 }
 
@@ -239,15 +249,25 @@ static int read_coef(const cJSON *root, ordo_risk_model_t *m, ordo_risk_target_t
     ordo_risk_coef_t *c = t == ORDO_RISK_RETURN ? &m->ret : &m->cancel;
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, key);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "coef"), *v;
+    const cJSON *mu = cJSON_GetObjectItemCaseSensitive(o, "mean");
     c->n_coef = n_coef(m, t);
-    if (!cJSON_IsObject(o) || !cJSON_IsArray(a) || (uint32_t)cJSON_GetArraySize(a) != c->n_coef)
-        return bad(err, name, key, "wants {\"intercept\", \"coef\": one number a feature}");
+    if (!cJSON_IsObject(o) || !cJSON_IsArray(a) || (uint32_t)cJSON_GetArraySize(a) != c->n_coef ||
+        !cJSON_IsArray(mu) || (uint32_t)cJSON_GetArraySize(mu) != c->n_coef)
+        return bad(err, name, key,
+                   "wants {\"intercept\", \"coef\", \"mean\": one number a feature each}");
     uint32_t j = 0;
     cJSON_ArrayForEach(v, a)
     {
         if (!cJSON_IsNumber(v))
             return bad(err, name, key, "a coefficient is not a number");
         c->coef[j++] = v->valuedouble;
+    }
+    j = 0;
+    cJSON_ArrayForEach(v, mu)
+    {
+        if (!cJSON_IsNumber(v))
+            return bad(err, name, key, "a mean is not a number");
+        c->mean[j++] = v->valuedouble;
     }
     c->intercept = model_num(o, "intercept", 0);
     c->n = (uint64_t)model_num(o, "rows", 0);

@@ -62,6 +62,34 @@ PY
 "$ordo" model show "$run/models/risk-v1.json" | grep -q "model risk-v1" && ok || bad "show by path"
 "$ordo" model show latest --kind risk --data "$run" | grep -q "model risk-v2" && ok || bad "show latest --kind risk"
 
+# the engine prices cancellation with the model; the record names it
+"$ordo" log show --order S001-000002 --data "$run" --json | python3 -c '
+import json, sys; print(json.dumps(json.loads(sys.stdin.readline())["order"]))' > "$tmp/order.json"
+for m in learned parametric; do
+    printf '{"name":"c","risk":{"cancellation":{},"model":"%s"},"strategies":[{"name":"s","type":"weighted","weights":{"cost":1}}]}' \
+        "$m" > "$tmp/$m.json"
+    "$ordo" source --network "$run/network" --policy "$tmp/$m.json" --record --compact \
+        --risk-model "$run/models/risk-v2.json" "$tmp/order.json" > "$tmp/rec-$m.json" \
+        || bad "source --risk-model ($m) exits $?"
+done
+grep -q '"risk_model":"risk-v2:' "$tmp/rec-learned.json" && ok || bad "the record does not name the model"
+grep -q '"risk_model"' "$tmp/rec-parametric.json" && bad "a parametric policy names a model" || ok
+python3 - "$tmp/rec-learned.json" "$tmp/rec-parametric.json" <<'PY' && ok || bad "cancel_prob"
+import json, sys
+def probs(path):
+    out = []
+    def walk(v):
+        if isinstance(v, dict):
+            out.extend(x for k, x in v.items() if k == "cancel_prob")
+            for x in v.values(): walk(x)
+        elif isinstance(v, list):
+            for x in v: walk(x)
+    walk(json.load(open(path)))
+    return out
+l, p = probs(sys.argv[1]), probs(sys.argv[2])
+assert l and p and l != p, (l, p)
+PY
+
 # errors name what is wrong
 "$ordo" model train --run "$run" --kind lanes > /dev/null 2> "$tmp/err"; rc=$?
 [ "$rc" -eq 2 ] && grep -q -- "--kind" "$tmp/err" && ok || bad "--kind lanes exits $rc"
