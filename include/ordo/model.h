@@ -159,12 +159,9 @@ int64_t ordo_eta_split_time(const ordo_network_t *net, const ordo_eta_obs_t *obs
 
 #define ORDO_ETA_DECILES 10
 
-typedef struct ordo_eta_reliability {
-    uint64_t n[ORDO_ETA_DECILES];
-    double sum_p[ORDO_ETA_DECILES], sum_y[ORDO_ETA_DECILES];
-    double brier_sum;
-    uint64_t total;
-} ordo_eta_reliability_t;
+/* The on-time reliability table: fit.h's streaming one, in deciles (a
+ * zeroed one has ten bins). */
+typedef ordo_calib_acc_t ordo_eta_reliability_t;
 
 typedef struct ordo_eta_pinball {
     double p50, p90; /* mean loss */
