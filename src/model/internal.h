@@ -63,5 +63,16 @@ struct cJSON;
 double model_num(const struct cJSON *o, const char *key, double dflt);
 void model_str_into(const struct cJSON *o, const char *key, char *out, size_t n);
 int64_t model_time_of(const struct cJSON *o, const char *key);
+/* The head of a model file: "format" (format_version 1; what names the
+ * kind in the error), then version, hash (17 bytes), run and the times. */
+typedef struct model_head {
+    char *version;
+    size_t version_n;
+    char *hash, *run;
+    size_t run_n;
+    int64_t *created, *from, *until;
+} model_head_t;
+int model_read_head(const struct cJSON *root, const char *format, const char *what,
+                    const char *name, const model_head_t *h, ordo_error_t *err);
 
 #endif

@@ -302,21 +302,33 @@ int64_t model_time_of(const cJSON *o, const char *key)
     return s && ordo_time_parse(s, &t) == ORDO_OK ? t : 0;
 }
 
-static int read_head(rd_t *r, const cJSON *root, ordo_eta_info_t *in)
+int model_read_head(const cJSON *root, const char *format, const char *what, const char *name,
+                    const model_head_t *h, ordo_error_t *err)
 {
     const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "format"));
-    if (!fmt || strcmp(fmt, ORDO_ETA_FORMAT))
-        return bad(r, "format", "not an ordo ETA model (format \"ordo-eta\")");
-    if (model_num(root, "format_version", 0) != ORDO_ETA_FORMAT_VERSION)
-        return ordo_error_set(r->err, ORDO_EUNSUPPORTED, r->name, 0, "format_version",
+    if (!fmt || strcmp(fmt, format))
+        return ordo_error_set(err, ORDO_EPARSE, name, 0, "format",
+                              "not an ordo %s model (format \"%s\")", what, format);
+    if (model_num(root, "format_version", 0) != 1)
+        return ordo_error_set(err, ORDO_EUNSUPPORTED, name, 0, "format_version",
                               "format_version %g is not supported (1 is)",
                               model_num(root, "format_version", 0));
-    model_str_into(root, "version", in->version, sizeof in->version);
-    model_str_into(root, "hash", in->hash, sizeof in->hash);
-    model_str_into(root, "run", in->run, sizeof in->run);
-    in->created = model_time_of(root, "created");
-    in->trained_from = model_time_of(root, "trained_from");
-    in->trained_until = model_time_of(root, "trained_until");
+    model_str_into(root, "version", h->version, h->version_n);
+    model_str_into(root, "hash", h->hash, 17);
+    model_str_into(root, "run", h->run, h->run_n);
+    *h->created = model_time_of(root, "created");
+    *h->from = model_time_of(root, "trained_from");
+    *h->until = model_time_of(root, "trained_until");
+    return ORDO_OK;
+}
+
+static int read_head(rd_t *r, const cJSON *root, ordo_eta_info_t *in)
+{
+    model_head_t h = {in->version, sizeof in->version, in->hash, in->run, sizeof in->run,
+                      &in->created, &in->trained_from, &in->trained_until};
+    int rc = model_read_head(root, ORDO_ETA_FORMAT, "ETA", r->name, &h, r->err);
+    if (rc)
+        return rc;
     in->orders = (uint64_t)model_num(root, "orders", 0);
     in->shipments = (uint64_t)model_num(root, "shipments", 0);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "params");

@@ -281,22 +281,14 @@ static int read_model(const cJSON *root, ordo_risk_model_t *m, const char *name,
                       ordo_error_t *err)
 {
     ordo_risk_info_t *in = &m->info;
-    const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "format"));
-    if (!fmt || strcmp(fmt, ORDO_RISK_FORMAT))
-        return bad(err, name, "format", "not an ordo risk model (format \"ordo-risk\")");
-    if (model_num(root, "format_version", 0) != ORDO_RISK_FORMAT_VERSION)
-        return ordo_error_set(err, ORDO_EUNSUPPORTED, name, 0, "format_version",
-                              "format_version %g is not supported (1 is)",
-                              model_num(root, "format_version", 0));
-    model_str_into(root, "version", in->version, sizeof in->version);
-    model_str_into(root, "hash", in->hash, sizeof in->hash);
-    model_str_into(root, "run", in->run, sizeof in->run);
-    in->created = model_time_of(root, "created");
-    in->trained_from = model_time_of(root, "trained_from");
-    in->trained_until = model_time_of(root, "trained_until");
+    model_head_t h = {in->version, sizeof in->version, in->hash, in->run, sizeof in->run,
+                      &in->created, &in->trained_from, &in->trained_until};
+    int rc = model_read_head(root, ORDO_RISK_FORMAT, "risk", name, &h, err);
+    if (rc)
+        return rc;
     in->orders = (uint64_t)model_num(root, "orders", 0);
     in->l2 = model_num(root, "l2", 1);
-    int rc = read_names(root, "families", &m->families, name, err);
+    rc = read_names(root, "families", &m->families, name, err);
     if (!rc)
         rc = read_names(root, "services", &m->services, name, err);
     if (!rc)
