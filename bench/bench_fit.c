@@ -22,6 +22,7 @@
 #include "ordo/arena.h"
 #include "ordo/fit.h"
 #include "ordo/log.h"
+#include "ordo/model.h"
 #include "ordo/record.h"
 #include "ordo/store.h"
 #include "ordo/util.h"
@@ -129,301 +130,16 @@ static void bench_transport(size_t nn, size_t nr)
 
 /* ------------------------------------------------------------ a run */
 
-#define EV_MAX_NAMES 128
-#define EV_FEATURES_MAX 64
+#define EV_FEATURES_MAX ORDO_RISK_MAX_FEATURES
 
-typedef struct ev_names {
-    int n;
-    char name[EV_MAX_NAMES][32];
-} ev_names_t;
-
-static int name_index(ev_names_t *t, const char *s)
-{
-    s = s ? s : "?";
-    for (int i = 0; i < t->n; i++)
-        if (!strcmp(t->name[i], s))
-            return i;
-    if (t->n == EV_MAX_NAMES)
-        return EV_MAX_NAMES - 1;
-    snprintf(t->name[t->n], sizeof t->name[0], "%s", s);
-    return t->n++;
-}
-
-/* One decided order with its outcome. */
-typedef struct ev_order {
-    int64_t time, shipped_at; /* decision; first shipment shipped (0: none) */
-    int day, family, region, service, split, backordered, node;
-    double ship_hours;        /* the node's recent hours to ship, known at decision */
-    double units, value, on_time_prob, return_risk, miles, atp_margin, promise_days;
-    int has_outcome, returned, cancelled;
-} ev_order_t;
-
-typedef struct ev_run {
-    ev_order_t *o;
-    size_t n, cap;
-    ev_names_t families, regions, services, nodes;
-    int days;
-    int64_t t0;
-} ev_run_t;
-
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
-static double date_days(const char *s)
-{
-    int y, m, d;
-    if (!s || sscanf(s, "%d-%d-%d", &y, &m, &d) != 3)
-        return NAN;
-    return (double)days_from_civil(y, m, d);
-}
-
-/* The smallest stock left behind at a chosen node for a shipped SKU
- * (ATP at decision time minus the units taken). */
-static double atp_margin(const ordo_record_t *r)
-{
-    double m = INFINITY;
-    for (uint32_t s = 0; s < r->plan.n_shipments; s++) {
-        const ordo_record_shipment_t *sh = &r->plan.shipments[s];
-        for (uint32_t l = 0; l < sh->n_lines; l++)
-            for (uint32_t a = 0; a < r->n_atp; a++)
-                if (r->atp[a].node && r->atp[a].sku && sh->node && sh->lines[l].sku &&
-                    !strcmp(r->atp[a].node, sh->node) && !strcmp(r->atp[a].sku, sh->lines[l].sku))
-                    m = fmin(m, r->atp[a].atp - sh->lines[l].quantity);
-    }
-    return isfinite(m) ? m : 0;
-}
-
-static void order_from_record(ev_run_t *run, const ordo_record_t *r, ev_order_t *o)
-{
-    memset(o, 0, sizeof *o);
-    o->time = r->time;
-    o->day = (int)((r->time - run->t0) / 86400);
-    o->node = name_index(&run->nodes, r->plan.n_shipments ? r->plan.shipments[0].node : NULL);
-    o->family = name_index(&run->families, r->product_family);
-    o->region = name_index(&run->regions, r->region);
-    o->service = name_index(&run->services, r->order.service_level);
-    for (uint32_t l = 0; l < r->order.n_lines; l++)
-        o->units += r->order.lines[l].quantity;
-    o->value = isfinite(r->order_value) ? r->order_value : 0;
-    o->on_time_prob = isfinite(r->plan.on_time_prob) ? r->plan.on_time_prob : 1;
-    o->return_risk = isfinite(r->plan.return_risk) ? r->plan.return_risk : NAN;
-    o->split = r->plan.n_shipments > 1;
-    o->backordered = r->plan.n_backorders > 0;
-    for (uint32_t s = 0; s < r->plan.n_shipments; s++)
-        if (isfinite(r->plan.shipments[s].miles))
-            o->miles = fmax(o->miles, r->plan.shipments[s].miles);
-    o->atp_margin = atp_margin(r);
-    double order_day = floor((double)r->time / 86400);
-    double pd = date_days(r->plan.promise_date) - order_day;
-    o->promise_days = isfinite(pd) ? pd : 0;
-}
-
-static int add_outcome(ordo_store_t *st, const char *order_id, ev_order_t *o)
-{
-    ordo_outcome_summary_t s;
-    int rc = ordo_store_outcome_get(st, order_id, &s, NULL);
-    if (rc == ORDO_ENOTFOUND)
-        return ORDO_OK;
-    if (rc != ORDO_OK)
-        return rc;
-    o->has_outcome = 1;
-    o->shipped_at = s.shipped_at;
-    o->returned = s.returned_at != 0;
-    o->cancelled = s.cancelled_at != 0;
-    return ORDO_OK;
-}
-
-static int keep_record(ev_run_t *run, ordo_store_t *st, const ordo_record_t *r)
-{
-    if (!r->has_time || !r->order_id || !r->plan.present)
-        return ORDO_OK;
-    if (run->n == run->cap) {
-        run->cap = run->cap ? 2 * run->cap : 1 << 16;
-        ev_order_t *o = realloc(run->o, run->cap * sizeof *o);
-        if (!o)
-            return ORDO_ENOMEM;
-        run->o = o;
-    }
-    if (run->n == 0)
-        run->t0 = r->time - r->time % 86400;
-    ev_order_t *o = &run->o[run->n];
-    order_from_record(run, r, o);
-    int rc = add_outcome(st, r->order_id, o);
-    if (rc == ORDO_OK) {
-        run->days = o->day + 1 > run->days ? o->day + 1 : run->days;
-        run->n++;
-    }
-    return rc;
-}
-
-static int read_run(const char *dir, ev_run_t *run, ordo_error_t *err)
-{
-    char logdir[4096];
-    snprintf(logdir, sizeof logdir, "%s/log", dir);
-    ordo_store_t *st;
-    int rc = ordo_store_open_existing(dir, NULL, &st, err);
-    if (rc != ORDO_OK)
-        return rc;
-    ordo_log_iter_t *it;
-    ordo_log_query_t q = {.raw = true};
-    if ((rc = ordo_log_iter_open(logdir, &q, &it, err)) != ORDO_OK) {
-        ordo_store_close(st, NULL);
-        return rc;
-    }
-    ordo_arena_t *arena = ordo_arena_create(1 << 16);
-    ordo_log_record_t rec;
-    while ((rc = ordo_log_iter_next(it, &rec, err)) == 1) {
-        if (rec.type != ORDO_LOG_REC_DECISION)
-            continue;
-        ordo_arena_reset(arena);
-        ordo_record_t r;
-        if (ordo_record_read(rec.payload, rec.len, 0, arena, &r, NULL) != ORDO_OK)
-            continue;
-        if ((rc = keep_record(run, st, &r)) != ORDO_OK)
-            break;
-    }
-    ordo_arena_destroy(arena);
-    ordo_log_iter_close(it);
-    ordo_store_close(st, NULL);
-    return rc < 0 ? rc : ORDO_OK;
-}
-
-/* Time to ship as the engine could know it: per node, an exponential
- * average (weight 1/50) of hours from decision to shipment over the orders
- * that had shipped before this decision. A sweep over decisions and
- * shipments in time order. */
-typedef struct ev_event {
-    int64_t t;
-    size_t order;
-    int is_ship;
-} ev_event_t;
-
-static int by_event_time(const void *a, const void *b)
-{
-    const ev_event_t *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return y->is_ship - x->is_ship; /* a shipment at the same second is known */
-}
-
-static int add_ship_hours(ev_run_t *run)
-{
-    ev_event_t *ev = malloc(2 * run->n * sizeof *ev);
-    if (!ev)
-        return ORDO_ENOMEM;
-    size_t m = 0;
-    for (size_t i = 0; i < run->n; i++) {
-        ev[m++] = (ev_event_t){.t = run->o[i].time, .order = i, .is_ship = 0};
-        if (run->o[i].shipped_at > 0)
-            ev[m++] = (ev_event_t){.t = run->o[i].shipped_at, .order = i, .is_ship = 1};
-    }
-    qsort(ev, m, sizeof *ev, by_event_time);
-    double avg[EV_MAX_NAMES];
-    for (int k = 0; k < EV_MAX_NAMES; k++)
-        avg[k] = NAN;
-    for (size_t e = 0; e < m; e++) {
-        ev_order_t *o = &run->o[ev[e].order];
-        if (!ev[e].is_ship) {
-            o->ship_hours = avg[o->node];
-            continue;
-        }
-        double h = (double)(o->shipped_at - o->time) / 3600.0;
-        avg[o->node] = isnan(avg[o->node]) ? h : avg[o->node] + (h - avg[o->node]) / 50.0;
-    }
-    free(ev);
-    return ORDO_OK;
-}
-
-/* ---- the risk models ---- */
-
-typedef enum { EV_RETURN, EV_CANCEL } ev_target_t;
-
-typedef struct ev_design {
-    size_t n, d;
-    size_t *rs;
-    uint32_t *col;
-    double *val, *y;
-    int *day;
-    double *base; /* the engine's own prediction (return risk), NaN when none */
-} ev_design_t;
-
-static void put(ev_design_t *x, size_t *k, uint32_t c, double v)
-{
-    x->col[*k] = c;
-    x->val[(*k)++] = v;
-}
-
-/* Return risk: family (one-hot), log price, predicted lateness, split,
- * log distance, service level (one-hot). Cancellation: lateness, promised
- * days, stock margin, backordered, the node's recent hours to ship, service
- * level. */
-static void design_row(const ev_run_t *run, const ev_order_t *o, ev_target_t t, ev_design_t *x,
-                       size_t *k)
-{
-    uint32_t c = 0;
-    if (t == EV_RETURN) {
-        put(x, k, (uint32_t)o->family, 1);
-        c = (uint32_t)run->families.n;
-        put(x, k, c++, log1p(o->value));
-        put(x, k, c++, 1 - o->on_time_prob);
-        put(x, k, c++, o->split);
-        put(x, k, c++, log1p(o->miles));
-    } else {
-        put(x, k, c++, 1 - o->on_time_prob);
-        put(x, k, c++, o->promise_days);
-        put(x, k, c++, log1p(fmax(o->atp_margin, 0)));
-        put(x, k, c++, o->atp_margin <= 0);
-        put(x, k, c++, o->backordered);
-        put(x, k, c++, isnan(o->ship_hours) ? 0 : log1p(o->ship_hours));
-        put(x, k, c++, isnan(o->ship_hours));
-    }
-    put(x, k, c + (uint32_t)o->service, 1);
-}
-
-static int build_design(const ev_run_t *run, ev_target_t t, ev_design_t *x)
-{
-    memset(x, 0, sizeof *x);
-    size_t per = 10;
-    x->rs = malloc((run->n + 1) * sizeof *x->rs);
-    x->col = malloc(run->n * per * sizeof *x->col);
-    x->val = malloc(run->n * per * sizeof *x->val);
-    x->y = malloc(run->n * sizeof *x->y);
-    x->day = malloc(run->n * sizeof *x->day);
-    x->base = malloc(run->n * sizeof *x->base);
-    if (!x->rs || !x->col || !x->val || !x->y || !x->day || !x->base)
-        return ORDO_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < run->n; i++) {
-        const ev_order_t *o = &run->o[i];
-        if (!o->has_outcome || (t == EV_RETURN && o->cancelled))
-            continue;
-        x->rs[x->n] = k;
-        design_row(run, o, t, x, &k);
-        x->y[x->n] = t == EV_RETURN ? o->returned : o->cancelled;
-        x->day[x->n] = o->day;
-        x->base[x->n] = t == EV_RETURN ? o->return_risk : NAN;
-        x->n++;
-    }
-    x->rs[x->n] = k;
-    x->d = (t == EV_RETURN ? (size_t)run->families.n + 4 : 7) + (size_t)run->services.n;
-    return ORDO_OK;
-}
-
-static void design_free(ev_design_t *x)
-{
-    free(x->rs);
-    free(x->col);
-    free(x->val);
-    free(x->y);
-    free(x->day);
-    free(x->base);
-}
+/* The run's orders and the design matrices come from the library
+ * (ordo_risk_run_read, ordo_risk_design_build: src/model/risk_data.c), the
+ * same that `ordo model train` fits. */
+typedef ordo_risk_run_t ev_run_t;
+typedef ordo_risk_order_t ev_order_t;
+typedef ordo_risk_target_t ev_target_t;
+#define EV_RETURN ORDO_RISK_RETURN
+#define EV_CANCEL ORDO_RISK_CANCEL
 
 static void print_scores(const char *label, const double *p, const double *y, size_t n)
 {
@@ -450,8 +166,8 @@ static void print_scores(const char *label, const double *p, const double *y, si
 /* Splits by day (train: day < cut), fits, prints held-out scores. */
 static int evaluate_target(const ev_run_t *run, ev_target_t t, int cut, int end)
 {
-    ev_design_t x;
-    int rc = build_design(run, t, &x);
+    ordo_risk_design_t x;
+    int rc = ordo_risk_design_build(run, t, NULL, run->families.n, NULL, run->services.n, &x);
     size_t n_train = 0, n_end = 0;
     while (rc == ORDO_OK && n_train < x.n && x.day[n_train] < cut)
         n_train++; /* the log is in time order */
@@ -459,12 +175,12 @@ static int evaluate_target(const ev_run_t *run, ev_target_t t, int cut, int end)
         n_end++;
     size_t n_test = n_end - n_train;
     if (rc != ORDO_OK || n_train == 0 || n_test == 0) {
-        design_free(&x);
+        ordo_risk_design_free(&x);
         return rc != ORDO_OK ? rc : ORDO_EINVAL;
     }
     ordo_logit_rows_t train = {.n_rows = n_train, .n_features = x.d, .row_start = x.rs,
                                .col = x.col, .val = x.val, .y = x.y};
-    ordo_logit_opts_t opts = {.l2 = 1, .standardize = 1};
+    ordo_logit_opts_t opts = {.l2 = 1, .standardize = 1, .tol = 1e-7}; /* as ordo_risk_train */
     double b0, coef[EV_FEATURES_MAX], rate = 0;
     ordo_logit_report_t rep;
     uint64_t t0 = ordo_now_ns();
@@ -483,16 +199,17 @@ static int evaluate_target(const ev_run_t *run, ev_target_t t, int cut, int end)
     for (size_t i = 0; i < n_test; i++)
         base[i] = rate;
     print_scores("base rate (train)", base, x.y + n_train, n_test);
-    int has_engine = t == EV_RETURN;
+    int has_engine = 1;
     for (size_t i = 0; has_engine && i < n_test; i++) {
         base[i] = x.base[n_train + i];
         has_engine = isfinite(base[i]) && base[i] >= 0 && base[i] <= 1;
     }
     if (has_engine)
-        print_scores("engine's return_risk", base, x.y + n_train, n_test);
+        print_scores(t == EV_RETURN ? "engine's return_risk" : "parametric cancel", base,
+                     x.y + n_train, n_test);
     free(p);
     free(base);
-    design_free(&x);
+    ordo_risk_design_free(&x);
     return rc;
 }
 
@@ -584,10 +301,9 @@ static int run_eval(const char *dir, int drop_last)
     ev_run_t run = {0};
     ordo_error_t err;
     uint64_t t0 = ordo_now_ns();
-    int rc = read_run(dir, &run, &err);
+    int rc = ordo_risk_run_read(dir, &run, &err);
     if (rc != ORDO_OK) {
         fprintf(stderr, "bench_fit: %s: %s\n", dir, err.msg);
-        free(run.o);
         return 1;
     }
     size_t with = 0;
@@ -595,10 +311,6 @@ static int run_eval(const char *dir, int drop_last)
         with += run.o[i].has_outcome;
     printf("run %s: %zu decisions over %d days, %zu with outcomes (read in %.1f s)\n", dir, run.n,
            run.days, with, seconds_since(t0));
-    if (add_ship_hours(&run) != ORDO_OK) {
-        free(run.o);
-        return 1;
-    }
     print_daily_rates(&run);
     int cut = (int)floor(0.7 * run.days + 0.5);
     int end = run.days - drop_last;
@@ -606,7 +318,7 @@ static int run_eval(const char *dir, int drop_last)
         evaluate_target(&run, EV_CANCEL, cut, end) != ORDO_OK)
         fprintf(stderr, "bench_fit: a risk model could not be evaluated\n");
     evaluate_demand(&run, 7);
-    free(run.o);
+    ordo_risk_run_free(&run);
     return 0;
 }
 

@@ -114,9 +114,32 @@ typedef struct ordo_calib_summary {
 } ordo_calib_summary_t;
 
 /* n_bins equal-width bins on [0,1] into bins[n_bins]; sum (NULL allowed).
- * ORDO_EINVAL on n == 0, n_bins < 1, or a p outside [0,1] (naming it). */
+ * ORDO_EINVAL on n == 0, n_bins < 1, or a p outside [0,1] (naming it).
+ * n_bins above ORDO_CALIB_MAX_BINS are ORDO_EINVAL too. */
 int ordo_calibration(const double *p, const double *y, size_t n, int n_bins,
                      ordo_calib_bin_t *bins, ordo_calib_summary_t *sum, ordo_error_t *err);
+
+/* The same table kept as predictions arrive (ordo_calibration adds its
+ * arrays into one; the ETA model's on-time scores and drift stream into
+ * one, model.h ordo_eta_reliability_t). Zeroed, it has ten bins. A p
+ * outside [0,1] goes to the nearest bin. */
+#define ORDO_CALIB_MAX_BINS 64
+typedef struct ordo_calib_acc {
+    int n_bins; /* 0: 10 */
+    uint64_t n[ORDO_CALIB_MAX_BINS];
+    double sum_p[ORDO_CALIB_MAX_BINS], sum_y[ORDO_CALIB_MAX_BINS];
+    double brier_sum, log_loss_sum, y_sum;
+    uint64_t total;
+} ordo_calib_acc_t;
+
+void ordo_calib_acc_add(ordo_calib_acc_t *a, double p, double y);
+/* The bins (a->n_bins of them, 10 when 0) and the summary (NULL allowed)
+ * of what was added; the summary's fields are NaN before anything was. */
+void ordo_calib_acc_result(const ordo_calib_acc_t *a, ordo_calib_bin_t *bins,
+                           ordo_calib_summary_t *sum);
+/* max over bins with >= min_n predictions of |mean p - observed rate| (0
+ * when none has) */
+double ordo_calib_acc_max_gap(const ordo_calib_acc_t *a, uint64_t min_n);
 
 /* ------------------------------------------------------------------ */
 /* Holt–Winters exponential smoothing with a seasonal period m (7 for a

@@ -30,9 +30,11 @@
 
 #include "buf.h"
 #include "error.h"
+#include "fit.h"
 #include "json.h"
 #include "lanes.h"
 #include "network.h"
+#include "source.h"
 
 #define ORDO_ETA_FORMAT "ordo-eta"
 #define ORDO_ETA_FORMAT_VERSION 1
@@ -133,16 +135,33 @@ int ordo_eta_model_read_info(const char *path, ordo_eta_info_t *info, ordo_error
 /* The newest eta-vN.json in dir into path: ORDO_ENOENT when none. */
 int ordo_eta_model_latest(const char *dir, char *path, size_t n, ordo_error_t *err);
 
+/* ---- a run's shipments for training (eta_run.c) ---- */
+
+/* A run's (or data directory's) decision records joined with the store's
+ * outcome events: one observation per decided shipment. */
+typedef struct ordo_eta_run {
+    ordo_eta_obs_t *obs;
+    size_t n_obs;
+    uint64_t orders;        /* decisions read */
+    uint64_t orders_joined; /* of which with outcomes */
+    double read_s, join_s;
+} ordo_eta_run_t;
+
+int ordo_eta_run_read(const char *dir, const ordo_network_t *net, ordo_eta_run_t *out,
+                      ordo_error_t *err);
+void ordo_eta_run_free(ordo_eta_run_t *r);
+/* The start of the UTC day at (1 - holdout) of the shipments' decision span
+ * (0: no split). */
+int64_t ordo_eta_split_time(const ordo_network_t *net, const ordo_eta_obs_t *obs, size_t n,
+                            double holdout);
+
 /* ---- evaluation (eta_eval.c) ---- */
 
 #define ORDO_ETA_DECILES 10
 
-typedef struct ordo_eta_reliability {
-    uint64_t n[ORDO_ETA_DECILES];
-    double sum_p[ORDO_ETA_DECILES], sum_y[ORDO_ETA_DECILES];
-    double brier_sum;
-    uint64_t total;
-} ordo_eta_reliability_t;
+/* The on-time reliability table: fit.h's streaming one, in deciles (a
+ * zeroed one has ten bins). */
+typedef ordo_calib_acc_t ordo_eta_reliability_t;
 
 typedef struct ordo_eta_pinball {
     double p50, p90; /* mean loss */
@@ -207,5 +226,192 @@ void ordo_eta_reliability_add(ordo_eta_reliability_t *r, double p, bool y);
 /* max over deciles with >= min_n predictions of |mean p - observed rate| */
 double ordo_eta_calibration_error(const ordo_eta_reliability_t *r, uint64_t min_n);
 double ordo_eta_brier(const ordo_eta_reliability_t *r);
+
+/* ---- return and cancellation risk (risk_data.c, risk.c, risk_eval.c) ----
+ *
+ * Two L2 logistic regressions (ordo_logit_fit, fit.h) learned from a run's
+ * decision records joined with their outcomes:
+ *  - return risk of a delivered order: family (one-hot), log price, predicted
+ *    lateness (1 - P(on time)), split or not, log distance, the customer's
+ *    return history (returns / (delivered orders + 2), and a delivered order
+ *    seen), service level (one-hot);
+ *  - cancellation risk: predicted lateness, days to the promise, stock margin
+ *    left at the node (log, and none left), backordered, the node's recent
+ *    hours to ship (log, and unknown), service level (one-hot).
+ * The customer's history at a decision counts the outcome events (delivered,
+ * returned) seen before it, as the engine's in-memory counts do. The fit
+ * stops when every Newton step component is below 1e-7 in units of its
+ * curvature (ordo_logit_opts_t.tol). */
+
+#define ORDO_RISK_FORMAT "ordo-risk"
+#define ORDO_RISK_FORMAT_VERSION 1
+#define ORDO_RISK_MAX_NAMES 128
+#define ORDO_RISK_NAME_LEN 32
+/* numeric features of each target (after the family one-hot for returns) */
+#define ORDO_RISK_RETURN_NUM 6
+#define ORDO_RISK_CANCEL_NUM 7
+#define ORDO_RISK_MAX_FEATURES (2 * ORDO_RISK_MAX_NAMES + ORDO_RISK_CANCEL_NUM)
+
+typedef enum ordo_risk_target { ORDO_RISK_RETURN = 0, ORDO_RISK_CANCEL = 1 } ordo_risk_target_t;
+
+typedef struct ordo_risk_names {
+    int n;
+    char name[ORDO_RISK_MAX_NAMES][ORDO_RISK_NAME_LEN];
+} ordo_risk_names_t;
+
+/* The index of s in t, added when new (the last slot when full). */
+int ordo_risk_name_index(ordo_risk_names_t *t, const char *s);
+
+/* One decided order with its outcome. */
+typedef struct ordo_risk_order {
+    int64_t time, shipped_at, delivered_at, returned_at; /* 0: none */
+    int day, family, region, service, split, backordered, node;
+    uint32_t customer;         /* index in the run's customers; UINT32_MAX: none */
+    double ship_hours;         /* the node's recent hours to ship at decision; NAN: none */
+    double units, value, on_time_prob, return_risk, miles, atp_margin, promise_days;
+    double late_days;          /* days the logged p50 ETA is past the promise, >= 0 */
+    double cust_orders, cust_returns; /* the customer's history at decision */
+    int has_outcome, returned, cancelled;
+} ordo_risk_order_t;
+
+typedef struct ordo_risk_run {
+    ordo_risk_order_t *o;
+    size_t n, cap;
+    ordo_risk_names_t families, regions, services, nodes;
+    int days;
+    int64_t t0; /* UTC midnight of the first decision */
+    uint32_t customers;
+    void *scratch; /* customer ids while reading */
+} ordo_risk_run_t;
+
+/* Reads a run (or data directory): its decision log joined with the store's
+ * outcomes, then the time-to-ship averages and the customers' histories. */
+int ordo_risk_run_read(const char *dir, ordo_risk_run_t *run, ordo_error_t *err);
+void ordo_risk_run_free(ordo_risk_run_t *run);
+
+/* A design matrix (CSR, fit.h) of one target over the run's orders with an
+ * outcome (returns: not cancelled), in time order. fam_map / svc_map take
+ * the run's family / service index to the column block's (-1: no column;
+ * NULL: the same). */
+typedef struct ordo_risk_design {
+    size_t n, d;
+    size_t *rs;
+    uint32_t *col;
+    double *val, *y;
+    int *day;
+    double *base; /* the parametric term the engine logged (NAN: none) */
+} ordo_risk_design_t;
+
+int ordo_risk_design_build(const ordo_risk_run_t *run, ordo_risk_target_t t, const int *fam_map,
+                           int n_fam, const int *svc_map, int n_svc, ordo_risk_design_t *x);
+void ordo_risk_design_free(ordo_risk_design_t *x);
+/* The parametric cancellation term with the policy defaults (docs/policies.md
+ * "risk": base 0.01, 0.08 a day late, at most 0.5). */
+double ordo_risk_cancel_parametric(double late_days);
+
+typedef struct ordo_risk_coef {
+    double intercept;
+    double coef[ORDO_RISK_MAX_FEATURES];
+    double mean[ORDO_RISK_MAX_FEATURES]; /* of each feature over the training rows */
+    uint32_t n_coef;
+    uint64_t n;       /* training rows */
+    double rate;      /* their observed rate */
+    int iterations, converged;
+} ordo_risk_coef_t;
+
+typedef struct ordo_risk_info {
+    char version[32]; /* "risk-v2"; "" before it is saved */
+    char hash[17];
+    char run[256];
+    int64_t created, trained_from, trained_until;
+    uint64_t orders;
+    double l2;
+} ordo_risk_info_t;
+
+typedef struct ordo_risk_model {
+    ordo_risk_info_t info;
+    ordo_risk_names_t families, services;
+    ordo_risk_coef_t ret, cancel;
+} ordo_risk_model_t;
+
+/* Trains both models on the run's orders decided before until (0: all). */
+int ordo_risk_train(const ordo_risk_run_t *run, int64_t until, double l2,
+                    ordo_risk_model_t **out, ordo_error_t *err);
+void ordo_risk_model_destroy(ordo_risk_model_t *m);
+/* The column names of a target's features ("family:apparel", "late", ...). */
+void ordo_risk_feature_name(const ordo_risk_model_t *m, ordo_risk_target_t t, uint32_t j,
+                            char *out, size_t n);
+/* The maps for ordo_risk_design_build from a run's names to the model's. */
+void ordo_risk_model_maps(const ordo_risk_model_t *m, const ordo_risk_run_t *run, int *fam_map,
+                          int *svc_map);
+
+/* The engine's risk table (source.h ordo_risk_table_t, malloc'd: the
+ * engine frees it) for a network: families and service levels matched by
+ * name; the features the engine does not know at a decision (the
+ * customer's history, stock margin, backorders, time to ship) at their
+ * training means. */
+int ordo_risk_model_table(const ordo_risk_model_t *m, const ordo_network_t *net,
+                          ordo_risk_table_t **out, ordo_error_t *err);
+
+/* DATA/models/risk-vN.json (versioned like eta-vN.json, model.c). */
+int ordo_risk_model_write(const ordo_risk_model_t *m, ordo_buf_t *out);
+int ordo_risk_model_parse(const char *json, size_t len, const char *name,
+                          ordo_risk_model_t **out, ordo_error_t *err);
+int ordo_risk_model_load(const char *path, ordo_risk_model_t **out, ordo_error_t *err);
+int ordo_risk_model_save(ordo_risk_model_t *m, const char *dir, char *path, size_t n,
+                         ordo_error_t *err);
+int ordo_risk_model_latest(const char *dir, char *path, size_t n, ordo_error_t *err);
+
+/* Held-out scores of one target: learned, the training base rate, and the
+ * parametric term the engine uses (has_parametric 0 when the run logged
+ * none). */
+typedef struct ordo_risk_score {
+    double auc, brier, log_loss, ece, max_gap;
+    ordo_calib_bin_t bins[10];
+} ordo_risk_score_t;
+
+typedef struct ordo_risk_eval {
+    int64_t from;
+    uint64_t n[2];
+    ordo_risk_score_t learned[2], base_rate[2], parametric[2];
+    int has_parametric[2];
+} ordo_risk_eval_t;
+
+/* Scores the model on the run's orders decided at or after from (0: the
+ * model's trained_until). ORDO_ENOTFOUND when none has an outcome. */
+int ordo_risk_evaluate(const ordo_risk_model_t *m, const ordo_risk_run_t *run, int64_t from,
+                       ordo_risk_eval_t *out, ordo_error_t *err);
+
+/* ---- training from a run, for `ordo model train` and the simulator ---- */
+
+#define ORDO_MODEL_KIND_ETA 1u
+#define ORDO_MODEL_KIND_RISK 2u
+#define ORDO_MODEL_KIND_ALL 3u
+
+typedef struct ordo_model_train_opts {
+    unsigned kinds;         /* ORDO_MODEL_KIND_* bits; 0: all */
+    double holdout;         /* last share of the decisions' span held out */
+    const char *models_dir; /* NULL: DIR/models */
+    ordo_eta_params_t eta;  /* shrinkage */
+    double risk_l2;         /* 0: 1 */
+} ordo_model_train_opts_t;
+
+typedef struct ordo_model_train_result {
+    char eta_path[4096], risk_path[4096]; /* "" when that kind was not trained */
+    ordo_eta_info_t eta;
+    ordo_risk_info_t risk;
+    uint64_t risk_rows[2];
+    double read_s, join_s, eta_train_s, risk_read_s, risk_train_s;
+} ordo_model_train_result_t;
+
+void ordo_model_train_opts_default(ordo_model_train_opts_t *o);
+/* Trains the models of opts->kinds (opts NULL: the defaults) on the run in
+ * dir and saves each as the next version in the models directory. net (the
+ * run's network) is needed for the ETA model only. Both models hold out
+ * the same tail: from the ETA split, else the start of the UTC day at
+ * (1 - holdout) of the decisions' span. */
+int ordo_model_train_run(const char *dir, const ordo_network_t *net,
+                         const ordo_model_train_opts_t *opts, ordo_model_train_result_t *res,
+                         ordo_error_t *err);
 
 #endif

@@ -259,6 +259,10 @@ typedef struct ordo_risk_policy {
     /* carrier caps */
     uint32_t n_caps;
     ordo_carrier_cap_t caps[ORDO_MAX_CARRIER_CAPS];
+    /* "risk": "parametric" (or "model": "parametric" in the object): the
+     * parametric terms above even when the engine has learned risk models
+     * (ordo_engine_set_risk); "learned" (the default) uses them */
+    bool parametric;
 } ordo_risk_policy_t;
 
 /* The defaults of each object when it is given (docs/policies.md). */

@@ -109,6 +109,35 @@ void ordo_engine_set_lanes(ordo_engine_t *eng, ordo_lanes_t *lanes);
 /* The table in force, NULL when none. */
 const ordo_lanes_t *ordo_engine_lanes(const ordo_engine_t *eng);
 
+/* Learned return and cancellation risk (a model fills it: model.h
+ * ordo_risk_model_table; docs/internals/SOURCING.md "Learned risk"): the
+ * logits of two logistic regressions, split into what one decision fixes
+ * and what each shipment adds. Immutable once given to the engine. */
+#define ORDO_RISK_TABLE_FAMILIES 256
+typedef struct ordo_risk_table {
+    char version[64]; /* "risk-v2:1a2b3c4d" */
+    /* return: ret_level[service level] + ret_family[family] + r_value
+     * log(1 + order value) + r_history (the customer's history at the
+     * training means) + r_late (1 - P(on time)) + r_split split + r_miles
+     * log(1 + miles) */
+    double ret_level[8], ret_family[ORDO_RISK_TABLE_FAMILIES];
+    double r_value, r_history, r_late, r_split, r_miles;
+    /* cancellation: can_level[service level] + c_promise days to the promise
+     * + c_rest (stock margin, backorders, time to ship at the training
+     * means) + c_late (1 - P(on time)) */
+    double can_level[8];
+    double c_promise, c_rest, c_late;
+    struct ordo_risk_table *retired_next; /* the engine's */
+} ordo_risk_table_t;
+
+/* Swaps the learned risk table, atomically, as ordo_engine_set_lanes: the
+ * engine takes ownership (malloc'd; freed with free() at destroy); NULL:
+ * the parametric terms again. A policy with "risk": "parametric" ignores
+ * it. With a table, a policy that prices cancellation ("risk":
+ * {"cancellation": ...}) takes P(cancel) from it. */
+void ordo_engine_set_risk(ordo_engine_t *eng, ordo_risk_table_t *table);
+const ordo_risk_table_t *ordo_engine_risk(const ordo_engine_t *eng);
+
 /* ---- plans ---- */
 
 typedef enum ordo_plan_status {
@@ -317,6 +346,9 @@ typedef struct ordo_plan {
     /* the learned lane table the decision was timed with ("eta-v3:1f2e3d4c",
      * lanes.h), NULL: the published histograms; owned by the engine */
     const char *eta_model;
+    /* the learned risk table the decision was priced with ("risk-v2:1a2b3c4d",
+     * ordo_engine_set_risk), NULL: the parametric terms; owned by the engine */
+    const char *risk_model;
 } ordo_plan_t;
 
 typedef struct ordo_decide_opts {

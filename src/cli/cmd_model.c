@@ -10,227 +10,40 @@
 #include "cli.h"
 #include "ordo/calendar.h"
 #include "ordo/model.h"
+#include "model_risk.h"
 
-/* ---- the training data: decisions joined with outcomes ---- */
-
-typedef struct dec {
-    const char *order_id;
-    uint32_t first, n; /* its shipments in obs */
-} dec_t;
+/* ---- the training data: decisions joined with outcomes (eta_run.c) ---- */
 
 typedef struct run_data {
     ordo_network_t *net;
-    ordo_eta_clock_t *clock;
-    ordo_arena_t *ids;
-    ordo_eta_obs_t *obs;
-    size_t n_obs, cap_obs;
-    dec_t *dec;
-    size_t n_dec, cap_dec;
-    int32_t *load_day; /* per node: the local day load_units counts */
-    double *load_units;
-    uint64_t orders_joined;
-    double read_s, join_s;
+    ordo_eta_run_t r;
 } run_data_t;
 
 static void run_data_free(run_data_t *d)
 {
-    free(d->obs);
-    free(d->dec);
-    free(d->load_day);
-    free(d->load_units);
-    ordo_arena_destroy(d->ids);
-    ordo_eta_clock_destroy(d->clock);
+    ordo_eta_run_free(&d->r);
     ordo_network_destroy(d->net);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return ORDO_OK;
-    size_t c = *cap ? *cap * 2 : 4096;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return ORDO_ENOMEM;
-    *p = q;
-    *cap = c;
-    return ORDO_OK;
-}
-
-/* One shipment's observation, as decided (outcomes come later). */
-static void obs_from_shipment(run_data_t *d, const ordo_record_t *r,
-                              const ordo_record_shipment_t *s, uint16_t zip3, ordo_eta_obs_t *o)
-{
-    memset(o, 0, sizeof *o);
-    o->time = r->time;
-    o->service = strcmp(s->service ? s->service : "pickup", "pickup")
-                     ? ordo_network_service(d->net, s->service)
-                     : -1;
-    int32_t node = s->node ? ordo_network_node(d->net, s->node) : -1;
-    o->logged_on_time = isfinite(s->on_time_prob) ? s->on_time_prob : NAN;
-    o->zip3 = zip3;
-    if (node < 0) {
-        o->service = -1;
-        return;
-    }
-    o->node = (uint32_t)node;
-    bool after = false;
-    o->order_day = ordo_eta_clock_day(d->clock, o->node, r->time, &after);
-    o->after_cutoff = after;
-    /* the node's load when decided: units it took earlier that local day */
-    if (d->load_day[node] != o->order_day) {
-        d->load_day[node] = o->order_day;
-        d->load_units[node] = 0;
-    }
-    uint32_t cap = d->net->nodes[node].daily_capacity;
-    o->load_bucket = (uint8_t)ordo_lanes_load_bucket(cap ? d->load_units[node] / cap : 0);
-    d->load_units[node] += isfinite(s->units) ? s->units : 0;
-}
-
-static int add_decision(run_data_t *d, const ordo_record_t *r)
-{
-    if (r->shadow || !r->plan.present || !r->has_time || !r->order_id || !r->order.zip)
-        return ORDO_OK;
-    uint16_t zip3 = (uint16_t)(atoi(r->order.zip) / 100 % ORDO_ZIP3_COUNT);
-    uint32_t n = r->plan.n_shipments;
-    if (grow((void **)&d->obs, &d->cap_obs, d->n_obs + n, sizeof *d->obs) ||
-        grow((void **)&d->dec, &d->cap_dec, d->n_dec + 1, sizeof *d->dec))
-        return ORDO_ENOMEM;
-    dec_t *e = &d->dec[d->n_dec];
-    if (!(e->order_id = ordo_arena_strdup(d->ids, r->order_id)))
-        return ORDO_ENOMEM;
-    e->first = (uint32_t)d->n_obs;
-    e->n = n;
-    for (uint32_t i = 0; i < n; i++)
-        obs_from_shipment(d, r, &r->plan.shipments[i], zip3, &d->obs[d->n_obs + i]);
-    d->n_obs += n;
-    d->n_dec++;
-    return ORDO_OK;
-}
-
-static int read_decisions(run_data_t *d, const char *log_dir, ordo_error_t *err)
-{
-    ordo_log_query_t q = {.raw = true};
-    ordo_log_iter_t *it;
-    int rc = ordo_log_iter_open(log_dir, &q, &it, err);
-    if (rc)
-        return rc;
-    ordo_arena_t *arena = ordo_arena_create(1 << 16);
-    ordo_log_record_t rec;
-    while (arena && (rc = ordo_log_iter_next(it, &rec, err)) == 1) {
-        if (rec.type != ORDO_LOG_REC_DECISION)
-            continue;
-        ordo_record_t r;
-        ordo_arena_reset(arena);
-        if (ordo_record_read(rec.appended, rec.appended_len, 0, arena, &r, NULL))
-            continue;
-        if ((rc = add_decision(d, &r)))
-            break;
-    }
-    if (!arena || rc == ORDO_ENOMEM)
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    ordo_arena_destroy(arena);
-    ordo_log_iter_close(it);
-    return rc < 0 ? rc : ORDO_OK;
-}
-
-static int cmp_dec(const void *a, const void *b)
-{
-    return strcmp(((const dec_t *)a)->order_id, ((const dec_t *)b)->order_id);
-}
-
-static const dec_t *find_dec(const run_data_t *d, const char *id)
-{
-    size_t lo = 0, hi = d->n_dec;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(d->dec[mid].order_id, id);
-        if (!c)
-            return &d->dec[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-/* Ship, delivery and promise days of the decided shipments. */
-static void join_order(run_data_t *d, const dec_t *e, const ordo_outcome_summary_t *s,
-                       const ordo_shipment_outcome_t *sh, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (sh[i].shipment >= e->n || !sh[i].shipped_at)
-            continue;
-        ordo_eta_obs_t *o = &d->obs[e->first + sh[i].shipment];
-        if (o->service < 0)
-            continue;
-        o->ship_day = ordo_eta_clock_day(d->clock, o->node, sh[i].shipped_at, NULL);
-        o->deliver_day = sh[i].delivered_at ? (int32_t)ordo_cal_day_of(sh[i].delivered_at) : 0;
-        o->promise_day = s->promised_by ? (int32_t)ordo_cal_day_of(s->promised_by) : 0;
-    }
-    d->orders_joined++;
-}
-
-static int join_outcomes(run_data_t *d, const char *data, ordo_error_t *err)
-{
-    qsort(d->dec, d->n_dec, sizeof *d->dec, cmp_dec);
-    ordo_store_t *st;
-    int rc = ordo_store_open_existing(data, NULL, &st, err);
-    if (rc)
-        return rc;
-    ordo_outcome_iter_t *it;
-    if ((rc = ordo_store_outcome_iter_open(st, &it, err))) {
-        ordo_store_close(st, NULL);
-        return rc;
-    }
-    ordo_outcome_summary_t s;
-    while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1) {
-        const dec_t *e = find_dec(d, s.order_id);
-        size_t n;
-        const ordo_shipment_outcome_t *sh = ordo_outcome_iter_shipments(it, &n);
-        if (e)
-            join_order(d, e, &s, sh, n);
-    }
-    ordo_outcome_iter_close(it);
-    ordo_store_close(st, NULL);
-    return rc < 0 ? rc : ORDO_OK;
 }
 
 /* Loads the run's network, decisions and outcomes. */
 static int run_load(run_data_t *d, const char *run, const char *network, ordo_error_t *err)
 {
     memset(d, 0, sizeof *d);
-    ordo_datadir_t dd;
     char net_dir[4096];
-    int rc = ordo_datadir_init(&dd, run, err);
-    if (!rc)
-        rc = ordo_cli_data_network(run, network, net_dir, sizeof net_dir, err);
+    int rc = ordo_cli_data_network(run, network, net_dir, sizeof net_dir, err);
     if (!rc)
         rc = ordo_cli_network_load(net_dir, &d->net, err);
     if (!rc)
-        rc = ordo_eta_clock_new(d->net, &d->clock, err);
-    if (rc)
-        return rc;
-    d->ids = ordo_arena_create(1 << 20);
-    d->load_day = calloc(d->net->n_nodes + 1, sizeof *d->load_day);
-    d->load_units = calloc(d->net->n_nodes + 1, sizeof *d->load_units);
-    if (!d->ids || !d->load_day || !d->load_units)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    uint64_t t0 = ordo_now_ns();
-    if ((rc = read_decisions(d, dd.log, err)))
-        return rc;
-    uint64_t t1 = ordo_now_ns();
-    rc = join_outcomes(d, run, err);
-    d->read_s = (double)(t1 - t0) / 1e9;
-    d->join_s = (double)(ordo_now_ns() - t1) / 1e9;
+        rc = ordo_eta_run_read(run, d->net, &d->r, err);
     return rc;
 }
 
+static int kind_flag(const ordo_cli_args_t *a, const char *cmd, unsigned dflt, unsigned *kinds);
+
 /* The model named by arg: a path, or a version (eta-v3) or "latest" in
  * the run's models directory. */
-static int model_path(const char *arg, const char *run, char *out, size_t n, ordo_error_t *err)
+static int model_path(const char *arg, const char *run, bool risk, char *out, size_t n,
+                      ordo_error_t *err)
 {
     if (strchr(arg, '/') || strstr(arg, ".json")) {
         snprintf(out, n, "%s", arg);
@@ -241,11 +54,23 @@ static int model_path(const char *arg, const char *run, char *out, size_t n, ord
     if (rc)
         return rc;
     if (!strcmp(arg, "latest"))
-        return ordo_eta_model_latest(dd.models, out, n, err);
+        return risk ? ordo_risk_model_latest(dd.models, out, n, err)
+                    : ordo_eta_model_latest(dd.models, out, n, err);
     snprintf(out, n, "%s/%s.json", dd.models, arg);
     return ORDO_OK;
 }
 
+
+/* A risk model: --kind risk, or a file or version named risk-... */
+static int risk_kind(const ordo_cli_args_t *a, const char *cmd, const char *arg, bool *risk)
+{
+    unsigned k;
+    int rc = kind_flag(a, cmd, 0, &k);
+    const char *base = strrchr(arg, '/');
+    base = base ? base + 1 : arg;
+    *risk = k == ORDO_MODEL_KIND_RISK || (!k && !strncmp(base, "risk", 4));
+    return rc;
+}
 
 /* ---- ordo model train ---- */
 
@@ -255,21 +80,6 @@ static int double_flag(const ordo_cli_args_t *a, const char *name, double *v)
     if (s && (ordo_parse_double(s, strlen(s), v) || *v < 0))
         return ordo_cli_usage("model", "--%s wants a number >= 0, got '%s'", name, s);
     return 0;
-}
-
-/* The start of the UTC day at (1 - holdout) of the decisions' time span. */
-static int64_t split_time(const run_data_t *d, double holdout)
-{
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (size_t i = 0; i < d->n_obs; i++)
-        if (ordo_eta_obs_transit(d->net, &d->obs[i]) >= 0) {
-            lo = d->obs[i].time < lo ? d->obs[i].time : lo;
-            hi = d->obs[i].time > hi ? d->obs[i].time : hi;
-        }
-    if (lo > hi || holdout <= 0)
-        return 0;
-    int64_t t = lo + (int64_t)((double)(hi - lo) * (1 - holdout));
-    return ordo_cal_day_of(t) * 86400;
 }
 
 static void print_info_text(const ordo_eta_info_t *in)
@@ -329,39 +139,72 @@ static void info_json_end(ordo_buf_t *b, ordo_jsonw_t *w)
     ordo_buf_free(b);
 }
 
-static void print_train(const ordo_eta_model_t *m, const char *path, const run_data_t *d,
-                        double train_s, bool json)
+static void print_train(const ordo_model_train_result_t *r, bool json)
 {
-    const ordo_eta_info_t *in = ordo_eta_model_info(m);
     if (!json) {
-        print_info_text(in);
-        printf("  file          %s\n", path);
-        printf("  time          read %.2f s, join %.2f s, train %.2f s\n", d->read_s, d->join_s,
-               train_s);
+        if (r->eta_path[0]) {
+            print_info_text(&r->eta);
+            printf("  file          %s\n", r->eta_path);
+            printf("  time          read %.2f s, join %.2f s, train %.2f s\n", r->read_s,
+                   r->join_s, r->eta_train_s);
+        }
+        if (r->risk_path[0])
+            ordo_cli_risk_train_text(r);
         return;
     }
     ordo_buf_t b;
     ordo_jsonw_t w;
-    info_json_begin(&b, &w, in, path);
-    ordo_jsonw_key(&w, "seconds");
-    ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kdouble(&w, "read", d->read_s);
-    ordo_jsonw_kdouble(&w, "join", d->join_s);
-    ordo_jsonw_kdouble(&w, "train", train_s);
-    ordo_jsonw_obj_end(&w);
+    if (r->eta_path[0]) {
+        info_json_begin(&b, &w, &r->eta, r->eta_path);
+        ordo_jsonw_key(&w, "seconds");
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kdouble(&w, "read", r->read_s);
+        ordo_jsonw_kdouble(&w, "join", r->join_s);
+        ordo_jsonw_kdouble(&w, "train", r->eta_train_s);
+        ordo_jsonw_obj_end(&w);
+    } else {
+        ordo_buf_init(&b, NULL);
+        ordo_jsonw_init(&w, &b, 0);
+        ordo_jsonw_obj_begin(&w);
+    }
+    if (r->risk_path[0])
+        ordo_cli_risk_train_json(&w, r);
     info_json_end(&b, &w);
 }
 
-static int train_flags(const ordo_cli_args_t *a, double *holdout, ordo_eta_params_t *p)
+/* --kind eta|risk|all into bits */
+static int kind_flag(const ordo_cli_args_t *a, const char *cmd, unsigned dflt, unsigned *kinds)
 {
-    int rc = double_flag(a, "holdout", holdout);
+    const char *k = ordo_cli_get(a, "kind");
+    *kinds = dflt;
+    if (!k)
+        return 0;
+    if (!strcmp(k, "eta"))
+        *kinds = ORDO_MODEL_KIND_ETA;
+    else if (!strcmp(k, "risk"))
+        *kinds = ORDO_MODEL_KIND_RISK;
+    else if (!strcmp(k, "all") && dflt == ORDO_MODEL_KIND_ALL)
+        *kinds = ORDO_MODEL_KIND_ALL;
+    else
+        return ordo_cli_usage(cmd, "--kind wants eta, risk%s, got '%s'",
+                              dflt == ORDO_MODEL_KIND_ALL ? " or all" : "", k);
+    return 0;
+}
+
+static int train_flags(const ordo_cli_args_t *a, ordo_model_train_opts_t *o)
+{
+    int rc = double_flag(a, "holdout", &o->holdout);
     if (!rc)
-        rc = double_flag(a, "k-lane", &p->k_lane);
+        rc = double_flag(a, "k-lane", &o->eta.k_lane);
     if (!rc)
-        rc = double_flag(a, "k-region", &p->k_region);
+        rc = double_flag(a, "k-region", &o->eta.k_region);
     if (!rc)
-        rc = double_flag(a, "k-proc", &p->k_proc);
-    if (!rc && *holdout >= 1)
+        rc = double_flag(a, "k-proc", &o->eta.k_proc);
+    if (!rc)
+        rc = double_flag(a, "l2", &o->risk_l2);
+    if (!rc)
+        rc = kind_flag(a, "model train", ORDO_MODEL_KIND_ALL, &o->kinds);
+    if (!rc && o->holdout >= 1)
         rc = ordo_cli_usage("model train", "--holdout wants a share in [0, 1)");
     if (!rc && !ordo_cli_get(a, "run"))
         rc = ordo_cli_usage("model train", "--run DIR is required");
@@ -370,34 +213,27 @@ static int train_flags(const ordo_cli_args_t *a, double *holdout, ordo_eta_param
 
 static int run_train(const ordo_cli_args_t *a)
 {
-    double holdout = 0.25;
-    ordo_eta_params_t params;
-    ordo_eta_params_default(&params);
-    int rc = train_flags(a, &holdout, &params);
+    ordo_model_train_opts_t o;
+    ordo_model_train_opts_default(&o);
+    int rc = train_flags(a, &o);
     if (rc)
         return rc;
     const char *run = ordo_cli_get(a, "run");
     ordo_error_t err = {0};
-    run_data_t d;
-    ordo_eta_model_t *m = NULL;
-    char path[4096], dir[4096];
-    ordo_datadir_t dd;
-    if (!(rc = run_load(&d, run, ordo_cli_get(a, "network"), &err))) {
-        uint64_t t0 = ordo_now_ns();
-        rc = ordo_eta_train(d.net, d.obs, d.n_obs, split_time(&d, holdout), &params, &m, &err);
-        double train_s = (double)(ordo_now_ns() - t0) / 1e9;
+    ordo_network_t *net = NULL;
+    ordo_model_train_result_t res;
+    char net_dir[4096];
+    o.models_dir = ordo_cli_get(a, "models");
+    if (o.kinds & ORDO_MODEL_KIND_ETA) {
+        rc = ordo_cli_data_network(run, ordo_cli_get(a, "network"), net_dir, sizeof net_dir, &err);
         if (!rc)
-            ordo_eta_model_set_run(m, run, d.n_dec);
-        if (!rc && !(rc = ordo_datadir_init(&dd, run, &err)))
-            snprintf(dir, sizeof dir, "%s",
-                     ordo_cli_get(a, "models") ? ordo_cli_get(a, "models") : dd.models);
-        if (!rc)
-            rc = ordo_eta_model_save(m, dir, path, sizeof path, &err);
-        if (!rc)
-            print_train(m, path, &d, train_s, a->json);
+            rc = ordo_cli_network_load(net_dir, &net, &err);
     }
-    ordo_eta_model_destroy(m);
-    run_data_free(&d);
+    if (!rc)
+        rc = ordo_model_train_run(run, net, &o, &res, &err);
+    if (!rc)
+        print_train(&res, a->json);
+    ordo_network_destroy(net);
     return rc ? ordo_cli_fail(&err, rc, a->json) : ORDO_EXIT_OK;
 }
 
@@ -519,18 +355,26 @@ static int run_eval(const ordo_cli_args_t *a)
     const char *run = ordo_cli_get(a, "run"), *marg = ordo_cli_get(a, "model");
     if (!run || !marg)
         return ordo_cli_usage("model eval", "--run DIR and --model M are required");
+    bool risk;
+    int krc = risk_kind(a, "model eval", marg, &risk);
+    if (krc)
+        return krc;
     ordo_error_t err = {0};
+    char path[4096];
+    if (risk) {
+        int rc = model_path(marg, run, true, path, sizeof path, &err);
+        return rc ? ordo_cli_fail(&err, rc, a->json) : ordo_cli_risk_eval(a, run, path);
+    }
     run_data_t d;
     ordo_eta_model_t *m = NULL;
-    char path[4096];
     ordo_eta_eval_t ev;
     int rc = run_load(&d, run, ordo_cli_get(a, "network"), &err);
     if (!rc)
-        rc = model_path(marg, run, path, sizeof path, &err);
+        rc = model_path(marg, run, false, path, sizeof path, &err);
     if (!rc)
         rc = ordo_eta_model_load(d.net, path, &m, &err);
     if (!rc)
-        rc = ordo_eta_evaluate(m, d.net, d.obs, d.n_obs, 0, &ev, &err);
+        rc = ordo_eta_evaluate(m, d.net, d.r.obs, d.r.n_obs, 0, &ev, &err);
     if (!rc && a->json)
         print_eval_json(ordo_eta_model_info(m), &ev);
     else if (!rc)
@@ -558,7 +402,7 @@ static int drift_check(const ordo_cli_args_t *a, const char *data, const char *p
     int rc = run_load(&d, data, NULL, err);
     if (!rc)
         rc = ordo_eta_model_load(d.net, path, &m, err);
-    if (!rc && (rc = ordo_eta_evaluate(m, d.net, d.obs, d.n_obs, 0, &ev, err)) == ORDO_ENOTFOUND)
+    if (!rc && (rc = ordo_eta_evaluate(m, d.net, d.r.obs, d.r.n_obs, 0, &ev, err)) == ORDO_ENOTFOUND)
         rc = 0; /* nothing after training yet */
     else if (!rc) {
         ordo_eta_drift_check(ordo_eta_model_info(m), &ev, bound, (uint64_t)min_n, ordo_now_unix(),
@@ -609,7 +453,13 @@ static int run_show(const ordo_cli_args_t *a)
     ordo_eta_info_t in;
     ordo_eta_drift_t drift;
     const char *data = ordo_cli_get(a, "data");
-    int rc = model_path(a->pos[0], data, path, sizeof path, &err);
+    bool risk;
+    int rc = risk_kind(a, "model show", a->pos[0], &risk);
+    if (rc)
+        return rc;
+    rc = model_path(a->pos[0], data, risk, path, sizeof path, &err);
+    if (!rc && risk)
+        return ordo_cli_risk_show(a, path);
     if (!rc)
         rc = ordo_eta_model_read_info(path, &in, &err);
     int dr = rc || !data ? 0 : drift_check(a, data, path, &drift, &err);
@@ -654,20 +504,28 @@ static const ordo_cli_opt_t train_opts[] = {
     {"k-lane", 0, "K", "shrinkage of a lane toward its region, in observations (default 30)"},
     {"k-region", 0, "K", "shrinkage of a region toward the published histogram (default 10)"},
     {"k-proc", 0, "K", "shrinkage of processing delay rows (default 20)"},
+    {"kind", 0, "K", "which models: eta, risk (return and cancellation) or all (default)"},
+    {"l2", 0, "L", "L2 penalty of the risk models, on standardised features (default 1)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_train = {
     .name = "train",
-    .summary = "learn transit-time distributions per lane and processing delay per node",
-    .usage = "model train --run DIR [--holdout F] [--network DIR] [--models DIR]\n"
-             "    [--k-lane K] [--k-region K] [--k-proc K] [--json]",
+    .summary = "learn ETA (lanes, processing delay) and return and cancellation risk models",
+    .usage = "model train --run DIR [--kind eta|risk|all] [--holdout F] [--network DIR]\n"
+             "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--l2 L] [--json]",
     .about = "Joins the run's decision records (node, service, destination ZIP3, decision\n"
              "time) with its outcome events (shipped, delivered) and learns, from the\n"
              "decisions before the held-out tail, the transit-time distribution of each lane\n"
              "(node, carrier service, ZIP3) shrunk toward its region and the carrier's\n"
              "published histogram, and each node's processing delay by cutoff and load.\n"
-             "Writes a new versioned model file DIR/models/eta-vN.json (docs/models.md).",
+             "Writes a new versioned model file DIR/models/eta-vN.json (docs/models.md).\n"
+             "Also learns return risk (family, price, predicted lateness, split, distance, the\n"
+             "customer's return history) and cancellation risk (lateness, promise, stock\n"
+             "margin, the node's time to ship) as L2 logistic regressions, written as\n"
+             "DIR/models/risk-vN.json; --kind picks which (default all). With --json, the ETA\n"
+             "model's fields are at the top and the risk model's under \"risk\".",
     .examples = "ordo model train --run run1\n"
+                "ordo model train --run run1 --kind risk --json\n"
                 "ordo model train --run run1 --holdout 0 --json",
     .opts = train_opts,
     .max_pos = 0,
@@ -677,20 +535,26 @@ static const ordo_cli_cmd_t cmd_train = {
 
 static const ordo_cli_opt_t eval_opts[] = {
     {"run", 0, "DIR", "a simulation run or data directory to score on"},
-    {"model", 0, "M", "a model file, a version (eta-v3) in DIR/models, or latest"},
+    {"model", 0, "M", "a model file, a version (eta-v3, risk-v1) in DIR/models, or latest"},
     {"network", 0, "DIR", "the network (default: the one DIR records)"},
+    {"kind", 0, "K", "eta or risk: the kind of M when it is latest (default eta; a name\n"
+                     "risk-... is a risk model)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_eval = {
     .name = "eval",
     .summary = "score a model on held-out deliveries (calibration, coverage, pinball loss)",
-    .usage = "model eval --run DIR --model M [--network DIR] [--json]",
+    .usage = "model eval --run DIR --model M [--kind eta|risk] [--network DIR] [--json]",
     .about = "Scores the model on the shipments decided at or after the end of its training\n"
              "span: reliability table and Brier score of its on-time probability (beside the\n"
              "one the decisions logged), the coverage of its p90 ETA, and the pinball loss\n"
              "of its lane quantiles at p50 and p90 against the carriers' published histograms\n"
-             "and each lane's recent weekday mode (docs/models.md).",
+             "and each lane's recent weekday mode (docs/models.md). A risk model is scored on\n"
+             "the orders decided after its training: AUC, reliability table, Brier score and\n"
+             "log loss of return and cancellation risk, beside the training base rate and\n"
+             "the parametric terms the engine uses without a model.",
     .examples = "ordo model eval --run run1 --model latest\n"
+                "ordo model eval --run run1 --model latest --kind risk --json\n"
                 "ordo model eval --run run1 --model run1/models/eta-v1.json --json",
     .opts = eval_opts,
     .max_pos = 0,
@@ -704,20 +568,23 @@ static const ordo_cli_opt_t show_opts[] = {
                        "is checked (drift) and saved for ordo serve's /metrics"},
     {"bound", 0, "B", "drift alarm above this calibration error (default 0.02)"},
     {"min-n", 0, "N", "predictions a decile needs to count (default 1000)"},
+    {"kind", 0, "K", "eta or risk: the kind of M when it is latest (default eta)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_show = {
     .name = "show",
     .summary = "what a model file holds: version, hash, training span, lanes",
-    .usage = "model show M [--data DIR [--bound B] [--min-n N]] [--json]",
+    .usage = "model show M [--kind eta|risk] [--data DIR [--bound B] [--min-n N]] [--json]",
     .about = "Prints a model's version, content hash, the run and span it was trained on,\n"
              "how many lanes, destinations, pooled rows and processing rows it learned, and its\n"
              "shrinkage. With --data, also its drift: the calibration of its on-time\n"
              "probability on the outcomes decided after its training (worst decile with N or\n"
              "more predictions, and overall); above the bound it raises an alarm and suggests\n"
              "a retrain. The state is saved as DIR/models/drift.json, which ordo serve's\n"
-             "/metrics reports (ordo_eta_drift_alarm).",
+             "/metrics reports (ordo_eta_drift_alarm). A risk model shows its training rows,\n"
+             "rates and coefficients by feature.",
     .examples = "ordo model show run1/models/eta-v1.json\n"
+                "ordo model show latest --kind risk --data run1 --json\n"
                 "ordo model show latest --data run1 --json",
     .opts = show_opts,
     .min_pos = 1,
@@ -730,10 +597,11 @@ static const ordo_cli_cmd_t *const subs[] = {&cmd_train, &cmd_eval, &cmd_show, N
 
 const ordo_cli_cmd_t ordo_cmd_model = {
     .name = "model",
-    .summary = "learned models: train, evaluate and show ETA models",
+    .summary = "learned models: train, evaluate and show ETA and risk models",
     .usage = "model train|eval|show ...",
-    .about = "Learned ETA models: transit-time distributions per lane and processing delay\n"
-             "per node, learned from a run's outcomes, versioned as files (docs/models.md).",
+    .about = "Learned ETA models (transit-time distributions per lane and processing delay\n"
+             "per node) and return and cancellation risk models, learned from a run's\n"
+             "outcomes, versioned as files (docs/models.md).",
     .examples = "ordo model train --run run1\nordo model eval --run run1 --model latest",
     .subs = subs,
 };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "model_risk.h"
 #include "ordo/decide.h"
 #include "ordo/source.h"
 
@@ -93,6 +94,8 @@ static int source_open(const ordo_cli_args_t *a, ordo_decider_options_t *dopt, s
         rc = ordo_engine_create(env->net, NULL, &env->eng, &err);
     if (!rc && ordo_cli_get(a, "eta-model"))
         rc = ordo_cli_eta_model_apply(env->eng, env->net, ordo_cli_get(a, "eta-model"), &err);
+    if (!rc && ordo_cli_get(a, "risk-model"))
+        rc = ordo_cli_risk_model_apply(env->eng, env->net, ordo_cli_get(a, "risk-model"), &err);
     if (!rc) {
         dopt->data_dir = ordo_cli_get(a, "data");
         dopt->default_policy = env->policy;
@@ -519,6 +522,9 @@ static const ordo_cli_opt_t opts[] = {
     {"eta-model", 0, "FILE", "time shipments with this learned ETA model (ordo model train;\n"
                              "docs/models.md) where the policy does not say \"eta\":\n"
                              "\"published\"; records name it (eta_model)"},
+    {"risk-model", 0, "FILE", "price cancellation with this learned risk model (ordo model\n"
+                              "train) where the policy prices it and does not say \"risk\":\n"
+                              "\"parametric\"; records name it (risk_model)"},
     {"json", 0, NULL, "errors as JSON (plans are JSON already)"},
     {NULL, 0, NULL, NULL}};
 

@@ -37,25 +37,12 @@ double ordo_eta_pit_below(double lo, double hi, double u)
 
 void ordo_eta_reliability_add(ordo_eta_reliability_t *r, double p, bool y)
 {
-    int b = (int)(p * ORDO_ETA_DECILES);
-    b = b < 0 ? 0 : b >= ORDO_ETA_DECILES ? ORDO_ETA_DECILES - 1 : b;
-    r->n[b]++;
-    r->sum_p[b] += p;
-    r->sum_y[b] += y;
-    r->brier_sum += (p - y) * (p - y);
-    r->total++;
+    ordo_calib_acc_add(r, p, y);
 }
 
 double ordo_eta_calibration_error(const ordo_eta_reliability_t *r, uint64_t min_n)
 {
-    double worst = 0;
-    for (int b = 0; b < ORDO_ETA_DECILES; b++) {
-        if (r->n[b] < min_n || !r->n[b])
-            continue;
-        double e = fabs(r->sum_p[b] - r->sum_y[b]) / (double)r->n[b];
-        worst = e > worst ? e : worst;
-    }
-    return worst;
+    return ordo_calib_acc_max_gap(r, min_n);
 }
 
 double ordo_eta_brier(const ordo_eta_reliability_t *r)

@@ -50,4 +50,29 @@ int eta_model_build(ordo_eta_model_t *m, ordo_error_t *err);
 void eta_train_span(ordo_eta_model_t *m, const ordo_eta_obs_t *obs, size_t n, int64_t until);
 uint64_t eta_content_hash(const ordo_eta_model_t *m);
 
+/* Versioned model files PREFIX-vN.json (model.c): the newest; the next
+ * version's name and path (dir created); writing it atomically (rc: the
+ * serialiser's result). */
+int model_latest(const char *dir, const char *prefix, char *path, size_t n, ordo_error_t *err);
+int model_next_version(const char *dir, const char *prefix, char *version, size_t vn, char *path,
+                       size_t n, ordo_error_t *err);
+int model_write_new(const char *path, const ordo_buf_t *b, int rc, ordo_error_t *err);
+/* Head fields every model file carries (model.c). */
+void model_write_time(ordo_jsonw_t *w, const char *key, int64_t t);
+struct cJSON;
+double model_num(const struct cJSON *o, const char *key, double dflt);
+void model_str_into(const struct cJSON *o, const char *key, char *out, size_t n);
+int64_t model_time_of(const struct cJSON *o, const char *key);
+/* The head of a model file: "format" (format_version 1; what names the
+ * kind in the error), then version, hash (17 bytes), run and the times. */
+typedef struct model_head {
+    char *version;
+    size_t version_n;
+    char *hash, *run;
+    size_t run_n;
+    int64_t *created, *from, *until;
+} model_head_t;
+int model_read_head(const struct cJSON *root, const char *format, const char *what,
+                    const char *name, const model_head_t *h, ordo_error_t *err);
+
 #endif

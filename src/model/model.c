@@ -12,7 +12,7 @@
 #include "ordo/json.h"
 #include "ordo/util.h"
 
-static void write_time(ordo_jsonw_t *w, const char *key, int64_t t)
+void model_write_time(ordo_jsonw_t *w, const char *key, int64_t t)
 {
     char buf[32];
     ordo_jsonw_kstr(w, key, t ? ordo_time_format(t, buf, sizeof buf) : NULL);
@@ -111,12 +111,12 @@ static void write_head(ordo_jsonw_t *w, const ordo_eta_model_t *m)
     ordo_jsonw_kint(w, "format_version", ORDO_ETA_FORMAT_VERSION);
     ordo_jsonw_kstr(w, "version", in->version[0] ? in->version : NULL);
     ordo_jsonw_kstr(w, "hash", in->hash);
-    write_time(w, "created", in->created);
+    model_write_time(w, "created", in->created);
     ordo_jsonw_kstr(w, "run", in->run);
     ordo_jsonw_kint(w, "orders", (int64_t)in->orders);
     ordo_jsonw_kint(w, "shipments", (int64_t)in->shipments);
-    write_time(w, "trained_from", in->trained_from);
-    write_time(w, "trained_until", in->trained_until);
+    model_write_time(w, "trained_from", in->trained_from);
+    model_write_time(w, "trained_until", in->trained_until);
     ordo_eta_params_json(&in->params, w);
 }
 
@@ -283,46 +283,58 @@ static int read_level(rd_t *r, const cJSON *root, int level, eta_entry_t **out, 
     return ORDO_OK;
 }
 
-static double num(const cJSON *o, const char *key, double dflt)
+double model_num(const cJSON *o, const char *key, double dflt)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
-static void str_into(const cJSON *o, const char *key, char *out, size_t n)
+void model_str_into(const cJSON *o, const char *key, char *out, size_t n)
 {
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
     snprintf(out, n, "%s", s ? s : "");
 }
 
-static int64_t time_of(const cJSON *o, const char *key)
+int64_t model_time_of(const cJSON *o, const char *key)
 {
     int64_t t = 0;
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
     return s && ordo_time_parse(s, &t) == ORDO_OK ? t : 0;
 }
 
-static int read_head(rd_t *r, const cJSON *root, ordo_eta_info_t *in)
+int model_read_head(const cJSON *root, const char *format, const char *what, const char *name,
+                    const model_head_t *h, ordo_error_t *err)
 {
     const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "format"));
-    if (!fmt || strcmp(fmt, ORDO_ETA_FORMAT))
-        return bad(r, "format", "not an ordo ETA model (format \"ordo-eta\")");
-    if (num(root, "format_version", 0) != ORDO_ETA_FORMAT_VERSION)
-        return ordo_error_set(r->err, ORDO_EUNSUPPORTED, r->name, 0, "format_version",
+    if (!fmt || strcmp(fmt, format))
+        return ordo_error_set(err, ORDO_EPARSE, name, 0, "format",
+                              "not an ordo %s model (format \"%s\")", what, format);
+    if (model_num(root, "format_version", 0) != 1)
+        return ordo_error_set(err, ORDO_EUNSUPPORTED, name, 0, "format_version",
                               "format_version %g is not supported (1 is)",
-                              num(root, "format_version", 0));
-    str_into(root, "version", in->version, sizeof in->version);
-    str_into(root, "hash", in->hash, sizeof in->hash);
-    str_into(root, "run", in->run, sizeof in->run);
-    in->created = time_of(root, "created");
-    in->trained_from = time_of(root, "trained_from");
-    in->trained_until = time_of(root, "trained_until");
-    in->orders = (uint64_t)num(root, "orders", 0);
-    in->shipments = (uint64_t)num(root, "shipments", 0);
+                              model_num(root, "format_version", 0));
+    model_str_into(root, "version", h->version, h->version_n);
+    model_str_into(root, "hash", h->hash, 17);
+    model_str_into(root, "run", h->run, h->run_n);
+    *h->created = model_time_of(root, "created");
+    *h->from = model_time_of(root, "trained_from");
+    *h->until = model_time_of(root, "trained_until");
+    return ORDO_OK;
+}
+
+static int read_head(rd_t *r, const cJSON *root, ordo_eta_info_t *in)
+{
+    model_head_t h = {in->version, sizeof in->version, in->hash, in->run, sizeof in->run,
+                      &in->created, &in->trained_from, &in->trained_until};
+    int rc = model_read_head(root, ORDO_ETA_FORMAT, "ETA", r->name, &h, r->err);
+    if (rc)
+        return rc;
+    in->orders = (uint64_t)model_num(root, "orders", 0);
+    in->shipments = (uint64_t)model_num(root, "shipments", 0);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "params");
-    in->params.k_lane = num(p, "k_lane", in->params.k_lane);
-    in->params.k_region = num(p, "k_region", in->params.k_region);
-    in->params.k_proc = num(p, "k_proc", in->params.k_proc);
+    in->params.k_lane = model_num(p, "k_lane", in->params.k_lane);
+    in->params.k_region = model_num(p, "k_region", in->params.k_region);
+    in->params.k_proc = model_num(p, "k_proc", in->params.k_proc);
     return ORDO_OK;
 }
 
@@ -419,18 +431,20 @@ int ordo_eta_model_read_info(const char *path, ordo_eta_info_t *info, ordo_error
     return rc;
 }
 
-/* The highest N of eta-vN.json in dir (0: none). */
-static int highest_version(const char *dir)
+/* The highest N of PREFIX-vN.json in dir (0: none). */
+static int highest_version(const char *dir, const char *prefix)
 {
     DIR *d = opendir(dir);
     int best = 0;
+    size_t pl = strlen(prefix);
     if (!d)
         return 0;
     struct dirent *e;
     while ((e = readdir(d))) {
         int v;
         char tail[16];
-        if (sscanf(e->d_name, "eta-v%d%15s", &v, tail) == 2 && !strcmp(tail, ".json") &&
+        if (!strncmp(e->d_name, prefix, pl) && !strncmp(e->d_name + pl, "-v", 2) &&
+            sscanf(e->d_name + pl + 2, "%d%15s", &v, tail) == 2 && !strcmp(tail, ".json") &&
             v > best)
             best = v;
     }
@@ -438,34 +452,52 @@ static int highest_version(const char *dir)
     return best;
 }
 
-int ordo_eta_model_latest(const char *dir, char *path, size_t n, ordo_error_t *err)
+int model_latest(const char *dir, const char *prefix, char *path, size_t n, ordo_error_t *err)
 {
-    int v = highest_version(dir);
+    int v = highest_version(dir, prefix);
     if (!v)
         return ordo_error_set(err, ORDO_ENOENT, dir, 0, NULL,
-                              "no model (eta-vN.json) in %s: run `ordo model train` first", dir);
-    snprintf(path, n, "%s/eta-v%d.json", dir, v);
+                              "no model (%s-vN.json) in %s: run `ordo model train` first", prefix,
+                              dir);
+    snprintf(path, n, "%s/%s-v%d.json", dir, prefix, v);
     return ORDO_OK;
+}
+
+int model_next_version(const char *dir, const char *prefix, char *version, size_t vn, char *path,
+                       size_t n, ordo_error_t *err)
+{
+    int rc = ordo_mkdir_p(dir, err);
+    if (rc)
+        return rc;
+    int v = highest_version(dir, prefix) + 1;
+    snprintf(version, vn, "%s-v%d", prefix, v);
+    snprintf(path, n, "%s/%s-v%d.json", dir, prefix, v);
+    return ORDO_OK;
+}
+
+int model_write_new(const char *path, const ordo_buf_t *b, int rc, ordo_error_t *err)
+{
+    if (!rc)
+        return ordo_write_file_atomic(path, b->data, b->len, err);
+    return ordo_error_set(err, rc, path, 0, NULL, "cannot write the model");
+}
+
+int ordo_eta_model_latest(const char *dir, char *path, size_t n, ordo_error_t *err)
+{
+    return model_latest(dir, "eta", path, n, err);
 }
 
 int ordo_eta_model_save(ordo_eta_model_t *m, const char *dir, char *path, size_t n,
                         ordo_error_t *err)
 {
-    int rc = ordo_mkdir_p(dir, err);
+    int rc = model_next_version(dir, "eta", m->info.version, sizeof m->info.version, path, n, err);
     if (rc)
         return rc;
-    int v = highest_version(dir) + 1;
-    snprintf(m->info.version, sizeof m->info.version, "eta-v%d", v);
     snprintf(m->table->version, sizeof m->table->version, "%s:%.8s", m->info.version,
              m->info.hash);
-    snprintf(path, n, "%s/eta-v%d.json", dir, v);
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
-    rc = ordo_eta_model_write(m, &b);
-    if (!rc)
-        rc = ordo_write_file_atomic(path, b.data, b.len, err);
-    else
-        ordo_error_set(err, rc, path, 0, NULL, "cannot write the model");
+    rc = model_write_new(path, &b, ordo_eta_model_write(m, &b), err);
     ordo_buf_free(&b);
     return rc;
 }

@@ -62,29 +62,62 @@ int ordo_auc(const double *score, const double *y, size_t n, double *auc, ordo_e
     return ORDO_OK;
 }
 
-static void summarise(const double *p, const double *y, size_t n, int n_bins,
-                      ordo_calib_bin_t *bins, ordo_calib_summary_t *sum)
+static inline int acc_bins(const ordo_calib_acc_t *a)
 {
-    double brier = 0, ll = 0, sy = 0;
-    for (size_t i = 0; i < n; i++) {
-        double q = p[i] < 1e-15 ? 1e-15 : p[i] > 1 - 1e-15 ? 1 - 1e-15 : p[i];
-        brier += (p[i] - y[i]) * (p[i] - y[i]);
-        ll -= y[i] * log(q) + (1 - y[i]) * log1p(-q);
-        sy += y[i];
-    }
-    double ece = 0, gap = 0;
-    for (int b = 0; b < n_bins; b++) {
-        if (!bins[b].count)
+    return a->n_bins > 0 ? a->n_bins : 10;
+}
+
+void ordo_calib_acc_add(ordo_calib_acc_t *a, double p, double y)
+{
+    int nb = acc_bins(a);
+    int b = (int)(p * nb);
+    b = b < 0 ? 0 : b >= nb ? nb - 1 : b;
+    double q = p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
+    a->n[b]++;
+    a->sum_p[b] += p;
+    a->sum_y[b] += y;
+    a->brier_sum += (p - y) * (p - y);
+    a->log_loss_sum -= y * log(q) + (1 - y) * log1p(-q);
+    a->y_sum += y;
+    a->total++;
+}
+
+void ordo_calib_acc_result(const ordo_calib_acc_t *a, ordo_calib_bin_t *bins,
+                           ordo_calib_summary_t *sum)
+{
+    int nb = acc_bins(a);
+    double ece = 0, gap = 0, n = (double)a->total;
+    for (int b = 0; b < nb; b++) {
+        bins[b].lo = (double)b / nb;
+        bins[b].hi = (double)(b + 1) / nb;
+        bins[b].count = (size_t)a->n[b];
+        bins[b].mean_pred = a->n[b] ? a->sum_p[b] / (double)a->n[b] : 0;
+        bins[b].obs_rate = a->n[b] ? a->sum_y[b] / (double)a->n[b] : 0;
+        if (!a->n[b])
             continue;
         double d = fabs(bins[b].mean_pred - bins[b].obs_rate);
         ece += (double)bins[b].count * d;
         gap = d > gap ? d : gap;
     }
-    sum->brier = brier / (double)n;
-    sum->log_loss = ll / (double)n;
-    sum->ece = ece / (double)n;
+    if (!sum)
+        return;
+    sum->brier = a->brier_sum / n;
+    sum->log_loss = a->log_loss_sum / n;
+    sum->ece = ece / n;
     sum->max_gap = gap;
-    sum->base_rate = sy / (double)n;
+    sum->base_rate = a->y_sum / n;
+}
+
+double ordo_calib_acc_max_gap(const ordo_calib_acc_t *a, uint64_t min_n)
+{
+    double worst = 0;
+    for (int b = 0; b < acc_bins(a); b++) {
+        if (a->n[b] < min_n || !a->n[b])
+            continue;
+        double e = fabs(a->sum_p[b] - a->sum_y[b]) / (double)a->n[b];
+        worst = e > worst ? e : worst;
+    }
+    return worst;
 }
 
 int ordo_calibration(const double *p, const double *y, size_t n, int n_bins,
@@ -94,14 +127,9 @@ int ordo_calibration(const double *p, const double *y, size_t n, int n_bins,
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "p", "missing array");
     if (n == 0)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "n", "no predictions");
-    if (n_bins < 1)
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "n_bins", "must be >= 1");
-    for (int b = 0; b < n_bins; b++) {
-        bins[b].lo = (double)b / n_bins;
-        bins[b].hi = (double)(b + 1) / n_bins;
-        bins[b].count = 0;
-        bins[b].mean_pred = bins[b].obs_rate = 0;
-    }
+    if (n_bins < 1 || n_bins > ORDO_CALIB_MAX_BINS)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "n_bins", "must be 1 .. %d",
+                              ORDO_CALIB_MAX_BINS);
     for (size_t i = 0; i < n; i++) {
         if (!(p[i] >= 0 && p[i] <= 1))
             return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "p", "p[%zu] = %g not in [0,1]", i,
@@ -109,19 +137,10 @@ int ordo_calibration(const double *p, const double *y, size_t n, int n_bins,
         if (!(y[i] >= 0 && y[i] <= 1))
             return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "y", "y[%zu] = %g not in [0,1]", i,
                                   y[i]);
-        int b = (int)(p[i] * n_bins);
-        b = b >= n_bins ? n_bins - 1 : b;
-        bins[b].count++;
-        bins[b].mean_pred += p[i];
-        bins[b].obs_rate += y[i];
     }
-    for (int b = 0; b < n_bins; b++) {
-        if (bins[b].count) {
-            bins[b].mean_pred /= (double)bins[b].count;
-            bins[b].obs_rate /= (double)bins[b].count;
-        }
-    }
-    if (sum)
-        summarise(p, y, n, n_bins, bins, sum);
+    ordo_calib_acc_t a = {.n_bins = n_bins};
+    for (size_t i = 0; i < n; i++)
+        ordo_calib_acc_add(&a, p[i], y[i]);
+    ordo_calib_acc_result(&a, bins, sum);
     return ORDO_OK;
 }

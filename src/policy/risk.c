@@ -223,14 +223,37 @@ static int parse_caps(const cJSON *a, ordo_risk_policy_t *r, const char *file, o
     return ORDO_OK;
 }
 
+/* "parametric" or "learned" (the default): which risk models the engine
+ * prices with when it has learned ones (ordo_engine_set_risk). */
+static int parse_risk_model(const cJSON *j, ordo_risk_policy_t *r, const char *file,
+                            const char *field, ordo_error_t *err)
+{
+    if (!j)
+        return ORDO_OK;
+    const char *v = cJSON_GetStringValue(j);
+    if (!v || (strcmp(v, "learned") && strcmp(v, "parametric")))
+        return ordo_error_set(err, ORDO_EINVAL, file, 0, field,
+                              "must be \"learned\" or \"parametric\" (or, for \"risk\", an object)");
+    r->parametric = !strcmp(v, "parametric");
+    return ORDO_OK;
+}
+
 int ordo_risk_policy_parse(const cJSON *policy, ordo_risk_policy_t *r, const char *file,
                            ordo_error_t *err)
 {
-    static const char *const keys[] = {"stale_stock", "customer_value", "cancellation", NULL};
+    static const char *const keys[] = {"stale_stock", "customer_value", "cancellation", "model",
+                                       NULL};
     ordo_risk_policy_default(r);
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(policy, "risk");
     const cJSON *caps = cJSON_GetObjectItemCaseSensitive(policy, "carrier_caps");
     int rc = ORDO_OK;
+    if (cJSON_IsString(j))
+        return (rc = parse_risk_model(j, r, file, "risk", err)) || !caps
+                   ? rc
+                   : parse_caps(caps, r, file, err);
+    if (j && (rc = parse_risk_model(cJSON_GetObjectItemCaseSensitive(j, "model"), r, file,
+                                    "risk.model", err)))
+        return rc;
     if (j) {
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "stale_stock");
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "customer_value");
@@ -284,7 +307,11 @@ void ordo_risk_policy_write(const ordo_risk_policy_t *r, ordo_jsonw_t *w)
             ordo_jsonw_kdouble(w, "value_share", r->cancel_value_share);
             ordo_jsonw_obj_end(w);
         }
+        if (r->parametric) /* left out at the default, so versions stay */
+            ordo_jsonw_kstr(w, "model", "parametric");
         ordo_jsonw_obj_end(w);
+    } else if (r->parametric) {
+        ordo_jsonw_kstr(w, "risk", "parametric");
     }
     if (!r->n_caps)
         return;

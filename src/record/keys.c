@@ -123,6 +123,7 @@ static const char *const key_table_v1[] = {
     "value_weight",
     "signals_version",
     "eta_model",
+    "risk_model",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

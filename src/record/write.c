@@ -99,6 +99,8 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
         ordo_jsonw_kint(w, "signals_version", (int64_t)p->signals_version);
     if (p->eta_model) /* the learned lane table it was timed with */
         ordo_jsonw_kstr(w, "eta_model", p->eta_model);
+    if (p->risk_model) /* the learned risk models it was priced with */
+        ordo_jsonw_kstr(w, "risk_model", p->risk_model);
     write_experiment(meta, w);
     if (p->order)
         write_segments(p->order, net, w);

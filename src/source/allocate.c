@@ -392,6 +392,7 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
         x->peak = true;
     }
     src_risk_init(x);
+    src_riskm_begin(x);
 }
 
 /* ---- deciding an order ---- */
@@ -991,6 +992,7 @@ static void finish_plan(src_ctx_t *x, ordo_plan_t *plan)
     collect_atp(x, plan);
     src_plan_signals(x, plan);
     src_lanes_plan(x, plan);
+    plan->risk_model = x->rtab ? x->rtab->version : NULL;
     if (x->explain) {
         plan->explained = true;
         plan->candidates = x->cands_out;
@@ -1349,6 +1351,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
         rc = price_plan(x, spec, covered, plan);
         src_plan_signals(x, plan);
         src_lanes_plan(x, plan);
+        plan->risk_model = x->rtab ? x->rtab->version : NULL;
     }
     if (rc) {
         rc = src_report(x, rc, err);

@@ -95,6 +95,9 @@ struct ordo_engine {
     /* learned lanes (ordo_engine_set_lanes, lanes.c): as signals */
     _Atomic(ordo_lanes_t *) lanes;
     _Atomic(ordo_lanes_t *) lanes_retired;
+    /* learned risk (ordo_engine_set_risk, risk_model.c): as lanes */
+    _Atomic(ordo_risk_table_t *) risk_tab;
+    _Atomic(ordo_risk_table_t *) risk_tab_retired;
 };
 
 typedef struct src_line {
@@ -304,6 +307,10 @@ typedef struct src_ctx {
     const ordo_lanes_t *lanes;
     const uint32_t *lane_row; /* the order's ZIP3 block of lanes->lane */
     uint64_t lane_cls[SRC_LANE_SHIP_DAYS]; /* bit service: its class shipping on day s */
+    /* learned risk this decision reads (NULL: the parametric terms), the
+     * decision's part of the cancellation logit, and P(cancel)'s floor */
+    const ordo_risk_table_t *rtab;
+    double rt_cancel0, rt_cancel_lb;
     double rate_floor;
     bool svc_signals; /* a rate or outage signal is in force for a service */
     uint32_t n_sig_used;
@@ -452,6 +459,12 @@ static inline double src_late(const ordo_engine_t *eng, uint32_t si, int zone, i
         return k <= 0 ? 0 : eng->late0[((size_t)si * ORDO_ZONES + zone - 1) * SRC_LATE_SPAN + k];
     return src_expected_late(&eng->net->services[si], zone, s0, pe, D);
 }
+
+/* ---- learned risk (risk_model.c) ---- */
+void src_riskm_free(ordo_engine_t *e);
+void src_riskm_begin(src_ctx_t *x);
+/* P(cancel) of a shipment with P(on time) ot, and its floor over ot */
+double src_riskm_cancel(const src_ctx_t *x, double ot);
 
 /* ---- learned lanes (lanes.c) ---- */
 void src_lanes_free(ordo_engine_t *e);

@@ -293,7 +293,8 @@ double src_risk_line_lb(const src_ctx_t *x, const src_cand_t *c, uint32_t i)
     if (x->risk_on & SRC_RISK_STALE) /* a larger need only lowers the confidence */
         lb += (1 - line_confidence(x, c, i, l->qty)) * r->short_pick_cost;
     if (x->risk_on & SRC_RISK_CANCEL) /* P(cancel) ≥ its floor; per-shipment part ≥ 0 */
-        lb += x->risk_m * cancel_floor(r) * r->cancel_value_share * l->qty * l->price;
+        lb += x->risk_m * (x->rtab ? x->rt_cancel_lb : cancel_floor(r)) * r->cancel_value_share *
+              l->qty * l->price;
     return lb;
 }
 
@@ -310,6 +311,8 @@ void src_risk_shipment(const src_ctx_t *x, uint32_t mask, src_eval_t *o)
         }
         double p = r->cancel_base + r->cancel_per_day_late * o->late;
         p = p < r->cancel_max ? p : r->cancel_max;
+        if (x->rtab) /* the learned model, unless the policy says "parametric" */
+            p = src_riskm_cancel(x, o->on_time);
         o->risk.cancel_prob = p;
         o->risk.cancellation =
             x->risk_m * p * (r->cancel_cost_per_shipment + r->cancel_value_share * value);

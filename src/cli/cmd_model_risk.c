@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo model train|eval|show for the return and cancellation risk models
+ * (include/ordo/model.h, docs/models.md "Risk models"). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model_risk.h"
+
+static const char *const target_name[2] = {"return", "cancel"};
+
+static void info_text(const ordo_risk_info_t *in)
+{
+    char a[32], b[32], c[32];
+    printf("model %s (hash %s)\n", in->version[0] ? in->version : "(unsaved)", in->hash);
+    printf("  trained on    %llu orders, decided %s .. %s\n", (unsigned long long)in->orders,
+           in->trained_from ? ordo_time_format(in->trained_from, a, sizeof a) : "-",
+           in->trained_until ? ordo_time_format(in->trained_until, b, sizeof b) : "-");
+    printf("  run           %s\n", in->run[0] ? in->run : "-");
+    printf("  created       %s\n", in->created ? ordo_time_format(in->created, c, sizeof c) : "-");
+    printf("  L2 penalty    %g (standardised features)\n", in->l2);
+}
+
+static void info_json(ordo_jsonw_t *w, const ordo_risk_info_t *in)
+{
+    char buf[32];
+    ordo_jsonw_kstr(w, "version", in->version);
+    ordo_jsonw_kstr(w, "hash", in->hash);
+    ordo_jsonw_kstr(w, "run", in->run);
+    ordo_jsonw_kstr(w, "created", in->created ? ordo_time_format(in->created, buf, sizeof buf) : NULL);
+    ordo_jsonw_kstr(w, "trained_from",
+                    in->trained_from ? ordo_time_format(in->trained_from, buf, sizeof buf) : NULL);
+    ordo_jsonw_kstr(w, "trained_until",
+                    in->trained_until ? ordo_time_format(in->trained_until, buf, sizeof buf) : NULL);
+    ordo_jsonw_kint(w, "orders", (int64_t)in->orders);
+    ordo_jsonw_kdouble(w, "l2", in->l2);
+}
+
+void ordo_cli_risk_train_text(const ordo_model_train_result_t *r)
+{
+    info_text(&r->risk);
+    printf("  rows          return %llu (delivered, not cancelled), cancel %llu\n",
+           (unsigned long long)r->risk_rows[0], (unsigned long long)r->risk_rows[1]);
+    printf("  file          %s\n", r->risk_path);
+    printf("  time          read %.2f s, train %.2f s\n", r->risk_read_s, r->risk_train_s);
+}
+
+void ordo_cli_risk_train_json(ordo_jsonw_t *w, const ordo_model_train_result_t *r)
+{
+    ordo_jsonw_key(w, "risk");
+    ordo_jsonw_obj_begin(w);
+    info_json(w, &r->risk);
+    ordo_jsonw_kstr(w, "file", r->risk_path);
+    ordo_jsonw_kint(w, "return_rows", (int64_t)r->risk_rows[0]);
+    ordo_jsonw_kint(w, "cancel_rows", (int64_t)r->risk_rows[1]);
+    ordo_jsonw_key(w, "seconds");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "read", r->risk_read_s);
+    ordo_jsonw_kdouble(w, "train", r->risk_train_s);
+    ordo_jsonw_obj_end(w);
+    ordo_jsonw_obj_end(w);
+}
+
+/* ---- eval ---- */
+
+static void score_text(const char *label, const ordo_risk_score_t *s)
+{
+    printf("  %-22s AUC %.4f  Brier %.5f  log loss %.5f  ECE %.4f  max gap %.4f\n", label,
+           s->auc, s->brier, s->log_loss, s->ece, s->max_gap);
+}
+
+static void reliability_text(const ordo_risk_score_t *s)
+{
+    printf("    reliability (learned)  bin      n        mean p   observed\n");
+    for (int b = 0; b < 10; b++)
+        if (s->bins[b].count)
+            printf("                           %.1f-%.1f  %-8zu %.4f   %.4f\n", s->bins[b].lo,
+                   s->bins[b].hi, s->bins[b].count, s->bins[b].mean_pred, s->bins[b].obs_rate);
+}
+
+static void eval_text(const ordo_risk_model_t *m, const ordo_risk_eval_t *e)
+{
+    char a[32];
+    printf("model %s (hash %s), held out: orders decided from %s\n", m->info.version,
+           m->info.hash, ordo_time_format(e->from, a, sizeof a));
+    for (int t = 0; t < 2; t++) {
+        printf("%s risk: %llu orders\n", t ? "cancellation" : "return",
+               (unsigned long long)e->n[t]);
+        if (!e->n[t])
+            continue;
+        score_text("learned (logistic)", &e->learned[t]);
+        score_text("base rate (training)", &e->base_rate[t]);
+        if (e->has_parametric[t])
+            score_text(t ? "parametric (policy)" : "parametric (engine)", &e->parametric[t]);
+        reliability_text(&e->learned[t]);
+    }
+}
+
+static void score_json(ordo_jsonw_t *w, const char *key, const ordo_risk_score_t *s)
+{
+    ordo_jsonw_key(w, key);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "auc", s->auc);
+    ordo_jsonw_kdouble(w, "brier", s->brier);
+    ordo_jsonw_kdouble(w, "log_loss", s->log_loss);
+    ordo_jsonw_kdouble(w, "ece", s->ece);
+    ordo_jsonw_kdouble(w, "max_gap", s->max_gap);
+    ordo_jsonw_key(w, "bins");
+    ordo_jsonw_arr_begin(w);
+    for (int b = 0; b < 10; b++) {
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kdouble(w, "from", s->bins[b].lo);
+        ordo_jsonw_kint(w, "n", (int64_t)s->bins[b].count);
+        ordo_jsonw_kdouble(w, "mean_p", s->bins[b].count ? s->bins[b].mean_pred : NAN);
+        ordo_jsonw_kdouble(w, "observed", s->bins[b].count ? s->bins[b].obs_rate : NAN);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_obj_end(w);
+}
+
+static void eval_json(const ordo_risk_model_t *m, const ordo_risk_eval_t *e)
+{
+    char a[32];
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "model", m->info.version);
+    ordo_jsonw_kstr(&w, "hash", m->info.hash);
+    ordo_jsonw_kstr(&w, "held_out_from", ordo_time_format(e->from, a, sizeof a));
+    for (int t = 0; t < 2; t++) {
+        ordo_jsonw_key(&w, target_name[t]);
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kint(&w, "orders", (int64_t)e->n[t]);
+        if (e->n[t]) {
+            score_json(&w, "learned", &e->learned[t]);
+            score_json(&w, "base_rate", &e->base_rate[t]);
+        }
+        if (e->n[t] && e->has_parametric[t])
+            score_json(&w, "parametric", &e->parametric[t]);
+        ordo_jsonw_obj_end(&w);
+    }
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_finish(&w);
+    ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+}
+
+int ordo_cli_risk_eval(const ordo_cli_args_t *a, const char *run, const char *path)
+{
+    ordo_error_t err = {0};
+    ordo_risk_model_t *m = NULL;
+    ordo_risk_run_t r = {0};
+    ordo_risk_eval_t ev;
+    int rc = ordo_risk_model_load(path, &m, &err);
+    if (!rc)
+        rc = ordo_risk_run_read(run, &r, &err);
+    if (!rc && (rc = ordo_risk_evaluate(m, &r, 0, &ev, &err)) == ORDO_ENOTFOUND)
+        ordo_error_set(&err, rc, path, 0, NULL,
+                       "no order with an outcome is held out after %s's training: retrain "
+                       "with --holdout", m->info.version);
+    if (!rc && a->json)
+        eval_json(m, &ev);
+    else if (!rc)
+        eval_text(m, &ev);
+    ordo_risk_run_free(&r);
+    ordo_risk_model_destroy(m);
+    return rc ? ordo_cli_fail(&err, rc, a->json) : ORDO_EXIT_OK;
+}
+
+/* ---- show ---- */
+
+static void coef_json(ordo_jsonw_t *w, const ordo_risk_model_t *m, ordo_risk_target_t t)
+{
+    const ordo_risk_coef_t *c = t == ORDO_RISK_RETURN ? &m->ret : &m->cancel;
+    char name[64];
+    ordo_jsonw_key(w, target_name[t]);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "rows", (int64_t)c->n);
+    ordo_jsonw_kdouble(w, "rate", c->rate);
+    ordo_jsonw_kbool(w, "converged", c->converged);
+    ordo_jsonw_kdouble(w, "intercept", c->intercept);
+    ordo_jsonw_key(w, "coef");
+    ordo_jsonw_obj_begin(w);
+    for (uint32_t j = 0; j < c->n_coef; j++) {
+        ordo_risk_feature_name(m, t, j, name, sizeof name);
+        ordo_jsonw_kdouble(w, name, c->coef[j]);
+    }
+    ordo_jsonw_obj_end(w);
+    ordo_jsonw_obj_end(w);
+}
+
+static void coef_text(const ordo_risk_model_t *m, ordo_risk_target_t t)
+{
+    const ordo_risk_coef_t *c = t == ORDO_RISK_RETURN ? &m->ret : &m->cancel;
+    char name[64];
+    printf("  %s risk     %llu rows, rate %.4f, %s; intercept %.4f\n",
+           t ? "cancellation" : "return", (unsigned long long)c->n, c->rate,
+           c->converged ? "converged" : "NOT converged", c->intercept);
+    for (uint32_t j = 0; j < c->n_coef; j++) {
+        ordo_risk_feature_name(m, t, j, name, sizeof name);
+        printf("    %-28s %+.4f\n", name, c->coef[j]);
+    }
+}
+
+int ordo_cli_risk_show(const ordo_cli_args_t *a, const char *path)
+{
+    ordo_error_t err = {0};
+    ordo_risk_model_t *m = NULL;
+    int rc = ordo_risk_model_load(path, &m, &err);
+    if (rc)
+        return ordo_cli_fail(&err, rc, a->json);
+    if (!a->json) {
+        info_text(&m->info);
+        printf("  file          %s\n", path);
+        coef_text(m, ORDO_RISK_RETURN);
+        coef_text(m, ORDO_RISK_CANCEL);
+    } else {
+        ordo_buf_t b;
+        ordo_buf_init(&b, NULL);
+        ordo_jsonw_t w;
+        ordo_jsonw_init(&w, &b, 0);
+        ordo_jsonw_obj_begin(&w);
+        info_json(&w, &m->info);
+        ordo_jsonw_kstr(&w, "file", path);
+        coef_json(&w, m, ORDO_RISK_RETURN);
+        coef_json(&w, m, ORDO_RISK_CANCEL);
+        ordo_jsonw_obj_end(&w);
+        ordo_jsonw_finish(&w);
+        ordo_cli_print_buf(&b);
+        ordo_buf_free(&b);
+    }
+    ordo_risk_model_destroy(m);
+    return ORDO_EXIT_OK;
+}
+
+int ordo_cli_risk_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,
+                              ordo_error_t *err)
+{
+    ordo_risk_model_t *m;
+    ordo_risk_table_t *t = NULL;
+    int rc = ordo_risk_model_load(path, &m, err);
+    if (rc)
+        return rc;
+    rc = ordo_risk_model_table(m, net, &t, err);
+    ordo_risk_model_destroy(m);
+    if (!rc)
+        ordo_engine_set_risk(eng, t);
+    return rc;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo model train|eval|show: the risk models' output (cmd_model_risk.c). */
+#ifndef ORDO_CLI_MODEL_RISK_H
+#define ORDO_CLI_MODEL_RISK_H
+
+#include "cli.h"
+#include "ordo/model.h"
+
+void ordo_cli_risk_train_text(const ordo_model_train_result_t *r);
+/* "risk": {...} into an open object */
+void ordo_cli_risk_train_json(ordo_jsonw_t *w, const ordo_model_train_result_t *r);
+/* ordo model eval / show of the risk model file at path */
+int ordo_cli_risk_eval(const ordo_cli_args_t *a, const char *run, const char *path);
+int ordo_cli_risk_show(const ordo_cli_args_t *a, const char *path);
+/* Loads a risk model file into the engine's risk table (ordo source
+ * --risk-model). */
+int ordo_cli_risk_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,
+                              ordo_error_t *err);
+
+#endif

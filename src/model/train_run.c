@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo — training the learned models from a run: the one entry point of
+ * `ordo model train` and of the simulator's training steps
+ * (include/ordo/model.h "training from a run"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "ordo/calendar.h"
+#include "ordo/datadir.h"
+#include "ordo/model.h"
+#include "ordo/util.h"
+
+void ordo_model_train_opts_default(ordo_model_train_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->kinds = ORDO_MODEL_KIND_ALL;
+    o->holdout = 0.25;
+    ordo_eta_params_default(&o->eta);
+    o->risk_l2 = 1;
+}
+
+static double since(uint64_t t0)
+{
+    return (double)(ordo_now_ns() - t0) / 1e9;
+}
+
+static int train_eta(const char *dir, const ordo_network_t *net,
+                     const ordo_model_train_opts_t *o, const char *models, int64_t *until,
+                     ordo_model_train_result_t *res, ordo_error_t *err)
+{
+    ordo_eta_run_t d;
+    ordo_eta_model_t *m = NULL;
+    if (!net)
+        return ordo_error_set(err, ORDO_EINVAL, dir, 0, "network", "the ETA model needs a network");
+    int rc = ordo_eta_run_read(dir, net, &d, err);
+    if (rc)
+        return rc;
+    res->read_s = d.read_s;
+    res->join_s = d.join_s;
+    *until = ordo_eta_split_time(net, d.obs, d.n_obs, o->holdout);
+    uint64_t t0 = ordo_now_ns();
+    rc = ordo_eta_train(net, d.obs, d.n_obs, *until, &o->eta, &m, err);
+    res->eta_train_s = since(t0);
+    if (!rc) {
+        ordo_eta_model_set_run(m, dir, d.orders);
+        rc = ordo_eta_model_save(m, models, res->eta_path, sizeof res->eta_path, err);
+    }
+    if (!rc)
+        res->eta = *ordo_eta_model_info(m);
+    ordo_eta_model_destroy(m);
+    ordo_eta_run_free(&d);
+    return rc;
+}
+
+/* The start of the UTC day at (1 - holdout) of the decisions' span. */
+static int64_t risk_split(const ordo_risk_run_t *run, double holdout)
+{
+    if (!run->n || holdout <= 0)
+        return 0;
+    int64_t lo = run->o[0].time, hi = run->o[run->n - 1].time;
+    return ordo_cal_day_of(lo + (int64_t)((double)(hi - lo) * (1 - holdout))) * 86400;
+}
+
+static int train_risk(const char *dir, const ordo_model_train_opts_t *o, const char *models,
+                      int64_t until, ordo_model_train_result_t *res, ordo_error_t *err)
+{
+    ordo_risk_run_t run;
+    ordo_risk_model_t *m = NULL;
+    uint64_t t0 = ordo_now_ns();
+    int rc = ordo_risk_run_read(dir, &run, err);
+    res->risk_read_s = since(t0);
+    if (rc)
+        return rc;
+    if (!until)
+        until = risk_split(&run, o->holdout);
+    t0 = ordo_now_ns();
+    rc = ordo_risk_train(&run, until, o->risk_l2 > 0 ? o->risk_l2 : 1, &m, err);
+    res->risk_train_s = since(t0);
+    if (!rc) {
+        snprintf(m->info.run, sizeof m->info.run, "%s", dir);
+        rc = ordo_risk_model_save(m, models, res->risk_path, sizeof res->risk_path, err);
+    }
+    if (!rc) {
+        res->risk = m->info;
+        res->risk_rows[0] = m->ret.n;
+        res->risk_rows[1] = m->cancel.n;
+    }
+    ordo_risk_model_destroy(m);
+    ordo_risk_run_free(&run);
+    return rc;
+}
+
+int ordo_model_train_run(const char *dir, const ordo_network_t *net,
+                         const ordo_model_train_opts_t *opts, ordo_model_train_result_t *res,
+                         ordo_error_t *err)
+{
+    ordo_model_train_opts_t o;
+    if (opts)
+        o = *opts;
+    else
+        ordo_model_train_opts_default(&o);
+    unsigned kinds = o.kinds ? o.kinds : ORDO_MODEL_KIND_ALL;
+    memset(res, 0, sizeof *res);
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, dir, err);
+    if (rc)
+        return rc;
+    const char *models = o.models_dir ? o.models_dir : dd.models;
+    int64_t until = 0;
+    if (kinds & ORDO_MODEL_KIND_ETA)
+        rc = train_eta(dir, net, &o, models, &until, res, err);
+    if (!rc && (kinds & ORDO_MODEL_KIND_RISK))
+        rc = train_risk(dir, &o, models, o.holdout > 0 ? until : 0, res, err);
+    return rc;
+}
