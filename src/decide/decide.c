@@ -789,7 +789,7 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     if ((rc = log_shadows(&st, err)))
         return rc;
     /* without group commit each decision is its own group */
-    return d->has_stock && !d->group ? stock_commit(d, err) : ORDO_OK;
+    return d->has_stock && !d->group && !d->opt.store_batch ? stock_commit(d, err) : ORDO_OK;
 }
 
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)

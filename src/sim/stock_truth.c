@@ -94,7 +94,7 @@ int sim_settle_queue(sim_t *s, const char *order, bool shipped, ordo_error_t *er
 static int settle_flush(sim_t *s, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;
-    int rc = ordo_decider_idle(s->dec, err);
+    int rc = sim_decider_idle(s, err);
     if (rc || !w->n_settle)
         return rc;
     if ((rc = ordo_store_tx_begin(s->store, err)))
@@ -240,7 +240,7 @@ static int reroute(sim_t *s, size_t i, size_t j, int64_t at, ordo_error_t *err)
     for (size_t k = i; k < j; k++)
         ro.lines[k - i] = (ordo_order_line_t){w->shorts[k].sku, w->shorts[k].qty};
     ordo_decision_t dec;
-    int rc = ordo_decider_decide(s->dec, &ro, at, w->arena, &dec, err);
+    int rc = sim_decide(s, &ro, at, w->arena, &dec, err);
     if (rc)
         return rc;
     s->sum->reroutes++;
@@ -380,6 +380,6 @@ int sim_world_day_begin(sim_t *s, uint32_t day, ordo_error_t *err)
             types |= 1u << t;
     if (!types)
         return ORDO_OK;
-    int rc = ordo_decider_idle(s->dec, err);
+    int rc = sim_decider_idle(s, err);
     return rc ? rc : replenish(s, day, types, err);
 }
