@@ -262,6 +262,11 @@ int sim_decider_idle(sim_t *s, ordo_error_t *err)
     return rc;
 }
 
+void sim_store_timed(sim_t *s, uint64_t t0)
+{
+    s->sum->store_seconds += (double)(ordo_now_ns() - t0) / 1e9;
+}
+
 static int due_cmp(const void *a, const void *b)
 {
     const ordo_outcome_event_t *x = *(const ordo_outcome_event_t *const *)a;
@@ -317,7 +322,7 @@ static int flush_events(sim_t *s, int64_t until, ordo_error_t *err)
         return rc;
     uint64_t t = ordo_now_ns();
     rc = store_due_events(s, until, err);
-    s->sum->store_seconds += (double)(ordo_now_ns() - t) / 1e9;
+    sim_store_timed(s, t);
     return rc;
 }
 

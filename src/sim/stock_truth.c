@@ -97,6 +97,7 @@ static int settle_flush(sim_t *s, ordo_error_t *err)
     int rc = sim_decider_idle(s, err);
     if (rc || !w->n_settle)
         return rc;
+    uint64_t t = ordo_now_ns();
     if ((rc = ordo_store_tx_begin(s->store, err)))
         return rc;
     for (size_t i = 0; !rc && i < w->n_settle; i++) {
@@ -106,11 +107,12 @@ static int settle_flush(sim_t *s, ordo_error_t *err)
                                            &units, err);
     }
     w->n_settle = 0;
-    if (rc) {
+    if (rc)
         ordo_store_tx_rollback(s->store, NULL);
-        return rc;
-    }
-    return ordo_store_tx_commit(s->store, err);
+    else
+        rc = ordo_store_tx_commit(s->store, err);
+    sim_store_timed(s, t);
+    return rc;
 }
 
 void sim_iso_time(int64_t t, char out[32])
@@ -131,8 +133,10 @@ static int doc_apply(sim_t *s, const char *name, ordo_error_t *err)
     if (!w->doc.len)
         return ORDO_OK;
     ordo_stock_apply_stats_t st;
+    uint64_t t = ordo_now_ns();
     int rc = ordo_store_stock_apply(s->store, (const char *)w->doc.data, w->doc.len, name,
                                     ORDO_STOCK_FMT_NDJSON, "ordo-sim", false, &st, err);
+    sim_store_timed(s, t);
     ordo_buf_reset(&w->doc);
     return rc;
 }
@@ -348,7 +352,9 @@ static int replenish(sim_t *s, uint32_t day, unsigned types, ordo_error_t *err)
     for (uint32_t c = 0; c < s->n_cells; c++)
         rec[c] = -1;
     recorded_ctx_t ctx = {s->net, rec};
+    uint64_t t = ordo_now_ns();
     int rc = ordo_store_stock_list(s->store, recorded_row, &ctx, err);
+    sim_store_timed(s, t);
     char ts[32];
     sim_iso_time((s->day0 + day) * 86400, ts);
     for (uint32_t c = 0; !rc && c < s->n_cells; c++) {

@@ -203,6 +203,10 @@ double sim_truth_season_p(int64_t ship_day, bool fast, int extra);
 int sim_decide(sim_t *s, const ordo_order_t *o, int64_t at, ordo_arena_t *a, ordo_decision_t *dec,
                ordo_error_t *err);
 int sim_decider_idle(sim_t *s, ordo_error_t *err);
+/* The time since t0 (ordo_now_ns) into the run's store share: the
+ * world's writes through the store's interfaces (settlements, inventory
+ * and signals documents) are the store's work, as outcome events are. */
+void sim_store_timed(sim_t *s, uint64_t t0);
 
 /* Before each order is decided (sim.c): the pick wave and the timeline. */
 int sim_world_before(sim_t *s, int64_t t, ordo_error_t *err);
