@@ -4,7 +4,8 @@
 # (proximity-vs-cost; `make demo`'s world): simulated orders per second on
 # one process, and where the wall time goes, from summary.json's
 # "measured" object: deciding (assignment, the engine, reservation, the
-# log append in asynchronous mode), storing outcome events, the guardrail
+# log append in asynchronous mode), the store's writes (outcome events,
+# settlements, inventory and signals documents), the guardrail
 # monitor, and the world's own work (demand, picking, labour, transit,
 # returns, stock truth, replenishment). Medians of --repeats runs.
 # Goals (docs/internals/SIM.md "Speed"): >= 50,000 orders/s end to end;
@@ -43,7 +44,7 @@ med = lambda k: statistics.median(x[k] for x in m)
 sec = med("seconds")
 print("bench_sim: proximity-vs-cost, %d orders, median of %d runs" % (runs[0]["orders"], n))
 print("  orders/s            %8.0f   (goal >= 50000)" % med("orders_per_second"))
-for k, label in (("decide_seconds", "deciding"), ("store_seconds", "outcome events"),
+for k, label in (("decide_seconds", "deciding"), ("store_seconds", "store writes"),
                  ("monitor_seconds", "monitor"), ("world_seconds", "world's own work")):
     print("  %-19s %8.2f s  %5.1f%%" % (label, med(k), 100 * med(k) / sec))
 share = med("world_seconds") / sec

@@ -56,6 +56,13 @@ typedef struct ordo_decider_options {
     /* How long open waits while another process writes the log (its
      * writer lock), in ms; then it fails with ORDO_ESTATE. Default 60000. */
     uint32_t log_wait_ms;
+    /* Without group commit (a log in ASYNC or NONE mode): keep the store's
+     * transaction open across orders, as group commit does, instead of
+     * committing each decision's reservations by itself; it is committed
+     * at 8192 decisions, by ordo_decider_idle, flush and close. For a
+     * single-process driver that calls ordo_decider_idle before its own
+     * store writes (ordo sim). Default false. */
+    bool store_batch;
 } ordo_decider_options_t;
 
 void ordo_decider_options_init(ordo_decider_options_t *opt);

@@ -32,7 +32,7 @@ extern "C" {
 typedef struct ordo_store ordo_store_t;
 
 /* Schema version this build writes (see the schema_version table). */
-#define ORDO_STORE_SCHEMA_VERSION 7
+#define ORDO_STORE_SCHEMA_VERSION 8
 
 /* ---- open / close ---- */
 

@@ -89,7 +89,7 @@ static void print_text(const ordo_sim_summary_t *s, const char *dir)
                ordo_time_format(s->stopped_at, (char[40]){0}, 40), s->stop_metric);
     printf("  orders per second  %.0f\n", s->orders_per_second);
     double world = s->seconds - s->decide_seconds - s->store_seconds - s->monitor_seconds;
-    printf("  wall time          %.2f s: deciding %.2f, outcome events %.2f, monitor %.2f, "
+    printf("  wall time          %.2f s: deciding %.2f, store %.2f, monitor %.2f, "
            "world %.2f\n",
            s->seconds, s->decide_seconds, s->store_seconds, s->monitor_seconds,
            world > 0 ? world : 0);

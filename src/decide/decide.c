@@ -886,7 +886,7 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
     /* without group commit each decision is its own group */
     if (d->has_stock && !d->group && (rc = rows_sync(d, err)))
         return rc;
-    return d->has_stock && !d->group ? stock_commit(d, err) : ORDO_OK;
+    return d->has_stock && !d->group && !d->opt.store_batch ? stock_commit(d, err) : ORDO_OK;
 }
 
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)

@@ -94,9 +94,10 @@ int sim_settle_queue(sim_t *s, const char *order, bool shipped, ordo_error_t *er
 static int settle_flush(sim_t *s, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;
-    int rc = ordo_decider_idle(s->dec, err);
+    int rc = sim_decider_idle(s, err);
     if (rc || !w->n_settle)
         return rc;
+    uint64_t t = ordo_now_ns();
     if ((rc = ordo_store_tx_begin(s->store, err)))
         return rc;
     for (size_t i = 0; !rc && i < w->n_settle; i++) {
@@ -106,11 +107,12 @@ static int settle_flush(sim_t *s, ordo_error_t *err)
                                            &units, err);
     }
     w->n_settle = 0;
-    if (rc) {
+    if (rc)
         ordo_store_tx_rollback(s->store, NULL);
-        return rc;
-    }
-    return ordo_store_tx_commit(s->store, err);
+    else
+        rc = ordo_store_tx_commit(s->store, err);
+    sim_store_timed(s, t);
+    return rc;
 }
 
 void sim_iso_time(int64_t t, char out[32])
@@ -131,8 +133,10 @@ static int doc_apply(sim_t *s, const char *name, ordo_error_t *err)
     if (!w->doc.len)
         return ORDO_OK;
     ordo_stock_apply_stats_t st;
+    uint64_t t = ordo_now_ns();
     int rc = ordo_store_stock_apply(s->store, (const char *)w->doc.data, w->doc.len, name,
                                     ORDO_STOCK_FMT_NDJSON, "ordo-sim", false, &st, err);
+    sim_store_timed(s, t);
     ordo_buf_reset(&w->doc);
     return rc;
 }
@@ -240,7 +244,7 @@ static int reroute(sim_t *s, size_t i, size_t j, int64_t at, ordo_error_t *err)
     for (size_t k = i; k < j; k++)
         ro.lines[k - i] = (ordo_order_line_t){w->shorts[k].sku, w->shorts[k].qty};
     ordo_decision_t dec;
-    int rc = ordo_decider_decide(s->dec, &ro, at, w->arena, &dec, err);
+    int rc = sim_decide(s, &ro, at, w->arena, &dec, err);
     if (rc)
         return rc;
     s->sum->reroutes++;
@@ -348,7 +352,9 @@ static int replenish(sim_t *s, uint32_t day, unsigned types, ordo_error_t *err)
     for (uint32_t c = 0; c < s->n_cells; c++)
         rec[c] = -1;
     recorded_ctx_t ctx = {s->net, rec};
+    uint64_t t = ordo_now_ns();
     int rc = ordo_store_stock_list(s->store, recorded_row, &ctx, err);
+    sim_store_timed(s, t);
     char ts[32];
     sim_iso_time((s->day0 + day) * 86400, ts);
     for (uint32_t c = 0; !rc && c < s->n_cells; c++) {
@@ -380,6 +386,6 @@ int sim_world_day_begin(sim_t *s, uint32_t day, ordo_error_t *err)
             types |= 1u << t;
     if (!types)
         return ORDO_OK;
-    int rc = ordo_decider_idle(s->dec, err);
+    int rc = sim_decider_idle(s, err);
     return rc ? rc : replenish(s, day, types, err);
 }

@@ -155,9 +155,11 @@ int sim_timeline_due(sim_t *s, int64_t t, ordo_error_t *err)
         char name[48];
         snprintf(name, sizeof name, "sim-timeline-%zu.ndjson", w->next_doc);
         ordo_signals_apply_result_t res;
-        rc = ordo_decider_idle(s->dec, err);
+        rc = sim_decider_idle(s, err);
+        uint64_t t0 = ordo_now_ns();
         if (!rc)
             rc = ordo_signals_apply_text(s->store, s->net, d->text, d->len, name, &res, err);
+        sim_store_timed(s, t0);
         s->sum->signals_applied += !rc;
     }
     return rc;

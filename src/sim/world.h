@@ -122,6 +122,9 @@ typedef struct sim {
     int64_t day0;        /* the Unix day the run starts */
     ordo_outcome_event_t *ev;
     size_t n_ev, cap_ev;
+    const ordo_outcome_event_t **due; /* the events being stored, by id */
+    ordo_outcome_event_t *due_ev;     /* ... and their copies, in that order */
+    size_t cap_due;
     ordo_sim_summary_t *sum;
     sim_world_t w;
     ordo_policy_t *default_policy; /* the scenario's default_policy, NULL: none */
@@ -193,6 +196,17 @@ int64_t sim_thanksgiving(int year);
  * days before Christmas, 2: around a holiday) for a parcel shipped on
  * ship_day (fast: two-day or overnight). */
 double sim_truth_season_p(int64_t ship_day, bool fast, int extra);
+
+/* The decider's calls, timed as the run's deciding (sim.c): a decision
+ * (an order or a wave's reroute), and ordo_decider_idle, whose commit
+ * applies the reservations of the orders decided since the last one. */
+int sim_decide(sim_t *s, const ordo_order_t *o, int64_t at, ordo_arena_t *a, ordo_decision_t *dec,
+               ordo_error_t *err);
+int sim_decider_idle(sim_t *s, ordo_error_t *err);
+/* The time since t0 (ordo_now_ns) into the run's store share: the
+ * world's writes through the store's interfaces (settlements, inventory
+ * and signals documents) are the store's work, as outcome events are. */
+void sim_store_timed(sim_t *s, uint64_t t0);
 
 /* Before each order is decided (sim.c): the pick wave and the timeline. */
 int sim_world_before(sim_t *s, int64_t t, ordo_error_t *err);

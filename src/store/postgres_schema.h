@@ -99,6 +99,8 @@ static const char *const pg_migrations[] = {
     /* 7: nothing (SQLite's step 7 rewrote its reservation CHECK for speed;
      * PostgreSQL's needs no change), so both backends number alike */
     "SELECT 1;",
+    /* 8: nothing (SQLite's step 8 did the same for outcome_event's) */
+    "SELECT 1;",
 };
 #define PG_N_MIGRATIONS ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 

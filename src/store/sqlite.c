@@ -206,6 +206,39 @@ static const char *const migrations[] = {
     "DROP TABLE reservation;"
     "ALTER TABLE reservation_v7 RENAME TO reservation;"
     "CREATE INDEX reservation_order ON reservation (order_id);",
+    /* 8: outcome_event, the same table with its type CHECK written as
+     * comparisons, as step 7 did for reservation: `type IN (...)` built an
+     * ephemeral index on every insert, a quarter of an event's insert
+     * (docs/internals/STORE.md "Cost"); index and trigger made again */
+    "CREATE TABLE outcome_event_v8 ("
+    "  event_id    TEXT PRIMARY KEY,"
+    "  order_id    TEXT NOT NULL,"
+    "  shipment    INTEGER NOT NULL CHECK (shipment >= 0),"
+    "  type        TEXT NOT NULL CHECK (type = 'shipped' OR type = 'delivered' OR"
+    "                type = 'returned' OR type = 'cancelled' OR type = 'cost' OR"
+    "                type = 'measure'),"
+    "  at          INTEGER NOT NULL,"
+    "  promised_by INTEGER,"
+    "  pick        REAL CHECK (pick >= 0),"
+    "  pack        REAL CHECK (pack >= 0),"
+    "  ship        REAL CHECK (ship >= 0),"
+    "  ret         REAL CHECK (ret >= 0),"
+    "  carrying    REAL CHECK (carrying >= 0),"
+    "  refund      REAL CHECK (refund >= 0),"
+    "  ingested_at INTEGER NOT NULL,"
+    "  measure     TEXT CHECK ((type = 'measure') = (measure IS NOT NULL)),"
+    "  value       REAL CHECK ((type = 'measure') = (value IS NOT NULL)),"
+    "  node        TEXT"
+    ") WITHOUT ROWID;"
+    "INSERT INTO outcome_event_v8 SELECT event_id, order_id, shipment, type, at, promised_by,"
+    "  pick, pack, ship, ret, carrying, refund, ingested_at, measure, value, node"
+    "  FROM outcome_event;"
+    "DROP TABLE outcome_event;"
+    "ALTER TABLE outcome_event_v8 RENAME TO outcome_event;"
+    "CREATE INDEX outcome_event_order ON outcome_event (order_id, at);"
+    "CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN"
+    "  INSERT INTO outcome_change (order_id) VALUES (NEW.order_id);"
+    "END;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == ORDO_STORE_SCHEMA_VERSION, "one migration per schema version");

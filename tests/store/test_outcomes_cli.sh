@@ -134,8 +134,19 @@ check "schema 5 store made" $?
 j=$("$ORDO" outcomes ingest --data "$T/m" --json "$EX")
 echo "$j" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert (d["inserted"],d["duplicates"],d["events_stored"])==(4,13,17), d'
 check "migrated store keeps its 13 events and takes 4 measures: $j" $?
-$PY -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); assert db.execute("select max(version) from schema_version").fetchone()[0]==7; assert db.execute("select max(seq) from outcome_change").fetchone()[0]==17' "$T/m/ordo.db"
-check "schema 7, change sequence continues" $?
+$PY -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); assert db.execute("select max(version) from schema_version").fetchone()[0]==8; assert db.execute("select max(seq) from outcome_change").fetchone()[0]==17' "$T/m/ordo.db"
+check "schema 8, change sequence continues" $?
+$PY -c '
+import re,sqlite3,sys
+db=sqlite3.connect(sys.argv[1])
+sql=db.execute("select sql from sqlite_master where name=\"outcome_event\"").fetchone()[0]
+assert not re.search(r"\bIN\s*\(", sql, re.I), sql
+try:
+    db.execute("insert into outcome_event (event_id,order_id,shipment,type,at,ingested_at) values (\"x\",\"o\",0,\"bogus\",1,1)")
+    sys.exit("a bogus type was stored")
+except sqlite3.IntegrityError:
+    pass' "$T/m/ordo.db"
+check "schema 8: the type CHECK is comparisons and still refuses an unknown type" $?
 
 # usage errors
 "$ORDO" outcomes ingest --data "$T/u" 2>/dev/null; [ $? -eq 2 ]; check "no FILE: usage" $?
