@@ -92,16 +92,12 @@ run() {
         wrks+=($!)
     done
     wait "${wrks[@]}"
-    local pg1 ordo1 refused=0 r
+    local pg1 ordo1 refused plist
     pg1=$(cpu_of $(pg_pids))
     ordo1=$(cpu_of "${srv[@]}")
-    for p in "${ports[@]}"; do # plans refused by a cell another instance emptied
-        r=$(python3 -c 'import sys, urllib.request as u
-q = u.Request(sys.argv[1], headers={"Authorization": "Bearer bench-token-0123456789abcdef"})
-print(u.urlopen(q, timeout=10).read().decode())' "http://127.0.0.1:$p/metrics" 2>/dev/null |
-            sed -n 's/^ordo_stock_refused_total //p')
-        refused=$((refused + ${r:-0}))
-    done
+    plist=$(IFS=,; echo "${ports[*]}") # plans refused by a cell another instance emptied
+    refused=$(python3 "$src/tests/store/pg_load.py" --ports "$plist" \
+        --token bench-token-0123456789abcdef --metric ordo_stock_refused_total 2>/dev/null)
     REFUSED=$refused python3 - "$name" "$n" "$pg0" "$pg1" "$ordo0" "$ordo1" "$work/$name-"*.wrk <<'EOF'
 import os, re, sys
 name, n = sys.argv[1], int(sys.argv[2])

@@ -3,7 +3,8 @@
 """Drives `ordo serve` instances concurrently through HTTP (tests/store/test_pg.sh,
 bench/bench_pg.sh): ATTEMPTS orders of 1 or 2 units of SKUS, spread round-robin
 over PORTS by THREADS keep-alive clients. Writes a summary (JSON) and, one line
-per acknowledged plan that reserved, "order_id units" to ACKS.
+per acknowledged plan that reserved, "order_id units" to ACKS. With --metric
+NAME it only prints the sum of that /metrics counter over PORTS.
 
 pg_load.py --ports 4001,4002 --attempts 3000 --threads 8 --token T \
            --skus SKU-CHAIR,SKU-LAMP --prefix run1 --acks acks.txt --out summary.json
@@ -72,6 +73,18 @@ def worker(args, ports, idx, n_threads, res, lock):
         res["acks"].extend(local["acks"])
 
 
+def metric_sum(args):
+    total = 0
+    for p in args.ports.split(","):
+        c = http.client.HTTPConnection("127.0.0.1", int(p), timeout=10)
+        c.request("GET", "/metrics", headers={"Authorization": "Bearer " + args.token})
+        for line in c.getresponse().read().decode().splitlines():
+            if line.startswith(args.metric + " "):
+                total += int(float(line.split()[1]))
+        c.close()
+    return total
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ports", required=True)
@@ -80,11 +93,18 @@ def main():
     ap.add_argument("--token", required=True)
     ap.add_argument("--skus", default="SKU-CHAIR,SKU-LAMP,SKU-MUG")
     ap.add_argument("--prefix", default="L")
-    ap.add_argument("--acks", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--acks")
+    ap.add_argument("--out")
+    ap.add_argument("--metric", help="print the sum of this /metrics counter over PORTS, "
+                                     "send no orders")
     ap.add_argument("--pause-on-error", type=float, default=0.0)
     ap.add_argument("--retries", type=int, default=0, help="retries of a 503 (same order id)")
     args = ap.parse_args()
+    if args.metric:
+        print(metric_sum(args))
+        return
+    if not args.acks or not args.out:
+        ap.error("--acks and --out are required")
     ports = [int(p) for p in args.ports.split(",")]
     res = {"attempts": 0, "ok_units": 0, "codes": {}, "status": {}, "conn_errors": 0,
            "retry_after": 0, "acks": []}

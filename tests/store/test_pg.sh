@@ -215,16 +215,10 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["ok
 invariants serve "$tmp/acks1"
 # the instances decided on their own copies of the stock: some plans were
 # refused by PostgreSQL (another instance had taken the units) and decided again
-refused=0
-for n in "${names[@]}"; do
-    r=$(python3 -c 'import sys, urllib.request as u
-q = u.Request(sys.argv[1], headers={"Authorization": "Bearer tok-0123456789abcdef"})
-print(u.urlopen(q, timeout=10).read().decode())' "http://127.0.0.1:${port[$n]}/metrics" 2>/dev/null |
-        sed -n 's/^ordo_stock_refused_total //p')
-    refused=$((refused + ${r:-0}))
-done
+refused=$(python3 "$src/tests/store/pg_load.py" --ports "$(ports "${names[@]}")" \
+    --token tok-0123456789abcdef --metric ordo_stock_refused_total 2>/dev/null)
 echo "pg: plans refused by a cell and decided again: $refused"
-[ "$refused" -gt 0 ] || bad "no plan was ever refused: the instances did not contend"
+[ "${refused:-0}" -gt 0 ] || bad "no plan was ever refused: the instances did not contend"
 [ $fail -eq 0 ] && echo "pg: $instances instances, $attempts attempts: 0 oversold"
 
 # ---- 5. kill -9 one instance in the middle of the load ----
