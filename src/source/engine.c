@@ -485,6 +485,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     src_risk_engine_free(e);
     src_signals_free(e);
     src_lanes_free(e);
+    src_netval_free(e);
     free(e);
 }
 

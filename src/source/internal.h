@@ -9,6 +9,7 @@
 
 #include "ordo/calendar.h"
 #include "ordo/lanes.h"
+#include "ordo/netval.h"
 #include "ordo/signals.h"
 #include "ordo/source.h"
 
@@ -95,6 +96,9 @@ struct ordo_engine {
     /* learned lanes (ordo_engine_set_lanes, lanes.c): as signals */
     _Atomic(ordo_lanes_t *) lanes;
     _Atomic(ordo_lanes_t *) lanes_retired;
+    /* network value of stock (ordo_engine_set_netval, netval.c): as lanes */
+    _Atomic(ordo_netval_t *) netval;
+    _Atomic(ordo_netval_t *) netval_retired;
 };
 
 typedef struct src_line {
@@ -304,6 +308,7 @@ typedef struct src_ctx {
     const ordo_lanes_t *lanes;
     const uint32_t *lane_row; /* the order's ZIP3 block of lanes->lane */
     uint64_t lane_cls[SRC_LANE_SHIP_DAYS]; /* bit service: its class shipping on day s */
+    const ordo_netval_t *netval; /* the network-value table, when the policy prices it */
     double rate_floor;
     bool svc_signals; /* a rate or outage signal is in force for a service */
     uint32_t n_sig_used;
@@ -454,6 +459,11 @@ static inline double src_late(const ordo_engine_t *eng, uint32_t si, int zone, i
 void src_lanes_free(ordo_engine_t *e);
 void src_lanes_begin(src_ctx_t *x);
 void src_lanes_plan(const src_ctx_t *x, ordo_plan_t *plan);
+/* ---- network value of stock (netval.c) ---- */
+void src_netval_free(ordo_engine_t *e);
+void src_netval_begin(src_ctx_t *x);
+/* qty x the value of a unit of line i's cell at candidate c (x->netval set) */
+double src_netval_line(const src_ctx_t *x, const src_cand_t *c, uint32_t i, double qty);
 /* The learned lane of a shipment from node by service shipped on day s0
  * (its class from lane_cls), NULL when the table has none for it. */
 static inline const ordo_lane_dist_t *src_lane_learned(const src_ctx_t *x, uint32_t node,
