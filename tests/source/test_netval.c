@@ -7,9 +7,8 @@
 #include "testutil.h"
 #include "ordo/netval.h"
 
-#define EXNET ORDO_SOURCE_DIR "/docs/examples/network"
-#define EXORDER ORDO_SOURCE_DIR "/docs/examples/order.json"
-
+/* The fixture network (tests/fixtures/source/net), an engine on it and an
+ * order of two tees to New York that three DCs and a store can ship. */
 typedef struct fx {
     ordo_network_t *net;
     ordo_engine_t *eng;
@@ -20,17 +19,17 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof *f);
-    char *text;
-    size_t len;
-    if (ordo_network_load(EXNET, NULL, &f->net, NULL) ||
-        ordo_engine_create(f->net, NULL, &f->eng, NULL) || ordo_read_file(EXORDER, &text, &len, NULL))
-        return -1;
+    f->net = load_fixture_net();
+    assert_int_equal(ordo_engine_create(f->net, NULL, &f->eng, NULL), ORDO_OK);
     f->oa = ordo_arena_create(0);
     f->a = ordo_arena_create(0);
-    int rc = ordo_order_parse(text, len, f->net, f->oa, &f->order, NULL);
-    free(text);
+    parse_order(f->net, f->oa,
+                "{\"id\":\"NV-1\",\"created\":\"2026-11-24T15:04:05Z\",\"ship_to\":{\"zip\":"
+                "\"10027\"},\"service_level\":\"standard\",\"lines\":[{\"sku\":\"TEE-1\","
+                "\"quantity\":2}]}",
+                &f->order);
     *state = f;
-    return rc;
+    return 0;
 }
 
 static int teardown(void **state)
@@ -51,13 +50,7 @@ static ordo_policy_t *least_cost(bool network_value)
              "{\"name\":\"lc\",\"constraints\":{\"max_shipments\":1},\"strategies\":[{\"name\":\"s\","
              "\"type\":\"weighted\",\"weights\":{\"cost\":1,\"economic\":1,\"on_time\":0}}]%s}",
              network_value ? ",\"network_value\":true" : "");
-    ordo_policy_t *p;
-    ordo_error_t err = {0};
-    int rc = ordo_policy_parse(doc, strlen(doc), "t", &p, &err);
-    if (rc)
-        fprintf(stderr, "%s: %s\n", err.field, err.msg);
-    assert_int_equal(rc, ORDO_OK);
-    return p;
+    return policy_from(doc);
 }
 
 /* A table valuing every cell of node at v a unit. */
