@@ -7,7 +7,9 @@
 # three times with the same orders: the whole world under the myopic
 # policy, under the dual-priced one, and under the dual-priced one whose
 # LPs read the demand the first run really had (--demand-truth: the
-# clairvoyant policy). tools/bench/netval_summary.py prints total
+# clairvoyant policy); a fourth run prices units by the node-local stock-out
+# price instead of the LP (network_value.method "stockout", a copy of the
+# scenario). tools/bench/netval_summary.py prints total
 # fulfillment cost per order, the 95% interval of the difference and the
 # share of the myopic -> clairvoyant gap closed.
 # Defaults: build, /tmp/ordo-netval, seeds 1 2 3, 91 days, 300 orders a day.
@@ -22,19 +24,27 @@ export ORDO_SCENARIOS="$src/data/scenarios"
 ordo="$build/ordo"
 rm -rf "$out"
 mkdir -p "$out"
-run() { # SEED ARM DIR [flags]
-  local seed=$1 arm=$2 dir=$3
-  shift 3
-  "$ordo" sim --scenario network-value --seed "$seed" --days "$days" --orders-per-day "$n" \
+python3 - "$src/data/scenarios/network-value.json" "$out/stockout.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["network_value"]["method"] = "stockout"
+json.dump(s, open(sys.argv[2], "w"), indent=2)
+PY
+run() { # SCENARIO SEED ARM DIR [flags]
+  local sc=$1 seed=$2 arm=$3 dir=$4
+  shift 4
+  "$ordo" sim --scenario "$sc" --seed "$seed" --days "$days" --orders-per-day "$n" \
     --all-arm "$arm" --out "$dir" "$@" > "$dir.log" 2>&1
 }
 specs=()
 for s in $seeds; do
-  run "$s" myopic "$out/m$s" &
-  run "$s" dual "$out/d$s"
+  run network-value "$s" myopic "$out/m$s" &
+  run network-value "$s" dual "$out/d$s"
   wait
-  run "$s" dual "$out/c$s" --demand-truth "$out/m$s"
-  specs+=("$s:$out/m$s:$out/d$s:$out/c$s")
+  run network-value "$s" dual "$out/c$s" --demand-truth "$out/m$s" &
+  run "$out/stockout.json" "$s" dual "$out/s$s"
+  wait
+  specs+=("$s:$out/m$s:$out/d$s:$out/c$s:$out/s$s")
   echo "seed $s: $(sed -n 2,3p "$out/m$s/netval_forecast.txt" | tr '\n' ' ')"
 done
 unmet=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["network_value"]["unmet_cost"])' \

@@ -22,13 +22,14 @@
 
 struct sim_netval {
     double unmet_cost;
+    bool stockout;         /* method "stockout": the node-local price, not the LP */
     uint32_t digits;       /* ZIP digits of a cluster: 1 (10 clusters) or 2 (100) */
     uint32_t n_regions, n_fam, n_skus, days;
     double *hist;          /* family x region x day: units ordered */
     double *sku_units;     /* per SKU, units ordered so far */
     double *zip3_orders;   /* per ZIP3: orders so far (weights of a cluster's cost) */
     double *truth;         /* day x SKU x region, from --demand-truth (NULL: forecast) */
-    double *demand, *supply, *cost, *fc;
+    double *demand, *supply, *cost, *fc, *mean;
     FILE *days_csv, *demand_csv;
     uint32_t day;          /* under way */
     double d_orders, d_cost, d_unfilled, d_value; /* the day's totals */
@@ -52,15 +53,20 @@ static int read_cfg(sim_t *s, sim_netval_t **out, ordo_error_t *err)
     if (sec) {
         const cJSON *u = cJSON_GetObjectItemCaseSensitive(sec, "unmet_cost");
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(sec, "cluster_digits");
+        const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sec, "method"));
         sim_netval_t *v = calloc(1, sizeof *v);
         if (!v)
             rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
         else {
             v->unmet_cost = cJSON_IsNumber(u) ? u->valuedouble : 30;
             v->digits = cJSON_IsNumber(d) ? (uint32_t)d->valuedouble : 1;
+            v->stockout = m && !strcmp(m, "stockout");
             *out = v;
+            if (m && !v->stockout && strcmp(m, "lp"))
+                rc = ordo_error_set(err, ORDO_EINVAL, path, 0, "network_value.method",
+                                    "wants \"lp\" or \"stockout\"");
         }
-        if (v && (!(v->unmet_cost > 0) || (v->digits != 1 && v->digits != 2)))
+        if (!rc && v && (!(v->unmet_cost > 0) || (v->digits != 1 && v->digits != 2)))
             rc = ordo_error_set(err, ORDO_EINVAL, path, 0, "network_value",
                                 "unmet_cost wants a number > 0, cluster_digits 1 or 2");
     }
@@ -122,10 +128,11 @@ int sim_netval_open(sim_t *s, ordo_error_t *err)
     v->zip3_orders = calloc(ORDO_ZIP3_COUNT, sizeof *v->zip3_orders);
     v->demand = calloc((size_t)v->n_skus * v->n_regions + 1, sizeof *v->demand);
     v->supply = calloc(s->n_cells + 1, sizeof *v->supply);
+    v->mean = calloc(s->n_cells + 1, sizeof *v->mean);
     v->cost = calloc((size_t)net->n_nodes * v->n_regions, sizeof *v->cost);
     v->fc = calloc((size_t)v->n_fam * v->n_regions + 64, sizeof *v->fc);
     if (!v->hist || !v->sku_units || !v->zip3_orders || !v->demand || !v->supply || !v->cost ||
-        !v->fc)
+        !v->fc || !v->mean)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (s->opt->demand_truth && (rc = read_truth(s, v, err)))
         return rc;
@@ -187,6 +194,7 @@ void sim_netval_close(sim_t *s)
     free(v->truth);
     free(v->demand);
     free(v->supply);
+    free(v->mean);
     free(v->cost);
     free(v->fc);
     free(v);
@@ -261,6 +269,39 @@ static int expected_demand(sim_t *s, sim_netval_t *v, uint32_t day, uint32_t h, 
     return ORDO_OK;
 }
 
+/* Method "stockout": each cluster's expected units of a SKU go to its
+ * cheapest node with the SKU in stock; a unit at a cell is priced at the
+ * SKU's margin x P(Poisson(the cell's units) >= its ATP), the margin lost
+ * to a stock-out before replenishment (ordo_netval_stockout). */
+static void stockout_table(sim_t *s, sim_netval_t *v, ordo_netval_t *t)
+{
+    const ordo_network_t *net = s->net;
+    memset(v->mean, 0, s->n_cells * sizeof *v->mean);
+    for (uint32_t k = 0; k < v->n_skus; k++) {
+        ordo_stock_range_t cr = ordo_inventory_sku_cells(net->inventory, k);
+        for (uint32_t r = 0; r < v->n_regions; r++) {
+            double d = v->demand[(size_t)k * v->n_regions + r], best = INFINITY;
+            uint32_t at = UINT32_MAX;
+            for (uint32_t c = cr.begin; d > 0 && c < cr.end; c++) {
+                uint32_t node = ordo_inventory_cell_node(net->inventory, c);
+                double cost = v->cost[(size_t)node * v->n_regions + r];
+                if (v->supply[c] > 0 && cost < best && net->nodes[node].type != ORDO_NODE_DROPSHIP) {
+                    best = cost;
+                    at = c;
+                }
+            }
+            if (at != UINT32_MAX)
+                v->mean[at] += d;
+        }
+        double margin = net->skus[k].price - net->skus[k].unit_cost;
+        for (uint32_t c = cr.begin; c < cr.end; c++) {
+            t->value[c] = (float)ordo_netval_stockout(margin, v->mean[c], v->supply[c]);
+            v->rep.priced_cells += t->value[c] > 0;
+            v->rep.max_value = fmax(v->rep.max_value, t->value[c]);
+        }
+    }
+}
+
 int sim_netval_day(sim_t *s, uint32_t day, ordo_error_t *err)
 {
     sim_netval_t *v = s->nv;
@@ -279,10 +320,16 @@ int sim_netval_day(sim_t *s, uint32_t day, ordo_error_t *err)
     for (uint32_t c = 0; c < s->n_cells; c++)
         v->supply[c] = ordo_inventory_atp(s->net->inventory, c);
     char version[64];
-    snprintf(version, sizeof version, "%s/day%u", v->truth ? "truth" : "forecast", day + 1);
+    snprintf(version, sizeof version, "%s/%s/day%u", v->stockout ? "stockout" : "lp",
+             v->truth ? "truth" : "forecast", day + 1);
     ordo_netval_t *t = ordo_netval_new(s->n_cells, version);
     if (!t)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (v->stockout) {
+        stockout_table(s, v, t);
+        ordo_engine_set_netval(s->eng, t);
+        return ORDO_OK;
+    }
     ordo_netval_lp_t in = {.net = s->net, .n_regions = v->n_regions, .demand = v->demand,
                            .supply = v->supply, .cost = v->cost, .unmet_cost = v->unmet_cost,
                            .node_mask_skip_types = 1u << ORDO_NODE_DROPSHIP};

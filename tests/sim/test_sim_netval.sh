@@ -5,7 +5,8 @@
 # day (netval_days.csv), the dual-priced policy's total fulfillment cost per
 # order below the myopic one's (tools/bench/netval_summary.py --check); a
 # clairvoyant run reads the first run's demand; the forecast report is
-# written. The full figures: bench/bench_netval.sh.
+# written; the stock-out method prices cells without LPs. The full
+# figures: bench/bench_netval.sh.
 # Env: ORDO_BIN (the ordo binary), ORDO_SOURCE_DIR (the repository).
 set -u
 ordo=${ORDO_BIN:?ORDO_BIN not set}
@@ -27,12 +28,30 @@ assert all(int(r["lps"]) > 0 and int(r["priced_cells"]) > 0 for r in rows[1:]), 
 PY
 python3 "$src/tools/bench/netval_summary.py" --check 40 "1:$tmp/m:$tmp/d" && ok ||
   bad "the dual-priced policy does not cost less than the myopic one"
-sim_run network-value "$tmp/c" 1 3 60 --all-arm dual --demand-truth "$tmp/m"
+sim_run network-value "$tmp/c" 1 2 40 --all-arm dual --demand-truth "$tmp/m"
 grep -q "^0,\|^1," "$tmp/c/netval_days.csv" && ok || bad "clairvoyant run wrote no days"
 "$ordo" sim --scenario network-value --days 2 --orders-per-day 10 --out "$tmp/x" \
   --demand-truth "$tmp/none" > /dev/null 2> "$tmp/x.err" && bad "a missing truth is accepted" || ok
 grep -q "netval_demand.csv" "$tmp/x.err" && ok || bad "missing truth not named: $(cat "$tmp/x.err")"
 grep -q "held out" "$tmp/m/netval_forecast.txt" && ok || bad "no forecast report"
+# the node-local stock-out price instead of the LP; a bad method is named
+for m in stockout lp2; do
+  python3 - "$src/data/scenarios/network-value.json" "$tmp/$m.json" "$m" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["network_value"]["method"] = sys.argv[3]
+json.dump(s, open(sys.argv[2], "w"))
+PY
+done
+sim_run "$tmp/stockout.json" "$tmp/s" 1 2 40 --all-arm dual
+python3 - "$tmp/s/netval_days.csv" <<'PY' && ok || bad "the stock-out price priced nothing"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert all(r["lps"] == "0" for r in rows) and int(rows[-1]["priced_cells"]) > 0, rows
+PY
+"$ordo" sim --scenario "$tmp/lp2.json" --days 2 --orders-per-day 10 --out "$tmp/y" > /dev/null \
+  2> "$tmp/y.err" && bad "an unknown method is accepted" || ok
+grep -q "network_value.method" "$tmp/y.err" && ok || bad "bad method not named: $(cat "$tmp/y.err")"
 
 echo "test_sim_netval: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

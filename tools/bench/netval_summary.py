@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The figures of the network-value scenario (bench/bench_netval.sh).
 
-    netval_summary.py UNMET_COST SEED:MYOPIC:DUAL[:CLAIRVOYANT] ...
+    netval_summary.py [--check] UNMET_COST SEED:MYOPIC:DUAL[:CLAIRVOYANT[:STOCKOUT]] ...
 
 Each argument names the run directories of one seed. Total fulfillment
 cost = the plans' cash cost + UNMET_COST x units no plan sourced (the LP's
@@ -58,9 +58,10 @@ def main(argv):
     check = "--check" in argv
     argv = [a for a in argv if a != "--check"]
     unmet = float(argv[0])
-    arms = ("myopic", "dual", "clairvoyant")
+    arms = ("myopic", "dual", "clairvoyant", "stockout")
     tot = {a: [0.0, 0.0, 0.0, 0.0] for a in arms}  # orders, total, cash, unfilled
     blocks = []  # (orders, myopic, dual, clairvoyant or None)
+    sblocks = []  # stock-out priced, where run
     for spec in argv[1:]:
         parts = spec.split(":")
         runs = dict(zip(arms, parts[1:]))
@@ -78,6 +79,8 @@ def main(argv):
                 raise SystemExit(f"seed {parts[0]} week {w}: the arms saw different orders")
             blocks.append((o, wk["myopic"][w][1], wk["dual"][w][1],
                            wk["clairvoyant"][w][1] if "clairvoyant" in wk else None))
+            if "stockout" in wk:
+                sblocks.append(wk["stockout"][w][1])
     per = {a: tot[a][1] / tot[a][0] for a in arms if tot[a][0] > 0}
     for a in arms:
         if tot[a][0] > 0:
@@ -102,6 +105,11 @@ def main(argv):
         print(f"clairvoyant vs myopic: {100 * (per['clairvoyant'] / per['myopic'] - 1):+.3f}%; "
               f"share of the gap the dual-priced policy closes: {100 * share:.1f}% "
               f"(95% interval {100 * (r - h):.1f}% .. {100 * (r + h):.1f}%)")
+    if "stockout" in per:
+        rel = [(wk_s - m) / m for (_, m, _, _), wk_s in zip(blocks, sblocks)]
+        mean, lo, hi = interval(rel)
+        print(f"stock-out priced vs myopic: {100 * (per['stockout'] / per['myopic'] - 1):+.3f}% "
+              f"(per week 95% interval {100 * lo:+.3f}% .. {100 * hi:+.3f}%)")
     if check and not per["dual"] < per["myopic"]:
         print("FAIL: the dual-priced policy does not cost less than the myopic one")
         return 1
