@@ -275,13 +275,17 @@ double ordo_netval_stockout(double margin, double mean, double on_hand);
 /* The inputs of the network table. Regions are the caller's (ZIP3
  * clusters); demand is per SKU x region, expected units until the next
  * replenishment; supply per cell (units on hand, the cell's node is the
- * network's); cost per node x region, USD a unit (INFINITY: no lane). */
+ * network's); cost: n_costs matrices of node x region, USD a unit
+ * (INFINITY: no lane), SKU k's the sku_cost[k]-th (NULL: the first), e.g.
+ * one per billable weight. */
 typedef struct ordo_netval_lp {
     const struct ordo_network *net;
     uint32_t n_regions;
     const double *demand;  /* n_skus x n_regions */
     const double *supply;  /* per inventory cell */
-    const double *cost;    /* n_nodes x n_regions */
+    const double *cost;    /* n_costs x n_nodes x n_regions */
+    uint32_t n_costs;      /* 0 means 1 */
+    const uint32_t *sku_cost; /* per SKU, < n_costs; NULL: all 0 */
     double unmet_cost;     /* a unit of demand no node serves (a lost sale), > 0 */
     uint32_t node_mask_skip_types; /* bit t: nodes of type t are left out */
 } ordo_netval_lp_t;

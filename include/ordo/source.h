@@ -116,9 +116,11 @@ const ordo_lanes_t *ordo_engine_lanes(const ordo_engine_t *eng);
 struct ordo_netval;
 void ordo_engine_set_netval(ordo_engine_t *eng, struct ordo_netval *table);
 const struct ordo_netval *ordo_engine_netval(const ordo_engine_t *eng);
-/* The unit cost of a node -> ZIP3 lane as the engine tables it: pick, pack
- * and the cheapest 1-lb parcel (no surcharges); INFINITY when unknown. */
-double ordo_engine_unit_cost(const ordo_engine_t *eng, uint32_t node, uint16_t zip3);
+/* The cost of one unit of weight_lb on a node -> ZIP3 lane as the engine
+ * tables it: pick, pack and the node's cheapest service at that billable
+ * weight (1..150 lb, with fuel; no surcharges); INFINITY when unknown. */
+double ordo_engine_unit_cost(const ordo_engine_t *eng, uint32_t node, uint16_t zip3,
+                             double weight_lb);
 
 /* ---- plans ---- */
 

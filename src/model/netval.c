@@ -129,6 +129,8 @@ static void work_free(lp_work_t *w)
 static uint32_t sku_rows(const ordo_netval_lp_t *in, uint32_t sku, lp_work_t *w)
 {
     const ordo_network_t *net = in->net;
+    size_t mat = in->sku_cost ? in->sku_cost[sku] : 0;
+    const double *cost = in->cost + mat * net->n_nodes * in->n_regions;
     ordo_stock_range_t r = ordo_inventory_sku_cells(net->inventory, sku);
     uint32_t m = 0;
     for (uint32_t c = r.begin; c < r.end; c++) {
@@ -139,7 +141,7 @@ static uint32_t sku_rows(const ordo_netval_lp_t *in, uint32_t sku, lp_work_t *w)
         w->node_of[m] = st.node;
         w->cell_of[m] = c;
         w->supply[m] = in->supply[c] > 0 ? in->supply[c] : 0;
-        memcpy(w->cost + (size_t)m * in->n_regions, in->cost + (size_t)st.node * in->n_regions,
+        memcpy(w->cost + (size_t)m * in->n_regions, cost + (size_t)st.node * in->n_regions,
                in->n_regions * sizeof *w->cost);
         m++;
     }
@@ -182,6 +184,11 @@ int ordo_netval_from_lp(const ordo_netval_lp_t *in, ordo_netval_t *t, ordo_netva
     if (!(in->unmet_cost > 0))
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "unmet_cost", "wants a cost > 0");
     const ordo_network_t *net = in->net;
+    for (uint32_t k = 0; in->sku_cost && k < net->n_skus; k++)
+        if (in->sku_cost[k] >= (in->n_costs ? in->n_costs : 1))
+            return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "sku_cost",
+                                  "SKU %u names cost matrix %u of %u", k, in->sku_cost[k],
+                                  in->n_costs ? in->n_costs : 1);
     memset(t->value, 0, t->n_cells * sizeof *t->value);
     lp_work_t w = {0};
     int rc = work_alloc(&w, net->n_nodes, in->n_regions);

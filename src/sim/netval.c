@@ -20,6 +20,8 @@
 #include "ordo/source.h"
 #include "world.h"
 
+#define SIM_NETVAL_CLASSES 150 /* billable 1..150 lb */
+
 struct sim_netval {
     double unmet_cost;
     bool stockout;         /* method "stockout": the node-local price, not the LP */
@@ -30,6 +32,9 @@ struct sim_netval {
     double *zip3_orders;   /* per ZIP3: orders so far (weights of a cluster's cost) */
     double *truth;         /* day x SKU x region, from --demand-truth (NULL: forecast) */
     double *demand, *supply, *cost, *fc, *mean;
+    uint32_t n_classes;    /* billable weights the SKUs have: one cost matrix each */
+    uint32_t *sku_class;   /* per SKU */
+    double class_lb[SIM_NETVAL_CLASSES];
     FILE *days_csv, *demand_csv;
     uint32_t day;          /* under way */
     double d_orders, d_cost, d_unfilled, d_value; /* the day's totals */
@@ -129,9 +134,19 @@ int sim_netval_open(sim_t *s, ordo_error_t *err)
     v->demand = calloc((size_t)v->n_skus * v->n_regions + 1, sizeof *v->demand);
     v->supply = calloc(s->n_cells + 1, sizeof *v->supply);
     v->mean = calloc(s->n_cells + 1, sizeof *v->mean);
-    v->cost = calloc((size_t)net->n_nodes * v->n_regions, sizeof *v->cost);
+    v->sku_class = calloc(v->n_skus + 1, sizeof *v->sku_class);
+    for (uint32_t k = 0; v->sku_class && k < v->n_skus; k++) {
+        double lb = fmin(fmax(ceil(net->skus[k].weight_lb), 1), SIM_NETVAL_CLASSES);
+        uint32_t c = 0;
+        while (c < v->n_classes && v->class_lb[c] != lb)
+            c++;
+        if (c == v->n_classes)
+            v->class_lb[v->n_classes++] = lb;
+        v->sku_class[k] = c;
+    }
+    v->cost = calloc((size_t)(v->n_classes + 1) * net->n_nodes * v->n_regions, sizeof *v->cost);
     v->fc = calloc((size_t)v->n_fam * v->n_regions + 64, sizeof *v->fc);
-    if (!v->hist || !v->sku_units || !v->zip3_orders || !v->demand || !v->supply || !v->cost ||
+    if (!v->sku_class || !v->hist || !v->sku_units || !v->zip3_orders || !v->demand || !v->supply || !v->cost ||
         !v->fc || !v->mean)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (s->opt->demand_truth && (rc = read_truth(s, v, err)))
@@ -195,6 +210,7 @@ void sim_netval_close(sim_t *s)
     free(v->demand);
     free(v->supply);
     free(v->mean);
+    free(v->sku_class);
     free(v->cost);
     free(v->fc);
     free(v);
@@ -213,25 +229,31 @@ static uint32_t horizon(const sim_t *s, uint32_t day)
     return h;
 }
 
-/* Unit cost of node -> cluster: over the cluster's ZIP3s weighted by the
- * orders seen so far (INFINITY when none reaches). */
+/* Unit cost of node -> cluster for a unit of lb: over the cluster's ZIP3s
+ * weighted by the orders seen so far (INFINITY when none reaches). */
+static double cluster_cost(const sim_t *s, const sim_netval_t *v, uint32_t n, uint32_t r, double lb)
+{
+    double sw = 0, sc = 0;
+    uint32_t span = v->digits == 1 ? 100 : 10;
+    for (uint32_t z = r * span; z < (r + 1) * span; z++) {
+        double c = v->zip3_orders[z] > 0 ? ordo_engine_unit_cost(s->eng, n, (uint16_t)z, lb)
+                                         : INFINITY;
+        if (isfinite(c)) {
+            sw += v->zip3_orders[z];
+            sc += v->zip3_orders[z] * c;
+        }
+    }
+    return sw > 0 ? sc / sw : INFINITY;
+}
+
+/* One node x cluster matrix per billable weight of the SKUs. */
 static void cluster_costs(sim_t *s, sim_netval_t *v)
 {
-    const ordo_network_t *net = s->net;
-    for (uint32_t n = 0; n < net->n_nodes; n++)
-        for (uint32_t r = 0; r < v->n_regions; r++) {
-            double sw = 0, sc = 0;
-            uint32_t z0 = r * (v->digits == 1 ? 100 : 10), z1 = z0 + (v->digits == 1 ? 100 : 10);
-            for (uint32_t z = z0; z < z1; z++) {
-                double c = v->zip3_orders[z] > 0 ? ordo_engine_unit_cost(s->eng, n, (uint16_t)z)
-                                                 : INFINITY;
-                if (isfinite(c)) {
-                    sw += v->zip3_orders[z];
-                    sc += v->zip3_orders[z] * c;
-                }
-            }
-            v->cost[(size_t)n * v->n_regions + r] = sw > 0 ? sc / sw : INFINITY;
-        }
+    size_t nn = s->net->n_nodes, nr = v->n_regions;
+    for (uint32_t c = 0; c < v->n_classes; c++)
+        for (uint32_t n = 0; n < nn; n++)
+            for (uint32_t r = 0; r < nr; r++)
+                v->cost[(c * nn + n) * nr + r] = cluster_cost(s, v, n, r, v->class_lb[c]);
 }
 
 /* Expected units per SKU x cluster over [day, day + h): the truth, or the
@@ -284,7 +306,8 @@ static void stockout_table(sim_t *s, sim_netval_t *v, ordo_netval_t *t)
             uint32_t at = UINT32_MAX;
             for (uint32_t c = cr.begin; d > 0 && c < cr.end; c++) {
                 uint32_t node = ordo_inventory_cell_node(net->inventory, c);
-                double cost = v->cost[(size_t)node * v->n_regions + r];
+                double cost =
+                    v->cost[((size_t)v->sku_class[k] * net->n_nodes + node) * v->n_regions + r];
                 if (v->supply[c] > 0 && cost < best && net->nodes[node].type != ORDO_NODE_DROPSHIP) {
                     best = cost;
                     at = c;
@@ -331,7 +354,8 @@ int sim_netval_day(sim_t *s, uint32_t day, ordo_error_t *err)
         return ORDO_OK;
     }
     ordo_netval_lp_t in = {.net = s->net, .n_regions = v->n_regions, .demand = v->demand,
-                           .supply = v->supply, .cost = v->cost, .unmet_cost = v->unmet_cost,
+                           .supply = v->supply, .cost = v->cost, .n_costs = v->n_classes,
+                           .sku_cost = v->sku_class, .unmet_cost = v->unmet_cost,
                            .node_mask_skip_types = 1u << ORDO_NODE_DROPSHIP};
     rc = ordo_netval_from_lp(&in, t, &v->rep, err);
     if (rc) {

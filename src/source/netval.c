@@ -37,7 +37,7 @@ void src_netval_free(ordo_engine_t *e)
     }
 }
 
-double ordo_engine_unit_cost(const ordo_engine_t *e, uint32_t node, uint16_t zip3)
+double ordo_engine_unit_cost(const ordo_engine_t *e, uint32_t node, uint16_t zip3, double weight_lb)
 {
     const ordo_network_t *net = e->net;
     if (node >= net->n_nodes || zip3 >= ORDO_ZIP3_COUNT)
@@ -45,9 +45,16 @@ double ordo_engine_unit_cost(const ordo_engine_t *e, uint32_t node, uint16_t zip
     int zone = ordo_network_zone(net, node, zip3);
     if (zone < 1 || zone > ORDO_ZONES)
         return INFINITY;
-    double ship = e->one_lb[((size_t)node * ORDO_ZONES + (size_t)zone - 1) * 4];
+    double w = ceil(weight_lb);
+    size_t lb = w < 1 ? 1 : w > SRC_RET_LB - 1 ? SRC_RET_LB - 1 : (size_t)w;
     const ordo_node_t *n = &net->nodes[node];
-    return n->pick_cost_per_unit + n->pack_cost_per_shipment + ship;
+    double ship = INFINITY;
+    for (uint32_t k = 0; k < n->n_services; k++) {
+        uint32_t si = n->services[k];
+        double r = e->base_min[si][zone - 1][lb] * e->mult[si];
+        ship = r < ship ? r : ship;
+    }
+    return isfinite(ship) ? n->pick_cost_per_unit + n->pack_cost_per_shipment + ship : INFINITY;
 }
 
 void src_netval_begin(src_ctx_t *x)
