@@ -144,8 +144,15 @@ static void test_lp_table(void **state)
     assert_int_equal(ordo_netval_from_lp(&in, t, &rep, NULL), ORDO_OK);
     for (uint32_t c = r0.begin; c < r0.end; c++)
         assert_true(t->value[c] == 0);
-    in.unmet_cost = 0;
     ordo_error_t err = {0};
+    uint32_t *sc = calloc(net->n_skus, sizeof *sc);
+    sc[net->n_skus - 1] = 1; /* a second matrix the input does not have */
+    in.sku_cost = sc;
+    assert_int_equal(ordo_netval_from_lp(&in, t, NULL, &err), ORDO_EINVAL);
+    assert_string_equal(err.field, "sku_cost");
+    free(sc);
+    in.sku_cost = NULL;
+    in.unmet_cost = 0;
     assert_int_equal(ordo_netval_from_lp(&in, t, NULL, &err), ORDO_EINVAL);
     assert_string_equal(err.field, "unmet_cost");
     ordo_netval_destroy(t);
