@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "netval.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -260,6 +261,70 @@ typedef struct ordo_transport_result {
  * the region that no lane reaches or the shortfall of supply. */
 int ordo_transport_solve(const ordo_transport_problem_t *prob, ordo_transport_result_t *res,
                          ordo_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* The network value of stock (netval.h): demand forecasts and the tables.
+ * Network value of stock: docs/internals/SOURCING.md. */
+
+struct ordo_network;
+
+/* ---- demand forecasts ---- */
+
+typedef struct ordo_demand_fc_report {
+    int method;  /* 0: Holt–Winters (AICc form), 1: seasonal mean (too short), 2: mean */
+    double aicc; /* of the fitted Holt–Winters form, NaN otherwise */
+} ordo_demand_fc_report_t;
+
+/* forecast[h] for the days after y[0..n) (daily units, weekly season):
+ * Holt–Winters with the least AICc (ordo_hw_fit_auto) when n >= 3 weeks,
+ * else each weekday's mean (n >= 7), else the mean. Negative forecasts are
+ * clipped to 0. ORDO_EINVAL when n == 0 or h == 0. Allocates scratch. */
+int ordo_demand_forecast(const double *y, size_t n, size_t h, double *forecast,
+                         ordo_demand_fc_report_t *rep, ordo_error_t *err);
+
+/* Hold-out check of ordo_demand_forecast on y[0..n): fit on n - h days,
+ * MASE of the next h against the actuals, beside seasonal naive's.
+ * ORDO_EINVAL when n - h < 14 or the seasonal scale is 0. */
+int ordo_demand_backtest(const double *y, size_t n, size_t h, double *mase_fc, double *mase_naive,
+                         ordo_error_t *err);
+
+/* ---- the two tables ---- */
+
+/* margin x P(Poisson(mean) >= on_hand): the expected margin a unit taken
+ * now loses to a stock-out before replenishment (0 when on_hand <= 0: the
+ * unit is not there to take). */
+double ordo_netval_stockout(double margin, double mean, double on_hand);
+
+/* The inputs of the network table. Regions are the caller's (ZIP3
+ * clusters); demand is per SKU x region, expected units until the next
+ * replenishment; supply per cell (units on hand, the cell's node is the
+ * network's); cost: n_costs matrices of node x region, USD a unit
+ * (INFINITY: no lane), SKU k's the sku_cost[k]-th (NULL: the first), e.g.
+ * one per billable weight. */
+typedef struct ordo_netval_lp {
+    const struct ordo_network *net;
+    uint32_t n_regions;
+    const double *demand;  /* n_skus x n_regions */
+    const double *supply;  /* per inventory cell */
+    const double *cost;    /* n_costs x n_nodes x n_regions */
+    uint32_t n_costs;      /* 0 means 1 */
+    const uint32_t *sku_cost; /* per SKU, < n_costs; NULL: all 0 */
+    double unmet_cost;     /* a unit of demand no node serves (a lost sale), > 0 */
+    uint32_t node_mask_skip_types; /* bit t: nodes of type t are left out */
+} ordo_netval_lp_t;
+
+typedef struct ordo_netval_lp_report {
+    uint32_t lps;          /* SKUs solved */
+    uint32_t priced_cells; /* cells with a value > 0 */
+    double objective;      /* summed over the LPs */
+    double max_value;
+} ordo_netval_lp_report_t;
+
+/* Fills t->value per cell with the dual of its node's supply row in its
+ * SKU's LP (0 for SKUs without demand and for skipped node types).
+ * t->n_cells must cover the inventory's cells. */
+int ordo_netval_from_lp(const ordo_netval_lp_t *in, ordo_netval_t *t, ordo_netval_lp_report_t *rep,
+                        ordo_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -295,6 +295,9 @@ typedef struct ordo_policy {
      * histograms even when the engine has learned lanes (ordo_engine_set_lanes);
      * "learned" (the default) uses them where it has them */
     bool eta_published;
+    /* "network_value": true adds the engine's network-value table
+     * (ordo_engine_set_netval) to each line's opportunity cost */
+    bool network_value;
 } ordo_policy_t;
 
 /* Parses and validates a policy document. Unknown fields, NaN or

@@ -40,6 +40,11 @@ typedef struct ordo_sim_options {
      * assignment and the report are unchanged), for the true global effect
      * of a policy (docs/internals/SIM.md "Switchback"). */
     const char *all_arm;
+    /* A run directory of the same scenario and seed: the scenario's
+     * "network_value" LPs use the demand that run had (DIR/netval_demand.csv)
+     * instead of a forecast: the clairvoyant policy (SIM.md "Network value
+     * of stock"). NULL: the forecast. */
+    const char *demand_truth;
 } ordo_sim_options_t;
 
 /* What the world did to the orders of one arm (the variant an order got;

@@ -108,6 +108,19 @@ const ordo_signals_t *ordo_engine_signals(const ordo_engine_t *eng);
 void ordo_engine_set_lanes(ordo_engine_t *eng, ordo_lanes_t *lanes);
 /* The table in force, NULL when none. */
 const ordo_lanes_t *ordo_engine_lanes(const ordo_engine_t *eng);
+/* Swaps the network-value table (netval.h) decisions read, as
+ * ordo_engine_set_lanes: the engine takes ownership, the replaced table is
+ * kept until ordo_engine_destroy; NULL: none. Only a policy with
+ * "network_value": true reads it (each line's opportunity cost gains
+ * qty x the value of its cell). */
+struct ordo_netval;
+void ordo_engine_set_netval(ordo_engine_t *eng, struct ordo_netval *table);
+const struct ordo_netval *ordo_engine_netval(const ordo_engine_t *eng);
+/* The cost of one unit of weight_lb on a node -> ZIP3 lane as the engine
+ * tables it: pick, pack and the node's cheapest service at that billable
+ * weight (1..150 lb, with fuel; no surcharges); INFINITY when unknown. */
+double ordo_engine_unit_cost(const ordo_engine_t *eng, uint32_t node, uint16_t zip3,
+                             double weight_lb);
 
 /* Learned return and cancellation risk (a model fills it: model.h
  * ordo_risk_model_table; docs/internals/SOURCING.md "Learned risk"): the

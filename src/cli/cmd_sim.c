@@ -38,6 +38,7 @@ static int sim_flags(const ordo_cli_args_t *a, ordo_sim_options_t *opt)
     opt->out_dir = ordo_cli_get(a, "out");
     opt->network_dir = ordo_cli_get(a, "network");
     opt->all_arm = ordo_cli_get(a, "all-arm");
+    opt->demand_truth = ordo_cli_get(a, "demand-truth");
     if (!opt->out_dir)
         return ordo_cli_usage("sim", "--out DIR is required (the run directory to write)");
     if (opt->days < 1)
@@ -144,13 +145,15 @@ static const ordo_cli_opt_t opts[] = {
                           "DIR/network)"},
     {"all-arm", 0, "KEY", "run the whole world under variant KEY's policy (every variant\n"
                           "runs it), for the true global effect of a policy"},
+    {"demand-truth", 0, "DIR", "a run of the same scenario and seed: its network-value LPs\n"
+                               "use that run's real demand (the clairvoyant policy)"},
     {NULL, 0, NULL, NULL}};
 
 const ordo_cli_cmd_t ordo_cmd_sim = {
     .name = "sim",
     .summary = "simulate a fulfillment world and an A/B test of sourcing policies",
     .usage = "sim --scenario NAME --days D --orders-per-day N --seed S --out DIR\n"
-             "    [--network DIR] [--all-arm KEY] [--json]",
+             "    [--network DIR] [--all-arm KEY] [--demand-truth DIR] [--json]",
     .about = "Runs a scenario: a network on real US geography, its experiment in the registry,\n"
              "orders arriving over simulated days (Poisson, with daily and weekly cycles,\n"
              "destinations by population), each decided, reserved and logged as\n"

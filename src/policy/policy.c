@@ -816,7 +816,7 @@ int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out
     static const char *const keys[] = {"name",     "description",      "constraints", "strategies",
                                        "fallback", "fallback_nearest", "service",
                                        "risk",     "carrier_caps",     "labour",
-                                       "eta",      NULL};
+                                       "eta",      "network_value", NULL};
     *out = NULL;
     if (!cJSON_IsObject(j))
         return bad(err, file, "", "a policy must be a JSON object");
@@ -842,7 +842,8 @@ int ordo_policy_from_cjson(const cJSON *j, const char *file, ordo_policy_t **out
                             err)) ||
         (rc = ordo_risk_policy_parse(j, &p->risk, file, err)) ||
         (rc = parse_labour(cJSON_GetObjectItemCaseSensitive(j, "labour"), &p->labour, file, err)) ||
-        (rc = parse_eta(cJSON_GetObjectItemCaseSensitive(j, "eta"), &p->eta_published, file, err)))
+        (rc = parse_eta(cJSON_GetObjectItemCaseSensitive(j, "eta"), &p->eta_published, file, err)) ||
+        (rc = get_bool(j, "network_value", &p->network_value, file, "", err)))
         goto fail;
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "strategies");
     if (!s) {
@@ -1029,5 +1030,7 @@ void ordo_policy_write_json(const ordo_policy_t *p, ordo_jsonw_t *w)
     write_labour(w, &p->labour);
     if (p->eta_published) /* left out at the default, so versions stay */
         ordo_jsonw_kstr(w, "eta", "published");
+    if (p->network_value) /* as "eta": versions of other policies stay */
+        ordo_jsonw_kbool(w, "network_value", true);
     ordo_jsonw_obj_end(w);
 }

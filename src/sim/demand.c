@@ -181,10 +181,13 @@ static int basket(sim_t *s, ordo_order_t *o, ordo_arena_t *a, ordo_error_t *err)
     ordo_order_line_t *l = ordo_arena_alloc(a, n * sizeof *l);
     if (!l)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    bool free = !c->from_stock; /* the basket's family from the catalog */
+    if (free)
+        o->lines[0].sku = (uint32_t)ordo_rng_below(&s->w.rng_shop, s->net->n_skus);
     uint16_t fam = s->net->skus[o->lines[0].sku].family;
     uint32_t k = 0;
     for (uint32_t j = 0; j < n; j++) {
-        uint32_t first = j < o->n_lines ? o->lines[j].sku : o->lines[0].sku;
+        uint32_t first = j < o->n_lines && !free ? o->lines[j].sku : o->lines[0].sku;
         uint32_t sku = first;
         for (int t = 0; t < 8; t++) {
             sku = zipf_draw(s, j < o->n_lines ? s->net->skus[first].family : fam, first);

@@ -11,6 +11,10 @@
 #include "ordo/sim.h"
 #include "ordo/util.h"
 
+#define SIM_MAX_INLINE_POLICIES 8
+struct ordo_policy;
+struct ordo_store;
+
 typedef struct sim_scenario {
     char name[64];
     char experiment[64];
@@ -29,6 +33,9 @@ typedef struct sim_scenario {
     double stock_scale[3];    /* on-hand × this at the start, by node type (1) */
     uint32_t monitor_days;    /* guardrail monitor every N simulated days (0: off) */
     char control[64];         /* the experiment's first variant key */
+    /* variants' inline policies (policies.c), registered once the store is open */
+    uint32_t n_inline;
+    struct ordo_policy *inline_policies[SIM_MAX_INLINE_POLICIES];
 } sim_scenario_t;
 
 /* The scenario file of name (ordo_sim_scenario_path) into *root (a JSON
@@ -39,6 +46,11 @@ void sim_scenario_free(sim_scenario_t *s);
 /* Rewrites the experiment so every variant runs variant key's policy (the
  * world entirely under one arm; assignment unchanged). ORDO_ENOTFOUND. */
 int sim_scenario_all_arm(sim_scenario_t *s, const char *key, ordo_error_t *err);
+/* Variants whose "policy" is a policy document get its "policy_version"
+ * (policies.c); the policies are registered in the run's store later. */
+int sim_scenario_inline_policies(sim_scenario_t *s, ordo_error_t *err);
+int sim_scenario_register_policies(sim_scenario_t *s, struct ordo_store *store, ordo_error_t *err);
+void sim_scenario_free_policies(sim_scenario_t *s);
 
 /* One random stream per purpose, each seeded from the run's seed. */
 enum { SIM_RNG_DEMAND, SIM_RNG_TIME, SIM_RNG_TRANSIT, SIM_RNG_CANCEL, SIM_RNG_RETURN, SIM_RNGS };

@@ -216,6 +216,8 @@ int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err)
         if (!s->experiment_json)
             rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
+    if (!rc)
+        rc = sim_scenario_inline_policies(s, err);
     cJSON_Delete(root);
     return rc;
 }
@@ -263,4 +265,5 @@ void sim_scenario_free(sim_scenario_t *s)
 {
     free(s->experiment_json);
     s->experiment_json = NULL;
+    sim_scenario_free_policies(s);
 }

@@ -102,6 +102,7 @@ static void demand_defaults(sim_demand_cfg_t *d)
     d->christmas = 0.4;
     d->december_after = 1.0;
     d->shape = true;
+    d->from_stock = true;
     d->zipf_s = 1.0;
     d->lines_mean = 1.5;
     static const double q[4] = {0.80, 0.13, 0.05, 0.02};
@@ -185,6 +186,7 @@ static int read_shoppers(const cJSON *root, const char *path, sim_demand_cfg_t *
     if (!sh)
         return ORDO_OK;
     d->shape = flag_or(sh, "baskets", d->shape);
+    d->from_stock = flag_or(sh, "families_from_stock", d->from_stock);
     d->zipf_s = num_or(sh, "zipf_s", d->zipf_s);
     d->lines_mean = num_or(sh, "lines_mean", d->lines_mean);
     d->customers = flag_or(sh, "customers", d->customers);

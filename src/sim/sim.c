@@ -126,6 +126,10 @@ static int open_all(sim_t *s, ordo_error_t *err)
     if (!rc)
         rc = sim_world_open(s, err);
     if (!rc)
+        rc = sim_netval_open(s, err);
+    if (!rc)
+        rc = sim_scenario_register_policies(&s->sc, s->store, err);
+    if (!rc)
         rc = setup_experiment(s, err);
     if (rc)
         return rc;
@@ -160,6 +164,7 @@ static int close_all(sim_t *s, int rc, ordo_error_t *err)
     free(s->due);
     free(s->due_ev);
     sim_world_close(s);
+    sim_netval_close(s);
     ordo_policy_destroy(s->default_policy);
     sim_scenario_free(&s->sc);
     return rc2;
@@ -341,6 +346,8 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
     uint32_t n = 0;
     int rc = sim_world_day_begin(s, day, err);
     if (!rc)
+        rc = sim_netval_day(s, day, err);
+    if (!rc)
         rc = day_orders(s, day, &n, err);
     for (uint32_t i = 0; !rc && i < n; i++) {
         ordo_arena_reset(s->arena);
@@ -355,6 +362,7 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
         if (!rc) {
             count_after_stop(s, &dec);
             sim_count_arm(s, o, &dec, delivered0, late0);
+            sim_netval_order(s, o, dec.plan);
         }
         s->sum->orders++;
         if (s->opt->progress && (s->sum->orders & 4095) == 0)

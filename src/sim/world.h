@@ -39,6 +39,9 @@ typedef struct sim_demand_cfg {
     int64_t day[SIM_MAX_PEAK_DAYS];
     double day_factor[SIM_MAX_PEAK_DAYS];
     bool shape;           /* Zipf SKUs in families and basket sizes */
+    bool from_stock;      /* a basket's families are its generated lines' (drawn by
+                           * on-hand); false: drawn from the catalog, so demand does
+                           * not depend on what the policies left in stock */
     double zipf_s, lines_mean, qty[4];
     bool customers;       /* returning customers in cohorts */
     double returning;     /* P(an order is a returning customer's) */
@@ -128,6 +131,7 @@ typedef struct sim {
     ordo_sim_summary_t *sum;
     sim_world_t w;
     ordo_policy_t *default_policy; /* the scenario's default_policy, NULL: none */
+    struct sim_netval *nv; /* the scenario's "network_value" (netval.c), NULL: none */
 } sim_t;
 
 /* Appends one outcome event (id "ORDER-SHIPMENT-TAG") to s->ev (world.c). */
@@ -207,6 +211,14 @@ int sim_decider_idle(sim_t *s, ordo_error_t *err);
  * world's writes through the store's interfaces (settlements, inventory
  * and signals documents) are the store's work, as outcome events are. */
 void sim_store_timed(sim_t *s, uint64_t t0);
+/* ---- netval.c: the network value of stock (SIM.md "Network value of stock") ---- */
+typedef struct sim_netval sim_netval_t;
+int sim_netval_open(sim_t *s, ordo_error_t *err);
+void sim_netval_close(sim_t *s);
+/* After the day's replenishment: the LPs, their duals into the engine. */
+int sim_netval_day(sim_t *s, uint32_t day, ordo_error_t *err);
+/* Each decided order: its demand seen, its cost counted. */
+void sim_netval_order(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan);
 
 /* Before each order is decided (sim.c): the pick wave and the timeline. */
 int sim_world_before(sim_t *s, int64_t t, ordo_error_t *err);

@@ -370,6 +370,7 @@ static void ctx_init(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *poli
     ctx_time(x, eng, order, opts);
     x->sig = opts->signals ? opts->signals : ordo_signals_empty();
     src_lanes_begin(x);
+    src_netval_begin(x);
     x->rate_floor = ordo_signals_rate_floor(x->sig);
     int lvl = (int)order->level;
     if (lvl < 0 || lvl >= ORDO_LEVELS)

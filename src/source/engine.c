@@ -486,6 +486,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     src_signals_free(e);
     src_lanes_free(e);
     src_riskm_free(e);
+    src_netval_free(e);
     free(e);
 }
 

@@ -425,6 +425,8 @@ static inline bool eval_stock(const src_ctx_t *x, const src_cand_t *c, uint32_t 
         if (owned)
             stock_econ(P, l, l->qty, need, c->atp[i], dos, x->eng->demand[c->cell[i]], &relief,
                        &opp);
+        if (x->netval)
+            opp += src_netval_line(x, c, i, l->qty);
         if (x->risk_on & SRC_RISK_STALE)
             src_risk_line(x, c, i, need, o);
     }
@@ -1003,6 +1005,8 @@ static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, do
     if (x->net->nodes[c->node].type != ORDO_NODE_DROPSHIP)
         stock_econ(P, l, l->qty, l->qty, c->atp[i], c->dos[i], x->eng->demand[c->cell[i]], &relief,
                    &opp);
+    if (x->netval)
+        opp += src_netval_line(x, c, i, l->qty);
     *econ = relief + opp;
     return f;
 }

@@ -9,6 +9,7 @@
 
 #include "ordo/calendar.h"
 #include "ordo/lanes.h"
+#include "ordo/netval.h"
 #include "ordo/signals.h"
 #include "ordo/source.h"
 
@@ -98,6 +99,9 @@ struct ordo_engine {
     /* learned risk (ordo_engine_set_risk, risk_model.c): as lanes */
     _Atomic(ordo_risk_table_t *) risk_tab;
     _Atomic(ordo_risk_table_t *) risk_tab_retired;
+    /* network value of stock (ordo_engine_set_netval, netval.c): as lanes */
+    _Atomic(ordo_netval_t *) netval;
+    _Atomic(ordo_netval_t *) netval_retired;
 };
 
 typedef struct src_line {
@@ -311,6 +315,7 @@ typedef struct src_ctx {
      * decision's part of the cancellation logit, and P(cancel)'s floor */
     const ordo_risk_table_t *rtab;
     double rt_cancel0, rt_cancel_lb;
+    const ordo_netval_t *netval; /* the network-value table, when the policy prices it */
     double rate_floor;
     bool svc_signals; /* a rate or outage signal is in force for a service */
     uint32_t n_sig_used;
@@ -470,6 +475,11 @@ double src_riskm_cancel(const src_ctx_t *x, double ot);
 void src_lanes_free(ordo_engine_t *e);
 void src_lanes_begin(src_ctx_t *x);
 void src_lanes_plan(const src_ctx_t *x, ordo_plan_t *plan);
+/* ---- network value of stock (netval.c) ---- */
+void src_netval_free(ordo_engine_t *e);
+void src_netval_begin(src_ctx_t *x);
+/* qty x the value of a unit of line i's cell at candidate c (x->netval set) */
+double src_netval_line(const src_ctx_t *x, const src_cand_t *c, uint32_t i, double qty);
 /* The learned lane of a shipment from node by service shipped on day s0
  * (its class from lane_cls), NULL when the table has none for it. */
 static inline const ordo_lane_dist_t *src_lane_learned(const src_ctx_t *x, uint32_t node,

@@ -28,6 +28,7 @@ HEADER_OWNER = {
     "util": "core", "calendar": "core",
     "signals": "core",
     "lanes": "core",
+    "netval": "core",
     "policy": "policy",
     "source": "source",
     "record": "record",
