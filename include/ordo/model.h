@@ -113,6 +113,35 @@ void ordo_eta_lane_cdf(const ordo_eta_model_t *m, const ordo_network_t *net, uin
 double ordo_eta_prob_by(const ordo_eta_model_t *m, const ordo_network_t *net,
                         const ordo_eta_obs_t *o, int32_t day);
 
+/* ---- training data (eta_data.c): decisions joined with outcomes ---- */
+
+/* A data directory's (or simulation run's) decision records, one
+ * observation per shipment, with ship and delivery days from its outcome
+ * events: what `ordo model train` trains on. */
+typedef struct ordo_eta_data {
+    const ordo_network_t *net; /* the caller's, outlives the data */
+    ordo_eta_obs_t *obs;
+    size_t n_obs, cap_obs;
+    uint64_t orders_joined; /* decisions with outcome events */
+    double read_s, join_s;  /* seconds reading the log, joining outcomes */
+    /* private */
+    ordo_eta_clock_t *clock;
+    struct ordo_arena *ids;
+    struct dec *dec;
+    size_t n_dec, cap_dec; /* decisions read */
+    int32_t *load_day;     /* per node: the local day load_units counts */
+    double *load_units;
+} ordo_eta_data_t;
+
+/* Reads DATA/log and DATA's store against net; *d is freed by
+ * ordo_eta_data_free also on an error. */
+int ordo_eta_data_load(const ordo_network_t *net, const char *data, ordo_eta_data_t *d,
+                       ordo_error_t *err);
+void ordo_eta_data_free(ordo_eta_data_t *d);
+/* The start of the UTC day at (1 - holdout) of the observations' time span
+ * (0: train on all), the training cut of `ordo model train --holdout`. */
+int64_t ordo_eta_data_split(const ordo_eta_data_t *d, double holdout);
+
 /* ---- model files (model.c): DATA/models/eta-vN.json ---- */
 
 /* Writes the model as JSON (the file's content). */

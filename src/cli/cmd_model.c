@@ -11,221 +11,28 @@
 #include "ordo/calendar.h"
 #include "ordo/model.h"
 
-/* ---- the training data: decisions joined with outcomes ---- */
-
-typedef struct dec {
-    const char *order_id;
-    uint32_t first, n; /* its shipments in obs */
-} dec_t;
+/* ---- the training data (the library's, eta_data.c) ---- */
 
 typedef struct run_data {
     ordo_network_t *net;
-    ordo_eta_clock_t *clock;
-    ordo_arena_t *ids;
-    ordo_eta_obs_t *obs;
-    size_t n_obs, cap_obs;
-    dec_t *dec;
-    size_t n_dec, cap_dec;
-    int32_t *load_day; /* per node: the local day load_units counts */
-    double *load_units;
-    uint64_t orders_joined;
-    double read_s, join_s;
+    ordo_eta_data_t x;
 } run_data_t;
 
 static void run_data_free(run_data_t *d)
 {
-    free(d->obs);
-    free(d->dec);
-    free(d->load_day);
-    free(d->load_units);
-    ordo_arena_destroy(d->ids);
-    ordo_eta_clock_destroy(d->clock);
+    ordo_eta_data_free(&d->x);
     ordo_network_destroy(d->net);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return ORDO_OK;
-    size_t c = *cap ? *cap * 2 : 4096;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return ORDO_ENOMEM;
-    *p = q;
-    *cap = c;
-    return ORDO_OK;
-}
-
-/* One shipment's observation, as decided (outcomes come later). */
-static void obs_from_shipment(run_data_t *d, const ordo_record_t *r,
-                              const ordo_record_shipment_t *s, uint16_t zip3, ordo_eta_obs_t *o)
-{
-    memset(o, 0, sizeof *o);
-    o->time = r->time;
-    o->service = strcmp(s->service ? s->service : "pickup", "pickup")
-                     ? ordo_network_service(d->net, s->service)
-                     : -1;
-    int32_t node = s->node ? ordo_network_node(d->net, s->node) : -1;
-    o->logged_on_time = isfinite(s->on_time_prob) ? s->on_time_prob : NAN;
-    o->zip3 = zip3;
-    if (node < 0) {
-        o->service = -1;
-        return;
-    }
-    o->node = (uint32_t)node;
-    bool after = false;
-    o->order_day = ordo_eta_clock_day(d->clock, o->node, r->time, &after);
-    o->after_cutoff = after;
-    /* the node's load when decided: units it took earlier that local day */
-    if (d->load_day[node] != o->order_day) {
-        d->load_day[node] = o->order_day;
-        d->load_units[node] = 0;
-    }
-    uint32_t cap = d->net->nodes[node].daily_capacity;
-    o->load_bucket = (uint8_t)ordo_lanes_load_bucket(cap ? d->load_units[node] / cap : 0);
-    d->load_units[node] += isfinite(s->units) ? s->units : 0;
-}
-
-static int add_decision(run_data_t *d, const ordo_record_t *r)
-{
-    if (r->shadow || !r->plan.present || !r->has_time || !r->order_id || !r->order.zip)
-        return ORDO_OK;
-    uint16_t zip3 = (uint16_t)(atoi(r->order.zip) / 100 % ORDO_ZIP3_COUNT);
-    uint32_t n = r->plan.n_shipments;
-    if (grow((void **)&d->obs, &d->cap_obs, d->n_obs + n, sizeof *d->obs) ||
-        grow((void **)&d->dec, &d->cap_dec, d->n_dec + 1, sizeof *d->dec))
-        return ORDO_ENOMEM;
-    dec_t *e = &d->dec[d->n_dec];
-    if (!(e->order_id = ordo_arena_strdup(d->ids, r->order_id)))
-        return ORDO_ENOMEM;
-    e->first = (uint32_t)d->n_obs;
-    e->n = n;
-    for (uint32_t i = 0; i < n; i++)
-        obs_from_shipment(d, r, &r->plan.shipments[i], zip3, &d->obs[d->n_obs + i]);
-    d->n_obs += n;
-    d->n_dec++;
-    return ORDO_OK;
-}
-
-static int read_decisions(run_data_t *d, const char *log_dir, ordo_error_t *err)
-{
-    ordo_log_query_t q = {.raw = true};
-    ordo_log_iter_t *it;
-    int rc = ordo_log_iter_open(log_dir, &q, &it, err);
-    if (rc)
-        return rc;
-    ordo_arena_t *arena = ordo_arena_create(1 << 16);
-    ordo_log_record_t rec;
-    while (arena && (rc = ordo_log_iter_next(it, &rec, err)) == 1) {
-        if (rec.type != ORDO_LOG_REC_DECISION)
-            continue;
-        ordo_record_t r;
-        ordo_arena_reset(arena);
-        if (ordo_record_read(rec.appended, rec.appended_len, 0, arena, &r, NULL))
-            continue;
-        if ((rc = add_decision(d, &r)))
-            break;
-    }
-    if (!arena || rc == ORDO_ENOMEM)
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    ordo_arena_destroy(arena);
-    ordo_log_iter_close(it);
-    return rc < 0 ? rc : ORDO_OK;
-}
-
-static int cmp_dec(const void *a, const void *b)
-{
-    return strcmp(((const dec_t *)a)->order_id, ((const dec_t *)b)->order_id);
-}
-
-static const dec_t *find_dec(const run_data_t *d, const char *id)
-{
-    size_t lo = 0, hi = d->n_dec;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(d->dec[mid].order_id, id);
-        if (!c)
-            return &d->dec[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-/* Ship, delivery and promise days of the decided shipments. */
-static void join_order(run_data_t *d, const dec_t *e, const ordo_outcome_summary_t *s,
-                       const ordo_shipment_outcome_t *sh, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (sh[i].shipment >= e->n || !sh[i].shipped_at)
-            continue;
-        ordo_eta_obs_t *o = &d->obs[e->first + sh[i].shipment];
-        if (o->service < 0)
-            continue;
-        o->ship_day = ordo_eta_clock_day(d->clock, o->node, sh[i].shipped_at, NULL);
-        o->deliver_day = sh[i].delivered_at ? (int32_t)ordo_cal_day_of(sh[i].delivered_at) : 0;
-        o->promise_day = s->promised_by ? (int32_t)ordo_cal_day_of(s->promised_by) : 0;
-    }
-    d->orders_joined++;
-}
-
-static int join_outcomes(run_data_t *d, const char *data, ordo_error_t *err)
-{
-    qsort(d->dec, d->n_dec, sizeof *d->dec, cmp_dec);
-    ordo_store_t *st;
-    int rc = ordo_store_open_existing(data, NULL, &st, err);
-    if (rc)
-        return rc;
-    ordo_outcome_iter_t *it;
-    if ((rc = ordo_store_outcome_iter_open(st, &it, err))) {
-        ordo_store_close(st, NULL);
-        return rc;
-    }
-    ordo_outcome_summary_t s;
-    while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1) {
-        const dec_t *e = find_dec(d, s.order_id);
-        size_t n;
-        const ordo_shipment_outcome_t *sh = ordo_outcome_iter_shipments(it, &n);
-        if (e)
-            join_order(d, e, &s, sh, n);
-    }
-    ordo_outcome_iter_close(it);
-    ordo_store_close(st, NULL);
-    return rc < 0 ? rc : ORDO_OK;
 }
 
 /* Loads the run's network, decisions and outcomes. */
 static int run_load(run_data_t *d, const char *run, const char *network, ordo_error_t *err)
 {
     memset(d, 0, sizeof *d);
-    ordo_datadir_t dd;
     char net_dir[4096];
-    int rc = ordo_datadir_init(&dd, run, err);
-    if (!rc)
-        rc = ordo_cli_data_network(run, network, net_dir, sizeof net_dir, err);
+    int rc = ordo_cli_data_network(run, network, net_dir, sizeof net_dir, err);
     if (!rc)
         rc = ordo_cli_network_load(net_dir, &d->net, err);
-    if (!rc)
-        rc = ordo_eta_clock_new(d->net, &d->clock, err);
-    if (rc)
-        return rc;
-    d->ids = ordo_arena_create(1 << 20);
-    d->load_day = calloc(d->net->n_nodes + 1, sizeof *d->load_day);
-    d->load_units = calloc(d->net->n_nodes + 1, sizeof *d->load_units);
-    if (!d->ids || !d->load_day || !d->load_units)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    uint64_t t0 = ordo_now_ns();
-    if ((rc = read_decisions(d, dd.log, err)))
-        return rc;
-    uint64_t t1 = ordo_now_ns();
-    rc = join_outcomes(d, run, err);
-    d->read_s = (double)(t1 - t0) / 1e9;
-    d->join_s = (double)(ordo_now_ns() - t1) / 1e9;
-    return rc;
+    return rc ? rc : ordo_eta_data_load(d->net, run, &d->x, err);
 }
 
 /* The model named by arg: a path, or a version (eta-v3) or "latest" in
@@ -255,21 +62,6 @@ static int double_flag(const ordo_cli_args_t *a, const char *name, double *v)
     if (s && (ordo_parse_double(s, strlen(s), v) || *v < 0))
         return ordo_cli_usage("model", "--%s wants a number >= 0, got '%s'", name, s);
     return 0;
-}
-
-/* The start of the UTC day at (1 - holdout) of the decisions' time span. */
-static int64_t split_time(const run_data_t *d, double holdout)
-{
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (size_t i = 0; i < d->n_obs; i++)
-        if (ordo_eta_obs_transit(d->net, &d->obs[i]) >= 0) {
-            lo = d->obs[i].time < lo ? d->obs[i].time : lo;
-            hi = d->obs[i].time > hi ? d->obs[i].time : hi;
-        }
-    if (lo > hi || holdout <= 0)
-        return 0;
-    int64_t t = lo + (int64_t)((double)(hi - lo) * (1 - holdout));
-    return ordo_cal_day_of(t) * 86400;
 }
 
 static void print_info_text(const ordo_eta_info_t *in)
@@ -336,7 +128,7 @@ static void print_train(const ordo_eta_model_t *m, const char *path, const run_d
     if (!json) {
         print_info_text(in);
         printf("  file          %s\n", path);
-        printf("  time          read %.2f s, join %.2f s, train %.2f s\n", d->read_s, d->join_s,
+        printf("  time          read %.2f s, join %.2f s, train %.2f s\n", d->x.read_s, d->x.join_s,
                train_s);
         return;
     }
@@ -345,8 +137,8 @@ static void print_train(const ordo_eta_model_t *m, const char *path, const run_d
     info_json_begin(&b, &w, in, path);
     ordo_jsonw_key(&w, "seconds");
     ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kdouble(&w, "read", d->read_s);
-    ordo_jsonw_kdouble(&w, "join", d->join_s);
+    ordo_jsonw_kdouble(&w, "read", d->x.read_s);
+    ordo_jsonw_kdouble(&w, "join", d->x.join_s);
     ordo_jsonw_kdouble(&w, "train", train_s);
     ordo_jsonw_obj_end(&w);
     info_json_end(&b, &w);
@@ -384,10 +176,10 @@ static int run_train(const ordo_cli_args_t *a)
     ordo_datadir_t dd;
     if (!(rc = run_load(&d, run, ordo_cli_get(a, "network"), &err))) {
         uint64_t t0 = ordo_now_ns();
-        rc = ordo_eta_train(d.net, d.obs, d.n_obs, split_time(&d, holdout), &params, &m, &err);
+        rc = ordo_eta_train(d.net, d.x.obs, d.x.n_obs, ordo_eta_data_split(&d.x, holdout), &params, &m, &err);
         double train_s = (double)(ordo_now_ns() - t0) / 1e9;
         if (!rc)
-            ordo_eta_model_set_run(m, run, d.n_dec);
+            ordo_eta_model_set_run(m, run, d.x.n_dec);
         if (!rc && !(rc = ordo_datadir_init(&dd, run, &err)))
             snprintf(dir, sizeof dir, "%s",
                      ordo_cli_get(a, "models") ? ordo_cli_get(a, "models") : dd.models);
@@ -530,7 +322,7 @@ static int run_eval(const ordo_cli_args_t *a)
     if (!rc)
         rc = ordo_eta_model_load(d.net, path, &m, &err);
     if (!rc)
-        rc = ordo_eta_evaluate(m, d.net, d.obs, d.n_obs, 0, &ev, &err);
+        rc = ordo_eta_evaluate(m, d.net, d.x.obs, d.x.n_obs, 0, &ev, &err);
     if (!rc && a->json)
         print_eval_json(ordo_eta_model_info(m), &ev);
     else if (!rc)
@@ -558,7 +350,7 @@ static int drift_check(const ordo_cli_args_t *a, const char *data, const char *p
     int rc = run_load(&d, data, NULL, err);
     if (!rc)
         rc = ordo_eta_model_load(d.net, path, &m, err);
-    if (!rc && (rc = ordo_eta_evaluate(m, d.net, d.obs, d.n_obs, 0, &ev, err)) == ORDO_ENOTFOUND)
+    if (!rc && (rc = ordo_eta_evaluate(m, d.net, d.x.obs, d.x.n_obs, 0, &ev, err)) == ORDO_ENOTFOUND)
         rc = 0; /* nothing after training yet */
     else if (!rc) {
         ordo_eta_drift_check(ordo_eta_model_info(m), &ev, bound, (uint64_t)min_n, ordo_now_unix(),
