@@ -72,6 +72,10 @@ typedef struct ordo_config_server {
                                  other routes than /v1/source answer 503 (default 512) */
     bool explain;             /* server.explain = on|off: every candidate and why it lost,
                                  in the plan and the logged record (default off) */
+    char models_dir[ORDO_CONFIG_PATH_MAX]; /* server.models.dir: model files ("" = DATA/models) */
+    char model_eta[ORDO_CONFIG_PATH_MAX];  /* server.models.eta: "latest", a version (eta-v3)
+                                              in models.dir, or a file ("" = none: the
+                                              published histograms) */
 } ordo_config_server_t;
 
 typedef struct ordo_config {

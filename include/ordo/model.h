@@ -188,6 +188,34 @@ int ordo_eta_evaluate(const ordo_eta_model_t *m, const ordo_network_t *net,
                       const ordo_eta_obs_t *obs, size_t n, int64_t from, ordo_eta_eval_t *out,
                       ordo_error_t *err);
 
+/* ---- recalibration (eta_recal.c): an isotonic map of P(on time) ---- */
+
+#define ORDO_ETA_RECAL_MAX 64 /* blocks of the map */
+
+/* A monotone step map: p <= p_hi[0] -> q[0], ..., p <= p_hi[i] -> q[i];
+ * above p_hi[n-1] -> q[n-1]. n 0: the identity. */
+typedef struct ordo_eta_recal {
+    uint32_t n;
+    double p_hi[ORDO_ETA_RECAL_MAX], q[ORDO_ETA_RECAL_MAX];
+    uint64_t fitted_on; /* outcomes the map was fitted on */
+} ordo_eta_recal_t;
+
+/* Isotonic regression of y on p (n pairs, p ascending) by pooling adjacent
+ * violators; more than ORDO_ETA_RECAL_MAX blocks are merged pairwise,
+ * lightest first. ORDO_ENOMEM. */
+int ordo_eta_isotonic(const double *p, const double *y, size_t n, ordo_eta_recal_t *out);
+double ordo_eta_recal_apply(const ordo_eta_recal_t *r, double p);
+/* Fits the map of m's P(on time) on the delivered shipments with a promise
+ * decided in [from, until) (until 0: no end). */
+int ordo_eta_recal_fit(const ordo_eta_model_t *m, const ordo_network_t *net,
+                       const ordo_eta_obs_t *obs, size_t n, int64_t from, int64_t until,
+                       ordo_eta_recal_t *out, ordo_error_t *err);
+/* Reliability of m's P(on time), raw and through r, on the shipments
+ * decided from from on. */
+void ordo_eta_recal_score(const ordo_eta_model_t *m, const ordo_network_t *net,
+                          const ordo_eta_obs_t *obs, size_t n, const ordo_eta_recal_t *r,
+                          int64_t from, ordo_eta_reliability_t *raw, ordo_eta_reliability_t *cal);
+
 /* ---- drift (eta_drift.c): calibration on outcomes after training ---- */
 
 #define ORDO_ETA_DRIFT_BOUND 0.02 /* 2 points of probability */
@@ -394,6 +422,8 @@ typedef struct ordo_model_train_opts {
     const char *models_dir; /* NULL: DIR/models */
     ordo_eta_params_t eta;  /* shrinkage */
     double risk_l2;         /* 0: 1 */
+    int64_t until;          /* > 0: train on the decisions before this instant
+                             * (Unix seconds), not on a holdout split */
 } ordo_model_train_opts_t;
 
 typedef struct ordo_model_train_result {

@@ -56,6 +56,7 @@ typedef struct ordo_sim_arm {
     char variant[32];
     uint64_t orders;
     double planned_cost;       /* Σ plan cost (cash total) */
+    double planned_cost_sq;    /* Σ its square (the lifts' intervals) */
     uint64_t delivered, late;  /* orders delivered, and of those late */
     uint64_t rural_orders, rural_delivered, rural_late;
 } ordo_sim_arm_t;
@@ -105,6 +106,13 @@ typedef struct ordo_sim_summary {
      * the decider's idle commit of the store), the guardrail monitor; the
      * rest of `seconds` is the world's own work */
     double decide_seconds, store_seconds, monitor_seconds;
+    /* a learning scenario ("learn"): the warm-up, the model trained on it */
+    uint32_t warmup_days;       /* 0: none */
+    char learned_control[32];   /* the control variant (parametric models) */
+    char learned_eta[32];       /* the ETA model's version (OUT/models) */
+    char learned_risk[32];      /* the risk model's version (OUT/models) */
+    uint64_t learned_shipments; /* shipments it was trained on */
+    double train_seconds;       /* measured: reading, joining and training */
 } ordo_sim_summary_t;
 
 void ordo_sim_options_init(ordo_sim_options_t *opt);

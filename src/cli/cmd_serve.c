@@ -50,6 +50,17 @@ static void print_listening(const ordo_server_t *s, bool json)
     fflush(stdout);
 }
 
+/* SIGHUP: the models again (server.models.*); a failure keeps the old. */
+static void reload_models(ordo_server_t *s)
+{
+    ordo_error_t err = {0};
+    if (srv_models_reload(s, &err))
+        fprintf(stderr, "ordo serve: SIGHUP: models not reloaded: %s\n", err.msg);
+    else
+        fprintf(stderr, "ordo serve: SIGHUP: models reloaded (eta %s)\n",
+                s->models.eta_loaded ? s->models.eta.version : "none");
+}
+
 static int run_server(const ordo_config_t *cfg, bool json)
 {
     /* SIGTERM and SIGINT are taken by sigwait below, in this thread only:
@@ -58,6 +69,7 @@ static int run_server(const ordo_config_t *cfg, bool json)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     static ordo_server_t s; /* large; one per process */
@@ -69,7 +81,8 @@ static int run_server(const ordo_config_t *cfg, bool json)
         return ordo_cli_fail(&err, rc, json);
     print_listening(&s, json);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (!sigwait(&set, &sig) && sig == SIGHUP)
+        reload_models(&s);
     fprintf(stderr, "ordo serve: %s: draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     ordo_server_stop(&s, 10000);
     ordo_server_close(&s); /* flushes the log */
@@ -110,7 +123,8 @@ const ordo_cli_cmd_t ordo_cmd_serve = {
              "reserves and logs one order and answers once its record is durable under\n"
              "log.sync; writes need 'Authorization: Bearer TOKEN' with one of\n"
              "server.tokens. Prints the address it listens on, then runs until SIGTERM or\n"
-             "SIGINT, which drain the requests in progress and flush the log.",
+             "SIGINT, which drain the requests in progress and flush the log. SIGHUP (or\n"
+             "POST /v1/models/reload) loads server.models.eta again and swaps it in.",
     .examples = "ordo serve --config ordo.conf\n"
                 "ordo serve --config ordo.conf --listen 127.0.0.1:0 --json\n"
                 "ordo serve --routes",

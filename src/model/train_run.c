@@ -37,7 +37,7 @@ static int train_eta(const char *dir, const ordo_network_t *net,
         return rc;
     res->read_s = d.read_s;
     res->join_s = d.join_s;
-    *until = ordo_eta_split_time(net, d.obs, d.n_obs, o->holdout);
+    *until = o->until > 0 ? o->until : ordo_eta_split_time(net, d.obs, d.n_obs, o->holdout);
     uint64_t t0 = ordo_now_ns();
     rc = ordo_eta_train(net, d.obs, d.n_obs, *until, &o->eta, &m, err);
     res->eta_train_s = since(t0);
@@ -110,6 +110,7 @@ int ordo_model_train_run(const char *dir, const ordo_network_t *net,
     if (kinds & ORDO_MODEL_KIND_ETA)
         rc = train_eta(dir, net, &o, models, &until, res, err);
     if (!rc && (kinds & ORDO_MODEL_KIND_RISK))
-        rc = train_risk(dir, &o, models, o.holdout > 0 ? until : 0, res, err);
+        rc = train_risk(dir, &o, models, o.until > 0 ? o.until : o.holdout > 0 ? until : 0, res,
+                        err);
     return rc;
 }

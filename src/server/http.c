@@ -48,6 +48,8 @@ const srv_route_t srv_routes[] = {
     {"GET", "/v1/flows", NULL, 0, srv_h_flows, "flows"},
     {"GET", "/", NULL, SRV_NO_SHED, srv_h_asset, "dashboard"},
     {"GET", "/assets/", NULL, SRV_PREFIX | SRV_NO_SHED, srv_h_asset, "assets"},
+    {"GET", "/v1/models", NULL, 0, srv_h_models, "models"},
+    {"POST", "/v1/models/reload", NULL, SRV_WRITE, srv_h_models_reload, "models_reload"},
 };
 const uint32_t srv_n_routes = sizeof srv_routes / sizeof srv_routes[0];
 

@@ -75,6 +75,8 @@ int ordo_server_open(ordo_server_t *s, const ordo_config_t *cfg, ordo_error_t *e
     pthread_mutex_init(&s->streams_lock, NULL);
     pthread_mutex_init(&s->arenas_lock, NULL);
     int rc = srv_metrics_init(&s->metrics);
+    if (rc == ORDO_OK)
+        rc = srv_models_init(s);
     if (rc == ORDO_OK && cfg->server.policy[0])
         rc = ordo_cli_policy_load(cfg->server.policy, &s->policy, err);
     if (rc == ORDO_OK)
@@ -85,6 +87,8 @@ int ordo_server_open(ordo_server_t *s, const ordo_config_t *cfg, ordo_error_t *e
         rc = ORDO_ENOMEM;
     if (rc == ORDO_OK && !(s->decided = ordo_strmap_create(1 << 16)))
         rc = ORDO_ENOMEM;
+    if (rc == ORDO_OK)
+        rc = srv_models_reload(s, err);
     if (rc == ORDO_OK)
         rc = open_decider(s, err);
     if (rc)
@@ -107,6 +111,7 @@ void ordo_server_close(ordo_server_t *s)
     ordo_network_destroy(s->net);
     ordo_policy_destroy(s->policy);
     srv_metrics_free(&s->metrics);
+    srv_models_free(s);
     s->decided = NULL;
     s->arena = NULL;
     s->eng = NULL;

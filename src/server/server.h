@@ -76,6 +76,18 @@ typedef struct srv_queue {
     pthread_t committer;
 } srv_queue_t;
 
+/* The learned models decisions use (models.c): written under lock by a
+ * reload, read by GET /v1/models and /metrics. */
+typedef struct srv_models {
+    pthread_mutex_t lock;
+    bool eta_loaded;
+    ordo_eta_info_t eta;          /* the loaded ETA model */
+    char eta_path[ORDO_CONFIG_PATH_MAX + 64];
+    int64_t loaded_at;            /* Unix seconds of the last good load */
+    uint64_t reloads, failures;
+    char last_error[256];
+} srv_models_t;
+
 typedef struct ordo_server {
     ordo_config_t cfg;
     char data_dir[ORDO_CONFIG_PATH_MAX];
@@ -105,6 +117,7 @@ typedef struct ordo_server {
     struct srv_stream *waiting;
     uint64_t stream_wakes;
     char bound[64];           /* the address actually bound, "127.0.0.1:PORT" */
+    srv_models_t models;      /* models.c */
 } ordo_server_t;
 
 /* What a handler answers. */
@@ -171,6 +184,14 @@ const char *srv_query(srv_req_t *r, const char *name);
 /* open.c: loads the network, policy and decider; builds the retry index. */
 int ordo_server_open(ordo_server_t *s, const ordo_config_t *cfg, ordo_error_t *err);
 void ordo_server_close(ordo_server_t *s);
+
+/* models.c: server.models.*, loaded at open and on reload */
+int srv_models_init(ordo_server_t *s);
+void srv_models_free(ordo_server_t *s);
+int srv_models_reload(ordo_server_t *s, ordo_error_t *err);
+int srv_h_models(ordo_server_t *s, srv_req_t *r);
+int srv_h_models_reload(ordo_server_t *s, srv_req_t *r);
+void srv_models_metrics(ordo_server_t *s, ordo_buf_t *b);
 
 /* decide_queue.c */
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err);

@@ -32,7 +32,9 @@ void sim_count_arm(sim_t *s, const ordo_order_t *o, const ordo_decision_t *dec,
     uint64_t delivered = s->sum->orders_delivered - delivered0;
     uint64_t late = s->sum->orders_late - late0;
     a->orders++;
-    a->planned_cost += dec->plan ? dec->plan->cost.total : 0;
+    double cost = dec->plan ? dec->plan->cost.total : 0;
+    a->planned_cost += cost;
+    a->planned_cost_sq += cost * cost;
     a->delivered += delivered;
     a->late += late;
     if (ordo_geo_zip_rural(s->net->geo ? s->net->geo : ordo_geo_default(), o->ship_zip) == 1) {

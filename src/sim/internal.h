@@ -36,6 +36,10 @@ typedef struct sim_scenario {
     /* variants' inline policies (policies.c), registered once the store is open */
     uint32_t n_inline;
     struct ordo_policy *inline_policies[SIM_MAX_INLINE_POLICIES];
+    /* "learn" (learn.c): a warm-up under the parametric models, then the
+     * experiment with models trained on it (0: none) */
+    uint32_t warmup_days, train_lag_days;
+    char *learn_json;         /* malloc'd: the "learn" object */
 } sim_scenario_t;
 
 /* The scenario file of name (ordo_sim_scenario_path) into *root (a JSON
@@ -43,6 +47,8 @@ typedef struct sim_scenario {
 int sim_scenario_read(const char *name, char path[4096], cJSON **root, ordo_error_t *err);
 int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err);
 void sim_scenario_free(sim_scenario_t *s);
+/* The scenario's "learn" object (learn.c). */
+int sim_learn_read(const cJSON *root, const char *path, sim_scenario_t *s, ordo_error_t *err);
 /* Rewrites the experiment so every variant runs variant key's policy (the
  * world entirely under one arm; assignment unchanged). ORDO_ENOTFOUND. */
 int sim_scenario_all_arm(sim_scenario_t *s, const char *key, ordo_error_t *err);

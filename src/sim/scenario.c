@@ -202,6 +202,8 @@ int sim_scenario_load(const char *name, sim_scenario_t *s, ordo_error_t *err)
     rc = read_sections(root, path, s, err);
     if (!rc)
         rc = read_run(root, path, s, err);
+    if (!rc)
+        rc = sim_learn_read(root, path, s, err);
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "experiment");
     if (!rc && !cJSON_IsObject(exp))
         rc = ordo_error_set(err, ORDO_EINVAL, path, 0, "experiment", "missing (an object)");
@@ -266,4 +268,6 @@ void sim_scenario_free(sim_scenario_t *s)
     free(s->experiment_json);
     s->experiment_json = NULL;
     sim_scenario_free_policies(s);
+    free(s->learn_json);
+    s->learn_json = NULL;
 }

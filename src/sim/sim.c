@@ -44,7 +44,7 @@ static int setup_experiment(sim_t *s, ordo_error_t *err)
     rc = ordo_exp_registry_create(reg, s->sc.experiment_json, strlen(s->sc.experiment_json), NULL,
                                   "ordo-sim", "simulation run", &e, err);
     ordo_exp_destroy(e);
-    if (!rc)
+    if (!rc && !s->sc.warmup_days) /* else started after the warm-up (learn.c) */
         rc = ordo_exp_registry_transition(reg, s->sc.experiment, ORDO_EXP_ACT_START, NULL,
                                           "ordo-sim", "simulation run", s->day0 * 86400 - 3600,
                                           NULL, err);
@@ -129,6 +129,8 @@ static int open_all(sim_t *s, ordo_error_t *err)
         rc = sim_netval_open(s, err);
     if (!rc)
         rc = sim_scenario_register_policies(&s->sc, s->store, err);
+    if (!rc)
+        rc = sim_learn_prepare(s, err);
     if (!rc)
         rc = setup_experiment(s, err);
     if (rc)
@@ -411,6 +413,8 @@ int ordo_sim_run(const ordo_sim_options_t *opt, ordo_sim_summary_t *sum, ordo_er
     uint64_t t0 = ordo_now_ns();
     for (uint32_t d = 0; !rc && d < opt->days; d++) {
         rc = run_day(&s, d, err);
+        if (!rc)
+            rc = sim_learn_step(&s, d + 1, err);
         if (!rc && opt->progress)
             opt->progress(opt->progress_ctx, d + 1, opt->days, sum->orders,
                           (uint64_t)opt->orders_per_day * opt->days,

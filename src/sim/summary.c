@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* summary.json of a run (docs/internals/SIM.md, "The run directory"). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,71 @@ static void write_arms(ordo_jsonw_t *w, const ordo_sim_summary_t *s)
     ordo_jsonw_arr_end(w);
 }
 
+/* A difference of means b - a with its normal 95% interval. */
+static void write_diff(ordo_jsonw_t *w, const char *key, double ma, double va, double mb,
+                       double vb)
+{
+    double d = mb - ma, h = 1.959964 * sqrt(va + vb);
+    ordo_jsonw_key(w, key);
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kdouble(w, "control", ma);
+    ordo_jsonw_kdouble(w, "treatment", mb);
+    ordo_jsonw_kdouble(w, "lift", d);
+    ordo_jsonw_key(w, "ci95");
+    ordo_jsonw_arr_begin(w);
+    ordo_jsonw_double(w, d - h);
+    ordo_jsonw_double(w, d + h);
+    ordo_jsonw_arr_end(w);
+    ordo_jsonw_kdouble(w, "relative", ma != 0 ? d / ma : 0);
+    ordo_jsonw_obj_end(w);
+}
+
+/* Mean planned cost per order and on-time rate of an arm, with the
+ * variances of those means. */
+static void arm_means(const ordo_sim_arm_t *a, double *cost, double *vcost, double *ot,
+                      double *vot)
+{
+    double n = a->orders ? (double)a->orders : 1, d = a->delivered ? (double)a->delivered : 1;
+    *cost = a->planned_cost / n;
+    double var = n > 1 ? (a->planned_cost_sq - n * *cost * *cost) / (n - 1) : 0;
+    *vcost = var > 0 ? var / n : 0;
+    *ot = (double)(a->delivered - a->late) / d;
+    *vot = *ot * (1 - *ot) / d;
+}
+
+/* "learned" (a learning scenario): the model trained on the warm-up and
+ * the lifts of the learned arm over the parametric control (the world's
+ * count; ordo analyze reports the experiment's estimates). */
+static void write_learned(ordo_jsonw_t *w, const ordo_sim_summary_t *s)
+{
+    ordo_jsonw_key(w, "learned");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "warmup_days", s->warmup_days);
+    ordo_jsonw_kstr(w, "eta_model", s->learned_eta);
+    ordo_jsonw_kstr(w, "risk_model", s->learned_risk);
+    ordo_jsonw_kint(w, "shipments", (int64_t)s->learned_shipments);
+    ordo_jsonw_kstr(w, "control", s->learned_control);
+    const ordo_sim_arm_t *c = NULL, *t = NULL;
+    for (uint32_t i = 0; i < s->n_arms; i++) {
+        if (!strcmp(s->arms[i].variant, s->learned_control))
+            c = &s->arms[i];
+        else if (strcmp(s->arms[i].variant, "none") && !t)
+            t = &s->arms[i];
+    }
+    if (c && t && c->orders && t->orders) {
+        double mc, vc, oc, voc, mt, vt, ot, vot;
+        arm_means(c, &mc, &vc, &oc, &voc);
+        arm_means(t, &mt, &vt, &ot, &vot);
+        ordo_jsonw_kstr(w, "treatment", t->variant);
+        ordo_jsonw_key(w, "lifts");
+        ordo_jsonw_obj_begin(w);
+        write_diff(w, "planned_cost_per_order", mc, vc, mt, vt);
+        write_diff(w, "on_time_rate", oc, voc, ot, vot);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_obj_end(w);
+}
+
 char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
 {
     ordo_buf_t b;
@@ -101,6 +167,8 @@ char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
     if (s->monitor_runs)
         write_monitor(&w, s);
     write_arms(&w, s);
+    if (s->warmup_days)
+        write_learned(&w, s);
     ordo_jsonw_key(&w, "measured"); /* wall clock: differs from run to run */
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "seconds", s->seconds);
@@ -108,6 +176,8 @@ char *ordo_sim_summary_json(const ordo_sim_summary_t *s, int pretty)
     ordo_jsonw_kdouble(&w, "decide_seconds", s->decide_seconds);
     ordo_jsonw_kdouble(&w, "store_seconds", s->store_seconds);
     ordo_jsonw_kdouble(&w, "monitor_seconds", s->monitor_seconds);
+    if (s->warmup_days)
+        ordo_jsonw_kdouble(&w, "train_seconds", s->train_seconds);
     double world = s->seconds - s->decide_seconds - s->store_seconds - s->monitor_seconds;
     ordo_jsonw_kdouble(&w, "world_seconds", world > 0 ? world : 0);
     ordo_jsonw_obj_end(&w);

@@ -145,6 +145,14 @@ int sim_ops_order(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, cons
 /* The world's answer to one decided order, as outcome events in s->ev. */
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
 
+/* ---- learn.c: scenarios that learn their models (scenario "learn") ---- */
+/* Registers the arms' policies with the scenario's overrides and points
+ * the experiment's variants at them (before the experiment is created). */
+int sim_learn_prepare(sim_t *s, ordo_error_t *err);
+/* At the end of the warm-up: trains, swaps the models in, starts the
+ * experiment. */
+int sim_learn_step(sim_t *s, uint32_t days_done, ordo_error_t *err);
+
 /* ---- stock_truth.c ---- */
 /* p (n used of *cap elements of size), doubled when full: the array to
  * use, NULL (err set, p left as is) when out of memory. */

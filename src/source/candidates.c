@@ -556,6 +556,8 @@ static int prepare_bounds(src_ctx_t *x)
     x->svc_target = src_service_target(x); /* the candidates' service rule */
     src_lines_fixed(x);
     for (uint32_t c = 0; c < x->n_cands; c++) {
+        if (c + SRC_LANE_PREFETCH < x->n_cands)
+            src_lanes_prefetch(x, x->cands[c + SRC_LANE_PREFETCH].node);
         src_cand_init_bounds(x, c);
         uint32_t fm = x->cands[c].full_mask;
         x->cand_full[c] = fm;

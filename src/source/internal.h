@@ -494,6 +494,19 @@ static inline const ordo_lane_dist_t *src_lane_learned(const src_ctx_t *x, uint3
     return d == ORDO_LANES_NONE ? NULL : &l->dists[d];
 }
 double src_lane_late_learned(const ordo_lane_dist_t *d, int s0, double pe, int D);
+#define SRC_LANE_PREFETCH 4 /* candidates ahead whose lanes are prefetched */
+/* Starts loading a candidate's lanes (its services, both classes) so
+ * that its bounds (src_cand_init_bounds) do not wait on the cache miss. */
+static inline __attribute__((always_inline)) void src_lanes_prefetch(const src_ctx_t *x,
+                                                                      uint32_t node)
+{
+    const ordo_lanes_t *l = x->lanes;
+    if (!l || node >= l->n_nodes)
+        return;
+    const uint32_t *row = &x->lane_row[(size_t)node * l->n_services * ORDO_LANE_CLASSES];
+    __builtin_prefetch(row);
+    __builtin_prefetch(row + l->n_services * ORDO_LANE_CLASSES - 1);
+}
 
 /* The transit cdf a shipment is timed with: the learned lane's when the
  * decision reads learned lanes and the lane has one, else the published

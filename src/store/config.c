@@ -287,6 +287,16 @@ static int set_srv_tokens(const parse_ctx_t *c, const char *v, ordo_config_t *cf
     return set_text(c, v, cfg->server.tokens, sizeof cfg->server.tokens);
 }
 
+static int set_srv_models_dir(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_text(c, v, cfg->server.models_dir, sizeof cfg->server.models_dir);
+}
+
+static int set_srv_model_eta(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_text(c, v, cfg->server.model_eta, sizeof cfg->server.model_eta);
+}
+
 static int set_u32(const parse_ctx_t *c, const char *v, uint64_t lo, uint64_t hi, uint32_t *out)
 {
     uint64_t x;
@@ -362,6 +372,8 @@ static const config_key_t keys[] = {
     {"server.threads", set_srv_threads},
     {"server.inflight_max", set_srv_inflight},
     {"server.explain", set_srv_explain},
+    {"server.models.dir", set_srv_models_dir},
+    {"server.models.eta", set_srv_model_eta},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

@@ -44,6 +44,17 @@ for k in ("learned", "carrier", "weekday_mode"):
 assert e["pinball"]["learned"]["p90"] < e["pinball"]["carrier"]["p90"]
 assert e["on_time_learned"]["brier"] < e["on_time_logged"]["brier"]
 PY
+# --recalibrate: an isotonic map fitted on the first half of the held-out
+# span, the calibration before and after on the second half
+"$ordo" model eval --run "$run" --model eta-v1 --recalibrate --json > "$tmp/r.json" || bad "eval --recalibrate exits $?"
+python3 - "$tmp/r.json" <<'PY' && ok || bad "eval --recalibrate --json fields"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["model"] == "eta-v1" and 1 <= r["blocks"] <= 64 and r["fitted_on"] > 0 and r["scored"] > 0, r
+for k in ("before", "after"):
+    assert 0 <= r[k]["brier"] <= 1 and len(r[k]["deciles"]) == 10
+    assert sum(d["n"] for d in r[k]["deciles"]) == r["scored"]
+PY
 "$ordo" model eval --run "$run" --model eta-v1 > "$tmp/e.txt" || bad "eval text exits $?"
 grep -q "pinball loss" "$tmp/e.txt" && grep -q "Brier score" "$tmp/e.txt" && ok || bad "eval text"
 

@@ -164,6 +164,25 @@ async function decisionLookup(page) {
   await page.screenshot({ path: path.join(out, 'dashboard-decision.png'), fullPage: true });
 }
 
+// #/models: the loaded ETA model, its calibration on live outcomes against
+// the bound, and the drift alarm with the retrain command
+// (test_dashboard.sh trains it and saves a drift check with a tiny bound)
+async function modelsPage(page) {
+  await open(page, '#/models');
+  const card = page.locator('#models section.model[data-kind="eta"]');
+  check('the models page shows the loaded ETA model', await card.count() === 1);
+  const text = await card.innerText();
+  check('it shows its version and calibration on live outcomes',
+    /ETA model eta-v\d+/.test(text) && /Predictions scored since training\s+\d+/.test(text) &&
+    /Overall calibration error\s+[\d.]+ pp/.test(text), text.split('\n').slice(0, 6).join(' / '));
+  check('the calibration bar draws against its bound', await card.locator('.calib-bar .calib-bound').count() === 1);
+  const alarm = card.locator('.drift-alarm[role="alert"]');
+  check('the drift alarm shows with the retrain command',
+    await alarm.count() === 1 && /ordo model train --run \S+/.test(await alarm.innerText()));
+  await accessible(page, 'models page');
+  await page.screenshot({ path: path.join(out, 'dashboard-models.png'), fullPage: true });
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu'] });
@@ -185,6 +204,7 @@ async function decisionLookup(page) {
     await mapDraws(page, true);
     await accessible(page, 'network page');
     await page.screenshot({ path: path.join(out, 'dashboard-network.png'), fullPage: true });
+    await modelsPage(page);
   } catch (e) {
     check('the walk finished', false, e.message.split('\n')[0]);
     await page.screenshot({ path: path.join(out, 'dashboard-failure.png'), fullPage: true }).catch(() => {});

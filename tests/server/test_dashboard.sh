@@ -94,6 +94,11 @@ for p in map(json.loads, open(sys.argv[1])):
 PY
 "$ordo" outcomes ingest --data "$data" "$tmp/outcomes.ndjson" >/dev/null || die "outcomes ingest"
 
+# a learned ETA model for the server, with a drift check of a tiny bound:
+# the models page shows its calibration and the alarm
+"$ordo" model train --run "$data" --holdout 0.3 >/dev/null || die "model train"
+"$ordo" model show latest --data "$data" --bound 0.0001 --min-n 1 >/dev/null || die "model show --data"
+
 # an order of the experiment, to look up
 order=$("$ordo" log export "$data" --format csv |
         awk -F, 'NR > 1 && $3 == "decision" && $8 != "" {print $4; exit}')
@@ -106,6 +111,7 @@ server.listen = 127.0.0.1:$port
 server.data_dir = "$data"
 server.network = "$net"
 server.tokens = "$token"
+server.models.eta = latest
 CONF
 "$ordo" serve --config "$tmp/serve.conf" > "$tmp/serve.out" 2> "$tmp/serve.err" &
 pid=$!

@@ -83,3 +83,7 @@ export async function decision(orderId) {
 /** start | pause | kill, with a reason for the audit trail */
 export const act = (id, action) =>
   request('POST', `/v1/experiments/${enc(id)}:${action}?reason=${enc('from the dashboard')}`);
+
+/** The learned models the server decides with, and their drift. */
+export const models = () => request('GET', '/v1/models');
+export const reloadModels = () => request('POST', '/v1/models/reload');

@@ -6,6 +6,7 @@ import * as api from './api.js';
 import { listPage, experimentPage } from './experiments.js';
 import { decisionPage } from './decision.js';
 import { renderMap } from './map.js';
+import { modelsPage } from './models.js';
 
 async function networkPage(main) {
   const select = h('select', { id: 'flows-experiment' }, h('option', { value: '' }, '(nodes only)'));
@@ -32,6 +33,7 @@ const routes = [
   [/^#\/experiments\/(.+)$/, (main, id) => experimentPage(main, id), 'experiments'],
   [/^#\/decisions(?:\/(.*))?$/, (main, id) => decisionPage(main, id), 'decisions'],
   [/^#\/network\/?$/, main => networkPage(main), 'network'],
+  [/^#\/models\/?$/, main => modelsPage(main), 'models'],
 ];
 
 let current = 0; // the latest navigation: a slower, older page draws into a detached view

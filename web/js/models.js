@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// #/models: the learned models `ordo serve` decides with (GET /v1/models),
+// each one's calibration on the outcomes that arrived after its training
+// (the drift check of `ordo model show --data`) against its bound, the drift
+// alarm with the retrain command, and a reload (POST /v1/models/reload, token).
+import { h, isNum, announce } from './dom.js';
+import * as api from './api.js';
+
+const pp = v => (isNum(v) ? (100 * v).toFixed(2) + ' pp' : 'n/a');
+
+/** A bar of the calibration error against its bound (the bound at 2/3 of the width). */
+function errorBar(err, bound) {
+  const width = 240, scale = (2 / 3) * width / (bound > 0 ? bound : 0.02);
+  const w = Math.min(width, Math.max(0, isNum(err) ? err * scale : 0));
+  const over = isNum(err) && err > bound;
+  return h('div', { class: 'calib-bar', role: 'img',
+    'aria-label': `calibration error ${pp(err)} against the bound ${pp(bound)}` },
+  h('span', { class: over ? 'calib-fill over' : 'calib-fill', style: `width:${w}px` }),
+  h('span', { class: 'calib-bound', style: `left:${bound * scale}px` }));
+}
+
+function driftPart(m) {
+  const d = m.drift;
+  if (!d) {
+    return h('p', { class: 'drift-none' },
+      'No calibration check of this model on live outcomes yet (ordo model show ' + m.version +
+      ' --data DIR saves one).');
+  }
+  const rows = [
+    ['Predictions scored since training', String(d.predictions)],
+    ['Worst decile calibration error', pp(d.calibration_error) + ` (deciles of at least ${d.min_n})`],
+    ['Overall calibration error', pp(d.mean_error)],
+    ['Brier score', isNum(d.brier) ? d.brier.toFixed(4) : 'n/a'],
+    ['Bound', pp(d.bound)],
+    ['Checked', d.checked_at || ''],
+  ];
+  const worst = isNum(d.calibration_error) ? d.calibration_error : d.mean_error;
+  return h('div', { class: 'drift' },
+    h('table', { class: 'kv' }, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v))))),
+    errorBar(worst, d.bound),
+    d.alarm
+      ? h('p', { class: 'drift-alarm', role: 'alert' },
+        'Drift alarm: the on-time probability left its calibration bound. Retrain: ',
+        h('code', {}, m.suggestion || 'ordo model train --run DATA'))
+      : h('p', { class: 'drift-ok' }, 'Calibrated within its bound.'));
+}
+
+function modelCard(m) {
+  return h('section', { class: 'model', 'data-kind': m.kind, 'data-version': m.version },
+    h('h2', {}, `${m.kind.toUpperCase()} model ${m.version}`),
+    h('p', { class: 'small' }, `hash ${m.hash} · ${m.file} · trained until ${m.trained_until || 'n/a'} on ` +
+      `${m.shipments} shipments · ${m.lanes} lanes · configured as "${m.config}"`),
+    driftPart(m));
+}
+
+export async function modelsPage(main) {
+  const list = h('div', { id: 'models' }, h('p', {}, 'Loading…'));
+  const state = h('span', { class: 'small', id: 'models-state' });
+  const draw = async () => {
+    const d = await api.models();
+    list.replaceChildren(...(d.models.length ? d.models.map(modelCard)
+      : [h('p', {}, 'No learned model: decisions use the published histograms (server.models.eta).')]),
+    h('p', { class: 'small' }, `loaded ${d.loaded_at || 'never'} · ${d.reloads} loads, ${d.failures} failed` +
+      (d.last_error ? ` · last error: ${d.last_error}` : '')));
+  };
+  const reload = h('button', { type: 'button', id: 'models-reload', onclick: async () => {
+    try {
+      await api.reloadModels();
+      state.textContent = 'reloaded';
+    } catch (e) {
+      state.textContent = e.message;
+    }
+    announce(state.textContent);
+    await draw();
+  } }, 'Reload models');
+  main.replaceChildren(h('h1', {}, 'Models'), h('p', { class: 'controls' }, reload, ' ', state), list);
+  await draw();
+}
