@@ -99,18 +99,25 @@ static void print_info_text(const ordo_eta_info_t *in)
            in->params.k_region, in->params.k_proc);
 }
 
-static void write_info(ordo_jsonw_t *w, const ordo_eta_info_t *in)
+void ordo_cli_model_head_json(ordo_jsonw_t *w, const ordo_cli_model_head_t *h)
 {
     char buf[32];
-    ordo_jsonw_kstr(w, "version", in->version);
-    ordo_jsonw_kstr(w, "hash", in->hash);
-    ordo_jsonw_kstr(w, "run", in->run);
-    ordo_jsonw_kstr(w, "created", in->created ? ordo_time_format(in->created, buf, sizeof buf) : NULL);
+    ordo_jsonw_kstr(w, "version", h->version);
+    ordo_jsonw_kstr(w, "hash", h->hash);
+    ordo_jsonw_kstr(w, "run", h->run);
+    ordo_jsonw_kstr(w, "created", h->created ? ordo_time_format(h->created, buf, sizeof buf) : NULL);
     ordo_jsonw_kstr(w, "trained_from",
-                    in->trained_from ? ordo_time_format(in->trained_from, buf, sizeof buf) : NULL);
+                    h->trained_from ? ordo_time_format(h->trained_from, buf, sizeof buf) : NULL);
     ordo_jsonw_kstr(w, "trained_until",
-                    in->trained_until ? ordo_time_format(in->trained_until, buf, sizeof buf) : NULL);
-    ordo_jsonw_kint(w, "orders", (int64_t)in->orders);
+                    h->trained_until ? ordo_time_format(h->trained_until, buf, sizeof buf) : NULL);
+    ordo_jsonw_kint(w, "orders", (int64_t)h->orders);
+}
+
+static void write_info(ordo_jsonw_t *w, const ordo_eta_info_t *in)
+{
+    ordo_cli_model_head_t h = {in->version, in->hash,          in->run,          in->created,
+                               in->trained_from, in->trained_until, in->orders};
+    ordo_cli_model_head_json(w, &h);
     ordo_jsonw_kint(w, "shipments", (int64_t)in->shipments);
     ordo_jsonw_kint(w, "lanes", in->lanes);
     ordo_jsonw_kint(w, "destinations", in->destinations);

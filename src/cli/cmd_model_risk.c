@@ -23,16 +23,9 @@ static void info_text(const ordo_risk_info_t *in)
 
 static void info_json(ordo_jsonw_t *w, const ordo_risk_info_t *in)
 {
-    char buf[32];
-    ordo_jsonw_kstr(w, "version", in->version);
-    ordo_jsonw_kstr(w, "hash", in->hash);
-    ordo_jsonw_kstr(w, "run", in->run);
-    ordo_jsonw_kstr(w, "created", in->created ? ordo_time_format(in->created, buf, sizeof buf) : NULL);
-    ordo_jsonw_kstr(w, "trained_from",
-                    in->trained_from ? ordo_time_format(in->trained_from, buf, sizeof buf) : NULL);
-    ordo_jsonw_kstr(w, "trained_until",
-                    in->trained_until ? ordo_time_format(in->trained_until, buf, sizeof buf) : NULL);
-    ordo_jsonw_kint(w, "orders", (int64_t)in->orders);
+    ordo_cli_model_head_t h = {in->version, in->hash,          in->run,          in->created,
+                               in->trained_from, in->trained_until, in->orders};
+    ordo_cli_model_head_json(w, &h);
     ordo_jsonw_kdouble(w, "l2", in->l2);
 }
 

@@ -6,6 +6,14 @@
 #include "cli.h"
 #include "ordo/model.h"
 
+/* The head every model file shares (version, hash, run, created, training
+ * span, orders) as JSON members (cmd_model.c). */
+typedef struct ordo_cli_model_head {
+    const char *version, *hash, *run;
+    int64_t created, trained_from, trained_until;
+    uint64_t orders;
+} ordo_cli_model_head_t;
+void ordo_cli_model_head_json(ordo_jsonw_t *w, const ordo_cli_model_head_t *h);
 void ordo_cli_risk_train_text(const ordo_model_train_result_t *r);
 /* "risk": {...} into an open object */
 void ordo_cli_risk_train_json(ordo_jsonw_t *w, const ordo_model_train_result_t *r);
