@@ -76,6 +76,9 @@ typedef struct ordo_config_server {
     char model_eta[ORDO_CONFIG_PATH_MAX];  /* server.models.eta: "latest", a version (eta-v3)
                                               in models.dir, or a file ("" = none: the
                                               published histograms) */
+    char model_risk[ORDO_CONFIG_PATH_MAX]; /* server.models.risk: "latest", a version (risk-v2)
+                                              in models.dir, or a file ("" = none: the
+                                              parametric risk terms) */
 } ordo_config_server_t;
 
 typedef struct ordo_config {

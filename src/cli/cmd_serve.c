@@ -54,11 +54,13 @@ static void print_listening(const ordo_server_t *s, bool json)
 static void reload_models(ordo_server_t *s)
 {
     ordo_error_t err = {0};
-    if (srv_models_reload(s, &err))
+    char loaded[128];
+    if (srv_models_reload(s, &err)) {
         fprintf(stderr, "ordo serve: SIGHUP: models not reloaded: %s\n", err.msg);
-    else
-        fprintf(stderr, "ordo serve: SIGHUP: models reloaded (eta %s)\n",
-                s->models.eta_loaded ? s->models.eta.version : "none");
+    } else {
+        srv_models_describe(s, loaded, sizeof loaded);
+        fprintf(stderr, "ordo serve: SIGHUP: models reloaded (%s)\n", loaded);
+    }
 }
 
 static int run_server(const ordo_config_t *cfg, bool json)

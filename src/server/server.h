@@ -78,11 +78,22 @@ typedef struct srv_queue {
 
 /* The learned models decisions use (models.c): written under lock by a
  * reload, read by GET /v1/models and /metrics. */
+enum { SRV_MODEL_ETA, SRV_MODEL_RISK, SRV_MODEL_KINDS };
+
+/* One loaded model (server.models.eta, server.models.risk). */
+typedef struct srv_model_slot {
+    bool loaded;
+    char version[32];             /* "eta-v3", "risk-v2" */
+    char hash[17];
+    char path[ORDO_CONFIG_PATH_MAX + 64];
+    int64_t trained_until;
+    uint64_t rows;                /* ETA: shipments; risk: orders */
+    uint32_t lanes;               /* ETA only */
+} srv_model_slot_t;
+
 typedef struct srv_models {
     pthread_mutex_t lock;
-    bool eta_loaded;
-    ordo_eta_info_t eta;          /* the loaded ETA model */
-    char eta_path[ORDO_CONFIG_PATH_MAX + 64];
+    srv_model_slot_t slot[SRV_MODEL_KINDS]; /* by SRV_MODEL_* */
     int64_t loaded_at;            /* Unix seconds of the last good load */
     uint64_t reloads, failures;
     char last_error[256];
@@ -192,6 +203,7 @@ int srv_models_reload(ordo_server_t *s, ordo_error_t *err);
 int srv_h_models(ordo_server_t *s, srv_req_t *r);
 int srv_h_models_reload(ordo_server_t *s, srv_req_t *r);
 void srv_models_metrics(ordo_server_t *s, ordo_buf_t *b);
+void srv_models_describe(ordo_server_t *s, char *out, size_t n);
 
 /* decide_queue.c */
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err);
