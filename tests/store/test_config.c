@@ -172,6 +172,18 @@ static void test_server_keys(void **state)
     assert_true(cfg.server.explain);
 }
 
+static void test_server_models_keys(void **state)
+{
+    (void)state;
+    ordo_config_t cfg;
+    ordo_error_t err = {0};
+    ASSERT_OK(parse("", &cfg, &err));
+    assert_string_equal(cfg.server.model_risk, "");
+    ASSERT_OK(parse("server.models.eta = latest\nserver.models.risk = risk-v2\n", &cfg, &err));
+    assert_string_equal(cfg.server.model_eta, "latest");
+    assert_string_equal(cfg.server.model_risk, "risk-v2");
+}
+
 static void test_files(void **state)
 {
     (void)state;
@@ -200,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_example_file),
         cmocka_unit_test(test_all_keys), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_files), cmocka_unit_test(test_server_keys),
+        cmocka_unit_test(test_server_models_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

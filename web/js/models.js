@@ -49,8 +49,9 @@ function modelCard(m) {
   return h('section', { class: 'model', 'data-kind': m.kind, 'data-version': m.version },
     h('h2', {}, `${m.kind.toUpperCase()} model ${m.version}`),
     h('p', { class: 'small' }, `hash ${m.hash} · ${m.file} · trained until ${m.trained_until || 'n/a'} on ` +
-      `${m.shipments} shipments · ${m.lanes} lanes · configured as "${m.config}"`),
-    driftPart(m));
+      (m.kind === 'risk' ? `${m.orders} orders` : `${m.shipments} shipments · ${m.lanes} lanes`) +
+      ` · configured as "${m.config}"`),
+    m.kind === 'risk' ? null : driftPart(m));
 }
 
 export async function modelsPage(main) {
