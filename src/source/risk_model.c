@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — learned risk in the engine (include/ordo/source.h
- * ordo_engine_set_risk): the atomic swap of the risk table, and the
- * cancellation probability a shipment is priced with when the policy
- * prices cancellation and does not say "risk": "parametric".
+ * ordo_engine_set_risk): the atomic swap of the risk table, the return
+ * probability a shipment's returns are priced with, and the cancellation
+ * probability when the policy prices cancellation, unless the policy says
+ * "risk": "parametric".
  * docs/internals/SOURCING.md "Learned risk". */
 #include <math.h>
 #include <stdlib.h>
