@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "ordo/network.h"
 #include "ordo/order.h"
 
 void ordo_engine_set_risk(ordo_engine_t *e, ordo_risk_table_t *t)
@@ -53,18 +54,30 @@ static inline double neg(double v)
     return v < 0 ? v : 0;
 }
 
+/* A family's return coefficient (beyond the table: its first). */
+static inline double fam_coef(const ordo_risk_table_t *t, uint32_t fam)
+{
+    return t->ret_family[fam < ORDO_RISK_TABLE_FAMILIES ? fam : 0];
+}
+
 /* The return logit's decision part: service level, log(1 + order value)
  * and the customer's history at its training mean; its floor takes the
- * lowest family coefficient, split or not, lateness in [0, 1] and miles in
- * [0, RT_MAX_MILES] at their most favourable values. */
+ * lowest coefficient of the order's families, split or not, lateness in
+ * [0, 1] and miles in [0, RT_MAX_MILES] at their most favourable values. */
 static void ret_begin(src_ctx_t *x, unsigned lvl)
 {
     const ordo_risk_table_t *t = x->rtab;
-    double value = ordo_order_value(x->order, x->net);
+    const ordo_order_t *o = x->order;
+    double value = 0, fam = INFINITY;
+    for (uint32_t i = 0; i < o->n_lines; i++) {
+        const ordo_sku_t *sk = &x->net->skus[o->lines[i].sku];
+        value += o->lines[i].quantity * sk->price;
+        double f = fam_coef(t, sk->family);
+        fam = f < fam ? f : fam;
+    }
+    if (!isfinite(fam))
+        fam = 0;
     x->rt_ret0 = t->ret_level[lvl] + t->r_value * log1p(value > 0 ? value : 0) + t->r_history;
-    double fam = t->ret_family[0];
-    for (uint32_t f = 1; f < ORDO_RISK_TABLE_FAMILIES; f++)
-        fam = t->ret_family[f] < fam ? t->ret_family[f] : fam;
     x->rt_ret_lb = sigmoid(x->rt_ret0 + fam + neg(t->r_split) + neg(t->r_late) +
                            neg(t->r_miles) * log1p(RT_MAX_MILES));
 }
@@ -111,7 +124,7 @@ double src_riskm_return_z(const src_ctx_t *x, uint32_t mask, double miles)
             fam = x->net->skus[l->sku].family;
         }
     }
-    double fz = t->ret_family[fam < ORDO_RISK_TABLE_FAMILIES ? fam : 0];
+    double fz = fam_coef(t, fam);
     double mi = miles > 0 ? (miles < RT_MAX_MILES ? miles : RT_MAX_MILES) : 0;
     return x->rt_ret0 + fz + (mask != x->all_mask ? t->r_split : 0) + t->r_miles * log1p(mi);
 }
