@@ -146,7 +146,9 @@ typedef struct ordo_risk_table {
 /* Swaps the learned risk table, atomically, as ordo_engine_set_lanes: the
  * engine takes ownership (malloc'd; freed with free() at destroy); NULL:
  * the parametric terms again. A policy with "risk": "parametric" ignores
- * it. With a table, a policy that prices cancellation ("risk":
+ * it. With a table, every shipment's returns are priced at its P(return)
+ * from the table (family of its line of most value, split when it carries
+ * some of the lines), and a policy that prices cancellation ("risk":
  * {"cancellation": ...}) takes P(cancel) from it. */
 void ordo_engine_set_risk(ordo_engine_t *eng, ordo_risk_table_t *table);
 const ordo_risk_table_t *ordo_engine_risk(const ordo_engine_t *eng);

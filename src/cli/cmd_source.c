@@ -522,9 +522,9 @@ static const ordo_cli_opt_t opts[] = {
     {"eta-model", 0, "FILE", "time shipments with this learned ETA model (ordo model train;\n"
                              "docs/models.md) where the policy does not say \"eta\":\n"
                              "\"published\"; records name it (eta_model)"},
-    {"risk-model", 0, "FILE", "price cancellation with this learned risk model (ordo model\n"
-                              "train) where the policy prices it and does not say \"risk\":\n"
-                              "\"parametric\"; records name it (risk_model)"},
+    {"risk-model", 0, "FILE", "price returns (and cancellation where the policy prices it)\n"
+                              "with this learned risk model (ordo model train) unless the\n"
+                              "policy says \"risk\": \"parametric\"; records name it (risk_model)"},
     {"json", 0, NULL, "errors as JSON (plans are JSON already)"},
     {NULL, 0, NULL, NULL}};
 

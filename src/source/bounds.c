@@ -73,7 +73,7 @@ void src_subset_init(const src_ctx_t *x, uint32_t mask, src_subset_t *sub)
     sub->weight = weight;
     sub->cubic = cubic;
     sub->share = x->total_units > 0 ? units / x->total_units : 1;
-    sub->rr = units ? rr_units / units : 0;
+    sub->rr = x->rtab ? x->rt_ret_lb : units ? rr_units / units : 0;
     src_parcel_sides(side, cubic, sub->side);
     /* billable pounds of the parcel by each service (dim divisors differ) */
     const ordo_engine_t *e = x->eng;
@@ -236,6 +236,7 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
     }
     double ret_base = sub->ret_base[c->zone - 1];
     double base_rr = sub->rr;
+    double rt_z = x->rtab ? src_riskm_return_z(x, sub->mask, c->miles) : 0;
     double var[ORDO_NODE_MAX_SERVICES];
     double lim = INFINITY;
     for (uint32_t m = meets; m; m &= m - 1) {
@@ -252,10 +253,14 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
             c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
             c->late[k] = late;
         }
-        double rr = base_rr * (1 + P->lateness_return_factor * late);
-        if (rr > 1)
-            rr = 1;
-        var[k] = ship[k] + ret_base * (base_rr > 0 ? rr / base_rr : 0);
+        if (x->rtab) { /* as price_service: ret_base is every unit's return cost */
+            var[k] = ship[k] + ret_base * src_riskm_return(x, rt_z, ot);
+        } else {
+            double rr = base_rr * (1 + P->lateness_return_factor * late);
+            if (rr > 1)
+                rr = 1;
+            var[k] = ship[k] + ret_base * (base_rr > 0 ? rr / base_rr : 0);
+        }
         if (var[k] < lim)
             lim = var[k];
     }

@@ -254,7 +254,8 @@ void src_lines_finish(src_ctx_t *x)
             l->shared |= j != i && x->lines[j].sku == l->sku;
         double units = l->qty;
         l->ub_share = x->total_units > 0 ? units / x->total_units : 1;
-        l->ub_rr = units ? l->base_rr * l->qty / units : 0;
+        double rr = x->rtab ? x->rt_ret_lb : l->base_rr; /* learned: P(return)'s floor */
+        l->ub_rr = units ? rr * l->qty / units : 0;
     }
 }
 

@@ -310,7 +310,9 @@ static double return_ship(const ordo_engine_t *eng, int rz, const src_line_t *l)
 
 /* zone: the shipment's (0 for a pickup, returned over the counter, no
  * parcel); the return parcel's own zone is the customer's to the return
- * node, whatever node shipped. */
+ * node, whatever node shipped. With a learned risk table, the cost of
+ * returning every unit (P(return) 1): the caller scales it by the
+ * shipment's P(return). */
 double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone)
 {
     const ordo_source_params_t *P = &x->eng->p;
@@ -318,9 +320,10 @@ double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone)
     int rz = zone >= 1 ? return_zone(x) : 0;
     for (uint32_t m = mask; m; m &= m - 1) {
         const src_line_t *l = &x->lines[__builtin_ctz(m)];
-        fixed += l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price);
+        double rr = x->rtab ? 1 : l->base_rr;
+        fixed += l->qty * rr * (P->return_processing + P->lost_margin_rate * l->price);
         if (rz >= 1)
-            ship += l->qty * l->base_rr * return_ship(x->eng, rz, l);
+            ship += l->qty * rr * return_ship(x->eng, rz, l);
     }
     return fixed + ship;
 }
@@ -385,6 +388,7 @@ typedef struct ship_in {
     double pick, pack, relief, opp; /* relief and opp: economic, not cash */
     double rr_base_units, dos_units;
     double base_rr, ret_base;
+    double rt_z; /* the learned return logit but lateness (rtab only) */
 } ship_in_t;
 
 /* Stock step: the lines of mask at the candidate, with duplicate SKUs
@@ -577,11 +581,16 @@ static inline __attribute__((always_inline)) bool price_service(src_ctx_t *x, sr
             return false;
         service_timing(x, c, o, in, k, memo, cur->service, &ot, &late);
     }
-    double factor = 1 + P->lateness_return_factor * late;
-    double rr = in->base_rr * factor;
-    if (rr > 1)
-        rr = 1;
-    cur->returns = in->ret_base * (in->base_rr > 0 ? rr / in->base_rr : 0);
+    double rr;
+    if (x->rtab) { /* learned: ret_base is every unit's return cost */
+        rr = src_riskm_return(x, in->rt_z, ot);
+        cur->returns = in->ret_base * rr;
+    } else {
+        rr = in->base_rr * (1 + P->lateness_return_factor * late);
+        if (rr > 1)
+            rr = 1;
+        cur->returns = in->ret_base * (in->base_rr > 0 ? rr / in->base_rr : 0);
+    }
     cur->on_time = ot;
     cur->late = late;
     cur->return_risk = rr;
@@ -905,6 +914,8 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     in.D = src_promise_for(x, node);
     in.base_rr = o->units ? in.rr_base_units / o->units : 0;
     in.ret_base = src_returns_at_base(x, mask, in.pickup ? 0 : o->zone);
+    if (x->rtab)
+        in.rt_z = src_riskm_return_z(x, mask, o->miles);
     in.pack = node->pack_cost_per_shipment;
     if (!choose_service(x, c, node, force_service, &in, o))
         return;
@@ -941,8 +952,9 @@ void src_lines_fixed(src_ctx_t *x)
     int rz = return_zone(x);
     for (uint32_t i = 0; i < x->n_lines; i++) {
         src_line_t *l = &x->lines[i];
-        l->fix_ret = l->qty * l->base_rr * (P->return_processing + P->lost_margin_rate * l->price);
-        l->fix_ship = rz >= 1 ? l->qty * l->base_rr * return_ship(x->eng, rz, l) : -1;
+        double rr = x->rtab ? x->rt_ret_lb : l->base_rr; /* P(return)'s floor */
+        l->fix_ret = l->qty * rr * (P->return_processing + P->lost_margin_rate * l->price);
+        l->fix_ship = rz >= 1 ? l->qty * rr * return_ship(x->eng, rz, l) : -1;
     }
 }
 

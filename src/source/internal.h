@@ -315,6 +315,9 @@ typedef struct src_ctx {
      * decision's part of the cancellation logit, and P(cancel)'s floor */
     const ordo_risk_table_t *rtab;
     double rt_cancel0, rt_cancel_lb;
+    /* the decision's part of the return logit (service level, order value,
+     * history) and P(return)'s floor over families, split, lateness, miles */
+    double rt_ret0, rt_ret_lb;
     const ordo_netval_t *netval; /* the network-value table, when the policy prices it */
     double rate_floor;
     bool svc_signals; /* a rate or outage signal is in force for a service */
@@ -470,6 +473,8 @@ void src_riskm_free(ordo_engine_t *e);
 void src_riskm_begin(src_ctx_t *x);
 /* P(cancel) of a shipment with P(on time) ot, and its floor over ot */
 double src_riskm_cancel(const src_ctx_t *x, double ot);
+double src_riskm_return_z(const src_ctx_t *x, uint32_t mask, double miles);
+double src_riskm_return(const src_ctx_t *x, double z, double ot);
 
 /* ---- learned lanes (lanes.c) ---- */
 void src_lanes_free(ordo_engine_t *e);

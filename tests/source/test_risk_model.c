@@ -3,7 +3,10 @@
  * a policy that prices cancellation takes P(cancel) from the learned table
  * (the logistic of the decision's part and the shipment's lateness), the
  * plan names the table, "risk": "parametric" (string or "model" in the
- * object) keeps the parametric term, and tables swap without leaking. */
+ * object) keeps the parametric term, and tables swap without leaking; the
+ * learned P(return) prices each shipment's returns (family of its line of
+ * most value, order value, lateness, split, miles) and the search's bounds
+ * stay below every plan it can evaluate. */
 #include "testutil.h"
 
 #define NODE(id, type, zip, pick, svcs)                                                            \
@@ -101,10 +104,176 @@ static void test_learned_cancellation(void **s)
     ordo_network_destroy(net);
 }
 
+static double sig(double z)
+{
+    return 1 / (1 + exp(-z));
+}
+
+static const char *two_families =
+    "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate,unit_cost,daily_demand\n"
+    "W,home,1.0,6,4,2,50.00,0.6,20,\n"
+    "A,apparel,2.0,10,8,2,80.00,0.7,30,\n";
+
+/* The return part of a table: every level -3, every family -2, the rest
+ * as given. */
+static ordo_risk_table_t *ret_table(double late, double split, double miles)
+{
+    ordo_risk_table_t *t = table("risk-v4:00000004", 0);
+    for (int l = 0; l < 8; l++)
+        t->ret_level[l] = -3;
+    for (int f = 0; f < ORDO_RISK_TABLE_FAMILIES; f++)
+        t->ret_family[f] = -2;
+    t->r_value = 0.2;
+    t->r_history = -0.3;
+    t->r_late = late;
+    t->r_split = split;
+    t->r_miles = miles;
+    return t;
+}
+
+static void test_learned_returns(void **s)
+{
+    (void)s;
+    ordo_network_t *net = build_net(
+        "[" NODE("DC-W", "dc", "91761", "0.5", "\"parcel_ground\",\"parcel_two_day\"") "]",
+        two_families,
+        "node,sku,on_hand,reserved,safety_stock,as_of,daily_demand\nDC-W,W,100,0,0,,0.5\n"
+        "DC-W,A,100,0,0,,0.5\n");
+    ordo_engine_t *eng;
+    assert_int_equal(ordo_engine_create(net, NULL, &eng, NULL), ORDO_OK);
+    ordo_policy_t *pl = policy_from(learned_policy), *ps = policy_from(param_short);
+    ordo_arena_t *a = ordo_arena_create(0);
+    ordo_order_t o;
+    parse_order(net, a,
+                "{\"id\":\"x\",\"created\":\"2026-11-24T10:00:00Z\",\"service_level\":\"express\","
+                "\"ship_to\":{\"zip\":\"10002\"},\"lines\":[{\"sku\":\"W\",\"quantity\":2}]}",
+                &o);
+    int32_t home = ordo_network_family(net, "home");
+    assert_true(home >= 0);
+    /* no table: the base rate raised by lateness */
+    const ordo_shipment_t *b = &ground(eng, pl, &o, a)->shipments[0];
+    assert_true(b->return_risk >= 0.6 && b->return_risk <= 1);
+    ordo_engine_set_risk(eng, ret_table(1.5, 0.4, 0.1));
+    const ordo_shipment_t *s0 = &ground(eng, pl, &o, a)->shipments[0];
+    double z = -3 - 2 + 0.2 * log1p(100) - 0.3 + 1.5 * (1 - s0->on_time_prob) +
+               0.1 * log1p(s0->miles);
+    assert_true(s0->miles > 2000);
+    assert_true(fabs(s0->return_risk - sig(z)) < 1e-12);
+    /* the cost of returning a unit does not change: the expected cost
+     * scales with P(return) */
+    double per = s0->cost.returns / s0->return_risk;
+    assert_true(fabs(b->cost.returns / b->return_risk - per) < 1e-9);
+    /* a model raising home's P(return) raises the shipment's return cost */
+    ordo_risk_table_t *t1 = ret_table(1.5, 0.4, 0.1);
+    t1->ret_family[home] = 0.5;
+    ordo_engine_set_risk(eng, t1);
+    const ordo_shipment_t *s1 = &ground(eng, pl, &o, a)->shipments[0];
+    assert_true(fabs(s1->return_risk - sig(z + 2.5)) < 1e-12);
+    assert_true(s1->cost.returns > 4 * s0->cost.returns);
+    assert_true(fabs(s1->cost.returns - per * sig(z + 2.5)) < 1e-9);
+    /* "risk": "parametric": the base rate again */
+    const ordo_shipment_t *sp = &ground(eng, ps, &o, a)->shipments[0];
+    assert_true(fabs(sp->cost.returns - b->cost.returns) < 1e-12);
+    /* an apparel order: home's coefficient is not its */
+    parse_order(net, a,
+                "{\"id\":\"y\",\"created\":\"2026-11-24T10:00:00Z\",\"service_level\":\"express\","
+                "\"ship_to\":{\"zip\":\"10002\"},\"lines\":[{\"sku\":\"A\",\"quantity\":1}]}",
+                &o);
+    const ordo_shipment_t *sa = &ground(eng, pl, &o, a)->shipments[0];
+    double za = -3 - 2 + 0.2 * log1p(80) - 0.3 + 1.5 * (1 - sa->on_time_prob) +
+                0.1 * log1p(sa->miles);
+    assert_true(fabs(sa->return_risk - sig(za)) < 1e-12);
+    ordo_arena_destroy(a);
+    ordo_policy_destroy(pl);
+    ordo_policy_destroy(ps);
+    ordo_engine_destroy(eng);
+    ordo_network_destroy(net);
+}
+
+/* The bounds: with a learned P(return) far below the catalog's rates (and
+ * falling with distance), the search's plan scores at least as well as every
+ * plan of the two lines over three nodes, priced one by one: no bound rose
+ * above an evaluation and cut the best plan. */
+#define N_BN 8
+static const char *const bn_node[N_BN] = {"DC-W", "DC-C", "DC-E", "DC-T",
+                                          "DC-G", "DC-S", "DC-D", "DC-B"};
+
+static void check_best(ordo_engine_t *eng, const ordo_policy_t *p, const ordo_order_t *o,
+                       ordo_arena_t *a)
+{
+    const ordo_plan_t *best = decide(eng, p, o, a, false);
+    assert_int_equal(best->status, ORDO_PLAN_OK);
+    for (int i = 0; i < N_BN; i++)
+        for (int j = 0; j < N_BN; j++) {
+            char spec[512];
+            if (i == j)
+                snprintf(spec, sizeof spec,
+                         "{\"shipments\":[{\"node\":\"%s\",\"lines\":[{\"line\":0},{\"line\":1}]}]}",
+                         bn_node[i]);
+            else
+                snprintf(spec, sizeof spec,
+                         "{\"shipments\":[{\"node\":\"%s\",\"lines\":[{\"line\":0}]},"
+                         "{\"node\":\"%s\",\"lines\":[{\"line\":1}]}]}",
+                         bn_node[i], bn_node[j]);
+            const ordo_plan_t *q = price_text(eng, p, o, spec, a);
+            if (q->status == ORDO_PLAN_OK && best->score < q->score - 1e-9)
+                fail_msg("%s/%s scores %.9f > the decision's %.9f", bn_node[i], bn_node[j],
+                         q->score, best->score);
+        }
+}
+
+#define SVCS "\"parcel_ground\",\"parcel_two_day\""
+
+static void test_learned_return_bounds(void **s)
+{
+    (void)s;
+    ordo_buf_t inv = {0};
+    ordo_buf_puts(&inv, "node,sku,on_hand,reserved,safety_stock,as_of,daily_demand\n");
+    for (int n = 0; n < N_BN; n++)
+        ordo_buf_printf(&inv, "%s,W,100,0,0,,0.5\n%s,A,100,0,0,,0.5\n", bn_node[n], bn_node[n]);
+    ordo_network_t *net = build_net(
+        "[" NODE("DC-W", "dc", "91761", "0.5", SVCS) "," NODE("DC-C", "dc", "60601", "0.6", SVCS)
+        "," NODE("DC-E", "dc", "07001", "0.9", SVCS) "," NODE("DC-T", "dc", "75201", "0.4", SVCS)
+        "," NODE("DC-G", "dc", "08817", "0.7", SVCS) "," NODE("DC-S", "dc", "98101", "0.3", SVCS)
+        "," NODE("DC-D", "dc", "80202", "0.8", SVCS) "," NODE("DC-B", "dc", "02108", "1.0", SVCS)
+        "]",
+        two_families, inv.data);
+    ordo_buf_free(&inv);
+    ordo_engine_t *eng;
+    assert_int_equal(ordo_engine_create(net, NULL, &eng, NULL), ORDO_OK);
+    ordo_policy_t *p = policy_from(
+        "{\"name\":\"r\",\"strategies\":[{\"name\":\"w\",\"type\":\"weighted\",\"weights\":"
+        "{\"cost\":1,\"on_time\":20,\"return_risk\":30}}]}");
+    ordo_arena_t *a = ordo_arena_create(0);
+    ordo_order_t o;
+    static const char *const zips[] = {"10002", "60601", "94110", "30303"};
+    for (int z = 0; z < 4; z++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"id\":\"b%d\",\"created\":\"2026-11-24T10:00:00Z\",\"service_level\":"
+                 "\"standard\",\"ship_to\":{\"zip\":\"%s\"},\"lines\":[{\"sku\":\"W\","
+                 "\"quantity\":3},{\"sku\":\"A\",\"quantity\":2}]}",
+                 z, zips[z]);
+        parse_order(net, a, text, &o);
+        ordo_engine_set_risk(eng, NULL);
+        check_best(eng, p, &o, a);
+        ordo_engine_set_risk(eng, ret_table(-3, -1, -0.6)); /* near 0 far away */
+        check_best(eng, p, &o, a);
+        ordo_engine_set_risk(eng, ret_table(3, 1, 0.3));
+        check_best(eng, p, &o, a);
+    }
+    ordo_arena_destroy(a);
+    ordo_policy_destroy(p);
+    ordo_engine_destroy(eng);
+    ordo_network_destroy(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_learned_cancellation),
+        cmocka_unit_test(test_learned_returns),
+        cmocka_unit_test(test_learned_return_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
