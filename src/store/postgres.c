@@ -321,9 +321,13 @@ int ordo_pg_tx_begin_rows(store_backend_t *b, ordo_error_t *err)
 
 /* Makes every transaction this connection committed durable: a
  * transaction with an id commits synchronously, and the WAL is flushed up
- * to its commit record, which comes after all of theirs. */
+ * to its commit record, which comes after all of theirs. Only the
+ * tx_begin_rows transactions commit without the flush: none since the last
+ * sync (a group that reserved nothing), no round trip. */
 int ordo_pg_sync(store_backend_t *b, ordo_error_t *err)
 {
+    if (!b->unsynced)
+        return ORDO_OK;
     int rc = ensure_conn(b, err);
     if (rc != ORDO_OK)
         return rc;
@@ -332,6 +336,8 @@ int ordo_pg_sync(store_backend_t *b, ordo_error_t *err)
              ? ORDO_OK
              : ordo_pg_fail(b, r, "sync", err);
     PQclear(r);
+    if (rc == ORDO_OK)
+        b->unsynced = false;
     if (rc != ORDO_OK && PQstatus(b->conn) == CONNECTION_OK &&
         PQtransactionStatus(b->conn) != PQTRANS_IDLE)
         PQclear(PQexec(b->conn, "ROLLBACK"));
@@ -349,8 +355,13 @@ int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)
         return rc;
     }
     int rc = ordo_pg_flush(b, err);
-    if (b->rows) /* no clock: see ordo_pg_tx_begin_rows */
+    if (b->rows) { /* no clock: see ordo_pg_tx_begin_rows */
+        /* set before COMMIT is sent (a lost answer may still have
+         * committed); a transaction that wrote nothing (every write is a
+         * PG_WRITE, which sets dirty) has no commit record to flush */
+        b->unsynced = b->unsynced || (rc == ORDO_OK && b->dirty);
         b->dirty = b->rows = false;
+    }
     if (rc == ORDO_OK && b->dirty)
         rc = ordo_pg_run(b, Q_CLOCK_BUMP, NULL, "bump store clock", NULL, err);
     if (rc != ORDO_OK)

@@ -26,6 +26,9 @@ struct store_backend {
     bool in_pipe; /* deferred writes sent, results not read yet */
     int piped;    /* how many */
     bool rows;    /* the open transaction takes row locks only (tx_begin_rows) */
+    /* a tx_begin_rows transaction that wrote committed (or its COMMIT was
+     * sent) since the last ordo_pg_sync: its WAL may not be flushed yet */
+    bool unsynced;
 };
 
 #define PG_MAX_PARAMS 16
