@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ordo/calendar.h"
@@ -34,6 +35,18 @@
 typedef struct src_quiet {
     double q_w, q_b, q_l, q_s, q_g;
 } src_quiet_t;
+
+/* A table swapped atomically while decisions read it (swap.c). */
+typedef struct src_swap {
+    _Atomic(void *) cur;
+    _Atomic(void *) retired;
+} src_swap_t;
+void src_swap_set(src_swap_t *s, void *t, size_t next_off);
+void src_swap_free(src_swap_t *s, size_t next_off, void (*destroy)(void *));
+static inline void *src_swap_get(const src_swap_t *s)
+{
+    return atomic_load_explicit(&((src_swap_t *)s)->cur, memory_order_acquire);
+}
 
 struct ordo_engine {
     const ordo_network_t *net;
@@ -93,15 +106,10 @@ struct ordo_engine {
      * destroy (signals.c in this directory) */
     _Atomic(ordo_signals_t *) signals;
     _Atomic(ordo_signals_t *) retired;
-    /* learned lanes (ordo_engine_set_lanes, lanes.c): as signals */
-    _Atomic(ordo_lanes_t *) lanes;
-    _Atomic(ordo_lanes_t *) lanes_retired;
-    /* learned risk (ordo_engine_set_risk, risk_model.c): as lanes */
-    _Atomic(ordo_risk_table_t *) risk_tab;
-    _Atomic(ordo_risk_table_t *) risk_tab_retired;
-    /* network value of stock (ordo_engine_set_netval, netval.c): as lanes */
-    _Atomic(ordo_netval_t *) netval;
-    _Atomic(ordo_netval_t *) netval_retired;
+    /* swapped tables (swap.c): learned lanes (ordo_engine_set_lanes,
+     * lanes.c), learned risk (ordo_engine_set_risk, risk_model.c), the
+     * network value of stock (ordo_engine_set_netval, netval.c) */
+    src_swap_t lanes, risk_tab, netval;
 };
 
 typedef struct src_line {

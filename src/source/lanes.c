@@ -7,33 +7,24 @@
 
 #include "internal.h"
 
+static void lanes_destroy(void *t)
+{
+    ordo_lanes_destroy(t);
+}
+
 void ordo_engine_set_lanes(ordo_engine_t *e, ordo_lanes_t *lanes)
 {
-    ordo_lanes_t *old = atomic_exchange_explicit(&e->lanes, lanes, memory_order_acq_rel);
-    if (!old)
-        return;
-    /* a decision that loaded old may still read it: keep it to destroy */
-    ordo_lanes_t *head = atomic_load_explicit(&e->lanes_retired, memory_order_relaxed);
-    do {
-        old->retired_next = head;
-    } while (!atomic_compare_exchange_weak_explicit(&e->lanes_retired, &head, old,
-                                                    memory_order_release, memory_order_relaxed));
+    src_swap_set(&e->lanes, lanes, offsetof(ordo_lanes_t, retired_next));
 }
 
 const ordo_lanes_t *ordo_engine_lanes(const ordo_engine_t *e)
 {
-    return atomic_load_explicit(&((ordo_engine_t *)e)->lanes, memory_order_acquire);
+    return src_swap_get(&e->lanes);
 }
 
 void src_lanes_free(ordo_engine_t *e)
 {
-    ordo_lanes_destroy(atomic_load(&e->lanes));
-    ordo_lanes_t *r = atomic_load(&e->lanes_retired);
-    while (r) {
-        ordo_lanes_t *next = r->retired_next;
-        ordo_lanes_destroy(r);
-        r = next;
-    }
+    src_swap_free(&e->lanes, offsetof(ordo_lanes_t, retired_next), lanes_destroy);
 }
 
 /* The snapshot this decision reads (none when the policy says "eta":

@@ -8,33 +8,24 @@
 
 #include "internal.h"
 
+static void netval_destroy(void *t)
+{
+    ordo_netval_destroy(t);
+}
+
 void ordo_engine_set_netval(ordo_engine_t *e, ordo_netval_t *t)
 {
-    ordo_netval_t *old = atomic_exchange_explicit(&e->netval, t, memory_order_acq_rel);
-    if (!old)
-        return;
-    /* a decision that loaded old may still read it: keep it to destroy */
-    ordo_netval_t *head = atomic_load_explicit(&e->netval_retired, memory_order_relaxed);
-    do {
-        old->retired_next = head;
-    } while (!atomic_compare_exchange_weak_explicit(&e->netval_retired, &head, old,
-                                                    memory_order_release, memory_order_relaxed));
+    src_swap_set(&e->netval, t, offsetof(ordo_netval_t, retired_next));
 }
 
 const ordo_netval_t *ordo_engine_netval(const ordo_engine_t *e)
 {
-    return atomic_load_explicit(&((ordo_engine_t *)e)->netval, memory_order_acquire);
+    return src_swap_get(&e->netval);
 }
 
 void src_netval_free(ordo_engine_t *e)
 {
-    ordo_netval_destroy(atomic_load(&e->netval));
-    ordo_netval_t *r = atomic_load(&e->netval_retired);
-    while (r) {
-        ordo_netval_t *next = r->retired_next;
-        ordo_netval_destroy(r);
-        r = next;
-    }
+    src_swap_free(&e->netval, offsetof(ordo_netval_t, retired_next), netval_destroy);
 }
 
 double ordo_engine_unit_cost(const ordo_engine_t *e, uint32_t node, uint16_t zip3, double weight_lb)

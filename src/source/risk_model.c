@@ -14,31 +14,17 @@
 
 void ordo_engine_set_risk(ordo_engine_t *e, ordo_risk_table_t *t)
 {
-    ordo_risk_table_t *old = atomic_exchange_explicit(&e->risk_tab, t, memory_order_acq_rel);
-    if (!old)
-        return;
-    /* a decision that loaded old may still read it: keep it to free */
-    ordo_risk_table_t *head = atomic_load_explicit(&e->risk_tab_retired, memory_order_relaxed);
-    do {
-        old->retired_next = head;
-    } while (!atomic_compare_exchange_weak_explicit(&e->risk_tab_retired, &head, old,
-                                                    memory_order_release, memory_order_relaxed));
+    src_swap_set(&e->risk_tab, t, offsetof(ordo_risk_table_t, retired_next));
 }
 
 const ordo_risk_table_t *ordo_engine_risk(const ordo_engine_t *e)
 {
-    return atomic_load_explicit(&((ordo_engine_t *)e)->risk_tab, memory_order_acquire);
+    return src_swap_get(&e->risk_tab);
 }
 
 void src_riskm_free(ordo_engine_t *e)
 {
-    free(atomic_load(&e->risk_tab));
-    ordo_risk_table_t *r = atomic_load(&e->risk_tab_retired);
-    while (r) {
-        ordo_risk_table_t *next = r->retired_next;
-        free(r);
-        r = next;
-    }
+    src_swap_free(&e->risk_tab, offsetof(ordo_risk_table_t, retired_next), free);
 }
 
 static inline double sigmoid(double z)
