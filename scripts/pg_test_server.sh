@@ -8,6 +8,8 @@
 #   scripts/pg_test_server.sh start DIR    # prints: PGPORT=... DSN=...
 #   scripts/pg_test_server.sh stop DIR
 #   scripts/pg_test_server.sh restart DIR  # stop (fast) and start again, same port
+#   scripts/pg_test_server.sh crash DIR    # stop -m immediate (a crash: WAL not yet
+#                                          # written is lost), start again
 #   scripts/pg_test_server.sh check        # exit 0 when a server can be started
 #
 # The superuser is `ordo` with password `ordo-test` (scram-sha-256 over
@@ -80,8 +82,13 @@ case "$cmd" in
     "$0" stop "$dir"
     "$0" start "$dir"
     ;;
+  crash)
+    [ -f "$dir/data/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$dir/data" -m immediate -w stop \
+      >/dev/null 2>&1
+    "$0" start "$dir"
+    ;;
   psql) # psql DIR SQL: runs SQL in database ordo
     as_pg "$BIN/psql" -h "$dir" -p "$(cat "$dir/port")" -U ordo -d ordo -qAtc "$3"
     ;;
-  *) echo "usage: $0 start|stop|restart DIR | check | psql DIR SQL" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|crash DIR | check | psql DIR SQL" >&2; exit 2 ;;
 esac

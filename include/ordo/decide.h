@@ -130,6 +130,15 @@ void ordo_decider_commit_after(ordo_decider_t *d);
  * (the log is the stock's write-ahead log there). */
 int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms,
                             ordo_error_t *err);
+/* PostgreSQL, before a retried order is answered from its logged record
+ * (seq, payload: the record as the log holds it): makes sure its
+ * reservation is in the store — a crash of the server loses what was
+ * committed since the last group sync — taking it again, conditionally,
+ * when it is missing, and syncing. *lost: it was missing and its stock is
+ * gone: the order must be decided again. Nothing on SQLite. The decider's
+ * thread. */
+int ordo_decider_replay_check(ordo_decider_t *d, uint64_t seq, const void *payload, size_t len,
+                              bool *lost, ordo_error_t *err);
 /* Call from the decider's thread before it waits for input: commits the
  * store transaction that holds the reservations decided so far (a decider
  * with a log keeps one open across orders, holding the store's write

@@ -482,6 +482,31 @@ int ordo_store_reservation_add(ordo_store_t *store, uint64_t seq, const char *or
                                uint32_t shipment, const char *node, const char *sku, int64_t qty,
                                ordo_error_t *err);
 
+/* One line of a decision's reservation (ordo_store_stock_reserve_plan):
+ * qty > 0 units of (node, sku) for the plan's shipment; seed as for
+ * ordo_store_stock_reserve. */
+typedef struct ordo_store_plan_cell {
+    const char *node, *sku;
+    uint32_t shipment;
+    int64_t qty;
+    ordo_stock_row_t seed;
+} ordo_store_plan_cell_t;
+
+/* A decision's whole reservation in one statement, outside any
+ * transaction: every cell, in the order given (callers sort by node then
+ * SKU), takes its units only while on_hand - reserved - (respect_safety ?
+ * safety : 0) covers them, the held reservation rows are written under
+ * seq, and customer_key's mapping to customer_id (NULL: none); all or
+ * nothing. *result: 0 when everything was taken, else 1 + the index of
+ * the first cell that refused (nothing changed), or -1 when the store
+ * already held order_id's reservation under seq (a retry: nothing
+ * changed). Its commit does not wait for the server's WAL flush:
+ * ordo_store_sync makes it durable. PostgreSQL only (ORDO_EUNSUPPORTED). */
+int ordo_store_stock_reserve_plan(ordo_store_t *store, uint64_t seq, const char *order_id,
+                                  const ordo_store_plan_cell_t *cells, uint32_t n,
+                                  bool respect_safety, const char *customer_key,
+                                  const char *customer_id, int32_t *result, ordo_error_t *err);
+
 typedef enum ordo_stock_settle {
     ORDO_STOCK_RELEASE = 0, /* cancelled: the units are available again */
     ORDO_STOCK_SHIP = 1     /* shipped: on hand and reserved both drop */

@@ -827,6 +827,28 @@ static int rows_sync(ordo_decider_t *d, ordo_error_t *err)
     return rc;
 }
 
+int ordo_decider_replay_check(ordo_decider_t *d, uint64_t seq, const void *payload, size_t len,
+                              bool *lost, ordo_error_t *err)
+{
+    *lost = false;
+    if (!d->has_stock || !d->stock.rows)
+        return ORDO_OK;
+    int rc = rows_turn(d, err); /* a lost store rebuilt first */
+    if (rc)
+        return rc;
+    ordo_arena_t *arena = ordo_arena_create(1 << 14);
+    if (!arena)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ordo_record_t rec;
+    conn_lock(d);
+    rc = ordo_record_read(payload, len, 0, arena, &rec, err);
+    if (rc == ORDO_OK && (rc = ordo_decide_stock_rows_check(&d->stock, seq, &rec, lost, err)))
+        d->stock.aborted = true;
+    conn_unlock(d);
+    ordo_arena_destroy(arena);
+    return rc ? rc : rows_sync(d, err);
+}
+
 static int stock_commit(ordo_decider_t *d, ordo_error_t *err)
 {
     conn_lock(d);

@@ -219,6 +219,8 @@ void ordo_decide_stock_free(decide_stock_t *s)
     free(s->applying.ops);
     ordo_buf_free(&s->pending.ids);
     ordo_buf_free(&s->applying.ids);
+    free(s->rows_cells);
+    free(s->rows_ids);
 }
 
 int ordo_decide_stock_begin(decide_stock_t *s, bool *begun, ordo_error_t *err)
@@ -440,135 +442,168 @@ void ordo_decide_stock_abort(decide_stock_t *s)
 
 /* ---- PostgreSQL: each order's reservation before its record (rows) ---- */
 
-/* Plans of up to this many lines reserve their cells in (node, SKU)
- * order, so that two instances never wait for each other's row locks in
- * a cycle; a longer plan goes in plan order (a deadlock then fails the
- * order with the server's error, and it is retried). */
-#define ROWS_SORTED 128
+/* Room for n cells in s->rows_cells and s->rows_ids (kept: no allocation
+ * once warm). */
+static int rows_room(decide_stock_t *s, uint32_t n, ordo_error_t *err)
+{
+    if (n <= s->rows_cap)
+        return ORDO_OK;
+    uint32_t cap = s->rows_cap ? s->rows_cap : 16;
+    while (cap < n)
+        cap *= 2;
+    ordo_store_plan_cell_t *c = realloc(s->rows_cells, cap * sizeof *c);
+    if (c)
+        s->rows_cells = c;
+    int64_t *ids = c ? realloc(s->rows_ids, cap * sizeof *ids) : NULL;
+    if (!ids)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    s->rows_ids = ids;
+    s->rows_cap = cap;
+    return ORDO_OK;
+}
 
-typedef struct rows_line {
-    const char *node, *sku;
-    uint32_t cell;
-    int64_t qty;
-} rows_line_t;
-
-static int rows_line_cmp(const rows_line_t *x, const rows_line_t *y)
+static int rows_cell_cmp(const ordo_store_plan_cell_t *x, const ordo_store_plan_cell_t *y)
 {
     int c = strcmp(x->node, y->node);
     return c ? c : strcmp(x->sku, y->sku);
 }
 
-static rows_line_t rows_line_of(const decide_stock_t *s, const ordo_plan_t *plan, uint32_t i,
-                                uint32_t j)
+/* Cell c (inventory cell id: -1 when the network lacks it) as the n-th,
+ * kept in (node, SKU) order so that two instances never wait for each
+ * other's row locks in a cycle (insertion: plans are short, and qsort may
+ * allocate). */
+static void rows_put(decide_stock_t *s, uint32_t n, const ordo_store_plan_cell_t *c, int64_t id)
 {
-    const ordo_plan_line_t *l = &plan->shipments[i].lines[j];
-    return (rows_line_t){.node = s->net->nodes[plan->shipments[i].node].id,
-                         .sku = s->net->skus[l->sku].id,
-                         .cell = l->cell,
-                         .qty = l->quantity};
+    uint32_t k = n;
+    for (; k > 0 && rows_cell_cmp(&s->rows_cells[k - 1], c) > 0; k--) {
+        s->rows_cells[k] = s->rows_cells[k - 1];
+        s->rows_ids[k] = s->rows_ids[k - 1];
+    }
+    s->rows_cells[k] = *c;
+    s->rows_ids[k] = id;
 }
 
-/* The plan's lines into out, sorted by (node, SKU) (insertion sort: plans
- * are short, and qsort may allocate); 0 when it has more than cap. */
-static uint32_t rows_lines(const decide_stock_t *s, const ordo_plan_t *plan, rows_line_t *out,
-                           uint32_t cap)
+/* The plan's lines as sorted cells; *n of them. *dips: the plan took
+ * units of a cell's safety stock in memory (its policy allows it: a plan
+ * that respects safety stock never does), so the store lets it too. */
+static int rows_of_plan(decide_stock_t *s, const ordo_plan_t *plan, uint32_t *n, bool *dips,
+                        ordo_error_t *err)
 {
-    uint32_t n = 0;
+    uint32_t total = 0;
     for (uint32_t i = 0; i < plan->n_shipments; i++)
-        for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++) {
-            if (n == cap)
-                return 0;
-            rows_line_t l = rows_line_of(s, plan, i, j);
-            uint32_t k = n++;
-            for (; k > 0 && rows_line_cmp(&out[k - 1], &l) > 0; k--)
-                out[k] = out[k - 1];
-            out[k] = l;
-        }
-    return n;
-}
-
-/* Takes the units of every line of the plan; *refused: the line whose
- * cell refused (NULL when all were taken). */
-static int rows_reserve(decide_stock_t *s, const ordo_plan_t *plan, rows_line_t *lines,
-                        const rows_line_t **refused, ordo_error_t *err)
-{
-    uint32_t n = rows_lines(s, plan, lines, ROWS_SORTED);
-    *refused = NULL;
-    for (uint32_t i = 0, k = 0; i < plan->n_shipments; i++)
-        for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++, k++) {
-            if (n == 0) /* too long to sort: plan order */
-                lines[0] = rows_line_of(s, plan, i, j);
-            const rows_line_t *l = n ? &lines[k] : &lines[0];
-            ordo_stock_row_t seed = seed_of(s->net, l->cell, plan_qty(plan, l->cell));
-            bool taken;
-            int rc = ordo_store_stock_reserve(s->store, l->node, l->sku, &seed, l->qty, true,
-                                              false, &taken, err);
-            if (rc || !taken) {
-                *refused = rc ? NULL : l;
-                return rc;
-            }
-        }
-    return ORDO_OK;
-}
-
-/* The plan's reservation rows, under seq (deferred: sent with the commit). */
-static int rows_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
-                       ordo_error_t *err)
-{
-    const char *order_id = plan->order && plan->order->id ? plan->order->id : "?";
-    for (uint32_t i = 0; i < plan->n_shipments; i++) {
+        total += plan->shipments[i].n_lines;
+    int rc = rows_room(s, total, err);
+    *n = 0;
+    *dips = false;
+    for (uint32_t i = 0; rc == ORDO_OK && i < plan->n_shipments; i++) {
         const ordo_shipment_t *sh = &plan->shipments[i];
         for (uint32_t j = 0; j < sh->n_lines; j++) {
             const ordo_plan_line_t *l = &sh->lines[j];
-            int rc = ordo_store_reservation_add(s->store, seq, order_id, i,
-                                                s->net->nodes[sh->node].id,
-                                                s->net->skus[l->sku].id, l->quantity, err);
-            if (rc)
-                return rc;
+            ordo_stock_t cur;
+            ordo_inventory_get(s->net->inventory, l->cell, &cur);
+            *dips = *dips || (int64_t)cur.on_hand - cur.reserved < (int64_t)cur.safety_stock;
+            ordo_store_plan_cell_t c = {.node = s->net->nodes[sh->node].id,
+                                        .sku = s->net->skus[l->sku].id,
+                                        .shipment = i,
+                                        .qty = l->quantity,
+                                        .seed = seed_of(s->net, l->cell, plan_qty(plan, l->cell))};
+            rows_put(s, (*n)++, &c, l->cell);
         }
     }
-    return ORDO_OK;
+    return rc;
 }
 
-/* The plan's units given back in memory; the refused cell re-read. */
-static void rows_undo(decide_stock_t *s, const ordo_plan_t *plan, const rows_line_t *refused)
+/* A logged record's lines as sorted cells (the cells the network lacks
+ * or with no units are left out); *n of them. */
+static int rows_of_record(decide_stock_t *s, const ordo_record_plan_t *p, uint32_t *n,
+                          ordo_error_t *err)
+{
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < p->n_shipments; i++)
+        total += p->shipments[i].n_lines;
+    int rc = rows_room(s, total, err);
+    *n = 0;
+    for (uint32_t i = 0; rc == ORDO_OK && i < p->n_shipments; i++) {
+        const ordo_record_shipment_t *sh = &p->shipments[i];
+        for (uint32_t j = 0; j < sh->n_lines; j++) {
+            const ordo_record_line_t *l = &sh->lines[j];
+            if (!sh->node || !l->sku || !(l->quantity >= 1) || l->quantity > INT32_MAX)
+                continue;
+            int64_t cell = cell_of(s->net, sh->node, l->sku);
+            ordo_store_plan_cell_t c = {.node = sh->node,
+                                        .sku = l->sku,
+                                        .shipment = i,
+                                        .qty = (int64_t)l->quantity,
+                                        .seed = seed_of(s->net, cell, 0)};
+            rows_put(s, (*n)++, &c, cell);
+        }
+    }
+    return rc;
+}
+
+/* Cell k of the last rows_of_* re-read from the store into memory. */
+static void rows_reread(decide_stock_t *s, uint32_t k)
+{
+    ordo_stock_row_t row;
+    bool found;
+    if (s->rows_ids[k] >= 0 &&
+        ordo_store_stock_get(s->store, s->rows_cells[k].node, s->rows_cells[k].sku, &row, &found,
+                             NULL) == ORDO_OK &&
+        found)
+        set_memory(s, (uint32_t)s->rows_ids[k], &row);
+}
+
+/* The plan's units given back in memory; the refused cell (1-based, 0:
+ * none) re-read. */
+static void rows_undo(decide_stock_t *s, const ordo_plan_t *plan, uint32_t refused)
 {
     for (uint32_t i = 0; plan->reserved && i < plan->n_shipments; i++)
         for (uint32_t j = 0; j < plan->shipments[i].n_lines; j++) {
             const ordo_plan_line_t *l = &plan->shipments[i].lines[j];
             (void)ordo_inventory_release(s->net->inventory, l->cell, (int32_t)l->quantity);
         }
-    ordo_stock_row_t row;
-    bool found;
-    if (refused && ordo_store_stock_get(s->store, refused->node, refused->sku, &row, &found,
-                                        NULL) == ORDO_OK && found)
-        set_memory(s, refused->cell, &row);
+    if (refused)
+        rows_reread(s, refused - 1);
 }
 
 int ordo_decide_stock_rows_take(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
                                 const char *customer_id, bool *taken, ordo_error_t *err)
 {
-    rows_line_t lines[ROWS_SORTED];
-    const rows_line_t *refused = NULL;
+    const char *order_id = plan->order && plan->order->id ? plan->order->id : "?";
+    char key[ORDO_CUSTOMER_KEY_LEN];
+    uint32_t n = 0;
+    int32_t res = 0;
+    bool dips = false;
     *taken = false;
-    int rc = ordo_store_tx_begin_rows(s->store, err);
-    if (rc)
-        return rc;
-    if (plan->reserved)
-        rc = rows_reserve(s, plan, lines, &refused, err);
-    if (rc == ORDO_OK && !refused && plan->reserved)
-        rc = rows_record(s, plan, seq, err);
-    if (rc == ORDO_OK && !refused && customer_id) {
-        char key[ORDO_CUSTOMER_KEY_LEN];
-        rc = ordo_store_customer_key(s->store, customer_id, key, err);
-    }
-    if (rc == ORDO_OK && !refused) {
-        rc = ordo_store_tx_commit(s->store, err);
-        *taken = rc == ORDO_OK;
-    } else {
-        ordo_store_tx_rollback(s->store, NULL);
-    }
+    int rc = plan->reserved ? rows_of_plan(s, plan, &n, &dips, err) : ORDO_OK;
+    if (rc == ORDO_OK && customer_id)
+        rc = ordo_store_customer_key_of(s->store, customer_id, key, err);
+    if (rc == ORDO_OK)
+        rc = ordo_store_stock_reserve_plan(s->store, seq, order_id, s->rows_cells, n, !dips,
+                                           customer_id ? key : NULL, customer_id, &res, err);
+    *taken = rc == ORDO_OK && res <= 0;
     if (!*taken)
-        rows_undo(s, plan, refused);
+        rows_undo(s, plan, rc == ORDO_OK ? (uint32_t)res : 0);
     return rc;
+}
+
+int ordo_decide_stock_rows_check(decide_stock_t *s, uint64_t seq, const ordo_record_t *rec,
+                                 bool *lost, ordo_error_t *err)
+{
+    uint32_t n = 0;
+    int32_t res = -1;
+    *lost = false;
+    int rc = rows_of_record(s, &rec->plan, &n, err);
+    if (rc == ORDO_OK && n > 0)
+        rc = ordo_store_stock_reserve_plan(s->store, seq, rec->order_id ? rec->order_id : "?",
+                                           s->rows_cells, n, true, NULL, NULL, &res, err);
+    if (rc || res < 0) /* an error, or the reservation was there */
+        return rc;
+    *lost = res > 0;
+    s->rows_restored += res == 0;
+    /* taken again (memory, reloaded from a store without it, takes it
+     * too: the cells re-read) or refused (re-read for the new decision) */
+    for (uint32_t k = 0; k < n; k++)
+        rows_reread(s, k);
+    return ORDO_OK;
 }

@@ -55,6 +55,10 @@ typedef struct decide_stock {
     bool rows;
     uint64_t unreserved;       /* open (rows): records after the mark, not re-applied */
     _Atomic uint64_t refused;  /* rows: plans refused by a cell, decided again */
+    uint64_t rows_restored;    /* rows: retried records whose lost reservation was re-taken */
+    ordo_store_plan_cell_t *rows_cells; /* rows: an order's cells (kept for reuse) */
+    int64_t *rows_ids;                  /* their inventory cells (-1: not in the network) */
+    uint32_t rows_cap;
     /* conn: the store connection (the decider's thread and the applier
      * take it in turns); queue_mu: the queue the decider fills */
     pthread_mutex_t conn, queue_mu;
@@ -110,6 +114,15 @@ int ordo_decide_stock_close(decide_stock_t *s, uint64_t last_seq, ordo_error_t *
  * given back in memory too. With s->conn held. */
 int ordo_decide_stock_rows_take(decide_stock_t *s, const ordo_plan_t *plan, uint64_t seq,
                                 const char *customer_id, bool *taken, ordo_error_t *err);
+/* PostgreSQL (rows): before a retried order is answered from its logged
+ * record (seq): its reservation is made sure of in the store (a crash of
+ * the server loses what committed since the last ordo_store_sync), taken
+ * again, conditionally, under seq when it is missing. *lost: it was
+ * missing and a cell refused (the stock is gone: the order is to be
+ * decided again). With s->conn held. */
+struct ordo_record;
+int ordo_decide_stock_rows_check(decide_stock_t *s, uint64_t seq, const struct ordo_record *rec,
+                                 bool *lost, ordo_error_t *err);
 /* Rolls the open group back, queue and all (recovery re-applies its
  * logged decisions); with s->conn held. */
 void ordo_decide_stock_abort(decide_stock_t *s);

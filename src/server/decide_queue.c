@@ -18,7 +18,10 @@
 #include "../cli/cli.h"
 #include "server.h"
 
-bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf_t *out)
+/* The order's last decision record (*seq: its seq; a second one only
+ * follows a reservation PostgreSQL lost, see replay_order). */
+static bool stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf_t *out,
+                          uint64_t *seq)
 {
     ordo_log_query_t q = {.key = id, .key_len = id_len};
     ordo_log_iter_t *it;
@@ -27,21 +30,33 @@ bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf
         return false;
     ordo_log_record_t rec;
     bool found = false;
-    while (!found && ordo_log_iter_next(it, &rec, &err) == 1) {
+    size_t base = out->len;
+    while (ordo_log_iter_next(it, &rec, &err) == 1) {
         if (rec.type != ORDO_LOG_REC_DECISION)
             continue;
+        out->len = base;
         ordo_buf_append(out, rec.payload, rec.len);
+        *seq = rec.seq;
         found = true;
     }
     ordo_log_iter_close(it);
     return found;
 }
 
+bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf_t *out)
+{
+    uint64_t seq;
+    return stored_record(s, id, id_len, out, &seq);
+}
+
 /* An order decided before (in this process or, through the log, in an
  * earlier one): everything decided so far is committed, then the plan of
- * its first record is read back. No new decision, no second reservation. */
+ * its record is read back. No new decision, no second reservation; but on
+ * PostgreSQL the record's reservation is checked first (a crash of the
+ * server may have lost it): taken again when missing, and when its stock
+ * is gone, *lost: the order is decided again (a second record). */
 static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t *out,
-                        ordo_error_t *err)
+                        bool *lost, ordo_error_t *err)
 {
     uint64_t last = atomic_load(&s->last_seq);
     int rc = ordo_decider_commit_durable(s->decider, err); /* the applier does the rest */
@@ -56,18 +71,21 @@ static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t 
     ordo_buf_init(&rec, NULL);
     cJSON *j = NULL;
     char *plan = NULL;
-    if (srv_stored_record(s, order->id, strlen(order->id), &rec) &&
-        (j = cJSON_ParseWithLength(rec.data, rec.len)))
+    uint64_t seq = 0;
+    bool found = stored_record(s, order->id, strlen(order->id), &rec, &seq);
+    if (found && (rc = ordo_decider_replay_check(s->decider, seq, rec.data, rec.len, lost, err)))
+        found = false;
+    if (found && !*lost && (j = cJSON_ParseWithLength(rec.data, rec.len)))
         plan = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "plan"));
     if (plan)
         ordo_buf_puts(out, plan);
-    else
+    else if (rc == ORDO_OK && !*lost)
         rc = ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, "id",
                             "order '%s' was decided but its record cannot be read", order->id);
     cJSON_free(plan);
     cJSON_Delete(j);
     ordo_buf_free(&rec);
-    if (rc == ORDO_OK)
+    if (rc == ORDO_OK && !*lost)
         atomic_fetch_add(&s->metrics.idempotent_replays, 1);
     return rc;
 }
@@ -92,9 +110,11 @@ static int decide_text(ordo_server_t *s, srv_req_t *r, ordo_arena_t *arena, cons
     }
     uint32_t seen;
     size_t id_len = strlen(order->id);
-    if (ordo_strmap_get(s->decided, order->id, id_len, &seen)) {
+    bool lost = false;
+    if (ordo_strmap_get(s->decided, order->id, id_len, &seen) &&
+        ((rc = replay_order(s, order, out, &lost, err)) || !lost)) {
         *replayed = true;
-        return replay_order(s, order, out, err);
+        return rc;
     }
     ordo_decider_set_deadline(s->decider, r->deadline_ns);
     ordo_decision_t dec;

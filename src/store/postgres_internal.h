@@ -29,6 +29,8 @@ struct store_backend {
     /* a tx_begin_rows transaction that wrote committed (or its COMMIT was
      * sent) since the last ordo_pg_sync: its WAL may not be flushed yet */
     bool unsynced;
+    bool sync_lost; /* reconnected while unsynced: the next sync fails */
+    ordo_buf_t arr; /* ordo_pg_stock_reserve_plan's array literals (kept for reuse) */
 };
 
 #define PG_MAX_PARAMS 16
@@ -68,6 +70,13 @@ int ordo_pg_tx_commit(store_backend_t *b, int depth, ordo_error_t *err);
 int ordo_pg_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err);
 int ordo_pg_tx_begin_rows(store_backend_t *b, ordo_error_t *err);
 int ordo_pg_sync(store_backend_t *b, ordo_error_t *err);
+
+/* store_ops_t.stock_reserve_plan (postgres_plan.c) */
+int ordo_pg_stock_reserve_plan(store_backend_t *b, uint64_t seq, const char *order_id,
+                               const ordo_store_plan_cell_t *cells, uint32_t n,
+                               bool respect_safety, const char *customer_key,
+                               const char *customer_id, int64_t now, int32_t *result,
+                               ordo_error_t *err);
 
 extern const store_ops_t ordo_pg_ops;
 

@@ -933,6 +933,7 @@ const store_ops_t ordo_pg_ops = {
     .compact = pg_compact,
     .stock_reserve = stock_reserve,
     .stock_unreserve = stock_unreserve,
+    .stock_reserve_plan = ordo_pg_stock_reserve_plan,
     .stock_get = pg_stock_get,
     .stock_list = pg_stock_list,
     .stock_set = stock_set,

@@ -101,6 +101,46 @@ static const char *const pg_migrations[] = {
     "SELECT 1;",
     /* 8: nothing (SQLite's step 8 did the same for outcome_event's) */
     "SELECT 1;",
+    /* 9: a decision's reservation in one statement (the decider's per-order
+     * round trip, docs/internals/STORE.md "PostgreSQL"): every cell in the
+     * order given ((node, SKU): row locks never wait in a cycle) takes its
+     * units only while its ATP covers them, with the reservation rows under
+     * (instance, seq) and the customer's mapping; all or nothing (a refused
+     * cell rolls the block back and its 1-based index is returned, 0 when
+     * all were taken). The rows of the same order already under that seq
+     * (a retry of a decision PostgreSQL kept): -1, nothing changed. Commits
+     * without waiting for the WAL flush (ordo_pg_sync waits for a group). */
+    "CREATE FUNCTION ordo_reserve_plan(p_instance TEXT, p_seq BIGINT, p_order TEXT,"
+    "  p_at BIGINT, p_node TEXT[], p_sku TEXT[], p_ship BIGINT[], p_qty BIGINT[],"
+    "  p_on_hand BIGINT[], p_reserved BIGINT[], p_safety BIGINT[], p_as_of BIGINT[],"
+    "  p_keep_safety BOOLEAN, p_ckey TEXT, p_cid TEXT) RETURNS INT LANGUAGE plpgsql AS $$"
+    "DECLARE refused INT := 0;"
+    "BEGIN"
+    "  PERFORM set_config('synchronous_commit', 'off', true);"
+    "  IF EXISTS (SELECT 1 FROM reservation WHERE instance = p_instance AND seq = p_seq"
+    "             AND order_id = p_order) THEN RETURN -1; END IF;"
+    "  BEGIN"
+    "    FOR i IN 1 .. coalesce(cardinality(p_node), 0) LOOP"
+    "      refused := i;"
+    "      INSERT INTO stock AS s (node, sku, on_hand, reserved, safety, as_of)"
+    "        VALUES (p_node[i], p_sku[i], p_on_hand[i], p_reserved[i] + p_qty[i],"
+    "                p_safety[i], p_as_of[i])"
+    "        ON CONFLICT (node, sku) DO UPDATE SET reserved = s.reserved + p_qty[i]"
+    "        WHERE s.on_hand - s.reserved -"
+    "              (CASE WHEN p_keep_safety THEN s.safety ELSE 0 END) >= p_qty[i];"
+    "      IF NOT FOUND THEN RAISE SQLSTATE 'OR001'; END IF;"
+    "      INSERT INTO reservation (instance, seq, k, order_id, shipment, node, sku, qty,"
+    "        state, at) VALUES (p_instance, p_seq, i - 1, p_order, p_ship[i], p_node[i],"
+    "        p_sku[i], p_qty[i], 'held', p_at);"
+    "    END LOOP;"
+    "  EXCEPTION WHEN SQLSTATE 'OR001' THEN RETURN refused;"
+    "  END;"
+    "  IF p_ckey IS NOT NULL THEN"
+    "    INSERT INTO customer_key (key, customer_id, created_at) VALUES (p_ckey, p_cid, p_at)"
+    "      ON CONFLICT DO NOTHING;"
+    "  END IF;"
+    "  RETURN 0;"
+    "END$$;",
 };
 #define PG_N_MIGRATIONS ((int)(sizeof pg_migrations / sizeof pg_migrations[0]))
 
@@ -148,6 +188,8 @@ enum {
     Q_SIG_VERSION_INSERT,
     Q_SIG_INSERT,
     Q_SIG_LIST,
+    Q_RESERVE_PLAN,
+    Q_SYNC,
     Q_COUNT
 };
 
@@ -237,6 +279,12 @@ static const char *const pg_sql[Q_COUNT] = {
                      "VALUES ($1, $2, $3, $4, $5, $6)",
     [Q_SIG_LIST] = "SELECT s.version, s.line, s.doc, v.source FROM signal s JOIN signal_version "
                    "v USING (version) WHERE s.version <= $1 ORDER BY s.version, s.line",
+    [Q_RESERVE_PLAN] = "SELECT ordo_reserve_plan($1, $2, $3, $4, $5::text[], $6::text[], "
+                       "$7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], "
+                       "$12::bigint[], $13, $14, $15)",
+    /* a write outside any transaction: commits synchronously (ordo_pg_sync) */
+    [Q_SYNC] = "INSERT INTO stock_meta (name, value) VALUES ($1, 1) ON CONFLICT (name) "
+               "DO UPDATE SET value = stock_meta.value + 1",
 };
 
 #endif

@@ -106,6 +106,38 @@ int ordo_store_reservation_add(ordo_store_t *s, uint64_t seq, const char *order_
     return ops->resv_add(b, seq, order_id, shipment, node, sku, qty, ordo_now_unix(), err);
 }
 
+int ordo_store_stock_reserve_plan(ordo_store_t *s, uint64_t seq, const char *order_id,
+                                  const ordo_store_plan_cell_t *cells, uint32_t n,
+                                  bool respect_safety, const char *customer_key,
+                                  const char *customer_id, int32_t *result, ordo_error_t *err)
+{
+    *result = 0;
+    store_backend_t *b;
+    const store_ops_t *ops = ordo_store_ops(s, &b);
+    if (!ops->stock_reserve_plan)
+        return ordo_error_set(err, ORDO_EUNSUPPORTED, NULL, 0, NULL,
+                              "a plan's reservation in one statement needs PostgreSQL");
+    int rc = ORDO_OK;
+    if (seq == 0 || seq > (uint64_t)INT64_MAX)
+        rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "seq", "a reservation needs a log seq");
+    if (rc == ORDO_OK && (!order_id || !*order_id))
+        rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "order_id", "no order id");
+    for (uint32_t i = 0; rc == ORDO_OK && i < n; i++) {
+        const ordo_stock_row_t *r = &cells[i].seed;
+        rc = check_cell(cells[i].node, cells[i].sku, err);
+        if (rc == ORDO_OK)
+            rc = check_qty(cells[i].qty, err);
+        if (rc == ORDO_OK && (r->on_hand < 0 || r->reserved < 0 || r->safety < 0 ||
+                              r->on_hand > STOCK_QTY_MAX || r->reserved > STOCK_QTY_MAX ||
+                              r->safety > STOCK_QTY_MAX))
+            rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "seed", "seed counts out of range");
+    }
+    if (rc != ORDO_OK)
+        return rc;
+    return ops->stock_reserve_plan(b, seq, order_id, cells, n, respect_safety, customer_key,
+                                   customer_id, ordo_now_unix(), result, err);
+}
+
 /* Runs fn's writes in a transaction of their own, or in the caller's. */
 static int in_tx(ordo_store_t *s, int rc, ordo_error_t *err)
 {

@@ -96,6 +96,12 @@ typedef struct store_ops {
                          bool force, bool *taken, ordo_error_t *err);
     int (*stock_unreserve)(store_backend_t *b, const char *node, const char *sku, int64_t qty,
                            ordo_error_t *err);
+    /* NULL: not supported (ordo_store_stock_reserve_plan) */
+    int (*stock_reserve_plan)(store_backend_t *b, uint64_t seq, const char *order_id,
+                              const ordo_store_plan_cell_t *cells, uint32_t n,
+                              bool respect_safety, const char *customer_key,
+                              const char *customer_id, int64_t now, int32_t *result,
+                              ordo_error_t *err);
     int (*stock_get)(store_backend_t *b, const char *node, const char *sku, ordo_stock_row_t *out,
                      bool *found, ordo_error_t *err);
     int (*stock_list)(store_backend_t *b, ordo_store_stock_fn fn, void *ctx, ordo_error_t *err);
