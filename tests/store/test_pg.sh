@@ -7,7 +7,7 @@
 #  2. the store's cmocka tests (test_store, test_outcomes, test_stock) run
 #     against PostgreSQL;
 #  3. two CLI deciders (two data directories, two logs) on one PostgreSQL
-#     never take more than ATP;
+#     never take more than ATP; a policy allowed into safety stock takes it;
 #  4. PG_INSTANCES (default 3) `ordo serve` instances driven concurrently
 #     through HTTP (tests/store/pg_load.py) on scarce stock,
 #     PG_LOAD_ATTEMPTS attempts (default 3000; the 1,000,000 of the issue:
@@ -141,6 +141,19 @@ held=$(sql cli "SELECT sum(qty) FROM reservation WHERE state = 'held'")
 inst=$(sql cli "SELECT count(DISTINCT instance) FROM reservation")
 [ "$n" -eq 0 ] || [ "$inst" -ge 1 ] || bad "reservations carry no instance"
 [ $fail -eq 0 ] && echo "pg: two CLI deciders ok ($n plans, $held held)"
+# a policy allowed into safety stock takes it on PostgreSQL as on SQLite:
+# the 15 chairs on hand, not the 14 of ATP
+sed 's/"respect_safety_stock": true/"respect_safety_stock": false/' \
+    "$src/docs/examples/policy-default.json" >"$tmp/dip.json"
+newdb dip
+conf "$tmp/c3" "$(dsn_for dip)"
+sed 's/A-/C-/' "$tmp/chairs.ndjson" |
+    "$ordo" source --network "$net" --data "$tmp/c3" --policy "$tmp/dip.json" >"$tmp/c3.out"
+n=$(grep -c '"status":"ok"' "$tmp/c3.out")
+held=$(sql dip "SELECT sum(qty) FROM reservation WHERE state = 'held'")
+[ "$n" -eq 15 ] && [ "$held" = 15 ] ||
+    bad "a policy allowed into safety stock: $n chair plans, $held held, not the 15 on hand"
+[ $fail -eq 0 ] && echo "pg: a policy allowed into safety stock takes it ($n plans, $held held)"
 
 # ---- 4. N serve instances under concurrent HTTP load ----
 start_serve() { # start_serve NAME DB
