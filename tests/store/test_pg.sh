@@ -366,23 +366,31 @@ fi
 
 # ---- 7. PostgreSQL restarted in the middle of the load ----
 for n in "${!pid[@]}"; do kill "${pid[$n]}" 2>/dev/null; wait "${pid[$n]}" 2>/dev/null; unset "pid[$n]"; done
-newdb rs
-start_serve r1 rs && start_serve r2 rs
-python3 "$src/tests/store/pg_load.py" --ports "$(ports r1 r2)" --attempts "$kill_attempts" \
-    --threads 4 --token tok-0123456789abcdef --prefix R --acks "$tmp/acks3" --retries 400 \
-    --skus SKU-MUG,SKU-LAMP --out "$tmp/load3.json" >/dev/null &
-loader=$!
-sleep 1
-bash "$pgs" restart "$tmp/pg" >/dev/null || bad "PostgreSQL did not restart"
-wait $loader || bad "load driver failed"
-echo "pg: load with a PostgreSQL restart: $(cat "$tmp/load3.json")"
-python3 - "$tmp/load3.json" <<'PY' || bad "during the restart: not 503 with Retry-After"
+# load_with EVENT PREFIX ACKS OUT SKUS INSTANCES...: the load through the
+# instances, with `pg_test_server.sh EVENT` (restart, crash) a second in;
+# meanwhile the answers are 503 with Retry-After, nothing else
+load_with() {
+    local ev=$1 prefix=$2 acks=$3 out=$4 skus=$5 loader
+    shift 5
+    python3 "$src/tests/store/pg_load.py" --ports "$(ports "$@")" --attempts "$kill_attempts" \
+        --threads 4 --token tok-0123456789abcdef --prefix "$prefix" --acks "$acks" \
+        --retries 400 --skus "$skus" --out "$out" >/dev/null &
+    loader=$!
+    sleep 1
+    bash "$pgs" "$ev" "$tmp/pg" >/dev/null || bad "PostgreSQL did not start again ($ev)"
+    wait $loader || bad "load driver failed"
+    echo "pg: load with a PostgreSQL $ev: $(cat "$out")"
+    python3 - "$out" <<'PY' || bad "during the $ev: not 503 with Retry-After"
 import json, sys
 r = json.load(open(sys.argv[1]))
 n503 = r["codes"].get("503", 0)
 other = {c: n for c, n in r["codes"].items() if c not in ("200", "201", "503")}
 assert n503 > 0 and r["retry_after"] == n503 and not other and r["conn_errors"] == 0, r
 PY
+}
+newdb rs
+start_serve r1 rs && start_serve r2 rs
+load_with restart R "$tmp/acks3" "$tmp/load3.json" SKU-MUG,SKU-LAMP r1 r2
 # recovered by themselves: a load after the restart is served (a SKU in stock)
 python3 "$src/tests/store/pg_load.py" --ports "$(ports r1 r2)" --attempts 400 --threads 4 \
     --token tok-0123456789abcdef --prefix R2 --acks "$tmp/acks4" --skus SKU-TEE \
@@ -396,21 +404,7 @@ invariants rs "$tmp/acks3" "$tmp/acks4"
 for n in "${!pid[@]}"; do kill "${pid[$n]}" 2>/dev/null; wait "${pid[$n]}" 2>/dev/null; unset "pid[$n]"; done
 newdb cr
 start_serve k1 cr && start_serve k2 cr
-python3 "$src/tests/store/pg_load.py" --ports "$(ports k1 k2)" --attempts "$kill_attempts" \
-    --threads 4 --token tok-0123456789abcdef --prefix K --acks "$tmp/acks5" --retries 400 \
-    --skus SKU-MUG,SKU-LAMP,SKU-TEE --out "$tmp/load5.json" >/dev/null &
-loader=$!
-sleep 1
-bash "$pgs" crash "$tmp/pg" >/dev/null || bad "PostgreSQL did not start after the crash"
-wait $loader || bad "load driver failed"
-echo "pg: load with a PostgreSQL crash: $(cat "$tmp/load5.json")"
-python3 - "$tmp/load5.json" <<'PY' || bad "during the crash: not 503 with Retry-After"
-import json, sys
-r = json.load(open(sys.argv[1]))
-n503 = r["codes"].get("503", 0)
-other = {c: n for c, n in r["codes"].items() if c not in ("200", "201", "503")}
-assert n503 > 0 and r["retry_after"] == n503 and not other and r["conn_errors"] == 0, r
-PY
+load_with crash K "$tmp/acks5" "$tmp/load5.json" SKU-MUG,SKU-LAMP,SKU-TEE k1 k2
 invariants cr "$tmp/acks5"
 [ $fail -eq 0 ] && echo "pg: PostgreSQL crash mid-load: 0 past ATP, every acknowledged plan held"
 exit $fail
