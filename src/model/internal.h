@@ -72,6 +72,14 @@ typedef struct model_head {
     size_t run_n;
     int64_t *created, *from, *until;
 } model_head_t;
+/* Writes the head (format, format_version 1, version, hash, created, run,
+ * orders, trained_from, trained_until) into an open object. */
+typedef struct model_head_out {
+    const char *format, *version, *hash, *run;
+    int64_t created, from, until;
+    uint64_t orders;
+} model_head_out_t;
+void model_write_head(ordo_jsonw_t *w, const model_head_out_t *h);
 int model_read_head(const struct cJSON *root, const char *format, const char *what,
                     const char *name, const model_head_t *h, ordo_error_t *err);
 

@@ -104,6 +104,19 @@ void ordo_eta_params_json(const ordo_eta_params_t *p, ordo_jsonw_t *w)
     ordo_jsonw_obj_end(w);
 }
 
+void model_write_head(ordo_jsonw_t *w, const model_head_out_t *h)
+{
+    ordo_jsonw_kstr(w, "format", h->format);
+    ordo_jsonw_kint(w, "format_version", 1);
+    ordo_jsonw_kstr(w, "version", h->version && h->version[0] ? h->version : NULL);
+    ordo_jsonw_kstr(w, "hash", h->hash);
+    model_write_time(w, "created", h->created);
+    ordo_jsonw_kstr(w, "run", h->run);
+    ordo_jsonw_kint(w, "orders", (int64_t)h->orders);
+    model_write_time(w, "trained_from", h->from);
+    model_write_time(w, "trained_until", h->until);
+}
+
 static void write_head(ordo_jsonw_t *w, const ordo_eta_model_t *m)
 {
     const ordo_eta_info_t *in = &m->info;
