@@ -62,8 +62,23 @@ int ordo_cli_model_path(const char *arg, const char *run, unsigned kind, char *o
 }
 
 
+/* A model file's kind by the "format" at its head (ETA when unknown). */
+static unsigned file_kind(const char *path)
+{
+    char head[256] = {0};
+    FILE *f = strchr(path, '/') || strstr(path, ".json") ? fopen(path, "r") : NULL;
+    if (!f)
+        return ORDO_MODEL_KIND_ETA;
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = 0;
+    return strstr(head, "\"" ORDO_RISK_FORMAT "\"")     ? ORDO_MODEL_KIND_RISK
+           : strstr(head, "\"" ORDO_NETVAL_FORMAT "\"") ? ORDO_MODEL_KIND_NETVAL
+                                                     : ORDO_MODEL_KIND_ETA;
+}
+
 /* The kind of model arg names: --kind, else a file or version named
- * risk-... or netval-..., else ETA. */
+ * risk-... or netval-..., else the file's format, else ETA. */
 static int model_kind(const ordo_cli_args_t *a, const char *cmd, const char *arg, unsigned *kind)
 {
     unsigned k;
@@ -73,7 +88,7 @@ static int model_kind(const ordo_cli_args_t *a, const char *cmd, const char *arg
     *kind = k                                ? k
             : !strncmp(base, "risk", 4)      ? ORDO_MODEL_KIND_RISK
             : !strncmp(base, "netval", 6)    ? ORDO_MODEL_KIND_NETVAL
-                                             : ORDO_MODEL_KIND_ETA;
+                                             : file_kind(arg);
     return rc;
 }
 
