@@ -476,6 +476,12 @@ int ordo_netval_model_latest(const char *dir, char *path, size_t n, ordo_error_t
  * model does not price are 0), versioned "netval-v2:1a2b3c4d". */
 int ordo_netval_model_table(const ordo_netval_model_t *m, const ordo_network_t *net,
                             ordo_netval_t **out, ordo_error_t *err);
+/* The unit cost node -> ZIP cluster region (digits 1: ZIP3 / 100, 2: / 10)
+ * of a unit of lb: over the cluster's ZIP3s weighted by zip3_orders
+ * (ORDO_ZIP3_COUNT of them; INFINITY when none is reached). Training and
+ * the simulator's network-value scenario both use it. */
+double ordo_netval_cluster_cost(const ordo_engine_t *eng, const double *zip3_orders,
+                                uint32_t digits, uint32_t node, uint32_t region, double lb);
 
 
 /* ---- training from a run, for `ordo model train` and the simulator ---- */

@@ -57,6 +57,9 @@ int model_latest(const char *dir, const char *prefix, char *path, size_t n, ordo
 int model_next_version(const char *dir, const char *prefix, char *version, size_t vn, char *path,
                        size_t n, ordo_error_t *err);
 int model_write_new(const char *path, const ordo_buf_t *b, int rc, ordo_error_t *err);
+/* ORDO_ECORRUPT naming file name when the content hash a file carries
+ * (was) differs from the one its content gives (now). */
+int model_hash_check(const char *name, const char *was, const char *now, ordo_error_t *err);
 /* Head fields every model file carries (model.c). */
 void model_write_time(ordo_jsonw_t *w, const char *key, int64_t t);
 struct cJSON;

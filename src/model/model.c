@@ -385,11 +385,8 @@ int ordo_eta_model_parse(const ordo_network_t *net, const char *json, size_t len
     char hash[17];
     snprintf(hash, sizeof hash, "%s", m ? m->info.hash : "");
     bool same_network = r.n_node_map == net->n_nodes && r.n_svc_map == net->n_services;
-    if (!rc && (rc = eta_model_build(m, err)) == ORDO_OK && same_network &&
-        strcmp(hash, m->info.hash))
-        rc = ordo_error_set(err, ORDO_ECORRUPT, name, 0, "hash",
-                            "content hash %s does not match the file's %s: the model was changed",
-                            m->info.hash, hash);
+    if (!rc && (rc = eta_model_build(m, err)) == ORDO_OK && same_network)
+        rc = model_hash_check(name, hash, m->info.hash, err);
     free(r.node_map);
     free(r.svc_map);
     cJSON_Delete(root);
@@ -493,6 +490,15 @@ int model_write_new(const char *path, const ordo_buf_t *b, int rc, ordo_error_t 
     if (!rc)
         return ordo_write_file_atomic(path, b->data, b->len, err);
     return ordo_error_set(err, rc, path, 0, NULL, "cannot write the model");
+}
+
+int model_hash_check(const char *name, const char *was, const char *now, ordo_error_t *err)
+{
+    if (!strcmp(was, now))
+        return ORDO_OK;
+    return ordo_error_set(err, ORDO_ECORRUPT, name, 0, "hash",
+                          "content hash %s does not match the file's %s: the model was changed",
+                          now, was);
 }
 
 int ordo_eta_model_latest(const char *dir, char *path, size_t n, ordo_error_t *err)

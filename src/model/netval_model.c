@@ -203,19 +203,17 @@ static void free_inputs(nv_train_t *t)
     free(t->cost);
 }
 
-/* Unit cost node -> cluster for a unit of lb: over the cluster's ZIP3s
- * weighted by their orders (INFINITY when none is reached). */
-static double cluster_cost(const nv_train_t *t, const ordo_engine_t *eng, uint32_t n, uint32_t r,
-                           double lb)
+double ordo_netval_cluster_cost(const ordo_engine_t *eng, const double *zip3_orders,
+                                uint32_t digits, uint32_t node, uint32_t region, double lb)
 {
     double sw = 0, sc = 0;
-    uint32_t span = t->digits == 1 ? 100 : 10;
-    for (uint32_t z = r * span; z < (r + 1) * span; z++) {
-        double c = t->zip3_orders[z] > 0 ? ordo_engine_unit_cost(eng, n, (uint16_t)z, lb)
-                                         : INFINITY;
+    uint32_t span = digits == 1 ? 100 : 10;
+    for (uint32_t z = region * span; z < (region + 1) * span; z++) {
+        double c = zip3_orders[z] > 0 ? ordo_engine_unit_cost(eng, node, (uint16_t)z, lb)
+                                      : INFINITY;
         if (isfinite(c)) {
-            sw += t->zip3_orders[z];
-            sc += t->zip3_orders[z] * c;
+            sw += zip3_orders[z];
+            sc += zip3_orders[z] * c;
         }
     }
     return sw > 0 ? sc / sw : INFINITY;
@@ -231,7 +229,8 @@ static int fill_costs(nv_train_t *t, ordo_error_t *err)
     for (uint32_t c = 0; c < t->n_classes; c++)
         for (uint32_t n = 0; n < nn; n++)
             for (uint32_t r = 0; r < nr; r++)
-                t->cost[((size_t)c * nn + n) * nr + r] = cluster_cost(t, eng, n, r, t->class_lb[c]);
+                t->cost[((size_t)c * nn + n) * nr + r] =
+                    ordo_netval_cluster_cost(eng, t->zip3_orders, t->digits, n, r, t->class_lb[c]);
     ordo_engine_destroy(eng);
     return ORDO_OK;
 }
@@ -563,10 +562,7 @@ int ordo_netval_model_parse(const char *json, size_t len, const char *name,
         char hash[17];
         snprintf(hash, sizeof hash, "%s", m->info.hash);
         set_hash(m);
-        if (strcmp(hash, m->info.hash))
-            rc = ordo_error_set(err, ORDO_ECORRUPT, name, 0, "hash",
-                                "content hash %s does not match the file's %s: the model was "
-                                "changed", m->info.hash, hash);
+        rc = model_hash_check(name, hash, m->info.hash, err);
     }
     if (rc) {
         ordo_netval_model_destroy(m);

@@ -307,10 +307,7 @@ int ordo_risk_model_parse(const char *json, size_t len, const char *name,
         char hash[17];
         snprintf(hash, sizeof hash, "%s", m->info.hash);
         set_hash(m);
-        if (strcmp(hash, m->info.hash))
-            rc = ordo_error_set(err, ORDO_ECORRUPT, name, 0, "hash",
-                                "content hash %s does not match the file's %s: the model was "
-                                "changed", m->info.hash, hash);
+        rc = model_hash_check(name, hash, m->info.hash, err);
     }
     if (rc) {
         free(m);
