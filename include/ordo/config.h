@@ -79,6 +79,9 @@ typedef struct ordo_config_server {
     char model_risk[ORDO_CONFIG_PATH_MAX]; /* server.models.risk: "latest", a version (risk-v2)
                                               in models.dir, or a file ("" = none: the
                                               parametric risk terms) */
+    char model_netval[ORDO_CONFIG_PATH_MAX]; /* server.models.netval: "latest", a version
+                                                (netval-v2) in models.dir, or a file ("" =
+                                                none: "network_value" prices nothing) */
 } ordo_config_server_t;
 
 typedef struct ordo_config {

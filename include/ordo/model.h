@@ -33,6 +33,7 @@
 #include "fit.h"
 #include "json.h"
 #include "lanes.h"
+#include "netval.h"
 #include "network.h"
 #include "source.h"
 
@@ -410,11 +411,85 @@ typedef struct ordo_risk_eval {
 int ordo_risk_evaluate(const ordo_risk_model_t *m, const ordo_risk_run_t *run, int64_t from,
                        ordo_risk_eval_t *out, ordo_error_t *err);
 
+/* ---- the network value of stock as a model file (netval_model.c) ----
+ * Trained from a data directory (or run): demand per family x ZIP cluster
+ * forecast with Holt-Winters (ordo_demand_forecast) from the orders in its
+ * decision log over the next horizon_days, split over each family's SKUs by
+ * their share of its units; the stock at every node from the store (the
+ * network's inventory where the store has no row); per SKU, the
+ * transportation LP of that demand against that stock at each node x
+ * cluster's unit cost (ordo_netval_from_lp). The node duals, per (node,
+ * SKU), are the file's values: DATA/models/netval-vN.json, versioned like
+ * eta-vN.json. The engine reads them as its network-value table
+ * (ordo_netval_model_table, ordo_engine_set_netval). */
+
+#define ORDO_NETVAL_FORMAT "ordo-netval"
+#define ORDO_NETVAL_FORMAT_VERSION 1
+
+typedef struct ordo_netval_opts {
+    uint32_t horizon_days;   /* days of demand the stock must serve (0: 7) */
+    double unmet_cost;       /* USD a unit of demand left unserved (0: 30) */
+    uint32_t cluster_digits; /* ZIP digits of a cluster: 1 (10, default) or 2 (100) */
+} ordo_netval_opts_t;
+
+typedef struct ordo_netval_info {
+    char version[32]; /* "netval-v2"; "" before it is saved */
+    char hash[17];
+    char run[256];
+    int64_t created, trained_from, trained_until;
+    uint64_t orders;
+    uint32_t horizon_days, regions, skus, nodes; /* skus, nodes: of the network */
+    uint32_t lps, priced_cells, stocked_cells, series;
+    double unmet_cost, units_forecast, objective;
+    double mean_value, max_value; /* over stocked cells, USD a unit */
+    double solve_s;               /* forecasts and LPs, wall seconds */
+} ordo_netval_info_t;
+
+typedef struct ordo_netval_entry {
+    uint32_t node, sku; /* into the model's node and SKU ids */
+    float value;        /* > 0 */
+} ordo_netval_entry_t;
+
+typedef struct ordo_netval_model {
+    ordo_netval_info_t info;
+    char (*node_ids)[ORDO_ID_MAX];
+    char (*sku_ids)[ORDO_ID_MAX];
+    uint32_t n_node_ids, n_sku_ids;
+    ordo_netval_entry_t *v;
+    size_t n;
+} ordo_netval_model_t;
+
+/* Trains on the decision log and store of the data directory dir against
+ * net (its inventory: the stock where the store has no row). */
+int ordo_netval_train(const char *dir, const ordo_network_t *net, const ordo_netval_opts_t *opts,
+                      ordo_netval_model_t **out, ordo_error_t *err);
+void ordo_netval_model_destroy(ordo_netval_model_t *m);
+int ordo_netval_model_write(const ordo_netval_model_t *m, ordo_buf_t *out);
+/* The content hash is checked: ORDO_ECORRUPT when it does not match. */
+int ordo_netval_model_parse(const char *json, size_t len, const char *name,
+                            ordo_netval_model_t **out, ordo_error_t *err);
+int ordo_netval_model_load(const char *path, ordo_netval_model_t **out, ordo_error_t *err);
+int ordo_netval_model_save(ordo_netval_model_t *m, const char *dir, char *path, size_t n,
+                           ordo_error_t *err);
+int ordo_netval_model_latest(const char *dir, char *path, size_t n, ordo_error_t *err);
+/* The engine's table for net (nodes and SKUs matched by id; cells the
+ * model does not price are 0), versioned "netval-v2:1a2b3c4d". */
+int ordo_netval_model_table(const ordo_netval_model_t *m, const ordo_network_t *net,
+                            ordo_netval_t **out, ordo_error_t *err);
+/* The unit cost node -> ZIP cluster region (digits 1: ZIP3 / 100, 2: / 10)
+ * of a unit of lb: over the cluster's ZIP3s weighted by zip3_orders
+ * (ORDO_ZIP3_COUNT of them; INFINITY when none is reached). Training and
+ * the simulator's network-value scenario both use it. */
+double ordo_netval_cluster_cost(const ordo_engine_t *eng, const double *zip3_orders,
+                                uint32_t digits, uint32_t node, uint32_t region, double lb);
+
+
 /* ---- training from a run, for `ordo model train` and the simulator ---- */
 
 #define ORDO_MODEL_KIND_ETA 1u
 #define ORDO_MODEL_KIND_RISK 2u
-#define ORDO_MODEL_KIND_ALL 3u
+#define ORDO_MODEL_KIND_ALL 3u /* eta and risk */
+#define ORDO_MODEL_KIND_NETVAL 4u /* the network value of stock (not in ALL) */
 
 typedef struct ordo_model_train_opts {
     unsigned kinds;         /* ORDO_MODEL_KIND_* bits; 0: all */
@@ -424,6 +499,7 @@ typedef struct ordo_model_train_opts {
     double risk_l2;         /* 0: 1 */
     int64_t until;          /* > 0: train on the decisions before this instant
                              * (Unix seconds), not on a holdout split */
+    const ordo_netval_opts_t *netval; /* NULL: the defaults */
 } ordo_model_train_opts_t;
 
 typedef struct ordo_model_train_result {
@@ -432,12 +508,14 @@ typedef struct ordo_model_train_result {
     ordo_risk_info_t risk;
     uint64_t risk_rows[2];
     double read_s, join_s, eta_train_s, risk_read_s, risk_train_s;
+    char netval_path[4096]; /* "" when not trained */
+    ordo_netval_info_t netval;
 } ordo_model_train_result_t;
 
 void ordo_model_train_opts_default(ordo_model_train_opts_t *o);
 /* Trains the models of opts->kinds (opts NULL: the defaults) on the run in
  * dir and saves each as the next version in the models directory. net (the
- * run's network) is needed for the ETA model only. Both models hold out
+ * run's network) is needed for the ETA and network-value models only. Both models hold out
  * the same tail: from the ETA split, else the start of the UTC day at
  * (1 - holdout) of the decisions' span. */
 int ordo_model_train_run(const char *dir, const ordo_network_t *net,

@@ -132,6 +132,7 @@ typedef struct ordo_record {
     uint64_t signals_version; /* the signal snapshot decided with; 0: none */
     const char *eta_model;    /* the learned lane table decided with; NULL: none */
     const char *risk_model;   /* the learned risk models decided with; NULL: none */
+    const char *netval_model; /* the network-value table decided with; NULL: none */
     const char *experiment, *variant;
     double bucket;
     bool excluded, shadow;

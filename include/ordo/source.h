@@ -364,6 +364,9 @@ typedef struct ordo_plan {
     /* the learned risk table the decision was priced with ("risk-v2:1a2b3c4d",
      * ordo_engine_set_risk), NULL: the parametric terms; owned by the engine */
     const char *risk_model;
+    /* the network-value table the decision was priced with ("netval-v2:1a2b3c4d",
+     * ordo_engine_set_netval), NULL: none or a policy without network_value */
+    const char *netval_model;
 } ordo_plan_t;
 
 typedef struct ordo_decide_opts {

@@ -41,9 +41,9 @@ static int run_load(run_data_t *d, const char *run, const char *network, ordo_er
 static int kind_flag(const ordo_cli_args_t *a, const char *cmd, unsigned dflt, unsigned *kinds);
 
 /* The model named by arg: a path, or a version (eta-v3) or "latest" in
- * the run's models directory. */
-static int model_path(const char *arg, const char *run, bool risk, char *out, size_t n,
-                      ordo_error_t *err)
+ * the run's models directory; kind: an ORDO_MODEL_KIND_* bit. */
+int ordo_cli_model_path(const char *arg, const char *run, unsigned kind, char *out, size_t n,
+                        ordo_error_t *err)
 {
     if (strchr(arg, '/') || strstr(arg, ".json")) {
         snprintf(out, n, "%s", arg);
@@ -54,21 +54,41 @@ static int model_path(const char *arg, const char *run, bool risk, char *out, si
     if (rc)
         return rc;
     if (!strcmp(arg, "latest"))
-        return risk ? ordo_risk_model_latest(dd.models, out, n, err)
-                    : ordo_eta_model_latest(dd.models, out, n, err);
+        return kind == ORDO_MODEL_KIND_RISK     ? ordo_risk_model_latest(dd.models, out, n, err)
+               : kind == ORDO_MODEL_KIND_NETVAL ? ordo_netval_model_latest(dd.models, out, n, err)
+                                                : ordo_eta_model_latest(dd.models, out, n, err);
     snprintf(out, n, "%s/%s.json", dd.models, arg);
     return ORDO_OK;
 }
 
 
-/* A risk model: --kind risk, or a file or version named risk-... */
-static int risk_kind(const ordo_cli_args_t *a, const char *cmd, const char *arg, bool *risk)
+/* A model file's kind by the "format" at its head (ETA when unknown). */
+static unsigned file_kind(const char *path)
+{
+    char head[256] = {0};
+    FILE *f = strchr(path, '/') || strstr(path, ".json") ? fopen(path, "r") : NULL;
+    if (!f)
+        return ORDO_MODEL_KIND_ETA;
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = 0;
+    return strstr(head, "\"" ORDO_RISK_FORMAT "\"")     ? ORDO_MODEL_KIND_RISK
+           : strstr(head, "\"" ORDO_NETVAL_FORMAT "\"") ? ORDO_MODEL_KIND_NETVAL
+                                                     : ORDO_MODEL_KIND_ETA;
+}
+
+/* The kind of model arg names: --kind, else a file or version named
+ * risk-... or netval-..., else the file's format, else ETA. */
+static int model_kind(const ordo_cli_args_t *a, const char *cmd, const char *arg, unsigned *kind)
 {
     unsigned k;
     int rc = kind_flag(a, cmd, 0, &k);
     const char *base = strrchr(arg, '/');
     base = base ? base + 1 : arg;
-    *risk = k == ORDO_MODEL_KIND_RISK || (!k && !strncmp(base, "risk", 4));
+    *kind = k                                ? k
+            : !strncmp(base, "risk", 4)      ? ORDO_MODEL_KIND_RISK
+            : !strncmp(base, "netval", 6)    ? ORDO_MODEL_KIND_NETVAL
+                                             : file_kind(arg);
     return rc;
 }
 
@@ -157,6 +177,8 @@ static void print_train(const ordo_model_train_result_t *r, bool json)
         }
         if (r->risk_path[0])
             ordo_cli_risk_train_text(r);
+        if (r->netval_path[0])
+            ordo_cli_netval_info_text(&r->netval, r->netval_path);
         return;
     }
     ordo_buf_t b;
@@ -176,6 +198,10 @@ static void print_train(const ordo_model_train_result_t *r, bool json)
     }
     if (r->risk_path[0])
         ordo_cli_risk_train_json(&w, r);
+    if (r->netval_path[0]) {
+        ordo_jsonw_key(&w, "netval");
+        ordo_cli_netval_info_json(&w, &r->netval, r->netval_path);
+    }
     info_json_end(&b, &w);
 }
 
@@ -190,10 +216,12 @@ static int kind_flag(const ordo_cli_args_t *a, const char *cmd, unsigned dflt, u
         *kinds = ORDO_MODEL_KIND_ETA;
     else if (!strcmp(k, "risk"))
         *kinds = ORDO_MODEL_KIND_RISK;
+    else if (!strcmp(k, "netval"))
+        *kinds = ORDO_MODEL_KIND_NETVAL;
     else if (!strcmp(k, "all") && dflt == ORDO_MODEL_KIND_ALL)
         *kinds = ORDO_MODEL_KIND_ALL;
     else
-        return ordo_cli_usage(cmd, "--kind wants eta, risk%s, got '%s'",
+        return ordo_cli_usage(cmd, "--kind wants eta, risk, netval%s, got '%s'",
                               dflt == ORDO_MODEL_KIND_ALL ? " or all" : "", k);
     return 0;
 }
@@ -213,8 +241,10 @@ static int train_flags(const ordo_cli_args_t *a, ordo_model_train_opts_t *o)
         rc = kind_flag(a, "model train", ORDO_MODEL_KIND_ALL, &o->kinds);
     if (!rc && o->holdout >= 1)
         rc = ordo_cli_usage("model train", "--holdout wants a share in [0, 1)");
-    if (!rc && !ordo_cli_get(a, "run"))
-        rc = ordo_cli_usage("model train", "--run DIR is required");
+    if (!rc && !ordo_cli_get(a, "run") == !ordo_cli_get(a, "data"))
+        rc = ordo_cli_usage("model train", "--run DIR (or --data DIR) is required, once");
+    if (!rc)
+        rc = ordo_cli_netval_flags(a, o);
     return rc;
 }
 
@@ -222,16 +252,18 @@ static int run_train(const ordo_cli_args_t *a)
 {
     ordo_model_train_opts_t o;
     ordo_model_train_opts_default(&o);
+    ordo_netval_opts_t nv = {0};
+    o.netval = &nv;
     int rc = train_flags(a, &o);
     if (rc)
         return rc;
-    const char *run = ordo_cli_get(a, "run");
+    const char *run = ordo_cli_get(a, "run") ? ordo_cli_get(a, "run") : ordo_cli_get(a, "data");
     ordo_error_t err = {0};
     ordo_network_t *net = NULL;
     ordo_model_train_result_t res;
     char net_dir[4096];
     o.models_dir = ordo_cli_get(a, "models");
-    if (o.kinds & ORDO_MODEL_KIND_ETA) {
+    if (o.kinds & (ORDO_MODEL_KIND_ETA | ORDO_MODEL_KIND_NETVAL)) {
         rc = ordo_cli_data_network(run, ordo_cli_get(a, "network"), net_dir, sizeof net_dir, &err);
         if (!rc)
             rc = ordo_cli_network_load(net_dir, &net, &err);
@@ -426,14 +458,17 @@ static int run_eval(const ordo_cli_args_t *a)
     const char *run = ordo_cli_get(a, "run"), *marg = ordo_cli_get(a, "model");
     if (!run || !marg)
         return ordo_cli_usage("model eval", "--run DIR and --model M are required");
-    bool risk;
-    int krc = risk_kind(a, "model eval", marg, &risk);
+    unsigned kind;
+    int krc = model_kind(a, "model eval", marg, &kind);
     if (krc)
         return krc;
+    if (kind == ORDO_MODEL_KIND_NETVAL)
+        return ordo_cli_usage("model eval", "a network-value model has no held-out score: "
+                                            "ordo model show it");
     ordo_error_t err = {0};
     char path[4096];
-    if (risk) {
-        int rc = model_path(marg, run, true, path, sizeof path, &err);
+    if (kind == ORDO_MODEL_KIND_RISK) {
+        int rc = ordo_cli_model_path(marg, run, kind, path, sizeof path, &err);
         return rc ? ordo_cli_fail(&err, rc, a->json) : ordo_cli_risk_eval(a, run, path);
     }
     run_data_t d;
@@ -441,7 +476,7 @@ static int run_eval(const ordo_cli_args_t *a)
     ordo_eta_eval_t ev;
     int rc = run_load(&d, run, ordo_cli_get(a, "network"), &err);
     if (!rc)
-        rc = model_path(marg, run, false, path, sizeof path, &err);
+        rc = ordo_cli_model_path(marg, run, kind, path, sizeof path, &err);
     if (!rc)
         rc = ordo_eta_model_load(d.net, path, &m, &err);
     if (!rc)
@@ -526,13 +561,15 @@ static int run_show(const ordo_cli_args_t *a)
     ordo_eta_info_t in;
     ordo_eta_drift_t drift;
     const char *data = ordo_cli_get(a, "data");
-    bool risk;
-    int rc = risk_kind(a, "model show", a->pos[0], &risk);
+    unsigned kind;
+    int rc = model_kind(a, "model show", a->pos[0], &kind);
     if (rc)
         return rc;
-    rc = model_path(a->pos[0], data, risk, path, sizeof path, &err);
-    if (!rc && risk)
+    rc = ordo_cli_model_path(a->pos[0], data, kind, path, sizeof path, &err);
+    if (!rc && kind == ORDO_MODEL_KIND_RISK)
         return ordo_cli_risk_show(a, path);
+    if (!rc && kind == ORDO_MODEL_KIND_NETVAL)
+        return ordo_cli_netval_show(a, path);
     if (!rc)
         rc = ordo_eta_model_read_info(path, &in, &err);
     int dr = rc || !data ? 0 : drift_check(a, data, path, &drift, &err);
@@ -579,13 +616,17 @@ static const ordo_cli_opt_t train_opts[] = {
     {"k-proc", 0, "K", "shrinkage of processing delay rows (default 20)"},
     {"kind", 0, "K", "which models: eta, risk (return and cancellation) or all (default)"},
     {"l2", 0, "L", "L2 penalty of the risk models, on standardised features (default 1)"},
+    {"data", 0, "DIR", "a data directory (as --run): its decision log, store and network"},
+    {"horizon", 0, "DAYS", "netval: days of demand the stock must serve (default 7)"},
+    {"unmet-cost", 0, "USD", "netval: cost of a unit of demand left unserved (default 30)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_train = {
     .name = "train",
     .summary = "learn ETA (lanes, processing delay) and return and cancellation risk models",
-    .usage = "model train --run DIR [--kind eta|risk|all] [--holdout F] [--network DIR]\n"
-             "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--l2 L] [--json]",
+    .usage = "model train --run DIR [--kind eta|risk|netval|all] [--holdout F] [--network DIR]\n"
+             "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--l2 L]\n"
+             "    [--horizon DAYS] [--unmet-cost USD] [--json]",
     .about = "Joins the run's decision records (node, service, destination ZIP3, decision\n"
              "time) with its outcome events (shipped, delivered) and learns, from the\n"
              "decisions before the held-out tail, the transit-time distribution of each lane\n"
@@ -596,10 +637,17 @@ static const ordo_cli_cmd_t cmd_train = {
              "customer's return history) and cancellation risk (lateness, promise, stock\n"
              "margin, the node's time to ship) as L2 logistic regressions, written as\n"
              "DIR/models/risk-vN.json; --kind picks which (default all). With --json, the ETA\n"
-             "model's fields are at the top and the risk model's under \"risk\".",
+             "model's fields are at the top and the risk model's under \"risk\".\n"
+             "--kind netval (not in all) forecasts demand per family x ZIP cluster from the\n"
+             "orders in DIR's log, reads the stock from DIR's store and the network, solves a\n"
+             "transportation LP per SKU and writes the value of a unit at each node as\n"
+             "DIR/models/netval-vN.json (under \"netval\" with --json); `ordo source --netval`\n"
+             "and `ordo serve` (server.models.netval) price it for policies with\n"
+             "\"network_value\": true. Run it nightly, then reload (docs/models.md).",
     .examples = "ordo model train --run run1\n"
                 "ordo model train --run run1 --kind risk --json\n"
-                "ordo model train --run run1 --holdout 0 --json",
+                "ordo model train --run run1 --holdout 0 --json\n"
+                "ordo model train --kind netval --data /var/lib/ordo --horizon 7",
     .opts = train_opts,
     .max_pos = 0,
     .flags = ORDO_CLI_RESULT,
@@ -645,13 +693,13 @@ static const ordo_cli_opt_t show_opts[] = {
                        "is checked (drift) and saved for ordo serve's /metrics"},
     {"bound", 0, "B", "drift alarm above this calibration error (default 0.02)"},
     {"min-n", 0, "N", "predictions a decile needs to count (default 1000)"},
-    {"kind", 0, "K", "eta or risk: the kind of M when it is latest (default eta)"},
+    {"kind", 0, "K", "eta, risk or netval: the kind of M when it is latest (default eta)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_show = {
     .name = "show",
     .summary = "what a model file holds: version, hash, training span, lanes",
-    .usage = "model show M [--kind eta|risk] [--data DIR [--bound B] [--min-n N]] [--json]",
+    .usage = "model show M [--kind eta|risk|netval] [--data DIR [--bound B] [--min-n N]] [--json]",
     .about = "Prints a model's version, content hash, the run and span it was trained on,\n"
              "how many lanes, destinations, pooled rows and processing rows it learned, and its\n"
              "shrinkage. With --data, also its drift: the calibration of its on-time\n"
@@ -659,10 +707,13 @@ static const ordo_cli_cmd_t cmd_show = {
              "more predictions, and overall); above the bound it raises an alarm and suggests\n"
              "a retrain. The state is saved as DIR/models/drift.json, which ordo serve's\n"
              "/metrics reports (ordo_eta_drift_alarm). A risk model shows its training rows,\n"
-             "rates and coefficients by feature.",
+             "rates and coefficients by feature. A network-value model shows its horizon,\n"
+             "the SKUs and nodes it priced, the mean and largest value of a unit and how long\n"
+             "the forecasts and LPs took.",
     .examples = "ordo model show run1/models/eta-v1.json\n"
                 "ordo model show latest --kind risk --data run1 --json\n"
-                "ordo model show latest --data run1 --json",
+                "ordo model show latest --data run1 --json\n"
+                "ordo model show latest --kind netval --data run1",
     .opts = show_opts,
     .min_pos = 1,
     .max_pos = 1,
@@ -674,7 +725,7 @@ static const ordo_cli_cmd_t *const subs[] = {&cmd_train, &cmd_eval, &cmd_show, N
 
 const ordo_cli_cmd_t ordo_cmd_model = {
     .name = "model",
-    .summary = "learned models: train, evaluate and show ETA and risk models",
+    .summary = "learned models: train, evaluate and show ETA, risk and network-value models",
     .usage = "model train|eval|show ...",
     .about = "Learned ETA models (transit-time distributions per lane and processing delay\n"
              "per node) and return and cancellation risk models, learned from a run's\n"

@@ -96,6 +96,9 @@ static int source_open(const ordo_cli_args_t *a, ordo_decider_options_t *dopt, s
         rc = ordo_cli_eta_model_apply(env->eng, env->net, ordo_cli_get(a, "eta-model"), &err);
     if (!rc && ordo_cli_get(a, "risk-model"))
         rc = ordo_cli_risk_model_apply(env->eng, env->net, ordo_cli_get(a, "risk-model"), &err);
+    if (!rc && ordo_cli_get(a, "netval"))
+        rc = ordo_cli_netval_apply(env->eng, env->net, ordo_cli_get(a, "netval"),
+                                   ordo_cli_get(a, "data"), &err);
     if (!rc) {
         dopt->data_dir = ordo_cli_get(a, "data");
         dopt->default_policy = env->policy;
@@ -525,6 +528,10 @@ static const ordo_cli_opt_t opts[] = {
     {"risk-model", 0, "FILE", "price returns (and cancellation where the policy prices it)\n"
                               "with this learned risk model (ordo model train) unless the\n"
                               "policy says \"risk\": \"parametric\"; records name it (risk_model)"},
+    {"netval", 0, "FILE|latest", "the network value of stock (ordo model train --kind netval): a\n"
+                          "netval-vN.json file, a version or latest (in --data's models);\n"
+                          "policies with \"network_value\": true price it; records name it\n"
+                          "(netval_model)"},
     {"json", 0, NULL, "errors as JSON (plans are JSON already)"},
     {NULL, 0, NULL, NULL}};
 

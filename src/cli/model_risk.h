@@ -25,4 +25,21 @@ int ordo_cli_risk_show(const ordo_cli_args_t *a, const char *path);
 int ordo_cli_risk_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,
                               ordo_error_t *err);
 
+/* The file arg names: a path, or a version or "latest" in run's (else the
+ * default data directory's) models directory; kind: ORDO_MODEL_KIND_*. */
+int ordo_cli_model_path(const char *arg, const char *run, unsigned kind, char *out, size_t n,
+                        ordo_error_t *err);
+
+/* ---- the network-value model (cmd_model_netval.c) ---- */
+/* --horizon and --unmet-cost into o->netval (set by the caller). */
+int ordo_cli_netval_flags(const ordo_cli_args_t *a, ordo_model_train_opts_t *o);
+void ordo_cli_netval_info_text(const ordo_netval_info_t *in, const char *path);
+/* The model's object (its head and figures) at the writer's position. */
+void ordo_cli_netval_info_json(ordo_jsonw_t *w, const ordo_netval_info_t *in, const char *path);
+int ordo_cli_netval_show(const ordo_cli_args_t *a, const char *path);
+/* Loads a network-value model (a file, a version, or latest in data's
+ * models directory) into the engine's table: ordo source --netval. */
+int ordo_cli_netval_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *arg,
+                          const char *data, ordo_error_t *err);
+
 #endif

@@ -57,6 +57,9 @@ int model_latest(const char *dir, const char *prefix, char *path, size_t n, ordo
 int model_next_version(const char *dir, const char *prefix, char *version, size_t vn, char *path,
                        size_t n, ordo_error_t *err);
 int model_write_new(const char *path, const ordo_buf_t *b, int rc, ordo_error_t *err);
+/* ORDO_ECORRUPT naming file name when the content hash a file carries
+ * (was) differs from the one its content gives (now). */
+int model_hash_check(const char *name, const char *was, const char *now, ordo_error_t *err);
 /* Head fields every model file carries (model.c). */
 void model_write_time(ordo_jsonw_t *w, const char *key, int64_t t);
 struct cJSON;
@@ -72,6 +75,14 @@ typedef struct model_head {
     size_t run_n;
     int64_t *created, *from, *until;
 } model_head_t;
+/* Writes the head (format, format_version 1, version, hash, created, run,
+ * orders, trained_from, trained_until) into an open object. */
+typedef struct model_head_out {
+    const char *format, *version, *hash, *run;
+    int64_t created, from, until;
+    uint64_t orders;
+} model_head_out_t;
+void model_write_head(ordo_jsonw_t *w, const model_head_out_t *h);
 int model_read_head(const struct cJSON *root, const char *format, const char *what,
                     const char *name, const model_head_t *h, ordo_error_t *err);
 

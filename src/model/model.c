@@ -104,6 +104,19 @@ void ordo_eta_params_json(const ordo_eta_params_t *p, ordo_jsonw_t *w)
     ordo_jsonw_obj_end(w);
 }
 
+void model_write_head(ordo_jsonw_t *w, const model_head_out_t *h)
+{
+    ordo_jsonw_kstr(w, "format", h->format);
+    ordo_jsonw_kint(w, "format_version", 1);
+    ordo_jsonw_kstr(w, "version", h->version && h->version[0] ? h->version : NULL);
+    ordo_jsonw_kstr(w, "hash", h->hash);
+    model_write_time(w, "created", h->created);
+    ordo_jsonw_kstr(w, "run", h->run);
+    ordo_jsonw_kint(w, "orders", (int64_t)h->orders);
+    model_write_time(w, "trained_from", h->from);
+    model_write_time(w, "trained_until", h->until);
+}
+
 static void write_head(ordo_jsonw_t *w, const ordo_eta_model_t *m)
 {
     const ordo_eta_info_t *in = &m->info;
@@ -372,11 +385,8 @@ int ordo_eta_model_parse(const ordo_network_t *net, const char *json, size_t len
     char hash[17];
     snprintf(hash, sizeof hash, "%s", m ? m->info.hash : "");
     bool same_network = r.n_node_map == net->n_nodes && r.n_svc_map == net->n_services;
-    if (!rc && (rc = eta_model_build(m, err)) == ORDO_OK && same_network &&
-        strcmp(hash, m->info.hash))
-        rc = ordo_error_set(err, ORDO_ECORRUPT, name, 0, "hash",
-                            "content hash %s does not match the file's %s: the model was changed",
-                            m->info.hash, hash);
+    if (!rc && (rc = eta_model_build(m, err)) == ORDO_OK && same_network)
+        rc = model_hash_check(name, hash, m->info.hash, err);
     free(r.node_map);
     free(r.svc_map);
     cJSON_Delete(root);
@@ -480,6 +490,15 @@ int model_write_new(const char *path, const ordo_buf_t *b, int rc, ordo_error_t 
     if (!rc)
         return ordo_write_file_atomic(path, b->data, b->len, err);
     return ordo_error_set(err, rc, path, 0, NULL, "cannot write the model");
+}
+
+int model_hash_check(const char *name, const char *was, const char *now, ordo_error_t *err)
+{
+    if (!strcmp(was, now))
+        return ORDO_OK;
+    return ordo_error_set(err, ORDO_ECORRUPT, name, 0, "hash",
+                          "content hash %s does not match the file's %s: the model was changed",
+                          now, was);
 }
 
 int ordo_eta_model_latest(const char *dir, char *path, size_t n, ordo_error_t *err)

@@ -203,15 +203,9 @@ int ordo_risk_model_write(const ordo_risk_model_t *m, ordo_buf_t *out)
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, out, 0);
     ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kstr(&w, "format", ORDO_RISK_FORMAT);
-    ordo_jsonw_kint(&w, "format_version", ORDO_RISK_FORMAT_VERSION);
-    ordo_jsonw_kstr(&w, "version", in->version[0] ? in->version : NULL);
-    ordo_jsonw_kstr(&w, "hash", in->hash);
-    model_write_time(&w, "created", in->created);
-    ordo_jsonw_kstr(&w, "run", in->run);
-    ordo_jsonw_kint(&w, "orders", (int64_t)in->orders);
-    model_write_time(&w, "trained_from", in->trained_from);
-    model_write_time(&w, "trained_until", in->trained_until);
+    model_head_out_t h = {ORDO_RISK_FORMAT, in->version,      in->hash,           in->run,
+                          in->created,      in->trained_from, in->trained_until, in->orders};
+    model_write_head(&w, &h);
     ordo_jsonw_kdouble(&w, "l2", in->l2);
     write_names(&w, "families", &m->families);
     write_names(&w, "services", &m->services);
@@ -313,10 +307,7 @@ int ordo_risk_model_parse(const char *json, size_t len, const char *name,
         char hash[17];
         snprintf(hash, sizeof hash, "%s", m->info.hash);
         set_hash(m);
-        if (strcmp(hash, m->info.hash))
-            rc = ordo_error_set(err, ORDO_ECORRUPT, name, 0, "hash",
-                                "content hash %s does not match the file's %s: the model was "
-                                "changed", m->info.hash, hash);
+        rc = model_hash_check(name, hash, m->info.hash, err);
     }
     if (rc) {
         free(m);

@@ -90,6 +90,23 @@ static int train_risk(const char *dir, const ordo_model_train_opts_t *o, const c
     return rc;
 }
 
+static int train_netval(const char *dir, const ordo_network_t *net,
+                        const ordo_model_train_opts_t *o, const char *models,
+                        ordo_model_train_result_t *res, ordo_error_t *err)
+{
+    ordo_netval_model_t *m = NULL;
+    if (!net)
+        return ordo_error_set(err, ORDO_EINVAL, dir, 0, "network",
+                              "the network-value model needs a network");
+    int rc = ordo_netval_train(dir, net, o->netval, &m, err);
+    if (!rc)
+        rc = ordo_netval_model_save(m, models, res->netval_path, sizeof res->netval_path, err);
+    if (!rc)
+        res->netval = m->info;
+    ordo_netval_model_destroy(m);
+    return rc;
+}
+
 int ordo_model_train_run(const char *dir, const ordo_network_t *net,
                          const ordo_model_train_opts_t *opts, ordo_model_train_result_t *res,
                          ordo_error_t *err)
@@ -112,5 +129,7 @@ int ordo_model_train_run(const char *dir, const ordo_network_t *net,
     if (!rc && (kinds & ORDO_MODEL_KIND_RISK))
         rc = train_risk(dir, &o, models, o.until > 0 ? o.until : o.holdout > 0 ? until : 0, res,
                         err);
+    if (!rc && (kinds & ORDO_MODEL_KIND_NETVAL))
+        rc = train_netval(dir, net, &o, models, res, err);
     return rc;
 }

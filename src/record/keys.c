@@ -124,6 +124,7 @@ static const char *const key_table_v1[] = {
     "signals_version",
     "eta_model",
     "risk_model",
+    "netval_model",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

@@ -260,6 +260,7 @@ static void read_head(rd_t *r, const node_t *d, ordo_record_t *out)
     out->model_version = str(r, d, "model_version");
     out->eta_model = str(r, d, "eta_model");
     out->risk_model = str(r, d, "risk_model");
+    out->netval_model = str(r, d, "netval_model");
     double sv = num(d, "signals_version");
     out->signals_version = isfinite(sv) && sv >= 1 && sv < 9e15 ? (uint64_t)sv : 0;
     out->experiment = str(r, d, "experiment");

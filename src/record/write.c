@@ -101,6 +101,8 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
         ordo_jsonw_kstr(w, "eta_model", p->eta_model);
     if (p->risk_model) /* the learned risk models it was priced with */
         ordo_jsonw_kstr(w, "risk_model", p->risk_model);
+    if (p->netval_model) /* the network-value table it was priced with */
+        ordo_jsonw_kstr(w, "netval_model", p->netval_model);
     write_experiment(meta, w);
     if (p->order)
         write_segments(p->order, net, w);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo serve — the learned models it decides with (docs/models.md, "In
  * ordo serve"): server.models.eta names the ETA model, server.models.risk
- * the return and cancellation risk model ("latest", a version, a file);
+ * the return and cancellation risk model, server.models.netval the network
+ * value of stock ("latest", a version, a file);
  * they are loaded at start, and again on SIGHUP or POST /v1/models/reload.
  * Loading reads and checks the files on the caller's thread, then swaps
  * the engine's tables atomically (ordo_engine_set_lanes,
- * ordo_engine_set_risk): the decision thread never waits for it, and a
+ * ordo_engine_set_risk, ordo_engine_set_netval): the decision thread never waits for it, and a
  * reload where one model fails swaps neither.
  * GET /v1/models and /metrics show the loaded versions and their drift. */
 #include <math.h>
@@ -82,11 +83,42 @@ static void risk_install(ordo_engine_t *eng, void *table)
     ordo_engine_set_risk(eng, table);
 }
 
+static int netval_load(const ordo_server_t *s, const char *path, srv_model_slot_t *slot,
+                       void **table, ordo_error_t *err)
+{
+    ordo_netval_model_t *model;
+    ordo_netval_t *t = NULL;
+    int rc = ordo_netval_model_load(path, &model, err);
+    if (rc)
+        return rc;
+    rc = ordo_netval_model_table(model, s->net, &t, err);
+    *table = t;
+    snprintf(slot->version, sizeof slot->version, "%s", model->info.version);
+    snprintf(slot->hash, sizeof slot->hash, "%s", model->info.hash);
+    slot->trained_until = model->info.trained_until;
+    slot->rows = model->info.orders;
+    ordo_netval_model_destroy(model);
+    return rc;
+}
+
+static void netval_install(ordo_engine_t *eng, void *table)
+{
+    ordo_engine_set_netval(eng, table);
+}
+
+static void netval_discard(void *table)
+{
+    ordo_netval_destroy(table);
+}
+
 static const model_kind_t kinds[SRV_MODEL_KINDS] = {
     [SRV_MODEL_ETA] = {"eta", "server.models.eta", offsetof(ordo_config_t, server.model_eta),
                        "shipments", ordo_eta_model_latest, eta_load, eta_install, eta_discard},
     [SRV_MODEL_RISK] = {"risk", "server.models.risk", offsetof(ordo_config_t, server.model_risk),
                         "orders", ordo_risk_model_latest, risk_load, risk_install, free},
+    [SRV_MODEL_NETVAL] = {"netval", "server.models.netval",
+                          offsetof(ordo_config_t, server.model_netval), "orders",
+                          ordo_netval_model_latest, netval_load, netval_install, netval_discard},
 };
 
 /* The models directory: server.models.dir, else DATA/models. */

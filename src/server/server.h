@@ -78,7 +78,7 @@ typedef struct srv_queue {
 
 /* The learned models decisions use (models.c): written under lock by a
  * reload, read by GET /v1/models and /metrics. */
-enum { SRV_MODEL_ETA, SRV_MODEL_RISK, SRV_MODEL_KINDS };
+enum { SRV_MODEL_ETA, SRV_MODEL_RISK, SRV_MODEL_NETVAL, SRV_MODEL_KINDS };
 
 /* One loaded model (server.models.eta, server.models.risk). */
 typedef struct srv_model_slot {
@@ -87,7 +87,7 @@ typedef struct srv_model_slot {
     char hash[17];
     char path[ORDO_CONFIG_PATH_MAX + 64];
     int64_t trained_until;
-    uint64_t rows;                /* ETA: shipments; risk: orders */
+    uint64_t rows;                /* ETA: shipments; risk, netval: orders */
     uint32_t lanes;               /* ETA only */
 } srv_model_slot_t;
 

@@ -17,6 +17,7 @@
 
 #include "ordo/calendar.h"
 #include "ordo/fit.h"
+#include "ordo/model.h"
 #include "ordo/source.h"
 #include "world.h"
 
@@ -229,31 +230,16 @@ static uint32_t horizon(const sim_t *s, uint32_t day)
     return h;
 }
 
-/* Unit cost of node -> cluster for a unit of lb: over the cluster's ZIP3s
- * weighted by the orders seen so far (INFINITY when none reaches). */
-static double cluster_cost(const sim_t *s, const sim_netval_t *v, uint32_t n, uint32_t r, double lb)
-{
-    double sw = 0, sc = 0;
-    uint32_t span = v->digits == 1 ? 100 : 10;
-    for (uint32_t z = r * span; z < (r + 1) * span; z++) {
-        double c = v->zip3_orders[z] > 0 ? ordo_engine_unit_cost(s->eng, n, (uint16_t)z, lb)
-                                         : INFINITY;
-        if (isfinite(c)) {
-            sw += v->zip3_orders[z];
-            sc += v->zip3_orders[z] * c;
-        }
-    }
-    return sw > 0 ? sc / sw : INFINITY;
-}
-
-/* One node x cluster matrix per billable weight of the SKUs. */
+/* One node x cluster matrix per billable weight of the SKUs: unit costs
+ * over each cluster's ZIP3s weighted by the orders seen so far. */
 static void cluster_costs(sim_t *s, sim_netval_t *v)
 {
     size_t nn = s->net->n_nodes, nr = v->n_regions;
     for (uint32_t c = 0; c < v->n_classes; c++)
         for (uint32_t n = 0; n < nn; n++)
             for (uint32_t r = 0; r < nr; r++)
-                v->cost[(c * nn + n) * nr + r] = cluster_cost(s, v, n, r, v->class_lb[c]);
+                v->cost[(c * nn + n) * nr + r] = ordo_netval_cluster_cost(
+                    s->eng, v->zip3_orders, v->digits, (uint32_t)n, (uint32_t)r, v->class_lb[c]);
 }
 
 /* Expected units per SKU x cluster over [day, day + h): the truth, or the

@@ -994,6 +994,7 @@ static void finish_plan(src_ctx_t *x, ordo_plan_t *plan)
     src_plan_signals(x, plan);
     src_lanes_plan(x, plan);
     plan->risk_model = x->rtab ? x->rtab->version : NULL;
+    plan->netval_model = x->netval ? x->netval->version : NULL;
     if (x->explain) {
         plan->explained = true;
         plan->candidates = x->cands_out;
@@ -1353,6 +1354,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
         src_plan_signals(x, plan);
         src_lanes_plan(x, plan);
         plan->risk_model = x->rtab ? x->rtab->version : NULL;
+    plan->netval_model = x->netval ? x->netval->version : NULL;
     }
     if (rc) {
         rc = src_report(x, rc, err);

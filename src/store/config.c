@@ -302,6 +302,11 @@ static int set_srv_model_risk(const parse_ctx_t *c, const char *v, ordo_config_t
     return set_text(c, v, cfg->server.model_risk, sizeof cfg->server.model_risk);
 }
 
+static int set_srv_model_netval(const parse_ctx_t *c, const char *v, ordo_config_t *cfg)
+{
+    return set_text(c, v, cfg->server.model_netval, sizeof cfg->server.model_netval);
+}
+
 static int set_u32(const parse_ctx_t *c, const char *v, uint64_t lo, uint64_t hi, uint32_t *out)
 {
     uint64_t x;
@@ -380,6 +385,7 @@ static const config_key_t keys[] = {
     {"server.models.dir", set_srv_models_dir},
     {"server.models.eta", set_srv_model_eta},
     {"server.models.risk", set_srv_model_risk},
+    {"server.models.netval", set_srv_model_netval},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

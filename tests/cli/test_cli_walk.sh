@@ -147,6 +147,8 @@ json_ok "model show" model show latest --data "$tmp/simrun"
 json_ok "model train risk" model train --run "$tmp/simrun" --kind risk
 json_ok "model eval risk" model eval --run "$tmp/simrun" --model latest --kind risk
 json_ok "model show risk" model show risk-v1 --data "$tmp/simrun"
+json_ok "model train netval" model train --kind netval --data "$tmp/simrun"
+json_ok "model show netval" model show latest --kind netval --data "$tmp/simrun"
 json_ok "exp pause" exp pause proximity-vs-cost --data "$D"
 json_ok "exp kill" exp kill proximity-vs-cost --data "$D"
 json_ok "exp conclude" exp conclude proximity-vs-cost --data "$D"
