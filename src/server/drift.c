@@ -7,7 +7,9 @@
  * the reliability tables (model.h ordo_risk_drift_observe). The state is
  * saved as DATA/models/risk-drift.json after each update and read back
  * when the same model is loaded again (a restart); for another model it
- * starts empty and is rebuilt from the store's outcomes. GET /v1/models,
+ * starts empty and is rebuilt from the store's outcomes (bounded: only
+ * orders with an outcome after the model's training end are looked up in
+ * the decision log, as no earlier one can be its). GET /v1/models,
  * /metrics and the dashboard's Models page show it. */
 #include <math.h>
 #include <pthread.h>
@@ -76,7 +78,8 @@ static int drift_update(ordo_server_t *s, ordo_error_t *err)
         double pr, pc;
         if (sum.last_event_at > top)
             top = sum.last_event_at;
-        if (logged_predictions(s, arena, &buf, sum.order_id, &pr, &pc))
+        if (sum.last_event_at > s->drift.since &&
+            logged_predictions(s, arena, &buf, sum.order_id, &pr, &pc))
             ordo_risk_drift_observe(d, pr, pc, &sum, from);
     }
     if (!rc && more < 0)
@@ -105,6 +108,7 @@ void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk)
     char dir[ORDO_CONFIG_PATH_MAX];
     bool same = s->drift.on && !strcmp(d->model, risk->version) && !strcmp(d->hash, risk->hash);
     s->drift.on = risk->loaded;
+    s->drift.since = risk->trained_until;
     if (risk->loaded && !same) {
         ordo_risk_drift_t saved;
         bool have = !drift_dir(s, dir, sizeof dir, NULL) &&

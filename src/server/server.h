@@ -102,6 +102,7 @@ typedef struct srv_models {
 /* The loaded risk model's drift, kept as outcomes arrive (drift.c). */
 typedef struct srv_drift {
     bool on;                 /* a risk model is loaded */
+    int64_t since;           /* its training's end: orders without a later outcome are skipped */
     ordo_risk_drift_t state;
 } srv_drift_t;
 
