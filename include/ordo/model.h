@@ -425,13 +425,17 @@ int ordo_risk_evaluate(const ordo_risk_model_t *m, const ordo_risk_run_t *run, i
  * outcomes arrive (ordo serve, POST /v1/outcomes) from the predictions the
  * decision records logged (plan totals return_risk and risk.cancel_prob).
  * An order counts once its label is known: cancellation when it is
- * cancelled (1) or delivered (0); return when it is delivered (returned so
- * far or not) and, when a return arrives after its delivery was counted,
- * it is moved from 0 to 1. Returns arrive weeks after delivery, so the
- * newest deliveries read as "not returned" until they do. */
+ * cancelled (1) or delivered (0). Return: a delivered order waits in its
+ * delivery day's table until the return window has passed (the latest
+ * outcome time is ORDO_RISK_DRIFT_RETURN_DAYS later), so recent deliveries
+ * whose returns are still on their way do not read as kept; a return
+ * arriving after that moves the order from 0 to 1. Outcome times are
+ * taken in order: a label known at or before the latest outcome time
+ * already counted (a late feed) is not counted. */
 
 #define ORDO_RISK_DRIFT_BOUND 0.03 /* ~3 binomial sd at p 0.1, n 1000 */
 #define ORDO_RISK_DRIFT_MIN_N 1000
+#define ORDO_RISK_DRIFT_RETURN_DAYS 30 /* return labels mature 30 days after delivery */
 #define ORDO_RISK_DRIFT_FILE "risk-drift.json" /* in DATA/models */
 
 typedef struct ordo_risk_drift {
@@ -439,7 +443,11 @@ typedef struct ordo_risk_drift {
     uint64_t seq;             /* the store's outcome change seq read up to */
     int64_t watermark;        /* the latest outcome event time counted */
     int64_t updated_at;
-    ordo_calib_acc_t acc[2]; /* by ordo_risk_target_t */
+    ordo_calib_acc_t acc[2]; /* by ordo_risk_target_t; returns: matured only */
+    /* deliveries of UTC days after matured_day, by day % (RETURN_DAYS + 1) */
+    int64_t matured_day;
+    int64_t pending_day[ORDO_RISK_DRIFT_RETURN_DAYS + 1]; /* 0: free */
+    ordo_calib_acc_t pending[ORDO_RISK_DRIFT_RETURN_DAYS + 1];
 } ordo_risk_drift_t;
 
 /* Counts one order's outcome (s) against the predictions its decision
@@ -448,6 +456,11 @@ typedef struct ordo_risk_drift {
 struct ordo_outcome_summary; /* store.h */
 void ordo_risk_drift_observe(ordo_risk_drift_t *d, double p_return, double p_cancel,
                              const struct ordo_outcome_summary *s, int64_t from);
+/* After a batch: the watermark moves to t and the delivery days the return
+ * window has passed join the return table. */
+void ordo_risk_drift_advance(ordo_risk_drift_t *d, int64_t t);
+/* Deliveries whose return label is not mature yet. */
+uint64_t ordo_risk_drift_pending(const ordo_risk_drift_t *d);
 /* The drift check of one target of the state. */
 void ordo_risk_drift_check(const ordo_risk_drift_t *d, ordo_risk_target_t t, double bound,
                            uint64_t min_n, int64_t now, ordo_model_drift_t *out);

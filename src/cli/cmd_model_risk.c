@@ -205,6 +205,7 @@ typedef struct risk_drift_view {
     int rescored, live;
     ordo_model_drift_t r[2], l[2];
     int64_t live_updated;
+    uint64_t live_pending; /* deliveries still in their return window */
 } risk_drift_view_t;
 
 static int risk_drift_view(const ordo_cli_args_t *a, const ordo_risk_model_t *m, const char *data,
@@ -239,6 +240,7 @@ static int risk_drift_view(const ordo_cli_args_t *a, const ordo_risk_model_t *m,
                                   &v->l[t]);
     }
     v->live_updated = v->live ? live.updated_at : 0;
+    v->live_pending = v->live ? ordo_risk_drift_pending(&live) : 0;
     return ORDO_OK;
 }
 
@@ -263,6 +265,9 @@ static void view_text(const risk_drift_view_t *v, const char *data)
         ordo_cli_drift_text(label[0][t], what[t], &v->r[t], cmd);
     for (int t = 0; t < 2 && v->live; t++)
         ordo_cli_drift_text(label[1][t], what[t], &v->l[t], cmd);
+    if (v->live)
+        printf("  live          %llu deliveries in their %d-day return window, not counted yet\n",
+               (unsigned long long)v->live_pending, ORDO_RISK_DRIFT_RETURN_DAYS);
 }
 
 static void view_json(ordo_jsonw_t *w, const risk_drift_view_t *v, const char *data)
@@ -280,6 +285,8 @@ static void view_json(ordo_jsonw_t *w, const risk_drift_view_t *v, const char *d
             ordo_jsonw_key(w, target_name[t]);
             ordo_model_drift_json(&d[k][t], w);
         }
+        if (k)
+            ordo_jsonw_kint(w, "returns_pending", (int64_t)v->live_pending);
         ordo_jsonw_obj_end(w);
     }
     if (view_alarm(v)) {

@@ -20,6 +20,25 @@ static bool is_prob(double p)
     return isfinite(p) && p >= 0 && p <= 1;
 }
 
+#define SLOTS (ORDO_RISK_DRIFT_RETURN_DAYS + 1)
+
+/* The return table of a delivery: its day's while the return window is
+ * open, else the matured one. */
+static ordo_calib_acc_t *return_table(ordo_risk_drift_t *d, int64_t delivered_at)
+{
+    int64_t day = delivered_at / 86400;
+    int k = (int)(day % SLOTS);
+    if (day <= d->matured_day || d->pending_day[k] > day)
+        return &d->acc[ORDO_RISK_RETURN]; /* (a slot held by a later day: an outlier) */
+    if (d->pending_day[k] != day) {
+        if (d->pending_day[k]) /* an earlier day that should have matured */
+            ordo_calib_acc_merge(&d->acc[ORDO_RISK_RETURN], &d->pending[k]);
+        memset(&d->pending[k], 0, sizeof d->pending[k]);
+        d->pending_day[k] = day;
+    }
+    return &d->pending[k];
+}
+
 void ordo_risk_drift_observe(ordo_risk_drift_t *d, double p_return, double p_cancel,
                              const ordo_outcome_summary_t *s, int64_t from)
 {
@@ -29,15 +48,38 @@ void ordo_risk_drift_observe(ordo_risk_drift_t *d, double p_return, double p_can
         else if (!s->cancelled_at && s->delivered_at > from)
             ordo_calib_acc_add(&d->acc[ORDO_RISK_CANCEL], p_cancel, 0);
     }
-    if (!is_prob(p_return) || s->cancelled_at || !s->delivered_at)
+    if (!is_prob(p_return) || s->cancelled_at || s->delivered_at <= 0)
         return;
-    ordo_calib_acc_t *a = &d->acc[ORDO_RISK_RETURN];
+    ordo_calib_acc_t *a = return_table(d, s->delivered_at);
     if (s->delivered_at > from) /* delivered since: its label as it stands */
         ordo_calib_acc_add(a, p_return, s->returned_at ? 1 : 0);
     else if (s->returned_at > from) { /* counted as kept, returned since */
         ordo_calib_acc_remove(a, p_return, 0);
         ordo_calib_acc_add(a, p_return, 1);
     }
+}
+
+void ordo_risk_drift_advance(ordo_risk_drift_t *d, int64_t t)
+{
+    if (t > d->watermark)
+        d->watermark = t;
+    int64_t mature = d->watermark / 86400 - ORDO_RISK_DRIFT_RETURN_DAYS;
+    if (mature > d->matured_day)
+        d->matured_day = mature;
+    for (int k = 0; k < SLOTS; k++)
+        if (d->pending_day[k] && d->pending_day[k] <= d->matured_day) {
+            ordo_calib_acc_merge(&d->acc[ORDO_RISK_RETURN], &d->pending[k]);
+            memset(&d->pending[k], 0, sizeof d->pending[k]);
+            d->pending_day[k] = 0;
+        }
+}
+
+uint64_t ordo_risk_drift_pending(const ordo_risk_drift_t *d)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < SLOTS; k++)
+        n += d->pending_day[k] ? d->pending[k].total : 0;
+    return n;
 }
 
 void ordo_risk_drift_check(const ordo_risk_drift_t *d, ordo_risk_target_t t, double bound,
@@ -96,6 +138,17 @@ int ordo_risk_drift_write(const char *models_dir, const ordo_risk_drift_t *d, or
     ordo_jsonw_kstr(&w, "updated_at", ordo_time_format(d->updated_at, ts, sizeof ts));
     for (int t = 0; t < 2; t++)
         acc_json(&w, target_key[t], &d->acc[t]);
+    ordo_jsonw_kint(&w, "matured_day", d->matured_day);
+    ordo_jsonw_key(&w, "pending"); /* delivery days whose returns may still come */
+    ordo_jsonw_arr_begin(&w);
+    for (int k = 0; k < SLOTS; k++)
+        if (d->pending_day[k]) {
+            ordo_jsonw_obj_begin(&w);
+            ordo_jsonw_kint(&w, "day", d->pending_day[k]);
+            acc_json(&w, "return", &d->pending[k]);
+            ordo_jsonw_obj_end(&w);
+        }
+    ordo_jsonw_arr_end(&w);
     ordo_jsonw_obj_end(&w);
     int rc = ordo_jsonw_finish(&w);
     if (!rc)
@@ -172,6 +225,20 @@ int ordo_risk_drift_read(const char *models_dir, ordo_risk_drift_t *d, ordo_erro
         if (!acc_read(cJSON_GetObjectItemCaseSensitive(root, target_key[t]), &d->acc[t]))
             rc = ordo_error_set(err, ORDO_EPARSE, path, 0, target_key[t],
                                 "not a reliability table");
+    double md = num_at(root, "matured_day");
+    d->matured_day = isfinite(md) ? (int64_t)md : 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "pending"))
+    {
+        double day = num_at(it, "day");
+        int k = isfinite(day) && day > 0 ? (int)((int64_t)day % SLOTS) : 0;
+        if (rc || !(isfinite(day) && day > 0) || d->pending_day[k] ||
+            !acc_read(cJSON_GetObjectItemCaseSensitive(it, "return"), &d->pending[k]))
+            rc = rc ? rc : ordo_error_set(err, ORDO_EPARSE, path, 0, "pending",
+                                          "not a day's reliability table");
+        else
+            d->pending_day[k] = (int64_t)day;
+    }
     cJSON_Delete(root);
     return rc;
 }

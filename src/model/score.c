@@ -93,6 +93,19 @@ void ordo_calib_acc_remove(ordo_calib_acc_t *a, double p, double y)
     acc_put(a, p, y, -1);
 }
 
+void ordo_calib_acc_merge(ordo_calib_acc_t *dst, const ordo_calib_acc_t *src)
+{
+    for (int b = 0; b < acc_bins(dst); b++) {
+        dst->n[b] += src->n[b];
+        dst->sum_p[b] += src->sum_p[b];
+        dst->sum_y[b] += src->sum_y[b];
+    }
+    dst->brier_sum += src->brier_sum;
+    dst->log_loss_sum += src->log_loss_sum;
+    dst->y_sum += src->y_sum;
+    dst->total += src->total;
+}
+
 void ordo_calib_acc_result(const ordo_calib_acc_t *a, ordo_calib_bin_t *bins,
                            ordo_calib_summary_t *sum)
 {

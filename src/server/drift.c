@@ -95,7 +95,7 @@ static int drift_update(ordo_server_t *s, ordo_error_t *err)
         return rc;
     char dir[ORDO_CONFIG_PATH_MAX];
     d->seq = seq > d->seq ? seq : d->seq;
-    d->watermark = top;
+    ordo_risk_drift_advance(d, top);
     d->updated_at = ordo_now_unix();
     rc = drift_dir(s, dir, sizeof dir, err);
     return rc ? rc : ordo_risk_drift_write(dir, d, err);
@@ -139,37 +139,43 @@ void srv_drift_outcomes(ordo_server_t *s)
 
 static const char *const target_name[2] = {"return", "cancel"};
 
-/* A copy of the state; false when no risk model is tracked. */
-static bool drift_snapshot(ordo_server_t *s, ordo_risk_drift_t *out)
+/* The checks of both targets and the deliveries still in their return
+ * window, taken under the lock; false when no risk model is tracked. */
+typedef struct drift_view {
+    ordo_model_drift_t c[2];
+    uint64_t pending;
+} drift_view_t;
+
+static bool drift_checks(ordo_server_t *s, drift_view_t *v)
 {
     pthread_mutex_lock(&drift_lock);
+    const ordo_risk_drift_t *d = &s->drift.state;
     bool on = s->drift.on;
-    if (on)
-        *out = s->drift.state;
+    for (int t = 0; t < 2 && on; t++)
+        ordo_risk_drift_check(d, (ordo_risk_target_t)t, ORDO_RISK_DRIFT_BOUND,
+                              ORDO_RISK_DRIFT_MIN_N, d->updated_at, &v->c[t]);
+    v->pending = on ? ordo_risk_drift_pending(d) : 0;
     pthread_mutex_unlock(&drift_lock);
     return on;
 }
 
 void srv_drift_json(ordo_server_t *s, ordo_jsonw_t *w)
 {
-    ordo_risk_drift_t d;
+    drift_view_t v;
     ordo_jsonw_key(w, "drift");
-    if (!drift_snapshot(s, &d)) {
+    if (!drift_checks(s, &v)) {
         ordo_jsonw_null(w);
         return;
     }
-    bool alarm = false;
     ordo_jsonw_obj_begin(w);
     for (int t = 0; t < 2; t++) {
-        ordo_model_drift_t c;
-        ordo_risk_drift_check(&d, (ordo_risk_target_t)t, ORDO_RISK_DRIFT_BOUND,
-                              ORDO_RISK_DRIFT_MIN_N, d.updated_at, &c);
         ordo_jsonw_key(w, target_name[t]);
-        ordo_model_drift_json(&c, w);
-        alarm |= c.alarm;
+        ordo_model_drift_json(&v.c[t], w);
     }
+    ordo_jsonw_kint(w, "returns_pending", (int64_t)v.pending);
+    ordo_jsonw_kint(w, "return_days", ORDO_RISK_DRIFT_RETURN_DAYS);
     ordo_jsonw_obj_end(w);
-    if (alarm) {
+    if (v.c[0].alarm || v.c[1].alarm) {
         char cmd[ORDO_CONFIG_PATH_MAX + 64];
         snprintf(cmd, sizeof cmd, "ordo model train --run %s --kind risk", s->data_dir);
         ordo_jsonw_kstr(w, "suggestion", cmd);
@@ -182,36 +188,42 @@ static bool label_ok(const char *v)
     return !strpbrk(v, "\"\\\n");
 }
 
+/* One gauge per target: name, help, and each target's value. */
+static void gauge(ordo_buf_t *b, const char *name, const char *help, const char *model,
+                  const double v[2])
+{
+    ordo_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (int t = 0; t < 2; t++)
+        ordo_buf_printf(b, "%s{model=\"%s\",target=\"%s\"} %.17g\n", name, model,
+                        target_name[t], isfinite(v[t]) ? v[t] : 0);
+}
+
 void srv_drift_metrics(ordo_server_t *s, ordo_buf_t *b)
 {
-    ordo_risk_drift_t d;
-    if (!drift_snapshot(s, &d) || !label_ok(d.model))
+    drift_view_t v;
+    if (!drift_checks(s, &v) || !label_ok(v.c[0].model))
         return;
-    ordo_model_drift_t c[2];
-    for (int t = 0; t < 2; t++)
-        ordo_risk_drift_check(&d, (ordo_risk_target_t)t, ORDO_RISK_DRIFT_BOUND,
-                              ORDO_RISK_DRIFT_MIN_N, d.updated_at, &c[t]);
-    ordo_buf_puts(b, "# HELP ordo_risk_drift_alarm 1 when the risk model's P(return) or "
-                     "P(cancel) left its calibration bound on live outcomes (retrain).\n"
-                     "# TYPE ordo_risk_drift_alarm gauge\n");
-    for (int t = 0; t < 2; t++)
-        ordo_buf_printf(b, "ordo_risk_drift_alarm{model=\"%s\",target=\"%s\"} %d\n", d.model,
-                        target_name[t], c[t].alarm ? 1 : 0);
-    ordo_buf_puts(b, "# HELP ordo_risk_calibration_error Worst decile calibration error "
-                     "(probability units; deciles of at least the minimum count).\n"
-                     "# TYPE ordo_risk_calibration_error gauge\n");
-    for (int t = 0; t < 2; t++)
-        ordo_buf_printf(b, "ordo_risk_calibration_error{model=\"%s\",target=\"%s\"} %g\n",
-                        d.model, target_name[t],
-                        isfinite(c[t].calibration_error) ? c[t].calibration_error : 0);
-    ordo_buf_puts(b, "# HELP ordo_risk_drift_mean_error |mean prediction - observed rate| "
-                     "over all counted predictions.\n# TYPE ordo_risk_drift_mean_error gauge\n");
-    for (int t = 0; t < 2; t++)
-        ordo_buf_printf(b, "ordo_risk_drift_mean_error{model=\"%s\",target=\"%s\"} %g\n",
-                        d.model, target_name[t], isfinite(c[t].mean_error) ? c[t].mean_error : 0);
-    ordo_buf_puts(b, "# HELP ordo_risk_drift_predictions Predictions with a known outcome "
-                     "in the drift tables.\n# TYPE ordo_risk_drift_predictions gauge\n");
-    for (int t = 0; t < 2; t++)
-        ordo_buf_printf(b, "ordo_risk_drift_predictions{model=\"%s\",target=\"%s\"} %llu\n",
-                        d.model, target_name[t], (unsigned long long)c[t].predictions);
+    const char *m = v.c[0].model;
+    double alarm[2], err[2], mean[2], n[2];
+    for (int t = 0; t < 2; t++) {
+        alarm[t] = v.c[t].alarm;
+        err[t] = v.c[t].calibration_error;
+        mean[t] = v.c[t].mean_error;
+        n[t] = (double)v.c[t].predictions;
+    }
+    gauge(b, "ordo_risk_drift_alarm",
+          "1 when the risk model's P(return) or P(cancel) left its calibration bound on live "
+          "outcomes (retrain).", m, alarm);
+    gauge(b, "ordo_risk_calibration_error",
+          "Worst decile calibration error (probability units; deciles of at least the "
+          "minimum count; 0 when none has it).", m, err);
+    gauge(b, "ordo_risk_drift_mean_error",
+          "|mean prediction - observed rate| over all counted predictions.", m, mean);
+    gauge(b, "ordo_risk_drift_predictions", "Predictions with a known outcome in the drift "
+          "tables (returns: after the return window).", m, n);
+    ordo_buf_printf(b, "# HELP ordo_risk_drift_returns_pending Deliveries still in their "
+                       "return window (not counted yet).\n"
+                       "# TYPE ordo_risk_drift_returns_pending gauge\n"
+                       "ordo_risk_drift_returns_pending{model=\"%s\"} %llu\n",
+                    m, (unsigned long long)v.pending);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The risk models' drift tables as outcomes arrive (model.h
- * ordo_risk_drift_observe): which labels count and when, a return after a
- * counted delivery moving the order from 0 to 1 exactly, the alarm against
- * the bound and minimum count, and the state file round trip. */
+ * ordo_risk_drift_observe): which labels count and when, returns waiting
+ * for their return window, a return after a counted delivery moving the
+ * order from 0 to 1 exactly, the alarm against the bound and minimum count,
+ * and the state file round trip. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,9 +60,12 @@ static void test_labels(void **state)
     ordo_risk_drift_observe(&d, 0.1, 0.15, &can, 0);
     ordo_risk_drift_observe(&d, 0.1, 0.05, &open, 0);
     ordo_risk_drift_observe(&d, 0.1, NAN, &kept, 0);
+    ordo_risk_drift_advance(&d, t0 + DAY);
     const ordo_calib_acc_t *r = &d.acc[ORDO_RISK_RETURN], *c = &d.acc[ORDO_RISK_CANCEL];
-    assert_int_equal(r->total, 3); /* kept, returned, the NAN-cancel one; not cancelled/open */
-    assert_true(fabs(r->y_sum - 1) < 1e-15);
+    /* returns wait in their delivery day's table: the window is open */
+    assert_int_equal(r->total, 0);
+    assert_int_equal(ordo_risk_drift_pending(&d), 3); /* kept, returned, the NAN-cancel one */
+    assert_int_equal(d.watermark, t0 + DAY);
     assert_int_equal(c->total, 3); /* kept (0), returned (0), cancelled (1) */
     assert_true(fabs(c->y_sum - 1) < 1e-15);
     assert_int_equal(c->n[1], 1); /* 0.15 in the second decile */
@@ -73,15 +77,32 @@ static void test_labels(void **state)
     ordo_risk_drift_observe(&d, 0.2, 0.05, &kept_ret, t0 + DAY);
     ordo_risk_drift_observe(&d, 0.3, 0.05, &ret, t0 + DAY);
     ordo_risk_drift_observe(&d, 0.1, 0.15, &can, t0 + DAY);
+    ordo_risk_drift_advance(&d, t0 + 5 * DAY);
+    assert_acc_equal(c, &before.acc[ORDO_RISK_CANCEL]);
+    assert_int_equal(r->total, 0);
+    assert_int_equal(ordo_risk_drift_pending(&d), 3);
+    /* the window closes: the day's deliveries join the return table */
+    ordo_risk_drift_advance(&d, t0 + (ORDO_RISK_DRIFT_RETURN_DAYS + 1) * DAY);
+    assert_int_equal(ordo_risk_drift_pending(&d), 0);
     assert_int_equal(r->total, 3);
     assert_true(fabs(r->y_sum - 2) < 1e-15);
-    assert_acc_equal(c, &before.acc[ORDO_RISK_CANCEL]);
     /* the move equals counting it returned from the start */
     ordo_risk_drift_t direct = {0};
     ordo_risk_drift_observe(&direct, 0.2, 0.05, &kept_ret, 0);
     ordo_risk_drift_observe(&direct, 0.3, 0.05, &ret, 0);
     ordo_risk_drift_observe(&direct, 0.1, NAN, &kept, 0);
+    ordo_risk_drift_advance(&direct, t0 + 60 * DAY);
     assert_acc_equal(r, &direct.acc[ORDO_RISK_RETURN]);
+    /* a return after the window moves the matured order: 0 -> 1 */
+    ordo_outcome_summary_t late = outcome(t0, t0 + 45 * DAY, 0);
+    ordo_risk_drift_observe(&d, 0.1, NAN, &late, d.watermark);
+    assert_int_equal(r->total, 3);
+    assert_true(fabs(r->y_sum - 3) < 1e-15);
+    /* a delivery older than the window counts at once */
+    ordo_outcome_summary_t old = outcome(t0 + DAY, 0, 0);
+    ordo_risk_drift_observe(&d, 0.1, NAN, &old, t0);
+    assert_int_equal(r->total, 4);
+    assert_int_equal(ordo_risk_drift_pending(&d), 0);
 }
 
 static void test_remove(void **state)
@@ -107,6 +128,7 @@ static void test_alarm(void **state)
         ordo_outcome_summary_t s = outcome(t0 + i, i % 100 < 12 ? t0 + i + DAY : 0, 0);
         ordo_risk_drift_observe(&d, 0.10, 0.02, &s, 0);
     }
+    ordo_risk_drift_advance(&d, t0 + 40 * DAY);
     ordo_model_drift_t c;
     ordo_risk_drift_check(&d, ORDO_RISK_RETURN, ORDO_RISK_DRIFT_BOUND, ORDO_RISK_DRIFT_MIN_N,
                           t0, &c);
@@ -119,6 +141,7 @@ static void test_alarm(void **state)
         ordo_outcome_summary_t s = outcome(t0 + 2000 + i, t0 + 2000 + i + DAY, 0);
         ordo_risk_drift_observe(&d, 0.10, 0.02, &s, 0);
     }
+    ordo_risk_drift_advance(&d, t0 + 40 * DAY);
     ordo_risk_drift_check(&d, ORDO_RISK_RETURN, ORDO_RISK_DRIFT_BOUND, ORDO_RISK_DRIFT_MIN_N,
                           t0, &c);
     assert_true(c.alarm);
@@ -145,12 +168,14 @@ static void test_file(void **state)
     snprintf(d.model, sizeof d.model, "risk-v2");
     snprintf(d.hash, sizeof d.hash, "0123456789abcdef");
     d.seq = 12345;
-    d.watermark = 1800000000;
     d.updated_at = 1800000100;
     for (int i = 0; i < 300; i++) {
-        ordo_outcome_summary_t s = outcome(1800000000 - i, i % 7 ? 0 : 1800000000, i % 11 ? 0 : 5);
+        int64_t at = 1800000000 - (int64_t)i * DAY / 5; /* over 60 days */
+        ordo_outcome_summary_t s = outcome(at, i % 7 ? 0 : at + DAY, i % 11 ? 0 : 5);
         ordo_risk_drift_observe(&d, (i % 97) / 97.0, (i % 13) / 30.0, &s, 0);
     }
+    ordo_risk_drift_advance(&d, 1800000000); /* half the days still in their window */
+    assert_true(ordo_risk_drift_pending(&d) > 0 && d.acc[ORDO_RISK_RETURN].total > 0);
     char dir[] = "/tmp/ordo-test-risk-drift-XXXXXX";
     assert_non_null(mkdtemp(dir));
     ordo_error_t err = {0};
@@ -160,10 +185,13 @@ static void test_file(void **state)
     assert_string_equal(back.model, "risk-v2");
     assert_string_equal(back.hash, "0123456789abcdef");
     assert_int_equal(back.seq, 12345);
-    assert_int_equal(back.watermark, 1800000000);
     assert_int_equal(back.updated_at, 1800000100);
+    assert_int_equal(back.matured_day, d.matured_day);
+    assert_int_equal(back.watermark, d.watermark);
     for (int t = 0; t < 2; t++)
         assert_memory_equal(&back.acc[t], &d.acc[t], sizeof d.acc[t]); /* exact */
+    assert_memory_equal(back.pending_day, d.pending_day, sizeof d.pending_day);
+    assert_memory_equal(back.pending, d.pending, sizeof d.pending);
     char path[128];
     snprintf(path, sizeof path, "%s/%s", dir, ORDO_RISK_DRIFT_FILE);
     FILE *f = fopen(path, "w");

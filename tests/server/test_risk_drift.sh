@@ -3,7 +3,8 @@
 # ordo serve tracks the risk model's drift as outcomes arrive: orders are
 # decided with a learned risk model (a policy pricing cancellation, so the
 # records log P(cancel) too), then POST /v1/outcomes says every delivered
-# order was returned and one in six was cancelled. Without anyone running
+# order was returned and one in six was cancelled. The returns wait until
+# their return window has passed; then, without anyone running
 # `ordo model show`, /metrics raises ordo_risk_drift_alarm for both targets,
 # GET /v1/models shows the tables and a retrain command, a re-posted file
 # (duplicates) counts nothing twice, and a restart keeps the state
@@ -103,26 +104,40 @@ assert metric("ordo_risk_drift_predictions", "return") == 0
 assert metric("ordo_risk_drift_alarm", "return") == 0
 assert metric("ordo_risk_drift_alarm", "cancel") == 0
 
-# every delivered order is returned; one in six is cancelled instead
-# (event times after the decisions, and after the run's own outcomes)
-def at(days_ago):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - days_ago * 86400))
-ev = []
+# every delivered order is returned 4 days after delivery; one in six is
+# cancelled instead. (Times after the run's own outcomes, which end in
+# 2026-09.) First the deliveries and returns: still in their 30-day return
+# window, they wait; the cancellations, a month and a half later, then
+# close the window, and the returns count.
+def post(ev):
+    events = "\n".join(json.dumps(e) for e in ev).encode()
+    st, out = call("POST", "/v1/outcomes", events, "application/x-ndjson")
+    assert st == 200 and json.loads(out)["inserted"] == len(ev), (st, out)
+    return events
+
+def pending():
+    st, body = call("GET", "/metrics")
+    return [float(l.rsplit(" ", 1)[1]) for l in body.splitlines()
+            if l.startswith("ordo_risk_drift_returns_pending{")][0]
+
+delivered, cancelled = [], []
 for i in range(N):
     o = "D-%d" % i
     if i % 6 == 5:
-        ev.append({"event_id": "c-%d" % i, "order_id": o, "shipment": 0, "type": "cancelled",
-                   "at": at(3)})
+        cancelled.append({"event_id": "c-%d" % i, "order_id": o, "shipment": 0,
+                          "type": "cancelled", "at": "2027-02-20T10:00:00Z"})
         continue
-    ev.append({"event_id": "s-%d" % i, "order_id": o, "shipment": 0, "type": "shipped",
-               "at": at(4)})
-    ev.append({"event_id": "d-%d" % i, "order_id": o, "shipment": 0, "type": "delivered",
-               "at": at(2)})
-    ev.append({"event_id": "r-%d" % i, "order_id": o, "shipment": 0, "type": "returned",
-               "at": at(1)})
-events = "\n".join(json.dumps(e) for e in ev).encode()
-st, out = call("POST", "/v1/outcomes", events, "application/x-ndjson")
-assert st == 200 and json.loads(out)["inserted"] == len(ev), (st, out)
+    for n, typ, at in (("s", "shipped", "2027-01-02T10:00:00Z"),
+                       ("d", "delivered", "2027-01-04T10:00:00Z"),
+                       ("r", "returned", "2027-01-08T10:00:00Z")):
+        delivered.append({"event_id": "%s-%d" % (n, i), "order_id": o, "shipment": 0,
+                          "type": typ, "at": at})
+post(delivered)
+assert metric("ordo_risk_drift_predictions", "return") == 0
+assert pending() >= 900, pending()
+assert metric("ordo_risk_drift_alarm", "return") == 0
+events = post(cancelled)
+assert pending() == 0, pending()
 
 n_ret = metric("ordo_risk_drift_predictions", "return")
 n_can = metric("ordo_risk_drift_predictions", "cancel")
@@ -140,7 +155,7 @@ assert "ordo model train --run" in m["suggestion"] and "--kind risk" in m["sugge
 
 # the same file again: duplicates, nothing counted twice
 st, out = call("POST", "/v1/outcomes", events, "application/x-ndjson")
-assert st == 200 and json.loads(out)["duplicates"] == len(ev), (st, out)
+assert st == 200 and json.loads(out)["duplicates"] == len(cancelled), (st, out)
 assert metric("ordo_risk_drift_predictions", "return") == n_ret
 open(tmp + "/counts", "w").write("%d %d" % (n_ret, n_can))
 PY
