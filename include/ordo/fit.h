@@ -134,6 +134,10 @@ typedef struct ordo_calib_acc {
 } ordo_calib_acc_t;
 
 void ordo_calib_acc_add(ordo_calib_acc_t *a, double p, double y);
+/* Takes back a (p, y) added before (a label that changed). */
+void ordo_calib_acc_remove(ordo_calib_acc_t *a, double p, double y);
+/* Adds src's predictions into dst (the same number of bins). */
+void ordo_calib_acc_merge(ordo_calib_acc_t *dst, const ordo_calib_acc_t *src);
 /* The bins (a->n_bins of them, 10 when 0) and the summary (NULL allowed)
  * of what was added; the summary's fields are NaN before anything was. */
 void ordo_calib_acc_result(const ordo_calib_acc_t *a, ordo_calib_bin_t *bins,

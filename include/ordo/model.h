@@ -217,25 +217,34 @@ void ordo_eta_recal_score(const ordo_eta_model_t *m, const ordo_network_t *net,
                           const ordo_eta_obs_t *obs, size_t n, const ordo_eta_recal_t *r,
                           int64_t from, ordo_eta_reliability_t *raw, ordo_eta_reliability_t *cal);
 
-/* ---- drift (eta_drift.c): calibration on outcomes after training ---- */
+/* ---- drift (eta_drift.c): calibration on outcomes after training ----
+ * One check for every model's probability (the ETA model's P(on time), the
+ * risk models' P(return) and P(cancel)) on the one reliability table
+ * (fit.h ordo_calib_acc_t). */
 
 #define ORDO_ETA_DRIFT_BOUND 0.02 /* 2 points of probability */
 #define ORDO_ETA_DRIFT_MIN_N 1000 /* predictions a decile needs to count */
 #define ORDO_ETA_DRIFT_FILE "drift.json" /* in DATA/models */
 
-typedef struct ordo_eta_drift {
+typedef struct ordo_model_drift {
     char model[32], hash[17];
     int64_t checked_at;       /* Unix seconds */
-    uint64_t predictions;     /* on-time predictions scored (outcomes after training) */
+    uint64_t predictions;     /* predictions scored (outcomes after training) */
     double calibration_error; /* worst decile with >= min_n predictions; NAN: none has */
     double mean_error;        /* |mean prediction - observed rate| over all */
     double brier;
     double bound;
     uint64_t min_n;
     bool alarm; /* either error above bound (the mean one once >= min_n predictions) */
-} ordo_eta_drift_t;
+} ordo_model_drift_t;
+typedef ordo_model_drift_t ordo_eta_drift_t;
 
-/* The drift state of a model from its scores on outcomes after training. */
+/* The drift state of a model (version, hash) from its reliability table
+ * on outcomes after its training. */
+void ordo_model_drift_check(const char *version, const char *hash, const ordo_calib_acc_t *r,
+                            double bound, uint64_t min_n, int64_t now, ordo_model_drift_t *out);
+void ordo_model_drift_json(const ordo_model_drift_t *d, ordo_jsonw_t *w);
+/* The ETA model's: its scores' reliability table (ev->model). */
 void ordo_eta_drift_check(const ordo_eta_info_t *model, const ordo_eta_eval_t *ev, double bound,
                           uint64_t min_n, int64_t now, ordo_eta_drift_t *out);
 /* DATA/models/drift.json: written atomically by ordo model show --data,
@@ -404,6 +413,7 @@ typedef struct ordo_risk_eval {
     uint64_t n[2];
     ordo_risk_score_t learned[2], base_rate[2], parametric[2];
     int has_parametric[2];
+    ordo_calib_acc_t acc[2]; /* the learned model's reliability table (drift) */
 } ordo_risk_eval_t;
 
 /* Scores the model on the run's orders decided at or after from (0: the
@@ -483,6 +493,54 @@ int ordo_netval_model_table(const ordo_netval_model_t *m, const ordo_network_t *
 double ordo_netval_cluster_cost(const ordo_engine_t *eng, const double *zip3_orders,
                                 uint32_t digits, uint32_t node, uint32_t region, double lb);
 
+/* ---- drift of the risk models (risk_drift.c; docs/models.md "Drift") ----
+ * The calibration of P(return) and P(cancel) on live outcomes, kept as
+ * outcomes arrive (ordo serve, POST /v1/outcomes) from the predictions the
+ * decision records logged (plan totals return_risk and risk.cancel_prob).
+ * An order counts once its label is known: cancellation when it is
+ * cancelled (1) or delivered (0). Return: a delivered order waits in its
+ * delivery day's table until the return window has passed (the latest
+ * outcome time is ORDO_RISK_DRIFT_RETURN_DAYS later), so recent deliveries
+ * whose returns are still on their way do not read as kept; a return
+ * arriving after that moves the order from 0 to 1. Outcome times are
+ * taken in order: a label known at or before the latest outcome time
+ * already counted (a late feed) is not counted. */
+
+#define ORDO_RISK_DRIFT_BOUND 0.03 /* ~3 binomial sd at p 0.1, n 1000 */
+#define ORDO_RISK_DRIFT_MIN_N 1000
+#define ORDO_RISK_DRIFT_RETURN_DAYS 30 /* return labels mature 30 days after delivery */
+#define ORDO_RISK_DRIFT_FILE "risk-drift.json" /* in DATA/models */
+
+typedef struct ordo_risk_drift {
+    char model[32], hash[17]; /* the risk model the predictions came from */
+    uint64_t seq;             /* the store's outcome change seq read up to */
+    int64_t watermark;        /* the latest outcome event time counted */
+    int64_t updated_at;
+    ordo_calib_acc_t acc[2]; /* by ordo_risk_target_t; returns: matured only */
+    /* deliveries of UTC days after matured_day, by day % (RETURN_DAYS + 1) */
+    int64_t matured_day;
+    int64_t pending_day[ORDO_RISK_DRIFT_RETURN_DAYS + 1]; /* 0: free */
+    ordo_calib_acc_t pending[ORDO_RISK_DRIFT_RETURN_DAYS + 1];
+} ordo_risk_drift_t;
+
+/* Counts one order's outcome (s) against the predictions its decision
+ * logged (NAN: none) for the labels that became known after from (the
+ * previous watermark; events at or before it were counted then). */
+struct ordo_outcome_summary; /* store.h */
+void ordo_risk_drift_observe(ordo_risk_drift_t *d, double p_return, double p_cancel,
+                             const struct ordo_outcome_summary *s, int64_t from);
+/* After a batch: the watermark moves to t and the delivery days the return
+ * window has passed join the return table. */
+void ordo_risk_drift_advance(ordo_risk_drift_t *d, int64_t t);
+/* Deliveries whose return label is not mature yet. */
+uint64_t ordo_risk_drift_pending(const ordo_risk_drift_t *d);
+/* The drift check of one target of the state. */
+void ordo_risk_drift_check(const ordo_risk_drift_t *d, ordo_risk_target_t t, double bound,
+                           uint64_t min_n, int64_t now, ordo_model_drift_t *out);
+/* DATA/models/risk-drift.json, written atomically; the tables in full so a
+ * restart carries on. ORDO_ENOENT when there is none. */
+int ordo_risk_drift_write(const char *models_dir, const ordo_risk_drift_t *d, ordo_error_t *err);
+int ordo_risk_drift_read(const char *models_dir, ordo_risk_drift_t *d, ordo_error_t *err);
 
 /* ---- training from a run, for `ordo model train` and the simulator ---- */
 

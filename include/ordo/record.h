@@ -110,6 +110,7 @@ typedef struct ordo_record_plan {
     ordo_record_backorder_t *backorders;
     int32_t n_candidates; /* explain: candidates; -1 when not explained */
     const char *partial;  /* plan.partial.handling; NULL when no partial handling ran */
+    double cancel_prob;   /* totals.risk.cancel_prob: when the policy priced cancellation */
 } ordo_record_plan_t;
 
 typedef struct ordo_record_order {

@@ -496,13 +496,24 @@ static int run_eval(const ordo_cli_args_t *a)
 
 /* The model's calibration on the data directory's outcomes after its
  * training: 1 and *out filled, 0 when there are none yet, or an error. */
+int ordo_cli_drift_opts(const ordo_cli_args_t *a, double *bound, uint64_t *min_n,
+                        ordo_error_t *err)
+{
+    double mn = (double)*min_n;
+    const char *b = ordo_cli_get(a, "bound"), *n = ordo_cli_get(a, "min-n");
+    if ((b && ordo_parse_double(b, strlen(b), bound)) || (n && ordo_parse_double(n, strlen(n), &mn)))
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, b ? "bound" : "min-n", "wants a number");
+    *min_n = mn > 0 ? (uint64_t)mn : 0;
+    return ORDO_OK;
+}
+
 static int drift_check(const ordo_cli_args_t *a, const char *data, const char *path,
                        ordo_eta_drift_t *out, ordo_error_t *err)
 {
-    double bound = ORDO_ETA_DRIFT_BOUND, min_n = ORDO_ETA_DRIFT_MIN_N;
-    const char *b = ordo_cli_get(a, "bound"), *n = ordo_cli_get(a, "min-n");
-    if ((b && ordo_parse_double(b, strlen(b), &bound)) || (n && ordo_parse_double(n, strlen(n), &min_n)))
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, b ? "bound" : "min-n", "wants a number");
+    double bound = ORDO_ETA_DRIFT_BOUND;
+    uint64_t min_n = ORDO_ETA_DRIFT_MIN_N;
+    if (ordo_cli_drift_opts(a, &bound, &min_n, err))
+        return ORDO_EINVAL;
     run_data_t d;
     ordo_eta_model_t *m = NULL;
     ordo_eta_eval_t ev;
@@ -513,8 +524,7 @@ static int drift_check(const ordo_cli_args_t *a, const char *data, const char *p
     if (!rc && (rc = ordo_eta_evaluate(m, d.net, d.r.obs, d.r.n_obs, 0, &ev, err)) == ORDO_ENOTFOUND)
         rc = 0; /* nothing after training yet */
     else if (!rc) {
-        ordo_eta_drift_check(ordo_eta_model_info(m), &ev, bound, (uint64_t)min_n, ordo_now_unix(),
-                             out);
+        ordo_eta_drift_check(ordo_eta_model_info(m), &ev, bound, min_n, ordo_now_unix(), out);
         if (!(rc = ordo_datadir_init(&dd, data, err)) &&
             !(rc = ordo_eta_drift_write(dd.models, out, err)))
             rc = 1;
@@ -524,15 +534,22 @@ static int drift_check(const ordo_cli_args_t *a, const char *data, const char *p
     return rc;
 }
 
+void ordo_cli_drift_text(const char *label, const char *what, const ordo_model_drift_t *d,
+                         const char *retrain)
+{
+    printf("  %-13s %llu %s predictions since training: worst decile %.2f pp, "
+           "overall %.2f pp (bound %.2f pp, deciles of >= %llu)\n",
+           label, (unsigned long long)d->predictions, what, 100 * d->calibration_error,
+           100 * d->mean_error, 100 * d->bound, (unsigned long long)d->min_n);
+    if (d->alarm)
+        printf("  ALARM         calibration out of bound: retrain (%s)\n", retrain);
+}
+
 static void print_drift_text(const ordo_eta_drift_t *d, const char *data)
 {
-    printf("  drift         %llu on-time predictions since training: worst decile %.2f pp, "
-           "overall %.2f pp (bound %.2f pp, deciles of >= %llu)\n",
-           (unsigned long long)d->predictions, 100 * d->calibration_error, 100 * d->mean_error,
-           100 * d->bound, (unsigned long long)d->min_n);
-    if (d->alarm)
-        printf("  ALARM         calibration out of bound: retrain (ordo model train --run %s)\n",
-               data);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ordo model train --run %s", data);
+    ordo_cli_drift_text("drift", "on-time", d, cmd);
 }
 
 static void print_show_json(const ordo_eta_info_t *in, const char *path, int drift,
@@ -691,7 +708,7 @@ static const ordo_cli_opt_t show_opts[] = {
     {"data", 0, "DIR", "the data directory whose models/ holds M when M is a version;\n"
                        "with it, M's calibration on DIR's outcomes after its training\n"
                        "is checked (drift) and saved for ordo serve's /metrics"},
-    {"bound", 0, "B", "drift alarm above this calibration error (default 0.02)"},
+    {"bound", 0, "B", "drift alarm above this calibration error (default 0.02; risk 0.03)"},
     {"min-n", 0, "N", "predictions a decile needs to count (default 1000)"},
     {"kind", 0, "K", "eta, risk or netval: the kind of M when it is latest (default eta)"},
     {NULL, 0, NULL, NULL}};
@@ -707,9 +724,11 @@ static const ordo_cli_cmd_t cmd_show = {
              "more predictions, and overall); above the bound it raises an alarm and suggests\n"
              "a retrain. The state is saved as DIR/models/drift.json, which ordo serve's\n"
              "/metrics reports (ordo_eta_drift_alarm). A risk model shows its training rows,\n"
-             "rates and coefficients by feature. A network-value model shows its horizon,\n"
-             "the SKUs and nodes it priced, the mean and largest value of a unit and how long\n"
-             "the forecasts and LPs took.",
+             "rates and coefficients by feature; with --data, the drift of its P(return)\n"
+             "and P(cancel) on DIR's orders decided after its training, and the live\n"
+             "state ordo serve keeps as outcomes arrive (DIR/models/risk-drift.json).\n"
+             "A network-value model shows its horizon, the SKUs and nodes it priced, the\n"
+             "mean and largest value of a unit and how long the forecasts and LPs took.",
     .examples = "ordo model show run1/models/eta-v1.json\n"
                 "ordo model show latest --kind risk --data run1 --json\n"
                 "ordo model show latest --data run1 --json\n"

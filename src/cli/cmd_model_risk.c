@@ -198,33 +198,146 @@ static void coef_text(const ordo_risk_model_t *m, ordo_risk_target_t t)
     }
 }
 
+/* The drift of m on DIR (--data): re-scored on the orders decided after its
+ * training (rescored, 1 when there were any) and the live state ordo serve
+ * keeps (live, 1 when it is m's). */
+typedef struct risk_drift_view {
+    int rescored, live;
+    ordo_model_drift_t r[2], l[2];
+    int64_t live_updated;
+    uint64_t live_pending; /* deliveries still in their return window */
+} risk_drift_view_t;
+
+static int risk_drift_view(const ordo_cli_args_t *a, const ordo_risk_model_t *m, const char *data,
+                           risk_drift_view_t *v, ordo_error_t *err)
+{
+    double bound = ORDO_RISK_DRIFT_BOUND;
+    uint64_t min_n = ORDO_RISK_DRIFT_MIN_N;
+    memset(v, 0, sizeof *v);
+    if (ordo_cli_drift_opts(a, &bound, &min_n, err))
+        return ORDO_EINVAL;
+    ordo_risk_run_t run;
+    ordo_risk_eval_t ev;
+    int64_t now = ordo_now_unix();
+    int rc = ordo_risk_run_read(data, &run, err);
+    if (rc)
+        return rc;
+    rc = ordo_risk_evaluate(m, &run, 0, &ev, err);
+    ordo_risk_run_free(&run);
+    if (rc && rc != ORDO_ENOTFOUND)
+        return rc;
+    v->rescored = rc == ORDO_OK;
+    ordo_datadir_t dd;
+    ordo_risk_drift_t live;
+    v->live = !ordo_datadir_init(&dd, data, NULL) && !ordo_risk_drift_read(dd.models, &live, NULL) &&
+              !strcmp(live.model, m->info.version) && !strcmp(live.hash, m->info.hash);
+    for (int t = 0; t < 2; t++) {
+        if (v->rescored)
+            ordo_model_drift_check(m->info.version, m->info.hash, &ev.acc[t], bound, min_n, now,
+                                   &v->r[t]);
+        if (v->live)
+            ordo_risk_drift_check(&live, (ordo_risk_target_t)t, bound, min_n, live.updated_at,
+                                  &v->l[t]);
+    }
+    v->live_updated = v->live ? live.updated_at : 0;
+    v->live_pending = v->live ? ordo_risk_drift_pending(&live) : 0;
+    return ORDO_OK;
+}
+
+static bool view_alarm(const risk_drift_view_t *v)
+{
+    bool alarm = false;
+    for (int t = 0; t < 2; t++)
+        alarm |= (v->rescored && v->r[t].alarm) || (v->live && v->l[t].alarm);
+    return alarm;
+}
+
+static void view_text(const risk_drift_view_t *v, const char *data)
+{
+    static const char *const what[2] = {"P(return)", "P(cancel)"};
+    static const char *const label[2][2] = {{"drift return", "drift cancel"},
+                                            {"live return", "live cancel"}};
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "ordo model train --run %s --kind risk", data);
+    if (!v->rescored)
+        printf("  drift         no order with an outcome decided after training yet\n");
+    for (int t = 0; t < 2 && v->rescored; t++)
+        ordo_cli_drift_text(label[0][t], what[t], &v->r[t], cmd);
+    for (int t = 0; t < 2 && v->live; t++)
+        ordo_cli_drift_text(label[1][t], what[t], &v->l[t], cmd);
+    if (v->live)
+        printf("  live          %llu deliveries in their %d-day return window, not counted yet\n",
+               (unsigned long long)v->live_pending, ORDO_RISK_DRIFT_RETURN_DAYS);
+}
+
+static void view_json(ordo_jsonw_t *w, const risk_drift_view_t *v, const char *data)
+{
+    const int on[2] = {v->rescored, v->live};
+    const ordo_model_drift_t *d[2] = {v->r, v->l};
+    for (int k = 0; k < 2; k++) {
+        ordo_jsonw_key(w, k ? "live" : "drift");
+        if (!on[k]) {
+            ordo_jsonw_null(w);
+            continue;
+        }
+        ordo_jsonw_obj_begin(w);
+        for (int t = 0; t < 2; t++) {
+            ordo_jsonw_key(w, target_name[t]);
+            ordo_model_drift_json(&d[k][t], w);
+        }
+        if (k)
+            ordo_jsonw_kint(w, "returns_pending", (int64_t)v->live_pending);
+        ordo_jsonw_obj_end(w);
+    }
+    if (view_alarm(v)) {
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "ordo model train --run %s --kind risk", data);
+        ordo_jsonw_kstr(w, "suggestion", cmd);
+    }
+}
+
+static void show_json(const ordo_risk_model_t *m, const char *path, const char *data,
+                      const risk_drift_view_t *v)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_jsonw_obj_begin(&w);
+    info_json(&w, &m->info);
+    ordo_jsonw_kstr(&w, "file", path);
+    coef_json(&w, m, ORDO_RISK_RETURN);
+    coef_json(&w, m, ORDO_RISK_CANCEL);
+    if (data)
+        view_json(&w, v, data);
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_finish(&w);
+    ordo_cli_print_buf(&b);
+    ordo_buf_free(&b);
+}
+
 int ordo_cli_risk_show(const ordo_cli_args_t *a, const char *path)
 {
     ordo_error_t err = {0};
     ordo_risk_model_t *m = NULL;
+    risk_drift_view_t v;
+    const char *data = ordo_cli_get(a, "data");
     int rc = ordo_risk_model_load(path, &m, &err);
-    if (rc)
+    if (!rc && data)
+        rc = risk_drift_view(a, m, data, &v, &err);
+    if (rc) {
+        ordo_risk_model_destroy(m);
         return ordo_cli_fail(&err, rc, a->json);
+    }
     if (!a->json) {
         info_text(&m->info);
         printf("  file          %s\n", path);
         coef_text(m, ORDO_RISK_RETURN);
         coef_text(m, ORDO_RISK_CANCEL);
-    } else {
-        ordo_buf_t b;
-        ordo_buf_init(&b, NULL);
-        ordo_jsonw_t w;
-        ordo_jsonw_init(&w, &b, 0);
-        ordo_jsonw_obj_begin(&w);
-        info_json(&w, &m->info);
-        ordo_jsonw_kstr(&w, "file", path);
-        coef_json(&w, m, ORDO_RISK_RETURN);
-        coef_json(&w, m, ORDO_RISK_CANCEL);
-        ordo_jsonw_obj_end(&w);
-        ordo_jsonw_finish(&w);
-        ordo_cli_print_buf(&b);
-        ordo_buf_free(&b);
-    }
+        if (data)
+            view_text(&v, data);
+    } else
+        show_json(m, path, data, &v);
     ordo_risk_model_destroy(m);
     return ORDO_EXIT_OK;
 }

@@ -20,6 +20,12 @@ void ordo_cli_risk_train_json(ordo_jsonw_t *w, const ordo_model_train_result_t *
 /* ordo model eval / show of the risk model file at path */
 int ordo_cli_risk_eval(const ordo_cli_args_t *a, const char *run, const char *path);
 int ordo_cli_risk_show(const ordo_cli_args_t *a, const char *path);
+/* --bound and --min-n of ordo model show over the defaults given (cmd_model.c). */
+int ordo_cli_drift_opts(const ordo_cli_args_t *a, double *bound, uint64_t *min_n,
+                        ordo_error_t *err);
+/* One drift line ("drift", "on-time") and, on alarm, the retrain command. */
+void ordo_cli_drift_text(const char *label, const char *what, const ordo_model_drift_t *d,
+                         const char *retrain);
 /* Loads a risk model file into the engine's risk table (ordo source
  * --risk-model). */
 int ordo_cli_risk_model_apply(ordo_engine_t *eng, const ordo_network_t *net, const char *path,

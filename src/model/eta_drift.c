@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ordo — model decay: the calibration of a model's on-time probability on
- * the outcomes that arrived after its training, against a bound; the state
- * file ordo serve's /metrics reads (docs/internals/MODEL.md "Drift"). */
+/* ordo — model decay: the calibration of a model's probability (the ETA
+ * model's on time, the risk models' return and cancellation) on the
+ * outcomes that arrived after its training, against a bound; the ETA
+ * state file ordo serve's /metrics reads (docs/internals/MODEL.md "Drift"). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,32 +12,38 @@
 #include "internal.h"
 #include "ordo/util.h"
 
-void ordo_eta_drift_check(const ordo_eta_info_t *model, const ordo_eta_eval_t *ev, double bound,
-                          uint64_t min_n, int64_t now, ordo_eta_drift_t *out)
+void ordo_model_drift_check(const char *version, const char *hash, const ordo_calib_acc_t *r,
+                            double bound, uint64_t min_n, int64_t now, ordo_model_drift_t *out)
 {
     memset(out, 0, sizeof *out);
-    snprintf(out->model, sizeof out->model, "%s", model->version);
-    snprintf(out->hash, sizeof out->hash, "%s", model->hash);
+    snprintf(out->model, sizeof out->model, "%s", version);
+    snprintf(out->hash, sizeof out->hash, "%s", hash);
     out->checked_at = now;
     out->bound = bound;
     out->min_n = min_n;
-    const ordo_eta_reliability_t *r = &ev->model;
     out->predictions = r->total;
+    int nb = r->n_bins > 0 ? r->n_bins : 10;
     double sp = 0, sy = 0;
     bool any = false;
-    for (int b = 0; b < ORDO_ETA_DECILES; b++) {
+    for (int b = 0; b < nb; b++) {
         sp += r->sum_p[b];
         sy += r->sum_y[b];
         any |= r->n[b] >= min_n && r->n[b] > 0;
     }
-    out->calibration_error = any ? ordo_eta_calibration_error(r, min_n) : NAN;
+    out->calibration_error = any ? ordo_calib_acc_max_gap(r, min_n) : NAN;
     out->mean_error = r->total ? fabs(sp - sy) / (double)r->total : NAN;
-    out->brier = ordo_eta_brier(r);
+    out->brier = r->total ? r->brier_sum / (double)r->total : NAN;
     out->alarm = (any && out->calibration_error > bound) ||
                  (r->total >= min_n && out->mean_error > bound);
 }
 
-void ordo_eta_drift_json(const ordo_eta_drift_t *d, ordo_jsonw_t *w)
+void ordo_eta_drift_check(const ordo_eta_info_t *model, const ordo_eta_eval_t *ev, double bound,
+                          uint64_t min_n, int64_t now, ordo_eta_drift_t *out)
+{
+    ordo_model_drift_check(model->version, model->hash, &ev->model, bound, min_n, now, out);
+}
+
+void ordo_model_drift_json(const ordo_model_drift_t *d, ordo_jsonw_t *w)
 {
     char ts[32];
     ordo_jsonw_obj_begin(w);
@@ -51,6 +58,11 @@ void ordo_eta_drift_json(const ordo_eta_drift_t *d, ordo_jsonw_t *w)
     ordo_jsonw_kint(w, "min_n", (int64_t)d->min_n);
     ordo_jsonw_kbool(w, "alarm", d->alarm);
     ordo_jsonw_obj_end(w);
+}
+
+void ordo_eta_drift_json(const ordo_eta_drift_t *d, ordo_jsonw_t *w)
+{
+    ordo_model_drift_json(d, w);
 }
 
 int ordo_eta_drift_write(const char *models_dir, const ordo_eta_drift_t *d, ordo_error_t *err)

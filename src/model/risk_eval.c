@@ -43,6 +43,8 @@ static int eval_target(const ordo_risk_model_t *m, const ordo_risk_run_t *run,
         ordo_logit_predict(&rows, c->intercept, c->coef, p);
         score(p, x.y + first, n, &out->learned[t]);
         for (size_t i = 0; i < n; i++)
+            ordo_calib_acc_add(&out->acc[t], p[i], x.y[first + i]);
+        for (size_t i = 0; i < n; i++)
             p[i] = c->rate;
         score(p, x.y + first, n, &out->base_rate[t]);
         int has = 1;

@@ -67,19 +67,43 @@ static inline int acc_bins(const ordo_calib_acc_t *a)
     return a->n_bins > 0 ? a->n_bins : 10;
 }
 
-void ordo_calib_acc_add(ordo_calib_acc_t *a, double p, double y)
+/* Adds (sign 1) or takes back (sign -1) one prediction. */
+static void acc_put(ordo_calib_acc_t *a, double p, double y, int sign)
 {
     int nb = acc_bins(a);
     int b = (int)(p * nb);
     b = b < 0 ? 0 : b >= nb ? nb - 1 : b;
     double q = p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
-    a->n[b]++;
-    a->sum_p[b] += p;
-    a->sum_y[b] += y;
-    a->brier_sum += (p - y) * (p - y);
-    a->log_loss_sum -= y * log(q) + (1 - y) * log1p(-q);
-    a->y_sum += y;
-    a->total++;
+    a->n[b] += (uint64_t)(int64_t)sign;
+    a->sum_p[b] += sign * p;
+    a->sum_y[b] += sign * y;
+    a->brier_sum += sign * (p - y) * (p - y);
+    a->log_loss_sum -= sign * (y * log(q) + (1 - y) * log1p(-q));
+    a->y_sum += sign * y;
+    a->total += (uint64_t)(int64_t)sign;
+}
+
+void ordo_calib_acc_add(ordo_calib_acc_t *a, double p, double y)
+{
+    acc_put(a, p, y, 1);
+}
+
+void ordo_calib_acc_remove(ordo_calib_acc_t *a, double p, double y)
+{
+    acc_put(a, p, y, -1);
+}
+
+void ordo_calib_acc_merge(ordo_calib_acc_t *dst, const ordo_calib_acc_t *src)
+{
+    for (int b = 0; b < acc_bins(dst); b++) {
+        dst->n[b] += src->n[b];
+        dst->sum_p[b] += src->sum_p[b];
+        dst->sum_y[b] += src->sum_y[b];
+    }
+    dst->brier_sum += src->brier_sum;
+    dst->log_loss_sum += src->log_loss_sum;
+    dst->y_sum += src->y_sum;
+    dst->total += src->total;
 }
 
 void ordo_calib_acc_result(const ordo_calib_acc_t *a, ordo_calib_bin_t *bins,

@@ -135,6 +135,7 @@ static void read_plan(rd_t *r, const node_t *p, ordo_record_plan_t *out)
     out->n_candidates = -1;
     read_cost(NULL, &out->cost);
     out->score = out->shipments_total = out->units = out->on_time_prob = out->return_risk = NAN;
+    out->cancel_prob = NAN;
     if (!is_obj(p))
         return;
     out->present = true;
@@ -155,6 +156,7 @@ static void read_plan(rd_t *r, const node_t *p, ordo_record_plan_t *out)
     out->units = num(t, "units");
     out->on_time_prob = num(t, "on_time_prob");
     out->return_risk = num(t, "return_risk");
+    out->cancel_prob = num(get(t, "risk"), "cancel_prob");
     const node_t *bos = get(p, "backorders");
     out->backorders = arr_alloc(r, bos, sizeof *out->backorders, &out->n_backorders);
     i = 0;

@@ -221,6 +221,7 @@ int srv_h_metrics(ordo_server_t *s, srv_req_t *r)
     decisions_print(s, b);
     experiments_print(s, b);
     eta_drift_print(s, b);
+    srv_drift_metrics(s, b);
     srv_models_metrics(s, b);
     ordo_buf_printf(b, "# HELP ordo_uptime_seconds Seconds since the server started.\n"
                        "# TYPE ordo_uptime_seconds gauge\nordo_uptime_seconds %.3f\n",

@@ -199,6 +199,7 @@ int srv_models_reload(ordo_server_t *s, ordo_error_t *err)
             kinds[k].install(s->eng, table[k]);
         memcpy(m->slot, got, sizeof got);
         m->loaded_at = ordo_now_unix();
+        srv_drift_model(s, &m->slot[SRV_MODEL_RISK]);
     } else {
         for (int k = 0; k < SRV_MODEL_KINDS; k++)
             kinds[k].discard(table[k]);
@@ -276,6 +277,8 @@ static void model_json(ordo_server_t *s, int k, const srv_model_slot_t *slot, or
     ordo_jsonw_kint(w, kinds[k].rows_key, (int64_t)slot->rows);
     if (k == SRV_MODEL_ETA)
         eta_extra_json(s, slot, w);
+    if (k == SRV_MODEL_RISK)
+        srv_drift_json(s, w);
     ordo_jsonw_obj_end(w);
 }
 

@@ -99,6 +99,13 @@ typedef struct srv_models {
     char last_error[256];
 } srv_models_t;
 
+/* The loaded risk model's drift, kept as outcomes arrive (drift.c). */
+typedef struct srv_drift {
+    bool on;                 /* a risk model is loaded */
+    int64_t since;           /* its training's end: orders without a later outcome are skipped */
+    ordo_risk_drift_t state;
+} srv_drift_t;
+
 typedef struct ordo_server {
     ordo_config_t cfg;
     char data_dir[ORDO_CONFIG_PATH_MAX];
@@ -129,6 +136,7 @@ typedef struct ordo_server {
     uint64_t stream_wakes;
     char bound[64];           /* the address actually bound, "127.0.0.1:PORT" */
     srv_models_t models;      /* models.c */
+    srv_drift_t drift;        /* drift.c */
 } ordo_server_t;
 
 /* What a handler answers. */
@@ -204,6 +212,16 @@ int srv_h_models(ordo_server_t *s, srv_req_t *r);
 int srv_h_models_reload(ordo_server_t *s, srv_req_t *r);
 void srv_models_metrics(ordo_server_t *s, ordo_buf_t *b);
 void srv_models_describe(ordo_server_t *s, char *out, size_t n);
+
+/* drift.c: the risk model's calibration on live outcomes. After a load:
+ * the state of the loaded model (its file, else rebuilt from the store). */
+void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk);
+/* After outcomes were stored: the changed orders into the tables. */
+void srv_drift_outcomes(ordo_server_t *s);
+/* "drift": {"return": {...}, "cancel": {...}} (null: no risk model), and a
+ * "suggestion" on alarm: members of the risk model's object. */
+void srv_drift_json(ordo_server_t *s, ordo_jsonw_t *w);
+void srv_drift_metrics(ordo_server_t *s, ordo_buf_t *b);
 
 /* decide_queue.c */
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err);

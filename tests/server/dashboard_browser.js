@@ -164,9 +164,10 @@ async function decisionLookup(page) {
   await page.screenshot({ path: path.join(out, 'dashboard-decision.png'), fullPage: true });
 }
 
-// #/models: the loaded ETA model, its calibration on live outcomes against
-// the bound, and the drift alarm with the retrain command
-// (test_dashboard.sh trains it and saves a drift check with a tiny bound)
+// #/models: the loaded ETA and risk models, their calibration on live
+// outcomes against the bound, and the drift alarms with the retrain command
+// (test_dashboard.sh trains them, saves an ETA drift check with a tiny bound
+// and a risk drift state with P(return) off)
 async function modelsPage(page) {
   await open(page, '#/models');
   const card = page.locator('#models section.model[data-kind="eta"]');
@@ -179,6 +180,22 @@ async function modelsPage(page) {
   const alarm = card.locator('.drift-alarm[role="alert"]');
   check('the drift alarm shows with the retrain command',
     await alarm.count() === 1 && /ordo model train --run \S+/.test(await alarm.innerText()));
+  // the risk model: P(return) and P(cancel) as the server keeps them on live
+  // outcomes (test_dashboard.sh saves a state with P(return) far off)
+  const risk = page.locator('#models section.model[data-kind="risk"]');
+  check('the models page shows the loaded risk model', await risk.count() === 1);
+  const targets = risk.locator('.drift');
+  check('both risk targets draw their calibration against the bound',
+    await targets.count() === 2 && await risk.locator('.calib-bar .calib-bound').count() === 2 &&
+    await targets.nth(0).getAttribute('data-target') === 'P(return)' &&
+    await targets.nth(1).getAttribute('data-target') === 'P(cancel)' &&
+    /Predictions scored since training\s+1500/.test(await targets.nth(1).innerText()));
+  const over = await risk.locator('.drift[data-target="P(return)"] .calib-fill.over').count();
+  check('the off P(return) fills its bar past the bound', over === 1);
+  const riskAlarm = risk.locator('.drift-alarm[role="alert"]');
+  check('the risk drift alarm shows once, on P(return), with the retrain command',
+    await riskAlarm.count() === 1 && /P\(return\)/.test(await riskAlarm.innerText()) &&
+    /ordo model train --run \S+ --kind risk/.test(await riskAlarm.innerText()), await riskAlarm.allInnerTexts());
   await accessible(page, 'models page');
   await page.screenshot({ path: path.join(out, 'dashboard-models.png'), fullPage: true });
 }

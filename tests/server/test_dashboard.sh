@@ -98,6 +98,22 @@ PY
 # the models page shows its calibration and the alarm
 "$ordo" model train --run "$data" --holdout 0.3 >/dev/null || die "model train"
 "$ordo" model show latest --data "$data" --bound 0.0001 --min-n 1 >/dev/null || die "model show --data"
+# the risk model trained with it, and a saved drift state of it whose
+# P(return) is far off (the server reads it back at start, as after a
+# restart): the models page draws both targets and the alarm
+"$ordo" model show latest --kind risk --data "$data" --json > "$tmp/risk.json" || die "model show --kind risk"
+python3 - "$tmp/risk.json" "$data/models/risk-drift.json" <<'PY' || die "risk drift state"
+import json, sys
+m = json.load(open(sys.argv[1]))
+def table(i, n, p, y):
+    t = {"bins": 10, "n": [0] * 10, "sum_p": [0] * 10, "sum_y": [0] * 10,
+         "brier_sum": n * ((p - y) ** 2), "log_loss_sum": 0, "y_sum": n * y, "total": n}
+    t["n"][i], t["sum_p"][i], t["sum_y"][i] = n, n * p, n * y
+    return t
+json.dump({"model": m["version"], "hash": m["hash"], "seq": 10 ** 12, "watermark": 4102444800,
+           "updated_at": "2026-12-06T12:00:00Z", "return": table(1, 1500, 0.1, 0.4),
+           "cancel": table(0, 1500, 0.02, 0.021)}, open(sys.argv[2], "w"))
+PY
 
 # an order of the experiment, to look up
 order=$("$ordo" log export "$data" --format csv |
@@ -112,6 +128,7 @@ server.data_dir = "$data"
 server.network = "$net"
 server.tokens = "$token"
 server.models.eta = latest
+server.models.risk = latest
 CONF
 "$ordo" serve --config "$tmp/serve.conf" > "$tmp/serve.out" 2> "$tmp/serve.err" &
 pid=$!

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // #/models: the learned models `ordo serve` decides with (GET /v1/models),
 // each one's calibration on the outcomes that arrived after its training
-// (the drift check of `ordo model show --data`) against its bound, the drift
-// alarm with the retrain command, and a reload (POST /v1/models/reload, token).
+// (the ETA model: the drift check of `ordo model show --data`; the risk
+// model: P(return) and P(cancel), kept by the server as outcomes arrive)
+// against its bound, the drift alarm with the retrain command, and a reload
+// (POST /v1/models/reload, token).
 import { h, isNum, announce } from './dom.js';
 import * as api from './api.js';
 
@@ -19,13 +21,9 @@ function errorBar(err, bound) {
   h('span', { class: 'calib-bound', style: `left:${bound * scale}px` }));
 }
 
-function driftPart(m) {
-  const d = m.drift;
-  if (!d) {
-    return h('p', { class: 'drift-none' },
-      'No calibration check of this model on live outcomes yet (ordo model show ' + m.version +
-      ' --data DIR saves one).');
-  }
+// One drift check d of a model's probability (what: "on-time probability",
+// "P(return)", ...) against its bound; retrain: the suggested command.
+function driftTable(d, what, retrain) {
   const rows = [
     ['Predictions scored since training', String(d.predictions)],
     ['Worst decile calibration error', pp(d.calibration_error) + ` (deciles of at least ${d.min_n})`],
@@ -35,14 +33,35 @@ function driftPart(m) {
     ['Checked', d.checked_at || ''],
   ];
   const worst = isNum(d.calibration_error) ? d.calibration_error : d.mean_error;
-  return h('div', { class: 'drift' },
-    h('table', { class: 'kv' }, h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v))))),
+  return h('div', { class: 'drift', 'data-target': what },
+    h('table', { class: 'kv', 'aria-label': `calibration of the ${what}` },
+      h('tbody', {}, rows.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v))))),
     errorBar(worst, d.bound),
     d.alarm
       ? h('p', { class: 'drift-alarm', role: 'alert' },
-        'Drift alarm: the on-time probability left its calibration bound. Retrain: ',
-        h('code', {}, m.suggestion || 'ordo model train --run DATA'))
+        `Drift alarm: the ${what} left its calibration bound. Retrain: `, h('code', {}, retrain))
       : h('p', { class: 'drift-ok' }, 'Calibrated within its bound.'));
+}
+
+function driftPart(m) {
+  const d = m.drift;
+  if (!d) {
+    return h('p', { class: 'drift-none' },
+      'No calibration check of this model on live outcomes yet (ordo model show ' + m.version +
+      ' --data DIR saves one).');
+  }
+  return driftTable(d, 'on-time probability', m.suggestion || 'ordo model train --run DATA');
+}
+
+// The risk model's drift, kept by the server as outcomes arrive: P(return)
+// and P(cancel) from the predictions its decisions logged.
+function riskDriftPart(m) {
+  const d = m.drift;
+  if (!d) return h('p', { class: 'drift-none' }, 'No drift state for this model yet.');
+  const retrain = m.suggestion || 'ordo model train --run DATA --kind risk';
+  return h('div', {},
+    h('h3', {}, 'Return risk, P(return), on live outcomes'), driftTable(d.return, 'P(return)', retrain),
+    h('h3', {}, 'Cancellation risk, P(cancel), on live outcomes'), driftTable(d.cancel, 'P(cancel)', retrain));
 }
 
 function modelCard(m) {
@@ -51,7 +70,7 @@ function modelCard(m) {
     h('p', { class: 'small' }, `hash ${m.hash} · ${m.file} · trained until ${m.trained_until || 'n/a'} on ` +
       (m.kind === 'risk' ? `${m.orders} orders` : `${m.shipments} shipments · ${m.lanes} lanes`) +
       ` · configured as "${m.config}"`),
-    m.kind === 'risk' ? null : driftPart(m));
+    m.kind === 'risk' ? riskDriftPart(m) : driftPart(m));
 }
 
 export async function modelsPage(main) {

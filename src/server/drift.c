@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo serve — drift of the loaded risk model, kept as outcomes arrive
+ * (docs/models.md "Drift"): after each POST /v1/outcomes the orders whose
+ * outcomes changed (the store's outcome change sequence) are matched with
+ * their decision records; where the record was priced by the loaded risk
+ * model, its logged P(return) and P(cancel) and the order's labels go into
+ * the reliability tables (model.h ordo_risk_drift_observe). The state is
+ * saved as DATA/models/risk-drift.json after each update and read back
+ * when the same model is loaded again (a restart); for another model it
+ * starts empty and is rebuilt from the store's outcomes (bounded: only
+ * orders with an outcome after the model's training end are looked up in
+ * the decision log, as no earlier one can be its). GET /v1/models,
+ * /metrics and the dashboard's Models page show it. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "server.h"
+
+/* One update at a time; the tables themselves are read under it too. */
+static pthread_mutex_t drift_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int drift_dir(const ordo_server_t *s, char *out, size_t n, ordo_error_t *err)
+{
+    if (s->cfg.server.models_dir[0]) {
+        snprintf(out, n, "%s", s->cfg.server.models_dir);
+        return ORDO_OK;
+    }
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, s->data_dir, err);
+    if (rc == ORDO_OK)
+        snprintf(out, n, "%s", dd.models);
+    return rc;
+}
+
+/* The P(return) and P(cancel) the order's decision logged, when the loaded
+ * risk model priced it ("risk-v2:<hash prefix>"); false otherwise. */
+static bool logged_predictions(ordo_server_t *s, ordo_arena_t *arena, ordo_buf_t *buf,
+                               const char *order_id, double *p_return, double *p_cancel)
+{
+    const ordo_risk_drift_t *d = &s->drift.state;
+    ordo_buf_reset(buf);
+    ordo_arena_reset(arena);
+    ordo_record_t rec;
+    if (!srv_stored_record(s, order_id, strlen(order_id), buf) ||
+        ordo_record_read(buf->data, buf->len, 0, arena, &rec, NULL) || !rec.risk_model)
+        return false;
+    size_t vn = strlen(d->model);
+    const char *h = rec.risk_model + vn;
+    if (strncmp(rec.risk_model, d->model, vn) || *h != ':' || !h[1] ||
+        strncmp(h + 1, d->hash, strlen(h + 1)))
+        return false;
+    *p_return = rec.plan.return_risk;
+    *p_cancel = rec.plan.cancel_prob;
+    return true;
+}
+
+/* Reads the outcomes changed since the state's seq into the tables. */
+static int drift_update(ordo_server_t *s, ordo_error_t *err)
+{
+    ordo_risk_drift_t *d = &s->drift.state;
+    ordo_store_t *store = NULL;
+    ordo_outcome_iter_t *it = NULL;
+    uint64_t seq = 0;
+    int rc = ordo_store_open(s->data_dir, NULL, &store, err);
+    if (!rc)
+        rc = ordo_store_outcome_seq(store, &seq, err);
+    if (!rc && seq > d->seq)
+        rc = ordo_store_outcome_iter_since(store, d->seq, &it, err);
+    ordo_arena_t *arena = it ? ordo_arena_create(1 << 16) : NULL;
+    ordo_buf_t buf;
+    ordo_buf_init(&buf, NULL);
+    int64_t from = d->watermark, top = d->watermark;
+    ordo_outcome_summary_t sum;
+    int more = 0;
+    while (!rc && arena && (more = ordo_outcome_iter_next(it, &sum, err)) == 1) {
+        double pr, pc;
+        if (sum.last_event_at > top)
+            top = sum.last_event_at;
+        if (sum.last_event_at > s->drift.since &&
+            logged_predictions(s, arena, &buf, sum.order_id, &pr, &pc))
+            ordo_risk_drift_observe(d, pr, pc, &sum, from);
+    }
+    if (!rc && more < 0)
+        rc = more;
+    if (!rc && it && !arena)
+        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ordo_outcome_iter_close(it);
+    ordo_arena_destroy(arena);
+    ordo_buf_free(&buf);
+    if (store)
+        ordo_store_close(store, NULL);
+    if (rc)
+        return rc;
+    char dir[ORDO_CONFIG_PATH_MAX];
+    d->seq = seq > d->seq ? seq : d->seq;
+    ordo_risk_drift_advance(d, top);
+    d->updated_at = ordo_now_unix();
+    rc = drift_dir(s, dir, sizeof dir, err);
+    return rc ? rc : ordo_risk_drift_write(dir, d, err);
+}
+
+void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk)
+{
+    pthread_mutex_lock(&drift_lock);
+    ordo_risk_drift_t *d = &s->drift.state;
+    char dir[ORDO_CONFIG_PATH_MAX];
+    bool same = s->drift.on && !strcmp(d->model, risk->version) && !strcmp(d->hash, risk->hash);
+    s->drift.on = risk->loaded;
+    s->drift.since = risk->trained_until;
+    if (risk->loaded && !same) {
+        ordo_risk_drift_t saved;
+        bool have = !drift_dir(s, dir, sizeof dir, NULL) &&
+                    !ordo_risk_drift_read(dir, &saved, NULL) &&
+                    !strcmp(saved.model, risk->version) && !strcmp(saved.hash, risk->hash);
+        if (have)
+            *d = saved;
+        else {
+            memset(d, 0, sizeof *d);
+            snprintf(d->model, sizeof d->model, "%s", risk->version);
+            snprintf(d->hash, sizeof d->hash, "%s", risk->hash);
+        }
+    }
+    ordo_error_t err = {0};
+    if (s->drift.on && drift_update(s, &err))
+        fprintf(stderr, "ordo serve: risk drift: %s\n", err.msg[0] ? err.msg : "update failed");
+    pthread_mutex_unlock(&drift_lock);
+}
+
+void srv_drift_outcomes(ordo_server_t *s)
+{
+    pthread_mutex_lock(&drift_lock);
+    ordo_error_t err = {0};
+    if (s->drift.on && drift_update(s, &err))
+        fprintf(stderr, "ordo serve: risk drift: %s\n", err.msg[0] ? err.msg : "update failed");
+    pthread_mutex_unlock(&drift_lock);
+}
+
+static const char *const target_name[2] = {"return", "cancel"};
+
+/* The checks of both targets and the deliveries still in their return
+ * window, taken under the lock; false when no risk model is tracked. */
+typedef struct drift_view {
+    ordo_model_drift_t c[2];
+    uint64_t pending;
+} drift_view_t;
+
+static bool drift_checks(ordo_server_t *s, drift_view_t *v)
+{
+    pthread_mutex_lock(&drift_lock);
+    const ordo_risk_drift_t *d = &s->drift.state;
+    bool on = s->drift.on;
+    for (int t = 0; t < 2 && on; t++)
+        ordo_risk_drift_check(d, (ordo_risk_target_t)t, ORDO_RISK_DRIFT_BOUND,
+                              ORDO_RISK_DRIFT_MIN_N, d->updated_at, &v->c[t]);
+    v->pending = on ? ordo_risk_drift_pending(d) : 0;
+    pthread_mutex_unlock(&drift_lock);
+    return on;
+}
+
+void srv_drift_json(ordo_server_t *s, ordo_jsonw_t *w)
+{
+    drift_view_t v;
+    ordo_jsonw_key(w, "drift");
+    if (!drift_checks(s, &v)) {
+        ordo_jsonw_null(w);
+        return;
+    }
+    ordo_jsonw_obj_begin(w);
+    for (int t = 0; t < 2; t++) {
+        ordo_jsonw_key(w, target_name[t]);
+        ordo_model_drift_json(&v.c[t], w);
+    }
+    ordo_jsonw_kint(w, "returns_pending", (int64_t)v.pending);
+    ordo_jsonw_kint(w, "return_days", ORDO_RISK_DRIFT_RETURN_DAYS);
+    ordo_jsonw_obj_end(w);
+    if (v.c[0].alarm || v.c[1].alarm) {
+        char cmd[ORDO_CONFIG_PATH_MAX + 64];
+        snprintf(cmd, sizeof cmd, "ordo model train --run %s --kind risk", s->data_dir);
+        ordo_jsonw_kstr(w, "suggestion", cmd);
+    }
+}
+
+/* Version strings are ordo's own ("risk-v2"); anything else is left out. */
+static bool label_ok(const char *v)
+{
+    return !strpbrk(v, "\"\\\n");
+}
+
+/* One gauge per target: name, help, and each target's value. */
+static void gauge(ordo_buf_t *b, const char *name, const char *help, const char *model,
+                  const double v[2])
+{
+    ordo_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+    for (int t = 0; t < 2; t++)
+        ordo_buf_printf(b, "%s{model=\"%s\",target=\"%s\"} %.17g\n", name, model,
+                        target_name[t], isfinite(v[t]) ? v[t] : 0);
+}
+
+void srv_drift_metrics(ordo_server_t *s, ordo_buf_t *b)
+{
+    drift_view_t v;
+    if (!drift_checks(s, &v) || !label_ok(v.c[0].model))
+        return;
+    const char *m = v.c[0].model;
+    double alarm[2], err[2], mean[2], n[2];
+    for (int t = 0; t < 2; t++) {
+        alarm[t] = v.c[t].alarm;
+        err[t] = v.c[t].calibration_error;
+        mean[t] = v.c[t].mean_error;
+        n[t] = (double)v.c[t].predictions;
+    }
+    gauge(b, "ordo_risk_drift_alarm",
+          "1 when the risk model's P(return) or P(cancel) left its calibration bound on live "
+          "outcomes (retrain).", m, alarm);
+    gauge(b, "ordo_risk_calibration_error",
+          "Worst decile calibration error (probability units; deciles of at least the "
+          "minimum count; 0 when none has it).", m, err);
+    gauge(b, "ordo_risk_drift_mean_error",
+          "|mean prediction - observed rate| over all counted predictions.", m, mean);
+    gauge(b, "ordo_risk_drift_predictions", "Predictions with a known outcome in the drift "
+          "tables (returns: after the return window).", m, n);
+    ordo_buf_printf(b, "# HELP ordo_risk_drift_returns_pending Deliveries still in their "
+                       "return window (not counted yet).\n"
+                       "# TYPE ordo_risk_drift_returns_pending gauge\n"
+                       "ordo_risk_drift_returns_pending{model=\"%s\"} %llu\n",
+                    m, (unsigned long long)v.pending);
+}

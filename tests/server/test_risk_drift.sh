@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# ordo serve tracks the risk model's drift as outcomes arrive: orders are
+# decided with a learned risk model (a policy pricing cancellation, so the
+# records log P(cancel) too), then POST /v1/outcomes says every delivered
+# order was returned and one in six was cancelled. The returns wait until
+# their return window has passed; then, without anyone running
+# `ordo model show`, /metrics raises ordo_risk_drift_alarm for both targets,
+# GET /v1/models shows the tables and a retrain command, a re-posted file
+# (duplicates) counts nothing twice, and a restart keeps the state
+# (DATA/models/risk-drift.json). Env: ORDO_BIN.
+set -u
+ordo=${ORDO_BIN:?ORDO_BIN not set}
+if ! "$ordo" serve --help >/dev/null 2>&1; then
+    echo "SKIP: this ordo has no 'serve' command"; exit 77
+fi
+tmp=$(mktemp -d /tmp/ordo-riskdrift-XXXXXX)
+pid=""
+stop() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"; wait "$pid" 2>/dev/null
+    fi
+    pid=""
+}
+trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+die() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && sed 's/^/  serve: /' "$tmp/serve.err" >&2; exit 1; }
+
+run=$tmp/run
+"$ordo" sim --scenario proximity-vs-cost --days 4 --orders-per-day 300 --seed 5 --out "$run" \
+    > /dev/null 2>&1 || die "sim"
+"$ordo" model train --run "$run" --kind risk > /dev/null || die "model train --kind risk"
+# the default policy, pricing cancellation: its records log P(cancel)
+"$ordo" policy show default | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+p["name"] = "default-cancel"
+p["risk"] = {"cancellation": {}}
+print(json.dumps(p))' > "$tmp/policy.json" || die "policy"
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token="drift-test-token-$RANDOM$RANDOM"
+cat > "$tmp/serve.conf" <<CONF
+server.listen = 127.0.0.1:$port
+server.data_dir = "$run"
+server.network = "$run/network"
+server.tokens = "$token"
+server.policy = "$tmp/policy.json"
+server.models.risk = latest
+CONF
+start() {
+    "$ordo" serve --config "$tmp/serve.conf" > "$tmp/serve.out" 2>> "$tmp/serve.err" &
+    pid=$!
+}
+
+start
+python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" <<'PY' || die "drift as outcomes arrive"
+import csv, json, sys, time, urllib.error, urllib.request
+base, token, run, tmp = sys.argv[1:5]
+N = 1200
+
+def call(method, path, body=None, ctype=None):
+    req = urllib.request.Request(base + path, method=method, data=body)
+    req.add_header("Authorization", "Bearer " + token)
+    if ctype:
+        req.add_header("Content-Type", ctype)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+for _ in range(300):
+    try:
+        if call("GET", "/healthz")[0] == 200:
+            break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("ordo serve did not answer")
+
+def metric(name, target):
+    st, body = call("GET", "/metrics")
+    assert st == 200, st
+    for line in body.splitlines():
+        if line.startswith(name + "{") and 'target="%s"' % target in line:
+            return float(line.rsplit(" ", 1)[1])
+    sys.exit("no %s{target=%s} in /metrics:\n%s" % (name, target, body))
+
+skus = [r["sku"] for r in csv.DictReader(open(run + "/network/catalog.csv"))][:40]
+zips = ["10001", "60601", "94103", "30301", "75201", "98101"]
+lines = [json.dumps({"id": "D-%d" % i, "created": "2026-09-14T15:00:00Z",
+                     "ship_to": {"zip": zips[i % len(zips)]},
+                     "lines": [{"sku": skus[i % len(skus)], "quantity": 1}]})
+         for i in range(N)]
+st, body = call("POST", "/v1/source:batch", "\n".join(lines).encode(), "application/x-ndjson")
+assert st == 200, (st, body[:400])
+st, body = call("GET", "/v1/decisions/D-0")
+rec = json.loads(body)
+assert rec.get("risk_model", "").startswith("risk-v1:"), rec.get("risk_model")
+assert "cancel_prob" in rec["plan"]["totals"]["risk"], rec["plan"]["totals"]
+
+# before any outcome: tracked, nothing counted, no alarm
+assert metric("ordo_risk_drift_predictions", "return") == 0
+assert metric("ordo_risk_drift_alarm", "return") == 0
+assert metric("ordo_risk_drift_alarm", "cancel") == 0
+
+# every delivered order is returned 4 days after delivery; one in six is
+# cancelled instead. (Times after the run's own outcomes, which end in
+# 2026-09.) First the deliveries and returns: still in their 30-day return
+# window, they wait; the cancellations, a month and a half later, then
+# close the window, and the returns count.
+def post(ev):
+    events = "\n".join(json.dumps(e) for e in ev).encode()
+    st, out = call("POST", "/v1/outcomes", events, "application/x-ndjson")
+    assert st == 200 and json.loads(out)["inserted"] == len(ev), (st, out)
+    return events
+
+def pending():
+    st, body = call("GET", "/metrics")
+    return [float(l.rsplit(" ", 1)[1]) for l in body.splitlines()
+            if l.startswith("ordo_risk_drift_returns_pending{")][0]
+
+delivered, cancelled = [], []
+for i in range(N):
+    o = "D-%d" % i
+    if i % 6 == 5:
+        cancelled.append({"event_id": "c-%d" % i, "order_id": o, "shipment": 0,
+                          "type": "cancelled", "at": "2027-02-20T10:00:00Z"})
+        continue
+    for n, typ, at in (("s", "shipped", "2027-01-02T10:00:00Z"),
+                       ("d", "delivered", "2027-01-04T10:00:00Z"),
+                       ("r", "returned", "2027-01-08T10:00:00Z")):
+        delivered.append({"event_id": "%s-%d" % (n, i), "order_id": o, "shipment": 0,
+                          "type": typ, "at": at})
+post(delivered)
+assert metric("ordo_risk_drift_predictions", "return") == 0
+assert pending() >= 900, pending()
+assert metric("ordo_risk_drift_alarm", "return") == 0
+events = post(cancelled)
+assert pending() == 0, pending()
+
+n_ret = metric("ordo_risk_drift_predictions", "return")
+n_can = metric("ordo_risk_drift_predictions", "cancel")
+assert n_ret >= 900 and n_can >= 1100, (n_ret, n_can)  # unfulfillable plans log no risk
+assert metric("ordo_risk_drift_alarm", "return") == 1
+assert metric("ordo_risk_drift_alarm", "cancel") == 1
+assert metric("ordo_risk_drift_mean_error", "return") > 0.5
+
+st, body = call("GET", "/v1/models")
+m = [x for x in json.loads(body)["models"] if x["kind"] == "risk"][0]
+d = m["drift"]
+assert d["return"]["alarm"] and d["cancel"]["alarm"], d
+assert d["return"]["predictions"] == n_ret and d["return"]["bound"] == 0.03, d
+assert "ordo model train --run" in m["suggestion"] and "--kind risk" in m["suggestion"], m
+
+# the same file again: duplicates, nothing counted twice
+st, out = call("POST", "/v1/outcomes", events, "application/x-ndjson")
+assert st == 200 and json.loads(out)["duplicates"] == len(cancelled), (st, out)
+assert metric("ordo_risk_drift_predictions", "return") == n_ret
+open(tmp + "/counts", "w").write("%d %d" % (n_ret, n_can))
+PY
+
+# ordo model show reads the live state the server saved
+"$ordo" model show latest --kind risk --data "$run" --json > "$tmp/show.json" || die "model show"
+python3 - "$tmp" <<'PY' || die "model show --data: no live drift"
+import json, sys
+tmp = sys.argv[1]
+d = json.load(open(tmp + "/show.json"))
+n_ret, n_can = map(int, open(tmp + "/counts").read().split())
+assert d["live"]["return"]["alarm"] and d["live"]["cancel"]["alarm"], d["live"]
+assert d["live"]["return"]["predictions"] == n_ret, d["live"]
+assert "--kind risk" in d["suggestion"], d
+PY
+"$ordo" model show latest --kind risk --data "$run" | grep -q "ALARM" || die "model show: no ALARM line"
+
+# a restart keeps the state
+stop
+start
+python3 - "http://127.0.0.1:$port" "$tmp" <<'PY' || die "state after a restart"
+import sys, time, urllib.request
+base, tmp = sys.argv[1:3]
+n_ret, n_can = map(int, open(tmp + "/counts").read().split())
+for _ in range(300):
+    try:
+        body = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("ordo serve did not answer")
+want = ['ordo_risk_drift_alarm{model="risk-v1",target="return"} 1',
+        'ordo_risk_drift_alarm{model="risk-v1",target="cancel"} 1',
+        'ordo_risk_drift_predictions{model="risk-v1",target="return"} %d' % n_ret,
+        'ordo_risk_drift_predictions{model="risk-v1",target="cancel"} %d' % n_can]
+for w in want:
+    assert w in body, (w, body)
+PY
+echo "PASS"
