@@ -210,6 +210,8 @@ static int train_flags(const ordo_cli_args_t *a, ordo_model_train_opts_t *o)
     if (!rc)
         rc = double_flag(a, "l2", &o->risk_l2);
     if (!rc)
+        rc = double_flag(a, "return-window", &o->return_window_days);
+    if (!rc)
         rc = kind_flag(a, "model train", ORDO_MODEL_KIND_ALL, &o->kinds);
     if (!rc && o->holdout >= 1)
         rc = ordo_cli_usage("model train", "--holdout wants a share in [0, 1)");
@@ -579,13 +581,17 @@ static const ordo_cli_opt_t train_opts[] = {
     {"k-proc", 0, "K", "shrinkage of processing delay rows (default 20)"},
     {"kind", 0, "K", "which models: eta, risk (return and cancellation) or all (default)"},
     {"l2", 0, "L", "L2 penalty of the risk models, on standardised features (default 1)"},
+    {"return-window", 0, "DAYS", "a return label counts once delivered this long before the\n"
+                                 "run's last event (default: the run's 95th percentile of\n"
+                                 "delivery-to-return delays)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_train = {
     .name = "train",
     .summary = "learn ETA (lanes, processing delay) and return and cancellation risk models",
     .usage = "model train --run DIR [--kind eta|risk|all] [--holdout F] [--network DIR]\n"
-             "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--l2 L] [--json]",
+             "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--l2 L]\n"
+             "    [--return-window DAYS] [--json]",
     .about = "Joins the run's decision records (node, service, destination ZIP3, decision\n"
              "time) with its outcome events (shipped, delivered) and learns, from the\n"
              "decisions before the held-out tail, the transit-time distribution of each lane\n"
@@ -595,7 +601,10 @@ static const ordo_cli_cmd_t cmd_train = {
              "Also learns return risk (family, price, predicted lateness, split, distance, the\n"
              "customer's return history) and cancellation risk (lateness, promise, stock\n"
              "margin, the node's time to ship) as L2 logistic regressions, written as\n"
-             "DIR/models/risk-vN.json; --kind picks which (default all). With --json, the ETA\n"
+             "DIR/models/risk-vN.json; --kind picks which (default all). A return or\n"
+             "cancellation label counts only once it is mature (delivered --return-window\n"
+             "days, decided the cancellation window, before the run's last event); with none\n"
+             "mature the risk models are refused. With --json, the ETA\n"
              "model's fields are at the top and the risk model's under \"risk\".",
     .examples = "ordo model train --run run1\n"
                 "ordo model train --run run1 --kind risk --json\n"
