@@ -401,9 +401,10 @@ void ordo_risk_model_maps(const ordo_risk_model_t *m, const ordo_risk_run_t *run
 
 /* The engine's risk table (source.h ordo_risk_table_t, malloc'd: the
  * engine frees it) for a network: families and service levels matched by
- * name; the features the engine does not know at a decision (the
- * customer's history, stock margin, backorders, time to ship) at their
- * training means. */
+ * name; the features the engine does not know at a decision (stock
+ * margin, backorders, time to ship) at their training means; the
+ * customer's history both at its mean (r_history) and as its coefficients
+ * (r_rate, r_known) for the engine's own counts. */
 int ordo_risk_model_table(const ordo_risk_model_t *m, const ordo_network_t *net,
                           ordo_risk_table_t **out, ordo_error_t *err);
 
