@@ -302,7 +302,7 @@ int ordo_risk_name_index(ordo_risk_names_t *t, const char *s);
 
 /* One decided order with its outcome. */
 typedef struct ordo_risk_order {
-    int64_t time, shipped_at, delivered_at, returned_at; /* 0: none */
+    int64_t time, shipped_at, delivered_at, returned_at, cancelled_at; /* 0: none */
     int day, family, region, service, split, backordered, node;
     uint32_t customer;         /* index in the run's customers; UINT32_MAX: none */
     double ship_hours;         /* the node's recent hours to ship at decision; NAN: none */
@@ -320,15 +320,34 @@ typedef struct ordo_risk_run {
     int64_t t0; /* UTC midnight of the first decision */
     uint32_t customers;
     void *scratch; /* customer ids while reading */
+    /* Label maturity (docs/internals/MODEL.md "Label maturity"): labels are
+     * known up to asof (the latest event the run holds; 0: every label is
+     * final, e.g. a run made by hand). A return label counts once the
+     * order was delivered at least return_window seconds before asof, a
+     * cancellation label once it was decided at least cancel_window
+     * seconds before asof. ordo_risk_label_windows sets a window <= 0 from
+     * the data. */
+    int64_t asof;
+    double return_window, cancel_window;
 } ordo_risk_run_t;
 
+/* Windows a window <= 0 from the run's own delays: the 95th percentile of
+ * delivered-to-returned (returns) and of decided-to-shipped-or-cancelled
+ * (cancellations). A window with no delay observed stays 0 (no label of
+ * that target is mature). ORDO_ENOMEM. */
+int ordo_risk_label_windows(ordo_risk_run_t *run);
+/* Whether an order's label of target t is mature at the run's asof. */
+int ordo_risk_label_mature(const ordo_risk_run_t *run, const ordo_risk_order_t *o,
+                           ordo_risk_target_t t);
+
 /* Reads a run (or data directory): its decision log joined with the store's
- * outcomes, then the time-to-ship averages and the customers' histories. */
+ * outcomes, then the time-to-ship averages and the customers' histories;
+ * asof and the label windows (ordo_risk_label_windows) from its events. */
 int ordo_risk_run_read(const char *dir, ordo_risk_run_t *run, ordo_error_t *err);
 void ordo_risk_run_free(ordo_risk_run_t *run);
 
 /* A design matrix (CSR, fit.h) of one target over the run's orders with an
- * outcome (returns: not cancelled), in time order. fam_map / svc_map take
+ * outcome and a mature label (returns: not cancelled), in time order. fam_map / svc_map take
  * the run's family / service index to the column block's (-1: no column;
  * NULL: the same). */
 typedef struct ordo_risk_design {
@@ -364,6 +383,9 @@ typedef struct ordo_risk_info {
     int64_t created, trained_from, trained_until;
     uint64_t orders;
     double l2;
+    int64_t labels_asof;               /* the run's asof (0: labels final) */
+    double return_window_days, cancel_window_days;
+    uint64_t immature[2];              /* training orders left out: label not mature */
 } ordo_risk_info_t;
 
 typedef struct ordo_risk_model {
@@ -372,7 +394,11 @@ typedef struct ordo_risk_model {
     ordo_risk_coef_t ret, cancel;
 } ordo_risk_model_t;
 
-/* Trains both models on the run's orders decided before until (0: all). */
+/* Trains both models on the run's orders decided before until (0: all)
+ * whose labels are mature (ordo_risk_label_mature). ORDO_EINVAL (field
+ * "return_window" / "cancel_window") when orders decided before until
+ * have outcomes but none of their labels of a target is mature: no base
+ * rate is substituted. */
 int ordo_risk_train(const ordo_risk_run_t *run, int64_t until, double l2,
                     ordo_risk_model_t **out, ordo_error_t *err);
 void ordo_risk_model_destroy(ordo_risk_model_t *m);
@@ -385,9 +411,10 @@ void ordo_risk_model_maps(const ordo_risk_model_t *m, const ordo_risk_run_t *run
 
 /* The engine's risk table (source.h ordo_risk_table_t, malloc'd: the
  * engine frees it) for a network: families and service levels matched by
- * name; the features the engine does not know at a decision (the
- * customer's history, stock margin, backorders, time to ship) at their
- * training means. */
+ * name; the features the engine does not know at a decision (stock
+ * margin, backorders, time to ship) at their training means; the
+ * customer's history both at its mean (r_history) and as its coefficients
+ * (r_rate, r_known) for the engine's own counts. */
 int ordo_risk_model_table(const ordo_risk_model_t *m, const ordo_network_t *net,
                           ordo_risk_table_t **out, ordo_error_t *err);
 
@@ -558,6 +585,8 @@ typedef struct ordo_model_train_opts {
     int64_t until;          /* > 0: train on the decisions before this instant
                              * (Unix seconds), not on a holdout split */
     const ordo_netval_opts_t *netval; /* NULL: the defaults */
+    double return_window_days; /* > 0: a return label counts this long after
+                                * delivery; 0: the run's 95th percentile */
 } ordo_model_train_opts_t;
 
 typedef struct ordo_model_train_result {

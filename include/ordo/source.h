@@ -132,9 +132,12 @@ typedef struct ordo_risk_table {
     /* return: ret_level[service level] + ret_family[family] + r_value
      * log(1 + order value) + r_history (the customer's history at the
      * training means) + r_late (1 - P(on time)) + r_split split + r_miles
-     * log(1 + miles) */
+     * log(1 + miles); with the engine's customer history
+     * (ordo_engine_customer_outcome) r_rate returns / (orders + 2) +
+     * r_known (orders > 0) in place of r_history */
     double ret_level[8], ret_family[ORDO_RISK_TABLE_FAMILIES];
     double r_value, r_history, r_late, r_split, r_miles;
+    double r_rate, r_known;
     /* cancellation: can_level[service level] + c_promise days to the promise
      * + c_rest (stock margin, backorders, time to ship at the training
      * means) + c_late (1 - P(on time)) */
@@ -152,6 +155,26 @@ typedef struct ordo_risk_table {
  * {"cancellation": ...}) takes P(cancel) from it. */
 void ordo_engine_set_risk(ordo_engine_t *eng, ordo_risk_table_t *table);
 const ordo_risk_table_t *ordo_engine_risk(const ordo_engine_t *eng);
+
+/* The customers' return history the learned P(return) reads
+ * (docs/internals/SOURCING.md "Learned risk"): adds a customer's delivered
+ * orders and returns, as their outcome events are ingested (one count per
+ * order, as the model's training counts them). Calls must not overlap each
+ * other (one ingest thread); decisions may run meanwhile and read the
+ * counts without a lock or an allocation. Until the first call the engine
+ * has no history and a decision takes the model's training mean (r_history);
+ * after it, an order's customer with no count is a new customer, an order
+ * without a customer id keeps the mean. "" / NULL is ignored. ORDO_ENOMEM. */
+int ordo_engine_customer_outcome(ordo_engine_t *eng, const char *customer_id, uint32_t delivered,
+                                 uint32_t returned);
+/* The same by the customer's key (ordo_engine_customer_key: a 64-bit hash
+ * of the id, 0 for none), for a caller that keeps keys, not ids. */
+uint64_t ordo_engine_customer_key(const char *customer_id);
+int ordo_engine_customer_outcome_key(ordo_engine_t *eng, uint64_t key, uint32_t delivered,
+                                     uint32_t returned);
+/* A customer's counts; 0 (counts 0) when the engine has none for it. */
+int ordo_engine_customer_history(const ordo_engine_t *eng, const char *customer_id,
+                                 uint32_t *orders, uint32_t *returns);
 
 /* ---- plans ---- */
 

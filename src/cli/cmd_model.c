@@ -238,6 +238,8 @@ static int train_flags(const ordo_cli_args_t *a, ordo_model_train_opts_t *o)
     if (!rc)
         rc = double_flag(a, "l2", &o->risk_l2);
     if (!rc)
+        rc = double_flag(a, "return-window", &o->return_window_days);
+    if (!rc)
         rc = kind_flag(a, "model train", ORDO_MODEL_KIND_ALL, &o->kinds);
     if (!rc && o->holdout >= 1)
         rc = ordo_cli_usage("model train", "--holdout wants a share in [0, 1)");
@@ -636,6 +638,9 @@ static const ordo_cli_opt_t train_opts[] = {
     {"data", 0, "DIR", "a data directory (as --run): its decision log, store and network"},
     {"horizon", 0, "DAYS", "netval: days of demand the stock must serve (default 7)"},
     {"unmet-cost", 0, "USD", "netval: cost of a unit of demand left unserved (default 30)"},
+    {"return-window", 0, "DAYS", "a return label counts once delivered this long before the\n"
+                                 "run's last event (default: the run's 95th percentile of\n"
+                                 "delivery-to-return delays)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_train = {
@@ -643,7 +648,7 @@ static const ordo_cli_cmd_t cmd_train = {
     .summary = "learn ETA (lanes, processing delay) and return and cancellation risk models",
     .usage = "model train --run DIR [--kind eta|risk|netval|all] [--holdout F] [--network DIR]\n"
              "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--l2 L]\n"
-             "    [--horizon DAYS] [--unmet-cost USD] [--json]",
+             "    [--return-window DAYS] [--horizon DAYS] [--unmet-cost USD] [--json]",
     .about = "Joins the run's decision records (node, service, destination ZIP3, decision\n"
              "time) with its outcome events (shipped, delivered) and learns, from the\n"
              "decisions before the held-out tail, the transit-time distribution of each lane\n"
@@ -653,7 +658,10 @@ static const ordo_cli_cmd_t cmd_train = {
              "Also learns return risk (family, price, predicted lateness, split, distance, the\n"
              "customer's return history) and cancellation risk (lateness, promise, stock\n"
              "margin, the node's time to ship) as L2 logistic regressions, written as\n"
-             "DIR/models/risk-vN.json; --kind picks which (default all). With --json, the ETA\n"
+             "DIR/models/risk-vN.json; --kind picks which (default all). A return or\n"
+             "cancellation label counts only once it is mature (delivered --return-window\n"
+             "days, decided the cancellation window, before the run's last event); with none\n"
+             "mature the risk models are refused. With --json, the ETA\n"
              "model's fields are at the top and the risk model's under \"risk\".\n"
              "--kind netval (not in all) forecasts demand per family x ZIP cluster from the\n"
              "orders in DIR's log, reads the stock from DIR's store and the network, solves a\n"

@@ -85,6 +85,35 @@ static void set_hash(ordo_risk_model_t *m)
 
 /* ---- training ---- */
 
+/* Orders decided before until with an outcome of target t whose label is
+ * not mature (left out of the design). */
+static uint64_t count_immature(const ordo_risk_run_t *run, ordo_risk_target_t t, int64_t until)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < run->n; i++) {
+        const ordo_risk_order_t *o = &run->o[i];
+        if (o->has_outcome && !(t == ORDO_RISK_RETURN && o->cancelled) &&
+            (!until || o->time < until))
+            k += !ordo_risk_label_mature(run, o, t);
+    }
+    return k;
+}
+
+/* No label of t is mature although orders have outcomes: refused. */
+static int refuse_immature(const ordo_risk_run_t *run, ordo_risk_target_t t, uint64_t k,
+                           ordo_error_t *err)
+{
+    int ret = t == ORDO_RISK_RETURN;
+    double w = (ret ? run->return_window : run->cancel_window) / 86400.0;
+    return ordo_error_set(err, ORDO_EINVAL, NULL, 0, ret ? "return_window" : "cancel_window",
+                          "no mature %s label: none of the %llu orders with an outcome was %s "
+                          "at least the %s window (%.2f days%s) before the run's last event; "
+                          "train on a longer run%s",
+                          ret ? "return" : "cancellation", (unsigned long long)k,
+                          ret ? "delivered" : "decided", ret ? "return" : "cancellation", w,
+                          w > 0 ? "" : ": none observed", ret ? " or set the return window" : "");
+}
+
 static int fit_target(const ordo_risk_run_t *run, ordo_risk_target_t t, int64_t until, double l2,
                       ordo_risk_model_t *m, ordo_error_t *err)
 {
@@ -96,6 +125,12 @@ static int fit_target(const ordo_risk_run_t *run, ordo_risk_target_t t, int64_t 
     size_t n = 0;
     while (n < x.n && x.day[n] < day_until)
         n++; /* the log is in time order */
+    uint64_t immature = count_immature(run, t, until);
+    m->info.immature[t] = immature;
+    if (!n && immature) {
+        ordo_risk_design_free(&x);
+        return refuse_immature(run, t, immature, err);
+    }
     c->n = n;
     c->n_coef = (uint32_t)x.d;
     c->rate = 0;
@@ -138,6 +173,9 @@ int ordo_risk_train(const ordo_risk_run_t *run, int64_t until, double l2,
         }
     m->info.trained_from = lo == INT64_MAX ? 0 : lo;
     m->info.trained_until = until ? until : hi + 1;
+    m->info.labels_asof = run->asof;
+    m->info.return_window_days = run->return_window / 86400.0;
+    m->info.cancel_window_days = run->cancel_window / 86400.0;
     int rc = fit_target(run, ORDO_RISK_RETURN, until, l2, m, err);
     if (!rc)
         rc = fit_target(run, ORDO_RISK_CANCEL, until, l2, m, err);
@@ -173,6 +211,10 @@ static void write_coef(ordo_jsonw_t *w, const ordo_risk_model_t *m, ordo_risk_ta
     ordo_jsonw_key(w, t == ORDO_RISK_RETURN ? "return" : "cancel");
     ordo_jsonw_obj_begin(w);
     ordo_jsonw_kint(w, "rows", (int64_t)c->n);
+    ordo_jsonw_kint(w, "immature", (int64_t)m->info.immature[t]);
+    ordo_jsonw_kdouble(w, "label_window_days", t == ORDO_RISK_RETURN
+                                                   ? m->info.return_window_days
+                                                   : m->info.cancel_window_days);
     ordo_jsonw_kdouble(w, "rate", c->rate);
     ordo_jsonw_kint(w, "iterations", c->iterations);
     ordo_jsonw_kbool(w, "converged", c->converged);
@@ -206,6 +248,8 @@ int ordo_risk_model_write(const ordo_risk_model_t *m, ordo_buf_t *out)
     model_head_out_t h = {ORDO_RISK_FORMAT, in->version,      in->hash,           in->run,
                           in->created,      in->trained_from, in->trained_until, in->orders};
     model_write_head(&w, &h);
+    if (in->labels_asof)
+        model_write_time(&w, "labels_asof", in->labels_asof);
     ordo_jsonw_kdouble(&w, "l2", in->l2);
     write_names(&w, "families", &m->families);
     write_names(&w, "services", &m->services);
@@ -265,6 +309,9 @@ static int read_coef(const cJSON *root, ordo_risk_model_t *m, ordo_risk_target_t
     }
     c->intercept = model_num(o, "intercept", 0);
     c->n = (uint64_t)model_num(o, "rows", 0);
+    m->info.immature[t] = (uint64_t)model_num(o, "immature", 0);
+    *(t == ORDO_RISK_RETURN ? &m->info.return_window_days : &m->info.cancel_window_days) =
+        model_num(o, "label_window_days", 0);
     c->rate = model_num(o, "rate", 0);
     c->iterations = (int)model_num(o, "iterations", 0);
     c->converged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "converged"));
@@ -282,6 +329,7 @@ static int read_model(const cJSON *root, ordo_risk_model_t *m, const char *name,
         return rc;
     in->orders = (uint64_t)model_num(root, "orders", 0);
     in->l2 = model_num(root, "l2", 1);
+    in->labels_asof = model_time_of(root, "labels_asof");
     rc = read_names(root, "families", &m->families, name, err);
     if (!rc)
         rc = read_names(root, "services", &m->services, name, err);

@@ -121,6 +121,7 @@ static int add_outcome(ordo_store_t *st, const char *order_id, ordo_risk_order_t
     o->returned_at = s.returned_at;
     o->returned = s.returned_at != 0;
     o->cancelled = s.cancelled_at != 0;
+    o->cancelled_at = s.cancelled_at;
     return ORDO_OK;
 }
 
@@ -287,6 +288,74 @@ static int sweep(ordo_risk_run_t *run)
     return rc;
 }
 
+/* ---- label maturity (docs/internals/MODEL.md "Label maturity") ---- */
+
+static int64_t latest_event(const ordo_risk_order_t *o)
+{
+    int64_t t[5] = {o->time, o->shipped_at, o->delivered_at, o->returned_at, o->cancelled_at}, m = 0;
+    for (int i = 0; i < 5; i++)
+        m = t[i] > m ? t[i] : m;
+    return m;
+}
+
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The 95th percentile (nearest rank) of n delays, sorted in place; 0 for none. */
+static double p95(double *d, size_t n)
+{
+    if (!n)
+        return 0;
+    qsort(d, n, sizeof *d, by_double);
+    size_t k = (size_t)ceil(0.95 * (double)n);
+    return d[k ? k - 1 : 0];
+}
+
+/* The delay after delivery to a return (t = RETURN) or after the decision
+ * to the first shipment or the cancellation (CANCEL); < 0: none seen. */
+static double label_delay(const ordo_risk_order_t *o, ordo_risk_target_t t)
+{
+    if (t == ORDO_RISK_RETURN)
+        return o->returned_at && o->delivered_at ? (double)(o->returned_at - o->delivered_at) : -1;
+    int64_t end = o->cancelled_at ? o->cancelled_at : o->shipped_at;
+    return end ? (double)(end - o->time) : -1;
+}
+
+int ordo_risk_label_windows(ordo_risk_run_t *run)
+{
+    double *d = malloc((run->n + 1) * sizeof *d);
+    if (!d)
+        return ORDO_ENOMEM;
+    double *w[2] = {&run->return_window, &run->cancel_window};
+    for (int t = 0; t < 2; t++) {
+        if (*w[t] > 0)
+            continue;
+        size_t n = 0;
+        for (size_t i = 0; i < run->n; i++) {
+            double x = label_delay(&run->o[i], (ordo_risk_target_t)t);
+            if (x >= 0)
+                d[n++] = x;
+        }
+        *w[t] = p95(d, n);
+    }
+    free(d);
+    return ORDO_OK;
+}
+
+int ordo_risk_label_mature(const ordo_risk_run_t *run, const ordo_risk_order_t *o,
+                           ordo_risk_target_t t)
+{
+    if (!run->asof)
+        return 1;
+    if (t == ORDO_RISK_RETURN)
+        return run->return_window > 0 && o->delivered_at > 0 &&
+               (double)o->delivered_at + run->return_window <= (double)run->asof;
+    return run->cancel_window > 0 && (double)o->time + run->cancel_window <= (double)run->asof;
+}
+
 int ordo_risk_run_read(const char *dir, ordo_risk_run_t *run, ordo_error_t *err)
 {
     memset(run, 0, sizeof *run);
@@ -296,6 +365,12 @@ int ordo_risk_run_read(const char *dir, ordo_risk_run_t *run, ordo_error_t *err)
         rc = index_customers(run, &sc);
     if (!rc)
         rc = sweep(run);
+    for (size_t i = 0; !rc && i < run->n; i++) {
+        int64_t t = latest_event(&run->o[i]);
+        run->asof = t > run->asof ? t : run->asof;
+    }
+    if (!rc)
+        rc = ordo_risk_label_windows(run);
     if (rc == ORDO_ENOMEM)
         ordo_error_set(err, rc, dir, 0, NULL, "out of memory");
     ordo_arena_destroy(sc.ids);
@@ -394,7 +469,8 @@ int ordo_risk_design_build(const ordo_risk_run_t *run, ordo_risk_target_t t, con
     size_t k = 0;
     for (size_t i = 0; i < run->n; i++) {
         const ordo_risk_order_t *o = &run->o[i];
-        if (!o->has_outcome || (t == ORDO_RISK_RETURN && o->cancelled))
+        if (!o->has_outcome || (t == ORDO_RISK_RETURN && o->cancelled) ||
+            !ordo_risk_label_mature(run, o, t))
             continue;
         int fam = fam_map ? fam_map[o->family] : o->family;
         int svc = svc_map ? svc_map[o->service] : o->service;

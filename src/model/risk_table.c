@@ -56,6 +56,8 @@ int ordo_risk_model_table(const ordo_risk_model_t *m, const ordo_network_t *net,
     t->r_split = r->coef[nf + 2];
     t->r_miles = r->coef[nf + 3];
     t->r_history = at_means(r, nf + 4, nf + 6);
+    t->r_rate = r->coef[nf + 4];
+    t->r_known = r->coef[nf + 5];
     levels(m, c, ORDO_RISK_CANCEL_NUM, t->can_level);
     t->c_late = c->coef[0];
     t->c_promise = c->coef[1];

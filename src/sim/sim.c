@@ -163,6 +163,7 @@ static int close_all(sim_t *s, int rc, ordo_error_t *err)
     free(s->labour);
     free(s->orders);
     free(s->ev);
+    free(s->ev_cust);
     free(s->due);
     free(s->due_ev);
     sim_world_close(s);
@@ -281,6 +282,22 @@ static int due_cmp(const void *a, const void *b)
     return strcmp(x->event_id, y->event_id);
 }
 
+/* The due delivered and returned events into the engine's customer
+ * history (ordo_engine_customer_outcome_key), as an ingest that knows each
+ * order's customer would: the learned P(return) reads it. */
+static int feed_customers(sim_t *s, int64_t until, ordo_error_t *err)
+{
+    for (size_t i = 0; i < s->n_ev; i++) {
+        const ordo_outcome_event_t *e = &s->ev[i];
+        if (e->at >= until || !s->ev_cust[i])
+            continue;
+        int ret = e->type == ORDO_OUTCOME_RETURNED;
+        if (ordo_engine_customer_outcome_key(s->eng, s->ev_cust[i], !ret, (uint32_t)ret))
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    return ORDO_OK;
+}
+
 /* Stores the outcome events that have happened before `until` (Unix
  * seconds; INT64_MAX: all), as a warehouse system and carriers would have
  * reported them by then (the decider idle: flush_events); later ones wait
@@ -311,10 +328,15 @@ static int store_due_events(sim_t *s, int64_t until, ordo_error_t *err)
     qsort(s->due, due, sizeof *s->due, due_cmp);
     for (size_t k = 0; k < due; k++)
         s->due_ev[k] = *s->due[k];
+    int rc = feed_customers(s, until, err);
     for (size_t i = 0; i < s->n_ev; i++) /* the later ones kept, in order */
-        if (s->ev[i].at >= until)
+        if (s->ev[i].at >= until) {
+            s->ev_cust[n_later] = s->ev_cust[i];
             s->ev[n_later++] = s->ev[i];
+        }
     s->n_ev = n_later;
+    if (rc)
+        return rc;
     s->sum->outcome_events += due;
     return ordo_store_outcomes_put_batch(s->store, s->due_ev, due, NULL, err);
 }

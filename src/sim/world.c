@@ -17,6 +17,10 @@ static int push(sim_t *s, const char *order, uint32_t shipment, const char *tag,
     if (!grown)
         return ORDO_ENOMEM;
     s->ev = grown;
+    if (!(grown = sim_grow(s->ev_cust, &s->cap_ev_cust, s->n_ev, sizeof *s->ev_cust, err)))
+        return ORDO_ENOMEM;
+    s->ev_cust = grown;
+    s->ev_cust[s->n_ev] = 0;
     ordo_outcome_event_t *e = &s->ev[s->n_ev++];
     memset(e, 0, sizeof *e);
     snprintf(e->event_id, sizeof e->event_id, "%s-%u-%s", order, shipment, tag);
@@ -115,6 +119,8 @@ static int ship_events(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *s
     e->cost_mask = (1u << ORDO_COST_PICK) | (1u << ORDO_COST_PACK);
     if ((rc = push(s, o->id, i, "d", ORDO_OUTCOME_DELIVERED, t->delivered, err)))
         return rc;
+    if (i == 0) /* one delivered order for the customer's history */
+        s->ev_cust[s->n_ev - 1] = ordo_engine_customer_key(o->customer_id);
     s->sum->units_shipped += sh->units;
     double rr, value = shipment_value(s, sh, &rr);
     double late_days = promise && t->delivered > promise ? (t->delivered - promise) / 86400.0 + 1 : 0;
@@ -124,6 +130,7 @@ static int ship_events(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *s
     int64_t at = t->delivered + 4 * 86400;
     if ((rc = push(s, o->id, i, "r", ORDO_OUTCOME_RETURNED, at, err)))
         return rc;
+    s->ev_cust[s->n_ev - 1] = ordo_engine_customer_key(o->customer_id);
     s->ev[s->n_ev - 1].refund = value;
     s->ev[s->n_ev - 1].has_refund = true;
     if ((rc = push(s, o->id, i, "rc", ORDO_OUTCOME_COST, at, err)))

@@ -125,6 +125,9 @@ typedef struct sim {
     int64_t day0;        /* the Unix day the run starts */
     ordo_outcome_event_t *ev;
     size_t n_ev, cap_ev;
+    uint64_t *ev_cust; /* per event in ev: its order's customer key for the
+                        * engine's return history (delivered, returned), 0 */
+    size_t cap_ev_cust;
     const ordo_outcome_event_t **due; /* the events being stored, by id */
     ordo_outcome_event_t *due_ev;     /* ... and their copies, in that order */
     size_t cap_due;

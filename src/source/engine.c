@@ -487,6 +487,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     src_lanes_free(e);
     src_riskm_free(e);
     src_netval_free(e);
+    src_cust_free(e);
     free(e);
 }
 

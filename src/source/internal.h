@@ -110,6 +110,7 @@ struct ordo_engine {
      * lanes.c), learned risk (ordo_engine_set_risk, risk_model.c), the
      * network value of stock (ordo_engine_set_netval, netval.c) */
     src_swap_t lanes, risk_tab, netval;
+    src_swap_t cust; /* the customers' return history (cust_hist.c) */
 };
 
 typedef struct src_line {
@@ -478,6 +479,12 @@ static inline double src_late(const ordo_engine_t *eng, uint32_t si, int zone, i
 
 /* ---- learned risk (risk_model.c) ---- */
 void src_riskm_free(ordo_engine_t *e);
+/* The customers' return history (cust_hist.c): -1 when the engine has none
+ * (no outcome fed), 0 an unknown customer (counts 0), 1 a known one. */
+typedef struct src_cust_tab src_cust_tab_t;
+int src_cust_lookup(const ordo_engine_t *e, const char *customer_id, uint32_t *orders,
+                    uint32_t *returns);
+void src_cust_free(ordo_engine_t *e);
 void src_riskm_begin(src_ctx_t *x);
 /* P(cancel) of a shipment with P(on time) ot, and its floor over ot */
 double src_riskm_cancel(const src_ctx_t *x, double ot);

@@ -46,8 +46,23 @@ static inline double fam_coef(const ordo_risk_table_t *t, uint32_t fam)
     return t->ret_family[fam < ORDO_RISK_TABLE_FAMILIES ? fam : 0];
 }
 
+/* The customer's return history term: from the engine's counts
+ * (cust_hist.c) as training computes it (risk_data.c: returns / (delivered
+ * orders + 2), and "a delivered order seen"); at the training mean when the
+ * engine has no history or the order no customer id. */
+static double history(const src_ctx_t *x)
+{
+    const ordo_risk_table_t *t = x->rtab;
+    uint32_t n, r;
+    const char *id = x->order->customer_id;
+    if (!id || !*id || src_cust_lookup(x->eng, id, &n, &r) < 0)
+        return t->r_history;
+    r = r < n ? r : n; /* a return per returned shipment: at most one an order */
+    return t->r_rate * ((double)r / ((double)n + 2)) + (n > 0 ? t->r_known : 0);
+}
+
 /* The return logit's decision part: service level, log(1 + order value)
- * and the customer's history at its training mean; its floor takes the
+ * and the customer's history (history()); its floor takes the
  * lowest coefficient of the order's families, split or not, lateness in
  * [0, 1] and miles in [0, RT_MAX_MILES] at their most favourable values. */
 static void ret_begin(src_ctx_t *x, unsigned lvl)
@@ -63,7 +78,7 @@ static void ret_begin(src_ctx_t *x, unsigned lvl)
     }
     if (!isfinite(fam))
         fam = 0;
-    x->rt_ret0 = t->ret_level[lvl] + t->r_value * log1p(value > 0 ? value : 0) + t->r_history;
+    x->rt_ret0 = t->ret_level[lvl] + t->r_value * log1p(value > 0 ? value : 0) + history(x);
     x->rt_ret_lb = sigmoid(x->rt_ret0 + fam + neg(t->r_split) + neg(t->r_late) +
                            neg(t->r_miles) * log1p(RT_MAX_MILES));
 }
