@@ -7,9 +7,11 @@
  * the reliability tables (model.h ordo_risk_drift_observe). The state is
  * saved as DATA/models/risk-drift.json after each update and read back
  * when the same model is loaded again (a restart); for another model it
- * starts empty and is rebuilt from the store's outcomes (bounded: only
- * orders with an outcome after the model's training end are looked up in
- * the decision log, as no earlier one can be its). GET /v1/models,
+ * starts empty and is rebuilt from the store's outcomes at the next POST
+ * /v1/outcomes, not at the load (a start or a reload does not wait for
+ * it; only orders with an outcome after the model's training end are
+ * looked up in the decision log, as no earlier one can be its). Each
+ * changed order costs one decision-log lookup. GET /v1/models,
  * /metrics and the dashboard's Models page show it. */
 #include <math.h>
 #include <pthread.h>
@@ -20,19 +22,6 @@
 
 /* One update at a time; the tables themselves are read under it too. */
 static pthread_mutex_t drift_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int drift_dir(const ordo_server_t *s, char *out, size_t n, ordo_error_t *err)
-{
-    if (s->cfg.server.models_dir[0]) {
-        snprintf(out, n, "%s", s->cfg.server.models_dir);
-        return ORDO_OK;
-    }
-    ordo_datadir_t dd;
-    int rc = ordo_datadir_init(&dd, s->data_dir, err);
-    if (rc == ORDO_OK)
-        snprintf(out, n, "%s", dd.models);
-    return rc;
-}
 
 /* The P(return) and P(cancel) the order's decision logged, when the loaded
  * risk model priced it ("risk-v2:<hash prefix>"); false otherwise. */
@@ -60,6 +49,8 @@ static bool logged_predictions(ordo_server_t *s, ordo_arena_t *arena, ordo_buf_t
 static int drift_update(ordo_server_t *s, ordo_error_t *err)
 {
     ordo_risk_drift_t *d = &s->drift.state;
+    if (!s->log_dir[0]) /* before the decider opened the log */
+        return ORDO_OK;
     ordo_store_t *store = NULL;
     ordo_outcome_iter_t *it = NULL;
     uint64_t seq = 0;
@@ -97,7 +88,7 @@ static int drift_update(ordo_server_t *s, ordo_error_t *err)
     d->seq = seq > d->seq ? seq : d->seq;
     ordo_risk_drift_advance(d, top);
     d->updated_at = ordo_now_unix();
-    rc = drift_dir(s, dir, sizeof dir, err);
+    rc = srv_models_dir(s, dir, sizeof dir, err);
     return rc ? rc : ordo_risk_drift_write(dir, d, err);
 }
 
@@ -111,7 +102,7 @@ void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk)
     s->drift.since = risk->trained_until;
     if (risk->loaded && !same) {
         ordo_risk_drift_t saved;
-        bool have = !drift_dir(s, dir, sizeof dir, NULL) &&
+        bool have = !srv_models_dir(s, dir, sizeof dir, NULL) &&
                     !ordo_risk_drift_read(dir, &saved, NULL) &&
                     !strcmp(saved.model, risk->version) && !strcmp(saved.hash, risk->hash);
         if (have)
@@ -122,9 +113,6 @@ void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk)
             snprintf(d->hash, sizeof d->hash, "%s", risk->hash);
         }
     }
-    ordo_error_t err = {0};
-    if (s->drift.on && drift_update(s, &err))
-        fprintf(stderr, "ordo serve: risk drift: %s\n", err.msg[0] ? err.msg : "update failed");
     pthread_mutex_unlock(&drift_lock);
 }
 
