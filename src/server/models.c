@@ -152,6 +152,7 @@ int srv_models_init(ordo_server_t *s)
 
 void srv_models_free(ordo_server_t *s)
 {
+    srv_drift_free(s);
     pthread_mutex_destroy(&s->models.lock);
 }
 

@@ -104,6 +104,7 @@ typedef struct srv_drift {
     bool on;                 /* a risk model is loaded */
     int64_t since;           /* its training's end: orders without a later outcome are skipped */
     ordo_risk_drift_t state;
+    struct srv_drift_index *index; /* its decisions' predictions by order id */
 } srv_drift_t;
 
 typedef struct ordo_server {
@@ -225,6 +226,7 @@ void srv_drift_outcomes(ordo_server_t *s);
  * "suggestion" on alarm: members of the risk model's object. */
 void srv_drift_json(ordo_server_t *s, ordo_jsonw_t *w);
 void srv_drift_metrics(ordo_server_t *s, ordo_buf_t *b);
+void srv_drift_free(ordo_server_t *s);
 
 /* decide_queue.c */
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err);
