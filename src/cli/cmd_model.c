@@ -539,10 +539,15 @@ static int drift_check(const ordo_cli_args_t *a, const char *data, const char *p
 void ordo_cli_drift_text(const char *label, const char *what, const ordo_model_drift_t *d,
                          const char *retrain)
 {
-    printf("  %-13s %llu %s predictions since training: worst decile %.2f pp, "
+    char worst[32];
+    if (isfinite(d->calibration_error))
+        snprintf(worst, sizeof worst, "%.2f pp", 100 * d->calibration_error);
+    else
+        snprintf(worst, sizeof worst, "n/a");
+    printf("  %-13s %llu %s predictions since training: worst decile %s, "
            "overall %.2f pp (bound %.2f pp, deciles of >= %llu)\n",
-           label, (unsigned long long)d->predictions, what, 100 * d->calibration_error,
-           100 * d->mean_error, 100 * d->bound, (unsigned long long)d->min_n);
+           label, (unsigned long long)d->predictions, what, worst, 100 * d->mean_error,
+           100 * d->bound, (unsigned long long)d->min_n);
     if (d->alarm)
         printf("  ALARM         calibration out of bound: retrain (%s)\n", retrain);
 }

@@ -65,58 +65,67 @@ void ordo_eta_drift_json(const ordo_eta_drift_t *d, ordo_jsonw_t *w)
     ordo_model_drift_json(d, w);
 }
 
-int ordo_eta_drift_write(const char *models_dir, const ordo_eta_drift_t *d, ordo_error_t *err)
+int model_state_write(const char *models_dir, const char *file, ordo_jsonw_t *w, ordo_buf_t *b,
+                      ordo_error_t *err)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", models_dir, ORDO_ETA_DRIFT_FILE);
+    snprintf(path, sizeof path, "%s/%s", models_dir, file);
+    int rc = ordo_jsonw_finish(w);
+    if (!rc)
+        rc = ordo_buf_putc(b, '\n');
+    if (!rc)
+        rc = ordo_write_file_atomic(path, b->data, b->len, err);
+    ordo_buf_free(b);
+    return rc;
+}
+
+int model_state_read(const char *models_dir, const char *file, cJSON **root, char model[32],
+                     char hash[17], ordo_error_t *err)
+{
+    char path[4096], *text = NULL;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", models_dir, file);
+    *root = NULL;
+    int rc = ordo_read_file(path, &text, &len, err);
+    if (!rc)
+        rc = ordo_json_parse_doc(text, len, path, 0, root, err);
+    free(text);
+    if (rc)
+        return rc;
+    model_str_into(*root, "model", model, 32);
+    model_str_into(*root, "hash", hash, 17);
+    return ORDO_OK;
+}
+
+int ordo_eta_drift_write(const char *models_dir, const ordo_eta_drift_t *d, ordo_error_t *err)
+{
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, &b, 0);
     ordo_eta_drift_json(d, &w);
-    int rc = ordo_jsonw_finish(&w);
-    if (!rc)
-        rc = ordo_buf_putc(&b, '\n');
-    if (!rc)
-        rc = ordo_write_file_atomic(path, b.data, b.len, err);
-    ordo_buf_free(&b);
-    return rc;
+    return model_state_write(models_dir, ORDO_ETA_DRIFT_FILE, &w, &b, err);
 }
 
-static double num_or_nan(const cJSON *o, const char *key)
+static uint64_t count_of(double v)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    return isfinite(v) && v > 0 ? (uint64_t)v : 0;
 }
 
 int ordo_eta_drift_read(const char *models_dir, ordo_eta_drift_t *d, ordo_error_t *err)
 {
-    char path[4096], *text = NULL;
-    size_t len;
-    snprintf(path, sizeof path, "%s/%s", models_dir, ORDO_ETA_DRIFT_FILE);
-    cJSON *root = NULL;
-    int rc = ordo_read_file(path, &text, &len, err);
-    if (!rc)
-        rc = ordo_json_parse_doc(text, len, path, 0, &root, err);
-    free(text);
+    cJSON *root;
+    memset(d, 0, sizeof *d);
+    int rc = model_state_read(models_dir, ORDO_ETA_DRIFT_FILE, &root, d->model, d->hash, err);
     if (rc)
         return rc;
-    memset(d, 0, sizeof *d);
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "model"));
-    snprintf(d->model, sizeof d->model, "%s", s ? s : "");
-    s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "hash"));
-    snprintf(d->hash, sizeof d->hash, "%s", s ? s : "");
-    s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "checked_at"));
-    if (s)
-        ordo_time_parse(s, &d->checked_at);
-    double v = num_or_nan(root, "predictions");
-    d->predictions = isfinite(v) && v > 0 ? (uint64_t)v : 0;
-    d->calibration_error = num_or_nan(root, "calibration_error");
-    d->mean_error = num_or_nan(root, "mean_error");
-    d->brier = num_or_nan(root, "brier");
-    d->bound = num_or_nan(root, "bound");
-    v = num_or_nan(root, "min_n");
-    d->min_n = isfinite(v) && v > 0 ? (uint64_t)v : 0;
+    d->checked_at = model_time_of(root, "checked_at");
+    d->predictions = count_of(model_num(root, "predictions", NAN));
+    d->calibration_error = model_num(root, "calibration_error", NAN);
+    d->mean_error = model_num(root, "mean_error", NAN);
+    d->brier = model_num(root, "brier", NAN);
+    d->bound = model_num(root, "bound", NAN);
+    d->min_n = count_of(model_num(root, "min_n", NAN));
     d->alarm = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "alarm"));
     cJSON_Delete(root);
     return ORDO_OK;

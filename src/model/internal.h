@@ -85,5 +85,12 @@ typedef struct model_head_out {
 void model_write_head(ordo_jsonw_t *w, const model_head_out_t *h);
 int model_read_head(const struct cJSON *root, const char *format, const char *what,
                     const char *name, const model_head_t *h, ordo_error_t *err);
+/* A drift state file in a models directory (eta_drift.c): the JSON object
+ * w holds (closed here) written atomically with a newline; read back into
+ * *root (cJSON_Delete it), with its model and hash. */
+int model_state_write(const char *models_dir, const char *file, ordo_jsonw_t *w, ordo_buf_t *b,
+                      ordo_error_t *err);
+int model_state_read(const char *models_dir, const char *file, struct cJSON **root,
+                     char model[32], char hash[17], ordo_error_t *err);
 
 #endif

@@ -124,8 +124,7 @@ static void acc_json(ordo_jsonw_t *w, const char *key, const ordo_calib_acc_t *a
 
 int ordo_risk_drift_write(const char *models_dir, const ordo_risk_drift_t *d, ordo_error_t *err)
 {
-    char path[4096], ts[32];
-    snprintf(path, sizeof path, "%s/%s", models_dir, ORDO_RISK_DRIFT_FILE);
+    char ts[32];
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
     ordo_jsonw_t w;
@@ -150,19 +149,12 @@ int ordo_risk_drift_write(const char *models_dir, const ordo_risk_drift_t *d, or
         }
     ordo_jsonw_arr_end(&w);
     ordo_jsonw_obj_end(&w);
-    int rc = ordo_jsonw_finish(&w);
-    if (!rc)
-        rc = ordo_buf_putc(&b, '\n');
-    if (!rc)
-        rc = ordo_write_file_atomic(path, b.data, b.len, err);
-    ordo_buf_free(&b);
-    return rc;
+    return model_state_write(models_dir, ORDO_RISK_DRIFT_FILE, &w, &b, err);
 }
 
 static double num_at(const cJSON *o, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    return model_num(o, key, NAN);
 }
 
 static uint64_t count_of(double v)
@@ -200,24 +192,13 @@ static bool acc_read(const cJSON *o, ordo_calib_acc_t *a)
 
 int ordo_risk_drift_read(const char *models_dir, ordo_risk_drift_t *d, ordo_error_t *err)
 {
-    char path[4096], *text = NULL;
-    size_t len;
-    snprintf(path, sizeof path, "%s/%s", models_dir, ORDO_RISK_DRIFT_FILE);
-    cJSON *root = NULL;
-    int rc = ordo_read_file(path, &text, &len, err);
-    if (!rc)
-        rc = ordo_json_parse_doc(text, len, path, 0, &root, err);
-    free(text);
+    cJSON *root;
+    memset(d, 0, sizeof *d);
+    int rc = model_state_read(models_dir, ORDO_RISK_DRIFT_FILE, &root, d->model, d->hash, err);
     if (rc)
         return rc;
-    memset(d, 0, sizeof *d);
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "model"));
-    snprintf(d->model, sizeof d->model, "%s", s ? s : "");
-    s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "hash"));
-    snprintf(d->hash, sizeof d->hash, "%s", s ? s : "");
-    s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "updated_at"));
-    if (s)
-        ordo_time_parse(s, &d->updated_at);
+    const char *path = ORDO_RISK_DRIFT_FILE;
+    d->updated_at = model_time_of(root, "updated_at");
     d->seq = count_of(num_at(root, "seq"));
     double wm = num_at(root, "watermark");
     d->watermark = isfinite(wm) ? (int64_t)wm : 0;

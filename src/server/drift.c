@@ -7,13 +7,18 @@
  * the reliability tables (model.h ordo_risk_drift_observe). The state is
  * saved as DATA/models/risk-drift.json after each update and read back
  * when the same model is loaded again (a restart); for another model it
- * starts empty and is rebuilt from the store's outcomes (bounded: only
- * orders with an outcome after the model's training end are looked up in
- * the decision log, as no earlier one can be its). GET /v1/models,
+ * starts empty and is rebuilt from the store's outcomes at the next POST
+ * /v1/outcomes, not at the load (a start or a reload does not wait for
+ * it; only orders with an outcome after the model's training end are
+ * counted, as no earlier one can be its). The predictions come from an
+ * index of the loaded model's decisions by order id, kept in memory and
+ * extended by reading the decision log from where it stopped at each
+ * update (one read of the log at the first). GET /v1/models,
  * /metrics and the dashboard's Models page show it. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server.h"
@@ -21,74 +26,144 @@
 /* One update at a time; the tables themselves are read under it too. */
 static pthread_mutex_t drift_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int drift_dir(const ordo_server_t *s, char *out, size_t n, ordo_error_t *err)
+/* The predictions of the loaded model's decisions, by order id: the
+ * decision log is read once (from where the last read stopped), not once
+ * an order. */
+typedef struct srv_drift_index {
+    ordo_strmap_t *ids; /* order id -> entry */
+    float *p;           /* per entry: P(return), P(cancel) (NAN: not logged) */
+    uint32_t n, cap;
+    uint64_t seq;       /* the log read up to */
+} srv_drift_index_t;
+
+static void index_free(srv_drift_index_t *x)
 {
-    if (s->cfg.server.models_dir[0]) {
-        snprintf(out, n, "%s", s->cfg.server.models_dir);
+    if (!x)
+        return;
+    ordo_strmap_destroy(x->ids);
+    free(x->p);
+    free(x);
+}
+
+/* Whether a record's risk_model ("risk-v2:<hash prefix>") is the model's. */
+static bool same_model(const ordo_risk_drift_t *d, const char *risk_model)
+{
+    size_t vn = strlen(d->model);
+    const char *h = risk_model + vn;
+    return !strncmp(risk_model, d->model, vn) && *h == ':' && h[1] &&
+           !strncmp(h + 1, d->hash, strlen(h + 1));
+}
+
+static int index_put(srv_drift_index_t *x, const ordo_record_t *rec)
+{
+    uint32_t i;
+    size_t kn = strlen(rec->order_id);
+    if (ordo_strmap_get(x->ids, rec->order_id, kn, &i)) /* the first decision counts */
         return ORDO_OK;
+    if (x->n == x->cap) {
+        uint32_t cap = x->cap ? 2 * x->cap : 4096;
+        float *p = realloc(x->p, 2 * (size_t)cap * sizeof *p);
+        if (!p)
+            return ORDO_ENOMEM;
+        x->p = p;
+        x->cap = cap;
     }
-    ordo_datadir_t dd;
-    int rc = ordo_datadir_init(&dd, s->data_dir, err);
-    if (rc == ORDO_OK)
-        snprintf(out, n, "%s", dd.models);
+    x->p[2 * x->n] = (float)rec->plan.return_risk;
+    x->p[2 * x->n + 1] = (float)rec->plan.cancel_prob;
+    int rc = ordo_strmap_put(x->ids, rec->order_id, kn, x->n);
+    x->n += rc == ORDO_OK;
+    return rc;
+}
+
+/* Reads the decision records appended since the last read into the index. */
+static int index_catch_up(ordo_server_t *s, srv_drift_index_t *x, ordo_error_t *err)
+{
+    ordo_log_query_t q = {.from_seq = x->seq + 1, .raw = true};
+    ordo_log_iter_t *it;
+    int rc = ordo_log_iter_open(s->log_dir, &q, &it, err);
+    ordo_arena_t *arena = rc ? NULL : ordo_arena_create(1 << 16);
+    if (!rc && !arena)
+        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ordo_log_record_t lr;
+    int more = 0;
+    while (!rc && (more = ordo_log_iter_next(it, &lr, err)) == 1) {
+        ordo_record_t rec;
+        x->seq = lr.seq;
+        if (lr.type != ORDO_LOG_REC_DECISION)
+            continue;
+        ordo_arena_reset(arena);
+        if (!ordo_record_read(lr.appended, lr.appended_len, 0, arena, &rec, NULL) &&
+            rec.order_id && rec.risk_model && !rec.shadow &&
+            same_model(&s->drift.state, rec.risk_model))
+            rc = index_put(x, &rec);
+    }
+    if (!rc && more < 0)
+        rc = more;
+    if (it)
+        ordo_log_iter_close(it);
+    ordo_arena_destroy(arena);
     return rc;
 }
 
 /* The P(return) and P(cancel) the order's decision logged, when the loaded
- * risk model priced it ("risk-v2:<hash prefix>"); false otherwise. */
-static bool logged_predictions(ordo_server_t *s, ordo_arena_t *arena, ordo_buf_t *buf,
-                               const char *order_id, double *p_return, double *p_cancel)
+ * risk model priced it; false otherwise. */
+static bool logged_predictions(const srv_drift_index_t *x, const char *order_id, double *p_return,
+                               double *p_cancel)
 {
-    const ordo_risk_drift_t *d = &s->drift.state;
-    ordo_buf_reset(buf);
-    ordo_arena_reset(arena);
-    ordo_record_t rec;
-    if (!srv_stored_record(s, order_id, strlen(order_id), buf) ||
-        ordo_record_read(buf->data, buf->len, 0, arena, &rec, NULL) || !rec.risk_model)
+    uint32_t i;
+    if (!ordo_strmap_get(x->ids, order_id, strlen(order_id), &i))
         return false;
-    size_t vn = strlen(d->model);
-    const char *h = rec.risk_model + vn;
-    if (strncmp(rec.risk_model, d->model, vn) || *h != ':' || !h[1] ||
-        strncmp(h + 1, d->hash, strlen(h + 1)))
-        return false;
-    *p_return = rec.plan.return_risk;
-    *p_cancel = rec.plan.cancel_prob;
+    *p_return = x->p[2 * i];
+    *p_cancel = x->p[2 * i + 1];
     return true;
+}
+
+/* The index of the loaded model, created empty when there is none. */
+static srv_drift_index_t *index_of(ordo_server_t *s)
+{
+    if (!s->drift.index) {
+        srv_drift_index_t *x = calloc(1, sizeof *x);
+        if (x && !(x->ids = ordo_strmap_create(1 << 12))) {
+            free(x);
+            x = NULL;
+        }
+        s->drift.index = x;
+    }
+    return s->drift.index;
 }
 
 /* Reads the outcomes changed since the state's seq into the tables. */
 static int drift_update(ordo_server_t *s, ordo_error_t *err)
 {
     ordo_risk_drift_t *d = &s->drift.state;
+    if (!s->log_dir[0]) /* before the decider opened the log */
+        return ORDO_OK;
+    srv_drift_index_t *x = index_of(s);
+    if (!x)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     ordo_store_t *store = NULL;
     ordo_outcome_iter_t *it = NULL;
     uint64_t seq = 0;
-    int rc = ordo_store_open(s->data_dir, NULL, &store, err);
+    int rc = index_catch_up(s, x, err);
+    if (!rc)
+        rc = ordo_store_open(s->data_dir, NULL, &store, err);
     if (!rc)
         rc = ordo_store_outcome_seq(store, &seq, err);
     if (!rc && seq > d->seq)
         rc = ordo_store_outcome_iter_since(store, d->seq, &it, err);
-    ordo_arena_t *arena = it ? ordo_arena_create(1 << 16) : NULL;
-    ordo_buf_t buf;
-    ordo_buf_init(&buf, NULL);
     int64_t from = d->watermark, top = d->watermark;
     ordo_outcome_summary_t sum;
     int more = 0;
-    while (!rc && arena && (more = ordo_outcome_iter_next(it, &sum, err)) == 1) {
+    while (!rc && it && (more = ordo_outcome_iter_next(it, &sum, err)) == 1) {
         double pr, pc;
         if (sum.last_event_at > top)
             top = sum.last_event_at;
-        if (sum.last_event_at > s->drift.since &&
-            logged_predictions(s, arena, &buf, sum.order_id, &pr, &pc))
+        if (sum.last_event_at > s->drift.since && logged_predictions(x, sum.order_id, &pr, &pc))
             ordo_risk_drift_observe(d, pr, pc, &sum, from);
     }
     if (!rc && more < 0)
         rc = more;
-    if (!rc && it && !arena)
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     ordo_outcome_iter_close(it);
-    ordo_arena_destroy(arena);
-    ordo_buf_free(&buf);
     if (store)
         ordo_store_close(store, NULL);
     if (rc)
@@ -97,7 +172,7 @@ static int drift_update(ordo_server_t *s, ordo_error_t *err)
     d->seq = seq > d->seq ? seq : d->seq;
     ordo_risk_drift_advance(d, top);
     d->updated_at = ordo_now_unix();
-    rc = drift_dir(s, dir, sizeof dir, err);
+    rc = srv_models_dir(s, dir, sizeof dir, err);
     return rc ? rc : ordo_risk_drift_write(dir, d, err);
 }
 
@@ -109,9 +184,13 @@ void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk)
     bool same = s->drift.on && !strcmp(d->model, risk->version) && !strcmp(d->hash, risk->hash);
     s->drift.on = risk->loaded;
     s->drift.since = risk->trained_until;
+    if (!same) { /* another model's decisions: read the log again */
+        index_free(s->drift.index);
+        s->drift.index = NULL;
+    }
     if (risk->loaded && !same) {
         ordo_risk_drift_t saved;
-        bool have = !drift_dir(s, dir, sizeof dir, NULL) &&
+        bool have = !srv_models_dir(s, dir, sizeof dir, NULL) &&
                     !ordo_risk_drift_read(dir, &saved, NULL) &&
                     !strcmp(saved.model, risk->version) && !strcmp(saved.hash, risk->hash);
         if (have)
@@ -122,10 +201,13 @@ void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk)
             snprintf(d->hash, sizeof d->hash, "%s", risk->hash);
         }
     }
-    ordo_error_t err = {0};
-    if (s->drift.on && drift_update(s, &err))
-        fprintf(stderr, "ordo serve: risk drift: %s\n", err.msg[0] ? err.msg : "update failed");
     pthread_mutex_unlock(&drift_lock);
+}
+
+void srv_drift_free(ordo_server_t *s)
+{
+    index_free(s->drift.index);
+    s->drift.index = NULL;
 }
 
 void srv_drift_outcomes(ordo_server_t *s)

@@ -135,6 +135,11 @@ static int models_dir(const ordo_server_t *s, char *out, size_t n, ordo_error_t 
     return rc;
 }
 
+int srv_models_dir(const ordo_server_t *s, char *out, size_t n, ordo_error_t *err)
+{
+    return models_dir(s, out, n, err);
+}
+
 /* server.models.<kind> → a file: latest, a version in the directory, a path. */
 static int resolve(const ordo_server_t *s, const model_kind_t *k, const char *want, char *path,
                    size_t n, ordo_error_t *err)
@@ -179,6 +184,7 @@ int srv_models_init(ordo_server_t *s)
 
 void srv_models_free(ordo_server_t *s)
 {
+    srv_drift_free(s);
     pthread_mutex_destroy(&s->models.lock);
 }
 

@@ -104,6 +104,7 @@ typedef struct srv_drift {
     bool on;                 /* a risk model is loaded */
     int64_t since;           /* its training's end: orders without a later outcome are skipped */
     ordo_risk_drift_t state;
+    struct srv_drift_index *index; /* its decisions' predictions by order id */
 } srv_drift_t;
 
 typedef struct ordo_server {
@@ -212,9 +213,12 @@ int srv_h_models(ordo_server_t *s, srv_req_t *r);
 int srv_h_models_reload(ordo_server_t *s, srv_req_t *r);
 void srv_models_metrics(ordo_server_t *s, ordo_buf_t *b);
 void srv_models_describe(ordo_server_t *s, char *out, size_t n);
+/* server.models.dir, else DATA/models */
+int srv_models_dir(const ordo_server_t *s, char *out, size_t n, ordo_error_t *err);
 
 /* drift.c: the risk model's calibration on live outcomes. After a load:
- * the state of the loaded model (its file, else rebuilt from the store). */
+ * the state of the loaded model (its file, else empty: rebuilt from the
+ * store at the next update). */
 void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk);
 /* After outcomes were stored: the changed orders into the tables. */
 void srv_drift_outcomes(ordo_server_t *s);
@@ -222,6 +226,7 @@ void srv_drift_outcomes(ordo_server_t *s);
  * "suggestion" on alarm: members of the risk model's object. */
 void srv_drift_json(ordo_server_t *s, ordo_jsonw_t *w);
 void srv_drift_metrics(ordo_server_t *s, ordo_buf_t *b);
+void srv_drift_free(ordo_server_t *s);
 
 /* decide_queue.c */
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err);

@@ -7,8 +7,9 @@
 # their return window has passed; then, without anyone running
 # `ordo model show`, /metrics raises ordo_risk_drift_alarm for both targets,
 # GET /v1/models shows the tables and a retrain command, a re-posted file
-# (duplicates) counts nothing twice, and a restart keeps the state
-# (DATA/models/risk-drift.json). Env: ORDO_BIN.
+# (duplicates) counts nothing twice, a restart keeps the state
+# (DATA/models/risk-drift.json), and without that file the next outcomes
+# rebuild it from the store to the same counts. Env: ORDO_BIN.
 set -u
 ordo=${ORDO_BIN:?ORDO_BIN not set}
 if ! "$ordo" serve --help >/dev/null 2>&1; then
@@ -173,10 +174,11 @@ assert "--kind risk" in d["suggestion"], d
 PY
 "$ordo" model show latest --kind risk --data "$run" | grep -q "ALARM" || die "model show: no ALARM line"
 
-# a restart keeps the state
-stop
-start
-python3 - "http://127.0.0.1:$port" "$tmp" <<'PY' || die "state after a restart"
+# a restart keeps the state; without the state file, the next POST
+# /v1/outcomes rebuilds it from the store's outcomes and the decision log,
+# to the same counts
+check_restart() {
+python3 - "http://127.0.0.1:$port" "$tmp" <<'PY' || die "state after a restart ($1)"
 import sys, time, urllib.request
 base, tmp = sys.argv[1:3]
 n_ret, n_can = map(int, open(tmp + "/counts").read().split())
@@ -195,4 +197,29 @@ want = ['ordo_risk_drift_alarm{model="risk-v1",target="return"} 1',
 for w in want:
     assert w in body, (w, body)
 PY
+}
+stop
+start
+check_restart "state file"
+stop
+rm "$run/models/risk-drift.json"
+start
+# the next POST /v1/outcomes (here: a file of duplicates) rebuilds it
+python3 - "http://127.0.0.1:$port" "$token" "$tmp" <<'PY' || die "post after a restart"
+import sys, time, urllib.request
+base, token = sys.argv[1:3]
+ev = '{"event_id":"c-5","order_id":"D-5","shipment":0,"type":"cancelled","at":"2027-02-20T10:00:00Z"}'
+for _ in range(300):
+    try:
+        urllib.request.urlopen(base + "/healthz", timeout=10)
+        break
+    except OSError:
+        time.sleep(0.1)
+req = urllib.request.Request(base + "/v1/outcomes", method="POST", data=ev.encode())
+req.add_header("Authorization", "Bearer " + token)
+req.add_header("Content-Type", "application/x-ndjson")
+assert urllib.request.urlopen(req, timeout=120).status == 200
+PY
+check_restart "rebuilt"
+[ -f "$run/models/risk-drift.json" ] || die "the rebuilt state was not saved"
 echo "PASS"
