@@ -407,6 +407,21 @@ static void test_format_v1(void **state)
     free(obs);
 }
 
+/* Every Friday is ship-day class 1, also for a service delivering on
+ * Saturdays (its Friday shipments are faster than the other days'). */
+static void test_friday_class(void **state)
+{
+    (void)state;
+    int64_t fri = ordo_cal_days(2026, 9, 18), thu = fri - 1;
+    assert_int_equal(ordo_cal_weekday(fri), 4);
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_FRI, fri), 1);
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_SAT, fri), 1);
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_SAT, thu), 0);
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_FRI, thu), 0);
+    /* the day before a holiday (Labor Day, 2026-09-07) */
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_SAT, ordo_cal_days(2026, 9, 5)), 1);
+}
+
 static void test_drift(void **state)
 {
     (void)state;
@@ -464,6 +479,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cutoff_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_v1, setup, teardown),
+        cmocka_unit_test(test_friday_class),
         cmocka_unit_test(test_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
