@@ -27,9 +27,10 @@
 #define ORDO_LANE_PROC_DAYS 8      /* ship delay 0..7 working days after the order's day */
 #define ORDO_LANE_LOAD_BUCKETS 5   /* node load at the decision: <.5 .5-.8 .8-1 1-1.5 >=1.5 */
 #define ORDO_LANES_VERSION_MAX 64
-/* Ship-day class: 1 when the day after the ship day is not one of the
- * service's delivery days (a Friday for a Monday-Friday carrier), so the
- * first delivery day comes later; 0 otherwise. Lanes are learned per class. */
+/* Ship-day class: 1 on a Friday (for every service: Friday shipments differ
+ * also where Saturday is a delivery day) and when the day after the ship day
+ * is not one of the service's delivery days, so the first delivery day
+ * comes later; 0 otherwise. Lanes are learned per class. */
 #define ORDO_LANE_CLASSES 2
 
 typedef struct ordo_lane_dist {
@@ -89,7 +90,8 @@ static inline const ordo_lane_dist_t *ordo_lanes_get(const ordo_lanes_t *l, uint
 /* The class of a ship day (Unix day) for a service's delivery days. */
 static inline int ordo_lanes_ship_class(unsigned delivery_days, int64_t ship_day)
 {
-    return !ordo_cal_working(ship_day + 1, delivery_days ? delivery_days : ORDO_WEEK_MON_FRI);
+    return ordo_cal_weekday(ship_day) == 4 ||
+           !ordo_cal_working(ship_day + 1, delivery_days ? delivery_days : ORDO_WEEK_MON_FRI);
 }
 
 /* The load bucket of a node's utilization (units committed today over its

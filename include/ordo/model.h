@@ -15,7 +15,9 @@
  *  - the processing delay (working days from the order's day, node local,
  *    to the ship day) per node, by order before/after the node's cutoff and
  *    by the node's load when decided, shrunk toward the node, then toward
- *    all nodes.
+ *    all nodes; and the same per cutoff slot (the order's local hour about
+ *    the cutoff, or a day the node does not work), shrunk toward the
+ *    node's slot, all nodes' slot, all nodes' cutoff row.
  * The result is a lane table (lanes.h) the engine reads, inside a versioned
  * model file.
  *
@@ -38,7 +40,15 @@
 #include "source.h"
 
 #define ORDO_ETA_FORMAT "ordo-eta"
-#define ORDO_ETA_FORMAT_VERSION 1
+#define ORDO_ETA_FORMAT_VERSION 2 /* 2: "processing_slots"; version 1 files are read */
+
+/* The cutoff slot of a decision (the processing delay is learned per slot):
+ * 0 unknown; 1 the node's local order day is not a working day (Mon-Fri,
+ * federal holidays excepted: its cutoff does not apply); else the local
+ * hour minus the node's cutoff hour, 2: <= -2, 3: -1, 4: 0, 5: +1,
+ * 6: >= +2 (the hours about the cutoff, where the node's clock and the
+ * model's may disagree by its daylight-saving hour). */
+#define ORDO_ETA_SLOTS 7
 
 /* One delivered (or not) shipment, as decided. Days are Unix days. */
 typedef struct ordo_eta_obs {
@@ -52,6 +62,7 @@ typedef struct ordo_eta_obs {
     uint16_t zip3;         /* destination */
     uint8_t after_cutoff;  /* decided at or after the node's cutoff hour */
     uint8_t load_bucket;   /* ordo_lanes_load_bucket of the node's load then */
+    uint8_t cutoff_slot;   /* ORDO_ETA_SLOTS: 0 unknown */
     double logged_on_time; /* P(on time) the decision logged; NAN: none */
 } ordo_eta_obs_t;
 
@@ -61,6 +72,8 @@ typedef struct ordo_eta_clock ordo_eta_clock_t;
 int ordo_eta_clock_new(const ordo_network_t *net, ordo_eta_clock_t **out, ordo_error_t *err);
 void ordo_eta_clock_destroy(ordo_eta_clock_t *c);
 int32_t ordo_eta_clock_day(const ordo_eta_clock_t *c, uint32_t node, int64_t t, bool *after_cutoff);
+/* The cutoff slot (ORDO_ETA_SLOTS, 1..6) of instant t at the node. */
+int ordo_eta_clock_slot(const ordo_eta_clock_t *c, uint32_t node, int64_t t);
 
 /* The learned quantities of an observation (< 0 when unknown): carrier
  * delivery days from the ship day to the delivery day (capped at 15), and

@@ -70,6 +70,16 @@ int32_t ordo_eta_clock_day(const ordo_eta_clock_t *c, uint32_t node, int64_t t, 
     return (int32_t)day;
 }
 
+int ordo_eta_clock_slot(const ordo_eta_clock_t *c, uint32_t node, int64_t t)
+{
+    int64_t local = t + ordo_tz_offset(c->tz[node], t);
+    int64_t day = ordo_cal_day_of(local);
+    if (!ordo_cal_working(day, ORDO_WEEK_MON_FRI))
+        return 1;
+    int rel = (int)((local - day * 86400) / 3600) - (int)c->net->nodes[node].cutoff_hour;
+    return rel <= -2 ? 2 : rel >= 2 ? 6 : 4 + rel;
+}
+
 /* ---- what an observation measures ---- */
 
 int ordo_eta_obs_transit(const ordo_network_t *net, const ordo_eta_obs_t *o)
@@ -130,6 +140,12 @@ static uint64_t *level_pairs(const eta_train_t *t, int level, size_t *n_out)
                 continue;
             key = ((uint64_t)o->node * 2 + o->after_cutoff) * ORDO_LANE_LOAD_BUCKETS +
                   o->load_bucket;
+        } else if (level == ETA_SLOT) {
+            if (!o->cutoff_slot || o->cutoff_slot >= ORDO_ETA_SLOTS ||
+                (val = ordo_eta_obs_delay(o)) < 0)
+                continue;
+            key = eta_slot_index(o->node, o->after_cutoff, o->cutoff_slot,
+                                 o->load_bucket < ORDO_LANE_LOAD_BUCKETS ? o->load_bucket : 0);
         } else {
             if ((val = ordo_eta_obs_transit(t->net, o)) < 0)
                 continue;
@@ -338,6 +354,62 @@ static void fit_proc(ordo_eta_model_t *m)
     free(nn_n);
 }
 
+/* pmf = (counts + k × prior) / (n + k) from raw counts */
+static void shrink_counts(const double *count, double n, double k, const double *prior,
+                          double *pmf)
+{
+    for (int j = 0; j < PROC; j++)
+        pmf[j] = (count[j] + k * prior[j]) / (n + k);
+}
+
+/* Slot rows (node, cutoff, slot, load) shrunk toward the node's (cutoff,
+ * slot), toward all nodes' (cutoff, slot), toward all nodes' cutoff row. */
+static int eta_fit_slots(const eta_train_t *t, ordo_eta_model_t *m)
+{
+    int rc = fit_level(t, ETA_SLOT, PROC, &m->slot, &m->n_slot);
+    if (rc)
+        return rc;
+    enum { G = 2 * ORDO_ETA_SLOTS };
+    size_t nn = (size_t)m->net->n_nodes * G;
+    double (*cnt)[PROC + 1] = calloc(nn + 2 * G + 2, sizeof *cnt);
+    double (*pmf)[PROC] = calloc(nn + 2 * G + 2, sizeof *pmf);
+    if (!cnt || !pmf) {
+        free(cnt);
+        free(pmf);
+        return ORDO_ENOMEM;
+    }
+    /* cnt rows: [0, nn) node (cutoff, slot); nn + g all nodes' (cutoff,
+     * slot); nn + G + a all nodes' cutoff a; [j] counts, [PROC] n */
+    for (uint32_t i = 0; i < m->n_slot; i++) {
+        const eta_entry_t *e = &m->slot[i];
+        size_t ns = e->key / ORDO_LANE_LOAD_BUCKETS, g = ns % G;
+        size_t rows[3] = {ns, nn + g, nn + G + g / ORDO_ETA_SLOTS};
+        for (int r = 0; r < 3; r++) {
+            for (int j = 0; j < PROC; j++)
+                cnt[rows[r]][j] += e->count[j];
+            cnt[rows[r]][PROC] += e->n;
+        }
+    }
+    double k = m->info.params.k_proc;
+    for (size_t a = 0; a < 2; a++)
+        for (int j = 0; j < PROC; j++)
+            pmf[nn + G + a][j] = cnt[nn + G + a][PROC] > 0
+                                     ? cnt[nn + G + a][j] / cnt[nn + G + a][PROC]
+                                     : j == (int)a;
+    for (size_t g = 0; g < G; g++)
+        shrink_counts(cnt[nn + g], cnt[nn + g][PROC], k, pmf[nn + G + g / ORDO_ETA_SLOTS],
+                      pmf[nn + g]);
+    for (size_t ns = 0; ns < nn; ns++)
+        if (cnt[ns][PROC] > 0)
+            shrink_counts(cnt[ns], cnt[ns][PROC], k, pmf[nn + ns % G], pmf[ns]);
+    for (uint32_t i = 0; i < m->n_slot; i++)
+        shrink(&m->slot[i], k, pmf[m->slot[i].key / ORDO_LANE_LOAD_BUCKETS], m->slot[i].pmf,
+               PROC);
+    free(cnt);
+    free(pmf);
+    return ORDO_OK;
+}
+
 int ordo_eta_train(const ordo_network_t *net, const ordo_eta_obs_t *obs, size_t n, int64_t until,
                    const ordo_eta_params_t *params, ordo_eta_model_t **out, ordo_error_t *err)
 {
@@ -354,6 +426,8 @@ int ordo_eta_train(const ordo_network_t *net, const ordo_eta_obs_t *obs, size_t 
         rc = fit_level(&t, ETA_PROC, PROC, &m->proc, &m->n_proc);
     if (!rc)
         rc = fit_pool(&t, m);
+    if (!rc)
+        rc = eta_fit_slots(&t, m);
     if (rc) {
         ordo_eta_model_destroy(m);
         return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory training the ETA model");

@@ -78,6 +78,7 @@ static void obs_from_shipment(run_data_t *d, const ordo_record_t *r,
     bool after = false;
     o->order_day = ordo_eta_clock_day(d->clock, o->node, r->time, &after);
     o->after_cutoff = after;
+    o->cutoff_slot = (uint8_t)ordo_eta_clock_slot(d->clock, o->node, r->time);
     /* the node's load when decided: units it took earlier that local day */
     if (d->load_day[node] != o->order_day) {
         d->load_day[node] = o->order_day;

@@ -28,6 +28,8 @@ void ordo_eta_model_destroy(ordo_eta_model_t *m)
     free(m->dests);
     free(m->proc);
     free(m->pool);
+    free(m->slot);
+    free(m->slot_row);
     ordo_lanes_destroy(m->table);
     free(m);
 }
@@ -88,6 +90,7 @@ uint64_t eta_content_hash(const ordo_eta_model_t *m)
     hash_entries(&b, m->dests, m->n_dests, ORDO_TRANSIT_DAYS);
     hash_entries(&b, m->proc, m->n_proc, ORDO_LANE_PROC_DAYS);
     hash_entries(&b, m->pool, m->n_pool, ORDO_TRANSIT_DAYS);
+    hash_entries(&b, m->slot, m->n_slot, ORDO_LANE_PROC_DAYS);
     ordo_buf_append(&b, &m->info.params, sizeof m->info.params);
     uint64_t h = ordo_hash64(b.data ? b.data : "", b.len);
     ordo_buf_free(&b);
@@ -152,6 +155,33 @@ static void fill_proc(ordo_eta_model_t *m, ordo_lanes_t *l)
     }
 }
 
+/* The dense slot rows; a (node, cutoff, slot) load bucket without data
+ * takes the nearest bucket with data; a slot without data stays NULL. */
+static int build_slots(ordo_eta_model_t *m)
+{
+    free(m->slot_row);
+    m->slot_row = NULL;
+    if (!m->n_slot)
+        return ORDO_OK;
+    size_t n = eta_slot_index(m->net->n_nodes, 0, 0, 0);
+    if (!(m->slot_row = calloc(n + 1, sizeof *m->slot_row)))
+        return ORDO_ENOMEM;
+    for (uint32_t i = 0; i < m->n_slot; i++)
+        if (m->slot[i].key < n)
+            m->slot_row[m->slot[i].key] = m->slot[i].pmf;
+    for (size_t g = 0; g < n / ORDO_LANE_LOAD_BUCKETS; g++) {
+        const double **row = &m->slot_row[g * ORDO_LANE_LOAD_BUCKETS];
+        for (int b = 0; b < ORDO_LANE_LOAD_BUCKETS; b++)
+            for (int d = 1; !row[b] && d < ORDO_LANE_LOAD_BUCKETS; d++) {
+                if (b - d >= 0 && row[b - d])
+                    row[b] = row[b - d];
+                else if (b + d < ORDO_LANE_LOAD_BUCKETS && row[b + d])
+                    row[b] = row[b + d];
+            }
+    }
+    return ORDO_OK;
+}
+
 int eta_model_build(ordo_eta_model_t *m, ordo_error_t *err)
 {
     const ordo_network_t *net = m->net;
@@ -177,6 +207,10 @@ int eta_model_build(ordo_eta_model_t *m, ordo_error_t *err)
     for (uint32_t n = 0; n < net->n_nodes; n++)
         fill_fallbacks(m, l, n);
     fill_proc(m, l);
+    if (build_slots(m)) {
+        ordo_lanes_destroy(l);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
     uint64_t h = eta_content_hash(m);
     snprintf(m->info.hash, sizeof m->info.hash, "%016llx", (unsigned long long)h);
     snprintf(l->version, sizeof l->version, "%s:%.8s",
@@ -222,8 +256,13 @@ double ordo_eta_prob_by(const ordo_eta_model_t *m, const ordo_network_t *net,
     double cdf[ORDO_LANE_CLASSES][ORDO_TRANSIT_DAYS];
     for (int c = 0; c < ORDO_LANE_CLASSES; c++)
         ordo_eta_lane_cdf(m, net, o->node, (uint32_t)o->service, o->zip3, c, cdf[c], NULL);
-    const double *proc =
-        ordo_lanes_proc(m->table, o->node, o->after_cutoff, o->load_bucket);
+    const double *proc = NULL;
+    if (m->slot_row && o->cutoff_slot && o->cutoff_slot < ORDO_ETA_SLOTS &&
+        o->node < net->n_nodes && o->load_bucket < ORDO_LANE_LOAD_BUCKETS)
+        proc = m->slot_row[eta_slot_index(o->node, o->after_cutoff, o->cutoff_slot,
+                                          o->load_bucket)];
+    if (!proc)
+        proc = ordo_lanes_proc(m->table, o->node, o->after_cutoff, o->load_bucket);
     double nominal[ORDO_LANE_PROC_DAYS] = {0};
     if (!proc) { /* no data for the node: its nominal processing */
         int j = net->nodes[o->node].processing_days + o->after_cutoff;

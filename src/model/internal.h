@@ -8,7 +8,7 @@
 /* levels: a lane (node, service, ZIP3); its destination (service, zone,
  * ZIP3) over all nodes; the destination's region (service, zone, census
  * region) and its (service, zone) (region ETA_ALL_REGIONS), pooled */
-enum { ETA_LANE = 0, ETA_DEST = 1, ETA_PROC = 2, ETA_POOL = 3, ETA_POOL_ALL = 4 };
+enum { ETA_LANE = 0, ETA_DEST = 1, ETA_PROC = 2, ETA_POOL = 3, ETA_POOL_ALL = 4, ETA_SLOT = 5 };
 #define ETA_ALL_REGIONS ORDO_GEO_REGIONS
 
 /* One learned cell of a level: its key, counts and shrunk pmf (transit:
@@ -27,6 +27,13 @@ struct ordo_eta_model {
      * (node·2 + after_cutoff)·BUCKETS + bucket, pooled */
     eta_entry_t *lanes, *dests, *proc, *pool;
     uint32_t n_lanes, n_dests, n_proc, n_pool;
+    /* processing per cutoff slot, sorted by key
+     * ((node·2 + after_cutoff)·ORDO_ETA_SLOTS + slot)·BUCKETS + bucket
+     * (none in a format_version 1 file), and the same dense (built):
+     * NULL rows where the slot has no data (the cutoff row applies) */
+    eta_entry_t *slot;
+    uint32_t n_slot;
+    const double **slot_row;
     ordo_lanes_t *table; /* built from the entries (eta_model_build) */
 };
 
@@ -49,6 +56,13 @@ ordo_eta_model_t *eta_model_new(const ordo_network_t *net);
 int eta_model_build(ordo_eta_model_t *m, ordo_error_t *err);
 void eta_train_span(ordo_eta_model_t *m, const ordo_eta_obs_t *obs, size_t n, int64_t until);
 uint64_t eta_content_hash(const ordo_eta_model_t *m);
+/* The index of a slot key in the dense rows. */
+static inline size_t eta_slot_index(uint32_t node, int after_cutoff, int slot, int bucket)
+{
+    return (((size_t)node * 2 + (after_cutoff ? 1 : 0)) * ORDO_ETA_SLOTS + (size_t)slot) *
+               ORDO_LANE_LOAD_BUCKETS +
+           (size_t)bucket;
+}
 
 /* Versioned model files PREFIX-vN.json (model.c): the newest; the next
  * version's name and path (dir created); writing it atomically (rc: the
@@ -66,14 +80,16 @@ struct cJSON;
 double model_num(const struct cJSON *o, const char *key, double dflt);
 void model_str_into(const struct cJSON *o, const char *key, char *out, size_t n);
 int64_t model_time_of(const struct cJSON *o, const char *key);
-/* The head of a model file: "format" (format_version 1; what names the
- * kind in the error), then version, hash (17 bytes), run and the times. */
+/* The head of a model file: "format" (format_version 1 .. newest, newest
+ * 0: 1; what names the kind in the error; *got gets it when got is not
+ * NULL), then version, hash (17 bytes), run and the times. */
 typedef struct model_head {
     char *version;
     size_t version_n;
     char *hash, *run;
     size_t run_n;
     int64_t *created, *from, *until;
+    int newest, *got;
 } model_head_t;
 /* Writes the head (format, format_version 1, version, hash, created, run,
  * orders, trained_from, trained_until) into an open object. */

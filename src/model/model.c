@@ -3,6 +3,7 @@
  * never changed (a retrain is the next N), carrying a content hash that
  * loading checks (docs/internals/MODEL.md "The model file"). */
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,25 @@ static void write_proc(ordo_jsonw_t *w, const ordo_eta_model_t *m)
     ordo_jsonw_arr_end(w);
 }
 
+/* [node, after_cutoff, slot, load, n, pmf] rows per cutoff slot */
+static void write_slots(ordo_jsonw_t *w, const ordo_eta_model_t *m)
+{
+    ordo_jsonw_key(w, "processing_slots");
+    ordo_jsonw_arr_begin(w);
+    for (uint32_t i = 0; i < m->n_slot; i++) {
+        uint64_t k = m->slot[i].key, g = k / ORDO_LANE_LOAD_BUCKETS / ORDO_ETA_SLOTS;
+        ordo_jsonw_arr_begin(w);
+        ordo_jsonw_uint(w, g / 2);
+        ordo_jsonw_uint(w, g % 2);
+        ordo_jsonw_uint(w, k / ORDO_LANE_LOAD_BUCKETS % ORDO_ETA_SLOTS);
+        ordo_jsonw_uint(w, k % ORDO_LANE_LOAD_BUCKETS);
+        ordo_jsonw_uint(w, m->slot[i].n);
+        write_pmf(w, m->slot[i].pmf, ORDO_LANE_PROC_DAYS);
+        ordo_jsonw_arr_end(w);
+    }
+    ordo_jsonw_arr_end(w);
+}
+
 void ordo_eta_params_json(const ordo_eta_params_t *p, ordo_jsonw_t *w)
 {
     ordo_jsonw_key(w, "params");
@@ -153,6 +173,7 @@ int ordo_eta_model_write(const ordo_eta_model_t *m, ordo_buf_t *out)
     write_transit(&w, m, ETA_DEST);
     write_pool(&w, m);
     write_proc(&w, m);
+    write_slots(&w, m);
     ordo_jsonw_obj_end(&w);
     ordo_buf_putc(out, '\n');
     return ordo_jsonw_finish(&w);
@@ -166,6 +187,7 @@ typedef struct rd {
     int32_t *node_map, *svc_map; /* file index → network index, -1: absent */
     uint32_t n_node_map, n_svc_map;
     ordo_error_t *err;
+    int format_version;
 } rd_t;
 
 static int bad(rd_t *r, const char *field, const char *msg)
@@ -246,6 +268,10 @@ static uint64_t row_key(const rd_t *r, int level, const int64_t *v)
     int32_t node = v[0] < r->n_node_map ? r->node_map[v[0]] : -1;
     if (node < 0)
         return UINT64_MAX;
+    if (level == ETA_SLOT)
+        return v[1] > 1 || v[2] < 1 || v[2] >= ORDO_ETA_SLOTS || v[3] >= ORDO_LANE_LOAD_BUCKETS
+                   ? UINT64_MAX
+                   : eta_slot_index((uint32_t)node, (int)v[1], (int)v[2], (int)v[3]);
     if (level == ETA_PROC)
         return v[1] > 1 || v[2] >= ORDO_LANE_LOAD_BUCKETS
                    ? UINT64_MAX
@@ -265,9 +291,10 @@ static int cmp_entry(const void *a, const void *b)
 
 static int read_level(rd_t *r, const cJSON *root, int level, eta_entry_t **out, uint32_t *n_out)
 {
-    static const char *const keys[] = {"lanes", "destinations", "processing", "pooled"};
-    static const int cols[] = {5, 5, 4, 5}; /* integers of a row, n last */
-    int width = level == ETA_PROC ? ORDO_LANE_PROC_DAYS : ORDO_TRANSIT_DAYS;
+    static const char *const keys[] = {"lanes",  "destinations", "processing",
+                                       "pooled", "",             "processing_slots"};
+    static const int cols[] = {5, 5, 4, 5, 0, 5}; /* integers of a row, n last */
+    int width = level == ETA_PROC || level == ETA_SLOT ? ORDO_LANE_PROC_DAYS : ORDO_TRANSIT_DAYS;
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, keys[level]);
     if (!cJSON_IsArray(a))
         return bad(r, keys[level], "wants an array of rows");
@@ -322,10 +349,13 @@ int model_read_head(const cJSON *root, const char *format, const char *what, con
     if (!fmt || strcmp(fmt, format))
         return ordo_error_set(err, ORDO_EPARSE, name, 0, "format",
                               "not an ordo %s model (format \"%s\")", what, format);
-    if (model_num(root, "format_version", 0) != 1)
+    double v = model_num(root, "format_version", 0);
+    int newest = h->newest > 1 ? h->newest : 1;
+    if (v != floor(v) || v < 1 || v > newest)
         return ordo_error_set(err, ORDO_EUNSUPPORTED, name, 0, "format_version",
-                              "format_version %g is not supported (1 is)",
-                              model_num(root, "format_version", 0));
+                              "format_version %g is not supported (1 .. %d are)", v, newest);
+    if (h->got)
+        *h->got = (int)v;
     model_str_into(root, "version", h->version, h->version_n);
     model_str_into(root, "hash", h->hash, 17);
     model_str_into(root, "run", h->run, h->run_n);
@@ -337,8 +367,10 @@ int model_read_head(const cJSON *root, const char *format, const char *what, con
 
 static int read_head(rd_t *r, const cJSON *root, ordo_eta_info_t *in)
 {
-    model_head_t h = {in->version, sizeof in->version, in->hash, in->run, sizeof in->run,
-                      &in->created, &in->trained_from, &in->trained_until};
+    model_head_t h = {in->version,         sizeof in->version,    in->hash,
+                      in->run,             sizeof in->run,        &in->created,
+                      &in->trained_from,   &in->trained_until,    ORDO_ETA_FORMAT_VERSION,
+                      &r->format_version};
     int rc = model_read_head(root, ORDO_ETA_FORMAT, "ETA", r->name, &h, r->err);
     if (rc)
         return rc;
@@ -366,6 +398,8 @@ static int read_model(rd_t *r, const cJSON *root, ordo_eta_model_t *m)
         rc = read_level(r, root, ETA_PROC, &m->proc, &m->n_proc);
     if (!rc)
         rc = read_level(r, root, ETA_POOL, &m->pool, &m->n_pool);
+    if (!rc && r->format_version >= 2) /* version 1: no slot rows */
+        rc = read_level(r, root, ETA_SLOT, &m->slot, &m->n_slot);
     return rc;
 }
 

@@ -323,7 +323,7 @@ static int read_model(const cJSON *root, ordo_risk_model_t *m, const char *name,
 {
     ordo_risk_info_t *in = &m->info;
     model_head_t h = {in->version, sizeof in->version, in->hash, in->run, sizeof in->run,
-                      &in->created, &in->trained_from, &in->trained_until};
+                      &in->created, &in->trained_from, &in->trained_until, 1, NULL};
     int rc = model_read_head(root, ORDO_RISK_FORMAT, "risk", name, &h, err);
     if (rc)
         return rc;

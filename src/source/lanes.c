@@ -36,13 +36,14 @@ void src_lanes_begin(src_ctx_t *x)
         return;
     uint16_t z3 = x->order->ship_zip3 < ORDO_ZIP3_COUNT ? x->order->ship_zip3 : 0;
     x->lane_row = &x->lanes->lane[ordo_lanes_index(x->lanes, 0, 0, z3, 0)];
-    /* services whose next day is not a delivery day, by weekday (bit wd) */
+    /* services in class 1 by weekday (bit wd): a Friday, or a day whose next
+     * day is not a delivery day (ordo_lanes_ship_class) */
     uint64_t by_wd[7] = {0};
     for (uint32_t sv = 0; sv < x->net->n_services && sv < 64; sv++) {
         unsigned mask = x->net->services[sv].delivery_days;
         mask = mask ? mask : ORDO_WEEK_MON_FRI;
         for (int wd = 0; wd < 7; wd++)
-            by_wd[wd] |= (uint64_t)!(mask >> ((wd + 1) % 7) & 1) << sv;
+            by_wd[wd] |= (uint64_t)(wd == 4 || !(mask >> ((wd + 1) % 7) & 1)) << sv;
     }
     /* ship day s: the s-th working day after the first on or after day0 */
     int64_t d = x->day0;

@@ -299,6 +299,129 @@ static void test_files(void **state)
     free(obs);
 }
 
+/* Orders after the cutoff: on a Saturday (slot 1) and in the first hour
+ * after it (slot 4, a node whose clock runs an hour behind) they ship the
+ * next working day they can (delay 0); later (slots 5, 6) a day later.
+ * Each ships 3 or 5 delivery days after its ship day, as lane_obs. */
+static ordo_eta_obs_t *slot_obs(const fx_t *f, size_t *n)
+{
+    ordo_eta_obs_t *o = lane_obs(f);
+    unsigned mask = f->net->services[f->svc].delivery_days;
+    int32_t mon = (int32_t)ordo_cal_days(2026, 9, 14), sat = mon - 2;
+    for (int i = 0; i < N_OBS; i++) {
+        int slot = i % 10 < 2 ? 1 : i % 10 < 4 ? 4 : i % 10 < 7 ? 5 : 6;
+        int32_t day = slot == 1 ? sat : mon + (i % 3);
+        o[i].order_day = day;
+        o[i].time = (int64_t)day * 86400 + 22 * 3600;
+        o[i].after_cutoff = 1;
+        o[i].cutoff_slot = (uint8_t)slot;
+        int delay = slot >= 5;
+        o[i].ship_day = (int32_t)ordo_cal_add_working(day, delay, ORDO_WEEK_MON_FRI);
+        int t = i % 5 < 3 ? 3 : 5;
+        o[i].deliver_day = (int32_t)ordo_cal_add_working(o[i].ship_day + 1, t - 1, mask);
+    }
+    *n = N_OBS;
+    return o;
+}
+
+/* P(delivered within 3 delivery days of the first working day on or after
+ * the order's day) of an order at the slot. */
+static double slot_p(const ordo_eta_model_t *m, const fx_t *f, int32_t day, int slot)
+{
+    ordo_eta_obs_t o = {.time = (int64_t)day * 86400 + 22 * 3600, .order_day = day,
+                        .node = f->node, .service = (int32_t)f->svc, .zip3 = f->zip3,
+                        .after_cutoff = 1, .cutoff_slot = (uint8_t)slot};
+    unsigned mask = f->net->services[f->svc].delivery_days;
+    int64_t first = ordo_cal_add_working(day, 0, ORDO_WEEK_MON_FRI);
+    return ordo_eta_prob_by(m, f->net, &o, (int32_t)ordo_cal_add_working(first + 1, 2, mask));
+}
+
+static void test_cutoff_slots(void **state)
+{
+    fx_t *f = *state;
+    size_t n;
+    ordo_eta_obs_t *obs = slot_obs(f, &n);
+    assert_int_equal(ordo_eta_obs_delay(&obs[0]), 0); /* Saturday: ships Monday */
+    assert_int_equal(ordo_eta_obs_delay(&obs[5]), 1);
+    ordo_eta_model_t *m;
+    assert_int_equal(ordo_eta_train(f->net, obs, n, 0, NULL, &m, NULL), ORDO_OK);
+    /* the cutoff row alone (40% ship without delay) would give
+     * 0.4 × 0.6 = 0.24 to every one of these */
+    int32_t mon = (int32_t)ordo_cal_days(2026, 9, 14);
+    assert_true(fabs(slot_p(m, f, mon - 2, 1) - 0.6) < 0.03);
+    assert_true(fabs(slot_p(m, f, mon, 4) - 0.6) < 0.03);
+    assert_true(slot_p(m, f, mon, 5) < 0.05);
+    assert_true(slot_p(m, f, mon + 1, 6) < 0.05);
+    /* an order without a slot: the cutoff row */
+    assert_true(fabs(slot_p(m, f, mon, 0) - 0.24) < 0.03);
+    /* the slot rows survive the model file */
+    ordo_buf_t t;
+    ordo_buf_init(&t, NULL);
+    assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
+    assert_non_null(strstr(t.data, "\"format_version\":2"));
+    ordo_eta_model_t *back;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_eta_model_parse(f->net, t.data, t.len, "x", &back, &err), ORDO_OK);
+    assert_true(slot_p(back, f, mon - 2, 1) == slot_p(m, f, mon - 2, 1));
+    ordo_eta_model_destroy(back);
+    /* a newer format is refused by name */
+    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":2");
+    v[strlen("\"format_version\":")] = '3';
+    assert_int_equal(ordo_eta_model_parse(f->net, text, strlen(text), "x", &back, &err),
+                     ORDO_EUNSUPPORTED);
+    assert_string_equal(err.field, "format_version");
+    free(text);
+    ordo_buf_free(&t);
+    ordo_eta_model_destroy(m);
+    free(obs);
+}
+
+/* A format_version 1 file (no slot rows) still reads, and predicts as the
+ * version 2 file of the same model. */
+static void test_format_v1(void **state)
+{
+    fx_t *f = *state;
+    ordo_eta_obs_t *obs = lane_obs(f);
+    ordo_eta_model_t *m, *back;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_eta_train(f->net, obs, N_OBS, 0, NULL, &m, NULL), ORDO_OK);
+    ordo_buf_t t;
+    ordo_buf_init(&t, NULL);
+    assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
+    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":2");
+    assert_non_null(v);
+    v[strlen("\"format_version\":")] = '1';
+    char *slots = strstr(text, ",\"processing_slots\":[]");
+    assert_non_null(slots);
+    memmove(slots, slots + strlen(",\"processing_slots\":[]"),
+            strlen(slots + strlen(",\"processing_slots\":[]")) + 1);
+    assert_int_equal(ordo_eta_model_parse(f->net, text, strlen(text), "v1", &back, &err), ORDO_OK);
+    assert_string_equal(ordo_eta_model_info(back)->hash, ordo_eta_model_info(m)->hash);
+    int32_t day = obs[0].order_day + 4;
+    assert_true(ordo_eta_prob_by(back, f->net, &obs[0], day) ==
+                ordo_eta_prob_by(m, f->net, &obs[0], day));
+    ordo_eta_model_destroy(back);
+    free(text);
+    ordo_buf_free(&t);
+    ordo_eta_model_destroy(m);
+    free(obs);
+}
+
+/* Every Friday is ship-day class 1, also for a service delivering on
+ * Saturdays (its Friday shipments are faster than the other days'). */
+static void test_friday_class(void **state)
+{
+    (void)state;
+    int64_t fri = ordo_cal_days(2026, 9, 18), thu = fri - 1;
+    assert_int_equal(ordo_cal_weekday(fri), 4);
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_FRI, fri), 1);
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_SAT, fri), 1);
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_SAT, thu), 0);
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_FRI, thu), 0);
+    /* the day before a holiday (Labor Day, 2026-09-07) */
+    assert_int_equal(ordo_lanes_ship_class(ORDO_WEEK_MON_SAT, ordo_cal_days(2026, 9, 5)), 1);
+}
+
 static void test_drift(void **state)
 {
     (void)state;
@@ -354,6 +477,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shrinkage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prob_by, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cutoff_slots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_format_v1, setup, teardown),
+        cmocka_unit_test(test_friday_class),
         cmocka_unit_test(test_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
