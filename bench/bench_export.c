@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* bench_export — the CBOR picker of `ordo log export --format csv`
- * (src/cli/log_export.c) on its own: the export's 27 paths picked out of
- * every record, CPU time per record.
+ * (src/cli/log_export.c) on its own: the export's 27 paths
+ * (src/cli/export_picks.h) picked out of every record, CPU time per record.
  *
  *   bench_export [DIR] [repeats]
  *
- * DIR: a run directory whose log holds CBOR decision records (`ordo sim
- * ... --out DIR`); without it, the CBOR fixtures' decision records
- * (tests/fixtures/cbor/decision*.ordo.cbor) repeated 100,000 times. The
- * records are read into memory first; each repeat picks all of them; the
- * median of the repeats is printed, with a checksum of the picked values
- * (equal before and after a change of the picker). */
+ * DIR: a run directory (or its log directory) whose log holds CBOR
+ * decision records (`ordo sim ... --out DIR`); without it, the CBOR
+ * fixtures' decision records (tests/fixtures/cbor/decision*.ordo.cbor)
+ * repeated 50,000 times each. The records are read into memory first;
+ * each repeat picks all of them; the median of the repeats is printed,
+ * with a checksum of the picked values (equal before and after a change of
+ * the picker). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "ordo/cbor.h"
@@ -23,16 +25,9 @@
 #include "ordo/record.h"
 #include "ordo/util.h"
 
-static const char *const paths[] = {
-    "timestamp", "order_id", "policy.name", "policy.version", "experiment", "variant",
-    "plan.status", "bucket", "excluded", "fallback", "plan.totals.shipments",
-    "plan.totals.units", "plan.totals.cost.total", "plan.totals.cost.pick",
-    "plan.totals.cost.pack", "plan.totals.cost.shipping", "plan.totals.cost.returns",
-    "plan.totals.cost.split", "plan.totals.cost.carrying_relief",
-    "plan.totals.cost.opportunity", "plan.totals.cost.economic",
-    "plan.totals.cost.economic.carrying_relief", "plan.totals.cost.economic.opportunity",
-    "plan.totals.on_time_prob", "plan.totals.return_risk", "plan.backorders", "latency_ns"};
-#define NP (sizeof paths / sizeof *paths)
+#include "../src/cli/export_picks.h"
+
+#define NP ((size_t)P_N)
 
 typedef struct recs {
     char *data;
@@ -67,6 +62,11 @@ static int from_log(const char *dir, recs_t *r)
     q.raw = true;
     ordo_log_iter_t *it;
     ordo_error_t err = {0};
+    char log[4096];
+    struct stat st;
+    snprintf(log, sizeof log, "%s/log", dir); /* a run directory or its log */
+    if (!stat(log, &st) && S_ISDIR(st.st_mode))
+        dir = log;
     if (ordo_log_iter_open(dir, &q, &it, &err)) {
         fprintf(stderr, "bench_export: %s: %s\n", dir, err.msg);
         return 1;
@@ -146,7 +146,7 @@ int main(int argc, char **argv)
         return 1;
     }
     ordo_cbor_picker_t *pk;
-    if (ordo_cbor_picker_new(paths, NP, &pk)) {
+    if (ordo_cbor_picker_new(pick_paths, NP, &pk)) {
         fprintf(stderr, "bench_export: picker refused the paths\n");
         return 1;
     }

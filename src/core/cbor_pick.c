@@ -184,7 +184,6 @@ static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *
     return true;
 }
 
-
 /* Bytes of a scalar that needs no check beyond its length, by its first
  * byte (0: another item): unsigneds and negatives with their argument,
  * false, true, null and the three floats. */
@@ -242,17 +241,11 @@ static bool table(walk_t *w, val_t *v)
             return false;
     uint64_t cells = 0;
     for (;;) {
-        const uint8_t *p = w->p;
-        uint8_t b = p < w->end ? *p : 0, k = fixed_len[b];
-        if (b == 0xff) {
-            w->p = p + 1;
+        if (w->p < w->end && *w->p == 0xff) {
+            w->p++;
             break;
         }
         cells++;
-        if (k && (size_t)(w->end - p) >= k) { /* the commonest cell: a small number */
-            w->p = p + k;
-            continue;
-        }
         if (cell_fast(w, cells > tn))
             continue;
         val_t c;
@@ -306,7 +299,6 @@ static uint64_t key_picks(const ordo_cbor_picker_t *pk, int depth, int id, const
             return pk->text[depth][t].mask;
     return 0;
 }
-
 
 /* A key id of the table in one or two bytes, skipped in place; false:
  * another key, nothing read (map_key() takes it). */
@@ -425,7 +417,8 @@ static bool plain_text(const char *s, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
-        if ((x & 0x8080808080808080ull) || ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+        if ((x & 0x8080808080808080ull) ||
+            ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
             break;
     }
     for (; i < n; i++)
