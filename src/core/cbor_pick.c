@@ -3,7 +3,11 @@
  * (cbor.h, ordo_cbor_pick). One pass over the bytes: containers nobody
  * asked for are skipped item by item (their strings still numbered for the
  * stringref table); a member is matched by its key id through a table per
- * depth. Anything this fast path does not take as the writer makes it
+ * depth. The commonest items (key ids, fixed-length scalars, short strings,
+ * small string references) are taken by their first byte in place: a
+ * member of an indefinite map nobody picks costs a few instructions, and a
+ * member of a picked map that no path names never leaves the map's loop
+ * (skip_imap, pick_map). Anything this fast path does not take as the writer makes it
  * (chunked strings, unknown key ids, invalid UTF-8 or NUL in a picked
  * string or a key, tags other than 25, 256 and tables, undefined outside a
  * table's later rows, trailing bytes, deep nesting, many strings) is
@@ -180,33 +184,44 @@ static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *
     return true;
 }
 
-static bool value(walk_t *w, int depth, uint64_t active, bool need, val_t *v);
+/* Bytes of a scalar that needs no check beyond its length, by its first
+ * byte (0: another item): unsigneds and negatives with their argument,
+ * false, true, null and the three floats. */
+#define FX4(n) n, n, n, n
+#define FX8(n) FX4(n), FX4(n)
+#define FX24(n) FX8(n), FX8(n), FX8(n)
+static const uint8_t fixed_len[256] = {
+    FX24(1), 2, 3, 5, 9, 0, 0, 0, 0, /* major 0 */
+    FX24(1), 2, 3, 5, 9, 0, 0, 0, 0, /* major 1 */
+    [0xf4] = 1, [0xf5] = 1, [0xf6] = 1, [0xf9] = 3, [0xfa] = 5, [0xfb] = 9,
+};
 
-/* The commonest table cells, skipped in place: a small unsigned, a
- * string reference, undefined (when allowed), a short string (numbered).
- * false: not one of them, nothing read (scalar() takes it). */
-static inline bool cell_fast(walk_t *w, bool undef_ok)
+/* The commonest items, skipped in place: a fixed-length scalar, a string
+ * reference below 24, undefined (when allowed: a table's later rows), a
+ * short string (numbered). false: not one of them, nothing read (the
+ * caller's slower path takes it). */
+static inline __attribute__((always_inline)) bool cell_fast(walk_t *w, bool undef_ok)
 {
     const uint8_t *p = w->p;
-    if (w->end - p < 3)
-        return false;
-    uint8_t b = p[0];
-    if (b < 0x18) {
-        w->p = p + 1;
-        return true;
-    }
-    if (b == 0xf7 && undef_ok) {
-        w->p = p + 1;
-        return true;
-    }
-    if (b == 0xd8 && p[1] == 25 && w->ns && p[2] < 0x18 && p[2] < w->n_refs) {
-        w->p = p + 3;
+    uint8_t b = p < w->end ? *p : 0xff, k = fixed_len[b];
+    if (k) {
+        if ((size_t)(w->end - p) < k)
+            return false;
+        w->p = p + k;
         return true;
     }
     if (b >= 0x60 && b < 0x78) {
         val_t x;
         w->p = p + 1;
         return text(w, b - 0x60u, &x) || ((w->p = p), false);
+    }
+    if (b == 0xf7 && undef_ok) {
+        w->p = p + 1;
+        return true;
+    }
+    if (b == 0xd8 && w->end - p >= 3 && p[1] == 25 && w->ns && p[2] < 0x18 && p[2] < w->n_refs) {
+        w->p = p + 3;
+        return true;
     }
     return false;
 }
@@ -285,43 +300,6 @@ static uint64_t key_picks(const ordo_cbor_picker_t *pk, int depth, int id, const
     return 0;
 }
 
-/* Members to the end (n pairs, or a break when indef); the first member
- * with a picked key goes to its picks. */
-static bool map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t n, val_t *v)
-{
-    uint64_t taken = 0, count = 0;
-    for (;; count++) {
-        if (indef ? (w->p < w->end && *w->p == 0xff) : count == n) {
-            w->p += indef;
-            break;
-        }
-        unsigned major, ai;
-        uint64_t arg;
-        int id;
-        val_t k;
-        if (!head(w, &major, &ai, &arg) || !map_key(w, major, ai, arg, &id, &k))
-            return false;
-        uint64_t m = 0;
-        if (active && depth < PICK_DEPTH) {
-            m = key_picks(w->pk, depth, id, &k) & active & ~taken;
-            taken |= m;
-        }
-        val_t x;
-        uint64_t leaf = m & w->pk->leaf[depth < PICK_DEPTH ? depth : 0];
-        if (!value(w, depth + 1, m & ~leaf, leaf != 0, &x))
-            return false;
-        if (leaf) {
-            if (x.type == ORDO_CBOR_STRING && (memchr(x.s, 0, x.len) ||
-                                               ordo_utf8_check(x.s, x.len) != x.len))
-                return false;
-            put(w, leaf, &x);
-        }
-    }
-    v->type = ORDO_CBOR_OBJECT;
-    v->n = (uint32_t)count;
-    return true;
-}
-
 /* A key id of the table in one or two bytes, skipped in place; false:
  * another key, nothing read (map_key() takes it). */
 static inline bool key_fast(walk_t *w)
@@ -336,124 +314,212 @@ static inline bool key_fast(walk_t *w)
     return true;
 }
 
-/* The commonest scalars outside tables, skipped in place: those of
- * cell_fast (undefined excepted), unsigneds of one to four bytes, false,
- * true, null and floats; false: another item, nothing read. */
-static inline bool value_fast(walk_t *w)
+/* A key of a map no pick looks into, in place: a key id of the table in
+ * one or two bytes, else through map_key(); false: unsupported. */
+static inline __attribute__((always_inline)) bool skip_key(walk_t *w)
+{
+    if (key_fast(w))
+        return true;
+    unsigned major, ai;
+    uint64_t arg;
+    int id;
+    val_t k;
+    return head(w, &major, &ai, &arg) && map_key(w, major, ai, arg, &id, &k);
+}
+
+static bool skip_value(walk_t *w, int depth);
+
+/* The members of an indefinite map no pick looks into (after its head) at
+ * depth, to its break: the commonest key ids and scalars in place. */
+static bool skip_imap(walk_t *w, int depth)
+{
+    const bool *known = w->pk->known;
+    for (;;) {
+        const uint8_t *p = w->p;
+        if (w->end - p < 2) {
+            if (p < w->end && *p == 0xff) {
+                w->p = p + 1;
+                return true;
+            }
+            return false; /* a member needs two bytes at least */
+        }
+        uint8_t b = p[0];
+        if (b < 0x18 && known[b]) {
+            p++;
+        } else if (b == 0x18 && known[p[1]]) {
+            p += 2;
+        } else if (b == 0xff) {
+            w->p = p + 1;
+            return true;
+        } else if (!skip_key(w)) {
+            return false;
+        } else {
+            p = w->p;
+        }
+        uint8_t k = p < w->end ? fixed_len[*p] : 0;
+        if (k && (size_t)(w->end - p) >= k) {
+            w->p = p + k;
+            continue;
+        }
+        w->p = p;
+        if (!skip_value(w, depth + 1))
+            return false;
+    }
+}
+
+/* The elements of an indefinite array no pick looks into (after its
+ * head) at depth, to its break. */
+static bool skip_iarr(walk_t *w, int depth)
+{
+    for (;;) {
+        if (w->p < w->end && *w->p == 0xff) {
+            w->p++;
+            return true;
+        }
+        if (!cell_fast(w, false) && !skip_value(w, depth + 1))
+            return false;
+    }
+}
+
+/* One item no pick looks into (at depth), checked as a picked one would
+ * be: its strings still numbered. Containers deeper than PICK_NEST - 2
+ * are refused (those of the writer are a few deep). */
+static bool skip_value(walk_t *w, int depth)
 {
     if (cell_fast(w, false))
         return true;
-    const uint8_t *p = w->p;
-    size_t k;
-    switch (p < w->end ? *p : 0xff) {
-    case 0xf4: case 0xf5: case 0xf6: k = 1; break;
-    case 0x18: k = 2; break;
-    case 0x19: case 0xf9: k = 3; break;
-    case 0x1a: case 0xfa: k = 5; break;
-    case 0xfb: k = 9; break;
-    default: return false;
-    }
-    if ((size_t)(w->end - p) < k)
+    unsigned major, ai;
+    uint64_t arg;
+    val_t x;
+    bool undef;
+    if (!head(w, &major, &ai, &arg))
         return false;
-    w->p = p + k;
+    if (major == 4 || major == 5) {
+        if (depth + 1 >= PICK_NEST || (ai != 31 && arg > (uint64_t)(w->end - w->p)))
+            return false;
+        if (ai == 31)
+            return major == 5 ? skip_imap(w, depth) : skip_iarr(w, depth);
+        for (uint64_t i = 0; i < arg; i++)
+            if ((major == 5 && !skip_key(w)) || !skip_value(w, depth + 1))
+                return false;
+        return true;
+    }
+    if (major == 6 && arg == ORDO_CBOR_TAG_TABLE)
+        return table(w, &x);
+    return scalar(w, major, ai, arg, &x, &undef) && !undef;
+}
+
+/* A picked string's check: valid UTF-8 without NUL (ASCII without NUL,
+ * eight bytes at a time, decides most). */
+static bool plain_text(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if ((x & 0x8080808080808080ull) ||
+            ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+            break;
+    }
+    for (; i < n; i++)
+        if (!s[i] || (s[i] & 0x80))
+            return !memchr(s + i, 0, n - i) && ordo_utf8_check(s + i, n - i) == n - i;
     return true;
 }
 
-/* One item nobody picks, skipped without recursion: its strings are still
- * numbered and everything checked as value() would. */
-static bool skip(walk_t *w, int depth)
-{
-    struct {
-        uint64_t left; /* items to go (a map's keys and values), definite */
-        bool indef, map, key;
-    } st[PICK_NEST];
-    int sp = 0;
-    for (;;) {
-        if (sp) {
-            if (st[sp - 1].indef ? (w->p < w->end && *w->p == 0xff) : !st[sp - 1].left) {
-                if (st[sp - 1].map && !st[sp - 1].key)
-                    return false; /* a key without its value */
-                w->p += st[sp - 1].indef;
-                if (--sp == 0)
-                    return true;
-                continue;
-            }
-            st[sp - 1].left -= !st[sp - 1].indef;
-        }
-        bool is_key = sp && st[sp - 1].map && (st[sp - 1].key = !st[sp - 1].key) == false;
-        if (is_key ? key_fast(w) : value_fast(w)) {
-            if (!sp)
-                return true;
-            continue;
-        }
-        unsigned major, ai;
-        uint64_t arg;
-        val_t x;
-        bool undef;
-        if (!head(w, &major, &ai, &arg))
-            return false;
-        if (is_key) {
-            int id;
-            if (!map_key(w, major, ai, arg, &id, &x))
-                return false;
-            continue;
-        }
-        if (major == 3 && ai != 31) { /* the commonest item */
-            if (!text(w, arg, &x))
-                return false;
-        } else if (major == 0 && ai != 31) {
-        } else if (major == 4 || major == 5) {
-            if (depth + sp + 1 >= PICK_NEST || (ai != 31 && arg > (uint64_t)(w->end - w->p)))
-                return false;
-            st[sp].indef = ai == 31;
-            st[sp].map = major == 5;
-            st[sp].key = true; /* the next item is a key */
-            st[sp].left = major == 5 ? 2 * arg : arg;
-            sp++;
-        } else if (major == 6 && arg == ORDO_CBOR_TAG_TABLE) {
-            if (!table(w, &x))
-                return false;
-        } else if (!scalar(w, major, ai, arg, &x, &undef) || undef) {
-            return false;
-        }
-        if (!sp)
-            return true;
-    }
-}
+static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val_t *v);
 
-/* One item; its picks (those of active whose path goes on) see into it;
- * *v is set when need. */
-static bool value(walk_t *w, int depth, uint64_t active, bool need, val_t *v)
+/* A map's key on a picked path: its id, or -1 and its text in *k; false:
+ * unsupported. */
+static inline __attribute__((always_inline)) bool pick_key(walk_t *w, int *id, val_t *k)
 {
-    if (depth >= PICK_NEST)
-        return false;
-    if (!active && !need)
-        return value_fast(w) || skip(w, depth);
+    const uint8_t *p = w->p;
+    if (w->end - p >= 2 && (p[0] < 0x18 || p[0] == 0x18)) {
+        unsigned i = p[0] < 0x18 ? p[0] : p[1];
+        if (w->pk->known[i]) {
+            *id = (int)i;
+            w->p = p + 1 + (p[0] == 0x18);
+            return true;
+        }
+    }
     unsigned major, ai;
     uint64_t arg;
+    return head(w, &major, &ai, &arg) && map_key(w, major, ai, arg, id, k);
+}
+
+/* Members to the end (n pairs, or a break when indef); the first member
+ * with a picked key goes to its picks. */
+static bool pick_map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t n, val_t *v)
+{
+    uint64_t taken = 0, count = 0;
+    for (;; count++) {
+        if (indef ? (w->p < w->end && *w->p == 0xff) : count == n) {
+            w->p += indef;
+            break;
+        }
+        int id;
+        val_t k, x;
+        k.len = 0;
+        if (!pick_key(w, &id, &k))
+            return false;
+        uint64_t m = 0;
+        if (active && depth < PICK_DEPTH) {
+            m = key_picks(w->pk, depth, id, &k) & active & ~taken;
+            taken |= m;
+        }
+        if (!m) { /* most members: skipped here, the commonest in place */
+            if (!cell_fast(w, false) && !skip_value(w, depth + 1))
+                return false;
+            continue;
+        }
+        uint64_t leaf = m & w->pk->leaf[depth < PICK_DEPTH ? depth : 0];
+        if (!pick_value(w, depth + 1, m & ~leaf, leaf, &x))
+            return false;
+    }
+    v->type = ORDO_CBOR_OBJECT;
+    v->n = (uint32_t)count;
+    return true;
+}
+
+/* One item at depth: the picks of active see into it, those of leaf take
+ * it (*v: its value). */
+static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val_t *v)
+{
+    if (!(active | leaf))
+        return skip_value(w, depth);
+    unsigned major, ai;
+    uint64_t arg;
+    bool undef = false, ok;
     memset(v, 0, sizeof *v);
     if (!head(w, &major, &ai, &arg))
         return false;
-    if (major == 5)
-        return map(w, depth, active, ai == 31, arg, v);
-    if (major == 6 && arg == ORDO_CBOR_TAG_TABLE)
-        return table(w, v);
-    if (major == 4) {
+    if (major == 5) {
+        ok = pick_map(w, depth, active, ai == 31, arg, v);
+    } else if (major == 6 && arg == ORDO_CBOR_TAG_TABLE) {
+        ok = table(w, v);
+    } else if (major == 4) {
         uint64_t count = 0;
         for (;; count++) {
             if (ai == 31 ? (w->p < w->end && *w->p == 0xff) : count == arg)
                 break;
-            val_t x;
-            if (!value(w, depth + 1, 0, false, &x))
+            if (!skip_value(w, depth + 1))
                 return false;
         }
         w->p += ai == 31;
         v->type = ORDO_CBOR_ARRAY;
         v->n = (uint32_t)count;
-        return true;
+        ok = true;
+    } else {
+        ok = scalar(w, major, ai, arg, v, &undef) && !undef;
     }
-    bool undef;
-    return scalar(w, major, ai, arg, v, &undef) && !undef;
+    if (!ok)
+        return false;
+    if (leaf) {
+        if (v->type == ORDO_CBOR_STRING && !plain_text(v->s, v->len))
+            return false;
+        put(w, leaf, v);
+    }
+    return true;
 }
 
 int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out)
@@ -468,7 +534,7 @@ int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pi
         return ORDO_EUNSUPPORTED; /* not an object: the reader says what it is */
     uint64_t all = pk->n == 64 ? ~0ull : (1ull << pk->n) - 1;
     val_t v;
-    if (!value(&w, 0, all, true, &v) || w.p != w.end)
+    if (!pick_value(&w, 0, all, 0, &v) || w.p != w.end)
         return ORDO_EUNSUPPORTED;
     return ORDO_OK;
 }

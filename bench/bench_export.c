@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* bench_export — the CBOR picker of `ordo log export --format csv`
+ * (src/cli/log_export.c) on its own: the export's 27 paths
+ * (src/cli/export_picks.h) picked out of every record, CPU time per record.
+ *
+ *   bench_export [DIR] [repeats]
+ *
+ * DIR: a run directory (or its log directory) whose log holds CBOR
+ * decision records (`ordo sim ... --out DIR`); without it, the CBOR
+ * fixtures' decision records (tests/fixtures/cbor/decision*.ordo.cbor)
+ * repeated 50,000 times each. The records are read into memory first;
+ * each repeat picks all of them; the median of the repeats is printed,
+ * with a checksum of the picked values (equal before and after a change of
+ * the picker). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ordo/cbor.h"
+#include "ordo/log.h"
+#include "ordo/record.h"
+#include "ordo/util.h"
+
+#include "../src/cli/export_picks.h"
+
+#define NP ((size_t)P_N)
+
+typedef struct recs {
+    char *data;
+    size_t len, cap;
+    size_t *off;
+    size_t n, ncap;
+} recs_t;
+
+static void add(recs_t *r, const void *p, size_t n)
+{
+    while (r->len + n > r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 1 << 20;
+        r->data = realloc(r->data, r->cap);
+    }
+    if (r->n + 1 >= r->ncap) {
+        r->ncap = r->ncap ? 2 * r->ncap : 1024;
+        r->off = realloc(r->off, r->ncap * sizeof *r->off);
+    }
+    if (!r->data || !r->off) {
+        fprintf(stderr, "bench_export: out of memory\n");
+        exit(1);
+    }
+    memcpy(r->data + r->len, p, n);
+    r->off[r->n++] = r->len;
+    r->len += n;
+    r->off[r->n] = r->len;
+}
+
+static int from_log(const char *dir, recs_t *r)
+{
+    ordo_log_query_t q = {0};
+    q.raw = true;
+    ordo_log_iter_t *it;
+    ordo_error_t err = {0};
+    char log[4096];
+    struct stat st;
+    snprintf(log, sizeof log, "%s/log", dir); /* a run directory or its log */
+    if (!stat(log, &st) && S_ISDIR(st.st_mode))
+        dir = log;
+    if (ordo_log_iter_open(dir, &q, &it, &err)) {
+        fprintf(stderr, "bench_export: %s: %s\n", dir, err.msg);
+        return 1;
+    }
+    ordo_log_record_t rec;
+    while (ordo_log_iter_next(it, &rec, &err) == 1)
+        if ((rec.type == ORDO_LOG_REC_DECISION || rec.type == ORDO_LOG_REC_SHADOW) &&
+            (rec.flags & ORDO_LOG_FLAG_CBOR))
+            add(r, rec.appended, rec.appended_len);
+    ordo_log_iter_close(it);
+    return 0;
+}
+
+static void from_fixtures(recs_t *r)
+{
+    static const char *const files[] = {"decision.ordo.cbor", "decision_explain.ordo.cbor"};
+    for (int f = 0; f < 2; f++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/tests/fixtures/cbor/%s", ORDO_SOURCE_DIR, files[f]);
+        FILE *fp = fopen(path, "rb");
+        static char buf[1 << 16];
+        size_t n = fp ? fread(buf, 1, sizeof buf, fp) : 0;
+        if (fp)
+            fclose(fp);
+        for (int i = 0; i < 50000 && n; i++)
+            add(r, buf, n);
+    }
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One pass over every record: the checksum of the picked values. */
+static uint64_t pass(ordo_cbor_picker_t *pk, const recs_t *r, size_t *refused)
+{
+    ordo_cbor_pick_t p[NP];
+    uint64_t h = 0;
+    *refused = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (ordo_cbor_pick(pk, r->data + r->off[i], r->off[i + 1] - r->off[i], p)) {
+            (*refused)++;
+            continue;
+        }
+        for (size_t k = 0; k < NP; k++) {
+            uint64_t x = p[k].found * 131u + p[k].type * 7u + p[k].n + p[k].len;
+            if (p[k].type == ORDO_CBOR_NUMBER)
+                memcpy(&x, &p[k].num, 8);
+            else if (p[k].s && p[k].len)
+                x ^= ordo_hash64(p[k].s, p[k].len);
+            h = (h ^ x) * 0x100000001b3ull;
+        }
+    }
+    return h;
+}
+
+int main(int argc, char **argv)
+{
+    int repeats = argc > 2 ? atoi(argv[2]) : 5;
+    if (repeats < 1 || repeats > 101)
+        repeats = 5;
+    recs_t r = {0};
+    (void)ordo_record_cbor_keys(NULL); /* the key table, for the picker's paths */
+    if (argc > 1 ? from_log(argv[1], &r) : (from_fixtures(&r), 0))
+        return 1;
+    if (!r.n) {
+        fprintf(stderr, "bench_export: no CBOR records\n");
+        return 1;
+    }
+    ordo_cbor_picker_t *pk;
+    if (ordo_cbor_picker_new(pick_paths, NP, &pk)) {
+        fprintf(stderr, "bench_export: picker refused the paths\n");
+        return 1;
+    }
+    double t[101];
+    uint64_t h = 0;
+    size_t refused = 0;
+    for (int k = 0; k < repeats; k++) {
+        double t0 = cpu_now();
+        h = pass(pk, &r, &refused);
+        t[k] = cpu_now() - t0;
+    }
+    qsort(t, (size_t)repeats, sizeof *t, cmp_d);
+    double med = t[repeats / 2];
+    printf("records %zu (%.0f bytes each), refused %zu\n", r.n, (double)r.len / (double)r.n,
+           refused);
+    printf("pick: %.3f s CPU median of %d, %.0f ns a record, %.0f records/s\n", med, repeats,
+           1e9 * med / (double)r.n, (double)r.n / med);
+    printf("picks checksum %016" PRIx64 "\n", h);
+    ordo_cbor_picker_free(pk);
+    free(r.data);
+    free(r.off);
+    return 0;
+}
