@@ -521,7 +521,7 @@ static int read_model(const cJSON *root, ordo_netval_model_t *m, const char *nam
 {
     ordo_netval_info_t *in = &m->info;
     model_head_t h = {in->version, sizeof in->version, in->hash, in->run, sizeof in->run,
-                      &in->created, &in->trained_from, &in->trained_until};
+                      &in->created, &in->trained_from, &in->trained_until, 1, NULL};
     int rc = model_read_head(root, ORDO_NETVAL_FORMAT, "network-value", name, &h, err);
     if (rc)
         return rc;
