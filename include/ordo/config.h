@@ -33,7 +33,13 @@ typedef enum ordo_store_backend {
  * before a power loss may be lost. */
 typedef enum ordo_config_sqlite_sync {
     ORDO_SQLITE_SYNC_FULL = 0,
-    ORDO_SQLITE_SYNC_NORMAL = 1
+    ORDO_SQLITE_SYNC_NORMAL = 1,
+    /* OFF: no fsync at all, not even at checkpoints. A process crash loses
+     * nothing committed, but a power cut or OS crash can leave the database
+     * corrupt. Not settable in ordo.conf: for a store that can be made again
+     * from its inputs (ordo sim's world handle: a run is rerun from its
+     * seed). */
+    ORDO_SQLITE_SYNC_OFF = 2
 } ordo_config_sqlite_sync_t;
 
 /* Mirrors ordo_log_sync_t (log.h): sync | async | none. */

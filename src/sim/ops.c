@@ -17,6 +17,7 @@
  * every other outcome, are the same as without measures. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "world.h"
 
@@ -41,7 +42,10 @@ static int measure(sim_t *s, const ordo_order_t *o, uint32_t shipment, const cha
     ordo_measure_range((int)m, &lo, &hi);
     e->measure = m;
     e->value = clamp(round(value * 1e6) / 1e6, lo, hi); /* as a feed would round it */
-    snprintf(e->node, sizeof e->node, "%s", node ? node : "");
+    if (node) { /* e->node is zeroed: its bytes up to the last one */
+        size_t n = strlen(node);
+        memcpy(e->node, node, n < sizeof e->node ? n : sizeof e->node - 1);
+    }
     return ORDO_OK;
 }
 

@@ -91,15 +91,18 @@ static int world_alloc(sim_t *s, ordo_error_t *err)
     return ORDO_OK;
 }
 
-/* The run directory's store, for the world's writes: synchronous NORMAL
- * (a commit is not fdatasync'd; the WAL is at checkpoints), as the
- * decider's own handle with a log is. A run lost to a power cut is made
- * again from its seed. */
+/* The run directory's store, for the world's writes: synchronous OFF (no
+ * fsync, not even at the WAL's checkpoints, most of which this handle
+ * runs: it writes most pages). A killed process loses nothing committed;
+ * a power cut or OS crash during a run can leave ordo.db corrupt, and the
+ * run is then made again from its seed (`ordo sim` with the same options
+ * writes the same decisions, outcomes and analysis; SIM.md "Speed"). The
+ * decider's own handle stays NORMAL: its store is rebuilt from the log. */
 static int store_open(sim_t *s, ordo_error_t *err)
 {
     ordo_config_t cfg;
     int rc = ordo_config_load_data_dir(s->opt->out_dir, &cfg, err);
-    cfg.sqlite_sync = ORDO_SQLITE_SYNC_NORMAL;
+    cfg.sqlite_sync = ORDO_SQLITE_SYNC_OFF;
     return rc ? rc : ordo_store_open(s->opt->out_dir, &cfg, &s->store, err);
 }
 

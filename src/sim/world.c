@@ -3,12 +3,43 @@
  * true transit), or the customer cancels; delivers it, late or not; the
  * customer returns it or keeps it. Every step is an outcome event, as a
  * warehouse system and a carrier would report it (docs/outcomes.md). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ordo/calendar.h"
 #include "world.h"
+
+/* Appends src to dst[*at..cap - 1), truncating as snprintf would; dst
+ * stays NUL-terminated. */
+static void id_cat(char *dst, size_t cap, size_t *at, const char *src, size_t n)
+{
+    if (*at + n >= cap)
+        n = cap - 1 - *at;
+    memcpy(dst + *at, src, n);
+    *at += n;
+    dst[*at] = 0;
+}
+
+/* e's ids: "ORDER-SHIPMENT-TAG" and "ORDER", as snprintf would write them
+ * (the simulator writes 7 events an order: no format parsing per event). */
+static void event_ids(ordo_outcome_event_t *e, const char *order, uint32_t shipment,
+                      const char *tag)
+{
+    char num[12];
+    size_t nd = sizeof num, n = strlen(order), at = 0;
+    do
+        num[--nd] = (char)('0' + shipment % 10);
+    while ((shipment /= 10) != 0);
+    id_cat(e->order_id, sizeof e->order_id, &at, order, n);
+    at = 0;
+    id_cat(e->event_id, sizeof e->event_id, &at, order, n);
+    id_cat(e->event_id, sizeof e->event_id, &at, "-", 1);
+    id_cat(e->event_id, sizeof e->event_id, &at, num + nd, sizeof num - nd);
+    id_cat(e->event_id, sizeof e->event_id, &at, "-", 1);
+    id_cat(e->event_id, sizeof e->event_id, &at, tag, strlen(tag));
+}
 
 static int push(sim_t *s, const char *order, uint32_t shipment, const char *tag,
                 ordo_outcome_type_t type, int64_t at, ordo_error_t *err)
@@ -22,9 +53,10 @@ static int push(sim_t *s, const char *order, uint32_t shipment, const char *tag,
     s->ev_cust = grown;
     s->ev_cust[s->n_ev] = 0;
     ordo_outcome_event_t *e = &s->ev[s->n_ev++];
-    memset(e, 0, sizeof *e);
-    snprintf(e->event_id, sizeof e->event_id, "%s-%u-%s", order, shipment, tag);
-    snprintf(e->order_id, sizeof e->order_id, "%s", order);
+    /* every field but the id strings, written below up to their NUL */
+    memset((char *)e + offsetof(ordo_outcome_event_t, shipment), 0,
+           sizeof *e - offsetof(ordo_outcome_event_t, shipment));
+    event_ids(e, order, shipment, tag);
     e->shipment = shipment;
     e->type = type;
     e->at = at;

@@ -290,6 +290,8 @@ enum {
     ST_EV_SINCE,
     ST_RESV_INSERT_K,
     ST_RESV_MAX_SEQ,
+    ST_SAVEPOINT2,
+    ST_RELEASE2,
     ST_COUNT
 };
 
@@ -368,6 +370,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RESV_INSERT_K] = "INSERT INTO reservation (seq, k, order_id, shipment, node, sku, qty, "
                          "state, at) VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, 'held', ?7)",
     [ST_RESV_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM reservation",
+    /* the savepoint of a call inside a caller's transaction (depth 2: a
+     * settlement per order in a batch), prepared once, not per call */
+    [ST_SAVEPOINT2] = "SAVEPOINT ordo_sp2",
+    [ST_RELEASE2] = "RELEASE ordo_sp2",
     [ST_RESV_HELD] = "SELECT seq, k, node, sku, qty FROM reservation WHERE order_id = ?1 "
                      "AND state = 'held' AND (?2 < 0 OR shipment = ?2) ORDER BY seq, k",
     [ST_RESV_MARK] = "UPDATE reservation SET state = ?3, settled_at = ?4 WHERE seq = ?1 AND k = ?2",
@@ -608,6 +614,8 @@ static int sq_tx_begin(store_backend_t *b, int depth, ordo_error_t *err)
     b->resv_max_known = false;
     if (depth == 1)
         return exec_stmt(b, ST_BEGIN, "begin", err);
+    if (depth == 2)
+        return exec_stmt(b, ST_SAVEPOINT2, "savepoint", err);
     char sql[48];
     snprintf(sql, sizeof sql, "SAVEPOINT ordo_sp%d", depth);
     return exec_sql(b, sql, "savepoint", err);
@@ -617,6 +625,8 @@ static int sq_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)
 {
     if (depth == 1)
         return exec_stmt(b, ST_COMMIT, "commit", err);
+    if (depth == 2)
+        return exec_stmt(b, ST_RELEASE2, "release savepoint", err);
     char sql[48];
     snprintf(sql, sizeof sql, "RELEASE ordo_sp%d", depth);
     return exec_sql(b, sql, "release savepoint", err);
@@ -1821,8 +1831,9 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
         return rc;
     }
     rc = exec_sql(b,
-                  cfg->sqlite_sync == ORDO_SQLITE_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
-                                                              : "PRAGMA synchronous = FULL",
+                  cfg->sqlite_sync == ORDO_SQLITE_SYNC_OFF      ? "PRAGMA synchronous = OFF"
+                  : cfg->sqlite_sync == ORDO_SQLITE_SYNC_NORMAL ? "PRAGMA synchronous = NORMAL"
+                                                                : "PRAGMA synchronous = FULL",
                   "set synchronous", err);
     if (rc == ORDO_OK)
         rc = exec_sql(b, "PRAGMA foreign_keys = ON", "set foreign_keys", err);

@@ -77,6 +77,36 @@ static void test_key(void **state)
     rm_tree(d2);
 }
 
+/* The keys a handle remembers (by id, in a table smaller than the ids
+ * asked for, so slots are shared) equal the ones a fresh handle computes,
+ * in any order; ids too long to remember too. */
+static void test_key_memo(void **state)
+{
+    (void)state;
+    char *d = tmp_dir();
+    ordo_store_t *s1 = open_store(d);
+    ordo_error_t err = {0};
+    enum { N = 12000 };
+    static char keys[N][ORDO_CUSTOMER_KEY_LEN];
+    char id[64], k[ORDO_CUSTOMER_KEY_LEN];
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, i % 7 ? "C%07d" : "customer-with-a-long-id-%024d", i);
+        OK(ordo_store_customer_key_of(s1, id, keys[i], &err));
+    }
+    ordo_store_t *s2 = open_store(d); /* the same secret, nothing remembered */
+    for (int i = N - 1; i >= 0; i--) {
+        snprintf(id, sizeof id, i % 7 ? "C%07d" : "customer-with-a-long-id-%024d", i);
+        OK(ordo_store_customer_key_of(s1, id, k, &err));
+        assert_string_equal(k, keys[i]);
+        OK(ordo_store_customer_key_of(s2, id, k, &err));
+        assert_string_equal(k, keys[i]);
+    }
+    assert_string_not_equal(keys[1], keys[2]);
+    ordo_store_close(s1, NULL);
+    ordo_store_close(s2, NULL);
+    rm_tree(d);
+}
+
 static void test_mapping(void **state)
 {
     (void)state;
@@ -207,6 +237,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key),
+        cmocka_unit_test(test_key_memo),
         cmocka_unit_test(test_mapping),
         cmocka_unit_test(test_erase),
         cmocka_unit_test(test_migrate_v1),

@@ -88,6 +88,12 @@ static void test_open_config(void **state)
     cfg.sqlite_sync = ORDO_SQLITE_SYNC_NORMAL;
     ASSERT_OK(ordo_store_open(dir, &cfg, &s, &err));
     ordo_store_close(s, NULL);
+    /* OFF (API only: ordo sim's world handle) opens and commits */
+    cfg.sqlite_sync = ORDO_SQLITE_SYNC_OFF;
+    ASSERT_OK(ordo_store_open(dir, &cfg, &s, &err));
+    uint64_t v = 0;
+    ASSERT_OK(ordo_store_doc_put(s, "experiment", "e", "{}", 2, 0, &v, &err));
+    ordo_store_close(s, NULL);
     rm_tree(dir);
 }
 
