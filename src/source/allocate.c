@@ -283,13 +283,13 @@ static void collect_atp(src_ctx_t *x, ordo_plan_t *plan)
         return;
     /* locals: the stores into plan->atp may not alias the candidates */
     ordo_atp_seen_t *out = plan->atp;
-    uint32_t n = 0, nl = x->n_lines;
+    uint32_t n = 0;
     const src_line_t *lines = x->lines;
     for (uint32_t c = 0; c < x->n_cands && n < cap; c++) {
         const int32_t *atp = x->cands[c].atp;
-        for (uint32_t i = 0; i < nl && n < cap; i++) {
-            if (atp[i] <= 0)
-                continue;
+        /* the lines it stocks (atp > 0), in line order */
+        for (uint32_t m = x->cands[c].stock_mask; m && n < cap; m &= m - 1) {
+            uint32_t i = (uint32_t)__builtin_ctz(m);
             bool dup = false;
             if (lines[i].shared) /* another search line has the SKU */
                 for (uint32_t j = 0; j < i; j++)
@@ -1247,6 +1247,8 @@ static void price_shipment(src_ctx_t *x, uint32_t k, const ordo_plan_spec_shipme
             if (cell < 0)
                 cd->cell[i] = 0;
         }
+        if (cd->atp[i] > 0)
+            cd->stock_mask |= 1u << i;
     }
     b->masks[k] = mask;
     b->cands[k] = k;

@@ -204,6 +204,7 @@ static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
     src_cand_bind(x, (uint32_t)s);
     cd->node = node;
     cd->full_mask = 0;
+    cd->stock_mask = 0;
     memset(cd->atp, 0, sizeof *cd->atp * x->n_lines);
     cd->zone = o->ship_zip ? (uint16_t)ordo_network_zone(x->net, node, o->ship_zip3) : 0;
     cd->miles = o->ship_zip ? (float)ordo_network_miles(x->net, node, o->ship_zip3) : 0;
@@ -218,6 +219,8 @@ static void cand_add(src_ctx_t *x, uint32_t i, uint32_t node, uint32_t cell, int
     cd->cell[i] = cell;
     cd->atp[i] = a;
     cd->dos[i] = a / (double)x->eng->demand[cell];
+    if (a > 0)
+        cd->stock_mask |= 1u << i;
     if ((uint32_t)a >= x->lines[i].qty)
         cd->full_mask |= 1u << i;
 }

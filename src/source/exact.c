@@ -553,31 +553,25 @@ static uint32_t gather_items(exact_t *ex, uint32_t S, size_t used, ub_item_t *it
     return n;
 }
 
-/* The decomposed bound of group S at candidate c (exact_t.glu, ggu):
+/* A gathered group's items with their decomposed bounds (exact_t.glu):
  * Σ line parts + the shipment part, raised by a margin far above the
  * rounding of either computation, so never below the tight bound. */
-static inline double lazy_bound(const exact_t *ex, uint32_t c, uint32_t S)
-{
-    const double *lu = &ex->glu[(size_t)c * ex->x->n_lines];
-    double b = ex->ggu[c], mag = 1 + fabs(b);
-    for (uint32_t m = S; m; m &= m - 1) {
-        b += lu[__builtin_ctz(m)];
-        mag += fabs(lu[__builtin_ctz(m)]);
-    }
-    return b + 1e-7 * mag;
-}
-
-/* A gathered group's items with their decomposed bounds. */
 static uint32_t gather_items_lazy(exact_t *ex, uint32_t S, size_t used)
 {
     src_ctx_t *x = ex->x;
     src_subset_init(x, S, &ex->gsub[S]);
-    uint32_t n = 0;
+    uint32_t n = 0, nl = x->n_lines;
     for (uint32_t w = 0; w < x->cand_words; w++) {
         for (uint64_t bits = group_word(x, S, w); bits; bits &= bits - 1) {
             uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
+            const double *lu = &ex->glu[(size_t)c * nl];
+            double b = ex->ggu[c], mag = 1 + fabs(b);
+            for (uint32_t m = S; m; m &= m - 1) {
+                b += lu[__builtin_ctz(m)];
+                mag += fabs(lu[__builtin_ctz(m)]);
+            }
             ex->gcand[used + n] = c;
-            ex->gub[used + n] = lazy_bound(ex, c, S);
+            ex->gub[used + n] = b + 1e-7 * mag;
             ex->gtight[used + n] = 0;
             n++;
         }
@@ -672,11 +666,12 @@ static double gather_max(exact_t *ex, uint32_t S, size_t off, uint32_t n)
     return U;
 }
 
-/* The gathering mode's tables and item pool. */
-static int gather_alloc(exact_t *ex)
+/* Gathering mode (see exact_t.gather): every group's candidates and
+ * bounds, and the best bound sums of partitions. */
+static int gather_setup(exact_t *ex, ub_item_t *items)
 {
     src_ctx_t *x = ex->x;
-    uint32_t nsub = 1u << x->n_lines, M = ex->M;
+    uint32_t nsub = 1u << x->n_lines, full = x->all_mask, M = ex->M;
     ex->goff = ordo_arena_alloc(x->arena, sizeof *ex->goff * nsub);
     ex->gn = src_zalloc(x, nsub, sizeof *ex->gn);
     ex->gU = ordo_arena_alloc(x->arena, sizeof *ex->gU * nsub);
@@ -685,7 +680,7 @@ static int gather_alloc(exact_t *ex)
     if (!ex->goff || !ex->gn || !ex->gU || !ex->gE || !ex->gchoice)
         return src_fail_arena(x, "the gathered groups' partition bounds");
     /* the pool: at most every candidate in every group but the whole order */
-    size_t cap = (size_t)x->n_cands * (nsub - 1) + 1;
+    size_t cap = (size_t)x->n_cands * (nsub - 1) + 1, used = 0;
     ex->gcand = ordo_arena_alloc(x->arena, sizeof *ex->gcand * cap);
     ex->gub = ordo_arena_alloc(x->arena, sizeof *ex->gub * cap);
     ex->gtight = ordo_arena_alloc(x->arena, cap);
@@ -694,19 +689,6 @@ static int gather_alloc(exact_t *ex)
         return src_fail_arena(x, "the gathered groups' candidates");
     if (ex->gmid && !gather_mid_setup(ex, nsub))
         return src_fail_arena(x, "the gathered groups' shipping bounds");
-    return ORDO_OK;
-}
-
-/* Gathering mode (see exact_t.gather): every group's candidates and
- * bounds, and the best bound sums of partitions. */
-static int gather_setup(exact_t *ex, ub_item_t *items)
-{
-    src_ctx_t *x = ex->x;
-    uint32_t nsub = 1u << x->n_lines, full = x->all_mask, M = ex->M;
-    int rc = gather_alloc(ex);
-    if (rc)
-        return rc;
-    size_t used = 0;
     for (uint32_t S = 1; S < nsub; S++) {
         ex->goff[S] = (uint32_t)used;
         if (S == full) {
@@ -1148,17 +1130,15 @@ static int exact_init(exact_t *ex, src_ctx_t *x, ub_item_t **items)
     return ORDO_OK;
 }
 
-/* The decomposed bounds of every candidate (src_line_ub per line it ships
- * in full, src_fixed_ub), kept in lu/gu (`keep`) and glu/ggu (when
- * allocated); *sum is Σ_i max_c line_ub and *G max_c fixed_ub. False when
- * some line has no candidate (the later lines' bounds are then not
- * computed) or there is no candidate. */
-static bool decomposed_bounds(exact_t *ex, bool keep, src_score_t *sum, src_score_t *G)
+/* May a plan of k ≥ 2 shipments beat the best single shipment? Bounded by
+ * Σ_i max_c line_ub + k·max_c fixed_ub + plan term, whole vectors; with
+ * `keep` the per-line and per-shipment bounds are kept for pruning. */
+static bool split_may_win_full(exact_t *ex, const src_score_t *single, bool keep)
 {
     src_ctx_t *x = ex->x;
     uint32_t dim = x->dim;
-    src_score_t v;
-    memset(sum, 0, sizeof *sum);
+    src_score_t sum, G, v;
+    memset(&sum, 0, sizeof sum);
     bool all_lines = true;
     for (uint32_t i = 0; i < x->n_lines && all_lines; i++) {
         bool any = false;
@@ -1177,7 +1157,7 @@ static bool decomposed_bounds(exact_t *ex, bool keep, src_score_t *sum, src_scor
         }
         all_lines = any;
         if (any)
-            src_add(sum, &U, dim);
+            src_add(&sum, &U, dim);
     }
     bool any_g = false;
     for (uint32_t c = 0; c < x->n_cands; c++) {
@@ -1186,119 +1166,16 @@ static bool decomposed_bounds(exact_t *ex, bool keep, src_score_t *sum, src_scor
             ex->gu[c] = v;
         if (ex->ggu)
             ex->ggu[c] = v.v[0];
-        src_ub_max(G, &any_g, &v, dim);
+        src_ub_max(&G, &any_g, &v, dim);
     }
-    return all_lines && any_g;
-}
-
-/* May a plan of k ≥ 2 shipments beat the best single shipment? Bounded by
- * Σ_i max_c line_ub + k·max_c fixed_ub + plan term, whole vectors (sum and
- * G from decomposed_bounds). */
-static bool split_may_win_full(exact_t *ex, const src_score_t *single, const src_score_t *sum,
-                               const src_score_t *G)
-{
-    uint32_t dim = ex->x->dim;
     bool split_may_win = false;
-    for (uint32_t k = 2; k <= ex->M && !split_may_win; k++) {
-        src_score_t ub = *sum;
+    for (uint32_t k = 2; k <= ex->M && all_lines && any_g && !split_may_win; k++) {
+        src_score_t ub = sum;
         for (uint32_t d = 0; d < dim; d++)
-            ub.v[d] += k * G->v[d] + ex->term[k].v[d];
+            ub.v[d] += k * G.v[d] + ex->term[k].v[d];
         split_may_win = src_lex_cmp(&ub, single, dim) > 0;
     }
     return split_may_win;
-}
-
-/* Weighted strategies, explain off: the decomposed bounds' line and
- * shipment parts kept (glu, ggu) for the lazy bounds of the gathered
- * groups and of the whole order (full_lazy). */
-static int glu_alloc(exact_t *ex)
-{
-    src_ctx_t *x = ex->x;
-    ex->glu = ordo_arena_alloc(x->arena, sizeof *ex->glu * x->n_cands * x->n_lines);
-    ex->ggu = ordo_arena_alloc(x->arena, sizeof *ex->ggu * (x->n_cands + 1));
-    if (!ex->glu || !ex->ggu)
-        return src_fail_arena(x, "the per-line bounds of the candidates");
-    ex->gmid = x->strat && x->strat->kind == ORDO_STRATEGY_WEIGHTED &&
-               x->strat->weights.cost >= 0 && x->order->level != ORDO_LEVEL_PICKUP &&
-               !x->svc_signals && x->rate_floor >= 1;
-    return ORDO_OK;
-}
-
-/* Can the whole order be scanned as a gathered group, its items starting
- * from their decomposed bounds (full_lazy)? Weighted strategies, explain
- * off, the first pass. */
-static bool full_lazy_ok(const exact_t *ex)
-{
-    const src_ctx_t *x = ex->x;
-    return x->strat && x->strat->kind == ORDO_STRATEGY_WEIGHTED && !x->explain && ex->lead < 0 &&
-           ex->want == 1 && x->dim == 1;
-}
-
-/* The whole order scanned as eval_subset scans it, but its items start
- * from their decomposed bounds (lazy_bound; decomposed_bounds must have
- * succeeded) and get the tight bound only when one is the best left, before
- * any test, as gather_scan does: the same items evaluated in the same
- * order, with fewer tight bounds. */
-static void full_lazy(exact_t *ex, ub_item_t *items)
-{
-    src_ctx_t *x = ex->x;
-    uint32_t full = x->all_mask, n = 0;
-    for (uint32_t w = 0; w < x->cand_words; w++)
-        for (uint64_t bits = group_word(x, full, w); bits; bits &= bits - 1) {
-            uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            items[n].cand = c;
-            items[n].done = false;
-            items[n].has_ub = false;
-            items[n].ub.v[0] = lazy_bound(ex, c, full);
-            n++;
-        }
-    if (!n)
-        return;
-    src_subset_t sub;
-    src_subset_init(x, full, &sub);
-    for (;;) {
-        int bi = -1;
-        for (uint32_t i = 0; i < n; i++)
-            if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, 1) > 0))
-                bi = (int)i;
-        if (bi < 0 || !item_may_enter(ex, full, &items[bi].ub, NULL))
-            break;
-        if (!items[bi].has_ub) {
-            src_upper_bound_sub(x, items[bi].cand, &sub, ex->tight, &items[bi].ub);
-            items[bi].has_ub = true;
-            continue;
-        }
-        items[bi].done = true;
-        src_eval_t e;
-        src_eval(x, items[bi].cand, full, &e);
-        if (e.feasible)
-            top_insert(ex, full, items[bi].cand, &e);
-    }
-}
-
-/* The whole order evaluated first: lazily when it can (full_lazy, the
- * decomposed bounds computed here), else by eval_subset. *ok: the
- * decomposed bounds were computed and hold for every line. */
-static int full_first(exact_t *ex, ub_item_t *items, bool keep, src_score_t *sum, src_score_t *G,
-                      bool *ok)
-{
-    *ok = false;
-    if (!full_lazy_ok(ex)) {
-        eval_subset(ex, ex->x->all_mask, items);
-        return ORDO_OK;
-    }
-    int rc = glu_alloc(ex);
-    if (rc)
-        return rc;
-    *ok = decomposed_bounds(ex, keep, sum, G);
-    if (!*ok) {
-        /* some line has no candidate: no lazy bounds (as before) */
-        ex->glu = ex->ggu = NULL;
-        eval_subset(ex, ex->x->all_mask, items);
-        return ORDO_OK;
-    }
-    full_lazy(ex, items);
-    return ORDO_OK;
 }
 
 /* The whole order first: its best single shipment, and whether any split
@@ -1308,6 +1185,11 @@ static int exact_split_test(exact_t *ex, ub_item_t *items, bool *only_full)
 {
     src_ctx_t *x = ex->x;
     uint32_t full = x->all_mask, dim = x->dim;
+    eval_subset(ex, full, items);
+    if (!ex->n_top[full])
+        return ORDO_OK;
+    src_score_t single = ex->top[(size_t)full * ex->M].score;
+    src_add(&single, &ex->term[1], dim);
     /* the per-line and per-shipment bounds, kept for pruning line groups of
      * criteria strategies with two shipments at most. With M = 3 (the rest
      * of a plan bounded over one or two blocks, lexicographic maximum) too
@@ -1316,17 +1198,6 @@ static int exact_split_test(exact_t *ex, ub_item_t *items, bool *only_full)
      * instead (exact_t.gather): the same pruning for the default policy took
      * 10% more time */
     bool keep = ex->M <= 2 && dim > 1;
-    src_score_t sum, G;
-    bool ok;
-    int rc = full_first(ex, items, keep, &sum, &G, &ok);
-    if (rc)
-        return rc;
-    if (!ex->n_top[full]) {
-        ex->glu = ex->ggu = NULL; /* gathered groups get tight bounds (as before) */
-        return ORDO_OK;
-    }
-    src_score_t single = ex->top[(size_t)full * ex->M].score;
-    src_add(&single, &ex->term[1], dim);
     if (!keep && dim > 1) {
         /* criteria, nothing kept: component by component */
         *only_full = !split_may_win_lazy(ex, &single);
@@ -1338,14 +1209,19 @@ static int exact_split_test(exact_t *ex, ub_item_t *items, bool *only_full)
         if (!ex->lu || !ex->gu)
             return src_fail_arena(x, "the per-line bounds of the candidates");
     }
-    if (!ex->glu && dim == 1 && !x->explain && (rc = glu_alloc(ex)))
-        return rc; /* for the lazy bounds of the gathering mode */
-    if (!ok && !full_lazy_ok(ex))
-        ok = decomposed_bounds(ex, keep, &sum, &G);
-    bool may = ok && split_may_win_full(ex, &single, &sum, &G);
+    if (dim == 1 && !x->explain) { /* for the lazy bounds of the gathering mode */
+        ex->glu = ordo_arena_alloc(x->arena, sizeof *ex->glu * x->n_cands * x->n_lines);
+        ex->ggu = ordo_arena_alloc(x->arena, sizeof *ex->ggu * (x->n_cands + 1));
+        if (!ex->glu || !ex->ggu)
+            return src_fail_arena(x, "the per-line bounds of the candidates");
+        ex->gmid = x->strat && x->strat->kind == ORDO_STRATEGY_WEIGHTED &&
+                   x->strat->weights.cost >= 0 && x->order->level != ORDO_LEVEL_PICKUP &&
+                   !x->svc_signals && x->rate_floor >= 1;
+    }
+    bool may = split_may_win_full(ex, &single, keep);
     *only_full = !may;
     if (may && keep) {
-        rc = prune_setup(ex);
+        int rc = prune_setup(ex);
         if (rc)
             return rc;
         ex->prune = true;

@@ -133,6 +133,7 @@ typedef struct src_line {
 typedef struct src_cand {
     uint32_t node;
     uint32_t full_mask; /* lines whose quantity it can ship alone */
+    uint32_t stock_mask; /* lines with atp > 0 (collect_atp visits only these) */
     /* per search line, n_lines entries each in the context's pools (a
      * candidate stays a few cache lines however long the order) */
     uint32_t *cell; /* valid where atp > 0 */
