@@ -189,6 +189,7 @@ typedef struct ordo_eta_eval {
     double p90_coverage;       /* share delivered by the p90 ETA (integer days) */
     double p90_pit_coverage;   /* the same with the nonrandomized PIT (discrete) */
     double p90_claimed;        /* mean model P(delivered by its p90 ETA) */
+    double p90_randomized;     /* share delivered by the randomized p90 ETA (the goal's) */
     uint64_t coverage_n;
     /* transit given the ship day, per lane: learned, carrier histogram,
      * the lane's recent weekday mode */
@@ -273,6 +274,9 @@ int ordo_eta_quantile(const double *cdf, int n, double p);
 /* share of the nonrandomized PIT below u for an outcome with F(y-1) = lo,
  * F(y) = hi (Czado, Gneiting and Held 2009) */
 double ordo_eta_pit_below(double lo, double hi, double u);
+/* The randomized PIT of an outcome whose predictive CDF jumps from lo to hi
+ * there, with v uniform on [0, 1): lo + v (hi - lo); whether it is <= u. */
+bool ordo_eta_pit_randomized_below(double lo, double hi, double u, double v);
 void ordo_eta_reliability_add(ordo_eta_reliability_t *r, double p, bool y);
 /* max over deciles with >= min_n predictions of |mean p - observed rate| */
 double ordo_eta_calibration_error(const ordo_eta_reliability_t *r, uint64_t min_n);

@@ -311,7 +311,8 @@ static void print_eval_text(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
            100 * ordo_eta_calibration_error(&e->logged, 1000));
     print_reliability("learned", &e->model);
     print_reliability("logged", &e->logged);
-    printf("p90 ETA coverage               %.2f%% (PIT %.2f%%, model's own %.2f%%; goal 90 +- 1.5)\n",
+    printf("p90 ETA coverage (randomized)  %.2f%%   (goal 90 +- 1.5)\n", 100 * e->p90_randomized);
+    printf("  whole days %.2f%%, mean nonrandomized PIT %.2f%%, model's own %.2f%%\n",
            100 * e->p90_coverage, 100 * e->p90_pit_coverage, 100 * e->p90_claimed);
     printf("pinball loss, transit days     p50      p90      (%llu shipments)\n",
            (unsigned long long)e->lane_model.n);
@@ -378,6 +379,7 @@ static void print_eval_json(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
     ordo_jsonw_kdouble(&w, "observed", e->p90_coverage);
     ordo_jsonw_kdouble(&w, "pit", e->p90_pit_coverage);
     ordo_jsonw_kdouble(&w, "model", e->p90_claimed);
+    ordo_jsonw_kdouble(&w, "randomized", e->p90_randomized);
     ordo_jsonw_obj_end(&w);
     ordo_jsonw_key(&w, "pinball");
     ordo_jsonw_obj_begin(&w);

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "ordo/calendar.h"
+#include "ordo/util.h"
 
 #define DAYS ORDO_TRANSIT_DAYS
 #define MODE_WINDOW (28 * 86400) /* "recent": the last four weeks before the split */
@@ -33,6 +34,20 @@ double ordo_eta_pit_below(double lo, double hi, double u)
     if (u >= hi)
         return 1;
     return (u - lo) / (hi - lo);
+}
+
+bool ordo_eta_pit_randomized_below(double lo, double hi, double u, double v)
+{
+    return lo + v * (hi - lo) <= u;
+}
+
+/* The uniform draw of a shipment's randomized PIT: a hash of the
+ * observation, so an evaluation is reproducible and needs no seed. */
+static double pit_draw(const ordo_eta_obs_t *o)
+{
+    uint64_t key[4] = {(uint64_t)o->time, o->node, (uint64_t)(int64_t)o->service,
+                       (uint64_t)o->zip3 << 32 | (uint32_t)o->deliver_day};
+    return (double)(ordo_hash64(key, sizeof key) >> 11) * 0x1p-53;
 }
 
 void ordo_eta_reliability_add(ordo_eta_reliability_t *r, double p, bool y)
@@ -165,6 +180,7 @@ static void score_delivery(const ordo_eta_model_t *m, const ordo_network_t *net,
     double lo = ordo_eta_prob_by(m, net, o, o->deliver_day - 1);
     ev->p90_coverage += o->deliver_day <= p90;
     ev->p90_pit_coverage += ordo_eta_pit_below(lo, hi, 0.9);
+    ev->p90_randomized += ordo_eta_pit_randomized_below(lo, hi, 0.9, pit_draw(o));
     ev->p90_claimed += f90;
     ev->coverage_n++;
 }
@@ -201,6 +217,7 @@ int ordo_eta_evaluate(const ordo_eta_model_t *m, const ordo_network_t *net,
         out->p90_coverage /= (double)out->coverage_n;
         out->p90_pit_coverage /= (double)out->coverage_n;
         out->p90_claimed /= (double)out->coverage_n;
+        out->p90_randomized /= (double)out->coverage_n;
     }
     if (!out->shipments)
         return ordo_error_set(err, ORDO_ENOTFOUND, NULL, 0, NULL,

@@ -147,6 +147,11 @@ static int rural_days(const char *carrier, int zone, int64_t ship_day, bool fast
     return days;
 }
 
+int64_t sim_delivery_day(int64_t ship_day, int transit, unsigned mask)
+{
+    return ordo_cal_add_working(ship_day, transit, mask);
+}
+
 int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t ship_day,
                      ordo_rng_t *rng)
 {

@@ -105,7 +105,7 @@ static void ship_time(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *sh
     }
     unsigned mask = s->net->services[sh->service].delivery_days;
     mask = mask ? mask : ORDO_WEEK_MON_FRI;
-    int64_t dday = ordo_cal_add_working(day + 1, transit - 1, mask);
+    int64_t dday = sim_delivery_day(day, transit, mask);
     /* a carrier outage on the lane (the timeline's truth) holds the parcel
      * until the carrier serves the area again; then its transit, plus a day */
     int64_t end = sim_truth_outage_end(s, sh->service, o->ship_zip3, out->shipped);

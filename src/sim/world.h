@@ -211,6 +211,10 @@ int64_t sim_thanksgiving(int year);
  * days before Christmas, 2: around a holiday) for a parcel shipped on
  * ship_day (fast: two-day or overnight). */
 double sim_truth_season_p(int64_t ship_day, bool fast, int extra);
+/* The day a parcel shipped on ship_day arrives after transit (>= 1)
+ * delivery days of the carrier's week mask: the transit-th delivery day
+ * after ship_day, counted as ordo_eta_obs_transit and the engine count. */
+int64_t sim_delivery_day(int64_t ship_day, int transit, unsigned mask);
 
 /* The decider's calls, timed as the run's deciding (sim.c): a decision
  * (an order or a wave's reroute), and ordo_decider_idle, whose commit

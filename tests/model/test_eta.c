@@ -470,10 +470,43 @@ static void test_drift(void **state)
     rmdir(dir);
 }
 
+/* The randomized PIT of a calibrated discrete forecast is uniform: the share
+ * at or below 0.9 is 0.9 where whole days cover 100% (the p90 day is 2);
+ * a forecast too fast for its outcomes falls short of it. */
+static double randomized_share(const double *truth, const double *cdf, uint64_t seed)
+{
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, seed);
+    int n = 200000, below = 0;
+    for (int i = 0; i < n; i++) {
+        double u = ordo_rng_uniform(&rng), c = 0;
+        int y = 0;
+        while (y < 2 && u >= (c += truth[y]))
+            y++;
+        double lo = y ? cdf[y - 1] : 0;
+        below += ordo_eta_pit_randomized_below(lo, cdf[y], 0.9, ordo_rng_uniform(&rng));
+    }
+    return (double)below / n;
+}
+
+static void test_pit_randomized(void **state)
+{
+    (void)state;
+    assert_true(ordo_eta_pit_randomized_below(0.8, 1.0, 0.9, 0.49));
+    assert_false(ordo_eta_pit_randomized_below(0.8, 1.0, 0.9, 0.51));
+    assert_false(ordo_eta_pit_randomized_below(0.95, 1.0, 0.9, 0.0));
+    assert_true(ordo_eta_pit_randomized_below(0.3, 0.8, 0.9, 0.99));
+    const double cdf[3] = {0.3, 0.8, 1.0};
+    const double calibrated[3] = {0.3, 0.5, 0.2}, slower[3] = {0.1, 0.5, 0.4};
+    assert_true(fabs(randomized_share(calibrated, cdf, 11) - 0.9) < 0.004);
+    assert_true(randomized_share(slower, cdf, 12) < 0.85); /* 0.6 + 0.4 / 2 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_pit_randomized),
         cmocka_unit_test_setup_teardown(test_shrinkage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prob_by, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),

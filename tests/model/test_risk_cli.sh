@@ -13,7 +13,7 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 run="$tmp/run"
-"$ordo" sim --scenario proximity-vs-cost --days 6 --orders-per-day 500 --seed 11 --out "$run" \
+"$ordo" sim --scenario proximity-vs-cost --days 6 --orders-per-day 1000 --seed 11 --out "$run" \
     > /dev/null 2>&1 || bad "sim"
 
 "$ordo" model train --run "$run" --kind risk --json > "$tmp/t1.json" || bad "train --kind risk exits $?"

@@ -21,6 +21,29 @@ static void test_thanksgiving(void **state)
     assert_int_equal(ordo_cal_weekday(sim_thanksgiving(2030)), 3); /* a Thursday */
 }
 
+/* A parcel's transit is counted in the carrier's delivery days after the
+ * ship day, as the ETA model and the engine count it: a Friday two-day
+ * parcel of a Monday-Friday carrier arrives on Tuesday, not Monday. */
+static void test_delivery_day(void **state)
+{
+    (void)state;
+    int64_t fri = ordo_cal_days(2026, 9, 18);
+    assert_int_equal(ordo_cal_weekday(fri), 4);
+    assert_int_equal(sim_delivery_day(fri, 1, ORDO_WEEK_MON_FRI), fri + 3);
+    assert_int_equal(sim_delivery_day(fri, 2, ORDO_WEEK_MON_FRI), fri + 4);
+    assert_int_equal(sim_delivery_day(fri, 1, ORDO_WEEK_MON_SAT), fri + 1);
+    assert_int_equal(sim_delivery_day(fri, 2, ORDO_WEEK_MON_SAT), fri + 3);
+    assert_int_equal(sim_delivery_day(fri - 3, 5, ORDO_WEEK_MON_FRI), fri + 4);
+    unsigned masks[2] = {ORDO_WEEK_MON_FRI, ORDO_WEEK_MON_SAT};
+    for (int m = 0; m < 2; m++)
+        for (int64_t day = fri - 7; day < fri + 90; day++) /* Labor Day, Thanksgiving */
+            for (int t = 1; t <= 8; t++) {
+                int64_t d = sim_delivery_day(day, t, masks[m]);
+                assert_int_equal(ordo_cal_working_between(day, d, masks[m]), t);
+                assert_true(ordo_cal_working(d, masks[m]));
+            }
+}
+
 static void test_season_probabilities(void **state)
 {
     (void)state;
@@ -48,6 +71,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thanksgiving),
         cmocka_unit_test(test_season_probabilities),
+        cmocka_unit_test(test_delivery_day),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
