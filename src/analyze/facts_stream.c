@@ -534,12 +534,8 @@ static void cost_end(rd_t *r)
     i++;
     ORDO_COST_COMPONENTS(READ_COMPONENT)
 #undef READ_COMPONENT
-    if (flat) {
-        double cr = isnan(out->carrying_relief) ? 0 : out->carrying_relief;
-        double op = isnan(out->opportunity) ? 0 : out->opportunity;
-        out->economic = cr + op;
-        out->total -= out->economic;
-    }
+    if (flat)
+        an_cost_flat(out);
 }
 
 int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,

@@ -405,6 +405,10 @@ int an_fact_from_log(const struct ordo_log_record *rec, ordo_arena_t *arena,
  * ORDO_EPARSE when d is not an object, ORDO_ENOMEM. */
 struct ordo_cbor_node;
 int an_record_from_tree(const struct ordo_cbor_node *d, ordo_arena_t *arena, ordo_record_t *d_out);
+/* A cost read without an "economic" object, as the record reader makes
+ * it: economic = carrying relief + opportunity (NaN as 0), taken out of
+ * the total (facts_tree.c). */
+void an_cost_flat(ordo_cost_t *c);
 /* true: CBOR facts are read with the whole record reader
  * (ordo_record_read_tree) instead of an_record_from_tree: the reference the
  * tests and bench_facts compare the fast reader with. */
