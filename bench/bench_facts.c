@@ -192,10 +192,11 @@ static uint64_t last_seq(const char *dir)
  * the least CPU time of each. */
 static void refresh_stages(const char *dir, uint64_t from)
 {
-    enum { LOG, TREE, REC_FULL, REC_FAST, FACT_FULL, FACT_FAST, STAGES };
+    enum { LOG, TREE, REC_FULL, REC_FAST, FACT_FULL, FACT_FAST, REC_STREAM, FACT_STREAM, STAGES };
     static const char *const name[] = {"log read", "+ CBOR tree", "+ whole record reader",
                                        "+ fact's fields only", "whole fact (whole reader)",
-                                       "whole fact (fields only)"};
+                                       "whole fact (fields only)", "log read + one-pass fields",
+                                       "whole fact (one pass)"};
     char logdir[4096];
     snprintf(logdir, sizeof logdir, "%s/log", dir);
     ordo_arena_t *arena = ordo_arena_create(1 << 16);
@@ -210,6 +211,7 @@ static void refresh_stages(const char *dir, uint64_t from)
             ordo_log_iter_t *it;
             ordo_error_t err;
             an_fact_full_reader = stage == FACT_FULL;
+            an_fact_tree_reader = stage == FACT_FAST;
             double c0 = cpu_now();
             FX_CHECK(ordo_log_iter_open(logdir, &q, &it, &err));
             ordo_log_record_t rec;
@@ -218,9 +220,12 @@ static void refresh_stages(const char *dir, uint64_t from)
                 ordo_record_t d;
                 an_fact_t f;
                 ordo_arena_reset(arena);
-                if (stage >= FACT_FULL)
+                an_stream_scan_t sc;
+                if (stage == REC_STREAM && (rec.flags & ORDO_LOG_FLAG_CBOR))
+                    (void)an_record_stream(rec.appended, rec.appended_len, arena, &d, &sc);
+                else if (stage >= FACT_FULL && stage != REC_STREAM)
                     FX_CHECK(an_fact_from_log(&rec, arena, NULL, &str, &f, &err));
-                else if (stage >= TREE && (rec.flags & ORDO_LOG_FLAG_CBOR))
+                else if (stage >= TREE && stage < FACT_FULL && (rec.flags & ORDO_LOG_FLAG_CBOR))
                     FX_CHECK(ordo_cbor_to_tree(rec.appended, rec.appended_len, arena, &root, &err));
                 if (stage == REC_FULL && root)
                     (void)ordo_record_read_tree(root, 0, arena, &d, &err);
@@ -233,6 +238,7 @@ static void refresh_stages(const char *dir, uint64_t from)
             an_strings_free(&str);
         }
     an_fact_full_reader = getenv("BENCH_FACTS_FULL_READER") != NULL;
+    an_fact_tree_reader = getenv("BENCH_FACTS_TREE_READER") != NULL;
     printf("  refresh stages (CPU, least of 3):");
     for (int stage = 0; stage < STAGES; stage++)
         printf(" %s %.3f s%s", name[stage], best[stage], stage + 1 < STAGES ? "," : "\n");
@@ -286,6 +292,7 @@ int main(int argc, char **argv)
     spec.spacing = 2;
     an_fact_full_reader = getenv("BENCH_FACTS_FULL_READER") != NULL;
     ordo_cbor_tree_fast_off = getenv("BENCH_FACTS_SLOW_TREE") != NULL;
+    an_fact_tree_reader = getenv("BENCH_FACTS_TREE_READER") != NULL;
     char *dir = fx_tmp_dir();
     uint64_t t0 = ordo_now_ns();
     fx_build(dir, &spec, NULL, false);

@@ -443,6 +443,27 @@ static int fact_from_tree(const ordo_log_record_t *rec, ordo_arena_t *arena,
     return rc ? ORDO_OK : an_fact_from_record(&d, net, str, f, err);
 }
 
+bool an_fact_tree_reader;
+
+/* A raw CBOR record read in one pass (facts_stream.c); ORDO_EUNSUPPORTED:
+ * through the tree instead (f untouched). */
+static int fact_from_stream(const ordo_log_record_t *rec, ordo_arena_t *arena,
+                            const ordo_network_t *net, an_strings_t *str, an_fact_t *f,
+                            ordo_error_t *err)
+{
+    ordo_record_t d;
+    an_stream_scan_t sc;
+    if (an_fact_tree_reader || an_fact_full_reader ||
+        an_record_stream(rec->appended, rec->appended_len, arena, &d, &sc)) {
+        ordo_arena_reset(arena);
+        return ORDO_EUNSUPPORTED;
+    }
+    if (sc.exp_text)
+        f->flags |= AN_F_EXP_TEXT;
+    int rc = fact_scans(sc.value[0], sc.value[1], sc.value[2], str, f, err);
+    return rc ? rc : an_fact_from_record(&d, net, str, f, err);
+}
+
 int an_fact_from_log(const ordo_log_record_t *rec, ordo_arena_t *arena, const ordo_network_t *net,
                      an_strings_t *str, an_fact_t *f, ordo_error_t *err)
 {
@@ -450,8 +471,10 @@ int an_fact_from_log(const ordo_log_record_t *rec, ordo_arena_t *arena, const or
     if (rec->type == ORDO_LOG_REC_SHADOW)
         f->flags |= AN_F_SHADOW;
     ordo_arena_reset(arena);
-    if ((rec->flags & ORDO_LOG_FLAG_CBOR) && rec->payload == rec->appended)
-        return fact_from_tree(rec, arena, net, str, f, err);
+    if ((rec->flags & ORDO_LOG_FLAG_CBOR) && rec->payload == rec->appended) {
+        int rc = fact_from_stream(rec, arena, net, str, f, err);
+        return rc == ORDO_EUNSUPPORTED ? fact_from_tree(rec, arena, net, str, f, err) : rc;
+    }
     /* what the byte scan of the join sees (join.c skips decisions of
      * other experiments on it, without reading them) */
     char eb[ORDO_EXP_ID_MAX], vb[ORDO_EXP_KEY_MAX], ob[ORDO_OUTCOME_ID_MAX];

@@ -57,6 +57,14 @@ static bool arr(ordo_arena_t *arena, const node_t *a, size_t size, void **p, uin
     return true;
 }
 
+void an_cost_flat(ordo_cost_t *c)
+{
+    double cr = isnan(c->carrying_relief) ? 0 : c->carrying_relief;
+    double op = isnan(c->opportunity) ? 0 : c->opportunity;
+    c->economic = cr + op;
+    c->total -= c->economic;
+}
+
 /* As the record reader's read_cost. */
 static void cost(const node_t *c, ordo_cost_t *out)
 {
@@ -67,12 +75,8 @@ static void cost(const node_t *c, ordo_cost_t *out)
                                  : num(e, strcmp(#field, "economic") ? #field : "total");
     ORDO_COST_COMPONENTS(READ_COMPONENT)
 #undef READ_COMPONENT
-    if (flat) {
-        double cr = isnan(out->carrying_relief) ? 0 : out->carrying_relief;
-        double op = isnan(out->opportunity) ? 0 : out->opportunity;
-        out->economic = cr + op;
-        out->total -= out->economic;
-    }
+    if (flat)
+        an_cost_flat(out);
 }
 
 static bool lines(ordo_arena_t *arena, const node_t *a, ordo_record_line_t **out, uint32_t *n)

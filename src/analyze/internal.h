@@ -405,10 +405,28 @@ int an_fact_from_log(const struct ordo_log_record *rec, ordo_arena_t *arena,
  * ORDO_EPARSE when d is not an object, ORDO_ENOMEM. */
 struct ordo_cbor_node;
 int an_record_from_tree(const struct ordo_cbor_node *d, ordo_arena_t *arena, ordo_record_t *d_out);
+/* A cost read without an "economic" object, as the record reader makes
+ * it: economic = carrying relief + opportunity (NaN as 0), taken out of
+ * the total (facts_tree.c). */
+void an_cost_flat(ordo_cost_t *c);
 /* true: CBOR facts are read with the whole record reader
  * (ordo_record_read_tree) instead of an_record_from_tree: the reference the
  * tests and bench_facts compare the fast reader with. */
 extern bool an_fact_full_reader;
+/* A CBOR record's fact fields (as an_record_from_tree) and what the tree
+ * scan of facts.c finds, in one pass over its bytes with no tree
+ * (facts_stream.c); ORDO_EUNSUPPORTED: read the record through the tree
+ * (shapes cbor_tree.c's fast path does not take, among them everything the
+ * full decoder refuses). an_fact_tree_reader: always the tree (tests,
+ * bench_facts). */
+typedef struct an_stream_scan {
+    bool exp_text;
+    bool done[3];          /* experiment, variant, order_id */
+    const char *value[3];
+} an_stream_scan_t;
+int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
+                     an_stream_scan_t *sc);
+extern bool an_fact_tree_reader;
 /* A read record → its fact (not the byte-scan part). */
 int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_strings_t *str,
                         an_fact_t *f, ordo_error_t *err);

@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo analyze — a fact's fields read from a CBOR decision record in one
+ * pass over its bytes, with no tree (ANALYZE.md "Reading CBOR records").
+ *
+ * It fills what an_record_from_tree (facts_tree.c) and the tree scan of
+ * facts.c take from ordo_cbor_to_tree's tree, with the same values, and
+ * takes only records of the shapes cbor_tree_fast (src/core/cbor_tree.c)
+ * takes, with the same checks (indefinite maps and arrays, key ids of the
+ * table, text and string references valid UTF-8, tables, the same depth and
+ * string limits, no trailing bytes): what it accepts, the fast tree path
+ * accepts, and that path gives the full decoder's tree by construction.
+ * Anything else, and a few things the tree readers take but this one need
+ * not (a field key twice in one object, a NUL in a string, more than
+ * ST_LINES lines or ST_SHIPS shipments) is ORDO_EUNSUPPORTED: the caller
+ * reads that record through the tree. tests/analyze/test_facts.c compares
+ * the facts of both paths field by field on a simulated log and on
+ * mutations of records. */
+#include <math.h>
+#include <string.h>
+
+#include "../core/cbor_internal.h"
+#include "internal.h"
+#include "ordo/cbor.h"
+
+#define ST_DEPTH 24  /* as cbor_tree.c's FAST_DEPTH */
+#define ST_STRS 1024 /* as cbor_tree.c's FAST_STRS */
+#define ST_LINES 256
+#define ST_SHIPS 64
+
+/* Field keys (the same code wherever the name occurs). */
+enum {
+    K_NONE, K_TIMESTAMP, K_ORDER_ID, K_POLICY, K_NAME, K_VERSION, K_EXPERIMENT, K_VARIANT,
+    K_EXCLUDED, K_CONTROL_COST, K_ORDER_VALUE, K_PRODUCT_FAMILY, K_UNIT, K_FALLBACK,
+    K_LATENCY_NS, K_ORDER, K_SHIP_TO, K_ZIP, K_CHANNEL, K_PROMOTION, K_LINES, K_SKU, K_QUANTITY,
+    K_PLAN, K_PROMISE_DATE, K_SHIPMENTS, K_NODE, K_SERVICE, K_ZONE, K_MILES, K_TOTALS, K_COST,
+    K_UNITS, K_ON_TIME_PROB, K_RETURN_RISK, K_COMP /* + cost component index */
+};
+#define COMP(field, plan_only, econ) #field,
+static const char *const comp_name[] = {ORDO_COST_COMPONENTS(COMP)};
+#undef COMP
+enum { N_COMP = sizeof comp_name / sizeof comp_name[0] };
+static const char *const key_name[K_COMP] = {
+    "", "timestamp", "order_id", "policy", "name", "version", "experiment", "variant",
+    "excluded", "control_cost", "order_value", "product_family", "unit", "fallback",
+    "latency_ns", "order", "ship_to", "zip", "channel", "promotion", "lines", "sku", "quantity",
+    "plan", "promise_date", "shipments", "node", "service", "zone", "miles", "totals", "cost",
+    "units", "on_time_prob", "return_risk"};
+
+/* Object contexts: what an object's members fill. */
+enum { C_SKIP, C_TOP, C_POLICY, C_ORDER, C_SHIP_TO, C_LINE, C_PLAN, C_SHIP, C_TOTALS, C_COST,
+       C_ECON };
+/* Array contexts. */
+enum { A_SKIP = 16, A_LINES, A_SHIPS };
+
+enum { SC_EXP, SC_VAR, SC_OID, SC_N };
+static const char *const scan_key[SC_N] = {"experiment", "variant", "order_id"};
+static const size_t scan_cap[SC_N] = {ORDO_EXP_ID_MAX, ORDO_EXP_KEY_MAX, ORDO_OUTCOME_ID_MAX};
+
+typedef struct kinfo {
+    const char *name; /* the table's name it was made from */
+    uint8_t code, scan;
+} kinfo_t;
+static _Thread_local kinfo_t key_cache[256];
+
+typedef struct str {
+    const uint8_t *s;
+    uint32_t len;
+    const char *copy;
+} str_t;
+
+typedef struct rd {
+    const uint8_t *p, *end;
+    ordo_arena_t *arena;
+    bool ns;
+    uint32_t n_refs;
+    ordo_record_t *d;
+    an_stream_scan_t *sc;
+    uint8_t pending; /* scan keys whose first key was the member being read */
+    double flat[N_COMP], econ[N_COMP];
+    bool econ_obj;
+    ordo_record_line_t lines[ST_LINES];
+    ordo_record_shipment_t ships[ST_SHIPS];
+    str_t refs[ST_STRS];
+} rd_t;
+
+/* As facts.c's: s (n bytes) equals scan_key[k] or ends with `"` and it. */
+static const size_t scan_len[SC_N] = {10, 7, 8}; /* strlen(scan_key[k]) */
+
+static inline bool text_names(const char *s, size_t n, int k)
+{
+    const char *p = scan_key[k];
+    size_t m = scan_len[k];
+    return n >= m && s[n - 1] == p[m - 1] && !memcmp(s + n - m, p, m) &&
+           (n == m || s[n - m - 1] == '"');
+}
+
+static kinfo_t key_info(const char *s, size_t n)
+{
+    kinfo_t k = {s, K_NONE, 0};
+    for (int i = 1; i < K_COMP && !k.code; i++)
+        if (strlen(key_name[i]) == n && !memcmp(key_name[i], s, n))
+            k.code = (uint8_t)i;
+    for (int i = 0; i < N_COMP && !k.code; i++)
+        if (strlen(comp_name[i]) == n && !memcmp(comp_name[i], s, n))
+            k.code = (uint8_t)(K_COMP + i);
+    for (int i = 0; i < SC_N; i++)
+        k.scan |= (uint8_t)(text_names(s, n, i) << i);
+    return k;
+}
+
+/* A key id's info, cached per thread (checked against the table's name). */
+static inline kinfo_t id_info(uint64_t id, bool *ok)
+{
+    const char *name = id < 256 ? ordo_cbor_key_name((uint32_t)id) : NULL;
+    *ok = name != NULL;
+    if (name && key_cache[id].name != name)
+        key_cache[id] = key_info(name, strlen(name));
+    return name ? key_cache[id] : (kinfo_t){0};
+}
+
+static inline bool head(rd_t *r, unsigned *major, unsigned *ai, uint64_t *arg)
+{
+    return cbor_head(&r->p, r->end, major, ai, arg);
+}
+
+/* A text string or a string reference (as cbor_tree.c's text_of), checked
+ * once as valid UTF-8 without NUL; *ref: its slot or NULL. */
+static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out, str_t **ref)
+{
+    *ref = NULL;
+    if (major == 3 && ai != 31) {
+        if ((uint64_t)(r->end - r->p) < arg)
+            return false;
+        const char *s = (const char *)r->p;
+        if (memchr(s, 0, arg) || ordo_utf8_check(s, arg) != arg)
+            return false;
+        *out = (str_t){r->p, (uint32_t)arg, NULL};
+        if (r->ns && arg >= cbor_strref_min_len(r->n_refs)) {
+            if (r->n_refs == ST_STRS)
+                return false;
+            *ref = &r->refs[r->n_refs];
+            r->refs[r->n_refs++] = *out;
+        }
+        r->p += arg;
+        return true;
+    }
+    uint64_t idx;
+    if (major != 6 || arg != 25 || !r->ns || !head(r, &major, &ai, &idx) || major != 0 ||
+        ai == 31 || idx >= r->n_refs)
+        return false;
+    *ref = &r->refs[idx];
+    *out = **ref;
+    return true;
+}
+
+/* A NUL-terminated copy (shared by the references to it); NULL: no memory. */
+static const char *copy(rd_t *r, str_t *s, str_t *ref)
+{
+    if (s->copy)
+        return s->copy;
+    char *c = ordo_arena_alloc(r->arena, (size_t)s->len + 1);
+    if (!c)
+        return NULL;
+    memcpy(c, s->s, s->len);
+    c[s->len] = 0;
+    s->copy = c;
+    if (ref)
+        ref->copy = c;
+    return c;
+}
+
+/* A scalar value as the tree holds it: *type, *num, *s (copied when
+ * want_str or a scan key waits for it). */
+static bool scalar(rd_t *r, unsigned major, unsigned ai, uint64_t arg, int *type, double *num,
+                   const char **s, bool want_str)
+{
+    str_t t;
+    str_t *ref;
+    *s = NULL;
+    *num = NAN;
+    switch (major) {
+    case 0: *type = ORDO_CBOR_NUMBER; *num = (double)arg; return ai != 31;
+    case 1:
+        *type = ORDO_CBOR_NUMBER;
+        *num = arg == UINT64_MAX ? -18446744073709551616.0 : -(double)(arg + 1);
+        return ai != 31;
+    case 3:
+    case 6:
+        if (!text(r, major, ai, arg, &t, &ref))
+            return false;
+        *type = ORDO_CBOR_STRING;
+        r->sc->exp_text |= text_names((const char *)t.s, t.len, SC_EXP);
+        return !(want_str || r->pending) || (*s = copy(r, &t, ref));
+    case 7: break;
+    default: return false;
+    }
+    if (ai >= 20 && ai <= 22) {
+        *type = ai == 20 ? ORDO_CBOR_FALSE : ai == 21 ? ORDO_CBOR_TRUE : ORDO_CBOR_NULL;
+        return true;
+    }
+    if (ai < 25 || ai > 27)
+        return false;
+    double d = cbor_float(ai, arg);
+    *type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
+    *num = isfinite(d) ? d : NAN;
+    return true;
+}
+
+/* facts.c's plain_string: what the JSON text scan would read. */
+static const char *plain(const char *s, size_t cap)
+{
+    size_t n = 0;
+    if (!s || !s[0])
+        return NULL;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++, n++)
+        if (*c == '"' || *c == '\\' || *c < 0x20)
+            return NULL;
+    return n + 1 <= cap ? s : NULL;
+}
+
+/* A key the scan sees (its scan bits): the scan keys it is the first of
+ * wait for its value. */
+static inline void key_scan(rd_t *r, uint8_t scan)
+{
+    r->pending = 0;
+    if (!scan)
+        return;
+    r->sc->exp_text |= scan & 1;
+    for (int i = 0; i < SC_N; i++)
+        if ((scan >> i & 1) && !r->sc->done[i]) {
+            r->sc->done[i] = true;
+            r->pending |= (uint8_t)(1 << i);
+        }
+}
+
+/* A member's key: its info; the scan keys it is the first of wait for
+ * its value (r->pending). */
+static bool key(rd_t *r, kinfo_t *k)
+{
+    unsigned major, ai;
+    uint64_t arg;
+    bool ok;
+    if (!head(r, &major, &ai, &arg))
+        return false;
+    if (major == 0) {
+        *k = id_info(arg, &ok);
+        if (!ok || ai == 31)
+            return false;
+    } else {
+        str_t t;
+        str_t *ref;
+        if (!text(r, major, ai, arg, &t, &ref))
+            return false;
+        *k = key_info((const char *)t.s, t.len);
+    }
+    key_scan(r, k->scan);
+    return true;
+}
+
+/* The scan keys waiting for this value: a string the scan would read, or
+ * nothing. */
+static inline void settle(rd_t *r, int type, const char *s)
+{
+    if (!r->pending)
+        return;
+    for (int i = 0; i < SC_N; i++)
+        if (r->pending >> i & 1)
+            r->sc->value[i] = type == ORDO_CBOR_STRING ? plain(s, scan_cap[i]) : NULL;
+    r->pending = 0;
+}
+
+static double *num_slot(rd_t *r, int ctx, int code, void *obj)
+{
+    ordo_record_t *d = r->d;
+    ordo_record_line_t *l = obj;
+    ordo_record_shipment_t *sh = obj;
+    switch (ctx * 64 + code) {
+    case C_TOP * 64 + K_CONTROL_COST: return &d->control_cost;
+    case C_TOP * 64 + K_ORDER_VALUE: return &d->order_value;
+    case C_TOP * 64 + K_LATENCY_NS: return &d->latency_ns;
+    case C_LINE * 64 + K_QUANTITY: return &l->quantity;
+    case C_SHIP * 64 + K_ZONE: return &sh->zone;
+    case C_SHIP * 64 + K_MILES: return &sh->miles;
+    case C_TOTALS * 64 + K_SHIPMENTS: return &d->plan.shipments_total;
+    case C_TOTALS * 64 + K_UNITS: return &d->plan.units;
+    case C_TOTALS * 64 + K_ON_TIME_PROB: return &d->plan.on_time_prob;
+    case C_TOTALS * 64 + K_RETURN_RISK: return &d->plan.return_risk;
+    default: break;
+    }
+    if (code >= K_COMP && ctx == C_COST)
+        return &r->flat[code - K_COMP];
+    if (code >= K_COMP && ctx == C_ECON)
+        return &r->econ[code - K_COMP];
+    return NULL;
+}
+
+static const char **str_slot(rd_t *r, int ctx, int code, void *obj)
+{
+    ordo_record_t *d = r->d;
+    ordo_record_line_t *l = obj;
+    ordo_record_shipment_t *sh = obj;
+    switch (ctx * 64 + code) {
+    case C_TOP * 64 + K_TIMESTAMP: return &d->timestamp;
+    case C_TOP * 64 + K_ORDER_ID: return &d->order_id;
+    case C_TOP * 64 + K_EXPERIMENT: return &d->experiment;
+    case C_TOP * 64 + K_VARIANT: return &d->variant;
+    case C_TOP * 64 + K_PRODUCT_FAMILY: return &d->product_family;
+    case C_TOP * 64 + K_UNIT: return &d->unit;
+    case C_POLICY * 64 + K_NAME: return &d->policy_name;
+    case C_POLICY * 64 + K_VERSION: return &d->policy_version;
+    case C_ORDER * 64 + K_CHANNEL: return &d->order.channel;
+    case C_ORDER * 64 + K_PROMOTION: return &d->order.promotion;
+    case C_SHIP_TO * 64 + K_ZIP: return &d->order.zip;
+    case C_LINE * 64 + K_SKU: return &l->sku;
+    case C_PLAN * 64 + K_PROMISE_DATE: return &d->plan.promise_date;
+    case C_SHIP * 64 + K_NODE: return &sh->node;
+    case C_SHIP * 64 + K_SERVICE: return &sh->service;
+    default: return NULL;
+    }
+}
+
+/* The context a member's container value reads in (C_SKIP / A_SKIP: none). */
+static int sub_ctx(int ctx, int code, bool map)
+{
+    switch (ctx * 64 + code) {
+    case C_TOP * 64 + K_POLICY: return map ? C_POLICY : C_SKIP;
+    case C_TOP * 64 + K_ORDER: return map ? C_ORDER : C_SKIP;
+    case C_TOP * 64 + K_PLAN: return map ? C_PLAN : C_SKIP;
+    case C_ORDER * 64 + K_SHIP_TO: return map ? C_SHIP_TO : C_SKIP;
+    case C_ORDER * 64 + K_LINES: return map ? C_SKIP : A_LINES;
+    case C_SHIP * 64 + K_LINES: return map ? C_SKIP : A_LINES;
+    case C_PLAN * 64 + K_SHIPMENTS: return map ? C_SKIP : A_SHIPS;
+    case C_PLAN * 64 + K_TOTALS: return map ? C_TOTALS : C_SKIP;
+    case C_TOTALS * 64 + K_COST: return map ? C_COST : C_SKIP;
+    case C_COST * 64 + K_COMP + N_COMP - 1: return map ? C_ECON : C_SKIP; /* "economic" */
+    default: return map ? C_SKIP : A_SKIP;
+    }
+}
+
+static bool value(rd_t *r, int ctx, int code, void *obj, int depth);
+
+/* Where an array's elements go: lines or shipments, copied into the arena
+ * at its end. */
+typedef struct tgt {
+    void **p;
+    uint32_t *n;
+} tgt_t;
+
+/* Element i of an array read in actx: its slot, initialised as the tree
+ * reader leaves a missing field; NULL: too many. */
+static void *elem(rd_t *r, int actx, uint32_t i)
+{
+    if (actx == A_LINES && i < ST_LINES) {
+        r->lines[i] = (ordo_record_line_t){0, NULL, NAN};
+        return &r->lines[i];
+    }
+    if (actx == A_SHIPS && i < ST_SHIPS) {
+        memset(&r->ships[i], 0, sizeof r->ships[i]);
+        r->ships[i].zone = r->ships[i].miles = NAN;
+        return &r->ships[i];
+    }
+    return actx == A_SKIP ? r : NULL;
+}
+
+/* The end of an array of n elements read in actx: into t. */
+static bool array_end(rd_t *r, int actx, uint32_t n, const tgt_t *t)
+{
+    if (actx == A_SKIP || !n)
+        return true;
+    size_t size = actx == A_LINES ? sizeof r->lines[0] : sizeof r->ships[0];
+    void *p = ordo_arena_alloc(r->arena, n * size);
+    if (!p)
+        return false;
+    memcpy(p, actx == A_LINES ? (void *)r->lines : (void *)r->ships, n * size);
+    *t->p = p;
+    *t->n = n;
+    return true;
+}
+
+/* The fields a scalar member fills. */
+static void assign(rd_t *r, int ctx, int code, void *obj, int type, double num, const char *s)
+{
+    const char **ss = str_slot(r, ctx, code, obj);
+    double *ns = num_slot(r, ctx, code, obj);
+    if (ss)
+        *ss = type == ORDO_CBOR_STRING ? s : NULL;
+    if (ns)
+        *ns = type == ORDO_CBOR_NUMBER ? num : NAN;
+    if (ctx == C_TOP && code == K_EXCLUDED)
+        r->d->excluded = type == ORDO_CBOR_TRUE;
+    if (ctx == C_TOP && code == K_FALLBACK)
+        r->d->fallback = type == ORDO_CBOR_TRUE ? 1 : type == ORDO_CBOR_FALSE ? 0 : -1;
+}
+
+/* A table (after its tag), as cbor_tree.c's table(): rows of scalar cells
+ * named by key ids; undefined repeats the cell above. */
+static bool table(rd_t *r, int actx, const tgt_t *t)
+{
+    unsigned major, ai;
+    uint64_t arg, tn;
+    kinfo_t col[ORDO_JSONW_TABLE_MAX];
+    struct { int type; double num; const char *s; } above[ORDO_JSONW_TABLE_MAX], c;
+    bool ok;
+    if (!head(r, &major, &ai, &arg) || major != 4 || ai != 31 || !head(r, &major, &ai, &tn) ||
+        major != 4 || ai == 31 || tn < 1 || tn > ORDO_JSONW_TABLE_MAX)
+        return false;
+    for (uint64_t i = 0; i < tn; i++) {
+        if (!head(r, &major, &ai, &arg) || major != 0 || ai == 31)
+            return false;
+        col[i] = id_info(arg, &ok);
+        for (uint64_t j = 0; ok && j < i; j++)
+            ok = col[j].code != col[i].code || !col[i].code;
+        if (!ok)
+            return false;
+    }
+    int ctx = actx == A_LINES ? C_LINE : actx == A_SHIPS ? C_SHIP : C_SKIP;
+    uint32_t rows = 0;
+    void *obj = NULL;
+    for (uint64_t k = 0;; k = (k + 1) % tn) {
+        if (r->p < r->end && *r->p == 0xff) {
+            r->p++;
+            return k == 0 && array_end(r, actx, rows, t);
+        }
+        if (k == 0 && !(obj = elem(r, actx, rows++)))
+            return false;
+        key_scan(r, col[k].scan);
+        if (r->p < r->end && *r->p == 0xf7) { /* the cell above, again */
+            if (rows < 2)
+                return false;
+            r->p++;
+            c = above[k];
+            if (c.type == ORDO_CBOR_STRING)
+                r->sc->exp_text |= text_names(c.s, strlen(c.s), SC_EXP);
+        } else if (!head(r, &major, &ai, &arg) ||
+                   !scalar(r, major, ai, arg, &c.type, &c.num, &c.s, true)) {
+            return false;
+        }
+        above[k] = c;
+        settle(r, c.type, c.s);
+        assign(r, ctx, col[k].code, obj, c.type, c.num, c.s);
+    }
+}
+
+static bool map(rd_t *r, int ctx, void *obj, int depth)
+{
+    uint64_t seen = 0;
+    for (;;) {
+        if (r->p < r->end && *r->p == 0xff) {
+            r->p++;
+            return true;
+        }
+        kinfo_t k;
+        if (!key(r, &k))
+            return false;
+        int code = ctx == C_SKIP ? K_NONE : k.code;
+        if (code && (seen >> code & 1))
+            return false; /* a field twice: the tree reader takes the first */
+        seen |= code ? 1ull << code : 0;
+        if (!value(r, ctx, code, obj, depth + 1))
+            return false;
+    }
+}
+
+/* An indefinite array's elements (after its head) in actx. */
+static bool array(rd_t *r, int actx, const tgt_t *t, int depth)
+{
+    int ctx = actx == A_LINES ? C_LINE : actx == A_SHIPS ? C_SHIP : C_SKIP;
+    for (uint32_t n = 0;; n++) {
+        if (r->p < r->end && *r->p == 0xff) {
+            r->p++;
+            return array_end(r, actx, n, t);
+        }
+        void *obj = elem(r, actx, n);
+        if (!obj || !value(r, ctx, -1, obj, depth + 1))
+            return false;
+    }
+}
+
+/* One item: a member (code: its key's field in ctx) or, code -1, an
+ * element whose object fills ctx. */
+static bool value(rd_t *r, int ctx, int code, void *obj, int depth)
+{
+    unsigned major, ai;
+    uint64_t arg;
+    if (depth >= ST_DEPTH || !head(r, &major, &ai, &arg))
+        return false;
+    bool open = (major == 4 || major == 5) && ai == 31, tab = major == 6 && arg == ORDO_CBOR_TAG_TABLE;
+    if (open || tab) {
+        settle(r, ORDO_CBOR_ARRAY, NULL);
+        int sub = code < 0 ? (major == 5 ? ctx : C_SKIP) : sub_ctx(ctx, code, major == 5);
+        if (code < 0 && major != 5)
+            sub = A_SKIP;
+        ordo_record_t *d = r->d;
+        if (major == 5) {
+            d->order.present |= sub == C_ORDER;
+            d->plan.present |= sub == C_PLAN;
+            d->plan.has_cost |= sub == C_COST;
+            r->econ_obj |= sub == C_ECON;
+            return map(r, sub, obj, depth);
+        }
+        ordo_record_shipment_t *sh = obj;
+        tgt_t t = {NULL, NULL};
+        if (sub == A_LINES && ctx == C_ORDER)
+            t = (tgt_t){(void **)&d->order.lines, &d->order.n_lines};
+        else if (sub == A_LINES)
+            t = (tgt_t){(void **)&sh->lines, &sh->n_lines};
+        else if (sub == A_SHIPS)
+            t = (tgt_t){(void **)&d->plan.shipments, &d->plan.n_shipments};
+        d->plan.has_shipments |= sub == A_SHIPS;
+        return tab ? table(r, sub, &t) : array(r, sub, &t, depth);
+    }
+    int type;
+    double num;
+    const char *s;
+    bool want = code > 0 && str_slot(r, ctx, code, obj);
+    if (!scalar(r, major, ai, arg, &type, &num, &s, want))
+        return false;
+    settle(r, type, s);
+    if (code > 0)
+        assign(r, ctx, code, obj, type, num, s);
+    return true;
+}
+
+/* The plan's cost as facts_tree.c's cost() reads it. */
+static void cost_end(rd_t *r)
+{
+    ordo_cost_t *out = &r->d->plan.cost;
+    bool flat = !r->econ_obj;
+    int i = 0, total = 0;
+    while (strcmp(comp_name[total], "total"))
+        total++;
+#define READ_COMPONENT(field, plan_only, is_econ)                                                   \
+    out->field = !(is_econ) || flat ? r->flat[i] : r->econ[i == N_COMP - 1 ? total : i];          \
+    i++;
+    ORDO_COST_COMPONENTS(READ_COMPONENT)
+#undef READ_COMPONENT
+    if (flat)
+        an_cost_flat(out);
+}
+
+int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
+                     an_stream_scan_t *sc)
+{
+    static _Thread_local rd_t rs;
+    rd_t *r = &rs;
+    r->p = p;
+    r->end = r->p + n;
+    r->arena = arena;
+    r->n_refs = 0;
+    r->d = d;
+    r->sc = sc;
+    r->pending = 0;
+    r->econ_obj = false;
+    for (int i = 0; i < N_COMP; i++)
+        r->flat[i] = r->econ[i] = NAN;
+    memset(sc, 0, sizeof *sc);
+    memset(d, 0, sizeof *d);
+    d->fallback = -1;
+    d->control_cost = d->order_value = d->latency_ns = NAN;
+    d->plan.shipments_total = d->plan.units = NAN;
+    d->plan.on_time_prob = d->plan.return_risk = NAN;
+    r->ns = n >= 3 && r->p[0] == 0xd9 && r->p[1] == 0x01 && r->p[2] == 0x00; /* tag 256 */
+    r->p += r->ns ? 3 : 0;
+    if (r->p >= r->end || *r->p != 0xbf || !value(r, C_TOP, -1, NULL, 0) || r->p != r->end)
+        return ORDO_EUNSUPPORTED;
+    cost_end(r);
+    d->has_time = d->timestamp && !ordo_time_parse(d->timestamp, &d->time);
+    return ORDO_OK;
+}
