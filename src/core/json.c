@@ -38,6 +38,29 @@ CBOR_FN cbor_simple(ordo_jsonw_t *w, int what);
 CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n);
 CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n);
 
+/* The decimal text of u (preceded by '-' when neg) into buf, NUL
+ * terminated: what snprintf "%llu" / "%lld" prints, without its cost. */
+static int format_u64(uint64_t u, bool neg, char *buf)
+{
+    char t[24];
+    int n = 0, ni = 0;
+    do {
+        t[ni++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (neg)
+        buf[n++] = '-';
+    while (ni)
+        buf[n++] = t[--ni];
+    buf[n] = 0;
+    return n;
+}
+
+static int format_i64(int64_t v, char *buf)
+{
+    return format_u64(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0, buf);
+}
+
 /* The %.15g text of v without snprintf/strtod when v is the double nearest
  * m / 10^k for some k <= 8 and m < 10^15 in [1e-4, 1e15) (prices, costs,
  * probabilities): that decimal has at most 15 digits, so %.15g prints it,
@@ -86,7 +109,7 @@ int ordo_json_format_double(double v, char *buf)
     }
     /* Integers that are exact in a double print without an exponent. */
     if (fabs(v) < 1e15 && v == (double)(long long)v)
-        return snprintf(buf, 32, "%lld", (long long)v);
+        return format_i64((int64_t)v, buf);
     int short_len = format_short_decimal(v, buf);
     if (short_len)
         return short_len;
@@ -110,6 +133,13 @@ void ordo_jsonw_init(ordo_jsonw_t *w, ordo_buf_t *out, int pretty)
 
 static void put(ordo_jsonw_t *w, const char *s, size_t n)
 {
+    ordo_buf_t *b = w->out;
+    if (!w->error && b->len + n < b->cap && !b->oom) { /* room (and the NUL): no call */
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = 0;
+        return;
+    }
     if (!w->error && ordo_buf_append(w->out, s, n))
         w->error = ORDO_ENOMEM;
 }
@@ -224,13 +254,32 @@ void ordo_jsonw_table_end(ordo_jsonw_t *w)
     ordo_jsonw_arr_end(w); /* CBOR: cbor_close ends the table */
 }
 
+/* The byte needs a look in put_string (a quote, a backslash, a control
+ * byte, or the start of a multi-byte sequence); else it is copied as is. */
+static inline bool str_special(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
 static void put_string(ordo_jsonw_t *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n && !str_special(p[i]))
+        i++;
+    ordo_buf_t *b = w->out;
+    if (i == n && !w->error && !b->oom && b->len + n + 2 < b->cap) { /* nothing to escape */
+        char *d = b->data + b->len;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        b->len += n + 2;
+        b->data[b->len] = 0;
+        return;
+    }
     put(w, "\"", 1);
     size_t run = 0; /* start of a run of bytes that need no escaping */
-    size_t i = 0;
     while (i < n) {
         unsigned char c = p[i];
         const char *esc = NULL;
@@ -333,7 +382,7 @@ void ordo_jsonw_int(ordo_jsonw_t *w, int64_t v)
         return;
     }
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+    int n = format_i64(v, buf);
     before_value(w, 0);
     put(w, buf, (size_t)n);
 }
@@ -345,7 +394,7 @@ void ordo_jsonw_uint(ordo_jsonw_t *w, uint64_t v)
         return;
     }
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+    int n = format_u64(v, false, buf);
     before_value(w, 0);
     put(w, buf, (size_t)n);
 }

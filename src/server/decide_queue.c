@@ -271,7 +271,8 @@ static void handoff(srv_queue_t *q, srv_req_t *group)
     else
         q->handoff = group;
     q->handoff_tail = tail;
-    pthread_cond_broadcast(&q->commit_cond);
+    if (q->commit_waiting) /* busy committing: it takes this group when done, no wake-up */
+        pthread_cond_signal(&q->commit_cond);
     pthread_mutex_unlock(&q->commit_lock);
 }
 
@@ -282,8 +283,11 @@ static void *commit_main(void *arg)
     pthread_setname_np(pthread_self(), "ordo-commit");
     pthread_mutex_lock(&q->commit_lock);
     for (;;) {
-        while (!q->handoff && !q->commit_stop)
+        while (!q->handoff && !q->commit_stop) {
+            q->commit_waiting = true;
             pthread_cond_wait(&q->commit_cond, &q->commit_lock);
+            q->commit_waiting = false;
+        }
         srv_req_t *g = q->handoff; /* every group decided so far */
         if (!g)
             break; /* stopped, nothing left */
@@ -309,7 +313,9 @@ static srv_req_t *take_all(srv_queue_t *q, long wait_ms, bool *stop)
         ts.tv_nsec += wait_ms * 1000 * 1000;
         ts.tv_sec += ts.tv_nsec / 1000000000L;
         ts.tv_nsec %= 1000000000L;
+        q->waiting = true;
         pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+        q->waiting = false;
     }
     srv_req_t *g = q->head;
     q->head = q->tail = NULL;
@@ -396,6 +402,9 @@ void srv_queue_push(ordo_server_t *s, srv_req_t *r)
         q->head = r;
     q->tail = r;
     q->depth++;
-    pthread_cond_signal(&q->cond);
+    /* a decision thread at work takes the whole queue when it is done:
+     * only one that waits needs the wake-up (a futex call saved per push) */
+    if (q->waiting)
+        pthread_cond_signal(&q->cond);
     pthread_mutex_unlock(&q->lock);
 }

@@ -191,7 +191,11 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, srv_req_t *r)
     else if (r->static_body)
         resp = MHD_create_response_from_buffer(r->static_len, (void *)r->static_body,
                                                MHD_RESPMEM_PERSISTENT);
-    else
+    else if (r->out.data && !r->out.arena && !r->out.oom) { /* the buffer itself, no copy */
+        resp = MHD_create_response_from_buffer_with_free_callback(r->out.len, r->out.data, free);
+        if (resp)
+            ordo_buf_init(&r->out, NULL); /* MHD frees it with the response */
+    } else
         resp = MHD_create_response_from_buffer(r->out.len, r->out.data, MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;

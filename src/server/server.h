@@ -64,6 +64,7 @@ typedef struct srv_queue {
     srv_req_t *head, *tail;
     uint32_t depth;
     bool stop;
+    bool waiting;             /* the decision thread waits on cond: a push signals */
     pthread_t thread;
     bool started;
     /* the committer: one decided group at a time, committed and answered
@@ -73,6 +74,7 @@ typedef struct srv_queue {
     srv_req_t *handoff;       /* the groups waiting for the committer */
     srv_req_t *handoff_tail;
     bool commit_stop;
+    bool commit_waiting;      /* the committer waits on commit_cond: a hand-off signals */
     pthread_t committer;
 } srv_queue_t;
 

@@ -120,6 +120,19 @@ static void test_time_parse_bad(void **state)
     assert_int_equal(ordo_time_parse(NULL, &t), ORDO_EPARSE);
 }
 
+/* ordo_time_format(t) for t in [from, to) by step equals strftime's. */
+static void time_format_like_strftime(int64_t from, int64_t to, int64_t step)
+{
+    for (int64_t t = from; t < to; t += step) {
+        char want[32], got[32];
+        time_t tt = (time_t)t;
+        struct tm tm;
+        assert_non_null(gmtime_r(&tt, &tm));
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        assert_string_equal(ordo_time_format(t, got, sizeof got), want);
+    }
+}
+
 static void test_time_format(void **state)
 {
     (void)state;
@@ -130,6 +143,11 @@ static void test_time_format(void **state)
     assert_string_equal(ordo_time_format(951782400, buf, sizeof buf), "2000-02-29T00:00:00Z");
     char exact[21]; /* the documented minimum */
     assert_string_equal(ordo_time_format(1795532645, exact, sizeof exact), "2026-11-24T15:04:05Z");
+    /* the arithmetic path (years 1000-9999) against gmtime_r + strftime,
+     * past both ends of its range and across a few days around 1970 */
+    time_format_like_strftime(-30610224000LL - 400000, 253402300800LL + 400000,
+                              86400LL * 37 + 3601 * 7 + 13);
+    time_format_like_strftime(-200000, 200000, 7);
     assert_true(ordo_now_unix() > T("2024-01-01"));
     uint64_t a = ordo_now_ns(), b = ordo_now_ns();
     assert_true(b >= a);
