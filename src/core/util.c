@@ -145,25 +145,7 @@ char *ordo_time_format(int64_t t, char *buf, size_t size)
         snprintf(buf, size, "invalid");
         return buf;
     }
-    int year = tm.tm_year + 1900;
-    if (size < 21 || year < 1000 || year > 9999) { /* strftime: no padding */
-        strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        return buf;
-    }
-    /* what strftime writes, without its locale and format parsing (a
-     * decision record formats three to five times) */
-    int f[6] = {year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec};
-    char *p = buf;
-    for (int i = 0; i < 6; i++) {
-        if (i == 0) {
-            *p++ = (char)('0' + f[0] / 1000);
-            *p++ = (char)('0' + f[0] / 100 % 10);
-        }
-        *p++ = (char)('0' + f[i] / 10 % 10);
-        *p++ = (char)('0' + f[i] % 10);
-        *p++ = "--T::Z"[i];
-    }
-    *p = 0;
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm); /* other years: no padding */
     return buf;
 }
 
