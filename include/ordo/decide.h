@@ -218,6 +218,13 @@ int ordo_decide_replay_signals(const char *log_dir, const ordo_log_query_t *q, o
  * remembers how far it read the log and the outcome changes: each update
  * reads only what came since. One writer: updates of feeds on the same
  * engine must not overlap (decisions may read meanwhile). */
+/* Calls fn on each decision record of the log in log_dir after *seq (not
+ * shadows; records without an order id or that do not decode skipped),
+ * decoded in a scratch arena, and moves *seq to the last record read. A
+ * non-zero return of fn stops and is returned. A missing log has none. */
+typedef int (*ordo_decision_each_fn)(const ordo_record_t *rec, void *ctx);
+int ordo_decide_log_each(const char *log_dir, uint64_t *seq, ordo_decision_each_fn fn, void *ctx,
+                         ordo_error_t *err);
 typedef struct ordo_cust_feed ordo_cust_feed_t;
 int ordo_cust_feed_create(ordo_cust_feed_t **out, ordo_error_t *err);
 void ordo_cust_feed_destroy(ordo_cust_feed_t *f);

@@ -5,7 +5,9 @@
  * indexed by id from their first decision record (shadows skipped) with
  * their customer; customers by the record's pseudonym, mapped back to the
  * id through the store once per customer, when one of its orders first
- * has an outcome to count. */
+ * has an outcome to count. ordo_decide_log_each, the walk over the log's
+ * decision records from a sequence on, serves the server's drift index
+ * too (src/server/drift.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,14 +121,13 @@ static int order_put(ordo_cust_feed_t *f, const ordo_record_t *rec)
     return rc;
 }
 
-/* Reads the decision records appended since the last read. A data
- * directory without a log yet has none. */
-static int read_log(ordo_cust_feed_t *f, const char *log_dir, ordo_error_t *err)
+int ordo_decide_log_each(const char *log_dir, uint64_t *seq, ordo_decision_each_fn fn, void *ctx,
+                         ordo_error_t *err)
 {
     struct stat st;
     if (stat(log_dir, &st) && errno == ENOENT)
         return ORDO_OK;
-    ordo_log_query_t q = {.from_seq = f->log_seq + 1, .raw = true};
+    ordo_log_query_t q = {.from_seq = *seq + 1, .raw = true};
     ordo_log_iter_t *it = NULL;
     int rc = ordo_log_iter_open(log_dir, &q, &it, err);
     ordo_arena_t *arena = rc ? NULL : ordo_arena_create(1 << 16);
@@ -136,12 +137,12 @@ static int read_log(ordo_cust_feed_t *f, const char *log_dir, ordo_error_t *err)
     int more = 0;
     while (!rc && (more = ordo_log_iter_next(it, &lr, err)) == 1) {
         ordo_record_t rec;
-        f->log_seq = lr.seq;
+        *seq = lr.seq;
         if (lr.type != ORDO_LOG_REC_DECISION)
             continue;
         ordo_arena_reset(arena);
         if (!ordo_record_read(lr.appended, lr.appended_len, 0, arena, &rec, NULL) &&
-            rec.order_id && !rec.shadow && (rc = order_put(f, &rec)) == ORDO_ENOMEM)
+            rec.order_id && !rec.shadow && (rc = fn(&rec, ctx)) == ORDO_ENOMEM)
             rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     if (!rc && more < 0)
@@ -150,6 +151,11 @@ static int read_log(ordo_cust_feed_t *f, const char *log_dir, ordo_error_t *err)
         ordo_log_iter_close(it);
     ordo_arena_destroy(arena);
     return rc;
+}
+
+static int order_each(const ordo_record_t *rec, void *ctx)
+{
+    return order_put(ctx, rec);
 }
 
 /* The engine's key of customer c: the id its pseudonym maps to (0 when the
@@ -232,7 +238,7 @@ int ordo_cust_feed_update(ordo_cust_feed_t *f, ordo_engine_t *eng, const char *d
     ordo_store_t *store = NULL;
     int rc = ordo_datadir_init(&dd, data_dir, err);
     if (!rc)
-        rc = read_log(f, dd.log, err);
+        rc = ordo_decide_log_each(dd.log, &f->log_seq, order_each, f, err);
     if (!rc)
         rc = ordo_store_open(data_dir, NULL, &store, err);
     if (!rc)

@@ -20,7 +20,22 @@ static bool is_prob(double p)
     return isfinite(p) && p >= 0 && p <= 1;
 }
 
-#define SLOTS (ORDO_RISK_DRIFT_RETURN_DAYS + 1)
+int32_t ordo_risk_drift_return_days(double w)
+{
+    if (!(w > 0))
+        return ORDO_RISK_DRIFT_RETURN_DAYS;
+    return w >= ORDO_RISK_DRIFT_MAX_RETURN_DAYS ? ORDO_RISK_DRIFT_MAX_RETURN_DAYS
+                                                : (int32_t)ceil(w);
+}
+
+/* The state's return window in days and its count of day slots. */
+static int32_t window_of(const ordo_risk_drift_t *d)
+{
+    return d->return_days > 0 && d->return_days <= ORDO_RISK_DRIFT_MAX_RETURN_DAYS
+               ? d->return_days
+               : ORDO_RISK_DRIFT_RETURN_DAYS;
+}
+#define SLOTS (window_of(d) + 1)
 
 /* The return table of a delivery: its day's while the return window is
  * open, else the matured one. */
@@ -63,7 +78,7 @@ void ordo_risk_drift_advance(ordo_risk_drift_t *d, int64_t t)
 {
     if (t > d->watermark)
         d->watermark = t;
-    int64_t mature = d->watermark / 86400 - ORDO_RISK_DRIFT_RETURN_DAYS;
+    int64_t mature = d->watermark / 86400 - window_of(d);
     if (mature > d->matured_day)
         d->matured_day = mature;
     for (int k = 0; k < SLOTS; k++)
@@ -134,6 +149,7 @@ int ordo_risk_drift_write(const char *models_dir, const ordo_risk_drift_t *d, or
     ordo_jsonw_kstr(&w, "hash", d->hash);
     ordo_jsonw_kint(&w, "seq", (int64_t)d->seq);
     ordo_jsonw_kint(&w, "watermark", d->watermark);
+    ordo_jsonw_kint(&w, "return_days", window_of(d));
     ordo_jsonw_kstr(&w, "updated_at", ordo_time_format(d->updated_at, ts, sizeof ts));
     for (int t = 0; t < 2; t++)
         acc_json(&w, target_key[t], &d->acc[t]);
@@ -202,6 +218,8 @@ int ordo_risk_drift_read(const char *models_dir, ordo_risk_drift_t *d, ordo_erro
     d->seq = count_of(num_at(root, "seq"));
     double wm = num_at(root, "watermark");
     d->watermark = isfinite(wm) ? (int64_t)wm : 0;
+    double rd = num_at(root, "return_days"); /* a file without it: the default */
+    d->return_days = isfinite(rd) ? ordo_risk_drift_return_days(rd) : 0;
     for (int t = 0; t < 2 && !rc; t++)
         if (!acc_read(cJSON_GetObjectItemCaseSensitive(root, target_key[t]), &d->acc[t]))
             rc = ordo_error_set(err, ORDO_EPARSE, path, 0, target_key[t],

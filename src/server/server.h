@@ -89,6 +89,7 @@ typedef struct srv_model_slot {
     int64_t trained_until;
     uint64_t rows;                /* ETA: shipments; risk, netval: orders */
     uint32_t lanes;               /* ETA only */
+    int32_t return_days;          /* risk only: its return window (ordo_risk_drift_return_days) */
 } srv_model_slot_t;
 
 typedef struct srv_models {
