@@ -571,6 +571,11 @@ typedef struct ordo_risk_drift {
  * label_window_days w: w rounded up, within [1, ORDO_RISK_DRIFT_MAX_RETURN_DAYS];
  * ORDO_RISK_DRIFT_RETURN_DAYS when w is not positive (a file without it). */
 int32_t ordo_risk_drift_return_days(double w);
+/* Moves a state to the return window days (ordo_risk_drift_return_days):
+ * pending delivery days the new window has passed join the return table,
+ * the others move to their slot under it (a state file of an older ordo
+ * has no window: it was kept under ORDO_RISK_DRIFT_RETURN_DAYS). */
+void ordo_risk_drift_set_window(ordo_risk_drift_t *d, int32_t days);
 
 /* Counts one order's outcome (s) against the predictions its decision
  * logged (NAN: none) for the labels that became known after from (the

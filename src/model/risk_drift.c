@@ -89,6 +89,22 @@ void ordo_risk_drift_advance(ordo_risk_drift_t *d, int64_t t)
         }
 }
 
+void ordo_risk_drift_set_window(ordo_risk_drift_t *d, int32_t days)
+{
+    int32_t old = window_of(d);
+    d->return_days = days;
+    if (window_of(d) == old)
+        return;
+    static ordo_risk_drift_t was; /* large; the server calls it under its lock */
+    memcpy(was.pending_day, d->pending_day, sizeof d->pending_day);
+    memcpy(was.pending, d->pending, sizeof d->pending);
+    memset(d->pending_day, 0, sizeof d->pending_day);
+    ordo_risk_drift_advance(d, d->watermark); /* the days the new window has passed */
+    for (int k = 0; k <= old; k++)
+        if (was.pending_day[k]) /* a passed day joins the return table */
+            ordo_calib_acc_merge(return_table(d, was.pending_day[k] * 86400), &was.pending[k]);
+}
+
 uint64_t ordo_risk_drift_pending(const ordo_risk_drift_t *d)
 {
     uint64_t n = 0;

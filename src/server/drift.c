@@ -180,16 +180,15 @@ void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk)
         s->drift.index = NULL;
     }
     if (risk->loaded && !same) {
-        /* the saved state of the same model and return window (a state
-         * of another window is rebuilt from the store) */
+        /* the saved state of the same model, moved to its return window */
         ordo_risk_drift_t *saved = malloc(sizeof *saved);
         bool have = saved && !srv_models_dir(s, dir, sizeof dir, NULL) &&
                     !ordo_risk_drift_read(dir, saved, NULL) &&
-                    !strcmp(saved->model, risk->version) && !strcmp(saved->hash, risk->hash) &&
-                    saved->return_days == risk->return_days;
-        if (have)
+                    !strcmp(saved->model, risk->version) && !strcmp(saved->hash, risk->hash);
+        if (have) {
             *d = *saved;
-        else {
+            ordo_risk_drift_set_window(d, risk->return_days);
+        } else {
             memset(d, 0, sizeof *d);
             snprintf(d->model, sizeof d->model, "%s", risk->version);
             snprintf(d->hash, sizeof d->hash, "%s", risk->hash);

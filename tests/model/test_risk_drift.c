@@ -235,6 +235,17 @@ static void test_window(void **state)
     assert_int_equal(ordo_risk_drift_write(dir, &d, &err), ORDO_OK);
     assert_int_equal(ordo_risk_drift_read(dir, &back, &err), ORDO_OK);
     assert_int_equal(back.return_days, 4);
+    /* a state kept under 30 days moved to 4: the delivery matures */
+    ordo_risk_drift_set_window(&dflt, 4);
+    assert_int_equal(ordo_risk_drift_pending(&dflt), 0);
+    assert_int_equal(dflt.acc[ORDO_RISK_RETURN].total, 1);
+    /* and back to 30 with a pending delivery: it stays pending */
+    static ordo_risk_drift_t p30;
+    p30.return_days = 4;
+    ordo_risk_drift_observe(&p30, 0.1, NAN, &kept, 0);
+    ordo_risk_drift_advance(&p30, t0 + 2 * DAY);
+    ordo_risk_drift_set_window(&p30, 30);
+    assert_int_equal(ordo_risk_drift_pending(&p30), 1);
     char path[128];
     snprintf(path, sizeof path, "%s/%s", dir, ORDO_RISK_DRIFT_FILE);
     unlink(path);
