@@ -207,4 +207,30 @@ int ordo_decide_replay_signals(const char *log_dir, const ordo_log_query_t *q, o
                                struct ordo_store *store, ordo_replay_cb cb, void *ctx,
                                ordo_replay_totals_t *totals, ordo_error_t *err);
 
+/* The engine's customer history (ordo_engine_customer_outcome) fed from a
+ * data directory (docs/internals/SOURCING.md "Customer history outside the
+ * simulator"): each order's decision record gives its customer (the
+ * record's pseudonym, mapped back to the id through the store, so that the
+ * key is the one the engine computes from the order at decision time; an
+ * erased customer is not counted), and its outcomes add one delivered
+ * order (a shipment delivered) and one return (a shipment returned), each
+ * once per order however often its outcomes are posted again. A feed
+ * remembers how far it read the log and the outcome changes: each update
+ * reads only what came since. One writer: updates of feeds on the same
+ * engine must not overlap (decisions may read meanwhile). */
+/* Calls fn on each decision record of the log in log_dir after *seq (not
+ * shadows; records without an order id or that do not decode skipped),
+ * decoded in a scratch arena, and moves *seq to the last record read. A
+ * non-zero return of fn stops and is returned. A missing log has none. */
+typedef int (*ordo_decision_each_fn)(const ordo_record_t *rec, void *ctx);
+int ordo_decide_log_each(const char *log_dir, uint64_t *seq, ordo_decision_each_fn fn, void *ctx,
+                         ordo_error_t *err);
+typedef struct ordo_cust_feed ordo_cust_feed_t;
+int ordo_cust_feed_create(ordo_cust_feed_t **out, ordo_error_t *err);
+void ordo_cust_feed_destroy(ordo_cust_feed_t *f);
+/* Reads data_dir's log and outcome changes since the last update into eng;
+ * *counted (may be NULL): the orders whose counts changed. */
+int ordo_cust_feed_update(ordo_cust_feed_t *f, ordo_engine_t *eng, const char *data_dir,
+                          uint64_t *counted, ordo_error_t *err);
+
 #endif

@@ -544,7 +544,9 @@ double ordo_netval_cluster_cost(const ordo_engine_t *eng, const double *zip3_ord
  * An order counts once its label is known: cancellation when it is
  * cancelled (1) or delivered (0). Return: a delivered order waits in its
  * delivery day's table until the return window has passed (the latest
- * outcome time is ORDO_RISK_DRIFT_RETURN_DAYS later), so recent deliveries
+ * outcome time is return_days later: the model file's return
+ * label_window_days, rounded up, at most ORDO_RISK_DRIFT_MAX_RETURN_DAYS;
+ * ORDO_RISK_DRIFT_RETURN_DAYS when the file has none), so recent deliveries
  * whose returns are still on their way do not read as kept; a return
  * arriving after that moves the order from 0 to 1. Outcome times are
  * taken in order: a label known at or before the latest outcome time
@@ -552,7 +554,8 @@ double ordo_netval_cluster_cost(const ordo_engine_t *eng, const double *zip3_ord
 
 #define ORDO_RISK_DRIFT_BOUND 0.03 /* ~3 binomial sd at p 0.1, n 1000 */
 #define ORDO_RISK_DRIFT_MIN_N 1000
-#define ORDO_RISK_DRIFT_RETURN_DAYS 30 /* return labels mature 30 days after delivery */
+#define ORDO_RISK_DRIFT_RETURN_DAYS 30 /* the return window when the model names none */
+#define ORDO_RISK_DRIFT_MAX_RETURN_DAYS 90 /* the longest return window tracked */
 #define ORDO_RISK_DRIFT_FILE "risk-drift.json" /* in DATA/models */
 
 typedef struct ordo_risk_drift {
@@ -560,12 +563,23 @@ typedef struct ordo_risk_drift {
     uint64_t seq;             /* the store's outcome change seq read up to */
     int64_t watermark;        /* the latest outcome event time counted */
     int64_t updated_at;
+    int32_t return_days;     /* the return window (days; 0: ORDO_RISK_DRIFT_RETURN_DAYS) */
     ordo_calib_acc_t acc[2]; /* by ordo_risk_target_t; returns: matured only */
     /* deliveries of UTC days after matured_day, by day % (RETURN_DAYS + 1) */
     int64_t matured_day;
-    int64_t pending_day[ORDO_RISK_DRIFT_RETURN_DAYS + 1]; /* 0: free */
-    ordo_calib_acc_t pending[ORDO_RISK_DRIFT_RETURN_DAYS + 1];
+    int64_t pending_day[ORDO_RISK_DRIFT_MAX_RETURN_DAYS + 1]; /* 0: free */
+    ordo_calib_acc_t pending[ORDO_RISK_DRIFT_MAX_RETURN_DAYS + 1];
 } ordo_risk_drift_t;
+
+/* The return window (whole days) of a model whose file gives the return
+ * label_window_days w: w rounded up, within [1, ORDO_RISK_DRIFT_MAX_RETURN_DAYS];
+ * ORDO_RISK_DRIFT_RETURN_DAYS when w is not positive (a file without it). */
+int32_t ordo_risk_drift_return_days(double w);
+/* Moves a state to the return window days (ordo_risk_drift_return_days):
+ * pending delivery days the new window has passed join the return table,
+ * the others move to their slot under it (a state file of an older ordo
+ * has no window: it was kept under ORDO_RISK_DRIFT_RETURN_DAYS). */
+void ordo_risk_drift_set_window(ordo_risk_drift_t *d, int32_t days);
 
 /* Counts one order's outcome (s) against the predictions its decision
  * logged (NAN: none) for the labels that became known after from (the

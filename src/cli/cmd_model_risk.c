@@ -206,6 +206,7 @@ typedef struct risk_drift_view {
     ordo_model_drift_t r[2], l[2];
     int64_t live_updated;
     uint64_t live_pending; /* deliveries still in their return window */
+    int32_t live_days;     /* that window (days) */
 } risk_drift_view_t;
 
 static int risk_drift_view(const ordo_cli_args_t *a, const ordo_risk_model_t *m, const char *data,
@@ -241,6 +242,7 @@ static int risk_drift_view(const ordo_cli_args_t *a, const ordo_risk_model_t *m,
     }
     v->live_updated = v->live ? live.updated_at : 0;
     v->live_pending = v->live ? ordo_risk_drift_pending(&live) : 0;
+    v->live_days = v->live && live.return_days > 0 ? live.return_days : ORDO_RISK_DRIFT_RETURN_DAYS;
     return ORDO_OK;
 }
 
@@ -267,7 +269,7 @@ static void view_text(const risk_drift_view_t *v, const char *data)
         ordo_cli_drift_text(label[1][t], what[t], &v->l[t], cmd);
     if (v->live)
         printf("  live          %llu deliveries in their %d-day return window, not counted yet\n",
-               (unsigned long long)v->live_pending, ORDO_RISK_DRIFT_RETURN_DAYS);
+               (unsigned long long)v->live_pending, (int)v->live_days);
 }
 
 static void view_json(ordo_jsonw_t *w, const risk_drift_view_t *v, const char *data)

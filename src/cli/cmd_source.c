@@ -80,6 +80,21 @@ typedef struct source_env {
     bool json;
 } source_env_t;
 
+/* With --data and a learned risk model: the customers' return history
+ * from the data directory's log and outcomes, as `ordo serve` has it. */
+static int source_customers(const ordo_cli_args_t *a, ordo_engine_t *eng, ordo_error_t *err)
+{
+    const char *dir = ordo_cli_get(a, "data");
+    if (!dir || !ordo_cli_get(a, "risk-model"))
+        return ORDO_OK;
+    ordo_cust_feed_t *f = NULL;
+    int rc = ordo_cust_feed_create(&f, err);
+    if (!rc)
+        rc = ordo_cust_feed_update(f, eng, dir, NULL, err);
+    ordo_cust_feed_destroy(f);
+    return rc;
+}
+
 /* Loads the policy and the network, creates the engine and opens the
  * decider; 0 or the exit code after printing the error. */
 static int source_open(const ordo_cli_args_t *a, ordo_decider_options_t *dopt, source_env_t *env,
@@ -103,6 +118,10 @@ static int source_open(const ordo_cli_args_t *a, ordo_decider_options_t *dopt, s
         dopt->data_dir = ordo_cli_get(a, "data");
         dopt->default_policy = env->policy;
         rc = ordo_decider_open(env->net, env->eng, dopt, &r->decider, &err);
+    }
+    if (!rc && (rc = source_customers(a, env->eng, &err))) {
+        ordo_decider_close(r->decider, NULL);
+        r->decider = NULL;
     }
     /* a logging run records the network its data directory serves */
     if (!rc && dopt->data_dir && dopt->log &&
@@ -527,7 +546,9 @@ static const ordo_cli_opt_t opts[] = {
                              "\"published\"; records name it (eta_model)"},
     {"risk-model", 0, "FILE", "price returns (and cancellation where the policy prices it)\n"
                               "with this learned risk model (ordo model train) unless the\n"
-                              "policy says \"risk\": \"parametric\"; records name it (risk_model)"},
+                              "policy says \"risk\": \"parametric\"; records name it (risk_model);\n"
+                              "with --data, the customers' return history comes from its\n"
+                              "decision log and outcomes (as in ordo serve)"},
     {"netval", 0, "FILE|latest", "the network value of stock (ordo model train --kind netval): a\n"
                           "netval-vN.json file, a version or latest (in --data's models);\n"
                           "policies with \"network_value\": true price it; records name it\n"

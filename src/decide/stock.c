@@ -407,6 +407,8 @@ int ordo_decide_stock_commit(decide_stock_t *s, ordo_error_t *err)
     s->tx = false;
     if (rc == ORDO_OK && s->tx_last_seq)
         rc = ordo_store_stock_set_applied_seq(s->store, s->tx_last_seq, err);
+    if (rc == ORDO_OK) /* the customers' mappings with the reservations (cust_feed.c) */
+        rc = ordo_store_customer_flush(s->store, err);
     if (rc) {
         ordo_store_tx_rollback(s->store, NULL);
         s->aborted = true;

@@ -20,7 +20,22 @@ static bool is_prob(double p)
     return isfinite(p) && p >= 0 && p <= 1;
 }
 
-#define SLOTS (ORDO_RISK_DRIFT_RETURN_DAYS + 1)
+int32_t ordo_risk_drift_return_days(double w)
+{
+    if (!(w > 0))
+        return ORDO_RISK_DRIFT_RETURN_DAYS;
+    return w >= ORDO_RISK_DRIFT_MAX_RETURN_DAYS ? ORDO_RISK_DRIFT_MAX_RETURN_DAYS
+                                                : (int32_t)ceil(w);
+}
+
+/* The state's return window in days and its count of day slots. */
+static int32_t window_of(const ordo_risk_drift_t *d)
+{
+    return d->return_days > 0 && d->return_days <= ORDO_RISK_DRIFT_MAX_RETURN_DAYS
+               ? d->return_days
+               : ORDO_RISK_DRIFT_RETURN_DAYS;
+}
+#define SLOTS (window_of(d) + 1)
 
 /* The return table of a delivery: its day's while the return window is
  * open, else the matured one. */
@@ -63,7 +78,7 @@ void ordo_risk_drift_advance(ordo_risk_drift_t *d, int64_t t)
 {
     if (t > d->watermark)
         d->watermark = t;
-    int64_t mature = d->watermark / 86400 - ORDO_RISK_DRIFT_RETURN_DAYS;
+    int64_t mature = d->watermark / 86400 - window_of(d);
     if (mature > d->matured_day)
         d->matured_day = mature;
     for (int k = 0; k < SLOTS; k++)
@@ -72,6 +87,22 @@ void ordo_risk_drift_advance(ordo_risk_drift_t *d, int64_t t)
             memset(&d->pending[k], 0, sizeof d->pending[k]);
             d->pending_day[k] = 0;
         }
+}
+
+void ordo_risk_drift_set_window(ordo_risk_drift_t *d, int32_t days)
+{
+    int32_t old = window_of(d);
+    d->return_days = days;
+    if (window_of(d) == old)
+        return;
+    static ordo_risk_drift_t was; /* large; the server calls it under its lock */
+    memcpy(was.pending_day, d->pending_day, sizeof d->pending_day);
+    memcpy(was.pending, d->pending, sizeof d->pending);
+    memset(d->pending_day, 0, sizeof d->pending_day);
+    ordo_risk_drift_advance(d, d->watermark); /* the days the new window has passed */
+    for (int k = 0; k <= old; k++)
+        if (was.pending_day[k]) /* a passed day joins the return table */
+            ordo_calib_acc_merge(return_table(d, was.pending_day[k] * 86400), &was.pending[k]);
 }
 
 uint64_t ordo_risk_drift_pending(const ordo_risk_drift_t *d)
@@ -134,6 +165,7 @@ int ordo_risk_drift_write(const char *models_dir, const ordo_risk_drift_t *d, or
     ordo_jsonw_kstr(&w, "hash", d->hash);
     ordo_jsonw_kint(&w, "seq", (int64_t)d->seq);
     ordo_jsonw_kint(&w, "watermark", d->watermark);
+    ordo_jsonw_kint(&w, "return_days", window_of(d));
     ordo_jsonw_kstr(&w, "updated_at", ordo_time_format(d->updated_at, ts, sizeof ts));
     for (int t = 0; t < 2; t++)
         acc_json(&w, target_key[t], &d->acc[t]);
@@ -202,6 +234,8 @@ int ordo_risk_drift_read(const char *models_dir, ordo_risk_drift_t *d, ordo_erro
     d->seq = count_of(num_at(root, "seq"));
     double wm = num_at(root, "watermark");
     d->watermark = isfinite(wm) ? (int64_t)wm : 0;
+    double rd = num_at(root, "return_days"); /* a file without it: the default */
+    d->return_days = isfinite(rd) ? ordo_risk_drift_return_days(rd) : 0;
     for (int t = 0; t < 2 && !rc; t++)
         if (!acc_read(cJSON_GetObjectItemCaseSensitive(root, target_key[t]), &d->acc[t]))
             rc = ordo_error_set(err, ORDO_EPARSE, path, 0, target_key[t],

@@ -75,34 +75,25 @@ static int index_put(srv_drift_index_t *x, const ordo_record_t *rec)
     return rc;
 }
 
+/* The loaded model's decisions into the index. */
+typedef struct index_ctx {
+    ordo_server_t *s;
+    srv_drift_index_t *x;
+} index_ctx_t;
+
+static int index_each(const ordo_record_t *rec, void *ctx)
+{
+    const index_ctx_t *c = ctx;
+    return rec->risk_model && same_model(&c->s->drift.state, rec->risk_model)
+               ? index_put(c->x, rec)
+               : ORDO_OK;
+}
+
 /* Reads the decision records appended since the last read into the index. */
 static int index_catch_up(ordo_server_t *s, srv_drift_index_t *x, ordo_error_t *err)
 {
-    ordo_log_query_t q = {.from_seq = x->seq + 1, .raw = true};
-    ordo_log_iter_t *it;
-    int rc = ordo_log_iter_open(s->log_dir, &q, &it, err);
-    ordo_arena_t *arena = rc ? NULL : ordo_arena_create(1 << 16);
-    if (!rc && !arena)
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    ordo_log_record_t lr;
-    int more = 0;
-    while (!rc && (more = ordo_log_iter_next(it, &lr, err)) == 1) {
-        ordo_record_t rec;
-        x->seq = lr.seq;
-        if (lr.type != ORDO_LOG_REC_DECISION)
-            continue;
-        ordo_arena_reset(arena);
-        if (!ordo_record_read(lr.appended, lr.appended_len, 0, arena, &rec, NULL) &&
-            rec.order_id && rec.risk_model && !rec.shadow &&
-            same_model(&s->drift.state, rec.risk_model))
-            rc = index_put(x, &rec);
-    }
-    if (!rc && more < 0)
-        rc = more;
-    if (it)
-        ordo_log_iter_close(it);
-    ordo_arena_destroy(arena);
-    return rc;
+    index_ctx_t c = {s, x};
+    return ordo_decide_log_each(s->log_dir, &x->seq, index_each, &c, err);
 }
 
 /* The P(return) and P(cancel) the order's decision logged, when the loaded
@@ -189,17 +180,21 @@ void srv_drift_model(ordo_server_t *s, const srv_model_slot_t *risk)
         s->drift.index = NULL;
     }
     if (risk->loaded && !same) {
-        ordo_risk_drift_t saved;
-        bool have = !srv_models_dir(s, dir, sizeof dir, NULL) &&
-                    !ordo_risk_drift_read(dir, &saved, NULL) &&
-                    !strcmp(saved.model, risk->version) && !strcmp(saved.hash, risk->hash);
-        if (have)
-            *d = saved;
-        else {
+        /* the saved state of the same model, moved to its return window */
+        ordo_risk_drift_t *saved = malloc(sizeof *saved);
+        bool have = saved && !srv_models_dir(s, dir, sizeof dir, NULL) &&
+                    !ordo_risk_drift_read(dir, saved, NULL) &&
+                    !strcmp(saved->model, risk->version) && !strcmp(saved->hash, risk->hash);
+        if (have) {
+            *d = *saved;
+            ordo_risk_drift_set_window(d, risk->return_days);
+        } else {
             memset(d, 0, sizeof *d);
             snprintf(d->model, sizeof d->model, "%s", risk->version);
             snprintf(d->hash, sizeof d->hash, "%s", risk->hash);
+            d->return_days = risk->return_days;
         }
+        free(saved);
     }
     pthread_mutex_unlock(&drift_lock);
 }
@@ -226,6 +221,7 @@ static const char *const target_name[2] = {"return", "cancel"};
 typedef struct drift_view {
     ordo_model_drift_t c[2];
     uint64_t pending;
+    int32_t return_days;
 } drift_view_t;
 
 static bool drift_checks(ordo_server_t *s, drift_view_t *v)
@@ -237,6 +233,7 @@ static bool drift_checks(ordo_server_t *s, drift_view_t *v)
         ordo_risk_drift_check(d, (ordo_risk_target_t)t, ORDO_RISK_DRIFT_BOUND,
                               ORDO_RISK_DRIFT_MIN_N, d->updated_at, &v->c[t]);
     v->pending = on ? ordo_risk_drift_pending(d) : 0;
+    v->return_days = d->return_days > 0 ? d->return_days : ORDO_RISK_DRIFT_RETURN_DAYS;
     pthread_mutex_unlock(&drift_lock);
     return on;
 }
@@ -255,7 +252,7 @@ void srv_drift_json(ordo_server_t *s, ordo_jsonw_t *w)
         ordo_model_drift_json(&v.c[t], w);
     }
     ordo_jsonw_kint(w, "returns_pending", (int64_t)v.pending);
-    ordo_jsonw_kint(w, "return_days", ORDO_RISK_DRIFT_RETURN_DAYS);
+    ordo_jsonw_kint(w, "return_days", v.return_days);
     ordo_jsonw_obj_end(w);
     if (v.c[0].alarm || v.c[1].alarm) {
         char cmd[ORDO_CONFIG_PATH_MAX + 64];

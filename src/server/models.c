@@ -74,6 +74,7 @@ static int risk_load(const ordo_server_t *s, const char *path, srv_model_slot_t 
     snprintf(slot->hash, sizeof slot->hash, "%s", model->info.hash);
     slot->trained_until = model->info.trained_until;
     slot->rows = model->info.orders;
+    slot->return_days = ordo_risk_drift_return_days(model->info.return_window_days);
     ordo_risk_model_destroy(model);
     return rc;
 }

@@ -91,6 +91,8 @@ int ordo_server_open(ordo_server_t *s, const ordo_config_t *cfg, ordo_error_t *e
         rc = srv_models_reload(s, err);
     if (rc == ORDO_OK)
         rc = open_decider(s, err);
+    if (rc == ORDO_OK)
+        rc = srv_customers_open(s, err);
     if (rc)
         ordo_server_close(s);
     return rc;
@@ -102,6 +104,7 @@ void ordo_server_close(ordo_server_t *s)
     if (s->decider && ordo_decider_close(s->decider, &err))
         fprintf(stderr, "ordo serve: closing the log: %s\n", err.msg);
     s->decider = NULL;
+    srv_customers_free(s);
     ordo_strmap_destroy(s->decided);
     ordo_arena_destroy(s->arena);
     for (uint32_t i = 0; i < s->n_arenas; i++)

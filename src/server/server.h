@@ -91,6 +91,7 @@ typedef struct srv_model_slot {
     int64_t trained_until;
     uint64_t rows;                /* ETA: shipments; risk, netval: orders */
     uint32_t lanes;               /* ETA only */
+    int32_t return_days;          /* risk only: its return window (ordo_risk_drift_return_days) */
 } srv_model_slot_t;
 
 typedef struct srv_models {
@@ -140,6 +141,7 @@ typedef struct ordo_server {
     char bound[64];           /* the address actually bound, "127.0.0.1:PORT" */
     srv_models_t models;      /* models.c */
     srv_drift_t drift;        /* drift.c */
+    ordo_cust_feed_t *cust_feed; /* the engine's customer history (customers.c) */
 } ordo_server_t;
 
 /* What a handler answers. */
@@ -229,6 +231,12 @@ void srv_drift_outcomes(ordo_server_t *s);
 void srv_drift_json(ordo_server_t *s, ordo_jsonw_t *w);
 void srv_drift_metrics(ordo_server_t *s, ordo_buf_t *b);
 void srv_drift_free(ordo_server_t *s);
+
+/* The engine's customer history (customers.c): read at the start, then
+ * after each POST /v1/outcomes. */
+int srv_customers_open(ordo_server_t *s, ordo_error_t *err);
+void srv_customers_outcomes(ordo_server_t *s);
+void srv_customers_free(ordo_server_t *s);
 
 /* decide_queue.c */
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err);

@@ -203,6 +203,55 @@ static void test_file(void **state)
     rmdir(dir);
 }
 
+/* The return window follows the model file's label_window_days: a
+ * delivery matures that many days (rounded up) after it, not 30; a file
+ * without it keeps 30; the state file keeps the window. */
+static void test_window(void **state)
+{
+    (void)state;
+    assert_int_equal(ordo_risk_drift_return_days(0), ORDO_RISK_DRIFT_RETURN_DAYS);
+    assert_int_equal(ordo_risk_drift_return_days(NAN), ORDO_RISK_DRIFT_RETURN_DAYS);
+    assert_int_equal(ordo_risk_drift_return_days(4), 4);
+    assert_int_equal(ordo_risk_drift_return_days(4.2), 5);
+    assert_int_equal(ordo_risk_drift_return_days(1e6), ORDO_RISK_DRIFT_MAX_RETURN_DAYS);
+    static ordo_risk_drift_t d, dflt, back;
+    d.return_days = 4;
+    int64_t t0 = 1800000000 - 1800000000 % DAY;
+    ordo_outcome_summary_t kept = outcome(t0, 0, 0);
+    ordo_risk_drift_observe(&d, 0.1, NAN, &kept, 0);
+    ordo_risk_drift_observe(&dflt, 0.1, NAN, &kept, 0);
+    ordo_risk_drift_advance(&d, t0 + 3 * DAY);
+    assert_int_equal(ordo_risk_drift_pending(&d), 1);
+    ordo_risk_drift_advance(&d, t0 + 5 * DAY);
+    ordo_risk_drift_advance(&dflt, t0 + 5 * DAY);
+    assert_int_equal(ordo_risk_drift_pending(&d), 0);
+    assert_int_equal(d.acc[ORDO_RISK_RETURN].total, 1);
+    assert_int_equal(ordo_risk_drift_pending(&dflt), 1); /* 30 days */
+    char dir[] = "/tmp/ordo-test-risk-window-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    snprintf(d.model, sizeof d.model, "risk-v3");
+    snprintf(d.hash, sizeof d.hash, "0123456789abcdef");
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_risk_drift_write(dir, &d, &err), ORDO_OK);
+    assert_int_equal(ordo_risk_drift_read(dir, &back, &err), ORDO_OK);
+    assert_int_equal(back.return_days, 4);
+    /* a state kept under 30 days moved to 4: the delivery matures */
+    ordo_risk_drift_set_window(&dflt, 4);
+    assert_int_equal(ordo_risk_drift_pending(&dflt), 0);
+    assert_int_equal(dflt.acc[ORDO_RISK_RETURN].total, 1);
+    /* and back to 30 with a pending delivery: it stays pending */
+    static ordo_risk_drift_t p30;
+    p30.return_days = 4;
+    ordo_risk_drift_observe(&p30, 0.1, NAN, &kept, 0);
+    ordo_risk_drift_advance(&p30, t0 + 2 * DAY);
+    ordo_risk_drift_set_window(&p30, 30);
+    assert_int_equal(ordo_risk_drift_pending(&p30), 1);
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, ORDO_RISK_DRIFT_FILE);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_remove),
         cmocka_unit_test(test_alarm),
         cmocka_unit_test(test_file),
+        cmocka_unit_test(test_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,7 +55,7 @@ start() {
 
 start
 python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" <<'PY' || die "drift as outcomes arrive"
-import csv, json, sys, time, urllib.error, urllib.request
+import csv, json, math, sys, time, urllib.error, urllib.request
 base, token, run, tmp = sys.argv[1:5]
 N = 1200
 
@@ -105,11 +105,12 @@ assert metric("ordo_risk_drift_predictions", "return") == 0
 assert metric("ordo_risk_drift_alarm", "return") == 0
 assert metric("ordo_risk_drift_alarm", "cancel") == 0
 
-# every delivered order is returned 4 days after delivery; one in six is
+# every delivered order is returned 2 days after delivery; one in six is
 # cancelled instead. (Times after the run's own outcomes, which end in
-# 2026-09.) First the deliveries and returns: still in their 30-day return
-# window, they wait; the cancellations, a month and a half later, then
-# close the window, and the returns count.
+# 2026-09.) First the deliveries and returns: still in their return window
+# (the model file's label_window_days: 4 days on this run), they wait; the
+# cancellations, a month and a half later, then close the window, and the
+# returns count.
 def post(ev):
     events = "\n".join(json.dumps(e) for e in ev).encode()
     st, out = call("POST", "/v1/outcomes", events, "application/x-ndjson")
@@ -130,7 +131,7 @@ for i in range(N):
         continue
     for n, typ, at in (("s", "shipped", "2027-01-02T10:00:00Z"),
                        ("d", "delivered", "2027-01-04T10:00:00Z"),
-                       ("r", "returned", "2027-01-08T10:00:00Z")):
+                       ("r", "returned", "2027-01-06T10:00:00Z")):
         delivered.append({"event_id": "%s-%d" % (n, i), "order_id": o, "shipment": 0,
                           "type": typ, "at": at})
 post(delivered)
@@ -152,6 +153,9 @@ m = [x for x in json.loads(body)["models"] if x["kind"] == "risk"][0]
 d = m["drift"]
 assert d["return"]["alarm"] and d["cancel"]["alarm"], d
 assert d["return"]["predictions"] == n_ret and d["return"]["bound"] == 0.03, d
+# the return window is the model file's (rounded up), not a fixed 30 days
+w = json.load(open(run + "/models/risk-v1.json"))["return"].get("label_window_days", 0)
+assert d["return_days"] == (math.ceil(w) if w > 0 else 30) and w < 30, (d, w)
 assert "ordo model train --run" in m["suggestion"] and "--kind risk" in m["suggestion"], m
 
 # the same file again: duplicates, nothing counted twice

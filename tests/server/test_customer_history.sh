@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# ordo serve feeds the engine's customer return history from posted
+# outcomes: a customer whose two earlier orders were delivered and returned
+# (POST /v1/outcomes) gets a higher logged P(return) (plan.totals.
+# return_risk) than a new customer for the same order; outcomes posted
+# again (duplicates, or a new event for an order already counted) count
+# nothing twice; after a restart the history is read back from the store
+# (the same P(return)); `ordo source --data DIR --risk-model FILE` reads it
+# the same way. Env: ORDO_BIN.
+set -u
+ordo=${ORDO_BIN:?ORDO_BIN not set}
+if ! "$ordo" serve --help >/dev/null 2>&1; then
+    echo "SKIP: this ordo has no 'serve' command"; exit 77
+fi
+tmp=$(mktemp -d /tmp/ordo-custhist-XXXXXX)
+pid=""
+stop() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"; wait "$pid" 2>/dev/null
+    fi
+    pid=""
+}
+trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
+die() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && sed 's/^/  serve: /' "$tmp/serve.err" >&2; exit 1; }
+
+run=$tmp/run
+"$ordo" sim --scenario proximity-vs-cost --days 14 --orders-per-day 300 --seed 5 --out "$run" \
+    > /dev/null 2>&1 || die "sim"
+"$ordo" model train --run "$run" --kind risk > /dev/null || die "model train --kind risk"
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token="cust-test-token-$RANDOM$RANDOM"
+cat > "$tmp/serve.conf" <<CONF
+server.listen = 127.0.0.1:$port
+server.data_dir = "$run"
+server.network = "$run/network"
+server.tokens = "$token"
+server.models.risk = latest
+CONF
+start() {
+    "$ordo" serve --config "$tmp/serve.conf" > "$tmp/serve.out" 2>> "$tmp/serve.err" &
+    pid=$!
+}
+# the client: decide ORDER for CUSTOMER and print the logged P(return)
+cat > "$tmp/client.py" <<'PY'
+import csv, json, sys, time, urllib.error, urllib.request
+base, token, run = sys.argv[1:4]
+
+def call(method, path, body=None, ctype=None):
+    req = urllib.request.Request(base + path, method=method, data=body)
+    req.add_header("Authorization", "Bearer " + token)
+    if ctype:
+        req.add_header("Content-Type", ctype)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+for _ in range(300):
+    try:
+        if call("GET", "/healthz")[0] == 200:
+            break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("ordo serve did not answer")
+
+sku = [r["sku"] for r in csv.DictReader(open(run + "/network/catalog.csv"))][3]
+
+def order(oid, cust):
+    return {"id": oid, "created": "2026-09-14T15:00:00Z", "customer": {"id": cust},
+            "ship_to": {"zip": "60601"}, "lines": [{"sku": sku, "quantity": 1}]}
+
+def p_return(oid, cust):
+    st, body = call("POST", "/v1/source", json.dumps(order(oid, cust)).encode(),
+                    "application/json")
+    assert st in (200, 201), (st, body[:400])
+    st, body = call("GET", "/v1/decisions/" + oid)
+    rec = json.loads(body)
+    assert rec.get("risk_model", "").startswith("risk-v1:"), rec.get("risk_model")
+    return rec["plan"]["totals"]["return_risk"]
+
+def post(ev):
+    st, out = call("POST", "/v1/outcomes", "\n".join(json.dumps(e) for e in ev).encode(),
+                   "application/x-ndjson")
+    assert st == 200, (st, out)
+    return json.loads(out)
+
+def returned(oid, tag=""):
+    return [{"event_id": "%s-%s%s" % (oid, n, tag), "order_id": oid, "shipment": 0,
+             "type": typ, "at": at}
+            for n, typ, at in (("d", "delivered", "2026-09-17T10:00:00Z"),
+                               ("r", "returned", "2026-09-21T10:00:00Z"))]
+PY
+start
+python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" <<'PY' || die "history from posted outcomes"
+import sys
+exec(open(sys.argv[4] + "/client.py").read())
+tmp = sys.argv[4]
+p_new0 = p_return("H-1", "cust-returner")
+p_return("H-2", "cust-returner")
+assert post(returned("H-1") + returned("H-2"))["inserted"] == 4
+p_hist = p_return("Q-1", "cust-returner")
+p_new = p_return("Q-2", "cust-new")
+print("P(return): new %.5f, first order %.5f, after 2 returns %.5f" % (p_new, p_new0, p_hist))
+assert p_hist > p_new + 1e-4, (p_hist, p_new)
+assert abs(p_new - p_new0) < 1e-9, (p_new, p_new0)
+# the same outcomes again, and a second return event of a counted order:
+# nothing counts twice
+assert post(returned("H-1") + returned("H-2"))["duplicates"] == 4
+post([dict(returned("H-1", "b")[1], shipment=1)])
+assert abs(p_return("Q-3", "cust-returner") - p_hist) < 1e-9
+open(tmp + "/p", "w").write("%.17g %.17g" % (p_hist, p_new))
+PY
+stop
+start
+python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" <<'PY' || die "history after a restart"
+import sys
+exec(open(sys.argv[4] + "/client.py").read())
+p_hist, p_new = map(float, open(sys.argv[4] + "/p").read().split())
+assert abs(p_return("Q-4", "cust-returner") - p_hist) < 1e-9
+assert abs(p_return("Q-5", "cust-new-2") - p_new) < 1e-9
+PY
+stop
+# ordo source --data reads the same history (a dry run: nothing logged)
+python3 - "$run" <<'PY' > "$tmp/orders.ndjson" || die "orders"
+import csv, json, sys
+sku = [r["sku"] for r in csv.DictReader(open(sys.argv[1] + "/network/catalog.csv"))][3]
+for oid, cust in (("S-1", "cust-returner"), ("S-2", "cust-new-3")):
+    print(json.dumps({"id": oid, "created": "2026-09-14T15:00:00Z", "customer": {"id": cust},
+                      "ship_to": {"zip": "60601"}, "lines": [{"sku": sku, "quantity": 1}]}))
+PY
+"$ordo" source --data "$run" --network "$run/network" --risk-model "$run/models/risk-v1.json" \
+    --dry-run --json < "$tmp/orders.ndjson" > "$tmp/source.out" || die "ordo source --data"
+python3 - "$tmp" <<'PY' || die "ordo source --data: no history"
+import json, sys
+tmp = sys.argv[1]
+p_hist, p_new = map(float, open(tmp + "/p").read().split())
+plans = [json.loads(l) for l in open(tmp + "/source.out") if l.strip()]
+p = {x["order_id"]: x["totals"]["return_risk"] for x in plans}
+assert abs(p["S-1"] - p_hist) < 1e-9 and abs(p["S-2"] - p_new) < 1e-9, (p, p_hist, p_new)
+PY
+echo "PASS"
