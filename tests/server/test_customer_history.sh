@@ -53,28 +53,12 @@ start() {
 }
 # the client: decide ORDER for CUSTOMER and print the logged P(return)
 cat > "$tmp/client.py" <<'PY'
-import csv, json, sys, time, urllib.error, urllib.request
+import csv, json, os, sys
 base, token, run = sys.argv[1:4]
 
-def call(method, path, body=None, ctype=None):
-    req = urllib.request.Request(base + path, method=method, data=body)
-    req.add_header("Authorization", "Bearer " + token)
-    if ctype:
-        req.add_header("Content-Type", ctype)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-for _ in range(300):
-    try:
-        if call("GET", "/healthz")[0] == 200:
-            break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("ordo serve did not answer")
+sys.path.insert(0, os.path.join(os.environ["ORDO_SOURCE_DIR"], "tests", "server"))
+from srvtest import client
+call = client(base, token)
 
 sku = [r["sku"] for r in csv.DictReader(open(run + "/network/catalog.csv"))][3]
 

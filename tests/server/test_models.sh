@@ -57,27 +57,12 @@ pid=$!
 base="http://127.0.0.1:$port"
 sku=$(awk -F, 'NR == 2 {print $1}' "$run/network/catalog.csv")
 python3 - "$base" "$token" "$pid" "$sku" "$run" <<'PY' || bad "models API"
-import json, os, signal, sys, time, urllib.error, urllib.request
+import json, os, signal, sys, time
 base, token, pid, sku, run = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 
-def call(method, path, body=None, auth=True):
-    req = urllib.request.Request(base + path, method=method, data=body)
-    if auth:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-for _ in range(300):
-    try:
-        if call("GET", "/healthz")[0] == 200:
-            break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("ordo serve did not answer")
+sys.path.insert(0, os.path.join(os.environ["ORDO_SOURCE_DIR"], "tests", "server"))
+from srvtest import client
+call = client(base, token, timeout=10)
 
 def loaded():
     st, body = call("GET", "/v1/models", auth=False)

@@ -55,29 +55,13 @@ start() {
 
 start
 python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" <<'PY' || die "drift as outcomes arrive"
-import csv, json, math, sys, time, urllib.error, urllib.request
+import csv, json, math, os, sys
 base, token, run, tmp = sys.argv[1:5]
 N = 1200
 
-def call(method, path, body=None, ctype=None):
-    req = urllib.request.Request(base + path, method=method, data=body)
-    req.add_header("Authorization", "Bearer " + token)
-    if ctype:
-        req.add_header("Content-Type", ctype)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-for _ in range(300):
-    try:
-        if call("GET", "/healthz")[0] == 200:
-            break
-    except OSError:
-        time.sleep(0.1)
-else:
-    sys.exit("ordo serve did not answer")
+sys.path.insert(0, os.path.join(os.environ["ORDO_SOURCE_DIR"], "tests", "server"))
+from srvtest import client
+call = client(base, token)
 
 def metric(name, target):
     st, body = call("GET", "/metrics")
