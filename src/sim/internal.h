@@ -27,6 +27,7 @@ typedef struct sim_scenario {
     double cancel_when_late, cancel_base;
     double return_late_factor;
     double return_cost;
+    double return_customer_sigma; /* sd of log(customer return propensity) */
     /* the run (scenario.c; docs/internals/SIM.md "Scenario files") */
     int64_t start_day;        /* Unix day of the first simulated day */
     char default_policy[64];  /* built-in for orders no experiment acts on; "" decider's */

@@ -84,6 +84,7 @@ static void defaults(sim_scenario_t *s)
     s->cancel_base = 0.004;
     s->return_late_factor = 0.8;
     s->return_cost = 6.5;
+    s->return_customer_sigma = 0.8;
     s->start_day = ordo_cal_days(2026, 9, 7); /* a Monday */
     for (int i = 0; i < 3; i++)
         s->stock_scale[i] = 1;
@@ -161,6 +162,10 @@ static int read_sections(const cJSON *root, const char *path, sim_scenario_t *s,
     s->cancel_base = num_or(w, "cancel_base", s->cancel_base);
     s->return_late_factor = num_or(w, "return_late_factor", s->return_late_factor);
     s->return_cost = num_or(w, "return_cost_per_shipment", s->return_cost);
+    s->return_customer_sigma = num_or(w, "return_customer_sigma", s->return_customer_sigma);
+    if (!(s->return_customer_sigma >= 0 && s->return_customer_sigma <= 3))
+        return ordo_error_set(err, ORDO_EINVAL, path, 0, "world.return_customer_sigma",
+                              "wants 0..3");
     if (s->max_lines < 1 || s->max_lines > 16)
         return ordo_error_set(err, ORDO_EINVAL, path, 0, "demand.max_lines", "wants 1..16");
     if (s->express_share < 0 || s->pickup_share < 0 || s->express_share + s->pickup_share > 1)

@@ -3,6 +3,7 @@
  * true transit), or the customer cancels; delivers it, late or not; the
  * customer returns it or keeps it. Every step is an outcome event, as a
  * warehouse system and a carrier would report it (docs/outcomes.md). */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,23 @@ static double shipment_value(const sim_t *s, const ordo_shipment_t *sh, double *
     return v;
 }
 
+double sim_customer_return_factor(const char *customer_id, double sigma)
+{
+    if (!customer_id || !*customer_id || !(sigma > 0))
+        return 1;
+    /* salted, so the factor is independent of the engine's customer key */
+    uint64_t h = ordo_hash64(customer_id, strlen(customer_id)) ^ 0x9e3779b97f4a7c15ull;
+    h ^= h >> 31; /* splitmix64's finaliser */
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    double u1 = ((double)(h >> 32) + 0.5) / 4294967296.0; /* (0, 1) */
+    double u2 = (double)(h & 0xffffffffu) / 4294967296.0;
+    double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2); /* Box-Muller */
+    return exp(sigma * z - sigma * sigma / 2);
+}
+
 /* shipped (with the carrier cost and the promise), cost (pick, pack),
  * delivered, and maybe returned. */
 static int ship_events(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *sh, uint32_t i,
@@ -156,7 +174,8 @@ static int ship_events(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *s
     s->sum->units_shipped += sh->units;
     double rr, value = shipment_value(s, sh, &rr);
     double late_days = promise && t->delivered > promise ? (t->delivered - promise) / 86400.0 + 1 : 0;
-    double p = rr * (1 + s->sc.return_late_factor * late_days);
+    double p = rr * (1 + s->sc.return_late_factor * late_days) *
+               sim_customer_return_factor(o->customer_id, s->sc.return_customer_sigma);
     if (ordo_rng_uniform(&s->rng[SIM_RNG_RETURN]) >= (p > 0.9 ? 0.9 : p))
         return ORDO_OK;
     int64_t at = t->delivered + 4 * 86400;

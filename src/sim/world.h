@@ -145,6 +145,12 @@ int sim_event_push(sim_t *s, const char *order, uint32_t shipment, const char *t
 int sim_ops_order(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, const sim_ship_t *t,
                   int64_t promise, int64_t cancelled_at, ordo_error_t *err);
 
+/* The world's return propensity of a customer (SIM.md "Returns"): a
+ * multiplier exp(sigma z - sigma^2 / 2), z standard normal from a hash of
+ * the id (no RNG stream drawn), so its mean over customers is 1; 1 for a
+ * guest (NULL or "") or sigma 0. */
+double sim_customer_return_factor(const char *customer_id, double sigma);
+
 /* The world's answer to one decided order, as outcome events in s->ev. */
 int sim_order_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, ordo_error_t *err);
 

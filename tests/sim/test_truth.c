@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The world's truth in season (docs/internals/SIM.md, "The true lane
  * model"): the holiday dates and the extra-day probabilities are the
- * documented ones, and nothing of them reaches a day outside the season. */
+ * documented ones, and nothing of them reaches a day outside the season;
+ * the customers' return propensity is lognormal with mean 1 and the
+ * documented sd of its log, the same for an id every time. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
@@ -66,12 +70,42 @@ static void test_season_probabilities(void **state)
     assert_true(sim_truth_season_p(ordo_cal_days(2026, 11, 15), false, 0) == 0.20);
 }
 
+static void test_customer_return_factor(void **state)
+{
+    (void)state;
+    const double sigma = 0.8;
+    const int n = 200000;
+    double sum = 0, sl = 0, sll = 0;
+    char id[16];
+    for (int i = 1; i <= n; i++) {
+        snprintf(id, sizeof id, "C%07d", i); /* the simulator's customer ids */
+        double f = sim_customer_return_factor(id, sigma);
+        assert_true(f > 0);
+        sum += f;
+        sl += log(f);
+        sll += log(f) * log(f);
+    }
+    double mean_log = sl / n, sd_log = sqrt(sll / n - mean_log * mean_log);
+    print_message("factor mean %.4f, log mean %.4f sd %.4f\n", sum / n, mean_log, sd_log);
+    assert_true(fabs(sum / n - 1) < 0.01); /* se 0.0021 */
+    assert_true(fabs(mean_log + sigma * sigma / 2) < 0.01);
+    assert_true(fabs(sd_log - sigma) < 0.01);
+    assert_true(sim_customer_return_factor("C0000042", sigma) ==
+                sim_customer_return_factor("C0000042", sigma));
+    assert_true(sim_customer_return_factor("C0000042", sigma) !=
+                sim_customer_return_factor("C0000043", sigma));
+    assert_true(sim_customer_return_factor("", sigma) == 1); /* a guest */
+    assert_true(sim_customer_return_factor(NULL, sigma) == 1);
+    assert_true(sim_customer_return_factor("C0000042", 0) == 1); /* the old world */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thanksgiving),
         cmocka_unit_test(test_season_probabilities),
         cmocka_unit_test(test_delivery_day),
+        cmocka_unit_test(test_customer_return_factor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
