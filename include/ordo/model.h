@@ -383,6 +383,20 @@ void ordo_risk_design_free(ordo_risk_design_t *x);
  * "risk": base 0.01, 0.08 a day late, at most 0.5). */
 double ordo_risk_cancel_parametric(double late_days);
 
+/* Minimum support of the customer-history terms of return risk
+ * (customer_return_rate, customer_known; MODEL.md "Minimum support"): a
+ * term is fitted only when at least ORDO_RISK_HIST_MIN_ROWS training rows
+ * have it non-zero (a prior return; a delivered order seen) and at least
+ * ORDO_RISK_HIST_MIN_RETURNED of those rows were returned; else its
+ * coefficient is fixed at 0 and the model file says why. */
+#define ORDO_RISK_HIST_N 2
+#define ORDO_RISK_HIST_MIN_ROWS 100
+#define ORDO_RISK_HIST_MIN_RETURNED 10
+
+typedef struct ordo_risk_support {
+    uint64_t min_rows, min_returned; /* 0: the defaults above */
+} ordo_risk_support_t;
+
 typedef struct ordo_risk_coef {
     double intercept;
     double coef[ORDO_RISK_MAX_FEATURES];
@@ -391,6 +405,11 @@ typedef struct ordo_risk_coef {
     uint64_t n;       /* training rows */
     double rate;      /* their observed rate */
     int iterations, converged;
+    /* return only: the history terms' support in the training rows (rows
+     * with the term non-zero, and of them returned) and whether the term
+     * was left out (coefficient 0) for want of it */
+    uint64_t hist_rows[ORDO_RISK_HIST_N], hist_returned[ORDO_RISK_HIST_N];
+    int hist_off[ORDO_RISK_HIST_N];
 } ordo_risk_coef_t;
 
 typedef struct ordo_risk_info {
@@ -403,6 +422,7 @@ typedef struct ordo_risk_info {
     int64_t labels_asof;               /* the run's asof (0: labels final) */
     double return_window_days, cancel_window_days;
     uint64_t immature[2];              /* training orders left out: label not mature */
+    ordo_risk_support_t support;       /* the history terms' thresholds used */
 } ordo_risk_info_t;
 
 typedef struct ordo_risk_model {
@@ -418,6 +438,19 @@ typedef struct ordo_risk_model {
  * rate is substituted. */
 int ordo_risk_train(const ordo_risk_run_t *run, int64_t until, double l2,
                     ordo_risk_model_t **out, ordo_error_t *err);
+/* As ordo_risk_train with the history terms' minimum support (NULL: the
+ * defaults). */
+int ordo_risk_train_support(const ordo_risk_run_t *run, int64_t until, double l2,
+                            const ordo_risk_support_t *sup, ordo_risk_model_t **out,
+                            ordo_error_t *err);
+/* Why history term h (0: customer_return_rate, 1: customer_known) of m is
+ * off ("support 39 < 100", "returned 1 < 10") into out; 0 when it is
+ * fitted. */
+int ordo_risk_history_off(const ordo_risk_model_t *m, int h, char *out, size_t n);
+/* "history": {"min_rows", "min_returned", and per term {"rows", "returned",
+ * "disabled": why (when off)}} into an open JSON object (the model file,
+ * ordo model show and eval). */
+void ordo_risk_history_json(ordo_jsonw_t *w, const ordo_risk_model_t *m);
 void ordo_risk_model_destroy(ordo_risk_model_t *m);
 /* The column names of a target's features ("family:apparel", "late", ...). */
 void ordo_risk_feature_name(const ordo_risk_model_t *m, ordo_risk_target_t t, uint32_t j,
@@ -618,6 +651,7 @@ typedef struct ordo_model_train_opts {
     const ordo_netval_opts_t *netval; /* NULL: the defaults */
     double return_window_days; /* > 0: a return label counts this long after
                                 * delivery; 0: the run's 95th percentile */
+    ordo_risk_support_t risk_support; /* the history terms' minimum support (0: defaults) */
 } ordo_model_train_opts_t;
 
 typedef struct ordo_model_train_result {

@@ -102,6 +102,18 @@ static int double_flag(const ordo_cli_args_t *a, const char *name, double *v)
     return 0;
 }
 
+/* A whole number >= 1 (the risk history terms' minimum support). */
+static int count_flag(const ordo_cli_args_t *a, const char *name, uint64_t *v)
+{
+    const char *s = ordo_cli_get(a, name);
+    double d = 0;
+    if (s && (ordo_parse_double(s, strlen(s), &d) || d < 1 || d > 1e15 || d != (double)(uint64_t)d))
+        return ordo_cli_usage("model", "--%s wants a whole number >= 1, got '%s'", name, s);
+    if (s)
+        *v = (uint64_t)d;
+    return 0;
+}
+
 static void print_info_text(const ordo_eta_info_t *in)
 {
     char a[32], b[32], c[32];
@@ -239,6 +251,10 @@ static int train_flags(const ordo_cli_args_t *a, ordo_model_train_opts_t *o)
         rc = double_flag(a, "l2", &o->risk_l2);
     if (!rc)
         rc = double_flag(a, "return-window", &o->return_window_days);
+    if (!rc)
+        rc = count_flag(a, "history-min-rows", &o->risk_support.min_rows);
+    if (!rc)
+        rc = count_flag(a, "history-min-returned", &o->risk_support.min_returned);
     if (!rc)
         rc = kind_flag(a, "model train", ORDO_MODEL_KIND_ALL, &o->kinds);
     if (!rc && o->holdout >= 1)
@@ -648,6 +664,9 @@ static const ordo_cli_opt_t train_opts[] = {
     {"return-window", 0, "DAYS", "a return label counts once delivered this long before the\n"
                                  "run's last event (default: the run's 95th percentile of\n"
                                  "delivery-to-return delays)"},
+    {"history-min-rows", 0, "N", "fit a customer-history term of return risk only when N\n"
+                                 "training rows have it (default 100; else its coefficient is 0)"},
+    {"history-min-returned", 0, "K", "... and K of those rows were returned (default 10)"},
     {NULL, 0, NULL, NULL}};
 
 static const ordo_cli_cmd_t cmd_train = {
@@ -655,7 +674,8 @@ static const ordo_cli_cmd_t cmd_train = {
     .summary = "learn ETA (lanes, processing delay) and return and cancellation risk models",
     .usage = "model train --run DIR [--kind eta|risk|netval|all] [--holdout F] [--network DIR]\n"
              "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--l2 L]\n"
-             "    [--return-window DAYS] [--horizon DAYS] [--unmet-cost USD] [--json]",
+             "    [--return-window DAYS] [--horizon DAYS] [--unmet-cost USD]\n"
+             "    [--history-min-rows N] [--history-min-returned K] [--json]",
     .about = "Joins the run's decision records (node, service, destination ZIP3, decision\n"
              "time) with its outcome events (shipped, delivered) and learns, from the\n"
              "decisions before the held-out tail, the transit-time distribution of each lane\n"
@@ -668,7 +688,9 @@ static const ordo_cli_cmd_t cmd_train = {
              "DIR/models/risk-vN.json; --kind picks which (default all). A return or\n"
              "cancellation label counts only once it is mature (delivered --return-window\n"
              "days, decided the cancellation window, before the run's last event); with none\n"
-             "mature the risk models are refused. With --json, the ETA\n"
+             "mature the risk models are refused. The customer's return history is fitted\n"
+             "only with support (--history-min-rows rows having it, --history-min-returned of\n"
+             "them returned); else its coefficient is 0 and the file says why. With --json, the ETA\n"
              "model's fields are at the top and the risk model's under \"risk\".\n"
              "--kind netval (not in all) forecasts demand per family x ZIP cluster from the\n"
              "orders in DIR's log, reads the stock from DIR's store and the network, solves a\n"

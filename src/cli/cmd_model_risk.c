@@ -54,6 +54,22 @@ void ordo_cli_risk_train_json(ordo_jsonw_t *w, const ordo_model_train_result_t *
     ordo_jsonw_obj_end(w);
 }
 
+/* One line per customer-history term of return risk: its support, and
+ * why its coefficient is 0 when it was not fitted. */
+static void history_text(const ordo_risk_model_t *m)
+{
+    static const char *const name[ORDO_RISK_HIST_N] = {"customer_return_rate",
+                                                       "customer_known"};
+    char why[64];
+    for (int h = 0; h < ORDO_RISK_HIST_N; h++) {
+        int off = ordo_risk_history_off(m, h, why, sizeof why);
+        printf("    history %-20s %llu rows, %llu returned: %s%s%s\n", name[h],
+               (unsigned long long)m->ret.hist_rows[h],
+               (unsigned long long)m->ret.hist_returned[h], off ? "DISABLED (" : "fitted",
+               off ? why : "", off ? ")" : "");
+    }
+}
+
 /* ---- eval ---- */
 
 static void score_text(const char *label, const ordo_risk_score_t *s)
@@ -81,6 +97,8 @@ static void eval_text(const ordo_risk_model_t *m, const ordo_risk_eval_t *e)
                (unsigned long long)e->n[t]);
         if (!e->n[t])
             continue;
+        if (t == ORDO_RISK_RETURN)
+            history_text(m);
         score_text("learned (logistic)", &e->learned[t]);
         score_text("base rate (training)", &e->base_rate[t]);
         if (e->has_parametric[t])
@@ -127,6 +145,8 @@ static void eval_json(const ordo_risk_model_t *m, const ordo_risk_eval_t *e)
         ordo_jsonw_key(&w, target_name[t]);
         ordo_jsonw_obj_begin(&w);
         ordo_jsonw_kint(&w, "orders", (int64_t)e->n[t]);
+        if (t == ORDO_RISK_RETURN)
+            ordo_risk_history_json(&w, m);
         if (e->n[t]) {
             score_json(&w, "learned", &e->learned[t]);
             score_json(&w, "base_rate", &e->base_rate[t]);
@@ -175,6 +195,8 @@ static void coef_json(ordo_jsonw_t *w, const ordo_risk_model_t *m, ordo_risk_tar
     ordo_jsonw_kdouble(w, "rate", c->rate);
     ordo_jsonw_kbool(w, "converged", c->converged);
     ordo_jsonw_kdouble(w, "intercept", c->intercept);
+    if (t == ORDO_RISK_RETURN)
+        ordo_risk_history_json(w, m);
     ordo_jsonw_key(w, "coef");
     ordo_jsonw_obj_begin(w);
     for (uint32_t j = 0; j < c->n_coef; j++) {
@@ -196,6 +218,8 @@ static void coef_text(const ordo_risk_model_t *m, ordo_risk_target_t t)
         ordo_risk_feature_name(m, t, j, name, sizeof name);
         printf("    %-28s %+.4f\n", name, c->coef[j]);
     }
+    if (t == ORDO_RISK_RETURN)
+        history_text(m);
 }
 
 /* The drift of m on DIR (--data): re-scored on the orders decided after its

@@ -114,6 +114,57 @@ static int refuse_immature(const ordo_risk_run_t *run, ordo_risk_target_t t, uin
                           w > 0 ? "" : ": none observed", ret ? " or set the return window" : "");
 }
 
+/* The customer-history terms' support in the first n rows of x (columns
+ * first, first + 1): rows with the term non-zero, and of them returned. A
+ * term short of sup's thresholds is taken out of those rows (its column
+ * all zero: the fit leaves its coefficient at 0). */
+static void history_support(ordo_risk_design_t *x, size_t n, uint32_t first,
+                            const ordo_risk_support_t *sup, ordo_risk_coef_t *c)
+{
+    for (int h = 0; h < ORDO_RISK_HIST_N; h++) {
+        c->hist_rows[h] = c->hist_returned[h] = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = x->rs[i]; k < x->rs[i + 1]; k++)
+                if (x->col[k] == first + (uint32_t)h && x->val[k] != 0) {
+                    c->hist_rows[h]++;
+                    c->hist_returned[h] += x->y[i] > 0;
+                }
+        c->hist_off[h] = c->hist_rows[h] < sup->min_rows ||
+                         c->hist_returned[h] < sup->min_returned;
+    }
+    if (!c->hist_off[0] && !c->hist_off[1])
+        return;
+    size_t w = 0, start = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        size_t end = x->rs[i + 1];
+        x->rs[i] = w;
+        for (size_t k = start; k < end; k++) {
+            uint32_t h = x->col[k] - first;
+            if (i < n && x->col[k] >= first && h < ORDO_RISK_HIST_N && c->hist_off[h])
+                continue;
+            x->col[w] = x->col[k];
+            x->val[w++] = x->val[k];
+        }
+        start = end;
+    }
+    x->rs[x->n] = w;
+}
+
+int ordo_risk_history_off(const ordo_risk_model_t *m, int h, char *out, size_t n)
+{
+    const ordo_risk_coef_t *c = &m->ret;
+    const ordo_risk_support_t *s = &m->info.support;
+    if (h < 0 || h >= ORDO_RISK_HIST_N || !c->hist_off[h])
+        return 0;
+    if (c->hist_rows[h] < s->min_rows)
+        snprintf(out, n, "support %llu < %llu", (unsigned long long)c->hist_rows[h],
+                 (unsigned long long)s->min_rows);
+    else
+        snprintf(out, n, "returned %llu < %llu", (unsigned long long)c->hist_returned[h],
+                 (unsigned long long)s->min_returned);
+    return 1;
+}
+
 static int fit_target(const ordo_risk_run_t *run, ordo_risk_target_t t, int64_t until, double l2,
                       ordo_risk_model_t *m, ordo_error_t *err)
 {
@@ -140,6 +191,8 @@ static int fit_target(const ordo_risk_run_t *run, ordo_risk_target_t t, int64_t 
         for (size_t k = x.rs[i]; k < x.rs[i + 1]; k++)
             c->mean[x.col[k]] += x.val[k] / (double)n;
     }
+    if (t == ORDO_RISK_RETURN)
+        history_support(&x, n, (uint32_t)m->families.n + 4, &m->info.support, c);
     ordo_logit_rows_t rows = {.n_rows = n, .n_features = x.d, .row_start = x.rs, .col = x.col,
                               .val = x.val, .y = x.y};
     ordo_logit_opts_t opts = {.l2 = l2, .standardize = 1, .tol = 1e-7};
@@ -157,9 +210,19 @@ static int fit_target(const ordo_risk_run_t *run, ordo_risk_target_t t, int64_t 
 int ordo_risk_train(const ordo_risk_run_t *run, int64_t until, double l2,
                     ordo_risk_model_t **out, ordo_error_t *err)
 {
+    return ordo_risk_train_support(run, until, l2, NULL, out, err);
+}
+
+int ordo_risk_train_support(const ordo_risk_run_t *run, int64_t until, double l2,
+                            const ordo_risk_support_t *sup, ordo_risk_model_t **out,
+                            ordo_error_t *err)
+{
     ordo_risk_model_t *m = calloc(1, sizeof *m);
     if (!m)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    m->info.support.min_rows = sup && sup->min_rows ? sup->min_rows : ORDO_RISK_HIST_MIN_ROWS;
+    m->info.support.min_returned =
+        sup && sup->min_returned ? sup->min_returned : ORDO_RISK_HIST_MIN_RETURNED;
     m->families = run->families;
     m->services = run->services;
     m->info.l2 = l2;
@@ -204,6 +267,43 @@ static void write_names(ordo_jsonw_t *w, const char *key, const ordo_risk_names_
     ordo_jsonw_arr_end(w);
 }
 
+static const char *const hist_name[ORDO_RISK_HIST_N] = {"customer_return_rate",
+                                                        "customer_known"};
+
+void ordo_risk_history_json(ordo_jsonw_t *w, const ordo_risk_model_t *m)
+{
+    char why[64];
+    ordo_jsonw_key(w, "history");
+    ordo_jsonw_obj_begin(w);
+    ordo_jsonw_kint(w, "min_rows", (int64_t)m->info.support.min_rows);
+    ordo_jsonw_kint(w, "min_returned", (int64_t)m->info.support.min_returned);
+    for (int h = 0; h < ORDO_RISK_HIST_N; h++) {
+        ordo_jsonw_key(w, hist_name[h]);
+        ordo_jsonw_obj_begin(w);
+        ordo_jsonw_kint(w, "rows", (int64_t)m->ret.hist_rows[h]);
+        ordo_jsonw_kint(w, "returned", (int64_t)m->ret.hist_returned[h]);
+        if (ordo_risk_history_off(m, h, why, sizeof why))
+            ordo_jsonw_kstr(w, "disabled", why);
+        ordo_jsonw_obj_end(w);
+    }
+    ordo_jsonw_obj_end(w);
+}
+
+static void read_history(const cJSON *o, ordo_risk_model_t *m)
+{
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "history");
+    if (!cJSON_IsObject(h))
+        return; /* a file from before the rule: every term fitted */
+    m->info.support.min_rows = (uint64_t)model_num(h, "min_rows", 0);
+    m->info.support.min_returned = (uint64_t)model_num(h, "min_returned", 0);
+    for (int k = 0; k < ORDO_RISK_HIST_N; k++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(h, hist_name[k]);
+        m->ret.hist_rows[k] = (uint64_t)model_num(e, "rows", 0);
+        m->ret.hist_returned[k] = (uint64_t)model_num(e, "returned", 0);
+        m->ret.hist_off[k] = cJSON_GetObjectItemCaseSensitive(e, "disabled") != NULL;
+    }
+}
+
 static void write_coef(ordo_jsonw_t *w, const ordo_risk_model_t *m, ordo_risk_target_t t)
 {
     const ordo_risk_coef_t *c = t == ORDO_RISK_RETURN ? &m->ret : &m->cancel;
@@ -219,6 +319,8 @@ static void write_coef(ordo_jsonw_t *w, const ordo_risk_model_t *m, ordo_risk_ta
     ordo_jsonw_kint(w, "iterations", c->iterations);
     ordo_jsonw_kbool(w, "converged", c->converged);
     ordo_jsonw_kdouble(w, "intercept", c->intercept);
+    if (t == ORDO_RISK_RETURN)
+        ordo_risk_history_json(w, m);
     ordo_jsonw_key(w, "features");
     ordo_jsonw_arr_begin(w);
     for (uint32_t j = 0; j < c->n_coef; j++) {
@@ -315,6 +417,8 @@ static int read_coef(const cJSON *root, ordo_risk_model_t *m, ordo_risk_target_t
     c->rate = model_num(o, "rate", 0);
     c->iterations = (int)model_num(o, "iterations", 0);
     c->converged = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "converged"));
+    if (t == ORDO_RISK_RETURN)
+        read_history(o, m);
     return ORDO_OK;
 }
 

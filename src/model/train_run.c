@@ -76,7 +76,8 @@ static int train_risk(const char *dir, const ordo_model_train_opts_t *o, const c
     if (o->return_window_days > 0)
         run.return_window = o->return_window_days * 86400;
     t0 = ordo_now_ns();
-    rc = ordo_risk_train(&run, until, o->risk_l2 > 0 ? o->risk_l2 : 1, &m, err);
+    rc = ordo_risk_train_support(&run, until, o->risk_l2 > 0 ? o->risk_l2 : 1, &o->risk_support,
+                                 &m, err);
     res->risk_train_s = since(t0);
     if (!rc) {
         snprintf(m->info.run, sizeof m->info.run, "%s", dir);

@@ -135,6 +135,64 @@ static void test_train_eval(void **state)
     ordo_risk_run_free(&run);
 }
 
+/* The history terms' minimum support: a term with too few rows, or too
+ * few of them returned, keeps coefficient 0 and says why (also after a
+ * round trip through the file); lower thresholds fit it. */
+static void test_history_support(void **state)
+{
+    (void)state;
+    ordo_risk_run_t run;
+    make_run(&run);
+    uint64_t with = 0;
+    for (size_t i = 0; i < N_ORDERS; i++) {
+        ordo_risk_order_t *o = &run.o[i];
+        o->cust_returns = i % 250 == 0 && o->cust_orders > 0 ? o->cust_orders : 0;
+        with += o->cust_returns > 0 && !o->cancelled;
+    }
+    ordo_risk_model_t *m, *r;
+    char why[64];
+    assert_int_equal(ordo_risk_train(&run, 0, 1, &m, NULL), ORDO_OK);
+    assert_true(with > 10 && with < ORDO_RISK_HIST_MIN_ROWS);
+    assert_int_equal(m->ret.hist_rows[0], with);
+    assert_true(m->ret.hist_off[0] && !m->ret.hist_off[1]);
+    assert_true(m->ret.coef[2 + 4] == 0 && m->ret.coef[2 + 5] != 0);
+    assert_true(ordo_risk_history_off(m, 0, why, sizeof why));
+    char want[64];
+    snprintf(want, sizeof want, "support %llu < 100", (unsigned long long)with);
+    assert_string_equal(why, want);
+    assert_false(ordo_risk_history_off(m, 1, why, sizeof why));
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    assert_int_equal(ordo_risk_model_write(m, &b), ORDO_OK);
+    assert_non_null(strstr(b.data, want));
+    assert_int_equal(ordo_risk_model_parse(b.data, b.len, "x.json", &r, NULL), ORDO_OK);
+    assert_true(r->ret.hist_off[0] && !r->ret.hist_off[1]);
+    assert_true(ordo_risk_history_off(r, 0, why, sizeof why));
+    assert_string_equal(why, want);
+    ordo_risk_model_destroy(r);
+    ordo_buf_free(&b);
+    ordo_risk_model_destroy(m);
+    /* enough rows, none returned again */
+    ordo_risk_support_t sup = {10, 0};
+    for (size_t i = 0; i < N_ORDERS; i++)
+        if (run.o[i].cust_returns > 0)
+            run.o[i].returned = 0;
+    assert_int_equal(ordo_risk_train_support(&run, 0, 1, &sup, &m, NULL), ORDO_OK);
+    assert_true(ordo_risk_history_off(m, 0, why, sizeof why));
+    assert_string_equal(why, "returned 0 < 10");
+    assert_true(m->ret.coef[2 + 4] == 0);
+    ordo_risk_model_destroy(m);
+    /* thresholds the data meets: fitted */
+    sup.min_returned = 1;
+    run.o[0].returned = 1, run.o[0].cancelled = 0, run.o[0].cust_orders = 2,
+    run.o[0].cust_returns = 2;
+    assert_int_equal(ordo_risk_train_support(&run, 0, 1, &sup, &m, NULL), ORDO_OK);
+    assert_false(m->ret.hist_off[0]);
+    assert_true(m->ret.coef[2 + 4] != 0);
+    ordo_risk_model_destroy(m);
+    ordo_risk_run_free(&run);
+}
+
 static void test_files(void **state)
 {
     (void)state;
@@ -186,6 +244,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_design),
         cmocka_unit_test(test_train_eval),
+        cmocka_unit_test(test_history_support),
         cmocka_unit_test(test_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
