@@ -232,5 +232,11 @@ void ordo_cust_feed_destroy(ordo_cust_feed_t *f);
  * *counted (may be NULL): the orders whose counts changed. */
 int ordo_cust_feed_update(ordo_cust_feed_t *f, ordo_engine_t *eng, const char *data_dir,
                           uint64_t *counted, ordo_error_t *err);
+/* For a caller that walks the log itself (ordo serve's one read at the
+ * start feeds several indexes): indexes one decision record's order, and
+ * then marks the log read up to seq, so that the next update reads only
+ * what came after it. */
+int ordo_cust_feed_record(ordo_cust_feed_t *f, const ordo_record_t *rec);
+void ordo_cust_feed_log_read(ordo_cust_feed_t *f, uint64_t seq);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo serve --config FILE [--listen HOST:PORT] | ordo serve --routes
  * The HTTP API (src/server/, docs/internals/SERVER.md). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -82,9 +83,16 @@ static int run_server(const ordo_config_t *cfg, bool json)
     if (rc)
         return ordo_cli_fail(&err, rc, json);
     print_listening(&s, json);
+    /* the tick: outcomes other processes wrote (ordo outcomes ingest) */
     int sig = 0;
-    while (!sigwait(&set, &sig) && sig == SIGHUP)
-        reload_models(&s);
+    const struct timespec tick = {1, 0};
+    while ((sig = sigtimedwait(&set, NULL, &tick)) == SIGHUP || sig < 0) {
+        if (sig < 0 && errno != EAGAIN && errno != EINTR)
+            break;
+        if (sig == SIGHUP)
+            reload_models(&s);
+        srv_outcomes_poll(&s);
+    }
     fprintf(stderr, "ordo serve: %s: draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     ordo_server_stop(&s, 10000);
     ordo_server_close(&s); /* flushes the log */

@@ -158,6 +158,17 @@ static int order_each(const ordo_record_t *rec, void *ctx)
     return order_put(ctx, rec);
 }
 
+int ordo_cust_feed_record(ordo_cust_feed_t *f, const ordo_record_t *rec)
+{
+    return rec->order_id && !rec->shadow ? order_put(f, rec) : ORDO_OK;
+}
+
+void ordo_cust_feed_log_read(ordo_cust_feed_t *f, uint64_t seq)
+{
+    if (seq > f->log_seq)
+        f->log_seq = seq;
+}
+
 /* The engine's key of customer c: the id its pseudonym maps to (0 when the
  * store maps it to none: erased, or its mapping not written yet: the
  * decider writes it when it commits the order's reservations); a record
@@ -209,15 +220,15 @@ static int count_order(ordo_cust_feed_t *f, ordo_store_t *store, ordo_engine_t *
     return rc;
 }
 
+/* The outcome changes since the last update (after the log's new
+ * decisions, whose orders they may name). */
 static int read_outcomes(ordo_cust_feed_t *f, ordo_store_t *store, ordo_engine_t *eng,
-                         uint64_t *counted, ordo_error_t *err)
+                         const char *log_dir, uint64_t seq, uint64_t *counted, ordo_error_t *err)
 {
-    uint64_t seq = 0;
     ordo_outcome_iter_t *it = NULL;
-    int rc = ordo_store_outcome_seq(store, &seq, err);
-    if (rc || seq <= f->outcome_seq)
-        return rc;
-    rc = ordo_store_outcome_iter_since(store, f->outcome_seq, &it, err);
+    int rc = ordo_decide_log_each(log_dir, &f->log_seq, order_each, f, err);
+    if (!rc)
+        rc = ordo_store_outcome_iter_since(store, f->outcome_seq, &it, err);
     ordo_outcome_summary_t sum;
     int more = 0;
     while (!rc && (more = ordo_outcome_iter_next(it, &sum, err)) == 1)
@@ -233,16 +244,16 @@ static int read_outcomes(ordo_cust_feed_t *f, ordo_store_t *store, ordo_engine_t
 int ordo_cust_feed_update(ordo_cust_feed_t *f, ordo_engine_t *eng, const char *data_dir,
                           uint64_t *counted, ordo_error_t *err)
 {
-    uint64_t n = 0;
+    uint64_t n = 0, seq = 0;
     ordo_datadir_t dd;
     ordo_store_t *store = NULL;
     int rc = ordo_datadir_init(&dd, data_dir, err);
     if (!rc)
-        rc = ordo_decide_log_each(dd.log, &f->log_seq, order_each, f, err);
-    if (!rc)
         rc = ordo_store_open(data_dir, NULL, &store, err);
     if (!rc)
-        rc = read_outcomes(f, store, eng, &n, err);
+        rc = ordo_store_outcome_seq(store, &seq, err);
+    if (!rc && seq > f->outcome_seq) /* else nothing to count: the log waits */
+        rc = read_outcomes(f, store, eng, dd.log, seq, &n, err);
     if (store)
         ordo_store_close(store, NULL);
     if (counted)
