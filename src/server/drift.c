@@ -337,7 +337,7 @@ typedef struct drift_view {
     ordo_model_drift_t c[2];
     uint64_t pending;
     int32_t return_days;
-    uint64_t entries, dropped; /* the index: orders whose labels may change; dropped */
+    uint64_t entries, dropped; /* the index: entries held (memory), dropped so far */
 } drift_view_t;
 
 static bool drift_checks(ordo_server_t *s, drift_view_t *v)
@@ -351,8 +351,8 @@ static bool drift_checks(ordo_server_t *s, drift_view_t *v)
     v->pending = on ? ordo_risk_drift_pending(d) : 0;
     v->return_days = d->return_days > 0 ? d->return_days : ORDO_RISK_DRIFT_RETURN_DAYS;
     const srv_drift_index_t *x = s->drift.index;
-    v->entries = x ? x->n - x->n_final : 0;
-    v->dropped = x ? x->dropped + x->n_final : 0;
+    v->entries = x ? x->n : 0;
+    v->dropped = x ? x->dropped : 0;
     pthread_mutex_unlock(&drift_lock);
     return on;
 }
@@ -427,7 +427,7 @@ void srv_drift_metrics(ordo_server_t *s, ordo_buf_t *b)
                        "ordo_risk_drift_returns_pending{model=\"%s\"} %llu\n",
                     m, (unsigned long long)v.pending);
     ordo_buf_printf(b, "# HELP ordo_risk_drift_index_entries Decisions of the risk model held "
-                       "for their outcomes (labels not final yet).\n"
+                       "in memory for their outcomes (those with final labels go).\n"
                        "# TYPE ordo_risk_drift_index_entries gauge\n"
                        "ordo_risk_drift_index_entries{model=\"%s\"} %llu\n",
                     m, (unsigned long long)v.entries);
