@@ -134,7 +134,9 @@ const ordo_cli_cmd_t ordo_cmd_serve = {
              "log.sync; writes need 'Authorization: Bearer TOKEN' with one of\n"
              "server.tokens. Prints the address it listens on, then runs until SIGTERM or\n"
              "SIGINT, which drain the requests in progress and flush the log. SIGHUP (or\n"
-             "POST /v1/models/reload) loads server.models.eta again and swaps it in.",
+             "POST /v1/models/reload) loads server.models.eta again and swaps it in.\n"
+             "Outcomes another process stores in the data directory (ordo outcomes ingest)\n"
+             "reach the risk drift and the customer history within about a second.",
     .examples = "ordo serve --config ordo.conf\n"
                 "ordo serve --config ordo.conf --listen 127.0.0.1:0 --json\n"
                 "ordo serve --routes",

@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo serve — drift of the loaded risk model, kept as outcomes arrive
- * (docs/models.md "Drift"): after each POST /v1/outcomes the orders whose
+ * (docs/models.md "Drift"): after each POST /v1/outcomes, and on the serve
+ * loop's tick when the store's outcome sequence moved, the orders whose
  * outcomes changed (the store's outcome change sequence) are matched with
  * their decision records; where the record was priced by the loaded risk
  * model, its logged P(return) and P(cancel) and the order's labels go into
  * the reliability tables (model.h ordo_risk_drift_observe). The state is
  * saved as DATA/models/risk-drift.json after each update and read back
  * when the same model is loaded again (a restart); for another model it
- * starts empty and is rebuilt from the store's outcomes at the next POST
- * /v1/outcomes, not at the load (a start or a reload does not wait for
- * it; only orders with an outcome after the model's training end are
- * counted, as no earlier one can be its). The predictions come from an
- * index of the loaded model's decisions by order id, kept in memory and
- * extended by reading the decision log from where it stopped at each
- * update (one read of the log at the first). GET /v1/models,
+ * starts empty and is rebuilt from the store's outcomes at the next
+ * update, not at the load (a start or a reload does not wait for it; only
+ * orders with an outcome after the model's training end are counted, as
+ * no earlier one can be its). The predictions come from an index of the
+ * loaded model's decisions by order id, kept in memory, filled by the
+ * start's one read of the log (customers.c) and extended by reading the
+ * log from where it stopped at each update; orders whose labels are final
+ * leave it. GET /v1/models,
  * /metrics and the dashboard's Models page show it. */
 #include <math.h>
 #include <pthread.h>
