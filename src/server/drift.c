@@ -49,6 +49,7 @@ typedef struct srv_drift_index {
     uint32_t n, cap, n_final;
     uint64_t seq;       /* the log read up to */
     int64_t swept_day;  /* the matured day the last sweep saw */
+    bool primed;        /* the outcomes before the state's seq have marked its entries */
     uint64_t dropped;   /* entries dropped so far */
 } srv_drift_index_t;
 
@@ -198,6 +199,24 @@ static drift_entry_t *entry_of(srv_drift_index_t *x, const char *order_id)
     return &x->e[i];
 }
 
+/* Once per index (it is built from the log alone, e.g. after a restart):
+ * the entries whose orders' outcomes up to now made their labels final are
+ * marked, so that they go at the next compaction. After the update's own
+ * pass, whose new outcomes have been counted by then. */
+static void index_prime(srv_drift_index_t *x, ordo_store_t *store, int64_t matured_day)
+{
+    ordo_outcome_iter_t *it = NULL;
+    ordo_outcome_summary_t sum;
+    int more = 0, rc = ordo_store_outcome_iter_since(store, 0, &it, NULL);
+    while (!rc && (more = ordo_outcome_iter_next(it, &sum, NULL)) == 1) {
+        drift_entry_t *e = entry_of(x, sum.order_id);
+        if (e)
+            entry_outcome(x, e, &sum, matured_day);
+    }
+    ordo_outcome_iter_close(it);
+    x->primed = !rc && more == 0;
+}
+
 /* The index of the loaded model, created empty when there is none. */
 static srv_drift_index_t *index_of(ordo_server_t *s)
 {
@@ -228,10 +247,11 @@ static int drift_update(ordo_server_t *s, ordo_error_t *err)
     int rc = ordo_store_open(s->data_dir, NULL, &store, err);
     if (!rc)
         rc = ordo_store_outcome_seq(store, &seq, err);
-    if (!rc && seq <= d->seq) {
+    if (!rc && seq <= d->seq && x->primed) {
         ordo_store_close(store, NULL);
         return ORDO_OK;
     }
+    x->primed |= !rc && d->seq == 0; /* this update reads every outcome */
     if (!rc)
         rc = index_catch_up(s, x, err);
     if (!rc)
@@ -251,13 +271,16 @@ static int drift_update(ordo_server_t *s, ordo_error_t *err)
     if (!rc && more < 0)
         rc = more;
     ordo_outcome_iter_close(it);
+    if (!rc)
+        ordo_risk_drift_advance(d, top);
+    if (!rc && !x->primed) /* (a failure: tried again at the next update) */
+        index_prime(x, store, d->matured_day);
     if (store)
         ordo_store_close(store, NULL);
     if (rc)
         return rc;
     char dir[ORDO_CONFIG_PATH_MAX];
-    d->seq = seq;
-    ordo_risk_drift_advance(d, top);
+    d->seq = seq > d->seq ? seq : d->seq;
     index_sweep(x, d->matured_day);
     d->updated_at = ordo_now_unix();
     rc = srv_models_dir(s, dir, sizeof dir, err);

@@ -10,8 +10,8 @@
 # history. Then rounds of orders and posted outcomes (cancelled, returned,
 # delivered and kept past the return window): the drift index of the
 # model's decisions (ordo_risk_drift_index_entries) stays bounded while the
-# decisions grow, as entries whose labels are final are dropped.
-# Env: ORDO_BIN.
+# decisions grow, as entries whose labels are final are dropped, and
+# after a restart too. Env: ORDO_BIN.
 set -u
 ordo=${ORDO_BIN:?ORDO_BIN not set}
 if ! "$ordo" serve --help >/dev/null 2>&1; then
@@ -146,20 +146,27 @@ assert metric("ordo_risk_drift_alarm", "return") == 1
 d = drift()
 assert d["return"]["alarm"] and d["cancel"]["alarm"], d
 assert d["return"]["predictions"] == n_ret and d["cancel"]["predictions"] == n_can, d
-# the customer history has the ingested returns too
-p_hist = p_return("Q-1", "cust-returner")
-p_new = p_return("Q-2", "cust-new")
+# the customer history has the ingested returns too (the same tick, just
+# after the drift)
 sign = int(open(tmp + "/sign").read())
+p_new = p_return("Q-0", "cust-new")
+for k in range(40):
+    p_hist = p_return("Q-%d" % (k + 1), "cust-returner")
+    if sign * (p_hist - p_new) > 1e-4:
+        break
+    time.sleep(0.25)
 print("P(return): new customer %.5f, after 2 ingested returns %.5f" % (p_new, p_hist))
 assert sign * (p_hist - p_new) > 1e-4, (sign, p_hist, p_new)
+open(tmp + "/k", "w").write(str(k))
 PY
 
 python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" "$ordo" <<'PY' || die "bounded drift index"
 import sys
 exec(open(sys.argv[4] + "/client.py").read())
+k = int(open(tmp + "/k").read())
 window = drift()["return_days"]
 ROUNDS, M = 6, 600
-total = 1204
+total = 1202 + 1 + (k + 1)
 held = []
 for r in range(ROUNDS):
     ids = ["R%d-%d" % (r, i) for i in range(M)]
@@ -183,5 +190,26 @@ print("index entries after each round: %s; decisions %d, dropped %d"
       % (held, total, d["index_dropped"]))
 assert max(held) <= 2200, held  # without dropping: 1804 .. 4804
 assert d["index_entries"] == held[-1] and d["index_dropped"] >= total - 2200, d
+open(tmp + "/after", "w").write(json.dumps({"held": held[-1], "return": d["return"]["predictions"],
+                                            "cancel": d["cancel"]["predictions"]}))
+PY
+
+# a restart reads the whole log into the index again; the first tick drops
+# the entries whose outcomes were final before it, and counts nothing twice
+stop
+"$ordo" serve --config "$tmp/serve.conf" > "$tmp/serve.out" 2>> "$tmp/serve.err" &
+pid=$!
+python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" "$ordo" <<'PY' || die "index after a restart"
+import sys
+exec(open(sys.argv[4] + "/client.py").read())
+was = json.load(open(tmp + "/after"))
+t0 = time.time()
+while time.time() - t0 < 20 and drift()["index_entries"] > was["held"]:
+    time.sleep(0.2)
+d = drift()
+print("after a restart: %d entries held (%d before it)" % (d["index_entries"], was["held"]))
+assert d["index_entries"] <= was["held"], (d, was)
+assert d["return"]["predictions"] == was["return"], (d, was)
+assert d["cancel"]["predictions"] == was["cancel"], (d, was)
 PY
 echo "PASS"
