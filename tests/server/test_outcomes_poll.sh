@@ -13,52 +13,17 @@
 # decisions grow, as entries whose labels are final are dropped, and
 # after a restart too. Env: ORDO_BIN.
 set -u
-ordo=${ORDO_BIN:?ORDO_BIN not set}
-if ! "$ordo" serve --help >/dev/null 2>&1; then
-    echo "SKIP: this ordo has no 'serve' command"; exit 77
-fi
-tmp=$(mktemp -d /tmp/ordo-outpoll-XXXXXX)
-pid=""
-stop() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid"; wait "$pid" 2>/dev/null
-    fi
-    pid=""
-}
-trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-die() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && sed 's/^/  serve: /' "$tmp/serve.err" >&2; exit 1; }
-
-run=$tmp/run
-"$ordo" sim --scenario proximity-vs-cost --days 14 --orders-per-day 300 --seed 5 --out "$run" \
-    > /dev/null 2>&1 || die "sim"
-"$ordo" model train --run "$run" --kind risk > /dev/null || die "model train --kind risk"
+. "${ORDO_SOURCE_DIR:?ORDO_SOURCE_DIR not set}/tests/server/srvtest.sh"
+srv_setup outpoll
+srv_risk_run 14
 # the sign of the learned customer_return_rate coefficient (noise in the
-# simulated world: test_customer_history.sh)
-"$ordo" model show "$run/models/risk-v1.json" --json | python3 -c '
-import json, sys
-c = json.load(sys.stdin)["return"]["coef"]["customer_return_rate"]
-assert abs(c) > 1e-3, c
-print(1 if c > 0 else -1)' > "$tmp/sign" || die "the model has no customer_return_rate term"
-# the default policy, pricing cancellation: its records log P(cancel)
-"$ordo" policy show default | python3 -c '
-import json, sys
-p = json.load(sys.stdin)
-p["name"] = "default-cancel"
-p["risk"] = {"cancellation": {}}
-print(json.dumps(p))' > "$tmp/policy.json" || die "policy"
+# simulated world: test_customer_history.sh), and the default policy
+# pricing cancellation (its records log P(cancel))
+srv_customer_sign "$tmp/sign"
+srv_cancel_policy "$tmp/policy.json"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-token="poll-test-token-$RANDOM$RANDOM"
-cat > "$tmp/serve.conf" <<CONF
-server.listen = 127.0.0.1:$port
-server.data_dir = "$run"
-server.network = "$run/network"
-server.tokens = "$token"
-server.policy = "$tmp/policy.json"
-server.models.risk = latest
-CONF
-"$ordo" serve --config "$tmp/serve.conf" > "$tmp/serve.out" 2>> "$tmp/serve.err" &
-pid=$!
+srv_config poll "server.policy = \"$tmp/policy.json\"" "server.models.risk = latest"
+start
 
 cat > "$tmp/client.py" <<'PY'
 import csv, json, os, sys, time
@@ -197,8 +162,7 @@ PY
 # a restart reads the whole log into the index again; the first tick drops
 # the entries whose outcomes were final before it, and counts nothing twice
 stop
-"$ordo" serve --config "$tmp/serve.conf" > "$tmp/serve.out" 2>> "$tmp/serve.err" &
-pid=$!
+start
 python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" "$ordo" <<'PY' || die "index after a restart"
 import sys
 exec(open(sys.argv[4] + "/client.py").read())
