@@ -221,7 +221,10 @@ int ordo_decide_replay_signals(const char *log_dir, const ordo_log_query_t *q, o
 /* Calls fn on each decision record of the log in log_dir after *seq (not
  * shadows; records without an order id or that do not decode skipped),
  * decoded in a scratch arena, and moves *seq to the last record read. A
- * non-zero return of fn stops and is returned. A missing log has none. */
+ * non-zero return of fn stops and is returned. A missing log has none.
+ * Only these fields of the record are filled (a CBOR record is not decoded
+ * whole): order_id, shadow, order.customer_id, risk_model,
+ * plan.return_risk and plan.cancel_prob. */
 typedef int (*ordo_decision_each_fn)(const ordo_record_t *rec, void *ctx);
 int ordo_decide_log_each(const char *log_dir, uint64_t *seq, ordo_decision_each_fn fn, void *ctx,
                          ordo_error_t *err);
@@ -232,5 +235,11 @@ void ordo_cust_feed_destroy(ordo_cust_feed_t *f);
  * *counted (may be NULL): the orders whose counts changed. */
 int ordo_cust_feed_update(ordo_cust_feed_t *f, ordo_engine_t *eng, const char *data_dir,
                           uint64_t *counted, ordo_error_t *err);
+/* For a caller that walks the log itself (ordo serve's one read at the
+ * start feeds several indexes): indexes one decision record's order, and
+ * then marks the log read up to seq, so that the next update reads only
+ * what came after it. */
+int ordo_cust_feed_record(ordo_cust_feed_t *f, const ordo_record_t *rec);
+void ordo_cust_feed_log_read(ordo_cust_feed_t *f, uint64_t seq);
 
 #endif

@@ -9,10 +9,12 @@
  * decision records from a sequence on, serves the server's drift index
  * too (src/server/drift.c). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ordo/cbor.h"
 #include "ordo/datadir.h"
 #include "ordo/decide.h"
 #include "ordo/store.h"
@@ -121,6 +123,47 @@ static int order_put(ordo_cust_feed_t *f, const ordo_record_t *rec)
     return rc;
 }
 
+/* The fields a walk gives (decide.h ordo_decide_log_each), picked out of a
+ * CBOR record without decoding the rest (cbor.h ordo_cbor_pick). */
+enum { PK_OID, PK_SHADOW, PK_CUST, PK_RISK_MODEL, PK_RETURN, PK_CANCEL, PK_N };
+static const char *const pick_paths[PK_N] = {
+    "order_id", "shadow", "order.customer.id", "risk_model", "plan.totals.return_risk",
+    "plan.totals.risk.cancel_prob"};
+
+static const char *pick_str(const ordo_cbor_pick_t *p, ordo_arena_t *arena, bool *oom)
+{
+    if (!p->found || p->type != ORDO_CBOR_STRING)
+        return NULL;
+    char *s = ordo_arena_strndup(arena, p->s, p->len);
+    *oom |= !s;
+    return s;
+}
+
+static double pick_num(const ordo_cbor_pick_t *p)
+{
+    return p->found && p->type == ORDO_CBOR_NUMBER ? p->num : NAN;
+}
+
+/* A log record into rec: picked when it is CBOR the picker takes, else
+ * read whole. Nonzero: not a record (skipped) or out of memory. */
+static int walk_read(const ordo_log_record_t *lr, ordo_cbor_picker_t *pk, ordo_arena_t *arena,
+                     ordo_record_t *rec)
+{
+    ordo_cbor_pick_t p[PK_N];
+    if (!pk || !(lr->flags & ORDO_LOG_FLAG_CBOR) ||
+        ordo_cbor_pick(pk, lr->appended, lr->appended_len, p) != ORDO_OK)
+        return ordo_record_read(lr->appended, lr->appended_len, 0, arena, rec, NULL);
+    bool oom = false;
+    memset(rec, 0, sizeof *rec);
+    rec->order_id = pick_str(&p[PK_OID], arena, &oom);
+    rec->shadow = p[PK_SHADOW].found && p[PK_SHADOW].type == ORDO_CBOR_TRUE;
+    rec->order.customer_id = pick_str(&p[PK_CUST], arena, &oom);
+    rec->risk_model = pick_str(&p[PK_RISK_MODEL], arena, &oom);
+    rec->plan.return_risk = pick_num(&p[PK_RETURN]);
+    rec->plan.cancel_prob = pick_num(&p[PK_CANCEL]);
+    return oom ? ORDO_ENOMEM : ORDO_OK;
+}
+
 int ordo_decide_log_each(const char *log_dir, uint64_t *seq, ordo_decision_each_fn fn, void *ctx,
                          ordo_error_t *err)
 {
@@ -129,10 +172,15 @@ int ordo_decide_log_each(const char *log_dir, uint64_t *seq, ordo_decision_each_
         return ORDO_OK;
     ordo_log_query_t q = {.from_seq = *seq + 1, .raw = true};
     ordo_log_iter_t *it = NULL;
+    ordo_cbor_picker_t *pk = NULL; /* NULL (ENOMEM): every record read whole */
     int rc = ordo_log_iter_open(log_dir, &q, &it, err);
     ordo_arena_t *arena = rc ? NULL : ordo_arena_create(1 << 16);
     if (!rc && !arena)
         rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (!rc) {
+        (void)ordo_record_cbor_keys(NULL); /* the key table, for the picker's paths */
+        ordo_cbor_picker_new(pick_paths, PK_N, &pk);
+    }
     ordo_log_record_t lr;
     int more = 0;
     while (!rc && (more = ordo_log_iter_next(it, &lr, err)) == 1) {
@@ -141,14 +189,15 @@ int ordo_decide_log_each(const char *log_dir, uint64_t *seq, ordo_decision_each_
         if (lr.type != ORDO_LOG_REC_DECISION)
             continue;
         ordo_arena_reset(arena);
-        if (!ordo_record_read(lr.appended, lr.appended_len, 0, arena, &rec, NULL) &&
-            rec.order_id && !rec.shadow && (rc = fn(&rec, ctx)) == ORDO_ENOMEM)
+        if (!walk_read(&lr, pk, arena, &rec) && rec.order_id && !rec.shadow &&
+            (rc = fn(&rec, ctx)) == ORDO_ENOMEM)
             rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     if (!rc && more < 0)
         rc = more;
     if (it)
         ordo_log_iter_close(it);
+    ordo_cbor_picker_free(pk);
     ordo_arena_destroy(arena);
     return rc;
 }
@@ -156,6 +205,17 @@ int ordo_decide_log_each(const char *log_dir, uint64_t *seq, ordo_decision_each_
 static int order_each(const ordo_record_t *rec, void *ctx)
 {
     return order_put(ctx, rec);
+}
+
+int ordo_cust_feed_record(ordo_cust_feed_t *f, const ordo_record_t *rec)
+{
+    return rec->order_id && !rec->shadow ? order_put(f, rec) : ORDO_OK;
+}
+
+void ordo_cust_feed_log_read(ordo_cust_feed_t *f, uint64_t seq)
+{
+    if (seq > f->log_seq)
+        f->log_seq = seq;
 }
 
 /* The engine's key of customer c: the id its pseudonym maps to (0 when the
@@ -209,15 +269,15 @@ static int count_order(ordo_cust_feed_t *f, ordo_store_t *store, ordo_engine_t *
     return rc;
 }
 
+/* The outcome changes since the last update (after the log's new
+ * decisions, whose orders they may name). */
 static int read_outcomes(ordo_cust_feed_t *f, ordo_store_t *store, ordo_engine_t *eng,
-                         uint64_t *counted, ordo_error_t *err)
+                         const char *log_dir, uint64_t seq, uint64_t *counted, ordo_error_t *err)
 {
-    uint64_t seq = 0;
     ordo_outcome_iter_t *it = NULL;
-    int rc = ordo_store_outcome_seq(store, &seq, err);
-    if (rc || seq <= f->outcome_seq)
-        return rc;
-    rc = ordo_store_outcome_iter_since(store, f->outcome_seq, &it, err);
+    int rc = ordo_decide_log_each(log_dir, &f->log_seq, order_each, f, err);
+    if (!rc)
+        rc = ordo_store_outcome_iter_since(store, f->outcome_seq, &it, err);
     ordo_outcome_summary_t sum;
     int more = 0;
     while (!rc && (more = ordo_outcome_iter_next(it, &sum, err)) == 1)
@@ -233,16 +293,16 @@ static int read_outcomes(ordo_cust_feed_t *f, ordo_store_t *store, ordo_engine_t
 int ordo_cust_feed_update(ordo_cust_feed_t *f, ordo_engine_t *eng, const char *data_dir,
                           uint64_t *counted, ordo_error_t *err)
 {
-    uint64_t n = 0;
+    uint64_t n = 0, seq = 0;
     ordo_datadir_t dd;
     ordo_store_t *store = NULL;
     int rc = ordo_datadir_init(&dd, data_dir, err);
     if (!rc)
-        rc = ordo_decide_log_each(dd.log, &f->log_seq, order_each, f, err);
-    if (!rc)
         rc = ordo_store_open(data_dir, NULL, &store, err);
     if (!rc)
-        rc = read_outcomes(f, store, eng, &n, err);
+        rc = ordo_store_outcome_seq(store, &seq, err);
+    if (!rc && seq > f->outcome_seq) /* else nothing to count: the log waits */
+        rc = read_outcomes(f, store, eng, dd.log, seq, &n, err);
     if (store)
         ordo_store_close(store, NULL);
     if (counted)

@@ -231,12 +231,21 @@ void srv_drift_outcomes(ordo_server_t *s);
 void srv_drift_json(ordo_server_t *s, ordo_jsonw_t *w);
 void srv_drift_metrics(ordo_server_t *s, ordo_buf_t *b);
 void srv_drift_free(ordo_server_t *s);
+/* The start's one read of the log (customers.c): each decision record,
+ * then the log's sequence read up to. */
+int srv_drift_index_record(ordo_server_t *s, const ordo_record_t *rec);
+void srv_drift_index_read(ordo_server_t *s, uint64_t seq);
 
 /* The engine's customer history (customers.c): read at the start, then
  * after each POST /v1/outcomes. */
 int srv_customers_open(ordo_server_t *s, ordo_error_t *err);
 void srv_customers_outcomes(ordo_server_t *s);
 void srv_customers_free(ordo_server_t *s);
+/* The outcomes other processes wrote (`ordo outcomes ingest`) into the
+ * drift and the customer history: the serve loop's tick (about once a
+ * second) and SIGHUP; cheap when the store's outcome sequence has not
+ * moved. */
+void srv_outcomes_poll(ordo_server_t *s);
 
 /* decide_queue.c */
 int srv_queue_start(ordo_server_t *s, ordo_error_t *err);

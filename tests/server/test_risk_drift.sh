@@ -11,47 +11,13 @@
 # (DATA/models/risk-drift.json), and without that file the next outcomes
 # rebuild it from the store to the same counts. Env: ORDO_BIN.
 set -u
-ordo=${ORDO_BIN:?ORDO_BIN not set}
-if ! "$ordo" serve --help >/dev/null 2>&1; then
-    echo "SKIP: this ordo has no 'serve' command"; exit 77
-fi
-tmp=$(mktemp -d /tmp/ordo-riskdrift-XXXXXX)
-pid=""
-stop() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid"; wait "$pid" 2>/dev/null
-    fi
-    pid=""
-}
-trap 'stop; [ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
-die() { echo "FAIL: $*" >&2; [ -f "$tmp/serve.err" ] && sed 's/^/  serve: /' "$tmp/serve.err" >&2; exit 1; }
-
-run=$tmp/run
-"$ordo" sim --scenario proximity-vs-cost --days 4 --orders-per-day 300 --seed 5 --out "$run" \
-    > /dev/null 2>&1 || die "sim"
-"$ordo" model train --run "$run" --kind risk > /dev/null || die "model train --kind risk"
+. "${ORDO_SOURCE_DIR:?ORDO_SOURCE_DIR not set}/tests/server/srvtest.sh"
+srv_setup riskdrift
+srv_risk_run 4
 # the default policy, pricing cancellation: its records log P(cancel)
-"$ordo" policy show default | python3 -c '
-import json, sys
-p = json.load(sys.stdin)
-p["name"] = "default-cancel"
-p["risk"] = {"cancellation": {}}
-print(json.dumps(p))' > "$tmp/policy.json" || die "policy"
+srv_cancel_policy "$tmp/policy.json"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-token="drift-test-token-$RANDOM$RANDOM"
-cat > "$tmp/serve.conf" <<CONF
-server.listen = 127.0.0.1:$port
-server.data_dir = "$run"
-server.network = "$run/network"
-server.tokens = "$token"
-server.policy = "$tmp/policy.json"
-server.models.risk = latest
-CONF
-start() {
-    "$ordo" serve --config "$tmp/serve.conf" > "$tmp/serve.out" 2>> "$tmp/serve.err" &
-    pid=$!
-}
+srv_config drift "server.policy = \"$tmp/policy.json\"" "server.models.risk = latest"
 
 start
 python3 - "http://127.0.0.1:$port" "$token" "$run" "$tmp" <<'PY' || die "drift as outcomes arrive"
