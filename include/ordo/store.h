@@ -248,6 +248,16 @@ const char *ordo_on_time_name(ordo_on_time_t t); /* "unknown", "yes", "late" */
 int ordo_store_outcome_counts(ordo_store_t *store, uint64_t *events, uint64_t *orders,
                               ordo_error_t *err);
 
+/* Bulk load of outcome events through this handle (a simulator's run):
+ * on, the SQLite store drops outcome_event's order index so each insert
+ * writes fewer b-trees; off builds it again from the finished table (one
+ * sort). Readers never see it missing: any handle that opens builds it
+ * first, so a process that died in bulk mode leaves a store that reads
+ * correctly; a handle already open when it began must not iterate events
+ * until it ends (SQLite refuses: no such index). Events are checked and
+ * deduplicated as ever. No-op on PostgreSQL. */
+int ordo_store_outcomes_bulk(ordo_store_t *store, bool on, ordo_error_t *err);
+
 /* Iterator over every order's summary, in order-id byte order, from one
  * consistent snapshot. Do not write through the same handle while it is
  * open. */

@@ -106,6 +106,30 @@ static int store_open(sim_t *s, ordo_error_t *err)
     return rc ? rc : ordo_store_open(s->opt->out_dir, &cfg, &s->store, err);
 }
 
+/* The run's events go in as a bulk load (ordo_store_outcomes_bulk: no
+ * order index until the end, SIM.md "Speed") unless something reads them
+ * during the run: the guardrail monitor, a scenario that learns. Last of
+ * the opens: a handle opened later would build the index again. */
+static int bulk_begin(sim_t *s, ordo_error_t *err)
+{
+    if (s->sc.monitor_days || s->sc.learn_json)
+        return ORDO_OK;
+    s->bulk = true;
+    return ordo_store_outcomes_bulk(s->store, true, err);
+}
+
+/* The order index built again from the finished table, timed as store. */
+static int bulk_end(sim_t *s, ordo_error_t *err)
+{
+    if (!s->bulk)
+        return ORDO_OK;
+    s->bulk = false;
+    uint64_t t = ordo_now_ns();
+    int rc = ordo_store_outcomes_bulk(s->store, false, err);
+    sim_store_timed(s, t);
+    return rc;
+}
+
 static int open_all(sim_t *s, ordo_error_t *err)
 {
     int rc = ordo_mkdir_p(s->opt->out_dir, err);
@@ -150,13 +174,16 @@ static int open_all(sim_t *s, ordo_error_t *err)
     dopt.log_options = &lo;
     dopt.store_batch = true; /* reservations committed per batch, not per order */
     dopt.default_policy = s->default_policy;
-    return ordo_decider_open(s->net, s->eng, &dopt, &s->dec, err);
+    rc = ordo_decider_open(s->net, s->eng, &dopt, &s->dec, err);
+    return rc ? rc : bulk_begin(s, err);
 }
 
 static int close_all(sim_t *s, int rc, ordo_error_t *err)
 {
     ordo_error_t e2 = {0};
     int rc2 = ordo_decider_close(s->dec, rc ? &e2 : err);
+    if (s->bulk) /* a failed run: the index back (the next open would build it) */
+        (void)ordo_store_outcomes_bulk(s->store, false, NULL);
     ordo_store_close(s->store, NULL);
     ordo_engine_destroy(s->eng);
     ordo_network_destroy(s->net);
@@ -447,6 +474,8 @@ int ordo_sim_run(const ordo_sim_options_t *opt, ordo_sim_summary_t *sum, ordo_er
     }
     if (!rc)
         rc = flush_events(&s, INT64_MAX, err);
+    if (!rc)
+        rc = bulk_end(&s, err);
     uint64_t tf = ordo_now_ns();
     if (!rc)
         rc = ordo_decider_flush(s.dec, err);

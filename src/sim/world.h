@@ -125,6 +125,7 @@ typedef struct sim {
     int64_t day0;        /* the Unix day the run starts */
     ordo_outcome_event_t *ev;
     size_t n_ev, cap_ev;
+    bool bulk; /* the store's outcome bulk load on (sim.c: bulk_begin) */
     uint64_t *ev_cust; /* per event in ev: its order's customer key for the
                         * engine's return history (delivered, returned), 0 */
     size_t cap_ev_cust;

@@ -379,6 +379,11 @@ int ordo_store_outcomes_put_batch(ordo_store_t *s, const ordo_outcome_event_t *e
     return rc;
 }
 
+int ordo_store_outcomes_bulk(ordo_store_t *s, bool on, ordo_error_t *err)
+{
+    return s->ops->outcomes_bulk ? s->ops->outcomes_bulk(s->b, on, err) : ORDO_OK;
+}
+
 /* ---- outcomes: folding events into a summary ---- */
 
 typedef struct fold {

@@ -58,6 +58,8 @@ typedef struct store_ops {
     int (*events_open_since)(store_backend_t *b, uint64_t since, store_event_cursor_t **cur,
                              ordo_error_t *err);
     int (*outcome_seq)(store_backend_t *b, uint64_t *seq, ordo_error_t *err);
+    /* optional (NULL: nothing to do): bulk load of outcome events on/off */
+    int (*outcomes_bulk)(store_backend_t *b, bool on, ordo_error_t *err);
 
     /* Arguments are validated; the backend implements the version rules of
      * store.h atomically. */

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Outcome events put in bulk mode (ordo_store_outcomes_bulk): the same
+ * summaries, duplicates and refusals as row by row; a handle opened
+ * meanwhile and a handle reopened after a process that died in bulk mode
+ * both find the order index and read every event. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "ordo/store.h"
+#include "store_test_util.h"
+
+#define N_ORDERS 60
+#define N_PER 4
+#define T0 1764000000
+
+static bool on_pg(void)
+{
+    const char *dsn = getenv("ORDO_TEST_PG_DSN");
+    return dsn && *dsn;
+}
+
+/* The events of orders [from, to): shipped (with its ship cost), delivered
+ * (late for every third order), a satisfaction measure, a pick cost. */
+static size_t make_events(ordo_outcome_event_t *ev, int from, int to)
+{
+    size_t n = 0;
+    for (int o = from; o < to; o++) {
+        static const char *const tags[N_PER] = {"s", "d", "m", "c"};
+        static const ordo_outcome_type_t types[N_PER] = {
+            ORDO_OUTCOME_SHIPPED, ORDO_OUTCOME_DELIVERED, ORDO_OUTCOME_MEASURE, ORDO_OUTCOME_COST};
+        for (int k = 0; k < N_PER; k++) {
+            ordo_outcome_event_t *e = &ev[n++];
+            memset(e, 0, sizeof *e);
+            snprintf(e->order_id, sizeof e->order_id, "S001-%06d", o);
+            snprintf(e->event_id, sizeof e->event_id, "%s-0-%s", e->order_id, tags[k]);
+            e->type = types[k];
+            e->at = T0 + o * 60 + k * 86400;
+            if (k == 0) {
+                e->cost[ORDO_COST_SHIP] = 5 + o % 7;
+                e->cost_mask = 1u << ORDO_COST_SHIP;
+                e->promised_by = T0 + 86400 + (o % 3 ? 7200 : -7200);
+            } else if (k == 2) {
+                e->measure = ORDO_MEASURE_SATISFACTION;
+                e->value = 1 + o % 5;
+            } else if (k == 3) {
+                e->cost[ORDO_COST_PICK] = 0.5 * (o % 4);
+                e->cost_mask = 1u << ORDO_COST_PICK;
+            }
+        }
+    }
+    return n;
+}
+
+static void put(ordo_store_t *s, const ordo_outcome_event_t *ev, size_t n, uint64_t inserted,
+                uint64_t duplicates)
+{
+    ordo_outcome_put_stats_t st = {0};
+    ordo_error_t err = {0};
+    ASSERT_OK(ordo_store_outcomes_put_batch(s, ev, n, &st, &err));
+    assert_int_equal(st.inserted, inserted);
+    assert_int_equal(st.duplicates, duplicates);
+}
+
+/* Whether dir's ordo.db has outcome_event's order index (SQLite only). */
+static int has_index(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ordo.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                        "AND name = 'outcome_event_order'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Every summary of s, in iteration order, into out (N_ORDERS of them). */
+static void read_all(ordo_store_t *s, ordo_outcome_summary_t *out)
+{
+    ordo_outcome_iter_t *it;
+    ordo_error_t err = {0};
+    ASSERT_OK(ordo_store_outcome_iter_open(s, &it, &err));
+    size_t n = 0;
+    ordo_outcome_summary_t sum;
+    int rc;
+    while ((rc = ordo_outcome_iter_next(it, &sum, &err)) == 1) {
+        assert_true(n < N_ORDERS);
+        out[n++] = sum;
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, N_ORDERS);
+    ordo_outcome_iter_close(it);
+}
+
+static void assert_same(const ordo_outcome_summary_t *a, const ordo_outcome_summary_t *b)
+{
+    for (int i = 0; i < N_ORDERS; i++) {
+        assert_string_equal(a[i].order_id, b[i].order_id);
+        assert_int_equal(a[i].n_events, N_PER);
+        assert_int_equal(a[i].n_events, b[i].n_events);
+        assert_int_equal(a[i].shipped_at, b[i].shipped_at);
+        assert_int_equal(a[i].delivered_at, b[i].delivered_at);
+        assert_int_equal(a[i].on_time, b[i].on_time);
+        assert_true(a[i].cost_total == b[i].cost_total);
+        assert_true(a[i].measure[ORDO_MEASURE_SATISFACTION] ==
+                    b[i].measure[ORDO_MEASURE_SATISFACTION]);
+    }
+}
+
+static void test_bulk_same_as_rows(void **state)
+{
+    (void)state;
+    static ordo_outcome_event_t ev[N_ORDERS * N_PER];
+    static ordo_outcome_summary_t rows[N_ORDERS], bulk[N_ORDERS];
+    size_t n = make_events(ev, 0, N_ORDERS), half = N_ORDERS / 2 * N_PER;
+    ordo_error_t err = {0};
+    char *d1 = tmp_dir(), *d2 = tmp_dir();
+    ordo_store_t *s1, *s2, *s3;
+    ASSERT_OK(ordo_store_open(d1, NULL, &s1, &err));
+    put(s1, ev, n, n, 0);
+    read_all(s1, rows);
+
+    ASSERT_OK(ordo_store_open(d2, NULL, &s2, &err));
+    ASSERT_OK(ordo_store_outcomes_bulk(s2, true, &err));
+    if (!on_pg())
+        assert_int_equal(has_index(d2), 0);
+    put(s2, ev + half, n - half, n - half, 0);
+    put(s2, ev, n, half, n - half); /* the first half new, the rest duplicates */
+    /* an event the store refuses row by row is refused the same way */
+    ordo_outcome_event_t bad = ev[0];
+    strcpy(bad.event_id, "bad-1");
+    bad.cost[ORDO_COST_SHIP] = -1;
+    assert_int_equal(ordo_store_outcomes_put_batch(s2, &bad, 1, NULL, &err), ORDO_ERANGE);
+    assert_string_equal(err.field, "ship");
+    /* a reader opening meanwhile finds the index and every event */
+    ASSERT_OK(ordo_store_open(d2, NULL, &s3, &err));
+    if (!on_pg())
+        assert_int_equal(has_index(d2), 1);
+    read_all(s3, bulk);
+    assert_same(rows, bulk);
+    ordo_store_close(s3, NULL);
+    ASSERT_OK(ordo_store_outcomes_bulk(s2, false, &err));
+    read_all(s2, bulk);
+    assert_same(rows, bulk);
+    uint64_t events = 0;
+    ASSERT_OK(ordo_store_outcome_seq(s2, &events, &err));
+    assert_int_equal(events, n);
+    ordo_store_close(s1, NULL);
+    ordo_store_close(s2, NULL);
+    rm_tree(d1);
+    rm_tree(d2);
+}
+
+/* A process that dies in bulk mode (its handle closed without the end):
+ * the next open builds the index, and the store reads every event. */
+static void test_bulk_died(void **state)
+{
+    (void)state;
+    static ordo_outcome_event_t ev[N_ORDERS * N_PER];
+    static ordo_outcome_summary_t sums[N_ORDERS];
+    size_t n = make_events(ev, 0, N_ORDERS);
+    ordo_error_t err = {0};
+    char *d = tmp_dir();
+    ordo_store_t *s;
+    ASSERT_OK(ordo_store_open(d, NULL, &s, &err));
+    ASSERT_OK(ordo_store_outcomes_bulk(s, true, &err));
+    put(s, ev, n, n, 0);
+    ordo_store_close(s, NULL);
+    if (!on_pg())
+        assert_int_equal(has_index(d), 0);
+    ASSERT_OK(ordo_store_open(d, NULL, &s, &err));
+    if (!on_pg())
+        assert_int_equal(has_index(d), 1);
+    read_all(s, sums);
+    assert_string_equal(sums[0].order_id, "S001-000000");
+    assert_int_equal(sums[0].n_events, N_PER);
+    ordo_outcome_summary_t one;
+    ASSERT_OK(ordo_store_outcome_get(s, "S001-000007", &one, &err));
+    assert_int_equal(one.n_events, N_PER);
+    put(s, ev, n, 0, n); /* still refused as duplicates */
+    ordo_store_close(s, NULL);
+    rm_tree(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bulk_same_as_rows),
+        cmocka_unit_test(test_bulk_died),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
