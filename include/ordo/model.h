@@ -186,6 +186,10 @@ typedef struct ordo_eta_eval {
     int64_t from, until;       /* held-out decisions: time in [from, until] */
     uint64_t shipments;        /* held-out shipments scored */
     ordo_eta_reliability_t model, logged; /* on-time: learned vs the logged P */
+    /* per decile of the learned P, the sum of p(1 - p): the variance of the
+     * decile's observed count were the model calibrated and the shipments
+     * independent (ordo_eta_decile_se) */
+    double model_var[ORDO_ETA_DECILES];
     double p90_coverage;       /* share delivered by the p90 ETA (integer days) */
     double p90_pit_coverage;   /* the same with the nonrandomized PIT (discrete) */
     double p90_claimed;        /* mean model P(delivered by its p90 ETA) */
@@ -195,6 +199,12 @@ typedef struct ordo_eta_eval {
      * the lane's recent weekday mode */
     ordo_eta_pinball_t lane_model, lane_carrier, lane_weekday_mode;
 } ordo_eta_eval_t;
+
+/* The sampling standard error of decile b's observed rate under the
+ * model (sqrt(sum p(1 - p)) / n; NAN when empty): a calibrated model's
+ * decile error is within 2 of them in about 95% of deciles, so the
+ * error / se says whether a decile's error is noise. */
+double ordo_eta_decile_se(const ordo_eta_eval_t *e, int b);
 
 /* Scores the model on observations with time >= from (from 0: the model's
  * trained_until); the ones before feed the weekday-mode baseline (its last

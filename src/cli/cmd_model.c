@@ -296,15 +296,23 @@ static int run_train(const ordo_cli_args_t *a)
 
 /* ---- ordo model eval ---- */
 
-static void print_reliability(const char *name, const ordo_eta_reliability_t *r)
+/* e: also each decile's error against its sampling error (learned) */
+static void print_reliability(const char *name, const ordo_eta_reliability_t *r,
+                              const ordo_eta_eval_t *e)
 {
-    printf("  %-9s decile  n        mean p   observed\n", name);
+    printf("  %-9s decile  n        mean p   observed%s\n", name,
+           e ? "  error/se (se)" : "");
     for (int b = 0; b < ORDO_ETA_DECILES; b++) {
         if (!r->n[b])
             continue;
-        printf("            %.1f-%.1f %-8llu %.4f   %.4f\n", b / 10.0, (b + 1) / 10.0,
+        double gap = (r->sum_p[b] - r->sum_y[b]) / (double)r->n[b];
+        printf("            %.1f-%.1f %-8llu %.4f   %.4f", b / 10.0, (b + 1) / 10.0,
                (unsigned long long)r->n[b], r->sum_p[b] / (double)r->n[b],
                r->sum_y[b] / (double)r->n[b]);
+        if (e)
+            printf("    %+.1f (se %.2f pp)", gap / ordo_eta_decile_se(e, b),
+                   100 * ordo_eta_decile_se(e, b));
+        printf("\n");
     }
 }
 
@@ -325,8 +333,8 @@ static void print_eval_text(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
     printf("  worst decile error (n>=1000) %.2f pp   %.2f pp   (goal <= 2 pp)\n",
            100 * ordo_eta_calibration_error(&e->model, 1000),
            100 * ordo_eta_calibration_error(&e->logged, 1000));
-    print_reliability("learned", &e->model);
-    print_reliability("logged", &e->logged);
+    print_reliability("learned", &e->model, e);
+    print_reliability("logged", &e->logged, NULL);
     printf("p90 ETA coverage (randomized)  %.2f%%   (goal 90 +- 1.5)\n", 100 * e->p90_randomized);
     printf("  whole days %.2f%%, mean nonrandomized PIT %.2f%%, model's own %.2f%%\n",
            100 * e->p90_coverage, 100 * e->p90_pit_coverage, 100 * e->p90_claimed);
@@ -342,7 +350,8 @@ static void print_eval_text(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
            lift(e->lane_weekday_mode.p90, e->lane_model.p90));
 }
 
-static void write_reliability(ordo_jsonw_t *w, const char *key, const ordo_eta_reliability_t *r)
+static void write_reliability(ordo_jsonw_t *w, const char *key, const ordo_eta_reliability_t *r,
+                              const ordo_eta_eval_t *e)
 {
     ordo_jsonw_key(w, key);
     ordo_jsonw_obj_begin(w);
@@ -356,6 +365,8 @@ static void write_reliability(ordo_jsonw_t *w, const char *key, const ordo_eta_r
         ordo_jsonw_kint(w, "n", (int64_t)r->n[b]);
         ordo_jsonw_kdouble(w, "mean_p", r->n[b] ? r->sum_p[b] / (double)r->n[b] : NAN);
         ordo_jsonw_kdouble(w, "observed", r->n[b] ? r->sum_y[b] / (double)r->n[b] : NAN);
+        if (e)
+            ordo_jsonw_kdouble(w, "se", ordo_eta_decile_se(e, b));
         ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_arr_end(w);
@@ -388,8 +399,8 @@ static void print_eval_json(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
     ordo_jsonw_kstr(&w, "hash", in->hash);
     ordo_jsonw_kstr(&w, "held_out_from", ordo_time_format(e->from, a, sizeof a));
     ordo_jsonw_kint(&w, "shipments", (int64_t)e->shipments);
-    write_reliability(&w, "on_time_learned", &e->model);
-    write_reliability(&w, "on_time_logged", &e->logged);
+    write_reliability(&w, "on_time_learned", &e->model, e);
+    write_reliability(&w, "on_time_logged", &e->logged, NULL);
     ordo_jsonw_key(&w, "p90_coverage");
     ordo_jsonw_obj_begin(&w);
     ordo_jsonw_kdouble(&w, "observed", e->p90_coverage);
@@ -451,8 +462,8 @@ static int print_recal(const ordo_eta_model_t *m, const run_data_t *d, const ord
                ordo_eta_brier(&cal));
         printf("  worst decile error, any n    %.2f pp -> %.2f pp\n",
                100 * ordo_eta_calibration_error(&raw, 1), 100 * ordo_eta_calibration_error(&cal, 1));
-        print_reliability("before", &raw);
-        print_reliability("after", &cal);
+        print_reliability("before", &raw, NULL);
+        print_reliability("after", &cal, NULL);
         return ORDO_OK;
     }
     ordo_buf_t b;

@@ -167,7 +167,10 @@ static void score_delivery(const ordo_eta_model_t *m, const ordo_network_t *net,
 {
     if (o->promise_day) {
         bool on_time = o->deliver_day <= o->promise_day;
-        ordo_eta_reliability_add(&ev->model, ordo_eta_prob_by(m, net, o, o->promise_day), on_time);
+        double p = ordo_eta_prob_by(m, net, o, o->promise_day);
+        ordo_eta_reliability_add(&ev->model, p, on_time);
+        int b = (int)(p * ORDO_ETA_DECILES); /* the reliability table's bin */
+        ev->model_var[b < 0 ? 0 : b >= ORDO_ETA_DECILES ? ORDO_ETA_DECILES - 1 : b] += p * (1 - p);
         if (!isnan(o->logged_on_time))
             ordo_eta_reliability_add(&ev->logged, o->logged_on_time, on_time);
     }
@@ -183,6 +186,13 @@ static void score_delivery(const ordo_eta_model_t *m, const ordo_network_t *net,
     ev->p90_randomized += ordo_eta_pit_randomized_below(lo, hi, 0.9, pit_draw(o));
     ev->p90_claimed += f90;
     ev->coverage_n++;
+}
+
+double ordo_eta_decile_se(const ordo_eta_eval_t *e, int b)
+{
+    if (b < 0 || b >= ORDO_ETA_DECILES || !e->model.n[b])
+        return NAN;
+    return sqrt(e->model_var[b]) / (double)e->model.n[b];
 }
 
 int ordo_eta_evaluate(const ordo_eta_model_t *m, const ordo_network_t *net,

@@ -241,6 +241,12 @@ static void test_prob_by(void **state)
     assert_true(fabs(ev.lane_model.p90 - 0.12) < 1e-12);
     assert_true(ev.lane_model.p90 <= ev.lane_carrier.p90 + 1e-12);
     assert_int_equal(ev.model.total, N_OBS);
+    /* one prediction p for all: the decile's sampling error sqrt(p(1 - p) / n) */
+    double p = ordo_eta_prob_by(m, f->net, &obs[0], obs[0].promise_day);
+    int b = (int)(p * ORDO_ETA_DECILES);
+    assert_int_equal(ev.model.n[b], N_OBS);
+    assert_true(fabs(ordo_eta_decile_se(&ev, b) - sqrt(p * (1 - p) / N_OBS)) < 1e-12);
+    assert_true(isnan(ordo_eta_decile_se(&ev, b == 0 ? 1 : 0)));
     ordo_eta_model_destroy(m);
     free(obs);
 }

@@ -37,6 +37,9 @@ for k in ("on_time_learned", "on_time_logged"):
     r = e[k]
     assert 0 <= r["brier"] <= 1 and len(r["deciles"]) == 10
     assert sum(d["n"] for d in r["deciles"]) > 0
+# each learned decile's sampling error: sqrt(sum p(1 - p)) / n <= 0.5 / sqrt(n)
+for d in e["on_time_learned"]["deciles"]:
+    assert d["n"] == 0 or 0 < d["se"] <= 0.5 / d["n"] ** 0.5 + 1e-12, d
 assert 0 <= e["p90_coverage"]["observed"] <= 1 and 0 <= e["p90_coverage"]["pit"] <= 1
 for k in ("learned", "carrier", "weekday_mode"):
     assert e["pinball"][k]["p50"] >= 0 and e["pinball"][k]["p90"] >= 0
