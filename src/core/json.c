@@ -776,8 +776,8 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
         return;
     }
     cbor_before(w, 1);
-    size_t n = strlen(key);
-    int id = ordo_cbor_key_id(key, n);
+    size_t n;
+    int id = ordo_cbor_key_id_cstr(key, &n);
     if (in_row(w)) { /* the table's keys are written once, at its start */
         if (w->tcol >= w->tn || id != w->tkey[w->tcol])
             cbor_fail(w, ORDO_EINVAL);
