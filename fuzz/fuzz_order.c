@@ -35,19 +35,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static bool same_order(const ordo_order_t *a, const ordo_order_t *b)
-{
-    return !strcmp(a->id, b->id) && a->created == b->created &&
-           !strcmp(a->customer_id, b->customer_id) && !strcmp(a->cohort, b->cohort) &&
-           !memcmp(&a->lifetime_value, &b->lifetime_value, sizeof(double)) &&
-           a->ship_zip == b->ship_zip && a->ship_zip3 == b->ship_zip3 &&
-           !memcmp(a->state, b->state, 3) && a->ship_zip_approx == b->ship_zip_approx &&
-           !strcmp(a->channel, b->channel) && !strcmp(a->promotion, b->promotion) &&
-           a->level == b->level && a->pickup_node == b->pickup_node && a->promise == b->promise &&
-           a->residential == b->residential && a->n_lines == b->n_lines &&
-           !memcmp(a->lines, b->lines, a->n_lines * sizeof *a->lines);
-}
-
 /* What the tree alone says of the same text must be what ordo_order_parse
  * said (rc, and the order or the error). */
 static void same_as_tree(const char *text, size_t size, int rc, const ordo_order_t *order,
@@ -63,7 +50,7 @@ static void same_as_tree(const char *text, size_t size, int rc, const ordo_order
     }
     if (rc != rc2 || (rc && (err->code != e2.code || strcmp(err->field, e2.field) ||
                              strcmp(err->msg, e2.msg))) ||
-        (!rc && !same_order(order, &o2))) {
+        (!rc && !ordo_order_equal(order, &o2))) {
         fprintf(stderr, "fuzz_order: the fast path and the tree disagree (rc %d vs %d)\n", rc,
                 rc2);
         abort();

@@ -289,3 +289,16 @@ int ordo_order_parse_fast(const char *json, size_t len, const ordo_network_t *ne
     ws(&l);
     return l.p == l.end && build(&f, a, out);
 }
+
+bool ordo_order_equal(const ordo_order_t *a, const ordo_order_t *b)
+{
+    return !strcmp(a->id, b->id) && a->created == b->created &&
+           !strcmp(a->customer_id, b->customer_id) && !strcmp(a->cohort, b->cohort) &&
+           !memcmp(&a->lifetime_value, &b->lifetime_value, sizeof(double)) &&
+           a->ship_zip == b->ship_zip && a->ship_zip3 == b->ship_zip3 &&
+           !memcmp(a->state, b->state, 3) && a->ship_zip_approx == b->ship_zip_approx &&
+           !strcmp(a->channel, b->channel) && !strcmp(a->promotion, b->promotion) &&
+           a->level == b->level && a->pickup_node == b->pickup_node && a->promise == b->promise &&
+           a->residential == b->residential && a->n_lines == b->n_lines &&
+           !memcmp(a->lines, b->lines, a->n_lines * sizeof *a->lines);
+}
