@@ -88,6 +88,34 @@ int ordo_cbor_key_id(const char *name, size_t len)
     return -1;
 }
 
+/* The writer's keys are mostly string literals passed again and again by
+ * the same pointer: a per-thread cache of pointer → id spares the hash and
+ * the probe. A hit is checked against the table's name, so a pointer into
+ * a buffer that now holds another key (a cJSON tree's, say) is looked up
+ * again, never misread. Names not in the table are not cached. */
+#define KEY_CACHE 256 /* power of two */
+static _Thread_local struct {
+    const char *p;
+    int id;
+} key_cache[KEY_CACHE];
+
+int ordo_cbor_key_id_cstr(const char *name, size_t *len)
+{
+    uint32_t s = (uint32_t)(((uintptr_t)name * 0x9e3779b97f4a7c15ull) >> 56) & (KEY_CACHE - 1);
+    int id = key_cache[s].p == name ? key_cache[s].id : -1;
+    if (id >= 0 && !strcmp(name, key_names[id])) {
+        *len = key_len[id];
+        return id;
+    }
+    *len = strlen(name);
+    id = ordo_cbor_key_id(name, *len);
+    if (id >= 0) {
+        key_cache[s].p = name;
+        key_cache[s].id = id;
+    }
+    return id;
+}
+
 /* ---- decoder ---- */
 
 enum { FR_ARRAY, FR_MAP, FR_TABLE, FR_TKEYS };

@@ -20,6 +20,10 @@ static inline size_t cbor_strref_min_len(uint64_t index)
     return index < 24 ? 3 : index < 256 ? 4 : index < 65536 ? 5 : index < 4294967296ull ? 7 : 11;
 }
 
+/* ordo_cbor_key_id of a NUL-terminated name, through a per-thread cache
+ * keyed by the name's address; *len gets strlen(name). */
+int ordo_cbor_key_id_cstr(const char *name, size_t *len);
+
 /* Word-at-a-time hash for short strings (keys, ids): one or two rounds. */
 static inline uint32_t cbor_short_hash(const char *s, size_t n)
 {

@@ -44,6 +44,14 @@ void ordo_jsonw_cjson(ordo_jsonw_t *w, const cJSON *v);
 const char *ordo_json_get_str(const cJSON *obj, const char *key, const char *dflt);
 double ordo_json_get_num(const cJSON *obj, const char *key, double dflt);
 
+/* An order of the common shape parsed in one pass (order_fast.c): 1 with
+ * *out set, exactly as the tree would; 0 (nothing written, nothing
+ * allocated) when the text is anything else: parse it through the tree. */
+int ordo_order_parse_fast(const char *json, size_t len, const ordo_network_t *net,
+                          ordo_arena_t *arena, ordo_order_t *out);
+/* Every field of two orders equal (strings by content): the fast path's
+ * test and fuzz target compare it with the tree's. */
+bool ordo_order_equal(const ordo_order_t *a, const ordo_order_t *b);
 /* ordo_order_parse from an already-parsed order object. */
 int ordo_order_from_cjson(const cJSON *obj, const ordo_network_t *net, ordo_arena_t *arena,
                           ordo_order_t *out, ordo_error_t *err);

@@ -776,14 +776,15 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
         return;
     }
     cbor_before(w, 1);
-    size_t n = strlen(key);
-    int id = ordo_cbor_key_id(key, n);
     if (in_row(w)) { /* the table's keys are written once, at its start */
-        if (w->tcol >= w->tn || id != w->tkey[w->tcol])
+        const char *want = w->tcol < w->tn ? ordo_cbor_key_name(w->tkey[w->tcol]) : NULL;
+        if (!want || strcmp(key, want)) /* the column's key, by name: no lookup */
             cbor_fail(w, ORDO_EINVAL);
         w->after_key = 1;
         return;
     }
+    size_t n;
+    int id = ordo_cbor_key_id_cstr(key, &n);
     if (id >= 0) {
         unsigned char b[9];
         put(w, (const char *)b, cbor_encode_uint((uint64_t)id, b, sizeof b));

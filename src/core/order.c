@@ -274,6 +274,8 @@ int ordo_order_from_cjson(const cJSON *o, const ordo_network_t *net, ordo_arena_
 int ordo_order_parse(const char *json, size_t len, const ordo_network_t *net, ordo_arena_t *a,
                      ordo_order_t *out, ordo_error_t *err)
 {
+    if (ordo_order_parse_fast(json, len, net, a, out)) /* the common shape, no tree */
+        return ORDO_OK;
     cJSON *root;
     int rc0 = ordo_json_parse_doc(json, len, NULL, -1, &root, err);
     if (rc0)

@@ -6,6 +6,7 @@
 #define ORDO_CORE_UTF8_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one:
@@ -50,8 +51,13 @@ static inline __attribute__((always_inline)) size_t core_utf8_seq(const unsigned
 static inline size_t core_utf8_bad_bytes(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t bad = 0;
-    for (size_t i = 0; i < n;) {
+    size_t bad = 0, i = 0;
+    for (uint64_t x; i + 8 <= n; i += 8) { /* ASCII eight bytes at a time */
+        memcpy(&x, u + i, 8);
+        if (x & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n) {
         if (u[i] < 0x80) {
             i++;
             continue;
