@@ -396,11 +396,9 @@ int ordo_server_start(ordo_server_t *s, ordo_error_t *err)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.server.client_timeout_s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         /* a connection's memory pool is zeroed at every request of a
-         * keep-alive: 8 KB (the default is 32) still holds a request line
-         * and headers of up to about 7 KB (more: 431 or the connection
-         * closed), the body is copied out in chunks and the answer is never
-         * copied into the pool */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192, MHD_OPTION_END);
+         * keep-alive: 16 KB (the default is 32) still holds any request
+         * line and headers we accept, the body is copied out in chunks */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
     if (!s->mhd) {
         srv_queue_stop(s);
         return ordo_error_set(err, ORDO_EIO, NULL, 0, "server.listen", "cannot listen on %s",
