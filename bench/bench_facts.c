@@ -21,7 +21,11 @@
  * reader (the code before facts_tree.c); BENCH_FACTS_STAGES times the
  * stages of reading the new records (log, CBOR tree, record, fact);
  * BENCH_FACTS_SLOW_TREE decodes every CBOR record with the full decoder
- * (libcbor), not the one-pass fast path (src/core/cbor_tree.c).
+ * (libcbor), not the one-pass fast path (src/core/cbor_tree.c);
+ * BENCH_FACTS_REFRESH_REPEATS=N times the refresh of the facts table alone
+ * N times each with an_facts_update and an_facts_open, alternating (the
+ * table's files put back as they were before each), with the median CPU
+ * and wall times.
  * Goals (ISSUE 16): 10M orders analysed in <= 2 s; a refresh after 100k new
  * orders in <= 100 ms. Prints the peak RSS. */
 #include <math.h>
@@ -245,6 +249,60 @@ static void refresh_stages(const char *dir, uint64_t from)
     ordo_arena_destroy(arena);
 }
 
+/* The facts table's files of dir saved (save) or put back (!save). */
+static void facts_files(const char *dir, bool save)
+{
+    static const char *const name[] = {"decisions", "strings"};
+    for (int i = 0; i < 2; i++) {
+        char live[4096], copy[4200];
+        snprintf(live, sizeof live, "%s/facts/%s", dir, name[i]);
+        snprintf(copy, sizeof copy, "%s.bench", live);
+        char *data;
+        size_t len;
+        ordo_error_t err;
+        FX_CHECK(ordo_read_file(save ? live : copy, &data, &len, &err));
+        FX_CHECK(ordo_write_file_atomic(save ? copy : live, data, len, &err));
+        free(data);
+    }
+}
+
+/* The refresh of the facts table alone, n times from the same saved table,
+ * two ways alternating: an_facts_update (what a refresh after new orders
+ * costs: the new records) and an_facts_open (what an analysis's open
+ * costs: every row mapped and checked, then the new records); medians. */
+static void refresh_repeats(const char *dir, int n)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    facts_files(dir, true);
+    double cpu[2][50], wall[2][50];
+    uint64_t read = 0;
+    for (int r = 0; r < n; r++)
+        for (int way = 0; way < 2; way++) {
+            facts_files(dir, false);
+            an_facts_t t;
+            uint64_t t0 = ordo_now_ns();
+            double c0 = cpu_now();
+            if (way == 0)
+                FX_CHECK(an_facts_update(dd.facts, dd.log, NULL, &t, &err));
+            else
+                FX_CHECK(an_facts_open(dd.facts, dd.log, NULL, false, &t, &err));
+            cpu[way][r] = cpu_now() - c0;
+            wall[way][r] = secs(t0);
+            read = t.read_records;
+            if (t.rebuilt) {
+                fprintf(stderr, "refresh rebuilt the table (%s)\n", t.why);
+                exit(1);
+            }
+            an_facts_close(&t);
+        }
+    printf("  refresh of the facts table alone, %llu new records, %d runs each, medians: "
+           "an_facts_update CPU %.3f s, wall %.3f s; an_facts_open CPU %.3f s, wall %.3f s\n",
+           (unsigned long long)read, n, median(cpu[0], n), median(wall[0], n),
+           median(cpu[1], n), median(wall[1], n));
+}
+
 /* Opens the facts and the outcome facts as analyze does; times each. */
 static void open_steps(const char *dir, double *t_facts, double *t_out, bool *rebuilt,
                        uint64_t *read)
@@ -323,6 +381,9 @@ int main(int argc, char **argv)
         printf("appended %zu orders with outcomes in %.1f s (not timed)\n", fresh, secs(t0));
         if (getenv("BENCH_FACTS_STAGES"))
             refresh_stages(dir, before);
+        const char *rr = getenv("BENCH_FACTS_REFRESH_REPEATS");
+        if (rr && atoi(rr) > 0 && atoi(rr) <= 50)
+            refresh_repeats(dir, atoi(rr));
         open_steps(dir, &tf, &to, &rebuilt, &read);
         printf("refresh after %zu new orders: facts table %.3f s (%llu new records read, "
                "rebuilt: %s), outcome facts %.3f s (orders changed since read)\n",

@@ -445,6 +445,24 @@ typedef struct ordo_analyze_options {
                                          the same byte for byte either way */
 } ordo_analyze_options_t;
 
+/* What ordo_analyze_facts_update did. */
+typedef struct ordo_analyze_facts_stats {
+    uint64_t records_read; /* log records read (the new ones, or all on a rebuild) */
+    uint64_t rows;         /* rows in DIR/facts/decisions now */
+    bool rebuilt;          /* the decisions table was rebuilt ... */
+    const char *why;       /* ... because ("missing", "checksum", "stale", ...) */
+    uint64_t outcomes;     /* outcome summaries in DIR/facts/outcomes */
+    bool outcomes_rebuilt; /* read again from the store */
+} ordo_analyze_facts_stats_t;
+
+/* Brings DIR/facts up to date with DIR/log and DIR/ordo.db without an
+ * analysis: the new log records' rows appended (the saved rows are not
+ * read: an_facts_update), the outcome facts refreshed; opt: its network
+ * (the catalog the rows are built with, as ordo_analyze_dir takes it).
+ * ORDO_ENOENT when DIR holds neither a log nor a database. */
+int ordo_analyze_facts_update(const char *dir, const ordo_analyze_options_t *opt,
+                              ordo_analyze_facts_stats_t *st, ordo_error_t *err);
+
 /* Analyses a data directory (DIR/log + DIR/ordo.db) or a simulation run (the
  * same plus DIR/summary.json). The analysis is finished. *out:
  * ordo_analysis_destroy(). ORDO_ENOENT when DIR holds neither a log nor a

@@ -499,8 +499,12 @@ static void add_missing(ordo_analysis_t *a, size_t vm, double x, double y)
 
 /* Adds the row's value of every metric to its cells: each metric's terms
  * are computed once and added to its overall cell, its key cells (day and
- * segments) and, with the covariate's, to its CUPED cell. */
-static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c)
+ * segments) and, with the covariate's, to its CUPED cell. has_cov and
+ * has_day are constants in each call of add_values, so each of its loops
+ * is compiled without their tests (the same additions in the same order). */
+static inline __attribute__((always_inline)) void
+add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
+                const bool has_cov, const bool has_day)
 {
     const size_t M = a->M, v = row->variant;
     an_acc_t *const ov = &a->overall[v * M];
@@ -508,9 +512,9 @@ static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row, const 
     const double *const rv = row->v;
     double *const usum = c->usum;
     an_acc_t *const day = c->day;
-    an_acc_t *seg[AN_DIMS];
-    memcpy(seg, c->seg, sizeof seg);
-    const bool has_cov = c->has_cov;
+    an_acc_t *const s0 = c->seg[0], *const s1 = c->seg[1], *const s2 = c->seg[2],
+                    *const s3 = c->seg[3], *const s4 = c->seg[4], *const s5 = c->seg[5];
+    _Static_assert(AN_DIMS == 6, "one line per breakdown below");
     const double yc = c->yc;
     for (size_t m = 0; m < M; m++) {
         const int den = a->m_den[m];
@@ -545,12 +549,28 @@ static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row, const 
         }
         const int k = a->key_of[m];
         if (k >= 0) {
-            if (day)
+            if (has_day)
                 an_acc_add_terms(&day[k], &t);
-            for (int dim = 0; dim < AN_DIMS; dim++)
-                an_acc_add_terms(&seg[dim][k], &t);
+            an_acc_add_terms(&s0[k], &t);
+            an_acc_add_terms(&s1[k], &t);
+            an_acc_add_terms(&s2[k], &t);
+            an_acc_add_terms(&s3[k], &t);
+            an_acc_add_terms(&s4[k], &t);
+            an_acc_add_terms(&s5[k], &t);
         }
     }
+}
+
+static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c)
+{
+    if (c->has_cov && c->day)
+        add_values_loop(a, row, c, true, true);
+    else if (c->has_cov)
+        add_values_loop(a, row, c, true, false);
+    else if (c->day)
+        add_values_loop(a, row, c, false, true);
+    else
+        add_values_loop(a, row, c, false, false);
 }
 
 int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_error_t *err)

@@ -160,8 +160,29 @@ static void facts_reset(an_facts_t *t)
     an_strings_init(&t->str);
 }
 
-/* Loads and checks the saved table; a reason (why) when it cannot be used. */
-static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog)
+/* The rows' checksums: all of them (every row read), or only the last,
+ * partial block's against sum_all, the complete blocks' chained sum taken
+ * from the header (tail: a refresh that only appends reads no more). */
+static bool facts_sums_ok(an_facts_t *t, const facts_hdr_t *h, bool tail)
+{
+    uint64_t full = 0;
+    if (!tail) {
+        if (sum_update(t, 0, &full) != h->sum_all || full != h->sum_full)
+            return false;
+    } else {
+        size_t from = (size_t)(h->n_rows / BLOCK_ROWS) * BLOCK_ROWS;
+        full = h->sum_full;
+        if (sum_rows(t, from, (size_t)h->n_rows, full) != h->sum_all)
+            return false;
+    }
+    t->sum_full = full;
+    return true;
+}
+
+/* Loads and checks the saved table; a reason (why) when it cannot be used.
+ * tail: the rows are mapped but not read, and only the last partial
+ * block's checksum is checked (facts_sums_ok). */
+static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog, bool tail)
 {
     char path[4096];
     path_of(path, sizeof path, dir, "decisions");
@@ -183,7 +204,8 @@ static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog)
         why = "torn rows";
     if (!why && h.n_rows) {
         t->map_len = HDR_SIZE + h.n_rows * ROW_SIZE;
-        t->map = mmap(NULL, t->map_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        t->map = mmap(NULL, t->map_len, PROT_READ, MAP_PRIVATE | (tail ? 0 : MAP_POPULATE), fd,
+                      0);
         if (t->map == MAP_FAILED) {
             t->map = NULL;
             why = "unreadable";
@@ -198,15 +220,13 @@ static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog)
     path_of(path, sizeof path, dir, "strings");
     if (strings_load(path, &t->str, h.n_strings))
         return "torn strings";
-    uint64_t full = 0;
-    if (sum_update(t, 0, &full) != h.sum_all || full != h.sum_full)
+    if (!facts_sums_ok(t, &h, tail))
         return "checksum";
     t->other_records = h.other_records;
     t->covered_seq = h.covered_seq;
     memcpy(t->chain, h.chain, sizeof t->chain);
     t->saved_strings = t->str.n;
     t->n_saved = t->n_base;
-    t->sum_full = full;
     return NULL;
 }
 
@@ -278,10 +298,14 @@ static int facts_save(an_facts_t *t, const char *dir)
                        (off_t)(HDR_SIZE + i * ROW_SIZE));
         i = end;
     }
-    /* rows first, then the header that counts them */
-    if (!rc && (ftruncate(fd, (off_t)(HDR_SIZE + n * ROW_SIZE)) || fdatasync(fd)))
+    /* rows, then the header that counts them, then one fdatasync: a crash
+     * that keeps the header without its rows leaves a file too short or
+     * rows whose checksum fails, and the table is rebuilt (facts_load) */
+    if (!rc && ftruncate(fd, (off_t)(HDR_SIZE + n * ROW_SIZE)))
         rc = ORDO_EIO;
-    if (!rc && !fresh && (write_all(fd, &h, sizeof h, 0) || fdatasync(fd)))
+    if (!rc && !fresh && write_all(fd, &h, sizeof h, 0))
+        rc = ORDO_EIO;
+    if (!rc && fdatasync(fd))
         rc = ORDO_EIO;
     if (!rc && fresh && rename(tmp, path))
         rc = ORDO_EIO;
@@ -393,20 +417,32 @@ int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
     return ORDO_OK;
 }
 
-int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
-                  bool rebuild, an_facts_t *t, ordo_error_t *err)
+static int facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                      bool rebuild, bool tail, an_facts_t *t, ordo_error_t *err)
 {
     memset(t, 0, sizeof *t);
     if (an_strings_init(&t->str))
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     t->catalog = an_catalog_fingerprint(net);
-    const char *why = rebuild ? "asked" : facts_load(t, factsdir, t->catalog);
+    const char *why = rebuild ? "asked" : facts_load(t, factsdir, t->catalog, tail);
     if (why) {
         facts_reset(t);
         t->rebuilt = true;
         t->why = why;
     }
     return an_facts_refresh(t, factsdir, logdir, net, err);
+}
+
+int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                  bool rebuild, an_facts_t *t, ordo_error_t *err)
+{
+    return facts_open(factsdir, logdir, net, rebuild, false, t, err);
+}
+
+int an_facts_update(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                    an_facts_t *t, ordo_error_t *err)
+{
+    return facts_open(factsdir, logdir, net, false, true, t, err);
 }
 
 void an_facts_close(an_facts_t *t)

@@ -39,6 +39,10 @@ enum {
 static const char *const comp_name[] = {ORDO_COST_COMPONENTS(COMP)};
 #undef COMP
 enum { N_COMP = sizeof comp_name / sizeof comp_name[0] };
+#define COMP(field, plan_only, econ) COMP_##field,
+enum { ORDO_COST_COMPONENTS(COMP) };
+#undef COMP
+static const int comp_total = COMP_total; /* "total"'s index in comp_name */
 static const char *const key_name[K_COMP] = {
     "", "timestamp", "order_id", "policy", "name", "version", "experiment", "variant",
     "excluded", "control_cost", "order_value", "product_family", "unit", "fallback",
@@ -108,9 +112,14 @@ static kinfo_t key_info(const char *s, size_t n)
     return k;
 }
 
-/* A key id's info, cached per thread (checked against the table's name). */
+/* A key id's info, cached per thread (checked against the table's name
+ * when first met: a registered table never changes, cbor.c). */
 static inline kinfo_t id_info(uint64_t id, bool *ok)
 {
+    if (id < 256 && key_cache[id].name) {
+        *ok = true;
+        return key_cache[id];
+    }
     const char *name = id < 256 ? ordo_cbor_key_name((uint32_t)id) : NULL;
     *ok = name != NULL;
     if (name && key_cache[id].name != name)
@@ -123,6 +132,20 @@ static inline bool head(rd_t *r, unsigned *major, unsigned *ai, uint64_t *arg)
     return cbor_head(&r->p, r->end, major, ai, arg);
 }
 
+/* n bytes all in 1..127: ASCII without NUL (valid UTF-8), eight at a time. */
+static inline bool ascii_no_nul(const uint8_t *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t bad = 0, w;
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        bad |= (w | ((w - ones) & ~w)) & highs;
+    }
+    for (; n; s++, n--)
+        bad |= (unsigned)*s - 1u >= 127u;
+    return !bad;
+}
+
 /* A text string or a string reference (as cbor_tree.c's text_of), checked
  * once as valid UTF-8 without NUL; *ref: its slot or NULL. */
 static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out, str_t **ref)
@@ -132,7 +155,7 @@ static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out,
         if ((uint64_t)(r->end - r->p) < arg)
             return false;
         const char *s = (const char *)r->p;
-        if (memchr(s, 0, arg) || ordo_utf8_check(s, arg) != arg)
+        if (!ascii_no_nul(r->p, arg) && (memchr(s, 0, arg) || ordo_utf8_check(s, arg) != arg))
             return false;
         *out = (str_t){r->p, (uint32_t)arg, NULL};
         if (r->ns && arg >= cbor_strref_min_len(r->n_refs)) {
@@ -377,11 +400,11 @@ static bool array_end(rd_t *r, int actx, uint32_t n, const tgt_t *t)
     return true;
 }
 
-/* The fields a scalar member fills. */
-static void assign(rd_t *r, int ctx, int code, void *obj, int type, double num, const char *s)
+/* The fields a scalar member fills (ss: its string slot, or NULL). */
+static void assign(rd_t *r, int ctx, int code, void *obj, int type, double num, const char *s,
+                   const char **ss)
 {
-    const char **ss = str_slot(r, ctx, code, obj);
-    double *ns = num_slot(r, ctx, code, obj);
+    double *ns = ss ? NULL : num_slot(r, ctx, code, obj);
     if (ss)
         *ss = type == ORDO_CBOR_STRING ? s : NULL;
     if (ns)
@@ -437,7 +460,7 @@ static bool table(rd_t *r, int actx, const tgt_t *t)
         }
         above[k] = c;
         settle(r, c.type, c.s);
-        assign(r, ctx, col[k].code, obj, c.type, c.num, c.s);
+        assign(r, ctx, col[k].code, obj, c.type, c.num, c.s, str_slot(r, ctx, col[k].code, obj));
     }
 }
 
@@ -512,12 +535,12 @@ static bool value(rd_t *r, int ctx, int code, void *obj, int depth)
     int type;
     double num;
     const char *s;
-    bool want = code > 0 && str_slot(r, ctx, code, obj);
-    if (!scalar(r, major, ai, arg, &type, &num, &s, want))
+    const char **ss = code > 0 ? str_slot(r, ctx, code, obj) : NULL;
+    if (!scalar(r, major, ai, arg, &type, &num, &s, ss != NULL))
         return false;
     settle(r, type, s);
     if (code > 0)
-        assign(r, ctx, code, obj, type, num, s);
+        assign(r, ctx, code, obj, type, num, s, ss);
     return true;
 }
 
@@ -526,9 +549,7 @@ static void cost_end(rd_t *r)
 {
     ordo_cost_t *out = &r->d->plan.cost;
     bool flat = !r->econ_obj;
-    int i = 0, total = 0;
-    while (strcmp(comp_name[total], "total"))
-        total++;
+    int i = 0, total = comp_total;
 #define READ_COMPONENT(field, plan_only, is_econ)                                                   \
     out->field = !(is_econ) || flat ? r->flat[i] : r->econ[i == N_COMP - 1 ? total : i];          \
     i++;

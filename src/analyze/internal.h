@@ -539,6 +539,13 @@ static inline const an_fact_t *an_facts_row(const an_facts_t *t, size_t i)
  * in memory only). */
 int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
                   bool rebuild, an_facts_t *t, ordo_error_t *err);
+/* an_facts_open for a refresh that only appends: the saved rows are mapped
+ * but not read (not checked either, but for the last partial block of
+ * rows: an analysis, which reads them, checks them all), the new records
+ * are read and their rows appended, with one fdatasync. Cost: the new
+ * records, not the history. */
+int an_facts_update(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                    an_facts_t *t, ordo_error_t *err);
 /* Reads the log records after covered_seq into the table (and saves). */
 int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
                      const ordo_network_t *net, ordo_error_t *err);

@@ -1037,6 +1037,44 @@ int an_analyze_facts(const ordo_analyze_config_t *cfg, an_facts_t *t, an_outcome
     return rc;
 }
 
+int ordo_analyze_facts_update(const char *dir, const ordo_analyze_options_t *opt_in,
+                              ordo_analyze_facts_stats_t *st, ordo_error_t *err)
+{
+    ordo_analyze_options_t defopt = {0};
+    const ordo_analyze_options_t *opt = opt_in ? opt_in : &defopt;
+    memset(st, 0, sizeof *st);
+    an_dir_t ad;
+    memset(&ad, 0, sizeof ad);
+    ordo_datadir_t dd;
+    int rc = an_dir_open(dir, &ad, err);
+    if (!rc)
+        rc = ordo_datadir_init(&dd, dir, err);
+    if (rc)
+        goto done;
+    an_dir_net(dir, opt, &ad);
+    if (ad.have_log) {
+        an_facts_t t;
+        if ((rc = an_facts_update(dd.facts, ad.logdir, ad.net, &t, err)))
+            goto done;
+        st->records_read = t.read_records;
+        st->rows = an_facts_count(&t);
+        st->rebuilt = t.rebuilt;
+        st->why = t.why;
+        an_facts_close(&t);
+    }
+    if (ad.store) {
+        an_outcomes_t oc;
+        if ((rc = an_ofacts_open(dd.facts, dd.db, ad.store, false, &oc, &st->outcomes_rebuilt,
+                                 err)))
+            goto done;
+        st->outcomes = oc.n;
+        an_outcomes_free(&oc);
+    }
+done:
+    an_dir_close(&ad);
+    return rc;
+}
+
 /* A simulation run's DIR/summary.json, attached to the analysis. */
 static void attach_summary(const char *dir, ordo_analysis_t *a)
 {

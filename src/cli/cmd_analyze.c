@@ -77,6 +77,39 @@ static int run_monitor(const char *dir, const ordo_analyze_options_t *opt, bool 
     return res.n_breaches ? ORDO_EXIT_FAIL : ORDO_EXIT_OK;
 }
 
+/* --facts update: DIR/facts brought up to date, no report. */
+static int run_facts_update(const char *dir, const ordo_analyze_options_t *opt, bool json)
+{
+    ordo_analyze_facts_stats_t st;
+    ordo_error_t err;
+    int rc = ordo_analyze_facts_update(dir, opt, &st, &err);
+    if (rc)
+        return ordo_cli_fail(&err, rc, json);
+    if (json) {
+        ordo_buf_t b;
+        ordo_buf_init(&b, NULL);
+        ordo_jsonw_t w;
+        ordo_jsonw_init(&w, &b, 0);
+        ordo_jsonw_obj_begin(&w);
+        ordo_jsonw_kint(&w, "records_read", (int64_t)st.records_read);
+        ordo_jsonw_kint(&w, "rows", (int64_t)st.rows);
+        ordo_jsonw_kbool(&w, "rebuilt", st.rebuilt);
+        if (st.rebuilt)
+            ordo_jsonw_kstr(&w, "why", st.why);
+        ordo_jsonw_kint(&w, "outcomes", (int64_t)st.outcomes);
+        ordo_jsonw_kbool(&w, "outcomes_rebuilt", st.outcomes_rebuilt);
+        ordo_jsonw_obj_end(&w);
+        ordo_jsonw_finish(&w);
+        ordo_cli_print_buf(&b);
+        return ORDO_EXIT_OK;
+    }
+    printf("facts: %llu log record(s) read, %llu row(s)%s%s%s; outcome facts: %llu order(s)%s\n",
+           (unsigned long long)st.records_read, (unsigned long long)st.rows,
+           st.rebuilt ? " (rebuilt: " : "", st.rebuilt ? st.why : "", st.rebuilt ? ")" : "",
+           (unsigned long long)st.outcomes, st.outcomes_rebuilt ? " (read again from the store)" : "");
+    return ORDO_EXIT_OK;
+}
+
 static int run(const ordo_cli_args_t *args)
 {
     const char *format = ordo_cli_get(args, "format"), *exp = ordo_cli_get(args, "experiment"),
@@ -93,12 +126,16 @@ static int run(const ordo_cli_args_t *args)
     if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "html"))
         return ordo_cli_usage("analyze", "--format must be text, json or html, not '%s'", format);
     ordo_analyze_facts_t facts_mode = ORDO_ANALYZE_FACTS_AUTO;
+    bool facts_update = facts && !strcmp(facts, "update");
+    if (facts_update && (monitor || from))
+        return ordo_cli_usage("analyze", "--facts update goes without --monitor and --from");
     if (facts && !strcmp(facts, "off"))
         facts_mode = ORDO_ANALYZE_FACTS_OFF;
     else if (facts && !strcmp(facts, "rebuild"))
         facts_mode = ORDO_ANALYZE_FACTS_REBUILD;
-    else if (facts && strcmp(facts, "auto"))
-        return ordo_cli_usage("analyze", "--facts must be auto, off or rebuild, not '%s'", facts);
+    else if (facts && strcmp(facts, "auto") && !facts_update)
+        return ordo_cli_usage("analyze", "--facts must be auto, off, rebuild or update, not '%s'",
+                              facts);
     const char *dir = args->npos ? args->pos[0] : data ? data : ordo_cli_default_data_dir();
     if (dry && !monitor)
         return ordo_cli_usage("analyze", "--dry-run goes with --monitor");
@@ -138,6 +175,10 @@ static int run(const ordo_cli_args_t *args)
         .experiment = exp, .metrics = set, .network = net, .facts = facts_mode};
     if (monitor) {
         exit_code = run_monitor(dir, &opt, dry, jerr);
+        goto done;
+    }
+    if (facts_update) {
+        exit_code = run_facts_update(dir, &opt, jerr);
         goto done;
     }
     ordo_analysis_t *a = NULL;
@@ -186,7 +227,8 @@ static const ordo_cli_opt_t opts[] = {
     {"facts", 0, "MODE", "auto (default): read decisions from the facts table DIR/facts,\n"
                          "brought up to date with the log first; off: parse every record\n"
                          "in DIR/log; rebuild: rebuild DIR/facts first. The report is the\n"
-                         "same in every mode"},
+                         "same in every mode. update: only bring DIR/facts up to date\n"
+                         "(new log records appended, outcome facts refreshed), no report"},
     {"from", 0, "postgres", "read a fleet's decisions from PostgreSQL's decision_log\n"
                             "(every instance's, shipped by ordo log ship --to postgres),\n"
                             "copied into DIR/fleet; outcomes from the same database"},
@@ -199,6 +241,7 @@ const ordo_cli_cmd_t ordo_cmd_analyze = {
     .summary = "experiment reports (text, JSON, HTML) and the guardrail monitor",
     .usage = "analyze DIR [--format text|json|html] [--out FILE] [--experiment ID]\n"
              "            [--metrics FILE] [--network DIR] [--facts auto|off|rebuild] [--json]\n"
+             "analyze DIR --facts update [--network DIR] [--json]\n"
              "analyze DIR --monitor [--dry-run] [--experiment ID] [--json]\n"
              "analyze DIR --from postgres [--dsn DSN] [...]",
     .about = "Joins the decisions in DIR/log with the outcomes in DIR/ordo.db and reports an\n"
@@ -209,6 +252,7 @@ const ordo_cli_cmd_t ordo_cmd_analyze = {
              "How to read a report: docs/reports.md.",
     .examples = "ordo analyze ordo-data --format html --out report.html\n"
                 "ordo analyze ordo-data --monitor --dry-run --json\n"
+                "ordo analyze ordo-data --facts update --json\n"
                 "ordo analyze ordo-data --from postgres --json",
     .opts = opts,
     .max_pos = 1,

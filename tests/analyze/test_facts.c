@@ -776,6 +776,75 @@ static void test_fact_paths_agree(void **state)
     ordo_network_destroy(net);
 }
 
+/* A refresh that only appends (an_facts_update): reads the new records
+ * only, writes the same file as a rebuild, keeps the checksums an analysis
+ * checks (it reuses the table), and catches damage in the last partial
+ * block of rows it reads; damage in older blocks is left to the analysis,
+ * which reads every row. */
+static bool update_facts(const char *dir, const char **why, uint64_t *read)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    assert_int_equal(ordo_datadir_init(&dd, dir, &err), ORDO_OK);
+    an_facts_t t;
+    assert_int_equal(an_facts_update(dd.facts, dd.log, NULL, &t, &err), ORDO_OK);
+    bool rebuilt = t.rebuilt;
+    *why = t.why;
+    *read = t.read_records;
+    assert_int_equal(an_facts_count(&t), t.n_saved);
+    an_facts_close(&t);
+    return rebuilt;
+}
+
+static void test_update_appends(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 3000; /* with the shadows, more than one block of 4096 rows */
+    fx_build(dir, &spec, NULL, false);
+    same_report(dir);
+    char *dec = facts_file(dir, "decisions");
+    const char *why;
+    uint64_t read;
+    for (size_t round = 0; round < 3; round++) {
+        uint64_t added = append_orders(dir, 3000 + round * 700, 700, true, 0);
+        assert_false(update_facts(dir, &why, &read));
+        assert_int_equal(read, added);
+        size_t n1, n2;
+        char *after = slurp(dec, &n1);
+        assert_false(open_facts(dir, &why, &read)); /* every row's checksum holds */
+        assert_int_equal(read, 0);
+        ordo_datadir_t dd;
+        ordo_error_t err;
+        an_facts_t t;
+        assert_int_equal(ordo_datadir_init(&dd, dir, &err), ORDO_OK);
+        assert_int_equal(an_facts_open(dd.facts, dd.log, NULL, true, &t, &err), ORDO_OK);
+        an_facts_close(&t);
+        char *rebuilt = slurp(dec, &n2);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(after, rebuilt, n1);
+        free(after);
+        free(rebuilt);
+    }
+    same_report(dir);
+    struct stat st;
+    assert_int_equal(stat(dec, &st), 0);
+    size_t rows = ((size_t)st.st_size - 128) / sizeof(an_fact_t);
+    assert_true(rows > 4096 && rows % 4096);
+    damage(dec, (off_t)(128 + (rows - 2) * sizeof(an_fact_t) + 40), false); /* last block */
+    assert_true(update_facts(dir, &why, &read));
+    assert_string_equal(why, "checksum");
+    damage(dec, (off_t)(128 + 7 * sizeof(an_fact_t) + 40), false); /* the first block */
+    assert_false(update_facts(dir, &why, &read));
+    assert_true(open_facts(dir, &why, &read));
+    assert_string_equal(why, "checksum");
+    same_report(dir);
+    free(dec);
+    fx_rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -786,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_carrier_hhi),
         cmocka_unit_test(test_raw_cbor_scans),
         cmocka_unit_test(test_fact_paths_agree),
+        cmocka_unit_test(test_update_appends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

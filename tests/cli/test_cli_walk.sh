@@ -140,6 +140,12 @@ json_ok "customer erase" customer erase --data "$D" "$cust"
 json_ok "signals apply" signals apply --data "$D" --network "$net" "$ex/signals.ndjson"
 json_ok "signals show" signals show --data "$D" --network "$net" --at 2026-12-07T15:00:00Z
 json_ok analyze analyze "$D" --network "$net"
+json_ok analyze analyze "$D" --network "$net" --facts update
+"$ordo" analyze "$D" --network "$net" --facts update --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["records_read"] == 0 and not d["rebuilt"] and d["rows"] > 0, d' ||
+    bad "analyze --facts update after an analysis read records or rebuilt the facts"
 json_ok sim sim --scenario proximity-vs-cost --days 1 --orders-per-day 40 --seed 3 --out "$tmp/simrun"
 json_ok "model train" model train --run "$tmp/simrun"
 json_ok "model eval" model eval --run "$tmp/simrun" --model latest
