@@ -61,26 +61,42 @@ static int format_i64(int64_t v, char *buf)
     return format_u64(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0, buf);
 }
 
-/* "ip.fp" of u / 10^k (k digits after the point; '-' first when neg). */
+/* The digits of 0..99, two at a time. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+/* "ip.fp" of u / 10^k (k digits after the point; '-' first when neg),
+ * written backwards two digits at a time. */
 static int format_fixed(uint64_t u, int k, bool neg, char *buf)
 {
     static const uint64_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
                                     100000000};
     uint64_t ip = u / p10[k], fp = u % p10[k];
-    char t[24];
-    int n = 0, ni = 0;
+    char t[40], *e = t + sizeof t, *q = e;
+    int left = k;
+    for (; left >= 2; left -= 2, fp /= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (fp % 100), 2);
+    }
+    if (left)
+        *--q = (char)('0' + fp);
+    *--q = '.';
+    for (; ip >= 100; ip /= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (ip % 100), 2);
+    }
+    if (ip >= 10) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * ip, 2);
+    } else {
+        *--q = (char)('0' + ip);
+    }
     if (neg)
-        buf[n++] = '-';
-    do {
-        t[ni++] = (char)('0' + ip % 10);
-        ip /= 10;
-    } while (ip);
-    while (ni)
-        buf[n++] = t[--ni];
-    buf[n++] = '.';
-    for (int d = k - 1; d >= 0; d--, fp /= 10)
-        buf[n + d] = (char)('0' + fp % 10);
-    n += k;
+        *--q = '-';
+    int n = (int)(e - q);
+    memcpy(buf, q, (size_t)n);
     buf[n] = 0;
     return n;
 }
