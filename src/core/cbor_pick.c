@@ -197,7 +197,7 @@ static const uint8_t fixed_len[256] = {
 };
 
 /* The commonest items, skipped in place: a fixed-length scalar, a string
- * reference below 24, undefined (when allowed: a table's later rows), a
+ * reference below 256, undefined (when allowed: a table's later rows), a
  * short string (numbered). false: not one of them, nothing read (the
  * caller's slower path takes it). */
 static inline __attribute__((always_inline)) bool cell_fast(walk_t *w, bool undef_ok)
@@ -219,9 +219,15 @@ static inline __attribute__((always_inline)) bool cell_fast(walk_t *w, bool unde
         w->p = p + 1;
         return true;
     }
-    if (b == 0xd8 && w->end - p >= 3 && p[1] == 25 && w->ns && p[2] < 0x18 && p[2] < w->n_refs) {
-        w->p = p + 3;
-        return true;
+    if (b == 0xd8 && w->end - p >= 3 && p[1] == 25 && w->ns) {
+        if (p[2] < 0x18 && p[2] < w->n_refs) {
+            w->p = p + 3;
+            return true;
+        }
+        if (p[2] == 0x18 && w->end - p >= 4 && p[3] < w->n_refs) { /* index 24..255 */
+            w->p = p + 4;
+            return true;
+        }
     }
     return false;
 }
