@@ -362,13 +362,8 @@ static bool skip_imap(walk_t *w, int depth)
         } else {
             p = w->p;
         }
-        uint8_t k = p < w->end ? fixed_len[*p] : 0;
-        if (k && (size_t)(w->end - p) >= k) {
-            w->p = p + k;
-            continue;
-        }
-        w->p = p;
-        if (!skip_value(w, depth + 1))
+        w->p = p; /* the value: the commonest in place, as skip_value starts */
+        if (!cell_fast(w, false) && !skip_value(w, depth + 1))
             return false;
     }
 }
