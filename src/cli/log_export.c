@@ -143,27 +143,9 @@ static char *put_str(char *o, const char *s, size_t n)
     return o;
 }
 
-/* The digits of 0..99, two at a time. */
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                     "25262728293031323334353637383940414243444546474849"
-                                     "50515253545556575859606162636465666768697071727374"
-                                     "75767778798081828384858687888990919293949596979899";
-
 static char *put_u64(char *o, uint64_t v)
 {
-    char t[24], *e = t + sizeof t, *q = e;
-    for (; v >= 100; v /= 100) {
-        q -= 2;
-        memcpy(q, digit_pairs + 2 * (v % 100), 2);
-    }
-    if (v >= 10) {
-        q -= 2;
-        memcpy(q, digit_pairs + 2 * v, 2);
-    } else {
-        *--q = (char)('0' + v);
-    }
-    memcpy(o, q, (size_t)(e - q));
-    return o + (e - q);
+    return o + ordo_json_format_u64(v, o);
 }
 
 /* v as ordo_json_format_double prints it (its integer case by hand: the

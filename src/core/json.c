@@ -38,34 +38,52 @@ CBOR_FN cbor_simple(ordo_jsonw_t *w, int what);
 CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n);
 CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n);
 
+/* The digits of 0..99, two at a time. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+/* The decimal digits of u written backwards, two at a time, ending just
+ * before q; the first digit's position. */
+static char *digits_before(char *q, uint64_t u)
+{
+    for (; u >= 100; u /= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (u % 100), 2);
+    }
+    if (u >= 10) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * u, 2);
+    } else {
+        *--q = (char)('0' + u);
+    }
+    return q;
+}
+
 /* The decimal text of u (preceded by '-' when neg) into buf, NUL
  * terminated: what snprintf "%llu" / "%lld" prints, without its cost. */
 static int format_u64(uint64_t u, bool neg, char *buf)
 {
-    char t[24];
-    int n = 0, ni = 0;
-    do {
-        t[ni++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    char t[24], *e = t + sizeof t, *q = digits_before(e, u);
+    int n = 0;
     if (neg)
         buf[n++] = '-';
-    while (ni)
-        buf[n++] = t[--ni];
+    memcpy(buf + n, q, (size_t)(e - q));
+    n += (int)(e - q);
     buf[n] = 0;
     return n;
+}
+
+int ordo_json_format_u64(uint64_t u, char *buf)
+{
+    return format_u64(u, false, buf);
 }
 
 static int format_i64(int64_t v, char *buf)
 {
     return format_u64(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0, buf);
 }
-
-/* The digits of 0..99, two at a time. */
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                     "25262728293031323334353637383940414243444546474849"
-                                     "50515253545556575859606162636465666768697071727374"
-                                     "75767778798081828384858687888990919293949596979899";
 
 /* "ip.fp" of u / 10^k (k digits after the point; '-' first when neg),
  * written backwards two digits at a time. */
@@ -83,16 +101,7 @@ static int format_fixed(uint64_t u, int k, bool neg, char *buf)
     if (left)
         *--q = (char)('0' + fp);
     *--q = '.';
-    for (; ip >= 100; ip /= 100) {
-        q -= 2;
-        memcpy(q, digit_pairs + 2 * (ip % 100), 2);
-    }
-    if (ip >= 10) {
-        q -= 2;
-        memcpy(q, digit_pairs + 2 * ip, 2);
-    } else {
-        *--q = (char)('0' + ip);
-    }
+    q = digits_before(q, ip);
     if (neg)
         *--q = '-';
     int n = (int)(e - q);
