@@ -21,6 +21,7 @@
 #include "ordo/json.h"
 #include "ordo/util.h"
 
+#include "../fixtures/cbor/cbor_path.h"
 #include "../fixtures/cbor/record_keys.h"
 #include "cbor_fixture.h"
 
@@ -34,22 +35,6 @@ static const char *const paths[] = {
     "plan.shipments", "latency_ns", "order", "order.id", "order.lines", "atp", "plan.explain",
     "plan.totals", "record_version"};
 #define NP (sizeof paths / sizeof *paths)
-
-/* The tree's node at a path (NULL: none). */
-static const ordo_cbor_node_t *at_path(const ordo_cbor_node_t *root, const char *path)
-{
-    char key[64];
-    const ordo_cbor_node_t *v = root;
-    while (v && *path) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        memcpy(key, path, n);
-        key[n] = 0;
-        v = ordo_cbor_get(v, key);
-        path += n + (dot != NULL);
-    }
-    return v;
-}
 
 /* Picks and the tree agree on every path; the number of paths found. */
 static int agree(const ordo_cbor_node_t *root, const ordo_cbor_pick_t *p)
