@@ -79,6 +79,7 @@ seed() {
     config) cp docs/examples/ordo.conf "$d"/ ;;
     inventory_apply) cp docs/examples/inventory.ndjson docs/examples/inventory.csv "$d"/ ;;
     cbor) cp tests/fixtures/cbor/*.cbor "$d"/ ;;
+    cbor_pick) cp tests/fixtures/cbor/*.cbor "$d"/ ;;
     signals)
       cp docs/examples/signals.ndjson "$d"/
       local j=0

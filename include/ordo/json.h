@@ -95,5 +95,8 @@ int ordo_jsonw_finish(ordo_jsonw_t *w);
 /* Shortest "%.{15,16,17}g" form of v that strtod() reads back exactly.
  * buf needs 32 bytes. Returns the length. NaN/Inf give "null". */
 int ordo_json_format_double(double v, char *buf);
+/* The decimal text of u ("%llu"), NUL terminated; buf needs 21 bytes.
+ * Returns the length. */
+int ordo_json_format_u64(uint64_t u, char *buf);
 
 #endif

@@ -99,14 +99,37 @@ static void rec_from_record(const ordo_record_t *d, csv_rec_t *r)
  * (integers by hand, other numbers by ordo_json_format_double), so a row
  * costs no call per field into the buffer. */
 
+/* Is one of the 8 bytes of x equal to c? (a zero byte of x ^ c...c:
+ * exact as a yes/no.) */
+static inline bool has_byte(uint64_t x, unsigned char c)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t y = x ^ (ones * c);
+    return ((y - ones) & ~y & (ones << 7)) != 0;
+}
+
+/* Does a cell need quotes (a comma, quote, CR or LF)? Eight bytes at a
+ * time. */
+static bool needs_quotes(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if (has_byte(x, ',') | has_byte(x, '"') | has_byte(x, '\n') | has_byte(x, '\r'))
+            return true;
+    }
+    for (; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
+            return true;
+    return false;
+}
+
 static char *put_str(char *o, const char *s, size_t n)
 {
     if (!s)
         return o;
-    bool quote = false;
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-    if (!quote) {
+    if (!needs_quotes(s, n)) {
         memcpy(o, s, n);
         return o + n;
     }
@@ -122,15 +145,7 @@ static char *put_str(char *o, const char *s, size_t n)
 
 static char *put_u64(char *o, uint64_t v)
 {
-    char t[24];
-    size_t n = 0;
-    do {
-        t[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *o++ = t[--n];
-    return o;
+    return o + ordo_json_format_u64(v, o);
 }
 
 /* v as ordo_json_format_double prints it (its integer case by hand: the

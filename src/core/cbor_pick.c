@@ -197,7 +197,7 @@ static const uint8_t fixed_len[256] = {
 };
 
 /* The commonest items, skipped in place: a fixed-length scalar, a string
- * reference below 24, undefined (when allowed: a table's later rows), a
+ * reference below 256, undefined (when allowed: a table's later rows), a
  * short string (numbered). false: not one of them, nothing read (the
  * caller's slower path takes it). */
 static inline __attribute__((always_inline)) bool cell_fast(walk_t *w, bool undef_ok)
@@ -219,9 +219,15 @@ static inline __attribute__((always_inline)) bool cell_fast(walk_t *w, bool unde
         w->p = p + 1;
         return true;
     }
-    if (b == 0xd8 && w->end - p >= 3 && p[1] == 25 && w->ns && p[2] < 0x18 && p[2] < w->n_refs) {
-        w->p = p + 3;
-        return true;
+    if (b == 0xd8 && w->end - p >= 3 && p[1] == 25 && w->ns) {
+        if (p[2] < 0x18 && p[2] < w->n_refs) {
+            w->p = p + 3;
+            return true;
+        }
+        if (p[2] == 0x18 && w->end - p >= 4 && p[3] < w->n_refs) { /* index 24..255 */
+            w->p = p + 4;
+            return true;
+        }
     }
     return false;
 }
@@ -356,13 +362,8 @@ static bool skip_imap(walk_t *w, int depth)
         } else {
             p = w->p;
         }
-        uint8_t k = p < w->end ? fixed_len[*p] : 0;
-        if (k && (size_t)(w->end - p) >= k) {
-            w->p = p + k;
-            continue;
-        }
-        w->p = p;
-        if (!skip_value(w, depth + 1))
+        w->p = p; /* the value: the commonest in place, as skip_value starts */
+        if (!cell_fast(w, false) && !skip_value(w, depth + 1))
             return false;
     }
 }
@@ -429,6 +430,38 @@ static bool plain_text(const char *s, size_t n)
 
 static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val_t *v);
 
+/* A picked unsigned, float or short string (valid UTF-8 without NUL) as
+ * pick_value takes it, in place; false: another item (nothing read;
+ * pick_value takes it). */
+static inline __attribute__((always_inline)) bool leaf_fast(walk_t *w, val_t *v)
+{
+    const uint8_t *p = w->p;
+    uint8_t b = p < w->end ? *p : 0xff, k = fixed_len[b];
+    if (b >= 0x60 && b < 0x78 && (size_t)(w->end - p) > b - 0x60u &&
+        plain_text((const char *)p + 1, b - 0x60u)) { /* a short string */
+        w->p = p + 1;
+        v->num = 0;
+        v->n = 0;
+        if (text(w, b - 0x60u, v))
+            return true;
+        w->p = p; /* too many strings: pick_value refuses it */
+        return false;
+    }
+    if (!k || (b >= 0x20 && b < 0xf9) || (size_t)(w->end - p) < k)
+        return false; /* not an unsigned or a float */
+    uint64_t arg = k == 1 ? b : 0;
+    for (unsigned i = 1; i < k; i++)
+        arg = arg << 8 | p[i];
+    double d = b < 0x20 ? (double)arg : cbor_float(b & 31u, arg);
+    v->type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
+    v->num = d;
+    v->s = NULL;
+    v->len = 0;
+    v->n = 0;
+    w->p = p + k;
+    return true;
+}
+
 /* A map's key on a picked path: its id, or -1 and its text in *k; false:
  * unsupported. */
 static inline __attribute__((always_inline)) bool pick_key(walk_t *w, int *id, val_t *k)
@@ -473,6 +506,10 @@ static bool pick_map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t
             continue;
         }
         uint64_t leaf = m & w->pk->leaf[depth < PICK_DEPTH ? depth : 0];
+        if (m == leaf && leaf_fast(w, &x)) { /* most picks, taken here */
+            put(w, leaf, &x);
+            continue;
+        }
         if (!pick_value(w, depth + 1, m & ~leaf, leaf, &x))
             return false;
     }

@@ -38,22 +38,46 @@ CBOR_FN cbor_simple(ordo_jsonw_t *w, int what);
 CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n);
 CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n);
 
+/* The digits of 0..99, two at a time. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+/* The decimal digits of u written backwards, two at a time, ending just
+ * before q; the first digit's position. */
+static char *digits_before(char *q, uint64_t u)
+{
+    for (; u >= 100; u /= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (u % 100), 2);
+    }
+    if (u >= 10) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * u, 2);
+    } else {
+        *--q = (char)('0' + u);
+    }
+    return q;
+}
+
 /* The decimal text of u (preceded by '-' when neg) into buf, NUL
  * terminated: what snprintf "%llu" / "%lld" prints, without its cost. */
 static int format_u64(uint64_t u, bool neg, char *buf)
 {
-    char t[24];
-    int n = 0, ni = 0;
-    do {
-        t[ni++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    char t[24], *e = t + sizeof t, *q = digits_before(e, u);
+    int n = 0;
     if (neg)
         buf[n++] = '-';
-    while (ni)
-        buf[n++] = t[--ni];
+    memcpy(buf + n, q, (size_t)(e - q));
+    n += (int)(e - q);
     buf[n] = 0;
     return n;
+}
+
+int ordo_json_format_u64(uint64_t u, char *buf)
+{
+    return format_u64(u, false, buf);
 }
 
 static int format_i64(int64_t v, char *buf)
@@ -61,38 +85,66 @@ static int format_i64(int64_t v, char *buf)
     return format_u64(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0, buf);
 }
 
+/* "ip.fp" of u / 10^k (k digits after the point; '-' first when neg),
+ * written backwards two digits at a time. */
+static int format_fixed(uint64_t u, int k, bool neg, char *buf)
+{
+    static const uint64_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                    100000000};
+    uint64_t ip = u / p10[k], fp = u % p10[k];
+    char t[40], *e = t + sizeof t, *q = e;
+    int left = k;
+    for (; left >= 2; left -= 2, fp /= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (fp % 100), 2);
+    }
+    if (left)
+        *--q = (char)('0' + fp);
+    *--q = '.';
+    q = digits_before(q, ip);
+    if (neg)
+        *--q = '-';
+    int n = (int)(e - q);
+    memcpy(buf, q, (size_t)n);
+    buf[n] = 0;
+    return n;
+}
+
 /* The %.15g text of v without snprintf/strtod when v is the double nearest
  * m / 10^k for some k <= 8 and m < 10^15 in [1e-4, 1e15) (prices, costs,
  * probabilities): that decimal has at most 15 digits, so %.15g prints it,
  * and it reads back as v; the smallest k leaves no trailing zero, as %g
- * strips them. 0 when v is not such a value. */
+ * strips them. 0 when v is not such a value.
+ * Below 1e9 k = 4 is tried first (ordo rounds most figures to 4 places):
+ * there 10^-4 is many ulps wide, so if some k <= 4 fits, m * 10^(4-k) fits
+ * k = 4 (the same decimal, the same nearest double) and is what a * 10^4
+ * rounds to; the smallest k is then 4 less its trailing zeros, and when
+ * k = 4 does not fit no smaller k does. */
 static int format_short_decimal(double v, char *buf)
 {
     static const double p10[9] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
     double a = fabs(v);
     if (!(a >= 1e-4 && a < 1e15))
         return 0;
-    for (int k = 1; k <= 8; k++) {
+    int k0 = 1;
+    if (a < 1e9) {
+        double m = nearbyint(a * 1e4);
+        if (m / 1e4 == a) {
+            uint64_t u = (uint64_t)m;
+            int k = 4;
+            while (k > 1 && u % 10 == 0) {
+                u /= 10;
+                k--;
+            }
+            return format_fixed(u, k, v < 0, buf);
+        }
+        k0 = 5;
+    }
+    for (int k = k0; k <= 8; k++) {
         double m = nearbyint(a * p10[k]);
         if (m >= 1e15 || m / p10[k] != a)
             continue;
-        uint64_t u = (uint64_t)m, ip = u / (uint64_t)p10[k], fp = u % (uint64_t)p10[k];
-        char t[24];
-        int n = 0, ni = 0;
-        if (v < 0)
-            buf[n++] = '-';
-        do {
-            t[ni++] = (char)('0' + ip % 10);
-            ip /= 10;
-        } while (ip);
-        while (ni)
-            buf[n++] = t[--ni];
-        buf[n++] = '.';
-        for (int d = k - 1; d >= 0; d--, fp /= 10)
-            buf[n + d] = (char)('0' + fp % 10);
-        n += k;
-        buf[n] = 0;
-        return n;
+        return format_fixed((uint64_t)m, k, v < 0, buf);
     }
     return 0;
 }

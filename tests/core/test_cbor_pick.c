@@ -21,6 +21,7 @@
 #include "ordo/json.h"
 #include "ordo/util.h"
 
+#include "../fixtures/cbor/cbor_path.h"
 #include "../fixtures/cbor/record_keys.h"
 #include "cbor_fixture.h"
 
@@ -34,22 +35,6 @@ static const char *const paths[] = {
     "plan.shipments", "latency_ns", "order", "order.id", "order.lines", "atp", "plan.explain",
     "plan.totals", "record_version"};
 #define NP (sizeof paths / sizeof *paths)
-
-/* The tree's node at a path (NULL: none). */
-static const ordo_cbor_node_t *at_path(const ordo_cbor_node_t *root, const char *path)
-{
-    char key[64];
-    const ordo_cbor_node_t *v = root;
-    while (v && *path) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        memcpy(key, path, n);
-        key[n] = 0;
-        v = ordo_cbor_get(v, key);
-        path += n + (dot != NULL);
-    }
-    return v;
-}
 
 /* Picks and the tree agree on every path; the number of paths found. */
 static int agree(const ordo_cbor_node_t *root, const ordo_cbor_pick_t *p)
@@ -174,7 +159,9 @@ static void test_format_double(void **state)
     static const double fixed[] = {1e-4, -1e-4, 9.9999e-5, 0.1, 0.2, 0.3, 0.1 + 0.2, 1.5, 34.3679,
                                    -0.7345, 0.9987, 99999999999999.9, 999999999999999.0,
                                    123456789.12345678, 0.00012345678, 1e15 - 0.5, 5e-5,
-                                   2.675, 1.005, 1234.5678, 0.30000000000000004};
+                                   2.675, 1.005, 1234.5678, 0.30000000000000004,
+                                   999999999.9999, 1e9 - 1e-4, 1e9 + 0.5, 0.5, 7.25, 100.001,
+                                   0.0001, 0.00015, 12.3, 12.30001, 0.1 + 0.7};
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         check_format(fixed[i]);
     ordo_rng_t rng;
@@ -190,6 +177,11 @@ static void test_format_double(void **state)
         memcpy(&r, &bits, 8);
         if (isfinite(r) && r != 0)
             check_format(r);
+        /* the 4-place probe: small mantissas, up to 8 places, and near misses */
+        double s = (double)ordo_rng_below(&rng, 100000000) / pow(10, (int)ordo_rng_below(&rng, 9));
+        check_format(s);
+        check_format(nextafter(s, 0));
+        check_format(nextafter(s, 1e300));
     }
 }
 
