@@ -127,6 +127,7 @@ typedef struct src_line {
     /* line_fixed's parts that no candidate changes: returns processing and
      * lost margin, and return shipping (src_lines_fixed) */
     double fix_ret, fix_ship;
+    double fix_zone; /* fix_ret + fix_ship where a zoned shipment pays both */
 } src_line_t;
 
 /* A node that stocks at least one search line. */
@@ -334,6 +335,15 @@ typedef struct src_ctx {
     uint32_t n_sig_used;
     ordo_signal_use_t sig_used[ORDO_PLAN_MAX_SIGNALS];
     double svc_target;      /* src_service_target, set by src_prepare for the candidates */
+    /* what the candidates' set-up (src_cand_init_bounds) reads of the order
+     * alone, worked out once by src_lines_fixed */
+    struct {
+        bool pickup;   /* a pickup order */
+        bool upgrade;  /* src_services_upgrade */
+        bool standard; /* the order's level is standard (its ground services) */
+        bool out;      /* a carrier outage may take services away (services_out) */
+        bool lead;     /* a supplier's lead time is in its promise (src_promise_for) */
+    } cb;
     uint32_t evaluated;
     bool pruned; /* some line's nodes were cut to the nearest */
     /* per order line, for backorder reasons */
