@@ -1001,6 +1001,22 @@ static inline void cand_on_time(src_ctx_t *x, src_cand_t *c, const ordo_node_t *
     int D = x->promise_days;
     if (node->type == ORDO_NODE_DROPSHIP && node->processing_days > 0 && x->cb.lead)
         D += node->processing_days; /* src_promise_for */
+    int t = D - s0;
+    if (!x->lanes && pe == 0 && c->n_svc) {
+        /* deliver_cdf with no extra day on the published histograms: the
+         * same day of every service's cdf at the zone (0 + 1 × p is p) */
+        int ti = t < ORDO_TRANSIT_DAYS ? t : ORDO_TRANSIT_DAYS - 1, z = c->zone - 1;
+        for (uint32_t k = 0; k < c->n_svc; k++) {
+            double p = t >= 0 ? x->eng->cdf[node->services[k]][z][ti] : 0;
+            c->lane[k] = NULL;
+            c->ot[k] = p;
+            c->late_pe[k] = NAN; /* no lateness kept yet */
+            if ((c->svc_ok >> k & 1) && p > best)
+                best = p;
+        }
+        c->ot_ub = best;
+        return;
+    }
     for (uint32_t k = 0; k < c->n_svc; k++) {
         uint32_t si = node->services[k];
         c->lane[k] = x->lanes ? src_lane_learned(x, c->node, si, s0) : NULL;
