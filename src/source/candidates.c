@@ -180,18 +180,6 @@ int src_cands_alloc(src_ctx_t *x, size_t n, bool zero)
                : ORDO_ENOMEM;
 }
 
-/* Point candidate s at its rows of the pools. */
-void src_cand_bind(src_ctx_t *x, uint32_t s)
-{
-    src_cand_t *cd = &x->cands[s];
-    size_t at = (size_t)s * x->n_lines;
-    cd->cell = &x->pool_cell[at];
-    cd->atp = &x->pool_atp[at];
-    cd->dos = &x->pool_dos[at];
-    cd->fixed = &x->pool_fixed[at];
-    cd->econ = &x->pool_econ[at];
-}
-
 static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
 {
     int32_t s = x->slot[node];
@@ -208,8 +196,12 @@ static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
     memset(cd->atp, 0, sizeof *cd->atp * x->n_lines);
     cd->zone = o->ship_zip ? (uint16_t)ordo_network_zone(x->net, node, o->ship_zip3) : 0;
     cd->miles = o->ship_zip ? (float)ordo_network_miles(x->net, node, o->ship_zip3) : 0;
-    cd->load = ordo_engine_node_load(x->eng, node);
-    src_cand_signals(x, cd);
+    /* ordo_engine_node_load (node < n_nodes: a cell's node) */
+    cd->load = atomic_load_explicit(&x->eng->load[node], memory_order_relaxed);
+    if (x->cb.sig)
+        src_cand_signals(x, cd);
+    else
+        src_cand_node_as_is(x, cd); /* no signals: all src_cand_signals does */
     return cd;
 }
 
@@ -297,6 +289,7 @@ static int prepare_reset(src_ctx_t *x)
     x->n_cands = 0;
     x->total_units = 0;
     x->pruned = false;
+    x->cb.sig = ordo_signals_count(x->sig) != 0;
     if (!x->slot) {
         x->slot = ordo_arena_alloc(x->arena, sizeof *x->slot * (x->net->n_nodes + 1));
         if (!x->slot)

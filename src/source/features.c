@@ -338,18 +338,24 @@ double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone)
  * the line's share qty/need of each. Each is at least the line's alone
  * (need = qty), as taken/need = max(0, 1 + (min(atp, cover) − atp)/need)
  * grows with need: the per-line bounds stay bounds. */
-static inline void stock_econ(const ordo_source_params_t *P, const src_line_t *l, double qty,
-                              double need, double atp, double dos, double demand, double *relief,
-                              double *opp)
+static inline void stock_econ_share(const ordo_source_params_t *P, const src_line_t *l,
+                                    double share, double need, double atp, double dos,
+                                    double demand, double *relief, double *opp)
 {
     double cover = P->target_days_of_supply * demand;
     double taken = (atp < cover ? atp : cover) - (atp - need);
     if (taken < 0)
         taken = 0;
-    double share = qty / need;
     *relief -= share * (need - taken) * l->unit_cost * P->carrying_rate / 365.0 *
                excess_days(P, dos);
     *opp += share * taken * l->unit_cost * P->stockout_margin_rate;
+}
+
+static inline void stock_econ(const ordo_source_params_t *P, const src_line_t *l, double qty,
+                              double need, double atp, double dos, double demand, double *relief,
+                              double *opp)
+{
+    stock_econ_share(P, l, qty / need, need, atp, dos, demand, relief, opp);
 }
 
 static void set_excluded(src_eval_t *o, const char *rule)
@@ -665,13 +671,19 @@ int src_promise_for(const src_ctx_t *x, const ordo_node_t *node)
     return d;
 }
 
-uint32_t src_services_allowed(const src_ctx_t *x, const ordo_node_t *node)
+/* src_services_allowed with the order's level tested by the caller */
+static inline uint32_t services_allowed(const src_ctx_t *x, const ordo_node_t *node, bool standard)
 {
     uint32_t all = node->n_services >= 32 ? ~0u : (1u << node->n_services) - 1;
-    if (order_level(x) != ORDO_LEVEL_STANDARD)
+    if (!standard)
         return src_risk_cap_mask(x, node, all);
     uint32_t ground = x->eng->ground[node - x->net->nodes]; /* engine table */
     return src_risk_cap_mask(x, node, ground ? ground : all);
+}
+
+uint32_t src_services_allowed(const src_ctx_t *x, const ordo_node_t *node)
+{
+    return services_allowed(x, node, order_level(x) == ORDO_LEVEL_STANDARD);
 }
 
 bool src_services_upgrade(const src_ctx_t *x)
@@ -681,10 +693,15 @@ bool src_services_upgrade(const src_ctx_t *x)
 
 /* The node's services (bit k: node->services[k]) a carrier outage in force
  * takes away for the order's destination. */
+static inline bool services_out_any(const src_ctx_t *x)
+{
+    return x->svcx && ordo_signals_count(x->sig);
+}
+
 static inline uint32_t services_out(const src_ctx_t *x, const ordo_node_t *node)
 {
     uint32_t out = 0;
-    if (!x->svcx || !ordo_signals_count(x->sig))
+    if (!services_out_any(x))
         return 0;
     for (uint32_t k = 0; k < node->n_services; k++)
         if (x->svcx[node->services[k]].out_sig)
@@ -944,26 +961,79 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     score_criteria(x, node, &in, o);
 }
 
-static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, double *econ);
+static inline double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, bool zoned,
+                                bool drop, double *econ);
 
 void src_lines_fixed(src_ctx_t *x)
 {
     const ordo_source_params_t *P = &x->eng->p;
     int rz = return_zone(x);
+    x->cb.pickup = x->order->level == ORDO_LEVEL_PICKUP;
+    x->cb.upgrade = src_services_upgrade(x);
+    x->cb.standard = order_level(x) == ORDO_LEVEL_STANDARD;
+    x->cb.out = services_out_any(x);
+    x->cb.lead = service_policy(x)->supplier_lead_time;
     for (uint32_t i = 0; i < x->n_lines; i++) {
         src_line_t *l = &x->lines[i];
         double rr = x->rtab ? x->rt_ret_lb : l->base_rr; /* P(return)'s floor */
         l->fix_ret = l->qty * rr * (P->return_processing + P->lost_margin_rate * l->price);
         l->fix_ship = rz >= 1 ? l->qty * rr * return_ship(x->eng, rz, l) : -1;
+        l->fix_zone = !x->cb.pickup && l->fix_ship >= 0 ? l->fix_ret + l->fix_ship : l->fix_ret;
     }
+}
+
+/* The candidate's service-independent bounds of its lines with stock
+ * (line_fixed), zero elsewhere. */
+static inline void cand_lines_fixed(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node)
+{
+    bool zoned = c->zone >= 1, drop = node->type == ORDO_NODE_DROPSHIP;
+    for (uint32_t i = 0; i < x->n_lines; i++)
+        c->fixed[i] =
+            c->atp[i] > 0 ? line_fixed(x, c, i, zoned, drop, &c->econ[i]) : (c->econ[i] = 0);
+}
+
+/* P(on time) of each of the candidate's services at its ship day (s0, pe)
+ * and the best of the allowed ones (c->ot_ub). */
+static inline void cand_on_time(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, int s0,
+                                double pe)
+{
+    double best = 0;
+    int D = x->promise_days;
+    if (node->type == ORDO_NODE_DROPSHIP && node->processing_days > 0 && x->cb.lead)
+        D += node->processing_days; /* src_promise_for */
+    int t = D - s0;
+    if (!x->lanes && pe == 0 && c->n_svc) {
+        /* deliver_cdf with no extra day on the published histograms: the
+         * same day of every service's cdf at the zone (0 + 1 × p is p) */
+        int ti = t < ORDO_TRANSIT_DAYS ? t : ORDO_TRANSIT_DAYS - 1, z = c->zone - 1;
+        for (uint32_t k = 0; k < c->n_svc; k++) {
+            double p = t >= 0 ? x->eng->cdf[node->services[k]][z][ti] : 0;
+            c->lane[k] = NULL;
+            c->ot[k] = p;
+            c->late_pe[k] = NAN; /* no lateness kept yet */
+            if ((c->svc_ok >> k & 1) && p > best)
+                best = p;
+        }
+        c->ot_ub = best;
+        return;
+    }
+    for (uint32_t k = 0; k < c->n_svc; k++) {
+        uint32_t si = node->services[k];
+        c->lane[k] = x->lanes ? src_lane_learned(x, c->node, si, s0) : NULL;
+        double p = deliver_cdf(src_cand_cdf(x, c, k, si, c->zone), s0, pe, D);
+        c->ot[k] = p;
+        c->late_pe[k] = NAN; /* no lateness kept yet */
+        if ((c->svc_ok >> k & 1) && p > best)
+            best = p;
+    }
+    c->ot_ub = best;
 }
 
 void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
 {
     src_cand_t *c = &x->cands[ci];
     const ordo_node_t *node = &x->net->nodes[c->node];
-    for (uint32_t i = 0; i < x->n_lines; i++)
-        c->fixed[i] = c->atp[i] > 0 ? line_fixed(x, c, i, &c->econ[i]) : (c->econ[i] = 0);
+    cand_lines_fixed(x, c, node);
     c->svcs = node->services;
     c->n_svc = c->zone >= 1 ? node->n_services : 0;
     c->zoff = c->zone >= 1 ? (uint32_t)(c->zone - 1) * SRC_RET_LB : 0;
@@ -978,25 +1048,16 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     c->ready = true;
     double cap = c->cap;
     c->util0 = cap > 0 ? c->load / cap : 0;
-    c->svc_ok = src_services_upgrade(x) ? ~0u : src_services_allowed(x, node);
-    c->svc_ok &= ~services_out(x, node);
+    c->svc_ok = x->cb.upgrade ? ~0u : services_allowed(x, node, x->cb.standard);
+    if (x->cb.out)
+        c->svc_ok &= ~services_out(x, node);
     if (x->svc_signals)
         src_cand_one_lb(x, c);
-    if (x->order->level == ORDO_LEVEL_PICKUP) {
+    if (x->cb.pickup) {
         c->ot_ub = pickup_cdf(s0, pe, src_promise_for(x, node));
         return;
     }
-    double best = 0;
-    int D = src_promise_for(x, node);
-    for (uint32_t k = 0; k < c->n_svc; k++) {
-        c->lane[k] = x->lanes ? src_lane_learned(x, c->node, node->services[k], s0) : NULL;
-        double p = deliver_cdf(src_cand_cdf(x, c, k, node->services[k], c->zone), s0, pe, D);
-        c->ot[k] = p;
-        c->late_pe[k] = NAN; /* no lateness kept yet */
-        if ((c->svc_ok >> k & 1) && p > best)
-            best = p;
-    }
-    c->ot_ub = best;
+    cand_on_time(x, c, node, s0, pe);
     /* the service rule (src_cand_service_rule) when a bound first needs it */
 }
 
@@ -1004,19 +1065,18 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
  * (returned), returns at the base risk (lateness only raises it); the
  * economic part (*econ), carrying relief and the opportunity cost with this
  * line's own quantity (a shared SKU's line only takes more of the cover). */
-static double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, double *econ)
+static inline double line_fixed(const src_ctx_t *x, const src_cand_t *c, uint32_t i, bool zoned,
+                                bool drop, double *econ)
 {
     const ordo_source_params_t *P = &x->eng->p;
     const src_line_t *l = &x->lines[i];
-    double f = l->fix_ret;
-    if (x->order->level != ORDO_LEVEL_PICKUP && c->zone >= 1 && l->fix_ship >= 0)
-        f += l->fix_ship;
+    double f = zoned ? l->fix_zone : l->fix_ret;
     if (x->risk_on)
         f += src_risk_line_lb(x, c, i);
     double relief = 0, opp = 0;
-    if (x->net->nodes[c->node].type != ORDO_NODE_DROPSHIP)
-        stock_econ(P, l, l->qty, l->qty, c->atp[i], c->dos[i], x->eng->demand[c->cell[i]], &relief,
-                   &opp);
+    if (!drop) /* the line's own quantity: a share of 1 (qty / qty) */
+        stock_econ_share(P, l, 1.0, l->qty, c->atp[i], c->dos[i], x->eng->demand[c->cell[i]],
+                         &relief, &opp);
     if (x->netval)
         opp += src_netval_line(x, c, i, l->qty);
     *econ = relief + opp;

@@ -127,6 +127,7 @@ typedef struct src_line {
     /* line_fixed's parts that no candidate changes: returns processing and
      * lost margin, and return shipping (src_lines_fixed) */
     double fix_ret, fix_ship;
+    double fix_zone; /* fix_ret + fix_ship where a zoned shipment pays both */
 } src_line_t;
 
 /* A node that stocks at least one search line. */
@@ -334,6 +335,16 @@ typedef struct src_ctx {
     uint32_t n_sig_used;
     ordo_signal_use_t sig_used[ORDO_PLAN_MAX_SIGNALS];
     double svc_target;      /* src_service_target, set by src_prepare for the candidates */
+    /* what the candidates' set-up (src_cand_init_bounds) reads of the order
+     * alone, worked out once by src_lines_fixed */
+    struct {
+        bool pickup;   /* a pickup order */
+        bool upgrade;  /* src_services_upgrade */
+        bool standard; /* the order's level is standard (its ground services) */
+        bool out;      /* a carrier outage may take services away (services_out) */
+        bool lead;     /* a supplier's lead time is in its promise (src_promise_for) */
+        bool sig;      /* the snapshot holds signals (set by src_prepare's reset) */
+    } cb;
     uint32_t evaluated;
     bool pruned; /* some line's nodes were cut to the nearest */
     /* per order line, for backorder reasons */
@@ -744,7 +755,28 @@ extern const char *const src_rule_cats[8];
 int src_resolve_groups(src_ctx_t *x);
 void src_line_stats(src_ctx_t *x, uint32_t li);
 int src_cands_alloc(src_ctx_t *x, size_t n, bool zero);
-void src_cand_bind(src_ctx_t *x, uint32_t s);
+/* Point candidate s at its rows of the pools. */
+static inline void src_cand_bind(src_ctx_t *x, uint32_t s)
+{
+    src_cand_t *cd = &x->cands[s];
+    size_t at = (size_t)s * x->n_lines;
+    cd->cell = &x->pool_cell[at];
+    cd->atp = &x->pool_atp[at];
+    cd->dos = &x->pool_dos[at];
+    cd->fixed = &x->pool_fixed[at];
+    cd->econ = &x->pool_econ[at];
+}
+/* The candidate's node with no signal in force: its capacity and pick
+ * cost, no labour load, nothing excluding it (src_cand_signals starts so). */
+static inline void src_cand_node_as_is(const src_ctx_t *x, src_cand_t *c)
+{
+    const ordo_node_t *node = &x->net->nodes[c->node];
+    c->cap = node->daily_capacity;
+    c->pick = node->pick_cost_per_unit;
+    c->labour_u = 0;
+    c->sig_excl = NULL;
+    c->sig_rule = NULL;
+}
 src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint32_t sku_i,
                            uint32_t qty);
 void src_lines_finish(src_ctx_t *x);

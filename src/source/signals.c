@@ -92,12 +92,7 @@ static void node_capacity(src_ctx_t *x, src_cand_t *c)
 
 void src_cand_signals(src_ctx_t *x, src_cand_t *c)
 {
-    const ordo_node_t *node = &x->net->nodes[c->node];
-    c->cap = node->daily_capacity;
-    c->pick = node->pick_cost_per_unit;
-    c->labour_u = 0;
-    c->sig_excl = NULL;
-    c->sig_rule = NULL;
+    src_cand_node_as_is(x, c);
     if (!ordo_signals_count(x->sig))
         return;
     node_capacity(x, c);
