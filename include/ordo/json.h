@@ -44,6 +44,7 @@ typedef struct ordo_jsonw {
     } refs[ORDO_JSONW_STRREFS];       /* strings with indices 0..STRREFS-1, for lookups */
     /* the open table (set by ordo_jsonw_table_begin) */
     unsigned tn, tcol;                /* columns; the next cell's column */
+    const char *const *tnames;        /* the keys given to table_begin */
     uint16_t tkey[ORDO_JSONW_TABLE_MAX]; /* key ids */
     struct {
         uint8_t len;                  /* 0: nothing to compare with */
@@ -82,6 +83,17 @@ void ordo_jsonw_null(ordo_jsonw_t *w);
  * value, is ORDO_EINVAL. */
 void ordo_jsonw_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned nkeys);
 void ordo_jsonw_table_end(ordo_jsonw_t *w);
+/* A cell of ordo_jsonw_table_row: the text s when not NULL, else the
+ * integer i. */
+typedef struct ordo_jsonw_cell {
+    const char *s;
+    int64_t i;
+} ordo_jsonw_cell_t;
+/* One row of the open table: the same as obj_begin, key + value for each of
+ * the n cells, obj_end. When keys is the array given to table_begin (CBOR
+ * mode), the cells are written with no key checks or lookups. */
+void ordo_jsonw_table_row(ordo_jsonw_t *w, const char *const *keys, const ordo_jsonw_cell_t *cells,
+                          unsigned n);
 /* Inserts already-serialized JSON as one value. */
 void ordo_jsonw_raw(ordo_jsonw_t *w, const char *json, size_t n);
 /* key + value shorthands */

@@ -103,7 +103,8 @@ int ordo_cbor_key_id_cstr(const char *name, size_t *len)
 {
     uint32_t s = (uint32_t)(((uintptr_t)name * 0x9e3779b97f4a7c15ull) >> 56) & (KEY_CACHE - 1);
     int id = key_cache[s].p == name ? key_cache[s].id : -1;
-    if (id >= 0 && !strcmp(name, key_names[id])) {
+    /* the table's own literal (the linker merges equal literals): no compare */
+    if (id >= 0 && (name == key_names[id] || !strcmp(name, key_names[id]))) {
         *len = key_len[id];
         return id;
     }

@@ -700,6 +700,29 @@ static void cbor_fail(ordo_jsonw_t *w, int code)
         w->error = code;
 }
 
+/* The head of an item of major type `major` with argument v, in the fewest
+ * bytes (as libcbor's cbor_encode_uint / _negint / _string_start / _tag
+ * write it) into b (9 bytes); returns its length. Inline: the record's
+ * keys, integers and string heads are most of its items. */
+static inline size_t cbor_put_head(unsigned char *b, unsigned major, uint64_t v)
+{
+    unsigned char m = (unsigned char)(major << 5);
+    if (v < 24) {
+        b[0] = (unsigned char)(m | v);
+        return 1;
+    }
+    if (v <= 0xff) {
+        b[0] = m | 24;
+        b[1] = (unsigned char)v;
+        return 2;
+    }
+    int k = v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
+    b[0] = (unsigned char)(m | (k == 2 ? 25 : k == 4 ? 26 : 27));
+    for (int i = 0; i < k; i++)
+        b[1 + i] = (unsigned char)(v >> (8 * (k - 1 - i)));
+    return 1 + (size_t)k;
+}
+
 /* Structure checks before a key or value, as before_value() in text mode.
  * One CBOR writer holds exactly one top-level value. */
 static void cbor_before(ordo_jsonw_t *w, int is_key)
@@ -788,7 +811,7 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
     }
     ordo_buf_t *out = w->out;
     unsigned char *dst = (unsigned char *)out->data + out->len;
-    size_t hn = cbor_encode_string_start(len, dst, 9);
+    size_t hn = cbor_put_head(dst, 3, len);
     char *body = (char *)dst + hn;
     if (!bad)
         memcpy(body, s, n);
@@ -803,8 +826,8 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
             if (w->refs[v - 1].len == len && !memcmp(base + w->refs[v - 1].off, body, len))
                 break;
         if (v) {
-            k = cbor_encode_tag(25, dst, 9);
-            k += cbor_encode_uint(v - 1u, dst + k, 9);
+            k = cbor_put_head(dst, 6, 25);
+            k += cbor_put_head(dst + k, 0, v - 1u);
         } else if (len >= cbor_strref_min_len(w->n_refs)) {
             /* It gets the next index, as in any stringref decoder; only the
              * first ORDO_JSONW_STRREFS are remembered for lookups. */
@@ -839,7 +862,7 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
     int id = ordo_cbor_key_id_cstr(key, &n);
     if (id >= 0) {
         unsigned char b[9];
-        put(w, (const char *)b, cbor_encode_uint((uint64_t)id, b, sizeof b));
+        put(w, (const char *)b, cbor_put_head(b, 0, (uint64_t)id));
     } else {
         cbor_text(w, key, n);
     }
@@ -890,7 +913,7 @@ CBOR_FN cbor_uint(ordo_jsonw_t *w, uint64_t v)
 {
     cbor_before(w, 0);
     unsigned char b[9];
-    put_value(w, b, cbor_encode_uint(v, b, sizeof b));
+    put_value(w, b, cbor_put_head(b, 0, v));
 }
 
 CBOR_FN cbor_int(ordo_jsonw_t *w, int64_t v)
@@ -901,17 +924,28 @@ CBOR_FN cbor_int(ordo_jsonw_t *w, int64_t v)
     }
     cbor_before(w, 0);
     unsigned char b[9];
-    put_value(w, b, cbor_encode_negint((uint64_t)(-1 - v), b, sizeof b));
+    put_value(w, b, cbor_put_head(b, 1, (uint64_t)(-1 - v)));
+}
+
+/* A double, as cbor_encode_double writes it (9 bytes). */
+static size_t put_double(double v, unsigned char *b)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    b[0] = 0xfb;
+    for (int i = 0; i < 8; i++)
+        b[1 + i] = (unsigned char)(bits >> (8 * (7 - i)));
+    return 9;
 }
 
 /* The smallest IEEE float that holds v exactly (v finite, not 0). */
 static size_t encode_float(double v, unsigned char *b, size_t size)
 {
     if (fabs(v) > FLT_MAX) /* converting it to float would be undefined */
-        return cbor_encode_double(v, b, size);
+        return put_double(v, b);
     float f = (float)v;
     if ((double)f != v)
-        return cbor_encode_double(v, b, size);
+        return put_double(v, b);
     uint32_t bits;
     memcpy(&bits, &f, sizeof bits);
     int e = (int)((bits >> 23) & 0xff) - 127; /* -127: float subnormal, never a half */
@@ -932,7 +966,10 @@ static size_t encode_float(double v, unsigned char *b, size_t size)
             return 3;
         }
     }
-    return cbor_encode_single(f, b, size);
+    b[0] = 0xfa; /* a single, as cbor_encode_single writes it */
+    for (int i = 0; i < 4; i++)
+        b[1 + i] = (unsigned char)(bits >> (8 * (3 - i)));
+    return 5;
 }
 
 /* Mirrors ordo_json_format_double: what it prints as an integer is a CBOR
@@ -947,8 +984,8 @@ CBOR_FN cbor_double(ordo_jsonw_t *w, double v)
     else if (v == 0)
         k = signbit(v) ? cbor_encode_half(-0.0f, b, sizeof b) : cbor_encode_uint(0, b, sizeof b);
     else if (fabs(v) < 1e15 && v == (double)(long long)v)
-        k = v > 0 ? cbor_encode_uint((uint64_t)v, b, sizeof b)
-                  : cbor_encode_negint((uint64_t)(-1 - (long long)v), b, sizeof b);
+        k = v > 0 ? cbor_put_head(b, 0, (uint64_t)v)
+                  : cbor_put_head(b, 1, (uint64_t)(-1 - (long long)v));
     else
         k = encode_float(v, b, sizeof b);
     put_value(w, b, k);
@@ -1034,10 +1071,50 @@ CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n)
         w->tkey[i] = (uint16_t)ids[i];
         w->tlast[i].len = 0;
     }
+    w->tnames = keys;
     put(w, (const char *)b, k);
     w->depth++;
     w->is_obj[w->depth] = 0;
     w->tdepth = w->depth;
     w->tn = n;
     w->tcol = 0;
+}
+
+/* A row's cells straight into the table (CBOR mode, keys as at
+ * table_begin): what the generic calls write, without their checks. */
+static void cbor_row(ordo_jsonw_t *w, const ordo_jsonw_cell_t *cells, unsigned n)
+{
+    w->tcol = 0;
+    for (unsigned c = 0; c < n; c++) {
+        const char *s = cells[c].s;
+        if (s) {
+            size_t len = strlen(s);
+            if (!table_cell(w, 1, s, len))
+                cbor_text(w, s, len);
+            continue;
+        }
+        int64_t v = cells[c].i;
+        unsigned char b[9];
+        size_t k = v >= 0 ? cbor_put_head(b, 0, (uint64_t)v) : cbor_put_head(b, 1, (uint64_t)(-1 - v));
+        if (!table_cell(w, 2, b, k))
+            put(w, (const char *)b, k);
+    }
+}
+
+void ordo_jsonw_table_row(ordo_jsonw_t *w, const char *const *keys, const ordo_jsonw_cell_t *cells,
+                          unsigned n)
+{
+    if (CBOR_MODE(w) && w->tdepth && w->depth == w->tdepth && !w->after_key && keys == w->tnames &&
+        n == w->tn) {
+        cbor_row(w, cells, n);
+        return;
+    }
+    ordo_jsonw_obj_begin(w);
+    for (unsigned c = 0; c < n; c++) {
+        if (cells[c].s)
+            ordo_jsonw_kstr(w, keys[c], cells[c].s);
+        else
+            ordo_jsonw_kint(w, keys[c], cells[c].i);
+    }
+    ordo_jsonw_obj_end(w);
 }

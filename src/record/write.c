@@ -69,11 +69,10 @@ static void write_atp(const ordo_plan_t *p, const ordo_network_t *net, ordo_json
     ordo_jsonw_key(w, "atp");
     ordo_jsonw_table_begin(w, atp_keys, 3);
     for (uint32_t i = 0; i < p->n_atp; i++) {
-        ordo_jsonw_obj_begin(w);
-        ordo_jsonw_kstr(w, "node", net->nodes[p->atp[i].node].id);
-        ordo_jsonw_kstr(w, "sku", net->skus[p->atp[i].sku].id);
-        ordo_jsonw_kint(w, "atp", p->atp[i].atp);
-        ordo_jsonw_obj_end(w);
+        ordo_jsonw_cell_t row[3] = {{net->nodes[p->atp[i].node].id, 0},
+                                    {net->skus[p->atp[i].sku].id, 0},
+                                    {NULL, p->atp[i].atp}};
+        ordo_jsonw_table_row(w, atp_keys, row, 3);
     }
     ordo_jsonw_table_end(w);
 }
