@@ -36,8 +36,15 @@ static const char *const *key_names;
 static size_t key_n;
 static uint16_t key_slot[KEY_SLOTS]; /* slot → 1 + id, 0 empty */
 static uint8_t key_len[KEY_MAX];     /* keys are short identifiers */
+static const char *key_ptr[KEY_SLOTS]; /* a name's address → key_ptr_id: the table's own */
+static uint16_t key_ptr_id[KEY_SLOTS];  /* literals, found with no hash of the bytes */
 static _Atomic int key_ready;        /* release: the fields above are built */
 static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static inline uint32_t key_ptr_hash(const char *p)
+{
+    return (uint32_t)(((uintptr_t)p * 0x9e3779b97f4a7c15ull) >> 55) & (KEY_SLOTS - 1);
+}
 
 int ordo_cbor_keys_register(const char *const *names, size_t n, ordo_error_t *err)
 {
@@ -63,6 +70,11 @@ int ordo_cbor_keys_register(const char *const *names, size_t n, ordo_error_t *er
             while (key_slot[s])
                 s = (s + 1) & (KEY_SLOTS - 1);
             key_slot[s] = (uint16_t)(id + 1);
+            s = key_ptr_hash(names[id]);
+            while (key_ptr[s])
+                s = (s + 1) & (KEY_SLOTS - 1);
+            key_ptr[s] = names[id];
+            key_ptr_id[s] = (uint16_t)id;
         }
         atomic_store_explicit(&key_ready, 1, memory_order_release);
     }
@@ -101,10 +113,17 @@ static _Thread_local struct {
 
 int ordo_cbor_key_id_cstr(const char *name, size_t *len)
 {
+    /* The table's own literal (the linker merges a caller's equal literal
+     * with it): found by address, no compare, no cache. */
+    if (atomic_load_explicit(&key_ready, memory_order_acquire))
+        for (uint32_t p = key_ptr_hash(name); key_ptr[p]; p = (p + 1) & (KEY_SLOTS - 1))
+            if (key_ptr[p] == name) {
+                *len = key_len[key_ptr_id[p]];
+                return key_ptr_id[p];
+            }
     uint32_t s = (uint32_t)(((uintptr_t)name * 0x9e3779b97f4a7c15ull) >> 56) & (KEY_CACHE - 1);
     int id = key_cache[s].p == name ? key_cache[s].id : -1;
-    /* the table's own literal (the linker merges equal literals): no compare */
-    if (id >= 0 && (name == key_names[id] || !strcmp(name, key_names[id]))) {
+    if (id >= 0 && !strcmp(name, key_names[id])) {
         *len = key_len[id];
         return id;
     }
