@@ -805,7 +805,9 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
     size_t len = n + 2 * bad; /* U+FFFD is 3 bytes for 1 */
     if (w->error)
         return;
-    if (len > SIZE_MAX - 16 || ordo_buf_reserve(w->out, 9 + len)) {
+    ordo_buf_t *o = w->out; /* room (as put): no call */
+    bool room = !o->oom && len < o->cap && o->len + 10 + len <= o->cap;
+    if (!room && (len > SIZE_MAX - 16 || ordo_buf_reserve(o, 9 + len))) {
         cbor_fail(w, ORDO_ENOMEM);
         return;
     }
