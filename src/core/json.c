@@ -862,7 +862,20 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
     }
     size_t n;
     int id = ordo_cbor_key_id_cstr(key, &n);
-    if (id >= 0) {
+    ordo_buf_t *o = w->out;
+    if (id >= 0 && id < 256 && !w->error && !o->oom && o->len + 3 <= o->cap) {
+        /* one or two bytes, in place (as put) */
+        unsigned char *d = (unsigned char *)o->data + o->len;
+        if (id < 24) {
+            d[0] = (unsigned char)id;
+            o->len += 1;
+        } else {
+            d[0] = 24;
+            d[1] = (unsigned char)id;
+            o->len += 2;
+        }
+        o->data[o->len] = 0;
+    } else if (id >= 0) {
         unsigned char b[9];
         put(w, (const char *)b, cbor_put_head(b, 0, (uint64_t)id));
     } else {
