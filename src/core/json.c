@@ -678,9 +678,12 @@ int ordo_json_parse_doc(const char *json, size_t len, const char *name, long lin
 
 /* ---- CBOR mode (cbor.h) ----
  *
- * Items are encoded with libcbor's cbor_encode_*, into a small stack buffer
- * that is appended, or (strings) in place in the output; nothing is
- * allocated per call besides the output growing.
+ * Heads (integers, strings, tags, key ids) and floats are encoded here
+ * (cbor_put_head: the shortest form, as libcbor's cbor_encode_* write it),
+ * the rest with libcbor's cbor_encode_*, into a small stack buffer that is
+ * appended, or (strings, key ids) in place in the output; nothing is
+ * allocated per call besides the output growing (docs/internals/RECORD.md,
+ * "Writing a record").
  * Misuse is caught as in text mode and kept in w->error. */
 
 void ordo_jsonw_init_cbor(ordo_jsonw_t *w, ordo_buf_t *out)
