@@ -77,6 +77,18 @@ static int run_monitor(const char *dir, const ordo_analyze_options_t *opt, bool 
     return res.n_breaches ? ORDO_EXIT_FAIL : ORDO_EXIT_OK;
 }
 
+static void fill_facts_update(ordo_jsonw_t *w, const void *ctx)
+{
+    const ordo_analyze_facts_stats_t *st = ctx;
+    ordo_jsonw_kint(w, "records_read", (int64_t)st->records_read);
+    ordo_jsonw_kint(w, "rows", (int64_t)st->rows);
+    ordo_jsonw_kbool(w, "rebuilt", st->rebuilt);
+    if (st->rebuilt)
+        ordo_jsonw_kstr(w, "why", st->why);
+    ordo_jsonw_kint(w, "outcomes", (int64_t)st->outcomes);
+    ordo_jsonw_kbool(w, "outcomes_rebuilt", st->outcomes_rebuilt);
+}
+
 /* --facts update: DIR/facts brought up to date, no report. */
 static int run_facts_update(const char *dir, const ordo_analyze_options_t *opt, bool json)
 {
@@ -86,21 +98,7 @@ static int run_facts_update(const char *dir, const ordo_analyze_options_t *opt, 
     if (rc)
         return ordo_cli_fail(&err, rc, json);
     if (json) {
-        ordo_buf_t b;
-        ordo_buf_init(&b, NULL);
-        ordo_jsonw_t w;
-        ordo_jsonw_init(&w, &b, 0);
-        ordo_jsonw_obj_begin(&w);
-        ordo_jsonw_kint(&w, "records_read", (int64_t)st.records_read);
-        ordo_jsonw_kint(&w, "rows", (int64_t)st.rows);
-        ordo_jsonw_kbool(&w, "rebuilt", st.rebuilt);
-        if (st.rebuilt)
-            ordo_jsonw_kstr(&w, "why", st.why);
-        ordo_jsonw_kint(&w, "outcomes", (int64_t)st.outcomes);
-        ordo_jsonw_kbool(&w, "outcomes_rebuilt", st.outcomes_rebuilt);
-        ordo_jsonw_obj_end(&w);
-        ordo_jsonw_finish(&w);
-        ordo_cli_print_buf(&b);
+        ordo_cli_print_obj(fill_facts_update, &st);
         return ORDO_EXIT_OK;
     }
     printf("facts: %llu log record(s) read, %llu row(s)%s%s%s; outcome facts: %llu order(s)%s\n",
