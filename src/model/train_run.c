@@ -79,6 +79,13 @@ static int train_risk(const char *dir, const ordo_model_train_opts_t *o, const c
     rc = ordo_risk_train_support(&run, until, o->risk_l2 > 0 ? o->risk_l2 : 1, &o->risk_support,
                                  &m, err);
     res->risk_train_s = since(t0);
+    if (!rc && !m->ret.n) /* a model of nothing would price every order at one half */
+        rc = ordo_error_set(err, ORDO_EINVAL, dir, 0, o->until ? "until" : "holdout",
+                            "no delivered order with an outcome in the training part of the "
+                            "run (%zu orders, %s): nothing to learn the return risk from; "
+                            "train on a longer run%s",
+                            run.n, until ? "before the held-out part" : "none held out",
+                            o->until ? "" : " or hold out less (--holdout)");
     if (!rc) {
         snprintf(m->info.run, sizeof m->info.run, "%s", dir);
         rc = ordo_risk_model_save(m, models, res->risk_path, sizeof res->risk_path, err);

@@ -146,7 +146,7 @@ import json, sys
 d = json.load(sys.stdin)
 assert d["records_read"] == 0 and not d["rebuilt"] and d["rows"] > 0, d' ||
     bad "analyze --facts update after an analysis read records or rebuilt the facts"
-json_ok sim sim --scenario proximity-vs-cost --days 1 --orders-per-day 40 --seed 3 --out "$tmp/simrun"
+json_ok sim sim --scenario proximity-vs-cost --days 4 --orders-per-day 40 --seed 3 --out "$tmp/simrun"
 json_ok "model train" model train --run "$tmp/simrun"
 json_ok "model eval" model eval --run "$tmp/simrun" --model latest
 json_ok "model show" model show latest --data "$tmp/simrun"

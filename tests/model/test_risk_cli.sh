@@ -104,5 +104,15 @@ PY
 "$ordo" model eval --run "$run" --model latest --kind risk > /dev/null 2> "$tmp/err"; rc=$?
 [ "$rc" -ne 0 ] && grep -q "held out" "$tmp/err" && ok || bad "eval with nothing held out exits $rc"
 
+# a one-day run: its training part (before the held-out quarter) has no
+# delivered order: refused naming holdout, no model file written
+short="$tmp/short"
+"$ordo" sim --scenario proximity-vs-cost --days 1 --orders-per-day 300 --seed 3 --out "$short" \
+    > /dev/null 2>&1 || bad "short sim"
+"$ordo" model train --run "$short" --kind risk --json > "$tmp/short.out" 2>&1; rc=$?
+[ "$rc" -ne 0 ] && grep -q '"field":"holdout"' "$tmp/short.out" && [ ! -e "$short/models/risk-v1.json" ] \
+    && ok || bad "a run with nothing to train on exits $rc: $(cat "$tmp/short.out")"
+"$ordo" model train --run "$short" --kind risk --holdout 0 > /dev/null && ok \
+    || bad "the same run with nothing held out"
 echo "risk model cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
