@@ -132,20 +132,6 @@ static inline bool head(rd_t *r, unsigned *major, unsigned *ai, uint64_t *arg)
     return cbor_head(&r->p, r->end, major, ai, arg);
 }
 
-/* n bytes all in 1..127: ASCII without NUL (valid UTF-8), eight at a time. */
-static inline bool ascii_no_nul(const uint8_t *s, size_t n)
-{
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    uint64_t bad = 0, w;
-    for (; n >= 8; s += 8, n -= 8) {
-        memcpy(&w, s, 8);
-        bad |= (w | ((w - ones) & ~w)) & highs;
-    }
-    for (; n; s++, n--)
-        bad |= (unsigned)*s - 1u >= 127u;
-    return !bad;
-}
-
 /* A text string or a string reference (as cbor_tree.c's text_of), checked
  * once as valid UTF-8 without NUL; *ref: its slot or NULL. */
 static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out, str_t **ref)
@@ -155,7 +141,7 @@ static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out,
         if ((uint64_t)(r->end - r->p) < arg)
             return false;
         const char *s = (const char *)r->p;
-        if (!ascii_no_nul(r->p, arg) && (memchr(s, 0, arg) || ordo_utf8_check(s, arg) != arg))
+        if (!cbor_plain_text(s, arg))
             return false;
         *out = (str_t){r->p, (uint32_t)arg, NULL};
         if (r->ns && arg >= cbor_strref_min_len(r->n_refs)) {

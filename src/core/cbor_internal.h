@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ordo/cbor.h"
+#include "ordo/util.h"
 
 /* The stringref rule (cbor.schmorp.de/stringref): with `index` strings in
  * the table, a string gets the next index only when at least this long (a
@@ -97,6 +98,25 @@ static inline __attribute__((always_inline)) bool cbor_head(const uint8_t **p, c
 }
 
 /* An IEEE half (CBOR float16) as a double. */
+/* A text string's bytes as the readers take them (the picker, the one-pass
+ * fact reader): valid UTF-8 without NUL. ASCII without NUL, eight bytes at
+ * a time, decides most; the rest goes to ordo_utf8_check. */
+static inline bool cbor_plain_text(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if ((x & 0x8080808080808080ull) ||
+            ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+            break;
+    }
+    for (; i < n; i++)
+        if (!s[i] || (s[i] & 0x80))
+            return !memchr(s + i, 0, n - i) && ordo_utf8_check(s + i, n - i) == n - i;
+    return true;
+}
+
 static inline double cbor_half_to_double(uint16_t h)
 {
     int e = (h >> 10) & 31, m = h & 1023;

@@ -410,24 +410,6 @@ static bool skip_value(walk_t *w, int depth)
     return scalar(w, major, ai, arg, &x, &undef) && !undef;
 }
 
-/* A picked string's check: valid UTF-8 without NUL (ASCII without NUL,
- * eight bytes at a time, decides most). */
-static bool plain_text(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        if ((x & 0x8080808080808080ull) ||
-            ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
-            break;
-    }
-    for (; i < n; i++)
-        if (!s[i] || (s[i] & 0x80))
-            return !memchr(s + i, 0, n - i) && ordo_utf8_check(s + i, n - i) == n - i;
-    return true;
-}
-
 static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val_t *v);
 
 /* A picked unsigned, float or short string (valid UTF-8 without NUL) as
@@ -438,7 +420,7 @@ static inline __attribute__((always_inline)) bool leaf_fast(walk_t *w, val_t *v)
     const uint8_t *p = w->p;
     uint8_t b = p < w->end ? *p : 0xff, k = fixed_len[b];
     if (b >= 0x60 && b < 0x78 && (size_t)(w->end - p) > b - 0x60u &&
-        plain_text((const char *)p + 1, b - 0x60u)) { /* a short string */
+        cbor_plain_text((const char *)p + 1, b - 0x60u)) { /* a short string */
         w->p = p + 1;
         v->num = 0;
         v->n = 0;
@@ -552,7 +534,7 @@ static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val
     if (!ok)
         return false;
     if (leaf) {
-        if (v->type == ORDO_CBOR_STRING && !plain_text(v->s, v->len))
+        if (v->type == ORDO_CBOR_STRING && !cbor_plain_text(v->s, v->len))
             return false;
         put(w, leaf, v);
     }
