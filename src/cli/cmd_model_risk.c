@@ -29,14 +29,6 @@ static void info_json(ordo_jsonw_t *w, const ordo_risk_info_t *in)
     ordo_jsonw_kdouble(w, "l2", in->l2);
 }
 
-void ordo_cli_risk_train_text(const ordo_model_train_result_t *r)
-{
-    info_text(&r->risk);
-    printf("  rows          return %llu (delivered, not cancelled), cancel %llu\n",
-           (unsigned long long)r->risk_rows[0], (unsigned long long)r->risk_rows[1]);
-    printf("  file          %s\n", r->risk_path);
-    printf("  time          read %.2f s, train %.2f s\n", r->risk_read_s, r->risk_train_s);
-}
 
 void ordo_cli_risk_train_json(ordo_jsonw_t *w, const ordo_model_train_result_t *r)
 {
@@ -46,6 +38,11 @@ void ordo_cli_risk_train_json(ordo_jsonw_t *w, const ordo_model_train_result_t *
     ordo_jsonw_kstr(w, "file", r->risk_path);
     ordo_jsonw_kint(w, "return_rows", (int64_t)r->risk_rows[0]);
     ordo_jsonw_kint(w, "cancel_rows", (int64_t)r->risk_rows[1]);
+    ordo_risk_model_t *m = NULL;
+    ordo_error_t err = {0};
+    if (ordo_risk_model_load(r->risk_path, &m, &err) == ORDO_OK) /* the file just written */
+        ordo_risk_history_json(w, m);
+    ordo_risk_model_destroy(m);
     ordo_jsonw_key(w, "seconds");
     ordo_jsonw_obj_begin(w);
     ordo_jsonw_kdouble(w, "read", r->risk_read_s);
@@ -68,6 +65,22 @@ static void history_text(const ordo_risk_model_t *m)
                (unsigned long long)m->ret.hist_returned[h], off ? "DISABLED (" : "fitted",
                off ? why : "", off ? ")" : "");
     }
+}
+
+/* What train wrote, with the history terms' support read back from the
+ * file (the result carries the model's summary, not the model). */
+void ordo_cli_risk_train_text(const ordo_model_train_result_t *r)
+{
+    info_text(&r->risk);
+    printf("  rows          return %llu (delivered, not cancelled), cancel %llu\n",
+           (unsigned long long)r->risk_rows[0], (unsigned long long)r->risk_rows[1]);
+    ordo_risk_model_t *m = NULL;
+    ordo_error_t err = {0};
+    if (ordo_risk_model_load(r->risk_path, &m, &err) == ORDO_OK)
+        history_text(m);
+    ordo_risk_model_destroy(m);
+    printf("  file          %s\n", r->risk_path);
+    printf("  time          read %.2f s, train %.2f s\n", r->risk_read_s, r->risk_train_s);
 }
 
 /* ---- eval ---- */

@@ -51,7 +51,12 @@ PY
 tiny=$tmp/tiny
 "$ordo" sim --scenario proximity-vs-cost --days 5 --orders-per-day 200 --seed 5 --out "$tiny" \
     > /dev/null 2>&1 || bad "sim (tiny)"
-"$ordo" model train --run "$tiny" --kind risk > /dev/null || bad "train (tiny)"
+"$ordo" model train --run "$tiny" --kind risk > "$tmp/train.txt" || bad "train (tiny)"
+grep -Eq "history customer_return_rate +[0-9]+ rows, [0-9]+ returned: DISABLED \(support [0-9]+ < 100\)" \
+    "$tmp/train.txt" && ok || bad "train does not print the term's support: $(cat "$tmp/train.txt")"
+"$ordo" model train --run "$tiny" --kind risk --json > "$tmp/train.json" || bad "train --json (tiny)"
+python3 -c 'import json,sys; h=json.load(open(sys.argv[1]))["risk"]["history"]["customer_return_rate"]; assert h["disabled"].startswith("support "), h' \
+    "$tmp/train.json" && ok || bad "train --json has no history support"
 python3 - "$tiny/models/risk-v1.json" <<'PY' && ok || bad "the tiny run's file: disabled, 0"
 import json, re, sys
 m = json.load(open(sys.argv[1]))["return"]
