@@ -233,14 +233,14 @@ static inline __attribute__((always_inline)) const uint8_t *skip_cell(walk_t *w,
             return NULL;
         return p + k;
     }
-    if (b == 0x78 && room >= 2 && room - 2 >= p[1] && (p[1] < w->thr || number(w, p + 2, p[1])))
-        return p + 2 + p[1];
     if (b == 0xd8 && room >= 3 && p[1] == 25 && w->ns) {
         if (p[2] < 0x18 && p[2] < w->n_refs)
             return p + 3;
         if (p[2] == 0x18 && room >= 4 && p[3] < w->n_refs) /* index 24..255 */
             return p + 4;
     }
+    if (b == 0x78 && room >= 2 && room - 2 >= p[1] && (p[1] < w->thr || number(w, p + 2, p[1])))
+        return p + 2 + p[1];
     return NULL;
 }
 
@@ -283,12 +283,14 @@ static bool table(walk_t *w, val_t *v)
             p++;
             break;
         }
-        if ((q = skip_cell(w, p))) {
-            p = q;
+        if (*p == 0xf7) { /* undefined: a later row's repeated cell (most cells) */
+            if (cells < tn)
+                return false;
+            p++;
             continue;
         }
-        if (*p == 0xf7 && cells >= tn) { /* undefined: a later row's repeated cell */
-            p++;
+        if ((q = skip_cell(w, p))) {
+            p = q;
             continue;
         }
         val_t c;
