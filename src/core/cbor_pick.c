@@ -520,30 +520,49 @@ static inline __attribute__((always_inline)) bool pick_key(walk_t *w, int *id, v
 }
 
 /* Members to the end (n pairs, or a break when indef); the first member
- * with a picked key goes to its picks. */
+ * with a picked key goes to its picks. A key id of the table and a member
+ * nobody picks whose value skip_cell takes stay in this loop. */
 static bool pick_map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t n, val_t *v)
 {
     uint64_t taken = 0, count = 0;
+    const uint64_t *row = active && depth < PICK_DEPTH ? w->pk->by_key[depth] : NULL;
+    const bool *known = w->pk->known;
     for (;; count++) {
-        if (indef ? (w->p < w->end && *w->p == 0xff) : count == n) {
+        const uint8_t *p = w->p, *q;
+        if (indef ? (p < w->end && *p == 0xff) : count == n) {
             w->p += indef;
             break;
         }
         int id;
         val_t k, x;
         k.len = 0;
-        if (!pick_key(w, &id, &k))
+        if (w->end - p >= 2 && p[0] < 0x18 && known[p[0]]) {
+            id = p[0];
+            p++;
+        } else if (w->end - p >= 2 && p[0] == 0x18 && known[p[1]]) {
+            id = p[1];
+            p += 2;
+        } else if (pick_key(w, &id, &k)) {
+            p = w->p;
+        } else {
             return false;
+        }
         uint64_t m = 0;
-        if (active && depth < PICK_DEPTH) {
-            m = key_picks(w->pk, depth, id, &k) & active & ~taken;
+        if (row) {
+            m = (id >= 0 ? row[id] : key_picks(w->pk, depth, id, &k)) & active & ~taken;
             taken |= m;
         }
         if (!m) { /* most members: skipped here, the commonest in place */
-            if (!cell_fast(w, false) && !skip_value(w, depth + 1))
+            if (p < w->end && (q = skip_cell(w, p))) {
+                w->p = q;
+                continue;
+            }
+            w->p = p;
+            if (!skip_value(w, depth + 1))
                 return false;
             continue;
         }
+        w->p = p;
         uint64_t leaf = m & w->pk->leaf[depth < PICK_DEPTH ? depth : 0];
         if (m == leaf && leaf_fast(w, &x)) { /* most picks, taken here */
             put(w, leaf, &x);
