@@ -108,15 +108,23 @@ static inline bool has_byte(uint64_t x, unsigned char c)
     return ((y - ones) & ~y & (ones << 7)) != 0;
 }
 
+/* Is one of the 8 bytes of x below c (c <= 128)? (exact as a yes/no.) */
+static inline bool has_below(uint64_t x, unsigned char c)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    return ((x - ones * c) & ~x & (ones << 7)) != 0;
+}
+
 /* Does a cell need quotes (a comma, quote, CR or LF)? Eight bytes at a
- * time. */
+ * time; a word with no byte below ',' (the largest of the four) has none. */
 static bool needs_quotes(const char *s, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
-        if (has_byte(x, ',') | has_byte(x, '"') | has_byte(x, '\n') | has_byte(x, '\r'))
+        if (has_below(x, ',' + 1) &&
+            (has_byte(x, ',') | has_byte(x, '"') | has_byte(x, '\n') | has_byte(x, '\r')))
             return true;
     }
     for (; i < n; i++)

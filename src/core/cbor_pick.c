@@ -7,7 +7,7 @@
  * small string references) are taken by their first byte in place: a
  * member of an indefinite map nobody picks costs a few instructions, and a
  * member of a picked map that no path names never leaves the map's loop
- * (skip_imap, pick_map). Anything this fast path does not take as the writer makes it
+ * (skip_open, pick_map). Anything this fast path does not take as the writer makes it
  * (chunked strings, unknown key ids, invalid UTF-8 or NUL in a picked
  * string or a key, tags other than 25, 256 and tables, undefined outside a
  * table's later rows, trailing bytes, deep nesting, many strings) is
@@ -28,6 +28,7 @@
 #define PICK_NEST 32    /* containers deep */
 #define PICK_KEYS 256   /* key ids */
 #define PICK_TEXT 8     /* text keys per depth */
+_Static_assert(PICK_STRS < 65536, "number(): thresholds 3, 4, 5 only");
 
 struct ordo_cbor_picker {
     size_t n;
@@ -53,6 +54,7 @@ typedef struct walk {
     const uint8_t *base, *p, *end;
     bool ns;
     uint32_t n_refs;
+    size_t thr; /* the shortest string numbered next (SIZE_MAX: no namespace) */
 } walk_t;
 
 typedef struct val {
@@ -124,16 +126,25 @@ static inline __attribute__((always_inline)) bool head(walk_t *w, unsigned *majo
     return cbor_head(&w->p, w->end, major, ai, arg);
 }
 
+/* The string of n bytes at s gets the next stringref number (the caller
+ * checked n >= w->thr); false: too many strings. */
+static inline __attribute__((always_inline)) bool number(walk_t *w, const uint8_t *s, size_t n)
+{
+    uint32_t i = w->n_refs;
+    if (i == PICK_STRS)
+        return false;
+    w->pk->refs[i].off = (uint32_t)(s - w->base);
+    w->pk->refs[i].len = (uint32_t)n;
+    w->n_refs = ++i;
+    if (__builtin_expect(i == 24 || i == 256, 0))
+        w->thr++; /* cbor_strref_min_len(i): 3, 4, 5 below 65536 */
+    return true;
+}
+
 static inline bool text(walk_t *w, uint64_t n, val_t *v)
 {
-    if ((uint64_t)(w->end - w->p) < n)
+    if ((uint64_t)(w->end - w->p) < n || (n >= w->thr && !number(w, w->p, (size_t)n)))
         return false;
-    if (w->ns && n >= cbor_strref_min_len(w->n_refs)) {
-        if (w->n_refs == PICK_STRS)
-            return false;
-        w->pk->refs[w->n_refs].off = (uint32_t)(w->p - w->base);
-        w->pk->refs[w->n_refs++].len = (uint32_t)n;
-    }
     v->type = ORDO_CBOR_STRING;
     v->s = (const char *)w->p;
     v->len = (size_t)n;
@@ -196,38 +207,56 @@ static const uint8_t fixed_len[256] = {
     [0xf4] = 1, [0xf5] = 1, [0xf6] = 1, [0xf9] = 3, [0xfa] = 5, [0xfb] = 9,
 };
 
-/* The commonest items, skipped in place: a fixed-length scalar, a string
- * reference below 256, undefined (when allowed: a table's later rows), a
- * short string (numbered). false: not one of them, nothing read (the
+/* Bytes of an item that needs no check beyond its length, by its first
+ * byte (0: another item): fixed_len's scalars and strings shorter than 24
+ * (head and bytes); str_len: such a string's length (0: not a string). */
+#define ST4(n) n, n + 1, n + 2, n + 3
+#define ST24(n) ST4(n), ST4(n + 4), ST4(n + 8), ST4(n + 12), ST4(n + 16), ST4(n + 20)
+static const uint8_t step[256] = {
+    FX24(1), 2, 3, 5, 9, 0, 0, 0, 0, /* major 0 */
+    FX24(1), 2, 3, 5, 9, 0, 0, 0, 0, /* major 1 */
+    [0x60] = ST24(1),                /* major 3, lengths 0..23 */
+    [0xf4] = 1, [0xf5] = 1, [0xf6] = 1, [0xf9] = 3, [0xfa] = 5, [0xfb] = 9,
+};
+static const uint8_t str_len[256] = {[0x60] = ST24(0)};
+
+/* The commonest values, skipped in place from p (p < w->end): a
+ * fixed-length scalar, a string with a length below 256 (numbered), a
+ * string reference below 256. NULL: not one of them, nothing read (the
  * caller's slower path takes it). */
+static inline __attribute__((always_inline)) const uint8_t *skip_cell(walk_t *w, const uint8_t *p)
+{
+    uint8_t b = *p;
+    size_t room = (size_t)(w->end - p), k = step[b];
+    if (k) {
+        if (room < k || (str_len[b] >= w->thr && !number(w, p + 1, str_len[b])))
+            return NULL;
+        return p + k;
+    }
+    if (b == 0xd8 && room >= 3 && p[1] == 25 && w->ns) {
+        if (p[2] < 0x18 && p[2] < w->n_refs)
+            return p + 3;
+        if (p[2] == 0x18 && room >= 4 && p[3] < w->n_refs) /* index 24..255 */
+            return p + 4;
+    }
+    if (b == 0x78 && room >= 2 && room - 2 >= p[1] && (p[1] < w->thr || number(w, p + 2, p[1])))
+        return p + 2 + p[1];
+    return NULL;
+}
+
+/* skip_cell at w->p, and undefined when allowed (a table's later rows). */
 static inline __attribute__((always_inline)) bool cell_fast(walk_t *w, bool undef_ok)
 {
-    const uint8_t *p = w->p;
-    uint8_t b = p < w->end ? *p : 0xff, k = fixed_len[b];
-    if (k) {
-        if ((size_t)(w->end - p) < k)
-            return false;
-        w->p = p + k;
+    const uint8_t *p = w->p, *q;
+    if (p >= w->end)
+        return false;
+    if ((q = skip_cell(w, p))) {
+        w->p = q;
         return true;
     }
-    if (b >= 0x60 && b < 0x78) {
-        val_t x;
-        w->p = p + 1;
-        return text(w, b - 0x60u, &x) || ((w->p = p), false);
-    }
-    if (b == 0xf7 && undef_ok) {
+    if (*p == 0xf7 && undef_ok) {
         w->p = p + 1;
         return true;
-    }
-    if (b == 0xd8 && w->end - p >= 3 && p[1] == 25 && w->ns) {
-        if (p[2] < 0x18 && p[2] < w->n_refs) {
-            w->p = p + 3;
-            return true;
-        }
-        if (p[2] == 0x18 && w->end - p >= 4 && p[3] < w->n_refs) { /* index 24..255 */
-            w->p = p + 4;
-            return true;
-        }
     }
     return false;
 }
@@ -246,20 +275,33 @@ static bool table(walk_t *w, val_t *v)
             !w->pk->known[arg])
             return false;
     uint64_t cells = 0;
-    for (;;) {
-        if (w->p < w->end && *w->p == 0xff) {
-            w->p++;
+    const uint8_t *p = w->p, *q;
+    for (;; cells++) {
+        if (p >= w->end)
+            return false;
+        if (*p == 0xff) {
+            p++;
             break;
         }
-        cells++;
-        if (cell_fast(w, cells > tn))
+        if (*p == 0xf7) { /* undefined: a later row's repeated cell (most cells) */
+            if (cells < tn)
+                return false;
+            p++;
             continue;
+        }
+        if ((q = skip_cell(w, p))) {
+            p = q;
+            continue;
+        }
         val_t c;
         bool undef;
+        w->p = p;
         if (!head(w, &major, &ai, &arg) || !scalar(w, major, ai, arg, &c, &undef) ||
-            (undef && cells <= tn))
+            (undef && cells < tn))
             return false;
+        p = w->p;
     }
+    w->p = p;
     if (cells % tn)
         return false;
     v->type = ORDO_CBOR_ARRAY;
@@ -335,51 +377,61 @@ static inline __attribute__((always_inline)) bool skip_key(walk_t *w)
 
 static bool skip_value(walk_t *w, int depth);
 
-/* The members of an indefinite map no pick looks into (after its head) at
- * depth, to its break: the commonest key ids and scalars in place. */
-static bool skip_imap(walk_t *w, int depth)
+/* The items of an indefinite map (map) or array no pick looks into (after
+ * its head, at depth), to its break. The indefinite maps and arrays inside
+ * it are walked in the same loop (a stack: map or array, not a call each);
+ * a member's key and value in one turn; key ids of the table and what
+ * skip_cell takes are taken in place, anything else through
+ * skip_key/skip_value. Checked as a picked item would be: the same
+ * refusals, strings numbered. */
+static bool skip_open(walk_t *w, int depth, bool map)
 {
+    bool st[PICK_NEST];
+    int top = 0;
+    st[0] = map;
     const bool *known = w->pk->known;
+    const uint8_t *p = w->p, *q;
     for (;;) {
-        const uint8_t *p = w->p;
-        if (w->end - p < 2) {
-            if (p < w->end && *p == 0xff) {
-                w->p = p + 1;
-                return true;
-            }
-            return false; /* a member needs two bytes at least */
-        }
-        uint8_t b = p[0];
-        if (b < 0x18 && known[b]) {
-            p++;
-        } else if (b == 0x18 && known[p[1]]) {
-            p += 2;
-        } else if (b == 0xff) {
-            w->p = p + 1;
-            return true;
-        } else if (!skip_key(w)) {
+        if (p >= w->end)
             return false;
+        uint8_t b = *p;
+        if (b == 0xff) {
+            p++;
+            if (top-- == 0)
+                break;
+            continue;
+        }
+        if (st[top]) { /* a member's key, then its value (never a break) */
+            if (b < 0x18 && known[b]) {
+                p++;
+            } else if (b == 0x18 && w->end - p >= 2 && known[p[1]]) {
+                p += 2;
+            } else {
+                w->p = p;
+                if (!skip_key(w))
+                    return false;
+                p = w->p;
+            }
+            if (p >= w->end)
+                return false;
+            b = *p;
+        }
+        if ((q = skip_cell(w, p))) {
+            p = q;
+        } else if (b == 0xbf || b == 0x9f) {
+            if (depth + top + 2 >= PICK_NEST)
+                return false;
+            st[++top] = b == 0xbf;
+            p++;
         } else {
+            w->p = p;
+            if (!skip_value(w, depth + top + 1))
+                return false;
             p = w->p;
         }
-        w->p = p; /* the value: the commonest in place, as skip_value starts */
-        if (!cell_fast(w, false) && !skip_value(w, depth + 1))
-            return false;
     }
-}
-
-/* The elements of an indefinite array no pick looks into (after its
- * head) at depth, to its break. */
-static bool skip_iarr(walk_t *w, int depth)
-{
-    for (;;) {
-        if (w->p < w->end && *w->p == 0xff) {
-            w->p++;
-            return true;
-        }
-        if (!cell_fast(w, false) && !skip_value(w, depth + 1))
-            return false;
-    }
+    w->p = p;
+    return true;
 }
 
 /* One item no pick looks into (at depth), checked as a picked one would
@@ -399,7 +451,7 @@ static bool skip_value(walk_t *w, int depth)
         if (depth + 1 >= PICK_NEST || (ai != 31 && arg > (uint64_t)(w->end - w->p)))
             return false;
         if (ai == 31)
-            return major == 5 ? skip_imap(w, depth) : skip_iarr(w, depth);
+            return skip_open(w, depth, major == 5);
         for (uint64_t i = 0; i < arg; i++)
             if ((major == 5 && !skip_key(w)) || !skip_value(w, depth + 1))
                 return false;
@@ -431,9 +483,14 @@ static inline __attribute__((always_inline)) bool leaf_fast(walk_t *w, val_t *v)
     }
     if (!k || (b >= 0x20 && b < 0xf9) || (size_t)(w->end - p) < k)
         return false; /* not an unsigned or a float */
-    uint64_t arg = k == 1 ? b : 0;
-    for (unsigned i = 1; i < k; i++)
-        arg = arg << 8 | p[i];
+    uint64_t arg = b;
+    switch (k) { /* big-endian arguments, one load each */
+    case 2: arg = p[1]; break;
+    case 3: arg = CBOR_BE_LOAD(p + 1, uint16_t, 16); break;
+    case 5: arg = CBOR_BE_LOAD(p + 1, uint32_t, 32); break;
+    case 9: arg = CBOR_BE_LOAD(p + 1, uint64_t, 64); break;
+    default: break;
+    }
     double d = b < 0x20 ? (double)arg : cbor_float(b & 31u, arg);
     v->type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
     v->num = d;
@@ -463,30 +520,49 @@ static inline __attribute__((always_inline)) bool pick_key(walk_t *w, int *id, v
 }
 
 /* Members to the end (n pairs, or a break when indef); the first member
- * with a picked key goes to its picks. */
+ * with a picked key goes to its picks. A key id of the table and a member
+ * nobody picks whose value skip_cell takes stay in this loop. */
 static bool pick_map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t n, val_t *v)
 {
     uint64_t taken = 0, count = 0;
+    const uint64_t *row = active && depth < PICK_DEPTH ? w->pk->by_key[depth] : NULL;
+    const bool *known = w->pk->known;
     for (;; count++) {
-        if (indef ? (w->p < w->end && *w->p == 0xff) : count == n) {
+        const uint8_t *p = w->p, *q;
+        if (indef ? (p < w->end && *p == 0xff) : count == n) {
             w->p += indef;
             break;
         }
         int id;
         val_t k, x;
         k.len = 0;
-        if (!pick_key(w, &id, &k))
+        if (w->end - p >= 2 && p[0] < 0x18 && known[p[0]]) {
+            id = p[0];
+            p++;
+        } else if (w->end - p >= 2 && p[0] == 0x18 && known[p[1]]) {
+            id = p[1];
+            p += 2;
+        } else if (pick_key(w, &id, &k)) {
+            p = w->p;
+        } else {
             return false;
+        }
         uint64_t m = 0;
-        if (active && depth < PICK_DEPTH) {
-            m = key_picks(w->pk, depth, id, &k) & active & ~taken;
+        if (row) {
+            m = (id >= 0 ? row[id] : key_picks(w->pk, depth, id, &k)) & active & ~taken;
             taken |= m;
         }
         if (!m) { /* most members: skipped here, the commonest in place */
-            if (!cell_fast(w, false) && !skip_value(w, depth + 1))
+            if (p < w->end && (q = skip_cell(w, p))) {
+                w->p = q;
+                continue;
+            }
+            w->p = p;
+            if (!skip_value(w, depth + 1))
                 return false;
             continue;
         }
+        w->p = p;
         uint64_t leaf = m & w->pk->leaf[depth < PICK_DEPTH ? depth : 0];
         if (m == leaf && leaf_fast(w, &x)) { /* most picks, taken here */
             put(w, leaf, &x);
@@ -543,11 +619,12 @@ static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val
 
 int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out)
 {
-    walk_t w = {pk, out, p, p, (const uint8_t *)p + n, false, 0};
+    walk_t w = {pk, out, p, p, (const uint8_t *)p + n, false, 0, SIZE_MAX};
     memset(out, 0, pk->n * sizeof *out);
     if (n >= 3 && w.p[0] == 0xd9 && w.p[1] == 0x01 && w.p[2] == 0x00) { /* tag 256 */
         w.p += 3;
         w.ns = true;
+        w.thr = cbor_strref_min_len(0);
     }
     if (w.p >= w.end || (*w.p >> 5) != 5)
         return ORDO_EUNSUPPORTED; /* not an object: the reader says what it is */

@@ -122,6 +122,78 @@ static void test_mutations(void **state)
     ordo_cbor_picker_free(c.pk);
 }
 
+/* A text string of n bytes ("s<i>" padded with 'x') in CBOR at o. */
+static size_t put_text(unsigned char *o, int i, size_t n)
+{
+    size_t h = n < 24 ? 1 : 2;
+    o[0] = n < 24 ? (unsigned char)(0x60 + n) : 0x78;
+    if (h == 2)
+        o[1] = (unsigned char)n;
+    char s[64];
+    int k = snprintf(s, sizeof s, "s%d", i);
+    memset(s + k, 'x', sizeof s - (size_t)k);
+    memcpy(o + h, s, n);
+    return h + n;
+}
+
+/* The string numbering across its thresholds (3 bytes below 24 numbered
+ * strings, 4 below 256, 5 after), strings with a one-byte length, and
+ * nested indefinite maps and arrays in a skipped member: a reference to
+ * every number picks what the tree gives, and one past the last is
+ * refused by both. */
+static void test_many_strings(void **state)
+{
+    (void)state;
+    pick_ctx_t c;
+    assert_int_equal(ordo_cbor_picker_new(paths, NP, &c.pk), ORDO_OK);
+    c.arena = ordo_arena_create(1 << 20);
+    static unsigned char b[32768];
+    size_t n = 0, numbered = 0;
+    memcpy(b, "\xd9\x01\x00\xbf\x65order\x9f", 11); /* tag 256, {"order": [ */
+    n = 11;
+    numbered++; /* "order" */
+    for (int i = 0; i < 400; i++) {
+        size_t len = 2 + (size_t)(i * 7 % 29); /* 2..30 */
+        if (i % 50 == 10) { /* [{"node": "..."}] */
+            memcpy(b + n, "\x9f\xbf\x64node", 7);
+            n += 7;
+            numbered += numbered < 256; /* 4 bytes: numbered below 256 only */
+        }
+        numbered += len >= (numbered < 24 ? 3u : numbered < 256 ? 4u : 5u);
+        n += put_text(b + n, i, len);
+        if (i % 50 == 10) {
+            memcpy(b + n, "\xff\xff", 2);
+            n += 2;
+        }
+    }
+    b[n++] = 0xff;
+    memcpy(b + n, "\x68order_id", 9); /* "order_id": */
+    n += 9;
+    numbered++;
+    for (size_t t = 0; t <= numbered; t += t < 30 || t + 30 > numbered ? 1 : 7) {
+        size_t m = n;
+        b[m++] = 0xd8; /* tag 25: a reference to string t */
+        b[m++] = 25;
+        if (t < 24) {
+            b[m++] = (unsigned char)t;
+        } else if (t < 256) {
+            b[m++] = 0x18;
+            b[m++] = (unsigned char)t;
+        } else {
+            b[m++] = 0x19;
+            b[m++] = (unsigned char)(t >> 8);
+            b[m++] = (unsigned char)t;
+        }
+        b[m++] = 0xff;
+        bool ok = picked(b, m, &c);
+        assert_true(ok == (t < numbered));
+        if (ok)
+            assert_true(c.p[1].found && c.p[1].type == ORDO_CBOR_STRING && c.p[1].len >= 3);
+    }
+    ordo_arena_destroy(c.arena);
+    ordo_cbor_picker_free(c.pk);
+}
+
 static void test_bad_paths(void **state)
 {
     (void)state;
@@ -192,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_fixtures_agree),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_bad_paths),
+        cmocka_unit_test(test_many_strings),
         cmocka_unit_test(test_format_double),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
