@@ -515,18 +515,18 @@ typedef struct row_cells {
  * counted as non-finite when either value is infinite. */
 static inline void add_missing(ordo_analysis_t *a, size_t vm, double x, double y)
 {
-    a->nonfinite += (uint64_t)(isinf(x) | isinf(y));
+    a->nonfinite += isinf(x) || isinf(y);
     a->missing[vm]++;
 }
 
-/* v with its bits ANDed with mask: v itself (mask all ones) or +0 (zero). */
-static inline double keep_bits(double v, uint64_t mask)
+/* Lanes as integers, for masks: a comparison of two an_v2_t gives all
+ * ones (true) or zeros per lane. */
+typedef int64_t an_v2i_t __attribute__((vector_size(16)));
+
+/* v where mask is all ones, +0 where it is zero. */
+static inline an_v2_t keep_lanes(an_v2_t v, an_v2i_t mask)
 {
-    uint64_t b;
-    memcpy(&b, &v, sizeof b);
-    b &= mask;
-    memcpy(&v, &b, sizeof v);
-    return v;
+    return (an_v2_t)((an_v2i_t)v & mask);
 }
 
 /* A mean metric's terms, as an_terms_set(x - kx, 0) makes them: (1, xs)
@@ -538,16 +538,6 @@ static inline __attribute__((always_inline)) void add_mean_terms(an_acc_t *c, an
     an_v2u_t *v = (an_v2u_t *)(void *)c;
     v[0] += t0;
     v[1] += t1;
-}
-
-/* an_terms_set(t, x, y) with 1 replaced by one: the same terms when one is
- * 1, all +0 when one, x and y are +0. */
-static inline void terms_masked(an_terms_t *t, double x, double y, double one)
-{
-    const an_v2_t yx = {y, x};
-    t->t[0] = (an_v2_t){one, x};
-    t->t[1] = yx * t->t[0];
-    t->t[2] = yx * (an_v2_t){y, y};
 }
 
 /* Adds the row's value of every metric to its cells: each metric's terms
@@ -579,31 +569,41 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
     const struct an_mplan *p = a->mplan;
     const size_t n_plain = a->n_mean_plain, n_mean = n_plain + a->n_mean_key;
     uint64_t nonfinite = 0;
+    const an_v2i_t absm = {INT64_MAX, INT64_MAX};
+    const an_v2_t inf2 = {INFINITY, INFINITY};
     for (size_t i = 0; i < n_mean; i++) {
         const int m = p[i].m;
         const double x = rv[p[i].num];
         const bool fin = isfinite(x);
-        const uint64_t mk = -(uint64_t)fin;
-        nonfinite += (uint64_t)isinf(x);
+        nonfinite += isinf(x) != 0; /* glibc: -1 for -inf */
         miss[m] += !fin;
         if (__builtin_expect(!a->kset[m], 0) && fin) {
             a->kx[m] = x;
             a->ky[m] = 0;
             a->kset[m] = true;
         }
-        const double one = keep_bits(1.0, mk), xs = keep_bits(x - a->kx[m], mk);
-        const an_v2_t t0 = {one, xs}, t1 = {0.0, xs * xs};
+        /* |x| < inf per lane: false for NaN and infinities */
+        const an_v2_t ax = (an_v2_t)((an_v2i_t)(an_v2_t){x, x} & absm);
+        const an_v2i_t fm = ax < inf2;
+        /* (1, x - kx) as an_terms_set's first pair (1 - 0 is 1), +0 when missing */
+        const an_v2_t t0 = keep_lanes((an_v2_t){1.0, x} - (an_v2_t){0.0, a->kx[m]}, fm);
+        const double xs = t0[1];
+        const an_v2_t t1 = t0 * (an_v2_t){0.0, xs}; /* (1 * 0, xs * xs) */
         add_mean_terms(&ov[m], t0, t1);
         if (has_cov) {
+            /* an_terms_set(xs, yc): (1, xs), (yc * 1, xs * xs), (yc * yc, xs * yc) */
+            const an_v2_t yx = keep_lanes((an_v2_t){yc, xs}, fm);
             an_terms_t tc;
-            terms_masked(&tc, xs, keep_bits(yc, mk), one);
+            tc.t[0] = t0;
+            tc.t[1] = yx * t0;
+            tc.t[2] = yx * (an_v2_t){yx[0], yx[0]};
             an_acc_add_terms(&cu[m], &tc);
         } else {
             nocov[m] += fin;
         }
         if (usum) {
-            usum[m * 2] += keep_bits(x, mk);
-            usum[m * 2 + 1] += one;
+            usum[m * 2] += fin ? x : 0.0;
+            usum[m * 2 + 1] += t0[0];
         }
         if (i >= n_plain) {
             const int k = p[i].k;

@@ -650,18 +650,16 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
 {
     size_t n = an_facts_count(t);
     j->counts.records = t->other_records + n;
-    /* while the outcome rows come in the decisions' order (find_outcome)
-     * they are read in sequence; else the lookups are random accesses:
-     * prefetch the slot 16 rows ahead and the outcome row it names 8 rows
-     * ahead */
+    /* the index's slot is prefetched 16 rows ahead (an order without
+     * outcome is found absent there); while the outcome rows come in the
+     * decisions' order (find_outcome) they are read in sequence, else the
+     * outcome row a slot names is prefetched 8 rows ahead */
     enum { AHEAD = 16 };
     for (size_t i = 0; i < n; i++) {
-        if (!j->oc_seq) {
-            if (i + AHEAD < n)
-                an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD)->oid, 0);
-            if (i + AHEAD / 2 < n)
-                an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD / 2)->oid, 1);
-        }
+        if (i + AHEAD < n)
+            an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD)->oid, 0);
+        if (!j->oc_seq && i + AHEAD / 2 < n)
+            an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD / 2)->oid, 1);
         int rc = on_fact(j, an_facts_row(t, i), err);
         if (rc)
             return rc;
