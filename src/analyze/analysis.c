@@ -239,6 +239,27 @@ static void drop_undefined_defaults(ordo_analysis_t *a)
     a->cfg.n_guardrails = n;
 }
 
+/* The row loop's plan: the metrics grouped (means that are no key metric,
+ * key means, ratios); the order within a row does not matter, as no two
+ * metrics share a cell. */
+static void plan_metrics(ordo_analysis_t *a)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        for (size_t m = 0; m < a->M; m++) {
+            bool ratio = a->m_den[m] >= 0, key = a->key_of[m] >= 0;
+            if ((pass == 0 && !ratio && !key) || (pass == 1 && !ratio && key) ||
+                (pass == 2 && ratio))
+                a->mplan[n++] = (struct an_mplan){(int16_t)m, a->m_num[m], a->m_den[m],
+                                                  (int16_t)a->key_of[m]};
+        }
+        if (pass == 0)
+            a->n_mean_plain = n;
+        else if (pass == 1)
+            a->n_mean_key = n - a->n_mean_plain;
+    }
+}
+
 int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out,
                          ordo_error_t *err)
 {
@@ -290,6 +311,7 @@ int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out
         ordo_analysis_destroy(a);
         return rc;
     }
+    plan_metrics(a);
     size_t VM = a->V * a->M;
     a->overall = calloc(VM, sizeof *a->overall);
     a->cuped = calloc(VM, sizeof *a->cuped);
@@ -489,19 +511,46 @@ typedef struct row_cells {
     double yc; /* the covariate, shifted by kc */
 } row_cells_t;
 
-/* A metric's value missing from the row (NaN or infinite). */
-static void add_missing(ordo_analysis_t *a, size_t vm, double x, double y)
+/* A metric's value missing from the row (NaN or infinite): counted, and
+ * counted as non-finite when either value is infinite. */
+static inline void add_missing(ordo_analysis_t *a, size_t vm, double x, double y)
 {
-    if (!isnan(x) || !isnan(y))
-        a->nonfinite += !isfinite(x) && !isnan(x) ? 1 : !isfinite(y) && !isnan(y);
+    a->nonfinite += isinf(x) || isinf(y);
     a->missing[vm]++;
+}
+
+/* Lanes as integers, for masks: a comparison of two an_v2_t gives all
+ * ones (true) or zeros per lane. */
+typedef int64_t an_v2i_t __attribute__((vector_size(16)));
+
+/* v where mask is all ones, +0 where it is zero. */
+static inline an_v2_t keep_lanes(an_v2_t v, an_v2i_t mask)
+{
+    return (an_v2_t)((an_v2i_t)v & mask);
+}
+
+/* A mean metric's terms, as an_terms_set(x - kx, 0) makes them: (1, xs)
+ * and (0, xs * xs); its third pair, (0, ±0), adds nothing to cells that
+ * only ever get means (they stay +0), so it is not added. */
+static inline __attribute__((always_inline)) void add_mean_terms(an_acc_t *c, an_v2_t t0,
+                                                                 an_v2_t t1)
+{
+    an_v2u_t *v = (an_v2u_t *)(void *)c;
+    v[0] += t0;
+    v[1] += t1;
 }
 
 /* Adds the row's value of every metric to its cells: each metric's terms
  * are computed once and added to its overall cell, its key cells (day and
  * segments) and, with the covariate's, to its CUPED cell. has_cov and
  * has_day are constants in each call of add_values, so each of its loops
- * is compiled without their tests (the same additions in the same order). */
+ * is compiled without their tests (the same additions in the same order);
+ * the metrics go by group (a->mplan): means, key means, ratios.
+ * A mean metric's missing value (NaN or infinite) takes no branch: its
+ * terms are +0 (masked), and adding +0 leaves every cell as it was (a sum
+ * that starts at +0 never becomes -0), so the cells are those of skipping
+ * it, without a mispredicted branch per missing value (ANALYZE.md "At
+ * scale"). */
 static inline __attribute__((always_inline)) void
 add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
                 const bool has_cov, const bool has_day)
@@ -509,6 +558,7 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
     const size_t M = a->M, v = row->variant;
     an_acc_t *const ov = &a->overall[v * M];
     an_acc_t *const cu = &a->cuped[v * M];
+    uint64_t *const miss = &a->missing[v * M], *const nocov = &a->nocov[v * M];
     const double *const rv = row->v;
     double *const usum = c->usum;
     an_acc_t *const day = c->day;
@@ -516,38 +566,78 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
                     *const s3 = c->seg[3], *const s4 = c->seg[4], *const s5 = c->seg[5];
     _Static_assert(AN_DIMS == 6, "one line per breakdown below");
     const double yc = c->yc;
-    for (size_t m = 0; m < M; m++) {
-        const int den = a->m_den[m];
-        const double x = rv[a->m_num[m]];
-        const double y = den >= 0 ? rv[den] : 1.0;
+    const struct an_mplan *p = a->mplan;
+    const size_t n_plain = a->n_mean_plain, n_mean = n_plain + a->n_mean_key;
+    uint64_t nonfinite = 0;
+    const an_v2i_t absm = {INT64_MAX, INT64_MAX};
+    const an_v2_t inf2 = {INFINITY, INFINITY};
+    for (size_t i = 0; i < n_mean; i++) {
+        const int m = p[i].m;
+        const double x = rv[p[i].num];
+        const bool fin = isfinite(x);
+        nonfinite += isinf(x) != 0; /* glibc: -1 for -inf */
+        miss[m] += !fin;
+        if (__builtin_expect(!a->kset[m], 0) && fin) {
+            a->kx[m] = x;
+            a->ky[m] = 0;
+            a->kset[m] = true;
+        }
+        /* |x| < inf per lane: false for NaN and infinities */
+        const an_v2_t ax = (an_v2_t)((an_v2i_t)(an_v2_t){x, x} & absm);
+        const an_v2i_t fm = ax < inf2;
+        /* (1, x - kx) as an_terms_set's first pair (1 - 0 is 1), +0 when missing */
+        const an_v2_t t0 = keep_lanes((an_v2_t){1.0, x} - (an_v2_t){0.0, a->kx[m]}, fm);
+        const double xs = t0[1];
+        const an_v2_t t1 = t0 * (an_v2_t){0.0, xs}; /* (1 * 0, xs * xs) */
+        add_mean_terms(&ov[m], t0, t1);
+        if (has_cov) {
+            /* an_terms_set(xs, yc): (1, xs), (yc * 1, xs * xs), (yc * yc, xs * yc) */
+            const an_v2_t yx = keep_lanes((an_v2_t){yc, xs}, fm);
+            an_terms_t tc;
+            tc.t[0] = t0;
+            tc.t[1] = yx * t0;
+            tc.t[2] = yx * (an_v2_t){yx[0], yx[0]};
+            an_acc_add_terms(&cu[m], &tc);
+        } else {
+            nocov[m] += fin;
+        }
+        if (usum) {
+            usum[m * 2] += fin ? x : 0.0;
+            usum[m * 2 + 1] += t0[0];
+        }
+        if (i >= n_plain) {
+            const int k = p[i].k;
+            if (has_day)
+                add_mean_terms(&day[k], t0, t1);
+            add_mean_terms(&s0[k], t0, t1);
+            add_mean_terms(&s1[k], t0, t1);
+            add_mean_terms(&s2[k], t0, t1);
+            add_mean_terms(&s3[k], t0, t1);
+            add_mean_terms(&s4[k], t0, t1);
+            add_mean_terms(&s5[k], t0, t1);
+        }
+    }
+    a->nonfinite += nonfinite;
+    for (size_t i = n_mean; i < M; i++) {
+        const int m = p[i].m, den = p[i].den;
+        const double x = rv[p[i].num], y = rv[den];
         if (!isfinite(x) || !isfinite(y)) {
-            add_missing(a, v * M + m, x, y);
+            add_missing(a, v * M + (size_t)m, x, y);
             continue;
         }
         if (!a->kset[m]) {
             a->kx[m] = x;
-            a->ky[m] = den >= 0 ? y : 0;
+            a->ky[m] = y;
             a->kset[m] = true;
         }
-        const double xs = x - a->kx[m];
-        const double ys = den >= 0 ? y - a->ky[m] : 0;
         an_terms_t t;
-        an_terms_set(&t, xs, ys);
+        an_terms_set(&t, x - a->kx[m], y - a->ky[m]);
         an_acc_add_terms(&ov[m], &t);
-        if (den < 0) {
-            if (has_cov) {
-                an_terms_t tc;
-                an_terms_set(&tc, xs, yc);
-                an_acc_add_terms(&cu[m], &tc);
-            } else {
-                a->nocov[v * M + m]++;
-            }
-        }
         if (usum) {
             usum[m * 2] += x;
             usum[m * 2 + 1] += y;
         }
-        const int k = a->key_of[m];
+        const int k = p[i].k;
         if (k >= 0) {
             if (has_day)
                 an_acc_add_terms(&day[k], &t);

@@ -760,6 +760,7 @@ int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err)
     if (!oc->slot || !oc->matched)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     oc->mask = cap - 1;
+    oc->dup_oids = false;
     for (size_t i = 0; i < oc->n; i++) {
         size_t s = slot_of(oc->v[i].oid, oc->mask);
         while (oc->slot[s]) {
@@ -770,6 +771,8 @@ int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err)
         }
         if (!oc->slot[s])
             oc->slot[s] = (uint32_t)(i + 1);
+        else
+            oc->dup_oids = true;
     }
     return ORDO_OK;
 }

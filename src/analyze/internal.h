@@ -217,6 +217,13 @@ struct ordo_analysis {
     /* each metric's fields as add_values reads them (from cfg.metrics, at
      * create): numerator, denominator (-1: 1.0, not a ratio) */
     int16_t m_num[ORDO_METRICS_MAX], m_den[ORDO_METRICS_MAX];
+    /* the same, grouped for the row loop (at create): means that are no
+     * key metric, then key means, then ratios, each group's loop compiled
+     * without the others' tests (ANALYZE.md "At scale") */
+    struct an_mplan {
+        int16_t m, num, den, k;
+    } mplan[ORDO_METRICS_MAX];
+    size_t n_mean_plain, n_mean_key;
 
     an_acc_t *overall;  /* [v * M + m] */
     an_acc_t *cuped;    /* [v * M + m]: rows with the covariate */
@@ -464,6 +471,9 @@ typedef struct an_outcomes {
     uint32_t *slot;   /* index + 1; 0 empty */
     size_t mask;
     uint8_t *matched; /* [n] */
+    bool dup_oids;    /* an_outcomes_index met an order id twice (the store has
+                       * one summary per order: not from it); find gives the
+                       * first, and the join looks up every order by the index */
     uint64_t events;  /* the store's outcome change seq they were read at */
     void *map;        /* v and slot map the outcome facts file (not freed) */
     size_t map_len;

@@ -157,6 +157,8 @@ typedef struct join_labels {
 typedef struct join_ctx {
     ordo_analysis_t *a;
     an_outcomes_t oc;
+    size_t oc_next;       /* the outcome row after the last one found */
+    bool oc_seq;          /* ... and that one was found there (no index lookup) */
     an_strings_t *str;    /* the facts table's, or own_str on the record path */
     an_strings_t own_str;
     ordo_analyze_counts_t counts;
@@ -164,7 +166,8 @@ typedef struct join_ctx {
     uint32_t exp_id, cv_id, var_id[ORDO_EXP_MAX_ARMS]; /* the configuration's strings */
     /* the decision waiting for a shadow record of the same order */
     bool pending;
-    ordo_analyze_row_t row;
+    ordo_analyze_row_t rows[2]; /* rows[cur]: the pending one; the next is built in the other */
+    int cur;
     oid_key_t pending_order;
     /* a shadow that came before its decision */
     oid_key_t shadow_order;
@@ -257,9 +260,10 @@ static int flush_pending(join_ctx_t *j, ordo_error_t *err)
     if (!j->pending)
         return ORDO_OK;
     j->pending = false;
-    if (!isfinite(j->row.v[ORDO_AF_CONTROL_COST]))
+    const ordo_analyze_row_t *row = &j->rows[j->cur];
+    if (!isfinite(row->v[ORDO_AF_CONTROL_COST]))
         j->counts.covariate_missing++;
-    return ordo_analysis_add(j->a, &j->row, err);
+    return ordo_analysis_add(j->a, row, err);
 }
 
 static bool is_control_policy(const join_ctx_t *j, const an_fact_t *f)
@@ -276,8 +280,9 @@ static void on_shadow(join_ctx_t *j, const an_fact_t *f)
         return;
     oid_key_t k = key_of(true, f->flags & AN_F_OID_LONG, f->oid);
     if (j->pending && key_eq(&k, &j->pending_order)) {
-        if (!isfinite(j->row.v[ORDO_AF_CONTROL_COST]))
-            j->row.v[ORDO_AF_CONTROL_COST] = c;
+        double *cc = &j->rows[j->cur].v[ORDO_AF_CONTROL_COST];
+        if (!isfinite(*cc))
+            *cc = c;
     } else {
         j->shadow_order = k;
         j->shadow_cost = c;
@@ -376,12 +381,35 @@ static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *
     }
 }
 
+/* The outcome row of an order, as an_outcomes_find gives it. Outcome rows
+ * are mostly in the order the decisions were made (a summary is added
+ * when the order's first event comes), so the row after the last one found
+ * is tried first: a merge join while the orders agree, read in sequence,
+ * and the index's random accesses only where they do not. With order ids
+ * unique in the rows (dup_oids false: the store's one summary per order)
+ * a row with the id is the one the index names. */
+static long find_outcome(join_ctx_t *j, const uint64_t oid[2])
+{
+    const an_outcomes_t *oc = &j->oc;
+    size_t c = j->oc_next;
+    if (c < oc->n && !oc->dup_oids && oc->v[c].oid[0] == oid[0] && oc->v[c].oid[1] == oid[1]) {
+        j->oc_next = c + 1;
+        j->oc_seq = true;
+        return (long)c;
+    }
+    long i = an_outcomes_find(oc, oid);
+    if (i >= 0)
+        j->oc_next = (size_t)i + 1;
+    j->oc_seq = false;
+    return i;
+}
+
 static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 {
     int vi = decision_arm(j, f);
     if (vi < 0)
         return ORDO_OK;
-    long oi = an_outcomes_find(&j->oc, f->oid);
+    long oi = find_outcome(j, f->oid);
     const an_outcome_t *o = NULL;
     if (oi >= 0) {
         o = &j->oc.v[oi];
@@ -393,40 +421,40 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
     /* outcomes that cannot be true are counted and set aside (validity.c) */
     int64_t decided = (f->flags & AN_F_HAS_TIME) ? f->ts : 0;
     o = ordo_analyze_outcome_usable(o ? &s : NULL, decided, &j->counts) ? o : NULL;
-    ordo_analyze_row_t row;
-    if (an_row_from_fact(f, o ? &s : NULL, &row, NULL)) {
+    ordo_analyze_row_t *row = &j->rows[j->cur ^ 1]; /* not the pending one */
+    if (an_row_from_fact(f, o ? &s : NULL, row, NULL)) {
         j->counts.bad_records++;
         return ORDO_OK;
     }
-    row.variant = (uint32_t)vi;
-    row.channel = label_of(j, 0, f->channel, "web");
-    row.promotion = label_of(j, 1, f->promotion, "none");
-    row_carriers(j, f, &row);
-    if (j->warmup_end && row.ts < j->warmup_end) {
+    row->variant = (uint32_t)vi;
+    row->channel = label_of(j, 0, f->channel, "web");
+    row->promotion = label_of(j, 1, f->promotion, "none");
+    row_carriers(j, f, row);
+    if (j->warmup_end && row->ts < j->warmup_end) {
         j->counts.excluded_warmup++;
         return ORDO_OK;
     }
     bool skip;
-    int rc = row_unit(j, f, &row, &skip, err);
+    int rc = row_unit(j, f, row, &skip, err);
     if (rc || skip)
         return rc;
     if (!o)
         j->counts.missing_outcome++;
     else if (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT)
         j->counts.time_inconsistent++;
-    if (!isfinite(row.v[ORDO_AF_ORDER_VALUE]) || row.family == ORDO_AN_FAMILIES - 1)
+    if (!isfinite(row->v[ORDO_AF_ORDER_VALUE]) || row->family == ORDO_AN_FAMILIES - 1)
         j->counts.no_catalog++;
     /* covariate: the control arm's own plan is the control policy's plan */
-    if (!isfinite(row.v[ORDO_AF_CONTROL_COST]) && (vi == 0 || is_control_policy(j, f)))
-        row.v[ORDO_AF_CONTROL_COST] = row.v[ORDO_AF_PLANNED_COST];
+    if (!isfinite(row->v[ORDO_AF_CONTROL_COST]) && (vi == 0 || is_control_policy(j, f)))
+        row->v[ORDO_AF_CONTROL_COST] = row->v[ORDO_AF_PLANNED_COST];
     oid_key_t k = key_of(true, f->flags & AN_F_OID_LONG, f->oid);
-    if (!isfinite(row.v[ORDO_AF_CONTROL_COST]) && key_eq(&j->shadow_order, &k))
-        row.v[ORDO_AF_CONTROL_COST] = j->shadow_cost;
+    if (!isfinite(row->v[ORDO_AF_CONTROL_COST]) && key_eq(&j->shadow_order, &k))
+        row->v[ORDO_AF_CONTROL_COST] = j->shadow_cost;
     j->shadow_order.ok = false;
     j->cur_arm = vi;
     if ((rc = flush_pending(j, err)))
         return rc;
-    j->row = row;
+    j->cur ^= 1;
     j->pending = true;
     j->pending_order = k;
     return ORDO_OK;
@@ -622,13 +650,15 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
 {
     size_t n = an_facts_count(t);
     j->counts.records = t->other_records + n;
-    /* the outcome lookups are random accesses: prefetch the slot 16 rows
-     * ahead and the outcome row it names 8 rows ahead */
+    /* the index's slot is prefetched 16 rows ahead (an order without
+     * outcome is found absent there); while the outcome rows come in the
+     * decisions' order (find_outcome) they are read in sequence, else the
+     * outcome row a slot names is prefetched 8 rows ahead */
     enum { AHEAD = 16 };
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n)
             an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD)->oid, 0);
-        if (i + AHEAD / 2 < n)
+        if (!j->oc_seq && i + AHEAD / 2 < n)
             an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD / 2)->oid, 1);
         int rc = on_fact(j, an_facts_row(t, i), err);
         if (rc)
