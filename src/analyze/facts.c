@@ -677,7 +677,12 @@ static int outcomes_push(an_outcomes_t *oc, const ordo_outcome_summary_t *s)
         oc->v = nv;
         oc->cap = cap;
     }
-    an_outcome_t *o = &oc->v[oc->n++];
+    an_outcome_from_summary(s, &oc->v[oc->n++]);
+    return ORDO_OK;
+}
+
+void an_outcome_from_summary(const ordo_outcome_summary_t *s, an_outcome_t *o)
+{
     memset(o, 0, sizeof *o);
     o->shipped_at = s->shipped_at;
     o->delivered_at = s->delivered_at;
@@ -697,7 +702,6 @@ static int outcomes_push(an_outcomes_t *oc, const ordo_outcome_summary_t *s)
     for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
         o->measure[m] = s->measure_n[m] ? s->measure[m] : NAN;
     an_hash128(s->order_id, strlen(s->order_id), o->oid);
-    return ORDO_OK;
 }
 
 /* Every summary (all) or those of the orders changed after since, pushed
