@@ -518,12 +518,14 @@ void an_otail_free(an_otail_t *ctx);
 /* No saved states (outcome facts written without them). */
 void an_otail_invalidate(const char *factsdir);
 /* What the last refresh of the outcome facts read (tests, bench). */
+#define AN_OTAIL_STATS 1
 typedef struct an_otail_stats {
     bool tail;             /* the tail served it (else SQLite, ORDO_ENOENT) */
     bool all;              /* no saved states: every order folded afresh */
     uint64_t rows;         /* tail rows folded */
     uint64_t orders;       /* orders changed */
     uint64_t from_sqlite;  /* of which read from SQLite (no usable state) */
+    uint64_t ns_scan, ns_fold, ns_save; /* the tail read and grouped; folded; saved */
 } an_otail_stats_t;
 extern an_otail_stats_t an_otail_last;
 

@@ -242,7 +242,8 @@ static bool ost_load(const char *path, uint64_t seq, size_t n, ost_file_t *f)
               h->n == n && (uint64_t)st.st_size == sizeof *h + n * sizeof(an_ostate_t);
     if (ok && n) {
         f->len = (size_t)st.st_size;
-        void *m = mmap(NULL, f->len, PROT_READ, MAP_SHARED, f->fd, 0);
+        /* populated: a refresh's changed orders touch most pages */
+        void *m = mmap(NULL, f->len, PROT_READ, MAP_SHARED | MAP_POPULATE, f->fd, 0);
         ok = m != MAP_FAILED;
         f->st = ok ? (an_ostate_t *)((char *)m + sizeof *h) : NULL;
     }
@@ -468,8 +469,16 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
     size_t n = 0;
     for (uint32_t i = g->head; i != UINT32_MAX; i = s->next[i])
         r->ev[n++] = s->row[i];
-    if (n > 1)
+    if (n > 16) {
         qsort(r->ev, n, sizeof *r->ev, row_cmp);
+    } else {
+        for (size_t i = 1; i < n; i++) /* an order's few new events: insertion */
+            for (size_t j = i; j > 0 && row_cmp(&r->ev[j - 1], &r->ev[j]) > 0; j--) {
+                const otail_row_t *x = r->ev[j];
+                r->ev[j] = r->ev[j - 1];
+                r->ev[j - 1] = x;
+            }
+    }
     bool ok = start_state(r, g, st);
     if (ok && (st->last_at || st->last_eid[0]) &&
         key_cmp(r->ev[0]->at, r->ev[0]->event_id, st->last_at, st->last_eid) <= 0)
@@ -523,17 +532,21 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     otail_map_t m;
     scan_t s;
     int rc = ORDO_ENOENT;
+    uint64_t t0 = ordo_now_ns();
     if (otail_map_open(db, ino, &m)) {
         if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s) &&
             scan_group(&s)) {
             run_t r = {.store = store, .old = old, .sf = have ? &sf : NULL, .from = from,
                        .delta = delta, .ctx = ctx};
             ctx->tail_row = s.next_row;
+            uint64_t t1 = ordo_now_ns();
             rc = fold_all(&r, &s, err);
             free(r.ev);
             an_otail_last = (an_otail_stats_t){.tail = !rc, .all = ctx->all, .rows = s.n,
                                                .orders = delta->n,
-                                               .from_sqlite = r.read_sqlite};
+                                               .from_sqlite = r.read_sqlite,
+                                               .ns_scan = t1 - t0,
+                                               .ns_fold = ordo_now_ns() - t1};
         }
         scan_free(&s);
         otail_map_close(&m);
@@ -562,6 +575,7 @@ void an_otail_free(an_otail_t *ctx)
  * then the header sealed. Best effort: a failure leaves no states. */
 void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
 {
+    uint64_t t0 = ordo_now_ns();
     int fd = open(ctx->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
@@ -588,4 +602,5 @@ void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
         (void)!pwrite(fd, &h, sizeof h, 0);
     }
     close(fd);
+    an_otail_last.ns_save = ordo_now_ns() - t0;
 }

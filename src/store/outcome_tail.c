@@ -55,7 +55,12 @@ int otail_path(const char *db, char *out, size_t cap)
 
 static uint64_t row_sum(const otail_row_t *r)
 {
-    return ordo_hash64(r, offsetof(otail_row_t, sum));
+    return XXH3_64bits(r, offsetof(otail_row_t, sum));
+}
+
+void otail_row_seal(otail_row_t *r)
+{
+    r->sum = row_sum(r);
 }
 
 bool otail_row_ok(const otail_row_t *r)
@@ -70,14 +75,14 @@ static void hdr_make(otail_hdr_t *h, int64_t ino)
     h->version = 1;
     h->row_size = sizeof(otail_row_t);
     h->db_ino = ino;
-    h->sum = ordo_hash64(h, offsetof(otail_hdr_t, sum));
+    h->sum = XXH3_64bits(h, offsetof(otail_hdr_t, sum));
 }
 
 static bool hdr_ok(const otail_hdr_t *h, int64_t ino)
 {
     return !memcmp(h->magic, otail_magic, 8) && h->version == 1 &&
            h->row_size == sizeof(otail_row_t) && h->db_ino == ino &&
-           h->sum == ordo_hash64(h, offsetof(otail_hdr_t, sum));
+           h->sum == XXH3_64bits(h, offsetof(otail_hdr_t, sum));
 }
 
 /* ---- reader ---- */
@@ -253,7 +258,7 @@ void otail_inserted(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e)
     r->measure = e->type == ORDO_OUTCOME_MEASURE ? (uint8_t)e->measure : 0;
     memcpy(r->order_id, e->order_id, ol < ORDO_OUTCOME_ID_MAX ? ol : ORDO_OUTCOME_ID_MAX - 1);
     memcpy(r->event_id, e->event_id, el < OTAIL_EID ? el : OTAIL_EID - 1);
-    r->sum = row_sum(r);
+    otail_row_seal(r);
     if (sqlite3_get_autocommit(db))
         otail_commit(t, 1); /* no transaction: committed already */
 }

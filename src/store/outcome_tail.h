@@ -33,7 +33,7 @@ typedef struct otail_row {
     uint8_t type, cost_mask, flags, measure;
     char order_id[ORDO_OUTCOME_ID_MAX]; /* NUL-padded */
     char event_id[OTAIL_EID];           /* NUL-padded; cut: OTAIL_F_EID_CUT */
-    uint64_t sum;                       /* ordo_hash64 of the bytes before it */
+    uint64_t sum;                       /* XXH3-64 of the bytes before it */
 } otail_row_t;
 _Static_assert(sizeof(otail_row_t) == 256, "outcome tail row");
 
@@ -41,6 +41,8 @@ _Static_assert(sizeof(otail_row_t) == 256, "outcome tail row");
 int otail_path(const char *db, char *out, size_t cap);
 /* true when a row's checksum holds and its seq is set. */
 bool otail_row_ok(const otail_row_t *r);
+/* Sets a row's checksum. */
+void otail_row_seal(otail_row_t *r);
 
 /* A mapped tail: rows [0, n) after the header. ino: the database file's
  * inode the tail was written for (a tail of another database is not used). */

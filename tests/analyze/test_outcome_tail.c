@@ -279,7 +279,7 @@ static void forge(const char *tail, uint64_t seq, const char *oid)
     r.at = T0 + 50 * 86400;
     r.cost[ORDO_COST_PICK] = 1000;
     r.cost_mask = 1u << ORDO_COST_PICK;
-    r.sum = ordo_hash64(&r, offsetof(otail_row_t, sum));
+    otail_row_seal(&r);
     int fd = open(tail, O_WRONLY | O_APPEND);
     assert_true(fd >= 0);
     assert_int_equal(write(fd, &r, sizeof r), (ssize_t)sizeof r);
