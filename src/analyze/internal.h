@@ -499,6 +499,8 @@ static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t 
     }
 }
 void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
+/* A new row at the end of oc->v (not indexed); NULL: out of memory. */
+an_outcome_t *an_outcomes_add(an_outcomes_t *oc);
 /* The outcome row of a summary. */
 void an_outcome_from_summary(const struct ordo_outcome_summary *s, an_outcome_t *o);
 

@@ -149,57 +149,30 @@ static bool st_add(an_ostate_t *s, const otail_row_t *r)
     return true;
 }
 
-/* The outcome row of a state, as outcomes_push makes it of a summary. */
+/* The outcome row of a state: the summary the store's fold would end with,
+ * ended by the store's own code, as an_outcomes_load makes it. */
 static void st_out(const an_ostate_t *s, an_outcome_t *o)
 {
-    memset(o, 0, sizeof *o);
     ordo_outcome_summary_t sm;
-    sm.n_delivered = 0;
-    bool all_delivered = true;
-    int64_t last_delivered = 0;
+    memset(&sm, 0, sizeof sm);
+    ordo_shipment_outcome_t ships[OST_SHIPS];
     for (int i = 0; i < s->n_ships; i++) {
-        const ost_ship_t *sh = &s->ship[i];
-        if (!sh->shipped && !sh->delivered && !sh->returned)
-            continue; /* costs only */
-        o->n_shipments++;
-        if (sh->shipped)
-            min_time(&o->shipped_at, sh->shipped);
-        if (sh->delivered) {
-            o->n_delivered++;
-            if (sh->delivered > last_delivered)
-                last_delivered = sh->delivered;
-        } else {
-            all_delivered = false;
-        }
-        if (sh->returned) {
-            o->n_returned++;
-            min_time(&o->returned_at, sh->returned);
-        }
-        if ((sh->shipped && sh->delivered && sh->delivered < sh->shipped) ||
-            (sh->shipped && sh->returned && sh->returned < sh->shipped))
-            o->flags |= ORDO_OUTCOME_FLAG_TIME_INCONSISTENT;
-        if (s->cancelled_at && ((sh->shipped && sh->shipped > s->cancelled_at) ||
-                                (sh->delivered && sh->delivered > s->cancelled_at)))
-            o->flags |= ORDO_OUTCOME_FLAG_ACTIVITY_AFTER_CANCEL;
+        memset(&ships[i], 0, sizeof ships[i]);
+        ships[i].shipment = s->ship[i].shipment;
+        ships[i].shipped_at = s->ship[i].shipped;
+        ships[i].delivered_at = s->ship[i].delivered;
+        ships[i].returned_at = s->ship[i].returned;
     }
-    o->last_delivered_at = last_delivered;
-    if (o->n_shipments > 0 && all_delivered)
-        o->delivered_at = last_delivered;
-    o->cancelled_at = s->cancelled_at;
-    o->promised_by = s->promised_by;
-    memcpy(o->cost, s->cost, sizeof o->cost);
-    o->cost_mask = s->cost_mask;
-    for (int p = 0; p < ORDO_COST_PARTS; p++)
-        if (s->cost_mask & (1u << p))
-            o->cost_total += s->cost[p];
-    o->refund = s->refund;
-    sm.n_delivered = o->n_delivered;
-    sm.last_delivered_at = o->last_delivered_at;
-    sm.delivered_at = o->delivered_at;
-    o->on_time = (uint8_t)ordo_outcome_on_time(&sm, s->promised_by);
-    for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
-        o->measure[m] = s->mn[m] ? s->msum[m] / s->mn[m] : NAN;
-    o->oid[0] = s->oid[0];
+    sm.cancelled_at = s->cancelled_at;
+    sm.promised_by = s->promised_by;
+    memcpy(sm.cost, s->cost, sizeof sm.cost);
+    sm.cost_mask = s->cost_mask;
+    sm.refund = s->refund;
+    memcpy(sm.measure, s->msum, sizeof sm.measure);
+    memcpy(sm.measure_n, s->mn, sizeof sm.measure_n);
+    otail_summary_finish(&sm, ships, s->n_ships);
+    an_outcome_from_summary(&sm, o);
+    o->oid[0] = s->oid[0]; /* the summary has no order id: the row's hash */
     o->oid[1] = s->oid[1];
 }
 
@@ -404,20 +377,6 @@ typedef struct run {
     uint64_t read_sqlite; /* orders read from SQLite */
 } run_t;
 
-static int push_out(an_outcomes_t *oc, const an_outcome_t *o)
-{
-    if (oc->n == oc->cap) {
-        size_t cap = oc->cap ? oc->cap * 2 : 1024;
-        an_outcome_t *v = realloc(oc->v, cap * sizeof *v);
-        if (!v)
-            return ORDO_ENOMEM;
-        oc->v = v;
-        oc->cap = cap;
-    }
-    oc->v[oc->n++] = *o;
-    return ORDO_OK;
-}
-
 /* The order of g read from SQLite; its state: none (read so next time). */
 static int order_from_store(run_t *r, const grp_t *g, const char *order_id, an_ostate_t *st,
                             ordo_error_t *err)
@@ -431,10 +390,11 @@ static int order_from_store(run_t *r, const grp_t *g, const char *order_id, an_o
     int rc = ordo_store_outcome_get(r->store, order_id, &sm, err);
     if (rc)
         return rc;
-    an_outcome_t o;
-    an_outcome_from_summary(&sm, &o);
-    return push_out(r->delta, &o) ? ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory")
-                                  : ORDO_OK;
+    an_outcome_t *o = an_outcomes_add(r->delta);
+    if (!o)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    an_outcome_from_summary(&sm, o);
+    return ORDO_OK;
 }
 
 /* The state to fold g's new rows onto: a fresh one, the saved one, or
@@ -492,10 +452,11 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
     st->sum = st_sum(st);
     if (g->max_seq <= r->from)
         return ORDO_OK;
-    an_outcome_t o;
-    st_out(st, &o);
-    return push_out(r->delta, &o) ? ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory")
-                                  : ORDO_OK;
+    an_outcome_t *o = an_outcomes_add(r->delta);
+    if (!o)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    st_out(st, o);
+    return ORDO_OK;
 }
 
 /* Folds every group; the states into r->ctx. */

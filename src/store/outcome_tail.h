@@ -57,6 +57,14 @@ typedef struct otail_map {
 bool otail_map_open(const char *db, int64_t ino, otail_map_t *m);
 void otail_map_close(otail_map_t *m);
 
+/* The end of the store's fold of an order's events (store.c): s holds the
+ * sums and first times its events gave, ships its shipments; sets the
+ * shipment counts, delivered_at, last_delivered_at, returned_at, shipped_at,
+ * the flags, cost_total, on_time and the measures' means. The outcome facts'
+ * refresh ends its own folds with it (src/analyze/ofacts_tail.c). */
+void otail_summary_finish(ordo_outcome_summary_t *s, const ordo_shipment_outcome_t *ships,
+                          size_t n);
+
 /* ---- the writer (sqlite.c's insert path) ---- */
 typedef struct otail otail_t;
 struct sqlite3;
