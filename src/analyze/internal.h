@@ -529,7 +529,7 @@ typedef struct an_otail_stats {
     uint64_t from_sqlite;  /* of which read from SQLite (no usable state) */
     uint64_t ns_scan, ns_fold, ns_save; /* the tail read and grouped; folded; saved */
 } an_otail_stats_t;
-extern an_otail_stats_t an_otail_last;
+extern _Thread_local an_otail_stats_t an_otail_last;
 
 /* The facts of a data directory: rows covering the log up to covered_seq. */
 typedef struct an_facts {

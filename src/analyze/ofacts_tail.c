@@ -66,7 +66,7 @@ typedef struct ost_hdr {
 } ost_hdr_t;
 _Static_assert(sizeof(ost_hdr_t) == 64, "outcome state header");
 
-an_otail_stats_t an_otail_last;
+_Thread_local an_otail_stats_t an_otail_last;
 
 struct an_otail {
     char path[4200];
