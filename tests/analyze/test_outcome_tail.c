@@ -372,26 +372,6 @@ static void test_rollback_leaves_no_rows(void **state)
     fx_rm_tree(dir);
 }
 
-/* The JSON report of dir (caller frees). */
-static char *report(const char *dir, ordo_analyze_facts_t mode)
-{
-    ordo_analyze_options_t opt = {0};
-    opt.facts = mode;
-    opt.now = 1797000000;
-    ordo_analysis_t *a;
-    ordo_error_t err;
-    FX_CHECK(ordo_analyze_dir(dir, &opt, &a, &err));
-    ordo_buf_t b;
-    ordo_buf_init(&b, NULL);
-    ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &b, 1);
-    ordo_analysis_write_json(a, &w);
-    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
-    ordo_buf_putc(&b, 0);
-    ordo_analysis_destroy(a);
-    return b.data;
-}
-
 /* Outcomes arriving between refreshes: the report from the outcome facts
  * refreshed through the tail equals the record path's (every order's
  * summary read from SQLite) each time. */
@@ -404,8 +384,8 @@ static void test_report_after_refreshes(void **state)
     spec.n_orders = 240;
     fx_build(dir, &spec, NULL, true);
     for (int round = 0; round < 4; round++) {
-        char *fac = report(dir, ORDO_ANALYZE_FACTS_AUTO);
-        char *rec = report(dir, ORDO_ANALYZE_FACTS_OFF);
+        char *fac = fx_report_json(dir, ORDO_ANALYZE_FACTS_AUTO);
+        char *rec = fx_report_json(dir, ORDO_ANALYZE_FACTS_OFF);
         assert_string_equal(fac, rec);
         if (round >= 2)
             assert_true(an_otail_last.tail); /* round 1 folded the whole tail */
