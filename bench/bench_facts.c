@@ -25,7 +25,14 @@
  * BENCH_FACTS_REFRESH_REPEATS=N times the refresh of the facts table alone
  * N times each with an_facts_update and an_facts_open, alternating (the
  * table's files put back as they were before each), with the median CPU
- * and wall times.
+ * and wall times. BENCH_FACTS_EVENTS=7 gives each new order seven outcome
+ * events in two batches (shipped with its carrier cost, a pick/pack cost; then
+ * delivered, a carrying cost, two measures; every other order a second
+ * shipment shipped and delivered: seven on average), and a return with its
+ * cost to one in ten older orders; BENCH_FACTS_SPLIT_REPEATS=N times the
+ * whole refresh after the new orders N times (the facts directory put back
+ * before each), its decision part (an_facts_update) and its outcome part
+ * (an_ofacts_open) apart, medians of CPU and wall time.
  * Goals (ISSUE 16): 10M orders analysed in <= 2 s; a refresh after 100k new
  * orders in <= 100 ms. Prints the peak RSS. */
 #include <math.h>
@@ -108,10 +115,79 @@ static void append_record(ordo_log_t *log, uint16_t type, const char *oid, int64
                                    ts * 1000000000LL, cb->data, cb->len, NULL, &err));
 }
 
+static ordo_outcome_event_t *bev(ordo_outcome_event_t *ev, size_t *n, const char *oid,
+                                  const char *tag, int type, int64_t at)
+{
+    ordo_outcome_event_t *e = &ev[(*n)++];
+    memset(e, 0, sizeof *e);
+    snprintf(e->event_id, sizeof e->event_id, "%s-%s", oid, tag);
+    snprintf(e->order_id, sizeof e->order_id, "%s", oid);
+    e->type = (ordo_outcome_type_t)type;
+    e->at = at;
+    return e;
+}
+
+/* BENCH_FACTS_EVENTS=7: seven events on average, in two batches. */
+static void rich_events(ordo_store_t *store, const char *oid, size_t i, int64_t ts,
+                        double planned)
+{
+    ordo_error_t err;
+    ordo_outcome_event_t ev[8];
+    int ships = 1 + (int)(i % 2);
+    for (int batch = 0; batch < 2; batch++) {
+        size_t n = 0;
+        for (int k = 0; k < ships; k++) {
+            char tag[8];
+            snprintf(tag, sizeof tag, "%c%d", batch ? 'd' : 's', k);
+            ordo_outcome_event_t *e =
+                bev(ev, &n, oid, tag, batch ? ORDO_OUTCOME_DELIVERED : ORDO_OUTCOME_SHIPPED,
+                    ts + (batch ? 86400 * (1 + (int64_t)(i % 4)) : 7200));
+            e->shipment = (uint32_t)k;
+            if (!batch) {
+                e->promised_by = ts + 3 * 86400;
+                e->cost[ORDO_COST_SHIP] = (planned - 1) / ships;
+                e->cost_mask = 1u << ORDO_COST_SHIP;
+            }
+        }
+        ordo_outcome_event_t *e =
+            bev(ev, &n, oid, batch ? "cc" : "cp", ORDO_OUTCOME_COST, ts + (batch ? 86400 : 3600));
+        e->cost[batch ? ORDO_COST_CARRYING : ORDO_COST_PICK] = 0.35 + 0.01 * (double)(i % 9);
+        if (!batch)
+            e->cost[ORDO_COST_PACK] = 0.4;
+        e->cost_mask = batch ? 1u << ORDO_COST_CARRYING : 1u << ORDO_COST_PICK | 1u << ORDO_COST_PACK;
+        for (int m = 0; batch && m < 2; m++) {
+            e = bev(ev, &n, oid, m ? "m1" : "m0", ORDO_OUTCOME_MEASURE, ts + 2 * 86400);
+            e->measure = m ? ORDO_MEASURE_DOCK_TO_TRUCK_HOURS : ORDO_MEASURE_SATISFACTION;
+            e->value = 1 + (double)(i % 4);
+        }
+        FX_CHECK(ordo_store_outcomes_put_batch(store, ev, n, NULL, &err));
+    }
+}
+
+/* A late return (with its cost) of an older order. */
+static void late_return(ordo_store_t *store, size_t i)
+{
+    char oid[32];
+    snprintf(oid, sizeof oid, "O-%06zu", i);
+    ordo_outcome_event_t ev[2];
+    size_t n = 0;
+    int64_t at = 1795000000 + (int64_t)i * 2 + 20 * 86400;
+    ordo_outcome_event_t *e = bev(ev, &n, oid, "late-r", ORDO_OUTCOME_RETURNED, at);
+    e->refund = 9.5;
+    e->has_refund = true;
+    e = bev(ev, &n, oid, "late-c", ORDO_OUTCOME_COST, at);
+    e->cost[ORDO_COST_RETURN] = 2.5;
+    e->cost_mask = 1u << ORDO_COST_RETURN;
+    ordo_error_t err;
+    FX_CHECK(ordo_store_outcomes_put_batch(store, ev, n, NULL, &err));
+}
+
 /* n more orders of exp-fx from index first, with a shadow for treatment
- * and outcome events (shipped with cost, delivered). */
+ * and outcome events (shipped with cost, delivered; or BENCH_FACTS_EVENTS=7). */
 static void append_orders(const char *dir, size_t first, size_t n)
 {
+    const char *ne = getenv("BENCH_FACTS_EVENTS");
+    bool rich = ne && atoi(ne) == 7;
     ordo_error_t err;
     char logdir[4096];
     snprintf(logdir, sizeof logdir, "%s/log", dir);
@@ -146,6 +222,10 @@ static void append_orders(const char *dir, size_t first, size_t n)
             fx_decision_json(&b, &o, oid, "exp-fx", NULL, "p", cc, false);
             append_record(log, ORDO_LOG_REC_SHADOW, oid, o.ts, &b, &cb);
         }
+        if (rich) {
+            rich_events(store, oid, i, o.ts, planned);
+            continue;
+        }
         ordo_outcome_event_t ev[2];
         memset(ev, 0, sizeof ev);
         snprintf(ev[0].event_id, sizeof ev[0].event_id, "%s-s", oid);
@@ -163,6 +243,8 @@ static void append_orders(const char *dir, size_t first, size_t n)
         ev[1].cost[ORDO_COST_SHIP] = 0;
         FX_CHECK(ordo_store_outcomes_put_batch(store, ev, 2, NULL, &err));
     }
+    for (size_t i = (first / 1000) % 10; rich && i < first; i += 10)
+        late_return(store, i);
     FX_CHECK(ordo_store_tx_commit(store, &err));
     ordo_buf_free(&b);
     ordo_buf_free(&cb);
@@ -303,6 +385,76 @@ static void refresh_repeats(const char *dir, int n)
            median(cpu[1], n), median(wall[1], n));
 }
 
+/* DIR/facts copied aside (save) or put back from the copy. */
+static void facts_dir(const char *dir, bool save)
+{
+    char cmd[9000];
+    if (save)
+        snprintf(cmd, sizeof cmd, "rm -rf '%s/facts.bench' && cp -a '%s/facts' '%s/facts.bench'",
+                 dir, dir, dir);
+    else /* on disk, so that a refresh's fdatasync does not write the copy */
+        snprintf(cmd, sizeof cmd,
+                 "rm -rf '%s/facts' && cp -a '%s/facts.bench' '%s/facts' && sync '%s'/facts/*",
+                 dir, dir, dir, dir);
+    if (system(cmd)) {
+        fprintf(stderr, "%s failed\n", cmd);
+        exit(1);
+    }
+}
+
+/* The whole refresh after the new orders, n times from the same saved
+ * facts: its decision part (an_facts_update: the facts table) and its
+ * outcome part (an_ofacts_open: the outcome facts), medians. */
+static void refresh_split(const char *dir, int n, size_t fresh)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    facts_dir(dir, true);
+    double cpu[2][50], wall[2][50];
+    uint64_t events1 = 0;
+    for (int r = 0; r < n; r++) {
+        facts_dir(dir, false);
+        an_facts_t t;
+        uint64_t t0 = ordo_now_ns();
+        double c0 = cpu_now();
+        FX_CHECK(an_facts_update(dd.facts, dd.log, NULL, &t, &err));
+        cpu[0][r] = cpu_now() - c0;
+        wall[0][r] = secs(t0);
+        an_facts_close(&t);
+        ordo_store_t *store;
+        FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+        an_outcomes_t oc;
+        bool rebuilt;
+        t0 = ordo_now_ns();
+        c0 = cpu_now();
+        FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err));
+        cpu[1][r] = cpu_now() - c0;
+        wall[1][r] = secs(t0);
+        if (rebuilt) {
+            fprintf(stderr, "the outcome facts were read again\n");
+            exit(1);
+        }
+        events1 = oc.events;
+        an_outcomes_free(&oc);
+        FX_CHECK(ordo_store_close(store, &err));
+    }
+    double k = 100000.0 / (double)fresh;
+    printf("  refresh after %zu new orders (%llu outcome events in the store), %d runs, medians "
+           "per 100,000 new orders: decision part CPU %.3f s wall %.3f s; outcome part CPU "
+           "%.3f s wall %.3f s\n",
+           fresh, (unsigned long long)events1, n, median(cpu[0], n) * k, median(wall[0], n) * k,
+           median(cpu[1], n) * k, median(wall[1], n) * k);
+#ifdef AN_OTAIL_STATS
+    printf("  (outcome part, last run: tail %s, %llu tail rows, %llu orders changed, %llu read "
+           "from SQLite; tail read %.3f s, folded %.3f s, states saved %.3f s)\n",
+           an_otail_last.tail ? "yes" : "no", (unsigned long long)an_otail_last.rows,
+           (unsigned long long)an_otail_last.orders, (unsigned long long)an_otail_last.from_sqlite,
+           (double)an_otail_last.ns_scan / 1e9, (double)an_otail_last.ns_fold / 1e9,
+           (double)an_otail_last.ns_save / 1e9);
+#endif
+}
+
 /* Opens the facts and the outcome facts as analyze does; times each. */
 static void open_steps(const char *dir, double *t_facts, double *t_out, bool *rebuilt,
                        uint64_t *read)
@@ -374,6 +526,19 @@ int main(int argc, char **argv)
            "of which facts checked %.3f s, outcome facts %.3f s); %.1fx the record path\n",
            mw, repeats, mw * 1e9 / (double)orders, tf, to, t_rec / mw);
 
+    const char *sr = getenv("BENCH_FACTS_SPLIT_REPEATS");
+    int split = sr ? atoi(sr) : 0;
+    if (fresh && split > 0 && split <= 50) {
+        /* a first refresh after a few orders: the outcome facts' states */
+        append_orders(dir, orders, 1000);
+        orders += 1000;
+        open_steps(dir, &tf, &to, &rebuilt, &read);
+        t0 = ordo_now_ns();
+        append_orders(dir, orders, fresh);
+        printf("appended %zu orders with outcomes in %.1f s (not timed)\n", fresh, secs(t0));
+        refresh_split(dir, split, fresh);
+        fresh = 0;
+    }
     if (fresh) {
         uint64_t before = last_seq(dir);
         t0 = ordo_now_ns();

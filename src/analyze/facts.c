@@ -667,17 +667,30 @@ void an_outcomes_free(an_outcomes_t *oc)
     memset(oc, 0, sizeof *oc);
 }
 
-static int outcomes_push(an_outcomes_t *oc, const ordo_outcome_summary_t *s)
+an_outcome_t *an_outcomes_add(an_outcomes_t *oc)
 {
     if (oc->n == oc->cap) {
         size_t cap = oc->cap ? oc->cap * 2 : 1024;
         an_outcome_t *nv = realloc(oc->v, cap * sizeof *nv);
         if (!nv)
-            return ORDO_ENOMEM;
+            return NULL;
         oc->v = nv;
         oc->cap = cap;
     }
-    an_outcome_t *o = &oc->v[oc->n++];
+    return &oc->v[oc->n++];
+}
+
+static int outcomes_push(an_outcomes_t *oc, const ordo_outcome_summary_t *s)
+{
+    an_outcome_t *o = an_outcomes_add(oc);
+    if (!o)
+        return ORDO_ENOMEM;
+    an_outcome_from_summary(s, o);
+    return ORDO_OK;
+}
+
+void an_outcome_from_summary(const ordo_outcome_summary_t *s, an_outcome_t *o)
+{
     memset(o, 0, sizeof *o);
     o->shipped_at = s->shipped_at;
     o->delivered_at = s->delivered_at;
@@ -697,7 +710,6 @@ static int outcomes_push(an_outcomes_t *oc, const ordo_outcome_summary_t *s)
     for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
         o->measure[m] = s->measure_n[m] ? s->measure[m] : NAN;
     an_hash128(s->order_id, strlen(s->order_id), o->oid);
-    return ORDO_OK;
 }
 
 /* Every summary (all) or those of the orders changed after since, pushed

@@ -509,6 +509,37 @@ static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t 
     }
 }
 void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
+/* A new row at the end of oc->v (not indexed); NULL: out of memory. */
+an_outcome_t *an_outcomes_add(an_outcomes_t *oc);
+/* The outcome row of a summary. */
+void an_outcome_from_summary(const struct ordo_outcome_summary *s, an_outcome_t *o);
+
+/* The outcome facts' refresh from the store's outcome tail (ofacts_tail.c):
+ * the rows of the orders changed after change seq from up to to, as
+ * an_outcomes_load_since gives them, read from the tail's rows and the
+ * saved fold states (DIR/facts/outcome_state); *ctx keeps the new states
+ * for an_otail_save once the rows are applied. ORDO_ENOENT: the tail cannot
+ * serve this refresh (missing, a number missing or doubled): read SQLite. */
+typedef struct an_otail an_otail_t;
+int an_otail_delta(const char *factsdir, const char *db, int64_t ino, struct ordo_store *store,
+                   const an_outcomes_t *old, uint64_t from, uint64_t to, an_outcomes_t *delta,
+                   an_otail_t **ctx, ordo_error_t *err);
+/* Saves the states at the rows of oc (the outcome facts as now saved). */
+void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc);
+void an_otail_free(an_otail_t *ctx);
+/* No saved states (outcome facts written without them). */
+void an_otail_invalidate(const char *factsdir);
+/* What the last refresh of the outcome facts read (tests, bench). */
+#define AN_OTAIL_STATS 1
+typedef struct an_otail_stats {
+    bool tail;             /* the tail served it (else SQLite, ORDO_ENOENT) */
+    bool all;              /* no saved states: every order folded afresh */
+    uint64_t rows;         /* tail rows folded */
+    uint64_t orders;       /* orders changed */
+    uint64_t from_sqlite;  /* of which read from SQLite (no usable state) */
+    uint64_t ns_scan, ns_fold, ns_save; /* the tail read and grouped; folded; saved */
+} an_otail_stats_t;
+extern _Thread_local an_otail_stats_t an_otail_last;
 
 /* The facts of a data directory: rows covering the log up to covered_seq. */
 typedef struct an_facts {

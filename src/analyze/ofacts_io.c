@@ -180,8 +180,9 @@ static int apply_in_place(int fd, ofacts_hdr_t *h, const an_outcomes_t *delta, s
  * are, or refreshed with the orders changed since (in place with the
  * exclusive lock, else in a private copy). ORDO_ENOENT: read everything
  * again (*full set when the file was fine but its index too full). */
-static int ofacts_refresh(int fd, bool excl, int64_t ino, ordo_store_t *store, uint64_t seq,
-                          an_outcomes_t *oc, bool *full, ordo_error_t *err)
+static int ofacts_refresh(const char *factsdir, const char *db, int fd, bool excl, int64_t ino,
+                          ordo_store_t *store, uint64_t seq, an_outcomes_t *oc, bool *full,
+                          ordo_error_t *err)
 {
     ofacts_hdr_t h;
     if (!header_ok(fd, &h, ino) || h.seq > seq)
@@ -201,20 +202,33 @@ static int ofacts_refresh(int fd, bool excl, int64_t ino, ordo_store_t *store, u
         return ORDO_OK;
     }
     an_outcomes_t delta;
-    int rc = an_outcomes_load_since(store, h.seq, &delta, err);
+    an_otail_t *tail = NULL;
+    int rc = ORDO_ENOENT;
+    if (excl) /* the tail's states are written under the exclusive lock only */
+        rc = an_otail_delta(factsdir, db, ino, store, &old, h.seq, seq, &delta, &tail, err);
+    if (rc == ORDO_ENOENT) {
+        rc = an_outcomes_load_since(store, h.seq, &delta, err);
+        if (excl)
+            an_otail_invalidate(factsdir);
+    }
     size_t fresh = rc ? 0 : count_new(&old, &delta);
     if (!rc && excl && (h.n + fresh) * 4 <= h.slots * 3) {
         munmap(map, len);
         rc = apply_in_place(fd, &h, &delta, fresh, oc);
         if (rc)
             rc = ordo_error_set(err, rc, NULL, 0, NULL, "outcome facts: %s", strerror(errno));
+        else if (tail)
+            an_otail_save(tail, oc);
     } else if (!rc) {
         rc = merge_copy(&old, &delta, oc, err);
         *full = excl;
         munmap(map, len);
+        if (!rc && excl && tail)
+            an_otail_save(tail, oc); /* rows keep their places: saved anew next */
     } else {
         munmap(map, len);
     }
+    an_otail_free(tail);
     an_outcomes_free(&delta);
     return rc;
 }
@@ -237,7 +251,7 @@ int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bo
         bool excl = !flock(fd, LOCK_EX | LOCK_NB);
         if (!excl)
             flock(fd, LOCK_SH);
-        rc = ofacts_refresh(fd, excl, ino, store, seq, oc, &full, err);
+        rc = ofacts_refresh(factsdir, db, fd, excl, ino, store, seq, oc, &full, err);
         if (rc == ORDO_OK && oc->map) {
             if (excl)
                 flock(fd, LOCK_SH); /* readers may come; refreshers wait */
@@ -262,6 +276,7 @@ int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bo
             return rc;
         if (rebuilt)
             *rebuilt = true;
+        an_otail_invalidate(factsdir); /* the next refresh folds the whole tail */
     } else if (rebuilt) {
         *rebuilt = false;
     }

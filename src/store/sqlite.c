@@ -17,6 +17,7 @@
 
 #include "ordo/datadir.h"
 #include "ordo/util.h"
+#include "outcome_tail.h"
 #include "store_internal.h"
 
 /* ---- schema ---- */
@@ -406,6 +407,7 @@ struct store_backend {
     uint64_t resv_max, resv_seq;
     int64_t resv_k;
     bool resv_max_known;
+    otail_t *tail; /* the outcome tail's writer (outcome_tail.c) */
 };
 
 struct store_event_cursor {
@@ -533,6 +535,7 @@ static void sq_close(store_backend_t *b)
         return;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(b->stmt[i]);
+    otail_free(b->tail);
     if (b->db)
         sqlite3_close_v2(b->db);
     free(b);
@@ -613,6 +616,7 @@ static int sq_tx_begin(store_backend_t *b, int depth, ordo_error_t *err)
 {
     b->resv_seq = 0;
     b->resv_max_known = false;
+    otail_begin(b->tail, depth);
     if (depth == 1)
         return exec_stmt(b, ST_BEGIN, "begin", err);
     if (depth == 2)
@@ -624,8 +628,12 @@ static int sq_tx_begin(store_backend_t *b, int depth, ordo_error_t *err)
 
 static int sq_tx_commit(store_backend_t *b, int depth, ordo_error_t *err)
 {
-    if (depth == 1)
-        return exec_stmt(b, ST_COMMIT, "commit", err);
+    if (depth == 1) {
+        int rc = exec_stmt(b, ST_COMMIT, "commit", err);
+        if (rc == ORDO_OK)
+            otail_commit(b->tail, depth);
+        return rc;
+    }
     if (depth == 2)
         return exec_stmt(b, ST_RELEASE2, "release savepoint", err);
     char sql[48];
@@ -637,6 +645,7 @@ static int sq_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
 {
     b->resv_seq = 0;
     b->resv_max_known = false;
+    otail_rollback(b->tail, depth);
     if (depth == 1) {
         if (sqlite3_get_autocommit(b->db))
             return ORDO_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
@@ -762,6 +771,8 @@ static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev
             else
                 stats->duplicates++;
         }
+        if (inserted)
+            otail_inserted(b->tail, b->db, e);
         if (inserted && (rc = settle_stock(b, e, now, err)) != ORDO_OK)
             break;
     }
@@ -1886,6 +1897,7 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
         sq_close(b);
         return rc;
     }
+    b->tail = otail_new(b->path);
     *ops = &sqlite_ops;
     *out = b;
     return ORDO_OK;

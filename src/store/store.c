@@ -12,6 +12,7 @@
 
 #include "ordo/json.h"
 #include "ordo/util.h"
+#include "outcome_tail.h"
 #include "store_internal.h"
 
 #define CUSTOMER_QUEUE 256
@@ -525,11 +526,17 @@ static int fold_end(fold_t *f, ordo_error_t *err)
 {
     if (f->oom)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    ordo_outcome_summary_t *s = &f->s;
+    otail_summary_finish(&f->s, f->ships, f->n);
+    return ORDO_OK;
+}
+
+void otail_summary_finish(ordo_outcome_summary_t *s, const ordo_shipment_outcome_t *ships,
+                          size_t n)
+{
     bool all_delivered = true;
     int64_t last_delivered = 0;
-    for (size_t i = 0; i < f->n; i++) {
-        const ordo_shipment_outcome_t *sh = &f->ships[i];
+    for (size_t i = 0; i < n; i++) {
+        const ordo_shipment_outcome_t *sh = &ships[i];
         if (!sh->shipped_at && !sh->delivered_at && !sh->returned_at)
             continue; /* costs only */
         s->n_shipments++;
@@ -564,7 +571,6 @@ static int fold_end(fold_t *f, ordo_error_t *err)
     for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
         if (s->measure_n[m])
             s->measure[m] /= s->measure_n[m];
-    return ORDO_OK;
 }
 
 /* Folds every event of one order. ORDO_ENOTFOUND when there is none. */

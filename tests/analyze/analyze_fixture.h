@@ -362,4 +362,28 @@ static inline void fx_build(const char *dir, const fx_spec_t *spec, fx_order_t *
     FX_CHECK(ordo_store_close(store, &err));
 }
 
+/* The JSON report of dir analysed with facts mode `mode` at a fixed now
+ * (caller frees). */
+static inline char *fx_report_json(const char *dir, ordo_analyze_facts_t mode)
+{
+    ordo_analyze_options_t opt = {0};
+    opt.facts = mode;
+    opt.now = 1797000000;
+    ordo_analysis_t *a;
+    ordo_error_t err;
+    if (ordo_analyze_dir(dir, &opt, &a, &err)) {
+        fprintf(stderr, "analyze: %s\n", err.msg);
+        abort();
+    }
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 1);
+    ordo_analysis_write_json(a, &w);
+    FX_CHECK(ordo_jsonw_finish(&w));
+    ordo_buf_putc(&b, 0);
+    ordo_analysis_destroy(a);
+    return b.data;
+}
+
 #endif

@@ -24,24 +24,7 @@
 /* The JSON report of dir (caller frees). */
 static char *report(const char *dir, ordo_analyze_facts_t mode)
 {
-    ordo_analyze_options_t opt = {0};
-    opt.facts = mode;
-    opt.now = 1797000000;
-    ordo_analysis_t *a;
-    ordo_error_t err;
-    int rc = ordo_analyze_dir(dir, &opt, &a, &err);
-    if (rc)
-        fprintf(stderr, "analyze: %s\n", err.msg);
-    assert_int_equal(rc, ORDO_OK);
-    ordo_buf_t b;
-    ordo_buf_init(&b, NULL);
-    ordo_jsonw_t w;
-    ordo_jsonw_init(&w, &b, 1);
-    ordo_analysis_write_json(a, &w);
-    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
-    ordo_buf_putc(&b, 0);
-    ordo_analysis_destroy(a);
-    return b.data;
+    return fx_report_json(dir, mode);
 }
 
 /* Both paths, compared byte for byte. */

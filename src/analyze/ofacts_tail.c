@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ordo analyze — the outcome facts refreshed from the store's outcome tail
+ * (src/store/outcome_tail.h; ANALYZE.md "Outcome facts from the tail").
+ *
+ * Beside DIR/facts/outcomes, DIR/facts/outcome_state keeps, for each of its
+ * rows, the order's fold state: what the store's fold (src/store/store.c)
+ * holds before its end: per shipment the first shipped, delivered and
+ * returned times, the sums of cost parts, refund and measures in event
+ * order, the promise and when it was given, the first cancellation, and the
+ * key (at, event_id) of the last event folded. A refresh reads the tail's
+ * rows numbered after the facts' change seq, groups them by order, sorts
+ * each order's new events by (at, event_id) and folds them onto the state:
+ * the same additions in the same order as the store's fold of all the
+ * order's events, hence the same numbers, provided every new event sorts
+ * after the last one folded. Where that cannot be told (an event sorting
+ * before, event ids cut at OTAIL_EID bytes that tie, more than
+ * OST_SHIPS shipments, no state) the order is read from SQLite. A number
+ * missing from the tail in the range (a crash between commit and append, a
+ * damaged row) or two rows with one number: the whole refresh reads SQLite,
+ * as before the tail. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "../store/outcome_tail.h"
+#include "internal.h"
+
+#define OST_SHIPS 4
+#define OST_VERSION 1u
+static const char ost_magic[8] = {'O', 'R', 'D', 'O', 'O', 'S', 'T', '1'};
+
+typedef struct ost_ship {
+    uint32_t shipment, used;
+    int64_t shipped, delivered, returned;
+} ost_ship_t;
+
+typedef struct an_ostate {
+    uint64_t oid[2];
+    int64_t last_at;
+    char last_eid[OTAIL_EID];
+    uint8_t valid, last_cut, n_ships, cost_mask;
+    uint32_t pad;
+    int64_t promised_by, promise_at, cancelled_at;
+    double cost[ORDO_COST_PARTS], refund;
+    double msum[ORDO_MEASURE_COUNT];
+    uint32_t mn[ORDO_MEASURE_COUNT];
+    ost_ship_t ship[OST_SHIPS];
+    uint64_t sum; /* XXH3 of the bytes before it */
+} an_ostate_t;
+
+typedef struct ost_hdr {
+    char magic[8];
+    uint32_t version, row_size;
+    uint64_t seq;      /* the outcome facts' change seq the states match; 0: none */
+    uint64_t n;        /* states (the outcome facts' rows) */
+    uint64_t tail_row; /* the tail's row a refresh starts reading at */
+    uint8_t reserved[16];
+    uint64_t sum;
+} ost_hdr_t;
+_Static_assert(sizeof(ost_hdr_t) == 64, "outcome state header");
+
+_Thread_local an_otail_stats_t an_otail_last;
+
+struct an_otail {
+    char path[4200];
+    an_ostate_t *st;  /* [n_st]: states to write (oid inside) */
+    size_t n_st;
+    bool all;         /* st holds every order's: the file is written anew */
+    uint64_t tail_row;
+};
+
+static uint64_t st_sum(const an_ostate_t *s)
+{
+    return XXH3_64bits(s, offsetof(an_ostate_t, sum));
+}
+
+static uint64_t hdr_sum(const ost_hdr_t *h)
+{
+    return XXH3_64bits(h, offsetof(ost_hdr_t, sum));
+}
+
+/* ---- the fold (store.c's fold_add and fold_end, on a fixed state) ---- */
+
+static void min_time(int64_t *slot, int64_t t)
+{
+    if (*slot == 0 || t < *slot)
+        *slot = t;
+}
+
+static ost_ship_t *st_ship(an_ostate_t *s, uint32_t shipment)
+{
+    for (int i = 0; i < s->n_ships; i++)
+        if (s->ship[i].shipment == shipment)
+            return &s->ship[i];
+    if (s->n_ships == OST_SHIPS)
+        return NULL;
+    ost_ship_t *sh = &s->ship[s->n_ships++];
+    memset(sh, 0, sizeof *sh);
+    sh->shipment = shipment;
+    sh->used = 1;
+    return sh;
+}
+
+/* false: more shipments than a state holds */
+static bool st_add(an_ostate_t *s, const otail_row_t *r)
+{
+    if (r->promised_by && (s->promised_by == 0 || r->at < s->promise_at ||
+                           (r->at == s->promise_at && r->promised_by < s->promised_by))) {
+        s->promised_by = r->promised_by;
+        s->promise_at = r->at;
+    }
+    for (int p = 0; p < ORDO_COST_PARTS; p++)
+        if (r->cost_mask & (1u << p)) {
+            s->cost[p] += r->cost[p];
+            s->cost_mask |= (uint8_t)(1u << p);
+        }
+    if (r->flags & OTAIL_F_REFUND)
+        s->refund += r->refund;
+    s->last_at = r->at;
+    memcpy(s->last_eid, r->event_id, OTAIL_EID);
+    s->last_cut = (r->flags & OTAIL_F_EID_CUT) != 0;
+    if (r->type == ORDO_OUTCOME_CANCELLED) {
+        min_time(&s->cancelled_at, r->at);
+        return true;
+    }
+    if (r->type == ORDO_OUTCOME_MEASURE) {
+        if (r->measure < ORDO_MEASURE_COUNT) {
+            s->msum[r->measure] += r->value;
+            s->mn[r->measure]++;
+        }
+        return true;
+    }
+    ost_ship_t *sh = st_ship(s, r->shipment);
+    if (!sh)
+        return false;
+    if (r->type == ORDO_OUTCOME_SHIPPED)
+        min_time(&sh->shipped, r->at);
+    else if (r->type == ORDO_OUTCOME_DELIVERED)
+        min_time(&sh->delivered, r->at);
+    else if (r->type == ORDO_OUTCOME_RETURNED)
+        min_time(&sh->returned, r->at);
+    return true;
+}
+
+/* The outcome row of a state: the summary the store's fold would end with,
+ * ended by the store's own code, as an_outcomes_load makes it. */
+static void st_out(const an_ostate_t *s, an_outcome_t *o)
+{
+    ordo_outcome_summary_t sm;
+    memset(&sm, 0, sizeof sm);
+    ordo_shipment_outcome_t ships[OST_SHIPS];
+    for (int i = 0; i < s->n_ships; i++) {
+        memset(&ships[i], 0, sizeof ships[i]);
+        ships[i].shipment = s->ship[i].shipment;
+        ships[i].shipped_at = s->ship[i].shipped;
+        ships[i].delivered_at = s->ship[i].delivered;
+        ships[i].returned_at = s->ship[i].returned;
+    }
+    sm.cancelled_at = s->cancelled_at;
+    sm.promised_by = s->promised_by;
+    memcpy(sm.cost, s->cost, sizeof sm.cost);
+    sm.cost_mask = s->cost_mask;
+    sm.refund = s->refund;
+    memcpy(sm.measure, s->msum, sizeof sm.measure);
+    memcpy(sm.measure_n, s->mn, sizeof sm.measure_n);
+    otail_summary_finish(&sm, ships, s->n_ships);
+    an_outcome_from_summary(&sm, o);
+    o->oid[0] = s->oid[0]; /* the summary has no order id: the row's hash */
+    o->oid[1] = s->oid[1];
+}
+
+/* (at, event_id) of two events of one order; 0 when it cannot be told
+ * (unique ids: equal kept bytes are ids cut at OTAIL_EID). */
+static int key_cmp(int64_t at_a, const char *eid_a, int64_t at_b, const char *eid_b)
+{
+    if (at_a != at_b)
+        return at_a < at_b ? -1 : 1;
+    return strncmp(eid_a, eid_b, OTAIL_EID);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const otail_row_t *x = *(const otail_row_t *const *)a, *y = *(const otail_row_t *const *)b;
+    return key_cmp(x->at, x->event_id, y->at, y->event_id);
+}
+
+/* ---- the states file ---- */
+
+typedef struct ost_file {
+    int fd;
+    an_ostate_t *st; /* mapped [n] */
+    size_t n, len;
+    ost_hdr_t h;
+} ost_file_t;
+
+/* The states matching outcome facts at seq with n rows; false: none. */
+static bool ost_load(const char *path, uint64_t seq, size_t n, ost_file_t *f)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (f->fd < 0)
+        return false;
+    struct stat st;
+    ost_hdr_t *h = &f->h;
+    bool ok = !fstat(f->fd, &st) && pread(f->fd, h, sizeof *h, 0) == (ssize_t)sizeof *h &&
+              !memcmp(h->magic, ost_magic, 8) && h->version == OST_VERSION &&
+              h->row_size == sizeof(an_ostate_t) && h->sum == hdr_sum(h) && h->seq == seq &&
+              h->n == n && (uint64_t)st.st_size == sizeof *h + n * sizeof(an_ostate_t);
+    if (ok && n) {
+        f->len = (size_t)st.st_size;
+        /* populated: a refresh's changed orders touch most pages */
+        void *m = mmap(NULL, f->len, PROT_READ, MAP_SHARED | MAP_POPULATE, f->fd, 0);
+        ok = m != MAP_FAILED;
+        f->st = ok ? (an_ostate_t *)((char *)m + sizeof *h) : NULL;
+    }
+    f->n = n;
+    if (!ok) {
+        close(f->fd);
+        memset(f, 0, sizeof *f);
+    }
+    return ok;
+}
+
+static void ost_close(ost_file_t *f)
+{
+    if (f->st)
+        munmap((char *)f->st - sizeof(ost_hdr_t), f->len);
+    if (f->fd > 0)
+        close(f->fd);
+    memset(f, 0, sizeof *f);
+}
+
+static void hdr_fill(ost_hdr_t *h, uint64_t seq, uint64_t n, uint64_t tail_row)
+{
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, ost_magic, 8);
+    h->version = OST_VERSION;
+    h->row_size = sizeof(an_ostate_t);
+    h->seq = seq;
+    h->n = n;
+    h->tail_row = tail_row;
+    h->sum = hdr_sum(h);
+}
+
+void an_otail_invalidate(const char *factsdir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/outcome_state", factsdir);
+    unlink(path);
+}
+
+/* ---- reading the tail ---- */
+
+typedef struct grp {
+    uint64_t oid[2];
+    uint32_t head, last, n;
+    uint64_t max_seq;
+} grp_t;
+
+typedef struct scan {
+    const otail_row_t **row; /* rows in range, in tail order */
+    uint32_t *next;          /* the order's next row; UINT32_MAX none */
+    size_t n;
+    grp_t *g;
+    size_t n_g;
+    uint32_t *slot; /* group + 1 */
+    size_t mask;
+    uint64_t next_row;
+} scan_t;
+
+static void scan_free(scan_t *s)
+{
+    free(s->row);
+    free(s->next);
+    free(s->g);
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
+/* Rows numbered (from, to] from the tail's row start on, each number
+ * once; false when one is missing or doubled (or out of memory). */
+static bool scan_rows(const otail_map_t *m, size_t start, uint64_t from, uint64_t to, scan_t *s)
+{
+    memset(s, 0, sizeof *s);
+    uint64_t want = to - from;
+    uint64_t *seen = calloc(want / 64 + 1, 8);
+    s->row = malloc((want ? want : 1) * sizeof *s->row);
+    bool ok = seen && s->row;
+    s->next_row = m->n;
+    bool stopped = false;
+    if (start > m->n)
+        start = 0; /* the tail was cut since: read it all */
+    if (ok && m->n > start)
+        madvise((void *)((uintptr_t)&m->rows[start] & ~(uintptr_t)4095),
+                (m->n - start) * sizeof *m->rows + 4096, MADV_SEQUENTIAL | MADV_WILLNEED);
+    for (size_t i = start; ok && i < m->n; i++) {
+        const otail_row_t *r = &m->rows[i];
+        if (!otail_row_ok(r) || r->seq <= from)
+            continue;
+        if (r->seq > to) {
+            if (!stopped)
+                s->next_row = i;
+            stopped = true;
+            continue;
+        }
+        uint64_t b = r->seq - from - 1;
+        if (seen[b / 64] & (1ull << (b % 64)))
+            ok = false; /* two rows with one number */
+        seen[b / 64] |= 1ull << (b % 64);
+        if (ok)
+            s->row[s->n++] = r;
+    }
+    free(seen);
+    return ok && s->n == want;
+}
+
+/* Groups the rows by order (linked in tail order). */
+static bool scan_group(scan_t *s)
+{
+    size_t cap = 16;
+    while (cap < s->n * 2)
+        cap *= 2;
+    s->slot = calloc(cap, sizeof *s->slot);
+    s->g = malloc((s->n ? s->n : 1) * sizeof *s->g);
+    s->next = malloc((s->n ? s->n : 1) * sizeof *s->next);
+    if (!s->slot || !s->g || !s->next)
+        return false;
+    s->mask = cap - 1;
+    for (size_t i = 0; i < s->n; i++) {
+        const otail_row_t *r = s->row[i];
+        size_t k = (size_t)(r->oid[0] ^ (r->oid[1] >> 7)) & s->mask;
+        grp_t *g = NULL;
+        while (s->slot[k]) {
+            g = &s->g[s->slot[k] - 1];
+            if (g->oid[0] == r->oid[0] && g->oid[1] == r->oid[1])
+                break;
+            g = NULL;
+            k = (k + 1) & s->mask;
+        }
+        s->next[i] = UINT32_MAX;
+        if (!g) {
+            g = &s->g[s->n_g++];
+            s->slot[k] = (uint32_t)s->n_g;
+            memcpy(g->oid, r->oid, sizeof g->oid);
+            g->head = (uint32_t)i;
+            g->n = 0;
+            g->max_seq = 0;
+        } else {
+            s->next[g->last] = (uint32_t)i;
+        }
+        g->last = (uint32_t)i;
+        g->n++;
+        if (r->seq > g->max_seq)
+            g->max_seq = r->seq;
+    }
+    return true;
+}
+
+/* ---- the refresh ---- */
+
+typedef struct run {
+    ordo_store_t *store;
+    const an_outcomes_t *old; /* NULL: every state folded from nothing */
+    const ost_file_t *sf;     /* the saved states (incremental) */
+    uint64_t from;
+    an_outcomes_t *delta;
+    an_otail_t *ctx;
+    const otail_row_t **ev; /* one order's rows, sorted */
+    size_t ev_cap;
+    uint64_t read_sqlite; /* orders read from SQLite */
+} run_t;
+
+/* The order of g read from SQLite; its state: none (read so next time). */
+static int order_from_store(run_t *r, const grp_t *g, const char *order_id, an_ostate_t *st,
+                            ordo_error_t *err)
+{
+    memset(st, 0, sizeof *st);
+    memcpy(st->oid, g->oid, sizeof st->oid);
+    r->read_sqlite++;
+    if (g->max_seq <= r->from)
+        return ORDO_OK; /* unchanged since the facts: no row to write */
+    ordo_outcome_summary_t sm;
+    int rc = ordo_store_outcome_get(r->store, order_id, &sm, err);
+    if (rc)
+        return rc;
+    an_outcome_t *o = an_outcomes_add(r->delta);
+    if (!o)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    an_outcome_from_summary(&sm, o);
+    return ORDO_OK;
+}
+
+/* The state to fold g's new rows onto: a fresh one, the saved one, or
+ * NULL when there is none usable. */
+static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
+{
+    long at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -1;
+    if (at < 0) {
+        memset(st, 0, sizeof *st);
+        memcpy(st->oid, g->oid, sizeof st->oid);
+        st->valid = 1;
+        return true;
+    }
+    if ((size_t)at >= r->sf->n)
+        return false;
+    *st = r->sf->st[at];
+    return st->valid && st->oid[0] == g->oid[0] && st->oid[1] == g->oid[1] && st->sum == st_sum(st);
+}
+
+/* One order's new rows folded onto its state (or the order read from
+ * SQLite), its row into the delta when it changed after from. */
+static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st, ordo_error_t *err)
+{
+    if (g->n > r->ev_cap) {
+        size_t cap = g->n * 2;
+        const otail_row_t **p = realloc(r->ev, cap * sizeof *p);
+        if (!p)
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        r->ev = p;
+        r->ev_cap = cap;
+    }
+    size_t n = 0;
+    for (uint32_t i = g->head; i != UINT32_MAX; i = s->next[i])
+        r->ev[n++] = s->row[i];
+    if (n > 16) {
+        qsort(r->ev, n, sizeof *r->ev, row_cmp);
+    } else {
+        for (size_t i = 1; i < n; i++) /* an order's few new events: insertion */
+            for (size_t j = i; j > 0 && row_cmp(&r->ev[j - 1], &r->ev[j]) > 0; j--) {
+                const otail_row_t *x = r->ev[j];
+                r->ev[j] = r->ev[j - 1];
+                r->ev[j - 1] = x;
+            }
+    }
+    bool ok = start_state(r, g, st);
+    if (ok && (st->last_at || st->last_eid[0]) &&
+        key_cmp(r->ev[0]->at, r->ev[0]->event_id, st->last_at, st->last_eid) <= 0)
+        ok = false; /* an event before (or tied with) one already folded */
+    for (size_t i = 1; ok && i < n; i++)
+        ok = row_cmp(&r->ev[i - 1], &r->ev[i]) != 0;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = st_add(st, r->ev[i]);
+    if (!ok)
+        return order_from_store(r, g, r->ev[0]->order_id, st, err);
+    st->sum = st_sum(st);
+    if (g->max_seq <= r->from)
+        return ORDO_OK;
+    an_outcome_t *o = an_outcomes_add(r->delta);
+    if (!o)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    st_out(st, o);
+    return ORDO_OK;
+}
+
+/* Folds every group; the states into r->ctx. */
+static int fold_all(run_t *r, const scan_t *s, ordo_error_t *err)
+{
+    r->ctx->st = malloc((s->n_g ? s->n_g : 1) * sizeof *r->ctx->st);
+    if (!r->ctx->st)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    for (size_t i = 0; i < s->n_g; i++) {
+        int rc = fold_group(r, s, &s->g[i], &r->ctx->st[i], err);
+        if (rc)
+            return rc;
+        r->ctx->n_st++;
+    }
+    return ORDO_OK;
+}
+
+int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store_t *store,
+                   const an_outcomes_t *old, uint64_t from, uint64_t to, an_outcomes_t *delta,
+                   an_otail_t **out, ordo_error_t *err)
+{
+    memset(delta, 0, sizeof *delta);
+    memset(&an_otail_last, 0, sizeof an_otail_last);
+    *out = NULL;
+    an_otail_t *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    snprintf(ctx->path, sizeof ctx->path, "%s/outcome_state", factsdir);
+    ost_file_t sf;
+    bool have = ost_load(ctx->path, from, old->n, &sf);
+    /* without saved states every order is folded from its first event:
+     * the whole tail is read, and must hold every number */
+    ctx->all = !have;
+    otail_map_t m;
+    scan_t s;
+    int rc = ORDO_ENOENT;
+    uint64_t t0 = ordo_now_ns();
+    if (otail_map_open(db, ino, &m)) {
+        if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s) &&
+            scan_group(&s)) {
+            run_t r = {.store = store, .old = old, .sf = have ? &sf : NULL, .from = from,
+                       .delta = delta, .ctx = ctx};
+            ctx->tail_row = s.next_row;
+            uint64_t t1 = ordo_now_ns();
+            rc = fold_all(&r, &s, err);
+            free(r.ev);
+            an_otail_last = (an_otail_stats_t){.tail = !rc, .all = ctx->all, .rows = s.n,
+                                               .orders = delta->n,
+                                               .from_sqlite = r.read_sqlite,
+                                               .ns_scan = t1 - t0,
+                                               .ns_fold = ordo_now_ns() - t1};
+        }
+        scan_free(&s);
+        otail_map_close(&m);
+    }
+    ost_close(&sf);
+    delta->events = to;
+    if (rc) {
+        an_otail_free(ctx);
+        an_outcomes_free(delta);
+        return rc;
+    }
+    *out = ctx;
+    return ORDO_OK;
+}
+
+void an_otail_free(an_otail_t *ctx)
+{
+    if (!ctx)
+        return;
+    free(ctx->st);
+    free(ctx);
+}
+
+/* Writes ctx's states at their rows of oc (the outcome facts as saved, at
+ * oc->events): the header first marked stale, the rows, one fdatasync,
+ * then the header sealed. Best effort: a failure leaves no states. */
+void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
+{
+    uint64_t t0 = ordo_now_ns();
+    int fd = open(ctx->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    ost_hdr_t h;
+    hdr_fill(&h, 0, 0, 0);
+    size_t len = sizeof h + oc->n * sizeof(an_ostate_t);
+    bool ok = pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && !ftruncate(fd, (off_t)len);
+    void *map = ok && oc->n ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
+    if (map == MAP_FAILED)
+        ok = false;
+    if (ok && map) {
+        an_ostate_t *st = (an_ostate_t *)((char *)map + sizeof h);
+        if (ctx->all)
+            memset(st, 0, oc->n * sizeof *st); /* an order not in the tail: none */
+        for (size_t i = 0; i < ctx->n_st; i++) {
+            long at = an_outcomes_find(oc, ctx->st[i].oid);
+            if (at >= 0)
+                st[at] = ctx->st[i];
+        }
+        munmap(map, len);
+    }
+    if (ok && !fdatasync(fd)) {
+        hdr_fill(&h, oc->events, oc->n, ctx->tail_row);
+        (void)!pwrite(fd, &h, sizeof h, 0);
+    }
+    close(fd);
+    an_otail_last.ns_save = ordo_now_ns() - t0;
+}

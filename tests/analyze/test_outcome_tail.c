@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The outcome facts refreshed from the store's outcome tail
+ * (src/store/outcome_tail.c, src/analyze/ofacts_tail.c): after every
+ * refresh the rows equal a full read from SQLite, byte for byte; events
+ * arriving between refreshes (late events of old orders, ties, an event
+ * dated before one already folded, cut ids, many shipments) are folded from
+ * the tail or read from SQLite; a crash between the commit and the append
+ * (a gap), a torn append, a row that outlived its commit, a doubled or
+ * damaged row, and rolled-back transactions never lose or double an event. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../src/analyze/internal.h"
+#include "../../src/store/outcome_tail.h"
+#include "analyze_fixture.h"
+#include "ordo/datadir.h"
+
+#define T0 1795000000LL
+
+typedef struct evs {
+    ordo_outcome_event_t v[64];
+    size_t n;
+} evs_t;
+
+static ordo_outcome_event_t *ev_add(evs_t *e, const char *oid, const char *eid, int type,
+                                    int64_t at)
+{
+    ordo_outcome_event_t *x = &e->v[e->n++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->order_id, sizeof x->order_id, "%s", oid);
+    snprintf(x->event_id, sizeof x->event_id, "%s", eid);
+    x->type = (ordo_outcome_type_t)type;
+    x->at = at;
+    return x;
+}
+
+/* Stage s of order i: 0 shipped (1-3 shipments, carrier cost, promise), 1
+ * delivered (all shipments at one time), a pick/pack cost and a
+ * satisfaction at that time, 2 a return with refund and its cost, or a
+ * cancellation. */
+static void stage(evs_t *e, size_t i, int s)
+{
+    char oid[64], eid[96];
+    snprintf(oid, sizeof oid, "O-%06zu", i);
+    int ships = 1 + (int)(i % 3);
+    int64_t t = T0 + (int64_t)i * 60 + s * 86400;
+    for (int k = 0; k < ships && s < 2; k++) {
+        snprintf(eid, sizeof eid, "%s-%d-%d", oid, s, k);
+        ordo_outcome_event_t *x =
+            ev_add(e, oid, eid, s ? ORDO_OUTCOME_DELIVERED : ORDO_OUTCOME_SHIPPED, t + k * (s == 0));
+        x->shipment = (uint32_t)k;
+        if (!s) {
+            x->promised_by = T0 + (int64_t)i * 60 + (int64_t)(1 + i % 3) * 86400;
+            x->cost[ORDO_COST_SHIP] = 3.1 + 0.7 * k + 0.01 * (double)(i % 17);
+            x->cost_mask = 1u << ORDO_COST_SHIP;
+        }
+    }
+    if (s == 1) {
+        snprintf(eid, sizeof eid, "%s-1-c", oid);
+        ordo_outcome_event_t *x = ev_add(e, oid, eid, ORDO_OUTCOME_COST, t);
+        x->cost[ORDO_COST_PICK] = 0.3 + 0.1 * (double)(i % 7);
+        x->cost[ORDO_COST_PACK] = 0.45;
+        x->cost_mask = 1u << ORDO_COST_PICK | 1u << ORDO_COST_PACK;
+        snprintf(eid, sizeof eid, "%s-1-m", oid);
+        x = ev_add(e, oid, eid, ORDO_OUTCOME_MEASURE, t);
+        x->measure = ORDO_MEASURE_SATISFACTION;
+        x->value = 1.0 + 0.3 * (double)(i % 11);
+    }
+    if (s == 2 && i % 4 == 0) {
+        snprintf(eid, sizeof eid, "%s-2-r", oid);
+        ordo_outcome_event_t *x = ev_add(e, oid, eid, ORDO_OUTCOME_RETURNED, t);
+        x->refund = 19.99;
+        x->has_refund = true;
+        snprintf(eid, sizeof eid, "%s-2-c", oid);
+        x = ev_add(e, oid, eid, ORDO_OUTCOME_COST, t);
+        x->cost[ORDO_COST_RETURN] = 4.2;
+        x->cost[ORDO_COST_PICK] = 0.1;
+        x->cost_mask = 1u << ORDO_COST_RETURN | 1u << ORDO_COST_PICK;
+    } else if (s == 2 && i % 7 == 3) {
+        snprintf(eid, sizeof eid, "%s-2-x", oid);
+        ev_add(e, oid, eid, ORDO_OUTCOME_CANCELLED, t);
+    }
+}
+
+static void put(const char *dir, const evs_t *e)
+{
+    ordo_error_t err;
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open(dir, NULL, &store, &err));
+    FX_CHECK(ordo_store_outcomes_put_batch(store, e->v, e->n, NULL, &err));
+    FX_CHECK(ordo_store_close(store, &err));
+}
+
+/* Stage s of orders [first, first + n), a batch per order. */
+static void put_stage(const char *dir, size_t first, size_t n, int s)
+{
+    for (size_t i = first; i < first + n; i++) {
+        evs_t e = {.n = 0};
+        stage(&e, i, s);
+        if (e.n)
+            put(dir, &e);
+    }
+}
+
+/* Refreshes the outcome facts as analyze does, then checks them against a
+ * full read of SQLite; what the refresh read. */
+static an_otail_stats_t refresh_same(const char *dir)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    memset(&an_otail_last, 0, sizeof an_otail_last);
+    an_outcomes_t oc, full;
+    bool rebuilt;
+    FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err));
+    an_otail_stats_t st = an_otail_last;
+    FX_CHECK(an_outcomes_load(store, &full, &err));
+    assert_int_equal(oc.n, full.n);
+    assert_int_equal(oc.events, full.events);
+    for (size_t i = 0; i < full.n; i++) {
+        long at = an_outcomes_find(&oc, full.v[i].oid);
+        assert_true(at >= 0);
+        assert_memory_equal(&oc.v[at], &full.v[i], sizeof full.v[i]);
+    }
+    an_outcomes_free(&oc);
+    an_outcomes_free(&full);
+    FX_CHECK(ordo_store_close(store, &err));
+    return st;
+}
+
+static char *tail_path(const char *dir)
+{
+    char *p = malloc(4300);
+    snprintf(p, 4300, "%s/ordo.db-outcomes", dir);
+    return p;
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* A data directory with 60 orders through stage 1, refreshed twice (the
+ * states saved): the start of each crash case. */
+static char *base_dir(void)
+{
+    char *dir = fx_tmp_dir();
+    put_stage(dir, 0, 60, 0);
+    refresh_same(dir); /* built from SQLite */
+    put_stage(dir, 0, 60, 1);
+    an_otail_stats_t st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_true(st.all);
+    put_stage(dir, 60, 10, 0);
+    st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_false(st.all);
+    return dir;
+}
+
+static void test_refresh_equals_full(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    put_stage(dir, 0, 100, 0);
+    an_otail_stats_t st = refresh_same(dir); /* no facts yet: read from SQLite */
+    assert_false(st.tail);
+    put_stage(dir, 0, 100, 1);
+    put_stage(dir, 100, 100, 0);
+    st = refresh_same(dir); /* no states: the whole tail folded */
+    assert_true(st.tail && st.all);
+    assert_int_equal(st.from_sqlite, 0);
+    put_stage(dir, 0, 100, 2);
+    put_stage(dir, 100, 100, 1);
+    put_stage(dir, 200, 100, 0);
+    st = refresh_same(dir); /* old orders change, new ones come: folded on states */
+    assert_true(st.tail);
+    assert_false(st.all);
+    assert_int_equal(st.from_sqlite, 0);
+    size_t late = 0; /* orders with a stage-2 event */
+    for (size_t i = 0; i < 100; i++)
+        late += i % 4 == 0 || i % 7 == 3;
+    assert_int_equal(st.orders, late + 100 + 100);
+    st = refresh_same(dir); /* nothing new */
+
+    /* an event dated before one already folded: the order read from SQLite */
+    evs_t e = {.n = 0};
+    ordo_outcome_event_t *x = ev_add(&e, "O-000005", "O-000005-0-zz", ORDO_OUTCOME_COST, T0 + 10);
+    x->cost[ORDO_COST_CARRYING] = 0.77;
+    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    put(dir, &e);
+    st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_int_equal(st.from_sqlite, 1);
+    e.n = 0;
+    x = ev_add(&e, "O-000005", "O-000005-9-a", ORDO_OUTCOME_COST, T0 + 40 * 86400);
+    x->cost[ORDO_COST_CARRYING] = 0.5;
+    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    put(dir, &e);
+    st = refresh_same(dir); /* ... and again: it has no state any more */
+    assert_int_equal(st.from_sqlite, 1);
+
+    /* ids cut at OTAIL_EID bytes that tie at one time; six shipments */
+    e.n = 0;
+    char oid[96], eid[96];
+    snprintf(oid, sizeof oid, "ORDER-with-a-long-identifier-%060d", 7);
+    for (int k = 0; k < 2; k++) {
+        snprintf(eid, sizeof eid, "%s-%d", oid, k);
+        x = ev_add(&e, oid, eid, ORDO_OUTCOME_COST, T0 + 99);
+        x->cost[ORDO_COST_PICK] = 1.0 / 3 + k;
+        x->cost_mask = 1u << ORDO_COST_PICK;
+    }
+    for (int k = 0; k < 6; k++) {
+        snprintf(eid, sizeof eid, "many-%d", k);
+        x = ev_add(&e, "O-many", eid, ORDO_OUTCOME_SHIPPED, T0 + 5);
+        x->shipment = (uint32_t)k;
+    }
+    put(dir, &e);
+    st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_int_equal(st.from_sqlite, 2);
+    fx_rm_tree(dir);
+}
+
+/* A crash between the commit and the append: the rows are missing (a gap);
+ * the refresh reads SQLite. */
+static void test_gap_reads_sqlite(void **state)
+{
+    (void)state;
+    char *dir = base_dir(), *tail = tail_path(dir);
+    put_stage(dir, 60, 10, 1);
+    assert_int_equal(truncate(tail, file_size(tail) - 3 * (off_t)sizeof(otail_row_t)), 0);
+    an_otail_stats_t st = refresh_same(dir);
+    assert_false(st.tail);
+    put_stage(dir, 70, 5, 0);
+    st = refresh_same(dir); /* states dropped, the tail still lacks those rows */
+    assert_false(st.tail);
+    free(tail);
+    fx_rm_tree(dir);
+}
+
+/* A torn append: the next writer cuts the part row and appends after it;
+ * the torn row's event is a gap, read from SQLite. */
+static void test_torn_append(void **state)
+{
+    (void)state;
+    char *dir = base_dir(), *tail = tail_path(dir);
+    put_stage(dir, 60, 10, 1);
+    assert_int_equal(truncate(tail, file_size(tail) - 100), 0);
+    put_stage(dir, 70, 5, 0);
+    assert_int_equal((file_size(tail) - OTAIL_HDR) % sizeof(otail_row_t), 0);
+    an_otail_stats_t st = refresh_same(dir);
+    assert_false(st.tail);
+    free(tail);
+    fx_rm_tree(dir);
+}
+
+/* A row forged as the next number with a valid checksum */
+static void forge(const char *tail, uint64_t seq, const char *oid)
+{
+    otail_row_t r;
+    memset(&r, 0, sizeof r);
+    r.seq = seq;
+    an_hash128(oid, strlen(oid), r.oid);
+    snprintf(r.order_id, sizeof r.order_id, "%s", oid);
+    snprintf(r.event_id, sizeof r.event_id, "%s-phantom", oid);
+    r.type = ORDO_OUTCOME_COST;
+    r.at = T0 + 50 * 86400;
+    r.cost[ORDO_COST_PICK] = 1000;
+    r.cost_mask = 1u << ORDO_COST_PICK;
+    otail_row_seal(&r);
+    int fd = open(tail, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, &r, sizeof r), (ssize_t)sizeof r);
+    close(fd);
+}
+
+static uint64_t store_seq(const char *dir)
+{
+    ordo_error_t err;
+    ordo_store_t *store;
+    uint64_t seq;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    FX_CHECK(ordo_store_outcome_seq(store, &seq, &err));
+    FX_CHECK(ordo_store_close(store, &err));
+    return seq;
+}
+
+/* A row that outlived its commit (the store lost the commit, the tail kept
+ * the row): not read (its number is past the store's), and cut by the next
+ * writer before the event that takes the number is appended. A row doubled,
+ * a row damaged: SQLite. */
+static void test_uncommitted_doubled_damaged(void **state)
+{
+    (void)state;
+    char *dir = base_dir(), *tail = tail_path(dir);
+    forge(tail, store_seq(dir) + 1, "O-000003");
+    an_otail_stats_t st = refresh_same(dir); /* nothing new: the row not read */
+    put_stage(dir, 60, 10, 1);              /* takes the number; the phantom cut */
+    st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_false(st.all);
+
+    put_stage(dir, 70, 3, 0);
+    forge(tail, store_seq(dir), "O-000004"); /* a second row with the last number */
+    st = refresh_same(dir);
+    assert_false(st.tail);
+
+    put_stage(dir, 0, 3, 2); /* no states now, and the whole tail holds a doubled */
+    st = refresh_same(dir);  /* number: SQLite again */
+    assert_false(st.tail);
+    free(tail);
+    fx_rm_tree(dir);
+
+    dir = base_dir();
+    tail = tail_path(dir);
+    put_stage(dir, 60, 10, 1);
+    int fd = open(tail, O_RDWR);
+    off_t at = file_size(tail) - (off_t)sizeof(otail_row_t) + 30;
+    unsigned char c;
+    assert_int_equal(pread(fd, &c, 1, at), 1);
+    c ^= 4;
+    assert_int_equal(pwrite(fd, &c, 1, at), 1);
+    close(fd);
+    st = refresh_same(dir);
+    assert_false(st.tail);
+    free(tail);
+    fx_rm_tree(dir);
+}
+
+/* Rolled-back transactions and savepoints leave no rows. */
+static void test_rollback_leaves_no_rows(void **state)
+{
+    (void)state;
+    char *dir = base_dir(), *tail = tail_path(dir);
+    ordo_error_t err;
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    evs_t a = {.n = 0}, b = {.n = 0}, c = {.n = 0};
+    stage(&a, 60, 1);
+    stage(&b, 61, 1);
+    stage(&c, 62, 1);
+    off_t before = file_size(tail);
+    FX_CHECK(ordo_store_tx_begin(store, &err));
+    FX_CHECK(ordo_store_outcomes_put_batch(store, a.v, a.n, NULL, &err));
+    FX_CHECK(ordo_store_tx_rollback(store, &err));
+    assert_int_equal(file_size(tail), before);
+    FX_CHECK(ordo_store_tx_begin(store, &err));
+    FX_CHECK(ordo_store_outcomes_put_batch(store, b.v, b.n, NULL, &err));
+    FX_CHECK(ordo_store_tx_begin(store, &err));
+    FX_CHECK(ordo_store_outcomes_put_batch(store, a.v, a.n, NULL, &err));
+    FX_CHECK(ordo_store_tx_rollback(store, &err));
+    FX_CHECK(ordo_store_outcomes_put_batch(store, c.v, c.n, NULL, &err));
+    FX_CHECK(ordo_store_tx_commit(store, &err));
+    FX_CHECK(ordo_store_close(store, &err));
+    assert_int_equal(file_size(tail), before + (off_t)((b.n + c.n) * sizeof(otail_row_t)));
+    an_otail_stats_t st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_int_equal(st.rows, b.n + c.n);
+    free(tail);
+    fx_rm_tree(dir);
+}
+
+/* Outcomes arriving between refreshes: the report from the outcome facts
+ * refreshed through the tail equals the record path's (every order's
+ * summary read from SQLite) each time. */
+static void test_report_after_refreshes(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 240;
+    fx_build(dir, &spec, NULL, true);
+    for (int round = 0; round < 4; round++) {
+        char *fac = fx_report_json(dir, ORDO_ANALYZE_FACTS_AUTO);
+        char *rec = fx_report_json(dir, ORDO_ANALYZE_FACTS_OFF);
+        assert_string_equal(fac, rec);
+        if (round >= 2)
+            assert_true(an_otail_last.tail); /* round 1 folded the whole tail */
+        free(fac);
+        free(rec);
+        put_stage(dir, (size_t)round * 60, 60, round % 2 ? 2 : 1);
+        put_stage(dir, 0, 30, 2 - round % 2);
+    }
+    fx_rm_tree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refresh_equals_full),
+        cmocka_unit_test(test_gap_reads_sqlite),
+        cmocka_unit_test(test_torn_append),
+        cmocka_unit_test(test_uncommitted_doubled_damaged),
+        cmocka_unit_test(test_rollback_leaves_no_rows),
+        cmocka_unit_test(test_report_after_refreshes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
