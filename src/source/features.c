@@ -1008,7 +1008,6 @@ static inline void cand_on_time(src_ctx_t *x, src_cand_t *c, const ordo_node_t *
         int ti = t < ORDO_TRANSIT_DAYS ? t : ORDO_TRANSIT_DAYS - 1, z = c->zone - 1;
         for (uint32_t k = 0; k < c->n_svc; k++) {
             double p = t >= 0 ? x->eng->cdf[node->services[k]][z][ti] : 0;
-            c->lane[k] = NULL;
             c->ot[k] = p;
             c->late_pe[k] = NAN; /* no lateness kept yet */
             if ((c->svc_ok >> k & 1) && p > best)

@@ -70,6 +70,10 @@ struct ordo_engine {
     /* nodes of each destination ZIP3 ordered by a static cost key
      * (pack + cheapest 1-lb rate at the zone + pick): [zip3 * n_nodes + rank] */
     uint16_t *near;
+    /* the network's zone and miles tables ZIP3-major, [zip3 * n_nodes +
+     * node]: an order's candidates read one row of each (tab_near) */
+    uint8_t *z3_zone;
+    float *z3_miles;
     /* time zones (tab_zones): the distinct zones of the nodes and of the
      * customers' ZIP3s, each loaded once; a node's and a ZIP3's index */
     ordo_tz_t **zones;
@@ -150,7 +154,8 @@ typedef struct src_cand {
     const uint32_t *svcs;
     uint32_t zoff;                     /* (zone − 1) × SRC_RET_LB */
     double ot[ORDO_NODE_MAX_SERVICES]; /* P(on time) with service k at pe0 */
-    /* the learned lane of service k (src_lane_learned at s0), NULL: published */
+    /* the learned lane of service k (src_lane_learned at s0), NULL: published;
+     * set and read only when the decision has learned lanes (x->lanes) */
     const ordo_lane_dist_t *lane[ORDO_NODE_MAX_SERVICES];
     double late_pe[ORDO_NODE_MAX_SERVICES],
         late[ORDO_NODE_MAX_SERVICES]; /* days late at P(extra) late_pe */
@@ -554,15 +559,16 @@ static inline const double *src_lane_cdf(const src_ctx_t *x, uint32_t node, uint
 static inline const double *src_cand_cdf(const src_ctx_t *x, const src_cand_t *c, uint32_t k,
                                          uint32_t service, int zone)
 {
-    return c->lane[k] ? c->lane[k]->cdf : x->eng->cdf[service][zone - 1];
+    /* lane[] is set only when the decision reads learned lanes */
+    return x->lanes && c->lane[k] ? c->lane[k]->cdf : x->eng->cdf[service][zone - 1];
 }
 
 /* src_late with the distribution src_cand_cdf gives. */
 static inline double src_cand_late(const src_ctx_t *x, const src_cand_t *c, uint32_t k,
                                    uint32_t service, int zone, int s0, double pe, int D)
 {
-    return c->lane[k] ? src_lane_late_learned(c->lane[k], s0, pe, D)
-                      : src_late(x->eng, service, zone, s0, pe, D);
+    return x->lanes && c->lane[k] ? src_lane_late_learned(c->lane[k], s0, pe, D)
+                                  : src_late(x->eng, service, zone, s0, pe, D);
 }
 
 /* Service si's base_min row at the candidate's zone. */
