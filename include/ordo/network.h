@@ -104,27 +104,29 @@ typedef struct ordo_carrier_service {
 } ordo_carrier_service_t;
 
 typedef struct ordo_node {
-    char id[ORDO_ID_MAX];
-    char name[ORDO_NAME_MAX];
+    /* What a decision reads of every candidate node first, together (two
+     * cache lines); names, place and time zone after them. */
     ordo_node_type_t type;
-    uint32_t zip;
-    uint16_t zip3;
-    double lat, lon;              /* from the ZIP centroid */
-    char state[3];
     unsigned caps;                /* ORDO_CAP_* */
+    bool active;
+    int cutoff_hour;              /* 0..23 local: orders after it ship next day */
+    int processing_days;          /* business days from release to ship */
     uint32_t daily_capacity;      /* units per day */
     uint32_t current_load;        /* units already committed today at load time */
     double pick_cost_per_unit;    /* USD */
     double pack_cost_per_shipment; /* USD */
-    int cutoff_hour;              /* 0..23 local: orders after it ship next day */
-    char time_zone[64];           /* IANA zone of cutoff_hour; "" = from its ZIP */
-    int processing_days;          /* business days from release to ship */
     uint32_t n_services;
     uint32_t services[ORDO_NODE_MAX_SERVICES]; /* indices into network services */
     int priority;                 /* lower is preferred */
     uint64_t groups;              /* bit i: member of network group i */
     uint32_t safety_stock;        /* default per SKU */
-    bool active;
+    uint32_t zip;
+    uint16_t zip3;
+    char state[3];
+    double lat, lon;              /* from the ZIP centroid */
+    char time_zone[64];           /* IANA zone of cutoff_hour; "" = from its ZIP */
+    char id[ORDO_ID_MAX];
+    char name[ORDO_NAME_MAX];
 } ordo_node_t;
 
 typedef struct ordo_sku {

@@ -246,12 +246,13 @@ static uint32_t cheapest_meeting(src_ctx_t *x, src_cand_t *c, const ordo_node_t 
         double ot = c->ot[k], late;
         if (ot >= 1 - 1e-12) {
             late = 0;
-        } else if (pe == c->late_pe[k]) {
+        } else if ((c->late_set >> k & 1) && pe == c->late_pe[k]) {
             late = c->late[k];
         } else {
             late = src_cand_late(x, c, k, si, c->zone, c->s0, pe, src_promise_for(x, node));
             c->late_pe[k] = pe; /* the memo src_eval_shipment keeps */
             c->late[k] = late;
+            c->late_set |= 1u << k;
         }
         if (x->rtab) { /* as price_service: ret_base is every unit's return cost */
             var[k] = ship[k] + ret_base * src_riskm_return(x, rt_z, ot);

@@ -194,8 +194,10 @@ static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
     cd->full_mask = 0;
     cd->stock_mask = 0;
     memset(cd->atp, 0, sizeof *cd->atp * x->n_lines);
-    cd->zone = o->ship_zip ? (uint16_t)ordo_network_zone(x->net, node, o->ship_zip3) : 0;
-    cd->miles = o->ship_zip ? (float)ordo_network_miles(x->net, node, o->ship_zip3) : 0;
+    /* the network's zone and miles, from the engine's ZIP3-major copy */
+    size_t zi = (size_t)o->ship_zip3 * x->net->n_nodes + node;
+    cd->zone = o->ship_zip ? x->eng->z3_zone[zi] : 0;
+    cd->miles = o->ship_zip ? x->eng->z3_miles[zi] : 0;
     /* ordo_engine_node_load (node < n_nodes: a cell's node) */
     cd->load = atomic_load_explicit(&x->eng->load[node], memory_order_relaxed);
     if (x->cb.sig)

@@ -59,6 +59,8 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     e->base_min = calloc(ns, sizeof *e->base_min);
     e->near =
         net->n_nodes <= 65535 ? malloc(sizeof *e->near * ORDO_ZIP3_COUNT * net->n_nodes + 1) : NULL;
+    e->z3_zone = malloc((size_t)ORDO_ZIP3_COUNT * net->n_nodes + 1);
+    e->z3_miles = malloc(sizeof *e->z3_miles * ((size_t)ORDO_ZIP3_COUNT * net->n_nodes + 1));
     e->inv_div = calloc(net->n_services + 1, sizeof *e->inv_div);
     e->mult = calloc(net->n_services + 1, sizeof *e->mult);
     e->dim_min = calloc(net->n_services + 1, sizeof *e->dim_min);
@@ -68,7 +70,8 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
     return e->one_lb && e->late0 && e->dim_min && e->quiet && e->ground && e->inv_div && e->mult && e->cdf && e->min_rate &&
            e->node_zone && e->zones &&
-           e->demand && e->load && e->base_tab && e->base_min && e->near;
+           e->demand && e->load && e->base_tab && e->base_min && e->near && e->z3_zone &&
+           e->z3_miles;
 }
 
 /* The smallest positive threshold of up to three (INFINITY: none). */
@@ -285,9 +288,12 @@ static bool tab_near(ordo_engine_t *e, const ordo_network_t *net)
         for (uint32_t n = 0; n < net->n_nodes; n++) {
             const ordo_node_t *node = &net->nodes[n];
             int z = ordo_network_zone(net, n, (uint16_t)z3);
+            float mi = net->miles[(size_t)n * ORDO_ZIP3_COUNT + z3];
+            e->z3_zone[(size_t)z3 * net->n_nodes + n] = (uint8_t)z;
+            e->z3_miles[(size_t)z3 * net->n_nodes + n] = mi;
             key[n] = node->pack_cost_per_shipment + node->pick_cost_per_unit +
                      (z >= 1 ? e->min_rate[(size_t)n * ORDO_ZONES + z - 1] : 1e9) +
-                     ordo_network_miles(net, n, (uint16_t)z3) * 1e-6;
+                     (double)mi * 1e-6;
             row[n] = (uint16_t)n;
         }
         /* insertion sort is too slow for 1000s of nodes: shell sort */
@@ -478,6 +484,8 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->base_tab);
     free(e->base_min);
     free(e->near);
+    free(e->z3_zone);
+    free(e->z3_miles);
     free(e->min_rate);
     free(e->node_zone);
     for (uint32_t i = 0; e->zones && i < e->n_zones; i++)

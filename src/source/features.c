@@ -548,12 +548,13 @@ service_timing(src_ctx_t *x, src_cand_t *c, const src_eval_t *o, const ship_in_t
         ot = pe == c->pe0 ? c->ot[k] : deliver_cdf(cdf, s0, pe, D);
         if (ot >= 1 - 1e-12) {
             late = 0;
-        } else if (pe == c->late_pe[k]) {
+        } else if ((c->late_set >> k & 1) && pe == c->late_pe[k]) {
             late = c->late[k];
         } else {
             late = src_cand_late(x, c, k, (uint32_t)service, o->zone, s0, pe, D);
             c->late_pe[k] = pe;
             c->late[k] = late;
+            c->late_set |= 1u << k;
         }
     } else {
         ot = deliver_cdf(cdf, s0, pe, D);
@@ -1008,9 +1009,7 @@ static inline void cand_on_time(src_ctx_t *x, src_cand_t *c, const ordo_node_t *
         int ti = t < ORDO_TRANSIT_DAYS ? t : ORDO_TRANSIT_DAYS - 1, z = c->zone - 1;
         for (uint32_t k = 0; k < c->n_svc; k++) {
             double p = t >= 0 ? x->eng->cdf[node->services[k]][z][ti] : 0;
-            c->lane[k] = NULL;
             c->ot[k] = p;
-            c->late_pe[k] = NAN; /* no lateness kept yet */
             if ((c->svc_ok >> k & 1) && p > best)
                 best = p;
         }
@@ -1022,7 +1021,6 @@ static inline void cand_on_time(src_ctx_t *x, src_cand_t *c, const ordo_node_t *
         c->lane[k] = x->lanes ? src_lane_learned(x, c->node, si, s0) : NULL;
         double p = deliver_cdf(src_cand_cdf(x, c, k, si, c->zone), s0, pe, D);
         c->ot[k] = p;
-        c->late_pe[k] = NAN; /* no lateness kept yet */
         if ((c->svc_ok >> k & 1) && p > best)
             best = p;
     }
@@ -1042,6 +1040,7 @@ void src_cand_init_bounds(src_ctx_t *x, uint32_t ci)
     double pe, util;
     c->ready = false;
     c->sb_set = false;
+    c->late_set = 0; /* no lateness kept yet */
     processing(x, c, 0, &s0, &pe, &util);
     c->s0 = s0;
     c->pe0 = pe;

@@ -70,6 +70,10 @@ struct ordo_engine {
     /* nodes of each destination ZIP3 ordered by a static cost key
      * (pack + cheapest 1-lb rate at the zone + pick): [zip3 * n_nodes + rank] */
     uint16_t *near;
+    /* the network's zone and miles tables ZIP3-major, [zip3 * n_nodes +
+     * node]: an order's candidates read one row of each (tab_near) */
+    uint8_t *z3_zone;
+    float *z3_miles;
     /* time zones (tab_zones): the distinct zones of the nodes and of the
      * customers' ZIP3s, each loaded once; a node's and a ZIP3's index */
     ordo_tz_t **zones;
@@ -130,11 +134,16 @@ typedef struct src_line {
     double fix_zone; /* fix_ret + fix_ship where a zoned shipment pays both */
 } src_line_t;
 
-/* A node that stocks at least one search line. */
+/* A node that stocks at least one search line. Fields in the order they are
+ * written: what cand_add sets first (two cache lines), then the set-up's
+ * (src_cand_init_bounds), then what bounds fill in later. */
 typedef struct src_cand {
     uint32_t node;
     uint32_t full_mask; /* lines whose quantity it can ship alone */
     uint32_t stock_mask; /* lines with atp > 0 (collect_atp visits only these) */
+    uint16_t zone;
+    float miles;
+    uint32_t load; /* snapshot */
     /* per search line, n_lines entries each in the context's pools (a
      * candidate stays a few cache lines however long the order) */
     uint32_t *cell; /* valid where atp > 0 */
@@ -142,27 +151,11 @@ typedef struct src_cand {
     double *dos;    /* days of supply before shipping */
     double *fixed;  /* service-independent cash cost lower bound per line */
     double *econ;   /* ... and economic cost (relief, opportunity) lower bound */
-    double ot_ub;   /* upper bound on P(on time) at this node */
-    /* the node's services at this zone, for bounds: node->services[k] (or
-     * none), their rows of the engine's base_min at offset zoff, and the
-     * order's per-service factors in src_ctx_t.svcx */
-    uint32_t n_svc;
-    const uint32_t *svcs;
-    uint32_t zoff;                     /* (zone − 1) × SRC_RET_LB */
-    double ot[ORDO_NODE_MAX_SERVICES]; /* P(on time) with service k at pe0 */
-    /* the learned lane of service k (src_lane_learned at s0), NULL: published */
-    const ordo_lane_dist_t *lane[ORDO_NODE_MAX_SERVICES];
-    double late_pe[ORDO_NODE_MAX_SERVICES],
-        late[ORDO_NODE_MAX_SERVICES]; /* days late at P(extra) late_pe */
-    uint16_t zone;
-    float miles;
-    uint32_t load; /* snapshot */
     /* the node under the signals in force at the order's instant
      * (src_cand_signals): daily capacity, pick cost per unit, labour
      * utilisation (backlog / capacity, 0: none), and the signal excluding it
      * (closed, saturated) with its rule, or NULL */
     double cap, pick, labour_u;
-    double one_lb; /* with x->svc_signals: the engine's one_lb under them */
     const ordo_signal_t *sig_excl;
     const char *sig_rule;
     /* set by src_cand_init_bounds (false for a plan being priced) */
@@ -170,9 +163,21 @@ typedef struct src_cand {
     int s0;       /* ship day (business days), see processing() */
     double pe0;   /* P(one more processing day) at the current load */
     double util0; /* load / daily capacity before this order (0: no capacity) */
+    double ot_ub;   /* upper bound on P(on time) at this node */
+    /* the node's services at this zone, for bounds: node->services[k] (or
+     * none), their rows of the engine's base_min at offset zoff, and the
+     * order's per-service factors in src_ctx_t.svcx */
+    uint32_t n_svc;
+    const uint32_t *svcs;
+    uint32_t zoff;                     /* (zone − 1) × SRC_RET_LB */
     /* bit k: node->services[k] can be chosen for this order (its level's
      * services, all of them when a standard order may be upgraded) */
     uint32_t svc_ok;
+    uint32_t late_set; /* bit k: late_pe[k] and late[k] hold a memo */
+    double ot[ORDO_NODE_MAX_SERVICES]; /* P(on time) with service k at pe0 */
+    double late_pe[ORDO_NODE_MAX_SERVICES],
+        late[ORDO_NODE_MAX_SERVICES]; /* days late at P(extra) late_pe */
+    double one_lb; /* with x->svc_signals: the engine's one_lb under them */
     /* For the tight service bound (bounds.c, criteria_service_bound), set
      * with ot[]: the node's services as bits of their network index (when
      * every index is below SRC_MAX_SERVICES), the allowed ones meeting the
@@ -185,6 +190,9 @@ typedef struct src_cand {
     /* set with the sb_ fields: the tight bound may apply (the bounds are
      * set, the service table is whole, no upgrade) */
     bool sb_fast;
+    /* the learned lane of service k (src_lane_learned at s0), NULL: published;
+     * set and read only when the decision has learned lanes (x->lanes) */
+    const ordo_lane_dist_t *lane[ORDO_NODE_MAX_SERVICES];
 } src_cand_t;
 
 /* Per carrier service, for one order: 1/dim divisor (0: none), 1 + fuel
@@ -554,15 +562,16 @@ static inline const double *src_lane_cdf(const src_ctx_t *x, uint32_t node, uint
 static inline const double *src_cand_cdf(const src_ctx_t *x, const src_cand_t *c, uint32_t k,
                                          uint32_t service, int zone)
 {
-    return c->lane[k] ? c->lane[k]->cdf : x->eng->cdf[service][zone - 1];
+    /* lane[] is set only when the decision reads learned lanes */
+    return x->lanes && c->lane[k] ? c->lane[k]->cdf : x->eng->cdf[service][zone - 1];
 }
 
 /* src_late with the distribution src_cand_cdf gives. */
 static inline double src_cand_late(const src_ctx_t *x, const src_cand_t *c, uint32_t k,
                                    uint32_t service, int zone, int s0, double pe, int D)
 {
-    return c->lane[k] ? src_lane_late_learned(c->lane[k], s0, pe, D)
-                      : src_late(x->eng, service, zone, s0, pe, D);
+    return x->lanes && c->lane[k] ? src_lane_late_learned(c->lane[k], s0, pe, D)
+                                  : src_late(x->eng, service, zone, s0, pe, D);
 }
 
 /* Service si's base_min row at the candidate's zone. */
