@@ -40,7 +40,7 @@
 #include "source.h"
 
 #define ORDO_ETA_FORMAT "ordo-eta"
-#define ORDO_ETA_FORMAT_VERSION 2 /* 2: "processing_slots"; version 1 files are read */
+#define ORDO_ETA_FORMAT_VERSION 3 /* 2: "processing_slots"; 3: params k_dest, k_top; older files are read */
 
 /* The cutoff slot of a decision (the processing delay is learned per slot):
  * 0 unknown; 1 the node's local order day is not a working day (Mon-Fri,
@@ -83,15 +83,38 @@ int ordo_eta_obs_delay(const ordo_eta_obs_t *o);
 /* The ship-day class of a shipped observation (ordo_lanes_ship_class). */
 int ordo_eta_obs_class(const ordo_network_t *net, const ordo_eta_obs_t *o);
 
-/* Shrinkage strengths (pseudo-observations of the level above). */
+/* Shrinkage strengths (pseudo-observations of the level above). A NAN or
+ * negative k_lane, k_dest or k_top (the default) is estimated by training
+ * from how much the level's cells differ from their parents (the method of
+ * moments, docs/internals/MODEL.md "How much each level is shrunk"); a
+ * trained model holds the values it used. */
 typedef struct ordo_eta_params {
-    double k_lane;   /* lane toward its region (default 30) */
-    double k_region; /* region toward the published histogram (default 10) */
+    double k_lane;   /* lane toward its destination (default: estimated) */
+    double k_region; /* (service, zone, region) toward (service, zone) (default 10) */
     double k_proc;   /* processing row toward the node, node toward all (default 20) */
+    double k_dest;   /* destination toward its (service, zone, region) (default: estimated;
+                        NAN in a file of format_version < 3, which used k_region) */
+    double k_top;    /* (service, zone) toward the published histogram (default:
+                        estimated; NAN in a file of format_version < 3: k_region) */
 } ordo_eta_params_t;
 void ordo_eta_params_default(ordo_eta_params_t *p);
-/* "params": {"k_lane", "k_region", "k_proc"}, as model files and ordo
- * model show write them. */
+/* The estimate's bounds: a level is never trusted less than one
+ * pseudo-observation of its parent, nor shrunk with more than ORDO_ETA_K_MAX. */
+#define ORDO_ETA_K_MIN 1.0
+#define ORDO_ETA_K_MAX 10000.0
+/* The method-of-moments estimate of a level's k from its cells' counts
+ * about their parents' pmfs: Pearson's X^2 summed over the cells of n >= 2,
+ * E0 = sum (d - 1), E1 = sum (d - 1)(n - 1) (d: days where the parent's pmf
+ * is > 0); rho = (X^2 - E0) / E1, k = 1 / rho - 1 within [K_MIN, K_MAX];
+ * dflt when no cell has n >= 2. */
+typedef struct ordo_eta_mom {
+    double x2, e0, e1;
+} ordo_eta_mom_t;
+void ordo_eta_mom_add(ordo_eta_mom_t *s, const uint32_t *count, uint32_t n,
+                      const double *parent, int width);
+double ordo_eta_mom_k(const ordo_eta_mom_t *s, double dflt);
+/* "params": {"k_lane", "k_region", "k_proc", "k_dest", "k_top"} (the last
+ * two when set), as model files and ordo model show write them. */
 void ordo_eta_params_json(const ordo_eta_params_t *p, ordo_jsonw_t *w);
 
 typedef struct ordo_eta_model ordo_eta_model_t;

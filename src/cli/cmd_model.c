@@ -127,8 +127,11 @@ static void print_info_text(const ordo_eta_info_t *in)
     printf("  learned       %u lanes (node, service, ZIP3, class), %u destinations, %u pooled,\n"
            "                %u processing rows\n",
            in->lanes, in->destinations, in->pooled, in->processing_rows);
-    printf("  shrinkage     k_lane %g, k_region %g, k_proc %g\n", in->params.k_lane,
+    printf("  shrinkage     k_lane %g, k_region %g, k_proc %g", in->params.k_lane,
            in->params.k_region, in->params.k_proc);
+    if (isfinite(in->params.k_dest) && isfinite(in->params.k_top))
+        printf(", k_dest %g, k_top %g", in->params.k_dest, in->params.k_top);
+    printf("\n");
 }
 
 void ordo_cli_model_head_json(ordo_jsonw_t *w, const ordo_cli_model_head_t *h)
@@ -247,6 +250,10 @@ static int train_flags(const ordo_cli_args_t *a, ordo_model_train_opts_t *o)
         rc = double_flag(a, "k-region", &o->eta.k_region);
     if (!rc)
         rc = double_flag(a, "k-proc", &o->eta.k_proc);
+    if (!rc)
+        rc = double_flag(a, "k-dest", &o->eta.k_dest);
+    if (!rc)
+        rc = double_flag(a, "k-top", &o->eta.k_top);
     if (!rc)
         rc = double_flag(a, "l2", &o->risk_l2);
     if (!rc)
@@ -664,9 +671,15 @@ static const ordo_cli_opt_t train_opts[] = {
     {"holdout", 0, "F", "hold out the last share F of the decisions' time span for\n"
                         "`ordo model eval` (default 0.25; 0 trains on everything)"},
     {"models", 0, "DIR", "where model files go (default DIR/models)"},
-    {"k-lane", 0, "K", "shrinkage of a lane toward its region, in observations (default 30)"},
-    {"k-region", 0, "K", "shrinkage of a region toward the published histogram (default 10)"},
+    {"k-lane", 0, "K", "shrinkage of a lane toward its destination, in observations\n"
+                       "(default: estimated from how much lanes differ from it)"},
+    {"k-region", 0, "K", "shrinkage of a (service, zone, region) row toward its\n"
+                         "(service, zone) row (default 10)"},
     {"k-proc", 0, "K", "shrinkage of processing delay rows (default 20)"},
+    {"k-dest", 0, "K", "shrinkage of a destination toward its (service, zone, region)\n"
+                       "(default: estimated)"},
+    {"k-top", 0, "K", "shrinkage of a (service, zone) row toward the published\n"
+                      "histogram (default: estimated)"},
     {"kind", 0, "K", "which models: eta, risk (return and cancellation) or all (default)"},
     {"l2", 0, "L", "L2 penalty of the risk models, on standardised features (default 1)"},
     {"data", 0, "DIR", "a data directory (as --run): its decision log, store and network"},
@@ -684,7 +697,8 @@ static const ordo_cli_cmd_t cmd_train = {
     .name = "train",
     .summary = "learn ETA (lanes, processing delay) and return and cancellation risk models",
     .usage = "model train --run DIR [--kind eta|risk|netval|all] [--holdout F] [--network DIR]\n"
-             "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--l2 L]\n"
+             "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--k-dest K]\n"
+             "    [--k-top K] [--l2 L]\n"
              "    [--return-window DAYS] [--horizon DAYS] [--unmet-cost USD]\n"
              "    [--history-min-rows N] [--history-min-returned K] [--json]",
     .about = "Joins the run's decision records (node, service, destination ZIP3, decision\n"

@@ -14,11 +14,18 @@
 #define DAYS ORDO_TRANSIT_DAYS
 #define PROC ORDO_LANE_PROC_DAYS
 
+/* the strengths used when a level gives no estimate (no cell of n >= 2) */
+#define K_LANE_DFLT 30
+#define K_DEST_DFLT 10
+#define K_TOP_DFLT 10
+
 void ordo_eta_params_default(ordo_eta_params_t *p)
 {
-    p->k_lane = 30;
+    p->k_lane = NAN;
     p->k_region = 10;
     p->k_proc = 20;
+    p->k_dest = NAN;
+    p->k_top = NAN;
 }
 
 /* ---- the clock: a node's local day and its cutoff ---- */
@@ -282,6 +289,15 @@ static uint64_t parent_key(const ordo_network_t *net, int level, uint64_t key)
     return (sz * (ETA_ALL_REGIONS + 1) + region) * ORDO_LANE_CLASSES + c;
 }
 
+/* A lane key's destination key. */
+static uint64_t lane_dest_key(const ordo_network_t *net, uint64_t key)
+{
+    uint64_t lz = key / ORDO_LANE_CLASSES, ns = lz / ORDO_ZIP3_COUNT;
+    return eta_key(net, ETA_DEST, (uint32_t)(ns / net->n_services),
+                   (uint32_t)(ns % net->n_services), (uint16_t)(lz % ORDO_ZIP3_COUNT),
+                   (int)(key % ORDO_LANE_CLASSES));
+}
+
 /* Pooled levels from the published histogram down, then destinations, then
  * lanes, each shrunk toward its parent (every parent has the child's
  * observations, so it exists). */
@@ -295,7 +311,7 @@ static void fit_pmfs(ordo_eta_model_t *m)
             continue;
         double prior[DAYS];
         published_pmf(net, e->key, prior);
-        shrink(e, P->k_region, prior, e->pmf, DAYS);
+        shrink(e, P->k_top, prior, e->pmf, DAYS);
     }
     for (uint32_t i = 0; i < m->n_pool; i++) {
         eta_entry_t *e = &m->pool[i];
@@ -307,18 +323,89 @@ static void fit_pmfs(ordo_eta_model_t *m)
     for (uint32_t i = 0; i < m->n_dests; i++) {
         eta_entry_t *e = &m->dests[i];
         const eta_entry_t *p = eta_find(m->pool, m->n_pool, parent_key(net, ETA_DEST, e->key));
-        shrink(e, P->k_region, p->pmf, e->pmf, DAYS);
+        shrink(e, P->k_dest, p->pmf, e->pmf, DAYS);
     }
     for (uint32_t i = 0; i < m->n_lanes; i++) {
         eta_entry_t *l = &m->lanes[i];
-        uint64_t lz = l->key / ORDO_LANE_CLASSES, ns = lz / ORDO_ZIP3_COUNT;
-        uint16_t zip3 = (uint16_t)(lz % ORDO_ZIP3_COUNT);
-        uint64_t rk = eta_key(net, ETA_DEST, (uint32_t)(ns / net->n_services),
-                              (uint32_t)(ns % net->n_services), zip3,
-                              (int)(l->key % ORDO_LANE_CLASSES));
-        const eta_entry_t *r = eta_find(m->dests, m->n_dests, rk);
-        shrink(l, m->info.params.k_lane, r->pmf, l->pmf, DAYS);
+        const eta_entry_t *r = eta_find(m->dests, m->n_dests, lane_dest_key(net, l->key));
+        shrink(l, P->k_lane, r->pmf, l->pmf, DAYS);
     }
+}
+
+/* ---- how much each level is shrunk: the method of moments ---- */
+
+void ordo_eta_mom_add(ordo_eta_mom_t *s, const uint32_t *count, uint32_t n,
+                      const double *parent, int width)
+{
+    if (n < 2)
+        return;
+    double x2 = 0;
+    int d_eff = 0;
+    for (int d = 0; d < width; d++) {
+        if (!(parent[d] > 1e-12))
+            continue;
+        double f = (double)count[d] / n - parent[d];
+        x2 += n * f * f / parent[d];
+        d_eff++;
+    }
+    if (d_eff < 2) /* a certain parent says nothing about the spread */
+        return;
+    s->x2 += x2;
+    s->e0 += d_eff - 1;
+    s->e1 += (double)(d_eff - 1) * (n - 1);
+}
+
+double ordo_eta_mom_k(const ordo_eta_mom_t *s, double dflt)
+{
+    if (!(s->e1 > 0))
+        return dflt;
+    double rho = (s->x2 - s->e0) / s->e1;
+    if (rho <= 1 / (ORDO_ETA_K_MAX + 1))
+        return ORDO_ETA_K_MAX;
+    double k = 1 / rho - 1;
+    return k < ORDO_ETA_K_MIN ? ORDO_ETA_K_MIN : k;
+}
+
+/* An entry's empirical pmf (its counts over n). */
+static void empirical_pmf(const eta_entry_t *e, double *pmf)
+{
+    for (int d = 0; d < DAYS; d++)
+        pmf[d] = e->n ? (double)e->count[d] / e->n : 0;
+}
+
+/* The strengths left to estimate (NAN or negative): the (service, zone)
+ * rows about the published histograms, the destinations about their
+ * (service, zone, region) and the lanes about their destination, each from
+ * the counts (before any shrinkage). */
+static void estimate_k(ordo_eta_model_t *m)
+{
+    const ordo_network_t *net = m->net;
+    ordo_eta_params_t *P = &m->info.params;
+    ordo_eta_mom_t top = {0}, dest = {0}, lane = {0};
+    double pi[DAYS];
+    for (uint32_t i = 0; !(P->k_top >= 0) && i < m->n_pool; i++) {
+        const eta_entry_t *e = &m->pool[i];
+        if (e->key / ORDO_LANE_CLASSES % (ETA_ALL_REGIONS + 1) != ETA_ALL_REGIONS)
+            continue;
+        published_pmf(net, e->key, pi);
+        ordo_eta_mom_add(&top, e->count, e->n, pi, DAYS);
+    }
+    for (uint32_t i = 0; !(P->k_dest >= 0) && i < m->n_dests; i++) {
+        const eta_entry_t *e = &m->dests[i];
+        empirical_pmf(eta_find(m->pool, m->n_pool, parent_key(net, ETA_DEST, e->key)), pi);
+        ordo_eta_mom_add(&dest, e->count, e->n, pi, DAYS);
+    }
+    for (uint32_t i = 0; !(P->k_lane >= 0) && i < m->n_lanes; i++) {
+        const eta_entry_t *e = &m->lanes[i];
+        empirical_pmf(eta_find(m->dests, m->n_dests, lane_dest_key(net, e->key)), pi);
+        ordo_eta_mom_add(&lane, e->count, e->n, pi, DAYS);
+    }
+    if (!(P->k_top >= 0))
+        P->k_top = ordo_eta_mom_k(&top, K_TOP_DFLT);
+    if (!(P->k_dest >= 0))
+        P->k_dest = ordo_eta_mom_k(&dest, K_DEST_DFLT);
+    if (!(P->k_lane >= 0))
+        P->k_lane = ordo_eta_mom_k(&lane, K_LANE_DFLT);
 }
 
 /* Processing rows: the (node, cutoff) level from all nodes' (cutoff), each
@@ -432,6 +519,7 @@ int ordo_eta_train(const ordo_network_t *net, const ordo_eta_obs_t *obs, size_t 
         ordo_eta_model_destroy(m);
         return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory training the ETA model");
     }
+    estimate_k(m);
     fit_pmfs(m);
     fit_proc(m);
     eta_train_span(m, obs, n, until);

@@ -91,7 +91,13 @@ uint64_t eta_content_hash(const ordo_eta_model_t *m)
     hash_entries(&b, m->proc, m->n_proc, ORDO_LANE_PROC_DAYS);
     hash_entries(&b, m->pool, m->n_pool, ORDO_TRANSIT_DAYS);
     hash_entries(&b, m->slot, m->n_slot, ORDO_LANE_PROC_DAYS);
-    ordo_buf_append(&b, &m->info.params, sizeof m->info.params);
+    /* the parameters of format_version 2, then those a file of version 3
+     * sets (a file without them hashes as it was written) */
+    const ordo_eta_params_t *P = &m->info.params;
+    const double *k[] = {&P->k_lane, &P->k_region, &P->k_proc, &P->k_dest, &P->k_top};
+    for (int i = 0; i < 5; i++)
+        if (i < 3 || isfinite(*k[i]))
+            ordo_buf_append(&b, k[i], sizeof *k[i]);
     uint64_t h = ordo_hash64(b.data ? b.data : "", b.len);
     ordo_buf_free(&b);
     return h;

@@ -121,6 +121,10 @@ void ordo_eta_params_json(const ordo_eta_params_t *p, ordo_jsonw_t *w)
     ordo_jsonw_kdouble(w, "k_lane", p->k_lane);
     ordo_jsonw_kdouble(w, "k_region", p->k_region);
     ordo_jsonw_kdouble(w, "k_proc", p->k_proc);
+    if (isfinite(p->k_dest))
+        ordo_jsonw_kdouble(w, "k_dest", p->k_dest);
+    if (isfinite(p->k_top))
+        ordo_jsonw_kdouble(w, "k_top", p->k_top);
     ordo_jsonw_obj_end(w);
 }
 
@@ -380,6 +384,8 @@ static int read_head(rd_t *r, const cJSON *root, ordo_eta_info_t *in)
     in->params.k_lane = model_num(p, "k_lane", in->params.k_lane);
     in->params.k_region = model_num(p, "k_region", in->params.k_region);
     in->params.k_proc = model_num(p, "k_proc", in->params.k_proc);
+    in->params.k_dest = model_num(p, "k_dest", NAN); /* format_version 3 */
+    in->params.k_top = model_num(p, "k_top", NAN);
     return ORDO_OK;
 }
 

@@ -176,6 +176,8 @@ static void test_shrinkage(void **state)
     ordo_eta_model_t *m;
     ordo_eta_params_t P;
     ordo_eta_params_default(&P);
+    P.k_lane = 30; /* given, not estimated */
+    P.k_dest = P.k_top = P.k_region;
     assert_int_equal(ordo_eta_train(f->net, obs, N_OBS, 0, &P, &m, NULL), ORDO_OK);
     /* every level above the lane holds the same observations: the lane's
      * pmf is the counts shrunk four times, from the published histogram */
@@ -183,7 +185,7 @@ static void test_shrinkage(void **state)
     c[3] = 600;
     c[5] = 400;
     published_pmf(f, f->zip3, p);
-    double k[4] = {P.k_region, P.k_region, P.k_region, P.k_lane};
+    double k[4] = {P.k_top, P.k_region, P.k_dest, P.k_lane};
     for (int lv = 0; lv < 4; lv++)
         for (int d = 0; d < 16; d++)
             p[d] = (c[d] + k[lv] * p[d]) / (N_OBS + k[lv]);
@@ -364,15 +366,15 @@ static void test_cutoff_slots(void **state)
     ordo_buf_t t;
     ordo_buf_init(&t, NULL);
     assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
-    assert_non_null(strstr(t.data, "\"format_version\":2"));
+    assert_non_null(strstr(t.data, "\"format_version\":3"));
     ordo_eta_model_t *back;
     ordo_error_t err = {0};
     assert_int_equal(ordo_eta_model_parse(f->net, t.data, t.len, "x", &back, &err), ORDO_OK);
     assert_true(slot_p(back, f, mon - 2, 1) == slot_p(m, f, mon - 2, 1));
     ordo_eta_model_destroy(back);
     /* a newer format is refused by name */
-    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":2");
-    v[strlen("\"format_version\":")] = '3';
+    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":3");
+    v[strlen("\"format_version\":")] = '4';
     assert_int_equal(ordo_eta_model_parse(f->net, text, strlen(text), "x", &back, &err),
                      ORDO_EUNSUPPORTED);
     assert_string_equal(err.field, "format_version");
@@ -394,7 +396,7 @@ static void test_format_v1(void **state)
     ordo_buf_t t;
     ordo_buf_init(&t, NULL);
     assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
-    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":2");
+    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":3");
     assert_non_null(v);
     v[strlen("\"format_version\":")] = '1';
     char *slots = strstr(text, ",\"processing_slots\":[]");
@@ -411,6 +413,89 @@ static void test_format_v1(void **state)
     ordo_buf_free(&t);
     ordo_eta_model_destroy(m);
     free(obs);
+}
+
+/* The method of moments on hand-computed cases: two children of 10 about a
+ * parent (0.5, 0.5), E0 = 2, E1 = 18. */
+static void test_mom_k(void **state)
+{
+    (void)state;
+    double half[2] = {0.5, 0.5};
+    uint32_t c[4][2] = {{5, 5}, {10, 0}, {0, 10}, {7, 3}};
+    ordo_eta_mom_t same = {0}, apart = {0}, some = {0}, none = {0};
+    ordo_eta_mom_add(&same, c[0], 10, half, 2);
+    ordo_eta_mom_add(&same, c[0], 10, half, 2);
+    ordo_eta_mom_add(&apart, c[1], 10, half, 2);
+    ordo_eta_mom_add(&apart, c[2], 10, half, 2);
+    uint32_t d[2] = {3, 7};
+    ordo_eta_mom_add(&some, c[3], 10, half, 2);
+    ordo_eta_mom_add(&some, d, 10, half, 2);
+    ordo_eta_mom_add(&none, c[1], 1, half, 2); /* n < 2: no information */
+    assert_true(ordo_eta_mom_k(&same, 7) == ORDO_ETA_K_MAX); /* X^2 0: no spread */
+    assert_true(ordo_eta_mom_k(&apart, 7) == ORDO_ETA_K_MIN); /* X^2 20, rho 1 */
+    /* X^2 = 2 × 10 × (0.2^2 / 0.5) × 2 = 3.2; rho = 1.2 / 18; k = 14 */
+    assert_true(fabs(ordo_eta_mom_k(&some, 7) - 14) < 1e-9);
+    assert_true(ordo_eta_mom_k(&none, 7) == 7);
+}
+
+/* Destinations of one (service, zone, region), 8 shipments each, 3 or 5
+ * delivery days. apart: each destination always takes the same days (half
+ * 3, half 5); else each has 4 of each (they do not differ). The model
+ * measures which: a destination is shrunk little in the first case, and
+ * pooled in the second. */
+static ordo_eta_obs_t *dest_obs(const fx_t *f, const uint16_t *zips, int nz, bool apart)
+{
+    ordo_eta_obs_t *o = calloc((size_t)nz * 8, sizeof *o);
+    int32_t day = (int32_t)ordo_cal_days(2026, 9, 14);
+    unsigned mask = f->net->services[f->svc].delivery_days;
+    for (int i = 0; i < nz * 8; i++) {
+        o[i].time = (int64_t)day * 86400 + 15 * 3600;
+        o[i].order_day = o[i].ship_day = day;
+        int t = (apart ? (i / 8) % 2 : i % 2) ? 5 : 3;
+        o[i].deliver_day = (int32_t)ordo_cal_add_working(day + 1, t - 1, mask);
+        o[i].promise_day = day + 4;
+        o[i].node = f->node;
+        o[i].service = (int32_t)f->svc;
+        o[i].zip3 = zips[i / 8];
+        o[i].logged_on_time = NAN;
+    }
+    return o;
+}
+
+static void test_estimated_shrinkage(void **state)
+{
+    fx_t *f = *state;
+    uint16_t zips[40];
+    int nz = 0, zone = ordo_network_zone(f->net, 0, f->zip3);
+    const char *region = ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), f->zip3)->state);
+    for (uint16_t z = 1; z < ORDO_ZIP3_COUNT && nz < 40; z++)
+        if (ordo_network_zone(f->net, 0, z) == zone && ordo_geo_zip3(ordo_geo_default(), z)->known &&
+            !strcmp(ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), z)->state), region))
+            zips[nz++] = z;
+    assert_true(nz >= 10);
+    int cls = ordo_lanes_ship_class(f->net->services[f->svc].delivery_days,
+                                    (int64_t)ordo_cal_days(2026, 9, 14));
+    for (int apart = 0; apart < 2; apart++) {
+        ordo_eta_obs_t *obs = dest_obs(f, zips, nz, apart);
+        ordo_eta_model_t *m;
+        assert_int_equal(ordo_eta_train(f->net, obs, (size_t)nz * 8, 0, NULL, &m, NULL), ORDO_OK);
+        const ordo_eta_params_t *P = &ordo_eta_model_info(m)->params;
+        double cdf[16];
+        ordo_eta_lane_cdf(m, f->net, f->node, f->svc, zips[0], cls, cdf, NULL);
+        if (apart) { /* always 3 days: with the fixed k (10, 30) P(<= 3) was 0.74 */
+            assert_true(P->k_dest == ORDO_ETA_K_MIN);
+            /* certain destinations say nothing of lanes: the default */
+            assert_true(P->k_lane == 30);
+            assert_true(cdf[3] > 0.85);
+        } else {
+            /* one lane per destination: a lane never differs from it */
+            assert_true(P->k_lane == ORDO_ETA_K_MAX);
+            assert_true(P->k_dest == ORDO_ETA_K_MAX);
+            assert_true(fabs(cdf[3] - 0.5) < 0.01);
+        }
+        ordo_eta_model_destroy(m);
+        free(obs);
+    }
 }
 
 /* Every Friday is ship-day class 1, also for a service delivering on
@@ -519,6 +604,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cutoff_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_v1, setup, teardown),
         cmocka_unit_test(test_friday_class),
+        cmocka_unit_test(test_mom_k),
+        cmocka_unit_test_setup_teardown(test_estimated_shrinkage, setup, teardown),
         cmocka_unit_test(test_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
