@@ -1,55 +1,50 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ordo store — a bulk load's outcome events, staged (docs/internals/STORE.md
- * "Bulk load"). Inserting an event row by row writes outcome_event's
- * b-tree at a random place (its key is the event id) and runs the trigger
- * that numbers it in outcome_change: ~15,000 instructions an event. During
- * a load each event is appended to outcome_stage instead (a rowid table:
- * no key, no constraint, no trigger); at the end one INSERT ... SELECT
- * ... ORDER BY event_id fills outcome_event in key order and one more
- * numbers the events in outcome_change in staging order, which is the
- * order row-by-row inserts would have numbered them in. */
+/* ordo store — a bulk load's outcome events (docs/internals/STORE.md "Bulk
+ * load"). Row by row, SQLite spends ~16,000 instructions an event: the
+ * statement's step (a statement journal, the VDBE program, its CHECKs) and
+ * a b-tree insert at a random place (the key is the event id). Staging the
+ * rows in a plain table and sorting them there at the end costs as much
+ * (measured: a staged row ~6,800, SQLite's sort ~8,700, the sorted insert
+ * ~7,000). So a load keeps its events in memory, compactly, and at its end
+ * sorts them by id (qsort) and stores them with two INSERT ... SELECT over
+ * a virtual table that reads that memory: outcome_change first, in the
+ * order the events came (what the trigger would have numbered), then
+ * outcome_event in key order, its trigger dropped meanwhile. */
 #include "outcome_bulk.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define STAGE_COLS                                                                                 \
-    "event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret, carrying, refund, " \
+/* One kept event: its strings at offsets in the load's text. */
+typedef struct mem_ev {
+    uint32_t id, order, node; /* offsets; node 0: none */
+    uint32_t shipment;
+    int64_t at, promised_by, now;
+    double cost[ORDO_COST_PARTS], refund, value;
+    uint8_t type, measure, cost_mask, has_refund, dup;
+} mem_ev_t;
+
+struct ordo_outcome_mem {
+    mem_ev_t *ev;
+    size_t n, cap;
+    char *text; /* NUL-terminated strings; offset 0 is "" */
+    size_t len, text_cap;
+    uint32_t *pass; /* the events of the current INSERT, in its order */
+    size_t n_pass;
+};
+
+#define MARK "outcome_bulk_load"
+#define EV_COLS                                                                                    \
+    "event_id, order_id, shipment, type, at, promised_by, pick, pack, ship, ret, carrying, "       \
+    "refund, "                                                                                     \
     "measure, value, node, ingested_at"
-
-const char ordo_stage_insert_sql[] = "INSERT INTO outcome_stage (" STAGE_COLS ") VALUES (?1, ?2, "
-                                     "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
-
-/* outcome_event's trigger, word for word as migration 8 made it (so the
- * schema reads the same after a load as before). */
+/* outcome_event's trigger, word for word as migration 8 made it */
 #define CHANGE_TRIGGER                                                                             \
-    "CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN"                       \
+    "CREATE TRIGGER outcome_event_change AFTER INSERT ON outcome_event BEGIN"                      \
     "  INSERT INTO outcome_change (order_id) VALUES (NEW.order_id);"                               \
     "END;"
-
-static const char stage_table_sql[] =
-    "CREATE TABLE IF NOT EXISTS outcome_stage (event_id TEXT, order_id TEXT, shipment INTEGER, "
-    "type TEXT, at INTEGER, promised_by INTEGER, pick REAL, pack REAL, ship REAL, ret REAL, "
-    "carrying REAL, refund REAL, measure TEXT, value REAL, node TEXT, ingested_at INTEGER)";
-
-/* The usual case: every staged id new. A repeat fails the primary key. */
-static const char move_fast_sql[] =
-    "INSERT INTO outcome_event (" STAGE_COLS ") SELECT " STAGE_COLS " FROM outcome_stage "
-    "ORDER BY event_id";
-static const char number_fast_sql[] =
-    "INSERT INTO outcome_change (order_id) SELECT order_id FROM outcome_stage ORDER BY rowid";
-
-/* After a repeat: the first staged version of an id, unless the id was
- * stored before, numbered; the same rows inserted (OR IGNORE keeps the
- * stored one, then the first staged). */
-static const char number_exact_sql[] =
-    "INSERT INTO outcome_change (order_id) SELECT order_id FROM (SELECT rowid AS r, order_id, "
-    "event_id, row_number() OVER (PARTITION BY event_id ORDER BY rowid) AS k FROM outcome_stage) s "
-    "WHERE k = 1 AND NOT EXISTS (SELECT 1 FROM outcome_event e WHERE e.event_id = s.event_id) "
-    "ORDER BY r";
-static const char move_exact_sql[] =
-    "INSERT OR IGNORE INTO outcome_event (" STAGE_COLS ") SELECT " STAGE_COLS
-    " FROM outcome_stage ORDER BY event_id, rowid";
 
 static int run(sqlite3 *db, const char *sql, char *msg, size_t cap)
 {
@@ -75,100 +70,378 @@ static sqlite3_int64 scalar(sqlite3 *db, const char *sql, char *msg, size_t cap)
     return v;
 }
 
-int ordo_stage_begin(sqlite3 *db, bool *staged, char *msg, size_t cap)
+/* ---- the virtual table over the current pass ---- */
+
+typedef struct mem_cursor {
+    sqlite3_vtab_cursor base;
+    const ordo_outcome_mem_t *m;
+    size_t i;
+} mem_cursor_t;
+
+static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+                      char **err)
 {
-    *staged = false;
+    (void)aux, (void)argc, (void)argv, (void)err;
+    int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(" EV_COLS ", src HIDDEN)");
+    if (rc != SQLITE_OK)
+        return rc;
+    *out = sqlite3_malloc(sizeof **out);
+    if (!*out)
+        return SQLITE_NOMEM;
+    memset(*out, 0, sizeof **out);
+    return SQLITE_OK;
+}
+
+static int vt_disconnect(sqlite3_vtab *vt)
+{
+    sqlite3_free(vt);
+    return SQLITE_OK;
+}
+
+/* Only a scan with src = ?: the pointer to the load. */
+static int vt_best_index(sqlite3_vtab *vt, sqlite3_index_info *ix)
+{
+    (void)vt;
+    for (int i = 0; i < ix->nConstraint; i++)
+        if (ix->aConstraint[i].usable && ix->aConstraint[i].iColumn == 16 &&
+            ix->aConstraint[i].op == SQLITE_INDEX_CONSTRAINT_EQ) {
+            ix->aConstraintUsage[i].argvIndex = 1;
+            ix->aConstraintUsage[i].omit = 1;
+            ix->estimatedCost = 1;
+            return SQLITE_OK;
+        }
+    return SQLITE_CONSTRAINT;
+}
+
+static int vt_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
+{
+    (void)vt;
+    mem_cursor_t *c = sqlite3_malloc(sizeof *c);
+    if (!c)
+        return SQLITE_NOMEM;
+    memset(c, 0, sizeof *c);
+    *out = &c->base;
+    return SQLITE_OK;
+}
+
+static int vt_close(sqlite3_vtab_cursor *c)
+{
+    sqlite3_free(c);
+    return SQLITE_OK;
+}
+
+static int vt_filter(sqlite3_vtab_cursor *cur, int idx, const char *s, int argc,
+                     sqlite3_value **argv)
+{
+    (void)idx, (void)s;
+    mem_cursor_t *c = (mem_cursor_t *)cur;
+    c->m = argc ? sqlite3_value_pointer(argv[0], "ordo_outcome_mem") : NULL;
+    c->i = 0;
+    return SQLITE_OK;
+}
+
+static int vt_next(sqlite3_vtab_cursor *cur)
+{
+    ((mem_cursor_t *)cur)->i++;
+    return SQLITE_OK;
+}
+
+static int vt_eof(sqlite3_vtab_cursor *cur)
+{
+    const mem_cursor_t *c = (const mem_cursor_t *)cur;
+    return !c->m || c->i >= c->m->n_pass;
+}
+
+static void text_or_null(sqlite3_context *ctx, const char *t)
+{
+    if (*t)
+        sqlite3_result_text(ctx, t, -1, SQLITE_STATIC);
+    else
+        sqlite3_result_null(ctx);
+}
+
+/* Column col of an event, as bind_event (sqlite.c) binds it row by row. */
+static int vt_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+    const mem_cursor_t *c = (const mem_cursor_t *)cur;
+    const mem_ev_t *e = &c->m->ev[c->m->pass[c->i]];
+    const char *text = c->m->text;
+    bool measure = e->type == ORDO_OUTCOME_MEASURE;
+    if (col == 0 || col == 1)
+        sqlite3_result_text(ctx, text + (col ? e->order : e->id), -1, SQLITE_STATIC);
+    else if (col == 2)
+        sqlite3_result_int64(ctx, e->shipment);
+    else if (col == 3)
+        sqlite3_result_text(ctx, ordo_outcome_type_name(e->type), -1, SQLITE_STATIC);
+    else if (col == 4)
+        sqlite3_result_int64(ctx, e->at);
+    else if (col == 5 && e->promised_by)
+        sqlite3_result_int64(ctx, e->promised_by);
+    else if (col >= 6 && col < 6 + ORDO_COST_PARTS && (e->cost_mask & (1u << (col - 6))))
+        sqlite3_result_double(ctx, e->cost[col - 6]);
+    else if (col == 11 && e->has_refund)
+        sqlite3_result_double(ctx, e->refund);
+    else if (col == 12 && measure)
+        sqlite3_result_text(ctx, ordo_measure_name(e->measure), -1, SQLITE_STATIC);
+    else if (col == 13 && measure)
+        sqlite3_result_double(ctx, e->value);
+    else if (col == 14 && measure)
+        text_or_null(ctx, text + e->node);
+    else if (col == 15)
+        sqlite3_result_int64(ctx, e->now);
+    else
+        sqlite3_result_null(ctx);
+    return SQLITE_OK;
+}
+
+static int vt_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+    *rowid = (sqlite3_int64)((const mem_cursor_t *)cur)->i;
+    return SQLITE_OK;
+}
+
+static const sqlite3_module mem_module = {
+    .xConnect = vt_connect,
+    .xBestIndex = vt_best_index,
+    .xDisconnect = vt_disconnect,
+    .xOpen = vt_open,
+    .xClose = vt_close,
+    .xFilter = vt_filter,
+    .xNext = vt_next,
+    .xEof = vt_eof,
+    .xColumn = vt_column,
+    .xRowid = vt_rowid,
+};
+
+/* ---- keeping events ---- */
+
+void ordo_outcome_mem_free(ordo_outcome_mem_t *m)
+{
+    if (!m)
+        return;
+    free(m->ev);
+    free(m->text);
+    free(m->pass);
+    free(m);
+}
+
+/* s's offset in m's text (0 for ""), or UINT32_MAX out of memory. */
+static uint32_t keep_text(ordo_outcome_mem_t *m, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (n == 1)
+        return 0;
+    if (m->len + n > m->text_cap) {
+        size_t cap = m->text_cap * 2 > m->len + n ? m->text_cap * 2 : m->len + n + 4096;
+        char *t = cap < UINT32_MAX ? realloc(m->text, cap) : NULL;
+        if (!t)
+            return UINT32_MAX;
+        m->text = t;
+        m->text_cap = cap;
+    }
+    memcpy(m->text + m->len, s, n);
+    m->len += n;
+    return (uint32_t)(m->len - n);
+}
+
+int ordo_outcome_mem_add(ordo_outcome_mem_t *m, const ordo_outcome_event_t *e, int64_t now)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 4096;
+        mem_ev_t *ev = realloc(m->ev, cap * sizeof *ev);
+        if (!ev)
+            return -1;
+        m->ev = ev;
+        m->cap = cap;
+    }
+    mem_ev_t *k = &m->ev[m->n];
+    memset(k, 0, sizeof *k);
+    k->id = keep_text(m, e->event_id);
+    k->order = keep_text(m, e->order_id);
+    k->node = e->type == ORDO_OUTCOME_MEASURE ? keep_text(m, e->node) : 0;
+    if (k->id == UINT32_MAX || k->order == UINT32_MAX || k->node == UINT32_MAX)
+        return -1;
+    k->shipment = e->shipment;
+    k->at = e->at;
+    k->promised_by = e->promised_by;
+    k->now = now;
+    memcpy(k->cost, e->cost, sizeof k->cost);
+    k->refund = e->refund;
+    k->value = e->value;
+    k->type = (uint8_t)e->type;
+    k->measure = (uint8_t)e->measure;
+    k->cost_mask = (uint8_t)e->cost_mask;
+    k->has_refund = e->has_refund;
+    m->n++;
+    return 0;
+}
+
+int ordo_outcome_mem_begin(sqlite3 *db, ordo_outcome_mem_t **out, char *msg, size_t cap)
+{
+    *out = NULL;
     int rc = run(db, "DROP INDEX IF EXISTS outcome_event_order", msg, cap);
     if (rc != SQLITE_OK)
         return rc;
     sqlite3_int64 any = scalar(db, "SELECT EXISTS (SELECT 1 FROM outcome_event)", msg, cap);
-    if (any < 0)
-        return SQLITE_ERROR;
     if (any)
-        return SQLITE_OK;
-    rc = run(db, stage_table_sql, msg, cap);
-    *staged = rc == SQLITE_OK;
-    return rc;
+        return any < 0 ? SQLITE_ERROR : SQLITE_OK;
+    ordo_outcome_mem_t *m = calloc(1, sizeof *m);
+    if (m && (m->text = malloc(m->text_cap = 1 << 16)) != NULL)
+        m->text[m->len++] = 0; /* offset 0: "" */
+    if (!m || !m->text ||
+        (rc = sqlite3_create_module(db, "ordo_outcome_mem", &mem_module, NULL)) != SQLITE_OK) {
+        bool oom = !m || !m->text;
+        snprintf(msg, cap, "%s", oom ? "out of memory" : sqlite3_errmsg(db));
+        ordo_outcome_mem_free(m);
+        return oom ? SQLITE_NOMEM : rc;
+    }
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO stock_meta (name, value) VALUES ('" MARK "', %ld)",
+             (long)getpid());
+    rc = run(db, sql, msg, cap);
+    if (rc != SQLITE_OK) {
+        ordo_outcome_mem_free(m);
+        return rc;
+    }
+    *out = m;
+    return SQLITE_OK;
 }
 
-/* Both inserts, the trigger off meanwhile; each event numbered once. */
-static int move_rows(sqlite3 *db, bool exact, char *msg, size_t cap)
+/* ---- storing them ---- */
+
+static const ordo_outcome_mem_t *sort_mem; /* qsort's context (one load at a time) */
+
+/* By id, then by arrival: the first of a repeated id comes first. */
+static int by_id(const void *a, const void *b)
 {
-    int rc = run(db, "DROP TRIGGER outcome_event_change", msg, cap);
-    sqlite3_int64 numbered = 0, moved = 0;
-    if (rc == SQLITE_OK)
-        rc = run(db, exact ? number_exact_sql : number_fast_sql, msg, cap);
-    numbered = sqlite3_changes64(db);
-    if (rc == SQLITE_OK)
-        rc = run(db, exact ? move_exact_sql : move_fast_sql, msg, cap);
-    moved = sqlite3_changes64(db);
-    if (rc == SQLITE_OK && moved != numbered) {
-        snprintf(msg, msg ? cap : 0, "staged outcome events: %lld moved but %lld numbered", (long long)moved,
-                 (long long)numbered);
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int c = strcmp(sort_mem->text + sort_mem->ev[x].id, sort_mem->text + sort_mem->ev[y].id);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* m->pass: the events in id order, repeats marked dup and left out; then
+ * *arrival the same events in the order they came. */
+static int passes(ordo_outcome_mem_t *m, uint32_t **arrival, size_t *n_arrival)
+{
+    m->pass = malloc((m->n ? m->n : 1) * sizeof *m->pass);
+    *arrival = malloc((m->n ? m->n : 1) * sizeof **arrival);
+    if (!m->pass || !*arrival)
+        return SQLITE_NOMEM;
+    for (size_t i = 0; i < m->n; i++)
+        m->pass[i] = (uint32_t)i;
+    sort_mem = m;
+    qsort(m->pass, m->n, sizeof *m->pass, by_id);
+    sort_mem = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        if (k && !strcmp(m->text + m->ev[m->pass[i]].id, m->text + m->ev[m->pass[k - 1]].id))
+            m->ev[m->pass[i]].dup = 1;
+        else
+            m->pass[k++] = m->pass[i];
+    }
+    m->n_pass = k;
+    *n_arrival = 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (!m->ev[i].dup)
+            (*arrival)[(*n_arrival)++] = (uint32_t)i;
+    return SQLITE_OK;
+}
+
+/* One INSERT ... SELECT over the virtual table, reading m's current pass. */
+static int insert_pass(sqlite3 *db, const char *sql, ordo_outcome_mem_t *m, char *msg, size_t cap)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, m, "ordo_outcome_mem", NULL);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    if (rc != SQLITE_OK)
+        snprintf(msg, cap, "%s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK && (size_t)sqlite3_changes64(db) != m->n_pass) {
+        snprintf(msg, cap, "%zu of %zu outcome events stored", (size_t)sqlite3_changes64(db),
+                 m->n_pass);
         rc = SQLITE_CONSTRAINT;
     }
-    return rc == SQLITE_OK ? run(db, CHANGE_TRIGGER, msg, cap) : rc;
-}
-
-/* Inside the caller's transaction or savepoint: the staged rows moved (the
- * exact way after a repeated id), then the stage emptied or dropped. Freed
- * stage pages are not zeroed (secure_delete is for erased customers; the
- * staged rows are copies of events the store keeps). */
-static int move_staged(sqlite3 *db, bool end, char *msg, size_t cap)
-{
-    sqlite3_int64 any = scalar(db, "SELECT EXISTS (SELECT 1 FROM outcome_stage)", msg, cap);
-    if (any < 0)
-        return SQLITE_ERROR;
-    int rc = SQLITE_OK;
-    if (any) {
-        rc = run(db, "SAVEPOINT ordo_stage_fast", msg, cap);
-        int mv = rc == SQLITE_OK ? move_rows(db, false, msg, cap) : rc;
-        if (rc == SQLITE_OK && (mv & 0xff) == SQLITE_CONSTRAINT) {
-            char first[256]; /* the constraint, if the exact way fails too */
-            snprintf(first, sizeof first, "%s", msg);
-            rc = run(db, "ROLLBACK TO ordo_stage_fast", msg, cap);
-            mv = rc == SQLITE_OK ? move_rows(db, true, msg, cap) : rc;
-            if (mv != SQLITE_OK)
-                snprintf(msg, cap, "%s", first);
-        }
-        if (rc == SQLITE_OK)
-            rc = mv;
-        if (rc == SQLITE_OK)
-            rc = run(db, "RELEASE ordo_stage_fast", msg, cap);
-    }
-    if (rc == SQLITE_OK && (any || end)) {
-        rc = run(db, "PRAGMA secure_delete = OFF", msg, cap);
-        if (rc == SQLITE_OK)
-            rc = run(db, end ? "DROP TABLE outcome_stage" : "DELETE FROM outcome_stage", msg, cap);
-        int r2 = run(db, "PRAGMA secure_delete = ON", rc == SQLITE_OK ? msg : NULL, cap);
-        if (rc == SQLITE_OK)
-            rc = r2;
-    }
     return rc;
 }
 
-int ordo_stage_move(sqlite3 *db, bool end, char *msg, size_t cap)
+/* Inside the transaction: the change rows in arrival order, the events in
+ * id order with the trigger off, the mark gone. */
+static int store_all(sqlite3 *db, ordo_outcome_mem_t *m, char *msg, size_t cap)
 {
-    static const char has_stage[] =
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'outcome_stage'";
-    sqlite3_int64 present = scalar(db, has_stage, msg, cap);
-    if (present <= 0)
-        return present < 0 ? SQLITE_ERROR : SQLITE_OK;
-    if (!end) { /* an open: nothing staged, no lock (a load may be running) */
-        sqlite3_int64 any = scalar(db, "SELECT EXISTS (SELECT 1 FROM outcome_stage)", msg, cap);
-        if (any <= 0)
-            return any < 0 ? SQLITE_ERROR : SQLITE_OK;
+    uint32_t *arrival = NULL;
+    size_t n_arrival = 0;
+    int rc = passes(m, &arrival, &n_arrival);
+    uint32_t *sorted = m->pass;
+    size_t n_sorted = m->n_pass;
+    if (rc == SQLITE_OK && m->n)
+        rc = run(db, "DROP TRIGGER outcome_event_change", msg, cap);
+    if (rc == SQLITE_OK && m->n) {
+        m->pass = arrival;
+        m->n_pass = n_arrival;
+        rc = insert_pass(db,
+                         "INSERT INTO outcome_change (order_id) SELECT order_id FROM "
+                         "ordo_outcome_mem WHERE src = ?1",
+                         m, msg, cap);
+        m->pass = sorted;
+        m->n_pass = n_sorted;
     }
-    bool own = sqlite3_get_autocommit(db);
-    int rc = run(db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT ordo_stage", msg, cap);
-    if (rc != SQLITE_OK)
-        return rc;
-    /* checked again under the write lock: another handle may have moved
-     * (or, at its end, dropped) the stage meanwhile */
-    present = scalar(db, has_stage, msg, cap);
-    rc = present < 0 ? SQLITE_ERROR : present ? move_staged(db, end, msg, cap) : SQLITE_OK;
+    /* the events were checked by ordo_outcome_event_validate, the same
+     * rules as the table's CHECKs: not evaluated again (-2,000
+     * instructions an event); every other writer's are */
+    if (rc == SQLITE_OK && m->n &&
+        (rc = run(db, "PRAGMA ignore_check_constraints = ON", msg, cap)) == SQLITE_OK) {
+        rc = insert_pass(db,
+                         "INSERT INTO outcome_event (" EV_COLS ") SELECT " EV_COLS
+                         " FROM ordo_outcome_mem WHERE src = ?1",
+                         m, msg, cap);
+        int r2 =
+            run(db, "PRAGMA ignore_check_constraints = OFF", rc == SQLITE_OK ? msg : NULL, cap);
+        rc = rc == SQLITE_OK ? r2 : rc;
+    }
+    if (rc == SQLITE_OK && m->n)
+        rc = run(db, CHANGE_TRIGGER, msg, cap);
     if (rc == SQLITE_OK)
-        return run(db, own ? "COMMIT" : "RELEASE ordo_stage", msg, cap);
-    (void)run(db, own ? "ROLLBACK" : "ROLLBACK TO ordo_stage; RELEASE ordo_stage", NULL, 0);
+        rc = run(db, "DELETE FROM stock_meta WHERE name = '" MARK "'", msg, cap);
+    free(arrival);
+    if (rc == SQLITE_NOMEM)
+        snprintf(msg, cap, "out of memory");
     return rc;
+}
+
+int ordo_outcome_mem_end(ordo_outcome_mem_t *m, sqlite3 *db, char *msg, size_t cap)
+{
+    bool own = sqlite3_get_autocommit(db);
+    int rc = run(db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT ordo_outcome_mem", msg, cap);
+    if (rc == SQLITE_OK) {
+        rc = store_all(db, m, msg, cap);
+        if (rc == SQLITE_OK)
+            rc = run(db, own ? "COMMIT" : "RELEASE ordo_outcome_mem", msg, cap);
+        else
+            (void)run(db,
+                      own ? "ROLLBACK" : "ROLLBACK TO ordo_outcome_mem; RELEASE ordo_outcome_mem",
+                      NULL, 0);
+    }
+    ordo_outcome_mem_free(m);
+    return rc;
+}
+
+int ordo_outcome_mem_check(sqlite3 *db, char *msg, size_t cap)
+{
+    sqlite3_int64 pid =
+        scalar(db, "SELECT value FROM stock_meta WHERE name = '" MARK "'", msg, cap);
+    if (pid < 0)
+        return SQLITE_ERROR;
+    if (pid == 0)
+        return SQLITE_OK;
+    snprintf(msg, cap,
+             "the outcome events of a bulk load (an `ordo sim` run, process %lld) are not "
+             "stored yet: the run is still going, or it died and its events are lost (run it "
+             "again into an empty directory)",
+             (long long)pid);
+    return SQLITE_BUSY;
 }

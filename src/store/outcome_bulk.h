@@ -1,33 +1,45 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ordo store — a bulk load's outcome events, staged (SQLite; STORE.md
- * "Bulk load"): appended to a plain rowid table during the load, moved
- * into outcome_event and outcome_change at its end, or by the next open
- * when the process died first. Functions return SQLite result codes (the
- * message is the handle's sqlite3_errmsg). */
+/* ordo store — a bulk load's outcome events, held in memory and stored in
+ * two statements at its end (SQLite; docs/internals/STORE.md "Bulk load").
+ * Functions returning int give SQLite result codes, and on failure a
+ * message in msg (cap bytes). */
 #ifndef ORDO_STORE_OUTCOME_BULK_H
 #define ORDO_STORE_OUTCOME_BULK_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
-/* The staging insert, with ST_EV_INSERT's parameters ?1 to ?16. */
-extern const char ordo_stage_insert_sql[];
+#include "ordo/store.h"
+
+typedef struct ordo_outcome_mem ordo_outcome_mem_t;
 
 /* Begins a load (outside a transaction): drops outcome_event's order
- * index; when outcome_event holds no event, also makes the stage table and
- * sets *staged (else inserts stay row by row: a repeat of a stored event
- * is ignored as ever). */
-int ordo_stage_begin(sqlite3 *db, bool *staged, char *msg, size_t cap);
+ * index. When outcome_event holds no event, *out gets the load's memory
+ * and the store a mark that a load is under way (committed); else *out is
+ * NULL and inserts stay row by row (a repeat of a stored event is ignored
+ * as ever). */
+int ordo_outcome_mem_begin(sqlite3 *db, ordo_outcome_mem_t **out, char *msg, size_t cap);
 
-/* Moves the staged events, if any, into outcome_event (inserted in
- * event_id order) and outcome_change (numbered in staging order: the order
- * row-by-row inserts would have given), in one transaction of its own (or
- * a savepoint inside the caller's). An id staged twice, or already stored,
- * keeps its first version and is numbered once, as row by row. end: the
- * stage table is dropped too. Idempotent; takes no write lock when nothing
- * is staged. On failure nothing changes and msg (cap bytes) says why. */
-int ordo_stage_move(sqlite3 *db, bool end, char *msg, size_t cap);
+/* Keeps a validated event (now: its ingested_at). 0, or -1 out of memory. */
+int ordo_outcome_mem_add(ordo_outcome_mem_t *m, const ordo_outcome_event_t *e, int64_t now);
+
+/* Stores the kept events in one transaction of its own: outcome_event in
+ * event_id order (one INSERT ... SELECT: a b-tree written in key order),
+ * outcome_change numbered in the order they were added (the numbering
+ * row-by-row inserts give); an id added twice keeps its first version and
+ * is numbered once. The mark goes in the same transaction. On failure
+ * nothing is stored. Frees m either way. */
+int ordo_outcome_mem_end(ordo_outcome_mem_t *m, sqlite3 *db, char *msg, size_t cap);
+
+/* Frees m without storing its events (a handle closed in the middle of a
+ * load: as if its process died). NULL: nothing. */
+void ordo_outcome_mem_free(ordo_outcome_mem_t *m);
+
+/* At open: SQLITE_BUSY and a message when the mark says a load is under
+ * way, or died (its events were only in its memory). */
+int ordo_outcome_mem_check(sqlite3 *db, char *msg, size_t cap);
 
 #endif

@@ -407,9 +407,7 @@ struct store_backend {
     uint64_t resv_max, resv_seq;
     int64_t resv_k;
     bool resv_max_known;
-    /* a bulk load whose events are staged (outcome_bulk.c): its insert */
-    bool staged;
-    sqlite3_stmt *stage;
+    ordo_outcome_mem_t *mem; /* a bulk load's events (outcome_bulk.c) */
 };
 
 struct store_event_cursor {
@@ -537,7 +535,7 @@ static void sq_close(store_backend_t *b)
         return;
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(b->stmt[i]);
-    sqlite3_finalize(b->stage);
+    ordo_outcome_mem_free(b->mem);
     if (b->db)
         sqlite3_close_v2(b->db);
     free(b);
@@ -660,50 +658,40 @@ static int sq_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
     "CREATE INDEX IF NOT EXISTS outcome_event_order ON outcome_event (order_id, at)"
 
 /* Bulk load (docs/internals/STORE.md "Bulk load"): on, the order index is
- * dropped, so an event's insert writes two b-trees instead of three; off,
- * it is built again from the finished table (a sort). A handle that opens
- * meanwhile, in this process or another, builds it first: readers always
- * find it, and a run that died in bulk mode reads correctly. */
+ * dropped and, into an empty outcome_event, the events are kept in memory
+ * (outcome_bulk.c); off, they are stored in two statements and the index
+ * is built again from the finished table (a sort). */
 static int sq_outcomes_bulk(store_backend_t *b, bool on, ordo_error_t *err)
 {
     char msg[256] = "";
     int s = SQLITE_OK;
-    if (on) {
-        s = b->staged ? SQLITE_OK : ordo_stage_begin(b->db, &b->staged, msg, sizeof msg);
-    } else {
-        sqlite3_finalize(b->stage);
-        b->stage = NULL;
-        b->staged = false;
-        s = ordo_stage_move(b->db, true, msg, sizeof msg);
+    if (on && !b->mem)
+        s = ordo_outcome_mem_begin(b->db, &b->mem, msg, sizeof msg);
+    else if (!on && b->mem) {
+        s = ordo_outcome_mem_end(b->mem, b->db, msg, sizeof msg);
+        b->mem = NULL;
     }
     if (s != SQLITE_OK)
         return ordo_error_set(err, map_code(s), b->path, 0, NULL, "sqlite %s: %s",
-                              on ? "begin outcome bulk load" : "move staged outcome events", msg);
+                              on ? "begin outcome bulk load" : "store bulk-loaded outcome events",
+                              msg);
     return on ? ORDO_OK : exec_sql(b, EV_ORDER_INDEX, "build outcome index", err);
 }
 
 static int settle_stock(store_backend_t *b, const ordo_outcome_event_t *e, int64_t now,
                         ordo_error_t *err);
-static void bind_event(sqlite3_stmt *st, const ordo_outcome_event_t *e, int64_t now);
 
-/* Events of a staged bulk load appended to outcome_stage (outcome_bulk.c):
- * each counts as inserted (a repeat is found when the load moves them);
- * shipments and cancellations settle now, as row by row (settling twice
- * settles nothing more). */
-static int sq_outcomes_stage(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
-                             ordo_outcome_put_stats_t *stats, ordo_error_t *err)
+/* Events of a bulk load kept for its end (outcome_bulk.c): each counts as
+ * inserted (a repeat is dropped there); shipments and cancellations settle
+ * now, as row by row (settling twice settles nothing more). */
+static int sq_outcomes_keep(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
+                            ordo_outcome_put_stats_t *stats, ordo_error_t *err)
 {
-    int rc = ORDO_OK;
-    if (!b->stage && (rc = sqlite3_prepare_v3(b->db, ordo_stage_insert_sql, -1,
-                                              SQLITE_PREPARE_PERSISTENT, &b->stage, NULL)))
-        return sql_fail(b, rc, "prepare", err);
     int64_t now = ordo_now_unix();
+    int rc = ORDO_OK;
     for (size_t i = 0; i < n && rc == ORDO_OK; i++) {
-        bind_event(b->stage, &ev[i], now);
-        int s = sqlite3_step(b->stage);
-        sqlite3_reset(b->stage);
-        if (s != SQLITE_DONE)
-            return sql_fail(b, s, "stage outcome event", err);
+        if (ordo_outcome_mem_add(b->mem, &ev[i], now))
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
         rc = settle_stock(b, &ev[i], now, err);
     }
     if (rc == ORDO_OK && stats)
@@ -761,37 +749,11 @@ static int read_measure(store_event_cursor_t *c, ordo_outcome_event_t *e, ordo_e
     return ORDO_OK;
 }
 
-/* An event's parameters ?1 to ?16 of ST_EV_INSERT (and of the stage's). */
-static void bind_event(sqlite3_stmt *st, const ordo_outcome_event_t *e, int64_t now)
-{
-    bind_text(st, 1, e->event_id);
-    bind_text(st, 2, e->order_id);
-    sqlite3_bind_int64(st, 3, e->shipment);
-    bind_text(st, 4, ordo_outcome_type_name(e->type));
-    sqlite3_bind_int64(st, 5, e->at);
-    if (e->promised_by)
-        sqlite3_bind_int64(st, 6, e->promised_by);
-    else
-        sqlite3_bind_null(st, 6);
-    for (int p = 0; p < ORDO_COST_PARTS; p++) {
-        if (e->cost_mask & (1u << p))
-            sqlite3_bind_double(st, 7 + p, e->cost[p]);
-        else
-            sqlite3_bind_null(st, 7 + p);
-    }
-    if (e->has_refund)
-        sqlite3_bind_double(st, 12, e->refund);
-    else
-        sqlite3_bind_null(st, 12);
-    bind_measure(st, e);
-    sqlite3_bind_int64(st, 16, now);
-}
-
 static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
                               ordo_outcome_put_stats_t *stats, ordo_error_t *err)
 {
-    if (b->staged)
-        return sq_outcomes_stage(b, ev, n, stats, err);
+    if (b->mem)
+        return sq_outcomes_keep(b, ev, n, stats, err);
     sqlite3_stmt *st;
     bool owned;
     int rc = stmt_get(b, ST_EV_INSERT, &st, &owned, err);
@@ -800,7 +762,27 @@ static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev
     int64_t now = ordo_now_unix();
     for (size_t i = 0; i < n; i++) {
         const ordo_outcome_event_t *e = &ev[i];
-        bind_event(st, e, now);
+        bind_text(st, 1, e->event_id);
+        bind_text(st, 2, e->order_id);
+        sqlite3_bind_int64(st, 3, e->shipment);
+        bind_text(st, 4, ordo_outcome_type_name(e->type));
+        sqlite3_bind_int64(st, 5, e->at);
+        if (e->promised_by)
+            sqlite3_bind_int64(st, 6, e->promised_by);
+        else
+            sqlite3_bind_null(st, 6);
+        for (int p = 0; p < ORDO_COST_PARTS; p++) {
+            if (e->cost_mask & (1u << p))
+                sqlite3_bind_double(st, 7 + p, e->cost[p]);
+            else
+                sqlite3_bind_null(st, 7 + p);
+        }
+        if (e->has_refund)
+            sqlite3_bind_double(st, 12, e->refund);
+        else
+            sqlite3_bind_null(st, 12);
+        bind_measure(st, e);
+        sqlite3_bind_int64(st, 16, now);
         int s = sqlite3_step(st);
         sqlite3_reset(st);
         if (s != SQLITE_DONE) {
@@ -1851,19 +1833,13 @@ static void sq_config(void)
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/* A bulk load's staged events that a process which died left behind,
- * moved where readers find them (outcome_bulk.c); or refused, the store
- * unopened, naming why. Takes no lock when nothing is staged. */
-static int stage_finish(store_backend_t *b, ordo_error_t *err)
+/* A bulk load under way, or one whose process died: its events are not
+ * stored (outcome_bulk.c), so the store is refused, saying why. */
+static int bulk_check(store_backend_t *b, ordo_error_t *err)
 {
-    char msg[256] = "";
-    int s = ordo_stage_move(b->db, false, msg, sizeof msg);
-    if (s == SQLITE_OK)
-        return ORDO_OK;
-    return ordo_error_set(err, map_code(s), b->path, 0, NULL,
-                          "outcome events staged by a bulk load that did not end cannot be "
-                          "moved (sqlite: %s)",
-                          msg);
+    char msg[400] = "";
+    int s = ordo_outcome_mem_check(b->db, msg, sizeof msg);
+    return s == SQLITE_OK ? ORDO_OK : ordo_error_set(err, map_code(s), b->path, 0, NULL, "%s", msg);
 }
 
 int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,
@@ -1950,7 +1926,7 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
     if (rc == ORDO_OK)
         rc = migrate(b, err);
     if (rc == ORDO_OK)
-        rc = stage_finish(b, err);
+        rc = bulk_check(b, err);
     if (rc == ORDO_OK)
         rc = exec_sql(b, EV_ORDER_INDEX, "outcome index", err);
     if (rc != ORDO_OK) {
