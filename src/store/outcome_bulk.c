@@ -310,13 +310,12 @@ int ordo_outcome_mem_begin(sqlite3 *db, ordo_outcome_mem_t **out, char *msg, siz
 
 /* ---- storing them ---- */
 
-static const ordo_outcome_mem_t *sort_mem; /* qsort's context (one load at a time) */
-
 /* By id, then by arrival: the first of a repeated id comes first. */
-static int by_id(const void *a, const void *b)
+static int by_id(const void *a, const void *b, void *ctx)
 {
+    const ordo_outcome_mem_t *m = ctx;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    int c = strcmp(sort_mem->text + sort_mem->ev[x].id, sort_mem->text + sort_mem->ev[y].id);
+    int c = strcmp(m->text + m->ev[x].id, m->text + m->ev[y].id);
     return c ? c : (x > y) - (x < y);
 }
 
@@ -330,9 +329,7 @@ static int passes(ordo_outcome_mem_t *m, uint32_t **arrival, size_t *n_arrival)
         return SQLITE_NOMEM;
     for (size_t i = 0; i < m->n; i++)
         m->pass[i] = (uint32_t)i;
-    sort_mem = m;
-    qsort(m->pass, m->n, sizeof *m->pass, by_id);
-    sort_mem = NULL;
+    qsort_r(m->pass, m->n, sizeof *m->pass, by_id, m);
     size_t k = 0;
     for (size_t i = 0; i < m->n; i++) {
         if (k && !strcmp(m->text + m->ev[m->pass[i]].id, m->text + m->ev[m->pass[k - 1]].id))
