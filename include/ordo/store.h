@@ -248,14 +248,18 @@ const char *ordo_on_time_name(ordo_on_time_t t); /* "unknown", "yes", "late" */
 int ordo_store_outcome_counts(ordo_store_t *store, uint64_t *events, uint64_t *orders,
                               ordo_error_t *err);
 
-/* Bulk load of outcome events through this handle (a simulator's run):
- * on, the SQLite store drops outcome_event's order index so each insert
- * writes fewer b-trees; off builds it again from the finished table (one
- * sort). Readers never see it missing: any handle that opens builds it
- * first, so a process that died in bulk mode leaves a store that reads
- * correctly; a handle already open when it began must not iterate events
- * until it ends (SQLite refuses: no such index). Events are checked and
- * deduplicated as ever. No-op on PostgreSQL. */
+/* Bulk load of outcome events through this handle (a simulator's run;
+ * docs/internals/STORE.md "Bulk load"): on, the SQLite store drops
+ * outcome_event's order index and, when the table is empty, keeps the
+ * events put through this handle in memory (validated, and shipments and
+ * cancellations settled, as ever; the put's stats count a repeated id as
+ * inserted); off stores them (ids deduplicated, the first version kept,
+ * numbered in outcome_change in the order they came: the same rows as row
+ * by row) and builds the index again. Meanwhile nothing reads them: any
+ * open of the store fails with ORDO_EBUSY, and after a process that died
+ * in bulk mode it keeps failing, saying so (its events are lost). A
+ * handle already open when it began must not iterate events until it
+ * ends. No-op on PostgreSQL. */
 int ordo_store_outcomes_bulk(ordo_store_t *store, bool on, ordo_error_t *err);
 
 /* Iterator over every order's summary, in order-id byte order, from one

@@ -312,6 +312,21 @@ static int due_cmp(const void *a, const void *b)
     return strcmp(x->event_id, y->event_id);
 }
 
+/* A bulk load's events are not deduplicated by the store until the run's
+ * end (STORE.md "Bulk load"): the world makes each event once, with an id
+ * of its order, shipment and tag, so a repeat is a bug, refused here. The
+ * due events are sorted by id: a repeat in them is a neighbour (and one
+ * across two flushes cannot be: an event is due in one flush only). */
+static int due_unique(const sim_t *s, size_t due, ordo_error_t *err)
+{
+    for (size_t k = 1; k < due; k++)
+        if (!strcmp(s->due[k - 1]->event_id, s->due[k]->event_id))
+            return ordo_error_set(err, ORDO_EEXIST, NULL, 0, "event_id",
+                                  "the simulated world made event %s twice",
+                                  s->due[k]->event_id);
+    return ORDO_OK;
+}
+
 /* The due delivered and returned events into the engine's customer
  * history (ordo_engine_customer_outcome_key), as an ingest that knows each
  * order's customer would: the learned P(return) reads it. */
@@ -356,6 +371,8 @@ static int store_due_events(sim_t *s, int64_t until, ordo_error_t *err)
         if (s->ev[i].at < until)
             s->due[k++] = &s->ev[i];
     qsort(s->due, due, sizeof *s->due, due_cmp);
+    if (s->bulk && due_unique(s, due, err))
+        return ORDO_EEXIST;
     for (size_t k = 0; k < due; k++)
         s->due_ev[k] = *s->due[k];
     int rc = feed_customers(s, until, err);

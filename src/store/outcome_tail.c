@@ -215,7 +215,9 @@ static void cut_uncommitted(otail_t *t, uint64_t committed)
     flock(t->fd, LOCK_UN);
 }
 
-void otail_inserted(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e)
+/* e's row, numbered next: when next, e is not numbered yet (max + 1 when
+ * the first of the transaction), else it was (max). */
+static void add_row(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e, bool next)
 {
     if (!t)
         return;
@@ -223,8 +225,8 @@ void otail_inserted(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e)
     /* rowids of outcome_change are max + 1 (writers serialised) */
     if (t->last_known)
         t->last++;
-    else
-        t->last_known = store_max_seq(t, &t->last);
+    else if ((t->last_known = store_max_seq(t, &t->last)) && next)
+        t->last++;
     if (!t->last_known)
         return; /* a gap: readers take this event from SQLite */
     if (!t->checked && t->tx_events == 0)
@@ -261,6 +263,16 @@ void otail_inserted(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e)
     otail_row_seal(r);
     if (sqlite3_get_autocommit(db))
         otail_commit(t, 1); /* no transaction: committed already */
+}
+
+void otail_inserted(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e)
+{
+    add_row(t, db, e, false);
+}
+
+void otail_inserting(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e)
+{
+    add_row(t, db, e, true);
 }
 
 /* The file ready for an append (lock held): a header of this database,

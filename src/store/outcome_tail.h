@@ -79,5 +79,8 @@ void otail_rollback(otail_t *t, int depth);
 /* An event just inserted by db (not a duplicate): its row, with the next
  * change seq, kept until the outermost commit. */
 void otail_inserted(otail_t *t, struct sqlite3 *db, const ordo_outcome_event_t *e);
+/* The same for an event about to be inserted and numbered, in the order
+ * they will be (a bulk load's end: outcome_bulk.c). */
+void otail_inserting(otail_t *t, struct sqlite3 *db, const ordo_outcome_event_t *e);
 
 #endif

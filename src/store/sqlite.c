@@ -18,6 +18,7 @@
 #include "ordo/datadir.h"
 #include "ordo/util.h"
 #include "outcome_tail.h"
+#include "outcome_bulk.h"
 #include "store_internal.h"
 
 /* ---- schema ---- */
@@ -408,6 +409,7 @@ struct store_backend {
     int64_t resv_k;
     bool resv_max_known;
     otail_t *tail; /* the outcome tail's writer (outcome_tail.c) */
+    ordo_outcome_mem_t *mem; /* a bulk load's events (outcome_bulk.c) */
 };
 
 struct store_event_cursor {
@@ -536,6 +538,7 @@ static void sq_close(store_backend_t *b)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(b->stmt[i]);
     otail_free(b->tail);
+    ordo_outcome_mem_free(b->mem);
     if (b->db)
         sqlite3_close_v2(b->db);
     free(b);
@@ -663,15 +666,65 @@ static int sq_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
 #define EV_ORDER_INDEX                                                                             \
     "CREATE INDEX IF NOT EXISTS outcome_event_order ON outcome_event (order_id, at)"
 
+/* An event of a bulk load's end, in the order it is numbered. */
+static void bulk_tail_row(void *ctx, const ordo_outcome_event_t *e)
+{
+    store_backend_t *b = ctx;
+    otail_inserting(b->tail, b->db, e);
+}
+
 /* Bulk load (docs/internals/STORE.md "Bulk load"): on, the order index is
- * dropped, so an event's insert writes two b-trees instead of three; off,
- * it is built again from the finished table (a sort). A handle that opens
- * meanwhile, in this process or another, builds it first: readers always
- * find it, and a run that died in bulk mode reads correctly. */
+ * dropped and, into an empty outcome_event, the events are kept in memory
+ * (outcome_bulk.c); off, they are stored in two statements and the index
+ * is built again from the finished table (a sort). */
 static int sq_outcomes_bulk(store_backend_t *b, bool on, ordo_error_t *err)
 {
-    return on ? exec_sql(b, "DROP INDEX IF EXISTS outcome_event_order", "drop outcome index", err)
-              : exec_sql(b, EV_ORDER_INDEX, "build outcome index", err);
+    char msg[256] = "";
+    int s = SQLITE_OK;
+    if (on && !b->mem)
+        s = ordo_outcome_mem_begin(b->db, &b->mem, msg, sizeof msg);
+    else if (!on && b->mem) {
+        /* the tail gets the load's rows as a transaction's: numbered
+         * before the change rows are, appended after the commit; inside a
+         * caller's transaction it gets none (a gap readers fill from
+         * SQLite) */
+        bool own = sqlite3_get_autocommit(b->db);
+        if (own)
+            otail_begin(b->tail, 1);
+        s = ordo_outcome_mem_end_each(b->mem, b->db, own ? bulk_tail_row : NULL, b, msg,
+                                      sizeof msg);
+        if (own && s == SQLITE_OK)
+            otail_commit(b->tail, 1);
+        else if (own)
+            otail_rollback(b->tail, 1);
+        b->mem = NULL;
+    }
+    if (s != SQLITE_OK)
+        return ordo_error_set(err, map_code(s), b->path, 0, NULL, "sqlite %s: %s",
+                              on ? "begin outcome bulk load" : "store bulk-loaded outcome events",
+                              msg);
+    return on ? ORDO_OK : exec_sql(b, EV_ORDER_INDEX, "build outcome index", err);
+}
+
+static int settle_stock(store_backend_t *b, const ordo_outcome_event_t *e, int64_t now,
+                        ordo_error_t *err);
+
+/* Events of a bulk load kept for its end (outcome_bulk.c): each counts as
+ * inserted (a repeat is dropped there); shipments and cancellations settle
+ * now, as row by row (settling twice settles nothing more). */
+static int sq_outcomes_keep(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
+                            ordo_outcome_put_stats_t *stats, ordo_error_t *err)
+{
+    int64_t now = ordo_now_unix();
+    int rc = ORDO_OK;
+    for (size_t i = 0; i < n && rc == ORDO_OK; i++) {
+        if (ordo_outcome_mem_add(b->mem, &ev[i], now))
+            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        rc = settle_stock(b, &ev[i], now, err);
+    }
+    if (rc == ORDO_OK && stats)
+        stats->inserted += n;
+    return rc;
 }
 
 static int sq_resv_settle(store_backend_t *b, const char *order_id, int64_t shipment,
@@ -727,6 +780,8 @@ static int read_measure(store_event_cursor_t *c, ordo_outcome_event_t *e, ordo_e
 static int sq_outcomes_insert(store_backend_t *b, const ordo_outcome_event_t *ev, size_t n,
                               ordo_outcome_put_stats_t *stats, ordo_error_t *err)
 {
+    if (b->mem)
+        return sq_outcomes_keep(b, ev, n, stats, err);
     sqlite3_stmt *st;
     bool owned;
     int rc = stmt_get(b, ST_EV_INSERT, &st, &owned, err);
@@ -1808,6 +1863,15 @@ static void sq_config(void)
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* A bulk load under way, or one whose process died: its events are not
+ * stored (outcome_bulk.c), so the store is refused, saying why. */
+static int bulk_check(store_backend_t *b, ordo_error_t *err)
+{
+    char msg[400] = "";
+    int s = ordo_outcome_mem_check(b->db, msg, sizeof msg);
+    return s == SQLITE_OK ? ORDO_OK : ordo_error_set(err, map_code(s), b->path, 0, NULL, "%s", msg);
+}
+
 int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool create,
                            const store_ops_t **ops, store_backend_t **out, ordo_error_t *err)
 {
@@ -1891,6 +1955,8 @@ int ordo_store_sqlite_open(const char *data_dir, const ordo_config_t *cfg, bool 
         rc = exec_sql(b, "PRAGMA temp_store = MEMORY", "set temp_store", err);
     if (rc == ORDO_OK)
         rc = migrate(b, err);
+    if (rc == ORDO_OK)
+        rc = bulk_check(b, err);
     if (rc == ORDO_OK)
         rc = exec_sql(b, EV_ORDER_INDEX, "outcome index", err);
     if (rc != ORDO_OK) {
