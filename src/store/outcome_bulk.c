@@ -33,6 +33,9 @@ struct ordo_outcome_mem {
     size_t len, text_cap;
     uint32_t *pass; /* the events of the current INSERT, in its order */
     size_t n_pass;
+    uint32_t *arrival; /* the stored events in the order they were numbered */
+    size_t n_arrival;
+    sqlite3_int64 base; /* outcome_change's last number before them */
 };
 
 #define MARK "outcome_bulk_load"
@@ -222,6 +225,7 @@ void ordo_outcome_mem_free(ordo_outcome_mem_t *m)
     free(m->ev);
     free(m->text);
     free(m->pass);
+    free(m->arrival);
     free(m);
 }
 
@@ -386,20 +390,21 @@ static void event_of(const ordo_outcome_mem_t *m, size_t i, ordo_outcome_event_t
     e->has_refund = k->has_refund;
 }
 
-/* Inside the transaction: each() over the events in arrival order, the
- * change rows in that order, the events in id order with the trigger off,
- * the mark gone. */
-static int store_all(sqlite3 *db, ordo_outcome_mem_t *m, ordo_outcome_mem_each_fn each, void *ctx,
-                     char *msg, size_t cap)
+/* Inside the transaction: the change rows in arrival order (after the
+ * last number, m->base), the events in id order with the trigger off, the
+ * mark gone. m->arrival keeps the arrival order for each(). */
+static int store_all(sqlite3 *db, ordo_outcome_mem_t *m, char *msg, size_t cap)
 {
     uint32_t *arrival = NULL;
     size_t n_arrival = 0;
     int rc = passes(m, &arrival, &n_arrival);
-    for (size_t i = 0; rc == SQLITE_OK && each && i < n_arrival; i++) {
-        ordo_outcome_event_t e;
-        event_of(m, arrival[i], &e);
-        each(ctx, &e);
-    }
+    m->arrival = arrival;
+    m->n_arrival = n_arrival;
+    m->base = rc == SQLITE_OK
+                  ? scalar(db, "SELECT coalesce(max(seq), 0) FROM outcome_change", msg, cap)
+                  : 0;
+    if (m->base < 0)
+        rc = SQLITE_ERROR;
     uint32_t *sorted = m->pass;
     size_t n_sorted = m->n_pass;
     if (rc == SQLITE_OK && m->n)
@@ -431,7 +436,6 @@ static int store_all(sqlite3 *db, ordo_outcome_mem_t *m, ordo_outcome_mem_each_f
         rc = run(db, CHANGE_TRIGGER, msg, cap);
     if (rc == SQLITE_OK)
         rc = run(db, "DELETE FROM stock_meta WHERE name = '" MARK "'", msg, cap);
-    free(arrival);
     if (rc == SQLITE_NOMEM)
         snprintf(msg, cap, "out of memory");
     return rc;
@@ -448,13 +452,18 @@ int ordo_outcome_mem_end_each(ordo_outcome_mem_t *m, sqlite3 *db, ordo_outcome_m
     bool own = sqlite3_get_autocommit(db);
     int rc = run(db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT ordo_outcome_mem", msg, cap);
     if (rc == SQLITE_OK) {
-        rc = store_all(db, m, each, ctx, msg, cap);
+        rc = store_all(db, m, msg, cap);
         if (rc == SQLITE_OK)
             rc = run(db, own ? "COMMIT" : "RELEASE ordo_outcome_mem", msg, cap);
         else
             (void)run(db,
                       own ? "ROLLBACK" : "ROLLBACK TO ordo_outcome_mem; RELEASE ordo_outcome_mem",
                       NULL, 0);
+    }
+    for (size_t i = 0; rc == SQLITE_OK && own && each && i < m->n_arrival; i++) {
+        ordo_outcome_event_t e;
+        event_of(m, m->arrival[i], &e);
+        each(ctx, &e, (uint64_t)m->base + 1 + i);
     }
     ordo_outcome_mem_free(m);
     return rc;

@@ -32,11 +32,12 @@ int ordo_outcome_mem_add(ordo_outcome_mem_t *m, const ordo_outcome_event_t *e, i
  * row-by-row inserts give); an id added twice keeps its first version and
  * is numbered once. The mark goes in the same transaction. On failure
  * nothing is stored. Frees m either way. */
-typedef void (*ordo_outcome_mem_each_fn)(void *ctx, const ordo_outcome_event_t *e);
+typedef void (*ordo_outcome_mem_each_fn)(void *ctx, const ordo_outcome_event_t *e, uint64_t seq);
 int ordo_outcome_mem_end(ordo_outcome_mem_t *m, sqlite3 *db, char *msg, size_t cap);
-/* The same, first calling each(ctx, event) for every event to be stored, in
- * the order they are numbered, inside the transaction before the numbering
- * (the outcome tail's rows: outcome_tail.c). each may be NULL. */
+/* The same, then, once they are committed (only when the load's end was
+ * its own transaction, not inside a caller's), each(ctx, event, seq) for
+ * every stored event in the order outcome_change numbered them, seq its
+ * number (the outcome tail's rows: outcome_tail.c). each may be NULL. */
 int ordo_outcome_mem_end_each(ordo_outcome_mem_t *m, sqlite3 *db, ordo_outcome_mem_each_fn each,
                               void *ctx, char *msg, size_t cap);
 

@@ -215,20 +215,11 @@ static void cut_uncommitted(otail_t *t, uint64_t committed)
     flock(t->fd, LOCK_UN);
 }
 
-/* e's row, numbered next: when next, e is not numbered yet (max + 1 when
- * the first of the transaction), else it was (max). */
-static void add_row(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e, bool next)
+#define OTAIL_CHUNK 4096 /* rows otail_committed keeps before it appends */
+
+/* e's row, numbered t->last, kept until the commit. */
+static void add_row(otail_t *t, const ordo_outcome_event_t *e)
 {
-    if (!t)
-        return;
-    t->sdb = db;
-    /* rowids of outcome_change are max + 1 (writers serialised) */
-    if (t->last_known)
-        t->last++;
-    else if ((t->last_known = store_max_seq(t, &t->last)) && next)
-        t->last++;
-    if (!t->last_known)
-        return; /* a gap: readers take this event from SQLite */
     if (!t->checked && t->tx_events == 0)
         cut_uncommitted(t, t->last - 1);
     t->tx_events++;
@@ -261,18 +252,35 @@ static void add_row(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e, bool
     memcpy(r->order_id, e->order_id, ol < ORDO_OUTCOME_ID_MAX ? ol : ORDO_OUTCOME_ID_MAX - 1);
     memcpy(r->event_id, e->event_id, el < OTAIL_EID ? el : OTAIL_EID - 1);
     otail_row_seal(r);
-    if (sqlite3_get_autocommit(db))
-        otail_commit(t, 1); /* no transaction: committed already */
 }
 
 void otail_inserted(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e)
 {
-    add_row(t, db, e, false);
+    if (!t)
+        return;
+    t->sdb = db;
+    /* rowids of outcome_change are max + 1 (writers serialised) */
+    if (t->last_known)
+        t->last++;
+    else
+        t->last_known = store_max_seq(t, &t->last);
+    if (!t->last_known)
+        return; /* a gap: readers take this event from SQLite */
+    add_row(t, e);
+    if (sqlite3_get_autocommit(db))
+        otail_commit(t, 1); /* no transaction: committed already */
 }
 
-void otail_inserting(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e)
+void otail_committed(otail_t *t, sqlite3 *db, const ordo_outcome_event_t *e, uint64_t seq)
 {
-    add_row(t, db, e, true);
+    if (!t)
+        return;
+    t->sdb = db;
+    t->last = seq;
+    t->last_known = true;
+    add_row(t, e);
+    if (t->n >= OTAIL_CHUNK)
+        otail_commit(t, 1);
 }
 
 /* The file ready for an append (lock held): a header of this database,

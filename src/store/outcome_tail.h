@@ -79,8 +79,9 @@ void otail_rollback(otail_t *t, int depth);
 /* An event just inserted by db (not a duplicate): its row, with the next
  * change seq, kept until the outermost commit. */
 void otail_inserted(otail_t *t, struct sqlite3 *db, const ordo_outcome_event_t *e);
-/* The same for an event about to be inserted and numbered, in the order
- * they will be (a bulk load's end: outcome_bulk.c). */
-void otail_inserting(otail_t *t, struct sqlite3 *db, const ordo_outcome_event_t *e);
+/* An event whose transaction committed already, numbered seq (a bulk
+ * load's end, outcome_bulk.c, in numbering order): appended by 4,096 rows;
+ * otail_commit(t, 1) appends the rest. */
+void otail_committed(otail_t *t, struct sqlite3 *db, const ordo_outcome_event_t *e, uint64_t seq);
 
 #endif

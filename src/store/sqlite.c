@@ -666,11 +666,11 @@ static int sq_tx_rollback(store_backend_t *b, int depth, ordo_error_t *err)
 #define EV_ORDER_INDEX                                                                             \
     "CREATE INDEX IF NOT EXISTS outcome_event_order ON outcome_event (order_id, at)"
 
-/* An event of a bulk load's end, in the order it is numbered. */
-static void bulk_tail_row(void *ctx, const ordo_outcome_event_t *e)
+/* A committed event of a bulk load's end, numbered seq, in that order. */
+static void bulk_tail_row(void *ctx, const ordo_outcome_event_t *e, uint64_t seq)
 {
     store_backend_t *b = ctx;
-    otail_inserting(b->tail, b->db, e);
+    otail_committed(b->tail, b->db, e, seq);
 }
 
 /* Bulk load (docs/internals/STORE.md "Bulk load"): on, the order index is
@@ -684,18 +684,14 @@ static int sq_outcomes_bulk(store_backend_t *b, bool on, ordo_error_t *err)
     if (on && !b->mem)
         s = ordo_outcome_mem_begin(b->db, &b->mem, msg, sizeof msg);
     else if (!on && b->mem) {
-        /* the tail gets the load's rows as a transaction's: numbered
-         * before the change rows are, appended after the commit; inside a
-         * caller's transaction it gets none (a gap readers fill from
-         * SQLite) */
-        bool own = sqlite3_get_autocommit(b->db);
-        if (own)
-            otail_begin(b->tail, 1);
-        s = ordo_outcome_mem_end_each(b->mem, b->db, own ? bulk_tail_row : NULL, b, msg,
-                                      sizeof msg);
-        if (own && s == SQLITE_OK)
+        /* the tail gets the load's rows once they are committed, 4,096 at
+         * a time; ended inside a caller's transaction it gets none (a gap
+         * readers fill from SQLite) */
+        otail_begin(b->tail, 1);
+        s = ordo_outcome_mem_end_each(b->mem, b->db, bulk_tail_row, b, msg, sizeof msg);
+        if (s == SQLITE_OK)
             otail_commit(b->tail, 1);
-        else if (own)
+        else
             otail_rollback(b->tail, 1);
         b->mem = NULL;
     }
