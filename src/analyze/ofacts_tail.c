@@ -88,12 +88,6 @@ static uint64_t hdr_sum(const ost_hdr_t *h)
 
 /* ---- the fold (store.c's fold_add and fold_end, on a fixed state) ---- */
 
-static void min_time(int64_t *slot, int64_t t)
-{
-    if (*slot == 0 || t < *slot)
-        *slot = t;
-}
-
 static ost_ship_t *st_ship(an_ostate_t *s, uint32_t shipment)
 {
     for (int i = 0; i < s->n_ships; i++)
@@ -111,11 +105,7 @@ static ost_ship_t *st_ship(an_ostate_t *s, uint32_t shipment)
 /* false: more shipments than a state holds */
 static bool st_add(an_ostate_t *s, const otail_row_t *r)
 {
-    if (r->promised_by && (s->promised_by == 0 || r->at < s->promise_at ||
-                           (r->at == s->promise_at && r->promised_by < s->promised_by))) {
-        s->promised_by = r->promised_by;
-        s->promise_at = r->at;
-    }
+    otail_promise_take(&s->promised_by, &s->promise_at, r->at, r->promised_by);
     for (int p = 0; p < ORDO_COST_PARTS; p++)
         if (r->cost_mask & (1u << p)) {
             s->cost[p] += r->cost[p];
@@ -127,7 +117,7 @@ static bool st_add(an_ostate_t *s, const otail_row_t *r)
     memcpy(s->last_eid, r->event_id, OTAIL_EID);
     s->last_cut = (r->flags & OTAIL_F_EID_CUT) != 0;
     if (r->type == ORDO_OUTCOME_CANCELLED) {
-        min_time(&s->cancelled_at, r->at);
+        otail_min_time(&s->cancelled_at, r->at);
         return true;
     }
     if (r->type == ORDO_OUTCOME_MEASURE) {
@@ -141,11 +131,11 @@ static bool st_add(an_ostate_t *s, const otail_row_t *r)
     if (!sh)
         return false;
     if (r->type == ORDO_OUTCOME_SHIPPED)
-        min_time(&sh->shipped, r->at);
+        otail_min_time(&sh->shipped, r->at);
     else if (r->type == ORDO_OUTCOME_DELIVERED)
-        min_time(&sh->delivered, r->at);
+        otail_min_time(&sh->delivered, r->at);
     else if (r->type == ORDO_OUTCOME_RETURNED)
-        min_time(&sh->returned, r->at);
+        otail_min_time(&sh->returned, r->at);
     return true;
 }
 

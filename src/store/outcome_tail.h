@@ -65,6 +65,29 @@ void otail_map_close(otail_map_t *m);
 void otail_summary_finish(ordo_outcome_summary_t *s, const ordo_shipment_outcome_t *ships,
                           size_t n);
 
+/* ---- the fold's rules, shared by the store's fold of an order's events
+ * (store.c) and the outcome facts' fold of tail rows (ofacts_tail.c) ---- */
+
+/* A first time: t when the slot is unset (0) or later. */
+static inline void otail_min_time(int64_t *slot, int64_t t)
+{
+    if (*slot == 0 || t < *slot)
+        *slot = t;
+}
+
+/* The order's promise: the one given earliest (the customer's original
+ * promise); on equal times the earlier date. An event at time at giving
+ * promise given (0: none) against the promise kept and its time. */
+static inline void otail_promise_take(int64_t *promised_by, int64_t *promise_at, int64_t at,
+                                      int64_t given)
+{
+    if (given && (*promised_by == 0 || at < *promise_at ||
+                  (at == *promise_at && given < *promised_by))) {
+        *promised_by = given;
+        *promise_at = at;
+    }
+}
+
 /* ---- the writer (sqlite.c's insert path) ---- */
 typedef struct otail otail_t;
 struct sqlite3;

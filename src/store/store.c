@@ -440,12 +440,6 @@ static ordo_shipment_outcome_t *fold_ship(fold_t *f, uint32_t shipment)
     return &f->ships[i];
 }
 
-static void min_time(int64_t *slot, int64_t t)
-{
-    if (*slot == 0 || t < *slot)
-        *slot = t;
-}
-
 static void fold_add(fold_t *f, const ordo_outcome_event_t *e)
 {
     ordo_outcome_summary_t *s = &f->s;
@@ -462,11 +456,7 @@ static void fold_add(fold_t *f, const ordo_outcome_event_t *e)
         f->state_at = e->at;
     }
     /* promise: the one given earliest (the customer's original promise) */
-    if (e->promised_by && (s->promised_by == 0 || e->at < f->promise_at ||
-                           (e->at == f->promise_at && e->promised_by < s->promised_by))) {
-        s->promised_by = e->promised_by;
-        f->promise_at = e->at;
-    }
+    otail_promise_take(&s->promised_by, &f->promise_at, e->at, e->promised_by);
     for (int p = 0; p < ORDO_COST_PARTS; p++) {
         if (e->cost_mask & (1u << p)) {
             s->cost[p] += e->cost[p];
@@ -476,7 +466,7 @@ static void fold_add(fold_t *f, const ordo_outcome_event_t *e)
     if (e->has_refund)
         s->refund += e->refund;
     if (e->type == ORDO_OUTCOME_CANCELLED) {
-        min_time(&s->cancelled_at, e->at);
+        otail_min_time(&s->cancelled_at, e->at);
         return; /* an order-level event: no shipment entry */
     }
     if (e->type == ORDO_OUTCOME_MEASURE) {
@@ -498,13 +488,13 @@ static void fold_add(fold_t *f, const ordo_outcome_event_t *e)
         sh->refund += e->refund;
     switch (e->type) {
     case ORDO_OUTCOME_SHIPPED:
-        min_time(&sh->shipped_at, e->at);
+        otail_min_time(&sh->shipped_at, e->at);
         break;
     case ORDO_OUTCOME_DELIVERED:
-        min_time(&sh->delivered_at, e->at);
+        otail_min_time(&sh->delivered_at, e->at);
         break;
     case ORDO_OUTCOME_RETURNED:
-        min_time(&sh->returned_at, e->at);
+        otail_min_time(&sh->returned_at, e->at);
         break;
     default:
         break;
@@ -541,7 +531,7 @@ void otail_summary_finish(ordo_outcome_summary_t *s, const ordo_shipment_outcome
             continue; /* costs only */
         s->n_shipments++;
         if (sh->shipped_at)
-            min_time(&s->shipped_at, sh->shipped_at);
+            otail_min_time(&s->shipped_at, sh->shipped_at);
         if (sh->delivered_at) {
             s->n_delivered++;
             if (sh->delivered_at > last_delivered)
@@ -551,7 +541,7 @@ void otail_summary_finish(ordo_outcome_summary_t *s, const ordo_shipment_outcome
         }
         if (sh->returned_at) {
             s->n_returned++;
-            min_time(&s->returned_at, sh->returned_at);
+            otail_min_time(&s->returned_at, sh->returned_at);
         }
         if ((sh->shipped_at && sh->delivered_at && sh->delivered_at < sh->shipped_at) ||
             (sh->shipped_at && sh->returned_at && sh->returned_at < sh->shipped_at))
