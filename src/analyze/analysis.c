@@ -529,16 +529,30 @@ static inline an_v2_t keep_lanes(an_v2_t v, an_v2i_t mask)
     return (an_v2_t)((an_v2i_t)v & mask);
 }
 
+/* Four of an_acc_t's doubles at once: (n, sx, sy, sxx). On a machine with
+ * AVX2 (add_values' clone) one 256-bit addition, elsewhere the compiler
+ * splits it into two 128-bit ones; either way each lane is the same IEEE
+ * addition as an_acc_add's, so the cells are the same bits. */
+typedef double an_v4_t __attribute__((vector_size(32)));
+typedef double an_v4u_t __attribute__((vector_size(32), aligned(8)));
+
+/* (lo, hi) as one vector. Macros, not functions: a 32-byte vector passed
+ * by value would take another ABI with AVX than without. */
+#define JOIN_PAIRS(lo, hi) ((an_v4_t){(lo)[0], (lo)[1], (hi)[0], (hi)[1]})
+
 /* A mean metric's terms, as an_terms_set(x - kx, 0) makes them: (1, xs)
- * and (0, xs * xs); its third pair, (0, ±0), adds nothing to cells that
- * only ever get means (they stay +0), so it is not added. */
-static inline __attribute__((always_inline)) void add_mean_terms(an_acc_t *c, an_v2_t t0,
-                                                                 an_v2_t t1)
-{
-    an_v2u_t *v = (an_v2u_t *)(void *)c;
-    v[0] += t0;
-    v[1] += t1;
-}
+ * and (0, xs * xs), as one vector t01; its third pair, (0, ±0), adds
+ * nothing to cells that only ever get means (they stay +0), so it is not
+ * added. */
+#define ADD_MEAN_TERMS(c, t01) (*(an_v4u_t *)(void *)(c) += (t01))
+
+/* an_acc_add_terms, its first two pairs as one vector t01. */
+#define ADD_TERMS4(c, t01, t2)                                                                   \
+    do {                                                                                         \
+        an_acc_t *c_ = (c);                                                                      \
+        *(an_v4u_t *)(void *)c_ += (t01);                                                        \
+        ((an_v2u_t *)(void *)c_)[2] += (t2);                                                     \
+    } while (0)
 
 /* Adds the row's value of every metric to its cells: each metric's terms
  * are computed once and added to its overall cell, its key cells (day and
@@ -589,15 +603,14 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
         const an_v2_t t0 = keep_lanes((an_v2_t){1.0, x} - (an_v2_t){0.0, a->kx[m]}, fm);
         const double xs = t0[1];
         const an_v2_t t1 = t0 * (an_v2_t){0.0, xs}; /* (1 * 0, xs * xs) */
-        add_mean_terms(&ov[m], t0, t1);
+        const an_v4_t t01 = JOIN_PAIRS(t0, t1);
+        ADD_MEAN_TERMS(&ov[m], t01);
         if (has_cov) {
             /* an_terms_set(xs, yc): (1, xs), (yc * 1, xs * xs), (yc * yc, xs * yc) */
             const an_v2_t yx = keep_lanes((an_v2_t){yc, xs}, fm);
-            an_terms_t tc;
-            tc.t[0] = t0;
-            tc.t[1] = yx * t0;
-            tc.t[2] = yx * (an_v2_t){yx[0], yx[0]};
-            an_acc_add_terms(&cu[m], &tc);
+            const an_v2_t ct1 = yx * t0, ct2 = yx * (an_v2_t){yx[0], yx[0]};
+            const an_v4_t ct01 = JOIN_PAIRS(t0, ct1);
+            ADD_TERMS4(&cu[m], ct01, ct2);
         } else {
             nocov[m] += fin;
         }
@@ -608,13 +621,13 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
         if (i >= n_plain) {
             const int k = p[i].k;
             if (has_day)
-                add_mean_terms(&day[k], t0, t1);
-            add_mean_terms(&s0[k], t0, t1);
-            add_mean_terms(&s1[k], t0, t1);
-            add_mean_terms(&s2[k], t0, t1);
-            add_mean_terms(&s3[k], t0, t1);
-            add_mean_terms(&s4[k], t0, t1);
-            add_mean_terms(&s5[k], t0, t1);
+                ADD_MEAN_TERMS(&day[k], t01);
+            ADD_MEAN_TERMS(&s0[k], t01);
+            ADD_MEAN_TERMS(&s1[k], t01);
+            ADD_MEAN_TERMS(&s2[k], t01);
+            ADD_MEAN_TERMS(&s3[k], t01);
+            ADD_MEAN_TERMS(&s4[k], t01);
+            ADD_MEAN_TERMS(&s5[k], t01);
         }
     }
     a->nonfinite += nonfinite;
@@ -632,7 +645,8 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
         }
         an_terms_t t;
         an_terms_set(&t, x - a->kx[m], y - a->ky[m]);
-        an_acc_add_terms(&ov[m], &t);
+        const an_v4_t t01 = JOIN_PAIRS(t.t[0], t.t[1]);
+        ADD_TERMS4(&ov[m], t01, t.t[2]);
         if (usum) {
             usum[m * 2] += x;
             usum[m * 2 + 1] += y;
@@ -640,18 +654,31 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
         const int k = p[i].k;
         if (k >= 0) {
             if (has_day)
-                an_acc_add_terms(&day[k], &t);
-            an_acc_add_terms(&s0[k], &t);
-            an_acc_add_terms(&s1[k], &t);
-            an_acc_add_terms(&s2[k], &t);
-            an_acc_add_terms(&s3[k], &t);
-            an_acc_add_terms(&s4[k], &t);
-            an_acc_add_terms(&s5[k], &t);
+                ADD_TERMS4(&day[k], t01, t.t[2]);
+            ADD_TERMS4(&s0[k], t01, t.t[2]);
+            ADD_TERMS4(&s1[k], t01, t.t[2]);
+            ADD_TERMS4(&s2[k], t01, t.t[2]);
+            ADD_TERMS4(&s3[k], t01, t.t[2]);
+            ADD_TERMS4(&s4[k], t01, t.t[2]);
+            ADD_TERMS4(&s5[k], t01, t.t[2]);
         }
     }
 }
 
-static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c)
+/* Compiled twice where the compiler can pick at run time (x86-64: GCC's
+ * and Clang's ifunc): for AVX2, where a cell's four sums take one
+ * addition, and for any x86-64. Same additions, same bits. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define AN_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef AN_CLONES
+#define AN_CLONES
+#endif
+
+AN_CLONES static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row,
+                                 const row_cells_t *c)
 {
     if (c->has_cov && c->day)
         add_values_loop(a, row, c, true, true);
