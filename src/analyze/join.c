@@ -645,29 +645,62 @@ static int read_log(join_ctx_t *j, const char *logdir, const ordo_network_t *net
     return flush_pending(j, err);
 }
 
+/* Whether a fact's outcome lookup will need the index, guessed AHEAD rows
+ * before the join reaches it, to prefetch only for those: a decision
+ * whose order is the outcome row after the last one guessed is found by
+ * find_outcome's merge, in sequence (*next moves on); a shadow looks no
+ * outcome up. A wrong guess costs a prefetch, never a result. */
+static bool needs_index(const join_ctx_t *j, const an_fact_t *f, size_t *next)
+{
+    const an_outcomes_t *oc = &j->oc;
+    if (f->flags & AN_F_SHADOW)
+        return false;
+    if (*next < j->oc_next) /* the join found a row through the index */
+        *next = j->oc_next;
+    size_t c = *next;
+    if (c < oc->n && !oc->dup_oids && oc->v[c].oid[0] == f->oid[0] &&
+        oc->v[c].oid[1] == f->oid[1]) {
+        *next = c + 1;
+        return false;
+    }
+    return true;
+}
+
 /* The facts path: the rows of the facts table. */
 static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
 {
     size_t n = an_facts_count(t);
     j->counts.records = t->other_records + n;
-    /* the index's slot is prefetched 16 rows ahead (an order without
-     * outcome is found absent there); while the outcome rows come in the
-     * decisions' order (find_outcome) they are read in sequence, else the
-     * outcome row a slot names is prefetched 8 rows ahead */
+    /* a decision the merge join will not find in sequence (needs_index:
+     * an order without outcome, or outcome rows out of the decisions'
+     * order) has its index slot prefetched 16 rows ahead and the outcome
+     * row the slot names 8 rows ahead; the others, nothing (bit r % 16 of
+     * lookup: row r needs the index) */
     enum { AHEAD = 16 };
-    for (size_t i = 0; i < n; i++) {
-        if (i + AHEAD < n)
-            an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD)->oid, 0);
-        if (!j->oc_seq && i + AHEAD / 2 < n)
-            an_outcomes_prefetch(&j->oc, an_facts_row(t, i + AHEAD / 2)->oid, 1);
-        int rc = on_fact(j, an_facts_row(t, i), err);
+    size_t next = 0;
+    uint32_t lookup = 0;
+    for (size_t i = 0; i < n + AHEAD; i++) {
+        if (i < n) { /* row i is guessed AHEAD rows before the join reads it */
+            const an_fact_t *g = an_facts_row(t, i);
+            uint32_t bit = 1u << (i % AHEAD);
+            lookup &= ~bit;
+            if (needs_index(j, g, &next)) {
+                lookup |= bit;
+                an_outcomes_prefetch(&j->oc, g->oid, 0);
+            }
+        }
+        if (i < AHEAD)
+            continue;
+        size_t r = i - AHEAD, h = r + AHEAD / 2; /* the join reads row r */
+        if (h < n && (lookup >> (h % AHEAD) & 1))
+            an_outcomes_prefetch(&j->oc, an_facts_row(t, h)->oid, 1);
+        int rc = on_fact(j, an_facts_row(t, r), err);
         if (rc)
             return rc;
     }
     sh_early_unpaired(j);
     return flush_pending(j, err);
 }
-
 
 static void drop_unknown_keys(ordo_analyze_config_t *cfg, ordo_analysis_t *notes_to,
                               char notes[][160], size_t *n_notes)
