@@ -682,6 +682,8 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
     for (size_t i = 0; i < n + AHEAD; i++) {
         if (i < n) { /* row i is guessed AHEAD rows before the join reads it */
             const an_fact_t *g = an_facts_row(t, i);
+            for (size_t off = 64; off < sizeof *g; off += 64) /* the row's other lines */
+                __builtin_prefetch((const char *)g + off);
             uint32_t bit = 1u << (i % AHEAD);
             lookup &= ~bit;
             if (needs_index(j, g, &next)) {
