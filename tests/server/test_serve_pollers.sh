@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # ordo serve waits on its connections with poll(2) while a worker holds at
-# most 512 of them (server.connections_max <= 512 x server.threads) and with
+# most 64 of them (server.connections_max <= 64 x server.threads) and with
 # epoll above (src/server/http.c). Both ways, under concurrent keep-alive
 # clients: every POST /v1/source is answered 201 with its plan once durable
 # (the connection suspended and resumed), a retry is an idempotent replay,
@@ -51,7 +51,7 @@ for way in poll epoll; do
     run=$tmp/$way
     mkdir -p "$run"
     ln -s "$net" "$run/network"
-    conns=64; [ "$way" = epoll ] && conns=4096
+    conns=128; [ "$way" = epoll ] && conns=129
     srv_config "$way" "server.connections_max = $conns" "server.threads = 2"
     start
     python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); from srvtest import client; client(sys.argv[2], "")' \
