@@ -6,6 +6,9 @@
 #   2. POST /v1/source on a 1,000-node network (ordo network generate), with
 #      the log in its default durable mode (log.sync = sync, group commit);
 #   3. GET /healthz of the same server: its bare endpoint (no sourcing).
+# The server's connections_max is twice wrk's connections (128 for the
+# default 64: up to 64 a thread, its threads wait with poll(2), see
+# docs/internals/SERVER.md "System calls and threads").
 # Reports requests/s, p50/p99 latency, errors, and the ratio of decisions/s
 # to the bare rate. The goal: >= 30,000 decisions/s, p99 <= 5 ms, no errors,
 # >= 40% of the bare rate (2 cores, wrk on the same machine).
@@ -79,6 +82,7 @@ server.listen = 127.0.0.1:$port
 server.data_dir = $work/data
 server.network = $net
 server.tokens = "bench-token-0123456789abcdef"
+server.connections_max = $((conns * 2))
 EOF
 # orders: SKUs of the catalog, ship-to ZIPs across the US; unique ids per
 # wrk thread and request, so that no request is an idempotent retry

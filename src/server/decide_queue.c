@@ -283,6 +283,7 @@ static void *commit_main(void *arg)
     pthread_setname_np(pthread_self(), "ordo-commit");
     pthread_mutex_lock(&q->commit_lock);
     for (;;) {
+        q->answered_ns = ordo_now_ns();
         while (!q->handoff && !q->commit_stop) {
             q->commit_waiting = true;
             pthread_cond_wait(&q->commit_cond, &q->commit_lock);
@@ -325,6 +326,16 @@ static srv_req_t *take_all(srv_queue_t *q, long wait_ms, bool *stop)
     return g;
 }
 
+/* True while the committer holds or syncs groups, or answered one less
+ * than 2 ms ago: under load their clients' next requests follow at once. */
+static bool commit_in_flight(srv_queue_t *q)
+{
+    pthread_mutex_lock(&q->commit_lock);
+    bool busy = q->handoff || !q->commit_waiting || ordo_now_ns() - q->answered_ns < 2000000u;
+    pthread_mutex_unlock(&q->commit_lock);
+    return busy;
+}
+
 static void *decide_main(void *arg)
 {
     ordo_server_t *s = arg;
@@ -341,7 +352,12 @@ static void *decide_main(void *arg)
         }
         if (stop)
             break;
-        if (!idle) { /* nothing for 2 ms: let other writers at the store */
+        /* nothing for 2 ms and no answer pending: let other writers at the
+         * store. A gap while a group syncs is not idleness (a store commit
+         * there cost a WAL write of the hot pages every few groups, and
+         * delayed the group that followed); under load the store is let go
+         * every 500 ms anyway (ordo_decider_decide) */
+        if (!idle && !commit_in_flight(&s->queue)) {
             ordo_decider_idle(s->decider, NULL);
             idle = true;
         }

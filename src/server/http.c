@@ -387,7 +387,15 @@ int ordo_server_start(ordo_server_t *s, ordo_error_t *err)
         return ordo_error_set(err, ORDO_EIO, NULL, 0, NULL, "libsodium failed to initialise");
     if ((rc = srv_queue_start(s, err)))
         return rc;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+    /* poll(2) rather than epoll while a worker holds at most 64
+     * connections: with epoll libmicrohttpd takes a suspended connection out
+     * of the set and puts it back (two epoll_ctl a request) and reads
+     * until EAGAIN (a second recvfrom): 8.1 system calls a decision, 4.3
+     * with poll; but poll's cost grows with the idle connections in its
+     * set (docs/internals/SERVER.md "System calls and threads") */
+    bool poll = s->cfg.server.connections_max <= 64u * s->cfg.server.threads;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | (poll ? MHD_USE_POLL : MHD_USE_EPOLL) |
+                     MHD_ALLOW_SUSPEND_RESUME |
                      (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

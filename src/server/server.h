@@ -75,6 +75,7 @@ typedef struct srv_queue {
     srv_req_t *handoff_tail;
     bool commit_stop;
     bool commit_waiting;      /* the committer waits on commit_cond: a hand-off signals */
+    uint64_t answered_ns;     /* when the committer last finished a turn (ordo_now_ns) */
     pthread_t committer;
 } srv_queue_t;
 
