@@ -190,28 +190,30 @@ static void run(uint64_t seed, int iters, uint32_t n_lo, uint32_t n_hi, uint32_t
     ordo_arena_destroy(a);
 }
 
+/* iters instances of n_lo..n_hi nodes and l_lo..l_hi lines: every plan
+ * the same, with enough plans (and splits) to have searched line groups */
+static void check(const char *what, uint64_t seed, int iters, uint32_t n_lo, uint32_t n_hi,
+                  uint32_t l_lo, uint32_t l_hi)
+{
+    tally_t t = {0};
+    run(seed, iters, n_lo, n_hi, l_lo, l_hi, &t);
+    fprintf(stderr, "%s: %u decisions, %u plans (%u split), %u differ\n", what, t.decided, t.ok,
+            t.split, t.differ);
+    assert_true(t.ok > t.decided / 3);
+    assert_true(t.split > t.decided / 20);
+    assert_int_equal(t.differ, 0);
+}
+
 static void test_pruned_equals_unpruned_small(void **state)
 {
     (void)state;
-    tally_t t = {0};
-    run(20261206, 300, 2, 5, 1, 3, &t);
-    fprintf(stderr, "small: %u decisions, %u plans (%u split), %u differ\n", t.decided, t.ok,
-            t.split, t.differ);
-    assert_true(t.ok > t.decided / 3);
-    assert_true(t.split > t.decided / 20); /* splits: the groups are searched */
-    assert_int_equal(t.differ, 0);
+    check("small", 20261206, 300, 2, 5, 1, 3);
 }
 
 static void test_pruned_equals_unpruned_medium(void **state)
 {
     (void)state;
-    tally_t t = {0};
-    run(7, 200, 6, 14, 3, 6, &t);
-    fprintf(stderr, "medium: %u decisions, %u plans (%u split), %u differ\n", t.decided, t.ok,
-            t.split, t.differ);
-    assert_true(t.ok > t.decided / 3);
-    assert_true(t.split > t.decided / 20);
-    assert_int_equal(t.differ, 0);
+    check("medium", 7, 200, 6, 14, 3, 6);
 }
 
 int main(void)
