@@ -12,6 +12,17 @@
 
 #include "internal.h"
 
+/* Pruning on (the default). Off (ordo_source_exact_pruning, for tests),
+ * no split test, no gathering, deferral or pair pruning of line groups (each
+ * is evaluated in full) and no bound in the search of partitions: what the
+ * pruned search must equal. */
+bool src_exact_pruning = true;
+
+void ordo_source_exact_pruning(bool on)
+{
+    src_exact_pruning = on;
+}
+
 typedef struct top_entry {
     uint32_t cand;
     src_score_t score;
@@ -497,7 +508,7 @@ static void search(exact_t *ex, uint32_t T, uint32_t k, const src_score_t *acc)
     }
     if (k >= ex->M)
         return;
-    if (!x->explain && ex->best.found) {
+    if (!x->explain && ex->best.found && src_exact_pruning) {
         bool any = false;
         src_score_t bound;
         for (uint32_t j = 1; j <= ex->M - k; j++) {
@@ -1200,7 +1211,7 @@ static int exact_split_test(exact_t *ex, ub_item_t *items, bool *only_full)
     bool keep = ex->M <= 2 && dim > 1;
     if (!keep && dim > 1) {
         /* criteria, nothing kept: component by component */
-        *only_full = !split_may_win_lazy(ex, &single);
+        *only_full = !split_may_win_lazy(ex, &single) && src_exact_pruning;
         return ORDO_OK;
     }
     if (keep) {
@@ -1218,9 +1229,9 @@ static int exact_split_test(exact_t *ex, ub_item_t *items, bool *only_full)
                    x->strat->weights.cost >= 0 && x->order->level != ORDO_LEVEL_PICKUP &&
                    !x->svc_signals && x->rate_floor >= 1;
     }
-    bool may = split_may_win_full(ex, &single, keep);
+    bool may = split_may_win_full(ex, &single, keep) || !src_exact_pruning;
     *only_full = !may;
-    if (may && keep) {
+    if (may && keep && src_exact_pruning) {
         int rc = prune_setup(ex);
         if (rc)
             return rc;
@@ -1236,7 +1247,7 @@ static int exact_modes(exact_t *ex, ub_item_t *items, bool only_full, uint8_t **
     src_ctx_t *x = ex->x;
     uint32_t dim = x->dim;
     *seen = NULL;
-    if (only_full || ex->prune || x->explain)
+    if (only_full || ex->prune || x->explain || !src_exact_pruning)
         return ORDO_OK;
     if (dim > 1 && x->strat->criteria[0].kind == ORDO_CRIT_NODE_TYPE &&
         x->strat->criteria[0].resolution == 0 &&

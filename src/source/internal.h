@@ -865,6 +865,10 @@ double src_labour_penalty(const src_ctx_t *x, const src_cand_t *c);
 
 /* exact.c: the exact search over line groupings with distinct nodes */
 int src_run_exact(src_ctx_t *x, src_best_plan_t *out);
+/* The exact search's pruning (on; ordo_source_exact_pruning(false) turns it
+ * off for tests that compare the pruned search with the unpruned one) */
+extern bool src_exact_pruning;
+void ordo_source_exact_pruning(bool on);
 /* beam.c: the bounded search for orders beyond the exact search's lines */
 int src_run_beam(src_ctx_t *x, src_best_plan_t *out);
 
