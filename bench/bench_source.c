@@ -472,7 +472,7 @@ static ordo_lanes_t *bench_lanes(const ordo_network_t *net)
         for (uint32_t sv = 0; sv < S; sv++)
             for (uint32_t z = 0; z < ORDO_ZIP3_COUNT; z++) {
                 int zone = ordo_network_zone(net, n, (uint16_t)z);
-                for (int c = 0; zone >= 1 && c < ORDO_LANE_CLASSES; c++)
+                for (int c = 0; zone >= 1 && c < ORDO_LANE_CLASSES * ORDO_LANE_RURAL; c++)
                     l->lane[ordo_lanes_index(l, n, sv, (uint16_t)z, c)] =
                         sv * ORDO_ZONES + (uint32_t)zone - 1;
             }

@@ -32,6 +32,10 @@
  * is not one of the service's delivery days, so the first delivery day
  * comes later; 0 otherwise. Lanes are learned per class. */
 #define ORDO_LANE_CLASSES 2
+/* Destination kinds: 0 urban, 1 rural (ordo_geo_zip_rural of the ship-to
+ * ZIP: the last mile to a rural ZIP is slower). A lane's class argument
+ * carries the kind in bit 1: cls = ship-day class | rural << 1. */
+#define ORDO_LANE_RURAL 2
 
 typedef struct ordo_lane_dist {
     double pmf[ORDO_TRANSIT_DAYS];
@@ -45,8 +49,9 @@ typedef struct ordo_lanes {
     uint32_t n_dists;
     ordo_lane_dist_t *dists;
     /* lane[ordo_lanes_index(...)]: index into dists, or ORDO_LANES_NONE
-     * (the published histogram applies). ZIP3-major: the lanes one order
-     * looks up (its ZIP3, every node and service) lie together. */
+     * (the published histogram applies). Destination kind, then ZIP3
+     * major: the lanes one order looks up (its kind and ZIP3, every node
+     * and service) lie together. */
     uint32_t *lane;
     /* proc[((node * 2 + after_cutoff) * ORDO_LANE_LOAD_BUCKETS + bucket)]
      * [j]: P(ships j working days after the order's day) */
@@ -70,11 +75,21 @@ ordo_lanes_t *ordo_lanes_copy(const ordo_lanes_t *l);
  * the published histograms do. */
 void ordo_lanes_set_pmf(ordo_lanes_t *l, uint32_t d, const double *pmf);
 
+/* cls: ship-day class (bit 0) | rural destination (bit 1). Rural-major,
+ * then ZIP3: one order's lanes (its kind and ZIP3, every node, service
+ * and ship-day class) lie together. */
 static inline size_t ordo_lanes_index(const ordo_lanes_t *l, uint32_t node, uint32_t service,
                                       uint16_t zip3, int cls)
 {
-    return (((size_t)zip3 * l->n_nodes + node) * l->n_services + service) * ORDO_LANE_CLASSES +
-           (cls ? 1 : 0);
+    size_t z = (size_t)(cls >> 1 & 1) * ORDO_ZIP3_COUNT + zip3;
+    return ((z * l->n_nodes + node) * l->n_services + service) * ORDO_LANE_CLASSES + (cls & 1);
+}
+
+/* The number of lane cells (the length of lane[]). */
+static inline size_t ordo_lanes_cells(const ordo_lanes_t *l)
+{
+    return (size_t)l->n_nodes * l->n_services * ORDO_ZIP3_COUNT * ORDO_LANE_CLASSES *
+           ORDO_LANE_RURAL;
 }
 
 /* The learned distribution of a lane, or NULL (use the published one). */

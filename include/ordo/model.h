@@ -40,7 +40,7 @@
 #include "source.h"
 
 #define ORDO_ETA_FORMAT "ordo-eta"
-#define ORDO_ETA_FORMAT_VERSION 3 /* 2: "processing_slots"; 3: params k_dest, k_top; older files are read */
+#define ORDO_ETA_FORMAT_VERSION 4 /* 2: "processing_slots"; 3: params k_dest, k_top; 4: rural classes; older files are read */
 
 /* The cutoff slot of a decision (the processing delay is learned per slot):
  * 0 unknown; 1 the node's local order day is not a working day (Mon-Fri,
@@ -60,6 +60,7 @@ typedef struct ordo_eta_obs {
     uint32_t node;         /* network node index */
     int32_t service;       /* network service index; < 0: pickup (not modelled) */
     uint16_t zip3;         /* destination */
+    uint8_t rural;         /* the ship-to ZIP is rural (ordo_geo_zip_rural == 1) */
     uint8_t after_cutoff;  /* decided at or after the node's cutoff hour */
     uint8_t load_bucket;   /* ordo_lanes_load_bucket of the node's load then */
     uint8_t cutoff_slot;   /* ORDO_ETA_SLOTS: 0 unknown */
@@ -80,7 +81,8 @@ int ordo_eta_clock_slot(const ordo_eta_clock_t *c, uint32_t node, int64_t t);
  * working days (Mon-Fri) from the order's day to the ship day (capped at 7). */
 int ordo_eta_obs_transit(const ordo_network_t *net, const ordo_eta_obs_t *o);
 int ordo_eta_obs_delay(const ordo_eta_obs_t *o);
-/* The ship-day class of a shipped observation (ordo_lanes_ship_class). */
+/* The class of a shipped observation: its ship-day class
+ * (ordo_lanes_ship_class) | rural << 1 (ORDO_LANE_RURAL). */
 int ordo_eta_obs_class(const ordo_network_t *net, const ordo_eta_obs_t *o);
 
 /* Shrinkage strengths (pseudo-observations of the level above). A NAN or
@@ -96,6 +98,8 @@ typedef struct ordo_eta_params {
                         NAN in a file of format_version < 3, which used k_region) */
     double k_top;    /* (service, zone) toward the published histogram (default:
                         estimated; NAN in a file of format_version < 3: k_region) */
+    double k_rural;  /* (service, zone) of rural destinations toward the urban
+                        one's (default: estimated; NAN before format_version 4) */
 } ordo_eta_params_t;
 void ordo_eta_params_default(ordo_eta_params_t *p);
 /* The estimate's bounds: a level is never trusted less than one

@@ -131,6 +131,8 @@ static void print_info_text(const ordo_eta_info_t *in)
            in->params.k_region, in->params.k_proc);
     if (isfinite(in->params.k_dest) && isfinite(in->params.k_top))
         printf(", k_dest %g, k_top %g", in->params.k_dest, in->params.k_top);
+    if (isfinite(in->params.k_rural))
+        printf(", k_rural %g", in->params.k_rural);
     printf("\n");
 }
 
@@ -254,6 +256,8 @@ static int train_flags(const ordo_cli_args_t *a, ordo_model_train_opts_t *o)
         rc = double_flag(a, "k-dest", &o->eta.k_dest);
     if (!rc)
         rc = double_flag(a, "k-top", &o->eta.k_top);
+    if (!rc)
+        rc = double_flag(a, "k-rural", &o->eta.k_rural);
     if (!rc)
         rc = double_flag(a, "l2", &o->risk_l2);
     if (!rc)
@@ -680,6 +684,8 @@ static const ordo_cli_opt_t train_opts[] = {
                        "(default: estimated)"},
     {"k-top", 0, "K", "shrinkage of a (service, zone) row toward the published\n"
                       "histogram (default: estimated)"},
+    {"k-rural", 0, "K", "shrinkage of a (service, zone) row of rural destinations\n"
+                        "toward the urban one (default: estimated)"},
     {"kind", 0, "K", "which models: eta, risk (return and cancellation) or all (default)"},
     {"l2", 0, "L", "L2 penalty of the risk models, on standardised features (default 1)"},
     {"data", 0, "DIR", "a data directory (as --run): its decision log, store and network"},
@@ -698,7 +704,7 @@ static const ordo_cli_cmd_t cmd_train = {
     .summary = "learn ETA (lanes, processing delay) and return and cancellation risk models",
     .usage = "model train --run DIR [--kind eta|risk|netval|all] [--holdout F] [--network DIR]\n"
              "    [--models DIR] [--k-lane K] [--k-region K] [--k-proc K] [--k-dest K]\n"
-             "    [--k-top K] [--l2 L]\n"
+             "    [--k-top K] [--k-rural K] [--l2 L]\n"
              "    [--return-window DAYS] [--horizon DAYS] [--unmet-cost USD]\n"
              "    [--history-min-rows N] [--history-min-returned K] [--json]",
     .about = "Joins the run's decision records (node, service, destination ZIP3, decision\n"

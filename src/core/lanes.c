@@ -15,7 +15,7 @@ ordo_lanes_t *ordo_lanes_new(uint32_t n_nodes, uint32_t n_services, uint32_t n_d
     l->n_nodes = n_nodes;
     l->n_services = n_services;
     l->n_dists = n_dists;
-    size_t n_lanes = (size_t)n_nodes * n_services * ORDO_ZIP3_COUNT * ORDO_LANE_CLASSES;
+    size_t n_lanes = ordo_lanes_cells(l);
     l->dists = calloc(n_dists ? n_dists : 1, sizeof *l->dists);
     l->lane = malloc((n_lanes ? n_lanes : 1) * sizeof *l->lane);
     l->proc = calloc((size_t)n_nodes * 2 * ORDO_LANE_LOAD_BUCKETS + 1, sizeof *l->proc);
@@ -44,9 +44,7 @@ ordo_lanes_t *ordo_lanes_copy(const ordo_lanes_t *s)
         return NULL;
     memcpy(l->version, s->version, sizeof l->version);
     memcpy(l->dists, s->dists, (size_t)s->n_dists * sizeof *s->dists);
-    memcpy(l->lane, s->lane,
-           (size_t)s->n_nodes * s->n_services * ORDO_ZIP3_COUNT * ORDO_LANE_CLASSES *
-               sizeof *l->lane);
+    memcpy(l->lane, s->lane, ordo_lanes_cells(s) * sizeof *l->lane);
     memcpy(l->proc, s->proc, (size_t)s->n_nodes * 2 * ORDO_LANE_LOAD_BUCKETS * sizeof *l->proc);
     return l;
 }

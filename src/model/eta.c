@@ -18,6 +18,7 @@
 #define K_LANE_DFLT 30
 #define K_DEST_DFLT 10
 #define K_TOP_DFLT 10
+#define K_RURAL_DFLT 10
 
 void ordo_eta_params_default(ordo_eta_params_t *p)
 {
@@ -26,6 +27,7 @@ void ordo_eta_params_default(ordo_eta_params_t *p)
     p->k_proc = 20;
     p->k_dest = NAN;
     p->k_top = NAN;
+    p->k_rural = NAN;
 }
 
 /* ---- the clock: a node's local day and its cutoff ---- */
@@ -101,7 +103,8 @@ int ordo_eta_obs_transit(const ordo_network_t *net, const ordo_eta_obs_t *o)
 
 int ordo_eta_obs_class(const ordo_network_t *net, const ordo_eta_obs_t *o)
 {
-    return ordo_lanes_ship_class(net->services[o->service].delivery_days, o->ship_day);
+    return ordo_lanes_ship_class(net->services[o->service].delivery_days, o->ship_day) |
+           (o->rural ? 2 : 0);
 }
 
 int ordo_eta_obs_delay(const ordo_eta_obs_t *o)
@@ -171,19 +174,19 @@ static uint64_t *level_pairs(const eta_train_t *t, int level, size_t *n_out)
 uint64_t eta_key(const ordo_network_t *net, int level, uint32_t node, uint32_t service,
                  uint16_t zip3, int cls)
 {
-    uint64_t ns = (uint64_t)node * net->n_services + service, c = cls ? 1 : 0;
+    uint64_t ns = (uint64_t)node * net->n_services + service, c = (uint64_t)cls & 3;
     if (level == ETA_LANE)
-        return (ns * ORDO_ZIP3_COUNT + zip3) * ORDO_LANE_CLASSES + c;
+        return (ns * ORDO_ZIP3_COUNT + zip3) * ETA_CLASSES + c;
     int zone = ordo_network_zone(net, node, zip3);
     if (zone < 1 || zone > ORDO_ZONES)
         return UINT64_MAX;
     if (level == ETA_POOL || level == ETA_POOL_ALL)
         return (((uint64_t)service * ORDO_ZONES + (uint64_t)(zone - 1)) * (ETA_ALL_REGIONS + 1) +
                 (uint64_t)(level == ETA_POOL_ALL ? ETA_ALL_REGIONS : eta_zip3_region(net, zip3))) *
-                   ORDO_LANE_CLASSES +
+                   ETA_CLASSES +
                c;
     return (((uint64_t)service * ORDO_ZONES + (uint64_t)(zone - 1)) * ORDO_ZIP3_COUNT + zip3) *
-               ORDO_LANE_CLASSES +
+               ETA_CLASSES +
            c;
 }
 
@@ -252,9 +255,15 @@ static int fit_pool(const eta_train_t *t, ordo_eta_model_t *m)
 /* The published pmf of a pooled key's (service, zone). */
 static void published_pmf(const ordo_network_t *net, uint64_t pool_key, double *pmf)
 {
-    uint64_t r = pool_key / ORDO_LANE_CLASSES / (ETA_ALL_REGIONS + 1);
+    uint64_t r = pool_key / ETA_CLASSES / (ETA_ALL_REGIONS + 1);
     const double *pr = net->services[r / ORDO_ZONES % net->n_services].transit[r % ORDO_ZONES];
     memcpy(pmf, pr, DAYS * sizeof *pmf);
+}
+
+/* A (service, zone, class) row: the top of the pooled levels. */
+static bool pool_top(uint64_t key)
+{
+    return key / ETA_CLASSES % (ETA_ALL_REGIONS + 1) == ETA_ALL_REGIONS;
 }
 
 /* posterior = (counts + k × prior) / (n + k) */
@@ -281,21 +290,21 @@ const eta_entry_t *eta_find(const eta_entry_t *e, uint32_t n, uint64_t key)
  * of a pooled (service, zone, region) (its (service, zone)). */
 static uint64_t parent_key(const ordo_network_t *net, int level, uint64_t key)
 {
-    uint64_t c = key % ORDO_LANE_CLASSES, r = key / ORDO_LANE_CLASSES;
+    uint64_t c = key % ETA_CLASSES, r = key / ETA_CLASSES;
     if (level == ETA_POOL)
-        return (r - r % (ETA_ALL_REGIONS + 1) + ETA_ALL_REGIONS) * ORDO_LANE_CLASSES + c;
+        return (r - r % (ETA_ALL_REGIONS + 1) + ETA_ALL_REGIONS) * ETA_CLASSES + c;
     uint64_t region = (uint64_t)eta_zip3_region(net, (uint16_t)(r % ORDO_ZIP3_COUNT));
     uint64_t sz = r / ORDO_ZIP3_COUNT;
-    return (sz * (ETA_ALL_REGIONS + 1) + region) * ORDO_LANE_CLASSES + c;
+    return (sz * (ETA_ALL_REGIONS + 1) + region) * ETA_CLASSES + c;
 }
 
 /* A lane key's destination key. */
 static uint64_t lane_dest_key(const ordo_network_t *net, uint64_t key)
 {
-    uint64_t lz = key / ORDO_LANE_CLASSES, ns = lz / ORDO_ZIP3_COUNT;
+    uint64_t lz = key / ETA_CLASSES, ns = lz / ORDO_ZIP3_COUNT;
     return eta_key(net, ETA_DEST, (uint32_t)(ns / net->n_services),
                    (uint32_t)(ns % net->n_services), (uint16_t)(lz % ORDO_ZIP3_COUNT),
-                   (int)(key % ORDO_LANE_CLASSES));
+                   (int)(key % ETA_CLASSES));
 }
 
 /* Pooled levels from the published histogram down, then destinations, then
@@ -305,17 +314,22 @@ static void fit_pmfs(ordo_eta_model_t *m)
 {
     const ordo_network_t *net = m->net;
     const ordo_eta_params_t *P = &m->info.params;
+    for (int rural = 0; rural < 2; rural++)
+        for (uint32_t i = 0; i < m->n_pool; i++) {
+            eta_entry_t *e = &m->pool[i];
+            if (!pool_top(e->key) || (e->key & 2) != (rural ? 2u : 0u))
+                continue;
+            const eta_entry_t *u = rural ? eta_find(m->pool, m->n_pool, e->key - 2) : NULL;
+            double prior[DAYS];
+            if (u)
+                memcpy(prior, u->pmf, sizeof prior);
+            else
+                published_pmf(net, e->key, prior);
+            shrink(e, u ? P->k_rural : P->k_top, prior, e->pmf, DAYS);
+        }
     for (uint32_t i = 0; i < m->n_pool; i++) {
         eta_entry_t *e = &m->pool[i];
-        if (e->key / ORDO_LANE_CLASSES % (ETA_ALL_REGIONS + 1) != ETA_ALL_REGIONS)
-            continue;
-        double prior[DAYS];
-        published_pmf(net, e->key, prior);
-        shrink(e, P->k_top, prior, e->pmf, DAYS);
-    }
-    for (uint32_t i = 0; i < m->n_pool; i++) {
-        eta_entry_t *e = &m->pool[i];
-        if (e->key / ORDO_LANE_CLASSES % (ETA_ALL_REGIONS + 1) == ETA_ALL_REGIONS)
+        if (e->key / ETA_CLASSES % (ETA_ALL_REGIONS + 1) == ETA_ALL_REGIONS)
             continue;
         const eta_entry_t *p = eta_find(m->pool, m->n_pool, parent_key(net, ETA_POOL, e->key));
         shrink(e, P->k_region, p->pmf, e->pmf, DAYS);
@@ -381,14 +395,20 @@ static void estimate_k(ordo_eta_model_t *m)
 {
     const ordo_network_t *net = m->net;
     ordo_eta_params_t *P = &m->info.params;
-    ordo_eta_mom_t top = {0}, dest = {0}, lane = {0};
+    ordo_eta_mom_t top = {0}, rural = {0}, dest = {0}, lane = {0};
     double pi[DAYS];
-    for (uint32_t i = 0; !(P->k_top >= 0) && i < m->n_pool; i++) {
+    for (uint32_t i = 0; i < m->n_pool; i++) {
         const eta_entry_t *e = &m->pool[i];
-        if (e->key / ORDO_LANE_CLASSES % (ETA_ALL_REGIONS + 1) != ETA_ALL_REGIONS)
+        if (!pool_top(e->key))
             continue;
-        published_pmf(net, e->key, pi);
-        ordo_eta_mom_add(&top, e->count, e->n, pi, DAYS);
+        /* a rural row about its urban sibling, an urban row (or a rural
+         * one without sibling) about the published histogram */
+        const eta_entry_t *u = e->key & 2 ? eta_find(m->pool, m->n_pool, e->key - 2) : NULL;
+        if (u)
+            empirical_pmf(u, pi);
+        else
+            published_pmf(net, e->key, pi);
+        ordo_eta_mom_add(u ? &rural : &top, e->count, e->n, pi, DAYS);
     }
     for (uint32_t i = 0; !(P->k_dest >= 0) && i < m->n_dests; i++) {
         const eta_entry_t *e = &m->dests[i];
@@ -402,6 +422,8 @@ static void estimate_k(ordo_eta_model_t *m)
     }
     if (!(P->k_top >= 0))
         P->k_top = ordo_eta_mom_k(&top, K_TOP_DFLT);
+    if (!(P->k_rural >= 0))
+        P->k_rural = ordo_eta_mom_k(&rural, K_RURAL_DFLT);
     if (!(P->k_dest >= 0))
         P->k_dest = ordo_eta_mom_k(&dest, K_DEST_DFLT);
     if (!(P->k_lane >= 0))
@@ -505,6 +527,7 @@ int ordo_eta_train(const ordo_network_t *net, const ordo_eta_obs_t *obs, size_t 
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (params)
         m->info.params = *params;
+    m->rural = true;
     eta_train_t t = {net, obs, n, until};
     int rc = fit_level(&t, ETA_DEST, DAYS, &m->dests, &m->n_dests);
     if (!rc)

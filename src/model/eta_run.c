@@ -10,6 +10,7 @@
 #include "ordo/arena.h"
 #include "ordo/calendar.h"
 #include "ordo/datadir.h"
+#include "ordo/geo.h"
 #include "ordo/log.h"
 #include "ordo/model.h"
 #include "ordo/record.h"
@@ -60,7 +61,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* One shipment's observation, as decided (outcomes come later). */
 static void obs_from_shipment(run_data_t *d, const ordo_record_t *r,
-                              const ordo_record_shipment_t *s, uint16_t zip3, ordo_eta_obs_t *o)
+                              const ordo_record_shipment_t *s, uint32_t zip, ordo_eta_obs_t *o)
 {
     memset(o, 0, sizeof *o);
     o->time = r->time;
@@ -69,7 +70,8 @@ static void obs_from_shipment(run_data_t *d, const ordo_record_t *r,
                      : -1;
     int32_t node = s->node ? ordo_network_node(d->net, s->node) : -1;
     o->logged_on_time = isfinite(s->on_time_prob) ? s->on_time_prob : NAN;
-    o->zip3 = zip3;
+    o->zip3 = (uint16_t)(zip / 100 % ORDO_ZIP3_COUNT);
+    o->rural = ordo_geo_zip_rural(d->net->geo ? d->net->geo : ordo_geo_default(), zip) == 1;
     if (node < 0) {
         o->service = -1;
         return;
@@ -93,7 +95,7 @@ static int add_decision(run_data_t *d, const ordo_record_t *r)
 {
     if (r->shadow || !r->plan.present || !r->has_time || !r->order_id || !r->order.zip)
         return ORDO_OK;
-    uint16_t zip3 = (uint16_t)(atoi(r->order.zip) / 100 % ORDO_ZIP3_COUNT);
+    int zip = atoi(r->order.zip);
     uint32_t n = r->plan.n_shipments;
     if (grow((void **)&d->obs, &d->cap_obs, d->n_obs + n, sizeof *d->obs) ||
         grow((void **)&d->dec, &d->cap_dec, d->n_dec + 1, sizeof *d->dec))
@@ -104,7 +106,7 @@ static int add_decision(run_data_t *d, const ordo_record_t *r)
     e->first = (uint32_t)d->n_obs;
     e->n = n;
     for (uint32_t i = 0; i < n; i++)
-        obs_from_shipment(d, r, &r->plan.shipments[i], zip3, &d->obs[d->n_obs + i]);
+        obs_from_shipment(d, r, &r->plan.shipments[i], zip < 0 ? 0u : (uint32_t)zip, &d->obs[d->n_obs + i]);
     d->n_obs += n;
     d->n_dec++;
     return ORDO_OK;

@@ -73,10 +73,16 @@ void eta_train_span(ordo_eta_model_t *m, const ordo_eta_obs_t *obs, size_t n, in
     m->info.trained_until = until ? until : k ? hi + 1 : 0;
 }
 
-static void hash_entries(ordo_buf_t *b, const eta_entry_t *e, uint32_t n, int width)
+/* Transit keys are hashed as before the rural classes (format_version 4):
+ * ship-day class in the last place, the rural bit as the top bit, so an
+ * older file keeps its hash. */
+static void hash_entries(ordo_buf_t *b, const eta_entry_t *e, uint32_t n, int width, bool transit)
 {
     for (uint32_t i = 0; i < n; i++) {
-        ordo_buf_append(b, &e[i].key, sizeof e[i].key);
+        uint64_t k = e[i].key;
+        if (transit)
+            k = (k / ETA_CLASSES * ORDO_LANE_CLASSES + (k & 1)) | (k & 2 ? 1ull << 63 : 0);
+        ordo_buf_append(b, &k, sizeof k);
         ordo_buf_append(b, &e[i].n, sizeof e[i].n);
         ordo_buf_append(b, e[i].pmf, (size_t)width * sizeof *e[i].pmf);
     }
@@ -86,16 +92,17 @@ uint64_t eta_content_hash(const ordo_eta_model_t *m)
 {
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
-    hash_entries(&b, m->lanes, m->n_lanes, ORDO_TRANSIT_DAYS);
-    hash_entries(&b, m->dests, m->n_dests, ORDO_TRANSIT_DAYS);
-    hash_entries(&b, m->proc, m->n_proc, ORDO_LANE_PROC_DAYS);
-    hash_entries(&b, m->pool, m->n_pool, ORDO_TRANSIT_DAYS);
-    hash_entries(&b, m->slot, m->n_slot, ORDO_LANE_PROC_DAYS);
+    hash_entries(&b, m->lanes, m->n_lanes, ORDO_TRANSIT_DAYS, true);
+    hash_entries(&b, m->dests, m->n_dests, ORDO_TRANSIT_DAYS, true);
+    hash_entries(&b, m->proc, m->n_proc, ORDO_LANE_PROC_DAYS, false);
+    hash_entries(&b, m->pool, m->n_pool, ORDO_TRANSIT_DAYS, true);
+    hash_entries(&b, m->slot, m->n_slot, ORDO_LANE_PROC_DAYS, false);
     /* the parameters of format_version 2, then those a file of version 3
      * sets (a file without them hashes as it was written) */
     const ordo_eta_params_t *P = &m->info.params;
-    const double *k[] = {&P->k_lane, &P->k_region, &P->k_proc, &P->k_dest, &P->k_top};
-    for (int i = 0; i < 5; i++)
+    const double *k[] = {&P->k_lane, &P->k_region, &P->k_proc,
+                         &P->k_dest, &P->k_top,    &P->k_rural};
+    for (int i = 0; i < 6; i++)
         if (i < 3 || isfinite(*k[i]))
             ordo_buf_append(&b, k[i], sizeof *k[i]);
     uint64_t h = ordo_hash64(b.data ? b.data : "", b.len);
@@ -116,7 +123,8 @@ static uint32_t dist_of(const ordo_eta_model_t *m, int level, uint64_t key)
 
 /* Every lane of the node's services without data of its own: its
  * destination's distribution, else its (service, zone, region), else its
- * (service, zone), where learned. */
+ * (service, zone), where learned. A model without rural rows (before
+ * format_version 4) gives rural destinations the urban rows. */
 static void fill_fallbacks(const ordo_eta_model_t *m, ordo_lanes_t *l, uint32_t node)
 {
     const ordo_network_t *net = m->net;
@@ -124,12 +132,12 @@ static void fill_fallbacks(const ordo_eta_model_t *m, ordo_lanes_t *l, uint32_t 
     static const int levels[] = {ETA_DEST, ETA_POOL, ETA_POOL_ALL};
     for (uint32_t k = 0; k < nd->n_services; k++) {
         uint32_t s = nd->services[k];
-        for (uint32_t zc = 0; zc < ORDO_ZIP3_COUNT * ORDO_LANE_CLASSES; zc++) {
-            uint16_t z = (uint16_t)(zc / ORDO_LANE_CLASSES);
-            int c = (int)(zc % ORDO_LANE_CLASSES);
+        for (uint32_t zc = 0; zc < ORDO_ZIP3_COUNT * ETA_CLASSES; zc++) {
+            uint16_t z = (uint16_t)(zc / ETA_CLASSES);
+            int c = (int)(zc % ETA_CLASSES), kc = m->rural ? c : c & 1;
             uint32_t *cell = &l->lane[ordo_lanes_index(l, node, s, z, c)];
             for (int i = 0; i < 3 && *cell == ORDO_LANES_NONE; i++)
-                *cell = dist_of(m, levels[i], eta_key(net, levels[i], node, s, z, c));
+                *cell = dist_of(m, levels[i], eta_key(net, levels[i], node, s, z, kc));
         }
     }
 }
@@ -202,13 +210,14 @@ int eta_model_build(ordo_eta_model_t *m, ordo_error_t *err)
     for (uint32_t i = 0; i < m->n_lanes; i++)
         ordo_lanes_set_pmf(l, base + i, m->lanes[i].pmf);
     for (uint32_t i = 0; i < m->n_lanes; i++) {
-        /* key: ((node·S + service)·1000 + zip3)·2 + class */
-        uint64_t k = m->lanes[i].key, nsz = k / ORDO_LANE_CLASSES, ns = nsz / ORDO_ZIP3_COUNT;
-        if (ns / net->n_services < net->n_nodes)
-            l->lane[ordo_lanes_index(l, (uint32_t)(ns / net->n_services),
-                                     (uint32_t)(ns % net->n_services),
-                                     (uint16_t)(nsz % ORDO_ZIP3_COUNT),
-                                     (int)(k % ORDO_LANE_CLASSES))] = base + i;
+        /* key: ((node·S + service)·1000 + zip3)·4 + class */
+        uint64_t k = m->lanes[i].key, nsz = k / ETA_CLASSES, ns = nsz / ORDO_ZIP3_COUNT;
+        for (int r = 0; r < (m->rural ? 1 : ORDO_LANE_RURAL); r++)
+            if (ns / net->n_services < net->n_nodes)
+                l->lane[ordo_lanes_index(l, (uint32_t)(ns / net->n_services),
+                                         (uint32_t)(ns % net->n_services),
+                                         (uint16_t)(nsz % ORDO_ZIP3_COUNT),
+                                         (int)(k % ETA_CLASSES) | r << 1)] = base + i;
     }
     for (uint32_t n = 0; n < net->n_nodes; n++)
         fill_fallbacks(m, l, n);
@@ -261,7 +270,8 @@ double ordo_eta_prob_by(const ordo_eta_model_t *m, const ordo_network_t *net,
 {
     double cdf[ORDO_LANE_CLASSES][ORDO_TRANSIT_DAYS];
     for (int c = 0; c < ORDO_LANE_CLASSES; c++)
-        ordo_eta_lane_cdf(m, net, o->node, (uint32_t)o->service, o->zip3, c, cdf[c], NULL);
+        ordo_eta_lane_cdf(m, net, o->node, (uint32_t)o->service, o->zip3,
+                          c | (o->rural ? 2 : 0), cdf[c], NULL);
     const double *proc = NULL;
     if (m->slot_row && o->cutoff_slot && o->cutoff_slot < ORDO_ETA_SLOTS &&
         o->node < net->n_nodes && o->load_bucket < ORDO_LANE_LOAD_BUCKETS)

@@ -10,6 +10,8 @@
  * region) and its (service, zone) (region ETA_ALL_REGIONS), pooled */
 enum { ETA_LANE = 0, ETA_DEST = 1, ETA_PROC = 2, ETA_POOL = 3, ETA_POOL_ALL = 4, ETA_SLOT = 5 };
 #define ETA_ALL_REGIONS ORDO_GEO_REGIONS
+/* classes of the transit keys: ship-day class | rural << 1 */
+#define ETA_CLASSES (ORDO_LANE_CLASSES * ORDO_LANE_RURAL)
 
 /* One learned cell of a level: its key, counts and shrunk pmf (transit:
  * ORDO_TRANSIT_DAYS entries used; processing: ORDO_LANE_PROC_DAYS). */
@@ -35,6 +37,9 @@ struct ordo_eta_model {
     uint32_t n_slot;
     const double **slot_row;
     ordo_lanes_t *table; /* built from the entries (eta_model_build) */
+    /* transit rows keyed by the destination's rurality (format_version 4);
+     * 0: an older file, whose rows serve rural and urban alike */
+    bool rural;
 };
 
 typedef struct eta_train {
@@ -44,9 +49,10 @@ typedef struct eta_train {
     int64_t until;
 } eta_train_t;
 
-/* lanes ((node·S + service)·1000 + zip3)·2 + class; destinations
- * ((service·ZONES + zone − 1)·1000 + zip3)·2 + class;
- * pooled ((service·ZONES + zone − 1)·(REGIONS + 1) + region)·2 + class */
+/* lanes ((node·S + service)·1000 + zip3)·4 + class; destinations
+ * ((service·ZONES + zone − 1)·1000 + zip3)·4 + class;
+ * pooled ((service·ZONES + zone − 1)·(REGIONS + 1) + region)·4 + class
+ * (class: ship-day class | rural << 1, ETA_CLASSES) */
 uint64_t eta_key(const ordo_network_t *net, int level, uint32_t node, uint32_t service,
                  uint16_t zip3, int cls);
 int eta_zip3_region(const ordo_network_t *net, uint16_t zip3);

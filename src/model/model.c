@@ -39,8 +39,8 @@ static void write_transit(ordo_jsonw_t *w, const ordo_eta_model_t *m, int level)
     for (uint32_t i = 0; i < n; i++) {
         uint64_t k = e[i].key, ns;
         ordo_jsonw_arr_begin(w);
-        uint64_t cls = k % ORDO_LANE_CLASSES;
-        k /= ORDO_LANE_CLASSES;
+        uint64_t cls = k % ETA_CLASSES;
+        k /= ETA_CLASSES;
         if (level == ETA_LANE) {
             ns = k / ORDO_ZIP3_COUNT;
             ordo_jsonw_uint(w, ns / net->n_services);
@@ -65,12 +65,12 @@ static void write_pool(ordo_jsonw_t *w, const ordo_eta_model_t *m)
     ordo_jsonw_key(w, "pooled");
     ordo_jsonw_arr_begin(w);
     for (uint32_t i = 0; i < m->n_pool; i++) {
-        uint64_t k = m->pool[i].key, r = k / ORDO_LANE_CLASSES;
+        uint64_t k = m->pool[i].key, r = k / ETA_CLASSES;
         ordo_jsonw_arr_begin(w);
         ordo_jsonw_uint(w, r / (ETA_ALL_REGIONS + 1) / ORDO_ZONES);
         ordo_jsonw_uint(w, r / (ETA_ALL_REGIONS + 1) % ORDO_ZONES + 1);
         ordo_jsonw_uint(w, r % (ETA_ALL_REGIONS + 1));
-        ordo_jsonw_uint(w, k % ORDO_LANE_CLASSES);
+        ordo_jsonw_uint(w, k % ETA_CLASSES);
         ordo_jsonw_uint(w, m->pool[i].n);
         write_pmf(w, m->pool[i].pmf, ORDO_TRANSIT_DAYS);
         ordo_jsonw_arr_end(w);
@@ -125,6 +125,8 @@ void ordo_eta_params_json(const ordo_eta_params_t *p, ordo_jsonw_t *w)
         ordo_jsonw_kdouble(w, "k_dest", p->k_dest);
     if (isfinite(p->k_top))
         ordo_jsonw_kdouble(w, "k_top", p->k_top);
+    if (isfinite(p->k_rural))
+        ordo_jsonw_kdouble(w, "k_rural", p->k_rural);
     ordo_jsonw_obj_end(w);
 }
 
@@ -194,6 +196,13 @@ typedef struct rd {
     int format_version;
 } rd_t;
 
+/* Transit classes a file's rows may name: ship-day class | rural << 1
+ * from format_version 4, the ship-day class alone before. */
+static int64_t file_classes(const rd_t *r)
+{
+    return r->format_version >= 4 ? ETA_CLASSES : ORDO_LANE_CLASSES;
+}
+
 static int bad(rd_t *r, const char *field, const char *msg)
 {
     return ordo_error_set(r->err, ORDO_EPARSE, r->name, 0, field, "%s", msg);
@@ -256,10 +265,10 @@ static uint64_t service_key(const rd_t *r, const int64_t *v, uint64_t mid)
 {
     int32_t svc = v[0] < r->n_svc_map ? r->svc_map[v[0]] : -1;
     if (svc < 0 || v[1] < 1 || v[1] > ORDO_ZONES || (uint64_t)v[2] >= mid ||
-        v[3] >= ORDO_LANE_CLASSES)
+        v[3] >= file_classes(r))
         return UINT64_MAX;
     return (((uint64_t)svc * ORDO_ZONES + (uint64_t)(v[1] - 1)) * mid + (uint64_t)v[2]) *
-               ORDO_LANE_CLASSES +
+               ETA_CLASSES +
            (uint64_t)v[3];
 }
 
@@ -281,10 +290,10 @@ static uint64_t row_key(const rd_t *r, int level, const int64_t *v)
                    ? UINT64_MAX
                    : ((uint64_t)node * 2 + (uint64_t)v[1]) * ORDO_LANE_LOAD_BUCKETS + (uint64_t)v[2];
     int32_t svc = v[1] < r->n_svc_map ? r->svc_map[v[1]] : -1;
-    if (svc < 0 || v[2] >= ORDO_ZIP3_COUNT || v[3] >= ORDO_LANE_CLASSES)
+    if (svc < 0 || v[2] >= ORDO_ZIP3_COUNT || v[3] >= file_classes(r))
         return UINT64_MAX;
     uint64_t ns = (uint64_t)node * r->net->n_services + (uint64_t)svc;
-    return (ns * ORDO_ZIP3_COUNT + (uint64_t)v[2]) * ORDO_LANE_CLASSES + (uint64_t)v[3];
+    return (ns * ORDO_ZIP3_COUNT + (uint64_t)v[2]) * ETA_CLASSES + (uint64_t)v[3];
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -386,12 +395,14 @@ static int read_head(rd_t *r, const cJSON *root, ordo_eta_info_t *in)
     in->params.k_proc = model_num(p, "k_proc", in->params.k_proc);
     in->params.k_dest = model_num(p, "k_dest", NAN); /* format_version 3 */
     in->params.k_top = model_num(p, "k_top", NAN);
+    in->params.k_rural = model_num(p, "k_rural", NAN); /* format_version 4 */
     return ORDO_OK;
 }
 
 static int read_model(rd_t *r, const cJSON *root, ordo_eta_model_t *m)
 {
     int rc = read_head(r, root, &m->info);
+    m->rural = r->format_version >= 4;
     if (!rc)
         rc = read_ids(r, root, "nodes", true);
     if (!rc)

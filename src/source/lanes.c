@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ordo/geo.h"
 
 static void lanes_destroy(void *t)
 {
@@ -35,7 +36,10 @@ void src_lanes_begin(src_ctx_t *x)
     if (!x->lanes)
         return;
     uint16_t z3 = x->order->ship_zip3 < ORDO_ZIP3_COUNT ? x->order->ship_zip3 : 0;
-    x->lane_row = &x->lanes->lane[ordo_lanes_index(x->lanes, 0, 0, z3, 0)];
+    /* the rural destinations' lanes (ORDO_LANE_RURAL), as the model learned them */
+    const ordo_geo_t *geo = x->net->geo ? x->net->geo : ordo_geo_default();
+    int rural = ordo_geo_zip_rural(geo, x->order->ship_zip) == 1;
+    x->lane_row = &x->lanes->lane[ordo_lanes_index(x->lanes, 0, 0, z3, rural << 1)];
     /* services in class 1 by weekday (bit wd): a Friday, or a day whose next
      * day is not a delivery day (ordo_lanes_ship_class) */
     uint64_t by_wd[7] = {0};

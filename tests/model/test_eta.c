@@ -366,15 +366,15 @@ static void test_cutoff_slots(void **state)
     ordo_buf_t t;
     ordo_buf_init(&t, NULL);
     assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
-    assert_non_null(strstr(t.data, "\"format_version\":3"));
+    assert_non_null(strstr(t.data, "\"format_version\":4"));
     ordo_eta_model_t *back;
     ordo_error_t err = {0};
     assert_int_equal(ordo_eta_model_parse(f->net, t.data, t.len, "x", &back, &err), ORDO_OK);
     assert_true(slot_p(back, f, mon - 2, 1) == slot_p(m, f, mon - 2, 1));
     ordo_eta_model_destroy(back);
     /* a newer format is refused by name */
-    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":3");
-    v[strlen("\"format_version\":")] = '4';
+    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":4");
+    v[strlen("\"format_version\":")] = '5';
     assert_int_equal(ordo_eta_model_parse(f->net, text, strlen(text), "x", &back, &err),
                      ORDO_EUNSUPPORTED);
     assert_string_equal(err.field, "format_version");
@@ -396,7 +396,7 @@ static void test_format_v1(void **state)
     ordo_buf_t t;
     ordo_buf_init(&t, NULL);
     assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
-    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":3");
+    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":4");
     assert_non_null(v);
     v[strlen("\"format_version\":")] = '1';
     char *slots = strstr(text, ",\"processing_slots\":[]");
@@ -408,6 +408,77 @@ static void test_format_v1(void **state)
     int32_t day = obs[0].order_day + 4;
     assert_true(ordo_eta_prob_by(back, f->net, &obs[0], day) ==
                 ordo_eta_prob_by(m, f->net, &obs[0], day));
+    ordo_eta_model_destroy(back);
+    free(text);
+    ordo_buf_free(&t);
+    ordo_eta_model_destroy(m);
+    free(obs);
+}
+
+/* Rural and urban ship-to ZIPs in one ZIP3: the urban ones take 3 delivery
+ * days, the rural ones 5 (the world's slower last mile). The transit rows
+ * are keyed by rurality (class bit 1): each kind predicts its own days, in
+ * the model, its file and the lane table the engine reads; one row for
+ * the ZIP3 would give both P(<= 3) = 0.5. A file without rural rows
+ * (before format_version 4) serves rural destinations the urban rows. */
+static void test_rural_destinations(void **state)
+{
+    fx_t *f = *state;
+    ordo_eta_obs_t *obs = lane_obs(f);
+    unsigned mask = f->net->services[f->svc].delivery_days;
+    for (int i = 0; i < N_OBS; i++) {
+        obs[i].rural = (uint8_t)(i % 2);
+        int t = obs[i].rural ? 5 : 3;
+        obs[i].deliver_day = (int32_t)ordo_cal_add_working(obs[i].ship_day + 1, t - 1, mask);
+    }
+    int cls = ordo_lanes_ship_class(mask, obs[0].ship_day);
+    assert_int_equal(ordo_eta_obs_class(f->net, &obs[0]), cls);
+    assert_int_equal(ordo_eta_obs_class(f->net, &obs[1]), cls | 2);
+    ordo_eta_model_t *m, *back;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_eta_train(f->net, obs, N_OBS, 0, NULL, &m, NULL), ORDO_OK);
+    double urban[16], rural[16];
+    ordo_eta_lane_cdf(m, f->net, f->node, f->svc, f->zip3, cls, urban, NULL);
+    ordo_eta_lane_cdf(m, f->net, f->node, f->svc, f->zip3, cls | 2, rural, NULL);
+    assert_true(urban[3] > 0.95);
+    assert_true(rural[3] < 0.05 && rural[5] > 0.95);
+    /* a ZIP3 without data: its region's rows, of its own kind */
+    ordo_eta_lane_cdf(m, f->net, f->node, f->svc, f->other_zip3, cls | 2, rural, NULL);
+    assert_true(rural[3] < 0.05);
+    int32_t by = (int32_t)ordo_cal_add_working(obs[0].ship_day + 1, 2, mask);
+    assert_true(ordo_eta_prob_by(m, f->net, &obs[0], by) > 0.95);
+    assert_true(ordo_eta_prob_by(m, f->net, &obs[1], by) < 0.05);
+    const ordo_lanes_t *l = ordo_eta_model_lanes(m);
+    assert_true(ordo_lanes_get(l, f->node, f->svc, f->zip3, cls)->cdf[3] > 0.95);
+    assert_true(ordo_lanes_get(l, f->node, f->svc, f->zip3, cls | 2)->cdf[3] < 0.05);
+    /* the file keeps the rural rows */
+    ordo_buf_t t;
+    ordo_buf_init(&t, NULL);
+    assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
+    assert_int_equal(ordo_eta_model_parse(f->net, t.data, t.len, "x", &back, &err), ORDO_OK);
+    assert_string_equal(ordo_eta_model_info(back)->hash, ordo_eta_model_info(m)->hash);
+    assert_true(ordo_eta_prob_by(back, f->net, &obs[1], by) ==
+                ordo_eta_prob_by(m, f->net, &obs[1], by));
+    ordo_eta_model_destroy(back);
+    ordo_buf_free(&t);
+    ordo_eta_model_destroy(m);
+    /* an older file (urban rows only): rural destinations read them */
+    for (int i = 0; i < N_OBS; i++)
+        obs[i].rural = 0;
+    assert_int_equal(ordo_eta_train(f->net, obs, N_OBS, 0, NULL, &m, NULL), ORDO_OK);
+    ordo_buf_init(&t, NULL);
+    assert_int_equal(ordo_eta_model_write(m, &t), ORDO_OK);
+    char *text = strndup(t.data, t.len), *v = strstr(text, "\"format_version\":4");
+    assert_non_null(v);
+    v[strlen("\"format_version\":")] = '3';
+    assert_int_equal(ordo_eta_model_parse(f->net, text, strlen(text), "v3", &back, &err), ORDO_OK);
+    assert_string_equal(ordo_eta_model_info(back)->hash, ordo_eta_model_info(m)->hash);
+    obs[1].rural = 1;
+    assert_true(ordo_eta_prob_by(back, f->net, &obs[1], by) ==
+                ordo_eta_prob_by(back, f->net, &obs[0], by));
+    ordo_eta_lane_cdf(back, f->net, f->node, f->svc, f->zip3, cls | 2, rural, NULL);
+    ordo_eta_lane_cdf(back, f->net, f->node, f->svc, f->zip3, cls, urban, NULL);
+    assert_memory_equal(rural, urban, sizeof rural);
     ordo_eta_model_destroy(back);
     free(text);
     ordo_buf_free(&t);
@@ -603,6 +674,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cutoff_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rural_destinations, setup, teardown),
         cmocka_unit_test(test_friday_class),
         cmocka_unit_test(test_mom_k),
         cmocka_unit_test_setup_teardown(test_estimated_shrinkage, setup, teardown),

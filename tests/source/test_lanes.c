@@ -51,8 +51,7 @@ static ordo_lanes_t *certain_lanes(const ordo_network_t *net, int days, const ch
     double pmf[ORDO_TRANSIT_DAYS] = {0};
     pmf[days] = 1;
     ordo_lanes_set_pmf(l, 0, pmf);
-    memset(l->lane, 0, (size_t)net->n_nodes * net->n_services * ORDO_ZIP3_COUNT *
-                           ORDO_LANE_CLASSES * sizeof *l->lane);
+    memset(l->lane, 0, ordo_lanes_cells(l) * sizeof *l->lane);
     snprintf(l->version, sizeof l->version, "%s", version);
     return l;
 }
