@@ -128,7 +128,7 @@ static uint64_t pass(ordo_cbor_picker_t *pk, const recs_t *r, size_t *refused)
     uint64_t h = 0;
     *refused = 0;
     for (size_t i = 0; i < r->n; i++) {
-        if (ordo_cbor_pick(pk, r->data + r->off[i], r->off[i + 1] - r->off[i], p)) {
+        if (ordo_cbor_pick_parts(pk, r->data + r->off[i], r->off[i + 1] - r->off[i], p)) {
             (*refused)++;
             continue;
         }

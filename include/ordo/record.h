@@ -26,6 +26,11 @@
 #include "source.h"
 
 #define ORDO_RECORD_VERSION 1
+/* A CBOR record whose first member is `parts` (RECORD.md "Parts"): the
+ * byte spans of its order and ATP table and of its plan's shipments, so a
+ * reader that needs neither jumps over them (ordo_cbor_parts, cbor.h). A
+ * record written as JSON text has no parts and stays version 1. */
+#define ORDO_RECORD_VERSION_PARTS 2
 
 /* ---- writing ---- */
 
