@@ -110,7 +110,7 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
         ordo_jsonw_key(w, "parts");
         slots = ordo_jsonw_cbor_slots(w, ORDO_CBOR_PARTS_SLOTS);
     }
-    ordo_jsonw_kint(w, "record_version", w->cbor ? ORDO_RECORD_VERSION_PARTS : ORDO_RECORD_VERSION);
+    ordo_jsonw_kint(w, "record_version", ORDO_RECORD_VERSION);
     ordo_time_format(p->decided_at, ts, sizeof ts);
     ordo_jsonw_kstr(w, "timestamp", ts);
     ordo_jsonw_kstr(w, "order_id", p->order ? p->order->id : NULL);
