@@ -59,10 +59,10 @@ typedef struct walk {
     /* the parts' spans still ahead (ordo_cbor_pick_parts), and the string
      * numbers assigned inside the spans jumped (no bytes to refer to) */
     const ordo_cbor_span_t *span, *span_end;
-    size_t jump_at; /* span->start, or SIZE_MAX */
+    const uint8_t *jump_at; /* base + span->start, or end (no span left) */
     struct {
         uint32_t lo, hi;
-    } hole[ORDO_CBOR_PARTS_MAX];
+    } hole[ORDO_CBOR_PARTS_MAX + 1];
     int n_holes;
 } walk_t;
 
@@ -547,6 +547,8 @@ static bool jump(walk_t *w, const uint64_t *row, uint64_t active, uint64_t taken
 {
     size_t at = (size_t)(w->p - w->base);
     bool ok = false;
+    if (w->p >= w->end)
+        return false;
     while (w->span < w->span_end && w->span->start < at)
         w->span++;
     if (w->span < w->span_end && w->span->start == at) {
@@ -554,7 +556,7 @@ static bool jump(walk_t *w, const uint64_t *row, uint64_t active, uint64_t taken
         const uint8_t *p = w->p;
         unsigned id = p[0] < 0x18 ? p[0] : p[0] == 0x18 && w->end - p >= 2 ? p[1] : PICK_KEYS;
         if (id < PICK_KEYS && w->pk->known[id] && !(row && (row[id] & active & ~taken)) &&
-            sp->refs >= w->n_refs && sp->refs <= PICK_STRS && w->n_holes < ORDO_CBOR_PARTS_MAX) {
+            sp->refs >= w->n_refs && sp->refs <= PICK_STRS && w->n_holes <= ORDO_CBOR_PARTS_MAX) {
             w->hole[w->n_holes].lo = w->n_refs;
             w->hole[w->n_holes++].hi = sp->refs;
             w->n_refs = sp->refs;
@@ -563,7 +565,7 @@ static bool jump(walk_t *w, const uint64_t *row, uint64_t active, uint64_t taken
             ok = true;
         }
     }
-    w->jump_at = w->span < w->span_end ? w->span->start : SIZE_MAX;
+    w->jump_at = w->span < w->span_end ? w->base + w->span->start : w->end;
     return ok;
 }
 
@@ -581,7 +583,7 @@ static bool pick_map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t
             w->p += indef;
             break;
         }
-        if (__builtin_expect((size_t)(p - w->base) >= w->jump_at, 0) && indef &&
+        if (__builtin_expect(p >= w->jump_at, 0) && indef &&
             jump(w, row, active, taken))
             continue; /* a span of the parts, jumped */
         int id;
@@ -671,9 +673,10 @@ static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val
 /* The spans of the parts at p (after the tag and the map's head), with
  * parts_id the key id of "parts": each well formed, in order, within n
  * bytes; empty spans left out. */
+#define PARTS_END (4 + 2 + 1 + 5 * ORDO_CBOR_PARTS_SLOTS + 1) /* its member's end */
 static int parts_at(const uint8_t *b, size_t n, int parts_id, ordo_cbor_span_t *spans)
 {
-    const size_t len = 4 + 2 + 1 + 5 * ORDO_CBOR_PARTS_SLOTS + 1;
+    const size_t len = PARTS_END;
     if (parts_id < 24 || parts_id > 255 || n < len || memcmp(b, "\xd9\x01\x00\xbf", 4) ||
         b[4] != 0x18 || b[5] != parts_id || b[6] != 0x9f || b[len - 1] != 0xff)
         return 0;
@@ -710,7 +713,7 @@ static int pick_run(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_p
                 .thr = SIZE_MAX};
     w.span = spans;
     w.span_end = spans + n_spans;
-    w.jump_at = n_spans ? spans[0].start : SIZE_MAX;
+    w.jump_at = n_spans ? w.base + spans[0].start : w.end;
     memset(out, 0, pk->n * sizeof *out);
     if (n >= 3 && w.p[0] == 0xd9 && w.p[1] == 0x01 && w.p[2] == 0x00) { /* tag 256 */
         w.p += 3;
@@ -733,7 +736,8 @@ int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pi
 
 int ordo_cbor_pick_parts(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out)
 {
-    ordo_cbor_span_t spans[ORDO_CBOR_PARTS_MAX];
-    int k = parts_at(p, n, pk->parts_id, spans); /* needs the namespace tag: ns */
-    return pick_run(pk, p, n, out, spans, k);
+    ordo_cbor_span_t spans[1 + ORDO_CBOR_PARTS_MAX];
+    int k = parts_at(p, n, pk->parts_id, spans + 1); /* needs the namespace tag: ns */
+    spans[0] = (ordo_cbor_span_t){4, PARTS_END, 0}; /* the parts member itself */
+    return k ? pick_run(pk, p, n, out, spans, 1 + k) : pick_run(pk, p, n, out, NULL, 0);
 }
