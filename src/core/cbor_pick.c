@@ -670,25 +670,32 @@ static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val
     return true;
 }
 
-/* The spans of the parts at p (after the tag and the map's head), with
- * parts_id the key id of "parts": each well formed, in order, within n
- * bytes; empty spans left out. */
 #define PARTS_END (4 + 2 + 1 + 5 * ORDO_CBOR_PARTS_SLOTS + 1) /* its member's end */
+
+/* Does b start with the parts member as the record writer lays it out (key
+ * id parts_id, ORDO_CBOR_PARTS_SLOTS unsigneds of 5 bytes)? */
+static bool parts_layout(const uint8_t *b, size_t n, int parts_id)
+{
+    if (parts_id < 24 || parts_id > 255 || n < PARTS_END || memcmp(b, "\xd9\x01\x00\xbf", 4) ||
+        b[4] != 0x18 || b[5] != parts_id || b[6] != 0x9f || b[PARTS_END - 1] != 0xff)
+        return false;
+    for (int i = 0; i < ORDO_CBOR_PARTS_SLOTS; i++)
+        if (b[7 + 5 * i] != 0x1a)
+            return false;
+    return true;
+}
+
+/* The spans of the parts at b, with parts_id the key id of "parts": each
+ * well formed, in order, within n bytes; empty spans left out. */
 static int parts_at(const uint8_t *b, size_t n, int parts_id, ordo_cbor_span_t *spans)
 {
-    const size_t len = PARTS_END;
-    if (parts_id < 24 || parts_id > 255 || n < len || memcmp(b, "\xd9\x01\x00\xbf", 4) ||
-        b[4] != 0x18 || b[5] != parts_id || b[6] != 0x9f || b[len - 1] != 0xff)
+    if (!parts_layout(b, n, parts_id))
         return 0;
     uint32_t v[ORDO_CBOR_PARTS_SLOTS];
-    for (int i = 0; i < ORDO_CBOR_PARTS_SLOTS; i++) {
-        const uint8_t *q = b + 7 + 5 * i;
-        if (q[0] != 0x1a)
-            return 0;
-        v[i] = CBOR_BE_LOAD(q + 1, uint32_t, 32);
-    }
+    for (int i = 0; i < ORDO_CBOR_PARTS_SLOTS; i++)
+        v[i] = CBOR_BE_LOAD(b + 8 + 5 * i, uint32_t, 32);
     int k = 0;
-    uint64_t at = len, refs = 0;
+    uint64_t at = PARTS_END, refs = 0;
     for (int i = 0; i < ORDO_CBOR_PARTS_MAX; i++) {
         uint32_t start = v[3 * i], end = v[3 * i + 1], r = v[3 * i + 2];
         if (start < at || end < start || end > n || r < refs)
@@ -699,6 +706,11 @@ static int parts_at(const uint8_t *b, size_t n, int parts_id, ordo_cbor_span_t *
         refs = r;
     }
     return k;
+}
+
+size_t cbor_parts_member_end(const void *p, size_t n)
+{
+    return parts_layout(p, n, ordo_cbor_key_id("parts", 5)) ? PARTS_END : 0;
 }
 
 int ordo_cbor_parts(const void *p, size_t n, ordo_cbor_span_t *spans)
