@@ -19,7 +19,10 @@
  * CPU time (user + system), records per second and the ratio to the goal.
  * With ORDO_BENCH_BASE=/path/to/older/ordo, that binary's runs alternate
  * with these (same minutes, same load) and the ratio of medians is
- * printed. */
+ * printed; ORDO_BENCH_BASE_DIR: the run it exports (default DIR), e.g. the
+ * same simulation made by the older build, whose records it can read (an
+ * older ordo cannot read records with parts, RECORD.md "Parts").
+ * The picker stage uses ordo_cbor_pick_parts, as the export does. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -128,7 +131,7 @@ static uint64_t pass(ordo_cbor_picker_t *pk, const recs_t *r, size_t *refused)
     uint64_t h = 0;
     *refused = 0;
     for (size_t i = 0; i < r->n; i++) {
-        if (ordo_cbor_pick(pk, r->data + r->off[i], r->off[i + 1] - r->off[i], p)) {
+        if (ordo_cbor_pick_parts(pk, r->data + r->off[i], r->off[i + 1] - r->off[i], p)) {
             (*refused)++;
             continue;
         }
@@ -177,9 +180,10 @@ static int bench_command(const char *dir, size_t n, int repeats)
 {
     const char *bin = getenv("ORDO_BIN") ? getenv("ORDO_BIN") : ORDO_BINARY_DIR "/ordo";
     const char *base = getenv("ORDO_BENCH_BASE");
+    const char *bdir = getenv("ORDO_BENCH_BASE_DIR") ? getenv("ORDO_BENCH_BASE_DIR") : dir;
     double t[101], b[101];
     for (int k = 0; k < repeats; k++) {
-        if ((base && (b[k] = run_export(base, dir)) < 0) || (t[k] = run_export(bin, dir)) < 0) {
+        if ((base && (b[k] = run_export(base, bdir)) < 0) || (t[k] = run_export(bin, dir)) < 0) {
             fprintf(stderr, "bench_export: ordo log export failed\n");
             return 1;
         }
@@ -190,8 +194,9 @@ static int bench_command(const char *dir, size_t n, int repeats)
            med, repeats, (double)n / med, (double)n / med / GOAL, GOAL);
     if (base) {
         double mb = median(b, repeats);
-        printf("export base (%s, alternated): %.3f s, %.0f records/s; new/base time %.3f\n",
-               base, mb, (double)n / mb, med / mb);
+        printf("export base (%s on %s, alternated): %.3f s, %.0f records/s (this run's "
+               "record count); new/base time %.3f\n",
+               base, bdir, mb, (double)n / mb, med / mb);
     }
     return 0;
 }

@@ -37,6 +37,19 @@ static int same(const ordo_cbor_node_t *t, const cJSON *j)
     return !c && n == t->n;
 }
 
+/* same() for the top level: a record's parts (RECORD.md "Parts") are in
+ * the tree and left out of the JSON text. */
+static int same_top(const ordo_cbor_node_t *t, const cJSON *j)
+{
+    if (t->type != ORDO_CBOR_OBJECT || !t->child || strcmp(t->child->key, "parts") ||
+        (j->child && j->child->string && !strcmp(j->child->string, "parts")))
+        return same(t, j);
+    ordo_cbor_node_t rest = *t;
+    rest.child = t->child->next;
+    rest.n = t->n - 1;
+    return same(&rest, j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ordo_error_t err;
@@ -54,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rj == ORDO_OK && rt == ORDO_OK) {
         cJSON *j = cJSON_ParseWithLength(out.data, out.len);
         /* cJSON refuses nesting beyond its limit; anything else must agree */
-        if (j && !same(root, j))
+        if (j && !same_top(root, j))
             abort();
         cJSON_Delete(j);
     }

@@ -134,4 +134,28 @@ typedef struct ordo_cbor_pick {
 int ordo_cbor_picker_new(const char *const *paths, size_t n, ordo_cbor_picker_t **out);
 void ordo_cbor_picker_free(ordo_cbor_picker_t *pk);
 int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out);
+
+/* A record's parts (docs/internals/RECORD.md "Parts"): a record written with
+ * them has as its first member `parts`, an indefinite array of
+ * ORDO_CBOR_PARTS_SLOTS unsigneds of 5 bytes each: per span, the byte
+ * offsets (from the payload's first byte) of a member's key and of the end
+ * of its value, and the stringref numbers assigned by that end. The spans
+ * (one member each: the record's order, its ATP table, its plan's
+ * shipments) come in byte order. ordo_cbor_parts: the spans of p (at most
+ * ORDO_CBOR_PARTS_MAX; 0: no parts, or parts that do not hold together,
+ * which a reader treats as no parts). */
+#define ORDO_CBOR_PARTS_MAX 3
+#define ORDO_CBOR_PARTS_SLOTS (3 * ORDO_CBOR_PARTS_MAX)
+typedef struct ordo_cbor_span {
+    uint32_t start, end, refs;
+} ordo_cbor_span_t;
+int ordo_cbor_parts(const void *p, size_t n, ordo_cbor_span_t *spans);
+/* ordo_cbor_pick, jumping over the spans of the record's parts whose
+ * member no path names (the same picks: the jumped members hold none of
+ * them; an object's n then counts the members walked). The jumped bytes
+ * are not checked: for records as ordo's writer made them (the log's
+ * checksums and chain stand for that); ordo_cbor_pick checks every byte. A
+ * picked string that refers to a string numbered inside a jumped span is
+ * ORDO_EUNSUPPORTED (read that record with ordo_cbor_to_tree). */
+int ordo_cbor_pick_parts(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out);
 #endif

@@ -37,6 +37,8 @@ typedef struct ordo_jsonw {
     /* CBOR mode only; text mode neither initializes nor reads them. */
     size_t base;                      /* out->len when the writer started */
     uint64_t n_refs;                  /* stringref indices assigned so far */
+    struct ordo_jsonw_mark *marks;    /* ordo_jsonw_mark's slots (NULL: no marks) */
+    unsigned n_marks, max_marks;
     uint8_t ref_slot[256];            /* hash → 1 + index into refs, 0 empty */
     int tdepth;                       /* depth of the open table, 0 when none */
     struct {
@@ -94,6 +96,21 @@ typedef struct ordo_jsonw_cell {
  * mode), the cells are written with no key checks or lookups. */
 void ordo_jsonw_table_row(ordo_jsonw_t *w, const char *const *keys, const ordo_jsonw_cell_t *cells,
                           unsigned n);
+/* Where a CBOR writer stands: bytes from its start (the tag-256 byte) and
+ * the stringref numbers assigned so far (a decoder starting there needs
+ * them). Record offsets (docs/internals/RECORD.md "Parts"). */
+typedef struct ordo_jsonw_mark {
+    uint32_t off, refs;
+} ordo_jsonw_mark_t;
+/* CBOR mode with w->marks set (max_marks slots): the position into the next
+ * slot; a no-op in text mode, without marks, or once the slots are full
+ * (n_marks still counts). */
+void ordo_jsonw_mark(ordo_jsonw_t *w);
+/* CBOR mode: an indefinite array of n unsigneds each written in 5 bytes
+ * (0x1a + 4, zero), to be set later with ordo_jsonw_cbor_slot_set; returns
+ * the first slot's offset from the writer's start. Text mode: EINVAL. */
+size_t ordo_jsonw_cbor_slots(ordo_jsonw_t *w, unsigned n);
+void ordo_jsonw_cbor_slot_set(ordo_jsonw_t *w, size_t at, unsigned i, uint32_t v);
 /* Inserts already-serialized JSON as one value. */
 void ordo_jsonw_raw(ordo_jsonw_t *w, const char *json, size_t n);
 /* key + value shorthands */

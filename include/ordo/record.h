@@ -25,7 +25,11 @@
 #include "network.h"
 #include "source.h"
 
-#define ORDO_RECORD_VERSION 1
+/* 2: a CBOR record's first member is `parts` (RECORD.md "Parts"): the byte
+ * spans of its order, its ATP table and its plan's shipments, so a reader
+ * that needs none of them jumps over them (ordo_cbor_pick_parts, cbor.h).
+ * The same record written as JSON text has no parts (offsets into CBOR). */
+#define ORDO_RECORD_VERSION 2
 
 /* ---- writing ---- */
 

@@ -2,7 +2,8 @@
 /* ordo log export — decision records as NDJSON or CSV.
  *
  * CSV takes 17 fields of a record. A CBOR record (what the decide module
- * logs) is not decoded: ordo_cbor_pick walks its bytes once and takes those
+ * logs) is not decoded: ordo_cbor_pick_parts walks its bytes once (jumping
+ * over the order, ATP table and shipments when the record has parts) and takes those
  * fields; a record it does not take (and a JSON text record) goes through
  * the record reader, which gives the same fields (ORDO_EXPORT_READER=1 sends
  * every record there; test_analyze_cli.sh compares). Rows are formatted in
@@ -237,7 +238,7 @@ static bool export_csv(exporter_t *ex, const ordo_log_record_t *rec)
 {
     csv_rec_t r;
     if (ex->pk && (rec->flags & ORDO_LOG_FLAG_CBOR) &&
-        ordo_cbor_pick(ex->pk, rec->appended, rec->appended_len, ex->picks) == ORDO_OK) {
+        ordo_cbor_pick_parts(ex->pk, rec->appended, rec->appended_len, ex->picks) == ORDO_OK) {
         rec_from_picks(ex->picks, &r);
         put_row(&ex->out, rec, &r);
         return true;

@@ -982,6 +982,24 @@ static void decode(dec_t *d)
     ordo_buf_free(&d->refs);
 }
 
+/* A record's parts are byte offsets into its CBOR: its JSON text leaves
+ * them out ({"parts":[...], is the text's start), so the text is the
+ * record's as the text writer makes it (RECORD.md "Parts"). */
+static void drop_parts(ordo_buf_t *out, size_t start)
+{
+    static const char pre[] = "{\"parts\":[";
+    char *s = out->data + start;
+    size_t len = out->len - start;
+    if (len < sizeof pre || memcmp(s, pre, sizeof pre - 1))
+        return;
+    char *e = memchr(s, ']', len);
+    if (!e || (e[1] != ',' && e[1] != '}'))
+        return;
+    size_t cut = (size_t)(e + 1 - (s + 1)) + (e[1] == ',');
+    memmove(s + 1, s + 1 + cut, len - 1 - cut + 1); /* and the NUL */
+    out->len -= cut;
+}
+
 int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err)
 {
     dec_t *d = calloc(1, sizeof *d); /* a few KB: kept off small stacks */
@@ -995,6 +1013,8 @@ int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *er
     decode(d);
     if (!d->rc && ordo_jsonw_finish(&d->w))
         fail(d, ORDO_ECORRUPT, "cannot write the JSON text");
+    if (!d->rc && cbor_parts_member_end(p, n))
+        drop_parts(out, start);
     int rc = d->rc;
     if (rc) {
         ordo_error_set(err, rc, NULL, 0, NULL, "CBOR record at byte %zu: %s", d->pos, d->why);

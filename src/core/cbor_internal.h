@@ -21,6 +21,10 @@ static inline size_t cbor_strref_min_len(uint64_t index)
     return index < 24 ? 3 : index < 256 ? 4 : index < 65536 ? 5 : index < 4294967296ull ? 7 : 11;
 }
 
+/* The end of a record's parts member (cbor.h ordo_cbor_parts), when p
+ * starts with one as the record writer lays it out; else 0. */
+size_t cbor_parts_member_end(const void *p, size_t n);
+
 /* ordo_cbor_key_id of a NUL-terminated name, through a per-thread cache
  * keyed by the name's address; *len gets strlen(name). */
 int ordo_cbor_key_id_cstr(const char *name, size_t *len);

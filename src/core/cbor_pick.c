@@ -43,6 +43,7 @@ struct ordo_cbor_picker {
     } text[PICK_DEPTH][PICK_TEXT];
     int n_text[PICK_DEPTH];
     bool known[PICK_KEYS]; /* key ids of the registered table */
+    int parts_id;          /* key id of "parts" (-1: not in the table) */
     struct {
         uint32_t off, len;
     } refs[PICK_STRS];
@@ -55,6 +56,14 @@ typedef struct walk {
     bool ns;
     uint32_t n_refs;
     size_t thr; /* the shortest string numbered next (SIZE_MAX: no namespace) */
+    /* the parts' spans still ahead (ordo_cbor_pick_parts), and the string
+     * numbers assigned inside the spans jumped (no bytes to refer to) */
+    const ordo_cbor_span_t *span, *span_end;
+    const uint8_t *jump_at; /* base + span->start, or end (no span left) */
+    struct {
+        uint32_t lo, hi;
+    } hole[ORDO_CBOR_PARTS_MAX + 1];
+    int n_holes;
 } walk_t;
 
 typedef struct val {
@@ -76,6 +85,7 @@ int ordo_cbor_picker_new(const char *const *paths, size_t n, ordo_cbor_picker_t 
     pk->n = n;
     for (uint32_t id = 0; id < PICK_KEYS; id++)
         pk->known[id] = ordo_cbor_key_name(id) != NULL;
+    pk->parts_id = ordo_cbor_key_id("parts", 5);
     for (size_t i = 0; i < n; i++) {
         const char *s = paths[i];
         int d = 0;
@@ -159,6 +169,13 @@ static bool strref(walk_t *w, val_t *v)
     if (!w->ns || !head(w, &major, &ai, &idx) || major != 0 || ai == 31 || idx >= w->n_refs)
         return false;
     v->type = ORDO_CBOR_STRING;
+    for (int h = 0; h < w->n_holes; h++) {
+        if (idx >= w->hole[h].lo && idx < w->hole[h].hi) {
+            v->s = NULL; /* numbered inside a jumped span: fine when skipped, */
+            v->len = 0;  /* refused when picked (pick_value) or a key (map_key) */
+            return true;
+        }
+    }
     v->s = (const char *)w->base + w->pk->refs[idx].off;
     v->len = w->pk->refs[idx].len;
     return true;
@@ -331,6 +348,8 @@ static bool map_key(walk_t *w, unsigned major, unsigned ai, uint64_t arg, int *i
     }
     if (!(major == 3 && ai != 31 && text(w, arg, k)) && !(major == 6 && arg == 25 && strref(w, k)))
         return false;
+    if (!k->s)
+        return false; /* a string of a jumped span */
     if (memchr(k->s, 0, k->len) || ordo_utf8_check(k->s, k->len) != k->len)
         return false;
     *id = ordo_cbor_key_id(k->s, k->len);
@@ -519,6 +538,37 @@ static inline __attribute__((always_inline)) bool pick_key(walk_t *w, int *id, v
     return head(w, &major, &ai, &arg) && map_key(w, major, ai, arg, id, k);
 }
 
+/* At a member's key, at or past the next span's start: the span that
+ * starts here is jumped when its key is a key id that no pick of this map
+ * still looks for (row, active, taken as pick_map has them); spans passed
+ * over are dropped. true: jumped (w->p after the span, the string numbers
+ * it assigned counted and marked as a hole). */
+static bool jump(walk_t *w, const uint64_t *row, uint64_t active, uint64_t taken)
+{
+    size_t at = (size_t)(w->p - w->base);
+    bool ok = false;
+    if (w->p >= w->end)
+        return false;
+    while (w->span < w->span_end && w->span->start < at)
+        w->span++;
+    if (w->span < w->span_end && w->span->start == at) {
+        const ordo_cbor_span_t *sp = w->span++;
+        const uint8_t *p = w->p;
+        unsigned id = p[0] < 0x18 ? p[0] : p[0] == 0x18 && w->end - p >= 2 ? p[1] : PICK_KEYS;
+        if (id < PICK_KEYS && w->pk->known[id] && !(row && (row[id] & active & ~taken)) &&
+            sp->refs >= w->n_refs && sp->refs <= PICK_STRS && w->n_holes <= ORDO_CBOR_PARTS_MAX) {
+            w->hole[w->n_holes].lo = w->n_refs;
+            w->hole[w->n_holes++].hi = sp->refs;
+            w->n_refs = sp->refs;
+            w->thr = cbor_strref_min_len(sp->refs);
+            w->p = w->base + sp->end;
+            ok = true;
+        }
+    }
+    w->jump_at = w->span < w->span_end ? w->base + w->span->start : w->end;
+    return ok;
+}
+
 /* Members to the end (n pairs, or a break when indef); the first member
  * with a picked key goes to its picks. A key id of the table and a member
  * nobody picks whose value skip_cell takes stay in this loop. */
@@ -533,6 +583,9 @@ static bool pick_map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t
             w->p += indef;
             break;
         }
+        if (__builtin_expect(p >= w->jump_at, 0) && indef &&
+            jump(w, row, active, taken))
+            continue; /* a span of the parts, jumped */
         int id;
         val_t k, x;
         k.len = 0;
@@ -610,16 +663,69 @@ static bool pick_value(walk_t *w, int depth, uint64_t active, uint64_t leaf, val
     if (!ok)
         return false;
     if (leaf) {
-        if (v->type == ORDO_CBOR_STRING && !cbor_plain_text(v->s, v->len))
+        if (v->type == ORDO_CBOR_STRING && (!v->s || !cbor_plain_text(v->s, v->len)))
             return false;
         put(w, leaf, v);
     }
     return true;
 }
 
-int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out)
+#define PARTS_END (4 + 2 + 1 + 5 * ORDO_CBOR_PARTS_SLOTS + 1) /* its member's end */
+
+/* Does b start with the parts member as the record writer lays it out (key
+ * id parts_id, ORDO_CBOR_PARTS_SLOTS unsigneds of 5 bytes)? */
+static bool parts_layout(const uint8_t *b, size_t n, int parts_id)
 {
-    walk_t w = {pk, out, p, p, (const uint8_t *)p + n, false, 0, SIZE_MAX};
+    if (parts_id < 24 || parts_id > 255 || n < PARTS_END || memcmp(b, "\xd9\x01\x00\xbf", 4) ||
+        b[4] != 0x18 || b[5] != parts_id || b[6] != 0x9f || b[PARTS_END - 1] != 0xff)
+        return false;
+    for (int i = 0; i < ORDO_CBOR_PARTS_SLOTS; i++)
+        if (b[7 + 5 * i] != 0x1a)
+            return false;
+    return true;
+}
+
+/* The spans of the parts at b, with parts_id the key id of "parts": each
+ * well formed, in order, within n bytes; empty spans left out. */
+static int parts_at(const uint8_t *b, size_t n, int parts_id, ordo_cbor_span_t *spans)
+{
+    if (!parts_layout(b, n, parts_id))
+        return 0;
+    uint32_t v[ORDO_CBOR_PARTS_SLOTS];
+    for (int i = 0; i < ORDO_CBOR_PARTS_SLOTS; i++)
+        v[i] = CBOR_BE_LOAD(b + 8 + 5 * i, uint32_t, 32);
+    int k = 0;
+    uint64_t at = PARTS_END, refs = 0;
+    for (int i = 0; i < ORDO_CBOR_PARTS_MAX; i++) {
+        uint32_t start = v[3 * i], end = v[3 * i + 1], r = v[3 * i + 2];
+        if (start < at || end < start || end > n || r < refs)
+            return 0;
+        if (end > start)
+            spans[k++] = (ordo_cbor_span_t){start, end, r};
+        at = end;
+        refs = r;
+    }
+    return k;
+}
+
+size_t cbor_parts_member_end(const void *p, size_t n)
+{
+    return parts_layout(p, n, ordo_cbor_key_id("parts", 5)) ? PARTS_END : 0;
+}
+
+int ordo_cbor_parts(const void *p, size_t n, ordo_cbor_span_t *spans)
+{
+    return parts_at(p, n, ordo_cbor_key_id("parts", 5), spans);
+}
+
+static int pick_run(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out,
+                    const ordo_cbor_span_t *spans, int n_spans)
+{
+    walk_t w = {.pk = pk, .out = out, .base = p, .p = p, .end = (const uint8_t *)p + n,
+                .thr = SIZE_MAX};
+    w.span = spans;
+    w.span_end = spans + n_spans;
+    w.jump_at = n_spans ? w.base + spans[0].start : w.end;
     memset(out, 0, pk->n * sizeof *out);
     if (n >= 3 && w.p[0] == 0xd9 && w.p[1] == 0x01 && w.p[2] == 0x00) { /* tag 256 */
         w.p += 3;
@@ -633,4 +739,17 @@ int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pi
     if (!pick_value(&w, 0, all, 0, &v) || w.p != w.end)
         return ORDO_EUNSUPPORTED;
     return ORDO_OK;
+}
+
+int ordo_cbor_pick(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out)
+{
+    return pick_run(pk, p, n, out, NULL, 0);
+}
+
+int ordo_cbor_pick_parts(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out)
+{
+    ordo_cbor_span_t spans[1 + ORDO_CBOR_PARTS_MAX];
+    int k = parts_at(p, n, pk->parts_id, spans + 1); /* needs the namespace tag: ns */
+    spans[0] = (ordo_cbor_span_t){4, PARTS_END, 0}; /* the parts member itself */
+    return k ? pick_run(pk, p, n, out, spans, 1 + k) : pick_run(pk, p, n, out, NULL, 0);
 }

@@ -703,6 +703,48 @@ static void cbor_fail(ordo_jsonw_t *w, int code)
         w->error = code;
 }
 
+static void cbor_before(ordo_jsonw_t *w, int is_key);
+
+void ordo_jsonw_mark(ordo_jsonw_t *w)
+{
+    if (!w->cbor || !w->marks)
+        return;
+    if (w->n_marks < w->max_marks)
+        w->marks[w->n_marks] = (ordo_jsonw_mark_t){(uint32_t)(w->out->len - w->base),
+                                                   (uint32_t)w->n_refs};
+    w->n_marks++;
+}
+
+size_t ordo_jsonw_cbor_slots(ordo_jsonw_t *w, unsigned n)
+{
+    static const char zero[5] = {0x1a, 0, 0, 0, 0};
+    if (!w->cbor) {
+        if (!w->error)
+            w->error = ORDO_EINVAL;
+        return 0;
+    }
+    ordo_jsonw_arr_begin(w);
+    size_t at = w->out->len - w->base;
+    for (unsigned i = 0; i < n; i++) {
+        cbor_before(w, 0);
+        put(w, zero, sizeof zero);
+    }
+    ordo_jsonw_arr_end(w);
+    return at;
+}
+
+void ordo_jsonw_cbor_slot_set(ordo_jsonw_t *w, size_t at, unsigned i, uint32_t v)
+{
+    size_t o = w->base + at + 5 * (size_t)i + 1;
+    if (w->error || !w->cbor || o + 4 > w->out->len)
+        return;
+    unsigned char *b = (unsigned char *)w->out->data + o;
+    b[0] = (unsigned char)(v >> 24);
+    b[1] = (unsigned char)(v >> 16);
+    b[2] = (unsigned char)(v >> 8);
+    b[3] = (unsigned char)v;
+}
+
 /* The head of an item of major type `major` with argument v, in the fewest
  * bytes (as libcbor's cbor_encode_uint / _negint / _string_start / _tag
  * write it) into b (9 bytes); returns its length. Inline: the record's

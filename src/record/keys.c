@@ -125,6 +125,8 @@ static const char *const key_table_v1[] = {
     "eta_model",
     "risk_model",
     "netval_model",
+    "parts",
+    "economic",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

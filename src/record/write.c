@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ordo/cbor.h"
 #include "ordo/geo.h"
 #include "ordo/record.h"
 #include "ordo/util.h"
@@ -77,12 +78,38 @@ static void write_atp(const ordo_plan_t *p, const ordo_network_t *net, ordo_json
     ordo_jsonw_table_end(w);
 }
 
+/* The parts' slots from the marks (a span's start and end: the order, the
+ * ATP table, the plan's shipments; the strings numbered by its end); all
+ * zero (no parts) if the marks are not those. */
+static void parts_end(ordo_jsonw_t *w, size_t slots)
+{
+    const ordo_jsonw_mark_t *m = w->marks;
+    if (w->n_marks == 2 * ORDO_CBOR_PARTS_MAX) {
+        for (unsigned i = 0; i < ORDO_CBOR_PARTS_MAX; i++) {
+            ordo_jsonw_cbor_slot_set(w, slots, 3 * i, m[2 * i].off);
+            ordo_jsonw_cbor_slot_set(w, slots, 3 * i + 1, m[2 * i + 1].off);
+            ordo_jsonw_cbor_slot_set(w, slots, 3 * i + 2, m[2 * i + 1].refs);
+        }
+    }
+    w->marks = NULL;
+    w->n_marks = w->max_marks = 0;
+}
+
 void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
                        const ordo_decision_meta_t *meta, ordo_jsonw_t *w)
 {
     char ts[32];
+    ordo_jsonw_mark_t marks[2 * ORDO_CBOR_PARTS_MAX];
+    size_t slots = 0;
     (void)ordo_record_cbor_keys(NULL); /* registered (and this module's keys.c linked in) */
     ordo_jsonw_obj_begin(w);
+    if (w->cbor) { /* the parts, set once their ends are known (parts_end) */
+        w->marks = marks;
+        w->n_marks = 0;
+        w->max_marks = 2 * ORDO_CBOR_PARTS_MAX;
+        ordo_jsonw_key(w, "parts");
+        slots = ordo_jsonw_cbor_slots(w, ORDO_CBOR_PARTS_SLOTS);
+    }
     ordo_jsonw_kint(w, "record_version", ORDO_RECORD_VERSION);
     ordo_time_format(p->decided_at, ts, sizeof ts);
     ordo_jsonw_kstr(w, "timestamp", ts);
@@ -108,6 +135,7 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
     write_unit(meta, w);
     ordo_jsonw_kbool(w, "fallback", p->status == ORDO_PLAN_FALLBACK);
     ordo_jsonw_kint(w, "latency_ns", (int64_t)p->latency_ns);
+    ordo_jsonw_mark(w); /* the order's span (empty without an order) */
     if (p->order) {
         /* the record names the customer by pseudonym only */
         ordo_order_t o = *p->order;
@@ -116,8 +144,13 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
         ordo_jsonw_key(w, "order");
         ordo_order_write_json(&o, net, w);
     }
+    ordo_jsonw_mark(w);
+    ordo_jsonw_mark(w); /* the ATP table's span */
     write_atp(p, net, w);
+    ordo_jsonw_mark(w);
     ordo_jsonw_key(w, "plan");
-    ordo_plan_write_json(p, net, w);
+    ordo_plan_write_json(p, net, w); /* marks its shipments' span */
     ordo_jsonw_obj_end(w);
+    if (w->cbor)
+        parts_end(w, slots);
 }

@@ -380,11 +380,13 @@ void ordo_plan_write_json(const ordo_plan_t *p, const ordo_network_t *net, ordo_
     write_time(w, "promise_date", p->promise);
     ordo_jsonw_kint(w, "promise_days", p->promise_days);
     write_time_notes(p, w);
+    ordo_jsonw_mark(w); /* the shipments' span, for a record's parts (RECORD.md) */
     ordo_jsonw_key(w, "shipments");
     ordo_jsonw_arr_begin(w);
     for (uint32_t s = 0; s < p->n_shipments; s++)
         write_shipment(&p->shipments[s], o, net, w);
     ordo_jsonw_arr_end(w);
+    ordo_jsonw_mark(w);
     write_totals(p, w);
     write_backorders(p, net, w);
     if (p->partial)

@@ -220,6 +220,124 @@ static void write_read(fx_t *f, const ordo_plan_t *plan, const ordo_decision_met
     ordo_buf_free(&b);
 }
 
+/* ---- parts (RECORD.md "Parts") ---- */
+
+static bool same_picks(const ordo_cbor_pick_t *a, const ordo_cbor_pick_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].found != b[i].found || a[i].type != b[i].type || a[i].len != b[i].len ||
+            (a[i].type == ORDO_CBOR_NUMBER && a[i].num != b[i].num) ||
+            (a[i].type == ORDO_CBOR_STRING && memcmp(a[i].s, b[i].s, a[i].len)) ||
+            (a[i].type == ORDO_CBOR_ARRAY && a[i].n != b[i].n))
+            return false;
+    }
+    return true;
+}
+
+/* A CBOR record's parts: three spans, each starting at its member's key id
+ * (order, atp, plan.shipments) and ending at the next member's key; the
+ * export's picks, jumping over them, equal the full walk's; a path into a
+ * span keeps it from being jumped. */
+static void check_parts(fx_t *f, const ordo_plan_t *plan, const ordo_decision_meta_t *meta)
+{
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init_cbor(&w, &b);
+    ordo_record_write(plan, f->net, meta, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    assert_null(w.marks); /* the writer's marks do not outlive the record */
+    ordo_cbor_span_t sp[ORDO_CBOR_PARTS_MAX];
+    assert_int_equal(ordo_cbor_parts(b.data, b.len, sp), 3);
+    const char *starts[] = {"order", "atp", "shipments"}, *ends[] = {"atp", "plan", "totals"};
+    for (int i = 0; i < 3; i++) {
+        const unsigned char *s = (const unsigned char *)b.data + sp[i].start;
+        const unsigned char *e = (const unsigned char *)b.data + sp[i].end;
+        int ks = s[0] == 0x18 ? s[1] : s[0], ke = e[0] == 0x18 ? e[1] : e[0];
+        assert_int_equal(ks, ordo_cbor_key_id(starts[i], strlen(starts[i])));
+        assert_int_equal(ke, ordo_cbor_key_id(ends[i], strlen(ends[i])));
+        assert_true(sp[i].refs > 0);
+    }
+    const char *const paths[] = {"timestamp", "order_id", "policy.name", "experiment",
+                                 "variant", "plan.status", "plan.totals.cost.total",
+                                 "plan.totals.cost.economic.carrying_relief",
+                                 "plan.backorders", "plan.totals.units", "latency_ns",
+                                 "plan.order_id", "plan.policy.version", "plan.latency_us",
+                                 "order.id", "plan.shipments", "parts"};
+    const size_t np = sizeof paths / sizeof *paths;
+    for (size_t with = np - 3; with <= np; with += 3) { /* without, then with paths into spans */
+        ordo_cbor_picker_t *pk;
+        ordo_cbor_pick_t full[17], jumped[17];
+        assert_int_equal(ordo_cbor_picker_new(paths, with, &pk), ORDO_OK);
+        assert_int_equal(ordo_cbor_pick(pk, b.data, b.len, full), ORDO_OK);
+        assert_int_equal(ordo_cbor_pick_parts(pk, b.data, b.len, jumped), ORDO_OK);
+        assert_true(same_picks(full, jumped, with));
+        assert_true(full[6].found && full[7].found);
+        if (with == np) {
+            assert_true(jumped[14].found && jumped[14].type == ORDO_CBOR_STRING);
+            assert_int_equal(jumped[15].n, plan->n_shipments);
+            assert_int_equal(jumped[16].n, ORDO_CBOR_PARTS_SLOTS);
+        }
+        ordo_cbor_picker_free(pk);
+    }
+    ordo_buf_free(&b);
+}
+
+/* The parts on hand-made documents: a string numbered inside a jumped span
+ * is refused when picked (the full walk has it), fine when skipped; parts
+ * that do not hold together are no parts. */
+static void test_parts_holes(void **state)
+{
+    (void)state;
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_mark_t m[6];
+    ordo_jsonw_t w;
+    ordo_jsonw_init_cbor(&w, &b);
+    w.marks = m;
+    w.max_marks = 6;
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_key(&w, "parts");
+    size_t at = ordo_jsonw_cbor_slots(&w, ORDO_CBOR_PARTS_SLOTS);
+    ordo_jsonw_mark(&w);
+    ordo_jsonw_key(&w, "order");
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kstr(&w, "id", "STRING-IN-A-SPAN");
+    ordo_jsonw_obj_end(&w);
+    ordo_jsonw_mark(&w);
+    ordo_jsonw_kstr(&w, "region", "STRING-IN-A-SPAN"); /* a reference into the span */
+    ordo_jsonw_kstr(&w, "unit", "STRING-IN-A-SPAN");
+    ordo_jsonw_kint(&w, "window", 7);
+    ordo_jsonw_obj_end(&w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    assert_int_equal(w.n_marks, 2);
+    const uint32_t v[3] = {m[0].off, m[1].off, m[1].refs};
+    for (unsigned i = 0; i < ORDO_CBOR_PARTS_SLOTS; i++) /* then two empty spans */
+        ordo_jsonw_cbor_slot_set(&w, at, i, v[i < 3 ? i : i % 3 ? i % 3 : 1]);
+    ordo_cbor_span_t sp[ORDO_CBOR_PARTS_MAX];
+    assert_int_equal(ordo_cbor_parts(b.data, b.len, sp), 1);
+    const char *const paths[] = {"window", "unit"};
+    ordo_cbor_picker_t *pk;
+    ordo_cbor_pick_t full[2], jumped[2];
+    assert_int_equal(ordo_cbor_picker_new(paths, 2, &pk), ORDO_OK);
+    assert_int_equal(ordo_cbor_pick(pk, b.data, b.len, full), ORDO_OK);
+    assert_int_equal(full[1].len, 16);
+    assert_int_equal(ordo_cbor_pick_parts(pk, b.data, b.len, jumped), ORDO_EUNSUPPORTED);
+    ordo_cbor_picker_free(pk);
+    assert_int_equal(ordo_cbor_picker_new(paths, 1, &pk), ORDO_OK); /* "window" only */
+    assert_int_equal(ordo_cbor_pick_parts(pk, b.data, b.len, jumped), ORDO_OK);
+    assert_true(jumped[0].found && jumped[0].num == 7);
+    /* a span ending past the payload, or before its start: no parts */
+    ordo_jsonw_cbor_slot_set(&w, at, 1, (uint32_t)b.len + 1);
+    assert_int_equal(ordo_cbor_parts(b.data, b.len, sp), 0);
+    ordo_jsonw_cbor_slot_set(&w, at, 1, m[0].off - 1);
+    assert_int_equal(ordo_cbor_parts(b.data, b.len, sp), 0);
+    assert_int_equal(ordo_cbor_pick_parts(pk, b.data, b.len, jumped), ORDO_OK);
+    assert_true(jumped[0].found && jumped[0].num == 7);
+    ordo_cbor_picker_free(pk);
+    ordo_buf_free(&b);
+}
+
 static void round_trip(fx_t *f, const ordo_decision_meta_t *meta, bool explain)
 {
     ordo_plan_t *plan = decide(f, explain);
@@ -227,6 +345,7 @@ static void round_trip(fx_t *f, const ordo_decision_meta_t *meta, bool explain)
     write_read(f, plan, meta, false, &j);
     write_read(f, plan, meta, true, &c);
     eq_record(&j, &c);
+    check_parts(f, plan, meta);
     /* what was decided */
     assert_string_equal(j.order_id, "ORD-7");
     assert_string_equal(j.policy_version, plan->policy_version);
@@ -354,7 +473,7 @@ static void test_no_new_keys_without_experiment(void **state)
     assert_null(strstr(b.data, "\"unit\""));
     assert_null(strstr(b.data, "\"cluster\""));
     assert_null(strstr(b.data, "\"window\""));
-    assert_non_null(strstr(b.data, "{\"record_version\":1,\"timestamp\":"));
+    assert_non_null(strstr(b.data, "{\"record_version\":2,\"timestamp\":"));
     ordo_buf_free(&b);
 }
 
@@ -439,6 +558,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_table),
+        cmocka_unit_test(test_parts_holes),
         cmocka_unit_test(test_round_trip_plain),
         cmocka_unit_test(test_round_trip_partial),
         cmocka_unit_test(test_round_trip_experiment),
