@@ -79,6 +79,8 @@ struct an_otail {
     bool all;         /* st holds every order's: the file is written anew */
     uint64_t tail_row;
     size_t old_n; /* the states file held old_n states matching the facts */
+    int64_t *pos; /* [n_st]: each state's row in the refreshed facts; -1: look it up */
+    long *hint;   /* the delta's rows' rows in the old facts (delta->hint) */
 };
 
 static uint64_t st_sum(const an_ostate_t *s)
@@ -406,7 +408,18 @@ typedef struct run {
     const otail_row_t **ev; /* one order's rows, sorted */
     size_t ev_cap;
     uint64_t read_sqlite; /* orders read from SQLite */
+    long at;              /* the order's row in old: -1 none, -2 not looked up */
+    size_t fresh;         /* new orders given a delta row so far */
 } run_t;
+
+/* The order's row at the end of the delta, its old row told. */
+static an_outcome_t *delta_push(run_t *r)
+{
+    an_outcome_t *o = an_outcomes_add(r->delta);
+    if (o && r->ctx->hint)
+        r->ctx->hint[r->delta->n - 1] = r->at;
+    return o;
+}
 
 /* The order of g read from SQLite; its state: none (read so next time). */
 static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an_ostate_t *st,
@@ -428,7 +441,7 @@ static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an
     int rc = ordo_store_outcome_get(r->store, order_id, &sm, err);
     if (rc)
         return rc;
-    an_outcome_t *o = an_outcomes_add(r->delta);
+    an_outcome_t *o = delta_push(r);
     if (!o)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     an_outcome_from_summary(&sm, o);
@@ -439,7 +452,7 @@ static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an
  * NULL when there is none usable. */
 static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
 {
-    long at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -1;
+    long at = r->at;
     if (at < 0) {
         memset(st, 0, sizeof *st);
         memcpy(st->oid, g->oid, sizeof st->oid);
@@ -467,6 +480,7 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
     size_t n = 0;
     for (uint32_t i = g->head; i != UINT32_MAX; i = s->next[i])
         r->ev[n++] = s->row[i];
+    r->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
     bool ok = n <= OST_SORT_MAX && rows_sort(r->m, r->ev, n) && start_state(r, g, st);
     if (ok && st->last_seq &&
         key_cmp(r->m, r->ev[0], st->last_at, st->last_seq, st->last_ids) <= 0)
@@ -478,7 +492,7 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
     st->sum = st_sum(st);
     if (g->max_seq <= r->from)
         return ORDO_OK;
-    an_outcome_t *o = an_outcomes_add(r->delta);
+    an_outcome_t *o = delta_push(r);
     if (!o)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     st_out(st, o);
@@ -488,15 +502,27 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
 /* Folds every group; the states into r->ctx. */
 static int fold_all(run_t *r, const scan_t *s, ordo_error_t *err)
 {
-    r->ctx->st = malloc((s->n_g ? s->n_g : 1) * sizeof *r->ctx->st);
-    if (!r->ctx->st)
+    size_t n = s->n_g ? s->n_g : 1; /* a state and a delta row a group at most */
+    an_otail_t *c = r->ctx;
+    c->st = malloc(n * sizeof *c->st);
+    c->pos = malloc(n * sizeof *c->pos);
+    c->hint = r->sf ? malloc(n * sizeof *c->hint) : NULL; /* else rows not looked up */
+    r->delta->v = malloc(n * sizeof *r->delta->v);
+    if (!c->st || !c->pos || (r->sf && !c->hint) || !r->delta->v)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    r->delta->cap = n;
     for (size_t i = 0; i < s->n_g; i++) {
-        int rc = fold_group(r, s, &s->g[i], &r->ctx->st[i], err);
+        size_t rows = r->delta->n;
+        int rc = fold_group(r, s, &s->g[i], &c->st[i], err);
         if (rc)
             return rc;
-        r->ctx->n_st++;
+        /* rows keep their places; new orders' rows come after the old ones
+         * in the delta's order (ofacts_io.c) */
+        c->pos[c->n_st++] = r->at >= 0                        ? r->at
+                            : r->at == -1 && r->delta->n > rows ? (int64_t)(r->old->n + r->fresh++)
+                                                                : -1;
     }
+    r->delta->hint = c->hint;
     return ORDO_OK;
 }
 
@@ -555,6 +581,8 @@ void an_otail_free(an_otail_t *ctx)
     if (!ctx)
         return;
     free(ctx->st);
+    free(ctx->pos);
+    free(ctx->hint);
     free(ctx);
 }
 
@@ -582,7 +610,11 @@ void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
     if (ok && map) {
         an_ostate_t *st = (an_ostate_t *)((char *)map + sizeof h);
         for (size_t i = 0; i < ctx->n_st; i++) {
-            long at = an_outcomes_find(oc, ctx->st[i].oid);
+            int64_t p = ctx->pos[i];
+            const an_outcome_t *o = p >= 0 && (size_t)p < oc->n ? &oc->v[p] : NULL;
+            long at = o && o->oid[0] == ctx->st[i].oid[0] && o->oid[1] == ctx->st[i].oid[1]
+                          ? (long)p
+                          : an_outcomes_find(oc, ctx->st[i].oid);
             if (at >= 0)
                 st[at] = ctx->st[i];
         }

@@ -349,6 +349,37 @@ static void test_uncommitted_doubled_damaged(void **state)
     fx_rm_tree(dir);
 }
 
+/* A damaged ids record (the ids file is read on equal times and for an
+ * order read from SQLite): the order it names is read from SQLite, or the
+ * whole refresh when its order id is needed; never a wrong fold. A missing
+ * ids file likewise. */
+static void test_damaged_ids(void **state)
+{
+    (void)state;
+    char *dir = base_dir(), *tail = tail_path(dir), ids[4400];
+    snprintf(ids, sizeof ids, "%s-ids", tail);
+    put_stage(dir, 60, 10, 1); /* ties: deliveries, cost and measure at one time */
+    int fd = open(ids, O_RDWR);
+    assert_true(fd >= 0);
+    off_t at = file_size(ids) - 12; /* in the last record's ids */
+    unsigned char c;
+    assert_int_equal(pread(fd, &c, 1, at), 1);
+    c ^= 1;
+    assert_int_equal(pwrite(fd, &c, 1, at), 1);
+    close(fd);
+    an_otail_stats_t st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_int_equal(st.from_sqlite, 1); /* the order whose event id is damaged */
+    put_stage(dir, 70, 5, 0);
+    put_stage(dir, 0, 5, 2);
+    assert_int_equal(unlink(ids), 0);
+    st = refresh_same(dir);
+    put_stage(dir, 75, 5, 0); /* a writer begins the ids file anew */
+    st = refresh_same(dir);
+    free(tail);
+    fx_rm_tree(dir);
+}
+
 /* Rows an event takes in the tail: a continuation when it has more than
  * one number (cost parts, refund, a measure's value). */
 static size_t rows_of(const evs_t *e)
@@ -431,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_torn_append),
         cmocka_unit_test(test_uncommitted_doubled_damaged),
         cmocka_unit_test(test_rollback_leaves_no_rows),
+        cmocka_unit_test(test_damaged_ids),
         cmocka_unit_test(test_report_after_refreshes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
