@@ -118,8 +118,14 @@ static bool st_add(an_ostate_t *s, const otail_row_t *r)
                        r->flags & OTAIL_F_PROMISE ? r->at + r->promise : 0);
     double num[OTAIL_NUMS];
     int k = otail_row_nums(r, num), j = 0;
-    if (__builtin_popcount(r->cost_mask) + (r->flags & OTAIL_F_REFUND ? 1 : 0) +
-            (r->type == ORDO_OUTCOME_MEASURE) > k)
+    /* parts given in a 5-bit mask (a table: no popcount instruction here) */
+    static const uint8_t bits[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                     1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
+    _Static_assert(ORDO_COST_PARTS <= 5, "cost mask of 5 bits");
+    if ((r->cost_mask & ~31u) ||
+        bits[r->cost_mask] + (r->flags & OTAIL_F_REFUND ? 1 : 0) +
+                (r->type == ORDO_OUTCOME_MEASURE) >
+            k)
         return false; /* numbers missing: a row not written by the tail's writer */
     for (int p = 0; p < ORDO_COST_PARTS; p++)
         if (r->cost_mask & (1u << p)) {

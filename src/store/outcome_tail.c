@@ -171,7 +171,8 @@ bool otail_map_open(const char *db, int64_t ino, otail_map_t *m)
 {
     memset(m, 0, sizeof *m);
     char path[4200];
-    if (otail_path(db, path, sizeof path) || !(m->map = map_file(path, ino, otail_magic, &m->len))) {
+    if (otail_path(db, path, sizeof path) ||
+        !(m->map = map_file(path, ino, otail_magic, &m->len))) {
         memset(m, 0, sizeof *m);
         return false;
     }
