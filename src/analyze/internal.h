@@ -478,6 +478,8 @@ typedef struct an_outcomes {
     void *map;        /* v and slot map the outcome facts file (not freed) */
     size_t map_len;
     int lock_fd;      /* + 1: the file, held with a shared lock while mapped */
+    const long *hint; /* a delta's: each row's index in the facts it applies
+                       * to, -1 none (a new order); NULL: look them up */
 } an_outcomes_t;
 
 void an_outcomes_free(an_outcomes_t *oc);

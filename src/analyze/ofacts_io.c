@@ -110,11 +110,17 @@ static void ofacts_save(const char *dir, const char *path, int64_t ino, const an
 }
 
 /* Orders of delta not in old: rows to append. */
+/* Delta row i's row in old, or -1 (the delta's hint when it has one). */
+static long delta_at(const an_outcomes_t *old, const an_outcomes_t *delta, size_t i)
+{
+    return delta->hint ? delta->hint[i] : an_outcomes_find(old, delta->v[i].oid);
+}
+
 static size_t count_new(const an_outcomes_t *old, const an_outcomes_t *delta)
 {
     size_t k = 0;
     for (size_t i = 0; i < delta->n; i++)
-        k += an_outcomes_find(old, delta->v[i].oid) < 0;
+        k += delta_at(old, delta, i) < 0;
     return k;
 }
 
@@ -132,7 +138,7 @@ static int merge_copy(const an_outcomes_t *old, const an_outcomes_t *delta, an_o
     out->n = old->n;
     out->cap = cap;
     for (size_t i = 0; i < delta->n; i++) {
-        long at = an_outcomes_find(old, delta->v[i].oid);
+        long at = delta_at(old, delta, i);
         out->v[at < 0 ? out->n++ : (size_t)at] = delta->v[i];
     }
     out->events = delta->events;
@@ -157,7 +163,7 @@ static int apply_in_place(int fd, ofacts_hdr_t *h, const an_outcomes_t *delta, s
     for (size_t i = 0; i < delta->n; i++) {
         const an_outcome_t *d = &delta->v[i];
         oc->n = n; /* find sees the rows so far */
-        long at = an_outcomes_find(oc, d->oid);
+        long at = delta->hint ? delta->hint[i] : an_outcomes_find(oc, d->oid);
         if (at >= 0) {
             oc->v[at] = *d;
             continue;

@@ -7,17 +7,20 @@
  * holds before its end: per shipment the first shipped, delivered and
  * returned times, the sums of cost parts, refund and measures in event
  * order, the promise and when it was given, the first cancellation, and the
- * key (at, event_id) of the last event folded. A refresh reads the tail's
- * rows numbered after the facts' change seq, groups them by order, sorts
- * each order's new events by (at, event_id) and folds them onto the state:
- * the same additions in the same order as the store's fold of all the
- * order's events, hence the same numbers, provided every new event sorts
- * after the last one folded. Where that cannot be told (an event sorting
- * before, event ids cut at OTAIL_EID bytes that tie, more than
- * OST_SHIPS shipments, no state) the order is read from SQLite. A number
- * missing from the tail in the range (a crash between commit and append, a
- * damaged row) or two rows with one number: the whole refresh reads SQLite,
- * as before the tail. */
+ * last event folded (its time, number and ids record). A refresh reads the
+ * tail's rows numbered after the facts' change seq, groups them by order
+ * (by the order id's hash the writer put in the row: no string hashed
+ * here), sorts each order's new events by (at, event_id) (event ids read
+ * from the tail's ids file only on equal times) and folds them onto the
+ * state: the same additions in the same order as the store's fold of all
+ * the order's events, hence the same numbers, provided every new event
+ * sorts after the last one folded. Where that cannot be told (an event
+ * sorting before, an ids record unreadable, more than OST_SHIPS shipments,
+ * a row marked OTAIL_F_SQLITE, no state) the order is read from SQLite. A
+ * number missing from the tail in the range (a crash between commit and
+ * append, a damaged row) or two rows with one number: the whole refresh
+ * reads SQLite, as before the tail. The states file is updated in place:
+ * only the changed orders' states are written. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -33,8 +36,9 @@
 #include "internal.h"
 
 #define OST_SHIPS 4
-#define OST_VERSION 1u
-static const char ost_magic[8] = {'O', 'R', 'D', 'O', 'O', 'S', 'T', '1'};
+#define OST_VERSION 2u
+#define OST_SORT_MAX 1024 /* an order's new events sorted at most (else SQLite) */
+static const char ost_magic[8] = {'O', 'R', 'D', 'O', 'O', 'S', 'T', '2'};
 
 typedef struct ost_ship {
     uint32_t shipment, used;
@@ -44,8 +48,8 @@ typedef struct ost_ship {
 typedef struct an_ostate {
     uint64_t oid[2];
     int64_t last_at;
-    char last_eid[OTAIL_EID];
-    uint8_t valid, last_cut, n_ships, cost_mask;
+    uint64_t last_seq, last_ids; /* the last event folded: its number, its ids */
+    uint8_t valid, n_ships, cost_mask, pad8;
     uint32_t pad;
     int64_t promised_by, promise_at, cancelled_at;
     double cost[ORDO_COST_PARTS], refund;
@@ -74,6 +78,9 @@ struct an_otail {
     size_t n_st;
     bool all;         /* st holds every order's: the file is written anew */
     uint64_t tail_row;
+    size_t old_n; /* the states file held old_n states matching the facts */
+    int64_t *pos; /* [n_st]: each state's row in the refreshed facts; -1: look it up */
+    long *hint;   /* the delta's rows' rows in the old facts (delta->hint) */
 };
 
 static uint64_t st_sum(const an_ostate_t *s)
@@ -102,27 +109,41 @@ static ost_ship_t *st_ship(an_ostate_t *s, uint32_t shipment)
     return sh;
 }
 
-/* false: more shipments than a state holds */
+/* false: more shipments than a state holds, or a row to read from SQLite */
 static bool st_add(an_ostate_t *s, const otail_row_t *r)
 {
-    otail_promise_take(&s->promised_by, &s->promise_at, r->at, r->promised_by);
+    if (r->flags & OTAIL_F_SQLITE)
+        return false;
+    otail_promise_take(&s->promised_by, &s->promise_at, r->at,
+                       r->flags & OTAIL_F_PROMISE ? r->at + r->promise : 0);
+    double num[OTAIL_NUMS];
+    int k = otail_row_nums(r, num), j = 0;
+    /* parts given in a 5-bit mask (a table: no popcount instruction here) */
+    static const uint8_t bits[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                     1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
+    _Static_assert(ORDO_COST_PARTS <= 5, "cost mask of 5 bits");
+    if ((r->cost_mask & ~31u) ||
+        bits[r->cost_mask] + (r->flags & OTAIL_F_REFUND ? 1 : 0) +
+                (r->type == ORDO_OUTCOME_MEASURE) >
+            k)
+        return false; /* numbers missing: a row not written by the tail's writer */
     for (int p = 0; p < ORDO_COST_PARTS; p++)
         if (r->cost_mask & (1u << p)) {
-            s->cost[p] += r->cost[p];
+            s->cost[p] += num[j++];
             s->cost_mask |= (uint8_t)(1u << p);
         }
     if (r->flags & OTAIL_F_REFUND)
-        s->refund += r->refund;
+        s->refund += num[j++];
     s->last_at = r->at;
-    memcpy(s->last_eid, r->event_id, OTAIL_EID);
-    s->last_cut = (r->flags & OTAIL_F_EID_CUT) != 0;
+    s->last_seq = r->seq;
+    s->last_ids = r->ids;
     if (r->type == ORDO_OUTCOME_CANCELLED) {
         otail_min_time(&s->cancelled_at, r->at);
         return true;
     }
     if (r->type == ORDO_OUTCOME_MEASURE) {
         if (r->measure < ORDO_MEASURE_COUNT) {
-            s->msum[r->measure] += r->value;
+            s->msum[r->measure] += num[j];
             s->mn[r->measure]++;
         }
         return true;
@@ -166,19 +187,46 @@ static void st_out(const an_ostate_t *s, an_outcome_t *o)
     o->oid[1] = s->oid[1];
 }
 
-/* (at, event_id) of two events of one order; 0 when it cannot be told
- * (unique ids: equal kept bytes are ids cut at OTAIL_EID). */
-static int key_cmp(int64_t at_a, const char *eid_a, int64_t at_b, const char *eid_b)
+/* (at, event_id) of two events of one order, the second given by its
+ * time, number and ids record: -1 or 1; 0 when it cannot be told (an ids
+ * record unreadable). Event ids compare as SQLite's BINARY collation. */
+static int key_cmp(const otail_map_t *m, const otail_row_t *a, int64_t at_b, uint64_t seq_b,
+                   uint64_t ids_b)
 {
-    if (at_a != at_b)
-        return at_a < at_b ? -1 : 1;
-    return strncmp(eid_a, eid_b, OTAIL_EID);
+    if (a->at != at_b)
+        return a->at < at_b ? -1 : 1;
+    const char *oa, *ea, *ob, *eb;
+    size_t ola, ela, olb, elb;
+    if (!otail_ids_get(m, a->ids, a->seq, &oa, &ola, &ea, &ela) ||
+        !otail_ids_get(m, ids_b, seq_b, &ob, &olb, &eb, &elb))
+        return 0;
+    int c = memcmp(ea, eb, ela < elb ? ela : elb);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return ela == elb ? 0 : ela < elb ? -1 : 1;
 }
 
-static int row_cmp(const void *a, const void *b)
+static int row_cmp(const otail_map_t *m, const otail_row_t *a, const otail_row_t *b)
 {
-    const otail_row_t *x = *(const otail_row_t *const *)a, *y = *(const otail_row_t *const *)b;
-    return key_cmp(x->at, x->event_id, y->at, y->event_id);
+    return key_cmp(m, a, b->at, b->seq, b->ids);
+}
+
+/* An order's new rows sorted by (at, event_id) (insertion: a few, mostly
+ * in order already); false when two cannot be told apart. */
+static bool rows_sort(const otail_map_t *m, const otail_row_t **ev, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0; j--) {
+            int c = row_cmp(m, ev[j - 1], ev[j]);
+            if (!c)
+                return false;
+            if (c < 0)
+                break;
+            const otail_row_t *x = ev[j];
+            ev[j] = ev[j - 1];
+            ev[j - 1] = x;
+        }
+    return true;
 }
 
 /* ---- the states file ---- */
@@ -205,8 +253,8 @@ static bool ost_load(const char *path, uint64_t seq, size_t n, ost_file_t *f)
               h->n == n && (uint64_t)st.st_size == sizeof *h + n * sizeof(an_ostate_t);
     if (ok && n) {
         f->len = (size_t)st.st_size;
-        /* populated: a refresh's changed orders touch most pages */
-        void *m = mmap(NULL, f->len, PROT_READ, MAP_SHARED | MAP_POPULATE, f->fd, 0);
+        /* not populated: a refresh reads the states of the orders it changes */
+        void *m = mmap(NULL, f->len, PROT_READ, MAP_SHARED, f->fd, 0);
         ok = m != MAP_FAILED;
         f->st = ok ? (an_ostate_t *)((char *)m + sizeof *h) : NULL;
     }
@@ -292,7 +340,7 @@ static bool scan_rows(const otail_map_t *m, size_t start, uint64_t from, uint64_
                 (m->n - start) * sizeof *m->rows + 4096, MADV_SEQUENTIAL | MADV_WILLNEED);
     for (size_t i = start; ok && i < m->n; i++) {
         const otail_row_t *r = &m->rows[i];
-        if (!otail_row_ok(r) || r->seq <= from)
+        if (!otail_row_ok(m->rows, i, m->n) || r->seq <= from)
             continue;
         if (r->seq > to) {
             if (!stopped)
@@ -357,6 +405,7 @@ static bool scan_group(scan_t *s)
 
 typedef struct run {
     ordo_store_t *store;
+    const otail_map_t *m;
     const an_outcomes_t *old; /* NULL: every state folded from nothing */
     const ost_file_t *sf;     /* the saved states (incremental) */
     uint64_t from;
@@ -365,10 +414,21 @@ typedef struct run {
     const otail_row_t **ev; /* one order's rows, sorted */
     size_t ev_cap;
     uint64_t read_sqlite; /* orders read from SQLite */
+    long at;              /* the order's row in old: -1 none, -2 not looked up */
+    size_t fresh;         /* new orders given a delta row so far */
 } run_t;
 
+/* The order's row at the end of the delta, its old row told. */
+static an_outcome_t *delta_push(run_t *r)
+{
+    an_outcome_t *o = an_outcomes_add(r->delta);
+    if (o && r->ctx->hint)
+        r->ctx->hint[r->delta->n - 1] = r->at;
+    return o;
+}
+
 /* The order of g read from SQLite; its state: none (read so next time). */
-static int order_from_store(run_t *r, const grp_t *g, const char *order_id, an_ostate_t *st,
+static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an_ostate_t *st,
                             ordo_error_t *err)
 {
     memset(st, 0, sizeof *st);
@@ -376,11 +436,18 @@ static int order_from_store(run_t *r, const grp_t *g, const char *order_id, an_o
     r->read_sqlite++;
     if (g->max_seq <= r->from)
         return ORDO_OK; /* unchanged since the facts: no row to write */
+    const char *oid, *eid;
+    size_t ol, el;
+    char order_id[ORDO_OUTCOME_ID_MAX];
+    if (!otail_ids_get(r->m, row->ids, row->seq, &oid, &ol, &eid, &el))
+        return ORDO_ENOENT; /* the order unknown: the refresh reads SQLite */
+    memcpy(order_id, oid, ol);
+    order_id[ol] = 0;
     ordo_outcome_summary_t sm;
     int rc = ordo_store_outcome_get(r->store, order_id, &sm, err);
     if (rc)
         return rc;
-    an_outcome_t *o = an_outcomes_add(r->delta);
+    an_outcome_t *o = delta_push(r);
     if (!o)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     an_outcome_from_summary(&sm, o);
@@ -391,7 +458,7 @@ static int order_from_store(run_t *r, const grp_t *g, const char *order_id, an_o
  * NULL when there is none usable. */
 static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
 {
-    long at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -1;
+    long at = r->at;
     if (at < 0) {
         memset(st, 0, sizeof *st);
         memcpy(st->oid, g->oid, sizeof st->oid);
@@ -419,30 +486,19 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
     size_t n = 0;
     for (uint32_t i = g->head; i != UINT32_MAX; i = s->next[i])
         r->ev[n++] = s->row[i];
-    if (n > 16) {
-        qsort(r->ev, n, sizeof *r->ev, row_cmp);
-    } else {
-        for (size_t i = 1; i < n; i++) /* an order's few new events: insertion */
-            for (size_t j = i; j > 0 && row_cmp(&r->ev[j - 1], &r->ev[j]) > 0; j--) {
-                const otail_row_t *x = r->ev[j];
-                r->ev[j] = r->ev[j - 1];
-                r->ev[j - 1] = x;
-            }
-    }
-    bool ok = start_state(r, g, st);
-    if (ok && (st->last_at || st->last_eid[0]) &&
-        key_cmp(r->ev[0]->at, r->ev[0]->event_id, st->last_at, st->last_eid) <= 0)
-        ok = false; /* an event before (or tied with) one already folded */
-    for (size_t i = 1; ok && i < n; i++)
-        ok = row_cmp(&r->ev[i - 1], &r->ev[i]) != 0;
+    r->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
+    bool ok = n <= OST_SORT_MAX && rows_sort(r->m, r->ev, n) && start_state(r, g, st);
+    if (ok && st->last_seq &&
+        key_cmp(r->m, r->ev[0], st->last_at, st->last_seq, st->last_ids) <= 0)
+        ok = false; /* an event before one already folded, or not to be told */
     for (size_t i = 0; ok && i < n; i++)
         ok = st_add(st, r->ev[i]);
     if (!ok)
-        return order_from_store(r, g, r->ev[0]->order_id, st, err);
+        return order_from_store(r, g, r->ev[0], st, err);
     st->sum = st_sum(st);
     if (g->max_seq <= r->from)
         return ORDO_OK;
-    an_outcome_t *o = an_outcomes_add(r->delta);
+    an_outcome_t *o = delta_push(r);
     if (!o)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     st_out(st, o);
@@ -452,15 +508,27 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
 /* Folds every group; the states into r->ctx. */
 static int fold_all(run_t *r, const scan_t *s, ordo_error_t *err)
 {
-    r->ctx->st = malloc((s->n_g ? s->n_g : 1) * sizeof *r->ctx->st);
-    if (!r->ctx->st)
+    size_t n = s->n_g ? s->n_g : 1; /* a state and a delta row a group at most */
+    an_otail_t *c = r->ctx;
+    c->st = malloc(n * sizeof *c->st);
+    c->pos = malloc(n * sizeof *c->pos);
+    c->hint = r->sf ? malloc(n * sizeof *c->hint) : NULL; /* else rows not looked up */
+    r->delta->v = malloc(n * sizeof *r->delta->v);
+    if (!c->st || !c->pos || (r->sf && !c->hint) || !r->delta->v)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    r->delta->cap = n;
     for (size_t i = 0; i < s->n_g; i++) {
-        int rc = fold_group(r, s, &s->g[i], &r->ctx->st[i], err);
+        size_t rows = r->delta->n;
+        int rc = fold_group(r, s, &s->g[i], &c->st[i], err);
         if (rc)
             return rc;
-        r->ctx->n_st++;
+        /* rows keep their places; new orders' rows come after the old ones
+         * in the delta's order (ofacts_io.c) */
+        c->pos[c->n_st++] = r->at >= 0                        ? r->at
+                            : r->at == -1 && r->delta->n > rows ? (int64_t)(r->old->n + r->fresh++)
+                                                                : -1;
     }
+    r->delta->hint = c->hint;
     return ORDO_OK;
 }
 
@@ -480,6 +548,7 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     /* without saved states every order is folded from its first event:
      * the whole tail is read, and must hold every number */
     ctx->all = !have;
+    ctx->old_n = have ? old->n : 0;
     otail_map_t m;
     scan_t s;
     int rc = ORDO_ENOENT;
@@ -487,7 +556,7 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     if (otail_map_open(db, ino, &m)) {
         if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s) &&
             scan_group(&s)) {
-            run_t r = {.store = store, .old = old, .sf = have ? &sf : NULL, .from = from,
+            run_t r = {.store = store, .m = &m, .old = old, .sf = have ? &sf : NULL, .from = from,
                        .delta = delta, .ctx = ctx};
             ctx->tail_row = s.next_row;
             uint64_t t1 = ordo_now_ns();
@@ -518,12 +587,17 @@ void an_otail_free(an_otail_t *ctx)
     if (!ctx)
         return;
     free(ctx->st);
+    free(ctx->pos);
+    free(ctx->hint);
     free(ctx);
 }
 
 /* Writes ctx's states at their rows of oc (the outcome facts as saved, at
  * oc->events): the header first marked stale, the rows, one fdatasync,
- * then the header sealed. Best effort: a failure leaves no states. */
+ * then the header sealed. In place when the file held the states of the
+ * facts refreshed (rows keep their places; new orders' rows at the end
+ * start as zeros: no state), else written anew. Best effort: a failure
+ * leaves no states. */
 void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
 {
     uint64_t t0 = ordo_now_ns();
@@ -533,16 +607,20 @@ void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
     ost_hdr_t h;
     hdr_fill(&h, 0, 0, 0);
     size_t len = sizeof h + oc->n * sizeof(an_ostate_t);
-    bool ok = pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && !ftruncate(fd, (off_t)len);
+    bool anew = ctx->all || ctx->old_n > oc->n;
+    bool ok = pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+              (!anew || !ftruncate(fd, (off_t)sizeof h)) && !ftruncate(fd, (off_t)len);
     void *map = ok && oc->n ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
     if (map == MAP_FAILED)
         ok = false;
     if (ok && map) {
         an_ostate_t *st = (an_ostate_t *)((char *)map + sizeof h);
-        if (ctx->all)
-            memset(st, 0, oc->n * sizeof *st); /* an order not in the tail: none */
         for (size_t i = 0; i < ctx->n_st; i++) {
-            long at = an_outcomes_find(oc, ctx->st[i].oid);
+            int64_t p = ctx->pos[i];
+            const an_outcome_t *o = p >= 0 && (size_t)p < oc->n ? &oc->v[p] : NULL;
+            long at = o && o->oid[0] == ctx->st[i].oid[0] && o->oid[1] == ctx->st[i].oid[1]
+                          ? (long)p
+                          : an_outcomes_find(oc, ctx->st[i].oid);
             if (at >= 0)
                 st[at] = ctx->st[i];
         }

@@ -19,30 +19,61 @@
 #include "ordo/store.h"
 
 #define OTAIL_HDR 64u
-#define OTAIL_EID 48 /* the event id's first bytes kept (its sort key) */
-#define OTAIL_F_REFUND 1u
-#define OTAIL_F_EID_CUT 2u /* event_id longer than OTAIL_EID - 1 bytes */
+#define OTAIL_VERSION 2u
+#define OTAIL_MORE (1ull << 63) /* a continuation row's seq: the row's | this */
+#define OTAIL_NUMS 7            /* numbers an event carries at most in the tail */
+#define OTAIL_F_REFUND 1u       /* a refund among the numbers */
+#define OTAIL_F_PROMISE 2u      /* promised_by = at + promise */
+#define OTAIL_F_MORE 4u         /* a continuation row (otail_more_t) follows */
+#define OTAIL_F_SQLITE 8u       /* not foldable from the row: read the order from SQLite */
 
+/* One event (format 2, 64 bytes): the fields the outcome facts' fold
+ * needs; its numbers (the cost parts given, in part order, the refund, a
+ * measure's value) the first in num, the rest in a continuation row; the
+ * order and event ids in the ids file ("<db>-outcomes-ids") at ids. */
 typedef struct otail_row {
     uint64_t seq;    /* the event's number in the outcome change sequence */
     uint64_t oid[2]; /* XXH3-128 of the order id (the outcome facts' key) */
-    int64_t at, promised_by;
-    double cost[ORDO_COST_PARTS];
-    double refund, value;
+    int64_t at;
+    uint64_t ids; /* offset of the event's ids record in the ids file */
     uint32_t shipment;
     uint8_t type, cost_mask, flags, measure;
-    char order_id[ORDO_OUTCOME_ID_MAX]; /* NUL-padded */
-    char event_id[OTAIL_EID];           /* NUL-padded; cut: OTAIL_F_EID_CUT */
-    uint64_t sum;                       /* XXH3-64 of the bytes before it */
+    double num;      /* the event's first number (0: none) */
+    int32_t promise; /* promised_by - at (OTAIL_F_PROMISE) */
+    uint32_t sum;    /* XXH3-64 (low half) of the bytes before it */
 } otail_row_t;
-_Static_assert(sizeof(otail_row_t) == 256, "outcome tail row");
+_Static_assert(sizeof(otail_row_t) == 64, "outcome tail row");
+
+/* The continuation of a row with more than one number: right after it. */
+typedef struct otail_more {
+    uint64_t seq; /* the row's seq | OTAIL_MORE */
+    double num[OTAIL_NUMS - 1];
+    uint32_t n;   /* numbers here */
+    uint32_t sum; /* XXH3-64 (low half) of the bytes before it */
+} otail_more_t;
+_Static_assert(sizeof(otail_more_t) == sizeof(otail_row_t), "outcome tail continuation");
+
+/* An ids record (8-aligned): this, the order id's olen bytes, the event
+ * id's elen bytes, zeros to the next multiple of 8. */
+typedef struct otail_ids {
+    uint64_t seq;
+    uint32_t sum; /* XXH3-64 (low half) of the ids, seeded by seq and lengths */
+    uint8_t olen, elen;
+    uint16_t pad;
+} otail_ids_t;
 
 /* The tail's path for a database path: "<db>-outcomes". */
 int otail_path(const char *db, char *out, size_t cap);
-/* true when a row's checksum holds and its seq is set. */
-bool otail_row_ok(const otail_row_t *r);
-/* Sets a row's checksum. */
+/* The ids file's path: "<db>-outcomes-ids". */
+int otail_ids_path(const char *db, char *out, size_t cap);
+/* true when the row at rows[i] of n is a whole event row: its checksum
+ * holds, its seq is set, its continuation (if any) follows and holds. */
+bool otail_row_ok(const otail_row_t *rows, size_t i, size_t n);
+/* Sets a row's (or a continuation's) checksum. */
 void otail_row_seal(otail_row_t *r);
+void otail_more_seal(otail_more_t *m);
+/* The numbers of a whole row (otail_row_ok): their count. */
+int otail_row_nums(const otail_row_t *r, double num[OTAIL_NUMS]);
 
 /* A mapped tail: rows [0, n) after the header. ino: the database file's
  * inode the tail was written for (a tail of another database is not used). */
@@ -51,11 +82,17 @@ typedef struct otail_map {
     size_t n;
     void *map;
     size_t len;
+    const char *ids; /* the ids file mapped (NULL: none) */
+    size_t ids_len;
 } otail_map_t;
 /* Maps the tail of database db (whose inode is ino) read-only. false when
  * it is missing or written for another database (then *m is empty). */
 bool otail_map_open(const char *db, int64_t ino, otail_map_t *m);
 void otail_map_close(otail_map_t *m);
+/* The ids of the event numbered seq whose record is at off: false when the
+ * record is missing, of another event or damaged. */
+bool otail_ids_get(const otail_map_t *m, uint64_t off, uint64_t seq, const char **order_id,
+                   size_t *olen, const char **event_id, size_t *elen);
 
 /* The end of the store's fold of an order's events (store.c): s holds the
  * sums and first times its events gave, ships its shipments; sets the
