@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Pool `ordo model eval --kind eta --json` results (DIR/ev*.json): each
+run's worst decile with >= 1,000 predictions, Brier and randomized p90
+coverage, then the reliability table summed over the runs (the deciles
+are the same bins in every run, so pooling is exact)."""
+import glob
+import json
+import sys
+
+MIN_N = 1000
+
+
+def main(d):
+    files = sorted(glob.glob(d + "/ev*.json"))
+    if not files:
+        sys.exit("eta_pool: no %s/ev*.json" % d)
+    tot = [[0, 0.0, 0.0] for _ in range(10)]
+    for f in files:
+        e = json.load(open(f))
+        dec = e["on_time_learned"]["deciles"]
+        big = [x for x in dec if x["n"] >= MIN_N]
+        worst = max(big, key=lambda x: abs(x["mean_p"] - x["observed"])) if big else None
+        w = "%.2f pp (%.1f-%.1f)" % (100 * abs(worst["mean_p"] - worst["observed"]), worst["from"],
+                                     worst["from"] + 0.1) if worst else "none"
+        print("%-12s shipments %6d  worst decile %-18s Brier %.4f  p90 randomized %.2f%%" %
+              (f.split("/")[-1], e["shipments"], w, e["on_time_learned"]["brier"],
+               100 * e["p90_coverage"]["randomized"]))
+        for i, x in enumerate(dec):
+            t = tot[int(round(x["from"] * 10))]
+            t[0] += x["n"]
+            t[1] += x["n"] * x["mean_p"]
+            t[2] += x["n"] * x["observed"]
+    print("pooled over %d runs:" % len(files))
+    for i, (n, sp, so) in enumerate(tot):
+        if n:
+            mp, ob = sp / n, so / n
+            print("  %.1f-%.1f  n %7d  mean p %.4f  observed %.4f  error %+.2f pp  (se %.2f)" %
+                  (i / 10, i / 10 + 0.1, n, mp, ob, 100 * (ob - mp), 100 * (ob * (1 - ob) / n) ** 0.5))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else ".")
