@@ -130,17 +130,7 @@ static void make_instance(ordo_rng_t *r, inst_t *in, uint32_t min_lines)
                          (unsigned)ordo_rng_below(r, 24), order_extra,
                          zips[ordo_rng_below(r, N_ZIPS)],
                          ordo_rng_below(r, 3) ? "standard" : "express");
-    unsigned perm[4] = {0, 1, 2, 3};
-    for (unsigned i = 3; i > 0; i--) { /* distinct SKUs: the order parser wants them */
-        unsigned j = (unsigned)ordo_rng_below(r, i + 1), t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-    for (uint32_t l = 0; l < nl; l++)
-        k += (size_t)snprintf(in->order + k, sizeof in->order - k,
-                              "%s{\"sku\":\"S%u\",\"quantity\":%u}", l ? "," : "", perm[l],
-                              1 + (unsigned)ordo_rng_below(r, 3));
-    snprintf(in->order + k, sizeof in->order - k, "]}");
+    write_random_lines(in->order, sizeof in->order, k, r, 4, nl, qty_1_to_3);
 }
 
 /* Best score over every assignment of lines to nodes, or found = false. */

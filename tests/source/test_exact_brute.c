@@ -79,6 +79,12 @@ typedef struct inst {
 
 /* 3..6 nodes, 3 SKUs; two nodes in three hold at most 1–2 units of a
  * SKU; an order of 1..3 lines of 1..3 units (mostly 2–3). */
+/* One unit in a fifth of the lines, else 2 or 3: quantities that must split. */
+static unsigned qty_mostly_2_3(ordo_rng_t *r)
+{
+    return ordo_rng_below(r, 5) ? 2 + (unsigned)ordo_rng_below(r, 2) : 1;
+}
+
 static void make_instance(ordo_rng_t *r, inst_t *in)
 {
     static const char *const types[] = {"dc", "store", "dropship"};
@@ -131,17 +137,7 @@ static void make_instance(ordo_rng_t *r, inst_t *in)
                          2 + (unsigned)ordo_rng_below(r, 20), (unsigned)ordo_rng_below(r, 24),
                          zips[ordo_rng_below(r, N_ZIPS)],
                          ordo_rng_below(r, 3) ? "standard" : "express");
-    unsigned perm[3] = {0, 1, 2};
-    for (unsigned i = 2; i > 0; i--) {
-        unsigned j = (unsigned)ordo_rng_below(r, i + 1), t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-    for (uint32_t l = 0; l < nl; l++)
-        k += (size_t)snprintf(in->order + k, sizeof in->order - k,
-                              "%s{\"sku\":\"S%u\",\"quantity\":%u}", l ? "," : "", perm[l],
-                              ordo_rng_below(r, 5) ? 2 + (unsigned)ordo_rng_below(r, 2) : 1);
-    snprintf(in->order + k, sizeof in->order - k, "]}");
+    write_random_lines(in->order, sizeof in->order, k, r, 3, nl, qty_mostly_2_3);
 }
 
 /* The brute force's state: the instance, each line's ways of dividing its

@@ -100,19 +100,7 @@ static void make_instance(ordo_rng_t *r, inst_t *in, uint32_t nn, uint32_t lo, u
                          2 + (unsigned)ordo_rng_below(r, 20), (unsigned)ordo_rng_below(r, 24),
                          zips[ordo_rng_below(r, N_ZIPS)],
                          ordo_rng_below(r, 3) ? "standard" : "express");
-    unsigned perm[N_SKUS];
-    for (unsigned i = 0; i < N_SKUS; i++)
-        perm[i] = i;
-    for (unsigned i = N_SKUS - 1; i > 0; i--) { /* distinct SKUs */
-        unsigned j = (unsigned)ordo_rng_below(r, i + 1), t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
-    for (uint32_t l = 0; l < nl; l++)
-        k += (size_t)snprintf(in->order + k, sizeof in->order - k,
-                              "%s{\"sku\":\"S%u\",\"quantity\":%u}", l ? "," : "", perm[l],
-                              1 + (unsigned)ordo_rng_below(r, 3));
-    snprintf(in->order + k, sizeof in->order - k, "]}");
+    write_random_lines(in->order, sizeof in->order, k, r, N_SKUS, nl, qty_1_to_3);
 }
 
 /* The same plan: status, search, shipments and score vector (bit for bit). */

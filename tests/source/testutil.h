@@ -139,4 +139,32 @@ static inline int lex_cmp(const double *a, const double *b, uint32_t dim)
     return 0;
 }
 
+/* A random order's lines after the text written so far (k bytes of buf):
+ * nl distinct SKUs "S0".."S<n_skus-1>" in a shuffled order (the order
+ * parser wants them distinct), each quantity from qty; then "]}".
+ * The generator is drawn in the same order as the tests always did. */
+static inline void write_random_lines(char *buf, size_t cap, size_t k, ordo_rng_t *r,
+                                      unsigned n_skus, uint32_t nl, unsigned (*qty)(ordo_rng_t *))
+{
+    unsigned perm[64];
+    assert_true(n_skus >= nl && n_skus <= 64);
+    for (unsigned i = 0; i < n_skus; i++)
+        perm[i] = i;
+    for (unsigned i = n_skus - 1; i > 0; i--) {
+        unsigned j = (unsigned)ordo_rng_below(r, i + 1), t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    for (uint32_t l = 0; l < nl; l++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s{\"sku\":\"S%u\",\"quantity\":%u}", l ? "," : "",
+                              perm[l], qty(r));
+    snprintf(buf + k, cap - k, "]}");
+}
+
+/* 1, 2 or 3 units, evenly. */
+static inline unsigned qty_1_to_3(ordo_rng_t *r)
+{
+    return 1 + (unsigned)ordo_rng_below(r, 3);
+}
+
 #endif
