@@ -11,10 +11,10 @@
 /* The decimal text of v at o (at most 20 bytes); the byte after it. */
 char *ordo_numfmt_u64(char *o, uint64_t v);
 
-/* v as ordo_json_format_double prints it (at most 32 bytes, no NUL); the
- * byte after it. Integers and values with at most four decimal places
- * below 1e9 are written here; any other value through
- * ordo_json_format_double. */
+/* v as ordo_json_format_double prints it (no NUL); the byte after it. It
+ * may write scratch bytes after that end, never beyond o + 32. Zeros,
+ * integers and values with at most four decimal places below 1e9 are
+ * written here; any other value through ordo_json_format_double. */
 char *ordo_numfmt_double(char *o, double v);
 
 #endif
