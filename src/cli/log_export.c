@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "export_picks.h"
 #include "ordo/cbor.h"
+#include "../core/numfmt.h"
 
 /* The fields of one CSV row: strings (NULL: absent) and numbers (NaN). */
 typedef struct csv_rec {
@@ -97,7 +98,7 @@ static void rec_from_record(const ordo_record_t *d, csv_rec_t *r)
 /* ---- output ----
  * A row is written straight into the output buffer: room for its longest
  * form is reserved once, then every cell is copied or formatted in place
- * (integers by hand, other numbers by ordo_json_format_double), so a row
+ * (numbers by ordo_numfmt_u64 / ordo_numfmt_double), so a row
  * costs no call per field into the buffer. */
 
 /* Is one of the 8 bytes of x equal to c? (a zero byte of x ^ c...c:
@@ -154,22 +155,14 @@ static char *put_str(char *o, const char *s, size_t n)
 
 static char *put_u64(char *o, uint64_t v)
 {
-    return o + ordo_json_format_u64(v, o);
+    return ordo_numfmt_u64(o, v);
 }
 
-/* v as ordo_json_format_double prints it (its integer case by hand: the
- * same digits as its "%lld"); NaN: an empty cell, never "nan". */
+/* v as ordo_json_format_double prints it (src/core/numfmt.c: integers and
+ * four-decimal values written in place); NaN: an empty cell, never "nan". */
 static char *put_num(char *o, double v)
 {
-    if (isnan(v))
-        return o;
-    if (v != 0 && fabs(v) < 1e15 && v == (double)(long long)v) {
-        long long i = (long long)v;
-        if (i < 0)
-            *o++ = '-';
-        return put_u64(o, i < 0 ? (uint64_t)-i : (uint64_t)i);
-    }
-    return o + ordo_json_format_double(v, o);
+    return isnan(v) ? o : ordo_numfmt_double(o, v);
 }
 
 static char *put_lit(char *o, const char *lit, size_t n)
