@@ -724,7 +724,7 @@ static int pick_run(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_p
     walk_t w = {.pk = pk, .out = out, .base = p, .p = p, .end = (const uint8_t *)p + n,
                 .thr = SIZE_MAX};
     w.span = spans;
-    w.span_end = spans + n_spans;
+    w.span_end = spans ? spans + n_spans : NULL; /* no arithmetic on NULL */
     w.jump_at = n_spans ? w.base + spans[0].start : w.end;
     memset(out, 0, pk->n * sizeof *out);
     if (n >= 3 && w.p[0] == 0xd9 && w.p[1] == 0x01 && w.p[2] == 0x00) { /* tag 256 */
