@@ -99,15 +99,7 @@ static void make_instance(ordo_rng_t *r, inst_t *in, uint32_t min_lines)
             ordo_rng_below(r, 2) ? "\"parcel_ground\",\"parcel_two_day\"" : "\"parcel_ground\"");
     }
     snprintf(nodes + k, sizeof nodes - k, "]");
-    static const char *const fams[] = {"apparel", "home", "toys"};
-    k = (size_t)snprintf(cat, sizeof cat,
-                         "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
-    for (int s = 0; s < 4; s++)
-        k += (size_t)snprintf(cat + k, sizeof cat - k, "S%d,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", s,
-                              fams[ordo_rng_below(r, 3)], 0.3 + ordo_rng_uniform(r) * 25,
-                              4 + ordo_rng_uniform(r) * 20, 4 + ordo_rng_uniform(r) * 15,
-                              1 + ordo_rng_uniform(r) * 12, 5 + ordo_rng_uniform(r) * 300,
-                              0.02 + ordo_rng_uniform(r) * 0.3);
+    write_random_catalog(cat, sizeof cat, r, 4);
     /* demand rates from 0.05 to 0.45 a day (no draw: the instances stay
      * those of the seed), so the 14-day cover of 0.7-6.3 units is often
      * taken and the economic terms vary by node */

@@ -107,15 +107,7 @@ static void make_instance(ordo_rng_t *r, inst_t *in)
             ordo_rng_below(r, 2) ? "\"parcel_ground\",\"parcel_two_day\"" : "\"parcel_ground\"");
     }
     snprintf(nodes + k, sizeof nodes - k, "]");
-    static const char *const fams[] = {"apparel", "home", "toys"};
-    k = (size_t)snprintf(cat, sizeof cat,
-                         "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
-    for (int s = 0; s < 3; s++)
-        k += (size_t)snprintf(cat + k, sizeof cat - k, "S%d,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", s,
-                              fams[ordo_rng_below(r, 3)], 0.3 + ordo_rng_uniform(r) * 25,
-                              4 + ordo_rng_uniform(r) * 20, 4 + ordo_rng_uniform(r) * 15,
-                              1 + ordo_rng_uniform(r) * 12, 5 + ordo_rng_uniform(r) * 300,
-                              0.02 + ordo_rng_uniform(r) * 0.3);
+    write_random_catalog(cat, sizeof cat, r, 3);
     k = (size_t)snprintf(inv, sizeof inv, "node,sku,on_hand,reserved,safety_stock,as_of\n");
     for (uint32_t i = 0; i < nn; i++) {
         bool capped = ordo_rng_below(r, 3) != 0;

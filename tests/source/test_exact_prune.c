@@ -74,15 +74,7 @@ static void make_instance(ordo_rng_t *r, inst_t *in, uint32_t nn, uint32_t lo, u
             ordo_rng_below(r, 2) ? "\"parcel_ground\",\"parcel_two_day\"" : "\"parcel_ground\"");
     }
     snprintf(nodes + k, sizeof nodes - k, "]");
-    static const char *const fams[] = {"apparel", "home", "toys"};
-    k = (size_t)snprintf(cat, sizeof cat,
-                         "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
-    for (int s = 0; s < N_SKUS; s++)
-        k += (size_t)snprintf(cat + k, sizeof cat - k, "S%d,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", s,
-                              fams[ordo_rng_below(r, 3)], 0.3 + ordo_rng_uniform(r) * 25,
-                              4 + ordo_rng_uniform(r) * 20, 4 + ordo_rng_uniform(r) * 15,
-                              1 + ordo_rng_uniform(r) * 12, 5 + ordo_rng_uniform(r) * 300,
-                              0.02 + ordo_rng_uniform(r) * 0.3);
+    write_random_catalog(cat, sizeof cat, r, N_SKUS);
     k = (size_t)snprintf(inv, sizeof inv,
                          "node,sku,on_hand,reserved,safety_stock,as_of,daily_demand\n");
     for (uint32_t i = 0; i < nn; i++)
@@ -107,7 +99,8 @@ static void make_instance(ordo_rng_t *r, inst_t *in, uint32_t nn, uint32_t lo, u
 static bool same_plan(const ordo_plan_t *a, const ordo_plan_t *b)
 {
     if (a->status != b->status || a->n_shipments != b->n_shipments ||
-        a->score_dim != b->score_dim || strcmp(a->search ? a->search : "", b->search ? b->search : ""))
+        a->score_dim != b->score_dim ||
+        strcmp(a->search ? a->search : "", b->search ? b->search : ""))
         return false;
     if (memcmp(a->score_vec, b->score_vec, sizeof a->score_vec[0] * a->score_dim))
         return false;
@@ -143,7 +136,8 @@ static void compare_one(ordo_engine_t *eng, const ordo_policy_t *p, const inst_t
     t->split += pruned->status == ORDO_PLAN_OK && pruned->n_shipments > 1;
     if (!same_plan(pruned, full)) {
         if (t->differ++ < 5)
-            fprintf(stderr, "%s: pruned %s %.12g (%u shipments), unpruned %s %.12g (%u)\norder %s\n",
+            fprintf(stderr,
+                    "%s: pruned %s %.12g (%u shipments), unpruned %s %.12g (%u)\norder %s\n",
                     p->name, ordo_plan_status_name(pruned->status), pruned->score_vec[0],
                     pruned->n_shipments, ordo_plan_status_name(full->status), full->score_vec[0],
                     full->n_shipments, in->order);

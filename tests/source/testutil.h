@@ -139,6 +139,21 @@ static inline int lex_cmp(const double *a, const double *b, uint32_t dim)
     return 0;
 }
 
+/* A random catalog of n_skus SKUs "S0".. (three families, sizes, prices
+ * and return rates) into cat, as the random-instance tests draw it. */
+static inline void write_random_catalog(char *cat, size_t cap, ordo_rng_t *r, int n_skus)
+{
+    static const char *const fams[] = {"apparel", "home", "toys"};
+    size_t k = (size_t)snprintf(
+        cat, cap, "sku,family,weight_lb,length_in,width_in,height_in,price,return_rate\n");
+    for (int s = 0; s < n_skus; s++)
+        k += (size_t)snprintf(cat + k, cap - k, "S%d,%s,%.2f,%.1f,%.1f,%.1f,%.2f,%.3f\n", s,
+                              fams[ordo_rng_below(r, 3)], 0.3 + ordo_rng_uniform(r) * 25,
+                              4 + ordo_rng_uniform(r) * 20, 4 + ordo_rng_uniform(r) * 15,
+                              1 + ordo_rng_uniform(r) * 12, 5 + ordo_rng_uniform(r) * 300,
+                              0.02 + ordo_rng_uniform(r) * 0.3);
+}
+
 /* A random order's lines after the text written so far (k bytes of buf):
  * nl distinct SKUs "S0".."S<n_skus-1>" in a shuffled order (the order
  * parser wants them distinct), each quantity from qty; then "]}".
