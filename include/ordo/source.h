@@ -64,6 +64,14 @@ uint32_t ordo_engine_node_load(const ordo_engine_t *eng, uint32_t node);
 void ordo_engine_add_load(ordo_engine_t *eng, uint32_t node, int32_t units);
 /* New day: loads back to zero. */
 void ordo_engine_reset_loads(ordo_engine_t *eng);
+/* The loads as of instant t (Unix seconds): a node's counter counts the
+ * units committed on its local day (its time zone, as its cutoff), so each
+ * node whose local day at t is later than the day its load counts starts
+ * again from zero. The first call only notes the day: the network's
+ * current_load is that day's. Cheap when no node's day has ended (one
+ * comparison); instants earlier than the last roll count in the new day.
+ * The decider calls it before each order with the order's instant. */
+void ordo_engine_roll_loads(ordo_engine_t *eng, int64_t t);
 /* Carrier volume over a rolling window (policy carrier_caps): shipments
  * reserved with each carrier, counted in hourly buckets of the order's
  * instant, the last ORDO_CAP_WINDOW_MAX_HOURS (168) hours kept. Lock-free;

@@ -34,7 +34,7 @@ struct ordo_decider {
     ordo_store_t *store;
     ordo_exp_registry_t *registry;
     ordo_exp_snapshot_t *snapshot;
-    uint64_t data_version; /* the store's, when the snapshot was loaded */
+    uint64_t data_version;    /* the store's, when the snapshot was loaded */
     uint64_t signals_version; /* the store's signal version swapped into the engine */
     ordo_log_t *log;
     cached_policy_t cache[POLICY_CACHE];
@@ -46,10 +46,10 @@ struct ordo_decider {
      * reserves there, in its group's transaction (src/decide/stock.c) */
     bool has_stock;
     decide_stock_t stock;
-    ordo_store_t *ckpt;       /* the committer's handle: WAL checkpoints */
-    _Atomic uint64_t commits; /* ordo_decider_commit calls that succeeded */
-    uint64_t commits_seen;    /* ... when the store's transaction began */
-    uint64_t ckpt_at;         /* commits at the last WAL checkpoint */
+    ordo_store_t *ckpt;        /* the committer's handle: WAL checkpoints */
+    _Atomic uint64_t commits;  /* ordo_decider_commit calls that succeeded */
+    uint64_t commits_seen;     /* ... when the store's transaction began */
+    uint64_t ckpt_at;          /* commits at the last WAL checkpoint */
     uint64_t stock_tx_started; /* ordo_now_ns when it was first seen open */
     uint64_t deadline_ns;      /* ordo_decider_set_deadline: 0 none */
     /* PostgreSQL: instances share the stock, so a store group is committed
@@ -79,8 +79,8 @@ struct ordo_decider {
 #define CUST_ID_MAX 40 /* longer ids are not remembered */
 
 struct cust_slot {
-    uint64_t h;      /* 0: empty */
-    uint32_t epoch;  /* == cust_epoch: its mapping is queued */
+    uint64_t h;     /* 0: empty */
+    uint32_t epoch; /* == cust_epoch: its mapping is queued */
     char id[CUST_ID_MAX];
     char key[ORDO_CUSTOMER_KEY_LEN];
 };
@@ -387,9 +387,9 @@ static int append_record(ordo_decider_t *d, uint16_t type, const ordo_plan_t *pl
     if (rc)
         return ordo_error_set(err, rc, NULL, 0, NULL, "cannot serialize the decision record");
     const char *key = plan->order ? plan->order->id : "";
-    return ordo_log_append_flags(d->log, type, d->cbor ? ORDO_LOG_FLAG_CBOR : 0, key,
-                                 strlen(key), (int64_t)plan->decided_at * 1000000000LL,
-                                 d->record.data, d->record.len, seq, err);
+    return ordo_log_append_flags(d->log, type, d->cbor ? ORDO_LOG_FLAG_CBOR : 0, key, strlen(key),
+                                 (int64_t)plan->decided_at * 1000000000LL, d->record.data,
+                                 d->record.len, seq, err);
 }
 
 /* One order's way through the decision path. */
@@ -408,10 +408,10 @@ typedef struct decide_step {
     size_t n_shadows;
     ordo_exp_shadow_t shadows[MAX_SHADOWS];
     ordo_plan_t *shadow_plans[MAX_SHADOWS];
-    bool has_control_plan;  /* control_plan_cost computed before the reservation */
+    bool has_control_plan; /* control_plan_cost computed before the reservation */
     double control_plan_cost;
     char customer_key[ORDO_CUSTOMER_KEY_LEN]; /* the record's customer pseudonym */
-    bool map_customer; /* its mapping is to be queued with the record */
+    bool map_customer;                        /* its mapping is to be queued with the record */
     bool force_fallback; /* rows: the policy's plans were refused, its fallback decides */
     uint64_t rows_seq;   /* rows: the seq the plan's reservation was stored under */
     /* the signal snapshot every plan of this order reads (loaded once) */
@@ -685,12 +685,11 @@ static int log_decision(decide_step_t *st, ordo_error_t *err)
     if (rc == ORDO_OK && st->rows_seq && st->out->seq != st->rows_seq)
         rc = ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL,
                             "record %llu was reserved as %llu (another writer of the log?)",
-                            (unsigned long long)st->out->seq,
-                            (unsigned long long)st->rows_seq);
+                            (unsigned long long)st->out->seq, (unsigned long long)st->rows_seq);
     if (rc == ORDO_OK && d->has_stock)
         rc = ordo_decide_stock_record(&d->stock, st->out->plan, st->out->seq, cust, err);
     if (rc && d->has_stock) { /* recovery re-applies what the log holds */
-        customer_forget(d); /* the queued mappings are lost with the group */
+        customer_forget(d);   /* the queued mappings are lost with the group */
         conn_lock(d);
         ordo_decide_stock_abort(&d->stock);
         conn_unlock(d);
@@ -862,7 +861,7 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
 {
     int rc;
     if (d->has_stock ? (rc = d->stock.rows ? rows_turn(d, err) : stock_turn(d, err))
-        : d->store   ? (rc = watch_store(d, err))
+        : d->store ? (rc = watch_store(d, err))
                      : 0)
         return rc;
     memset(out, 0, sizeof *out);
@@ -876,9 +875,11 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
                         .policy = d->default_policy,
                         .signals = ordo_engine_signals(d->eng)};
     ordo_decision_meta_init(&st.meta);
+    /* the nodes' loads count the units of their local day: a new day's
+     * start from zero */
+    ordo_engine_roll_loads(d->eng, order->created ? order->created : st.now);
     st.units.order_id = order->id;
-    st.units.customer_id =
-        order->customer_id && order->customer_id[0] ? order->customer_id : NULL;
+    st.units.customer_id = order->customer_id && order->customer_id[0] ? order->customer_id : NULL;
     if (d->log && st.units.customer_id) {
         /* the pseudonym only: its mapping is queued with the record's
          * reservations and written by the applier (ordo_decide_stock_record) */
@@ -957,8 +958,7 @@ uint64_t ordo_decider_stock_refused(const ordo_decider_t *d)
     return d->has_stock ? atomic_load(&d->stock.refused) : 0;
 }
 
-int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms,
-                            ordo_error_t *err)
+int ordo_decider_store_wait(ordo_decider_t *d, uint64_t seq, uint32_t timeout_ms, ordo_error_t *err)
 {
     if (!d->has_stock || !d->store_ack || d->stock.rows) /* rows: stored before logged */
         return ORDO_OK;
@@ -985,7 +985,7 @@ static void *applier_main(void *arg)
         while (d->apply_req == seen && !d->apply_stop)
             pthread_cond_wait(&d->acv, &d->amu);
         if (d->apply_req == seen)
-            break; /* stopped, nothing left */
+            break;           /* stopped, nothing left */
         seen = d->apply_req; /* one pass covers every commit so far */
         pthread_mutex_unlock(&d->amu);
         after_commits(d);

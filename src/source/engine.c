@@ -55,6 +55,7 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     e->zones = calloc(SRC_MAX_ZONES, sizeof *e->zones);
     e->demand = calloc(cells + 1, sizeof *e->demand);
     e->load = calloc(net->n_nodes + 1, sizeof *e->load);
+    e->load_day = malloc((net->n_nodes + 1) * sizeof *e->load_day);
     e->base_tab = calloc(ns, sizeof *e->base_tab);
     e->base_min = calloc(ns, sizeof *e->base_min);
     e->near =
@@ -68,10 +69,9 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     e->ground = calloc(net->n_nodes + 1, sizeof *e->ground);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
-    return e->one_lb && e->late0 && e->dim_min && e->quiet && e->ground && e->inv_div && e->mult && e->cdf && e->min_rate &&
-           e->node_zone && e->zones &&
-           e->demand && e->load && e->base_tab && e->base_min && e->near && e->z3_zone &&
-           e->z3_miles;
+    return e->one_lb && e->late0 && e->dim_min && e->quiet && e->ground && e->inv_div && e->mult &&
+           e->cdf && e->min_rate && e->node_zone && e->zones && e->demand && e->load &&
+           e->load_day && e->base_tab && e->base_min && e->near && e->z3_zone && e->z3_miles;
 }
 
 /* The smallest positive threshold of up to three (INFINITY: none). */
@@ -95,8 +95,8 @@ static void service_quiet(const ordo_carrier_service_t *svc, src_quiet_t *q)
     q->q_b = min_pos3(svc->max_billable_lb, 0, 0);
     q->q_l = min_pos3(svc->max_length_in, svc->large_longest_in, svc->ahs_longest_in);
     q->q_s = min_pos3(svc->ahs_second_in, 0, 0);
-    q->q_g = min_pos3(svc->max_length_girth_in, svc->large_length_girth_in,
-                      svc->ahs_length_girth_in);
+    q->q_g =
+        min_pos3(svc->max_length_girth_in, svc->large_length_girth_in, svc->ahs_length_girth_in);
 }
 
 /* Per carrier service: dim divisor and fuel factors, transit CDFs, base
@@ -235,6 +235,7 @@ static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
     for (uint32_t n = 0; n < net->n_nodes; n++) {
         const ordo_node_t *node = &net->nodes[n];
         atomic_init(&e->load[n], node->current_load);
+        e->load_day[n] = INT32_MIN;
         for (int z = 0; z < ORDO_ZONES; z++) {
             double m = INFINITY;
             for (uint32_t k = 0; k < node->n_services; k++) {
@@ -242,8 +243,7 @@ static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
                 /* any parcel's base is at least the least rate (per parcel)
                  * and at least the minimum charge */
                 double lo = INFINITY;
-                for (uint32_t b = 0; b < svc->n_brackets && svc->basis == ORDO_RATE_PER_PARCEL;
-                     b++)
+                for (uint32_t b = 0; b < svc->n_brackets && svc->basis == ORDO_RATE_PER_PARCEL; b++)
                     if (svc->rates[b][z] < lo)
                         lo = svc->rates[b][z];
                 if (!(lo > svc->min_charge))
@@ -265,8 +265,7 @@ static void tab_nodes(ordo_engine_t *e, const ordo_network_t *net)
                     const ordo_carrier_service_t *svc = &net->services[si];
                     /* peak depends on the order's date and the service's
                      * windows: 0 keeps this a lower bound */
-                    double add =
-                        (f & 1) ? svc->residential_surcharge + svc->liftgate_surcharge : 0;
+                    double add = (f & 1) ? svc->residential_surcharge + svc->liftgate_surcharge : 0;
                     double t = e->base_min[si][z][1] * e->mult[si] + add;
                     if (t < best)
                         best = t;
@@ -434,6 +433,8 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
                               "out of memory allocating the engine");
     e->net = net;
+    atomic_init(&e->load_roll_at, INT64_MIN);
+    atomic_flag_clear(&e->load_rolling);
     if (params)
         e->p = *params;
     else
@@ -493,6 +494,7 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->zones);
     free(e->demand);
     free((void *)e->load);
+    free(e->load_day);
     src_risk_engine_free(e);
     src_signals_free(e);
     src_lanes_free(e);
@@ -531,6 +533,31 @@ void ordo_engine_reset_loads(ordo_engine_t *e)
 {
     for (uint32_t n = 0; n < e->net->n_nodes; n++)
         atomic_store(&e->load[n], 0);
+}
+
+void ordo_engine_roll_loads(ordo_engine_t *e, int64_t t)
+{
+    if (t < atomic_load_explicit(&e->load_roll_at, memory_order_acquire) ||
+        atomic_flag_test_and_set_explicit(&e->load_rolling, memory_order_acquire))
+        return; /* not a new day anywhere, or another thread is rolling */
+    int64_t next = INT64_MAX;
+    for (uint32_t n = 0; n < e->net->n_nodes; n++) {
+        const ordo_tz_t *tz = e->zones[e->node_zone[n]];
+        int64_t day = ordo_cal_day_of(t + ordo_tz_offset(tz, t));
+        if (e->load_day[n] == INT32_MIN) /* the network's current_load is this day's */
+            e->load_day[n] = (int32_t)day;
+        else if (day > e->load_day[n]) {
+            atomic_store_explicit(&e->load[n], 0, memory_order_relaxed);
+            e->load_day[n] = (int32_t)day;
+        }
+        /* the node's next local midnight, as a Unix instant (daylight saving
+         * changes at night, not at midnight: the offset an hour before it) */
+        int64_t end = (e->load_day[n] + 1) * 86400;
+        end -= ordo_tz_offset(tz, end - ordo_tz_offset(tz, t));
+        next = end < next ? end : next;
+    }
+    atomic_store_explicit(&e->load_roll_at, next, memory_order_release);
+    atomic_flag_clear_explicit(&e->load_rolling, memory_order_release);
 }
 
 int ordo_engine_set_cell_demand(ordo_engine_t *e, const float *per_cell, size_t n,

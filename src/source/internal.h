@@ -82,6 +82,12 @@ struct ordo_engine {
     uint8_t zip3_zone[ORDO_ZIP3_COUNT];
     float *demand;          /* per inventory cell, units/day */
     _Atomic uint32_t *load; /* per node, units committed today */
+    /* the local day each node's load counts (INT32_MIN: not yet seen), the
+     * first instant at which some node's local day ends, and the flag of the
+     * one thread rolling them (ordo_engine_roll_loads) */
+    int32_t *load_day;
+    _Atomic int64_t load_roll_at;
+    atomic_flag load_rolling;
     /* per carrier service: 1/dim divisor (0: none), 1 + fuel share */
     double *inv_div;
     double *mult;
