@@ -91,8 +91,8 @@ static void start_experiment(fx_t *f, const char *json, const char *id)
     if (rc)
         fprintf(stderr, "%s: %s\n", err.field, err.msg);
     assert_int_equal(rc, ORDO_OK);
-    assert_int_equal(ordo_exp_registry_transition(reg, id, ORDO_EXP_ACT_START, NULL, "test",
-                                                  "test", f->t0, NULL, &err),
+    assert_int_equal(ordo_exp_registry_transition(reg, id, ORDO_EXP_ACT_START, NULL, "test", "test",
+                                                  f->t0, NULL, &err),
                      ORDO_OK);
     ordo_exp_registry_close(reg);
     assert_int_equal(ordo_store_close(store, &err), ORDO_OK);
@@ -100,20 +100,26 @@ static void start_experiment(fx_t *f, const char *json, const char *id)
 
 static const char *const zips[] = {"10027", "94110", "60601", "30303"};
 
-static void order_of(fx_t *f, int i, ordo_order_t *o)
+/* Order i, created at `created`. */
+static void order_at(fx_t *f, int i, const char *created, ordo_order_t *o)
 {
     char buf[512];
     int n = snprintf(buf, sizeof buf,
-                     "{\"id\":\"ORD-%d\",\"created\":\"2026-11-24T15:04:05Z\","
+                     "{\"id\":\"ORD-%d\",\"created\":\"%s\","
                      "\"customer\":{\"id\":\"C-%d\"},\"ship_to\":{\"zip\":\"%s\"},"
                      "\"channel\":\"web\",\"service_level\":\"standard\","
                      "\"lines\":[{\"sku\":\"SKU-0000038\",\"quantity\":1}]}",
-                     i, i % 7, zips[i % 4]);
+                     i, created, i % 7, zips[i % 4]);
     ordo_error_t err;
     int rc = ordo_order_parse(buf, (size_t)n, f->net, f->arena, o, &err);
     if (rc)
         fprintf(stderr, "%s: %s\n", err.field, err.msg);
     assert_int_equal(rc, ORDO_OK);
+}
+
+static void order_of(fx_t *f, int i, ordo_order_t *o)
+{
+    order_at(f, i, "2026-11-24T15:04:05Z", o);
 }
 
 typedef struct seen {
@@ -191,9 +197,41 @@ static void test_no_data_dir(void **state)
     assert_int_not_equal(stat(logdir, &st), 0);
 }
 
+static uint64_t total_load(fx_t *f)
+{
+    uint64_t sum = 0;
+    for (uint32_t n = 0; n < f->net->n_nodes; n++)
+        sum += ordo_engine_node_load(f->eng, n);
+    return sum;
+}
+
+/* The nodes' loads count the units of their local day: an order of the
+ * next day (every US node's) finds them at zero, plus its own units. */
+static void test_loads_count_the_local_day(void **state)
+{
+    fx_t *f = *state;
+    ordo_decider_t *d = open_decider(f, false);
+    uint64_t start = total_load(f); /* the network's current_load */
+    ordo_order_t o;
+    ordo_decision_t dec;
+    ordo_error_t err;
+    order_at(f, 1, "2026-11-24T15:04:05Z", &o);
+    assert_int_equal(ordo_decider_decide(d, &o, f->t0 + 3600, f->arena, &dec, &err), ORDO_OK);
+    assert_int_equal(dec.plan->status, ORDO_PLAN_OK);
+    assert_int_equal(total_load(f), start + 1);
+    order_at(f, 2, "2026-11-24T20:00:00Z", &o); /* the same local day everywhere */
+    assert_int_equal(ordo_decider_decide(d, &o, f->t0 + 3600, f->arena, &dec, &err), ORDO_OK);
+    assert_int_equal(total_load(f), start + 2);
+    order_at(f, 3, "2026-11-25T15:04:05Z", &o); /* the next day everywhere */
+    assert_int_equal(ordo_decider_decide(d, &o, f->t0 + 3600, f->arena, &dec, &err), ORDO_OK);
+    assert_int_equal(dec.plan->status, ORDO_PLAN_OK);
+    assert_int_equal(total_load(f), 1);
+    assert_int_equal(ordo_decider_close(d, &err), ORDO_OK);
+}
+
 #define VARIANTS                                                                                   \
-    "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\",\"weight\":0.5},"           \
-    "{\"key\":\"treatment\",\"policy\":\"proximity-first\",\"weight\":0.5}],"                     \
+    "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\",\"weight\":0.5},"            \
+    "{\"key\":\"treatment\",\"policy\":\"proximity-first\",\"weight\":0.5}],"                      \
     "\"primary_kpis\":[\"cost_per_order\"]"
 
 /* A customer-unit experiment with a shadow policy: every decision record
@@ -493,8 +531,8 @@ static void test_kill_takes_effect_next_order(void **state)
     assert_int_equal(ordo_config_load_data_dir(f->dir, &cfg, &err), ORDO_OK);
     assert_int_equal(ordo_store_open(f->dir, &cfg, &store, &err), ORDO_OK);
     assert_int_equal(ordo_exp_registry_open(store, &reg, &err), ORDO_OK);
-    assert_int_equal(ordo_exp_registry_transition(reg, "killme", ORDO_EXP_ACT_KILL, NULL,
-                                                  "test", "harm", f->t0 + 7200, NULL, &err),
+    assert_int_equal(ordo_exp_registry_transition(reg, "killme", ORDO_EXP_ACT_KILL, NULL, "test",
+                                                  "harm", f->t0 + 7200, NULL, &err),
                      ORDO_OK);
     ordo_exp_registry_close(reg);
     assert_int_equal(ordo_store_close(store, &err), ORDO_OK);
@@ -521,6 +559,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_no_data_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loads_count_the_local_day, setup, teardown),
         cmocka_unit_test_setup_teardown(test_customer_experiment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_switchback_experiment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shadow_sees_same_stock, setup, teardown),

@@ -47,8 +47,8 @@ static const ordo_plan_t *price_at(ordo_engine_t *eng, ordo_arena_t *a, const ch
              created ? "\"created\":\"" : "", created ? created : "", created ? "\"," : "", zip);
     ordo_order_t *o = ordo_arena_alloc(a, sizeof *o);
     parse_order(net, a, json, o);
-    const char *spec_text =
-        "{\"shipments\":[{\"node\":\"DC-NYC\",\"service\":\"parcel_ground\",\"lines\":[{\"line\":0}]}]}";
+    const char *spec_text = "{\"shipments\":[{\"node\":\"DC-NYC\",\"service\":\"parcel_ground\","
+                            "\"lines\":[{\"line\":0}]}]}";
     ordo_plan_spec_t spec;
     ordo_error_t err = {0};
     assert_int_equal(ordo_plan_spec_parse(spec_text, strlen(spec_text), net, o, a, &spec, &err),
@@ -104,6 +104,59 @@ static void test_cutoff_daylight_saving(void **s)
     ordo_network_destroy(net);
 }
 
+/* A node's load counts its local day: the counter of a node whose local
+ * midnight has passed starts again from zero, the others keep theirs. New
+ * York's midnight of 2026-03-10 (EDT, daylight saving since the 8th) is
+ * 04:00Z, Los Angeles' 07:00Z. */
+static void test_loads_roll_at_local_midnight(void **s)
+{
+    (void)s;
+    if (!have_zone("America/New_York") || !have_zone("America/Los_Angeles"))
+        skip();
+    const char *nodes =
+        "[{\"id\":\"DC-NYC\",\"type\":\"dc\",\"zip\":\"10001\",\"capabilities\":[\"ship\"],"
+        "\"daily_capacity\":5000,\"current_load\":300,\"pick_cost_per_unit\":0.5,"
+        "\"pack_cost_per_shipment\":1,\"cutoff_hour\":17,\"services\":[\"parcel_ground\"]},"
+        "{\"id\":\"DC-LAX\",\"type\":\"dc\",\"zip\":\"90001\",\"capabilities\":[\"ship\"],"
+        "\"daily_capacity\":5000,\"current_load\":200,\"pick_cost_per_unit\":0.5,"
+        "\"pack_cost_per_shipment\":1,\"cutoff_hour\":17,\"services\":[\"parcel_ground\"]}]";
+    ordo_network_t *net = build_net(nodes, CATALOG,
+                                    "node,sku,on_hand,reserved,safety_stock,as_of\n"
+                                    "DC-NYC,TEE-1,500,0,0,2026-01-01T00:00:00Z\n"
+                                    "DC-LAX,TEE-1,500,0,0,2026-01-01T00:00:00Z\n");
+    ordo_engine_t *eng;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_engine_create(net, NULL, &eng, &err), ORDO_OK);
+    int64_t t;
+    assert_int_equal(ordo_time_parse("2026-03-10T03:59:59Z", &t), 0);
+    ordo_engine_roll_loads(eng, t); /* the first call: current_load is this day's */
+    assert_int_equal(ordo_engine_node_load(eng, 0), 300);
+    assert_int_equal(ordo_engine_node_load(eng, 1), 200);
+    ordo_engine_add_load(eng, 0, 5);
+    ordo_engine_add_load(eng, 1, 7);
+    ordo_engine_roll_loads(eng, t); /* the same second: nothing ends */
+    assert_int_equal(ordo_engine_node_load(eng, 0), 305);
+    ordo_engine_roll_loads(eng, t + 1); /* 00:00 EDT, 21:00 PDT */
+    assert_int_equal(ordo_engine_node_load(eng, 0), 0);
+    assert_int_equal(ordo_engine_node_load(eng, 1), 207);
+    ordo_engine_add_load(eng, 0, 4);
+    ordo_engine_roll_loads(eng, t + 3 * 3600); /* 23:59:59 PDT */
+    assert_int_equal(ordo_engine_node_load(eng, 0), 4);
+    assert_int_equal(ordo_engine_node_load(eng, 1), 207);
+    ordo_engine_roll_loads(eng, t + 3 * 3600 + 1); /* midnight in Los Angeles */
+    assert_int_equal(ordo_engine_node_load(eng, 0), 4);
+    assert_int_equal(ordo_engine_node_load(eng, 1), 0);
+    ordo_engine_add_load(eng, 1, 9);
+    ordo_engine_roll_loads(eng, t - 3600); /* an earlier instant counts in the new day */
+    assert_int_equal(ordo_engine_node_load(eng, 0), 4);
+    assert_int_equal(ordo_engine_node_load(eng, 1), 9);
+    ordo_engine_roll_loads(eng, t + 7 * 86400 + 3600); /* a week on: both days ended */
+    assert_int_equal(ordo_engine_node_load(eng, 0), 0);
+    assert_int_equal(ordo_engine_node_load(eng, 1), 0);
+    ordo_engine_destroy(eng);
+    ordo_network_destroy(net);
+}
+
 static void test_unknown_time_zone_refused(void **s)
 {
     (void)s;
@@ -132,7 +185,8 @@ static void test_delivery_days_field(void **s)
         char *text = read_text(FIXTURE_NET "/network.json", NULL);
         cJSON *root = cJSON_Parse(text);
         free(text);
-        cJSON *svc = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "carrier_services"), 0);
+        cJSON *svc =
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "carrier_services"), 0);
         cJSON_AddItemToObject(svc, "delivery_days", cJSON_Parse(days[i]));
         char *json = cJSON_PrintUnformatted(root);
         cJSON_Delete(root);
@@ -274,6 +328,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cutoff_daylight_saving),
+        cmocka_unit_test(test_loads_roll_at_local_midnight),
         cmocka_unit_test(test_unknown_time_zone_refused),
         cmocka_unit_test(test_delivery_days_field),
         cmocka_unit_test(test_friday_before_holiday),
