@@ -139,6 +139,8 @@ static void plot_ticks(const plot_axis_t *ax, double step, double y0, double y1,
                         ax->left, y1 + 28);
 }
 
+#define PLOT_STUB 12.0 /* px: the stub of an interval wholly beyond the axis */
+
 /* One metric's interval; ends beyond the axis get an arrow at the edge. */
 static void plot_row(const ordo_analysis_t *a, const plot_axis_t *ax, size_t m, size_t v, double y,
                      ordo_buf_t *o)
@@ -161,11 +163,19 @@ static void plot_row(const ordo_analysis_t *a, const plot_axis_t *ax, size_t m, 
     double lo = c->rel.ci_low, hi = c->rel.ci_high, pt = c->rel.estimate;
     bool lo_out = !(lo >= ax->xmin), hi_out = !(hi <= ax->xmax);
     double xl = ax_x(ax, lo_out ? ax->xmin : lo), xh = ax_x(ax, hi_out ? ax->xmax : hi);
+    /* an interval wholly beyond one edge: a dashed stub inside that edge
+     * (else its line would run outside the plot, over the labels) */
+    bool beyond = lo > ax->xmax || hi < ax->xmin;
+    if (lo > ax->xmax)
+        xl = xh - PLOT_STUB;
+    else if (hi < ax->xmin)
+        xh = xl + PLOT_STUB;
     double xp = ax_x(ax, fmax(ax->xmin, fmin(ax->xmax, pt)));
-    ordo_buf_printf(o,
-                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                    "stroke-width=\"2\"/>\n<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n",
-                    xl, y, xh, y, col, xp, y, col);
+    ordo_buf_printf(
+        o,
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+        "stroke-width=\"2\"%s/>\n<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n",
+        xl, y, xh, y, col, beyond ? " stroke-dasharray=\"4,2\"" : "", xp, y, col);
     if (hi_out)
         ordo_buf_printf(o,
                         "<polygon class=\"overflow\" points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\" "

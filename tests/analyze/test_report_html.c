@@ -164,6 +164,34 @@ static void test_overflow_marks(void **state)
     free(html);
 }
 
+/* A lift far past the axis's ±500% cap: its interval is a dashed stub
+ * inside the right edge, with its arrow, not a line running off the plot
+ * over the labels; every interval of the plot lies inside it. */
+static void test_interval_wholly_beyond_axis(void **state)
+{
+    (void)state;
+    fx_spec_t s;
+    fx_spec_default(&s);
+    s.n_orders = 400;
+    s.cost_effect = 80; /* planned cost ~10 in control: a lift of ~+800% */
+    char *html = report(&s);
+    char *svg = between(html, "aria-label=\"relative lift by metric\">", "</svg>");
+    assert_non_null(strstr(svg, "stroke-dasharray=\"4,2\""));
+    int lines = 0;
+    for (const char *p = svg; (p = strstr(p, "<line x1=\"")); p++) {
+        const char *end = strstr(p, "/>");
+        if (!end || !memmem(p, (size_t)(end - p), "stroke-width=\"2\"", 16))
+            continue; /* a tick */
+        double x1 = strtod(p + 10, NULL), x2 = strtod(strstr(p, "x2=\"") + 4, NULL);
+        assert_true(x1 < x2);
+        assert_true(x1 >= 280 - 1e-9 && x2 <= 280 + 480 + 1e-9);
+        lines++;
+    }
+    assert_true(lines >= 5);
+    free(svg);
+    free(html);
+}
+
 /* The charts over time leave room for a minus sign left of the axis. */
 static void test_chart_labels_fit(void **state)
 {
@@ -192,6 +220,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html_report),
         cmocka_unit_test(test_overflow_marks),
+        cmocka_unit_test(test_interval_wholly_beyond_axis),
         cmocka_unit_test(test_chart_labels_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,7 @@
 import { h, s, isNum, pct, num, pval } from './dom.js';
 
 const GROUPS = ['Primary KPIs', 'Secondary metrics', 'Guardrails'];
-const LEFT = 280, WIDTH = 480, ROW = 18, TOP = 30;
+const LEFT = 280, WIDTH = 480, ROW = 18, TOP = 30, STUB = 12;
 
 /** 0 primary KPI, 1 secondary, 2 guardrail (primary wins, as in report_plot.c). */
 export function metricGroup(report, name) {
@@ -79,7 +79,12 @@ function row(report, ax, m, c, y, multi) {
   const col = rowColour(m, c, alpha), r = c.relative_lift, est = primaryEstimate(c);
   const lo = r.ci_low, hi = r.ci_high;
   const loOut = !(lo >= ax.xmin), hiOut = !(hi <= ax.xmax);
-  const xl = ax.x(loOut ? ax.xmin : lo), xh = ax.x(hiOut ? ax.xmax : hi);
+  let xl = ax.x(loOut ? ax.xmin : lo), xh = ax.x(hiOut ? ax.xmax : hi);
+  // an interval wholly beyond one edge: a dashed stub inside that edge (else
+  // its line would run outside the plot, over the labels), as report_plot.c
+  const beyond = lo > ax.xmax || hi < ax.xmin;
+  if (lo > ax.xmax) xl = xh - STUB;
+  else if (hi < ax.xmin) xh = xl + STUB;
   const xp = ax.x(Math.max(ax.xmin, Math.min(ax.xmax, r.estimate)));
   const label = (metricGroup(report, m.name) === 0 ? '★ ' : '') + (m.label || m.name) +
     (multi ? ` (${c.variant})` : '');
@@ -90,7 +95,8 @@ function row(report, ax, m, c, y, multi) {
     s('title', {}, `${m.label || m.name}, ${c.variant} vs control: lift ${summary}; ` +
       `${verdict}, p(Holm) ${pval(c.p_holm)}`),
     s('text', { x: LEFT - 10, y: y + 4, 'text-anchor': 'end' }, label),
-    s('line', { class: 'ci', x1: xl, y1: y, x2: xh, y2: y, stroke: col, 'stroke-width': 2 }),
+    s('line', { class: 'ci', x1: xl, y1: y, x2: xh, y2: y, stroke: col, 'stroke-width': 2,
+      'stroke-dasharray': beyond ? '4,2' : null }),
     s('circle', { class: 'estimate', cx: xp, cy: y, r: 4, fill: col }),
     hiOut ? s('polygon', { points: `${xh},${y - 5} ${xh + 8},${y} ${xh},${y + 5}`, fill: col }) : null,
     loOut ? s('polygon', { points: `${xl},${y - 5} ${xl - 8},${y} ${xl},${y + 5}`, fill: col }) : null,
