@@ -530,9 +530,10 @@ bool src_svcx_build(src_ctx_t *x)
         sx[s].inv_div = x->eng->inv_div[s];
         sx[s].mult = x->eng->mult[s];
         sx[s].dim_min = x->eng->dim_min[s];
+        sx[s].peak0 = ordo_service_peak(svc, x->peak_md, 0);
         sx[s].add =
             (x->order->residential ? svc->residential_surcharge + svc->liftgate_surcharge : 0) +
-            ordo_service_peak(svc, x->peak_md, 0);
+            sx[s].peak0;
         src_svcx_signals(x, s, &sx[s]);
     }
     x->svcx = sx;

@@ -161,8 +161,9 @@ static inline void ship_parcel(const src_eval_t *o, ordo_parcel_t *p)
  * the service's threshold)) whole pounds, handling, peak on the order's
  * date), from the precomputed table when the billable weight is within it.
  * ORDO_ERANGE (r->over names the limit) when the service cannot carry it. */
-static int rate_card(const ordo_engine_t *eng, int32_t si, int zone, const ordo_parcel_t *p,
-                     bool residential, int peak_md, ordo_rate_t *r)
+static int rate_card(const ordo_engine_t *eng, const src_svcx_t *sx, int32_t si, int zone,
+                     const ordo_parcel_t *p, const double *key, bool residential, int peak_md,
+                     ordo_rate_t *r)
 {
     const ordo_carrier_service_t *svc = &eng->net->services[si];
     double dim = ordo_service_dim_lb(svc, p->cubic_in);
@@ -172,9 +173,8 @@ static int rate_card(const ordo_engine_t *eng, int32_t si, int zone, const ordo_
         wl = 1;
     double handling = 0, min_billable = 0;
     int kind = 0;
-    /* below every size rule of the service (engine table): none applies */
-    double key[4];
-    src_size_key(p->side_in, key);
+    /* below every size rule of the service (engine table): none applies;
+     * key: the parcel's sides as src_size_key orders them */
     r->over = src_size_quiet(&eng->quiet[si], p->weight_lb, wl, key)
                   ? NULL
                   : ordo_service_size_rules(svc, p, wl, &handling, &min_billable, &kind);
@@ -192,7 +192,8 @@ static int rate_card(const ordo_engine_t *eng, int32_t si, int zone, const ordo_
     r->handling = handling;
     r->fuel = (r->base + handling) * svc->fuel_surcharge_pct / 100.0;
     r->residential = residential ? svc->residential_surcharge + svc->liftgate_surcharge : 0;
-    r->peak = ordo_service_peak(svc, peak_md, kind);
+    /* the order's per-service factors hold the peak of a parcel without size surcharges */
+    r->peak = sx && kind == 0 ? sx->peak0 : ordo_service_peak(svc, peak_md, kind);
     r->total = r->base + r->fuel + r->residential + r->peak + handling;
     return ORDO_OK;
 }
@@ -200,9 +201,10 @@ static int rate_card(const ordo_engine_t *eng, int32_t si, int zone, const ordo_
 /* rate_card under a rate signal in force (sx->rate_sig): the base ×
  * rmult, fuel at fuel_pct of base and handling. */
 static int rate(const ordo_engine_t *eng, const src_svcx_t *sx, int32_t si, int zone,
-                const ordo_parcel_t *p, bool residential, int peak_md, ordo_rate_t *r)
+                const ordo_parcel_t *p, const double *key, bool residential, int peak_md,
+                ordo_rate_t *r)
 {
-    int rc = rate_card(eng, si, zone, p, residential, peak_md, r);
+    int rc = rate_card(eng, sx, si, zone, p, key, residential, peak_md, r);
     if (rc || !sx || !sx->rate_sig)
         return rc;
     r->base *= sx->rmult;
@@ -395,6 +397,10 @@ typedef struct ship_in {
     double rr_base_units, dos_units;
     double base_rr, ret_base;
     double rt_z; /* the learned return logit but lateness (rtab only) */
+    /* not a pickup: the shipment as a parcel (ship_parcel) and its size key
+     * (src_size_key), the same for every service priced */
+    ordo_parcel_t parcel;
+    double key[4];
 } ship_in_t;
 
 /* Stock step: the lines of mask at the candidate, with duplicate SKUs
@@ -581,10 +587,8 @@ static inline __attribute__((always_inline)) bool price_service(src_ctx_t *x, sr
         ot = pickup_cdf(s0, pe, D);
         late = (1 - pe) * (s0 > D ? s0 - D : 0) + pe * (s0 + 1 > D ? s0 + 1 - D : 0);
     } else {
-        ordo_parcel_t parcel;
-        ship_parcel(o, &parcel);
-        if (rate(x->eng, x->svcx ? &x->svcx[cur->service] : NULL, cur->service, o->zone, &parcel,
-                 x->order->residential, x->peak_md, r) != ORDO_OK)
+        if (rate(x->eng, x->svcx ? &x->svcx[cur->service] : NULL, cur->service, o->zone,
+                 &in->parcel, in->key, x->order->residential, x->peak_md, r) != ORDO_OK)
             return false;
         service_timing(x, c, o, in, k, memo, cur->service, &ot, &late);
     }
@@ -935,6 +939,10 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
     if (x->rtab)
         in.rt_z = src_riskm_return_z(x, mask, o->miles);
     in.pack = node->pack_cost_per_shipment;
+    if (!in.pickup) {
+        ship_parcel(o, &in.parcel);
+        src_size_key(in.parcel.side_in, in.key);
+    }
     if (!choose_service(x, c, node, force_service, &in, o))
         return;
     if (x->risk_on)

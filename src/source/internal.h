@@ -210,6 +210,7 @@ typedef struct src_svcx {
      * an outage of the service to the order's destination */
     const ordo_signal_t *rate_sig, *out_sig;
     double rmult, fuel_pct;
+    double peak0; /* the order's peak surcharge of a parcel no size rule meets (kind 0) */
 } src_svcx_t;
 
 /* A parcel's sides sorted longest first and its length + girth, as
