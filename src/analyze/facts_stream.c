@@ -440,6 +440,20 @@ static inline void assign(act_t a, char *b, int type, double num, const char *s)
     }
 }
 
+/* A scalar item after its head: its value read (an unsigned at once), the
+ * scan keys waiting for it settled, the field a names filled. */
+static inline bool scalar_item(rd_t *r, act_t a, char *b, unsigned major, unsigned ai, uint64_t arg)
+{
+    int type = ORDO_CBOR_NUMBER;
+    double num = (double)arg;
+    const char *s = NULL;
+    if ((major != 0 || ai == 31) && !scalar(r, major, ai, arg, &type, &num, &s, a.kind == F_STR))
+        return false;
+    settle(r, type, s);
+    assign(a, b, type, num, s);
+    return true;
+}
+
 /* A table (after its tag), as cbor_tree.c's table(): rows of scalar cells
  * named by key ids; undefined repeats the cell above. */
 static bool table(rd_t *r, int actx, const tgt_t *t)
@@ -515,19 +529,9 @@ static bool map(rd_t *r, int ctx, void *obj, int depth)
         uint64_t arg;
         if (depth + 1 >= ST_DEPTH || !head(r, &major, &ai, &arg))
             return false;
-        if (major == 0 && ai != 31) { /* an unsigned: the commonest scalar */
-            settle(r, ORDO_CBOR_NUMBER, NULL);
-            assign(a, b, ORDO_CBOR_NUMBER, (double)arg, NULL);
-            continue;
-        }
-        if (major == 0 || major == 1 || major == 3 || major == 7) {
-            int type;
-            double num;
-            const char *s;
-            if (!scalar(r, major, ai, arg, &type, &num, &s, a.kind == F_STR))
+        if (major <= 1 || major == 3 || major == 7) {
+            if (!scalar_item(r, a, b, major, ai, arg))
                 return false;
-            settle(r, type, s);
-            assign(a, b, type, num, s);
             continue;
         }
         r->p = at;
@@ -562,11 +566,6 @@ static bool value(rd_t *r, int ctx, act_t a, char *b, void *obj, int depth)
     uint64_t arg;
     if (depth >= ST_DEPTH || !head(r, &major, &ai, &arg))
         return false;
-    if (major == 0 && ai != 31) { /* an unsigned: the commonest scalar */
-        settle(r, ORDO_CBOR_NUMBER, NULL);
-        assign(a, b, ORDO_CBOR_NUMBER, (double)arg, NULL);
-        return true;
-    }
     bool open = (major == 4 || major == 5) && ai == 31, tab = major == 6 && arg == ORDO_CBOR_TAG_TABLE;
     if (open || tab) {
         settle(r, ORDO_CBOR_ARRAY, NULL);
@@ -591,14 +590,7 @@ static bool value(rd_t *r, int ctx, act_t a, char *b, void *obj, int depth)
         d->plan.has_shipments |= sub == A_SHIPS;
         return tab ? table(r, sub, &t) : array(r, sub, &t, depth);
     }
-    int type;
-    double num;
-    const char *s;
-    if (!scalar(r, major, ai, arg, &type, &num, &s, a.kind == F_STR))
-        return false;
-    settle(r, type, s);
-    assign(a, b, type, num, s);
-    return true;
+    return scalar_item(r, a, b, major, ai, arg);
 }
 
 /* The plan's cost as facts_tree.c's cost() reads it. */
