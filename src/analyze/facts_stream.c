@@ -442,12 +442,18 @@ static inline void assign(act_t a, char *b, int type, double num, const char *s)
 
 /* A scalar item after its head: its value read (an unsigned at once), the
  * scan keys waiting for it settled, the field a names filled. */
-static inline bool scalar_item(rd_t *r, act_t a, char *b, unsigned major, unsigned ai, uint64_t arg)
+static inline __attribute__((always_inline)) bool
+scalar_item(rd_t *r, act_t a, char *b, unsigned major, unsigned ai, uint64_t arg)
 {
-    int type = ORDO_CBOR_NUMBER;
-    double num = (double)arg;
-    const char *s = NULL;
-    if ((major != 0 || ai == 31) && !scalar(r, major, ai, arg, &type, &num, &s, a.kind == F_STR))
+    if (major == 0 && ai != 31) { /* the commonest: its own copy of settle and assign */
+        settle(r, ORDO_CBOR_NUMBER, NULL);
+        assign(a, b, ORDO_CBOR_NUMBER, (double)arg, NULL);
+        return true;
+    }
+    int type;
+    double num;
+    const char *s;
+    if (!scalar(r, major, ai, arg, &type, &num, &s, a.kind == F_STR))
         return false;
     settle(r, type, s);
     assign(a, b, type, num, s);
