@@ -187,18 +187,9 @@ static void st_out(const an_ostate_t *s, an_outcome_t *o)
     o->oid[1] = s->oid[1];
 }
 
-/* Two event ids as SQLite's BINARY collation orders them: -1, 0 or 1. */
-static int eid_cmp(const char *ea, size_t ela, const char *eb, size_t elb)
-{
-    int c = memcmp(ea, eb, ela < elb ? ela : elb);
-    if (c)
-        return c < 0 ? -1 : 1;
-    return ela == elb ? 0 : ela < elb ? -1 : 1;
-}
-
 /* (at, event_id) of two events of one order, the second given by its
  * time, number and ids record: -1 or 1; 0 when it cannot be told (an ids
- * record unreadable). */
+ * record unreadable). Event ids compare as SQLite's BINARY collation. */
 static int key_cmp(const otail_map_t *m, const otail_row_t *a, int64_t at_b, uint64_t seq_b,
                    uint64_t ids_b)
 {
@@ -209,48 +200,24 @@ static int key_cmp(const otail_map_t *m, const otail_row_t *a, int64_t at_b, uin
     if (!otail_ids_get(m, a->ids, a->seq, &oa, &ola, &ea, &ela) ||
         !otail_ids_get(m, ids_b, seq_b, &ob, &olb, &eb, &elb))
         return 0;
-    return eid_cmp(ea, ela, eb, elb);
+    int c = memcmp(ea, eb, ela < elb ? ela : elb);
+    if (c)
+        return c < 0 ? -1 : 1;
+    return ela == elb ? 0 : ela < elb ? -1 : 1;
 }
 
-/* A row's event id, read from the ids file (and checked) once per sort. */
-typedef struct ev_id {
-    const char *e;
-    size_t len;
-    int8_t got; /* 0 not read yet, 1 read, -1 unreadable */
-} ev_id_t;
-
-static bool row_eid(const otail_map_t *m, const otail_row_t *a, ev_id_t *c)
+static int row_cmp(const otail_map_t *m, const otail_row_t *a, const otail_row_t *b)
 {
-    if (!c->got) {
-        const char *o;
-        size_t ol;
-        c->got = otail_ids_get(m, a->ids, a->seq, &o, &ol, &c->e, &c->len) ? 1 : -1;
-    }
-    return c->got > 0;
+    return key_cmp(m, a, b->at, b->seq, b->ids);
 }
 
-/* key_cmp of two rows of one sort, their event ids read once. */
-static int row_cmp(const otail_map_t *m, const otail_row_t *a, ev_id_t *ca, const otail_row_t *b,
-                   ev_id_t *cb)
-{
-    if (a->at != b->at)
-        return a->at < b->at ? -1 : 1;
-    if (!row_eid(m, a, ca) || !row_eid(m, b, cb))
-        return 0;
-    return eid_cmp(ca->e, ca->len, cb->e, cb->len);
-}
-
-/* An order's new rows (n <= OST_SORT_MAX) sorted by (at, event_id)
- * (insertion: a few, mostly in order already; the ids of tied rows read
- * once each, not once a comparison); false when two cannot be told apart. */
+/* An order's new rows sorted by (at, event_id) (insertion: a few, mostly
+ * in order already); false when two cannot be told apart. */
 static bool rows_sort(const otail_map_t *m, const otail_row_t **ev, size_t n)
 {
-    ev_id_t id[OST_SORT_MAX];
-    for (size_t i = 0; i < n; i++)
-        id[i].got = 0;
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0; j--) {
-            int c = row_cmp(m, ev[j - 1], &id[j - 1], ev[j], &id[j]);
+            int c = row_cmp(m, ev[j - 1], ev[j]);
             if (!c)
                 return false;
             if (c < 0)
@@ -258,9 +225,6 @@ static bool rows_sort(const otail_map_t *m, const otail_row_t **ev, size_t n)
             const otail_row_t *x = ev[j];
             ev[j] = ev[j - 1];
             ev[j - 1] = x;
-            ev_id_t y = id[j];
-            id[j] = id[j - 1];
-            id[j - 1] = y;
         }
     return true;
 }
