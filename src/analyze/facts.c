@@ -41,6 +41,15 @@ void an_strings_free(an_strings_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* A string's slot among the recent ids: its length and end bytes. */
+static uint32_t recent_slot(const char *str, size_t len)
+{
+    if (!len)
+        return 0;
+    size_t h = len * 7 + (unsigned char)str[0] * 3u + (unsigned char)str[len - 1];
+    return (uint32_t)(h % AN_STR_RECENT);
+}
+
 int an_strings_intern(an_strings_t *s, const char *str, uint32_t *id)
 {
     if (!str) {
@@ -52,8 +61,15 @@ int an_strings_intern(an_strings_t *s, const char *str, uint32_t *id)
         *id = AN_ID_LONG;
         return ORDO_OK;
     }
-    uint32_t v;
+    uint32_t v, slot = recent_slot(str, len);
+    if ((v = s->recent[slot]) && s->recent_len[slot] == len &&
+        !memcmp(s->buf.data + s->off[v - 1], str, len)) {
+        *id = v;
+        return ORDO_OK;
+    }
     if (ordo_strmap_get(s->map, str, len, &v)) {
+        s->recent[slot] = v;
+        s->recent_len[slot] = (uint32_t)len;
         *id = v;
         return ORDO_OK;
     }
@@ -74,6 +90,8 @@ int an_strings_intern(an_strings_t *s, const char *str, uint32_t *id)
     v = ++s->n;
     if (ordo_strmap_put(s->map, str, len, v))
         return ORDO_ENOMEM;
+    s->recent[slot] = v;
+    s->recent_len[slot] = (uint32_t)len;
     *id = v;
     return ORDO_OK;
 }

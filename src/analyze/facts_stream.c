@@ -16,6 +16,7 @@
  * the facts of both paths field by field on a simulated log and on
  * mutations of records. */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "../core/cbor_internal.h"
@@ -54,7 +55,7 @@ static const char *const key_name[K_COMP] = {
 enum { C_SKIP, C_TOP, C_POLICY, C_ORDER, C_SHIP_TO, C_LINE, C_PLAN, C_SHIP, C_TOTALS, C_COST,
        C_ECON };
 /* Array contexts. */
-enum { A_SKIP = 16, A_LINES, A_SHIPS };
+enum { A_SKIP, A_LINES, A_SHIPS };
 
 enum { SC_EXP, SC_VAR, SC_OID, SC_N };
 static const char *const scan_key[SC_N] = {"experiment", "variant", "order_id"};
@@ -75,6 +76,7 @@ typedef struct str {
 typedef struct rd {
     const uint8_t *p, *end;
     ordo_arena_t *arena;
+    char *cp, *cp_end; /* the record's string copies: one block (copy()) */
     bool ns;
     uint32_t n_refs;
     ordo_record_t *d;
@@ -167,9 +169,23 @@ static const char *copy(rd_t *r, str_t *s, str_t *ref)
 {
     if (s->copy)
         return s->copy;
-    char *c = ordo_arena_alloc(r->arena, (size_t)s->len + 1);
-    if (!c)
+    /* Each string copied takes its own bytes of the record (a reference
+     * shares its string's copy) and has a head byte: the copies of a
+     * record of n bytes fit in n, taken from the arena once. */
+    size_t need = (size_t)s->len + 1;
+    if (!r->cp) {
+        size_t n = (size_t)(r->end - r->p) + (size_t)s->len + 64;
+        if (!(r->cp = ordo_arena_alloc(r->arena, n)))
+            return NULL;
+        r->cp_end = r->cp + n;
+    }
+    char *c;
+    if ((size_t)(r->cp_end - r->cp) >= need) {
+        c = r->cp;
+        r->cp += need;
+    } else if (!(c = ordo_arena_alloc(r->arena, need))) {
         return NULL;
+    }
     memcpy(c, s->s, s->len);
     c[s->len] = 0;
     s->copy = c;
@@ -278,75 +294,86 @@ static inline void settle(rd_t *r, int type, const char *s)
     r->pending = 0;
 }
 
-static double *num_slot(rd_t *r, int ctx, int code, void *obj)
+/* What a member fills, by its object's context and its key's field: a
+ * number or a string at `off` in the context's object (the record, a line
+ * or shipment, the cost's flat or `economic` parts: base()), the excluded
+ * or fallback flag; and the context its map or array value reads in. One
+ * table look-up a member instead of a switch per question. */
+enum { F_NONE, F_NUM, F_STR, F_EXCLUDED, F_FALLBACK };
+typedef struct act {
+    uint8_t kind, map, arr; /* map: C_*, arr: A_* */
+    uint16_t off;
+} act_t;
+enum { N_CTX = C_ECON + 1 };
+
+#define REC(ctx, code, k, field) [ctx][code] = {k, C_SKIP, A_SKIP, offsetof(ordo_record_t, field)}
+#define OBJ(ctx, code, k, type, field) [ctx][code] = {k, C_SKIP, A_SKIP, offsetof(type, field)}
+#define SUB(ctx, code, m, a) [ctx][code] = {F_NONE, m, a, 0}
+static const act_t act_named[N_CTX][K_COMP] = {
+    REC(C_TOP, K_TIMESTAMP, F_STR, timestamp),
+    REC(C_TOP, K_ORDER_ID, F_STR, order_id),
+    REC(C_TOP, K_EXPERIMENT, F_STR, experiment),
+    REC(C_TOP, K_VARIANT, F_STR, variant),
+    REC(C_TOP, K_PRODUCT_FAMILY, F_STR, product_family),
+    REC(C_TOP, K_UNIT, F_STR, unit),
+    REC(C_TOP, K_CONTROL_COST, F_NUM, control_cost),
+    REC(C_TOP, K_ORDER_VALUE, F_NUM, order_value),
+    REC(C_TOP, K_LATENCY_NS, F_NUM, latency_ns),
+    REC(C_TOP, K_EXCLUDED, F_EXCLUDED, excluded),
+    REC(C_TOP, K_FALLBACK, F_FALLBACK, fallback),
+    SUB(C_TOP, K_POLICY, C_POLICY, A_SKIP),
+    SUB(C_TOP, K_ORDER, C_ORDER, A_SKIP),
+    SUB(C_TOP, K_PLAN, C_PLAN, A_SKIP),
+    REC(C_POLICY, K_NAME, F_STR, policy_name),
+    REC(C_POLICY, K_VERSION, F_STR, policy_version),
+    REC(C_ORDER, K_CHANNEL, F_STR, order.channel),
+    REC(C_ORDER, K_PROMOTION, F_STR, order.promotion),
+    SUB(C_ORDER, K_SHIP_TO, C_SHIP_TO, A_SKIP),
+    SUB(C_ORDER, K_LINES, C_SKIP, A_LINES),
+    REC(C_SHIP_TO, K_ZIP, F_STR, order.zip),
+    OBJ(C_LINE, K_SKU, F_STR, ordo_record_line_t, sku),
+    OBJ(C_LINE, K_QUANTITY, F_NUM, ordo_record_line_t, quantity),
+    REC(C_PLAN, K_PROMISE_DATE, F_STR, plan.promise_date),
+    SUB(C_PLAN, K_SHIPMENTS, C_SKIP, A_SHIPS),
+    SUB(C_PLAN, K_TOTALS, C_TOTALS, A_SKIP),
+    OBJ(C_SHIP, K_NODE, F_STR, ordo_record_shipment_t, node),
+    OBJ(C_SHIP, K_SERVICE, F_STR, ordo_record_shipment_t, service),
+    OBJ(C_SHIP, K_ZONE, F_NUM, ordo_record_shipment_t, zone),
+    OBJ(C_SHIP, K_MILES, F_NUM, ordo_record_shipment_t, miles),
+    SUB(C_SHIP, K_LINES, C_SKIP, A_LINES),
+    REC(C_TOTALS, K_SHIPMENTS, F_NUM, plan.shipments_total),
+    REC(C_TOTALS, K_UNITS, F_NUM, plan.units),
+    REC(C_TOTALS, K_ON_TIME_PROB, F_NUM, plan.on_time_prob),
+    REC(C_TOTALS, K_RETURN_RISK, F_NUM, plan.return_risk),
+    SUB(C_TOTALS, K_COST, C_COST, A_SKIP),
+};
+#undef REC
+#undef OBJ
+#undef SUB
+
+/* A member's action in ctx (code: its key's field, 0 none). */
+static inline act_t act_of(int ctx, int code)
 {
-    ordo_record_t *d = r->d;
-    ordo_record_line_t *l = obj;
-    ordo_record_shipment_t *sh = obj;
-    switch (ctx * 64 + code) {
-    case C_TOP * 64 + K_CONTROL_COST: return &d->control_cost;
-    case C_TOP * 64 + K_ORDER_VALUE: return &d->order_value;
-    case C_TOP * 64 + K_LATENCY_NS: return &d->latency_ns;
-    case C_LINE * 64 + K_QUANTITY: return &l->quantity;
-    case C_SHIP * 64 + K_ZONE: return &sh->zone;
-    case C_SHIP * 64 + K_MILES: return &sh->miles;
-    case C_TOTALS * 64 + K_SHIPMENTS: return &d->plan.shipments_total;
-    case C_TOTALS * 64 + K_UNITS: return &d->plan.units;
-    case C_TOTALS * 64 + K_ON_TIME_PROB: return &d->plan.on_time_prob;
-    case C_TOTALS * 64 + K_RETURN_RISK: return &d->plan.return_risk;
-    default: break;
-    }
-    if (code >= K_COMP && ctx == C_COST)
-        return &r->flat[code - K_COMP];
-    if (code >= K_COMP && ctx == C_ECON)
-        return &r->econ[code - K_COMP];
-    return NULL;
+    if (code < K_COMP)
+        return act_named[ctx][code];
+    act_t a = {F_NONE, C_SKIP, A_SKIP, 0};
+    if (ctx == C_COST || ctx == C_ECON)
+        a = (act_t){F_NUM, C_SKIP, A_SKIP, (uint16_t)((code - K_COMP) * sizeof(double))};
+    if (ctx == C_COST && code == K_COMP + N_COMP - 1) /* "economic" */
+        a.map = C_ECON;
+    return a;
 }
 
-static const char **str_slot(rd_t *r, int ctx, int code, void *obj)
+/* The object a context's fields are in (obj: the line or shipment). */
+static inline char *base(rd_t *r, int ctx, void *obj)
 {
-    ordo_record_t *d = r->d;
-    ordo_record_line_t *l = obj;
-    ordo_record_shipment_t *sh = obj;
-    switch (ctx * 64 + code) {
-    case C_TOP * 64 + K_TIMESTAMP: return &d->timestamp;
-    case C_TOP * 64 + K_ORDER_ID: return &d->order_id;
-    case C_TOP * 64 + K_EXPERIMENT: return &d->experiment;
-    case C_TOP * 64 + K_VARIANT: return &d->variant;
-    case C_TOP * 64 + K_PRODUCT_FAMILY: return &d->product_family;
-    case C_TOP * 64 + K_UNIT: return &d->unit;
-    case C_POLICY * 64 + K_NAME: return &d->policy_name;
-    case C_POLICY * 64 + K_VERSION: return &d->policy_version;
-    case C_ORDER * 64 + K_CHANNEL: return &d->order.channel;
-    case C_ORDER * 64 + K_PROMOTION: return &d->order.promotion;
-    case C_SHIP_TO * 64 + K_ZIP: return &d->order.zip;
-    case C_LINE * 64 + K_SKU: return &l->sku;
-    case C_PLAN * 64 + K_PROMISE_DATE: return &d->plan.promise_date;
-    case C_SHIP * 64 + K_NODE: return &sh->node;
-    case C_SHIP * 64 + K_SERVICE: return &sh->service;
-    default: return NULL;
-    }
+    return ctx == C_LINE || ctx == C_SHIP ? obj
+           : ctx == C_COST                ? (char *)r->flat
+           : ctx == C_ECON                ? (char *)r->econ
+                                          : (char *)r->d;
 }
 
-/* The context a member's container value reads in (C_SKIP / A_SKIP: none). */
-static int sub_ctx(int ctx, int code, bool map)
-{
-    switch (ctx * 64 + code) {
-    case C_TOP * 64 + K_POLICY: return map ? C_POLICY : C_SKIP;
-    case C_TOP * 64 + K_ORDER: return map ? C_ORDER : C_SKIP;
-    case C_TOP * 64 + K_PLAN: return map ? C_PLAN : C_SKIP;
-    case C_ORDER * 64 + K_SHIP_TO: return map ? C_SHIP_TO : C_SKIP;
-    case C_ORDER * 64 + K_LINES: return map ? C_SKIP : A_LINES;
-    case C_SHIP * 64 + K_LINES: return map ? C_SKIP : A_LINES;
-    case C_PLAN * 64 + K_SHIPMENTS: return map ? C_SKIP : A_SHIPS;
-    case C_PLAN * 64 + K_TOTALS: return map ? C_TOTALS : C_SKIP;
-    case C_TOTALS * 64 + K_COST: return map ? C_COST : C_SKIP;
-    case C_COST * 64 + K_COMP + N_COMP - 1: return map ? C_ECON : C_SKIP; /* "economic" */
-    default: return map ? C_SKIP : A_SKIP;
-    }
-}
-
-static bool value(rd_t *r, int ctx, int code, void *obj, int depth);
+static bool value(rd_t *r, int ctx, act_t a, char *b, void *obj, int depth);
 
 /* Where an array's elements go: lines or shipments, copied into the arena
  * at its end. */
@@ -386,19 +413,51 @@ static bool array_end(rd_t *r, int actx, uint32_t n, const tgt_t *t)
     return true;
 }
 
-/* The fields a scalar member fills (ss: its string slot, or NULL). */
-static void assign(rd_t *r, int ctx, int code, void *obj, int type, double num, const char *s,
-                   const char **ss)
+/* The field a scalar member fills (b: its context's object). */
+static inline void assign(act_t a, char *b, int type, double num, const char *s)
 {
-    double *ns = ss ? NULL : num_slot(r, ctx, code, obj);
-    if (ss)
-        *ss = type == ORDO_CBOR_STRING ? s : NULL;
-    if (ns)
-        *ns = type == ORDO_CBOR_NUMBER ? num : NAN;
-    if (ctx == C_TOP && code == K_EXCLUDED)
-        r->d->excluded = type == ORDO_CBOR_TRUE;
-    if (ctx == C_TOP && code == K_FALLBACK)
-        r->d->fallback = type == ORDO_CBOR_TRUE ? 1 : type == ORDO_CBOR_FALSE ? 0 : -1;
+    switch (a.kind) {
+    case F_NUM: {
+        double v = type == ORDO_CBOR_NUMBER ? num : NAN;
+        memcpy(b + a.off, &v, sizeof v);
+        break;
+    }
+    case F_STR: {
+        const char *v = type == ORDO_CBOR_STRING ? s : NULL;
+        memcpy(b + a.off, &v, sizeof v);
+        break;
+    }
+    case F_EXCLUDED:
+        ((ordo_record_t *)(void *)b)->excluded = type == ORDO_CBOR_TRUE;
+        break;
+    case F_FALLBACK:
+        ((ordo_record_t *)(void *)b)->fallback = type == ORDO_CBOR_TRUE    ? 1
+                                                 : type == ORDO_CBOR_FALSE ? 0
+                                                                           : -1;
+        break;
+    default:
+        break;
+    }
+}
+
+/* A scalar item after its head: its value read (an unsigned at once), the
+ * scan keys waiting for it settled, the field a names filled. */
+static inline __attribute__((always_inline)) bool
+scalar_item(rd_t *r, act_t a, char *b, unsigned major, unsigned ai, uint64_t arg)
+{
+    if (major == 0 && ai != 31) { /* the commonest: its own copy of settle and assign */
+        settle(r, ORDO_CBOR_NUMBER, NULL);
+        assign(a, b, ORDO_CBOR_NUMBER, (double)arg, NULL);
+        return true;
+    }
+    int type;
+    double num;
+    const char *s;
+    if (!scalar(r, major, ai, arg, &type, &num, &s, a.kind == F_STR))
+        return false;
+    settle(r, type, s);
+    assign(a, b, type, num, s);
+    return true;
 }
 
 /* A table (after its tag), as cbor_tree.c's table(): rows of scalar cells
@@ -408,11 +467,13 @@ static bool table(rd_t *r, int actx, const tgt_t *t)
     unsigned major, ai;
     uint64_t arg, tn;
     kinfo_t col[ORDO_JSONW_TABLE_MAX];
+    act_t ca[ORDO_JSONW_TABLE_MAX];
     struct { int type; double num; const char *s; } above[ORDO_JSONW_TABLE_MAX], c;
     bool ok;
     if (!head(r, &major, &ai, &arg) || major != 4 || ai != 31 || !head(r, &major, &ai, &tn) ||
         major != 4 || ai == 31 || tn < 1 || tn > ORDO_JSONW_TABLE_MAX)
         return false;
+    int ctx = actx == A_LINES ? C_LINE : actx == A_SHIPS ? C_SHIP : C_SKIP;
     for (uint64_t i = 0; i < tn; i++) {
         if (!head(r, &major, &ai, &arg) || major != 0 || ai == 31)
             return false;
@@ -421,8 +482,8 @@ static bool table(rd_t *r, int actx, const tgt_t *t)
             ok = col[j].code != col[i].code || !col[i].code;
         if (!ok)
             return false;
+        ca[i] = act_of(ctx, col[i].code);
     }
-    int ctx = actx == A_LINES ? C_LINE : actx == A_SHIPS ? C_SHIP : C_SKIP;
     uint32_t rows = 0;
     void *obj = NULL;
     for (uint64_t k = 0;; k = (k + 1) % tn) {
@@ -446,13 +507,14 @@ static bool table(rd_t *r, int actx, const tgt_t *t)
         }
         above[k] = c;
         settle(r, c.type, c.s);
-        assign(r, ctx, col[k].code, obj, c.type, c.num, c.s, str_slot(r, ctx, col[k].code, obj));
+        assign(ca[k], base(r, ctx, obj), c.type, c.num, c.s);
     }
 }
 
 static bool map(rd_t *r, int ctx, void *obj, int depth)
 {
     uint64_t seen = 0;
+    char *b = base(r, ctx, obj);
     for (;;) {
         if (r->p < r->end && *r->p == 0xff) {
             r->p++;
@@ -465,7 +527,21 @@ static bool map(rd_t *r, int ctx, void *obj, int depth)
         if (code && (seen >> code & 1))
             return false; /* a field twice: the tree reader takes the first */
         seen |= code ? 1ull << code : 0;
-        if (!value(r, ctx, code, obj, depth + 1))
+        act_t a = act_of(ctx, code);
+        /* a scalar value here (value() would take it the same way, after
+         * the same depth check), anything else through value() */
+        const uint8_t *at = r->p;
+        unsigned major, ai;
+        uint64_t arg;
+        if (depth + 1 >= ST_DEPTH || !head(r, &major, &ai, &arg))
+            return false;
+        if (major <= 1 || major == 3 || major == 7) {
+            if (!scalar_item(r, a, b, major, ai, arg))
+                return false;
+            continue;
+        }
+        r->p = at;
+        if (!value(r, ctx, a, b, obj, depth + 1))
             return false;
     }
 }
@@ -474,20 +550,23 @@ static bool map(rd_t *r, int ctx, void *obj, int depth)
 static bool array(rd_t *r, int actx, const tgt_t *t, int depth)
 {
     int ctx = actx == A_LINES ? C_LINE : actx == A_SHIPS ? C_SHIP : C_SKIP;
+    /* an element fills no field: its map reads in ctx, an array is skipped */
+    act_t a = {F_NONE, (uint8_t)ctx, A_SKIP, 0};
     for (uint32_t n = 0;; n++) {
         if (r->p < r->end && *r->p == 0xff) {
             r->p++;
             return array_end(r, actx, n, t);
         }
         void *obj = elem(r, actx, n);
-        if (!obj || !value(r, ctx, -1, obj, depth + 1))
+        if (!obj || !value(r, ctx, a, NULL, obj, depth + 1))
             return false;
     }
 }
 
-/* One item: a member (code: its key's field in ctx) or, code -1, an
- * element whose object fills ctx. */
-static bool value(rd_t *r, int ctx, int code, void *obj, int depth)
+/* One item in ctx: a member, whose action a fills its field in b, or an
+ * element (a fills nothing, its map reads in ctx; obj: its line or
+ * shipment). */
+static bool value(rd_t *r, int ctx, act_t a, char *b, void *obj, int depth)
 {
     unsigned major, ai;
     uint64_t arg;
@@ -496,17 +575,16 @@ static bool value(rd_t *r, int ctx, int code, void *obj, int depth)
     bool open = (major == 4 || major == 5) && ai == 31, tab = major == 6 && arg == ORDO_CBOR_TAG_TABLE;
     if (open || tab) {
         settle(r, ORDO_CBOR_ARRAY, NULL);
-        int sub = code < 0 ? (major == 5 ? ctx : C_SKIP) : sub_ctx(ctx, code, major == 5);
-        if (code < 0 && major != 5)
-            sub = A_SKIP;
         ordo_record_t *d = r->d;
         if (major == 5) {
+            int sub = a.map;
             d->order.present |= sub == C_ORDER;
             d->plan.present |= sub == C_PLAN;
             d->plan.has_cost |= sub == C_COST;
             r->econ_obj |= sub == C_ECON;
             return map(r, sub, obj, depth);
         }
+        int sub = a.arr;
         ordo_record_shipment_t *sh = obj;
         tgt_t t = {NULL, NULL};
         if (sub == A_LINES && ctx == C_ORDER)
@@ -518,16 +596,7 @@ static bool value(rd_t *r, int ctx, int code, void *obj, int depth)
         d->plan.has_shipments |= sub == A_SHIPS;
         return tab ? table(r, sub, &t) : array(r, sub, &t, depth);
     }
-    int type;
-    double num;
-    const char *s;
-    const char **ss = code > 0 ? str_slot(r, ctx, code, obj) : NULL;
-    if (!scalar(r, major, ai, arg, &type, &num, &s, ss != NULL))
-        return false;
-    settle(r, type, s);
-    if (code > 0)
-        assign(r, ctx, code, obj, type, num, s, ss);
-    return true;
+    return scalar_item(r, a, b, major, ai, arg);
 }
 
 /* The plan's cost as facts_tree.c's cost() reads it. */
@@ -553,6 +622,7 @@ int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t
     r->p = p;
     r->end = r->p + n;
     r->arena = arena;
+    r->cp = r->cp_end = NULL;
     r->n_refs = 0;
     r->d = d;
     r->sc = sc;
@@ -568,7 +638,8 @@ int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t
     d->plan.on_time_prob = d->plan.return_risk = NAN;
     r->ns = n >= 3 && r->p[0] == 0xd9 && r->p[1] == 0x01 && r->p[2] == 0x00; /* tag 256 */
     r->p += r->ns ? 3 : 0;
-    if (r->p >= r->end || *r->p != 0xbf || !value(r, C_TOP, -1, NULL, 0) || r->p != r->end)
+    act_t top = {F_NONE, C_TOP, A_SKIP, 0}; /* the record: a map read in C_TOP */
+    if (r->p >= r->end || *r->p != 0xbf || !value(r, C_TOP, top, NULL, NULL, 0) || r->p != r->end)
         return ORDO_EUNSUPPORTED;
     cost_end(r);
     d->has_time = d->timestamp && !ordo_time_parse(d->timestamp, &d->time);

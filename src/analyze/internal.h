@@ -383,11 +383,15 @@ typedef struct an_fact {
 } an_fact_t;
 
 /* Interned strings: ids from 1, stable, append-only. */
+#define AN_STR_RECENT 32
 typedef struct an_strings {
     ordo_strmap_t *map;
     ordo_buf_t buf;   /* NUL-terminated strings */
     uint32_t *off;    /* [id - 1] offset into buf */
     uint32_t n, cap;
+    /* the ids met last, by length and end bytes (an_strings_intern): most
+     * records repeat the experiment, variant, policy and channel */
+    uint32_t recent[AN_STR_RECENT], recent_len[AN_STR_RECENT];
 } an_strings_t;
 
 int an_strings_init(an_strings_t *s);

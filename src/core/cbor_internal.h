@@ -124,7 +124,15 @@ static inline bool cbor_plain_text(const char *s, size_t n)
 static inline double cbor_half_to_double(uint16_t h)
 {
     int e = (h >> 10) & 31, m = h & 1023;
-    double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+    double v;
+    if (e == 0) {
+        v = (double)m * 0x1p-24; /* subnormal: exact */
+    } else if (e == 31) {
+        v = m ? NAN : INFINITY;
+    } else { /* (1024 + m)·2^(e−25): the double's exponent and mantissa bits */
+        uint64_t bits = (uint64_t)(e - 15 + 1023) << 52 | (uint64_t)m << 42;
+        memcpy(&v, &bits, sizeof v);
+    }
     return h & 0x8000 ? -v : v;
 }
 

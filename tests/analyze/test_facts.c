@@ -828,6 +828,49 @@ static void test_update_appends(void **state)
     fx_rm_tree(dir);
 }
 
+/* Interning (facts.c an_strings_intern, with its recent ids by length and
+ * end bytes): ids from 1 in the order strings are first met, the same id
+ * every time a string comes back, never another string's id, against a
+ * linear search of the strings met so far. Strings of one length with the
+ * same end bytes share a recent slot; they alternate with others. */
+static void test_strings_intern(void **state)
+{
+    (void)state;
+    enum { DISTINCT = 300, DRAWS = 20000 };
+    static char pool[DISTINCT][16];
+    for (int i = 0; i < DISTINCT; i++) {
+        if (i % 3 == 0)
+            snprintf(pool[i], sizeof pool[i], "a%03db", i); /* same ends, same length */
+        else if (i % 3 == 1)
+            snprintf(pool[i], sizeof pool[i], "v%d", i);
+        else
+            snprintf(pool[i], sizeof pool[i], "%c", 'A' + i % 40); /* repeats */
+    }
+    an_strings_t str;
+    assert_int_equal(an_strings_init(&str), ORDO_OK);
+    const char *seen[DISTINCT];
+    uint32_t n_seen = 0;
+    uint64_t x = 88172645463325252ull;
+    for (int k = 0; k < DRAWS; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const char *sv = pool[k < DISTINCT ? k : (int)(x % DISTINCT)];
+        uint32_t want = 0;
+        for (uint32_t j = 0; j < n_seen && !want; j++)
+            if (!strcmp(seen[j], sv))
+                want = j + 1;
+        if (!want) {
+            seen[n_seen++] = sv;
+            want = n_seen;
+        }
+        uint32_t id;
+        assert_int_equal(an_strings_intern(&str, sv, &id), ORDO_OK);
+        assert_int_equal(id, want);
+        assert_string_equal(an_strings_get(&str, id), sv);
+    }
+    assert_int_equal(str.n, n_seen);
+    an_strings_free(&str);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -839,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_raw_cbor_scans),
         cmocka_unit_test(test_fact_paths_agree),
         cmocka_unit_test(test_update_appends),
+        cmocka_unit_test(test_strings_intern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

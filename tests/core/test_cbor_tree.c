@@ -148,6 +148,30 @@ static void test_mutations(void **state)
     ordo_arena_destroy(a.slow);
 }
 
+/* Every IEEE half (CBOR float16) as the readers take it, against the
+ * standard's formula: (−1)^s · 2^(e−15) · (1 + m/1024), subnormals
+ * 2^−14 · m/1024, e = 31 infinity or NaN; bit for bit, NaNs by their sign. */
+static void test_half_floats(void **state)
+{
+    (void)state;
+    for (uint32_t h = 0; h < 65536; h++) {
+        int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
+        double want = e == 0    ? ldexp(m / 1024.0, -14)
+                      : e == 31 ? (m ? NAN : INFINITY)
+                                : ldexp(1.0 + m / 1024.0, e - 15);
+        want = s ? -want : want;
+        double got = cbor_half_to_double((uint16_t)h);
+        if (isnan(want)) {
+            assert_true(isnan(got));
+            assert_int_equal(!!signbit(got), !!signbit(want));
+        } else {
+            assert_memory_equal(&got, &want, sizeof got);
+        }
+    }
+    assert_true(cbor_half_to_double(0x3c00) == 1.0 && cbor_half_to_double(0xc000) == -2.0);
+    assert_true(cbor_half_to_double(0x7bff) == 65504.0 && cbor_half_to_double(0x0001) == 0x1p-24);
+}
+
 int main(void)
 {
     register_record_keys();
@@ -155,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_fixtures),
         cmocka_unit_test(test_written),
         cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_half_floats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
