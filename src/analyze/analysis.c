@@ -595,6 +595,10 @@ static void lanes_first(ordo_analysis_t *a, size_t g, const an_v4_t *xp, const a
         k->kx[l] = x[l];
         k->set[l] = -1;
     }
+    bool all = true; /* every metric lane's shift set: no more checks */
+    for (size_t i = 0; i < a->n_lane_groups * 4; i++)
+        all = all && (!a->lane_keys[i / 4].real[i % 4] || a->lane_keys[i / 4].set[i % 4]);
+    a->lanes_set = all;
 }
 
 void an_lanes_flush(ordo_analysis_t *a)
@@ -811,9 +815,11 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
         const an_v4i_t fm = (ax < inf4) & LK[g].real;
         LK[g].nonfinite -= (ax == inf4) & LK[g].real;
         L[g].miss += 1 + fm;
-        const an_v4i_t first = fm & ~LK[g].set;
-        if (__builtin_expect((first[0] | first[1] | first[2] | first[3]) != 0, 0))
-            lanes_first(a, g, &x, &first);
+        if (__builtin_expect(!a->lanes_set, 0)) {
+            const an_v4i_t first = fm & ~LK[g].set;
+            if (first[0] | first[1] | first[2] | first[3])
+                lanes_first(a, g, &x, &first);
+        }
         const an_v4_t one = (an_v4_t)((an_v4i_t)one4 & fm);
         const an_v4_t xs = (an_v4_t)((an_v4i_t)(x - LK[g].kx) & fm);
         const an_v4_t xx = xs * xs;

@@ -230,6 +230,7 @@ struct ordo_analysis {
     struct an_lanes *lanes;
     struct an_lane_keys *lane_keys;
     size_t n_lane_groups;
+    bool lanes_set; /* every lane's shift is set (lanes_first) */
     int16_t lane_num[ORDO_METRICS_MAX + 4];
 
     an_acc_t *overall;  /* [v * M + m] */
