@@ -559,6 +559,22 @@ typedef double an_v4u_t __attribute__((vector_size(32), aligned(8)));
         ((an_v2u_t *)(void *)c_)[2] += (t2);                                                     \
     } while (0)
 
+/* A key mean's terms t01 (as ADD_MEAN_TERMS takes them) added to its day
+ * cell (has_day) and its six segment cells. */
+static inline __attribute__((always_inline)) void
+add_key_mean(const row_cells_t *c, const bool has_day, int k, const an_v4_t *t01)
+{
+    _Static_assert(AN_DIMS == 6, "one line per breakdown below");
+    if (has_day)
+        ADD_MEAN_TERMS(&c->day[k], *t01);
+    ADD_MEAN_TERMS(&c->seg[0][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[1][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[2][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[3][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[4][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[5][k], *t01);
+}
+
 /* The means of an order-unit analysis, four metrics (lanes) to a group:
  * lane l of group g is the mean a->mplan[4 * g + l] (a padding lane past
  * the last mean reads the order count and is masked off). Per variant and
@@ -723,17 +739,8 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
             usum[m * 2] += fin ? x : 0.0;
             usum[m * 2 + 1] += t0[0];
         }
-        if (i >= n_plain) {
-            const int k = p[i].k;
-            if (has_day)
-                ADD_MEAN_TERMS(&day[k], t01);
-            ADD_MEAN_TERMS(&s0[k], t01);
-            ADD_MEAN_TERMS(&s1[k], t01);
-            ADD_MEAN_TERMS(&s2[k], t01);
-            ADD_MEAN_TERMS(&s3[k], t01);
-            ADD_MEAN_TERMS(&s4[k], t01);
-            ADD_MEAN_TERMS(&s5[k], t01);
-        }
+        if (i >= n_plain)
+            add_key_mean(c, has_day, p[i].k, &t01);
     }
     a->nonfinite += nonfinite;
     for (size_t i = n_mean; i < M; i++) {
@@ -804,9 +811,6 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
     const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
     const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
     const an_v4_t yc4 = {c->yc, c->yc, c->yc, c->yc};
-    an_acc_t *const day = c->day;
-    an_acc_t *const s0 = c->seg[0], *const s1 = c->seg[1], *const s2 = c->seg[2],
-                    *const s3 = c->seg[3], *const s4 = c->seg[4], *const s5 = c->seg[5];
     for (size_t g = 0; g < G; g++) {
         const int16_t *nu = &num[g * 4];
         const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
@@ -843,16 +847,8 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
             const size_t i = g * 4 + l;
             if (i < n_plain || i >= n_mean)
                 continue;
-            const int k = a->mplan[i].k;
             const an_v4_t t01 = {one[l], xs[l], 0.0, xx[l]};
-            if (has_day)
-                ADD_MEAN_TERMS(&day[k], t01);
-            ADD_MEAN_TERMS(&s0[k], t01);
-            ADD_MEAN_TERMS(&s1[k], t01);
-            ADD_MEAN_TERMS(&s2[k], t01);
-            ADD_MEAN_TERMS(&s3[k], t01);
-            ADD_MEAN_TERMS(&s4[k], t01);
-            ADD_MEAN_TERMS(&s5[k], t01);
+            add_key_mean(c, has_day, a->mplan[i].k, &t01);
         }
     }
 }
