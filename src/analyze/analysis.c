@@ -260,6 +260,8 @@ static void plan_metrics(ordo_analysis_t *a)
     }
 }
 
+static bool lanes_create(ordo_analysis_t *a); /* below, with the row loop */
+
 int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out,
                          ordo_error_t *err)
 {
@@ -336,6 +338,7 @@ int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out
         a->unit_map = ordo_strmap_create(1024);
         ok = ok && a->unit_map;
     }
+    ok = ok && lanes_create(a);
     if (!ok) {
         ordo_analysis_destroy(a);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
@@ -352,6 +355,8 @@ void ordo_analysis_destroy(ordo_analysis_t *a)
     free(a->cuped);
     free(a->missing);
     free(a->nocov);
+    free(a->lanes);
+    free(a->lane_keys);
     free(a->shadow);
     for (int d = 0; d < AN_DIMS; d++) {
         free(a->seg[d]);
@@ -554,6 +559,122 @@ typedef double an_v4u_t __attribute__((vector_size(32), aligned(8)));
         ((an_v2u_t *)(void *)c_)[2] += (t2);                                                     \
     } while (0)
 
+/* A key mean's terms t01 (as ADD_MEAN_TERMS takes them) added to its day
+ * cell (has_day) and its six segment cells. */
+static inline __attribute__((always_inline)) void
+add_key_mean(const row_cells_t *c, const bool has_day, int k, const an_v4_t *t01)
+{
+    _Static_assert(AN_DIMS == 6, "one line per breakdown below");
+    if (has_day)
+        ADD_MEAN_TERMS(&c->day[k], *t01);
+    ADD_MEAN_TERMS(&c->seg[0][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[1][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[2][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[3][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[4][k], *t01);
+    ADD_MEAN_TERMS(&c->seg[5][k], *t01);
+}
+
+/* The means of an order-unit analysis, four metrics (lanes) to a group:
+ * lane l of group g is the mean a->mplan[4 * g + l] (a padding lane past
+ * the last mean reads the order count and is masked off). Per variant and
+ * group, the lanes' overall sums (n, sx, sxx: an overall mean cell's sy,
+ * syy and sxy stay +0), CUPED sums and counts; per group, each lane's
+ * shift (kx) and whether it is set. Added into a->overall, a->cuped,
+ * a->missing, a->nocov and a->nonfinite by an_lanes_flush. */
+typedef int64_t an_v4i_t __attribute__((vector_size(32)));
+struct an_lanes {
+    an_v4_t n, sx, sxx;
+    an_v4_t cn, csx, csy, csxx, csyy, csxy;
+    an_v4i_t miss, nocov;
+};
+struct an_lane_keys {
+    an_v4_t kx;
+    an_v4i_t set, real; /* all ones: the shift is set; the lane is a metric */
+    an_v4i_t nonfinite;
+};
+
+/* The lanes' metrics whose first finite value this is (all ones in first):
+ * their shift, as add_values_loop sets it (kx the value, ky 0). */
+static void lanes_first(ordo_analysis_t *a, size_t g, const an_v4_t *xp, const an_v4i_t *fp)
+{
+    const an_v4_t x = *xp; /* by address: a 32-byte vector's ABI differs with AVX */
+    const an_v4i_t first = *fp;
+    struct an_lane_keys *k = &a->lane_keys[g];
+    for (int l = 0; l < 4; l++) {
+        if (!first[l])
+            continue;
+        const int m = a->mplan[g * 4 + (size_t)l].m;
+        a->kx[m] = x[l];
+        a->ky[m] = 0;
+        a->kset[m] = true;
+        k->kx[l] = x[l];
+        k->set[l] = -1;
+    }
+    bool all = true; /* every metric lane's shift set: no more checks */
+    for (size_t i = 0; i < a->n_lane_groups * 4; i++)
+        all = all && (!a->lane_keys[i / 4].real[i % 4] || a->lane_keys[i / 4].set[i % 4]);
+    a->lanes_set = all;
+}
+
+void an_lanes_flush(ordo_analysis_t *a)
+{
+    if (!a->lanes)
+        return;
+    const size_t G = a->n_lane_groups, M = a->M, n_mean = a->n_mean_plain + a->n_mean_key;
+    for (size_t v = 0; v < a->V; v++)
+        for (size_t g = 0; g < G; g++) {
+            struct an_lanes *L = &a->lanes[v * G + g];
+            for (size_t l = 0; l < 4 && g * 4 + l < n_mean; l++) {
+                const size_t vm = v * M + (size_t)a->mplan[g * 4 + l].m;
+                an_acc_t *o = &a->overall[vm], *cu = &a->cuped[vm];
+                o->n += L->n[l];
+                o->sx += L->sx[l];
+                o->sxx += L->sxx[l];
+                cu->n += L->cn[l];
+                cu->sx += L->csx[l];
+                cu->sy += L->csy[l];
+                cu->sxx += L->csxx[l];
+                cu->syy += L->csyy[l];
+                cu->sxy += L->csxy[l];
+                a->missing[vm] += (uint64_t)L->miss[l];
+                a->nocov[vm] += (uint64_t)L->nocov[l];
+            }
+            memset(L, 0, sizeof *L);
+        }
+    for (size_t g = 0; g < G; g++) {
+        struct an_lane_keys *k = &a->lane_keys[g];
+        for (int l = 0; l < 4; l++)
+            a->nonfinite += (uint64_t)k->nonfinite[l];
+        k->nonfinite = (an_v4i_t){0, 0, 0, 0};
+    }
+}
+
+/* The lanes of an order-unit analysis (after plan_metrics); none for
+ * customer and switchback units (their per-unit sums take the plain
+ * loop). false: out of memory. */
+static bool lanes_create(ordo_analysis_t *a)
+{
+    if (a->cfg.unit != ORDO_EXP_UNIT_ORDER)
+        return true;
+    const size_t n_mean = a->n_mean_plain + a->n_mean_key, G = (n_mean + 3) / 4;
+    if (!G)
+        return true;
+    size_t nl = a->V * G * sizeof(struct an_lanes), nk = G * sizeof(struct an_lane_keys);
+    a->lanes = aligned_alloc(32, nl);
+    a->lane_keys = aligned_alloc(32, nk);
+    if (!a->lanes || !a->lane_keys)
+        return false;
+    memset(a->lanes, 0, nl);
+    memset(a->lane_keys, 0, nk);
+    a->n_lane_groups = G;
+    for (size_t i = 0; i < G * 4; i++) {
+        a->lane_num[i] = i < n_mean ? a->mplan[i].num : ORDO_AF_ORDERS;
+        a->lane_keys[i / 4].real[i % 4] = i < n_mean ? -1 : 0;
+    }
+    return true;
+}
+
 /* Adds the row's value of every metric to its cells: each metric's terms
  * are computed once and added to its overall cell, its key cells (day and
  * segments) and, with the covariate's, to its CUPED cell. has_cov and
@@ -567,7 +688,7 @@ typedef double an_v4u_t __attribute__((vector_size(32), aligned(8)));
  * scale"). */
 static inline __attribute__((always_inline)) void
 add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
-                const bool has_cov, const bool has_day)
+                const bool has_cov, const bool has_day, const bool means)
 {
     const size_t M = a->M, v = row->variant;
     an_acc_t *const ov = &a->overall[v * M];
@@ -585,7 +706,7 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
     uint64_t nonfinite = 0;
     const an_v2i_t absm = {INT64_MAX, INT64_MAX};
     const an_v2_t inf2 = {INFINITY, INFINITY};
-    for (size_t i = 0; i < n_mean; i++) {
+    for (size_t i = 0; means && i < n_mean; i++) {
         const int m = p[i].m;
         const double x = rv[p[i].num];
         const bool fin = isfinite(x);
@@ -618,17 +739,8 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
             usum[m * 2] += fin ? x : 0.0;
             usum[m * 2 + 1] += t0[0];
         }
-        if (i >= n_plain) {
-            const int k = p[i].k;
-            if (has_day)
-                ADD_MEAN_TERMS(&day[k], t01);
-            ADD_MEAN_TERMS(&s0[k], t01);
-            ADD_MEAN_TERMS(&s1[k], t01);
-            ADD_MEAN_TERMS(&s2[k], t01);
-            ADD_MEAN_TERMS(&s3[k], t01);
-            ADD_MEAN_TERMS(&s4[k], t01);
-            ADD_MEAN_TERMS(&s5[k], t01);
-        }
+        if (i >= n_plain)
+            add_key_mean(c, has_day, p[i].k, &t01);
     }
     a->nonfinite += nonfinite;
     for (size_t i = n_mean; i < M; i++) {
@@ -677,17 +789,93 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
 #define AN_CLONES
 #endif
 
+/* The means of an order-unit analysis (a->lanes), four to a vector: the
+ * value of each lane's metric, masked as add_values_loop masks it, is
+ * added to the lane's overall and CUPED sums and, for a key mean, to its
+ * day and segment cells. Per lane the terms and additions are
+ * add_values_loop's: n += 1 (+0 when missing), sx += xs, sxx += xs * xs;
+ * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
+ * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
+ * an_lanes_flush adds the lanes into the cells. */
+static inline __attribute__((always_inline)) void
+add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
+               const bool has_cov, const bool has_day)
+{
+    const size_t G = a->n_lane_groups, n_plain = a->n_mean_plain;
+    const size_t n_mean = n_plain + a->n_mean_key;
+    struct an_lanes *const L = &a->lanes[row->variant * G];
+    struct an_lane_keys *const LK = a->lane_keys;
+    const double *const rv = row->v;
+    const int16_t *const num = a->lane_num;
+    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
+    const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
+    const an_v4_t yc4 = {c->yc, c->yc, c->yc, c->yc};
+    for (size_t g = 0; g < G; g++) {
+        const int16_t *nu = &num[g * 4];
+        const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
+        const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm);
+        /* |x| < inf: false for NaN and infinities, and in a padding lane */
+        const an_v4i_t fm = (ax < inf4) & LK[g].real;
+        LK[g].nonfinite -= (ax == inf4) & LK[g].real;
+        L[g].miss += 1 + fm;
+        if (__builtin_expect(!a->lanes_set, 0)) {
+            const an_v4i_t first = fm & ~LK[g].set;
+            if (first[0] | first[1] | first[2] | first[3])
+                lanes_first(a, g, &x, &first);
+        }
+        const an_v4_t one = (an_v4_t)((an_v4i_t)one4 & fm);
+        const an_v4_t xs = (an_v4_t)((an_v4i_t)(x - LK[g].kx) & fm);
+        const an_v4_t xx = xs * xs;
+        L[g].n += one;
+        L[g].sx += xs;
+        L[g].sxx += xx;
+        if (has_cov) {
+            const an_v4_t yv = (an_v4_t)((an_v4i_t)yc4 & fm);
+            L[g].cn += one;
+            L[g].csx += xs;
+            L[g].csy += yv;
+            L[g].csxx += xx;
+            L[g].csyy += yv * yv;
+            L[g].csxy += xs * yv;
+        } else {
+            L[g].nocov -= fm;
+        }
+        if ((g + 1) * 4 <= n_plain)
+            continue;
+        for (size_t l = 0; l < 4; l++) { /* the key means' day and segment cells */
+            const size_t i = g * 4 + l;
+            if (i < n_plain || i >= n_mean)
+                continue;
+            const an_v4_t t01 = {one[l], xs[l], 0.0, xx[l]};
+            add_key_mean(c, has_day, a->mplan[i].k, &t01);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void
+add_values_case(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
+                const bool has_cov, const bool has_day)
+{
+    if (a->lanes) {
+        add_mean_lanes(a, row, c, has_cov, has_day);
+        add_values_loop(a, row, c, has_cov, has_day, false);
+    } else {
+        add_values_loop(a, row, c, has_cov, has_day, true);
+    }
+}
+
 AN_CLONES static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row,
                                  const row_cells_t *c)
 {
     if (c->has_cov && c->day)
-        add_values_loop(a, row, c, true, true);
+        add_values_case(a, row, c, true, true);
     else if (c->has_cov)
-        add_values_loop(a, row, c, true, false);
+        add_values_case(a, row, c, true, false);
     else if (c->day)
-        add_values_loop(a, row, c, false, true);
+        add_values_case(a, row, c, false, true);
     else
-        add_values_loop(a, row, c, false, false);
+        add_values_case(a, row, c, false, false);
 }
 
 int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_error_t *err)

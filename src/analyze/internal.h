@@ -224,6 +224,14 @@ struct ordo_analysis {
         int16_t m, num, den, k;
     } mplan[ORDO_METRICS_MAX];
     size_t n_mean_plain, n_mean_key;
+    /* an order-unit analysis's means, four to a vector (analysis.c
+     * add_mean_lanes; ANALYZE.md "At scale"): [v * n_lane_groups + g] and
+     * [g]; NULL for other units. lane_num: each lane's row field. */
+    struct an_lanes *lanes;
+    struct an_lane_keys *lane_keys;
+    size_t n_lane_groups;
+    bool lanes_set; /* every lane's shift is set (lanes_first) */
+    int16_t lane_num[ORDO_METRICS_MAX + 4];
 
     an_acc_t *overall;  /* [v * M + m] */
     an_acc_t *cuped;    /* [v * M + m]: rows with the covariate */
@@ -286,6 +294,10 @@ struct ordo_analysis {
     double required_days;  /* max(min_runtime_days, 7) */
     bool runtime_short;    /* runtime_days < required_days: no verdict on efficacy yet */
 };
+
+/* Adds the lanes' sums and counts into overall, cuped, missing, nocov and
+ * nonfinite, and clears them (ordo_analysis_finish; tests). */
+void an_lanes_flush(ordo_analysis_t *a);
 
 /* Shadow comparison (shadow.c): statistics at finish; the group of a real
  * arm (-1: not in the experiment) and the overall group. */

@@ -24,6 +24,25 @@ static const char *const ops_key[AN_OPS_N] = {
 static const char *const ops_label[AN_OPS_N] = {
     "satisfaction (0-5)", "dock-to-truck h", "cancel rate", "labour utilisation", "pick rate u/h"};
 
+/* ordo_moments_add(m, x) for moments that only ever get x (ordo_moments_add2
+ * with y = 0): the same operations on x, in the same order, without those
+ * on y, which would leave mean_y, m2_y and c_xy at +0 (their terms are
+ * +0 - +0, +0 * inv and +0 * d, and +0 + -0 is +0): the same bits
+ * (test_acc_terms), inlined in the row loop (ANALYZE.md "At scale"). */
+static inline void moments_add_x(ordo_moments_t *m, double x)
+{
+    if (m->n == 0) {
+        m->k_x = x;
+        m->k_y = 0.0;
+    }
+    x -= m->k_x;
+    m->n++;
+    double inv = 1.0 / (double)m->n;
+    double dx = x - m->mean_x;
+    m->mean_x += dx * inv;
+    m->m2_x += dx * (x - m->mean_x);
+}
+
 void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
 {
     if (row->variant >= ORDO_EXP_MAX_ARMS)
@@ -32,7 +51,7 @@ void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
         double x = row->v[ops_field[k]];
         if (!isfinite(x))
             continue;
-        ordo_moments_add(&ops->m[row->variant][k], x);
+        moments_add_x(&ops->m[row->variant][k], x);
         ops->any |= k != AN_OPS_CANCELLED;
     }
 }

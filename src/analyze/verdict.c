@@ -1077,6 +1077,7 @@ int ordo_analysis_finish(ordo_analysis_t *a, int64_t now, ordo_error_t *err)
 {
     if (a->finished)
         return ORDO_OK;
+    an_lanes_flush(a);
     const size_t V = a->V, M = a->M, K = a->K, D = a->n_days;
     a->now = now ? now : a->last_ts;
     a->arms = calloc(V * M, sizeof *a->arms);

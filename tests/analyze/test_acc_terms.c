@@ -2,12 +2,15 @@
 /* The accumulators' fast path (src/analyze/internal.h an_acc_add_terms):
  * the terms of a row computed once and added two at a time give sums equal
  * bit for bit to an_acc_add's, on ordinary values, signed zeros, tiny and
- * huge magnitudes and long runs (reports are pinned byte for byte). */
+ * huge magnitudes and long runs (reports are pinned byte for byte). And
+ * the operational metrics' moments (ops.c an_ops_add, its own x-only
+ * update) equal ordo_moments_add's bit for bit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../src/analyze/internal.h"
@@ -52,10 +55,47 @@ static void test_terms_equal_acc_add(void **state)
     assert_memory_not_equal(slow, fast, sizeof slow);
 }
 
+static void test_ops_moments_equal_moments_add(void **state)
+{
+    (void)state;
+    static const int field[AN_OPS_N] = {
+        [AN_OPS_SATISFACTION] = ORDO_AF_SATISFACTION,
+        [AN_OPS_DOCK_TO_TRUCK] = ORDO_AF_DOCK_TO_TRUCK_HOURS,
+        [AN_OPS_CANCELLED] = ORDO_AF_CANCELLED,
+        [AN_OPS_LABOUR] = ORDO_AF_LABOUR_UTILISATION,
+        [AN_OPS_PICK_RATE] = ORDO_AF_PICK_RATE,
+    };
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 11);
+    an_ops_t *ops = calloc(1, sizeof *ops);
+    ordo_moments_t ref[2][AN_OPS_N];
+    assert_non_null(ops);
+    for (int v = 0; v < 2; v++)
+        for (int k = 0; k < AN_OPS_N; k++)
+            ordo_moments_init(&ref[v][k]);
+    for (int i = 0; i < 100000; i++) {
+        ordo_analyze_row_t row;
+        ordo_analyze_row_init(&row);
+        row.variant = (uint32_t)ordo_rng_below(&rng, 2);
+        for (int k = 0; k < AN_OPS_N; k++) {
+            unsigned d = (unsigned)ordo_rng_below(&rng, 10);
+            double x = d == 0 ? NAN : d == 1 ? INFINITY : draw(&rng);
+            row.v[field[k]] = x;
+            if (isfinite(x))
+                ordo_moments_add(&ref[row.variant][k], x);
+        }
+        an_ops_add(ops, &row);
+    }
+    assert_memory_equal(ops->m, ref, sizeof ref);
+    assert_true(ref[1][AN_OPS_PICK_RATE].n > 1000);
+    free(ops);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_terms_equal_acc_add),
+        cmocka_unit_test(test_ops_moments_equal_moments_add),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

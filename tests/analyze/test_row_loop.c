@@ -128,11 +128,11 @@ static void *zalloc(size_t n)
     return p;
 }
 
-static void run(ordo_exp_unit_kind_t unit, uint64_t seed)
+static void run(ordo_exp_unit_kind_t unit, uint64_t seed, const ordo_metric_set_t *metrics)
 {
     const char *vars[] = {"control", "treatment"};
     ordo_analyze_config_t *cfg = zalloc(sizeof *cfg);
-    ordo_analyze_config_default(cfg, "exp-loop", vars, 2, NULL);
+    ordo_analyze_config_default(cfg, "exp-loop", vars, 2, metrics);
     cfg->unit = unit;
     /* a ratio among the key metrics too */
     snprintf(cfg->kpis[cfg->n_kpis++], sizeof cfg->kpis[0], "miles_per_shipment");
@@ -140,6 +140,8 @@ static void run(ordo_exp_unit_kind_t unit, uint64_t seed)
     ordo_error_t err;
     assert_int_equal(ordo_analysis_create(cfg, &a, &err), ORDO_OK);
     assert_true(a->n_mean_key > 0 && a->n_mean_plain > 0 && a->n_mean_plain + a->n_mean_key < a->M);
+    /* order units take the means four to a vector (add_mean_lanes) */
+    assert_true((a->lanes != NULL) == (unit == ORDO_EXP_UNIT_ORDER));
     ref_t r = {.V = a->V, .M = a->M, .K = a->K};
     r.overall = zalloc(r.V * r.M * sizeof(an_acc_t));
     r.cuped = zalloc(r.V * r.M * sizeof(an_acc_t));
@@ -164,6 +166,7 @@ static void run(ordo_exp_unit_kind_t unit, uint64_t seed)
         assert_int_equal(ordo_analysis_add(a, &row, &err), ORDO_OK);
         ref_row(a, &r, &row, t0 / 86400);
     }
+    an_lanes_flush(a);
     size_t VM = r.V * r.M;
     assert_memory_equal(a->overall, r.overall, VM * sizeof(an_acc_t));
     assert_memory_equal(a->cuped, r.cuped, VM * sizeof(an_acc_t));
@@ -198,19 +201,52 @@ static void test_cells_equal_plain_rule_orders(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= 4; seed++)
-        run(ORDO_EXP_UNIT_ORDER, seed);
+        run(ORDO_EXP_UNIT_ORDER, seed, NULL);
+}
+
+/* Six means (two of them key metrics) between ratios: the second group of
+ * four lanes holds the key means and two padding lanes. */
+static void test_cells_equal_plain_rule_padding_lanes(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"metrics\": ["
+        "{\"name\": \"planned\", \"numerator\": \"planned_cost\", \"denominator\": "
+        "\"orders\", \"type\": \"mean\", \"good\": \"lower\"},"
+        "{\"name\": \"miles_per_shipment\", \"numerator\": \"miles\", \"denominator\": "
+        "\"shipments\", \"type\": \"ratio\", \"good\": \"lower\"},"
+        "{\"name\": \"cost_per_order\", \"numerator\": \"actual_cost\", \"denominator\": "
+        "\"orders\", \"type\": \"mean\", \"good\": \"lower\"},"
+        "{\"name\": \"hours_to_ship\", \"numerator\": \"hours_to_ship\", \"denominator\": "
+        "\"orders\", \"type\": \"mean\", \"good\": \"lower\"},"
+        "{\"name\": \"on_time_rate\", \"numerator\": \"on_time\", \"denominator\": "
+        "\"orders\", \"type\": \"proportion\", \"good\": \"higher\"},"
+        "{\"name\": \"units\", \"numerator\": \"units\", \"denominator\": \"orders\", "
+        "\"type\": \"mean\", \"good\": \"higher\"},"
+        "{\"name\": \"zone_per_shipment\", \"numerator\": \"zone_sum\", \"denominator\": "
+        "\"shipments\", \"type\": \"ratio\", \"good\": \"lower\"},"
+        "{\"name\": \"fallback_rate\", \"numerator\": \"fallback\", \"denominator\": "
+        "\"orders\", \"type\": \"proportion\", \"good\": \"lower\"}]}";
+    ordo_metric_set_t *ms = zalloc(sizeof *ms);
+    ordo_error_t err;
+    assert_int_equal(ordo_metric_set_parse(json, sizeof json - 1, "test", ms, &err), ORDO_OK);
+    assert_int_equal(ms->n, 8);
+    for (uint64_t seed = 5; seed <= 6; seed++)
+        run(ORDO_EXP_UNIT_ORDER, seed, ms);
+    free(ms);
 }
 
 static void test_cells_equal_plain_rule_customers(void **state)
 {
     (void)state;
-    run(ORDO_EXP_UNIT_CUSTOMER, 9);
+    run(ORDO_EXP_UNIT_CUSTOMER, 9, NULL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cells_equal_plain_rule_orders),
+        cmocka_unit_test(test_cells_equal_plain_rule_padding_lanes),
         cmocka_unit_test(test_cells_equal_plain_rule_customers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
