@@ -552,7 +552,7 @@ void ordo_engine_roll_loads(ordo_engine_t *e, int64_t t)
         }
         /* the node's next local midnight, as a Unix instant (daylight saving
          * changes at night, not at midnight: the offset an hour before it) */
-        int64_t end = (e->load_day[n] + 1) * 86400;
+        int64_t end = ((int64_t)e->load_day[n] + 1) * 86400;
         end -= ordo_tz_offset(tz, end - ordo_tz_offset(tz, t));
         next = end < next ? end : next;
     }

@@ -153,6 +153,19 @@ static void test_loads_roll_at_local_midnight(void **s)
     ordo_engine_roll_loads(eng, t + 7 * 86400 + 3600); /* a week on: both days ended */
     assert_int_equal(ordo_engine_node_load(eng, 0), 0);
     assert_int_equal(ordo_engine_node_load(eng, 1), 0);
+    /* after 2038, where a day's first second no longer fits in 32 bits:
+     * 2040-03-10 is still standard time (EST midnight 05:00Z, PST 08:00Z) */
+    assert_int_equal(ordo_time_parse("2040-03-10T04:59:59Z", &t), 0);
+    ordo_engine_roll_loads(eng, t);
+    ordo_engine_add_load(eng, 0, 6);
+    ordo_engine_add_load(eng, 1, 8);
+    ordo_engine_roll_loads(eng, t);
+    assert_int_equal(ordo_engine_node_load(eng, 0), 6);
+    ordo_engine_roll_loads(eng, t + 1);
+    assert_int_equal(ordo_engine_node_load(eng, 0), 0);
+    assert_int_equal(ordo_engine_node_load(eng, 1), 8);
+    ordo_engine_roll_loads(eng, t + 3 * 3600 + 1);
+    assert_int_equal(ordo_engine_node_load(eng, 1), 0);
     ordo_engine_destroy(eng);
     ordo_network_destroy(net);
 }
