@@ -95,16 +95,8 @@ static void make_instance(ordo_rng_t *r, inst_t *in)
         uint32_t cap = 4 + (uint32_t)ordo_rng_below(r, 40);
         uint32_t load = (uint32_t)ordo_rng_below(r, cap);
         in->type[i] = (unsigned)ordo_rng_below(r, 3);
-        k += (size_t)snprintf(
-            nodes + k, sizeof nodes - k,
-            "%s{\"id\":\"N%u\",\"type\":\"%s\",\"zip\":\"%s\",\"capabilities\":[\"ship\"],"
-            "\"daily_capacity\":%u,\"current_load\":%u,\"pick_cost_per_unit\":%.2f,"
-            "\"pack_cost_per_shipment\":%.2f,\"cutoff_hour\":%u,\"processing_days\":%u,"
-            "\"priority\":%u,\"services\":[%s]}",
-            i ? "," : "", i, types[in->type[i]], zips[ordo_rng_below(r, N_ZIPS)], cap, load,
-            ordo_rng_uniform(r) * 3, ordo_rng_uniform(r) * 3, (unsigned)ordo_rng_below(r, 24),
-            (unsigned)ordo_rng_below(r, 2), (unsigned)ordo_rng_below(r, 3),
-            ordo_rng_below(r, 2) ? "\"parcel_ground\",\"parcel_two_day\"" : "\"parcel_ground\"");
+        k = write_random_node(nodes, sizeof nodes, k, r, i, types[in->type[i]], cap, load, zips,
+                              N_ZIPS);
     }
     snprintf(nodes + k, sizeof nodes - k, "]");
     write_random_catalog(cat, sizeof cat, r, 3);

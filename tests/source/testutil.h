@@ -154,6 +154,27 @@ static inline void write_random_catalog(char *cat, size_t cap, ordo_rng_t *r, in
                               0.02 + ordo_rng_uniform(r) * 0.3);
 }
 
+/* Node i of a random network after the text written so far (k bytes of
+ * buf), of the given type, daily capacity and current load; its ZIP from
+ * zips, pick and pack costs, cutoff, processing days, priority and services
+ * drawn from r. Returns the new length. */
+static inline size_t write_random_node(char *buf, size_t cap, size_t k, ordo_rng_t *r, uint32_t i,
+                                       const char *type, uint32_t capacity, uint32_t load,
+                                       const char *const *zips, size_t n_zips)
+{
+    return k +
+           (size_t)snprintf(
+               buf + k, cap - k,
+               "%s{\"id\":\"N%u\",\"type\":\"%s\",\"zip\":\"%s\",\"capabilities\":[\"ship\"],"
+               "\"daily_capacity\":%u,\"current_load\":%u,\"pick_cost_per_unit\":%.2f,"
+               "\"pack_cost_per_shipment\":%.2f,\"cutoff_hour\":%u,\"processing_days\":%u,"
+               "\"priority\":%u,\"services\":[%s]}",
+               i ? "," : "", i, type, zips[ordo_rng_below(r, n_zips)], capacity, load,
+               ordo_rng_uniform(r) * 3, ordo_rng_uniform(r) * 3, (unsigned)ordo_rng_below(r, 24),
+               (unsigned)ordo_rng_below(r, 2), (unsigned)ordo_rng_below(r, 3),
+               ordo_rng_below(r, 2) ? "\"parcel_ground\",\"parcel_two_day\"" : "\"parcel_ground\"");
+}
+
 /* A random order's lines after the text written so far (k bytes of buf):
  * nl distinct SKUs "S0".."S<n_skus-1>" in a shuffled order (the order
  * parser wants them distinct), each quantity from qty; then "]}".
