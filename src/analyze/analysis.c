@@ -19,8 +19,8 @@
 _Static_assert((int)ORDO_AN_REGIONS == (int)ORDO_GEO_REGIONS, "analysis regions are geo regions");
 static const char *const band_names[ORDO_AN_VALUE_BANDS] = {
     "under $50", "$50-100", "$100-250", "$250-500", "$500 and over", "unknown"};
-const char *const an_dim_names[AN_DIMS] = {"region", "product family", "order value", "channel",
-                                           "promotion", "rurality"};
+const char *const an_dim_names[AN_DIMS] = {"region",  "product family", "order value",
+                                           "channel", "promotion",      "rurality"};
 
 const char *ordo_analyze_region_name(int r)
 {
@@ -70,21 +70,30 @@ static const char *label_name(const char (*names)[32], int s)
 const char *an_segment_name(const ordo_analysis_t *a, int dim, int s)
 {
     switch (dim) {
-    case 0: return ordo_analyze_region_name(s);
-    case 1: return an_family_name(a, s);
-    case 2: return ordo_analyze_value_band_name(s);
-    case 3: return label_name(a->cfg.channel_names, s);
-    case 4: return label_name(a->cfg.promotion_names, s);
-    default: return ordo_analyze_rurality_name(s);
+    case 0:
+        return ordo_analyze_region_name(s);
+    case 1:
+        return an_family_name(a, s);
+    case 2:
+        return ordo_analyze_value_band_name(s);
+    case 3:
+        return label_name(a->cfg.channel_names, s);
+    case 4:
+        return label_name(a->cfg.promotion_names, s);
+    default:
+        return ordo_analyze_rurality_name(s);
     }
 }
 
 const char *ordo_analyze_verdict_name(ordo_analyze_verdict_t v)
 {
     switch (v) {
-    case ORDO_VERDICT_SHIP: return "ship";
-    case ORDO_VERDICT_DO_NOT_SHIP: return "do_not_ship";
-    case ORDO_VERDICT_KEEP_RUNNING: return "keep_running";
+    case ORDO_VERDICT_SHIP:
+        return "ship";
+    case ORDO_VERDICT_DO_NOT_SHIP:
+        return "do_not_ship";
+    case ORDO_VERDICT_KEEP_RUNNING:
+        return "keep_running";
     }
     return "?";
 }
@@ -152,8 +161,7 @@ void ordo_analyze_config_from_exp(ordo_analyze_config_t *cfg, const ordo_exp_t *
     for (size_t i = 0; i < cfg->n_guardrails; i++)
         guardrail_from_spec(&cfg->guardrails[i], &gs[i], i >= exp->n_guardrails);
     for (size_t i = 0; i < exp->n_variants; i++)
-        snprintf(cfg->policy_names[i], sizeof cfg->policy_names[i], "%s",
-                 exp->variants[i].policy);
+        snprintf(cfg->policy_names[i], sizeof cfg->policy_names[i], "%s", exp->variants[i].policy);
     snprintf(cfg->hypothesis, sizeof cfg->hypothesis, "%s", exp->hypothesis);
     cfg->claim = exp->claim;
     cfg->min_runtime_days = exp->min_runtime_days;
@@ -214,8 +222,7 @@ static int add_key(ordo_analysis_t *a, const char *name, const char *what, ordo_
     int m = ordo_metric_set_find(&a->cfg.metrics, name);
     if (m < 0)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, what,
-                              "metric '%s' is not defined (see docs/examples/metrics.json)",
-                              name);
+                              "metric '%s' is not defined (see docs/examples/metrics.json)", name);
     if (a->key_of[m] >= 0)
         return ORDO_OK;
     if (a->K >= AN_MAX_KEY)
@@ -250,8 +257,8 @@ static void plan_metrics(ordo_analysis_t *a)
             bool ratio = a->m_den[m] >= 0, key = a->key_of[m] >= 0;
             if ((pass == 0 && !ratio && !key) || (pass == 1 && !ratio && key) ||
                 (pass == 2 && ratio))
-                a->mplan[n++] = (struct an_mplan){(int16_t)m, a->m_num[m], a->m_den[m],
-                                                  (int16_t)a->key_of[m]};
+                a->mplan[n++] =
+                    (struct an_mplan){(int16_t)m, a->m_num[m], a->m_den[m], (int16_t)a->key_of[m]};
         }
         if (pass == 0)
             a->n_mean_plain = n;
@@ -262,8 +269,7 @@ static void plan_metrics(ordo_analysis_t *a)
 
 static bool lanes_create(ordo_analysis_t *a); /* below, with the row loop */
 
-int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out,
-                         ordo_error_t *err)
+int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out, ordo_error_t *err)
 {
     *out = NULL;
     if (cfg->n_variants < 1 || cfg->n_variants > ORDO_EXP_MAX_ARMS)
@@ -357,10 +363,12 @@ void ordo_analysis_destroy(ordo_analysis_t *a)
     free(a->nocov);
     free(a->lanes);
     free(a->lane_keys);
+    free(a->key_days);
     free(a->shadow);
     for (int d = 0; d < AN_DIMS; d++) {
         free(a->seg[d]);
         free(a->segres[d]);
+        free(a->key_seg[d]);
     }
     free(a->days);
     ordo_strmap_destroy(a->unit_map);
@@ -429,12 +437,14 @@ int ordo_analysis_unit(ordo_analysis_t *a, const char *key, size_t len, uint32_t
 /* ------------------------------------------------------------------ */
 /* Adding rows */
 
+static bool grow_key_days(ordo_analysis_t *a, int64_t lo, size_t n); /* below */
+
 static int grow_days(ordo_analysis_t *a, int64_t day)
 {
     size_t stride = a->V * a->K;
     if (!a->n_days) {
         a->days = calloc(stride, sizeof *a->days);
-        if (!a->days)
+        if (!a->days || !grow_key_days(a, day, 1))
             return ORDO_ENOMEM;
         a->day0 = day;
         a->n_days = 1;
@@ -446,8 +456,10 @@ static int grow_days(ordo_analysis_t *a, int64_t day)
         return ORDO_ERANGE;
     size_t n = (size_t)(hi - lo + 1);
     an_acc_t *d = calloc(n * stride, sizeof *d);
-    if (!d)
+    if (!d || !grow_key_days(a, lo, n)) {
+        free(d);
         return ORDO_ENOMEM;
+    }
     memcpy(d + (size_t)(a->day0 - lo) * stride, a->days, a->n_days * stride * sizeof *d);
     free(a->days);
     a->days = d;
@@ -480,9 +492,10 @@ static int add_to_unit(ordo_analysis_t *a, const ordo_analyze_row_t *row, double
     return ORDO_OK;
 }
 
-/* The day cell of the row's timestamp (*day), growing the day array as
- * needed; NULL when the row has no usable timestamp. */
-static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t **day,
+/* The day cell of the row's timestamp (*day, and *cell its index
+ * (d * V + v)), growing the day array as needed; NULL when the row has no
+ * usable timestamp. */
+static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t **day, size_t *cell,
                     ordo_error_t *err)
 {
     const size_t V = a->V, K = a->K;
@@ -499,9 +512,10 @@ static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t 
         if (rc == ORDO_ENOMEM)
             return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
     }
-    if (a->n_days && d >= a->day0 && d < a->day0 + (int64_t)a->n_days)
-        *day = &a->days[((size_t)(d - a->day0) * V + row->variant) * K];
-    else
+    if (a->n_days && d >= a->day0 && d < a->day0 + (int64_t)a->n_days) {
+        *cell = (size_t)(d - a->day0) * V + row->variant;
+        *day = &a->days[*cell * K];
+    } else
         a->outside_days++;
     return ORDO_OK;
 }
@@ -511,6 +525,7 @@ static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t 
 typedef struct row_cells {
     an_acc_t *day;
     an_acc_t *seg[AN_DIMS];
+    struct an_key_lanes *kday, *kseg[AN_DIMS]; /* the key means' (a->key_seg) */
     double *usum;
     bool has_cov;
     double yc; /* the covariate, shifted by kc */
@@ -552,11 +567,11 @@ typedef double an_v4u_t __attribute__((vector_size(32), aligned(8)));
 #define ADD_MEAN_TERMS(c, t01) (*(an_v4u_t *)(void *)(c) += (t01))
 
 /* an_acc_add_terms, its first two pairs as one vector t01. */
-#define ADD_TERMS4(c, t01, t2)                                                                   \
-    do {                                                                                         \
-        an_acc_t *c_ = (c);                                                                      \
-        *(an_v4u_t *)(void *)c_ += (t01);                                                        \
-        ((an_v2u_t *)(void *)c_)[2] += (t2);                                                     \
+#define ADD_TERMS4(c, t01, t2)                                                                     \
+    do {                                                                                           \
+        an_acc_t *c_ = (c);                                                                        \
+        *(an_v4u_t *)(void *)c_ += (t01);                                                          \
+        ((an_v2u_t *)(void *)c_)[2] += (t2);                                                       \
     } while (0)
 
 /* A key mean's terms t01 (as ADD_MEAN_TERMS takes them) added to its day
@@ -576,12 +591,14 @@ add_key_mean(const row_cells_t *c, const bool has_day, int k, const an_v4_t *t01
 }
 
 /* The means of an order-unit analysis, four metrics (lanes) to a group:
- * lane l of group g is the mean a->mplan[4 * g + l] (a padding lane past
- * the last mean reads the order count and is masked off). Per variant and
- * group, the lanes' overall sums (n, sx, sxx: an overall mean cell's sy,
- * syy and sxy stay +0), CUPED sums and counts; per group, each lane's
- * shift (kx) and whether it is set. Added into a->overall, a->cuped,
- * a->missing, a->nocov and a->nonfinite by an_lanes_flush. */
+ * lane l of group g is the mean a->mplan[a->lane_plan[4 * g + l]]; the
+ * plain means fill the first groups, the key means the groups from
+ * a->lane_key_g0 on (a padding lane, -1 in lane_plan, reads the order
+ * count and is masked off). Per variant and group, the lanes' overall
+ * sums (n, sx, sxx: an overall mean cell's sy, syy and sxy stay +0),
+ * CUPED sums and counts; per group, each lane's shift (kx) and whether it
+ * is set. Added into a->overall, a->cuped, a->missing, a->nocov and
+ * a->nonfinite by an_lanes_flush. */
 typedef int64_t an_v4i_t __attribute__((vector_size(32)));
 struct an_lanes {
     an_v4_t n, sx, sxx;
@@ -593,6 +610,55 @@ struct an_lane_keys {
     an_v4i_t set, real; /* all ones: the shift is set; the lane is a metric */
     an_v4i_t nonfinite;
 };
+/* A key mean group's day or segment cell, by sum: the lanes' n, sx and
+ * sxx (a key mean's cell gets means only: its sy, syy and sxy stay +0). */
+struct an_key_lanes {
+    an_v4_t n, sx, sxx;
+};
+
+/* a->key_days for days [lo, lo + n), the old days' lanes moved in place
+ * (before grow_days sets day0 and n_days); nothing without key lanes.
+ * false: out of memory. */
+static bool grow_key_days(ordo_analysis_t *a, int64_t lo, size_t n)
+{
+    if (!a->key_seg[0])
+        return true;
+    const size_t stride = a->V * a->n_key_groups, size = n * stride * sizeof *a->key_days;
+    struct an_key_lanes *d = aligned_alloc(32, size);
+    if (!d)
+        return false;
+    memset(d, 0, size);
+    if (a->n_days)
+        memcpy(d + (size_t)(a->day0 - lo) * stride, a->key_days, a->n_days * stride * sizeof *d);
+    free(a->key_days);
+    a->key_days = d;
+    return true;
+}
+
+/* A key mean group's terms added to its day or segment cell kl. */
+#define ADD_KEY_LANES(kl, one, xs, xx)                                                             \
+    do {                                                                                           \
+        struct an_key_lanes *kl_ = (kl);                                                           \
+        kl_->n += (one);                                                                           \
+        kl_->sx += (xs);                                                                           \
+        kl_->sxx += (xx);                                                                          \
+    } while (0)
+
+/* The key lanes kl of key group kg added into cells (the K key cells of
+ * one segment or day cell), and cleared. */
+static void flush_key_lanes(ordo_analysis_t *a, struct an_key_lanes *kl, an_acc_t *cells, size_t kg)
+{
+    const int16_t *plan = &a->lane_plan[(a->lane_key_g0 + kg) * 4];
+    for (int l = 0; l < 4; l++) {
+        if (plan[l] < 0)
+            continue;
+        an_acc_t *c = &cells[a->mplan[plan[l]].k];
+        c->n += kl->n[l];
+        c->sx += kl->sx[l];
+        c->sxx += kl->sxx[l];
+    }
+    memset(kl, 0, sizeof *kl);
+}
 
 /* The lanes' metrics whose first finite value this is (all ones in first):
  * their shift, as add_values_loop sets it (kx the value, ky 0). */
@@ -604,7 +670,7 @@ static void lanes_first(ordo_analysis_t *a, size_t g, const an_v4_t *xp, const a
     for (int l = 0; l < 4; l++) {
         if (!first[l])
             continue;
-        const int m = a->mplan[g * 4 + (size_t)l].m;
+        const int m = a->mplan[a->lane_plan[g * 4 + (size_t)l]].m;
         a->kx[m] = x[l];
         a->ky[m] = 0;
         a->kset[m] = true;
@@ -621,12 +687,15 @@ void an_lanes_flush(ordo_analysis_t *a)
 {
     if (!a->lanes)
         return;
-    const size_t G = a->n_lane_groups, M = a->M, n_mean = a->n_mean_plain + a->n_mean_key;
-    for (size_t v = 0; v < a->V; v++)
+    const size_t G = a->n_lane_groups, M = a->M, V = a->V, K = a->K, Gk = a->n_key_groups;
+    for (size_t v = 0; v < V; v++)
         for (size_t g = 0; g < G; g++) {
             struct an_lanes *L = &a->lanes[v * G + g];
-            for (size_t l = 0; l < 4 && g * 4 + l < n_mean; l++) {
-                const size_t vm = v * M + (size_t)a->mplan[g * 4 + l].m;
+            for (size_t l = 0; l < 4; l++) {
+                const int p = a->lane_plan[g * 4 + l];
+                if (p < 0)
+                    continue;
+                const size_t vm = v * M + (size_t)a->mplan[p].m;
                 an_acc_t *o = &a->overall[vm], *cu = &a->cuped[vm];
                 o->n += L->n[l];
                 o->sx += L->sx[l];
@@ -648,16 +717,24 @@ void an_lanes_flush(ordo_analysis_t *a)
             a->nonfinite += (uint64_t)k->nonfinite[l];
         k->nonfinite = (an_v4i_t){0, 0, 0, 0};
     }
+    for (int d = 0; d < AN_DIMS && a->key_seg[0]; d++)
+        for (size_t cell = 0; cell < a->seg_n[d] * V; cell++) /* cell: s * V + v */
+            for (size_t kg = 0; kg < Gk; kg++)
+                flush_key_lanes(a, &a->key_seg[d][cell * Gk + kg], &a->seg[d][cell * K], kg);
+    for (size_t cell = 0; a->key_days && cell < a->n_days * V; cell++) /* d * V + v */
+        for (size_t kg = 0; kg < Gk; kg++)
+            flush_key_lanes(a, &a->key_days[cell * Gk + kg], &a->days[cell * K], kg);
 }
 
-/* The lanes of an order-unit analysis (after plan_metrics); none for
- * customer and switchback units (their per-unit sums take the plain
- * loop). false: out of memory. */
+/* The lanes of an order-unit analysis (after plan_metrics and the
+ * segment cells); none for customer and switchback units (their per-unit
+ * sums take the plain loop). false: out of memory. */
 static bool lanes_create(ordo_analysis_t *a)
 {
     if (a->cfg.unit != ORDO_EXP_UNIT_ORDER)
         return true;
-    const size_t n_mean = a->n_mean_plain + a->n_mean_key, G = (n_mean + 3) / 4;
+    const size_t n_plain = a->n_mean_plain, n_key = a->n_mean_key;
+    const size_t Gp = (n_plain + 3) / 4, Gk = (n_key + 3) / 4, G = Gp + Gk;
     if (!G)
         return true;
     size_t nl = a->V * G * sizeof(struct an_lanes), nk = G * sizeof(struct an_lane_keys);
@@ -668,9 +745,21 @@ static bool lanes_create(ordo_analysis_t *a)
     memset(a->lanes, 0, nl);
     memset(a->lane_keys, 0, nk);
     a->n_lane_groups = G;
+    a->lane_key_g0 = Gp;
+    a->n_key_groups = Gk;
     for (size_t i = 0; i < G * 4; i++) {
-        a->lane_num[i] = i < n_mean ? a->mplan[i].num : ORDO_AF_ORDERS;
-        a->lane_keys[i / 4].real[i % 4] = i < n_mean ? -1 : 0;
+        const size_t g = i / 4, j = (g - Gp) * 4 + i % 4; /* j: the i-th lane's key mean */
+        const int p = g < Gp ? (i < n_plain ? (int)i : -1) : (j < n_key ? (int)(n_plain + j) : -1);
+        a->lane_plan[i] = (int16_t)p;
+        a->lane_num[i] = p >= 0 ? a->mplan[p].num : ORDO_AF_ORDERS;
+        a->lane_keys[g].real[i % 4] = p >= 0 ? -1 : 0;
+    }
+    for (int d = 0; d < AN_DIMS && Gk; d++) {
+        const size_t size = a->seg_n[d] * a->V * Gk * sizeof(struct an_key_lanes);
+        a->key_seg[d] = aligned_alloc(32, size);
+        if (!a->key_seg[d])
+            return false;
+        memset(a->key_seg[d], 0, size);
     }
     return true;
 }
@@ -792,7 +881,7 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
 /* The means of an order-unit analysis (a->lanes), four to a vector: the
  * value of each lane's metric, masked as add_values_loop masks it, is
  * added to the lane's overall and CUPED sums and, for a key mean, to its
- * day and segment cells. Per lane the terms and additions are
+ * day and segment lanes (a->key_days, a->key_seg). Per lane the terms and additions are
  * add_values_loop's: n += 1 (+0 when missing), sx += xs, sxx += xs * xs;
  * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
  * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
@@ -801,8 +890,7 @@ static inline __attribute__((always_inline)) void
 add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
                const bool has_cov, const bool has_day)
 {
-    const size_t G = a->n_lane_groups, n_plain = a->n_mean_plain;
-    const size_t n_mean = n_plain + a->n_mean_key;
+    const size_t G = a->n_lane_groups, Gp = a->lane_key_g0;
     struct an_lanes *const L = &a->lanes[row->variant * G];
     struct an_lane_keys *const LK = a->lane_keys;
     const double *const rv = row->v;
@@ -841,15 +929,19 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
         } else {
             L[g].nocov -= fm;
         }
-        if ((g + 1) * 4 <= n_plain)
+        if (g < Gp)
             continue;
-        for (size_t l = 0; l < 4; l++) { /* the key means' day and segment cells */
-            const size_t i = g * 4 + l;
-            if (i < n_plain || i >= n_mean)
-                continue;
-            const an_v4_t t01 = {one[l], xs[l], 0.0, xx[l]};
-            add_key_mean(c, has_day, a->mplan[i].k, &t01);
-        }
+        /* the key means' day and segment cells, by sum */
+        _Static_assert(AN_DIMS == 6, "one line per breakdown below");
+        const size_t kg = g - Gp;
+        if (has_day)
+            ADD_KEY_LANES(&c->kday[kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[0][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[1][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[2][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[3][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[4][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[5][kg], one, xs, xx);
     }
 }
 
@@ -865,9 +957,27 @@ add_values_case(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
     }
 }
 
+/* The row's shipments by zone added to its variant's sums, four zones to
+ * a vector: a value that is not finite adds +0 instead of being skipped
+ * (the sums start at +0 and are never -0, so x + 0 is x: the same bits,
+ * no branch). */
+static inline __attribute__((always_inline)) void add_zones(double *zs, const double *s)
+{
+    _Static_assert(ORDO_AF_ZONE_9 == ORDO_AF_ZONE_1 + 8, "nine zone fields in a row");
+    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
+    for (int i = 0; i < 8; i += 4) {
+        const an_v4_t x = *(const an_v4u_t *)(const void *)&s[i];
+        const an_v4i_t fm = (an_v4_t)((an_v4i_t)x & absm) < inf4;
+        *(an_v4u_t *)(void *)&zs[i] += (an_v4_t)((an_v4i_t)x & fm);
+    }
+    zs[8] += isfinite(s[8]) ? s[8] : 0.0;
+}
+
 AN_CLONES static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row,
                                  const row_cells_t *c)
 {
+    add_zones(a->zone_ships[row->variant], &row->v[ORDO_AF_ZONE_1]);
     if (c->has_cov && c->day)
         add_values_case(a, row, c, true, true);
     else if (c->has_cov)
@@ -898,7 +1008,8 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
         a->first_ts = row->ts;
     if (row->ts > a->last_ts)
         a->last_ts = row->ts;
-    int rc = day_cell(a, row, &c.day, err);
+    size_t day_i = 0;
+    int rc = day_cell(a, row, &c.day, &day_i, err);
     if (rc)
         return rc;
     unsigned r = row->region < ORDO_AN_REGIONS ? row->region : ORDO_AN_REGIONS - 1;
@@ -913,6 +1024,16 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
     c.seg[4] = K ? &a->seg[4][(pr * V + v) * K] : NULL;
     unsigned ru = row->rurality < ORDO_AN_RURALITIES ? row->rurality : ORDO_AN_RURALITIES - 1;
     c.seg[AN_DIM_RURALITY] = K ? &a->seg[AN_DIM_RURALITY][(ru * V + v) * K] : NULL;
+    if (a->key_seg[0]) {
+        const size_t Gk = a->n_key_groups;
+        c.kday = c.day ? &a->key_days[day_i * Gk] : NULL;
+        c.kseg[0] = &a->key_seg[0][(r * V + v) * Gk];
+        c.kseg[1] = &a->key_seg[1][(f * V + v) * Gk];
+        c.kseg[2] = &a->key_seg[2][(b * V + v) * Gk];
+        c.kseg[3] = &a->key_seg[3][(ch * V + v) * Gk];
+        c.kseg[4] = &a->key_seg[4][(pr * V + v) * Gk];
+        c.kseg[AN_DIM_RURALITY] = &a->key_seg[AN_DIM_RURALITY][(ru * V + v) * Gk];
+    }
 
     double cov = row->v[ORDO_AF_CONTROL_COST];
     c.has_cov = isfinite(cov);
@@ -922,11 +1043,6 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
     }
     c.yc = c.has_cov ? cov - a->kc : 0;
 
-    for (int z = 0; z < 9; z++) {
-        double s = row->v[ORDO_AF_ZONE_1 + z];
-        if (isfinite(s))
-            a->zone_ships[v][z] += s;
-    }
     for (int k = 0; k < row->n_carriers && k < ORDO_AN_ROW_CARRIERS; k++)
         if (row->carrier[k] < ORDO_AN_LABELS)
             a->carrier_ships[v][row->carrier[k]] += row->carrier_ships[k];
