@@ -364,6 +364,8 @@ void ordo_analysis_destroy(ordo_analysis_t *a)
     free(a->lanes);
     free(a->lane_keys);
     free(a->key_days);
+    free(a->ratio_lanes);
+    free(a->ratio_keys);
     free(a->shadow);
     for (int d = 0; d < AN_DIMS; d++) {
         free(a->seg[d]);
@@ -610,6 +612,42 @@ struct an_lane_keys {
     an_v4i_t set, real; /* all ones: the shift is set; the lane is a metric */
     an_v4i_t nonfinite;
 };
+/* Per variant and group of four ratios, the lanes' six sums and missing
+ * counts; per group, the shifts (kx, ky) and the non-finite counts. */
+struct an_ratio_lanes {
+    an_v4_t n, sx, sy, sxx, syy, sxy;
+    an_v4i_t miss;
+};
+struct an_ratio_keys {
+    an_v4_t kx, ky;
+    an_v4i_t set, real, nonfinite; /* as an_lane_keys' */
+};
+
+/* The ratios whose first pair of finite values this is (all ones in
+ * first): their shifts, as add_values_loop sets them. */
+static void ratios_first(ordo_analysis_t *a, size_t g, const an_v4_t *xp, const an_v4_t *yp,
+                         const an_v4i_t *fp)
+{
+    const an_v4_t x = *xp, y = *yp;
+    const an_v4i_t first = *fp;
+    struct an_ratio_keys *k = &a->ratio_keys[g];
+    for (int l = 0; l < 4; l++) {
+        if (!first[l])
+            continue;
+        const int m = a->mplan[a->ratio_plan[g * 4 + (size_t)l]].m;
+        a->kx[m] = x[l];
+        a->ky[m] = y[l];
+        a->kset[m] = true;
+        k->kx[l] = x[l];
+        k->ky[l] = y[l];
+        k->set[l] = -1;
+    }
+    bool all = true;
+    for (size_t i = 0; i < a->n_ratio_groups * 4; i++)
+        all = all && (!a->ratio_keys[i / 4].real[i % 4] || a->ratio_keys[i / 4].set[i % 4]);
+    a->ratios_set = all;
+}
+
 /* A key mean group's day or segment cell, by sum: the lanes' n, sx and
  * sxx (a key mean's cell gets means only: its sy, syy and sxy stay +0). */
 struct an_key_lanes {
@@ -717,6 +755,32 @@ void an_lanes_flush(ordo_analysis_t *a)
             a->nonfinite += (uint64_t)k->nonfinite[l];
         k->nonfinite = (an_v4i_t){0, 0, 0, 0};
     }
+    const size_t Gr = a->n_ratio_groups;
+    for (size_t v = 0; v < V && a->ratio_lanes; v++)
+        for (size_t g = 0; g < Gr; g++) {
+            struct an_ratio_lanes *L = &a->ratio_lanes[v * Gr + g];
+            for (size_t l = 0; l < 4; l++) {
+                const int p = a->ratio_plan[g * 4 + l];
+                if (p < 0)
+                    continue;
+                const size_t vm = v * M + (size_t)a->mplan[p].m;
+                an_acc_t *o = &a->overall[vm];
+                o->n += L->n[l];
+                o->sx += L->sx[l];
+                o->sy += L->sy[l];
+                o->sxx += L->sxx[l];
+                o->syy += L->syy[l];
+                o->sxy += L->sxy[l];
+                a->missing[vm] += (uint64_t)L->miss[l];
+            }
+            memset(L, 0, sizeof *L);
+        }
+    for (size_t g = 0; g < Gr && a->ratio_keys; g++) {
+        struct an_ratio_keys *k = &a->ratio_keys[g];
+        for (int l = 0; l < 4; l++)
+            a->nonfinite += (uint64_t)k->nonfinite[l];
+        k->nonfinite = (an_v4i_t){0, 0, 0, 0};
+    }
     for (int d = 0; d < AN_DIMS && a->key_seg[0]; d++)
         for (size_t cell = 0; cell < a->seg_n[d] * V; cell++) /* cell: s * V + v */
             for (size_t kg = 0; kg < Gk; kg++)
@@ -761,6 +825,26 @@ static bool lanes_create(ordo_analysis_t *a)
             return false;
         memset(a->key_seg[d], 0, size);
     }
+    const size_t n_mean = n_plain + n_key, n_ratio = a->M - n_mean, Gr = (n_ratio + 3) / 4;
+    if (!Gr)
+        return true;
+    const size_t rl = a->V * Gr * sizeof(struct an_ratio_lanes),
+                 rk = Gr * sizeof(struct an_ratio_keys);
+    a->ratio_lanes = aligned_alloc(32, rl);
+    a->ratio_keys = aligned_alloc(32, rk);
+    if (!a->ratio_lanes || !a->ratio_keys)
+        return false;
+    memset(a->ratio_lanes, 0, rl);
+    memset(a->ratio_keys, 0, rk);
+    a->n_ratio_groups = Gr;
+    for (size_t i = 0; i < Gr * 4; i++) {
+        const int p = i < n_ratio ? (int)(n_mean + i) : -1;
+        a->ratio_plan[i] = (int16_t)p;
+        a->ratio_num[i] = p >= 0 ? a->mplan[p].num : ORDO_AF_ORDERS;
+        a->ratio_den[i] = p >= 0 ? a->mplan[p].den : ORDO_AF_ORDERS;
+        a->ratio_keys[i / 4].real[i % 4] = p >= 0 ? -1 : 0;
+        a->ratio_key = a->ratio_key || (p >= 0 && a->mplan[p].k >= 0);
+    }
     return true;
 }
 
@@ -777,7 +861,7 @@ static bool lanes_create(ordo_analysis_t *a)
  * scale"). */
 static inline __attribute__((always_inline)) void
 add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
-                const bool has_cov, const bool has_day, const bool means)
+                const bool has_cov, const bool has_day, const bool means, const bool ratios)
 {
     const size_t M = a->M, v = row->variant;
     an_acc_t *const ov = &a->overall[v * M];
@@ -832,7 +916,7 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
             add_key_mean(c, has_day, p[i].k, &t01);
     }
     a->nonfinite += nonfinite;
-    for (size_t i = n_mean; i < M; i++) {
+    for (size_t i = n_mean; ratios && i < M; i++) {
         const int m = p[i].m, den = p[i].den;
         const double x = rv[p[i].num], y = rv[den];
         if (!isfinite(x) || !isfinite(y)) {
@@ -945,15 +1029,83 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
     }
 }
 
+/* The ratios of an analysis with mean lanes, four to a vector: lane l of
+ * group g is the ratio a->mplan[a->ratio_plan[4 * g + l]] (a padding lane
+ * reads orders / orders and is masked off). A lane whose numerator or
+ * denominator is not finite adds +0 terms (counted missing, and
+ * non-finite when either is infinite), as add_values_loop's plain rule
+ * skips it; else the terms of an_terms_set(xs, ys): n += 1, sx += xs,
+ * sy += ys, sxx += xs * xs, syy += ys * ys, sxy += xs * ys. A key ratio's
+ * terms are added to its day and segment cells lane by lane.
+ * an_lanes_flush adds the lanes into the overall cells. */
+static inline __attribute__((always_inline)) void add_ratio_lanes(ordo_analysis_t *a,
+                                                                  const ordo_analyze_row_t *row,
+                                                                  const row_cells_t *c,
+                                                                  const bool has_day)
+{
+    const size_t G = a->n_ratio_groups;
+    struct an_ratio_lanes *const L = &a->ratio_lanes[row->variant * G];
+    struct an_ratio_keys *const RK = a->ratio_keys;
+    const double *const rv = row->v;
+    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
+    const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
+    for (size_t g = 0; g < G; g++) {
+        const int16_t *nu = &a->ratio_num[g * 4], *de = &a->ratio_den[g * 4];
+        const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
+        const an_v4_t y = {rv[de[0]], rv[de[1]], rv[de[2]], rv[de[3]]};
+        const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm), ay = (an_v4_t)((an_v4i_t)y & absm);
+        /* both finite, and not a padding lane */
+        const an_v4i_t fm = (ax < inf4) & (ay < inf4) & RK[g].real;
+        RK[g].nonfinite -= ((ax == inf4) | (ay == inf4)) & RK[g].real;
+        L[g].miss += 1 + fm;
+        if (__builtin_expect(!a->ratios_set, 0)) {
+            const an_v4i_t first = fm & ~RK[g].set;
+            if (first[0] | first[1] | first[2] | first[3])
+                ratios_first(a, g, &x, &y, &first);
+        }
+        const an_v4_t one = (an_v4_t)((an_v4i_t)one4 & fm);
+        const an_v4_t xs = (an_v4_t)((an_v4i_t)(x - RK[g].kx) & fm);
+        const an_v4_t ys = (an_v4_t)((an_v4i_t)(y - RK[g].ky) & fm);
+        const an_v4_t xx = xs * xs, yy = ys * ys, xy = xs * ys;
+        L[g].n += one;
+        L[g].sx += xs;
+        L[g].sy += ys;
+        L[g].sxx += xx;
+        L[g].syy += yy;
+        L[g].sxy += xy;
+        for (int l = 0; a->ratio_key && l < 4; l++) {
+            const int p = a->ratio_plan[g * 4 + (size_t)l];
+            const int k = p >= 0 ? a->mplan[p].k : -1;
+            if (k < 0)
+                continue;
+            const an_v4_t t01 = {one[l], xs[l], ys[l], xx[l]};
+            const an_v2_t t2 = {yy[l], xy[l]};
+            _Static_assert(AN_DIMS == 6, "one line per breakdown below");
+            if (has_day)
+                ADD_TERMS4(&c->day[k], t01, t2);
+            ADD_TERMS4(&c->seg[0][k], t01, t2);
+            ADD_TERMS4(&c->seg[1][k], t01, t2);
+            ADD_TERMS4(&c->seg[2][k], t01, t2);
+            ADD_TERMS4(&c->seg[3][k], t01, t2);
+            ADD_TERMS4(&c->seg[4][k], t01, t2);
+            ADD_TERMS4(&c->seg[5][k], t01, t2);
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void
 add_values_case(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
                 const bool has_cov, const bool has_day)
 {
-    if (a->lanes) {
+    if (a->ratio_lanes) {
         add_mean_lanes(a, row, c, has_cov, has_day);
-        add_values_loop(a, row, c, has_cov, has_day, false);
+        add_ratio_lanes(a, row, c, has_day);
+    } else if (a->lanes) {
+        add_mean_lanes(a, row, c, has_cov, has_day);
+        add_values_loop(a, row, c, has_cov, has_day, false, true);
     } else {
-        add_values_loop(a, row, c, has_cov, has_day, true);
+        add_values_loop(a, row, c, has_cov, has_day, true, true);
     }
 }
 

@@ -243,6 +243,17 @@ struct ordo_analysis {
      * into seg and days by an_lanes_flush. NULL without key mean lanes. */
     struct an_key_lanes *key_seg[AN_DIMS];
     struct an_key_lanes *key_days;
+    /* the ratios of an analysis with mean lanes, four to a vector
+     * (add_ratio_lanes): [v * n_ratio_groups + g] and [g]; ratio_plan:
+     * each lane's a->mplan index, -1 for a padding lane; ratio_key: some
+     * ratio is a key metric. NULL without ratios or mean lanes. */
+    struct an_ratio_lanes *ratio_lanes;
+    struct an_ratio_keys *ratio_keys;
+    size_t n_ratio_groups;
+    bool ratio_key;
+    bool ratios_set; /* every ratio lane's shifts are set (ratios_first) */
+    int16_t ratio_num[ORDO_METRICS_MAX + 4], ratio_den[ORDO_METRICS_MAX + 4];
+    int16_t ratio_plan[ORDO_METRICS_MAX + 4];
 
     an_acc_t *overall;      /* [v * M + m] */
     an_acc_t *cuped;        /* [v * M + m]: rows with the covariate */
