@@ -357,10 +357,14 @@ void ordo_analysis_destroy(ordo_analysis_t *a)
     free(a->nocov);
     free(a->lanes);
     free(a->lane_keys);
+    free(a->key_days);
+    free(a->ratio_lanes);
+    free(a->ratio_keys);
     free(a->shadow);
     for (int d = 0; d < AN_DIMS; d++) {
         free(a->seg[d]);
         free(a->segres[d]);
+        free(a->key_seg[d]);
     }
     free(a->days);
     ordo_strmap_destroy(a->unit_map);
@@ -429,12 +433,14 @@ int ordo_analysis_unit(ordo_analysis_t *a, const char *key, size_t len, uint32_t
 /* ------------------------------------------------------------------ */
 /* Adding rows */
 
+static bool grow_key_days(ordo_analysis_t *a, int64_t lo, size_t n); /* below */
+
 static int grow_days(ordo_analysis_t *a, int64_t day)
 {
     size_t stride = a->V * a->K;
     if (!a->n_days) {
         a->days = calloc(stride, sizeof *a->days);
-        if (!a->days)
+        if (!a->days || !grow_key_days(a, day, 1))
             return ORDO_ENOMEM;
         a->day0 = day;
         a->n_days = 1;
@@ -446,8 +452,10 @@ static int grow_days(ordo_analysis_t *a, int64_t day)
         return ORDO_ERANGE;
     size_t n = (size_t)(hi - lo + 1);
     an_acc_t *d = calloc(n * stride, sizeof *d);
-    if (!d)
+    if (!d || !grow_key_days(a, lo, n)) {
+        free(d);
         return ORDO_ENOMEM;
+    }
     memcpy(d + (size_t)(a->day0 - lo) * stride, a->days, a->n_days * stride * sizeof *d);
     free(a->days);
     a->days = d;
@@ -480,9 +488,10 @@ static int add_to_unit(ordo_analysis_t *a, const ordo_analyze_row_t *row, double
     return ORDO_OK;
 }
 
-/* The day cell of the row's timestamp (*day), growing the day array as
- * needed; NULL when the row has no usable timestamp. */
-static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t **day,
+/* The day cell of the row's timestamp (*day, and *cell its index
+ * (d * V + v)), growing the day array as needed; NULL when the row has no
+ * usable timestamp. */
+static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t **day, size_t *cell,
                     ordo_error_t *err)
 {
     const size_t V = a->V, K = a->K;
@@ -499,9 +508,10 @@ static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t 
         if (rc == ORDO_ENOMEM)
             return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
     }
-    if (a->n_days && d >= a->day0 && d < a->day0 + (int64_t)a->n_days)
-        *day = &a->days[((size_t)(d - a->day0) * V + row->variant) * K];
-    else
+    if (a->n_days && d >= a->day0 && d < a->day0 + (int64_t)a->n_days) {
+        *cell = (size_t)(d - a->day0) * V + row->variant;
+        *day = &a->days[*cell * K];
+    } else
         a->outside_days++;
     return ORDO_OK;
 }
@@ -511,6 +521,7 @@ static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t 
 typedef struct row_cells {
     an_acc_t *day;
     an_acc_t *seg[AN_DIMS];
+    struct an_key_lanes *kday, *kseg[AN_DIMS]; /* the key means' (a->key_seg) */
     double *usum;
     bool has_cov;
     double yc; /* the covariate, shifted by kc */
@@ -576,12 +587,14 @@ add_key_mean(const row_cells_t *c, const bool has_day, int k, const an_v4_t *t01
 }
 
 /* The means of an order-unit analysis, four metrics (lanes) to a group:
- * lane l of group g is the mean a->mplan[4 * g + l] (a padding lane past
- * the last mean reads the order count and is masked off). Per variant and
- * group, the lanes' overall sums (n, sx, sxx: an overall mean cell's sy,
- * syy and sxy stay +0), CUPED sums and counts; per group, each lane's
- * shift (kx) and whether it is set. Added into a->overall, a->cuped,
- * a->missing, a->nocov and a->nonfinite by an_lanes_flush. */
+ * lane l of group g is the mean a->mplan[a->lane_plan[4 * g + l]]; the
+ * plain means fill the first groups, the key means the groups from
+ * a->lane_key_g0 on (a padding lane, -1 in lane_plan, reads the order
+ * count and is masked off). Per variant and group, the lanes' overall
+ * sums (n, sx, sxx: an overall mean cell's sy, syy and sxy stay +0),
+ * CUPED sums and counts; per group, each lane's shift (kx) and whether it
+ * is set. Added into a->overall, a->cuped, a->missing, a->nocov and
+ * a->nonfinite by an_lanes_flush. */
 typedef int64_t an_v4i_t __attribute__((vector_size(32)));
 struct an_lanes {
     an_v4_t n, sx, sxx;
@@ -593,6 +606,91 @@ struct an_lane_keys {
     an_v4i_t set, real; /* all ones: the shift is set; the lane is a metric */
     an_v4i_t nonfinite;
 };
+/* Per variant and group of four ratios, the lanes' six sums and missing
+ * counts; per group, the shifts (kx, ky) and the non-finite counts. */
+struct an_ratio_lanes {
+    an_v4_t n, sx, sy, sxx, syy, sxy;
+    an_v4i_t miss;
+};
+struct an_ratio_keys {
+    an_v4_t kx, ky;
+    an_v4i_t set, real, nonfinite; /* as an_lane_keys' */
+};
+
+/* The ratios whose first pair of finite values this is (all ones in
+ * first): their shifts, as add_values_loop sets them. */
+static void ratios_first(ordo_analysis_t *a, size_t g, const an_v4_t *xp, const an_v4_t *yp,
+                         const an_v4i_t *fp)
+{
+    const an_v4_t x = *xp, y = *yp;
+    const an_v4i_t first = *fp;
+    struct an_ratio_keys *k = &a->ratio_keys[g];
+    for (int l = 0; l < 4; l++) {
+        if (!first[l])
+            continue;
+        const int m = a->mplan[a->ratio_plan[g * 4 + (size_t)l]].m;
+        a->kx[m] = x[l];
+        a->ky[m] = y[l];
+        a->kset[m] = true;
+        k->kx[l] = x[l];
+        k->ky[l] = y[l];
+        k->set[l] = -1;
+    }
+    bool all = true;
+    for (size_t i = 0; i < a->n_ratio_groups * 4; i++)
+        all = all && (!a->ratio_keys[i / 4].real[i % 4] || a->ratio_keys[i / 4].set[i % 4]);
+    a->ratios_set = all;
+}
+
+/* A key mean group's day or segment cell, by sum: the lanes' n, sx and
+ * sxx (a key mean's cell gets means only: its sy, syy and sxy stay +0). */
+struct an_key_lanes {
+    an_v4_t n, sx, sxx;
+};
+
+/* a->key_days for days [lo, lo + n), the old days' lanes moved in place
+ * (before grow_days sets day0 and n_days); nothing without key lanes.
+ * false: out of memory. */
+static bool grow_key_days(ordo_analysis_t *a, int64_t lo, size_t n)
+{
+    if (!a->key_seg[0])
+        return true;
+    const size_t stride = a->V * a->n_key_groups, size = n * stride * sizeof *a->key_days;
+    struct an_key_lanes *d = aligned_alloc(32, size);
+    if (!d)
+        return false;
+    memset(d, 0, size);
+    if (a->n_days)
+        memcpy(d + (size_t)(a->day0 - lo) * stride, a->key_days, a->n_days * stride * sizeof *d);
+    free(a->key_days);
+    a->key_days = d;
+    return true;
+}
+
+/* A key mean group's terms added to its day or segment cell kl. */
+#define ADD_KEY_LANES(kl, one, xs, xx)                                                             \
+    do {                                                                                           \
+        struct an_key_lanes *kl_ = (kl);                                                           \
+        kl_->n += (one);                                                                           \
+        kl_->sx += (xs);                                                                           \
+        kl_->sxx += (xx);                                                                          \
+    } while (0)
+
+/* The key lanes kl of key group kg added into cells (the K key cells of
+ * one segment or day cell), and cleared. */
+static void flush_key_lanes(ordo_analysis_t *a, struct an_key_lanes *kl, an_acc_t *cells, size_t kg)
+{
+    const int16_t *plan = &a->lane_plan[(a->lane_key_g0 + kg) * 4];
+    for (int l = 0; l < 4; l++) {
+        if (plan[l] < 0)
+            continue;
+        an_acc_t *c = &cells[a->mplan[plan[l]].k];
+        c->n += kl->n[l];
+        c->sx += kl->sx[l];
+        c->sxx += kl->sxx[l];
+    }
+    memset(kl, 0, sizeof *kl);
+}
 
 /* The lanes' metrics whose first finite value this is (all ones in first):
  * their shift, as add_values_loop sets it (kx the value, ky 0). */
@@ -604,7 +702,7 @@ static void lanes_first(ordo_analysis_t *a, size_t g, const an_v4_t *xp, const a
     for (int l = 0; l < 4; l++) {
         if (!first[l])
             continue;
-        const int m = a->mplan[g * 4 + (size_t)l].m;
+        const int m = a->mplan[a->lane_plan[g * 4 + (size_t)l]].m;
         a->kx[m] = x[l];
         a->ky[m] = 0;
         a->kset[m] = true;
@@ -621,12 +719,15 @@ void an_lanes_flush(ordo_analysis_t *a)
 {
     if (!a->lanes)
         return;
-    const size_t G = a->n_lane_groups, M = a->M, n_mean = a->n_mean_plain + a->n_mean_key;
-    for (size_t v = 0; v < a->V; v++)
+    const size_t G = a->n_lane_groups, M = a->M, V = a->V, K = a->K, Gk = a->n_key_groups;
+    for (size_t v = 0; v < V; v++)
         for (size_t g = 0; g < G; g++) {
             struct an_lanes *L = &a->lanes[v * G + g];
-            for (size_t l = 0; l < 4 && g * 4 + l < n_mean; l++) {
-                const size_t vm = v * M + (size_t)a->mplan[g * 4 + l].m;
+            for (size_t l = 0; l < 4; l++) {
+                const int p = a->lane_plan[g * 4 + l];
+                if (p < 0)
+                    continue;
+                const size_t vm = v * M + (size_t)a->mplan[p].m;
                 an_acc_t *o = &a->overall[vm], *cu = &a->cuped[vm];
                 o->n += L->n[l];
                 o->sx += L->sx[l];
@@ -648,16 +749,50 @@ void an_lanes_flush(ordo_analysis_t *a)
             a->nonfinite += (uint64_t)k->nonfinite[l];
         k->nonfinite = (an_v4i_t){0, 0, 0, 0};
     }
+    const size_t Gr = a->n_ratio_groups;
+    for (size_t v = 0; v < V && a->ratio_lanes; v++)
+        for (size_t g = 0; g < Gr; g++) {
+            struct an_ratio_lanes *L = &a->ratio_lanes[v * Gr + g];
+            for (size_t l = 0; l < 4; l++) {
+                const int p = a->ratio_plan[g * 4 + l];
+                if (p < 0)
+                    continue;
+                const size_t vm = v * M + (size_t)a->mplan[p].m;
+                an_acc_t *o = &a->overall[vm];
+                o->n += L->n[l];
+                o->sx += L->sx[l];
+                o->sy += L->sy[l];
+                o->sxx += L->sxx[l];
+                o->syy += L->syy[l];
+                o->sxy += L->sxy[l];
+                a->missing[vm] += (uint64_t)L->miss[l];
+            }
+            memset(L, 0, sizeof *L);
+        }
+    for (size_t g = 0; g < Gr && a->ratio_keys; g++) {
+        struct an_ratio_keys *k = &a->ratio_keys[g];
+        for (int l = 0; l < 4; l++)
+            a->nonfinite += (uint64_t)k->nonfinite[l];
+        k->nonfinite = (an_v4i_t){0, 0, 0, 0};
+    }
+    for (int d = 0; d < AN_DIMS && a->key_seg[0]; d++)
+        for (size_t cell = 0; cell < a->seg_n[d] * V; cell++) /* cell: s * V + v */
+            for (size_t kg = 0; kg < Gk; kg++)
+                flush_key_lanes(a, &a->key_seg[d][cell * Gk + kg], &a->seg[d][cell * K], kg);
+    for (size_t cell = 0; a->key_days && cell < a->n_days * V; cell++) /* d * V + v */
+        for (size_t kg = 0; kg < Gk; kg++)
+            flush_key_lanes(a, &a->key_days[cell * Gk + kg], &a->days[cell * K], kg);
 }
 
-/* The lanes of an order-unit analysis (after plan_metrics); none for
- * customer and switchback units (their per-unit sums take the plain
- * loop). false: out of memory. */
+/* The lanes of an order-unit analysis (after plan_metrics and the
+ * segment cells); none for customer and switchback units (their per-unit
+ * sums take the plain loop). false: out of memory. */
 static bool lanes_create(ordo_analysis_t *a)
 {
     if (a->cfg.unit != ORDO_EXP_UNIT_ORDER)
         return true;
-    const size_t n_mean = a->n_mean_plain + a->n_mean_key, G = (n_mean + 3) / 4;
+    const size_t n_plain = a->n_mean_plain, n_key = a->n_mean_key;
+    const size_t Gp = (n_plain + 3) / 4, Gk = (n_key + 3) / 4, G = Gp + Gk;
     if (!G)
         return true;
     size_t nl = a->V * G * sizeof(struct an_lanes), nk = G * sizeof(struct an_lane_keys);
@@ -668,9 +803,41 @@ static bool lanes_create(ordo_analysis_t *a)
     memset(a->lanes, 0, nl);
     memset(a->lane_keys, 0, nk);
     a->n_lane_groups = G;
+    a->lane_key_g0 = Gp;
+    a->n_key_groups = Gk;
     for (size_t i = 0; i < G * 4; i++) {
-        a->lane_num[i] = i < n_mean ? a->mplan[i].num : ORDO_AF_ORDERS;
-        a->lane_keys[i / 4].real[i % 4] = i < n_mean ? -1 : 0;
+        const size_t g = i / 4, j = (g - Gp) * 4 + i % 4; /* j: the i-th lane's key mean */
+        const int p = g < Gp ? (i < n_plain ? (int)i : -1) : (j < n_key ? (int)(n_plain + j) : -1);
+        a->lane_plan[i] = (int16_t)p;
+        a->lane_num[i] = p >= 0 ? a->mplan[p].num : ORDO_AF_ORDERS;
+        a->lane_keys[g].real[i % 4] = p >= 0 ? -1 : 0;
+    }
+    for (int d = 0; d < AN_DIMS && Gk; d++) {
+        const size_t size = a->seg_n[d] * a->V * Gk * sizeof(struct an_key_lanes);
+        a->key_seg[d] = aligned_alloc(32, size);
+        if (!a->key_seg[d])
+            return false;
+        memset(a->key_seg[d], 0, size);
+    }
+    const size_t n_mean = n_plain + n_key, n_ratio = a->M - n_mean, Gr = (n_ratio + 3) / 4;
+    if (!Gr)
+        return true;
+    const size_t rl = a->V * Gr * sizeof(struct an_ratio_lanes),
+                 rk = Gr * sizeof(struct an_ratio_keys);
+    a->ratio_lanes = aligned_alloc(32, rl);
+    a->ratio_keys = aligned_alloc(32, rk);
+    if (!a->ratio_lanes || !a->ratio_keys)
+        return false;
+    memset(a->ratio_lanes, 0, rl);
+    memset(a->ratio_keys, 0, rk);
+    a->n_ratio_groups = Gr;
+    for (size_t i = 0; i < Gr * 4; i++) {
+        const int p = i < n_ratio ? (int)(n_mean + i) : -1;
+        a->ratio_plan[i] = (int16_t)p;
+        a->ratio_num[i] = p >= 0 ? a->mplan[p].num : ORDO_AF_ORDERS;
+        a->ratio_den[i] = p >= 0 ? a->mplan[p].den : ORDO_AF_ORDERS;
+        a->ratio_keys[i / 4].real[i % 4] = p >= 0 ? -1 : 0;
+        a->ratio_key = a->ratio_key || (p >= 0 && a->mplan[p].k >= 0);
     }
     return true;
 }
@@ -688,7 +855,7 @@ static bool lanes_create(ordo_analysis_t *a)
  * scale"). */
 static inline __attribute__((always_inline)) void
 add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
-                const bool has_cov, const bool has_day, const bool means)
+                const bool has_cov, const bool has_day, const bool means, const bool ratios)
 {
     const size_t M = a->M, v = row->variant;
     an_acc_t *const ov = &a->overall[v * M];
@@ -743,7 +910,7 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
             add_key_mean(c, has_day, p[i].k, &t01);
     }
     a->nonfinite += nonfinite;
-    for (size_t i = n_mean; i < M; i++) {
+    for (size_t i = n_mean; ratios && i < M; i++) {
         const int m = p[i].m, den = p[i].den;
         const double x = rv[p[i].num], y = rv[den];
         if (!isfinite(x) || !isfinite(y)) {
@@ -792,7 +959,7 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
 /* The means of an order-unit analysis (a->lanes), four to a vector: the
  * value of each lane's metric, masked as add_values_loop masks it, is
  * added to the lane's overall and CUPED sums and, for a key mean, to its
- * day and segment cells. Per lane the terms and additions are
+ * day and segment lanes (a->key_days, a->key_seg). Per lane the terms and additions are
  * add_values_loop's: n += 1 (+0 when missing), sx += xs, sxx += xs * xs;
  * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
  * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
@@ -801,8 +968,7 @@ static inline __attribute__((always_inline)) void
 add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
                const bool has_cov, const bool has_day)
 {
-    const size_t G = a->n_lane_groups, n_plain = a->n_mean_plain;
-    const size_t n_mean = n_plain + a->n_mean_key;
+    const size_t G = a->n_lane_groups, Gp = a->lane_key_g0;
     struct an_lanes *const L = &a->lanes[row->variant * G];
     struct an_lane_keys *const LK = a->lane_keys;
     const double *const rv = row->v;
@@ -841,14 +1007,83 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
         } else {
             L[g].nocov -= fm;
         }
-        if ((g + 1) * 4 <= n_plain)
+        if (g < Gp)
             continue;
-        for (size_t l = 0; l < 4; l++) { /* the key means' day and segment cells */
-            const size_t i = g * 4 + l;
-            if (i < n_plain || i >= n_mean)
+        /* the key means' day and segment cells, by sum */
+        _Static_assert(AN_DIMS == 6, "one line per breakdown below");
+        const size_t kg = g - Gp;
+        if (has_day)
+            ADD_KEY_LANES(&c->kday[kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[0][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[1][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[2][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[3][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[4][kg], one, xs, xx);
+        ADD_KEY_LANES(&c->kseg[5][kg], one, xs, xx);
+    }
+}
+
+/* The ratios of an analysis with mean lanes, four to a vector: lane l of
+ * group g is the ratio a->mplan[a->ratio_plan[4 * g + l]] (a padding lane
+ * reads orders / orders and is masked off). A lane whose numerator or
+ * denominator is not finite adds +0 terms (counted missing, and
+ * non-finite when either is infinite), as add_values_loop's plain rule
+ * skips it; else the terms of an_terms_set(xs, ys): n += 1, sx += xs,
+ * sy += ys, sxx += xs * xs, syy += ys * ys, sxy += xs * ys. A key ratio's
+ * terms are added to its day and segment cells lane by lane.
+ * an_lanes_flush adds the lanes into the overall cells. */
+static inline __attribute__((always_inline)) void add_ratio_lanes(ordo_analysis_t *a,
+                                                                  const ordo_analyze_row_t *row,
+                                                                  const row_cells_t *c,
+                                                                  const bool has_day)
+{
+    const size_t G = a->n_ratio_groups;
+    struct an_ratio_lanes *const L = &a->ratio_lanes[row->variant * G];
+    struct an_ratio_keys *const RK = a->ratio_keys;
+    const double *const rv = row->v;
+    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
+    const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
+    for (size_t g = 0; g < G; g++) {
+        const int16_t *nu = &a->ratio_num[g * 4], *de = &a->ratio_den[g * 4];
+        const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
+        const an_v4_t y = {rv[de[0]], rv[de[1]], rv[de[2]], rv[de[3]]};
+        const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm), ay = (an_v4_t)((an_v4i_t)y & absm);
+        /* both finite, and not a padding lane */
+        const an_v4i_t fm = (ax < inf4) & (ay < inf4) & RK[g].real;
+        RK[g].nonfinite -= ((ax == inf4) | (ay == inf4)) & RK[g].real;
+        L[g].miss += 1 + fm;
+        if (__builtin_expect(!a->ratios_set, 0)) {
+            const an_v4i_t first = fm & ~RK[g].set;
+            if (first[0] | first[1] | first[2] | first[3])
+                ratios_first(a, g, &x, &y, &first);
+        }
+        const an_v4_t one = (an_v4_t)((an_v4i_t)one4 & fm);
+        const an_v4_t xs = (an_v4_t)((an_v4i_t)(x - RK[g].kx) & fm);
+        const an_v4_t ys = (an_v4_t)((an_v4i_t)(y - RK[g].ky) & fm);
+        const an_v4_t xx = xs * xs, yy = ys * ys, xy = xs * ys;
+        L[g].n += one;
+        L[g].sx += xs;
+        L[g].sy += ys;
+        L[g].sxx += xx;
+        L[g].syy += yy;
+        L[g].sxy += xy;
+        for (int l = 0; a->ratio_key && l < 4; l++) {
+            const int p = a->ratio_plan[g * 4 + (size_t)l];
+            const int k = p >= 0 ? a->mplan[p].k : -1;
+            if (k < 0)
                 continue;
-            const an_v4_t t01 = {one[l], xs[l], 0.0, xx[l]};
-            add_key_mean(c, has_day, a->mplan[i].k, &t01);
+            const an_v4_t t01 = {one[l], xs[l], ys[l], xx[l]};
+            const an_v2_t t2 = {yy[l], xy[l]};
+            _Static_assert(AN_DIMS == 6, "one line per breakdown below");
+            if (has_day)
+                ADD_TERMS4(&c->day[k], t01, t2);
+            ADD_TERMS4(&c->seg[0][k], t01, t2);
+            ADD_TERMS4(&c->seg[1][k], t01, t2);
+            ADD_TERMS4(&c->seg[2][k], t01, t2);
+            ADD_TERMS4(&c->seg[3][k], t01, t2);
+            ADD_TERMS4(&c->seg[4][k], t01, t2);
+            ADD_TERMS4(&c->seg[5][k], t01, t2);
         }
     }
 }
@@ -857,17 +1092,38 @@ static inline __attribute__((always_inline)) void
 add_values_case(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
                 const bool has_cov, const bool has_day)
 {
-    if (a->lanes) {
+    if (a->ratio_lanes) {
         add_mean_lanes(a, row, c, has_cov, has_day);
-        add_values_loop(a, row, c, has_cov, has_day, false);
+        add_ratio_lanes(a, row, c, has_day);
+    } else if (a->lanes) {
+        add_mean_lanes(a, row, c, has_cov, has_day);
+        add_values_loop(a, row, c, has_cov, has_day, false, true);
     } else {
-        add_values_loop(a, row, c, has_cov, has_day, true);
+        add_values_loop(a, row, c, has_cov, has_day, true, true);
     }
+}
+
+/* The row's shipments by zone added to its variant's sums, four zones to
+ * a vector: a value that is not finite adds +0 instead of being skipped
+ * (the sums start at +0 and are never -0, so x + 0 is x: the same bits,
+ * no branch). */
+static inline __attribute__((always_inline)) void add_zones(double *zs, const double *s)
+{
+    _Static_assert(ORDO_AF_ZONE_9 == ORDO_AF_ZONE_1 + 8, "nine zone fields in a row");
+    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
+    for (int i = 0; i < 8; i += 4) {
+        const an_v4_t x = *(const an_v4u_t *)(const void *)&s[i];
+        const an_v4i_t fm = (an_v4_t)((an_v4i_t)x & absm) < inf4;
+        *(an_v4u_t *)(void *)&zs[i] += (an_v4_t)((an_v4i_t)x & fm);
+    }
+    zs[8] += isfinite(s[8]) ? s[8] : 0.0;
 }
 
 AN_CLONES static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row,
                                  const row_cells_t *c)
 {
+    add_zones(a->zone_ships[row->variant], &row->v[ORDO_AF_ZONE_1]);
     if (c->has_cov && c->day)
         add_values_case(a, row, c, true, true);
     else if (c->has_cov)
@@ -898,7 +1154,8 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
         a->first_ts = row->ts;
     if (row->ts > a->last_ts)
         a->last_ts = row->ts;
-    int rc = day_cell(a, row, &c.day, err);
+    size_t day_i = 0;
+    int rc = day_cell(a, row, &c.day, &day_i, err);
     if (rc)
         return rc;
     unsigned r = row->region < ORDO_AN_REGIONS ? row->region : ORDO_AN_REGIONS - 1;
@@ -913,6 +1170,16 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
     c.seg[4] = K ? &a->seg[4][(pr * V + v) * K] : NULL;
     unsigned ru = row->rurality < ORDO_AN_RURALITIES ? row->rurality : ORDO_AN_RURALITIES - 1;
     c.seg[AN_DIM_RURALITY] = K ? &a->seg[AN_DIM_RURALITY][(ru * V + v) * K] : NULL;
+    if (a->key_seg[0]) {
+        const size_t Gk = a->n_key_groups;
+        c.kday = c.day ? &a->key_days[day_i * Gk] : NULL;
+        c.kseg[0] = &a->key_seg[0][(r * V + v) * Gk];
+        c.kseg[1] = &a->key_seg[1][(f * V + v) * Gk];
+        c.kseg[2] = &a->key_seg[2][(b * V + v) * Gk];
+        c.kseg[3] = &a->key_seg[3][(ch * V + v) * Gk];
+        c.kseg[4] = &a->key_seg[4][(pr * V + v) * Gk];
+        c.kseg[AN_DIM_RURALITY] = &a->key_seg[AN_DIM_RURALITY][(ru * V + v) * Gk];
+    }
 
     double cov = row->v[ORDO_AF_CONTROL_COST];
     c.has_cov = isfinite(cov);
@@ -922,11 +1189,6 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
     }
     c.yc = c.has_cov ? cov - a->kc : 0;
 
-    for (int z = 0; z < 9; z++) {
-        double s = row->v[ORDO_AF_ZONE_1 + z];
-        if (isfinite(s))
-            a->zone_ships[v][z] += s;
-    }
     for (int k = 0; k < row->n_carriers && k < ORDO_AN_ROW_CARRIERS; k++)
         if (row->carrier[k] < ORDO_AN_LABELS)
             a->carrier_ships[v][row->carrier[k]] += row->carrier_ships[k];

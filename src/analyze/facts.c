@@ -532,11 +532,19 @@ static void row_outcome(const an_fact_t *f, const ordo_outcome_summary_t *o,
     row->v[ORDO_AF_HAS_OUTCOME] = 1;
     if (o->cost_mask) {
         row->v[ORDO_AF_ACTUAL_COST] = o->cost_total;
-        static const int parts[ORDO_COST_PARTS] = {ORDO_AF_ACTUAL_PICK, ORDO_AF_ACTUAL_PACK,
-                                                   ORDO_AF_ACTUAL_SHIP, ORDO_AF_ACTUAL_RETURNS,
-                                                   ORDO_AF_ACTUAL_CARRYING};
-        for (int p = 0; p < ORDO_COST_PARTS; p++)
-            row->v[parts[p]] = (o->cost_mask & (1u << p)) ? o->cost[p] : 0;
+        _Static_assert(ORDO_AF_ACTUAL_PACK == ORDO_AF_ACTUAL_PICK + 1 &&
+                           ORDO_AF_ACTUAL_SHIP == ORDO_AF_ACTUAL_PICK + 2 &&
+                           ORDO_AF_ACTUAL_RETURNS == ORDO_AF_ACTUAL_PICK + 3 &&
+                           ORDO_AF_ACTUAL_CARRYING == ORDO_AF_ACTUAL_PICK + 4 &&
+                           ORDO_COST_PARTS == 5,
+                       "the cost parts' fields in the order of the parts");
+        double *part = &row->v[ORDO_AF_ACTUAL_PICK];
+        const unsigned mask = o->cost_mask;
+        part[0] = (mask & 1u) ? o->cost[0] : 0;
+        part[1] = (mask & 2u) ? o->cost[1] : 0;
+        part[2] = (mask & 4u) ? o->cost[2] : 0;
+        part[3] = (mask & 8u) ? o->cost[3] : 0;
+        part[4] = (mask & 16u) ? o->cost[4] : 0;
     }
     row->v[ORDO_AF_REFUND] = o->refund;
     int64_t promise = o->promised_by ? o->promised_by : f->promise;
@@ -590,8 +598,13 @@ int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_a
     v[ORDO_AF_SPLIT] = isfinite(nship) ? (nship > 1) : NAN;
     v[ORDO_AF_UNITS] = f->dv[AN_DV_UNITS];
     if (f->flags & AN_F_SIG) {
-        for (int z = 0; z < 9; z++)
-            v[ORDO_AF_ZONE_1 + z] = f->zones[z];
+        /* the zones' floats as doubles (exact), four at a time */
+        typedef float f4u_t __attribute__((vector_size(16), aligned(4)));
+        typedef double d4u_t __attribute__((vector_size(32), aligned(8)));
+        for (int z = 0; z < 8; z += 4)
+            *(d4u_t *)(void *)&v[ORDO_AF_ZONE_1 + z] =
+                __builtin_convertvector(*(const f4u_t *)(const void *)&f->zones[z], d4u_t);
+        v[ORDO_AF_ZONE_9] = f->zones[8];
         v[ORDO_AF_MILES] = f->dv[AN_DV_MILES];
         v[ORDO_AF_ZONE_SUM] = f->dv[AN_DV_ZONE_SUM];
     }

@@ -231,7 +231,30 @@ struct ordo_analysis {
     struct an_lane_keys *lane_keys;
     size_t n_lane_groups;
     bool lanes_set; /* every lane's shift is set (lanes_first) */
-    int16_t lane_num[ORDO_METRICS_MAX + 4];
+    /* plain means fill groups [0, lane_key_g0), key means the groups
+     * after (each set padded to a multiple of four lanes); lane_plan:
+     * each lane's a->mplan index, -1 for a padding lane */
+    size_t lane_key_g0, n_key_groups;
+    int16_t lane_num[ORDO_METRICS_MAX + 8];
+    int16_t lane_plan[ORDO_METRICS_MAX + 8];
+    /* the key means' day and segment cells laid out by sum, four key
+     * means to a group (struct an_key_lanes): [(s * V + v) * n_key_groups
+     * + kg] and [(d * V + v) * n_key_groups + kg] (d as in days); added
+     * into seg and days by an_lanes_flush. NULL without key mean lanes. */
+    struct an_key_lanes *key_seg[AN_DIMS];
+    struct an_key_lanes *key_days;
+    /* the ratios of an analysis with mean lanes, four to a vector
+     * (add_ratio_lanes): [v * n_ratio_groups + g] and [g]; ratio_plan:
+     * each lane's a->mplan index, -1 for a padding lane; ratio_key: some
+     * ratio is a key metric. NULL without ratios or mean lanes. */
+    struct an_ratio_lanes *ratio_lanes;
+    struct an_ratio_keys *ratio_keys;
+    size_t n_ratio_groups;
+    bool ratio_key;
+    bool ratios_set; /* every ratio lane's shifts are set (ratios_first) */
+    int16_t ratio_num[ORDO_METRICS_MAX + 4], ratio_den[ORDO_METRICS_MAX + 4];
+    int16_t ratio_plan[ORDO_METRICS_MAX + 4];
+
 
     an_acc_t *overall;  /* [v * M + m] */
     an_acc_t *cuped;    /* [v * M + m]: rows with the covariate */
@@ -295,8 +318,8 @@ struct ordo_analysis {
     bool runtime_short;    /* runtime_days < required_days: no verdict on efficacy yet */
 };
 
-/* Adds the lanes' sums and counts into overall, cuped, missing, nocov and
- * nonfinite, and clears them (ordo_analysis_finish; tests). */
+/* Adds the lanes' sums and counts into overall, cuped, missing, nocov,
+ * nonfinite, seg and days, and clears them (ordo_analysis_finish; tests). */
 void an_lanes_flush(ordo_analysis_t *a);
 
 /* Shadow comparison (shadow.c): statistics at finish; the group of a real

@@ -140,8 +140,12 @@ static void run(ordo_exp_unit_kind_t unit, uint64_t seed, const ordo_metric_set_
     ordo_error_t err;
     assert_int_equal(ordo_analysis_create(cfg, &a, &err), ORDO_OK);
     assert_true(a->n_mean_key > 0 && a->n_mean_plain > 0 && a->n_mean_plain + a->n_mean_key < a->M);
-    /* order units take the means four to a vector (add_mean_lanes) */
+    /* order units take the means four to a vector (add_mean_lanes), the
+     * key means' day and segment cells by sum, the ratios four to a
+     * vector too (add_ratio_lanes) */
     assert_true((a->lanes != NULL) == (unit == ORDO_EXP_UNIT_ORDER));
+    assert_true((a->key_seg[0] != NULL) == (unit == ORDO_EXP_UNIT_ORDER));
+    assert_true((a->ratio_lanes != NULL) == (unit == ORDO_EXP_UNIT_ORDER));
     ref_t r = {.V = a->V, .M = a->M, .K = a->K};
     r.overall = zalloc(r.V * r.M * sizeof(an_acc_t));
     r.cuped = zalloc(r.V * r.M * sizeof(an_acc_t));
@@ -236,6 +240,38 @@ static void test_cells_equal_plain_rule_padding_lanes(void **state)
     free(ms);
 }
 
+/* Three plain means, two key means, two ratios (one a key metric): the
+ * plain means' group has a padding lane, the key means start a group of
+ * their own (lane_plan skips the padding lane), and the ratios' group has
+ * two padding lanes. */
+static void test_cells_equal_plain_rule_padded_plain_group(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"metrics\": ["
+        "{\"name\": \"planned\", \"numerator\": \"planned_cost\", \"denominator\": "
+        "\"orders\", \"type\": \"mean\", \"good\": \"lower\"},"
+        "{\"name\": \"cost_per_order\", \"numerator\": \"actual_cost\", \"denominator\": "
+        "\"orders\", \"type\": \"mean\", \"good\": \"lower\"},"
+        "{\"name\": \"miles_per_shipment\", \"numerator\": \"miles\", \"denominator\": "
+        "\"shipments\", \"type\": \"ratio\", \"good\": \"lower\"},"
+        "{\"name\": \"hours_to_ship\", \"numerator\": \"hours_to_ship\", \"denominator\": "
+        "\"orders\", \"type\": \"mean\", \"good\": \"lower\"},"
+        "{\"name\": \"units_per_shipment\", \"numerator\": \"units\", \"denominator\": "
+        "\"shipments\", \"type\": \"ratio\", \"good\": \"higher\"},"
+        "{\"name\": \"on_time_rate\", \"numerator\": \"on_time\", \"denominator\": "
+        "\"orders\", \"type\": \"proportion\", \"good\": \"higher\"},"
+        "{\"name\": \"units\", \"numerator\": \"units\", \"denominator\": \"orders\", "
+        "\"type\": \"mean\", \"good\": \"higher\"}]}";
+    ordo_metric_set_t *ms = zalloc(sizeof *ms);
+    ordo_error_t err;
+    assert_int_equal(ordo_metric_set_parse(json, sizeof json - 1, "test", ms, &err), ORDO_OK);
+    assert_int_equal(ms->n, 7);
+    for (uint64_t seed = 7; seed <= 8; seed++)
+        run(ORDO_EXP_UNIT_ORDER, seed, ms);
+    free(ms);
+}
+
 static void test_cells_equal_plain_rule_customers(void **state)
 {
     (void)state;
@@ -247,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cells_equal_plain_rule_orders),
         cmocka_unit_test(test_cells_equal_plain_rule_padding_lanes),
+        cmocka_unit_test(test_cells_equal_plain_rule_padded_plain_group),
         cmocka_unit_test(test_cells_equal_plain_rule_customers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
