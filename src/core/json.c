@@ -318,7 +318,13 @@ static inline bool str_special(unsigned char c)
  * at a time (n when none is special); the rest is scanned byte by byte. */
 static inline size_t str_plain_prefix(const unsigned char *p, size_t n)
 {
-    if (n >= 4 && n < 8) { /* two overlapping halves in one word */
+    if (n < 4) {
+        size_t i = 0;
+        while (i < n && !str_special(p[i]))
+            i++;
+        return i;
+    }
+    if (n < 8) { /* two overlapping halves in one word */
         uint64_t x = core_load32(p) | (uint64_t)core_load32(p + n - 4) << 32;
         return (x & CORE_HIGHS) | core_any_byte(x, 0x20, '"', '\\') ? 0 : n;
     }
@@ -413,8 +419,29 @@ void ordo_jsonw_key(ordo_jsonw_t *w, const char *key)
         w->error = ORDO_EINVAL;
         return;
     }
+    size_t n = strlen(key);
+    ordo_buf_t *b = w->out;
+    if (!w->pretty && !w->after_key && !w->error && !b->oom && b->len + n + 4 < b->cap &&
+        str_plain_prefix((const unsigned char *)key, n) == n) {
+        /* compact, nothing to escape, room: `,"key":` in one go (what
+         * before_value, put_string and put write, byte for byte) */
+        char *d = b->data + b->len;
+        size_t k = 0;
+        if (!w->first[w->depth])
+            d[k++] = ',';
+        w->first[w->depth] = 0;
+        d[k++] = '"';
+        core_copy_small(d + k, key, n);
+        k += n;
+        d[k++] = '"';
+        d[k++] = ':';
+        b->len += k;
+        b->data[b->len] = 0;
+        w->after_key = 1;
+        return;
+    }
     before_value(w, 1);
-    put_string(w, key, strlen(key));
+    put_string(w, key, n);
     put(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
     w->after_key = 1;
 }

@@ -121,7 +121,7 @@ static size_t ref_escape(const char *s, size_t n, char *out)
 }
 
 /* strings of every length with a byte that needs escaping (or a harmless
- * neighbour of one) at every position */
+ * neighbour of one) at every position, as values and as keys */
 static void test_json_strings(void **state)
 {
     (void)state;
@@ -144,6 +144,18 @@ static void test_json_strings(void **state)
                 size_t len = ref_escape(s, n, want);
                 assert_int_equal(b.len, len);
                 assert_memory_equal(b.data, want, len);
+                /* the same string as a key: first and second of an object */
+                ordo_buf_reset(&b);
+                ordo_jsonw_init(&w, &b, 0);
+                ordo_jsonw_obj_begin(&w);
+                ordo_jsonw_kint(&w, s, 1);
+                ordo_jsonw_kint(&w, s, 2);
+                ordo_jsonw_obj_end(&w);
+                assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+                char doc[2 * sizeof want + 16];
+                int dl = snprintf(doc, sizeof doc, "{%s:1,%s:2}", want, want);
+                assert_int_equal(b.len, (size_t)dl);
+                assert_memory_equal(b.data, doc, (size_t)dl);
             }
     ordo_buf_free(&b);
 }
