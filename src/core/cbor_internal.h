@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes_internal.h"
 #include "ordo/cbor.h"
 #include "ordo/util.h"
 
@@ -29,21 +30,24 @@ size_t cbor_parts_member_end(const void *p, size_t n);
  * keyed by the name's address; *len gets strlen(name). */
 int ordo_cbor_key_id_cstr(const char *name, size_t *len);
 
-/* Word-at-a-time hash for short strings (keys, ids): one or two rounds. */
+/* Word-at-a-time hash for short strings (keys, ids): one or two rounds.
+ * Only ever compared with hashes of this process (never stored). */
 static inline uint32_t cbor_short_hash(const char *s, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    const char *end = s + n;
+    bool long_ = n >= 8;
     while (n >= 8) {
-        uint64_t x;
-        memcpy(&x, s, 8);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h = (h ^ core_load64(s)) * 0xff51afd7ed558ccdull;
         h ^= h >> 29;
         s += 8;
         n -= 8;
     }
-    if (n) {
-        uint64_t x = 0;
-        memcpy(&x, s, n);
+    if (n) { /* the tail in one word: the last 8 bytes (overlapping), or a short string's */
+        const unsigned char *u = (const unsigned char *)s;
+        uint64_t x = long_    ? core_load64(end - 8)
+                     : n >= 4 ? core_load32(u) | (uint64_t)core_load32(u + n - 4) << 32
+                              : u[0] | (uint64_t)u[n / 2] << 8 | (uint64_t)u[n - 1] << 16;
         h = (h ^ x) * 0xff51afd7ed558ccdull;
     }
     h ^= h >> 32;

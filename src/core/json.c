@@ -18,6 +18,7 @@
 #include "cjson_internal.h"
 #include "ordo/json.h"
 #include "ordo/util.h"
+#include "bytes_internal.h"
 #include "cbor_internal.h"
 #include "utf8_internal.h"
 
@@ -187,7 +188,7 @@ static void put(ordo_jsonw_t *w, const char *s, size_t n)
 {
     ordo_buf_t *b = w->out;
     if (!w->error && b->len + n < b->cap && !b->oom) { /* room (and the NUL): no call */
-        memcpy(b->data + b->len, s, n);
+        core_copy_small(b->data + b->len, s, n);
         b->len += n;
         b->data[b->len] = 0;
         return;
@@ -313,18 +314,46 @@ static inline bool str_special(unsigned char c)
     return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
 }
 
+/* How many leading bytes of p[0, n) str_special is known false for, eight
+ * at a time (n when none is special); the rest is scanned byte by byte. */
+static inline size_t str_plain_prefix(const unsigned char *p, size_t n)
+{
+    if (n < 4) {
+        size_t i = 0;
+        while (i < n && !str_special(p[i]))
+            i++;
+        return i;
+    }
+    if (n < 8) { /* two overlapping halves in one word */
+        uint64_t x = core_load32(p) | (uint64_t)core_load32(p + n - 4) << 32;
+        return (x & CORE_HIGHS) | core_any_byte(x, 0x20, '"', '\\') ? 0 : n;
+    }
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = core_load64(p + i);
+        if ((x & CORE_HIGHS) | core_any_byte(x, 0x20, '"', '\\'))
+            return i;
+    }
+    if (i < n && n >= 8) { /* the tail: the last eight bytes, overlapping */
+        uint64_t x = core_load64(p + n - 8);
+        if (!((x & CORE_HIGHS) | core_any_byte(x, 0x20, '"', '\\')))
+            return n;
+    }
+    return i;
+}
+
 static void put_string(ordo_jsonw_t *w, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
+    size_t i = str_plain_prefix(p, n);
     while (i < n && !str_special(p[i]))
         i++;
     ordo_buf_t *b = w->out;
     if (i == n && !w->error && !b->oom && b->len + n + 2 < b->cap) { /* nothing to escape */
         char *d = b->data + b->len;
         d[0] = '"';
-        memcpy(d + 1, s, n);
+        core_copy_small(d + 1, s, n);
         d[n + 1] = '"';
         b->len += n + 2;
         b->data[b->len] = 0;
@@ -390,8 +419,29 @@ void ordo_jsonw_key(ordo_jsonw_t *w, const char *key)
         w->error = ORDO_EINVAL;
         return;
     }
+    size_t n = strlen(key);
+    ordo_buf_t *b = w->out;
+    if (!w->pretty && !w->after_key && !w->error && !b->oom && b->len + n + 4 < b->cap &&
+        str_plain_prefix((const unsigned char *)key, n) == n) {
+        /* compact, nothing to escape, room: `,"key":` in one go (what
+         * before_value, put_string and put write, byte for byte) */
+        char *d = b->data + b->len;
+        size_t k = 0;
+        if (!w->first[w->depth])
+            d[k++] = ',';
+        w->first[w->depth] = 0;
+        d[k++] = '"';
+        core_copy_small(d + k, key, n);
+        k += n;
+        d[k++] = '"';
+        d[k++] = ':';
+        b->len += k;
+        b->data[b->len] = 0;
+        w->after_key = 1;
+        return;
+    }
     before_value(w, 1);
-    put_string(w, key, strlen(key));
+    put_string(w, key, n);
     put(w, w->pretty ? ": " : ":", w->pretty ? 2 : 1);
     w->after_key = 1;
 }
@@ -861,7 +911,7 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
     size_t hn = cbor_put_head(dst, 3, len);
     char *body = (char *)dst + hn;
     if (!bad)
-        memcpy(body, s, n);
+        core_copy_small(body, s, n);
     else
         core_utf8_copy_replacing(body, s, n);
     size_t k = hn + len;
@@ -870,7 +920,8 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
         uint32_t slot = cbor_short_hash(body, len) & 255;
         uint8_t v;
         for (; (v = w->ref_slot[slot]) != 0; slot = (slot + 1) & 255)
-            if (w->refs[v - 1].len == len && !memcmp(base + w->refs[v - 1].off, body, len))
+            if (w->refs[v - 1].len == len &&
+                core_equal_small(base + w->refs[v - 1].off, body, len))
                 break;
         if (v) {
             k = cbor_put_head(dst, 6, 25);
@@ -944,13 +995,13 @@ static int table_cell(ordo_jsonw_t *w, uint8_t kind, const void *bytes, size_t n
         l->len = 0;
         return 0;
     }
-    if (l->len == n + 1 && l->b[0] == kind && !memcmp(l->b + 1, bytes, n)) {
+    if (l->len == n + 1 && l->b[0] == kind && core_equal_small(l->b + 1, bytes, n)) {
         put(w, "\xf7", 1);
         return 1;
     }
     l->len = (uint8_t)(n + 1);
     l->b[0] = kind;
-    memcpy(l->b + 1, bytes, n);
+    core_copy_small(l->b + 1, bytes, n);
     return 0;
 }
 
@@ -993,8 +1044,13 @@ static size_t put_double(double v, unsigned char *b)
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     b[0] = 0xfb;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    bits = __builtin_bswap64(bits); /* big-endian: one store */
+    memcpy(b + 1, &bits, 8);
+#else
     for (int i = 0; i < 8; i++)
         b[1 + i] = (unsigned char)(bits >> (8 * (7 - i)));
+#endif
     return 9;
 }
 

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes_internal.h"
+
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one:
  * a bad lead or continuation byte, a sequence cut by n, an overlong form, a
  * surrogate or a code point beyond U+10FFFF. Inlined: the writer calls it
@@ -50,6 +52,8 @@ static inline __attribute__((always_inline)) size_t core_utf8_seq(const unsigned
  * U+FFFD, 3 bytes, where a writer replaces them). */
 static inline size_t core_utf8_bad_bytes(const char *s, size_t n)
 {
+    if (!(core_or_bytes(s, n) & CORE_HIGHS)) /* all ASCII: a few loads */
+        return 0;
     const unsigned char *u = (const unsigned char *)s;
     size_t bad = 0, i = 0;
     for (uint64_t x; i + 8 <= n; i += 8) { /* ASCII eight bytes at a time */
