@@ -855,7 +855,7 @@ static bool lanes_create(ordo_analysis_t *a)
  * scale"). */
 static inline __attribute__((always_inline)) void
 add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
-                const bool has_cov, const bool has_day, const bool means, const bool ratios)
+                const bool has_cov, const bool has_day, const bool means)
 {
     const size_t M = a->M, v = row->variant;
     an_acc_t *const ov = &a->overall[v * M];
@@ -910,7 +910,7 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
             add_key_mean(c, has_day, p[i].k, &t01);
     }
     a->nonfinite += nonfinite;
-    for (size_t i = n_mean; ratios && i < M; i++) {
+    for (size_t i = n_mean; i < M; i++) {
         const int m = p[i].m, den = p[i].den;
         const double x = rv[p[i].num], y = rv[den];
         if (!isfinite(x) || !isfinite(y)) {
@@ -1097,9 +1097,9 @@ add_values_case(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
         add_ratio_lanes(a, row, c, has_day);
     } else if (a->lanes) {
         add_mean_lanes(a, row, c, has_cov, has_day);
-        add_values_loop(a, row, c, has_cov, has_day, false, true);
+        add_values_loop(a, row, c, has_cov, has_day, false);
     } else {
-        add_values_loop(a, row, c, has_cov, has_day, true, true);
+        add_values_loop(a, row, c, has_cov, has_day, true);
     }
 }
 

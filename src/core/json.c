@@ -334,7 +334,7 @@ static inline size_t str_plain_prefix(const unsigned char *p, size_t n)
         if ((x & CORE_HIGHS) | core_any_byte(x, 0x20, '"', '\\'))
             return i;
     }
-    if (i < n && n >= 8) { /* the tail: the last eight bytes, overlapping */
+    if (i < n) { /* the tail: the last eight bytes, overlapping (n >= 8 here) */
         uint64_t x = core_load64(p + n - 8);
         if (!((x & CORE_HIGHS) | core_any_byte(x, 0x20, '"', '\\')))
             return n;
