@@ -4,6 +4,7 @@
 #ifndef ORDO_ANALYZE_INTERNAL_H
 #define ORDO_ANALYZE_INTERNAL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -100,8 +101,18 @@ typedef struct an_cmp {
     char post_note[AN_REASON_MAX];
     double p_holm, p_bh;       /* NaN when not tested */
     bool tested;
+    bool kpi;                  /* a primary KPI that can be computed: p_kpi is set */
+    double p_kpi;              /* Holm among the variant's primary KPIs: the verdict's family */
     bool constant;             /* the metric has one value in every order of both arms */
 } an_cmp_t;
+
+/* The adjusted p-value that judges a row of the reports: a primary KPI's
+ * among the primary KPIs (the family the verdict tests), any other
+ * metric's across the tested metrics; NaN when not tested. */
+static inline double an_cmp_p_adjusted(const an_cmp_t *c)
+{
+    return c->kpi ? c->p_kpi : c->tested ? c->p_holm : NAN;
+}
 
 /* The analysis a verdict uses: CUPED when available, else the plain one. */
 static inline const ordo_stats_result_t *an_cmp_primary(const an_cmp_t *c)

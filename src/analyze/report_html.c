@@ -281,7 +281,8 @@ static void metrics_table(const ordo_analysis_t *a, ordo_buf_t *o)
                 continue;
             }
             const ordo_stats_result_t *p = an_cmp_primary(c);
-            bool sig = c->tested && c->p_holm < a->cfg.alpha;
+            double padj = an_cmp_p_adjusted(c);
+            bool sig = padj < a->cfg.alpha;
             bool better = d->good == ORDO_GOOD_HIGHER ? p->estimate > 0 : p->estimate < 0;
             const char *cls = d->good == ORDO_GOOD_NONE || !sig ? "" : better ? "ok" : "bad";
             ordo_buf_printf(o, "<td class=\"%s\">%s</td><td>[%s, %s]</td>", cls,
@@ -293,7 +294,7 @@ static void metrics_table(const ordo_analysis_t *a, ordo_buf_t *o)
                 ordo_buf_puts(o, "<td>n/a</td>");
             ordo_buf_printf(o, "<td>%s</td>", c->constant ? "-" : pfmt(p->p_value, b1, sizeof b1));
             ordo_buf_printf(o, "<td>%s</td><td>%s</td>",
-                            c->tested ? pfmt(c->p_holm, b2, sizeof b2) : "-",
+                            isnan(padj) ? "-" : pfmt(padj, b2, sizeof b2),
                             c->tested ? pfmt(c->p_bh, b3, sizeof b3) : "-");
             ordo_buf_printf(o, "<td class=\"l\">%s%s</td></tr>\n", c->method,
                             c->constant ? ", constant" : c->has_cuped ? ", CUPED" : "");
@@ -744,7 +745,9 @@ static void results_sections(const ordo_analysis_t *a, ordo_buf_t *o)
     ordo_buf_puts(o, "<section id=\"forest\"><h2>Lift by metric</h2>\n");
     an_html_forest(a, o);
     ordo_buf_puts(o, "<p class=\"small\">Green: significantly better after Holm's correction; "
-                     "red: significantly worse; grey: not significant or descriptive.</p>\n");
+                     "red: significantly worse; grey: not significant or descriptive. "
+                     "A primary KPI is corrected among the primary KPIs, as the verdict "
+                     "tests it; any other metric across all tested metrics.</p>\n");
     metrics_table(a, o);
     ordo_buf_puts(o, "</section>\n");
 

@@ -304,7 +304,9 @@ static void write_metrics(const ordo_analysis_t *a, ordo_jsonw_t *w)
             kd(w, "p_value", p->p_value);
             kd(w, "p_holm", c->tested ? c->p_holm : NAN);
             kd(w, "p_bh", c->tested ? c->p_bh : NAN);
-            bool sig = c->tested && c->p_holm < a->cfg.alpha;
+            if (c->kpi)
+                kd(w, "p_holm_kpis", c->p_kpi);
+            bool sig = an_cmp_p_adjusted(c) < a->cfg.alpha;
             bool better = d->good == ORDO_GOOD_HIGHER ? p->estimate > 0 : p->estimate < 0;
             ordo_jsonw_kstr(w, "result",
                             d->good == ORDO_GOOD_NONE ? "descriptive"

@@ -157,7 +157,7 @@ static void plot_row(const ordo_analysis_t *a, const plot_axis_t *ax, size_t m, 
     }
     ordo_buf_puts(o, "</text>\n");
     const ordo_stats_result_t *p = an_cmp_primary(c);
-    bool sig = c->tested && c->p_holm < a->cfg.alpha;
+    bool sig = an_cmp_p_adjusted(c) < a->cfg.alpha;
     bool better = d->good == ORDO_GOOD_HIGHER ? p->estimate > 0 : p->estimate < 0;
     const char *col = d->good == ORDO_GOOD_NONE || !sig ? "#777" : better ? "#2a7a3a" : "#c44e52";
     double lo = c->rel.ci_low, hi = c->rel.ci_high, pt = c->rel.estimate;

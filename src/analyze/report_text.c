@@ -186,12 +186,13 @@ static void write_metric_row(const ordo_analysis_t *a, size_t m, size_t v, bool 
     char ci[48];
     snprintf(ci, sizeof ci, "[%s, %s]", an_fmt(p->ci_low, b3, sizeof b3),
              an_fmt(p->ci_high, b4, sizeof b4));
-    bool sig = c->tested && c->p_holm < a->cfg.alpha;
+    double padj = an_cmp_p_adjusted(c);
+    bool sig = padj < a->cfg.alpha;
     bool better = d->good == ORDO_GOOD_HIGHER ? p->estimate > 0 : p->estimate < 0;
     ordo_buf_printf(o, " %10s %10s %22s %9s %9s %s%s\n", an_fmt(p->estimate, b1, sizeof b1),
                     c->has_rel ? fmt_pct(c->rel.estimate, b2, sizeof b2) : "n/a", ci,
                     fmt_p(p->p_value, b4, sizeof b4),
-                    c->tested ? fmt_p(c->p_holm, b5, sizeof b5) : "-",
+                    isnan(padj) ? "-" : fmt_p(padj, b5, sizeof b5),
                     c->constant               ? "constant"
                     : d->good == ORDO_GOOD_NONE ? "descriptive"
                     : !sig                    ? "not significant"
@@ -239,8 +240,9 @@ static void write_metric_table(const ordo_analysis_t *a, ordo_buf_t *o)
     }
     if (!first)
         ordo_buf_printf(o, " (reasons in the JSON and HTML reports)\n");
-    ordo_buf_printf(o, "* primary KPI. diff = variant − control; lift relative to control; "
-                       "p_holm adjusted across metrics (BH in the JSON report).\n");
+    ordo_buf_printf(o, "* primary KPI. diff = variant − control; lift relative to control.\n"
+                       "p_holm: Holm among the primary KPIs on * rows (the verdict's test), "
+                       "across all tested metrics on the others (BH in the JSON report).\n");
 }
 
 static void write_guardrails(const ordo_analysis_t *a, ordo_buf_t *o)

@@ -207,7 +207,8 @@ static void compute_metrics(ordo_analysis_t *a)
         }
         for (size_t v = 1; v < V; v++) {
             an_cmp_t *c = &a->cmps[v * M + m];
-            c->p_holm = c->p_bh = NAN;
+            c->p_holm = c->p_bh = c->p_kpi = NAN;
+            c->kpi = false;
             c->theta = NAN;
             ordo_error_t e;
             ordo_error_clear(&e);
@@ -479,12 +480,41 @@ static void compute_segments(ordo_analysis_t *a)
     }
 }
 
+/* Variant v's primary KPIs that can be computed, Holm-adjusted among
+ * themselves (the family the verdict tests), into their comparisons'
+ * p_kpi. A failed adjustment (a p-value that is not a number) leaves the
+ * raw p-values. */
+static void kpi_family(ordo_analysis_t *a, size_t v)
+{
+    const size_t M = a->M;
+    double p[ORDO_EXP_MAX_KPIS], ph[ORDO_EXP_MAX_KPIS];
+    an_cmp_t *c[ORDO_EXP_MAX_KPIS];
+    size_t n = 0;
+    for (size_t i = 0; i < a->cfg.n_kpis; i++) {
+        int m = ordo_metric_set_find(&a->cfg.metrics, a->cfg.kpis[i]);
+        if (m < 0 || !a->cmps[v * M + (size_t)m].ok)
+            continue;
+        c[n] = &a->cmps[v * M + (size_t)m];
+        p[n] = an_cmp_primary(c[n])->p_value;
+        n++;
+    }
+    if (!n)
+        return;
+    if (ordo_stats_holm(p, n, ph, NULL))
+        memcpy(ph, p, n * sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        c[i]->p_kpi = ph[i];
+        c[i]->kpi = true;
+    }
+}
+
 static void compute_corrections(ordo_analysis_t *a)
 {
     const size_t V = a->V, M = a->M;
     double p[ORDO_METRICS_MAX], ph[ORDO_METRICS_MAX], pb[ORDO_METRICS_MAX];
     size_t idx[ORDO_METRICS_MAX];
     for (size_t v = 1; v < V; v++) {
+        kpi_family(a, v);
         size_t n = 0;
         for (size_t m = 0; m < M; m++) {
             an_cmp_t *c = &a->cmps[v * M + m];
@@ -729,7 +759,8 @@ typedef struct kpi_tests {
 } kpi_tests_t;
 
 /* Fills t; returns false (with the reason in why) when no primary KPI can
- * be computed yet. */
+ * be computed yet. The adjusted p-values are those compute_corrections
+ * stored (kpi_family). */
 static bool kpi_tests(ordo_analysis_t *a, size_t v, kpi_tests_t *t, char *why, size_t wn)
 {
     const size_t M = a->M;
@@ -741,8 +772,10 @@ static bool kpi_tests(ordo_analysis_t *a, size_t v, kpi_tests_t *t, char *why, s
             missing_kpi = a->cfg.kpis[i];
             continue;
         }
+        const an_cmp_t *c = &a->cmps[v * M + (size_t)m];
         t->km[t->n] = m;
-        t->p[t->n++] = an_cmp_primary(&a->cmps[v * M + (size_t)m])->p_value;
+        t->p[t->n] = an_cmp_primary(c)->p_value;
+        t->ph[t->n++] = c->p_kpi;
     }
     if (!t->n) {
         snprintf(
@@ -752,8 +785,6 @@ static bool kpi_tests(ordo_analysis_t *a, size_t v, kpi_tests_t *t, char *why, s
                 : "not defined");
         return false;
     }
-    if (ordo_stats_holm(t->p, t->n, t->ph, NULL))
-        memcpy(t->ph, t->p, t->n * sizeof *t->p);
     t->improved = t->worse = -1;
     for (size_t i = 0; i < t->n; i++) {
         const ordo_metric_def_t *d = &a->cfg.metrics.m[t->km[i]];

@@ -95,6 +95,7 @@ typedef struct fx_spec {
     int64_t spacing;        /* seconds between decisions */
     const char *extra;      /* more top-level members of the document, "" none */
     const char *hypothesis; /* its JSON value */
+    const char *kpis;       /* the members of primary_kpis; NULL: "cost_per_order" */
     size_t bad_time_every;  /* every k-th treatment order with outcomes is delivered
                                about nine months before it was decided (0: none) */
 } fx_spec_t;
@@ -233,9 +234,10 @@ static inline void fx_build(const char *dir, const fx_spec_t *spec, fx_order_t *
              "{\"id\":\"exp-fx\",\"hypothesis\":%s,\"unit\":\"%s\","
              "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\",\"weight\":0.5},"
              "{\"key\":\"treatment\",\"policy\":\"proximity-first\",\"weight\":0.5}],"
-             "\"primary_kpis\":[\"cost_per_order\"],"
+             "\"primary_kpis\":[%s],"
              "\"guardrails\":[%s]%s}",
-             spec->hypothesis, spec->unit, guard, spec->extra ? spec->extra : "");
+             spec->hypothesis, spec->unit, spec->kpis ? spec->kpis : "\"cost_per_order\"", guard,
+             spec->extra ? spec->extra : "");
     ordo_exp_t *exp;
     int rc = ordo_exp_registry_create(reg, doc, strlen(doc), "fx", "test", NULL, &exp, &err);
     if (rc) {

@@ -338,6 +338,78 @@ static void test_dir_report_numbers(void **state)
     free(orders);
 }
 
+/* A primary KPI is judged in every report by Holm among the primary KPIs
+ * (the family the verdict tests), any other metric by Holm across the
+ * tested metrics: JSON p_holm_kpis against Holm computed here, and each
+ * row's result against the p that judges it. */
+static void test_kpi_family_p(void **state)
+{
+    (void)state;
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 1000;
+    spec.spacing = 800;
+    spec.on_time_treat = 0.94;
+    spec.kpis = "\"cost_per_order\",\"on_time_rate\"";
+    char *dir = fx_tmp_dir();
+    fx_build(dir, &spec, NULL, false);
+    ordo_analysis_t *a;
+    ordo_error_t err;
+    if (ordo_analyze_dir(dir, NULL, &a, &err))
+        fail_msg("analyze: %s", err.msg);
+    cJSON *rep = report_json(a);
+
+    static const char *const kpis[2] = {"cost_per_order", "on_time_rate"};
+    double p[2], adj[2];
+    const cJSON *c[2];
+    for (int i = 0; i < 2; i++) {
+        const cJSON *m = metric_obj(rep, kpis[i]);
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItem(m, "primary")));
+        c[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(m, "comparisons"), 0);
+        p[i] = num(c[i], "p_value");
+    }
+    /* Holm for two: the smaller p times 2, the larger at least that */
+    int lo = p[0] <= p[1] ? 0 : 1, hi = 1 - lo;
+    adj[lo] = fmin(1, 2 * p[lo]);
+    adj[hi] = fmin(1, fmax(adj[lo], p[hi]));
+    for (int i = 0; i < 2; i++)
+        assert_close(num(c[i], "p_holm_kpis"), adj[i], 1e-12);
+
+    bool narrower = false;
+    const cJSON *mm;
+    cJSON_ArrayForEach(mm, cJSON_GetObjectItem(rep, "metrics"))
+    {
+        const cJSON *cc = cJSON_GetArrayItem(cJSON_GetObjectItem(mm, "comparisons"), 0);
+        if (!cJSON_IsTrue(cJSON_GetObjectItem(cc, "available")))
+            continue;
+        bool primary = cJSON_IsTrue(cJSON_GetObjectItem(mm, "primary"));
+        const cJSON *pk = cJSON_GetObjectItem(cc, "p_holm_kpis");
+        assert_int_equal(primary, pk != NULL);
+        const cJSON *ph = cJSON_GetObjectItem(cc, "p_holm");
+        const char *result = cJSON_GetObjectItem(cc, "result")->valuestring;
+        if (!strcmp(result, "descriptive"))
+            continue;
+        double judge = primary ? pk->valuedouble : cJSON_IsNumber(ph) ? ph->valuedouble : NAN;
+        bool sig = strcmp(result, "not significant") != 0;
+        assert_int_equal(sig, judge < 0.05);
+        if (primary && cJSON_IsNumber(ph)) {
+            assert_true(pk->valuedouble <= ph->valuedouble + 1e-15);
+            narrower |= pk->valuedouble < ph->valuedouble;
+        }
+    }
+    /* the two families differ here: the test tells them apart */
+    assert_true(narrower);
+
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    assert_int_equal(ordo_analysis_write_text(a, &b), ORDO_OK);
+    assert_non_null(strstr(b.data, "p_holm: Holm among the primary KPIs on * rows"));
+    ordo_buf_free(&b);
+    cJSON_Delete(rep);
+    ordo_analysis_destroy(a);
+    fx_rm_tree(dir);
+}
+
 static void test_dir_no_shadows_skips_cuped(void **state)
 {
     (void)state;
@@ -703,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_metrics_example),
         cmocka_unit_test(test_metrics_bad),
         cmocka_unit_test(test_dir_report_numbers),
+        cmocka_unit_test(test_kpi_family_p),
         cmocka_unit_test(test_dir_no_shadows_skips_cuped),
         cmocka_unit_test(test_dir_empty_arm),
         cmocka_unit_test(test_core_nan_and_customer_units),
