@@ -48,7 +48,8 @@ static double arm_value(const cJSON *metric, const char *variant)
 
 /* One comparison of a report's metric, compactly. The estimate is the one
  * the verdict uses: CUPED when the report applied it, else the plain
- * difference. significant: p_holm below alpha. */
+ * difference. significant: the report's own test, Holm-adjusted p below
+ * alpha (among the primary KPIs for a KPI, p_holm_kpis; else p_holm). */
 static void write_cmp(ordo_jsonw_t *w, const cJSON *metric, const cJSON *c, const char *control,
                       double alpha)
 {
@@ -69,12 +70,15 @@ static void write_cmp(ordo_jsonw_t *w, const cJSON *metric, const cJSON *c, cons
     ordo_jsonw_kdouble(w, "lift", cJSON_IsObject(rel) ? num(rel, "estimate") : NAN);
     ordo_jsonw_kdouble(w, "lift_ci_low", cJSON_IsObject(rel) ? num(rel, "ci_low") : NAN);
     ordo_jsonw_kdouble(w, "lift_ci_high", cJSON_IsObject(rel) ? num(rel, "ci_high") : NAN);
-    double p = num(c, "p_value"), ph = num(c, "p_holm");
+    double p = num(c, "p_value"), ph = num(c, "p_holm"), pk = num(c, "p_holm_kpis");
     ordo_jsonw_kdouble(w, "p_value", p);
     ordo_jsonw_kdouble(w, "p_holm", ph);
+    if (!isnan(pk))
+        ordo_jsonw_kdouble(w, "p_holm_kpis", pk);
     if (str(c, "result"))
         ordo_jsonw_kstr(w, "result", str(c, "result"));
-    bool sig = !isnan(ph) && ph < alpha && !isnan(est) && est != 0;
+    double pj = isnan(pk) ? ph : pk;
+    bool sig = !isnan(pj) && pj < alpha && !isnan(est) && est != 0;
     ordo_jsonw_kbool(w, "significant", sig);
     ordo_jsonw_kstr(w, "direction", !sig ? "flat" : est > 0 ? "up" : "down");
     ordo_jsonw_obj_end(w);

@@ -187,7 +187,8 @@ def expect(e, metric):  # the report's comparison of the treatment
     m = [x for x in rep["metrics"] if x["name"] == metric][0]
     cmp = [x for x in m["comparisons"] if x["variant"] == "treatment"][0]
     d = cmp["cuped"]["difference"] if cmp["cuped"] else cmp["difference"]
-    sig = cmp["p_holm"] is not None and cmp["p_holm"] < rep["experiment"]["alpha"] and d["estimate"] != 0
+    pj = cmp["p_holm_kpis"] if "p_holm_kpis" in cmp else cmp["p_holm"]  # a KPI: among the KPIs
+    sig = pj is not None and pj < rep["experiment"]["alpha"] and d["estimate"] != 0
     return {"abs_diff": d["estimate"], "ci_low": d["ci_low"], "ci_high": d["ci_high"],
             "lift": (cmp["relative_lift"] or {}).get("estimate"),
             "lift_ci_low": (cmp["relative_lift"] or {}).get("ci_low"),

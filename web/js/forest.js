@@ -54,8 +54,14 @@ function axis(rows) {
   return { step, xmax, xmin: Math.max(-1, -xmax), x(v) { return LEFT + (v - this.xmin) / (this.xmax - this.xmin) * WIDTH; } };
 }
 
+// The adjusted p that judges a row, as the report's "result": a primary
+// KPI's among the primary KPIs (the verdict's family), else across metrics.
+function adjustedP(c) {
+  return isNum(c.p_holm_kpis) ? c.p_holm_kpis : c.p_holm;
+}
+
 function rowColour(m, c, alpha) {
-  const sig = isNum(c.p_holm) && c.p_holm < alpha;
+  const p = adjustedP(c), sig = isNum(p) && p < alpha;
   if (m.good === 'none' || !sig) return '#777';
   const est = primaryEstimate(c).estimate;
   const better = m.good === 'higher' ? est > 0 : est < 0;
@@ -93,7 +99,7 @@ function row(report, ax, m, c, y, multi) {
   const verdict = c.result || (col === '#777' ? 'not significant' : '');
   return s('g', { class: 'forest-row', 'data-metric': m.name, 'data-variant': c.variant },
     s('title', {}, `${m.label || m.name}, ${c.variant} vs control: lift ${summary}; ` +
-      `${verdict}, p(Holm) ${pval(c.p_holm)}`),
+      `${verdict}, p(Holm) ${pval(adjustedP(c))}`),
     s('text', { x: LEFT - 10, y: y + 4, 'text-anchor': 'end' }, label),
     s('line', { class: 'ci', x1: xl, y1: y, x2: xh, y2: y, stroke: col, 'stroke-width': 2,
       'stroke-dasharray': beyond ? '4,2' : null }),
