@@ -237,6 +237,11 @@ int ordo_store_outcome_get(ordo_store_t *store, const char *order_id,
 int ordo_store_outcome_shipments(ordo_store_t *store, const char *order_id,
                                  ordo_shipment_outcome_t *out, size_t cap, size_t *n_total,
                                  ordo_error_t *err);
+/* Both from one read of the order's events: the summary, and its
+ * shipments as ordo_store_outcome_shipments gives them. */
+int ordo_store_outcome_read(ordo_store_t *store, const char *order_id,
+                            ordo_outcome_summary_t *summary, ordo_shipment_outcome_t *out,
+                            size_t cap, size_t *n_total, ordo_error_t *err);
 /* On-time status of a summary against any promise (e.g. a decision's ETA);
  * promise 0 gives ORDO_ON_TIME_UNKNOWN. */
 ordo_on_time_t ordo_outcome_on_time(const ordo_outcome_summary_t *summary, int64_t promise);
@@ -284,6 +289,18 @@ void ordo_outcome_iter_close(ordo_outcome_iter_t *it);
 int ordo_store_outcome_seq(ordo_store_t *store, uint64_t *seq, ordo_error_t *err);
 int ordo_store_outcome_iter_since(ordo_store_t *store, uint64_t since, ordo_outcome_iter_t **it,
                                   ordo_error_t *err);
+
+/* One numbered outcome change: event number seq was stored for order_id. */
+typedef struct ordo_outcome_change {
+    uint64_t seq;
+    char order_id[ORDO_OUTCOME_ID_MAX];
+} ordo_outcome_change_t;
+
+/* The changes numbered above since, in their order, at most max of them,
+ * into out[0..*n): a reader that follows the outcomes as they come (GET
+ * /v1/events) reads from its last seq on. */
+int ordo_store_outcome_changes(ordo_store_t *store, uint64_t since, ordo_outcome_change_t *out,
+                               size_t max, size_t *n, ordo_error_t *err);
 
 /* Writes a summary (and its shipments when n > 0) as one JSON object. */
 struct ordo_jsonw;

@@ -156,15 +156,34 @@ int ordo_cli_log_replay(const char *dir, const char *data, const char *network,
  * answers with the same. */
 void ordo_cli_exp_write_full(const ordo_exp_t *e, const char *result, size_t result_len,
                              ordo_jsonw_t *w);
-/* The decision stream (cmd_log_tail.c): `ordo log tail` prints these lines,
+/* The event stream (cmd_log_tail.c): `ordo log tail` prints these lines,
  * GET /v1/events sends them. One line per decision or shadow record:
  * {"seq","type","record"}; false (nothing written) for other records. */
 bool ordo_cli_event_line(const ordo_log_record_t *rec, ordo_buf_t *out);
-typedef void (*ordo_cli_event_fn)(void *ctx, uint64_t seq, uint16_t type, const ordo_buf_t *line);
-/* Calls fn for each event line from from_seq on, until the end of the log
- * or until about max_bytes were handed over; *next_seq: where to resume. */
-int ordo_cli_events_read(const char *log_dir, uint64_t from_seq, size_t max_bytes,
+/* kind: "decision", "shadow" or "outcome"; seq: the log's sequence number
+ * of a record, the store's outcome change number of an outcome. */
+typedef void (*ordo_cli_event_fn)(void *ctx, uint64_t seq, const char *kind,
+                                  const ordo_buf_t *line);
+/* Kinds of event a stream carries (a mask). */
+enum { ORDO_CLI_EV_DECISION = 1, ORDO_CLI_EV_SHADOW = 2, ORDO_CLI_EV_OUTCOME = 4 };
+/* "decision,shadow,outcome" (any of them, comma-separated) into *mask;
+ * false when a name is not one of them. */
+bool ordo_cli_event_kinds(const char *list, unsigned *mask);
+/* Calls fn for each event line of the kinds in mask (decision, shadow)
+ * from from_seq on, until the end of the log or until about max_bytes
+ * were handed over; *next_seq: where to resume. */
+int ordo_cli_events_read(const char *log_dir, uint64_t from_seq, unsigned mask, size_t max_bytes,
                          ordo_cli_event_fn fn, void *ctx, uint64_t *next_seq, ordo_error_t *err);
+/* The outcome side of the stream: the orders whose outcomes changed after
+ * change number since, read from the first max_changes changes on, each
+ * once, at its last change among them, in change order, as one line
+ * {"outcome_seq", "type": "outcome", "outcome": the order's summary with
+ * its shipments, as `ordo outcomes show --json`}. *next_since: where to
+ * resume (the last change read). Resuming after any line's outcome_seq
+ * misses nothing: an order that changed later is sent again. */
+int ordo_cli_outcomes_read(ordo_store_t *store, uint64_t since, size_t max_changes,
+                           ordo_cli_event_fn fn, void *ctx, uint64_t *next_since,
+                           ordo_error_t *err);
 /* The built-in policies as `ordo policy list --json` prints them (without
  * the newline), into b (cmd_policy.c); GET /v1/policies answers the same. */
 int ordo_cli_policy_list_json(ordo_buf_t *b);

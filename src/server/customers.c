@@ -60,4 +60,5 @@ void srv_outcomes_poll(ordo_server_t *s)
 {
     srv_drift_outcomes(s);
     srv_customers_outcomes(s);
+    srv_events_wake(s); /* streams look for outcomes another process stored */
 }

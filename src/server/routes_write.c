@@ -254,6 +254,7 @@ int srv_h_outcomes(ordo_server_t *s, srv_req_t *r)
         return srv_error_from(r, rc, &err);
     srv_drift_outcomes(s);
     srv_customers_outcomes(s);
+    srv_events_wake(s); /* event streams send the new outcomes */
     ordo_jsonw_t w;
     ordo_jsonw_init(&w, &r->out, 0);
     ordo_jsonw_obj_begin(&w);

@@ -265,6 +265,27 @@ static int pg_outcome_counts(store_backend_t *b, uint64_t *events, uint64_t *ord
     return rc;
 }
 
+static int pg_outcome_changes(store_backend_t *b, uint64_t since, ordo_outcome_change_t *out,
+                              size_t max, size_t *n, ordo_error_t *err)
+{
+    pg_params_t p = {.n = 0};
+    P_I64(&p, (int64_t)since);
+    P_I64(&p, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+    PGresult *r;
+    int rc = ordo_pg_run(b, Q_EV_CHANGES, &p, "outcome changes", &r, err);
+    if (rc != ORDO_OK)
+        return rc;
+    int rows = PQntuples(r);
+    for (int i = 0; i < rows && rc == ORDO_OK && (size_t)i < max; i++) {
+        out[i].seq = (uint64_t)ordo_pg_i64(r, i, 0);
+        rc = copy_id(out[i].order_id, PQgetvalue(r, i, 1), "order_id", err);
+        if (rc == ORDO_OK)
+            *n = (size_t)i + 1;
+    }
+    PQclear(r);
+    return rc;
+}
+
 static int pg_outcome_seq(store_backend_t *b, uint64_t *seq, ordo_error_t *err)
 {
     int64_t v = 0;
@@ -920,6 +941,7 @@ const store_ops_t ordo_pg_ops = {
     .outcome_counts = pg_outcome_counts,
     .events_open_since = pg_events_open_since,
     .outcome_seq = pg_outcome_seq,
+    .outcome_changes = pg_outcome_changes,
     .doc_put = doc_put,
     .doc_get = pg_doc_get,
     .doc_delete = doc_delete,

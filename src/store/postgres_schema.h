@@ -152,6 +152,7 @@ enum {
     Q_EV_COUNT_EVENTS,
     Q_EV_SEQ,
     Q_EV_SINCE,
+    Q_EV_CHANGES,
     Q_DOC_CUR,
     Q_DOC_MAXVER,
     Q_DOC_UPSERT,
@@ -209,6 +210,8 @@ static const char *const pg_sql[Q_COUNT] = {
     [Q_EV_SINCE] = "SELECT " PG_EV_COLS " FROM outcome_event WHERE order_id IN "
                    "(SELECT order_id FROM outcome_change WHERE seq > $1) "
                    "ORDER BY order_id, at, event_id",
+    [Q_EV_CHANGES] = "SELECT seq, order_id FROM outcome_change WHERE seq > $1 ORDER BY seq "
+                     "LIMIT $2",
     [Q_DOC_CUR] = "SELECT version FROM doc WHERE kind = $1 AND id = $2",
     [Q_DOC_MAXVER] = "SELECT coalesce(max(version), 0) FROM doc_history "
                      "WHERE kind = $1 AND id = $2",

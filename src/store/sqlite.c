@@ -291,6 +291,7 @@ enum {
     ST_META_SET,
     ST_EV_SEQ,
     ST_EV_SINCE,
+    ST_EV_CHANGES,
     ST_RESV_INSERT_K,
     ST_RESV_MAX_SEQ,
     ST_SAVEPOINT2,
@@ -393,6 +394,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_EV_SINCE] = "SELECT " EV_COLS " FROM outcome_event INDEXED BY outcome_event_order "
                     "WHERE order_id IN (SELECT order_id FROM outcome_change WHERE seq > ?1) "
                     "ORDER BY order_id, at, event_id",
+    [ST_EV_CHANGES] = "SELECT seq, order_id FROM outcome_change WHERE seq > ?1 ORDER BY seq "
+                      "LIMIT ?2",
 };
 
 struct store_backend {
@@ -878,6 +881,35 @@ static int sq_events_open_since(store_backend_t *b, uint64_t since, store_event_
     sqlite3_bind_int64(c->st, 1, (sqlite3_int64)since);
     *out = c;
     return ORDO_OK;
+}
+
+static int sq_outcome_changes(store_backend_t *b, uint64_t since, ordo_outcome_change_t *out,
+                              size_t max, size_t *n, ordo_error_t *err)
+{
+    sqlite3_stmt *st;
+    bool owned;
+    int rc = stmt_get(b, ST_EV_CHANGES, &st, &owned, err);
+    if (rc != ORDO_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+    sqlite3_bind_int64(st, 2, max > INT64_MAX ? INT64_MAX : (sqlite3_int64)max);
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        size_t len = id ? strlen(id) : 0;
+        if (!len || len >= ORDO_OUTCOME_ID_MAX) {
+            stmt_put(st, owned);
+            return ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, "order_id",
+                                  "outcome change %lld has an order id of length %zu",
+                                  (long long)sqlite3_column_int64(st, 0), len);
+        }
+        out[*n].seq = (uint64_t)sqlite3_column_int64(st, 0);
+        memcpy(out[*n].order_id, id, len + 1);
+        (*n)++;
+    }
+    rc = s == SQLITE_DONE ? ORDO_OK : sql_fail(b, s, "outcome changes", err);
+    stmt_put(st, owned);
+    return rc;
 }
 
 static int sq_outcome_seq(store_backend_t *b, uint64_t *seq, ordo_error_t *err)
@@ -1819,6 +1851,7 @@ static const store_ops_t sqlite_ops = {
     .outcome_counts = sq_outcome_counts,
     .events_open_since = sq_events_open_since,
     .outcome_seq = sq_outcome_seq,
+    .outcome_changes = sq_outcome_changes,
     .outcomes_bulk = sq_outcomes_bulk,
     .doc_put = sq_doc_put,
     .doc_get = sq_doc_get,

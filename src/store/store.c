@@ -585,24 +585,15 @@ static int fold_order(ordo_store_t *st, const char *order_id, fold_t *f, ordo_er
     return fold_end(f, err);
 }
 
-int ordo_store_outcome_get(ordo_store_t *st, const char *order_id, ordo_outcome_summary_t *out,
-                           ordo_error_t *err)
-{
-    fold_t f = {0};
-    int rc = fold_order(st, order_id, &f, err);
-    if (rc == ORDO_OK)
-        *out = f.s;
-    fold_free(&f);
-    return rc;
-}
-
-int ordo_store_outcome_shipments(ordo_store_t *st, const char *order_id,
-                                 ordo_shipment_outcome_t *out, size_t cap, size_t *n_total,
-                                 ordo_error_t *err)
+int ordo_store_outcome_read(ordo_store_t *st, const char *order_id, ordo_outcome_summary_t *summary,
+                            ordo_shipment_outcome_t *out, size_t cap, size_t *n_total,
+                            ordo_error_t *err)
 {
     fold_t f = {0};
     int rc = fold_order(st, order_id, &f, err);
     if (rc == ORDO_OK) {
+        if (summary)
+            *summary = f.s;
         for (size_t i = 0; i < f.n && i < cap; i++)
             out[i] = f.ships[i];
         if (n_total)
@@ -610,6 +601,19 @@ int ordo_store_outcome_shipments(ordo_store_t *st, const char *order_id,
     }
     fold_free(&f);
     return rc;
+}
+
+int ordo_store_outcome_get(ordo_store_t *st, const char *order_id, ordo_outcome_summary_t *out,
+                           ordo_error_t *err)
+{
+    return ordo_store_outcome_read(st, order_id, out, NULL, 0, NULL, err);
+}
+
+int ordo_store_outcome_shipments(ordo_store_t *st, const char *order_id,
+                                 ordo_shipment_outcome_t *out, size_t cap, size_t *n_total,
+                                 ordo_error_t *err)
+{
+    return ordo_store_outcome_read(st, order_id, NULL, out, cap, n_total, err);
 }
 
 int ordo_store_outcome_counts(ordo_store_t *st, uint64_t *events, uint64_t *orders,
@@ -660,6 +664,19 @@ int ordo_store_outcome_iter_since(ordo_store_t *st, uint64_t since, ordo_outcome
 int ordo_store_outcome_seq(ordo_store_t *st, uint64_t *seq, ordo_error_t *err)
 {
     return st->ops->outcome_seq(st->b, seq, err);
+}
+
+int ordo_store_outcome_changes(ordo_store_t *st, uint64_t since, ordo_outcome_change_t *out,
+                               size_t max, size_t *n, ordo_error_t *err)
+{
+    *n = 0;
+    if (!max)
+        return ORDO_OK;
+    if (since > INT64_MAX)
+        return ordo_error_set(err, ORDO_ERANGE, NULL, 0, "since",
+                              "outcome change number %llu is out of range",
+                              (unsigned long long)since);
+    return st->ops->outcome_changes(st->b, since, out, max, n, err);
 }
 
 int ordo_outcome_iter_next(ordo_outcome_iter_t *it, ordo_outcome_summary_t *out, ordo_error_t *err)

@@ -58,6 +58,9 @@ typedef struct store_ops {
     int (*events_open_since)(store_backend_t *b, uint64_t since, store_event_cursor_t **cur,
                              ordo_error_t *err);
     int (*outcome_seq)(store_backend_t *b, uint64_t *seq, ordo_error_t *err);
+    /* The change rows numbered above since, in seq order, at most max. */
+    int (*outcome_changes)(store_backend_t *b, uint64_t since, ordo_outcome_change_t *out,
+                           size_t max, size_t *n, ordo_error_t *err);
     /* optional (NULL: nothing to do): bulk load of outcome events on/off */
     int (*outcomes_bulk)(store_backend_t *b, bool on, ordo_error_t *err);
 

@@ -254,6 +254,71 @@ static void test_idempotent(void **state)
     rm_tree(dir);
 }
 
+/* The outcome changes in their order, from any point, at most max at a
+ * time; a duplicate is no change. The example file's 17 events are
+ * changes 1..17, each naming its event's order in file order. */
+static void test_outcome_changes(void **state)
+{
+    (void)state;
+    char *dir = tmp_dir();
+    ordo_store_t *s = open_store(dir);
+    ordo_outcome_ingest_stats_t st = {0};
+    ingest_ok(s, EXAMPLE, &st);
+    ingest_ok(s, EXAMPLE, &st); /* all duplicates: no change */
+    /* the file's order ids, one per event line, as an independent list */
+    char want[32][ORDO_OUTCOME_ID_MAX];
+    size_t nw = 0;
+    FILE *f = fopen(EXAMPLE, "r");
+    assert_non_null(f);
+    char line[2048];
+    while (fgets(line, sizeof line, f)) {
+        cJSON *j = cJSON_Parse(line);
+        if (!j)
+            continue;
+        assert_true(nw < 32);
+        snprintf(want[nw++], ORDO_OUTCOME_ID_MAX, "%s",
+                 cJSON_GetObjectItem(j, "order_id")->valuestring);
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    assert_int_equal(nw, 17);
+    ordo_outcome_change_t ch[32];
+    size_t n = 99;
+    ordo_error_t err = {0};
+    ASSERT_OK(ordo_store_outcome_changes(s, 0, ch, 32, &n, &err));
+    assert_int_equal(n, 17);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ch[i].seq, i + 1);
+        assert_string_equal(ch[i].order_id, want[i]);
+    }
+    /* from the middle, a few at a time */
+    ASSERT_OK(ordo_store_outcome_changes(s, 10, ch, 4, &n, &err));
+    assert_int_equal(n, 4);
+    assert_int_equal(ch[0].seq, 11);
+    assert_int_equal(ch[3].seq, 14);
+    assert_string_equal(ch[0].order_id, want[10]);
+    ASSERT_OK(ordo_store_outcome_changes(s, 17, ch, 32, &n, &err));
+    assert_int_equal(n, 0);
+    ASSERT_OK(ordo_store_outcome_changes(s, 0, ch, 0, &n, &err));
+    assert_int_equal(n, 0);
+    assert_int_equal(ordo_store_outcome_changes(s, UINT64_MAX, ch, 4, &n, &err), ORDO_ERANGE);
+    /* one read gives the summary and the shipments as the two calls do */
+    ordo_outcome_summary_t a, b;
+    ordo_shipment_outcome_t sa[4], sb[4];
+    size_t na = 0, nb = 0;
+    ASSERT_OK(ordo_store_outcome_read(s, "ORD-1004", &a, sa, 4, &na, &err));
+    get(s, "ORD-1004", &b);
+    ASSERT_OK(ordo_store_outcome_shipments(s, "ORD-1004", sb, 4, &nb, &err));
+    assert_summary_equal(&a, &b);
+    assert_int_equal(na, 2);
+    assert_int_equal(nb, 2);
+    assert_memory_equal(sa, sb, 2 * sizeof sa[0]);
+    assert_int_equal(ordo_store_outcome_read(s, "NO-SUCH", &a, NULL, 0, NULL, &err),
+                     ORDO_ENOTFOUND);
+    ordo_store_close(s, NULL);
+    rm_tree(dir);
+}
+
 /* delivered arrives before shipped: both stored, the summary follows the
  * timestamps. */
 static void test_out_of_order(void **state)
@@ -662,13 +727,10 @@ static void test_summary_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_example),
-        cmocka_unit_test(test_csv_matches_ndjson),
-        cmocka_unit_test(test_idempotent),
-        cmocka_unit_test(test_out_of_order),
-        cmocka_unit_test(test_arrival_order_independent),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_bad_batch),
+        cmocka_unit_test(test_example),      cmocka_unit_test(test_csv_matches_ndjson),
+        cmocka_unit_test(test_idempotent),   cmocka_unit_test(test_outcome_changes),
+        cmocka_unit_test(test_out_of_order), cmocka_unit_test(test_arrival_order_independent),
+        cmocka_unit_test(test_bad_input),    cmocka_unit_test(test_bad_batch),
         cmocka_unit_test(test_summary_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
