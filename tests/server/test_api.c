@@ -675,6 +675,58 @@ static void test_overload_and_slow_clients(void **state)
     resp_free(&r);
 }
 
+/* An event stream read for ms milliseconds (curl gives up then, with what
+ * arrived; an error answer ends it sooner); last: its Last-Event-ID, or
+ * NULL. */
+static void stream_for(const char *path, const char *last, long ms, resp_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->body = calloc(1, 1);
+    CURL *c = curl_easy_init();
+    char url[512], h[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    struct curl_slist *hs = NULL;
+    if (last) {
+        snprintf(h, sizeof h, "Last-Event-ID: %s", last);
+        hs = curl_slist_append(hs, h);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    assert_int_equal(rc, r->status == 200 ? CURLE_OPERATION_TIMEDOUT : CURLE_OK);
+    curl_slist_free_all(hs);
+    curl_easy_cleanup(c);
+}
+
+/* The data lines of the events of one kind, each followed by a newline:
+ * what `ordo log tail` prints for them. */
+static char *event_data(const char *body, const char *kind, char *last_id, size_t idn)
+{
+    size_t cap = strlen(body) + 1, n = 0;
+    char *out = calloc(1, cap);
+    char want[64];
+    snprintf(want, sizeof want, "event: %s\ndata: ", kind);
+    for (const char *p = strstr(body, "id: "); p; p = strstr(p + 1, "\n\nid: ")) {
+        const char *id = p[0] == 'i' ? p + 4 : p + 6;
+        const char *nl = strchr(id, '\n');
+        if (!nl || strncmp(nl + 1, want, strlen(want)))
+            continue;
+        if (last_id)
+            snprintf(last_id, idn, "%.*s", (int)(nl - id), id);
+        const char *d = nl + 1 + strlen(want), *e = strchr(d, '\n');
+        assert_non_null(e);
+        memcpy(out + n, d, (size_t)(e - d + 1));
+        n += (size_t)(e - d + 1);
+    }
+    return out;
+}
+
 /* GET /v1/events?from=N: the records from N on as Server-Sent Events, each
  * event's data the line `ordo log tail` prints; then it waits for more
  * (here: curl gives up after its timeout, with what arrived) */
@@ -696,7 +748,9 @@ static void test_events(void **state)
     assert_int_equal(curl_easy_perform(c), CURLE_OPERATION_TIMEDOUT);
     curl_easy_cleanup(c);
     assert_non_null(strstr(r.headers, "text/event-stream"));
-    assert_non_null(strstr(r.body, "id: 1\nevent: decision\ndata: {\"seq\":1,"));
+    assert_non_null(strstr(r.body, "id: 1:0\nevent: decision\ndata: {\"seq\":1,"));
+    /* the outcomes come after the decisions */
+    assert_non_null(strstr(r.body, "\nevent: outcome\ndata: {\"outcome_seq\":"));
     /* the first event's data is the first line of ordo log tail */
     char *tail = run_ordo("log tail '%s'", data);
     char *nl = strchr(tail, '\n');
@@ -707,8 +761,91 @@ static void test_events(void **state)
     assert_int_equal(strncmp(data0 + 6, tail, strlen(tail)), 0);
     free(tail);
     resp_free(&r);
-    /* resuming: Last-Event-ID 1 starts at 2 */
     assert_int_equal(http("GET", "/v1/events?from=0", NULL, 0, NULL, &r), 400);
+    resp_free(&r);
+    /* resuming: Last-Event-ID 1:0 starts at seq 2, whatever ?from says */
+    stream_for("/v1/events?from=1&types=decision", "1:0", 1000, &r);
+    assert_null(strstr(r.body, "data: {\"seq\":1,"));
+    assert_non_null(strstr(r.body, "id: 2:0\nevent: decision\ndata: {\"seq\":2,"));
+    resp_free(&r);
+    stream_for("/v1/events?types=decision", "2", 1000, &r); /* D alone, as before */
+    assert_non_null(strstr(r.body, "data: {\"seq\":3,"));
+    assert_null(strstr(r.body, "data: {\"seq\":2,"));
+    resp_free(&r);
+    stream_for("/v1/events", "1:x", 1000, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"Last-Event-ID\""));
+    resp_free(&r);
+}
+
+/* Outcomes in the stream: the example's orders (posted by
+ * test_inventory_and_outcomes) as `ordo log tail --types outcome` prints
+ * them; resumed after an event's id D:O; a new outcome wakes a waiting
+ * stream. */
+static void test_events_outcomes(void **state)
+{
+    (void)state;
+    resp_t r;
+    char last[64] = "";
+    stream_for("/v1/events?types=outcome", NULL, 1500, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "event: decision"));
+    char *got = event_data(r.body, "outcome", last, sizeof last);
+    char *tail = run_ordo("log tail '%s' --types outcome", data);
+    assert_true(strlen(tail) > 0);
+    assert_string_equal(got, tail);
+    free(tail);
+    free(got);
+    resp_free(&r);
+    /* the last id: no decisions sent (D 0), O the last change */
+    assert_int_equal(strncmp(last, "0:", 2), 0);
+    unsigned long long o = strtoull(last + 2, NULL, 10);
+    assert_true(o >= 17);
+
+    /* resumed there: nothing new */
+    stream_for("/v1/events?types=outcome", last, 800, &r);
+    assert_null(strstr(r.body, "event: outcome"));
+    resp_free(&r);
+    /* a new event of ORD-1001: that order again, at the next change */
+    const char *ev = "{\"event_id\":\"stream-1\",\"order_id\":\"ORD-1001\",\"type\":\"measure\","
+                     "\"at\":\"2026-11-28T10:00:00Z\",\"measure\":\"satisfaction\",\"value\":3}\n";
+    assert_int_equal(http("POST", "/v1/outcomes", ev, strlen(ev), TOKEN, &r), 200);
+    resp_free(&r);
+    stream_for("/v1/events?types=outcome", last, 1000, &r);
+    char want[96];
+    snprintf(want, sizeof want, "id: 0:%llu\nevent: outcome\ndata: {\"outcome_seq\":%llu,", o + 1,
+             o + 1);
+    assert_non_null(strstr(r.body, want));
+    assert_non_null(strstr(r.body, "\"order_id\":\"ORD-1001\""));
+    assert_null(strstr(r.body, "ORD-1002"));
+    resp_free(&r);
+
+    /* a stream waiting at the end is woken by a new outcome */
+    snprintf(last, sizeof last, "0:%llu", o + 1);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        usleep(400 * 1000);
+        const char *ev2 = "{\"event_id\":\"stream-2\",\"order_id\":\"ORD-1002\",\"type\":"
+                          "\"measure\",\"at\":\"2026-12-03T10:00:00Z\",\"measure\":"
+                          "\"satisfaction\",\"value\":2}\n";
+        resp_t r2;
+        _exit(http("POST", "/v1/outcomes", ev2, strlen(ev2), TOKEN, &r2) == 200 ? 0 : 1);
+    }
+    stream_for("/v1/events?types=outcome", last, 2500, &r);
+    int st;
+    assert_int_equal(waitpid(kid, &st, 0), kid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_non_null(strstr(r.body, "\"order_id\":\"ORD-1002\""));
+    assert_null(strstr(r.body, "\"order_id\":\"ORD-1001\""));
+    resp_free(&r);
+
+    /* bad input names its field */
+    assert_int_equal(http("GET", "/v1/events?types=decision,bogus", NULL, 0, NULL, &r), 400);
+    assert_non_null(strstr(r.body, "\"field\":\"types\""));
+    resp_free(&r);
+    assert_int_equal(http("GET", "/v1/events?outcomes_since=-1", NULL, 0, NULL, &r), 400);
+    assert_non_null(strstr(r.body, "\"field\":\"outcomes_since\""));
     resp_free(&r);
 }
 
@@ -778,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_signals),
         cmocka_unit_test(test_overload_and_slow_clients),
         cmocka_unit_test(test_events),
+        cmocka_unit_test(test_events_outcomes),
         cmocka_unit_test(test_sigterm_drains),
     };
     signal(SIGPIPE, SIG_IGN);

@@ -318,7 +318,7 @@ conf "$sqp" "$M"
 cp "$sq/pg_instance" "$sqp/"
 cust=C-42917
 for c in "customer lookup $cust" "outcomes show --all" "exp list" "inventory show" \
-    "signals show --network $ex/network --at 2026-12-07T15:00:00Z"; do
+    "signals show --network $ex/network --at 2026-12-07T15:00:00Z" "log tail --types outcome"; do
     # shellcheck disable=SC2086
     a=$("$ordo" $c --data "$sq" --json 2>&1)
     # shellcheck disable=SC2086
