@@ -12,7 +12,6 @@
  * committer wakes every stream after each group, POST /v1/outcomes after
  * its commit, and the main thread's one-second tick (outcomes written by
  * other processes). */
-#include <errno.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,18 +124,13 @@ static void stream_free(void *cls)
     free(st);
 }
 
-/* A decimal number of at most 19 digits, the whole of [p, p + n). */
+/* A sequence number: the whole of [p, p + n) in decimal digits, no sign. */
 static bool parse_u64(const char *p, size_t n, uint64_t *out)
 {
-    if (!n || n > 19)
+    int64_t v;
+    if (!n || p[0] < '0' || p[0] > '9' || ordo_parse_i64(p, n, &v) != ORDO_OK)
         return false;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        v = v * 10 + (uint64_t)(p[i] - '0');
-    }
-    *out = v;
+    *out = (uint64_t)v;
     return true;
 }
 

@@ -734,19 +734,7 @@ static void test_events(void **state)
 {
     (void)state;
     resp_t r;
-    memset(&r, 0, sizeof r);
-    r.body = calloc(1, 1);
-    CURL *c = curl_easy_init();
-    char url[256];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/events?from=1", port);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1500L);
-    assert_int_equal(curl_easy_perform(c), CURLE_OPERATION_TIMEDOUT);
-    curl_easy_cleanup(c);
+    stream_for("/v1/events?from=1", NULL, 1500, &r);
     assert_non_null(strstr(r.headers, "text/event-stream"));
     assert_non_null(strstr(r.body, "id: 1:0\nevent: decision\ndata: {\"seq\":1,"));
     /* the outcomes come after the decisions */
