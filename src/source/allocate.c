@@ -487,6 +487,7 @@ static int run_fallback_nearest(src_ctx_t *x, const ordo_strategy_t *first_match
         x->n_cands = y->n_cands;
         x->n_lines = y->n_lines;
         memcpy(x->lines, y->lines, sizeof x->lines);
+        x->lines_fixed = y->lines_fixed;
         x->evaluated += y->evaluated;
         x->dim = 1;
     } else if (!first_matched) {

@@ -277,6 +277,7 @@ src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint3
  * lines, repeated SKUs, and the per-line constants of the bounds. */
 void src_lines_finish(src_ctx_t *x)
 {
+    x->lines_fixed = false;
     x->all_mask = x->n_lines >= 32 ? 0xffffffffu : (1u << x->n_lines) - 1;
     for (uint32_t i = 0; i < x->n_lines; i++) {
         src_line_t *l = &x->lines[i];

@@ -326,6 +326,7 @@ typedef struct src_ctx {
     src_line_t lines[SRC_MAX_LINES];
     double total_units;
     uint32_t all_mask;
+    bool lines_fixed; /* the lines' fix_ret, fix_ship are set (src_lines_fixed) */
     /* candidates */
     uint32_t n_cands;
     src_cand_t *cands;
