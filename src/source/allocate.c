@@ -219,11 +219,8 @@ static void backorders(src_ctx_t *x, ordo_plan_t *plan)
     if (!plan->backorders)
         return;
     plan->n_backorders = 0;
-    if (!x->slot)
-        x->slot = ordo_arena_alloc(x->arena, sizeof *x->slot * (x->net->n_nodes + 1));
-    if (!x->slot)
+    if (src_slots_reset(x))
         return;
-    memset(x->slot, 0xff, sizeof *x->slot * x->net->n_nodes);
     for (uint32_t li = 0; li < o->n_lines; li++)
         src_line_stats(x, li);
     for (uint32_t li = 0; li < o->n_lines; li++) {
@@ -477,6 +474,7 @@ static int run_fallback_nearest(src_ctx_t *x, const ordo_strategy_t *first_match
         return src_fail_arena(x, "the fallback rule's context");
     memcpy(y, x, sizeof *y);
     y->slot = NULL;
+    y->slots = NULL; /* its own, in the arena: x's stay as they are */
     y->fail_rc = 0;
     int rc = run_nearest(y, plan, found);
     if (rc)
@@ -489,6 +487,7 @@ static int run_fallback_nearest(src_ctx_t *x, const ordo_strategy_t *first_match
         x->n_cands = y->n_cands;
         x->n_lines = y->n_lines;
         memcpy(x->lines, y->lines, sizeof x->lines);
+        x->lines_fixed = y->lines_fixed;
         x->evaluated += y->evaluated;
         x->dim = 1;
     } else if (!first_matched) {
@@ -1043,6 +1042,35 @@ static int decide_once(src_ctx_t *x, ordo_plan_t *plan)
     return ORDO_OK;
 }
 
+/* Decides, and reserves when asked: again (at most three times more)
+ * when another thread took the stock first. The node slots are the
+ * engine's table slots when not NULL. */
+static int decide_attempts(src_ctx_t *x, ordo_engine_t *eng, const ordo_policy_t *policy,
+                           const ordo_order_t *order, const ordo_decide_opts_t *opts,
+                           ordo_arena_t *arena, src_slots_t *slots, ordo_plan_t *plan)
+{
+    for (int attempts = 0;; attempts++) {
+        ctx_init(x, eng, policy, order, opts, arena);
+        x->slots = slots;
+        int rc = decide_once(x, plan);
+        if (rc)
+            return rc;
+        if (!opts->reserve || plan->status == ORDO_PLAN_UNFULFILLABLE)
+            return ORDO_OK;
+        bool safety = plan->status == ORDO_PLAN_FALLBACK ? true : x->cons->respect_safety_stock;
+        rc = reserve(x, plan, safety);
+        if (rc == ORDO_ESTOCK && attempts < 3)
+            continue; /* another thread took the stock: decide again */
+        if (rc == ORDO_ESTOCK) {
+            plan->status = ORDO_PLAN_UNFULFILLABLE;
+            plan->n_shipments = 0;
+            backorders(x, plan);
+            return ORDO_OK;
+        }
+        return rc;
+    }
+}
+
 int ordo_source_decide(ordo_engine_t *eng, const ordo_policy_t *policy, const ordo_order_t *order,
                        const ordo_decide_opts_t *opts_in, ordo_arena_t *arena, ordo_plan_t **out,
                        ordo_error_t *err)
@@ -1063,25 +1091,11 @@ int ordo_source_decide(ordo_engine_t *eng, const ordo_policy_t *policy, const or
     if (!x || !plan)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
                               "out of memory: the arena could not hold the decision context");
-    for (int attempts = 0;; attempts++) {
-        ctx_init(x, eng, policy, order, &opts, arena);
-        if ((rc = decide_once(x, plan)))
-            return src_report(x, rc, err);
-        if (!opts.reserve || plan->status == ORDO_PLAN_UNFULFILLABLE)
-            break;
-        bool safety = plan->status == ORDO_PLAN_FALLBACK ? true : x->cons->respect_safety_stock;
-        rc = reserve(x, plan, safety);
-        if (rc == ORDO_ESTOCK && attempts < 3)
-            continue; /* another thread took the stock: decide again */
-        if (rc == ORDO_ESTOCK) {
-            plan->status = ORDO_PLAN_UNFULFILLABLE;
-            plan->n_shipments = 0;
-            backorders(x, plan);
-        } else if (rc) {
-            return src_report(x, rc, err);
-        }
-        break;
-    }
+    src_slots_t *slots = src_slots_take(eng);
+    rc = decide_attempts(x, eng, policy, order, &opts, arena, slots, plan);
+    src_slots_give(slots);
+    if (rc)
+        return src_report(x, rc, err);
     plan->decided_at = ordo_now_unix();
     plan->latency_ns = ordo_now_ns() - t0;
     *out = plan;
@@ -1183,6 +1197,7 @@ static int price_lines(src_ctx_t *x, const ordo_plan_spec_t *spec, uint32_t *cov
         }
     src_lines_finish(x);
     x->slot = NULL;
+    x->slots = NULL;
     if (src_cands_alloc(x, spec->n_shipments, true))
         return src_fail_arena(x, "the plan's shipments");
     return ORDO_OK;
@@ -1356,7 +1371,7 @@ int ordo_source_price(ordo_engine_t *eng, const ordo_policy_t *policy, const ord
         src_plan_signals(x, plan);
         src_lanes_plan(x, plan);
         plan->risk_model = x->rtab ? x->rtab->version : NULL;
-    plan->netval_model = x->netval ? x->netval->version : NULL;
+        plan->netval_model = x->netval ? x->netval->version : NULL;
     }
     if (rc) {
         rc = src_report(x, rc, err);

@@ -104,7 +104,38 @@ static bool pickup_node_ok(const src_ctx_t *x, uint32_t node)
     return x->order->pickup_node >= 0 && node == (uint32_t)x->order->pickup_node;
 }
 
-/* node verdict cache: slot -1 unknown, -2 disallowed, ≥ 0 candidate index */
+/* A node's first slot this preparation (its slot is −1): v, and the node
+ * kept in the touched list for src_slots_reset. */
+static inline void slot_first(src_ctx_t *x, uint32_t node, int32_t v)
+{
+    src_slots_t *ss = x->slots;
+    ss->touch[ss->n_touch++] = node;
+    x->slot[node] = v;
+}
+
+int src_slots_reset(src_ctx_t *x)
+{
+    src_slots_t *ss = x->slots;
+    if (!ss) {
+        size_t n = (size_t)x->net->n_nodes + 1;
+        ss = ordo_arena_alloc(x->arena, sizeof *ss);
+        int32_t *slot = ss ? ordo_arena_alloc(x->arena, sizeof *slot * n) : NULL;
+        uint32_t *touch = slot ? ordo_arena_alloc(x->arena, sizeof *touch * n) : NULL;
+        if (!touch)
+            return src_fail_arena(x, "the node slots");
+        memset(slot, 0xff, sizeof *slot * n); /* -1 */
+        *ss = (src_slots_t){.slot = slot, .touch = touch};
+        x->slots = ss;
+    }
+    for (uint32_t i = 0; i < ss->n_touch; i++)
+        ss->slot[ss->touch[i]] = -1;
+    ss->n_touch = 0;
+    x->slot = ss->slot;
+    return ORDO_OK;
+}
+
+/* node verdict cache: slot -1 unknown, -2 disallowed, -3 allowed, ≥ 0
+ * candidate index */
 static bool node_ok(src_ctx_t *x, uint32_t node)
 {
     if (x->order->level == ORDO_LEVEL_PICKUP)
@@ -137,10 +168,9 @@ static uint32_t line_stats(src_ctx_t *x, uint32_t li, cell_rec_t *rec)
             continue;
         x->line_any[li]++;
         uint32_t node = ordo_inventory_cell_node(inv, c);
-        int32_t *sl = &x->slot[node];
-        if (*sl == -1)
-            *sl = node_ok(x, node) ? -3 : -2;
-        if (*sl == -2)
+        if (x->slot[node] == -1)
+            slot_first(x, node, node_ok(x, node) ? -3 : -2);
+        if (x->slot[node] == -2)
             continue;
         x->line_allowed[li]++;
         x->line_total[li] += (uint64_t)a;
@@ -186,8 +216,12 @@ static src_cand_t *cand_for(src_ctx_t *x, uint32_t node)
     if (s >= 0)
         return &x->cands[s];
     const ordo_order_t *o = x->order;
+    int32_t was = s;
     s = (int32_t)x->n_cands++;
-    x->slot[node] = s;
+    if (was == -1)
+        slot_first(x, node, s);
+    else
+        x->slot[node] = s;
     src_cand_t *cd = &x->cands[s];
     src_cand_bind(x, (uint32_t)s);
     cd->node = node;
@@ -243,6 +277,7 @@ src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint3
  * lines, repeated SKUs, and the per-line constants of the bounds. */
 void src_lines_finish(src_ctx_t *x)
 {
+    x->lines_fixed = false;
     x->all_mask = x->n_lines >= 32 ? 0xffffffffu : (1u << x->n_lines) - 1;
     for (uint32_t i = 0; i < x->n_lines; i++) {
         src_line_t *l = &x->lines[i];
@@ -292,13 +327,7 @@ static int prepare_reset(src_ctx_t *x)
     x->total_units = 0;
     x->pruned = false;
     x->cb.sig = ordo_signals_count(x->sig) != 0;
-    if (!x->slot) {
-        x->slot = ordo_arena_alloc(x->arena, sizeof *x->slot * (x->net->n_nodes + 1));
-        if (!x->slot)
-            return src_fail_arena(x, "the node slots");
-    }
-    memset(x->slot, 0xff, sizeof *x->slot * x->net->n_nodes); /* -1 */
-    return ORDO_OK;
+    return src_slots_reset(x);
 }
 
 static void walk_init(src_ctx_t *x, walk_t *wk)
@@ -307,10 +336,9 @@ static void walk_init(src_ctx_t *x, walk_t *wk)
     const uint16_t *row = &x->eng->near[(size_t)x->order->ship_zip3 * net->n_nodes];
     for (uint32_t k = 0; k < net->n_nodes && wk->n < SRC_WALK_NODES; k++) {
         uint32_t node = row[k];
-        int32_t *sl = &x->slot[node];
-        if (*sl == -1)
-            *sl = node_ok(x, node) ? -3 : -2;
-        if (*sl != -2)
+        if (x->slot[node] == -1)
+            slot_first(x, node, node_ok(x, node) ? -3 : -2);
+        if (x->slot[node] != -2)
             wk->nodes[wk->n++] = node;
     }
     qsort(wk->nodes, wk->n, sizeof wk->nodes[0], cmp_u32);
@@ -504,7 +532,7 @@ static void add_candidates(src_ctx_t *x, const prep_t *pp)
                 if (s == -2)
                     continue;
                 if (s == -1 && !node_ok(x, node)) {
-                    x->slot[node] = -2;
+                    slot_first(x, node, -2);
                     continue;
                 }
                 int32_t a = cell_atp(x, c);

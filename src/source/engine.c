@@ -45,6 +45,42 @@ static bool params_ok(const ordo_source_params_t *p)
 }
 
 /* The engine's tables, allocated (zeroed); false when out of memory. */
+/* The node-slot tables decisions take (src_slots_take): every slot −1,
+ * nothing touched, none busy. */
+static bool slots_alloc(ordo_engine_t *e, const ordo_network_t *net)
+{
+    size_t n = (size_t)net->n_nodes + 1;
+    int32_t *slot = malloc(sizeof *slot * n * SRC_SLOT_SETS);
+    uint32_t *touch = malloc(sizeof *touch * n * SRC_SLOT_SETS);
+    if (!slot || !touch) {
+        free(slot);
+        free(touch);
+        return false;
+    }
+    memset(slot, 0xff, sizeof *slot * n * SRC_SLOT_SETS); /* -1 */
+    for (size_t i = 0; i < SRC_SLOT_SETS; i++) {
+        e->slot_sets[i].slot = slot + i * n;
+        e->slot_sets[i].touch = touch + i * n;
+        e->slot_sets[i].n_touch = 0;
+        atomic_flag_clear(&e->slot_sets[i].busy);
+    }
+    return true;
+}
+
+src_slots_t *src_slots_take(ordo_engine_t *e)
+{
+    for (size_t i = 0; i < SRC_SLOT_SETS; i++)
+        if (!atomic_flag_test_and_set_explicit(&e->slot_sets[i].busy, memory_order_acquire))
+            return &e->slot_sets[i];
+    return NULL;
+}
+
+void src_slots_give(src_slots_t *ss)
+{
+    if (ss)
+        atomic_flag_clear_explicit(&ss->busy, memory_order_release);
+}
+
 static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
 {
     size_t cells = ordo_inventory_cell_count(net->inventory);
@@ -69,9 +105,10 @@ static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
     e->ground = calloc(net->n_nodes + 1, sizeof *e->ground);
     e->one_lb = calloc((size_t)net->n_nodes * ORDO_ZONES * 4 + 1, sizeof *e->one_lb);
     e->late0 = calloc((size_t)net->n_services * ORDO_ZONES * SRC_LATE_SPAN + 1, sizeof *e->late0);
-    return e->one_lb && e->late0 && e->dim_min && e->quiet && e->ground && e->inv_div && e->mult &&
-           e->cdf && e->min_rate && e->node_zone && e->zones && e->demand && e->load &&
-           e->load_day && e->base_tab && e->base_min && e->near && e->z3_zone && e->z3_miles;
+    return slots_alloc(e, net) && e->one_lb && e->late0 && e->dim_min && e->quiet && e->ground &&
+           e->inv_div && e->mult && e->cdf && e->min_rate && e->node_zone && e->zones &&
+           e->demand && e->load && e->load_day && e->base_tab && e->base_min && e->near &&
+           e->z3_zone && e->z3_miles;
 }
 
 /* The smallest positive threshold of up to three (INFINITY: none). */
@@ -482,6 +519,8 @@ void ordo_engine_destroy(ordo_engine_t *e)
     free(e->ground);
     free(e->one_lb);
     free(e->late0);
+    free(e->slot_sets[0].slot);
+    free(e->slot_sets[0].touch);
     free(e->base_tab);
     free(e->base_min);
     free(e->near);

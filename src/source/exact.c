@@ -39,8 +39,8 @@ typedef struct ub_item {
 typedef struct exact {
     src_ctx_t *x;
     uint32_t M;
-    uint32_t want;      /* entries needed per subset this pass (1, then M) */
-    top_entry_t *top;   /* [subset * M + r] */
+    uint32_t want;    /* entries needed per subset this pass (1, then M) */
+    top_entry_t *top; /* [subset * M + r] */
     /* explain off: the evaluation behind each top entry, [subset * M + r],
      * buffers that move with their entries and are reused as entries drop
      * out (at most one per slot), so materialize need not evaluate the
@@ -638,9 +638,11 @@ static bool gather_mid_setup(exact_t *ex, uint32_t nsub)
     ex->gsvc = 0;
     for (uint32_t c = 0; c < x->n_cands; c++) {
         const src_cand_t *cd = &x->cands[c];
-        for (uint32_t k = 0; k < cd->n_svc && k < 32; k++)
-            if (cd->svc_ok >> k & 1)
-                ex->gsvc |= cd->svcs[k] < 64 ? 1ull << cd->svcs[k] : 0;
+        uint32_t ok = cd->n_svc < 32 ? cd->svc_ok & ((1u << cd->n_svc) - 1) : cd->svc_ok;
+        for (; ok; ok &= ok - 1) { /* the allowed services k < min(n_svc, 32) */
+            uint32_t si = cd->svcs[__builtin_ctz(ok)];
+            ex->gsvc |= si < 64 ? 1ull << si : 0;
+        }
     }
     return ex->gzk && ex->gzs;
 }

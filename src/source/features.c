@@ -220,7 +220,8 @@ void src_line_limits(const src_ctx_t *x, uint32_t li, char *d, size_t cap)
 {
     const ordo_network_t *net = x->net;
     const ordo_sku_t *sku = &net->skus[x->order->lines[li].sku];
-    ordo_parcel_t p = {sku->weight_lb, sku->length_in * sku->width_in * sku->height_in,
+    ordo_parcel_t p = {sku->weight_lb,
+                       sku->length_in * sku->width_in * sku->height_in,
                        {sku->length_in, sku->width_in, sku->height_in}};
     size_t n = 0;
     d[0] = 0;
@@ -320,6 +321,17 @@ double src_returns_at_base(const src_ctx_t *x, uint32_t mask, int zone)
     const ordo_source_params_t *P = &x->eng->p;
     double fixed = 0, ship = 0;
     int rz = zone >= 1 ? return_zone(x) : 0;
+    if (x->lines_fixed && !x->rtab) {
+        /* the same products, made once per line by src_lines_fixed (its
+         * fix_ship is at the return zone, set when that is ≥ 1) */
+        for (uint32_t m = mask; m; m &= m - 1) {
+            const src_line_t *l = &x->lines[__builtin_ctz(m)];
+            fixed += l->fix_ret;
+            if (rz >= 1)
+                ship += l->fix_ship;
+        }
+        return fixed + ship;
+    }
     for (uint32_t m = mask; m; m &= m - 1) {
         const src_line_t *l = &x->lines[__builtin_ctz(m)];
         double rr = x->rtab ? 1 : l->base_rr;
@@ -348,8 +360,8 @@ static inline void stock_econ_share(const ordo_source_params_t *P, const src_lin
     double taken = (atp < cover ? atp : cover) - (atp - need);
     if (taken < 0)
         taken = 0;
-    *relief -= share * (need - taken) * l->unit_cost * P->carrying_rate / 365.0 *
-               excess_days(P, dos);
+    *relief -=
+        share * (need - taken) * l->unit_cost * P->carrying_rate / 365.0 * excess_days(P, dos);
     *opp += share * taken * l->unit_cost * P->stockout_margin_rate;
 }
 
@@ -752,7 +764,7 @@ static bool choose_service(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node,
     svc_pick_t picks[ORDO_NODE_MAX_SERVICES + 1];
     double target = src_service_target(x);
     int best = -1;
-    const char *over = NULL; /* a limit that kept a service from carrying it */
+    const char *over = NULL;            /* a limit that kept a service from carrying it */
     const ordo_signal_t *outage = NULL; /* a carrier outage that took a service away */
     for (uint32_t k = 0; k < n_svc; k++) {
         picks[k].service = svc_list[k];
@@ -961,10 +973,10 @@ void src_eval_shipment(src_ctx_t *x, uint32_t ci, uint32_t mask, int32_t force_s
         return;
     if (st->kind == ORDO_STRATEGY_WEIGHTED) {
         const ordo_weights_t *w = src_risk_weights(x);
-        o->score.v[0] = src_weighted_score(
-            w, in.share, o->cost.total + o->risk.total, o->cost.economic,
-            src_weighted_on_time(w, in.share, o->on_time),
-            o->return_risk, o->load_penalty, src_overstock_part(o->dos, true));
+        o->score.v[0] =
+            src_weighted_score(w, in.share, o->cost.total + o->risk.total, o->cost.economic,
+                               src_weighted_on_time(w, in.share, o->on_time), o->return_risk,
+                               o->load_penalty, src_overstock_part(o->dos, true));
         return;
     }
     score_criteria(x, node, &in, o);
@@ -989,6 +1001,7 @@ void src_lines_fixed(src_ctx_t *x)
         l->fix_ship = rz >= 1 ? l->qty * rr * return_ship(x->eng, rz, l) : -1;
         l->fix_zone = !x->cb.pickup && l->fix_ship >= 0 ? l->fix_ret + l->fix_ship : l->fix_ret;
     }
+    x->lines_fixed = true;
 }
 
 /* The candidate's service-independent bounds of its lines with stock

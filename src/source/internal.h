@@ -25,7 +25,7 @@
  * day less the promise (s0 − D) in [−SRC_LATE_OFF, SRC_LATE_SPAN − SRC_LATE_OFF) */
 #define SRC_LATE_OFF ORDO_TRANSIT_DAYS
 #define SRC_LATE_SPAN (2 * ORDO_TRANSIT_DAYS)
-#define SRC_MAX_ZONES 255   /* distinct time zones of an engine */
+#define SRC_MAX_ZONES 255     /* distinct time zones of an engine */
 #define SRC_LANE_SHIP_DAYS 16 /* ship days whose weekday a decision with learned lanes keeps */
 
 /* A parcel of actual weight ≤ q_w, billable ≤ q_b, sides (longest first)
@@ -47,6 +47,21 @@ static inline void *src_swap_get(const src_swap_t *s)
 {
     return atomic_load_explicit(&((src_swap_t *)s)->cur, memory_order_acquire);
 }
+
+/* A node-slot table (node → candidate index; −1 unknown, −2 disallowed,
+ * −3 allowed and not yet a candidate): −1 everywhere but at the nodes in
+ * touch[] (each once), which src_slots_reset sets back to −1, so a
+ * preparation clears the few nodes the last one met instead of the whole
+ * table. The engine keeps SRC_SLOT_SETS of them across decisions (busy:
+ * one decision holds it); a decision that finds none free, and a nested
+ * context, make one in the order's arena. */
+#define SRC_SLOT_SETS 4
+typedef struct src_slots {
+    int32_t *slot;
+    uint32_t *touch;
+    uint32_t n_touch;
+    atomic_flag busy;
+} src_slots_t;
 
 struct ordo_engine {
     const ordo_network_t *net;
@@ -91,7 +106,7 @@ struct ordo_engine {
     /* per carrier service: 1/dim divisor (0: none), 1 + fuel share */
     double *inv_div;
     double *mult;
-    double *dim_min; /* per carrier service: no dimensional weight at or below this cube */
+    double *dim_min;    /* per carrier service: no dimensional weight at or below this cube */
     src_quiet_t *quiet; /* per carrier service: below every size rule */
     uint32_t *ground;   /* per node: bit k when node->services[k] is a ground service */
     /* cheapest 1-lb parcel over a node's services (base_min at 1 lb × (1 +
@@ -120,7 +135,8 @@ struct ordo_engine {
      * lanes.c), learned risk (ordo_engine_set_risk, risk_model.c), the
      * network value of stock (ordo_engine_set_netval, netval.c) */
     src_swap_t lanes, risk_tab, netval;
-    src_swap_t cust; /* the customers' return history (cust_hist.c) */
+    src_swap_t cust;                      /* the customers' return history (cust_hist.c) */
+    src_slots_t slot_sets[SRC_SLOT_SETS]; /* src_slots_take; one block at slot_sets[0] */
 };
 
 typedef struct src_line {
@@ -128,11 +144,11 @@ typedef struct src_line {
     uint32_t sku;
     uint32_t qty;
     double weight, cubic, price, unit_cost, base_rr; /* per unit */
-    bool shared;                          /* another search line has the same SKU */
+    bool shared;                                     /* another search line has the same SKU */
     /* share of the order's units and mean base return risk of this line
      * alone, as the per-line bounds use them (src_lines_finish) */
     double ub_share, ub_rr;
-    int ret_wl; /* billable lb of one returned unit (src_return_lb) */
+    int ret_wl;     /* billable lb of one returned unit (src_return_lb) */
     double side[3]; /* the unit's sides, longest first (inches) */
     /* line_fixed's parts that no candidate changes: returns processing and
      * lost margin, and return shipping (src_lines_fixed) */
@@ -145,7 +161,7 @@ typedef struct src_line {
  * (src_cand_init_bounds), then what bounds fill in later. */
 typedef struct src_cand {
     uint32_t node;
-    uint32_t full_mask; /* lines whose quantity it can ship alone */
+    uint32_t full_mask;  /* lines whose quantity it can ship alone */
     uint32_t stock_mask; /* lines with atp > 0 (collect_atp visits only these) */
     uint16_t zone;
     float miles;
@@ -169,21 +185,21 @@ typedef struct src_cand {
     int s0;       /* ship day (business days), see processing() */
     double pe0;   /* P(one more processing day) at the current load */
     double util0; /* load / daily capacity before this order (0: no capacity) */
-    double ot_ub;   /* upper bound on P(on time) at this node */
+    double ot_ub; /* upper bound on P(on time) at this node */
     /* the node's services at this zone, for bounds: node->services[k] (or
      * none), their rows of the engine's base_min at offset zoff, and the
      * order's per-service factors in src_ctx_t.svcx */
     uint32_t n_svc;
     const uint32_t *svcs;
-    uint32_t zoff;                     /* (zone − 1) × SRC_RET_LB */
+    uint32_t zoff; /* (zone − 1) × SRC_RET_LB */
     /* bit k: node->services[k] can be chosen for this order (its level's
      * services, all of them when a standard order may be upgraded) */
     uint32_t svc_ok;
-    uint32_t late_set; /* bit k: late_pe[k] and late[k] hold a memo */
+    uint32_t late_set;                 /* bit k: late_pe[k] and late[k] hold a memo */
     double ot[ORDO_NODE_MAX_SERVICES]; /* P(on time) with service k at pe0 */
     double late_pe[ORDO_NODE_MAX_SERVICES],
         late[ORDO_NODE_MAX_SERVICES]; /* days late at P(extra) late_pe */
-    double one_lb; /* with x->svc_signals: the engine's one_lb under them */
+    double one_lb;                    /* with x->svc_signals: the engine's one_lb under them */
     /* For the tight service bound (bounds.c, criteria_service_bound), set
      * with ot[]: the node's services as bits of their network index (when
      * every index is below SRC_MAX_SERVICES), the allowed ones meeting the
@@ -310,6 +326,7 @@ typedef struct src_ctx {
     src_line_t lines[SRC_MAX_LINES];
     double total_units;
     uint32_t all_mask;
+    bool lines_fixed; /* the lines' fix_ret, fix_ship are set (src_lines_fixed) */
     /* candidates */
     uint32_t n_cands;
     src_cand_t *cands;
@@ -326,7 +343,8 @@ typedef struct src_ctx {
      * non-contiguous run of a split line's unit pieces (the pieces are
      * interchangeable: contiguous runs reach every division) */
     uint64_t groups_ok;
-    int32_t *slot;          /* node → cand index or -1 */
+    int32_t *slot;          /* slots->slot: node → cand index or -1 */
+    src_slots_t *slots;     /* NULL: src_slots_reset makes one in the arena */
     const src_svcx_t *svcx; /* per network service, set by src_prepare */
     /* the signal snapshot the decision reads (loaded once), the factor its
      * rate signals may lower shipping by (≤ 1: scales the static bounds),
@@ -335,7 +353,7 @@ typedef struct src_ctx {
     /* learned lanes this decision reads (NULL: the published histograms),
      * and the weekday of ship day s (business days after day0) */
     const ordo_lanes_t *lanes;
-    const uint32_t *lane_row; /* the order's ZIP3 block of lanes->lane */
+    const uint32_t *lane_row;              /* the order's ZIP3 block of lanes->lane */
     uint64_t lane_cls[SRC_LANE_SHIP_DAYS]; /* bit service: its class shipping on day s */
     /* learned risk this decision reads (NULL: the parametric terms), the
      * decision's part of the cancellation logit, and P(cancel)'s floor */
@@ -349,7 +367,7 @@ typedef struct src_ctx {
     bool svc_signals; /* a rate or outage signal is in force for a service */
     uint32_t n_sig_used;
     ordo_signal_use_t sig_used[ORDO_PLAN_MAX_SIGNALS];
-    double svc_target;      /* src_service_target, set by src_prepare for the candidates */
+    double svc_target; /* src_service_target, set by src_prepare for the candidates */
     /* what the candidates' set-up (src_cand_init_bounds) reads of the order
      * alone, worked out once by src_lines_fixed */
     struct {
@@ -545,7 +563,7 @@ double src_lane_late_learned(const ordo_lane_dist_t *d, int s0, double pe, int D
 /* Starts loading a candidate's lanes (its services, both classes) so
  * that its bounds (src_cand_init_bounds) do not wait on the cache miss. */
 static inline __attribute__((always_inline)) void src_lanes_prefetch(const src_ctx_t *x,
-                                                                      uint32_t node)
+                                                                     uint32_t node)
 {
     const ordo_lanes_t *l = x->lanes;
     if (!l || node >= l->n_nodes)
@@ -798,6 +816,12 @@ src_line_t src_search_line(const ordo_network_t *net, uint32_t order_line, uint3
 void src_lines_finish(src_ctx_t *x);
 /* The search lines of the order, its candidates and their bounds. */
 int src_prepare(src_ctx_t *x);
+/* Every node slot back to −1 (x->slots made in the arena when NULL). */
+int src_slots_reset(src_ctx_t *x);
+/* One of the engine's free slot tables, marked busy (NULL: none free), and
+ * giving it back when the decision is done (NULL: nothing). */
+src_slots_t *src_slots_take(ordo_engine_t *e);
+void src_slots_give(src_slots_t *ss);
 /* src_eval_shipment, tallied for backorder reasons and recorded when
  * explaining: how the searches evaluate a shipment. */
 void src_eval(src_ctx_t *x, uint32_t ci, uint32_t mask, src_eval_t *e);

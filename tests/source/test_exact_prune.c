@@ -87,27 +87,6 @@ static void make_instance(ordo_rng_t *r, inst_t *in, uint32_t nn, uint32_t lo, u
     write_random_lines(in->order, sizeof in->order, k, r, N_SKUS, nl, qty_1_to_3);
 }
 
-/* The same plan: status, search, shipments and score vector (bit for bit). */
-static bool same_plan(const ordo_plan_t *a, const ordo_plan_t *b)
-{
-    if (a->status != b->status || a->n_shipments != b->n_shipments ||
-        a->score_dim != b->score_dim ||
-        strcmp(a->search ? a->search : "", b->search ? b->search : ""))
-        return false;
-    if (memcmp(a->score_vec, b->score_vec, sizeof a->score_vec[0] * a->score_dim))
-        return false;
-    for (uint32_t s = 0; s < a->n_shipments; s++) {
-        const ordo_shipment_t *x = &a->shipments[s], *y = &b->shipments[s];
-        if (x->node != y->node || x->service != y->service || x->n_lines != y->n_lines)
-            return false;
-        for (uint32_t l = 0; l < x->n_lines; l++)
-            if (x->lines[l].line != y->lines[l].line ||
-                x->lines[l].quantity != y->lines[l].quantity)
-                return false;
-    }
-    return true;
-}
-
 typedef struct tally {
     uint32_t decided, ok, split, differ;
 } tally_t;
