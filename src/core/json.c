@@ -40,6 +40,7 @@ CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n);
 CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n);
 CBOR_FN cbor_kdouble(ordo_jsonw_t *w, const char *key, double v);
 CBOR_FN cbor_kint(ordo_jsonw_t *w, const char *key, int64_t v);
+CBOR_FN cbor_kstr(ordo_jsonw_t *w, const char *key, const char *s);
 
 /* The digits of 0..99, two at a time. */
 static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
@@ -561,7 +562,11 @@ static inline char *member_run(ordo_jsonw_t *w, const char *key, size_t extra)
 
 void ordo_jsonw_kstr(ordo_jsonw_t *w, const char *key, const char *s)
 {
-    if (!CBOR_MODE(w) && s) {
+    if (CBOR_MODE(w)) {
+        cbor_kstr(w, key, s);
+        return;
+    }
+    if (s) {
         size_t m = strlen(s);
         char *d =
             str_plain_prefix((const unsigned char *)s, m) == m ? member_run(w, key, m + 2) : NULL;
@@ -1213,6 +1218,21 @@ CBOR_FN cbor_kdouble(ordo_jsonw_t *w, const char *key, double v)
     }
     cbor_key(w, key);
     cbor_double(w, v);
+}
+
+CBOR_FN cbor_kstr(ordo_jsonw_t *w, const char *key, const char *s)
+{
+    unsigned char *d = s ? cbor_member_run(w, key) : NULL;
+    if (d) { /* the key in place; the text (or its stringref) as a value writes it */
+        cbor_member_end(w, d, 0);
+        cbor_text(w, s, strlen(s));
+        return;
+    }
+    cbor_key(w, key);
+    if (s)
+        cbor_text_value(w, s, strlen(s));
+    else
+        cbor_simple(w, SIMPLE_NULL);
 }
 
 CBOR_FN cbor_kint(ordo_jsonw_t *w, const char *key, int64_t v)
