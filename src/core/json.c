@@ -1051,7 +1051,8 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
  * same bytes), which is then written as undefined (0xf7), the one item a
  * JSON value never becomes; 0 when the caller writes it. kind 1: bytes
  * are a text value's; kind 2: an encoded number, boolean or null. */
-static int table_cell(ordo_jsonw_t *w, uint8_t kind, const void *bytes, size_t n)
+static inline __attribute__((always_inline)) int table_cell(ordo_jsonw_t *w, uint8_t kind,
+                                                          const void *bytes, size_t n)
 {
     if (w->tcol >= w->tn) {
         cbor_fail(w, ORDO_EINVAL);
