@@ -38,6 +38,9 @@ enum { SIMPLE_FALSE, SIMPLE_TRUE, SIMPLE_NULL };
 CBOR_FN cbor_simple(ordo_jsonw_t *w, int what);
 CBOR_FN cbor_raw(ordo_jsonw_t *w, const char *json, size_t n);
 CBOR_FN cbor_table_begin(ordo_jsonw_t *w, const char *const *keys, unsigned n);
+CBOR_FN cbor_kdouble(ordo_jsonw_t *w, const char *key, double v);
+CBOR_FN cbor_kint(ordo_jsonw_t *w, const char *key, int64_t v);
+CBOR_FN cbor_kstr(ordo_jsonw_t *w, const char *key, const char *s);
 
 /* The digits of 0..99, two at a time. */
 static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
@@ -531,18 +534,82 @@ void ordo_jsonw_raw(ordo_jsonw_t *w, const char *json, size_t n)
     put(w, json, n);
 }
 
+/* A member in one go (compact text mode, an object, no key pending, no
+ * error, a key with nothing to escape, room for the key's run and extra
+ * bytes after it, the NUL included): `,"key":` written in place, as
+ * ordo_jsonw_key's own fast path writes it, and where the value goes; the
+ * caller writes the value there and sets out->len. NULL, with nothing
+ * written, when any of that fails: the caller then takes the generic calls. */
+static inline char *member_run(ordo_jsonw_t *w, const char *key, size_t extra)
+{
+    ordo_buf_t *b = w->out;
+    if (w->pretty || w->after_key || w->error || b->oom || w->depth == 0 || !w->is_obj[w->depth])
+        return NULL;
+    size_t n = strlen(key);
+    if (b->len + n + 4 + extra >= b->cap || str_plain_prefix((const unsigned char *)key, n) != n)
+        return NULL;
+    char *d = b->data + b->len;
+    if (!w->first[w->depth])
+        *d++ = ',';
+    w->first[w->depth] = 0;
+    *d++ = '"';
+    core_copy_small(d, key, n);
+    d += n;
+    *d++ = '"';
+    *d++ = ':';
+    return d;
+}
+
 void ordo_jsonw_kstr(ordo_jsonw_t *w, const char *key, const char *s)
 {
+    if (CBOR_MODE(w)) {
+        cbor_kstr(w, key, s);
+        return;
+    }
+    if (s) {
+        size_t m = strlen(s);
+        char *d =
+            str_plain_prefix((const unsigned char *)s, m) == m ? member_run(w, key, m + 2) : NULL;
+        if (d) { /* what put_string writes for a string with nothing to escape */
+            *d++ = '"';
+            core_copy_small(d, s, m);
+            d += m;
+            *d++ = '"';
+            *d = 0;
+            w->out->len = (size_t)(d - w->out->data);
+            return;
+        }
+    }
     ordo_jsonw_key(w, key);
     ordo_jsonw_str(w, s);
 }
 void ordo_jsonw_kdouble(ordo_jsonw_t *w, const char *key, double v)
 {
+    if (CBOR_MODE(w)) {
+        cbor_kdouble(w, key, v);
+        return;
+    }
+    char *d = member_run(w, key, 32); /* the formatter's buffer */
+    if (d) {
+        int n = ordo_json_format_double(v, d); /* NUL-terminated */
+        w->out->len = (size_t)(d - w->out->data) + (size_t)n;
+        return;
+    }
     ordo_jsonw_key(w, key);
     ordo_jsonw_double(w, v);
 }
 void ordo_jsonw_kint(ordo_jsonw_t *w, const char *key, int64_t v)
 {
+    if (CBOR_MODE(w)) {
+        cbor_kint(w, key, v);
+        return;
+    }
+    char *d = member_run(w, key, 24);
+    if (d) {
+        int n = format_i64(v, d); /* NUL-terminated, 21 bytes at most */
+        w->out->len = (size_t)(d - w->out->data) + (size_t)n;
+        return;
+    }
     ordo_jsonw_key(w, key);
     ordo_jsonw_int(w, v);
 }
@@ -984,7 +1051,8 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
  * same bytes), which is then written as undefined (0xf7), the one item a
  * JSON value never becomes; 0 when the caller writes it. kind 1: bytes
  * are a text value's; kind 2: an encoded number, boolean or null. */
-static int table_cell(ordo_jsonw_t *w, uint8_t kind, const void *bytes, size_t n)
+static inline __attribute__((always_inline)) int table_cell(ordo_jsonw_t *w, uint8_t kind,
+                                                          const void *bytes, size_t n)
 {
     if (w->tcol >= w->tn) {
         cbor_fail(w, ORDO_EINVAL);
@@ -1090,21 +1158,95 @@ static size_t encode_float(double v, unsigned char *b, size_t size)
 
 /* Mirrors ordo_json_format_double: what it prints as an integer is a CBOR
  * integer (-0 a half, so it reads back as "-0"), NaN/Inf are null. */
+/* A number's item into b (9 bytes): null when not finite, an integer when
+ * v is one, else the smallest float that holds it. */
+static size_t cbor_double_bytes(double v, unsigned char *b)
+{
+    if (!isfinite(v))
+        return cbor_encode_null(b, 9);
+    if (v == 0)
+        return signbit(v) ? cbor_encode_half(-0.0f, b, 9) : cbor_encode_uint(0, b, 9);
+    if (fabs(v) < 1e15 && v == (double)(long long)v)
+        return v > 0 ? cbor_put_head(b, 0, (uint64_t)v)
+                     : cbor_put_head(b, 1, (uint64_t)(-1 - (long long)v));
+    return encode_float(v, b, 9);
+}
+
 CBOR_FN cbor_double(ordo_jsonw_t *w, double v)
 {
     cbor_before(w, 0);
     unsigned char b[9];
-    size_t k;
-    if (!isfinite(v))
-        k = cbor_encode_null(b, sizeof b);
-    else if (v == 0)
-        k = signbit(v) ? cbor_encode_half(-0.0f, b, sizeof b) : cbor_encode_uint(0, b, sizeof b);
-    else if (fabs(v) < 1e15 && v == (double)(long long)v)
-        k = v > 0 ? cbor_put_head(b, 0, (uint64_t)v)
-                  : cbor_put_head(b, 1, (uint64_t)(-1 - (long long)v));
+    put_value(w, b, cbor_double_bytes(v, b));
+}
+
+/* A member in one go (ordo_jsonw_kdouble and kint in CBOR mode): in an
+ * object, outside a table row, no key pending, no error, a key with an id
+ * below 256 and room for it and a 9-byte value: the key's one or two bytes
+ * written in place, as cbor_key writes them, and where the value goes; the
+ * caller writes the value there and sets out->len. NULL, with nothing
+ * written, when any of that fails: the caller then takes the generic calls. */
+static unsigned char *cbor_member_run(ordo_jsonw_t *w, const char *key)
+{
+    ordo_buf_t *o = w->out;
+    if (w->after_key || w->error || o->oom || w->depth == 0 || !w->is_obj[w->depth] || in_row(w) ||
+        o->len + 12 > o->cap)
+        return NULL;
+    size_t n;
+    int id = ordo_cbor_key_id_cstr(key, &n);
+    if (id < 0 || id >= 256)
+        return NULL;
+    unsigned char *d = (unsigned char *)o->data + o->len;
+    if (id >= 24)
+        *d++ = 24;
+    *d++ = (unsigned char)id;
+    return d;
+}
+
+/* Ends a member cbor_member_run began, k value bytes at d. */
+static void cbor_member_end(ordo_jsonw_t *w, const unsigned char *d, size_t k)
+{
+    ordo_buf_t *o = w->out;
+    o->len = (size_t)((const char *)d + k - o->data);
+    o->data[o->len] = 0;
+}
+
+CBOR_FN cbor_kdouble(ordo_jsonw_t *w, const char *key, double v)
+{
+    unsigned char *d = cbor_member_run(w, key);
+    if (d) {
+        cbor_member_end(w, d, cbor_double_bytes(v, d));
+        return;
+    }
+    cbor_key(w, key);
+    cbor_double(w, v);
+}
+
+CBOR_FN cbor_kstr(ordo_jsonw_t *w, const char *key, const char *s)
+{
+    unsigned char *d = s ? cbor_member_run(w, key) : NULL;
+    if (d) { /* the key in place; the text (or its stringref) as a value writes it */
+        cbor_member_end(w, d, 0);
+        cbor_text(w, s, strlen(s));
+        return;
+    }
+    cbor_key(w, key);
+    if (s)
+        cbor_text_value(w, s, strlen(s));
     else
-        k = encode_float(v, b, sizeof b);
-    put_value(w, b, k);
+        cbor_simple(w, SIMPLE_NULL);
+}
+
+CBOR_FN cbor_kint(ordo_jsonw_t *w, const char *key, int64_t v)
+{
+    unsigned char *d = cbor_member_run(w, key);
+    if (d) {
+        cbor_member_end(w, d,
+                        v >= 0 ? cbor_put_head(d, 0, (uint64_t)v)
+                               : cbor_put_head(d, 1, (uint64_t)(-1 - v)));
+        return;
+    }
+    cbor_key(w, key);
+    cbor_int(w, v);
 }
 
 CBOR_FN cbor_simple(ordo_jsonw_t *w, int what)

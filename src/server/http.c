@@ -240,11 +240,12 @@ static const srv_route_t *route_find(srv_req_t *r, const char *method, const cha
 static bool req_admit(ordo_server_t *s, srv_req_t *r, struct MHD_Connection *c,
                       const char *method, const char *url)
 {
-    if (strlen(url) >= sizeof r->url) {
+    size_t url_len = strlen(url);
+    if (url_len >= sizeof r->url) {
         srv_error(r, 414, "ETOOLARGE", "path too long", "path");
         return false;
     }
-    snprintf(r->url, sizeof r->url, "%s", url);
+    memcpy(r->url, url, url_len + 1); /* snprintf's "%s" cost ~1,000 instructions */
     r->route = route_find(r, method, url);
     if (!r->route)
         return false;
@@ -299,6 +300,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->queued) { /* answered (an early error, or the decision thread) */
         if (r->plan) { /* durable: its JSON is written here, off the decision thread */
+            /* one allocation for a usual answer (1.3 KB for two lines)
+             * rather than four as the buffer doubles from 256 bytes */
+            ordo_buf_reserve(&r->out, SRV_ANSWER_RESERVE - 1);
             int rc = srv_plan_json(s, r->plan, &r->out);
             r->plan = NULL;
             if (rc)

@@ -23,6 +23,8 @@ struct MHD_Daemon;
 #define SRV_HIST_BUCKETS 14 /* latency buckets, 0.1 ms .. 10 s, plus +Inf */
 #define SRV_MAX_VARIANTS 64
 #define SRV_MAX_ARENAS 256
+/* bytes reserved at once for a /v1/source answer's JSON */
+#define SRV_ANSWER_RESERVE 2048
 
 /* A latency histogram, lock-free (atomic counters). */
 typedef struct srv_hist {

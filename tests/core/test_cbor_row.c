@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* tests for the CBOR writer's fast paths (src/core/json.c): a table row
  * written by ordo_jsonw_table_row is byte for byte the row the generic calls
- * write (CBOR and text mode), and integer and float heads are the shortest
- * CBOR forms (as libcbor's encoders wrote them before). */
+ * write (CBOR and text mode), integer and float heads are the shortest
+ * CBOR forms (as libcbor's encoders wrote them before), and a member written
+ * in one call (kdouble, kint, kstr) is byte for byte its key + value. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -178,6 +180,185 @@ static void test_heads(void **state)
         value_bytes(put_double, &dbls[i].v, dbls[i].hex);
 }
 
+/* ---- members: kdouble, kint and kstr against key + value ---- */
+
+static ordo_rng_t rng; /* seeded again for each document: both ways draw the same */
+static uint64_t rnd(void)
+{
+    return ordo_rng_next(&rng);
+}
+
+/* Doubles of every kind the formatters tell apart: integers, short
+ * decimals (prices, rates), wide ones, any bit pattern (NaN, infinities,
+ * subnormals), zeros of both signs. */
+static double some_double(uint64_t r)
+{
+    static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e8, 1e12};
+    double sign = r & 1 ? -1 : 1;
+    switch ((r >> 1) % 6) {
+    case 0:
+        return sign * (double)(int64_t)(r >> 20);
+    case 1:
+        return sign * (double)((r >> 8) % 100000000) / p10[(r >> 4) % 8];
+    case 2: {
+        uint64_t bits = rnd();
+        double d;
+        memcpy(&d, &bits, sizeof d);
+        return d;
+    }
+    case 3:
+        return sign * (double)(r >> 11) * 0x1p-30;
+    case 4:
+        return (r >> 8) % 2 ? -0.0 : 0.0;
+    default:
+        return sign * (double)((r >> 8) % 2000) / 4; /* halves and quarters: CBOR halfs */
+    }
+}
+
+static const char *const member_keys[] = {
+    "node", "sku", "cost", "pick", "policy", "short_pick", /* record keys: ids < 24, >= 24 */
+    "not_a_record_key", "with \"quote\"", "", "tab\there", "ключ", "a-key-of-more-than-16-bytes",
+};
+static const char *const member_strs[] = {
+    "DC-001", "SKU-0000123", "", "x", "a \"quoted\" word", "back\\slash", "line\nbreak",
+    "\x01\x1f control", "naïve café", "\xff\xfe bad utf-8", "a string of more than sixteen bytes",
+};
+#define N_KEYS (sizeof member_keys / sizeof member_keys[0])
+#define N_STRS (sizeof member_strs / sizeof member_strs[0])
+
+/* n members of every kind, one call each (fast) or key + value (generic),
+ * in nested objects, an array and a table; after_key: a second key before
+ * the member (an error either way). */
+static int write_members(ordo_buf_t *b, int mode, int fast, int n, bool after_key)
+{
+    ordo_jsonw_t w;
+    ordo_buf_free(b);
+    if (mode == 2)
+        ordo_jsonw_init_cbor(&w, b);
+    else
+        ordo_jsonw_init(&w, b, mode);
+    ordo_rng_seed(&rng, 18);
+    ordo_jsonw_obj_begin(&w);
+    int nested = 0; /* 1: in an object, 2: in an array's object */
+    for (int i = 0; i < n; i++) {
+        uint64_t r = rnd();
+        const char *key = member_keys[r % N_KEYS];
+        if (i % 97 == 13) { /* a nested object, an array of objects */
+            ordo_jsonw_key(&w, "pick");
+            ordo_jsonw_obj_begin(&w);
+            nested = 1;
+        } else if (i % 97 == 40) {
+            ordo_jsonw_obj_end(&w);
+            nested = 0;
+        } else if (i % 97 == 60) {
+            ordo_jsonw_key(&w, "sku");
+            ordo_jsonw_arr_begin(&w);
+            ordo_jsonw_obj_begin(&w);
+            nested = 2;
+        } else if (i % 97 == 70) {
+            ordo_jsonw_obj_end(&w);
+            ordo_jsonw_arr_end(&w);
+            nested = 0;
+        }
+        if (after_key && i == n / 2)
+            ordo_jsonw_key(&w, "node");
+        switch ((r >> 8) % 3) {
+        case 0: {
+            double v = some_double(rnd());
+            if (fast) {
+                ordo_jsonw_kdouble(&w, key, v);
+            } else {
+                ordo_jsonw_key(&w, key);
+                ordo_jsonw_double(&w, v);
+            }
+            break;
+        }
+        case 1: {
+            uint64_t x = rnd();
+            int64_t v = (int64_t)(x >> ((x >> 3) % 64));
+            if (x & 1)
+                v = x & 2 ? INT64_MIN : -v;
+            if (fast) {
+                ordo_jsonw_kint(&w, key, v);
+            } else {
+                ordo_jsonw_key(&w, key);
+                ordo_jsonw_int(&w, v);
+            }
+            break;
+        }
+        default: {
+            const char *v = rnd() % 17 ? member_strs[rnd() % N_STRS] : NULL;
+            if (fast) {
+                ordo_jsonw_kstr(&w, key, v);
+            } else {
+                ordo_jsonw_key(&w, key);
+                ordo_jsonw_str(&w, v);
+            }
+        }
+        }
+    }
+    if (nested)
+        ordo_jsonw_obj_end(&w);
+    if (nested == 2)
+        ordo_jsonw_arr_end(&w);
+    /* members of a table's rows go the generic way (cells) either way */
+    ordo_jsonw_key(&w, "atp");
+    ordo_jsonw_table_begin(&w, keys, 3);
+    for (int r = 0; r < N_ROWS; r++) {
+        ordo_jsonw_obj_begin(&w);
+        if (fast) {
+            ordo_jsonw_kstr(&w, keys[0], rows[r][0].s);
+            ordo_jsonw_kstr(&w, keys[1], rows[r][1].s);
+            ordo_jsonw_kint(&w, keys[2], rows[r][2].i);
+        } else {
+            ordo_jsonw_key(&w, keys[0]);
+            ordo_jsonw_str(&w, rows[r][0].s);
+            ordo_jsonw_key(&w, keys[1]);
+            ordo_jsonw_str(&w, rows[r][1].s);
+            ordo_jsonw_key(&w, keys[2]);
+            ordo_jsonw_int(&w, rows[r][2].i);
+        }
+        ordo_jsonw_obj_end(&w);
+    }
+    ordo_jsonw_table_end(&w);
+    ordo_jsonw_obj_end(&w);
+    return ordo_jsonw_finish(&w);
+}
+
+/* The one-call members write exactly what key + value write, in compact
+ * and pretty text and in CBOR, with the buffer growing under them (every
+ * length from 1 to 300 members: the room check falls at every place). */
+static void test_members_equal(void **state)
+{
+    (void)state;
+    ordo_buf_t a = {0}, b = {0};
+    for (int mode = 0; mode <= 2; mode++) {
+        for (int n = 1; n <= 300; n++) {
+            int ra = write_members(&a, mode, 0, n, false);
+            int rb = write_members(&b, mode, 1, n, false);
+            assert_int_equal(ra, ORDO_OK);
+            assert_int_equal(rb, ORDO_OK);
+            assert_int_equal(a.len, b.len);
+            assert_memory_equal(a.data, b.data, a.len);
+            assert_int_equal(b.data[b.len], 0);
+        }
+        if (mode == 2) { /* and the CBOR reads back as the compact text */
+            ordo_buf_t t = {0}, j = {0};
+            ordo_error_t err;
+            assert_int_equal(write_members(&t, 0, 1, 300, false), ORDO_OK);
+            assert_int_equal(ordo_cbor_to_json(b.data, b.len, &j, &err), ORDO_OK);
+            assert_string_equal(j.data, t.data);
+            ordo_buf_free(&t);
+            ordo_buf_free(&j);
+        }
+        /* a member after a pending key is the generic calls' error */
+        assert_int_equal(write_members(&a, mode, 0, 50, true), ORDO_EINVAL);
+        assert_int_equal(write_members(&b, mode, 1, 50, true), ORDO_EINVAL);
+    }
+    ordo_buf_free(&a);
+    ordo_buf_free(&b);
+}
+
 int main(void)
 {
     register_record_keys();
@@ -185,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_row_bytes_equal),
         cmocka_unit_test(test_row_checked),
         cmocka_unit_test(test_heads),
+        cmocka_unit_test(test_members_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
