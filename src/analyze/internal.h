@@ -550,6 +550,19 @@ static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t 
     }
 }
 void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
+/* ordo_analyze_outcome_usable on the outcome row itself (validity.c): the
+ * same rules on the same fields, counted the same way; true for NULL. */
+bool an_outcome_row_usable(const an_outcome_t *o, int64_t decision_ts, ordo_analyze_counts_t *c);
+/* The row of a fact and its outcome row o (NULL: none), read in place:
+ * each field written once, no outcome summary expanded, no blank row
+ * copied (facts.c). The same row as an_outcome_expand then
+ * an_row_from_fact, every value the same bits; variant, unit, channel,
+ * promotion and carriers as ordo_analyze_row_init leaves them. false when
+ * it does not apply (no timestamp or plan cost, or an outcome without
+ * promised_by, whose on-time the summary's rule decides): build the row
+ * the generic way. */
+bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o,
+                              ordo_analyze_row_t *row);
 /* A new row at the end of oc->v (not indexed); NULL: out of memory. */
 an_outcome_t *an_outcomes_add(an_outcomes_t *oc);
 /* The outcome row of a summary. */

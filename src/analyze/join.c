@@ -415,16 +415,20 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
         o = &j->oc.v[oi];
         j->oc.matched[oi] = 1;
     }
-    ordo_outcome_summary_t s;
-    if (o)
-        an_outcome_expand(o, &s);
     /* outcomes that cannot be true are counted and set aside (validity.c) */
     int64_t decided = (f->flags & AN_F_HAS_TIME) ? f->ts : 0;
-    o = ordo_analyze_outcome_usable(o ? &s : NULL, decided, &j->counts) ? o : NULL;
+    o = an_outcome_row_usable(o, decided, &j->counts) ? o : NULL;
     ordo_analyze_row_t *row = &j->rows[j->cur ^ 1]; /* not the pending one */
-    if (an_row_from_fact(f, o ? &s : NULL, row, NULL)) {
-        j->counts.bad_records++;
-        return ORDO_OK;
+    /* the row read from the fact and the outcome row in place; the
+     * outcome summary's way where that does not apply (the same row) */
+    if (!an_row_from_fact_outcome(f, o, row)) {
+        ordo_outcome_summary_t s;
+        if (o)
+            an_outcome_expand(o, &s);
+        if (an_row_from_fact(f, o ? &s : NULL, row, NULL)) {
+            j->counts.bad_records++;
+            return ORDO_OK;
+        }
     }
     row->variant = (uint32_t)vi;
     row->channel = label_of(j, 0, f->channel, "web");
