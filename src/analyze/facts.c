@@ -654,7 +654,8 @@ bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o, ordo_an
     double *v = row->v;
     v[ORDO_AF_ORDERS] = 1;
     row_plan(f, row);
-    _Static_assert(ORDO_AF_ACTUAL_COST + 6 == ORDO_AF_REFUND && ORDO_AF_REFUND + 1 == ORDO_AF_ON_TIME &&
+    _Static_assert(ORDO_AF_ACTUAL_COST + 6 == ORDO_AF_REFUND &&
+                       ORDO_AF_REFUND + 1 == ORDO_AF_ON_TIME &&
                        ORDO_AF_ON_TIME + 5 == ORDO_AF_CANCELLED &&
                        ORDO_AF_DOCK_TO_TRUCK_HOURS == ORDO_AF_SATISFACTION + 1 &&
                        ORDO_AF_LABOUR_UTILISATION == ORDO_AF_SATISFACTION + 2 &&

@@ -561,8 +561,7 @@ bool an_outcome_row_usable(const an_outcome_t *o, int64_t decision_ts, ordo_anal
  * it does not apply (no timestamp or plan cost, or an outcome without
  * promised_by, whose on-time the summary's rule decides): build the row
  * the generic way. */
-bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o,
-                              ordo_analyze_row_t *row);
+bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o, ordo_analyze_row_t *row);
 /* A new row at the end of oc->v (not indexed); NULL: out of memory. */
 an_outcome_t *an_outcomes_add(an_outcomes_t *oc);
 /* The outcome row of a summary. */
