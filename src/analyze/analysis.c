@@ -944,17 +944,6 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
     }
 }
 
-/* Compiled twice where the compiler can pick at run time (x86-64: GCC's
- * and Clang's ifunc): for AVX2, where a cell's four sums take one
- * addition, and for any x86-64. Same additions, same bits. */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define AN_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef AN_CLONES
-#define AN_CLONES
-#endif
 
 /* The means of an order-unit analysis (a->lanes), four to a vector: the
  * value of each lane's metric, masked as add_values_loop masks it, is

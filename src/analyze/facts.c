@@ -638,7 +638,8 @@ int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_a
     return ORDO_OK;
 }
 
-bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o, ordo_analyze_row_t *row)
+AN_CLONES bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o,
+                                        ordo_analyze_row_t *row)
 {
     if ((f->flags & (AN_F_HAS_TIME | AN_F_HAS_COST)) != (AN_F_HAS_TIME | AN_F_HAS_COST) ||
         (o && !o->promised_by))

@@ -148,10 +148,14 @@ static bool id_eq(uint32_t a, uint32_t b)
 }
 
 /* Breakdown labels of one dimension: string id → label index. */
+enum { JOIN_LABEL_IDS = 256 };
 typedef struct join_labels {
     uint32_t id[2 * ORDO_AN_LABELS];
     uint8_t label[2 * ORDO_AN_LABELS];
     uint32_t n_ids, n_labels;
+    /* label + 1 of the ids below JOIN_LABEL_IDS met so far, 0 not yet: an
+     * id's label never changes once given (label_of) */
+    uint8_t by_id[JOIN_LABEL_IDS];
 } join_labels_t;
 
 typedef struct join_ctx {
@@ -214,7 +218,7 @@ static const char *label_name(const join_ctx_t *j, int dim, uint32_t id, const c
     return !s || !s[0] ? dflt : s;
 }
 
-static uint8_t label_of(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
+static uint8_t label_find(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
 {
     join_labels_t *L = &j->lab[dim];
     for (uint32_t i = 0; i < L->n_ids; i++)
@@ -239,6 +243,19 @@ static uint8_t label_of(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
         L->id[L->n_ids] = id;
         L->label[L->n_ids++] = label;
     }
+    return label;
+}
+
+/* label_find, read from the ids' table once an id was met (the strings'
+ * ids are small: one per distinct string of the facts). */
+static inline uint8_t label_of(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
+{
+    join_labels_t *L = &j->lab[dim];
+    if (id < JOIN_LABEL_IDS && L->by_id[id])
+        return (uint8_t)(L->by_id[id] - 1);
+    const uint8_t label = label_find(j, dim, id, dflt);
+    if (id < JOIN_LABEL_IDS)
+        L->by_id[id] = (uint8_t)(label + 1);
     return label;
 }
 
