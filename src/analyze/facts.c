@@ -705,16 +705,24 @@ AN_CLONES bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *
     return true;
 }
 
-void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out)
+AN_CLONES void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out)
 {
-    double n = f->dv[AN_DV_SHIPMENTS];
-    out->v[ORDO_AN_SHADOW_COST] = f->dv[AN_DV_COST];
-    out->v[ORDO_AN_SHADOW_ON_TIME] = f->dv[AN_DV_ON_TIME_PROB];
-    out->v[ORDO_AN_SHADOW_SHIPMENTS] = n;
-    out->v[ORDO_AN_SHADOW_SPLIT] = isfinite(n) ? (n > 1) : NAN;
-    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
-        if (!isfinite(out->v[m]))
-            out->v[m] = NAN;
+    /* cost, on-time probability, shipments and split (1 when more than
+     * one), four at a time; a value that is not finite (split: when the
+     * shipments are not) reads NaN */
+    _Static_assert(ORDO_AN_SHADOW_COST == 0 && ORDO_AN_SHADOW_ON_TIME == 1 &&
+                       ORDO_AN_SHADOW_SHIPMENTS == 2 && ORDO_AN_SHADOW_SPLIT == 3 &&
+                       ORDO_AN_SHADOW_METRICS == 4,
+                   "the plan summary's four values, in the order below");
+    typedef double d4u_t __attribute__((vector_size(32), aligned(8)));
+    typedef int64_t i4_t __attribute__((vector_size(32)));
+    const double n = f->dv[AN_DV_SHIPMENTS];
+    const d4u_t x = {f->dv[AN_DV_COST], f->dv[AN_DV_ON_TIME_PROB], n, n};
+    const i4_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const d4u_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY}, nan4 = {NAN, NAN, NAN, NAN};
+    const i4_t fin = (d4u_t)((i4_t)x & absm) < inf4;
+    const d4u_t val = {x[0], x[1], n, n > 1};
+    *(d4u_t *)(void *)out->v = (d4u_t)(((i4_t)val & fin) | ((i4_t)nan4 & ~fin));
     out->has_sig = (f->flags & AN_F_SIG) != 0;
     out->sig[0] = out->has_sig ? f->sig[0] : 0;
     out->sig[1] = out->has_sig ? f->sig[1] : 0;

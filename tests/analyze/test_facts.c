@@ -955,6 +955,20 @@ static void test_row_paths_agree(void **state)
         const an_outcome_t *op = (k % 5) ? &o : NULL;
         with_outcome += op != NULL;
 
+        /* the plan summary (shadow pairing), against the plain rule */
+        ordo_analyze_plan_summary_t ps;
+        an_summary_from_fact(&f, &ps);
+        const double nship = f.dv[AN_DV_SHIPMENTS];
+        double want[ORDO_AN_SHADOW_METRICS] = {f.dv[AN_DV_COST], f.dv[AN_DV_ON_TIME_PROB], nship,
+                                               isfinite(nship) ? (nship > 1) : NAN};
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+            if (!isfinite(want[m]))
+                want[m] = NAN;
+            if (memcmp(&want[m], &ps.v[m], sizeof want[m]))
+                fail_msg("row %d: plan summary value %d: %a, want %a", k, m, ps.v[m], want[m]);
+        }
+        assert_int_equal(ps.has_sig, (f.flags & AN_F_SIG) != 0);
+
         ordo_analyze_counts_t c_ref, c_fast;
         memset(&c_ref, 0, sizeof c_ref);
         memset(&c_fast, 0, sizeof c_fast);
