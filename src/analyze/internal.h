@@ -563,9 +563,38 @@ static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t 
     }
 }
 void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
-/* ordo_analyze_outcome_usable on the outcome row itself (validity.c): the
- * same rules on the same fields, counted the same way; true for NULL. */
-bool an_outcome_row_usable(const an_outcome_t *o, int64_t decision_ts, ordo_analyze_counts_t *c);
+/* Outcome validity (validity.c; ANALYZE.md "Bad input"): t (0 = absent)
+ * is before the decision by more than the clock skew. */
+static inline bool an_before(int64_t t, int64_t decision_ts)
+{
+    return t != 0 && decision_ts > 0 && t < decision_ts - ORDO_OUTCOME_CLOCK_SKEW;
+}
+/* The rules on an outcome's times and flags, as the summary (s) and the
+ * outcome facts' row (an_outcome_t: the same fields) both carry them. */
+#define AN_VALIDITY_OF(s, decision_ts)                                                             \
+    (an_before((s)->shipped_at, decision_ts) || an_before((s)->delivered_at, decision_ts) ||       \
+             an_before((s)->last_delivered_at, decision_ts) ||                                     \
+             an_before((s)->returned_at, decision_ts) || an_before((s)->cancelled_at, decision_ts) \
+         ? ORDO_OUTCOME_BEFORE_ORDER                                                               \
+     : ((s)->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT) ||                                       \
+             ((s)->shipped_at > 0 &&                                                               \
+              (((s)->delivered_at > 0 && (s)->delivered_at < (s)->shipped_at) ||                   \
+               ((s)->returned_at > 0 && (s)->returned_at < (s)->shipped_at)))                      \
+         ? ORDO_OUTCOME_DELIVERED_BEFORE_SHIPPED                                                   \
+         : ORDO_OUTCOME_VALID)
+/* true when v is valid; else counted in c as ordo_analyze_outcome_usable
+ * counts it */
+bool an_outcome_valid_or_count(ordo_outcome_validity_t v, ordo_analyze_counts_t *c);
+/* ordo_analyze_outcome_usable on the outcome row itself: the same rules on
+ * the same fields, counted the same way; true for NULL. */
+static inline bool an_outcome_row_usable(const an_outcome_t *o, int64_t decision_ts,
+                                         ordo_analyze_counts_t *c)
+{
+    if (!o)
+        return true;
+    const ordo_outcome_validity_t v = AN_VALIDITY_OF(o, decision_ts);
+    return v == ORDO_OUTCOME_VALID || an_outcome_valid_or_count(v, c);
+}
 /* The row of a fact and its outcome row o (NULL: none), read in place:
  * each field written once, no outcome summary expanded, no blank row
  * copied (facts.c). The same row as an_outcome_expand then
