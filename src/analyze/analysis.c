@@ -944,17 +944,6 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
     }
 }
 
-/* Compiled twice where the compiler can pick at run time (x86-64: GCC's
- * and Clang's ifunc): for AVX2, where a cell's four sums take one
- * addition, and for any x86-64. Same additions, same bits. */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define AN_CLONES __attribute__((target_clones("avx2", "default")))
-#endif
-#endif
-#ifndef AN_CLONES
-#define AN_CLONES
-#endif
 
 /* The means of an order-unit analysis (a->lanes), four to a vector: the
  * value of each lane's metric, masked as add_values_loop masks it, is
@@ -1143,7 +1132,9 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
                               row->variant);
     const size_t V = a->V, K = a->K;
     const uint32_t v = row->variant;
-    row_cells_t c = {0};
+    row_cells_t c;
+    c.usum = NULL;
+    c.kday = NULL;
     if (a->unit_map) {
         int rc = add_to_unit(a, row, &c.usum, err);
         if (rc)
@@ -1161,15 +1152,23 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
     unsigned r = row->region < ORDO_AN_REGIONS ? row->region : ORDO_AN_REGIONS - 1;
     unsigned f = row->family < ORDO_AN_FAMILIES ? row->family : ORDO_AN_FAMILIES - 1;
     unsigned b = row->value_band < ORDO_AN_VALUE_BANDS ? row->value_band : ORDO_AN_VALUE_BANDS - 1;
-    c.seg[0] = K ? &a->seg[0][(r * V + v) * K] : NULL;
-    c.seg[1] = K ? &a->seg[1][(f * V + v) * K] : NULL;
-    c.seg[2] = K ? &a->seg[2][(b * V + v) * K] : NULL;
     unsigned ch = row->channel < ORDO_AN_LABELS ? row->channel : ORDO_AN_LABELS - 1;
     unsigned pr = row->promotion < ORDO_AN_LABELS ? row->promotion : ORDO_AN_LABELS - 1;
-    c.seg[3] = K ? &a->seg[3][(ch * V + v) * K] : NULL;
-    c.seg[4] = K ? &a->seg[4][(pr * V + v) * K] : NULL;
     unsigned ru = row->rurality < ORDO_AN_RURALITIES ? row->rurality : ORDO_AN_RURALITIES - 1;
-    c.seg[AN_DIM_RURALITY] = K ? &a->seg[AN_DIM_RURALITY][(ru * V + v) * K] : NULL;
+    /* the key metrics' segment cells, where the row's additions reach
+     * them: not when every key metric is a mean lane, which has its own
+     * (c.kseg), and the ratios are lanes (add_values_case) */
+    if (K && (!a->ratio_lanes || a->ratio_key)) {
+        c.seg[0] = &a->seg[0][(r * V + v) * K];
+        c.seg[1] = &a->seg[1][(f * V + v) * K];
+        c.seg[2] = &a->seg[2][(b * V + v) * K];
+        c.seg[3] = &a->seg[3][(ch * V + v) * K];
+        c.seg[4] = &a->seg[4][(pr * V + v) * K];
+        c.seg[AN_DIM_RURALITY] = &a->seg[AN_DIM_RURALITY][(ru * V + v) * K];
+    } else {
+        for (int d = 0; d < AN_DIMS; d++)
+            c.seg[d] = NULL;
+    }
     if (a->key_seg[0]) {
         const size_t Gk = a->n_key_groups;
         c.kday = c.day ? &a->key_days[day_i * Gk] : NULL;

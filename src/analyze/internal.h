@@ -20,6 +20,19 @@
 #define AN_MAX_DAYS 3660
 #define AN_REASON_MAX 200
 
+/* Compiled twice where the compiler can pick at run time (x86-64: GCC's
+ * and Clang's ifunc): for AVX2, where four doubles take one instruction
+ * (add_values: a cell's four sums in one addition), and for any x86-64.
+ * Same operations on each double, so the same bits. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define AN_CLONES __attribute__((target_clones("avx2", "default")))
+#endif
+#endif
+#ifndef AN_CLONES
+#define AN_CLONES
+#endif
+
 /* Power sums of values shifted by a per-metric constant (see ANALYZE.md):
  * converted to ordo_moments_t once, at finish. */
 typedef struct an_acc {
@@ -561,6 +574,47 @@ static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t 
     }
 }
 void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
+/* Outcome validity (validity.c; ANALYZE.md "Bad input"): t (0 = absent)
+ * is before the decision by more than the clock skew. */
+static inline bool an_before(int64_t t, int64_t decision_ts)
+{
+    return t != 0 && decision_ts > 0 && t < decision_ts - ORDO_OUTCOME_CLOCK_SKEW;
+}
+/* The rules on an outcome's times and flags, as the summary (s) and the
+ * outcome facts' row (an_outcome_t: the same fields) both carry them. */
+#define AN_VALIDITY_OF(s, decision_ts)                                                             \
+    (an_before((s)->shipped_at, decision_ts) || an_before((s)->delivered_at, decision_ts) ||       \
+             an_before((s)->last_delivered_at, decision_ts) ||                                     \
+             an_before((s)->returned_at, decision_ts) || an_before((s)->cancelled_at, decision_ts) \
+         ? ORDO_OUTCOME_BEFORE_ORDER                                                               \
+     : ((s)->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT) ||                                       \
+             ((s)->shipped_at > 0 &&                                                               \
+              (((s)->delivered_at > 0 && (s)->delivered_at < (s)->shipped_at) ||                   \
+               ((s)->returned_at > 0 && (s)->returned_at < (s)->shipped_at)))                      \
+         ? ORDO_OUTCOME_DELIVERED_BEFORE_SHIPPED                                                   \
+         : ORDO_OUTCOME_VALID)
+/* true when v is valid; else counted in c as ordo_analyze_outcome_usable
+ * counts it */
+bool an_outcome_valid_or_count(ordo_outcome_validity_t v, ordo_analyze_counts_t *c);
+/* ordo_analyze_outcome_usable on the outcome row itself: the same rules on
+ * the same fields, counted the same way; true for NULL. */
+static inline bool an_outcome_row_usable(const an_outcome_t *o, int64_t decision_ts,
+                                         ordo_analyze_counts_t *c)
+{
+    if (!o)
+        return true;
+    const ordo_outcome_validity_t v = AN_VALIDITY_OF(o, decision_ts);
+    return v == ORDO_OUTCOME_VALID || an_outcome_valid_or_count(v, c);
+}
+/* The row of a fact and its outcome row o (NULL: none), read in place:
+ * each field written once, no outcome summary expanded, no blank row
+ * copied (facts.c). The same row as an_outcome_expand then
+ * an_row_from_fact, every value the same bits; variant, unit, channel,
+ * promotion and carriers as ordo_analyze_row_init leaves them. false when
+ * it does not apply (no timestamp or plan cost, or an outcome without
+ * promised_by, whose on-time the summary's rule decides): build the row
+ * the generic way. */
+bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o, ordo_analyze_row_t *row);
 /* A new row at the end of oc->v (not indexed); NULL: out of memory. */
 an_outcome_t *an_outcomes_add(an_outcomes_t *oc);
 /* The outcome row of a summary. */

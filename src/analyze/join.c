@@ -148,10 +148,14 @@ static bool id_eq(uint32_t a, uint32_t b)
 }
 
 /* Breakdown labels of one dimension: string id → label index. */
+enum { JOIN_LABEL_IDS = 256 };
 typedef struct join_labels {
     uint32_t id[2 * ORDO_AN_LABELS];
     uint8_t label[2 * ORDO_AN_LABELS];
     uint32_t n_ids, n_labels;
+    /* label + 1 of the ids below JOIN_LABEL_IDS met so far, 0 not yet: an
+     * id's label never changes once given (label_of) */
+    uint8_t by_id[JOIN_LABEL_IDS];
 } join_labels_t;
 
 typedef struct join_ctx {
@@ -214,7 +218,7 @@ static const char *label_name(const join_ctx_t *j, int dim, uint32_t id, const c
     return !s || !s[0] ? dflt : s;
 }
 
-static uint8_t label_of(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
+static uint8_t label_find(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
 {
     join_labels_t *L = &j->lab[dim];
     for (uint32_t i = 0; i < L->n_ids; i++)
@@ -239,6 +243,19 @@ static uint8_t label_of(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
         L->id[L->n_ids] = id;
         L->label[L->n_ids++] = label;
     }
+    return label;
+}
+
+/* label_find, read from the ids' table once an id was met (the strings'
+ * ids are small: one per distinct string of the facts). */
+static inline uint8_t label_of(join_ctx_t *j, int dim, uint32_t id, const char *dflt)
+{
+    join_labels_t *L = &j->lab[dim];
+    if (id < JOIN_LABEL_IDS && L->by_id[id])
+        return (uint8_t)(L->by_id[id] - 1);
+    const uint8_t label = label_find(j, dim, id, dflt);
+    if (id < JOIN_LABEL_IDS)
+        L->by_id[id] = (uint8_t)(label + 1);
     return label;
 }
 
@@ -415,16 +432,20 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
         o = &j->oc.v[oi];
         j->oc.matched[oi] = 1;
     }
-    ordo_outcome_summary_t s;
-    if (o)
-        an_outcome_expand(o, &s);
     /* outcomes that cannot be true are counted and set aside (validity.c) */
     int64_t decided = (f->flags & AN_F_HAS_TIME) ? f->ts : 0;
-    o = ordo_analyze_outcome_usable(o ? &s : NULL, decided, &j->counts) ? o : NULL;
+    o = an_outcome_row_usable(o, decided, &j->counts) ? o : NULL;
     ordo_analyze_row_t *row = &j->rows[j->cur ^ 1]; /* not the pending one */
-    if (an_row_from_fact(f, o ? &s : NULL, row, NULL)) {
-        j->counts.bad_records++;
-        return ORDO_OK;
+    /* the row read from the fact and the outcome row in place; the
+     * outcome summary's way where that does not apply (the same row) */
+    if (!an_row_from_fact_outcome(f, o, row)) {
+        ordo_outcome_summary_t s;
+        if (o)
+            an_outcome_expand(o, &s);
+        if (an_row_from_fact(f, o ? &s : NULL, row, NULL)) {
+            j->counts.bad_records++;
+            return ORDO_OK;
+        }
     }
     row->variant = (uint32_t)vi;
     row->channel = label_of(j, 0, f->channel, "web");

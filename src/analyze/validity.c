@@ -23,35 +23,17 @@ const char *ordo_outcome_validity_name(ordo_outcome_validity_t v)
     return "?";
 }
 
-/* t (0 = absent) is before the decision by more than the clock skew. */
-static bool before(int64_t t, int64_t decision_ts)
-{
-    return t != 0 && decision_ts > 0 && t < decision_ts - ORDO_OUTCOME_CLOCK_SKEW;
-}
-
 ordo_outcome_validity_t ordo_outcome_validity(const ordo_outcome_summary_t *s, int64_t decision_ts)
 {
-    if (before(s->shipped_at, decision_ts) || before(s->delivered_at, decision_ts) ||
-        before(s->last_delivered_at, decision_ts) || before(s->returned_at, decision_ts) ||
-        before(s->cancelled_at, decision_ts))
-        return ORDO_OUTCOME_BEFORE_ORDER;
-    if (s->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT)
-        return ORDO_OUTCOME_DELIVERED_BEFORE_SHIPPED;
-    if (s->shipped_at > 0 && ((s->delivered_at > 0 && s->delivered_at < s->shipped_at) ||
-                              (s->returned_at > 0 && s->returned_at < s->shipped_at)))
-        return ORDO_OUTCOME_DELIVERED_BEFORE_SHIPPED;
     /* A delivery without a shipped event is missing data, not a
      * contradiction; a negative cost part may be a credit (carrying
      * relief): neither is set aside. */
-    return ORDO_OUTCOME_VALID;
+    return AN_VALIDITY_OF(s, decision_ts);
 }
 
-bool ordo_analyze_outcome_usable(const ordo_outcome_summary_t *s, int64_t decision_ts,
-                                 ordo_analyze_counts_t *c)
+/* Outcomes set aside are counted by reason (the report's figures). */
+bool an_outcome_valid_or_count(ordo_outcome_validity_t v, ordo_analyze_counts_t *c)
 {
-    if (!s)
-        return true;
-    ordo_outcome_validity_t v = ordo_outcome_validity(s, decision_ts);
     if (v == ORDO_OUTCOME_VALID)
         return true;
     c->invalid_outcome++;
@@ -60,4 +42,10 @@ bool ordo_analyze_outcome_usable(const ordo_outcome_summary_t *s, int64_t decisi
     else
         c->invalid_delivered_before_shipped++;
     return false;
+}
+
+bool ordo_analyze_outcome_usable(const ordo_outcome_summary_t *s, int64_t decision_ts,
+                                 ordo_analyze_counts_t *c)
+{
+    return !s || an_outcome_valid_or_count(ordo_outcome_validity(s, decision_ts), c);
 }

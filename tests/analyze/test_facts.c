@@ -871,6 +871,153 @@ static void test_strings_intern(void **state)
     an_strings_free(&str);
 }
 
+/* A double for the row paths' test: ordinary values, and NaNs with
+ * payloads and signs, infinities, signed zeros, subnormals. */
+static double odd_double(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    uint64_t bits;
+    double d;
+    switch (*x % 8) {
+    case 0:
+        bits = 0x7ff8000000000000ull | (*x >> 20);
+        break; /* NaN, payload */
+    case 1:
+        bits = 0xfff0000000000001ull | (*x >> 16);
+        break; /* -NaN, payload */
+    case 2:
+        return (*x >> 8) % 2 ? INFINITY : -INFINITY;
+    case 3:
+        return (*x >> 8) % 2 ? 0.0 : -0.0;
+    case 4:
+        bits = (*x >> 12) | 1u;
+        break; /* subnormal */
+    default:
+        return (double)(int64_t)(*x % 200001) / 100.0 - 500.0;
+    }
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* The decision's row read from the fact and its outcome row in place
+ * (an_row_from_fact_outcome, the join's path) against the outcome
+ * summary's (an_outcome_expand, ordo_analyze_outcome_usable,
+ * an_row_from_fact): the same counts and, field by field, the same row,
+ * every value the same bits; the fast path declines only where it says. */
+static void test_row_paths_agree(void **state)
+{
+    (void)state;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    int fast = 0, declined = 0, invalid = 0, with_outcome = 0;
+    for (int k = 0; k < 20000; k++) {
+        an_fact_t f;
+        memset(&f, 0, sizeof f);
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const uint64_t r = x;
+        f.flags = (uint16_t)((r & 7) ? AN_F_HAS_TIME | AN_F_HAS_COST | AN_F_PLAN : r >> 3 & 0x3f);
+        f.flags |= (uint16_t)((r >> 9 & 1) ? AN_F_SIG : 0);
+        f.ts = (r >> 10 & 15) ? 1700000000 + (int64_t)(r >> 20 & 0xfffff) : 0;
+        f.promise = (r >> 14 & 3) ? f.ts + 86400 * (int64_t)(r >> 16 & 7) : 0;
+        for (int i = 0; i < AN_DV_N; i++)
+            f.dv[i] = odd_double(&x);
+        for (int z = 0; z < 9; z++)
+            f.zones[z] = (float)(x >> (z * 3) & 3);
+        f.fallback = (int8_t)((int)(x >> 40) % 3 - 1);
+        f.region = (uint8_t)(x >> 44 & 7);
+        f.value_band = (uint8_t)(x >> 47 & 7);
+        f.family = (uint16_t)(x >> 50 & 63);
+        f.rurality = (uint8_t)(x >> 56 & 3);
+        an_outcome_t o;
+        memset(&o, 0, sizeof o);
+        int64_t *times[] = {&o.shipped_at,  &o.delivered_at, &o.last_delivered_at,
+                            &o.returned_at, &o.cancelled_at, &o.promised_by};
+        for (int i = 0; i < 6; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* absent, after the decision, or before it (beyond the clock skew) */
+            *times[i] =
+                (x & 3) == 0 ? 0 : f.ts + (int64_t)(x >> 8 & 0x3ffff) - ((x & 3) == 1 ? 200000 : 0);
+        }
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if ((x & 7) == 0)
+            o.promised_by = 0; /* the summary's own rule decides on-time */
+        o.on_time = (uint8_t)(x >> 3 & 3);
+        o.cost_mask = (uint8_t)(x >> 5 & 31);
+        o.flags = (uint8_t)((x >> 10 & 7) == 0 ? ORDO_OUTCOME_FLAG_TIME_INCONSISTENT : 0);
+        o.n_shipments = (uint32_t)(x >> 13 & 3);
+        o.n_delivered = (uint32_t)(x >> 15 & 3);
+        o.n_returned = (uint32_t)(x >> 17 & 1);
+        for (int i = 0; i < ORDO_COST_PARTS; i++)
+            o.cost[i] = odd_double(&x);
+        o.cost_total = odd_double(&x);
+        o.refund = odd_double(&x);
+        for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+            o.measure[m] = odd_double(&x);
+        const an_outcome_t *op = (k % 5) ? &o : NULL;
+        with_outcome += op != NULL;
+
+        /* the plan summary (shadow pairing), against the plain rule */
+        ordo_analyze_plan_summary_t ps;
+        an_summary_from_fact(&f, &ps);
+        const double nship = f.dv[AN_DV_SHIPMENTS];
+        double want[ORDO_AN_SHADOW_METRICS] = {f.dv[AN_DV_COST], f.dv[AN_DV_ON_TIME_PROB], nship,
+                                               isfinite(nship) ? (nship > 1) : NAN};
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+            if (!isfinite(want[m]))
+                want[m] = NAN;
+            if (memcmp(&want[m], &ps.v[m], sizeof want[m]))
+                fail_msg("row %d: plan summary value %d: %a, want %a", k, m, ps.v[m], want[m]);
+        }
+        assert_int_equal(ps.has_sig, (f.flags & AN_F_SIG) != 0);
+
+        ordo_analyze_counts_t c_ref, c_fast;
+        memset(&c_ref, 0, sizeof c_ref);
+        memset(&c_fast, 0, sizeof c_fast);
+        const int64_t decided = (f.flags & AN_F_HAS_TIME) ? f.ts : 0;
+        ordo_outcome_summary_t s;
+        if (op)
+            an_outcome_expand(op, &s);
+        const bool use_ref = ordo_analyze_outcome_usable(op ? &s : NULL, decided, &c_ref);
+        const bool use_fast = an_outcome_row_usable(op, decided, &c_fast);
+        assert_int_equal(use_ref, use_fast);
+        assert_memory_equal(&c_ref, &c_fast, sizeof c_ref);
+        invalid += !use_fast;
+        if (!use_fast)
+            op = NULL;
+
+        ordo_analyze_row_t ref, row;
+        memset(&row, 0xa5, sizeof row); /* every field must be written */
+        const int rc = an_row_from_fact(&f, op ? &s : NULL, &ref, NULL);
+        const bool took = an_row_from_fact_outcome(&f, op, &row);
+        const bool applies =
+            (f.flags & AN_F_HAS_TIME) && (f.flags & AN_F_HAS_COST) && (!op || op->promised_by);
+        assert_int_equal(took, applies);
+        if (!took) {
+            declined++;
+            continue;
+        }
+        assert_int_equal(rc, ORDO_OK);
+        fast++;
+        assert_true(ref.ts == row.ts);
+        assert_int_equal(ref.variant, row.variant);
+        assert_int_equal(ref.unit, row.unit);
+        assert_int_equal(ref.region, row.region);
+        assert_int_equal(ref.value_band, row.value_band);
+        assert_int_equal(ref.family, row.family);
+        assert_int_equal(ref.channel, row.channel);
+        assert_int_equal(ref.promotion, row.promotion);
+        assert_int_equal(ref.rurality, row.rurality);
+        assert_int_equal(ref.n_carriers, row.n_carriers);
+        assert_memory_equal(ref.carrier, row.carrier, sizeof ref.carrier);
+        assert_memory_equal(ref.carrier_ships, row.carrier_ships, sizeof ref.carrier_ships);
+        for (int i = 0; i < ORDO_AF_COUNT; i++)
+            if (memcmp(&ref.v[i], &row.v[i], sizeof ref.v[i]))
+                fail_msg("row %d: %s differs: %a vs %a", k, ordo_analyze_field_name(i), ref.v[i],
+                         row.v[i]);
+    }
+    /* every case was met */
+    assert_true(fast > 10000 && declined > 1000 && invalid > 1000 && with_outcome > 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -883,6 +1030,7 @@ int main(void)
         cmocka_unit_test(test_fact_paths_agree),
         cmocka_unit_test(test_update_appends),
         cmocka_unit_test(test_strings_intern),
+        cmocka_unit_test(test_row_paths_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
