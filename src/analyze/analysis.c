@@ -944,7 +944,6 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
     }
 }
 
-
 /* The means of an order-unit analysis (a->lanes), four to a vector: the
  * value of each lane's metric, masked as add_values_loop masks it, is
  * added to the lane's overall and CUPED sums and, for a key mean, to its

@@ -1156,10 +1156,10 @@ static size_t encode_float(double v, unsigned char *b, size_t size)
     return 5;
 }
 
-/* Mirrors ordo_json_format_double: what it prints as an integer is a CBOR
- * integer (-0 a half, so it reads back as "-0"), NaN/Inf are null. */
-/* A number's item into b (9 bytes): null when not finite, an integer when
- * v is one, else the smallest float that holds it. */
+/* A number's item into b (9 bytes), mirroring ordo_json_format_double:
+ * what it prints as an integer is a CBOR integer (-0 a half, so it reads
+ * back as "-0"), NaN/Inf are null, anything else the smallest float that
+ * holds it. */
 static size_t cbor_double_bytes(double v, unsigned char *b)
 {
     if (!isfinite(v))

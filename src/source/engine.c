@@ -44,7 +44,6 @@ static bool params_ok(const ordo_source_params_t *p)
            p->promise_days[2] >= 0 && p->promise_days[3] >= 0 && p->promise_days[4] >= 0;
 }
 
-/* The engine's tables, allocated (zeroed); false when out of memory. */
 /* The node-slot tables decisions take (src_slots_take): every slot −1,
  * nothing touched, none busy. */
 static bool slots_alloc(ordo_engine_t *e, const ordo_network_t *net)
@@ -81,6 +80,7 @@ void src_slots_give(src_slots_t *ss)
         atomic_flag_clear_explicit(&ss->busy, memory_order_release);
 }
 
+/* The engine's tables, allocated (zeroed); false when out of memory. */
 static bool engine_alloc(ordo_engine_t *e, const ordo_network_t *net)
 {
     size_t cells = ordo_inventory_cell_count(net->inventory);
