@@ -201,6 +201,18 @@ static void run(ordo_exp_unit_kind_t unit, uint64_t seed, const ordo_metric_set_
     free(cfg);
 }
 
+/* A metric set of n metrics (JSON), run on order units with seeds s0..s1. */
+static void run_set(const char *json, size_t len, size_t n, uint64_t s0, uint64_t s1)
+{
+    ordo_metric_set_t *ms = zalloc(sizeof *ms);
+    ordo_error_t err;
+    assert_int_equal(ordo_metric_set_parse(json, len, "test", ms, &err), ORDO_OK);
+    assert_int_equal(ms->n, n);
+    for (uint64_t seed = s0; seed <= s1; seed++)
+        run(ORDO_EXP_UNIT_ORDER, seed, ms);
+    free(ms);
+}
+
 static void test_cells_equal_plain_rule_orders(void **state)
 {
     (void)state;
@@ -231,13 +243,7 @@ static void test_cells_equal_plain_rule_padding_lanes(void **state)
         "\"shipments\", \"type\": \"ratio\", \"good\": \"lower\"},"
         "{\"name\": \"fallback_rate\", \"numerator\": \"fallback\", \"denominator\": "
         "\"orders\", \"type\": \"proportion\", \"good\": \"lower\"}]}";
-    ordo_metric_set_t *ms = zalloc(sizeof *ms);
-    ordo_error_t err;
-    assert_int_equal(ordo_metric_set_parse(json, sizeof json - 1, "test", ms, &err), ORDO_OK);
-    assert_int_equal(ms->n, 8);
-    for (uint64_t seed = 5; seed <= 6; seed++)
-        run(ORDO_EXP_UNIT_ORDER, seed, ms);
-    free(ms);
+    run_set(json, sizeof json - 1, 8, 5, 6);
 }
 
 /* Three plain means, two key means, two ratios (one a key metric): the
@@ -263,13 +269,7 @@ static void test_cells_equal_plain_rule_padded_plain_group(void **state)
         "\"orders\", \"type\": \"proportion\", \"good\": \"higher\"},"
         "{\"name\": \"units\", \"numerator\": \"units\", \"denominator\": \"orders\", "
         "\"type\": \"mean\", \"good\": \"higher\"}]}";
-    ordo_metric_set_t *ms = zalloc(sizeof *ms);
-    ordo_error_t err;
-    assert_int_equal(ordo_metric_set_parse(json, sizeof json - 1, "test", ms, &err), ORDO_OK);
-    assert_int_equal(ms->n, 7);
-    for (uint64_t seed = 7; seed <= 8; seed++)
-        run(ORDO_EXP_UNIT_ORDER, seed, ms);
-    free(ms);
+    run_set(json, sizeof json - 1, 7, 7, 8);
 }
 
 static void test_cells_equal_plain_rule_customers(void **state)
