@@ -51,8 +51,7 @@ static void scan_add(scan_exp_t *exps, size_t *n_exps, const char *id, const cha
 
 /* The same from the facts table: the byte scan's results are in the rows,
  * as interned ids (equal ids, equal strings). */
-static int scan_facts(const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps,
-                      ordo_error_t *err)
+static int scan_facts(const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps, ordo_error_t *err)
 {
     uint32_t *eid = calloc(SCAN_MAX * (1 + ORDO_EXP_MAX_ARMS), sizeof *eid);
     if (!eid)
@@ -89,8 +88,8 @@ static int scan_facts(const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps,
 }
 
 /* From the facts table, else from the log. */
-static int scan_log(const char *logdir, const an_facts_t *facts, scan_exp_t *exps,
-                    size_t *n_exps, ordo_error_t *err)
+static int scan_log(const char *logdir, const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps,
+                    ordo_error_t *err)
 {
     *n_exps = 0;
     if (facts)
@@ -113,7 +112,8 @@ static int scan_log(const char *logdir, const an_facts_t *facts, scan_exp_t *exp
     return rc < 0 ? rc : ORDO_OK;
 }
 
-/* ------------------------------------------------------------------ *//* ------------------------------------------------------------------ */
+/* ------------------------------------------------------------------ */ /* ------------------------------------------------------------------
+                                                                          */
 /* The join, over facts (facts.c): the same code whether the facts were
  * read from the log just now or from the facts table. */
 
@@ -161,9 +161,9 @@ typedef struct join_labels {
 typedef struct join_ctx {
     ordo_analysis_t *a;
     an_outcomes_t oc;
-    size_t oc_next;       /* the outcome row after the last one found */
-    bool oc_seq;          /* ... and that one was found there (no index lookup) */
-    an_strings_t *str;    /* the facts table's, or own_str on the record path */
+    size_t oc_next;    /* the outcome row after the last one found */
+    bool oc_seq;       /* ... and that one was found there (no index lookup) */
+    an_strings_t *str; /* the facts table's, or own_str on the record path */
     an_strings_t own_str;
     ordo_analyze_counts_t counts;
     int64_t warmup_end;
@@ -199,7 +199,10 @@ typedef struct join_ctx {
     uint32_t pickup_id;        /* the string id of "pickup" once seen; AN_ID_NONE before */
     uint32_t not_pickup[8];    /* service ids known to be another string */
     uint32_t n_not_pickup;
-    uint32_t sh_pv_id;         /* the first shadow's policy version id */
+    /* a service id's carrier as row_carriers takes it, for the ids below
+     * JOIN_LABEL_IDS: 0 not met yet, 1 pickup, else its label + 2 */
+    uint8_t svc_carrier[JOIN_LABEL_IDS];
+    uint32_t sh_pv_id; /* the first shadow's policy version id */
 } join_ctx_t;
 
 /* The label of a channel (dim 0) or promotion (dim 1) string id: the
@@ -385,10 +388,18 @@ static bool is_pickup(join_ctx_t *j, uint32_t id)
 /* The row's shipments per carrier (pickups are no carrier's). */
 static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
 {
+    _Static_assert(ORDO_AN_LABELS + 2 <= 256, "a label + 2 in a byte");
     for (int k = 0; k < AN_FACT_SVCS && f->svc_n[k]; k++) {
-        if (is_pickup(j, f->svc[k]))
+        const uint32_t id = f->svc[k];
+        unsigned known = id < JOIN_LABEL_IDS ? j->svc_carrier[id] : 0;
+        if (!known) { /* is_pickup and label_of, once per id */
+            known = is_pickup(j, id) ? 1u : 2u + label_of(j, 2, id, "unknown");
+            if (id < JOIN_LABEL_IDS)
+                j->svc_carrier[id] = (uint8_t)known;
+        }
+        if (known == 1)
             continue;
-        uint8_t c = label_of(j, 2, f->svc[k], "unknown");
+        const uint8_t c = (uint8_t)(known - 2);
         int i = 0;
         while (i < row->n_carriers && row->carrier[i] != c)
             i++;
@@ -548,15 +559,18 @@ static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
     }
     j->sh_on = true; /* from now on decisions are held for pairing */
     j->sh.records++;
-    const char *pv = an_strings_get(j->str, f->policy_version);
-    const char *pn = an_strings_get(j->str, f->policy_name);
+    /* the policy's strings only for the first shadow and a version whose
+     * id differs from the first one's */
     if (j->sh.records == 1) {
+        const char *pv = an_strings_get(j->str, f->policy_version);
+        const char *pn = an_strings_get(j->str, f->policy_name);
         snprintf(j->sh.policy_name, sizeof j->sh.policy_name, "%s", pn ? pn : "");
         snprintf(j->sh.policy_version, sizeof j->sh.policy_version, "%s", pv ? pv : "");
         j->sh_pv_id = f->policy_version;
-    } else if (!id_eq(f->policy_version, j->sh_pv_id) &&
-               strcmp(pv ? pv : "", j->sh.policy_version)) {
-        j->sh.policy_changes++;
+    } else if (!id_eq(f->policy_version, j->sh_pv_id)) {
+        const char *pv = an_strings_get(j->str, f->policy_version);
+        if (strcmp(pv ? pv : "", j->sh.policy_version))
+            j->sh.policy_changes++;
     }
     if (!(f->flags & AN_F_OID) || (f->flags & AN_F_OID_LONG) || !(f->flags & AN_F_HAS_TIME) ||
         !(f->flags & AN_F_PLAN)) {
@@ -635,8 +649,7 @@ static int on_fact(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 }
 
 /* The record path: every record read and turned into its fact here. */
-static int read_log(join_ctx_t *j, const char *logdir, const ordo_network_t *net,
-                    ordo_error_t *err)
+static int read_log(join_ctx_t *j, const char *logdir, const ordo_network_t *net, ordo_error_t *err)
 {
     ordo_arena_t *arena = ordo_arena_create(1 << 16);
     if (!arena)
@@ -758,10 +771,9 @@ static void drop_unknown_keys(ordo_analyze_config_t *cfg, ordo_analysis_t *notes
 }
 
 static int pick_experiment(const char *dir, const char *logdir, const an_facts_t *facts,
-                           bool have_log,
-                           ordo_exp_registry_t *reg, const ordo_analyze_options_t *opt,
-                           ordo_exp_t **exp, scan_exp_t *scan, size_t *n_scan, bool *scanned,
-                           char *chosen, ordo_error_t *err)
+                           bool have_log, ordo_exp_registry_t *reg,
+                           const ordo_analyze_options_t *opt, ordo_exp_t **exp, scan_exp_t *scan,
+                           size_t *n_scan, bool *scanned, char *chosen, ordo_error_t *err)
 {
     *exp = NULL;
     *scanned = false;
@@ -815,8 +827,8 @@ typedef struct an_dir {
     size_t n_scan;
     char notes[8][160];
     size_t n_notes;
-    char net_note[160];  /* the network could not be loaded ("" none) */
-    an_facts_t *facts;   /* NULL: the record path */
+    char net_note[160]; /* the network could not be loaded ("" none) */
+    an_facts_t *facts;  /* NULL: the record path */
 } an_dir_t;
 
 static void an_dir_close(an_dir_t *ad)
@@ -902,8 +914,8 @@ static int an_dir_config(const char *dir, const ordo_analyze_options_t *opt, an_
 {
     bool scanned;
     char chosen[ORDO_EXP_ID_MAX] = "";
-    int rc = pick_experiment(dir, ad->logdir, ad->facts, ad->have_log, ad->reg, opt, &ad->exp, ad->scan,
-                             &ad->n_scan, &scanned, chosen, err);
+    int rc = pick_experiment(dir, ad->logdir, ad->facts, ad->have_log, ad->reg, opt, &ad->exp,
+                             ad->scan, &ad->n_scan, &scanned, chosen, err);
     if (rc)
         return rc;
     if (ad->exp)
@@ -935,8 +947,8 @@ static void an_dir_net(const char *dir, const ordo_analyze_options_t *opt, an_di
         if (ordo_network_load(nd, NULL, &ad->own_net, &e) == ORDO_OK)
             ad->net = ad->own_net;
         else
-            snprintf(ad->net_note, sizeof ad->net_note,
-                     "the network in %s could not be loaded: %s", nd, e.msg);
+            snprintf(ad->net_note, sizeof ad->net_note, "the network in %s could not be loaded: %s",
+                     nd, e.msg);
     }
 }
 
@@ -991,8 +1003,8 @@ static int join_outcomes(const char *dir, const ordo_analyze_options_t *opt, an_
 }
 
 /* Decision records joined with outcome summaries into the analysis. */
-static int join_dir(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad,
-                    join_ctx_t *j, ordo_error_t *err)
+static int join_dir(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad, join_ctx_t *j,
+                    ordo_error_t *err)
 {
     const ordo_exp_t *exp = ad->exp;
     /* a registered experiment without a shadow policy has no shadow records
@@ -1150,8 +1162,8 @@ int ordo_analyze_facts_update(const char *dir, const ordo_analyze_options_t *opt
     }
     if (ad.store) {
         an_outcomes_t oc;
-        if ((rc = an_ofacts_open(dd.facts, dd.db, ad.store, false, &oc, &st->outcomes_rebuilt,
-                                 err)))
+        if ((rc =
+                 an_ofacts_open(dd.facts, dd.db, ad.store, false, &oc, &st->outcomes_rebuilt, err)))
             goto done;
         st->outcomes = oc.n;
         an_outcomes_free(&oc);

@@ -12,15 +12,8 @@
 
 #include "internal.h"
 
-static const int ops_field[AN_OPS_N] = {
-    [AN_OPS_SATISFACTION] = ORDO_AF_SATISFACTION,
-    [AN_OPS_DOCK_TO_TRUCK] = ORDO_AF_DOCK_TO_TRUCK_HOURS,
-    [AN_OPS_CANCELLED] = ORDO_AF_CANCELLED,
-    [AN_OPS_LABOUR] = ORDO_AF_LABOUR_UTILISATION,
-    [AN_OPS_PICK_RATE] = ORDO_AF_PICK_RATE,
-};
-static const char *const ops_key[AN_OPS_N] = {
-    "satisfaction", "dock_to_truck_hours", "cancel_rate", "labour_utilisation", "pick_rate"};
+static const char *const ops_key[AN_OPS_N] = {"satisfaction", "dock_to_truck_hours", "cancel_rate",
+                                              "labour_utilisation", "pick_rate"};
 static const char *const ops_label[AN_OPS_N] = {
     "satisfaction (0-5)", "dock-to-truck h", "cancel rate", "labour utilisation", "pick rate u/h"};
 
@@ -47,13 +40,29 @@ void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
 {
     if (row->variant >= ORDO_EXP_MAX_ARMS)
         return;
-    for (int k = 0; k < AN_OPS_N; k++) {
-        double x = row->v[ops_field[k]];
-        if (!isfinite(x))
-            continue;
-        moments_add_x(&ops->m[row->variant][k], x);
-        ops->any |= k != AN_OPS_CANCELLED;
-    }
+    ordo_moments_t *m = ops->m[row->variant];
+    const double *v = row->v;
+    if (isfinite(v[ORDO_AF_CANCELLED]))
+        moments_add_x(&m[AN_OPS_CANCELLED], v[ORDO_AF_CANCELLED]);
+    /* the four measures, most often absent (NaN), tested at once; each
+     * moment on its own, so the order they are added in changes nothing */
+    _Static_assert(ORDO_AF_DOCK_TO_TRUCK_HOURS == ORDO_AF_SATISFACTION + 1 &&
+                       ORDO_AF_LABOUR_UTILISATION == ORDO_AF_SATISFACTION + 2 &&
+                       ORDO_AF_PICK_RATE == ORDO_AF_SATISFACTION + 3,
+                   "the measures' fields, as read below");
+    static const uint8_t measure_op[4] = {AN_OPS_SATISFACTION, AN_OPS_DOCK_TO_TRUCK, AN_OPS_LABOUR,
+                                          AN_OPS_PICK_RATE};
+    const double *ms = &v[ORDO_AF_SATISFACTION];
+    unsigned fin = (unsigned)isfinite(ms[0]) | (unsigned)isfinite(ms[1]) << 1 |
+                   (unsigned)isfinite(ms[2]) << 2 | (unsigned)isfinite(ms[3]) << 3;
+    if (!fin)
+        return;
+    ops->any = true;
+    do {
+        const int i = __builtin_ctz(fin);
+        moments_add_x(&m[measure_op[i]], ms[i]);
+        fin &= fin - 1;
+    } while (fin);
 }
 
 void an_ops_finish(an_ops_t *ops, size_t n_variants, double alpha)
@@ -103,8 +112,8 @@ void an_ops_write_text(const ordo_analysis_t *a, ordo_buf_t *o)
     for (size_t v = 0; v < a->V; v++) {
         ordo_buf_printf(o, "  %s\n", a->cfg.variants[v]);
         for (int k = 0; k < AN_OPS_N; k++)
-            ordo_buf_printf(o, "    %-22s %-32s %llu\n", ops_label[k], cell(ops, v, k, buf, sizeof buf),
-                            (unsigned long long)ops->m[v][k].n);
+            ordo_buf_printf(o, "    %-22s %-32s %llu\n", ops_label[k],
+                            cell(ops, v, k, buf, sizeof buf), (unsigned long long)ops->m[v][k].n);
         ordo_buf_printf(o, "    %-22s %-32s %llu\n", "pick-rate variance",
                         var_cell(ops, v, buf, sizeof buf),
                         (unsigned long long)ops->m[v][AN_OPS_PICK_RATE].n);
@@ -160,10 +169,11 @@ void an_ops_write_html(const ordo_analysis_t *a, ordo_buf_t *o)
     const an_ops_t *ops = &a->ops;
     if (!ops->any)
         return;
-    ordo_buf_printf(o, "<section id=\"operations\"><h2>Operational metrics</h2>\n"
-                       "<p class=\"small\">Per variant, from measure outcome events: the mean "
-                       "and its %g%% interval; the pick rate's variance across orders (chi-square "
-                       "interval).</p>\n<table><tr><th class=\"l\">variant</th>",
+    ordo_buf_printf(o,
+                    "<section id=\"operations\"><h2>Operational metrics</h2>\n"
+                    "<p class=\"small\">Per variant, from measure outcome events: the mean "
+                    "and its %g%% interval; the pick rate's variance across orders (chi-square "
+                    "interval).</p>\n<table><tr><th class=\"l\">variant</th>",
                     100 * (1 - a->cfg.alpha));
     for (int k = 0; k < AN_OPS_N; k++)
         ordo_buf_printf(o, "<th>%s</th>", ops_label[k]);
