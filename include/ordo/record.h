@@ -40,21 +40,63 @@
  *     unsigneds of 5 bytes: XXH3-64 of the summary's bytes from `flags` to
  *     its end, ORDO_RECORD_SUMMARY_* flags, the byte offset of the
  *     summary's end and the strings numbered by then),
- *   time (the timestamp as Unix seconds; null: it does not parse),
- *   order_id, policy.name, policy.version, experiment, variant,
- *   excluded (bool), control_cost, order_value, product_family, unit,
- *   fallback (bool), latency_ns,
- *   order: null | [channel, promotion, ship_to.zip, [sku, quantity, ...]],
- *   plan: [promise_date, totals.shipments, totals.units,
+ *   timestamp, time (the timestamp as Unix seconds; null: it does not
+ *   parse), order_id, policy.name, policy.version, experiment, variant,
+ *   bucket, excluded (bool), control_cost, order_value, product_family,
+ *   unit, fallback (bool), latency_ns,
+ *   plan: [status, promise_date, totals.shipments, totals.units,
  *          totals.on_time_prob, totals.return_risk, totals.cost.total,
- *          .pick, .pack, .shipping, .returns, .economic.carrying_relief,
- *          .economic.opportunity,
- *          [[node, service, zone, miles, [sku, quantity, ...]], ...]]
+ *          .pick, .pack, .shipping, .returns, .split,
+ *          .economic.carrying_relief, .economic.opportunity,
+ *          the number of backorders,
+ *          [[node, service, zone, miles, [sku, quantity, ...]], ...]],
+ *   order: null | [channel, promotion, ship_to.zip, [sku, quantity, ...]]
  * each the value the record holds in that place. */
 #define ORDO_RECORD_SUMMARY_VERSION 1
+/* The summary's items before the plan's shipments, in pre-order (the
+ * plan's array is one item, its elements follow): what a reader of the
+ * record's top-level figures takes (ordo_cbor_summary_items, cbor.h). */
 enum {
-    ORDO_RECORD_SUMMARY_CHECK_LO, ORDO_RECORD_SUMMARY_CHECK_HI, ORDO_RECORD_SUMMARY_FLAGS,
-    ORDO_RECORD_SUMMARY_END, ORDO_RECORD_SUMMARY_REFS, ORDO_RECORD_SUMMARY_SLOTS
+    ORDO_SUM_TIMESTAMP,
+    ORDO_SUM_TIME,
+    ORDO_SUM_ORDER_ID,
+    ORDO_SUM_POLICY,
+    ORDO_SUM_VERSION,
+    ORDO_SUM_EXPERIMENT,
+    ORDO_SUM_VARIANT,
+    ORDO_SUM_BUCKET,
+    ORDO_SUM_EXCLUDED,
+    ORDO_SUM_CONTROL_COST,
+    ORDO_SUM_ORDER_VALUE,
+    ORDO_SUM_FAMILY,
+    ORDO_SUM_UNIT,
+    ORDO_SUM_FALLBACK,
+    ORDO_SUM_LATENCY,
+    ORDO_SUM_PLAN,
+    ORDO_SUM_STATUS,
+    ORDO_SUM_PROMISE,
+    ORDO_SUM_SHIPMENTS,
+    ORDO_SUM_UNITS,
+    ORDO_SUM_ON_TIME,
+    ORDO_SUM_RETURN_RISK,
+    ORDO_SUM_TOTAL,
+    ORDO_SUM_PICK,
+    ORDO_SUM_PACK,
+    ORDO_SUM_SHIPPING,
+    ORDO_SUM_RETURNS,
+    ORDO_SUM_SPLIT,
+    ORDO_SUM_CARRYING,
+    ORDO_SUM_OPPORTUNITY,
+    ORDO_SUM_BACKORDERS,
+    ORDO_SUM_TOP
+};
+enum {
+    ORDO_RECORD_SUMMARY_CHECK_LO,
+    ORDO_RECORD_SUMMARY_CHECK_HI,
+    ORDO_RECORD_SUMMARY_FLAGS,
+    ORDO_RECORD_SUMMARY_END,
+    ORDO_RECORD_SUMMARY_REFS,
+    ORDO_RECORD_SUMMARY_SLOTS
 };
 /* flags: the text "experiment" occurs in a record without an experiment
  * (a reader that needs the byte scan's view walks the record). */

@@ -166,7 +166,7 @@ static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out,
 }
 
 /* A NUL-terminated copy (shared by the references to it); NULL: no memory. */
-static const char *copy(rd_t *r, str_t *s, str_t *ref)
+static inline __attribute__((always_inline)) const char *copy(rd_t *r, str_t *s, str_t *ref)
 {
     if (s->copy)
         return s->copy;
@@ -631,18 +631,19 @@ static inline bool s_byte(rd_t *r, uint8_t b)
     return true;
 }
 
-/* A string or null. */
+/* A string or null (out NULL: numbered, not copied). */
 static bool s_str(rd_t *r, const char **out)
 {
     unsigned major, ai;
     uint64_t arg;
     str_t t;
     str_t *ref;
-    *out = NULL;
+    if (out)
+        *out = NULL;
     if (s_byte(r, 0xf6))
         return true;
     return head(r, &major, &ai, &arg) && text(r, major, ai, arg, &t, &ref) &&
-           (*out = copy(r, &t, ref)) != NULL;
+           (!out || (*out = copy(r, &t, ref)) != NULL);
 }
 
 /* A number (or null: NaN), as scalar() reads it. */
@@ -650,12 +651,29 @@ static bool s_num(rd_t *r, double *out)
 {
     unsigned major, ai;
     uint64_t arg;
-    int type;
-    const char *s;
-    if (!head(r, &major, &ai, &arg) || major == 3 || major == 6 ||
-        !scalar(r, major, ai, arg, &type, out, &s, false))
+    if (!head(r, &major, &ai, &arg) || ai == 31)
         return false;
-    return type == ORDO_CBOR_NUMBER || type == ORDO_CBOR_NULL;
+    switch (major) {
+    case 0:
+        *out = (double)arg;
+        return true;
+    case 1:
+        *out = arg == UINT64_MAX ? -18446744073709551616.0 : -(double)(arg + 1);
+        return true;
+    case 7:
+        break;
+    default:
+        return false;
+    }
+    if (ai == 22) {
+        *out = NAN;
+        return true;
+    }
+    if (ai < 25 || ai > 27)
+        return false;
+    double d = cbor_float(ai, arg);
+    *out = isfinite(d) ? d : NAN;
+    return true;
 }
 
 static bool s_bool(rd_t *r, bool *out)
@@ -691,16 +709,19 @@ static bool s_order(rd_t *r, ordo_record_order_t *o)
 static bool s_plan(rd_t *r, ordo_record_plan_t *pl)
 {
     ordo_cost_t *c = &pl->cost;
-    double *cost[] = {&c->total,           &c->pick,       &c->pack, &c->shipping, &c->returns,
+    double split, backorders;
+    double *cost[] = {&c->total,           &c->pick,       &c->pack,
+                      &c->shipping,        &c->returns,    &split,
                       &c->carrying_relief, &c->opportunity};
     pl->present = pl->has_cost = pl->has_shipments = true;
-    if (!s_byte(r, 0x9f) || !s_str(r, &pl->promise_date) || !s_num(r, &pl->shipments_total) ||
-        !s_num(r, &pl->units) || !s_num(r, &pl->on_time_prob) || !s_num(r, &pl->return_risk))
+    if (!s_byte(r, 0x9f) || !s_str(r, NULL) || !s_str(r, &pl->promise_date) ||
+        !s_num(r, &pl->shipments_total) || !s_num(r, &pl->units) || !s_num(r, &pl->on_time_prob) ||
+        !s_num(r, &pl->return_risk))
         return false;
     for (size_t i = 0; i < sizeof cost / sizeof cost[0]; i++)
         if (!s_num(r, cost[i]))
             return false;
-    if (!s_byte(r, 0x9f))
+    if (!s_num(r, &backorders) || !s_byte(r, 0x9f))
         return false;
     uint32_t n = 0;
     while (!s_byte(r, 0xff)) {
@@ -726,6 +747,8 @@ static bool summary(rd_t *r, const uint8_t *p, const ordo_record_summary_at_t *a
     r->p = p + at->items;
     r->end = p + at->end;
     int64_t t = 0;
+    if (!s_str(r, NULL))
+        return false;
     if (s_byte(r, 0xf6)) {
         d->has_time = false;
     } else {
@@ -738,11 +761,12 @@ static bool summary(rd_t *r, const uint8_t *p, const ordo_record_summary_at_t *a
     }
     d->time = t;
     bool fallback;
+    double bucket;
     if (!s_str(r, &d->order_id) || !s_str(r, &d->policy_name) || !s_str(r, &d->policy_version) ||
-        !s_str(r, &d->experiment) || !s_str(r, &d->variant) || !s_bool(r, &d->excluded) ||
-        !s_num(r, &d->control_cost) || !s_num(r, &d->order_value) ||
+        !s_str(r, &d->experiment) || !s_str(r, &d->variant) || !s_num(r, &bucket) ||
+        !s_bool(r, &d->excluded) || !s_num(r, &d->control_cost) || !s_num(r, &d->order_value) ||
         !s_str(r, &d->product_family) || !s_str(r, &d->unit) || !s_bool(r, &fallback) ||
-        !s_num(r, &d->latency_ns) || !s_order(r, &d->order) || !s_plan(r, &d->plan) ||
+        !s_num(r, &d->latency_ns) || !s_plan(r, &d->plan) || !s_order(r, &d->order) ||
         !s_byte(r, 0xff) || r->p != r->end || r->n_refs != at->refs)
         return false;
     d->fallback = fallback;

@@ -9,7 +9,8 @@
 /* The record's top-level figures, worked out once for its members and its
  * summary. */
 typedef struct record_top {
-    bool has_time; /* the timestamp parses: time */
+    const char *timestamp; /* as written */
+    bool has_time;         /* the timestamp parses: time */
     int64_t time;
     double order_value; /* with an order */
     const char *family; /* the dominant family; NULL: none */

@@ -65,6 +65,7 @@ static void write_plan(const ordo_plan_t *p, const ordo_network_t *net, ordo_jso
 {
     char b[32];
     ordo_jsonw_arr_begin(w);
+    ordo_jsonw_str(w, ordo_plan_status_name(p->status));
     ordo_time_format(p->promise, b, sizeof b);
     b[10] = 0; /* a date, as the plan writer's write_time */
     ordo_jsonw_str(w, b);
@@ -73,10 +74,11 @@ static void write_plan(const ordo_plan_t *p, const ordo_network_t *net, ordo_jso
     ordo_jsonw_double(w, r4(p->on_time_prob));
     ordo_jsonw_double(w, r4(p->return_risk));
     const ordo_cost_t *c = &p->cost;
-    double cost[] = {c->total,           c->pick,       c->pack, c->shipping, c->returns,
+    double cost[] = {c->total,           c->pick,       c->pack, c->shipping, c->returns, c->split,
                      c->carrying_relief, c->opportunity};
     for (size_t i = 0; i < sizeof cost / sizeof cost[0]; i++)
         ordo_jsonw_double(w, r4(cost[i]));
+    ordo_jsonw_int(w, p->n_backorders);
     ordo_jsonw_arr_begin(w);
     for (uint32_t s = 0; s < p->n_shipments; s++) {
         const ordo_shipment_t *sh = &p->shipments[s];
@@ -107,6 +109,7 @@ size_t record_summary_write(const ordo_plan_t *p, const ordo_network_t *net,
     ordo_jsonw_arr_begin(w);
     ordo_jsonw_int(w, ORDO_RECORD_SUMMARY_VERSION);
     size_t slots = ordo_jsonw_cbor_slots(w, ORDO_RECORD_SUMMARY_SLOTS);
+    ordo_jsonw_str(w, top->timestamp);
     if (top->has_time)
         ordo_jsonw_int(w, top->time);
     else
@@ -116,6 +119,7 @@ size_t record_summary_write(const ordo_plan_t *p, const ordo_network_t *net,
     ordo_jsonw_str(w, p->policy_version);
     ordo_jsonw_str(w, exp ? meta->experiment : NULL);
     ordo_jsonw_str(w, exp ? meta->variant : NULL);
+    opt_double(w, exp && meta->bucket >= 0, exp ? meta->bucket : 0);
     ordo_jsonw_bool(w, exp && meta->excluded);
     opt_double(w, meta && meta->has_control_cost, meta ? meta->control_cost : 0);
     opt_double(w, o != NULL, top->order_value);
@@ -123,8 +127,8 @@ size_t record_summary_write(const ordo_plan_t *p, const ordo_network_t *net,
     ordo_jsonw_str(w, meta ? meta->unit : NULL);
     ordo_jsonw_bool(w, p->status == ORDO_PLAN_FALLBACK);
     ordo_jsonw_int(w, (int64_t)p->latency_ns);
-    write_order(o, net, w);
     write_plan(p, net, w);
+    write_order(o, net, w);
     ordo_jsonw_arr_end(w);
     return slots;
 }

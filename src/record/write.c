@@ -122,6 +122,7 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
         ordo_jsonw_key(w, "parts");
         slots = ordo_jsonw_cbor_slots(w, ORDO_CBOR_PARTS_SLOTS);
         /* the summary (RECORD.md "Summary"): what the analysis reads */
+        top.timestamp = ts;
         top.has_time = !ordo_time_parse(ts, &top.time);
         sum_slots = record_summary_write(p, net, meta, &top, w);
         sum_end = (uint32_t)(w->out->len - w->base);

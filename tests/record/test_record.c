@@ -338,6 +338,62 @@ static void test_parts_holes(void **state)
     ordo_buf_free(&b);
 }
 
+/* ---- the summary (RECORD.md "Summary") ---- */
+
+/* plan's record in CBOR: its summary is found where the layout says, with
+ * the flags expected, and the record's JSON text (the summary and the parts
+ * left out) is the text writer's. */
+static void check_summary(fx_t *f, const ordo_plan_t *plan, const ordo_decision_meta_t *meta,
+                          uint32_t flags)
+{
+    ordo_buf_t b, t, j;
+    ordo_buf_init(&b, NULL);
+    ordo_buf_init(&t, NULL);
+    ordo_buf_init(&j, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init_cbor(&w, &b);
+    ordo_record_write(plan, f->net, meta, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    ordo_record_summary_at_t at;
+    assert_int_equal(ordo_record_summary_find(b.data, b.len, &at), ORDO_OK);
+    assert_int_equal(at.flags, flags);
+    assert_true(at.items < at.end && at.end < b.len && at.refs > 0);
+    /* the next member is record_version's key */
+    assert_int_equal((uint8_t)b.data[at.end], 0x18); /* a key id of one byte */
+    assert_int_equal((uint8_t)b.data[at.end + 1], ordo_cbor_key_id("record_version", 14));
+    ordo_error_t err;
+    assert_int_equal(ordo_cbor_to_json(b.data, b.len, &t, &err), ORDO_OK);
+    ordo_jsonw_init(&w, &j, 0);
+    ordo_record_write(plan, f->net, meta, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    assert_string_equal(t.data, j.data);
+    /* a JSON text record has none */
+    assert_int_not_equal(ordo_record_summary_find(j.data, j.len, &at), ORDO_OK);
+    ordo_buf_free(&b);
+    ordo_buf_free(&t);
+    ordo_buf_free(&j);
+}
+
+/* The flag: the text "experiment" in a record without an experiment (an
+ * order id here) is said, so that a reader of the byte scan walks. */
+static void test_summary_exp_text(void **state)
+{
+    fx_t *f = *state;
+    ordo_plan_t *plan = decide(f, false);
+    check_summary(f, plan, NULL, 0);
+    ordo_order_t o = *plan->order;
+    const ordo_order_t *was = plan->order;
+    o.id = "no-experiment-here";
+    plan->order = &o;
+    check_summary(f, plan, NULL, ORDO_RECORD_SUMMARY_EXP_TEXT);
+    ordo_decision_meta_t meta;
+    ordo_decision_meta_init(&meta);
+    meta.experiment = "exp-a";
+    meta.variant = "control";
+    check_summary(f, plan, &meta, 0); /* the key is there anyway: no flag */
+    plan->order = was;
+}
+
 static void round_trip(fx_t *f, const ordo_decision_meta_t *meta, bool explain)
 {
     ordo_plan_t *plan = decide(f, explain);
@@ -346,6 +402,7 @@ static void round_trip(fx_t *f, const ordo_decision_meta_t *meta, bool explain)
     write_read(f, plan, meta, true, &c);
     eq_record(&j, &c);
     check_parts(f, plan, meta);
+    check_summary(f, plan, meta, 0);
     /* what was decided */
     assert_string_equal(j.order_id, "ORD-7");
     assert_string_equal(j.policy_version, plan->policy_version);
@@ -473,7 +530,7 @@ static void test_no_new_keys_without_experiment(void **state)
     assert_null(strstr(b.data, "\"unit\""));
     assert_null(strstr(b.data, "\"cluster\""));
     assert_null(strstr(b.data, "\"window\""));
-    assert_non_null(strstr(b.data, "{\"record_version\":2,\"timestamp\":"));
+    assert_non_null(strstr(b.data, "{\"record_version\":3,\"timestamp\":"));
     ordo_buf_free(&b);
 }
 
@@ -559,6 +616,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_parts_holes),
+        cmocka_unit_test(test_summary_exp_text),
         cmocka_unit_test(test_round_trip_plain),
         cmocka_unit_test(test_round_trip_partial),
         cmocka_unit_test(test_round_trip_experiment),

@@ -128,8 +128,8 @@ static bool both(paths_t *p, const ordo_log_record_t *rec)
  * fact), and the summary is found only where its bytes are the writer's. */
 static void summary_mutations(paths_t *p, const ordo_log_record_t *rec, size_t *mutated)
 {
-    static const uint8_t vals[] = {0x00, 0x01, 0x17, 0x18, 0x1f, 0x3f, 0x60, 0x7f, 0x9f,
-                                   0xa0, 0xbf, 0xc0, 0xd8, 0xd9, 0xf4, 0xf6, 0xf7, 0xfb, 0xff};
+    static const uint8_t vals[] = {0x00, 0x01, 0x17, 0x18, 0x1f, 0x3f, 0x60, 0x7f, 0x9f, 0xa0,
+                                   0xbf, 0xc0, 0xd8, 0xd9, 0xf4, 0xf6, 0xf7, 0xfb, 0xff};
     ordo_record_summary_at_t at;
     assert_int_equal(ordo_record_summary_find(rec->appended, rec->appended_len, &at), ORDO_OK);
     size_t n = rec->appended_len, start = 53; /* the parts' end: the summary's key */
