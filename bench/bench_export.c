@@ -271,8 +271,8 @@ int main(int argc, char **argv)
     med = median(t, repeats);
     printf("summary (%zu records have one): %.3f s CPU median of %d, %.0f ns a record, %.0f "
            "records/s, %.2f of the goal; checksum %016" PRIx64 "\n",
-           with, med, repeats, 1e9 * med / (double)r.n, (double)r.n / med,
-           (double)r.n / med / GOAL, h);
+           with, med, repeats, 1e9 * med / (double)r.n, (double)r.n / med, (double)r.n / med / GOAL,
+           h);
     ordo_cbor_picker_free(pk);
     free(r.data);
     free(r.off);
