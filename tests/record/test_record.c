@@ -565,6 +565,9 @@ static void test_fixtures_read(void **state)
         assert_true(a.plan.present);
         assert_true(a.n_atp > 0);
         assert_true(a.has_time);
+        /* version 1: no summary (its readers walk it as before) */
+        ordo_record_summary_at_t at;
+        assert_int_equal(ordo_record_summary_find(cd, cl, &at), ORDO_EUNSUPPORTED);
         free(jd);
         free(cd);
     }
