@@ -362,6 +362,63 @@ static void check_summary(fx_t *f, const ordo_plan_t *plan, const ordo_decision_
     assert_int_equal((uint8_t)b.data[at.end], 0x18); /* a key id of one byte */
     assert_int_equal((uint8_t)b.data[at.end + 1], ordo_cbor_key_id("record_version", 14));
     ordo_error_t err;
+    /* its first items (cbor.h ordo_cbor_items) are the record reader's
+     * values of the same fields */
+    ordo_cbor_pick_t it[ORDO_SUM_TOP];
+    ordo_record_t d;
+    assert_int_equal(ordo_cbor_items(b.data, at.end, at.items, it, ORDO_SUM_TOP), ORDO_OK);
+    assert_int_equal(ordo_record_read(b.data, b.len, 0, f->arena, &d, &err), ORDO_OK);
+    const struct {
+        int item;
+        const char *s;
+    } strs[] = {{ORDO_SUM_TIMESTAMP, d.timestamp},   {ORDO_SUM_ORDER_ID, d.order_id},
+                {ORDO_SUM_POLICY, d.policy_name},    {ORDO_SUM_VERSION, d.policy_version},
+                {ORDO_SUM_EXPERIMENT, d.experiment}, {ORDO_SUM_VARIANT, d.variant},
+                {ORDO_SUM_FAMILY, d.product_family}, {ORDO_SUM_UNIT, d.unit},
+                {ORDO_SUM_STATUS, d.plan.status},    {ORDO_SUM_PROMISE, d.plan.promise_date}};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        const ordo_cbor_pick_t *p = &it[strs[i].item];
+        if (!strs[i].s) {
+            assert_int_equal(p->type, ORDO_CBOR_NULL);
+            continue;
+        }
+        assert_int_equal(p->type, ORDO_CBOR_STRING);
+        assert_int_equal(p->len, strlen(strs[i].s));
+        assert_memory_equal(p->s, strs[i].s, p->len);
+    }
+    const struct {
+        int item;
+        double v;
+    } nums[] = {{ORDO_SUM_BUCKET, d.bucket},
+                {ORDO_SUM_CONTROL_COST, d.control_cost},
+                {ORDO_SUM_ORDER_VALUE, d.order_value},
+                {ORDO_SUM_LATENCY, d.latency_ns},
+                {ORDO_SUM_SHIPMENTS, d.plan.shipments_total},
+                {ORDO_SUM_UNITS, d.plan.units},
+                {ORDO_SUM_ON_TIME, d.plan.on_time_prob},
+                {ORDO_SUM_RETURN_RISK, d.plan.return_risk},
+                {ORDO_SUM_TOTAL, d.plan.cost.total},
+                {ORDO_SUM_PICK, d.plan.cost.pick},
+                {ORDO_SUM_PACK, d.plan.cost.pack},
+                {ORDO_SUM_SHIPPING, d.plan.cost.shipping},
+                {ORDO_SUM_RETURNS, d.plan.cost.returns},
+                {ORDO_SUM_SPLIT, d.plan.cost.split},
+                {ORDO_SUM_CARRYING, d.plan.cost.carrying_relief},
+                {ORDO_SUM_OPPORTUNITY, d.plan.cost.opportunity},
+                {ORDO_SUM_BACKORDERS, d.plan.n_backorders},
+                {ORDO_SUM_TIME, (double)d.time}};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        const ordo_cbor_pick_t *p = &it[nums[i].item];
+        double v = p->type == ORDO_CBOR_NUMBER ? p->num : NAN;
+        if (memcmp(&v, &nums[i].v, sizeof v))
+            fail_msg("summary item %d: %.17g, the record %.17g", nums[i].item, v, nums[i].v);
+    }
+    assert_int_equal(it[ORDO_SUM_EXCLUDED].type == ORDO_CBOR_TRUE, d.excluded);
+    assert_int_equal(it[ORDO_SUM_FALLBACK].type == ORDO_CBOR_TRUE, d.fallback == 1);
+    assert_int_equal(it[ORDO_SUM_PLAN].type, ORDO_CBOR_ARRAY);
+    /* cut short: refused */
+    assert_int_equal(ordo_cbor_items(b.data, at.items + 20, at.items, it, ORDO_SUM_TOP),
+                     ORDO_EUNSUPPORTED);
     assert_int_equal(ordo_cbor_to_json(b.data, b.len, &t, &err), ORDO_OK);
     ordo_jsonw_init(&w, &j, 0);
     ordo_record_write(plan, f->net, meta, &w);
