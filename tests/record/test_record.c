@@ -421,8 +421,8 @@ static void check_summary(fx_t *f, const ordo_plan_t *plan, const ordo_decision_
                      ORDO_EUNSUPPORTED);
     /* any byte changed (the check not asked): items only inside the bytes
      * given (ASan watches the reads) */
-    static const uint8_t vals[] = {0x00, 0x18, 0x1b, 0x3b, 0x60, 0x78, 0x7b, 0x9f,
-                                   0xd8, 0xd9, 0xf6, 0xfb, 0xff};
+    static const uint8_t vals[] = {0x00, 0x18, 0x1b, 0x3b, 0x60, 0x78, 0x7b,
+                                   0x9f, 0xd8, 0xd9, 0xf6, 0xfb, 0xff};
     char *m = malloc(at.end);
     assert_non_null(m);
     for (uint32_t i = at.items; i < at.end; i++)
