@@ -22,7 +22,9 @@
  * printed; ORDO_BENCH_BASE_DIR: the run it exports (default DIR), e.g. the
  * same simulation made by the older build, whose records it can read (an
  * older ordo cannot read records with parts, RECORD.md "Parts").
- * The picker stage uses ordo_cbor_pick_parts, as the export does. */
+ * The picker stage uses ordo_cbor_pick_parts, as the export does for a
+ * record without a summary; the summary stage reads each record's summary
+ * (ordo_record_summary_find, ordo_cbor_items), as it does for the others. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -147,6 +149,33 @@ static uint64_t pass(ordo_cbor_picker_t *pk, const recs_t *r, size_t *refused)
     return h;
 }
 
+/* One pass reading every record's summary's first ORDO_SUM_TOP items, as
+ * the export does since record_version 3 (RECORD.md "Summary"): the
+ * checksum of the items; *with: the records that had one. */
+static uint64_t pass_summary(const recs_t *r, size_t *with)
+{
+    ordo_cbor_pick_t p[ORDO_SUM_TOP];
+    uint64_t h = 0;
+    *with = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        ordo_record_summary_at_t at;
+        const char *rec = r->data + r->off[i];
+        if (ordo_record_summary_find(rec, r->off[i + 1] - r->off[i], &at) ||
+            ordo_cbor_items(rec, at.end, at.items, p, ORDO_SUM_TOP))
+            continue;
+        (*with)++;
+        for (size_t k = 0; k < ORDO_SUM_TOP; k++) {
+            uint64_t x = p[k].type * 7u + p[k].len;
+            if (p[k].type == ORDO_CBOR_NUMBER)
+                memcpy(&x, &p[k].num, 8);
+            else if (p[k].s && p[k].len)
+                x ^= ordo_hash64(p[k].s, p[k].len);
+            h = (h ^ x) * 0x100000001b3ull;
+        }
+    }
+    return h;
+}
+
 #define GOAL 1e6 /* records/s, one core */
 
 static double median(double *t, int n)
@@ -233,6 +262,17 @@ int main(int argc, char **argv)
     printf("pick: %.3f s CPU median of %d, %.0f ns a record, %.0f records/s, %.2f of the goal\n",
            med, repeats, 1e9 * med / (double)r.n, (double)r.n / med, (double)r.n / med / GOAL);
     printf("picks checksum %016" PRIx64 "\n", h);
+    size_t with = 0;
+    for (int k = 0; k < repeats; k++) {
+        double t0 = cpu_now();
+        h = pass_summary(&r, &with);
+        t[k] = cpu_now() - t0;
+    }
+    med = median(t, repeats);
+    printf("summary (%zu records have one): %.3f s CPU median of %d, %.0f ns a record, %.0f "
+           "records/s, %.2f of the goal; checksum %016" PRIx64 "\n",
+           with, med, repeats, 1e9 * med / (double)r.n, (double)r.n / med, (double)r.n / med / GOAL,
+           h);
     ordo_cbor_picker_free(pk);
     free(r.data);
     free(r.off);

@@ -33,6 +33,12 @@
  * whole refresh after the new orders N times (the facts directory put back
  * before each), its decision part (an_facts_update) and its outcome part
  * (an_ofacts_open) apart, medians of CPU and wall time.
+ * BENCH_FACTS_WRITER=1 writes the new orders' records with the record
+ * writer (ordo_record_write: the plans of docs/examples' orders as the
+ * engine decided them, each record with its own order id and time; shadows
+ * with the experiment and `shadow`), so they have a decision record's
+ * shape (parts, summary: RECORD.md), not the fixture's;
+ * BENCH_FACTS_SUMMARY_OFF reads them by walking, the summary unread.
  * Goals (ISSUE 16): 10M orders analysed in <= 2 s; a refresh after 100k new
  * orders in <= 100 ms. Prints the peak RSS. */
 #include <math.h>
@@ -47,6 +53,9 @@
 #include "../tests/analyze/analyze_fixture.h"
 #include "ordo/cbor.h"
 #include "ordo/datadir.h"
+#include "ordo/policy.h"
+#include "ordo/record.h"
+#include "ordo/source.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -111,6 +120,78 @@ static void append_record(ordo_log_t *log, uint16_t type, const char *oid, int64
     ordo_jsonw_init_cbor(&w, cb);
     ordo_jsonw_raw(&w, json->data, json->len);
     FX_CHECK(ordo_jsonw_finish(&w));
+    FX_CHECK(ordo_log_append_flags(log, type, ORDO_LOG_FLAG_CBOR, oid, strlen(oid),
+                                   ts * 1000000000LL, cb->data, cb->len, NULL, &err));
+}
+
+/* BENCH_FACTS_WRITER: plans to write records of (decided once, not timed). */
+typedef struct writer {
+    ordo_network_t *net;
+    ordo_engine_t *eng;
+    ordo_policy_t *pol[2];
+    ordo_arena_t *arena;
+    ordo_plan_t *plan[16];
+    int n;
+} writer_t;
+
+static writer_t *writer_open(void)
+{
+    static writer_t wr;
+    if (wr.n)
+        return &wr;
+    char path[4096];
+    ordo_error_t err;
+    snprintf(path, sizeof path, "%s/docs/examples/network", ORDO_SOURCE_DIR);
+    FX_CHECK(ordo_network_load(path, NULL, &wr.net, &err));
+    FX_CHECK(ordo_engine_create(wr.net, NULL, &wr.eng, &err));
+    FX_CHECK(ordo_policy_builtin("cost-optimized", &wr.pol[0], &err));
+    FX_CHECK(ordo_policy_builtin("default", &wr.pol[1], &err));
+    wr.arena = ordo_arena_create(1 << 20);
+    char *text;
+    size_t len;
+    snprintf(path, sizeof path, "%s/docs/examples/orders.ndjson", ORDO_SOURCE_DIR);
+    FX_CHECK(ordo_read_file(path, &text, &len, &err));
+    for (char *line = strtok(text, "\n"); line && wr.n < 16; line = strtok(NULL, "\n"))
+        for (int k = 0; k < 2 && wr.n < 16; k++) {
+            ordo_order_t *o = ordo_arena_alloc(wr.arena, sizeof *o);
+            FX_CHECK(ordo_order_parse(line, strlen(line), wr.net, wr.arena, o, &err));
+            ordo_decide_opts_t opt = {0};
+            FX_CHECK(
+                ordo_source_decide(wr.eng, wr.pol[k], o, &opt, wr.arena, &wr.plan[wr.n++], &err));
+        }
+    free(text);
+    return &wr;
+}
+
+/* The record of order oid at ts (plan k of the writer's) into cb, CBOR. */
+static void writer_record(writer_t *wr, size_t k, const char *oid, int64_t ts, const char *variant,
+                          bool shadow, ordo_buf_t *cb)
+{
+    ordo_plan_t p = *wr->plan[k % (size_t)wr->n];
+    ordo_order_t o = *p.order;
+    o.id = oid;
+    p.order = &o;
+    p.decided_at = ts;
+    ordo_decision_meta_t m;
+    ordo_decision_meta_init(&m);
+    m.experiment = "exp-fx";
+    m.variant = variant;
+    m.unit = oid;
+    m.bucket = 0.5;
+    m.shadow = shadow;
+    m.has_control_cost = true;
+    m.control_cost = p.cost.total;
+    ordo_jsonw_t w;
+    ordo_buf_reset(cb);
+    ordo_jsonw_init_cbor(&w, cb);
+    ordo_record_write(&p, wr->net, &m, &w);
+    FX_CHECK(ordo_jsonw_finish(&w));
+}
+
+static void append_written(ordo_log_t *log, uint16_t type, const char *oid, int64_t ts,
+                           const ordo_buf_t *cb)
+{
+    ordo_error_t err;
     FX_CHECK(ordo_log_append_flags(log, type, ORDO_LOG_FLAG_CBOR, oid, strlen(oid),
                                    ts * 1000000000LL, cb->data, cb->len, NULL, &err));
 }
@@ -202,6 +283,7 @@ static void append_orders(const char *dir, size_t first, size_t n)
     ordo_buf_t b, cb;
     ordo_buf_init(&b, NULL);
     ordo_buf_init(&cb, NULL);
+    writer_t *wr = getenv("BENCH_FACTS_WRITER") ? writer_open() : NULL;
     for (size_t i = first; i < first + n; i++) {
         fx_order_t o;
         memset(&o, 0, sizeof o);
@@ -215,10 +297,19 @@ static void append_orders(const char *dir, size_t first, size_t n)
         double cc = 8 + (double)(i % 17) * 0.25, planned = o.variant ? cc - 0.5 : cc;
         char oid[32];
         snprintf(oid, sizeof oid, "O-%06zu", i);
-        fx_decision_json(&b, &o, oid, "exp-fx", o.variant ? "treatment" : "control", "p", planned,
-                         true);
-        append_record(log, ORDO_LOG_REC_DECISION, oid, o.ts, &b, &cb);
-        if (o.variant) {
+        if (wr) {
+            writer_record(wr, i, oid, o.ts, o.variant ? "treatment" : "control", false, &cb);
+            append_written(log, ORDO_LOG_REC_DECISION, oid, o.ts, &cb);
+            if (o.variant) {
+                writer_record(wr, i + 1, oid, o.ts, "control", true, &cb);
+                append_written(log, ORDO_LOG_REC_SHADOW, oid, o.ts, &cb);
+            }
+        } else {
+            fx_decision_json(&b, &o, oid, "exp-fx", o.variant ? "treatment" : "control", "p",
+                             planned, true);
+            append_record(log, ORDO_LOG_REC_DECISION, oid, o.ts, &b, &cb);
+        }
+        if (o.variant && !wr) {
             fx_decision_json(&b, &o, oid, "exp-fx", NULL, "p", cc, false);
             append_record(log, ORDO_LOG_REC_SHADOW, oid, o.ts, &b, &cb);
         }
@@ -503,6 +594,9 @@ int main(int argc, char **argv)
     an_fact_full_reader = getenv("BENCH_FACTS_FULL_READER") != NULL;
     ordo_cbor_tree_fast_off = getenv("BENCH_FACTS_SLOW_TREE") != NULL;
     an_fact_tree_reader = getenv("BENCH_FACTS_TREE_READER") != NULL;
+#ifdef ORDO_RECORD_SUMMARY_VERSION /* (this file also builds against records before it) */
+    an_fact_summary_off = getenv("BENCH_FACTS_SUMMARY_OFF") != NULL;
+#endif
     char *dir = fx_tmp_dir();
     uint64_t t0 = ordo_now_ns();
     fx_build(dir, &spec, NULL, false);

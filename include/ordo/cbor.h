@@ -158,4 +158,12 @@ int ordo_cbor_parts(const void *p, size_t n, ordo_cbor_span_t *spans);
  * picked string that refers to a string numbered inside a jumped span is
  * ORDO_EUNSUPPORTED (read that record with ordo_cbor_to_tree). */
 int ordo_cbor_pick_parts(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out);
+/* The first max items from byte `at` of p (n bytes) in pre-order, as picks:
+ * an indefinite array is one item (ORDO_CBOR_ARRAY; its elements follow,
+ * its end is no item); numbers, strings (valid UTF-8 without NUL, pointing
+ * into p), string references to strings numbered from `at` on (a string
+ * namespace whose first strings start there: a record's summary,
+ * RECORD.md), booleans, null. Anything else, or fewer items, is
+ * ORDO_EUNSUPPORTED. */
+int ordo_cbor_items(const void *p, size_t n, size_t at, ordo_cbor_pick_t *out, size_t max);
 #endif

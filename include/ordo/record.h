@@ -29,7 +29,88 @@
  * spans of its order, its ATP table and its plan's shipments, so a reader
  * that needs none of them jumps over them (ordo_cbor_pick_parts, cbor.h).
  * The same record written as JSON text has no parts (offsets into CBOR). */
-#define ORDO_RECORD_VERSION 2
+#define ORDO_RECORD_VERSION 3
+
+/* 3: a CBOR record's second member is `summary` (RECORD.md "Summary"): the
+ * figures and strings the analysis takes of the record, in a CBOR array of
+ * fixed shape, so that a reader of those needs not walk the record. Its
+ * items, in order (a string or number absent from the record is null):
+ *   1 (the summary's version, ORDO_RECORD_SUMMARY_VERSION),
+ *   [check_lo, check_hi, flags, end, refs] (ORDO_RECORD_SUMMARY_SLOTS
+ *     unsigneds of 5 bytes: XXH3-64 of the summary's bytes from `flags` to
+ *     its end, ORDO_RECORD_SUMMARY_* flags, the byte offset of the
+ *     summary's end and the strings numbered by then),
+ *   timestamp, time (the timestamp as Unix seconds; null: it does not
+ *   parse), order_id, policy.name, policy.version, experiment, variant,
+ *   bucket, excluded (bool), control_cost, order_value, product_family,
+ *   unit, fallback (bool), latency_ns,
+ *   plan: [status, promise_date, totals.shipments, totals.units,
+ *          totals.on_time_prob, totals.return_risk, totals.cost.total,
+ *          .pick, .pack, .shipping, .returns, .split,
+ *          .economic.carrying_relief, .economic.opportunity,
+ *          the number of backorders,
+ *          [[node, service, zone, miles, [sku, quantity, ...]], ...]],
+ *   order: null | [channel, promotion, ship_to.zip, [sku, quantity, ...]]
+ * each the value the record holds in that place. */
+#define ORDO_RECORD_SUMMARY_VERSION 1
+/* The summary's items before the plan's shipments, in pre-order (the
+ * plan's array is one item, its elements follow): what a reader of the
+ * record's top-level figures takes (ordo_cbor_summary_items, cbor.h). */
+enum {
+    ORDO_SUM_TIMESTAMP,
+    ORDO_SUM_TIME,
+    ORDO_SUM_ORDER_ID,
+    ORDO_SUM_POLICY,
+    ORDO_SUM_VERSION,
+    ORDO_SUM_EXPERIMENT,
+    ORDO_SUM_VARIANT,
+    ORDO_SUM_BUCKET,
+    ORDO_SUM_EXCLUDED,
+    ORDO_SUM_CONTROL_COST,
+    ORDO_SUM_ORDER_VALUE,
+    ORDO_SUM_FAMILY,
+    ORDO_SUM_UNIT,
+    ORDO_SUM_FALLBACK,
+    ORDO_SUM_LATENCY,
+    ORDO_SUM_PLAN,
+    ORDO_SUM_STATUS,
+    ORDO_SUM_PROMISE,
+    ORDO_SUM_SHIPMENTS,
+    ORDO_SUM_UNITS,
+    ORDO_SUM_ON_TIME,
+    ORDO_SUM_RETURN_RISK,
+    ORDO_SUM_TOTAL,
+    ORDO_SUM_PICK,
+    ORDO_SUM_PACK,
+    ORDO_SUM_SHIPPING,
+    ORDO_SUM_RETURNS,
+    ORDO_SUM_SPLIT,
+    ORDO_SUM_CARRYING,
+    ORDO_SUM_OPPORTUNITY,
+    ORDO_SUM_BACKORDERS,
+    ORDO_SUM_TOP
+};
+enum {
+    ORDO_RECORD_SUMMARY_CHECK_LO,
+    ORDO_RECORD_SUMMARY_CHECK_HI,
+    ORDO_RECORD_SUMMARY_FLAGS,
+    ORDO_RECORD_SUMMARY_END,
+    ORDO_RECORD_SUMMARY_REFS,
+    ORDO_RECORD_SUMMARY_SLOTS
+};
+/* flags: the text "experiment" occurs in a record without an experiment
+ * (a reader that needs the byte scan's view walks the record). */
+#define ORDO_RECORD_SUMMARY_EXP_TEXT 1u
+
+/* Where a record's summary is, when it is there as the writer lays it out
+ * and its check holds: items (the byte offset of `time`), end (past the
+ * summary's last byte), refs (strings numbered by its end), flags. */
+typedef struct ordo_record_summary_at {
+    uint32_t items, end, refs, flags;
+} ordo_record_summary_at_t;
+/* ORDO_OK, or ORDO_EUNSUPPORTED: no summary (records before version 3, JSON
+ * text, another layout, a check that fails): walk the record. */
+int ordo_record_summary_find(const void *p, size_t n, ordo_record_summary_at_t *at);
 
 /* ---- writing ---- */
 

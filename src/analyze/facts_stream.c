@@ -22,6 +22,7 @@
 #include "../core/cbor_internal.h"
 #include "internal.h"
 #include "ordo/cbor.h"
+#include "ordo/record.h"
 
 #define ST_DEPTH 24  /* as cbor_tree.c's FAST_DEPTH */
 #define ST_STRS 1024 /* as cbor_tree.c's FAST_STRS */
@@ -165,7 +166,7 @@ static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out,
 }
 
 /* A NUL-terminated copy (shared by the references to it); NULL: no memory. */
-static const char *copy(rd_t *r, str_t *s, str_t *ref)
+static inline __attribute__((always_inline)) const char *copy(rd_t *r, str_t *s, str_t *ref)
 {
     if (s->copy)
         return s->copy;
@@ -614,11 +615,179 @@ static void cost_end(rd_t *r)
         an_cost_flat(out);
 }
 
-int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
-                     an_stream_scan_t *sc)
+/* ---- the record's summary (RECORD.md "Summary") ----
+ * The items the record writer puts first, in their fixed order: the same
+ * values as the walk below reads in their places (the decoding is the
+ * walk's own: text(), scalar()), with no walk. Anything not as the layout
+ * says is false: the record is walked. */
+
+bool an_fact_summary_off;
+
+static inline bool s_byte(rd_t *r, uint8_t b)
 {
-    static _Thread_local rd_t rs;
-    rd_t *r = &rs;
+    if (r->p >= r->end || *r->p != b)
+        return false;
+    r->p++;
+    return true;
+}
+
+/* A string or null (out NULL: numbered, not copied). */
+static bool s_str(rd_t *r, const char **out)
+{
+    unsigned major, ai;
+    uint64_t arg;
+    str_t t;
+    str_t *ref;
+    if (out)
+        *out = NULL;
+    if (s_byte(r, 0xf6))
+        return true;
+    return head(r, &major, &ai, &arg) && text(r, major, ai, arg, &t, &ref) &&
+           (!out || (*out = copy(r, &t, ref)) != NULL);
+}
+
+/* A number (or null: NaN), as scalar() reads it. */
+static bool s_num(rd_t *r, double *out)
+{
+    unsigned major, ai;
+    uint64_t arg;
+    if (!head(r, &major, &ai, &arg) || ai == 31)
+        return false;
+    switch (major) {
+    case 0:
+        *out = (double)arg;
+        return true;
+    case 1:
+        *out = arg == UINT64_MAX ? -18446744073709551616.0 : -(double)(arg + 1);
+        return true;
+    case 7:
+        break;
+    default:
+        return false;
+    }
+    if (ai == 22) {
+        *out = NAN;
+        return true;
+    }
+    if (ai < 25 || ai > 27)
+        return false;
+    double d = cbor_float(ai, arg);
+    *out = isfinite(d) ? d : NAN;
+    return true;
+}
+
+static bool s_bool(rd_t *r, bool *out)
+{
+    *out = r->p < r->end && *r->p == 0xf5;
+    return s_byte(r, 0xf5) || s_byte(r, 0xf4);
+}
+
+/* [sku, quantity, ...] into lines (t). */
+static bool s_lines(rd_t *r, const tgt_t *t)
+{
+    if (!s_byte(r, 0x9f))
+        return false;
+    uint32_t n = 0;
+    while (!s_byte(r, 0xff)) {
+        ordo_record_line_t *l = elem(r, A_LINES, n++);
+        if (!l || !s_str(r, &l->sku) || !s_num(r, &l->quantity))
+            return false;
+    }
+    return array_end(r, A_LINES, n, t);
+}
+
+static bool s_order(rd_t *r, ordo_record_order_t *o)
+{
+    if (s_byte(r, 0xf6))
+        return true;
+    o->present = true;
+    tgt_t t = {(void **)&o->lines, &o->n_lines};
+    return s_byte(r, 0x9f) && s_str(r, &o->channel) && s_str(r, &o->promotion) &&
+           s_str(r, &o->zip) && s_lines(r, &t) && s_byte(r, 0xff);
+}
+
+static bool s_plan(rd_t *r, ordo_record_plan_t *pl)
+{
+    ordo_cost_t *c = &pl->cost;
+    double split, backorders;
+    double *cost[] = {&c->total,           &c->pick,       &c->pack,
+                      &c->shipping,        &c->returns,    &split,
+                      &c->carrying_relief, &c->opportunity};
+    pl->present = pl->has_cost = pl->has_shipments = true;
+    if (!s_byte(r, 0x9f) || !s_str(r, NULL) || !s_str(r, &pl->promise_date) ||
+        !s_num(r, &pl->shipments_total) || !s_num(r, &pl->units) || !s_num(r, &pl->on_time_prob) ||
+        !s_num(r, &pl->return_risk))
+        return false;
+    for (size_t i = 0; i < sizeof cost / sizeof cost[0]; i++)
+        if (!s_num(r, cost[i]))
+            return false;
+    if (!s_num(r, &backorders) || !s_byte(r, 0x9f))
+        return false;
+    uint32_t n = 0;
+    while (!s_byte(r, 0xff)) {
+        ordo_record_shipment_t *sh = elem(r, A_SHIPS, n++);
+        if (!sh)
+            return false;
+        tgt_t t = {(void **)&sh->lines, &sh->n_lines};
+        if (!s_byte(r, 0x9f) || !s_str(r, &sh->node) || !s_str(r, &sh->service) ||
+            !s_num(r, &sh->zone) || !s_num(r, &sh->miles) || !s_lines(r, &t) || !s_byte(r, 0xff))
+            return false;
+    }
+    tgt_t t = {(void **)&pl->shipments, &pl->n_shipments};
+    return array_end(r, A_SHIPS, n, &t) && s_byte(r, 0xff);
+}
+
+/* The summary at at into r->d and r->sc. */
+static bool summary(rd_t *r, const uint8_t *p, const ordo_record_summary_at_t *at)
+{
+    ordo_record_t *d = r->d;
+    an_stream_scan_t *sc = r->sc;
+    if (at->flags & ~ORDO_RECORD_SUMMARY_EXP_TEXT)
+        return false; /* flags this reader does not know */
+    r->p = p + at->items;
+    r->end = p + at->end;
+    int64_t t = 0;
+    if (!s_str(r, NULL))
+        return false;
+    if (s_byte(r, 0xf6)) {
+        d->has_time = false;
+    } else {
+        unsigned major, ai;
+        uint64_t arg;
+        if (!head(r, &major, &ai, &arg) || major > 1 || ai == 31 || arg > INT64_MAX)
+            return false;
+        t = major ? -(int64_t)arg - 1 : (int64_t)arg;
+        d->has_time = true;
+    }
+    d->time = t;
+    bool fallback;
+    double bucket;
+    if (!s_str(r, &d->order_id) || !s_str(r, &d->policy_name) || !s_str(r, &d->policy_version) ||
+        !s_str(r, &d->experiment) || !s_str(r, &d->variant) || !s_num(r, &bucket) ||
+        !s_bool(r, &d->excluded) || !s_num(r, &d->control_cost) || !s_num(r, &d->order_value) ||
+        !s_str(r, &d->product_family) || !s_str(r, &d->unit) || !s_bool(r, &fallback) ||
+        !s_num(r, &d->latency_ns) || !s_plan(r, &d->plan) || !s_order(r, &d->order) ||
+        !s_byte(r, 0xff) || r->p != r->end || r->n_refs != at->refs)
+        return false;
+    d->fallback = fallback;
+    /* the byte scan: the writer's keys experiment, variant (with an
+     * experiment) and order_id are the first of their names, and the text
+     * "experiment" is nowhere else unless the flag says it may be */
+    if (!d->experiment && (at->flags & ORDO_RECORD_SUMMARY_EXP_TEXT))
+        return false;
+    const char *v[SC_N] = {d->experiment, d->variant, d->order_id};
+    sc->exp_text = d->experiment != NULL;
+    for (int i = 0; i < SC_N; i++) {
+        sc->done[i] = i == SC_OID || d->experiment;
+        sc->value[i] = v[i] ? plain(v[i], scan_cap[i]) : NULL;
+    }
+    return true;
+}
+
+/* r and *d, *sc as before reading a record of n bytes at p. */
+static void start(rd_t *r, const uint8_t *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
+                  an_stream_scan_t *sc)
+{
     r->p = p;
     r->end = r->p + n;
     r->arena = arena;
@@ -637,6 +806,20 @@ int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t
     d->plan.shipments_total = d->plan.units = NAN;
     d->plan.on_time_prob = d->plan.return_risk = NAN;
     r->ns = n >= 3 && r->p[0] == 0xd9 && r->p[1] == 0x01 && r->p[2] == 0x00; /* tag 256 */
+}
+
+int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
+                     an_stream_scan_t *sc)
+{
+    static _Thread_local rd_t rs;
+    rd_t *r = &rs;
+    ordo_record_summary_at_t at;
+    start(r, p, n, arena, d, sc);
+    if (!an_fact_summary_off && r->ns && !ordo_record_summary_find(p, n, &at)) {
+        if (summary(r, p, &at))
+            return ORDO_OK;
+        start(r, p, n, arena, d, sc); /* not as the layout says: walk */
+    }
     r->p += r->ns ? 3 : 0;
     act_t top = {F_NONE, C_TOP, A_SKIP, 0}; /* the record: a map read in C_TOP */
     if (r->p >= r->end || *r->p != 0xbf || !value(r, C_TOP, top, NULL, NULL, 0) || r->p != r->end)

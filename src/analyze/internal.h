@@ -497,6 +497,9 @@ typedef struct an_stream_scan {
 int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
                      an_stream_scan_t *sc);
 extern bool an_fact_tree_reader;
+/* true: an_record_stream walks every record, the summary of records of
+ * version 3 unread (RECORD.md "Summary"; the tests' and benches' reference). */
+extern bool an_fact_summary_off;
 /* A read record → its fact (not the byte-scan part). */
 int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_strings_t *str,
                         an_fact_t *f, ordo_error_t *err);

@@ -1000,6 +1000,38 @@ static void drop_parts(ordo_buf_t *out, size_t start)
     out->len -= cut;
 }
 
+/* A record's summary (RECORD.md "Summary", right after the parts) is not
+ * the text writer's either: {"summary":[...], is dropped the same way (its
+ * array holds strings and arrays: the end is found outside strings). */
+static void drop_summary(ordo_buf_t *out, size_t start)
+{
+    static const char pre[] = "{\"summary\":[";
+    char *s = out->data + start;
+    size_t len = out->len - start, i = sizeof pre - 1;
+    if (len < sizeof pre || memcmp(s, pre, sizeof pre - 1))
+        return;
+    int depth = 1;
+    bool in_str = false;
+    for (; i < len && depth; i++) {
+        char c = s[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else {
+            depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+        }
+    }
+    if (depth || i >= len || (s[i] != ',' && s[i] != '}'))
+        return;
+    size_t cut = i - 1 + (s[i] == ',');
+    memmove(s + 1, s + 1 + cut, len - 1 - cut + 1); /* and the NUL */
+    out->len -= cut;
+}
+
 int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *err)
 {
     dec_t *d = calloc(1, sizeof *d); /* a few KB: kept off small stacks */
@@ -1013,8 +1045,10 @@ int ordo_cbor_to_json(const void *p, size_t n, ordo_buf_t *out, ordo_error_t *er
     decode(d);
     if (!d->rc && ordo_jsonw_finish(&d->w))
         fail(d, ORDO_ECORRUPT, "cannot write the JSON text");
-    if (!d->rc && cbor_parts_member_end(p, n))
+    if (!d->rc && cbor_parts_member_end(p, n)) {
         drop_parts(out, start);
+        drop_summary(out, start);
+    }
     int rc = d->rc;
     if (rc) {
         ordo_error_set(err, rc, NULL, 0, NULL, "CBOR record at byte %zu: %s", d->pos, d->why);

@@ -753,3 +753,87 @@ int ordo_cbor_pick_parts(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_c
     spans[0] = (ordo_cbor_span_t){4, PARTS_END, 0}; /* the parts member itself */
     return k ? pick_run(pk, p, n, out, spans, 1 + k) : pick_run(pk, p, n, out, NULL, 0);
 }
+
+/* ---- a sequence of items (a record's summary, RECORD.md "Summary") ---- */
+
+#define ITEMS_STRS 1024
+
+int ordo_cbor_items(const void *p, size_t n, size_t at, ordo_cbor_pick_t *out, size_t max)
+{
+    struct {
+        uint32_t off, len;
+    } refs[ITEMS_STRS];
+    uint32_t n_refs = 0;
+    const uint8_t *b = p, *q = b + at, *end = b + n;
+    int depth = 0;
+    if (at > n)
+        return ORDO_EUNSUPPORTED;
+    for (size_t i = 0; i < max;) {
+        unsigned major, ai;
+        uint64_t arg;
+        if (q < end && *q == 0xff) { /* an array's end: not an item */
+            if (--depth < 0)
+                return ORDO_EUNSUPPORTED;
+            q++;
+            continue;
+        }
+        if (!cbor_head(&q, end, &major, &ai, &arg))
+            return ORDO_EUNSUPPORTED;
+        ordo_cbor_pick_t *o = &out[i++];
+        *o = (ordo_cbor_pick_t){.found = true, .num = NAN};
+        if (ai == 31) {
+            if (major != 4 || ++depth > PICK_NEST)
+                return ORDO_EUNSUPPORTED;
+            o->type = ORDO_CBOR_ARRAY;
+            continue;
+        }
+        switch (major) {
+        case 0:
+            o->type = ORDO_CBOR_NUMBER;
+            o->num = (double)arg;
+            continue;
+        case 1:
+            o->type = ORDO_CBOR_NUMBER;
+            o->num = arg == UINT64_MAX ? -18446744073709551616.0 : -(double)(arg + 1);
+            continue;
+        case 3:
+            if ((uint64_t)(end - q) < arg || !cbor_plain_text((const char *)q, arg))
+                return ORDO_EUNSUPPORTED;
+            if (arg >= cbor_strref_min_len(n_refs)) {
+                if (n_refs == ITEMS_STRS)
+                    return ORDO_EUNSUPPORTED;
+                refs[n_refs].off = (uint32_t)(q - b);
+                refs[n_refs++].len = (uint32_t)arg;
+            }
+            o->type = ORDO_CBOR_STRING;
+            o->s = (const char *)q;
+            o->len = arg;
+            q += arg;
+            continue;
+        case 6: { /* a string reference */
+            uint64_t k;
+            if (arg != 25 || !cbor_head(&q, end, &major, &ai, &k) || major != 0 || ai == 31 ||
+                k >= n_refs)
+                return ORDO_EUNSUPPORTED;
+            o->type = ORDO_CBOR_STRING;
+            o->s = (const char *)b + refs[k].off;
+            o->len = refs[k].len;
+            continue;
+        }
+        case 7:
+            break;
+        default:
+            return ORDO_EUNSUPPORTED;
+        }
+        if (ai >= 20 && ai <= 22) {
+            o->type = ai == 20 ? ORDO_CBOR_FALSE : ai == 21 ? ORDO_CBOR_TRUE : ORDO_CBOR_NULL;
+        } else if (ai >= 25 && ai <= 27) {
+            double d = cbor_float(ai, arg);
+            o->type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
+            o->num = isfinite(d) ? d : NAN;
+        } else {
+            return ORDO_EUNSUPPORTED;
+        }
+    }
+    return ORDO_OK;
+}

@@ -127,6 +127,7 @@ static const char *const key_table_v1[] = {
     "netval_model",
     "parts",
     "economic",
+    "summary",
 };
 
 #define N_KEYS (sizeof key_table_v1 / sizeof key_table_v1[0])

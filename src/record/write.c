@@ -8,6 +8,7 @@
 #include "ordo/geo.h"
 #include "ordo/record.h"
 #include "ordo/util.h"
+#include "record_internal.h"
 
 void ordo_decision_meta_init(ordo_decision_meta_t *meta)
 {
@@ -31,7 +32,7 @@ static void write_experiment(const ordo_decision_meta_t *meta, ordo_jsonw_t *w)
 }
 
 /* Segments for analysis: value, dominant family (by value), region. */
-static void write_segments(const ordo_order_t *o, const ordo_network_t *net, ordo_jsonw_t *w)
+static void top_segments(const ordo_order_t *o, const ordo_network_t *net, record_top_t *top)
 {
     double best = -1;
     int fam = -1;
@@ -43,9 +44,15 @@ static void write_segments(const ordo_order_t *o, const ordo_network_t *net, ord
             fam = sk->family;
         }
     }
-    ordo_jsonw_kdouble(w, "order_value", ordo_order_value(o, net));
-    if (fam >= 0)
-        ordo_jsonw_kstr(w, "product_family", net->families[fam]);
+    top->order_value = ordo_order_value(o, net);
+    top->family = fam >= 0 ? net->families[fam] : NULL;
+}
+
+static void write_segments(const ordo_order_t *o, const record_top_t *top, ordo_jsonw_t *w)
+{
+    ordo_jsonw_kdouble(w, "order_value", top->order_value);
+    if (top->family)
+        ordo_jsonw_kstr(w, "product_family", top->family);
     ordo_jsonw_kstr(w, "region", ordo_geo_region(o->state));
 }
 
@@ -100,8 +107,13 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
 {
     char ts[32];
     ordo_jsonw_mark_t marks[2 * ORDO_CBOR_PARTS_MAX];
-    size_t slots = 0;
+    size_t slots = 0, sum_slots = 0;
+    uint32_t sum_end = 0, sum_refs = 0;
+    record_top_t top = {0};
     (void)ordo_record_cbor_keys(NULL); /* registered (and this module's keys.c linked in) */
+    ordo_time_format(p->decided_at, ts, sizeof ts);
+    if (p->order)
+        top_segments(p->order, net, &top);
     ordo_jsonw_obj_begin(w);
     if (w->cbor) { /* the parts, set once their ends are known (parts_end) */
         w->marks = marks;
@@ -109,9 +121,14 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
         w->max_marks = 2 * ORDO_CBOR_PARTS_MAX;
         ordo_jsonw_key(w, "parts");
         slots = ordo_jsonw_cbor_slots(w, ORDO_CBOR_PARTS_SLOTS);
+        /* the summary (RECORD.md "Summary"): what the analysis reads */
+        top.timestamp = ts;
+        top.has_time = !ordo_time_parse(ts, &top.time);
+        sum_slots = record_summary_write(p, net, meta, &top, w);
+        sum_end = (uint32_t)(w->out->len - w->base);
+        sum_refs = (uint32_t)w->n_refs;
     }
     ordo_jsonw_kint(w, "record_version", ORDO_RECORD_VERSION);
-    ordo_time_format(p->decided_at, ts, sizeof ts);
     ordo_jsonw_kstr(w, "timestamp", ts);
     ordo_jsonw_kstr(w, "order_id", p->order ? p->order->id : NULL);
     ordo_jsonw_key(w, "policy");
@@ -131,7 +148,7 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
         ordo_jsonw_kstr(w, "netval_model", p->netval_model);
     write_experiment(meta, w);
     if (p->order)
-        write_segments(p->order, net, w);
+        write_segments(p->order, &top, w);
     write_unit(meta, w);
     ordo_jsonw_kbool(w, "fallback", p->status == ORDO_PLAN_FALLBACK);
     ordo_jsonw_kint(w, "latency_ns", (int64_t)p->latency_ns);
@@ -151,6 +168,8 @@ void ordo_record_write(const ordo_plan_t *p, const ordo_network_t *net,
     ordo_jsonw_key(w, "plan");
     ordo_plan_write_json(p, net, w); /* marks its shipments' span */
     ordo_jsonw_obj_end(w);
-    if (w->cbor)
+    if (w->cbor) {
         parts_end(w, slots);
+        record_summary_end(w, sum_slots, meta, sum_end, sum_refs);
+    }
 }

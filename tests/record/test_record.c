@@ -338,6 +338,136 @@ static void test_parts_holes(void **state)
     ordo_buf_free(&b);
 }
 
+/* ---- the summary (RECORD.md "Summary") ---- */
+
+/* plan's record in CBOR: its summary is found where the layout says, with
+ * the flags expected, and the record's JSON text (the summary and the parts
+ * left out) is the text writer's. */
+static void check_summary(fx_t *f, const ordo_plan_t *plan, const ordo_decision_meta_t *meta,
+                          uint32_t flags)
+{
+    ordo_buf_t b, t, j;
+    ordo_buf_init(&b, NULL);
+    ordo_buf_init(&t, NULL);
+    ordo_buf_init(&j, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init_cbor(&w, &b);
+    ordo_record_write(plan, f->net, meta, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    ordo_record_summary_at_t at;
+    assert_int_equal(ordo_record_summary_find(b.data, b.len, &at), ORDO_OK);
+    assert_int_equal(at.flags, flags);
+    assert_true(at.items < at.end && at.end < b.len && at.refs > 0);
+    /* the next member is record_version's key */
+    assert_int_equal((uint8_t)b.data[at.end], 0x18); /* a key id of one byte */
+    assert_int_equal((uint8_t)b.data[at.end + 1], ordo_cbor_key_id("record_version", 14));
+    ordo_error_t err;
+    /* its first items (cbor.h ordo_cbor_items) are the record reader's
+     * values of the same fields */
+    ordo_cbor_pick_t it[ORDO_SUM_TOP];
+    ordo_record_t d;
+    assert_int_equal(ordo_cbor_items(b.data, at.end, at.items, it, ORDO_SUM_TOP), ORDO_OK);
+    assert_int_equal(ordo_record_read(b.data, b.len, 0, f->arena, &d, &err), ORDO_OK);
+    const struct {
+        int item;
+        const char *s;
+    } strs[] = {{ORDO_SUM_TIMESTAMP, d.timestamp},   {ORDO_SUM_ORDER_ID, d.order_id},
+                {ORDO_SUM_POLICY, d.policy_name},    {ORDO_SUM_VERSION, d.policy_version},
+                {ORDO_SUM_EXPERIMENT, d.experiment}, {ORDO_SUM_VARIANT, d.variant},
+                {ORDO_SUM_FAMILY, d.product_family}, {ORDO_SUM_UNIT, d.unit},
+                {ORDO_SUM_STATUS, d.plan.status},    {ORDO_SUM_PROMISE, d.plan.promise_date}};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+        const ordo_cbor_pick_t *p = &it[strs[i].item];
+        if (!strs[i].s) {
+            assert_int_equal(p->type, ORDO_CBOR_NULL);
+            continue;
+        }
+        assert_int_equal(p->type, ORDO_CBOR_STRING);
+        assert_int_equal(p->len, strlen(strs[i].s));
+        assert_memory_equal(p->s, strs[i].s, p->len);
+    }
+    const struct {
+        int item;
+        double v;
+    } nums[] = {{ORDO_SUM_BUCKET, d.bucket},
+                {ORDO_SUM_CONTROL_COST, d.control_cost},
+                {ORDO_SUM_ORDER_VALUE, d.order_value},
+                {ORDO_SUM_LATENCY, d.latency_ns},
+                {ORDO_SUM_SHIPMENTS, d.plan.shipments_total},
+                {ORDO_SUM_UNITS, d.plan.units},
+                {ORDO_SUM_ON_TIME, d.plan.on_time_prob},
+                {ORDO_SUM_RETURN_RISK, d.plan.return_risk},
+                {ORDO_SUM_TOTAL, d.plan.cost.total},
+                {ORDO_SUM_PICK, d.plan.cost.pick},
+                {ORDO_SUM_PACK, d.plan.cost.pack},
+                {ORDO_SUM_SHIPPING, d.plan.cost.shipping},
+                {ORDO_SUM_RETURNS, d.plan.cost.returns},
+                {ORDO_SUM_SPLIT, d.plan.cost.split},
+                {ORDO_SUM_CARRYING, d.plan.cost.carrying_relief},
+                {ORDO_SUM_OPPORTUNITY, d.plan.cost.opportunity},
+                {ORDO_SUM_BACKORDERS, d.plan.n_backorders},
+                {ORDO_SUM_TIME, (double)d.time}};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        const ordo_cbor_pick_t *p = &it[nums[i].item];
+        double v = p->type == ORDO_CBOR_NUMBER ? p->num : NAN;
+        if (memcmp(&v, &nums[i].v, sizeof v))
+            fail_msg("summary item %d: %.17g, the record %.17g", nums[i].item, v, nums[i].v);
+    }
+    assert_int_equal(it[ORDO_SUM_EXCLUDED].type == ORDO_CBOR_TRUE, d.excluded);
+    assert_int_equal(it[ORDO_SUM_FALLBACK].type == ORDO_CBOR_TRUE, d.fallback == 1);
+    assert_int_equal(it[ORDO_SUM_PLAN].type, ORDO_CBOR_ARRAY);
+    /* cut short: refused */
+    assert_int_equal(ordo_cbor_items(b.data, at.items + 20, at.items, it, ORDO_SUM_TOP),
+                     ORDO_EUNSUPPORTED);
+    /* any byte changed (the check not asked): items only inside the bytes
+     * given (ASan watches the reads) */
+    static const uint8_t vals[] = {0x00, 0x18, 0x1b, 0x3b, 0x60, 0x78, 0x7b,
+                                   0x9f, 0xd8, 0xd9, 0xf6, 0xfb, 0xff};
+    char *m = malloc(at.end);
+    assert_non_null(m);
+    for (uint32_t i = at.items; i < at.end; i++)
+        for (size_t v = 0; v < sizeof vals; v++) {
+            memcpy(m, b.data, at.end);
+            m[i] = (char)vals[v];
+            if (ordo_cbor_items(m, at.end, at.items, it, ORDO_SUM_TOP))
+                continue;
+            for (int k = 0; k < ORDO_SUM_TOP; k++)
+                if (it[k].type == ORDO_CBOR_STRING)
+                    assert_true(it[k].s >= m && it[k].s + it[k].len <= m + at.end);
+        }
+    free(m);
+    assert_int_equal(ordo_cbor_to_json(b.data, b.len, &t, &err), ORDO_OK);
+    ordo_jsonw_init(&w, &j, 0);
+    ordo_record_write(plan, f->net, meta, &w);
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
+    assert_string_equal(t.data, j.data);
+    /* a JSON text record has none */
+    assert_int_not_equal(ordo_record_summary_find(j.data, j.len, &at), ORDO_OK);
+    ordo_buf_free(&b);
+    ordo_buf_free(&t);
+    ordo_buf_free(&j);
+}
+
+/* The flag: the text "experiment" in a record without an experiment (an
+ * order id here) is said, so that a reader of the byte scan walks. */
+static void test_summary_exp_text(void **state)
+{
+    fx_t *f = *state;
+    ordo_plan_t *plan = decide(f, false);
+    check_summary(f, plan, NULL, 0);
+    ordo_order_t o = *plan->order;
+    const ordo_order_t *was = plan->order;
+    o.id = "no-experiment-here";
+    plan->order = &o;
+    check_summary(f, plan, NULL, ORDO_RECORD_SUMMARY_EXP_TEXT);
+    ordo_decision_meta_t meta;
+    ordo_decision_meta_init(&meta);
+    meta.experiment = "exp-a";
+    meta.variant = "control";
+    check_summary(f, plan, &meta, 0); /* the key is there anyway: no flag */
+    plan->order = was;
+}
+
 static void round_trip(fx_t *f, const ordo_decision_meta_t *meta, bool explain)
 {
     ordo_plan_t *plan = decide(f, explain);
@@ -346,6 +476,7 @@ static void round_trip(fx_t *f, const ordo_decision_meta_t *meta, bool explain)
     write_read(f, plan, meta, true, &c);
     eq_record(&j, &c);
     check_parts(f, plan, meta);
+    check_summary(f, plan, meta, 0);
     /* what was decided */
     assert_string_equal(j.order_id, "ORD-7");
     assert_string_equal(j.policy_version, plan->policy_version);
@@ -473,7 +604,7 @@ static void test_no_new_keys_without_experiment(void **state)
     assert_null(strstr(b.data, "\"unit\""));
     assert_null(strstr(b.data, "\"cluster\""));
     assert_null(strstr(b.data, "\"window\""));
-    assert_non_null(strstr(b.data, "{\"record_version\":2,\"timestamp\":"));
+    assert_non_null(strstr(b.data, "{\"record_version\":3,\"timestamp\":"));
     ordo_buf_free(&b);
 }
 
@@ -508,6 +639,9 @@ static void test_fixtures_read(void **state)
         assert_true(a.plan.present);
         assert_true(a.n_atp > 0);
         assert_true(a.has_time);
+        /* version 1: no summary (its readers walk it as before) */
+        ordo_record_summary_at_t at;
+        assert_int_equal(ordo_record_summary_find(cd, cl, &at), ORDO_EUNSUPPORTED);
         free(jd);
         free(cd);
     }
@@ -559,6 +693,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_parts_holes),
+        cmocka_unit_test(test_summary_exp_text),
         cmocka_unit_test(test_round_trip_plain),
         cmocka_unit_test(test_round_trip_partial),
         cmocka_unit_test(test_round_trip_experiment),

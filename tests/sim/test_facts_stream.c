@@ -20,6 +20,7 @@
 #include "ordo/geo.h"
 #include "ordo/log.h"
 #include "ordo/network.h"
+#include "ordo/record.h"
 #include "ordo/sim.h"
 
 /* NaN equals NaN; otherwise bit for bit. */
@@ -92,7 +93,9 @@ typedef struct paths {
     const ordo_network_t *net;
 } paths_t;
 
-/* rec's fact by both paths, compared; true when the one pass read it. */
+/* rec's fact by both paths, compared; true when the one pass read it.
+ * With a summary (RECORD.md "Summary") the one pass reads it: the fact
+ * from the summary is also compared with the walk's (an_fact_summary_off). */
 static bool both(paths_t *p, const ordo_log_record_t *rec)
 {
     an_fact_t a, b;
@@ -108,7 +111,53 @@ static bool both(paths_t *p, const ordo_log_record_t *rec)
     assert_int_equal(ra, rb);
     if (!ra)
         facts_equal(&a, &p->sa, &b, &p->sb, rec->seq);
+    if (!an_fact_summary_off) { /* the summary's fact against the walk's */
+        an_fact_summary_off = true;
+        rb = an_fact_from_log(rec, p->arena, p->net, &p->sb, &b, &eb);
+        an_fact_summary_off = false;
+        assert_int_equal(ra, rb);
+        if (!ra)
+            facts_equal(&a, &p->sa, &b, &p->sb, rec->seq);
+    }
     return taken;
+}
+
+/* The summary's bytes mutated one by one (the values below and each bit
+ * flipped), and the record with its summary cut out: the fact is the
+ * walk's of the same bytes (the summary is refused: never a different
+ * fact), and the summary is found only where its bytes are the writer's. */
+static void summary_mutations(paths_t *p, const ordo_log_record_t *rec, size_t *mutated)
+{
+    static const uint8_t vals[] = {0x00, 0x01, 0x17, 0x18, 0x1f, 0x3f, 0x60, 0x7f, 0x9f, 0xa0,
+                                   0xbf, 0xc0, 0xd8, 0xd9, 0xf4, 0xf6, 0xf7, 0xfb, 0xff};
+    ordo_record_summary_at_t at;
+    assert_int_equal(ordo_record_summary_find(rec->appended, rec->appended_len, &at), ORDO_OK);
+    size_t n = rec->appended_len, start = 53; /* the parts' end: the summary's key */
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    ordo_log_record_t m = *rec;
+    m.appended = m.payload = buf;
+    for (size_t i = start; i < at.end; i++)
+        for (size_t v = 0; v < sizeof vals + 8; v++) {
+            memcpy(buf, rec->appended, n);
+            buf[i] = v < sizeof vals ? vals[v] : (uint8_t)(buf[i] ^ (1u << (v - sizeof vals)));
+            if (buf[i] == ((const uint8_t *)rec->appended)[i])
+                continue;
+            ordo_record_summary_at_t mat;
+            if (!ordo_record_summary_find(buf, n, &mat))
+                fail_msg("byte %zu = 0x%02x: a mutated summary was found", i, buf[i]);
+            ++*mutated;
+            both(p, &m);
+        }
+    /* cut out: bytes [start, at.end) gone (the parts' offsets then point
+     * past their members: the fact reader does not use them) */
+    memcpy(buf, rec->appended, start);
+    memcpy(buf + start, (const uint8_t *)rec->appended + at.end, n - at.end);
+    m.appended_len = m.len = n - (at.end - start);
+    ordo_record_summary_at_t mat;
+    assert_int_not_equal(ordo_record_summary_find(buf, m.appended_len, &mat), ORDO_OK);
+    both(p, &m);
+    free(buf);
 }
 
 /* Mutations of one record (bytes set to values the format gives meaning
@@ -125,6 +174,7 @@ static void mutations(paths_t *p, const ordo_log_record_t *rec, size_t *taken)
     m.appended = m.payload = buf;
     const ordo_cbor_node_t *root;
     ordo_error_t e;
+    an_fact_summary_off = true; /* the walk's own contract */
     for (size_t i = 0; i < n; i++)
         for (size_t v = 0; v <= sizeof vals; v++) {
             memcpy(buf, rec->appended, n);
@@ -143,6 +193,7 @@ static void mutations(paths_t *p, const ordo_log_record_t *rec, size_t *taken)
                          buf[i], e.msg);
             both(p, &m);
         }
+    an_fact_summary_off = false;
     free(buf);
 }
 
@@ -177,12 +228,16 @@ static void test_stream_facts_equal_tree_facts(void **state)
     ordo_log_iter_t *it;
     assert_int_equal(ordo_log_iter_open(dd.log, &q, &it, &err), ORDO_OK);
     ordo_log_record_t rec;
-    size_t n = 0, taken = 0, mutated = 0, mut_taken = 0;
+    size_t n = 0, taken = 0, mutated = 0, mut_taken = 0, summed = 0, sum_mutated = 0;
     while (ordo_log_iter_next(it, &rec, &err) == 1) {
         if (!(rec.flags & ORDO_LOG_FLAG_CBOR))
             continue;
         n++;
         taken += both(&p, &rec);
+        ordo_record_summary_at_t at;
+        summed += !ordo_record_summary_find(rec.appended, rec.appended_len, &at);
+        if (n % 151 == 2 && sum_mutated < 3000)
+            summary_mutations(&p, &rec, &sum_mutated);
         if (n % 97 == 1 && mutated < 4) { /* a few records, decisions and shadows */
             mutated++;
             mutations(&p, &rec, &mut_taken);
@@ -193,6 +248,9 @@ static void test_stream_facts_equal_tree_facts(void **state)
                   mut_taken);
     assert_true(n >= 500);
     assert_int_equal(taken, n); /* the writer's records never fall back to the tree */
+    print_message("%zu with a summary; %zu summary mutations\n", summed, sum_mutated);
+    assert_int_equal(summed, n); /* every record the writer makes has its summary */
+    assert_true(sum_mutated > 1000);
     assert_true(mut_taken > 0);
     /* a net-less read too (the segments' fallback) */
     p.net = NULL;
