@@ -575,6 +575,31 @@ const char *log_tail_str(int kind)
     }
 }
 
+/* The scan stops at a frame that does not parse at pos: the end of the
+ * segment's records (zeros, a torn frame) or corruption; res says which. */
+static void bad_frame(const uint8_t *data, size_t len, size_t pos, int st, uint32_t seg_flags,
+                      log_scan_t *res)
+{
+    if (log_ahead_padding(data, len, pos, seg_flags)) {
+        res->tail = LOG_TAIL_PADDING;
+        res->kind = LOG_SCAN_TORN;
+        snprintf(res->reason, sizeof res->reason, "%s", log_tail_str(LOG_TAIL_PADDING));
+        return;
+    }
+    if (log_valid_frame_after(data, len, pos + 1)) {
+        res->kind = LOG_SCAN_BAD_MID;
+        snprintf(res->reason, sizeof res->reason, "%s (valid records follow it)",
+                 log_rec_status_str(st));
+        return;
+    }
+    int tk = log_tail_classify(data, len, pos, st, seg_flags, NULL);
+    res->tail = tk;
+    res->kind = tk == LOG_TAIL_PADDING || tk == LOG_TAIL_TORN ? LOG_SCAN_TORN
+                : tk == LOG_TAIL_GARBAGE                      ? LOG_SCAN_BAD_TAIL
+                                                              : LOG_SCAN_BAD_MID;
+    snprintf(res->reason, sizeof res->reason, "%s (%s)", log_tail_str(tk), log_rec_status_str(st));
+}
+
 int log_scan_segment(const uint8_t *data, size_t len, const log_seg_header_t *h, bool decompress,
                      log_seg_index_t *ix, log_scan_t *res)
 {
@@ -615,25 +640,7 @@ int log_scan_segment(const uint8_t *data, size_t len, const log_seg_header_t *h,
         res->bad_offset = pos;
         res->bad_seq = expect;
         if (st != LOG_REC_OK) {
-            if (log_ahead_padding(data, len, pos, h->flags)) {
-                res->tail = LOG_TAIL_PADDING;
-                res->kind = LOG_SCAN_TORN;
-                snprintf(res->reason, sizeof res->reason, "%s", log_tail_str(LOG_TAIL_PADDING));
-                goto done;
-            }
-            if (log_valid_frame_after(data, len, pos + 1)) {
-                res->kind = LOG_SCAN_BAD_MID;
-                snprintf(res->reason, sizeof res->reason, "%s (valid records follow it)",
-                         log_rec_status_str(st));
-                goto done;
-            }
-            int tk = log_tail_classify(data, len, pos, st, h->flags, NULL);
-            res->tail = tk;
-            res->kind = tk == LOG_TAIL_PADDING || tk == LOG_TAIL_TORN ? LOG_SCAN_TORN
-                        : tk == LOG_TAIL_GARBAGE                      ? LOG_SCAN_BAD_TAIL
-                                                                      : LOG_SCAN_BAD_MID;
-            snprintf(res->reason, sizeof res->reason, "%s (%s)", log_tail_str(tk),
-                     log_rec_status_str(st));
+            bad_frame(data, len, pos, st, h->flags, res);
             goto done;
         }
         if (v.seq != expect) {

@@ -24,8 +24,9 @@
 #define LOG_SEG_FLAG_AHEAD 0x1u
 #define LOG_SEG_SUFFIX ".seg"
 #define LOG_IDX_SUFFIX ".idx"
-#define LOG_CKPT_SUFFIX ".ckpt" /* a signed checkpoint: <first seq of the segment it starts>.ckpt  \
-                                 */
+#define LOG_CKPT_SUFFIX                                                                            \
+    ".ckpt" /* a signed checkpoint: <first seq of the segment it starts>.ckpt                      \
+             */
 #define LOG_IDX_MAGIC "ORDOIDX1"
 #define LOG_IDX_HDR 80u    /* .idx: header bytes, then one entry per block */
 #define LOG_IDX_ENTRY 168u /* first seq, offset, min/max ts, count, pad, Bloom filter */
@@ -254,6 +255,7 @@ void log_unmap(const uint8_t *data, size_t len);
 #define LOG_MIN_COMPRESS 64        /* smaller payloads are stored raw */
 #define LOG_ZSTD_MIN_LEVEL (-7)    /* fastest zstd level accepted (negative: fast levels) */
 #define LOG_AHEAD_CHUNK (1u << 20) /* bytes of zeros per write when writing ahead */
+#define LOG_AHEAD_MIN (64u << 10)  /* zeros ahead of a segment's first records */
 #define LOG_DIO_ALIGN 4096u        /* direct I/O: offsets, lengths and buffers in whole blocks */
 
 typedef struct log_zctx {

@@ -167,8 +167,9 @@ static uint64_t block_up(uint64_t off)
 
 /* Lock held. Should the ahead thread write zeros, and where? From past
  * everything a batch may have written (file_end) or zeroed (alloc_end), to
- * ahead_bytes past the records appended so far, once fewer than half that
- * are left; never past the segment's size. */
+ * ahead past the records appended so far (the segment's size so far, from
+ * 64 KiB up to ahead_bytes), once fewer than half that are left; never
+ * past the segment's size. */
 static bool ahead_wanted(const ordo_log_t *log, uint64_t *from, uint64_t *to)
 {
     /* only with direct I/O: a torn write then stops at a block boundary,
@@ -178,8 +179,13 @@ static bool ahead_wanted(const ordo_log_t *log, uint64_t *from, uint64_t *to)
         return false;
     uint64_t start = block_up(log->alloc_end > log->file_end ? log->alloc_end : log->file_end);
     uint64_t used = block_up(log->seg_bytes), limit = block_up(log->opt.segment_bytes);
-    uint64_t end = used + log->opt.ahead_bytes;
-    if (start >= limit || start > used + log->opt.ahead_bytes / 2)
+    /* as far ahead as the segment holds already, from 64 KiB up to
+     * ahead_bytes: a short-lived writer (a CLI run) writes few zeros */
+    uint64_t ahead = used < log->opt.ahead_bytes ? used : log->opt.ahead_bytes;
+    if (ahead < LOG_AHEAD_MIN)
+        ahead = LOG_AHEAD_MIN < log->opt.ahead_bytes ? LOG_AHEAD_MIN : log->opt.ahead_bytes;
+    uint64_t end = used + ahead;
+    if (start >= limit || start > used + ahead / 2)
         return false;
     *from = start;
     *to = block_up(end < limit ? end : limit);
@@ -373,6 +379,26 @@ static void *ahead_main(void *arg)
     }
     pthread_mutex_unlock(&log->mu);
     return NULL;
+}
+
+/* LOG_AHEAD_CHUNK zero bytes, block-aligned (direct writes); NULL when
+ * out of memory. */
+static uint8_t *zeros_alloc(void)
+{
+    void *z = NULL;
+    if (posix_memalign(&z, LOG_DIO_ALIGN, LOG_AHEAD_CHUNK) != 0)
+        return NULL;
+    memset(z, 0, LOG_AHEAD_CHUNK);
+    return z;
+}
+
+static bool ahead_thread_start(ordo_log_t *log)
+{
+    if (pthread_create(&log->aheader, NULL, ahead_main, log) != 0)
+        return false;
+    log->has_aheader = true;
+    pthread_setname_np(log->aheader, "ordo-log-ahead");
+    return true;
 }
 
 /* Lock held, everything written, no batch in flight: cuts the zero padding
@@ -979,14 +1005,8 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         log_free(log);
         return rc;
     }
-    if (log->opt.ahead_bytes) {
-        void *z = NULL;
-        if (posix_memalign(&z, LOG_DIO_ALIGN, LOG_AHEAD_CHUNK) == 0)
-            memset(z, 0, LOG_AHEAD_CHUNK);
-        log->zeros = z;
-    }
     if (bytes_reserve(&log->pend, 0) != ORDO_OK || bytes_reserve(&log->spare, 0) != ORDO_OK ||
-        (log->opt.ahead_bytes && !log->zeros)) {
+        (log->opt.ahead_bytes && !(log->zeros = zeros_alloc()))) {
         log_free(log);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
@@ -1004,13 +1024,9 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         }
         log->has_flusher = true;
     }
-    if (log->opt.ahead_bytes) {
-        if (pthread_create(&log->aheader, NULL, ahead_main, log) != 0) {
-            ordo_log_close(log, NULL);
-            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the ahead thread");
-        }
-        log->has_aheader = true;
-        pthread_setname_np(log->aheader, "ordo-log-ahead");
+    if (log->opt.ahead_bytes && !ahead_thread_start(log)) {
+        ordo_log_close(log, NULL);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the ahead thread");
     }
     *out = log;
     return ORDO_OK;
