@@ -2,6 +2,7 @@
 /* bench_log — decision-log append throughput against the disk and SQLite.
  *
  *   bench_log [--dir DIR] [--records N] [--repeats R] [--big] [--quick] [--only CONFIG]
+ *             [--per-record]
  *
  * The records are real decision records: a generated network (200 nodes,
  * 5,000 SKUs on real US geography, cached in DIR/net), orders of 1-5 lines to
@@ -15,7 +16,9 @@
  *   2. the log, group commit: ASYNC (one fdatasync per 1 MiB batch or
  *      2 ms), JSON or CBOR, with and without zstd; SYNC with 64 appending
  *      threads sharing fdatasyncs (leader/follower);
- *   3. the log, one fdatasync per record (SYNC, one thread);
+ *   3. the log, one fdatasync per record (SYNC, one thread); --per-record
+ *      runs only this, with zeros written ahead (the default) and without,
+ *      alternating (LOG.md "Writing ahead");
  *   4. SQLite WAL, synchronous=FULL, storing the same payload bytes:
  *      transactions of the same size as the log's groups, and one commit per
  *      record;
@@ -66,8 +69,8 @@ typedef struct payloads {
     size_t n;
     size_t total;
     size_t max;
-    uint8_t flags;      /* ORDO_LOG_FLAG_CBOR for the CBOR set */
-    double json_avg;    /* the same records' average size as JSON text */
+    uint8_t flags;   /* ORDO_LOG_FLAG_CBOR for the CBOR set */
+    double json_avg; /* the same records' average size as JSON text */
 } payloads_t;
 
 static void die(const char *what, const ordo_error_t *err);
@@ -92,8 +95,12 @@ static void gen_payloads(const char *base, payloads_t *pj, payloads_t *pc, size_
     char probe[4300];
     snprintf(probe, sizeof probe, "%s/inventory.csv", dir);
     if (stat(probe, &st) != 0) {
-        ordo_generate_options_t g = {.dcs = 8, .stores = 176, .dropshippers = 16, .skus = 5000,
-                                     .seed = 11, .name = "bench-log"};
+        ordo_generate_options_t g = {.dcs = 8,
+                                     .stores = 176,
+                                     .dropshippers = 16,
+                                     .skus = 5000,
+                                     .seed = 11,
+                                     .name = "bench-log"};
         if (ordo_network_generate(&g, NULL, dir, &err))
             die("generate", &err);
     }
@@ -306,13 +313,18 @@ static void *thr_append(void *p)
     return NULL;
 }
 
-static log_run_t run_log(const char *dir, const payloads_t *pl, size_t records, ordo_log_sync_t mode,
-                         int threads, int zlevel, uint32_t gather_us, ordo_log_direct_t dio,
-                         bool keep)
+/* ordo_log_options_t.ahead_bytes for run_log; UINT32_MAX: the default */
+static uint32_t g_ahead = UINT32_MAX;
+
+static log_run_t run_log(const char *dir, const payloads_t *pl, size_t records,
+                         ordo_log_sync_t mode, int threads, int zlevel, uint32_t gather_us,
+                         ordo_log_direct_t dio, bool keep)
 {
     rmrf(dir);
     ordo_log_options_t opt;
     ordo_log_options_init(&opt);
+    if (g_ahead != UINT32_MAX)
+        opt.ahead_bytes = g_ahead;
     opt.sync = mode;
     opt.compress_level = zlevel;
     opt.batch_bytes = 1u << 20;
@@ -343,8 +355,8 @@ static log_run_t run_log(const char *dir, const payloads_t *pl, size_t records, 
         die("close", &err);
     if (!keep)
         rmrf(dir);
-    return (log_run_t){dt, cpu, st.records, st.payload_bytes, st.stored_bytes, st.syncs,
-                       st.direct_io};
+    return (log_run_t){dt,       cpu,         st.records, st.payload_bytes, st.stored_bytes,
+                       st.syncs, st.direct_io};
 }
 
 /* ---- 4. SQLite ---- */
@@ -358,13 +370,14 @@ static double run_sqlite(const char *dir, const payloads_t *pl, size_t records, 
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK)
         die("sqlite open", NULL);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                     "CREATE TABLE decision(seq INTEGER PRIMARY KEY, type INTEGER, key TEXT,"
-                     " ts INTEGER, payload BLOB); CREATE INDEX decision_key ON decision(key);",
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "CREATE TABLE decision(seq INTEGER PRIMARY KEY, type INTEGER, key TEXT,"
+                 " ts INTEGER, payload BLOB); CREATE INDEX decision_key ON decision(key);",
                  NULL, NULL, NULL);
     sqlite3_stmt *ins;
-    sqlite3_prepare_v2(db, "INSERT INTO decision(seq, type, key, ts, payload) VALUES(?,?,?,?,?)", -1,
-                       &ins, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO decision(seq, type, key, ts, payload) VALUES(?,?,?,?,?)",
+                       -1, &ins, NULL);
     char key[32];
     double t0 = now_s();
     for (size_t i = 0; i < records;) {
@@ -479,7 +492,7 @@ int main(int argc, char **argv)
     const char *base = ORDO_BINARY_DIR "/bench-log.tmp";
     size_t records = 600000;
     int repeats = 3;
-    bool big = false, quick = false;
+    bool big = false, quick = false, per_record_only = false;
     int only = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--dir") && i + 1 < argc)
@@ -494,9 +507,11 @@ int main(int argc, char **argv)
             quick = true;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--per-record"))
+            per_record_only = true;
         else {
             fprintf(stderr, "usage: bench_log [--dir DIR] [--records N] [--repeats R] [--big] "
-                            "[--quick] [--only CONFIG]\n");
+                            "[--quick] [--only CONFIG] [--per-record]\n");
             return 2;
         }
     }
@@ -522,6 +537,30 @@ int main(int argc, char **argv)
     if (sodium_init() < 0)
         return 1;
     double v[16];
+    if (per_record_only) {
+        /* a group of one record: what a group's write + fdatasync costs,
+         * into zeros written ahead (their own writes and fdatasyncs
+         * included: 10,000 records are 3 of their 4 MiB rounds) and
+         * growing the file, alternating */
+        size_t few = quick ? 300 : 10000;
+        double on[16], off[16];
+        for (int r = 0; r < repeats; r++) {
+            for (int a = 0; a < 2; a++) {
+                g_ahead = a ? 0 : UINT32_MAX;
+                log_run_t lr =
+                    run_log(logdir, &pc, few, ORDO_LOG_SYNC, 1, 0, 0, ORDO_LOG_DIRECT_AUTO, false);
+                (a ? off : on)[r] = lr.secs / (double)lr.records * 1e6;
+            }
+        }
+        g_ahead = UINT32_MAX;
+        printf("%-56s %10.0f us\n", "one fdatasync per record, writing ahead (default)",
+               median(on, repeats));
+        printf("%-56s %10.0f us\n", "one fdatasync per record, the file growing",
+               median(off, repeats));
+        for (int r = 0; r < repeats; r++)
+            printf("  run %d: %.0f us ahead, %.0f us growing\n", r + 1, on[r], off[r]);
+        return 0;
+    }
     for (int r = 0; r < repeats; r++)
         v[r] = blake2b_mbps(&pj);
     double b2 = median(v, repeats);
@@ -557,7 +596,8 @@ int main(int argc, char **argv)
     /* the disk's bandwidth at the log's cadence: the better of the two ways
      * of writing, so that the log's own choice cannot flatter the ratio */
     double disk = disk_direct > disk_buffered ? disk_direct : disk_buffered;
-    printf("%-56s %10.0f MB/s\n", "disk: 1 MiB writes, fdatasync each (= log batch)", disk_buffered);
+    printf("%-56s %10.0f MB/s\n", "disk: 1 MiB writes, fdatasync each (= log batch)",
+           disk_buffered);
     if (disk_direct > 0)
         printf("%-56s %10.0f MB/s\n", "disk: 1 MiB O_DIRECT writes, fdatasync each", disk_direct);
     else
@@ -589,8 +629,7 @@ int main(int argc, char **argv)
     const char *best_name[2] = {"", ""};
     printf("\n%-56s %10s %9s %9s %9s %8s %8s %s\n", "", "records/s", "logical", "physical",
            "B/record", "rec/sync", "CPU", "  I/O");
-    printf("%-56s %10s %9s %9s %9s %8s %8s\n", "", "", "MB/s", "MB/s", "stored", "",
-           "us/rec");
+    printf("%-56s %10s %9s %9s %9s %8s %8s\n", "", "", "MB/s", "MB/s", "stored", "", "us/rec");
     for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++) {
         double rps[16], in[16], out[16], per[16], cpu[16], bpr = 0;
         bool direct = false;
@@ -599,10 +638,9 @@ int main(int argc, char **argv)
         const payloads_t *pl = cfg[c].cbor ? &pc : &pj;
         size_t n = cfg[c].mode == ORDO_LOG_SYNC ? records / 3 : records;
         for (int r = 0; r < repeats; r++) {
-            log_run_t lr = run_log(logdir, pl, n, cfg[c].mode, cfg[c].threads, cfg[c].z,
-                                   cfg[c].gather_us,
-                                   cfg[c].buffered ? ORDO_LOG_DIRECT_OFF : ORDO_LOG_DIRECT_AUTO,
-                                   false);
+            log_run_t lr =
+                run_log(logdir, pl, n, cfg[c].mode, cfg[c].threads, cfg[c].z, cfg[c].gather_us,
+                        cfg[c].buffered ? ORDO_LOG_DIRECT_OFF : ORDO_LOG_DIRECT_AUTO, false);
             direct = lr.direct;
             rps[r] = (double)lr.records / lr.secs;
             in[r] = rps[r] * pl->json_avg / 1e6;
@@ -613,8 +651,8 @@ int main(int argc, char **argv)
         }
         double mr = median(rps, repeats), mi = median(in, repeats), mo = median(out, repeats);
         double mp = median(per, repeats), mc = median(cpu, repeats);
-        printf("%-56s %10.0f %9.1f %9.1f %9.0f %8.0f %8.2f %s\n", cfg[c].name, mr, mi, mo, bpr,
-               mp, mc, direct ? "  direct" : "  buffered");
+        printf("%-56s %10.0f %9.1f %9.1f %9.0f %8.0f %8.2f %s\n", cfg[c].name, mr, mi, mo, bpr, mp,
+               mc, direct ? "  direct" : "  buffered");
         fflush(stdout);
         int e = cfg[c].cbor;
         if (cfg[c].mode == ORDO_LOG_ASYNC && mr > best_rps[e]) {
@@ -632,7 +670,8 @@ int main(int argc, char **argv)
         return 0;
     size_t few = quick ? 300 : 2000;
     for (int r = 0; r < repeats; r++) {
-        log_run_t lr = run_log(logdir, &pc, few, ORDO_LOG_SYNC, 1, 0, 0, ORDO_LOG_DIRECT_AUTO, false);
+        log_run_t lr =
+            run_log(logdir, &pc, few, ORDO_LOG_SYNC, 1, 0, 0, ORDO_LOG_DIRECT_AUTO, false);
         v[r] = (double)lr.records / lr.secs;
     }
     double per_record = median(v, repeats);
@@ -666,8 +705,7 @@ int main(int argc, char **argv)
     printf("  records/s vs SQLite batched, same payload bytes (goal >= 3x): JSON %.1fx, CBOR %.1fx;"
            " CBOR log vs SQLite holding the JSON: %.1fx\n",
            best_rps[0] / sql_batch[0], best_rps[1] / sql_batch[1], best_rps[1] / sql_batch[0]);
-    printf("  one fdatasync per record vs SQLite commit per record: %.1fx\n",
-           per_record / sql_one);
+    printf("  one fdatasync per record vs SQLite commit per record: %.1fx\n", per_record / sql_one);
 
     /* recovery and verify on a big log */
     uint64_t target = big ? (1ull << 30) : (quick ? (32ull << 20) : (256ull << 20));
@@ -676,7 +714,8 @@ int main(int argc, char **argv)
     double os, vs;
     uint64_t bytes, recs;
     open_verify_times(logdir, repeats, &os, &vs, &bytes, &recs);
-    printf("\nlog of %.0f MB, %" PRIu64 " records: open (recover) %.3f s, verify %.2f s (%.0f MB/s)%s\n",
+    printf("\nlog of %.0f MB, %" PRIu64
+           " records: open (recover) %.3f s, verify %.2f s (%.0f MB/s)%s\n",
            (double)bytes / 1e6, recs, os, vs, (double)bytes / vs / 1e6,
            big ? "" : "   [--big for 1 GiB]");
     /* open without the .idx files: every segment is scanned (and the

@@ -94,8 +94,27 @@ src=$(run_wrk "http://127.0.0.1:$port/v1/source" "$work/source.lua")
 report "POST /v1/source (log sync)" "$src"
 bare_r=$(run_wrk "http://127.0.0.1:$port/healthz")
 report "GET /healthz (same server, bare)" "$bare_r"
-fb=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^ordo_fallbacks_total/ {print $2}')
-commits=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^ordo_log_commit_seconds_count/ {print $2}')
+curl -s "http://127.0.0.1:$port/metrics" > "$work/metrics.txt"
+fb=$(awk '/^ordo_fallbacks_total/ {print $2}' "$work/metrics.txt")
+commits=$(awk '/^ordo_log_commit_seconds_count/ {print $2}' "$work/metrics.txt")
+# the group commits' time (write + fdatasync): mean, and the bucket holding
+# the median and the 99th percentile (ordo_log_commit_seconds)
+python3 - "$work/metrics.txt" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+b = [(float(m.group(1)), float(m.group(2))) for m in
+     re.finditer(r'^ordo_log_commit_seconds_bucket\{le="([0-9.e+-]+)"\} (\S+)$', t, re.M)]
+m = re.search(r"^ordo_log_commit_seconds_count(?:\{\})? (\S+)$", t, re.M)
+n = float(m.group(1)) if m else 0
+m = re.search(r"^ordo_log_commit_seconds_sum(?:\{\})? (\S+)$", t, re.M)
+tot = float(m.group(1)) if m else 0
+def q(p):
+    for le, c in b:
+        if c >= p * n: return f"<= {le * 1000:g} ms"
+    return "> last bucket"
+if n: print(f"log group commit (write + fdatasync): {n:.0f}, mean {tot / n * 1000:.2f} ms, "
+            f"median {q(0.5)}, p99 {q(0.99)}")
+EOF
 read -r srps _ sp99 serr <<< "$src"
 read -r brps _ _ _ <<< "$bare_r"
 python3 - "$srps" "$brps" "$sp99" "$serr" "${fb:-0}" "${commits:-0}" <<'EOF'

@@ -107,6 +107,13 @@ typedef struct ordo_log_options {
                                   open fails with ECORRUPT. */
     const ordo_log_io_t *io;   /* NULL: the real pwrite/fdatasync */
     ordo_log_direct_t direct_io; /* default ORDO_LOG_DIRECT_AUTO (see below) */
+    uint32_t ahead_bytes;      /* zeros kept written (and fdatasync'd) ahead of
+                                  the active segment's last record by a
+                                  background thread, so that a batch's
+                                  fdatasync never has a new file size to
+                                  commit; default 4 MiB, 0 = off. Segments
+                                  written so are flagged in their header
+                                  (LOG.md "Writing ahead"). */
 } ordo_log_options_t;
 
 /* Fills the defaults above. */
@@ -167,6 +174,8 @@ typedef struct ordo_log_stats {
     uint64_t last_seq;       /* last seq assigned (0: none yet) */
     uint64_t durable_seq;    /* every seq <= this is on stable storage */
     bool direct_io;          /* the active segment is written with O_DIRECT */
+    uint64_t ahead_bytes;    /* zeros written ahead of the records (ahead_bytes) */
+    uint64_t ahead_syncs;    /* their fdatasyncs */
 } ordo_log_stats_t;
 
 void ordo_log_get_stats(ordo_log_t *log, ordo_log_stats_t *stats);

@@ -41,6 +41,7 @@ void log_seg_header_encode(const log_seg_header_t *h, uint8_t *out)
     log_put64(out + 32, (uint64_t)h->created_ns);
     memcpy(out + 40, h->prev_chain, ORDO_LOG_HASH_BYTES);
     log_put32(out + 72, h->dict_len);
+    log_put32(out + 76, h->flags);
     if (h->dict_len)
         memcpy(out + LOG_SEG_HDR_SIZE, h->dict, h->dict_len);
     log_put64(out + LOG_SEG_HDR_SIZE - 8, seg_header_sum(out, h->dict_len));
@@ -74,6 +75,7 @@ const char *log_seg_header_decode(const uint8_t *p, size_t n, log_seg_header_t *
     h->created_ns = (int64_t)log_get64(p + 32);
     memcpy(h->prev_chain, p + 40, ORDO_LOG_HASH_BYTES);
     h->dict_len = dict_len;
+    h->flags = log_get32(p + 76);
     h->hdr_len = LOG_SEG_HDR_SIZE + dict_len;
     h->dict = dict_len ? p + LOG_SEG_HDR_SIZE : NULL;
     return NULL;
@@ -191,12 +193,18 @@ int log_rec_parse(const uint8_t *p, size_t avail, log_rec_view_t *v)
 const char *log_rec_status_str(int st)
 {
     switch (st) {
-    case LOG_REC_OK: return "ok";
-    case LOG_REC_TRUNC: return "incomplete record (frame runs past the end of the file)";
-    case LOG_REC_BADMAGIC: return "bad record magic";
-    case LOG_REC_BADLEN: return "impossible record length";
-    case LOG_REC_BADSUM: return "record checksum (XXH3) mismatch";
-    default: return "?";
+    case LOG_REC_OK:
+        return "ok";
+    case LOG_REC_TRUNC:
+        return "incomplete record (frame runs past the end of the file)";
+    case LOG_REC_BADMAGIC:
+        return "bad record magic";
+    case LOG_REC_BADLEN:
+        return "impossible record length";
+    case LOG_REC_BADSUM:
+        return "record checksum (XXH3) mismatch";
+    default:
+        return "?";
     }
 }
 
@@ -224,7 +232,8 @@ int log_decode_payload(ZSTD_DCtx *dctx, const ZSTD_DDict *ddict, const log_rec_v
         *buf = nb;
         *cap = nc;
     }
-    size_t r = ddict ? ZSTD_decompress_usingDDict(dctx, *buf, v->raw_len, v->payload, v->payload_len, ddict)
+    size_t r = ddict ? ZSTD_decompress_usingDDict(dctx, *buf, v->raw_len, v->payload,
+                                                  v->payload_len, ddict)
                      : ZSTD_decompressDCtx(dctx, *buf, v->raw_len, v->payload, v->payload_len);
     if (ZSTD_isError(r)) {
         *why = "compressed payload does not decode";
@@ -488,17 +497,40 @@ static bool damaged_record(const uint8_t *p, size_t n, size_t z)
     return false;
 }
 
-int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, size_t *zero_from)
+static const uint8_t zero_block[LOG_DIO_ALIGN];
+
+/* Where the zeros that end data[pos..len) start (pos when all of it is
+ * zero); a written-ahead segment can hold megabytes of them. */
+static size_t zeros_start(const uint8_t *data, size_t pos, size_t len)
+{
+    size_t z = len;
+    while (z - pos >= sizeof zero_block &&
+           memcmp(data + z - sizeof zero_block, zero_block, sizeof zero_block) == 0)
+        z -= sizeof zero_block;
+    while (z > pos && data[z - 1] == 0)
+        z--;
+    return z;
+}
+
+bool log_ahead_padding(const uint8_t *data, size_t len, size_t pos, uint32_t seg_flags)
+{
+    return (seg_flags & LOG_SEG_FLAG_AHEAD) && len % LOG_DIO_ALIGN == 0 && pos < len &&
+           zeros_start(data, pos, len) == pos;
+}
+
+int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, uint32_t seg_flags,
+                      size_t *zero_from)
 {
     const uint8_t *p = data + pos;
     size_t n = len - pos;
-    size_t z = len; /* start of the trailing zeros */
-    while (z > pos && data[z - 1] == 0)
-        z--;
+    size_t z = zeros_start(data, pos, len); /* start of the trailing zeros */
     if (zero_from)
         *zero_from = z;
-    if (z == pos)
-        return n < LOG_DIO_ALIGN && len % LOG_DIO_ALIGN == 0 ? LOG_TAIL_PADDING : LOG_TAIL_TORN;
+    if (z == pos) /* zeros from a record boundary: padding when they end a block (and, in a
+                     segment written ahead, whatever their length) */
+        return (n < LOG_DIO_ALIGN || (seg_flags & LOG_SEG_FLAG_AHEAD)) && len % LOG_DIO_ALIGN == 0
+                   ? LOG_TAIL_PADDING
+                   : LOG_TAIL_TORN;
     if (damaged_record(p, n, z - pos))
         return LOG_TAIL_DAMAGED; /* complete, with its magic or length damaged */
     size_t stated = n >= 8 ? LOG_REC_HDR_SIZE + (size_t)log_get32(p + 4) : SIZE_MAX;
@@ -506,7 +538,16 @@ int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, size_
         /* complete by its length, bad checksum: corruption, unless its
          * chain hash and all after it are zeros (blocks a crash left
          * unwritten: the frame was never whole on disk) */
-        return z <= pos + stated - ORDO_LOG_HASH_BYTES ? LOG_TAIL_TORN : LOG_TAIL_DAMAGED;
+        if (z <= pos + stated - ORDO_LOG_HASH_BYTES)
+            return LOG_TAIL_TORN;
+        /* In a segment written ahead the file does not end where a torn
+         * write stopped: zeros follow it. A direct write torn at a block
+         * boundary inside the chain hash leaves zeros from that boundary
+         * on; a whole record whose chain hash ends in zeros from a block
+         * boundary on is as unlikely as 8 zero bits per byte. */
+        size_t b = (z + LOG_DIO_ALIGN - 1) / LOG_DIO_ALIGN * LOG_DIO_ALIGN;
+        return (seg_flags & LOG_SEG_FLAG_AHEAD) && b < pos + stated ? LOG_TAIL_TORN
+                                                                    : LOG_TAIL_DAMAGED;
     }
     if (st == LOG_REC_TRUNC)
         return LOG_TAIL_TORN; /* its stated length runs past the end */
@@ -519,8 +560,8 @@ const char *log_tail_str(int kind)
 {
     switch (kind) {
     case LOG_TAIL_PADDING:
-        return "zero padding of the last direct I/O block (an active segment, or a crashed "
-               "writer's)";
+        return "zero padding after the last record (of its direct I/O block, or written ahead; "
+               "an active segment, or a crashed writer's)";
     case LOG_TAIL_TORN:
         return "incomplete record at the end of the segment (a write in progress, or cut short "
                "by a crash; never acknowledged)";
@@ -529,8 +570,34 @@ const char *log_tail_str(int kind)
     case LOG_TAIL_DAMAGED:
         return "complete record with a bad checksum or a damaged header at the end of the "
                "segment: corruption, not a torn write";
-    default: return "?";
+    default:
+        return "?";
     }
+}
+
+/* The scan stops at a frame that does not parse at pos: the end of the
+ * segment's records (zeros, a torn frame) or corruption; res says which. */
+static void bad_frame(const uint8_t *data, size_t len, size_t pos, int st, uint32_t seg_flags,
+                      log_scan_t *res)
+{
+    if (log_ahead_padding(data, len, pos, seg_flags)) {
+        res->tail = LOG_TAIL_PADDING;
+        res->kind = LOG_SCAN_TORN;
+        snprintf(res->reason, sizeof res->reason, "%s", log_tail_str(LOG_TAIL_PADDING));
+        return;
+    }
+    if (log_valid_frame_after(data, len, pos + 1)) {
+        res->kind = LOG_SCAN_BAD_MID;
+        snprintf(res->reason, sizeof res->reason, "%s (valid records follow it)",
+                 log_rec_status_str(st));
+        return;
+    }
+    int tk = log_tail_classify(data, len, pos, st, seg_flags, NULL);
+    res->tail = tk;
+    res->kind = tk == LOG_TAIL_PADDING || tk == LOG_TAIL_TORN ? LOG_SCAN_TORN
+                : tk == LOG_TAIL_GARBAGE                      ? LOG_SCAN_BAD_TAIL
+                                                              : LOG_SCAN_BAD_MID;
+    snprintf(res->reason, sizeof res->reason, "%s (%s)", log_tail_str(tk), log_rec_status_str(st));
 }
 
 int log_scan_segment(const uint8_t *data, size_t len, const log_seg_header_t *h, bool decompress,
@@ -573,26 +640,15 @@ int log_scan_segment(const uint8_t *data, size_t len, const log_seg_header_t *h,
         res->bad_offset = pos;
         res->bad_seq = expect;
         if (st != LOG_REC_OK) {
-            if (log_valid_frame_after(data, len, pos + 1)) {
-                res->kind = LOG_SCAN_BAD_MID;
-                snprintf(res->reason, sizeof res->reason, "%s (valid records follow it)",
-                         log_rec_status_str(st));
-                goto done;
-            }
-            int tk = log_tail_classify(data, len, pos, st, NULL);
-            res->tail = tk;
-            res->kind = tk == LOG_TAIL_PADDING || tk == LOG_TAIL_TORN ? LOG_SCAN_TORN
-                        : tk == LOG_TAIL_GARBAGE                      ? LOG_SCAN_BAD_TAIL
-                                                                      : LOG_SCAN_BAD_MID;
-            snprintf(res->reason, sizeof res->reason, "%s (%s)", log_tail_str(tk),
-                     log_rec_status_str(st));
+            bad_frame(data, len, pos, st, h->flags, res);
             goto done;
         }
         if (v.seq != expect) {
             res->kind = LOG_SCAN_BAD_MID;
             snprintf(res->reason, sizeof res->reason,
                      "sequence gap: record has seq %" PRIu64 ", expected %" PRIu64
-                     " (a record was deleted or reordered)", v.seq, expect);
+                     " (a record was deleted or reordered)",
+                     v.seq, expect);
             goto done;
         }
         uint8_t want[ORDO_LOG_HASH_BYTES];

@@ -18,9 +18,15 @@
 #define LOG_SEG_MAGIC "ORDOLOG1"
 #define LOG_SEG_VERSION 1u
 #define LOG_SEG_HDR_SIZE 128u
+/* Segment header flags (offset 76). AHEAD: the writer keeps zeros written
+ * ahead of its last record, so a zero tail of any length that ends on a
+ * block boundary is padding, not a torn write (LOG.md "Writing ahead"). */
+#define LOG_SEG_FLAG_AHEAD 0x1u
 #define LOG_SEG_SUFFIX ".seg"
 #define LOG_IDX_SUFFIX ".idx"
-#define LOG_CKPT_SUFFIX ".ckpt" /* a signed checkpoint: <first seq of the segment it starts>.ckpt */
+#define LOG_CKPT_SUFFIX                                                                            \
+    ".ckpt" /* a signed checkpoint: <first seq of the segment it starts>.ckpt                      \
+             */
 #define LOG_IDX_MAGIC "ORDOIDX1"
 #define LOG_IDX_HDR 80u    /* .idx: header bytes, then one entry per block */
 #define LOG_IDX_ENTRY 168u /* first seq, offset, min/max ts, count, pad, Bloom filter */
@@ -29,12 +35,18 @@
 #define LOG_REC_HDR_SIZE 24u      /* magic, body_len, type, flags, keylen, raw_len, xxh3 */
 #define LOG_REC_FIXED_BODY 16u    /* seq, ts */
 #define LOG_REC_OVERHEAD (LOG_REC_HDR_SIZE + LOG_REC_FIXED_BODY + ORDO_LOG_HASH_BYTES)
-#define LOG_REC_BODY_MAX (LOG_REC_FIXED_BODY + ORDO_LOG_KEY_MAX + (ORDO_LOG_PAYLOAD_MAX + (ORDO_LOG_PAYLOAD_MAX >> 7) + 4096) + ORDO_LOG_HASH_BYTES)
+#define LOG_REC_BODY_MAX                                                                           \
+    (LOG_REC_FIXED_BODY + ORDO_LOG_KEY_MAX +                                                       \
+     (ORDO_LOG_PAYLOAD_MAX + (ORDO_LOG_PAYLOAD_MAX >> 7) + 4096) + ORDO_LOG_HASH_BYTES)
 
 #define LOG_BLOOM_BYTES 128u
 #define LOG_BLOOM_K 4
 
-static inline void log_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void log_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
 static inline void log_put32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -45,7 +57,10 @@ static inline void log_put64(uint8_t *p, uint64_t v)
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline uint16_t log_get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint16_t log_get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
 static inline uint32_t log_get32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
@@ -62,9 +77,10 @@ typedef struct log_seg_header {
     uint64_t seg_no;
     int64_t created_ns;
     uint8_t prev_chain[ORDO_LOG_HASH_BYTES];
-    uint32_t hdr_len;     /* LOG_SEG_HDR_SIZE + dict_len: records start here */
-    uint32_t dict_len;    /* zstd dictionary of this segment, 0 = none */
-    const uint8_t *dict;  /* points into the decoded buffer */
+    uint32_t hdr_len;    /* LOG_SEG_HDR_SIZE + dict_len: records start here */
+    uint32_t dict_len;   /* zstd dictionary of this segment, 0 = none */
+    uint32_t flags;      /* LOG_SEG_FLAG_*; 0 in segments written before them */
+    const uint8_t *dict; /* points into the decoded buffer */
 } log_seg_header_t;
 
 /* out needs LOG_SEG_HDR_SIZE + h->dict_len bytes. */
@@ -97,7 +113,7 @@ typedef struct log_rec_view {
 
 enum {
     LOG_REC_OK = 0,
-    LOG_REC_TRUNC = 1,   /* frame runs past the end of the data */
+    LOG_REC_TRUNC = 1, /* frame runs past the end of the data */
     LOG_REC_BADMAGIC = 2,
     LOG_REC_BADLEN = 3,
     LOG_REC_BADSUM = 4
@@ -158,14 +174,14 @@ int log_index_diff(const log_seg_index_t *a, const log_seg_index_t *b);
 /* ---- segment scan ---- */
 enum {
     LOG_SCAN_OK = 0,
-    LOG_SCAN_TORN = 1,        /* incomplete frame or zero padding at the end,
-                                 nothing valid after (tail says which) */
-    LOG_SCAN_BAD_TAIL = 2,    /* garbage that is not a frame at the end,
-                                 nothing valid after */
-    LOG_SCAN_BAD_MID = 3      /* corruption: a bad frame with a valid frame after
-                                 it, a complete frame with a bad checksum (even
-                                 the last one), or a valid frame with wrong
-                                 seq/chain */
+    LOG_SCAN_TORN = 1,     /* incomplete frame or zero padding at the end,
+                              nothing valid after (tail says which) */
+    LOG_SCAN_BAD_TAIL = 2, /* garbage that is not a frame at the end,
+                              nothing valid after */
+    LOG_SCAN_BAD_MID = 3   /* corruption: a bad frame with a valid frame after
+                              it, a complete frame with a bad checksum (even
+                              the last one), or a valid frame with wrong
+                              seq/chain */
 };
 
 /* What follows the last good record of a segment, where a frame does not
@@ -173,21 +189,28 @@ enum {
  * "Torn tail, padding and corruption"). */
 enum {
     LOG_TAIL_NONE = 0,
-    LOG_TAIL_PADDING = 1, /* zeros to the end of the last 4 KiB block, < one block */
+    LOG_TAIL_PADDING = 1, /* zeros to the end of the last 4 KiB block, < one block
+                             (any length in a segment flagged AHEAD) */
     LOG_TAIL_TORN = 2,    /* an incomplete frame (or unwritten zeros): never acknowledged */
     LOG_TAIL_GARBAGE = 3, /* not a frame, not zeros */
     LOG_TAIL_DAMAGED = 4  /* a complete frame with a bad checksum, magic or length: corruption */
 };
 
-/* Classifies data[pos..len), where log_rec_parse returned st. *zero_from
- * (may be NULL) gets where the trailing zeros start. */
-int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, size_t *zero_from);
+/* Classifies data[pos..len), where log_rec_parse returned st, in a segment
+ * whose header has seg_flags. *zero_from (may be NULL) gets where the
+ * trailing zeros start. */
+int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, uint32_t seg_flags,
+                      size_t *zero_from);
+/* Is data[pos..len) the zeros a segment flagged AHEAD holds past its last
+ * record (all zeros, ending on a block boundary)? A quick test that spares
+ * the search for a valid frame in them. */
+bool log_ahead_padding(const uint8_t *data, size_t len, size_t pos, uint32_t seg_flags);
 const char *log_tail_str(int kind);
 
 typedef struct log_scan {
     int kind;
-    int tail;                /* LOG_TAIL_* when kind is not OK and nothing valid follows */
-    uint64_t valid_len;      /* end of the last good record */
+    int tail;           /* LOG_TAIL_* when kind is not OK and nothing valid follows */
+    uint64_t valid_len; /* end of the last good record */
     uint64_t records;
     uint64_t last_seq;
     uint8_t last_chain[ORDO_LOG_HASH_BYTES];
@@ -229,9 +252,11 @@ void log_unmap(const uint8_t *data, size_t len);
 #define LOG_SAMPLES_BYTES (1u << 20)
 #define LOG_FIRST_DICT_SAMPLES 400 /* rotate early once this many are in */
 #define LOG_DICT_BYTES (32u * 1024)
-#define LOG_MIN_COMPRESS 64     /* smaller payloads are stored raw */
-#define LOG_ZSTD_MIN_LEVEL (-7) /* fastest zstd level accepted (negative: fast levels) */
-#define LOG_DIO_ALIGN 4096u     /* direct I/O: offsets, lengths and buffers in whole blocks */
+#define LOG_MIN_COMPRESS 64        /* smaller payloads are stored raw */
+#define LOG_ZSTD_MIN_LEVEL (-7)    /* fastest zstd level accepted (negative: fast levels) */
+#define LOG_AHEAD_CHUNK (1u << 20) /* bytes of zeros per write when writing ahead */
+#define LOG_AHEAD_MIN (64u << 10)  /* zeros ahead of a segment's first records */
+#define LOG_DIO_ALIGN 4096u        /* direct I/O: offsets, lengths and buffers in whole blocks */
 
 typedef struct log_zctx {
     ZSTD_CCtx *c;
@@ -320,6 +345,19 @@ struct ordo_log {
     bool has_flusher;
     bool closing;
 
+    /* writing ahead (opt.ahead_bytes): the ahead thread keeps the active
+     * segment's file zeroed and fdatasync'd up to alloc_end, past the
+     * records, so batches overwrite blocks the file already holds */
+    pthread_t aheader;
+    bool has_aheader;
+    pthread_cond_t cv_ahead; /* the ahead thread: a batch ended, a segment began, or close */
+    bool seg_ahead;          /* the active segment is flagged AHEAD: write ahead in it */
+    bool ahead_busy;         /* zeros being written from file_end (not under the lock) */
+    bool ahead_stopped;      /* a zero write failed: none more in this segment */
+    uint64_t file_end;       /* what the file may hold: batches' ends, rounded to a block */
+    uint64_t alloc_end;      /* zeros written and fdatasync'd up to here (block-aligned) */
+    uint8_t *zeros;          /* LOG_AHEAD_CHUNK zero bytes, block-aligned */
+
     ordo_log_stats_t st;
 };
 
@@ -334,6 +372,9 @@ int log_create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, con
  * switches it to O_DIRECT when asked, and starts the pending buffer with
  * blk, the bytes of the block holding file_off that come before it. */
 int log_segment_io_start(ordo_log_t *log, const uint8_t *blk, ordo_error_t *err);
+/* The active segment's header has flags: writes ahead in it when they say
+ * so and the options ask for it. */
+void log_segment_ahead_start(ordo_log_t *log, uint32_t seg_flags);
 /* Installs dict (taken over; may be NULL) as the active segment's
  * dictionary. */
 void log_set_dict(ordo_log_t *log, uint8_t *dict, uint32_t dict_len);

@@ -27,7 +27,8 @@ struct ordo_log_iter {
     log_seg_name_t *segs;
     size_t nseg, si;
     bool have_seg, seg_last;
-    bool indexed; /* the ranges come from the segment's .idx */
+    uint32_t seg_flags; /* the open segment's header flags (LOG_SEG_FLAG_*) */
+    bool indexed;       /* the ranges come from the segment's .idx */
     char seg_name[40];
     const uint8_t *data;
     size_t len;
@@ -135,6 +136,7 @@ static int open_seg(ordo_log_iter_t *it, size_t i, ordo_error_t *err)
     }
     it->have_seg = true;
     it->seg_last = i + 1 == it->nseg;
+    it->seg_flags = h.flags;
     snprintf(it->seg_name, sizeof it->seg_name, "%s", it->segs[i].name);
     it->nr = it->ri = 0;
     it->pos = 0;
@@ -202,25 +204,26 @@ void ordo_log_iter_close(ordo_log_iter_t *it)
     free(it);
 }
 
-
-
 /* A frame that does not parse at it->pos: the quiet end of a live or
  * crashed log (an incomplete record, or zero padding, at the end of the
  * last segment, which open cuts), or corruption, reported. */
 static int bad_frame(ordo_log_iter_t *it, int st, ordo_error_t *err)
 {
     int tk = LOG_TAIL_NONE;
+    if (it->seg_last && log_ahead_padding(it->data, it->len, it->pos, it->seg_flags)) {
+        it->done = true;
+        return 0;
+    }
     if (it->seg_last && !log_valid_frame_after(it->data, it->len, it->pos + 1)) {
-        tk = log_tail_classify(it->data, it->len, it->pos, st, NULL);
+        tk = log_tail_classify(it->data, it->len, it->pos, st, it->seg_flags, NULL);
         if (tk == LOG_TAIL_TORN || tk == LOG_TAIL_PADDING) {
             it->done = true;
             return 0;
         }
     }
     return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
-                          "byte offset %" PRIu64 " (seq %" PRIu64 "): %s%s%s", it->pos,
-                          it->expect, log_rec_status_str(st), tk ? ": " : "",
-                          tk ? log_tail_str(tk) : "");
+                          "byte offset %" PRIu64 " (seq %" PRIu64 "): %s%s%s", it->pos, it->expect,
+                          log_rec_status_str(st), tk ? ": " : "", tk ? log_tail_str(tk) : "");
 }
 
 int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t *err)
@@ -290,7 +293,8 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
         rec->ts_unix_ns = v.ts;
         rec->key = (const char *)v.key;
         rec->key_len = v.key_len;
-        rec->payload = (v.flags & ORDO_LOG_FLAG_ZSTD) ? (const void *)it->dbuf : (const void *)v.payload;
+        rec->payload =
+            (v.flags & ORDO_LOG_FLAG_ZSTD) ? (const void *)it->dbuf : (const void *)v.payload;
         rec->len = v.raw_len;
         rec->appended = rec->payload;
         rec->appended_len = rec->len;
@@ -331,11 +335,11 @@ typedef struct verify_walk {
     ordo_log_verify_report_t *rep;
 } verify_walk_t;
 
-static void verify_fail(verify_walk_t *w, const char *file, uint64_t off, uint64_t seq,
-                        bool tail, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void verify_fail(verify_walk_t *w, const char *file, uint64_t off, uint64_t seq, bool tail,
+                        const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static void verify_fail(verify_walk_t *w, const char *file, uint64_t off, uint64_t seq,
-                        bool tail, const char *fmt, ...)
+static void verify_fail(verify_walk_t *w, const char *file, uint64_t off, uint64_t seq, bool tail,
+                        const char *fmt, ...)
 {
     ordo_log_verify_report_t *rep = w->rep;
     rep->ok = false;
@@ -466,8 +470,8 @@ int ordo_log_verify_key(const char *dir, const uint8_t *trusted_pk, ordo_log_ver
     if (rc != ORDO_OK)
         return rc;
     rep->ok = true;
-    verify_walk_t w = {.dir = dir, .segs = segs, .nseg = nseg, .rep = rep,
-                       .trusted_pk = trusted_pk};
+    verify_walk_t w = {
+        .dir = dir, .segs = segs, .nseg = nseg, .rep = rep, .trusted_pk = trusted_pk};
     for (size_t i = 0; i < nseg && rc == ORDO_OK && rep->ok; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, segs[i].name);

@@ -206,9 +206,9 @@ static int scan_segment(ordo_log_t *log, const recover_seg_t *sg, const uint8_t 
 
 /* The last segment becomes the active one: appending resumes after its
  * last good record. Takes over dict and ix. */
-static int resume_active(ordo_log_t *log, const recover_seg_t *sg, uint64_t seg_no, uint8_t *dict,
-                         uint32_t dict_len, log_seg_index_t *ix, const log_scan_t *s,
-                         const uint8_t *blk, ordo_error_t *err)
+static int resume_active(ordo_log_t *log, const recover_seg_t *sg, uint64_t seg_no,
+                         uint32_t seg_flags, uint8_t *dict, uint32_t dict_len, log_seg_index_t *ix,
+                         const log_scan_t *s, const uint8_t *blk, ordo_error_t *err)
 {
     unlink(sg->ipath); /* an index of the active segment would go stale */
     log->fd = open(sg->path, O_WRONLY | O_CLOEXEC);
@@ -229,7 +229,10 @@ static int resume_active(ordo_log_t *log, const recover_seg_t *sg, uint64_t seg_
     log->next_seq = s->last_seq + 1;
     log->written_seq = log->durable_seq = s->last_seq;
     log->need_block_start = true;
-    return log_segment_io_start(log, blk, err);
+    int rc = log_segment_io_start(log, blk, err);
+    if (rc == ORDO_OK)
+        log_segment_ahead_start(log, seg_flags);
+    return rc;
 }
 
 /* Reads one segment in full: checks it, cuts a torn tail, and either
@@ -270,7 +273,7 @@ static int recover_segment(ordo_log_t *log, const recover_seg_t *sg, recover_wal
         log_index_free(&ix);
         return ORDO_OK;
     }
-    return resume_active(log, sg, h.seg_no, dict_copy, dict_len, &ix, &s, blk, err);
+    return resume_active(log, sg, h.seg_no, h.flags, dict_copy, dict_len, &ix, &s, blk, err);
 }
 
 static void seg_init(const ordo_log_t *log, const log_seg_name_t *segs, size_t i, size_t nseg,

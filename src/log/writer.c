@@ -103,6 +103,7 @@ void ordo_log_options_init(ordo_log_options_t *opt)
     opt->batch_bytes = 1u << 20;
     opt->compress_level = 0;
     opt->index_every = 64;
+    opt->ahead_bytes = 4u << 20;
 }
 
 /* Room for extra more bytes after p + len, plus the padding block. */
@@ -159,6 +160,38 @@ static void wake_waiters(ordo_log_t *log)
         pthread_cond_signal(&w->cv);
 }
 
+static uint64_t block_up(uint64_t off)
+{
+    return (off + LOG_DIO_ALIGN - 1) / LOG_DIO_ALIGN * LOG_DIO_ALIGN;
+}
+
+/* Lock held. Should the ahead thread write zeros, and where? From past
+ * everything a batch may have written (file_end) or zeroed (alloc_end), to
+ * ahead past the records appended so far (the segment's size so far, from
+ * 64 KiB up to ahead_bytes), once fewer than half that are left; never
+ * past the segment's size. */
+static bool ahead_wanted(const ordo_log_t *log, uint64_t *from, uint64_t *to)
+{
+    /* only with direct I/O: a torn write then stops at a block boundary,
+     * which the tail rules need to tell it from a damaged record */
+    if (!log->seg_ahead || !log->direct || log->ahead_stopped || log->ahead_busy || log->failed ||
+        log->rotating || log->closing || log->fd < 0)
+        return false;
+    uint64_t start = block_up(log->alloc_end > log->file_end ? log->alloc_end : log->file_end);
+    uint64_t used = block_up(log->seg_bytes), limit = block_up(log->opt.segment_bytes);
+    /* as far ahead as the segment holds already, from 64 KiB up to
+     * ahead_bytes: a short-lived writer (a CLI run) writes few zeros */
+    uint64_t ahead = used < log->opt.ahead_bytes ? used : log->opt.ahead_bytes;
+    if (ahead < LOG_AHEAD_MIN)
+        ahead = LOG_AHEAD_MIN < log->opt.ahead_bytes ? LOG_AHEAD_MIN : log->opt.ahead_bytes;
+    uint64_t end = used + ahead;
+    if (start >= limit || start > used + ahead / 2)
+        return false;
+    *from = start;
+    *to = block_up(end < limit ? end : limit);
+    return *to > *from;
+}
+
 /* Hands everything pending to the OS and, when sync, fdatasyncs it.
  * Lock held on entry and exit; released during the I/O. Only one batch
  * runs at a time (io_busy). */
@@ -179,6 +212,8 @@ static int run_batch_locked(ordo_log_t *log, bool sync)
     bytes_restart(&log->pend, buf.p + nbytes - h, h);
     memset(&log->spare, 0, sizeof log->spare);
     log->io_busy = true;
+    if (block_up(off + nbytes) > log->file_end)
+        log->file_end = block_up(off + nbytes); /* the ahead thread starts past it */
     int fd = log->fd;
     pthread_mutex_unlock(&log->mu);
 
@@ -230,6 +265,7 @@ static int run_batch_locked(ordo_log_t *log, bool sync)
         }
     } else if (!log->failed) {
         log->failed = rc;
+        log->seg_ahead = false; /* the file was cut back to off */
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", log->dir, log->seg_name);
         ordo_error_set(&log->fail_err, rc, path, 0, NULL,
@@ -240,12 +276,23 @@ static int run_batch_locked(ordo_log_t *log, bool sync)
     }
     wake_waiters(log);
     pthread_cond_broadcast(&log->cv_done);
+    uint64_t af, at;
+    if (ahead_wanted(log, &af, &at))
+        pthread_cond_signal(&log->cv_ahead);
     return rc;
 }
 
 /* Wraps run_batch_locked to account the bytes written (file_off). */
 static int batch_locked(ordo_log_t *log, bool sync)
 {
+    /* never where the ahead thread is writing zeros (past alloc_end): a
+     * batch that reaches there waits for it, which it rarely has to (the
+     * zeros are renewed when half of them are left) */
+    while (log->ahead_busy && block_up(log->file_off + log->pend.len) > log->alloc_end) {
+        log->io_busy = true;
+        pthread_cond_wait(&log->cv_done, &log->mu);
+        log->io_busy = false;
+    }
     size_t n = log->pend.len;
     int rc = run_batch_locked(log, sync);
     if (rc == ORDO_OK)
@@ -285,6 +332,75 @@ int log_segment_io_start(ordo_log_t *log, const uint8_t *blk, ordo_error_t *err)
     return ORDO_OK;
 }
 
+void log_segment_ahead_start(ordo_log_t *log, uint32_t seg_flags)
+{
+    log->seg_ahead = log->opt.ahead_bytes > 0 && (seg_flags & LOG_SEG_FLAG_AHEAD);
+    log->ahead_stopped = false;
+    log->file_end = log->alloc_end = log->file_off; /* the file ends at its last record */
+    if (log->seg_ahead)
+        pthread_cond_signal(&log->cv_ahead);
+}
+
+/* The ahead thread: writes zeros past the active segment's records and
+ * fdatasyncs them (the new file size with them), so that a batch's
+ * fdatasync has only data to flush. A zero write that fails stops writing
+ * ahead in the segment; batches then grow the file as without. */
+static void *ahead_main(void *arg)
+{
+    ordo_log_t *log = arg;
+    pthread_mutex_lock(&log->mu);
+    while (!log->closing) {
+        uint64_t from, to;
+        if (!ahead_wanted(log, &from, &to)) {
+            pthread_cond_wait(&log->cv_ahead, &log->mu);
+            continue;
+        }
+        int fd = log->fd;
+        log->ahead_busy = true;
+        pthread_mutex_unlock(&log->mu);
+        int e = 0, rc = ORDO_OK;
+        for (uint64_t off = from; rc == ORDO_OK && off < to; off += LOG_AHEAD_CHUNK) {
+            size_t n = to - off < LOG_AHEAD_CHUNK ? (size_t)(to - off) : LOG_AHEAD_CHUNK;
+            rc = io_write_all(log, fd, log->zeros, n, off, LOG_DIO_ALIGN, &e);
+        }
+        if (rc == ORDO_OK)
+            rc = io_sync(log, fd, &e);
+        pthread_mutex_lock(&log->mu);
+        log->ahead_busy = false;
+        log->padded = true; /* close and rotation cut the file back to its last record */
+        if (rc == ORDO_OK) {
+            log->alloc_end = to;
+            log->st.ahead_bytes += to - from;
+            log->st.ahead_syncs++;
+        } else {
+            log->ahead_stopped = true;
+        }
+        pthread_cond_broadcast(&log->cv_done);
+    }
+    pthread_mutex_unlock(&log->mu);
+    return NULL;
+}
+
+/* LOG_AHEAD_CHUNK zero bytes, block-aligned (direct writes); NULL when
+ * out of memory. */
+static uint8_t *zeros_alloc(void)
+{
+    void *z = NULL;
+    if (posix_memalign(&z, LOG_DIO_ALIGN, LOG_AHEAD_CHUNK) != 0)
+        return NULL;
+    memset(z, 0, LOG_AHEAD_CHUNK);
+    return z;
+}
+
+static bool ahead_thread_start(ordo_log_t *log)
+{
+    if (pthread_create(&log->aheader, NULL, ahead_main, log) != 0)
+        return false;
+    log->has_aheader = true;
+    pthread_setname_np(log->aheader, "ordo-log-ahead");
+    return true;
+}
+
 /* Lock held, everything written, no batch in flight: cuts the zero padding
  * direct writes leave after the last record, so a sealed or closed segment
  * ends at its last record. */
@@ -321,8 +437,12 @@ int log_create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, con
     if (fd < 0)
         return ordo_error_set(err, log_io_code(errno), tmp, 0, NULL, "cannot create segment: %s",
                               strerror(errno));
-    log_seg_header_t h = {.first_seq = first_seq, .seg_no = seg_no, .created_ns = log_now_unix_ns(),
-                          .dict = dict, .dict_len = dict_len,
+    log_seg_header_t h = {.first_seq = first_seq,
+                          .seg_no = seg_no,
+                          .created_ns = log_now_unix_ns(),
+                          .dict = dict,
+                          .dict_len = dict_len,
+                          .flags = log->opt.ahead_bytes ? LOG_SEG_FLAG_AHEAD : 0,
                           .hdr_len = LOG_SEG_HDR_SIZE + dict_len};
     memcpy(h.prev_chain, log->chain, ORDO_LOG_HASH_BYTES);
     uint8_t *hb = malloc(h.hdr_len);
@@ -364,6 +484,7 @@ int log_create_segment(ordo_log_t *log, uint64_t first_seq, uint64_t seg_no, con
     log->ix.valid_len = h.hdr_len;
     memcpy(log->ix.last_chain, log->chain, ORDO_LOG_HASH_BYTES);
     log->need_block_start = true;
+    log_segment_ahead_start(log, h.flags);
     return ORDO_OK;
 }
 
@@ -546,13 +667,17 @@ static int encode_locked(ordo_log_t *log, uint16_t type, uint8_t uflags, const c
     log_put64(p + 16, log_rec_checksum(p, body_len));
     memcpy(log->chain, chain, ORDO_LOG_HASH_BYTES);
 
-    log_rec_view_t v = {.seq = seq, .ts = ts, .key = (const uint8_t *)key, .key_len = (uint8_t)keylen,
-                        .chain = chain, .frame_len = LOG_REC_HDR_SIZE + (size_t)body_len};
+    log_rec_view_t v = {.seq = seq,
+                        .ts = ts,
+                        .key = (const uint8_t *)key,
+                        .key_len = (uint8_t)keylen,
+                        .chain = chain,
+                        .frame_len = LOG_REC_HDR_SIZE + (size_t)body_len};
     if (log_index_add(&log->ix, &v, log->seg_bytes, bs) != ORDO_OK)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     /* sample payloads to train the next segment's dictionary */
-    if (log->opt.compress_level != 0 && log->nsamples < LOG_SAMPLES_MAX && len >= LOG_MIN_COMPRESS &&
-        log->samples_len + len <= LOG_SAMPLES_BYTES) {
+    if (log->opt.compress_level != 0 && log->nsamples < LOG_SAMPLES_MAX &&
+        len >= LOG_MIN_COMPRESS && log->samples_len + len <= LOG_SAMPLES_BYTES) {
         if (!log->samples)
             log->samples = malloc(LOG_SAMPLES_BYTES);
         if (log->samples) {
@@ -575,10 +700,9 @@ static int encode_locked(ordo_log_t *log, uint16_t type, uint8_t uflags, const c
 }
 
 static int append_locked(ordo_log_t *log, uint16_t type, uint8_t uflags, const char *key,
-                         size_t keylen,
-                         int64_t ts_unix_ns, const void *payload, size_t len, log_zctx_t *z,
-                         uint64_t zgen, size_t zlen, uint8_t digest[ORDO_LOG_HASH_BYTES],
-                         uint64_t *seq_out, ordo_error_t *err)
+                         size_t keylen, int64_t ts_unix_ns, const void *payload, size_t len,
+                         log_zctx_t *z, uint64_t zgen, size_t zlen,
+                         uint8_t digest[ORDO_LOG_HASH_BYTES], uint64_t *seq_out, ordo_error_t *err)
 {
     size_t worst = LOG_REC_OVERHEAD + keylen + len;
     int rc;
@@ -597,7 +721,7 @@ static int append_locked(ordo_log_t *log, uint16_t type, uint8_t uflags, const c
             need_rotate = true;
         if (!need_rotate)
             break;
-        if (log->io_busy) {
+        if (log->io_busy || log->ahead_busy) {
             pthread_cond_wait(&log->cv_done, &log->mu);
             continue;
         }
@@ -615,8 +739,7 @@ static int append_locked(ordo_log_t *log, uint16_t type, uint8_t uflags, const c
     }
     uint64_t seq = 0;
     rc = encode_locked(log, type, uflags, key, keylen, ts_unix_ns, payload, len,
-                       z && zlen ? z->buf : NULL,
-                       zlen, digest, &seq, err);
+                       z && zlen ? z->buf : NULL, zlen, digest, &seq, err);
     if (rc != ORDO_OK)
         return rc;
     if (seq_out)
@@ -675,8 +798,7 @@ int ordo_log_append(ordo_log_t *log, uint16_t type, const char *key, size_t keyl
                     int64_t ts_unix_ns, const void *payload, size_t len, uint64_t *seq_out,
                     ordo_error_t *err)
 {
-    return ordo_log_append_flags(log, type, 0, key, keylen, ts_unix_ns, payload, len, seq_out,
-                                 err);
+    return ordo_log_append_flags(log, type, 0, key, keylen, ts_unix_ns, payload, len, seq_out, err);
 }
 
 int ordo_log_append_flags(ordo_log_t *log, uint16_t type, uint8_t flags, const char *key,
@@ -713,8 +835,7 @@ int ordo_log_append_flags(ordo_log_t *log, uint16_t type, uint8_t flags, const c
     log_rec_digest(ts_unix_ns, key, keylen, zlen ? z->buf : payload, zlen ? zlen : len, digest);
     pthread_mutex_lock(&log->mu);
     int rc = append_locked(log, type, flags, key, keylen, ts_unix_ns, payload, len, z, zgen, zlen,
-                           digest,
-                           seq_out, err);
+                           digest, seq_out, err);
     pthread_mutex_unlock(&log->mu);
     if (z)
         pool_put(log, z);
@@ -808,10 +929,11 @@ static void log_free(ordo_log_t *log)
     pthread_cond_destroy(&log->cv_done);
     pthread_cond_destroy(&log->cv_more);
     pthread_cond_destroy(&log->cv_flush);
+    pthread_cond_destroy(&log->cv_ahead);
+    free(log->zeros);
     free(log->dir);
     free(log);
 }
-
 
 int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **out,
                   ordo_log_open_info_t *info, ordo_error_t *err)
@@ -835,6 +957,7 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
     pthread_cond_init(&log->cv_done, NULL);
     pthread_cond_init(&log->cv_more, NULL);
     pthread_cond_init(&log->cv_flush, NULL);
+    pthread_cond_init(&log->cv_ahead, NULL);
     if (opt)
         log->opt = *opt;
     else
@@ -860,7 +983,8 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         log_free(log);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
-    if (log->opt.compress_level < LOG_ZSTD_MIN_LEVEL || log->opt.compress_level > ZSTD_maxCLevel()) {
+    if (log->opt.compress_level < LOG_ZSTD_MIN_LEVEL ||
+        log->opt.compress_level > ZSTD_maxCLevel()) {
         log_free(log);
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "compress_level",
                               "zstd level %d is outside %d..%d", opt->compress_level,
@@ -870,7 +994,8 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
     snprintf(lpath, sizeof lpath, "%s/LOCK", dir);
     log->lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (log->lock_fd < 0) {
-        rc = ordo_error_set(err, log_io_code(errno), lpath, 0, NULL, "cannot open: %s", strerror(errno));
+        rc = ordo_error_set(err, log_io_code(errno), lpath, 0, NULL, "cannot open: %s",
+                            strerror(errno));
         log_free(log);
         return rc;
     }
@@ -880,7 +1005,8 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         log_free(log);
         return rc;
     }
-    if (bytes_reserve(&log->pend, 0) != ORDO_OK || bytes_reserve(&log->spare, 0) != ORDO_OK) {
+    if (bytes_reserve(&log->pend, 0) != ORDO_OK || bytes_reserve(&log->spare, 0) != ORDO_OK ||
+        (log->opt.ahead_bytes && !(log->zeros = zeros_alloc()))) {
         log_free(log);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
@@ -898,6 +1024,10 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         }
         log->has_flusher = true;
     }
+    if (log->opt.ahead_bytes && !ahead_thread_start(log)) {
+        ordo_log_close(log, NULL);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot start the ahead thread");
+    }
     *out = log;
     return ORDO_OK;
 }
@@ -909,9 +1039,12 @@ int ordo_log_close(ordo_log_t *log, ordo_error_t *err)
     pthread_mutex_lock(&log->mu);
     log->closing = true;
     pthread_cond_broadcast(&log->cv_flush);
+    pthread_cond_broadcast(&log->cv_ahead);
     pthread_mutex_unlock(&log->mu);
     if (log->has_flusher)
         pthread_join(log->flusher, NULL);
+    if (log->has_aheader)
+        pthread_join(log->aheader, NULL);
     pthread_mutex_lock(&log->mu);
     int rc = log->fd >= 0 || log->failed ? flush_locked(log, err) : ORDO_OK;
     if (rc == ORDO_OK && trim_padding_locked(log) != ORDO_OK)

@@ -22,7 +22,8 @@
 #include "ordo/json.h"
 #include "ordo/util.h"
 
-static ordo_log_t *open_ok(const char *dir, const ordo_log_options_t *opt, ordo_log_open_info_t *info)
+static ordo_log_t *open_ok(const char *dir, const ordo_log_options_t *opt,
+                           ordo_log_open_info_t *info)
 {
     ordo_log_t *log = NULL;
     ordo_error_t err;
@@ -216,7 +217,8 @@ static void test_rotation_compression_index(void **state)
         assert_int_equal(ordo_log_iter_next(it, &rec, &err), 0);
         ordo_log_iter_close(it);
         /* by time: [1500 s, 1510 s) */
-        q = (ordo_log_query_t){.has_time = true, .ts_from = 1500000000000LL, .ts_to = 1510000000000LL};
+        q = (ordo_log_query_t){
+            .has_time = true, .ts_from = 1500000000000LL, .ts_to = 1510000000000LL};
         assert_int_equal(ordo_log_iter_open(dir, &q, &it, &err), ORDO_OK);
         for (uint64_t s = 1500; s < 1510; s++) {
             assert_int_equal(ordo_log_iter_next(it, &rec, &err), 1);
@@ -507,15 +509,16 @@ static void test_chain_definition(void **state)
     unsigned char fr[4096];
     for (size_t i = 0; i < n; i++) {
         assert_true(recs[i].stored <= sizeof fr);
-        assert_int_equal(pread(fd, fr, recs[i].stored, (off_t)recs[i].offset), (ssize_t)recs[i].stored);
+        assert_int_equal(pread(fd, fr, recs[i].stored, (off_t)recs[i].offset),
+                         (ssize_t)recs[i].stored);
         size_t keylen = fr[11];
         size_t stored = recs[i].stored - 24 - 16 - keylen - 32;
         unsigned char digest[32], m[32 + 16 + 8 + 32];
         crypto_generichash_state st;
         crypto_generichash_init(&st, NULL, 0, 32);
-        crypto_generichash_update(&st, fr + 24 + 8, 8);                /* ts */
-        crypto_generichash_update(&st, fr + 40, keylen);               /* key */
-        crypto_generichash_update(&st, fr + 40 + keylen, stored);      /* payload */
+        crypto_generichash_update(&st, fr + 24 + 8, 8);           /* ts */
+        crypto_generichash_update(&st, fr + 40, keylen);          /* key */
+        crypto_generichash_update(&st, fr + 40 + keylen, stored); /* payload */
         crypto_generichash_final(&st, digest, 32);
         memcpy(m, chain, 32);
         memcpy(m + 32, fr, 16);
@@ -582,9 +585,9 @@ static void test_mid_corruption_in_active_segment(void **state)
 /* ---- injected I/O faults ---- */
 
 typedef struct fault {
-    long budget;       /* bytes that may still be written; <0 unlimited */
-    size_t max_chunk;  /* short writes: at most this per call (0 = any) */
-    int sync_errno;    /* fdatasync fails with this when non-zero */
+    long budget;      /* bytes that may still be written; <0 unlimited */
+    size_t max_chunk; /* short writes: at most this per call (0 = any) */
+    int sync_errno;   /* fdatasync fails with this when non-zero */
     long writes;
 } fault_t;
 
@@ -755,6 +758,7 @@ static void test_direct_io(void **state)
     ordo_log_options_t opt;
     ordo_log_options_init(&opt);
     opt.direct_io = ORDO_LOG_DIRECT_ON;
+    opt.ahead_bytes = 0;      /* the padding of direct writes alone (ahead: test_log_ahead.c) */
     opt.segment_bytes = 8192; /* rotations: every sealed segment is trimmed */
     for (int mode = 0; mode < 3; mode++) {
         opt.sync = mode == 0 ? ORDO_LOG_SYNC : mode == 1 ? ORDO_LOG_ASYNC : ORDO_LOG_NONE;
@@ -1036,9 +1040,9 @@ static void test_cbor_records(void **state)
         assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
         cbor_bytes += b.len;
         ordo_error_t err;
-        assert_int_equal(ordo_log_append_flags(log, ORDO_LOG_REC_DECISION, ORDO_LOG_FLAG_CBOR,
-                                               "k", 1, (int64_t)n * 1000000000, b.data, b.len,
-                                               NULL, &err),
+        assert_int_equal(ordo_log_append_flags(log, ORDO_LOG_REC_DECISION, ORDO_LOG_FLAG_CBOR, "k",
+                                               1, (int64_t)n * 1000000000, b.data, b.len, NULL,
+                                               &err),
                          ORDO_OK);
     }
     ordo_error_t err;
