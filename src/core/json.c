@@ -937,8 +937,8 @@ _Static_assert(ORDO_JSONW_STRREFS <= 128, "ref_slot (256 slots) must stay half e
  * at dst, room there for 9 + len bytes: the string in place first, then
  * looked up by those bytes; when it is in the table, tag 25 + its index
  * goes there instead. Returns the item's end. */
-static unsigned char *text_at(ordo_jsonw_t *w, unsigned char *dst, const char *s, size_t n,
-                              size_t len, size_t bad)
+static inline __attribute__((always_inline)) unsigned char *
+text_at(ordo_jsonw_t *w, unsigned char *dst, const char *s, size_t n, size_t len, size_t bad)
 {
     ordo_buf_t *out = w->out;
     size_t hn = ordo_cbor_head(dst, 3, len);

@@ -194,6 +194,24 @@ size_t record_summary_write(const ordo_plan_t *p, const ordo_network_t *net,
     return slots;
 }
 
+/* Whether the bytes "experiment" occur in b (n bytes), as memmem finds
+ * them: memchr for its second byte, rare in records, then the rest. */
+static bool has_experiment_text(const uint8_t *b, size_t n)
+{
+    static const char word[] = "experiment";
+    const size_t k = sizeof word - 1;
+    if (n < k)
+        return false;
+    for (const uint8_t *q = b + 1, *last = b + n - k + 1; q <= last; q++) {
+        q = memchr(q, word[1], (size_t)(last - q) + 1);
+        if (!q)
+            return false;
+        if (!memcmp(q - 1, word, k))
+            return true;
+    }
+    return false;
+}
+
 void record_summary_end(ordo_jsonw_t *w, size_t slots, const ordo_decision_meta_t *meta,
                         uint32_t end, uint32_t refs)
 {
@@ -202,7 +220,7 @@ void record_summary_end(ordo_jsonw_t *w, size_t slots, const ordo_decision_meta_
     if (w->error || slots != SLOTS_AT || end > n)
         return; /* not the layout readers look for: they walk */
     uint32_t flags = 0;
-    if (!(meta && meta->experiment) && memmem(b, n, "experiment", 10))
+    if (!(meta && meta->experiment) && has_experiment_text(b, n))
         flags |= ORDO_RECORD_SUMMARY_EXP_TEXT;
     ordo_jsonw_cbor_slot_set(w, slots, ORDO_RECORD_SUMMARY_FLAGS, flags);
     ordo_jsonw_cbor_slot_set(w, slots, ORDO_RECORD_SUMMARY_END, end);
