@@ -258,7 +258,7 @@ static inline __attribute__((always_inline)) const char *copy(rd_t *r, str_t *s,
     } else if (!(c = ordo_arena_alloc(r->arena, need))) {
         return NULL;
     }
-    memcpy(c, s->s, s->len);
+    core_copy_small(c, s->s, s->len); /* short strings: no call */
     c[s->len] = 0;
     s->copy = c;
     if (ref)
