@@ -83,11 +83,11 @@ enum {
     ORDO_CBOR_OBJECT
 };
 typedef struct ordo_cbor_node {
-    uint8_t type;     /* ORDO_CBOR_* */
-    uint32_t n;       /* children of an array or object */
-    const char *key;  /* a member's key; NULL in arrays */
+    uint8_t type;    /* ORDO_CBOR_* */
+    uint32_t n;      /* children of an array or object */
+    const char *key; /* a member's key; NULL in arrays */
     double num;
-    const char *s;    /* a string, NUL-terminated */
+    const char *s; /* a string, NUL-terminated */
     size_t len;
     struct ordo_cbor_node *child, *last, *next;
 } ordo_cbor_node_t;
@@ -166,4 +166,54 @@ int ordo_cbor_pick_parts(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_c
  * RECORD.md), booleans, null. Anything else, or fewer items, is
  * ORDO_EUNSUPPORTED. */
 int ordo_cbor_items(const void *p, size_t n, size_t at, ordo_cbor_pick_t *out, size_t max);
+/* The head of an item of major type `major` with argument v, in the fewest
+ * bytes (as libcbor's cbor_encode_uint / _negint / _string_start / _tag
+ * write it) into b (9 bytes); returns its length. */
+static inline size_t ordo_cbor_head(unsigned char *b, unsigned major, uint64_t v)
+{
+    unsigned char m = (unsigned char)(major << 5);
+    if (v < 24) {
+        b[0] = (unsigned char)(m | v);
+        return 1;
+    }
+    if (v <= 0xff) {
+        b[0] = m | 24;
+        b[1] = (unsigned char)v;
+        return 2;
+    }
+    int k = v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
+    b[0] = (unsigned char)(m | (k == 2 ? 25 : k == 4 ? 26 : 27));
+    for (int i = 0; i < k; i++)
+        b[1 + i] = (unsigned char)(v >> (8 * (k - 1 - i)));
+    return 1 + (size_t)k;
+}
+
+/* A number's item as ordo_jsonw_double writes it in CBOR mode, into b (9
+ * bytes); returns its length. */
+size_t ordo_cbor_number_bytes(double v, unsigned char *b);
+
+/* A run: one value of a CBOR writer whose items the caller writes straight
+ * into the output (heads with ordo_cbor_head, numbers with
+ * ordo_cbor_number_bytes, strings with ordo_jsonw_cbor_run_text), byte for
+ * byte what the ordo_jsonw_* calls would write, for a value of fixed shape
+ * written often (a record's summary, RECORD.md). The caller balances its
+ * arrays itself. ordo_jsonw_cbor_run_begin takes the place of the value (as
+ * ordo_jsonw_arr_begin would) and gives where its bytes go with room for
+ * `room` of them; ordo_cbor_run_room gives room for `room` more from p
+ * (the buffer may move: p is the position); ordo_jsonw_cbor_run_text writes
+ * a string or its reference (the stringref table as ordo_jsonw_str; NULL:
+ * null) with its own room; ordo_jsonw_cbor_run_end ends the run at p. Any
+ * of them NULL: the writer's error is set (not CBOR, inside a table row,
+ * out of memory) and the rest of the run is NULL too. */
+unsigned char *ordo_jsonw_cbor_run_begin(ordo_jsonw_t *w, size_t room);
+unsigned char *ordo_jsonw_cbor_run_grow(ordo_jsonw_t *w, unsigned char *p, size_t room);
+unsigned char *ordo_jsonw_cbor_run_text(ordo_jsonw_t *w, unsigned char *p, const char *s);
+void ordo_jsonw_cbor_run_end(ordo_jsonw_t *w, unsigned char *p);
+static inline unsigned char *ordo_cbor_run_room(ordo_jsonw_t *w, unsigned char *p, size_t room)
+{
+    ordo_buf_t *o = w->out;
+    if (p && (size_t)(o->data + o->cap - (char *)p) > room)
+        return p;
+    return ordo_jsonw_cbor_run_grow(w, p, room);
+}
 #endif

@@ -31,11 +31,42 @@
 
 /* Field keys (the same code wherever the name occurs). */
 enum {
-    K_NONE, K_TIMESTAMP, K_ORDER_ID, K_POLICY, K_NAME, K_VERSION, K_EXPERIMENT, K_VARIANT,
-    K_EXCLUDED, K_CONTROL_COST, K_ORDER_VALUE, K_PRODUCT_FAMILY, K_UNIT, K_FALLBACK,
-    K_LATENCY_NS, K_ORDER, K_SHIP_TO, K_ZIP, K_CHANNEL, K_PROMOTION, K_LINES, K_SKU, K_QUANTITY,
-    K_PLAN, K_PROMISE_DATE, K_SHIPMENTS, K_NODE, K_SERVICE, K_ZONE, K_MILES, K_TOTALS, K_COST,
-    K_UNITS, K_ON_TIME_PROB, K_RETURN_RISK, K_COMP /* + cost component index */
+    K_NONE,
+    K_TIMESTAMP,
+    K_ORDER_ID,
+    K_POLICY,
+    K_NAME,
+    K_VERSION,
+    K_EXPERIMENT,
+    K_VARIANT,
+    K_EXCLUDED,
+    K_CONTROL_COST,
+    K_ORDER_VALUE,
+    K_PRODUCT_FAMILY,
+    K_UNIT,
+    K_FALLBACK,
+    K_LATENCY_NS,
+    K_ORDER,
+    K_SHIP_TO,
+    K_ZIP,
+    K_CHANNEL,
+    K_PROMOTION,
+    K_LINES,
+    K_SKU,
+    K_QUANTITY,
+    K_PLAN,
+    K_PROMISE_DATE,
+    K_SHIPMENTS,
+    K_NODE,
+    K_SERVICE,
+    K_ZONE,
+    K_MILES,
+    K_TOTALS,
+    K_COST,
+    K_UNITS,
+    K_ON_TIME_PROB,
+    K_RETURN_RISK,
+    K_COMP /* + cost component index */
 };
 #define COMP(field, plan_only, econ) #field,
 static const char *const comp_name[] = {ORDO_COST_COMPONENTS(COMP)};
@@ -45,16 +76,56 @@ enum { N_COMP = sizeof comp_name / sizeof comp_name[0] };
 enum { ORDO_COST_COMPONENTS(COMP) };
 #undef COMP
 static const int comp_total = COMP_total; /* "total"'s index in comp_name */
-static const char *const key_name[K_COMP] = {
-    "", "timestamp", "order_id", "policy", "name", "version", "experiment", "variant",
-    "excluded", "control_cost", "order_value", "product_family", "unit", "fallback",
-    "latency_ns", "order", "ship_to", "zip", "channel", "promotion", "lines", "sku", "quantity",
-    "plan", "promise_date", "shipments", "node", "service", "zone", "miles", "totals", "cost",
-    "units", "on_time_prob", "return_risk"};
+static const char *const key_name[K_COMP] = {"",
+                                             "timestamp",
+                                             "order_id",
+                                             "policy",
+                                             "name",
+                                             "version",
+                                             "experiment",
+                                             "variant",
+                                             "excluded",
+                                             "control_cost",
+                                             "order_value",
+                                             "product_family",
+                                             "unit",
+                                             "fallback",
+                                             "latency_ns",
+                                             "order",
+                                             "ship_to",
+                                             "zip",
+                                             "channel",
+                                             "promotion",
+                                             "lines",
+                                             "sku",
+                                             "quantity",
+                                             "plan",
+                                             "promise_date",
+                                             "shipments",
+                                             "node",
+                                             "service",
+                                             "zone",
+                                             "miles",
+                                             "totals",
+                                             "cost",
+                                             "units",
+                                             "on_time_prob",
+                                             "return_risk"};
 
 /* Object contexts: what an object's members fill. */
-enum { C_SKIP, C_TOP, C_POLICY, C_ORDER, C_SHIP_TO, C_LINE, C_PLAN, C_SHIP, C_TOTALS, C_COST,
-       C_ECON };
+enum {
+    C_SKIP,
+    C_TOP,
+    C_POLICY,
+    C_ORDER,
+    C_SHIP_TO,
+    C_LINE,
+    C_PLAN,
+    C_SHIP,
+    C_TOTALS,
+    C_COST,
+    C_ECON
+};
 /* Array contexts. */
 enum { A_SKIP, A_LINES, A_SHIPS };
 
@@ -187,7 +258,7 @@ static inline __attribute__((always_inline)) const char *copy(rd_t *r, str_t *s,
     } else if (!(c = ordo_arena_alloc(r->arena, need))) {
         return NULL;
     }
-    memcpy(c, s->s, s->len);
+    core_copy_small(c, s->s, s->len); /* short strings: no call */
     c[s->len] = 0;
     s->copy = c;
     if (ref)
@@ -205,7 +276,10 @@ static bool scalar(rd_t *r, unsigned major, unsigned ai, uint64_t arg, int *type
     *s = NULL;
     *num = NAN;
     switch (major) {
-    case 0: *type = ORDO_CBOR_NUMBER; *num = (double)arg; return ai != 31;
+    case 0:
+        *type = ORDO_CBOR_NUMBER;
+        *num = (double)arg;
+        return ai != 31;
     case 1:
         *type = ORDO_CBOR_NUMBER;
         *num = arg == UINT64_MAX ? -18446744073709551616.0 : -(double)(arg + 1);
@@ -217,8 +291,10 @@ static bool scalar(rd_t *r, unsigned major, unsigned ai, uint64_t arg, int *type
         *type = ORDO_CBOR_STRING;
         r->sc->exp_text |= text_names((const char *)t.s, t.len, SC_EXP);
         return !(want_str || r->pending) || (*s = copy(r, &t, ref));
-    case 7: break;
-    default: return false;
+    case 7:
+        break;
+    default:
+        return false;
     }
     if (ai >= 20 && ai <= 22) {
         *type = ai == 20 ? ORDO_CBOR_FALSE : ai == 21 ? ORDO_CBOR_TRUE : ORDO_CBOR_NULL;
@@ -469,7 +545,11 @@ static bool table(rd_t *r, int actx, const tgt_t *t)
     uint64_t arg, tn;
     kinfo_t col[ORDO_JSONW_TABLE_MAX];
     act_t ca[ORDO_JSONW_TABLE_MAX];
-    struct { int type; double num; const char *s; } above[ORDO_JSONW_TABLE_MAX], c;
+    struct {
+        int type;
+        double num;
+        const char *s;
+    } above[ORDO_JSONW_TABLE_MAX], c;
     bool ok;
     if (!head(r, &major, &ai, &arg) || major != 4 || ai != 31 || !head(r, &major, &ai, &tn) ||
         major != 4 || ai == 31 || tn < 1 || tn > ORDO_JSONW_TABLE_MAX)
@@ -573,7 +653,8 @@ static bool value(rd_t *r, int ctx, act_t a, char *b, void *obj, int depth)
     uint64_t arg;
     if (depth >= ST_DEPTH || !head(r, &major, &ai, &arg))
         return false;
-    bool open = (major == 4 || major == 5) && ai == 31, tab = major == 6 && arg == ORDO_CBOR_TAG_TABLE;
+    bool open = (major == 4 || major == 5) && ai == 31,
+         tab = major == 6 && arg == ORDO_CBOR_TAG_TABLE;
     if (open || tab) {
         settle(r, ORDO_CBOR_ARRAY, NULL);
         ordo_record_t *d = r->d;
@@ -606,8 +687,8 @@ static void cost_end(rd_t *r)
     ordo_cost_t *out = &r->d->plan.cost;
     bool flat = !r->econ_obj;
     int i = 0, total = comp_total;
-#define READ_COMPONENT(field, plan_only, is_econ)                                                   \
-    out->field = !(is_econ) || flat ? r->flat[i] : r->econ[i == N_COMP - 1 ? total : i];          \
+#define READ_COMPONENT(field, plan_only, is_econ)                                                  \
+    out->field = !(is_econ) || flat ? r->flat[i] : r->econ[i == N_COMP - 1 ? total : i];           \
     i++;
     ORDO_COST_COMPONENTS(READ_COMPONENT)
 #undef READ_COMPONENT
@@ -647,7 +728,7 @@ static bool s_str(rd_t *r, const char **out)
 }
 
 /* A number (or null: NaN), as scalar() reads it. */
-static bool s_num(rd_t *r, double *out)
+static bool s_num_any(rd_t *r, double *out)
 {
     unsigned major, ai;
     uint64_t arg;
@@ -674,6 +755,27 @@ static bool s_num(rd_t *r, double *out)
     double d = cbor_float(ai, arg);
     *out = isfinite(d) ? d : NAN;
     return true;
+}
+
+/* s_num_any, with the writer's most frequent items first: an integer
+ * below 24 (one byte) and a double (0xfb, eight bytes), read the same. */
+static inline __attribute__((always_inline)) bool s_num(rd_t *r, double *out)
+{
+    const uint8_t *q = r->p;
+    if (q < r->end && *q < 0x18) {
+        *out = *q;
+        r->p = q + 1;
+        return true;
+    }
+    if (r->end - q >= 9 && *q == 0xfb) {
+        uint64_t u = CBOR_BE_LOAD(q + 1, uint64_t, 64);
+        double d;
+        memcpy(&d, &u, sizeof d);
+        *out = isfinite(d) ? d : NAN;
+        r->p = q + 9;
+        return true;
+    }
+    return s_num_any(r, out);
 }
 
 static bool s_bool(rd_t *r, bool *out)

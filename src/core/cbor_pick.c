@@ -23,11 +23,11 @@
 #include "ordo/json.h"
 #include "ordo/util.h"
 
-#define PICK_DEPTH 6    /* keys per path */
-#define PICK_STRS 4096  /* strings numbered per record */
-#define PICK_NEST 32    /* containers deep */
-#define PICK_KEYS 256   /* key ids */
-#define PICK_TEXT 8     /* text keys per depth */
+#define PICK_DEPTH 6   /* keys per path */
+#define PICK_STRS 4096 /* strings numbered per record */
+#define PICK_NEST 32   /* containers deep */
+#define PICK_KEYS 256  /* key ids */
+#define PICK_TEXT 8    /* text keys per depth */
 _Static_assert(PICK_STRS < 65536, "number(): thresholds 3, 4, 5 only");
 
 struct ordo_cbor_picker {
@@ -186,15 +186,22 @@ static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *
 {
     *undef = false;
     switch (major) {
-    case 0: v->type = ORDO_CBOR_NUMBER; v->num = (double)arg; return ai != 31;
+    case 0:
+        v->type = ORDO_CBOR_NUMBER;
+        v->num = (double)arg;
+        return ai != 31;
     case 1:
         v->type = ORDO_CBOR_NUMBER;
         v->num = arg == UINT64_MAX ? -18446744073709551616.0 : -(double)(arg + 1);
         return ai != 31;
-    case 3: return ai != 31 && text(w, arg, v);
-    case 6: return arg == 25 && ai != 31 && strref(w, v);
-    case 7: break;
-    default: return false;
+    case 3:
+        return ai != 31 && text(w, arg, v);
+    case 6:
+        return arg == 25 && ai != 31 && strref(w, v);
+    case 7:
+        break;
+    default:
+        return false;
     }
     if (ai == 20 || ai == 21) {
         v->type = ai == 21 ? ORDO_CBOR_TRUE : ORDO_CBOR_FALSE;
@@ -219,8 +226,8 @@ static bool scalar(walk_t *w, unsigned major, unsigned ai, uint64_t arg, val_t *
 #define FX8(n) FX4(n), FX4(n)
 #define FX24(n) FX8(n), FX8(n), FX8(n)
 static const uint8_t fixed_len[256] = {
-    FX24(1), 2, 3, 5, 9, 0, 0, 0, 0, /* major 0 */
-    FX24(1), 2, 3, 5, 9, 0, 0, 0, 0, /* major 1 */
+    FX24(1),    2,          3,          5,          9,          0,          0, 0, 0, /* major 0 */
+    FX24(1),    2,          3,          5,          9,          0,          0, 0, 0, /* major 1 */
     [0xf4] = 1, [0xf5] = 1, [0xf6] = 1, [0xf9] = 3, [0xfa] = 5, [0xfb] = 9,
 };
 
@@ -230,10 +237,31 @@ static const uint8_t fixed_len[256] = {
 #define ST4(n) n, n + 1, n + 2, n + 3
 #define ST24(n) ST4(n), ST4(n + 4), ST4(n + 8), ST4(n + 12), ST4(n + 16), ST4(n + 20)
 static const uint8_t step[256] = {
-    FX24(1), 2, 3, 5, 9, 0, 0, 0, 0, /* major 0 */
-    FX24(1), 2, 3, 5, 9, 0, 0, 0, 0, /* major 1 */
-    [0x60] = ST24(1),                /* major 3, lengths 0..23 */
-    [0xf4] = 1, [0xf5] = 1, [0xf6] = 1, [0xf9] = 3, [0xfa] = 5, [0xfb] = 9,
+    FX24(1),
+    2,
+    3,
+    5,
+    9,
+    0,
+    0,
+    0,
+    0, /* major 0 */
+    FX24(1),
+    2,
+    3,
+    5,
+    9,
+    0,
+    0,
+    0,
+    0,                /* major 1 */
+    [0x60] = ST24(1), /* major 3, lengths 0..23 */
+    [0xf4] = 1,
+    [0xf5] = 1,
+    [0xf6] = 1,
+    [0xf9] = 3,
+    [0xfa] = 5,
+    [0xfb] = 9,
 };
 static const uint8_t str_len[256] = {[0x60] = ST24(0)};
 
@@ -504,11 +532,20 @@ static inline __attribute__((always_inline)) bool leaf_fast(walk_t *w, val_t *v)
         return false; /* not an unsigned or a float */
     uint64_t arg = b;
     switch (k) { /* big-endian arguments, one load each */
-    case 2: arg = p[1]; break;
-    case 3: arg = CBOR_BE_LOAD(p + 1, uint16_t, 16); break;
-    case 5: arg = CBOR_BE_LOAD(p + 1, uint32_t, 32); break;
-    case 9: arg = CBOR_BE_LOAD(p + 1, uint64_t, 64); break;
-    default: break;
+    case 2:
+        arg = p[1];
+        break;
+    case 3:
+        arg = CBOR_BE_LOAD(p + 1, uint16_t, 16);
+        break;
+    case 5:
+        arg = CBOR_BE_LOAD(p + 1, uint32_t, 32);
+        break;
+    case 9:
+        arg = CBOR_BE_LOAD(p + 1, uint64_t, 64);
+        break;
+    default:
+        break;
     }
     double d = b < 0x20 ? (double)arg : cbor_float(b & 31u, arg);
     v->type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL;
@@ -583,8 +620,7 @@ static bool pick_map(walk_t *w, int depth, uint64_t active, bool indef, uint64_t
             w->p += indef;
             break;
         }
-        if (__builtin_expect(p >= w->jump_at, 0) && indef &&
-            jump(w, row, active, taken))
+        if (__builtin_expect(p >= w->jump_at, 0) && indef && jump(w, row, active, taken))
             continue; /* a span of the parts, jumped */
         int id;
         val_t k, x;
@@ -721,8 +757,8 @@ int ordo_cbor_parts(const void *p, size_t n, ordo_cbor_span_t *spans)
 static int pick_run(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_cbor_pick_t *out,
                     const ordo_cbor_span_t *spans, int n_spans)
 {
-    walk_t w = {.pk = pk, .out = out, .base = p, .p = p, .end = (const uint8_t *)p + n,
-                .thr = SIZE_MAX};
+    walk_t w = {
+        .pk = pk, .out = out, .base = p, .p = p, .end = (const uint8_t *)p + n, .thr = SIZE_MAX};
     w.span = spans;
     w.span_end = spans ? spans + n_spans : NULL; /* no arithmetic on NULL */
     w.jump_at = n_spans ? w.base + spans[0].start : w.end;
@@ -750,7 +786,7 @@ int ordo_cbor_pick_parts(ordo_cbor_picker_t *pk, const void *p, size_t n, ordo_c
 {
     ordo_cbor_span_t spans[1 + ORDO_CBOR_PARTS_MAX];
     int k = parts_at(p, n, pk->parts_id, spans + 1); /* needs the namespace tag: ns */
-    spans[0] = (ordo_cbor_span_t){4, PARTS_END, 0}; /* the parts member itself */
+    spans[0] = (ordo_cbor_span_t){4, PARTS_END, 0};  /* the parts member itself */
     return k ? pick_run(pk, p, n, out, spans, 1 + k) : pick_run(pk, p, n, out, NULL, 0);
 }
 
@@ -775,6 +811,20 @@ int ordo_cbor_items(const void *p, size_t n, size_t at, ordo_cbor_pick_t *out, s
             if (--depth < 0)
                 return ORDO_EUNSUPPORTED;
             q++;
+            continue;
+        }
+        if (q < end && *q < 0x18) { /* the writer's frequent items first: a small integer */
+            out[i++] = (ordo_cbor_pick_t){.found = true, .type = ORDO_CBOR_NUMBER, .num = *q++};
+            continue;
+        }
+        if (end - q >= 9 && *q == 0xfb) { /* a double */
+            uint64_t u = CBOR_BE_LOAD(q + 1, uint64_t, 64);
+            double d;
+            memcpy(&d, &u, sizeof d);
+            out[i++] = (ordo_cbor_pick_t){.found = true,
+                                          .type = isfinite(d) ? ORDO_CBOR_NUMBER : ORDO_CBOR_NULL,
+                                          .num = isfinite(d) ? d : NAN};
+            q += 9;
             continue;
         }
         if (!cbor_head(&q, end, &major, &ai, &arg))

@@ -93,8 +93,7 @@ static int format_i64(int64_t v, char *buf)
  * written backwards two digits at a time. */
 static int format_fixed(uint64_t u, int k, bool neg, char *buf)
 {
-    static const uint64_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-                                    100000000};
+    static const uint64_t p10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
     uint64_t ip = u / p10[k], fp = u % p10[k];
     char t[40], *e = t + sizeof t, *q = e;
     int left = k;
@@ -827,8 +826,8 @@ void ordo_jsonw_mark(ordo_jsonw_t *w)
     if (!w->cbor || !w->marks)
         return;
     if (w->n_marks < w->max_marks)
-        w->marks[w->n_marks] = (ordo_jsonw_mark_t){(uint32_t)(w->out->len - w->base),
-                                                   (uint32_t)w->n_refs};
+        w->marks[w->n_marks] =
+            (ordo_jsonw_mark_t){(uint32_t)(w->out->len - w->base), (uint32_t)w->n_refs};
     w->n_marks++;
 }
 
@@ -860,29 +859,6 @@ void ordo_jsonw_cbor_slot_set(ordo_jsonw_t *w, size_t at, unsigned i, uint32_t v
     b[1] = (unsigned char)(v >> 16);
     b[2] = (unsigned char)(v >> 8);
     b[3] = (unsigned char)v;
-}
-
-/* The head of an item of major type `major` with argument v, in the fewest
- * bytes (as libcbor's cbor_encode_uint / _negint / _string_start / _tag
- * write it) into b (9 bytes); returns its length. Inline: the record's
- * keys, integers and string heads are most of its items. */
-static inline size_t cbor_put_head(unsigned char *b, unsigned major, uint64_t v)
-{
-    unsigned char m = (unsigned char)(major << 5);
-    if (v < 24) {
-        b[0] = (unsigned char)(m | v);
-        return 1;
-    }
-    if (v <= 0xff) {
-        b[0] = m | 24;
-        b[1] = (unsigned char)v;
-        return 2;
-    }
-    int k = v <= 0xffff ? 2 : v <= 0xffffffffu ? 4 : 8;
-    b[0] = (unsigned char)(m | (k == 2 ? 25 : k == 4 ? 26 : 27));
-    for (int i = 0; i < k; i++)
-        b[1 + i] = (unsigned char)(v >> (8 * (k - 1 - i)));
-    return 1 + (size_t)k;
 }
 
 /* Structure checks before a key or value, as before_value() in text mode.
@@ -957,25 +933,15 @@ CBOR_FN cbor_close(ordo_jsonw_t *w, int is_obj)
 
 _Static_assert(ORDO_JSONW_STRREFS <= 128, "ref_slot (256 slots) must stay half empty");
 
-/* A text string, or a reference to an equal one written before. The string
- * is put in place in the output first (invalid UTF-8 replaced by U+FFFD as
- * in text mode, since CBOR text must be UTF-8), then looked up by those
- * bytes; when it is in the table, tag 25 + its index goes there instead. */
-static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
+/* The text's item (len bytes once invalid UTF-8 is replaced: bad bytes)
+ * at dst, room there for 9 + len bytes: the string in place first, then
+ * looked up by those bytes; when it is in the table, tag 25 + its index
+ * goes there instead. Returns the item's end. */
+static inline __attribute__((always_inline)) unsigned char *
+text_at(ordo_jsonw_t *w, unsigned char *dst, const char *s, size_t n, size_t len, size_t bad)
 {
-    size_t bad = core_utf8_bad_bytes(s, n);
-    size_t len = n + 2 * bad; /* U+FFFD is 3 bytes for 1 */
-    if (w->error)
-        return;
-    ordo_buf_t *o = w->out; /* room (as put): no call */
-    bool room = !o->oom && len < o->cap && o->len + 10 + len <= o->cap;
-    if (!room && (len > SIZE_MAX - 16 || ordo_buf_reserve(o, 9 + len))) {
-        cbor_fail(w, ORDO_ENOMEM);
-        return;
-    }
     ordo_buf_t *out = w->out;
-    unsigned char *dst = (unsigned char *)out->data + out->len;
-    size_t hn = cbor_put_head(dst, 3, len);
+    size_t hn = ordo_cbor_head(dst, 3, len);
     char *body = (char *)dst + hn;
     if (!bad)
         core_copy_small(body, s, n);
@@ -987,12 +953,11 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
         uint32_t slot = cbor_short_hash(body, len) & 255;
         uint8_t v;
         for (; (v = w->ref_slot[slot]) != 0; slot = (slot + 1) & 255)
-            if (w->refs[v - 1].len == len &&
-                core_equal_small(base + w->refs[v - 1].off, body, len))
+            if (w->refs[v - 1].len == len && core_equal_small(base + w->refs[v - 1].off, body, len))
                 break;
         if (v) {
-            k = cbor_put_head(dst, 6, 25);
-            k += cbor_put_head(dst + k, 0, v - 1u);
+            k = ordo_cbor_head(dst, 6, 25);
+            k += ordo_cbor_head(dst + k, 0, v - 1u);
         } else if (len >= cbor_strref_min_len(w->n_refs)) {
             /* It gets the next index, as in any stringref decoder; only the
              * first ORDO_JSONW_STRREFS are remembered for lookups. */
@@ -1005,8 +970,80 @@ static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
             }
         }
     }
-    out->len += k;
-    out->data[out->len] = 0;
+    return dst + k;
+}
+
+/* A text string, or a reference to an equal one written before (text_at;
+ * invalid UTF-8 replaced by U+FFFD as in text mode, since CBOR text must be
+ * UTF-8). */
+static void cbor_text(ordo_jsonw_t *w, const char *s, size_t n)
+{
+    size_t bad = core_utf8_bad_bytes(s, n);
+    size_t len = n + 2 * bad; /* U+FFFD is 3 bytes for 1 */
+    if (w->error)
+        return;
+    ordo_buf_t *o = w->out; /* room (as put): no call */
+    bool room = !o->oom && len < o->cap && o->len + 10 + len <= o->cap;
+    if (!room && (len > SIZE_MAX - 16 || ordo_buf_reserve(o, 9 + len))) {
+        cbor_fail(w, ORDO_ENOMEM);
+        return;
+    }
+    unsigned char *end = text_at(w, (unsigned char *)o->data + o->len, s, n, len, bad);
+    o->len = (size_t)((char *)end - o->data);
+    o->data[o->len] = 0;
+}
+
+/* Runs (cbor.h): one value's items written by the caller. */
+unsigned char *ordo_jsonw_cbor_run_begin(ordo_jsonw_t *w, size_t room)
+{
+    if (!w->cbor || in_row(w))
+        cbor_fail(w, ORDO_EINVAL);
+    else
+        cbor_before(w, 0);
+    if (w->error)
+        return NULL;
+    ordo_buf_t *o = w->out;
+    return ordo_cbor_run_room(w, (unsigned char *)o->data + o->len, room);
+}
+
+unsigned char *ordo_jsonw_cbor_run_grow(ordo_jsonw_t *w, unsigned char *p, size_t room)
+{
+    ordo_buf_t *o = w->out;
+    if (!p || w->error)
+        return NULL;
+    o->len = (size_t)((char *)p - o->data);
+    if (ordo_buf_reserve(o, room)) {
+        cbor_fail(w, ORDO_ENOMEM);
+        return NULL;
+    }
+    return (unsigned char *)o->data + o->len;
+}
+
+unsigned char *ordo_jsonw_cbor_run_text(ordo_jsonw_t *w, unsigned char *p, const char *s)
+{
+    if (!s) {
+        p = ordo_cbor_run_room(w, p, 1);
+        if (p)
+            *p++ = 0xf6; /* null, as ordo_jsonw_str(w, NULL) */
+        return p;
+    }
+    size_t n = strlen(s), bad = core_utf8_bad_bytes(s, n);
+    size_t len = n + 2 * bad; /* U+FFFD is 3 bytes for 1 */
+    if (len > SIZE_MAX - 16) {
+        cbor_fail(w, ORDO_ENOMEM);
+        return NULL;
+    }
+    p = ordo_cbor_run_room(w, p, 9 + len);
+    return p ? text_at(w, p, s, n, len, bad) : NULL;
+}
+
+void ordo_jsonw_cbor_run_end(ordo_jsonw_t *w, unsigned char *p)
+{
+    ordo_buf_t *o = w->out;
+    if (!p || w->error)
+        return;
+    o->len = (size_t)((char *)p - o->data);
+    o->data[o->len] = 0;
 }
 
 CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
@@ -1040,7 +1077,7 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
         o->data[o->len] = 0;
     } else if (id >= 0) {
         unsigned char b[9];
-        put(w, (const char *)b, cbor_put_head(b, 0, (uint64_t)id));
+        put(w, (const char *)b, ordo_cbor_head(b, 0, (uint64_t)id));
     } else {
         cbor_text(w, key, n);
     }
@@ -1052,7 +1089,7 @@ CBOR_FN cbor_key(ordo_jsonw_t *w, const char *key)
  * JSON value never becomes; 0 when the caller writes it. kind 1: bytes
  * are a text value's; kind 2: an encoded number, boolean or null. */
 static inline __attribute__((always_inline)) int table_cell(ordo_jsonw_t *w, uint8_t kind,
-                                                          const void *bytes, size_t n)
+                                                            const void *bytes, size_t n)
 {
     if (w->tcol >= w->tn) {
         cbor_fail(w, ORDO_EINVAL);
@@ -1092,7 +1129,7 @@ CBOR_FN cbor_uint(ordo_jsonw_t *w, uint64_t v)
 {
     cbor_before(w, 0);
     unsigned char b[9];
-    put_value(w, b, cbor_put_head(b, 0, v));
+    put_value(w, b, ordo_cbor_head(b, 0, v));
 }
 
 CBOR_FN cbor_int(ordo_jsonw_t *w, int64_t v)
@@ -1103,7 +1140,7 @@ CBOR_FN cbor_int(ordo_jsonw_t *w, int64_t v)
     }
     cbor_before(w, 0);
     unsigned char b[9];
-    put_value(w, b, cbor_put_head(b, 1, (uint64_t)(-1 - v)));
+    put_value(w, b, ordo_cbor_head(b, 1, (uint64_t)(-1 - v)));
 }
 
 /* A double, as cbor_encode_double writes it (9 bytes). */
@@ -1160,15 +1197,15 @@ static size_t encode_float(double v, unsigned char *b, size_t size)
  * what it prints as an integer is a CBOR integer (-0 a half, so it reads
  * back as "-0"), NaN/Inf are null, anything else the smallest float that
  * holds it. */
-static size_t cbor_double_bytes(double v, unsigned char *b)
+size_t ordo_cbor_number_bytes(double v, unsigned char *b)
 {
     if (!isfinite(v))
         return cbor_encode_null(b, 9);
     if (v == 0)
         return signbit(v) ? cbor_encode_half(-0.0f, b, 9) : cbor_encode_uint(0, b, 9);
     if (fabs(v) < 1e15 && v == (double)(long long)v)
-        return v > 0 ? cbor_put_head(b, 0, (uint64_t)v)
-                     : cbor_put_head(b, 1, (uint64_t)(-1 - (long long)v));
+        return v > 0 ? ordo_cbor_head(b, 0, (uint64_t)v)
+                     : ordo_cbor_head(b, 1, (uint64_t)(-1 - (long long)v));
     return encode_float(v, b, 9);
 }
 
@@ -1176,7 +1213,7 @@ CBOR_FN cbor_double(ordo_jsonw_t *w, double v)
 {
     cbor_before(w, 0);
     unsigned char b[9];
-    put_value(w, b, cbor_double_bytes(v, b));
+    put_value(w, b, ordo_cbor_number_bytes(v, b));
 }
 
 /* A member in one go (ordo_jsonw_kdouble and kint in CBOR mode): in an
@@ -1214,7 +1251,7 @@ CBOR_FN cbor_kdouble(ordo_jsonw_t *w, const char *key, double v)
 {
     unsigned char *d = cbor_member_run(w, key);
     if (d) {
-        cbor_member_end(w, d, cbor_double_bytes(v, d));
+        cbor_member_end(w, d, ordo_cbor_number_bytes(v, d));
         return;
     }
     cbor_key(w, key);
@@ -1241,8 +1278,8 @@ CBOR_FN cbor_kint(ordo_jsonw_t *w, const char *key, int64_t v)
     unsigned char *d = cbor_member_run(w, key);
     if (d) {
         cbor_member_end(w, d,
-                        v >= 0 ? cbor_put_head(d, 0, (uint64_t)v)
-                               : cbor_put_head(d, 1, (uint64_t)(-1 - v)));
+                        v >= 0 ? ordo_cbor_head(d, 0, (uint64_t)v)
+                               : ordo_cbor_head(d, 1, (uint64_t)(-1 - v)));
         return;
     }
     cbor_key(w, key);
@@ -1353,7 +1390,8 @@ static void cbor_row(ordo_jsonw_t *w, const ordo_jsonw_cell_t *cells, unsigned n
         }
         int64_t v = cells[c].i;
         unsigned char b[9];
-        size_t k = v >= 0 ? cbor_put_head(b, 0, (uint64_t)v) : cbor_put_head(b, 1, (uint64_t)(-1 - v));
+        size_t k =
+            v >= 0 ? ordo_cbor_head(b, 0, (uint64_t)v) : ordo_cbor_head(b, 1, (uint64_t)(-1 - v));
         if (!table_cell(w, 2, b, k))
             put(w, (const char *)b, k);
     }

@@ -56,8 +56,7 @@ static void write_doc(ordo_buf_t *out, int cbor, doc_fn fn, const void *arg)
     free(w);
 }
 
-static void expect_same(const char *name, const char *want, size_t wn, const char *got,
-                        size_t gn)
+static void expect_same(const char *name, const char *want, size_t wn, const char *got, size_t gn)
 {
     if (wn == gn && !memcmp(want, got, wn))
         return;
@@ -145,15 +144,16 @@ static void doc_unicode(ordo_jsonw_t *w, const void *arg)
 {
     (void)arg;
     ordo_jsonw_obj_begin(w);
-    ordo_jsonw_kstr(w, "text", "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93 \xf0\x9d\x84\x9e "
-                               "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
+    ordo_jsonw_kstr(w, "text",
+                    "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93 \xf0\x9d\x84\x9e "
+                    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
     ordo_jsonw_kstr(w, "\xc3\xa9t\xc3\xa9", "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87");
     ordo_jsonw_key(w, "list");
     ordo_jsonw_arr_begin(w);
     for (int i = 0; i < 4; i++) {
         ordo_jsonw_str(w, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e");
-        ordo_jsonw_str(w, "\xc3\xa9");   /* 2 bytes: never a reference */
-        ordo_jsonw_str(w, "\xc3\xa9x");  /* 3 bytes: referenced */
+        ordo_jsonw_str(w, "\xc3\xa9");          /* 2 bytes: never a reference */
+        ordo_jsonw_str(w, "\xc3\xa9x");         /* 3 bytes: referenced */
         ordo_jsonw_str(w, "\xc3\xa9t\xc3\xa9"); /* same bytes as a key */
     }
     ordo_jsonw_arr_end(w);
@@ -166,11 +166,11 @@ static void doc_invalid_utf8(ordo_jsonw_t *w, const void *arg)
     static const char *const bad[] = {
         "\xff",
         "ab\xfe",
-        "abc\xc3",                 /* truncated 2-byte sequence */
-        "\xed\xa0\x80 surrogate",  /* UTF-16 surrogate */
-        "\xc0\xaf overlong",       /* overlong '/' */
-        "\xf4\x90\x80\x80 big",    /* above U+10FFFF */
-        "\xf0\x9f\x98 cut",        /* truncated 4-byte */
+        "abc\xc3",                /* truncated 2-byte sequence */
+        "\xed\xa0\x80 surrogate", /* UTF-16 surrogate */
+        "\xc0\xaf overlong",      /* overlong '/' */
+        "\xf4\x90\x80\x80 big",   /* above U+10FFFF */
+        "\xf0\x9f\x98 cut",       /* truncated 4-byte */
         "\x80\x80\x80\x80",
         "ok \xe2\x82\xac then \xe2\x82",
     };
@@ -284,13 +284,61 @@ static void doc_deep(ordo_jsonw_t *w, const void *arg)
 }
 
 static const double test_doubles[] = {
-    -0.0, 0.0, 0.1, -0.1, 1e300, -1e300, 5e-324, -5e-324, DBL_MIN, DBL_MAX, -DBL_MAX, FLT_MAX,
-    FLT_MIN, 1.5, -2.5, 0.5, 0.25, 65504.0, 65505.0, 65536.0, 6.103515625e-05, 5.960464477539063e-08,
-    3.0517578125e-05, -1.52587890625e-05, 1.1920928955078125e-07, 123456.75, 1.0 / 3.0, 2.0 / 3.0,
-    1e15, -1e15, 1e15 - 1, -(1e15 - 1), 999999999999999.5, 1e16, 9007199254740992.0,
-    9007199254740993.0, 1152921504606846976.0, 9.2233720368547758e18, 1.8446744073709552e19,
-    1e20, 1e-7, 3.14159, 1.0, -1.0, 24.0, 255.0, 256.0, -257.0, 4294967296.0, 128.0625,
-    NAN, INFINITY, -INFINITY, 1.401298464324817e-45, 1e-310,
+    -0.0,
+    0.0,
+    0.1,
+    -0.1,
+    1e300,
+    -1e300,
+    5e-324,
+    -5e-324,
+    DBL_MIN,
+    DBL_MAX,
+    -DBL_MAX,
+    FLT_MAX,
+    FLT_MIN,
+    1.5,
+    -2.5,
+    0.5,
+    0.25,
+    65504.0,
+    65505.0,
+    65536.0,
+    6.103515625e-05,
+    5.960464477539063e-08,
+    3.0517578125e-05,
+    -1.52587890625e-05,
+    1.1920928955078125e-07,
+    123456.75,
+    1.0 / 3.0,
+    2.0 / 3.0,
+    1e15,
+    -1e15,
+    1e15 - 1,
+    -(1e15 - 1),
+    999999999999999.5,
+    1e16,
+    9007199254740992.0,
+    9007199254740993.0,
+    1152921504606846976.0,
+    9.2233720368547758e18,
+    1.8446744073709552e19,
+    1e20,
+    1e-7,
+    3.14159,
+    1.0,
+    -1.0,
+    24.0,
+    255.0,
+    256.0,
+    -257.0,
+    4294967296.0,
+    128.0625,
+    NAN,
+    INFINITY,
+    -INFINITY,
+    1.401298464324817e-45,
+    1e-310,
 };
 
 static void doc_numbers(ordo_jsonw_t *w, const void *arg)
@@ -306,9 +354,30 @@ static void doc_numbers(ordo_jsonw_t *w, const void *arg)
         ordo_jsonw_double(w, round(i * 1.37 * 1e4) / 1e4);
     ordo_jsonw_arr_end(w);
     static const int64_t ints[] = {
-        0, 1, -1, 23, 24, -24, -25, 255, 256, -256, -257, 65535, 65536, -65537,
-        4294967295LL, 4294967296LL, -4294967297LL, 9007199254740991LL, 9007199254740992LL,
-        9007199254740993LL, -9007199254740993LL, INT64_MAX - 1, INT64_MAX, INT64_MIN + 1,
+        0,
+        1,
+        -1,
+        23,
+        24,
+        -24,
+        -25,
+        255,
+        256,
+        -256,
+        -257,
+        65535,
+        65536,
+        -65537,
+        4294967295LL,
+        4294967296LL,
+        -4294967297LL,
+        9007199254740991LL,
+        9007199254740992LL,
+        9007199254740993LL,
+        -9007199254740993LL,
+        INT64_MAX - 1,
+        INT64_MAX,
+        INT64_MIN + 1,
         INT64_MIN,
     };
     ordo_jsonw_key(w, "ints");
@@ -316,8 +385,8 @@ static void doc_numbers(ordo_jsonw_t *w, const void *arg)
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++)
         ordo_jsonw_int(w, ints[i]);
     ordo_jsonw_arr_end(w);
-    static const uint64_t uints[] = {0, 23, 24, (1ull << 63) - 1, 1ull << 63, UINT64_MAX - 1,
-                                     UINT64_MAX};
+    static const uint64_t uints[] = {
+        0, 23, 24, (1ull << 63) - 1, 1ull << 63, UINT64_MAX - 1, UINT64_MAX};
     ordo_jsonw_key(w, "uints");
     ordo_jsonw_arr_begin(w);
     for (size_t i = 0; i < sizeof uints / sizeof *uints; i++)
@@ -476,8 +545,8 @@ static void test_handmade(void **state)
     roundtrip("numbers", doc_numbers, NULL, NULL, NULL);
     roundtrip("keys", doc_keys, NULL, NULL, NULL);
     roundtrip("decision-like", doc_decision_like, NULL, NULL, NULL);
-    static const int counts[] = {0, 5, 30, ORDO_JSONW_STRREFS - 1, ORDO_JSONW_STRREFS,
-                                 ORDO_JSONW_STRREFS + 1, 300, 1000};
+    static const int counts[] = {
+        0, 5, 30, ORDO_JSONW_STRREFS - 1, ORDO_JSONW_STRREFS, ORDO_JSONW_STRREFS + 1, 300, 1000};
     for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
         char name[32];
         snprintf(name, sizeof name, "strings-%d", counts[i]);
@@ -502,13 +571,13 @@ static void test_encoding_bytes(void **state)
     ordo_jsonw_t w;
     ordo_jsonw_init_cbor(&w, &b);
     ordo_jsonw_obj_begin(&w);
-    ordo_jsonw_kstr(&w, "node", "DC-1");      /* key id 0; "DC-1" gets index 0 */
-    ordo_jsonw_kstr(&w, "xy", "DC-1");        /* text key, too short; reference */
-    ordo_jsonw_kdouble(&w, "zone", 1.5);      /* half */
-    ordo_jsonw_kdouble(&w, "gap", 100000.5);  /* single */
-    ordo_jsonw_kdouble(&w, "by", 0.1);        /* double */
-    ordo_jsonw_kdouble(&w, "sku", 42.0);      /* integer */
-    ordo_jsonw_kdouble(&w, "line", -0.0);     /* half -0 */
+    ordo_jsonw_kstr(&w, "node", "DC-1");     /* key id 0; "DC-1" gets index 0 */
+    ordo_jsonw_kstr(&w, "xy", "DC-1");       /* text key, too short; reference */
+    ordo_jsonw_kdouble(&w, "zone", 1.5);     /* half */
+    ordo_jsonw_kdouble(&w, "gap", 100000.5); /* single */
+    ordo_jsonw_kdouble(&w, "by", 0.1);       /* double */
+    ordo_jsonw_kdouble(&w, "sku", 42.0);     /* integer */
+    ordo_jsonw_kdouble(&w, "line", -0.0);    /* half -0 */
     ordo_jsonw_kint(&w, "rule", -500);
     ordo_jsonw_key(&w, "lines");
     ordo_jsonw_arr_begin(&w);
@@ -520,16 +589,16 @@ static void test_encoding_bytes(void **state)
     ordo_jsonw_obj_end(&w);
     assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
     static const unsigned char want[] = {
-        0xd9, 0x01, 0x00, 0xbf,             /* 256( { */
-        0x00, 0x64, 'D', 'C', '-', '1',     /* node: "DC-1" */
-        0x62, 'x', 'y', 0xd8, 0x19, 0x00,   /* "xy": 25(0) */
-        0x07, 0xf9, 0x3e, 0x00,             /* zone: 1.5 */
-        0x11, 0xfa, 0x47, 0xc3, 0x50, 0x40, /* gap: 100000.5 */
+        0xd9, 0x01, 0x00, 0xbf,                                     /* 256( { */
+        0x00, 0x64, 'D',  'C',  '-',  '1',                          /* node: "DC-1" */
+        0x62, 'x',  'y',  0xd8, 0x19, 0x00,                         /* "xy": 25(0) */
+        0x07, 0xf9, 0x3e, 0x00,                                     /* zone: 1.5 */
+        0x11, 0xfa, 0x47, 0xc3, 0x50, 0x40,                         /* gap: 100000.5 */
         0x14, 0xfb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a, /* by: 0.1 */
-        0x04, 0x18, 0x2a,                   /* sku: 42 */
-        0x02, 0xf9, 0x80, 0x00,             /* line: -0.0 */
-        0x12, 0x39, 0x01, 0xf3,             /* rule: -500 */
-        0x01, 0x9f, 0xf6, 0xf5, 0xf9, 0x00, 0x01, 0xf6, 0xff, /* lines: [...] */
+        0x04, 0x18, 0x2a,                                           /* sku: 42 */
+        0x02, 0xf9, 0x80, 0x00,                                     /* line: -0.0 */
+        0x12, 0x39, 0x01, 0xf3,                                     /* rule: -500 */
+        0x01, 0x9f, 0xf6, 0xf5, 0xf9, 0x00, 0x01, 0xf6, 0xff,       /* lines: [...] */
         0xff,
     };
     assert_int_equal(b.len, sizeof want);
@@ -553,12 +622,130 @@ static void test_encoding_bytes(void **state)
     ordo_jsonw_str(&w, "again");
     ordo_jsonw_arr_end(&w);
     assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
-    static const unsigned char want2[] = {'p', 'r', 'e', 'f', 'i', 'x', 0xd9, 0x01, 0x00, 0x9f,
+    static const unsigned char want2[] = {'p',  'r', 'e', 'f', 'i', 'x', 0xd9, 0x01, 0x00, 0x9f,
                                           0x65, 'a', 'g', 'a', 'i', 'n', 0xd8, 0x19, 0x00, 0xff};
     assert_int_equal(b.len, sizeof want2);
     assert_memory_equal(b.data, want2, sizeof want2);
     ordo_buf_free(&b);
     ordo_buf_free(&j);
+}
+
+/* A run (ordo_jsonw_cbor_run_*) writes what the generic calls write, byte
+ * for byte: strings from a small pool (repeats become references; short,
+ * long, invalid UTF-8, NULL), integers and numbers of any sign, arrays; the
+ * output buffer starts empty, so the run's room grows it; a member after the
+ * run sees the run's strings in the table. */
+static void test_run(void **state)
+{
+    (void)state;
+    static const char *const pool[] = {"ab",
+                                       "node-17",
+                                       "SKU-0001",
+                                       "ground",
+                                       "x\xff"
+                                       "y",
+                                       "web",
+                                       "2026-12-07",
+                                       "SKU-0001",
+                                       "\xc3\xa9t\xc3\xa9",
+                                       NULL};
+    char big[700];
+    memset(big, 'q', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 11);
+    for (int round = 0; round < 300; round++) {
+        ordo_buf_t a, b;
+        ordo_buf_init(&a, NULL);
+        ordo_buf_init(&b, NULL);
+        ordo_jsonw_t wa, wb;
+        ordo_jsonw_init_cbor(&wa, &a);
+        ordo_jsonw_init_cbor(&wb, &b);
+        ordo_jsonw_obj_begin(&wa);
+        ordo_jsonw_obj_begin(&wb);
+        ordo_jsonw_key(&wa, "run");
+        ordo_jsonw_key(&wb, "run");
+        ordo_jsonw_arr_begin(&wa);
+        unsigned char *p = ordo_jsonw_cbor_run_begin(&wb, 16);
+        assert_non_null(p);
+        *p++ = 0x9f;
+        int depth = 0, n = 1 + (int)(ordo_rng_next(&rng) % 60);
+        for (int i = 0; i < n; i++) {
+            uint64_t r = ordo_rng_next(&rng);
+            p = ordo_cbor_run_room(&wb, p, 16);
+            assert_non_null(p);
+            switch (r % 6) {
+            case 0:
+            case 1: {
+                const char *s = r % 97 == 0 ? big : pool[(r >> 8) % (sizeof pool / sizeof *pool)];
+                ordo_jsonw_str(&wa, s);
+                p = ordo_jsonw_cbor_run_text(&wb, p, s);
+                break;
+            }
+            case 2: {
+                int64_t v = (int64_t)(r >> 3) >> ((r >> 20) % 62);
+                v = r & 4 ? -v : v;
+                ordo_jsonw_int(&wa, v);
+                p += v >= 0 ? ordo_cbor_head(p, 0, (uint64_t)v)
+                            : ordo_cbor_head(p, 1, (uint64_t)(-1 - v));
+                break;
+            }
+            case 3: {
+                double v = (double)(int64_t)(r >> 11) / (double)(1 + (r & 0xffff));
+                v = r & 0x10000 ? -v : v;
+                ordo_jsonw_double(&wa, v);
+                p += ordo_cbor_number_bytes(v, p);
+                break;
+            }
+            case 4:
+                ordo_jsonw_arr_begin(&wa);
+                *p++ = 0x9f;
+                depth++;
+                break;
+            default:
+                if (depth) {
+                    ordo_jsonw_arr_end(&wa);
+                    *p++ = 0xff;
+                    depth--;
+                }
+            }
+            assert_non_null(p);
+        }
+        p = ordo_cbor_run_room(&wb, p, (size_t)depth + 1);
+        for (; depth >= 0; depth--) {
+            ordo_jsonw_arr_end(&wa);
+            *p++ = 0xff;
+        }
+        ordo_jsonw_cbor_run_end(&wb, p);
+        for (size_t i = 0; i < sizeof pool / sizeof *pool; i++) { /* after the run */
+            ordo_jsonw_kstr(&wa, "after", pool[i]);
+            ordo_jsonw_kstr(&wb, "after", pool[i]);
+        }
+        ordo_jsonw_obj_end(&wa);
+        ordo_jsonw_obj_end(&wb);
+        assert_int_equal(ordo_jsonw_finish(&wa), ORDO_OK);
+        assert_int_equal(ordo_jsonw_finish(&wb), ORDO_OK);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.data, b.data, a.len);
+        assert_int_equal(wa.n_refs, wb.n_refs);
+        ordo_buf_free(&a);
+        ordo_buf_free(&b);
+    }
+    /* not CBOR, or a value where a key must come: NULL, and the error */
+    ordo_buf_t t;
+    ordo_buf_init(&t, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &t, 0);
+    assert_null(ordo_jsonw_cbor_run_begin(&w, 8));
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_EINVAL);
+    ordo_buf_reset(&t);
+    ordo_jsonw_init_cbor(&w, &t);
+    ordo_jsonw_obj_begin(&w);
+    assert_null(ordo_jsonw_cbor_run_begin(&w, 8));
+    assert_null(ordo_cbor_run_room(&w, NULL, 8));
+    assert_null(ordo_jsonw_cbor_run_text(&w, NULL, "abc"));
+    assert_int_equal(ordo_jsonw_finish(&w), ORDO_EINVAL);
+    ordo_buf_free(&t);
 }
 
 /* Every half, and the floats around them: decode(encode(v)) prints as v. */
@@ -731,8 +918,8 @@ static const char *const odd_keys[] = {"node", "not-a-key-id"};
 static void table_fn(ordo_jsonw_t *w, const void *arg)
 {
     const table_doc_t *t = arg;
-    static const char *const nodes[] = {"DC-001", "ST-0042", "a-node-id-longer-than-22-bytes",
-                                        "bad\xff", "x", ""};
+    static const char *const nodes[] = {"DC-001",  "ST-0042", "a-node-id-longer-than-22-bytes",
+                                        "bad\xff", "x",       ""};
     ordo_rng_t r;
     ordo_rng_seed(&r, t->seed);
     ordo_jsonw_obj_begin(w);
@@ -759,12 +946,24 @@ static void table_fn(ordo_jsonw_t *w, const void *arg)
         ordo_jsonw_kint(w, "atp", (int64_t)ordo_rng_below(&r, 3) - 1);
         ordo_jsonw_key(w, "zone");
         switch (ordo_rng_below(&r, 6)) {
-        case 0: ordo_jsonw_double(w, 0.1); break;
-        case 1: ordo_jsonw_double(w, 2.5); break;
-        case 2: ordo_jsonw_bool(w, i % 2); break;
-        case 3: ordo_jsonw_null(w); break;
-        case 4: ordo_jsonw_uint(w, 1u << 20); break;
-        default: ordo_jsonw_str(w, "zone"); break;
+        case 0:
+            ordo_jsonw_double(w, 0.1);
+            break;
+        case 1:
+            ordo_jsonw_double(w, 2.5);
+            break;
+        case 2:
+            ordo_jsonw_bool(w, i % 2);
+            break;
+        case 3:
+            ordo_jsonw_null(w);
+            break;
+        case 4:
+            ordo_jsonw_uint(w, 1u << 20);
+            break;
+        default:
+            ordo_jsonw_str(w, "zone");
+            break;
         }
         ordo_jsonw_obj_end(w);
     }
@@ -807,8 +1006,10 @@ static void test_tables(void **state)
     ordo_jsonw_t w;
     ordo_jsonw_init_cbor(&w, &b);
     ordo_jsonw_table_begin(&w, k2, 2);
-    static const struct { const char *node; int atp; } rows[] = {
-        {"DC-1", 5}, {"DC-1", 5}, {"DC-2", 5}, {"DC-1", 6}};
+    static const struct {
+        const char *node;
+        int atp;
+    } rows[] = {{"DC-1", 5}, {"DC-1", 5}, {"DC-2", 5}, {"DC-1", 6}};
     for (size_t i = 0; i < 4; i++) {
         ordo_jsonw_obj_begin(&w);
         ordo_jsonw_kstr(&w, "node", rows[i].node);
@@ -818,13 +1019,13 @@ static void test_tables(void **state)
     ordo_jsonw_table_end(&w);
     assert_int_equal(ordo_jsonw_finish(&w), ORDO_OK);
     static const unsigned char want[] = {
-        0xd9, 0x01, 0x00,                   /* 256( */
-        0xda, 'O', 'R', 'D', 'T', 0x9f,     /* table [_ */
-        0x82, 0x00, 0x15,                   /* keys [node, atp] */
-        0x64, 'D', 'C', '-', '1', 0x05,     /* "DC-1" (index 0), 5 */
-        0xf7, 0xf7,                         /* as above, as above */
-        0x64, 'D', 'C', '-', '2', 0xf7,     /* "DC-2" (index 1), as above */
-        0xd8, 0x19, 0x00, 0x06,             /* 25(0), 6 */
+        0xd9, 0x01, 0x00,                  /* 256( */
+        0xda, 'O',  'R',  'D',  'T', 0x9f, /* table [_ */
+        0x82, 0x00, 0x15,                  /* keys [node, atp] */
+        0x64, 'D',  'C',  '-',  '1', 0x05, /* "DC-1" (index 0), 5 */
+        0xf7, 0xf7,                        /* as above, as above */
+        0x64, 'D',  'C',  '-',  '2', 0xf7, /* "DC-2" (index 1), as above */
+        0xd8, 0x19, 0x00, 0x06,            /* 25(0), 6 */
         0xff};
     assert_int_equal(b.len, sizeof want);
     assert_memory_equal(b.data, want, sizeof want);
@@ -842,7 +1043,9 @@ static void test_tables(void **state)
             ordo_jsonw_kint(&w, "atp", 1);
             ordo_jsonw_kstr(&w, "node", "a");
             break;
-        case 1: ordo_jsonw_kstr(&w, "node", "a"); break;
+        case 1:
+            ordo_jsonw_kstr(&w, "node", "a");
+            break;
         case 2:
             ordo_jsonw_kstr(&w, "node", "a");
             ordo_jsonw_key(&w, "atp");
@@ -874,21 +1077,24 @@ typedef struct {
     const char *json; /* NULL: must fail with ORDO_ECORRUPT */
 } foreign_t;
 
-#define F(name, json, ...)                                                                        \
-    {name, (const unsigned char[]){__VA_ARGS__}, sizeof((const unsigned char[]){__VA_ARGS__}),   \
-     json}
+#define F(name, json, ...)                                                                         \
+    {                                                                                              \
+        name, (const unsigned char[]){__VA_ARGS__}, sizeof((const unsigned char[]){__VA_ARGS__}),  \
+            json                                                                                   \
+    }
 
 /* CBOR any encoder may write: definite lengths, chunked strings, all float
  * widths, no namespace; and what the decoder must refuse. */
 static void test_decode_foreign(void **state)
 {
     (void)state;
-    const foreign_t cases[] = { /* compound literals: not static */
-        F("definite containers", "{\"node\":[1,2],\"ab\":{}}", 0xa2, 0x00, 0x82, 0x01, 0x02,
-          0x62, 'a', 'b', 0xa0),
+    const foreign_t cases[] = {
+        /* compound literals: not static */
+        F("definite containers", "{\"node\":[1,2],\"ab\":{}}", 0xa2, 0x00, 0x82, 0x01, 0x02, 0x62,
+          'a', 'b', 0xa0),
         F("no namespace, plain string", "\"abc\"", 0x63, 'a', 'b', 'c'),
-        F("chunked string", "[\"abcdef\",\"abcdef\"]", 0xd9, 0x01, 0x00, 0x82, 0x7f, 0x63, 'a',
-          'b', 'c', 0x63, 'd', 'e', 'f', 0xff, 0x66, 'a', 'b', 'c', 'd', 'e', 'f'),
+        F("chunked string", "[\"abcdef\",\"abcdef\"]", 0xd9, 0x01, 0x00, 0x82, 0x7f, 0x63, 'a', 'b',
+          'c', 0x63, 'd', 'e', 'f', 0xff, 0x66, 'a', 'b', 'c', 'd', 'e', 'f'),
         /* chunks are not recorded: index 0 is the definite "xyz" */
         F("chunks not recorded", "[\"xyzw\",\"xyz\",\"xyz\"]", 0xd9, 0x01, 0x00, 0x83, 0x7f, 0x64,
           'x', 'y', 'z', 'w', 0xff, 0x63, 'x', 'y', 'z', 0xd8, 0x19, 0x00),
@@ -896,62 +1102,60 @@ static void test_decode_foreign(void **state)
         F("chunked key", "{\"ke\":1}", 0xa1, 0x7f, 0x61, 'k', 0x61, 'e', 0xff, 0x01),
         F("stringref key", "[\"custom\",{\"custom\":\"custom\"}]", 0xd9, 0x01, 0x00, 0x82, 0x66,
           'c', 'u', 's', 't', 'o', 'm', 0xa1, 0xd8, 0x19, 0x00, 0xd8, 0x19, 0x00),
-        F("floats", "[1.5,1.5,1.5,-0,0.1,null,null,null]", 0x88, 0xf9, 0x3e, 0x00, 0xfa, 0x3f,
-          0xc0, 0x00, 0x00, 0xfb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0xfb, 0x80, 0, 0, 0, 0, 0, 0, 0,
-          0xfb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a, 0xf9, 0x7e, 0x00, 0xf9, 0x7c,
-          0x00, 0xfa, 0xff, 0x80, 0x00, 0x00),
-        F("integral float", "[2,100000]", 0x82, 0xfb, 0x40, 0, 0, 0, 0, 0, 0, 0, 0xfa, 0x47,
-          0xc3, 0x50, 0x00),
+        F("floats", "[1.5,1.5,1.5,-0,0.1,null,null,null]", 0x88, 0xf9, 0x3e, 0x00, 0xfa, 0x3f, 0xc0,
+          0x00, 0x00, 0xfb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0xfb, 0x80, 0, 0, 0, 0, 0, 0, 0, 0xfb,
+          0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a, 0xf9, 0x7e, 0x00, 0xf9, 0x7c, 0x00, 0xfa,
+          0xff, 0x80, 0x00, 0x00),
+        F("integral float", "[2,100000]", 0x82, 0xfb, 0x40, 0, 0, 0, 0, 0, 0, 0, 0xfa, 0x47, 0xc3,
+          0x50, 0x00),
         F("integer widths", "[0,24,256,65536,4294967296,-1,-25,-257,-65537,-4294967297]", 0x8a,
-          0x00, 0x18, 0x18, 0x19, 0x01, 0x00, 0x1a, 0x00, 0x01, 0x00, 0x00, 0x1b, 0, 0, 0, 1, 0,
-          0, 0, 0, 0x20, 0x38, 0x18, 0x39, 0x01, 0x00, 0x3a, 0x00, 0x01, 0x00, 0x00, 0x3b, 0, 0,
-          0, 1, 0, 0, 0, 0),
+          0x00, 0x18, 0x18, 0x19, 0x01, 0x00, 0x1a, 0x00, 0x01, 0x00, 0x00, 0x1b, 0, 0, 0, 1, 0, 0,
+          0, 0, 0x20, 0x38, 0x18, 0x39, 0x01, 0x00, 0x3a, 0x00, 0x01, 0x00, 0x00, 0x3b, 0, 0, 0, 1,
+          0, 0, 0, 0),
         F("uint64 max", "18446744073709551615", 0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
           0xff),
         F("int64 min", "-9223372036854775808", 0x3b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
           0xff),
         F("below int64 min", "-9223372036854775809", 0x3b, 0x80, 0, 0, 0, 0, 0, 0, 0),
-        F("negint64 max", "-18446744073709551616", 0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-          0xff, 0xff),
-        F("negint 1e19-1", "-10000000000000000000", 0x3b, 0x8a, 0xc7, 0x23, 0x04, 0x89, 0xe7,
-          0xff, 0xff),
-        F("nested definite", "[[[]],{\"a\":[{}]}]", 0x82, 0x81, 0x80, 0xa1, 0x61, 'a', 0x81,
-          0xa0),
+        F("negint64 max", "-18446744073709551616", 0x3b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+          0xff),
+        F("negint 1e19-1", "-10000000000000000000", 0x3b, 0x8a, 0xc7, 0x23, 0x04, 0x89, 0xe7, 0xff,
+          0xff),
+        F("nested definite", "[[[]],{\"a\":[{}]}]", 0x82, 0x81, 0x80, 0xa1, 0x61, 'a', 0x81, 0xa0),
         F("bools", "[true,false,null]", 0x83, 0xf5, 0xf4, 0xf6),
         /* tables (ORDO_CBOR_TAG_TABLE "ORDT"): keys node (0), atp (21) */
-        F("table", "[{\"node\":\"a\",\"atp\":1},{\"node\":\"a\",\"atp\":2}]", 0xda, 'O', 'R',
-          'D', 'T', 0x9f, 0x82, 0x00, 0x15, 0x61, 'a', 0x01, 0xf7, 0x02, 0xff),
+        F("table", "[{\"node\":\"a\",\"atp\":1},{\"node\":\"a\",\"atp\":2}]", 0xda, 'O', 'R', 'D',
+          'T', 0x9f, 0x82, 0x00, 0x15, 0x61, 'a', 0x01, 0xf7, 0x02, 0xff),
         F("empty table", "{\"atp\":[]}", 0xa1, 0x15, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x15,
           0xff),
-        F("table repeats a negative and a float", "[{\"atp\":-3},{\"atp\":-3},{\"atp\":1.5},"
-          "{\"atp\":1.5}]", 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x15, 0x22, 0xf7, 0xf9, 0x3e,
-          0x00, 0xf7, 0xff),
+        F("table repeats a negative and a float",
+          "[{\"atp\":-3},{\"atp\":-3},{\"atp\":1.5},"
+          "{\"atp\":1.5}]",
+          0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x15, 0x22, 0xf7, 0xf9, 0x3e, 0x00, 0xf7, 0xff),
         F("table repeats a reference", "[\"abc\",[{\"node\":\"abc\"},{\"node\":\"abc\"}]]", 0xd9,
-          0x01, 0x00, 0x82, 0x63, 'a', 'b', 'c', 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00,
-          0xd8, 0x19, 0x00, 0xf7, 0xff),
+          0x01, 0x00, 0x82, 0x63, 'a', 'b', 'c', 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xd8,
+          0x19, 0x00, 0xf7, 0xff),
         F("undefined in a table's first row", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00,
           0xf7, 0xff),
         F("table of a map", NULL, 0xda, 'O', 'R', 'D', 'T', 0xbf, 0xff),
         F("definite table", NULL, 0xda, 'O', 'R', 'D', 'T', 0x82, 0x81, 0x00, 0x01),
-        F("table keys as text", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x61, 'a', 0x01,
-          0xff),
+        F("table keys as text", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x61, 'a', 0x01, 0xff),
         F("table keys not an array", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x00, 0xff),
         F("table with no keys", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x80, 0xff),
-        F("table ends inside a row", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x82, 0x00, 0x15,
-          0x01, 0xff),
+        F("table ends inside a row", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x82, 0x00, 0x15, 0x01,
+          0xff),
         F("table ends before its keys", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0xff),
         F("container in a table cell", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0x80,
           0xff),
-        F("table in a table cell", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xda, 'O',
-          'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xff, 0xff),
-        F("table as a map key", NULL, 0xa1, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xff,
-          0x01),
+        F("table in a table cell", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xda, 'O', 'R',
+          'D', 'T', 0x9f, 0x81, 0x00, 0xff, 0xff),
+        F("table as a map key", NULL, 0xa1, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x00, 0xff, 0x01),
         F("table tag on a string", NULL, 0xda, 'O', 'R', 'D', 'T', 0x61, 'a'),
         F("unknown table key id", NULL, 0xda, 'O', 'R', 'D', 'T', 0x9f, 0x81, 0x18, 0xf0, 0x01,
           0xff),
         F("1-byte length string", "\"aaaaaaaaaaaaaaaaaaaaaaaa\"", 0x78, 0x18, 'a', 'a', 'a', 'a',
-          'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
-          'a', 'a', 'a'),
+          'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a',
+          'a', 'a'),
         /* refused */
         F("empty input", NULL, 0xd9, 0x01, 0x00),
         F("byte string", NULL, 0x42, 0x01, 0x02),
@@ -963,13 +1167,12 @@ static void test_decode_foreign(void **state)
         F("tag 55799", NULL, 0xd9, 0xd9, 0xf7, 0x01),
         F("nested namespace", NULL, 0xd9, 0x01, 0x00, 0x81, 0xd9, 0x01, 0x00, 0x80),
         F("double namespace", NULL, 0xd9, 0x01, 0x00, 0xd9, 0x01, 0x00, 0x80),
-        F("ref out of range", NULL, 0xd9, 0x01, 0x00, 0x82, 0x63, 'a', 'b', 'c', 0xd8, 0x19,
-          0x01),
-        F("short string not recorded", NULL, 0xd9, 0x01, 0x00, 0x82, 0x62, 'a', 'b', 0xd8,
-          0x19, 0x00),
+        F("ref out of range", NULL, 0xd9, 0x01, 0x00, 0x82, 0x63, 'a', 'b', 'c', 0xd8, 0x19, 0x01),
+        F("short string not recorded", NULL, 0xd9, 0x01, 0x00, 0x82, 0x62, 'a', 'b', 0xd8, 0x19,
+          0x00),
         F("ref outside namespace", NULL, 0x82, 0x63, 'a', 'b', 'c', 0xd8, 0x19, 0x00),
-        F("ref of a string", NULL, 0xd9, 0x01, 0x00, 0x82, 0x63, 'a', 'b', 'c', 0xd8, 0x19,
-          0x61, 'a'),
+        F("ref of a string", NULL, 0xd9, 0x01, 0x00, 0x82, 0x63, 'a', 'b', 'c', 0xd8, 0x19, 0x61,
+          'a'),
         F("ref then break", NULL, 0xd9, 0x01, 0x00, 0x9f, 0xd8, 0x19, 0xff),
         F("trailing bytes", NULL, 0x80, 0x00),
         F("two values", NULL, 0x01, 0x02),
@@ -992,8 +1195,7 @@ static void test_decode_foreign(void **state)
         F("unterminated chunks", NULL, 0x7f, 0x61, 'a'),
         F("array count too large", NULL, 0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
           0x01),
-        F("map count too large", NULL, 0xbb, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-          0x00),
+        F("map count too large", NULL, 0xbb, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00),
         F("string length too large", NULL, 0x7b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
           'a'),
     };
@@ -1081,7 +1283,8 @@ static void test_fixtures(void **state)
     static char names[64][256];
     int n = list_dir(FIXTURES, ".json", names, 64);
     assert_true(n >= 3);
-    int write = getenv("ORDO_WRITE_CBOR_FIXTURES") && !strcmp(getenv("ORDO_WRITE_CBOR_FIXTURES"), "1");
+    int write =
+        getenv("ORDO_WRITE_CBOR_FIXTURES") && !strcmp(getenv("ORDO_WRITE_CBOR_FIXTURES"), "1");
     int foreign = 0;
     for (int i = 0; i < n; i++) {
         char path[1024], stem[256];
@@ -1113,7 +1316,8 @@ static void test_fixtures(void **state)
             if (v == 2 && (len != mine.len || memcmp(data, mine.data, len))) {
                 print_error("%s: ordo's encoding changed; rerun with "
                             "ORDO_WRITE_CBOR_FIXTURES=1, then "
-                            "tools/fixtures/cbor/make_cbor_fixtures.py\n", path);
+                            "tools/fixtures/cbor/make_cbor_fixtures.py\n",
+                            path);
                 fail();
             }
             foreign += v < 2;
@@ -1160,8 +1364,8 @@ static void test_fuzz(void **state)
     ordo_buf_t corpus[16];
     int nc = 0;
     int counts[] = {300, 5};
-    doc_fn fns[] = {doc_unicode, doc_invalid_utf8, doc_empty, doc_numbers, doc_keys,
-                    doc_decision_like, doc_control, doc_deep};
+    doc_fn fns[] = {doc_unicode, doc_invalid_utf8,  doc_empty,   doc_numbers,
+                    doc_keys,    doc_decision_like, doc_control, doc_deep};
     for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
         ordo_buf_init(&corpus[nc], NULL);
         write_doc(&corpus[nc++], 1, fns[i], NULL);
@@ -1179,10 +1383,9 @@ static void test_fuzz(void **state)
     long iters = 30000;
     if (getenv("ORDO_FUZZ_ITERS"))
         iters = atol(getenv("ORDO_FUZZ_ITERS"));
-    static const unsigned char special[] = {0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x3b, 0x40,
-                                            0x5f, 0x60, 0x78, 0x7b, 0x7f, 0x80, 0x9b, 0x9f, 0xa0,
-                                            0xbb, 0xbf, 0xd8, 0xd9, 0x19, 0xf7, 0xf9, 0xfa, 0xfb,
-                                            0xff, 0x01, 0x00};
+    static const unsigned char special[] = {
+        0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x3b, 0x40, 0x5f, 0x60, 0x78, 0x7b, 0x7f, 0x80,
+        0x9b, 0x9f, 0xa0, 0xbb, 0xbf, 0xd8, 0xd9, 0x19, 0xf7, 0xf9, 0xfa, 0xfb, 0xff, 0x01, 0x00};
     ordo_rng_t rng;
     ordo_rng_seed(&rng, 20261124);
     ordo_buf_t out;
@@ -1275,6 +1478,7 @@ int main(void)
         cmocka_unit_test(test_handmade),
         cmocka_unit_test(test_huge_string_table),
         cmocka_unit_test(test_float_widths),
+        cmocka_unit_test(test_run),
         cmocka_unit_test(test_raw),
         cmocka_unit_test(test_misuse),
         cmocka_unit_test(test_decode_foreign),

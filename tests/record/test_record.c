@@ -258,12 +258,23 @@ static void check_parts(fx_t *f, const ordo_plan_t *plan, const ordo_decision_me
         assert_int_equal(ke, ordo_cbor_key_id(ends[i], strlen(ends[i])));
         assert_true(sp[i].refs > 0);
     }
-    const char *const paths[] = {"timestamp", "order_id", "policy.name", "experiment",
-                                 "variant", "plan.status", "plan.totals.cost.total",
+    const char *const paths[] = {"timestamp",
+                                 "order_id",
+                                 "policy.name",
+                                 "experiment",
+                                 "variant",
+                                 "plan.status",
+                                 "plan.totals.cost.total",
                                  "plan.totals.cost.economic.carrying_relief",
-                                 "plan.backorders", "plan.totals.units", "latency_ns",
-                                 "plan.order_id", "plan.policy.version", "plan.latency_us",
-                                 "order.id", "plan.shipments", "parts"};
+                                 "plan.backorders",
+                                 "plan.totals.units",
+                                 "latency_ns",
+                                 "plan.order_id",
+                                 "plan.policy.version",
+                                 "plan.latency_us",
+                                 "order.id",
+                                 "plan.shipments",
+                                 "parts"};
     const size_t np = sizeof paths / sizeof *paths;
     for (size_t with = np - 3; with <= np; with += 3) { /* without, then with paths into spans */
         ordo_cbor_picker_t *pk;
@@ -460,6 +471,18 @@ static void test_summary_exp_text(void **state)
     o.id = "no-experiment-here";
     plan->order = &o;
     check_summary(f, plan, NULL, ORDO_RECORD_SUMMARY_EXP_TEXT);
+    /* as memmem finds it: a near miss is not, an overlap and the end are */
+    static const struct {
+        const char *id;
+        uint32_t flags;
+    } ids[] = {{"xperiment-experimen", 0},
+               {"eexperimentt", ORDO_RECORD_SUMMARY_EXP_TEXT},
+               {"exexperiment", ORDO_RECORD_SUMMARY_EXP_TEXT},
+               {"experiment", ORDO_RECORD_SUMMARY_EXP_TEXT}};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        o.id = ids[i].id;
+        check_summary(f, plan, NULL, ids[i].flags);
+    }
     ordo_decision_meta_t meta;
     ordo_decision_meta_init(&meta);
     meta.experiment = "exp-a";
@@ -495,9 +518,8 @@ static void round_trip(fx_t *f, const ordo_decision_meta_t *meta, bool explain)
     /* the order in the record parses back to the decided order */
     ordo_order_t o2;
     ordo_error_t err;
-    assert_int_equal(ordo_order_parse(j.order.json, strlen(j.order.json), f->net, f->arena, &o2,
-                                      &err),
-                     ORDO_OK);
+    assert_int_equal(
+        ordo_order_parse(j.order.json, strlen(j.order.json), f->net, f->arena, &o2, &err), ORDO_OK);
     assert_int_equal(o2.n_lines, plan->order->n_lines);
     assert_int_equal(o2.ship_zip, plan->order->ship_zip);
     if (meta && meta->experiment) {
