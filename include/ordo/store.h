@@ -532,11 +532,22 @@ typedef struct ordo_store_plan_cell {
  * the first cell that refused (nothing changed), or -1 when the store
  * already held order_id's reservation under seq (a retry: nothing
  * changed). Its commit does not wait for the server's WAL flush:
- * ordo_store_sync makes it durable. PostgreSQL only (ORDO_EUNSUPPORTED). */
+ * ordo_store_sync makes it durable. PostgreSQL: one statement, outside
+ * any transaction; SQLite: the same rows and answers, in a transaction of
+ * its own, a statement a line (ORDO_ESTATE inside a transaction, as on
+ * PostgreSQL). */
 int ordo_store_stock_reserve_plan(ordo_store_t *store, uint64_t seq, const char *order_id,
                                   const ordo_store_plan_cell_t *cells, uint32_t n,
                                   bool respect_safety, const char *customer_key,
                                   const char *customer_id, int32_t *result, ordo_error_t *err);
+/* A logged decision's whole reservation, forced (its plan was promised:
+ * ordo_store_stock_reserve's force), in the caller's transaction: every
+ * cell, in the order given, takes its units (a cell the store has not seen
+ * is seeded) and the held rows are written under seq: the same rows as
+ * ordo_store_stock_reserve and ordo_store_reservation_add line by line,
+ * which it runs. */
+int ordo_store_stock_hold_plan(ordo_store_t *store, uint64_t seq, const char *order_id,
+                               const ordo_store_plan_cell_t *cells, uint32_t n, ordo_error_t *err);
 
 typedef enum ordo_stock_settle {
     ORDO_STOCK_RELEASE = 0, /* cancelled: the units are available again */

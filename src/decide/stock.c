@@ -318,22 +318,38 @@ int ordo_decide_stock_record(decide_stock_t *s, const ordo_plan_t *plan, uint64_
     return rc ? ordo_error_set(err, rc, NULL, 0, NULL, "out of memory") : ORDO_OK;
 }
 
-/* One op, with conn held (id: the order id, or the customer id). */
-static int apply_op(decide_stock_t *s, const stock_op_t *op, const char *id, ordo_error_t *e)
+static int rows_room(decide_stock_t *s, uint32_t n, ordo_error_t *err);
+
+/* The op at a->next, with conn held: a customer's mapping, or a plan's
+ * reservation (its lines are the ops that follow with its seq: queue_plan
+ * queues them together) in one store call, in their order, forced; *used
+ * the ops it took. The plan's cells go in rows_cells (SQLite only: the
+ * rows path is PostgreSQL's). */
+static int apply_op(decide_stock_t *s, const stock_queue_t *a, uint32_t *used, ordo_error_t *e)
 {
+    const stock_op_t *op = &a->ops[a->next];
+    const char *id = a->ids.data + op->order_off;
+    *used = 1;
     if (op->kind == STOCK_OP_CUSTOMER) {
         char key[ORDO_CUSTOMER_KEY_LEN];
         return ordo_store_customer_key(s->store, id, key, e);
     }
-    bool taken;
-    int rc = ordo_store_stock_reserve(s->store, op->node, op->sku, &op->seed, op->qty, false,
-                                      true, &taken, e);
-    return rc ? rc
-              : ordo_store_reservation_add(s->store, op->seq, id, op->shipment, op->node,
-                                           op->sku, op->qty, e);
+    uint32_t n = 1;
+    while (a->next + n < a->n && op[n].kind == STOCK_OP_RESERVE && op[n].seq == op->seq &&
+           op[n].order_off == op->order_off)
+        n++;
+    int rc = rows_room(s, n, e);
+    for (uint32_t i = 0; rc == ORDO_OK && i < n; i++)
+        s->rows_cells[i] = (ordo_store_plan_cell_t){.node = op[i].node,
+                                                    .sku = op[i].sku,
+                                                    .shipment = op[i].shipment,
+                                                    .qty = op[i].qty,
+                                                    .seed = op[i].seed};
+    *used = n;
+    return rc ? rc : ordo_store_stock_hold_plan(s->store, op->seq, id, s->rows_cells, n, e);
 }
 
-/* With conn held: applies the next queued op (the applying queue first,
+/* With conn held: applies the next queued op or plan (the applying queue first,
  * then what is pending, swapped in), so ops reach the store in seq order
  * whichever thread applies them. 1 when one was applied, 0 when none is
  * left, or an error (kept in apply_rc). */
@@ -352,9 +368,10 @@ static int apply_one(decide_stock_t *s, ordo_error_t *err)
         if (a->n == 0)
             return 0;
     }
-    const stock_op_t *op = &a->ops[a->next++];
     ordo_error_t e = {0};
-    int rc = apply_op(s, op, a->ids.data + op->order_off, &e);
+    uint32_t used;
+    int rc = apply_op(s, a, &used, &e);
+    a->next += used;
     if (rc == ORDO_OK)
         return 1;
     s->apply_rc = rc;

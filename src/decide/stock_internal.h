@@ -56,7 +56,7 @@ typedef struct decide_stock {
     uint64_t unreserved;       /* open (rows): records after the mark, not re-applied */
     _Atomic uint64_t refused;  /* rows: plans refused by a cell, decided again */
     uint64_t rows_restored;    /* rows: retried records whose lost reservation was re-taken */
-    ordo_store_plan_cell_t *rows_cells; /* rows: an order's cells (kept for reuse) */
+    ordo_store_plan_cell_t *rows_cells; /* an order's cells (rows; SQLite: apply_op) */
     int64_t *rows_ids;                  /* their inventory cells (-1: not in the network) */
     uint32_t rows_cap;
     /* conn: the store connection (the decider's thread and the applier

@@ -296,6 +296,7 @@ enum {
     ST_RESV_MAX_SEQ,
     ST_SAVEPOINT2,
     ST_RELEASE2,
+    ST_RESV_OF_SEQ,
     ST_COUNT
 };
 
@@ -366,9 +367,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_STOCK_ADD] = "UPDATE stock SET on_hand = on_hand + ?3, as_of = max(as_of, ?4) "
                      "WHERE node = ?1 AND sku = ?2",
     /* k: the next line of the decision (rows of one seq are written together) */
-    [ST_RESV_INSERT] = "INSERT INTO reservation (seq, k, order_id, shipment, node, sku, qty, state, "
-                       "at) VALUES (?1, (SELECT count(*) FROM reservation WHERE seq = ?1), ?2, "
-                       "?3, ?4, ?5, ?6, 'held', ?7)",
+    [ST_RESV_INSERT] =
+        "INSERT INTO reservation (seq, k, order_id, shipment, node, sku, qty, state, "
+        "at) VALUES (?1, (SELECT count(*) FROM reservation WHERE seq = ?1), ?2, "
+        "?3, ?4, ?5, ?6, 'held', ?7)",
     /* k known: a seq past every stored one (0), or the next line of the
      * seq inserted last (sq_resv_add) */
     [ST_RESV_INSERT_K] = "INSERT INTO reservation (seq, k, order_id, shipment, node, sku, qty, "
@@ -378,6 +380,7 @@ static const char *const stmt_sql[ST_COUNT] = {
      * settlement per order in a batch), prepared once, not per call */
     [ST_SAVEPOINT2] = "SAVEPOINT ordo_sp2",
     [ST_RELEASE2] = "RELEASE ordo_sp2",
+    [ST_RESV_OF_SEQ] = "SELECT 1 FROM reservation WHERE seq = ?1 AND order_id = ?2 LIMIT 1",
     [ST_RESV_HELD] = "SELECT seq, k, node, sku, qty FROM reservation WHERE order_id = ?1 "
                      "AND state = 'held' AND (?2 < 0 OR shipment = ?2) ORDER BY seq, k",
     [ST_RESV_MARK] = "UPDATE reservation SET state = ?3, settled_at = ?4 WHERE seq = ?1 AND k = ?2",
@@ -1550,6 +1553,70 @@ static int sq_resv_add(store_backend_t *b, uint64_t seq, const char *order_id, u
     return ORDO_OK;
 }
 
+/* ---- a plan's reservation ---- */
+
+/* The plan's lines, in their order, by the statements of sq_stock_reserve
+ * and sq_resv_add (in the caller's transaction); *refused 1 + the index of
+ * the first cell that refused (the earlier ones are taken: the caller
+ * rolls back), else 0. */
+static int plan_run(store_backend_t *b, uint64_t seq, const char *order_id,
+                    const ordo_store_plan_cell_t *cells, uint32_t n, bool keep_safety, int64_t now,
+                    int32_t *refused, ordo_error_t *err)
+{
+    *refused = 0;
+    int rc = ORDO_OK;
+    for (uint32_t i = 0; rc == ORDO_OK && i < n; i++) {
+        const ordo_store_plan_cell_t *c = &cells[i];
+        bool taken = false;
+        rc =
+            sq_stock_reserve(b, c->node, c->sku, &c->seed, c->qty, keep_safety, false, &taken, err);
+        if (rc == ORDO_OK && !taken) {
+            *refused = (int32_t)i + 1;
+            break;
+        }
+        if (rc == ORDO_OK)
+            rc = sq_resv_add(b, seq, order_id, c->shipment, c->node, c->sku, c->qty, now, err);
+    }
+    return rc;
+}
+
+/* ordo_store_stock_reserve_plan: PostgreSQL's ordo_reserve_plan
+ * (postgres_schema.h) on SQLite, in a transaction of its own. */
+static int sq_stock_reserve_plan(store_backend_t *b, uint64_t seq, const char *order_id,
+                                 const ordo_store_plan_cell_t *cells, uint32_t n,
+                                 bool respect_safety, const char *customer_key,
+                                 const char *customer_id, int64_t now, int32_t *result,
+                                 ordo_error_t *err)
+{
+    *result = 0;
+    if (!sqlite3_get_autocommit(b->db))
+        return ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL,
+                              "a plan's reservation runs outside any transaction");
+    int rc = sq_tx_begin(b, 1, err);
+    if (rc != ORDO_OK)
+        return rc;
+    sqlite3_stmt *st;
+    bool owned;
+    if (resv_known_k(b, seq) != 0 && (rc = stmt_get(b, ST_RESV_OF_SEQ, &st, &owned, err)) == 0) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+        bind_text(st, 2, order_id);
+        int s = sqlite3_step(st);
+        stmt_put(st, owned);
+        if (s == SQLITE_ROW)
+            *result = -1; /* a retry: nothing changes */
+        else if (s != SQLITE_DONE)
+            rc = sql_fail(b, s, "read reservations", err);
+    }
+    if (rc == ORDO_OK && *result == 0)
+        rc = plan_run(b, seq, order_id, cells, n, respect_safety, now, result, err);
+    if (rc == ORDO_OK && *result == 0 && customer_key && customer_id)
+        rc = sq_customer_put(b, customer_key, customer_id, now, err);
+    if (rc == ORDO_OK && *result == 0)
+        return sq_tx_commit(b, 1, err);
+    sq_tx_rollback(b, 1, NULL);
+    return rc;
+}
+
 typedef struct resv_row {
     int64_t seq, k, qty;
     char node[ORDO_STOCK_ID_MAX], sku[ORDO_STOCK_ID_MAX];
@@ -1865,6 +1932,7 @@ static const store_ops_t sqlite_ops = {
     .customer_erase = sq_customer_erase,
     .compact = sq_compact,
     .stock_reserve = sq_stock_reserve,
+    .stock_reserve_plan = sq_stock_reserve_plan,
     .stock_unreserve = sq_stock_unreserve,
     .stock_get = sq_stock_get,
     .stock_list = sq_stock_list,

@@ -106,17 +106,11 @@ int ordo_store_reservation_add(ordo_store_t *s, uint64_t seq, const char *order_
     return ops->resv_add(b, seq, order_id, shipment, node, sku, qty, ordo_now_unix(), err);
 }
 
-int ordo_store_stock_reserve_plan(ordo_store_t *s, uint64_t seq, const char *order_id,
-                                  const ordo_store_plan_cell_t *cells, uint32_t n,
-                                  bool respect_safety, const char *customer_key,
-                                  const char *customer_id, int32_t *result, ordo_error_t *err)
+/* A plan's arguments as ordo_store_stock_reserve and
+ * ordo_store_reservation_add check them. */
+static int check_plan(uint64_t seq, const char *order_id, const ordo_store_plan_cell_t *cells,
+                      uint32_t n, ordo_error_t *err)
 {
-    *result = 0;
-    store_backend_t *b;
-    const store_ops_t *ops = ordo_store_ops(s, &b);
-    if (!ops->stock_reserve_plan)
-        return ordo_error_set(err, ORDO_EUNSUPPORTED, NULL, 0, NULL,
-                              "a plan's reservation in one statement needs PostgreSQL");
     int rc = ORDO_OK;
     if (seq == 0 || seq > (uint64_t)INT64_MAX)
         rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "seq", "a reservation needs a log seq");
@@ -132,10 +126,44 @@ int ordo_store_stock_reserve_plan(ordo_store_t *s, uint64_t seq, const char *ord
                               r->safety > STOCK_QTY_MAX))
             rc = ordo_error_set(err, ORDO_EINVAL, NULL, 0, "seed", "seed counts out of range");
     }
+    return rc;
+}
+
+int ordo_store_stock_reserve_plan(ordo_store_t *s, uint64_t seq, const char *order_id,
+                                  const ordo_store_plan_cell_t *cells, uint32_t n,
+                                  bool respect_safety, const char *customer_key,
+                                  const char *customer_id, int32_t *result, ordo_error_t *err)
+{
+    *result = 0;
+    store_backend_t *b;
+    const store_ops_t *ops = ordo_store_ops(s, &b);
+    if (!ops->stock_reserve_plan)
+        return ordo_error_set(err, ORDO_EUNSUPPORTED, NULL, 0, NULL,
+                              "a plan's reservation in one statement is not supported here");
+    int rc = check_plan(seq, order_id, cells, n, err);
     if (rc != ORDO_OK)
         return rc;
     return ops->stock_reserve_plan(b, seq, order_id, cells, n, respect_safety, customer_key,
                                    customer_id, ordo_now_unix(), result, err);
+}
+
+int ordo_store_stock_hold_plan(ordo_store_t *s, uint64_t seq, const char *order_id,
+                               const ordo_store_plan_cell_t *cells, uint32_t n, ordo_error_t *err)
+{
+    int rc = check_plan(seq, order_id, cells, n, err);
+    if (rc != ORDO_OK)
+        return rc;
+    store_backend_t *b;
+    const store_ops_t *ops = ordo_store_ops(s, &b);
+    int64_t now = ordo_now_unix();
+    for (uint32_t i = 0; rc == ORDO_OK && i < n; i++) {
+        const ordo_store_plan_cell_t *c = &cells[i];
+        bool taken;
+        rc = ops->stock_reserve(b, c->node, c->sku, &c->seed, c->qty, false, true, &taken, err);
+        if (rc == ORDO_OK)
+            rc = ops->resv_add(b, seq, order_id, c->shipment, c->node, c->sku, c->qty, now, err);
+    }
+    return rc;
 }
 
 /* Runs fn's writes in a transaction of their own, or in the caller's. */
