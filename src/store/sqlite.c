@@ -1597,7 +1597,8 @@ static int sq_stock_reserve_plan(store_backend_t *b, uint64_t seq, const char *o
         return rc;
     sqlite3_stmt *st;
     bool owned;
-    if (resv_known_k(b, seq) != 0 && (rc = stmt_get(b, ST_RESV_OF_SEQ, &st, &owned, err)) == 0) {
+    if (resv_known_k(b, seq) != 0 &&
+        (rc = stmt_get(b, ST_RESV_OF_SEQ, &st, &owned, err)) == ORDO_OK) {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
         bind_text(st, 2, order_id);
         int s = sqlite3_step(st);
