@@ -298,17 +298,19 @@ enum {
     OH_BODY = 128
 };
 
-static unsigned char *slurp_file(const char *path, size_t *len)
+static char *slurp(const char *path, size_t *n)
 {
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    unsigned char *b = malloc((size_t)st.st_size);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fread(b, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-    fclose(f);
-    *len = (size_t)st.st_size;
-    return b;
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    *n = (size_t)len;
+    return p;
 }
 
 static void spill_file(const char *path, const void *b, size_t len)
@@ -322,7 +324,7 @@ static void spill_file(const char *path, const void *b, size_t len)
 static uint32_t outcomes_version(const char *path)
 {
     size_t len;
-    unsigned char *b = slurp_file(path, &len);
+    unsigned char *b = (unsigned char *)slurp(path, &len);
     uint32_t v;
     memcpy(&v, b + OH_VERSION, sizeof v);
     free(b);
@@ -346,7 +348,7 @@ static void test_old_outcomes_version_is_rebuilt(void **state)
     char *out = facts_file(dir, "outcomes");
     assert_false(outcomes_rebuilt(dir));
     size_t len;
-    unsigned char *cur = slurp_file(out, &len);
+    unsigned char *cur = (unsigned char *)slurp(out, &len);
     uint32_t version;
     uint64_t n, slots;
     memcpy(&version, cur + OH_VERSION, sizeof version);
@@ -828,21 +830,6 @@ static void cbor_log(const char *logdir, const fx_order_t *orders, size_t n)
     ordo_buf_free(&b);
     ordo_buf_free(&c);
     assert_int_equal(ordo_log_close(log, &err), ORDO_OK);
-}
-
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *p = malloc((size_t)len + 1);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    *n = (size_t)len;
-    return p;
 }
 
 /* The facts table of logdir built by one reader into factsdir; its files. */
