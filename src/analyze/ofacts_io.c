@@ -8,13 +8,14 @@
  *
  * Layout: 128-byte header, the index slots (an_oslot_t: index + 1, 0
  * empty, and the order id's tag, so an order without outcome is decided
- * from the slots alone), then the rows (an_outcome_t): new rows are appended at the end, a changed
- * order's row is overwritten, and the slots stay where they are until the
- * index is more than 3/4 full (then the file is written anew, atomically).
- * A refresher takes an exclusive lock on the file; a reader keeps a shared
- * lock while it maps it, so the file never changes under a running
- * analysis (a refresher that cannot lock applies the new outcomes to a
- * private copy and leaves the file for the next run). */
+ * from the slots alone), then the rows (an_outcome_t): new rows are
+ * appended at the end, a changed order's row is overwritten, and the slots
+ * stay where they are until the index is more than 3/4 full (then the file
+ * is written anew, atomically). A refresher takes an exclusive lock on the
+ * file; a reader keeps a shared lock while it maps it, so the file never
+ * changes under a running analysis (a refresher that cannot lock applies
+ * the new outcomes to a private copy and leaves the file for the next
+ * run). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,10 +29,9 @@
 
 #include "internal.h"
 
-#define OFACTS_VERSION                                                                             \
-    5u                  /* 3: slots before rows, the store's change seq;                           \
-                           4: the operational measures in each row;                                \
-                           5: a tag of the order id in each slot */
+/* 3: slots before rows, the store's change seq; 4: the operational
+ * measures in each row; 5: a tag of the order id in each slot */
+#define OFACTS_VERSION 5u
 #define OFACTS_BODY 128 /* the slots start here */
 static const char ofacts_magic[8] = {'O', 'R', 'D', 'O', 'F', 'O', 'C', '2'};
 
