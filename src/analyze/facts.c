@@ -879,11 +879,6 @@ int an_outcomes_load(ordo_store_t *store, an_outcomes_t *oc, ordo_error_t *err)
     return an_outcomes_index(oc, err);
 }
 
-static size_t slot_of(const uint64_t oid[2], size_t mask)
-{
-    return (size_t)(oid[0] ^ (oid[1] >> 7)) & mask;
-}
-
 int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err)
 {
     size_t cap = 16;
@@ -898,17 +893,10 @@ int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err)
     oc->mask = cap - 1;
     oc->dup_oids = false;
     for (size_t i = 0; i < oc->n; i++) {
-        size_t s = slot_of(oc->v[i].oid, oc->mask);
-        while (oc->slot[s]) {
-            const an_outcome_t *o = &oc->v[oc->slot[s] - 1];
-            if (o->oid[0] == oc->v[i].oid[0] && o->oid[1] == oc->v[i].oid[1])
-                break; /* the store has one summary per order: cannot happen */
-            s = (s + 1) & oc->mask;
-        }
-        if (!oc->slot[s])
-            oc->slot[s] = (uint32_t)(i + 1);
+        if (an_outcomes_find(oc, oc->v[i].oid) >= 0)
+            oc->dup_oids = true; /* the store has one summary per order: cannot happen */
         else
-            oc->dup_oids = true;
+            an_outcomes_insert(oc, i);
     }
     return ORDO_OK;
 }
@@ -917,12 +905,14 @@ long an_outcomes_find(const an_outcomes_t *oc, const uint64_t oid[2])
 {
     if (!oc->slot)
         return -1;
-    size_t s = slot_of(oid, oc->mask);
-    while (oc->slot[s]) {
-        const an_outcome_t *o = &oc->v[oc->slot[s] - 1];
+    const uint32_t tag = an_outcomes_tag(oid);
+    size_t s = an_outcomes_slot_of(oid, oc->mask);
+    for (; oc->slot[s].at; s = (s + 1) & oc->mask) {
+        if (oc->slot[s].tag != tag)
+            continue; /* another order: its row is not read */
+        const an_outcome_t *o = &oc->v[oc->slot[s].at - 1];
         if (o->oid[0] == oid[0] && o->oid[1] == oid[1])
-            return (long)oc->slot[s] - 1;
-        s = (s + 1) & oc->mask;
+            return (long)oc->slot[s].at - 1;
     }
     return -1;
 }

@@ -531,10 +531,17 @@ typedef struct an_outcome {
     uint64_t oid[2];
 } an_outcome_t;
 
+/* An index slot: the row's index + 1 (0 empty) and the tag of its order
+ * id, so an order without outcome is known absent from the slots alone and
+ * a row is read only when its tag matches. */
+typedef struct an_oslot {
+    uint32_t at, tag;
+} an_oslot_t;
+
 typedef struct an_outcomes {
     an_outcome_t *v;
     size_t n, cap;
-    uint32_t *slot;   /* index + 1; 0 empty */
+    an_oslot_t *slot; /* [mask + 1] */
     size_t mask;
     uint8_t *matched; /* [n] */
     bool dup_oids;    /* an_outcomes_index met an order id twice (the store has
@@ -559,18 +566,37 @@ int an_outcomes_load_since(struct ordo_store *store, uint64_t since, an_outcomes
 int an_outcomes_index(an_outcomes_t *oc, ordo_error_t *err);
 /* Index of the outcome of an order, or -1. */
 long an_outcomes_find(const an_outcomes_t *oc, const uint64_t oid[2]);
+/* An order id's first slot, and its tag: bits of the hash the slot does
+ * not use (the slot takes the low bits of oid[0] ^ oid[1] >> 7). */
+static inline size_t an_outcomes_slot_of(const uint64_t oid[2], size_t mask)
+{
+    return (size_t)(oid[0] ^ (oid[1] >> 7)) & mask;
+}
+static inline uint32_t an_outcomes_tag(const uint64_t oid[2])
+{
+    return (uint32_t)(oid[0] >> 32);
+}
+/* Puts row i of oc in the index (a free slot is there: the index is at most
+ * 3/4 full); no check for its order id already being there. */
+static inline void an_outcomes_insert(an_outcomes_t *oc, size_t i)
+{
+    size_t s = an_outcomes_slot_of(oc->v[i].oid, oc->mask);
+    while (oc->slot[s].at)
+        s = (s + 1) & oc->mask;
+    oc->slot[s] = (an_oslot_t){(uint32_t)(i + 1), an_outcomes_tag(oc->v[i].oid)};
+}
 /* Prefetch hints for a lookup coming soon: the slot (stage 0), then the
- * outcome row the slot names (stage 1). */
+ * outcome row the slot names when its tag is the order's (stage 1). */
 static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t oid[2], int stage)
 {
     if (!oc->slot)
         return;
-    size_t s = (size_t)(oid[0] ^ (oid[1] >> 7)) & oc->mask;
+    size_t s = an_outcomes_slot_of(oid, oc->mask);
     if (stage == 0) {
         __builtin_prefetch(&oc->slot[s]);
-    } else if (oc->slot[s]) {
+    } else if (oc->slot[s].at && oc->slot[s].tag == an_outcomes_tag(oid)) {
         /* every line of the row: the lookup compares oid, at its end */
-        const char *row = (const char *)&oc->v[oc->slot[s] - 1];
+        const char *row = (const char *)&oc->v[oc->slot[s].at - 1];
         for (size_t off = 0; off < sizeof(an_outcome_t); off += 64)
             __builtin_prefetch(row + off);
         __builtin_prefetch(row + sizeof(an_outcome_t) - 1);

@@ -6,14 +6,16 @@
  * takes the next number), refreshed by reading only the orders changed
  * since, in place; anything torn or foreign is read again from the store.
  *
- * Layout: 128-byte header, the index slots (uint32, index + 1, 0 empty),
- * then the rows (an_outcome_t): new rows are appended at the end, a changed
- * order's row is overwritten, and the slots stay where they are until the
- * index is more than 3/4 full (then the file is written anew, atomically).
- * A refresher takes an exclusive lock on the file; a reader keeps a shared
- * lock while it maps it, so the file never changes under a running
- * analysis (a refresher that cannot lock applies the new outcomes to a
- * private copy and leaves the file for the next run). */
+ * Layout: 128-byte header, the index slots (an_oslot_t: index + 1, 0
+ * empty, and the order id's tag, so an order without outcome is decided
+ * from the slots alone), then the rows (an_outcome_t): new rows are
+ * appended at the end, a changed order's row is overwritten, and the slots
+ * stay where they are until the index is more than 3/4 full (then the file
+ * is written anew, atomically). A refresher takes an exclusive lock on the
+ * file; a reader keeps a shared lock while it maps it, so the file never
+ * changes under a running analysis (a refresher that cannot lock applies
+ * the new outcomes to a private copy and leaves the file for the next
+ * run). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,9 +29,10 @@
 
 #include "internal.h"
 
-#define OFACTS_VERSION 4u /* 3: slots before rows, the store's change seq;
-                             4: the operational measures in each row */
-#define OFACTS_BODY 128   /* the slots start here */
+/* 3: slots before rows, the store's change seq; 4: the operational
+ * measures in each row; 5: a tag of the order id in each slot */
+#define OFACTS_VERSION 5u
+#define OFACTS_BODY 128 /* the slots start here */
 static const char ofacts_magic[8] = {'O', 'R', 'D', 'O', 'F', 'O', 'C', '2'};
 
 typedef struct ofacts_hdr {
@@ -46,7 +49,7 @@ _Static_assert(sizeof(ofacts_hdr_t) == OFACTS_BODY, "outcome facts header");
 
 static size_t file_size(const ofacts_hdr_t *h)
 {
-    return OFACTS_BODY + h->slots * sizeof(uint32_t) + h->n * sizeof(an_outcome_t);
+    return OFACTS_BODY + h->slots * sizeof(an_oslot_t) + h->n * sizeof(an_outcome_t);
 }
 
 static bool header_ok(int fd, ofacts_hdr_t *h, int64_t ino)
@@ -70,7 +73,7 @@ static void view_of(an_outcomes_t *oc, void *map, size_t len, const ofacts_hdr_t
 {
     oc->map = map;
     oc->map_len = len;
-    oc->slot = (uint32_t *)((char *)map + OFACTS_BODY);
+    oc->slot = (an_oslot_t *)((char *)map + OFACTS_BODY);
     oc->v = (an_outcome_t *)(oc->slot + h->slots);
     oc->n = oc->cap = h->n;
     oc->mask = h->slots - 1;
@@ -168,11 +171,8 @@ static int apply_in_place(int fd, ofacts_hdr_t *h, const an_outcomes_t *delta, s
             oc->v[at] = *d;
             continue;
         }
-        size_t s = (size_t)(d->oid[0] ^ (d->oid[1] >> 7)) & oc->mask;
-        while (oc->slot[s])
-            s = (s + 1) & oc->mask;
         oc->v[n] = *d;
-        oc->slot[s] = (uint32_t)++n;
+        an_outcomes_insert(oc, n++);
     }
     oc->n = h->n;
     oc->events = h->seq = delta->events;

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include "analyze_fixture.h"
 #include "ordo/cbor.h"
@@ -285,6 +286,174 @@ static void test_damage_is_rebuilt(void **state)
     free(out);
     fx_rm_tree(dir2);
     fx_rm_tree(dir);
+}
+
+/* The outcome facts' header fields the tests below rewrite (ofacts_io.c). */
+enum {
+    OH_VERSION = 8,
+    OH_N = 16,
+    OH_SLOTS = 24,
+    OH_BODY_SUM = 40,
+    OH_HDR_SUM = 120,
+    OH_BODY = 128
+};
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    *n = (size_t)len;
+    return p;
+}
+
+static void spill_file(const char *path, const void *b, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    fclose(f);
+}
+
+static uint32_t outcomes_version(const char *path)
+{
+    size_t len;
+    unsigned char *b = (unsigned char *)slurp(path, &len);
+    uint32_t v;
+    memcpy(&v, b + OH_VERSION, sizeof v);
+    free(b);
+    return v;
+}
+
+/* Outcome facts of the version before the slots' tags (4: a slot was the
+ * row's index + 1 alone), sealed as that version wrote them: rebuilt from
+ * the store, never read with this version's layout; so is a version-4
+ * header sealed over this version's layout. */
+static void test_old_outcomes_version_is_rebuilt(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 200;
+    fx_build(dir, &spec, NULL, false);
+    append_orders(dir, 200, 100, true, 0);
+    same_report(dir);
+    char *out = facts_file(dir, "outcomes");
+    assert_false(outcomes_rebuilt(dir));
+    size_t len;
+    unsigned char *cur = (unsigned char *)slurp(out, &len);
+    uint32_t version;
+    uint64_t n, slots;
+    memcpy(&version, cur + OH_VERSION, sizeof version);
+    memcpy(&n, cur + OH_N, sizeof n);
+    memcpy(&slots, cur + OH_SLOTS, sizeof slots);
+    assert_int_equal(version, 5);
+    assert_true(n > 100 && len == OH_BODY + slots * sizeof(an_oslot_t) + n * sizeof(an_outcome_t));
+
+    /* version 4's layout: uint32 slots, then the same rows */
+    size_t old_len = OH_BODY + slots * 4 + n * sizeof(an_outcome_t);
+    unsigned char *old = malloc(old_len);
+    memcpy(old, cur, OH_BODY);
+    const an_oslot_t *sl = (const an_oslot_t *)(cur + OH_BODY);
+    for (uint64_t i = 0; i < slots; i++)
+        memcpy(old + OH_BODY + i * 4, &sl[i].at, 4);
+    memcpy(old + OH_BODY + slots * 4, cur + OH_BODY + slots * sizeof(an_oslot_t),
+           n * sizeof(an_outcome_t));
+    uint32_t v4 = 4;
+    memcpy(old + OH_VERSION, &v4, sizeof v4);
+    uint64_t sum = XXH3_64bits(old + OH_BODY, old_len - OH_BODY);
+    memcpy(old + OH_BODY_SUM, &sum, sizeof sum);
+    sum = XXH3_64bits(old, OH_HDR_SUM);
+    memcpy(old + OH_HDR_SUM, &sum, sizeof sum);
+    spill_file(out, old, old_len);
+    assert_true(outcomes_rebuilt(dir));
+    assert_int_equal(outcomes_version(out), 5);
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    /* this version's bytes under a version-4 header, sealed: the length
+     * and the body's checksum agree; the version alone refuses it */
+    memcpy(cur + OH_VERSION, &v4, sizeof v4);
+    sum = XXH3_64bits(cur, OH_HDR_SUM);
+    memcpy(cur + OH_HDR_SUM, &sum, sizeof sum);
+    spill_file(out, cur, len);
+    assert_true(outcomes_rebuilt(dir));
+    assert_int_equal(outcomes_version(out), 5);
+    same_report(dir);
+    free(old);
+    free(cur);
+    free(out);
+    fx_rm_tree(dir);
+}
+
+/* Order ids built by hand: each row found at its index; an order without
+ * outcome decided from the slots alone (the rows out of reach: a read of
+ * one would fault); two orders with the same first slot and the same tag
+ * told apart by the row. */
+static void test_outcome_index_tags(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    an_outcomes_t oc = {0};
+    ordo_error_t err;
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < N; i++) {
+        an_outcome_t *o = an_outcomes_add(&oc);
+        assert_non_null(o);
+        memset(o, 0, sizeof *o);
+        for (int k = 0; k < 2; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            o->oid[k] = x;
+        }
+    }
+    /* row 1: row 0's id with the top bit of oid[1] flipped (same slot, same tag) */
+    oc.v[1].oid[0] = oc.v[0].oid[0];
+    oc.v[1].oid[1] = oc.v[0].oid[1] ^ (1ull << 63);
+    assert_int_equal(an_outcomes_slot_of(oc.v[0].oid, 1023),
+                     an_outcomes_slot_of(oc.v[1].oid, 1023));
+    assert_int_equal(an_outcomes_tag(oc.v[0].oid), an_outcomes_tag(oc.v[1].oid));
+    const uint64_t twin[2] = {oc.v[0].oid[0], oc.v[0].oid[1] ^ (1ull << 62)};
+    FX_CHECK(an_outcomes_index(&oc, &err));
+    assert_false(oc.dup_oids);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(an_outcomes_find(&oc, oc.v[i].oid), i);
+    assert_int_equal(an_outcomes_find(&oc, twin), -1);
+    /* slots with chains: tags differ from the absent ids' */
+    size_t chained = 0;
+    for (size_t s = 0; s <= oc.mask; s++)
+        chained += oc.slot[s].at && oc.slot[(s + 1) & oc.mask].at;
+    assert_true(chained > 100);
+    an_outcome_t *rows = oc.v;
+    oc.v = NULL;
+    size_t absent = 0;
+    for (int i = 0; i < 20000; i++) {
+        uint64_t id[2];
+        for (int k = 0; k < 2; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            id[k] = x;
+        }
+        size_t s = an_outcomes_slot_of(id, oc.mask);
+        absent += oc.slot[s].at != 0; /* an occupied slot: decided by the tag */
+        assert_int_equal(an_outcomes_find(&oc, id), -1);
+    }
+    assert_true(absent > 5000);
+    oc.v = rows;
+    /* the twin of row 0 added: told apart from rows 0 and 1 by the id */
+    an_outcome_t *t = an_outcomes_add(&oc);
+    memset(t, 0, sizeof *t);
+    memcpy(t->oid, twin, sizeof twin);
+    FX_CHECK(an_outcomes_index(&oc, &err));
+    assert_int_equal(an_outcomes_find(&oc, twin), N);
+    assert_int_equal(an_outcomes_find(&oc, oc.v[0].oid), 0);
+    assert_int_equal(an_outcomes_find(&oc, oc.v[1].oid), 1);
+    an_outcomes_free(&oc);
 }
 
 /* A return and a late cost for each of the orders [first, first + n). */
@@ -663,21 +832,6 @@ static void cbor_log(const char *logdir, const fx_order_t *orders, size_t n)
     assert_int_equal(ordo_log_close(log, &err), ORDO_OK);
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *p = malloc((size_t)len + 1);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    *n = (size_t)len;
-    return p;
-}
-
 /* The facts table of logdir built by one reader into factsdir; its files. */
 static void facts_by(const char *logdir, const char *factsdir, const ordo_network_t *net, bool full,
                      char **rows, size_t *nrows, char **strs, size_t *nstrs)
@@ -1023,6 +1177,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_report_and_refresh),
         cmocka_unit_test(test_damage_is_rebuilt),
+        cmocka_unit_test(test_old_outcomes_version_is_rebuilt),
+        cmocka_unit_test(test_outcome_index_tags),
         cmocka_unit_test(test_customer_unit),
         cmocka_unit_test(test_outcomes_incremental),
         cmocka_unit_test(test_carrier_hhi),
