@@ -126,6 +126,17 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The checksum h with one picked value: x (the value's shape), replaced by
+ * a number's bits or mixed with a string's hash. */
+static uint64_t mix(uint64_t h, const ordo_cbor_pick_t *p, uint64_t x)
+{
+    if (p->type == ORDO_CBOR_NUMBER)
+        memcpy(&x, &p->num, 8);
+    else if (p->s && p->len)
+        x ^= ordo_hash64(p->s, p->len);
+    return (h ^ x) * 0x100000001b3ull;
+}
+
 /* One pass over every record: the checksum of the picked values. */
 static uint64_t pass(ordo_cbor_picker_t *pk, const recs_t *r, size_t *refused)
 {
@@ -137,14 +148,8 @@ static uint64_t pass(ordo_cbor_picker_t *pk, const recs_t *r, size_t *refused)
             (*refused)++;
             continue;
         }
-        for (size_t k = 0; k < NP; k++) {
-            uint64_t x = p[k].found * 131u + p[k].type * 7u + p[k].n + p[k].len;
-            if (p[k].type == ORDO_CBOR_NUMBER)
-                memcpy(&x, &p[k].num, 8);
-            else if (p[k].s && p[k].len)
-                x ^= ordo_hash64(p[k].s, p[k].len);
-            h = (h ^ x) * 0x100000001b3ull;
-        }
+        for (size_t k = 0; k < NP; k++)
+            h = mix(h, &p[k], p[k].found * 131u + p[k].type * 7u + p[k].n + p[k].len);
     }
     return h;
 }
@@ -164,14 +169,8 @@ static uint64_t pass_summary(const recs_t *r, size_t *with)
             ordo_cbor_items(rec, at.end, at.items, p, ORDO_SUM_TOP))
             continue;
         (*with)++;
-        for (size_t k = 0; k < ORDO_SUM_TOP; k++) {
-            uint64_t x = p[k].type * 7u + p[k].len;
-            if (p[k].type == ORDO_CBOR_NUMBER)
-                memcpy(&x, &p[k].num, 8);
-            else if (p[k].s && p[k].len)
-                x ^= ordo_hash64(p[k].s, p[k].len);
-            h = (h ^ x) * 0x100000001b3ull;
-        }
+        for (size_t k = 0; k < ORDO_SUM_TOP; k++)
+            h = mix(h, &p[k], p[k].type * 7u + p[k].len);
     }
     return h;
 }

@@ -79,4 +79,15 @@ static inline long tu_file_size(const char *path)
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+/* ordo_log_verify's report of dir; a verify that cannot run fails the
+ * test (cmocka's fail_msg: include <cmocka.h> before this header). */
+static inline ordo_log_verify_report_t tu_verify(const char *dir)
+{
+    ordo_log_verify_report_t rep;
+    ordo_error_t err;
+    if (ordo_log_verify(dir, &rep, &err) != ORDO_OK)
+        fail_msg("verify %s could not run: %s", dir, err.msg);
+    return rep;
+}
+
 #endif

@@ -51,15 +51,6 @@ static void append_n(ordo_log_t *log, unsigned long from, unsigned long to)
     }
 }
 
-static ordo_log_verify_report_t verify(const char *dir)
-{
-    ordo_log_verify_report_t rep;
-    ordo_error_t err;
-    if (ordo_log_verify(dir, &rep, &err) != ORDO_OK)
-        fail_msg("verify %s could not run: %s", dir, err.msg);
-    return rep;
-}
-
 static uint64_t iterate(const char *dir, int *rc)
 {
     ordo_log_iter_t *it;
@@ -168,7 +159,7 @@ static void recover_ok(const char *dir, uint64_t next, uint64_t cut, bool quaran
     assert_int_equal(info.quarantine[0] != 0, quarantined);
     append_n(log, next, next + 5);
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
-    ordo_log_verify_report_t rep = verify(dir);
+    ordo_log_verify_report_t rep = tu_verify(dir);
     assert_true(rep.ok);
     assert_int_equal(rep.last_seq, next + 4);
     assert_int_equal(rep.tail_bytes, 0);
@@ -188,7 +179,7 @@ static ordo_log_t *live_log(const char *dir, unsigned long n, long *end)
         fail_msg("open %s: %s", dir, err.msg);
     append_n(log, 1, n + 1);
     wait_ahead(log);
-    ordo_log_verify_report_t rep = verify(dir);
+    ordo_log_verify_report_t rep = tu_verify(dir);
     assert_true(rep.ok);
     assert_int_equal(rep.last_seq, n);
     *end = (long)rep.tail_offset;
@@ -214,7 +205,7 @@ static void test_live_and_closed(void **state)
     ordo_log_stats_t st;
     ordo_log_get_stats(log, &st);
     assert_true(st.ahead_bytes >= (uint64_t)(size - 4096) / 2);
-    ordo_log_verify_report_t rep = verify(dir);
+    ordo_log_verify_report_t rep = tu_verify(dir);
     assert_true(rep.ok);
     assert_true(rep.tail_padding); /* zeros of any length: padding in a flagged segment */
     assert_int_equal(rep.tail_bytes, (uint64_t)(size - end));
@@ -233,11 +224,11 @@ static void test_live_and_closed(void **state)
         nanosleep(&ts, NULL);
     }
     assert_true(tu_file_size(seg) - last_end(dir) >= (512L << 10));
-    rep = verify(dir);
+    rep = tu_verify(dir);
     assert_true(rep.ok && rep.tail_padding);
     assert_int_equal(rep.last_seq, 4000);
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
-    rep = verify(dir);
+    rep = tu_verify(dir);
     assert_true(rep.ok);
     assert_int_equal(rep.tail_bytes, 0);
     assert_int_equal(tu_file_size(seg), last_end(dir)); /* closed: ends at its last record */
@@ -275,13 +266,13 @@ static void test_rotation(void **state)
     ordo_log_stats_t st;
     ordo_log_get_stats(log, &st);
     assert_true(st.ahead_syncs > 1);
-    ordo_log_verify_report_t rep = verify(dir);
+    ordo_log_verify_report_t rep = tu_verify(dir);
     assert_true(rep.ok);
     if (rep.segments < 4)
         fail_msg("%" PRIu64 " segments", rep.segments);
     assert_int_equal(rep.last_seq, 999);
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
-    rep = verify(dir);
+    rep = tu_verify(dir);
     assert_true(rep.ok);
     assert_int_equal(rep.tail_bytes, 0);
     int rc;
@@ -308,7 +299,7 @@ static void test_crash_tails(void **state)
     crash_image(dir, "z", c, sizeof c);
     only_segment(c, seg, sizeof seg);
     long size = tu_file_size(seg);
-    ordo_log_verify_report_t rep = verify(c);
+    ordo_log_verify_report_t rep = tu_verify(c);
     assert_true(rep.ok && rep.tail_padding);
     assert_int_equal(rep.last_seq, 40);
     assert_int_equal(iterate(c, &rc), 40);
@@ -325,7 +316,7 @@ static void test_crash_tails(void **state)
     crash_image(dir, "t", c, sizeof c);
     only_segment(c, seg, sizeof seg);
     pwrite_at(seg, fr, 100, end);
-    rep = verify(c);
+    rep = tu_verify(c);
     assert_true(rep.ok);
     assert_false(rep.tail_padding);
     assert_int_equal(rep.tail_offset, (uint64_t)end);
@@ -347,7 +338,7 @@ static void test_crash_tails(void **state)
     only_segment(c, seg, sizeof seg);
     pwrite_at(seg, big, (size_t)(b - end), end);
     free(big);
-    rep = verify(c);
+    rep = tu_verify(c);
     if (!rep.ok)
         fail_msg("torn at a block: %s", rep.reason);
     assert_false(rep.tail_padding);
@@ -360,7 +351,7 @@ static void test_crash_tails(void **state)
     crash_image(dir, "p", c, sizeof c);
     only_segment(c, seg, sizeof seg);
     resize(seg, end + 100);
-    rep = verify(c);
+    rep = tu_verify(c);
     assert_true(rep.ok);
     assert_false(rep.tail_padding);
     assert_int_equal(rep.tail_bytes, 100);
@@ -371,7 +362,7 @@ static void test_crash_tails(void **state)
     crash_image(dir, "f", c, sizeof c);
     only_segment(c, seg, sizeof seg);
     assert_int_equal(tu_flip_bit(seg, end - 60, 3), 0);
-    rep = verify(c);
+    rep = tu_verify(c);
     assert_false(rep.ok);
     assert_int_equal(rep.bad_seq, 40);
     ordo_log_t *l2 = NULL;
@@ -382,7 +373,7 @@ static void test_crash_tails(void **state)
     /* and one in its length field, which points into the zeros */
     crash_image(dir, "l", c, sizeof c);
     only_segment(c, seg, sizeof seg);
-    rep = verify(c);
+    rep = tu_verify(c);
     uint64_t last_off = 0;
     {
         ordo_log_iter_t *it;
@@ -393,7 +384,7 @@ static void test_crash_tails(void **state)
         ordo_log_iter_close(it);
     }
     assert_int_equal(tu_flip_bit(seg, (long)last_off + 5, 2), 0); /* body length + 1024 */
-    rep = verify(c);
+    rep = tu_verify(c);
     assert_false(rep.ok);
     assert_int_equal(ordo_log_open(c, NULL, &l2, NULL, &err), ORDO_ECORRUPT);
     tu_rmrf(c);
@@ -428,7 +419,7 @@ static void test_old_segments(void **state)
     /* zeros to two blocks past the last one: torn in an old segment */
     long padded = (end / 4096 + 3) * 4096;
     resize(seg, padded);
-    ordo_log_verify_report_t rep = verify(dir);
+    ordo_log_verify_report_t rep = tu_verify(dir);
     assert_true(rep.ok);
     assert_false(rep.tail_padding);
     assert_int_equal(rep.tail_bytes, (uint64_t)(padded - end));
@@ -453,7 +444,7 @@ static void test_old_segments(void **state)
     wait_ahead(log);
     assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
     assert_int_equal(seg_flags(seg), 0);
-    rep = verify(dir);
+    rep = tu_verify(dir);
     assert_true(rep.ok);
     assert_true(rep.segments > 1);
     assert_int_equal(rep.last_seq, 199);

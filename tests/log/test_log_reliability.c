@@ -55,18 +55,9 @@ static void append_n(ordo_log_t *log, unsigned long from, unsigned long to)
     }
 }
 
-static ordo_log_verify_report_t verify(const char *dir)
-{
-    ordo_log_verify_report_t rep;
-    ordo_error_t err;
-    if (ordo_log_verify(dir, &rep, &err) != ORDO_OK)
-        fail_msg("verify %s could not run: %s", dir, err.msg);
-    return rep;
-}
-
 static void verify_ok(const char *dir, uint64_t at_least)
 {
-    ordo_log_verify_report_t rep = verify(dir);
+    ordo_log_verify_report_t rep = tu_verify(dir);
     if (!rep.ok)
         fail_msg("verify: %s at %s+%" PRIu64 " (seq %" PRIu64 ")", rep.reason, rep.bad_segment,
                  rep.bad_offset, rep.bad_seq);
@@ -195,7 +186,7 @@ static void test_bitflips_200(void **state)
     uint64_t loff = last_record(dir, lseg, sizeof lseg, &lseq, &lstored);
     assert_int_equal(lseq, acked);
     long lsize = tu_file_size(lseg);
-    ordo_log_verify_report_t crep = verify(dir);
+    ordo_log_verify_report_t crep = tu_verify(dir);
     assert_int_equal(crep.tail_offset ? crep.tail_offset : (uint64_t)lsize, loff + lstored);
     static lfile_t f[256];
     size_t nf = log_files(dir, f, 256);
@@ -225,7 +216,7 @@ static void test_bitflips_200(void **state)
         }
         int bit = (int)ordo_rng_below(&rng, 8);
         assert_int_equal(tu_flip_bit(path, off, bit), 0);
-        ordo_log_verify_report_t rep = verify(dir);
+        ordo_log_verify_report_t rep = tu_verify(dir);
         if (rep.ok)
             fail_msg("trial %d: a flip of bit %d at %s+%ld was not detected", trial, bit, path,
                      off);
@@ -360,7 +351,7 @@ static void test_forged_index(void **state)
         uint64_t n = make_sealed(dir);
         idx_path(dir, 0, ip, sizeof ip);
         forge_idx(ip, forgeries[k]);
-        ordo_log_verify_report_t rep = verify(dir);
+        ordo_log_verify_report_t rep = tu_verify(dir);
         if (rep.ok)
             fail_msg("forgery %zu passed verify", k);
         assert_non_null(strstr(rep.bad_segment, ".idx"));
@@ -402,7 +393,7 @@ static void test_forged_index(void **state)
         if (impossible[k])
             verify_ok(dir, n);
         else
-            assert_false(verify(dir).ok);
+            assert_false(tu_verify(dir).ok);
         tu_rmrf(dir);
     }
 }
@@ -418,7 +409,7 @@ static void test_truncated_index(void **state)
     idx_path(dir, 1, ip, sizeof ip);
     long sz = tu_file_size(ip);
     assert_int_equal(truncate(ip, sz - 100), 0);
-    ordo_log_verify_report_t rep = verify(dir);
+    ordo_log_verify_report_t rep = tu_verify(dir);
     assert_false(rep.ok);
     assert_non_null(strstr(rep.bad_segment, ".idx"));
     int rc;
@@ -426,7 +417,7 @@ static void test_truncated_index(void **state)
     assert_int_equal(iterate(dir, NULL, &rc, &err), n);
     assert_int_equal(rc, 0);
     assert_int_equal(truncate(ip, 40), 0); /* shorter than its header */
-    assert_false(verify(dir).ok);
+    assert_false(tu_verify(dir).ok);
     assert_int_equal(iterate(dir, NULL, &rc, &err), n);
     ordo_log_t *log;
     ordo_log_options_t o;
@@ -451,7 +442,7 @@ static void test_deleted_first_segment(void **state)
         assert_int_equal(unlink(sp), 0);
         if (with_idx)
             assert_int_equal(unlink(ip), 0);
-        ordo_log_verify_report_t rep = verify(dir);
+        ordo_log_verify_report_t rep = tu_verify(dir);
         assert_false(rep.ok);
         assert_non_null(strstr(rep.reason, "genesis"));
         assert_int_equal(rep.bad_offset, 0);
@@ -478,7 +469,7 @@ static void test_live_log_verifies(void **state)
     for (unsigned long n = 1; n <= 200; n += 20) {
         append_n(log, n, n + 20);
         ordo_log_get_stats(log, &st);
-        ordo_log_verify_report_t rep = verify(dir);
+        ordo_log_verify_report_t rep = tu_verify(dir);
         if (!rep.ok)
             fail_msg("live log after %lu records: %s at %s+%" PRIu64, n + 19, rep.reason,
                      rep.bad_segment, rep.bad_offset);
@@ -495,7 +486,7 @@ static void test_live_log_verifies(void **state)
     if (st.direct_io)
         assert_true(padded > 0);
     assert_int_equal(ordo_log_close(log, &err), ORDO_OK);
-    ordo_log_verify_report_t rep = verify(dir);
+    ordo_log_verify_report_t rep = tu_verify(dir);
     assert_true(rep.ok);
     assert_int_equal(rep.tail_bytes, 0);
     tu_rmrf(dir);
@@ -512,7 +503,7 @@ static void test_crashed_log_verifies(void **state)
     for (int k = 0; k < 5; k++) {
         acked = crash_writer(dir, acked + 1, 30 + 17 * (unsigned)k);
         verify_ok(dir, acked);
-        ordo_log_verify_report_t rep = verify(dir);
+        ordo_log_verify_report_t rep = tu_verify(dir);
         assert_int_equal(rep.last_seq, acked);
         if (rep.tail_bytes)
             assert_true(rep.tail_padding); /* nothing was in flight: padding only */
@@ -581,7 +572,7 @@ static void test_index_length_mismatch(void **state)
     uint64_t got = iterate(dir, NULL, &rc, &err);
     assert_int_equal(rc, ORDO_ECORRUPT);
     assert_true(got < n);
-    assert_false(verify(dir).ok);
+    assert_false(tu_verify(dir).ok);
     tu_rmrf(dir);
 }
 
