@@ -531,6 +531,18 @@ int log_tail_classify(const uint8_t *data, size_t len, size_t pos, int st, uint3
         return (n < LOG_DIO_ALIGN || (seg_flags & LOG_SEG_FLAG_AHEAD)) && len % LOG_DIO_ALIGN == 0
                    ? LOG_TAIL_PADDING
                    : LOG_TAIL_TORN;
+    if ((seg_flags & LOG_SEG_FLAG_AHEAD) && len % LOG_DIO_ALIGN == 0) {
+        /* In a segment written ahead a direct write torn at a block
+         * boundary leaves its frame's bytes up to that boundary and the
+         * zeros written ahead after it: read as the file ending there, the
+         * frame is incomplete (TRUNC) when it was torn, also inside its
+         * header, where the zeros would otherwise read as a bad magic or
+         * length. */
+        size_t b = (z + LOG_DIO_ALIGN - 1) / LOG_DIO_ALIGN * LOG_DIO_ALIGN;
+        log_rec_view_t v;
+        if (b > pos && b <= len && log_rec_parse(p, b - pos, &v) == LOG_REC_TRUNC)
+            return LOG_TAIL_TORN;
+    }
     if (damaged_record(p, n, z - pos))
         return LOG_TAIL_DAMAGED; /* complete, with its magic or length damaged */
     size_t stated = n >= 8 ? LOG_REC_HDR_SIZE + (size_t)log_get32(p + 4) : SIZE_MAX;

@@ -393,6 +393,39 @@ static void test_crash_tails(void **state)
     tu_rmrf(dir);
 }
 
+/* A direct write torn at a block boundary inside a frame's header (its
+ * first k bytes written, the zeros ahead after them) is a torn tail in a
+ * segment written ahead, not garbage or a damaged record; bytes that are
+ * no frame's start are still garbage. */
+static void test_torn_in_header(void **state)
+{
+    (void)state;
+    const size_t len = 3 * LOG_DIO_ALIGN;
+    uint8_t *data = calloc(1, len), hdr[LOG_REC_HDR_SIZE + 40];
+    assert_non_null(data);
+    memset(hdr, 0xab, sizeof hdr);
+    log_put32(hdr, LOG_REC_MAGIC);
+    log_put32(hdr + 4, 400); /* a body of 400 bytes */
+    log_put16(hdr + 8, ORDO_LOG_REC_DECISION);
+    hdr[10] = 0;
+    hdr[11] = 6; /* key length */
+    for (size_t k = 1; k <= sizeof hdr; k++) {
+        size_t pos = LOG_DIO_ALIGN - k;
+        memset(data, 0, len);
+        memcpy(data + pos, hdr, k);
+        log_rec_view_t v;
+        int st = log_rec_parse(data + pos, len - pos, &v);
+        int tk = log_tail_classify(data, len, pos, st, LOG_SEG_FLAG_AHEAD, NULL);
+        if (tk != LOG_TAIL_TORN)
+            fail_msg("%zu header bytes before the boundary: %s", k, log_tail_str(tk));
+        memset(data + pos, 0x55, k); /* not a frame */
+        st = log_rec_parse(data + pos, len - pos, &v);
+        assert_int_equal(log_tail_classify(data, len, pos, st, LOG_SEG_FLAG_AHEAD, NULL),
+                         LOG_TAIL_GARBAGE);
+    }
+    free(data);
+}
+
 /* A segment written without the flag keeps the old rule (zeros past one
  * block are a torn tail), and a writer that writes ahead appends to it
  * without writing ahead; the next segment it starts is flagged. */
@@ -455,9 +488,8 @@ static void test_old_segments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_live_and_closed),
-        cmocka_unit_test(test_rotation),
-        cmocka_unit_test(test_crash_tails),
+        cmocka_unit_test(test_live_and_closed), cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_crash_tails),     cmocka_unit_test(test_torn_in_header),
         cmocka_unit_test(test_old_segments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
