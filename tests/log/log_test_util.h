@@ -4,6 +4,7 @@
 #define ORDO_LOG_TEST_UTIL_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,19 @@ static inline long tu_file_size(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Whether dir's file system takes O_DIRECT (tmpfs does not: direct I/O
+ * tests skip there). */
+static inline bool tu_direct_supported(const char *dir)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/direct-probe", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_DIRECT, 0644);
+    if (fd >= 0)
+        close(fd);
+    unlink(path);
+    return fd >= 0;
 }
 
 /* ordo_log_verify's report of dir; a verify that cannot run fails the

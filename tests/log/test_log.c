@@ -617,18 +617,6 @@ static ssize_t fault_pwrite(void *ctx, int fd, const void *buf, size_t n, off_t 
     return pwrite(fd, buf, n, off);
 }
 
-/* Whether dir's file system takes O_DIRECT (tmpfs may not). */
-static bool direct_supported(const char *dir)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/direct-probe", dir);
-    int fd = open(path, O_WRONLY | O_CREAT | O_DIRECT, 0644);
-    if (fd >= 0)
-        close(fd);
-    unlink(path);
-    return fd >= 0;
-}
-
 static int fault_fdatasync(void *ctx, int fd)
 {
     fault_t *f = ctx;
@@ -724,7 +712,7 @@ static void test_enospc_and_short_writes(void **state)
     enospc_and_short_writes(ORDO_LOG_DIRECT_OFF);
     char dir[256];
     tu_tmpdir(dir, sizeof dir, "probe");
-    bool direct = direct_supported(dir);
+    bool direct = tu_direct_supported(dir);
     tu_rmrf(dir);
     if (direct)
         enospc_and_short_writes(ORDO_LOG_DIRECT_ON);
@@ -751,7 +739,7 @@ static void test_direct_io(void **state)
     (void)state;
     char dir[256];
     tu_tmpdir(dir, sizeof dir, "direct");
-    if (!direct_supported(dir)) {
+    if (!tu_direct_supported(dir)) {
         tu_rmrf(dir);
         skip();
     }
@@ -831,7 +819,7 @@ static void test_direct_io_refused(void **state)
     (void)state;
     char dir[256];
     tu_tmpdir(dir, sizeof dir, "dfall");
-    if (!direct_supported(dir)) {
+    if (!tu_direct_supported(dir)) {
         tu_rmrf(dir);
         skip();
     }

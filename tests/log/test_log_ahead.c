@@ -26,17 +26,6 @@ static void disk_tmpdir(char *buf, size_t n, const char *tag)
         fail_msg("mkdtemp %s: %s", buf, strerror(errno));
 }
 
-static bool direct_supported(const char *dir)
-{
-    char p[600];
-    snprintf(p, sizeof p, "%s/probe", dir);
-    int fd = open(p, O_RDWR | O_CREAT | O_DIRECT, 0644);
-    if (fd >= 0)
-        close(fd);
-    unlink(p);
-    return fd >= 0;
-}
-
 static void append_n(ordo_log_t *log, unsigned long from, unsigned long to)
 {
     char buf[4096], key[64];
@@ -191,7 +180,7 @@ static void test_live_and_closed(void **state)
     (void)state;
     char dir[600], seg[700];
     disk_tmpdir(dir, sizeof dir, "ahead");
-    if (!direct_supported(dir)) {
+    if (!tu_direct_supported(dir)) {
         tu_rmrf(dir);
         skip();
     }
@@ -251,7 +240,7 @@ static void test_rotation(void **state)
     (void)state;
     char dir[600];
     disk_tmpdir(dir, sizeof dir, "ahrot");
-    if (!direct_supported(dir)) {
+    if (!tu_direct_supported(dir)) {
         tu_rmrf(dir);
         skip();
     }
@@ -287,7 +276,7 @@ static void test_crash_tails(void **state)
     (void)state;
     char dir[600], c[600], seg[700];
     disk_tmpdir(dir, sizeof dir, "ahcrash");
-    if (!direct_supported(dir)) {
+    if (!tu_direct_supported(dir)) {
         tu_rmrf(dir);
         skip();
     }
@@ -434,7 +423,7 @@ static void test_old_segments(void **state)
     (void)state;
     char dir[600], seg[700];
     disk_tmpdir(dir, sizeof dir, "ahold");
-    if (!direct_supported(dir)) {
+    if (!tu_direct_supported(dir)) {
         tu_rmrf(dir);
         skip();
     }
