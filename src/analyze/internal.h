@@ -197,8 +197,23 @@ typedef struct an_shadow_stat {
     ordo_stats_result_t diff;   /* paired: shadow − real, t with n − 1 df */
 } an_shadow_stat_t;
 
+/* The shadow metrics' moments while pairs are added: ordo_moments_t's
+ * fields, one array over the metrics each, so that a pair's four updates
+ * are 4-wide operations (an_shadow_lanes_add; ANALYZE.md "At scale"). */
+typedef struct an_shadow_lanes {
+    uint64_t n[ORDO_AN_SHADOW_METRICS];
+    double k_x[ORDO_AN_SHADOW_METRICS], k_y[ORDO_AN_SHADOW_METRICS];
+    double mean_x[ORDO_AN_SHADOW_METRICS], m2_x[ORDO_AN_SHADOW_METRICS];
+    double mean_y[ORDO_AN_SHADOW_METRICS], m2_y[ORDO_AN_SHADOW_METRICS];
+    double c_xy[ORDO_AN_SHADOW_METRICS];
+    double inv_next; /* 1 / inv_n, divided by the last shared update */
+    uint64_t inv_n;  /* 0: none */
+} an_shadow_lanes_t;
+
 typedef struct an_shadow_group {
-    ordo_moments_t m[ORDO_AN_SHADOW_METRICS]; /* x = shadow − real, y = real */
+    an_shadow_lanes_t lanes;                  /* the pairs as they are added */
+    ordo_moments_t m[ORDO_AN_SHADOW_METRICS]; /* x = shadow − real, y = real:
+                                               * the lanes', at finish */
     uint64_t orders;                          /* pairs */
     uint64_t compared;                        /* pairs where both plans have a signature */
     uint64_t differ;                          /* ... whose signatures differ */
@@ -218,6 +233,9 @@ enum {
 };
 typedef struct an_ops {
     ordo_moments_t m[ORDO_EXP_MAX_ARMS][AN_OPS_N];
+    /* 1 / (n + 1) of each moment with n > 0, divided at its previous update
+     * so that the next one does not wait on the division (an_ops_add) */
+    double inv_next[ORDO_EXP_MAX_ARMS][AN_OPS_N];
     bool any; /* some order carried a measure: the section is shown */
     bool ok[ORDO_EXP_MAX_ARMS][AN_OPS_N];
     ordo_stats_result_t mean[ORDO_EXP_MAX_ARMS][AN_OPS_N];
@@ -349,6 +367,18 @@ void an_lanes_flush(ordo_analysis_t *a);
 /* Shadow comparison (shadow.c): statistics at finish; the group of a real
  * arm (-1: not in the experiment) and the overall group. */
 void an_shadow_finish(ordo_analysis_t *a);
+/* A pair's values per shadow metric: x = shadow − real, y = real, for
+ * the metrics of bit mask fin (both sides finite; the others not read).
+ * an_shadow_lanes_add: each metric's moments as ordo_moments_add2 updates
+ * them, the same bits; when fin has every metric and the four counts are
+ * equal, through an_shadow_lanes_add_shared. That one updates the four
+ * at once, with one division (1 / n is then one double): the caller checks
+ * the counts, with unequal ones its result is wrong
+ * (test_shadow_lanes_shared_division). an_shadow_lanes_get: one metric's
+ * moments as an ordo_moments_t. */
+void an_shadow_lanes_add(an_shadow_lanes_t *L, const double *x, const double *y, unsigned fin);
+void an_shadow_lanes_add_shared(an_shadow_lanes_t *L, const double *x, const double *y);
+void an_shadow_lanes_get(const an_shadow_lanes_t *L, int m, ordo_moments_t *out);
 #define AN_SHADOW_OUT(a) ((a)->V)
 #define AN_SHADOW_ALL(a) ((a)->V + 1)
 /* "control", ..., "not in experiment", "all" for group g. */

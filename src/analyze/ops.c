@@ -22,18 +22,24 @@ static const char *const ops_label[AN_OPS_N] = {
  * on y, which would leave mean_y, m2_y and c_xy at +0 (their terms are
  * +0 - +0, +0 * inv and +0 * d, and +0 + -0 is +0): the same bits
  * (test_acc_terms), inlined in the row loop (ANALYZE.md "At scale"). */
-static inline void moments_add_x(ordo_moments_t *m, double x)
+static inline void moments_add_x(ordo_moments_t *m, double *inv_next, double x)
 {
+    /* 1 / n: 1 for the first value, else divided at the previous update
+     * (the same quotient, only earlier: the division's latency is off the
+     * row's path) */
+    double inv = 1.0;
     if (m->n == 0) {
         m->k_x = x;
         m->k_y = 0.0;
+    } else {
+        inv = *inv_next;
     }
     x -= m->k_x;
     m->n++;
-    double inv = 1.0 / (double)m->n;
     double dx = x - m->mean_x;
     m->mean_x += dx * inv;
     m->m2_x += dx * (x - m->mean_x);
+    *inv_next = 1.0 / (double)(m->n + 1);
 }
 
 void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
@@ -41,9 +47,10 @@ void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
     if (row->variant >= ORDO_EXP_MAX_ARMS)
         return;
     ordo_moments_t *m = ops->m[row->variant];
+    double *inv = ops->inv_next[row->variant];
     const double *v = row->v;
     if (isfinite(v[ORDO_AF_CANCELLED]))
-        moments_add_x(&m[AN_OPS_CANCELLED], v[ORDO_AF_CANCELLED]);
+        moments_add_x(&m[AN_OPS_CANCELLED], &inv[AN_OPS_CANCELLED], v[ORDO_AF_CANCELLED]);
     /* the four measures, most often absent (NaN), tested at once; each
      * moment on its own, so the order they are added in changes nothing */
     _Static_assert(ORDO_AF_DOCK_TO_TRUCK_HOURS == ORDO_AF_SATISFACTION + 1 &&
@@ -60,7 +67,7 @@ void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
     ops->any = true;
     do {
         const int i = __builtin_ctz(fin);
-        moments_add_x(&m[measure_op[i]], ms[i]);
+        moments_add_x(&m[measure_op[i]], &inv[measure_op[i]], ms[i]);
         fin &= fin - 1;
     } while (fin);
 }

@@ -74,8 +74,8 @@ int ordo_analyze_plan_summary(const ordo_record_t *rec, ordo_analyze_plan_summar
     out->has_sig = true;
     for (uint32_t i = 0; i < plan->n_shipments; i++) {
         const ordo_record_shipment_t *s = &plan->shipments[i];
-        uint64_t hs = hash_str(hash_str(0x6f72646f, s->node ? s->node : ""),
-                               s->service ? s->service : "");
+        uint64_t hs =
+            hash_str(hash_str(0x6f72646f, s->node ? s->node : ""), s->service ? s->service : "");
         for (uint32_t k = 0; k < s->n_lines; k++) {
             double q = s->lines[k].quantity;
             uint64_t h = hash_str(hs, s->lines[k].sku ? s->lines[k].sku : "");
@@ -90,6 +90,116 @@ int ordo_analyze_plan_summary(const ordo_record_t *rec, ordo_analyze_plan_summar
 /* ------------------------------------------------------------------ */
 /* Accumulation */
 
+_Static_assert(ORDO_AN_SHADOW_METRICS == 4, "the lanes are 4-wide");
+
+/* Four doubles at once, at any 8-byte alignment; with AVX2 (the clones)
+ * one 256-bit operation, elsewhere two 128-bit ones. Each lane is the IEEE
+ * operation the scalar update makes. */
+typedef double sh_v4_t __attribute__((vector_size(32), aligned(8)));
+typedef int64_t sh_i4_t __attribute__((vector_size(32), aligned(8)));
+
+/* The four updates at once, counts equal (n before the pair). 1 / n is
+ * taken from the previous shared update when it divided for this n (the
+ * same quotient, only earlier: the division is off the pair's path), else
+ * divided here. Inlined into the clones (pointers, not vectors by value:
+ * a 32-byte vector argument takes another ABI with AVX than without). */
+static inline __attribute__((always_inline)) void lanes_shared(an_shadow_lanes_t *L,
+                                                               const sh_v4_t *x, const sh_v4_t *y)
+{
+    const uint64_t n = L->n[0] + 1;
+    if (n == 1) { /* every shift is its metric's first value */
+        *(sh_v4_t *)L->k_x = *x;
+        *(sh_v4_t *)L->k_y = *y;
+    }
+    const double inv1 = L->inv_n == n ? L->inv_next : 1.0 / (double)n;
+    const sh_v4_t inv = {inv1, inv1, inv1, inv1};
+    const sh_v4_t xs = *x - *(const sh_v4_t *)L->k_x;
+    const sh_v4_t ys = *y - *(const sh_v4_t *)L->k_y;
+    sh_v4_t *mean_x = (sh_v4_t *)L->mean_x, *mean_y = (sh_v4_t *)L->mean_y;
+    const sh_v4_t dx = xs - *mean_x, dy = ys - *mean_y;
+    *mean_x += dx * inv;
+    *mean_y += dy * inv;
+    const sh_v4_t dx2 = xs - *mean_x;
+    *(sh_v4_t *)L->m2_x += dx * dx2;
+    *(sh_v4_t *)L->m2_y += dy * (ys - *mean_y);
+    *(sh_v4_t *)L->c_xy += dy * dx2;
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+        L->n[m] = n;
+    L->inv_n = n + 1;
+    L->inv_next = 1.0 / (double)(n + 1);
+}
+
+static bool lanes_same_n(const an_shadow_lanes_t *L)
+{
+    return L->n[0] == L->n[1] && L->n[0] == L->n[2] && L->n[0] == L->n[3];
+}
+
+AN_CLONES void an_shadow_lanes_add_shared(an_shadow_lanes_t *L, const double *x, const double *y)
+{
+    const sh_v4_t xv = *(const sh_v4_t *)x, yv = *(const sh_v4_t *)y;
+    lanes_shared(L, &xv, &yv);
+}
+
+/* A pair from the two plans' summaries (each written as one 4-wide store,
+ * an_summary_from_fact, so read back as one): x = shadow − real, y = real. */
+AN_CLONES static void lanes_add_pair(an_shadow_lanes_t *L, const double *real, const double *shadow)
+{
+    const sh_v4_t r = *(const sh_v4_t *)real, s = *(const sh_v4_t *)shadow;
+    const sh_i4_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const sh_v4_t inf = {INFINITY, INFINITY, INFINITY, INFINITY};
+    const sh_i4_t ok = ((sh_v4_t)((sh_i4_t)r & absm) < inf) & ((sh_v4_t)((sh_i4_t)s & absm) < inf);
+    const unsigned fin = (unsigned)(ok[0] & 1) | (unsigned)(ok[1] & 1) << 1 |
+                         (unsigned)(ok[2] & 1) << 2 | (unsigned)(ok[3] & 1) << 3;
+    const sh_v4_t x = s - r;
+    if (fin == 15 && lanes_same_n(L)) {
+        lanes_shared(L, &x, &r);
+        return;
+    }
+    double xa[ORDO_AN_SHADOW_METRICS], ya[ORDO_AN_SHADOW_METRICS];
+    memcpy(xa, &x, sizeof xa);
+    memcpy(ya, &r, sizeof ya);
+    an_shadow_lanes_add(L, xa, ya, fin);
+}
+
+void an_shadow_lanes_add(an_shadow_lanes_t *L, const double *x, const double *y, unsigned fin)
+{
+    if (fin == (1u << ORDO_AN_SHADOW_METRICS) - 1 && lanes_same_n(L)) {
+        an_shadow_lanes_add_shared(L, x, y);
+        return;
+    }
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+        if (!(fin >> m & 1))
+            continue;
+        /* ordo_moments_add2 on lane m */
+        if (L->n[m] == 0) {
+            L->k_x[m] = x[m];
+            L->k_y[m] = y[m];
+        }
+        const double xs = x[m] - L->k_x[m], ys = y[m] - L->k_y[m];
+        L->n[m]++;
+        const double inv = 1.0 / (double)L->n[m];
+        const double dx = xs - L->mean_x[m], dy = ys - L->mean_y[m];
+        L->mean_x[m] += dx * inv;
+        L->mean_y[m] += dy * inv;
+        const double dx2 = xs - L->mean_x[m];
+        L->m2_x[m] += dx * dx2;
+        L->m2_y[m] += dy * (ys - L->mean_y[m]);
+        L->c_xy[m] += dy * dx2;
+    }
+}
+
+void an_shadow_lanes_get(const an_shadow_lanes_t *L, int m, ordo_moments_t *out)
+{
+    out->n = L->n[m];
+    out->k_x = L->k_x[m];
+    out->k_y = L->k_y[m];
+    out->mean_x = L->mean_x[m];
+    out->m2_x = L->m2_x[m];
+    out->mean_y = L->mean_y[m];
+    out->m2_y = L->m2_y[m];
+    out->c_xy = L->c_xy[m];
+}
+
 int ordo_analysis_add_shadow(ordo_analysis_t *a, int arm, const ordo_analyze_plan_summary_t *real,
                              const ordo_analyze_plan_summary_t *shadow, ordo_error_t *err)
 {
@@ -99,11 +209,7 @@ int ordo_analysis_add_shadow(ordo_analysis_t *a, int arm, const ordo_analyze_pla
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "arm", "arm %d out of range", arm);
     an_shadow_group_t *g = &a->shadow[arm < 0 ? AN_SHADOW_OUT(a) : (size_t)arm];
     g->orders++;
-    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
-        double r = real->v[m], s = shadow->v[m];
-        if (isfinite(r) && isfinite(s))
-            ordo_moments_add2(&g->m[m], s - r, r);
-    }
+    lanes_add_pair(&g->lanes, real->v, shadow->v);
     if (real->has_sig && shadow->has_sig) {
         g->compared++;
         g->differ += real->sig[0] != shadow->sig[0] || real->sig[1] != shadow->sig[1];
@@ -172,7 +278,9 @@ void an_shadow_finish(ordo_analysis_t *a)
         ordo_moments_init(&all->m[m]);
     all->orders = all->compared = all->differ = 0;
     for (size_t g = 0; g <= AN_SHADOW_OUT(a); g++) {
-        const an_shadow_group_t *s = &a->shadow[g];
+        an_shadow_group_t *s = &a->shadow[g];
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+            an_shadow_lanes_get(&s->lanes, m, &s->m[m]);
         for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
             ordo_moments_merge(&all->m[m], &s->m[m]);
         all->orders += s->orders;

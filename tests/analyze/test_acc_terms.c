@@ -4,7 +4,9 @@
  * bit for bit to an_acc_add's, on ordinary values, signed zeros, tiny and
  * huge magnitudes and long runs (reports are pinned byte for byte). And
  * the operational metrics' moments (ops.c an_ops_add, its own x-only
- * update) equal ordo_moments_add's bit for bit. */
+ * update, its division one update ahead) equal ordo_moments_add's bit for
+ * bit, and so do the shadow comparison's (shadow.c, four metrics at once
+ * with one division). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,11 +93,116 @@ static void test_ops_moments_equal_moments_add(void **state)
     free(ops);
 }
 
+/* The shadow comparison's moments (shadow.c an_shadow_lanes_*): the four
+ * metrics' updates with one shared division equal four ordo_moments_add2
+ * bit for bit while the counts agree; a pair missing a metric takes the
+ * update per metric, still equal; and the shared update forced on unequal
+ * counts is wrong, so the check of the counts matters. */
+static void lanes_equal_ref(const an_shadow_lanes_t *L, const ordo_moments_t *ref)
+{
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+        ordo_moments_t got;
+        an_shadow_lanes_get(L, m, &got);
+        assert_memory_equal(&got, &ref[m], sizeof got);
+    }
+}
+
+static void test_shadow_lanes_shared_division(void **state)
+{
+    (void)state;
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 13);
+    an_shadow_lanes_t L;
+    ordo_moments_t ref[ORDO_AN_SHADOW_METRICS];
+    memset(&L, 0, sizeof L);
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+        ordo_moments_init(&ref[m]);
+    double x[ORDO_AN_SHADOW_METRICS], y[ORDO_AN_SHADOW_METRICS];
+    /* every metric in every pair: the shared update alone */
+    for (int i = 0; i < 50000; i++) {
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+            x[m] = draw(&rng);
+            y[m] = draw(&rng);
+            ordo_moments_add2(&ref[m], x[m], y[m]);
+        }
+        an_shadow_lanes_add_shared(&L, x, y);
+    }
+    lanes_equal_ref(&L, ref);
+    assert_true(ref[0].m2_x != 0 && ref[3].c_xy != 0);
+    /* then pairs that miss metrics (the counts part), through the dispatch */
+    for (int i = 0; i < 50000; i++) {
+        unsigned fin = 0;
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+            x[m] = draw(&rng);
+            y[m] = draw(&rng);
+            if (ordo_rng_below(&rng, 10) || i < 1000) { /* mostly present */
+                fin |= 1u << m;
+                ordo_moments_add2(&ref[m], x[m], y[m]);
+            } else {
+                x[m] = NAN; /* not read */
+            }
+        }
+        an_shadow_lanes_add(&L, x, y, fin);
+    }
+    lanes_equal_ref(&L, ref);
+    assert_true(ref[0].n != ref[1].n || ref[0].n != ref[2].n || ref[0].n != ref[3].n);
+    /* the shared update forced on unequal counts: not ordo_moments_add2's */
+    an_shadow_lanes_t forced = L;
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+        x[m] = 3.25 + m;
+        y[m] = -1.5 * m;
+        ordo_moments_add2(&ref[m], x[m], y[m]);
+    }
+    an_shadow_lanes_add(&L, x, y, 15);
+    lanes_equal_ref(&L, ref);
+    an_shadow_lanes_add_shared(&forced, x, y);
+    int differ = 0;
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+        ordo_moments_t got;
+        an_shadow_lanes_get(&forced, m, &got);
+        differ += memcmp(&got, &ref[m], sizeof got) != 0;
+    }
+    assert_true(differ >= 1);
+}
+
+/* The same from a fresh start, with every pair complete but for one
+ * metric missing once midway: the shared update before, the per-metric one
+ * after, and the division kept ahead by the shared one not used for the
+ * wrong count. */
+static void test_shadow_lanes_split_midway(void **state)
+{
+    (void)state;
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 17);
+    an_shadow_lanes_t L;
+    ordo_moments_t ref[ORDO_AN_SHADOW_METRICS];
+    memset(&L, 0, sizeof L);
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+        ordo_moments_init(&ref[m]);
+    for (int i = 0; i < 2000; i++) {
+        double x[ORDO_AN_SHADOW_METRICS], y[ORDO_AN_SHADOW_METRICS];
+        unsigned fin = i == 1000 ? 0xEu : 0xFu;
+        for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
+            x[m] = 100 * ordo_rng_normal(&rng);
+            y[m] = 50 + ordo_rng_uniform(&rng);
+            if (fin >> m & 1)
+                ordo_moments_add2(&ref[m], x[m], y[m]);
+        }
+        an_shadow_lanes_add(&L, x, y, fin);
+        if (i == 999 || i == 1000 || i == 1999)
+            lanes_equal_ref(&L, ref);
+    }
+    assert_int_equal(ref[0].n, 1999);
+    assert_int_equal(ref[1].n, 2000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_terms_equal_acc_add),
         cmocka_unit_test(test_ops_moments_equal_moments_add),
+        cmocka_unit_test(test_shadow_lanes_shared_division),
+        cmocka_unit_test(test_shadow_lanes_split_midway),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
