@@ -107,6 +107,13 @@ static void lanes_equal_ref(const an_shadow_lanes_t *L, const ordo_moments_t *re
     }
 }
 
+static void lanes_start(an_shadow_lanes_t *L, ordo_moments_t *ref)
+{
+    memset(L, 0, sizeof *L);
+    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
+        ordo_moments_init(&ref[m]);
+}
+
 static void test_shadow_lanes_shared_division(void **state)
 {
     (void)state;
@@ -114,9 +121,7 @@ static void test_shadow_lanes_shared_division(void **state)
     ordo_rng_seed(&rng, 13);
     an_shadow_lanes_t L;
     ordo_moments_t ref[ORDO_AN_SHADOW_METRICS];
-    memset(&L, 0, sizeof L);
-    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
-        ordo_moments_init(&ref[m]);
+    lanes_start(&L, ref);
     double x[ORDO_AN_SHADOW_METRICS], y[ORDO_AN_SHADOW_METRICS];
     /* every metric in every pair: the shared update alone */
     for (int i = 0; i < 50000; i++) {
@@ -177,9 +182,7 @@ static void test_shadow_lanes_split_midway(void **state)
     ordo_rng_seed(&rng, 17);
     an_shadow_lanes_t L;
     ordo_moments_t ref[ORDO_AN_SHADOW_METRICS];
-    memset(&L, 0, sizeof L);
-    for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++)
-        ordo_moments_init(&ref[m]);
+    lanes_start(&L, ref);
     for (int i = 0; i < 2000; i++) {
         double x[ORDO_AN_SHADOW_METRICS], y[ORDO_AN_SHADOW_METRICS];
         /* 1000..1003: metric i - 1000 missing */
