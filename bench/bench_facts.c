@@ -580,6 +580,51 @@ static void open_steps(const char *dir, double *t_facts, double *t_out, bool *re
     FX_CHECK(ordo_store_close(store, &err));
 }
 
+/* FNV-1a of DIR/facts/decisions and DIR/facts/strings (0: missing). */
+static uint64_t facts_digest(const char *dir)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    static const char *const name[] = {"decisions", "strings"};
+    for (int i = 0; i < 2; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/facts/%s", dir, name[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return 0;
+        for (int c; (c = getc(f)) != EOF;)
+            h = (h ^ (uint64_t)c) * 0x100000001b3ull;
+        fclose(f);
+        h = (h ^ 0xff) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* BENCH_FACTS_CHECK_SAME=1: the refreshed facts table (decisions, strings)
+ * against a rebuild of it, and a rebuild with every record walked
+ * (an_fact_summary_off): byte for byte, or exit 1. */
+static void check_same(const char *dir)
+{
+    uint64_t refreshed = facts_digest(dir);
+    analyse(dir, ORDO_ANALYZE_FACTS_REBUILD);
+    uint64_t rebuilt = facts_digest(dir);
+#ifdef ORDO_RECORD_SUMMARY_VERSION
+    bool off = an_fact_summary_off;
+    an_fact_summary_off = true;
+#endif
+    analyse(dir, ORDO_ANALYZE_FACTS_REBUILD);
+    uint64_t walked = facts_digest(dir);
+#ifdef ORDO_RECORD_SUMMARY_VERSION
+    an_fact_summary_off = off;
+#endif
+    bool same = refreshed && refreshed == rebuilt && rebuilt == walked;
+    printf("facts table (decisions, strings) refreshed %016llx, rebuilt %016llx, rebuilt "
+           "walking every record %016llx: %s\n",
+           (unsigned long long)refreshed, (unsigned long long)rebuilt, (unsigned long long)walked,
+           same ? "the same" : "DIFFERENT");
+    if (!same)
+        exit(1);
+}
+
 int main(int argc, char **argv)
 {
     size_t orders = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
@@ -631,6 +676,8 @@ int main(int argc, char **argv)
         append_orders(dir, orders, fresh);
         printf("appended %zu orders with outcomes in %.1f s (not timed)\n", fresh, secs(t0));
         refresh_split(dir, split, fresh);
+        if (getenv("BENCH_FACTS_CHECK_SAME"))
+            check_same(dir);
         fresh = 0;
     }
     if (fresh) {

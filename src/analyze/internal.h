@@ -496,6 +496,31 @@ typedef struct an_stream_scan {
 } an_stream_scan_t;
 int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
                      an_stream_scan_t *sc);
+/* The summary's strings that recur from record to record (policy, its
+ * version, experiment, variant, family, plan status, promise date, nodes,
+ * services, SKUs, channel, promotion) are held once per thread by
+ * an_record_stream in a small table keyed by their bytes (ANALYZE.md
+ * "Strings that recur"): one met again is not checked as UTF-8 again nor
+ * copied, and the record's pointer is the table's string, beside which the
+ * fact keeps what it derives of it. A pointer of a record stays valid
+ * until the next an_record_stream of the thread. */
+#define AN_MEMO_LEN 40 /* the longest string held, its NUL included */
+typedef struct an_memo {
+    char s[AN_MEMO_LEN]; /* first: a record's pointer is the entry's */
+    uint32_t len;
+    uint32_t epoch; /* the record last reading it: not replaced while it reads */
+    uint32_t id;    /* its id in the string table that last asked (checked) */
+    int32_t family; /* its index in net's families (checked), -1 not known */
+    const void *net;
+    uint64_t h64; /* ordo_hash64 of its bytes, when has_h64 */
+    int64_t promise;
+    bool has_h64;
+    int8_t promise_ok; /* 0 not known, 1 parsed as promise, -1 does not parse */
+    int16_t plain;     /* its length if no '"', '\\' or control byte, -1 not, -2 not known */
+} an_memo_t;
+/* The table's entry of a string of the last record read, NULL when s is
+ * not one (a string of the arena, of another thread, of another record). */
+an_memo_t *an_memo_of(const char *s);
 extern bool an_fact_tree_reader;
 /* true: an_record_stream walks every record, the summary of records of
  * version 3 unread (RECORD.md "Summary"; the tests' and benches' reference). */
