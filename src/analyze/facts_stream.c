@@ -719,18 +719,10 @@ static inline bool s_byte(rd_t *r, uint8_t b)
  * without NUL when it entered. An entry read by the current record (its
  * epoch) is not replaced, so every pointer a record holds stays its string
  * until the next record. */
-#define MEMO_N 512
-static _Thread_local an_memo_t memo[MEMO_N];
+#define MEMO_N AN_MEMO_N
+#define memo an_memo_table
+_Thread_local an_memo_t an_memo_table[AN_MEMO_N];
 static _Thread_local uint32_t memo_epoch;
-
-an_memo_t *an_memo_of(const char *s)
-{
-    uintptr_t a = (uintptr_t)s, b = (uintptr_t)memo;
-    if (a < b || a >= b + sizeof memo)
-        return NULL;
-    an_memo_t *m = &memo[(a - b) / sizeof memo[0]];
-    return m->s == s && m->len < AN_MEMO_LEN ? m : NULL;
-}
 
 /* A string's entry: its first and last eight bytes (fewer when shorter)
  * and its length, mixed. */
@@ -1009,8 +1001,6 @@ static void start(rd_t *r, const uint8_t *p, size_t n, ordo_arena_t *arena, ordo
     r->sc = sc;
     r->pending = 0;
     r->econ_obj = false;
-    for (int i = 0; i < N_COMP; i++)
-        r->flat[i] = r->econ[i] = NAN;
     memset(sc, 0, sizeof *sc);
     memset(d, 0, sizeof *d);
     d->fallback = -1;
@@ -1033,6 +1023,8 @@ int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t
             return ORDO_OK;
         start(r, p, n, arena, d, sc); /* not as the layout says: walk */
     }
+    for (int i = 0; i < N_COMP; i++) /* the walk's cost parts (cost_end) */
+        r->flat[i] = r->econ[i] = NAN;
     r->p += r->ns ? 3 : 0;
     act_t top = {F_NONE, C_TOP, A_SKIP, 0}; /* the record: a map read in C_TOP */
     if (r->p >= r->end || *r->p != 0xbf || !value(r, C_TOP, top, NULL, NULL, 0) || r->p != r->end)

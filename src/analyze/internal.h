@@ -518,9 +518,18 @@ typedef struct an_memo {
     int8_t promise_ok; /* 0 not known, 1 parsed as promise, -1 does not parse */
     int16_t plain;     /* its length if no '"', '\\' or control byte, -1 not, -2 not known */
 } an_memo_t;
+#define AN_MEMO_N 512 /* entries, direct-mapped */
+extern _Thread_local an_memo_t an_memo_table[AN_MEMO_N];
 /* The table's entry of a string of the last record read, NULL when s is
  * not one (a string of the arena, of another thread, of another record). */
-an_memo_t *an_memo_of(const char *s);
+static inline an_memo_t *an_memo_of(const char *s)
+{
+    uintptr_t a = (uintptr_t)s, b = (uintptr_t)an_memo_table;
+    if (a < b || a >= b + sizeof an_memo_table)
+        return NULL;
+    an_memo_t *m = &an_memo_table[(a - b) / sizeof an_memo_table[0]];
+    return m->s == s ? m : NULL;
+}
 extern bool an_fact_tree_reader;
 /* true: an_record_stream walks every record, the summary of records of
  * version 3 unread (RECORD.md "Summary"; the tests' and benches' reference). */
