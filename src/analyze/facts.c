@@ -13,7 +13,6 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "../core/bytes_internal.h"
 #include "internal.h"
 #include "ordo/cbor.h"
 #include "ordo/geo.h"
@@ -28,7 +27,9 @@ _Static_assert(sizeof(an_fact_t) == 304, "the facts row is part of the file form
 
 int an_strings_init(an_strings_t *s)
 {
+    static uint64_t serials;
     memset(s, 0, sizeof *s);
+    s->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
     ordo_buf_init(&s->buf, NULL);
     s->map = ordo_strmap_create(64);
     return s->map ? ORDO_OK : ORDO_ENOMEM;
@@ -149,19 +150,21 @@ uint64_t an_catalog_fingerprint(const ordo_network_t *net)
  * (internal.h an_memo_t; ANALYZE.md "Strings that recur"): each is
  * checked or recomputed, never trusted across string tables or networks */
 
-/* an_strings_intern(str, s, id); a held string's id is the one it got
- * last when the table's string of that id is still its bytes. */
+/* an_strings_intern(str, s, id); a held string's id is the one it got in
+ * the same table (its serial: ids are append-only and never change while
+ * the table lives, and a table initialised again has a new serial). */
 static int intern(an_strings_t *str, const char *s, uint32_t *id)
 {
     an_memo_t *m = s ? an_memo_of(s) : NULL;
-    if (m && m->id && m->id <= str->n &&
-        core_equal_small(str->buf.data + str->off[m->id - 1], m->s, m->len + 1)) {
+    if (m && m->strings == str->serial) {
         *id = m->id;
         return ORDO_OK;
     }
     int rc = an_strings_intern(str, s, id);
-    if (m && !rc)
+    if (m && !rc) {
         m->id = *id;
+        m->strings = str->serial;
+    }
     return rc;
 }
 

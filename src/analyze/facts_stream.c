@@ -720,6 +720,7 @@ static inline bool s_byte(rd_t *r, uint8_t b)
  * epoch) is not replaced, so every pointer a record holds stays its string
  * until the next record. */
 #define MEMO_N AN_MEMO_N
+_Static_assert(MEMO_N == 512, "memo_slot takes 9 bits");
 #define memo an_memo_table
 _Thread_local an_memo_t an_memo_table[AN_MEMO_N];
 static _Thread_local uint32_t memo_epoch;
@@ -739,8 +740,8 @@ static inline an_memo_t *memo_slot(const uint8_t *s, size_t n)
         a = n ? (uint64_t)s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16 : 0;
         b = 0;
     }
-    uint64_t h = a * 0x9e3779b97f4a7c15ull ^ (b + n) * 0xc2b2ae3d27d4eb4full;
-    return &memo[(h ^ h >> 29) % MEMO_N];
+    uint64_t h = (a * 0x9e3779b97f4a7c15ull ^ (b + n)) * 0xc2b2ae3d27d4eb4full;
+    return &memo[h >> 55]; /* the product's top 9 bits: MEMO_N entries */
 }
 
 /* A text string of arg bytes (its head read) as text() reads it, through
@@ -806,15 +807,65 @@ static bool s_str_as(rd_t *r, const char **out, bool held)
     return text(r, major, ai, arg, &t, &ref) && (!out || (*out = copy(r, &t, ref)) != NULL);
 }
 
-/* A string that recurs (s_str_as, held). */
-static inline bool s_str(rd_t *r, const char **out)
+/* A string that recurs (s_str_as, held), its commonest cases inline:
+ * null, a reference (tag 25, index below 256) to a string already copied
+ * or held (a SKU of the order's lines after the plan's), and a string
+ * below 24 bytes found in the table (numbered as text() numbers it);
+ * anything else is s_str_as's from the same byte. */
+static inline __attribute__((always_inline)) bool s_str(rd_t *r, const char **out)
 {
+    const uint8_t *q = r->p;
+    if (q < r->end && *q == 0xf6) {
+        if (out)
+            *out = NULL;
+        r->p = q + 1;
+        return true;
+    }
+    if (r->end - q >= 4 && q[0] == 0xd8 && q[1] == 0x19 && r->ns) {
+        size_t at = q[2] < 0x18 ? 3 : q[2] == 0x18 ? 4 : 0, idx = at == 3 ? q[2] : q[3];
+        if (at && (at == 3 || idx >= 24) && idx < r->n_refs && r->refs[idx].copy) {
+            if (out)
+                *out = r->refs[idx].copy;
+            r->p = q + at;
+            return true;
+        }
+    }
+    size_t n = q < r->end ? (size_t)*q - 0x60 : SIZE_MAX;
+    if (n < 24 && (size_t)(r->end - q) > n) {
+        const uint8_t *s = q + 1;
+        an_memo_t *e = memo_slot(s, n);
+        bool numbered = r->ns && n >= cbor_strref_min_len(r->n_refs);
+        if (e->plain && e->len == n && core_equal_small(e->s, s, n) &&
+            !(numbered && r->n_refs == ST_STRS)) {
+            if (numbered)
+                r->refs[r->n_refs++] = (str_t){s, (uint32_t)n, e->s};
+            e->epoch = memo_epoch;
+            r->p = s + n;
+            if (out)
+                *out = e->s;
+            return true;
+        }
+    }
     return s_str_as(r, out, true);
 }
 
-/* A string of this record alone (its time, order id, unit, ZIP). */
-static inline bool s_own(rd_t *r, const char **out)
+/* A string of this record alone (its time, order id, unit, ZIP); one
+ * below 24 bytes inline, as text() reads it, anything else s_str_as's. */
+static inline __attribute__((always_inline)) bool s_own(rd_t *r, const char **out)
 {
+    const uint8_t *q = r->p;
+    size_t n = q < r->end ? (size_t)*q - 0x60 : SIZE_MAX;
+    if (n < 24 && (size_t)(r->end - q) > n && cbor_plain_text((const char *)q + 1, n)) {
+        str_t t = {q + 1, (uint32_t)n, NULL}, *ref = NULL;
+        if (r->ns && n >= cbor_strref_min_len(r->n_refs)) {
+            if (r->n_refs == ST_STRS)
+                return false;
+            ref = &r->refs[r->n_refs];
+            r->refs[r->n_refs++] = t;
+        }
+        r->p = q + 1 + n;
+        return !out || (*out = copy(r, &t, ref)) != NULL;
+    }
     return s_str_as(r, out, false);
 }
 

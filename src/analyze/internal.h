@@ -451,6 +451,7 @@ typedef struct an_strings {
     /* the ids met last, by length and end bytes (an_strings_intern): most
      * records repeat the experiment, variant, policy and channel */
     uint32_t recent[AN_STR_RECENT], recent_len[AN_STR_RECENT];
+    uint64_t serial; /* this table's, from an_strings_init: never 0, never reused */
 } an_strings_t;
 
 int an_strings_init(an_strings_t *s);
@@ -509,7 +510,8 @@ typedef struct an_memo {
     char s[AN_MEMO_LEN]; /* first: a record's pointer is the entry's */
     uint32_t len;
     uint32_t epoch; /* the record last reading it: not replaced while it reads */
-    uint32_t id;    /* its id in the string table that last asked (checked) */
+    uint32_t id;         /* its id in the string table of serial strings */
+    uint64_t strings;    /* that table's serial (an_strings_t), 0 none */
     int32_t family; /* its index in net's families (checked), -1 not known */
     const void *net;
     uint64_t h64; /* ordo_hash64 of its bytes, when has_h64 */
