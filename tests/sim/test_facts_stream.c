@@ -206,6 +206,47 @@ static void mutations(paths_t *p, const ordo_log_record_t *rec, size_t *taken)
     free(buf);
 }
 
+/* The ids a fact takes of the strings that recur (kept beside them per
+ * string table, internal.h an_memo_t) are the table's: the same record
+ * read into a table, into another one whose ids differ (strings interned
+ * first), and into the first again, after the table was freed and made
+ * anew: each string's id is the one an_strings_find gives in that table. */
+static void ids_in(paths_t *p, const ordo_log_record_t *rec, an_strings_t *str)
+{
+    an_fact_t f;
+    ordo_error_t e;
+    assert_int_equal(an_fact_from_log(rec, p->arena, p->net, str, &f, &e), ORDO_OK);
+    ordo_record_t d;
+    an_stream_scan_t sc;
+    assert_int_equal(an_record_stream(rec->appended, rec->appended_len, p->arena, &d, &sc),
+                     ORDO_OK);
+    const char *s[] = {d.policy_name, d.policy_version, d.experiment, d.variant, d.order.channel};
+    uint32_t id[] = {f.policy_name, f.policy_version, f.experiment, f.variant, f.channel};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        if (s[i])
+            assert_int_equal(id[i], an_strings_find(str, s[i]));
+}
+
+static void strings_per_table(paths_t *p, const ordo_log_record_t *rec)
+{
+    an_strings_t a, b;
+    uint32_t x;
+    assert_int_equal(an_strings_init(&a), ORDO_OK);
+    assert_int_equal(an_strings_init(&b), ORDO_OK);
+    assert_int_equal(an_strings_intern(&b, "another string first", &x), ORDO_OK);
+    assert_int_equal(an_strings_intern(&b, "and a second", &x), ORDO_OK);
+    ids_in(p, rec, &a);
+    ids_in(p, rec, &b);
+    ids_in(p, rec, &a);
+    an_strings_free(&a);
+    assert_int_equal(an_strings_init(&a), ORDO_OK);
+    assert_int_equal(an_strings_intern(&a, "now first here", &x), ORDO_OK);
+    ids_in(p, rec, &a);
+    ids_in(p, rec, &b);
+    an_strings_free(&a);
+    an_strings_free(&b);
+}
+
 static void test_stream_facts_equal_tree_facts(void **state)
 {
     (void)state;
@@ -247,6 +288,8 @@ static void test_stream_facts_equal_tree_facts(void **state)
         summed += !ordo_record_summary_find(rec.appended, rec.appended_len, &at);
         if (n % 151 == 2 && sum_mutated < 3000)
             summary_mutations(&p, &rec, &sum_mutated);
+        if (n % 50 == 7)
+            strings_per_table(&p, &rec);
         if (n % 97 == 1 && mutated < 4) { /* a few records, decisions and shadows */
             mutated++;
             mutations(&p, &rec, &mut_taken);
