@@ -501,18 +501,18 @@ int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t
  * version, experiment, variant, family, plan status, promise date, nodes,
  * services, SKUs, channel, promotion) are held once per thread by
  * an_record_stream in a small table keyed by their bytes (ANALYZE.md
- * "Strings that recur"): one met again is not checked as UTF-8 again nor
- * copied, and the record's pointer is the table's string, beside which the
- * fact keeps what it derives of it. A pointer of a record stays valid
- * until the next an_record_stream of the thread. */
+ * "Strings that recur, and XXH3 with AVX2"): one met again is not checked
+ * as UTF-8 again nor copied, and the record's pointer is the table's
+ * string, beside which the fact keeps what it derives of it. A pointer of
+ * a record stays valid until the next an_record_stream of the thread. */
 #define AN_MEMO_LEN 40 /* the longest string held, its NUL included */
 typedef struct an_memo {
     char s[AN_MEMO_LEN]; /* first: a record's pointer is the entry's */
     uint32_t len;
-    uint32_t epoch; /* the record last reading it: not replaced while it reads */
-    uint32_t id;         /* its id in the string table of serial strings */
-    uint64_t strings;    /* that table's serial (an_strings_t), 0 none */
-    int32_t family; /* its index in net's families (checked), -1 not known */
+    uint32_t epoch;   /* the record last reading it: not replaced while it reads */
+    uint32_t id;      /* its id in the string table whose serial is strings */
+    uint64_t strings; /* that table's serial (an_strings_t), 0 none */
+    int32_t family;   /* its index in net's families (checked), -1 not known */
     const void *net;
     uint64_t h64; /* ordo_hash64 of its bytes, when has_h64 */
     int64_t promise;
@@ -523,7 +523,7 @@ typedef struct an_memo {
 #define AN_MEMO_N 512 /* entries, direct-mapped */
 extern _Thread_local an_memo_t an_memo_table[AN_MEMO_N];
 /* The table's entry of a string of the last record read, NULL when s is
- * not one (a string of the arena, of another thread, of another record). */
+ * not one (a string of the arena, or of another thread). */
 static inline an_memo_t *an_memo_of(const char *s)
 {
     uintptr_t a = (uintptr_t)s, b = (uintptr_t)an_memo_table;
