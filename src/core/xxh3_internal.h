@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ordo core — XXH3-64 of long inputs at the machine's vector width: the
- * same value as libxxhash's XXH3_64bits_withSeed (the hash is defined by
- * its algorithm, not by the instructions computing it), with AVX2 when the
- * CPU has it. libxxhash as packaged is built for SSE2 only, which takes
- * ~3 times the instructions on a 1.4 KB log record (LOG.md "Reading"). */
+/* ordo core — XXH3-64 of libxxhash's own code, built into ordo (header
+ * only, XXH_INLINE_ALL) instead of called in the shared library: the same
+ * value (the hash is defined by its algorithm), ~10% fewer instructions on
+ * a 1.4 KB log record (1,734 → 1,562, callgrind) and no call through the
+ * PLT. An AVX2 build (a third of the instructions) was measured slower in
+ * time on this project's machine, in the log export and the refresh
+ * (ANALYZE.md "Strings that recur, and XXH3 with AVX2"), and is not used. */
 #ifndef ORDO_CORE_XXH3_INTERNAL_H
 #define ORDO_CORE_XXH3_INTERNAL_H
 
@@ -12,12 +14,5 @@
 
 /* XXH3_64bits_withSeed(p, n, seed); seed 0 is XXH3_64bits(p, n). */
 uint64_t core_xxh3_64(const void *p, size_t n, uint64_t seed);
-
-/* The AVX2 build of the same (xxh3_avx2.c); only called when the CPU has
- * AVX2. */
-uint64_t core_xxh3_64_avx2(const void *p, size_t n, uint64_t seed);
-
-/* Test hook: true forces the path without AVX2. */
-extern _Bool core_xxh3_avx2_off;
 
 #endif
