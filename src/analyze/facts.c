@@ -147,9 +147,8 @@ uint64_t an_catalog_fingerprint(const ordo_network_t *net)
 /* One record → one fact */
 
 /* ---- what a fact derives of a string that recurs, kept beside it
- * (internal.h an_memo_t; ANALYZE.md "Strings that recur, and XXH3 with
- * AVX2"): each is checked or recomputed, never trusted across string
- * tables or networks */
+ * (internal.h an_memo_t; ANALYZE.md "Strings that recur"): each is
+ * checked or recomputed, never trusted across string tables or networks */
 
 /* an_strings_intern(str, s, id); a held string's id is the one it got in
  * the same table (its serial: ids are append-only and never change while

@@ -501,10 +501,10 @@ int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t
  * version, experiment, variant, family, plan status, promise date, nodes,
  * services, SKUs, channel, promotion) are held once per thread by
  * an_record_stream in a small table keyed by their bytes (ANALYZE.md
- * "Strings that recur, and XXH3 with AVX2"): one met again is not checked
- * as UTF-8 again nor copied, and the record's pointer is the table's
- * string, beside which the fact keeps what it derives of it. A pointer of
- * a record stays valid until the next an_record_stream of the thread. */
+ * "Strings that recur"): one met again is not checked as UTF-8 again nor
+ * copied, and the record's pointer is the table's string, beside which the
+ * fact keeps what it derives of it. A pointer of a record stays valid
+ * until the next an_record_stream of the thread. */
 #define AN_MEMO_LEN 40 /* the longest string held, its NUL included */
 typedef struct an_memo {
     char s[AN_MEMO_LEN]; /* first: a record's pointer is the entry's */

@@ -5,7 +5,7 @@
  * a 1.4 KB log record (1,734 → 1,562, callgrind) and no call through the
  * PLT. An AVX2 build (a third of the instructions) was measured slower in
  * time on this project's machine, in the log export and the refresh
- * (ANALYZE.md "Strings that recur, and XXH3 with AVX2"), and is not used. */
+ * (ANALYZE.md "Strings that recur"), and is not used. */
 #ifndef ORDO_CORE_XXH3_INTERNAL_H
 #define ORDO_CORE_XXH3_INTERNAL_H
 
