@@ -32,7 +32,11 @@
  * cost to one in ten older orders; BENCH_FACTS_SPLIT_REPEATS=N times the
  * whole refresh after the new orders N times (the facts directory put back
  * before each), its decision part (an_facts_update) and its outcome part
- * (an_ofacts_open) apart, medians of CPU and wall time.
+ * (an_ofacts_update) apart, medians of CPU and wall time; then the whole
+ * refresh as `ordo analyze --facts update` runs it
+ * (ordo_analyze_facts_update: the two parts at once, on two threads) and
+ * with ORDO_FACTS_SEQUENTIAL=1 (one after the other), alternating, N times
+ * each: medians of wall and CPU time.
  * BENCH_FACTS_WRITER=1 writes the new orders' records with the record
  * writer (ordo_record_write: the plans of docs/examples' orders as the
  * engine decided them, each record with its own order id and time; shadows
@@ -519,7 +523,7 @@ static void refresh_split(const char *dir, int n, size_t fresh)
         bool rebuilt;
         t0 = ordo_now_ns();
         c0 = cpu_now();
-        FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err));
+        FX_CHECK(an_ofacts_update(dd.facts, dd.db, store, &oc, &rebuilt, &err));
         cpu[1][r] = cpu_now() - c0;
         wall[1][r] = secs(t0);
         if (rebuilt) {
@@ -544,6 +548,29 @@ static void refresh_split(const char *dir, int n, size_t fresh)
            (double)an_otail_last.ns_scan / 1e9, (double)an_otail_last.ns_fold / 1e9,
            (double)an_otail_last.ns_save / 1e9);
 #endif
+    /* the whole refresh, both parts at once (0) and one after the other (1) */
+    for (int r = 0; r < n; r++)
+        for (int way = 0; way < 2; way++) {
+            facts_dir(dir, false);
+            if (way)
+                setenv("ORDO_FACTS_SEQUENTIAL", "1", 1);
+            ordo_analyze_facts_stats_t st;
+            uint64_t t0 = ordo_now_ns();
+            double c0 = cpu_now();
+            FX_CHECK(ordo_analyze_facts_update(dir, NULL, &st, &err));
+            cpu[way][r] = cpu_now() - c0;
+            wall[way][r] = secs(t0);
+            unsetenv("ORDO_FACTS_SEQUENTIAL");
+            if (st.rebuilt || st.outcomes_rebuilt) {
+                fprintf(stderr, "the whole refresh read the facts again\n");
+                exit(1);
+            }
+        }
+    printf("  whole refresh (ordo_analyze_facts_update), %d runs each, alternating, medians per "
+           "100,000 new orders: both parts at once wall %.3f s (CPU %.3f s); one after the "
+           "other (ORDO_FACTS_SEQUENTIAL=1) wall %.3f s (CPU %.3f s)\n",
+           n, median(wall[0], n) * k, median(cpu[0], n) * k, median(wall[1], n) * k,
+           median(cpu[1], n) * k);
 }
 
 /* Opens the facts and the outcome facts as analyze does; times each. */

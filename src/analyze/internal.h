@@ -733,6 +733,12 @@ void an_facts_close(an_facts_t *t);
  * the store and saved. */
 int an_ofacts_open(const char *factsdir, const char *db, struct ordo_store *store, bool rebuild,
                    an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
+/* The same for a refresh that does not analyse (`--facts update`): only
+ * the rows it overwrites are checked against their checksums, not every
+ * row and slot (a damaged one is caught by the next an_ofacts_open), and
+ * the file is not read whole. */
+int an_ofacts_update(const char *factsdir, const char *db, struct ordo_store *store,
+                     an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
 
 /* The facts path's join and analysis on facts already in memory (t; oc
  * borrowed, its matched flags reset), finished at now (join.c). */

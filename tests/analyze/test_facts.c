@@ -297,6 +297,8 @@ enum {
     OH_HDR_SUM = 120,
     OH_BODY = 128
 };
+/* the rows start after the slots and a 32-bit checksum per slot */
+#define OH_ROWS(slots) (OH_BODY + (size_t)(slots) * (sizeof(an_oslot_t) + 4))
 
 static char *slurp(const char *path, size_t *n)
 {
@@ -331,10 +333,37 @@ static uint32_t outcomes_version(const char *path)
     return v;
 }
 
-/* Outcome facts of the version before the slots' tags (4: a slot was the
- * row's index + 1 alone), sealed as that version wrote them: rebuilt from
- * the store, never read with this version's layout; so is a version-4
- * header sealed over this version's layout. */
+/* A current outcome facts file rewritten in an older version's layout
+ * (slots of 4 bytes for version 4; no rows' checksums for 4 and 5), sealed
+ * as that version sealed it (one XXH3 over the slots and rows). */
+static unsigned char *old_layout(const unsigned char *cur, uint32_t version, size_t *out_len)
+{
+    uint64_t n, slots;
+    memcpy(&n, cur + OH_N, sizeof n);
+    memcpy(&slots, cur + OH_SLOTS, sizeof slots);
+    size_t slot_size = version == 4 ? 4 : sizeof(an_oslot_t);
+    size_t len = OH_BODY + slots * slot_size + n * sizeof(an_outcome_t);
+    unsigned char *old = calloc(1, len);
+    memcpy(old, cur, OH_BODY);
+    const an_oslot_t *sl = (const an_oslot_t *)(cur + OH_BODY);
+    for (uint64_t i = 0; i < slots; i++)
+        memcpy(old + OH_BODY + i * slot_size, version == 4 ? (const void *)&sl[i].at : &sl[i],
+               slot_size);
+    memcpy(old + OH_BODY + slots * slot_size, cur + OH_ROWS(slots), n * sizeof(an_outcome_t));
+    memcpy(old + OH_VERSION, &version, sizeof version);
+    uint64_t sum = XXH3_64bits(old + OH_BODY, len - OH_BODY);
+    memcpy(old + OH_BODY_SUM, &sum, sizeof sum);
+    sum = XXH3_64bits(old, OH_HDR_SUM);
+    memcpy(old + OH_HDR_SUM, &sum, sizeof sum);
+    *out_len = len;
+    return old;
+}
+
+/* Outcome facts of the versions before this one's checksums (5: one
+ * checksum of the whole body) and before the slots' tags (4: a slot was
+ * the row's index + 1 alone), sealed as those versions wrote them: rebuilt
+ * from the store, never read with this version's layout; so is a
+ * version-5 header sealed over this version's layout. */
 static void test_old_outcomes_version_is_rebuilt(void **state)
 {
     (void)state;
@@ -354,41 +383,156 @@ static void test_old_outcomes_version_is_rebuilt(void **state)
     memcpy(&version, cur + OH_VERSION, sizeof version);
     memcpy(&n, cur + OH_N, sizeof n);
     memcpy(&slots, cur + OH_SLOTS, sizeof slots);
-    assert_int_equal(version, 5);
-    assert_true(n > 100 && len == OH_BODY + slots * sizeof(an_oslot_t) + n * sizeof(an_outcome_t));
+    assert_int_equal(version, 6);
+    assert_true(n > 100 && len == OH_ROWS(slots) + n * sizeof(an_outcome_t));
 
-    /* version 4's layout: uint32 slots, then the same rows */
-    size_t old_len = OH_BODY + slots * 4 + n * sizeof(an_outcome_t);
-    unsigned char *old = malloc(old_len);
-    memcpy(old, cur, OH_BODY);
-    const an_oslot_t *sl = (const an_oslot_t *)(cur + OH_BODY);
-    for (uint64_t i = 0; i < slots; i++)
-        memcpy(old + OH_BODY + i * 4, &sl[i].at, 4);
-    memcpy(old + OH_BODY + slots * 4, cur + OH_BODY + slots * sizeof(an_oslot_t),
-           n * sizeof(an_outcome_t));
-    uint32_t v4 = 4;
-    memcpy(old + OH_VERSION, &v4, sizeof v4);
-    uint64_t sum = XXH3_64bits(old + OH_BODY, old_len - OH_BODY);
-    memcpy(old + OH_BODY_SUM, &sum, sizeof sum);
-    sum = XXH3_64bits(old, OH_HDR_SUM);
-    memcpy(old + OH_HDR_SUM, &sum, sizeof sum);
-    spill_file(out, old, old_len);
-    assert_true(outcomes_rebuilt(dir));
-    assert_int_equal(outcomes_version(out), 5);
-    assert_false(outcomes_rebuilt(dir));
-    same_report(dir);
+    for (uint32_t v = 4; v <= 5; v++) {
+        size_t old_len;
+        unsigned char *old = old_layout(cur, v, &old_len);
+        spill_file(out, old, old_len);
+        assert_true(outcomes_rebuilt(dir));
+        assert_int_equal(outcomes_version(out), 6);
+        assert_false(outcomes_rebuilt(dir));
+        same_report(dir);
+        free(old);
+    }
 
-    /* this version's bytes under a version-4 header, sealed: the length
-     * and the body's checksum agree; the version alone refuses it */
-    memcpy(cur + OH_VERSION, &v4, sizeof v4);
-    sum = XXH3_64bits(cur, OH_HDR_SUM);
+    /* this version's bytes under a version-5 header, sealed: the length
+     * agrees; the version alone refuses it */
+    uint32_t v5 = 5;
+    memcpy(cur + OH_VERSION, &v5, sizeof v5);
+    uint64_t sum = XXH3_64bits(cur, OH_HDR_SUM);
     memcpy(cur + OH_HDR_SUM, &sum, sizeof sum);
     spill_file(out, cur, len);
     assert_true(outcomes_rebuilt(dir));
-    assert_int_equal(outcomes_version(out), 5);
+    assert_int_equal(outcomes_version(out), 6);
     same_report(dir);
-    free(old);
     free(cur);
+    free(out);
+    fx_rm_tree(dir);
+}
+
+static void late_events(const char *dir, size_t first, size_t n);
+
+/* The outcome facts' row of order O-<i> (-1 none), as saved now. */
+static long outcome_row_of(const char *dir, size_t i)
+{
+    char oid[32];
+    snprintf(oid, sizeof oid, "O-%06zu", i);
+    uint64_t h[2];
+    an_hash128(oid, strlen(oid), h);
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    an_outcomes_t oc;
+    bool rebuilt;
+    FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err));
+    long at = an_outcomes_find(&oc, h);
+    an_outcomes_free(&oc);
+    ordo_store_close(store, NULL);
+    return at;
+}
+
+/* A refresh without analysis (--facts update) of dir's outcome facts:
+ * were they read again? */
+static bool outcomes_updated_rebuilt(const char *dir)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    an_outcomes_t oc;
+    bool rebuilt;
+    FX_CHECK(an_ofacts_update(dd.facts, dd.db, store, &oc, &rebuilt, &err));
+    an_outcomes_free(&oc);
+    ordo_store_close(store, NULL);
+    return rebuilt;
+}
+
+static uint64_t outcomes_u64(const char *path, size_t at)
+{
+    size_t len;
+    unsigned char *b = (unsigned char *)slurp(path, &len);
+    uint64_t v;
+    memcpy(&v, b + at, sizeof v);
+    free(b);
+    return v;
+}
+
+/* The outcome facts' checksums (version 6): a refresh that does not
+ * analyse checks only the rows it overwrites, so a flipped bit in a row it
+ * changes is caught by the refresh; one in a row or slot it leaves alone,
+ * or in a row's checksum, is caught by the next analysis (which checks
+ * every row and slot), even after refreshes moved the header's sums. */
+static void test_outcome_checksums(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 200;
+    fx_build(dir, &spec, NULL, false);
+    append_orders(dir, 200, 100, true, 0);
+    same_report(dir);
+    char *out = facts_file(dir, "outcomes");
+    uint64_t slots = outcomes_u64(out, OH_SLOTS);
+    size_t row = sizeof(an_outcome_t);
+
+    /* a row the refresh changes (a late return): the refresh reads again */
+    long at = outcome_row_of(dir, 250);
+    assert_true(at >= 0);
+    damage(out, (off_t)(OH_ROWS(slots) + (size_t)at * row + 8), false); /* delivered_at */
+    late_events(dir, 250, 1);
+    assert_true(outcomes_updated_rebuilt(dir));
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    /* a row it leaves alone: the refresh applies new orders and late
+     * events of others; the analysis then reads again */
+    slots = outcomes_u64(out, OH_SLOTS);
+    at = outcome_row_of(dir, 260);
+    assert_true(at >= 0);
+    damage(out, (off_t)(OH_ROWS(slots) + (size_t)at * row + 40), false);
+    late_events(dir, 270, 3);
+    append_orders(dir, 300, 10, true, 0);
+    assert_false(outcomes_updated_rebuilt(dir));
+    assert_true(outcomes_rebuilt(dir));
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    /* a used slot, and an empty one, left alone by a refresh */
+    for (int used = 1; used >= 0; used--) {
+        slots = outcomes_u64(out, OH_SLOTS);
+        size_t len;
+        unsigned char *b = (unsigned char *)slurp(out, &len);
+        const an_oslot_t *sl = (const an_oslot_t *)(b + OH_BODY);
+        uint64_t s = 0;
+        while (s < slots && (sl[s].at != 0) != used)
+            s++;
+        assert_true(s < slots);
+        free(b);
+        damage(out, (off_t)(OH_BODY + s * sizeof(an_oslot_t) + 5), false); /* its tag */
+        late_events(dir, 280 + (size_t)used, 1);
+        assert_false(outcomes_updated_rebuilt(dir));
+        assert_true(outcomes_rebuilt(dir));
+        same_report(dir);
+    }
+
+    /* a row's checksum */
+    slots = outcomes_u64(out, OH_SLOTS);
+    damage(out, (off_t)(OH_BODY + slots * sizeof(an_oslot_t) + 4 * 7 + 1), false);
+    assert_true(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    /* the header's sums, moved by refreshes, still match a full check */
+    late_events(dir, 290, 5);
+    append_orders(dir, 310, 20, true, 0);
+    assert_false(outcomes_updated_rebuilt(dir));
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
     free(out);
     fx_rm_tree(dir);
 }
@@ -1178,6 +1322,7 @@ int main(void)
         cmocka_unit_test(test_same_report_and_refresh),
         cmocka_unit_test(test_damage_is_rebuilt),
         cmocka_unit_test(test_old_outcomes_version_is_rebuilt),
+        cmocka_unit_test(test_outcome_checksums),
         cmocka_unit_test(test_outcome_index_tags),
         cmocka_unit_test(test_customer_unit),
         cmocka_unit_test(test_outcomes_incremental),
