@@ -36,7 +36,7 @@
  * refresh as `ordo analyze --facts update` runs it
  * (ordo_analyze_facts_update: the two parts at once, on two threads) and
  * with ORDO_FACTS_SEQUENTIAL=1 (one after the other), alternating, N times
- * each: medians of wall and CPU time.
+ * each: medians of wall and CPU time (BENCH_FACTS_PARTS_ONLY=1: not).
  * BENCH_FACTS_WRITER=1 writes the new orders' records with the record
  * writer (ordo_record_write: the plans of docs/examples' orders as the
  * engine decided them, each record with its own order id and time; shadows
@@ -549,6 +549,8 @@ static void refresh_split(const char *dir, int n, size_t fresh)
            (double)an_otail_last.ns_save / 1e9);
 #endif
     /* the whole refresh, both parts at once (0) and one after the other (1) */
+    if (getenv("BENCH_FACTS_PARTS_ONLY"))
+        return;
     for (int r = 0; r < n; r++)
         for (int way = 0; way < 2; way++) {
             facts_dir(dir, false);

@@ -676,6 +676,101 @@ static void test_outcomes_incremental(void **state)
     fx_rm_tree(dir);
 }
 
+/* dir's facts file name from byte from on (caller frees); NULL: none. */
+static char *facts_bytes(const char *dir, const char *name, size_t from, size_t *len)
+{
+    char *path = facts_file(dir, name);
+    struct stat st;
+    if (stat(path, &st)) {
+        free(path);
+        *len = 0;
+        return NULL;
+    }
+    char *b = slurp(path, len);
+    free(path);
+    assert_true(*len >= from);
+    memmove(b, b + from, *len - from);
+    *len -= from;
+    return b;
+}
+
+/* The same facts files (the outcome facts past their header, which names
+ * the store's inode) in two directories. */
+static void same_facts(const char *a, const char *b)
+{
+    static const char *const names[] = {"decisions", "strings", "outcomes", "outcome_state"};
+    for (size_t k = 0; k < 4; k++) {
+        size_t from = k == 2 ? OH_BODY : 0, la, lb;
+        char *fa = facts_bytes(a, names[k], from, &la), *fb = facts_bytes(b, names[k], from, &lb);
+        assert_true(k == 3 || fa); /* the states may be dropped (a rebuild) */
+        assert_int_equal(!fa, !fb);
+        assert_int_equal(la, lb);
+        if (la)
+            assert_memory_equal(fa, fb, la);
+        free(fa);
+        free(fb);
+    }
+}
+
+/* The decision and outcome facts refreshed at once (two threads) and one
+ * after the other (ORDO_FACTS_SEQUENTIAL=1), from copies of one
+ * directory: the same counts, the same files, the same reports, through
+ * `--facts update` and through the analysis itself. */
+static void test_facts_at_once(void **state)
+{
+    (void)state;
+    /* two directories made the same way (a copy would be another store:
+     * its outcome facts read again) */
+    char *dirs[2] = {fx_tmp_dir(), fx_tmp_dir()};
+    for (int k = 0; k < 2; k++) {
+        fx_spec_t spec;
+        fx_spec_default(&spec);
+        spec.n_orders = 300;
+        fx_build(dirs[k], &spec, NULL, false);
+        append_orders(dirs[k], 300, 100, true, 0);
+        same_report(dirs[k]);
+        late_events(dirs[k], 310, 30);
+        append_orders(dirs[k], 400, 60, true, 0);
+    }
+    char *dir = dirs[0], *seq = dirs[1];
+    ordo_analyze_facts_stats_t st[2];
+    ordo_error_t err;
+    for (int k = 0; k < 2; k++) {
+        if (k)
+            setenv("ORDO_FACTS_SEQUENTIAL", "1", 1);
+        FX_CHECK(ordo_analyze_facts_update(k ? seq : dir, NULL, &st[k], &err));
+        unsetenv("ORDO_FACTS_SEQUENTIAL");
+    }
+    assert_int_equal(st[0].records_read, st[1].records_read);
+    assert_true(st[0].records_read > 60);
+    assert_int_equal(st[0].rows, st[1].rows);
+    assert_int_equal(st[0].outcomes, st[1].outcomes);
+    assert_true(st[0].outcomes > 300);
+    assert_false(st[0].rebuilt || st[1].rebuilt || st[0].outcomes_rebuilt ||
+                 st[1].outcomes_rebuilt);
+    same_facts(dir, seq);
+
+    /* the analysis's own refresh, and a rebuild */
+    late_events(dir, 330, 10);
+    late_events(seq, 330, 10);
+    append_orders(dir, 460, 20, true, 0);
+    append_orders(seq, 460, 20, true, 0);
+    for (int m = 0; m < 2; m++) {
+        ordo_analyze_facts_t mode = m ? ORDO_ANALYZE_FACTS_REBUILD : ORDO_ANALYZE_FACTS_AUTO;
+        char *at_once = report(dir, mode);
+        setenv("ORDO_FACTS_SEQUENTIAL", "1", 1);
+        char *one_by_one = report(seq, mode);
+        unsetenv("ORDO_FACTS_SEQUENTIAL");
+        assert_string_equal(at_once, one_by_one);
+        same_facts(dir, seq);
+        free(at_once);
+        free(one_by_one);
+    }
+    same_report(dir);
+    fx_rm_tree(seq);
+    fx_rm_tree(dir);
+}
+
 /* Carrier dependence: shipments per carrier (here the service id: no
  * network) and the HHI, per variant, by hand. control: ups 3, fedex 1 →
  * shares 75%, 25%, HHI 75² + 25² = 6250; treatment: ups 1, fedex 1, usps
@@ -1326,6 +1421,7 @@ int main(void)
         cmocka_unit_test(test_outcome_index_tags),
         cmocka_unit_test(test_customer_unit),
         cmocka_unit_test(test_outcomes_incremental),
+        cmocka_unit_test(test_facts_at_once),
         cmocka_unit_test(test_carrier_hhi),
         cmocka_unit_test(test_raw_cbor_scans),
         cmocka_unit_test(test_fact_paths_agree),
