@@ -1265,6 +1265,7 @@ int ordo_analyze_facts_update(const char *dir, const ordo_analyze_options_t *opt
         ofacts_job_join(&job); /* run here when not started */
         if ((rc = job.rc)) {
             *err = job.err;
+            an_outcomes_free(&job.oc);
             goto done;
         }
         st->outcomes_rebuilt = job.rebuilt;

@@ -8,13 +8,13 @@
  *
  * Layout: 128-byte header, the index slots (an_oslot_t: index + 1, 0
  * empty, and the order id's tag, so an order without outcome is decided
- * from the slots alone), a 32-bit checksum per row slot (as many as index
- * slots: rows are fewer), then the rows (an_outcome_t): new rows are
+ * from the slots alone), room for a 32-bit checksum per row (as many as
+ * index slots: rows are fewer), then the rows (an_outcome_t): new rows are
  * appended at the end, a changed order's row is overwritten, and the slots
  * stay where they are until the index is more than 3/4 full (then the file
  * is written anew, atomically). Checksums: each row's own (XXH3 seeded by
  * its index), and in the header a sum over the rows' hashes and one over
- * the used slots' mixes, both updated by what a refresh changes, so that a
+ * the non-empty slots' mixes, both updated by what a refresh changes, so that a
  * refresh hashes only the rows it writes (and checks the old ones it
  * overwrites), while opening for an analysis checks every row and slot. A
  * refresher takes an exclusive lock on the file; a reader keeps a shared
@@ -50,7 +50,7 @@ typedef struct ofacts_hdr {
     uint64_t seq;      /* the store's outcome change seq the rows reflect */
     uint64_t row_agg;  /* sum of every row's hash (row_hash) */
     int64_t db_ino;    /* the store's file: another store is another history */
-    uint64_t slot_agg; /* sum of every used slot's mix (slot_mix) */
+    uint64_t slot_agg; /* sum of every non-empty slot's mix (slot_mix) */
     uint8_t reserved[56];
     uint64_t hdr_sum;
 } ofacts_hdr_t;
