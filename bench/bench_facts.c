@@ -32,7 +32,11 @@
  * cost to one in ten older orders; BENCH_FACTS_SPLIT_REPEATS=N times the
  * whole refresh after the new orders N times (the facts directory put back
  * before each), its decision part (an_facts_update) and its outcome part
- * (an_ofacts_open) apart, medians of CPU and wall time.
+ * (an_ofacts_update) apart, medians of CPU and wall time; then the whole
+ * refresh as `ordo analyze --facts update` runs it
+ * (ordo_analyze_facts_update: the two parts at once, on two threads) and
+ * with ORDO_FACTS_SEQUENTIAL=1 (one after the other), alternating, N times
+ * each: medians of wall and CPU time (BENCH_FACTS_PARTS_ONLY=1: not).
  * BENCH_FACTS_WRITER=1 writes the new orders' records with the record
  * writer (ordo_record_write: the plans of docs/examples' orders as the
  * engine decided them, each record with its own order id and time; shadows
@@ -519,7 +523,7 @@ static void refresh_split(const char *dir, int n, size_t fresh)
         bool rebuilt;
         t0 = ordo_now_ns();
         c0 = cpu_now();
-        FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err));
+        FX_CHECK(an_ofacts_update(dd.facts, dd.db, store, &oc, &rebuilt, &err));
         cpu[1][r] = cpu_now() - c0;
         wall[1][r] = secs(t0);
         if (rebuilt) {
@@ -544,6 +548,31 @@ static void refresh_split(const char *dir, int n, size_t fresh)
            (double)an_otail_last.ns_scan / 1e9, (double)an_otail_last.ns_fold / 1e9,
            (double)an_otail_last.ns_save / 1e9);
 #endif
+    /* the whole refresh, both parts at once (0) and one after the other (1) */
+    if (getenv("BENCH_FACTS_PARTS_ONLY"))
+        return;
+    for (int r = 0; r < n; r++)
+        for (int way = 0; way < 2; way++) {
+            facts_dir(dir, false);
+            if (way)
+                setenv("ORDO_FACTS_SEQUENTIAL", "1", 1);
+            ordo_analyze_facts_stats_t st;
+            uint64_t t0 = ordo_now_ns();
+            double c0 = cpu_now();
+            FX_CHECK(ordo_analyze_facts_update(dir, NULL, &st, &err));
+            cpu[way][r] = cpu_now() - c0;
+            wall[way][r] = secs(t0);
+            unsetenv("ORDO_FACTS_SEQUENTIAL");
+            if (st.rebuilt || st.outcomes_rebuilt) {
+                fprintf(stderr, "the whole refresh read the facts again\n");
+                exit(1);
+            }
+        }
+    printf("  whole refresh (ordo_analyze_facts_update), %d runs each, alternating, medians per "
+           "100,000 new orders: both parts at once wall %.3f s (CPU %.3f s); one after the "
+           "other (ORDO_FACTS_SEQUENTIAL=1) wall %.3f s (CPU %.3f s)\n",
+           n, median(wall[0], n) * k, median(cpu[0], n) * k, median(wall[1], n) * k,
+           median(cpu[1], n) * k);
 }
 
 /* Opens the facts and the outcome facts as analyze does; times each. */
@@ -578,6 +607,51 @@ static void open_steps(const char *dir, double *t_facts, double *t_out, bool *re
         printf("  (outcome facts read again from the store)\n");
     an_outcomes_free(&oc);
     FX_CHECK(ordo_store_close(store, &err));
+}
+
+/* FNV-1a of DIR/facts/decisions and DIR/facts/strings (0: missing). */
+static uint64_t facts_digest(const char *dir)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    static const char *const name[] = {"decisions", "strings"};
+    for (int i = 0; i < 2; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/facts/%s", dir, name[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return 0;
+        for (int c; (c = getc(f)) != EOF;)
+            h = (h ^ (uint64_t)c) * 0x100000001b3ull;
+        fclose(f);
+        h = (h ^ 0xff) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* BENCH_FACTS_CHECK_SAME=1: the refreshed facts table (decisions, strings)
+ * against a rebuild of it, and a rebuild with every record walked
+ * (an_fact_summary_off): byte for byte, or exit 1. */
+static void check_same(const char *dir)
+{
+    uint64_t refreshed = facts_digest(dir);
+    analyse(dir, ORDO_ANALYZE_FACTS_REBUILD);
+    uint64_t rebuilt = facts_digest(dir);
+#ifdef ORDO_RECORD_SUMMARY_VERSION
+    bool off = an_fact_summary_off;
+    an_fact_summary_off = true;
+#endif
+    analyse(dir, ORDO_ANALYZE_FACTS_REBUILD);
+    uint64_t walked = facts_digest(dir);
+#ifdef ORDO_RECORD_SUMMARY_VERSION
+    an_fact_summary_off = off;
+#endif
+    bool same = refreshed && refreshed == rebuilt && rebuilt == walked;
+    printf("facts table (decisions, strings) refreshed %016llx, rebuilt %016llx, rebuilt "
+           "walking every record %016llx: %s\n",
+           (unsigned long long)refreshed, (unsigned long long)rebuilt, (unsigned long long)walked,
+           same ? "the same" : "DIFFERENT");
+    if (!same)
+        exit(1);
 }
 
 int main(int argc, char **argv)
@@ -631,6 +705,8 @@ int main(int argc, char **argv)
         append_orders(dir, orders, fresh);
         printf("appended %zu orders with outcomes in %.1f s (not timed)\n", fresh, secs(t0));
         refresh_split(dir, split, fresh);
+        if (getenv("BENCH_FACTS_CHECK_SAME"))
+            check_same(dir);
         fresh = 0;
     }
     if (fresh) {

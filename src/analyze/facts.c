@@ -27,7 +27,9 @@ _Static_assert(sizeof(an_fact_t) == 304, "the facts row is part of the file form
 
 int an_strings_init(an_strings_t *s)
 {
+    static uint64_t serials;
     memset(s, 0, sizeof *s);
+    s->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
     ordo_buf_init(&s->buf, NULL);
     s->map = ordo_strmap_create(64);
     return s->map ? ORDO_OK : ORDO_ENOMEM;
@@ -144,32 +146,147 @@ uint64_t an_catalog_fingerprint(const ordo_network_t *net)
 /* ------------------------------------------------------------------ */
 /* One record → one fact */
 
-static int region_of_zip(const char *zs)
+/* ---- what a fact derives of a string that recurs, kept beside it
+ * (internal.h an_memo_t; ANALYZE.md "Strings that recur"): each is
+ * checked or recomputed, never trusted across string tables or networks */
+
+/* an_strings_intern(str, s, id); a held string's id is the one it got in
+ * the same table (its serial: ids are append-only and never change while
+ * the table lives, and a table initialised again has a new serial). */
+static int intern(an_strings_t *str, const char *s, uint32_t *id)
 {
-    uint32_t zip;
-    if (!zs || ordo_zip_parse(zs, strlen(zs), &zip))
-        return ORDO_AN_REGIONS - 1;
-    const ordo_geo_t *geo = ordo_geo_default();
-    if (!geo)
-        return ORDO_AN_REGIONS - 1;
-    const ordo_zip_t *z = ordo_geo_zip(geo, zip);
-    const char *state = z ? z->state : NULL;
-    if (!state) {
-        const ordo_zip3_t *z3 = ordo_geo_zip3(geo, (uint16_t)(zip / 100));
-        state = z3 && z3->known ? z3->state : NULL;
+    an_memo_t *m = s ? an_memo_of(s) : NULL;
+    if (m && m->strings == str->serial) {
+        *id = m->id;
+        return ORDO_OK;
     }
-    return state ? ordo_analyze_region_index(ordo_geo_region(state)) : ORDO_AN_REGIONS - 1;
+    int rc = an_strings_intern(str, s, id);
+    if (m && !rc) {
+        m->id = *id;
+        m->strings = str->serial;
+    }
+    return rc;
 }
 
-/* Rurality of the ship-to ZIP (ordo_geo_zip_rural): 0 rural, 1 urban,
- * ORDO_AN_RURALITIES - 1 unknown. */
-static int rurality_of_zip(const char *zs)
+/* ordo_network_family(net, s); a held string's index is checked. */
+static int32_t family_of(const ordo_network_t *net, const char *s)
+{
+    an_memo_t *m = an_memo_of(s);
+    if (m && m->net == net && m->family >= 0 && (uint32_t)m->family < net->n_families &&
+        !strcmp(net->families[m->family], s))
+        return m->family;
+    int32_t f = ordo_network_family(net, s);
+    if (m) {
+        m->net = net;
+        m->family = f;
+    }
+    return f;
+}
+
+/* shadow.c's hash_str parts: ordo_hash64 of s's bytes ^ its length. */
+static inline uint64_t str_hash(const char *s)
+{
+    an_memo_t *m = an_memo_of(s);
+    if (!m) {
+        size_t n = strlen(s);
+        return ordo_hash64(s, n) ^ (uint64_t)n;
+    }
+    if (!m->has_h64) {
+        m->h64 = ordo_hash64(m->s, m->len) ^ (uint64_t)m->len;
+        m->has_h64 = true;
+    }
+    return m->h64;
+}
+
+/* splitmix64's finalizer, as shadow.c's mix64. */
+static inline uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+/* The plan's signature as ordo_analyze_plan_summary (shadow.c) computes
+ * it, with the held strings' hashes (tests/sim/test_facts_stream.c checks
+ * it against that function on every record). */
+static void plan_sig(const ordo_record_plan_t *plan, uint64_t sig[2])
+{
+    sig[0] = sig[1] = 0;
+    for (uint32_t i = 0; i < plan->n_shipments; i++) {
+        const ordo_record_shipment_t *s = &plan->shipments[i];
+        uint64_t hs = mix64(0x6f72646f ^ str_hash(s->node ? s->node : ""));
+        hs = mix64(hs ^ str_hash(s->service ? s->service : ""));
+        for (uint32_t k = 0; k < s->n_lines; k++) {
+            double q = s->lines[k].quantity;
+            uint64_t h = mix64(hs ^ str_hash(s->lines[k].sku ? s->lines[k].sku : ""));
+            h = mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
+            sig[0] += h;
+            sig[1] += mix64(h ^ 0x9e3779b97f4a7c15ULL);
+        }
+    }
+}
+
+/* The promise (end of day for a date), as fact_plan reads it; false: none. */
+static bool promise_of(const char *pd, int64_t *out)
+{
+    an_memo_t *m = an_memo_of(pd);
+    if (m && m->promise_ok) {
+        *out = m->promise;
+        return m->promise_ok > 0;
+    }
+    int64_t p;
+    bool ok = !ordo_time_parse(pd, &p);
+    if (ok)
+        *out = p = strlen(pd) == 10 ? p + 86399 : p; /* a date: end of that day */
+    if (m) {
+        m->promise_ok = ok ? 1 : -1;
+        m->promise = ok ? p : 0;
+    }
+    return ok;
+}
+
+/* The region of a state (ordo_geo_state_region: a binary search with a
+ * memcmp call a step), remembered per thread by its two letters. */
+static int state_region(const char *st)
+{
+    static _Thread_local struct {
+        char c[2];
+        uint8_t region, set;
+    } known[1024];
+    if (!st[0] || !st[1] || st[2])
+        return (int)ordo_geo_state_region(st);
+    unsigned i = ((unsigned char)st[0] & 31u) << 5 | ((unsigned char)st[1] & 31u);
+    if (!known[i].set || known[i].c[0] != st[0] || known[i].c[1] != st[1]) {
+        known[i].c[0] = st[0];
+        known[i].c[1] = st[1];
+        known[i].region = (uint8_t)ordo_geo_state_region(st);
+        known[i].set = 1;
+    }
+    return known[i].region;
+}
+
+/* Region and rurality of the ship-to ZIP, parsed once: the region of the
+ * ZIP's state, else of its ZIP3's (as ordo_geo_zip_region), rurality as
+ * ordo_geo_zip_rural (0 rural, 1 urban); unknown (the last of each, left
+ * as fact_clear set them) when it does not parse or no ZIP table loads.
+ * The region's index is the geo region's (ordo_analyze_region_index of its
+ * name gives the same: the same order, analysis.c). */
+_Static_assert((int)ORDO_REGION_UNKNOWN == (int)ORDO_AN_REGIONS - 1, "unknown is the last region");
+static void zip_segments(const char *zs, an_fact_t *f)
 {
     uint32_t zip;
-    if (!zs || ordo_zip_parse(zs, strlen(zs), &zip))
-        return ORDO_AN_RURALITIES - 1;
-    int r = ordo_geo_zip_rural(ordo_geo_default(), zip);
-    return r < 0 ? ORDO_AN_RURALITIES - 1 : r ? 0 : 1;
+    const ordo_geo_t *geo;
+    if (!zs || ordo_zip_parse(zs, strlen(zs), &zip) || !(geo = ordo_geo_default()))
+        return;
+    const ordo_zip_t *z = ordo_geo_zip(geo, zip);
+    const ordo_zip3_t *z3 = z ? NULL : ordo_geo_zip3(geo, (uint16_t)(zip / 100));
+    const char *state = z ? z->state : z3->known ? z3->state : NULL;
+    f->region = (uint8_t)(state ? state_region(state) : ORDO_AN_REGIONS - 1);
+    int r = ordo_geo_zip_rural(geo, zip);
+    f->rurality = (uint8_t)(r < 0 ? ORDO_AN_RURALITIES - 1 : r ? 0 : 1);
 }
 
 /* The plan's figures: cost and its parts, shipments, zones, miles. */
@@ -199,7 +316,6 @@ static void fact_plan(const ordo_record_t *d, an_fact_t *f)
     for (int z = 0; z < 9; z++)
         f->zones[z] = NAN;
     if (plan->has_shipments) {
-        ordo_analyze_plan_summary_t sum;
         f->flags |= AN_F_SIG;
         double miles = 0, zsum = 0;
         for (int z = 0; z < 9; z++)
@@ -215,31 +331,29 @@ static void fact_plan(const ordo_record_t *d, an_fact_t *f)
         }
         f->dv[AN_DV_MILES] = miles;
         f->dv[AN_DV_ZONE_SUM] = zsum;
-        if (ordo_analyze_plan_summary(d, &sum, NULL) == ORDO_OK && sum.has_sig) {
-            f->sig[0] = sum.sig[0];
-            f->sig[1] = sum.sig[1];
-        }
+        if (plan->present) /* as ordo_analyze_plan_summary's has_sig */
+            plan_sig(plan, f->sig);
     }
     f->fallback = (int8_t)(d->fallback < 0 ? -1 : d->fallback ? 1 : 0);
     double lat = d->latency_ns;
     f->dv[AN_DV_LATENCY_MS] = isfinite(lat) ? lat / 1e6 : NAN;
     f->dv[AN_DV_CONTROL_COST] = d->control_cost;
-    const char *pd = plan->promise_date;
     int64_t p;
-    if (pd && !ordo_time_parse(pd, &p))
-        f->promise = strlen(pd) == 10 ? p + 86399 : p; /* a date: end of that day */
+    if (plan->promise_date && promise_of(plan->promise_date, &p))
+        f->promise = p;
 }
 
 /* Segments: region from the ship-to ZIP, value band and product family
  * (from the record, else from the order's lines and the catalog). */
 static void fact_segments(const ordo_record_t *d, const ordo_network_t *net, an_fact_t *f)
 {
-    f->region = (uint8_t)region_of_zip(d->order.zip);
-    f->rurality = (uint8_t)rurality_of_zip(d->order.zip);
+    f->region = ORDO_AN_REGIONS - 1;
+    f->rurality = ORDO_AN_RURALITIES - 1;
+    zip_segments(d->order.zip, f);
     double value = d->order_value;
     int family = -1;
     if (d->product_family && net)
-        family = ordo_network_family(net, d->product_family);
+        family = family_of(net, d->product_family);
     if (net && d->order.present && d->order.lines && (!isfinite(value) || family < 0)) {
         double total = 0, best = -1;
         int best_fam = -1;
@@ -293,7 +407,7 @@ static int fact_services(const ordo_record_t *d, an_strings_t *str, an_fact_t *f
         if (!s || !s[0])
             continue;
         uint32_t id;
-        int rc = an_strings_intern(str, s, &id);
+        int rc = intern(str, s, &id);
         if (rc)
             return rc;
         int k = 0;
@@ -328,13 +442,12 @@ int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_st
         an_hash128(d->unit, strlen(d->unit), f->unit);
     }
     int rc;
-    if ((rc = an_strings_intern(str, d->experiment, &f->experiment)) ||
-        (rc = an_strings_intern(str, d->variant, &f->variant)) ||
-        (rc = an_strings_intern(str, d->policy_name, &f->policy_name)) ||
-        (rc = an_strings_intern(str, d->policy_version, &f->policy_version)) ||
-        (rc = an_strings_intern(str, d->order.channel, &f->channel)) ||
-        (rc = an_strings_intern(str, d->order.promotion, &f->promotion)) ||
-        (rc = fact_services(d, str, f)))
+    if ((rc = intern(str, d->experiment, &f->experiment)) ||
+        (rc = intern(str, d->variant, &f->variant)) ||
+        (rc = intern(str, d->policy_name, &f->policy_name)) ||
+        (rc = intern(str, d->policy_version, &f->policy_version)) ||
+        (rc = intern(str, d->order.channel, &f->channel)) ||
+        (rc = intern(str, d->order.promotion, &f->promotion)) || (rc = fact_services(d, str, f)))
         return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
     fact_plan(d, f);
     fact_segments(d, net, f);
@@ -409,12 +522,12 @@ static int fact_scans(const char *exp, const char *var, const char *oid, an_stri
 {
     if (exp) {
         f->flags |= AN_F_SCAN_EXP;
-        if (an_strings_intern(str, exp, &f->scan_exp))
+        if (intern(str, exp, &f->scan_exp))
             return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     if (var) {
         f->flags |= AN_F_SCAN_VAR;
-        if (an_strings_intern(str, var, &f->scan_var))
+        if (intern(str, var, &f->scan_var))
             return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
     if (oid) {
@@ -478,8 +591,16 @@ static int fact_from_stream(const ordo_log_record_t *rec, ordo_arena_t *arena,
     }
     if (sc.exp_text)
         f->flags |= AN_F_EXP_TEXT;
-    int rc = fact_scans(sc.value[0], sc.value[1], sc.value[2], str, f, err);
-    return rc ? rc : an_fact_from_record(&d, net, str, f, err);
+    /* the scanned order id is the record's (the summary's): hashed once */
+    bool same_oid = sc.value[2] && sc.value[2] == d.order_id;
+    int rc = fact_scans(sc.value[0], sc.value[1], same_oid ? NULL : sc.value[2], str, f, err);
+    if (rc || (rc = an_fact_from_record(&d, net, str, f, err)))
+        return rc;
+    if (same_oid) {
+        f->flags |= AN_F_SCAN_OID;
+        memcpy(f->scan_oid, f->oid, sizeof f->scan_oid);
+    }
+    return ORDO_OK;
 }
 
 int an_fact_from_log(const ordo_log_record_t *rec, ordo_arena_t *arena, const ordo_network_t *net,

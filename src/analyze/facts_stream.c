@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../core/bytes_internal.h"
 #include "../core/cbor_internal.h"
 #include "internal.h"
 #include "ordo/cbor.h"
@@ -712,8 +713,82 @@ static inline bool s_byte(rd_t *r, uint8_t b)
     return true;
 }
 
-/* A string or null (out NULL: numbered, not copied). */
-static bool s_str(rd_t *r, const char **out)
+/* ---- strings that recur (internal.h an_memo_t) ----
+ * A direct-mapped table of MEMO_N entries per thread, keyed by a string's
+ * bytes: a hit is a string of exactly those bytes, checked as valid UTF-8
+ * without NUL when it entered. An entry read by the current record (its
+ * epoch) is not replaced, so every pointer a record holds stays its string
+ * until the next record. */
+#define MEMO_N AN_MEMO_N
+_Static_assert(MEMO_N == 512, "memo_slot takes 9 bits");
+#define memo an_memo_table
+_Thread_local an_memo_t an_memo_table[AN_MEMO_N];
+static _Thread_local uint32_t memo_epoch;
+
+/* A string's entry: its first and last eight bytes (fewer when shorter)
+ * and its length, mixed. */
+static inline an_memo_t *memo_slot(const uint8_t *s, size_t n)
+{
+    uint64_t a, b;
+    if (n >= 8) {
+        a = core_load64(s);
+        b = core_load64(s + n - 8);
+    } else if (n >= 4) {
+        a = core_load32(s);
+        b = core_load32(s + n - 4);
+    } else {
+        a = n ? (uint64_t)s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16 : 0;
+        b = 0;
+    }
+    uint64_t h = (a * 0x9e3779b97f4a7c15ull ^ (b + n)) * 0xc2b2ae3d27d4eb4full;
+    return &memo[h >> 55]; /* the product's top 9 bits: MEMO_N entries */
+}
+
+/* A text string of arg bytes (its head read) as text() reads it, through
+ * the table: *out its NUL-terminated bytes (the entry's, or a copy when
+ * the string is not held: too long, or its entry in use by this record). */
+static inline __attribute__((always_inline)) bool s_text_memo(rd_t *r, uint64_t arg,
+                                                              const char **out)
+{
+    if ((uint64_t)(r->end - r->p) < arg)
+        return false;
+    const uint8_t *s = r->p;
+    size_t n = (size_t)arg;
+    an_memo_t *m = NULL;
+    if (n < AN_MEMO_LEN) {
+        an_memo_t *e = memo_slot(s, n);
+        if (e->plain && e->len == n && core_equal_small(e->s, s, n)) {
+            m = e; /* known (plain is never 0 once entered): checked when it entered */
+        } else if (e->epoch != memo_epoch) {
+            if (!cbor_plain_text((const char *)s, n))
+                return false;
+            *e = (an_memo_t){.len = (uint32_t)n, .family = -1, .plain = -2};
+            memcpy(e->s, s, n);
+            m = e;
+        }
+    }
+    if (!m && !cbor_plain_text((const char *)s, n))
+        return false;
+    str_t t = {s, (uint32_t)n, m ? m->s : NULL}, *ref = NULL;
+    if (r->ns && n >= cbor_strref_min_len(r->n_refs)) { /* numbered, as text() */
+        if (r->n_refs == ST_STRS)
+            return false;
+        ref = &r->refs[r->n_refs];
+        r->refs[r->n_refs++] = t;
+    }
+    r->p += n;
+    if (m) {
+        m->epoch = memo_epoch;
+        if (out)
+            *out = m->s;
+        return true;
+    }
+    return !out || (*out = copy(r, &t, ref)) != NULL;
+}
+
+/* A string or null (out NULL: numbered, not copied); held: through the
+ * table of strings that recur. */
+static bool s_str_as(rd_t *r, const char **out, bool held)
 {
     unsigned major, ai;
     uint64_t arg;
@@ -723,8 +798,75 @@ static bool s_str(rd_t *r, const char **out)
         *out = NULL;
     if (s_byte(r, 0xf6))
         return true;
-    return head(r, &major, &ai, &arg) && text(r, major, ai, arg, &t, &ref) &&
-           (!out || (*out = copy(r, &t, ref)) != NULL);
+    if (held && r->p < r->end && *r->p >= 0x60 && *r->p < 0x78) /* a string below 24 bytes */
+        return s_text_memo(r, (uint64_t)(*r->p++ - 0x60), out);
+    if (!head(r, &major, &ai, &arg))
+        return false;
+    if (held && major == 3 && ai != 31)
+        return s_text_memo(r, arg, out);
+    return text(r, major, ai, arg, &t, &ref) && (!out || (*out = copy(r, &t, ref)) != NULL);
+}
+
+/* A string that recurs (s_str_as, held), its commonest cases inline:
+ * null, a reference (tag 25, index below 256) to a string already copied
+ * or held (a SKU of the order's lines after the plan's), and a string
+ * below 24 bytes found in the table (numbered as text() numbers it);
+ * anything else is s_str_as's from the same byte. */
+static inline __attribute__((always_inline)) bool s_str(rd_t *r, const char **out)
+{
+    const uint8_t *q = r->p;
+    if (q < r->end && *q == 0xf6) {
+        if (out)
+            *out = NULL;
+        r->p = q + 1;
+        return true;
+    }
+    if (r->end - q >= 4 && q[0] == 0xd8 && q[1] == 0x19 && r->ns) {
+        size_t at = q[2] < 0x18 ? 3 : q[2] == 0x18 ? 4 : 0, idx = at == 3 ? q[2] : q[3];
+        if (at && (at == 3 || idx >= 24) && idx < r->n_refs && r->refs[idx].copy) {
+            if (out)
+                *out = r->refs[idx].copy;
+            r->p = q + at;
+            return true;
+        }
+    }
+    size_t n = q < r->end ? (size_t)*q - 0x60 : SIZE_MAX;
+    if (n < 24 && (size_t)(r->end - q) > n) {
+        const uint8_t *s = q + 1;
+        an_memo_t *e = memo_slot(s, n);
+        bool numbered = r->ns && n >= cbor_strref_min_len(r->n_refs);
+        if (e->plain && e->len == n && core_equal_small(e->s, s, n) &&
+            !(numbered && r->n_refs == ST_STRS)) {
+            if (numbered)
+                r->refs[r->n_refs++] = (str_t){s, (uint32_t)n, e->s};
+            e->epoch = memo_epoch;
+            r->p = s + n;
+            if (out)
+                *out = e->s;
+            return true;
+        }
+    }
+    return s_str_as(r, out, true);
+}
+
+/* A string of this record alone (its time, order id, unit, ZIP); one
+ * below 24 bytes inline, as text() reads it, anything else s_str_as's. */
+static inline __attribute__((always_inline)) bool s_own(rd_t *r, const char **out)
+{
+    const uint8_t *q = r->p;
+    size_t n = q < r->end ? (size_t)*q - 0x60 : SIZE_MAX;
+    if (n < 24 && (size_t)(r->end - q) > n && cbor_plain_text((const char *)q + 1, n)) {
+        str_t t = {q + 1, (uint32_t)n, NULL}, *ref = NULL;
+        if (r->ns && n >= cbor_strref_min_len(r->n_refs)) {
+            if (r->n_refs == ST_STRS)
+                return false;
+            ref = &r->refs[r->n_refs];
+            r->refs[r->n_refs++] = t;
+        }
+        r->p = q + 1 + n;
+        return !out || (*out = copy(r, &t, ref)) != NULL;
+    }
+    return s_str_as(r, out, false);
 }
 
 /* A number (or null: NaN), as scalar() reads it. */
@@ -805,7 +947,7 @@ static bool s_order(rd_t *r, ordo_record_order_t *o)
     o->present = true;
     tgt_t t = {(void **)&o->lines, &o->n_lines};
     return s_byte(r, 0x9f) && s_str(r, &o->channel) && s_str(r, &o->promotion) &&
-           s_str(r, &o->zip) && s_lines(r, &t) && s_byte(r, 0xff);
+           s_own(r, &o->zip) && s_lines(r, &t) && s_byte(r, 0xff);
 }
 
 static bool s_plan(rd_t *r, ordo_record_plan_t *pl)
@@ -839,6 +981,17 @@ static bool s_plan(rd_t *r, ordo_record_plan_t *pl)
     return array_end(r, A_SHIPS, n, &t) && s_byte(r, 0xff);
 }
 
+/* plain(s, cap), remembered for a held string. */
+static const char *s_plain(const char *s, size_t cap)
+{
+    an_memo_t *m = an_memo_of(s);
+    if (!m)
+        return plain(s, cap);
+    if (m->plain == -2)
+        m->plain = plain(s, SIZE_MAX) ? (int16_t)m->len : -1;
+    return m->plain > 0 && (size_t)m->plain + 1 <= cap ? s : NULL;
+}
+
 /* The summary at at into r->d and r->sc. */
 static bool summary(rd_t *r, const uint8_t *p, const ordo_record_summary_at_t *at)
 {
@@ -849,7 +1002,7 @@ static bool summary(rd_t *r, const uint8_t *p, const ordo_record_summary_at_t *a
     r->p = p + at->items;
     r->end = p + at->end;
     int64_t t = 0;
-    if (!s_str(r, NULL))
+    if (!s_own(r, NULL))
         return false;
     if (s_byte(r, 0xf6)) {
         d->has_time = false;
@@ -864,10 +1017,10 @@ static bool summary(rd_t *r, const uint8_t *p, const ordo_record_summary_at_t *a
     d->time = t;
     bool fallback;
     double bucket;
-    if (!s_str(r, &d->order_id) || !s_str(r, &d->policy_name) || !s_str(r, &d->policy_version) ||
+    if (!s_own(r, &d->order_id) || !s_str(r, &d->policy_name) || !s_str(r, &d->policy_version) ||
         !s_str(r, &d->experiment) || !s_str(r, &d->variant) || !s_num(r, &bucket) ||
         !s_bool(r, &d->excluded) || !s_num(r, &d->control_cost) || !s_num(r, &d->order_value) ||
-        !s_str(r, &d->product_family) || !s_str(r, &d->unit) || !s_bool(r, &fallback) ||
+        !s_str(r, &d->product_family) || !s_own(r, &d->unit) || !s_bool(r, &fallback) ||
         !s_num(r, &d->latency_ns) || !s_plan(r, &d->plan) || !s_order(r, &d->order) ||
         !s_byte(r, 0xff) || r->p != r->end || r->n_refs != at->refs)
         return false;
@@ -881,7 +1034,7 @@ static bool summary(rd_t *r, const uint8_t *p, const ordo_record_summary_at_t *a
     sc->exp_text = d->experiment != NULL;
     for (int i = 0; i < SC_N; i++) {
         sc->done[i] = i == SC_OID || d->experiment;
-        sc->value[i] = v[i] ? plain(v[i], scan_cap[i]) : NULL;
+        sc->value[i] = v[i] ? s_plain(v[i], scan_cap[i]) : NULL;
     }
     return true;
 }
@@ -899,14 +1052,13 @@ static void start(rd_t *r, const uint8_t *p, size_t n, ordo_arena_t *arena, ordo
     r->sc = sc;
     r->pending = 0;
     r->econ_obj = false;
-    for (int i = 0; i < N_COMP; i++)
-        r->flat[i] = r->econ[i] = NAN;
     memset(sc, 0, sizeof *sc);
     memset(d, 0, sizeof *d);
     d->fallback = -1;
     d->control_cost = d->order_value = d->latency_ns = NAN;
     d->plan.shipments_total = d->plan.units = NAN;
     d->plan.on_time_prob = d->plan.return_risk = NAN;
+    memo_epoch++; /* the strings held for the last record may be replaced */
     r->ns = n >= 3 && r->p[0] == 0xd9 && r->p[1] == 0x01 && r->p[2] == 0x00; /* tag 256 */
 }
 
@@ -922,6 +1074,8 @@ int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t
             return ORDO_OK;
         start(r, p, n, arena, d, sc); /* not as the layout says: walk */
     }
+    for (int i = 0; i < N_COMP; i++) /* the walk's cost parts (cost_end) */
+        r->flat[i] = r->econ[i] = NAN;
     r->p += r->ns ? 3 : 0;
     act_t top = {F_NONE, C_TOP, A_SKIP, 0}; /* the record: a map read in C_TOP */
     if (r->p >= r->end || *r->p != 0xbf || !value(r, C_TOP, top, NULL, NULL, 0) || r->p != r->end)

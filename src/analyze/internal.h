@@ -481,6 +481,7 @@ typedef struct an_strings {
     /* the ids met last, by length and end bytes (an_strings_intern): most
      * records repeat the experiment, variant, policy and channel */
     uint32_t recent[AN_STR_RECENT], recent_len[AN_STR_RECENT];
+    uint64_t serial; /* this table's, from an_strings_init: never 0, never reused */
 } an_strings_t;
 
 int an_strings_init(an_strings_t *s);
@@ -526,6 +527,41 @@ typedef struct an_stream_scan {
 } an_stream_scan_t;
 int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
                      an_stream_scan_t *sc);
+/* The summary's strings that recur from record to record (policy, its
+ * version, experiment, variant, family, plan status, promise date, nodes,
+ * services, SKUs, channel, promotion) are held once per thread by
+ * an_record_stream in a small table keyed by their bytes (ANALYZE.md
+ * "Strings that recur"): one met again is not checked as UTF-8 again nor
+ * copied, and the record's pointer is the table's string, beside which the
+ * fact keeps what it derives of it. A pointer of a record stays valid
+ * until the next an_record_stream of the thread. */
+#define AN_MEMO_LEN 40 /* the longest string held, its NUL included */
+typedef struct an_memo {
+    char s[AN_MEMO_LEN]; /* first: a record's pointer is the entry's */
+    uint32_t len;
+    uint32_t epoch;   /* the record last reading it: not replaced while it reads */
+    uint32_t id;      /* its id in the string table whose serial is strings */
+    uint64_t strings; /* that table's serial (an_strings_t), 0 none */
+    int32_t family;   /* its index in net's families (checked), -1 not known */
+    const void *net;
+    uint64_t h64; /* ordo_hash64 of its bytes, when has_h64 */
+    int64_t promise;
+    bool has_h64;
+    int8_t promise_ok; /* 0 not known, 1 parsed as promise, -1 does not parse */
+    int16_t plain;     /* its length if no '"', '\\' or control byte, -1 not, -2 not known */
+} an_memo_t;
+#define AN_MEMO_N 512 /* entries, direct-mapped */
+extern _Thread_local an_memo_t an_memo_table[AN_MEMO_N];
+/* The table's entry of a string of the last record read, NULL when s is
+ * not one (a string of the arena, or of another thread). */
+static inline an_memo_t *an_memo_of(const char *s)
+{
+    uintptr_t a = (uintptr_t)s, b = (uintptr_t)an_memo_table;
+    if (a < b || a >= b + sizeof an_memo_table)
+        return NULL;
+    an_memo_t *m = &an_memo_table[(a - b) / sizeof an_memo_table[0]];
+    return m->s == s ? m : NULL;
+}
 extern bool an_fact_tree_reader;
 /* true: an_record_stream walks every record, the summary of records of
  * version 3 unread (RECORD.md "Summary"; the tests' and benches' reference). */
@@ -763,6 +799,12 @@ void an_facts_close(an_facts_t *t);
  * the store and saved. */
 int an_ofacts_open(const char *factsdir, const char *db, struct ordo_store *store, bool rebuild,
                    an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
+/* The same for a refresh that does not analyse (`--facts update`): only
+ * the rows it overwrites are checked against their checksums, not every
+ * row and slot (a damaged one is caught by the next an_ofacts_open), and
+ * the file is not read whole. */
+int an_ofacts_update(const char *factsdir, const char *db, struct ordo_store *store,
+                     an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
 
 /* The facts path's join and analysis on facts already in memory (t; oc
  * borrowed, its matched flags reset), finished at now (join.c). */

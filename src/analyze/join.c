@@ -6,6 +6,7 @@
  * on the record path, read from DIR/log here; the join is the same code. */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -829,7 +830,11 @@ typedef struct an_dir {
     size_t n_notes;
     char net_note[160]; /* the network could not be loaded ("" none) */
     an_facts_t *facts;  /* NULL: the record path */
+    /* the outcome facts, opened beside the facts table (an_dir_facts) */
+    struct ofacts_job *ojob;
 } an_dir_t;
+
+static void ofacts_job_free(struct ofacts_job *job);
 
 static void an_dir_close(an_dir_t *ad)
 {
@@ -841,6 +846,7 @@ static void an_dir_close(an_dir_t *ad)
     ordo_exp_destroy(ad->exp);
     ordo_network_destroy(ad->own_net);
     ordo_exp_registry_close(ad->reg);
+    ofacts_job_free(ad->ojob);
     ordo_store_close(ad->store, NULL);
 }
 
@@ -963,8 +969,70 @@ static void an_dir_catalog(an_dir_t *ad)
                      ad->net->families[f]);
 }
 
+/* ---- the two parts of a refresh at once ----
+ * The facts table (from the log) and the outcome facts (from the store)
+ * share no file: the outcome facts are opened on a second thread while the
+ * table is, with their own error; the store's handle is used by that
+ * thread alone until it is joined, the network is read-only. The results
+ * and errors are taken where the sequential path would meet them (the
+ * table's error first). ORDO_FACTS_SEQUENTIAL=1: one after the other. */
+typedef struct ofacts_job {
+    const char *factsdir, *db;
+    ordo_store_t *store;
+    bool rebuild, check; /* an_ofacts_open (an analysis), else an_ofacts_update */
+    an_outcomes_t oc;
+    bool rebuilt, started;
+    int rc;
+    ordo_error_t err;
+    pthread_t th;
+} ofacts_job_t;
+
+static void *ofacts_job_run(void *arg)
+{
+    ofacts_job_t *job = arg;
+    job->rc = job->check ? an_ofacts_open(job->factsdir, job->db, job->store, job->rebuild,
+                                          &job->oc, &job->rebuilt, &job->err)
+                         : an_ofacts_update(job->factsdir, job->db, job->store, &job->oc,
+                                            &job->rebuilt, &job->err);
+    return NULL;
+}
+
+static bool facts_sequential(void)
+{
+    const char *e = getenv("ORDO_FACTS_SEQUENTIAL");
+    return e && *e && strcmp(e, "0");
+}
+
+/* Starts the job on its own thread (run at the join when none can be). */
+static void ofacts_job_start(ofacts_job_t *job)
+{
+    job->started = !pthread_create(&job->th, NULL, ofacts_job_run, job);
+}
+
+/* The job done: its result in job->rc, job->oc and job->err. */
+static void ofacts_job_join(ofacts_job_t *job)
+{
+    if (job->started)
+        pthread_join(job->th, NULL);
+    else
+        ofacts_job_run(job);
+    job->started = false;
+}
+
+static void ofacts_job_free(ofacts_job_t *job)
+{
+    if (!job)
+        return;
+    if (job->started)
+        pthread_join(job->th, NULL);
+    an_outcomes_free(&job->oc);
+    free(job);
+}
+
 /* The facts table of DIR (DIR/facts), opened, checked and brought up to
- * date with the log; none with ORDO_ANALYZE_FACTS_OFF or without a log. */
+ * date with the log; none with ORDO_ANALYZE_FACTS_OFF or without a log.
+ * With a store, the outcome facts are opened at the same time (taken by
+ * join_outcomes). */
 static int an_dir_facts(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad,
                         ordo_error_t *err)
 {
@@ -976,13 +1044,27 @@ static int an_dir_facts(const char *dir, const ordo_analyze_options_t *opt, an_d
         return rc;
     if (!(ad->facts = calloc(1, sizeof *ad->facts)))
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    rc = an_facts_open(dd.facts, ad->logdir, ad->net, opt->facts == ORDO_ANALYZE_FACTS_REBUILD,
-                       ad->facts, err);
+    bool rebuild = opt->facts == ORDO_ANALYZE_FACTS_REBUILD;
+    ofacts_job_t *job = NULL;
+    if (ad->store && !facts_sequential() && (job = calloc(1, sizeof *job))) {
+        *job = (ofacts_job_t){.factsdir = dd.facts,
+                              .db = dd.db,
+                              .store = ad->store,
+                              .rebuild = rebuild,
+                              .check = true};
+        ofacts_job_start(job);
+    }
+    rc = an_facts_open(dd.facts, ad->logdir, ad->net, rebuild, ad->facts, err);
+    if (job)
+        ofacts_job_join(job); /* dd dies here; the store is the caller's again */
     if (rc) {
         free(ad->facts);
         ad->facts = NULL;
+        ofacts_job_free(job);
+        return rc;
     }
-    return rc;
+    ad->ojob = job;
+    return ORDO_OK;
 }
 
 /* ---- the join ---- */
@@ -994,6 +1076,17 @@ static int join_outcomes(const char *dir, const ordo_analyze_options_t *opt, an_
 {
     if (!ad->facts || !ad->store)
         return an_outcomes_load(ad->store, &j->oc, err);
+    ofacts_job_t *job = ad->ojob;
+    if (job) { /* opened beside the facts table */
+        ad->ojob = NULL;
+        int rc = job->rc;
+        if (rc)
+            *err = job->err;
+        j->oc = job->oc;
+        memset(&job->oc, 0, sizeof job->oc);
+        ofacts_job_free(job);
+        return rc;
+    }
     ordo_datadir_t dd;
     int rc = ordo_datadir_init(&dd, dir, err);
     if (rc)
@@ -1150,10 +1243,18 @@ int ordo_analyze_facts_update(const char *dir, const ordo_analyze_options_t *opt
     if (rc)
         goto done;
     an_dir_net(dir, opt, &ad);
+    ofacts_job_t job = {.factsdir = dd.facts, .db = dd.db, .store = ad.store};
+    bool at_once = ad.store && ad.have_log && !facts_sequential();
+    if (at_once)
+        ofacts_job_start(&job);
     if (ad.have_log) {
         an_facts_t t;
-        if ((rc = an_facts_update(dd.facts, ad.logdir, ad.net, &t, err)))
+        if ((rc = an_facts_update(dd.facts, ad.logdir, ad.net, &t, err))) {
+            if (at_once)
+                ofacts_job_join(&job);
+            an_outcomes_free(&job.oc);
             goto done;
+        }
         st->records_read = t.read_records;
         st->rows = an_facts_count(&t);
         st->rebuilt = t.rebuilt;
@@ -1161,12 +1262,15 @@ int ordo_analyze_facts_update(const char *dir, const ordo_analyze_options_t *opt
         an_facts_close(&t);
     }
     if (ad.store) {
-        an_outcomes_t oc;
-        if ((rc =
-                 an_ofacts_open(dd.facts, dd.db, ad.store, false, &oc, &st->outcomes_rebuilt, err)))
+        ofacts_job_join(&job); /* run here when not started */
+        if ((rc = job.rc)) {
+            *err = job.err;
+            an_outcomes_free(&job.oc);
             goto done;
-        st->outcomes = oc.n;
-        an_outcomes_free(&oc);
+        }
+        st->outcomes_rebuilt = job.rebuilt;
+        st->outcomes = job.oc.n;
+        an_outcomes_free(&job.oc);
     }
 done:
     an_dir_close(&ad);

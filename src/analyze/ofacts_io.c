@@ -8,13 +8,19 @@
  *
  * Layout: 128-byte header, the index slots (an_oslot_t: index + 1, 0
  * empty, and the order id's tag, so an order without outcome is decided
- * from the slots alone), then the rows (an_outcome_t): new rows are
+ * from the slots alone), room for a 32-bit checksum per row (as many as
+ * index slots: rows are fewer), then the rows (an_outcome_t): new rows are
  * appended at the end, a changed order's row is overwritten, and the slots
  * stay where they are until the index is more than 3/4 full (then the file
- * is written anew, atomically). A refresher takes an exclusive lock on the
- * file; a reader keeps a shared lock while it maps it, so the file never
- * changes under a running analysis (a refresher that cannot lock applies
- * the new outcomes to a private copy and leaves the file for the next
+ * is written anew, atomically). Checksums: each row's own (XXH3 seeded by
+ * its index), and in the header a sum over the rows' hashes and one over
+ * the non-empty slots' mixes, both updated by what a refresh changes, so that a
+ * refresh hashes only the rows it writes (and checks the old ones it
+ * overwrites), while opening for an analysis checks every row and slot. A
+ * refresher takes an exclusive lock on the file; a reader keeps a shared
+ * lock while it maps it, so the file never changes under a running
+ * analysis (a refresher that cannot lock applies the new outcomes to a
+ * private copy and leaves the file for the next
  * run). */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +36,10 @@
 #include "internal.h"
 
 /* 3: slots before rows, the store's change seq; 4: the operational
- * measures in each row; 5: a tag of the order id in each slot */
-#define OFACTS_VERSION 5u
+ * measures in each row; 5: a tag of the order id in each slot; 6: a
+ * checksum per row and sums over rows and slots instead of one over the
+ * whole body */
+#define OFACTS_VERSION 6u
 #define OFACTS_BODY 128 /* the slots start here */
 static const char ofacts_magic[8] = {'O', 'R', 'D', 'O', 'F', 'O', 'C', '2'};
 
@@ -40,16 +48,18 @@ typedef struct ofacts_hdr {
     uint32_t version, row_size;
     uint64_t n, slots;
     uint64_t seq;      /* the store's outcome change seq the rows reflect */
-    uint64_t body_sum; /* XXH3 of the slots and the rows */
+    uint64_t row_agg;  /* sum of every row's hash (row_hash) */
     int64_t db_ino;    /* the store's file: another store is another history */
-    uint8_t reserved[64];
+    uint64_t slot_agg; /* sum of every non-empty slot's mix (slot_mix) */
+    uint8_t reserved[56];
     uint64_t hdr_sum;
 } ofacts_hdr_t;
 _Static_assert(sizeof(ofacts_hdr_t) == OFACTS_BODY, "outcome facts header");
 
 static size_t file_size(const ofacts_hdr_t *h)
 {
-    return OFACTS_BODY + h->slots * sizeof(an_oslot_t) + h->n * sizeof(an_outcome_t);
+    return OFACTS_BODY + h->slots * (sizeof(an_oslot_t) + sizeof(uint32_t)) +
+           h->n * sizeof(an_outcome_t);
 }
 
 static bool header_ok(int fd, ofacts_hdr_t *h, int64_t ino)
@@ -58,9 +68,9 @@ static bool header_ok(int fd, ofacts_hdr_t *h, int64_t ino)
     return !fstat(fd, &st) && pread(fd, h, sizeof *h, 0) == (ssize_t)sizeof *h &&
            !memcmp(h->magic, ofacts_magic, 8) &&
            XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum)) == h->hdr_sum &&
-           h->version == OFACTS_VERSION && h->row_size == sizeof(an_outcome_t) &&
-           h->slots >= 16 && !(h->slots & (h->slots - 1)) && h->n < h->slots &&
-           h->db_ino == ino && (uint64_t)st.st_size == file_size(h);
+           h->version == OFACTS_VERSION && h->row_size == sizeof(an_outcome_t) && h->slots >= 16 &&
+           !(h->slots & (h->slots - 1)) && h->n < h->slots && h->db_ino == ino &&
+           (uint64_t)st.st_size == file_size(h);
 }
 
 static void header_seal(ofacts_hdr_t *h)
@@ -68,24 +78,56 @@ static void header_seal(ofacts_hdr_t *h)
     h->hdr_sum = XXH3_64bits(h, offsetof(ofacts_hdr_t, hdr_sum));
 }
 
-/* oc as a view of a mapped file. */
-static void view_of(an_outcomes_t *oc, void *map, size_t len, const ofacts_hdr_t *h)
+/* Row i's hash: its own checksum is the low half, the header sums them. */
+static uint64_t row_hash(const an_outcome_t *o, size_t i)
+{
+    return XXH3_64bits_withSeed(o, sizeof *o, i);
+}
+
+/* Slot i's part of the header's sum (0 when empty: all zeros): a
+ * bijection of (i, slot) for each i, so a changed slot always changes it. */
+static uint64_t slot_mix(size_t i, an_oslot_t s)
+{
+    if (!s.at && !s.tag)
+        return 0;
+    uint64_t x = ((uint64_t)s.tag << 32 | s.at) ^ ((uint64_t)i * 0x9e3779b97f4a7c15ull);
+    x ^= x >> 31;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* oc as a view of a mapped file; *sum its rows' checksums. */
+static void view_of(an_outcomes_t *oc, uint32_t **sum, void *map, size_t len, const ofacts_hdr_t *h)
 {
     oc->map = map;
     oc->map_len = len;
     oc->slot = (an_oslot_t *)((char *)map + OFACTS_BODY);
-    oc->v = (an_outcome_t *)(oc->slot + h->slots);
+    *sum = (uint32_t *)(oc->slot + h->slots);
+    oc->v = (an_outcome_t *)(*sum + h->slots);
     oc->n = oc->cap = h->n;
     oc->mask = h->slots - 1;
     oc->events = h->seq;
 }
 
-static uint64_t body_sum(const an_outcomes_t *oc)
+/* Every row against its checksum and the header's sums, every slot
+ * against its sum: what an analysis checks before it reads the file. */
+static bool body_ok(const an_outcomes_t *oc, const uint32_t *sum, const ofacts_hdr_t *h)
 {
-    return XXH3_64bits(oc->slot, (oc->mask + 1) * sizeof *oc->slot + oc->n * sizeof *oc->v);
+    uint64_t rows = 0, slots = 0;
+    for (size_t i = 0; i < oc->n; i++) {
+        uint64_t x = row_hash(&oc->v[i], i);
+        if ((uint32_t)x != sum[i])
+            return false;
+        rows += x;
+    }
+    for (size_t i = 0; i <= oc->mask; i++)
+        slots += slot_mix(i, oc->slot[i]);
+    return rows == h->row_agg && slots == h->slot_agg;
 }
 
-/* Writes oc anew (tmp + rename): index slots, then rows. */
+/* Writes oc anew (tmp + rename): index slots, rows' checksums, rows. */
 static void ofacts_save(const char *dir, const char *path, int64_t ino, const an_outcomes_t *oc)
 {
     ofacts_hdr_t h;
@@ -97,34 +139,56 @@ static void ofacts_save(const char *dir, const char *path, int64_t ino, const an
     h.slots = oc->mask + 1;
     h.seq = oc->events;
     h.db_ino = ino;
-    size_t slots = h.slots * sizeof *oc->slot, rows = oc->n * sizeof *oc->v;
-    char *data = malloc(OFACTS_BODY + slots + rows);
+    size_t slots = h.slots * sizeof *oc->slot, sums = h.slots * sizeof(uint32_t),
+           rows = oc->n * sizeof *oc->v;
+    char *data = calloc(1, OFACTS_BODY + slots + sums + rows);
     if (!data)
         return;
     memcpy(data + OFACTS_BODY, oc->slot, slots);
+    for (size_t i = 0; i < h.slots; i++)
+        h.slot_agg += slot_mix(i, oc->slot[i]);
+    uint32_t *sum = (uint32_t *)(data + OFACTS_BODY + slots);
+    for (size_t i = 0; i < oc->n; i++) {
+        uint64_t x = row_hash(&oc->v[i], i);
+        sum[i] = (uint32_t)x;
+        h.row_agg += x;
+    }
     if (rows)
-        memcpy(data + OFACTS_BODY + slots, oc->v, rows);
-    h.body_sum = XXH3_64bits(data + OFACTS_BODY, slots + rows);
+        memcpy(data + OFACTS_BODY + slots + sums, oc->v, rows);
     header_seal(&h);
     memcpy(data, &h, sizeof h);
     if (!mkdir(dir, 0755) || errno == EEXIST)
-        ordo_write_file_atomic(path, data, OFACTS_BODY + slots + rows, NULL);
+        ordo_write_file_atomic(path, data, OFACTS_BODY + slots + sums + rows, NULL);
     free(data);
 }
 
-/* Orders of delta not in old: rows to append. */
 /* Delta row i's row in old, or -1 (the delta's hint when it has one). */
 static long delta_at(const an_outcomes_t *old, const an_outcomes_t *delta, size_t i)
 {
     return delta->hint ? delta->hint[i] : an_outcomes_find(old, delta->v[i].oid);
 }
 
-static size_t count_new(const an_outcomes_t *old, const an_outcomes_t *delta)
+/* Orders of delta not in old (rows to append), and the sum of the hashes
+ * of the rows of old it overwrites; false when one fails its checksum. */
+static bool count_new(const an_outcomes_t *old, const uint32_t *sum, const an_outcomes_t *delta,
+                      size_t *fresh, uint64_t *overwritten)
 {
     size_t k = 0;
-    for (size_t i = 0; i < delta->n; i++)
-        k += delta_at(old, delta, i) < 0;
-    return k;
+    uint64_t agg = 0;
+    for (size_t i = 0; i < delta->n; i++) {
+        long at = delta_at(old, delta, i);
+        if (at < 0) {
+            k++;
+            continue;
+        }
+        uint64_t x = row_hash(&old->v[at], (size_t)at);
+        if ((uint32_t)x != sum[at])
+            return false;
+        agg += x;
+    }
+    *fresh = k;
+    *overwritten = agg;
+    return true;
 }
 
 /* Old rows with delta applied, in memory (a changed order keeps its row). */
@@ -148,35 +212,48 @@ static int merge_copy(const an_outcomes_t *old, const an_outcomes_t *delta, an_o
     return an_outcomes_index(out, err);
 }
 
-/* Applies delta to the file in place (exclusive lock held; room checked):
- * maps it again at its new length, overwrites and appends rows, inserts
- * their slots, seals. *oc is the new view. */
+/* Applies delta to the file in place (exclusive lock held; room and the
+ * overwritten rows' checksums checked): maps it again at its new length,
+ * marks the header stale, overwrites and appends rows with their
+ * checksums, inserts their slots, moves the header's sums by what changed,
+ * seals. *oc is the new view. */
 static int apply_in_place(int fd, ofacts_hdr_t *h, const an_outcomes_t *delta, size_t fresh,
-                          an_outcomes_t *oc)
+                          uint64_t overwritten, bool populate, an_outcomes_t *oc)
 {
     h->n += fresh;
     size_t len = file_size(h);
     if (ftruncate(fd, (off_t)len))
         return ORDO_EIO;
-    void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+    void *map =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
     if (map == MAP_FAILED)
         return ORDO_EIO;
-    view_of(oc, map, len, h);
+    uint32_t *sum;
+    view_of(oc, &sum, map, len, h);
+    ((ofacts_hdr_t *)map)->hdr_sum = ~h->hdr_sum; /* stale until sealed */
+    h->row_agg -= overwritten;
     size_t n = h->n - fresh;
     for (size_t i = 0; i < delta->n; i++) {
         const an_outcome_t *d = &delta->v[i];
         oc->n = n; /* find sees the rows so far */
         long at = delta->hint ? delta->hint[i] : an_outcomes_find(oc, d->oid);
-        if (at >= 0) {
-            oc->v[at] = *d;
+        size_t r = at >= 0 ? (size_t)at : n++;
+        oc->v[r] = *d;
+        uint64_t x = row_hash(d, r);
+        sum[r] = (uint32_t)x;
+        h->row_agg += x;
+        if (at >= 0)
             continue;
-        }
-        oc->v[n] = *d;
-        an_outcomes_insert(oc, n++);
+        /* as an_outcomes_insert; an empty slot added nothing to the sum (a
+         * damaged one leaves the sum wrong: caught by the next check) */
+        size_t s = an_outcomes_slot_of(d->oid, oc->mask);
+        while (oc->slot[s].at)
+            s = (s + 1) & oc->mask;
+        oc->slot[s] = (an_oslot_t){(uint32_t)(r + 1), an_outcomes_tag(d->oid)};
+        h->slot_agg += slot_mix(s, oc->slot[s]);
     }
     oc->n = h->n;
     oc->events = h->seq = delta->events;
-    h->body_sum = body_sum(oc);
     header_seal(h);
     memcpy(map, h, sizeof *h);
     return ORDO_OK;
@@ -184,22 +261,25 @@ static int apply_in_place(int fd, ofacts_hdr_t *h, const an_outcomes_t *delta, s
 
 /* The saved outcome facts brought up to the store's seq: reused as they
  * are, or refreshed with the orders changed since (in place with the
- * exclusive lock, else in a private copy). ORDO_ENOENT: read everything
- * again (*full set when the file was fine but its index too full). */
-static int ofacts_refresh(const char *factsdir, const char *db, int fd, bool excl, int64_t ino,
-                          ordo_store_t *store, uint64_t seq, an_outcomes_t *oc, bool *full,
-                          ordo_error_t *err)
+ * exclusive lock, else in a private copy). check: every row and slot
+ * checked against its checksum (an analysis reads them all), else only
+ * the rows a refresh overwrites. ORDO_ENOENT: read everything again
+ * (*full set when the file was fine but its index too full). */
+static int ofacts_refresh(const char *factsdir, const char *db, int fd, bool excl, bool check,
+                          int64_t ino, ordo_store_t *store, uint64_t seq, an_outcomes_t *oc,
+                          bool *full, ordo_error_t *err)
 {
     ofacts_hdr_t h;
     if (!header_ok(fd, &h, ino) || h.seq > seq)
         return ORDO_ENOENT;
     size_t len = file_size(&h);
-    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED | (check ? MAP_POPULATE : 0), fd, 0);
     if (map == MAP_FAILED)
         return ORDO_ENOENT;
     an_outcomes_t old = {0};
-    view_of(&old, map, len, &h);
-    if (body_sum(&old) != h.body_sum) {
+    uint32_t *sum;
+    view_of(&old, &sum, map, len, &h);
+    if (check && !body_ok(&old, sum, &h)) {
         munmap(map, len);
         return ORDO_ENOENT;
     }
@@ -217,10 +297,13 @@ static int ofacts_refresh(const char *factsdir, const char *db, int fd, bool exc
         if (excl)
             an_otail_invalidate(factsdir);
     }
-    size_t fresh = rc ? 0 : count_new(&old, &delta);
+    size_t fresh = 0;
+    uint64_t overwritten = 0;
+    if (!rc && !count_new(&old, sum, &delta, &fresh, &overwritten))
+        rc = ORDO_ENOENT; /* a row the refresh would overwrite is damaged */
     if (!rc && excl && (h.n + fresh) * 4 <= h.slots * 3) {
         munmap(map, len);
-        rc = apply_in_place(fd, &h, &delta, fresh, oc);
+        rc = apply_in_place(fd, &h, &delta, fresh, overwritten, check, oc);
         if (rc)
             rc = ordo_error_set(err, rc, NULL, 0, NULL, "outcome facts: %s", strerror(errno));
         else if (tail)
@@ -239,8 +322,8 @@ static int ofacts_refresh(const char *factsdir, const char *db, int fd, bool exc
     return rc;
 }
 
-int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bool rebuild,
-                   an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err)
+static int ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bool rebuild,
+                       bool check, an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err)
 {
     memset(oc, 0, sizeof *oc);
     char path[4200];
@@ -257,7 +340,7 @@ int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bo
         bool excl = !flock(fd, LOCK_EX | LOCK_NB);
         if (!excl)
             flock(fd, LOCK_SH);
-        rc = ofacts_refresh(factsdir, db, fd, excl, ino, store, seq, oc, &full, err);
+        rc = ofacts_refresh(factsdir, db, fd, excl, check, ino, store, seq, oc, &full, err);
         if (rc == ORDO_OK && oc->map) {
             if (excl)
                 flock(fd, LOCK_SH); /* readers may come; refreshers wait */
@@ -288,4 +371,16 @@ int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bo
     }
     ofacts_save(factsdir, path, ino, oc);
     return ORDO_OK;
+}
+
+int an_ofacts_open(const char *factsdir, const char *db, ordo_store_t *store, bool rebuild,
+                   an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err)
+{
+    return ofacts_open(factsdir, db, store, rebuild, true, oc, rebuilt, err);
+}
+
+int an_ofacts_update(const char *factsdir, const char *db, ordo_store_t *store, an_outcomes_t *oc,
+                     bool *rebuilt, ordo_error_t *err)
+{
+    return ofacts_open(factsdir, db, store, false, false, oc, rebuilt, err);
 }

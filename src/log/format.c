@@ -15,6 +15,8 @@
 #include <sodium.h>
 #include <xxhash.h>
 
+#include "../core/xxh3_internal.h"
+
 #include "log_internal.h"
 #include "ordo/util.h"
 
@@ -100,7 +102,7 @@ void log_seg_chain_start(const log_seg_header_t *h, uint8_t out[ORDO_LOG_HASH_BY
 uint64_t log_rec_checksum(const uint8_t *frame, size_t body_len)
 {
     uint64_t seed = XXH3_64bits(frame, 16);
-    return XXH3_64bits_withSeed(frame + LOG_REC_HDR_SIZE, body_len, seed);
+    return core_xxh3_64(frame + LOG_REC_HDR_SIZE, body_len, seed); /* built in: xxh3_internal.h */
 }
 
 void log_rec_digest(int64_t ts, const void *key, size_t keylen, const void *stored, size_t len,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "../core/xxh3_internal.h"
 #include "ordo/cbor.h"
 #include "ordo/geo.h"
 #include "ordo/util.h"
@@ -225,7 +226,7 @@ void record_summary_end(ordo_jsonw_t *w, size_t slots, const ordo_decision_meta_
     ordo_jsonw_cbor_slot_set(w, slots, ORDO_RECORD_SUMMARY_FLAGS, flags);
     ordo_jsonw_cbor_slot_set(w, slots, ORDO_RECORD_SUMMARY_END, end);
     ordo_jsonw_cbor_slot_set(w, slots, ORDO_RECORD_SUMMARY_REFS, refs);
-    uint64_t h = XXH3_64bits(b + CHECKED_AT, end - CHECKED_AT);
+    uint64_t h = core_xxh3_64(b + CHECKED_AT, end - CHECKED_AT, 0);
     ordo_jsonw_cbor_slot_set(w, slots, ORDO_RECORD_SUMMARY_CHECK_LO, (uint32_t)h);
     ordo_jsonw_cbor_slot_set(w, slots, ORDO_RECORD_SUMMARY_CHECK_HI, (uint32_t)(h >> 32));
 }
@@ -253,7 +254,7 @@ int ordo_record_summary_find(const void *p, size_t n, ordo_record_summary_at_t *
     uint32_t end = slot(b, ORDO_RECORD_SUMMARY_END);
     if (end <= ITEMS_AT || end > n || b[end - 1] != 0xff)
         return ORDO_EUNSUPPORTED;
-    uint64_t h = XXH3_64bits(b + CHECKED_AT, end - CHECKED_AT);
+    uint64_t h = core_xxh3_64(b + CHECKED_AT, end - CHECKED_AT, 0);
     if ((uint32_t)h != slot(b, ORDO_RECORD_SUMMARY_CHECK_LO) ||
         (uint32_t)(h >> 32) != slot(b, ORDO_RECORD_SUMMARY_CHECK_HI))
         return ORDO_EUNSUPPORTED;

@@ -297,6 +297,8 @@ enum {
     OH_HDR_SUM = 120,
     OH_BODY = 128
 };
+/* the rows start after the slots and a 32-bit checksum per slot */
+#define OH_ROWS(slots) (OH_BODY + (size_t)(slots) * (sizeof(an_oslot_t) + 4))
 
 static char *slurp(const char *path, size_t *n)
 {
@@ -331,10 +333,37 @@ static uint32_t outcomes_version(const char *path)
     return v;
 }
 
-/* Outcome facts of the version before the slots' tags (4: a slot was the
- * row's index + 1 alone), sealed as that version wrote them: rebuilt from
- * the store, never read with this version's layout; so is a version-4
- * header sealed over this version's layout. */
+/* A current outcome facts file rewritten in an older version's layout
+ * (slots of 4 bytes for version 4; no rows' checksums for 4 and 5), sealed
+ * as that version sealed it (one XXH3 over the slots and rows). */
+static unsigned char *old_layout(const unsigned char *cur, uint32_t version, size_t *out_len)
+{
+    uint64_t n, slots;
+    memcpy(&n, cur + OH_N, sizeof n);
+    memcpy(&slots, cur + OH_SLOTS, sizeof slots);
+    size_t slot_size = version == 4 ? 4 : sizeof(an_oslot_t);
+    size_t len = OH_BODY + slots * slot_size + n * sizeof(an_outcome_t);
+    unsigned char *old = calloc(1, len);
+    memcpy(old, cur, OH_BODY);
+    const an_oslot_t *sl = (const an_oslot_t *)(cur + OH_BODY);
+    for (uint64_t i = 0; i < slots; i++)
+        memcpy(old + OH_BODY + i * slot_size, version == 4 ? (const void *)&sl[i].at : &sl[i],
+               slot_size);
+    memcpy(old + OH_BODY + slots * slot_size, cur + OH_ROWS(slots), n * sizeof(an_outcome_t));
+    memcpy(old + OH_VERSION, &version, sizeof version);
+    uint64_t sum = XXH3_64bits(old + OH_BODY, len - OH_BODY);
+    memcpy(old + OH_BODY_SUM, &sum, sizeof sum);
+    sum = XXH3_64bits(old, OH_HDR_SUM);
+    memcpy(old + OH_HDR_SUM, &sum, sizeof sum);
+    *out_len = len;
+    return old;
+}
+
+/* Outcome facts of the versions before this one's checksums (5: one
+ * checksum of the whole body) and before the slots' tags (4: a slot was
+ * the row's index + 1 alone), sealed as those versions wrote them: rebuilt
+ * from the store, never read with this version's layout; so is a
+ * version-5 header sealed over this version's layout. */
 static void test_old_outcomes_version_is_rebuilt(void **state)
 {
     (void)state;
@@ -354,41 +383,178 @@ static void test_old_outcomes_version_is_rebuilt(void **state)
     memcpy(&version, cur + OH_VERSION, sizeof version);
     memcpy(&n, cur + OH_N, sizeof n);
     memcpy(&slots, cur + OH_SLOTS, sizeof slots);
-    assert_int_equal(version, 5);
-    assert_true(n > 100 && len == OH_BODY + slots * sizeof(an_oslot_t) + n * sizeof(an_outcome_t));
+    assert_int_equal(version, 6);
+    assert_true(n > 100 && len == OH_ROWS(slots) + n * sizeof(an_outcome_t));
 
-    /* version 4's layout: uint32 slots, then the same rows */
-    size_t old_len = OH_BODY + slots * 4 + n * sizeof(an_outcome_t);
-    unsigned char *old = malloc(old_len);
-    memcpy(old, cur, OH_BODY);
-    const an_oslot_t *sl = (const an_oslot_t *)(cur + OH_BODY);
-    for (uint64_t i = 0; i < slots; i++)
-        memcpy(old + OH_BODY + i * 4, &sl[i].at, 4);
-    memcpy(old + OH_BODY + slots * 4, cur + OH_BODY + slots * sizeof(an_oslot_t),
-           n * sizeof(an_outcome_t));
-    uint32_t v4 = 4;
-    memcpy(old + OH_VERSION, &v4, sizeof v4);
-    uint64_t sum = XXH3_64bits(old + OH_BODY, old_len - OH_BODY);
-    memcpy(old + OH_BODY_SUM, &sum, sizeof sum);
-    sum = XXH3_64bits(old, OH_HDR_SUM);
-    memcpy(old + OH_HDR_SUM, &sum, sizeof sum);
-    spill_file(out, old, old_len);
-    assert_true(outcomes_rebuilt(dir));
-    assert_int_equal(outcomes_version(out), 5);
-    assert_false(outcomes_rebuilt(dir));
-    same_report(dir);
+    for (uint32_t v = 4; v <= 5; v++) {
+        size_t old_len;
+        unsigned char *old = old_layout(cur, v, &old_len);
+        spill_file(out, old, old_len);
+        assert_true(outcomes_rebuilt(dir));
+        assert_int_equal(outcomes_version(out), 6);
+        assert_false(outcomes_rebuilt(dir));
+        same_report(dir);
+        free(old);
+    }
 
-    /* this version's bytes under a version-4 header, sealed: the length
-     * and the body's checksum agree; the version alone refuses it */
-    memcpy(cur + OH_VERSION, &v4, sizeof v4);
-    sum = XXH3_64bits(cur, OH_HDR_SUM);
+    /* this version's bytes under a version-5 header, sealed: the length
+     * agrees; the version alone refuses it */
+    uint32_t v5 = 5;
+    memcpy(cur + OH_VERSION, &v5, sizeof v5);
+    uint64_t sum = XXH3_64bits(cur, OH_HDR_SUM);
     memcpy(cur + OH_HDR_SUM, &sum, sizeof sum);
     spill_file(out, cur, len);
     assert_true(outcomes_rebuilt(dir));
-    assert_int_equal(outcomes_version(out), 5);
+    assert_int_equal(outcomes_version(out), 6);
     same_report(dir);
-    free(old);
     free(cur);
+    free(out);
+    fx_rm_tree(dir);
+}
+
+static void late_events(const char *dir, size_t first, size_t n);
+
+/* The outcome facts' row of order O-<i> (-1 none), as saved now. */
+static long outcome_row_of(const char *dir, size_t i)
+{
+    char oid[32];
+    snprintf(oid, sizeof oid, "O-%06zu", i);
+    uint64_t h[2];
+    an_hash128(oid, strlen(oid), h);
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    an_outcomes_t oc;
+    bool rebuilt;
+    FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err));
+    long at = an_outcomes_find(&oc, h);
+    an_outcomes_free(&oc);
+    ordo_store_close(store, NULL);
+    return at;
+}
+
+/* A refresh without analysis (--facts update) of dir's outcome facts:
+ * were they read again? */
+static bool outcomes_updated_rebuilt(const char *dir)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
+    an_outcomes_t oc;
+    bool rebuilt;
+    FX_CHECK(an_ofacts_update(dd.facts, dd.db, store, &oc, &rebuilt, &err));
+    an_outcomes_free(&oc);
+    ordo_store_close(store, NULL);
+    return rebuilt;
+}
+
+static uint64_t outcomes_u64(const char *path, size_t at)
+{
+    size_t len;
+    unsigned char *b = (unsigned char *)slurp(path, &len);
+    uint64_t v;
+    memcpy(&v, b + at, sizeof v);
+    free(b);
+    return v;
+}
+
+/* The outcome facts' checksums (version 6): a refresh that does not
+ * analyse checks only the rows it overwrites, so a flipped bit in a row it
+ * changes is caught by the refresh; one in a row or slot it leaves alone,
+ * or in a row's checksum, is caught by the next analysis (which checks
+ * every row and slot), even after refreshes moved the header's sums. */
+static void test_outcome_checksums(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 200;
+    fx_build(dir, &spec, NULL, false);
+    append_orders(dir, 200, 100, true, 0);
+    same_report(dir);
+    char *out = facts_file(dir, "outcomes");
+    uint64_t slots = outcomes_u64(out, OH_SLOTS);
+    size_t row = sizeof(an_outcome_t);
+
+    /* a row the refresh changes (a late return): the refresh reads again */
+    long at = outcome_row_of(dir, 250);
+    assert_true(at >= 0);
+    damage(out, (off_t)(OH_ROWS(slots) + (size_t)at * row + 8), false); /* delivered_at */
+    late_events(dir, 250, 1);
+    assert_true(outcomes_updated_rebuilt(dir));
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    /* a row it leaves alone: the refresh applies new orders and late
+     * events of others; the analysis then reads again */
+    slots = outcomes_u64(out, OH_SLOTS);
+    at = outcome_row_of(dir, 260);
+    assert_true(at >= 0);
+    damage(out, (off_t)(OH_ROWS(slots) + (size_t)at * row + 40), false);
+    late_events(dir, 270, 3);
+    append_orders(dir, 300, 10, true, 0);
+    assert_false(outcomes_updated_rebuilt(dir));
+    assert_true(outcomes_rebuilt(dir));
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    /* a used slot, and an empty one, left alone by a refresh */
+    for (int used = 1; used >= 0; used--) {
+        slots = outcomes_u64(out, OH_SLOTS);
+        size_t len;
+        unsigned char *b = (unsigned char *)slurp(out, &len);
+        const an_oslot_t *sl = (const an_oslot_t *)(b + OH_BODY);
+        uint64_t s = 0;
+        while (s < slots && (sl[s].at != 0) != used)
+            s++;
+        assert_true(s < slots);
+        free(b);
+        damage(out, (off_t)(OH_BODY + s * sizeof(an_oslot_t) + 5), false); /* its tag */
+        late_events(dir, 280 + (size_t)used, 1);
+        assert_false(outcomes_updated_rebuilt(dir));
+        assert_true(outcomes_rebuilt(dir));
+        same_report(dir);
+    }
+
+    /* a row's checksum */
+    slots = outcomes_u64(out, OH_SLOTS);
+    damage(out, (off_t)(OH_BODY + slots * sizeof(an_oslot_t) + 4 * 7 + 1), false);
+    assert_true(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    /* the header's sums, moved by refreshes, still match a full check */
+    late_events(dir, 290, 5);
+    append_orders(dir, 310, 20, true, 0);
+    assert_false(outcomes_updated_rebuilt(dir));
+    assert_false(outcomes_rebuilt(dir));
+    same_report(dir);
+
+    /* a crash in a refresh: rows rewritten in place under the header of
+     * before (its stale mark lost) is caught by the analysis; a header
+     * left marked stale, by the refresh */
+    size_t len;
+    unsigned char *before = (unsigned char *)slurp(out, &len);
+    late_events(dir, 320, 4); /* old orders only: the file keeps its length */
+    assert_false(outcomes_updated_rebuilt(dir));
+    size_t len_after;
+    unsigned char *after = (unsigned char *)slurp(out, &len_after);
+    assert_int_equal(len_after, len);
+    assert_memory_not_equal(before + OH_BODY, after + OH_BODY, len - OH_BODY);
+    memcpy(after, before, OH_BODY);
+    spill_file(out, after, len);
+    assert_true(outcomes_rebuilt(dir));
+    same_report(dir);
+    free(before);
+    free(after);
+    late_events(dir, 330, 2);
+    damage(out, OH_HDR_SUM + 3, false); /* as apply_in_place marks it */
+    assert_true(outcomes_updated_rebuilt(dir));
+    same_report(dir);
     free(out);
     fx_rm_tree(dir);
 }
@@ -529,6 +695,101 @@ static void test_outcomes_incremental(void **state)
     same_report(dir);
     late_events(dir, 500, 10);
     same_report(dir);
+    fx_rm_tree(dir);
+}
+
+/* dir's facts file name from byte from on (caller frees); NULL: none. */
+static char *facts_bytes(const char *dir, const char *name, size_t from, size_t *len)
+{
+    char *path = facts_file(dir, name);
+    struct stat st;
+    if (stat(path, &st)) {
+        free(path);
+        *len = 0;
+        return NULL;
+    }
+    char *b = slurp(path, len);
+    free(path);
+    assert_true(*len >= from);
+    memmove(b, b + from, *len - from);
+    *len -= from;
+    return b;
+}
+
+/* The same facts files (the outcome facts past their header, which names
+ * the store's inode) in two directories. */
+static void same_facts(const char *a, const char *b)
+{
+    static const char *const names[] = {"decisions", "strings", "outcomes", "outcome_state"};
+    for (size_t k = 0; k < 4; k++) {
+        size_t from = k == 2 ? OH_BODY : 0, la, lb;
+        char *fa = facts_bytes(a, names[k], from, &la), *fb = facts_bytes(b, names[k], from, &lb);
+        assert_true(k == 3 || fa); /* the states may be dropped (a rebuild) */
+        assert_int_equal(!fa, !fb);
+        assert_int_equal(la, lb);
+        if (la)
+            assert_memory_equal(fa, fb, la);
+        free(fa);
+        free(fb);
+    }
+}
+
+/* The decision and outcome facts refreshed at once (two threads) and one
+ * after the other (ORDO_FACTS_SEQUENTIAL=1), from copies of one
+ * directory: the same counts, the same files, the same reports, through
+ * `--facts update` and through the analysis itself. */
+static void test_facts_at_once(void **state)
+{
+    (void)state;
+    /* two directories made the same way (a copy would be another store:
+     * its outcome facts read again) */
+    char *dirs[2] = {fx_tmp_dir(), fx_tmp_dir()};
+    for (int k = 0; k < 2; k++) {
+        fx_spec_t spec;
+        fx_spec_default(&spec);
+        spec.n_orders = 300;
+        fx_build(dirs[k], &spec, NULL, false);
+        append_orders(dirs[k], 300, 100, true, 0);
+        same_report(dirs[k]);
+        late_events(dirs[k], 310, 30);
+        append_orders(dirs[k], 400, 60, true, 0);
+    }
+    char *dir = dirs[0], *seq = dirs[1];
+    ordo_analyze_facts_stats_t st[2];
+    ordo_error_t err;
+    for (int k = 0; k < 2; k++) {
+        if (k)
+            setenv("ORDO_FACTS_SEQUENTIAL", "1", 1);
+        FX_CHECK(ordo_analyze_facts_update(k ? seq : dir, NULL, &st[k], &err));
+        unsetenv("ORDO_FACTS_SEQUENTIAL");
+    }
+    assert_int_equal(st[0].records_read, st[1].records_read);
+    assert_true(st[0].records_read > 60);
+    assert_int_equal(st[0].rows, st[1].rows);
+    assert_int_equal(st[0].outcomes, st[1].outcomes);
+    assert_true(st[0].outcomes > 300);
+    assert_false(st[0].rebuilt || st[1].rebuilt || st[0].outcomes_rebuilt ||
+                 st[1].outcomes_rebuilt);
+    same_facts(dir, seq);
+
+    /* the analysis's own refresh, and a rebuild */
+    late_events(dir, 330, 10);
+    late_events(seq, 330, 10);
+    append_orders(dir, 460, 20, true, 0);
+    append_orders(seq, 460, 20, true, 0);
+    for (int m = 0; m < 2; m++) {
+        ordo_analyze_facts_t mode = m ? ORDO_ANALYZE_FACTS_REBUILD : ORDO_ANALYZE_FACTS_AUTO;
+        char *at_once = report(dir, mode);
+        setenv("ORDO_FACTS_SEQUENTIAL", "1", 1);
+        char *one_by_one = report(seq, mode);
+        unsetenv("ORDO_FACTS_SEQUENTIAL");
+        assert_string_equal(at_once, one_by_one);
+        same_facts(dir, seq);
+        free(at_once);
+        free(one_by_one);
+    }
+    same_report(dir);
+    fx_rm_tree(seq);
     fx_rm_tree(dir);
 }
 
@@ -1178,9 +1439,11 @@ int main(void)
         cmocka_unit_test(test_same_report_and_refresh),
         cmocka_unit_test(test_damage_is_rebuilt),
         cmocka_unit_test(test_old_outcomes_version_is_rebuilt),
+        cmocka_unit_test(test_outcome_checksums),
         cmocka_unit_test(test_outcome_index_tags),
         cmocka_unit_test(test_customer_unit),
         cmocka_unit_test(test_outcomes_incremental),
+        cmocka_unit_test(test_facts_at_once),
         cmocka_unit_test(test_carrier_hhi),
         cmocka_unit_test(test_raw_cbor_scans),
         cmocka_unit_test(test_fact_paths_agree),

@@ -103,8 +103,17 @@ static bool both(paths_t *p, const ordo_log_record_t *rec)
     ordo_record_t d;
     an_stream_scan_t sc;
     bool taken = an_record_stream(rec->appended, rec->appended_len, p->arena, &d, &sc) == ORDO_OK;
+    /* the fact's plan signature (facts.c plan_sig, with the hashes of the
+     * strings that recur) is shadow.c's, which the join compares with it */
+    ordo_analyze_plan_summary_t ps;
+    bool has_sig = taken && ordo_analyze_plan_summary(&d, &ps, NULL) == ORDO_OK && ps.has_sig;
     an_fact_tree_reader = false;
     int ra = an_fact_from_log(rec, p->arena, p->net, &p->sa, &a, &ea);
+    if (!ra && has_sig) {
+        assert_true(a.flags & AN_F_SIG);
+        same_u(a.sig[0], ps.sig[0], "sig (shadow.c)", rec->seq);
+        same_u(a.sig[1], ps.sig[1], "sig (shadow.c)", rec->seq);
+    }
     an_fact_tree_reader = true;
     int rb = an_fact_from_log(rec, p->arena, p->net, &p->sb, &b, &eb);
     an_fact_tree_reader = false;
@@ -197,6 +206,47 @@ static void mutations(paths_t *p, const ordo_log_record_t *rec, size_t *taken)
     free(buf);
 }
 
+/* The ids a fact takes of the strings that recur (kept beside them per
+ * string table, internal.h an_memo_t) are the table's: the same record
+ * read into a table, into another one whose ids differ (strings interned
+ * first), and into the first again, after the table was freed and made
+ * anew: each string's id is the one an_strings_find gives in that table. */
+static void ids_in(paths_t *p, const ordo_log_record_t *rec, an_strings_t *str)
+{
+    an_fact_t f;
+    ordo_error_t e;
+    assert_int_equal(an_fact_from_log(rec, p->arena, p->net, str, &f, &e), ORDO_OK);
+    ordo_record_t d;
+    an_stream_scan_t sc;
+    assert_int_equal(an_record_stream(rec->appended, rec->appended_len, p->arena, &d, &sc),
+                     ORDO_OK);
+    const char *s[] = {d.policy_name, d.policy_version, d.experiment, d.variant, d.order.channel};
+    uint32_t id[] = {f.policy_name, f.policy_version, f.experiment, f.variant, f.channel};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        if (s[i])
+            assert_int_equal(id[i], an_strings_find(str, s[i]));
+}
+
+static void strings_per_table(paths_t *p, const ordo_log_record_t *rec)
+{
+    an_strings_t a, b;
+    uint32_t x;
+    assert_int_equal(an_strings_init(&a), ORDO_OK);
+    assert_int_equal(an_strings_init(&b), ORDO_OK);
+    assert_int_equal(an_strings_intern(&b, "another string first", &x), ORDO_OK);
+    assert_int_equal(an_strings_intern(&b, "and a second", &x), ORDO_OK);
+    ids_in(p, rec, &a);
+    ids_in(p, rec, &b);
+    ids_in(p, rec, &a);
+    an_strings_free(&a);
+    assert_int_equal(an_strings_init(&a), ORDO_OK);
+    assert_int_equal(an_strings_intern(&a, "now first here", &x), ORDO_OK);
+    ids_in(p, rec, &a);
+    ids_in(p, rec, &b);
+    an_strings_free(&a);
+    an_strings_free(&b);
+}
+
 static void test_stream_facts_equal_tree_facts(void **state)
 {
     (void)state;
@@ -238,6 +288,8 @@ static void test_stream_facts_equal_tree_facts(void **state)
         summed += !ordo_record_summary_find(rec.appended, rec.appended_len, &at);
         if (n % 151 == 2 && sum_mutated < 3000)
             summary_mutations(&p, &rec, &sum_mutated);
+        if (n % 50 == 7)
+            strings_per_table(&p, &rec);
         if (n % 97 == 1 && mutated < 4) { /* a few records, decisions and shadows */
             mutated++;
             mutations(&p, &rec, &mut_taken);
@@ -268,9 +320,73 @@ static void test_stream_facts_equal_tree_facts(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The fact's region and rurality of a ship-to ZIP (facts.c: parsed once,
+ * the state's region remembered) against the way they were read before:
+ * the state of the ZIP, else of its ZIP3, through the region's name, and
+ * ordo_geo_zip_rural; on every fifth ZIP, both ends, and strings that are
+ * not ZIPs. */
+static void reference_zip(const char *zs, uint8_t *region, uint8_t *rurality)
+{
+    uint32_t zip;
+    const ordo_geo_t *geo = ordo_geo_default();
+    *region = ORDO_AN_REGIONS - 1;
+    *rurality = ORDO_AN_RURALITIES - 1;
+    if (!zs || ordo_zip_parse(zs, strlen(zs), &zip) || !geo)
+        return;
+    const ordo_zip_t *z = ordo_geo_zip(geo, zip);
+    const char *state = z ? z->state : NULL;
+    if (!state) {
+        const ordo_zip3_t *z3 = ordo_geo_zip3(geo, (uint16_t)(zip / 100));
+        state = z3 && z3->known ? z3->state : NULL;
+    }
+    if (state)
+        *region = (uint8_t)ordo_analyze_region_index(ordo_geo_region(state));
+    int r = ordo_geo_zip_rural(geo, zip);
+    *rurality = (uint8_t)(r < 0 ? ORDO_AN_RURALITIES - 1 : r ? 0 : 1);
+}
+
+static void test_zip_segments_as_before(void **state)
+{
+    (void)state;
+    an_strings_t str;
+    assert_int_equal(an_strings_init(&str), ORDO_OK);
+    static const char *odd[] = {"",      "0",     "1234",  "123456", "12a45", "02134-1234",
+                                "99999", "00000", "00601", " 2134",  NULL};
+    char zs[16];
+    size_t n = 0, known = 0;
+    for (uint32_t i = 0; i < 100000 + sizeof odd / sizeof odd[0]; i += i < 100000 ? 5 : 1) {
+        const char *z = zs;
+        if (i < 100000)
+            snprintf(zs, sizeof zs, "%05u", (unsigned)i);
+        else
+            z = odd[i - 100000];
+        ordo_record_t d;
+        memset(&d, 0, sizeof d);
+        d.fallback = -1;
+        d.order.zip = z;
+        d.order.present = z != NULL;
+        an_fact_t f;
+        memset(&f, 0, sizeof f);
+        f.region = ORDO_AN_REGIONS - 1; /* as the fact's clearing sets them */
+        f.rurality = ORDO_AN_RURALITIES - 1;
+        assert_int_equal(an_fact_from_record(&d, NULL, &str, &f, NULL), ORDO_OK);
+        uint8_t region, rurality;
+        reference_zip(z, &region, &rurality);
+        if (f.region != region || f.rurality != rurality)
+            fail_msg("ZIP '%s': region %u rurality %u, before %u %u", z ? z : "(null)", f.region,
+                     f.rurality, region, rurality);
+        n++;
+        known += region != ORDO_AN_REGIONS - 1;
+    }
+    print_message("%zu ZIPs, %zu with a region\n", n, known);
+    assert_true(known > 5000);
+    an_strings_free(&str);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zip_segments_as_before),
         cmocka_unit_test(test_stream_facts_equal_tree_facts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
