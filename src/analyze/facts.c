@@ -198,17 +198,6 @@ static inline uint64_t str_hash(const char *s)
     return m->h64;
 }
 
-/* splitmix64's finalizer, as shadow.c's mix64. */
-static inline uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 /* The plan's signature as ordo_analyze_plan_summary (shadow.c) computes
  * it, with the held strings' hashes (tests/sim/test_facts_stream.c checks
  * it against that function on every record). */
@@ -217,14 +206,14 @@ static void plan_sig(const ordo_record_plan_t *plan, uint64_t sig[2])
     sig[0] = sig[1] = 0;
     for (uint32_t i = 0; i < plan->n_shipments; i++) {
         const ordo_record_shipment_t *s = &plan->shipments[i];
-        uint64_t hs = mix64(0x6f72646f ^ str_hash(s->node ? s->node : ""));
-        hs = mix64(hs ^ str_hash(s->service ? s->service : ""));
+        uint64_t hs = an_mix64(0x6f72646f ^ str_hash(s->node ? s->node : ""));
+        hs = an_mix64(hs ^ str_hash(s->service ? s->service : ""));
         for (uint32_t k = 0; k < s->n_lines; k++) {
             double q = s->lines[k].quantity;
-            uint64_t h = mix64(hs ^ str_hash(s->lines[k].sku ? s->lines[k].sku : ""));
-            h = mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
+            uint64_t h = an_mix64(hs ^ str_hash(s->lines[k].sku ? s->lines[k].sku : ""));
+            h = an_mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
             sig[0] += h;
-            sig[1] += mix64(h ^ 0x9e3779b97f4a7c15ULL);
+            sig[1] += an_mix64(h ^ 0x9e3779b97f4a7c15ULL);
         }
     }
 }

@@ -33,6 +33,19 @@
 #define AN_CLONES
 #endif
 
+/* splitmix64's finalizer: spreads a hash so that sums of hashes of
+ * different multisets collide only by chance (2^-64 per signature word);
+ * the plan signature's step (shadow.c, facts.c). */
+static inline uint64_t an_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
 /* Power sums of values shifted by a per-metric constant (see ANALYZE.md):
  * converted to ordo_moments_t once, at finish. */
 typedef struct an_acc {

@@ -31,22 +31,10 @@ const char *an_shadow_group_label(const ordo_analysis_t *a, size_t g)
 /* ------------------------------------------------------------------ */
 /* Plan summaries */
 
-/* splitmix64's finalizer: spreads a hash so that sums of hashes of
- * different multisets collide only by chance (2^-64 per signature word). */
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
 static uint64_t hash_str(uint64_t h, const char *s)
 {
     size_t n = strlen(s);
-    return mix64(h ^ ordo_hash64(s, n) ^ (uint64_t)n);
+    return an_mix64(h ^ ordo_hash64(s, n) ^ (uint64_t)n);
 }
 
 int ordo_analyze_plan_summary(const ordo_record_t *rec, ordo_analyze_plan_summary_t *out,
@@ -79,9 +67,9 @@ int ordo_analyze_plan_summary(const ordo_record_t *rec, ordo_analyze_plan_summar
         for (uint32_t k = 0; k < s->n_lines; k++) {
             double q = s->lines[k].quantity;
             uint64_t h = hash_str(hs, s->lines[k].sku ? s->lines[k].sku : "");
-            h = mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
+            h = an_mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
             out->sig[0] += h;
-            out->sig[1] += mix64(h ^ 0x9e3779b97f4a7c15ULL);
+            out->sig[1] += an_mix64(h ^ 0x9e3779b97f4a7c15ULL);
         }
     }
     return ORDO_OK;
