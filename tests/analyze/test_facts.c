@@ -68,18 +68,29 @@ static bool open_facts(const char *dir, const char **why, uint64_t *read)
 }
 
 /* Opens the outcome facts of dir as analyze does: were they read again? */
-static bool outcomes_rebuilt(const char *dir)
+/* Opens dir's outcome facts as an analysis does (update: as a refresh
+ * alone, --facts update) into *oc; was the file read again from the store? */
+static bool outcomes_open(const char *dir, bool update, an_outcomes_t *oc)
 {
     ordo_datadir_t dd;
     ordo_error_t err;
-    assert_int_equal(ordo_datadir_init(&dd, dir, &err), ORDO_OK);
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
     ordo_store_t *store;
-    assert_int_equal(ordo_store_open_existing(dir, NULL, &store, &err), ORDO_OK);
-    an_outcomes_t oc;
+    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
     bool rebuilt;
-    assert_int_equal(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err), ORDO_OK);
-    an_outcomes_free(&oc);
+    if (update)
+        FX_CHECK(an_ofacts_update(dd.facts, dd.db, store, oc, &rebuilt, &err));
+    else
+        FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, oc, &rebuilt, &err));
     ordo_store_close(store, NULL);
+    return rebuilt;
+}
+
+static bool outcomes_rebuilt(const char *dir)
+{
+    an_outcomes_t oc;
+    bool rebuilt = outcomes_open(dir, false, &oc);
+    an_outcomes_free(&oc);
     return rebuilt;
 }
 
@@ -421,17 +432,10 @@ static long outcome_row_of(const char *dir, size_t i)
     snprintf(oid, sizeof oid, "O-%06zu", i);
     uint64_t h[2];
     an_hash128(oid, strlen(oid), h);
-    ordo_datadir_t dd;
-    ordo_error_t err;
-    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
-    ordo_store_t *store;
-    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
     an_outcomes_t oc;
-    bool rebuilt;
-    FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err));
+    outcomes_open(dir, false, &oc);
     long at = an_outcomes_find(&oc, h);
     an_outcomes_free(&oc);
-    ordo_store_close(store, NULL);
     return at;
 }
 
@@ -439,16 +443,9 @@ static long outcome_row_of(const char *dir, size_t i)
  * were they read again? */
 static bool outcomes_updated_rebuilt(const char *dir)
 {
-    ordo_datadir_t dd;
-    ordo_error_t err;
-    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
-    ordo_store_t *store;
-    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
     an_outcomes_t oc;
-    bool rebuilt;
-    FX_CHECK(an_ofacts_update(dd.facts, dd.db, store, &oc, &rebuilt, &err));
+    bool rebuilt = outcomes_open(dir, true, &oc);
     an_outcomes_free(&oc);
-    ordo_store_close(store, NULL);
     return rebuilt;
 }
 
@@ -670,17 +667,10 @@ static void test_outcomes_incremental(void **state)
     assert_false(outcomes_rebuilt(dir));
     same_report(dir);
 
-    ordo_datadir_t dd;
-    ordo_error_t err;
-    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
-    ordo_store_t *store;
-    FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
     an_outcomes_t held;
-    bool rebuilt;
-    FX_CHECK(an_ofacts_open(dd.facts, dd.db, store, false, &held, &rebuilt, &err));
+    outcomes_open(dir, false, &held);
     size_t n_held = held.n;
     an_outcome_t first = held.v[0];
-    ordo_store_close(store, NULL);
     late_events(dir, 340, 20);
     append_orders(dir, 430, 20, true, 0);
     same_report(dir); /* refreshed privately: the file is held */
