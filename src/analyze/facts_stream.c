@@ -209,6 +209,20 @@ static inline bool head(rd_t *r, unsigned *major, unsigned *ai, uint64_t *arg)
 
 /* A text string or a string reference (as cbor_tree.c's text_of), checked
  * once as valid UTF-8 without NUL; *ref: its slot or NULL. */
+/* A definite text string t just read, numbered when the stringref rules
+ * say so (*ref: its slot, NULL when not numbered); false: too many. */
+static inline __attribute__((always_inline)) bool number_text(rd_t *r, str_t t, str_t **ref)
+{
+    *ref = NULL;
+    if (!r->ns || t.len < cbor_strref_min_len(r->n_refs))
+        return true;
+    if (r->n_refs == ST_STRS)
+        return false;
+    *ref = &r->refs[r->n_refs];
+    r->refs[r->n_refs++] = t;
+    return true;
+}
+
 static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out, str_t **ref)
 {
     *ref = NULL;
@@ -219,12 +233,8 @@ static bool text(rd_t *r, unsigned major, unsigned ai, uint64_t arg, str_t *out,
         if (!cbor_plain_text(s, arg))
             return false;
         *out = (str_t){r->p, (uint32_t)arg, NULL};
-        if (r->ns && arg >= cbor_strref_min_len(r->n_refs)) {
-            if (r->n_refs == ST_STRS)
-                return false;
-            *ref = &r->refs[r->n_refs];
-            r->refs[r->n_refs++] = *out;
-        }
+        if (!number_text(r, *out, ref))
+            return false;
         r->p += arg;
         return true;
     }
@@ -769,13 +779,9 @@ static inline __attribute__((always_inline)) bool s_text_memo(rd_t *r, uint64_t 
     }
     if (!m && !cbor_plain_text((const char *)s, n))
         return false;
-    str_t t = {s, (uint32_t)n, m ? m->s : NULL}, *ref = NULL;
-    if (r->ns && n >= cbor_strref_min_len(r->n_refs)) { /* numbered, as text() */
-        if (r->n_refs == ST_STRS)
-            return false;
-        ref = &r->refs[r->n_refs];
-        r->refs[r->n_refs++] = t;
-    }
+    str_t t = {s, (uint32_t)n, m ? m->s : NULL}, *ref;
+    if (!number_text(r, t, &ref))
+        return false;
     r->p += n;
     if (m) {
         m->epoch = memo_epoch;
@@ -834,11 +840,10 @@ static inline __attribute__((always_inline)) bool s_str(rd_t *r, const char **ou
     if (n < 24 && (size_t)(r->end - q) > n) {
         const uint8_t *s = q + 1;
         an_memo_t *e = memo_slot(s, n);
-        bool numbered = r->ns && n >= cbor_strref_min_len(r->n_refs);
-        if (e->plain && e->len == n && core_equal_small(e->s, s, n) &&
-            !(numbered && r->n_refs == ST_STRS)) {
-            if (numbered)
-                r->refs[r->n_refs++] = (str_t){s, (uint32_t)n, e->s};
+        if (e->plain && e->len == n && core_equal_small(e->s, s, n)) {
+            str_t *ref;
+            if (!number_text(r, (str_t){s, (uint32_t)n, e->s}, &ref))
+                return false;
             e->epoch = memo_epoch;
             r->p = s + n;
             if (out)
@@ -856,13 +861,9 @@ static inline __attribute__((always_inline)) bool s_own(rd_t *r, const char **ou
     const uint8_t *q = r->p;
     size_t n = q < r->end ? (size_t)*q - 0x60 : SIZE_MAX;
     if (n < 24 && (size_t)(r->end - q) > n && cbor_plain_text((const char *)q + 1, n)) {
-        str_t t = {q + 1, (uint32_t)n, NULL}, *ref = NULL;
-        if (r->ns && n >= cbor_strref_min_len(r->n_refs)) {
-            if (r->n_refs == ST_STRS)
-                return false;
-            ref = &r->refs[r->n_refs];
-            r->refs[r->n_refs++] = t;
-        }
+        str_t t = {q + 1, (uint32_t)n, NULL}, *ref;
+        if (!number_text(r, t, &ref))
+            return false;
         r->p = q + 1 + n;
         return !out || (*out = copy(r, &t, ref)) != NULL;
     }
