@@ -183,41 +183,6 @@ static int32_t family_of(const ordo_network_t *net, const char *s)
     return f;
 }
 
-/* shadow.c's hash_str parts: ordo_hash64 of s's bytes ^ its length. */
-static inline uint64_t str_hash(const char *s)
-{
-    an_memo_t *m = an_memo_of(s);
-    if (!m) {
-        size_t n = strlen(s);
-        return ordo_hash64(s, n) ^ (uint64_t)n;
-    }
-    if (!m->has_h64) {
-        m->h64 = ordo_hash64(m->s, m->len) ^ (uint64_t)m->len;
-        m->has_h64 = true;
-    }
-    return m->h64;
-}
-
-/* The plan's signature as ordo_analyze_plan_summary (shadow.c) computes
- * it, with the held strings' hashes (tests/sim/test_facts_stream.c checks
- * it against that function on every record). */
-static void plan_sig(const ordo_record_plan_t *plan, uint64_t sig[2])
-{
-    sig[0] = sig[1] = 0;
-    for (uint32_t i = 0; i < plan->n_shipments; i++) {
-        const ordo_record_shipment_t *s = &plan->shipments[i];
-        uint64_t hs = an_mix64(0x6f72646f ^ str_hash(s->node ? s->node : ""));
-        hs = an_mix64(hs ^ str_hash(s->service ? s->service : ""));
-        for (uint32_t k = 0; k < s->n_lines; k++) {
-            double q = s->lines[k].quantity;
-            uint64_t h = an_mix64(hs ^ str_hash(s->lines[k].sku ? s->lines[k].sku : ""));
-            h = an_mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
-            sig[0] += h;
-            sig[1] += an_mix64(h ^ 0x9e3779b97f4a7c15ULL);
-        }
-    }
-}
-
 /* The promise (end of day for a date), as fact_plan reads it; false: none. */
 static bool promise_of(const char *pd, int64_t *out)
 {
@@ -321,7 +286,7 @@ static void fact_plan(const ordo_record_t *d, an_fact_t *f)
         f->dv[AN_DV_MILES] = miles;
         f->dv[AN_DV_ZONE_SUM] = zsum;
         if (plan->present) /* as ordo_analyze_plan_summary's has_sig */
-            plan_sig(plan, f->sig);
+            an_plan_sig(plan, f->sig);
     }
     f->fallback = (int8_t)(d->fallback < 0 ? -1 : d->fallback ? 1 : 0);
     double lat = d->latency_ns;

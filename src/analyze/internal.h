@@ -377,6 +377,10 @@ struct ordo_analysis {
  * nonfinite, seg and days, and clears them (ordo_analysis_finish; tests). */
 void an_lanes_flush(ordo_analysis_t *a);
 
+/* The plan's signature (ordo_analyze_plan_summary's sig): a sum over its
+ * lines of hashes of (node, service, SKU, quantity), so the same lines in
+ * any order give the same signature. */
+void an_plan_sig(const ordo_record_plan_t *plan, uint64_t sig[2]);
 /* Shadow comparison (shadow.c): statistics at finish; the group of a real
  * arm (-1: not in the experiment) and the overall group. */
 void an_shadow_finish(ordo_analysis_t *a);

@@ -31,10 +31,37 @@ const char *an_shadow_group_label(const ordo_analysis_t *a, size_t g)
 /* ------------------------------------------------------------------ */
 /* Plan summaries */
 
-static uint64_t hash_str(uint64_t h, const char *s)
+/* ordo_hash64 of s's bytes ^ its length; a string held by the facts'
+ * reader (an_memo_of) keeps it beside it. */
+static inline uint64_t str_hash(const char *s)
 {
-    size_t n = strlen(s);
-    return an_mix64(h ^ ordo_hash64(s, n) ^ (uint64_t)n);
+    an_memo_t *m = an_memo_of(s);
+    if (!m) {
+        size_t n = strlen(s);
+        return ordo_hash64(s, n) ^ (uint64_t)n;
+    }
+    if (!m->has_h64) {
+        m->h64 = ordo_hash64(m->s, m->len) ^ (uint64_t)m->len;
+        m->has_h64 = true;
+    }
+    return m->h64;
+}
+
+void an_plan_sig(const ordo_record_plan_t *plan, uint64_t sig[2])
+{
+    sig[0] = sig[1] = 0;
+    for (uint32_t i = 0; i < plan->n_shipments; i++) {
+        const ordo_record_shipment_t *s = &plan->shipments[i];
+        uint64_t hs = an_mix64(0x6f72646f ^ str_hash(s->node ? s->node : ""));
+        hs = an_mix64(hs ^ str_hash(s->service ? s->service : ""));
+        for (uint32_t k = 0; k < s->n_lines; k++) {
+            double q = s->lines[k].quantity;
+            uint64_t h = an_mix64(hs ^ str_hash(s->lines[k].sku ? s->lines[k].sku : ""));
+            h = an_mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
+            sig[0] += h;
+            sig[1] += an_mix64(h ^ 0x9e3779b97f4a7c15ULL);
+        }
+    }
 }
 
 int ordo_analyze_plan_summary(const ordo_record_t *rec, ordo_analyze_plan_summary_t *out,
@@ -60,18 +87,7 @@ int ordo_analyze_plan_summary(const ordo_record_t *rec, ordo_analyze_plan_summar
     if (!plan->has_shipments)
         return ORDO_OK;
     out->has_sig = true;
-    for (uint32_t i = 0; i < plan->n_shipments; i++) {
-        const ordo_record_shipment_t *s = &plan->shipments[i];
-        uint64_t hs =
-            hash_str(hash_str(0x6f72646f, s->node ? s->node : ""), s->service ? s->service : "");
-        for (uint32_t k = 0; k < s->n_lines; k++) {
-            double q = s->lines[k].quantity;
-            uint64_t h = hash_str(hs, s->lines[k].sku ? s->lines[k].sku : "");
-            h = an_mix64(h ^ (isfinite(q) ? (uint64_t)(int64_t)q : UINT64_MAX));
-            out->sig[0] += h;
-            out->sig[1] += an_mix64(h ^ 0x9e3779b97f4a7c15ULL);
-        }
-    }
+    an_plan_sig(plan, out->sig);
     return ORDO_OK;
 }
 
@@ -149,6 +165,19 @@ AN_CLONES static void lanes_add_pair(an_shadow_lanes_t *L, const double *real, c
     an_shadow_lanes_add(L, xa, ya, fin);
 }
 
+/* Lane m set to the moments *in (an_shadow_lanes_get's inverse). */
+static void lanes_set(an_shadow_lanes_t *L, int m, const ordo_moments_t *in)
+{
+    L->n[m] = in->n;
+    L->k_x[m] = in->k_x;
+    L->k_y[m] = in->k_y;
+    L->mean_x[m] = in->mean_x;
+    L->m2_x[m] = in->m2_x;
+    L->mean_y[m] = in->mean_y;
+    L->m2_y[m] = in->m2_y;
+    L->c_xy[m] = in->c_xy;
+}
+
 void an_shadow_lanes_add(an_shadow_lanes_t *L, const double *x, const double *y, unsigned fin)
 {
     if (fin == (1u << ORDO_AN_SHADOW_METRICS) - 1 && lanes_same_n(L)) {
@@ -158,21 +187,10 @@ void an_shadow_lanes_add(an_shadow_lanes_t *L, const double *x, const double *y,
     for (int m = 0; m < ORDO_AN_SHADOW_METRICS; m++) {
         if (!(fin >> m & 1))
             continue;
-        /* ordo_moments_add2 on lane m */
-        if (L->n[m] == 0) {
-            L->k_x[m] = x[m];
-            L->k_y[m] = y[m];
-        }
-        const double xs = x[m] - L->k_x[m], ys = y[m] - L->k_y[m];
-        L->n[m]++;
-        const double inv = 1.0 / (double)L->n[m];
-        const double dx = xs - L->mean_x[m], dy = ys - L->mean_y[m];
-        L->mean_x[m] += dx * inv;
-        L->mean_y[m] += dy * inv;
-        const double dx2 = xs - L->mean_x[m];
-        L->m2_x[m] += dx * dx2;
-        L->m2_y[m] += dy * (ys - L->mean_y[m]);
-        L->c_xy[m] += dy * dx2;
+        ordo_moments_t mo;
+        an_shadow_lanes_get(L, m, &mo);
+        ordo_moments_add2(&mo, x[m], y[m]);
+        lanes_set(L, m, &mo);
     }
 }
 
