@@ -103,8 +103,9 @@ static bool both(paths_t *p, const ordo_log_record_t *rec)
     ordo_record_t d;
     an_stream_scan_t sc;
     bool taken = an_record_stream(rec->appended, rec->appended_len, p->arena, &d, &sc) == ORDO_OK;
-    /* the fact's plan signature (facts.c plan_sig, with the hashes of the
-     * strings that recur) is shadow.c's, which the join compares with it */
+    /* the fact's plan signature (an_plan_sig, with the hashes held beside
+     * the strings that recur) is the plan summary's, which the join compares
+     * with it; the tree path's below hashes every string afresh */
     ordo_analyze_plan_summary_t ps;
     bool has_sig = taken && ordo_analyze_plan_summary(&d, &ps, NULL) == ORDO_OK && ps.has_sig;
     an_fact_tree_reader = false;
