@@ -660,13 +660,15 @@ static inline uint32_t an_outcomes_tag(const uint64_t oid[2])
     return (uint32_t)(oid[0] >> 32);
 }
 /* Puts row i of oc in the index (a free slot is there: the index is at most
- * 3/4 full); no check for its order id already being there. */
-static inline void an_outcomes_insert(an_outcomes_t *oc, size_t i)
+ * 3/4 full); no check for its order id already being there. Returns the
+ * slot it took. */
+static inline size_t an_outcomes_insert(an_outcomes_t *oc, size_t i)
 {
     size_t s = an_outcomes_slot_of(oc->v[i].oid, oc->mask);
     while (oc->slot[s].at)
         s = (s + 1) & oc->mask;
     oc->slot[s] = (an_oslot_t){(uint32_t)(i + 1), an_outcomes_tag(oc->v[i].oid)};
+    return s;
 }
 /* Prefetch hints for a lookup coming soon: the slot (stage 0), then the
  * outcome row the slot names when its tag is the order's (stage 1). */

@@ -244,12 +244,9 @@ static int apply_in_place(int fd, ofacts_hdr_t *h, const an_outcomes_t *delta, s
         h->row_agg += x;
         if (at >= 0)
             continue;
-        /* as an_outcomes_insert; an empty slot added nothing to the sum (a
-         * damaged one leaves the sum wrong: caught by the next check) */
-        size_t s = an_outcomes_slot_of(d->oid, oc->mask);
-        while (oc->slot[s].at)
-            s = (s + 1) & oc->mask;
-        oc->slot[s] = (an_oslot_t){(uint32_t)(r + 1), an_outcomes_tag(d->oid)};
+        /* the slot taken was empty and added nothing to the sum (a damaged
+         * one leaves the sum wrong: caught by the next check) */
+        size_t s = an_outcomes_insert(oc, r);
         h->slot_agg += slot_mix(s, oc->slot[s]);
     }
     oc->n = h->n;
