@@ -106,6 +106,11 @@ int ordo_map_file(const char *path, const char **data, size_t *len, ordo_error_t
 void ordo_unmap_file(const char *data, size_t len);
 /* Writes atomically: path.tmp, fsync, rename. */
 int ordo_write_file_atomic(const char *path, const void *data, size_t len, ordo_error_t *err);
+/* The same without the fsync, for caches whose every byte is checked when
+ * read and rebuilt when a check fails (the analysis's facts): readers see
+ * the old file or the new one whole; after a power loss the file may be
+ * empty, short or stale on disk, which the reader's checks must catch. */
+int ordo_write_file_replace(const char *path, const void *data, size_t len, ordo_error_t *err);
 /* mkdir -p */
 int ordo_mkdir_p(const char *path, ordo_error_t *err);
 

@@ -4,9 +4,10 @@
  * checked (magic, version, row size, lengths, XXH3 checksums) and the table
  * is anchored to the log by the sequence number and chain hash of the last
  * record it covers; anything torn, stale or foreign is rebuilt, never
- * trusted. Writes: new rows are appended and fdatasync'd before the header
- * that counts them; whole files are replaced atomically (tmp, fsync,
- * rename). */
+ * trusted. Writes: new rows are appended, then the header that counts
+ * them; whole files are replaced (tmp, rename). Nothing is fsync'd: after
+ * a power loss the checks find whatever the disk lost (ANALYZE.md "Crash
+ * safety and staleness"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,7 +134,7 @@ static int strings_save(const char *path, const an_strings_t *s)
         memcpy(data + 32, s->buf.data, blen);
     uint64_t sum = XXH3_64bits_withSeed(data + 32, blen, XXH3_64bits(data, 24));
     memcpy(data + 24, &sum, 8);
-    int rc = ordo_write_file_atomic(path, data, len, NULL);
+    int rc = ordo_write_file_replace(path, data, len, NULL);
     free(data);
     return rc;
 }
@@ -298,14 +299,14 @@ static int facts_save(an_facts_t *t, const char *dir)
                        (off_t)(HDR_SIZE + i * ROW_SIZE));
         i = end;
     }
-    /* rows, then the header that counts them, then one fdatasync: a crash
-     * that keeps the header without its rows leaves a file too short or
-     * rows whose checksum fails, and the table is rebuilt (facts_load) */
+    /* rows, then the header that counts them, no fdatasync: a crash that
+     * keeps the header without its rows leaves a file too short or rows
+     * whose checksum fails (the header's sums come from the rows in
+     * memory, never from the disk's), and the table is rebuilt
+     * (facts_load) */
     if (!rc && ftruncate(fd, (off_t)(HDR_SIZE + n * ROW_SIZE)))
         rc = ORDO_EIO;
     if (!rc && !fresh && write_all(fd, &h, sizeof h, 0))
-        rc = ORDO_EIO;
-    if (!rc && fdatasync(fd))
         rc = ORDO_EIO;
     if (!rc && fresh && rename(tmp, path))
         rc = ORDO_EIO;
@@ -315,13 +316,6 @@ done:
         if (fresh)
             unlink(tmp);
         return rc;
-    }
-    if (fresh) {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
     }
     t->n_saved = n;
     return ORDO_OK;

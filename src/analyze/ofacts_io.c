@@ -158,7 +158,7 @@ static void ofacts_save(const char *dir, const char *path, int64_t ino, const an
     header_seal(&h);
     memcpy(data, &h, sizeof h);
     if (!mkdir(dir, 0755) || errno == EEXIST)
-        ordo_write_file_atomic(path, data, OFACTS_BODY + slots + sums + rows, NULL);
+        ordo_write_file_replace(path, data, OFACTS_BODY + slots + sums + rows, NULL);
     free(data);
 }
 

@@ -399,7 +399,8 @@ static int io_code(int e)
     return e == ENOSPC || e == EDQUOT ? ORDO_ENOSPC : e == ENOENT ? ORDO_ENOENT : ORDO_EIO;
 }
 
-int ordo_write_file_atomic(const char *path, const void *data, size_t len, ordo_error_t *err)
+static int write_replace(const char *path, const void *data, size_t len, bool sync,
+                         ordo_error_t *err)
 {
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
@@ -423,7 +424,7 @@ int ordo_write_file_atomic(const char *path, const void *data, size_t len, ordo_
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) < 0) {
+    if (sync && fsync(fd) < 0) {
         int e = errno;
         close(fd);
         unlink(tmp);
@@ -436,6 +437,16 @@ int ordo_write_file_atomic(const char *path, const void *data, size_t len, ordo_
         return ordo_error_set(err, io_code(e), path, 0, NULL, "rename: %s", strerror(e));
     }
     return ORDO_OK;
+}
+
+int ordo_write_file_atomic(const char *path, const void *data, size_t len, ordo_error_t *err)
+{
+    return write_replace(path, data, len, true, err);
+}
+
+int ordo_write_file_replace(const char *path, const void *data, size_t len, ordo_error_t *err)
+{
+    return write_replace(path, data, len, false, err);
 }
 
 int ordo_mkdir_p(const char *path, ordo_error_t *err)

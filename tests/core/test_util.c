@@ -541,6 +541,19 @@ static void test_files(void **state)
     assert_int_equal(ordo_read_file(dir, &data, &len, &err), ORDO_EIO); /* a directory */
     snprintf(path, sizeof path, "%s/no/such/dir/f", dir);
     assert_int_not_equal(ordo_write_file_atomic(path, "x", 1, &err), ORDO_OK);
+    assert_int_equal(err.code, ORDO_ENOENT);
+    /* the cache variant (no fsync): same replace, same errors */
+    assert_int_not_equal(ordo_write_file_replace(path, "x", 1, &err), ORDO_OK);
+    assert_int_equal(err.code, ORDO_ENOENT);
+    snprintf(path, sizeof path, "%s/cache.bin", dir);
+    assert_int_equal(ordo_write_file_replace(path, payload, sizeof payload, &err), ORDO_OK);
+    assert_int_equal(ordo_write_file_replace(path, "yz", 2, &err), ORDO_OK);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    assert_int_equal(ordo_read_file(path, &data, &len, &err), ORDO_OK);
+    assert_int_equal(len, 2);
+    assert_memory_equal(data, "yz", 2);
+    free(data);
     snprintf(path, sizeof path, "%s/empty/sub", dir); /* under a regular file */
     assert_int_not_equal(ordo_mkdir_p(path, &err), ORDO_OK);
     assert_int_equal(ordo_mkdir_p("", &err), ORDO_EINVAL);
