@@ -301,8 +301,8 @@ static int facts_save(an_facts_t *t, const char *dir)
     }
     /* rows, then the header that counts them, no fdatasync: a crash that
      * keeps the header without its rows leaves a file too short or rows
-     * whose checksum fails (the header's sums come from the rows in
-     * memory, never from the disk's), and the table is rebuilt
+     * whose checksum fails (the header's sums come from the new rows in
+     * memory and from old rows checked first), and the table is rebuilt
      * (facts_load) */
     if (!rc && ftruncate(fd, (off_t)(HDR_SIZE + n * ROW_SIZE)))
         rc = ORDO_EIO;
