@@ -468,7 +468,12 @@ static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an
 }
 
 /* The state to fold g's new rows onto: a fresh one, the saved one, or
- * NULL when there is none usable. */
+ * NULL when there is none usable. A saved state is used only when it
+ * makes the order's row as the outcome facts hold it: the states are not
+ * synced before their header is sealed, so after a power loss a state may
+ * be older than its row (checksum and all), and folding on it would miss
+ * the events between; such an order is read from SQLite. (A row as old as
+ * its state fails the outcome facts' row sum at the next analysis.) */
 static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
 {
     long at = r->at;
@@ -481,7 +486,11 @@ static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
     if ((size_t)at >= r->sf->n)
         return false;
     *st = r->sf->st[at];
-    return st->valid && st->oid[0] == g->oid[0] && st->oid[1] == g->oid[1] && st->sum == st_sum(st);
+    if (!st->valid || st->oid[0] != g->oid[0] || st->oid[1] != g->oid[1] || st->sum != st_sum(st))
+        return false;
+    an_outcome_t o;
+    st_out(st, &o);
+    return !memcmp(&o, &r->old->v[at], sizeof o);
 }
 
 /* One order's new rows folded onto its state (or the order read from
@@ -606,11 +615,12 @@ void an_otail_free(an_otail_t *ctx)
 }
 
 /* Writes ctx's states at their rows of oc (the outcome facts as saved, at
- * oc->events): the header first marked stale, the rows, one fdatasync,
- * then the header sealed. In place when the file held the states of the
- * facts refreshed (rows keep their places; new orders' rows at the end
- * start as zeros: no state), else written anew. Best effort: a failure
- * leaves no states. */
+ * oc->events): the header first marked stale, the rows, then the header
+ * sealed, without fdatasync (a state older than its row after a power
+ * loss is not used: start_state). In place when the file held the states
+ * of the facts refreshed (rows keep their places; new orders' rows at the
+ * end start as zeros: no state), else written anew. Best effort: a
+ * failure leaves no states. */
 void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
 {
     uint64_t t0 = ordo_now_ns();
@@ -639,7 +649,7 @@ void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
         }
         munmap(map, len);
     }
-    if (ok && !fdatasync(fd)) {
+    if (ok) {
         hdr_fill(&h, oc->events, oc->n, ctx->tail_row);
         (void)!pwrite(fd, &h, sizeof h, 0);
     }
