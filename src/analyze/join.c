@@ -708,29 +708,21 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
     j->counts.records = t->other_records + n;
     /* a decision the merge join will not find in sequence (needs_index:
      * an order without outcome, or outcome rows out of the decisions'
-     * order) has its index slot prefetched 16 rows ahead and the outcome
-     * row the slot names 8 rows ahead; the others, nothing (bit r % 16 of
-     * lookup: row r needs the index) */
+     * order) has its index slot prefetched 16 rows ahead; the others,
+     * nothing */
     enum { AHEAD = 16 };
     size_t next = 0;
-    uint32_t lookup = 0;
     for (size_t i = 0; i < n + AHEAD; i++) {
         if (i < n) { /* row i is guessed AHEAD rows before the join reads it */
             const an_fact_t *g = an_facts_row(t, i);
             for (size_t off = 64; off < sizeof *g; off += 64) /* the row's other lines */
                 __builtin_prefetch((const char *)g + off);
-            uint32_t bit = 1u << (i % AHEAD);
-            lookup &= ~bit;
-            if (needs_index(j, g, &next)) {
-                lookup |= bit;
-                an_outcomes_prefetch(&j->oc, g->oid, 0);
-            }
+            if (needs_index(j, g, &next))
+                an_outcomes_prefetch(&j->oc, g->oid);
         }
         if (i < AHEAD)
             continue;
-        size_t r = i - AHEAD, h = r + AHEAD / 2; /* the join reads row r */
-        if (h < n && (lookup >> (h % AHEAD) & 1))
-            an_outcomes_prefetch(&j->oc, an_facts_row(t, h)->oid, 1);
+        size_t r = i - AHEAD; /* the join reads row r */
         int rc = on_fact(j, an_facts_row(t, r), err);
         if (rc)
             return rc;
