@@ -2,11 +2,13 @@
 /* ordo log — reading: iterators (by seq, key, time, through the sparse
  * index) and verify (every checksum and the whole chain). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -204,18 +206,67 @@ void ordo_log_iter_close(ordo_log_iter_t *it)
     free(it);
 }
 
+/* The last segment's bytes after it->pos as the file holds them now, read
+ * with pread rather than through the mapping: a live writer trims the
+ * zeros it wrote ahead when it seals or closes the segment, and a mapped
+ * page past the file's new end raises SIGBUS when touched (a reader
+ * following a live log meets that end on every poll). The bytes are laid
+ * out at their offsets in a buffer of the file's length, whose pages
+ * before pos are never touched. 0: *buf (free it) and *len; 1: the file
+ * now ends at or before pos; -1: it cannot be read (the mapping is used). */
+static int tail_now(const ordo_log_iter_t *it, uint8_t **buf, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", it->dir, it->seg_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    size_t n = (uint64_t)sb.st_size < it->len ? (size_t)sb.st_size : it->len;
+    uint8_t *b = n > it->pos ? calloc(1, n) : NULL;
+    size_t got = 0;
+    while (b && it->pos + got < n) {
+        ssize_t r = pread(fd, b + it->pos + got, n - it->pos - got, (off_t)(it->pos + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (n > it->pos && !b)
+        return -1;
+    if (!got) {
+        free(b);
+        return 1;
+    }
+    *buf = b;
+    *len = it->pos + got;
+    return 0;
+}
+
 /* A frame that does not parse at it->pos: the quiet end of a live or
  * crashed log (an incomplete record, or zero padding, at the end of the
  * last segment, which open cuts), or corruption, reported. */
 static int bad_frame(ordo_log_iter_t *it, int st, ordo_error_t *err)
 {
     int tk = LOG_TAIL_NONE;
-    if (it->seg_last && log_ahead_padding(it->data, it->len, it->pos, it->seg_flags)) {
-        it->done = true;
-        return 0;
-    }
-    if (it->seg_last && !log_valid_frame_after(it->data, it->len, it->pos + 1)) {
-        tk = log_tail_classify(it->data, it->len, it->pos, st, it->seg_flags, NULL);
+    if (it->seg_last) {
+        uint8_t *buf = NULL;
+        size_t len = it->len;
+        int now = tail_now(it, &buf, &len);
+        const uint8_t *d = now == 0 ? buf : it->data;
+        if (now == 1 || log_ahead_padding(d, len, it->pos, it->seg_flags)) {
+            free(buf);
+            it->done = true;
+            return 0;
+        }
+        if (!log_valid_frame_after(d, len, it->pos + 1))
+            tk = log_tail_classify(d, len, it->pos, st, it->seg_flags, NULL);
+        free(buf);
         if (tk == LOG_TAIL_TORN || tk == LOG_TAIL_PADDING) {
             it->done = true;
             return 0;
