@@ -992,6 +992,94 @@ long an_outcomes_find(const an_outcomes_t *oc, const uint64_t oid[2])
     return -1;
 }
 
+void an_ofilter_free(an_ofilter_t *f)
+{
+    free(f->w);
+    memset(f, 0, sizeof *f);
+}
+
+/* The bits of each slot's tag (an_ofilter_bits), 0 for an empty slot (a
+ * tag has at least one bit); four slots at a time (n a multiple of 4). */
+enum { OFILTER_CHUNK = 1024 };
+typedef uint64_t an_u64x4_t __attribute__((vector_size(32)));
+static AN_CLONES void ofilter_bits_of(const an_oslot_t *sl, size_t n, uint64_t *b)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    _Static_assert(sizeof(an_oslot_t) == 8 && offsetof(an_oslot_t, tag) == 4, "slot layout");
+    const an_u64x4_t one = {1, 1, 1, 1};
+    for (size_t s = 0; s < n; s += 4) {
+        an_u64x4_t v; /* at in the low half of a lane, tag in the high one */
+        memcpy(&v, &sl[s], sizeof v);
+        const an_u64x4_t t = v >> 32, occ = (an_u64x4_t)((v << 32) != 0);
+        const an_u64x4_t x = (one << (t & 63)) | (one << (t >> 6 & 63)) | (one << (t >> 12 & 63));
+        const an_u64x4_t y = x & occ;
+        memcpy(&b[s], &y, sizeof y);
+    }
+#else
+    for (size_t s = 0; s < n; s++)
+        b[s] = sl[s].at ? an_ofilter_bits(sl[s].tag) : 0;
+#endif
+}
+
+int an_ofilter_build(an_ofilter_t *f, const an_outcomes_t *oc, ordo_error_t *err)
+{
+    memset(f, 0, sizeof *f);
+    if (!oc->slot)
+        return ORDO_OK;
+    const size_t slots = oc->mask + 1;
+    /* words: a power of two >= n / 12 (6-12 rows a word), at most a word a
+     * slot and at least one every OFILTER_CHUNK slots */
+    size_t words = 1;
+    while ((words * 12 < oc->n || words * OFILTER_CHUNK < slots) && words < slots)
+        words *= 2;
+    unsigned shift = 0;
+    while ((words << shift) < slots)
+        shift++;
+    const size_t huge = (size_t)2 << 20, bytes = words * sizeof *f->w;
+    void *p = NULL;
+    if (bytes >= huge) { /* a few huge pages: the words never miss the TLB */
+        if (posix_memalign(&p, huge, bytes))
+            p = NULL;
+#ifdef MADV_HUGEPAGE
+        else
+            (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: 4 KB pages if refused */
+#endif
+    } else {
+        p = malloc(bytes);
+    }
+    if (!p)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    f->w = p;
+    f->slot_mask = oc->mask;
+    f->shift = shift;
+    /* An order in slot s has its first slot in the probe run that holds s
+     * (occupied slots from the empty one before to s): every word of that
+     * run up to s gets its bits. The slots are read backwards, run holding
+     * the bits of the orders from s to the run's end; the run at the end of
+     * the index goes on at its start (wrap: the bits of the first run). */
+    const an_oslot_t *sl = oc->slot;
+    uint64_t wrap = 0;
+    for (size_t s = 0; s < slots && sl[s].at; s++)
+        wrap |= an_ofilter_bits(sl[s].tag);
+    const size_t per = (size_t)1 << shift; /* divides OFILTER_CHUNK */
+    uint64_t run = wrap, b[OFILTER_CHUNK];
+    for (size_t end = slots; end > 0;) {
+        const size_t start = end > OFILTER_CHUNK ? end - OFILTER_CHUNK : 0;
+        ofilter_bits_of(sl + start, end - start, b);
+        for (size_t w = end >> shift; w-- > start >> shift;) {
+            const uint64_t *bw = b + (w << shift) - start;
+            uint64_t acc = 0;
+            for (size_t k = per; k-- > 0;) {
+                run = bw[k] ? run | bw[k] : 0;
+                acc |= run;
+            }
+            f->w[w] = acc;
+        }
+        end = start;
+    }
+    return ORDO_OK;
+}
+
 void an_outcome_expand(const an_outcome_t *o, ordo_outcome_summary_t *s)
 {
     /* every field set (no memset of the order id's bytes: a summary per
