@@ -671,13 +671,8 @@ static inline size_t an_outcomes_insert(an_outcomes_t *oc, size_t i)
     return s;
 }
 /* Prefetch hints for a lookup coming soon: the slot (stage 0), then the
- * outcome row the slot names when its tag is the order's (stage 1).
- * always_inline: GCC 12 takes a function whose only effects are
- * prefetches for one without any (ipa-pure-const) and drops its calls
- * before inlining it; so did the calls of this one until it was inlined
- * by force (ANALYZE.md "At scale"). */
-static inline __attribute__((always_inline)) void
-an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t oid[2], int stage)
+ * outcome row the slot names when its tag is the order's (stage 1). */
+static inline void an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t oid[2], int stage)
 {
     if (!oc->slot)
         return;
@@ -693,51 +688,6 @@ an_outcomes_prefetch(const an_outcomes_t *oc, const uint64_t oid[2], int stage)
     }
 }
 void an_outcome_expand(const an_outcome_t *o, struct ordo_outcome_summary *s);
-/* A presence filter over the outcome index, built for one analysis from
- * its slots (ANALYZE.md "At scale", "A presence filter before the outcome
- * index"): word i stands for the slots [i << shift, (i + 1) << shift) and
- * holds AN_OFILTER_K bits of the tag of every order whose first slot
- * (an_outcomes_slot_of) is one of them (and a few more: those of the rest
- * of its probe run). 8 MB for 9M rows (2^25 slots, 32 a word, ~8.6 rows a
- * word: ~5% of absent orders pass), in huge pages where the system gives
- * them. A clear bit proves that an_outcomes_find would return -1: an order
- * without outcome is known absent without touching the index (a random
- * 8-byte slot in 256 MiB at 10M orders, a TLB miss each). A set one proves
- * nothing: the index is looked up as before. */
-typedef struct an_ofilter {
-    uint64_t *w;      /* [(slot_mask + 1) >> shift]; NULL: no filter (any order may have a row) */
-    size_t slot_mask; /* the index's mask */
-    unsigned shift;   /* slots a word: 1 << shift */
-} an_ofilter_t;
-enum { AN_OFILTER_K = 3 };
-/* Builds f over oc's slots, reading them once in sequence (f->w NULL
- * without an index). ORDO_ENOMEM: f->w NULL. */
-int an_ofilter_build(an_ofilter_t *f, const an_outcomes_t *oc, ordo_error_t *err);
-void an_ofilter_free(an_ofilter_t *f);
-/* A tag's bits in a word: three of its 6-bit fields (the tag is 32 bits of
- * the order id's hash that the slot does not use). */
-static inline uint64_t an_ofilter_bits(uint32_t tag)
-{
-    return (1ull << (tag & 63)) | (1ull << (tag >> 6 & 63)) | (1ull << (tag >> 12 & 63));
-}
-static inline const uint64_t *an_ofilter_word(const an_ofilter_t *f, const uint64_t oid[2])
-{
-    return &f->w[an_outcomes_slot_of(oid, f->slot_mask) >> f->shift];
-}
-/* false: the order has no outcome row (an_outcomes_find gives -1). */
-static inline bool an_ofilter_maybe(const an_ofilter_t *f, const uint64_t oid[2])
-{
-    if (!f->w)
-        return true;
-    const uint64_t b = an_ofilter_bits(an_outcomes_tag(oid));
-    return (*an_ofilter_word(f, oid) & b) == b;
-}
-static inline __attribute__((always_inline)) void an_ofilter_prefetch(const an_ofilter_t *f,
-                                                                      const uint64_t oid[2])
-{
-    if (f->w)
-        __builtin_prefetch(an_ofilter_word(f, oid));
-}
 /* Outcome validity (validity.c; ANALYZE.md "Bad input"): t (0 = absent)
  * is before the decision by more than the clock skew. */
 static inline bool an_before(int64_t t, int64_t decision_ts)

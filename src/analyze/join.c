@@ -162,7 +162,6 @@ typedef struct join_labels {
 typedef struct join_ctx {
     ordo_analysis_t *a;
     an_outcomes_t oc;
-    an_ofilter_t of;   /* the facts path's presence filter over oc (w NULL: none) */
     size_t oc_next;    /* the outcome row after the last one found */
     bool oc_seq;       /* ... and that one was found there (no index lookup) */
     an_strings_t *str; /* the facts table's, or own_str on the record path */
@@ -417,8 +416,7 @@ static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *
  * is tried first: a merge join while the orders agree, read in sequence,
  * and the index's random accesses only where they do not. With order ids
  * unique in the rows (dup_oids false: the store's one summary per order)
- * a row with the id is the one the index names. An order the presence
- * filter rules out has none: the index is not read. */
+ * a row with the id is the one the index names. */
 static long find_outcome(join_ctx_t *j, const uint64_t oid[2])
 {
     const an_outcomes_t *oc = &j->oc;
@@ -428,7 +426,7 @@ static long find_outcome(join_ctx_t *j, const uint64_t oid[2])
         j->oc_seq = true;
         return (long)c;
     }
-    long i = an_ofilter_maybe(&j->of, oid) ? an_outcomes_find(oc, oid) : -1;
+    long i = an_outcomes_find(oc, oid);
     if (i >= 0)
         j->oc_next = (size_t)i + 1;
     j->oc_seq = false;
@@ -708,16 +706,12 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
 {
     size_t n = an_facts_count(t);
     j->counts.records = t->other_records + n;
-    int rc = an_ofilter_build(&j->of, &j->oc, err);
-    if (rc)
-        return rc;
     /* a decision the merge join will not find in sequence (needs_index:
      * an order without outcome, or outcome rows out of the decisions'
-     * order) has its presence filter word prefetched 24 rows ahead, its
-     * index slot 16 rows ahead if the filter lets it through, and the
-     * outcome row the slot names 8 rows ahead; the others, nothing (bit
-     * r % 32 of lookup: row r needs the index) */
-    enum { AHEAD = 24, SLOT = 16, ROW = 8 };
+     * order) has its index slot prefetched 16 rows ahead and the outcome
+     * row the slot names 8 rows ahead; the others, nothing (bit r % 16 of
+     * lookup: row r needs the index) */
+    enum { AHEAD = 16 };
     size_t next = 0;
     uint32_t lookup = 0;
     for (size_t i = 0; i < n + AHEAD; i++) {
@@ -725,34 +719,22 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
             const an_fact_t *g = an_facts_row(t, i);
             for (size_t off = 64; off < sizeof *g; off += 64) /* the row's other lines */
                 __builtin_prefetch((const char *)g + off);
-            uint32_t bit = 1u << (i % 32);
+            uint32_t bit = 1u << (i % AHEAD);
             lookup &= ~bit;
             if (needs_index(j, g, &next)) {
                 lookup |= bit;
-                an_ofilter_prefetch(&j->of, g->oid);
+                an_outcomes_prefetch(&j->oc, g->oid, 0);
             }
-        }
-        if (i < AHEAD - SLOT)
-            continue;
-        size_t hs = i - (AHEAD - SLOT); /* the slot of row hs */
-        if (hs < n && (lookup >> (hs % 32) & 1)) {
-            const uint64_t *oid = an_facts_row(t, hs)->oid;
-            if (an_ofilter_maybe(&j->of, oid))
-                an_outcomes_prefetch(&j->oc, oid, 0);
-            else
-                lookup &= ~(1u << (hs % 32)); /* no row: nothing more to fetch */
         }
         if (i < AHEAD)
             continue;
-        size_t r = i - AHEAD, h = r + ROW; /* the join reads row r */
-        if (h < n && (lookup >> (h % 32) & 1))
+        size_t r = i - AHEAD, h = r + AHEAD / 2; /* the join reads row r */
+        if (h < n && (lookup >> (h % AHEAD) & 1))
             an_outcomes_prefetch(&j->oc, an_facts_row(t, h)->oid, 1);
-        if ((rc = on_fact(j, an_facts_row(t, r), err)))
-            break;
+        int rc = on_fact(j, an_facts_row(t, r), err);
+        if (rc)
+            return rc;
     }
-    an_ofilter_free(&j->of);
-    if (rc)
-        return rc;
     sh_early_unpaired(j);
     return flush_pending(j, err);
 }

@@ -619,120 +619,6 @@ static void test_outcome_index_tags(void **state)
     an_outcomes_free(&oc);
 }
 
-/* An order id whose first slot under mask is slot and whose tag is tag
- * (the rest from *x). */
-static void oid_at(uint64_t *x, size_t mask, size_t slot, uint32_t tag, uint64_t id[2])
-{
-    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
-    id[0] = (uint64_t)tag << 32 | (*x & 0xffffffffu);
-    id[1] = (((id[0] ^ slot) & mask) << 7) | (*x & ~0xffffffffffull);
-    assert_int_equal(an_outcomes_slot_of(id, mask), slot);
-    assert_int_equal(an_outcomes_tag(id), tag);
-}
-
-/* The reference: whether a row of oc has this id, row by row. */
-static bool has_row(const an_outcomes_t *oc, const uint64_t id[2])
-{
-    for (size_t i = 0; i < oc->n; i++)
-        if (oc->v[i].oid[0] == id[0] && oc->v[i].oid[1] == id[1])
-            return true;
-    return false;
-}
-
-/* The presence filter before the outcome index: never rules out an order
- * that has a row (rows whose probe runs cross words, and the run that
- * wraps from the index's end to its start), rules out most of those that
- * have none, and an order it lets through is the index's to decide (the
- * same tag as a row's, and the same first slot too); an empty outcome set
- * rules out every order, and no index none. */
-static void test_outcome_filter(void **state)
-{
-    (void)state;
-    enum { N = 3000 };
-    an_outcomes_t oc = {0};
-    an_ofilter_t f;
-    ordo_error_t err;
-    uint64_t x = 0x2545f4914f6cdd1dull;
-    for (int i = 0; i < N; i++) {
-        an_outcome_t *o = an_outcomes_add(&oc);
-        assert_non_null(o);
-        memset(o, 0, sizeof *o);
-        for (int k = 0; k < 2; k++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            o->oid[k] = x;
-        }
-    }
-    FX_CHECK(an_outcomes_index(&oc, &err));
-    const size_t mask = oc.mask;
-    /* runs: 12 rows whose first slot is the index's last (they wrap to its
-     * start), 12 whose first slot is the last of the filter's third word */
-    FX_CHECK(an_ofilter_build(&f, &oc, &err));
-    const size_t per = (size_t)1 << f.shift, ends[2] = {mask, 3 * per - 1};
-    an_ofilter_free(&f);
-    assert_true(per > 1);
-    for (int e = 0; e < 2; e++)
-        for (int k = 0; k < 12; k++) {
-            an_outcome_t *o = an_outcomes_add(&oc);
-            memset(o, 0, sizeof *o);
-            oid_at(&x, mask, ends[e], (uint32_t)x, o->oid);
-        }
-    /* the twin of row 0 (same first slot, same tag) and an order with row
-     * 1's tag elsewhere: absent, and let through by the filter */
-    uint64_t twin[2], other[2];
-    oid_at(&x, mask, an_outcomes_slot_of(oc.v[0].oid, mask), an_outcomes_tag(oc.v[0].oid), twin);
-    oid_at(&x, mask, (an_outcomes_slot_of(oc.v[1].oid, mask) + 1) & mask,
-           an_outcomes_tag(oc.v[1].oid), other);
-    FX_CHECK(an_outcomes_index(&oc, &err));
-    assert_int_equal(oc.mask, mask);
-    assert_true(oc.slot[mask].at && oc.slot[0].at && oc.slot[3 * per].at);
-    FX_CHECK(an_ofilter_build(&f, &oc, &err));
-    assert_non_null(f.w);
-    for (size_t i = 0; i < oc.n; i++) /* no row ruled out */
-        assert_true(an_ofilter_maybe(&f, oc.v[i].oid));
-    assert_true(an_ofilter_maybe(&f, twin));
-    assert_int_equal(an_outcomes_find(&oc, twin), -1);
-    if (an_ofilter_maybe(&f, other)) /* same tag, another word: most likely */
-        assert_int_equal(an_outcomes_find(&oc, other), -1);
-    /* orders without a row: ruled out, or the index says -1 */
-    size_t passed = 0, tried = 20000;
-    for (size_t i = 0; i < tried; i++) {
-        uint64_t id[2];
-        for (int k = 0; k < 2; k++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            id[k] = x;
-        }
-        assert_false(has_row(&oc, id));
-        if (an_ofilter_maybe(&f, id)) {
-            passed++;
-            assert_int_equal(an_outcomes_find(&oc, id), -1);
-        }
-    }
-    /* ~3,024 rows in 512 words of 3 bits of 64: ~6% pass */
-    assert_true(passed > tried / 200 && passed < tried / 8);
-    an_ofilter_free(&f);
-    assert_null(f.w);
-    an_outcomes_free(&oc);
-    /* an empty outcome set: every order ruled out; no index: none */
-    memset(&oc, 0, sizeof oc);
-    FX_CHECK(an_outcomes_index(&oc, &err));
-    FX_CHECK(an_ofilter_build(&f, &oc, &err));
-    assert_non_null(f.w);
-    for (int i = 0; i < 1000; i++) {
-        uint64_t id[2];
-        for (int k = 0; k < 2; k++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            id[k] = x;
-        }
-        assert_false(an_ofilter_maybe(&f, id));
-    }
-    an_ofilter_free(&f);
-    an_outcomes_free(&oc);
-    memset(&oc, 0, sizeof oc);
-    FX_CHECK(an_ofilter_build(&f, &oc, &err));
-    assert_null(f.w);
-    assert_true(an_ofilter_maybe(&f, twin));
-}
-
 /* A return and a late cost for each of the orders [first, first + n). */
 static void late_events(const char *dir, size_t first, size_t n)
 {
@@ -1545,7 +1431,6 @@ int main(void)
         cmocka_unit_test(test_old_outcomes_version_is_rebuilt),
         cmocka_unit_test(test_outcome_checksums),
         cmocka_unit_test(test_outcome_index_tags),
-        cmocka_unit_test(test_outcome_filter),
         cmocka_unit_test(test_customer_unit),
         cmocka_unit_test(test_outcomes_incremental),
         cmocka_unit_test(test_facts_at_once),
