@@ -36,7 +36,7 @@
 #include "internal.h"
 
 #define OST_SHIPS 4
-#define OST_VERSION 3u /* 3: st_sum a multiply-xor chain instead of XXH3 */
+#define OST_VERSION 3u    /* 3: st_sum a multiply-xor chain instead of XXH3 */
 #define OST_SORT_MAX 1024 /* an order's new events sorted at most (else SQLite) */
 static const char ost_magic[8] = {'O', 'R', 'D', 'O', 'O', 'S', 'T', '2'};
 
@@ -75,9 +75,9 @@ _Thread_local an_otail_stats_t an_otail_last;
 
 struct an_otail {
     char path[4200];
-    an_ostate_t *st;  /* [n_st]: states to write (oid inside) */
+    an_ostate_t *st; /* [n_st]: states to write (oid inside) */
     size_t n_st;
-    bool all;         /* st holds every order's: the file is written anew */
+    bool all; /* st holds every order's: the file is written anew */
     uint64_t tail_row;
     size_t old_n; /* the states file held old_n states matching the facts */
     int64_t *pos; /* [n_st]: each state's row in the refreshed facts; -1: look it up */
@@ -135,16 +135,14 @@ static bool st_add(an_ostate_t *s, const otail_row_t *r)
     static const uint8_t bits[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                      1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
     _Static_assert(ORDO_COST_PARTS <= 5, "cost mask of 5 bits");
-    if ((r->cost_mask & ~31u) ||
-        bits[r->cost_mask] + (r->flags & OTAIL_F_REFUND ? 1 : 0) +
-                (r->type == ORDO_OUTCOME_MEASURE) >
-            k)
+    if ((r->cost_mask & ~31u) || bits[r->cost_mask] + (r->flags & OTAIL_F_REFUND ? 1 : 0) +
+                                         (r->type == ORDO_OUTCOME_MEASURE) >
+                                     k)
         return false; /* numbers missing: a row not written by the tail's writer */
-    for (int p = 0; p < ORDO_COST_PARTS; p++)
-        if (r->cost_mask & (1u << p)) {
-            s->cost[p] += num[j++];
-            s->cost_mask |= (uint8_t)(1u << p);
-        }
+    /* the parts given, lowest first (the numbers' order): set bits only */
+    for (unsigned mk = r->cost_mask; mk; mk &= mk - 1)
+        s->cost[__builtin_ctz(mk)] += num[j++];
+    s->cost_mask |= r->cost_mask;
     if (r->flags & OTAIL_F_REFUND)
         s->refund += num[j++];
     s->last_at = r->at;
@@ -501,8 +499,7 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
         r->ev[n++] = s->row[i];
     r->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
     bool ok = n <= OST_SORT_MAX && rows_sort(r->m, r->ev, n) && start_state(r, g, st);
-    if (ok && st->last_seq &&
-        key_cmp(r->m, r->ev[0], st->last_at, st->last_seq, st->last_ids) <= 0)
+    if (ok && st->last_seq && key_cmp(r->m, r->ev[0], st->last_at, st->last_seq, st->last_ids) <= 0)
         ok = false; /* an event before one already folded, or not to be told */
     for (size_t i = 0; ok && i < n; i++)
         ok = st_add(st, r->ev[i]);
@@ -537,7 +534,7 @@ static int fold_all(run_t *r, const scan_t *s, ordo_error_t *err)
             return rc;
         /* rows keep their places; new orders' rows come after the old ones
          * in the delta's order (ofacts_io.c) */
-        c->pos[c->n_st++] = r->at >= 0                        ? r->at
+        c->pos[c->n_st++] = r->at >= 0                          ? r->at
                             : r->at == -1 && r->delta->n > rows ? (int64_t)(r->old->n + r->fresh++)
                                                                 : -1;
     }
@@ -569,13 +566,20 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     if (otail_map_open(db, ino, &m)) {
         if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s) &&
             scan_group(&s)) {
-            run_t r = {.store = store, .m = &m, .old = old, .sf = have ? &sf : NULL, .from = from,
-                       .delta = delta, .ctx = ctx};
+            run_t r = {.store = store,
+                       .m = &m,
+                       .old = old,
+                       .sf = have ? &sf : NULL,
+                       .from = from,
+                       .delta = delta,
+                       .ctx = ctx};
             ctx->tail_row = s.next_row;
             uint64_t t1 = ordo_now_ns();
             rc = fold_all(&r, &s, err);
             free(r.ev);
-            an_otail_last = (an_otail_stats_t){.tail = !rc, .all = ctx->all, .rows = s.n,
+            an_otail_last = (an_otail_stats_t){.tail = !rc,
+                                               .all = ctx->all,
+                                               .rows = s.n,
                                                .orders = delta->n,
                                                .from_sqlite = r.read_sqlite,
                                                .ns_scan = t1 - t0,
