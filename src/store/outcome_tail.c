@@ -77,21 +77,32 @@ static inline uint64_t sum_step(uint64_t h, uint64_t w)
  * the multiplies' latency), the lanes joined by a bijection of each, then
  * mixed down to 32 bits. About 45 instructions for a row's 60 bytes, where
  * XXH3-64 took ~100 (format 2): a refresh checks every row it reads. */
-static uint32_t bytes_sum(const void *p, size_t len, uint64_t seed)
+static inline uint32_t bytes_sum(const void *p, size_t len, uint64_t seed)
 {
     const unsigned char *b = p;
-    uint64_t h[2] = {seed ^ 0x27d4eb2f165667c5ull, 0x165667b19e3779f9ull};
+    uint64_t h0 = seed ^ 0x27d4eb2f165667c5ull, h1 = 0x165667b19e3779f9ull, w0, w1;
     size_t i = 0;
-    for (uint64_t w; i + 8 <= len; i += 8) {
-        memcpy(&w, b + i, sizeof w);
-        h[(i / 8) & 1] = sum_step(h[(i / 8) & 1], w);
+    for (; i + 16 <= len; i += 16) {
+        memcpy(&w0, b + i, sizeof w0);
+        memcpy(&w1, b + i + 8, sizeof w1);
+        h0 = sum_step(h0, w0);
+        h1 = sum_step(h1, w1);
     }
-    if (i < len) {
-        uint64_t w = 0;
-        memcpy(&w, b + i, len - i);
-        h[(i / 8) & 1] = sum_step(h[(i / 8) & 1], w);
+    if (i + 8 <= len) {
+        memcpy(&w0, b + i, sizeof w0);
+        h0 = sum_step(h0, w0);
+        i += 8;
+        if (i < len) { /* the odd lane's word */
+            w1 = 0;
+            memcpy(&w1, b + i, len - i);
+            h1 = sum_step(h1, w1);
+        }
+    } else if (i < len) {
+        w0 = 0;
+        memcpy(&w0, b + i, len - i);
+        h0 = sum_step(h0, w0);
     }
-    uint64_t x = h[0] ^ sum_step(h[1], 0x85ebca77c2b2ae63ull);
+    uint64_t x = h0 ^ sum_step(h1, 0x85ebca77c2b2ae63ull);
     x ^= x >> 32;
     x *= 0xbf58476d1ce4e5b9ull;
     return (uint32_t)(x >> 32);

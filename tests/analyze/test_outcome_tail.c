@@ -370,6 +370,25 @@ static void test_damaged_ids(void **state)
     close(fd);
     an_otail_stats_t st = refresh_same(dir);
     assert_true(st.tail);
+    assert_int_equal(st.from_sqlite, 0); /* those ties commute: their ids are not read */
+    evs_t e = {.n = 0}; /* two costs of one part at one time: told apart by their ids */
+    for (int k = 0; k < 2; k++) {
+        char eid[32];
+        snprintf(eid, sizeof eid, "O-000071-t%d", k);
+        ordo_outcome_event_t *x = ev_add(&e, "O-000071", eid, ORDO_OUTCOME_COST, T0 + 77);
+        x->cost[ORDO_COST_PICK] = 0.1 + k;
+        x->cost_mask = 1u << ORDO_COST_PICK;
+    }
+    put(dir, &e);
+    fd = open(ids, O_RDWR);
+    assert_true(fd >= 0);
+    at = file_size(ids) - 12;
+    assert_int_equal(pread(fd, &c, 1, at), 1);
+    c ^= 1;
+    assert_int_equal(pwrite(fd, &c, 1, at), 1);
+    close(fd);
+    st = refresh_same(dir);
+    assert_true(st.tail);
     assert_int_equal(st.from_sqlite, 1); /* the order whose event id is damaged */
     put_stage(dir, 70, 5, 0);
     put_stage(dir, 0, 5, 2);
@@ -591,6 +610,95 @@ static void test_old_tail_version_not_read(void **state)
     fx_rm_tree(dir);
 }
 
+/* Events of one time that add to no common sum are folded in tail order,
+ * their ids not read; the state then knows its last time's events are not
+ * told apart, so a later event at that time reads the order from SQLite,
+ * and one after it is folded. Events of one time adding to one sum are
+ * ordered by their ids (test_refresh_equals_full: long ids). */
+static void test_commuting_ties(void **state)
+{
+    (void)state;
+    char *dir = base_dir();
+    evs_t e = {.n = 0};
+    /* given out of id order: measures of two kinds, a cost, a delivery, a refund */
+    ordo_outcome_event_t *x = ev_add(&e, "O-000090", "O-000090-z", ORDO_OUTCOME_MEASURE, T0 + 9);
+    x->measure = ORDO_MEASURE_SATISFACTION;
+    x->value = 4;
+    x = ev_add(&e, "O-000090", "O-000090-a", ORDO_OUTCOME_MEASURE, T0 + 9);
+    x->measure = ORDO_MEASURE_DOCK_TO_TRUCK_HOURS;
+    x->value = 2.5;
+    x = ev_add(&e, "O-000090", "O-000090-m", ORDO_OUTCOME_COST, T0 + 9);
+    x->cost[ORDO_COST_CARRYING] = 0.3;
+    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    x = ev_add(&e, "O-000090", "O-000090-b", ORDO_OUTCOME_DELIVERED, T0 + 9);
+    x->shipment = 2;
+    x = ev_add(&e, "O-000090", "O-000090-c", ORDO_OUTCOME_SHIPPED, T0 + 9);
+    x->shipment = 1;
+    x = ev_add(&e, "O-000090", "O-000090-d", ORDO_OUTCOME_RETURNED, T0 + 9);
+    x->shipment = 1;
+    x->refund = 3.25;
+    x->has_refund = true;
+    put(dir, &e);
+    an_otail_stats_t st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_int_equal(st.from_sqlite, 0);
+    e.n = 0; /* after the tied time: folded on the state */
+    x = ev_add(&e, "O-000090", "O-000090-0", ORDO_OUTCOME_COST, T0 + 10);
+    x->cost[ORDO_COST_CARRYING] = 0.7;
+    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    put(dir, &e);
+    st = refresh_same(dir);
+    assert_int_equal(st.from_sqlite, 0);
+    e.n = 0; /* a new tied time, then an event at it: SQLite */
+    for (int k = 0; k < 2; k++) {
+        x = ev_add(&e, "O-000091", k ? "O-000091-a" : "O-000091-b", ORDO_OUTCOME_MEASURE, T0 + 20);
+        x->measure = k ? ORDO_MEASURE_SATISFACTION : ORDO_MEASURE_DOCK_TO_TRUCK_HOURS;
+        x->value = 1 + k;
+    }
+    put(dir, &e);
+    st = refresh_same(dir);
+    assert_int_equal(st.from_sqlite, 0);
+    e.n = 0;
+    x = ev_add(&e, "O-000091", "O-000091-0", ORDO_OUTCOME_COST, T0 + 20);
+    x->cost[ORDO_COST_PICK] = 0.2;
+    x->cost_mask = 1u << ORDO_COST_PICK;
+    put(dir, &e);
+    st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_int_equal(st.from_sqlite, 1);
+    fx_rm_tree(dir);
+}
+
+/* A states file of format 3 (before last_tied) is not read: the next
+ * refresh folds the whole tail again and saves every state. */
+static void test_old_states_version_not_read(void **state)
+{
+    (void)state;
+    char *dir = base_dir(), path[4400];
+    snprintf(path, sizeof path, "%s/facts/outcome_state", dir);
+    unsigned char h[64];
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, h, sizeof h, 0), (ssize_t)sizeof h);
+    uint32_t v;
+    memcpy(&v, h + 8, sizeof v);
+    assert_int_equal(v, 4);
+    v = 3;
+    memcpy(h + 8, &v, sizeof v);
+    uint64_t sum = XXH3_64bits(h, 56);
+    memcpy(h + 56, &sum, sizeof sum);
+    assert_int_equal(pwrite(fd, h, sizeof h, 0), (ssize_t)sizeof h);
+    close(fd);
+    put_stage(dir, 60, 10, 1);
+    an_otail_stats_t st = refresh_same(dir);
+    assert_true(st.tail && st.all);
+    put_stage(dir, 70, 5, 0);
+    st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_false(st.all);
+    fx_rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +711,8 @@ int main(void)
         cmocka_unit_test(test_report_after_refreshes),
         cmocka_unit_test(test_every_flipped_bit_caught),
         cmocka_unit_test(test_old_tail_version_not_read),
+        cmocka_unit_test(test_commuting_ties),
+        cmocka_unit_test(test_old_states_version_not_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
