@@ -75,8 +75,9 @@ static inline uint64_t sum_step(uint64_t h, uint64_t w)
 /* The checksum of len bytes at p (format 3): their 8-byte words (the last
  * one completed with zeros) chained in two lanes (even and odd words: half
  * the multiplies' latency), the lanes joined by a bijection of each, then
- * mixed down to 32 bits. About 45 instructions for a row's 60 bytes, where
- * XXH3-64 took ~100 (format 2): a refresh checks every row it reads. */
+ * mixed down to 32 bits. About 48 instructions a row check where XXH3-64
+ * with its call took ~58 (format 2; callgrind, ANALYZE.md): a refresh
+ * checks every row it reads. */
 static inline uint32_t bytes_sum(const void *p, size_t len, uint64_t seed)
 {
     const unsigned char *b = p;
