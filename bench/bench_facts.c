@@ -32,7 +32,8 @@
  * cost to one in ten older orders; BENCH_FACTS_SPLIT_REPEATS=N times the
  * whole refresh after the new orders N times (the facts directory put back
  * before each), its decision part (an_facts_update) and its outcome part
- * (an_ofacts_update) apart, medians of CPU and wall time; then the whole
+ * (an_ofacts_update) apart, medians of CPU and wall time (and of the
+ * outcome part's kernel CPU and minor page faults); then the whole
  * refresh as `ordo analyze --facts update` runs it
  * (ordo_analyze_facts_update: the two parts at once, on two threads) and
  * with ORDO_FACTS_SEQUENTIAL=1 (one after the other), alternating, N times
@@ -85,6 +86,15 @@ static double cpu_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The process's kernel CPU time and minor page faults so far. */
+static void sys_now(double *sys, long *faults)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    *sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    *faults = ru.ru_minflt;
 }
 
 static double secs(uint64_t t0)
@@ -201,7 +211,7 @@ static void append_written(ordo_log_t *log, uint16_t type, const char *oid, int6
 }
 
 static ordo_outcome_event_t *bev(ordo_outcome_event_t *ev, size_t *n, const char *oid,
-                                  const char *tag, int type, int64_t at)
+                                 const char *tag, int type, int64_t at)
 {
     ordo_outcome_event_t *e = &ev[(*n)++];
     memset(e, 0, sizeof *e);
@@ -213,8 +223,7 @@ static ordo_outcome_event_t *bev(ordo_outcome_event_t *ev, size_t *n, const char
 }
 
 /* BENCH_FACTS_EVENTS=7: seven events on average, in two batches. */
-static void rich_events(ordo_store_t *store, const char *oid, size_t i, int64_t ts,
-                        double planned)
+static void rich_events(ordo_store_t *store, const char *oid, size_t i, int64_t ts, double planned)
 {
     ordo_error_t err;
     ordo_outcome_event_t ev[8];
@@ -239,7 +248,8 @@ static void rich_events(ordo_store_t *store, const char *oid, size_t i, int64_t 
         e->cost[batch ? ORDO_COST_CARRYING : ORDO_COST_PICK] = 0.35 + 0.01 * (double)(i % 9);
         if (!batch)
             e->cost[ORDO_COST_PACK] = 0.4;
-        e->cost_mask = batch ? 1u << ORDO_COST_CARRYING : 1u << ORDO_COST_PICK | 1u << ORDO_COST_PACK;
+        e->cost_mask =
+            batch ? 1u << ORDO_COST_CARRYING : 1u << ORDO_COST_PICK | 1u << ORDO_COST_PACK;
         for (int m = 0; batch && m < 2; m++) {
             e = bev(ev, &n, oid, m ? "m1" : "m0", ORDO_OUTCOME_MEASURE, ts + 2 * 86400);
             e->measure = m ? ORDO_MEASURE_DOCK_TO_TRUCK_HOURS : ORDO_MEASURE_SATISFACTION;
@@ -374,9 +384,13 @@ static uint64_t last_seq(const char *dir)
 static void refresh_stages(const char *dir, uint64_t from)
 {
     enum { LOG, TREE, REC_FULL, REC_FAST, FACT_FULL, FACT_FAST, REC_STREAM, FACT_STREAM, STAGES };
-    static const char *const name[] = {"log read", "+ CBOR tree", "+ whole record reader",
-                                       "+ fact's fields only", "whole fact (whole reader)",
-                                       "whole fact (fields only)", "log read + one-pass fields",
+    static const char *const name[] = {"log read",
+                                       "+ CBOR tree",
+                                       "+ whole record reader",
+                                       "+ fact's fields only",
+                                       "whole fact (whole reader)",
+                                       "whole fact (fields only)",
+                                       "log read + one-pass fields",
                                        "whole fact (one pass)"};
     char logdir[4096];
     snprintf(logdir, sizeof logdir, "%s/log", dir);
@@ -476,8 +490,8 @@ static void refresh_repeats(const char *dir, int n)
         }
     printf("  refresh of the facts table alone, %llu new records, %d runs each, medians: "
            "an_facts_update CPU %.3f s, wall %.3f s; an_facts_open CPU %.3f s, wall %.3f s\n",
-           (unsigned long long)read, n, median(cpu[0], n), median(wall[0], n),
-           median(cpu[1], n), median(wall[1], n));
+           (unsigned long long)read, n, median(cpu[0], n), median(wall[0], n), median(cpu[1], n),
+           median(wall[1], n));
 }
 
 /* DIR/facts copied aside (save) or put back from the copy. */
@@ -489,8 +503,8 @@ static void facts_dir(const char *dir, bool save)
                  dir, dir, dir);
     else /* on disk, so that a refresh's fdatasync does not write the copy */
         snprintf(cmd, sizeof cmd,
-                 "rm -rf '%s/facts' && cp -a '%s/facts.bench' '%s/facts' && sync '%s'/facts/*",
-                 dir, dir, dir, dir);
+                 "rm -rf '%s/facts' && cp -a '%s/facts.bench' '%s/facts' && sync '%s'/facts/*", dir,
+                 dir, dir, dir);
     if (system(cmd)) {
         fprintf(stderr, "%s failed\n", cmd);
         exit(1);
@@ -506,7 +520,7 @@ static void refresh_split(const char *dir, int n, size_t fresh)
     ordo_error_t err;
     FX_CHECK(ordo_datadir_init(&dd, dir, &err));
     facts_dir(dir, true);
-    double cpu[2][50], wall[2][50];
+    double cpu[2][50], wall[2][50], osys[50], oflt[50];
     uint64_t events1 = 0;
     for (int r = 0; r < n; r++) {
         facts_dir(dir, false);
@@ -521,11 +535,17 @@ static void refresh_split(const char *dir, int n, size_t fresh)
         FX_CHECK(ordo_store_open_existing(dir, NULL, &store, &err));
         an_outcomes_t oc;
         bool rebuilt;
+        double s0, s1;
+        long f0, f1;
+        sys_now(&s0, &f0);
         t0 = ordo_now_ns();
         c0 = cpu_now();
         FX_CHECK(an_ofacts_update(dd.facts, dd.db, store, &oc, &rebuilt, &err));
         cpu[1][r] = cpu_now() - c0;
         wall[1][r] = secs(t0);
+        sys_now(&s1, &f1);
+        osys[r] = s1 - s0;
+        oflt[r] = (double)(f1 - f0);
         if (rebuilt) {
             fprintf(stderr, "the outcome facts were read again\n");
             exit(1);
@@ -540,6 +560,9 @@ static void refresh_split(const char *dir, int n, size_t fresh)
            "%.3f s wall %.3f s\n",
            fresh, (unsigned long long)events1, n, median(cpu[0], n) * k, median(wall[0], n) * k,
            median(cpu[1], n) * k, median(wall[1], n) * k);
+    printf("  (outcome part, medians per 100,000 new orders: of its CPU in the kernel %.3f s; "
+           "minor page faults %.0f)\n",
+           median(osys, n) * k, median(oflt, n) * k);
 #ifdef AN_OTAIL_STATS
     printf("  (outcome part, last run: tail %s, %llu tail rows, %llu orders changed, %llu read "
            "from SQLite; tail read %.3f s, folded %.3f s, states saved %.3f s)\n",
@@ -677,7 +700,8 @@ int main(int argc, char **argv)
     printf("built %zu orders (log + outcome store) in %.1f s (not timed below)\n", orders,
            secs(t0));
 
-    double t_rec = getenv("BENCH_FACTS_NO_RECORD_PATH") ? NAN : analyse(dir, ORDO_ANALYZE_FACTS_OFF);
+    double t_rec =
+        getenv("BENCH_FACTS_NO_RECORD_PATH") ? NAN : analyse(dir, ORDO_ANALYZE_FACTS_OFF);
     printf("record path (every record parsed): %.3f s (%.2f us/order)\n", t_rec,
            t_rec * 1e6 / (double)orders);
     double t_build = analyse(dir, ORDO_ANALYZE_FACTS_REBUILD);

@@ -36,7 +36,7 @@
 #include "internal.h"
 
 #define OST_SHIPS 4
-#define OST_VERSION 3u /* 3: st_sum a multiply-xor chain instead of XXH3 */
+#define OST_VERSION 4u    /* 3: st_sum a multiply-xor chain instead of XXH3; 4: last_tied */
 #define OST_SORT_MAX 1024 /* an order's new events sorted at most (else SQLite) */
 static const char ost_magic[8] = {'O', 'R', 'D', 'O', 'O', 'S', 'T', '2'};
 
@@ -49,7 +49,9 @@ typedef struct an_ostate {
     uint64_t oid[2];
     int64_t last_at;
     uint64_t last_seq, last_ids; /* the last event folded: its number, its ids */
-    uint8_t valid, n_ships, cost_mask, pad8;
+    uint8_t valid, n_ships, cost_mask;
+    uint8_t last_tied; /* the last event folded is one of several at last_at, left in
+                          tail order (they commute): a later one at last_at cannot be told */
     uint32_t pad;
     int64_t promised_by, promise_at, cancelled_at;
     double cost[ORDO_COST_PARTS], refund;
@@ -75,9 +77,9 @@ _Thread_local an_otail_stats_t an_otail_last;
 
 struct an_otail {
     char path[4200];
-    an_ostate_t *st;  /* [n_st]: states to write (oid inside) */
+    an_ostate_t *st; /* [n_st]: states to write (oid inside) */
     size_t n_st;
-    bool all;         /* st holds every order's: the file is written anew */
+    bool all; /* st holds every order's: the file is written anew */
     uint64_t tail_row;
     size_t old_n; /* the states file held old_n states matching the facts */
     int64_t *pos; /* [n_st]: each state's row in the refreshed facts; -1: look it up */
@@ -135,16 +137,14 @@ static bool st_add(an_ostate_t *s, const otail_row_t *r)
     static const uint8_t bits[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
                                      1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
     _Static_assert(ORDO_COST_PARTS <= 5, "cost mask of 5 bits");
-    if ((r->cost_mask & ~31u) ||
-        bits[r->cost_mask] + (r->flags & OTAIL_F_REFUND ? 1 : 0) +
-                (r->type == ORDO_OUTCOME_MEASURE) >
-            k)
+    if ((r->cost_mask & ~31u) || bits[r->cost_mask] + (r->flags & OTAIL_F_REFUND ? 1 : 0) +
+                                         (r->type == ORDO_OUTCOME_MEASURE) >
+                                     k)
         return false; /* numbers missing: a row not written by the tail's writer */
-    for (int p = 0; p < ORDO_COST_PARTS; p++)
-        if (r->cost_mask & (1u << p)) {
-            s->cost[p] += num[j++];
-            s->cost_mask |= (uint8_t)(1u << p);
-        }
+    /* the parts given, lowest first (the numbers' order): set bits only */
+    for (unsigned mk = r->cost_mask; mk; mk &= mk - 1)
+        s->cost[__builtin_ctz(mk)] += num[j++];
+    s->cost_mask |= r->cost_mask;
     if (r->flags & OTAIL_F_REFUND)
         s->refund += num[j++];
     s->last_at = r->at;
@@ -224,9 +224,22 @@ static int row_cmp(const otail_map_t *m, const otail_row_t *a, const otail_row_t
     return key_cmp(m, a, b->at, b->seq, b->ids);
 }
 
-/* An order's new rows sorted by (at, event_id) (insertion: a few, mostly
- * in order already); false when two cannot be told apart. */
-static bool rows_sort(const otail_map_t *m, const otail_row_t **ev, size_t n)
+/* Whether two events at one time fold to the same state in either order
+ * (but for the last event folded and the order of shipments' slots, which
+ * changes no outcome: otail_summary_finish counts them and takes their
+ * extremes): they add to no common sum (a cost part, the refund, a
+ * measure). The times kept are firsts (minima), the promise the earliest
+ * date on equal times, the flags ors: all the same in either order. */
+static bool commute(const otail_row_t *a, const otail_row_t *b)
+{
+    return !(a->cost_mask & b->cost_mask) && !(a->flags & b->flags & OTAIL_F_REFUND) &&
+           !(a->type == ORDO_OUTCOME_MEASURE && b->type == ORDO_OUTCOME_MEASURE &&
+             a->measure == b->measure);
+}
+
+/* Rows of one time sorted by event id (insertion); false when two cannot
+ * be told apart. */
+static bool ids_sort(const otail_map_t *m, const otail_row_t **ev, size_t n)
 {
     for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0; j--) {
@@ -239,6 +252,34 @@ static bool rows_sort(const otail_map_t *m, const otail_row_t **ev, size_t n)
             ev[j] = ev[j - 1];
             ev[j - 1] = x;
         }
+    return true;
+}
+
+/* An order's new rows in an order whose fold is the fold in (at, event_id)
+ * order: by time (insertion, stable: a few, mostly in order already), and
+ * the events of one time by event id only when two of them do not commute
+ * (their ids records read then); false when two cannot be told apart.
+ * *last_tied: the last time's events were several, left in tail order. */
+static bool rows_sort(const otail_map_t *m, const otail_row_t **ev, size_t n, bool *last_tied)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && ev[j - 1]->at > ev[j]->at; j--) {
+            const otail_row_t *x = ev[j];
+            ev[j] = ev[j - 1];
+            ev[j - 1] = x;
+        }
+    *last_tied = false;
+    for (size_t i = 0, k; i < n; i = k) {
+        for (k = i + 1; k < n && ev[k]->at == ev[i]->at;)
+            k++;
+        bool commutes = true;
+        for (size_t a = i; a < k && commutes; a++)
+            for (size_t b = a + 1; b < k && commutes; b++)
+                commutes = commute(ev[a], ev[b]);
+        if (!commutes && !ids_sort(m, ev + i, k - i))
+            return false;
+        *last_tied = commutes && k - i > 1 && k == n;
+    }
     return true;
 }
 
@@ -509,12 +550,15 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
     for (uint32_t i = g->head; i != UINT32_MAX; i = s->next[i])
         r->ev[n++] = s->row[i];
     r->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
-    bool ok = n <= OST_SORT_MAX && rows_sort(r->m, r->ev, n) && start_state(r, g, st);
+    bool tied = false;
+    bool ok = n <= OST_SORT_MAX && rows_sort(r->m, r->ev, n, &tied) && start_state(r, g, st);
     if (ok && st->last_seq &&
-        key_cmp(r->m, r->ev[0], st->last_at, st->last_seq, st->last_ids) <= 0)
+        (st->last_tied ? r->ev[0]->at <= st->last_at
+                       : key_cmp(r->m, r->ev[0], st->last_at, st->last_seq, st->last_ids) <= 0))
         ok = false; /* an event before one already folded, or not to be told */
     for (size_t i = 0; ok && i < n; i++)
         ok = st_add(st, r->ev[i]);
+    st->last_tied = tied;
     if (!ok)
         return order_from_store(r, g, r->ev[0], st, err);
     st->sum = st_sum(st);
@@ -546,7 +590,7 @@ static int fold_all(run_t *r, const scan_t *s, ordo_error_t *err)
             return rc;
         /* rows keep their places; new orders' rows come after the old ones
          * in the delta's order (ofacts_io.c) */
-        c->pos[c->n_st++] = r->at >= 0                        ? r->at
+        c->pos[c->n_st++] = r->at >= 0                          ? r->at
                             : r->at == -1 && r->delta->n > rows ? (int64_t)(r->old->n + r->fresh++)
                                                                 : -1;
     }
@@ -578,13 +622,20 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     if (otail_map_open(db, ino, &m)) {
         if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s) &&
             scan_group(&s)) {
-            run_t r = {.store = store, .m = &m, .old = old, .sf = have ? &sf : NULL, .from = from,
-                       .delta = delta, .ctx = ctx};
+            run_t r = {.store = store,
+                       .m = &m,
+                       .old = old,
+                       .sf = have ? &sf : NULL,
+                       .from = from,
+                       .delta = delta,
+                       .ctx = ctx};
             ctx->tail_row = s.next_row;
             uint64_t t1 = ordo_now_ns();
             rc = fold_all(&r, &s, err);
             free(r.ev);
-            an_otail_last = (an_otail_stats_t){.tail = !rc, .all = ctx->all, .rows = s.n,
+            an_otail_last = (an_otail_stats_t){.tail = !rc,
+                                               .all = ctx->all,
+                                               .rows = s.n,
                                                .orders = delta->n,
                                                .from_sqlite = r.read_sqlite,
                                                .ns_scan = t1 - t0,
