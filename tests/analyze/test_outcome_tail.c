@@ -508,6 +508,9 @@ static void test_lost_state_write(void **state)
     assert_int_equal(st.from_sqlite, 1);
     free(old);
     free(now);
+    fx_rm_tree(dir);
+}
+
 /* A whole file read into memory. */
 static unsigned char *slurp(const char *path, size_t *len)
 {
