@@ -552,10 +552,14 @@ static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st
     r->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
     bool tied = false;
     bool ok = n <= OST_SORT_MAX && rows_sort(r->m, r->ev, n, &tied) && start_state(r, g, st);
-    if (ok && st->last_seq &&
-        (st->last_tied ? r->ev[0]->at <= st->last_at
-                       : key_cmp(r->m, r->ev[0], st->last_at, st->last_seq, st->last_ids) <= 0))
-        ok = false; /* an event before one already folded, or not to be told */
+    /* an event before one already folded, or not to be told: SQLite. The
+     * new events at the last folded one's time are each compared with it
+     * (a group of them left in tail order has no least one first) */
+    if (ok && st->last_seq && st->last_tied)
+        ok = r->ev[0]->at > st->last_at;
+    else if (ok && st->last_seq)
+        for (size_t i = 0; ok && i < n && r->ev[i]->at <= st->last_at; i++)
+            ok = key_cmp(r->m, r->ev[i], st->last_at, st->last_seq, st->last_ids) > 0;
     for (size_t i = 0; ok && i < n; i++)
         ok = st_add(st, r->ev[i]);
     st->last_tied = tied;

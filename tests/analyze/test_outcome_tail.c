@@ -703,6 +703,34 @@ static void test_commuting_ties(void **state)
     st = refresh_same(dir);
     assert_true(st.tail);
     assert_int_equal(st.from_sqlite, 1);
+
+    /* at the time of the last event folded (alone: not tied), two new ones
+     * that commute with each other, the one with the smaller id than the
+     * folded one second in the tail: it sorts before the folded one, whose
+     * sum it shares (0.3 + 0.1 + 0.6 is not 0.3 + 0.6 + 0.1): SQLite */
+    const double pick[3] = {0.3, 0.6, 0.1};
+    e.n = 0;
+    x = ev_add(&e, "O-000092", "O-000092-0", ORDO_OUTCOME_COST, T0 + 29);
+    x->cost[ORDO_COST_PICK] = pick[0];
+    x->cost_mask = 1u << ORDO_COST_PICK;
+    x = ev_add(&e, "O-000092", "O-000092-b", ORDO_OUTCOME_COST, T0 + 30);
+    x->cost[ORDO_COST_PICK] = pick[1];
+    x->cost_mask = 1u << ORDO_COST_PICK;
+    put(dir, &e);
+    st = refresh_same(dir);
+    assert_int_equal(st.from_sqlite, 0);
+    e.n = 0;
+    x = ev_add(&e, "O-000092", "O-000092-c", ORDO_OUTCOME_COST, T0 + 30);
+    x->cost[ORDO_COST_PACK] = 0.45;
+    x->cost_mask = 1u << ORDO_COST_PACK;
+    x = ev_add(&e, "O-000092", "O-000092-a", ORDO_OUTCOME_COST, T0 + 30);
+    x->cost[ORDO_COST_PICK] = pick[2];
+    x->cost_mask = 1u << ORDO_COST_PICK;
+    put(dir, &e);
+    assert_true((pick[0] + pick[2]) + pick[1] != (pick[0] + pick[1]) + pick[2]);
+    st = refresh_same(dir);
+    assert_true(st.tail);
+    assert_int_equal(st.from_sqlite, 1);
     fx_rm_tree(dir);
 }
 
