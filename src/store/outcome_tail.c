@@ -36,13 +36,13 @@ _Static_assert(sizeof(otail_hdr_t) == OTAIL_HDR, "outcome tail header");
 
 struct otail {
     char db[4096], path[4200], ids_path[4200];
-    int fd, ids_fd; /* -1: not open yet */
-    bool checked;   /* the end of the tail checked against the store once */
-    sqlite3 *sdb;   /* the connection inserting (its change seq) */
+    int fd, ids_fd;   /* -1: not open yet */
+    bool checked;     /* the end of the tail checked against the store once */
+    sqlite3 *sdb;     /* the connection inserting (its change seq) */
     sqlite3_stmt *max_seq;
-    uint64_t last;     /* change seq of the event inserted last */
-    bool last_known;   /* false: read max(seq) at the next insert */
-    size_t tx_events;  /* events inserted in the open transaction */
+    uint64_t last;    /* change seq of the event inserted last */
+    bool last_known;  /* false: read max(seq) at the next insert */
+    size_t tx_events; /* events inserted in the open transaction */
     otail_row_t *pend; /* rows of the open transaction (ids: offset in idb) */
     size_t n, cap;
     char *idb; /* their ids records */
@@ -62,56 +62,9 @@ int otail_ids_path(const char *db, char *out, size_t cap)
     return k > 0 && (size_t)k < cap ? 0 : -1;
 }
 
-/* One step of the checksum's chain: a bijection of the running value h
- * for each word w and of w for each h (so any one changed word changes the
- * result); the rotation brings a change in a word's high bits down, where
- * the next multiply spreads it. */
-static inline uint64_t sum_step(uint64_t h, uint64_t w)
-{
-    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-    return h << 31 | h >> 33;
-}
-
-/* The checksum of len bytes at p (format 3): their 8-byte words (the last
- * one completed with zeros) chained in two lanes (even and odd words: half
- * the multiplies' latency), the lanes joined by a bijection of each, then
- * mixed down to 32 bits. About 48 instructions a row check where XXH3-64
- * with its call took ~58 (format 2; callgrind, ANALYZE.md): a refresh
- * checks every row it reads. */
-static inline uint32_t bytes_sum(const void *p, size_t len, uint64_t seed)
-{
-    const unsigned char *b = p;
-    uint64_t h0 = seed ^ 0x27d4eb2f165667c5ull, h1 = 0x165667b19e3779f9ull, w0, w1;
-    size_t i = 0;
-    for (; i + 16 <= len; i += 16) {
-        memcpy(&w0, b + i, sizeof w0);
-        memcpy(&w1, b + i + 8, sizeof w1);
-        h0 = sum_step(h0, w0);
-        h1 = sum_step(h1, w1);
-    }
-    if (i + 8 <= len) {
-        memcpy(&w0, b + i, sizeof w0);
-        h0 = sum_step(h0, w0);
-        i += 8;
-        if (i < len) { /* the odd lane's word */
-            w1 = 0;
-            memcpy(&w1, b + i, len - i);
-            h1 = sum_step(h1, w1);
-        }
-    } else if (i < len) {
-        w0 = 0;
-        memcpy(&w0, b + i, len - i);
-        h0 = sum_step(h0, w0);
-    }
-    uint64_t x = h0 ^ sum_step(h1, 0x85ebca77c2b2ae63ull);
-    x ^= x >> 32;
-    x *= 0xbf58476d1ce4e5b9ull;
-    return (uint32_t)(x >> 32);
-}
-
 static uint32_t row_sum(const void *r)
 {
-    return bytes_sum(r, offsetof(otail_row_t, sum), 0);
+    return (uint32_t)XXH3_64bits(r, offsetof(otail_row_t, sum));
 }
 
 void otail_row_seal(otail_row_t *r)
@@ -134,7 +87,8 @@ bool otail_row_ok(const otail_row_t *rows, size_t i, size_t n)
     if (i + 1 >= n)
         return false;
     const otail_more_t *m = (const otail_more_t *)&rows[i + 1];
-    return m->seq == (r->seq | OTAIL_MORE) && m->n < OTAIL_NUMS && m->sum == row_sum(m);
+    return m->seq == (r->seq | OTAIL_MORE) && m->n < OTAIL_NUMS &&
+           m->sum == row_sum(m);
 }
 
 int otail_row_nums(const otail_row_t *r, double num[OTAIL_NUMS])
@@ -149,18 +103,9 @@ int otail_row_nums(const otail_row_t *r, double num[OTAIL_NUMS])
     return k;
 }
 
-/* An ids record's bytes after its header, with the zeros to the next
- * multiple of 8. */
-static size_t ids_padded(size_t olen, size_t elen)
-{
-    return (olen + elen + 7) & ~(size_t)7;
-}
-
-/* An ids record's checksum: its ids and padding (the writer zeros it) by
- * words, seeded by its number and lengths. */
 static uint32_t ids_sum(uint64_t seq, const char *s, size_t olen, size_t elen)
 {
-    return bytes_sum(s, ids_padded(olen, elen), seq ^ (uint64_t)(olen << 8 | elen) << 48);
+    return (uint32_t)XXH3_64bits_withSeed(s, olen + elen, seq ^ (olen << 8 | elen) << 48);
 }
 
 bool otail_ids_get(const otail_map_t *m, uint64_t off, uint64_t seq, const char **order_id,
@@ -171,7 +116,7 @@ bool otail_ids_get(const otail_map_t *m, uint64_t off, uint64_t seq, const char 
         return false;
     memcpy(&h, m->ids + off, sizeof h);
     const char *s = m->ids + off + sizeof h;
-    if (h.seq != seq || m->ids_len - off - sizeof h < ids_padded(h.olen, h.elen) ||
+    if (h.seq != seq || m->ids_len - off - sizeof h < (size_t)h.olen + h.elen ||
         h.sum != ids_sum(seq, s, h.olen, h.elen))
         return false;
     *order_id = s;
@@ -309,9 +254,8 @@ void otail_rollback(otail_t *t, int depth)
 /* The store's last change seq (the connection's view). */
 static bool store_max_seq(otail_t *t, uint64_t *seq)
 {
-    if (!t->max_seq &&
-        sqlite3_prepare_v2(t->sdb, "SELECT coalesce(max(seq), 0) FROM outcome_change", -1,
-                           &t->max_seq, NULL) != SQLITE_OK)
+    if (!t->max_seq && sqlite3_prepare_v2(t->sdb, "SELECT coalesce(max(seq), 0) FROM outcome_change",
+                                          -1, &t->max_seq, NULL) != SQLITE_OK)
         return false;
     bool ok = sqlite3_step(t->max_seq) == SQLITE_ROW;
     if (ok)
@@ -396,7 +340,7 @@ static bool pend_room(otail_t *t, size_t ids)
 static uint64_t ids_add(otail_t *t, const ordo_outcome_event_t *e, size_t ol, size_t el)
 {
     otail_ids_t h = {.seq = t->last, .olen = (uint8_t)ol, .elen = (uint8_t)el};
-    size_t at = t->idn, len = sizeof h + ids_padded(ol, el);
+    size_t at = t->idn, len = (sizeof h + ol + el + 7) & ~(size_t)7;
     char *p = t->idb + at;
     memset(p, 0, len);
     memcpy(p + sizeof h, e->order_id, ol);

@@ -19,7 +19,7 @@
 #include "ordo/store.h"
 
 #define OTAIL_HDR 64u
-#define OTAIL_VERSION 3u        /* 3: rows and ids records checked by a multiply chain, not XXH3 */
+#define OTAIL_VERSION 2u
 #define OTAIL_MORE (1ull << 63) /* a continuation row's seq: the row's | this */
 #define OTAIL_NUMS 7            /* numbers an event carries at most in the tail */
 #define OTAIL_F_REFUND 1u       /* a refund among the numbers */
@@ -27,7 +27,7 @@
 #define OTAIL_F_MORE 4u         /* a continuation row (otail_more_t) follows */
 #define OTAIL_F_SQLITE 8u       /* not foldable from the row: read the order from SQLite */
 
-/* One event (format 2 and 3, 64 bytes): the fields the outcome facts' fold
+/* One event (format 2, 64 bytes): the fields the outcome facts' fold
  * needs; its numbers (the cost parts given, in part order, the refund, a
  * measure's value) the first in num, the rest in a continuation row; the
  * order and event ids in the ids file ("<db>-outcomes-ids") at ids. */
@@ -40,7 +40,7 @@ typedef struct otail_row {
     uint8_t type, cost_mask, flags, measure;
     double num;      /* the event's first number (0: none) */
     int32_t promise; /* promised_by - at (OTAIL_F_PROMISE) */
-    uint32_t sum;    /* the checksum of the words before it (format 2: XXH3-64's low half) */
+    uint32_t sum;    /* XXH3-64 (low half) of the bytes before it */
 } otail_row_t;
 _Static_assert(sizeof(otail_row_t) == 64, "outcome tail row");
 
@@ -49,7 +49,7 @@ typedef struct otail_more {
     uint64_t seq; /* the row's seq | OTAIL_MORE */
     double num[OTAIL_NUMS - 1];
     uint32_t n;   /* numbers here */
-    uint32_t sum; /* the checksum of the words before it, as a row's */
+    uint32_t sum; /* XXH3-64 (low half) of the bytes before it */
 } otail_more_t;
 _Static_assert(sizeof(otail_more_t) == sizeof(otail_row_t), "outcome tail continuation");
 
@@ -57,7 +57,7 @@ _Static_assert(sizeof(otail_more_t) == sizeof(otail_row_t), "outcome tail contin
  * id's elen bytes, zeros to the next multiple of 8. */
 typedef struct otail_ids {
     uint64_t seq;
-    uint32_t sum; /* checksum of the ids and their padding, seeded by seq and lengths */
+    uint32_t sum; /* XXH3-64 (low half) of the ids, seeded by seq and lengths */
     uint8_t olen, elen;
     uint16_t pad;
 } otail_ids_t;
@@ -118,8 +118,8 @@ static inline void otail_min_time(int64_t *slot, int64_t t)
 static inline void otail_promise_take(int64_t *promised_by, int64_t *promise_at, int64_t at,
                                       int64_t given)
 {
-    if (given &&
-        (*promised_by == 0 || at < *promise_at || (at == *promise_at && given < *promised_by))) {
+    if (given && (*promised_by == 0 || at < *promise_at ||
+                  (at == *promise_at && given < *promised_by))) {
         *promised_by = given;
         *promise_at = at;
     }
