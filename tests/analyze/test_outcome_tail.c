@@ -42,6 +42,16 @@ static ordo_outcome_event_t *ev_add(evs_t *e, const char *oid, const char *eid, 
     return x;
 }
 
+/* A cost event of one part. */
+static ordo_outcome_event_t *ev_cost(evs_t *e, const char *oid, const char *eid, int64_t at,
+                                     int part, double value)
+{
+    ordo_outcome_event_t *x = ev_add(e, oid, eid, ORDO_OUTCOME_COST, at);
+    x->cost[part] = value;
+    x->cost_mask = 1u << part;
+    return x;
+}
+
 /* Stage s of order i: 0 shipped (1-3 shipments, carrier cost, promise), 1
  * delivered (all shipments at one time), a pick/pack cost and a
  * satisfaction at that time, 2 a return with refund and its cost, or a
@@ -197,17 +207,14 @@ static void test_refresh_equals_full(void **state)
 
     /* an event dated before one already folded: the order read from SQLite */
     evs_t e = {.n = 0};
-    ordo_outcome_event_t *x = ev_add(&e, "O-000005", "O-000005-0-zz", ORDO_OUTCOME_COST, T0 + 10);
-    x->cost[ORDO_COST_CARRYING] = 0.77;
-    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    ordo_outcome_event_t *x =
+        ev_cost(&e, "O-000005", "O-000005-0-zz", T0 + 10, ORDO_COST_CARRYING, 0.77);
     put(dir, &e);
     st = refresh_same(dir);
     assert_true(st.tail);
     assert_int_equal(st.from_sqlite, 1);
     e.n = 0;
-    x = ev_add(&e, "O-000005", "O-000005-9-a", ORDO_OUTCOME_COST, T0 + 40 * 86400);
-    x->cost[ORDO_COST_CARRYING] = 0.5;
-    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    x = ev_cost(&e, "O-000005", "O-000005-9-a", T0 + 40 * 86400, ORDO_COST_CARRYING, 0.5);
     put(dir, &e);
     st = refresh_same(dir); /* ... and again: it has no state any more */
     assert_int_equal(st.from_sqlite, 1);
@@ -220,9 +227,7 @@ static void test_refresh_equals_full(void **state)
     snprintf(oid, sizeof oid, "ORDER-with-a-long-identifier-%060d", 7);
     for (int k = 0; k < 2; k++) {
         snprintf(eid, sizeof eid, "%s-%d", oid, k);
-        x = ev_add(&e, oid, eid, ORDO_OUTCOME_COST, T0 + 99);
-        x->cost[ORDO_COST_PICK] = 1.0 / 3 + k;
-        x->cost_mask = 1u << ORDO_COST_PICK;
+        x = ev_cost(&e, oid, eid, T0 + 99, ORDO_COST_PICK, 1.0 / 3 + k);
     }
     for (int k = 0; k < 6; k++) {
         snprintf(eid, sizeof eid, "many-%d", k);
@@ -375,9 +380,7 @@ static void test_damaged_ids(void **state)
     for (int k = 0; k < 2; k++) {
         char eid[32];
         snprintf(eid, sizeof eid, "O-000071-t%d", k);
-        ordo_outcome_event_t *x = ev_add(&e, "O-000071", eid, ORDO_OUTCOME_COST, T0 + 77);
-        x->cost[ORDO_COST_PICK] = 0.1 + k;
-        x->cost_mask = 1u << ORDO_COST_PICK;
+        ev_cost(&e, "O-000071", eid, T0 + 77, ORDO_COST_PICK, 0.1 + k);
     }
     put(dir, &e);
     fd = open(ids, O_RDWR);
@@ -498,10 +501,7 @@ static void test_lost_state_write(void **state)
     memcpy(now + 64, old + 64, old_len - 64); /* ... over the older states */
     FX_CHECK(ordo_write_file_atomic(path, now, now_len, &err));
     evs_t e = {.n = 0};
-    ordo_outcome_event_t *x =
-        ev_add(&e, "O-000000", "O-000000-9-c", ORDO_OUTCOME_COST, T0 + 30 * 86400);
-    x->cost[ORDO_COST_CARRYING] = 0.25;
-    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    ev_cost(&e, "O-000000", "O-000000-9-c", T0 + 30 * 86400, ORDO_COST_CARRYING, 0.25);
     put(dir, &e);
     st = refresh_same(dir); /* equal to SQLite's, the return kept */
     assert_true(st.tail);
@@ -599,9 +599,7 @@ static void test_commuting_ties(void **state)
     x = ev_add(&e, "O-000090", "O-000090-a", ORDO_OUTCOME_MEASURE, T0 + 9);
     x->measure = ORDO_MEASURE_DOCK_TO_TRUCK_HOURS;
     x->value = 2.5;
-    x = ev_add(&e, "O-000090", "O-000090-m", ORDO_OUTCOME_COST, T0 + 9);
-    x->cost[ORDO_COST_CARRYING] = 0.3;
-    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    x = ev_cost(&e, "O-000090", "O-000090-m", T0 + 9, ORDO_COST_CARRYING, 0.3);
     x = ev_add(&e, "O-000090", "O-000090-b", ORDO_OUTCOME_DELIVERED, T0 + 9);
     x->shipment = 2;
     x = ev_add(&e, "O-000090", "O-000090-c", ORDO_OUTCOME_SHIPPED, T0 + 9);
@@ -615,9 +613,7 @@ static void test_commuting_ties(void **state)
     assert_true(st.tail);
     assert_int_equal(st.from_sqlite, 0);
     e.n = 0; /* after the tied time: folded on the state */
-    x = ev_add(&e, "O-000090", "O-000090-0", ORDO_OUTCOME_COST, T0 + 10);
-    x->cost[ORDO_COST_CARRYING] = 0.7;
-    x->cost_mask = 1u << ORDO_COST_CARRYING;
+    x = ev_cost(&e, "O-000090", "O-000090-0", T0 + 10, ORDO_COST_CARRYING, 0.7);
     put(dir, &e);
     st = refresh_same(dir);
     assert_int_equal(st.from_sqlite, 0);
@@ -631,9 +627,7 @@ static void test_commuting_ties(void **state)
     st = refresh_same(dir);
     assert_int_equal(st.from_sqlite, 0);
     e.n = 0;
-    x = ev_add(&e, "O-000091", "O-000091-0", ORDO_OUTCOME_COST, T0 + 20);
-    x->cost[ORDO_COST_PICK] = 0.2;
-    x->cost_mask = 1u << ORDO_COST_PICK;
+    x = ev_cost(&e, "O-000091", "O-000091-0", T0 + 20, ORDO_COST_PICK, 0.2);
     put(dir, &e);
     st = refresh_same(dir);
     assert_true(st.tail);
@@ -645,22 +639,14 @@ static void test_commuting_ties(void **state)
      * sum it shares (0.3 + 0.1 + 0.6 is not 0.3 + 0.6 + 0.1): SQLite */
     const double pick[3] = {0.3, 0.6, 0.1};
     e.n = 0;
-    x = ev_add(&e, "O-000092", "O-000092-0", ORDO_OUTCOME_COST, T0 + 29);
-    x->cost[ORDO_COST_PICK] = pick[0];
-    x->cost_mask = 1u << ORDO_COST_PICK;
-    x = ev_add(&e, "O-000092", "O-000092-b", ORDO_OUTCOME_COST, T0 + 30);
-    x->cost[ORDO_COST_PICK] = pick[1];
-    x->cost_mask = 1u << ORDO_COST_PICK;
+    x = ev_cost(&e, "O-000092", "O-000092-0", T0 + 29, ORDO_COST_PICK, pick[0]);
+    x = ev_cost(&e, "O-000092", "O-000092-b", T0 + 30, ORDO_COST_PICK, pick[1]);
     put(dir, &e);
     st = refresh_same(dir);
     assert_int_equal(st.from_sqlite, 0);
     e.n = 0;
-    x = ev_add(&e, "O-000092", "O-000092-c", ORDO_OUTCOME_COST, T0 + 30);
-    x->cost[ORDO_COST_PACK] = 0.45;
-    x->cost_mask = 1u << ORDO_COST_PACK;
-    x = ev_add(&e, "O-000092", "O-000092-a", ORDO_OUTCOME_COST, T0 + 30);
-    x->cost[ORDO_COST_PICK] = pick[2];
-    x->cost_mask = 1u << ORDO_COST_PICK;
+    x = ev_cost(&e, "O-000092", "O-000092-c", T0 + 30, ORDO_COST_PACK, 0.45);
+    x = ev_cost(&e, "O-000092", "O-000092-a", T0 + 30, ORDO_COST_PICK, pick[2]);
     put(dir, &e);
     assert_true((pick[0] + pick[2]) + pick[1] != (pick[0] + pick[1]) + pick[2]);
     st = refresh_same(dir);

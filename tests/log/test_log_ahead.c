@@ -26,6 +26,17 @@ static void disk_tmpdir(char *buf, size_t n, const char *tag)
         fail_msg("mkdtemp %s: %s", buf, strerror(errno));
 }
 
+/* A temporary directory on a file system that takes direct writes (what
+ * writing ahead needs); the test is skipped on one that does not. */
+static void direct_tmpdir(char *buf, size_t n, const char *tag)
+{
+    disk_tmpdir(buf, n, tag);
+    if (!tu_direct_supported(buf)) {
+        tu_rmrf(buf);
+        skip();
+    }
+}
+
 static void append_n(ordo_log_t *log, unsigned long from, unsigned long to)
 {
     char buf[4096], key[64];
@@ -179,11 +190,7 @@ static void test_live_and_closed(void **state)
 {
     (void)state;
     char dir[600], seg[700];
-    disk_tmpdir(dir, sizeof dir, "ahead");
-    if (!tu_direct_supported(dir)) {
-        tu_rmrf(dir);
-        skip();
-    }
+    direct_tmpdir(dir, sizeof dir, "ahead");
     long end;
     ordo_log_t *log = live_log(dir, 60, &end);
     only_segment(dir, seg, sizeof seg);
@@ -239,11 +246,7 @@ static void test_rotation(void **state)
 {
     (void)state;
     char dir[600];
-    disk_tmpdir(dir, sizeof dir, "ahrot");
-    if (!tu_direct_supported(dir)) {
-        tu_rmrf(dir);
-        skip();
-    }
+    direct_tmpdir(dir, sizeof dir, "ahrot");
     ordo_log_options_t opt;
     ordo_log_options_init(&opt);
     opt.direct_io = ORDO_LOG_DIRECT_ON;
@@ -275,11 +278,7 @@ static void test_crash_tails(void **state)
 {
     (void)state;
     char dir[600], c[600], seg[700];
-    disk_tmpdir(dir, sizeof dir, "ahcrash");
-    if (!tu_direct_supported(dir)) {
-        tu_rmrf(dir);
-        skip();
-    }
+    direct_tmpdir(dir, sizeof dir, "ahcrash");
     long end;
     ordo_log_t *log = live_log(dir, 40, &end);
     int rc;
@@ -422,11 +421,7 @@ static void test_old_segments(void **state)
 {
     (void)state;
     char dir[600], seg[700];
-    disk_tmpdir(dir, sizeof dir, "ahold");
-    if (!tu_direct_supported(dir)) {
-        tu_rmrf(dir);
-        skip();
-    }
+    direct_tmpdir(dir, sizeof dir, "ahold");
     ordo_log_options_t opt;
     ordo_log_options_init(&opt);
     opt.ahead_bytes = 0;
@@ -482,11 +477,7 @@ static void test_reader_outlives_trim(void **state)
 {
     (void)state;
     char dir[600], seg[700];
-    disk_tmpdir(dir, sizeof dir, "trim");
-    if (!tu_direct_supported(dir)) {
-        tu_rmrf(dir);
-        skip();
-    }
+    direct_tmpdir(dir, sizeof dir, "trim");
     long end;
     ordo_log_t *log = live_log(dir, 60, &end);
     only_segment(dir, seg, sizeof seg);
