@@ -511,18 +511,6 @@ static void test_lost_state_write(void **state)
     fx_rm_tree(dir);
 }
 
-/* A whole file read into memory. */
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    *len = (size_t)file_size(path);
-    unsigned char *b = malloc(*len ? *len : 1);
-    int fd = open(path, O_RDONLY);
-    assert_true(b && fd >= 0);
-    assert_int_equal(pread(fd, b, *len, 0), (ssize_t)*len);
-    close(fd);
-    return b;
-}
-
 /* The rows' and ids records' checksums (XXH3-64's low half) catch every
  * single flipped bit here: of an event row and of a continuation (every
  * byte), and of an ids record (its number, lengths, ids and checksum; its
@@ -533,7 +521,11 @@ static void test_every_flipped_bit_caught(void **state)
     char *dir = base_dir(), *tail = tail_path(dir), ids[4400];
     snprintf(ids, sizeof ids, "%s-ids", tail);
     size_t tl, il;
-    unsigned char *tb = slurp(tail, &tl), *ib = slurp(ids, &il);
+    char *tc = NULL, *ic = NULL;
+    ordo_error_t err;
+    FX_CHECK(ordo_read_file(tail, &tc, &tl, &err));
+    FX_CHECK(ordo_read_file(ids, &ic, &il, &err));
+    unsigned char *tb = (unsigned char *)tc, *ib = (unsigned char *)ic;
     otail_row_t *rows = (otail_row_t *)(tb + OTAIL_HDR);
     size_t n = (tl - OTAIL_HDR) / sizeof *rows;
     otail_map_t m = {.rows = rows, .n = n, .ids = (const char *)ib, .ids_len = il};
