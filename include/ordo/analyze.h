@@ -463,6 +463,45 @@ typedef struct ordo_analyze_facts_stats {
 int ordo_analyze_facts_update(const char *dir, const ordo_analyze_options_t *opt,
                               ordo_analyze_facts_stats_t *st, ordo_error_t *err);
 
+/* The facts kept by the log's writer (ANALYZE.md "The facts kept by the
+ * writer"): attached to the log a process appends to, it makes each
+ * decision and shadow record's fact from the bytes appended (no read of
+ * the log) and appends the rows of durable records to DIR/facts/decisions
+ * (and strings) with a header covering the last durable record, exactly
+ * the bytes a refresh would write, so that a refresh or an analysis finds
+ * the table current. It never writes a header covering a record that is
+ * not durable; when the table changed under it (another process rebuilt
+ * or refreshed it, another catalog) or a write fails, it stops and leaves
+ * the table to the next refresh. */
+typedef struct ordo_facts_writer ordo_facts_writer_t;
+struct ordo_log;
+/* Opens the facts of data directory dir (DIR/facts, DIR/log) for the
+ * catalog net (may be NULL: the analysis's default is DIR/network when it
+ * exists) and brings them up to the log, as a refresh does. Call with the
+ * log open for writing (by log) and nothing appended meanwhile; then
+ * ordo_facts_writer_attach. A table that cannot be written (read-only
+ * directory) leaves a writer that does nothing (stats: stopped). */
+int ordo_facts_writer_open(const char *dir, const ordo_network_t *net, ordo_facts_writer_t **out,
+                           ordo_error_t *err);
+/* Observes log (ordo_log_set_observer): every record appended from now on.
+ * The writer must outlive the log (ordo_log_close saves the last rows). */
+void ordo_facts_writer_attach(ordo_facts_writer_t *w, struct ordo_log *log);
+typedef struct ordo_facts_writer_stats {
+    uint64_t records;    /* records observed */
+    uint64_t rows;       /* rows in DIR/facts/decisions (as last written) */
+    uint64_t saves;      /* writes of rows and header */
+    uint64_t covered;    /* the log seq the file's header covers */
+    const char *stopped; /* NULL, or why it stopped writing ("changed", "write", ...) */
+} ordo_facts_writer_stats_t;
+void ordo_facts_writer_stats(ordo_facts_writer_t *w, ordo_facts_writer_stats_t *st);
+/* Frees the writer (after the log it observes was closed). NULL is allowed. */
+void ordo_facts_writer_close(ordo_facts_writer_t *w);
+/* The facts writer as a log follower (log.h) for the decider
+ * (ordo_decider_options_t.log_follower): opened with the catalog an
+ * analysis takes by default (net when DIR/network exists, else none);
+ * nothing when ORDO_FACTS_ON_WRITE=0. */
+extern const struct ordo_log_follower ordo_facts_follower;
+
 /* Analyses a data directory (DIR/log + DIR/ordo.db) or a simulation run (the
  * same plus DIR/summary.json). The analysis is finished. *out:
  * ordo_analysis_destroy(). ORDO_ENOENT when DIR holds neither a log nor a

@@ -63,6 +63,15 @@ typedef struct ordo_decider_options {
      * single-process driver that calls ordo_decider_idle before its own
      * store writes (ordo sim). Default false. */
     bool store_batch;
+    /* Opened on the log before any append and closed after it (log.h): the
+     * analysis's facts writer, &ordo_facts_follower (analyze.h; ANALYZE.md
+     * "The facts kept by the writer"), keeps DIR/facts current as the
+     * records are appended, so that an analysis or a refresh finds the
+     * decision facts already covering the log; ordo sim, serve and source
+     * set it (ORDO_FACTS_ON_WRITE=0 in the environment turns it off).
+     * Default NULL: none, the facts are left to the next refresh. When it
+     * cannot open, the decider goes on without it. */
+    const ordo_log_follower_t *log_follower;
 } ordo_decider_options_t;
 
 void ordo_decider_options_init(ordo_decider_options_t *opt);

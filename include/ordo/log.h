@@ -165,6 +165,46 @@ int ordo_log_flush(ordo_log_t *log, ordo_error_t *err);
  * in any case). NULL is allowed. No append may run or start meanwhile. */
 int ordo_log_close(ordo_log_t *log, ordo_error_t *err);
 
+/* An observer of the records appended through one handle (LOG.md "The
+ * append observer"): what a derived store (the analysis's facts table)
+ * needs to follow the log without reading it back.
+ *  on_append:  every record appended through this handle, in seq order,
+ *              once its seq and chain hash are final, with the payload as
+ *              appended (uncompressed) and the flags given to the append
+ *              (ORDO_LOG_FLAG_CBOR). Called under the log's lock: keep it
+ *              short, and call no ordo_log_* function from it. A record
+ *              handed here may still be lost (an I/O error, a crash).
+ *  on_durable: every record through seq is durable under the log's mode
+ *              (fdatasync'd in SYNC and ASYNC; written to the OS in NONE);
+ *              closing: the last call, from ordo_log_close. Called outside
+ *              the log's lock, one call at a time, in increasing seq, from
+ *              the thread that appended, flushed or closed (or the ASYNC
+ *              flusher); never for a record that is not durable so. */
+typedef struct ordo_log_observer {
+    void (*on_append)(void *ctx, uint64_t seq, const uint8_t chain[ORDO_LOG_HASH_BYTES],
+                      uint16_t type, uint8_t flags, const void *payload, size_t len);
+    void (*on_durable)(void *ctx, uint64_t seq, bool closing);
+    void *ctx;
+} ordo_log_observer_t;
+
+/* Sets (obs NULL: removes) the observer of the records appended from now
+ * on. No append may run meanwhile. The observer must outlive the handle
+ * (ordo_log_close calls on_durable last). */
+void ordo_log_set_observer(ordo_log_t *log, const ordo_log_observer_t *obs);
+
+/* Something that follows a data directory's log as it is appended: opened
+ * on the log just opened for writing, before any append (it sets an
+ * observer), closed after the log was closed. The analysis's facts writer
+ * is one (ordo_facts_follower, analyze.h), which ordo sim, serve and source
+ * give the decider (ordo_decider_options_t.log_follower). net: the catalog
+ * the process decides with. open may leave *state NULL (nothing to do). */
+struct ordo_network;
+typedef struct ordo_log_follower {
+    int (*open)(const char *data_dir, const struct ordo_network *net, ordo_log_t *log,
+                void **state, ordo_error_t *err);
+    void (*close)(void *state);
+} ordo_log_follower_t;
+
 typedef struct ordo_log_stats {
     uint64_t records;        /* appended through this handle */
     uint64_t payload_bytes;  /* uncompressed payload bytes appended */

@@ -10,6 +10,7 @@
  * safety and staleness"). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include <xxhash.h>
 
 #include "internal.h"
+#include "ordo/analyze.h"
+#include "ordo/datadir.h"
 #include "ordo/log.h"
 
 #define FACTS_VERSION 4u /* 2: channel and promotion; 3: carrier services; 4: rurality */
@@ -43,7 +46,7 @@ typedef struct facts_hdr {
     uint64_t sum_full; /* chained XXH3 of the complete blocks of BLOCK_ROWS rows */
     uint64_t sum_all;  /* ... continued over the last, partial block */
     uint8_t reserved[16];
-    uint64_t hdr_sum;  /* XXH3 of the 120 bytes above */
+    uint64_t hdr_sum; /* XXH3 of the 120 bytes above */
 } facts_hdr_t;
 _Static_assert(sizeof(facts_hdr_t) == HDR_SIZE, "facts header");
 
@@ -205,8 +208,7 @@ static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog, 
         why = "torn rows";
     if (!why && h.n_rows) {
         t->map_len = HDR_SIZE + h.n_rows * ROW_SIZE;
-        t->map = mmap(NULL, t->map_len, PROT_READ, MAP_PRIVATE | (tail ? 0 : MAP_POPULATE), fd,
-                      0);
+        t->map = mmap(NULL, t->map_len, PROT_READ, MAP_PRIVATE | (tail ? 0 : MAP_POPULATE), fd, 0);
         if (t->map == MAP_FAILED) {
             t->map = NULL;
             why = "unreadable";
@@ -340,8 +342,8 @@ static int facts_push(an_facts_t *t, const an_fact_t *f)
 
 /* Reads records after covered_seq. *stale when the record at covered_seq
  * is not the one the table was built from (another or a rewritten log). */
-static int facts_catch_up(an_facts_t *t, const char *logdir, const ordo_network_t *net,
-                          bool *stale, ordo_error_t *err)
+static int facts_catch_up(an_facts_t *t, const char *logdir, const ordo_network_t *net, bool *stale,
+                          ordo_error_t *err)
 {
     *stale = false;
     ordo_log_query_t q = {0};
@@ -427,8 +429,8 @@ static int facts_open(const char *factsdir, const char *logdir, const ordo_netwo
     return an_facts_refresh(t, factsdir, logdir, net, err);
 }
 
-int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
-                  bool rebuild, an_facts_t *t, ordo_error_t *err)
+int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net, bool rebuild,
+                  an_facts_t *t, ordo_error_t *err)
 {
     return facts_open(factsdir, logdir, net, rebuild, false, t, err);
 }
@@ -447,3 +449,279 @@ void an_facts_close(an_facts_t *t)
     an_strings_free(&t->str);
     memset(t, 0, sizeof *t);
 }
+
+/* ------------------------------------------------------------------ */
+/* The facts kept by the log's writer (ANALYZE.md "The facts kept by the
+ * writer"): the observer of the log (ordo_log_observer_t) makes each
+ * record's fact from the bytes appended, with the code a refresh uses
+ * (an_fact_from_log, the same string table in log order), holds it until
+ * the record is durable, then appends the rows to the table as a refresh
+ * does (facts_save: strings first, rows, then the header). */
+
+#define FW_SAVE_ROWS 4096 /* a save once this many durable rows are unsaved, and at close */
+
+typedef struct fw_rec {
+    uint64_t seq;
+    uint8_t chain[32];
+    bool fact; /* a decision or shadow: f is its row */
+    an_fact_t f;
+} fw_rec_t;
+
+struct ordo_facts_writer {
+    pthread_mutex_t mu;
+    an_facts_t t; /* the table as saved, the complete blocks' rows dropped (fw_rebase) */
+    char dir[4096];
+    const ordo_network_t *net;
+    ordo_arena_t *arena;
+    fw_rec_t *q; /* appended, not yet durable */
+    size_t nq, cap_q;
+    uint64_t next_seq; /* the seq the next append must have */
+    /* the decisions file as this writer left it */
+    dev_t dev;
+    ino_t ino;
+    facts_hdr_t hdr;
+    uint64_t records, saves;
+    const char *stopped;
+    size_t save_rows;
+};
+
+static void fw_stop(ordo_facts_writer_t *w, const char *why)
+{
+    if (!w->stopped)
+        w->stopped = why;
+    w->nq = 0;
+}
+
+/* The decisions file's identity and header now; false when unreadable. */
+static bool fw_look(const ordo_facts_writer_t *w, struct stat *st, facts_hdr_t *h)
+{
+    char path[4096];
+    path_of(path, sizeof path, w->dir, "decisions");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = !fstat(fd, st) && pread(fd, h, sizeof *h, 0) == (ssize_t)sizeof *h;
+    close(fd);
+    return ok;
+}
+
+/* Keeps in memory only the rows a save reads again: those of the last,
+ * partial block of BLOCK_ROWS (the complete blocks' sums are in sum_full).
+ * The table then holds no mapping: rows [0, n_base) are never read. */
+static int fw_rebase(an_facts_t *t)
+{
+    size_t n = an_facts_count(t), nb = n / BLOCK_ROWS * BLOCK_ROWS;
+    if (!t->map && nb == t->n_base)
+        return ORDO_OK;
+    size_t keep = n - nb, cap = keep > 64 ? keep * 2 : 128;
+    an_fact_t *rows = malloc(cap * sizeof *rows);
+    if (!rows)
+        return ORDO_ENOMEM;
+    for (size_t i = nb; i < n; i++)
+        rows[i - nb] = *an_facts_row(t, i);
+    if (t->map)
+        munmap(t->map, t->map_len);
+    t->map = NULL;
+    t->map_len = 0;
+    t->base = NULL;
+    free(t->add);
+    t->add = rows;
+    t->cap_add = cap;
+    t->n_add = keep;
+    t->n_base = nb;
+    return ORDO_OK;
+}
+
+/* Saves the table when it is still the one this writer left (same file,
+ * same header), then remembers what it left. */
+static void fw_save(ordo_facts_writer_t *w)
+{
+    struct stat st;
+    facts_hdr_t h;
+    if (!fw_look(w, &st, &h) || st.st_ino != w->ino || st.st_dev != w->dev ||
+        memcmp(&h, &w->hdr, sizeof h)) {
+        fw_stop(w, "changed"); /* another process rewrote it: the next refresh reads the log */
+        return;
+    }
+    if (facts_save(&w->t, w->dir)) {
+        fw_stop(w, "write");
+        return;
+    }
+    w->saves++;
+    if (!fw_look(w, &st, &w->hdr) || fw_rebase(&w->t)) {
+        fw_stop(w, "write");
+        return;
+    }
+    w->dev = st.st_dev;
+    w->ino = st.st_ino;
+}
+
+static void fw_on_append(void *ctx, uint64_t seq, const uint8_t chain[ORDO_LOG_HASH_BYTES],
+                         uint16_t type, uint8_t flags, const void *payload, size_t len)
+{
+    ordo_facts_writer_t *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    w->records++;
+    if (w->stopped)
+        goto done;
+    if (seq != w->next_seq) { /* a record this writer did not see */
+        fw_stop(w, "sequence");
+        goto done;
+    }
+    if (w->nq == w->cap_q) {
+        size_t cap = w->cap_q ? w->cap_q * 2 : 256;
+        fw_rec_t *nq = realloc(w->q, cap * sizeof *nq);
+        if (!nq) {
+            fw_stop(w, "memory");
+            goto done;
+        }
+        w->q = nq;
+        w->cap_q = cap;
+    }
+    fw_rec_t *r = &w->q[w->nq];
+    r->seq = seq;
+    memcpy(r->chain, chain, sizeof r->chain);
+    r->fact = type == ORDO_LOG_REC_DECISION || type == ORDO_LOG_REC_SHADOW;
+    if (r->fact) {
+        /* the record as a raw iterator hands it out (ordo_log_query_t.raw) */
+        ordo_log_record_t rec = {.seq = seq,
+                                 .type = type,
+                                 .flags = flags,
+                                 .payload = payload,
+                                 .len = len,
+                                 .appended = payload,
+                                 .appended_len = len};
+        memcpy(rec.chain, chain, sizeof rec.chain);
+        ordo_error_t err;
+        if (an_fact_from_log(&rec, w->arena, w->net, &w->t.str, &r->f, &err)) {
+            fw_stop(w, "memory");
+            goto done;
+        }
+    }
+    w->nq++;
+    w->next_seq++;
+done:
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void fw_on_durable(void *ctx, uint64_t seq, bool closing)
+{
+    ordo_facts_writer_t *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    size_t k = 0;
+    an_facts_t *t = &w->t;
+    for (; !w->stopped && k < w->nq && w->q[k].seq <= seq; k++) {
+        const fw_rec_t *r = &w->q[k];
+        if (r->fact && facts_push(t, &r->f)) {
+            fw_stop(w, "memory");
+            break;
+        }
+        if (!r->fact)
+            t->other_records++;
+        t->covered_seq = r->seq;
+        memcpy(t->chain, r->chain, sizeof t->chain);
+    }
+    if (!w->stopped) {
+        memmove(w->q, w->q + k, (w->nq - k) * sizeof *w->q);
+        w->nq -= k;
+        bool moved = t->covered_seq != w->hdr.covered_seq;
+        if (moved && (closing || an_facts_count(t) - t->n_saved >= w->save_rows))
+            fw_save(w);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+int ordo_facts_writer_open(const char *dir, const ordo_network_t *net, ordo_facts_writer_t **out,
+                           ordo_error_t *err)
+{
+    *out = NULL;
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, dir, err);
+    if (rc)
+        return rc;
+    ordo_facts_writer_t *w = calloc(1, sizeof *w);
+    if (!w || !(w->arena = ordo_arena_create(1 << 16))) {
+        free(w);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    pthread_mutex_init(&w->mu, NULL);
+    snprintf(w->dir, sizeof w->dir, "%s", dd.facts);
+    w->net = net;
+    w->save_rows = FW_SAVE_ROWS;
+    const char *sr = getenv("ORDO_FACTS_WRITER_SAVE_ROWS"); /* tests: saves more often */
+    if (sr && atoi(sr) > 0)
+        w->save_rows = (size_t)atoi(sr);
+    /* the refresh's own catch-up: the table then covers the log */
+    if ((rc = an_facts_update(dd.facts, dd.log, net, &w->t, err))) {
+        ordo_facts_writer_close(w);
+        return rc;
+    }
+    w->next_seq = w->t.covered_seq + 1;
+    /* a refresh that read only records without facts does not save: the
+     * header must cover the last record before this writer goes on */
+    struct stat st = {0};
+    bool ok = fw_look(w, &st, &w->hdr);
+    if (ok && w->hdr.covered_seq != w->t.covered_seq && w->t.n_saved == an_facts_count(&w->t))
+        ok = !facts_save(&w->t, w->dir) && fw_look(w, &st, &w->hdr);
+    if (!ok || w->hdr.covered_seq != w->t.covered_seq || w->hdr.n_rows != an_facts_count(&w->t))
+        fw_stop(w, "write"); /* the refresh could not save: a read-only directory */
+    else if (fw_rebase(&w->t))
+        fw_stop(w, "memory");
+    w->dev = st.st_dev;
+    w->ino = st.st_ino;
+    *out = w;
+    return ORDO_OK;
+}
+
+void ordo_facts_writer_attach(ordo_facts_writer_t *w, ordo_log_t *log)
+{
+    ordo_log_observer_t obs = {.on_append = fw_on_append, .on_durable = fw_on_durable, .ctx = w};
+    ordo_log_set_observer(log, &obs);
+}
+
+void ordo_facts_writer_stats(ordo_facts_writer_t *w, ordo_facts_writer_stats_t *st)
+{
+    pthread_mutex_lock(&w->mu);
+    st->records = w->records;
+    st->rows = w->hdr.n_rows;
+    st->saves = w->saves;
+    st->covered = w->hdr.covered_seq;
+    st->stopped = w->stopped;
+    pthread_mutex_unlock(&w->mu);
+}
+
+void ordo_facts_writer_close(ordo_facts_writer_t *w)
+{
+    if (!w)
+        return;
+    an_facts_close(&w->t);
+    ordo_arena_destroy(w->arena);
+    free(w->q);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+static int follow_open(const char *dir, const struct ordo_network *net, ordo_log_t *log,
+                       void **state, ordo_error_t *err)
+{
+    *state = NULL;
+    const char *on = getenv("ORDO_FACTS_ON_WRITE");
+    if (on && !strcmp(on, "0"))
+        return ORDO_OK;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/network/network.json", dir);
+    ordo_facts_writer_t *w;
+    int rc = ordo_facts_writer_open(dir, access(path, F_OK) == 0 ? net : NULL, &w, err);
+    if (rc)
+        return rc;
+    ordo_facts_writer_attach(w, log);
+    *state = w;
+    return ORDO_OK;
+}
+
+static void follow_close(void *state)
+{
+    ordo_facts_writer_close(state);
+}
+
+const ordo_log_follower_t ordo_facts_follower = {.open = follow_open, .close = follow_close};

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "model_risk.h"
+#include "ordo/analyze.h"
 #include "ordo/decide.h"
 #include "ordo/source.h"
 
@@ -468,6 +469,7 @@ static int run(const ordo_cli_args_t *a)
     dopt.reserve = ordo_cli_flag(a, "reserve");
     dopt.log = !ordo_cli_flag(a, "dry-run"); /* with --data: log and reserve, unless a dry run */
     dopt.group_commit = true; /* a plan is printed once its group is durable */
+    dopt.log_follower = &ordo_facts_follower; /* DIR/facts kept as the log is written */
     r.record = ordo_cli_flag(a, "record");
     group_t g = {.max = 256, .wait_ns = 5000000};
     const char *gs = ordo_cli_get(a, "group"), *gw = ordo_cli_get(a, "group-wait");

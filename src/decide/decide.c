@@ -37,6 +37,7 @@ struct ordo_decider {
     uint64_t data_version;    /* the store's, when the snapshot was loaded */
     uint64_t signals_version; /* the store's signal version swapped into the engine */
     ordo_log_t *log;
+    void *follower; /* opt.log_follower's state */
     cached_policy_t cache[POLICY_CACHE];
     uint32_t n_cache;
     ordo_buf_t record; /* reused for every record: no malloc once grown */
@@ -260,6 +261,16 @@ static int signals_refresh(ordo_decider_t *d, ordo_error_t *err);
 static int applier_start(ordo_decider_t *d, ordo_error_t *err);
 static void applier_stop(ordo_decider_t *d);
 
+/* The log follower on the log just opened (the analysis's facts writer):
+ * when it cannot open, the decider goes on without it (a cache). */
+static void follower_open(ordo_decider_t *d)
+{
+    ordo_error_t e;
+    if (d->opt.log_follower &&
+        d->opt.log_follower->open(d->opt.data_dir, d->net, d->log, &d->follower, &e) != ORDO_OK)
+        d->follower = NULL;
+}
+
 int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                       const ordo_decider_options_t *opt, ordo_decider_t **out, ordo_error_t *err)
 {
@@ -313,6 +324,7 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
             char key[ORDO_CUSTOMER_KEY_LEN];
             if ((rc = open_log_waiting(d, dir, &lo, &info, err)))
                 goto fail;
+            follower_open(d);
             d->cbor = cfg.log_encoding == ORDO_CONFIG_LOG_CBOR;
             d->stock = (decide_stock_t){.store = d->store, .net = net};
             if ((rc = ordo_decide_stock_init(&d->stock, err)))
@@ -1082,6 +1094,8 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
         if (!rc)
             rc = rc2;
     }
+    if (d->follower) /* after the log, whose close hands it the last records */
+        d->opt.log_follower->close(d->follower);
     if (d->ckpt) {
         (void)ordo_store_checkpoint(d->ckpt, -1, true, NULL);
         ordo_store_close(d->ckpt, NULL);

@@ -358,6 +358,13 @@ struct ordo_log {
     uint64_t alloc_end;      /* zeros written and fdatasync'd up to here (block-aligned) */
     uint8_t *zeros;          /* LOG_AHEAD_CHUNK zero bytes, block-aligned */
 
+    /* the append observer (ordo_log_set_observer): on_append under mu;
+     * on_durable under obs_mu, outside mu; obs_seq (under both): the last
+     * seq on_durable was given */
+    ordo_log_observer_t obs;
+    pthread_mutex_t obs_mu;
+    uint64_t obs_seq;
+
     ordo_log_stats_t st;
 };
 

@@ -620,6 +620,48 @@ static int rotate_locked(ordo_log_t *log)
     return rc;
 }
 
+/* ---- the append observer ---- */
+
+void ordo_log_set_observer(ordo_log_t *log, const ordo_log_observer_t *obs)
+{
+    pthread_mutex_lock(&log->mu);
+    if (obs)
+        log->obs = *obs;
+    else
+        memset(&log->obs, 0, sizeof log->obs);
+    log->obs_seq = log->opt.sync == ORDO_LOG_NONE ? log->written_seq : log->durable_seq;
+    pthread_mutex_unlock(&log->mu);
+}
+
+/* Lock held. The last seq durable under the log's mode (written, in NONE). */
+static uint64_t obs_mark(const ordo_log_t *log)
+{
+    return log->opt.sync == ORDO_LOG_NONE ? log->written_seq : log->durable_seq;
+}
+
+/* Lock held. Has the durable mark moved past what on_durable was told? */
+static bool obs_due(const ordo_log_t *log)
+{
+    return log->obs.on_durable && obs_mark(log) > log->obs_seq;
+}
+
+/* Lock not held. Tells the observer how far the records are durable (once
+ * per mark; closing: always, the last call). */
+static void obs_deliver(ordo_log_t *log, bool closing)
+{
+    pthread_mutex_lock(&log->obs_mu);
+    pthread_mutex_lock(&log->mu);
+    uint64_t mark = obs_mark(log);
+    bool due = log->obs.on_durable && (mark > log->obs_seq || closing);
+    if (due)
+        log->obs_seq = mark;
+    ordo_log_observer_t obs = log->obs;
+    pthread_mutex_unlock(&log->mu);
+    if (due)
+        obs.on_durable(obs.ctx, mark, closing);
+    pthread_mutex_unlock(&log->obs_mu);
+}
+
 /* ---- append ---- */
 
 /* Frames one record into the pending buffer. zbuf/zlen: the payload
@@ -696,6 +738,8 @@ static int encode_locked(ordo_log_t *log, uint16_t type, uint8_t uflags, const c
     log->st.stored_bytes += v.frame_len;
     log->st.last_seq = seq;
     *seq_out = seq;
+    if (log->obs.on_append)
+        log->obs.on_append(log->obs.ctx, seq, chain, type, uflags, payload, len);
     return ORDO_OK;
 }
 
@@ -836,9 +880,12 @@ int ordo_log_append_flags(ordo_log_t *log, uint16_t type, uint8_t flags, const c
     pthread_mutex_lock(&log->mu);
     int rc = append_locked(log, type, flags, key, keylen, ts_unix_ns, payload, len, z, zgen, zlen,
                            digest, seq_out, err);
+    bool due = obs_due(log);
     pthread_mutex_unlock(&log->mu);
     if (z)
         pool_put(log, z);
+    if (due)
+        obs_deliver(log, false);
     return rc;
 }
 
@@ -868,7 +915,10 @@ int ordo_log_flush(ordo_log_t *log, ordo_error_t *err)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, NULL, "null log");
     pthread_mutex_lock(&log->mu);
     int rc = flush_locked(log, err);
+    bool due = obs_due(log);
     pthread_mutex_unlock(&log->mu);
+    if (due)
+        obs_deliver(log, false);
     return rc;
 }
 
@@ -891,6 +941,11 @@ static void *flusher_main(void *arg)
         if (!log->failed && !log->io_busy && !log->rotating &&
             (log->pend.len > 0 || log->written_seq > log->durable_seq))
             batch_locked(log, true);
+        if (obs_due(log)) {
+            pthread_mutex_unlock(&log->mu);
+            obs_deliver(log, false);
+            pthread_mutex_lock(&log->mu);
+        }
     }
     pthread_mutex_unlock(&log->mu);
     return NULL;
@@ -926,6 +981,7 @@ static void log_free(ordo_log_t *log)
     pthread_rwlock_destroy(&log->dict_lock);
     pthread_mutex_destroy(&log->pool_mu);
     pthread_mutex_destroy(&log->mu);
+    pthread_mutex_destroy(&log->obs_mu);
     pthread_cond_destroy(&log->cv_done);
     pthread_cond_destroy(&log->cv_more);
     pthread_cond_destroy(&log->cv_flush);
@@ -952,6 +1008,7 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
     log->fd = -1;
     log->lock_fd = -1;
     pthread_mutex_init(&log->mu, NULL);
+    pthread_mutex_init(&log->obs_mu, NULL);
     pthread_mutex_init(&log->pool_mu, NULL);
     pthread_rwlock_init(&log->dict_lock, NULL);
     pthread_cond_init(&log->cv_done, NULL);
@@ -1050,6 +1107,8 @@ int ordo_log_close(ordo_log_t *log, ordo_error_t *err)
     if (rc == ORDO_OK && trim_padding_locked(log) != ORDO_OK)
         rc = fail_copy(log, err);
     pthread_mutex_unlock(&log->mu);
+    if (log->obs.on_durable)
+        obs_deliver(log, true);
     log_free(log);
     return rc;
 }

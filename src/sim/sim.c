@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ordo/analyze.h"
 #include "ordo/calendar.h"
 #include "ordo/exp.h"
 #include "ordo/generate.h"
@@ -174,6 +175,7 @@ static int open_all(sim_t *s, ordo_error_t *err)
     dopt.log_options = &lo;
     dopt.store_batch = true; /* reservations committed per batch, not per order */
     dopt.default_policy = s->default_policy;
+    dopt.log_follower = &ordo_facts_follower; /* DIR/facts kept as the log is written */
     rc = ordo_decider_open(s->net, s->eng, &dopt, &s->dec, err);
     return rc ? rc : bulk_begin(s, err);
 }
