@@ -44,6 +44,14 @@
  * with the experiment and `shadow`), so they have a decision record's
  * shape (parts, summary: RECORD.md), not the fixture's;
  * BENCH_FACTS_SUMMARY_OFF reads them by walking, the summary unread.
+ * With BENCH_FACTS_WRITER=1 the log the new orders are appended to has the
+ * facts writer attached, as the decider has it (ordo_facts_follower: the
+ * facts kept by the log's writer, ANALYZE.md), so the timed refresh is what
+ * a refresh costs when the writer keeps the facts; the CPU of the appends
+ * (with the log's close and the writer's last save) is printed per record,
+ * so the cost moved to the appending process shows beside the refresh;
+ * BENCH_FACTS_NO_WRITER_FACTS=1: no facts writer (the refresh reads the
+ * new records, as before).
  * Goals (ISSUE 16): 10M orders analysed in <= 2 s; a refresh after 100k new
  * orders in <= 100 ms. Prints the peak RSS. */
 #include <math.h>
@@ -202,12 +210,21 @@ static void writer_record(writer_t *wr, size_t k, const char *oid, int64_t ts, c
     FX_CHECK(ordo_jsonw_finish(&w));
 }
 
+/* CPU time of the appends (and of the log's close), and their records:
+ * what the facts writer adds to the appending thread is the difference
+ * with BENCH_FACTS_NO_WRITER_FACTS=1. */
+static double append_cpu;
+static uint64_t append_records;
+
 static void append_written(ordo_log_t *log, uint16_t type, const char *oid, int64_t ts,
                            const ordo_buf_t *cb)
 {
     ordo_error_t err;
+    double c0 = cpu_now();
     FX_CHECK(ordo_log_append_flags(log, type, ORDO_LOG_FLAG_CBOR, oid, strlen(oid),
                                    ts * 1000000000LL, cb->data, cb->len, NULL, &err));
+    append_cpu += cpu_now() - c0;
+    append_records++;
 }
 
 static ordo_outcome_event_t *bev(ordo_outcome_event_t *ev, size_t *n, const char *oid,
@@ -298,6 +315,18 @@ static void append_orders(const char *dir, size_t first, size_t n)
     ordo_buf_init(&b, NULL);
     ordo_buf_init(&cb, NULL);
     writer_t *wr = getenv("BENCH_FACTS_WRITER") ? writer_open() : NULL;
+    /* BENCH_FACTS_WRITER: the facts kept by the log's writer, as the
+     * decider keeps them (ordo_facts_follower), unless
+     * BENCH_FACTS_NO_WRITER_FACTS=1 */
+    ordo_facts_writer_t *fw = NULL;
+    double c0 = cpu_now(), open_cpu = 0;
+    if (wr && !getenv("BENCH_FACTS_NO_WRITER_FACTS")) {
+        FX_CHECK(ordo_facts_writer_open(dir, NULL, &fw, &err));
+        ordo_facts_writer_attach(fw, log);
+        open_cpu = cpu_now() - c0;
+    }
+    double cpu0 = append_cpu;
+    uint64_t rec0 = append_records;
     for (size_t i = first; i < first + n; i++) {
         fx_order_t o;
         memset(&o, 0, sizeof o);
@@ -353,8 +382,27 @@ static void append_orders(const char *dir, size_t first, size_t n)
     FX_CHECK(ordo_store_tx_commit(store, &err));
     ordo_buf_free(&b);
     ordo_buf_free(&cb);
+    c0 = cpu_now();
     FX_CHECK(ordo_log_close(log, &err));
+    append_cpu += cpu_now() - c0;
     FX_CHECK(ordo_store_close(store, &err));
+    if (!wr)
+        return;
+    uint64_t nrec = append_records - rec0;
+    double cpu = append_cpu - cpu0;
+    printf("  appends of %zu orders: %llu records, CPU %.3f s (%.2f us a record) with the log's "
+           "close, facts writer %s",
+           n, (unsigned long long)nrec, cpu, cpu * 1e6 / (double)(nrec ? nrec : 1),
+           fw ? "on" : "off (BENCH_FACTS_NO_WRITER_FACTS)");
+    if (fw) {
+        ordo_facts_writer_stats_t st;
+        ordo_facts_writer_stats(fw, &st);
+        printf(" (its open %.3f s CPU; %llu saves, %llu rows, stopped: %s)", open_cpu,
+               (unsigned long long)st.saves, (unsigned long long)st.rows,
+               st.stopped ? st.stopped : "no");
+        ordo_facts_writer_close(fw);
+    }
+    printf("\n");
 }
 
 /* The last seq of the log (not timed). */
