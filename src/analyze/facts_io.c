@@ -459,11 +459,16 @@ void an_facts_close(an_facts_t *t)
  * does (facts_save: strings first, rows, then the header). */
 
 #define FW_SAVE_ROWS 4096 /* a save once this many durable rows are unsaved, and at close */
+#define FW_DEFER true     /* the facts made at on_durable, a batch at a time */
 
 typedef struct fw_rec {
     uint64_t seq;
     uint8_t chain[32];
     bool fact; /* a decision or shadow: f is its row */
+    bool made; /* f made (else its payload is in bytes at off, len) */
+    uint16_t type;
+    uint8_t flags;
+    size_t off, len;
     an_fact_t f;
 } fw_rec_t;
 
@@ -475,6 +480,10 @@ struct ordo_facts_writer {
     ordo_arena_t *arena;
     fw_rec_t *q; /* appended, not yet durable */
     size_t nq, cap_q;
+    /* defer: the payloads copied at on_append, their facts made at
+     * on_durable, a batch at a time (ORDO_FACTS_WRITER_DEFER) */
+    bool defer;
+    ordo_buf_t bytes;
     uint64_t next_seq; /* the seq the next append must have */
     /* the decisions file as this writer left it */
     dev_t dev;
@@ -556,6 +565,27 @@ static void fw_save(ordo_facts_writer_t *w)
     w->ino = st.st_ino;
 }
 
+/* The fact of r, whose payload is p, len (as appended). */
+static int fw_make(ordo_facts_writer_t *w, fw_rec_t *r, const void *p, size_t len)
+{
+    /* the record as a raw iterator hands it out (ordo_log_query_t.raw) */
+    ordo_log_record_t rec = {.seq = r->seq,
+                             .type = r->type,
+                             .flags = r->flags,
+                             .payload = p,
+                             .len = len,
+                             .appended = p,
+                             .appended_len = len};
+    memcpy(rec.chain, r->chain, sizeof rec.chain);
+    ordo_error_t err;
+    if (an_fact_from_log(&rec, w->arena, w->net, &w->t.str, &r->f, &err)) {
+        fw_stop(w, "memory");
+        return ORDO_ENOMEM;
+    }
+    r->made = true;
+    return ORDO_OK;
+}
+
 static void fw_on_append(void *ctx, uint64_t seq, const uint8_t chain[ORDO_LOG_HASH_BYTES],
                          uint16_t type, uint8_t flags, const void *payload, size_t len)
 {
@@ -582,21 +612,19 @@ static void fw_on_append(void *ctx, uint64_t seq, const uint8_t chain[ORDO_LOG_H
     r->seq = seq;
     memcpy(r->chain, chain, sizeof r->chain);
     r->fact = type == ORDO_LOG_REC_DECISION || type == ORDO_LOG_REC_SHADOW;
-    if (r->fact) {
-        /* the record as a raw iterator hands it out (ordo_log_query_t.raw) */
-        ordo_log_record_t rec = {.seq = seq,
-                                 .type = type,
-                                 .flags = flags,
-                                 .payload = payload,
-                                 .len = len,
-                                 .appended = payload,
-                                 .appended_len = len};
-        memcpy(rec.chain, chain, sizeof rec.chain);
-        ordo_error_t err;
-        if (an_fact_from_log(&rec, w->arena, w->net, &w->t.str, &r->f, &err)) {
+    r->made = !r->fact || !w->defer;
+    r->type = type;
+    r->flags = flags;
+    if (!r->made) {
+        r->off = w->bytes.len;
+        r->len = len;
+        ordo_buf_append(&w->bytes, payload, len);
+        if (w->bytes.oom) {
             fw_stop(w, "memory");
             goto done;
         }
+    } else if (r->fact && fw_make(w, r, payload, len)) {
+        goto done;
     }
     w->nq++;
     w->next_seq++;
@@ -611,7 +639,9 @@ static void fw_on_durable(void *ctx, uint64_t seq, bool closing)
     size_t k = 0;
     an_facts_t *t = &w->t;
     for (; !w->stopped && k < w->nq && w->q[k].seq <= seq; k++) {
-        const fw_rec_t *r = &w->q[k];
+        fw_rec_t *r = &w->q[k];
+        if (!r->made && fw_make(w, r, w->bytes.data + r->off, r->len))
+            break;
         if (r->fact && facts_push(t, &r->f)) {
             fw_stop(w, "memory");
             break;
@@ -624,6 +654,18 @@ static void fw_on_durable(void *ctx, uint64_t seq, bool closing)
     if (!w->stopped) {
         memmove(w->q, w->q + k, (w->nq - k) * sizeof *w->q);
         w->nq -= k;
+        /* the payloads still waiting, to the buffer's start */
+        size_t from = w->bytes.len;
+        for (size_t i = 0; i < w->nq && from == w->bytes.len; i++)
+            if (!w->q[i].made)
+                from = w->q[i].off;
+        for (size_t i = 0; i < w->nq; i++)
+            if (!w->q[i].made)
+                w->q[i].off -= from;
+        if (from) {
+            memmove(w->bytes.data, w->bytes.data + from, w->bytes.len - from);
+            w->bytes.len -= from;
+        }
         bool moved = t->covered_seq != w->hdr.covered_seq;
         if (moved && (closing || an_facts_count(t) - t->n_saved >= w->save_rows))
             fw_save(w);
@@ -648,6 +690,9 @@ int ordo_facts_writer_open(const char *dir, const ordo_network_t *net, ordo_fact
     snprintf(w->dir, sizeof w->dir, "%s", dd.facts);
     w->net = net;
     w->save_rows = FW_SAVE_ROWS;
+    ordo_buf_init(&w->bytes, NULL);
+    const char *df = getenv("ORDO_FACTS_WRITER_DEFER");
+    w->defer = df ? atoi(df) != 0 : FW_DEFER;
     const char *sr = getenv("ORDO_FACTS_WRITER_SAVE_ROWS"); /* tests: saves more often */
     if (sr && atoi(sr) > 0)
         w->save_rows = (size_t)atoi(sr);
@@ -697,6 +742,7 @@ void ordo_facts_writer_close(ordo_facts_writer_t *w)
     an_facts_close(&w->t);
     ordo_arena_destroy(w->arena);
     free(w->q);
+    ordo_buf_free(&w->bytes);
     pthread_mutex_destroy(&w->mu);
     free(w);
 }
