@@ -652,8 +652,10 @@ static void fw_on_durable(void *ctx, uint64_t seq, bool closing)
         memcpy(t->chain, r->chain, sizeof t->chain);
     }
     if (!w->stopped) {
-        memmove(w->q, w->q + k, (w->nq - k) * sizeof *w->q);
-        w->nq -= k;
+        if (k) {
+            memmove(w->q, w->q + k, (w->nq - k) * sizeof *w->q);
+            w->nq -= k;
+        }
         /* the payloads still waiting, to the buffer's start */
         size_t from = w->bytes.len;
         for (size_t i = 0; i < w->nq && from == w->bytes.len; i++)
