@@ -490,8 +490,10 @@ typedef struct ordo_facts_writer_stats {
     uint64_t records;    /* records observed */
     uint64_t rows;       /* rows in DIR/facts/decisions (as last written) */
     uint64_t saves;      /* writes of rows and header */
+    uint64_t takeovers;  /* the table taken over again after another refresh moved it */
     uint64_t covered;    /* the log seq the file's header covers */
-    const char *stopped; /* NULL, or why it stopped writing ("changed", "write", ...) */
+    const char *stopped; /* NULL, or why it stopped writing ("changed": not taken over
+                          * again, "catalog": made with another network, "write", ...) */
 } ordo_facts_writer_stats_t;
 void ordo_facts_writer_stats(ordo_facts_writer_t *w, ordo_facts_writer_stats_t *st);
 /* Frees the writer (after the log it observes was closed). NULL is allowed. */
@@ -501,6 +503,10 @@ void ordo_facts_writer_close(ordo_facts_writer_t *w);
  * analysis takes by default (net when DIR/network exists, else none);
  * nothing when ORDO_FACTS_ON_WRITE=0. */
 extern const struct ordo_log_follower ordo_facts_follower;
+/* The same, always with the process's net: for a process whose analyses
+ * are given that net (ordo serve's reports), so they find the writer's
+ * catalog and never rebuild its table. */
+extern const struct ordo_log_follower ordo_facts_follower_net;
 
 /* Analyses a data directory (DIR/log + DIR/ordo.db) or a simulation run (the
  * same plus DIR/summary.json). The analysis is finished. *out:

@@ -475,7 +475,7 @@ typedef struct fw_rec {
 struct ordo_facts_writer {
     pthread_mutex_t mu;
     an_facts_t t; /* the table as saved, the complete blocks' rows dropped (fw_rebase) */
-    char dir[4096];
+    char dir[4096], logdir[4096];
     const ordo_network_t *net;
     ordo_arena_t *arena;
     fw_rec_t *q; /* appended, not yet durable */
@@ -489,7 +489,7 @@ struct ordo_facts_writer {
     dev_t dev;
     ino_t ino;
     facts_hdr_t hdr;
-    uint64_t records, saves;
+    uint64_t records, saves, takeovers;
     const char *stopped;
     size_t save_rows;
 };
@@ -541,17 +541,91 @@ static int fw_rebase(an_facts_t *t)
     return ORDO_OK;
 }
 
-/* Saves the table when it is still the one this writer left (same file,
- * same header), then remembers what it left. */
-static void fw_save(ordo_facts_writer_t *w)
+/* The decisions file another refresh left (h0, st0): takes it over again
+ * when it is this writer's table further on (1). The table is read as a
+ * refresh reads it (checked, then brought up to the log's end) but not
+ * saved: it may cover records not yet durable. It must cover a seq S the
+ * writer knows with the same chain hash: the last durable record it holds
+ * or one still queued (those through S are dropped, the rest go on). 0: the
+ * file moved again meanwhile or the log could not be read (a reader of
+ * the live segment with direct I/O): not written now, tried again at the
+ * next save. Else the writer stops. The log is read under the writer's
+ * lock: an append waits for it, as for a save (the reader takes none of
+ * the log's locks, on_append holds only the log's). */
+static int fw_takeover(ordo_facts_writer_t *w, const struct stat *st0, const facts_hdr_t *h0)
+{
+    if (!memcmp(h0->magic, facts_magic, 8) && h0->catalog != w->t.catalog) {
+        fw_stop(w, "catalog"); /* made with another network: never written over */
+        return -1;
+    }
+    an_facts_t t;
+    memset(&t, 0, sizeof t);
+    if (an_strings_init(&t.str)) {
+        fw_stop(w, "memory");
+        return -1;
+    }
+    t.catalog = w->t.catalog;
+    const char *why = facts_load(&t, w->dir, t.catalog, true);
+    struct stat st;
+    facts_hdr_t h;
+    ordo_error_t err;
+    bool stale = false;
+    if (!fw_look(w, &st, &h) || st.st_ino != st0->st_ino || st.st_dev != st0->st_dev ||
+        memcmp(&h, h0, sizeof h) || (!why && facts_catch_up(&t, w->logdir, w->net, &stale, &err))) {
+        an_facts_close(&t);
+        return 0;
+    }
+    /* S: the last durable record the writer holds, or a queued one */
+    uint64_t s = t.covered_seq;
+    const uint8_t *chain = s == w->t.covered_seq ? w->t.chain : NULL;
+    size_t drop = 0; /* the queue's records through S */
+    for (; !chain && drop < w->nq && w->q[drop].seq <= s; drop++)
+        if (w->q[drop].seq == s)
+            chain = w->q[drop].chain;
+    bool ok = !why && !stale && chain && !memcmp(chain, t.chain, sizeof t.chain);
+    /* both string tables follow the log in order: one is the other's
+     * prefix; the longer one goes on (queued facts made hold its ids) */
+    an_strings_t *a = &t.str, *b = &w->t.str;
+    size_t common = a->buf.len < b->buf.len ? a->buf.len : b->buf.len;
+    ok = ok && (!common || !memcmp(a->buf.data, b->buf.data, common));
+    if (!ok || fw_rebase(&t)) {
+        an_facts_close(&t);
+        fw_stop(w, ok ? "memory" : "changed"); /* the next refresh reads the log */
+        return -1;
+    }
+    if (b->n > a->n) {
+        an_strings_t tmp = *a;
+        *a = *b;
+        *b = tmp;
+    }
+    memmove(w->q, w->q + drop, (w->nq - drop) * sizeof *w->q);
+    w->nq -= drop; /* their payloads: moved out at the next on_durable */
+    an_facts_close(&w->t);
+    w->t = t;
+    w->hdr = h;
+    w->dev = st.st_dev;
+    w->ino = st.st_ino;
+    w->takeovers++;
+    return 1;
+}
+
+/* Saves the table (through the durable record seq) when it is still the
+ * one this writer left (same file, same header), else takes it over again
+ * first (at most once a save); then remembers what it left. Never a header
+ * over a record that is not durable: a table taken over may cover more. */
+static void fw_save(ordo_facts_writer_t *w, uint64_t seq)
 {
     struct stat st;
     facts_hdr_t h;
-    if (!fw_look(w, &st, &h) || st.st_ino != w->ino || st.st_dev != w->dev ||
-        memcmp(&h, &w->hdr, sizeof h)) {
-        fw_stop(w, "changed"); /* another process rewrote it: the next refresh reads the log */
+    if (!fw_look(w, &st, &h)) {
+        fw_stop(w, "changed");
         return;
     }
+    if ((st.st_ino != w->ino || st.st_dev != w->dev || memcmp(&h, &w->hdr, sizeof h)) &&
+        fw_takeover(w, &st, &h) <= 0)
+        return;
+    if (w->t.covered_seq > seq || w->t.covered_seq == w->hdr.covered_seq)
+        return;
     if (facts_save(&w->t, w->dir)) {
         fw_stop(w, "write");
         return;
@@ -668,9 +742,9 @@ static void fw_on_durable(void *ctx, uint64_t seq, bool closing)
             memmove(w->bytes.data, w->bytes.data + from, w->bytes.len - from);
             w->bytes.len -= from;
         }
-        bool moved = t->covered_seq != w->hdr.covered_seq;
+        bool moved = t->covered_seq != w->hdr.covered_seq && t->covered_seq <= seq;
         if (moved && (closing || an_facts_count(t) - t->n_saved >= w->save_rows))
-            fw_save(w);
+            fw_save(w, seq);
     }
     pthread_mutex_unlock(&w->mu);
 }
@@ -690,6 +764,7 @@ int ordo_facts_writer_open(const char *dir, const ordo_network_t *net, ordo_fact
     }
     pthread_mutex_init(&w->mu, NULL);
     snprintf(w->dir, sizeof w->dir, "%s", dd.facts);
+    snprintf(w->logdir, sizeof w->logdir, "%s", dd.log);
     w->net = net;
     w->save_rows = FW_SAVE_ROWS;
     ordo_buf_init(&w->bytes, NULL);
@@ -732,6 +807,7 @@ void ordo_facts_writer_stats(ordo_facts_writer_t *w, ordo_facts_writer_stats_t *
     st->records = w->records;
     st->rows = w->hdr.n_rows;
     st->saves = w->saves;
+    st->takeovers = w->takeovers;
     st->covered = w->hdr.covered_seq;
     st->stopped = w->stopped;
     pthread_mutex_unlock(&w->mu);
@@ -749,8 +825,8 @@ void ordo_facts_writer_close(ordo_facts_writer_t *w)
     free(w);
 }
 
-static int follow_open(const char *dir, const struct ordo_network *net, ordo_log_t *log,
-                       void **state, ordo_error_t *err)
+static int follow(const char *dir, const struct ordo_network *net, bool always, ordo_log_t *log,
+                  void **state, ordo_error_t *err)
 {
     *state = NULL;
     const char *on = getenv("ORDO_FACTS_ON_WRITE");
@@ -759,12 +835,24 @@ static int follow_open(const char *dir, const struct ordo_network *net, ordo_log
     char path[4096];
     snprintf(path, sizeof path, "%s/network/network.json", dir);
     ordo_facts_writer_t *w;
-    int rc = ordo_facts_writer_open(dir, access(path, F_OK) == 0 ? net : NULL, &w, err);
+    int rc = ordo_facts_writer_open(dir, always || access(path, F_OK) == 0 ? net : NULL, &w, err);
     if (rc)
         return rc;
     ordo_facts_writer_attach(w, log);
     *state = w;
     return ORDO_OK;
+}
+
+static int follow_open(const char *dir, const struct ordo_network *net, ordo_log_t *log,
+                       void **state, ordo_error_t *err)
+{
+    return follow(dir, net, false, log, state, err);
+}
+
+static int follow_open_net(const char *dir, const struct ordo_network *net, ordo_log_t *log,
+                           void **state, ordo_error_t *err)
+{
+    return follow(dir, net, true, log, state, err);
 }
 
 static void follow_close(void *state)
@@ -773,3 +861,5 @@ static void follow_close(void *state)
 }
 
 const ordo_log_follower_t ordo_facts_follower = {.open = follow_open, .close = follow_close};
+const ordo_log_follower_t ordo_facts_follower_net = {.open = follow_open_net,
+                                                     .close = follow_close};

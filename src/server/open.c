@@ -45,7 +45,7 @@ static int open_decider(ordo_server_t *s, ordo_error_t *err)
 {
     ordo_decider_options_t dopt;
     ordo_decider_options_init(&dopt);
-    dopt.log_follower = &ordo_facts_follower; /* DIR/facts kept as the log is written */
+    dopt.log_follower = &ordo_facts_follower_net; /* DIR/facts kept, the reports' catalog */
     ordo_log_options_t lo;
     ordo_decider_log_options(&s->cfg, &lo);
     dopt.data_dir = s->data_dir;

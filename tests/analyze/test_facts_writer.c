@@ -4,7 +4,9 @@
  * files it leaves equal a rebuild's byte for byte, and the report from
  * them equals the record path's; a crash (a child that appends and
  * _exits), records never made durable, and a refresh from another process
- * while it appends never give a wrong report. */
+ * while it appends never give a wrong report; a refresh or rebuild between
+ * its saves, the writer takes the table over again, unless another
+ * catalog made it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +19,9 @@
 #include "analyze_fixture.h"
 #include "ordo/cbor.h"
 #include "ordo/datadir.h"
+#include "ordo/geo.h"
 #include "ordo/log.h"
+#include "ordo/network.h"
 #include "../../src/analyze/internal.h"
 
 static char *slurp(const char *dir, const char *name, size_t *len)
@@ -331,52 +335,151 @@ static void test_concurrent_refresh(void **state)
         assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         ordo_error_t err;
         FX_CHECK(ordo_log_close(log, &err));
+        ordo_facts_writer_stats_t st;
+        ordo_facts_writer_stats(w, &st);
+        if (!direct)
+            assert_null(st.stopped); /* taken over again after each refresh */
         ordo_facts_writer_close(w);
         same_reports(dir);
         fx_rm_tree(dir);
     }
 }
 
-/* The table changed under the writer (deleted and rebuilt by another
- * process): it stops and the next refresh reads what it did not write. */
-static void test_changed_under_it(void **state)
+/* The header's catalog fingerprint of dir's decisions file. */
+static uint64_t catalog_of(const char *dir)
+{
+    size_t len;
+    char *d = slurp(dir, "decisions", &len);
+    assert_non_null(d);
+    assert_true(len >= 128);
+    uint64_t c;
+    memcpy(&c, d + 72, 8);
+    free(d);
+    return c;
+}
+
+/* Refreshes dir's table (an_facts_update; rebuild: an_facts_open asked to
+ * rebuild, a new inode), in this process or in a child. True when it
+ * wrote another header (rebuilt or covering more). */
+static bool refresh(const char *dir, bool child, bool rebuild)
+{
+    uint64_t before = covered(dir, NULL);
+    pid_t pid = child ? fork() : 0;
+    if (pid == 0) {
+        ordo_datadir_t dd;
+        ordo_error_t err;
+        FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+        an_facts_t t;
+        int rc = rebuild ? an_facts_open(dd.facts, dd.log, NULL, true, &t, &err)
+                         : an_facts_update(dd.facts, dd.log, NULL, &t, &err);
+        an_facts_close(&t);
+        if (child)
+            _exit(rc ? 1 : 0);
+        FX_CHECK(rc);
+    } else {
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    return rebuild || covered(dir, NULL) != before;
+}
+
+/* Another refresh moves the header between the writer's saves (this
+ * process, as ordo serve's reports do, or another one; refreshed or
+ * rebuilt): the writer takes the table over again and goes on writing;
+ * the files equal a rebuild's and a refresh then reads nothing. */
+static void test_taken_over(void **state)
 {
     (void)state;
+    for (int child = 0; child < 2; child++) {
+        char *dir = built(120);
+        setenv("ORDO_FACTS_WRITER_SAVE_ROWS", "4", 1);
+        ordo_facts_writer_t *w;
+        ordo_log_t *log =
+            open_with_writer(dir, ORDO_LOG_NONE, 0, 64 << 10, ORDO_LOG_DIRECT_AUTO, &w);
+        unsetenv("ORDO_FACTS_WRITER_SAVE_ROWS");
+        ordo_error_t err;
+        ordo_facts_writer_stats_t st;
+        uint64_t saves = 0, moved = 0;
+        for (int round = 0; round < 5; round++) {
+            append(log, 120 + (size_t)round * 25, 25, 2);
+            moved += refresh(dir, child, round == 2);
+            ordo_facts_writer_stats(w, &st);
+            assert_null(st.stopped);
+            assert_true(st.saves > saves); /* it wrote again since the last refresh */
+            saves = st.saves;
+        }
+        append(log, 245, 25, 2);
+        FX_CHECK(ordo_log_close(log, &err));
+        ordo_facts_writer_stats(w, &st);
+        assert_null(st.stopped);
+        assert_true(st.saves > saves);
+        assert_true(moved >= 1);
+        assert_int_equal(st.takeovers, moved); /* once after each refresh that wrote */
+        ordo_facts_writer_close(w);
+        ordo_datadir_t dd;
+        FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+        an_facts_t t;
+        FX_CHECK(an_facts_update(dd.facts, dd.log, NULL, &t, &err));
+        assert_false(t.rebuilt);
+        assert_int_equal(t.read_records, 0);
+        an_facts_close(&t);
+        same_as_rebuild(dir);
+        same_reports(dir);
+        fx_rm_tree(dir);
+    }
+}
+
+/* A rebuild with another catalog (another --network) under the writer: it
+ * stops ("catalog") and the table stays that catalog's. */
+static void test_other_catalog(void **state)
+{
+    (void)state;
+    ordo_network_t *net;
+    ordo_error_t err;
+    FX_CHECK(ordo_network_load(ORDO_SOURCE_DIR "/docs/examples/network", ordo_geo_default(), &net,
+                               &err));
+    uint64_t theirs = an_catalog_fingerprint(net);
+    assert_true(theirs != an_catalog_fingerprint(NULL));
     char *dir = built(120);
     setenv("ORDO_FACTS_WRITER_SAVE_ROWS", "4", 1);
     ordo_facts_writer_t *w;
     ordo_log_t *log = open_with_writer(dir, ORDO_LOG_NONE, 0, 64 << 10, ORDO_LOG_DIRECT_AUTO, &w);
     unsetenv("ORDO_FACTS_WRITER_SAVE_ROWS");
-    ordo_error_t err;
     append(log, 120, 20, 2);
     ordo_datadir_t dd;
     FX_CHECK(ordo_datadir_init(&dd, dir, &err));
     an_facts_t t;
-    FX_CHECK(an_facts_open(dd.facts, dd.log, NULL, true, &t, &err)); /* a new inode */
+    FX_CHECK(an_facts_open(dd.facts, dd.log, net, true, &t, &err));
     an_facts_close(&t);
+    assert_true(catalog_of(dir) == theirs);
+    uint64_t rows, seq = covered(dir, &rows);
     append(log, 140, 30, 2);
     FX_CHECK(ordo_log_close(log, &err));
     ordo_facts_writer_stats_t st;
     ordo_facts_writer_stats(w, &st);
     assert_non_null(st.stopped);
-    assert_string_equal(st.stopped, "changed");
+    assert_string_equal(st.stopped, "catalog");
     ordo_facts_writer_close(w);
-    FX_CHECK(an_facts_update(dd.facts, dd.log, NULL, &t, &err));
+    uint64_t rows2, seq2 = covered(dir, &rows2);
+    assert_true(catalog_of(dir) == theirs); /* as that rebuild left it */
+    assert_int_equal(seq2, seq);
+    assert_int_equal(rows2, rows);
+    FX_CHECK(an_facts_update(dd.facts, dd.log, net, &t, &err));
     assert_false(t.rebuilt);
-    assert_true(t.read_records > 30);
+    assert_true(t.read_records >= 30);
     an_facts_close(&t);
-    same_as_rebuild(dir);
     same_reports(dir);
+    ordo_network_destroy(net);
     fx_rm_tree(dir);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_writer_equals_rebuild),
-        cmocka_unit_test(test_crash),
-        cmocka_unit_test(test_concurrent_refresh),
-        cmocka_unit_test(test_changed_under_it),
+        cmocka_unit_test(test_writer_equals_rebuild), cmocka_unit_test(test_crash),
+        cmocka_unit_test(test_concurrent_refresh),    cmocka_unit_test(test_taken_over),
+        cmocka_unit_test(test_other_catalog),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
