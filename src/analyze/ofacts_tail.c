@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -356,16 +357,37 @@ typedef struct grp {
     uint64_t max_seq;
 } grp_t;
 
+/* A slot of the grouping table: the group + 1 (0: empty) and a tag of the
+ * order's hash, so that a probe reads a group only when the tags agree. */
+typedef struct gslot {
+    uint32_t g, tag;
+} gslot_t;
+
 typedef struct scan {
     const otail_row_t **row; /* rows in range, in tail order */
     uint32_t *next;          /* the order's next row; UINT32_MAX none */
     size_t n;
     grp_t *g;
     size_t n_g;
-    uint32_t *slot; /* group + 1 */
+    gslot_t *slot;
     size_t mask;
     uint64_t next_row;
 } scan_t;
+
+/* Big arrays asked for in huge pages (a fault a 2 MB page instead of one a
+ * 4 KB page: most of the refresh's kernel time was the first touch of
+ * these); malloc'd, so freed as any. */
+static void *big_alloc(size_t n, bool zero)
+{
+    void *p = zero ? calloc(1, n) : malloc(n);
+    const uintptr_t hp = (uintptr_t)2 << 20;
+    if (p && n >= 2 * hp) {
+        uintptr_t a = ((uintptr_t)p + hp - 1) & ~(hp - 1), b = ((uintptr_t)p + n) & ~(hp - 1);
+        if (b > a)
+            (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+    }
+    return p;
+}
 
 static void scan_free(scan_t *s)
 {
@@ -376,23 +398,100 @@ static void scan_free(scan_t *s)
     memset(s, 0, sizeof *s);
 }
 
+static size_t gslot_of(const uint64_t oid[2], size_t mask)
+{
+    return (size_t)(oid[0] ^ (oid[1] >> 7)) & mask;
+}
+
+static uint32_t gtag_of(const uint64_t oid[2])
+{
+    return (uint32_t)(oid[0] >> 32) | 1u;
+}
+
+/* The grouping table with four times the slots (its groups put back). */
+static bool group_grow(scan_t *s)
+{
+    size_t cap = (s->mask + 1) * 4;
+    gslot_t *slot = big_alloc(cap * sizeof *slot, true);
+    if (!slot)
+        return false;
+    free(s->slot);
+    s->slot = slot;
+    s->mask = cap - 1;
+    for (size_t i = 0; i < s->n_g; i++) {
+        size_t k = gslot_of(s->g[i].oid, s->mask);
+        while (slot[k].g)
+            k = (k + 1) & s->mask;
+        slot[k] = (gslot_t){(uint32_t)i + 1, gtag_of(s->g[i].oid)};
+    }
+    return true;
+}
+
+/* Row i (s->n, in tail order) into its order's group (linked in tail
+ * order). */
+static void group_add(scan_t *s, const otail_row_t *r)
+{
+    size_t i = s->n++;
+    s->row[i] = r;
+    s->next[i] = UINT32_MAX;
+    uint32_t tag = gtag_of(r->oid);
+    size_t k = gslot_of(r->oid, s->mask);
+    grp_t *g = NULL;
+    for (; s->slot[k].g; k = (k + 1) & s->mask) {
+        if (s->slot[k].tag != tag)
+            continue;
+        g = &s->g[s->slot[k].g - 1];
+        if (g->oid[0] == r->oid[0] && g->oid[1] == r->oid[1])
+            break;
+        g = NULL;
+    }
+    if (!g) {
+        g = &s->g[s->n_g++];
+        s->slot[k] = (gslot_t){(uint32_t)s->n_g, tag};
+        memcpy(g->oid, r->oid, sizeof g->oid);
+        g->head = (uint32_t)i;
+        g->n = 0;
+        g->max_seq = 0;
+    } else {
+        s->next[g->last] = (uint32_t)i;
+    }
+    g->last = (uint32_t)i;
+    g->n++;
+    if (r->seq > g->max_seq)
+        g->max_seq = r->seq;
+}
+
 /* Rows numbered (from, to] from the tail's row start on, each number
- * once; false when one is missing or doubled (or out of memory). */
+ * once, grouped by order as they are read; false when one is missing or
+ * doubled (or out of memory). The grouping table starts at about a slot
+ * for two rows' orders and grows when half full; its slot for a row some
+ * rows ahead is prefetched. */
 static bool scan_rows(const otail_map_t *m, size_t start, uint64_t from, uint64_t to, scan_t *s)
 {
     memset(s, 0, sizeof *s);
     uint64_t want = to - from;
+    size_t cap = 16;
+    while (cap < want / 2)
+        cap *= 2;
     uint64_t *seen = calloc(want / 64 + 1, 8);
-    s->row = malloc((want ? want : 1) * sizeof *s->row);
-    bool ok = seen && s->row;
+    size_t nr = want ? want : 1;
+    s->row = big_alloc(nr * sizeof *s->row, false);
+    s->next = big_alloc(nr * sizeof *s->next, false);
+    s->g = big_alloc(nr * sizeof *s->g, false);
+    s->slot = big_alloc(cap * sizeof *s->slot, true);
+    s->mask = cap - 1;
+    bool ok = seen && s->row && s->next && s->g && s->slot;
     s->next_row = m->n;
     bool stopped = false;
     if (start > m->n)
         start = 0; /* the tail was cut since: read it all */
     if (ok && m->n > start)
         madvise((void *)((uintptr_t)&m->rows[start] & ~(uintptr_t)4095),
-                (m->n - start) * sizeof *m->rows + 4096, MADV_SEQUENTIAL | MADV_WILLNEED);
+                (m->n - start) * sizeof *m->rows + 4096, MADV_WILLNEED);
+    enum { AHEAD = 16 };
     for (size_t i = start; ok && i < m->n; i++) {
+        if (i + AHEAD < m->n) /* a hint only: the row is not checked yet */
+            __builtin_prefetch(&s->slot[gslot_of(m->rows[i + AHEAD].oid, s->mask)]);
         const otail_row_t *r = &m->rows[i];
         if (!otail_row_ok(m->rows, i, m->n) || r->seq <= from)
             continue;
@@ -406,53 +505,15 @@ static bool scan_rows(const otail_map_t *m, size_t start, uint64_t from, uint64_
         if (seen[b / 64] & (1ull << (b % 64)))
             ok = false; /* two rows with one number */
         seen[b / 64] |= 1ull << (b % 64);
-        if (ok)
-            s->row[s->n++] = r;
+        if (!ok)
+            break;
+        if (s->n_g * 2 >= s->mask + 1 && !group_grow(s))
+            ok = false;
+        else
+            group_add(s, r);
     }
     free(seen);
     return ok && s->n == want;
-}
-
-/* Groups the rows by order (linked in tail order). */
-static bool scan_group(scan_t *s)
-{
-    size_t cap = 16;
-    while (cap < s->n * 2)
-        cap *= 2;
-    s->slot = calloc(cap, sizeof *s->slot);
-    s->g = malloc((s->n ? s->n : 1) * sizeof *s->g);
-    s->next = malloc((s->n ? s->n : 1) * sizeof *s->next);
-    if (!s->slot || !s->g || !s->next)
-        return false;
-    s->mask = cap - 1;
-    for (size_t i = 0; i < s->n; i++) {
-        const otail_row_t *r = s->row[i];
-        size_t k = (size_t)(r->oid[0] ^ (r->oid[1] >> 7)) & s->mask;
-        grp_t *g = NULL;
-        while (s->slot[k]) {
-            g = &s->g[s->slot[k] - 1];
-            if (g->oid[0] == r->oid[0] && g->oid[1] == r->oid[1])
-                break;
-            g = NULL;
-            k = (k + 1) & s->mask;
-        }
-        s->next[i] = UINT32_MAX;
-        if (!g) {
-            g = &s->g[s->n_g++];
-            s->slot[k] = (uint32_t)s->n_g;
-            memcpy(g->oid, r->oid, sizeof g->oid);
-            g->head = (uint32_t)i;
-            g->n = 0;
-            g->max_seq = 0;
-        } else {
-            s->next[g->last] = (uint32_t)i;
-        }
-        g->last = (uint32_t)i;
-        g->n++;
-        if (r->seq > g->max_seq)
-            g->max_seq = r->seq;
-    }
-    return true;
 }
 
 /* ---- the refresh ---- */
@@ -580,10 +641,10 @@ static int fold_all(run_t *r, const scan_t *s, ordo_error_t *err)
 {
     size_t n = s->n_g ? s->n_g : 1; /* a state and a delta row a group at most */
     an_otail_t *c = r->ctx;
-    c->st = malloc(n * sizeof *c->st);
-    c->pos = malloc(n * sizeof *c->pos);
-    c->hint = r->sf ? malloc(n * sizeof *c->hint) : NULL; /* else rows not looked up */
-    r->delta->v = malloc(n * sizeof *r->delta->v);
+    c->st = big_alloc(n * sizeof *c->st, false);
+    c->pos = big_alloc(n * sizeof *c->pos, false);
+    c->hint = r->sf ? big_alloc(n * sizeof *c->hint, false) : NULL; /* else not looked up */
+    r->delta->v = big_alloc(n * sizeof *r->delta->v, false);
     if (!c->st || !c->pos || (r->sf && !c->hint) || !r->delta->v)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     r->delta->cap = n;
@@ -624,8 +685,7 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     int rc = ORDO_ENOENT;
     uint64_t t0 = ordo_now_ns();
     if (otail_map_open(db, ino, &m)) {
-        if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s) &&
-            scan_group(&s)) {
+        if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s)) {
             run_t r = {.store = store,
                        .m = &m,
                        .old = old,
@@ -669,13 +729,42 @@ void an_otail_free(an_otail_t *ctx)
     free(ctx);
 }
 
+/* States of consecutive rows written with one pwritev a run (the new
+ * orders' states, appended: no page of the file mapped and faulted one by
+ * one); ok false after a failed write. */
+typedef struct ost_run {
+    struct iovec iov[256];
+    int n;
+    size_t at; /* the first state's row */
+    bool ok;
+} ost_run_t;
+
+static void run_flush(int fd, ost_run_t *w)
+{
+    size_t len = (size_t)w->n * sizeof(an_ostate_t);
+    off_t off = (off_t)(sizeof(ost_hdr_t) + w->at * sizeof(an_ostate_t));
+    if (w->n && pwritev(fd, w->iov, w->n, off) != (ssize_t)len)
+        w->ok = false;
+    w->n = 0;
+}
+
+static void run_add(int fd, ost_run_t *w, const an_ostate_t *st, size_t at)
+{
+    if (w->n && (w->n == (int)(sizeof w->iov / sizeof w->iov[0]) || at != w->at + (size_t)w->n))
+        run_flush(fd, w);
+    if (!w->n)
+        w->at = at;
+    w->iov[w->n++] = (struct iovec){(void *)st, sizeof *st};
+}
+
 /* Writes ctx's states at their rows of oc (the outcome facts as saved, at
  * oc->events): the header first marked stale, the rows, then the header
  * sealed, without fdatasync (a state older than its row after a power
  * loss is not used: start_state). In place when the file held the states
  * of the facts refreshed (rows keep their places; new orders' rows at the
- * end start as zeros: no state), else written anew. Best effort: a
- * failure leaves no states. */
+ * end start as zeros: no state), else written anew. The states of rows
+ * the file held are written through a mapping (scattered: a page each),
+ * the others with pwritev. Best effort: a failure leaves no states. */
 void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
 {
     uint64_t t0 = ordo_now_ns();
@@ -686,25 +775,37 @@ void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
     hdr_fill(&h, 0, 0, 0);
     size_t len = sizeof h + oc->n * sizeof(an_ostate_t);
     bool anew = ctx->all || ctx->old_n > oc->n;
+    size_t kept = anew ? 0 : ctx->old_n; /* rows whose states are in the file */
     bool ok = pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
               (!anew || !ftruncate(fd, (off_t)sizeof h)) && !ftruncate(fd, (off_t)len);
-    void *map = ok && oc->n ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
-    if (map == MAP_FAILED)
-        ok = false;
-    if (ok && map) {
-        an_ostate_t *st = (an_ostate_t *)((char *)map + sizeof h);
-        for (size_t i = 0; i < ctx->n_st; i++) {
-            int64_t p = ctx->pos[i];
-            const an_outcome_t *o = p >= 0 && (size_t)p < oc->n ? &oc->v[p] : NULL;
-            long at = o && o->oid[0] == ctx->st[i].oid[0] && o->oid[1] == ctx->st[i].oid[1]
-                          ? (long)p
-                          : an_outcomes_find(oc, ctx->st[i].oid);
-            if (at >= 0)
-                st[at] = ctx->st[i];
+    size_t map_len = sizeof h + kept * sizeof(an_ostate_t);
+    an_ostate_t *map = NULL;
+    ost_run_t w = {.ok = true};
+    for (size_t i = 0; ok && i < ctx->n_st; i++) {
+        int64_t p = ctx->pos[i];
+        const an_outcome_t *o = p >= 0 && (size_t)p < oc->n ? &oc->v[p] : NULL;
+        long at = o && o->oid[0] == ctx->st[i].oid[0] && o->oid[1] == ctx->st[i].oid[1]
+                      ? (long)p
+                      : an_outcomes_find(oc, ctx->st[i].oid);
+        if (at < 0)
+            continue;
+        if ((size_t)at >= kept) {
+            run_add(fd, &w, &ctx->st[i], (size_t)at);
+            continue;
         }
-        munmap(map, len);
+        if (!map) {
+            void *m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            ok = m != MAP_FAILED;
+            map = ok ? (an_ostate_t *)((char *)m + sizeof h) : NULL;
+            if (!ok)
+                break;
+        }
+        map[at] = ctx->st[i];
     }
-    if (ok) {
+    run_flush(fd, &w);
+    if (map)
+        munmap((char *)map - sizeof h, map_len);
+    if (ok && w.ok) {
         hdr_fill(&h, oc->events, oc->n, ctx->tail_row);
         (void)!pwrite(fd, &h, sizeof h, 0);
     }
