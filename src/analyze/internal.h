@@ -744,6 +744,14 @@ void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc);
 void an_otail_free(an_otail_t *ctx);
 /* No saved states (outcome facts written without them). */
 void an_otail_invalidate(const char *factsdir);
+/* Threads the tail's fold uses (2, the default, from 4,096 changed orders
+ * on; 1: one; the states and rows are the same either way). */
+extern int an_otail_threads;
+/* malloc (calloc when zero), asked for in transparent huge pages when n
+ * spans whole 2 MB pages (ofacts_tail.c): a fault a 2 MB page instead of
+ * one a 4 KB page, where most of a refresh's kernel time went to the first
+ * touch of its big arrays. Freed with free. */
+void *an_big_alloc(size_t n, bool zero);
 /* What the last refresh of the outcome facts read (tests, bench). */
 #define AN_OTAIL_STATS 1
 typedef struct an_otail_stats {

@@ -30,6 +30,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -127,7 +128,39 @@ static bool body_ok(const an_outcomes_t *oc, const uint32_t *sum, const ofacts_h
     return rows == h->row_agg && slots == h->slot_agg;
 }
 
-/* Writes oc anew (tmp + rename): index slots, rows' checksums, rows. */
+/* Writes the n parts of iov to path anew (path.tmp, then renamed), as
+ * ordo_write_file_replace writes one buffer: without fsync. */
+static bool write_parts(const char *path, struct iovec *iov, int n)
+{
+    char tmp[4300];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return false;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    bool ok = true;
+    while (ok && n > 0) {
+        ssize_t w = writev(fd, iov, n);
+        if (w < 0) {
+            ok = errno == EINTR;
+            continue;
+        }
+        size_t k = (size_t)w;
+        for (; n > 0 && k >= iov->iov_len; iov++, n--)
+            k -= iov->iov_len;
+        if (n > 0) { /* a part written in part */
+            iov->iov_base = (char *)iov->iov_base + k;
+            iov->iov_len -= k;
+        }
+    }
+    ok = !close(fd) && ok && !rename(tmp, path);
+    if (!ok)
+        unlink(tmp);
+    return ok;
+}
+
+/* Writes oc anew (tmp + rename): index slots, rows' checksums, rows,
+ * each from where it is (no copy of the file in memory). */
 static void ofacts_save(const char *dir, const char *path, int64_t ino, const an_outcomes_t *oc)
 {
     ofacts_hdr_t h;
@@ -141,25 +174,21 @@ static void ofacts_save(const char *dir, const char *path, int64_t ino, const an
     h.db_ino = ino;
     size_t slots = h.slots * sizeof *oc->slot, sums = h.slots * sizeof(uint32_t),
            rows = oc->n * sizeof *oc->v;
-    char *data = calloc(1, OFACTS_BODY + slots + sums + rows);
-    if (!data)
+    uint32_t *sum = calloc(h.slots, sizeof *sum);
+    if (!sum)
         return;
-    memcpy(data + OFACTS_BODY, oc->slot, slots);
     for (size_t i = 0; i < h.slots; i++)
         h.slot_agg += slot_mix(i, oc->slot[i]);
-    uint32_t *sum = (uint32_t *)(data + OFACTS_BODY + slots);
     for (size_t i = 0; i < oc->n; i++) {
         uint64_t x = row_hash(&oc->v[i], i);
         sum[i] = (uint32_t)x;
         h.row_agg += x;
     }
-    if (rows)
-        memcpy(data + OFACTS_BODY + slots + sums, oc->v, rows);
     header_seal(&h);
-    memcpy(data, &h, sizeof h);
+    struct iovec iov[4] = {{&h, sizeof h}, {oc->slot, slots}, {sum, sums}, {oc->v, rows}};
     if (!mkdir(dir, 0755) || errno == EEXIST)
-        ordo_write_file_replace(path, data, OFACTS_BODY + slots + sums + rows, NULL);
-    free(data);
+        write_parts(path, iov, rows ? 4 : 3);
+    free(sum);
 }
 
 /* Delta row i's row in old, or -1 (the delta's hint when it has one). */
@@ -197,7 +226,7 @@ static int merge_copy(const an_outcomes_t *old, const an_outcomes_t *delta, an_o
 {
     memset(out, 0, sizeof *out);
     size_t cap = old->n + delta->n;
-    out->v = malloc((cap ? cap : 1) * sizeof *out->v);
+    out->v = an_big_alloc((cap ? cap : 1) * sizeof *out->v, false);
     if (!out->v)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (old->n)

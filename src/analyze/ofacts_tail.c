@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,10 +375,7 @@ typedef struct scan {
     uint64_t next_row;
 } scan_t;
 
-/* Big arrays asked for in huge pages (a fault a 2 MB page instead of one a
- * 4 KB page: most of the refresh's kernel time was the first touch of
- * these); malloc'd, so freed as any. */
-static void *big_alloc(size_t n, bool zero)
+void *an_big_alloc(size_t n, bool zero)
 {
     void *p = zero ? calloc(1, n) : malloc(n);
     const uintptr_t hp = (uintptr_t)2 << 20;
@@ -412,7 +410,7 @@ static uint32_t gtag_of(const uint64_t oid[2])
 static bool group_grow(scan_t *s)
 {
     size_t cap = (s->mask + 1) * 4;
-    gslot_t *slot = big_alloc(cap * sizeof *slot, true);
+    gslot_t *slot = an_big_alloc(cap * sizeof *slot, true);
     if (!slot)
         return false;
     free(s->slot);
@@ -475,10 +473,10 @@ static bool scan_rows(const otail_map_t *m, size_t start, uint64_t from, uint64_
         cap *= 2;
     uint64_t *seen = calloc(want / 64 + 1, 8);
     size_t nr = want ? want : 1;
-    s->row = big_alloc(nr * sizeof *s->row, false);
-    s->next = big_alloc(nr * sizeof *s->next, false);
-    s->g = big_alloc(nr * sizeof *s->g, false);
-    s->slot = big_alloc(cap * sizeof *s->slot, true);
+    s->row = an_big_alloc(nr * sizeof *s->row, false);
+    s->next = an_big_alloc(nr * sizeof *s->next, false);
+    s->g = an_big_alloc(nr * sizeof *s->g, false);
+    s->slot = an_big_alloc(cap * sizeof *s->slot, true);
     s->mask = cap - 1;
     bool ok = seen && s->row && s->next && s->g && s->slot;
     s->next_row = m->n;
@@ -524,31 +522,34 @@ typedef struct run {
     const an_outcomes_t *old; /* NULL: every state folded from nothing */
     const ost_file_t *sf;     /* the saved states (incremental) */
     uint64_t from;
-    an_outcomes_t *delta;
-    an_otail_t *ctx;
+    an_outcomes_t *delta;       /* v: a row a group, at the group's index until compacted */
+    an_otail_t *ctx;            /* st: a state a group; pos: first each group's row in old */
+    uint8_t *has_row;           /* [group]: the group gave a delta row */
+    pthread_mutex_t store_lock; /* the store is read by one thread at a time */
+} run_t;
+
+/* One thread's part of the fold: groups [lo, hi). */
+typedef struct fold {
+    run_t *r;
+    const scan_t *s;
+    size_t lo, hi;
     const otail_row_t **ev; /* one order's rows, sorted */
     size_t ev_cap;
     uint64_t read_sqlite; /* orders read from SQLite */
     long at;              /* the order's row in old: -1 none, -2 not looked up */
-    size_t fresh;         /* new orders given a delta row so far */
-} run_t;
+    int rc;
+    ordo_error_t err;
+} fold_t;
 
-/* The order's row at the end of the delta, its old row told. */
-static an_outcome_t *delta_push(run_t *r)
+/* The order of g read from SQLite (its delta row o, when it changed since
+ * the facts); its state: none (read so next time). */
+static int order_from_store(fold_t *f, const grp_t *g, const otail_row_t *row, an_ostate_t *st,
+                            an_outcome_t *o, bool *has_row)
 {
-    an_outcome_t *o = an_outcomes_add(r->delta);
-    if (o && r->ctx->hint)
-        r->ctx->hint[r->delta->n - 1] = r->at;
-    return o;
-}
-
-/* The order of g read from SQLite; its state: none (read so next time). */
-static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an_ostate_t *st,
-                            ordo_error_t *err)
-{
+    run_t *r = f->r;
     memset(st, 0, sizeof *st);
     memcpy(st->oid, g->oid, sizeof st->oid);
-    r->read_sqlite++;
+    f->read_sqlite++;
     if (g->max_seq <= r->from)
         return ORDO_OK; /* unchanged since the facts: no row to write */
     const char *oid, *eid;
@@ -559,13 +560,13 @@ static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an
     memcpy(order_id, oid, ol);
     order_id[ol] = 0;
     ordo_outcome_summary_t sm;
-    int rc = ordo_store_outcome_get(r->store, order_id, &sm, err);
+    pthread_mutex_lock(&r->store_lock);
+    int rc = ordo_store_outcome_get(r->store, order_id, &sm, &f->err);
+    pthread_mutex_unlock(&r->store_lock);
     if (rc)
         return rc;
-    an_outcome_t *o = delta_push(r);
-    if (!o)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     an_outcome_from_summary(&sm, o);
+    *has_row = true;
     return ORDO_OK;
 }
 
@@ -576,9 +577,8 @@ static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an
  * be older than its row (checksum and all), and folding on it would miss
  * the events between; such an order is read from SQLite. (A row as old as
  * its state fails the outcome facts' row sum at the next analysis.) */
-static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
+static bool start_state(const run_t *r, long at, const grp_t *g, an_ostate_t *st)
 {
-    long at = r->at;
     if (at < 0) {
         memset(st, 0, sizeof *st);
         memcpy(st->oid, g->oid, sizeof st->oid);
@@ -596,69 +596,122 @@ static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
 }
 
 /* One order's new rows folded onto its state (or the order read from
- * SQLite), its row into the delta when it changed after from. */
-static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st, ordo_error_t *err)
+ * SQLite), its row o of the delta when it changed after from. */
+static int fold_group(fold_t *f, const grp_t *g, an_ostate_t *st, an_outcome_t *o, bool *has_row)
 {
-    if (g->n > r->ev_cap) {
+    run_t *r = f->r;
+    const scan_t *s = f->s;
+    *has_row = false;
+    if (g->n > f->ev_cap) {
         size_t cap = g->n * 2;
-        const otail_row_t **p = realloc(r->ev, cap * sizeof *p);
+        const otail_row_t **p = realloc(f->ev, cap * sizeof *p);
         if (!p)
-            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-        r->ev = p;
-        r->ev_cap = cap;
+            return ordo_error_set(&f->err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        f->ev = p;
+        f->ev_cap = cap;
     }
+    const otail_row_t **ev = f->ev;
     size_t n = 0;
     for (uint32_t i = g->head; i != UINT32_MAX; i = s->next[i])
-        r->ev[n++] = s->row[i];
-    r->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
+        ev[n++] = s->row[i];
+    f->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
     bool tied = false;
-    bool ok = n <= OST_SORT_MAX && rows_sort(r->m, r->ev, n, &tied) && start_state(r, g, st);
+    bool ok = n <= OST_SORT_MAX && rows_sort(r->m, ev, n, &tied) && start_state(r, f->at, g, st);
     /* an event before one already folded, or not to be told: SQLite. The
      * new events at the last folded one's time are each compared with it
      * (a group of them left in tail order has no least one first) */
     if (ok && st->last_seq && st->last_tied)
-        ok = r->ev[0]->at > st->last_at;
+        ok = ev[0]->at > st->last_at;
     else if (ok && st->last_seq)
-        for (size_t i = 0; ok && i < n && r->ev[i]->at <= st->last_at; i++)
-            ok = key_cmp(r->m, r->ev[i], st->last_at, st->last_seq, st->last_ids) > 0;
+        for (size_t i = 0; ok && i < n && ev[i]->at <= st->last_at; i++)
+            ok = key_cmp(r->m, ev[i], st->last_at, st->last_seq, st->last_ids) > 0;
     for (size_t i = 0; ok && i < n; i++)
-        ok = st_add(st, r->ev[i]);
+        ok = st_add(st, ev[i]);
     st->last_tied = tied;
     if (!ok)
-        return order_from_store(r, g, r->ev[0], st, err);
+        return order_from_store(f, g, ev[0], st, o, has_row);
     st->sum = st_sum(st);
     if (g->max_seq <= r->from)
         return ORDO_OK;
-    an_outcome_t *o = delta_push(r);
-    if (!o)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     st_out(st, o);
+    *has_row = true;
     return ORDO_OK;
 }
 
-/* Folds every group; the states into r->ctx. */
-static int fold_all(run_t *r, const scan_t *s, ordo_error_t *err)
+/* Groups [f->lo, f->hi): each one's state, delta row (at the group's
+ * index) and row in old. */
+static void *fold_part(void *arg)
+{
+    fold_t *f = arg;
+    run_t *r = f->r;
+    an_otail_t *c = r->ctx;
+    for (size_t i = f->lo; i < f->hi && !f->rc; i++) {
+        bool has = false;
+        f->rc = fold_group(f, &f->s->g[i], &c->st[i], &r->delta->v[i], &has);
+        r->has_row[i] = has;
+        c->pos[i] = f->at;
+    }
+    free(f->ev);
+    f->ev = NULL;
+    return NULL;
+}
+
+/* Groups folded on two threads from this many on (an_otail_threads). */
+#define OST_SPLIT_MIN 4096
+int an_otail_threads = 2;
+
+/* Folds every group; the states into r->ctx, the delta rows into
+ * r->delta. With two threads each folds a half of the groups (by their
+ * order in the tail) into the group's own places, so the states, rows and
+ * positions are those of one thread; then the rows are compacted and the
+ * positions given in group order, as one thread gives them. */
+static int fold_all(run_t *r, const scan_t *s, uint64_t *read_sqlite, ordo_error_t *err)
 {
     size_t n = s->n_g ? s->n_g : 1; /* a state and a delta row a group at most */
     an_otail_t *c = r->ctx;
-    c->st = big_alloc(n * sizeof *c->st, false);
-    c->pos = big_alloc(n * sizeof *c->pos, false);
-    c->hint = r->sf ? big_alloc(n * sizeof *c->hint, false) : NULL; /* else not looked up */
-    r->delta->v = big_alloc(n * sizeof *r->delta->v, false);
-    if (!c->st || !c->pos || (r->sf && !c->hint) || !r->delta->v)
+    c->st = an_big_alloc(n * sizeof *c->st, false);
+    c->pos = an_big_alloc(n * sizeof *c->pos, false);
+    c->hint = r->sf ? an_big_alloc(n * sizeof *c->hint, false) : NULL; /* else not looked up */
+    r->delta->v = an_big_alloc(n * sizeof *r->delta->v, false);
+    r->has_row = malloc(n);
+    if (!c->st || !c->pos || (r->sf && !c->hint) || !r->delta->v || !r->has_row)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     r->delta->cap = n;
-    for (size_t i = 0; i < s->n_g; i++) {
-        size_t rows = r->delta->n;
-        int rc = fold_group(r, s, &s->g[i], &c->st[i], err);
-        if (rc)
-            return rc;
-        /* rows keep their places; new orders' rows come after the old ones
-         * in the delta's order (ofacts_io.c) */
-        c->pos[c->n_st++] = r->at >= 0                          ? r->at
-                            : r->at == -1 && r->delta->n > rows ? (int64_t)(r->old->n + r->fresh++)
-                                                                : -1;
+    fold_t part[2] = {{.r = r, .s = s, .lo = 0, .hi = s->n_g},
+                      {.r = r, .s = s, .lo = s->n_g, .hi = s->n_g}};
+    pthread_t th;
+    bool two = an_otail_threads > 1 && s->n_g >= OST_SPLIT_MIN;
+    if (two) {
+        part[0].hi = part[1].lo = s->n_g / 2;
+        two = !pthread_create(&th, NULL, fold_part, &part[1]);
+        if (!two)
+            part[0].hi = s->n_g;
     }
+    fold_part(&part[0]);
+    if (two)
+        pthread_join(th, NULL);
+    *read_sqlite = part[0].read_sqlite + part[1].read_sqlite;
+    for (int k = 0; k < 2; k++)
+        if (part[k].rc) {
+            *err = part[k].err;
+            return part[k].rc;
+        }
+    /* rows keep their places; new orders' rows come after the old ones in
+     * the delta's order (ofacts_io.c) */
+    size_t rows = 0, fresh = 0;
+    for (size_t i = 0; i < s->n_g; i++) {
+        long at = (long)c->pos[i];
+        if (r->has_row[i]) {
+            if (rows != i)
+                r->delta->v[rows] = r->delta->v[i];
+            if (c->hint)
+                c->hint[rows] = at;
+            rows++;
+        }
+        c->pos[i] = at >= 0 ? at : at == -1 && r->has_row[i] ? (int64_t)(r->old->n + fresh++) : -1;
+    }
+    c->n_st = s->n_g;
+    r->delta->n = rows;
     r->delta->hint = c->hint;
     return ORDO_OK;
 }
@@ -693,15 +746,17 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
                        .from = from,
                        .delta = delta,
                        .ctx = ctx};
+            pthread_mutex_init(&r.store_lock, NULL);
             ctx->tail_row = s.next_row;
-            uint64_t t1 = ordo_now_ns();
-            rc = fold_all(&r, &s, err);
-            free(r.ev);
+            uint64_t t1 = ordo_now_ns(), sqlite = 0;
+            rc = fold_all(&r, &s, &sqlite, err);
+            free(r.has_row);
+            pthread_mutex_destroy(&r.store_lock);
             an_otail_last = (an_otail_stats_t){.tail = !rc,
                                                .all = ctx->all,
                                                .rows = s.n,
                                                .orders = delta->n,
-                                               .from_sqlite = r.read_sqlite,
+                                               .from_sqlite = sqlite,
                                                .ns_scan = t1 - t0,
                                                .ns_fold = ordo_now_ns() - t1};
         }
