@@ -733,14 +733,17 @@ void an_outcome_from_summary(const struct ordo_outcome_summary *s, an_outcome_t 
  * the rows of the orders changed after change seq from up to to, as
  * an_outcomes_load_since gives them, read from the tail's rows and the
  * saved fold states (DIR/facts/outcome_state); *ctx keeps the new states
- * for an_otail_save once the rows are applied. ORDO_ENOENT: the tail cannot
+ * for an_otail_save_start/_end once the rows are applied. ORDO_ENOENT: the tail cannot
  * serve this refresh (missing, a number missing or doubled): read SQLite. */
 typedef struct an_otail an_otail_t;
 int an_otail_delta(const char *factsdir, const char *db, int64_t ino, struct ordo_store *store,
                    const an_outcomes_t *old, uint64_t from, uint64_t to, an_outcomes_t *delta,
                    an_otail_t **ctx, ordo_error_t *err);
-/* Saves the states at the rows of oc (the outcome facts as now saved). */
-void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc);
+/* Saves the states: started once the outcome facts' rows are known to be
+ * n (written while the rows are applied), ended with the outcome facts as
+ * now saved (NULL: they were not; the states then left stale). */
+void an_otail_save_start(an_otail_t *ctx, size_t n);
+void an_otail_save_end(an_otail_t *ctx, const an_outcomes_t *oc);
 void an_otail_free(an_otail_t *ctx);
 /* No saved states (outcome facts written without them). */
 void an_otail_invalidate(const char *factsdir);

@@ -327,19 +327,26 @@ static int ofacts_refresh(const char *factsdir, const char *db, int fd, bool exc
     uint64_t overwritten = 0;
     if (!rc && !count_new(&old, sum, &delta, &fresh, &overwritten))
         rc = ORDO_ENOENT; /* a row the refresh would overwrite is damaged */
+    if (!rc && tail)      /* the states written while the rows are */
+        an_otail_save_start(tail, h.n + fresh);
     if (!rc && excl && (h.n + fresh) * 4 <= h.slots * 3) {
         munmap(map, len);
         rc = apply_in_place(fd, &h, &delta, fresh, overwritten, check, oc);
         if (rc)
             rc = ordo_error_set(err, rc, NULL, 0, NULL, "outcome facts: %s", strerror(errno));
         else if (tail)
-            an_otail_save(tail, oc);
+            an_otail_save_end(tail, oc);
     } else if (!rc) {
         rc = merge_copy(&old, &delta, oc, err);
         *full = excl;
         munmap(map, len);
+        if (!rc && excl) { /* written anew (rows keep their places) */
+            char path[4200];
+            snprintf(path, sizeof path, "%s/outcomes", factsdir);
+            ofacts_save(factsdir, path, ino, oc);
+        }
         if (!rc && excl && tail)
-            an_otail_save(tail, oc); /* rows keep their places: saved anew next */
+            an_otail_save_end(tail, oc);
     } else {
         munmap(map, len);
     }
@@ -385,17 +392,17 @@ static int ofacts_open(const char *factsdir, const char *db, ordo_store_t *store
             return rc;
         }
     }
-    if (rc != ORDO_OK || !full) { /* else oc holds the merged copy */
+    if (rc != ORDO_OK || !full) { /* else oc holds the merged copy, saved */
         an_outcomes_free(oc);
         if ((rc = an_outcomes_load(store, oc, err)))
             return rc;
         if (rebuilt)
             *rebuilt = true;
         an_otail_invalidate(factsdir); /* the next refresh folds the whole tail */
+        ofacts_save(factsdir, path, ino, oc);
     } else if (rebuilt) {
         *rebuilt = false;
     }
-    ofacts_save(factsdir, path, ino, oc);
     return ORDO_OK;
 }
 

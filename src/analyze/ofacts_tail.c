@@ -86,6 +86,12 @@ struct an_otail {
     size_t old_n; /* the states file held old_n states matching the facts */
     int64_t *pos; /* [n_st]: each state's row in the refreshed facts; -1: look it up */
     long *hint;   /* the delta's rows' rows in the old facts (delta->hint) */
+    /* the save (an_otail_save_start, _end) */
+    pthread_t th;
+    bool started, ok;
+    int fd;
+    size_t n;    /* the outcome facts' rows once applied */
+    uint64_t ns; /* the states written (the writer's time) */
 };
 
 /* A state's checksum: its words chained, each step a bijection of the
@@ -726,6 +732,7 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     an_otail_t *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ctx->fd = -1;
     snprintf(ctx->path, sizeof ctx->path, "%s/outcome_state", factsdir);
     ost_file_t sf;
     bool have = ost_load(ctx->path, from, old->n, &sf);
@@ -774,16 +781,6 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     return ORDO_OK;
 }
 
-void an_otail_free(an_otail_t *ctx)
-{
-    if (!ctx)
-        return;
-    free(ctx->st);
-    free(ctx->pos);
-    free(ctx->hint);
-    free(ctx);
-}
-
 /* States of consecutive rows written with one pwritev a run (the new
  * orders' states, appended: no page of the file mapped and faulted one by
  * one); ok false after a failed write. */
@@ -812,58 +809,119 @@ static void run_add(int fd, ost_run_t *w, const an_ostate_t *st, size_t at)
     w->iov[w->n++] = (struct iovec){(void *)st, sizeof *st};
 }
 
-/* Writes ctx's states at their rows of oc (the outcome facts as saved, at
- * oc->events): the header first marked stale, the rows, then the header
- * sealed, without fdatasync (a state older than its row after a power
- * loss is not used: start_state). In place when the file held the states
- * of the facts refreshed (rows keep their places; new orders' rows at the
- * end start as zeros: no state), else written anew. The states of rows
- * the file held are written through a mapping (scattered: a page each),
- * the others with pwritev. Best effort: a failure leaves no states. */
-void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
+/* The states whose rows are known (pos) written: in place when the file
+ * held the states of the facts refreshed (rows keep their places; new
+ * orders' rows at the end start as zeros: no state), else anew; the rows
+ * the file held through a mapping (scattered: a page each), the others
+ * with pwritev. The header was marked stale first. */
+static void *save_run(void *arg)
 {
+    an_otail_t *ctx = arg;
     uint64_t t0 = ordo_now_ns();
-    int fd = open(ctx->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    ost_hdr_t h;
-    hdr_fill(&h, 0, 0, 0);
-    size_t len = sizeof h + oc->n * sizeof(an_ostate_t);
-    bool anew = ctx->all || ctx->old_n > oc->n;
+    size_t len = sizeof(ost_hdr_t) + ctx->n * sizeof(an_ostate_t);
+    bool anew = ctx->all || ctx->old_n > ctx->n;
     size_t kept = anew ? 0 : ctx->old_n; /* rows whose states are in the file */
-    bool ok = pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
-              (!anew || !ftruncate(fd, (off_t)sizeof h)) && !ftruncate(fd, (off_t)len);
-    size_t map_len = sizeof h + kept * sizeof(an_ostate_t);
+    bool ok =
+        (!anew || !ftruncate(ctx->fd, (off_t)sizeof(ost_hdr_t))) && !ftruncate(ctx->fd, (off_t)len);
+    size_t map_len = sizeof(ost_hdr_t) + kept * sizeof(an_ostate_t);
     an_ostate_t *map = NULL;
     ost_run_t w = {.ok = true};
     for (size_t i = 0; ok && i < ctx->n_st; i++) {
-        int64_t p = ctx->pos[i];
-        const an_outcome_t *o = p >= 0 && (size_t)p < oc->n ? &oc->v[p] : NULL;
-        long at = o && o->oid[0] == ctx->st[i].oid[0] && o->oid[1] == ctx->st[i].oid[1]
-                      ? (long)p
-                      : an_outcomes_find(oc, ctx->st[i].oid);
-        if (at < 0)
-            continue;
+        int64_t at = ctx->pos[i];
+        if (at < 0 || (size_t)at >= ctx->n)
+            continue; /* looked up at the end */
         if ((size_t)at >= kept) {
-            run_add(fd, &w, &ctx->st[i], (size_t)at);
+            run_add(ctx->fd, &w, &ctx->st[i], (size_t)at);
             continue;
         }
         if (!map) {
-            void *m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            void *m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->fd, 0);
             ok = m != MAP_FAILED;
-            map = ok ? (an_ostate_t *)((char *)m + sizeof h) : NULL;
+            map = ok ? (an_ostate_t *)((char *)m + sizeof(ost_hdr_t)) : NULL;
             if (!ok)
                 break;
         }
         map[at] = ctx->st[i];
     }
-    run_flush(fd, &w);
+    run_flush(ctx->fd, &w);
     if (map)
-        munmap((char *)map - sizeof h, map_len);
-    if (ok && w.ok) {
-        hdr_fill(&h, oc->events, oc->n, ctx->tail_row);
-        (void)!pwrite(fd, &h, sizeof h, 0);
+        munmap((char *)map - sizeof(ost_hdr_t), map_len);
+    ctx->ok = ok && w.ok;
+    ctx->ns = ordo_now_ns() - t0;
+    return NULL;
+}
+
+/* Starts writing ctx's states for outcome facts of n rows, on a thread of
+ * its own while the outcome facts are applied (a file each: the kernel's
+ * copies into the page cache of both at once), or here. The header is
+ * marked stale first: until an_otail_save_end seals it the file holds no
+ * states (a crash between, a failed apply: the next refresh folds the
+ * whole tail). */
+void an_otail_save_start(an_otail_t *ctx, size_t n)
+{
+    ctx->n = n;
+    ctx->ok = false;
+    ctx->fd = open(ctx->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (ctx->fd < 0)
+        return;
+    ost_hdr_t h;
+    hdr_fill(&h, 0, 0, 0);
+    if (pwrite(ctx->fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+        close(ctx->fd);
+        ctx->fd = -1;
+        return;
     }
-    close(fd);
-    an_otail_last.ns_save = ordo_now_ns() - t0;
+    ctx->started = an_otail_threads > 1 && !pthread_create(&ctx->th, NULL, save_run, ctx);
+    if (!ctx->started)
+        save_run(ctx);
+}
+
+/* Ends the save for oc (the outcome facts as saved, at oc->events; NULL:
+ * they were not): the states whose rows were not known are written at
+ * theirs, every state is checked to stand at its order's row, and the
+ * header is sealed, without fdatasync (a state older than its row after
+ * a power loss is not used: start_state). Best effort: a failure leaves
+ * no states. */
+void an_otail_save_end(an_otail_t *ctx, const an_outcomes_t *oc)
+{
+    if (ctx->started)
+        pthread_join(ctx->th, NULL);
+    ctx->started = false;
+    if (ctx->fd < 0)
+        return;
+    uint64_t t0 = ordo_now_ns();
+    bool ok = ctx->ok && oc && oc->n == ctx->n;
+    ost_run_t w = {.ok = true};
+    for (size_t i = 0; ok && i < ctx->n_st; i++) {
+        int64_t p = ctx->pos[i];
+        const an_ostate_t *st = &ctx->st[i];
+        if (p >= 0 && (size_t)p < oc->n) {
+            ok = oc->v[p].oid[0] == st->oid[0] && oc->v[p].oid[1] == st->oid[1];
+            continue;
+        }
+        long at = an_outcomes_find(oc, st->oid); /* every order's (no saved states) */
+        if (at >= 0)
+            run_add(ctx->fd, &w, st, (size_t)at);
+    }
+    run_flush(ctx->fd, &w);
+    if (ok && w.ok) {
+        ost_hdr_t h;
+        hdr_fill(&h, oc->events, oc->n, ctx->tail_row);
+        (void)!pwrite(ctx->fd, &h, sizeof h, 0);
+    }
+    close(ctx->fd);
+    ctx->fd = -1;
+    an_otail_last.ns_save = ctx->ns + (ordo_now_ns() - t0);
+}
+
+void an_otail_free(an_otail_t *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->started || ctx->fd >= 0)
+        an_otail_save_end(ctx, NULL);
+    free(ctx->st);
+    free(ctx->pos);
+    free(ctx->hint);
+    free(ctx);
 }
