@@ -747,8 +747,9 @@ void an_otail_save_end(an_otail_t *ctx, const an_outcomes_t *oc);
 void an_otail_free(an_otail_t *ctx);
 /* No saved states (outcome facts written without them). */
 void an_otail_invalidate(const char *factsdir);
-/* Threads the tail's fold uses (2, the default, from 4,096 changed orders
- * on; 1: one; the states and rows are the same either way). */
+/* Threads the tail's fold and save use (2, the default, the fold from
+ * 4,096 changed orders on; 1: one, also with ORDO_OTAIL_THREADS=1; the
+ * states and rows are the same either way). */
 extern int an_otail_threads;
 /* malloc (calloc when zero), asked for in transparent huge pages when n
  * spans whole 2 MB pages (ofacts_tail.c): a fault a 2 MB page instead of

@@ -734,6 +734,9 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     ctx->fd = -1;
     snprintf(ctx->path, sizeof ctx->path, "%s/outcome_state", factsdir);
+    const char *th = getenv("ORDO_OTAIL_THREADS"); /* 1: one thread (bench, callgrind) */
+    if (th && atoi(th) == 1)
+        an_otail_threads = 1;
     ost_file_t sf;
     bool have = ost_load(ctx->path, from, old->n, &sf);
     /* without saved states every order is folded from its first event:
