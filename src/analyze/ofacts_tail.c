@@ -20,7 +20,11 @@
  * number missing from the tail in the range (a crash between commit and
  * append, a damaged row) or two rows with one number: the whole refresh
  * reads SQLite, as before the tail. The states file is updated in place:
- * only the changed orders' states are written. */
+ * only the changed orders' states are written. On two threads (from
+ * OST_SPLIT_MIN changed orders): the fold in two halves of the groups,
+ * then the states' save beside the outcome rows' apply; the bytes are
+ * those of one thread (ANALYZE.md "The refresh's kernel time, and two
+ * threads"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
