@@ -19,8 +19,8 @@
 _Static_assert((int)ORDO_AN_REGIONS == (int)ORDO_GEO_REGIONS, "analysis regions are geo regions");
 static const char *const band_names[ORDO_AN_VALUE_BANDS] = {
     "under $50", "$50-100", "$100-250", "$250-500", "$500 and over", "unknown"};
-const char *const an_dim_names[AN_DIMS] = {"region", "product family", "order value", "channel",
-                                           "promotion", "rurality"};
+const char *const an_dim_names[AN_DIMS] = {"region",  "product family", "order value",
+                                           "channel", "promotion",      "rurality"};
 
 const char *ordo_analyze_region_name(int r)
 {
@@ -70,21 +70,30 @@ static const char *label_name(const char (*names)[32], int s)
 const char *an_segment_name(const ordo_analysis_t *a, int dim, int s)
 {
     switch (dim) {
-    case 0: return ordo_analyze_region_name(s);
-    case 1: return an_family_name(a, s);
-    case 2: return ordo_analyze_value_band_name(s);
-    case 3: return label_name(a->cfg.channel_names, s);
-    case 4: return label_name(a->cfg.promotion_names, s);
-    default: return ordo_analyze_rurality_name(s);
+    case 0:
+        return ordo_analyze_region_name(s);
+    case 1:
+        return an_family_name(a, s);
+    case 2:
+        return ordo_analyze_value_band_name(s);
+    case 3:
+        return label_name(a->cfg.channel_names, s);
+    case 4:
+        return label_name(a->cfg.promotion_names, s);
+    default:
+        return ordo_analyze_rurality_name(s);
     }
 }
 
 const char *ordo_analyze_verdict_name(ordo_analyze_verdict_t v)
 {
     switch (v) {
-    case ORDO_VERDICT_SHIP: return "ship";
-    case ORDO_VERDICT_DO_NOT_SHIP: return "do_not_ship";
-    case ORDO_VERDICT_KEEP_RUNNING: return "keep_running";
+    case ORDO_VERDICT_SHIP:
+        return "ship";
+    case ORDO_VERDICT_DO_NOT_SHIP:
+        return "do_not_ship";
+    case ORDO_VERDICT_KEEP_RUNNING:
+        return "keep_running";
     }
     return "?";
 }
@@ -152,8 +161,7 @@ void ordo_analyze_config_from_exp(ordo_analyze_config_t *cfg, const ordo_exp_t *
     for (size_t i = 0; i < cfg->n_guardrails; i++)
         guardrail_from_spec(&cfg->guardrails[i], &gs[i], i >= exp->n_guardrails);
     for (size_t i = 0; i < exp->n_variants; i++)
-        snprintf(cfg->policy_names[i], sizeof cfg->policy_names[i], "%s",
-                 exp->variants[i].policy);
+        snprintf(cfg->policy_names[i], sizeof cfg->policy_names[i], "%s", exp->variants[i].policy);
     snprintf(cfg->hypothesis, sizeof cfg->hypothesis, "%s", exp->hypothesis);
     cfg->claim = exp->claim;
     cfg->min_runtime_days = exp->min_runtime_days;
@@ -214,8 +222,7 @@ static int add_key(ordo_analysis_t *a, const char *name, const char *what, ordo_
     int m = ordo_metric_set_find(&a->cfg.metrics, name);
     if (m < 0)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, what,
-                              "metric '%s' is not defined (see docs/examples/metrics.json)",
-                              name);
+                              "metric '%s' is not defined (see docs/examples/metrics.json)", name);
     if (a->key_of[m] >= 0)
         return ORDO_OK;
     if (a->K >= AN_MAX_KEY)
@@ -250,8 +257,8 @@ static void plan_metrics(ordo_analysis_t *a)
             bool ratio = a->m_den[m] >= 0, key = a->key_of[m] >= 0;
             if ((pass == 0 && !ratio && !key) || (pass == 1 && !ratio && key) ||
                 (pass == 2 && ratio))
-                a->mplan[n++] = (struct an_mplan){(int16_t)m, a->m_num[m], a->m_den[m],
-                                                  (int16_t)a->key_of[m]};
+                a->mplan[n++] =
+                    (struct an_mplan){(int16_t)m, a->m_num[m], a->m_den[m], (int16_t)a->key_of[m]};
         }
         if (pass == 0)
             a->n_mean_plain = n;
@@ -262,8 +269,7 @@ static void plan_metrics(ordo_analysis_t *a)
 
 static bool lanes_create(ordo_analysis_t *a); /* below, with the row loop */
 
-int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out,
-                         ordo_error_t *err)
+int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out, ordo_error_t *err)
 {
     *out = NULL;
     if (cfg->n_variants < 1 || cfg->n_variants > ORDO_EXP_MAX_ARMS)
@@ -563,11 +569,11 @@ typedef double an_v4u_t __attribute__((vector_size(32), aligned(8)));
 #define ADD_MEAN_TERMS(c, t01) (*(an_v4u_t *)(void *)(c) += (t01))
 
 /* an_acc_add_terms, its first two pairs as one vector t01. */
-#define ADD_TERMS4(c, t01, t2)                                                                   \
-    do {                                                                                         \
-        an_acc_t *c_ = (c);                                                                      \
-        *(an_v4u_t *)(void *)c_ += (t01);                                                        \
-        ((an_v2u_t *)(void *)c_)[2] += (t2);                                                     \
+#define ADD_TERMS4(c, t01, t2)                                                                     \
+    do {                                                                                           \
+        an_acc_t *c_ = (c);                                                                        \
+        *(an_v4u_t *)(void *)c_ += (t01);                                                          \
+        ((an_v2u_t *)(void *)c_)[2] += (t2);                                                       \
     } while (0)
 
 /* A key mean's terms t01 (as ADD_MEAN_TERMS takes them) added to its day
@@ -784,6 +790,42 @@ void an_lanes_flush(ordo_analysis_t *a)
             flush_key_lanes(a, &a->key_days[cell * Gk + kg], &a->days[cell * K], kg);
 }
 
+/* The plain means' order in their lanes (plain[i]: the a->mplan index of
+ * lane i): first every run of four means whose row fields are
+ * consecutive (add_mean_lanes reads such a group with one load), then the
+ * others by field. Any order gives the same cells: each lane is its own
+ * metric's sums, added lane by lane and flushed by lane_plan. */
+static void order_plain_lanes(const ordo_analysis_t *a, int16_t *plain)
+{
+    const size_t n = a->n_mean_plain;
+    int16_t by[ORDO_METRICS_MAX];
+    bool used[ORDO_METRICS_MAX] = {false};
+    for (size_t i = 0; i < n; i++) { /* by field, stable */
+        size_t k = i;
+        for (; k > 0 && a->mplan[by[k - 1]].num > a->mplan[i].num; k--)
+            by[k] = by[k - 1];
+        by[k] = (int16_t)i;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (used[i])
+            continue;
+        size_t run[4] = {i, 0, 0, 0}, len = 1;
+        for (size_t k = i + 1; k < n && len < 4; k++)
+            if (!used[k] && a->mplan[by[k]].num == a->mplan[by[i]].num + (int)len)
+                run[len++] = k;
+        if (len < 4)
+            continue;
+        for (size_t l = 0; l < 4; l++) {
+            used[run[l]] = true;
+            plain[o++] = by[run[l]];
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!used[i])
+            plain[o++] = by[i];
+}
+
 /* The lanes of an order-unit analysis (after plan_metrics and the
  * segment cells); none for customer and switchback units (their per-unit
  * sums take the plain loop). false: out of memory. */
@@ -805,12 +847,25 @@ static bool lanes_create(ordo_analysis_t *a)
     a->n_lane_groups = G;
     a->lane_key_g0 = Gp;
     a->n_key_groups = Gk;
+    int16_t plain[ORDO_METRICS_MAX];
+    order_plain_lanes(a, plain);
     for (size_t i = 0; i < G * 4; i++) {
         const size_t g = i / 4, j = (g - Gp) * 4 + i % 4; /* j: the i-th lane's key mean */
-        const int p = g < Gp ? (i < n_plain ? (int)i : -1) : (j < n_key ? (int)(n_plain + j) : -1);
+        const int p =
+            g < Gp ? (i < n_plain ? plain[i] : -1) : (j < n_key ? (int)(n_plain + j) : -1);
         a->lane_plan[i] = (int16_t)p;
         a->lane_num[i] = p >= 0 ? a->mplan[p].num : ORDO_AF_ORDERS;
         a->lane_keys[g].real[i % 4] = p >= 0 ? -1 : 0;
+    }
+    a->lane_runs = 0; /* the leading plain groups that are runs (order_plain_lanes) */
+    for (size_t g = 0; g < Gp; g++) {
+        const int16_t *num = &a->lane_num[g * 4], *plan = &a->lane_plan[g * 4];
+        bool run = num[0] + 3 < ORDO_AF_COUNT;
+        for (int l = 0; l < 4; l++)
+            run = run && plan[l] >= 0 && num[l] == num[0] + l;
+        if (!run)
+            break;
+        a->lane_runs = g + 1;
     }
     for (int d = 0; d < AN_DIMS && Gk; d++) {
         const size_t size = a->seg_n[d] * a->V * Gk * sizeof(struct an_key_lanes);
@@ -952,62 +1007,91 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
  * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
  * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
  * an_lanes_flush adds the lanes into the cells. */
+/* One group's lanes: x's terms added to the group's overall and CUPED
+ * sums; its terms (n, xs, xx; +0 in a missing or padding lane) for the key
+ * cells. */
+typedef struct mean_terms {
+    an_v4_t one, xs, xx;
+} mean_terms_t;
+
+static inline __attribute__((always_inline)) mean_terms_t
+add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, size_t g,
+               const an_v4_t x, const an_v4_t yc4, const bool has_cov)
+{
+    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
+    const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
+    const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm);
+    /* |x| < inf: false for NaN and infinities, and in a padding lane */
+    const an_v4i_t fm = (ax < inf4) & LK->real;
+    LK->nonfinite -= (ax == inf4) & LK->real;
+    L->miss += 1 + fm;
+    if (__builtin_expect(!a->lanes_set, 0)) {
+        const an_v4i_t first = fm & ~LK->set;
+        if (first[0] | first[1] | first[2] | first[3])
+            lanes_first(a, g, &x, &first);
+    }
+    mean_terms_t t;
+    t.one = (an_v4_t)((an_v4i_t)one4 & fm);
+    t.xs = (an_v4_t)((an_v4i_t)(x - LK->kx) & fm);
+    t.xx = t.xs * t.xs;
+    L->n += t.one;
+    L->sx += t.xs;
+    L->sxx += t.xx;
+    if (has_cov) {
+        const an_v4_t yv = (an_v4_t)((an_v4i_t)yc4 & fm);
+        L->cn += t.one;
+        L->csx += t.xs;
+        L->csy += yv;
+        L->csxx += t.xx;
+        L->csyy += yv * yv;
+        L->csxy += t.xs * yv;
+    } else {
+        L->nocov -= fm;
+    }
+    return t;
+}
+
+/* The means of an order-unit analysis (a->lanes), four to a vector: the
+ * value of each lane's metric, masked as add_values_loop masks it, is
+ * added to the lane's overall and CUPED sums and, for a key mean, to its
+ * day and segment lanes (a->key_days, a->key_seg). Per lane the terms and additions are
+ * add_values_loop's: n += 1 (+0 when missing), sx += xs, sxx += xs * xs;
+ * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
+ * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
+ * The first a->lane_runs groups read four consecutive row fields: one
+ * load each, the others four. an_lanes_flush adds the lanes into the
+ * cells. */
 static inline __attribute__((always_inline)) void
 add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
                const bool has_cov, const bool has_day)
 {
-    const size_t G = a->n_lane_groups, Gp = a->lane_key_g0;
+    const size_t G = a->n_lane_groups, Gp = a->lane_key_g0, Gr = a->lane_runs;
     struct an_lanes *const L = &a->lanes[row->variant * G];
     struct an_lane_keys *const LK = a->lane_keys;
     const double *const rv = row->v;
     const int16_t *const num = a->lane_num;
-    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
-    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
-    const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
     const an_v4_t yc4 = {c->yc, c->yc, c->yc, c->yc};
-    for (size_t g = 0; g < G; g++) {
+    for (size_t g = 0; g < Gr; g++) /* plain means: no key cells */
+        (void)add_mean_group(a, &L[g], &LK[g], g, *(const an_v4u_t *)(const void *)&rv[num[g * 4]],
+                             yc4, has_cov);
+    for (size_t g = Gr; g < G; g++) {
         const int16_t *nu = &num[g * 4];
         const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
-        const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm);
-        /* |x| < inf: false for NaN and infinities, and in a padding lane */
-        const an_v4i_t fm = (ax < inf4) & LK[g].real;
-        LK[g].nonfinite -= (ax == inf4) & LK[g].real;
-        L[g].miss += 1 + fm;
-        if (__builtin_expect(!a->lanes_set, 0)) {
-            const an_v4i_t first = fm & ~LK[g].set;
-            if (first[0] | first[1] | first[2] | first[3])
-                lanes_first(a, g, &x, &first);
-        }
-        const an_v4_t one = (an_v4_t)((an_v4i_t)one4 & fm);
-        const an_v4_t xs = (an_v4_t)((an_v4i_t)(x - LK[g].kx) & fm);
-        const an_v4_t xx = xs * xs;
-        L[g].n += one;
-        L[g].sx += xs;
-        L[g].sxx += xx;
-        if (has_cov) {
-            const an_v4_t yv = (an_v4_t)((an_v4i_t)yc4 & fm);
-            L[g].cn += one;
-            L[g].csx += xs;
-            L[g].csy += yv;
-            L[g].csxx += xx;
-            L[g].csyy += yv * yv;
-            L[g].csxy += xs * yv;
-        } else {
-            L[g].nocov -= fm;
-        }
+        const mean_terms_t t = add_mean_group(a, &L[g], &LK[g], g, x, yc4, has_cov);
         if (g < Gp)
             continue;
         /* the key means' day and segment cells, by sum */
         _Static_assert(AN_DIMS == 6, "one line per breakdown below");
         const size_t kg = g - Gp;
         if (has_day)
-            ADD_KEY_LANES(&c->kday[kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[0][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[1][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[2][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[3][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[4][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[5][kg], one, xs, xx);
+            ADD_KEY_LANES(&c->kday[kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[0][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[1][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[2][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[3][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[4][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[5][kg], t.one, t.xs, t.xx);
     }
 }
 
