@@ -363,6 +363,7 @@ void ordo_analysis_destroy(ordo_analysis_t *a)
     free(a->nocov);
     free(a->lanes);
     free(a->lane_keys);
+    free(a->lane_rows);
     free(a->key_days);
     free(a->ratio_lanes);
     free(a->ratio_keys);
@@ -600,23 +601,24 @@ add_key_mean(const row_cells_t *c, const bool has_day, int k, const an_v4_t *t01
  * sums (n, sx, sxx: an overall mean cell's sy, syy and sxy stay +0),
  * CUPED sums and counts; per group, each lane's shift (kx) and whether it
  * is set. Added into a->overall, a->cuped, a->missing, a->nocov and
- * a->nonfinite by an_lanes_flush. */
+ * a->nonfinite by an_lanes_flush. A lane's missing count is not summed
+ * per row: it is the variant's rows (a->lane_rows) less its n, and its
+ * count without the covariate n less cn (all exact integers). */
 typedef int64_t an_v4i_t __attribute__((vector_size(32)));
 struct an_lanes {
     an_v4_t n, sx, sxx;
     an_v4_t cn, csx, csy, csxx, csyy, csxy;
-    an_v4i_t miss, nocov;
 };
 struct an_lane_keys {
     an_v4_t kx;
     an_v4i_t set, real; /* all ones: the shift is set; the lane is a metric */
     an_v4i_t nonfinite;
 };
-/* Per variant and group of four ratios, the lanes' six sums and missing
- * counts; per group, the shifts (kx, ky) and the non-finite counts. */
+/* Per variant and group of four ratios, the lanes' six sums (a lane's
+ * missing count: the variant's rows less its n); per group, the shifts
+ * (kx, ky) and the non-finite counts. */
 struct an_ratio_lanes {
     an_v4_t n, sx, sy, sxx, syy, sxy;
-    an_v4i_t miss;
 };
 struct an_ratio_keys {
     an_v4_t kx, ky;
@@ -729,6 +731,7 @@ void an_lanes_flush(ordo_analysis_t *a)
     for (size_t v = 0; v < V; v++)
         for (size_t g = 0; g < G; g++) {
             struct an_lanes *L = &a->lanes[v * G + g];
+            const uint64_t rows = a->lane_rows[v];
             for (size_t l = 0; l < 4; l++) {
                 const int p = a->lane_plan[g * 4 + l];
                 if (p < 0)
@@ -744,8 +747,8 @@ void an_lanes_flush(ordo_analysis_t *a)
                 cu->sxx += L->csxx[l];
                 cu->syy += L->csyy[l];
                 cu->sxy += L->csxy[l];
-                a->missing[vm] += (uint64_t)L->miss[l];
-                a->nocov[vm] += (uint64_t)L->nocov[l];
+                a->missing[vm] += rows - (uint64_t)L->n[l];
+                a->nocov[vm] += (uint64_t)L->n[l] - (uint64_t)L->cn[l];
             }
             memset(L, 0, sizeof *L);
         }
@@ -759,6 +762,7 @@ void an_lanes_flush(ordo_analysis_t *a)
     for (size_t v = 0; v < V && a->ratio_lanes; v++)
         for (size_t g = 0; g < Gr; g++) {
             struct an_ratio_lanes *L = &a->ratio_lanes[v * Gr + g];
+            const uint64_t rows = a->lane_rows[v];
             for (size_t l = 0; l < 4; l++) {
                 const int p = a->ratio_plan[g * 4 + l];
                 if (p < 0)
@@ -771,7 +775,7 @@ void an_lanes_flush(ordo_analysis_t *a)
                 o->sxx += L->sxx[l];
                 o->syy += L->syy[l];
                 o->sxy += L->sxy[l];
-                a->missing[vm] += (uint64_t)L->miss[l];
+                a->missing[vm] += rows - (uint64_t)L->n[l];
             }
             memset(L, 0, sizeof *L);
         }
@@ -781,6 +785,7 @@ void an_lanes_flush(ordo_analysis_t *a)
             a->nonfinite += (uint64_t)k->nonfinite[l];
         k->nonfinite = (an_v4i_t){0, 0, 0, 0};
     }
+    memset(a->lane_rows, 0, V * sizeof *a->lane_rows);
     for (int d = 0; d < AN_DIMS && a->key_seg[0]; d++)
         for (size_t cell = 0; cell < a->seg_n[d] * V; cell++) /* cell: s * V + v */
             for (size_t kg = 0; kg < Gk; kg++)
@@ -840,7 +845,8 @@ static bool lanes_create(ordo_analysis_t *a)
     size_t nl = a->V * G * sizeof(struct an_lanes), nk = G * sizeof(struct an_lane_keys);
     a->lanes = aligned_alloc(32, nl);
     a->lane_keys = aligned_alloc(32, nk);
-    if (!a->lanes || !a->lane_keys)
+    a->lane_rows = calloc(a->V, sizeof *a->lane_rows);
+    if (!a->lanes || !a->lane_keys || !a->lane_rows)
         return false;
     memset(a->lanes, 0, nl);
     memset(a->lane_keys, 0, nk);
@@ -1025,7 +1031,6 @@ add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, 
     /* |x| < inf: false for NaN and infinities, and in a padding lane */
     const an_v4i_t fm = (ax < inf4) & LK->real;
     LK->nonfinite -= (ax == inf4) & LK->real;
-    L->miss += 1 + fm;
     if (__builtin_expect(!a->lanes_set, 0)) {
         const an_v4i_t first = fm & ~LK->set;
         if (first[0] | first[1] | first[2] | first[3])
@@ -1046,8 +1051,6 @@ add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, 
         L->csxx += t.xx;
         L->csyy += yv * yv;
         L->csxy += t.xs * yv;
-    } else {
-        L->nocov -= fm;
     }
     return t;
 }
@@ -1072,6 +1075,7 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
     const double *const rv = row->v;
     const int16_t *const num = a->lane_num;
     const an_v4_t yc4 = {c->yc, c->yc, c->yc, c->yc};
+    a->lane_rows[row->variant]++;
     for (size_t g = 0; g < Gr; g++) /* plain means: no key cells */
         (void)add_mean_group(a, &L[g], &LK[g], g, *(const an_v4u_t *)(const void *)&rv[num[g * 4]],
                              yc4, has_cov);
@@ -1124,7 +1128,6 @@ static inline __attribute__((always_inline)) void add_ratio_lanes(ordo_analysis_
         /* both finite, and not a padding lane */
         const an_v4i_t fm = (ax < inf4) & (ay < inf4) & RK[g].real;
         RK[g].nonfinite -= ((ax == inf4) | (ay == inf4)) & RK[g].real;
-        L[g].miss += 1 + fm;
         if (__builtin_expect(!a->ratios_set, 0)) {
             const an_v4i_t first = fm & ~RK[g].set;
             if (first[0] | first[1] | first[2] | first[3])

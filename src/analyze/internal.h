@@ -284,6 +284,7 @@ struct ordo_analysis {
      * [g]; NULL for other units. lane_num: each lane's row field. */
     struct an_lanes *lanes;
     struct an_lane_keys *lane_keys;
+    uint64_t *lane_rows; /* [v]: rows added to the lanes since their flush */
     size_t n_lane_groups;
     bool lanes_set; /* every lane's shift is set (lanes_first) */
     /* plain means fill groups [0, lane_key_g0), key means the groups
