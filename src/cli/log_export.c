@@ -433,6 +433,8 @@ typedef struct par {
     range_t *r;
     size_t nr, next, written, window;
     bool stop;
+    ordo_buf_t spare[3 * JOBS_MAX]; /* written ranges' buffers, kept for the next ones */
+    size_t nspare;
     pthread_mutex_t mu;
     pthread_cond_t cv;
 } par_t;
@@ -450,7 +452,7 @@ static void read_range(par_t *p, exporter_t *ex, range_t *r)
         r->rc = export_loop(it, ex, &r->err);
         ordo_log_iter_close(it);
     }
-    /* the range keeps the buffers; the job starts its next with new ones */
+    /* the range keeps the buffers; the job starts its next with others */
     r->out = ex->out;
     r->skips = ex->skips;
     ordo_buf_init(&ex->out, NULL);
@@ -468,6 +470,8 @@ static void *job_main(void *arg)
         if (p->stop || p->next >= p->nr)
             break;
         range_t *r = &p->r[p->next++];
+        if (ex && p->nspare) /* a written range's buffer: its pages are mapped already */
+            ex->out = p->spare[--p->nspare];
         pthread_mutex_unlock(&p->mu);
         if (ex)
             read_range(p, ex, r);
@@ -534,7 +538,7 @@ static int plan(const char *dir, range_t **out, size_t *nr, ordo_error_t *err)
 static int export_parallel(const char *dir, const ordo_log_query_t *q, bool csv, unsigned jobs,
                            range_t *rs, size_t nr, ordo_error_t *err)
 {
-    par_t p = {.dir = dir, .q = q, .csv = csv, .r = rs, .nr = nr, .window = 2 * (size_t)jobs};
+    par_t p = {.dir = dir, .q = q, .csv = csv, .r = rs, .nr = nr, .window = (size_t)jobs + 2};
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     pthread_t tid[JOBS_MAX];
@@ -557,13 +561,18 @@ static int export_parallel(const char *dir, const ordo_log_query_t *q, bool csv,
             break;
         }
         ok &= write_range(r);
-        ordo_buf_free(&r->out);
         ordo_buf_free(&r->skips);
         if (rc) {
             *err = r->err;
             break;
         }
         pthread_mutex_lock(&p.mu);
+        ordo_buf_reset(&r->out);
+        if (p.nspare < sizeof p.spare / sizeof p.spare[0])
+            p.spare[p.nspare++] = r->out;
+        else
+            ordo_buf_free(&r->out);
+        ordo_buf_init(&r->out, NULL);
         p.written = k + 1;
         pthread_cond_broadcast(&p.cv);
         pthread_mutex_unlock(&p.mu);
@@ -578,6 +587,8 @@ static int export_parallel(const char *dir, const ordo_log_query_t *q, bool csv,
         ordo_buf_free(&rs[i].out);
         ordo_buf_free(&rs[i].skips);
     }
+    for (size_t i = 0; i < p.nspare; i++)
+        ordo_buf_free(&p.spare[i]);
     if (again < nr) {
         /* read again from the query's start, writing from range again on */
         exporter_t *ex = exporter_new(csv);
