@@ -19,8 +19,8 @@
 _Static_assert((int)ORDO_AN_REGIONS == (int)ORDO_GEO_REGIONS, "analysis regions are geo regions");
 static const char *const band_names[ORDO_AN_VALUE_BANDS] = {
     "under $50", "$50-100", "$100-250", "$250-500", "$500 and over", "unknown"};
-const char *const an_dim_names[AN_DIMS] = {"region",  "product family", "order value",
-                                           "channel", "promotion",      "rurality"};
+const char *const an_dim_names[AN_DIMS] = {"region", "product family", "order value", "channel",
+                                           "promotion", "rurality"};
 
 const char *ordo_analyze_region_name(int r)
 {
@@ -70,30 +70,21 @@ static const char *label_name(const char (*names)[32], int s)
 const char *an_segment_name(const ordo_analysis_t *a, int dim, int s)
 {
     switch (dim) {
-    case 0:
-        return ordo_analyze_region_name(s);
-    case 1:
-        return an_family_name(a, s);
-    case 2:
-        return ordo_analyze_value_band_name(s);
-    case 3:
-        return label_name(a->cfg.channel_names, s);
-    case 4:
-        return label_name(a->cfg.promotion_names, s);
-    default:
-        return ordo_analyze_rurality_name(s);
+    case 0: return ordo_analyze_region_name(s);
+    case 1: return an_family_name(a, s);
+    case 2: return ordo_analyze_value_band_name(s);
+    case 3: return label_name(a->cfg.channel_names, s);
+    case 4: return label_name(a->cfg.promotion_names, s);
+    default: return ordo_analyze_rurality_name(s);
     }
 }
 
 const char *ordo_analyze_verdict_name(ordo_analyze_verdict_t v)
 {
     switch (v) {
-    case ORDO_VERDICT_SHIP:
-        return "ship";
-    case ORDO_VERDICT_DO_NOT_SHIP:
-        return "do_not_ship";
-    case ORDO_VERDICT_KEEP_RUNNING:
-        return "keep_running";
+    case ORDO_VERDICT_SHIP: return "ship";
+    case ORDO_VERDICT_DO_NOT_SHIP: return "do_not_ship";
+    case ORDO_VERDICT_KEEP_RUNNING: return "keep_running";
     }
     return "?";
 }
@@ -161,7 +152,8 @@ void ordo_analyze_config_from_exp(ordo_analyze_config_t *cfg, const ordo_exp_t *
     for (size_t i = 0; i < cfg->n_guardrails; i++)
         guardrail_from_spec(&cfg->guardrails[i], &gs[i], i >= exp->n_guardrails);
     for (size_t i = 0; i < exp->n_variants; i++)
-        snprintf(cfg->policy_names[i], sizeof cfg->policy_names[i], "%s", exp->variants[i].policy);
+        snprintf(cfg->policy_names[i], sizeof cfg->policy_names[i], "%s",
+                 exp->variants[i].policy);
     snprintf(cfg->hypothesis, sizeof cfg->hypothesis, "%s", exp->hypothesis);
     cfg->claim = exp->claim;
     cfg->min_runtime_days = exp->min_runtime_days;
@@ -222,7 +214,8 @@ static int add_key(ordo_analysis_t *a, const char *name, const char *what, ordo_
     int m = ordo_metric_set_find(&a->cfg.metrics, name);
     if (m < 0)
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, what,
-                              "metric '%s' is not defined (see docs/examples/metrics.json)", name);
+                              "metric '%s' is not defined (see docs/examples/metrics.json)",
+                              name);
     if (a->key_of[m] >= 0)
         return ORDO_OK;
     if (a->K >= AN_MAX_KEY)
@@ -257,8 +250,8 @@ static void plan_metrics(ordo_analysis_t *a)
             bool ratio = a->m_den[m] >= 0, key = a->key_of[m] >= 0;
             if ((pass == 0 && !ratio && !key) || (pass == 1 && !ratio && key) ||
                 (pass == 2 && ratio))
-                a->mplan[n++] =
-                    (struct an_mplan){(int16_t)m, a->m_num[m], a->m_den[m], (int16_t)a->key_of[m]};
+                a->mplan[n++] = (struct an_mplan){(int16_t)m, a->m_num[m], a->m_den[m],
+                                                  (int16_t)a->key_of[m]};
         }
         if (pass == 0)
             a->n_mean_plain = n;
@@ -269,7 +262,8 @@ static void plan_metrics(ordo_analysis_t *a)
 
 static bool lanes_create(ordo_analysis_t *a); /* below, with the row loop */
 
-int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out, ordo_error_t *err)
+int ordo_analysis_create(const ordo_analyze_config_t *cfg, ordo_analysis_t **out,
+                         ordo_error_t *err)
 {
     *out = NULL;
     if (cfg->n_variants < 1 || cfg->n_variants > ORDO_EXP_MAX_ARMS)
@@ -570,11 +564,11 @@ typedef double an_v4u_t __attribute__((vector_size(32), aligned(8)));
 #define ADD_MEAN_TERMS(c, t01) (*(an_v4u_t *)(void *)(c) += (t01))
 
 /* an_acc_add_terms, its first two pairs as one vector t01. */
-#define ADD_TERMS4(c, t01, t2)                                                                     \
-    do {                                                                                           \
-        an_acc_t *c_ = (c);                                                                        \
-        *(an_v4u_t *)(void *)c_ += (t01);                                                          \
-        ((an_v2u_t *)(void *)c_)[2] += (t2);                                                       \
+#define ADD_TERMS4(c, t01, t2)                                                                   \
+    do {                                                                                         \
+        an_acc_t *c_ = (c);                                                                      \
+        *(an_v4u_t *)(void *)c_ += (t01);                                                        \
+        ((an_v2u_t *)(void *)c_)[2] += (t2);                                                     \
     } while (0)
 
 /* A key mean's terms t01 (as ADD_MEAN_TERMS takes them) added to its day

@@ -76,8 +76,8 @@ static inline void an_terms_set(an_terms_t *t, double x, double y)
 {
     const an_v2_t yx = {y, x};
     t->t[0] = (an_v2_t){1.0, x};
-    t->t[1] = yx * t->t[0];         /* (y * 1, x * x): y * 1 is y, exactly */
-    t->t[2] = yx * (an_v2_t){y, y}; /* (y * y, x * y) */
+    t->t[1] = yx * t->t[0];          /* (y * 1, x * x): y * 1 is y, exactly */
+    t->t[2] = yx * (an_v2_t){y, y};  /* (y * y, x * y) */
 }
 
 /* an_acc_t's doubles two at a time (GCC and Clang: a vector of doubles
@@ -112,12 +112,12 @@ typedef struct an_unit {
 
 /* One treatment-vs-control comparison of one metric. */
 typedef struct an_cmp {
-    bool ok;                    /* diff computed */
-    char reason[AN_REASON_MAX]; /* why not (when !ok) */
-    const char *method;         /* "welch", "two-proportion z", "delta method", ... */
-    ordo_stats_result_t diff;   /* unadjusted */
+    bool ok;                   /* diff computed */
+    char reason[AN_REASON_MAX];/* why not (when !ok) */
+    const char *method;        /* "welch", "two-proportion z", "delta method", ... */
+    ordo_stats_result_t diff;  /* unadjusted */
     bool has_rel;
-    ordo_stats_result_t rel; /* relative lift of the primary analysis */
+    ordo_stats_result_t rel;   /* relative lift of the primary analysis */
     bool has_cuped;
     ordo_stats_result_t cuped;
     double theta;
@@ -125,11 +125,11 @@ typedef struct an_cmp {
     bool has_post;
     ordo_stats_result_t post;
     char post_note[AN_REASON_MAX];
-    double p_holm, p_bh; /* NaN when not tested */
+    double p_holm, p_bh;       /* NaN when not tested */
     bool tested;
-    bool kpi;      /* a primary KPI that can be computed: p_kpi is set */
-    double p_kpi;  /* Holm among the variant's primary KPIs: the verdict's family */
-    bool constant; /* the metric has one value in every order of both arms */
+    bool kpi;                  /* a primary KPI that can be computed: p_kpi is set */
+    double p_kpi;              /* Holm among the variant's primary KPIs: the verdict's family */
+    bool constant;             /* the metric has one value in every order of both arms */
 } an_cmp_t;
 
 /* The adjusted p-value that judges a row of the reports: a primary KPI's
@@ -147,9 +147,9 @@ static inline const ordo_stats_result_t *an_cmp_primary(const an_cmp_t *c)
 }
 
 typedef struct an_arm {
-    double n;         /* units (orders, or customers / clusters) */
-    uint64_t orders;  /* orders with a value */
-    uint64_t missing; /* orders where the metric is undefined */
+    double n;        /* units (orders, or customers / clusters) */
+    uint64_t orders; /* orders with a value */
+    uint64_t missing;/* orders where the metric is undefined */
     bool ok;
     double value, se;
 } an_arm_t;
@@ -167,32 +167,32 @@ typedef struct an_seg_cell {
 } an_seg_cell_t;
 
 typedef struct an_guard {
-    int metric;     /* index into metrics */
-    bool evaluated; /* fixed-horizon non-inferiority computed */
+    int metric;          /* index into metrics */
+    bool evaluated;      /* fixed-horizon non-inferiority computed */
     double p_ni;
     bool non_inferior;
     bool seq_ok;
     bool breached;
     char reason[AN_REASON_MAX];
-    double margin; /* absolute margin in force (relative × |control value|) */
-    bool harmed;   /* significantly worse (Holm across metrics), even within the margin */
+    double margin;       /* absolute margin in force (relative × |control value|) */
+    bool harmed;         /* significantly worse (Holm across metrics), even within the margin */
 } an_guard_t;
 
 /* The structured hypothesis, tested per treatment. */
 typedef enum an_claim_status {
-    AN_CLAIM_UNTESTED = 0, /* prose only */
-    AN_CLAIM_UNAVAILABLE,  /* metric cannot be computed (reason) */
-    AN_CLAIM_NOT_YET,      /* neither shown nor refuted */
-    AN_CLAIM_SUPPORTED,    /* shown at alpha (fixed horizon) */
-    AN_CLAIM_REFUTED       /* the confidence sequence lies wholly on the wrong side */
+    AN_CLAIM_UNTESTED = 0,  /* prose only */
+    AN_CLAIM_UNAVAILABLE,   /* metric cannot be computed (reason) */
+    AN_CLAIM_NOT_YET,       /* neither shown nor refuted */
+    AN_CLAIM_SUPPORTED,     /* shown at alpha (fixed horizon) */
+    AN_CLAIM_REFUTED        /* the confidence sequence lies wholly on the wrong side */
 } an_claim_status_t;
 
 typedef struct an_claim {
     an_claim_status_t status;
-    int metric;      /* index, -1 undefined */
-    double margin;   /* absolute */
-    double estimate; /* treatment − control (primary analysis) */
-    double p_value;  /* one-sided p of the claim; NaN when not computed */
+    int metric;             /* index, -1 undefined */
+    double margin;          /* absolute */
+    double estimate;        /* treatment − control (primary analysis) */
+    double p_value;         /* one-sided p of the claim; NaN when not computed */
     char reason[AN_REASON_MAX];
 } an_claim_t;
 
@@ -265,7 +265,7 @@ void an_ops_write_html(const ordo_analysis_t *a, ordo_buf_t *o);
 struct ordo_analysis {
     ordo_analyze_config_t cfg;
     size_t V, M, K;
-    int key[AN_MAX_KEY];          /* key metric k → metric index */
+    int key[AN_MAX_KEY];   /* key metric k → metric index */
     int key_of[ORDO_METRICS_MAX]; /* metric → key index or -1 */
     double kx[ORDO_METRICS_MAX], ky[ORDO_METRICS_MAX], kc;
     bool kset[ORDO_METRICS_MAX], kcset;
@@ -315,16 +315,17 @@ struct ordo_analysis {
     int16_t ratio_num[ORDO_METRICS_MAX + 4], ratio_den[ORDO_METRICS_MAX + 4];
     int16_t ratio_plan[ORDO_METRICS_MAX + 4];
 
-    an_acc_t *overall;      /* [v * M + m] */
-    an_acc_t *cuped;        /* [v * M + m]: rows with the covariate */
-    uint64_t *missing;      /* [v * M + m] */
-    uint64_t *nocov;        /* [v * M + m]: value present, covariate missing */
+
+    an_acc_t *overall;  /* [v * M + m] */
+    an_acc_t *cuped;    /* [v * M + m]: rows with the covariate */
+    uint64_t *missing;  /* [v * M + m] */
+    uint64_t *nocov;    /* [v * M + m]: value present, covariate missing */
     an_acc_t *seg[AN_DIMS]; /* [(s * V + v) * K + k] */
     size_t seg_n[AN_DIMS];
 
-    int64_t day0; /* first day of the array */
+    int64_t day0;      /* first day of the array */
     size_t n_days;
-    an_acc_t *days; /* [(d * V + v) * K + k] */
+    an_acc_t *days;    /* [(d * V + v) * K + k] */
     uint64_t outside_days;
 
     uint64_t orders[ORDO_EXP_MAX_ARMS];
@@ -342,7 +343,7 @@ struct ordo_analysis {
     ordo_analyze_counts_t counts;
     bool has_counts;
     an_ops_t ops;
-    an_shadow_group_t *shadow; /* [V + 2] */
+    an_shadow_group_t *shadow;  /* [V + 2] */
     ordo_analyze_shadow_info_t shadow_info;
     bool has_shadow_info;
     char *run_summary;
@@ -352,15 +353,15 @@ struct ordo_analysis {
     /* results */
     bool finished;
     int64_t now;
-    an_arm_t *arms; /* [v * M + m] */
-    an_cmp_t *cmps; /* [v * M + m], v >= 1 */
+    an_arm_t *arms;     /* [v * M + m] */
+    an_cmp_t *cmps;     /* [v * M + m], v >= 1 */
     ordo_stats_result_t srm;
     bool srm_ok;
     char srm_reason[AN_REASON_MAX];
     double unit_counts[ORDO_EXP_MAX_ARMS];
     an_seg_cell_t *segres[AN_DIMS]; /* [s * K + k] */
     /* time series: per key metric, per day, per variant cumulative value */
-    double *ts_value;    /* [(k * n_days + d) * V + v], NaN when unavailable */
+    double *ts_value;   /* [(k * n_days + d) * V + v], NaN when unavailable */
     an_seq_point_t *seq; /* [(k * V + v) * n_days + d], v >= 1 */
     double *seq_tau2;    /* [k * V + v] */
     an_guard_t *guards;  /* [g * V + v] */
@@ -370,11 +371,11 @@ struct ordo_analysis {
     ordo_analyze_verdict_t v_verdict[ORDO_EXP_MAX_ARMS];
     char v_reason[ORDO_EXP_MAX_ARMS][512];
     an_claim_t claims[ORDO_EXP_MAX_ARMS]; /* [v], v >= 1 */
-    int claim_key;                        /* metric index of the hypothesis, -1 none */
-    int64_t start_ts;                     /* experiment start (registry), else the first decision */
-    double runtime_days;                  /* now − start */
-    double required_days;                 /* max(min_runtime_days, 7) */
-    bool runtime_short; /* runtime_days < required_days: no verdict on efficacy yet */
+    int claim_key;         /* metric index of the hypothesis, -1 none */
+    int64_t start_ts;      /* experiment start (registry), else the first decision */
+    double runtime_days;   /* now − start */
+    double required_days;  /* max(min_runtime_days, 7) */
+    bool runtime_short;    /* runtime_days < required_days: no verdict on efficacy yet */
 };
 
 /* Adds the lanes' sums and counts into overall, cuped, missing, nocov,
@@ -441,42 +442,29 @@ const char *an_note_next(const ordo_analysis_t *a, size_t *pos);
 
 /* Decision figures of a row (raw, as the record has them). */
 enum {
-    AN_DV_COST = 0,
-    AN_DV_PICK,
-    AN_DV_PACK,
-    AN_DV_SHIP,
-    AN_DV_RETURNS,
-    AN_DV_CARRYING,
-    AN_DV_ON_TIME_PROB,
-    AN_DV_RETURN_RISK,
-    AN_DV_SHIPMENTS,
-    AN_DV_UNITS,
-    AN_DV_MILES,
-    AN_DV_ZONE_SUM,
-    AN_DV_LATENCY_MS,
-    AN_DV_CONTROL_COST,
-    AN_DV_ORDER_VALUE,
-    AN_DV_N
+    AN_DV_COST = 0, AN_DV_PICK, AN_DV_PACK, AN_DV_SHIP, AN_DV_RETURNS, AN_DV_CARRYING,
+    AN_DV_ON_TIME_PROB, AN_DV_RETURN_RISK, AN_DV_SHIPMENTS, AN_DV_UNITS, AN_DV_MILES,
+    AN_DV_ZONE_SUM, AN_DV_LATENCY_MS, AN_DV_CONTROL_COST, AN_DV_ORDER_VALUE, AN_DV_N
 };
 
 enum {
-    AN_F_SHADOW = 1 << 0,    /* ORDO_LOG_REC_SHADOW (else a decision) */
-    AN_F_PARSED = 1 << 1,    /* the record reader read it */
-    AN_F_HAS_TIME = 1 << 2,  /* timestamp parsed: ts is set */
-    AN_F_HAS_COST = 1 << 3,  /* plan.totals.cost present */
-    AN_F_PLAN = 1 << 4,      /* plan present: the plan summary is defined */
-    AN_F_SIG = 1 << 5,       /* plan.shipments was an array: sig, miles, zones */
-    AN_F_EXCLUDED = 1 << 6,  /* "excluded": true */
-    AN_F_OID = 1 << 7,       /* order_id present (oid) */
-    AN_F_OID_LONG = 1 << 8,  /* ... ORDO_OUTCOME_ID_MAX bytes or longer: never matches */
-    AN_F_SCAN_OID = 1 << 9,  /* the byte scan found "order_id" (scan_oid) */
-    AN_F_SCAN_EXP = 1 << 10, /* the byte scan found "experiment" (scan_exp) */
-    AN_F_EXP_TEXT = 1 << 11, /* the text "experiment" occurs in the payload */
-    AN_F_UNIT = 1 << 12,     /* a non-empty unit (unit) */
-    AN_F_SCAN_VAR = 1 << 13  /* the byte scan found "variant" (scan_var) */
+    AN_F_SHADOW = 1 << 0,     /* ORDO_LOG_REC_SHADOW (else a decision) */
+    AN_F_PARSED = 1 << 1,     /* the record reader read it */
+    AN_F_HAS_TIME = 1 << 2,   /* timestamp parsed: ts is set */
+    AN_F_HAS_COST = 1 << 3,   /* plan.totals.cost present */
+    AN_F_PLAN = 1 << 4,       /* plan present: the plan summary is defined */
+    AN_F_SIG = 1 << 5,        /* plan.shipments was an array: sig, miles, zones */
+    AN_F_EXCLUDED = 1 << 6,   /* "excluded": true */
+    AN_F_OID = 1 << 7,        /* order_id present (oid) */
+    AN_F_OID_LONG = 1 << 8,   /* ... ORDO_OUTCOME_ID_MAX bytes or longer: never matches */
+    AN_F_SCAN_OID = 1 << 9,   /* the byte scan found "order_id" (scan_oid) */
+    AN_F_SCAN_EXP = 1 << 10,  /* the byte scan found "experiment" (scan_exp) */
+    AN_F_EXP_TEXT = 1 << 11,  /* the text "experiment" occurs in the payload */
+    AN_F_UNIT = 1 << 12,      /* a non-empty unit (unit) */
+    AN_F_SCAN_VAR = 1 << 13   /* the byte scan found "variant" (scan_var) */
 };
 
-#define AN_FACT_SVCS 4         /* carrier services kept per fact */
+#define AN_FACT_SVCS 4          /* carrier services kept per fact */
 #define AN_ID_NONE 0u          /* string absent (NULL) */
 #define AN_ID_LONG 0xffffffffu /* present but too long to intern: equals nothing */
 #define AN_STR_MAX 4096        /* longest interned string, bytes */
@@ -489,7 +477,7 @@ typedef struct an_fact {
     uint64_t unit[2];     /* XXH3-128 of unit */
     uint64_t sig[2];      /* plan signature (AN_F_SIG) */
     double dv[AN_DV_N];
-    float zones[9]; /* shipments per zone; NaN without AN_F_SIG (exact: small counts) */
+    float zones[9];       /* shipments per zone; NaN without AN_F_SIG (exact: small counts) */
     uint32_t experiment, variant, policy_name, policy_version; /* string ids */
     uint32_t scan_exp, scan_var; /* byte-scanned "experiment", "variant" (AN_F_SCAN_*) */
     uint32_t channel, promotion; /* string ids of order.channel, order.promotion */
@@ -498,10 +486,10 @@ typedef struct an_fact {
     uint32_t svc[AN_FACT_SVCS];
     uint16_t svc_n[AN_FACT_SVCS];
     uint16_t flags;
-    uint16_t family; /* 0 .. ORDO_AN_FAMILIES-1 */
+    uint16_t family;      /* 0 .. ORDO_AN_FAMILIES-1 */
     uint8_t region, value_band;
-    int8_t fallback;  /* -1 absent, 0, 1 */
-    uint8_t rurality; /* 0 rural, 1 urban, 2 unknown (facts version 4) */
+    int8_t fallback;      /* -1 absent, 0, 1 */
+    uint8_t rurality;     /* 0 rural, 1 urban, 2 unknown (facts version 4) */
     uint8_t pad[4];
 } an_fact_t;
 
@@ -509,8 +497,8 @@ typedef struct an_fact {
 #define AN_STR_RECENT 32
 typedef struct an_strings {
     ordo_strmap_t *map;
-    ordo_buf_t buf; /* NUL-terminated strings */
-    uint32_t *off;  /* [id - 1] offset into buf */
+    ordo_buf_t buf;   /* NUL-terminated strings */
+    uint32_t *off;    /* [id - 1] offset into buf */
     uint32_t n, cap;
     /* the ids met last, by length and end bytes (an_strings_intern): most
      * records repeat the experiment, variant, policy and channel */
@@ -533,7 +521,8 @@ const char *an_strings_get(const an_strings_t *s, uint32_t id);
  * fact without AN_F_PARSED. */
 struct ordo_log_record;
 int an_fact_from_log(const struct ordo_log_record *rec, ordo_arena_t *arena,
-                     const ordo_network_t *net, an_strings_t *str, an_fact_t *f, ordo_error_t *err);
+                     const ordo_network_t *net, an_strings_t *str, an_fact_t *f,
+                     ordo_error_t *err);
 /* The fields a fact reads of a decision record, from its CBOR tree, by the
  * record reader's rules; the other fields of *d are zero (facts_tree.c).
  * ORDO_EPARSE when d is not an object, ORDO_ENOMEM. */
@@ -555,7 +544,7 @@ extern bool an_fact_full_reader;
  * bench_facts). */
 typedef struct an_stream_scan {
     bool exp_text;
-    bool done[3]; /* experiment, variant, order_id */
+    bool done[3];          /* experiment, variant, order_id */
     const char *value[3];
 } an_stream_scan_t;
 int an_record_stream(const void *p, size_t n, ordo_arena_t *arena, ordo_record_t *d,
@@ -763,11 +752,11 @@ void an_otail_invalidate(const char *factsdir);
 /* What the last refresh of the outcome facts read (tests, bench). */
 #define AN_OTAIL_STATS 1
 typedef struct an_otail_stats {
-    bool tail;                          /* the tail served it (else SQLite, ORDO_ENOENT) */
-    bool all;                           /* no saved states: every order folded afresh */
-    uint64_t rows;                      /* tail rows folded */
-    uint64_t orders;                    /* orders changed */
-    uint64_t from_sqlite;               /* of which read from SQLite (no usable state) */
+    bool tail;             /* the tail served it (else SQLite, ORDO_ENOENT) */
+    bool all;              /* no saved states: every order folded afresh */
+    uint64_t rows;         /* tail rows folded */
+    uint64_t orders;       /* orders changed */
+    uint64_t from_sqlite;  /* of which read from SQLite (no usable state) */
     uint64_t ns_scan, ns_fold, ns_save; /* the tail read and grouped; folded; saved */
 } an_otail_stats_t;
 extern _Thread_local an_otail_stats_t an_otail_last;
@@ -777,7 +766,7 @@ typedef struct an_facts {
     an_strings_t str;
     const an_fact_t *base; /* rows mapped from the file */
     size_t n_base;
-    an_fact_t *add; /* rows read since (not yet saved) */
+    an_fact_t *add;        /* rows read since (not yet saved) */
     size_t n_add, cap_add;
     uint64_t other_records; /* log records neither decision nor shadow */
     uint64_t covered_seq;   /* last log record covered; 0 none */
@@ -789,9 +778,9 @@ typedef struct an_facts {
     size_t n_saved;         /* rows already in the file */
     uint64_t sum_full;      /* chained XXH3 of the complete blocks of rows */
     /* what happened at open, for tests and the bench */
-    bool rebuilt;          /* the table was (re)built from the log */
-    const char *why;       /* why it was rebuilt: "missing", "torn", "stale", ... */
-    uint64_t read_records; /* log records read by this open/refresh */
+    bool rebuilt;           /* the table was (re)built from the log */
+    const char *why;        /* why it was rebuilt: "missing", "torn", "stale", ... */
+    uint64_t read_records;  /* log records read by this open/refresh */
 } an_facts_t;
 
 static inline size_t an_facts_count(const an_facts_t *t)
@@ -809,8 +798,8 @@ static inline const an_fact_t *an_facts_row(const an_facts_t *t, size_t i)
  * rebuild is set), reads the log records after the covered position and
  * saves (best effort: a directory that cannot be written leaves the facts
  * in memory only). */
-int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net, bool rebuild,
-                  an_facts_t *t, ordo_error_t *err);
+int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                  bool rebuild, an_facts_t *t, ordo_error_t *err);
 /* an_facts_open for a refresh that only appends: the saved rows are mapped
  * but not read (not checked either, but for the last partial block of
  * rows: an analysis, which reads them, checks them all), the new records

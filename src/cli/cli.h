@@ -16,22 +16,22 @@
 /* Exit codes (sysexits-style where one fits); README has the table. */
 enum {
     ORDO_EXIT_OK = 0,
-    ORDO_EXIT_FAIL = 1,       /* the command ran and the answer is "no" (verify failed...) */
-    ORDO_EXIT_USAGE = 2,      /* bad flags or arguments */
-    ORDO_EXIT_DATA = 65,      /* bad input data (EX_DATAERR) */
-    ORDO_EXIT_NOINPUT = 66,   /* missing input (EX_NOINPUT) */
-    ORDO_EXIT_SOFTWARE = 70,  /* internal error (EX_SOFTWARE) */
+    ORDO_EXIT_FAIL = 1,      /* the command ran and the answer is "no" (verify failed...) */
+    ORDO_EXIT_USAGE = 2,     /* bad flags or arguments */
+    ORDO_EXIT_DATA = 65,     /* bad input data (EX_DATAERR) */
+    ORDO_EXIT_NOINPUT = 66,  /* missing input (EX_NOINPUT) */
+    ORDO_EXIT_SOFTWARE = 70, /* internal error (EX_SOFTWARE) */
     ORDO_EXIT_CANTCREAT = 73, /* an output cannot be created (EX_CANTCREAT) */
-    ORDO_EXIT_IO = 74,        /* a read or write failed (EX_IOERR) */
-    ORDO_EXIT_TEMPFAIL = 75   /* busy: try again (EX_TEMPFAIL) */
+    ORDO_EXIT_IO = 74,       /* a read or write failed (EX_IOERR) */
+    ORDO_EXIT_TEMPFAIL = 75  /* busy: try again (EX_TEMPFAIL) */
 };
 
 /* One option of a command. */
 typedef struct ordo_cli_opt {
-    const char *name; /* long name without "--"; NULL ends a table */
-    char short_name;  /* 0: none */
-    const char *arg;  /* the value's placeholder ("DIR"); NULL: a flag without value */
-    const char *help; /* one line (may wrap with '\n') */
+    const char *name;  /* long name without "--"; NULL ends a table */
+    char short_name;   /* 0: none */
+    const char *arg;   /* the value's placeholder ("DIR"); NULL: a flag without value */
+    const char *help;  /* one line (may wrap with '\n') */
 } ordo_cli_opt_t;
 
 #define ORDO_CLI_MAX_OPTS 40
@@ -42,9 +42,9 @@ struct ordo_cli_cmd;
  * arguments (in order, options removed). */
 typedef struct ordo_cli_args {
     const struct ordo_cli_cmd *cmd;
-    char path[64];                                 /* "exp schedule" */
+    char path[64];                          /* "exp schedule" */
     const ordo_cli_opt_t *opts[ORDO_CLI_MAX_OPTS]; /* the command's, then the shared ones */
-    const char *val[ORDO_CLI_MAX_OPTS];            /* NULL: not given; a flag given: "" */
+    const char *val[ORDO_CLI_MAX_OPTS];     /* NULL: not given; a flag given: "" */
     int n_opts;
     int npos;
     char **pos;
@@ -59,14 +59,14 @@ enum {
 
 /* A command, or a group of subcommands ("ordo exp ..."). */
 typedef struct ordo_cli_cmd {
-    const char *name;                       /* "schedule" */
-    const char *summary;                    /* one line for the parent's list */
-    const char *usage;                      /* usage lines without "ordo ", '\n' between them */
-    const char *about;                      /* what it does, paragraphs */
-    const char *examples;                   /* command lines, '\n' between them (at least one) */
-    const ordo_cli_opt_t *opts;             /* ended by {NULL}; may be NULL */
-    int min_pos, max_pos;                   /* positional arguments; max_pos -1: any number */
-    unsigned flags;                         /* ORDO_CLI_* */
+    const char *name;     /* "schedule" */
+    const char *summary;  /* one line for the parent's list */
+    const char *usage;    /* usage lines without "ordo ", '\n' between them */
+    const char *about;    /* what it does, paragraphs */
+    const char *examples; /* command lines, '\n' between them (at least one) */
+    const ordo_cli_opt_t *opts; /* ended by {NULL}; may be NULL */
+    int min_pos, max_pos; /* positional arguments; max_pos -1: any number */
+    unsigned flags;       /* ORDO_CLI_* */
     int (*run)(const ordo_cli_args_t *a);   /* NULL for a group */
     const struct ordo_cli_cmd *const *subs; /* a group's subcommands, NULL-ended */
 } ordo_cli_cmd_t;
@@ -154,8 +154,8 @@ int ordo_cli_log_show(const char *dir, const char *order_id, bool json);
 int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q,
                         unsigned jobs);
 unsigned ordo_cli_log_export_jobs(void);
-int ordo_cli_log_replay(const char *dir, const char *data, const char *network, const char *policy,
-                        bool json, const ordo_log_query_t *q);
+int ordo_cli_log_replay(const char *dir, const char *data, const char *network,
+                        const char *policy, bool json, const ordo_log_query_t *q);
 /* One experiment as `ordo exp show --json` and `exp list --json` print it
  * (cmd_exp.c); result: the stored conclusion document or NULL. ordo serve
  * answers with the same. */

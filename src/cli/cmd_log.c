@@ -57,8 +57,7 @@ static bool has_segments(const char *dir)
 static int no_log(const char *dir)
 {
     ordo_error_t e;
-    int rc =
-        ordo_error_set(&e, ORDO_ENOENT, dir, 0, NULL, "no decision log here (no segment files)");
+    int rc = ordo_error_set(&e, ORDO_ENOENT, dir, 0, NULL, "no decision log here (no segment files)");
     return ordo_cli_fail(&e, rc, false);
 }
 
@@ -627,8 +626,7 @@ static int run_append(const ordo_cli_args_t *a)
     char probe[4200];
     snprintf(probe, sizeof probe, "%s/00000000000000000001.seg", data);
     ordo_datadir_t dd;
-    if (!strcmp(dir, data) && stat(probe, &st) != 0 &&
-        ordo_datadir_init(&dd, data, NULL) == ORDO_OK)
+    if (!strcmp(dir, data) && stat(probe, &st) != 0 && ordo_datadir_init(&dd, data, NULL) == ORDO_OK)
         snprintf(adir, sizeof adir, "%s", dd.log);
     else
         snprintf(adir, sizeof adir, "%s", dir);
@@ -636,60 +634,37 @@ static int run_append(const ordo_cli_args_t *a)
                       (int)zlevel, seg_bytes, a->json);
 }
 
-#define OPT_DATA                                                                                   \
-    {                                                                                              \
-        "data", 0, "DIR",                                                                          \
-            "the data directory (DIR/log is used) or a log directory,\n"                           \
-            "when DIR is not given (default $ORDO_DATA or ./ordo-data)"                            \
-    }
-#define OPT_SINCE                                                                                  \
-    {                                                                                              \
-        "since", 0, "TIME", "only records at or after TIME (ISO 8601)"                             \
-    }
-#define OPT_UNTIL                                                                                  \
-    {                                                                                              \
-        "until", 0, "TIME", "only records at or before TIME (ISO 8601)"                            \
-    }
-#define OPT_FROM                                                                                   \
-    {                                                                                              \
-        "from-seq", 0, "N", "start at sequence number N"                                           \
-    }
-#define OPT_LIMIT                                                                                  \
-    {                                                                                              \
-        "limit", 0, "N", "at most N records"                                                       \
-    }
-#define OPT_END                                                                                    \
-    {                                                                                              \
-        NULL, 0, NULL, NULL                                                                        \
-    }
+#define OPT_DATA {"data", 0, "DIR", "the data directory (DIR/log is used) or a log directory,\n" \
+                                    "when DIR is not given (default $ORDO_DATA or ./ordo-data)"}
+#define OPT_SINCE {"since", 0, "TIME", "only records at or after TIME (ISO 8601)"}
+#define OPT_UNTIL {"until", 0, "TIME", "only records at or before TIME (ISO 8601)"}
+#define OPT_FROM {"from-seq", 0, "N", "start at sequence number N"}
+#define OPT_LIMIT {"limit", 0, "N", "at most N records"}
+#define OPT_END {NULL, 0, NULL, NULL}
 
 static const ordo_cli_opt_t verify_opts[] = {
     OPT_DATA,
-    {"anchor", 0, "SEQ:HASH",
-     "also check that record SEQ has chain hash HASH (a head\n"
-     "published earlier), which detects a log cut at its end"},
-    {"public-key", 0, "KEY",
-     "the key checkpoints must be signed by: 64 hex digits or a\n"
-     ".pub file (default DATA/keys/log-checkpoint.pub)"},
+    {"anchor", 0, "SEQ:HASH", "also check that record SEQ has chain hash HASH (a head\n"
+                              "published earlier), which detects a log cut at its end"},
+    {"public-key", 0, "KEY", "the key checkpoints must be signed by: 64 hex digits or a\n"
+                             ".pub file (default DATA/keys/log-checkpoint.pub)"},
     OPT_END};
 static const ordo_cli_opt_t checkpoint_opts[] = {
     OPT_DATA,
     {"at", 0, "SEQ", "the checkpoint starts the segment holding SEQ (default: the last)"},
-    {"key", 0, "FILE",
-     "the Ed25519 secret key (default DATA/keys/log-checkpoint.key;\n"
-     "created with its .pub when missing)"},
+    {"key", 0, "FILE", "the Ed25519 secret key (default DATA/keys/log-checkpoint.key;\n"
+                       "created with its .pub when missing)"},
     OPT_END};
 static const ordo_cli_opt_t archive_opts[] = {
     OPT_DATA,
     {"before", 0, "SEQ", "move the segments before the one holding SEQ (required)"},
     {"to", 0, "DIR", "where to (default LOG/archive; same file system)"},
-    {"public-key", 0, "KEY",
-     "the key the checkpoint must be signed by (default\n"
-     "DATA/keys/log-checkpoint.pub)"},
+    {"public-key", 0, "KEY", "the key the checkpoint must be signed by (default\n"
+                             "DATA/keys/log-checkpoint.pub)"},
     OPT_END};
 static const ordo_cli_opt_t dump_opts[] = {
-    OPT_DATA,  OPT_FROM,  OPT_LIMIT, {"key", 0, "K", "only records whose key is K"},
-    OPT_SINCE, OPT_UNTIL, OPT_END};
+    OPT_DATA, OPT_FROM, OPT_LIMIT, {"key", 0, "K", "only records whose key is K"}, OPT_SINCE,
+    OPT_UNTIL, OPT_END};
 static const ordo_cli_opt_t append_opts[] = {
     OPT_DATA,
     {"type", 0, "N", "record type (default 1, a decision)"},
@@ -701,25 +676,16 @@ static const ordo_cli_opt_t append_opts[] = {
 static const ordo_cli_opt_t show_opts[] = {
     OPT_DATA, {"order", 0, "ID", "the order (required)"}, OPT_END};
 static const ordo_cli_opt_t export_opts[] = {
-    OPT_DATA,
-    {"format", 0, "F", "ndjson (default) or csv; --json is ndjson"},
-    OPT_FROM,
-    OPT_LIMIT,
-    OPT_SINCE,
-    OPT_UNTIL,
-    {"jobs", 0, "N",
-     "threads formatting ranges of the log (default: the online CPUs, at most 16;"
-     " the output is the same)"},
+    OPT_DATA, {"format", 0, "F", "ndjson (default) or csv; --json is ndjson"}, OPT_FROM,
+    OPT_LIMIT, OPT_SINCE, OPT_UNTIL,
+    {"jobs", 0, "N", "threads formatting ranges of the log (default: the online CPUs, at most 16;"
+                     " the output is the same)"},
     OPT_END};
 static const ordo_cli_opt_t replay_opts[] = {
     OPT_DATA,
     {"policy", 0, "P", "the policy to replay under: a file or a built-in name (required)"},
     {"network", 0, "NET", "the network to decide on (required)"},
-    OPT_FROM,
-    OPT_LIMIT,
-    OPT_SINCE,
-    OPT_UNTIL,
-    OPT_END};
+    OPT_FROM, OPT_LIMIT, OPT_SINCE, OPT_UNTIL, OPT_END};
 
 static const ordo_cli_cmd_t cmd_verify_ = {
     .name = "verify",
@@ -733,10 +699,7 @@ static const ordo_cli_cmd_t cmd_verify_ = {
              "record SEQ has chain hash HASH (a head published earlier), which detects a\n"
              "log cut at its end. Exit 0 when the log is intact, 1 when not.",
     .examples = "ordo log verify ordo-data\nordo log verify ordo-data --json",
-    .opts = verify_opts,
-    .max_pos = 1,
-    .flags = ORDO_CLI_RESULT,
-    .run = run_verify};
+    .opts = verify_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_verify};
 static const ordo_cli_cmd_t cmd_dump_ = {
     .name = "dump",
     .summary = "print records as NDJSON",
@@ -745,10 +708,7 @@ static const ordo_cli_cmd_t cmd_dump_ = {
     .about = "Prints records as NDJSON (with or without --json): metadata plus the payload\n"
              "(as JSON when it is JSON text, else \"payload_base64\").",
     .examples = "ordo log dump ordo-data --limit 10",
-    .opts = dump_opts,
-    .max_pos = 1,
-    .flags = ORDO_CLI_RESULT,
-    .run = run_dump};
+    .opts = dump_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_dump};
 static const ordo_cli_cmd_t cmd_append_ = {
     .name = "append",
     .summary = "append each line of a file as one record",
@@ -758,10 +718,7 @@ static const ordo_cli_cmd_t cmd_append_ = {
              "value of --key-field (default order_id) when the line is JSON. FILE must\n"
              "be a regular file (a FIFO is refused, not waited on: stream through stdin).",
     .examples = "ordo log append ordo-data events.ndjson",
-    .opts = append_opts,
-    .max_pos = 2,
-    .flags = ORDO_CLI_RESULT,
-    .run = run_append};
+    .opts = append_opts, .max_pos = 2, .flags = ORDO_CLI_RESULT, .run = run_append};
 static const ordo_cli_cmd_t cmd_show_ = {
     .name = "show",
     .summary = "the decision trace of an order",
@@ -770,10 +727,7 @@ static const ordo_cli_cmd_t cmd_show_ = {
              "plan with its cost breakdown, candidates when explained, and any shadow\n"
              "evaluations (--json: the records themselves).",
     .examples = "ordo log show ordo-data --order ORD-1001",
-    .opts = show_opts,
-    .max_pos = 1,
-    .flags = ORDO_CLI_RESULT,
-    .run = run_show};
+    .opts = show_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_show};
 static const ordo_cli_cmd_t cmd_export_ = {
     .name = "export",
     .summary = "every decision record, as NDJSON or CSV",
@@ -781,10 +735,7 @@ static const ordo_cli_cmd_t cmd_export_ = {
     .about = "Writes the decision records as NDJSON, or as CSV with one row per decision\n"
              "(order, policy, experiment, variant, costs, on-time...).",
     .examples = "ordo log export ordo-data --format csv --out decisions.csv",
-    .opts = export_opts,
-    .max_pos = 1,
-    .flags = ORDO_CLI_RESULT,
-    .run = run_export};
+    .opts = export_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_export};
 static const ordo_cli_cmd_t cmd_replay_ = {
     .name = "replay",
     .summary = "what another policy would have done with the logged inputs",
@@ -793,10 +744,7 @@ static const ordo_cli_cmd_t cmd_replay_ = {
              "order and the ATP seen at candidate nodes) on network NET, and reports\n"
              "what would have changed, order by order and in total.",
     .examples = "ordo log replay ordo-data --policy cost-optimized --network docs/examples/network",
-    .opts = replay_opts,
-    .max_pos = 1,
-    .flags = ORDO_CLI_RESULT,
-    .run = run_replay};
+    .opts = replay_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_replay};
 
 extern const ordo_cli_cmd_t ordo_cmd_log_tail; /* cmd_log_tail.c */
 extern const ordo_cli_cmd_t ordo_cmd_log_ship; /* cmd_log_ship.c */
@@ -811,10 +759,7 @@ static const ordo_cli_cmd_t cmd_checkpoint_ = {
              "chain once the segments before it are archived. The key pair is created at\n"
              "the first checkpoint (DATA/keys/, docs/internals/LOG.md).",
     .examples = "ordo log checkpoint ordo-data\nordo log archive ordo-data --before 5000",
-    .opts = checkpoint_opts,
-    .max_pos = 1,
-    .flags = ORDO_CLI_RESULT,
-    .run = run_checkpoint};
+    .opts = checkpoint_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_checkpoint};
 static const ordo_cli_cmd_t cmd_archive_ = {
     .name = "archive",
     .summary = "move the segments before a signed checkpoint out of the log",
@@ -824,21 +769,18 @@ static const ordo_cli_cmd_t cmd_archive_ = {
              "(default LOG/archive), under the writer's lock, once a signed checkpoint\n"
              "(ordo log checkpoint) marks the start of the segment kept.",
     .examples = "ordo log archive ordo-data --before 5000 --to /archive/ordo",
-    .opts = archive_opts,
-    .max_pos = 1,
-    .flags = ORDO_CLI_RESULT,
-    .run = run_archive};
+    .opts = archive_opts, .max_pos = 1, .flags = ORDO_CLI_RESULT, .run = run_archive};
 
-static const ordo_cli_cmd_t *const subs[] = {&cmd_verify_,       &cmd_dump_,    &cmd_append_,
-                                             &cmd_show_,         &cmd_export_,  &cmd_replay_,
-                                             &cmd_checkpoint_,   &cmd_archive_, &ordo_cmd_log_tail,
-                                             &ordo_cmd_log_ship, NULL};
+static const ordo_cli_cmd_t *const subs[] = {&cmd_verify_, &cmd_dump_,   &cmd_append_,
+                                             &cmd_show_,   &cmd_export_, &cmd_replay_,
+                                             &cmd_checkpoint_, &cmd_archive_, &ordo_cmd_log_tail,
+                                             &ordo_cmd_log_ship,
+                                             NULL};
 
 const ordo_cli_cmd_t ordo_cmd_log = {
     .name = "log",
     .summary = "verify, show, export and replay the decision log",
-    .usage =
-        "log verify|dump|append|show|export|replay|tail|checkpoint|archive|ship [DIR] [options]",
+    .usage = "log verify|dump|append|show|export|replay|tail|checkpoint|archive|ship [DIR] [options]",
     .about = "The decision log: append-only segments with a BLAKE2b hash chain.\n"
              "DIR is a data directory (DIR/log is used) or a log directory; default\n"
              "$ORDO_DATA or ./ordo-data.",

@@ -69,8 +69,9 @@ static void rec_from_picks(const ordo_cbor_pick_t *p, csv_rec_t *r)
             pnum(&p[flat ? P_OPP : P_ECON_OPP]), flat, r->cost);
     r->on_time_prob = pnum(&p[P_OTP]);
     r->return_risk = pnum(&p[P_RISK]);
-    r->backorders =
-        p[P_BACKORDERS].found && p[P_BACKORDERS].type == ORDO_CBOR_ARRAY ? p[P_BACKORDERS].n : 0;
+    r->backorders = p[P_BACKORDERS].found && p[P_BACKORDERS].type == ORDO_CBOR_ARRAY
+                        ? p[P_BACKORDERS].n
+                        : 0;
     r->latency_ns = pnum(&p[P_LATENCY]);
 }
 
@@ -124,8 +125,8 @@ static void rec_from_record(const ordo_record_t *d, csv_rec_t *r)
     r->shipments = d->plan.shipments_total;
     r->units = d->plan.units;
     const ordo_cost_t *c = &d->plan.cost;
-    const double parts[8] = {c->total,           c->pick,        c->pack, c->shipping, c->returns,
-                             c->carrying_relief, c->opportunity, c->split};
+    const double parts[8] = {c->total,   c->pick,          c->pack,        c->shipping,
+                             c->returns, c->carrying_relief, c->opportunity, c->split};
     memcpy(r->cost, parts, sizeof parts);
     r->on_time_prob = d->plan.on_time_prob;
     r->return_risk = d->plan.return_risk;

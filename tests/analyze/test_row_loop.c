@@ -56,7 +56,8 @@ typedef struct ref {
     double *usum;
 } ref_t;
 
-static void ref_row(const ordo_analysis_t *a, ref_t *r, const ordo_analyze_row_t *row, int64_t day0)
+static void ref_row(const ordo_analysis_t *a, ref_t *r, const ordo_analyze_row_t *row,
+                    int64_t day0)
 {
     const size_t V = r->V, M = r->M, K = r->K, v = row->variant;
     double cov = row->v[ORDO_AF_CONTROL_COST];
@@ -66,7 +67,7 @@ static void ref_row(const ordo_analysis_t *a, ref_t *r, const ordo_analyze_row_t
         r->kcset = true;
     }
     double yc = has_cov ? cov - r->kc : 0;
-    unsigned seg[AN_DIMS] = {row->region,  row->family,    row->value_band,
+    unsigned seg[AN_DIMS] = {row->region, row->family, row->value_band,
                              row->channel, row->promotion, row->rurality};
     for (size_t m = 0; m < M; m++) {
         int den = a->m_den[m];
