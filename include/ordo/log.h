@@ -259,6 +259,9 @@ typedef struct ordo_log_query {
                                  that take records through ordo_record_read,
                                  which reads both. A CBOR record that does not
                                  decode then fails there, not here. */
+    uint64_t to_seq;          /* 0: no end; else the records before seq to_seq
+                                 (the iteration ends at to_seq, reading no
+                                 further) */
 } ordo_log_query_t;
 
 typedef struct ordo_log_iter ordo_log_iter_t;
@@ -280,6 +283,15 @@ int ordo_log_iter_open(const char *dir, const ordo_log_query_t *q, ordo_log_iter
  * start with the seq it names is ORDO_ECORRUPT (never a silent skip). */
 int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t *err);
 void ordo_log_iter_close(ordo_log_iter_t *it);
+
+/* Seqs where an iterator can start without reading the records before
+ * (ordo_log_query_t.from_seq): every segment's first seq and, in a sealed
+ * segment, the first seq of each block of its .idx. Ascending, distinct,
+ * each within its segment's seqs; *pts malloc'd (caller frees). They are
+ * hints for splitting a read into ranges of similar size (a range's
+ * records are fixed by their seqs, never by the points): a .idx that
+ * cannot be read only gives fewer points. */
+int ordo_log_split_points(const char *dir, uint64_t **pts, size_t *n, ordo_error_t *err);
 
 /* ---- verification ---- */
 

@@ -357,6 +357,7 @@ void ordo_analysis_destroy(ordo_analysis_t *a)
     free(a->nocov);
     free(a->lanes);
     free(a->lane_keys);
+    free(a->lane_rows);
     free(a->key_days);
     free(a->ratio_lanes);
     free(a->ratio_keys);
@@ -594,23 +595,24 @@ add_key_mean(const row_cells_t *c, const bool has_day, int k, const an_v4_t *t01
  * sums (n, sx, sxx: an overall mean cell's sy, syy and sxy stay +0),
  * CUPED sums and counts; per group, each lane's shift (kx) and whether it
  * is set. Added into a->overall, a->cuped, a->missing, a->nocov and
- * a->nonfinite by an_lanes_flush. */
+ * a->nonfinite by an_lanes_flush. A lane's missing count is not summed
+ * per row: it is the variant's rows (a->lane_rows) less its n, and its
+ * count without the covariate n less cn (all exact integers). */
 typedef int64_t an_v4i_t __attribute__((vector_size(32)));
 struct an_lanes {
     an_v4_t n, sx, sxx;
     an_v4_t cn, csx, csy, csxx, csyy, csxy;
-    an_v4i_t miss, nocov;
 };
 struct an_lane_keys {
     an_v4_t kx;
     an_v4i_t set, real; /* all ones: the shift is set; the lane is a metric */
     an_v4i_t nonfinite;
 };
-/* Per variant and group of four ratios, the lanes' six sums and missing
- * counts; per group, the shifts (kx, ky) and the non-finite counts. */
+/* Per variant and group of four ratios, the lanes' six sums (a lane's
+ * missing count: the variant's rows less its n); per group, the shifts
+ * (kx, ky) and the non-finite counts. */
 struct an_ratio_lanes {
     an_v4_t n, sx, sy, sxx, syy, sxy;
-    an_v4i_t miss;
 };
 struct an_ratio_keys {
     an_v4_t kx, ky;
@@ -723,6 +725,7 @@ void an_lanes_flush(ordo_analysis_t *a)
     for (size_t v = 0; v < V; v++)
         for (size_t g = 0; g < G; g++) {
             struct an_lanes *L = &a->lanes[v * G + g];
+            const uint64_t rows = a->lane_rows[v];
             for (size_t l = 0; l < 4; l++) {
                 const int p = a->lane_plan[g * 4 + l];
                 if (p < 0)
@@ -738,8 +741,8 @@ void an_lanes_flush(ordo_analysis_t *a)
                 cu->sxx += L->csxx[l];
                 cu->syy += L->csyy[l];
                 cu->sxy += L->csxy[l];
-                a->missing[vm] += (uint64_t)L->miss[l];
-                a->nocov[vm] += (uint64_t)L->nocov[l];
+                a->missing[vm] += rows - (uint64_t)L->n[l];
+                a->nocov[vm] += (uint64_t)L->n[l] - (uint64_t)L->cn[l];
             }
             memset(L, 0, sizeof *L);
         }
@@ -753,6 +756,7 @@ void an_lanes_flush(ordo_analysis_t *a)
     for (size_t v = 0; v < V && a->ratio_lanes; v++)
         for (size_t g = 0; g < Gr; g++) {
             struct an_ratio_lanes *L = &a->ratio_lanes[v * Gr + g];
+            const uint64_t rows = a->lane_rows[v];
             for (size_t l = 0; l < 4; l++) {
                 const int p = a->ratio_plan[g * 4 + l];
                 if (p < 0)
@@ -765,7 +769,7 @@ void an_lanes_flush(ordo_analysis_t *a)
                 o->sxx += L->sxx[l];
                 o->syy += L->syy[l];
                 o->sxy += L->sxy[l];
-                a->missing[vm] += (uint64_t)L->miss[l];
+                a->missing[vm] += rows - (uint64_t)L->n[l];
             }
             memset(L, 0, sizeof *L);
         }
@@ -775,6 +779,7 @@ void an_lanes_flush(ordo_analysis_t *a)
             a->nonfinite += (uint64_t)k->nonfinite[l];
         k->nonfinite = (an_v4i_t){0, 0, 0, 0};
     }
+    memset(a->lane_rows, 0, V * sizeof *a->lane_rows);
     for (int d = 0; d < AN_DIMS && a->key_seg[0]; d++)
         for (size_t cell = 0; cell < a->seg_n[d] * V; cell++) /* cell: s * V + v */
             for (size_t kg = 0; kg < Gk; kg++)
@@ -782,6 +787,42 @@ void an_lanes_flush(ordo_analysis_t *a)
     for (size_t cell = 0; a->key_days && cell < a->n_days * V; cell++) /* d * V + v */
         for (size_t kg = 0; kg < Gk; kg++)
             flush_key_lanes(a, &a->key_days[cell * Gk + kg], &a->days[cell * K], kg);
+}
+
+/* The plain means' order in their lanes (plain[i]: the a->mplan index of
+ * lane i): first every run of four means whose row fields are
+ * consecutive (add_mean_lanes reads such a group with one load), then the
+ * others by field. Any order gives the same cells: each lane is its own
+ * metric's sums, added lane by lane and flushed by lane_plan. */
+static void order_plain_lanes(const ordo_analysis_t *a, int16_t *plain)
+{
+    const size_t n = a->n_mean_plain;
+    int16_t by[ORDO_METRICS_MAX];
+    bool used[ORDO_METRICS_MAX] = {false};
+    for (size_t i = 0; i < n; i++) { /* by field, stable */
+        size_t k = i;
+        for (; k > 0 && a->mplan[by[k - 1]].num > a->mplan[i].num; k--)
+            by[k] = by[k - 1];
+        by[k] = (int16_t)i;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (used[i])
+            continue;
+        size_t run[4] = {i, 0, 0, 0}, len = 1;
+        for (size_t k = i + 1; k < n && len < 4; k++)
+            if (!used[k] && a->mplan[by[k]].num == a->mplan[by[i]].num + (int)len)
+                run[len++] = k;
+        if (len < 4)
+            continue;
+        for (size_t l = 0; l < 4; l++) {
+            used[run[l]] = true;
+            plain[o++] = by[run[l]];
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!used[i])
+            plain[o++] = by[i];
 }
 
 /* The lanes of an order-unit analysis (after plan_metrics and the
@@ -798,19 +839,33 @@ static bool lanes_create(ordo_analysis_t *a)
     size_t nl = a->V * G * sizeof(struct an_lanes), nk = G * sizeof(struct an_lane_keys);
     a->lanes = aligned_alloc(32, nl);
     a->lane_keys = aligned_alloc(32, nk);
-    if (!a->lanes || !a->lane_keys)
+    a->lane_rows = calloc(a->V, sizeof *a->lane_rows);
+    if (!a->lanes || !a->lane_keys || !a->lane_rows)
         return false;
     memset(a->lanes, 0, nl);
     memset(a->lane_keys, 0, nk);
     a->n_lane_groups = G;
     a->lane_key_g0 = Gp;
     a->n_key_groups = Gk;
+    int16_t plain[ORDO_METRICS_MAX];
+    order_plain_lanes(a, plain);
     for (size_t i = 0; i < G * 4; i++) {
         const size_t g = i / 4, j = (g - Gp) * 4 + i % 4; /* j: the i-th lane's key mean */
-        const int p = g < Gp ? (i < n_plain ? (int)i : -1) : (j < n_key ? (int)(n_plain + j) : -1);
+        const int p =
+            g < Gp ? (i < n_plain ? plain[i] : -1) : (j < n_key ? (int)(n_plain + j) : -1);
         a->lane_plan[i] = (int16_t)p;
         a->lane_num[i] = p >= 0 ? a->mplan[p].num : ORDO_AF_ORDERS;
         a->lane_keys[g].real[i % 4] = p >= 0 ? -1 : 0;
+    }
+    a->lane_runs = 0; /* the leading plain groups that are runs (order_plain_lanes) */
+    for (size_t g = 0; g < Gp; g++) {
+        const int16_t *num = &a->lane_num[g * 4], *plan = &a->lane_plan[g * 4];
+        bool run = num[0] + 3 < ORDO_AF_COUNT;
+        for (int l = 0; l < 4; l++)
+            run = run && plan[l] >= 0 && num[l] == num[0] + l;
+        if (!run)
+            break;
+        a->lane_runs = g + 1;
     }
     for (int d = 0; d < AN_DIMS && Gk; d++) {
         const size_t size = a->seg_n[d] * a->V * Gk * sizeof(struct an_key_lanes);
@@ -952,62 +1007,89 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
  * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
  * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
  * an_lanes_flush adds the lanes into the cells. */
+/* One group's lanes: x's terms added to the group's overall and CUPED
+ * sums; its terms (n, xs, xx; +0 in a missing or padding lane) for the key
+ * cells. */
+typedef struct mean_terms {
+    an_v4_t one, xs, xx;
+} mean_terms_t;
+
+static inline __attribute__((always_inline)) mean_terms_t
+add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, size_t g,
+               const an_v4_t x, const an_v4_t yc4, const bool has_cov)
+{
+    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
+    const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
+    const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm);
+    /* |x| < inf: false for NaN and infinities, and in a padding lane */
+    const an_v4i_t fm = (ax < inf4) & LK->real;
+    LK->nonfinite -= (ax == inf4) & LK->real;
+    if (__builtin_expect(!a->lanes_set, 0)) {
+        const an_v4i_t first = fm & ~LK->set;
+        if (first[0] | first[1] | first[2] | first[3])
+            lanes_first(a, g, &x, &first);
+    }
+    mean_terms_t t;
+    t.one = (an_v4_t)((an_v4i_t)one4 & fm);
+    t.xs = (an_v4_t)((an_v4i_t)(x - LK->kx) & fm);
+    t.xx = t.xs * t.xs;
+    L->n += t.one;
+    L->sx += t.xs;
+    L->sxx += t.xx;
+    if (has_cov) {
+        const an_v4_t yv = (an_v4_t)((an_v4i_t)yc4 & fm);
+        L->cn += t.one;
+        L->csx += t.xs;
+        L->csy += yv;
+        L->csxx += t.xx;
+        L->csyy += yv * yv;
+        L->csxy += t.xs * yv;
+    }
+    return t;
+}
+
+/* The means of an order-unit analysis (a->lanes), four to a vector: the
+ * value of each lane's metric, masked as add_values_loop masks it, is
+ * added to the lane's overall and CUPED sums and, for a key mean, to its
+ * day and segment lanes (a->key_days, a->key_seg). Per lane the terms and additions are
+ * add_values_loop's: n += 1 (+0 when missing), sx += xs, sxx += xs * xs;
+ * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
+ * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
+ * The first a->lane_runs groups read four consecutive row fields: one
+ * load each, the others four. an_lanes_flush adds the lanes into the
+ * cells. */
 static inline __attribute__((always_inline)) void
 add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
                const bool has_cov, const bool has_day)
 {
-    const size_t G = a->n_lane_groups, Gp = a->lane_key_g0;
+    const size_t G = a->n_lane_groups, Gp = a->lane_key_g0, Gr = a->lane_runs;
     struct an_lanes *const L = &a->lanes[row->variant * G];
     struct an_lane_keys *const LK = a->lane_keys;
     const double *const rv = row->v;
     const int16_t *const num = a->lane_num;
-    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
-    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
-    const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
     const an_v4_t yc4 = {c->yc, c->yc, c->yc, c->yc};
-    for (size_t g = 0; g < G; g++) {
+    a->lane_rows[row->variant]++;
+    for (size_t g = 0; g < Gr; g++) /* plain means: no key cells */
+        (void)add_mean_group(a, &L[g], &LK[g], g, *(const an_v4u_t *)(const void *)&rv[num[g * 4]],
+                             yc4, has_cov);
+    for (size_t g = Gr; g < G; g++) {
         const int16_t *nu = &num[g * 4];
         const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
-        const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm);
-        /* |x| < inf: false for NaN and infinities, and in a padding lane */
-        const an_v4i_t fm = (ax < inf4) & LK[g].real;
-        LK[g].nonfinite -= (ax == inf4) & LK[g].real;
-        L[g].miss += 1 + fm;
-        if (__builtin_expect(!a->lanes_set, 0)) {
-            const an_v4i_t first = fm & ~LK[g].set;
-            if (first[0] | first[1] | first[2] | first[3])
-                lanes_first(a, g, &x, &first);
-        }
-        const an_v4_t one = (an_v4_t)((an_v4i_t)one4 & fm);
-        const an_v4_t xs = (an_v4_t)((an_v4i_t)(x - LK[g].kx) & fm);
-        const an_v4_t xx = xs * xs;
-        L[g].n += one;
-        L[g].sx += xs;
-        L[g].sxx += xx;
-        if (has_cov) {
-            const an_v4_t yv = (an_v4_t)((an_v4i_t)yc4 & fm);
-            L[g].cn += one;
-            L[g].csx += xs;
-            L[g].csy += yv;
-            L[g].csxx += xx;
-            L[g].csyy += yv * yv;
-            L[g].csxy += xs * yv;
-        } else {
-            L[g].nocov -= fm;
-        }
+        const mean_terms_t t = add_mean_group(a, &L[g], &LK[g], g, x, yc4, has_cov);
         if (g < Gp)
             continue;
         /* the key means' day and segment cells, by sum */
         _Static_assert(AN_DIMS == 6, "one line per breakdown below");
         const size_t kg = g - Gp;
         if (has_day)
-            ADD_KEY_LANES(&c->kday[kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[0][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[1][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[2][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[3][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[4][kg], one, xs, xx);
-        ADD_KEY_LANES(&c->kseg[5][kg], one, xs, xx);
+            ADD_KEY_LANES(&c->kday[kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[0][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[1][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[2][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[3][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[4][kg], t.one, t.xs, t.xx);
+        ADD_KEY_LANES(&c->kseg[5][kg], t.one, t.xs, t.xx);
     }
 }
 
@@ -1040,7 +1122,6 @@ static inline __attribute__((always_inline)) void add_ratio_lanes(ordo_analysis_
         /* both finite, and not a padding lane */
         const an_v4i_t fm = (ax < inf4) & (ay < inf4) & RK[g].real;
         RK[g].nonfinite -= ((ax == inf4) | (ay == inf4)) & RK[g].real;
-        L[g].miss += 1 + fm;
         if (__builtin_expect(!a->ratios_set, 0)) {
             const an_v4i_t first = fm & ~RK[g].set;
             if (first[0] | first[1] | first[2] | first[3])

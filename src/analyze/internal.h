@@ -284,6 +284,7 @@ struct ordo_analysis {
      * [g]; NULL for other units. lane_num: each lane's row field. */
     struct an_lanes *lanes;
     struct an_lane_keys *lane_keys;
+    uint64_t *lane_rows; /* [v]: rows added to the lanes since their flush */
     size_t n_lane_groups;
     bool lanes_set; /* every lane's shift is set (lanes_first) */
     /* plain means fill groups [0, lane_key_g0), key means the groups
@@ -292,6 +293,10 @@ struct ordo_analysis {
     size_t lane_key_g0, n_key_groups;
     int16_t lane_num[ORDO_METRICS_MAX + 8];
     int16_t lane_plan[ORDO_METRICS_MAX + 8];
+    /* the first lane_runs groups read four consecutive row fields each
+     * (lane_num[4g] on): one load instead of four; lanes_create puts the
+     * plain means' runs of four first */
+    size_t lane_runs;
     /* the key means' day and segment cells laid out by sum, four key
      * means to a group (struct an_key_lanes): [(s * V + v) * n_key_groups
      * + kg] and [(d * V + v) * n_key_groups + kg] (d as in days); added
@@ -733,17 +738,29 @@ void an_outcome_from_summary(const struct ordo_outcome_summary *s, an_outcome_t 
  * the rows of the orders changed after change seq from up to to, as
  * an_outcomes_load_since gives them, read from the tail's rows and the
  * saved fold states (DIR/facts/outcome_state); *ctx keeps the new states
- * for an_otail_save once the rows are applied. ORDO_ENOENT: the tail cannot
+ * for an_otail_save_start/_end once the rows are applied. ORDO_ENOENT: the tail cannot
  * serve this refresh (missing, a number missing or doubled): read SQLite. */
 typedef struct an_otail an_otail_t;
 int an_otail_delta(const char *factsdir, const char *db, int64_t ino, struct ordo_store *store,
                    const an_outcomes_t *old, uint64_t from, uint64_t to, an_outcomes_t *delta,
                    an_otail_t **ctx, ordo_error_t *err);
-/* Saves the states at the rows of oc (the outcome facts as now saved). */
-void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc);
+/* Saves the states: started once the outcome facts' rows are known to be
+ * n (written while the rows are applied), ended with the outcome facts as
+ * now saved (NULL: they were not; the states then left stale). */
+void an_otail_save_start(an_otail_t *ctx, size_t n);
+void an_otail_save_end(an_otail_t *ctx, const an_outcomes_t *oc);
 void an_otail_free(an_otail_t *ctx);
 /* No saved states (outcome facts written without them). */
 void an_otail_invalidate(const char *factsdir);
+/* Threads the tail's fold and save use (2, the default, the fold from
+ * 4,096 changed orders on; 1: one, also with ORDO_OTAIL_THREADS=1; the
+ * states and rows are the same either way). */
+extern int an_otail_threads;
+/* malloc (calloc when zero), asked for in transparent huge pages when n
+ * spans whole 2 MB pages (ofacts_tail.c): a fault a 2 MB page instead of
+ * one a 4 KB page, where most of a refresh's kernel time went to the first
+ * touch of its big arrays. Freed with free. */
+void *an_big_alloc(size_t n, bool zero);
 /* What the last refresh of the outcome facts read (tests, bench). */
 #define AN_OTAIL_STATS 1
 typedef struct an_otail_stats {

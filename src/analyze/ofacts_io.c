@@ -30,6 +30,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -127,7 +128,39 @@ static bool body_ok(const an_outcomes_t *oc, const uint32_t *sum, const ofacts_h
     return rows == h->row_agg && slots == h->slot_agg;
 }
 
-/* Writes oc anew (tmp + rename): index slots, rows' checksums, rows. */
+/* Writes the n parts of iov to path anew (path.tmp, then renamed), as
+ * ordo_write_file_replace writes one buffer: without fsync. */
+static bool write_parts(const char *path, struct iovec *iov, int n)
+{
+    char tmp[4300];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return false;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return false;
+    bool ok = true;
+    while (ok && n > 0) {
+        ssize_t w = writev(fd, iov, n);
+        if (w < 0) {
+            ok = errno == EINTR;
+            continue;
+        }
+        size_t k = (size_t)w;
+        for (; n > 0 && k >= iov->iov_len; iov++, n--)
+            k -= iov->iov_len;
+        if (n > 0) { /* a part written in part */
+            iov->iov_base = (char *)iov->iov_base + k;
+            iov->iov_len -= k;
+        }
+    }
+    ok = !close(fd) && ok && !rename(tmp, path);
+    if (!ok)
+        unlink(tmp);
+    return ok;
+}
+
+/* Writes oc anew (tmp + rename): index slots, rows' checksums, rows,
+ * each from where it is (no copy of the file in memory). */
 static void ofacts_save(const char *dir, const char *path, int64_t ino, const an_outcomes_t *oc)
 {
     ofacts_hdr_t h;
@@ -141,25 +174,21 @@ static void ofacts_save(const char *dir, const char *path, int64_t ino, const an
     h.db_ino = ino;
     size_t slots = h.slots * sizeof *oc->slot, sums = h.slots * sizeof(uint32_t),
            rows = oc->n * sizeof *oc->v;
-    char *data = calloc(1, OFACTS_BODY + slots + sums + rows);
-    if (!data)
+    uint32_t *sum = calloc(h.slots, sizeof *sum);
+    if (!sum)
         return;
-    memcpy(data + OFACTS_BODY, oc->slot, slots);
     for (size_t i = 0; i < h.slots; i++)
         h.slot_agg += slot_mix(i, oc->slot[i]);
-    uint32_t *sum = (uint32_t *)(data + OFACTS_BODY + slots);
     for (size_t i = 0; i < oc->n; i++) {
         uint64_t x = row_hash(&oc->v[i], i);
         sum[i] = (uint32_t)x;
         h.row_agg += x;
     }
-    if (rows)
-        memcpy(data + OFACTS_BODY + slots + sums, oc->v, rows);
     header_seal(&h);
-    memcpy(data, &h, sizeof h);
+    struct iovec iov[4] = {{&h, sizeof h}, {oc->slot, slots}, {sum, sums}, {oc->v, rows}};
     if (!mkdir(dir, 0755) || errno == EEXIST)
-        ordo_write_file_replace(path, data, OFACTS_BODY + slots + sums + rows, NULL);
-    free(data);
+        write_parts(path, iov, rows ? 4 : 3);
+    free(sum);
 }
 
 /* Delta row i's row in old, or -1 (the delta's hint when it has one). */
@@ -197,7 +226,7 @@ static int merge_copy(const an_outcomes_t *old, const an_outcomes_t *delta, an_o
 {
     memset(out, 0, sizeof *out);
     size_t cap = old->n + delta->n;
-    out->v = malloc((cap ? cap : 1) * sizeof *out->v);
+    out->v = an_big_alloc((cap ? cap : 1) * sizeof *out->v, false);
     if (!out->v)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     if (old->n)
@@ -298,19 +327,26 @@ static int ofacts_refresh(const char *factsdir, const char *db, int fd, bool exc
     uint64_t overwritten = 0;
     if (!rc && !count_new(&old, sum, &delta, &fresh, &overwritten))
         rc = ORDO_ENOENT; /* a row the refresh would overwrite is damaged */
+    if (!rc && tail)      /* the states written while the rows are */
+        an_otail_save_start(tail, h.n + fresh);
     if (!rc && excl && (h.n + fresh) * 4 <= h.slots * 3) {
         munmap(map, len);
         rc = apply_in_place(fd, &h, &delta, fresh, overwritten, check, oc);
         if (rc)
             rc = ordo_error_set(err, rc, NULL, 0, NULL, "outcome facts: %s", strerror(errno));
         else if (tail)
-            an_otail_save(tail, oc);
+            an_otail_save_end(tail, oc);
     } else if (!rc) {
         rc = merge_copy(&old, &delta, oc, err);
         *full = excl;
         munmap(map, len);
+        if (!rc && excl) { /* written anew (rows keep their places) */
+            char path[4200];
+            snprintf(path, sizeof path, "%s/outcomes", factsdir);
+            ofacts_save(factsdir, path, ino, oc);
+        }
         if (!rc && excl && tail)
-            an_otail_save(tail, oc); /* rows keep their places: saved anew next */
+            an_otail_save_end(tail, oc);
     } else {
         munmap(map, len);
     }
@@ -356,17 +392,17 @@ static int ofacts_open(const char *factsdir, const char *db, ordo_store_t *store
             return rc;
         }
     }
-    if (rc != ORDO_OK || !full) { /* else oc holds the merged copy */
+    if (rc != ORDO_OK || !full) { /* else oc holds the merged copy, saved */
         an_outcomes_free(oc);
         if ((rc = an_outcomes_load(store, oc, err)))
             return rc;
         if (rebuilt)
             *rebuilt = true;
         an_otail_invalidate(factsdir); /* the next refresh folds the whole tail */
+        ofacts_save(factsdir, path, ino, oc);
     } else if (rebuilt) {
         *rebuilt = false;
     }
-    ofacts_save(factsdir, path, ino, oc);
     return ORDO_OK;
 }
 

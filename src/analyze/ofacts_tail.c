@@ -20,15 +20,21 @@
  * number missing from the tail in the range (a crash between commit and
  * append, a damaged row) or two rows with one number: the whole refresh
  * reads SQLite, as before the tail. The states file is updated in place:
- * only the changed orders' states are written. */
+ * only the changed orders' states are written. On two threads (from
+ * OST_SPLIT_MIN changed orders): the fold in two halves of the groups,
+ * then the states' save beside the outcome rows' apply; the bytes are
+ * those of one thread (ANALYZE.md "The refresh's kernel time, and two
+ * threads"). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -84,6 +90,12 @@ struct an_otail {
     size_t old_n; /* the states file held old_n states matching the facts */
     int64_t *pos; /* [n_st]: each state's row in the refreshed facts; -1: look it up */
     long *hint;   /* the delta's rows' rows in the old facts (delta->hint) */
+    /* the save (an_otail_save_start, _end) */
+    pthread_t th;
+    bool started, ok;
+    int fd;
+    size_t n;    /* the outcome facts' rows once applied */
+    uint64_t ns; /* the states written (the writer's time) */
 };
 
 /* A state's checksum: its words chained, each step a bijection of the
@@ -356,16 +368,34 @@ typedef struct grp {
     uint64_t max_seq;
 } grp_t;
 
+/* A slot of the grouping table: the group + 1 (0: empty) and a tag of the
+ * order's hash, so that a probe reads a group only when the tags agree. */
+typedef struct gslot {
+    uint32_t g, tag;
+} gslot_t;
+
 typedef struct scan {
     const otail_row_t **row; /* rows in range, in tail order */
     uint32_t *next;          /* the order's next row; UINT32_MAX none */
     size_t n;
     grp_t *g;
     size_t n_g;
-    uint32_t *slot; /* group + 1 */
+    gslot_t *slot;
     size_t mask;
     uint64_t next_row;
 } scan_t;
+
+void *an_big_alloc(size_t n, bool zero)
+{
+    void *p = zero ? calloc(1, n) : malloc(n);
+    const uintptr_t hp = (uintptr_t)2 << 20;
+    if (p && n >= 2 * hp) {
+        uintptr_t a = ((uintptr_t)p + hp - 1) & ~(hp - 1), b = ((uintptr_t)p + n) & ~(hp - 1);
+        if (b > a)
+            (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
+    }
+    return p;
+}
 
 static void scan_free(scan_t *s)
 {
@@ -376,23 +406,100 @@ static void scan_free(scan_t *s)
     memset(s, 0, sizeof *s);
 }
 
+static size_t gslot_of(const uint64_t oid[2], size_t mask)
+{
+    return (size_t)(oid[0] ^ (oid[1] >> 7)) & mask;
+}
+
+static uint32_t gtag_of(const uint64_t oid[2])
+{
+    return (uint32_t)(oid[0] >> 32) | 1u;
+}
+
+/* The grouping table with four times the slots (its groups put back). */
+static bool group_grow(scan_t *s)
+{
+    size_t cap = (s->mask + 1) * 4;
+    gslot_t *slot = an_big_alloc(cap * sizeof *slot, true);
+    if (!slot)
+        return false;
+    free(s->slot);
+    s->slot = slot;
+    s->mask = cap - 1;
+    for (size_t i = 0; i < s->n_g; i++) {
+        size_t k = gslot_of(s->g[i].oid, s->mask);
+        while (slot[k].g)
+            k = (k + 1) & s->mask;
+        slot[k] = (gslot_t){(uint32_t)i + 1, gtag_of(s->g[i].oid)};
+    }
+    return true;
+}
+
+/* Row i (s->n, in tail order) into its order's group (linked in tail
+ * order). */
+static void group_add(scan_t *s, const otail_row_t *r)
+{
+    size_t i = s->n++;
+    s->row[i] = r;
+    s->next[i] = UINT32_MAX;
+    uint32_t tag = gtag_of(r->oid);
+    size_t k = gslot_of(r->oid, s->mask);
+    grp_t *g = NULL;
+    for (; s->slot[k].g; k = (k + 1) & s->mask) {
+        if (s->slot[k].tag != tag)
+            continue;
+        g = &s->g[s->slot[k].g - 1];
+        if (g->oid[0] == r->oid[0] && g->oid[1] == r->oid[1])
+            break;
+        g = NULL;
+    }
+    if (!g) {
+        g = &s->g[s->n_g++];
+        s->slot[k] = (gslot_t){(uint32_t)s->n_g, tag};
+        memcpy(g->oid, r->oid, sizeof g->oid);
+        g->head = (uint32_t)i;
+        g->n = 0;
+        g->max_seq = 0;
+    } else {
+        s->next[g->last] = (uint32_t)i;
+    }
+    g->last = (uint32_t)i;
+    g->n++;
+    if (r->seq > g->max_seq)
+        g->max_seq = r->seq;
+}
+
 /* Rows numbered (from, to] from the tail's row start on, each number
- * once; false when one is missing or doubled (or out of memory). */
+ * once, grouped by order as they are read; false when one is missing or
+ * doubled (or out of memory). The grouping table starts at about a slot
+ * for two rows' orders and grows when half full; its slot for a row some
+ * rows ahead is prefetched. */
 static bool scan_rows(const otail_map_t *m, size_t start, uint64_t from, uint64_t to, scan_t *s)
 {
     memset(s, 0, sizeof *s);
     uint64_t want = to - from;
+    size_t cap = 16;
+    while (cap < want / 2)
+        cap *= 2;
     uint64_t *seen = calloc(want / 64 + 1, 8);
-    s->row = malloc((want ? want : 1) * sizeof *s->row);
-    bool ok = seen && s->row;
+    size_t nr = want ? want : 1;
+    s->row = an_big_alloc(nr * sizeof *s->row, false);
+    s->next = an_big_alloc(nr * sizeof *s->next, false);
+    s->g = an_big_alloc(nr * sizeof *s->g, false);
+    s->slot = an_big_alloc(cap * sizeof *s->slot, true);
+    s->mask = cap - 1;
+    bool ok = seen && s->row && s->next && s->g && s->slot;
     s->next_row = m->n;
     bool stopped = false;
     if (start > m->n)
         start = 0; /* the tail was cut since: read it all */
     if (ok && m->n > start)
         madvise((void *)((uintptr_t)&m->rows[start] & ~(uintptr_t)4095),
-                (m->n - start) * sizeof *m->rows + 4096, MADV_SEQUENTIAL | MADV_WILLNEED);
+                (m->n - start) * sizeof *m->rows + 4096, MADV_WILLNEED);
+    enum { AHEAD = 16 };
     for (size_t i = start; ok && i < m->n; i++) {
+        if (i + AHEAD < m->n) /* a hint only: the row is not checked yet */
+            __builtin_prefetch(&s->slot[gslot_of(m->rows[i + AHEAD].oid, s->mask)]);
         const otail_row_t *r = &m->rows[i];
         if (!otail_row_ok(m->rows, i, m->n) || r->seq <= from)
             continue;
@@ -406,53 +513,15 @@ static bool scan_rows(const otail_map_t *m, size_t start, uint64_t from, uint64_
         if (seen[b / 64] & (1ull << (b % 64)))
             ok = false; /* two rows with one number */
         seen[b / 64] |= 1ull << (b % 64);
-        if (ok)
-            s->row[s->n++] = r;
+        if (!ok)
+            break;
+        if (s->n_g * 2 >= s->mask + 1 && !group_grow(s))
+            ok = false;
+        else
+            group_add(s, r);
     }
     free(seen);
     return ok && s->n == want;
-}
-
-/* Groups the rows by order (linked in tail order). */
-static bool scan_group(scan_t *s)
-{
-    size_t cap = 16;
-    while (cap < s->n * 2)
-        cap *= 2;
-    s->slot = calloc(cap, sizeof *s->slot);
-    s->g = malloc((s->n ? s->n : 1) * sizeof *s->g);
-    s->next = malloc((s->n ? s->n : 1) * sizeof *s->next);
-    if (!s->slot || !s->g || !s->next)
-        return false;
-    s->mask = cap - 1;
-    for (size_t i = 0; i < s->n; i++) {
-        const otail_row_t *r = s->row[i];
-        size_t k = (size_t)(r->oid[0] ^ (r->oid[1] >> 7)) & s->mask;
-        grp_t *g = NULL;
-        while (s->slot[k]) {
-            g = &s->g[s->slot[k] - 1];
-            if (g->oid[0] == r->oid[0] && g->oid[1] == r->oid[1])
-                break;
-            g = NULL;
-            k = (k + 1) & s->mask;
-        }
-        s->next[i] = UINT32_MAX;
-        if (!g) {
-            g = &s->g[s->n_g++];
-            s->slot[k] = (uint32_t)s->n_g;
-            memcpy(g->oid, r->oid, sizeof g->oid);
-            g->head = (uint32_t)i;
-            g->n = 0;
-            g->max_seq = 0;
-        } else {
-            s->next[g->last] = (uint32_t)i;
-        }
-        g->last = (uint32_t)i;
-        g->n++;
-        if (r->seq > g->max_seq)
-            g->max_seq = r->seq;
-    }
-    return true;
 }
 
 /* ---- the refresh ---- */
@@ -463,31 +532,34 @@ typedef struct run {
     const an_outcomes_t *old; /* NULL: every state folded from nothing */
     const ost_file_t *sf;     /* the saved states (incremental) */
     uint64_t from;
-    an_outcomes_t *delta;
-    an_otail_t *ctx;
+    an_outcomes_t *delta;       /* v: a row a group, at the group's index until compacted */
+    an_otail_t *ctx;            /* st: a state a group; pos: first each group's row in old */
+    uint8_t *has_row;           /* [group]: the group gave a delta row */
+    pthread_mutex_t store_lock; /* the store is read by one thread at a time */
+} run_t;
+
+/* One thread's part of the fold: groups [lo, hi). */
+typedef struct fold {
+    run_t *r;
+    const scan_t *s;
+    size_t lo, hi;
     const otail_row_t **ev; /* one order's rows, sorted */
     size_t ev_cap;
     uint64_t read_sqlite; /* orders read from SQLite */
     long at;              /* the order's row in old: -1 none, -2 not looked up */
-    size_t fresh;         /* new orders given a delta row so far */
-} run_t;
+    int rc;
+    ordo_error_t err;
+} fold_t;
 
-/* The order's row at the end of the delta, its old row told. */
-static an_outcome_t *delta_push(run_t *r)
+/* The order of g read from SQLite (its delta row o, when it changed since
+ * the facts); its state: none (read so next time). */
+static int order_from_store(fold_t *f, const grp_t *g, const otail_row_t *row, an_ostate_t *st,
+                            an_outcome_t *o, bool *has_row)
 {
-    an_outcome_t *o = an_outcomes_add(r->delta);
-    if (o && r->ctx->hint)
-        r->ctx->hint[r->delta->n - 1] = r->at;
-    return o;
-}
-
-/* The order of g read from SQLite; its state: none (read so next time). */
-static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an_ostate_t *st,
-                            ordo_error_t *err)
-{
+    run_t *r = f->r;
     memset(st, 0, sizeof *st);
     memcpy(st->oid, g->oid, sizeof st->oid);
-    r->read_sqlite++;
+    f->read_sqlite++;
     if (g->max_seq <= r->from)
         return ORDO_OK; /* unchanged since the facts: no row to write */
     const char *oid, *eid;
@@ -498,13 +570,13 @@ static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an
     memcpy(order_id, oid, ol);
     order_id[ol] = 0;
     ordo_outcome_summary_t sm;
-    int rc = ordo_store_outcome_get(r->store, order_id, &sm, err);
+    pthread_mutex_lock(&r->store_lock);
+    int rc = ordo_store_outcome_get(r->store, order_id, &sm, &f->err);
+    pthread_mutex_unlock(&r->store_lock);
     if (rc)
         return rc;
-    an_outcome_t *o = delta_push(r);
-    if (!o)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     an_outcome_from_summary(&sm, o);
+    *has_row = true;
     return ORDO_OK;
 }
 
@@ -515,9 +587,8 @@ static int order_from_store(run_t *r, const grp_t *g, const otail_row_t *row, an
  * be older than its row (checksum and all), and folding on it would miss
  * the events between; such an order is read from SQLite. (A row as old as
  * its state fails the outcome facts' row sum at the next analysis.) */
-static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
+static bool start_state(const run_t *r, long at, const grp_t *g, an_ostate_t *st)
 {
-    long at = r->at;
     if (at < 0) {
         memset(st, 0, sizeof *st);
         memcpy(st->oid, g->oid, sizeof st->oid);
@@ -535,69 +606,122 @@ static bool start_state(const run_t *r, const grp_t *g, an_ostate_t *st)
 }
 
 /* One order's new rows folded onto its state (or the order read from
- * SQLite), its row into the delta when it changed after from. */
-static int fold_group(run_t *r, const scan_t *s, const grp_t *g, an_ostate_t *st, ordo_error_t *err)
+ * SQLite), its row o of the delta when it changed after from. */
+static int fold_group(fold_t *f, const grp_t *g, an_ostate_t *st, an_outcome_t *o, bool *has_row)
 {
-    if (g->n > r->ev_cap) {
+    run_t *r = f->r;
+    const scan_t *s = f->s;
+    *has_row = false;
+    if (g->n > f->ev_cap) {
         size_t cap = g->n * 2;
-        const otail_row_t **p = realloc(r->ev, cap * sizeof *p);
+        const otail_row_t **p = realloc(f->ev, cap * sizeof *p);
         if (!p)
-            return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-        r->ev = p;
-        r->ev_cap = cap;
+            return ordo_error_set(&f->err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        f->ev = p;
+        f->ev_cap = cap;
     }
+    const otail_row_t **ev = f->ev;
     size_t n = 0;
     for (uint32_t i = g->head; i != UINT32_MAX; i = s->next[i])
-        r->ev[n++] = s->row[i];
-    r->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
+        ev[n++] = s->row[i];
+    f->at = r->old && r->sf ? an_outcomes_find(r->old, g->oid) : -2;
     bool tied = false;
-    bool ok = n <= OST_SORT_MAX && rows_sort(r->m, r->ev, n, &tied) && start_state(r, g, st);
+    bool ok = n <= OST_SORT_MAX && rows_sort(r->m, ev, n, &tied) && start_state(r, f->at, g, st);
     /* an event before one already folded, or not to be told: SQLite. The
      * new events at the last folded one's time are each compared with it
      * (a group of them left in tail order has no least one first) */
     if (ok && st->last_seq && st->last_tied)
-        ok = r->ev[0]->at > st->last_at;
+        ok = ev[0]->at > st->last_at;
     else if (ok && st->last_seq)
-        for (size_t i = 0; ok && i < n && r->ev[i]->at <= st->last_at; i++)
-            ok = key_cmp(r->m, r->ev[i], st->last_at, st->last_seq, st->last_ids) > 0;
+        for (size_t i = 0; ok && i < n && ev[i]->at <= st->last_at; i++)
+            ok = key_cmp(r->m, ev[i], st->last_at, st->last_seq, st->last_ids) > 0;
     for (size_t i = 0; ok && i < n; i++)
-        ok = st_add(st, r->ev[i]);
+        ok = st_add(st, ev[i]);
     st->last_tied = tied;
     if (!ok)
-        return order_from_store(r, g, r->ev[0], st, err);
+        return order_from_store(f, g, ev[0], st, o, has_row);
     st->sum = st_sum(st);
     if (g->max_seq <= r->from)
         return ORDO_OK;
-    an_outcome_t *o = delta_push(r);
-    if (!o)
-        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     st_out(st, o);
+    *has_row = true;
     return ORDO_OK;
 }
 
-/* Folds every group; the states into r->ctx. */
-static int fold_all(run_t *r, const scan_t *s, ordo_error_t *err)
+/* Groups [f->lo, f->hi): each one's state, delta row (at the group's
+ * index) and row in old. */
+static void *fold_part(void *arg)
+{
+    fold_t *f = arg;
+    run_t *r = f->r;
+    an_otail_t *c = r->ctx;
+    for (size_t i = f->lo; i < f->hi && !f->rc; i++) {
+        bool has = false;
+        f->rc = fold_group(f, &f->s->g[i], &c->st[i], &r->delta->v[i], &has);
+        r->has_row[i] = has;
+        c->pos[i] = f->at;
+    }
+    free(f->ev);
+    f->ev = NULL;
+    return NULL;
+}
+
+/* Groups folded on two threads from this many on (an_otail_threads). */
+#define OST_SPLIT_MIN 4096
+int an_otail_threads = 2;
+
+/* Folds every group; the states into r->ctx, the delta rows into
+ * r->delta. With two threads each folds a half of the groups (by their
+ * order in the tail) into the group's own places, so the states, rows and
+ * positions are those of one thread; then the rows are compacted and the
+ * positions given in group order, as one thread gives them. */
+static int fold_all(run_t *r, const scan_t *s, uint64_t *read_sqlite, ordo_error_t *err)
 {
     size_t n = s->n_g ? s->n_g : 1; /* a state and a delta row a group at most */
     an_otail_t *c = r->ctx;
-    c->st = malloc(n * sizeof *c->st);
-    c->pos = malloc(n * sizeof *c->pos);
-    c->hint = r->sf ? malloc(n * sizeof *c->hint) : NULL; /* else rows not looked up */
-    r->delta->v = malloc(n * sizeof *r->delta->v);
-    if (!c->st || !c->pos || (r->sf && !c->hint) || !r->delta->v)
+    c->st = an_big_alloc(n * sizeof *c->st, false);
+    c->pos = an_big_alloc(n * sizeof *c->pos, false);
+    c->hint = r->sf ? an_big_alloc(n * sizeof *c->hint, false) : NULL; /* else not looked up */
+    r->delta->v = an_big_alloc(n * sizeof *r->delta->v, false);
+    r->has_row = malloc(n);
+    if (!c->st || !c->pos || (r->sf && !c->hint) || !r->delta->v || !r->has_row)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     r->delta->cap = n;
-    for (size_t i = 0; i < s->n_g; i++) {
-        size_t rows = r->delta->n;
-        int rc = fold_group(r, s, &s->g[i], &c->st[i], err);
-        if (rc)
-            return rc;
-        /* rows keep their places; new orders' rows come after the old ones
-         * in the delta's order (ofacts_io.c) */
-        c->pos[c->n_st++] = r->at >= 0                          ? r->at
-                            : r->at == -1 && r->delta->n > rows ? (int64_t)(r->old->n + r->fresh++)
-                                                                : -1;
+    fold_t part[2] = {{.r = r, .s = s, .lo = 0, .hi = s->n_g},
+                      {.r = r, .s = s, .lo = s->n_g, .hi = s->n_g}};
+    pthread_t th;
+    bool two = an_otail_threads > 1 && s->n_g >= OST_SPLIT_MIN;
+    if (two) {
+        part[0].hi = part[1].lo = s->n_g / 2;
+        two = !pthread_create(&th, NULL, fold_part, &part[1]);
+        if (!two)
+            part[0].hi = s->n_g;
     }
+    fold_part(&part[0]);
+    if (two)
+        pthread_join(th, NULL);
+    *read_sqlite = part[0].read_sqlite + part[1].read_sqlite;
+    for (int k = 0; k < 2; k++)
+        if (part[k].rc) {
+            *err = part[k].err;
+            return part[k].rc;
+        }
+    /* rows keep their places; new orders' rows come after the old ones in
+     * the delta's order (ofacts_io.c) */
+    size_t rows = 0, fresh = 0;
+    for (size_t i = 0; i < s->n_g; i++) {
+        long at = (long)c->pos[i];
+        if (r->has_row[i]) {
+            if (rows != i)
+                r->delta->v[rows] = r->delta->v[i];
+            if (c->hint)
+                c->hint[rows] = at;
+            rows++;
+        }
+        c->pos[i] = at >= 0 ? at : at == -1 && r->has_row[i] ? (int64_t)(r->old->n + fresh++) : -1;
+    }
+    c->n_st = s->n_g;
+    r->delta->n = rows;
     r->delta->hint = c->hint;
     return ORDO_OK;
 }
@@ -612,7 +736,11 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     an_otail_t *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ctx->fd = -1;
     snprintf(ctx->path, sizeof ctx->path, "%s/outcome_state", factsdir);
+    const char *th = getenv("ORDO_OTAIL_THREADS"); /* 1: one thread (bench, callgrind) */
+    if (th && atoi(th) == 1)
+        an_otail_threads = 1;
     ost_file_t sf;
     bool have = ost_load(ctx->path, from, old->n, &sf);
     /* without saved states every order is folded from its first event:
@@ -624,8 +752,7 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     int rc = ORDO_ENOENT;
     uint64_t t0 = ordo_now_ns();
     if (otail_map_open(db, ino, &m)) {
-        if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s) &&
-            scan_group(&s)) {
+        if (scan_rows(&m, have ? sf.h.tail_row : 0, ctx->all ? 0 : from, to, &s)) {
             run_t r = {.store = store,
                        .m = &m,
                        .old = old,
@@ -633,15 +760,17 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
                        .from = from,
                        .delta = delta,
                        .ctx = ctx};
+            pthread_mutex_init(&r.store_lock, NULL);
             ctx->tail_row = s.next_row;
-            uint64_t t1 = ordo_now_ns();
-            rc = fold_all(&r, &s, err);
-            free(r.ev);
+            uint64_t t1 = ordo_now_ns(), sqlite = 0;
+            rc = fold_all(&r, &s, &sqlite, err);
+            free(r.has_row);
+            pthread_mutex_destroy(&r.store_lock);
             an_otail_last = (an_otail_stats_t){.tail = !rc,
                                                .all = ctx->all,
                                                .rows = s.n,
                                                .orders = delta->n,
-                                               .from_sqlite = r.read_sqlite,
+                                               .from_sqlite = sqlite,
                                                .ns_scan = t1 - t0,
                                                .ns_fold = ordo_now_ns() - t1};
         }
@@ -659,55 +788,147 @@ int an_otail_delta(const char *factsdir, const char *db, int64_t ino, ordo_store
     return ORDO_OK;
 }
 
+/* States of consecutive rows written with one pwritev a run (the new
+ * orders' states, appended: no page of the file mapped and faulted one by
+ * one); ok false after a failed write. */
+typedef struct ost_run {
+    struct iovec iov[256];
+    int n;
+    size_t at; /* the first state's row */
+    bool ok;
+} ost_run_t;
+
+static void run_flush(int fd, ost_run_t *w)
+{
+    size_t len = (size_t)w->n * sizeof(an_ostate_t);
+    off_t off = (off_t)(sizeof(ost_hdr_t) + w->at * sizeof(an_ostate_t));
+    if (w->n && pwritev(fd, w->iov, w->n, off) != (ssize_t)len)
+        w->ok = false;
+    w->n = 0;
+}
+
+static void run_add(int fd, ost_run_t *w, const an_ostate_t *st, size_t at)
+{
+    if (w->n && (w->n == (int)(sizeof w->iov / sizeof w->iov[0]) || at != w->at + (size_t)w->n))
+        run_flush(fd, w);
+    if (!w->n)
+        w->at = at;
+    w->iov[w->n++] = (struct iovec){(void *)st, sizeof *st};
+}
+
+/* The states whose rows are known (pos) written: in place when the file
+ * held the states of the facts refreshed (rows keep their places; new
+ * orders' rows at the end start as zeros: no state), else anew; the rows
+ * the file held through a mapping (scattered: a page each), the others
+ * with pwritev. The header was marked stale first. */
+static void *save_run(void *arg)
+{
+    an_otail_t *ctx = arg;
+    uint64_t t0 = ordo_now_ns();
+    size_t len = sizeof(ost_hdr_t) + ctx->n * sizeof(an_ostate_t);
+    bool anew = ctx->all || ctx->old_n > ctx->n;
+    size_t kept = anew ? 0 : ctx->old_n; /* rows whose states are in the file */
+    bool ok =
+        (!anew || !ftruncate(ctx->fd, (off_t)sizeof(ost_hdr_t))) && !ftruncate(ctx->fd, (off_t)len);
+    size_t map_len = sizeof(ost_hdr_t) + kept * sizeof(an_ostate_t);
+    an_ostate_t *map = NULL;
+    ost_run_t w = {.ok = true};
+    for (size_t i = 0; ok && i < ctx->n_st; i++) {
+        int64_t at = ctx->pos[i];
+        if (at < 0 || (size_t)at >= ctx->n)
+            continue; /* looked up at the end */
+        if ((size_t)at >= kept) {
+            run_add(ctx->fd, &w, &ctx->st[i], (size_t)at);
+            continue;
+        }
+        if (!map) {
+            void *m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->fd, 0);
+            ok = m != MAP_FAILED;
+            map = ok ? (an_ostate_t *)((char *)m + sizeof(ost_hdr_t)) : NULL;
+            if (!ok)
+                break;
+        }
+        map[at] = ctx->st[i];
+    }
+    run_flush(ctx->fd, &w);
+    if (map)
+        munmap((char *)map - sizeof(ost_hdr_t), map_len);
+    ctx->ok = ok && w.ok;
+    ctx->ns = ordo_now_ns() - t0;
+    return NULL;
+}
+
+/* Starts writing ctx's states for outcome facts of n rows, on a thread of
+ * its own while the outcome facts are applied (a file each: the kernel's
+ * copies into the page cache of both at once), or here. The header is
+ * marked stale first: until an_otail_save_end seals it the file holds no
+ * states (a crash between, a failed apply: the next refresh folds the
+ * whole tail). */
+void an_otail_save_start(an_otail_t *ctx, size_t n)
+{
+    ctx->n = n;
+    ctx->ok = false;
+    ctx->fd = open(ctx->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (ctx->fd < 0)
+        return;
+    ost_hdr_t h;
+    hdr_fill(&h, 0, 0, 0);
+    if (pwrite(ctx->fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+        close(ctx->fd);
+        ctx->fd = -1;
+        return;
+    }
+    ctx->started = an_otail_threads > 1 && !pthread_create(&ctx->th, NULL, save_run, ctx);
+    if (!ctx->started)
+        save_run(ctx);
+}
+
+/* Ends the save for oc (the outcome facts as saved, at oc->events; NULL:
+ * they were not): the states whose rows were not known are written at
+ * theirs, every state is checked to stand at its order's row, and the
+ * header is sealed, without fdatasync (a state older than its row after
+ * a power loss is not used: start_state). Best effort: a failure leaves
+ * no states. */
+void an_otail_save_end(an_otail_t *ctx, const an_outcomes_t *oc)
+{
+    if (ctx->started)
+        pthread_join(ctx->th, NULL);
+    ctx->started = false;
+    if (ctx->fd < 0)
+        return;
+    uint64_t t0 = ordo_now_ns();
+    bool ok = ctx->ok && oc && oc->n == ctx->n;
+    ost_run_t w = {.ok = true};
+    for (size_t i = 0; ok && i < ctx->n_st; i++) {
+        int64_t p = ctx->pos[i];
+        const an_ostate_t *st = &ctx->st[i];
+        if (p >= 0 && (size_t)p < oc->n) {
+            ok = oc->v[p].oid[0] == st->oid[0] && oc->v[p].oid[1] == st->oid[1];
+            continue;
+        }
+        long at = an_outcomes_find(oc, st->oid); /* every order's (no saved states) */
+        if (at >= 0)
+            run_add(ctx->fd, &w, st, (size_t)at);
+    }
+    run_flush(ctx->fd, &w);
+    if (ok && w.ok) {
+        ost_hdr_t h;
+        hdr_fill(&h, oc->events, oc->n, ctx->tail_row);
+        (void)!pwrite(ctx->fd, &h, sizeof h, 0);
+    }
+    close(ctx->fd);
+    ctx->fd = -1;
+    an_otail_last.ns_save = ctx->ns + (ordo_now_ns() - t0);
+}
+
 void an_otail_free(an_otail_t *ctx)
 {
     if (!ctx)
         return;
+    if (ctx->started || ctx->fd >= 0)
+        an_otail_save_end(ctx, NULL);
     free(ctx->st);
     free(ctx->pos);
     free(ctx->hint);
     free(ctx);
-}
-
-/* Writes ctx's states at their rows of oc (the outcome facts as saved, at
- * oc->events): the header first marked stale, the rows, then the header
- * sealed, without fdatasync (a state older than its row after a power
- * loss is not used: start_state). In place when the file held the states
- * of the facts refreshed (rows keep their places; new orders' rows at the
- * end start as zeros: no state), else written anew. Best effort: a
- * failure leaves no states. */
-void an_otail_save(an_otail_t *ctx, const an_outcomes_t *oc)
-{
-    uint64_t t0 = ordo_now_ns();
-    int fd = open(ctx->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return;
-    ost_hdr_t h;
-    hdr_fill(&h, 0, 0, 0);
-    size_t len = sizeof h + oc->n * sizeof(an_ostate_t);
-    bool anew = ctx->all || ctx->old_n > oc->n;
-    bool ok = pwrite(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
-              (!anew || !ftruncate(fd, (off_t)sizeof h)) && !ftruncate(fd, (off_t)len);
-    void *map = ok && oc->n ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
-    if (map == MAP_FAILED)
-        ok = false;
-    if (ok && map) {
-        an_ostate_t *st = (an_ostate_t *)((char *)map + sizeof h);
-        for (size_t i = 0; i < ctx->n_st; i++) {
-            int64_t p = ctx->pos[i];
-            const an_outcome_t *o = p >= 0 && (size_t)p < oc->n ? &oc->v[p] : NULL;
-            long at = o && o->oid[0] == ctx->st[i].oid[0] && o->oid[1] == ctx->st[i].oid[1]
-                          ? (long)p
-                          : an_outcomes_find(oc, ctx->st[i].oid);
-            if (at >= 0)
-                st[at] = ctx->st[i];
-        }
-        munmap(map, len);
-    }
-    if (ok) {
-        hdr_fill(&h, oc->events, oc->n, ctx->tail_row);
-        (void)!pwrite(fd, &h, sizeof h, 0);
-    }
-    close(fd);
-    an_otail_last.ns_save = ordo_now_ns() - t0;
 }

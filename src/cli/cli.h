@@ -148,7 +148,12 @@ int ordo_cli_output_end(ordo_cli_output_t *o, int exit_code, bool commit);
 /* ordo log show / export / replay (cmd_log_decisions.c); dir is the log
  * directory. */
 int ordo_cli_log_show(const char *dir, const char *order_id, bool json);
-int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q);
+/* jobs: threads formatting ranges of the log (1: one pass; the bytes are
+ * the same either way); ordo_cli_log_export_jobs(): the default, the
+ * online CPUs, at most 16. */
+int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q,
+                        unsigned jobs);
+unsigned ordo_cli_log_export_jobs(void);
 int ordo_cli_log_replay(const char *dir, const char *data, const char *network,
                         const char *policy, bool json, const ordo_log_query_t *q);
 /* One experiment as `ordo exp show --json` and `exp list --json` print it

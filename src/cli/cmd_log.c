@@ -7,7 +7,7 @@
  *   ordo log append [DIR] [--data DIR] [--type N] [--key-field F] [--sync MODE]
  *                   [--compress LEVEL] [FILE]
  *   ordo log show   [DIR] --order ID [--json]
- *   ordo log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME]
+ *   ordo log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME] [--jobs N]
  *   ordo log replay [DIR] --policy P --network NET [--json] [--limit N]
  *
  * DIR is a data directory (its log/ is used) or a log directory itself. */
@@ -529,7 +529,11 @@ static int run_export(const ordo_cli_args_t *a)
     int rc = read_query(a, &q);
     if (!rc)
         rc = reading_dir(a, dir, sizeof dir);
-    return rc ? rc : ordo_cli_log_export(dir, format, &q);
+    const char *jobs_s = ordo_cli_get(a, "jobs");
+    uint64_t jobs = ordo_cli_log_export_jobs();
+    if (!rc && jobs_s && (!parse_u64(jobs_s, &jobs) || jobs < 1 || jobs > 16))
+        return ordo_cli_usage("log export", "--jobs: '%s' is not a count from 1 to 16", jobs_s);
+    return rc ? rc : ordo_cli_log_export(dir, format, &q, (unsigned)jobs);
 }
 
 /* A policy that is neither a file nor a built-in, and a network directory
@@ -673,7 +677,10 @@ static const ordo_cli_opt_t show_opts[] = {
     OPT_DATA, {"order", 0, "ID", "the order (required)"}, OPT_END};
 static const ordo_cli_opt_t export_opts[] = {
     OPT_DATA, {"format", 0, "F", "ndjson (default) or csv; --json is ndjson"}, OPT_FROM,
-    OPT_LIMIT, OPT_SINCE, OPT_UNTIL, OPT_END};
+    OPT_LIMIT, OPT_SINCE, OPT_UNTIL,
+    {"jobs", 0, "N", "threads formatting ranges of the log (default: the online CPUs, at most 16;"
+                     " the output is the same)"},
+    OPT_END};
 static const ordo_cli_opt_t replay_opts[] = {
     OPT_DATA,
     {"policy", 0, "P", "the policy to replay under: a file or a built-in name (required)"},
@@ -724,7 +731,7 @@ static const ordo_cli_cmd_t cmd_show_ = {
 static const ordo_cli_cmd_t cmd_export_ = {
     .name = "export",
     .summary = "every decision record, as NDJSON or CSV",
-    .usage = "log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME]",
+    .usage = "log export [DIR] [--format ndjson|csv] [--since TIME] [--until TIME] [--jobs N]",
     .about = "Writes the decision records as NDJSON, or as CSV with one row per decision\n"
              "(order, policy, experiment, variant, costs, on-time...).",
     .examples = "ordo log export ordo-data --format csv --out decisions.csv",

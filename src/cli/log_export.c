@@ -9,9 +9,11 @@
  * every record there; test_analyze_cli.sh compares). Rows are formatted in
  * place into a buffer written 1 MB at a time. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "export_picks.h"
@@ -259,9 +261,13 @@ static void put_row(ordo_buf_t *out, const ordo_log_record_t *rec, const csv_rec
 typedef struct exporter {
     ordo_cbor_picker_t *pk; /* NULL: every record through the reader */
     bool summary;           /* take a record's summary when it has one */
+    bool csv;
+    bool stream;        /* rows to stdout as they come (else kept in out) */
+    uint64_t emit_from; /* records before this seq are read, not written */
     ordo_cbor_pick_t picks[P_N], items[ORDO_SUM_TOP];
     ordo_arena_t *arena;
     ordo_buf_t out;
+    ordo_buf_t skips; /* not streaming: (offset in out, seq) of each skipped record */
 } exporter_t;
 
 /* One record's row into ex->out; false: not a record (skipped). */
@@ -287,80 +293,364 @@ static bool export_csv(exporter_t *ex, const ordo_log_record_t *rec)
     return true;
 }
 
+static bool write_out(const char *p, size_t n)
+{
+    return !n || fwrite(p, 1, n, stdout) == n;
+}
+
 static bool flush_out(ordo_buf_t *o)
 {
-    bool ok = !o->len || fwrite(o->data, 1, o->len, stdout) == o->len;
+    bool ok = write_out(o->data, o->len);
     ordo_buf_reset(o);
     return ok;
 }
 
-static int export_loop(ordo_log_iter_t *it, bool csv, exporter_t *ex, ordo_error_t *err)
+static void say_skipped(uint64_t seq)
+{
+    fprintf(stderr, "ordo: record %llu is not JSON; skipped\n", (unsigned long long)seq);
+}
+
+/* A record the CSV cannot take: streaming, the rows before it go out and
+ * the message follows; else where it was is kept for the writer. */
+static bool skipped(exporter_t *ex, uint64_t seq)
+{
+    if (!ex->stream) {
+        uint64_t at[2] = {ex->out.len, seq};
+        ordo_buf_append(&ex->skips, at, sizeof at);
+        return true;
+    }
+    bool ok = flush_out(&ex->out);
+    say_skipped(seq);
+    return ok;
+}
+
+static int export_loop(ordo_log_iter_t *it, exporter_t *ex, ordo_error_t *err)
 {
     ordo_log_record_t rec;
     int rc;
     bool ok = true;
     while ((rc = ordo_log_iter_next(it, &rec, err)) == 1) {
-        if (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW)
+        if (rec.seq < ex->emit_from ||
+            (rec.type != ORDO_LOG_REC_DECISION && rec.type != ORDO_LOG_REC_SHADOW))
             continue;
-        if (!csv) {
+        if (!ex->csv) {
             ordo_buf_append(&ex->out, rec.payload, rec.len);
             ordo_buf_putc(&ex->out, '\n');
         } else if (!export_csv(ex, &rec)) {
-            ok &= flush_out(&ex->out);
-            fprintf(stderr, "ordo: record %llu is not JSON; skipped\n",
-                    (unsigned long long)rec.seq);
+            ok &= skipped(ex, rec.seq);
         }
-        if (ex->out.len >= (1u << 20))
+        if (ex->stream && ex->out.len >= (1u << 20))
             ok &= flush_out(&ex->out);
     }
-    ok &= flush_out(&ex->out);
+    if (ex->stream)
+        ok &= flush_out(&ex->out);
     if (rc < 0)
         return rc;
-    if (ex->out.oom)
+    if (ex->out.oom || ex->skips.oom)
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     return ok ? ORDO_OK : ORDO_EIO;
 }
 
-int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q)
+/* The records of q from seq emit_from on, streamed to stdout (the one-job
+ * export, and what follows a range the parallel export could not read). */
+static int export_stream(const char *dir, const ordo_log_query_t *q, exporter_t *ex,
+                         ordo_error_t *err)
+{
+    ordo_log_iter_t *it;
+    int rc = ordo_log_iter_open(dir, q, &it, err);
+    if (rc)
+        return rc;
+    rc = export_loop(it, ex, err);
+    ordo_log_iter_close(it);
+    return rc;
+}
+
+static exporter_t *exporter_new(bool csv)
+{
+    exporter_t *ex = calloc(1, sizeof *ex);
+    if (!ex)
+        return NULL;
+    ex->csv = csv;
+    ex->stream = true;
+    ordo_buf_init(&ex->out, NULL);
+    ordo_buf_init(&ex->skips, NULL);
+    /* ORDO_EXPORT_READER=1: every record through the reader;
+     * ORDO_EXPORT_PICKS=1: through the picker, summaries unread (tests
+     * compare the three) */
+    if (csv && (getenv("ORDO_EXPORT_READER") || ordo_cbor_picker_new(pick_paths, P_N, &ex->pk)))
+        ex->pk = NULL;
+    ex->summary = ex->pk && !getenv("ORDO_EXPORT_PICKS");
+    ex->arena = ordo_arena_create(1 << 16);
+    if (!ex->arena) {
+        ordo_cbor_picker_free(ex->pk);
+        free(ex);
+        return NULL;
+    }
+    return ex;
+}
+
+static void exporter_free(exporter_t *ex)
+{
+    if (!ex)
+        return;
+    ordo_cbor_picker_free(ex->pk);
+    ordo_arena_destroy(ex->arena);
+    ordo_buf_free(&ex->out);
+    ordo_buf_free(&ex->skips);
+    free(ex);
+}
+
+/* ---- the parallel export ----
+ * The log's seqs are cut into ranges at the points where an iterator can
+ * start without reading what comes before (ordo_log_split_points: segment
+ * starts and .idx blocks), about RANGE_RECORDS records each (the last
+ * range, from the last point on, runs to the end). Each job takes the next
+ * range, reads it with its own iterator (from_seq .. to_seq) and formats
+ * its rows into the range's own buffer; the main thread writes the
+ * buffers in seq order, each skipped record's message in its place. So
+ * the bytes are those of one job reading the whole log, whatever the
+ * number of jobs. At most 2 ranges a job are formatted and not yet
+ * written: memory stays bounded (a few MB a range), not the whole file.
+ * A range that fails to read is written up to its error; when it is not
+ * the first, the rest is read again by one iterator from the query's own
+ * start (writing nothing before the range), so an error that only a
+ * range's start could meet (a .idx that does not match its segment) is
+ * never reported where one job would not report it. */
+#define RANGE_RECORDS 8192
+#define JOBS_MAX 16
+
+typedef struct range {
+    uint64_t from, to; /* seqs [from, to); to 0: to the end */
+    ordo_buf_t out, skips;
+    int rc;
+    ordo_error_t err;
+    bool done;
+} range_t;
+
+typedef struct par {
+    const char *dir;
+    const ordo_log_query_t *q;
+    bool csv;
+    range_t *r;
+    size_t nr, next, written, window;
+    bool stop;
+    ordo_buf_t spare[3 * JOBS_MAX]; /* written ranges' buffers, kept for the next ones */
+    size_t nspare;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} par_t;
+
+static void read_range(par_t *p, exporter_t *ex, range_t *r)
+{
+    ordo_log_query_t q = *p->q;
+    if (r->from > q.from_seq)
+        q.from_seq = r->from;
+    q.to_seq = r->to;
+    ex->stream = false;
+    ordo_log_iter_t *it;
+    r->rc = ordo_log_iter_open(p->dir, &q, &it, &r->err);
+    if (r->rc == ORDO_OK) {
+        r->rc = export_loop(it, ex, &r->err);
+        ordo_log_iter_close(it);
+    }
+    /* the range keeps the buffers; the job starts its next with others */
+    r->out = ex->out;
+    r->skips = ex->skips;
+    ordo_buf_init(&ex->out, NULL);
+    ordo_buf_init(&ex->skips, NULL);
+}
+
+static void *job_main(void *arg)
+{
+    par_t *p = arg;
+    exporter_t *ex = exporter_new(p->csv);
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->next < p->nr && p->next >= p->written + p->window)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop || p->next >= p->nr)
+            break;
+        range_t *r = &p->r[p->next++];
+        if (ex && p->nspare) /* a written range's buffer: its pages are mapped already */
+            ex->out = p->spare[--p->nspare];
+        pthread_mutex_unlock(&p->mu);
+        if (ex)
+            read_range(p, ex, r);
+        else
+            r->rc = ordo_error_set(&r->err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        pthread_mutex_lock(&p->mu);
+        r->done = true;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    exporter_free(ex);
+    return NULL;
+}
+
+/* A range's rows and its skipped records' messages, in order. */
+static bool write_range(const range_t *r)
+{
+    bool ok = true;
+    size_t at = 0;
+    for (size_t i = 0; i + 16 <= r->skips.len; i += 16) {
+        uint64_t s[2];
+        memcpy(s, r->skips.data + i, sizeof s);
+        ok &= write_out(r->out.data + at, (size_t)s[0] - at);
+        say_skipped(s[1]);
+        at = (size_t)s[0];
+    }
+    return ok & write_out(r->out.data + at, r->out.len - at);
+}
+
+/* The ranges: from the query's start to the end, cut at points about
+ * RANGE_RECORDS apart. *nr 1: not worth the jobs. */
+static int plan(const char *dir, range_t **out, size_t *nr, ordo_error_t *err)
+{
+    /* ORDO_EXPORT_RANGE=N: ranges of about N records, and their number on
+     * stderr (tests cut small logs into many ranges) */
+    const char *env = getenv("ORDO_EXPORT_RANGE");
+    uint64_t want = env && atoll(env) > 0 ? (uint64_t)atoll(env) : RANGE_RECORDS;
+    uint64_t *pts;
+    size_t n;
+    int rc = ordo_log_split_points(dir, &pts, &n, err);
+    if (rc)
+        return rc;
+    range_t *r = calloc(n + 1, sizeof *r);
+    if (!r) {
+        free(pts);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
+    size_t k = 0;
+    r[0].from = 0;
+    for (size_t i = 0; i < n; i++)
+        if (pts[i] >= r[k].from + want) {
+            r[k].to = pts[i];
+            r[++k].from = pts[i];
+        }
+    r[k].to = 0;
+    free(pts);
+    *out = r;
+    *nr = k + 1;
+    if (env)
+        fprintf(stderr, "ordo: export in %zu ranges\n", *nr);
+    return ORDO_OK;
+}
+
+static int export_parallel(const char *dir, const ordo_log_query_t *q, bool csv, unsigned jobs,
+                           range_t *rs, size_t nr, ordo_error_t *err)
+{
+    par_t p = {.dir = dir, .q = q, .csv = csv, .r = rs, .nr = nr, .window = (size_t)jobs + 2};
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    pthread_t tid[JOBS_MAX];
+    unsigned started = 0;
+    for (; started < jobs; started++)
+        if (pthread_create(&tid[started], NULL, job_main, &p))
+            break;
+    int rc = ORDO_OK;
+    bool ok = true;
+    size_t again = started ? nr : 0; /* the range to read again from (nr: none) */
+    for (size_t k = 0; k < again; k++) {
+        range_t *r = &rs[k];
+        pthread_mutex_lock(&p.mu);
+        while (!r->done)
+            pthread_cond_wait(&p.cv, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        rc = r->rc;
+        if (rc && k > 0) {
+            again = k;
+            break;
+        }
+        ok &= write_range(r);
+        ordo_buf_free(&r->skips);
+        if (rc) {
+            *err = r->err;
+            break;
+        }
+        pthread_mutex_lock(&p.mu);
+        ordo_buf_reset(&r->out);
+        if (p.nspare < sizeof p.spare / sizeof p.spare[0])
+            p.spare[p.nspare++] = r->out;
+        else
+            ordo_buf_free(&r->out);
+        ordo_buf_init(&r->out, NULL);
+        p.written = k + 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+    }
+    pthread_mutex_lock(&p.mu);
+    p.stop = true;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    for (size_t i = 0; i < nr; i++) {
+        ordo_buf_free(&rs[i].out);
+        ordo_buf_free(&rs[i].skips);
+    }
+    for (size_t i = 0; i < p.nspare; i++)
+        ordo_buf_free(&p.spare[i]);
+    if (again < nr) {
+        /* read again from the query's start, writing from range again on */
+        exporter_t *ex = exporter_new(csv);
+        rc = ex ? ORDO_OK : ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        if (ex) {
+            ex->emit_from = rs[again].from;
+            rc = export_stream(dir, q, ex, err);
+        }
+        exporter_free(ex);
+    }
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+    if (rc)
+        return rc;
+    return ok ? ORDO_OK : ORDO_EIO;
+}
+
+unsigned ordo_cli_log_export_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > JOBS_MAX ? JOBS_MAX : (unsigned)n;
+}
+
+int ordo_cli_log_export(const char *dir, const char *format, const ordo_log_query_t *q,
+                        unsigned jobs)
 {
     bool csv = !strcmp(format, "csv");
-    ordo_log_iter_t *it;
     ordo_error_t err = {0};
     ordo_log_query_t qr = *q;
     qr.raw = csv; /* CSV rows come from the CBOR or the typed record: no JSON text */
+    (void)ordo_record_cbor_keys(NULL); /* the key table, for the picker's paths */
+    if (jobs > JOBS_MAX)
+        jobs = JOBS_MAX;
+    ordo_log_iter_t *it; /* the one job's, or only a check that the log opens */
     int rc = ordo_log_iter_open(dir, &qr, &it, &err);
     if (rc)
         return ordo_cli_fail(&err, rc, false);
-    exporter_t *ex = calloc(1, sizeof *ex);
-    if (ex) {
-        ordo_buf_init(&ex->out, NULL);
-        (void)ordo_record_cbor_keys(NULL); /* the key table, for the picker's paths */
-        /* ORDO_EXPORT_READER=1: every record through the reader;
-         * ORDO_EXPORT_PICKS=1: through the picker, summaries unread (tests
-         * compare the three) */
-        if (csv && (getenv("ORDO_EXPORT_READER") ||
-                    ordo_cbor_picker_new(pick_paths, P_N, &ex->pk)))
-            ex->pk = NULL;
-        ex->summary = ex->pk && !getenv("ORDO_EXPORT_PICKS");
-        ex->arena = ordo_arena_create(1 << 16);
+    range_t *rs = NULL;
+    size_t nr = 1;
+    /* a --limit counts records from the start: one job */
+    if (jobs > 1 && !q->limit && (rc = plan(dir, &rs, &nr, &err)) != ORDO_OK) {
+        ordo_log_iter_close(it);
+        return ordo_cli_fail(&err, rc, false);
     }
-    if (!ex || !ex->arena) {
-        rc = ordo_error_set(&err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (csv)
+        puts("seq,time,record,order_id,policy,policy_version,experiment,variant,bucket,"
+             "excluded,status,fallback,shipments,units,cost_total,pick,pack,shipping,"
+             "returns,carrying_relief,opportunity,split,on_time_prob,return_risk,"
+             "backorders,latency_ns");
+    if (nr > 1) {
+        ordo_log_iter_close(it);
+        it = NULL;
+        rc = export_parallel(dir, &qr, csv, jobs < nr ? jobs : (unsigned)nr, rs, nr, &err);
     } else {
-        if (csv)
-            puts("seq,time,record,order_id,policy,policy_version,experiment,variant,bucket,"
-                 "excluded,status,fallback,shipments,units,cost_total,pick,pack,shipping,"
-                 "returns,carrying_relief,opportunity,split,on_time_prob,return_risk,"
-                 "backorders,latency_ns");
-        rc = export_loop(it, csv, ex, &err);
+        exporter_t *ex = exporter_new(csv);
+        rc = ex ? export_loop(it, ex, &err)
+                : ordo_error_set(&err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+        exporter_free(ex);
     }
     ordo_log_iter_close(it);
-    if (ex) {
-        ordo_cbor_picker_free(ex->pk);
-        ordo_arena_destroy(ex->arena);
-        ordo_buf_free(&ex->out);
-        free(ex);
-    }
+    free(rs);
     if (rc == ORDO_EIO)
         return ORDO_EXIT_IO;
     if (rc < 0)

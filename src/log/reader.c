@@ -323,6 +323,10 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
                                   it->indexed && it->pos == it->r[it->ri].start
                                       ? "the .idx does not match the segment"
                                       : "a record was deleted, reordered or altered");
+        if (q->to_seq && v.seq >= q->to_seq) {
+            it->done = true;
+            return 0;
+        }
         it->expect++;
         uint64_t off = it->pos;
         it->pos += v.frame_len;
@@ -372,6 +376,54 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
             it->done = true;
         return 1;
     }
+}
+
+static int add_point(uint64_t **pts, size_t *n, size_t *cap, uint64_t seq)
+{
+    if (*n && (*pts)[*n - 1] >= seq)
+        return ORDO_OK;
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        uint64_t *np = realloc(*pts, nc * sizeof *np);
+        if (!np)
+            return ORDO_ENOMEM;
+        *pts = np;
+        *cap = nc;
+    }
+    (*pts)[(*n)++] = seq;
+    return ORDO_OK;
+}
+
+int ordo_log_split_points(const char *dir, uint64_t **pts, size_t *n, ordo_error_t *err)
+{
+    log_seg_name_t *segs = NULL;
+    size_t nseg = 0, cap = 0;
+    *pts = NULL;
+    *n = 0;
+    int rc = log_list_segments(dir, &segs, &nseg, err);
+    for (size_t i = 0; rc == ORDO_OK && i < nseg; i++) {
+        uint64_t first = segs[i].first_seq;
+        uint64_t next = i + 1 < nseg ? segs[i + 1].first_seq : UINT64_MAX;
+        rc = add_point(pts, n, &cap, first);
+        char ipath[4096];
+        snprintf(ipath, sizeof ipath, "%s/%020" PRIu64 LOG_IDX_SUFFIX, dir, first);
+        log_seg_index_t ix;
+        if (rc != ORDO_OK || log_index_read(ipath, &ix) != ORDO_OK)
+            continue;
+        for (size_t j = 0; j < ix.n && rc == ORDO_OK; j++)
+            if (ix.e[j].first_seq > first && ix.e[j].first_seq < next)
+                rc = add_point(pts, n, &cap, ix.e[j].first_seq);
+        log_index_free(&ix);
+    }
+    free(segs);
+    if (rc == ORDO_ENOMEM)
+        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    if (rc != ORDO_OK) {
+        free(*pts);
+        *pts = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 /* ---- verify ---- */

@@ -677,6 +677,131 @@ static void test_old_states_version_not_read(void **state)
     fx_rm_tree(dir);
 }
 
+/* Stage s of orders [first, first + n) in one batch. */
+static void put_many(const char *dir, size_t first, size_t n, int s)
+{
+    evs_t *all = malloc(sizeof *all * 2);
+    ordo_outcome_event_t *v = malloc(n * 8 * sizeof *v);
+    size_t k = 0;
+    for (size_t i = first; i < first + n; i++) {
+        all->n = 0;
+        stage(all, i, s);
+        memcpy(v + k, all->v, all->n * sizeof *v);
+        k += all->n;
+    }
+    ordo_error_t err;
+    ordo_store_t *store;
+    FX_CHECK(ordo_store_open(dir, NULL, &store, &err));
+    FX_CHECK(ordo_store_outcomes_put_batch(store, v, k, NULL, &err));
+    FX_CHECK(ordo_store_close(store, &err));
+    free(v);
+    free(all);
+}
+
+typedef struct ofiles {
+    char *out, *st; /* DIR/facts/outcomes, DIR/facts/outcome_state (NULL: none) */
+    size_t out_len, st_len;
+} ofiles_t;
+
+static ofiles_t ofiles_read(const char *dir)
+{
+    char path[4400];
+    ofiles_t f = {0};
+    ordo_error_t err;
+    snprintf(path, sizeof path, "%s/facts/outcomes", dir);
+    FX_CHECK(ordo_read_file(path, &f.out, &f.out_len, &err));
+    snprintf(path, sizeof path, "%s/facts/outcome_state", dir);
+    if (access(path, F_OK) == 0)
+        FX_CHECK(ordo_read_file(path, &f.st, &f.st_len, &err));
+    return f;
+}
+
+static void ofiles_write(const char *dir, const ofiles_t *f)
+{
+    char path[4400];
+    ordo_error_t err;
+    snprintf(path, sizeof path, "%s/facts/outcomes", dir);
+    FX_CHECK(ordo_write_file_replace(path, f->out, f->out_len, &err));
+    snprintf(path, sizeof path, "%s/facts/outcome_state", dir);
+    if (f->st)
+        FX_CHECK(ordo_write_file_replace(path, f->st, f->st_len, &err));
+    else
+        unlink(path);
+}
+
+static void ofiles_same(const ofiles_t *a, const ofiles_t *b)
+{
+    assert_int_equal(a->out_len, b->out_len);
+    assert_memory_equal(a->out, b->out, a->out_len);
+    assert_non_null(a->st);
+    assert_non_null(b->st);
+    assert_int_equal(a->st_len, b->st_len);
+    assert_memory_equal(a->st, b->st, a->st_len);
+}
+
+static void ofiles_free(ofiles_t *f)
+{
+    free(f->out);
+    free(f->st);
+}
+
+/* The refresh from before with one thread, then with two: the states and
+ * outcome facts files equal byte for byte; each the refresh from SQLite. */
+static an_otail_stats_t one_then_two(const char *dir, const ofiles_t *before)
+{
+    an_otail_stats_t st[2];
+    ofiles_t after[2];
+    for (int t = 0; t < 2; t++) {
+        ofiles_write(dir, before);
+        an_otail_threads = t + 1;
+        st[t] = refresh_same(dir);
+        after[t] = ofiles_read(dir);
+        assert_true(st[t].tail);
+    }
+    an_otail_threads = 2;
+    ofiles_same(&after[0], &after[1]);
+    assert_int_equal(st[0].orders, st[1].orders);
+    assert_int_equal(st[0].from_sqlite, st[1].from_sqlite);
+    ofiles_free(&after[0]);
+    ofiles_free(&after[1]);
+    return st[1];
+}
+
+/* Enough changed orders for the fold's two threads (4,096): old orders'
+ * late events, new orders, and orders read from SQLite in each half (an
+ * event dated before one folded); folded on saved states, then with none
+ * (the whole tail: groups that give no row, compacted away). The files
+ * the two threads write are those of one thread. */
+static void test_two_threads_same_bytes(void **state)
+{
+    (void)state;
+    char *dir = fx_tmp_dir();
+    const size_t n = 5000;
+    put_many(dir, 0, n, 0);
+    refresh_same(dir); /* from SQLite */
+    put_many(dir, 0, n, 1);
+    an_otail_stats_t st = refresh_same(dir);
+    assert_true(st.tail && st.all);
+    put_many(dir, 0, n, 2);
+    put_many(dir, n, n, 0);
+    evs_t e = {.n = 0};
+    ev_cost(&e, "O-000007", "O-000007-0-zz", T0 + 10, ORDO_COST_CARRYING, 0.77);
+    ev_cost(&e, "O-004999", "O-004999-0-zz", T0 + 10, ORDO_COST_CARRYING, 0.5);
+    put(dir, &e);
+    ofiles_t before = ofiles_read(dir);
+    assert_non_null(before.st);
+    st = one_then_two(dir, &before);
+    assert_false(st.all);
+    assert_true(st.orders > 4096 + n / 2);
+    assert_int_equal(st.from_sqlite, 2);
+    free(before.st); /* no states: the whole tail folded */
+    before.st = NULL;
+    st = one_then_two(dir, &before);
+    assert_true(st.all);
+    ofiles_free(&before);
+    fx_rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -691,6 +816,7 @@ int main(void)
         cmocka_unit_test(test_every_flipped_bit_caught),
         cmocka_unit_test(test_commuting_ties),
         cmocka_unit_test(test_old_states_version_not_read),
+        cmocka_unit_test(test_two_threads_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,10 @@ static void *zalloc(size_t n)
     return p;
 }
 
+/* When >= 0: the number of leading plain groups that must read four
+ * consecutive row fields with one load (lanes_create's runs). */
+static int expect_runs = -1;
+
 static void run(ordo_exp_unit_kind_t unit, uint64_t seed, const ordo_metric_set_t *metrics)
 {
     const char *vars[] = {"control", "treatment"};
@@ -146,6 +150,14 @@ static void run(ordo_exp_unit_kind_t unit, uint64_t seed, const ordo_metric_set_
     assert_true((a->lanes != NULL) == (unit == ORDO_EXP_UNIT_ORDER));
     assert_true((a->key_seg[0] != NULL) == (unit == ORDO_EXP_UNIT_ORDER));
     assert_true((a->ratio_lanes != NULL) == (unit == ORDO_EXP_UNIT_ORDER));
+    if (expect_runs >= 0 && unit == ORDO_EXP_UNIT_ORDER) {
+        assert_int_equal(a->lane_runs, expect_runs);
+        for (size_t g = 0; g < a->lane_runs; g++) /* the runs' fields, each lane its metric's */
+            for (size_t l = 0; l < 4; l++) {
+                assert_int_equal(a->lane_num[g * 4 + l], a->lane_num[g * 4] + (int)l);
+                assert_int_equal(a->mplan[a->lane_plan[g * 4 + l]].num, a->lane_num[g * 4 + l]);
+            }
+    }
     ref_t r = {.V = a->V, .M = a->M, .K = a->K};
     r.overall = zalloc(r.V * r.M * sizeof(an_acc_t));
     r.cuped = zalloc(r.V * r.M * sizeof(an_acc_t));
@@ -272,6 +284,39 @@ static void test_cells_equal_plain_rule_padded_plain_group(void **state)
     run_set(json, sizeof json - 1, 7, 7, 8);
 }
 
+/* Means on consecutive row fields listed out of order, between others: the
+ * four actual cost parts (actual_pick .. actual_returns) and the four
+ * measures make two runs, read with one load each, ahead of the group of
+ * the rest (and a fifth cost part that is no run's, with a duplicate). */
+static void test_cells_equal_plain_rule_runs_of_fields(void **state)
+{
+    (void)state;
+#define MEAN(name, field)                                                                          \
+    "{\"name\": \"" name "\", \"numerator\": \"" field "\", \"denominator\": \"orders\", "         \
+    "\"type\": \"mean\", \"good\": \"lower\"}"
+    /* clang-format off */
+    static const char json[] = "{\"metrics\": ["
+        MEAN("returns", "actual_returns") ","
+        MEAN("sat", "satisfaction") ","
+        MEAN("pick", "actual_pick") ","
+        MEAN("pick_again", "actual_pick") ","
+        MEAN("rate", "pick_rate") ","
+        MEAN("ship", "actual_ship") ","
+        MEAN("dock", "dock_to_truck_hours") ","
+        MEAN("pack", "actual_pack") ","
+        MEAN("labour", "labour_utilisation") ","
+        MEAN("carrying", "actual_carrying") ","
+        "{\"name\": \"miles_per_shipment\", \"numerator\": \"miles\", \"denominator\": "
+        "\"shipments\", \"type\": \"ratio\", \"good\": \"lower\"},"
+        "{\"name\": \"cost_per_order\", \"numerator\": \"actual_cost\", \"denominator\": "
+        "\"orders\", \"type\": \"mean\", \"good\": \"lower\"}]}";
+    /* clang-format on */
+#undef MEAN
+    expect_runs = 2;
+    run_set(json, sizeof json - 1, 12, 11, 12);
+    expect_runs = -1;
+}
+
 static void test_cells_equal_plain_rule_customers(void **state)
 {
     (void)state;
@@ -284,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_cells_equal_plain_rule_orders),
         cmocka_unit_test(test_cells_equal_plain_rule_padding_lanes),
         cmocka_unit_test(test_cells_equal_plain_rule_padded_plain_group),
+        cmocka_unit_test(test_cells_equal_plain_rule_runs_of_fields),
         cmocka_unit_test(test_cells_equal_plain_rule_customers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
