@@ -1016,8 +1016,10 @@ typedef struct mean_terms {
 
 static inline __attribute__((always_inline)) mean_terms_t
 add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, size_t g,
-               const an_v4_t x, const an_v4_t yc4, const bool has_cov)
+               const an_v4u_t *xp, const an_v4_t *yp, const bool has_cov)
 {
+    /* by address: a 32-byte vector's ABI differs with AVX (-Wpsabi) */
+    const an_v4_t x = *xp, yc4 = *yp;
     const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
     const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
     const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
@@ -1071,12 +1073,13 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
     const an_v4_t yc4 = {c->yc, c->yc, c->yc, c->yc};
     a->lane_rows[row->variant]++;
     for (size_t g = 0; g < Gr; g++) /* plain means: no key cells */
-        (void)add_mean_group(a, &L[g], &LK[g], g, *(const an_v4u_t *)(const void *)&rv[num[g * 4]],
-                             yc4, has_cov);
+        (void)add_mean_group(a, &L[g], &LK[g], g, (const an_v4u_t *)(const void *)&rv[num[g * 4]],
+                             &yc4, has_cov);
     for (size_t g = Gr; g < G; g++) {
         const int16_t *nu = &num[g * 4];
         const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
-        const mean_terms_t t = add_mean_group(a, &L[g], &LK[g], g, x, yc4, has_cov);
+        const mean_terms_t t =
+            add_mean_group(a, &L[g], &LK[g], g, (const an_v4u_t *)(const void *)&x, &yc4, has_cov);
         if (g < Gp)
             continue;
         /* the key means' day and segment cells, by sum */
