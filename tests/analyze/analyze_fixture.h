@@ -79,6 +79,22 @@ typedef struct fx_order {
     const char *service[2]; /* carrier service per shipment; NULL: none */
 } fx_order_t;
 
+/* The plan of the i-th order that the facts tests append to a built log
+ * (variant, time, region, shipments, units, zones, miles); the rest 0. */
+static inline void fx_order_appended(size_t i, fx_order_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->variant = (int)(i % 2);
+    o->ts = 1795000000 + (int64_t)i * 600;
+    o->region = (int)(i % 4);
+    o->shipments = 1 + (int)(i % 3 == 0);
+    o->units = 1 + (int)(i % 4);
+    o->zones[0] = 2 + (int)(i % 7);
+    o->zones[1] = 3;
+    o->miles[0] = 120.5 + (double)(i % 13);
+    o->miles[1] = 300;
+}
+
 typedef struct fx_spec {
     size_t n_orders;
     uint64_t seed;

@@ -115,16 +115,7 @@ static uint64_t append_orders(const char *dir, size_t first, size_t n, bool with
     uint64_t records = 0;
     for (size_t i = first; i < first + n; i++) {
         fx_order_t o;
-        memset(&o, 0, sizeof o);
-        o.variant = (int)(i % 2);
-        o.ts = 1795000000 + (int64_t)i * 600;
-        o.region = (int)(i % 4);
-        o.shipments = 1 + (int)(i % 3 == 0);
-        o.units = 1 + (int)(i % 4);
-        o.zones[0] = 2 + (int)(i % 7);
-        o.zones[1] = 3;
-        o.miles[0] = 120.5 + (double)(i % 13);
-        o.miles[1] = 300;
+        fx_order_appended(i, &o);
         double cc = 8 + (double)(i % 17) * 0.25;
         double planned = o.variant ? cc - 0.7 + 0.01 * (double)(i % 5) : cc;
         char oid[32];

@@ -107,16 +107,7 @@ static void append(ordo_log_t *log, size_t first, size_t n, size_t flush_every)
     size_t records = 0;
     for (size_t i = first; i < first + n; i++) {
         fx_order_t o;
-        memset(&o, 0, sizeof o);
-        o.variant = (int)(i % 2);
-        o.ts = 1795000000 + (int64_t)i * 600;
-        o.region = (int)(i % 4);
-        o.shipments = 1 + (int)(i % 3 == 0);
-        o.units = 1 + (int)(i % 4);
-        o.zones[0] = 2 + (int)(i % 7);
-        o.zones[1] = 3;
-        o.miles[0] = 120.5 + (double)(i % 13);
-        o.miles[1] = 300;
+        fx_order_appended(i, &o);
         o.service[0] = i % 3 ? "ups-ground" : "fedex-home";
         double cc = 8 + (double)(i % 17) * 0.25, planned = o.variant ? cc - 0.7 : cc;
         char oid[32];
@@ -188,6 +179,20 @@ static char *built(size_t orders)
     return dir;
 }
 
+/* A refresh of dir's facts finds them current: nothing rebuilt, no record
+ * read. */
+static void refresh_reads_nothing(const char *dir)
+{
+    ordo_error_t err;
+    ordo_datadir_t dd;
+    FX_CHECK(ordo_datadir_init(&dd, dir, &err));
+    an_facts_t t;
+    FX_CHECK(an_facts_update(dd.facts, dd.log, NULL, &t, &err));
+    assert_false(t.rebuilt);
+    assert_int_equal(t.read_records, 0);
+    an_facts_close(&t);
+}
+
 /* In every mode, saving often and only at close: the files equal a
  * rebuild's and the reports agree. */
 static void test_writer_equals_rebuild(void **state)
@@ -213,14 +218,7 @@ static void test_writer_equals_rebuild(void **state)
             assert_true(often ? st.saves > 10 : st.saves >= 1);
             ordo_facts_writer_close(w);
             same_as_rebuild(dir);
-            /* a refresh finds nothing to read */
-            ordo_datadir_t dd;
-            FX_CHECK(ordo_datadir_init(&dd, dir, &err));
-            an_facts_t t;
-            FX_CHECK(an_facts_update(dd.facts, dd.log, NULL, &t, &err));
-            assert_false(t.rebuilt);
-            assert_int_equal(t.read_records, 0);
-            an_facts_close(&t);
+            refresh_reads_nothing(dir);
             same_reports(dir);
             fx_rm_tree(dir);
         }
@@ -417,13 +415,7 @@ static void test_taken_over(void **state)
         assert_true(moved >= 1);
         assert_int_equal(st.takeovers, moved); /* once after each refresh that wrote */
         ordo_facts_writer_close(w);
-        ordo_datadir_t dd;
-        FX_CHECK(ordo_datadir_init(&dd, dir, &err));
-        an_facts_t t;
-        FX_CHECK(an_facts_update(dd.facts, dd.log, NULL, &t, &err));
-        assert_false(t.rebuilt);
-        assert_int_equal(t.read_records, 0);
-        an_facts_close(&t);
+        refresh_reads_nothing(dir);
         same_as_rebuild(dir);
         same_reports(dir);
         fx_rm_tree(dir);
