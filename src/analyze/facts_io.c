@@ -773,6 +773,17 @@ int ordo_facts_writer_open(const char *dir, const ordo_network_t *net, ordo_fact
     const char *sr = getenv("ORDO_FACTS_WRITER_SAVE_ROWS"); /* tests: saves more often */
     if (sr && atoi(sr) > 0)
         w->save_rows = (size_t)atoi(sr);
+    /* a table another catalog made (an analysis with another --network) is
+     * left alone, as a save would leave it: rebuilding it here would have
+     * each rebuild the other's at every start */
+    struct stat st0;
+    facts_hdr_t h0;
+    if (fw_look(w, &st0, &h0) && !memcmp(h0.magic, facts_magic, 8) &&
+        h0.catalog != an_catalog_fingerprint(net)) {
+        fw_stop(w, "catalog");
+        *out = w;
+        return ORDO_OK;
+    }
     /* the refresh's own catch-up: the table then covers the log */
     if ((rc = an_facts_update(dd.facts, dd.log, net, &w->t, err))) {
         ordo_facts_writer_close(w);

@@ -457,6 +457,16 @@ static void test_other_catalog(void **state)
     assert_true(catalog_of(dir) == theirs); /* as that rebuild left it */
     assert_int_equal(seq2, seq);
     assert_int_equal(rows2, rows);
+    /* a writer opened on that table leaves it alone: no rebuild at its open */
+    ordo_facts_writer_t *w2;
+    FX_CHECK(ordo_facts_writer_open(dir, NULL, &w2, &err));
+    ordo_facts_writer_stats(w2, &st);
+    assert_non_null(st.stopped);
+    assert_string_equal(st.stopped, "catalog");
+    ordo_facts_writer_close(w2);
+    assert_true(catalog_of(dir) == theirs);
+    assert_int_equal(covered(dir, &rows2), seq);
+    assert_int_equal(rows2, rows);
     FX_CHECK(an_facts_update(dd.facts, dd.log, net, &t, &err));
     assert_false(t.rebuilt);
     assert_true(t.read_records >= 30);
