@@ -166,26 +166,32 @@ static void facts_reset(an_facts_t *t)
 
 /* The rows' checksums: all of them (every row read), or only the last,
  * partial block's against sum_all, the complete blocks' chained sum taken
- * from the header (tail: a refresh that only appends reads no more). */
-static bool facts_sums_ok(an_facts_t *t, const facts_hdr_t *h, bool tail)
+ * from sum_full (tail: a refresh that only appends reads no more). */
+bool an_facts_sums_ok(an_facts_t *t, uint64_t sum_full, uint64_t sum_all, bool tail)
 {
     uint64_t full = 0;
     if (!tail) {
-        if (sum_update(t, 0, &full) != h->sum_all || full != h->sum_full)
+        if (sum_update(t, 0, &full) != sum_all || full != sum_full)
             return false;
     } else {
-        size_t from = (size_t)(h->n_rows / BLOCK_ROWS) * BLOCK_ROWS;
-        full = h->sum_full;
-        if (sum_rows(t, from, (size_t)h->n_rows, full) != h->sum_all)
+        size_t from = an_facts_count(t) / BLOCK_ROWS * BLOCK_ROWS;
+        full = sum_full;
+        if (sum_rows(t, from, an_facts_count(t), full) != sum_all)
             return false;
     }
     t->sum_full = full;
     return true;
 }
 
+uint64_t an_facts_sums(const an_facts_t *t, uint64_t *sum_full)
+{
+    *sum_full = 0;
+    return sum_update(t, 0, sum_full);
+}
+
 /* Loads and checks the saved table; a reason (why) when it cannot be used.
  * tail: the rows are mapped but not read, and only the last partial
- * block's checksum is checked (facts_sums_ok). */
+ * block's checksum is checked (an_facts_sums_ok). */
 static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog, bool tail)
 {
     char path[4096];
@@ -223,7 +229,7 @@ static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog, 
     path_of(path, sizeof path, dir, "strings");
     if (strings_load(path, &t->str, h.n_strings))
         return "torn strings";
-    if (!facts_sums_ok(t, &h, tail))
+    if (!an_facts_sums_ok(t, h.sum_full, h.sum_all, tail))
         return "checksum";
     t->other_records = h.other_records;
     t->covered_seq = h.covered_seq;

@@ -819,6 +819,13 @@ int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t
  * records, not the history. */
 int an_facts_update(const char *factsdir, const char *logdir, const ordo_network_t *net,
                     an_facts_t *t, ordo_error_t *err);
+/* The check an open makes of every saved row (or, tail, of the last
+ * partial block only): the chained XXH3 of each complete block of 4,096
+ * rows against sum_full, continued over the rest against sum_all; sets
+ * t->sum_full. an_facts_sums: both sums of t's rows, as a save writes
+ * them. */
+bool an_facts_sums_ok(an_facts_t *t, uint64_t sum_full, uint64_t sum_all, bool tail);
+uint64_t an_facts_sums(const an_facts_t *t, uint64_t *sum_full);
 /* Reads the log records after covered_seq into the table (and saves). */
 int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
                      const ordo_network_t *net, ordo_error_t *err);
@@ -836,6 +843,14 @@ int an_ofacts_open(const char *factsdir, const char *db, struct ordo_store *stor
  * the file is not read whole. */
 int an_ofacts_update(const char *factsdir, const char *db, struct ordo_store *store,
                      an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
+
+/* The check an_ofacts_open makes of the outcome facts before an analysis:
+ * every row against its 32-bit checksum sum[i] and the rows' hashes
+ * against row_agg, every slot against slot_agg. an_ofacts_sums: those
+ * sums, as a save writes them (sum: [oc->n]). */
+bool an_ofacts_body_ok(const an_outcomes_t *oc, const uint32_t *sum, uint64_t row_agg,
+                       uint64_t slot_agg);
+void an_ofacts_sums(const an_outcomes_t *oc, uint32_t *sum, uint64_t *row_agg, uint64_t *slot_agg);
 
 /* The facts path's join and analysis on facts already in memory (t; oc
  * borrowed, its matched flags reset), finished at now (join.c). */

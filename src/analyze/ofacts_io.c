@@ -112,9 +112,11 @@ static void view_of(an_outcomes_t *oc, uint32_t **sum, void *map, size_t len, co
     oc->events = h->seq;
 }
 
-/* Every row against its checksum and the header's sums, every slot
- * against its sum: what an analysis checks before it reads the file. */
-static bool body_ok(const an_outcomes_t *oc, const uint32_t *sum, const ofacts_hdr_t *h)
+/* Every row against its checksum and the header's sums (row_agg,
+ * slot_agg), every slot against its sum: what an analysis checks before it
+ * reads the file. */
+bool an_ofacts_body_ok(const an_outcomes_t *oc, const uint32_t *sum, uint64_t row_agg,
+                       uint64_t slot_agg)
 {
     uint64_t rows = 0, slots = 0;
     for (size_t i = 0; i < oc->n; i++) {
@@ -125,7 +127,19 @@ static bool body_ok(const an_outcomes_t *oc, const uint32_t *sum, const ofacts_h
     }
     for (size_t i = 0; i <= oc->mask; i++)
         slots += slot_mix(i, oc->slot[i]);
-    return rows == h->row_agg && slots == h->slot_agg;
+    return rows == row_agg && slots == slot_agg;
+}
+
+void an_ofacts_sums(const an_outcomes_t *oc, uint32_t *sum, uint64_t *row_agg, uint64_t *slot_agg)
+{
+    *row_agg = *slot_agg = 0;
+    for (size_t i = 0; i <= oc->mask; i++)
+        *slot_agg += slot_mix(i, oc->slot[i]);
+    for (size_t i = 0; i < oc->n; i++) {
+        uint64_t x = row_hash(&oc->v[i], i);
+        sum[i] = (uint32_t)x;
+        *row_agg += x;
+    }
 }
 
 /* Writes the n parts of iov to path anew (path.tmp, then renamed), as
@@ -177,13 +191,7 @@ static void ofacts_save(const char *dir, const char *path, int64_t ino, const an
     uint32_t *sum = calloc(h.slots, sizeof *sum);
     if (!sum)
         return;
-    for (size_t i = 0; i < h.slots; i++)
-        h.slot_agg += slot_mix(i, oc->slot[i]);
-    for (size_t i = 0; i < oc->n; i++) {
-        uint64_t x = row_hash(&oc->v[i], i);
-        sum[i] = (uint32_t)x;
-        h.row_agg += x;
-    }
+    an_ofacts_sums(oc, sum, &h.row_agg, &h.slot_agg);
     header_seal(&h);
     struct iovec iov[4] = {{&h, sizeof h}, {oc->slot, slots}, {sum, sums}, {oc->v, rows}};
     if (!mkdir(dir, 0755) || errno == EEXIST)
@@ -305,7 +313,7 @@ static int ofacts_refresh(const char *factsdir, const char *db, int fd, bool exc
     an_outcomes_t old = {0};
     uint32_t *sum;
     view_of(&old, &sum, map, len, &h);
-    if (check && !body_ok(&old, sum, &h)) {
+    if (check && !an_ofacts_body_ok(&old, sum, h.row_agg, h.slot_agg)) {
         munmap(map, len);
         return ORDO_ENOENT;
     }
