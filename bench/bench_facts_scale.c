@@ -265,16 +265,19 @@ int main(int argc, char **argv)
         die("out of memory");
     an_ofacts_sums(&oc, osum, &row_agg, &slot_agg);
 
-    double wall[50], cpu[50], cwall[50], ccpu[50], ewall[50], ecpu[50];
+    double wall[50], cpu[50], cwall[50], ccpu[50], ewall[50], ecpu[50], fcpu[50];
     uint64_t digest = 0;
     for (int r = 0; r < repeats; r++) {
         ordo_analysis_t *a;
         ordo_error_t err;
         double c0 = cpu_now(), t0 = wall_now();
-        if (!an_facts_sums_ok(&t, sum_full, sum_all, false) ||
-            !an_ofacts_body_ok(&oc, osum, row_agg, slot_agg))
+        if (!an_facts_sums_ok(&t, sum_full, sum_all, false))
+            die("a checksum differs");
+        double cf = cpu_now();
+        if (!an_ofacts_body_ok(&oc, osum, row_agg, slot_agg))
             die("a checksum differs");
         double c1 = cpu_now(), t1 = wall_now();
+        fcpu[r] = cf - c0;
         if (an_analyze_facts(cfg, &t, &oc, now, &a, &err))
             die(err.msg);
         double c2 = cpu_now(), t2 = wall_now();
@@ -305,11 +308,12 @@ int main(int argc, char **argv)
     qsort(ccpu, nr, sizeof *ccpu, cmp_double);
     qsort(ewall, nr, sizeof *ewall, cmp_double);
     qsort(ecpu, nr, sizeof *ecpu, cmp_double);
+    qsort(fcpu, nr, sizeof *fcpu, cmp_double);
     int m = repeats / 2;
     printf("the open's checks (every row's sum: %.0f MB of facts, %.0f MB of outcome facts and "
-           "their slots): median %.3f s wall, %.3f s CPU\n",
+           "their slots): median %.3f s wall, %.3f s CPU (the facts' rows: %.3f s CPU)\n",
            (double)t.n_add * sizeof(an_fact_t) / 1e6, (double)oc.n * sizeof(an_outcome_t) / 1e6,
-           cwall[m], ccpu[m]);
+           cwall[m], ccpu[m], fcpu[m]);
     printf("analysis from facts (join + every metric, CUPED, breakdowns, sequential, shadows, "
            "finish): median %.3f s wall, %.3f s CPU of %d (%.1f ns/order)\n",
            wall[m], cpu[m], repeats, wall[m] * 1e9 / (double)orders);

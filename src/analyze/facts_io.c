@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "../core/xxh3_internal.h"
 #include "internal.h"
 #include "ordo/analyze.h"
 #include "ordo/datadir.h"
@@ -58,9 +59,16 @@ static void path_of(char *out, size_t cap, const char *dir, const char *name)
 /* ------------------------------------------------------------------ */
 /* Checksums */
 
-/* Chained XXH3 over rows [from, to) starting from seed. */
+/* Chained XXH3 over rows [from, to) starting from seed: one call where
+ * the rows are in one place (the large path, AVX2 where the CPU has it:
+ * xxh3_internal.h), streamed over the mapped and the appended rows where
+ * they span both. */
 static uint64_t sum_rows(const an_facts_t *t, size_t from, size_t to, uint64_t seed)
 {
+    if (from == to)
+        return core_xxh3_64(NULL, 0, seed);
+    if (to <= t->n_base || from >= t->n_base)
+        return core_xxh3_64_large(an_facts_row(t, from), (to - from) * ROW_SIZE, seed);
     XXH3_state_t *st = XXH3_createState();
     if (!st)
         return ~seed;
