@@ -291,6 +291,25 @@ static int bad_frame(ordo_log_iter_t *it, int st, ordo_error_t *err)
         it->live ? " (in the part of the live segment its writer made durable)" : "");
 }
 
+/* it->pos reached the end of its range: on to the next range, or, in the
+ * live segment read to its proven end, on to where the writer has made
+ * durable since, if it has. */
+static int range_end(ordo_log_iter_t *it, ordo_error_t *err)
+{
+    if (it->live && it->ri + 1 == it->nr && it->r[it->ri].end == it->pos && live_extend(it)) {
+        it->r[it->ri].end = it->len;
+        return ORDO_OK;
+    }
+    if (it->pos > it->r[it->ri].end)
+        return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
+                              "byte offset %" PRIu64 ": a record runs past the end of "
+                              "its index block (the .idx does not match the segment)",
+                              it->r[it->ri].end);
+    it->ri++;
+    it->pos = 0;
+    return ORDO_OK;
+}
+
 int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t *err)
 {
     const ordo_log_query_t *q = &it->q;
@@ -316,20 +335,9 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
             it->expect = it->r[it->ri].first_seq;
         }
         if (it->pos >= it->r[it->ri].end) {
-            /* the live segment read to its proven end: on to where the
-             * writer has made durable since, if it has */
-            if (it->live && it->ri + 1 == it->nr && it->r[it->ri].end == it->pos &&
-                live_extend(it)) {
-                it->r[it->ri].end = it->len;
-                continue;
-            }
-            if (it->pos > it->r[it->ri].end)
-                return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
-                                      "byte offset %" PRIu64 ": a record runs past the end of "
-                                      "its index block (the .idx does not match the segment)",
-                                      it->r[it->ri].end);
-            it->ri++;
-            it->pos = 0;
+            int rc = range_end(it, err);
+            if (rc != ORDO_OK)
+                return rc;
             continue;
         }
         log_rec_view_t v;
