@@ -42,7 +42,7 @@ static void live_options(ordo_log_options_t *opt)
 }
 
 typedef struct writer_arg {
-    const char *dir;
+    char dir[600];          /* a copy: a failed test's frame may be gone while the writer runs */
     unsigned long records;  /* appended by a session */
     unsigned long sessions; /* open, append, close: each close cuts the padding */
     unsigned flush_every;
@@ -85,7 +85,8 @@ static void *writer_main(void *p)
 static void writer_start(writer_arg_t *a, pthread_t *t, const char *dir, unsigned long records,
                          unsigned long sessions)
 {
-    *a = (writer_arg_t){.dir = dir, .records = records, .sessions = sessions, .flush_every = 3};
+    *a = (writer_arg_t){.records = records, .sessions = sessions, .flush_every = 3};
+    snprintf(a->dir, sizeof a->dir, "%s", dir);
     assert_int_equal(pthread_create(t, NULL, writer_main, a), 0);
 }
 
