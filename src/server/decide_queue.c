@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo serve — the decision thread: POST /v1/source and /v1/source:batch.
  *
- * HTTP threads suspend a request's connection and queue it here. This
- * thread takes everything queued at once (a group), decides each order with
- * the one decider (group_commit: decide only encodes the record), then
- * calls ordo_decider_commit (one write + one fdatasync for the group) and
- * only then resumes the connections: no answer leaves before its record is
- * durable. While a group is being synced the next one queues up, so the
+ * HTTP threads parse a single order, suspend the request's connection and
+ * queue it here. This thread takes everything queued at once (a group),
+ * decides each order with the one decider (group_commit and defer_records:
+ * decide only queues the record), and hands the group to the committer,
+ * which encodes and appends the records, makes them durable (one write +
+ * one fdatasync) and only then resumes the connections: no answer leaves
+ * before its record is durable. While a group is being synced the next one queues up, so the
  * group size follows the load. */
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
@@ -120,9 +121,13 @@ static int decide_order(ordo_server_t *s, srv_req_t *r, ordo_arena_t *arena,
     srv_metrics_variant(&s->metrics, dec.experiment, dec.variant);
     if (plan_out) { /* it outlives this call: nothing of it may point into the decider */
         ordo_plan_t *p = dec.plan;
+        *plan_out = p;
+        /* deferred records: decide copied them already, and the committer
+         * may be encoding the record now */
+        if (ordo_decider_records_deferred(s->decider))
+            return ORDO_OK;
         p->policy_name = ordo_arena_strdup(arena, p->policy_name ? p->policy_name : "");
         p->policy_version = ordo_arena_strdup(arena, p->policy_version ? p->policy_version : "");
-        *plan_out = p;
         return p->policy_name && p->policy_version ? ORDO_OK : ORDO_ENOMEM;
     }
     return srv_plan_json(s, dec.plan, out);
@@ -228,6 +233,9 @@ static void source_batch(ordo_server_t *s, srv_req_t *r)
             int rc = parse_order(s, s->arena, p, n, &order, &bad_input, &err);
             if (rc == ORDO_OK)
                 rc = decide_order(s, r, s->arena, order, &r->out, NULL, &replayed, &err);
+            /* deferred records: encoded before the next line reuses the arena */
+            if (rc == ORDO_OK)
+                rc = ordo_decider_records_write(s->decider, &err);
             if (rc) {
                 r->out.len = mark;
                 ordo_cli_line_error(&r->out, line, &err, rc);
