@@ -429,8 +429,8 @@ static void test_source_refused_not_queued(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "{\"id\":\"RQ-1\",\"ship_to\":{\"zip\":\"10027\"},"
-        "\"lines\":[{\"sku\":\"NO-SUCH-SKU\",\"quantity\":1}]}",
+        ("{\"id\":\"RQ-1\",\"ship_to\":{\"zip\":\"10027\"},"
+         "\"lines\":[{\"sku\":\"NO-SUCH-SKU\",\"quantity\":1}]}"),
         "{\"id\":\"RQ-2\",\"ship_to\":{\"zip\":\"10027\"},\"lines\":[]}",
         "[1,2]",
     };
