@@ -72,6 +72,18 @@ typedef struct ordo_decider_options {
      * Default NULL: none, the facts are left to the next refresh. When it
      * cannot open, the decider goes on without it. */
     const ordo_log_follower_t *log_follower;
+    /* With group commit (and a store that is not PostgreSQL's, whose
+     * rows are reserved before their record): decide does not encode and
+     * append its decision record; it queues it under the seq it will get
+     * (the decider is the log's one writer), and ordo_decider_commit_durable
+     * (or ordo_decider_records_write, flush, close) encodes and appends
+     * every queued record, in order, before the log's write: a front end
+     * that commits on another thread takes the encoding off the deciding
+     * one. The plan, its order and the strings decide copies into the
+     * arena (the policy's name and version, the models' versions, the
+     * record's meta) must then stay until the commit after the decision
+     * has returned. Default false. */
+    bool defer_records;
 } ordo_decider_options_t;
 
 void ordo_decider_options_init(ordo_decider_options_t *opt);
@@ -112,6 +124,13 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
 int ordo_decider_reload(ordo_decider_t *d, ordo_error_t *err);
 /* Makes every logged record durable. */
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err);
+/* defer_records: encodes and appends the records queued so far, in order
+ * (any thread; the log's write and fdatasync are the commit's). A record
+ * that cannot be appended, or gets another seq than decide gave it, fails
+ * this and every later decide and commit. Without deferral: ORDO_OK. */
+int ordo_decider_records_write(ordo_decider_t *d, ordo_error_t *err);
+/* True when decide queues its records (defer_records took effect). */
+bool ordo_decider_records_deferred(const ordo_decider_t *d);
 /* The acknowledgement point of group commit: once it returns ORDO_OK,
  * every decision decided so far is as durable as the log's mode promises
  * (SYNC: written and fdatasync'd, when group_commit is on). It may be

@@ -20,11 +20,14 @@
 #define AN_MAX_DAYS 3660
 #define AN_REASON_MAX 200
 
-/* Compiled twice where the compiler can pick at run time (x86-64: GCC's
- * and Clang's ifunc): for AVX2, where four doubles take one instruction
- * (add_values: a cell's four sums in one addition), and for any x86-64.
- * Same operations on each double, so the same bits. */
-#if defined(__x86_64__) && defined(__has_attribute)
+/* Compiled twice where the compiler can pick at run time (x86-64, GCC's
+ * ifunc): for AVX2, where four doubles take one instruction (add_values: a
+ * cell's four sums in one addition), and for any x86-64. Same operations
+ * on each double, so the same bits. Not with Clang: its multiversioned
+ * functions must carry the attribute on every declaration, and a caller in
+ * another file (join.c calling facts.c) then fails to link; Clang builds
+ * the plain x86-64 version alone, which gives the same bits. */
+#if defined(__x86_64__) && defined(__has_attribute) && !defined(__clang__)
 #if __has_attribute(target_clones)
 #define AN_CLONES __attribute__((target_clones("avx2", "default")))
 #endif

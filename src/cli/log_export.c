@@ -164,8 +164,8 @@ static bool needs_quotes(const char *s, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
-        if (has_below(x, ',' + 1) &&
-            (has_byte(x, ',') | has_byte(x, '"') | has_byte(x, '\n') | has_byte(x, '\r')))
+        if (has_below(x, ',' + 1) && ((int)has_byte(x, ',') | (int)has_byte(x, '"') |
+                                      (int)has_byte(x, '\n') | (int)has_byte(x, '\r')))
             return true;
     }
     for (; i < n; i++)

@@ -74,7 +74,24 @@ struct ordo_decider {
      * by another connection ends it: the next order maps again) */
     struct cust_slot *cust;
     uint32_t cust_epoch;
+    /* defer_records: decision records queued by decide (under qmu), each
+     * with the seq it is to get, encoded and appended by whichever thread
+     * commits (under wmu, which also guards record and every append) */
+    bool defer;
+    uint64_t next_seq; /* the seq the next record gets (decide's thread) */
+    pthread_mutex_t qmu, wmu;
+    struct queued_record *queued, *writing;
+    size_t n_queued, cap_queued, cap_writing;
+    _Atomic int records_rc; /* a queued record could not be appended */
 };
+
+/* A decision record decide left to ordo_decider_records_write: its plan
+ * and meta live in the order's arena. */
+typedef struct queued_record {
+    const ordo_plan_t *plan;
+    const ordo_decision_meta_t *meta;
+    uint64_t seq;
+} queued_record_t;
 
 #define CUST_SLOTS 4096
 #define CUST_ID_MAX 40 /* longer ids are not remembered */
@@ -344,6 +361,19 @@ int ordo_decider_open(const ordo_network_t *net, ordo_engine_t *eng,
                 goto fail;
             d->cust = calloc(CUST_SLOTS, sizeof *d->cust); /* NULL: nothing remembered */
             d->cust_epoch = 1;
+            if (d->opt.defer_records && d->group && !d->stock.rows) {
+                if (pthread_mutex_init(&d->qmu, NULL)) {
+                    rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot create a mutex");
+                    goto fail;
+                }
+                if (pthread_mutex_init(&d->wmu, NULL)) {
+                    pthread_mutex_destroy(&d->qmu);
+                    rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "cannot create a mutex");
+                    goto fail;
+                }
+                d->defer = true;
+                d->next_seq = info.next_seq;
+            }
         }
     }
     if ((rc = load_default(d, err)))
@@ -402,6 +432,131 @@ static int append_record(ordo_decider_t *d, uint16_t type, const ordo_plan_t *pl
     return ordo_log_append_flags(d->log, type, d->cbor ? ORDO_LOG_FLAG_CBOR : 0, key, strlen(key),
                                  (int64_t)plan->decided_at * 1000000000LL, d->record.data,
                                  d->record.len, seq, err);
+}
+
+/* defer_records: a string the record reads, copied into the order's arena
+ * (it may point into a policy or a model a reload replaces before the
+ * record is encoded). */
+static const char *arena_copy(ordo_arena_t *a, const char *s, bool *oom)
+{
+    if (!s)
+        return NULL;
+    const char *c = ordo_arena_strdup(a, s);
+    *oom |= c == NULL;
+    return c;
+}
+
+/* defer_records: the decision's record queued under the seq it will get;
+ * ordo_decider_records_write encodes and appends it. */
+static int queue_record(ordo_decider_t *d, ordo_arena_t *arena, ordo_plan_t *plan,
+                        const ordo_decision_meta_t *meta, uint64_t *seq, ordo_error_t *err)
+{
+    int rc = atomic_load(&d->records_rc);
+    if (rc)
+        return ordo_error_set(err, rc, NULL, 0, NULL,
+                              "an earlier decision record could not be appended");
+    bool oom = false;
+    plan->policy_name = arena_copy(arena, plan->policy_name, &oom);
+    plan->policy_version = arena_copy(arena, plan->policy_version, &oom);
+    plan->strategy = arena_copy(arena, plan->strategy, &oom);
+    plan->fallback_reason = arena_copy(arena, plan->fallback_reason, &oom);
+    plan->eta_model = arena_copy(arena, plan->eta_model, &oom);
+    plan->risk_model = arena_copy(arena, plan->risk_model, &oom);
+    plan->netval_model = arena_copy(arena, plan->netval_model, &oom);
+    ordo_decision_meta_t *m = ordo_arena_alloc(arena, sizeof *m);
+    if (m) {
+        *m = *meta;
+        m->experiment = arena_copy(arena, meta->experiment, &oom);
+        m->variant = arena_copy(arena, meta->variant, &oom);
+        m->unit = arena_copy(arena, meta->unit, &oom);
+        m->cluster = arena_copy(arena, meta->cluster, &oom);
+        m->model_version = arena_copy(arena, meta->model_version, &oom);
+        m->customer_key = arena_copy(arena, meta->customer_key, &oom);
+    }
+    pthread_mutex_lock(&d->qmu);
+    if (m && !oom && d->n_queued == d->cap_queued) {
+        size_t cap = d->cap_queued ? 2 * d->cap_queued : 256;
+        queued_record_t *q = realloc(d->queued, cap * sizeof *q);
+        if (q)
+            d->queued = q, d->cap_queued = cap;
+    }
+    bool room = m && !oom && d->n_queued < d->cap_queued;
+    if (room)
+        d->queued[d->n_queued++] = (queued_record_t){plan, m, d->next_seq};
+    pthread_mutex_unlock(&d->qmu);
+    if (!room)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    *seq = d->next_seq++;
+    return ORDO_OK;
+}
+
+/* The queued records appended in order (wmu held). */
+static int records_write_locked(ordo_decider_t *d, ordo_error_t *err)
+{
+    int rc = atomic_load(&d->records_rc);
+    if (rc)
+        return ordo_error_set(err, rc, NULL, 0, NULL,
+                              "an earlier decision record could not be appended");
+    pthread_mutex_lock(&d->qmu); /* the queue swapped for the empty buffer */
+    queued_record_t *w = d->queued;
+    size_t n = d->n_queued, cap = d->cap_queued;
+    d->queued = d->writing;
+    d->cap_queued = d->cap_writing;
+    d->n_queued = 0;
+    d->writing = w;
+    d->cap_writing = cap;
+    pthread_mutex_unlock(&d->qmu);
+    for (size_t i = 0; i < n && rc == ORDO_OK; i++) {
+        uint64_t seq = 0;
+        rc = append_record(d, ORDO_LOG_REC_DECISION, w[i].plan, w[i].meta, &seq, err);
+        if (rc == ORDO_OK && seq != w[i].seq)
+            rc = ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL,
+                                "record %llu was decided as %llu (another writer of the log?)",
+                                (unsigned long long)seq, (unsigned long long)w[i].seq);
+    }
+    if (rc)
+        atomic_store(&d->records_rc, rc);
+    return rc;
+}
+
+int ordo_decider_records_write(ordo_decider_t *d, ordo_error_t *err)
+{
+    if (!d->defer)
+        return ORDO_OK;
+    pthread_mutex_lock(&d->wmu);
+    int rc = records_write_locked(d, err);
+    pthread_mutex_unlock(&d->wmu);
+    return rc;
+}
+
+bool ordo_decider_records_deferred(const ordo_decider_t *d)
+{
+    return d->defer;
+}
+
+/* A record appended now (a shadow): after the queued ones, in order. */
+static int append_now(ordo_decider_t *d, uint16_t type, const ordo_plan_t *plan,
+                      const ordo_decision_meta_t *meta, uint64_t *seq, ordo_error_t *err)
+{
+    if (!d->defer)
+        return append_record(d, type, plan, meta, seq, err);
+    pthread_mutex_lock(&d->wmu);
+    uint64_t s = 0;
+    int rc = records_write_locked(d, err);
+    if (rc == ORDO_OK)
+        rc = append_record(d, type, plan, meta, &s, err);
+    if (rc == ORDO_OK && s != d->next_seq)
+        rc = ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL,
+                            "record %llu was expected as %llu (another writer of the log?)",
+                            (unsigned long long)s, (unsigned long long)d->next_seq);
+    if (rc == ORDO_OK)
+        d->next_seq = s + 1;
+    else
+        atomic_store(&d->records_rc, rc);
+    pthread_mutex_unlock(&d->wmu);
+    if (seq)
+        *seq = s;
+    return rc;
 }
 
 /* One order's way through the decision path. */
@@ -582,7 +737,7 @@ static int log_shadows(decide_step_t *st, ordo_error_t *err)
         sm.variant = st->shadows[i].variant ? st->shadows[i].variant : "";
         sm.shadow = true;
         sm.customer_key = st->meta.customer_key;
-        int rc = append_record(st->d, ORDO_LOG_REC_SHADOW, st->shadow_plans[i], &sm, NULL, err);
+        int rc = append_now(st->d, ORDO_LOG_REC_SHADOW, st->shadow_plans[i], &sm, NULL, err);
         if (rc)
             return rc;
         st->out->shadows++;
@@ -692,7 +847,9 @@ static int stock_group_check(ordo_decider_t *d, ordo_error_t *err)
 static int log_decision(decide_step_t *st, ordo_error_t *err)
 {
     ordo_decider_t *d = st->d;
-    int rc = append_record(d, ORDO_LOG_REC_DECISION, st->out->plan, &st->meta, &st->out->seq, err);
+    int rc = d->defer ? queue_record(d, st->arena, st->out->plan, &st->meta, &st->out->seq, err)
+                      : append_record(d, ORDO_LOG_REC_DECISION, st->out->plan, &st->meta,
+                                      &st->out->seq, err);
     const char *cust = st->map_customer ? st->units.customer_id : NULL;
     if (rc == ORDO_OK && st->rows_seq && st->out->seq != st->rows_seq)
         rc = ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL,
@@ -926,7 +1083,8 @@ int ordo_decider_decide(ordo_decider_t *d, const ordo_order_t *order, int64_t no
 
 int ordo_decider_flush(ordo_decider_t *d, ordo_error_t *err)
 {
-    int rc = d->has_stock ? stock_commit(d, err) : ORDO_OK;
+    int rc = ordo_decider_records_write(d, err);
+    rc = rc ? rc : d->has_stock ? stock_commit(d, err) : ORDO_OK;
     rc = rc ? rc : d->log ? ordo_log_flush(d->log, err) : ORDO_OK;
     return rc ? rc : rows_sync(d, err);
 }
@@ -937,7 +1095,9 @@ int ordo_decider_commit_durable(ordo_decider_t *d, ordo_error_t *err)
      * with nothing pending returns at once. The store's group is
      * committed by the decider's own thread at its next order (or at
      * flush and close): until then recovery rebuilds it from the log. */
-    int rc = d->group ? ordo_log_flush(d->log, err) : ORDO_OK;
+    int rc = ordo_decider_records_write(d, err); /* defer_records: encoded here */
+    if (rc == ORDO_OK && d->group)
+        rc = ordo_log_flush(d->log, err);
     /* PostgreSQL: then the group's reservations (each committed before its
      * record was appended, so all of them are covered) */
     if (rc == ORDO_OK)
@@ -1080,9 +1240,9 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
 {
     if (!d)
         return ORDO_OK;
-    int rc = ORDO_OK;
+    int rc = ordo_decider_records_write(d, err);
     applier_stop(d);
-    if (d->has_stock) {
+    if (d->has_stock && rc == ORDO_OK) {
         ordo_log_stats_t ls;
         ordo_log_get_stats(d->log, &ls);
         conn_lock(d);
@@ -1106,6 +1266,12 @@ int ordo_decider_close(ordo_decider_t *d, ordo_error_t *err)
     for (uint32_t i = 0; i < d->n_cache; i++)
         ordo_policy_destroy(d->cache[i].policy);
     ordo_buf_free(&d->record);
+    if (d->defer) {
+        pthread_mutex_destroy(&d->qmu);
+        pthread_mutex_destroy(&d->wmu);
+    }
+    free(d->queued);
+    free(d->writing);
     ordo_decide_stock_free(&d->stock);
     free(d->cust);
     free(d);

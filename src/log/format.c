@@ -795,6 +795,59 @@ int log_map_file(const char *path, const uint8_t **data, size_t *len, ordo_error
     return ORDO_OK;
 }
 
+int log_map_file_stable(const char *path, uint64_t stable_len, const uint8_t **data, size_t *len,
+                        ordo_error_t *err)
+{
+    *data = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ordo_error_set(err, errno == ENOENT ? ORDO_ENOENT : ORDO_EIO, path, 0, NULL,
+                              "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "stat: %s", strerror(e));
+    }
+    size_t n = (size_t)st.st_size, page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t mapped = stable_len < n ? (size_t)stable_len / page * page : n;
+    if (n == 0) {
+        close(fd);
+        return ORDO_OK;
+    }
+    /* one range: the file's stable part mapped, the rest (anonymous pages
+     * right after it) read now */
+    uint8_t *m =
+        mmap(NULL, n, PROT_READ | (mapped < n ? PROT_WRITE : 0),
+             mapped < n ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_PRIVATE, mapped < n ? -1 : fd, 0);
+    int e = m == MAP_FAILED ? errno : 0;
+    if (!e && mapped && mapped < n &&
+        mmap(m, mapped, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
+        e = errno;
+    size_t got = mapped;
+    while (!e && got < n) {
+        ssize_t r = pread(fd, m + got, n - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break; /* the file was cut meanwhile: zeros from here */
+        got += (size_t)r;
+    }
+    close(fd);
+    if (e) {
+        if (m != MAP_FAILED)
+            munmap(m, n);
+        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "mmap: %s", strerror(e));
+    }
+    if (mapped < n)
+        (void)mprotect(m + mapped, n - mapped, PROT_READ); /* a guard only */
+    madvise(m, mapped, MADV_SEQUENTIAL);
+    *data = m;
+    *len = n;
+    return ORDO_OK;
+}
+
 void log_unmap(const uint8_t *data, size_t len)
 {
     if (data && len)

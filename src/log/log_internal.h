@@ -244,7 +244,41 @@ void log_seg_filename(uint64_t first_seq, char out[40]);
 
 /* mmap a file read-only; *len may be 0 (then *data = NULL). */
 int log_map_file(const char *path, const uint8_t **data, size_t *len, ordo_error_t *err);
+/* As log_map_file, but only the first stable_len bytes (down to a page)
+ * are mapped; the rest is read now into private memory. For a file whose
+ * end may be cut or rewritten: the view cannot raise SIGBUS, and its tail
+ * does not change under the reader (bytes the file no longer held when
+ * read are zeros). */
+int log_map_file_stable(const char *path, uint64_t stable_len, const uint8_t **data, size_t *len,
+                        ordo_error_t *err);
 void log_unmap(const uint8_t *data, size_t len);
+
+/* ---- the live mark (live.c; LOG.md "Reading the live segment") ----
+ * The writer keeps, at the start of its LOCK file, the segment it appends
+ * to and where the records it has made durable end there (fdatasync'd;
+ * written to the OS in ORDO_LOG_NONE), and holds an OFD write lock on the
+ * file while it has the log open. Bytes of that segment before the
+ * durable length never change again; the block holding it and everything
+ * after may be rewritten at any time. */
+typedef struct log_live {
+    bool live;      /* a writer has the log open */
+    bool have_mark; /* the fields below were read whole */
+    uint64_t seg_first_seq, durable_len, durable_seq;
+    int fd; /* >= 0: no writer, and this holds the read lock that keeps one
+               from opening (log_live_release) */
+} log_live_t;
+
+/* Writer, at open, before recovery: clears the mark and takes the lock
+ * (waiting for readers that hold the read lock). */
+void log_live_begin(int lock_fd);
+/* Writer: the records of the segment starting at seg_first_seq are
+ * durable up to byte durable_len (record durable_seq). */
+void log_live_publish(int lock_fd, uint64_t seg_first_seq, uint64_t durable_len,
+                      uint64_t durable_seq);
+/* Reader: is a writer there, and what has it published? When none is,
+ * lv->fd holds the read lock until log_live_release. */
+void log_live_probe(const char *dir, log_live_t *lv);
+void log_live_release(log_live_t *lv);
 
 /* ---- the writer's state (writer.c appends, recover.c resumes) ---- */
 #define LOG_ZPOOL 16

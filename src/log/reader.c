@@ -33,7 +33,9 @@ struct ordo_log_iter {
     bool indexed;       /* the ranges come from the segment's .idx */
     char seg_name[40];
     const uint8_t *data;
-    size_t len;
+    size_t len;     /* bytes that may be read: the live segment's proven part */
+    size_t map_len; /* bytes mapped */
+    bool live;      /* the last segment, a writer appending to it (live.c) */
     iter_range_t *r;
     size_t nr, rcap, ri;
     uint64_t pos;
@@ -70,11 +72,11 @@ static int add_range(ordo_log_iter_t *it, uint64_t s, uint64_t e, uint64_t first
 
 static void close_seg(ordo_log_iter_t *it)
 {
-    log_unmap(it->data, it->len);
+    log_unmap(it->data, it->map_len);
     ZSTD_freeDDict(it->ddict);
     it->ddict = NULL;
     it->data = NULL;
-    it->len = 0;
+    it->len = it->map_len = 0;
     it->have_seg = false;
     it->nr = it->ri = 0;
     it->pos = 0;
@@ -110,9 +112,66 @@ static int plan_ranges(ordo_log_iter_t *it, const char *ipath, const log_seg_hea
         return rc;
     }
     log_index_free(&ix); /* also when it did not describe this segment */
-    if (it->len > h->hdr_len)
+    if (it->live && it->len < h->hdr_len)
+        it->len = h->hdr_len; /* nothing proven yet: an empty range, extended when it is */
+    if (it->len > h->hdr_len || it->live)
         rc = add_range(it, h->hdr_len, it->len, h->first_seq);
     return rc;
+}
+
+/* Where the live segment that starts at first_seq is proven to end, by
+ * what lv found: its durable length, or nothing past the header (the
+ * writer has not published it yet). */
+static uint64_t live_proven(const log_live_t *lv, uint64_t first_seq)
+{
+    return lv->have_mark && lv->seg_first_seq == first_seq ? lv->durable_len : 0;
+}
+
+/* Maps segment i. The last one may be live: then only its proven part is
+ * read (it->len), and it is mapped without reading it; with no writer, its
+ * part past the last mark is copied now, under the read lock that keeps a
+ * writer from opening meanwhile, so what a reader classifies as its tail
+ * is one state of the file. */
+static int map_seg(ordo_log_iter_t *it, size_t i, const char *path, ordo_error_t *err)
+{
+    it->live = false;
+    if (i + 1 < it->nseg) {
+        int rc = log_map_file(path, &it->data, &it->map_len, err);
+        it->len = it->map_len;
+        return rc;
+    }
+    log_live_t lv;
+    log_live_probe(it->dir, &lv);
+    uint64_t first = it->segs[i].first_seq, stable = live_proven(&lv, first);
+    int rc;
+    if (lv.have_mark && lv.seg_first_seq > first) {
+        stable = UINT64_MAX; /* sealed since the listing: cut to its end, never changed again */
+    } else if (lv.live) {
+        it->live = true;
+        stable = UINT64_MAX; /* mapped whole, read up to the proven end only */
+    }
+    rc = log_map_file_stable(path, stable, &it->data, &it->map_len, err);
+    log_live_release(&lv);
+    it->len = it->map_len;
+    if (it->live && live_proven(&lv, first) < it->len)
+        it->len = (size_t)live_proven(&lv, first);
+    return rc;
+}
+
+/* The live segment's proven end moved on: read on up to it when it is
+ * still inside what was mapped (the file's size when the segment was
+ * opened: an iteration ends, as before, and does not chase a writer).
+ * false when it did not, or the writer left the segment. */
+static bool live_extend(ordo_log_iter_t *it)
+{
+    log_live_t lv;
+    log_live_probe(it->dir, &lv);
+    log_live_release(&lv);
+    uint64_t end = live_proven(&lv, it->segs[it->si - 1].first_seq);
+    if (end <= it->len || end > it->map_len)
+        return false;
+    it->len = (size_t)end;
+    return true;
 }
 
 static int open_seg(ordo_log_iter_t *it, size_t i, ordo_error_t *err)
@@ -120,11 +179,11 @@ static int open_seg(ordo_log_iter_t *it, size_t i, ordo_error_t *err)
     char path[4096], ipath[4096];
     snprintf(path, sizeof path, "%s/%s", it->dir, it->segs[i].name);
     snprintf(ipath, sizeof ipath, "%s/%020" PRIu64 LOG_IDX_SUFFIX, it->dir, it->segs[i].first_seq);
-    int rc = log_map_file(path, &it->data, &it->len, err);
+    int rc = map_seg(it, i, path, err);
     if (rc != ORDO_OK)
         return rc;
     log_seg_header_t h;
-    const char *why = log_seg_header_decode(it->data, it->len, &h);
+    const char *why = log_seg_header_decode(it->data, it->map_len, &h);
     if (why) {
         close_seg(it);
         return ordo_error_set(err, ORDO_ECORRUPT, path, 0, NULL, "byte offset 0: %s", why);
@@ -206,75 +265,49 @@ void ordo_log_iter_close(ordo_log_iter_t *it)
     free(it);
 }
 
-/* The last segment's bytes after it->pos as the file holds them now, read
- * with pread rather than through the mapping: a live writer trims the
- * zeros it wrote ahead when it seals or closes the segment, and a mapped
- * page past the file's new end raises SIGBUS when touched (a reader
- * following a live log meets that end on every poll). The bytes are laid
- * out at their offsets in a buffer of the file's length, whose pages
- * before pos are never touched. 0: *buf (free it) and *len; 1: the file
- * now ends at or before pos; -1: it cannot be read (the mapping is used). */
-static int tail_now(const ordo_log_iter_t *it, uint8_t **buf, size_t *len)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", it->dir, it->seg_name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    size_t n = (uint64_t)sb.st_size < it->len ? (size_t)sb.st_size : it->len;
-    uint8_t *b = n > it->pos ? calloc(1, n) : NULL;
-    size_t got = 0;
-    while (b && it->pos + got < n) {
-        ssize_t r = pread(fd, b + it->pos + got, n - it->pos - got, (off_t)(it->pos + got));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    close(fd);
-    if (n > it->pos && !b)
-        return -1;
-    if (!got) {
-        free(b);
-        return 1;
-    }
-    *buf = b;
-    *len = it->pos + got;
-    return 0;
-}
-
-/* A frame that does not parse at it->pos: the quiet end of a live or
- * crashed log (an incomplete record, or zero padding, at the end of the
- * last segment, which open cuts), or corruption, reported. */
+/* A frame that does not parse at it->pos: corruption, or the quiet end of
+ * a crashed log (an incomplete record, or zero padding, at the end of the
+ * last segment, which open cuts). In the live segment no frame is read
+ * past its proven end, so a bad one there is corruption too. */
 static int bad_frame(ordo_log_iter_t *it, int st, ordo_error_t *err)
 {
     int tk = LOG_TAIL_NONE;
-    if (it->seg_last) {
-        uint8_t *buf = NULL;
-        size_t len = it->len;
-        int now = tail_now(it, &buf, &len);
-        const uint8_t *d = now == 0 ? buf : it->data;
-        if (now == 1 || log_ahead_padding(d, len, it->pos, it->seg_flags)) {
-            free(buf);
+    if (it->seg_last && !it->live) {
+        if (log_ahead_padding(it->data, it->len, it->pos, it->seg_flags)) {
             it->done = true;
             return 0;
         }
-        if (!log_valid_frame_after(d, len, it->pos + 1))
-            tk = log_tail_classify(d, len, it->pos, st, it->seg_flags, NULL);
-        free(buf);
+        if (!log_valid_frame_after(it->data, it->len, it->pos + 1))
+            tk = log_tail_classify(it->data, it->len, it->pos, st, it->seg_flags, NULL);
         if (tk == LOG_TAIL_TORN || tk == LOG_TAIL_PADDING) {
             it->done = true;
             return 0;
         }
     }
-    return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
-                          "byte offset %" PRIu64 " (seq %" PRIu64 "): %s%s%s", it->pos, it->expect,
-                          log_rec_status_str(st), tk ? ": " : "", tk ? log_tail_str(tk) : "");
+    return ordo_error_set(
+        err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
+        "byte offset %" PRIu64 " (seq %" PRIu64 "): %s%s%s%s", it->pos, it->expect,
+        log_rec_status_str(st), tk ? ": " : "", tk ? log_tail_str(tk) : "",
+        it->live ? " (in the part of the live segment its writer made durable)" : "");
+}
+
+/* it->pos reached the end of its range: on to the next range, or, in the
+ * live segment read to its proven end, on to where the writer has made
+ * durable since, if it has. */
+static int range_end(ordo_log_iter_t *it, ordo_error_t *err)
+{
+    if (it->live && it->ri + 1 == it->nr && it->r[it->ri].end == it->pos && live_extend(it)) {
+        it->r[it->ri].end = it->len;
+        return ORDO_OK;
+    }
+    if (it->pos > it->r[it->ri].end)
+        return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
+                              "byte offset %" PRIu64 ": a record runs past the end of "
+                              "its index block (the .idx does not match the segment)",
+                              it->r[it->ri].end);
+    it->ri++;
+    it->pos = 0;
+    return ORDO_OK;
 }
 
 int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t *err)
@@ -302,13 +335,9 @@ int ordo_log_iter_next(ordo_log_iter_t *it, ordo_log_record_t *rec, ordo_error_t
             it->expect = it->r[it->ri].first_seq;
         }
         if (it->pos >= it->r[it->ri].end) {
-            if (it->pos > it->r[it->ri].end)
-                return ordo_error_set(err, ORDO_ECORRUPT, it->seg_name, 0, NULL,
-                                      "byte offset %" PRIu64 ": a record runs past the end of "
-                                      "its index block (the .idx does not match the segment)",
-                                      it->r[it->ri].end);
-            it->ri++;
-            it->pos = 0;
+            int rc = range_end(it, err);
+            if (rc != ORDO_OK)
+                return rc;
             continue;
         }
         log_rec_view_t v;
@@ -508,9 +537,10 @@ static void verify_index(verify_walk_t *w, size_t i, const log_seg_index_t *ix)
 }
 
 /* Checks segment i (mapped). The last one may end in zero padding or an
- * incomplete record: reported as its tail, not as damage. */
+ * incomplete record: reported as its tail, not as damage; in a live one
+ * whatever follows its proven end (live_end) is its tail. */
 static int verify_segment(verify_walk_t *w, size_t i, const uint8_t *data, size_t len,
-                          ordo_error_t *err)
+                          uint64_t live_end, ordo_error_t *err)
 {
     ordo_log_verify_report_t *rep = w->rep;
     const char *name = w->segs[i].name;
@@ -535,10 +565,10 @@ static int verify_segment(verify_walk_t *w, size_t i, const uint8_t *data, size_
     rep->records += s.records;
     w->prev_last = s.last_seq;
     memcpy(w->prev_chain, s.last_chain, sizeof w->prev_chain);
-    if (s.kind == LOG_SCAN_TORN && last) {
+    if ((s.kind == LOG_SCAN_TORN || (s.kind != LOG_SCAN_OK && s.valid_len >= live_end)) && last) {
         rep->tail_offset = s.valid_len;
         rep->tail_bytes = len - s.valid_len;
-        rep->tail_padding = s.tail == LOG_TAIL_PADDING;
+        rep->tail_padding = s.kind == LOG_SCAN_TORN && s.tail == LOG_TAIL_PADDING;
     } else if (s.kind != LOG_SCAN_OK) {
         verify_fail(w, name, s.bad_offset, s.bad_seq, last && s.kind == LOG_SCAN_BAD_TAIL, "%s",
                     s.reason);
@@ -547,6 +577,29 @@ static int verify_segment(verify_walk_t *w, size_t i, const uint8_t *data, size_
         verify_index(w, i, &ix);
     log_index_free(&ix);
     return ORDO_OK;
+}
+
+/* Maps a segment to verify. The last one may be live: it is never mapped
+ * past the part that cannot be cut (the writer trims its padding at close
+ * and rotation, and a mapped page past the end of a file raises SIGBUS);
+ * the rest is read now. With a writer, *live_end gets the proven end: the
+ * bytes before it were read after the writer published it, so a bad frame
+ * there is damage; from it on, the writer may be rewriting the block. */
+static int map_verified(const char *dir, const log_seg_name_t *seg, bool last, const char *path,
+                        const uint8_t **data, size_t *len, uint64_t *live_end, ordo_error_t *err)
+{
+    if (!last)
+        return log_map_file(path, data, len, err);
+    log_live_t lv;
+    log_live_probe(dir, &lv);
+    uint64_t stable = live_proven(&lv, seg->first_seq);
+    if (lv.have_mark && lv.seg_first_seq > seg->first_seq)
+        stable = UINT64_MAX; /* sealed since the listing */
+    else if (lv.live)
+        *live_end = stable;
+    int rc = log_map_file_stable(path, stable, data, len, err);
+    log_live_release(&lv);
+    return rc;
 }
 
 int ordo_log_verify(const char *dir, ordo_log_verify_report_t *rep, ordo_error_t *err)
@@ -580,12 +633,13 @@ int ordo_log_verify_key(const char *dir, const uint8_t *trusted_pk, ordo_log_ver
         snprintf(path, sizeof path, "%s/%s", dir, segs[i].name);
         const uint8_t *data;
         size_t len;
-        rc = log_map_file(path, &data, &len, err);
+        uint64_t live_end = UINT64_MAX;
+        rc = map_verified(dir, &segs[i], i + 1 == nseg, path, &data, &len, &live_end, err);
         if (rc != ORDO_OK)
             break;
         rep->segments++;
         rep->bytes += len;
-        rc = verify_segment(&w, i, data, len, err);
+        rc = verify_segment(&w, i, data, len, live_end, err);
         log_unmap(data, len);
     }
     rep->last_seq = w.prev_last;

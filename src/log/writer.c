@@ -215,6 +215,8 @@ static int run_batch_locked(ordo_log_t *log, bool sync)
     if (block_up(off + nbytes) > log->file_end)
         log->file_end = block_up(off + nbytes); /* the ahead thread starts past it */
     int fd = log->fd;
+    uint64_t seg_first = log->ix.first_seq;
+    uint64_t mark_seq = last > log->written_seq ? last : log->written_seq;
     pthread_mutex_unlock(&log->mu);
 
     int rc = ORDO_OK, e = 0;
@@ -245,6 +247,10 @@ static int run_batch_locked(ordo_log_t *log, bool sync)
          * if this fails too, recovery on the next open cuts it. */
         truncated_back = ftruncate(fd, (off_t)off) == 0;
     }
+    /* readers may now read up to here: what the mode calls durable (the
+     * fdatasync'd records; in NONE, the written ones), never cut back */
+    if (rc == ORDO_OK && (need_sync || log->opt.sync == ORDO_LOG_NONE))
+        log_live_publish(log->lock_fd, seg_first, off + nbytes, mark_seq);
 
     pthread_mutex_lock(&log->mu);
     log->io_busy = false;
@@ -617,6 +623,7 @@ static int rotate_locked(ordo_log_t *log)
         return rc;
     }
     log_set_dict(log, nd, nd_len);
+    log_live_publish(log->lock_fd, log->ix.first_seq, log->file_off, log->next_seq - 1);
     return rc;
 }
 
@@ -1062,6 +1069,7 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         log_free(log);
         return rc;
     }
+    log_live_begin(log->lock_fd);
     if (bytes_reserve(&log->pend, 0) != ORDO_OK || bytes_reserve(&log->spare, 0) != ORDO_OK ||
         (log->opt.ahead_bytes && !(log->zeros = zeros_alloc()))) {
         log_free(log);
@@ -1074,6 +1082,8 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
     }
     if (info)
         info->next_seq = log->next_seq;
+    /* the records open found (and kept) are the last segment's proven part */
+    log_live_publish(log->lock_fd, log->ix.first_seq, log->file_off, log->next_seq - 1);
     if (log->opt.sync == ORDO_LOG_ASYNC) {
         if (pthread_create(&log->flusher, NULL, flusher_main, log) != 0) {
             log_free(log);

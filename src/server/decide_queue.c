@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo serve — the decision thread: POST /v1/source and /v1/source:batch.
  *
- * HTTP threads suspend a request's connection and queue it here. This
- * thread takes everything queued at once (a group), decides each order with
- * the one decider (group_commit: decide only encodes the record), then
- * calls ordo_decider_commit (one write + one fdatasync for the group) and
- * only then resumes the connections: no answer leaves before its record is
- * durable. While a group is being synced the next one queues up, so the
+ * HTTP threads parse a single order, suspend the request's connection and
+ * queue it here. This thread takes everything queued at once (a group),
+ * decides each order with the one decider (group_commit and defer_records:
+ * decide only queues the record), and hands the group to the committer,
+ * which encodes and appends the records, makes them durable (one write +
+ * one fdatasync) and only then resumes the connections: no answer leaves
+ * before its record is durable. While a group is being synced the next one queues up, so the
  * group size follows the load. */
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
@@ -90,27 +91,18 @@ static int replay_order(ordo_server_t *s, const ordo_order_t *order, ordo_buf_t 
     return rc;
 }
 
-/* Decides one order text. The plan lives in arena: with plan_out set it is
- * handed back (its JSON is written later, by the HTTP worker that sends
- * it, off the decision thread); else its JSON goes into out. A retry's
- * plan (*replayed) is always in out. *bad_input: the order did not parse. */
-static int decide_text(ordo_server_t *s, srv_req_t *r, ordo_arena_t *arena, const char *text,
-                       size_t len, ordo_buf_t *out, ordo_plan_t **plan_out, bool *replayed,
-                       bool *bad_input, ordo_error_t *err)
+/* Decides one parsed order (in arena). The plan lives in arena: with
+ * plan_out set it is handed back (its JSON is written later, by the HTTP
+ * worker that sends it, off the decision thread); else its JSON goes into
+ * out. A retry's plan (*replayed) is always in out. */
+static int decide_order(ordo_server_t *s, srv_req_t *r, ordo_arena_t *arena,
+                        const ordo_order_t *order, ordo_buf_t *out, ordo_plan_t **plan_out,
+                        bool *replayed, ordo_error_t *err)
 {
-    ordo_arena_reset(arena);
-    /* in the arena, not on the stack: the plan points at its order */
-    ordo_order_t *order = ordo_arena_calloc(arena, 1, sizeof *order);
-    if (!order)
-        return ORDO_ENOMEM;
-    int rc = ordo_order_parse(text, len, s->net, arena, order, err);
-    if (rc) {
-        *bad_input = true;
-        return rc;
-    }
     uint32_t seen;
     size_t id_len = strlen(order->id);
     bool lost = false;
+    int rc;
     if (ordo_strmap_get(s->decided, order->id, id_len, &seen) &&
         ((rc = replay_order(s, order, out, &lost, err)) || !lost)) {
         *replayed = true;
@@ -129,12 +121,30 @@ static int decide_text(ordo_server_t *s, srv_req_t *r, ordo_arena_t *arena, cons
     srv_metrics_variant(&s->metrics, dec.experiment, dec.variant);
     if (plan_out) { /* it outlives this call: nothing of it may point into the decider */
         ordo_plan_t *p = dec.plan;
+        *plan_out = p;
+        /* deferred records: decide copied them already, and the committer
+         * may be encoding the record now */
+        if (ordo_decider_records_deferred(s->decider))
+            return ORDO_OK;
         p->policy_name = ordo_arena_strdup(arena, p->policy_name ? p->policy_name : "");
         p->policy_version = ordo_arena_strdup(arena, p->policy_version ? p->policy_version : "");
-        *plan_out = p;
         return p->policy_name && p->policy_version ? ORDO_OK : ORDO_ENOMEM;
     }
     return srv_plan_json(s, dec.plan, out);
+}
+
+/* Parses one order text into arena (reset first). *bad_input: the text
+ * was refused (the order is wrong: 400), not the memory. */
+static int parse_order(ordo_server_t *s, ordo_arena_t *arena, const char *text, size_t len,
+                       ordo_order_t **order, bool *bad_input, ordo_error_t *err)
+{
+    ordo_arena_reset(arena);
+    /* in the arena, not on the stack: the plan points at its order */
+    if (!(*order = ordo_arena_calloc(arena, 1, sizeof **order)))
+        return ORDO_ENOMEM;
+    int rc = ordo_order_parse(text, len, s->net, arena, *order, err);
+    *bad_input = rc != ORDO_OK;
+    return rc;
 }
 
 int srv_plan_json(ordo_server_t *s, const ordo_plan_t *plan, ordo_buf_t *out)
@@ -168,19 +178,33 @@ void srv_arena_put(ordo_server_t *s, ordo_arena_t *a)
     ordo_arena_destroy(a);
 }
 
-/* POST /v1/source: one order → its plan, or an error. */
+bool srv_source_prepare(ordo_server_t *s, srv_req_t *r)
+{
+    ordo_error_t err = {0};
+    bool bad_input = false;
+    r->arena = arena_get(s);
+    int rc = r->arena ? parse_order(s, r->arena, r->body.data ? r->body.data : "", r->body.len,
+                                    &r->order, &bad_input, &err)
+                      : ORDO_ENOMEM;
+    if (rc == ORDO_OK)
+        return true;
+    r->order = NULL;
+    srv_error_from(r, rc, &err);
+    if (bad_input) /* an unknown SKU, a SKU twice...: the order is wrong */
+        r->status = 400;
+    return false;
+}
+
+/* POST /v1/source: one order, parsed by its worker (srv_source_prepare),
+ * → its plan, or an error. */
 static void source_single(ordo_server_t *s, srv_req_t *r)
 {
     ordo_error_t err = {0};
-    bool replayed = false, bad_input = false;
-    r->arena = arena_get(s);
-    int rc = r->arena ? decide_text(s, r, r->arena, r->body.data ? r->body.data : "",
-                                    r->body.len, &r->out, &r->plan, &replayed, &bad_input, &err)
-                      : ORDO_ENOMEM;
+    bool replayed = false;
+    int rc = decide_order(s, r, r->arena, r->order, &r->out, &r->plan, &replayed, &err);
+    r->order = NULL; /* the plan keeps pointing at it, in r->arena */
     if (rc) {
         srv_error_from(r, rc, &err);
-        if (bad_input) /* an unknown SKU, a SKU twice...: the order is wrong */
-            r->status = 400;
         return;
     }
     r->replayed = replayed;
@@ -202,10 +226,16 @@ static void source_batch(ordo_server_t *s, srv_req_t *r)
             n--;
         if (n) {
             ordo_error_t err = {0};
-            bool replayed = false, bad_input = false;
+            bool replayed = false;
             size_t mark = r->out.len;
-            int rc = decide_text(s, r, s->arena, p, n, &r->out, NULL, &replayed, &bad_input,
-                                 &err);
+            ordo_order_t *order;
+            bool bad_input;
+            int rc = parse_order(s, s->arena, p, n, &order, &bad_input, &err);
+            if (rc == ORDO_OK)
+                rc = decide_order(s, r, s->arena, order, &r->out, NULL, &replayed, &err);
+            /* deferred records: encoded before the next line reuses the arena */
+            if (rc == ORDO_OK)
+                rc = ordo_decider_records_write(s->decider, &err);
             if (rc) {
                 r->out.len = mark;
                 ordo_cli_line_error(&r->out, line, &err, rc);

@@ -317,6 +317,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return send_answer(c, r);
     }
     if (r->route->flags & SRV_QUEUED) {
+        /* a single order is parsed here, on the worker: a refused one is
+         * answered at once, never queued */
+        if (!strcmp(r->route->metric, "source") && !srv_source_prepare(s, r))
+            return send_answer(c, r);
         r->queued = true;
         r->deadline_ns = r->t0 + (uint64_t)s->cfg.server.deadline_ms * 1000000ull;
         MHD_suspend_connection(c); /* before the push: resume must find it suspended */

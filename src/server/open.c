@@ -52,6 +52,8 @@ static int open_decider(ordo_server_t *s, ordo_error_t *err)
     dopt.default_policy = s->policy;
     dopt.log_options = &lo; /* the server's log.* settings */
     dopt.group_commit = true;
+    /* the records encoded by the committer, off the decision thread */
+    dopt.defer_records = true;
     dopt.explain = s->cfg.server.explain;
     dopt.log_wait_ms = 2000;
     int rc = ordo_decider_open(s->net, s->eng, &dopt, &s->decider, err);

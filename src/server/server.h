@@ -165,7 +165,8 @@ typedef struct srv_req {
     size_t static_len;
     unsigned retry_after;      /* 503: seconds */
     bool replayed;             /* an idempotent retry */
-    ordo_arena_t *arena;       /* /v1/source: holds plan until it is written */
+    ordo_arena_t *arena;       /* /v1/source: holds order and plan until it is written */
+    ordo_order_t *order;       /* /v1/source: parsed by the worker, decided by the queue */
     ordo_plan_t *plan;         /* decided, durable, JSON not written yet */
     struct MHD_Response *stream; /* a streamed answer (events), sent as is */
     bool uncounted;            /* not in ordo_server_t.inflight (a long-lived stream) */
@@ -255,6 +256,10 @@ int srv_queue_start(ordo_server_t *s, ordo_error_t *err);
 void srv_queue_stop(ordo_server_t *s);
 /* Hands r to the decision thread; it resumes r->conn when r is answered. */
 void srv_queue_push(ordo_server_t *s, srv_req_t *r);
+/* POST /v1/source on its HTTP worker, before the queue: the order parsed
+ * into the request's own arena (r->arena, r->order), off the decision
+ * thread. False: answered here (r->status: 400 for a refused order). */
+bool srv_source_prepare(ordo_server_t *s, srv_req_t *r);
 /* The first decision record of order id as the log holds it (JSON), appended
  * to out; false when none. */
 bool srv_stored_record(ordo_server_t *s, const char *id, size_t id_len, ordo_buf_t *out);

@@ -442,6 +442,97 @@ static void test_shadow_sees_same_stock(void **state)
     assert_int_equal(ordo_decider_close(d, &err), ORDO_OK);
 }
 
+/* defer_records: decide queues each decision record under the seq it
+ * returns and the commit encodes it (so a change to the plan before the
+ * commit shows in the record: encoded then, not at decide); once an
+ * experiment with a shadow runs, the shadow record, appended at once,
+ * comes after the queued ones; every record at the seq its decision got. */
+static void test_deferred_records(void **state)
+{
+    fx_t *f = *state;
+    ordo_decider_options_t opt;
+    ordo_decider_options_init(&opt);
+    opt.data_dir = f->dir;
+    opt.log = true;
+    opt.shadows = true;
+    opt.group_commit = true;
+    opt.defer_records = true;
+    ordo_decider_t *d;
+    ordo_error_t err;
+    assert_int_equal(ordo_decider_open(f->net, f->eng, &opt, &d, &err), ORDO_OK);
+    assert_true(ordo_decider_records_deferred(d));
+    enum { N = 8 };
+    ordo_arena_t *arenas[N]; /* each plan stays until the commit */
+    ordo_decision_t dec[N];
+    for (int i = 0; i < N; i++) {
+        if (i == N / 2) { /* the second half with a shadow (seen at the next order) */
+            assert_int_equal(ordo_decider_idle(d, &err), ORDO_OK); /* the store let go */
+            start_experiment(
+                f,
+                "{\"id\":\"defer\",\"hypothesis\":\"h\",\"unit\":\"order\","
+                "\"variants\":[{\"key\":\"control\",\"policy\":\"cost-optimized\","
+                "\"weight\":0.5},{\"key\":\"treatment\",\"policy\":\"proximity-first\","
+                "\"weight\":0.5}],\"primary_kpis\":[\"cost_per_order\"],"
+                "\"shadow\":{\"policy\":\"cost-optimized\"}}",
+                "defer");
+        }
+        arenas[i] = ordo_arena_create(1 << 16);
+        ordo_order_t *o = ordo_arena_calloc(arenas[i], 1, sizeof *o);
+        char buf[512];
+        int n = snprintf(buf, sizeof buf,
+                         "{\"id\":\"DEF-%d\",\"created\":\"2026-11-24T15:04:05Z\","
+                         "\"ship_to\":{\"zip\":\"%s\"},\"channel\":\"web\","
+                         "\"service_level\":\"standard\","
+                         "\"lines\":[{\"sku\":\"SKU-0000038\",\"quantity\":1}]}",
+                         i, zips[i % 4]);
+        assert_int_equal(ordo_order_parse(buf, (size_t)n, f->net, arenas[i], o, &err), ORDO_OK);
+        assert_int_equal(ordo_decider_decide(d, o, f->t0 + 3600, arenas[i], &dec[i], &err),
+                         ORDO_OK);
+        assert_true(dec[i].seq > 0);
+        /* after decide, before the commit: the record is encoded later */
+        dec[i].plan->latency_ns = 1000u + (uint64_t)i;
+    }
+    assert_int_equal(ordo_decider_commit_durable(d, &err), ORDO_OK);
+    char logdir[512];
+    snprintf(logdir, sizeof logdir, "%s/log", f->dir);
+    ordo_log_iter_t *it;
+    assert_int_equal(ordo_log_iter_open(logdir, NULL, &it, &err), ORDO_OK);
+    ordo_arena_t *ra = ordo_arena_create(1 << 16);
+    ordo_log_record_t rec;
+    int decisions = 0, shadows = 0;
+    uint64_t prev = 0;
+    while (ordo_log_iter_next(it, &rec, &err) == 1) {
+        assert_true(rec.seq > prev);
+        prev = rec.seq;
+        ordo_record_t r;
+        assert_int_equal(ordo_record_read(rec.payload, rec.len, 0, ra, &r, &err), ORDO_OK);
+        if (rec.type == ORDO_LOG_REC_SHADOW) {
+            shadows++;
+            continue;
+        }
+        int i = decisions++;
+        assert_true(i < N);
+        char id[32];
+        snprintf(id, sizeof id, "DEF-%d", i);
+        assert_string_equal(r.order_id, id);
+        assert_int_equal(rec.seq, dec[i].seq);
+        if (i < N / 2) /* no shadow: encoded at the commit */
+            assert_float_equal(r.latency_ns, 1000.0 + i, 0);
+        else /* a shadow appends at once, after the queued records */
+            assert_int_equal(dec[i].shadows, 1);
+        assert_true((r.variant == NULL) == (dec[i].variant == NULL));
+        if (r.variant)
+            assert_string_equal(r.variant, dec[i].variant);
+    }
+    ordo_log_iter_close(it);
+    assert_int_equal(decisions, N);
+    assert_true(shadows > 0);
+    ordo_arena_destroy(ra);
+    assert_int_equal(ordo_decider_close(d, &err), ORDO_OK);
+    for (int i = 0; i < N; i++)
+        ordo_arena_destroy(arenas[i]);
+}
+
 /* Shadows and the control plan are decided without reserving before the
  * real decision: they must not change it. The same orders through the same
  * experiment, with and without a shadow policy, on two copies of the
@@ -565,6 +656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shadow_sees_same_stock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shadows_leave_decisions_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_takes_effect_next_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_records, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

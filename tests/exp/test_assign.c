@@ -298,6 +298,7 @@ static void test_namespace_exclusion(void **state)
     /* Version-1 namespace hashes are biased (id + seed, % 1000), so only a
      * loose share check; independence of layers shows as overlap. */
     assert_true(fabs(nx / 20000.0 - 0.4) < 0.05);
+    assert_int_equal(nx + ny, 20000); /* every id in exactly one of x, y */
     assert_true(xz > 2000 && yz > 4000);
 }
 

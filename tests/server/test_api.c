@@ -408,6 +408,56 @@ static void test_source_errors(void **state)
     resp_free(&r);
 }
 
+/* ordo_log_commit_seconds_count of /metrics: the group commits so far */
+static long group_commits(void)
+{
+    resp_t r;
+    assert_int_equal(http("GET", "/metrics", NULL, 0, NULL, &r), 200);
+    const char *p = strstr(r.body, "\nordo_log_commit_seconds_count");
+    assert_non_null(p);
+    p = strchr(p + 1, ' ');
+    assert_non_null(p);
+    long n = strtol(p, NULL, 10);
+    resp_free(&r);
+    return n;
+}
+
+/* A refused order is answered by the HTTP worker that parsed it: it never
+ * reaches the decision thread, so no group is committed for it; a good
+ * order after it still is. */
+static void test_source_refused_not_queued(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        ("{\"id\":\"RQ-1\",\"ship_to\":{\"zip\":\"10027\"},"
+         "\"lines\":[{\"sku\":\"NO-SUCH-SKU\",\"quantity\":1}]}"),
+        "{\"id\":\"RQ-2\",\"ship_to\":{\"zip\":\"10027\"},\"lines\":[]}",
+        "[1,2]",
+    };
+    long before = group_commits();
+    resp_t r;
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            assert_int_equal(http("POST", "/v1/source", bad[i], strlen(bad[i]), NULL, &r), 400);
+            assert_non_null(strstr(r.body, "\"error\""));
+            resp_free(&r);
+        }
+    assert_int_equal(group_commits(), before);
+    char path[600];
+    snprintf(path, sizeof path, "%s/docs/examples/order.json", src_dir);
+    size_t len;
+    char *order = read_all(path, &len);
+    cJSON *o = cJSON_ParseWithLength(order, len);
+    cJSON_ReplaceItemInObject(o, "id", cJSON_CreateString("RQ-GOOD"));
+    char *good = cJSON_PrintUnformatted(o);
+    assert_int_equal(http("POST", "/v1/source", good, strlen(good), NULL, &r), 201);
+    resp_free(&r);
+    assert_true(group_commits() > before);
+    free(good);
+    cJSON_Delete(o);
+    free(order);
+}
+
 static void test_body_limit(void **state)
 {
     (void)state;
@@ -895,6 +945,7 @@ int main(void)
         cmocka_unit_test(test_asset_traversal),
         cmocka_unit_test(test_source_and_retry),
         cmocka_unit_test(test_source_errors),
+        cmocka_unit_test(test_source_refused_not_queued),
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_deadline_fallback),
         cmocka_unit_test(test_tokens_and_experiments),
