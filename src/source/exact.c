@@ -23,6 +23,8 @@ void ordo_source_exact_pruning(bool on)
     src_exact_pruning = on;
 }
 
+_Thread_local src_trace_t src_trace;
+
 typedef struct top_entry {
     uint32_t cand;
     src_score_t score;
@@ -1430,8 +1432,11 @@ int src_run_exact(src_ctx_t *x, src_best_plan_t *out)
     uint8_t *seen;
     if ((rc = exact_modes(&ex, items, only_full, &seen)))
         return rc;
+    if (ex.M > 1 && x->n_lines > 1)
+        src_trace.kind = only_full ? SRC_SHAPE_WHOLE_ONLY : SRC_SHAPE_GROUPS;
     for (;;) {
         exact_pass(&ex, items, seen, only_full, full_done);
+        src_trace.passes++;
         full_done = true;
         if (!exact_needs_second_pass(&ex))
             break;
