@@ -702,7 +702,7 @@ static int gather_setup(exact_t *ex, ub_item_t *items)
     ex->gsub = ordo_arena_alloc(x->arena, sizeof *ex->gsub * nsub);
     if (!ex->gcand || !ex->gub || !ex->gtight || !ex->gsub)
         return src_fail_arena(x, "the gathered groups' candidates");
-    if (ex->gmid && !gather_mid_setup(ex, nsub))
+    if (ex->gmid && !ex->gzk && !gather_mid_setup(ex, nsub)) /* else the split test's */
         return src_fail_arena(x, "the gathered groups' shipping bounds");
     for (uint32_t S = 1; S < nsub; S++) {
         ex->goff[S] = (uint32_t)used;
@@ -1145,6 +1145,68 @@ static int exact_init(exact_t *ex, src_ctx_t *x, ub_item_t **items)
     return ORDO_OK;
 }
 
+/* The split test's shipment part for the shipment of a plan that holds the
+ * order's heaviest line h (by weight; gather_mid's conditions: a weighted
+ * strategy with a cost weight ≥ 0, not a pickup, no rate or outage signal):
+ * per candidate the smaller of its 1-lb part (ex->ggu) and the pack cost
+ * plus the cheapest shipping of h's parcel at its zone over the services
+ * some candidate may use (src_ship_lb_zone, with gather_mid's margin). A
+ * group holding h weighs and measures at least what h does, so its billable
+ * pounds are at least h's and base_min does not fall with weight: this is
+ * at or above gather_mid's bound of any group holding h, itself at or above
+ * the group's tight bound. The shipping per zone goes into gather_mid's
+ * cache (gzs, gzk) of the group {h}, which the gathering reads again.
+ * *Gh: the largest over the candidates; false when the tables are not
+ * there. */
+static bool split_heavy_ub(exact_t *ex, double *Gh)
+{
+    src_ctx_t *x = ex->x;
+    uint32_t h = 0;
+    for (uint32_t i = 1; i < x->n_lines; i++)
+        if (x->lines[i].weight * x->lines[i].qty > x->lines[h].weight * x->lines[h].qty)
+            h = i;
+    uint32_t S = 1u << h;
+    if (!ex->gzk && !gather_mid_setup(ex, 1u << x->n_lines))
+        return false;
+    src_subset_t sub;
+    src_subset_init(x, S, &sub);
+    double wc = x->strat->weights.cost, best = -INFINITY, *zs = &ex->gzs[(size_t)S * ORDO_ZONES];
+    for (uint32_t c = 0; c < x->n_cands; c++) {
+        const src_cand_t *cd = &x->cands[c];
+        double g = ex->ggu[c];
+        if (cd->ready && cd->zone >= 1) {
+            uint32_t zb = 1u << (cd->zone - 1);
+            if (!(ex->gzk[S] & zb)) {
+                zs[cd->zone - 1] = src_ship_lb_zone(x, &sub, cd->zone, ex->gsvc);
+                ex->gzk[S] |= zb;
+            }
+            double gz = -wc * (x->net->nodes[cd->node].pack_cost_per_shipment + zs[cd->zone - 1]);
+            gz += 1e-7 * (1 + wc + fabs(gz));
+            if (gz < g)
+                g = gz;
+        }
+        if (g > best)
+            best = g;
+    }
+    *Gh = best;
+    return true;
+}
+
+/* Does sum + k·G + plan term(k) beat the single shipment for some k ≥ 2? */
+static bool split_bound_beats(const exact_t *ex, const src_score_t *sum, const src_score_t *G,
+                              const src_score_t *single, bool any)
+{
+    uint32_t dim = ex->x->dim;
+    for (uint32_t k = 2; k <= ex->M && any; k++) {
+        src_score_t ub = *sum;
+        for (uint32_t d = 0; d < dim; d++)
+            ub.v[d] += k * G->v[d] + ex->term[k].v[d];
+        if (src_lex_cmp(&ub, single, dim) > 0)
+            return true;
+    }
+    return false;
+}
+
 /* May a plan of k ≥ 2 shipments beat the best single shipment? Bounded by
  * Σ_i max_c line_ub + k·max_c fixed_ub + plan term, whole vectors; with
  * `keep` the per-line and per-shipment bounds are kept for pruning. */
@@ -1183,12 +1245,15 @@ static bool split_may_win_full(exact_t *ex, const src_score_t *single, bool keep
             ex->ggu[c] = v.v[0];
         src_ub_max(&G, &any_g, &v, dim);
     }
-    bool split_may_win = false;
-    for (uint32_t k = 2; k <= ex->M && all_lines && any_g && !split_may_win; k++) {
-        src_score_t ub = sum;
-        for (uint32_t d = 0; d < dim; d++)
-            ub.v[d] += k * G.v[d] + ex->term[k].v[d];
-        split_may_win = src_lex_cmp(&ub, single, dim) > 0;
+    /* when a split may win by the 1-lb parts alone: again with the part of
+     * the shipment that holds the heaviest line at its parcel
+     * (split_heavy_ub), the others' at the 1-lb one */
+    bool split_may_win = split_bound_beats(ex, &sum, &G, single, all_lines && any_g);
+    double Gh;
+    if (split_may_win && ex->gmid && split_heavy_ub(ex, &Gh)) {
+        src_score_t sh = sum;
+        sh.v[0] += Gh - G.v[0];
+        split_may_win = split_bound_beats(ex, &sh, &G, single, true);
     }
     return split_may_win;
 }
