@@ -278,6 +278,42 @@ static inline bool item_may_enter(const exact_t *ex, uint32_t S, const src_score
     return true;
 }
 
+/* The item the pairwise best-first selection (subset_scan, gather_scan; one
+ * score component) takes next — the first item not done, replaced by each
+ * later one whose bound beats it beyond the tolerance (src_lex_cmp) — found
+ * in one pass of plain comparisons when that is provably the same item: the
+ * first of the largest bound m, when every bound left is finite and m beats
+ * the second largest m2 beyond the tolerance (any earlier item has a bound
+ * y ≤ m2, and m − y − SRC_EPS·(1 + |m| + |y|) only grows as y falls, so m
+ * beats it; no later item beats m). −1: no item left; −2: select pairwise
+ * (near ties, infinite bounds). */
+static inline int scan_next(const ub_item_t *items, uint32_t n)
+{
+    int j = -1;
+    uint32_t left = 0;
+    double m = 0, m2 = -INFINITY;
+    bool finite = true;
+    for (uint32_t i = 0; i < n; i++) {
+        if (items[i].done)
+            continue;
+        double v = items[i].ub.v[0];
+        finite &= v - v == 0; /* false for ±inf and NaN */
+        left++;
+        if (j < 0 || v > m) {
+            m2 = j < 0 ? m2 : m;
+            m = v;
+            j = (int)i;
+        } else if (v > m2) {
+            m2 = v;
+        }
+    }
+    if (left <= 1)
+        return j;
+    if (!finite || !(m - m2 > SRC_EPS * (1 + fabs(m) + fabs(m2))))
+        return -2;
+    return j;
+}
+
 static inline __attribute__((always_inline)) void
 subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const src_score_t *rest)
 {
@@ -286,9 +322,12 @@ subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const 
     for (;;) {
         int bi = -1;
         if (ex->lead < 0) { /* every item has its bound */
-            for (uint32_t i = 0; i < n; i++)
-                if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
-                    bi = (int)i;
+            bi = dim == 1 ? scan_next(items, n) : -2;
+            if (bi < -1)
+                for (uint32_t i = 0; i < n; i++)
+                    if (!items[i].done &&
+                        (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
+                        bi = (int)i;
         } else {
             for (uint32_t i = 0; i < n; i++)
                 if (!items[i].done && items[i].has_ub &&
@@ -778,10 +817,11 @@ static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_sco
     if (ex->done)
         ex->done[S] = 1;
     for (;;) {
-        int bi = -1;
-        for (uint32_t i = 0; i < n; i++)
-            if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
-                bi = (int)i;
+        int bi = scan_next(items, n);
+        if (bi < -1)
+            for (uint32_t i = 0; i < n; i++)
+                if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
+                    bi = (int)i;
         if (bi < 0 || !item_may_enter(ex, S, &items[bi].ub, rest))
             break;
         if (!items[bi].has_ub) {
