@@ -311,6 +311,15 @@ static inline int scan_next(const ub_item_t *items, uint32_t n)
         return j;
     if (!finite || !(m - m2 > SRC_EPS * (1 + fabs(m) + fabs(m2))))
         return -2;
+#ifndef NDEBUG
+    /* the test builds check the claim against the pairwise selection */
+    int p = -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (!items[i].done && (p < 0 || src_lex_cmp(&items[i].ub, &items[p].ub, 1) > 0))
+            p = (int)i;
+    if (p != j)
+        abort();
+#endif
     return j;
 }
 
