@@ -750,7 +750,7 @@ static int gather_setup(exact_t *ex, ub_item_t *items)
     ex->gsub = ordo_arena_alloc(x->arena, sizeof *ex->gsub * nsub);
     if (!ex->gcand || !ex->gub || !ex->gtight || !ex->gsub)
         return src_fail_arena(x, "the gathered groups' candidates");
-    if (ex->gmid && !ex->gzk && !gather_mid_setup(ex, nsub)) /* else the split test's */
+    if (ex->gmid && !(ex->gzk && ex->gzs) && !gather_mid_setup(ex, nsub)) /* or the split test's */
         return src_fail_arena(x, "the gathered groups' shipping bounds");
     for (uint32_t S = 1; S < nsub; S++) {
         ex->goff[S] = (uint32_t)used;
@@ -1215,7 +1215,7 @@ static bool split_heavy_ub(exact_t *ex, double *Gh)
         if (x->lines[i].weight * x->lines[i].qty > x->lines[h].weight * x->lines[h].qty)
             h = i;
     uint32_t S = 1u << h;
-    if (!ex->gzk && !gather_mid_setup(ex, 1u << x->n_lines))
+    if (!(ex->gzk && ex->gzs) && !gather_mid_setup(ex, 1u << x->n_lines))
         return false;
     src_subset_t sub;
     src_subset_init(x, S, &sub);
