@@ -20,7 +20,8 @@
  * its rate against the run without signals. --lanes does the same with a
  * learned lane table (every lane of the network) and checks that the
  * lookups add at most 10% to the decision time (medians of alternating
- * runs of the same orders). */
+ * runs of the same orders). --shapes prints the time, candidates and
+ * evaluations by order shape (what the search did) and by order lines. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "ordo/ordo.h"
 #include "ordo/source.h"
 
+#include "../src/source/internal.h"
 #include "bench_util.h"
 
 static int cmp_u64(const void *a, const void *b)
@@ -240,6 +242,154 @@ static void run_once(bench_t *b, bool explain, run_result_t *res, uint64_t *lat,
     res->p99 = lat[(size_t)(b->n_orders * 0.99)];
     res->max = lat[b->n_orders - 1];
     res->evaluated = ev / b->n_orders;
+}
+
+/* --shapes: where the decisions' time goes by order shape (what the search
+ * did, src_trace), and by order lines. A first run classifies each order; a
+ * second times each decision, made through a function of its class so that
+ * callgrind counts each class apart:
+ *   valgrind --tool=callgrind --toggle-collect='shape_decide_*' \
+ *     bench_source ... --quick --repeats 1 --shapes
+ *   callgrind_annotate --inclusive=yes callgrind.out.PID | grep shape_decide_ */
+#define SH_LINES 8 /* order lines counted apart up to this */
+enum { SH_ONE, SH_ONE_CUT, SH_WHOLE, SH_GROUPS, SH_CUT, SH_OTHER, SH_N };
+static const char *const shape_names[SH_N] = {
+    "1 line",
+    "1 line, cut into pieces",
+    "2+ lines, whole order only (split test)",
+    "2+ lines, line groups searched",
+    "2+ lines, a line cut into pieces",
+    "beam, fallback, none",
+};
+
+static int shape_of(const src_trace_t *t)
+{
+    if (t->kind == SRC_SHAPE_NONE || t->kind == SRC_SHAPE_BEAM)
+        return SH_OTHER;
+    if (t->order_lines == 1)
+        return t->search_lines == 1 ? SH_ONE : SH_ONE_CUT;
+    if (t->search_lines > t->order_lines)
+        return SH_CUT;
+    return t->kind == SRC_SHAPE_GROUPS ? SH_GROUPS : SH_WHOLE;
+}
+
+#define SHAPE_DECIDE(k)                                                                            \
+    static __attribute__((noinline)) int shape_decide_##k(                                         \
+        bench_t *b, uint32_t i, const ordo_decide_opts_t *o, ordo_arena_t *a, ordo_plan_t **p)     \
+    {                                                                                              \
+        return ordo_source_decide(b->eng, b->policy, &b->orders[i], o, a, p, NULL);                \
+    }
+SHAPE_DECIDE(one)
+SHAPE_DECIDE(one_cut)
+SHAPE_DECIDE(whole)
+SHAPE_DECIDE(groups)
+SHAPE_DECIDE(cut)
+SHAPE_DECIDE(other)
+typedef int (*shape_fn)(bench_t *, uint32_t, const ordo_decide_opts_t *, ordo_arena_t *,
+                        ordo_plan_t **);
+static const shape_fn shape_fns[SH_N] = {shape_decide_one,   shape_decide_one_cut,
+                                         shape_decide_whole, shape_decide_groups,
+                                         shape_decide_cut,   shape_decide_other};
+
+typedef struct shape_row {
+    uint32_t n, slow; /* orders; of them at or above the run's p99 */
+    uint32_t split;   /* plans of more than one shipment */
+    double cands, evals, passes, ns;
+    uint64_t *lat;
+} shape_row_t;
+
+static void shape_print(const char *title, const char *const *names, shape_row_t *r, uint32_t nr,
+                        uint32_t n_orders, double total_ns, uint32_t n_slow)
+{
+    printf("%-42s %7s %6s %8s %8s %8s %6s %6s %6s %6s %6s %6s\n", title, "orders", "share",
+           "mean us", "p50 us", "p99 us", "time", "slow1%", "cands", "evals", "passes", "split");
+    for (uint32_t k = 0; k < nr; k++) {
+        if (!r[k].n)
+            continue;
+        qsort(r[k].lat, r[k].n, sizeof *r[k].lat, cmp_u64);
+        printf("%-42s %7u %5.1f%% %8.2f %8.2f %8.2f %5.1f%% %5.1f%% %6.1f %6.1f %6.2f %5.1f%%\n",
+               names[k], r[k].n, 100.0 * r[k].n / n_orders, r[k].ns / r[k].n / 1e3,
+               r[k].lat[r[k].n / 2] / 1e3, r[k].lat[(size_t)(r[k].n * 0.99)] / 1e3,
+               100.0 * r[k].ns / total_ns, 100.0 * r[k].slow / n_slow, r[k].cands / r[k].n,
+               r[k].evals / r[k].n, r[k].passes / r[k].n, 100.0 * r[k].split / r[k].n);
+    }
+}
+
+static void shapes(bench_t *b, ordo_arena_t *a)
+{
+    ordo_decide_opts_t opts = {0};
+    opts.signals = run_signals;
+    uint32_t n = b->n_orders;
+    uint8_t *cls = malloc(n);
+    uint32_t *cands = malloc(sizeof *cands * n), *passes = malloc(sizeof *passes * n);
+    uint64_t *lat = malloc(sizeof *lat * n), *sorted = malloc(sizeof *sorted * n);
+    for (uint32_t i = 0; i < n; i++) {
+        ordo_arena_reset(a);
+        ordo_plan_t *p;
+        ordo_source_decide(b->eng, b->policy, &b->orders[i], &opts, a, &p, NULL);
+        cls[i] = (uint8_t)shape_of(&src_trace);
+    }
+    uint32_t *evals = malloc(sizeof *evals * n);
+    uint8_t *split = malloc(n);
+    for (uint32_t i = 0; i < n; i++) {
+        ordo_plan_t *p = NULL;
+        uint64_t s = ordo_now_ns();
+        ordo_arena_reset(a);
+        shape_fns[cls[i]](b, i, &opts, a, &p);
+        lat[i] = ordo_now_ns() - s;
+        evals[i] = p ? p->evaluated : 0;
+        split[i] = p && p->n_shipments > 1;
+        cands[i] = src_trace.kind == SRC_SHAPE_NONE ? 0 : src_trace.cands;
+        passes[i] = src_trace.kind == SRC_SHAPE_NONE ? 0 : src_trace.passes;
+    }
+    memcpy(sorted, lat, sizeof *lat * n);
+    qsort(sorted, n, sizeof *sorted, cmp_u64);
+    uint64_t p99 = sorted[(size_t)(n * 0.99)];
+    uint32_t n_slow = 0;
+    double total = 0;
+    shape_row_t by_shape[SH_N] = {0}, by_lines[SH_LINES + 1] = {0};
+    for (uint32_t k = 0; k < SH_N; k++)
+        by_shape[k].lat = malloc(sizeof *lat * n);
+    for (uint32_t k = 0; k <= SH_LINES; k++)
+        by_lines[k].lat = malloc(sizeof *lat * n);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t nl = b->orders[i].n_lines < SH_LINES ? b->orders[i].n_lines : SH_LINES;
+        shape_row_t *rows[2] = {&by_shape[cls[i]], &by_lines[nl]};
+        n_slow += lat[i] >= p99;
+        total += (double)lat[i];
+        for (int r = 0; r < 2; r++) {
+            shape_row_t *w = rows[r];
+            w->lat[w->n++] = lat[i];
+            w->slow += lat[i] >= p99;
+            w->ns += (double)lat[i];
+            w->cands += cands[i];
+            w->evals += evals[i];
+            w->passes += passes[i];
+            w->split += split[i];
+        }
+    }
+    printf("by shape (%u orders, p99 %.1f us; time: share of the decisions' time; slow1%%: share "
+           "of the orders at or above p99):\n",
+           n, p99 / 1e3);
+    shape_print("shape", shape_names, by_shape, SH_N, n, total, n_slow);
+    char names_buf[SH_LINES + 1][16];
+    const char *names[SH_LINES + 1];
+    for (uint32_t k = 0; k <= SH_LINES; k++) {
+        snprintf(names_buf[k], sizeof names_buf[k], "%u line%s", k, k == 1 ? "" : "s");
+        names[k] = names_buf[k];
+    }
+    shape_print("order lines", names, by_lines, SH_LINES + 1, n, total, n_slow);
+    for (uint32_t k = 0; k < SH_N; k++)
+        free(by_shape[k].lat);
+    for (uint32_t k = 0; k <= SH_LINES; k++)
+        free(by_lines[k].lat);
+    free(cls);
+    free(cands);
+    free(passes);
+    free(evals);
+    free(split);
+    free(lat);
+    free(sorted);
 }
 
 /* Runs and prints one configuration; returns its median rate. */
@@ -527,7 +677,8 @@ int main(int argc, char **argv)
 {
     uint32_t nodes = 1000, skus = 100000, n_orders = 100000;
     int repeats = 5, threads = 0;
-    bool quick = false, gap = false, with_signals = false, with_lanes = false, lanes_on = false;
+    bool quick = false, gap = false, with_signals = false, with_lanes = false, lanes_on = false,
+         with_shapes = false;
     const char *policy_name = "default";
     char dir[512];
     snprintf(dir, sizeof dir, "%s/bench-network", ORDO_BINARY_DIR);
@@ -554,6 +705,8 @@ int main(int argc, char **argv)
             with_signals = true;
         else if (!strcmp(argv[i], "--lanes"))
             with_lanes = true;
+        else if (!strcmp(argv[i], "--shapes")) /* the time by order shape */
+            with_shapes = true;
         else if (!strcmp(argv[i], "--lanes-on")) /* every run with the --lanes table (perf stat) */
             lanes_on = true;
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
@@ -565,7 +718,7 @@ int main(int argc, char **argv)
             fprintf(stderr,
                     "usage: bench_source [--nodes N] [--skus N] [--orders N] "
                     "[--repeats R] [--policy NAME|FILE] [--dir DIR] [--threads T] [--quick] "
-                    "[--gap] [--dump FILE] [--signals] [--lanes] [--lanes-on]\n");
+                    "[--gap] [--dump FILE] [--signals] [--lanes] [--lanes-on] [--shapes]\n");
             return 2;
         }
     }
@@ -618,6 +771,8 @@ int main(int argc, char **argv)
     if (lanes_on)
         ordo_engine_set_lanes(b.eng, bench_lanes(b.net));
     report("explain off", &b, false, repeats, a);
+    if (with_shapes)
+        shapes(&b, a);
     if (with_signals)
         signals_pairs(&b, repeats, a);
     if (with_lanes)

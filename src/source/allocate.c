@@ -154,6 +154,11 @@ static int run_strategy(src_ctx_t *x, const ordo_strategy_t *s, ordo_plan_t *pla
     src_best_plan_t b;
     memset(&b, 0, sizeof b);
     bool beam = x->opts->force_beam || x->n_lines > ORDO_SOURCE_EXACT_MAX_LINES;
+    src_trace.kind = beam ? SRC_SHAPE_BEAM : SRC_SHAPE_ONE;
+    src_trace.order_lines = x->order->n_lines;
+    src_trace.search_lines = x->n_lines;
+    src_trace.cands = x->n_cands;
+    src_trace.passes = 0;
     rc = beam ? src_run_beam(x, &b) : src_run_exact(x, &b);
     if (rc)
         return rc;
@@ -1092,6 +1097,7 @@ int ordo_source_decide(ordo_engine_t *eng, const ordo_policy_t *policy, const or
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL,
                               "out of memory: the arena could not hold the decision context");
     src_slots_t *slots = src_slots_take(eng);
+    src_trace.kind = SRC_SHAPE_NONE;
     rc = decide_attempts(x, eng, policy, order, &opts, arena, slots, plan);
     src_slots_give(slots);
     if (rc)

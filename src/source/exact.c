@@ -23,6 +23,8 @@ void ordo_source_exact_pruning(bool on)
     src_exact_pruning = on;
 }
 
+_Thread_local src_trace_t src_trace;
+
 typedef struct top_entry {
     uint32_t cand;
     src_score_t score;
@@ -276,6 +278,51 @@ static inline bool item_may_enter(const exact_t *ex, uint32_t S, const src_score
     return true;
 }
 
+/* The item the pairwise best-first selection (subset_scan, gather_scan; one
+ * score component) takes next — the first item not done, replaced by each
+ * later one whose bound beats it beyond the tolerance (src_lex_cmp) — found
+ * in one pass of plain comparisons when that is provably the same item: the
+ * first of the largest bound m, when every bound left is finite and m beats
+ * the second largest m2 beyond the tolerance (any earlier item has a bound
+ * y ≤ m2, and m − y − SRC_EPS·(1 + |m| + |y|) only grows as y falls, so m
+ * beats it; no later item beats m). −1: no item left; −2: select pairwise
+ * (near ties, infinite bounds). */
+static inline int scan_next(const ub_item_t *items, uint32_t n)
+{
+    int j = -1;
+    uint32_t left = 0;
+    double m = 0, m2 = -INFINITY;
+    bool finite = true;
+    for (uint32_t i = 0; i < n; i++) {
+        if (items[i].done)
+            continue;
+        double v = items[i].ub.v[0];
+        finite &= v - v == 0; /* false for ±inf and NaN */
+        left++;
+        if (j < 0 || v > m) {
+            m2 = j < 0 ? m2 : m;
+            m = v;
+            j = (int)i;
+        } else if (v > m2) {
+            m2 = v;
+        }
+    }
+    if (left <= 1)
+        return j;
+    if (!finite || !(m - m2 > SRC_EPS * (1 + fabs(m) + fabs(m2))))
+        return -2;
+#ifndef NDEBUG
+    /* the test builds check the claim against the pairwise selection */
+    int p = -1;
+    for (uint32_t i = 0; i < n; i++)
+        if (!items[i].done && (p < 0 || src_lex_cmp(&items[i].ub, &items[p].ub, 1) > 0))
+            p = (int)i;
+    if (p != j)
+        abort();
+#endif
+    return j;
+}
+
 static inline __attribute__((always_inline)) void
 subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const src_score_t *rest)
 {
@@ -284,9 +331,12 @@ subset_scan(exact_t *ex, src_subset_t *sub, ub_item_t *items, uint32_t n, const 
     for (;;) {
         int bi = -1;
         if (ex->lead < 0) { /* every item has its bound */
-            for (uint32_t i = 0; i < n; i++)
-                if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
-                    bi = (int)i;
+            bi = dim == 1 ? scan_next(items, n) : -2;
+            if (bi < -1)
+                for (uint32_t i = 0; i < n; i++)
+                    if (!items[i].done &&
+                        (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
+                        bi = (int)i;
         } else {
             for (uint32_t i = 0; i < n; i++)
                 if (!items[i].done && items[i].has_ub &&
@@ -700,7 +750,7 @@ static int gather_setup(exact_t *ex, ub_item_t *items)
     ex->gsub = ordo_arena_alloc(x->arena, sizeof *ex->gsub * nsub);
     if (!ex->gcand || !ex->gub || !ex->gtight || !ex->gsub)
         return src_fail_arena(x, "the gathered groups' candidates");
-    if (ex->gmid && !gather_mid_setup(ex, nsub))
+    if (ex->gmid && !(ex->gzk && ex->gzs) && !gather_mid_setup(ex, nsub)) /* or the split test's */
         return src_fail_arena(x, "the gathered groups' shipping bounds");
     for (uint32_t S = 1; S < nsub; S++) {
         ex->goff[S] = (uint32_t)used;
@@ -776,10 +826,11 @@ static void gather_scan(exact_t *ex, uint32_t S, ub_item_t *items, const src_sco
     if (ex->done)
         ex->done[S] = 1;
     for (;;) {
-        int bi = -1;
-        for (uint32_t i = 0; i < n; i++)
-            if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
-                bi = (int)i;
+        int bi = scan_next(items, n);
+        if (bi < -1)
+            for (uint32_t i = 0; i < n; i++)
+                if (!items[i].done && (bi < 0 || src_lex_cmp(&items[i].ub, &items[bi].ub, dim) > 0))
+                    bi = (int)i;
         if (bi < 0 || !item_may_enter(ex, S, &items[bi].ub, rest))
             break;
         if (!items[bi].has_ub) {
@@ -1143,6 +1194,68 @@ static int exact_init(exact_t *ex, src_ctx_t *x, ub_item_t **items)
     return ORDO_OK;
 }
 
+/* The split test's shipment part for the shipment of a plan that holds the
+ * order's heaviest line h (by weight; gather_mid's conditions: a weighted
+ * strategy with a cost weight ≥ 0, not a pickup, no rate or outage signal):
+ * per candidate the smaller of its 1-lb part (ex->ggu) and the pack cost
+ * plus the cheapest shipping of h's parcel at its zone over the services
+ * some candidate may use (src_ship_lb_zone, with gather_mid's margin). A
+ * group holding h weighs and measures at least what h does, so its billable
+ * pounds are at least h's and base_min does not fall with weight: this is
+ * at or above gather_mid's bound of any group holding h, itself at or above
+ * the group's tight bound. The shipping per zone goes into gather_mid's
+ * cache (gzs, gzk) of the group {h}, which the gathering reads again.
+ * *Gh: the largest over the candidates; false when the tables are not
+ * there. */
+static bool split_heavy_ub(exact_t *ex, double *Gh)
+{
+    src_ctx_t *x = ex->x;
+    uint32_t h = 0;
+    for (uint32_t i = 1; i < x->n_lines; i++)
+        if (x->lines[i].weight * x->lines[i].qty > x->lines[h].weight * x->lines[h].qty)
+            h = i;
+    uint32_t S = 1u << h;
+    if (!(ex->gzk && ex->gzs) && !gather_mid_setup(ex, 1u << x->n_lines))
+        return false;
+    src_subset_t sub;
+    src_subset_init(x, S, &sub);
+    double wc = x->strat->weights.cost, best = -INFINITY, *zs = &ex->gzs[(size_t)S * ORDO_ZONES];
+    for (uint32_t c = 0; c < x->n_cands; c++) {
+        const src_cand_t *cd = &x->cands[c];
+        double g = ex->ggu[c];
+        if (cd->ready && cd->zone >= 1) {
+            uint32_t zb = 1u << (cd->zone - 1);
+            if (!(ex->gzk[S] & zb)) {
+                zs[cd->zone - 1] = src_ship_lb_zone(x, &sub, cd->zone, ex->gsvc);
+                ex->gzk[S] |= zb;
+            }
+            double gz = -wc * (x->net->nodes[cd->node].pack_cost_per_shipment + zs[cd->zone - 1]);
+            gz += 1e-7 * (1 + wc + fabs(gz));
+            if (gz < g)
+                g = gz;
+        }
+        if (g > best)
+            best = g;
+    }
+    *Gh = best;
+    return true;
+}
+
+/* Does sum + k·G + plan term(k) beat the single shipment for some k ≥ 2? */
+static bool split_bound_beats(const exact_t *ex, const src_score_t *sum, const src_score_t *G,
+                              const src_score_t *single, bool any)
+{
+    uint32_t dim = ex->x->dim;
+    for (uint32_t k = 2; k <= ex->M && any; k++) {
+        src_score_t ub = *sum;
+        for (uint32_t d = 0; d < dim; d++)
+            ub.v[d] += k * G->v[d] + ex->term[k].v[d];
+        if (src_lex_cmp(&ub, single, dim) > 0)
+            return true;
+    }
+    return false;
+}
+
 /* May a plan of k ≥ 2 shipments beat the best single shipment? Bounded by
  * Σ_i max_c line_ub + k·max_c fixed_ub + plan term, whole vectors; with
  * `keep` the per-line and per-shipment bounds are kept for pruning. */
@@ -1181,12 +1294,15 @@ static bool split_may_win_full(exact_t *ex, const src_score_t *single, bool keep
             ex->ggu[c] = v.v[0];
         src_ub_max(&G, &any_g, &v, dim);
     }
-    bool split_may_win = false;
-    for (uint32_t k = 2; k <= ex->M && all_lines && any_g && !split_may_win; k++) {
-        src_score_t ub = sum;
-        for (uint32_t d = 0; d < dim; d++)
-            ub.v[d] += k * G.v[d] + ex->term[k].v[d];
-        split_may_win = src_lex_cmp(&ub, single, dim) > 0;
+    /* when a split may win by the 1-lb parts alone: again with the part of
+     * the shipment that holds the heaviest line at its parcel
+     * (split_heavy_ub), the others' at the 1-lb one */
+    bool split_may_win = split_bound_beats(ex, &sum, &G, single, all_lines && any_g);
+    double Gh;
+    if (split_may_win && ex->gmid && split_heavy_ub(ex, &Gh)) {
+        src_score_t sh = sum;
+        sh.v[0] += Gh - G.v[0];
+        split_may_win = split_bound_beats(ex, &sh, &G, single, true);
     }
     return split_may_win;
 }
@@ -1430,8 +1546,11 @@ int src_run_exact(src_ctx_t *x, src_best_plan_t *out)
     uint8_t *seen;
     if ((rc = exact_modes(&ex, items, only_full, &seen)))
         return rc;
+    if (ex.M > 1 && x->n_lines > 1)
+        src_trace.kind = only_full ? SRC_SHAPE_WHOLE_ONLY : SRC_SHAPE_GROUPS;
     for (;;) {
         exact_pass(&ex, items, seen, only_full, full_done);
+        src_trace.passes++;
         full_done = true;
         if (!exact_needs_second_pass(&ex))
             break;

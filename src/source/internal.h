@@ -900,6 +900,21 @@ int src_run_exact(src_ctx_t *x, src_best_plan_t *out);
  * off for tests that compare the pruned search with the unpruned one) */
 extern bool src_exact_pruning;
 void ordo_source_exact_pruning(bool on);
+/* What the last strategy a thread ran searched, for bench_source's
+ * --shapes breakdown (not part of any plan; a few stores a decision). */
+typedef enum src_shape_kind {
+    SRC_SHAPE_NONE = 0,   /* no search ran (fallback rule, pickup, no candidate) */
+    SRC_SHAPE_ONE,        /* one search line, or one shipment allowed */
+    SRC_SHAPE_WHOLE_ONLY, /* the split test: no split can beat the single shipment */
+    SRC_SHAPE_GROUPS,     /* line groups searched */
+    SRC_SHAPE_BEAM,
+} src_shape_kind_t;
+typedef struct src_trace {
+    src_shape_kind_t kind;
+    uint32_t order_lines, search_lines, cands;
+    uint32_t passes; /* exact passes (2: the best groups collided on nodes) */
+} src_trace_t;
+extern _Thread_local src_trace_t src_trace;
 /* beam.c: the bounded search for orders beyond the exact search's lines */
 int src_run_beam(src_ctx_t *x, src_best_plan_t *out);
 
