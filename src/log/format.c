@@ -766,35 +766,6 @@ int log_list_segments(const char *dir, log_seg_name_t **out, size_t *n, ordo_err
     return ORDO_OK;
 }
 
-int log_map_file(const char *path, const uint8_t **data, size_t *len, ordo_error_t *err)
-{
-    *data = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ordo_error_set(err, errno == ENOENT ? ORDO_ENOENT : ORDO_EIO, path, 0, NULL,
-                              "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "stat: %s", strerror(e));
-    }
-    if (st.st_size == 0) {
-        close(fd);
-        return ORDO_OK;
-    }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    int e = errno;
-    close(fd);
-    if (m == MAP_FAILED)
-        return ordo_error_set(err, ORDO_EIO, path, 0, NULL, "mmap: %s", strerror(e));
-    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-    *data = m;
-    *len = (size_t)st.st_size;
-    return ORDO_OK;
-}
-
 int log_map_file_stable(const char *path, uint64_t stable_len, const uint8_t **data, size_t *len,
                         ordo_error_t *err)
 {
@@ -846,6 +817,11 @@ int log_map_file_stable(const char *path, uint64_t stable_len, const uint8_t **d
     *data = m;
     *len = n;
     return ORDO_OK;
+}
+
+int log_map_file(const char *path, const uint8_t **data, size_t *len, ordo_error_t *err)
+{
+    return log_map_file_stable(path, UINT64_MAX, data, len, err); /* all of it mapped */
 }
 
 void log_unmap(const uint8_t *data, size_t len)
