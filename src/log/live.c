@@ -27,14 +27,25 @@ static int live_lock(int fd, short type, int cmd)
     return rc;
 }
 
-void log_live_begin(int lock_fd)
+int log_live_begin(int lock_fd, uint32_t wait_ms)
 {
     /* no mark until recovery has run: a reader that finds the writer's
      * lock and no mark reads nothing of the last segment */
     static const uint8_t zero[LIVE_BYTES];
     (void)!pwrite(lock_fd, zero, sizeof zero, 0);
-    /* waits for readers that hold the read lock to classify a tail */
-    (void)live_lock(lock_fd, F_WRLCK, F_OFD_SETLKW);
+    /* waits for readers that hold the read lock to classify a tail (a
+     * map and a copy: milliseconds), but not for one that stopped there */
+    uint64_t waited_us = 0;
+    for (uint32_t pause_us = 100;; pause_us = pause_us < 50000 ? 2 * pause_us : pause_us) {
+        if (live_lock(lock_fd, F_WRLCK, F_OFD_SETLK) == 0)
+            return ORDO_OK;
+        if (errno != EAGAIN && errno != EACCES)
+            return ORDO_OK; /* no OFD locks here: readers know nothing of a writer, as before */
+        if (waited_us >= (uint64_t)wait_ms * 1000)
+            return ORDO_EBUSY;
+        usleep(pause_us);
+        waited_us += pause_us;
+    }
 }
 
 void log_live_publish(int lock_fd, uint64_t seg_first_seq, uint64_t durable_len,

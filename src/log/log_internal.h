@@ -268,9 +268,11 @@ typedef struct log_live {
                from opening (log_live_release) */
 } log_live_t;
 
-/* Writer, at open, before recovery: clears the mark and takes the lock
- * (waiting for readers that hold the read lock). */
-void log_live_begin(int lock_fd);
+/* Writer, at open, before recovery: clears the mark and takes the lock,
+ * waiting for readers that hold the read lock at most wait_ms
+ * (LOG_LIVE_WAIT_MS), then ORDO_EBUSY. */
+#define LOG_LIVE_WAIT_MS 5000u
+int log_live_begin(int lock_fd, uint32_t wait_ms);
 /* Writer: the records of the segment starting at seg_first_seq are
  * durable up to byte durable_len (record durable_seq). */
 void log_live_publish(int lock_fd, uint64_t seg_first_seq, uint64_t durable_len,

@@ -1069,7 +1069,14 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
         log_free(log);
         return rc;
     }
-    log_live_begin(log->lock_fd);
+    if (log_live_begin(log->lock_fd, LOG_LIVE_WAIT_MS) != ORDO_OK) {
+        rc = ordo_error_set(err, ORDO_EBUSY, lpath, 0, NULL,
+                            "a reader of the log has held its read lock on this file for %u ms "
+                            "(a stopped `ordo log` process?)",
+                            LOG_LIVE_WAIT_MS);
+        log_free(log);
+        return rc;
+    }
     if (bytes_reserve(&log->pend, 0) != ORDO_OK || bytes_reserve(&log->spare, 0) != ORDO_OK ||
         (log->opt.ahead_bytes && !(log->zeros = zeros_alloc()))) {
         log_free(log);

@@ -303,12 +303,72 @@ static void test_damage_in_live_segment(void **state)
     tu_rmrf(dir);
 }
 
+/* A reader stopped while it holds LOCK's read lock (its map and copy of the
+ * live segment with no writer there) keeps a writer from opening only for
+ * a bounded time: the open then fails, naming why; a reader that lets go
+ * within it lets the open through. */
+typedef struct lock_holder {
+    int fd;
+    unsigned hold_ms;
+} lock_holder_t;
+
+static void *release_later(void *p)
+{
+    lock_holder_t *h = p;
+    usleep(h->hold_ms * 1000u);
+    close(h->fd); /* releases the OFD lock */
+    return NULL;
+}
+
+static int read_lock_of(const char *dir)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/LOCK", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        close(fd);
+        skip(); /* no OFD locks on this file system */
+    }
+    return fd;
+}
+
+static void test_stopped_reader(void **state)
+{
+    (void)state;
+    char dir[600];
+    direct_tmpdir(dir, sizeof dir, "live-stopped");
+    ordo_log_options_t opt;
+    ordo_log_options_init(&opt);
+    ordo_log_t *log;
+    assert_int_equal(ordo_log_open(dir, &opt, &log, NULL, NULL), ORDO_OK);
+    assert_int_equal(append_one(log, 1), ORDO_OK);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+
+    int fd = read_lock_of(dir); /* held, never released: a stopped reader */
+    ordo_error_t err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(ordo_log_open(dir, &opt, &log, NULL, &err), ORDO_EBUSY);
+    assert_non_null(strstr(err.msg, "read lock"));
+    close(fd);
+
+    lock_holder_t h = {read_lock_of(dir), 300}; /* let go after 300 ms */
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, release_later, &h), 0);
+    assert_int_equal(ordo_log_open(dir, &opt, &log, NULL, NULL), ORDO_OK);
+    assert_int_equal(append_one(log, 2), ORDO_OK);
+    assert_int_equal(ordo_log_close(log, NULL), ORDO_OK);
+    pthread_join(t, NULL);
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_beside_writer),     cmocka_unit_test(test_follow_beside_writer),
         cmocka_unit_test(test_verify_beside_writer),   cmocka_unit_test(test_beside_trims),
-        cmocka_unit_test(test_damage_in_live_segment),
+        cmocka_unit_test(test_damage_in_live_segment), cmocka_unit_test(test_stopped_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
