@@ -84,7 +84,15 @@ for k in 1 2 3 4; do
     pids+=($!)
 done
 rcs=0
-for p in "${pids[@]}"; do wait "$p" || rcs=$((rcs + 1)); done
+for k in 1 2 3 4; do
+    rc=0
+    wait "${pids[$((k - 1))]}" || rc=$?
+    if [ "$rc" -ne 0 ]; then # what the process said, for whoever reads the failure
+        rcs=$((rcs + 1))
+        echo "process $k exited $rc; its stderr:" >&2
+        cat "$tmp/e$k" >&2
+    fi
+done
 check "four processes all ran ($rcs failed)" [ "$rcs" -eq 0 ]
 total=$(shipped "$tmp"/o[1-4].ndjson)
 check "four processes printed 14 plans, not more ($total)" [ "$total" -eq 14 ]
