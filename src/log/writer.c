@@ -998,6 +998,28 @@ static void log_free(ordo_log_t *log)
     free(log);
 }
 
+/* The writer's locks on DIR/LOCK: flock (one writer at a time, at once:
+ * ORDO_ESTATE) and the live mark's OFD lock (log_live_begin: waits for a
+ * reader's tail copy, at most LOG_LIVE_WAIT_MS: ORDO_EBUSY). */
+static int take_writer_locks(ordo_log_t *log, const char *dir, ordo_error_t *err)
+{
+    char lpath[4096];
+    snprintf(lpath, sizeof lpath, "%s/LOCK", dir);
+    log->lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (log->lock_fd < 0)
+        return ordo_error_set(err, log_io_code(errno), lpath, 0, NULL, "cannot open: %s",
+                              strerror(errno));
+    if (flock(log->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return ordo_error_set(err, ORDO_ESTATE, lpath, 0, NULL,
+                              "the log is open for writing by another process");
+    if (log_live_begin(log->lock_fd, LOG_LIVE_WAIT_MS) != ORDO_OK)
+        return ordo_error_set(err, ORDO_EBUSY, lpath, 0, NULL,
+                              "a reader of the log has held its read lock on this file for %u ms "
+                              "(a stopped `ordo log` process?)",
+                              LOG_LIVE_WAIT_MS);
+    return ORDO_OK;
+}
+
 int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **out,
                   ordo_log_open_info_t *info, ordo_error_t *err)
 {
@@ -1054,26 +1076,7 @@ int ordo_log_open(const char *dir, const ordo_log_options_t *opt, ordo_log_t **o
                               "zstd level %d is outside %d..%d", opt->compress_level,
                               LOG_ZSTD_MIN_LEVEL, ZSTD_maxCLevel());
     }
-    char lpath[4096];
-    snprintf(lpath, sizeof lpath, "%s/LOCK", dir);
-    log->lock_fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (log->lock_fd < 0) {
-        rc = ordo_error_set(err, log_io_code(errno), lpath, 0, NULL, "cannot open: %s",
-                            strerror(errno));
-        log_free(log);
-        return rc;
-    }
-    if (flock(log->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        rc = ordo_error_set(err, ORDO_ESTATE, lpath, 0, NULL,
-                            "the log is open for writing by another process");
-        log_free(log);
-        return rc;
-    }
-    if (log_live_begin(log->lock_fd, LOG_LIVE_WAIT_MS) != ORDO_OK) {
-        rc = ordo_error_set(err, ORDO_EBUSY, lpath, 0, NULL,
-                            "a reader of the log has held its read lock on this file for %u ms "
-                            "(a stopped `ordo log` process?)",
-                            LOG_LIVE_WAIT_MS);
+    if ((rc = take_writer_locks(log, dir, err)) != ORDO_OK) {
         log_free(log);
         return rc;
     }
