@@ -22,7 +22,7 @@ bool core_xxh3_wide_ok(void)
 uint64_t core_xxh3_64_large(const void *p, size_t n, uint64_t seed)
 {
 #ifdef CORE_XXH3_WIDE
-    if (n >= CORE_XXH3_WIDE_MIN && __builtin_cpu_supports("avx2"))
+    if (n >= CORE_XXH3_WIDE_MIN && core_xxh3_wide_ok())
         return core_xxh3_64_avx2(p, n, seed);
 #endif
     return XXH3_64bits_withSeed(p, n, seed);
