@@ -18,10 +18,19 @@
  * an_ofacts_body_ok over every outcome row and slot, against sums taken
  * once, not timed), the facts path's join and the whole analysis
  * (an_analyze_facts: every metric, CUPED, the six breakdowns, days and the
- * sequential test, shadow pairing, finish), and the two together: end to
- * end, what `ordo analyze` spends on a warm page cache but the mapping of
- * the files. Prints an XXH3 of the JSON report, so a change to the code
- * can be checked to give the same report (run before and after). Goal:
+ * sequential test, shadow pairing, finish), and the two together, in
+ * memory. Then the tables are saved by the library's own saves into a data
+ * directory (BENCH_SCALE_DIR: a new or empty one, else one made in /tmp
+ * and removed at exit),
+ * freed, and timed from the files: what `ordo analyze DIR` does once the
+ * tables exist (an_facts_open and an_ofacts_open: mapping and every check;
+ * the join and the analysis; the tables closed), CPU of the whole process
+ * (CLOCK_PROCESS_CPUTIME_ID: every thread), its report checked equal to
+ * the one in memory: the goal line. And ordo_analyze_dir itself on the
+ * directory (the experiment is not registered there: its configuration
+ * has no policy versions, hence no CUPED; a figure apart). Prints an XXH3
+ * of the JSON report, so a change to the code can be checked to give the
+ * same report (run before and after). Goal:
  * 10M orders end to end in <= 2 s. BENCH_SCALE_HUGE=1: the tables and the index in transparent
  * huge pages (ANALYZE.md "At scale"). */
 #include <math.h>
@@ -31,10 +40,14 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "../src/analyze/internal.h"
+#include "ordo/datadir.h"
 #include "ordo/json.h"
+#include "ordo/log.h"
+#include "ordo/store.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -233,37 +246,124 @@ static void make_data(size_t orders, bool shadows, an_facts_t *t, an_outcomes_t 
     }
 }
 
-int main(int argc, char **argv)
+/* XXH3 of a report's JSON. */
+static uint64_t report_digest(const ordo_analysis_t *a, bool print)
 {
-    size_t orders = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000;
-    int repeats = argc > 2 ? atoi(argv[2]) : 3;
-    if (repeats < 1 || repeats > 50)
-        repeats = 3;
-    bool shadows = !getenv("BENCH_SCALE_NO_SHADOW");
-    double w0 = wall_now();
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    ordo_jsonw_t w;
+    ordo_jsonw_init(&w, &b, 0);
+    ordo_analysis_write_json(a, &w);
+    uint64_t d = XXH3_64bits(b.data, b.len);
+    if (print)
+        fwrite(b.data, 1, b.len, stdout);
+    ordo_buf_free(&b);
+    return d;
+}
+
+/* The tables as files, written by the library's own saves into a data
+ * directory `ordo analyze` accepts as it is: an empty log (the facts cover
+ * no record of it: nothing to read after them), an empty store (its outcome
+ * change seq 0, the outcome facts' own), DIR/facts/decisions and strings
+ * (an_facts_refresh's save) and DIR/facts/outcomes (an_ofacts_save). No
+ * network: the catalog of the rows is the empty one. */
+static void write_dir(const char *dir, an_facts_t *t, const an_outcomes_t *oc)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    ordo_store_t *store;
+    ordo_log_t *log;
+    if (ordo_datadir_init(&dd, dir, &err) || ordo_store_open(dir, NULL, &store, &err) ||
+        ordo_store_close(store, &err) || ordo_log_open(dd.log, NULL, &log, NULL, &err))
+        die(err.msg);
+    if (ordo_log_close(log, &err))
+        die(err.msg);
+    t->catalog = an_catalog_fingerprint(NULL);
+    t->covered_seq = 0;
+    t->sum_full = 0; /* as a table never saved (the checks above set it) */
+    if (an_facts_refresh(t, dd.facts, dd.log, NULL, &err))
+        die(err.msg);
+    if (t->rebuilt || t->n_saved != an_facts_count(t))
+        die("the facts table was not saved");
+    if (an_ofacts_save(dd.facts, dd.db, oc))
+        die("the outcome facts were not saved");
+}
+
+/* The directory made in /tmp, removed at exit (die included). */
+static char made_dir[4096];
+
+static void remove_dir(void)
+{
+    char cmd[4200];
+    if (!made_dir[0])
+        return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", made_dir);
+    if (system(cmd))
+        fprintf(stderr, "bench_facts_scale: could not remove %s\n", made_dir);
+    made_dir[0] = 0;
+}
+
+/* Once what `ordo analyze DIR` does with DIR's tables, as
+ * ordo_analyze_dir's path calls it (an_dir_facts, join_outcomes), the
+ * analysis on cfg (the experiment's, as a registered one gives it), timed
+ * whole, the tables closed included: *cpu (every thread of the process),
+ * *wall; *open_cpu the two opens alone. */
+static void files_once(const char *dir, const ordo_analyze_config_t *cfg, int64_t now,
+                       uint64_t *digest, double *open_cpu, double *cpu, double *wall)
+{
+    ordo_datadir_t dd;
+    ordo_error_t err;
+    ordo_store_t *store;
     an_facts_t t;
     an_outcomes_t oc;
-    make_data(orders, shadows, &t, &oc);
-    printf("synthesised %zu orders: %zu facts (%.0f MB), %zu outcome facts (%.0f MB) in %.1f s "
-           "(not timed)\n",
-           orders, t.n_add, (double)t.n_add * sizeof(an_fact_t) / 1e6, oc.n,
-           (double)oc.n * sizeof(an_outcome_t) / 1e6, wall_now() - w0);
+    bool rebuilt;
+    ordo_analysis_t *a;
+    double c0 = cpu_now(), t0 = wall_now();
+    if (ordo_datadir_init(&dd, dir, &err) || ordo_store_open_existing(dir, NULL, &store, &err) ||
+        an_facts_open(dd.facts, dd.log, NULL, false, &t, &err) ||
+        an_ofacts_open(dd.facts, dd.db, store, false, &oc, &rebuilt, &err))
+        die(err.msg);
+    *open_cpu = cpu_now() - c0;
+    if (t.rebuilt || rebuilt)
+        die("a table was rebuilt: the files are not the ones saved");
+    if (an_analyze_facts(cfg, &t, &oc, now, &a, &err))
+        die(err.msg);
+    an_outcomes_free(&oc);
+    an_facts_close(&t);
+    if (ordo_store_close(store, &err))
+        die(err.msg);
+    *cpu = cpu_now() - c0;
+    *wall = wall_now() - t0;
+    *digest = report_digest(a, getenv("BENCH_SCALE_REPORT_FILES"));
+    ordo_analysis_destroy(a);
+}
 
-    ordo_analyze_config_t *cfg = malloc(sizeof *cfg);
-    if (!cfg)
-        die("out of memory");
-    const char *vars[] = {"control", "treatment"};
-    ordo_analyze_config_default(cfg, "exp-fx", vars, 2, NULL);
-    snprintf(cfg->policy_versions[0], sizeof cfg->policy_versions[0], "p@1");
-    snprintf(cfg->policy_versions[1], sizeof cfg->policy_versions[1], "p@2");
-    int64_t now = 1795000000 + 31 * 86400;
+/* ordo_analyze_dir itself on DIR: the experiment from the rows' scan. */
+static void dir_once(const char *dir, int64_t now, uint64_t *digest, double *cpu, double *wall)
+{
+    ordo_analyze_options_t opt = {.now = now};
+    ordo_analysis_t *a;
+    ordo_error_t err;
+    double c0 = cpu_now(), t0 = wall_now();
+    if (ordo_analyze_dir(dir, &opt, &a, &err))
+        die(err.msg);
+    *cpu = cpu_now() - c0;
+    *wall = wall_now() - t0;
+    *digest = report_digest(a, getenv("BENCH_SCALE_REPORT_DIR"));
+    ordo_analysis_destroy(a);
+}
 
+/* The open's checks and the analysis on the tables in memory, timed and
+ * printed; the report's digest. */
+static uint64_t bench_memory(size_t orders, int repeats, const ordo_analyze_config_t *cfg,
+                             int64_t now, an_facts_t *t, an_outcomes_t *oc)
+{
     /* the sums a save writes (not timed), for the open's checks */
-    uint64_t sum_full, sum_all = an_facts_sums(&t, &sum_full), row_agg, slot_agg;
-    uint32_t *osum = malloc((oc.n ? oc.n : 1) * sizeof *osum);
+    uint64_t sum_full, sum_all = an_facts_sums(t, &sum_full), row_agg, slot_agg;
+    uint32_t *osum = malloc((oc->n ? oc->n : 1) * sizeof *osum);
     if (!osum)
         die("out of memory");
-    an_ofacts_sums(&oc, osum, &row_agg, &slot_agg);
+    an_ofacts_sums(oc, osum, &row_agg, &slot_agg);
 
     double wall[50], cpu[50], cwall[50], ccpu[50], ewall[50], ecpu[50], fcpu[50];
     uint64_t digest = 0;
@@ -271,14 +371,14 @@ int main(int argc, char **argv)
         ordo_analysis_t *a;
         ordo_error_t err;
         double c0 = cpu_now(), t0 = wall_now();
-        if (!an_facts_sums_ok(&t, sum_full, sum_all, false))
+        if (!an_facts_sums_ok(t, sum_full, sum_all, false))
             die("a checksum differs");
         double cf = cpu_now();
-        if (!an_ofacts_body_ok(&oc, osum, row_agg, slot_agg))
+        if (!an_ofacts_body_ok(oc, osum, row_agg, slot_agg))
             die("a checksum differs");
         double c1 = cpu_now(), t1 = wall_now();
         fcpu[r] = cf - c0;
-        if (an_analyze_facts(cfg, &t, &oc, now, &a, &err))
+        if (an_analyze_facts(cfg, t, oc, now, &a, &err))
             die(err.msg);
         double c2 = cpu_now(), t2 = wall_now();
         cwall[r] = t1 - t0;
@@ -287,18 +387,10 @@ int main(int argc, char **argv)
         cpu[r] = c2 - c1;
         ewall[r] = t2 - t0;
         ecpu[r] = c2 - c0;
-        ordo_buf_t b;
-        ordo_buf_init(&b, NULL);
-        ordo_jsonw_t w;
-        ordo_jsonw_init(&w, &b, 0);
-        ordo_analysis_write_json(a, &w);
-        uint64_t d = XXH3_64bits(b.data, b.len);
+        uint64_t d = report_digest(a, r == 0 && getenv("BENCH_SCALE_REPORT"));
         if (r && d != digest)
             die("the report differs between repeats");
         digest = d;
-        if (r == 0 && getenv("BENCH_SCALE_REPORT"))
-            fwrite(b.data, 1, b.len, stdout);
-        ordo_buf_free(&b);
         ordo_analysis_destroy(a);
     }
     size_t nr = (size_t)repeats;
@@ -312,7 +404,7 @@ int main(int argc, char **argv)
     int m = repeats / 2;
     printf("the open's checks (every row's sum: %.0f MB of facts, %.0f MB of outcome facts and "
            "their slots): median %.3f s wall, %.3f s CPU (the facts' rows: %.3f s CPU)\n",
-           (double)t.n_add * sizeof(an_fact_t) / 1e6, (double)oc.n * sizeof(an_outcome_t) / 1e6,
+           (double)t->n_add * sizeof(an_fact_t) / 1e6, (double)oc->n * sizeof(an_outcome_t) / 1e6,
            cwall[m], ccpu[m], fcpu[m]);
     printf("analysis from facts (join + every metric, CUPED, breakdowns, sequential, shadows, "
            "finish): median %.3f s wall, %.3f s CPU of %d (%.1f ns/order)\n",
@@ -322,12 +414,97 @@ int main(int argc, char **argv)
            ewall[m], ecpu[m], repeats, ewall[m] * 1e9 / (double)orders,
            ewall[m] <= 2.0 ? "met" : "MISSED");
     printf("report digest (XXH3 of the JSON): %016llx\n", (unsigned long long)digest);
+    free(osum);
+    return digest;
+}
+
+int main(int argc, char **argv)
+{
+    size_t orders = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000;
+    int repeats = argc > 2 ? atoi(argv[2]) : 3;
+    if (repeats < 1 || repeats > 50)
+        repeats = 3;
+    bool shadows = !getenv("BENCH_SCALE_NO_SHADOW");
+    ordo_analyze_config_t *cfg = malloc(sizeof *cfg);
+    if (!cfg)
+        die("out of memory");
+    const char *vars[] = {"control", "treatment"};
+    ordo_analyze_config_default(cfg, "exp-fx", vars, 2, NULL);
+    snprintf(cfg->policy_versions[0], sizeof cfg->policy_versions[0], "p@1");
+    snprintf(cfg->policy_versions[1], sizeof cfg->policy_versions[1], "p@2");
+    int64_t now = 1795000000 + 31 * 86400;
+    /* BENCH_SCALE_REUSE=1: the tables a run with the same orders left in
+     * BENCH_SCALE_DIR, timed from the files alone */
+    const char *dir_env = getenv("BENCH_SCALE_DIR");
+    bool reuse = dir_env && *dir_env && getenv("BENCH_SCALE_REUSE");
+    uint64_t digest = 0;
+    char dir[4096];
+    if (dir_env && *dir_env) {
+        snprintf(dir, sizeof dir, "%s", dir_env);
+    } else {
+        snprintf(dir, sizeof dir, "/tmp/bench_facts_scale.XXXXXX");
+        if (!mkdtemp(dir))
+            die("mkdtemp");
+        snprintf(made_dir, sizeof made_dir, "%s", dir);
+        atexit(remove_dir);
+    }
+    if (!reuse) {
+        double w0 = wall_now();
+        an_facts_t t;
+        an_outcomes_t oc;
+        make_data(orders, shadows, &t, &oc);
+        printf("synthesised %zu orders: %zu facts (%.0f MB), %zu outcome facts (%.0f MB) in %.1f "
+               "s (not timed)\n",
+               orders, t.n_add, (double)t.n_add * sizeof(an_fact_t) / 1e6, oc.n,
+               (double)oc.n * sizeof(an_outcome_t) / 1e6, wall_now() - w0);
+        digest = bench_memory(orders, repeats, cfg, now, &t, &oc);
+        /* End to end from files: the tables saved into a data directory,
+         * the ones in memory freed */
+        w0 = wall_now();
+        write_dir(dir, &t, &oc);
+        printf("saved to %s in %.1f s (not timed)\n", dir, wall_now() - w0);
+        an_outcomes_free(&oc);
+        an_facts_close(&t);
+    }
+    size_t nr = (size_t)repeats;
+    int m = repeats / 2;
+    double ocpu[50], ecpu[50], ewall[50], dcpu[50] = {0}, dwall[50] = {0};
+    bool with_dir = !getenv("BENCH_SCALE_NO_DIR"); /* ordo_analyze_dir's line too */
+    uint64_t fdigest = 0, ddigest = 0;
+    for (int r = 0; r < repeats; r++) {
+        uint64_t d;
+        files_once(dir, cfg, now, &d, &ocpu[r], &ecpu[r], &ewall[r]);
+        if (reuse ? r && d != fdigest : d != digest)
+            die("the report from files differs from the one in memory");
+        fdigest = d;
+        if (with_dir) {
+            dir_once(dir, now, &d, &dcpu[r], &dwall[r]);
+            if (r && d != ddigest)
+                die("ordo_analyze_dir's report differs between repeats");
+            ddigest = d;
+        }
+    }
+    qsort(ocpu, nr, sizeof *ocpu, cmp_double);
+    qsort(ewall, nr, sizeof *ewall, cmp_double);
+    qsort(ecpu, nr, sizeof *ecpu, cmp_double);
+    qsort(dwall, nr, sizeof *dwall, cmp_double);
+    qsort(dcpu, nr, sizeof *dcpu, cmp_double);
+    printf("end to end from files (both tables opened: mapped and every row checked; join, "
+           "analysis, tables closed): median %.3f s CPU (the opens %.3f s), %.3f s wall of %d "
+           "(%.1f ns/order) - goal <= 2 s on one core: %s\n",
+           ecpu[m], ocpu[m], ewall[m], repeats, ecpu[m] * 1e9 / (double)orders,
+           ecpu[m] <= 2.0 ? "met" : "MISSED");
+    printf("report digest from files (XXH3 of the JSON): %016llx\n", (unsigned long long)fdigest);
+    if (with_dir)
+        printf("ordo_analyze_dir on the same directory (an unregistered experiment: no policy "
+               "versions, so no CUPED; the experiment's scan of the rows; the outcome facts on a "
+               "second thread): median %.3f s CPU (every thread), %.3f s wall; report digest "
+               "%016llx\n",
+               dcpu[m], dwall[m], (unsigned long long)ddigest);
+    remove_dir();
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("peak RSS: %ld MB\n", ru.ru_maxrss / 1024);
-    free(osum);
     free(cfg);
-    an_outcomes_free(&oc);
-    an_facts_close(&t);
     return 0;
 }

@@ -846,6 +846,10 @@ int an_ofacts_open(const char *factsdir, const char *db, struct ordo_store *stor
  * the file is not read whole. */
 int an_ofacts_update(const char *factsdir, const char *db, struct ordo_store *store,
                      an_outcomes_t *oc, bool *rebuilt, ordo_error_t *err);
+/* Writes oc (indexed) as the outcome facts of factsdir for the store's
+ * file db, at the store's change seq oc->events, as an open that read
+ * them from the store saves them (bench_facts_scale's tables on disk). */
+int an_ofacts_save(const char *factsdir, const char *db, const an_outcomes_t *oc);
 
 /* The check an_ofacts_open makes of the outcome facts before an analysis:
  * every row against its 32-bit checksum sum[i] and the rows' hashes

@@ -425,3 +425,13 @@ int an_ofacts_update(const char *factsdir, const char *db, ordo_store_t *store, 
 {
     return ofacts_open(factsdir, db, store, false, false, oc, rebuilt, err);
 }
+
+int an_ofacts_save(const char *factsdir, const char *db, const an_outcomes_t *oc)
+{
+    char path[4200];
+    struct stat st;
+    if (stat(db, &st) || snprintf(path, sizeof path, "%s/outcomes", factsdir) >= (int)sizeof path)
+        return ORDO_EIO;
+    ofacts_save(factsdir, path, (int64_t)st.st_ino, oc);
+    return stat(path, &st) ? ORDO_EIO : ORDO_OK;
+}
