@@ -28,7 +28,7 @@
 
 #define FACTS_VERSION 4u /* 2: channel and promotion; 3: carrier services; 4: rurality */
 #define HDR_SIZE 128
-#define BLOCK_ROWS 4096
+#define BLOCK_ROWS AN_FACTS_BLOCK_ROWS
 #define ROW_SIZE sizeof(an_fact_t)
 static const char facts_magic[8] = {'O', 'R', 'D', 'O', 'F', 'C', 'T', '1'};
 static const char strings_magic[8] = {'O', 'R', 'D', 'O', 'F', 'S', 'T', '1'};
@@ -168,6 +168,7 @@ static void facts_reset(an_facts_t *t)
     t->saved_strings = 0;
     t->n_saved = 0;
     t->sum_full = 0;
+    t->unchecked = t->damaged = false;
     an_strings_free(&t->str);
     an_strings_init(&t->str);
 }
@@ -197,10 +198,35 @@ uint64_t an_facts_sums(const an_facts_t *t, uint64_t *sum_full)
     return sum_update(t, 0, sum_full);
 }
 
+bool an_facts_check_next(an_facts_t *t)
+{
+    if (!t->unchecked)
+        return !t->damaged;
+    size_t n = t->n_base, full = n / BLOCK_ROWS, b = t->check_next++;
+    if (b < full) {
+        t->check_sum = sum_rows(t, b * BLOCK_ROWS, (b + 1) * BLOCK_ROWS, t->check_sum);
+        return true;
+    }
+    t->unchecked = false;
+    t->damaged = t->check_sum != t->want_full ||
+                 sum_rows(t, full * BLOCK_ROWS, n, t->check_sum) != t->want_all;
+    if (!t->damaged)
+        t->sum_full = t->want_full;
+    return !t->damaged;
+}
+
+bool an_facts_check_rest(an_facts_t *t)
+{
+    while (t->unchecked)
+        an_facts_check_next(t);
+    return !t->damaged;
+}
+
 /* Loads and checks the saved table; a reason (why) when it cannot be used.
  * tail: the rows are mapped but not read, and only the last partial
  * block's checksum is checked (an_facts_sums_ok). */
-static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog, bool tail)
+static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog, bool tail,
+                              bool fused)
 {
     char path[4096];
     path_of(path, sizeof path, dir, "decisions");
@@ -237,8 +263,15 @@ static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog, 
     path_of(path, sizeof path, dir, "strings");
     if (strings_load(path, &t->str, h.n_strings))
         return "torn strings";
-    if (!an_facts_sums_ok(t, h.sum_full, h.sum_all, tail))
+    if (fused) { /* checked by the join (an_facts_check_next) */
+        t->unchecked = true;
+        t->check_next = 0;
+        t->check_sum = 0;
+        t->want_full = h.sum_full;
+        t->want_all = h.sum_all;
+    } else if (!an_facts_sums_ok(t, h.sum_full, h.sum_all, tail)) {
         return "checksum";
+    }
     t->other_records = h.other_records;
     t->covered_seq = h.covered_seq;
     memcpy(t->chain, h.chain, sizeof t->chain);
@@ -414,11 +447,16 @@ int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
     int rc = stale ? ORDO_OK : facts_catch_up(t, logdir, net, &stale, err);
     if (rc)
         return rc;
-    if (stale) {
+    const char *why = stale ? "stale" : NULL;
+    /* rows to save after saved rows not checked yet: those are checked
+     * first (the save's sums go on from theirs) */
+    if (!why && t->unchecked && t->n_saved != an_facts_count(t) && !an_facts_check_rest(t))
+        why = "checksum";
+    if (why) {
         facts_reset(t);
         t->catalog = catalog;
         t->rebuilt = true;
-        t->why = "stale";
+        t->why = why;
         if ((rc = facts_catch_up(t, logdir, net, &stale, err)))
             return rc;
     }
@@ -428,13 +466,13 @@ int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
 }
 
 static int facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net,
-                      bool rebuild, bool tail, an_facts_t *t, ordo_error_t *err)
+                      bool rebuild, bool tail, bool fused, an_facts_t *t, ordo_error_t *err)
 {
     memset(t, 0, sizeof *t);
     if (an_strings_init(&t->str))
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     t->catalog = an_catalog_fingerprint(net);
-    const char *why = rebuild ? "asked" : facts_load(t, factsdir, t->catalog, tail);
+    const char *why = rebuild ? "asked" : facts_load(t, factsdir, t->catalog, tail, fused);
     if (why) {
         facts_reset(t);
         t->rebuilt = true;
@@ -446,13 +484,30 @@ static int facts_open(const char *factsdir, const char *logdir, const ordo_netwo
 int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t *net, bool rebuild,
                   an_facts_t *t, ordo_error_t *err)
 {
-    return facts_open(factsdir, logdir, net, rebuild, false, t, err);
+    return facts_open(factsdir, logdir, net, rebuild, false, false, t, err);
+}
+
+int an_facts_open_fused(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                        an_facts_t *t, ordo_error_t *err)
+{
+    return facts_open(factsdir, logdir, net, false, false, true, t, err);
+}
+
+int an_facts_rebuild(an_facts_t *t, const char *factsdir, const char *logdir,
+                     const ordo_network_t *net, ordo_error_t *err)
+{
+    uint64_t catalog = t->catalog;
+    facts_reset(t);
+    t->catalog = catalog;
+    t->rebuilt = true;
+    t->why = "checksum";
+    return an_facts_refresh(t, factsdir, logdir, net, err);
 }
 
 int an_facts_update(const char *factsdir, const char *logdir, const ordo_network_t *net,
                     an_facts_t *t, ordo_error_t *err)
 {
-    return facts_open(factsdir, logdir, net, false, true, t, err);
+    return facts_open(factsdir, logdir, net, false, true, false, t, err);
 }
 
 void an_facts_close(an_facts_t *t)
@@ -579,7 +634,7 @@ static int fw_takeover(ordo_facts_writer_t *w, const struct stat *st0, const fac
         return -1;
     }
     t.catalog = w->t.catalog;
-    const char *why = facts_load(&t, w->dir, t.catalog, true);
+    const char *why = facts_load(&t, w->dir, t.catalog, true, false);
     struct stat st;
     facts_hdr_t h;
     ordo_error_t err;

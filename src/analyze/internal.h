@@ -777,6 +777,9 @@ typedef struct an_otail_stats {
 extern _Thread_local an_otail_stats_t an_otail_last;
 
 /* The facts of a data directory: rows covering the log up to covered_seq. */
+/* The facts table's rows are checksummed in blocks of this many (facts_io.c). */
+#define AN_FACTS_BLOCK_ROWS 4096
+
 typedef struct an_facts {
     an_strings_t str;
     const an_fact_t *base; /* rows mapped from the file */
@@ -792,6 +795,14 @@ typedef struct an_facts {
     uint32_t saved_strings; /* strings already in the file */
     size_t n_saved;         /* rows already in the file */
     uint64_t sum_full;      /* chained XXH3 of the complete blocks of rows */
+    /* the check fused into the join (an_facts_open_fused): the saved rows,
+     * not yet checked, are hashed a block at a time as the join reads them
+     * (an_facts_check_next) against the header's sums */
+    bool unchecked;               /* rows [0, n_base) not checked yet */
+    bool damaged;                 /* ... and found different from their sums */
+    size_t check_next;            /* the next block to hash */
+    uint64_t check_sum;           /* the chain over the blocks hashed so far */
+    uint64_t want_full, want_all; /* the header's sum_full and sum_all */
     /* what happened at open, for tests and the bench */
     bool rebuilt;           /* the table was (re)built from the log */
     const char *why;        /* why it was rebuilt: "missing", "torn", "stale", ... */
@@ -822,6 +833,24 @@ int an_facts_open(const char *factsdir, const char *logdir, const ordo_network_t
  * records, not the history. */
 int an_facts_update(const char *factsdir, const char *logdir, const ordo_network_t *net,
                     an_facts_t *t, ordo_error_t *err);
+/* an_facts_open for an analysis that reads every row once: the saved rows
+ * are mapped but not checked here (t->unchecked), the join checks them as
+ * it reads them (an_facts_check_next); when the log adds rows, the saved
+ * ones are checked first, before a save (a save's sums must come from
+ * checked rows). */
+int an_facts_open_fused(const char *factsdir, const char *logdir, const ordo_network_t *net,
+                        an_facts_t *t, ordo_error_t *err);
+/* The fused check's next step: block t->check_next of AN_FACTS_BLOCK_ROWS
+ * rows hashed on the chain; after the last complete block, the partial
+ * one (perhaps empty), and both sums compared with the header's. false:
+ * the rows differ (t->damaged set; the join's results are to be dropped).
+ * Nothing once the check is done. an_facts_check_rest: every step left. */
+bool an_facts_check_next(an_facts_t *t);
+bool an_facts_check_rest(an_facts_t *t);
+/* The table rebuilt from the log as an open that finds its rows damaged
+ * rebuilds it (t->rebuilt, t->why "checksum"), and saved. */
+int an_facts_rebuild(an_facts_t *t, const char *factsdir, const char *logdir,
+                     const ordo_network_t *net, ordo_error_t *err);
 /* The check an open makes of every saved row (or, tail, of the last
  * partial block only): the chained XXH3 of each complete block of 4,096
  * rows against sum_full, continued over the rest against sum_all; sets

@@ -701,10 +701,26 @@ static bool needs_index(const join_ctx_t *j, const an_fact_t *f, size_t *next)
     return true;
 }
 
-/* The facts path: the rows of the facts table. */
-static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
+/* The rows of a table opened unchecked differ from their sums: the join's
+ * results are to be dropped (ordo_analyze_dir rebuilds the table and runs
+ * again). */
+static int facts_damaged(ordo_error_t *err)
+{
+    return ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, NULL,
+                          "the facts table's rows differ from their checksum");
+}
+
+/* The facts path: the rows of the facts table. A table opened unchecked
+ * (an_facts_open_fused) has each block of rows hashed just before the
+ * join's look-ahead reaches it (an_facts_check_next), so the rows come
+ * from memory once; damage is known after the last block. An error met
+ * before is the damage's when the rest of the check fails. */
+static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
 {
     size_t n = an_facts_count(t);
+    if (t->unchecked && t->n_add && !an_facts_check_rest(t)) /* rows beyond the saved ones */
+        return facts_damaged(err);
+    const bool fused = t->unchecked;
     j->counts.records = t->other_records + n;
     /* a decision the merge join will not find in sequence (needs_index:
      * an order without outcome, or outcome rows out of the decisions'
@@ -713,6 +729,8 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
     enum { AHEAD = 16 };
     size_t next = 0;
     for (size_t i = 0; i < n + AHEAD; i++) {
+        if (fused && i % AN_FACTS_BLOCK_ROWS == 0 && i <= n && !an_facts_check_next(t))
+            return facts_damaged(err);
         if (i < n) { /* row i is guessed AHEAD rows before the join reads it */
             const an_fact_t *g = an_facts_row(t, i);
             for (size_t off = 64; off < sizeof *g; off += 64) /* the row's other lines */
@@ -725,7 +743,7 @@ static int read_facts(join_ctx_t *j, const an_facts_t *t, ordo_error_t *err)
         size_t r = i - AHEAD; /* the join reads row r */
         int rc = on_fact(j, an_facts_row(t, r), err);
         if (rc)
-            return rc;
+            return t->unchecked && !an_facts_check_rest(t) ? facts_damaged(err) : rc;
     }
     sh_early_unpaired(j);
     return flush_pending(j, err);
@@ -1046,7 +1064,9 @@ static int an_dir_facts(const char *dir, const ordo_analyze_options_t *opt, an_d
                               .check = true};
         ofacts_job_start(job);
     }
-    rc = an_facts_open(dd.facts, ad->logdir, ad->net, rebuild, ad->facts, err);
+    /* the rows are checked by the join as it reads them (read_facts) */
+    rc = rebuild ? an_facts_open(dd.facts, ad->logdir, ad->net, true, ad->facts, err)
+                 : an_facts_open_fused(dd.facts, ad->logdir, ad->net, ad->facts, err);
     if (job)
         ofacts_job_join(job); /* dd dies here; the store is the caller's again */
     if (rc) {
@@ -1057,6 +1077,36 @@ static int an_dir_facts(const char *dir, const ordo_analyze_options_t *opt, an_d
     }
     ad->ojob = job;
     return ORDO_OK;
+}
+
+/* The outcome facts a join took, kept for the next one (after damage to
+ * the facts table: ordo_analyze_dir), as if opened beside it again. */
+static void ofacts_job_keep(an_dir_t *ad, an_outcomes_t *oc)
+{
+    ofacts_job_t *job = calloc(1, sizeof *job);
+    if (!job)
+        return; /* join_outcomes opens them again */
+    job->oc = *oc;
+    memset(oc, 0, sizeof *oc);
+    if (job->oc.matched)
+        memset(job->oc.matched, 0, job->oc.n ? job->oc.n : 1);
+    ofacts_job_free(ad->ojob);
+    ad->ojob = job;
+}
+
+/* The facts table found damaged by the join: rebuilt from the log as an
+ * open that finds it damaged rebuilds it, the experiment's configuration
+ * to be taken again (its notes after the directory's own: n_notes). */
+static int an_dir_rebuild_facts(const char *dir, an_dir_t *ad, size_t n_notes, ordo_error_t *err)
+{
+    ordo_datadir_t dd;
+    int rc = ordo_datadir_init(&dd, dir, err);
+    if (rc)
+        return rc;
+    ad->n_notes = n_notes;
+    ordo_exp_destroy(ad->exp);
+    ad->exp = NULL;
+    return an_facts_rebuild(ad->facts, dd.facts, ad->logdir, ad->net, err);
 }
 
 /* ---- the join ---- */
@@ -1297,35 +1347,33 @@ static void attach_summary(const char *dir, ordo_analysis_t *a)
     free(data);
 }
 
-int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo_analysis_t **out,
-                     ordo_error_t *err)
+/* One analysis of DIR once its tables are open: the experiment's
+ * configuration, the join, the report. When the join finds the facts
+ * table damaged, the outcome facts it took are kept for the next pass. */
+static int analyze_pass(const char *dir, const ordo_analyze_options_t *opt, an_dir_t *ad,
+                        ordo_analysis_t **out, ordo_error_t *err)
 {
-    *out = NULL;
-    ordo_analyze_options_t defopt = {0};
-    const ordo_analyze_options_t *opt = opt_in ? opt_in : &defopt;
-    an_dir_t ad;
-    memset(&ad, 0, sizeof ad);
     ordo_analysis_t *a = NULL;
     join_ctx_t *j = NULL;
     int rc;
-    if ((rc = an_dir_open(dir, &ad, err)))
+    if ((rc = an_dir_config(dir, opt, ad, err)))
         goto done;
-    an_dir_net(dir, opt, &ad);
-    if ((rc = an_dir_facts(dir, opt, &ad, err)) || (rc = an_dir_config(dir, opt, &ad, err)))
+    an_dir_catalog(ad);
+    if ((rc = ordo_analysis_create(ad->cfg, &a, err)))
         goto done;
-    an_dir_catalog(&ad);
-    if ((rc = ordo_analysis_create(ad.cfg, &a, err)))
-        goto done;
-    for (size_t i = 0; i < ad.n_notes; i++)
-        ordo_analysis_note(a, "%s", ad.notes[i]);
+    for (size_t i = 0; i < ad->n_notes; i++)
+        ordo_analysis_note(a, "%s", ad->notes[i]);
     if (!(j = calloc(1, sizeof *j))) {
         rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
         goto done;
     }
     j->a = a;
-    if ((rc = join_dir(dir, opt, &ad, j, err)))
+    if ((rc = join_dir(dir, opt, ad, j, err))) {
+        if (ad->facts && ad->facts->damaged)
+            ofacts_job_keep(ad, &j->oc);
         goto done;
-    join_notes(a, &j->counts, ad.net != NULL);
+    }
+    join_notes(a, &j->counts, ad->net != NULL);
     ordo_analysis_set_counts(a, &j->counts);
     ordo_analysis_set_shadow_info(a, &j->sh);
     attach_summary(dir, a);
@@ -1336,6 +1384,32 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo
 done:
     ordo_analysis_destroy(a);
     join_free(j);
+    return rc;
+}
+
+int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo_analysis_t **out,
+                     ordo_error_t *err)
+{
+    *out = NULL;
+    ordo_analyze_options_t defopt = {0};
+    const ordo_analyze_options_t *opt = opt_in ? opt_in : &defopt;
+    an_dir_t ad;
+    memset(&ad, 0, sizeof ad);
+    int rc;
+    if ((rc = an_dir_open(dir, &ad, err)))
+        goto done;
+    an_dir_net(dir, opt, &ad);
+    if ((rc = an_dir_facts(dir, opt, &ad, err)))
+        goto done;
+    size_t n_notes = ad.n_notes;
+    rc = analyze_pass(dir, opt, &ad, out, err);
+    /* the facts' rows, checked by the join (or, after an error before it,
+     * here), differ from their sums: the report is dropped, the table
+     * rebuilt, the analysis run again */
+    if (rc && ad.facts && !an_facts_check_rest(ad.facts) &&
+        !(rc = an_dir_rebuild_facts(dir, &ad, n_notes, err)))
+        rc = analyze_pass(dir, opt, &ad, out, err);
+done:
     an_dir_close(&ad);
     return rc;
 }
