@@ -14,6 +14,7 @@
 
 #include "analyze_fixture.h"
 #include "ordo/datadir.h"
+#include "ordo/log.h"
 #include "../../src/analyze/internal.h"
 
 enum { HDR = 128, BR = AN_FACTS_BLOCK_ROWS };
@@ -153,12 +154,52 @@ static void test_partial_block(void **state)
     damaged_at(state, f->n / BR * BR + 10);
 }
 
+/* New decisions in the log after a damaged table opened unchecked: the
+ * saved rows are checked before the new ones are saved after them (a
+ * save's sums go on from theirs), and the table is rebuilt. Last: it
+ * leaves the log longer. */
+static void test_refresh_checks_before_saving(void **state)
+{
+    fixture_t *f = *state;
+    damage_row(f, 5);
+    ordo_error_t err;
+    ordo_datadir_t dd;
+    assert_int_equal(ordo_datadir_init(&dd, f->dir, &err), ORDO_OK);
+    ordo_log_options_t lo;
+    ordo_log_options_init(&lo);
+    lo.sync = ORDO_LOG_NONE;
+    ordo_log_t *log;
+    FX_CHECK(ordo_log_open(dd.log, &lo, &log, NULL, &err));
+    ordo_buf_t b;
+    ordo_buf_init(&b, NULL);
+    fx_order_t o;
+    fx_order_appended(20000, &o);
+    fx_decision_json(&b, &o, "O-020000", "exp-fx", "control", "cv", 9.5, true);
+    FX_CHECK(ordo_log_append(log, ORDO_LOG_REC_DECISION, "O-020000", 8, o.ts * 1000000000LL, b.data,
+                             b.len, NULL, &err));
+    ordo_buf_free(&b);
+    FX_CHECK(ordo_log_close(log, &err));
+    an_facts_t t;
+    assert_int_equal(an_facts_open_fused(dd.facts, dd.log, NULL, &t, &err), ORDO_OK);
+    assert_true(t.rebuilt);
+    assert_string_equal(t.why, "checksum");
+    assert_false(t.unchecked || t.damaged);
+    assert_int_equal(an_facts_count(&t), f->n + 1);
+    an_facts_close(&t);
+    /* saved whole and sound: the next open checks it up front */
+    assert_int_equal(an_facts_open(dd.facts, dd.log, NULL, false, &t, &err), ORDO_OK);
+    assert_false(t.rebuilt);
+    assert_int_equal(an_facts_count(&t), f->n + 1);
+    an_facts_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_early_block),
         cmocka_unit_test(test_last_complete_block),
         cmocka_unit_test(test_partial_block),
+        cmocka_unit_test(test_refresh_checks_before_saving),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
