@@ -272,8 +272,8 @@ static void write_dir(const char *dir, an_facts_t *t, const an_outcomes_t *oc)
 {
     ordo_datadir_t dd;
     ordo_error_t err;
-    ordo_store_t *store;
-    ordo_log_t *log;
+    ordo_store_t *store = NULL;
+    ordo_log_t *log = NULL;
     if (ordo_datadir_init(&dd, dir, &err) || ordo_store_open(dir, NULL, &store, &err) ||
         ordo_store_close(store, &err) || ordo_log_open(dd.log, NULL, &log, NULL, &err))
         die(err.msg);
@@ -315,7 +315,7 @@ static void files_once(const char *dir, const ordo_analyze_config_t *cfg, int64_
 {
     ordo_datadir_t dd;
     ordo_error_t err;
-    ordo_store_t *store;
+    ordo_store_t *store = NULL;
     an_facts_t t;
     an_outcomes_t oc;
     bool rebuilt;
