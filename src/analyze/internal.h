@@ -290,6 +290,11 @@ struct ordo_analysis {
     uint64_t *lane_rows; /* [v]: rows added to the lanes since their flush */
     size_t n_lane_groups;
     bool lanes_set; /* every lane's shift is set (lanes_first) */
+    /* [v]: every row of variant v since the lanes were cleared had the
+     * covariate, so the lanes' CUPED n, sx and sxx are their overall n, sx
+     * and sxx, bit for bit, and are not added (add_mean_lanes'
+     * CUPED_SHARED; copied out by cuped_split) */
+    bool cuped_shared[ORDO_EXP_MAX_ARMS];
     /* plain means fill groups [0, lane_key_g0), key means the groups
      * after (each set padded to a multiple of four lanes); lane_plan:
      * each lane's a->mplan index, -1 for a padding lane */
