@@ -504,7 +504,7 @@ static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t 
         return ORDO_OK;
     }
     int64_t d = row->ts / 86400;
-    if (!a->n_days || d < a->day0 || d >= a->day0 + (int64_t)a->n_days) {
+    if (__builtin_expect(!a->n_days || d < a->day0 || d >= a->day0 + (int64_t)a->n_days, 0)) {
         int rc = grow_days(a, d);
         if (rc == ORDO_ENOMEM)
             return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
@@ -1085,16 +1085,13 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
     for (size_t g = 0; g < Gr; g++) /* plain means: no key cells */
         (void)add_mean_group(&L[g], &LK[g], (const an_v4u_t *)(const void *)&rv[num[g * 4]], &yc4,
                              mode, inf);
-    for (size_t g = Gr; g < Gp; g++) { /* the other plain means, four loads each */
-        const int16_t *nu = &num[g * 4];
-        const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
-        (void)add_mean_group(&L[g], &LK[g], (const an_v4u_t *)(const void *)&x, &yc4, mode, inf);
-    }
-    for (size_t g = Gp; g < G; g++) {
+    for (size_t g = Gr; g < G; g++) {
         const int16_t *nu = &num[g * 4];
         const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
         const mean_terms_t t =
             add_mean_group(&L[g], &LK[g], (const an_v4u_t *)(const void *)&x, &yc4, mode, inf);
+        if (g < Gp)
+            continue;
         /* the key means' day and segment cells, by sum */
         _Static_assert(AN_DIMS == 6, "one line per breakdown below");
         const size_t kg = g - Gp;
@@ -1272,8 +1269,8 @@ add_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *
         add_lanes_case(a, row, c, CUPED_NONE, false);
 }
 
-static inline __attribute__((always_inline)) void
-add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c)
+AN_CLONES static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row,
+                                 const row_cells_t *c)
 {
     add_zones(a->zone_ships[row->variant], &row->v[ORDO_AF_ZONE_1]);
     if (a->lanes)
@@ -1288,34 +1285,23 @@ add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t 
         add_values_loop(a, row, c, false, false, true);
 }
 
-/* The segment cells of the row's variant v in per-breakdown arrays of
- * cells [(s * V + v) * stride + ...], s the row's segments (row_segments). */
-#define ROW_SEG_CELLS(out, base, s, V, v, stride)                                                  \
-    do {                                                                                           \
-        _Static_assert(AN_DIMS == 6, "one line per breakdown below");                              \
-        (out)[0] = &(base)[0][((s)[0] * (V) + (v)) * (stride)];                                    \
-        (out)[1] = &(base)[1][((s)[1] * (V) + (v)) * (stride)];                                    \
-        (out)[2] = &(base)[2][((s)[2] * (V) + (v)) * (stride)];                                    \
-        (out)[3] = &(base)[3][((s)[3] * (V) + (v)) * (stride)];                                    \
-        (out)[4] = &(base)[4][((s)[4] * (V) + (v)) * (stride)];                                    \
-        (out)[5] = &(base)[5][((s)[5] * (V) + (v)) * (stride)];                                    \
-    } while (0)
-
-/* Everything one row adds, once ordo_analysis_add has checked it: its
- * variant's order count and times, its day and segment cells, the
- * covariate, the carriers' and zones' shipments, every metric
- * (add_values) and the operational metrics. Compiled for AVX2 and for any
- * x86-64 (AN_CLONES), with add_values inlined: the row's cells stay in
- * registers instead of passing through memory. usum: the row's unit sums
- * (customer and switchback units), else NULL. */
-AN_CLONES static int add_row(ordo_analysis_t *a, const ordo_analyze_row_t *row, double *usum,
-                             ordo_error_t *err)
+int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_error_t *err)
 {
+    if (a->finished)
+        return ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL, "analysis already finished");
+    if (row->variant >= a->V)
+        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "variant", "variant %u out of range",
+                              row->variant);
     const size_t V = a->V, K = a->K;
     const uint32_t v = row->variant;
     row_cells_t c;
-    c.usum = usum;
+    c.usum = NULL;
     c.kday = NULL;
+    if (a->unit_map) {
+        int rc = add_to_unit(a, row, &c.usum, err);
+        if (rc)
+            return rc;
+    }
     a->orders[v]++;
     if (!a->first_ts || row->ts < a->first_ts)
         a->first_ts = row->ts;
@@ -1325,27 +1311,35 @@ AN_CLONES static int add_row(ordo_analysis_t *a, const ordo_analyze_row_t *row, 
     int rc = day_cell(a, row, &c.day, &day_i, err);
     if (rc)
         return rc;
-    /* the row's segments, each clamped to its breakdown's last
-     * ("unknown", "other") */
-    const size_t s[AN_DIMS] = {
-        row->region < ORDO_AN_REGIONS ? row->region : ORDO_AN_REGIONS - 1,
-        row->family < ORDO_AN_FAMILIES ? row->family : ORDO_AN_FAMILIES - 1,
-        row->value_band < ORDO_AN_VALUE_BANDS ? row->value_band : ORDO_AN_VALUE_BANDS - 1,
-        row->channel < ORDO_AN_LABELS ? row->channel : ORDO_AN_LABELS - 1,
-        row->promotion < ORDO_AN_LABELS ? row->promotion : ORDO_AN_LABELS - 1,
-        row->rurality < ORDO_AN_RURALITIES ? row->rurality : ORDO_AN_RURALITIES - 1};
+    unsigned r = row->region < ORDO_AN_REGIONS ? row->region : ORDO_AN_REGIONS - 1;
+    unsigned f = row->family < ORDO_AN_FAMILIES ? row->family : ORDO_AN_FAMILIES - 1;
+    unsigned b = row->value_band < ORDO_AN_VALUE_BANDS ? row->value_band : ORDO_AN_VALUE_BANDS - 1;
+    unsigned ch = row->channel < ORDO_AN_LABELS ? row->channel : ORDO_AN_LABELS - 1;
+    unsigned pr = row->promotion < ORDO_AN_LABELS ? row->promotion : ORDO_AN_LABELS - 1;
+    unsigned ru = row->rurality < ORDO_AN_RURALITIES ? row->rurality : ORDO_AN_RURALITIES - 1;
     /* the key metrics' segment cells, where the row's additions reach
      * them: not when every key metric is a mean lane, which has its own
      * (c.kseg), and the ratios are lanes (add_lanes) */
-    if (K && (!a->ratio_lanes || a->ratio_key))
-        ROW_SEG_CELLS(c.seg, a->seg, s, V, v, K);
-    else
+    if (K && (!a->ratio_lanes || a->ratio_key)) {
+        c.seg[0] = &a->seg[0][(r * V + v) * K];
+        c.seg[1] = &a->seg[1][(f * V + v) * K];
+        c.seg[2] = &a->seg[2][(b * V + v) * K];
+        c.seg[3] = &a->seg[3][(ch * V + v) * K];
+        c.seg[4] = &a->seg[4][(pr * V + v) * K];
+        c.seg[AN_DIM_RURALITY] = &a->seg[AN_DIM_RURALITY][(ru * V + v) * K];
+    } else {
         for (int d = 0; d < AN_DIMS; d++)
             c.seg[d] = NULL;
+    }
     if (a->key_seg[0]) {
         const size_t Gk = a->n_key_groups;
         c.kday = c.day ? &a->key_days[day_i * Gk] : NULL;
-        ROW_SEG_CELLS(c.kseg, a->key_seg, s, V, v, Gk);
+        c.kseg[0] = &a->key_seg[0][(r * V + v) * Gk];
+        c.kseg[1] = &a->key_seg[1][(f * V + v) * Gk];
+        c.kseg[2] = &a->key_seg[2][(b * V + v) * Gk];
+        c.kseg[3] = &a->key_seg[3][(ch * V + v) * Gk];
+        c.kseg[4] = &a->key_seg[4][(pr * V + v) * Gk];
+        c.kseg[AN_DIM_RURALITY] = &a->key_seg[AN_DIM_RURALITY][(ru * V + v) * Gk];
     }
 
     double cov = row->v[ORDO_AF_CONTROL_COST];
@@ -1362,20 +1356,4 @@ AN_CLONES static int add_row(ordo_analysis_t *a, const ordo_analyze_row_t *row, 
     add_values(a, row, &c);
     an_ops_add(&a->ops, row);
     return ORDO_OK;
-}
-
-int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_error_t *err)
-{
-    if (a->finished)
-        return ordo_error_set(err, ORDO_ESTATE, NULL, 0, NULL, "analysis already finished");
-    if (row->variant >= a->V)
-        return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "variant", "variant %u out of range",
-                              row->variant);
-    double *usum = NULL;
-    if (a->unit_map) {
-        int rc = add_to_unit(a, row, &usum, err);
-        if (rc)
-            return rc;
-    }
-    return add_row(a, row, usum, err);
 }
