@@ -204,6 +204,10 @@ typedef struct join_ctx {
      * JOIN_LABEL_IDS: 0 not met yet, 1 pickup, else its label + 2 */
     uint8_t svc_carrier[JOIN_LABEL_IDS];
     uint32_t sh_pv_id; /* the first shadow's policy version id */
+    /* a variant string id's arm as decision_arm takes it, for the ids below
+     * JOIN_LABEL_IDS: 0 not met yet, 1 no variant of the experiment, else
+     * its index + 2 (variant_index, once per id) */
+    uint8_t var_arm[JOIN_LABEL_IDS];
 } join_ctx_t;
 
 /* The label of a channel (dim 0) or promotion (dim 1) string id: the
@@ -332,7 +336,16 @@ static int decision_arm(join_ctx_t *j, const an_fact_t *f)
         return -1;
     }
     j->cur_arm = -2;
-    int vi = variant_index(j, f->variant);
+    _Static_assert(ORDO_EXP_MAX_ARMS + 2 <= 256, "an arm + 2 in a byte");
+    const uint32_t v = f->variant;
+    int vi;
+    if (v < JOIN_LABEL_IDS && j->var_arm[v]) {
+        vi = (int)j->var_arm[v] - 2;
+    } else {
+        vi = variant_index(j, v);
+        if (v < JOIN_LABEL_IDS)
+            j->var_arm[v] = (uint8_t)(vi + 2);
+    }
     if (vi < 0) {
         j->counts.unknown_variant++;
         return -1;
@@ -386,18 +399,34 @@ static bool is_pickup(join_ctx_t *j, uint32_t id)
     return false;
 }
 
-/* The row's shipments per carrier (pickups are no carrier's). */
-static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
+/* A service id's carrier as row_carriers takes it: 1 pickup, else its
+ * label + 2 (is_pickup and label_of, once per id below JOIN_LABEL_IDS). */
+static inline unsigned svc_carrier(join_ctx_t *j, uint32_t id)
 {
     _Static_assert(ORDO_AN_LABELS + 2 <= 256, "a label + 2 in a byte");
-    for (int k = 0; k < AN_FACT_SVCS && f->svc_n[k]; k++) {
-        const uint32_t id = f->svc[k];
-        unsigned known = id < JOIN_LABEL_IDS ? j->svc_carrier[id] : 0;
-        if (!known) { /* is_pickup and label_of, once per id */
-            known = is_pickup(j, id) ? 1u : 2u + label_of(j, 2, id, "unknown");
-            if (id < JOIN_LABEL_IDS)
-                j->svc_carrier[id] = (uint8_t)known;
-        }
+    unsigned known = id < JOIN_LABEL_IDS ? j->svc_carrier[id] : 0;
+    if (!known) {
+        known = is_pickup(j, id) ? 1u : 2u + label_of(j, 2, id, "unknown");
+        if (id < JOIN_LABEL_IDS)
+            j->svc_carrier[id] = (uint8_t)known;
+    }
+    return known;
+}
+
+/* The row's shipments per carrier (pickups are no carrier's). The row
+ * comes with none; the first service's carrier is its first. */
+static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
+{
+    if (!f->svc_n[0])
+        return;
+    const unsigned first = svc_carrier(j, f->svc[0]);
+    if (first != 1) {
+        row->carrier[0] = (uint8_t)(first - 2);
+        row->carrier_ships[0] = f->svc_n[0];
+        row->n_carriers = 1;
+    }
+    for (int k = 1; k < AN_FACT_SVCS && f->svc_n[k]; k++) {
+        const unsigned known = svc_carrier(j, f->svc[k]);
         if (known == 1)
             continue;
         const uint8_t c = (uint8_t)(known - 2);
@@ -433,7 +462,25 @@ static long find_outcome(join_ctx_t *j, const uint64_t oid[2])
     return i;
 }
 
-static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
+/* AN_VALIDITY_OF(o, decided) is ORDO_OUTCOME_VALID, its comparisons
+ * combined without a branch each (an_before with decided > 0 is t != 0 and
+ * t < decided - ORDO_OUTCOME_CLOCK_SKEW; with decided <= 0, no t is
+ * before). false: an_outcome_row_usable decides, names and counts. */
+static inline bool outcome_plainly_valid(const an_outcome_t *o, int64_t decided)
+{
+    const int64_t lim = decided > 0 ? decided - ORDO_OUTCOME_CLOCK_SKEW : INT64_MIN;
+    const int64_t sh = o->shipped_at, de = o->delivered_at, ld = o->last_delivered_at;
+    const int64_t re = o->returned_at, ca = o->cancelled_at;
+    const bool before = ((sh != 0) & (sh < lim)) | ((de != 0) & (de < lim)) |
+                        ((ld != 0) & (ld < lim)) | ((re != 0) & (re < lim)) |
+                        ((ca != 0) & (ca < lim));
+    const bool unordered = (sh > 0) & (((de > 0) & (de < sh)) | ((re > 0) & (re < sh)));
+    const bool flagged = (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT) != 0;
+    return !(before | unordered | flagged);
+}
+
+static inline __attribute__((always_inline)) int on_decision(join_ctx_t *j, const an_fact_t *f,
+                                                             ordo_error_t *err)
 {
     int vi = decision_arm(j, f);
     if (vi < 0)
@@ -446,7 +493,8 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
     }
     /* outcomes that cannot be true are counted and set aside (validity.c) */
     int64_t decided = (f->flags & AN_F_HAS_TIME) ? f->ts : 0;
-    o = an_outcome_row_usable(o, decided, &j->counts) ? o : NULL;
+    if (o && !outcome_plainly_valid(o, decided))
+        o = an_outcome_row_usable(o, decided, &j->counts) ? o : NULL;
     ordo_analyze_row_t *row = &j->rows[j->cur ^ 1]; /* not the pending one */
     /* the row read from the fact and the outcome row in place; the
      * outcome summary's way where that does not apply (the same row) */
@@ -518,7 +566,8 @@ static void sh_early_unpaired(join_ctx_t *j)
 /* A new decision record (before it is handled): it replaces the held one.
  * read: the join read it (else it was skipped on the byte scan, and its
  * order id is the scanned one). */
-static void sh_on_decision(join_ctx_t *j, const an_fact_t *f, bool read, int arm)
+static inline __attribute__((always_inline)) void sh_on_decision(join_ctx_t *j, const an_fact_t *f,
+                                                                 bool read, int arm)
 {
     j->dec_valid = false;
     oid_key_t k = {false, {0, 0}};
