@@ -6,6 +6,7 @@
  * on the record path, read from DIR/log here; the join is the same code. */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,11 @@ static bool key_eq(const oid_key_t *a, const oid_key_t *b)
 {
     return a->ok && b->ok && a->h[0] == b->h[0] && a->h[1] == b->h[1];
 }
+
+/* The steps of on_fact, taken into it: it is compiled for AVX2 beside
+ * x86-64 (AN_CLONES), and GCC inlines no function into such a clone
+ * unless told to. */
+#define JOIN_INLINE static inline __attribute__((always_inline))
 
 /* Two interned ids name the same string. */
 static bool id_eq(uint32_t a, uint32_t b)
@@ -280,7 +286,7 @@ static int join_ids(join_ctx_t *j, ordo_error_t *err)
     return rc ? ordo_error_set(err, rc, NULL, 0, NULL, "out of memory") : ORDO_OK;
 }
 
-static int flush_pending(join_ctx_t *j, ordo_error_t *err)
+JOIN_INLINE int flush_pending(join_ctx_t *j, ordo_error_t *err)
 {
     if (!j->pending)
         return ORDO_OK;
@@ -291,12 +297,12 @@ static int flush_pending(join_ctx_t *j, ordo_error_t *err)
     return ordo_analysis_add(j->a, row, err);
 }
 
-static bool is_control_policy(const join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE bool is_control_policy(const join_ctx_t *j, const an_fact_t *f)
 {
     return id_eq(f->policy_version, j->cv_id);
 }
 
-static void on_shadow(join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE void on_shadow(join_ctx_t *j, const an_fact_t *f)
 {
     if (!(f->flags & AN_F_OID) || !is_control_policy(j, f))
         return;
@@ -314,7 +320,7 @@ static void on_shadow(join_ctx_t *j, const an_fact_t *f)
     }
 }
 
-static int variant_index(const join_ctx_t *j, uint32_t id)
+JOIN_INLINE int variant_index(const join_ctx_t *j, uint32_t id)
 {
     for (size_t i = 0; i < j->a->V; i++)
         if (id_eq(id, j->var_id[i]))
@@ -324,7 +330,7 @@ static int variant_index(const join_ctx_t *j, uint32_t id)
 
 /* The arm of a decision of the analysed experiment: its variant index, or
  * -1 when it is not analysed (counted). */
-static int decision_arm(join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE int decision_arm(join_ctx_t *j, const an_fact_t *f)
 {
     j->cur_arm = -1;
     if (f->experiment == AN_ID_NONE) {
@@ -367,8 +373,8 @@ static int decision_arm(join_ctx_t *j, const an_fact_t *f)
  * carries it (customer id, or switchback "cluster:window"), keyed by its
  * hash. An order-level experiment needs none. *skip when the record lacks
  * it. */
-static int row_unit(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row, bool *skip,
-                    ordo_error_t *err)
+JOIN_INLINE int row_unit(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row, bool *skip,
+                         ordo_error_t *err)
 {
     *skip = false;
     if (j->a->cfg.unit == ORDO_EXP_UNIT_ORDER)
@@ -401,7 +407,7 @@ static bool is_pickup(join_ctx_t *j, uint32_t id)
 
 /* A service id's carrier as row_carriers takes it: 1 pickup, else its
  * label + 2 (is_pickup and label_of, once per id below JOIN_LABEL_IDS). */
-static inline unsigned svc_carrier(join_ctx_t *j, uint32_t id)
+JOIN_INLINE unsigned svc_carrier(join_ctx_t *j, uint32_t id)
 {
     _Static_assert(ORDO_AN_LABELS + 2 <= 256, "a label + 2 in a byte");
     unsigned known = id < JOIN_LABEL_IDS ? j->svc_carrier[id] : 0;
@@ -415,7 +421,7 @@ static inline unsigned svc_carrier(join_ctx_t *j, uint32_t id)
 
 /* The row's shipments per carrier (pickups are no carrier's). The row
  * comes with none; the first service's carrier is its first. */
-static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
+JOIN_INLINE void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
 {
     if (!f->svc_n[0])
         return;
@@ -446,7 +452,7 @@ static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *
  * and the index's random accesses only where they do not. With order ids
  * unique in the rows (dup_oids false: the store's one summary per order)
  * a row with the id is the one the index names. */
-static long find_outcome(join_ctx_t *j, const uint64_t oid[2])
+JOIN_INLINE long find_outcome(join_ctx_t *j, const uint64_t oid[2])
 {
     const an_outcomes_t *oc = &j->oc;
     size_t c = j->oc_next;
@@ -462,25 +468,32 @@ static long find_outcome(join_ctx_t *j, const uint64_t oid[2])
     return i;
 }
 
-/* AN_VALIDITY_OF(o, decided) is ORDO_OUTCOME_VALID, its comparisons
- * combined without a branch each (an_before with decided > 0 is t != 0 and
- * t < decided - ORDO_OUTCOME_CLOCK_SKEW; with decided <= 0, no t is
- * before). false: an_outcome_row_usable decides, names and counts. */
-static inline bool outcome_plainly_valid(const an_outcome_t *o, int64_t decided)
+/* AN_VALIDITY_OF(o, decided) is ORDO_OUTCOME_VALID, the common case
+ * decided in few operations: an_before with decided > 0 is t != 0 and
+ * t < decided - ORDO_OUTCOME_CLOCK_SKEW, and no t is before a decided <= 0
+ * (the limit INT64_MIN); the first four times at once. false:
+ * an_outcome_row_usable decides, names and counts. */
+JOIN_INLINE bool outcome_plainly_valid(const an_outcome_t *o, int64_t decided)
 {
+    typedef int64_t i4u_t __attribute__((vector_size(32), aligned(8)));
+    _Static_assert(
+        offsetof(an_outcome_t, delivered_at) == offsetof(an_outcome_t, shipped_at) + 8 &&
+            offsetof(an_outcome_t, last_delivered_at) == offsetof(an_outcome_t, shipped_at) + 16 &&
+            offsetof(an_outcome_t, returned_at) == offsetof(an_outcome_t, shipped_at) + 24,
+        "shipped, delivered, last delivered and returned at in a row");
     const int64_t lim = decided > 0 ? decided - ORDO_OUTCOME_CLOCK_SKEW : INT64_MIN;
-    const int64_t sh = o->shipped_at, de = o->delivered_at, ld = o->last_delivered_at;
-    const int64_t re = o->returned_at, ca = o->cancelled_at;
-    const bool before = ((sh != 0) & (sh < lim)) | ((de != 0) & (de < lim)) |
-                        ((ld != 0) & (ld < lim)) | ((re != 0) & (re < lim)) |
-                        ((ca != 0) & (ca < lim));
-    const bool unordered = (sh > 0) & (((de > 0) & (de < sh)) | ((re > 0) & (re < sh)));
-    const bool flagged = (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT) != 0;
-    return !(before | unordered | flagged);
+    const i4u_t t = *(const i4u_t *)(const void *)&o->shipped_at;
+    const i4u_t lim4 = {lim, lim, lim, lim}, zero = {0, 0, 0, 0};
+    const i4u_t before = (t != zero) & (t < lim4);
+    const int64_t ca = o->cancelled_at;
+    if ((before[0] | before[1] | before[2] | before[3]) || (ca != 0 && ca < lim) ||
+        (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT))
+        return false;
+    const int64_t sh = o->shipped_at, de = o->delivered_at, re = o->returned_at;
+    return !(sh > 0 && ((de > 0 && de < sh) || (re > 0 && re < sh)));
 }
 
-static inline __attribute__((always_inline)) int on_decision(join_ctx_t *j, const an_fact_t *f,
-                                                             ordo_error_t *err)
+JOIN_INLINE int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 {
     int vi = decision_arm(j, f);
     if (vi < 0)
@@ -498,7 +511,7 @@ static inline __attribute__((always_inline)) int on_decision(join_ctx_t *j, cons
     ordo_analyze_row_t *row = &j->rows[j->cur ^ 1]; /* not the pending one */
     /* the row read from the fact and the outcome row in place; the
      * outcome summary's way where that does not apply (the same row) */
-    if (!an_row_from_fact_outcome(f, o, row)) {
+    if (!an_row_of_fact_outcome(f, o, row)) {
         ordo_outcome_summary_t s;
         if (o)
             an_outcome_expand(o, &s);
@@ -543,8 +556,8 @@ static inline __attribute__((always_inline)) int on_decision(join_ctx_t *j, cons
 
 /* ---- shadow comparison: pairing a decision with its shadow record ---- */
 
-static void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *real,
-                    const ordo_analyze_plan_summary_t *shadow, int64_t ts)
+JOIN_INLINE void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *real,
+                         const ordo_analyze_plan_summary_t *shadow, int64_t ts)
 {
     /* the main analysis leaves these out; the window starts after warm-up
      * for orders outside the experiment too */
@@ -556,7 +569,7 @@ static void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *r
         j->sh.excluded++;
 }
 
-static void sh_early_unpaired(join_ctx_t *j)
+JOIN_INLINE void sh_early_unpaired(join_ctx_t *j)
 {
     if (j->early)
         j->sh.unpaired++;
@@ -566,8 +579,7 @@ static void sh_early_unpaired(join_ctx_t *j)
 /* A new decision record (before it is handled): it replaces the held one.
  * read: the join read it (else it was skipped on the byte scan, and its
  * order id is the scanned one). */
-static inline __attribute__((always_inline)) void sh_on_decision(join_ctx_t *j, const an_fact_t *f,
-                                                                 bool read, int arm)
+JOIN_INLINE void sh_on_decision(join_ctx_t *j, const an_fact_t *f, bool read, int arm)
 {
     j->dec_valid = false;
     oid_key_t k = {false, {0, 0}};
@@ -584,7 +596,7 @@ static inline __attribute__((always_inline)) void sh_on_decision(join_ctx_t *j, 
     j->dec_used = false;
     j->dec_parsed = (f->flags & AN_F_PARSED) && (f->flags & AN_F_PLAN);
     if (j->dec_parsed)
-        an_summary_from_fact(f, &j->dec_sum);
+        an_summary_of_fact(f, &j->dec_sum);
     /* a skipped decision is held as it is, and read when a shadow comes */
     j->dec_valid = read ? j->dec_parsed : true;
     if (!j->early)
@@ -601,7 +613,7 @@ static inline __attribute__((always_inline)) void sh_on_decision(join_ctx_t *j, 
 
 /* A shadow record (read). Shadows of this experiment are compared; every
  * shadow may also carry the CUPED covariate (on_shadow). */
-static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
 {
     if (!id_eq(f->experiment, j->exp_id)) {
         j->sh.other++;
@@ -628,7 +640,7 @@ static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
         return;
     }
     ordo_analyze_plan_summary_t sum;
-    an_summary_from_fact(f, &sum);
+    an_summary_of_fact(f, &sum);
     oid_key_t k = key_of(true, false, f->oid);
     if (j->dec_valid && !j->dec_used && key_eq(&k, &j->dec_order)) {
         if (j->dec_parsed) {
@@ -649,7 +661,7 @@ static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
 /* Cheap filter: a decision of another experiment (or none) is skipped on
  * the byte scan, without its parsed fields (held while a shadow record of
  * this order may follow). */
-static bool skip_unread(join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE bool skip_unread(join_ctx_t *j, const an_fact_t *f)
 {
     bool skip = false;
     if (!(f->flags & AN_F_SCAN_EXP)) {
@@ -667,7 +679,7 @@ static bool skip_unread(join_ctx_t *j, const an_fact_t *f)
 }
 
 /* One decision or shadow record, as its fact. */
-static int on_fact(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
+AN_CLONES static int on_fact(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 {
     bool decision = !(f->flags & AN_F_SHADOW);
     if (decision)
