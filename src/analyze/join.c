@@ -169,7 +169,6 @@ typedef struct join_ctx {
     ordo_analysis_t *a;
     an_outcomes_t oc;
     size_t oc_next;    /* the outcome row after the last one found */
-    bool oc_seq;       /* ... and that one was found there (no index lookup) */
     an_strings_t *str; /* the facts table's, or own_str on the record path */
     an_strings_t own_str;
     ordo_analyze_counts_t counts;
@@ -198,7 +197,6 @@ typedef struct join_ctx {
     int64_t early_ts;
     ordo_analyze_plan_summary_t early_sum;
     ordo_analyze_shadow_info_t sh;
-    int cur_arm; /* on_decision's verdict on the current decision */
     /* breakdown labels: string id → label index, per dimension (channel,
      * promotion, carrier: from a carrier service's id) */
     join_labels_t lab[3];
@@ -329,10 +327,11 @@ JOIN_INLINE int variant_index(const join_ctx_t *j, uint32_t id)
 }
 
 /* The arm of a decision of the analysed experiment: its variant index, or
- * -1 when it is not analysed (counted). */
-JOIN_INLINE int decision_arm(join_ctx_t *j, const an_fact_t *f)
+ * -1 when it is not analysed (counted). *arm: on_decision's verdict so
+ * far, -1 not of the experiment, -2 of it but left out. */
+JOIN_INLINE int decision_arm(join_ctx_t *j, const an_fact_t *f, int *arm)
 {
-    j->cur_arm = -1;
+    *arm = -1;
     if (f->experiment == AN_ID_NONE) {
         j->counts.no_experiment++;
         return -1;
@@ -341,7 +340,7 @@ JOIN_INLINE int decision_arm(join_ctx_t *j, const an_fact_t *f)
         j->counts.other_experiment++;
         return -1;
     }
-    j->cur_arm = -2;
+    *arm = -2;
     _Static_assert(ORDO_EXP_MAX_ARMS + 2 <= 256, "an arm + 2 in a byte");
     const uint32_t v = f->variant;
     int vi;
@@ -406,31 +405,27 @@ static bool is_pickup(join_ctx_t *j, uint32_t id)
 }
 
 /* A service id's carrier as row_carriers takes it: 1 pickup, else its
- * label + 2 (is_pickup and label_of, once per id below JOIN_LABEL_IDS). */
-JOIN_INLINE unsigned svc_carrier(join_ctx_t *j, uint32_t id)
+ * label + 2; kept for the ids below JOIN_LABEL_IDS (svc_carrier). */
+static __attribute__((noinline)) unsigned svc_carrier_find(join_ctx_t *j, uint32_t id)
 {
     _Static_assert(ORDO_AN_LABELS + 2 <= 256, "a label + 2 in a byte");
-    unsigned known = id < JOIN_LABEL_IDS ? j->svc_carrier[id] : 0;
-    if (!known) {
-        known = is_pickup(j, id) ? 1u : 2u + label_of(j, 2, id, "unknown");
-        if (id < JOIN_LABEL_IDS)
-            j->svc_carrier[id] = (uint8_t)known;
-    }
+    const unsigned known = is_pickup(j, id) ? 1u : 2u + label_of(j, 2, id, "unknown");
+    if (id < JOIN_LABEL_IDS)
+        j->svc_carrier[id] = (uint8_t)known;
     return known;
 }
 
-/* The row's shipments per carrier (pickups are no carrier's). The row
- * comes with none; the first service's carrier is its first. */
-JOIN_INLINE void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
+/* svc_carrier_find, once per id below JOIN_LABEL_IDS. */
+JOIN_INLINE unsigned svc_carrier(join_ctx_t *j, uint32_t id)
 {
-    if (!f->svc_n[0])
-        return;
-    const unsigned first = svc_carrier(j, f->svc[0]);
-    if (first != 1) {
-        row->carrier[0] = (uint8_t)(first - 2);
-        row->carrier_ships[0] = f->svc_n[0];
-        row->n_carriers = 1;
-    }
+    const unsigned known = id < JOIN_LABEL_IDS ? j->svc_carrier[id] : 0;
+    return known ? known : svc_carrier_find(j, id);
+}
+
+/* row_carriers past the first service. */
+static __attribute__((noinline)) void row_carriers_more(join_ctx_t *j, const an_fact_t *f,
+                                                        ordo_analyze_row_t *row)
+{
     for (int k = 1; k < AN_FACT_SVCS && f->svc_n[k]; k++) {
         const unsigned known = svc_carrier(j, f->svc[k]);
         if (known == 1)
@@ -443,6 +438,23 @@ JOIN_INLINE void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_ro
             row->carrier[row->n_carriers++] = c;
         row->carrier_ships[i] += f->svc_n[k];
     }
+}
+
+/* The row's shipments per carrier (pickups are no carrier's). The row
+ * comes with none; the first service's carrier is its first, the others
+ * (a split plan) are added by row_carriers_more. */
+JOIN_INLINE void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
+{
+    if (!f->svc_n[0])
+        return;
+    const unsigned first = svc_carrier(j, f->svc[0]);
+    if (first != 1) {
+        row->carrier[0] = (uint8_t)(first - 2);
+        row->carrier_ships[0] = f->svc_n[0];
+        row->n_carriers = 1;
+    }
+    if (f->svc_n[1])
+        row_carriers_more(j, f, row);
 }
 
 /* The outcome row of an order, as an_outcomes_find gives it. Outcome rows
@@ -458,13 +470,11 @@ JOIN_INLINE long find_outcome(join_ctx_t *j, const uint64_t oid[2])
     size_t c = j->oc_next;
     if (c < oc->n && !oc->dup_oids && oc->v[c].oid[0] == oid[0] && oc->v[c].oid[1] == oid[1]) {
         j->oc_next = c + 1;
-        j->oc_seq = true;
         return (long)c;
     }
     long i = an_outcomes_find(oc, oid);
     if (i >= 0)
         j->oc_next = (size_t)i + 1;
-    j->oc_seq = false;
     return i;
 }
 
@@ -493,9 +503,11 @@ JOIN_INLINE bool outcome_plainly_valid(const an_outcome_t *o, int64_t decided)
     return !(sh > 0 && ((de > 0 && de < sh) || (re > 0 && re < sh)));
 }
 
-JOIN_INLINE int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
+/* A decision record read; *arm: its variant index when its row was added
+ * (made pending), else as decision_arm leaves it. */
+JOIN_INLINE int on_decision(join_ctx_t *j, const an_fact_t *f, int *arm, ordo_error_t *err)
 {
-    int vi = decision_arm(j, f);
+    int vi = decision_arm(j, f, arm);
     if (vi < 0)
         return ORDO_OK;
     long oi = find_outcome(j, f->oid);
@@ -545,7 +557,7 @@ JOIN_INLINE int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err
     if (!isfinite(row->v[ORDO_AF_CONTROL_COST]) && key_eq(&j->shadow_order, &k))
         row->v[ORDO_AF_CONTROL_COST] = j->shadow_cost;
     j->shadow_order.ok = false;
-    j->cur_arm = vi;
+    *arm = vi;
     if ((rc = flush_pending(j, err)))
         return rc;
     j->cur ^= 1;
@@ -700,9 +712,10 @@ AN_CLONES static int on_fact(join_ctx_t *j, const an_fact_t *f, ordo_error_t *er
     }
     int rc = ORDO_OK;
     if (decision) {
-        rc = on_decision(j, f, err);
+        int arm;
+        rc = on_decision(j, f, &arm, err);
         if (!rc && j->sh_on)
-            sh_on_decision(j, f, true, j->cur_arm);
+            sh_on_decision(j, f, true, arm);
     } else {
         on_shadow(j, f);
         sh_on_shadow(j, f);
