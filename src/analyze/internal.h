@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -722,6 +723,33 @@ static inline bool an_outcome_row_usable(const an_outcome_t *o, int64_t decision
     const ordo_outcome_validity_t v = AN_VALIDITY_OF(o, decision_ts);
     return v == ORDO_OUTCOME_VALID || an_outcome_valid_or_count(v, c);
 }
+/* AN_VALIDITY_OF(o, decided) is ORDO_OUTCOME_VALID, the common case
+ * decided in few operations: an_before with decided > 0 is t != 0 and
+ * t < decided - ORDO_OUTCOME_CLOCK_SKEW, and no t is before a decided <= 0
+ * (the limit INT64_MIN); the first four times at once (the join's
+ * on_fact, AVX2 beside x86-64). false: an_outcome_row_usable decides,
+ * names and counts. */
+static inline __attribute__((always_inline)) bool an_outcome_plainly_valid(const an_outcome_t *o,
+                                                                           int64_t decided)
+{
+    typedef int64_t i4u_t __attribute__((vector_size(32), aligned(8)));
+    _Static_assert(
+        offsetof(an_outcome_t, delivered_at) == offsetof(an_outcome_t, shipped_at) + 8 &&
+            offsetof(an_outcome_t, last_delivered_at) == offsetof(an_outcome_t, shipped_at) + 16 &&
+            offsetof(an_outcome_t, returned_at) == offsetof(an_outcome_t, shipped_at) + 24,
+        "shipped, delivered, last delivered and returned at in a row");
+    const int64_t lim = decided > 0 ? decided - ORDO_OUTCOME_CLOCK_SKEW : INT64_MIN;
+    const i4u_t t = *(const i4u_t *)(const void *)&o->shipped_at;
+    const i4u_t lim4 = {lim, lim, lim, lim}, zero = {0, 0, 0, 0};
+    const i4u_t before = (t != zero) & (t < lim4);
+    const int64_t ca = o->cancelled_at;
+    if ((before[0] | before[1] | before[2] | before[3]) || (ca != 0 && ca < lim) ||
+        (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT))
+        return false;
+    const int64_t sh = o->shipped_at, de = o->delivered_at, re = o->returned_at;
+    return !(sh > 0 && ((de > 0 && de < sh) || (re > 0 && re < sh)));
+}
+
 /* The row of a fact and its outcome row o (NULL: none), read in place:
  * each field written once, no outcome summary expanded, no blank row
  * copied (facts.c). The same row as an_outcome_expand then

@@ -6,7 +6,6 @@
  * on the record path, read from DIR/log here; the join is the same code. */
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -478,31 +477,6 @@ JOIN_INLINE long find_outcome(join_ctx_t *j, const uint64_t oid[2])
     return i;
 }
 
-/* AN_VALIDITY_OF(o, decided) is ORDO_OUTCOME_VALID, the common case
- * decided in few operations: an_before with decided > 0 is t != 0 and
- * t < decided - ORDO_OUTCOME_CLOCK_SKEW, and no t is before a decided <= 0
- * (the limit INT64_MIN); the first four times at once. false:
- * an_outcome_row_usable decides, names and counts. */
-JOIN_INLINE bool outcome_plainly_valid(const an_outcome_t *o, int64_t decided)
-{
-    typedef int64_t i4u_t __attribute__((vector_size(32), aligned(8)));
-    _Static_assert(
-        offsetof(an_outcome_t, delivered_at) == offsetof(an_outcome_t, shipped_at) + 8 &&
-            offsetof(an_outcome_t, last_delivered_at) == offsetof(an_outcome_t, shipped_at) + 16 &&
-            offsetof(an_outcome_t, returned_at) == offsetof(an_outcome_t, shipped_at) + 24,
-        "shipped, delivered, last delivered and returned at in a row");
-    const int64_t lim = decided > 0 ? decided - ORDO_OUTCOME_CLOCK_SKEW : INT64_MIN;
-    const i4u_t t = *(const i4u_t *)(const void *)&o->shipped_at;
-    const i4u_t lim4 = {lim, lim, lim, lim}, zero = {0, 0, 0, 0};
-    const i4u_t before = (t != zero) & (t < lim4);
-    const int64_t ca = o->cancelled_at;
-    if ((before[0] | before[1] | before[2] | before[3]) || (ca != 0 && ca < lim) ||
-        (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT))
-        return false;
-    const int64_t sh = o->shipped_at, de = o->delivered_at, re = o->returned_at;
-    return !(sh > 0 && ((de > 0 && de < sh) || (re > 0 && re < sh)));
-}
-
 /* A decision record read; *arm: its variant index when its row was added
  * (made pending), else as decision_arm leaves it. */
 JOIN_INLINE int on_decision(join_ctx_t *j, const an_fact_t *f, int *arm, ordo_error_t *err)
@@ -518,7 +492,7 @@ JOIN_INLINE int on_decision(join_ctx_t *j, const an_fact_t *f, int *arm, ordo_er
     }
     /* outcomes that cannot be true are counted and set aside (validity.c) */
     int64_t decided = (f->flags & AN_F_HAS_TIME) ? f->ts : 0;
-    if (o && !outcome_plainly_valid(o, decided))
+    if (o && !an_outcome_plainly_valid(o, decided))
         o = an_outcome_row_usable(o, decided, &j->counts) ? o : NULL;
     ordo_analyze_row_t *row = &j->rows[j->cur ^ 1]; /* not the pending one */
     /* the row read from the fact and the outcome row in place; the
