@@ -3,18 +3,24 @@
  * model"): the holiday dates and the extra-day probabilities are the
  * documented ones, and nothing of them reaches a day outside the season;
  * the customers' return propensity is lognormal with mean 1 and the
- * documented sd of its log, the same for an id every time. */
+ * documented sd of its log, the same for an id every time; a lane's
+ * parcels of one ship day share the lane-day delay, which comes with the
+ * documented probabilities and takes nothing from the transit stream. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../../src/sim/world.h"
 #include "ordo/calendar.h"
+#include "ordo/network.h"
 
 static void test_thanksgiving(void **state)
 {
@@ -99,6 +105,126 @@ static void test_customer_return_factor(void **state)
     assert_true(sim_customer_return_factor("C0000042", 0) == 1); /* the old world */
 }
 
+/* The documented probabilities (SIM.md "The true lane model", lane-day). */
+static void test_lane_day_table(void **state)
+{
+    (void)state;
+    sim_lane_day_p_t g = sim_truth_lane_day_p("parcel", ORDO_SERVICE_GROUND);
+    assert_true(g.late == 0.08 && g.two == 0.25);
+    const char *economy[] = {"postal", "usps", "regional", "lso", "ontrac"};
+    for (int i = 0; i < 5; i++) {
+        g = sim_truth_lane_day_p(economy[i], ORDO_SERVICE_GROUND);
+        assert_true(g.late == 0.10 && g.two == 0.25);
+    }
+    g = sim_truth_lane_day_p("ups", ORDO_SERVICE_TWO_DAY);
+    assert_true(g.late == 0.05 && g.two == 0);
+    g = sim_truth_lane_day_p("postal", ORDO_SERVICE_TWO_DAY);
+    assert_true(g.late == 0.05 && g.two == 0);
+    g = sim_truth_lane_day_p("fedex", ORDO_SERVICE_OVERNIGHT);
+    assert_true(g.late == 0.01 && g.two == 0);
+}
+
+/* Over 200,000 lane-days the delay comes with P(late), P(two days) and
+ * mean late × (1 + two); the same lane-day always gives the same days; the
+ * next day of a lane, and the same lane-day of another run, are
+ * independent of it. */
+static void test_lane_day_frequencies(void **state)
+{
+    (void)state;
+    const sim_lane_day_p_t p = {0.12, 0.25};
+    const int64_t d0 = ordo_cal_days(2026, 9, 7);
+    long n = 0, late = 0, two = 0, sum = 0, late_next = 0, both_seeds = 0;
+    for (uint32_t node = 0; node < 50; node++)
+        for (uint16_t z = 100; z < 300; z++)
+            for (int64_t d = d0; d < d0 + 20; d++) {
+                sim_lane_t lane = {node, (int32_t)(node % 4), 0, z, "TX"};
+                int k = sim_truth_lane_day_days(11, &lane, d, p);
+                assert_true(k >= 0 && k <= 2);
+                assert_int_equal(k, sim_truth_lane_day_days(11, &lane, d, p));
+                lane.zip = 12345; /* the destination ZIP and state are not the lane */
+                lane.state = "CA";
+                assert_int_equal(k, sim_truth_lane_day_days(11, &lane, d, p));
+                n++;
+                late += k > 0;
+                two += k == 2;
+                sum += k;
+                if (k > 0) {
+                    late_next += sim_truth_lane_day_days(11, &lane, d + 1, p) > 0;
+                    both_seeds += sim_truth_lane_day_days(12, &lane, d, p) > 0;
+                }
+            }
+    double fl = (double)late / n, f2 = (double)two / n, mean = (double)sum / n;
+    print_message("lane-day: P(late) %.4f P(two) %.4f mean %.4f; P(late next day | late) %.4f,"
+                  " P(late in another run | late) %.4f\n",
+                  fl, f2, mean, (double)late_next / late, (double)both_seeds / late);
+    assert_true(fabs(fl - 0.12) < 0.004);          /* se 0.0007 */
+    assert_true(fabs(f2 - 0.12 * 0.25) < 0.002);   /* se 0.0004 */
+    assert_true(fabs(mean - 0.12 * 1.25) < 0.005); /* se 0.0009 */
+    assert_true(fabs((double)late_next / late - 0.12) < 0.012); /* se 0.002 */
+    assert_true(fabs((double)both_seeds / late - 0.12) < 0.012);
+    sim_lane_day_p_t none = {0, 0.25};
+    sim_lane_t lane = {1, 0, 0, 100, "TX"};
+    for (int64_t d = d0; d < d0 + 1000; d++)
+        assert_int_equal(sim_truth_lane_day_days(11, &lane, d, none), 0);
+}
+
+/* In a real network's lanes the transit is the old world's terms (drawn
+ * from the stream as before, whatever the seed) plus the lane-day delay of
+ * the run's seed, and over many lane-days each service's delay comes with
+ * its documented P(late). */
+static void test_transit_adds_lane_day(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ordo-test-truth-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/net", dir);
+    ordo_generate_options_t g = {.dcs = 4, .stores = 2, .dropshippers = 0, .skus = 10, .seed = 3};
+    ordo_network_t *net = NULL;
+    assert_int_equal(ordo_network_generate(&g, NULL, path, NULL), 0);
+    assert_int_equal(ordo_network_load(path, NULL, &net, NULL), 0);
+    ordo_rng_t rng;
+    ordo_rng_seed(&rng, 99);
+    const int64_t d0 = ordo_cal_days(2026, 9, 7);
+    long n[3] = {0}, late[3] = {0};
+    for (uint32_t node = 0; node < net->n_nodes; node++)
+        for (uint32_t s = 0; s < net->nodes[node].n_services; s++)
+            for (uint16_t z = 100; z < 900; z += 7)
+                for (int64_t d = d0; d < d0 + 20; d++) {
+                    if (!ordo_cal_working(d, ORDO_WEEK_MON_FRI))
+                        continue;
+                    int32_t svc = (int32_t)net->nodes[node].services[s];
+                    const ordo_carrier_service_t *cs = &net->services[svc];
+                    sim_lane_t lane = {node, svc, (uint32_t)z * 100 + 1, z, "TX"};
+                    sim_lane_day_p_t p = sim_truth_lane_day_p(cs->carrier, (int)cs->service);
+                    int k1 = sim_truth_lane_day_days(1, &lane, d, p);
+                    int k2 = sim_truth_lane_day_days(2, &lane, d, p);
+                    ordo_rng_t r1 = rng, r2 = rng;
+                    int t1 = sim_transit_days(net, &lane, d, 1, &r1);
+                    int t2 = sim_transit_days(net, &lane, d, 2, &r2);
+                    assert_int_equal(t1 - k1, t2 - k2); /* the same draws */
+                    assert_memory_equal(&r1, &r2, sizeof r1);
+                    rng = r1;
+                    n[cs->service]++;
+                    late[cs->service] += k1 > 0;
+                }
+    for (int c = 0; c < 3; c++) {
+        if (!n[c])
+            continue;
+        double want = c == ORDO_SERVICE_OVERNIGHT ? 0.01 : c == ORDO_SERVICE_TWO_DAY ? 0.05 : 0.08;
+        double f = (double)late[c] / n[c], se = sqrt(want * (1 - want) / n[c]);
+        print_message("service %d: %ld lane-days, P(late together) %.4f\n", c, n[c], f);
+        if (c == ORDO_SERVICE_GROUND) /* premium 0.08, economy 0.10 */
+            assert_true(f > 0.08 - 5 * se && f < 0.10 + 5 * se);
+        else
+            assert_true(fabs(f - want) < 5 * se);
+    }
+    ordo_network_destroy(net);
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +232,9 @@ int main(void)
         cmocka_unit_test(test_season_probabilities),
         cmocka_unit_test(test_delivery_day),
         cmocka_unit_test(test_customer_return_factor),
+        cmocka_unit_test(test_lane_day_table),
+        cmocka_unit_test(test_lane_day_frequencies),
+        cmocka_unit_test(test_transit_adds_lane_day),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
