@@ -80,15 +80,17 @@ int64_t sim_ship_day(const ordo_node_t *node, int64_t t);
  * the run's (the lane-day delay is a function of it, the lane and the day). */
 int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t ship_day,
                      uint64_t seed, ordo_rng_t *rng);
-/* The lane-day delay (SIM.md "The true lane model"): every parcel of a lane
- * (node, service, ZIP3) shipped on one day takes `late` one extra day
- * together, and given that, a second one with probability `two`. */
+/* The lane-day offset (SIM.md "The true lane model"): every parcel of a
+ * lane (node, service, ZIP3) shipped on one day is a day early together
+ * with probability `early` (only where the base days are > 1), else one
+ * day late together with probability `late`, and given that, a second day
+ * late with probability `two`. */
 typedef struct sim_lane_day_p {
-    double late, two;
+    double early, late, two;
 } sim_lane_day_p_t;
-sim_lane_day_p_t sim_truth_lane_day_p(const char *carrier, int service);
-/* The lane-day's extra days (0, 1, 2): a hash of (seed, lane, ship_day),
- * the same for every parcel of the lane that day, no random draw. */
+sim_lane_day_p_t sim_truth_lane_day_p(const char *carrier, int service, int base_days);
+/* The lane-day's days (-1, 0, 1, 2): a hash of (seed, lane, ship_day), the
+ * same for every parcel of the lane that day, no random draw. */
 int sim_truth_lane_day_days(uint64_t seed, const sim_lane_t *lane, int64_t ship_day,
                             sim_lane_day_p_t p);
 /* The lane model's parts, for docs and tests: mean base days by zone and

@@ -135,8 +135,8 @@ static int season_days(int64_t ship_day, bool fast, const char *state, ordo_rng_
  * more from day to day. */
 static bool economy_carrier(const char *carrier)
 {
-    return !strcmp(carrier, "postal") || !strcmp(carrier, "usps") ||
-           !strcmp(carrier, "regional") || !strcmp(carrier, "lso") || !strcmp(carrier, "ontrac");
+    return !strcmp(carrier, "postal") || !strcmp(carrier, "usps") || !strcmp(carrier, "regional") ||
+           !strcmp(carrier, "lso") || !strcmp(carrier, "ontrac");
 }
 
 /* Rural ZIPs (population < 2,000): the last mile runs fewer times a week,
@@ -154,17 +154,22 @@ static int rural_days(const char *carrier, int zone, int64_t ship_day, bool fast
     return days;
 }
 
-sim_lane_day_p_t sim_truth_lane_day_p(const char *carrier, int service)
+sim_lane_day_p_t sim_truth_lane_day_p(const char *carrier, int service, int base_days)
 {
-    sim_lane_day_p_t p = {0, 0};
+    sim_lane_day_p_t p = {0, 0, 0};
+    bool economy = economy_carrier(carrier);
     if (service == ORDO_SERVICE_OVERNIGHT)
         p.late = 0.01;
     else if (service == ORDO_SERVICE_TWO_DAY)
         p.late = 0.05;
     else {
-        p.late = economy_carrier(carrier) ? 0.10 : 0.08;
+        p.late = economy ? 0.10 : 0.08;
         p.two = 0.25; /* a ground backlog spills into a second day */
     }
+    /* a day early: the day's parcels made an earlier line-haul departure;
+     * only where the standard has a day to save */
+    if (base_days > 1 && service != ORDO_SERVICE_OVERNIGHT)
+        p.early = service == ORDO_SERVICE_TWO_DAY ? 0.15 : economy ? 0.20 : 0.30;
     return p;
 }
 
@@ -192,7 +197,10 @@ static double lane_day_uniform(uint64_t seed, const sim_lane_t *lane, int64_t sh
 int sim_truth_lane_day_days(uint64_t seed, const sim_lane_t *lane, int64_t ship_day,
                             sim_lane_day_p_t p)
 {
-    if (!(lane_day_uniform(seed, lane, ship_day, 0) < p.late))
+    double u = lane_day_uniform(seed, lane, ship_day, 0);
+    if (u < p.early)
+        return -1;
+    if (!(u < p.early + p.late))
         return 0;
     return 1 + (lane_day_uniform(seed, lane, ship_day, 1) < p.two);
 }
@@ -210,7 +218,8 @@ int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t 
     const ordo_carrier_service_t *svc = &net->services[lane->service];
     bool fast = svc->service != ORDO_SERVICE_GROUND;
     int zone = ordo_network_zone(net, lane->node, lane->zip3);
-    int days = svc->service == ORDO_SERVICE_OVERNIGHT ? 1 : sim_truth_base_days(zone, fast);
+    int base = svc->service == ORDO_SERVICE_OVERNIGHT ? 1 : sim_truth_base_days(zone, fast);
+    int days = base;
     days += draw(rng, carrier_late(svc->carrier));
     days += draw(rng, region_late(lane->state));
     int wd = ordo_cal_weekday(ship_day);
@@ -220,9 +229,10 @@ int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t 
     /* long hauls miss connections: 15% more per zone beyond 2 */
     days += draw(rng, zone > 2 ? 0.15 * (zone - 2) : 0);
     days += season_days(ship_day, fast, lane->state, rng);
-    /* the lane's parcels of this ship day are late together (a missed
-     * line-haul, a sort-centre backlog): no draw from the stream, so every
-     * other term draws as it did without it */
-    return days + sim_truth_lane_day_days(seed, lane, ship_day,
-                                          sim_truth_lane_day_p(svc->carrier, (int)svc->service));
+    /* the lane's parcels of this ship day are early or late together (a
+     * line-haul departure made or missed, a sort-centre backlog): no draw
+     * from the stream, so every other term draws as it did without it */
+    return days +
+           sim_truth_lane_day_days(seed, lane, ship_day,
+                                   sim_truth_lane_day_p(svc->carrier, (int)svc->service, base));
 }
