@@ -436,7 +436,7 @@ int ordo_analysis_unit(ordo_analysis_t *a, const char *key, size_t len, uint32_t
 
 static bool grow_key_days(ordo_analysis_t *a, int64_t lo, size_t n); /* below */
 
-static int grow_days(ordo_analysis_t *a, int64_t day)
+static __attribute__((noinline)) int grow_days(ordo_analysis_t *a, int64_t day)
 {
     size_t stride = a->V * a->K;
     if (!a->n_days) {
@@ -504,7 +504,7 @@ static int day_cell(ordo_analysis_t *a, const ordo_analyze_row_t *row, an_acc_t 
         return ORDO_OK;
     }
     int64_t d = row->ts / 86400;
-    if (!a->n_days || d < a->day0 || d >= a->day0 + (int64_t)a->n_days) {
+    if (__builtin_expect(!a->n_days || d < a->day0 || d >= a->day0 + (int64_t)a->n_days, 0)) {
         int rc = grow_days(a, d);
         if (rc == ORDO_ENOMEM)
             return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory");
@@ -597,7 +597,9 @@ add_key_mean(const row_cells_t *c, const bool has_day, int k, const an_v4_t *t01
  * is set. Added into a->overall, a->cuped, a->missing, a->nocov and
  * a->nonfinite by an_lanes_flush. A lane's missing count is not summed
  * per row: it is the variant's rows (a->lane_rows) less its n, and its
- * count without the covariate n less cn (all exact integers). */
+ * count without the covariate n less cn (all exact integers). A padding
+ * lane's sums are never read; a row's infinite values are counted into
+ * a->nonfinite by count_lane_infinities, only for rows that have one. */
 typedef int64_t an_v4i_t __attribute__((vector_size(32)));
 struct an_lanes {
     an_v4_t n, sx, sxx;
@@ -606,17 +608,16 @@ struct an_lanes {
 struct an_lane_keys {
     an_v4_t kx;
     an_v4i_t set, real; /* all ones: the shift is set; the lane is a metric */
-    an_v4i_t nonfinite;
 };
 /* Per variant and group of four ratios, the lanes' six sums (a lane's
  * missing count: the variant's rows less its n); per group, the shifts
- * (kx, ky) and the non-finite counts. */
+ * (kx, ky). */
 struct an_ratio_lanes {
     an_v4_t n, sx, sy, sxx, syy, sxy;
 };
 struct an_ratio_keys {
     an_v4_t kx, ky;
-    an_v4i_t set, real, nonfinite; /* as an_lane_keys' */
+    an_v4i_t set, real; /* as an_lane_keys' */
 };
 
 /* The ratios whose first pair of finite values this is (all ones in
@@ -717,11 +718,31 @@ static void lanes_first(ordo_analysis_t *a, size_t g, const an_v4_t *xp, const a
     a->lanes_set = all;
 }
 
+/* Variant v's rows stop sharing the lanes' CUPED n, sx and sxx with the
+ * overall ones (a row without the covariate, or the flush): they are
+ * copied, and added apart from then on. */
+static void cuped_split(ordo_analysis_t *a, size_t v)
+{
+    const size_t G = a->n_lane_groups;
+    for (size_t g = 0; g < G; g++) {
+        struct an_lanes *L = &a->lanes[v * G + g];
+        L->cn = L->n;
+        L->csx = L->sx;
+        L->csxx = L->sxx;
+    }
+    a->cuped_shared[v] = false;
+}
+
 void an_lanes_flush(ordo_analysis_t *a)
 {
     if (!a->lanes)
         return;
     const size_t G = a->n_lane_groups, M = a->M, V = a->V, K = a->K, Gk = a->n_key_groups;
+    for (size_t v = 0; v < V; v++) {
+        if (a->cuped_shared[v])
+            cuped_split(a, v);
+        a->cuped_shared[v] = true; /* the lanes are cleared below */
+    }
     for (size_t v = 0; v < V; v++)
         for (size_t g = 0; g < G; g++) {
             struct an_lanes *L = &a->lanes[v * G + g];
@@ -746,12 +767,6 @@ void an_lanes_flush(ordo_analysis_t *a)
             }
             memset(L, 0, sizeof *L);
         }
-    for (size_t g = 0; g < G; g++) {
-        struct an_lane_keys *k = &a->lane_keys[g];
-        for (int l = 0; l < 4; l++)
-            a->nonfinite += (uint64_t)k->nonfinite[l];
-        k->nonfinite = (an_v4i_t){0, 0, 0, 0};
-    }
     const size_t Gr = a->n_ratio_groups;
     for (size_t v = 0; v < V && a->ratio_lanes; v++)
         for (size_t g = 0; g < Gr; g++) {
@@ -773,12 +788,6 @@ void an_lanes_flush(ordo_analysis_t *a)
             }
             memset(L, 0, sizeof *L);
         }
-    for (size_t g = 0; g < Gr && a->ratio_keys; g++) {
-        struct an_ratio_keys *k = &a->ratio_keys[g];
-        for (int l = 0; l < 4; l++)
-            a->nonfinite += (uint64_t)k->nonfinite[l];
-        k->nonfinite = (an_v4i_t){0, 0, 0, 0};
-    }
     memset(a->lane_rows, 0, V * sizeof *a->lane_rows);
     for (int d = 0; d < AN_DIMS && a->key_seg[0]; d++)
         for (size_t cell = 0; cell < a->seg_n[d] * V; cell++) /* cell: s * V + v */
@@ -845,6 +854,8 @@ static bool lanes_create(ordo_analysis_t *a)
     memset(a->lanes, 0, nl);
     memset(a->lane_keys, 0, nk);
     a->n_lane_groups = G;
+    for (size_t v = 0; v < a->V; v++)
+        a->cuped_shared[v] = true;
     a->lane_key_g0 = Gp;
     a->n_key_groups = Gk;
     int16_t plain[ORDO_METRICS_MAX];
@@ -875,6 +886,7 @@ static bool lanes_create(ordo_analysis_t *a)
         memset(a->key_seg[d], 0, size);
     }
     const size_t n_mean = n_plain + n_key, n_ratio = a->M - n_mean, Gr = (n_ratio + 3) / 4;
+    a->ratios_set = !Gr; /* no ratio lanes: no shift to wait for */
     if (!Gr)
         return true;
     const size_t rl = a->V * Gr * sizeof(struct an_ratio_lanes),
@@ -999,24 +1011,24 @@ add_values_loop(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cel
     }
 }
 
-/* The means of an order-unit analysis (a->lanes), four to a vector: the
- * value of each lane's metric, masked as add_values_loop masks it, is
- * added to the lane's overall and CUPED sums and, for a key mean, to its
- * day and segment lanes (a->key_days, a->key_seg). Per lane the terms and additions are
- * add_values_loop's: n += 1 (+0 when missing), sx += xs, sxx += xs * xs;
- * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
- * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
- * an_lanes_flush adds the lanes into the cells. */
+/* How a row's means reach their lanes' CUPED sums (add_mean_lanes):
+ * CUPED_NONE, the row has no covariate: none; CUPED_OWN: all six;
+ * CUPED_SHARED, the row has the covariate, as every row of its variant
+ * since the lanes were cleared had (a->cuped_shared): the CUPED n, sx and
+ * sxx would take exactly the additions of the overall n, sx and sxx, so
+ * they are not added (cuped_split copies them where the rows part). */
+enum cuped_mode { CUPED_NONE, CUPED_SHARED, CUPED_OWN };
+
 /* One group's lanes: x's terms added to the group's overall and CUPED
- * sums; its terms (n, xs, xx; +0 in a missing or padding lane) for the key
- * cells. */
+ * sums; its terms (n, xs, xx; +0 in a missing lane) for the key cells.
+ * *inf: all ones in the lanes where x is infinite (or-ed in). */
 typedef struct mean_terms {
     an_v4_t one, xs, xx;
 } mean_terms_t;
 
 static inline __attribute__((always_inline)) mean_terms_t
-add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, size_t g,
-               const an_v4u_t *xp, const an_v4_t *yp, const bool has_cov)
+add_mean_group(struct an_lanes *L, const struct an_lane_keys *LK, const an_v4u_t *xp,
+               const an_v4_t *yp, const enum cuped_mode mode, an_v4i_t *inf)
 {
     /* by address: a 32-byte vector's ABI differs with AVX (-Wpsabi) */
     const an_v4_t x = *xp, yc4 = *yp;
@@ -1024,14 +1036,10 @@ add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, 
     const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
     const an_v4_t one4 = {1.0, 1.0, 1.0, 1.0};
     const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm);
-    /* |x| < inf: false for NaN and infinities, and in a padding lane */
-    const an_v4i_t fm = (ax < inf4) & LK->real;
-    LK->nonfinite -= (ax == inf4) & LK->real;
-    if (__builtin_expect(!a->lanes_set, 0)) {
-        const an_v4i_t first = fm & ~LK->set;
-        if (first[0] | first[1] | first[2] | first[3])
-            lanes_first(a, g, &x, &first);
-    }
+    /* |x| < inf: false for NaN and infinities; a padding lane reads the
+     * order count, and its sums are never read */
+    const an_v4i_t fm = ax < inf4;
+    *inf |= ax == inf4;
     mean_terms_t t;
     t.one = (an_v4_t)((an_v4i_t)one4 & fm);
     t.xs = (an_v4_t)((an_v4i_t)(x - LK->kx) & fm);
@@ -1039,12 +1047,14 @@ add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, 
     L->n += t.one;
     L->sx += t.xs;
     L->sxx += t.xx;
-    if (has_cov) {
+    if (mode != CUPED_NONE) {
         const an_v4_t yv = (an_v4_t)((an_v4i_t)yc4 & fm);
-        L->cn += t.one;
-        L->csx += t.xs;
+        if (mode == CUPED_OWN) {
+            L->cn += t.one;
+            L->csx += t.xs;
+            L->csxx += t.xx;
+        }
         L->csy += yv;
-        L->csxx += t.xx;
         L->csyy += yv * yv;
         L->csxy += t.xs * yv;
     }
@@ -1059,27 +1069,27 @@ add_mean_group(ordo_analysis_t *a, struct an_lanes *L, struct an_lane_keys *LK, 
  * with the covariate yc, CUPED's sy += yc, syy += yc * yc, sxy += xs * yc
  * (all +0 when missing); an overall mean cell's sy, syy and sxy stay +0.
  * The first a->lane_runs groups read four consecutive row fields: one
- * load each, the others four. an_lanes_flush adds the lanes into the
- * cells. */
+ * load each, the others four. The shifts are set before (lanes_first_row).
+ * an_lanes_flush adds the lanes into the cells. */
 static inline __attribute__((always_inline)) void
 add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
-               const bool has_cov, const bool has_day)
+               const enum cuped_mode mode, const bool has_day, an_v4i_t *inf)
 {
     const size_t G = a->n_lane_groups, Gp = a->lane_key_g0, Gr = a->lane_runs;
     struct an_lanes *const L = &a->lanes[row->variant * G];
-    struct an_lane_keys *const LK = a->lane_keys;
+    const struct an_lane_keys *const LK = a->lane_keys;
     const double *const rv = row->v;
     const int16_t *const num = a->lane_num;
     const an_v4_t yc4 = {c->yc, c->yc, c->yc, c->yc};
     a->lane_rows[row->variant]++;
     for (size_t g = 0; g < Gr; g++) /* plain means: no key cells */
-        (void)add_mean_group(a, &L[g], &LK[g], g, (const an_v4u_t *)(const void *)&rv[num[g * 4]],
-                             &yc4, has_cov);
+        (void)add_mean_group(&L[g], &LK[g], (const an_v4u_t *)(const void *)&rv[num[g * 4]], &yc4,
+                             mode, inf);
     for (size_t g = Gr; g < G; g++) {
         const int16_t *nu = &num[g * 4];
         const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
         const mean_terms_t t =
-            add_mean_group(a, &L[g], &LK[g], g, (const an_v4u_t *)(const void *)&x, &yc4, has_cov);
+            add_mean_group(&L[g], &LK[g], (const an_v4u_t *)(const void *)&x, &yc4, mode, inf);
         if (g < Gp)
             continue;
         /* the key means' day and segment cells, by sum */
@@ -1098,21 +1108,21 @@ add_mean_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cell
 
 /* The ratios of an analysis with mean lanes, four to a vector: lane l of
  * group g is the ratio a->mplan[a->ratio_plan[4 * g + l]] (a padding lane
- * reads orders / orders and is masked off). A lane whose numerator or
- * denominator is not finite adds +0 terms (counted missing, and
- * non-finite when either is infinite), as add_values_loop's plain rule
- * skips it; else the terms of an_terms_set(xs, ys): n += 1, sx += xs,
+ * reads orders / orders; its sums are never read). A lane whose numerator
+ * or denominator is not finite adds +0 terms (counted missing, and
+ * non-finite when either is infinite: *inf), as add_values_loop's plain
+ * rule skips it; else the terms of an_terms_set(xs, ys): n += 1, sx += xs,
  * sy += ys, sxx += xs * xs, syy += ys * ys, sxy += xs * ys. A key ratio's
  * terms are added to its day and segment cells lane by lane.
  * an_lanes_flush adds the lanes into the overall cells. */
 static inline __attribute__((always_inline)) void add_ratio_lanes(ordo_analysis_t *a,
                                                                   const ordo_analyze_row_t *row,
                                                                   const row_cells_t *c,
-                                                                  const bool has_day)
+                                                                  const bool has_day, an_v4i_t *inf)
 {
     const size_t G = a->n_ratio_groups;
     struct an_ratio_lanes *const L = &a->ratio_lanes[row->variant * G];
-    struct an_ratio_keys *const RK = a->ratio_keys;
+    const struct an_ratio_keys *const RK = a->ratio_keys;
     const double *const rv = row->v;
     const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
     const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
@@ -1122,14 +1132,8 @@ static inline __attribute__((always_inline)) void add_ratio_lanes(ordo_analysis_
         const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
         const an_v4_t y = {rv[de[0]], rv[de[1]], rv[de[2]], rv[de[3]]};
         const an_v4_t ax = (an_v4_t)((an_v4i_t)x & absm), ay = (an_v4_t)((an_v4i_t)y & absm);
-        /* both finite, and not a padding lane */
-        const an_v4i_t fm = (ax < inf4) & (ay < inf4) & RK[g].real;
-        RK[g].nonfinite -= ((ax == inf4) | (ay == inf4)) & RK[g].real;
-        if (__builtin_expect(!a->ratios_set, 0)) {
-            const an_v4i_t first = fm & ~RK[g].set;
-            if (first[0] | first[1] | first[2] | first[3])
-                ratios_first(a, g, &x, &y, &first);
-        }
+        const an_v4i_t fm = (ax < inf4) & (ay < inf4); /* both finite */
+        *inf |= (ax == inf4) | (ay == inf4);
         const an_v4_t one = (an_v4_t)((an_v4i_t)one4 & fm);
         const an_v4_t xs = (an_v4_t)((an_v4i_t)(x - RK[g].kx) & fm);
         const an_v4_t ys = (an_v4_t)((an_v4i_t)(y - RK[g].ky) & fm);
@@ -1160,19 +1164,65 @@ static inline __attribute__((always_inline)) void add_ratio_lanes(ordo_analysis_
     }
 }
 
-static inline __attribute__((always_inline)) void
-add_values_case(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
-                const bool has_cov, const bool has_day)
+/* The shifts of the lanes whose metric has its first finite value in this
+ * row (lanes_first, ratios_first), before the row is added: what
+ * add_mean_group and add_ratio_lanes tested per group and per row, once
+ * per row until every lane's shift is set. */
+static __attribute__((noinline)) void lanes_first_row(ordo_analysis_t *a,
+                                                      const ordo_analyze_row_t *row)
 {
-    if (a->ratio_lanes) {
-        add_mean_lanes(a, row, c, has_cov, has_day);
-        add_ratio_lanes(a, row, c, has_day);
-    } else if (a->lanes) {
-        add_mean_lanes(a, row, c, has_cov, has_day);
-        add_values_loop(a, row, c, has_cov, has_day, false);
-    } else {
-        add_values_loop(a, row, c, has_cov, has_day, true);
+    const double *const rv = row->v;
+    const an_v4i_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const an_v4_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY};
+    for (size_t g = 0; !a->lanes_set && g < a->n_lane_groups; g++) {
+        const struct an_lane_keys *k = &a->lane_keys[g];
+        const an_v4i_t todo = k->real & ~k->set; /* a metric on every row NaN stays here */
+        if (!(todo[0] | todo[1] | todo[2] | todo[3]))
+            continue;
+        const int16_t *nu = &a->lane_num[g * 4];
+        const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
+        const an_v4i_t first = ((an_v4_t)((an_v4i_t)x & absm) < inf4) & todo;
+        if (first[0] | first[1] | first[2] | first[3])
+            lanes_first(a, g, &x, &first);
     }
+    for (size_t g = 0; !a->ratios_set && g < a->n_ratio_groups; g++) {
+        const int16_t *nu = &a->ratio_num[g * 4], *de = &a->ratio_den[g * 4];
+        const an_v4_t x = {rv[nu[0]], rv[nu[1]], rv[nu[2]], rv[nu[3]]};
+        const an_v4_t y = {rv[de[0]], rv[de[1]], rv[de[2]], rv[de[3]]};
+        const struct an_ratio_keys *k = &a->ratio_keys[g];
+        const an_v4i_t first = ((an_v4_t)((an_v4i_t)x & absm) < inf4) &
+                               ((an_v4_t)((an_v4i_t)y & absm) < inf4) & k->real & ~k->set;
+        if (first[0] | first[1] | first[2] | first[3])
+            ratios_first(a, g, &x, &y, &first);
+    }
+}
+
+/* A row with an infinite value in some lane: its metrics' infinite values
+ * counted into a->nonfinite, as add_values_loop counts them (a ratio once
+ * when either value is infinite; padding lanes not). */
+static __attribute__((noinline)) void count_lane_infinities(ordo_analysis_t *a,
+                                                            const ordo_analyze_row_t *row)
+{
+    const double *const rv = row->v;
+    for (size_t i = 0; i < a->n_lane_groups * 4; i++)
+        a->nonfinite += a->lane_plan[i] >= 0 && isinf(rv[a->lane_num[i]]);
+    for (size_t i = 0; i < a->n_ratio_groups * 4; i++)
+        a->nonfinite +=
+            a->ratio_plan[i] >= 0 && (isinf(rv[a->ratio_num[i]]) || isinf(rv[a->ratio_den[i]]));
+}
+
+/* An order-unit analysis's row (a->lanes): the means by lanes, the ratios
+ * by lanes too where there are any (else add_values_loop has none to add). */
+static inline __attribute__((always_inline)) void
+add_lanes_case(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c,
+               const enum cuped_mode mode, const bool has_day)
+{
+    an_v4i_t inf = {0, 0, 0, 0};
+    add_mean_lanes(a, row, c, mode, has_day, &inf);
+    if (a->ratio_lanes)
+        add_ratio_lanes(a, row, c, has_day, &inf);
+    if (__builtin_expect((inf[0] | inf[1] | inf[2] | inf[3]) != 0, 0))
+        count_lane_infinities(a, row);
 }
 
 /* The row's shipments by zone added to its variant's sums, four zones to
@@ -1192,18 +1242,47 @@ static inline __attribute__((always_inline)) void add_zones(double *zs, const do
     zs[8] += isfinite(s[8]) ? s[8] : 0.0;
 }
 
+/* The row's lanes (add_lanes_case), its covariate's CUPED mode and day
+ * taken as constants in each call. */
+static inline __attribute__((always_inline)) void
+add_lanes(ordo_analysis_t *a, const ordo_analyze_row_t *row, const row_cells_t *c)
+{
+    const uint32_t v = row->variant;
+    if (__builtin_expect(!a->lanes_set || !a->ratios_set, 0))
+        lanes_first_row(a, row);
+    enum cuped_mode mode = CUPED_NONE;
+    if (c->has_cov)
+        mode = a->cuped_shared[v] ? CUPED_SHARED : CUPED_OWN;
+    else if (a->cuped_shared[v])
+        cuped_split(a, v);
+    if (mode == CUPED_SHARED && c->day)
+        add_lanes_case(a, row, c, CUPED_SHARED, true);
+    else if (mode == CUPED_SHARED)
+        add_lanes_case(a, row, c, CUPED_SHARED, false);
+    else if (mode == CUPED_OWN && c->day)
+        add_lanes_case(a, row, c, CUPED_OWN, true);
+    else if (mode == CUPED_OWN)
+        add_lanes_case(a, row, c, CUPED_OWN, false);
+    else if (c->day)
+        add_lanes_case(a, row, c, CUPED_NONE, true);
+    else
+        add_lanes_case(a, row, c, CUPED_NONE, false);
+}
+
 AN_CLONES static void add_values(ordo_analysis_t *a, const ordo_analyze_row_t *row,
                                  const row_cells_t *c)
 {
     add_zones(a->zone_ships[row->variant], &row->v[ORDO_AF_ZONE_1]);
-    if (c->has_cov && c->day)
-        add_values_case(a, row, c, true, true);
+    if (a->lanes)
+        add_lanes(a, row, c);
+    else if (c->has_cov && c->day)
+        add_values_loop(a, row, c, true, true, true);
     else if (c->has_cov)
-        add_values_case(a, row, c, true, false);
+        add_values_loop(a, row, c, true, false, true);
     else if (c->day)
-        add_values_case(a, row, c, false, true);
+        add_values_loop(a, row, c, false, true, true);
     else
-        add_values_case(a, row, c, false, false);
+        add_values_loop(a, row, c, false, false, true);
 }
 
 int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_error_t *err)
@@ -1240,7 +1319,7 @@ int ordo_analysis_add(ordo_analysis_t *a, const ordo_analyze_row_t *row, ordo_er
     unsigned ru = row->rurality < ORDO_AN_RURALITIES ? row->rurality : ORDO_AN_RURALITIES - 1;
     /* the key metrics' segment cells, where the row's additions reach
      * them: not when every key metric is a mean lane, which has its own
-     * (c.kseg), and the ratios are lanes (add_values_case) */
+     * (c.kseg), and the ratios are lanes (add_lanes) */
     if (K && (!a->ratio_lanes || a->ratio_key)) {
         c.seg[0] = &a->seg[0][(r * V + v) * K];
         c.seg[1] = &a->seg[1][(f * V + v) * K];

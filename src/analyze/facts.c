@@ -649,55 +649,6 @@ static void blank_init(void)
     ordo_analyze_row_init(&blank_row);
 }
 
-/* The fact's part of its row: every plan field written (NaN where the
- * fact has none), the segments, the timestamp. */
-static inline __attribute__((always_inline)) void row_plan(const an_fact_t *f,
-                                                           ordo_analyze_row_t *row)
-{
-    row->ts = f->ts;
-    double *v = row->v;
-    _Static_assert(AN_DV_PICK == AN_DV_COST + 1 && AN_DV_PACK == AN_DV_COST + 2 &&
-                       AN_DV_SHIP == AN_DV_COST + 3 && AN_DV_RETURNS == AN_DV_COST + 4 &&
-                       AN_DV_CARRYING == AN_DV_COST + 5 &&
-                       ORDO_AF_PLANNED_PICK == ORDO_AF_PLANNED_COST + 1 &&
-                       ORDO_AF_PLANNED_PACK == ORDO_AF_PLANNED_COST + 2 &&
-                       ORDO_AF_PLANNED_SHIP == ORDO_AF_PLANNED_COST + 3 &&
-                       ORDO_AF_PLANNED_RETURNS == ORDO_AF_PLANNED_COST + 4 &&
-                       ORDO_AF_PLANNED_CARRYING == ORDO_AF_PLANNED_COST + 5,
-                   "the planned cost and its parts in the same order");
-    memcpy(&v[ORDO_AF_PLANNED_COST], &f->dv[AN_DV_COST], 6 * sizeof *v);
-    v[ORDO_AF_PLANNED_ON_TIME_PROB] = f->dv[AN_DV_ON_TIME_PROB];
-    v[ORDO_AF_PLANNED_RETURN_RISK] = f->dv[AN_DV_RETURN_RISK];
-    double nship = f->dv[AN_DV_SHIPMENTS];
-    v[ORDO_AF_SHIPMENTS] = nship;
-    v[ORDO_AF_SPLIT] = isfinite(nship) ? (nship > 1) : NAN;
-    v[ORDO_AF_UNITS] = f->dv[AN_DV_UNITS];
-    if (f->flags & AN_F_SIG) {
-        /* the zones' floats as doubles (exact), four at a time */
-        typedef float f4u_t __attribute__((vector_size(16), aligned(4)));
-        typedef double d4u_t __attribute__((vector_size(32), aligned(8)));
-        for (int z = 0; z < 8; z += 4)
-            *(d4u_t *)(void *)&v[ORDO_AF_ZONE_1 + z] =
-                __builtin_convertvector(*(const f4u_t *)(const void *)&f->zones[z], d4u_t);
-        v[ORDO_AF_ZONE_9] = f->zones[8];
-        v[ORDO_AF_MILES] = f->dv[AN_DV_MILES];
-        v[ORDO_AF_ZONE_SUM] = f->dv[AN_DV_ZONE_SUM];
-    } else {
-        for (int z = ORDO_AF_ZONE_1; z <= ORDO_AF_ZONE_9; z++)
-            v[z] = NAN;
-        v[ORDO_AF_MILES] = NAN;
-        v[ORDO_AF_ZONE_SUM] = NAN;
-    }
-    v[ORDO_AF_FALLBACK] = f->fallback < 0 ? NAN : f->fallback;
-    v[ORDO_AF_LATENCY_MS] = f->dv[AN_DV_LATENCY_MS];
-    v[ORDO_AF_CONTROL_COST] = f->dv[AN_DV_CONTROL_COST];
-    row->region = f->region;
-    row->rurality = f->rurality;
-    v[ORDO_AF_ORDER_VALUE] = f->dv[AN_DV_ORDER_VALUE];
-    row->value_band = f->value_band;
-    row->family = f->family;
-}
-
 int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_analyze_row_t *row,
                      ordo_error_t *err)
 {
@@ -708,7 +659,7 @@ int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_a
     row->ts = f->ts;
     if (!(f->flags & AN_F_HAS_COST))
         return ordo_error_set(err, ORDO_EINVAL, NULL, 0, "plan.totals.cost", "missing");
-    row_plan(f, row);
+    an_row_plan(f, row);
     row_outcome(f, o, row);
     return ORDO_OK;
 }
@@ -716,91 +667,12 @@ int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_a
 AN_CLONES bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o,
                                         ordo_analyze_row_t *row)
 {
-    if ((f->flags & (AN_F_HAS_TIME | AN_F_HAS_COST)) != (AN_F_HAS_TIME | AN_F_HAS_COST) ||
-        (o && !o->promised_by))
-        return false;
-    /* ordo_analyze_row_init's fields, but the ones written below */
-    row->variant = 0;
-    row->unit = 0;
-    row->channel = ORDO_AN_LABELS - 1;
-    row->promotion = ORDO_AN_LABELS - 1;
-    row->n_carriers = 0;
-    memset(row->carrier, 0, sizeof row->carrier);
-    memset(row->carrier_ships, 0, sizeof row->carrier_ships);
-    double *v = row->v;
-    v[ORDO_AF_ORDERS] = 1;
-    row_plan(f, row);
-    _Static_assert(ORDO_AF_ACTUAL_COST + 6 == ORDO_AF_REFUND &&
-                       ORDO_AF_REFUND + 1 == ORDO_AF_ON_TIME &&
-                       ORDO_AF_ON_TIME + 5 == ORDO_AF_CANCELLED &&
-                       ORDO_AF_DOCK_TO_TRUCK_HOURS == ORDO_AF_SATISFACTION + 1 &&
-                       ORDO_AF_LABOUR_UTILISATION == ORDO_AF_SATISFACTION + 2 &&
-                       ORDO_AF_PICK_RATE == ORDO_AF_SATISFACTION + 3 && ORDO_MEASURE_COUNT == 4,
-                   "the outcome's fields, as written below");
-    if (!o) {
-        for (int i = ORDO_AF_ACTUAL_COST; i <= ORDO_AF_CANCELLED; i++)
-            v[i] = NAN;
-        v[ORDO_AF_HAS_OUTCOME] = 0;
-        for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
-            v[ORDO_AF_SATISFACTION + m] = NAN;
-        return true;
-    }
-    /* row_outcome's values from the row's fields, without the summary */
-    const int64_t t = f->ts;
-    v[ORDO_AF_HAS_OUTCOME] = 1;
-    const unsigned mask = o->cost_mask;
-    double *part = &v[ORDO_AF_ACTUAL_PICK];
-    v[ORDO_AF_ACTUAL_COST] = mask ? o->cost_total : NAN;
-    typedef double d4u_t __attribute__((vector_size(32), aligned(8)));
-    typedef int64_t i4_t __attribute__((vector_size(32)));
-    if (mask) { /* a part not reported is +0, four at a time */
-        const i4_t bit = {1, 2, 4, 8}, m4 = {mask, mask, mask, mask};
-        const i4_t keep = (m4 & bit) != 0;
-        *(d4u_t *)(void *)part = (d4u_t)((i4_t) * (const d4u_t *)(const void *)o->cost & keep);
-        part[4] = (mask & 16u) ? o->cost[4] : 0;
-    } else {
-        for (int i = 0; i < ORDO_COST_PARTS; i++)
-            part[i] = NAN;
-    }
-    v[ORDO_AF_REFUND] = o->refund;
-    const unsigned ot = o->on_time; /* promised_by is set: the summary's own */
-    v[ORDO_AF_ON_TIME] = ot == ORDO_ON_TIME_YES ? 1 : ot == ORDO_ON_TIME_LATE ? 0 : NAN;
-    v[ORDO_AF_DELIVERED] = o->delivered_at > 0;
-    v[ORDO_AF_HOURS_TO_SHIP] = o->shipped_at > 0 ? (double)(o->shipped_at - t) / 3600.0 : NAN;
-    v[ORDO_AF_HOURS_TO_DELIVER] =
-        o->delivered_at > 0 ? (double)(o->delivered_at - t) / 3600.0 : NAN;
-    v[ORDO_AF_RETURNED] = o->returned_at > 0 || o->n_returned > 0;
-    v[ORDO_AF_CANCELLED] = o->cancelled_at > 0;
-    /* a measure the order has none of is NaN in the row (the summary's
-     * measure_n is 0 exactly when the row's value is NaN) */
-    const d4u_t ms = *(const d4u_t *)(const void *)o->measure;
-    const i4_t num = ms == ms; /* all ones where not NaN */
-    const d4u_t nan4 = {NAN, NAN, NAN, NAN};
-    *(d4u_t *)(void *)&v[ORDO_AF_SATISFACTION] = (d4u_t)(((i4_t)ms & num) | ((i4_t)nan4 & ~num));
-    return true;
+    return an_row_of_fact_outcome(f, o, row);
 }
 
 AN_CLONES void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out)
 {
-    /* cost, on-time probability, shipments and split (1 when more than
-     * one), four at a time; a value that is not finite (split: when the
-     * shipments are not) reads NaN */
-    _Static_assert(ORDO_AN_SHADOW_COST == 0 && ORDO_AN_SHADOW_ON_TIME == 1 &&
-                       ORDO_AN_SHADOW_SHIPMENTS == 2 && ORDO_AN_SHADOW_SPLIT == 3 &&
-                       ORDO_AN_SHADOW_METRICS == 4,
-                   "the plan summary's four values, in the order below");
-    typedef double d4u_t __attribute__((vector_size(32), aligned(8)));
-    typedef int64_t i4_t __attribute__((vector_size(32)));
-    const double n = f->dv[AN_DV_SHIPMENTS];
-    const d4u_t x = {f->dv[AN_DV_COST], f->dv[AN_DV_ON_TIME_PROB], n, n};
-    const i4_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
-    const d4u_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY}, nan4 = {NAN, NAN, NAN, NAN};
-    const i4_t fin = (d4u_t)((i4_t)x & absm) < inf4;
-    const d4u_t val = {x[0], x[1], n, n > 1};
-    *(d4u_t *)(void *)out->v = (d4u_t)(((i4_t)val & fin) | ((i4_t)nan4 & ~fin));
-    out->has_sig = (f->flags & AN_F_SIG) != 0;
-    out->sig[0] = out->has_sig ? f->sig[0] : 0;
-    out->sig[1] = out->has_sig ? f->sig[1] : 0;
+    an_summary_of_fact(f, out);
 }
 
 int ordo_analyze_row_from_decision(const ordo_record_t *d, const ordo_outcome_summary_t *o,

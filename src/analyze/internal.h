@@ -6,7 +6,9 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ordo/analyze.h"
 #include "ordo/arena.h"
@@ -290,6 +292,11 @@ struct ordo_analysis {
     uint64_t *lane_rows; /* [v]: rows added to the lanes since their flush */
     size_t n_lane_groups;
     bool lanes_set; /* every lane's shift is set (lanes_first) */
+    /* [v]: every row of variant v since the lanes were cleared had the
+     * covariate, so the lanes' CUPED n, sx and sxx are their overall n, sx
+     * and sxx, bit for bit, and are not added (add_mean_lanes'
+     * CUPED_SHARED; copied out by cuped_split) */
+    bool cuped_shared[ORDO_EXP_MAX_ARMS];
     /* plain means fill groups [0, lane_key_g0), key means the groups
      * after (each set padded to a multiple of four lanes); lane_plan:
      * each lane's a->mplan index, -1 for a padding lane */
@@ -600,8 +607,6 @@ int an_fact_from_record(const ordo_record_t *d, const ordo_network_t *net, an_st
 struct ordo_outcome_summary;
 int an_row_from_fact(const an_fact_t *f, const struct ordo_outcome_summary *o,
                      ordo_analyze_row_t *row, ordo_error_t *err);
-/* The plan summary of a fact (AN_F_PLAN). */
-void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out);
 /* The string value of the first "key": "..." in payload, without parsing
  * the JSON (join.c's cheap filter); false when absent or not a plain string.
  * key is given with its quotes. */
@@ -723,6 +728,33 @@ static inline bool an_outcome_row_usable(const an_outcome_t *o, int64_t decision
     const ordo_outcome_validity_t v = AN_VALIDITY_OF(o, decision_ts);
     return v == ORDO_OUTCOME_VALID || an_outcome_valid_or_count(v, c);
 }
+/* AN_VALIDITY_OF(o, decided) is ORDO_OUTCOME_VALID, the common case
+ * decided in few operations: an_before with decided > 0 is t != 0 and
+ * t < decided - ORDO_OUTCOME_CLOCK_SKEW, and no t is before a decided <= 0
+ * (the limit INT64_MIN); the first four times at once (the join's
+ * on_fact, AVX2 beside x86-64). false: an_outcome_row_usable decides,
+ * names and counts. */
+static inline __attribute__((always_inline)) bool an_outcome_plainly_valid(const an_outcome_t *o,
+                                                                           int64_t decided)
+{
+    typedef int64_t i4u_t __attribute__((vector_size(32), aligned(8)));
+    _Static_assert(
+        offsetof(an_outcome_t, delivered_at) == offsetof(an_outcome_t, shipped_at) + 8 &&
+            offsetof(an_outcome_t, last_delivered_at) == offsetof(an_outcome_t, shipped_at) + 16 &&
+            offsetof(an_outcome_t, returned_at) == offsetof(an_outcome_t, shipped_at) + 24,
+        "shipped, delivered, last delivered and returned at in a row");
+    const int64_t lim = decided > 0 ? decided - ORDO_OUTCOME_CLOCK_SKEW : INT64_MIN;
+    const i4u_t t = *(const i4u_t *)(const void *)&o->shipped_at;
+    const i4u_t lim4 = {lim, lim, lim, lim}, zero = {0, 0, 0, 0};
+    const i4u_t before = (t != zero) & (t < lim4);
+    const int64_t ca = o->cancelled_at;
+    if ((before[0] | before[1] | before[2] | before[3]) || (ca != 0 && ca < lim) ||
+        (o->flags & ORDO_OUTCOME_FLAG_TIME_INCONSISTENT))
+        return false;
+    const int64_t sh = o->shipped_at, de = o->delivered_at, re = o->returned_at;
+    return !(sh > 0 && ((de > 0 && de < sh) || (re > 0 && re < sh)));
+}
+
 /* The row of a fact and its outcome row o (NULL: none), read in place:
  * each field written once, no outcome summary expanded, no blank row
  * copied (facts.c). The same row as an_outcome_expand then
@@ -732,6 +764,151 @@ static inline bool an_outcome_row_usable(const an_outcome_t *o, int64_t decision
  * promised_by, whose on-time the summary's rule decides): build the row
  * the generic way. */
 bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o, ordo_analyze_row_t *row);
+/* The plan summary of a fact (an_summary_from_fact). */
+void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out);
+/* The bodies of an_row_from_fact_outcome and an_summary_from_fact, for a
+ * caller that takes them inline: the join's on_fact, itself compiled for
+ * AVX2 beside x86-64 (AN_CLONES), so the rows and summaries of the facts
+ * are made without a call (each operation the same, the same bits). */
+/* The fact's part of its row: every plan field written (NaN where the
+ * fact has none), the segments, the timestamp. */
+static inline __attribute__((always_inline)) void an_row_plan(const an_fact_t *f,
+                                                              ordo_analyze_row_t *row)
+{
+    row->ts = f->ts;
+    double *v = row->v;
+    _Static_assert(AN_DV_PICK == AN_DV_COST + 1 && AN_DV_PACK == AN_DV_COST + 2 &&
+                       AN_DV_SHIP == AN_DV_COST + 3 && AN_DV_RETURNS == AN_DV_COST + 4 &&
+                       AN_DV_CARRYING == AN_DV_COST + 5 &&
+                       ORDO_AF_PLANNED_PICK == ORDO_AF_PLANNED_COST + 1 &&
+                       ORDO_AF_PLANNED_PACK == ORDO_AF_PLANNED_COST + 2 &&
+                       ORDO_AF_PLANNED_SHIP == ORDO_AF_PLANNED_COST + 3 &&
+                       ORDO_AF_PLANNED_RETURNS == ORDO_AF_PLANNED_COST + 4 &&
+                       ORDO_AF_PLANNED_CARRYING == ORDO_AF_PLANNED_COST + 5,
+                   "the planned cost and its parts in the same order");
+    memcpy(&v[ORDO_AF_PLANNED_COST], &f->dv[AN_DV_COST], 6 * sizeof *v);
+    v[ORDO_AF_PLANNED_ON_TIME_PROB] = f->dv[AN_DV_ON_TIME_PROB];
+    v[ORDO_AF_PLANNED_RETURN_RISK] = f->dv[AN_DV_RETURN_RISK];
+    double nship = f->dv[AN_DV_SHIPMENTS];
+    v[ORDO_AF_SHIPMENTS] = nship;
+    v[ORDO_AF_SPLIT] = isfinite(nship) ? (nship > 1) : NAN;
+    v[ORDO_AF_UNITS] = f->dv[AN_DV_UNITS];
+    if (f->flags & AN_F_SIG) {
+        /* the zones' floats as doubles (exact), four at a time */
+        typedef float f4u_t __attribute__((vector_size(16), aligned(4)));
+        typedef double d4u_t __attribute__((vector_size(32), aligned(8)));
+        for (int z = 0; z < 8; z += 4)
+            *(d4u_t *)(void *)&v[ORDO_AF_ZONE_1 + z] =
+                __builtin_convertvector(*(const f4u_t *)(const void *)&f->zones[z], d4u_t);
+        v[ORDO_AF_ZONE_9] = f->zones[8];
+        v[ORDO_AF_MILES] = f->dv[AN_DV_MILES];
+        v[ORDO_AF_ZONE_SUM] = f->dv[AN_DV_ZONE_SUM];
+    } else {
+        for (int z = ORDO_AF_ZONE_1; z <= ORDO_AF_ZONE_9; z++)
+            v[z] = NAN;
+        v[ORDO_AF_MILES] = NAN;
+        v[ORDO_AF_ZONE_SUM] = NAN;
+    }
+    v[ORDO_AF_FALLBACK] = f->fallback < 0 ? NAN : f->fallback;
+    v[ORDO_AF_LATENCY_MS] = f->dv[AN_DV_LATENCY_MS];
+    v[ORDO_AF_CONTROL_COST] = f->dv[AN_DV_CONTROL_COST];
+    row->region = f->region;
+    row->rurality = f->rurality;
+    v[ORDO_AF_ORDER_VALUE] = f->dv[AN_DV_ORDER_VALUE];
+    row->value_band = f->value_band;
+    row->family = f->family;
+}
+
+static inline __attribute__((always_inline)) bool
+an_row_of_fact_outcome(const an_fact_t *f, const an_outcome_t *o, ordo_analyze_row_t *row)
+{
+    if ((f->flags & (AN_F_HAS_TIME | AN_F_HAS_COST)) != (AN_F_HAS_TIME | AN_F_HAS_COST) ||
+        (o && !o->promised_by))
+        return false;
+    /* ordo_analyze_row_init's fields, but the ones written below */
+    row->variant = 0;
+    row->unit = 0;
+    row->channel = ORDO_AN_LABELS - 1;
+    row->promotion = ORDO_AN_LABELS - 1;
+    row->n_carriers = 0;
+    memset(row->carrier, 0, sizeof row->carrier);
+    memset(row->carrier_ships, 0, sizeof row->carrier_ships);
+    double *v = row->v;
+    v[ORDO_AF_ORDERS] = 1;
+    an_row_plan(f, row);
+    _Static_assert(ORDO_AF_ACTUAL_COST + 6 == ORDO_AF_REFUND &&
+                       ORDO_AF_REFUND + 1 == ORDO_AF_ON_TIME &&
+                       ORDO_AF_ON_TIME + 5 == ORDO_AF_CANCELLED &&
+                       ORDO_AF_DOCK_TO_TRUCK_HOURS == ORDO_AF_SATISFACTION + 1 &&
+                       ORDO_AF_LABOUR_UTILISATION == ORDO_AF_SATISFACTION + 2 &&
+                       ORDO_AF_PICK_RATE == ORDO_AF_SATISFACTION + 3 && ORDO_MEASURE_COUNT == 4,
+                   "the outcome's fields, as written below");
+    if (!o) {
+        for (int i = ORDO_AF_ACTUAL_COST; i <= ORDO_AF_CANCELLED; i++)
+            v[i] = NAN;
+        v[ORDO_AF_HAS_OUTCOME] = 0;
+        for (int m = 0; m < ORDO_MEASURE_COUNT; m++)
+            v[ORDO_AF_SATISFACTION + m] = NAN;
+        return true;
+    }
+    /* row_outcome's values from the row's fields, without the summary */
+    const int64_t t = f->ts;
+    v[ORDO_AF_HAS_OUTCOME] = 1;
+    const unsigned mask = o->cost_mask;
+    double *part = &v[ORDO_AF_ACTUAL_PICK];
+    v[ORDO_AF_ACTUAL_COST] = mask ? o->cost_total : NAN;
+    typedef double d4u_t __attribute__((vector_size(32), aligned(8)));
+    typedef int64_t i4_t __attribute__((vector_size(32)));
+    if (mask) { /* a part not reported is +0, four at a time */
+        const i4_t bit = {1, 2, 4, 8}, m4 = {mask, mask, mask, mask};
+        const i4_t keep = (m4 & bit) != 0;
+        *(d4u_t *)(void *)part = (d4u_t)((i4_t) * (const d4u_t *)(const void *)o->cost & keep);
+        part[4] = (mask & 16u) ? o->cost[4] : 0;
+    } else {
+        for (int i = 0; i < ORDO_COST_PARTS; i++)
+            part[i] = NAN;
+    }
+    v[ORDO_AF_REFUND] = o->refund;
+    const unsigned ot = o->on_time; /* promised_by is set: the summary's own */
+    v[ORDO_AF_ON_TIME] = ot == ORDO_ON_TIME_YES ? 1 : ot == ORDO_ON_TIME_LATE ? 0 : NAN;
+    v[ORDO_AF_DELIVERED] = o->delivered_at > 0;
+    v[ORDO_AF_HOURS_TO_SHIP] = o->shipped_at > 0 ? (double)(o->shipped_at - t) / 3600.0 : NAN;
+    v[ORDO_AF_HOURS_TO_DELIVER] =
+        o->delivered_at > 0 ? (double)(o->delivered_at - t) / 3600.0 : NAN;
+    v[ORDO_AF_RETURNED] = o->returned_at > 0 || o->n_returned > 0;
+    v[ORDO_AF_CANCELLED] = o->cancelled_at > 0;
+    /* a measure the order has none of is NaN in the row (the summary's
+     * measure_n is 0 exactly when the row's value is NaN) */
+    const d4u_t ms = *(const d4u_t *)(const void *)o->measure;
+    const i4_t num = ms == ms; /* all ones where not NaN */
+    const d4u_t nan4 = {NAN, NAN, NAN, NAN};
+    *(d4u_t *)(void *)&v[ORDO_AF_SATISFACTION] = (d4u_t)(((i4_t)ms & num) | ((i4_t)nan4 & ~num));
+    return true;
+}
+
+static inline __attribute__((always_inline)) void
+an_summary_of_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out)
+{
+    /* cost, on-time probability, shipments and split (1 when more than
+     * one), four at a time; a value that is not finite (split: when the
+     * shipments are not) reads NaN */
+    _Static_assert(ORDO_AN_SHADOW_COST == 0 && ORDO_AN_SHADOW_ON_TIME == 1 &&
+                       ORDO_AN_SHADOW_SHIPMENTS == 2 && ORDO_AN_SHADOW_SPLIT == 3 &&
+                       ORDO_AN_SHADOW_METRICS == 4,
+                   "the plan summary's four values, in the order below");
+    typedef double d4u_t __attribute__((vector_size(32), aligned(8)));
+    typedef int64_t i4_t __attribute__((vector_size(32)));
+    const double n = f->dv[AN_DV_SHIPMENTS];
+    const d4u_t x = {f->dv[AN_DV_COST], f->dv[AN_DV_ON_TIME_PROB], n, n};
+    const i4_t absm = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const d4u_t inf4 = {INFINITY, INFINITY, INFINITY, INFINITY}, nan4 = {NAN, NAN, NAN, NAN};
+    const i4_t fin = (d4u_t)((i4_t)x & absm) < inf4;
+    const d4u_t val = {x[0], x[1], n, n > 1};
+    *(d4u_t *)(void *)out->v = (d4u_t)(((i4_t)val & fin) | ((i4_t)nan4 & ~fin));
+    out->has_sig = (f->flags & AN_F_SIG) != 0;
+    out->sig[0] = out->has_sig ? f->sig[0] : 0;
+    out->sig[1] = out->has_sig ? f->sig[1] : 0;
+}
 /* A new row at the end of oc->v (not indexed); NULL: out of memory. */
 an_outcome_t *an_outcomes_add(an_outcomes_t *oc);
 /* The outcome row of a summary. */

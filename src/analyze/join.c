@@ -142,6 +142,11 @@ static bool key_eq(const oid_key_t *a, const oid_key_t *b)
     return a->ok && b->ok && a->h[0] == b->h[0] && a->h[1] == b->h[1];
 }
 
+/* The steps of on_fact, taken into it: it is compiled for AVX2 beside
+ * x86-64 (AN_CLONES), and GCC inlines no function into such a clone
+ * unless told to. */
+#define JOIN_INLINE static inline __attribute__((always_inline))
+
 /* Two interned ids name the same string. */
 static bool id_eq(uint32_t a, uint32_t b)
 {
@@ -163,7 +168,6 @@ typedef struct join_ctx {
     ordo_analysis_t *a;
     an_outcomes_t oc;
     size_t oc_next;    /* the outcome row after the last one found */
-    bool oc_seq;       /* ... and that one was found there (no index lookup) */
     an_strings_t *str; /* the facts table's, or own_str on the record path */
     an_strings_t own_str;
     ordo_analyze_counts_t counts;
@@ -192,7 +196,6 @@ typedef struct join_ctx {
     int64_t early_ts;
     ordo_analyze_plan_summary_t early_sum;
     ordo_analyze_shadow_info_t sh;
-    int cur_arm; /* on_decision's verdict on the current decision */
     /* breakdown labels: string id → label index, per dimension (channel,
      * promotion, carrier: from a carrier service's id) */
     join_labels_t lab[3];
@@ -204,6 +207,10 @@ typedef struct join_ctx {
      * JOIN_LABEL_IDS: 0 not met yet, 1 pickup, else its label + 2 */
     uint8_t svc_carrier[JOIN_LABEL_IDS];
     uint32_t sh_pv_id; /* the first shadow's policy version id */
+    /* a variant string id's arm as decision_arm takes it, for the ids below
+     * JOIN_LABEL_IDS: 0 not met yet, 1 no variant of the experiment, else
+     * its index + 2 (variant_index, once per id) */
+    uint8_t var_arm[JOIN_LABEL_IDS];
 } join_ctx_t;
 
 /* The label of a channel (dim 0) or promotion (dim 1) string id: the
@@ -276,7 +283,7 @@ static int join_ids(join_ctx_t *j, ordo_error_t *err)
     return rc ? ordo_error_set(err, rc, NULL, 0, NULL, "out of memory") : ORDO_OK;
 }
 
-static int flush_pending(join_ctx_t *j, ordo_error_t *err)
+JOIN_INLINE int flush_pending(join_ctx_t *j, ordo_error_t *err)
 {
     if (!j->pending)
         return ORDO_OK;
@@ -287,12 +294,12 @@ static int flush_pending(join_ctx_t *j, ordo_error_t *err)
     return ordo_analysis_add(j->a, row, err);
 }
 
-static bool is_control_policy(const join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE bool is_control_policy(const join_ctx_t *j, const an_fact_t *f)
 {
     return id_eq(f->policy_version, j->cv_id);
 }
 
-static void on_shadow(join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE void on_shadow(join_ctx_t *j, const an_fact_t *f)
 {
     if (!(f->flags & AN_F_OID) || !is_control_policy(j, f))
         return;
@@ -310,7 +317,7 @@ static void on_shadow(join_ctx_t *j, const an_fact_t *f)
     }
 }
 
-static int variant_index(const join_ctx_t *j, uint32_t id)
+JOIN_INLINE int variant_index(const join_ctx_t *j, uint32_t id)
 {
     for (size_t i = 0; i < j->a->V; i++)
         if (id_eq(id, j->var_id[i]))
@@ -319,10 +326,11 @@ static int variant_index(const join_ctx_t *j, uint32_t id)
 }
 
 /* The arm of a decision of the analysed experiment: its variant index, or
- * -1 when it is not analysed (counted). */
-static int decision_arm(join_ctx_t *j, const an_fact_t *f)
+ * -1 when it is not analysed (counted). *arm: on_decision's verdict so
+ * far, -1 not of the experiment, -2 of it but left out. */
+JOIN_INLINE int decision_arm(join_ctx_t *j, const an_fact_t *f, int *arm)
 {
-    j->cur_arm = -1;
+    *arm = -1;
     if (f->experiment == AN_ID_NONE) {
         j->counts.no_experiment++;
         return -1;
@@ -331,8 +339,17 @@ static int decision_arm(join_ctx_t *j, const an_fact_t *f)
         j->counts.other_experiment++;
         return -1;
     }
-    j->cur_arm = -2;
-    int vi = variant_index(j, f->variant);
+    *arm = -2;
+    _Static_assert(ORDO_EXP_MAX_ARMS + 2 <= 256, "an arm + 2 in a byte");
+    const uint32_t v = f->variant;
+    int vi;
+    if (v < JOIN_LABEL_IDS && j->var_arm[v]) {
+        vi = (int)j->var_arm[v] - 2;
+    } else {
+        vi = variant_index(j, v);
+        if (v < JOIN_LABEL_IDS)
+            j->var_arm[v] = (uint8_t)(vi + 2);
+    }
     if (vi < 0) {
         j->counts.unknown_variant++;
         return -1;
@@ -354,8 +371,8 @@ static int decision_arm(join_ctx_t *j, const an_fact_t *f)
  * carries it (customer id, or switchback "cluster:window"), keyed by its
  * hash. An order-level experiment needs none. *skip when the record lacks
  * it. */
-static int row_unit(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row, bool *skip,
-                    ordo_error_t *err)
+JOIN_INLINE int row_unit(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row, bool *skip,
+                         ordo_error_t *err)
 {
     *skip = false;
     if (j->a->cfg.unit == ORDO_EXP_UNIT_ORDER)
@@ -386,18 +403,30 @@ static bool is_pickup(join_ctx_t *j, uint32_t id)
     return false;
 }
 
-/* The row's shipments per carrier (pickups are no carrier's). */
-static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
+/* A service id's carrier as row_carriers takes it: 1 pickup, else its
+ * label + 2; kept for the ids below JOIN_LABEL_IDS (svc_carrier). */
+static __attribute__((noinline)) unsigned svc_carrier_find(join_ctx_t *j, uint32_t id)
 {
     _Static_assert(ORDO_AN_LABELS + 2 <= 256, "a label + 2 in a byte");
-    for (int k = 0; k < AN_FACT_SVCS && f->svc_n[k]; k++) {
-        const uint32_t id = f->svc[k];
-        unsigned known = id < JOIN_LABEL_IDS ? j->svc_carrier[id] : 0;
-        if (!known) { /* is_pickup and label_of, once per id */
-            known = is_pickup(j, id) ? 1u : 2u + label_of(j, 2, id, "unknown");
-            if (id < JOIN_LABEL_IDS)
-                j->svc_carrier[id] = (uint8_t)known;
-        }
+    const unsigned known = is_pickup(j, id) ? 1u : 2u + label_of(j, 2, id, "unknown");
+    if (id < JOIN_LABEL_IDS)
+        j->svc_carrier[id] = (uint8_t)known;
+    return known;
+}
+
+/* svc_carrier_find, once per id below JOIN_LABEL_IDS. */
+JOIN_INLINE unsigned svc_carrier(join_ctx_t *j, uint32_t id)
+{
+    const unsigned known = id < JOIN_LABEL_IDS ? j->svc_carrier[id] : 0;
+    return known ? known : svc_carrier_find(j, id);
+}
+
+/* row_carriers past the first service. */
+static __attribute__((noinline)) void row_carriers_more(join_ctx_t *j, const an_fact_t *f,
+                                                        ordo_analyze_row_t *row)
+{
+    for (int k = 1; k < AN_FACT_SVCS && f->svc_n[k]; k++) {
+        const unsigned known = svc_carrier(j, f->svc[k]);
         if (known == 1)
             continue;
         const uint8_t c = (uint8_t)(known - 2);
@@ -410,6 +439,23 @@ static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *
     }
 }
 
+/* The row's shipments per carrier (pickups are no carrier's). The row
+ * comes with none; the first service's carrier is its first, the others
+ * (a split plan) are added by row_carriers_more. */
+JOIN_INLINE void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *row)
+{
+    if (!f->svc_n[0])
+        return;
+    const unsigned first = svc_carrier(j, f->svc[0]);
+    if (first != 1) {
+        row->carrier[0] = (uint8_t)(first - 2);
+        row->carrier_ships[0] = f->svc_n[0];
+        row->n_carriers = 1;
+    }
+    if (f->svc_n[1])
+        row_carriers_more(j, f, row);
+}
+
 /* The outcome row of an order, as an_outcomes_find gives it. Outcome rows
  * are mostly in the order the decisions were made (a summary is added
  * when the order's first event comes), so the row after the last one found
@@ -417,25 +463,25 @@ static void row_carriers(join_ctx_t *j, const an_fact_t *f, ordo_analyze_row_t *
  * and the index's random accesses only where they do not. With order ids
  * unique in the rows (dup_oids false: the store's one summary per order)
  * a row with the id is the one the index names. */
-static long find_outcome(join_ctx_t *j, const uint64_t oid[2])
+JOIN_INLINE long find_outcome(join_ctx_t *j, const uint64_t oid[2])
 {
     const an_outcomes_t *oc = &j->oc;
     size_t c = j->oc_next;
     if (c < oc->n && !oc->dup_oids && oc->v[c].oid[0] == oid[0] && oc->v[c].oid[1] == oid[1]) {
         j->oc_next = c + 1;
-        j->oc_seq = true;
         return (long)c;
     }
     long i = an_outcomes_find(oc, oid);
     if (i >= 0)
         j->oc_next = (size_t)i + 1;
-    j->oc_seq = false;
     return i;
 }
 
-static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
+/* A decision record read; *arm: its variant index when its row was added
+ * (made pending), else as decision_arm leaves it. */
+JOIN_INLINE int on_decision(join_ctx_t *j, const an_fact_t *f, int *arm, ordo_error_t *err)
 {
-    int vi = decision_arm(j, f);
+    int vi = decision_arm(j, f, arm);
     if (vi < 0)
         return ORDO_OK;
     long oi = find_outcome(j, f->oid);
@@ -446,11 +492,12 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
     }
     /* outcomes that cannot be true are counted and set aside (validity.c) */
     int64_t decided = (f->flags & AN_F_HAS_TIME) ? f->ts : 0;
-    o = an_outcome_row_usable(o, decided, &j->counts) ? o : NULL;
+    if (o && !an_outcome_plainly_valid(o, decided))
+        o = an_outcome_row_usable(o, decided, &j->counts) ? o : NULL;
     ordo_analyze_row_t *row = &j->rows[j->cur ^ 1]; /* not the pending one */
     /* the row read from the fact and the outcome row in place; the
      * outcome summary's way where that does not apply (the same row) */
-    if (!an_row_from_fact_outcome(f, o, row)) {
+    if (!an_row_of_fact_outcome(f, o, row)) {
         ordo_outcome_summary_t s;
         if (o)
             an_outcome_expand(o, &s);
@@ -484,7 +531,7 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
     if (!isfinite(row->v[ORDO_AF_CONTROL_COST]) && key_eq(&j->shadow_order, &k))
         row->v[ORDO_AF_CONTROL_COST] = j->shadow_cost;
     j->shadow_order.ok = false;
-    j->cur_arm = vi;
+    *arm = vi;
     if ((rc = flush_pending(j, err)))
         return rc;
     j->cur ^= 1;
@@ -495,8 +542,8 @@ static int on_decision(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 
 /* ---- shadow comparison: pairing a decision with its shadow record ---- */
 
-static void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *real,
-                    const ordo_analyze_plan_summary_t *shadow, int64_t ts)
+JOIN_INLINE void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *real,
+                         const ordo_analyze_plan_summary_t *shadow, int64_t ts)
 {
     /* the main analysis leaves these out; the window starts after warm-up
      * for orders outside the experiment too */
@@ -508,7 +555,7 @@ static void sh_pair(join_ctx_t *j, int arm, const ordo_analyze_plan_summary_t *r
         j->sh.excluded++;
 }
 
-static void sh_early_unpaired(join_ctx_t *j)
+JOIN_INLINE void sh_early_unpaired(join_ctx_t *j)
 {
     if (j->early)
         j->sh.unpaired++;
@@ -518,7 +565,7 @@ static void sh_early_unpaired(join_ctx_t *j)
 /* A new decision record (before it is handled): it replaces the held one.
  * read: the join read it (else it was skipped on the byte scan, and its
  * order id is the scanned one). */
-static void sh_on_decision(join_ctx_t *j, const an_fact_t *f, bool read, int arm)
+JOIN_INLINE void sh_on_decision(join_ctx_t *j, const an_fact_t *f, bool read, int arm)
 {
     j->dec_valid = false;
     oid_key_t k = {false, {0, 0}};
@@ -535,7 +582,7 @@ static void sh_on_decision(join_ctx_t *j, const an_fact_t *f, bool read, int arm
     j->dec_used = false;
     j->dec_parsed = (f->flags & AN_F_PARSED) && (f->flags & AN_F_PLAN);
     if (j->dec_parsed)
-        an_summary_from_fact(f, &j->dec_sum);
+        an_summary_of_fact(f, &j->dec_sum);
     /* a skipped decision is held as it is, and read when a shadow comes */
     j->dec_valid = read ? j->dec_parsed : true;
     if (!j->early)
@@ -552,7 +599,7 @@ static void sh_on_decision(join_ctx_t *j, const an_fact_t *f, bool read, int arm
 
 /* A shadow record (read). Shadows of this experiment are compared; every
  * shadow may also carry the CUPED covariate (on_shadow). */
-static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
 {
     if (!id_eq(f->experiment, j->exp_id)) {
         j->sh.other++;
@@ -579,7 +626,7 @@ static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
         return;
     }
     ordo_analyze_plan_summary_t sum;
-    an_summary_from_fact(f, &sum);
+    an_summary_of_fact(f, &sum);
     oid_key_t k = key_of(true, false, f->oid);
     if (j->dec_valid && !j->dec_used && key_eq(&k, &j->dec_order)) {
         if (j->dec_parsed) {
@@ -600,7 +647,7 @@ static void sh_on_shadow(join_ctx_t *j, const an_fact_t *f)
 /* Cheap filter: a decision of another experiment (or none) is skipped on
  * the byte scan, without its parsed fields (held while a shadow record of
  * this order may follow). */
-static bool skip_unread(join_ctx_t *j, const an_fact_t *f)
+JOIN_INLINE bool skip_unread(join_ctx_t *j, const an_fact_t *f)
 {
     bool skip = false;
     if (!(f->flags & AN_F_SCAN_EXP)) {
@@ -618,7 +665,7 @@ static bool skip_unread(join_ctx_t *j, const an_fact_t *f)
 }
 
 /* One decision or shadow record, as its fact. */
-static int on_fact(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
+AN_CLONES static int on_fact(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
 {
     bool decision = !(f->flags & AN_F_SHADOW);
     if (decision)
@@ -639,9 +686,10 @@ static int on_fact(join_ctx_t *j, const an_fact_t *f, ordo_error_t *err)
     }
     int rc = ORDO_OK;
     if (decision) {
-        rc = on_decision(j, f, err);
+        int arm;
+        rc = on_decision(j, f, &arm, err);
         if (!rc && j->sh_on)
-            sh_on_decision(j, f, true, j->cur_arm);
+            sh_on_decision(j, f, true, arm);
     } else {
         on_shadow(j, f);
         sh_on_shadow(j, f);

@@ -9,6 +9,9 @@
  * metrics". */
 #include <math.h>
 #include <stdio.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -39,7 +42,26 @@ static inline void moments_add_x(ordo_moments_t *m, double *inv_next, double x)
     double dx = x - m->mean_x;
     m->mean_x += dx * inv;
     m->m2_x += dx * (x - m->mean_x);
-    *inv_next = 1.0 / (double)(m->n + 1);
+    /* n + 1 as a signed count (below 2^63): the same double, converted
+     * without the unsigned conversion's test */
+    *inv_next = 1.0 / (double)(int64_t)(m->n + 1);
+}
+
+/* Bit i set when ms[i] is finite, i < 4. */
+static inline unsigned finite_mask4(const double *ms)
+{
+#ifdef __SSE2__
+    /* two at a time: |x| < inf is false for NaN and the infinities */
+    const __m128d absm = _mm_castsi128_pd(_mm_set1_epi64x(INT64_MAX));
+    const __m128d inf = _mm_set1_pd(INFINITY);
+    const __m128d lo = _mm_and_pd(_mm_loadu_pd(ms), absm);
+    const __m128d hi = _mm_and_pd(_mm_loadu_pd(ms + 2), absm);
+    return (unsigned)_mm_movemask_pd(_mm_cmplt_pd(lo, inf)) |
+           (unsigned)_mm_movemask_pd(_mm_cmplt_pd(hi, inf)) << 2;
+#else
+    return (unsigned)isfinite(ms[0]) | (unsigned)isfinite(ms[1]) << 1 |
+           (unsigned)isfinite(ms[2]) << 2 | (unsigned)isfinite(ms[3]) << 3;
+#endif
 }
 
 void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
@@ -60,8 +82,7 @@ void an_ops_add(an_ops_t *ops, const ordo_analyze_row_t *row)
     static const uint8_t measure_op[4] = {AN_OPS_SATISFACTION, AN_OPS_DOCK_TO_TRUCK, AN_OPS_LABOUR,
                                           AN_OPS_PICK_RATE};
     const double *ms = &v[ORDO_AF_SATISFACTION];
-    unsigned fin = (unsigned)isfinite(ms[0]) | (unsigned)isfinite(ms[1]) << 1 |
-                   (unsigned)isfinite(ms[2]) << 2 | (unsigned)isfinite(ms[3]) << 3;
+    unsigned fin = finite_mask4(ms);
     if (!fin)
         return;
     ops->any = true;

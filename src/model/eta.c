@@ -223,6 +223,127 @@ static int fit_level(const eta_train_t *t, int level, int width, eta_entry_t **o
     return rc;
 }
 
+/* ---- lane-days: how many independent observations a row holds ---- */
+
+/* A lane's parcels of one ship day share that day's line-haul and sort
+ * (they are early or late together: SIM.md "The true lane model"), so a
+ * row's parcels of one lane-day are not independent observations of its
+ * transit. For a transit level (destinations, lanes) the intra-lane-day
+ * correlation rho of transit days is estimated by a one-way analysis of
+ * variance of the lane-days (node, ship day) nested in the level's rows,
+ * and each row's n is replaced by its effective size, Kish's
+ * n / (1 + (n / c - 1) rho) for its c lane-days: n when rho is 0 or every
+ * lane-day holds one parcel, c when a lane-day's parcels always agree. */
+typedef struct eta_lane_day {
+    uint64_t key, day; /* the entry's key; node << 32 | ship day */
+    int transit;
+} eta_lane_day_t;
+
+static int cmp_lane_day(const void *a, const void *b)
+{
+    const eta_lane_day_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->day < y->day ? -1 : x->day > y->day;
+}
+
+/* The sums of the analysis of variance over the sorted lane-days. */
+typedef struct eta_anova {
+    double n, ssw, ssb, sum_m2; /* shipments, within, between (rows' lane-days),
+                                   sum over rows of sum(m_c^2) / n_row */
+    double clusters, rows;
+} eta_anova_t;
+
+/* rho from the sums: (MSB - MSW) / (MSB + (m0 - 1) MSW), in [0, 1]; 0
+ * when there is no lane-day to compare with another of its row. */
+static double anova_rho(const eta_anova_t *a)
+{
+    double df_b = a->clusters - a->rows, df_w = a->n - a->clusters;
+    if (df_b < 1 || df_w < 1)
+        return 0;
+    double msb = a->ssb / df_b, msw = a->ssw / df_w, m0 = (a->n - a->sum_m2) / df_b;
+    double den = msb + (m0 - 1) * msw;
+    double rho = den > 0 ? (msb - msw) / den : 0;
+    return rho < 0 ? 0 : rho > 1 ? 1 : rho;
+}
+
+/* One row's lane-days v[0..k): adds to the sums, returns its lane-days. */
+static uint32_t anova_row(const eta_lane_day_t *v, size_t k, eta_anova_t *a)
+{
+    double row_sum = 0, sum_c2 = 0, sum_m2 = 0, sum_y2 = 0;
+    uint32_t c = 0;
+    for (size_t i = 0; i < k;) {
+        size_t j = i;
+        double sum = 0;
+        while (j < k && v[j].day == v[i].day) {
+            sum += v[j].transit;
+            sum_y2 += (double)v[j].transit * v[j].transit;
+            j++;
+        }
+        double m = (double)(j - i);
+        sum_c2 += sum * sum / m;
+        sum_m2 += m * m;
+        row_sum += sum;
+        c++;
+        i = j;
+    }
+    a->n += (double)k;
+    a->ssw += sum_y2 - sum_c2;
+    a->ssb += sum_c2 - row_sum * row_sum / (double)k;
+    a->sum_m2 += sum_m2 / (double)k;
+    a->clusters += c;
+    a->rows++;
+    return c;
+}
+
+/* Each entry's effective number of observations (see above). */
+static double *level_effective_n(const eta_train_t *t, int level, const eta_entry_t *e,
+                                 uint32_t n_e)
+{
+    eta_lane_day_t *v = malloc((t->n + 1) * sizeof *v);
+    uint32_t *days = calloc((size_t)n_e + 1, sizeof *days);
+    double *eff = calloc((size_t)n_e + 1, sizeof *eff);
+    if (!v || !days || !eff) {
+        free(v);
+        free(days);
+        free(eff);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const ordo_eta_obs_t *o = &t->obs[i];
+        int tr;
+        if ((o->time >= t->until && t->until) || (tr = ordo_eta_obs_transit(t->net, o)) < 0)
+            continue;
+        uint64_t key = eta_key(t->net, level, o->node, (uint32_t)o->service, o->zip3,
+                               ordo_eta_obs_class(t->net, o));
+        if (key != UINT64_MAX)
+            v[k++] = (eta_lane_day_t){key, (uint64_t)o->node << 32 | (uint32_t)o->ship_day, tr};
+    }
+    qsort(v, k, sizeof *v, cmp_lane_day);
+    eta_anova_t a = {0};
+    uint32_t j = 0; /* the entries and v are both sorted by key */
+    for (size_t i = 0; i < k;) {
+        size_t r = i;
+        while (r < k && v[r].key == v[i].key)
+            r++;
+        uint32_t c = anova_row(v + i, r - i, &a);
+        while (j < n_e && e[j].key < v[i].key)
+            j++;
+        if (j < n_e && e[j].key == v[i].key)
+            days[j] = c;
+        i = r;
+    }
+    double rho = anova_rho(&a);
+    for (uint32_t i = 0; i < n_e; i++) {
+        double n = e[i].n, c = days[i] ? days[i] : n;
+        eff[i] = n > 0 ? n / (1 + (n / c - 1) * rho) : 0;
+    }
+    free(v);
+    free(days);
+    return eff;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
     uint64_t x = ((const eta_entry_t *)a)->key, y = ((const eta_entry_t *)b)->key;
@@ -273,6 +394,19 @@ static void shrink(const eta_entry_t *e, double k, const double *prior, double *
         pmf[d] = (e->count[d] + k * prior[d]) / (e->n + k);
 }
 
+/* posterior = (m × counts / n + k × prior) / (m + k): a transit row's
+ * own shares weighted by its effective size m (m = n: shrink). */
+static void shrink_effective(const eta_entry_t *e, double m, double k, const double *prior,
+                             double *pmf)
+{
+    if (!e->n || m >= e->n) {
+        shrink(e, k, prior, pmf, DAYS);
+        return;
+    }
+    for (int d = 0; d < DAYS; d++)
+        pmf[d] = ((double)m * e->count[d] / e->n + k * prior[d]) / (m + k);
+}
+
 const eta_entry_t *eta_find(const eta_entry_t *e, uint32_t n, uint64_t key)
 {
     uint32_t lo = 0, hi = n;
@@ -310,7 +444,7 @@ static uint64_t lane_dest_key(const ordo_network_t *net, uint64_t key)
 /* Pooled levels from the published histogram down, then destinations, then
  * lanes, each shrunk toward its parent (every parent has the child's
  * observations, so it exists). */
-static void fit_pmfs(ordo_eta_model_t *m)
+static void fit_pmfs(ordo_eta_model_t *m, const double *dest_eff, const double *lane_eff)
 {
     const ordo_network_t *net = m->net;
     const ordo_eta_params_t *P = &m->info.params;
@@ -337,21 +471,25 @@ static void fit_pmfs(ordo_eta_model_t *m)
     for (uint32_t i = 0; i < m->n_dests; i++) {
         eta_entry_t *e = &m->dests[i];
         const eta_entry_t *p = eta_find(m->pool, m->n_pool, parent_key(net, ETA_DEST, e->key));
-        shrink(e, P->k_dest, p->pmf, e->pmf, DAYS);
+        shrink_effective(e, dest_eff[i], P->k_dest, p->pmf, e->pmf);
     }
     for (uint32_t i = 0; i < m->n_lanes; i++) {
         eta_entry_t *l = &m->lanes[i];
         const eta_entry_t *r = eta_find(m->dests, m->n_dests, lane_dest_key(net, l->key));
-        shrink(l, P->k_lane, r->pmf, l->pmf, DAYS);
+        shrink_effective(l, lane_eff[i], P->k_lane, r->pmf, l->pmf);
     }
 }
 
 /* ---- how much each level is shrunk: the method of moments ---- */
 
-void ordo_eta_mom_add(ordo_eta_mom_t *s, const uint32_t *count, uint32_t n,
-                      const double *parent, int width)
+/* A cell's shares count[d] / n observed as m independent units (m <= n:
+ * its effective size; m = n: its shipments). */
+static void mom_add_units(ordo_eta_mom_t *s, const uint32_t *count, uint32_t n, double m,
+                          const double *parent, int width)
 {
-    if (n < 2)
+    if (m > n)
+        m = n;
+    if (m < 2)
         return;
     double x2 = 0;
     int d_eff = 0;
@@ -359,14 +497,20 @@ void ordo_eta_mom_add(ordo_eta_mom_t *s, const uint32_t *count, uint32_t n,
         if (!(parent[d] > 1e-12))
             continue;
         double f = (double)count[d] / n - parent[d];
-        x2 += n * f * f / parent[d];
+        x2 += m * f * f / parent[d];
         d_eff++;
     }
     if (d_eff < 2) /* a certain parent says nothing about the spread */
         return;
     s->x2 += x2;
     s->e0 += d_eff - 1;
-    s->e1 += (double)(d_eff - 1) * (n - 1);
+    s->e1 += (double)(d_eff - 1) * (m - 1);
+}
+
+void ordo_eta_mom_add(ordo_eta_mom_t *s, const uint32_t *count, uint32_t n, const double *parent,
+                      int width)
+{
+    mom_add_units(s, count, n, n, parent, width);
 }
 
 double ordo_eta_mom_k(const ordo_eta_mom_t *s, double dflt)
@@ -391,7 +535,7 @@ static void empirical_pmf(const eta_entry_t *e, double *pmf)
  * rows about the published histograms, the destinations about their
  * (service, zone, region) and the lanes about their destination, each from
  * the counts (before any shrinkage). */
-static void estimate_k(ordo_eta_model_t *m)
+static void estimate_k(ordo_eta_model_t *m, const double *dest_eff, const double *lane_eff)
 {
     const ordo_network_t *net = m->net;
     ordo_eta_params_t *P = &m->info.params;
@@ -413,12 +557,12 @@ static void estimate_k(ordo_eta_model_t *m)
     for (uint32_t i = 0; !(P->k_dest >= 0) && i < m->n_dests; i++) {
         const eta_entry_t *e = &m->dests[i];
         empirical_pmf(eta_find(m->pool, m->n_pool, parent_key(net, ETA_DEST, e->key)), pi);
-        ordo_eta_mom_add(&dest, e->count, e->n, pi, DAYS);
+        mom_add_units(&dest, e->count, e->n, dest_eff[i], pi, DAYS);
     }
     for (uint32_t i = 0; !(P->k_lane >= 0) && i < m->n_lanes; i++) {
         const eta_entry_t *e = &m->lanes[i];
         empirical_pmf(eta_find(m->dests, m->n_dests, lane_dest_key(net, e->key)), pi);
-        ordo_eta_mom_add(&lane, e->count, e->n, pi, DAYS);
+        mom_add_units(&lane, e->count, e->n, lane_eff[i], pi, DAYS);
     }
     if (!(P->k_top >= 0))
         P->k_top = ordo_eta_mom_k(&top, K_TOP_DFLT);
@@ -538,12 +682,20 @@ int ordo_eta_train(const ordo_network_t *net, const ordo_eta_obs_t *obs, size_t 
         rc = fit_pool(&t, m);
     if (!rc)
         rc = eta_fit_slots(&t, m);
+    double *dest_eff = rc ? NULL : level_effective_n(&t, ETA_DEST, m->dests, m->n_dests);
+    double *lane_eff = rc ? NULL : level_effective_n(&t, ETA_LANE, m->lanes, m->n_lanes);
+    if (!rc && (!dest_eff || !lane_eff))
+        rc = ORDO_ENOMEM;
     if (rc) {
+        free(dest_eff);
+        free(lane_eff);
         ordo_eta_model_destroy(m);
         return ordo_error_set(err, rc, NULL, 0, NULL, "out of memory training the ETA model");
     }
-    estimate_k(m);
-    fit_pmfs(m);
+    estimate_k(m, dest_eff, lane_eff);
+    fit_pmfs(m, dest_eff, lane_eff);
+    free(dest_eff);
+    free(lane_eff);
     fit_proc(m);
     eta_train_span(m, obs, n, until);
     m->info.created = (int64_t)time(NULL);

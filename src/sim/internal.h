@@ -76,9 +76,23 @@ int sim_node_utc_offset(const ordo_node_t *node);
 /* The Unix day (local) a node ships an order created at t, before labour:
  * cutoff (local), then processing days, on working days. */
 int64_t sim_ship_day(const ordo_node_t *node, int64_t t);
-/* True transit in working days for the lane shipped on ship_day. */
+/* True transit in working days for the lane shipped on ship_day; seed is
+ * the run's (the lane-day delay is a function of it, the lane and the day). */
 int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t ship_day,
-                     ordo_rng_t *rng);
+                     uint64_t seed, ordo_rng_t *rng);
+/* The lane-day offset (SIM.md "The true lane model"): every parcel of a
+ * lane (node, service, ZIP3) shipped on one day is a day early together
+ * with probability `early` (only where the base days are > 1), else one
+ * day late together with probability `late`, and given that, a second day
+ * late with probability `two`. */
+typedef struct sim_lane_day_p {
+    double early, late, two;
+} sim_lane_day_p_t;
+sim_lane_day_p_t sim_truth_lane_day_p(const char *carrier, int service, int base_days);
+/* The lane-day's days (-1, 0, 1, 2): a hash of (seed, lane, ship_day), the
+ * same for every parcel of the lane that day, no random draw. */
+int sim_truth_lane_day_days(uint64_t seed, const sim_lane_t *lane, int64_t ship_day,
+                            sim_lane_day_p_t p);
 /* The lane model's parts, for docs and tests: mean base days by zone and
  * service class; the late probabilities. */
 int sim_truth_base_days(int zone, bool fast);

@@ -426,8 +426,8 @@ static int run_day(sim_t *s, uint32_t day, ordo_error_t *err)
         ordo_arena_reset(s->arena);
         ordo_decision_t dec;
         const ordo_order_t *o = &s->orders[i];
+        rc = sim_world_before(s, o->created, err); /* a pick wave's reroutes count themselves */
         uint64_t delivered0 = s->sum->orders_delivered, late0 = s->sum->orders_late;
-        rc = sim_world_before(s, o->created, err);
         if (!rc)
             rc = sim_decide(s, o, o->created, s->arena, &dec, err);
         if (!rc)

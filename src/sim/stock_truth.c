@@ -248,7 +248,11 @@ static int reroute(sim_t *s, size_t i, size_t j, int64_t at, ordo_error_t *err)
     if (rc)
         return rc;
     s->sum->reroutes++;
-    return sim_reroute_world(s, &ro, dec.plan, err);
+    uint64_t delivered0 = s->sum->orders_delivered, late0 = s->sum->orders_late;
+    if ((rc = sim_reroute_world(s, &ro, dec.plan, err)))
+        return rc;
+    sim_count_arm_outcomes(s, &ro, &dec, delivered0, late0);
+    return ORDO_OK;
 }
 
 static int run_wave(sim_t *s, int64_t at, ordo_error_t *err)

@@ -130,6 +130,15 @@ static int season_days(int64_t ship_day, bool fast, const char *state, ordo_rng_
     return days;
 }
 
+/* The carriers whose ground service is the economy tier (postal, regional):
+ * their rural last mile goes to a local partner and their network spreads
+ * more from day to day. */
+static bool economy_carrier(const char *carrier)
+{
+    return !strcmp(carrier, "postal") || !strcmp(carrier, "usps") || !strcmp(carrier, "regional") ||
+           !strcmp(carrier, "lso") || !strcmp(carrier, "ontrac");
+}
+
 /* Rural ZIPs (population < 2,000): the last mile runs fewer times a week,
  * more so for the low-cost carriers that hand rural parcels to a local
  * partner, for long hauls (fewer line-haul connections) and for ground in
@@ -137,14 +146,63 @@ static int season_days(int64_t ship_day, bool fast, const char *state, ordo_rng_
 static int rural_days(const char *carrier, int zone, int64_t ship_day, bool fast,
                       ordo_rng_t *rng)
 {
-    bool economy = !strcmp(carrier, "postal") || !strcmp(carrier, "usps") ||
-                   !strcmp(carrier, "regional") || !strcmp(carrier, "lso") ||
-                   !strcmp(carrier, "ontrac");
+    bool economy = economy_carrier(carrier);
     double haul = zone > 4 ? 0.08 * (zone - 4) : 0;
     int days = draw(rng, 0.20 + haul) + draw(rng, economy ? 0.25 : 0.08);
     if (!fast && sim_truth_season_p(ship_day, false, 0) > 0)
         days += draw(rng, 0.25);
     return days;
+}
+
+sim_lane_day_p_t sim_truth_lane_day_p(const char *carrier, int service, int base_days)
+{
+    sim_lane_day_p_t p = {0, 0, 0};
+    bool economy = economy_carrier(carrier);
+    if (service == ORDO_SERVICE_OVERNIGHT)
+        p.late = 0.01;
+    else if (service == ORDO_SERVICE_TWO_DAY)
+        p.late = 0.05;
+    else {
+        p.late = economy ? 0.10 : 0.08;
+        p.two = 0.25; /* a ground backlog spills into a second day */
+    }
+    /* a day early: the day's parcels made an earlier line-haul departure;
+     * only where the standard has a day to save */
+    if (base_days > 1 && service != ORDO_SERVICE_OVERNIGHT)
+        p.early = service == ORDO_SERVICE_TWO_DAY ? 0.15 : economy ? 0.20 : 0.30;
+    return p;
+}
+
+/* splitmix64's finaliser */
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    return h;
+}
+
+/* A uniform in [0, 1) that is a function of (seed, lane, ship day) alone. */
+static double lane_day_uniform(uint64_t seed, const sim_lane_t *lane, int64_t ship_day, int k)
+{
+    uint64_t h = mix64(seed ^ 0x6c616e652d646179ull); /* "lane-day" */
+    h = mix64(h ^ ((uint64_t)lane->node << 32 | (uint32_t)lane->service));
+    h = mix64(h ^ ((uint64_t)lane->zip3 << 8 | (uint64_t)k));
+    h = mix64(h ^ (uint64_t)ship_day);
+    return (double)(h >> 11) / 9007199254740992.0; /* 2^53 */
+}
+
+int sim_truth_lane_day_days(uint64_t seed, const sim_lane_t *lane, int64_t ship_day,
+                            sim_lane_day_p_t p)
+{
+    double u = lane_day_uniform(seed, lane, ship_day, 0);
+    if (u < p.early)
+        return -1;
+    if (!(u < p.early + p.late))
+        return 0;
+    return 1 + (lane_day_uniform(seed, lane, ship_day, 1) < p.two);
 }
 
 int64_t sim_delivery_day(int64_t ship_day, int transit, unsigned mask)
@@ -153,14 +211,15 @@ int64_t sim_delivery_day(int64_t ship_day, int transit, unsigned mask)
 }
 
 int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t ship_day,
-                     ordo_rng_t *rng)
+                     uint64_t seed, ordo_rng_t *rng)
 {
     if (lane->service < 0)
         return 0; /* pickup: ready at the store the day it is picked */
     const ordo_carrier_service_t *svc = &net->services[lane->service];
     bool fast = svc->service != ORDO_SERVICE_GROUND;
     int zone = ordo_network_zone(net, lane->node, lane->zip3);
-    int days = svc->service == ORDO_SERVICE_OVERNIGHT ? 1 : sim_truth_base_days(zone, fast);
+    int base = svc->service == ORDO_SERVICE_OVERNIGHT ? 1 : sim_truth_base_days(zone, fast);
+    int days = base;
     days += draw(rng, carrier_late(svc->carrier));
     days += draw(rng, region_late(lane->state));
     int wd = ordo_cal_weekday(ship_day);
@@ -169,5 +228,11 @@ int sim_transit_days(const ordo_network_t *net, const sim_lane_t *lane, int64_t 
         days += rural_days(svc->carrier, zone, ship_day, fast, rng);
     /* long hauls miss connections: 15% more per zone beyond 2 */
     days += draw(rng, zone > 2 ? 0.15 * (zone - 2) : 0);
-    return days + season_days(ship_day, fast, lane->state, rng);
+    days += season_days(ship_day, fast, lane->state, rng);
+    /* the lane's parcels of this ship day are early or late together (a
+     * line-haul departure made or missed, a sort-centre backlog): no draw
+     * from the stream, so every other term draws as it did without it */
+    return days +
+           sim_truth_lane_day_days(seed, lane, ship_day,
+                                   sim_truth_lane_day_p(svc->carrier, (int)svc->service, base));
 }

@@ -99,7 +99,7 @@ static void ship_time(sim_t *s, const ordo_order_t *o, const ordo_shipment_t *sh
     if (out->shipped <= o->created)
         out->shipped = o->created + 3600;
     sim_lane_t lane = {sh->node, sh->service, o->ship_zip, o->ship_zip3, o->state};
-    int transit = sim_transit_days(s->net, &lane, day, &s->rng[SIM_RNG_TRANSIT]);
+    int transit = sim_transit_days(s->net, &lane, day, s->opt->seed, &s->rng[SIM_RNG_TRANSIT]);
     if (sh->service < 0 || transit == 0) {
         out->delivered = out->shipped + 2 * 3600;
         return;

@@ -257,6 +257,11 @@ int sim_reroute_world(sim_t *s, const ordo_order_t *o, const ordo_plan_t *plan, 
  * late counts before the world had it (arms.c). */
 void sim_count_arm(sim_t *s, const ordo_order_t *o, const ordo_decision_t *dec,
                    uint64_t delivered0, uint64_t late0);
+/* Only its delivered and late counts: a reroute's (a pick wave's new order,
+ * whose orders count with the order it came from), counted in its own
+ * decision's arm. */
+void sim_count_arm_outcomes(sim_t *s, const ordo_order_t *o, const ordo_decision_t *dec,
+                            uint64_t delivered0, uint64_t late0);
 /* The guardrail monitor after days_done simulated days (guard.c). */
 int sim_monitor(sim_t *s, uint32_t days_done, ordo_error_t *err);
 /* The scenario's network.stock_scale on the loaded network

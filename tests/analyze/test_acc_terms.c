@@ -81,7 +81,7 @@ static void test_ops_moments_equal_moments_add(void **state)
         row.variant = (uint32_t)ordo_rng_below(&rng, 2);
         for (int k = 0; k < AN_OPS_N; k++) {
             unsigned d = (unsigned)ordo_rng_below(&rng, 10);
-            double x = d == 0 ? NAN : d == 1 ? INFINITY : draw(&rng);
+            double x = d == 0 ? NAN : d == 1 ? INFINITY : d == 2 ? -INFINITY : draw(&rng);
             row.v[field[k]] = x;
             if (isfinite(x))
                 ordo_moments_add(&ref[row.variant][k], x);

@@ -777,7 +777,8 @@ static void test_facts_at_once(void **state)
 /* Carrier dependence: shipments per carrier (here the service id: no
  * network) and the HHI, per variant, by hand. control: ups 3, fedex 1 →
  * shares 75%, 25%, HHI 75² + 25² = 6250; treatment: ups 1, fedex 1, usps
- * 2 → 25%, 25%, 50%, HHI 625 + 625 + 2500 = 3750. Pickups are no carrier's. */
+ * 3 → 20%, 20%, 60%, HHI 400 + 400 + 3600 = 4400. Pickups are no carrier's,
+ * also as a plan's first shipment with a carrier's after it. */
 static void test_carrier_hhi(void **state)
 {
     (void)state;
@@ -786,8 +787,8 @@ static void test_carrier_hhi(void **state)
     fx_spec_default(&spec);
     spec.n_orders = 0;
     fx_build(dir, &spec, NULL, false);
-    static const char *const svc[6][2] = {{"ups", "ups"}, {"ups", "fedex"}, {"pickup", NULL},
-                                          {"ups", "fedex"}, {"usps", "usps"}, {"pickup", NULL}};
+    static const char *const svc[6][2] = {{"ups", "ups"},   {"ups", "fedex"}, {"pickup", NULL},
+                                          {"ups", "fedex"}, {"usps", "usps"}, {"pickup", "usps"}};
     ordo_error_t err;
     char logdir[4200];
     snprintf(logdir, sizeof logdir, "%s/log", dir);
@@ -820,8 +821,8 @@ static void test_carrier_hhi(void **state)
     assert_string_equal(rec, fac);
     cJSON *root = cJSON_Parse(fac), *mix = cJSON_GetObjectItem(root, "carrier_mix");
     assert_int_equal(cJSON_GetArraySize(mix), 2);
-    static const double hhi[2] = {6250, 3750}, ships[2] = {4, 4};
-    static const double share[2][3] = {{0.75, 0.25, 0}, {0.25, 0.25, 0.5}};
+    static const double hhi[2] = {6250, 4400}, ships[2] = {4, 5};
+    static const double share[2][3] = {{0.75, 0.25, 0}, {0.2, 0.2, 0.6}};
     static const char *const name[3] = {"ups", "fedex", "usps"};
     for (int v = 0; v < 2; v++) {
         cJSON *e = cJSON_GetArrayItem(mix, v);
@@ -1375,6 +1376,9 @@ static void test_row_paths_agree(void **state)
         const bool use_ref = ordo_analyze_outcome_usable(op ? &s : NULL, decided, &c_ref);
         const bool use_fast = an_outcome_row_usable(op, decided, &c_fast);
         assert_int_equal(use_ref, use_fast);
+        if (op) /* the join's shortcut: valid, or left to an_outcome_row_usable */
+            assert_int_equal(an_outcome_plainly_valid(op, decided),
+                             ordo_outcome_validity(&s, decided) == ORDO_OUTCOME_VALID);
         assert_memory_equal(&c_ref, &c_fast, sizeof c_ref);
         invalid += !use_fast;
         if (!use_fast)
@@ -1414,6 +1418,77 @@ static void test_row_paths_agree(void **state)
     assert_true(fast > 10000 && declined > 1000 && invalid > 1000 && with_outcome > 10000);
 }
 
+/* The rule on an outcome's times as docs/internals/ANALYZE.md "Bad input"
+ * states it: a time (0: absent) more than the clock skew before a decision
+ * (a decision time of 0 or less: none is), a delivery or a return before
+ * the shipment, or the flag set. */
+static bool valid_by_rule(const int64_t t[5], bool flagged, int64_t decided)
+{
+    for (int i = 0; i < 5; i++)
+        if (t[i] != 0 && decided > 0 && t[i] < decided - ORDO_OUTCOME_CLOCK_SKEW)
+            return false;
+    const int64_t shipped = t[0], delivered = t[1], returned = t[3];
+    if (shipped > 0 &&
+        ((delivered > 0 && delivered < shipped) || (returned > 0 && returned < shipped)))
+        return false;
+    return !flagged;
+}
+
+/* an_outcome_plainly_valid (the join's test of an outcome row, four times
+ * at once) against the rule and ordo_outcome_validity, at the edges: the
+ * times at, one before and one after the limit, absent, negative, the
+ * extremes, each order of shipped, delivered and returned; decision times
+ * of none, negative, below the skew and the extremes. */
+static void test_plainly_valid_edges(void **state)
+{
+    (void)state;
+    static const int64_t decided_at[] = {INT64_MIN, -1, 0, 1, 299, 300, 301, 1795000000, INT64_MAX};
+    int valid = 0, invalid = 0;
+    for (size_t d = 0; d < sizeof decided_at / sizeof decided_at[0]; d++) {
+        const int64_t dec = decided_at[d];
+        int64_t vals[10] = {0, 1, -1, INT64_MIN, INT64_MAX, dec};
+        int nv = 6;
+        for (int64_t off = -ORDO_OUTCOME_CLOCK_SKEW - 1; off <= -ORDO_OUTCOME_CLOCK_SKEW + 1;
+             off++) {
+            int64_t x;
+            if (!__builtin_add_overflow(dec, off, &x))
+                vals[nv++] = x;
+        }
+        const int64_t few[4] = {0, vals[nv - 3], vals[nv - 2], -1};
+        for (int a = 0; a < nv; a++)
+            for (int b = 0; b < nv; b++)
+                for (int r = 0; r < nv; r++)
+                    for (int l = 0; l < 4; l++)
+                        for (int c = 0; c < 4; c++)
+                            for (int fl = 0; fl < 2; fl++) {
+                                an_outcome_t o;
+                                memset(&o, 0, sizeof o);
+                                const int64_t t[5] = {vals[a], vals[b], few[l], vals[r], few[c]};
+                                o.shipped_at = t[0];
+                                o.delivered_at = t[1];
+                                o.last_delivered_at = t[2];
+                                o.returned_at = t[3];
+                                o.cancelled_at = t[4];
+                                o.flags = fl ? ORDO_OUTCOME_FLAG_TIME_INCONSISTENT : 0;
+                                const bool want = valid_by_rule(t, fl, dec);
+                                ordo_outcome_summary_t s;
+                                an_outcome_expand(&o, &s);
+                                assert_int_equal(
+                                    ordo_outcome_validity(&s, dec) == ORDO_OUTCOME_VALID, want);
+                                if (an_outcome_plainly_valid(&o, dec) != want)
+                                    fail_msg(
+                                        "decided %lld, times %lld %lld %lld %lld %lld, flag %d: "
+                                        "%d, want %d",
+                                        (long long)dec, (long long)t[0], (long long)t[1],
+                                        (long long)t[2], (long long)t[3], (long long)t[4], fl,
+                                        !want, want);
+                                valid += want;
+                                invalid += !want;
+                            }
+    }
+    assert_true(valid > 1000 && invalid > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1431,6 +1506,7 @@ int main(void)
         cmocka_unit_test(test_update_appends),
         cmocka_unit_test(test_strings_intern),
         cmocka_unit_test(test_row_paths_agree),
+        cmocka_unit_test(test_plainly_valid_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,12 +104,18 @@ static void ref_row(const ordo_analysis_t *a, ref_t *r, const ordo_analyze_row_t
     }
 }
 
-static void make_row(ordo_rng_t *rng, int64_t t0, ordo_analyze_row_t *row)
+/* Rows [0, cov_first) all carry the covariate (a finite control cost);
+ * from then on a third of them do not. */
+static int cov_first = 0;
+
+static void make_row(ordo_rng_t *rng, int64_t t0, int i, ordo_analyze_row_t *row)
 {
     ordo_analyze_row_init(row);
     for (int f = 1; f < ORDO_AF_COUNT; f++)
         row->v[f] = draw(rng);
-    if (ordo_rng_below(rng, 3) == 0)
+    if (i < cov_first)
+        row->v[ORDO_AF_CONTROL_COST] = 10 + ordo_rng_uniform(rng);
+    else if (ordo_rng_below(rng, 3) == 0)
         row->v[ORDO_AF_CONTROL_COST] = NAN;
     row->variant = (uint32_t)ordo_rng_below(rng, 2);
     row->ts = t0 + (int64_t)ordo_rng_below(rng, DAYS * 86400);
@@ -173,7 +179,7 @@ static void run(ordo_exp_unit_kind_t unit, uint64_t seed, const ordo_metric_set_
     const int64_t t0 = 20000 * 86400LL;
     for (int i = 0; i < ROWS; i++) {
         ordo_analyze_row_t row;
-        make_row(&rng, t0, &row);
+        make_row(&rng, t0, i, &row);
         if (unit != ORDO_EXP_UNIT_ORDER) {
             char key[16];
             int n = snprintf(key, sizeof key, "c%u", (unsigned)ordo_rng_below(&rng, UNITS));
@@ -182,6 +188,9 @@ static void run(ordo_exp_unit_kind_t unit, uint64_t seed, const ordo_metric_set_
         assert_int_equal(ordo_analysis_add(a, &row, &err), ORDO_OK);
         ref_row(a, &r, &row, t0 / 86400);
     }
+    if (unit == ORDO_EXP_UNIT_ORDER) /* the CUPED sums shared to the end, or parted */
+        for (size_t v = 0; v < r.V; v++)
+            assert_int_equal(a->cuped_shared[v], cov_first == ROWS);
     an_lanes_flush(a);
     size_t VM = r.V * r.M;
     assert_memory_equal(a->overall, r.overall, VM * sizeof(an_acc_t));
@@ -317,6 +326,20 @@ static void test_cells_equal_plain_rule_runs_of_fields(void **state)
     expect_runs = -1;
 }
 
+/* The covariate on every row of the first half, then missing from a
+ * third: each variant's lanes share their CUPED n, sx and sxx with the
+ * overall ones until its first row without it (CUPED_SHARED), then add
+ * them apart; on every row: shared up to the flush. */
+static void test_cells_equal_plain_rule_covariate_late(void **state)
+{
+    (void)state;
+    cov_first = ROWS / 2;
+    run(ORDO_EXP_UNIT_ORDER, 13, NULL);
+    cov_first = ROWS;
+    run(ORDO_EXP_UNIT_ORDER, 14, NULL);
+    cov_first = 0;
+}
+
 static void test_cells_equal_plain_rule_customers(void **state)
 {
     (void)state;
@@ -330,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_cells_equal_plain_rule_padding_lanes),
         cmocka_unit_test(test_cells_equal_plain_rule_padded_plain_group),
         cmocka_unit_test(test_cells_equal_plain_rule_runs_of_fields),
+        cmocka_unit_test(test_cells_equal_plain_rule_covariate_late),
         cmocka_unit_test(test_cells_equal_plain_rule_customers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -569,6 +569,78 @@ static void test_estimated_shrinkage(void **state)
     }
 }
 
+/* Destinations of one (service, zone, region), each shipped to on two
+ * days, 10 parcels a day. shared: a day's parcels all take the same days,
+ * 3 or 5 by a pattern that has nothing to do with the destination (the
+ * lane-day offset of SIM.md's world), so the destinations do not differ
+ * and each holds two independent observations, not 20; else each day's
+ * parcels take 3 days 8 times in 10 at half of the destinations and 2 in
+ * 10 at the others, the same both days: the destinations differ, and a
+ * day's parcels are independent. */
+static ordo_eta_obs_t *lane_day_obs(const fx_t *f, const uint16_t *zips, int nz, bool shared)
+{
+    ordo_eta_obs_t *o = calloc((size_t)nz * 20, sizeof *o);
+    int32_t mon = (int32_t)ordo_cal_days(2026, 9, 14);
+    unsigned mask = f->net->services[f->svc].delivery_days;
+    for (int i = 0; i < nz * 20; i++) {
+        int z = i / 20, day = i / 10 % 2, k = i % 10;
+        bool three = shared ? (day ? z / 2 % 2 : z % 2) : (z % 2 ? k < 8 : k < 2);
+        o[i].time = (int64_t)(mon + day) * 86400 + 15 * 3600;
+        o[i].order_day = o[i].ship_day = mon + day;
+        o[i].deliver_day = (int32_t)ordo_cal_add_working(mon + day + 1, (three ? 3 : 5) - 1, mask);
+        o[i].promise_day = mon + day + 4;
+        o[i].node = f->node;
+        o[i].service = (int32_t)f->svc;
+        o[i].zip3 = zips[z];
+        o[i].logged_on_time = NAN;
+    }
+    return o;
+}
+
+/* A destination's parcels of one lane-day count as one observation when
+ * they agree more than chance says (Kish's effective size from the
+ * intra-lane-day correlation): shared lane-day noise is not taken for
+ * destinations that differ, and destinations that differ still are. */
+static void test_lane_day_effective_size(void **state)
+{
+    fx_t *f = *state;
+    uint16_t zips[40];
+    int nz = 0, zone = ordo_network_zone(f->net, 0, f->zip3);
+    const char *region = ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), f->zip3)->state);
+    for (uint16_t z = 1; z < ORDO_ZIP3_COUNT && nz < 40; z++)
+        if (ordo_network_zone(f->net, 0, z) == zone &&
+            ordo_geo_zip3(ordo_geo_default(), z)->known &&
+            !strcmp(ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), z)->state), region))
+            zips[nz++] = z;
+    nz -= nz % 4; /* the shared pattern balanced over the destinations */
+    assert_true(nz >= 12);
+    int cls = ordo_lanes_ship_class(f->net->services[f->svc].delivery_days,
+                                    (int64_t)ordo_cal_days(2026, 9, 14));
+    for (int shared = 0; shared < 2; shared++) {
+        ordo_eta_obs_t *obs = lane_day_obs(f, zips, nz, shared);
+        ordo_eta_model_t *m;
+        assert_int_equal(ordo_eta_train(f->net, obs, (size_t)nz * 20, 0, NULL, &m, NULL), ORDO_OK);
+        const ordo_eta_params_t *P = &ordo_eta_model_info(m)->params;
+        double cdf[16];
+        ordo_eta_lane_cdf(m, f->net, f->node, f->svc, zips[0], cls, cdf, NULL);
+        print_message("%s: k_dest %.3g, P(<= 3) at the first destination %.3f\n",
+                      shared ? "shared" : "independent", P->k_dest, cdf[3]);
+        if (shared) {
+            /* two units a destination, their shares binomial about 1/2: no
+             * spread beyond chance (counted by parcel, k_dest came out 1.1
+             * and this destination's P(<= 3) 0.03) */
+            assert_true(P->k_dest == ORDO_ETA_K_MAX);
+            assert_true(fabs(cdf[3] - 0.5) < 0.01);
+        } else {
+            /* 20 independent parcels a destination, 0.2 against 0.8 */
+            assert_true(P->k_dest < 5);
+            assert_true(cdf[3] < 0.3);
+        }
+        ordo_eta_model_destroy(m);
+        free(obs);
+    }
+}
+
 /* Every Friday is ship-day class 1, also for a service delivering on
  * Saturdays (its Friday shipments are faster than the other days'). */
 static void test_friday_class(void **state)
@@ -678,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_friday_class),
         cmocka_unit_test(test_mom_k),
         cmocka_unit_test_setup_teardown(test_estimated_shrinkage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lane_day_effective_size, setup, teardown),
         cmocka_unit_test(test_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Pool `ordo model eval --kind eta --json` results (DIR/ev*.json): each
 run's worst decile with >= 1,000 predictions, Brier and randomized p90
-coverage, then the reliability table summed over the runs (the deciles
-are the same bins in every run, so pooling is exact)."""
+coverage, how much lower the learned lanes' pinball loss is at p50 and p90
+than the carrier histograms' and the lane's recent weekday mode's, each
+against its bound (MODEL.md "Figures": worst decile <= 2 pp, p90 coverage
+90 +- 1.5, pinball >= 20% lower), then the reliability table summed over
+the runs (the deciles are the same bins in every run, so pooling is
+exact)."""
 import glob
 import json
 import sys
@@ -23,9 +27,23 @@ def main(d):
         worst = max(big, key=lambda x: abs(x["mean_p"] - x["observed"])) if big else None
         w = "%.2f pp (%.1f-%.1f)" % (100 * abs(worst["mean_p"] - worst["observed"]), worst["from"],
                                      worst["from"] + 0.1) if worst else "none"
-        print("%-12s shipments %6d  worst decile %-18s Brier %.4f  p90 randomized %.2f%%" %
-              (f.split("/")[-1], e["shipments"], w, e["on_time_learned"]["brier"],
-               100 * e["p90_coverage"]["randomized"]))
+        pb = e["pinball"]
+        low = [pb[k]["learned_lower_%s_pct" % q] for k in ("carrier", "weekday_mode")
+               for q in ("p50", "p90")]
+        cov = 100 * e["p90_coverage"]["randomized"]
+        miss = []
+        if worst and abs(worst["mean_p"] - worst["observed"]) > 0.02:
+            miss.append("decile")
+        if abs(cov - 90) > 1.5:
+            miss.append("coverage")
+        if min(low) < 20:
+            miss.append("pinball")
+        print("%-12s shipments %6d  worst decile %-18s Brier %.4f  p90 randomized %.2f%%  "
+              "pinball lower vs histograms p50 %.1f%% p90 %.1f%%, vs weekday mode p50 %.1f%% "
+              "p90 %.1f%%  %s" %
+              (f.split("/")[-1], e["shipments"], w, e["on_time_learned"]["brier"], cov,
+               low[0], low[1], low[2], low[3],
+               "bounds met" if not miss else "MISSED: " + " ".join(miss)))
         for i, x in enumerate(dec):
             t = tot[int(round(x["from"] * 10))]
             t[0] += x["n"]
