@@ -957,6 +957,40 @@ extern _Thread_local an_otail_stats_t an_otail_last;
 /* The facts table's rows are checksummed in blocks of this many (facts_io.c). */
 #define AN_FACTS_BLOCK_ROWS 4096
 
+/* The census of a facts table: its non-shadow rows with a byte-scanned
+ * "experiment" counted by (scan_exp, scan_var) (scan_var AN_ID_NONE when
+ * the byte scan found no "variant"), the pairs in the order their first
+ * rows come; what picks the experiment (join.c) without a pass over the
+ * rows. Kept up to date where rows are saved (facts_io.c), saved beside
+ * the decisions file (DIR/facts/census), recounted by the join. */
+#define AN_CENSUS_MAX 256 /* pairs; more: the census is not kept */
+typedef struct an_census_pair {
+    uint32_t exp, var;
+    uint64_t n;
+} an_census_pair_t;
+typedef struct an_census {
+    an_census_pair_t *pairs;
+    size_t n, cap;
+    size_t rows; /* the table's rows [0, rows) are counted */
+    size_t last; /* the pair the last row counted went to */
+    bool over;   /* more than AN_CENSUS_MAX pairs: not kept */
+} an_census_t;
+/* Counts row f (a non-shadow row with AN_F_SCAN_EXP) into c. */
+void an_census_add_slow(an_census_t *c, const struct an_fact *f);
+void an_census_free(an_census_t *c);
+/* Equal counts of equal pairs in the same order. */
+bool an_census_eq(const an_census_t *a, const an_census_t *b);
+static inline void an_census_add(an_census_t *c, const an_fact_t *f)
+{
+    if ((f->flags & (AN_F_SHADOW | AN_F_SCAN_EXP)) != AN_F_SCAN_EXP)
+        return;
+    uint32_t var = (f->flags & AN_F_SCAN_VAR) ? f->scan_var : AN_ID_NONE;
+    if (c->n && c->pairs[c->last].exp == f->scan_exp && c->pairs[c->last].var == var)
+        c->pairs[c->last].n++;
+    else
+        an_census_add_slow(c, f);
+}
+
 typedef struct an_facts {
     an_strings_t str;
     const an_fact_t *base; /* rows mapped from the file */
@@ -972,6 +1006,9 @@ typedef struct an_facts {
     uint32_t saved_strings; /* strings already in the file */
     size_t n_saved;         /* rows already in the file */
     uint64_t sum_full;      /* chained XXH3 of the complete blocks of rows */
+    uint64_t sum_all;       /* ... and over the rest, as saved (the header's) */
+    an_census_t census;     /* rows [0, census.rows) counted */
+    bool census_saved;      /* DIR/facts/census holds it */
     /* the check fused into the join (an_facts_open_fused): the saved rows,
      * not yet checked, are hashed a block at a time as the join reads them
      * (an_facts_check_next) against the header's sums */
@@ -1035,6 +1072,13 @@ int an_facts_rebuild(an_facts_t *t, const char *factsdir, const char *logdir,
  * them. */
 bool an_facts_sums_ok(an_facts_t *t, uint64_t sum_full, uint64_t sum_all, bool tail);
 uint64_t an_facts_sums(const an_facts_t *t, uint64_t *sum_full);
+/* The census brought up to every row of t (the rows not counted yet
+ * read once: a table saved without one). false: it cannot be (rows no
+ * longer in memory, too many pairs). */
+bool an_facts_census(an_facts_t *t);
+/* The census saved as DIR/facts/census for the table as saved (best
+ * effort, tmp and rename); nothing when it is not of every saved row. */
+void an_facts_census_save(an_facts_t *t, const char *factsdir);
 /* Reads the log records after covered_seq into the table (and saves). */
 int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
                      const ordo_network_t *net, ordo_error_t *err);
