@@ -189,7 +189,6 @@ void an_census_add_slow(an_census_t *c, const an_fact_t *f)
         c->pairs[c->n++] = (an_census_pair_t){.exp = f->scan_exp, .var = var, .n = 0};
     }
     c->pairs[i].n++;
-    c->last = i;
 }
 
 void an_census_free(an_census_t *c)

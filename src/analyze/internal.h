@@ -965,7 +965,7 @@ extern _Thread_local an_otail_stats_t an_otail_last;
  * the decisions file (DIR/facts/census), recounted by the join. */
 #define AN_CENSUS_MAX 256 /* pairs; more: the census is not kept */
 typedef struct an_census_pair {
-    uint32_t exp, var;
+    uint32_t exp, var; /* little-endian hosts: (uint64_t)var << 32 | exp */
     uint64_t n;
 } an_census_pair_t;
 typedef struct an_census {
@@ -985,10 +985,16 @@ static inline void an_census_add(an_census_t *c, const an_fact_t *f)
     if ((f->flags & (AN_F_SHADOW | AN_F_SCAN_EXP)) != AN_F_SCAN_EXP)
         return;
     uint32_t var = (f->flags & AN_F_SCAN_VAR) ? f->scan_var : AN_ID_NONE;
-    if (c->n && c->pairs[c->last].exp == f->scan_exp && c->pairs[c->last].var == var)
-        c->pairs[c->last].n++;
-    else
-        an_census_add_slow(c, f);
+    /* the pair as one 64-bit key: a few pairs are searched here */
+    uint64_t key = (uint64_t)var << 32 | f->scan_exp, k;
+    for (size_t i = 0, n = c->n < 8 ? c->n : 8; i < n; i++) {
+        memcpy(&k, &c->pairs[i], sizeof k);
+        if (k == key) {
+            c->pairs[i].n++;
+            return;
+        }
+    }
+    an_census_add_slow(c, f);
 }
 
 typedef struct an_facts {

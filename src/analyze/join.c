@@ -799,7 +799,8 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
      * nothing */
     enum { AHEAD = 16 };
     size_t next = 0;
-    an_census_t recount = {0}; /* the census, counted again */
+    an_census_t recount = {0}; /* the census the pick read, counted again */
+    const bool census = t->census.rows == n && !t->census.over;
     int rc = ORDO_OK;
     for (size_t i = 0; i < n + AHEAD && !rc; i++) {
         if (fused && i % AN_FACTS_BLOCK_ROWS == 0 && i <= n && !an_facts_check_next(t)) {
@@ -817,13 +818,14 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
             continue;
         size_t r = i - AHEAD; /* the join reads row r */
         const an_fact_t *f = an_facts_row(t, r);
-        an_census_add(&recount, f);
+        if (census)
+            an_census_add(&recount, f);
         if ((rc = on_fact(j, f, err)) && t->unchecked && !an_facts_check_rest(t))
             rc = facts_damaged(err);
     }
     /* the census the experiment was picked from differs from the rows:
      * damage, as the rows' own (the table rebuilt, the analysis again) */
-    if (!rc && t->census.rows == n && !t->census.over && !an_census_eq(&recount, &t->census)) {
+    if (!rc && census && !an_census_eq(&recount, &t->census)) {
         t->damaged = true;
         rc = ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, NULL,
                             "the facts table's census differs from its rows");
