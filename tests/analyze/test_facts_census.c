@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "analyze_fixture.h"
+#include "ordo/analyze.h"
 #include "ordo/datadir.h"
 #include "ordo/log.h"
 #include "../../src/analyze/internal.h"
@@ -28,14 +29,9 @@ typedef struct fixture {
 
 /* n decisions of experiment exp (variants "a", "b"; every third without
  * an experiment) appended to the log. */
-static void append(fixture_t *f, const char *exp, size_t n)
+static void append_to(fixture_t *f, ordo_log_t *log, const char *exp, size_t n)
 {
     ordo_error_t err;
-    ordo_log_options_t lo;
-    ordo_log_options_init(&lo);
-    lo.sync = ORDO_LOG_NONE;
-    ordo_log_t *log;
-    FX_CHECK(ordo_log_open(f->dd.log, &lo, &log, NULL, &err));
     ordo_buf_t b;
     ordo_buf_init(&b, NULL);
     for (size_t i = 0; i < n; i++) {
@@ -49,6 +45,17 @@ static void append(fixture_t *f, const char *exp, size_t n)
                                  b.data, b.len, NULL, &err));
     }
     ordo_buf_free(&b);
+}
+
+static void append(fixture_t *f, const char *exp, size_t n)
+{
+    ordo_error_t err;
+    ordo_log_options_t lo;
+    ordo_log_options_init(&lo);
+    lo.sync = ORDO_LOG_NONE;
+    ordo_log_t *log;
+    FX_CHECK(ordo_log_open(f->dd.log, &lo, &log, NULL, &err));
+    append_to(f, log, exp, n);
     FX_CHECK(ordo_log_close(log, &err));
 }
 
@@ -160,6 +167,27 @@ static void test_census_follows_rows(void **state)
     assert_int_equal(an_facts_rebuild(&t, f->dd.facts, f->dd.log, NULL, &err), ORDO_OK);
     an_facts_close(&t);
     census_is_count(f, before + 21);
+
+    /* the log's facts writer, saving every 7 durable rows */
+    ordo_log_options_t lo;
+    ordo_log_options_init(&lo);
+    lo.sync = ORDO_LOG_SYNC;
+    ordo_log_t *log;
+    ordo_facts_writer_t *w;
+    FX_CHECK(ordo_log_open(f->dd.log, &lo, &log, NULL, &err));
+    setenv("ORDO_FACTS_WRITER_SAVE_ROWS", "7", 1);
+    FX_CHECK(ordo_facts_writer_open(f->dir, NULL, &w, &err));
+    unsetenv("ORDO_FACTS_WRITER_SAVE_ROWS");
+    ordo_facts_writer_attach(w, log);
+    append_to(f, log, "exp-d", 40);
+    append_to(f, log, "exp-b", 30);
+    FX_CHECK(ordo_log_close(log, &err));
+    ordo_facts_writer_stats_t st;
+    ordo_facts_writer_stats(w, &st);
+    assert_null(st.stopped);
+    assert_true(st.saves > 3);
+    ordo_facts_writer_close(w);
+    census_is_count(f, before + 91);
 }
 
 /* Pair k's count in the census file set to v. */
