@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,9 +153,10 @@ static int strings_save(const char *path, const an_strings_t *s)
 
 /* ------------------------------------------------------------------ */
 /* The census (internal.h an_census_t): DIR/facts/census, a header naming
- * the decisions file it counts (its rows and sum_all), then the pairs. No
- * checksum of its own: a census whose counts are wrong is found by the
- * join, which recounts every row (read_facts), and the table rebuilt. */
+ * the decisions file it counts (its rows and sum_all) and an XXH3 of the
+ * rest, then the pairs. A census whose counts are wrong all the same is
+ * found by the join, which adds up every row's an_census_term
+ * (read_facts), and the table rebuilt. */
 
 static int write_all(int fd, const void *p, size_t len, off_t off);
 
@@ -163,7 +165,14 @@ typedef struct census_hdr {
     char magic[8];
     uint64_t n_rows, sum_all;
     uint32_t n_pairs, n_strings;
+    uint64_t sum; /* XXH3 of the pairs, seeded with the XXH3 of the 32 bytes above */
 } census_hdr_t;
+
+static uint64_t census_file_sum(const census_hdr_t *h, const an_census_pair_t *pairs)
+{
+    return XXH3_64bits_withSeed(pairs, h->n_pairs * sizeof *pairs,
+                                XXH3_64bits(h, offsetof(census_hdr_t, sum)));
+}
 
 void an_census_add_slow(an_census_t *c, const an_fact_t *f)
 {
@@ -197,15 +206,12 @@ void an_census_free(an_census_t *c)
     memset(c, 0, sizeof *c);
 }
 
-bool an_census_eq(const an_census_t *a, const an_census_t *b)
+uint64_t an_census_sum(const an_census_t *c)
 {
-    if (a->over || b->over || a->n != b->n)
-        return false;
-    for (size_t i = 0; i < a->n; i++)
-        if (a->pairs[i].exp != b->pairs[i].exp || a->pairs[i].var != b->pairs[i].var ||
-            a->pairs[i].n != b->pairs[i].n)
-            return false;
-    return true;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < c->n; i++)
+        sum += c->pairs[i].n * an_census_mix(c->pairs[i].exp, c->pairs[i].var);
+    return sum;
 }
 
 bool an_facts_census(an_facts_t *t)
@@ -236,6 +242,7 @@ void an_facts_census_save(an_facts_t *t, const char *factsdir)
     h.sum_all = t->sum_all;
     h.n_pairs = (uint32_t)c->n;
     h.n_strings = t->str.n;
+    h.sum = census_file_sum(&h, c->pairs);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
@@ -272,6 +279,7 @@ static void census_load(an_facts_t *t, const char *dir, uint64_t n_rows, uint64_
         c.n = c.cap = h.n_pairs;
     }
     close(fd);
+    ok = ok && census_file_sum(&h, c.pairs) == h.sum;
     uint64_t total = 0;
     for (size_t i = 0; ok && i < c.n; i++) {
         const an_census_pair_t *p = &c.pairs[i];

@@ -978,8 +978,6 @@ typedef struct an_census {
 /* Counts row f (a non-shadow row with AN_F_SCAN_EXP) into c. */
 void an_census_add_slow(an_census_t *c, const struct an_fact *f);
 void an_census_free(an_census_t *c);
-/* Equal counts of equal pairs in the same order. */
-bool an_census_eq(const an_census_t *a, const an_census_t *b);
 static inline void an_census_add(an_census_t *c, const an_fact_t *f)
 {
     if ((f->flags & (AN_F_SHADOW | AN_F_SCAN_EXP)) != AN_F_SCAN_EXP)
@@ -996,6 +994,23 @@ static inline void an_census_add(an_census_t *c, const an_fact_t *f)
     }
     an_census_add_slow(c, f);
 }
+/* What the join adds up per row to check a census without counting it
+ * again: a counted row's pair mixed into an odd 64-bit value, else 0. The
+ * census's total is the sum over its pairs of count × value (mod 2^64,
+ * an_census_sum): one count wrong by d moves it by d × an odd value,
+ * never 0. */
+static inline uint64_t an_census_mix(uint32_t exp, uint32_t var)
+{
+    uint64_t m = ((uint64_t)var << 32 | exp) * 0x9e3779b97f4a7c15ull;
+    return (m ^ m >> 29) | 1;
+}
+static inline uint64_t an_census_term(const an_fact_t *f)
+{
+    bool counted = (f->flags & (AN_F_SHADOW | AN_F_SCAN_EXP)) == AN_F_SCAN_EXP;
+    uint32_t var = (f->flags & AN_F_SCAN_VAR) ? f->scan_var : AN_ID_NONE;
+    return an_census_mix(f->scan_exp, var) & (0 - (uint64_t)counted);
+}
+uint64_t an_census_sum(const an_census_t *c);
 
 typedef struct an_facts {
     an_strings_t str;

@@ -799,8 +799,9 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
      * nothing */
     enum { AHEAD = 16 };
     size_t next = 0;
-    an_census_t recount = {0}; /* the census the pick read, counted again */
+    /* the census the pick read, checked against every row */
     const bool census = t->census.rows == n && !t->census.over;
+    uint64_t recount = 0;
     int rc = ORDO_OK;
     for (size_t i = 0; i < n + AHEAD && !rc; i++) {
         if (fused && i % AN_FACTS_BLOCK_ROWS == 0 && i <= n && !an_facts_check_next(t)) {
@@ -819,18 +820,17 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
         size_t r = i - AHEAD; /* the join reads row r */
         const an_fact_t *f = an_facts_row(t, r);
         if (census)
-            an_census_add(&recount, f);
+            recount += an_census_term(f);
         if ((rc = on_fact(j, f, err)) && t->unchecked && !an_facts_check_rest(t))
             rc = facts_damaged(err);
     }
     /* the census the experiment was picked from differs from the rows:
      * damage, as the rows' own (the table rebuilt, the analysis again) */
-    if (!rc && census && !an_census_eq(&recount, &t->census)) {
+    if (!rc && census && recount != an_census_sum(&t->census)) {
         t->damaged = true;
         rc = ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, NULL,
                             "the facts table's census differs from its rows");
     }
-    an_census_free(&recount);
     if (rc)
         return rc;
     sh_early_unpaired(j);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include "analyze_fixture.h"
 #include "ordo/analyze.h"
@@ -18,7 +19,7 @@
 #include "ordo/log.h"
 #include "../../src/analyze/internal.h"
 
-enum { CENSUS_HDR = 32 };
+enum { CENSUS_HDR = 40, CENSUS_SUM = 32 };
 
 typedef struct fixture {
     char *dir;
@@ -190,14 +191,24 @@ static void test_census_follows_rows(void **state)
     census_is_count(f, before + 91);
 }
 
-/* Pair k's count in the census file set to v. */
+/* Pair k's count in the census file set to v, and the file's XXH3 made
+ * again (the file whole: only the join can find the count wrong). */
 static void census_set(const fixture_t *f, size_t k, uint64_t v)
 {
-    int fd = open(f->census, O_RDWR);
+    size_t len;
+    char *data = NULL;
+    assert_int_equal(ordo_read_file(f->census, &data, &len, NULL), ORDO_OK);
+    assert_true(len >= CENSUS_HDR + (k + 1) * sizeof(an_census_pair_t));
+    memcpy(data + CENSUS_HDR + k * sizeof(an_census_pair_t) + offsetof(an_census_pair_t, n), &v,
+           sizeof v);
+    uint64_t sum =
+        XXH3_64bits_withSeed(data + CENSUS_HDR, len - CENSUS_HDR, XXH3_64bits(data, CENSUS_SUM));
+    memcpy(data + CENSUS_SUM, &sum, sizeof sum);
+    int fd = open(f->census, O_WRONLY | O_TRUNC);
     assert_true(fd >= 0);
-    off_t at = (off_t)(CENSUS_HDR + k * sizeof(an_census_pair_t) + offsetof(an_census_pair_t, n));
-    assert_int_equal(pwrite(fd, &v, sizeof v, at), (ssize_t)sizeof v);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
     close(fd);
+    free(data);
 }
 
 /* A census whose counts are wrong but whose file is whole: the pick
@@ -240,9 +251,9 @@ static void test_wrong_census_rebuilt(void **state)
     free(want);
 }
 
-/* A table saved without a census (or with a torn one): the pick counts
- * the rows, picks what it did, the report is the same, and the census
- * is saved after the join. */
+/* A table saved without a census (or with one whose XXH3 fails, or a
+ * torn one): the pick counts the rows, picks what it did, the report is
+ * the same, and the census is saved after the join. */
 static void test_table_without_census(void **state)
 {
     fixture_t *f = *state;
@@ -250,6 +261,15 @@ static void test_table_without_census(void **state)
     char *want = fx_report_json(f->dir, ORDO_ANALYZE_FACTS_OFF);
     assert_int_equal(unlink(f->census), 0);
     char *got = fx_report_json(f->dir, ORDO_ANALYZE_FACTS_AUTO);
+    assert_string_equal(got, want);
+    free(got);
+    census_is_count(f, rows_now(f));
+    int fd = open(f->census, O_WRONLY); /* a count's byte flipped, the XXH3 left */
+    assert_true(fd >= 0);
+    unsigned char x = 0x5a;
+    assert_int_equal(pwrite(fd, &x, 1, CENSUS_HDR + offsetof(an_census_pair_t, n)), 1);
+    close(fd);
+    got = fx_report_json(f->dir, ORDO_ANALYZE_FACTS_AUTO);
     assert_string_equal(got, want);
     free(got);
     census_is_count(f, rows_now(f));
