@@ -802,12 +802,9 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
     /* the census the pick read, checked against every row */
     const bool census = t->census.rows == n && !t->census.over;
     uint64_t recount = 0;
-    int rc = ORDO_OK;
-    for (size_t i = 0; i < n + AHEAD && !rc; i++) {
-        if (fused && i % AN_FACTS_BLOCK_ROWS == 0 && i <= n && !an_facts_check_next(t)) {
-            rc = facts_damaged(err);
-            break;
-        }
+    for (size_t i = 0; i < n + AHEAD; i++) {
+        if (fused && i % AN_FACTS_BLOCK_ROWS == 0 && i <= n && !an_facts_check_next(t))
+            return facts_damaged(err);
         if (i < n) { /* row i is guessed AHEAD rows before the join reads it */
             const an_fact_t *g = an_facts_row(t, i);
             for (size_t off = 64; off < sizeof *g; off += 64) /* the row's other lines */
@@ -821,18 +818,17 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
         const an_fact_t *f = an_facts_row(t, r);
         if (census)
             recount += an_census_term(f);
-        if ((rc = on_fact(j, f, err)) && t->unchecked && !an_facts_check_rest(t))
-            rc = facts_damaged(err);
+        int rc = on_fact(j, f, err);
+        if (rc)
+            return t->unchecked && !an_facts_check_rest(t) ? facts_damaged(err) : rc;
     }
     /* the census the experiment was picked from differs from the rows:
      * damage, as the rows' own (the table rebuilt, the analysis again) */
-    if (!rc && census && recount != an_census_sum(&t->census)) {
+    if (census && recount != an_census_sum(&t->census)) {
         t->damaged = true;
-        rc = ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, NULL,
-                            "the facts table's census differs from its rows");
+        return ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, NULL,
+                              "the facts table's census differs from its rows");
     }
-    if (rc)
-        return rc;
     sh_early_unpaired(j);
     return flush_pending(j, err);
 }
