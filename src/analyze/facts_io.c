@@ -317,7 +317,7 @@ static void facts_reset(an_facts_t *t)
     t->sum_full = 0;
     t->sum_all = 0;
     an_census_free(&t->census);
-    t->census_saved = false;
+    t->census_saved = t->census_read = false;
     t->unchecked = t->damaged = false;
     an_strings_free(&t->str);
     an_strings_init(&t->str);

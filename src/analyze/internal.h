@@ -1030,6 +1030,7 @@ typedef struct an_facts {
     uint64_t sum_all;       /* ... and over the rest, as saved (the header's) */
     an_census_t census;     /* rows [0, census.rows) counted */
     bool census_saved;      /* DIR/facts/census holds it */
+    bool census_read;       /* an experiment was picked from it: the join checks it */
     /* the check fused into the join (an_facts_open_fused): the saved rows,
      * not yet checked, are hashed a block at a time as the join reads them
      * (an_facts_check_next) against the header's sums */

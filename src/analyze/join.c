@@ -113,6 +113,7 @@ static int scan_log(const char *logdir, an_facts_t *facts, scan_exp_t *exps, siz
 {
     *n_exps = 0;
     if (facts && an_facts_census(facts)) {
+        facts->census_read = true;
         scan_census(facts, exps, n_exps);
         return ORDO_OK;
     }
@@ -800,7 +801,7 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
     enum { AHEAD = 16 };
     size_t next = 0;
     /* the census the pick read, checked against every row */
-    const bool census = t->census.rows == n && !t->census.over;
+    const bool census = t->census_read && t->census.rows == n && !t->census.over;
     uint64_t recount = 0;
     for (size_t i = 0; i < n + AHEAD; i++) {
         if (fused && i % AN_FACTS_BLOCK_ROWS == 0 && i <= n && !an_facts_check_next(t))
