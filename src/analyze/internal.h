@@ -962,7 +962,8 @@ extern _Thread_local an_otail_stats_t an_otail_last;
  * the byte scan found no "variant"), the pairs in the order their first
  * rows come; what picks the experiment (join.c) without a pass over the
  * rows. Kept up to date where rows are saved (facts_io.c), saved beside
- * the decisions file (DIR/facts/census), recounted by the join. */
+ * the decisions file (DIR/facts/census), checked by the join when the
+ * pick read it (an_census_term). */
 #define AN_CENSUS_MAX 256 /* pairs; more: the census is not kept */
 typedef struct an_census_pair {
     uint32_t exp, var; /* little-endian hosts: (uint64_t)var << 32 | exp */
@@ -972,7 +973,6 @@ typedef struct an_census {
     an_census_pair_t *pairs;
     size_t n, cap;
     size_t rows; /* the table's rows [0, rows) are counted */
-    size_t last; /* the pair the last row counted went to */
     bool over;   /* more than AN_CENSUS_MAX pairs: not kept */
 } an_census_t;
 /* Counts row f (a non-shadow row with AN_F_SCAN_EXP) into c. */
