@@ -29,7 +29,9 @@
  * (CLOCK_PROCESS_CPUTIME_ID: every thread), its report checked equal to
  * the one in memory: the goal line. And ordo_analyze_dir itself on the
  * directory (the experiment is not registered there: its configuration
- * has no policy versions, hence no CUPED; a figure apart). Prints an XXH3
+ * has no policy versions, hence no CUPED; the experiment picked from the
+ * facts' census, DIR/facts/census, which the save writes; a figure apart).
+ * Prints an XXH3
  * of the JSON report, so a change to the code can be checked to give the
  * same report (run before and after). Goal:
  * 10M orders end to end in <= 2 s. BENCH_SCALE_HUGE=1: the tables and the index in transparent
@@ -502,8 +504,9 @@ int main(int argc, char **argv)
     printf("report digest from files (XXH3 of the JSON): %016llx\n", (unsigned long long)fdigest);
     if (with_dir)
         printf("ordo_analyze_dir on the same directory (an unregistered experiment: no policy "
-               "versions, so no CUPED; the experiment's scan of the rows; the outcome facts on a "
-               "second thread): median %.3f s CPU (every thread), %.3f s wall; report digest "
+               "versions, so no CUPED; the experiment picked from the facts' census; the outcome "
+               "facts on a second thread): median %.3f s CPU (every thread), %.3f s wall; report "
+               "digest "
                "%016llx\n",
                dcpu[m], dwall[m], (unsigned long long)ddigest);
     remove_dir();

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,152 @@ static int strings_save(const char *path, const an_strings_t *s)
 }
 
 /* ------------------------------------------------------------------ */
+/* The census (internal.h an_census_t): DIR/facts/census, a header naming
+ * the decisions file it counts (its rows and sum_all) and an XXH3 of the
+ * rest, then the pairs. A census whose counts are wrong all the same is
+ * found by the join, which adds up every row's an_census_term
+ * (read_facts), and the table rebuilt. */
+
+static int write_all(int fd, const void *p, size_t len, off_t off);
+
+static const char census_magic[8] = {'O', 'R', 'D', 'O', 'F', 'C', 'N', '1'};
+typedef struct census_hdr {
+    char magic[8];
+    uint64_t n_rows, sum_all;
+    uint32_t n_pairs, n_strings;
+    uint64_t sum; /* XXH3 of the pairs, seeded with the XXH3 of the 32 bytes above */
+} census_hdr_t;
+
+static uint64_t census_file_sum(const census_hdr_t *h, const an_census_pair_t *pairs)
+{
+    return XXH3_64bits_withSeed(pairs, h->n_pairs * sizeof *pairs,
+                                XXH3_64bits(h, offsetof(census_hdr_t, sum)));
+}
+
+void an_census_add_slow(an_census_t *c, const an_fact_t *f)
+{
+    uint32_t var = (f->flags & AN_F_SCAN_VAR) ? f->scan_var : AN_ID_NONE;
+    size_t i = 0;
+    while (i < c->n && (c->pairs[i].exp != f->scan_exp || c->pairs[i].var != var))
+        i++;
+    if (i == c->n) {
+        if (c->over || c->n == AN_CENSUS_MAX) {
+            c->over = true;
+            return;
+        }
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 8;
+            an_census_pair_t *np = realloc(c->pairs, cap * sizeof *np);
+            if (!np) {
+                c->over = true; /* not kept: the pick reads the rows */
+                return;
+            }
+            c->pairs = np;
+            c->cap = cap;
+        }
+        c->pairs[c->n++] = (an_census_pair_t){.exp = f->scan_exp, .var = var, .n = 0};
+    }
+    c->pairs[i].n++;
+}
+
+void an_census_free(an_census_t *c)
+{
+    free(c->pairs);
+    memset(c, 0, sizeof *c);
+}
+
+uint64_t an_census_sum(const an_census_t *c)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < c->n; i++)
+        sum += c->pairs[i].n * an_census_mix(c->pairs[i].exp, c->pairs[i].var);
+    return sum;
+}
+
+bool an_facts_census(an_facts_t *t)
+{
+    an_census_t *c = &t->census;
+    size_t n = an_facts_count(t);
+    if (c->over || c->rows > n || (c->rows < t->n_base && !t->base))
+        return false;
+    for (size_t i = c->rows; i < n; i++)
+        an_census_add(c, an_facts_row(t, i));
+    c->rows = n;
+    return !c->over;
+}
+
+void an_facts_census_save(an_facts_t *t, const char *factsdir)
+{
+    const an_census_t *c = &t->census;
+    size_t n = an_facts_count(t);
+    if (t->census_saved || c->over || c->rows != n || t->n_saved != n)
+        return;
+    char path[4096], tmp[4200];
+    path_of(path, sizeof path, factsdir, "census");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    census_hdr_t h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, census_magic, 8);
+    h.n_rows = n;
+    h.sum_all = t->sum_all;
+    h.n_pairs = (uint32_t)c->n;
+    h.n_strings = t->str.n;
+    h.sum = census_file_sum(&h, c->pairs);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    bool ok = !write_all(fd, &h, sizeof h, 0) &&
+              !write_all(fd, c->pairs, c->n * sizeof *c->pairs, (off_t)sizeof h);
+    close(fd);
+    if (ok && !rename(tmp, path))
+        t->census_saved = true;
+    else
+        unlink(tmp);
+}
+
+/* The saved census when it counts the decisions file just loaded (h): its
+ * header names the same rows and sums, its ids are the table's; else
+ * none (the pick reads the rows once, an_facts_census). */
+static void census_load(an_facts_t *t, const char *dir, uint64_t n_rows, uint64_t sum_all)
+{
+    char path[4096];
+    path_of(path, sizeof path, dir, "census");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    census_hdr_t h;
+    struct stat st;
+    an_census_t c = {0};
+    bool ok = !fstat(fd, &st) && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+              !memcmp(h.magic, census_magic, 8) && h.n_rows == n_rows && h.sum_all == sum_all &&
+              h.n_strings <= t->str.n && h.n_pairs <= AN_CENSUS_MAX &&
+              (uint64_t)st.st_size == sizeof h + (uint64_t)h.n_pairs * sizeof *c.pairs;
+    if (ok && h.n_pairs) {
+        c.pairs = malloc(h.n_pairs * sizeof *c.pairs);
+        ok = c.pairs && pread(fd, c.pairs, h.n_pairs * sizeof *c.pairs, (off_t)sizeof h) ==
+                            (ssize_t)(h.n_pairs * sizeof *c.pairs);
+        c.n = c.cap = h.n_pairs;
+    }
+    close(fd);
+    ok = ok && census_file_sum(&h, c.pairs) == h.sum;
+    uint64_t total = 0;
+    for (size_t i = 0; ok && i < c.n; i++) {
+        const an_census_pair_t *p = &c.pairs[i];
+        ok = p->exp != AN_ID_NONE && p->n && (p->exp <= t->str.n || p->exp == AN_ID_LONG) &&
+             (p->var <= t->str.n || p->var == AN_ID_LONG) && p->n <= n_rows - total;
+        total += ok ? p->n : 0;
+    }
+    if (!ok) {
+        an_census_free(&c);
+        return;
+    }
+    c.rows = n_rows;
+    an_census_free(&t->census);
+    t->census = c;
+    t->census_saved = true;
+}
+
+/* ------------------------------------------------------------------ */
 /* The decisions file */
 
 static void facts_reset(an_facts_t *t)
@@ -168,6 +315,9 @@ static void facts_reset(an_facts_t *t)
     t->saved_strings = 0;
     t->n_saved = 0;
     t->sum_full = 0;
+    t->sum_all = 0;
+    an_census_free(&t->census);
+    t->census_saved = t->census_read = false;
     t->unchecked = t->damaged = false;
     an_strings_free(&t->str);
     an_strings_init(&t->str);
@@ -277,6 +427,8 @@ static const char *facts_load(an_facts_t *t, const char *dir, uint64_t catalog, 
     memcpy(t->chain, h.chain, sizeof t->chain);
     t->saved_strings = t->str.n;
     t->n_saved = t->n_base;
+    t->sum_all = h.sum_all;
+    census_load(t, dir, h.n_rows, h.sum_all);
     return NULL;
 }
 
@@ -330,6 +482,7 @@ static int facts_save(an_facts_t *t, const char *dir)
     uint64_t full = t->sum_full;
     uint64_t sum_all = sum_update(t, t->n_saved / BLOCK_ROWS, &full);
     bool fresh = !t->n_saved;
+    size_t n_before = t->n_saved, census_rows = t->census.rows;
     path_of(path, sizeof path, dir, "decisions");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     int fd = fresh ? open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
@@ -367,6 +520,16 @@ done:
         return rc;
     }
     t->n_saved = n;
+    t->sum_all = sum_all;
+    /* the census: the new rows counted on the saved ones' census; none
+     * kept when the saved rows were not counted (a table saved without
+     * one: the next analysis counts them) */
+    t->census_saved = false;
+    path_of(path, sizeof path, dir, "census");
+    if (census_rows >= n_before && an_facts_census(t))
+        an_facts_census_save(t, dir);
+    if (!t->census_saved)
+        unlink(path);
     return ORDO_OK;
 }
 
@@ -515,6 +678,7 @@ void an_facts_close(an_facts_t *t)
     if (t->map)
         munmap(t->map, t->map_len);
     free(t->add);
+    an_census_free(&t->census);
     an_strings_free(&t->str);
     memset(t, 0, sizeof *t);
 }

@@ -957,6 +957,61 @@ extern _Thread_local an_otail_stats_t an_otail_last;
 /* The facts table's rows are checksummed in blocks of this many (facts_io.c). */
 #define AN_FACTS_BLOCK_ROWS 4096
 
+/* The census of a facts table: its non-shadow rows with a byte-scanned
+ * "experiment" counted by (scan_exp, scan_var) (scan_var AN_ID_NONE when
+ * the byte scan found no "variant"), the pairs in the order their first
+ * rows come; what picks the experiment (join.c) without a pass over the
+ * rows. Kept up to date where rows are saved (facts_io.c), saved beside
+ * the decisions file (DIR/facts/census), checked by the join when the
+ * pick read it (an_census_term). */
+#define AN_CENSUS_MAX 256 /* pairs; more: the census is not kept */
+typedef struct an_census_pair {
+    uint32_t exp, var; /* little-endian hosts: (uint64_t)var << 32 | exp */
+    uint64_t n;
+} an_census_pair_t;
+typedef struct an_census {
+    an_census_pair_t *pairs;
+    size_t n, cap;
+    size_t rows; /* the table's rows [0, rows) are counted */
+    bool over;   /* more than AN_CENSUS_MAX pairs: not kept */
+} an_census_t;
+/* Counts row f (a non-shadow row with AN_F_SCAN_EXP) into c. */
+void an_census_add_slow(an_census_t *c, const struct an_fact *f);
+void an_census_free(an_census_t *c);
+static inline void an_census_add(an_census_t *c, const an_fact_t *f)
+{
+    if ((f->flags & (AN_F_SHADOW | AN_F_SCAN_EXP)) != AN_F_SCAN_EXP)
+        return;
+    uint32_t var = (f->flags & AN_F_SCAN_VAR) ? f->scan_var : AN_ID_NONE;
+    /* the pair as one 64-bit key: a few pairs are searched here */
+    uint64_t key = (uint64_t)var << 32 | f->scan_exp, k;
+    for (size_t i = 0, n = c->n < 8 ? c->n : 8; i < n; i++) {
+        memcpy(&k, &c->pairs[i], sizeof k);
+        if (k == key) {
+            c->pairs[i].n++;
+            return;
+        }
+    }
+    an_census_add_slow(c, f);
+}
+/* What the join adds up per row to check a census without counting it
+ * again: a counted row's pair mixed into an odd 64-bit value, else 0. The
+ * census's total is the sum over its pairs of count × value (mod 2^64,
+ * an_census_sum): one count wrong by d moves it by d × an odd value,
+ * never 0. */
+static inline uint64_t an_census_mix(uint32_t exp, uint32_t var)
+{
+    uint64_t m = ((uint64_t)var << 32 | exp) * 0x9e3779b97f4a7c15ull;
+    return (m ^ m >> 29) | 1;
+}
+static inline uint64_t an_census_term(const an_fact_t *f)
+{
+    bool counted = (f->flags & (AN_F_SHADOW | AN_F_SCAN_EXP)) == AN_F_SCAN_EXP;
+    uint32_t var = (f->flags & AN_F_SCAN_VAR) ? f->scan_var : AN_ID_NONE;
+    return an_census_mix(f->scan_exp, var) & (0 - (uint64_t)counted);
+}
+uint64_t an_census_sum(const an_census_t *c);
+
 typedef struct an_facts {
     an_strings_t str;
     const an_fact_t *base; /* rows mapped from the file */
@@ -972,6 +1027,10 @@ typedef struct an_facts {
     uint32_t saved_strings; /* strings already in the file */
     size_t n_saved;         /* rows already in the file */
     uint64_t sum_full;      /* chained XXH3 of the complete blocks of rows */
+    uint64_t sum_all;       /* ... and over the rest, as saved (the header's) */
+    an_census_t census;     /* rows [0, census.rows) counted */
+    bool census_saved;      /* DIR/facts/census holds it */
+    bool census_read;       /* an experiment was picked from it: the join checks it */
     /* the check fused into the join (an_facts_open_fused): the saved rows,
      * not yet checked, are hashed a block at a time as the join reads them
      * (an_facts_check_next) against the header's sums */
@@ -1035,6 +1094,13 @@ int an_facts_rebuild(an_facts_t *t, const char *factsdir, const char *logdir,
  * them. */
 bool an_facts_sums_ok(an_facts_t *t, uint64_t sum_full, uint64_t sum_all, bool tail);
 uint64_t an_facts_sums(const an_facts_t *t, uint64_t *sum_full);
+/* The census brought up to every row of t (the rows not counted yet
+ * read once: a table saved without one). false: it cannot be (rows no
+ * longer in memory, too many pairs). */
+bool an_facts_census(an_facts_t *t);
+/* The census saved as DIR/facts/census for the table as saved (best
+ * effort, tmp and rename); nothing when it is not of every saved row. */
+void an_facts_census_save(an_facts_t *t, const char *factsdir);
 /* Reads the log records after covered_seq into the table (and saves). */
 int an_facts_refresh(an_facts_t *t, const char *factsdir, const char *logdir,
                      const ordo_network_t *net, ordo_error_t *err);

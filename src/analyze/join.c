@@ -28,14 +28,16 @@ typedef struct scan_exp {
     char variants[ORDO_EXP_MAX_ARMS][ORDO_EXP_KEY_MAX];
 } scan_exp_t;
 
-static void scan_add(scan_exp_t *exps, size_t *n_exps, const char *id, const char *var)
+/* One decision of experiment id (and variant var): its index, SIZE_MAX
+ * when SCAN_MAX experiments are known already. */
+static size_t scan_add(scan_exp_t *exps, size_t *n_exps, const char *id, const char *var)
 {
     size_t i = 0;
     while (i < *n_exps && strcmp(exps[i].id, id))
         i++;
     if (i == *n_exps) {
         if (*n_exps == SCAN_MAX)
-            return;
+            return SIZE_MAX;
         memset(&exps[i], 0, sizeof exps[i]);
         snprintf(exps[i].id, sizeof exps[i].id, "%s", id);
         (*n_exps)++;
@@ -48,6 +50,7 @@ static void scan_add(scan_exp_t *exps, size_t *n_exps, const char *id, const cha
         if (j == exps[i].n_variants && j < ORDO_EXP_MAX_ARMS)
             snprintf(exps[i].variants[exps[i].n_variants++], ORDO_EXP_KEY_MAX, "%s", var);
     }
+    return i;
 }
 
 /* The same from the facts table: the byte scan's results are in the rows,
@@ -88,11 +91,32 @@ static int scan_facts(const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps,
     return ORDO_OK;
 }
 
-/* From the facts table, else from the log. */
-static int scan_log(const char *logdir, const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps,
+/* The same from the table's census (an_facts_census): its pairs come in
+ * the order of their first rows, so experiments and variants come in the
+ * order scan_facts finds them, with the same counts. */
+static void scan_census(const an_facts_t *facts, scan_exp_t *exps, size_t *n_exps)
+{
+    const an_census_t *c = &facts->census;
+    for (size_t k = 0; k < c->n; k++) {
+        const an_census_pair_t *p = &c->pairs[k];
+        /* the pair's first row as scan_facts meets it, then its others */
+        size_t i = scan_add(exps, n_exps, an_strings_get(&facts->str, p->exp),
+                            an_strings_get(&facts->str, p->var));
+        if (i != SIZE_MAX)
+            exps[i].n += p->n - 1;
+    }
+}
+
+/* From the facts table (its census, else its rows), else from the log. */
+static int scan_log(const char *logdir, an_facts_t *facts, scan_exp_t *exps, size_t *n_exps,
                     ordo_error_t *err)
 {
     *n_exps = 0;
+    if (facts && an_facts_census(facts)) {
+        facts->census_read = true;
+        scan_census(facts, exps, n_exps);
+        return ORDO_OK;
+    }
     if (facts)
         return scan_facts(facts, exps, n_exps, err);
     ordo_log_iter_t *it;
@@ -776,6 +800,9 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
      * nothing */
     enum { AHEAD = 16 };
     size_t next = 0;
+    /* the census the pick read, checked against every row */
+    const bool census = t->census_read && t->census.rows == n && !t->census.over;
+    uint64_t recount = 0;
     for (size_t i = 0; i < n + AHEAD; i++) {
         if (fused && i % AN_FACTS_BLOCK_ROWS == 0 && i <= n && !an_facts_check_next(t))
             return facts_damaged(err);
@@ -789,9 +816,19 @@ static int read_facts(join_ctx_t *j, an_facts_t *t, ordo_error_t *err)
         if (i < AHEAD)
             continue;
         size_t r = i - AHEAD; /* the join reads row r */
-        int rc = on_fact(j, an_facts_row(t, r), err);
+        const an_fact_t *f = an_facts_row(t, r);
+        if (census)
+            recount += an_census_term(f);
+        int rc = on_fact(j, f, err);
         if (rc)
             return t->unchecked && !an_facts_check_rest(t) ? facts_damaged(err) : rc;
+    }
+    /* the census the experiment was picked from differs from the rows:
+     * damage, as the rows' own (the table rebuilt, the analysis again) */
+    if (census && recount != an_census_sum(&t->census)) {
+        t->damaged = true;
+        return ordo_error_set(err, ORDO_ECORRUPT, NULL, 0, NULL,
+                              "the facts table's census differs from its rows");
     }
     sh_early_unpaired(j);
     return flush_pending(j, err);
@@ -829,10 +866,10 @@ static void drop_unknown_keys(ordo_analyze_config_t *cfg, ordo_analysis_t *notes
     cfg->n_guardrails = w;
 }
 
-static int pick_experiment(const char *dir, const char *logdir, const an_facts_t *facts,
-                           bool have_log, ordo_exp_registry_t *reg,
-                           const ordo_analyze_options_t *opt, ordo_exp_t **exp, scan_exp_t *scan,
-                           size_t *n_scan, bool *scanned, char *chosen, ordo_error_t *err)
+static int pick_experiment(const char *dir, const char *logdir, an_facts_t *facts, bool have_log,
+                           ordo_exp_registry_t *reg, const ordo_analyze_options_t *opt,
+                           ordo_exp_t **exp, scan_exp_t *scan, size_t *n_scan, bool *scanned,
+                           char *chosen, ordo_error_t *err)
 {
     *exp = NULL;
     *scanned = false;
@@ -1457,6 +1494,11 @@ int ordo_analyze_dir(const char *dir, const ordo_analyze_options_t *opt_in, ordo
     if (rc && ad.facts && !an_facts_check_rest(ad.facts) &&
         !(rc = an_dir_rebuild_facts(dir, &ad, n_notes, err)))
         rc = analyze_pass(dir, opt, &ad, out, err);
+    /* a census counted from the rows (a table saved without one), now
+     * checked by the join: saved for the next analysis */
+    ordo_datadir_t dd;
+    if (!rc && ad.facts && !ad.facts->census_saved && !ordo_datadir_init(&dd, dir, NULL))
+        an_facts_census_save(ad.facts, dd.facts);
 done:
     an_dir_close(&ad);
     return rc;
