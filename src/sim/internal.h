@@ -97,4 +97,16 @@ int sim_truth_lane_day_days(uint64_t seed, const sim_lane_t *lane, int64_t ship_
  * service class; the late probabilities. */
 int sim_truth_base_days(int zone, bool fast);
 
+/* splitmix64's finaliser: a 64-bit hash spread (the world's draws that
+ * are a function of their key, not of a stream: truth.c, world.c) */
+static inline uint64_t sim_mix64(uint64_t h)
+{
+    h ^= h >> 31;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    return h;
+}
+
 #endif

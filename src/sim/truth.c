@@ -173,24 +173,13 @@ sim_lane_day_p_t sim_truth_lane_day_p(const char *carrier, int service, int base
     return p;
 }
 
-/* splitmix64's finaliser */
-static uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 31;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 31;
-    return h;
-}
-
 /* A uniform in [0, 1) that is a function of (seed, lane, ship day) alone. */
 static double lane_day_uniform(uint64_t seed, const sim_lane_t *lane, int64_t ship_day, int k)
 {
-    uint64_t h = mix64(seed ^ 0x6c616e652d646179ull); /* "lane-day" */
-    h = mix64(h ^ ((uint64_t)lane->node << 32 | (uint32_t)lane->service));
-    h = mix64(h ^ ((uint64_t)lane->zip3 << 8 | (uint64_t)k));
-    h = mix64(h ^ (uint64_t)ship_day);
+    uint64_t h = sim_mix64(seed ^ 0x6c616e652d646179ull); /* "lane-day" */
+    h = sim_mix64(h ^ ((uint64_t)lane->node << 32 | (uint32_t)lane->service));
+    h = sim_mix64(h ^ ((uint64_t)lane->zip3 << 8 | (uint64_t)k));
+    h = sim_mix64(h ^ (uint64_t)ship_day);
     return (double)(h >> 11) / 9007199254740992.0; /* 2^53 */
 }
 

@@ -137,12 +137,7 @@ double sim_customer_return_factor(const char *customer_id, double sigma)
     if (!customer_id || !*customer_id || !(sigma > 0))
         return 1;
     /* salted, so the factor is independent of the engine's customer key */
-    uint64_t h = ordo_hash64(customer_id, strlen(customer_id)) ^ 0x9e3779b97f4a7c15ull;
-    h ^= h >> 31; /* splitmix64's finaliser */
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebull;
-    h ^= h >> 31;
+    uint64_t h = sim_mix64(ordo_hash64(customer_id, strlen(customer_id)) ^ 0x9e3779b97f4a7c15ull);
     double u1 = ((double)(h >> 32) + 0.5) / 4294967296.0; /* (0, 1) */
     double u2 = (double)(h & 0xffffffffu) / 4294967296.0;
     double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2); /* Box-Muller */
