@@ -664,17 +664,6 @@ int an_row_from_fact(const an_fact_t *f, const ordo_outcome_summary_t *o, ordo_a
     return ORDO_OK;
 }
 
-AN_CLONES bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o,
-                                        ordo_analyze_row_t *row)
-{
-    return an_row_of_fact_outcome(f, o, row);
-}
-
-AN_CLONES void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out)
-{
-    an_summary_of_fact(f, out);
-}
-
 int ordo_analyze_row_from_decision(const ordo_record_t *d, const ordo_outcome_summary_t *o,
                                    const ordo_network_t *net, ordo_analyze_row_t *row,
                                    ordo_error_t *err)

@@ -757,19 +757,18 @@ static inline __attribute__((always_inline)) bool an_outcome_plainly_valid(const
 
 /* The row of a fact and its outcome row o (NULL: none), read in place:
  * each field written once, no outcome summary expanded, no blank row
- * copied (facts.c). The same row as an_outcome_expand then
+ * copied. The same row as an_outcome_expand then
  * an_row_from_fact, every value the same bits; variant, unit, channel,
  * promotion and carriers as ordo_analyze_row_init leaves them. false when
  * it does not apply (no timestamp or plan cost, or an outcome without
  * promised_by, whose on-time the summary's rule decides): build the row
  * the generic way. */
-bool an_row_from_fact_outcome(const an_fact_t *f, const an_outcome_t *o, ordo_analyze_row_t *row);
-/* The plan summary of a fact (an_summary_from_fact). */
-void an_summary_from_fact(const an_fact_t *f, ordo_analyze_plan_summary_t *out);
-/* The bodies of an_row_from_fact_outcome and an_summary_from_fact, for a
- * caller that takes them inline: the join's on_fact, itself compiled for
- * AVX2 beside x86-64 (AN_CLONES), so the rows and summaries of the facts
- * are made without a call (each operation the same, the same bits). */
+/* an_row_of_fact_outcome below; with the plan summary of a fact
+ * (an_summary_of_fact), taken inline by their caller: the join's on_fact,
+ * itself compiled for AVX2 beside x86-64 (AN_CLONES), so the rows and
+ * summaries of the facts are made without a call (each operation the
+ * same, the same bits; formerly an_row_from_fact_outcome and
+ * an_summary_from_fact, the names in older figures). */
 /* The fact's part of its row: every plan field written (NaN where the
  * fact has none), the segments, the timestamp. */
 static inline __attribute__((always_inline)) void an_row_plan(const an_fact_t *f,

@@ -145,7 +145,7 @@ AN_CLONES void an_shadow_lanes_add_shared(an_shadow_lanes_t *L, const double *x,
 }
 
 /* A pair from the two plans' summaries (each written as one 4-wide store,
- * an_summary_from_fact, so read back as one): x = shadow − real, y = real. */
+ * an_summary_of_fact, so read back as one): x = shadow − real, y = real. */
 AN_CLONES static void lanes_add_pair(an_shadow_lanes_t *L, const double *real, const double *shadow)
 {
     const sh_v4_t r = *(const sh_v4_t *)real, s = *(const sh_v4_t *)shadow;

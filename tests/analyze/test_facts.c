@@ -1297,7 +1297,7 @@ static double odd_double(uint64_t *x)
 }
 
 /* The decision's row read from the fact and its outcome row in place
- * (an_row_from_fact_outcome, the join's path) against the outcome
+ * (an_row_of_fact_outcome, the join's path) against the outcome
  * summary's (an_outcome_expand, ordo_analyze_outcome_usable,
  * an_row_from_fact): the same counts and, field by field, the same row,
  * every value the same bits; the fast path declines only where it says. */
@@ -1354,7 +1354,7 @@ static void test_row_paths_agree(void **state)
 
         /* the plan summary (shadow pairing), against the plain rule */
         ordo_analyze_plan_summary_t ps;
-        an_summary_from_fact(&f, &ps);
+        an_summary_of_fact(&f, &ps);
         const double nship = f.dv[AN_DV_SHIPMENTS];
         double want[ORDO_AN_SHADOW_METRICS] = {f.dv[AN_DV_COST], f.dv[AN_DV_ON_TIME_PROB], nship,
                                                isfinite(nship) ? (nship > 1) : NAN};
@@ -1387,7 +1387,7 @@ static void test_row_paths_agree(void **state)
         ordo_analyze_row_t ref, row;
         memset(&row, 0xa5, sizeof row); /* every field must be written */
         const int rc = an_row_from_fact(&f, op ? &s : NULL, &ref, NULL);
-        const bool took = an_row_from_fact_outcome(&f, op, &row);
+        const bool took = an_row_of_fact_outcome(&f, op, &row);
         const bool applies =
             (f.flags & AN_F_HAS_TIME) && (f.flags & AN_F_HAS_COST) && (!op || op->promised_by);
         assert_int_equal(took, applies);
