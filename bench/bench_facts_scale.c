@@ -504,8 +504,8 @@ int main(int argc, char **argv)
     printf("report digest from files (XXH3 of the JSON): %016llx\n", (unsigned long long)fdigest);
     if (with_dir)
         printf("ordo_analyze_dir on the same directory (an unregistered experiment: no policy "
-               "versions, so no CUPED; the experiment picked from the facts' census; the outcome "
-               "facts on a second thread): median %.3f s CPU (every thread), %.3f s wall; report "
+               "versions, so no CUPED; the experiment picked from the facts' census): median %.3f "
+               "s CPU (every thread), %.3f s wall; report "
                "digest "
                "%016llx\n",
                dcpu[m], dwall[m], (unsigned long long)ddigest);
