@@ -696,6 +696,11 @@ typedef struct ordo_model_train_result {
     ordo_eta_info_t eta;
     ordo_risk_info_t risk;
     uint64_t risk_rows[2];
+    /* read_s, join_s: the one pass over the run (its log read, its outcomes
+     * joined) that the ETA and the risk models share; risk_read_s: the risk
+     * data's own preparation after it (customers, time to ship, label
+     * windows), and the pass too when the risk model is trained alone
+     * (read_s and join_s 0 then) */
     double read_s, join_s, eta_train_s, risk_read_s, risk_train_s;
     char netval_path[4096]; /* "" when not trained */
     ordo_netval_info_t netval;
@@ -704,7 +709,8 @@ typedef struct ordo_model_train_result {
 void ordo_model_train_opts_default(ordo_model_train_opts_t *o);
 /* Trains the models of opts->kinds (opts NULL: the defaults) on the run in
  * dir and saves each as the next version in the models directory. net (the
- * run's network) is needed for the ETA and network-value models only. Both models hold out
+ * run's network) is needed for the ETA and network-value models only. The ETA and risk
+ * models read the run in one pass (each record parsed once). Both models hold out
  * the same tail: from the ETA split, else the start of the UTC day at
  * (1 - holdout) of the decisions' span. */
 int ordo_model_train_run(const char *dir, const ordo_network_t *net,

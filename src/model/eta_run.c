@@ -7,25 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ordo/arena.h"
+#include "internal.h"
 #include "ordo/calendar.h"
-#include "ordo/datadir.h"
 #include "ordo/geo.h"
-#include "ordo/log.h"
-#include "ordo/model.h"
-#include "ordo/record.h"
-#include "ordo/store.h"
-#include "ordo/util.h"
 
 typedef struct dec {
-    const char *order_id;
     uint32_t first, n; /* its shipments in obs */
 } dec_t;
 
-typedef struct run_data {
+struct eta_run_reader {
     const ordo_network_t *net;
     ordo_eta_clock_t *clock;
-    ordo_arena_t *ids;
     ordo_eta_obs_t *obs;
     size_t n_obs, cap_obs;
     dec_t *dec;
@@ -33,15 +25,20 @@ typedef struct run_data {
     int32_t *load_day; /* per node: the local day load_units counts */
     double *load_units;
     uint64_t orders_joined;
-} run_data_t;
+};
 
-static void run_data_free(run_data_t *d)
+typedef struct eta_run_reader run_data_t;
+
+void eta_run_reader_free(run_data_t *d)
 {
+    if (!d)
+        return;
+    free(d->obs);
     free(d->dec);
     free(d->load_day);
     free(d->load_units);
-    ordo_arena_destroy(d->ids);
     ordo_eta_clock_destroy(d->clock);
+    free(d);
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
@@ -91,9 +88,11 @@ static void obs_from_shipment(run_data_t *d, const ordo_record_t *r,
     d->load_units[node] += isfinite(s->units) ? s->units : 0;
 }
 
-static int add_decision(run_data_t *d, const ordo_record_t *r)
+/* A decision's shipments as observations (its row: the decision). */
+static int add_decision(void *ctx, const ordo_record_t *r, uint32_t *row)
 {
-    if (r->shadow || !r->plan.present || !r->has_time || !r->order_id || !r->order.zip)
+    run_data_t *d = ctx;
+    if (!r->order.zip)
         return ORDO_OK;
     int zip = atoi(r->order.zip);
     uint32_t n = r->plan.n_shipments;
@@ -101,68 +100,22 @@ static int add_decision(run_data_t *d, const ordo_record_t *r)
         grow((void **)&d->dec, &d->cap_dec, d->n_dec + 1, sizeof *d->dec))
         return ORDO_ENOMEM;
     dec_t *e = &d->dec[d->n_dec];
-    if (!(e->order_id = ordo_arena_strdup(d->ids, r->order_id)))
-        return ORDO_ENOMEM;
     e->first = (uint32_t)d->n_obs;
     e->n = n;
     for (uint32_t i = 0; i < n; i++)
-        obs_from_shipment(d, r, &r->plan.shipments[i], zip < 0 ? 0u : (uint32_t)zip, &d->obs[d->n_obs + i]);
+        obs_from_shipment(d, r, &r->plan.shipments[i], zip < 0 ? 0u : (uint32_t)zip,
+                          &d->obs[d->n_obs + i]);
     d->n_obs += n;
-    d->n_dec++;
+    *row = (uint32_t)d->n_dec++;
     return ORDO_OK;
 }
 
-static int read_decisions(run_data_t *d, const char *log_dir, ordo_error_t *err)
-{
-    ordo_log_query_t q = {.raw = true};
-    ordo_log_iter_t *it;
-    int rc = ordo_log_iter_open(log_dir, &q, &it, err);
-    if (rc)
-        return rc;
-    ordo_arena_t *arena = ordo_arena_create(1 << 16);
-    ordo_log_record_t rec;
-    while (arena && (rc = ordo_log_iter_next(it, &rec, err)) == 1) {
-        if (rec.type != ORDO_LOG_REC_DECISION)
-            continue;
-        ordo_record_t r;
-        ordo_arena_reset(arena);
-        if (ordo_record_read(rec.appended, rec.appended_len, 0, arena, &r, NULL))
-            continue;
-        if ((rc = add_decision(d, &r)))
-            break;
-    }
-    if (!arena || rc == ORDO_ENOMEM)
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    ordo_arena_destroy(arena);
-    ordo_log_iter_close(it);
-    return rc < 0 ? rc : ORDO_OK;
-}
-
-static int cmp_dec(const void *a, const void *b)
-{
-    return strcmp(((const dec_t *)a)->order_id, ((const dec_t *)b)->order_id);
-}
-
-static const dec_t *find_dec(const run_data_t *d, const char *id)
-{
-    size_t lo = 0, hi = d->n_dec;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(d->dec[mid].order_id, id);
-        if (!c)
-            return &d->dec[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
 /* Ship, delivery and promise days of the decided shipments. */
-static void join_order(run_data_t *d, const dec_t *e, const ordo_outcome_summary_t *s,
+static void join_order(void *ctx, uint32_t row, const ordo_outcome_summary_t *s,
                        const ordo_shipment_outcome_t *sh, size_t n)
 {
+    run_data_t *d = ctx;
+    const dec_t *e = &d->dec[row];
     for (size_t i = 0; i < n; i++) {
         if (sh[i].shipment >= e->n || !sh[i].shipped_at)
             continue;
@@ -176,63 +129,61 @@ static void join_order(run_data_t *d, const dec_t *e, const ordo_outcome_summary
     d->orders_joined++;
 }
 
-static int join_outcomes(run_data_t *d, const char *data, ordo_error_t *err)
+int eta_run_reader_new(const ordo_network_t *net, run_data_t **out, ordo_error_t *err)
 {
-    qsort(d->dec, d->n_dec, sizeof *d->dec, cmp_dec);
-    ordo_store_t *st;
-    int rc = ordo_store_open_existing(data, NULL, &st, err);
-    if (rc)
-        return rc;
-    ordo_outcome_iter_t *it;
-    if ((rc = ordo_store_outcome_iter_open(st, &it, err))) {
-        ordo_store_close(st, NULL);
+    run_data_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    d->net = net;
+    int rc = ordo_eta_clock_new(net, &d->clock, err);
+    if (rc) {
+        free(d);
         return rc;
     }
-    ordo_outcome_summary_t s;
-    while ((rc = ordo_outcome_iter_next(it, &s, err)) == 1) {
-        const dec_t *e = find_dec(d, s.order_id);
-        size_t n;
-        const ordo_shipment_outcome_t *sh = ordo_outcome_iter_shipments(it, &n);
-        if (e)
-            join_order(d, e, &s, sh, n);
+    d->load_day = calloc(net->n_nodes + 1, sizeof *d->load_day);
+    d->load_units = calloc(net->n_nodes + 1, sizeof *d->load_units);
+    if (!d->load_day || !d->load_units) {
+        eta_run_reader_free(d);
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     }
-    ordo_outcome_iter_close(it);
-    ordo_store_close(st, NULL);
-    return rc < 0 ? rc : ORDO_OK;
+    *out = d;
+    return ORDO_OK;
+}
+
+model_run_sink_t eta_run_reader_sink(run_data_t *d)
+{
+    return (model_run_sink_t){.ctx = d, .record = add_decision, .outcome = join_order};
+}
+
+void eta_run_reader_finish(run_data_t *d, ordo_eta_run_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->obs = d->obs;
+    out->n_obs = d->n_obs;
+    out->orders = d->n_dec;
+    out->orders_joined = d->orders_joined;
+    d->obs = NULL;
+    eta_run_reader_free(d);
 }
 
 int ordo_eta_run_read(const char *dir, const ordo_network_t *net, ordo_eta_run_t *out,
                       ordo_error_t *err)
 {
     memset(out, 0, sizeof *out);
-    run_data_t d = {.net = net};
-    ordo_datadir_t dd;
-    int rc = ordo_datadir_init(&dd, dir, err);
-    if (!rc)
-        rc = ordo_eta_clock_new(net, &d.clock, err);
+    run_data_t *d;
+    int rc = eta_run_reader_new(net, &d, err);
     if (rc)
         return rc;
-    d.ids = ordo_arena_create(1 << 20);
-    d.load_day = calloc(net->n_nodes + 1, sizeof *d.load_day);
-    d.load_units = calloc(net->n_nodes + 1, sizeof *d.load_units);
-    if (!d.ids || !d.load_day || !d.load_units)
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    uint64_t t0 = ordo_now_ns();
-    if (!rc)
-        rc = read_decisions(&d, dd.log, err);
-    uint64_t t1 = ordo_now_ns();
-    if (!rc)
-        rc = join_outcomes(&d, dir, err);
-    out->obs = d.obs;
-    out->n_obs = d.n_obs;
-    out->orders = d.n_dec;
-    out->orders_joined = d.orders_joined;
-    out->read_s = (double)(t1 - t0) / 1e9;
-    out->join_s = (double)(ordo_now_ns() - t1) / 1e9;
-    run_data_free(&d);
-    if (rc)
-        ordo_eta_run_free(out);
-    return rc;
+    model_run_sink_t sink = eta_run_reader_sink(d);
+    double read_s = 0, join_s = 0;
+    if ((rc = model_run_read(dir, &sink, 1, &read_s, &join_s, err))) {
+        eta_run_reader_free(d);
+        return rc;
+    }
+    eta_run_reader_finish(d, out);
+    out->read_s = read_s;
+    out->join_s = join_s;
+    return ORDO_OK;
 }
 
 void ordo_eta_run_free(ordo_eta_run_t *r)

@@ -4,6 +4,8 @@
 #define ORDO_MODEL_INTERNAL_H
 
 #include "ordo/model.h"
+#include "ordo/record.h"
+#include "ordo/store.h"
 
 /* levels: a lane (node, service, ZIP3); its destination (service, zone,
  * ZIP3) over all nodes; the destination's region (service, zone, census
@@ -114,5 +116,44 @@ int model_state_write(const char *models_dir, const char *file, ordo_jsonw_t *w,
                       ordo_error_t *err);
 int model_state_read(const char *models_dir, const char *file, struct cJSON **root,
                      char model[32], char hash[17], ordo_error_t *err);
+
+/* ---- reading a run once for every model (run_read.c) ---- */
+
+#define MODEL_RUN_MAX_SINKS 2
+/* One model's training data, built from what the run's reader shows it.
+ *  record:  a decision record (not a shadow, with a plan, a time and an
+ *           order id); *row (UINT32_MAX on entry) gets the row the sink
+ *           keeps it as, left UINT32_MAX when it keeps none; ORDO_ENOMEM.
+ *  outcome: the outcome of a kept row's order (an order decided more than
+ *           once: its latest decision's row alone), in the store's order. */
+typedef struct model_run_sink {
+    void *ctx;
+    int (*record)(void *ctx, const ordo_record_t *r, uint32_t *row);
+    void (*outcome)(void *ctx, uint32_t row, const ordo_outcome_summary_t *s,
+                    const ordo_shipment_outcome_t *sh, size_t n);
+} model_run_sink_t;
+/* The run's log once, each decision parsed once and shown to every sink,
+ * then its store's outcomes once; *read_s and *join_s (may be NULL) the
+ * two passes' wall time. 1 to MODEL_RUN_MAX_SINKS sinks. */
+int model_run_read(const char *dir, model_run_sink_t *sinks, int n_sinks, double *read_s,
+                   double *join_s, ordo_error_t *err);
+
+/* The ETA model's sink (eta_run.c): made, shown the run, then finished
+ * into *out (which owns the shipments; the reader is freed, as by
+ * eta_run_reader_free when the read failed). */
+typedef struct eta_run_reader eta_run_reader_t;
+int eta_run_reader_new(const ordo_network_t *net, eta_run_reader_t **out, ordo_error_t *err);
+model_run_sink_t eta_run_reader_sink(eta_run_reader_t *r);
+void eta_run_reader_finish(eta_run_reader_t *r, ordo_eta_run_t *out);
+void eta_run_reader_free(eta_run_reader_t *r);
+
+/* The risk models' sink (risk_data.c) filling run: made, shown the run,
+ * then finished (the customers, what the engine knew at each decision,
+ * asof and the label windows; the reader freed either way). */
+typedef struct risk_run_reader risk_run_reader_t;
+int risk_run_reader_new(ordo_risk_run_t *run, risk_run_reader_t **out, ordo_error_t *err);
+model_run_sink_t risk_run_reader_sink(risk_run_reader_t *r);
+int risk_run_reader_finish(risk_run_reader_t *r, const char *dir, ordo_error_t *err);
+void risk_run_reader_free(risk_run_reader_t *r);
 
 #endif

@@ -9,18 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "ordo/arena.h"
-#include "ordo/datadir.h"
-#include "ordo/log.h"
-#include "ordo/model.h"
-#include "ordo/record.h"
-#include "ordo/store.h"
-#include "ordo/util.h"
 
-typedef struct rd_scratch {
+struct risk_run_reader {
+    ordo_risk_run_t *run;
     ordo_arena_t *ids;
     const char **cust; /* per order: customer id, NULL: none */
-} rd_scratch_t;
+};
 
 int ordo_risk_name_index(ordo_risk_names_t *t, const char *s)
 {
@@ -107,37 +103,35 @@ static void order_from_record(ordo_risk_run_t *run, const ordo_record_t *r, ordo
     o->late_days = late_days(r);
 }
 
-static int add_outcome(ordo_store_t *st, const char *order_id, ordo_risk_order_t *o)
+/* The outcome of a kept order. */
+static void add_outcome(void *ctx, uint32_t row, const ordo_outcome_summary_t *s,
+                        const ordo_shipment_outcome_t *sh, size_t n)
 {
-    ordo_outcome_summary_t s;
-    int rc = ordo_store_outcome_get(st, order_id, &s, NULL);
-    if (rc == ORDO_ENOTFOUND)
-        return ORDO_OK;
-    if (rc != ORDO_OK)
-        return rc;
+    (void)sh;
+    (void)n;
+    ordo_risk_order_t *o = &((risk_run_reader_t *)ctx)->run->o[row];
     o->has_outcome = 1;
-    o->shipped_at = s.shipped_at;
-    o->delivered_at = s.delivered_at ? s.delivered_at : s.last_delivered_at;
-    o->returned_at = s.returned_at;
-    o->returned = s.returned_at != 0;
-    o->cancelled = s.cancelled_at != 0;
-    o->cancelled_at = s.cancelled_at;
-    return ORDO_OK;
+    o->shipped_at = s->shipped_at;
+    o->delivered_at = s->delivered_at ? s->delivered_at : s->last_delivered_at;
+    o->returned_at = s->returned_at;
+    o->returned = s->returned_at != 0;
+    o->cancelled = s->cancelled_at != 0;
+    o->cancelled_at = s->cancelled_at;
 }
 
-static int keep_record(ordo_risk_run_t *run, rd_scratch_t *sc, ordo_store_t *st,
-                       const ordo_record_t *r)
+/* Every decided order is a row; its outcome comes later (add_outcome). */
+static int keep_record(void *ctx, const ordo_record_t *r, uint32_t *row)
 {
-    if (!r->has_time || !r->order_id || !r->plan.present || r->shadow)
-        return ORDO_OK;
+    risk_run_reader_t *rd = ctx;
+    ordo_risk_run_t *run = rd->run;
     if (run->n == run->cap) {
         size_t cap = run->cap ? 2 * run->cap : 1 << 16;
         ordo_risk_order_t *o = realloc(run->o, cap * sizeof *o);
         if (o)
             run->o = o;
-        const char **c = realloc(sc->cust, cap * sizeof *c);
+        const char **c = realloc(rd->cust, cap * sizeof *c);
         if (c)
-            sc->cust = c;
+            rd->cust = c;
         if (!o || !c)
             return ORDO_ENOMEM;
         run->cap = cap;
@@ -147,48 +141,12 @@ static int keep_record(ordo_risk_run_t *run, rd_scratch_t *sc, ordo_store_t *st,
     ordo_risk_order_t *o = &run->o[run->n];
     order_from_record(run, r, o);
     const char *cid = r->order.customer_id;
-    sc->cust[run->n] = cid && *cid ? ordo_arena_strdup(sc->ids, cid) : NULL;
-    int rc = add_outcome(st, r->order_id, o);
-    if (rc == ORDO_OK) {
-        run->days = o->day + 1 > run->days ? o->day + 1 : run->days;
-        run->n++;
-    }
-    return rc;
-}
-
-static int read_log(const char *dir, ordo_risk_run_t *run, rd_scratch_t *sc, ordo_error_t *err)
-{
-    ordo_datadir_t dd;
-    ordo_store_t *st;
-    int rc = ordo_datadir_init(&dd, dir, err);
-    if (!rc)
-        rc = ordo_store_open_existing(dir, NULL, &st, err);
-    if (rc != ORDO_OK)
-        return rc;
-    ordo_log_iter_t *it;
-    ordo_log_query_t q = {.raw = true};
-    if ((rc = ordo_log_iter_open(dd.log, &q, &it, err)) != ORDO_OK) {
-        ordo_store_close(st, NULL);
-        return rc;
-    }
-    ordo_arena_t *arena = ordo_arena_create(1 << 16);
-    ordo_log_record_t rec;
-    while (arena && (rc = ordo_log_iter_next(it, &rec, err)) == 1) {
-        if (rec.type != ORDO_LOG_REC_DECISION)
-            continue;
-        ordo_arena_reset(arena);
-        ordo_record_t r;
-        if (ordo_record_read(rec.payload, rec.len, 0, arena, &r, NULL) != ORDO_OK)
-            continue;
-        if ((rc = keep_record(run, sc, st, &r)) != ORDO_OK)
-            break;
-    }
-    if (!arena || rc == ORDO_ENOMEM)
-        rc = ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
-    ordo_arena_destroy(arena);
-    ordo_log_iter_close(it);
-    ordo_store_close(st, NULL);
-    return rc < 0 ? rc : ORDO_OK;
+    rd->cust[run->n] = cid && *cid ? ordo_arena_strdup(rd->ids, cid) : NULL;
+    if (cid && *cid && !rd->cust[run->n])
+        return ORDO_ENOMEM;
+    run->days = o->day + 1 > run->days ? o->day + 1 : run->days;
+    *row = (uint32_t)run->n++;
+    return ORDO_OK;
 }
 
 /* ---- what the engine knew at each decision: a sweep in time order ---- */
@@ -215,7 +173,7 @@ static int by_customer(const void *a, const void *b)
 }
 
 /* Customer indices: orders of the same customer id share one. */
-static int index_customers(ordo_risk_run_t *run, const rd_scratch_t *sc)
+static int index_customers(ordo_risk_run_t *run, const risk_run_reader_t *sc)
 {
     uint32_t *ix = malloc((run->n + 1) * sizeof *ix), m = 0;
     if (!ix)
@@ -356,13 +314,39 @@ int ordo_risk_label_mature(const ordo_risk_run_t *run, const ordo_risk_order_t *
     return run->cancel_window > 0 && (double)o->time + run->cancel_window <= (double)run->asof;
 }
 
-int ordo_risk_run_read(const char *dir, ordo_risk_run_t *run, ordo_error_t *err)
+int risk_run_reader_new(ordo_risk_run_t *run, risk_run_reader_t **out, ordo_error_t *err)
 {
     memset(run, 0, sizeof *run);
-    rd_scratch_t sc = {.ids = ordo_arena_create(1 << 20)};
-    int rc = sc.ids ? read_log(dir, run, &sc, err) : ORDO_ENOMEM;
-    if (!rc)
-        rc = index_customers(run, &sc);
+    risk_run_reader_t *rd = calloc(1, sizeof *rd);
+    if (rd && !(rd->ids = ordo_arena_create(1 << 20))) {
+        free(rd);
+        rd = NULL;
+    }
+    if (!rd)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    rd->run = run;
+    *out = rd;
+    return ORDO_OK;
+}
+
+model_run_sink_t risk_run_reader_sink(risk_run_reader_t *rd)
+{
+    return (model_run_sink_t){.ctx = rd, .record = keep_record, .outcome = add_outcome};
+}
+
+void risk_run_reader_free(risk_run_reader_t *rd)
+{
+    if (!rd)
+        return;
+    ordo_arena_destroy(rd->ids);
+    free(rd->cust);
+    free(rd);
+}
+
+int risk_run_reader_finish(risk_run_reader_t *rd, const char *dir, ordo_error_t *err)
+{
+    ordo_risk_run_t *run = rd->run;
+    int rc = index_customers(run, rd);
     if (!rc)
         rc = sweep(run);
     for (size_t i = 0; !rc && i < run->n; i++) {
@@ -373,11 +357,25 @@ int ordo_risk_run_read(const char *dir, ordo_risk_run_t *run, ordo_error_t *err)
         rc = ordo_risk_label_windows(run);
     if (rc == ORDO_ENOMEM)
         ordo_error_set(err, rc, dir, 0, NULL, "out of memory");
-    ordo_arena_destroy(sc.ids);
-    free(sc.cust);
+    risk_run_reader_free(rd);
     if (rc)
         ordo_risk_run_free(run);
     return rc;
+}
+
+int ordo_risk_run_read(const char *dir, ordo_risk_run_t *run, ordo_error_t *err)
+{
+    risk_run_reader_t *rd;
+    int rc = risk_run_reader_new(run, &rd, err);
+    if (rc)
+        return rc;
+    model_run_sink_t sink = risk_run_reader_sink(rd);
+    if ((rc = model_run_read(dir, &sink, 1, NULL, NULL, err))) {
+        risk_run_reader_free(rd);
+        ordo_risk_run_free(run);
+        return rc;
+    }
+    return risk_run_reader_finish(rd, dir, err);
 }
 
 void ordo_risk_run_free(ordo_risk_run_t *run)

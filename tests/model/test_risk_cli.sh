@@ -31,6 +31,19 @@ assert r["cancel_rows"] >= r["return_rows"] and set(r["seconds"]) == {"read", "t
 assert b["version"] == "eta-v1" and b["risk"]["version"] == "risk-v2"
 assert b["risk"]["trained_until"] == b["trained_until"], "both models hold out the same tail"
 PY
+# Both models read from one pass over the run learn what each learns alone.
+"$ordo" model train --run "$run" --kind eta --json > "$tmp/t3.json" || bad "train --kind eta exits $?"
+python3 - "$tmp/t1.json" "$tmp/t2.json" "$tmp/t3.json" <<'PY' && ok || bad "one pass for both = each alone"
+import json, sys
+a, b, c = (json.load(open(p)) for p in sys.argv[1:])
+assert c["version"] == "eta-v2" and c["hash"] == b["hash"], (c["hash"], b["hash"])
+assert c["orders"] == b["orders"] and c["shipments"] == b["shipments"]
+ra, rb = a["risk"], b["risk"]
+assert ra["return_rows"] > 0 and ra["orders"] == rb["orders"]
+if ra["trained_until"] == rb["trained_until"]:
+    assert ra["hash"] == rb["hash"] and ra["return_rows"] == rb["return_rows"], (ra, rb)
+assert set(b["seconds"]) == {"read", "join", "train"} and set(rb["seconds"]) == {"read", "train"}
+PY
 
 "$ordo" model eval --run "$run" --model latest --kind risk --json > "$tmp/e.json" || bad "eval exits $?"
 python3 - "$tmp/e.json" <<'PY' && ok || bad "eval --json fields"
