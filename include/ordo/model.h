@@ -223,8 +223,10 @@ typedef struct ordo_eta_eval {
     double p90_randomized;     /* share delivered by the randomized p90 ETA (the goal's) */
     uint64_t coverage_n;
     /* transit given the ship day, per lane: learned, carrier histogram,
-     * the lane's recent weekday mode */
-    ordo_eta_pinball_t lane_model, lane_carrier, lane_weekday_mode;
+     * the lane's recent weekday mode; and lane_ceiling, a bound rather than
+     * a forecast: each (service, zone, region, class, weekday) cell's own
+     * held-out quantiles, fitted on the deliveries they are scored on */
+    ordo_eta_pinball_t lane_model, lane_carrier, lane_weekday_mode, lane_ceiling;
 } ordo_eta_eval_t;
 
 /* The sampling standard error of decile b's observed rate under the

@@ -359,6 +359,11 @@ static void print_eval_text(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
            e->lane_weekday_mode.p50, e->lane_weekday_mode.p90,
            lift(e->lane_weekday_mode.p50, e->lane_model.p50),
            lift(e->lane_weekday_mode.p90, e->lane_model.p90));
+    printf("  held-out cells' own quantiles %.4f   %.4f   (a bound: below the weekday mode by "
+           "%.1f%% / %.1f%%)\n",
+           e->lane_ceiling.p50, e->lane_ceiling.p90,
+           lift(e->lane_weekday_mode.p50, e->lane_ceiling.p50),
+           lift(e->lane_weekday_mode.p90, e->lane_ceiling.p90));
 }
 
 static void write_reliability(ordo_jsonw_t *w, const char *key, const ordo_eta_reliability_t *r,
@@ -424,6 +429,12 @@ static void print_eval_json(const ordo_eta_info_t *in, const ordo_eta_eval_t *e)
     write_pinball(&w, "learned", &e->lane_model, NULL);
     write_pinball(&w, "carrier", &e->lane_carrier, &e->lane_model);
     write_pinball(&w, "weekday_mode", &e->lane_weekday_mode, &e->lane_model);
+    write_pinball(&w, "ceiling", &e->lane_ceiling, &e->lane_model);
+    ordo_jsonw_key(&w, "ceiling_lower_than_weekday_mode_pct");
+    ordo_jsonw_obj_begin(&w);
+    ordo_jsonw_kdouble(&w, "p50", lift(e->lane_weekday_mode.p50, e->lane_ceiling.p50));
+    ordo_jsonw_kdouble(&w, "p90", lift(e->lane_weekday_mode.p90, e->lane_ceiling.p90));
+    ordo_jsonw_obj_end(&w);
     ordo_jsonw_obj_end(&w);
     ordo_jsonw_obj_end(&w);
     ordo_jsonw_finish(&w);

@@ -142,6 +142,48 @@ static void pinball_add(ordo_eta_pinball_t *p, double y, double q50, double q90)
     p->n++;
 }
 
+/* ---- the held-out set's own quantiles by class (a bound, not a model) ---- */
+
+/* What a model of the world's lasting transit terms could reach at best on
+ * these deliveries: each (service, zone, region, class, weekday of
+ * shipping) cell's own p50 and p90 of its held-out transit days, fitted on
+ * the very deliveries it is scored on. The truth (docs/internals/SIM.md
+ * "The true lane model") has no lasting term of a lane beyond these; what
+ * it adds is each lane-day's shared offset, which no forecast made before
+ * the day knows. */
+static int ceiling_score(const ordo_network_t *net, const ordo_eta_obs_t *obs, size_t n,
+                         int64_t from, ordo_eta_pinball_t *out)
+{
+    uint64_t *k = malloc((n + 1) * sizeof *k);
+    if (!k)
+        return ORDO_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ordo_eta_obs_t *o = &obs[i];
+        int y = ordo_eta_obs_transit(net, o);
+        if (o->time < from || y < 0)
+            continue;
+        uint64_t cell = eta_key(net, ETA_POOL, o->node, (uint32_t)o->service, o->zip3,
+                                ordo_eta_obs_class(net, o));
+        k[m++] = ((cell * 8 + (uint64_t)ordo_cal_weekday(o->ship_day)) << 8) | (uint64_t)y;
+    }
+    qsort(k, m, sizeof *k, cmp_u64);
+    for (size_t i = 0; i < m;) {
+        size_t j = i;
+        while (j < m && k[j] >> 8 == k[i] >> 8)
+            j++;
+        /* the pinball loss's minimiser: the ceil(tau n)-th smallest value */
+        size_t c = j - i;
+        double q50 = (double)(k[i + (c + 1) / 2 - 1] & 0xff);
+        double q90 = (double)(k[i + (size_t)ceil(0.9 * (double)c) - 1] & 0xff);
+        for (size_t t = i; t < j; t++)
+            pinball_add(out, (double)(k[t] & 0xff), q50, q90);
+        i = j;
+    }
+    free(k);
+    return ORDO_OK;
+}
+
 static void score_lane(const ordo_eta_model_t *m, const ordo_network_t *net, const mode_tab_t *t,
                        const ordo_eta_obs_t *o, ordo_eta_eval_t *ev)
 {
@@ -217,8 +259,11 @@ int ordo_eta_evaluate(const ordo_eta_model_t *m, const ordo_network_t *net,
         score_delivery(m, net, o, out);
     }
     free(t.keys);
-    ordo_eta_pinball_t *p[] = {&out->lane_model, &out->lane_carrier, &out->lane_weekday_mode};
-    for (int k = 0; k < 3; k++)
+    if (ceiling_score(net, obs, n, from, &out->lane_ceiling))
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    ordo_eta_pinball_t *p[] = {&out->lane_model, &out->lane_carrier, &out->lane_weekday_mode,
+                               &out->lane_ceiling};
+    for (int k = 0; k < 4; k++)
         if (p[k]->n) {
             p[k]->p50 /= (double)p[k]->n;
             p[k]->p90 /= (double)p[k]->n;

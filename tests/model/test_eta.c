@@ -253,6 +253,57 @@ static void test_prob_by(void **state)
     free(obs);
 }
 
+/* The held-out cells' own quantiles (lane_ceiling): each (service, zone,
+ * region, class, weekday) cell scored at the quantile that minimises its
+ * own pinball loss, checked against a brute-force search over every day. */
+static void test_ceiling(void **state)
+{
+    fx_t *f = *state;
+    enum { N = 40 };
+    ordo_eta_obs_t *obs = calloc(N, sizeof *obs);
+    unsigned mask = f->net->services[f->svc].delivery_days;
+    int32_t mon = (int32_t)ordo_cal_days(2026, 9, 14);
+    int ys[N];
+    for (int i = 0; i < N; i++) {
+        int32_t day = mon + (i < N / 2 ? 0 : 1); /* Monday, then Tuesday */
+        int t = i < N / 2 ? (i % 4 == 0 ? 4 : 2) : (i % 2 ? 3 : 5);
+        obs[i].time = (int64_t)day * 86400 + 15 * 3600;
+        obs[i].order_day = obs[i].ship_day = day;
+        obs[i].deliver_day = (int32_t)ordo_cal_add_working(day + 1, t - 1, mask);
+        obs[i].promise_day = day + 4;
+        obs[i].node = f->node;
+        obs[i].service = (int32_t)f->svc;
+        obs[i].zip3 = f->zip3;
+        obs[i].logged_on_time = NAN;
+        ys[i] = ordo_eta_obs_transit(f->net, &obs[i]);
+        assert_int_equal(ys[i], t);
+    }
+    ordo_eta_model_t *m;
+    assert_int_equal(ordo_eta_train(f->net, obs, N, 0, NULL, &m, NULL), ORDO_OK);
+    ordo_eta_eval_t ev;
+    ordo_error_t err = {0};
+    assert_int_equal(ordo_eta_evaluate(m, f->net, obs, N, 1, &ev, &err), ORDO_OK);
+    double want[2] = {0, 0}, tau[2] = {0.5, 0.9};
+    for (int k = 0; k < 2; k++)
+        for (int half = 0; half < 2; half++) {
+            double best = INFINITY;
+            for (int q = 0; q < 16; q++) {
+                double sum = 0;
+                for (int i = half * N / 2; i < (half + 1) * N / 2; i++)
+                    sum += ordo_eta_pinball_loss(ys[i], q, tau[k]);
+                best = sum < best ? sum : best;
+            }
+            want[k] += best / N;
+        }
+    assert_int_equal(ev.lane_ceiling.n, N);
+    assert_true(fabs(ev.lane_ceiling.p50 - want[0]) < 1e-12);
+    assert_true(fabs(ev.lane_ceiling.p90 - want[1]) < 1e-12);
+    /* the pooled lane cannot tell the weekdays apart: the cells do better */
+    assert_true(ev.lane_ceiling.p50 < ev.lane_model.p50 - 0.1);
+    ordo_eta_model_destroy(m);
+    free(obs);
+}
+
 static void test_files(void **state)
 {
     fx_t *f = *state;
@@ -743,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_pit_randomized),
         cmocka_unit_test_setup_teardown(test_shrinkage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prob_by, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ceiling, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cutoff_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_v1, setup, teardown),

@@ -38,12 +38,18 @@ def main(d):
             miss.append("coverage")
         if min(low) < 20:
             miss.append("pinball")
+        ceil = pb.get("ceiling")
+        cl = pb.get("ceiling_lower_than_weekday_mode_pct", {})
+        bound = (" | held-out cells' own quantiles below the weekday mode p50 %.1f%% p90 %.1f%%, "
+                 "learned above them p50 %.1f%%" % (cl["p50"], cl["p90"],
+                                                    -ceil["learned_lower_p50_pct"])
+                 if ceil and cl else "")
         print("%-12s shipments %6d  worst decile %-18s Brier %.4f  p90 randomized %.2f%%  "
               "pinball lower vs histograms p50 %.1f%% p90 %.1f%%, vs weekday mode p50 %.1f%% "
-              "p90 %.1f%%  %s" %
+              "p90 %.1f%%  %s%s" %
               (f.split("/")[-1], e["shipments"], w, e["on_time_learned"]["brier"], cov,
                low[0], low[1], low[2], low[3],
-               "bounds met" if not miss else "MISSED: " + " ".join(miss)))
+               "bounds met" if not miss else "MISSED: " + " ".join(miss), bound))
         for i, x in enumerate(dec):
             t = tot[int(round(x["from"] * 10))]
             t[0] += x["n"]
