@@ -217,6 +217,10 @@ typedef struct ordo_eta_eval {
      * decile's observed count were the model calibrated and the shipments
      * independent (ordo_eta_decile_se) */
     double model_var[ORDO_ETA_DECILES];
+    /* per decile, the cluster-robust variance of the sum of y − p, the
+     * clusters the lane-days (node, service, ZIP3, ship day): the parcels
+     * of one lane-day move together (ordo_eta_decile_se_lane_day) */
+    double model_var_lane_day[ORDO_ETA_DECILES];
     double p90_coverage;       /* share delivered by the p90 ETA (integer days) */
     double p90_pit_coverage;   /* the same with the nonrandomized PIT (discrete) */
     double p90_claimed;        /* mean model P(delivered by its p90 ETA) */
@@ -234,6 +238,12 @@ typedef struct ordo_eta_eval {
  * decile error is within 2 of them in about 95% of deciles, so the
  * error / se says whether a decile's error is noise. */
 double ordo_eta_decile_se(const ordo_eta_eval_t *e, int b);
+/* The same with the shipments clustered by lane-day (CR1: the sum over
+ * the G clusters of the squared sum of y − p in each, × G / (G − 1), its
+ * root over n): the sampling error of the decile's observed rate were the
+ * model calibrated, the parcels of one lane-day allowed to move together.
+ * NAN for an empty decile or one of a single lane-day. */
+double ordo_eta_decile_se_lane_day(const ordo_eta_eval_t *e, int b);
 
 /* Scores the model on observations with time >= from (from 0: the model's
  * trained_until); the ones before feed the weekday-mode baseline (its last

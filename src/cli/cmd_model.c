@@ -312,7 +312,7 @@ static void print_reliability(const char *name, const ordo_eta_reliability_t *r,
                               const ordo_eta_eval_t *e)
 {
     printf("  %-9s decile  n        mean p   observed%s\n", name,
-           e ? "  error/se (se)" : "");
+           e ? "  error/se (se; by lane-day)" : "");
     for (int b = 0; b < ORDO_ETA_DECILES; b++) {
         if (!r->n[b])
             continue;
@@ -321,8 +321,10 @@ static void print_reliability(const char *name, const ordo_eta_reliability_t *r,
                (unsigned long long)r->n[b], r->sum_p[b] / (double)r->n[b],
                r->sum_y[b] / (double)r->n[b]);
         if (e)
-            printf("    %+.1f (se %.2f pp)", gap / ordo_eta_decile_se(e, b),
-                   100 * ordo_eta_decile_se(e, b));
+            printf("    %+.1f (se %.2f pp; by lane-day %+.1f, se %.2f pp)",
+                   gap / ordo_eta_decile_se(e, b), 100 * ordo_eta_decile_se(e, b),
+                   gap / ordo_eta_decile_se_lane_day(e, b),
+                   100 * ordo_eta_decile_se_lane_day(e, b));
         printf("\n");
     }
 }
@@ -381,8 +383,10 @@ static void write_reliability(ordo_jsonw_t *w, const char *key, const ordo_eta_r
         ordo_jsonw_kint(w, "n", (int64_t)r->n[b]);
         ordo_jsonw_kdouble(w, "mean_p", r->n[b] ? r->sum_p[b] / (double)r->n[b] : NAN);
         ordo_jsonw_kdouble(w, "observed", r->n[b] ? r->sum_y[b] / (double)r->n[b] : NAN);
-        if (e)
+        if (e) {
             ordo_jsonw_kdouble(w, "se", ordo_eta_decile_se(e, b));
+            ordo_jsonw_kdouble(w, "se_lane_day", ordo_eta_decile_se_lane_day(e, b));
+        }
         ordo_jsonw_obj_end(w);
     }
     ordo_jsonw_arr_end(w);

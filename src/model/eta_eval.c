@@ -203,16 +203,73 @@ static void score_lane(const ordo_eta_model_t *m, const ordo_network_t *net, con
     pinball_add(&ev->lane_weekday_mode, y, mode, mode);
 }
 
+/* ---- the deciles' sampling error by lane-day ---- */
+
+/* One held-out prediction: its decile, its lane-day and y − p. */
+typedef struct resid {
+    uint64_t lane;
+    int32_t day;
+    int32_t b;
+    double r;
+} resid_t;
+
+typedef struct resid_tab {
+    resid_t *r;
+    size_t n;
+    uint32_t clusters[ORDO_ETA_DECILES];
+} resid_tab_t;
+
+static int cmp_resid(const void *a, const void *b)
+{
+    const resid_t *x = a, *y = b;
+    if (x->b != y->b)
+        return x->b < y->b ? -1 : 1;
+    if (x->lane != y->lane)
+        return x->lane < y->lane ? -1 : 1;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return 0;
+}
+
+/* Σ over each decile's lane-days of (Σ y − p)², × G / (G − 1). */
+static void lane_day_var(resid_tab_t *t, ordo_eta_eval_t *ev)
+{
+    qsort(t->r, t->n, sizeof *t->r, cmp_resid);
+    for (size_t i = 0; i < t->n;) {
+        size_t j = i;
+        double sum = 0;
+        for (; j < t->n && !cmp_resid(&t->r[i], &t->r[j]); j++)
+            sum += t->r[j].r;
+        ev->model_var_lane_day[t->r[i].b] += sum * sum;
+        t->clusters[t->r[i].b]++;
+        i = j;
+    }
+    for (int b = 0; b < ORDO_ETA_DECILES; b++) {
+        double g = t->clusters[b];
+        ev->model_var_lane_day[b] = g > 1 ? ev->model_var_lane_day[b] * g / (g - 1) : NAN;
+    }
+}
+
+double ordo_eta_decile_se_lane_day(const ordo_eta_eval_t *e, int b)
+{
+    if (b < 0 || b >= ORDO_ETA_DECILES || !e->model.n[b] || !isfinite(e->model_var_lane_day[b]))
+        return NAN;
+    return sqrt(e->model_var_lane_day[b]) / (double)e->model.n[b];
+}
+
 /* On-time probability against the promise, and the p90 ETA's coverage. */
 static void score_delivery(const ordo_eta_model_t *m, const ordo_network_t *net,
-                           const ordo_eta_obs_t *o, ordo_eta_eval_t *ev)
+                           const ordo_eta_obs_t *o, ordo_eta_eval_t *ev, resid_tab_t *t)
 {
     if (o->promise_day) {
         bool on_time = o->deliver_day <= o->promise_day;
         double p = ordo_eta_prob_by(m, net, o, o->promise_day);
         ordo_eta_reliability_add(&ev->model, p, on_time);
         int b = (int)(p * ORDO_ETA_DECILES); /* the reliability table's bin */
-        ev->model_var[b < 0 ? 0 : b >= ORDO_ETA_DECILES ? ORDO_ETA_DECILES - 1 : b] += p * (1 - p);
+        b = b < 0 ? 0 : b >= ORDO_ETA_DECILES ? ORDO_ETA_DECILES - 1 : b;
+        ev->model_var[b] += p * (1 - p);
+        t->r[t->n++] = (resid_t){eta_key(net, ETA_LANE, o->node, (uint32_t)o->service, o->zip3, 0),
+                                 o->ship_day, b, (on_time ? 1.0 : 0.0) - p};
         if (!isnan(o->logged_on_time))
             ordo_eta_reliability_add(&ev->logged, o->logged_on_time, on_time);
     }
@@ -245,8 +302,11 @@ int ordo_eta_evaluate(const ordo_eta_model_t *m, const ordo_network_t *net,
     if (!from)
         from = m->info.trained_until;
     mode_tab_t t;
-    if (mode_build(&t, net, obs, n, from))
+    resid_tab_t rt = {.r = malloc((n + 1) * sizeof *rt.r)};
+    if (!rt.r || mode_build(&t, net, obs, n, from)) {
+        free(rt.r);
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    }
     out->from = from;
     out->until = from;
     for (size_t i = 0; i < n; i++) {
@@ -256,9 +316,11 @@ int ordo_eta_evaluate(const ordo_eta_model_t *m, const ordo_network_t *net,
         out->shipments++;
         out->until = o->time > out->until ? o->time : out->until;
         score_lane(m, net, &t, o, out);
-        score_delivery(m, net, o, out);
+        score_delivery(m, net, o, out, &rt);
     }
     free(t.keys);
+    lane_day_var(&rt, out);
+    free(rt.r);
     if (ceiling_score(net, obs, n, from, &out->lane_ceiling))
         return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
     ordo_eta_pinball_t *p[] = {&out->lane_model, &out->lane_carrier, &out->lane_weekday_mode,

@@ -255,7 +255,8 @@ static void test_prob_by(void **state)
 
 /* The held-out cells' own quantiles (lane_ceiling): each (service, zone,
  * region, class, weekday) cell scored at the quantile that minimises its
- * own pinball loss, checked against a brute-force search over every day. */
+ * own pinball loss, checked against a brute-force search over every day;
+ * and the deciles' sampling error by lane-day against its formula. */
 static void test_ceiling(void **state)
 {
     fx_t *f = *state;
@@ -263,14 +264,16 @@ static void test_ceiling(void **state)
     ordo_eta_obs_t *obs = calloc(N, sizeof *obs);
     unsigned mask = f->net->services[f->svc].delivery_days;
     int32_t mon = (int32_t)ordo_cal_days(2026, 9, 14);
+    const int32_t offs[4] = {0, 1, 7, 8}; /* Monday, Tuesday, a week apart */
     int ys[N];
     for (int i = 0; i < N; i++) {
-        int32_t day = mon + (i < N / 2 ? 0 : 1); /* Monday, then Tuesday */
-        int t = i < N / 2 ? (i % 4 == 0 ? 4 : 2) : (i % 2 ? 3 : 5);
+        int g = i / (N / 4), tue = g & 1;
+        int32_t day = mon + offs[g];
+        int t = !tue ? (i % 4 == 0 ? 4 : 2) : (i % 2 ? 3 : 5);
         obs[i].time = (int64_t)day * 86400 + 15 * 3600;
         obs[i].order_day = obs[i].ship_day = day;
         obs[i].deliver_day = (int32_t)ordo_cal_add_working(day + 1, t - 1, mask);
-        obs[i].promise_day = day + 4;
+        obs[i].promise_day = day + 3;
         obs[i].node = f->node;
         obs[i].service = (int32_t)f->svc;
         obs[i].zip3 = f->zip3;
@@ -285,12 +288,12 @@ static void test_ceiling(void **state)
     assert_int_equal(ordo_eta_evaluate(m, f->net, obs, N, 1, &ev, &err), ORDO_OK);
     double want[2] = {0, 0}, tau[2] = {0.5, 0.9};
     for (int k = 0; k < 2; k++)
-        for (int half = 0; half < 2; half++) {
+        for (int tue = 0; tue < 2; tue++) {
             double best = INFINITY;
             for (int q = 0; q < 16; q++) {
                 double sum = 0;
-                for (int i = half * N / 2; i < (half + 1) * N / 2; i++)
-                    sum += ordo_eta_pinball_loss(ys[i], q, tau[k]);
+                for (int i = 0; i < N; i++)
+                    sum += (i / (N / 4) & 1) == tue ? ordo_eta_pinball_loss(ys[i], q, tau[k]) : 0;
                 best = sum < best ? sum : best;
             }
             want[k] += best / N;
@@ -298,8 +301,36 @@ static void test_ceiling(void **state)
     assert_int_equal(ev.lane_ceiling.n, N);
     assert_true(fabs(ev.lane_ceiling.p50 - want[0]) < 1e-12);
     assert_true(fabs(ev.lane_ceiling.p90 - want[1]) < 1e-12);
-    /* the pooled lane cannot tell the weekdays apart: the cells do better */
-    assert_true(ev.lane_ceiling.p50 < ev.lane_model.p50 - 0.1);
+    /* one quantile a lane and class (the model) against one a weekday: the
+     * cells cannot do worse, and here do better */
+    assert_true(ev.lane_ceiling.p50 < ev.lane_model.p50);
+    assert_true(ev.lane_ceiling.p90 <= ev.lane_model.p90 + 1e-12);
+    /* by lane-day (one lane: a cluster a day), per decile: CR1 =
+     * Σ_days S² × G / (G − 1), S a day's sum of y − p, G its days */
+    double s2[ORDO_ETA_DECILES] = {0}, day_sum[4] = {0};
+    int day_b[4], g_of[ORDO_ETA_DECILES] = {0};
+    for (int i = 0; i < N; i++) {
+        double p = ordo_eta_prob_by(m, f->net, &obs[i], obs[i].promise_day);
+        int b = (int)(p * ORDO_ETA_DECILES);
+        day_b[i / (N / 4)] = b < ORDO_ETA_DECILES ? b : ORDO_ETA_DECILES - 1;
+        day_sum[i / (N / 4)] += (obs[i].deliver_day <= obs[i].promise_day) - p;
+    }
+    for (int d = 0; d < 4; d++) {
+        s2[day_b[d]] += day_sum[d] * day_sum[d];
+        g_of[day_b[d]]++;
+    }
+    int checked = 0;
+    for (int b = 0; b < ORDO_ETA_DECILES; b++) {
+        double got = ordo_eta_decile_se_lane_day(&ev, b);
+        if (g_of[b] < 2) {
+            assert_true(isnan(got));
+            continue;
+        }
+        double g = g_of[b];
+        assert_true(fabs(got - sqrt(s2[b] * g / (g - 1)) / (double)ev.model.n[b]) < 1e-12);
+        checked++;
+    }
+    assert_true(checked >= 1); /* the two Mondays share a decile */
     ordo_eta_model_destroy(m);
     free(obs);
 }

@@ -27,6 +27,9 @@ def main(d):
         worst = max(big, key=lambda x: abs(x["mean_p"] - x["observed"])) if big else None
         w = "%.2f pp (%.1f-%.1f)" % (100 * abs(worst["mean_p"] - worst["observed"]), worst["from"],
                                      worst["from"] + 0.1) if worst else "none"
+        if worst and worst.get("se_lane_day"):
+            w += " %.1f se by lane-day" % (abs(worst["mean_p"] - worst["observed"]) /
+                                           worst["se_lane_day"])
         pb = e["pinball"]
         low = [pb[k]["learned_lower_%s_pct" % q] for k in ("carrier", "weekday_mode")
                for q in ("p50", "p90")]
@@ -44,7 +47,7 @@ def main(d):
                  "learned above them p50 %.1f%%" % (cl["p50"], cl["p90"],
                                                     -ceil["learned_lower_p50_pct"])
                  if ceil and cl else "")
-        print("%-12s shipments %6d  worst decile %-18s Brier %.4f  p90 randomized %.2f%%  "
+        print("%-12s shipments %6d  worst decile %-38s Brier %.4f  p90 randomized %.2f%%  "
               "pinball lower vs histograms p50 %.1f%% p90 %.1f%%, vs weekday mode p50 %.1f%% "
               "p90 %.1f%%  %s%s" %
               (f.split("/")[-1], e["shipments"], w, e["on_time_learned"]["brier"], cov,
