@@ -500,6 +500,7 @@ int ordo_engine_create(const ordo_network_t *net, const ordo_source_params_t *pa
     }
     tab_returns(e, net);
     tab_demand(e, net);
+    src_lanes_engine_init(e);
     /* the federal holiday table is built once per process on first use:
      * here rather than inside the first decision (~17 M instructions) */
     (void)ordo_cal_federal_holiday(0);

@@ -1014,6 +1014,33 @@ static inline void cand_lines_fixed(src_ctx_t *x, src_cand_t *c, const ordo_node
             c->atp[i] > 0 ? line_fixed(x, c, i, zoned, drop, &c->econ[i]) : (c->econ[i] = 0);
 }
 
+/* cand_on_time with learned lanes: the candidate's row of the lane index
+ * and its ship day's classes looked up once (src_lane_learned per service
+ * otherwise), the same probabilities. */
+static void cand_on_time_lanes(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, int s0,
+                               double pe, int D)
+{
+    const ordo_lanes_t *l = x->lanes;
+    const uint32_t *row = &x->lane_row[(size_t)c->node * l->n_services * ORDO_LANE_CLASSES];
+    uint64_t cls = x->lane_cls[s0 < 0 ? 0 : s0 < SRC_LANE_SHIP_DAYS ? s0 : SRC_LANE_SHIP_DAYS - 1];
+    int t = D - s0, ti = t < ORDO_TRANSIT_DAYS ? t : ORDO_TRANSIT_DAYS - 1, z = c->zone - 1;
+    double best = 0;
+    for (uint32_t k = 0; k < c->n_svc; k++) {
+        uint32_t si = node->services[k];
+        uint32_t d = ORDO_LANES_NONE;
+        if (si < l->n_services)
+            d = row[si * ORDO_LANE_CLASSES + (si < 64 ? (uint32_t)(cls >> si & 1) : 0)];
+        c->lane[k] = d == ORDO_LANES_NONE ? NULL : &l->dists[d];
+        const double *cdf = c->lane[k] ? c->lane[k]->cdf : x->eng->cdf[si][z];
+        /* with pe 0, deliver_cdf is (1 − 0) × cdf[t]: cdf[t] itself */
+        double p = pe == 0 ? (t >= 0 ? cdf[ti] : 0) : deliver_cdf(cdf, s0, pe, D);
+        c->ot[k] = p;
+        if ((c->svc_ok >> k & 1) && p > best)
+            best = p;
+    }
+    c->ot_ub = best;
+}
+
 /* P(on time) of each of the candidate's services at its ship day (s0, pe)
  * and the best of the allowed ones (c->ot_ub). */
 static inline void cand_on_time(src_ctx_t *x, src_cand_t *c, const ordo_node_t *node, int s0,
@@ -1035,6 +1062,10 @@ static inline void cand_on_time(src_ctx_t *x, src_cand_t *c, const ordo_node_t *
                 best = p;
         }
         c->ot_ub = best;
+        return;
+    }
+    if (x->lanes && c->node < x->lanes->n_nodes) {
+        cand_on_time_lanes(x, c, node, s0, pe, D);
         return;
     }
     for (uint32_t k = 0; k < c->n_svc; k++) {

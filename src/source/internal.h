@@ -78,6 +78,10 @@ struct ordo_engine {
     /* zone of a return parcel from each destination ZIP3 to the nearest
      * return node (network `returns`, default the DCs); 0: unknown */
     uint8_t ret_zone[ORDO_ZIP3_COUNT];
+    /* bit service: the learned lanes' ship-day class 1 when shipped on
+     * weekday wd (0 Monday): a Friday, or a day whose next day is not one
+     * of the service's delivery days (ordo_lanes_ship_class) */
+    uint64_t lane_by_wd[7];
     /* base_tab[s][z-1][w]: service s base rate for billable w lb (1..150),
      * from ordo_rate_parcel, so the decision path needs no bracket search */
     double (*base_tab)[ORDO_ZONES][SRC_RET_LB];
@@ -539,6 +543,7 @@ double src_riskm_return(const src_ctx_t *x, double z, double ot);
 /* ---- learned lanes (lanes.c) ---- */
 void src_lanes_free(ordo_engine_t *e);
 void src_lanes_begin(src_ctx_t *x);
+void src_lanes_engine_init(ordo_engine_t *e); /* lane_by_wd, at the engine's creation */
 void src_lanes_plan(const src_ctx_t *x, ordo_plan_t *plan);
 /* ---- network value of stock (netval.c) ---- */
 void src_netval_free(ordo_engine_t *e);
