@@ -124,17 +124,19 @@ static bool bit_mark(uint64_t *bits, size_t g)
 }
 
 /* Slot i's part of the header's sum (0 when empty: all zeros): a
- * bijection of (i, slot) for each i, so a changed slot always changes it. */
+ * bijection of (i, slot) for each i, so a changed slot always changes it.
+ * Branch-free (the mix masked out for an empty slot): about half the
+ * slots are empty, in no order a branch could predict (0.08 s of
+ * mispredictions over 16.8 M slots, `perf annotate`, against ~0.02 s). */
 static uint64_t slot_mix(size_t i, an_oslot_t s)
 {
-    if (!s.at && !s.tag)
-        return 0;
-    uint64_t x = ((uint64_t)s.tag << 32 | s.at) ^ ((uint64_t)i * 0x9e3779b97f4a7c15ull);
+    uint64_t v = (uint64_t)s.tag << 32 | s.at;
+    uint64_t x = v ^ ((uint64_t)i * 0x9e3779b97f4a7c15ull);
     x ^= x >> 31;
     x *= 0xbf58476d1ce4e5b9ull;
     x ^= x >> 27;
     x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
+    return (x ^ (x >> 31)) & -(uint64_t)(v != 0);
 }
 
 /* oc as a view of a mapped file; *sum its rows' checksums. */
