@@ -1123,9 +1123,10 @@ int an_ofacts_update(const char *factsdir, const char *db, struct ordo_store *st
 int an_ofacts_save(const char *factsdir, const char *db, const an_outcomes_t *oc);
 
 /* The check an_ofacts_open makes of the outcome facts before an analysis:
- * every row against its 32-bit checksum sum[i] and the rows' hashes
- * against row_agg, every slot against slot_agg. an_ofacts_sums: those
- * sums, as a save writes them (sum: [oc->n]). */
+ * every group of 16 rows against its 32-bit checksum sum[g] and the
+ * groups' hashes against row_agg, every slot against slot_agg.
+ * an_ofacts_sums: those sums, as a save writes them (sum: one per group,
+ * [(oc->n + 15) / 16]). */
 bool an_ofacts_body_ok(const an_outcomes_t *oc, const uint32_t *sum, uint64_t row_agg,
                        uint64_t slot_agg);
 void an_ofacts_sums(const an_outcomes_t *oc, uint32_t *sum, uint64_t *row_agg, uint64_t *slot_agg);
