@@ -7,10 +7,20 @@
  * stock across the network, which the generator makes deeper for popular
  * SKUs), 78% standard, 17% express and 5% pickup at the pickup-capable
  * store nearest the customer (lines drawn among the SKUs that store
- * stocks). Same seed and network, same orders. */
+ * stocks). Same seed and network, same orders.
+ *
+ * A simulator comparing policies needs the same orders whatever stock the
+ * policies left (common random numbers): it passes sku_weight (popularity
+ * from the world, not from the network's current stock) and order_streams
+ * (each order drawn from its own stream keyed by (seed, order index), so
+ * the variable number of draws of one order — a pickup's SKUs drawn among
+ * its store's ATP, a duplicate SKU drawn again — cannot shift another).
+ * Then only a pickup order's lines can depend on the stock. The defaults
+ * (NULL, false) keep the benchmarks' and domain tests' orders. */
 #ifndef ORDO_GENERATE_H
 #define ORDO_GENERATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arena.h"
@@ -26,6 +36,10 @@ typedef struct ordo_ordergen_options {
     uint32_t max_lines;   /* 0 → 4 */
     double express_share; /* < 0 → 0.17 */
     double pickup_share;  /* < 0 → 0.05 */
+    /* n_skus popularity weights (≤ 0: never drawn); NULL → each SKU's
+     * on-hand across the network */
+    const double *sku_weight;
+    bool order_streams; /* each order from its own stream keyed by (seed, i) */
 } ordo_ordergen_options_t;
 
 /* Defaults as documented above. */

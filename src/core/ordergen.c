@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ordo — generated orders (include/ordo/generate.h): ship-to ZIPs by
- * population, 1–4 lines of SKUs by popularity among stocked SKUs, 78%
- * standard / 17% express / 5% pickup at the nearest pickup-capable store. */
+ * population, 1–4 lines of SKUs by popularity among stocked SKUs (or the
+ * caller's weights), 78% standard / 17% express / 5% pickup at the nearest
+ * pickup-capable store; one stream for all orders, or one per order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +32,32 @@ typedef struct gen {
     double *zcum;      /* cumulative population over ZIPs */
     uint32_t ns;       /* stocked SKUs */
     uint32_t *stocked; /* their indices */
-    double *scum;      /* cumulative popularity (network on-hand) */
+    double *scum;      /* cumulative popularity (on-hand, or the weights) */
     double *pop;       /* per stocked SKU, its popularity */
 } gen_t;
 
-static int gen_init(gen_t *g, const ordo_network_t *net, uint64_t seed, ordo_error_t *err)
+/* A SKU's popularity: the caller's weight, else its on-hand stock across
+ * the network. */
+static double sku_popularity(const ordo_network_t *net, const double *weight, uint32_t s)
+{
+    if (weight)
+        return weight[s];
+    ordo_stock_range_t rg = ordo_inventory_sku_cells(net->inventory, s);
+    double on = 0;
+    for (uint32_t c = rg.begin; c < rg.end; c++) {
+        ordo_stock_t k;
+        ordo_inventory_get(net->inventory, c, &k);
+        on += k.on_hand > 0 ? k.on_hand : 0;
+    }
+    return on;
+}
+
+static int gen_init(gen_t *g, const ordo_network_t *net, const ordo_ordergen_options_t *opt,
+                    ordo_error_t *err)
 {
     memset(g, 0, sizeof *g);
     g->net = net;
-    ordo_rng_seed(&g->rng, seed);
+    ordo_rng_seed(&g->rng, opt->seed);
     g->nz = ordo_geo_count(net->geo);
     g->zcum = malloc(sizeof *g->zcum * (g->nz ? g->nz : 1));
     g->stocked = malloc(sizeof *g->stocked * (net->n_skus ? net->n_skus : 1));
@@ -55,14 +73,8 @@ static int gen_init(gen_t *g, const ordo_network_t *net, uint64_t seed, ordo_err
     }
     double st = 0;
     for (uint32_t s = 0; s < net->n_skus; s++) {
-        ordo_stock_range_t rg = ordo_inventory_sku_cells(net->inventory, s);
-        double on = 0;
-        for (uint32_t c = rg.begin; c < rg.end; c++) {
-            ordo_stock_t k;
-            ordo_inventory_get(net->inventory, c, &k);
-            on += k.on_hand > 0 ? k.on_hand : 0;
-        }
-        if (on <= 0)
+        double on = sku_popularity(net, opt->sku_weight, s);
+        if (!(on > 0))
             continue;
         g->stocked[g->ns] = s;
         g->pop[g->ns] = on;
@@ -180,16 +192,28 @@ static int draw_order(gen_t *g, const ordo_ordergen_options_t *opt, uint32_t i, 
     return draw_lines(g, o, opt->max_lines ? opt->max_lines : 4, a);
 }
 
+/* Order i's own stream, keyed by (seed, i): however many draws order i
+ * makes (a pickup's among its store's ATP, a duplicate SKU drawn again),
+ * order i + 1 starts from the same state. */
+static void order_stream(ordo_rng_t *rng, uint64_t seed, uint32_t i)
+{
+    uint64_t key[2] = {seed, i};
+    ordo_rng_seed(rng, ordo_hash64(key, sizeof key));
+}
+
 int ordo_orders_generate(const ordo_network_t *net, const ordo_ordergen_options_t *opt,
                          ordo_arena_t *arena, ordo_order_t *out, ordo_error_t *err)
 {
     gen_t g;
-    int rc = gen_init(&g, net, opt->seed, err);
-    for (uint32_t i = 0; !rc && i < opt->n_orders; i++)
+    int rc = gen_init(&g, net, opt, err);
+    for (uint32_t i = 0; !rc && i < opt->n_orders; i++) {
+        if (opt->order_streams)
+            order_stream(&g.rng, opt->seed, i);
         if ((rc = draw_order(&g, opt, i, arena, &out[i])))
             ordo_error_set(err, rc, NULL, 0, "orders", "out of memory: the arena could not hold "
                                                        "order %u",
                            i);
+    }
     gen_free(&g);
     return rc;
 }

@@ -4,7 +4,10 @@
  * popularity following Zipf within families, basket sizes, and returning
  * customers in lifetime-value cohorts. The generator draws each order's
  * destination, service level and first SKU; this reshapes the day's orders
- * before they arrive, from its own random stream ("shoppers"). */
+ * before they arrive, from its own random stream ("shoppers"). What and
+ * how much it draws depends on the generator's orders and the world's
+ * target stock only, never on the stock a policy left, so one seed's orders
+ * are the same under any policy (SIM.md, common random numbers). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +65,9 @@ static int ranked_cmp(const void *a, const void *b)
     return x->sku < y->sku ? -1 : x->sku > y->sku;
 }
 
-/* Each family's SKUs ranked by the network's stock (the best stocked is
- * the most popular), with cumulative weights 1 / rank^s. */
+/* Each family's SKUs ranked by the world's target stock over the network
+ * (the best stocked is the most popular), with cumulative weights
+ * 1 / rank^s. */
 static int zipf_build(sim_t *s, ordo_error_t *err)
 {
     sim_world_t *w = &s->w;

@@ -253,7 +253,10 @@ static int arrival_times(sim_t *s, uint32_t day, uint32_t n, ordo_error_t *err)
 }
 
 /* The day's orders: a Poisson count around the weekly cycle, drawn by the
- * order generator (population-weighted destinations). */
+ * order generator (population-weighted destinations), the same under any
+ * policy (SIM.md "The world: demand"): SKU popularity from the world's
+ * target stock, not the policy's current stock, and each order from its own
+ * stream. */
 static int day_orders(sim_t *s, uint32_t day, uint32_t *n_out, ordo_error_t *err)
 {
     ordo_arena_reset(s->day_arena);
@@ -279,6 +282,14 @@ static int day_orders(sim_t *s, uint32_t day, uint32_t *n_out, ordo_error_t *err
     go.max_lines = s->sc.max_lines;
     go.express_share = s->sc.express_share;
     go.pickup_share = s->sc.pickup_share;
+    double *w = ordo_arena_alloc(s->day_arena, (s->net->n_skus ? s->net->n_skus : 1) * sizeof *w);
+    if (!w)
+        return ordo_error_set(err, ORDO_ENOMEM, NULL, 0, NULL, "out of memory");
+    memset(w, 0, s->net->n_skus * sizeof *w);
+    for (uint32_t c = 0; c < s->n_cells; c++)
+        w[s->w.cell_sku[c]] += s->w.target[c] > 0 ? (double)s->w.target[c] : 0;
+    go.sku_weight = w;
+    go.order_streams = true;
     int rc = ordo_orders_generate(s->net, &go, s->day_arena, s->orders, err);
     if (!rc)
         rc = sim_demand_shape(s, s->orders, n, s->day_arena, err);
