@@ -184,6 +184,20 @@ static uint64_t append_orders(const char *dir, size_t first, size_t n, bool with
     return records;
 }
 
+/* A directory of 200 orders built, 100 more appended to its log, and
+ * analysed once: the facts and the outcome facts saved. */
+static char *built_with_appended(void)
+{
+    char *dir = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 200;
+    fx_build(dir, &spec, NULL, false);
+    append_orders(dir, 200, 100, true, 0);
+    same_report(dir);
+    return dir;
+}
+
 static char *facts_file(const char *dir, const char *name)
 {
     char *p = malloc(4200);
@@ -234,13 +248,7 @@ static void test_same_report_and_refresh(void **state)
 static void test_damage_is_rebuilt(void **state)
 {
     (void)state;
-    char *dir = fx_tmp_dir();
-    fx_spec_t spec;
-    fx_spec_default(&spec);
-    spec.n_orders = 200;
-    fx_build(dir, &spec, NULL, false);
-    append_orders(dir, 200, 100, true, 0);
-    same_report(dir);
+    char *dir = built_with_appended();
     char *dec = facts_file(dir, "decisions"), *str = facts_file(dir, "strings"),
          *out = facts_file(dir, "outcomes");
     struct stat st;
@@ -274,6 +282,9 @@ static void test_damage_is_rebuilt(void **state)
 
     /* a different log under the same facts: stale */
     char *dir2 = fx_tmp_dir();
+    fx_spec_t spec;
+    fx_spec_default(&spec);
+    spec.n_orders = 200;
     spec.seed = 99;
     fx_build(dir2, &spec, NULL, false);
     append_orders(dir2, 200, 30, true, 0);
@@ -377,13 +388,7 @@ static unsigned char *old_layout(const unsigned char *cur, uint32_t version, siz
 static void test_old_outcomes_version_is_rebuilt(void **state)
 {
     (void)state;
-    char *dir = fx_tmp_dir();
-    fx_spec_t spec;
-    fx_spec_default(&spec);
-    spec.n_orders = 200;
-    fx_build(dir, &spec, NULL, false);
-    append_orders(dir, 200, 100, true, 0);
-    same_report(dir);
+    char *dir = built_with_appended();
     char *out = facts_file(dir, "outcomes");
     assert_false(outcomes_rebuilt(dir));
     size_t len;
@@ -467,13 +472,7 @@ static uint64_t outcomes_u64(const char *path, size_t at)
 static void test_outcome_checksums(void **state)
 {
     (void)state;
-    char *dir = fx_tmp_dir();
-    fx_spec_t spec;
-    fx_spec_default(&spec);
-    spec.n_orders = 200;
-    fx_build(dir, &spec, NULL, false);
-    append_orders(dir, 200, 100, true, 0);
-    same_report(dir);
+    char *dir = built_with_appended();
     char *out = facts_file(dir, "outcomes");
     uint64_t slots = outcomes_u64(out, OH_SLOTS);
     size_t row = sizeof(an_outcome_t);
@@ -565,13 +564,7 @@ static void test_outcome_checksums(void **state)
 static void test_outcome_rows_damaged(void **state)
 {
     (void)state;
-    char *dir = fx_tmp_dir();
-    fx_spec_t spec;
-    fx_spec_default(&spec);
-    spec.n_orders = 200;
-    fx_build(dir, &spec, NULL, false);
-    append_orders(dir, 200, 100, true, 0);
-    same_report(dir); /* the outcome facts built from the store, whole */
+    char *dir = built_with_appended(); /* the outcome facts built from the store, whole */
     char *out = facts_file(dir, "outcomes");
     size_t len;
     unsigned char *good = (unsigned char *)slurp(out, &len);
@@ -613,13 +606,7 @@ static void test_outcome_rows_damaged(void **state)
 static void test_outcome_groups_refresh(void **state)
 {
     (void)state;
-    char *dir = fx_tmp_dir();
-    fx_spec_t spec;
-    fx_spec_default(&spec);
-    spec.n_orders = 200;
-    fx_build(dir, &spec, NULL, false);
-    append_orders(dir, 200, 100, true, 0);
-    same_report(dir);
+    char *dir = built_with_appended();
     char *out = facts_file(dir, "outcomes");
     uint64_t n0 = outcomes_u64(out, OH_N), n = n0;
     for (size_t i = 300; i < 340; i++) {
