@@ -187,7 +187,7 @@ void an_ofacts_sums(const an_outcomes_t *oc, uint32_t *sum, uint64_t *row_agg, u
  * at most WRITE_PIECE bytes: the page cache then keeps the file in large
  * folios, which an analysis maps at ~1/15 of the cost of small ones (a
  * single writev of 1.5 GB of rows ended mostly in 4 KB pages, ANALYZE.md
- * "The outcome facts' mapping"). */
+ * "The outcome facts' check in groups, and their writes in pieces"). */
 #define WRITE_PIECE ((size_t)64 << 20)
 static bool write_parts(const char *path, const struct iovec *iov, int n)
 {
