@@ -64,12 +64,8 @@ static int read_run(const char *dir, const ordo_network_t *net, unsigned kinds, 
         rc = risk_run_reader_finish(rr, dir, err);
         res->risk_read_s = since(er ? t1 : t0);
     }
-    if (!er) { /* the pass is the risk model's own */
+    if (!er) /* the pass is the risk model's own */
         res->read_s = res->join_s = 0;
-    } else {
-        d->eta.read_s = res->read_s;
-        d->eta.join_s = res->join_s;
-    }
     if (rc)
         ordo_eta_run_free(&d->eta);
     return rc;

@@ -591,6 +591,20 @@ static void test_mom_k(void **state)
     assert_true(ordo_eta_mom_k(&none, 7) == 7);
 }
 
+/* Up to max known ZIP3s (from 1 up) at node 0's zone and census region of
+ * the fixture's ZIP3: destinations that share one pooled cell. */
+static int zone_region_zips(const fx_t *f, uint16_t *zips, int max)
+{
+    int nz = 0, zone = ordo_network_zone(f->net, 0, f->zip3);
+    const char *region = ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), f->zip3)->state);
+    for (uint16_t z = 1; z < ORDO_ZIP3_COUNT && nz < max; z++)
+        if (ordo_network_zone(f->net, 0, z) == zone &&
+            ordo_geo_zip3(ordo_geo_default(), z)->known &&
+            !strcmp(ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), z)->state), region))
+            zips[nz++] = z;
+    return nz;
+}
+
 /* Destinations of one (service, zone, region), 8 shipments each, 3 or 5
  * delivery days. apart: each destination always takes the same days (half
  * 3, half 5); else each has 4 of each (they do not differ). The model
@@ -619,12 +633,7 @@ static void test_estimated_shrinkage(void **state)
 {
     fx_t *f = *state;
     uint16_t zips[40];
-    int nz = 0, zone = ordo_network_zone(f->net, 0, f->zip3);
-    const char *region = ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), f->zip3)->state);
-    for (uint16_t z = 1; z < ORDO_ZIP3_COUNT && nz < 40; z++)
-        if (ordo_network_zone(f->net, 0, z) == zone && ordo_geo_zip3(ordo_geo_default(), z)->known &&
-            !strcmp(ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), z)->state), region))
-            zips[nz++] = z;
+    int nz = zone_region_zips(f, zips, 40);
     assert_true(nz >= 10);
     int cls = ordo_lanes_ship_class(f->net->services[f->svc].delivery_days,
                                     (int64_t)ordo_cal_days(2026, 9, 14));
@@ -687,13 +696,7 @@ static void test_lane_day_effective_size(void **state)
 {
     fx_t *f = *state;
     uint16_t zips[40];
-    int nz = 0, zone = ordo_network_zone(f->net, 0, f->zip3);
-    const char *region = ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), f->zip3)->state);
-    for (uint16_t z = 1; z < ORDO_ZIP3_COUNT && nz < 40; z++)
-        if (ordo_network_zone(f->net, 0, z) == zone &&
-            ordo_geo_zip3(ordo_geo_default(), z)->known &&
-            !strcmp(ordo_geo_region(ordo_geo_zip3(ordo_geo_default(), z)->state), region))
-            zips[nz++] = z;
+    int nz = zone_region_zips(f, zips, 40);
     nz -= nz % 4; /* the shared pattern balanced over the destinations */
     assert_true(nz >= 12);
     int cls = ordo_lanes_ship_class(f->net->services[f->svc].delivery_days,
